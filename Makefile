@@ -1,0 +1,48 @@
+# Vireo's commands. Every target installs what it needs that is missing, so `make run`
+# and `make test` work on a brand-new Debian machine with Swift.
+
+SWIFT       ?= swift
+APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3
+DATA_DIR    ?= data
+VENV        ?= .venv
+
+.PHONY: run test build release deps bench bench-storage bench-ann check clean
+
+## Install missing system packages (Debian).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## Build, then open (creating if needed) the database in $(DATA_DIR) and show its state.
+run: release
+	@mkdir -p $(DATA_DIR)
+	$$($(SWIFT) build -c release --show-bin-path)/vireo info $(DATA_DIR)/vireo.db
+
+## Every test: unit, property, fault-injection and crash tests, on both I/O backends.
+test: deps
+	$(SWIFT) build
+	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
+
+## Integrity check of the database in $(DATA_DIR).
+check: release
+	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
+
+bench: bench-storage
+
+## Storage benchmark against SQLite (WAL, synchronous=FULL), both I/O backends.
+bench-storage: release
+	$$($(SWIFT) build -c release --show-bin-path)/vireo-bench-storage
+
+clean:
+	rm -rf .build

@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// Vireo: an embedded vector database. Modules depend one way: Net → Query → Index → Storage.
+import PackageDescription
+
+let package = Package(
+    name: "Vireo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Vireo", targets: ["VireoQuery"]),
+        .executable(name: "vireo", targets: ["vireo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System-library shims.
+        .systemLibrary(
+            name: "CURing", path: "Sources/CURing", pkgConfig: "liburing",
+            providers: [.apt(["liburing-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Benchmarks/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        // Small C helpers where Swift cannot reach the hardware: CRC32C (SSE4.2), SIMD kernels.
+        .target(name: "CVireoSupport", path: "Sources/CVireoSupport"),
+
+        .target(
+            name: "VireoStorage",
+            dependencies: ["CURing", "CVireoSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Storage"),
+        .target(
+            name: "VireoIndex",
+            dependencies: ["VireoStorage", "COpenBLAS", "CVireoSupport"],
+            path: "Sources/Index"),
+        .target(name: "VireoQuery", dependencies: ["VireoIndex"], path: "Sources/Query"),
+        .target(name: "VireoNet", dependencies: ["VireoQuery"], path: "Sources/Net"),
+        .executableTarget(
+            name: "vireo",
+            dependencies: [
+                "VireoNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/vireo"),
+        .executableTarget(
+            name: "vireo-bench-storage",
+            dependencies: ["VireoStorage", "CSQLite"],
+            path: "Benchmarks/StorageBench"),
+
+        .testTarget(name: "VireoStorageTests", dependencies: ["VireoStorage"], path: "Tests/VireoStorageTests"),
+        .testTarget(name: "VireoIndexTests", dependencies: ["VireoIndex"], path: "Tests/VireoIndexTests"),
+        .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery"], path: "Tests/VireoQueryTests"),
+    ]
+)

@@ -1,0 +1,4 @@
+import VireoQuery
+
+/// Namespace for the network surfaces: pgwire and REST.
+public enum VireoNetModule {}

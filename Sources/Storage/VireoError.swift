@@ -1,0 +1,75 @@
+/// The one error type of the engine. Every kind has a stable `code`; each code maps to a
+/// PostgreSQL SQLSTATE (for pgwire) and, in the network layer, to an HTTP status.
+public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Stable kinds of failure. The raw value is the name clients may match on.
+    public enum Code: String, Sendable, CaseIterable {
+        case syntaxError = "syntax_error"
+        case undefinedTable = "undefined_table"
+        case undefinedColumn = "undefined_column"
+        case undefinedObject = "undefined_object"
+        case duplicateObject = "duplicate_object"
+        case uniqueViolation = "unique_violation"
+        case notNullViolation = "not_null_violation"
+        case typeMismatch = "type_mismatch"
+        case invalidParameter = "invalid_parameter"
+        case dataException = "data_exception"
+        case invalidTextRepresentation = "invalid_text_representation"
+        case divisionByZero = "division_by_zero"
+        case featureNotSupported = "feature_not_supported"
+        case transactionState = "invalid_transaction_state"
+        case readOnly = "read_only"
+        case ioError = "io_error"
+        case diskFull = "disk_full"
+        case corruption = "corruption"
+        case limitExceeded = "limit_exceeded"
+        case cancelled = "cancelled"
+        case internalError = "internal_error"
+    }
+
+    public var code: Code
+    public var message: String
+    /// Byte offset into the statement text, for syntax errors.
+    public var position: Int?
+
+    public init(_ code: Code, _ message: String, position: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.position = position
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// The PostgreSQL SQLSTATE for this kind of error.
+    public var sqlState: String {
+        switch code {
+        case .syntaxError: "42601"
+        case .undefinedTable: "42P01"
+        case .undefinedColumn: "42703"
+        case .undefinedObject: "42704"
+        case .duplicateObject: "42710"
+        case .uniqueViolation: "23505"
+        case .notNullViolation: "23502"
+        case .typeMismatch: "42804"
+        case .invalidParameter: "22023"
+        case .dataException: "22000"
+        case .invalidTextRepresentation: "22P02"
+        case .divisionByZero: "22012"
+        case .featureNotSupported: "0A000"
+        case .transactionState: "25000"
+        case .readOnly: "25006"
+        case .ioError: "58030"
+        case .diskFull: "53100"
+        case .corruption: "XX001"
+        case .limitExceeded: "54000"
+        case .cancelled: "57014"
+        case .internalError: "XX000"
+        }
+    }
+}
+
+extension VireoError {
+    static func corrupt(_ file: String, page: UInt32? = nil, _ detail: String) -> VireoError {
+        let where_ = page.map { "page \($0) of '\(file)'" } ?? "'\(file)'"
+        return VireoError(.corruption, "corruption in \(where_): \(detail)")
+    }
+}
