@@ -191,3 +191,22 @@ struct RecordCodecTests {
         print("seed \(seed): \(accepted) of 3000 garbled inputs decoded as valid records")
     }
 }
+
+@Suite("Value and ColumnType")
+struct ValueTypeTests {
+    @Test("column types print their SQL names and values report their types")
+    func namesAndTypes() {
+        let expected: [(ColumnType, String, Value)] = [
+            (.bool, "boolean", .bool(true)), (.int, "bigint", .int(1)), (.double, "double precision", .double(1)),
+            (.text, "text", .text("t")), (.bytes, "bytea", .bytes([1])), (.json, "jsonb", .json("{}")),
+            (.timestamp, "timestamp", .timestamp(0)), (.vector(dimension: 3), "vector(3)", .vector([1, 2, 3])),
+        ]
+        for (type, name, value) in expected {
+            #expect(type.name == name, "expected \(name), got \(type.name)")
+            #expect(value.type == type && value.fits(type), "\(value): expected type \(type), got \(String(describing: value.type))")
+        }
+        #expect(Value.null.type == nil && Value.null.fits(.int) && Value.null.isNull, "NULL has no type and fits every column")
+        #expect(!Value.vector([1, 2]).fits(.vector(dimension: 3)), "a 2-d vector must not fit vector(3)")
+        #expect(Value.null.typeName == "null", "expected null, got \(Value.null.typeName)")
+    }
+}
