@@ -1,0 +1,173 @@
+// Record format: one table row, `[Value]`, as the bytes a B+tree leaf or overflow chain holds.
+//
+//   offset  size      field
+//   0       varint    n, the column count (LEB128, see Varint.swift)
+//   +0      1         flags: bits 0-1 = offset width code c, width w = 1 << c bytes (1, 2, 4, 8);
+//                     bits 2-7 are reserved and zero
+//   +1      n         one type tag per column (RecordCodec.Tag)
+//   +n      n * w     end of each column's value, little-endian unsigned, counted from the
+//                     start of the payload; column i spans [end(i-1), end(i)), end(-1) = 0
+//   ...               payload: the values back to back, no gaps except vector padding
+//
+// Values by tag:
+//   0 null, 1 false, 2 true   no bytes
+//   3 int, 8 timestamp        zig-zag varint (timestamps: microseconds since the Unix epoch)
+//   4 double                  8 bytes, IEEE 754 bit pattern, little-endian
+//   5 text, 7 json            UTF-8 bytes; the length is the span from the offset table
+//   6 bytes                   raw bytes; the length is the span from the offset table
+//   9 vector                  varint dimension d, zero bytes up to the next multiple of 4
+//                             counted from the record's first byte, then d float32s,
+//                             little-endian. A record placed at a 4-aligned address can
+//                             therefore hand out its vectors in place (RecordView.withVector).
+//
+// Invariants (checked when reading; a violation throws VireoError(.corruption)):
+//   1. n <= the record's byte count (every column costs at least its tag byte).
+//   2. Ends never decrease and the last end equals the payload's length exactly:
+//      there are no trailing bytes.
+//   3. Each value's span is exactly what its tag needs (0 for null/bool, 8 for double,
+//      a varint filling its span for int/timestamp, 4-byte floats filling the rest of a
+//      vector span after its padding, which is zero). Text and JSON are valid UTF-8.
+// The offset table makes reading one column O(1) whatever its position. The width code is
+// chosen from an upper bound of the payload size (it counts 3 padding bytes per vector), so
+// a record near a width boundary may use the wider width; readers only use the stored code.
+// No size limit lives here: limits are checked where input enters (the query layer).
+
+/// Encodes and decodes table rows in the record format described at the top of this file.
+public enum RecordCodec {
+    /// One byte per column saying which kind of value it holds.
+    @usableFromInline
+    enum Tag: UInt8 {
+        case null = 0, falseValue = 1, trueValue = 2, int = 3, double = 4
+        case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9
+    }
+
+    /// Float32 payloads start at a multiple of this many bytes from the record's start.
+    static let vectorAlignmentBytes = MemoryLayout<Float>.alignment
+
+    /// Encodes `row` as a new byte array.
+    public static func encode(_ row: [Value]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(row, into: &bytes)
+        return bytes
+    }
+
+    /// Appends the encoding of `row` to `bytes`; the record starts at `bytes.count` on entry.
+    /// Reserves the needed capacity once, so the only allocation is the growth of `bytes`.
+    public static func encode(_ row: [Value], into bytes: inout [UInt8]) {
+        var payloadUpperBoundBytes = 0
+        for value in row { payloadUpperBoundBytes += payloadSizeBytesMax(value) }
+        let widthCode = offsetWidthCode(payloadSizeBytes: payloadUpperBoundBytes)
+        let widthBytes = 1 << widthCode
+        let recordStart = bytes.count
+        let headerBytes = Varint.size(of: UInt64(row.count)) + 1 + row.count * (1 + widthBytes)
+        bytes.reserveCapacity(recordStart + headerBytes + payloadUpperBoundBytes)
+
+        Varint.append(UInt64(row.count), to: &bytes)
+        bytes.append(UInt8(widthCode))
+        for value in row { bytes.append(tag(of: value).rawValue) }
+        let tableStart = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: row.count * widthBytes))
+        let payloadStart = bytes.count
+        for (index, value) in row.enumerated() {
+            appendPayload(value, to: &bytes, recordStart: recordStart)
+            let end = UInt64(bytes.count - payloadStart)
+            storeLittleEndian(end, widthBytes: widthBytes, at: tableStart + index * widthBytes, in: &bytes)
+        }
+    }
+
+    /// Decodes every column of a record. Throws `VireoError(.corruption)` on malformed bytes.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> [Value] {
+        try RecordView(bytes).values()
+    }
+
+    /// Decodes every column of a record held in an array.
+    public static func decode(_ bytes: [UInt8]) throws -> [Value] {
+        try bytes.withUnsafeBytes { try decode($0) }
+    }
+
+    /// Decodes only column `index`, in time independent of the other columns' sizes.
+    public static func decodeColumn(_ bytes: UnsafeRawBufferPointer, at index: Int) throws -> Value {
+        try RecordView(bytes).value(at: index)
+    }
+
+    /// Calls `body` with the float32 elements of vector column `index`: in place when the
+    /// elements are 4-byte aligned in memory (records placed at 4-aligned addresses), else a
+    /// temporary copy. Returns nil without calling `body` when the column is NULL.
+    public static func withVector<Result>(
+        in bytes: UnsafeRawBufferPointer, at index: Int,
+        _ body: (UnsafeBufferPointer<Float>) throws -> Result
+    ) throws -> Result? {
+        try RecordView(bytes).withVector(at: index, body)
+    }
+
+    // MARK: Encoding helpers
+
+    @usableFromInline
+    static func tag(of value: Value) -> Tag {
+        switch value {
+        case .null: .null
+        case .bool(let flag): flag ? .trueValue : .falseValue
+        case .int: .int
+        case .double: .double
+        case .text: .text
+        case .bytes: .bytes
+        case .json: .json
+        case .timestamp: .timestamp
+        case .vector: .vector
+        }
+    }
+
+    /// The payload size of `value`, exact except for up to 3 bytes of vector padding.
+    static func payloadSizeBytesMax(_ value: Value) -> Int {
+        switch value {
+        case .null, .bool: 0
+        case .int(let number), .timestamp(let number): Varint.size(of: Varint.zigZag(number))
+        case .double: 8
+        case .text(let string), .json(let string): string.utf8.count
+        case .bytes(let data): data.count
+        case .vector(let elements):
+            Varint.size(of: UInt64(elements.count)) + vectorAlignmentBytes - 1
+                + elements.count * MemoryLayout<Float>.size
+        }
+    }
+
+    static func offsetWidthCode(payloadSizeBytes: Int) -> Int {
+        switch UInt64(payloadSizeBytes) {
+        case 0...0xFF: 0
+        case 0...0xFFFF: 1
+        case 0...0xFFFF_FFFF: 2
+        default: 3
+        }
+    }
+
+    static func appendPayload(_ value: Value, to bytes: inout [UInt8], recordStart: Int) {
+        switch value {
+        case .null, .bool: break
+        case .int(let number), .timestamp(let number): Varint.append(Varint.zigZag(number), to: &bytes)
+        case .double(let number): appendLittleEndian(number.bitPattern, to: &bytes)
+        case .text(let string), .json(let string): bytes.append(contentsOf: string.utf8)
+        case .bytes(let data): bytes.append(contentsOf: data)
+        case .vector(let elements): appendVector(elements, to: &bytes, recordStart: recordStart)
+        }
+    }
+
+    static func appendVector(_ elements: [Float], to bytes: inout [UInt8], recordStart: Int) {
+        Varint.append(UInt64(elements.count), to: &bytes)
+        while (bytes.count - recordStart) % vectorAlignmentBytes != 0 { bytes.append(0) }
+        #if _endian(little)
+        elements.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for element in elements { appendLittleEndian(element.bitPattern, to: &bytes) }
+        #endif
+    }
+
+    static func appendLittleEndian<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    static func storeLittleEndian(_ value: UInt64, widthBytes: Int, at offset: Int, in bytes: inout [UInt8]) {
+        for byteIndex in 0..<widthBytes {
+            bytes[offset + byteIndex] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byteIndex)))
+        }
+    }
+}

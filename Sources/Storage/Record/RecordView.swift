@@ -1,0 +1,194 @@
+// Reading side of the record format described in RecordCodec.swift. A RecordView parses
+// only the header; each column is validated when it is read, so reading one column costs
+// O(1) plus that column's size, and nothing here traps on malformed bytes.
+
+/// A parsed record header over borrowed bytes: reads single columns without decoding the
+/// others. Valid only while the bytes it was made from stay alive and unchanged.
+public struct RecordView {
+    /// The whole encoded record.
+    public let bytes: UnsafeRawBufferPointer
+    /// How many columns the record holds.
+    public let columnCount: Int
+    private let offsetWidthBytes: Int
+    private let tagsStart: Int
+    private let tableStart: Int
+    private let payloadStart: Int
+
+    /// Parses and checks the header of the record in `bytes`.
+    public init(_ bytes: UnsafeRawBufferPointer) throws {
+        self.bytes = bytes
+        var offset = 0
+        let count = try Varint.read(from: bytes, at: &offset)
+        guard count <= UInt64(bytes.count) else {
+            throw Self.corrupt("column count \(count) exceeds record size \(bytes.count)")
+        }
+        guard offset < bytes.count else { throw Self.corrupt("truncated header") }
+        let flags = bytes[offset]
+        guard flags & ~0x03 == 0 else { throw Self.corrupt("unknown flags \(flags)") }
+        columnCount = Int(count)
+        offsetWidthBytes = 1 << Int(flags)
+        tagsStart = offset + 1
+        tableStart = tagsStart + columnCount
+        payloadStart = tableStart + columnCount * offsetWidthBytes
+        guard payloadStart <= bytes.count else { throw Self.corrupt("truncated header") }
+        let lastEnd = columnCount == 0 ? 0 : try end(ofColumn: columnCount - 1)
+        guard lastEnd == bytes.count - payloadStart else {
+            throw Self.corrupt("payload is \(bytes.count - payloadStart) bytes, offsets say \(lastEnd)")
+        }
+    }
+
+    /// Every column, in order.
+    public func values() throws -> [Value] {
+        var result: [Value] = []
+        result.reserveCapacity(columnCount)
+        for index in 0..<columnCount { result.append(try value(at: index)) }
+        return result
+    }
+
+    /// Decodes column `index` alone.
+    public func value(at index: Int) throws -> Value {
+        let tag = try self.tag(at: index)
+        let span = try self.span(ofColumn: index)
+        switch tag {
+        case .null: try expectEmpty(span, index); return .null
+        case .falseValue: try expectEmpty(span, index); return .bool(false)
+        case .trueValue: try expectEmpty(span, index); return .bool(true)
+        case .int: return .int(try readInteger(span, index))
+        case .timestamp: return .timestamp(try readInteger(span, index))
+        case .double: return .double(try readDouble(span, index))
+        case .text: return .text(try readText(span, index))
+        case .json: return .json(try readText(span, index))
+        case .bytes: return .bytes(Array(UnsafeRawBufferPointer(rebasing: bytes[span])))
+        case .vector: return .vector(try readVectorCopy(span, index))
+        }
+    }
+
+    /// Whether column `index` is NULL, without decoding it.
+    public func isNull(at index: Int) throws -> Bool {
+        try tag(at: index) == .null
+    }
+
+    /// Calls `body` with the elements of vector column `index`, in place when they are 4-byte
+    /// aligned in memory and the host is little-endian, else from a temporary copy.
+    /// Returns nil when the column is NULL; throws `.typeMismatch` when it holds a non-vector.
+    public func withVector<Result>(
+        at index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> Result
+    ) throws -> Result? {
+        switch try tag(at: index) {
+        case .null: return nil
+        case .vector: break
+        default: throw VireoError(.typeMismatch, "record column \(index) does not hold a vector")
+        }
+        let elements = try vectorElements(try span(ofColumn: index), index)
+        #if _endian(little)
+        if let base = elements.start, UInt(bitPattern: base) % UInt(MemoryLayout<Float>.alignment) == 0 {
+            return try base.withMemoryRebound(to: Float.self, capacity: elements.count) {
+                try body(UnsafeBufferPointer(start: $0, count: elements.count))
+            }
+        }
+        #endif
+        return try withUnsafeTemporaryAllocation(of: Float.self, capacity: elements.count) { copy in
+            copyFloats(from: elements, to: copy)
+            return try body(UnsafeBufferPointer(copy))
+        }
+    }
+
+    // MARK: Header access
+
+    func tag(at index: Int) throws -> RecordCodec.Tag {
+        guard index >= 0 && index < columnCount else {
+            throw Self.corrupt("column \(index) requested from a record of \(columnCount) columns")
+        }
+        guard let tag = RecordCodec.Tag(rawValue: bytes[tagsStart + index]) else {
+            throw Self.corrupt("unknown type tag \(bytes[tagsStart + index]) in column \(index)")
+        }
+        return tag
+    }
+
+    /// The absolute byte range of column `index`'s value.
+    func span(ofColumn index: Int) throws -> Range<Int> {
+        let start = index == 0 ? 0 : try end(ofColumn: index - 1)
+        let end = try end(ofColumn: index)
+        guard start <= end else { throw Self.corrupt("offsets decrease at column \(index)") }
+        return (payloadStart + start)..<(payloadStart + end)
+    }
+
+    private func end(ofColumn index: Int) throws -> Int {
+        let entryStart = tableStart + index * offsetWidthBytes
+        var end: UInt64 = 0
+        for byteIndex in 0..<offsetWidthBytes {
+            end |= UInt64(bytes[entryStart + byteIndex]) << (8 * UInt64(byteIndex))
+        }
+        guard end <= UInt64(bytes.count - payloadStart) else {
+            throw Self.corrupt("column \(index) ends at \(end), past the payload")
+        }
+        return Int(end)
+    }
+
+    // MARK: Value readers
+
+    private func expectEmpty(_ span: Range<Int>, _ index: Int) throws {
+        guard span.isEmpty else { throw Self.corrupt("column \(index) should hold no bytes") }
+    }
+
+    private func readInteger(_ span: Range<Int>, _ index: Int) throws -> Int64 {
+        let field = UnsafeRawBufferPointer(rebasing: bytes[span])
+        var offset = 0
+        let encoded = try Varint.read(from: field, at: &offset)
+        guard offset == field.count else { throw Self.corrupt("column \(index) has bytes after its integer") }
+        return Varint.unZigZag(encoded)
+    }
+
+    private func readDouble(_ span: Range<Int>, _ index: Int) throws -> Double {
+        guard span.count == 8 else { throw Self.corrupt("column \(index) double is \(span.count) bytes") }
+        let pattern = bytes.loadUnaligned(fromByteOffset: span.lowerBound, as: UInt64.self)
+        return Double(bitPattern: UInt64(littleEndian: pattern))
+    }
+
+    private func readText(_ span: Range<Int>, _ index: Int) throws -> String {
+        let field = UnsafeRawBufferPointer(rebasing: bytes[span])
+        guard let text = String(validating: field, as: UTF8.self) else {
+            throw Self.corrupt("column \(index) is not valid UTF-8")
+        }
+        return text
+    }
+
+    private func readVectorCopy(_ span: Range<Int>, _ index: Int) throws -> [Float] {
+        let elements = try vectorElements(span, index)
+        return [Float](unsafeUninitializedCapacity: elements.count) { buffer, initialized in
+            copyFloats(from: elements, to: buffer)
+            initialized = elements.count
+        }
+    }
+
+    /// Where a vector's float32s lie: checks the dimension, the padding and the span's size.
+    private func vectorElements(_ span: Range<Int>, _ index: Int) throws -> (start: UnsafeRawPointer?, count: Int) {
+        var offset = span.lowerBound
+        let field = UnsafeRawBufferPointer(rebasing: bytes[..<span.upperBound])
+        let dimension = try Varint.read(from: field, at: &offset)
+        let alignment = RecordCodec.vectorAlignmentBytes
+        let floatsStart = (offset + alignment - 1) / alignment * alignment
+        guard floatsStart <= span.upperBound,
+              bytes[offset..<floatsStart].allSatisfy({ $0 == 0 }),
+              dimension == UInt64(span.upperBound - floatsStart) / UInt64(MemoryLayout<Float>.size),
+              (span.upperBound - floatsStart) % MemoryLayout<Float>.size == 0
+        else { throw Self.corrupt("column \(index) vector of dimension \(dimension) does not fit its span") }
+        return (bytes.baseAddress.map { $0 + floatsStart }, Int(dimension))
+    }
+
+    private func copyFloats(from elements: (start: UnsafeRawPointer?, count: Int), to buffer: UnsafeMutableBufferPointer<Float>) {
+        guard let source = elements.start, let target = buffer.baseAddress else { return }
+        #if _endian(little)
+        UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: elements.count * MemoryLayout<Float>.size)
+        #else
+        for elementIndex in 0..<elements.count {
+            let pattern = source.loadUnaligned(fromByteOffset: elementIndex * 4, as: UInt32.self)
+            buffer[elementIndex] = Float(bitPattern: UInt32(littleEndian: pattern))
+        }
+        #endif
+    }
+
+    private static func corrupt(_ detail: String) -> VireoError {
+        VireoError(.corruption, "malformed record: \(detail)")
+    }
+}

@@ -1,0 +1,72 @@
+/// A typed SQL value.
+///
+/// Equality is structural: `.double(.nan) != .double(.nan)` and `.double(-0.0) == .double(0.0)`
+/// follow `Double`'s own rules. Ordering for indexes is defined by `KeyCodec`, not here.
+public enum Value: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case bytes([UInt8])
+    /// JSON text as given (validated elsewhere).
+    case json(String)
+    /// Microseconds since 1970-01-01 00:00:00 UTC.
+    case timestamp(Int64)
+    case vector([Float])
+}
+
+/// A column's declared type.
+public enum ColumnType: Sendable, Hashable, Codable {
+    case bool, int, double, text, bytes, json, timestamp
+    case vector(dimension: Int)
+
+    /// The type's SQL spelling, as PostgreSQL and pgvector print it
+    /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
+    public var name: String {
+        switch self {
+        case .bool: "boolean"
+        case .int: "bigint"
+        case .double: "double precision"
+        case .text: "text"
+        case .bytes: "bytea"
+        case .json: "jsonb"
+        case .timestamp: "timestamp"
+        case .vector(let dimension): "vector(\(dimension))"
+        }
+    }
+}
+
+extension Value {
+    /// The column type this value naturally belongs to; `nil` for NULL, which fits every type.
+    /// A vector's type carries its own element count as dimension.
+    public var type: ColumnType? {
+        switch self {
+        case .null: nil
+        case .bool: .bool
+        case .int: .int
+        case .double: .double
+        case .text: .text
+        case .bytes: .bytes
+        case .json: .json
+        case .timestamp: .timestamp
+        case .vector(let elements): .vector(dimension: elements.count)
+        }
+    }
+
+    /// Whether this is SQL NULL.
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// Whether the value may be stored in a column of `columnType` without conversion:
+    /// NULL fits every type, a vector only a vector column of the same dimension.
+    public func fits(_ columnType: ColumnType) -> Bool {
+        guard let own = type else { return true }
+        return own == columnType
+    }
+
+    /// The SQL name of the value's type, `"null"` for NULL; for error messages.
+    public var typeName: String { type?.name ?? "null" }
+}
