@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import VireoStorage
 
@@ -152,5 +153,77 @@ import Testing
     @Test func uringRejectsABadQueueDepth() {
         let error = expectVireoError { _ = try UringBackend(queueDepth: 0) }
         #expect(error?.code == .invalidParameter, "got \(String(describing: error))")
+    }
+}
+
+/// Failures inside a batch on the real backends: a request the kernel rejects fails the
+/// batch with an error naming the file and the request, after every request has finished.
+@Suite struct KernelBatchFailureTests {
+    @Test(arguments: [BackendKind.uring, .posix])
+    func aRejectedRequestFailsTheBatch(kind: BackendKind) throws {
+        try withBackend(kind) { backend, directory in
+            let file = try backend.openFile(path: "\(directory)/data", create: true)
+            defer { file.close() }
+            let good = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 4096)
+            defer { good.deallocate() }
+            good.initializeMemory(as: UInt8.self, repeating: 1)
+            // An address no process maps: the kernel answers EFAULT without touching memory.
+            let unmapped = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: 0x1000), count: 4096)
+            let requests = [IORequest(offset: 0, buffer: good), IORequest(offset: 8192, buffer: unmapped)]
+            let error = expectVireoError { try file.writeBatch(requests) }
+            #expect(error?.code == .ioError && error?.message.contains("offset 8192") == true
+                    && error?.message.contains("Bad address") == true, "got \(String(describing: error))")
+        }
+    }
+}
+
+/// Files are shared by many threads: batches and single requests from several threads at
+/// once must each see their own data.
+@Suite struct ConcurrentIOTests {
+    @Test(arguments: BackendKind.allCases)
+    func concurrentBatchesAndReadsSeeTheirOwnPages(kind: BackendKind) throws {
+        try withBackend(kind) { backend, directory in
+            let file = try backend.openFile(path: "\(directory)/data", create: true)
+            defer { file.close() }
+            let threadCount = 4, pagesPerThread = 20, pageSizeBytes = 4096
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+                do {
+                    try Self.writeAndCheck(file, firstPage: thread * pagesPerThread, pageCount: pagesPerThread,
+                                           pageSizeBytes: pageSizeBytes)
+                } catch {
+                    failures.withLock { $0.append("thread \(thread): \(error)") }
+                }
+            }
+            let got = failures.withLock { $0 }
+            #expect(got.isEmpty, "expected no failures, got \(got)")
+        }
+    }
+
+    /// Writes pages [firstPage, firstPage + pageCount) in one batch, then reads them back
+    /// both as a batch and one by one.
+    static func writeAndCheck(_ file: any StorageFile, firstPage: Int, pageCount: Int, pageSizeBytes: Int) throws {
+        var pages = (0..<pageCount).map { pattern(count: pageSizeBytes, seed: firstPage + $0) }
+        try withRequests(&pages, firstPage: firstPage, pageSizeBytes: pageSizeBytes) { try file.writeBatch($0) }
+        var readBack = [[UInt8]](repeating: [UInt8](repeating: 0, count: pageSizeBytes), count: pageCount)
+        try withRequests(&readBack, firstPage: firstPage, pageSizeBytes: pageSizeBytes) { try file.readBatch($0) }
+        guard readBack == pages else { throw VireoError(.internalError, "batch read-back differs at \(firstPage)") }
+        for (index, page) in pages.enumerated() where try read(file, count: pageSizeBytes, at: (firstPage + index) * pageSizeBytes).bytes != page {
+            throw VireoError(.internalError, "single read differs at page \(firstPage + index)")
+        }
+    }
+
+    /// Calls `body` with one request per page, page i at offset (firstPage + i) * pageSizeBytes.
+    static func withRequests(
+        _ pages: inout [[UInt8]], firstPage: Int, pageSizeBytes: Int, _ body: ([IORequest]) throws -> Void
+    ) throws {
+        let buffers = pages.map { page in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: pageSizeBytes, alignment: 16)
+            buffer.copyBytes(from: page)
+            return buffer
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        try body(buffers.enumerated().map { IORequest(offset: (firstPage + $0.offset) * pageSizeBytes, buffer: $0.element) })
+        pages = buffers.map { Array($0) }
     }
 }

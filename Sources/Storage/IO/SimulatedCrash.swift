@@ -66,9 +66,16 @@ extension SimulatedDiskState {
         case .kept: durable.overwrite(at: offset, with: bytes)
         case .dropped: break
         case .torn: durable.overwrite(at: offset, with: Array(bytes.prefix(tornLength(offset: offset, count: bytes.count, random: &random))))
-        case .garbled: durable.overwrite(at: offset, with: (0..<bytes.count).map { _ in UInt8.random(in: 0...255, using: &random) })
+        case .garbled: durable.overwrite(at: offset, with: noise(count: bytes.count, random: &random))
         }
         return outcome
+    }
+
+    private static func noise(count: Int, random: inout SplitMix64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 8)
+        while bytes.count < count { withUnsafeBytes(of: random.next()) { bytes.append(contentsOf: $0) } }
+        return Array(bytes.prefix(count))
     }
 
     /// A random strict prefix of the write, ending on a sector boundary of the file (or

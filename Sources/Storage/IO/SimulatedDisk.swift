@@ -124,7 +124,7 @@ extension SimulatedDiskState {
         let fitting = bytesFitting(handle.path, offset: offset, sizeBytes: keptBytes)
         if fitting < keptBytes { (keptBytes, failure) = (fitting, ENOSPC) }
         if keptBytes > 0 {
-            let change = SimulatedPendingChange.write(offset: offset, bytes: Array(buffer.prefix(keptBytes)))
+            let change = SimulatedPendingChange.write(offset: offset, bytes: [UInt8](UnsafeRawBufferPointer(rebasing: buffer[..<keptBytes])))
             try record(change, handle)
         }
         if let failure {
