@@ -1,0 +1,155 @@
+extension BTree {
+    /// What to do when the key is already present.
+    public enum ExistingKey: Sendable {
+        /// Leave the tree unchanged and report the duplicate.
+        case keep
+        /// Replace the value.
+        case replace
+    }
+
+    /// Inserts `value` under `key`. Returns true if the key was already present (and,
+    /// with `.replace`, its value replaced; with `.keep`, nothing changed).
+    @discardableResult
+    public func insert(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                       ifPresent: ExistingKey = .replace, in sink: some PageSink) throws -> Bool {
+        guard key.count <= BTreeNode.keyBytesMax else {
+            throw VireoError(.limitExceeded, "index key of \(key.count) bytes exceeds the limit of \(BTreeNode.keyBytesMax) bytes")
+        }
+        var path: [(page: PageNumber, position: Int)] = []
+        let leaf = try descend(to: key, in: sink, path: &path)
+        let (index, found) = try node(sink, leaf) { try BTreeNode.search($0, key) }
+        if found && ifPresent == .keep { return true }
+        let cell = try leafCell(key: key, value: value, in: sink)
+        try mutableNode(sink, leaf) { page in
+            if found {
+                try freeOverflow(page, index, sink)
+                try BTreeNode.removeCell(page, at: index)
+            }
+        }
+        let fits = try mutableNode(sink, leaf) { page in
+            try cell.withUnsafeBytes { try BTreeNode.insertCell(page, at: index, $0) }
+        }
+        if !fits { try splitLeaf(leaf, inserting: cell, at: index, path: path, in: sink) }
+        return found
+    }
+
+    /// Convenience over byte arrays.
+    @discardableResult
+    public func insert(key: [UInt8], value: [UInt8], ifPresent: ExistingKey = .replace, in sink: some PageSink) throws -> Bool {
+        try key.withUnsafeBytes { key in
+            try value.withUnsafeBytes { value in try insert(key: key, value: value, ifPresent: ifPresent, in: sink) }
+        }
+    }
+
+    /// Builds a leaf cell, moving a large value to an overflow chain (invariant N4).
+    func leafCell(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, in sink: some PageSink) throws -> [UInt8] {
+        guard value.count <= UInt32.max else {
+            throw VireoError(.limitExceeded, "value of \(value.count) bytes exceeds the limit of 4 GiB")
+        }
+        let inline = BTreeNode.leafCellHeaderBytes + key.count + value.count <= BTreeNode.maxCellBytes
+        var cell = [UInt8]()
+        cell.reserveCapacity(BTreeNode.leafCellHeaderBytes + key.count + (inline ? value.count : 4))
+        appendLE(UInt16(key.count), to: &cell)
+        cell.append(inline ? 0 : BTreeNode.overflowFlag)
+        appendLE(UInt32(value.count), to: &cell)
+        cell.append(contentsOf: key)
+        if inline {
+            cell.append(contentsOf: value)
+        } else {
+            appendLE(try Overflow.write(value, in: sink), to: &cell)
+        }
+        return cell
+    }
+
+    /// Frees the overflow chain of leaf cell `index`, if it has one.
+    func freeOverflow(_ page: UnsafeMutableRawBufferPointer, _ index: Int, _ sink: some PageSink) throws {
+        let view = UnsafeRawBufferPointer(page)
+        let offset = try BTreeNode.cellOffset(view, index)
+        guard view[offset + 2] & BTreeNode.overflowFlag != 0 else { return }
+        let keyLength = Int(view.loadLE(at: offset) as UInt16)
+        let first: PageNumber = view.loadLE(at: offset + BTreeNode.leafCellHeaderBytes + keyLength)
+        try Overflow.free(first: first, lengthBytes: Int(view.loadLE(at: offset + 3) as UInt32), in: sink)
+    }
+
+    /// Where to split `cells` (the node's cells with the new one at `insertedAt`): the
+    /// first index of the right half. Appending at either end splits off just the new
+    /// cell, so sequential inserts leave full pages behind them.
+    static func splitIndex(_ cells: [[UInt8]], insertedAt: Int, minimumRight: Int) -> Int {
+        let lowest = 1
+        let highest = cells.count - minimumRight
+        if insertedAt == cells.count - 1 { return highest }
+        if insertedAt == 0 { return lowest }
+        let halfBytes = BTreeNode.bytesNeeded(cells) / 2
+        var leftBytes = 0
+        for (index, cell) in cells.enumerated() {
+            leftBytes += cell.count + 2
+            if leftBytes >= halfBytes { return min(max(index + 1, lowest), highest) }
+        }
+        return highest
+    }
+
+    private func splitLeaf(_ leaf: PageNumber, inserting cell: [UInt8], at index: Int,
+                           path: [(page: PageNumber, position: Int)], in sink: some PageSink) throws {
+        var cells = try node(sink, leaf) { try BTreeNode.copyCells($0) }
+        cells.insert(cell, at: index)
+        let split = Self.splitIndex(cells, insertedAt: index, minimumRight: 1)
+        let separator = BTreeNode.key(ofCell: cells[split], leaf: true)
+        try splitNode(leaf, left: cells[..<split], right: cells[split...], leftRightChild: 0,
+                      rightRightChild: 0, separator: separator, type: .btreeLeaf, path: path, in: sink)
+    }
+
+    private func splitInterior(_ interior: PageNumber, inserting cell: [UInt8], at index: Int,
+                               path: [(page: PageNumber, position: Int)], in sink: some PageSink) throws {
+        var cells = try node(sink, interior) { try BTreeNode.copyCells($0) }
+        let rightChild = try node(sink, interior) { BTreeNode.rightChild($0) }
+        cells.insert(cell, at: index)
+        // The middle cell moves up: its key separates, its child ends the left half.
+        let middle = Self.splitIndex(cells, insertedAt: index, minimumRight: 2)
+        let separator = BTreeNode.key(ofCell: cells[middle], leaf: false)
+        try splitNode(interior, left: cells[..<middle], right: cells[(middle + 1)...],
+                      leftRightChild: BTreeNode.child(ofCell: cells[middle]), rightRightChild: rightChild,
+                      separator: separator, type: .btreeInterior, path: path, in: sink)
+    }
+
+    /// Distributes `left` and `right` over the node and a new sibling (or, for the root,
+    /// over two new children: invariant T1) and links them into the parent.
+    private func splitNode(_ pageNumber: PageNumber, left: ArraySlice<[UInt8]>, right: ArraySlice<[UInt8]>,
+                           leftRightChild: PageNumber, rightRightChild: PageNumber, separator: ArraySlice<UInt8>,
+                           type: PageType, path: [(page: PageNumber, position: Int)], in sink: some PageSink) throws {
+        let rightPage = try sink.allocatePage(type: type)
+        try fill(rightPage, type: type, cells: right, rightChild: rightRightChild, in: sink)
+        if pageNumber == root {
+            let leftPage = try sink.allocatePage(type: type)
+            try fill(leftPage, type: type, cells: left, rightChild: leftRightChild, in: sink)
+            let rootCell = BTreeNode.interiorCell(key: separator, child: leftPage)
+            try fill(root, type: .btreeInterior, cells: [rootCell][...], rightChild: rightPage, in: sink)
+            return
+        }
+        try fill(pageNumber, type: type, cells: left, rightChild: leftRightChild, in: sink)
+        try insertIntoParent(separator: separator, left: pageNumber, right: rightPage, path: path, in: sink)
+    }
+
+    private func fill(_ pageNumber: PageNumber, type: PageType, cells: ArraySlice<[UInt8]>,
+                      rightChild: PageNumber, in sink: some PageSink) throws {
+        try mutableNode(sink, pageNumber) { page in
+            BTreeNode.initialize(page, type: type)
+            try BTreeNode.rewrite(page, cells: cells, rightChild: rightChild)
+        }
+    }
+
+    /// After `left` split into `left` and `right` at `separator`: the parent's pointer to
+    /// `left` now points to `right`, and a new cell (separator → left) goes before it.
+    private func insertIntoParent(separator: ArraySlice<UInt8>, left: PageNumber, right: PageNumber,
+                                  path: [(page: PageNumber, position: Int)], in sink: some PageSink) throws {
+        var path = path
+        guard let (parent, position) = path.popLast() else {
+            throw VireoError(.internalError, "split of a non-root page with no parent")
+        }
+        let cell = BTreeNode.interiorCell(key: separator, child: left)
+        let fits = try mutableNode(sink, parent) { page in
+            try BTreeNode.setChild(page, at: position, to: right)
+            return try cell.withUnsafeBytes { try BTreeNode.insertCell(page, at: position, $0) }
+        }
+        if !fits { try splitInterior(parent, inserting: cell, at: position, path: path, in: sink) }
+    }
+}

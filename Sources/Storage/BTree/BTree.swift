@@ -1,0 +1,104 @@
+// B+tree over pages: keys are byte strings in memcmp order (see BTreeNode for the page
+// format). Row tables key by KeyCodec.encodeRowID; secondary indexes by encoded values.
+// Values larger than a cell may hold live in overflow chains (BTree+Overflow).
+//
+// Invariants:
+//   T1. The root page number never changes: a root split moves the root's contents
+//       into two new children, and a root left with one child takes that child's
+//       contents, so the catalog can name a tree by its root forever.
+//   T2. All leaves are at the same depth; depth never exceeds `depthMax`.
+//   T3. No page other than the root is empty: an emptied page is removed from its
+//       parent and returned to the free list.
+
+/// A B+tree identified by its root page.
+public struct BTree: Sendable, Hashable {
+    /// The root page (invariant T1).
+    public let root: PageNumber
+    static let depthMax = 32
+
+    public init(root: PageNumber) { self.root = root }
+
+    /// Creates an empty tree (a single leaf) inside `transaction`.
+    public static func create(in transaction: some PageSink) throws -> BTree {
+        let root = try transaction.allocatePage(type: .btreeLeaf)
+        try transaction.withMutablePage(root) { BTreeNode.initialize($0, type: .btreeLeaf) }
+        return BTree(root: root)
+    }
+
+    /// Runs `body` on a node, turning node-level inconsistencies into corruption errors.
+    func node<R>(_ source: some PageSource, _ pageNumber: PageNumber,
+                 _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try source.withPage(pageNumber) { page in
+            let type = PageLayout.type(page)
+            guard type == .btreeLeaf || type == .btreeInterior else {
+                throw VireoError.corrupt(source.path, page: pageNumber, "expected a B+tree page, found type \(page[PageLayout.typeOffset])")
+            }
+            do { return try body(page) } catch let corrupt as CorruptNode {
+                throw VireoError.corrupt(source.path, page: pageNumber, corrupt.detail)
+            }
+        }
+    }
+
+    /// Mutable access to a node, with the same error mapping.
+    func mutableNode<R>(_ sink: some PageSink, _ pageNumber: PageNumber,
+                        _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
+        try sink.withMutablePage(pageNumber) { page in
+            do { return try body(page) } catch let corrupt as CorruptNode {
+                throw VireoError.corrupt(sink.path, page: pageNumber, corrupt.detail)
+            }
+        }
+    }
+
+    /// Walks from the root to the leaf where `key` belongs, recording for every interior
+    /// node the child position taken.
+    func descend(to key: UnsafeRawBufferPointer, in source: some PageSource,
+                 path: inout [(page: PageNumber, position: Int)]) throws -> PageNumber {
+        var pageNumber = root
+        while true {
+            let next: (Int, PageNumber)? = try node(source, pageNumber) { page in
+                if BTreeNode.isLeaf(page) { return nil }
+                let position = try BTreeNode.childPosition(page, key)
+                return (position, try BTreeNode.child(page, position))
+            }
+            guard let (position, child) = next else { return pageNumber }
+            path.append((pageNumber, position))
+            guard path.count <= Self.depthMax else {
+                throw VireoError.corrupt(source.path, page: root, "tree deeper than \(Self.depthMax) levels (a cycle?)")
+            }
+            pageNumber = child
+        }
+    }
+
+    /// Calls `body` with the value stored under `key`; returns nil when absent.
+    public func withValue<R>(forKey key: UnsafeRawBufferPointer, in source: some PageSource,
+                             _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        var path: [(page: PageNumber, position: Int)] = []
+        let leaf = try descend(to: key, in: source, path: &path)
+        return try node(source, leaf) { page -> R? in
+            let (index, found) = try BTreeNode.search(page, key)
+            guard found else { return nil }
+            return try withLeafValue(page, index, source, body)
+        }
+    }
+
+    /// The value stored under `key`, copied; nil when absent.
+    public func value(forKey key: [UInt8], in source: some PageSource) throws -> [UInt8]? {
+        try key.withUnsafeBytes { key in try withValue(forKey: key, in: source) { Array($0) } }
+    }
+
+    /// Calls `body` with the value of leaf cell `index`, reading overflow pages if needed.
+    func withLeafValue<R>(_ page: UnsafeRawBufferPointer, _ index: Int, _ source: some PageSource,
+                          _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let offset = try BTreeNode.cellOffset(page, index)
+        let keyLength = Int(page.loadLE(at: offset) as UInt16)
+        let valueLength = Int(page.loadLE(at: offset + 3) as UInt32)
+        let start = offset + BTreeNode.leafCellHeaderBytes + keyLength
+        if page[offset + 2] & BTreeNode.overflowFlag == 0 {
+            guard start + valueLength <= page.count else { throw CorruptNode(detail: "value of cell \(index) runs past the page") }
+            return try body(UnsafeRawBufferPointer(rebasing: page[start..<(start + valueLength)]))
+        }
+        guard start + 4 <= page.count else { throw CorruptNode(detail: "overflow pointer of cell \(index) runs past the page") }
+        let bytes = try Overflow.read(first: page.loadLE(at: start), lengthBytes: valueLength, in: source)
+        return try bytes.withUnsafeBytes(body)
+    }
+}

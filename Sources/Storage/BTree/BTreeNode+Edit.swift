@@ -1,0 +1,110 @@
+import Foundation
+
+extension BTreeNode {
+    /// Inserts `cell` as cell `index`, compacting first if only fragmented space would
+    /// make room. Returns false, changing nothing, when the cell does not fit.
+    static func insertCell(_ page: UnsafeMutableRawBufferPointer, at index: Int, _ cell: UnsafeRawBufferPointer) throws -> Bool {
+        let view = UnsafeRawBufferPointer(page)
+        let needed = cell.count + 2
+        if gapBytes(view) < needed {
+            guard gapBytes(view) + fragmentedBytes(view) >= needed else { return false }
+            try compact(page)
+        }
+        let count = cellCount(view)
+        let start = contentStart(view) - cell.count
+        (page.baseAddress! + start).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
+        let slot = page.baseAddress! + slotArrayOffset + 2 * index
+        memmove(slot + 2, slot, 2 * (count - index))
+        page.storeLE(UInt16(start), at: slotArrayOffset + 2 * index)
+        page.storeLE(UInt16(count + 1), at: cellCountOffset)
+        page.storeLE(UInt16(start), at: contentStartOffset)
+        return true
+    }
+
+    /// Removes cell `index`; its bytes become fragmented space.
+    static func removeCell(_ page: UnsafeMutableRawBufferPointer, at index: Int) throws {
+        let view = UnsafeRawBufferPointer(page)
+        let count = cellCount(view)
+        let size = try cellSize(view, index)
+        let slot = page.baseAddress! + slotArrayOffset + 2 * index
+        memmove(slot, slot + 2, 2 * (count - index - 1))
+        page.storeLE(UInt16(count - 1), at: cellCountOffset)
+        page.storeLE(UInt16(fragmentedBytes(view) + size), at: fragmentedOffset)
+        if count == 1 { resetContent(page) }
+    }
+
+    /// Sets the child pointer at `position` (a cell's child, or the right child at `count`).
+    static func setChild(_ page: UnsafeMutableRawBufferPointer, at position: Int, to child: PageNumber) throws {
+        let view = UnsafeRawBufferPointer(page)
+        if position == cellCount(view) {
+            page.storeLE(child, at: rightChildOffset)
+        } else {
+            page.storeLE(child, at: try cellOffset(view, position) + 2)
+        }
+    }
+
+    /// Rewrites the cell area without holes.
+    static func compact(_ page: UnsafeMutableRawBufferPointer) throws {
+        let cells = try copyCells(UnsafeRawBufferPointer(page))
+        let rightChild = self.rightChild(UnsafeRawBufferPointer(page))
+        try rewrite(page, cells: cells[...], rightChild: rightChild)
+    }
+
+    /// Copies of every cell, in order (for splits, merges and compaction).
+    static func copyCells(_ page: UnsafeRawBufferPointer) throws -> [[UInt8]] {
+        try (0..<cellCount(page)).map { index in
+            let offset = try cellOffset(page, index)
+            return Array(page[offset..<(offset + (try cellSize(page, index)))])
+        }
+    }
+
+    /// Replaces the node's cells with `cells` (which must fit) and sets its right child.
+    static func rewrite(_ page: UnsafeMutableRawBufferPointer, cells: ArraySlice<[UInt8]>, rightChild: PageNumber) throws {
+        resetContent(page)
+        page.storeLE(UInt16(0), at: cellCountOffset)
+        page.storeLE(rightChild, at: rightChildOffset)
+        for (index, cell) in cells.enumerated() {
+            let fits = try cell.withUnsafeBytes { try insertCell(page, at: index, $0) }
+            precondition(fits, "rewrite of cells that do not fit in one page")
+        }
+    }
+
+    private static func resetContent(_ page: UnsafeMutableRawBufferPointer) {
+        page.storeLE(UInt16(page.count == 65536 ? 0 : page.count), at: contentStartOffset)
+        page.storeLE(UInt16(0), at: fragmentedOffset)
+    }
+
+    /// Bytes that `cells` need in a node, slots included.
+    static func bytesNeeded<C: Collection>(_ cells: C) -> Int where C.Element == [UInt8] {
+        cells.reduce(0) { $0 + $1.count + 2 }
+    }
+
+    static var usableBytes: Int { StorageFormat.pageSizeBytes - slotArrayOffset }
+
+    /// The key inside a copied cell.
+    static func key(ofCell cell: [UInt8], leaf: Bool) -> ArraySlice<UInt8> {
+        let keyLength = Int(cell[0]) | Int(cell[1]) << 8
+        let start = leaf ? leafCellHeaderBytes : interiorCellHeaderBytes
+        return cell[start..<(start + keyLength)]
+    }
+
+    /// The child page inside a copied interior cell.
+    static func child(ofCell cell: [UInt8]) -> PageNumber {
+        cell.withUnsafeBytes { $0.loadLE(at: 2) }
+    }
+
+    /// An interior cell for `key` pointing at `child`.
+    static func interiorCell<K: Collection>(key: K, child: PageNumber) -> [UInt8] where K.Element == UInt8 {
+        var cell = [UInt8]()
+        cell.reserveCapacity(interiorCellHeaderBytes + key.count)
+        appendLE(UInt16(key.count), to: &cell)
+        appendLE(child, to: &cell)
+        cell.append(contentsOf: key)
+        return cell
+    }
+}
+
+@inline(__always)
+func appendLE<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+    withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+}

@@ -1,0 +1,141 @@
+// Catalog — the schema, stored inside the database file in the B+tree whose root the
+// meta page names. Entries:
+//
+//   key "t/<table name>"     value: JSON of TableDefinition
+//   key "s/<sequence name>"  value: 8-byte little-endian Int64, the last value handed out
+//
+// Invariants:
+//   C1. Every table and index root named here is a live B+tree root.
+//   C2. The in-memory Catalog a reader sees always matches the pages it reads: a write
+//       transaction's catalog changes are published together with its pages.
+
+import Foundation
+
+/// A column of a table.
+public struct ColumnDefinition: Codable, Sendable, Hashable {
+    public var name: String
+    public var type: ColumnType
+    public var notNull: Bool
+    /// SQL text of the DEFAULT expression; evaluated by the query layer.
+    public var defaultExpression: String?
+    /// Filled from the table's sequence when absent (SERIAL, BIGSERIAL).
+    public var isSerial: Bool
+
+    public init(name: String, type: ColumnType, notNull: Bool = false,
+                defaultExpression: String? = nil, isSerial: Bool = false) {
+        self.name = name
+        self.type = type
+        self.notNull = notNull
+        self.defaultExpression = defaultExpression
+        self.isSerial = isSerial
+    }
+}
+
+/// An index of a table: a B+tree over encoded column values (`method == "btree"`), or
+/// one the index layer keeps (e.g. "hnsw"), whose storage it owns.
+public struct IndexDefinition: Codable, Sendable, Hashable {
+    public var name: String
+    public var columns: [String]
+    public var isUnique: Bool
+    public var method: String
+    /// Method-specific settings (e.g. m, ef_construction, operator class).
+    public var options: [String: String]
+    /// Root page of the index's B+tree (btree), or of the index layer's own storage.
+    public var root: PageNumber
+
+    public init(name: String, columns: [String], isUnique: Bool = false, method: String = "btree",
+                options: [String: String] = [:], root: PageNumber = 0) {
+        self.name = name
+        self.columns = columns
+        self.isUnique = isUnique
+        self.method = method
+        self.options = options
+        self.root = root
+    }
+
+    public var isBTree: Bool { method == "btree" }
+}
+
+/// A table: its columns, its row tree and its indexes.
+public struct TableDefinition: Codable, Sendable, Hashable {
+    public var name: String
+    public var columns: [ColumnDefinition]
+    /// Root of the B+tree of rows, keyed by row id.
+    public var root: PageNumber
+    /// A single integer PRIMARY KEY column is the row id itself (no separate index).
+    public var rowIDColumn: Int?
+    public var indexes: [IndexDefinition]
+
+    public init(name: String, columns: [ColumnDefinition], root: PageNumber = 0,
+                rowIDColumn: Int? = nil, indexes: [IndexDefinition] = []) {
+        self.name = name
+        self.columns = columns
+        self.root = root
+        self.rowIDColumn = rowIDColumn
+        self.indexes = indexes
+    }
+
+    /// Position of the column called `name`, if any.
+    public func columnIndex(_ name: String) -> Int? {
+        columns.firstIndex { $0.name == name }
+    }
+
+    public var tree: BTree { BTree(root: root) }
+}
+
+/// The schema as of one committed transaction.
+public struct Catalog: Sendable {
+    public internal(set) var tables: [String: TableDefinition] = [:]
+    public internal(set) var sequences: [String: Int64] = [:]
+
+    /// The table called `name`, or an `undefinedTable` error.
+    public func table(_ name: String) throws -> TableDefinition {
+        guard let table = tables[name] else {
+            throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
+        }
+        return table
+    }
+
+    /// The table owning index `name`, with the index.
+    public func index(_ name: String) -> (table: TableDefinition, index: IndexDefinition)? {
+        for table in tables.values {
+            if let index = table.indexes.first(where: { $0.name == name }) { return (table, index) }
+        }
+        return nil
+    }
+
+    static let tablePrefix = "t/"
+    static let sequencePrefix = "s/"
+
+    /// Reads the whole catalog tree.
+    static func load(tree: BTree, from source: some PageSource) throws -> Catalog {
+        var catalog = Catalog()
+        try tree.scan(in: source) { key, value in
+            let name = String(decoding: key, as: UTF8.self)
+            if name.hasPrefix(tablePrefix) {
+                let table = try decodeTable(value, path: source.path)
+                catalog.tables[table.name] = table
+            } else if name.hasPrefix(sequencePrefix), value.count == 8 {
+                catalog.sequences[String(name.dropFirst(sequencePrefix.count))] = value.loadLE(at: 0)
+            } else {
+                throw VireoError.corrupt(source.path, "unknown catalog entry '\(name)'")
+            }
+            return true
+        }
+        return catalog
+    }
+
+    private static func decodeTable(_ value: UnsafeRawBufferPointer, path: String) throws -> TableDefinition {
+        do {
+            return try JSONDecoder().decode(TableDefinition.self, from: Data(value))
+        } catch {
+            throw VireoError.corrupt(path, "unreadable table definition in the catalog: \(error)")
+        }
+    }
+
+    static func encode(_ table: TableDefinition) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array(try encoder.encode(table))
+    }
+}

@@ -1,0 +1,77 @@
+/// Reading rows and indexes; shared by snapshots and write transactions.
+public protocol RowSource {
+    associatedtype Pages: PageSource
+    var pages: Pages { get }
+    var catalog: Catalog { get }
+}
+
+/// One end of a range over index values.
+public struct ValueBound: Sendable {
+    public var values: [Value]
+    public var inclusive: Bool
+    public init(_ values: [Value], inclusive: Bool = true) {
+        self.values = values
+        self.inclusive = inclusive
+    }
+}
+
+extension RowSource {
+    /// The table called `name`.
+    public func table(_ name: String) throws -> TableDefinition { try catalog.table(name) }
+
+    /// Calls `body` with the stored record of row `rowID`; nil when there is no such row.
+    public func withRow<R>(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> R) throws -> R? {
+        try KeyCodec.encodeRowID(rowID).withUnsafeBytes { key in
+            try table.tree.withValue(forKey: key, in: pages) { try body(try RecordView($0)) }
+        }
+    }
+
+    /// The values of row `rowID`, or nil.
+    public func row(_ table: TableDefinition, rowID: Int64) throws -> [Value]? {
+        try withRow(table, rowID: rowID) { try $0.values() }
+    }
+
+    /// Visits rows in row-id order (or reverse) within the optional bounds; `body`
+    /// returns false to stop. The record is valid only during the call.
+    public func scanRows(_ table: TableDefinition, from lower: Int64? = nil, to upper: Int64? = nil,
+                         reverse: Bool = false, _ body: (Int64, RecordView) throws -> Bool) throws {
+        try table.tree.scan(in: pages, from: lower.map { KeyBound(KeyCodec.encodeRowID($0)) },
+                            to: upper.map { KeyBound(KeyCodec.encodeRowID($0)) }, reverse: reverse) { key, value in
+            try body(try KeyCodec.decodeRowID(key), try RecordView(value))
+        }
+    }
+
+    /// Number of rows in `table` (a full scan of its keys).
+    public func rowCount(_ table: TableDefinition) throws -> Int { try table.tree.count(in: pages) }
+
+    /// Visits the row ids whose `index` values lie between the bounds (each a prefix of
+    /// the index's columns), in index order or reverse.
+    public func scanIndex(_ index: IndexDefinition, from lower: ValueBound? = nil, to upper: ValueBound? = nil,
+                          reverse: Bool = false, _ body: (Int64) throws -> Bool) throws {
+        try BTree(root: index.root).scan(in: pages, from: lower.map(Self.lowerKey), to: upper.flatMap(Self.upperKey),
+                                         reverse: reverse) { _, value in
+            try body(try KeyCodec.decodeRowID(value))
+        }
+    }
+
+    /// Row ids whose index values equal `values` (a prefix of the index's columns).
+    public func lookupIndex(_ index: IndexDefinition, equalTo values: [Value]) throws -> [Int64] {
+        var rowIDs: [Int64] = []
+        try scanIndex(index, from: ValueBound(values), to: ValueBound(values)) { rowIDs.append($0); return true }
+        return rowIDs
+    }
+
+    // Index keys are encoded values, possibly followed by a row id; an encoded value
+    // tuple P is a prefix of exactly the keys of tuples that start with P's values.
+    static func lowerKey(_ bound: ValueBound) -> KeyBound {
+        let prefix = KeyCodec.encode(bound.values)
+        if bound.inclusive { return KeyBound(prefix) }
+        return KeyBound(KeyCodec.prefixUpperBound(prefix) ?? prefix + [0xFF], inclusive: true)
+    }
+
+    static func upperKey(_ bound: ValueBound) -> KeyBound? {
+        let prefix = KeyCodec.encode(bound.values)
+        if !bound.inclusive { return KeyBound(prefix, inclusive: false) }
+        return KeyCodec.prefixUpperBound(prefix).map { KeyBound($0, inclusive: false) }
+    }
+}

@@ -1,0 +1,119 @@
+extension StoreTransaction {
+    /// Inserts `row` (one value per column) and returns its row id. A row-id column that
+    /// is NULL gets the next row id. Unique and NOT NULL constraints are checked.
+    @discardableResult
+    public func insert(into tableName: String, row: [Value]) throws -> Int64 {
+        try step {
+            let table = try catalog.table(tableName)
+            var row = row
+            let rowID = try assignRowID(table, &row)
+            try validate(row, for: table)
+            let inserted = try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row),
+                                                 ifPresent: .keep, in: pages)
+            if inserted { throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID) }
+            try noteRowID(rowID, in: table)
+            for index in table.indexes where index.isBTree {
+                try insertIndexEntry(index, table: table, row: row, rowID: rowID)
+            }
+            return rowID
+        }
+    }
+
+    /// Replaces row `rowID` with `row`; returns the row's id afterwards (it changes
+    /// when the row-id column does). Returns nil when there is no such row.
+    @discardableResult
+    public func update(_ tableName: String, rowID: Int64, to row: [Value]) throws -> Int64? {
+        try step {
+            let table = try catalog.table(tableName)
+            guard let old = try self.row(table, rowID: rowID) else { return nil }
+            var row = row
+            if let column = table.rowIDColumn, row[column] != old[column] {
+                try removeRow(table, rowID: rowID, old: old)
+                return try insert(into: tableName, row: row)
+            }
+            try validate(row, for: table)
+            if let column = table.rowIDColumn { row[column] = .int(rowID) }
+            for index in table.indexes where index.isBTree {
+                let oldKey = indexKey(index, table: table, row: old, rowID: rowID)
+                let newKey = indexKey(index, table: table, row: row, rowID: rowID)
+                if oldKey == newKey { continue }
+                try BTree(root: index.root).remove(key: oldKey, in: pages)
+                try insertIndexEntry(index, table: table, row: row, rowID: rowID)
+            }
+            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row), in: pages)
+            return rowID
+        }
+    }
+
+    /// Deletes row `rowID`; returns its values, or nil when there was no such row.
+    @discardableResult
+    public func delete(from tableName: String, rowID: Int64) throws -> [Value]? {
+        try step {
+            let table = try catalog.table(tableName)
+            guard let old = try row(table, rowID: rowID) else { return nil }
+            try removeRow(table, rowID: rowID, old: old)
+            return old
+        }
+    }
+
+    private func removeRow(_ table: TableDefinition, rowID: Int64, old: [Value]) throws {
+        for index in table.indexes where index.isBTree {
+            try BTree(root: index.root).remove(key: indexKey(index, table: table, row: old, rowID: rowID), in: pages)
+        }
+        try table.tree.remove(key: KeyCodec.encodeRowID(rowID), in: pages)
+    }
+
+    private func assignRowID(_ table: TableDefinition, _ row: inout [Value]) throws -> Int64 {
+        guard let column = table.rowIDColumn, column < row.count else { return try nextRowID(table) }
+        switch row[column] {
+        case .null:
+            let rowID = try nextRowID(table)
+            row[column] = .int(rowID)
+            return rowID
+        case .int(let rowID):
+            return rowID
+        case let other:
+            throw VireoError(.typeMismatch, "column \"\(table.columns[column].name)\" is of type bigint but the value is of type \(other.typeName)")
+        }
+    }
+
+    /// Checks arity, types and NOT NULL.
+    func validate(_ row: [Value], for table: TableDefinition) throws {
+        guard row.count == table.columns.count else {
+            throw VireoError(.internalError, "row of \(row.count) values for table \"\(table.name)\" of \(table.columns.count) columns")
+        }
+        for (value, column) in zip(row, table.columns) {
+            if value.isNull {
+                if column.notNull {
+                    throw VireoError(.notNullViolation, "null value in column \"\(column.name)\" of relation \"\(table.name)\" violates not-null constraint")
+                }
+            } else if !value.fits(column.type) {
+                throw VireoError(.typeMismatch, "column \"\(column.name)\" is of type \(column.type.name) but the value is of type \(value.typeName)")
+            }
+        }
+    }
+
+    /// Index key: the encoded values, followed by the row id unless the index is unique
+    /// and no value is NULL (SQL lets any number of NULLs through a unique index).
+    func indexKey(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) -> [UInt8] {
+        let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
+        var key = KeyCodec.encode(values)
+        if !index.isUnique || values.contains(where: \.isNull) { KeyCodec.appendRowID(rowID, to: &key) }
+        return key
+    }
+
+    func insertIndexEntry(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws {
+        let key = indexKey(index, table: table, row: row, rowID: rowID)
+        let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID), ifPresent: .keep, in: pages)
+        if present {
+            let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
+            let shown = values.map { "\($0)" }.joined(separator: ", ")
+            throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\": (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists")
+        }
+    }
+
+    private func duplicateKey(_ table: TableDefinition, rowIDColumn: Int?, rowID: Int64) -> VireoError {
+        let column = rowIDColumn.map { table.columns[$0].name } ?? "rowid"
+        return VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(table.name)_pkey\": (\(column))=(\(rowID)) already exists")
+    }
+}

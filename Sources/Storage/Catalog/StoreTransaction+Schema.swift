@@ -1,0 +1,171 @@
+extension StoreTransaction {
+    /// Creates a table with an empty row tree; `definition.root` is assigned here.
+    /// Creates the B+tree indexes `definition.indexes` lists, too.
+    public func createTable(_ definition: TableDefinition) throws {
+        try step {
+            guard catalog.tables[definition.name] == nil else {
+                throw VireoError(.duplicateObject, "relation \"\(definition.name)\" already exists")
+            }
+            try checkColumnNames(definition.columns.map(\.name), table: definition.name)
+            var table = definition
+            table.root = try BTree.create(in: pages).root
+            table.indexes = []
+            setTable(table)
+            for index in definition.indexes { try createIndexUnchecked(index, on: table.name) }
+        }
+    }
+
+    /// Drops a table, its indexes and its rows' pages.
+    public func dropTable(_ name: String) throws {
+        try step {
+            let table = try catalog.table(name)
+            for index in table.indexes where index.isBTree { try BTree(root: index.root).destroy(in: pages) }
+            try table.tree.destroy(in: pages)
+            removeTable(name)
+            for column in table.columns where column.isSerial { dropSequence(Self.sequenceName(table: name, column: column.name)) }
+        }
+    }
+
+    /// The sequence behind a SERIAL column.
+    public static func sequenceName(table: String, column: String) -> String { "\(table)_\(column)_seq" }
+
+    /// Renames a table.
+    public func renameTable(_ name: String, to newName: String) throws {
+        try step {
+            var table = try catalog.table(name)
+            guard catalog.tables[newName] == nil else {
+                throw VireoError(.duplicateObject, "relation \"\(newName)\" already exists")
+            }
+            table.name = newName
+            setTable(table, previousName: name)
+        }
+    }
+
+    /// Adds a column; existing rows get `fill` (NULL, or the column's default).
+    public func addColumn(_ column: ColumnDefinition, to tableName: String, fill: Value = .null) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            try checkColumnNames(table.columns.map(\.name) + [column.name], table: tableName)
+            let hasRows = try rowCount(table) > 0
+            if column.notNull && fill.isNull && hasRows {
+                throw VireoError(.notNullViolation, "column \"\(column.name)\" of relation \"\(tableName)\" contains null values")
+            }
+            table.columns.append(column)
+            try rewriteRows(table) { $0 + [fill] }
+            setTable(table)
+        }
+    }
+
+    /// Drops a column, and every index over it.
+    public func dropColumn(_ columnName: String, from tableName: String) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            guard let position = table.columnIndex(columnName) else {
+                throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(tableName)\" does not exist")
+            }
+            for index in table.indexes where index.columns.contains(columnName) {
+                if index.isBTree { try BTree(root: index.root).destroy(in: pages) }
+            }
+            table.indexes.removeAll { $0.columns.contains(columnName) }
+            table.columns.remove(at: position)
+            if let rowIDColumn = table.rowIDColumn {
+                table.rowIDColumn = rowIDColumn == position ? nil : (rowIDColumn > position ? rowIDColumn - 1 : rowIDColumn)
+            }
+            try rewriteRows(table) { row in var row = row; row.remove(at: position); return row }
+            setTable(table)
+        }
+    }
+
+    /// Renames a column (indexes follow).
+    public func renameColumn(_ columnName: String, to newName: String, in tableName: String) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            guard let position = table.columnIndex(columnName) else {
+                throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(tableName)\" does not exist")
+            }
+            try checkColumnNames(table.columns.map(\.name).filter { $0 != columnName } + [newName], table: tableName)
+            table.columns[position].name = newName
+            for i in table.indexes.indices {
+                table.indexes[i].columns = table.indexes[i].columns.map { $0 == columnName ? newName : $0 }
+            }
+            setTable(table)
+        }
+    }
+
+    /// Creates an index. A B+tree index is filled from the existing rows (and fails on
+    /// a duplicate when unique); for other methods only the definition is recorded, with
+    /// `definition.root` as given.
+    public func createIndex(_ definition: IndexDefinition, on tableName: String) throws {
+        try step { try createIndexUnchecked(definition, on: tableName) }
+    }
+
+    private func createIndexUnchecked(_ definition: IndexDefinition, on tableName: String) throws {
+        guard catalog.index(definition.name) == nil, catalog.tables[definition.name] == nil else {
+            throw VireoError(.duplicateObject, "relation \"\(definition.name)\" already exists")
+        }
+        var table = try catalog.table(tableName)
+        for column in definition.columns where table.columnIndex(column) == nil {
+            throw VireoError(.undefinedColumn, "column \"\(column)\" does not exist")
+        }
+        var index = definition
+        if index.isBTree {
+            index.root = try BTree.create(in: pages).root
+            try fillIndex(index, table: table)
+        }
+        table.indexes.append(index)
+        setTable(table)
+    }
+
+    private func fillIndex(_ index: IndexDefinition, table: TableDefinition) throws {
+        var rows: [(Int64, [Value])] = []
+        try scanRows(table) { rowID, record in
+            rows.append((rowID, try record.values()))
+            return true
+        }
+        for (rowID, row) in rows { try insertIndexEntry(index, table: table, row: row, rowID: rowID) }
+    }
+
+    /// Drops index `name`. For a B+tree index its pages are freed; other methods free
+    /// their own storage before calling this.
+    public func dropIndex(_ name: String) throws {
+        try step {
+            guard let (owner, index) = catalog.index(name) else {
+                throw VireoError(.undefinedObject, "index \"\(name)\" does not exist")
+            }
+            if index.isBTree { try BTree(root: index.root).destroy(in: pages) }
+            var table = owner
+            table.indexes.removeAll { $0.name == name }
+            setTable(table)
+        }
+    }
+
+    /// Replaces the definition of index `name` (e.g. when its own storage moves).
+    public func updateIndex(_ index: IndexDefinition) throws {
+        try step {
+            guard let (owner, _) = catalog.index(index.name) else {
+                throw VireoError(.undefinedObject, "index \"\(index.name)\" does not exist")
+            }
+            var table = owner
+            table.indexes = table.indexes.map { $0.name == index.name ? index : $0 }
+            setTable(table)
+        }
+    }
+
+    private func rewriteRows(_ table: TableDefinition, _ transform: ([Value]) -> [Value]) throws {
+        var rows: [(Int64, [Value])] = []
+        try scanRows(table) { rowID, record in
+            rows.append((rowID, try record.values()))
+            return true
+        }
+        for (rowID, row) in rows {
+            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(transform(row)), in: pages)
+        }
+    }
+
+    private func checkColumnNames(_ names: [String], table: String) throws {
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw VireoError(.duplicateObject, "column \"\(name)\" specified more than once in relation \"\(table)\"")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+/// The one write transaction of a `Store`: schema changes and row changes, committed
+/// atomically. After any write method throws, the transaction only allows rollback
+/// (as PostgreSQL aborts a transaction on error); commit then throws.
+public final class StoreTransaction: RowSource, @unchecked Sendable {
+    public let store: Store
+    public let pages: WriteTransaction
+    public private(set) var catalog: Catalog
+    private var changedTables: Set<String> = []
+    private var droppedTables: Set<String> = []
+    private var changedSequences: Set<String> = []
+    private var nextRowIDs: [String: Int64] = [:]
+    private var abortCause: VireoError?
+
+    init(store: Store, pages: WriteTransaction, catalog: Catalog) {
+        self.store = store
+        self.pages = pages
+        self.catalog = catalog
+    }
+
+    /// Runs a write step; a failure aborts the transaction.
+    func step<R>(_ body: () throws -> R) throws -> R {
+        if let abortCause {
+            throw VireoError(.transactionState, "current transaction is aborted, commands ignored until end of transaction block (after: \(abortCause.message))")
+        }
+        do { return try body() } catch {
+            abortCause = error as? VireoError ?? VireoError(.internalError, "\(error)")
+            throw error
+        }
+    }
+
+    /// Writes the changed schema and makes everything durable and visible.
+    public func commit() throws {
+        try step { try writeCatalogChanges() }
+        let catalog = self.catalog
+        try pages.commit { store.publish(catalog) }
+    }
+
+    /// Discards every change.
+    public func rollback() { pages.rollback() }
+
+    private func writeCatalogChanges() throws {
+        for name in droppedTables.subtracting(changedTables) {
+            try store.catalogTree.remove(key: Array((Catalog.tablePrefix + name).utf8), in: pages)
+        }
+        for name in changedTables {
+            guard let table = catalog.tables[name] else { continue }
+            try store.catalogTree.insert(key: Array((Catalog.tablePrefix + name).utf8), value: Catalog.encode(table), in: pages)
+        }
+        for name in changedSequences {
+            let key = Array((Catalog.sequencePrefix + name).utf8)
+            if let value = catalog.sequences[name] {
+                try store.catalogTree.insert(key: key, value: withUnsafeBytes(of: value.littleEndian) { Array($0) }, in: pages)
+            } else {
+                try store.catalogTree.remove(key: key, in: pages)
+            }
+        }
+    }
+
+    /// Records a new or changed table definition.
+    func setTable(_ table: TableDefinition, previousName: String? = nil) {
+        if let previousName, previousName != table.name {
+            catalog.tables[previousName] = nil
+            droppedTables.insert(previousName)
+            changedTables.remove(previousName)
+            nextRowIDs[previousName] = nil
+        }
+        catalog.tables[table.name] = table
+        changedTables.insert(table.name)
+        droppedTables.remove(table.name)
+    }
+
+    func removeTable(_ name: String) {
+        catalog.tables[name] = nil
+        changedTables.remove(name)
+        droppedTables.insert(name)
+        nextRowIDs[name] = nil
+    }
+
+    /// The next row id for `table`: one past the largest in use.
+    func nextRowID(_ table: TableDefinition) throws -> Int64 {
+        if let next = nextRowIDs[table.name] { return next }
+        let last = try table.tree.lastKey(in: pages).map { try KeyCodec.decodeRowID($0) } ?? 0
+        guard last < Int64.max else { throw VireoError(.limitExceeded, "table \"\(table.name)\" has used every row id") }
+        return last + 1
+    }
+
+    func noteRowID(_ rowID: Int64, in table: TableDefinition) throws {
+        let next = try nextRowID(table)
+        if rowID >= next { nextRowIDs[table.name] = rowID == Int64.max ? rowID : rowID + 1 }
+    }
+
+    /// Advances sequence `name` and returns its new value (nextval).
+    public func nextSequenceValue(_ name: String) throws -> Int64 {
+        try step {
+            let value = (catalog.sequences[name] ?? 0) + 1
+            catalog.sequences[name] = value
+            changedSequences.insert(name)
+            return value
+        }
+    }
+
+    /// Raises sequence `name` to at least `value` (after an explicit value was inserted).
+    public func advanceSequence(_ name: String, to value: Int64) {
+        if (catalog.sequences[name] ?? 0) < value {
+            catalog.sequences[name] = value
+            changedSequences.insert(name)
+        }
+    }
+
+    func dropSequence(_ name: String) {
+        catalog.sequences[name] = nil
+        changedSequences.insert(name)
+    }
+}

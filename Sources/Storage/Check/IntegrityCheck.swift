@@ -1,0 +1,116 @@
+/// What `Store.checkIntegrity` found.
+public struct IntegrityReport: Sendable, CustomStringConvertible {
+    /// Problems found, each naming the page or object; empty when the database is sound.
+    public var problems: [String] = []
+    public var pageCount = 0
+    public var freePageCount = 0
+    /// Rows per table.
+    public var rowCounts: [String: Int] = [:]
+    public var isSound: Bool { problems.isEmpty }
+    static let problemsMax = 100
+
+    public var description: String {
+        var lines = ["pages: \(pageCount) (\(freePageCount) free)"]
+        lines += rowCounts.keys.sorted().map { "table \($0): \(rowCounts[$0] ?? 0) rows" }
+        lines += problems.isEmpty ? ["ok"] : problems.map { "problem: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Store {
+    /// Walks every tree, overflow chain and the free list on a consistent snapshot and
+    /// checks that each page is used exactly once and every node keeps its invariants.
+    public func checkIntegrity() throws -> IntegrityReport {
+        try read { snapshot in
+            var checker = try IntegrityChecker(pages: snapshot.pages)
+            checker.checkFreeList()
+            _ = checker.checkTree(catalogTree, name: "catalog")
+            for table in snapshot.catalog.tables.values.sorted(by: { $0.name < $1.name }) {
+                checker.checkTable(table)
+            }
+            checker.checkNoLeaks()
+            return checker.report
+        }
+    }
+}
+
+/// Bookkeeping of one integrity check.
+struct IntegrityChecker {
+    let pages: ReadView
+    var owners: [String?]
+    var report = IntegrityReport()
+
+    init(pages: ReadView) throws {
+        self.pages = pages
+        let pageCount: UInt32 = try pages.withPage(0) { $0.loadLE(at: MetaPage.pageCountOffset) }
+        owners = Array(repeating: nil, count: Int(pageCount))
+        report.pageCount = Int(pageCount)
+        _ = claim(0, by: "meta")
+    }
+
+    mutating func problem(_ text: String) {
+        if report.problems.count < IntegrityReport.problemsMax { report.problems.append(text) }
+    }
+
+    /// Records that `owner` uses `page`; false (with a problem) if out of range or taken.
+    mutating func claim(_ page: PageNumber, by owner: String) -> Bool {
+        guard Int(page) < owners.count else {
+            problem("\(owner) refers to page \(page), past the page count \(owners.count)")
+            return false
+        }
+        if let other = owners[Int(page)] {
+            problem("page \(page) is used by both \(other) and \(owner)")
+            return false
+        }
+        owners[Int(page)] = owner
+        return true
+    }
+
+    mutating func checkFreeList() {
+        do {
+            var page: PageNumber = try pages.withPage(0) { $0.loadLE(at: MetaPage.freeListHeadOffset) }
+            let expected: UInt32 = try pages.withPage(0) { $0.loadLE(at: MetaPage.freePageCountOffset) }
+            var count = 0
+            while page != 0 && count <= owners.count {
+                guard claim(page, by: "the free list") else { return }
+                let (type, next) = try pages.withPage(page) { (PageLayout.type($0), $0.loadLE(at: MetaPage.nextFreeOffset) as UInt32) }
+                if type != .free { problem("page \(page) is on the free list but is not a free page") }
+                count += 1
+                page = next
+            }
+            if count != Int(expected) { problem("free list has \(count) pages, the meta page says \(expected)") }
+            report.freePageCount = count
+        } catch {
+            problem("free list: \(error)")
+        }
+    }
+
+    mutating func checkTable(_ table: TableDefinition) {
+        let rows = checkTree(table.tree, name: "table \(table.name)")
+        report.rowCounts[table.name] = rows
+        for index in table.indexes {
+            if index.isBTree {
+                let entries = checkTree(BTree(root: index.root), name: "index \(index.name)")
+                if let rows, let entries, rows != entries {
+                    problem("index \(index.name) has \(entries) entries for \(rows) rows of table \(table.name)")
+                }
+            } else if index.root != 0 {
+                checkBlob(index.root, name: "index \(index.name)")
+            }
+        }
+    }
+
+    mutating func checkBlob(_ first: PageNumber, name: String) {
+        do {
+            try Blob.walkPages(first: first, in: pages) { page in _ = claim(page, by: name) }
+        } catch {
+            problem("\(name): \(error)")
+        }
+    }
+
+    mutating func checkNoLeaks() {
+        for (page, owner) in owners.enumerated() where owner == nil {
+            problem("page \(page) is neither in use nor on the free list")
+        }
+    }
+}

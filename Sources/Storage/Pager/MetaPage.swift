@@ -1,0 +1,53 @@
+// Meta page — page 0 of the database file. After the common page header:
+//
+//   offset  size  field
+//   24      8     magic "VIREODB\0"
+//   32      4     format version
+//   36      4     page size in bytes
+//   40      4     page count: pages in the database, the meta page included
+//   44      4     first free page (0: the free list is empty)
+//   48      4     number of free pages
+//   52      4     root page of the catalog tree
+//
+// Invariants:
+//   M1. Every page number in use or on the free list is below the page count.
+//   M2. The free list is a chain through free pages (body offset 24: next free page).
+
+/// Field offsets and accessors of the meta page.
+enum MetaPage {
+    static let magic: [UInt8] = Array("VIREODB\0".utf8)
+    static let magicOffset = 24
+    static let versionOffset = 32
+    static let pageSizeOffset = 36
+    static let pageCountOffset = 40
+    static let freeListHeadOffset = 44
+    static let freePageCountOffset = 48
+    static let catalogRootOffset = 52
+
+    /// Offset, in a free page, of the next free page's number.
+    static let nextFreeOffset = 24
+
+    static func initialize(_ page: UnsafeMutableRawBufferPointer, pageSizeBytes: Int, catalogRoot: PageNumber) {
+        PageLayout.initialize(page, type: .meta)
+        UnsafeMutableRawBufferPointer(rebasing: page[magicOffset..<(magicOffset + 8)]).copyBytes(from: magic)
+        page.storeLE(StorageFormat.version, at: versionOffset)
+        page.storeLE(UInt32(pageSizeBytes), at: pageSizeOffset)
+        page.storeLE(UInt32(catalogRoot + 1), at: pageCountOffset)
+        page.storeLE(catalogRoot, at: catalogRootOffset)
+    }
+
+    /// Checks magic, version and page size of a verified meta page.
+    static func validate(_ page: UnsafeRawBufferPointer, pageSizeBytes: Int, path: String) throws {
+        guard Array(page[magicOffset..<(magicOffset + 8)]) == magic, PageLayout.type(page) == .meta else {
+            throw VireoError.corrupt(path, page: 0, "not a Vireo database (bad magic)")
+        }
+        let version: UInt32 = page.loadLE(at: versionOffset)
+        guard version == StorageFormat.version else {
+            throw VireoError(.corruption, "'\(path)' has format version \(version); this build reads version \(StorageFormat.version)")
+        }
+        let pageSize: UInt32 = page.loadLE(at: pageSizeOffset)
+        guard Int(pageSize) == pageSizeBytes else {
+            throw VireoError.corrupt(path, page: 0, "page size \(pageSize) is not \(pageSizeBytes)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+// WAL format — the file `<database>-wal` holds full page images of committed transactions.
+//
+// Header (32 bytes, at offset 0):
+//   0   8  magic "VIREOWAL"
+//   8   4  format version
+//   12  4  page size in bytes
+//   16  4  salt: changes at every reset; frames carrying another salt are stale
+//   20  8  reserved, zero
+//   28  4  CRC32C of bytes 0 ..< 28
+//
+// Frame (32-byte header followed by one page image), appended from offset 32:
+//   0   4  page number
+//   4   4  flags: bit 0 set on the last frame of a transaction (the commit frame)
+//   8   4  database size in pages after the transaction (commit frames)
+//   12  4  salt, equal to the header's
+//   16  8  LSN of the transaction
+//   24  4  CRC32C of frame bytes 0 ..< 24 followed by the page image
+//   28  4  reserved, zero
+//
+// Invariants:
+//   W1. A transaction is acknowledged only after all of its frames, ending in a commit
+//       frame, are written and the file is fsynced.
+//   W2. Recovery reads frames in order and stops at the first frame that is short, has
+//       another salt or a bad checksum. Frames after the last commit frame before that
+//       point belong to an unfinished transaction and are discarded, never applied.
+//   W3. A reset (after a checkpoint made every page durable in the database file)
+//       writes a header with a new salt and fsyncs it before any new frame is written.
+
+import CVireoSupport
+
+/// The write-ahead log: appends committed transactions' page images and replays them.
+final class WriteAheadLog: @unchecked Sendable {
+    static let headerBytes = 32
+    static let frameHeaderBytes = 32
+    static let magic: [UInt8] = Array("VIREOWAL".utf8)
+    static let commitFlag: UInt32 = 1
+
+    let file: any StorageFile
+    let pageSizeBytes: Int
+    private(set) var salt: UInt32
+    /// Where the next frame goes; also the log's logical size.
+    private(set) var endOffset: Int
+
+    var frameBytes: Int { Self.frameHeaderBytes + pageSizeBytes }
+
+    private init(file: any StorageFile, pageSizeBytes: Int, salt: UInt32, endOffset: Int) {
+        self.file = file
+        self.pageSizeBytes = pageSizeBytes
+        self.salt = salt
+        self.endOffset = endOffset
+    }
+
+    /// Opens the log, creating or resetting it when it has no valid header.
+    static func open(file: any StorageFile, pageSizeBytes: Int) throws -> WriteAheadLog {
+        var header = [UInt8](repeating: 0, count: headerBytes)
+        let bytesRead = try header.withUnsafeMutableBytes { try file.read(offset: 0, into: $0) }
+        if bytesRead == headerBytes, let salt = try parseHeader(header, pageSizeBytes: pageSizeBytes, path: file.path) {
+            return WriteAheadLog(file: file, pageSizeBytes: pageSizeBytes, salt: salt, endOffset: headerBytes)
+        }
+        // No valid header: nothing was ever committed through this log (invariant W3).
+        let log = WriteAheadLog(file: file, pageSizeBytes: pageSizeBytes, salt: 0, endOffset: headerBytes)
+        try log.reset()
+        return log
+    }
+
+    private static func parseHeader(_ header: [UInt8], pageSizeBytes: Int, path: String) throws -> UInt32? {
+        try header.withUnsafeBytes { bytes in
+            guard Array(bytes[0..<8]) == magic else { return nil }
+            let checksum: UInt32 = bytes.loadLE(at: 28)
+            guard checksum == vireo_crc32c(0, bytes.baseAddress!, 28) else { return nil }
+            let version: UInt32 = bytes.loadLE(at: 8)
+            let pageSize: UInt32 = bytes.loadLE(at: 12)
+            guard version == StorageFormat.version else {
+                throw VireoError.corrupt(path, "WAL format version \(version), this build reads \(StorageFormat.version)")
+            }
+            guard Int(pageSize) == pageSizeBytes else {
+                throw VireoError.corrupt(path, "WAL page size \(pageSize) differs from the database's \(pageSizeBytes)")
+            }
+            return bytes.loadLE(at: 16)
+        }
+    }
+
+    /// Starts a new generation of the log (invariant W3).
+    func reset() throws {
+        var next = UInt32.random(in: 1...UInt32.max)
+        while next == salt { next = UInt32.random(in: 1...UInt32.max) }
+        var header = [UInt8](repeating: 0, count: Self.headerBytes)
+        header.withUnsafeMutableBytes { bytes in
+            bytes.copyBytes(from: Self.magic)
+            bytes.storeLE(StorageFormat.version, at: 8)
+            bytes.storeLE(UInt32(pageSizeBytes), at: 12)
+            bytes.storeLE(next, at: 16)
+            bytes.storeLE(vireo_crc32c(0, bytes.baseAddress!, 28), at: 28)
+        }
+        try header.withUnsafeBytes { try file.write(offset: 0, from: $0) }
+        try file.sync()
+        salt = next
+        endOffset = Self.headerBytes
+    }
+
+    /// Appends one transaction's sealed pages as frames, the last one a commit frame, and
+    /// fsyncs (invariant W1). On a throw the transaction is not committed.
+    func appendCommit(pages: [(PageNumber, UnsafeMutableRawPointer)], lsn: UInt64, pageCount: UInt32) throws {
+        precondition(!pages.isEmpty, "a commit with no pages writes no frames")
+        let totalBytes = pages.count * frameBytes
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: totalBytes, alignment: 4096)
+        defer { buffer.deallocate() }
+        for (index, (pageNumber, page)) in pages.enumerated() {
+            let frame = UnsafeMutableRawBufferPointer(rebasing: buffer[(index * frameBytes)..<((index + 1) * frameBytes)])
+            let isCommit = index == pages.count - 1
+            encodeFrame(frame, pageNumber: pageNumber, page: page, lsn: lsn,
+                        flags: isCommit ? Self.commitFlag : 0, pageCount: isCommit ? pageCount : 0)
+        }
+        try file.write(offset: endOffset, from: UnsafeRawBufferPointer(buffer))
+        try file.sync()
+        endOffset += totalBytes
+    }
+
+    private func encodeFrame(_ frame: UnsafeMutableRawBufferPointer, pageNumber: PageNumber,
+                             page: UnsafeMutableRawPointer, lsn: UInt64, flags: UInt32, pageCount: UInt32) {
+        frame.initializeMemory(as: UInt8.self, repeating: 0)
+        frame.storeLE(pageNumber, at: 0)
+        frame.storeLE(flags, at: 4)
+        frame.storeLE(pageCount, at: 8)
+        frame.storeLE(salt, at: 12)
+        frame.storeLE(lsn, at: 16)
+        (frame.baseAddress! + Self.frameHeaderBytes).copyMemory(from: page, byteCount: pageSizeBytes)
+        frame.storeLE(frameChecksum(UnsafeRawBufferPointer(frame)), at: 24)
+    }
+
+    private func frameChecksum(_ frame: UnsafeRawBufferPointer) -> UInt32 {
+        let headerSum = vireo_crc32c(0, frame.baseAddress!, 24)
+        return vireo_crc32c(headerSum, frame.baseAddress! + Self.frameHeaderBytes, pageSizeBytes)
+    }
+}
