@@ -125,7 +125,11 @@ extension UringRing {
                 return
             }
             if result == -EINTR { continue }
-            if (result == -EAGAIN || result == -EBUSY) && batch.submittedCount > 0 { return }
+            if (result == -EAGAIN || result == -EBUSY) && batch.submittedCount > 0 {
+                // The kernel wants completions reaped before it takes more.
+                waitForCompletion()
+                return
+            }
             isBroken = true
             drain(count: batch.submittedCount)
             throw VireoError.io("io_uring_submit", path: path, errno: -result)
@@ -166,6 +170,12 @@ extension UringRing {
             transfer.doneBytes += result
             if transfer.remaining > 0 { batch.waiting.append(index) }
         }
+    }
+
+    /// Waits until a completion is ready, without consuming it.
+    private func waitForCompletion() {
+        var cqe: UnsafeMutablePointer<io_uring_cqe>?
+        while io_uring_wait_cqe(ring, &cqe) == -EINTR {}
     }
 
     /// Waits for `count` completions, ignoring their results; used only once the ring
