@@ -150,6 +150,14 @@ import Testing
                 "expected invalid_parameter naming 'aio', got \(String(describing: error))")
     }
 
+    @Test func withoutIOUringTheDefaultFallsBackToPOSIXButAForcedChoiceFails() throws {
+        let refuse: () throws -> any IOBackend = { throw VireoError(.ioError, "io_uring_queue_init failed: Operation not permitted") }
+        let fallback = try IOBackends.choose(override: nil, makeUring: refuse)
+        #expect(fallback.name == "posix", "expected the posix fallback, got \(fallback.name)")
+        let forced = expectVireoError { _ = try IOBackends.choose(override: "uring", makeUring: refuse) }
+        #expect(forced?.code == .ioError, "expected the setup error, got \(String(describing: forced))")
+    }
+
     @Test func uringRejectsABadQueueDepth() {
         let error = expectVireoError { _ = try UringBackend(queueDepth: 0) }
         #expect(error?.code == .invalidParameter, "got \(String(describing: error))")

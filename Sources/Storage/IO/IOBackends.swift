@@ -20,11 +20,26 @@ public enum IOBackends {
         logger: Logger = Logger(label: "vireo.storage.io"), override: String? = environmentValue(),
         queueDepth: Int = 64
     ) throws -> any IOBackend {
+        try choose(override: override, logger: logger) { try UringBackend(queueDepth: queueDepth) }
+    }
+
+    /// The choice itself, with the io_uring constructor passed in so tests can make it fail.
+    static func choose(
+        override: String?, logger: Logger = Logger(label: "vireo.storage.io"),
+        makeUring: () throws -> any IOBackend
+    ) throws -> any IOBackend {
         switch override {
         case nil, "":
-            return makeAutomatic(logger: logger, queueDepth: queueDepth)
+            do {
+                let backend = try makeUring()
+                logger.info("I/O backend: io_uring (default)")
+                return backend
+            } catch {
+                logger.warning("I/O backend: posix, because io_uring cannot be set up: \(error)")
+                return POSIXBackend()
+            }
         case "uring", "io_uring":
-            let backend = try UringBackend(queueDepth: queueDepth)
+            let backend = try makeUring()
             logger.info("I/O backend: io_uring (forced by \(environmentVariable))")
             return backend
         case "posix":
@@ -32,17 +47,6 @@ public enum IOBackends {
             return POSIXBackend()
         case let value?:
             throw VireoError(.invalidParameter, "\(environmentVariable) must be 'uring' or 'posix', got '\(value)'")
-        }
-    }
-
-    private static func makeAutomatic(logger: Logger, queueDepth: Int) -> any IOBackend {
-        do {
-            let backend = try UringBackend(queueDepth: queueDepth)
-            logger.info("I/O backend: io_uring (default, queue depth \(queueDepth))")
-            return backend
-        } catch {
-            logger.warning("I/O backend: posix, because io_uring cannot be set up: \(error)")
-            return POSIXBackend()
         }
     }
 }

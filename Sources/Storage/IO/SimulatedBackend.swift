@@ -70,15 +70,22 @@ public final class SimulatedBackend: IOBackend {
 
 /// Counts of a `SimulatedBackend`'s operations. Each request of a batch counts once.
 public struct SimulatedIOStats: Sendable, Equatable {
+    /// Read requests, including failed ones.
     public var reads = 0
+    /// Write requests, including failed and short ones.
     public var writes = 0
+    /// Calls of `sync()`, including failed ones.
     public var syncs = 0
+    /// Calls of `truncate(size:)`.
     public var truncates = 0
+    /// Bytes requested by reads.
     public var bytesReadCount = 0
+    /// Bytes requested by writes (stored or not).
     public var bytesWrittenCount = 0
     /// Faults that fired (failed, short or full-disk operations, corrupted reads).
     public var faultsInjected = 0
 
+    /// All counts zero.
     public init() {}
 }
 

@@ -12,10 +12,15 @@ public enum SimulatedCrashPolicy: Sendable {
 
 /// What a simulated crash did, with the seed that replays it.
 public struct SimulatedCrashReport: Sendable, CustomStringConvertible {
+    /// Passing this to `crash(seed:)` on the same history replays the crash.
     public var seed: UInt64
+    /// Pending changes that landed whole.
     public var keptCount = 0
+    /// Pending changes lost entirely.
     public var droppedCount = 0
+    /// Pending writes of which only a prefix of sectors landed.
     public var tornCount = 0
+    /// Pending writes whose bytes landed as noise.
     public var garbledCount = 0
 
     public var description: String {

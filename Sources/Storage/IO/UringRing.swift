@@ -43,7 +43,7 @@ final class UringRing {
     func supportsRequiredOperations() -> Bool {
         guard let probe = io_uring_get_probe_ring(ring) else { return false }
         defer { io_uring_free_probe(probe) }
-        let needed = [IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC]
+        let needed = [IORING_OP_READ, IORING_OP_WRITE]
         return needed.allSatisfy { io_uring_opcode_supported(probe, Int32($0.rawValue)) != 0 }
     }
 }
@@ -125,7 +125,11 @@ extension UringRing {
                 return
             }
             if result == -EINTR { continue }
-            if (result == -EAGAIN || result == -EBUSY) && batch.submittedCount > 0 { return }
+            if (result == -EAGAIN || result == -EBUSY) && batch.submittedCount > 0 {
+                // The kernel wants completions reaped before it takes more.
+                waitForCompletion()
+                return
+            }
             isBroken = true
             drain(count: batch.submittedCount)
             throw VireoError.io("io_uring_submit", path: path, errno: -result)
@@ -168,6 +172,12 @@ extension UringRing {
         }
     }
 
+    /// Waits until a completion is ready, without consuming it.
+    private func waitForCompletion() {
+        var cqe: UnsafeMutablePointer<io_uring_cqe>?
+        while io_uring_wait_cqe(ring, &cqe) == -EINTR {}
+    }
+
     /// Waits for `count` completions, ignoring their results; used only once the ring
     /// has failed, so that no caller buffer stays in the kernel's hands.
     private func drain(count: Int) {
@@ -185,42 +195,6 @@ extension UringRing {
     private func checkUsable(path: String) throws {
         if isBroken {
             throw VireoError(.ioError, "io_uring for '\(path)' is unusable after an earlier failure of the ring")
-        }
-    }
-}
-
-// MARK: - Sync
-
-extension UringRing {
-    /// fdatasync through the ring (IORING_OP_FSYNC with IORING_FSYNC_DATASYNC).
-    func dataSync(fd: Int32, path: String) throws {
-        try checkUsable(path: path)
-        for _ in 0...Self.retriesMax {
-            guard let sqe = io_uring_get_sqe(ring) else { break }
-            io_uring_prep_fsync(sqe, fd, UInt32(IORING_FSYNC_DATASYNC))
-            var batch = Batch(transfers: [], waiting: [], preparedCount: 1)
-            try submitAndWait(path: path, batch: &batch)
-            guard let result = waitOne() else {
-                isBroken = true
-                throw VireoError.io("io_uring_wait_cqe", path: path, errno: EIO)
-            }
-            if result == -EINTR || result == -EAGAIN { continue }
-            if result < 0 { throw VireoError.io("io_uring fsync", path: path, errno: -result) }
-            return
-        }
-        throw VireoError.io("io_uring fsync", path: path, errno: EAGAIN)
-    }
-
-    /// The result of the one completion `dataSync` waits for; nil if waiting itself failed.
-    private func waitOne() -> Int32? {
-        var cqe: UnsafeMutablePointer<io_uring_cqe>?
-        while true {
-            let result = io_uring_wait_cqe(ring, &cqe)
-            if result == -EINTR { continue }
-            guard result == 0, let completion = cqe else { return nil }
-            let value = completion.pointee.res
-            io_uring_cqe_seen(ring, completion)
-            return value
         }
     }
 }
