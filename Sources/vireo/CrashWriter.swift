@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import VireoStorage
+
+/// `vireo crash-writer PATH`: the child of the crash test. Commits small transactions
+/// forever and reports each one on standard output:
+///
+///     begin FIRST LAST      about to write rows FIRST…LAST in one transaction
+///     commit FIRST LAST     the engine acknowledged that transaction
+///     rollback FIRST LAST   those rows were written and rolled back
+///
+/// The parent SIGKILLs it at random moments and checks the database after each kill.
+struct CrashWriter: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crash-writer", abstract: "Child process of the crash test.", shouldDisplay: false)
+
+    @Argument(help: "Path of the database file.")
+    var path: String
+
+    @Option(help: "WAL size that triggers a checkpoint; small values checkpoint often.")
+    var walCheckpointBytes = 256 << 10
+
+    @Option(help: "First row id to write; by default one past the largest present. The crash test passes one past every id it has seen begun, so a rolled-back id is never reused.")
+    var firstID: Int64?
+
+    @Option(help: "Stop after this many transactions (a bound for runs nobody kills).")
+    var transactionsMax = 1_000_000
+
+    func run() throws {
+        let store = try Store.open(path: path, options: StorageOptions(walCheckpointBytes: walCheckpointBytes))
+        try store.write { transaction in
+            guard transaction.catalog.tables["acks"] == nil else { return }
+            try transaction.createTable(TableDefinition(name: "acks", columns: [
+                ColumnDefinition(name: "id", type: .int, notNull: true), ColumnDefinition(name: "note", type: .text),
+            ], rowIDColumn: 0))
+        }
+        var nextID = try firstID ?? store.read { snapshot in
+            var last: Int64 = 0
+            try snapshot.scanRows(snapshot.table("acks"), reverse: true) { id, _ in last = id; return false }
+            return last + 1
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<transactionsMax {
+            let rowCount = Int64.random(in: 1...40, using: &random)
+            let (first, last) = (nextID, nextID + rowCount - 1)
+            nextID += rowCount
+            try writeTransaction(store, first: first, last: last, rollback: Int.random(in: 0..<8, using: &random) == 0)
+        }
+    }
+
+    private func writeTransaction(_ store: Store, first: Int64, last: Int64, rollback: Bool) throws {
+        report("begin \(first) \(last)")
+        let transaction = try store.beginWrite()
+        for id in first...last {
+            let note = String(repeating: "n\(id) ", count: Int(id % 50) + 1)
+            try transaction.insert(into: "acks", row: [.int(id), .text(note)])
+        }
+        if rollback {
+            transaction.rollback()
+            report("rollback \(first) \(last)")
+        } else {
+            try transaction.commit()
+            report("commit \(first) \(last)")
+        }
+    }
+
+    /// Writes a line straight to the pipe: nothing may sit in a buffer when the kill comes.
+    private func report(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
