@@ -46,6 +46,7 @@ struct BenchANN: ParsableCommand {
                                queryCount: data.queryCount, metric: metric.rawValue, m: m,
                                efConstruction: efConstruction, k: k, threads: threads, files: paths)
         let index = try buildIndex(data, metric, &report)
+        _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
         for ef in efSweep { report.sweep.append(try measure(index, data, truth, ef: ef)) }
         measureExact(data, metric, &report)
         report.peakRSSBytes = ProcessMemory.peakRSSBytes()
