@@ -7,8 +7,8 @@
 #include <immintrin.h>
 #endif
 
+// Written once by the load-time constructor, read-only afterwards.
 static int detectedLevel = 0;
-static int activeLevel = 0;
 
 __attribute__((constructor)) static void detectKernelLevel(void) {
 #if defined(__x86_64__)
@@ -16,14 +16,13 @@ __attribute__((constructor)) static void detectKernelLevel(void) {
     if (__builtin_cpu_supports("avx512f")) detectedLevel = 2;
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) detectedLevel = 1;
 #endif
-    activeLevel = detectedLevel;
 }
 
-int vireo_kernel_level(void) { return activeLevel; }
+int vireo_kernel_level(void) { return detectedLevel; }
 
-void vireo_kernel_set_level(int level) {
-    if (level < 0) level = 0;
-    activeLevel = level > detectedLevel ? detectedLevel : level;
+static int clampLevel(int level) {
+    if (level < 0) return 0;
+    return level > detectedLevel ? detectedLevel : level;
 }
 
 float vireo_l2sq_f32_scalar(const float *a, const float *b, size_t n) {
@@ -124,18 +123,36 @@ static float dotAVX2(const float *a, const float *b, size_t n) {
 }
 #endif
 
+float vireo_l2sq_f32_at_level(int requested, const float *a, const float *b, size_t n) {
+    int level = clampLevel(requested);
+#if defined(__x86_64__)
+    if (level == 2) return l2sqAVX512(a, b, n);
+    if (level == 1) return l2sqAVX2(a, b, n);
+#endif
+    return vireo_l2sq_f32_scalar(a, b, n);
+}
+
+float vireo_dot_f32_at_level(int requested, const float *a, const float *b, size_t n) {
+    int level = clampLevel(requested);
+#if defined(__x86_64__)
+    if (level == 2) return dotAVX512(a, b, n);
+    if (level == 1) return dotAVX2(a, b, n);
+#endif
+    return vireo_dot_f32_scalar(a, b, n);
+}
+
 float vireo_l2sq_f32(const float *a, const float *b, size_t n) {
 #if defined(__x86_64__)
-    if (activeLevel == 2) return l2sqAVX512(a, b, n);
-    if (activeLevel == 1) return l2sqAVX2(a, b, n);
+    if (detectedLevel == 2) return l2sqAVX512(a, b, n);
+    if (detectedLevel == 1) return l2sqAVX2(a, b, n);
 #endif
     return vireo_l2sq_f32_scalar(a, b, n);
 }
 
 float vireo_dot_f32(const float *a, const float *b, size_t n) {
 #if defined(__x86_64__)
-    if (activeLevel == 2) return dotAVX512(a, b, n);
-    if (activeLevel == 1) return dotAVX2(a, b, n);
+    if (detectedLevel == 2) return dotAVX512(a, b, n);
+    if (detectedLevel == 1) return dotAVX2(a, b, n);
 #endif
     return vireo_dot_f32_scalar(a, b, n);
 }
@@ -172,7 +189,7 @@ static int32_t dotI8AVX2(const int8_t *a, const int8_t *b, size_t n) {
 
 int32_t vireo_dot_i8(const int8_t *a, const int8_t *b, size_t n) {
 #if defined(__x86_64__)
-    if (activeLevel >= 1) return dotI8AVX2(a, b, n);
+    if (detectedLevel >= 1) return dotI8AVX2(a, b, n);
 #endif
     int32_t s = 0;
     for (size_t i = 0; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];

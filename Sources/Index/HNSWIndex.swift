@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 import VireoStorage
 
 /// An HNSW (hierarchical navigable small world) graph index over float32 vectors,
@@ -43,7 +42,7 @@ public final class HNSWIndex: @unchecked Sendable {
     let contexts: SearchContextPool
     /// Replaced only under `growthLock` held exclusively.
     var graph: HNSWGraph
-    let state: Mutex<HNSWState>
+    let state: Locked<HNSWState>
 
     /// Creates an empty index. Throws `invalidParameter` for a dimension, m or
     /// ef_construction out of range.
@@ -69,7 +68,7 @@ public final class HNSWIndex: @unchecked Sendable {
         levelMultiplier = 1 / log(Double(m))
         contexts = SearchContextPool(dimension: dimension, linkCapacityMax: 2 * m)
         graph = HNSWGraph(dimension: dimension, m: m, capacity: max(initialCapacity, 16))
-        state = Mutex(HNSWState(seed: seed))
+        state = Locked(HNSWState(seed: seed))
     }
 
     deinit {

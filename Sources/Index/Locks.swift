@@ -59,3 +59,28 @@ final class StripedLocks: @unchecked Sendable {
         return try body()
     }
 }
+
+/// A value behind a pthread mutex. Used instead of `Synchronization.Mutex` because the
+/// thread sanitizer understands pthread locks (it reports false races inside `Mutex`,
+/// which waits on futexes directly).
+final class Locked<Value>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+        mutex.initialize(to: pthread_mutex_t())
+        precondition(pthread_mutex_init(mutex, nil) == 0, "pthread_mutex_init failed")
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}

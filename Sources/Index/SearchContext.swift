@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Per-thread scratch for one graph search: a generation-stamped visited array (a node
 /// is visited when its tag equals the current generation, so clearing is one increment),
@@ -70,7 +69,7 @@ final class SearchContext: @unchecked Sendable {
 
 /// A pool of contexts shared by all searches of one index.
 final class SearchContextPool: Sendable {
-    private let free = Mutex<[SearchContext]>([])
+    private let free = Locked<[SearchContext]>([])
     private let dimension: Int
     private let linkCapacityMax: Int
 

@@ -23,7 +23,7 @@ struct HNSWTests {
         for q in 0..<50 {
             let query = TestData.row(queries, q, Self.dimension)
             // Inner product is not a metric; the graph needs a wider beam for the same recall.
-            let found = try index.search(query, k: 10, efSearch: metric == .innerProduct ? 400 : 64)
+            let found = try index.search(query, k: 10, efSearch: metric == .innerProduct ? 400 : 128)
             got.append(found.map(\.label))
             let expected = TestData.bruteForce(query, data, dimension: Self.dimension, k: 10, metric: metric)
             truth.append(expected.map(\.label))

@@ -22,8 +22,10 @@ float vireo_dot_f32_scalar(const float *a, const float *b, size_t count);
 /// Which instruction set the kernels dispatched to: 2 = AVX-512, 1 = AVX2+FMA, 0 = scalar.
 int vireo_kernel_level(void);
 
-/// Forces the dispatch level (clamped to what the processor has); for tests only.
-void vireo_kernel_set_level(int level);
+/// The kernels of one dispatch level (clamped to what the processor has), so tests can
+/// check every path without changing the process-wide choice.
+float vireo_l2sq_f32_at_level(int level, const float *a, const float *b, size_t count);
+float vireo_dot_f32_at_level(int level, const float *a, const float *b, size_t count);
 
 /// Hints the processor to bring the cache lines of `bytes` bytes at `p` closer.
 static inline void vireo_prefetch(const void *p, size_t bytes) {
