@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run test build release deps bench bench-storage bench-ann check clean
+.PHONY: run test build release deps bench bench-storage bench-ann venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -38,11 +38,28 @@ test: deps
 check: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
 
-bench: bench-storage
+bench: bench-storage bench-ann
 
 ## Storage benchmark against SQLite (WAL, synchronous=FULL), both I/O backends.
 bench-storage: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo-bench-storage
+
+## Python peers for the benchmarks (hnswlib, faiss, numpy, matplotlib) in $(VENV).
+venv:
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import hnswlib, faiss, numpy, matplotlib" 2>/dev/null || \
+	  $(VENV)/bin/pip install -q hnswlib faiss-cpu numpy matplotlib
+
+## Vector index recall/QPS: Vireo, then hnswlib and faiss on the same vectors and
+## parameters; prints a markdown table and writes JSON + PNG into $(ANN_OUT).
+ANN_OUT  ?= bench-out/ann
+ANN_ARGS ?= --synthetic clustered --count 100000 --dim 128 --query-count 1000 --metric l2
+ANN_PARAMS ?= --m 16 --ef-construction 200 --ef-search 10,20,40,80,160,320 --k 10 --threads 2
+bench-ann: release venv
+	@mkdir -p $(ANN_OUT)
+	$$($(SWIFT) build -c release --show-bin-path)/vireo bench ann $(ANN_ARGS) $(ANN_PARAMS) \
+	  --data-out $(ANN_OUT) --json $(ANN_OUT)/vireo.json
+	$(VENV)/bin/python Benchmarks/ann_peers.py $(ANN_OUT)/vireo.json
 
 clean:
 	rm -rf .build

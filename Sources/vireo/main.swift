@@ -8,7 +8,12 @@ LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) 
 struct Vireo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Vireo: an embedded vector database.",
-        subcommands: [Info.self, Check.self, CrashWriter.self])
+        subcommands: [Info.self, Check.self, Bench.self, CrashWriter.self])
+}
+
+/// `vireo bench …`: the benchmark harness.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self])
 }
 
 Vireo.main()

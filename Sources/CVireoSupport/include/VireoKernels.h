@@ -1,0 +1,46 @@
+#ifndef VIREO_KERNELS_H
+#define VIREO_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// Squared Euclidean distance between two float32 vectors of `count` elements.
+float vireo_l2sq_f32(const float *a, const float *b, size_t count);
+
+/// Inner product of two float32 vectors of `count` elements.
+float vireo_dot_f32(const float *a, const float *b, size_t count);
+
+/// Cosine distance 1 - a·b / (|a| |b|); 1 when either vector is all zeros.
+float vireo_cosine_distance_f32(const float *a, const float *b, size_t count);
+
+/// Inner product of two int8 vectors, accumulated exactly in 32 bits (count <= 2^17).
+int32_t vireo_dot_i8(const int8_t *a, const int8_t *b, size_t count);
+
+/// Scalar reference kernels: the definition the fast paths are tested against.
+float vireo_l2sq_f32_scalar(const float *a, const float *b, size_t count);
+float vireo_dot_f32_scalar(const float *a, const float *b, size_t count);
+
+/// Which instruction set the kernels dispatched to: 2 = AVX-512, 1 = AVX2+FMA, 0 = scalar.
+int vireo_kernel_level(void);
+
+/// The kernels of one dispatch level (clamped to what the processor has), so tests can
+/// check every path without changing the process-wide choice.
+float vireo_l2sq_f32_at_level(int level, const float *a, const float *b, size_t count);
+float vireo_dot_f32_at_level(int level, const float *a, const float *b, size_t count);
+
+/// Hints the processor to bring the cache lines of `bytes` bytes at `p` closer.
+static inline void vireo_prefetch(const void *p, size_t bytes) {
+    const char *c = (const char *)p;
+    for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+}
+
+/// Atomic 32-bit loads and stores for graph links read by searches while inserts write
+/// them. On x86 both compile to plain moves; they exist so the memory model (and the
+/// thread sanitizer) see the publication order.
+static inline uint32_t vireo_load_acquire_u32(const uint32_t *p) {
+    return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+static inline void vireo_store_release_u32(uint32_t *p, uint32_t v) {
+    __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+#endif

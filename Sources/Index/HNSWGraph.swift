@@ -1,0 +1,125 @@
+import CVireoSupport
+
+/// The memory of an HNSW graph, as plain pointers so hot loops pay no class-property
+/// or exclusivity checks. The owning `HNSWIndex` replaces a `HNSWGraph` only under its
+/// exclusive lock; everyone else copies it under the shared lock and uses the copy.
+///
+/// Layout (the same one the snapshot format and, later, storage pages use):
+/// - level 0: one contiguous record per node, `recordBytes` long:
+///   `[linkCount: UInt32][links: UInt32 × linkCapacity0][vector: Float32 × dimension]`
+/// - upper levels: per node with level L > 0, one block of L × (1 + m) UInt32, level l
+///   at offset (l − 1)(1 + m): `[linkCount][links × m]`
+/// - per node: label (Int64), level (Int32), tombstone flag (UInt32, 0 or 1)
+///
+/// Invariants: link counts never exceed the level's capacity; every stored link is the id
+/// of a node whose record was complete before the link was published (links are stored
+/// with release and loaded with acquire); vectors never change once published.
+struct HNSWGraph: @unchecked Sendable {
+    let dimension: Int
+    let m: Int
+    let linkCapacity0: Int
+    let recordBytes: Int
+    let vectorOffsetBytes: Int
+    private(set) var capacity: Int
+    private(set) var level0: UnsafeMutableRawPointer
+    private(set) var labels: UnsafeMutablePointer<Int64>
+    private(set) var levels: UnsafeMutablePointer<Int32>
+    private(set) var tombstones: UnsafeMutablePointer<UInt32>
+    private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
+
+    init(dimension: Int, m: Int, capacity: Int) {
+        self.dimension = dimension
+        self.m = m
+        linkCapacity0 = 2 * m
+        vectorOffsetBytes = 4 * (1 + linkCapacity0)
+        recordBytes = vectorOffsetBytes + 4 * dimension
+        self.capacity = max(capacity, 1)
+        level0 = .allocate(byteCount: self.capacity * recordBytes, alignment: 64)
+        labels = .allocate(capacity: self.capacity)
+        levels = .allocate(capacity: self.capacity)
+        tombstones = .allocate(capacity: self.capacity)
+        upperLinks = .allocate(capacity: self.capacity)
+    }
+
+    /// Frees everything; `nodeCount` nodes have upper-level blocks to free.
+    func deallocate(nodeCount: Int) {
+        for i in 0..<nodeCount { upperLinks[i]?.deallocate() }
+        level0.deallocate()
+        labels.deallocate()
+        levels.deallocate()
+        tombstones.deallocate()
+        upperLinks.deallocate()
+    }
+
+    /// Moves the first `nodeCount` nodes into arrays of `newCapacity`.
+    mutating func grow(to newCapacity: Int, nodeCount: Int) {
+        let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity)
+        bigger.level0.copyMemory(from: level0, byteCount: nodeCount * recordBytes)
+        bigger.labels.update(from: labels, count: nodeCount)
+        bigger.levels.update(from: levels, count: nodeCount)
+        bigger.tombstones.update(from: tombstones, count: nodeCount)
+        bigger.upperLinks.update(from: upperLinks, count: nodeCount)
+        level0.deallocate()
+        labels.deallocate()
+        levels.deallocate()
+        tombstones.deallocate()
+        upperLinks.deallocate()
+        self = bigger
+    }
+
+    /// Bytes held by the arrays for `nodeCount` nodes, upper-level blocks included.
+    func memoryBytes(nodeCount: Int) -> Int {
+        var total = capacity * (recordBytes + 8 + 4 + 4 + 8)
+        for i in 0..<nodeCount where levels[i] > 0 { total += Int(levels[i]) * (1 + m) * 4 }
+        return total
+    }
+
+    @inline(__always)
+    func vector(_ id: UInt32) -> UnsafeMutablePointer<Float> {
+        (level0 + Int(id) * recordBytes + vectorOffsetBytes).assumingMemoryBound(to: Float.self)
+    }
+
+    /// The link list of `id` at `level`: element 0 is the count, then the links.
+    @inline(__always)
+    func linkList(_ id: UInt32, level: Int) -> UnsafeMutablePointer<UInt32> {
+        if level == 0 {
+            return (level0 + Int(id) * recordBytes).assumingMemoryBound(to: UInt32.self)
+        }
+        return upperLinks[Int(id)]! + (level - 1) * (1 + m)
+    }
+
+    @inline(__always)
+    func linkCapacity(level: Int) -> Int { level == 0 ? linkCapacity0 : m }
+
+    @inline(__always)
+    func isDeleted(_ id: UInt32) -> Bool { vireo_load_acquire_u32(tombstones + Int(id)) != 0 }
+
+    @inline(__always)
+    func setFlag(_ id: UInt32, _ flag: UInt32) { vireo_store_release_u32(tombstones + Int(id), flag) }
+
+    /// Writes a node's vector, label and level and empties its link lists. Called
+    /// before any other thread can know the id; the caller then publishes it by storing
+    /// `NodeFlag.live` into its tombstone slot.
+    func initializeNode(_ id: UInt32, label: Int64, level: Int, vector: UnsafePointer<Float>) {
+        let i = Int(id)
+        labels[i] = label
+        levels[i] = Int32(level)
+        (level0 + i * recordBytes).assumingMemoryBound(to: UInt32.self).initialize(repeating: 0, count: 1 + linkCapacity0)
+        self.vector(id).update(from: vector, count: dimension)
+        if level > 0 {
+            let block = UnsafeMutablePointer<UInt32>.allocate(capacity: level * (1 + m))
+            block.initialize(repeating: 0, count: level * (1 + m))
+            upperLinks[i] = block
+        } else {
+            upperLinks[i] = nil
+        }
+    }
+
+    /// Replaces a link list; the caller holds the node's stripe lock.
+    @inline(__always)
+    func setLinks(_ id: UInt32, level: Int, _ links: [UInt32]) {
+        let list = linkList(id, level: level)
+        for (j, link) in links.enumerated() { vireo_store_release_u32(list + 1 + j, link) }
+        vireo_store_release_u32(list, UInt32(links.count))
+    }
+}

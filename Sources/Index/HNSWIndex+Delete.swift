@@ -1,0 +1,59 @@
+import CVireoSupport
+
+extension HNSWIndex {
+    /// Deletes `label`: its node becomes a tombstone that searches traverse but never
+    /// return. When tombstones pass `tombstoneRebuildFraction` of the nodes, the graph is
+    /// rebuilt from the live vectors. Returns false when the label was not present.
+    @discardableResult
+    public func remove(label: Int64) -> Bool {
+        let outcome = growthLock.withReadLock { () -> (removed: Bool, rebuild: Bool) in
+            let tombstones = graph.tombstones
+            return state.withLock { s in
+                guard let id = s.ids.removeValue(forKey: label) else { return (false, false) }
+                vireo_store_release_u32(tombstones + Int(id), NodeFlag.deleted)
+                s.tombstoneCount += 1
+                let share = Double(s.tombstoneCount) / Double(max(s.nodeCount, 1))
+                return (true, s.nodeCount >= 64 && share > Self.tombstoneRebuildFraction)
+            }
+        }
+        if outcome.rebuild { rebuild() }
+        return outcome.removed
+    }
+
+    /// Rebuilds the graph from the live vectors, dropping every tombstone. Searches and
+    /// inserts wait while it runs.
+    public func rebuild(threads: Int = 2) {
+        growthLock.withWriteLock {
+            let nodeCount = state.withLock { $0.nodeCount }
+            var labels: [Int64] = []
+            var vectors: [Float] = []
+            for id in 0..<nodeCount where graph.tombstones[id] == NodeFlag.live {
+                labels.append(graph.labels[id])
+                vectors.append(contentsOf: UnsafeBufferPointer(start: graph.vector(UInt32(id)), count: dimension))
+            }
+            guard let fresh = try? HNSWIndex(
+                dimension: dimension, metric: metric, m: m, efConstruction: efConstruction,
+                seed: seed, defaultEfSearch: defaultEfSearch, initialCapacity: labels.count)
+            else { return }
+            try? fresh.insertBatchValidated(labels: labels, vectors: vectors, threads: threads)
+            let (freshGraph, freshState) = fresh.takeContents()
+            graph.deallocate(nodeCount: nodeCount)
+            graph = freshGraph
+            state.withLock { $0 = freshState }
+        }
+    }
+
+    /// Hands this index's graph and state to the caller and leaves it empty.
+    func takeContents() -> (HNSWGraph, HNSWState) {
+        growthLock.withWriteLock {
+            let taken = graph
+            graph = HNSWGraph(dimension: dimension, m: m, capacity: 16)
+            let takenState = state.withLock { s in
+                let old = s
+                s = HNSWState(seed: seed)
+                return old
+            }
+            return (taken, takenState)
+        }
+    }
+}

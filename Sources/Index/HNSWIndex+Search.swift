@@ -1,0 +1,109 @@
+import CVireoSupport
+
+/// Decides which nodes a search may return. Every node is still traversed.
+protocol NodeFilter {
+    /// Whether the filter can reject nodes (so the search must keep going until it has ef).
+    var rejectsSome: Bool { get }
+    func accepts(_ id: UInt32) -> Bool
+}
+
+/// Accepts every node (used while building: tombstones still guide links).
+struct AcceptAll: NodeFilter {
+    var rejectsSome: Bool { false }
+    @inline(__always) func accepts(_ id: UInt32) -> Bool { true }
+}
+
+/// Accepts live nodes whose label passes an optional predicate.
+struct LiveFilter: NodeFilter {
+    let graph: HNSWGraph
+    let hasTombstones: Bool
+    let predicate: ((Int64) -> Bool)?
+
+    var rejectsSome: Bool { hasTombstones || predicate != nil }
+
+    @inline(__always)
+    func accepts(_ id: UInt32) -> Bool {
+        if hasTombstones && graph.isDeleted(id) { return false }
+        guard let predicate else { return true }
+        return predicate(graph.labels[Int(id)])
+    }
+}
+
+extension HNSWIndex {
+    /// Best-first search of one level from `entry`, keeping the `ef` closest accepted
+    /// nodes in `context.results` (worst at the root).
+    func searchLayer<F: NodeFilter>(
+        _ g: HNSWGraph, _ context: SearchContext, query: UnsafePointer<Float>, entry: UInt32,
+        level: Int, ef: Int, filter: F
+    ) {
+        context.begin(nodeCapacity: g.capacity, ef: ef)
+        var candidates = context.candidates, results = context.results
+        defer { context.candidates = candidates; context.results = results }
+        let metric = self.metric, dimension = self.dimension, fresh = context.neighbors
+        let entryDistance = metric.internalDistance(query, g.vector(entry), count: dimension)
+        _ = context.visit(entry)
+        if filter.accepts(entry) { results.push(entryDistance, entry) }
+        candidates.push(entryDistance, entry)
+        var bound = results.worst
+        while !candidates.isEmpty {
+            if candidates.bestDistance > bound { break }
+            let current = candidates.popBest().id
+            let list = g.linkList(current, level: level)
+            let linkCount = Int(vireo_load_acquire_u32(list))
+            var freshCount = 0
+            for j in 0..<linkCount {
+                let neighbor = vireo_load_acquire_u32(list + 1 + j)
+                if context.visit(neighbor) {
+                    fresh[freshCount] = neighbor
+                    freshCount += 1
+                    vireo_prefetch(g.vector(neighbor), 64)
+                }
+            }
+            for j in 0..<freshCount {
+                let neighbor = fresh[j]
+                let distance = metric.internalDistance(query, g.vector(neighbor), count: dimension)
+                guard distance < bound else { continue }
+                candidates.push(distance, neighbor)
+                if filter.accepts(neighbor) {
+                    results.offer(distance, neighbor)
+                    bound = results.worst
+                }
+            }
+        }
+    }
+
+    /// Greedy descent (ef = 1) from `entry` through levels `fromLevel` down to
+    /// `toLevel` + 1; returns the closest node found.
+    func greedyDescent(
+        _ g: HNSWGraph, query: UnsafePointer<Float>, entry: UInt32, fromLevel: Int, toLevel: Int
+    ) -> UInt32 {
+        var current = entry
+        var currentDistance = metric.internalDistance(query, g.vector(entry), count: dimension)
+        var level = fromLevel
+        while level > toLevel {
+            var changed = true
+            while changed {
+                changed = false
+                let list = g.linkList(current, level: level)
+                let linkCount = Int(vireo_load_acquire_u32(list))
+                for j in 0..<linkCount {
+                    let neighbor = vireo_load_acquire_u32(list + 1 + j)
+                    let distance = metric.internalDistance(query, g.vector(neighbor), count: dimension)
+                    if distance < currentDistance {
+                        currentDistance = distance
+                        current = neighbor
+                        changed = true
+                    }
+                }
+            }
+            level -= 1
+        }
+        return current
+    }
+
+    /// Copies `vector` into `destination`, scaled to unit length for cosine.
+    func prepare(_ vector: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>) {
+        destination.update(from: vector, count: dimension)
+        if metric.normalizesVectors { normalizeInPlace(destination, count: dimension) }
+    }
+}

@@ -1,0 +1,220 @@
+import CVireoSupport
+import VireoStorage
+
+// HNSW snapshot format, version 1. All integers little-endian.
+//
+//   offset  size  field
+//        0     8  magic "VIREOHNS"
+//        8     4  format version (1)
+//       12     1  metric code (0 l2, 1 inner product, 2 cosine)
+//       13     3  zero
+//       16     4  dimension
+//       20     4  m
+//       24     4  ef_construction
+//       28     4  default ef_search
+//       32     8  seed
+//       40     8  level generator state
+//       48     8  node count N (tombstones included)
+//       56     4  entry point id (0xFFFFFFFF when empty)
+//       60     4  max level (Int32, −1 when empty)
+//       64        labels: N × Int64
+//                 levels: N × Int32
+//                 flags:  N × UInt32 (0 live, 1 deleted)
+//                 level 0: N records of 4 · (1 + 2m) + 4 · dimension bytes, as in memory:
+//                          [link count][2m links][vector]
+//                 upper levels: for each node with level L > 0, in id order,
+//                          L × (1 + m) UInt32: [link count][m links] per level
+//   end − 4    4  CRC32C of every byte before it
+//
+// A snapshot is valid when its magic, version and CRC match and every field is in range:
+// link counts within capacity, links < N, no self links, levels ≤ 30, flags 0 or 1,
+// the entry point is a node whose level is the max level, and live labels are unique.
+// Anything else throws `corruption`; reading never traps.
+enum HNSWSnapshot {
+    static let magic: [UInt8] = Array("VIREOHNS".utf8)
+    static let version: UInt32 = 1
+    static let headerBytes = 64
+    static let noEntry = UInt32.max
+}
+
+extension HNSWIndex {
+    /// A self-contained binary snapshot of the index (format above).
+    public func serialize() -> [UInt8] {
+        growthLock.withWriteLock {
+            let s = state.withLock { $0 }
+            let n = s.nodeCount
+            var writer = ByteWriter(capacity: HNSWSnapshot.headerBytes + n * (graph.recordBytes + 16) + 4)
+            writeHeader(&writer, s)
+            writer.append(raw: graph.labels, byteCount: n * 8)
+            writer.append(raw: graph.levels, byteCount: n * 4)
+            for id in 0..<n { writer.append(graph.tombstones[id] == NodeFlag.live ? UInt32(0) : UInt32(1)) }
+            writer.append(raw: graph.level0, byteCount: n * graph.recordBytes)
+            for id in 0..<n where graph.levels[id] > 0 {
+                writer.append(raw: graph.upperLinks[id]!, byteCount: Int(graph.levels[id]) * (1 + m) * 4)
+            }
+            var bytes = writer.bytes
+            let crc = bytes.withUnsafeBytes { vireo_crc32c(0, $0.baseAddress, $0.count) }
+            withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
+            return bytes
+        }
+    }
+
+    private func writeHeader(_ writer: inout ByteWriter, _ s: HNSWState) {
+        writer.append(raw: HNSWSnapshot.magic, byteCount: 8)
+        writer.append(HNSWSnapshot.version)
+        writer.append(metric.code)
+        writer.append(UInt8(0)); writer.append(UInt16(0))
+        writer.append(UInt32(dimension))
+        writer.append(UInt32(m))
+        writer.append(UInt32(efConstruction))
+        writer.append(UInt32(defaultEfSearch))
+        writer.append(seed)
+        writer.append(s.random.state)
+        writer.append(UInt64(s.nodeCount))
+        writer.append(s.entryPoint ?? HNSWSnapshot.noEntry)
+        writer.append(Int32(s.maxLevel))
+    }
+
+    /// Reads a snapshot made by `serialize()`. Throws `corruption` (naming `source`) for
+    /// bad magic, version, checksum or any out-of-range field.
+    public convenience init(deserializing bytes: [UInt8], source: String = "HNSW snapshot") throws {
+        let (header, loaded) = try bytes.withUnsafeBytes { raw -> (SnapshotHeader, HNSWGraph) in
+            var reader = try Self.checkedReader(raw, source: source)
+            let header = try SnapshotHeader(&reader)
+            return (header, try Self.readGraph(&reader, header))
+        }
+        do {
+            try self.init(dimension: header.dimension, metric: header.metric, m: header.m,
+                          efConstruction: header.efConstruction, seed: header.seed,
+                          defaultEfSearch: header.defaultEfSearch, initialCapacity: 16)
+        } catch {
+            loaded.deallocate(nodeCount: header.nodeCount)
+            throw VireoError(.corruption, "corruption in '\(source)': parameters out of range: \(error)")
+        }
+        var restored = HNSWState(seed: header.randomState)
+        restored.nodeCount = header.nodeCount
+        restored.entryPoint = header.entryPoint
+        restored.maxLevel = header.maxLevel
+        for id in 0..<header.nodeCount {
+            if loaded.tombstones[id] != NodeFlag.live {
+                restored.tombstoneCount += 1
+            } else if restored.ids.updateValue(UInt32(id), forKey: loaded.labels[id]) != nil {
+                loaded.deallocate(nodeCount: header.nodeCount)
+                throw VireoError(.corruption, "corruption in '\(source)': label \(loaded.labels[id]) is live twice")
+            }
+        }
+        graph.deallocate(nodeCount: 0)
+        graph = loaded
+        state.withLock { $0 = restored }
+    }
+
+    /// A reader over everything but the trailing checksum, once the checksum matches.
+    static func checkedReader(_ raw: UnsafeRawBufferPointer, source: String) throws -> ByteReader {
+        guard raw.count >= HNSWSnapshot.headerBytes + 4 else {
+            throw VireoError(.corruption, "corruption in '\(source)': \(raw.count) bytes is too short")
+        }
+        let stored = raw.loadUnaligned(fromByteOffset: raw.count - 4, as: UInt32.self).littleEndian
+        let computed = vireo_crc32c(0, raw.baseAddress, raw.count - 4)
+        guard stored == computed else {
+            throw VireoError(.corruption, "corruption in '\(source)': checksum \(stored) != computed \(computed)")
+        }
+        return ByteReader(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 4]), source: source)
+    }
+
+    /// Reads the node sections into a new graph, validating every field.
+    static func readGraph(_ reader: inout ByteReader, _ h: SnapshotHeader) throws -> HNSWGraph {
+        let g = HNSWGraph(dimension: h.dimension, m: h.m, capacity: max(h.nodeCount, 16))
+        let n = h.nodeCount
+        var upperRead = 0
+        do {
+            try reader.read(into: g.labels, byteCount: n * 8)
+            try reader.read(into: g.levels, byteCount: n * 4)
+            try reader.read(into: g.tombstones, byteCount: n * 4)
+            try reader.read(into: g.level0, byteCount: n * g.recordBytes)
+            for id in 0..<n {
+                g.upperLinks[id] = nil
+                upperRead = id + 1
+                let level = Int(g.levels[id])
+                guard (0...levelMax).contains(level), g.tombstones[id] <= 1 else {
+                    throw reader.corrupt("node \(id): level \(level) or flag \(g.tombstones[id]) out of range")
+                }
+                guard level > 0 else { continue }
+                let block = UnsafeMutablePointer<UInt32>.allocate(capacity: level * (1 + h.m))
+                g.upperLinks[id] = block
+                try reader.read(into: block, byteCount: level * (1 + h.m) * 4)
+            }
+            guard reader.remaining == 0 else { throw reader.corrupt("\(reader.remaining) unexpected trailing bytes") }
+            try validateLinks(g, h, reader)
+            return g
+        } catch {
+            g.deallocate(nodeCount: upperRead)
+            throw error
+        }
+    }
+
+    /// Every link count within capacity, every link to another existing node that has
+    /// the level, and an entry point at the max level: what searching relies on.
+    static func validateLinks(_ g: HNSWGraph, _ h: SnapshotHeader, _ reader: ByteReader) throws {
+        let n = h.nodeCount
+        if let entry = h.entryPoint {
+            guard Int(entry) < n, Int(g.levels[Int(entry)]) == h.maxLevel else {
+                throw reader.corrupt("entry point \(entry) or max level \(h.maxLevel) inconsistent")
+            }
+        } else if n > 0 || h.maxLevel != -1 {
+            throw reader.corrupt("\(n) nodes but no entry point")
+        }
+        for id in 0..<n {
+            for level in 0...Int(g.levels[id]) {
+                let list = g.linkList(UInt32(id), level: level)
+                guard Int(list[0]) <= g.linkCapacity(level: level) else {
+                    throw reader.corrupt("node \(id) level \(level): link count \(list[0]) over capacity")
+                }
+                for j in 0..<Int(list[0]) {
+                    let link = Int(list[1 + j])
+                    guard link < n, link != id, Int(g.levels[link]) >= level else {
+                        throw reader.corrupt("node \(id) level \(level): bad link \(link)")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The fixed 64-byte header of a snapshot.
+struct SnapshotHeader {
+    var metric: VectorMetric
+    var dimension: Int, m: Int, efConstruction: Int, defaultEfSearch: Int
+    var seed: UInt64, randomState: UInt64
+    var nodeCount: Int
+    var entryPoint: UInt32?
+    var maxLevel: Int
+
+    init(_ reader: inout ByteReader) throws {
+        var magic = [UInt8](repeating: 0, count: 8)
+        try reader.read(into: &magic, byteCount: 8)
+        guard magic == HNSWSnapshot.magic else { throw reader.corrupt("bad magic \(magic)") }
+        let version = try reader.read(UInt32.self)
+        guard version == HNSWSnapshot.version else {
+            throw reader.corrupt("format version \(version), this build reads \(HNSWSnapshot.version)")
+        }
+        let code = try reader.read(UInt8.self)
+        guard let metric = VectorMetric(code: code) else { throw reader.corrupt("unknown metric code \(code)") }
+        self.metric = metric
+        _ = try reader.read(UInt8.self); _ = try reader.read(UInt16.self)
+        dimension = Int(try reader.read(UInt32.self))
+        m = Int(try reader.read(UInt32.self))
+        efConstruction = Int(try reader.read(UInt32.self))
+        defaultEfSearch = Int(try reader.read(UInt32.self))
+        seed = try reader.read(UInt64.self)
+        randomState = try reader.read(UInt64.self)
+        let count = try reader.read(UInt64.self)
+        let entry = try reader.read(UInt32.self)
+        entryPoint = entry == HNSWSnapshot.noEntry ? nil : entry
+        maxLevel = Int(try reader.read(Int32.self))
+        guard (1...HNSWIndex.dimensionMax).contains(dimension), (2...HNSWIndex.mMax).contains(m),
+              count <= UInt64(HNSWIndex.nodeCountMax),
+              Int(count) * (4 * (1 + 2 * m) + 4 * dimension) <= reader.remaining
+        else { throw reader.corrupt("header fields out of range or larger than the file") }
+        nodeCount = Int(count)
+    }
+}

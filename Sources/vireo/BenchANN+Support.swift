@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import VireoIndex
+
+/// Base and query vectors, row-major.
+struct BenchData {
+    var name: String
+    var dimension: Int
+    var base: [Float]
+    var queries: [Float]
+
+    var baseCount: Int { base.count / dimension }
+    var queryCount: Int { queries.count / dimension }
+
+    mutating func normalize() {
+        Self.normalize(&base, dimension)
+        Self.normalize(&queries, dimension)
+    }
+
+    static func normalize(_ values: inout [Float], _ dimension: Int) {
+        for row in 0..<values.count / dimension {
+            let range = row * dimension..<(row + 1) * dimension
+            let norm = values[range].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 0 { for i in range { values[i] /= norm } }
+        }
+    }
+}
+
+/// SplitMix64 plus a Box–Muller normal draw.
+struct BenchRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func normal() -> Float {
+        let u1 = Double(next() >> 11 | 1) / Double(1 << 53), u2 = Double(next() >> 11) / Double(1 << 53)
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
+    }
+}
+
+enum Synthetic {
+    /// `clustered`: gaussian blobs (centres N(0, 1), spread N(0, 0.35²)) with queries from
+    /// the same blobs; `uniform`: every coordinate U(−1, 1).
+    static func make(kind: String, count: Int, queryCount: Int, dimension: Int, random: inout BenchRandom) -> ([Float], [Float]) {
+        if kind == "uniform" {
+            let draw = { (n: Int, r: inout BenchRandom) in (0..<n * dimension).map { _ in Float.random(in: -1...1, using: &r) } }
+            return (draw(count, &random), draw(queryCount, &random))
+        }
+        let clusters = max(1, min(count / 1000, 100))
+        let centres = (0..<clusters * dimension).map { _ in random.normal() }
+        let draw = { (n: Int, r: inout BenchRandom) -> [Float] in
+            var out = [Float]()
+            out.reserveCapacity(n * dimension)
+            for _ in 0..<n {
+                let c = Int.random(in: 0..<clusters, using: &r)
+                for d in 0..<dimension { out.append(centres[c * dimension + d] + 0.35 * r.normal()) }
+            }
+            return out
+        }
+        return (draw(count, &random), draw(queryCount, &random))
+    }
+}
+
+/// .fvecs/.ivecs (each row: int32 dimension, then the values) and raw little-endian files.
+enum VectorFiles {
+    static func readFloat32(_ path: String, dimension: Int?) throws -> (dimension: Int, values: [Float]) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let words = data.withUnsafeBytes { raw in (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self) } }
+        if path.hasSuffix(".fvecs") {
+            let (d, rows) = try unpackVecs(words, path)
+            return (d, rows.flatMap { $0.map { Float(bitPattern: $0) } })
+        }
+        guard let dimension, dimension > 0, words.count % dimension == 0 else {
+            throw ValidationError("\(path): raw files need --dim dividing their size")
+        }
+        return (dimension, words.map { Float(bitPattern: $0) })
+    }
+
+    static func readInt32(_ path: String, dimension: Int?) throws -> (dimension: Int, rows: [[Int32]]) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let words = data.withUnsafeBytes { raw in (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self) } }
+        if path.hasSuffix(".ivecs") {
+            let (d, rows) = try unpackVecs(words, path)
+            return (d, rows.map { $0.map { Int32(bitPattern: $0) } })
+        }
+        guard let dimension, dimension > 0 else { throw ValidationError("\(path): raw ground truth needs --k columns") }
+        return (dimension, stride(from: 0, to: words.count, by: dimension).map { i in words[i..<min(i + dimension, words.count)].map { Int32(bitPattern: $0) } })
+    }
+
+    private static func unpackVecs(_ words: [UInt32], _ path: String) throws -> (Int, [ArraySlice<UInt32>]) {
+        guard let first = words.first, first > 0, words.count % (Int(first) + 1) == 0 else {
+            throw ValidationError("\(path): not a .fvecs/.ivecs file")
+        }
+        let d = Int(first)
+        let rows = stride(from: 0, to: words.count, by: d + 1).map { words[$0 + 1..<$0 + 1 + d] }
+        return (d, rows)
+    }
+
+    static func writeFvecs(_ path: String, _ values: [Float], dimension: Int) throws {
+        try write(path, rows: values.count / dimension, dimension: dimension) { values[$0].bitPattern }
+    }
+
+    static func writeIvecs(_ path: String, _ rows: [[Int32]]) throws {
+        let d = rows.first?.count ?? 0
+        let flat = rows.flatMap { $0 + Array(repeating: -1, count: d - $0.count) }
+        try write(path, rows: rows.count, dimension: d) { UInt32(bitPattern: flat[$0]) }
+    }
+
+    private static func write(_ path: String, rows: Int, dimension: Int, word: (Int) -> UInt32) throws {
+        var out = [UInt32]()
+        out.reserveCapacity(rows * (dimension + 1))
+        for r in 0..<rows {
+            out.append(UInt32(dimension).littleEndian)
+            for c in 0..<dimension { out.append(word(r * dimension + c).littleEndian) }
+        }
+        try out.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
+    }
+}
+
+enum Clock {
+    static func seconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}
+
+enum ProcessMemory {
+    /// VmHWM: the peak resident set of this process.
+    static func peakRSSBytes() -> Int { statusField("VmHWM:") }
+    static func currentRSSBytes() -> Int { statusField("VmRSS:") }
+
+    private static func statusField(_ name: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
+              let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kib * 1024
+    }
+}
+
+struct SweepPoint: Codable {
+    var efSearch: Int
+    var recall: Double
+    var qps: Double
+    var latencyMsP50: Double
+    var latencyMsP99: Double
+}
+
+struct ANNReport: Codable {
+    var system = "vireo"
+    var dataset: String
+    var count: Int, dimension: Int, queryCount: Int
+    var metric: String
+    var m: Int, efConstruction: Int, k: Int, threads: Int
+    var files: [String: String]
+    var buildSeconds = 0.0
+    var indexBytes = 0
+    var buildRSSDeltaBytes = 0
+    var peakRSSBytes = 0
+    var integrityProblems = 0
+    var sweep: [SweepPoint] = []
+    var exactSingleQPS = 0.0
+    var exactBatchSize = 0
+    var exactBatchSeconds = 0.0
+    var exactBatchQPS = 0.0
+
+    func markdown() -> String {
+        var lines = [
+            "Vireo HNSW — \(dataset), \(count) × \(dimension), \(metric), m=\(m), ef_construction=\(efConstruction), k=\(k), \(threads) build threads",
+            "build \(String(format: "%.2f", buildSeconds)) s, index \(indexBytes / 1_048_576) MiB, peak RSS \(peakRSSBytes / 1_048_576) MiB, integrity problems \(integrityProblems)",
+            "",
+            "| ef_search | recall@\(k) | QPS (1 thread) | p50 ms | p99 ms |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for p in sweep {
+            lines.append(String(format: "| %d | %.4f | %.0f | %.3f | %.3f |", p.efSearch, p.recall, p.qps, p.latencyMsP50, p.latencyMsP99))
+        }
+        lines.append("")
+        lines.append(String(format: "exact (BLAS): %.1f QPS one query at a time; batch of %d in %.3f s = %.0f QPS",
+                            exactSingleQPS, exactBatchSize, exactBatchSeconds, exactBatchQPS))
+        return lines.joined(separator: "\n")
+    }
+}

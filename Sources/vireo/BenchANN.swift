@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import VireoIndex
+
+/// `vireo bench ann`: recall and throughput of the HNSW index (and the BLAS exact
+/// search) on files or synthetic data. Writes the vectors it used, so peers
+/// (Benchmarks/ann_peers.py) run on exactly the same data.
+struct BenchANN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ann", abstract: "Recall/QPS of the vector index on .fvecs/raw files or synthetic data.")
+
+    @Option(help: "Base vectors (.fvecs, or raw little-endian float32 with --dim).") var base: String?
+    @Option(help: "Query vectors (.fvecs or raw float32).") var queries: String?
+    @Option(name: .customLong("ground-truth"), help: "Exact neighbours (.ivecs or raw int32); computed with BLAS when absent.")
+    var groundTruth: String?
+    @Option(help: "Dimension of raw (non-.fvecs) files; of synthetic data.") var dim: Int?
+    @Option(help: "l2, ip or cosine.") var metric: String = "l2"
+    @Option(help: "HNSW links per node.") var m: Int = 16
+    @Option(name: .customLong("ef-construction")) var efConstruction: Int = 200
+    @Option(name: .customLong("ef-search"), help: "Comma-separated ef_search sweep.") var efSearch: String = "10,20,40,80,160"
+    @Option(help: "Neighbours per query.") var k: Int = 10
+    @Option(help: "Build threads.") var threads: Int = 2
+    @Option(help: "Write the figures as JSON here.") var json: String?
+    @Option(help: "clustered or uniform (used when --base is absent).") var synthetic: String = "clustered"
+    @Option(help: "Synthetic base size.") var count: Int = 100_000
+    @Option(name: .customLong("query-count"), help: "Synthetic query count.") var queryCount: Int = 1000
+    @Flag(help: "Scale synthetic vectors to unit length.") var normalize = false
+    @Option(help: "Seed of the synthetic generator and of the index.") var seed: UInt64 = 42
+    @Option(name: .customLong("data-out"), help: "Folder where the vectors used are written (.fvecs/.ivecs).")
+    var dataOut: String = "bench-out"
+
+    mutating func validate() throws {
+        guard VectorMetric(name: metric) != nil else { throw ValidationError("--metric must be l2, ip or cosine") }
+        guard k > 0, threads > 0, m >= 2, efConstruction > 0 else { throw ValidationError("k, threads, m, ef-construction must be positive") }
+        guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }
+    }
+
+    var efSweep: [Int] { efSearch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
+
+    mutating func run() throws {
+        let metric = VectorMetric(name: metric)!
+        let data = try loadData()
+        let paths = try writeData(data)
+        let truth = try groundTruth.map { try VectorFiles.readInt32($0, dimension: nil).rows } ?? computeTruth(data, metric)
+        var report = ANNReport(dataset: data.name, count: data.baseCount, dimension: data.dimension,
+                               queryCount: data.queryCount, metric: metric.rawValue, m: m,
+                               efConstruction: efConstruction, k: k, threads: threads, files: paths)
+        let index = try buildIndex(data, metric, &report)
+        _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
+        for ef in efSweep { report.sweep.append(try measure(index, data, truth, ef: ef)) }
+        measureExact(data, metric, &report)
+        report.peakRSSBytes = ProcessMemory.peakRSSBytes()
+        print(report.markdown())
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    func loadData() throws -> BenchData {
+        if let base {
+            guard let queries else { throw ValidationError("--queries is required with --base") }
+            let b = try VectorFiles.readFloat32(base, dimension: dim)
+            let q = try VectorFiles.readFloat32(queries, dimension: b.dimension)
+            return BenchData(name: (base as NSString).lastPathComponent, dimension: b.dimension, base: b.values, queries: q.values)
+        }
+        let d = dim ?? 128
+        var random = BenchRandom(seed: seed)
+        let (b, q) = Synthetic.make(kind: synthetic, count: count, queryCount: queryCount, dimension: d, random: &random)
+        var data = BenchData(name: "\(synthetic)-\(count)x\(d)\(normalize ? "-normalized" : "")", dimension: d, base: b, queries: q)
+        if normalize { data.normalize() }
+        return data
+    }
+
+    func writeData(_ data: BenchData) throws -> [String: String] {
+        try FileManager.default.createDirectory(atPath: dataOut, withIntermediateDirectories: true)
+        let basePath = "\(dataOut)/base.fvecs", queryPath = "\(dataOut)/queries.fvecs"
+        try VectorFiles.writeFvecs(basePath, data.base, dimension: data.dimension)
+        try VectorFiles.writeFvecs(queryPath, data.queries, dimension: data.dimension)
+        return ["base": basePath, "queries": queryPath, "groundTruth": "\(dataOut)/groundtruth.ivecs"]
+    }
+
+    /// Exact neighbours by BLAS, also written next to the vectors for the peers.
+    func computeTruth(_ data: BenchData, _ metric: VectorMetric) throws -> [[Int32]] {
+        let rows = data.base.withUnsafeBufferPointer { b in
+            data.queries.withUnsafeBufferPointer { q in
+                ExactSearch.groundTruth(queries: q, base: MatrixView(base: b.baseAddress!, rowCount: data.baseCount, dimension: data.dimension),
+                                        k: k, metric: metric)
+            }
+        }
+        try VectorFiles.writeIvecs("\(dataOut)/groundtruth.ivecs", rows)
+        return rows
+    }
+
+    func buildIndex(_ data: BenchData, _ metric: VectorMetric, _ report: inout ANNReport) throws -> HNSWIndex {
+        let index = try HNSWIndex(dimension: data.dimension, metric: metric, m: m, efConstruction: efConstruction,
+                                  seed: seed, initialCapacity: data.baseCount)
+        let rssBefore = ProcessMemory.currentRSSBytes()
+        let start = Clock.seconds()
+        try index.insert(labels: (0..<data.baseCount).map(Int64.init), vectors: data.base, threads: threads)
+        report.buildSeconds = Clock.seconds() - start
+        report.indexBytes = index.memoryBytes
+        report.buildRSSDeltaBytes = ProcessMemory.currentRSSBytes() - rssBefore
+        report.integrityProblems = index.integrityProblems().count
+        return index
+    }
+
+    /// One query at a time on this thread: recall@k, QPS and latency percentiles.
+    func measure(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> SweepPoint {
+        var latencies: [Double] = []
+        var hits = 0, wanted = 0
+        latencies.reserveCapacity(data.queryCount)
+        let total = Clock.seconds()
+        try data.queries.withUnsafeBufferPointer { q in
+            for i in 0..<data.queryCount {
+                let query = UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension])
+                let start = Clock.seconds()
+                let found = try index.search(query, k: k, efSearch: ef)
+                latencies.append(Clock.seconds() - start)
+                let expected = Set(truth[i].prefix(k).map(Int64.init))
+                hits += found.filter { expected.contains($0.label) }.count
+                wanted += expected.count
+            }
+        }
+        let elapsed = Clock.seconds() - total
+        latencies.sort()
+        return SweepPoint(efSearch: ef, recall: Double(hits) / Double(max(wanted, 1)),
+                          qps: Double(data.queryCount) / elapsed,
+                          latencyMsP50: latencies[latencies.count / 2] * 1000,
+                          latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
+    }
+
+    /// BLAS exact search: one query at a time, and one batch of up to 1,000 queries.
+    func measureExact(_ data: BenchData, _ metric: VectorMetric, _ report: inout ANNReport) {
+        data.base.withUnsafeBufferPointer { b in
+            data.queries.withUnsafeBufferPointer { q in
+                let view = MatrixView(base: b.baseAddress!, rowCount: data.baseCount, dimension: data.dimension)
+                let terms = ExactSearch.rowTerms(view, metric: metric)
+                let single = min(data.queryCount, 100)
+                var start = Clock.seconds()
+                for i in 0..<single {
+                    _ = ExactSearch.topK(queries: UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension]),
+                                         base: view, k: k, metric: metric, rowTerms: terms)
+                }
+                report.exactSingleQPS = Double(single) / (Clock.seconds() - start)
+                let batch = min(data.queryCount, 1000)
+                start = Clock.seconds()
+                _ = ExactSearch.topK(queries: UnsafeBufferPointer(rebasing: q[0..<batch * data.dimension]),
+                                     base: view, k: k, metric: metric, rowTerms: terms)
+                report.exactBatchSeconds = Clock.seconds() - start
+                report.exactBatchQPS = Double(batch) / report.exactBatchSeconds
+                report.exactBatchSize = batch
+            }
+        }
+    }
+}
