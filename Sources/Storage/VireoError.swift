@@ -23,6 +23,11 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case corruption = "corruption"
         case limitExceeded = "limit_exceeded"
         case cancelled = "cancelled"
+        case cardinalityViolation = "cardinality_violation"
+        case undefinedFunction = "undefined_function"
+        case ambiguousColumn = "ambiguous_column"
+        case groupingError = "grouping_error"
+        case numericOutOfRange = "numeric_value_out_of_range"
         case internalError = "internal_error"
     }
 
@@ -62,6 +67,11 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .corruption: "XX001"
         case .limitExceeded: "54000"
         case .cancelled: "57014"
+        case .cardinalityViolation: "21000"
+        case .undefinedFunction: "42883"
+        case .ambiguousColumn: "42702"
+        case .groupingError: "42803"
+        case .numericOutOfRange: "22003"
         case .internalError: "XX000"
         }
     }

@@ -40,12 +40,18 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     public var method: String
     /// Method-specific settings (e.g. m, ef_construction, operator class).
     public var options: [String: String]
-    /// Root page of the index's B+tree (btree), or of the index layer's own storage.
+    /// Root page of the index's B+tree (btree), or the first page of the blob holding the
+    /// index layer's snapshot (0: none yet).
     public var root: PageNumber
+    /// For snapshot-based indexes: a B+tree of the row ids changed since the snapshot was
+    /// written, in the same transactions as the changes, so a reopened database can bring
+    /// the snapshot up to date.
+    public var deltaRoot: PageNumber?
 
     public init(name: String, columns: [String], isUnique: Bool = false, method: String = "btree",
-                options: [String: String] = [:], root: PageNumber = 0) {
+                options: [String: String] = [:], root: PageNumber = 0, deltaRoot: PageNumber? = nil) {
         self.name = name
+        self.deltaRoot = deltaRoot
         self.columns = columns
         self.isUnique = isUnique
         self.method = method
@@ -87,6 +93,9 @@ public struct TableDefinition: Codable, Sendable, Hashable {
 public struct Catalog: Sendable {
     public internal(set) var tables: [String: TableDefinition] = [:]
     public internal(set) var sequences: [String: Int64] = [:]
+
+    /// An empty schema.
+    public init() {}
 
     /// The table called `name`, or an `undefinedTable` error.
     public func table(_ name: String) throws -> TableDefinition {

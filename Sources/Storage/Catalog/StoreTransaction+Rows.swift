@@ -1,6 +1,6 @@
 extension StoreTransaction {
-    /// Inserts `row` (one value per column) and returns its row id. A row-id column that
-    /// is NULL gets the next row id. Unique and NOT NULL constraints are checked.
+    /// Inserts `row` (one value per column) and returns its row id. A nullable row-id
+    /// column that is NULL gets the next row id. Unique and NOT NULL constraints are checked.
     @discardableResult
     public func insert(into tableName: String, row: [Value]) throws -> Int64 {
         try step {
@@ -67,6 +67,9 @@ extension StoreTransaction {
         guard let column = table.rowIDColumn, column < row.count else { return try nextRowID(table) }
         switch row[column] {
         case .null:
+            if table.columns[column].notNull {
+                throw VireoError(.notNullViolation, "null value in column \"\(table.columns[column].name)\" of relation \"\(table.name)\" violates not-null constraint")
+            }
             let rowID = try nextRowID(table)
             row[column] = .int(rowID)
             return rowID

@@ -19,7 +19,7 @@ extension StoreTransaction {
     public func dropTable(_ name: String) throws {
         try step {
             let table = try catalog.table(name)
-            for index in table.indexes where index.isBTree { try BTree(root: index.root).destroy(in: pages) }
+            for index in table.indexes { try destroyStorage(of: index) }
             try table.tree.destroy(in: pages)
             removeTable(name)
             for column in table.columns where column.isSerial { dropSequence(Self.sequenceName(table: name, column: column.name)) }
@@ -63,9 +63,7 @@ extension StoreTransaction {
             guard let position = table.columnIndex(columnName) else {
                 throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(tableName)\" does not exist")
             }
-            for index in table.indexes where index.columns.contains(columnName) {
-                if index.isBTree { try BTree(root: index.root).destroy(in: pages) }
-            }
+            for index in table.indexes where index.columns.contains(columnName) { try destroyStorage(of: index) }
             table.indexes.removeAll { $0.columns.contains(columnName) }
             table.columns.remove(at: position)
             if let rowIDColumn = table.rowIDColumn {
@@ -125,14 +123,13 @@ extension StoreTransaction {
         for (rowID, row) in rows { try insertIndexEntry(index, table: table, row: row, rowID: rowID) }
     }
 
-    /// Drops index `name`. For a B+tree index its pages are freed; other methods free
-    /// their own storage before calling this.
+    /// Drops index `name` and frees its pages.
     public func dropIndex(_ name: String) throws {
         try step {
             guard let (owner, index) = catalog.index(name) else {
                 throw VireoError(.undefinedObject, "index \"\(name)\" does not exist")
             }
-            if index.isBTree { try BTree(root: index.root).destroy(in: pages) }
+            try destroyStorage(of: index)
             var table = owner
             table.indexes.removeAll { $0.name == name }
             setTable(table)
@@ -149,6 +146,16 @@ extension StoreTransaction {
             table.indexes = table.indexes.map { $0.name == index.name ? index : $0 }
             setTable(table)
         }
+    }
+
+    /// Frees an index's pages: its B+tree, or its snapshot blob and delta tree.
+    private func destroyStorage(of index: IndexDefinition) throws {
+        if index.isBTree {
+            try BTree(root: index.root).destroy(in: pages)
+            return
+        }
+        if index.root != 0 { try Blob.free(first: index.root, in: pages) }
+        if let deltaRoot = index.deltaRoot { try BTree(root: deltaRoot).destroy(in: pages) }
     }
 
     private func rewriteRows(_ table: TableDefinition, _ transform: ([Value]) -> [Value]) throws {

@@ -29,10 +29,13 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     }
 
     /// Writes the changed schema and makes everything durable and visible.
-    public func commit() throws {
+    /// `afterPublish` runs once the transaction is visible, before the next write
+    /// transaction can start: in-memory state derived from committed data (vector
+    /// indexes) catches up there, in commit order.
+    public func commit(afterPublish: () throws -> Void = {}) throws {
         try step { try writeCatalogChanges() }
         let catalog = self.catalog
-        try pages.commit { store.publish(catalog) }
+        try pages.commit(onPublish: { store.publish(catalog) }, afterPublish: afterPublish)
     }
 
     /// Discards every change.

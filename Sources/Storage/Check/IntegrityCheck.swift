@@ -94,8 +94,9 @@ struct IntegrityChecker {
                 if let rows, let entries, rows != entries {
                     problem("index \(index.name) has \(entries) entries for \(rows) rows of table \(table.name)")
                 }
-            } else if index.root != 0 {
-                checkBlob(index.root, name: "index \(index.name)")
+            } else {
+                if index.root != 0 { checkBlob(index.root, name: "index \(index.name)") }
+                if let deltaRoot = index.deltaRoot { _ = checkTree(BTree(root: deltaRoot), name: "index \(index.name) (changes)") }
             }
         }
     }

@@ -145,14 +145,16 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     /// fsynced (invariant W1); on a throw nothing of it is visible or durable.
     /// `onPublish` runs while readers are held off, as the pages become visible, so
     /// state derived from them (the catalog) changes in the same instant (invariant C2).
-    public func commit(onPublish: () -> Void = {}) throws {
+    /// `afterPublish` runs after that, still before the writer gate opens.
+    public func commit(onPublish: () -> Void = {}, afterPublish: () throws -> Void = {}) throws {
         precondition(!isFinished, "commit of a finished transaction")
         isFinished = true
         defer { pager.finishWrite() }
-        guard !overlay.isEmpty else { return }
+        guard !overlay.isEmpty else { return try afterPublish() }
         let pages = overlay.sorted { $0.key < $1.key }
         overlay = [:]
         try pager.commitPages(pages, onPublish: onPublish)
+        try afterPublish()
     }
 
     /// Discards every change of the transaction.

@@ -1,0 +1,140 @@
+import VireoStorage
+
+/// While binding the select list, HAVING and ORDER BY of a grouped query: GROUP BY
+/// expressions and aggregate calls become columns of the aggregated row.
+final class AggregateContext {
+    let groupBy: [Expression]
+    let groupTypes: [SQLType]
+    let inputScope: Scope
+    var calls: [AggregateCall] = []
+    var callTypes: [SQLType] = []
+
+    init(groupBy: [Expression], groupTypes: [SQLType], inputScope: Scope) {
+        self.groupBy = groupBy
+        self.groupTypes = groupTypes
+        self.inputScope = inputScope
+    }
+}
+
+extension Binder {
+    func hasAggregates(_ select: Select, _ query: Query) -> Bool {
+        if !select.groupBy.isEmpty || select.having != nil { return true }
+        let expressions = select.items.compactMap { item -> Expression? in
+            if case .expression(let expression, _) = item { return expression }
+            return nil
+        } + query.orderBy.map(\.expression)
+        return expressions.contains { $0.contains { Self.isAggregateCall($0) } }
+    }
+
+    static func isAggregateCall(_ expression: Expression) -> Bool {
+        if case .function(let call) = expression { return AggregateCall.Function(rawValue: call.name) != nil }
+        return false
+    }
+
+    func bindAggregateSelect(_ select: Select, _ query: Query, source: PlanNode, scope: Scope,
+                             whereClause: BoundExpression?) throws -> (PlanNode, [ResultColumn]) {
+        let input = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: [], query: nil,
+                                          binder: self, distinct: false)
+        let groupBy = try resolveGroupBy(select.groupBy, select.items)
+        let keys = try groupBy.map { try bind($0, scope) }
+        let context = AggregateContext(groupBy: groupBy, groupTypes: keys.map(\.type), inputScope: scope)
+        aggregateContext = context
+        defer { aggregateContext = nil }
+        let outputScope = Scope()
+        var items = try selectItems(select.items, outputScope)
+        let having = try select.having.map { try coerce(bind($0, outputScope), to: .bool) }
+        let orderKeys = try query.orderBy.map { item -> SortKey in
+            let visible = items.map { ResultColumn(name: $0.name, type: $0.type) }
+            if let reference = try outputReference(item.expression, visible) {
+                return SortKey(expression: reference, descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+            }
+            let (bound, type) = try bind(item.expression, outputScope)
+            items.append(OutputItem(expression: bound, name: "?order?", type: type, hidden: true))
+            return SortKey(expression: .column(items.count - 1), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+        }
+        var plan = PlanNode.aggregate(input, Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls))
+        if let having { plan = .filter(plan, having) }
+        plan = .project(plan, items.map(\.expression))
+        if select.distinct { plan = .distinct(plan) }
+        plan = try applyOrderAndLimit(plan, orderKeys, query)
+        let visible = items.filter { !$0.hidden }
+        if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
+        return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
+    }
+
+    /// `GROUP BY 1` and `GROUP BY alias` name select-list expressions.
+    private func resolveGroupBy(_ groupBy: [Expression], _ items: [SelectItem]) throws -> [Expression] {
+        let expressions = items.compactMap { item -> (Expression, String?)? in
+            if case .expression(let expression, let alias) = item { return (expression, alias) }
+            return nil
+        }
+        return try groupBy.map { expression in
+            if case .literal(.integer(let position)) = expression {
+                guard position >= 1 && Int(position) <= expressions.count else {
+                    throw VireoError(.invalidParameter, "GROUP BY position \(position) is not in select list")
+                }
+                return expressions[Int(position) - 1].0
+            }
+            if case .column(let reference) = expression, reference.table == nil,
+               let match = expressions.first(where: { $0.1 == reference.column }) {
+                return match.0
+            }
+            return expression
+        }
+    }
+
+    /// Inside a grouped query: a GROUP BY expression or an aggregate call as a column of
+    /// the aggregated row; nil to bind the expression normally.
+    func bindInAggregate(_ expression: Expression, _ context: AggregateContext) throws -> Typed? {
+        if let position = context.groupBy.firstIndex(of: expression) {
+            return (.column(position), context.groupTypes[position])
+        }
+        switch expression {
+        case .function(let call) where AggregateCall.Function(rawValue: call.name) != nil:
+            return try aggregate(call, context)
+        case .column(let reference):
+            if try context.inputScope.resolve(reference) != nil {
+                let name = reference.table.map { "\($0).\(reference.column)" } ?? reference.column
+                throw VireoError(.groupingError, "column \"\(name)\" must appear in the GROUP BY clause or be used in an aggregate function")
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    private func aggregate(_ call: FunctionCall, _ context: AggregateContext) throws -> Typed {
+        guard let function = AggregateCall.Function(rawValue: call.name) else { throw VireoError(.internalError, "not an aggregate") }
+        let saved = aggregateContext
+        aggregateContext = nil
+        defer { aggregateContext = saved }
+        var argument: Typed?
+        if !call.star {
+            guard call.arguments.count == 1 else {
+                throw VireoError(.undefinedFunction, "function \(call.name) takes exactly one argument")
+            }
+            argument = try bind(call.arguments[0], context.inputScope)
+            if argument?.type == .unknown { argument = (try coerce(argument!, to: .text), .text) }
+        } else if function != .count {
+            throw VireoError(.syntaxError, "\(call.name)(*) is only valid for count")
+        }
+        let box = argument.map { BoundExpressionBox(expression: $0.expression, key: call.arguments[0].sql) }
+        let aggregateCall = AggregateCall(function: function, argument: box, distinct: call.distinct)
+        let type = Self.resultType(function, argument?.type ?? .int)
+        let position = context.calls.firstIndex(of: aggregateCall) ?? {
+            context.calls.append(aggregateCall)
+            context.callTypes.append(type)
+            return context.calls.count - 1
+        }()
+        return (.column(context.groupBy.count + position), type)
+    }
+
+    static func resultType(_ function: AggregateCall.Function, _ argument: SQLType) -> SQLType {
+        switch function {
+        case .count: .int
+        case .sum: argument == .int ? .int : (argument.isVector ? .vector(nil) : .double)
+        case .avg: argument.isVector ? .vector(nil) : .double
+        case .min, .max: argument
+        }
+    }
+}

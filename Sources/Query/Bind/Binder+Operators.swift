@@ -1,0 +1,124 @@
+import VireoStorage
+
+extension Binder {
+    /// Binds a binary operator: unknown operands take the type the operator needs, and
+    /// the result type follows PostgreSQL's rules for the operand types.
+    func binary(_ op: BinaryOperator, _ left: Expression, _ right: Expression, _ scope: Scope) throws -> Typed {
+        let a = try bind(left, scope), b = try bind(right, scope)
+        switch op {
+        case .and, .or:
+            let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
+            return (op == .and ? .and(x, y) : .or(x, y), .bool)
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            let (x, y) = try unify(a, b)
+            try checkComparable(x.type, y.type, op)
+            return (.binary(op, x.expression, y.expression), .bool)
+        case .add, .subtract, .multiply, .divide, .modulo, .power:
+            return try arithmetic(op, a, b)
+        case .concat:
+            let bothVectors = a.type.isVector && b.type.isVector
+            return (.binary(op, a.expression, b.expression), bothVectors ? .vector(nil) : .text)
+        case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance:
+            let (x, y) = (try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil)))
+            try checkVectorOperand(a.type, op)
+            try checkVectorOperand(b.type, op)
+            return (.binary(op, x, y), .double)
+        case .jsonGet, .jsonGetText, .jsonPath, .jsonPathText:
+            let key = try coerce(b, to: .text)
+            let resultType: SQLType = op == .jsonGet || op == .jsonPath ? .json : .text
+            return (.binary(op, try coerce(a, to: .json), key), resultType)
+        case .contains, .containedBy:
+            return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .json)), .bool)
+        case .hasKey, .hasAnyKey, .hasAllKeys:
+            return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .text)), .bool)
+        }
+    }
+
+    private func arithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
+        var (x, y) = try unify(a, b)
+        if x.type == .unknown { x = (try coerce(x, to: .double), .double) }
+        if y.type == .unknown { y = (try coerce(y, to: .double), .double) }
+        let type: SQLType
+        switch (x.type, y.type) {
+        case (.int, .int): type = op == .power ? .double : .int
+        case (.vector, .vector): type = .vector(nil)
+        case (.timestamp, .int): type = .timestamp
+        case (let p, let q) where p.isNumeric && q.isNumeric: type = .double
+        default:
+            throw VireoError(.undefinedFunction, "operator does not exist: \(x.type) \(op.rawValue) \(y.type)")
+        }
+        return (.binary(op, x.expression, y.expression), type)
+    }
+
+    private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
+        if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
+        throw VireoError(.undefinedFunction, "operator does not exist: \(a) \(op.rawValue) \(b)")
+    }
+
+    private func checkVectorOperand(_ type: SQLType, _ op: BinaryOperator) throws {
+        guard type == .unknown || type.isVector else {
+            throw VireoError(.undefinedFunction, "operator does not exist: \(type) \(op.rawValue) vector")
+        }
+    }
+
+    /// Binds a call of a built-in scalar function (aggregates are bound by the query).
+    func function(_ call: FunctionCall, _ scope: Scope) throws -> Typed {
+        if AggregateCall.Function(rawValue: call.name) != nil {
+            throw VireoError(.groupingError, "aggregate functions are not allowed here: \(call.name)")
+        }
+        let arguments = try call.arguments.map { try bind($0, scope) }
+        switch call.name {
+        case "coalesce": return try coalesce(arguments)
+        case "nullif":
+            guard arguments.count == 2 else { throw VireoError(.undefinedFunction, "function nullif requires 2 arguments") }
+            let (a, b) = try unify(arguments[0], arguments[1])
+            return (.caseWhen([(.binary(.equal, a.expression, b.expression), .constant(.null))], otherwise: a.expression), a.type)
+        case "greatest", "least": return try extreme(call.name == "greatest", arguments)
+        default: break
+        }
+        let function = try ScalarFunction.lookup(call.name, argumentCount: arguments.count)
+        let bound = try arguments.enumerated().map { try coerce($0.element, to: function.parameterType(at: $0.offset)) }
+        let types = arguments.enumerated().map { $0.element.type == .unknown ? function.parameterType(at: $0.offset) : $0.element.type }
+        return (.function(function, bound), function.resultType(types))
+    }
+
+    private func coalesce(_ arguments: [Typed]) throws -> Typed {
+        guard let last = arguments.last else { throw VireoError(.syntaxError, "coalesce needs at least one argument") }
+        let type = arguments.first { $0.type != .unknown }?.type ?? .unknown
+        var result = try coerce(last, to: type)
+        for argument in arguments.dropLast().reversed() {
+            let value = try coerce(argument, to: type)
+            result = .caseWhen([(.isNull(value, negated: true), value)], otherwise: result)
+        }
+        return (result, type)
+    }
+
+    private func extreme(_ greatest: Bool, _ arguments: [Typed]) throws -> Typed {
+        let type = arguments.first { $0.type != .unknown }?.type ?? .unknown
+        let bound = try arguments.map { try coerce($0, to: type) }
+        let function = ScalarFunction(greatest ? "greatest" : "least", 1...100, [type], strict: false, returns: type) { values in
+            var best: Value = .null
+            for value in values where !value.isNull {
+                let order = best.isNull ? 0 : try Compare.values(value, best) ?? 0
+                if best.isNull || (greatest ? order > 0 : order < 0) { best = value }
+            }
+            return best
+        }
+        return (.function(function, bound), type)
+    }
+
+    /// Binds a subquery used inside an expression of `scope`.
+    func bindSubquery(_ query: Query, _ scope: Scope, columnsMax: Int?) throws -> Subquery {
+        let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
+        inner.outerScopes = outerScopes + [scope]
+        inner.parameterTypes = parameterTypes
+        let (plan, columns) = try inner.bindQuery(query)
+        parameterTypes.merge(inner.parameterTypes) { current, _ in current }
+        if let columnsMax, columns.count > columnsMax {
+            throw VireoError(.syntaxError, "subquery must return only one column")
+        }
+        lastSubqueryType = columns.first?.type ?? .unknown
+        if inner.usedOuterScope && outerScopes.count > 0 { usedOuterScope = true }
+        return Subquery(plan: plan, isCorrelated: inner.usedOuterScope)
+    }
+}

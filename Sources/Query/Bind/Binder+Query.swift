@@ -1,0 +1,139 @@
+import VireoStorage
+
+extension Binder {
+    /// Binds a query into a plan producing its result columns.
+    func bindQuery(_ query: Query) throws -> (PlanNode, [ResultColumn]) {
+        switch query.body {
+        case .select(let select): return try bindSelect(select, query)
+        case .setOperation(let operation):
+            let (left, leftColumns) = try bindQuery(operation.left)
+            let (right, rightColumns) = try bindQuery(operation.right)
+            guard leftColumns.count == rightColumns.count else {
+                throw VireoError(.syntaxError, "each \(operation.kind.rawValue) query must have the same number of columns")
+            }
+            let plan = PlanNode.setOperation(operation.kind, all: operation.all, left, right)
+            return try orderAndLimit(plan, leftColumns, query)
+        }
+    }
+
+    /// ORDER BY (by output name or position) and LIMIT over a set operation's result.
+    private func orderAndLimit(_ plan: PlanNode, _ columns: [ResultColumn], _ query: Query) throws -> (PlanNode, [ResultColumn]) {
+        var scope = Scope()
+        scope.addDerived(name: "", columns: columns)
+        let keys = try query.orderBy.map { item -> SortKey in
+            let expression = try outputReference(item.expression, columns) ?? bind(item.expression, scope).expression
+            return SortKey(expression: expression, descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+        }
+        return (try applyOrderAndLimit(plan, keys, query), columns)
+    }
+
+    /// `ORDER BY 2` or `ORDER BY alias`: the output column it names.
+    func outputReference(_ expression: Expression, _ columns: [ResultColumn]) throws -> BoundExpression? {
+        switch expression {
+        case .literal(.integer(let position)):
+            guard position >= 1 && position <= columns.count else {
+                throw VireoError(.invalidParameter, "ORDER BY position \(position) is not in select list")
+            }
+            return .column(Int(position) - 1)
+        case .column(let reference) where reference.table == nil:
+            return columns.firstIndex { $0.name == reference.column }.map { .column($0) }
+        default:
+            return nil
+        }
+    }
+
+    func applyOrderAndLimit(_ plan: PlanNode, _ keys: [SortKey], _ query: Query) throws -> PlanNode {
+        let limit = try query.limit.map { try coerce(bind($0, Scope()), to: .int) }
+        let offset = try query.offset.map { try coerce(bind($0, Scope()), to: .int) }
+        var result = plan
+        if !keys.isEmpty {
+            if let limit, offset == nil {
+                result = .topK(result, keys, limit: limit)
+            } else if let limit, let offset {
+                result = .topK(result, keys, limit: .binary(.add, limit, offset))
+            } else {
+                result = .sort(result, keys)
+            }
+        }
+        if limit != nil || offset != nil { result = .limit(result, limit: limit, offset: offset) }
+        return result
+    }
+
+    private func bindSelect(_ select: Select, _ query: Query) throws -> (PlanNode, [ResultColumn]) {
+        var (source, scope) = try bindFrom(select.from)
+        let whereClause = try select.whereClause.map { try coerce(bind($0, scope), to: .bool) }
+        if hasAggregates(select, query) {
+            return try bindAggregateSelect(select, query, source: source, scope: scope, whereClause: whereClause)
+        }
+        var items = try selectItems(select.items, scope)
+        let keys = try orderKeys(query.orderBy, &items, scope)
+        source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: query,
+                                       binder: self, distinct: select.distinct)
+        var plan = PlanNode.project(source, items.map(\.expression))
+        if select.distinct { plan = .distinct(plan) }
+        plan = try applyOrderAndLimit(plan, keys.map(\.output), query)
+        let visible = items.filter { !$0.hidden }
+        if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
+        return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
+    }
+
+    /// An output column: its expression over the input row, name and type; hidden ones
+    /// carry ORDER BY keys that are not in the select list.
+    struct OutputItem {
+        var expression: BoundExpression
+        var name: String
+        var type: SQLType
+        var hidden = false
+    }
+
+    /// ORDER BY keys, both as output-column references (for the sort) and as expressions
+    /// over the input row (for choosing an access path).
+    struct OrderKey {
+        var output: SortKey
+        var input: BoundExpression
+    }
+
+    func selectItems(_ items: [SelectItem], _ scope: Scope) throws -> [OutputItem] {
+        try items.flatMap { item -> [OutputItem] in
+            switch item {
+            case .wildcard:
+                guard !scope.entries.isEmpty else { throw VireoError(.syntaxError, "SELECT * with no tables specified is not valid") }
+                return try scope.visibleColumns().map { OutputItem(expression: .column($0.position), name: $0.name, type: $0.type) }
+            case .qualifiedWildcard(let table):
+                return try scope.visibleColumns(of: table).map { OutputItem(expression: .column($0.position), name: $0.name, type: $0.type) }
+            case .expression(let expression, let alias):
+                let (bound, type) = try bind(expression, scope)
+                return [OutputItem(expression: bound, name: alias ?? Self.columnName(expression), type: type)]
+            }
+        }
+    }
+
+    private func orderKeys(_ orderBy: [OrderItem], _ items: inout [OutputItem], _ scope: Scope) throws -> [OrderKey] {
+        try orderBy.map { item in
+            let visible = items.filter { !$0.hidden }.map { ResultColumn(name: $0.name, type: $0.type) }
+            let position: Int
+            if case .column(let index)? = try outputReference(item.expression, visible) {
+                position = index
+            } else {
+                let (bound, type) = try bind(item.expression, scope)
+                items.append(OutputItem(expression: bound, name: "?order?", type: type, hidden: true))
+                position = items.count - 1
+            }
+            let key = SortKey(expression: .column(position), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+            return OrderKey(output: key, input: items[position].expression)
+        }
+    }
+
+    /// PostgreSQL's name for an unaliased output column.
+    static func columnName(_ expression: Expression) -> String {
+        switch expression {
+        case .column(let reference): reference.column
+        case .function(let call): call.name
+        case .cast(let operand, let type):
+            if case .column(let reference) = operand { reference.column } else { type.sql.split(separator: "(").first.map(String.init) ?? "?column?" }
+        case .caseWhen: "case"
+        case .exists: "exists"
+        default: "?column?"
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import VireoStorage
+
+/// Resolves names and types in statements and builds plans. One binder serves one
+/// statement; it records the types its parameters are used as.
+final class Binder {
+    let catalog: Catalog
+    /// Scopes of the enclosing queries, innermost last (for correlated subqueries).
+    var outerScopes: [Scope] = []
+    /// Set when an expression reads an enclosing query's row.
+    var usedOuterScope = false
+    /// The type each `$n` was first used as.
+    var parameterTypes: [Int: SQLType] = [:]
+    /// Vector indexes with uncommitted changes in this session: not used for searches.
+    let staleVectorIndexes: Set<String>
+    /// Set while binding the outputs of a grouped query.
+    var aggregateContext: AggregateContext?
+
+    init(catalog: Catalog, staleVectorIndexes: Set<String> = []) {
+        self.catalog = catalog
+        self.staleVectorIndexes = staleVectorIndexes
+    }
+
+    /// A bound expression and its type.
+    typealias Typed = (expression: BoundExpression, type: SQLType)
+
+    func bind(_ expression: Expression, _ scope: Scope) throws -> Typed {
+        let typed = try bindUnfolded(expression, scope)
+        return (fold(typed.expression), typed.type)
+    }
+
+    /// Evaluates expressions that read no row and no parameter once, at bind time.
+    func fold(_ expression: BoundExpression) -> BoundExpression {
+        guard expression.isConstant, !(expression.isConstantValue) else { return expression }
+        let context = ExecutionContext.constantFolding
+        guard let value = try? Evaluator.evaluate(expression, [], context) else { return expression }
+        return .constant(value)
+    }
+
+    private func bindUnfolded(_ expression: Expression, _ scope: Scope) throws -> Typed {
+        if let aggregateContext, let grouped = try bindInAggregate(expression, aggregateContext) { return grouped }
+        switch expression {
+        case .literal(let literal): return literalValue(literal)
+        case .column(let reference): return try column(reference, scope)
+        case .parameter(let number): return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
+        case .unary(let op, let operand): return try unary(op, operand, scope)
+        case .binary(let op, let left, let right): return try binary(op, left, right, scope)
+        case .isNull(let operand, let negated): return (.isNull(try bind(operand, scope).expression, negated: negated), .bool)
+        case .isBoolean(let operand, let value, let negated):
+            return (.isBoolean(try coerce(bind(operand, scope), to: .bool), value: value, negated: negated), .bool)
+        case .isDistinctFrom(let left, let right, let negated):
+            let (a, b) = try unify(bind(left, scope), bind(right, scope))
+            return (.isDistinctFrom(a.expression, b.expression, negated: negated), .bool)
+        case .inList(let operand, let list, let negated): return try inList(operand, list, negated, scope)
+        case .inSubquery(let operand, let query, let negated):
+            let value = try bind(operand, scope)
+            let subquery = try bindSubquery(query, scope, columnsMax: 1)
+            return (.inSubquery(value.expression, subquery, negated: negated), .bool)
+        case .between(let operand, let lower, let upper, let negated): return try between(operand, lower, upper, negated, scope)
+        case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
+            return (.like(try coerce(bind(operand, scope), to: .text), pattern: try coerce(bind(pattern, scope), to: .text),
+                          escape: try escape.map { try coerce(bind($0, scope), to: .text) },
+                          caseInsensitive: caseInsensitive, negated: negated), .bool)
+        case .exists(let query): return (.exists(try bindSubquery(query, scope, columnsMax: nil)), .bool)
+        case .subquery(let query):
+            let subquery = try bindSubquery(query, scope, columnsMax: 1)
+            return (.scalarSubquery(subquery), lastSubqueryType)
+        case .cast(let operand, let typeName): return try cast(operand, typeName, scope)
+        case .function(let call): return try function(call, scope)
+        case .caseWhen(let caseExpression): return try caseWhen(caseExpression, scope)
+        case .array:
+            throw VireoError(.featureNotSupported, "ARRAY constructors are not supported")
+        }
+    }
+
+    var lastSubqueryType: SQLType = .unknown
+
+    func literalValue(_ literal: Literal) -> Typed {
+        switch literal {
+        case .null: return (.constant(.null), .unknown)
+        case .boolean(let flag): return (.constant(.bool(flag)), .bool)
+        case .integer(let number): return (.constant(.int(number)), .int)
+        case .numeric(let text): return (.constant(.double(Double(text) ?? .nan)), .double)
+        case .string(let text): return (.constant(.text(text)), .unknown)
+        }
+    }
+
+    private func column(_ reference: ColumnReference, _ scope: Scope) throws -> Typed {
+        if let (position, type) = try scope.resolve(reference) { return (.column(position), type) }
+        for (level, outer) in outerScopes.reversed().enumerated() {
+            if let (position, type) = try outer.resolve(reference) {
+                usedOuterScope = true
+                return (.outerColumn(level: level + 1, position), type)
+            }
+        }
+        if let table = reference.table, !([scope] + outerScopes).contains(where: { $0.hasEntry(table) }) {
+            throw VireoError(.undefinedTable, "missing FROM-clause entry for table \"\(table)\"")
+        }
+        let name = reference.table.map { "\($0).\(reference.column)" } ?? reference.column
+        throw VireoError(.undefinedColumn, "column \"\(name)\" does not exist")
+    }
+
+    /// Converts an expression of unknown type (a string literal, NULL or a parameter) to
+    /// `type`, at bind time for constants; other types pass through unchanged.
+    func coerce(_ typed: Typed, to type: SQLType) throws -> BoundExpression {
+        guard typed.type == .unknown, type != .unknown else {
+            if case .vector(let dimension?) = type, case .vector = typed.type, typed.type != type {
+                return .cast(typed.expression, .vector(dimension))
+            }
+            return typed.expression
+        }
+        switch typed.expression {
+        case .constant(let value): return .constant(try Cast.convert(value, to: type))
+        case .parameter(let index, _):
+            if parameterTypes[index] == nil { parameterTypes[index] = type }
+            return .parameter(index, type)
+        default: return .cast(typed.expression, type)
+        }
+    }
+
+    /// Gives two operands a common type: an unknown side takes the other's type.
+    func unify(_ a: Typed, _ b: Typed) throws -> (Typed, Typed) {
+        if a.type == .unknown && b.type != .unknown { return ((try coerce(a, to: b.type), b.type), b) }
+        if b.type == .unknown && a.type != .unknown { return (a, (try coerce(b, to: a.type), a.type)) }
+        return (a, b)
+    }
+
+    private func unary(_ op: UnaryOperator, _ operand: Expression, _ scope: Scope) throws -> Typed {
+        let value = try bind(operand, scope)
+        switch op {
+        case .not: return (.not(try coerce(value, to: .bool)), .bool)
+        case .plus: return (try coerce(value, to: .double), value.type == .unknown ? .double : value.type)
+        case .minus:
+            let type = value.type == .unknown ? SQLType.double : value.type
+            return (.negate(try coerce(value, to: type)), type)
+        }
+    }
+
+    private func inList(_ operand: Expression, _ list: [Expression], _ negated: Bool, _ scope: Scope) throws -> Typed {
+        var value = try bind(operand, scope)
+        let items = try list.map { try bind($0, scope) }
+        if value.type == .unknown, let known = items.first(where: { $0.type != .unknown }) {
+            value = (try coerce(value, to: known.type), known.type)
+        }
+        let bound = try items.map { try coerce($0, to: value.type) }
+        return (.inList(value.expression, bound, negated: negated), .bool)
+    }
+
+    private func between(_ operand: Expression, _ lower: Expression, _ upper: Expression, _ negated: Bool,
+                         _ scope: Scope) throws -> Typed {
+        let value = try bind(operand, scope)
+        let low = try unify(value, bind(lower, scope)).1, high = try unify(value, bind(upper, scope)).1
+        let test = BoundExpression.and(.binary(.greaterOrEqual, value.expression, low.expression),
+                                       .binary(.lessOrEqual, value.expression, high.expression))
+        return (negated ? .not(test) : test, .bool)
+    }
+
+    private func cast(_ operand: Expression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
+        let target = try Self.sqlType(typeName)
+        let value = try bind(operand, scope)
+        if value.type == .unknown { return (try coerce(value, to: target), target) }
+        return (.cast(value.expression, target), target)
+    }
+
+    /// The evaluation type of a declared type; `vector` without a dimension means any.
+    static func sqlType(_ typeName: TypeName) throws -> SQLType {
+        if case .vector(nil) = typeName { return .vector(nil) }
+        return SQLType(try typeName.columnType())
+    }
+
+    private func caseWhen(_ caseExpression: CaseExpression, _ scope: Scope) throws -> Typed {
+        let operand = try caseExpression.operand.map { try bind($0, scope) }
+        var branches: [(BoundExpression, Typed)] = []
+        for branch in caseExpression.branches {
+            let condition: BoundExpression
+            if let operand {
+                let (a, b) = try unify(operand, bind(branch.when, scope))
+                condition = .binary(.equal, a.expression, b.expression)
+            } else {
+                condition = try coerce(bind(branch.when, scope), to: .bool)
+            }
+            branches.append((condition, try bind(branch.then, scope)))
+        }
+        let otherwise = try caseExpression.elseResult.map { try bind($0, scope) }
+        let resultType = (branches.map(\.1.type) + [otherwise?.type ?? .unknown]).first { $0 != .unknown } ?? .unknown
+        let results = try branches.map { ($0.0, try coerce($0.1, to: resultType)) }
+        return (.caseWhen(results, otherwise: try otherwise.map { try coerce($0, to: resultType) }), resultType)
+    }
+}
+
+extension BoundExpression {
+    var isConstantValue: Bool {
+        if case .constant = self { return true }
+        return false
+    }
+}

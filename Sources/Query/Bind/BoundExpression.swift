@@ -1,0 +1,139 @@
+import VireoStorage
+
+/// An expression after binding: names resolved to row positions, literals typed,
+/// functions looked up. The executor evaluates it against a row.
+indirect enum BoundExpression: Sendable {
+    case constant(Value)
+    /// A value of the current input row.
+    case column(Int)
+    /// A value of an enclosing query's row (correlated subquery): `level` 1 is the
+    /// immediately enclosing query.
+    case outerColumn(level: Int, Int)
+    /// `$n`, zero-based, converted to `type` at evaluation.
+    case parameter(Int, SQLType)
+    case negate(BoundExpression)
+    case not(BoundExpression)
+    case and(BoundExpression, BoundExpression)
+    case or(BoundExpression, BoundExpression)
+    case binary(BinaryOperator, BoundExpression, BoundExpression)
+    case isNull(BoundExpression, negated: Bool)
+    case isBoolean(BoundExpression, value: Bool, negated: Bool)
+    case isDistinctFrom(BoundExpression, BoundExpression, negated: Bool)
+    case inList(BoundExpression, [BoundExpression], negated: Bool)
+    case inSubquery(BoundExpression, Subquery, negated: Bool)
+    case exists(Subquery)
+    case scalarSubquery(Subquery)
+    case like(BoundExpression, pattern: BoundExpression, escape: BoundExpression?, caseInsensitive: Bool, negated: Bool)
+    case cast(BoundExpression, SQLType)
+    case function(ScalarFunction, [BoundExpression])
+    case caseWhen([(BoundExpression, BoundExpression)], otherwise: BoundExpression?)
+
+    /// Whether the expression reads no row and no parameter (so it can be folded).
+    var isConstant: Bool {
+        switch self {
+        case .constant: true
+        case .column, .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery: false
+        case .function(let function, let arguments): !function.isVolatile && arguments.allSatisfy(\.isConstant)
+        default: children.allSatisfy(\.isConstant)
+        }
+    }
+
+    var children: [BoundExpression] {
+        switch self {
+        case .constant, .column, .outerColumn, .parameter, .exists, .scalarSubquery: []
+        case .negate(let a), .not(let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _): [a]
+        case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b), .isDistinctFrom(let a, let b, _): [a, b]
+        case .inList(let a, let list, _): [a] + list
+        case .inSubquery(let a, _, _): [a]
+        case .like(let a, let pattern, let escape, _, _): [a, pattern] + (escape.map { [$0] } ?? [])
+        case .function(_, let arguments): arguments
+        case .caseWhen(let branches, let otherwise): branches.flatMap { [$0.0, $0.1] } + (otherwise.map { [$0] } ?? [])
+        }
+    }
+
+    /// Whether any column of the current row (at or after `from`) is read.
+    func readsColumns(_ positions: Range<Int>) -> Bool {
+        if case .column(let index) = self { return positions.contains(index) }
+        return children.contains { $0.readsColumns(positions) }
+    }
+
+    /// The same expression with every current-row column index shifted by `offset`.
+    func shifted(by offset: Int) -> BoundExpression {
+        mapColumns { .column($0 + offset) }
+    }
+
+    /// Rewrites current-row column references.
+    func mapColumns(_ transform: (Int) -> BoundExpression) -> BoundExpression {
+        switch self {
+        case .column(let index): return transform(index)
+        case .constant, .outerColumn, .parameter, .exists, .scalarSubquery: return self
+        case .negate(let a): return .negate(a.mapColumns(transform))
+        case .not(let a): return .not(a.mapColumns(transform))
+        case .isNull(let a, let negated): return .isNull(a.mapColumns(transform), negated: negated)
+        case .isBoolean(let a, let value, let negated): return .isBoolean(a.mapColumns(transform), value: value, negated: negated)
+        case .cast(let a, let type): return .cast(a.mapColumns(transform), type)
+        case .and(let a, let b): return .and(a.mapColumns(transform), b.mapColumns(transform))
+        case .or(let a, let b): return .or(a.mapColumns(transform), b.mapColumns(transform))
+        case .binary(let op, let a, let b): return .binary(op, a.mapColumns(transform), b.mapColumns(transform))
+        case .isDistinctFrom(let a, let b, let negated):
+            return .isDistinctFrom(a.mapColumns(transform), b.mapColumns(transform), negated: negated)
+        case .inList(let a, let list, let negated):
+            return .inList(a.mapColumns(transform), list.map { $0.mapColumns(transform) }, negated: negated)
+        case .inSubquery(let a, let subquery, let negated): return .inSubquery(a.mapColumns(transform), subquery, negated: negated)
+        case .like(let a, let pattern, let escape, let caseInsensitive, let negated):
+            return .like(a.mapColumns(transform), pattern: pattern.mapColumns(transform), escape: escape?.mapColumns(transform),
+                         caseInsensitive: caseInsensitive, negated: negated)
+        case .function(let function, let arguments): return .function(function, arguments.map { $0.mapColumns(transform) })
+        case .caseWhen(let branches, let otherwise):
+            return .caseWhen(branches.map { ($0.0.mapColumns(transform), $0.1.mapColumns(transform)) },
+                             otherwise: otherwise?.mapColumns(transform))
+        }
+    }
+
+    /// Splits a predicate into its AND-ed parts.
+    var conjuncts: [BoundExpression] {
+        if case .and(let a, let b) = self { return a.conjuncts + b.conjuncts }
+        return [self]
+    }
+
+    static func conjunction(_ parts: [BoundExpression]) -> BoundExpression? {
+        guard var result = parts.first else { return nil }
+        for part in parts.dropFirst() { result = .and(result, part) }
+        return result
+    }
+}
+
+/// A subquery inside an expression. Uncorrelated ones run once per execution (their
+/// rows are cached in the execution context); correlated ones run for every outer row.
+final class Subquery: @unchecked Sendable {
+    let plan: PlanNode
+    let isCorrelated: Bool
+
+    init(plan: PlanNode, isCorrelated: Bool) {
+        self.plan = plan
+        self.isCorrelated = isCorrelated
+    }
+
+    /// The subquery's rows for the current outer row.
+    func rows(_ context: ExecutionContext, outer: [Value]) throws -> [[Value]] {
+        let key = ObjectIdentifier(self)
+        if !isCorrelated, let cached = context.cache.rows[key] { return cached }
+        var rows: [[Value]] = []
+        try PlanExecutor.run(plan, context.nested(outer: outer)) { rows.append($0); return true }
+        if !isCorrelated { context.cache.rows[key] = rows }
+        return rows
+    }
+
+    /// The first column's values as a set (uncorrelated subqueries only), and whether
+    /// any of them is NULL, for IN.
+    func valueSet(_ context: ExecutionContext, outer: [Value]) throws -> (values: Set<GroupKey>, hasNull: Bool)? {
+        guard !isCorrelated else { return nil }
+        let key = ObjectIdentifier(self)
+        if let cached = context.cache.sets[key] { return cached }
+        let rows = try self.rows(context, outer: outer)
+        let set = Set(rows.compactMap { $0.first.flatMap { $0.isNull ? nil : GroupKey($0) } })
+        let result = (set, rows.contains { $0.first?.isNull ?? false })
+        context.cache.sets[key] = result
+        return result
+    }
+}

@@ -1,0 +1,70 @@
+import VireoStorage
+
+/// A table, subquery or other row source visible by name in a query.
+struct ScopeEntry {
+    /// The alias, or the table's name.
+    var name: String
+    var columns: [String]
+    var types: [SQLType]
+    /// Where the entry's columns start in the combined row.
+    var offset: Int
+    /// Width in the row: the columns, plus the row id of a base table.
+    var width: Int
+    var table: TableDefinition?
+}
+
+/// The names visible at one level of a query, in row order.
+struct Scope {
+    var entries: [ScopeEntry] = []
+
+    var width: Int { entries.last.map { $0.offset + $0.width } ?? 0 }
+
+    /// Adds a base table (its columns, then a hidden row id).
+    mutating func addTable(_ table: TableDefinition, alias: String?) {
+        entries.append(ScopeEntry(name: alias ?? table.name, columns: table.columns.map(\.name),
+                                  types: table.columns.map { SQLType($0.type) }, offset: width,
+                                  width: table.columns.count + 1, table: table))
+    }
+
+    /// Adds a derived row source (subquery) with the given columns.
+    mutating func addDerived(name: String, columns: [ResultColumn]) {
+        entries.append(ScopeEntry(name: name, columns: columns.map(\.name), types: columns.map(\.type),
+                                  offset: width, width: columns.count, table: nil))
+    }
+
+    /// Appends another scope's entries after this one's (a join).
+    mutating func append(_ other: Scope) {
+        let base = width
+        for var entry in other.entries {
+            entry.offset += base
+            entries.append(entry)
+        }
+    }
+
+    /// Whether an entry (table or alias) is called `name`.
+    func hasEntry(_ name: String) -> Bool { entries.contains { $0.name == name } }
+
+    /// Finds a column: its position in the row and its type; nil when absent here.
+    func resolve(_ reference: ColumnReference) throws -> (Int, SQLType)? {
+        var found: (Int, SQLType)?
+        for entry in entries where reference.table == nil || reference.table == entry.name {
+            guard let index = entry.columns.firstIndex(of: reference.column) else { continue }
+            if found != nil {
+                throw VireoError(.ambiguousColumn, "column reference \"\(reference.column)\" is ambiguous")
+            }
+            found = (entry.offset + index, entry.types[index])
+        }
+        return found
+    }
+
+    /// The visible columns (no row ids) of every entry, or of the entry called `name`.
+    func visibleColumns(of name: String? = nil) throws -> [(name: String, position: Int, type: SQLType)] {
+        let chosen = entries.filter { name == nil || $0.name == name }
+        if let name, chosen.isEmpty {
+            throw VireoError(.undefinedTable, "missing FROM-clause entry for table \"\(name)\"")
+        }
+        return chosen.flatMap { entry in
+            entry.columns.indices.map { (entry.columns[$0], entry.offset + $0, entry.types[$0]) }
+        }
+    }
+}

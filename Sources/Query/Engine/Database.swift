@@ -1,0 +1,67 @@
+import Foundation
+import VireoStorage
+
+/// An open Vireo database: tables, indexes and vector indexes in one file, queried with
+/// SQL. Safe to share across threads; each `Session` has its own transaction and settings.
+///
+///     let db = try Database.open(path: "app.vireo")
+///     try db.execute("CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(3))")
+///     try db.execute("INSERT INTO items (embedding) VALUES ($1)", [.vector([1, 2, 3])])
+///     let nearest = try db.query("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 5", [.vector([1, 2, 2])])
+public final class Database: @unchecked Sendable {
+    public let store: Store
+    let vectorIndexes: VectorIndexes
+    private let defaultSessionLock = Lock()
+    private lazy var defaultSession = Session(database: self)
+
+    /// Opens (creating if absent) the database at `path`, recovering it after a crash.
+    public static func open(path: String, options: StorageOptions = StorageOptions()) throws -> Database {
+        Database(store: try Store.open(path: path, options: options))
+    }
+
+    /// A database that lives in memory only, gone when closed.
+    public static func inMemory() throws -> Database {
+        let options = StorageOptions(backend: SimulatedBackend(seed: 1), walCheckpointBytes: 256 << 20)
+        return try open(path: "/memory/\(UUID().uuidString).vireo", options: options)
+    }
+
+    init(store: Store) {
+        self.store = store
+        vectorIndexes = VectorIndexes(store: store)
+    }
+
+    /// A new session: its own transaction state and settings (SET).
+    public func session() -> Session { Session(database: self) }
+
+    /// Runs every statement of `sql` in the shared default session; returns the last result.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [Value] = []) throws -> QueryResult {
+        try defaultSessionLock.withLock { try defaultSession.execute(sql, parameters) }
+    }
+
+    /// `execute`, for statements that return rows.
+    public func query(_ sql: String, _ parameters: [Value] = []) throws -> QueryResult {
+        try execute(sql, parameters)
+    }
+
+    /// Runs `body` in a transaction of a new session: committed when it returns, rolled
+    /// back when it throws.
+    public func transaction<R>(_ body: (Session) throws -> R) throws -> R {
+        let session = session()
+        try session.execute("BEGIN")
+        do {
+            let result = try body(session)
+            try session.execute("COMMIT")
+            return result
+        } catch {
+            _ = try? session.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Writes fresh vector-index snapshots, checkpoints and closes the files.
+    public func close() throws {
+        try? vectorIndexes.rewriteSnapshots(all: true)
+        try store.close()
+    }
+}

@@ -1,0 +1,191 @@
+import VireoStorage
+
+extension Session {
+    // MARK: INSERT
+
+    func insert(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        let table = try transaction.catalog.table(statement.table.name)
+        let binder = makeBinder(transaction.catalog)
+        let targets = try targetColumns(statement.columns, table)
+        let context = self.context(.transaction(transaction), parameters)
+        let sourceRows = try insertRows(statement.source, targets: targets, table: table, binder: binder, context: context)
+        let conflict = try statement.onConflict.map { try ConflictHandler(onConflict: $0, table: table, alias: statement.alias, binder: binder) }
+        let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        var returned: [[Value]] = []
+        var count = 0
+        for partial in sourceRows {
+            let row = try completeRow(partial, table: table, transaction: transaction, binder: binder)
+            if let conflict, let existing = try conflict.conflictingRow(row, transaction) {
+                guard let updated = try conflict.resolve(existing: existing, proposed: row, transaction: transaction, context: context) else { continue }
+                try noteVectorChange(table, rowID: existing, transaction)
+                if let row = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
+                    try returning.collect(row + [.int(updated)], context, into: &returned)
+                }
+                count += 1
+                continue
+            }
+            let rowID = try transaction.insert(into: table.name, row: row)
+            try noteVectorChange(table, rowID: rowID, transaction)
+            var stored = row
+            if let column = table.rowIDColumn { stored[column] = .int(rowID) }
+            try returning.collect(stored + [.int(rowID)], context, into: &returned)
+            count += 1
+        }
+        return QueryResult(columns: returning.columns, rows: returned, commandTag: "INSERT 0 \(count)")
+    }
+
+    private func targetColumns(_ names: [String], _ table: TableDefinition) throws -> [Int] {
+        if names.isEmpty { return Array(table.columns.indices) }
+        var seen = Set<String>()
+        return try names.map { name in
+            guard let position = table.columnIndex(name) else {
+                throw VireoError(.undefinedColumn, "column \"\(name)\" of relation \"\(table.name)\" does not exist")
+            }
+            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
+            return position
+        }
+    }
+
+    /// The inserted rows, one value or nil (DEFAULT / not given) per table column.
+    private func insertRows(_ source: InsertSource, targets: [Int], table: TableDefinition, binder: Binder,
+                            context: ExecutionContext) throws -> [[Value?]] {
+        let width = table.columns.count
+        switch source {
+        case .defaultValues:
+            return [Array(repeating: nil, count: width)]
+        case .values(let rows):
+            return try rows.map { values in
+                guard values.count <= targets.count else {
+                    throw VireoError(.syntaxError, "INSERT has more expressions than target columns")
+                }
+                var row = [Value?](repeating: nil, count: width)
+                for (value, position) in zip(values, targets) {
+                    guard case .expression(let expression) = value else { continue }
+                    let type = SQLType(table.columns[position].type)
+                    let bound = try binder.coerce(binder.bind(expression, Scope()), to: type)
+                    row[position] = try Cast.convert(Evaluator.evaluate(bound, [], context), to: type)
+                }
+                return row
+            }
+        case .query(let query):
+            let (plan, columns) = try binder.bindQuery(query)
+            guard columns.count <= targets.count else { throw VireoError(.syntaxError, "INSERT has more expressions than target columns") }
+            var rows: [[Value?]] = []
+            try PlanExecutor.run(plan, context) { values in
+                var row = [Value?](repeating: nil, count: width)
+                for (value, position) in zip(values, targets) {
+                    row[position] = try Cast.convert(value, to: SQLType(table.columns[position].type))
+                }
+                rows.append(row)
+                return true
+            }
+            return rows
+        }
+    }
+
+    /// Fills absent values from defaults and sequences.
+    private func completeRow(_ partial: [Value?], table: TableDefinition, transaction: StoreTransaction,
+                             binder: Binder) throws -> [Value] {
+        try partial.enumerated().map { position, value in
+            if let value { return value }
+            let column = table.columns[position]
+            if column.isSerial {
+                return .int(try transaction.nextSequenceValue(StoreTransaction.sequenceName(table: table.name, column: column.name)))
+            }
+            return try TableBuilder.defaultValue(column, transaction: transaction, table: table.name)
+        }
+    }
+
+    func noteVectorChange(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {
+        for name in try database.vectorIndexes.noteChange(rowID: rowID, table: table, in: transaction) {
+            pendingVectorChanges[name, default: []].insert(rowID)
+        }
+    }
+
+    // MARK: UPDATE and DELETE
+
+    func update(_ statement: Update, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        guard statement.from.isEmpty else { throw VireoError(.featureNotSupported, "UPDATE … FROM is not supported yet") }
+        let table = try transaction.catalog.table(statement.table.name)
+        let binder = makeBinder(transaction.catalog)
+        var scope = Scope()
+        scope.addTable(table, alias: statement.alias)
+        let assignments = try statement.assignments.map { assignment -> (Int, BoundExpression?) in
+            guard let position = table.columnIndex(assignment.column) else {
+                throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
+            }
+            guard case .expression(let expression) = assignment.value else { return (position, nil) }
+            return (position, try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type)))
+        }
+        let context = self.context(.transaction(transaction), parameters)
+        let targets = try matchingRows(table, scope, statement.whereClause, binder, context)
+        let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        var returned: [[Value]] = []
+        for old in targets {
+            let rowID = Self.rowID(of: old)
+            var row = Array(old.dropLast())
+            for (position, expression) in assignments {
+                let value = try expression.map { try Evaluator.evaluate($0, old, context) }
+                    ?? TableBuilder.defaultValue(table.columns[position], transaction: transaction, table: table.name)
+                row[position] = try Cast.convert(value, to: SQLType(table.columns[position].type))
+            }
+            guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
+            try noteVectorChange(table, rowID: rowID, transaction)
+            if newRowID != rowID { try noteVectorChange(table, rowID: newRowID, transaction) }
+            if let column = table.rowIDColumn { row[column] = .int(newRowID) }
+            try returning.collect(row + [.int(newRowID)], context, into: &returned)
+        }
+        return QueryResult(columns: returning.columns, rows: returned, commandTag: "UPDATE \(targets.count)")
+    }
+
+    func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        guard statement.using.isEmpty else { throw VireoError(.featureNotSupported, "DELETE … USING is not supported yet") }
+        let table = try transaction.catalog.table(statement.table.name)
+        let binder = makeBinder(transaction.catalog)
+        var scope = Scope()
+        scope.addTable(table, alias: statement.alias)
+        let context = self.context(.transaction(transaction), parameters)
+        let targets = try matchingRows(table, scope, statement.whereClause, binder, context)
+        let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        var returned: [[Value]] = []
+        for row in targets {
+            let rowID = Self.rowID(of: row)
+            guard try transaction.delete(from: table.name, rowID: rowID) != nil else { continue }
+            try noteVectorChange(table, rowID: rowID, transaction)
+            try returning.collect(row, context, into: &returned)
+        }
+        return QueryResult(columns: returning.columns, rows: returned, commandTag: "DELETE \(targets.count)")
+    }
+
+    /// The rows a WHERE clause selects, read in full before any is changed.
+    private func matchingRows(_ table: TableDefinition, _ scope: Scope, _ whereClause: Expression?, _ binder: Binder,
+                              _ context: ExecutionContext) throws -> [[Value]] {
+        let predicate = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
+        let plan = try AccessPath.choose(.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope: scope,
+                                         whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
+        return try Joins.materialize(plan, context, "0")
+    }
+
+    static func rowID(of row: [Value]) -> Int64 {
+        if case .int(let rowID)? = row.last { return rowID }
+        return 0
+    }
+}
+
+/// A RETURNING list, evaluated on each changed row (its columns, then its row id).
+struct ReturningList {
+    var items: [Binder.OutputItem]
+
+    init(_ selectItems: [SelectItem], table: TableDefinition, alias: String?, binder: Binder) throws {
+        var scope = Scope()
+        scope.addTable(table, alias: alias)
+        items = try binder.selectItems(selectItems, scope)
+    }
+
+    var columns: [ResultColumn] { items.map { ResultColumn(name: $0.name, type: $0.type) } }
+
+    func collect(_ row: [Value], _ context: ExecutionContext, into rows: inout [[Value]]) throws {
+        guard !items.isEmpty else { return }
+        rows.append(try items.map { try Evaluator.evaluate($0.expression, row, context) })
+    }
+}

@@ -1,0 +1,138 @@
+import VireoStorage
+
+extension Session {
+    func run(_ body: StatementBody, _ parameters: [Value]) throws -> QueryResult {
+        switch body {
+        case .transaction(let command): return try transactionCommand(command)
+        case .set(let statement):
+            try settings.set(statement.name, statement.value, local: statement.scope == .local && inTransactionBlock)
+            return QueryResult(commandTag: "SET")
+        case .show(let statement): return try show(statement.name)
+        case .reset(let statement):
+            settings.reset(statement.name)
+            return QueryResult(commandTag: "RESET")
+        case .explain(let explain): return try self.explain(explain, parameters)
+        case .select(let query):
+            return try read { data in try runQuery(query, data, parameters) }
+        default:
+            return try write { transaction in try runWrite(body, transaction, parameters) }
+        }
+    }
+
+    // MARK: Transactions
+
+    private func transactionCommand(_ command: TransactionCommand) throws -> QueryResult {
+        switch command {
+        case .begin:
+            // PostgreSQL warns and carries on when a block is already open.
+            inTransactionBlock = true
+            return QueryResult(commandTag: "BEGIN")
+        case .commit:
+            let wasAborted = abortedBy != nil
+            try endTransaction(commit: !wasAborted)
+            return QueryResult(commandTag: wasAborted ? "ROLLBACK" : "COMMIT")
+        case .rollback:
+            try endTransaction(commit: false)
+            return QueryResult(commandTag: "ROLLBACK")
+        }
+    }
+
+    private func endTransaction(commit: Bool) throws {
+        defer {
+            transaction = nil
+            inTransactionBlock = false
+            abortedBy = nil
+            pendingVectorChanges = [:]
+            settings.endTransaction()
+        }
+        guard let transaction else { return }
+        if commit { try commitWrite(transaction) } else { rollbackWrite(transaction) }
+    }
+
+    /// Commits, then brings in-memory vector indexes up to date before the next writer.
+    func commitWrite(_ transaction: StoreTransaction) throws {
+        let changes = pendingVectorChanges
+        let vectorIndexes = database.vectorIndexes
+        do {
+            try transaction.commit {
+                try vectorIndexes.applyCommitted(changes, catalog: transaction.catalog)
+            }
+        } catch {
+            forgetCreatedVectorIndexes(transaction)
+            throw error
+        }
+        pendingVectorChanges = [:]
+        try vectorIndexes.rewriteSnapshots()
+    }
+
+    func rollbackWrite(_ transaction: StoreTransaction) {
+        transaction.rollback()
+        forgetCreatedVectorIndexes(transaction)
+        pendingVectorChanges = [:]
+    }
+
+    /// A rolled-back CREATE INDEX must not leave its in-memory index behind.
+    private func forgetCreatedVectorIndexes(_ transaction: StoreTransaction) {
+        let committed = database.store.catalog
+        for table in transaction.catalog.tables.values {
+            for index in table.indexes where index.method == "hnsw" && committed.index(index.name)?.index != index {
+                database.vectorIndexes.forget(index.name)
+            }
+        }
+    }
+
+    // MARK: Reading and writing
+
+    /// Runs a read: inside a block that has written, on its transaction (which sees its own
+    /// changes); otherwise on a committed snapshot.
+    func read<R>(_ body: (DataAccess) throws -> R) throws -> R {
+        if let transaction { return try body(.transaction(transaction)) }
+        return try database.store.read { try body(.snapshot($0)) }
+    }
+
+    /// Runs a write in the block's transaction (opening it), or in its own transaction.
+    func write<R>(_ body: (StoreTransaction) throws -> R) throws -> R {
+        if inTransactionBlock {
+            let transaction = try self.transaction ?? database.store.beginWrite()
+            self.transaction = transaction
+            return try body(transaction)
+        }
+        let transaction = try database.store.beginWrite()
+        do {
+            let result = try body(transaction)
+            try commitWrite(transaction)
+            return result
+        } catch {
+            rollbackWrite(transaction)
+            throw error
+        }
+    }
+
+    func makeBinder(_ catalog: Catalog) -> Binder {
+        Binder(catalog: catalog, staleVectorIndexes: Set(pendingVectorChanges.keys))
+    }
+
+    func context(_ data: DataAccess, _ parameters: [Value]) -> ExecutionContext {
+        ExecutionContext(data: data, parameters: parameters, vectorIndexes: database.vectorIndexes,
+                         efSearch: settings.efSearch)
+    }
+
+    func runQuery(_ query: Query, _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
+        let (plan, columns) = try makeBinder(data.catalog).bindQuery(query)
+        var rows: [[Value]] = []
+        try PlanExecutor.run(plan, context(data, parameters)) { rows.append($0); return true }
+        return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
+    }
+
+    private func show(_ name: String?) throws -> QueryResult {
+        guard let name else {
+            let rows = settings.all.map { [Value.text($0.0), .text($0.1)] }
+            return QueryResult(columns: [ResultColumn(name: "name", type: .text), ResultColumn(name: "setting", type: .text)],
+                               rows: rows, commandTag: "SHOW")
+        }
+        guard let value = settings.value(name) else {
+            throw VireoError(.undefinedObject, "unrecognized configuration parameter \"\(name)\"")
+        }
+        return QueryResult(columns: [ResultColumn(name: name, type: .text)], rows: [[.text(value)]], commandTag: "SHOW")
+    }
+}

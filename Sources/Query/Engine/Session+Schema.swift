@@ -1,0 +1,150 @@
+import VireoStorage
+
+extension Session {
+    func runWrite(_ body: StatementBody, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        switch body {
+        case .createTable(let statement): return try createTable(statement, transaction)
+        case .dropTable(let statement): return try dropTables(statement, transaction)
+        case .alterTable(let statement): return try alterTable(statement, transaction)
+        case .createIndex(let statement): return try createIndex(statement, transaction)
+        case .dropIndex(let statement): return try dropIndexes(statement, transaction)
+        case .insert(let statement): return try insert(statement, transaction, parameters)
+        case .update(let statement): return try update(statement, transaction, parameters)
+        case .delete(let statement): return try delete(statement, transaction, parameters)
+        default: throw VireoError(.internalError, "not a write statement")
+        }
+    }
+
+    private func createTable(_ statement: CreateTable, _ transaction: StoreTransaction) throws -> QueryResult {
+        let name = statement.name.name
+        if transaction.catalog.tables[name] != nil, statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
+        try transaction.createTable(try TableBuilder.definition(statement))
+        return QueryResult(commandTag: "CREATE TABLE")
+    }
+
+    private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
+        for name in statement.names.map(\.name) {
+            guard let table = transaction.catalog.tables[name] else {
+                if statement.ifExists { continue }
+                throw VireoError(.undefinedTable, "table \"\(name)\" does not exist")
+            }
+            try transaction.dropTable(name)
+            for index in table.indexes where index.method == "hnsw" { database.vectorIndexes.forget(index.name) }
+        }
+        return QueryResult(commandTag: "DROP TABLE")
+    }
+
+    private func alterTable(_ statement: AlterTable, _ transaction: StoreTransaction) throws -> QueryResult {
+        let name = statement.name.name
+        guard transaction.catalog.tables[name] != nil else {
+            if statement.ifExists { return QueryResult(commandTag: "ALTER TABLE") }
+            throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
+        }
+        for action in statement.actions { try alter(name, action, transaction) }
+        return QueryResult(commandTag: "ALTER TABLE")
+    }
+
+    private func alter(_ name: String, _ action: AlterTableAction, _ transaction: StoreTransaction) throws {
+        let table = try transaction.catalog.table(name)
+        switch action {
+        case .addColumn(let column, let ifNotExists):
+            if table.columnIndex(column.name) != nil && ifNotExists { return }
+            let definition = try TableBuilder.column(column, table: name)
+            let fill = try TableBuilder.defaultValue(definition, transaction: transaction, table: name)
+            try transaction.addColumn(definition, to: name, fill: fill)
+            if column.isUnique || column.isPrimaryKey {
+                try transaction.createIndex(IndexDefinition(name: "\(name)_\(column.name)_key", columns: [column.name], isUnique: true), on: name)
+            }
+        case .dropColumn(let column, let ifExists, _):
+            if table.columnIndex(column) == nil && ifExists { return }
+            try transaction.dropColumn(column, from: name)
+        case .renameColumn(let from, let to): try transaction.renameColumn(from, to: to, in: name)
+        case .renameTable(let to): try transaction.renameTable(name, to: to)
+        }
+    }
+
+    private func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
+        let table = try transaction.catalog.table(statement.table.name)
+        let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: statement.columns.map(\.name), catalog: transaction.catalog)
+        if transaction.catalog.index(name) != nil || transaction.catalog.tables[name] != nil {
+            if statement.ifNotExists { return QueryResult(commandTag: "CREATE INDEX") }
+            throw VireoError(.duplicateObject, "relation \"\(name)\" already exists")
+        }
+        let method = statement.method ?? "btree"
+        switch method {
+        case "btree":
+            try transaction.createIndex(IndexDefinition(name: name, columns: statement.columns.map(\.name),
+                                                        isUnique: statement.unique), on: table.name)
+        case "hnsw":
+            let definition = try HNSWOptions.definition(statement, name: name, table: table)
+            let built = try database.vectorIndexes.build(definition, table: table, in: transaction)
+            try transaction.createIndex(built, on: table.name)
+        default:
+            throw VireoError(.undefinedObject, "access method \"\(method)\" does not exist")
+        }
+        return QueryResult(commandTag: "CREATE INDEX")
+    }
+
+    private func dropIndexes(_ statement: DropIndex, _ transaction: StoreTransaction) throws -> QueryResult {
+        for name in statement.names.map(\.name) {
+            guard transaction.catalog.index(name) != nil else {
+                if statement.ifExists { continue }
+                throw VireoError(.undefinedObject, "index \"\(name)\" does not exist")
+            }
+            try transaction.dropIndex(name)
+            database.vectorIndexes.forget(name)
+        }
+        return QueryResult(commandTag: "DROP INDEX")
+    }
+}
+
+/// pgvector's HNSW index options and operator classes.
+enum HNSWOptions {
+    static let mRange = 2...100
+    static let efConstructionRange = 4...1000
+
+    static func definition(_ statement: CreateIndex, name: String, table: TableDefinition) throws -> IndexDefinition {
+        guard statement.columns.count == 1, let column = statement.columns.first else {
+            throw VireoError(.featureNotSupported, "hnsw indexes cover exactly one column")
+        }
+        guard let position = table.columnIndex(column.name) else {
+            throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
+        }
+        guard case .vector = table.columns[position].type else {
+            throw VireoError(.typeMismatch, "data type \(table.columns[position].type.name) has no default operator class for access method \"hnsw\"")
+        }
+        let metric = try self.metric(column.operatorClass)
+        var options = ["metric": metric, "m": "16", "ef_construction": "64"]
+        for option in statement.options {
+            guard option.name == "m" || option.name == "ef_construction" else {
+                throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
+            }
+            options[option.name] = try number(option, range: option.name == "m" ? mRange : efConstructionRange)
+        }
+        if let m = Int(options["m"]!), let ef = Int(options["ef_construction"]!), ef < 2 * m {
+            throw VireoError(.invalidParameter, "ef_construction must be greater than or equal to 2 * m")
+        }
+        return IndexDefinition(name: name, columns: [column.name], method: "hnsw", options: options)
+    }
+
+    private static func metric(_ operatorClass: String?) throws -> String {
+        switch operatorClass ?? "vector_l2_ops" {
+        case "vector_l2_ops": "l2"
+        case "vector_ip_ops": "ip"
+        case "vector_cosine_ops": "cosine"
+        case let other: throw VireoError(.undefinedObject, "operator class \"\(other)\" does not exist for access method \"hnsw\"")
+        }
+    }
+
+    private static func number(_ option: IndexOption, range: ClosedRange<Int>) throws -> String {
+        let text: String
+        switch option.value {
+        case .number(let value), .string(let value), .word(let value): text = value
+        default: text = ""
+        }
+        guard let value = Int(text), range.contains(value) else {
+            throw VireoError(.invalidParameter, "value \(text) out of bounds for option \"\(option.name)\"\nDETAIL: Valid values are between \"\(range.lowerBound)\" and \"\(range.upperBound)\".")
+        }
+        return String(value)
+    }
+}

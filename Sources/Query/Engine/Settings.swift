@@ -1,0 +1,64 @@
+import VireoStorage
+
+/// Session settings (SET, SHOW, RESET). `hnsw.ef_search` steers vector searches; other
+/// names are kept so that clients which set them (`application_name`, `search_path` …)
+/// work, and SHOW returns what was set.
+struct Settings {
+    static let efSearchRange = 1...1000
+    static let defaults: [String: String] = [
+        "hnsw.ef_search": "40",
+        "server_version": "16.0",
+        "server_encoding": "UTF8",
+        "client_encoding": "UTF8",
+        "datestyle": "ISO, MDY",
+        "timezone": "UTC",
+        "standard_conforming_strings": "on",
+        "integer_datetimes": "on",
+        "transaction_isolation": "serializable",
+        "search_path": "\"$user\", public",
+    ]
+
+    private var values: [String: String] = [:]
+    /// Values replaced by SET LOCAL, restored when the transaction ends.
+    private var savedForTransaction: [String: String?] = [:]
+
+    var efSearch: Int { Int(value("hnsw.ef_search") ?? "") ?? 40 }
+
+    func value(_ name: String) -> String? { values[name] ?? Self.defaults[name] }
+
+    var all: [(String, String)] {
+        Self.defaults.merging(values) { _, set in set }.sorted { $0.key < $1.key }
+    }
+
+    mutating func set(_ name: String, _ value: SettingValue, local: Bool) throws {
+        let text = try Self.text(of: value, name: name)
+        if name == "hnsw.ef_search" { try Self.checkEfSearch(text) }
+        if local, savedForTransaction[name] == nil { savedForTransaction[name] = .some(values[name]) }
+        values[name] = text
+    }
+
+    mutating func reset(_ name: String?) {
+        if let name { values[name] = nil } else { values = [:] }
+    }
+
+    /// Ends a transaction: SET LOCAL values go back to what they were.
+    mutating func endTransaction() {
+        for (name, previous) in savedForTransaction { values[name] = previous }
+        savedForTransaction = [:]
+    }
+
+    private static func text(of value: SettingValue, name: String) throws -> String? {
+        switch value {
+        case .default: return nil
+        case .number(let text), .string(let text), .word(let text): return text
+        case .list(let items): return try items.compactMap { try text(of: $0, name: name) }.joined(separator: ", ")
+        }
+    }
+
+    private static func checkEfSearch(_ text: String?) throws {
+        guard let text else { return }
+        guard let value = Int(text), efSearchRange.contains(value) else {
+            throw VireoError(.invalidParameter, "\(text) is outside the valid range for parameter \"hnsw.ef_search\" (1 .. 1000)")
+        }
+    }
+}

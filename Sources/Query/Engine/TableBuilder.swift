@@ -1,0 +1,65 @@
+import VireoStorage
+
+/// Turns CREATE TABLE syntax into a storage table definition.
+enum TableBuilder {
+    static func definition(_ statement: CreateTable) throws -> TableDefinition {
+        let name = statement.name.name
+        var columns = try statement.columns.map { try column($0, table: name) }
+        var primaryKey = statement.columns.filter(\.isPrimaryKey).map(\.name)
+        var uniques: [[String]] = statement.columns.filter(\.isUnique).map { [$0.name] }
+        for constraint in statement.constraints {
+            switch constraint.kind {
+            case .primaryKey(let keyColumns): primaryKey += keyColumns
+            case .unique(let keyColumns): uniques.append(keyColumns)
+            }
+        }
+        if statement.columns.filter(\.isPrimaryKey).count > 1 || (primaryKey.count > 1 && statement.columns.contains(where: \.isPrimaryKey)) {
+            throw VireoError(.syntaxError, "multiple primary keys for table \"\(name)\" are not allowed")
+        }
+        for key in primaryKey {
+            guard let position = columns.firstIndex(where: { $0.name == key }) else {
+                throw VireoError(.undefinedColumn, "column \"\(key)\" named in key does not exist")
+            }
+            columns[position].notNull = true
+        }
+        var table = TableDefinition(name: name, columns: columns)
+        if primaryKey.count == 1, let position = table.columnIndex(primaryKey[0]), columns[position].type == .int {
+            table.rowIDColumn = position
+        } else if !primaryKey.isEmpty {
+            table.indexes.append(IndexDefinition(name: "\(name)_pkey", columns: primaryKey, isUnique: true))
+        }
+        for key in uniques {
+            table.indexes.append(IndexDefinition(name: "\(name)_\(key.joined(separator: "_"))_key", columns: key, isUnique: true))
+        }
+        return table
+    }
+
+    static func column(_ column: VireoQuery.ColumnDefinition, table: String) throws -> VireoStorage.ColumnDefinition {
+        let type = try column.type.columnType()
+        if column.constraints.contains(where: { $0.kind == .notNull }) && column.constraints.contains(where: { $0.kind == .null }) {
+            throw VireoError(.syntaxError, "conflicting NULL/NOT NULL declarations for column \"\(column.name)\" of table \"\(table)\"")
+        }
+        return VireoStorage.ColumnDefinition(
+            name: column.name, type: type, notNull: column.isNotNull || column.type.isSerial,
+            defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial)
+    }
+
+    /// The value existing rows take when a column is added.
+    static func defaultValue(_ column: VireoStorage.ColumnDefinition, transaction: StoreTransaction, table: String) throws -> Value {
+        guard let text = column.defaultExpression else { return .null }
+        let (expression, _) = try Binder(catalog: transaction.catalog).bind(Parser.parseExpression(text), Scope())
+        return try Cast.convert(Evaluator.evaluate(expression, [], .constantFolding), to: SQLType(column.type))
+    }
+
+    /// PostgreSQL's name for an unnamed index: table_column_idx, made unique.
+    static func indexName(table: String, columns: [String], catalog: Catalog) -> String {
+        let base = "\(table)_\(columns.joined(separator: "_"))_idx"
+        var name = base
+        var suffix = 1
+        while catalog.index(name) != nil || catalog.tables[name] != nil {
+            name = base + String(suffix)
+            suffix += 1
+        }
+        return name
+    }
+}

@@ -1,0 +1,123 @@
+import VireoStorage
+
+/// Evaluates bound expressions against a row, with SQL's three-valued logic.
+enum Evaluator {
+    static func evaluate(_ expression: BoundExpression, _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        switch expression {
+        case .constant(let value): return value
+        case .column(let index): return row[index]
+        case .outerColumn(let level, let index): return context.outerRows[context.outerRows.count - level][index]
+        case .parameter(let index, let type): return try parameter(index, type, context)
+        case .negate(let operand): return try Operators.negate(evaluate(operand, row, context))
+        case .not(let operand): return try truth(evaluate(operand, row, context)).map { .bool(!$0) } ?? .null
+        case .and(let a, let b): return try and(a, b, row, context)
+        case .or(let a, let b): return try or(a, b, row, context)
+        case .binary(let op, let a, let b): return try Operators.apply(op, evaluate(a, row, context), evaluate(b, row, context))
+        case .isNull(let operand, let negated): return .bool(try evaluate(operand, row, context).isNull != negated)
+        case .isBoolean(let operand, let value, let negated):
+            return .bool((try truth(evaluate(operand, row, context)) == value) != negated)
+        case .isDistinctFrom(let a, let b, let negated):
+            return .bool(try isDistinct(evaluate(a, row, context), evaluate(b, row, context)) != negated)
+        case .inList(let operand, let list, let negated): return try inList(operand, list, negated, row, context)
+        case .inSubquery(let operand, let subquery, let negated): return try inSubquery(operand, subquery, negated, row, context)
+        case .exists(let subquery): return .bool(!(try subquery.rows(context, outer: row)).isEmpty)
+        case .scalarSubquery(let subquery): return try scalar(subquery, row, context)
+        case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
+            return try like(operand, pattern, escape, caseInsensitive, negated, row, context)
+        case .cast(let operand, let type): return try Cast.convert(evaluate(operand, row, context), to: type)
+        case .function(let function, let arguments):
+            return try function.call(arguments.map { try evaluate($0, row, context) })
+        case .caseWhen(let branches, let otherwise):
+            for (condition, result) in branches where try truth(evaluate(condition, row, context)) == true {
+                return try evaluate(result, row, context)
+            }
+            return try otherwise.map { try evaluate($0, row, context) } ?? .null
+        }
+    }
+
+    /// Whether a predicate holds for `row` (NULL counts as false, as in WHERE).
+    static func holds(_ predicate: BoundExpression, _ row: [Value], _ context: ExecutionContext) throws -> Bool {
+        try truth(evaluate(predicate, row, context)) == true
+    }
+
+    /// A boolean's truth value; nil for NULL.
+    static func truth(_ value: Value) throws -> Bool? {
+        switch value {
+        case .null: return nil
+        case .bool(let flag): return flag
+        default: throw VireoError(.typeMismatch, "argument of boolean operator must be type boolean, not type \(SQLType(of: value))")
+        }
+    }
+
+    private static func parameter(_ index: Int, _ type: SQLType, _ context: ExecutionContext) throws -> Value {
+        guard index < context.parameters.count else {
+            throw VireoError(.invalidParameter, "there is no parameter $\(index + 1)")
+        }
+        return try Cast.convert(context.parameters[index], to: type)
+    }
+
+    private static func and(_ a: BoundExpression, _ b: BoundExpression, _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let left = try truth(evaluate(a, row, context))
+        if left == false { return .bool(false) }
+        let right = try truth(evaluate(b, row, context))
+        if right == false { return .bool(false) }
+        return left == true && right == true ? .bool(true) : .null
+    }
+
+    private static func or(_ a: BoundExpression, _ b: BoundExpression, _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let left = try truth(evaluate(a, row, context))
+        if left == true { return .bool(true) }
+        let right = try truth(evaluate(b, row, context))
+        if right == true { return .bool(true) }
+        return left == false && right == false ? .bool(false) : .null
+    }
+
+    static func isDistinct(_ a: Value, _ b: Value) throws -> Bool {
+        if a.isNull || b.isNull { return a.isNull != b.isNull }
+        return try Compare.values(a, b) != 0
+    }
+
+    private static func inList(_ operand: BoundExpression, _ list: [BoundExpression], _ negated: Bool,
+                               _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let value = try evaluate(operand, row, context)
+        if value.isNull { return .null }
+        var sawNull = false
+        for item in list {
+            let candidate = try evaluate(item, row, context)
+            if candidate.isNull { sawNull = true; continue }
+            if try Compare.values(value, candidate) == 0 { return .bool(!negated) }
+        }
+        return sawNull ? .null : .bool(negated)
+    }
+
+    private static func inSubquery(_ operand: BoundExpression, _ subquery: Subquery, _ negated: Bool,
+                                   _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let value = try evaluate(operand, row, context)
+        if value.isNull { return .null }
+        if let (set, hasNull) = try subquery.valueSet(context, outer: row) {
+            if set.contains(GroupKey(value)) { return .bool(!negated) }
+            return hasNull ? .null : .bool(negated)
+        }
+        let list = try subquery.rows(context, outer: row).map { BoundExpression.constant($0.first ?? .null) }
+        return try inList(.constant(value), list, negated, row, context)
+    }
+
+    private static func scalar(_ subquery: Subquery, _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let rows = try subquery.rows(context, outer: row)
+        guard rows.count <= 1 else {
+            throw VireoError(.cardinalityViolation, "more than one row returned by a subquery used as an expression")
+        }
+        return rows.first?.first ?? .null
+    }
+
+    private static func like(_ operand: BoundExpression, _ pattern: BoundExpression, _ escape: BoundExpression?,
+                             _ caseInsensitive: Bool, _ negated: Bool, _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let value = try evaluate(operand, row, context)
+        let patternValue = try evaluate(pattern, row, context)
+        let escapeValue = try escape.map { try evaluate($0, row, context) }
+        if value.isNull || patternValue.isNull || escapeValue?.isNull == true { return .null }
+        let matched = try LikePattern.matches(Cast.textForm(value), pattern: Cast.textForm(patternValue),
+                                              escape: escapeValue.map(Cast.textForm), caseInsensitive: caseInsensitive)
+        return .bool(matched != negated)
+    }
+}

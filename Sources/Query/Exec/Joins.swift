@@ -1,0 +1,81 @@
+import VireoStorage
+
+/// Inner and left joins: a hash join for equality conditions, nested loops otherwise.
+enum Joins {
+    static func nestedLoop(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
+                           _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        let rightRows = try materialize(right, context, path + ".1")
+        return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
+            var matched = false
+            for rightRow in rightRows {
+                let joined = leftRow + rightRow
+                if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { continue }
+                matched = true
+                if !(try emit(joined)) { return false }
+            }
+            return try emitUnmatched(matched, leftRow, spec, emit)
+        }
+    }
+
+    static func hash(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ leftKeys: [BoundExpression],
+                     _ rightKeys: [BoundExpression], _ context: ExecutionContext, _ path: String,
+                     _ emit: PlanExecutor.Emit) throws -> Bool {
+        var table: [[GroupKey]: [[Value]]] = [:]
+        for row in try materialize(right, context, path + ".1") {
+            let key = try rightKeys.map { try Evaluator.evaluate($0, row, context) }
+            if key.contains(where: \.isNull) { continue }  // NULL never equals anything
+            table[key.map(GroupKey.init), default: []].append(row)
+        }
+        return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
+            let key = try leftKeys.map { try Evaluator.evaluate($0, leftRow, context) }
+            var matched = false
+            if !key.contains(where: \.isNull) {
+                for rightRow in table[key.map(GroupKey.init)] ?? [] {
+                    let joined = leftRow + rightRow
+                    if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { continue }
+                    matched = true
+                    if !(try emit(joined)) { return false }
+                }
+            }
+            return try emitUnmatched(matched, leftRow, spec, emit)
+        }
+    }
+
+    private static func emitUnmatched(_ matched: Bool, _ leftRow: [Value], _ spec: JoinSpec,
+                                      _ emit: PlanExecutor.Emit) throws -> Bool {
+        guard !matched, spec.kind == .left else { return true }
+        return try emit(leftRow + Array(repeating: .null, count: spec.rightWidth))
+    }
+
+    static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String) throws -> [[Value]] {
+        var rows: [[Value]] = []
+        try PlanExecutor.run(node, context, path: path) { rows.append($0); return true }
+        return rows
+    }
+}
+
+/// UNION, INTERSECT, EXCEPT (with or without ALL).
+enum SetOperations {
+    static func run(_ kind: SetOperation.Kind, _ all: Bool, _ left: PlanNode, _ right: PlanNode,
+                    _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        let leftRows = try Joins.materialize(left, context, path + ".0")
+        let rightRows = try Joins.materialize(right, context, path + ".1")
+        var rightCounts: [[GroupKey]: Int] = [:]
+        for row in rightRows { rightCounts[row.map(GroupKey.init), default: 0] += 1 }
+        var emitted = Set<[GroupKey]>()
+        let candidates = kind == .union ? leftRows + rightRows : leftRows
+        for row in candidates {
+            let key = row.map(GroupKey.init)
+            switch kind {
+            case .union: break
+            case .intersect, .except:
+                let inRight = (rightCounts[key] ?? 0) > 0
+                if inRight != (kind == .intersect) { continue }
+                if all && kind == .intersect { rightCounts[key]! -= 1 }
+            }
+            if !all && !emitted.insert(key).inserted { continue }
+            if !(try emit(row)) { return false }
+        }
+        return true
+    }
+}

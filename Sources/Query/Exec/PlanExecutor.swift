@@ -1,0 +1,137 @@
+import VireoStorage
+
+/// Runs plans. Each node pushes its rows into `emit`, which returns false to stop early
+/// (LIMIT); `run` then returns false too, so producers stop at once.
+enum PlanExecutor {
+    typealias Emit = ([Value]) throws -> Bool
+
+    /// Runs `node`; `path` names it for EXPLAIN ANALYZE statistics.
+    @discardableResult
+    static func run(_ node: PlanNode, _ context: ExecutionContext, path: String = "0", _ emit: Emit) throws -> Bool {
+        guard let statistics = context.statistics else { return try dispatch(node, context, path, emit) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var produced = 0
+        let result = try dispatch(node, context, path) { row in
+            produced += 1
+            return try emit(row)
+        }
+        statistics.rows[path, default: 0] += produced
+        statistics.nanoseconds[path, default: 0] += DispatchTime.now().uptimeNanoseconds - start
+        return result
+    }
+
+    private static func dispatch(_ node: PlanNode, _ context: ExecutionContext, _ path: String, _ emit: Emit) throws -> Bool {
+        let child = path + ".0"
+        switch node {
+        case .seqScan(let scan): return try seqScan(scan, context, emit)
+        case .rowIDLookup(let scan, let rowIDs): return try rowIDLookup(scan, rowIDs, context, emit)
+        case .indexScan(let scan, let range): return try indexScan(scan, range, context, emit)
+        case .vectorScan(let scan, let search): return try VectorScan.run(scan, search, context, emit)
+        case .values(let rows):
+            for row in rows where !(try emit(row.map { try Evaluator.evaluate($0, [], context) })) { return false }
+            return true
+        case .filter(let input, let predicate):
+            return try run(input, context, path: child) { row in
+                try Evaluator.holds(predicate, row, context) ? try emit(row) : true
+            }
+        case .project(let input, let expressions):
+            return try run(input, context, path: child) { row in
+                try emit(expressions.map { try Evaluator.evaluate($0, row, context) })
+            }
+        case .sort(let input, let keys): return try Sorting.sort(input, keys, nil, context, child, emit)
+        case .topK(let input, let keys, let limit): return try Sorting.sort(input, keys, limit, context, child, emit)
+        case .limit(let input, let limit, let offset): return try self.limit(input, limit, offset, context, child, emit)
+        case .distinct(let input):
+            var seen = Set<[GroupKey]>()
+            return try run(input, context, path: child) { row in
+                seen.insert(row.map(GroupKey.init)).inserted ? try emit(row) : true
+            }
+        case .aggregate(let input, let aggregation): return try Aggregator.run(input, aggregation, context, child, emit)
+        case .nestedLoopJoin(let left, let right, let spec): return try Joins.nestedLoop(left, right, spec, context, path, emit)
+        case .hashJoin(let left, let right, let spec, let leftKeys, let rightKeys):
+            return try Joins.hash(left, right, spec, leftKeys, rightKeys, context, path, emit)
+        case .setOperation(let kind, let all, let left, let right):
+            return try SetOperations.run(kind, all, left, right, context, path, emit)
+        }
+    }
+
+    /// A stored record as a row: the table's columns (NULL for columns added after the
+    /// row was written), then the row id.
+    static func row(_ record: RecordView, rowID: Int64, columnCount: Int) throws -> [Value] {
+        var values = try record.values()
+        if values.count < columnCount { values += Array(repeating: .null, count: columnCount - values.count) }
+        values.append(.int(rowID))
+        return values
+    }
+
+    private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        var keepGoing = true
+        let columnCount = scan.table.columns.count
+        try context.data.scanRows(scan.table) { rowID, record in
+            let row = try row(record, rowID: rowID, columnCount: columnCount)
+            if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
+            keepGoing = try emit(row)
+            return keepGoing
+        }
+        return keepGoing
+    }
+
+    /// Fetches one row by id and emits it if it passes the scan's filter.
+    static func emitRow(_ rowID: Int64, _ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        let columnCount = scan.table.columns.count
+        guard let row = try context.data.withRow(scan.table, rowID: rowID, { try row($0, rowID: rowID, columnCount: columnCount) }) else {
+            return true
+        }
+        if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
+        return try emit(row)
+    }
+
+    private static func rowIDLookup(_ scan: TableScan, _ expressions: [BoundExpression], _ context: ExecutionContext,
+                                    _ emit: Emit) throws -> Bool {
+        var seen = Set<Int64>()
+        for expression in expressions {
+            guard case .int(let rowID) = try Cast.convert(Evaluator.evaluate(expression, [], context), to: .int),
+                  seen.insert(rowID).inserted else { continue }
+            if !(try emitRow(rowID, scan, context, emit)) { return false }
+        }
+        return true
+    }
+
+    private static func indexScan(_ scan: TableScan, _ range: IndexRange, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        let bound = { (expressions: [BoundExpression]?, inclusive: Bool) throws -> ValueBound? in
+            try expressions.map { ValueBound(try $0.map { try Evaluator.evaluate($0, [], context) }, inclusive: inclusive) }
+        }
+        let lower = try bound(range.lower, range.lowerInclusive)
+        let upper = try bound(range.upper, range.upperInclusive)
+        // A NULL bound matches nothing (comparisons with NULL are never true).
+        if lower?.values.contains(where: \.isNull) == true || upper?.values.contains(where: \.isNull) == true { return true }
+        var rowIDs: [Int64] = []
+        try context.data.scanIndex(range.index, from: lower, to: upper) { rowIDs.append($0); return true }
+        for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
+        return true
+    }
+
+    private static func limit(_ input: PlanNode, _ limit: BoundExpression?, _ offset: BoundExpression?,
+                              _ context: ExecutionContext, _ path: String, _ emit: Emit) throws -> Bool {
+        let limitCount = try limit.flatMap { try count($0, context, clause: "LIMIT") }
+        var skip = try offset.flatMap { try count($0, context, clause: "OFFSET") } ?? 0
+        var remaining = limitCount ?? Int.max
+        if remaining == 0 { return true }
+        _ = try run(input, context, path: path) { row in
+            if skip > 0 { skip -= 1; return true }
+            remaining -= 1
+            return try emit(row) && remaining > 0
+        }
+        return true
+    }
+
+    /// A LIMIT or OFFSET value: a non-negative integer, NULL meaning none.
+    static func count(_ expression: BoundExpression, _ context: ExecutionContext, clause: String) throws -> Int? {
+        let value = try Cast.convert(Evaluator.evaluate(expression, [], context), to: .int)
+        guard case .int(let number) = value else { return nil }
+        guard number >= 0 else { throw VireoError(.invalidParameter, "\(clause) must not be negative") }
+        return Int(clamping: number)
+    }
+}
+
+import Dispatch

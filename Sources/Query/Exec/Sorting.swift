@@ -1,0 +1,68 @@
+import VireoStorage
+
+/// ORDER BY: a full sort, or with a limit a bounded top-k that keeps only k rows.
+enum Sorting {
+    static func sort(_ input: PlanNode, _ keys: [SortKey], _ limit: BoundExpression?, _ context: ExecutionContext,
+                     _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        let k = try limit.flatMap { try PlanExecutor.count($0, context, clause: "LIMIT") }
+        if k == 0 { return true }
+        var rows: [(keys: [Value], row: [Value])] = []
+        let before = { (a: [Value], b: [Value]) in compare(a, b, keys) < 0 }
+        try PlanExecutor.run(input, context, path: path) { row in
+            let entry = (try keys.map { try Evaluator.evaluate($0.expression, row, context) }, row)
+            guard let k else { rows.append(entry); return true }
+            if rows.count == k, let last = rows.last, !before(entry.0, last.keys) { return true }
+            rows.insert(entry, at: insertionIndex(rows, entry.0, before))
+            if rows.count > k { rows.removeLast() }
+            return true
+        }
+        if k == nil { rows.sortStable { before($0.keys, $1.keys) } }
+        for entry in rows where !(try emit(entry.row)) { return false }
+        return true
+    }
+
+    /// Where `keys` goes among sorted rows: after equal keys, so the sort is stable.
+    private static func insertionIndex(_ rows: [(keys: [Value], row: [Value])], _ keys: [Value],
+                                       _ before: ([Value], [Value]) -> Bool) -> Int {
+        var low = 0, high = rows.count
+        while low < high {
+            let middle = (low + high) / 2
+            if before(keys, rows[middle].keys) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    static func compare(_ a: [Value], _ b: [Value], _ keys: [SortKey]) -> Int {
+        for (index, key) in keys.enumerated() {
+            let order = Compare.forSort(a[index], b[index], descending: key.descending, nullsFirst: key.nullsFirst)
+            if order != 0 { return order }
+        }
+        return 0
+    }
+}
+
+extension Array {
+    /// A stable sort (merge sort), so equal keys keep their input order as PostgreSQL's
+    /// sorts in practice do for small inputs.
+    mutating func sortStable(by areInIncreasingOrder: (Element, Element) -> Bool) {
+        guard count > 1 else { return }
+        var buffer = self
+        var width = 1
+        while width < count {
+            var start = 0
+            while start < count {
+                let middle = Swift.min(start + width, count), end = Swift.min(start + 2 * width, count)
+                var (left, right, out) = (start, middle, start)
+                while left < middle && right < end {
+                    if areInIncreasingOrder(self[right], self[left]) { buffer[out] = self[right]; right += 1 } else { buffer[out] = self[left]; left += 1 }
+                    out += 1
+                }
+                while left < middle { buffer[out] = self[left]; left += 1; out += 1 }
+                while right < end { buffer[out] = self[right]; right += 1; out += 1 }
+                start += 2 * width
+            }
+            swap(&self, &buffer)
+            width *= 2
+        }
+    }
+}

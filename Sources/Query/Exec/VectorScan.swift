@@ -1,0 +1,35 @@
+import VireoIndex
+import VireoStorage
+
+/// The k nearest rows through an HNSW index, nearest first. A WHERE filter is checked
+/// inside the search; the index answers a selective filter exactly, so the scan returns
+/// min(k, matching rows) rows.
+enum VectorScan {
+    static func run(_ scan: TableScan, _ search: VectorSearch, _ context: ExecutionContext,
+                    _ emit: PlanExecutor.Emit) throws -> Bool {
+        guard let k = try PlanExecutor.count(search.k, context, clause: "LIMIT"), k > 0 else { return true }
+        guard case .vector(let query) = try Cast.convert(Evaluator.evaluate(search.query, [], context), to: .vector(nil)) else {
+            return true  // ORDER BY distance to NULL: every distance is NULL; PostgreSQL returns rows in any order
+        }
+        guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
+        let index = try vectorIndexes.index(search.index, of: scan.table)
+        try VectorText.check(query, dimension: index.dimension)
+        let filter = try scan.filter.map { predicate in try rowFilter(predicate, scan.table, context) }
+        let found = try index.search(query, k: k, efSearch: max(context.efSearch, k), filter: filter)
+        let unfiltered = TableScan(table: scan.table, filter: nil, reason: scan.reason)
+        for (label, _) in found where !(try PlanExecutor.emitRow(label, unfiltered, context, emit)) { return false }
+        return true
+    }
+
+    /// A label filter that fetches the row and evaluates the WHERE predicate on it.
+    /// Errors inside the search are rethrown after it.
+    private static func rowFilter(_ predicate: BoundExpression, _ table: TableDefinition,
+                                  _ context: ExecutionContext) throws -> (Int64) -> Bool {
+        let columnCount = table.columns.count
+        return { rowID in
+            let row = try? context.data.withRow(table, rowID: rowID) { try PlanExecutor.row($0, rowID: rowID, columnCount: columnCount) }
+            guard let row = row ?? nil else { return false }
+            return (try? Evaluator.holds(predicate, row, context)) ?? false
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import VireoStorage
+
+/// Chooses how a single table is read: by row id, through a B+tree index, through a
+/// vector index for ORDER BY distance LIMIT k, or by a sequential scan. The WHERE
+/// clause always stays as the scan's filter, so an index only narrows what is read.
+enum AccessPath {
+    static func choose(_ source: PlanNode, scope: Scope, whereClause: BoundExpression?, order: [Binder.OrderKey],
+                       query: Query?, binder: Binder, distinct: Bool) throws -> PlanNode {
+        guard case .seqScan(var scan) = source else {
+            return whereClause.map { .filter(source, $0) } ?? source
+        }
+        scan.filter = whereClause
+        if let query, !distinct, let vector = vectorSearch(scan, order: order, query: query, binder: binder) {
+            return vector
+        }
+        let conjuncts = whereClause?.conjuncts ?? []
+        if let lookup = rowIDLookup(scan, conjuncts) { return lookup }
+        if let range = indexRange(scan, conjuncts) { return range }
+        return .seqScan(scan)
+    }
+
+    // MARK: Row id
+
+    private static func rowIDLookup(_ scan: TableScan, _ conjuncts: [BoundExpression]) -> PlanNode? {
+        guard let column = scan.table.rowIDColumn else { return nil }
+        let name = scan.table.columns[column].name
+        for conjunct in conjuncts {
+            if let value = equality(conjunct, column: column) {
+                return .rowIDLookup(with(scan, reason: "primary key \(name) = value"), rowIDs: [value])
+            }
+            if case .inList(.column(column), let list, negated: false) = conjunct, list.allSatisfy(\.isRowIndependent) {
+                return .rowIDLookup(with(scan, reason: "primary key \(name) IN list"), rowIDs: list)
+            }
+        }
+        return nil
+    }
+
+    /// `column = value` or `value = column`, with `value` independent of the row.
+    static func equality(_ conjunct: BoundExpression, column: Int) -> BoundExpression? {
+        guard case .binary(.equal, let a, let b) = conjunct else { return nil }
+        if case .column(column) = a, b.isRowIndependent { return b }
+        if case .column(column) = b, a.isRowIndependent { return a }
+        return nil
+    }
+
+    // MARK: B+tree index
+
+    private static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression]) -> PlanNode? {
+        var best: (IndexRange, score: Int, reason: String)?
+        for index in scan.table.indexes where index.isBTree {
+            guard let column = scan.table.columnIndex(index.columns[0]) else { continue }
+            guard let (range, score, reason) = range(on: index, column: column, conjuncts) else { continue }
+            if best == nil || score > best!.score { best = (range, score, reason) }
+        }
+        guard let best else { return nil }
+        return .indexScan(with(scan, reason: best.reason), best.0)
+    }
+
+    private static func range(on index: IndexDefinition, column: Int,
+                              _ conjuncts: [BoundExpression]) -> (IndexRange, Int, String)? {
+        var range = IndexRange(index: index)
+        let name = index.columns[0]
+        for conjunct in conjuncts {
+            if let value = equality(conjunct, column: column) {
+                range.lower = [value]
+                range.upper = [value]
+                return (range, index.isUnique ? 3 : 2, "\(name) = value")
+            }
+        }
+        for conjunct in conjuncts {
+            guard case .binary(let op, let a, let b) = conjunct else { continue }
+            let (columnOnLeft, value): (Bool, BoundExpression)
+            if case .column(column) = a, b.isRowIndependent { (columnOnLeft, value) = (true, b) }
+            else if case .column(column) = b, a.isRowIndependent { (columnOnLeft, value) = (false, a) }
+            else { continue }
+            switch (op, columnOnLeft) {
+            case (.greater, true), (.less, false): (range.lower, range.lowerInclusive) = ([value], false)
+            case (.greaterOrEqual, true), (.lessOrEqual, false): (range.lower, range.lowerInclusive) = ([value], true)
+            case (.less, true), (.greater, false): (range.upper, range.upperInclusive) = ([value], false)
+            case (.lessOrEqual, true), (.greaterOrEqual, false): (range.upper, range.upperInclusive) = ([value], true)
+            default: continue
+            }
+        }
+        guard range.lower != nil || range.upper != nil else { return nil }
+        return (range, 1, "range on \(name)")
+    }
+
+    private static func with(_ scan: TableScan, reason: String) -> TableScan {
+        var copy = scan
+        copy.reason = reason
+        return copy
+    }
+
+    // MARK: Vector index
+
+    /// ORDER BY column <op> value LIMIT k, with an HNSW index on the column whose operator
+    /// class matches the operator.
+    private static func vectorSearch(_ scan: TableScan, order: [Binder.OrderKey], query: Query, binder: Binder) -> PlanNode? {
+        guard let first = order.first, !first.output.descending, let limit = query.limit,
+              case .binary(let op, let a, let b) = first.input else { return nil }
+        let (columnExpression, value) = b.isRowIndependent ? (a, b) : (b, a)
+        guard case .column(let column) = columnExpression, value.isRowIndependent,
+              column < scan.table.columns.count, let metric = metric(of: op) else { return nil }
+        let columnName = scan.table.columns[column].name
+        guard let index = scan.table.indexes.first(where: {
+            $0.method == "hnsw" && $0.columns.first == columnName && $0.options["metric"] == metric
+        }), !binder.staleVectorIndexes.contains(index.name) else { return nil }
+        guard let k = try? binder.coerce(binder.bind(limit, Scope()), to: .int) else { return nil }
+        var wanted = k
+        if let offset = query.offset {
+            guard let skipped = try? binder.coerce(binder.bind(offset, Scope()), to: .int) else { return nil }
+            wanted = .binary(.add, k, skipped)
+        }
+        let search = VectorSearch(index: index, query: value, k: wanted)
+        return .vectorScan(with(scan, reason: "ORDER BY \(columnName) \(op.rawValue) value LIMIT k"), search)
+    }
+
+    static func metric(of op: BinaryOperator) -> String? {
+        switch op {
+        case .l2Distance: "l2"
+        case .negativeInnerProduct: "ip"
+        case .cosineDistance: "cosine"
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import VireoStorage
+
+extension PlanNode {
+    /// The plan as indented lines, PostgreSQL style; with statistics, each node shows the
+    /// rows it produced and the time it took.
+    func explainLines(statistics: PlanStatistics? = nil, path: String = "0", depth: Int = 0) -> [String] {
+        let indent = depth == 0 ? "" : String(repeating: "      ", count: depth - 1) + "  ->  "
+        var line = indent + title
+        if let statistics {
+            let rows = statistics.rows[path] ?? 0
+            let milliseconds = Double(statistics.nanoseconds[path] ?? 0) / 1_000_000
+            line += String(format: " (actual time=%.3f ms rows=%d)", milliseconds, rows)
+        }
+        var lines = [line]
+        let detailIndent = String(repeating: " ", count: max(0, indent.count + 2))
+        lines += details.map { detailIndent + $0 }
+        for (position, child) in children.enumerated() {
+            lines += child.explainLines(statistics: statistics, path: path + ".\(position)", depth: depth + 1)
+        }
+        return lines
+    }
+
+    var children: [PlanNode] {
+        switch self {
+        case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values: []
+        case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _),
+             .limit(let input, _, _), .distinct(let input), .aggregate(let input, _): [input]
+        case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
+             .setOperation(_, _, let left, let right): [left, right]
+        }
+    }
+
+    private var title: String {
+        switch self {
+        case .seqScan(let scan): "Seq Scan on \(scan.table.name)"
+        case .rowIDLookup(let scan, _): "Primary Key Lookup on \(scan.table.name)"
+        case .indexScan(let scan, let range): "Index Scan using \(range.index.name) on \(scan.table.name)"
+        case .vectorScan(let scan, let search): "Vector Index Scan using \(search.index.name) on \(scan.table.name) (hnsw, \(search.index.options["metric"] ?? "l2"))"
+        case .values(let rows): "Values (\(rows.count) rows)"
+        case .filter: "Filter"
+        case .project: "Project"
+        case .sort: "Sort"
+        case .topK: "Top-K Sort"
+        case .limit: "Limit"
+        case .distinct: "Unique"
+        case .aggregate(_, let aggregation): aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate"
+        case .nestedLoopJoin(_, _, let spec): spec.kind == .left ? "Nested Loop Left Join" : "Nested Loop"
+        case .hashJoin(_, _, let spec, _, _): spec.kind == .left ? "Hash Left Join" : "Hash Join"
+        case .setOperation(let kind, let all, _, _): kind.rawValue.capitalized + (all ? " All" : "")
+        }
+    }
+
+    private var details: [String] {
+        switch self {
+        case .seqScan(let scan): (scan.filter != nil ? ["Filter: present"] : []) + ["Reason: \(scan.reason)"]
+        case .rowIDLookup(let scan, let rowIDs):
+            ["Row ids: \(rowIDs.count)", "Reason: \(scan.reason)"] + (scan.filter != nil ? ["Recheck: WHERE clause"] : [])
+        case .indexScan(let scan, _): ["Reason: \(scan.reason)", "Recheck: WHERE clause"]
+        case .vectorScan(let scan, _):
+            ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])
+        case .sort(_, let keys), .topK(_, let keys, _): ["Sort keys: \(keys.count)"]
+        case .aggregate(_, let aggregation):
+            ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]
+        case .hashJoin(_, _, _, let keys, _): ["Hash keys: \(keys.count)"]
+        default: []
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import VireoStorage
+
+/// A physical plan. Each node pushes rows to its consumer (see Executor); rows of a
+/// table scan are the table's columns followed by the row id.
+indirect enum PlanNode: Sendable {
+    /// Every row of a table, in row-id order, optionally filtered.
+    case seqScan(TableScan)
+    /// Rows by row id (a primary-key or row-id equality).
+    case rowIDLookup(TableScan, rowIDs: [BoundExpression])
+    /// Rows whose B+tree index values fall in a range.
+    case indexScan(TableScan, IndexRange)
+    /// The k nearest rows by a vector index, nearest first, filtered.
+    case vectorScan(TableScan, VectorSearch)
+    /// Constant rows (VALUES, or a SELECT without FROM).
+    case values([[BoundExpression]])
+    case filter(PlanNode, BoundExpression)
+    case project(PlanNode, [BoundExpression])
+    case sort(PlanNode, [SortKey])
+    /// Sort, keeping only the first `limit` rows (a heap).
+    case topK(PlanNode, [SortKey], limit: BoundExpression)
+    case limit(PlanNode, limit: BoundExpression?, offset: BoundExpression?)
+    case distinct(PlanNode)
+    case aggregate(PlanNode, Aggregation)
+    case nestedLoopJoin(PlanNode, PlanNode, JoinSpec)
+    case hashJoin(PlanNode, PlanNode, JoinSpec, leftKeys: [BoundExpression], rightKeys: [BoundExpression])
+    case setOperation(SetOperation.Kind, all: Bool, PlanNode, PlanNode)
+}
+
+/// A table read by a scan node.
+struct TableScan: Sendable {
+    var table: TableDefinition
+    /// Applied to each row before it is emitted (row layout: columns, then row id).
+    var filter: BoundExpression?
+    /// Why this access path was chosen, for EXPLAIN.
+    var reason: String
+}
+
+/// Bounds over an index's leading columns.
+struct IndexRange: Sendable {
+    var index: IndexDefinition
+    var lower: [BoundExpression]?
+    var lowerInclusive = true
+    var upper: [BoundExpression]?
+    var upperInclusive = true
+}
+
+/// A nearest-neighbour search through a vector index.
+struct VectorSearch: Sendable {
+    var index: IndexDefinition
+    var query: BoundExpression
+    /// Rows wanted: LIMIT + OFFSET.
+    var k: BoundExpression
+}
+
+struct SortKey: Sendable {
+    var expression: BoundExpression
+    var descending: Bool
+    var nullsFirst: Bool
+}
+
+struct JoinSpec: Sendable {
+    enum Kind: Sendable { case inner, left }
+    var kind: Kind
+    /// Evaluated on the joined row (left columns, then right columns).
+    var condition: BoundExpression?
+    var rightWidth: Int
+}
+
+/// GROUP BY keys and aggregate calls; output rows are the keys, then the aggregates.
+struct Aggregation: Sendable {
+    var groupKeys: [BoundExpression]
+    var aggregates: [AggregateCall]
+}
+
+struct AggregateCall: Sendable, Equatable {
+    enum Function: String, Sendable { case count, sum, avg, min, max }
+    var function: Function
+    /// Nil for count(*).
+    var argument: BoundExpressionBox?
+    var distinct: Bool
+}
+
+/// Boxes a bound expression so aggregate calls can be compared while binding.
+struct BoundExpressionBox: Sendable, Equatable {
+    var expression: BoundExpression
+    var key: String
+    static func == (a: BoundExpressionBox, b: BoundExpressionBox) -> Bool { a.key == b.key }
+}

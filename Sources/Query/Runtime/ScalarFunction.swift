@@ -1,0 +1,225 @@
+import Foundation
+import VireoStorage
+
+/// A built-in scalar function.
+struct ScalarFunction: Sendable {
+    let name: String
+    let arity: ClosedRange<Int>
+    /// Types unknown-typed arguments (string literals, parameters) are converted to.
+    let parameterTypes: [SQLType]
+    /// NULL in any argument gives NULL without calling the body.
+    let isStrict: Bool
+    /// Gives a different answer on each call (now(), random()): never folded.
+    let isVolatile: Bool
+    let resultType: @Sendable ([SQLType]) -> SQLType
+    let body: @Sendable ([Value]) throws -> Value
+
+    func call(_ arguments: [Value]) throws -> Value {
+        if isStrict && arguments.contains(where: \.isNull) { return .null }
+        return try body(arguments)
+    }
+
+    /// The type an unknown argument at `position` should be converted to.
+    func parameterType(at position: Int) -> SQLType {
+        parameterTypes.isEmpty ? .unknown : parameterTypes[min(position, parameterTypes.count - 1)]
+    }
+}
+
+extension ScalarFunction {
+    init(_ name: String, _ arity: ClosedRange<Int>, _ parameterTypes: [SQLType], strict: Bool = true,
+         volatile: Bool = false, returns: SQLType, _ body: @escaping @Sendable ([Value]) throws -> Value) {
+        self.init(name: name, arity: arity, parameterTypes: parameterTypes, isStrict: strict, isVolatile: volatile,
+                  resultType: { _ in returns }, body: body)
+    }
+
+    init(_ name: String, _ arity: ClosedRange<Int>, _ parameterTypes: [SQLType], strict: Bool = true,
+         resultType: @escaping @Sendable ([SQLType]) -> SQLType, _ body: @escaping @Sendable ([Value]) throws -> Value) {
+        self.init(name: name, arity: arity, parameterTypes: parameterTypes, isStrict: strict, isVolatile: false,
+                  resultType: resultType, body: body)
+    }
+
+    /// Looks a function up by name and argument count, with PostgreSQL's error otherwise.
+    static func lookup(_ name: String, argumentCount: Int) throws -> ScalarFunction {
+        guard let function = Functions.all[name], function.arity.contains(argumentCount) else {
+            throw VireoError(.undefinedFunction, "function \(name)(\(argumentCount) arguments) does not exist")
+        }
+        return function
+    }
+}
+
+/// The catalogue of built-in scalar functions.
+enum Functions {
+    static let all: [String: ScalarFunction] = Dictionary(
+        (text + math + vector + misc).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
+    static func string(_ value: Value) -> String { Cast.textForm(value) }
+
+    static func int(_ value: Value) throws -> Int64 {
+        switch value {
+        case .int(let number): return number
+        case .double(let number): return try Cast.roundToInt(number)
+        default: return try Cast.parseInt(string(value))
+        }
+    }
+
+    static func double(_ value: Value) throws -> Double {
+        if let number = Operators.number(value) { return number }
+        return try Cast.parseDouble(string(value))
+    }
+
+    static func vector(_ value: Value) throws -> [Float] {
+        if case .vector(let elements) = value { return elements }
+        return try VectorText.parse(string(value))
+    }
+
+    static let text: [ScalarFunction] = [
+        ScalarFunction("lower", 1...1, [.text], returns: .text) { .text(string($0[0]).lowercased()) },
+        ScalarFunction("upper", 1...1, [.text], returns: .text) { .text(string($0[0]).uppercased()) },
+        ScalarFunction("length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).count)) },
+        ScalarFunction("char_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).count)) },
+        ScalarFunction("octet_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).utf8.count)) },
+        ScalarFunction("substr", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
+        ScalarFunction("substring", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
+        ScalarFunction("trim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: true, trailing: true) },
+        ScalarFunction("btrim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: true, trailing: true) },
+        ScalarFunction("ltrim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: true, trailing: false) },
+        ScalarFunction("rtrim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: false, trailing: true) },
+        ScalarFunction("replace", 3...3, [.text], returns: .text) {
+            .text(string($0[0]).replacingOccurrences(of: string($0[1]), with: string($0[2])))
+        },
+        ScalarFunction("concat", 0...100, [.text], strict: false, returns: .text) {
+            .text($0.filter { !$0.isNull }.map(string).joined())
+        },
+        ScalarFunction("concat_ws", 1...100, [.text], strict: false, returns: .text) { arguments in
+            guard let separator = arguments.first, !separator.isNull else { return .null }
+            return .text(arguments.dropFirst().filter { !$0.isNull }.map(string).joined(separator: string(separator)))
+        },
+        ScalarFunction("left", 2...2, [.text, .int], returns: .text) { arguments in
+            let characters = Array(string(arguments[0])), count = Int(try int(arguments[1]))
+            return .text(String(count >= 0 ? characters.prefix(count) : characters.dropLast(-count)))
+        },
+        ScalarFunction("right", 2...2, [.text, .int], returns: .text) { arguments in
+            let characters = Array(string(arguments[0])), count = Int(try int(arguments[1]))
+            return .text(String(count >= 0 ? characters.suffix(count) : characters.dropFirst(-count)))
+        },
+        ScalarFunction("strpos", 2...2, [.text], returns: .int) { arguments in
+            let haystack = string(arguments[0]), needle = string(arguments[1])
+            guard let range = haystack.range(of: needle) else { return .int(0) }
+            return .int(Int64(haystack.distance(from: haystack.startIndex, to: range.lowerBound) + 1))
+        },
+        ScalarFunction("repeat", 2...2, [.text, .int], returns: .text) { arguments in
+            .text(String(repeating: string(arguments[0]), count: max(0, Int(try int(arguments[1])))))
+        },
+        ScalarFunction("reverse", 1...1, [.text], returns: .text) { .text(String(string($0[0]).reversed())) },
+    ]
+
+    static func substring(_ arguments: [Value]) throws -> Value {
+        let characters = Array(string(arguments[0]))
+        let start = Int(try int(arguments[1]))
+        var end = characters.count + 1
+        if arguments.count == 3 {
+            let length = Int(try int(arguments[2]))
+            guard length >= 0 else { throw VireoError(.invalidParameter, "negative substring length not allowed") }
+            end = start + length
+        }
+        let from = max(start, 1), to = min(end, characters.count + 1)
+        return .text(from < to ? String(characters[(from - 1)..<(to - 1)]) : "")
+    }
+
+    static func trimmed(_ arguments: [Value], leading: Bool, trailing: Bool) -> Value {
+        let set = Set(arguments.count > 1 ? string(arguments[1]) : " ")
+        var characters = Substring(string(arguments[0]))
+        if leading { characters = characters.drop { set.contains($0) } }
+        if trailing { while let last = characters.last, set.contains(last) { characters.removeLast() } }
+        return .text(String(characters))
+    }
+
+    static func numericResult(_ types: [SQLType]) -> SQLType { types.first == .int ? .int : .double }
+
+    static let math: [ScalarFunction] = [
+        ScalarFunction("abs", 1...1, [.double], resultType: numericResult) { arguments in
+            if case .int(let number) = arguments[0] {
+                guard number != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
+                return .int(abs(number))
+            }
+            return .double(abs(try double(arguments[0])))
+        },
+        ScalarFunction("round", 1...2, [.double, .int], resultType: numericResult) { arguments in
+            if case .int = arguments[0], arguments.count == 1 { return arguments[0] }
+            let places = arguments.count > 1 ? Int(try int(arguments[1])) : 0
+            let scale = pow(10, Double(places))
+            return .double((try double(arguments[0]) * scale).rounded(.toNearestOrAwayFromZero) / scale)
+        },
+        ScalarFunction("floor", 1...1, [.double], resultType: numericResult) { arguments in
+            if case .int = arguments[0] { return arguments[0] }
+            return .double(try double(arguments[0]).rounded(.down))
+        },
+        ScalarFunction("ceil", 1...1, [.double], resultType: numericResult) { arguments in
+            if case .int = arguments[0] { return arguments[0] }
+            return .double(try double(arguments[0]).rounded(.up))
+        },
+        ScalarFunction("ceiling", 1...1, [.double], resultType: numericResult) { arguments in
+            if case .int = arguments[0] { return arguments[0] }
+            return .double(try double(arguments[0]).rounded(.up))
+        },
+        ScalarFunction("trunc", 1...1, [.double], resultType: numericResult) { arguments in
+            if case .int = arguments[0] { return arguments[0] }
+            return .double(try double(arguments[0]).rounded(.towardZero))
+        },
+        ScalarFunction("sqrt", 1...1, [.double], returns: .double) { arguments in
+            let number = try double(arguments[0])
+            guard number >= 0 else { throw VireoError(.invalidParameter, "cannot take square root of a negative number") }
+            return .double(number.squareRoot())
+        },
+        ScalarFunction("power", 2...2, [.double], returns: .double) { .double(pow(try double($0[0]), try double($0[1]))) },
+        ScalarFunction("pow", 2...2, [.double], returns: .double) { .double(pow(try double($0[0]), try double($0[1]))) },
+        ScalarFunction("exp", 1...1, [.double], returns: .double) { .double(exp(try double($0[0]))) },
+        ScalarFunction("ln", 1...1, [.double], returns: .double) { .double(log(try double($0[0]))) },
+        ScalarFunction("mod", 2...2, [.int], resultType: numericResult) { try Operators.apply(.modulo, $0[0], $0[1]) },
+        ScalarFunction("sign", 1...1, [.double], returns: .double) { .double(try double($0[0]).sign == .minus ? -1 : (try double($0[0]) == 0 ? 0 : 1)) },
+        ScalarFunction("random", 0...0, [], volatile: true, returns: .double) { _ in .double(Double.random(in: 0..<1)) },
+        ScalarFunction("pi", 0...0, [], returns: .double) { _ in .double(Double.pi) },
+    ]
+
+    static let vector: [ScalarFunction] = [
+        ScalarFunction("l2_distance", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.l2Distance(vector($0[0]), vector($0[1]))) },
+        ScalarFunction("cosine_distance", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.cosineDistance(vector($0[0]), vector($0[1]))) },
+        ScalarFunction("inner_product", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.innerProduct(vector($0[0]), vector($0[1]))) },
+        ScalarFunction("negative_inner_product", 2...2, [.vector(nil)], returns: .double) { .double(-(try VectorMath.innerProduct(vector($0[0]), vector($0[1])))) },
+        ScalarFunction("l1_distance", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.l1Distance(vector($0[0]), vector($0[1]))) },
+        ScalarFunction("vector_dims", 1...1, [.vector(nil)], returns: .int) { .int(Int64(try vector($0[0]).count)) },
+        ScalarFunction("vector_norm", 1...1, [.vector(nil)], returns: .double) { .double(VectorMath.norm(try vector($0[0]))) },
+        ScalarFunction("l2_normalize", 1...1, [.vector(nil)], returns: .vector(nil)) { .vector(VectorMath.normalized(try vector($0[0]))) },
+        ScalarFunction("subvector", 3...3, [.vector(nil), .int, .int], returns: .vector(nil)) { arguments in
+            let elements = try vector(arguments[0])
+            let start = Int(try int(arguments[1])), count = Int(try int(arguments[2]))
+            guard count >= 1 else { throw VireoError(.dataException, "vector must have at least 1 dimension") }
+            let from = max(start, 1), to = min(start + count, elements.count + 1)
+            guard from < to else { throw VireoError(.dataException, "vector must have at least 1 dimension") }
+            return .vector(Array(elements[(from - 1)..<(to - 1)]))
+        },
+    ]
+
+    static let misc: [ScalarFunction] = [
+        ScalarFunction("now", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("current_timestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("localtimestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("statement_timestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("version", 0...0, [], returns: .text) { _ in .text("PostgreSQL 16.0 (Vireo 0.1)") },
+        ScalarFunction("jsonb_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
+        ScalarFunction("json_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
+    ]
+
+    static func currentMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    static func jsonType(_ text: String) throws -> String {
+        switch try JSONValue.parse(text) {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import VireoStorage
+
+/// pgvector's text form of vectors: `[1,2,3]`, and the exact errors it gives for bad input.
+public enum VectorText {
+    /// pgvector's limit on dimensions.
+    public static let dimensionsMax = 16_000
+
+    /// Parses `[1, 2.5, -3e2]`. Whitespace is allowed around elements and brackets.
+    public static func parse(_ text: String) throws -> [Float] {
+        let bytes = Array(text.utf8)
+        var position = skipSpaces(bytes, 0)
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else {
+            throw malformed(text, "Vector contents must start with \"[\".")
+        }
+        position += 1
+        var elements: [Float] = []
+        if let end = emptyVectorEnd(bytes, position) {
+            try checkJunk(bytes, end, text)
+            throw VireoError(.dataException, "vector must have at least 1 dimension")
+        }
+        while true {
+            guard position < bytes.count else { throw malformed(text, "Unexpected end of input.") }
+            if bytes[position] == UInt8(ascii: ",") { throw malformed(text, nil) }
+            position = skipSpaces(bytes, position)
+            guard position < bytes.count else { throw malformed(text, "Unexpected end of input.") }
+            let start = position
+            while position < bytes.count, !isSeparator(bytes[position]) { position += 1 }
+            elements.append(try element(bytes[start..<position], text))
+            position = skipSpaces(bytes, position)
+            guard position < bytes.count else { throw malformed(text, "Unexpected end of input.") }
+            if bytes[position] == UInt8(ascii: "]") { break }
+            guard bytes[position] == UInt8(ascii: ",") else { throw invalid(text) }
+            position += 1
+        }
+        try checkJunk(bytes, position + 1, text)
+        guard elements.count <= dimensionsMax else {
+            throw VireoError(.limitExceeded, "vector cannot have more than \(dimensionsMax) dimensions")
+        }
+        return elements
+    }
+
+    /// The text form, with each element in its shortest exact spelling (`[1,2.5,1e+38]`).
+    public static func format(_ vector: [Float]) -> String {
+        "[" + vector.map(formatElement).joined(separator: ",") + "]"
+    }
+
+    static func formatElement(_ element: Float) -> String {
+        var text = element.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return text
+    }
+
+    /// Checks a vector against a declared dimension (pgvector's typmod check).
+    public static func check(_ vector: [Float], dimension: Int) throws {
+        guard vector.count == dimension else {
+            throw VireoError(.dataException, "expected \(dimension) dimensions, not \(vector.count)")
+        }
+    }
+
+    /// Checks that two vectors have the same dimension before an operation on both.
+    public static func checkSameDimensions(_ a: [Float], _ b: [Float]) throws {
+        guard a.count == b.count else {
+            throw VireoError(.dataException, "different vector dimensions \(a.count) and \(b.count)")
+        }
+    }
+
+    /// Checks elements computed from a vector for NaN and infinity (pgvector rejects both).
+    public static func checkFinite(_ vector: [Float]) throws {
+        for value in vector {
+            if value.isNaN { throw VireoError(.dataException, "NaN not allowed in vector") }
+            if value.isInfinite { throw VireoError(.dataException, "infinite value not allowed in vector") }
+        }
+    }
+
+    private static func element(_ bytes: ArraySlice<UInt8>, _ text: String) throws -> Float {
+        guard let value = Float(String(decoding: bytes, as: UTF8.self)), !bytes.isEmpty else { throw invalid(text) }
+        if value.isNaN { throw VireoError(.dataException, "NaN not allowed in vector") }
+        if value.isInfinite { throw VireoError(.dataException, "infinite value not allowed in vector") }
+        return value
+    }
+
+    private static func emptyVectorEnd(_ bytes: [UInt8], _ position: Int) -> Int? {
+        let next = skipSpaces(bytes, position)
+        return next < bytes.count && bytes[next] == UInt8(ascii: "]") ? next + 1 : nil
+    }
+
+    private static func checkJunk(_ bytes: [UInt8], _ position: Int, _ text: String) throws {
+        guard skipSpaces(bytes, position) == bytes.count else {
+            throw malformed(text, "Junk after closing right brace.")
+        }
+    }
+
+    private static func isSeparator(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") || isSpace(byte)
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+
+    private static func skipSpaces(_ bytes: [UInt8], _ start: Int) -> Int {
+        var position = start
+        while position < bytes.count, isSpace(bytes[position]) { position += 1 }
+        return position
+    }
+
+    private static func malformed(_ text: String, _ detail: String?) -> VireoError {
+        VireoError(.invalidTextRepresentation, "malformed vector literal: \"\(text)\"" + (detail.map { " (\($0))" } ?? ""))
+    }
+
+    private static func invalid(_ text: String) -> VireoError {
+        VireoError(.invalidTextRepresentation, "invalid input syntax for type vector: \"\(text)\"")
+    }
+}

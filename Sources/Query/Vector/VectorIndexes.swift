@@ -1,0 +1,175 @@
+import VireoIndex
+import VireoStorage
+
+/// The HNSW indexes of a database, kept in memory for search and made durable as a
+/// snapshot blob plus a tree of row ids changed since the snapshot (see
+/// `IndexDefinition.deltaRoot`). The table is the source of truth: loading an index
+/// reads its snapshot and then refreshes every row id of its change tree from the table,
+/// so after a crash the index agrees with the committed rows.
+final class VectorIndexes: @unchecked Sendable {
+    /// A change tree longer than this share of the index (and at least `rewriteRowsMin`)
+    /// makes the next commit write a fresh snapshot.
+    static let rewriteFraction = 0.2
+    static let rewriteRowsMin = 2_000
+
+    let store: Store
+    private let lock = Lock()
+    private var loaded: [String: HNSWIndex] = [:]
+    private var pendingRewrite: Set<String> = []
+
+    init(store: Store) { self.store = store }
+
+    /// The in-memory index for `definition`, loading it on first use.
+    func index(_ definition: IndexDefinition, of table: TableDefinition) throws -> HNSWIndex {
+        if let index = lock.withLock({ loaded[definition.name] }) { return index }
+        let index = try store.read { snapshot in try load(definition, table: table, from: snapshot) }
+        return lock.withLock {
+            if let raced = loaded[definition.name] { return raced }
+            loaded[definition.name] = index
+            return index
+        }
+    }
+
+    private func load(_ definition: IndexDefinition, table: TableDefinition, from snapshot: StoreSnapshot) throws -> HNSWIndex {
+        let index: HNSWIndex
+        if definition.root != 0 {
+            index = try HNSWIndex(deserializing: Blob.read(first: definition.root, in: snapshot.pages),
+                                  source: "index \(definition.name)")
+        } else {
+            index = try Self.makeEmpty(definition, table: table)
+        }
+        var changed: [Int64] = []
+        if let deltaRoot = definition.deltaRoot {
+            try BTree(root: deltaRoot).scan(in: snapshot.pages) { key, _ in
+                changed.append(try KeyCodec.decodeRowID(key))
+                return true
+            }
+        }
+        try refresh(index, definition: definition, table: table, rowIDs: changed, data: .snapshot(snapshot))
+        return index
+    }
+
+    static func makeEmpty(_ definition: IndexDefinition, table: TableDefinition) throws -> HNSWIndex {
+        let options = try VectorIndexOptions(definition, table: table)
+        return try HNSWIndex(dimension: options.dimension, metric: options.metric, m: options.m,
+                             efConstruction: options.efConstruction)
+    }
+
+    /// Brings the rows `rowIDs` of the index up to date with the table.
+    func refresh(_ index: HNSWIndex, definition: IndexDefinition, table: TableDefinition, rowIDs: [Int64], data: DataAccess) throws {
+        guard let column = table.columnIndex(definition.columns[0]) else { return }
+        for rowID in rowIDs {
+            let vector = try data.withRow(table, rowID: rowID) { record -> [Float]? in
+                guard column < record.columnCount, case .vector(let vector) = try record.value(at: column) else { return nil }
+                return vector
+            }
+            if let vector = vector ?? nil {
+                try index.insert(label: rowID, vector: vector)
+            } else {
+                _ = index.remove(label: rowID)
+            }
+        }
+    }
+
+    /// Builds the index over the table's rows inside `transaction` (CREATE INDEX) and
+    /// returns the definition with its snapshot and change tree.
+    func build(_ definition: IndexDefinition, table: TableDefinition, in transaction: StoreTransaction) throws -> IndexDefinition {
+        let index = try Self.makeEmpty(definition, table: table)
+        guard let column = table.columnIndex(definition.columns[0]) else {
+            throw VireoError(.undefinedColumn, "column \"\(definition.columns[0])\" does not exist")
+        }
+        var labels: [Int64] = []
+        var vectors: [Float] = []
+        try transaction.scanRows(table) { rowID, record in
+            if column < record.columnCount, case .vector(let vector) = try record.value(at: column) {
+                labels.append(rowID)
+                vectors += vector
+            }
+            return true
+        }
+        try index.insert(labels: labels, vectors: vectors, threads: 2)
+        var result = definition
+        result.root = try writeSnapshot(index, in: transaction)
+        result.deltaRoot = try BTree.create(in: transaction.pages).root
+        lock.withLock { loaded[definition.name] = index }
+        return result
+    }
+
+    private func writeSnapshot(_ index: HNSWIndex, in transaction: StoreTransaction) throws -> PageNumber {
+        try index.serialize().withUnsafeBytes { try Blob.write($0, in: transaction.pages) }
+    }
+
+    /// Records, inside the writing transaction, that `rowID` of `table` changed, for each
+    /// vector index of the table. Returns the names of those indexes.
+    func noteChange(rowID: Int64, table: TableDefinition, in transaction: StoreTransaction) throws -> [String] {
+        var names: [String] = []
+        for definition in table.indexes where definition.method == "hnsw" {
+            guard let deltaRoot = definition.deltaRoot else { continue }
+            try BTree(root: deltaRoot).insert(key: KeyCodec.encodeRowID(rowID), value: [], ifPresent: .keep, in: transaction.pages)
+            names.append(definition.name)
+        }
+        return names
+    }
+
+    /// After a commit: applies the committed changes of `rowIDs` to the loaded indexes.
+    func applyCommitted(_ changes: [String: Set<Int64>], catalog: Catalog) throws {
+        try store.read { snapshot in
+            for (name, rowIDs) in changes {
+                guard let (table, definition) = catalog.index(name),
+                      let index = lock.withLock({ loaded[name] }) else { continue }
+                try refresh(index, definition: definition, table: table, rowIDs: Array(rowIDs), data: .snapshot(snapshot))
+                if try needsRewrite(definition, index: index, snapshot: snapshot) { lock.withLock { _ = pendingRewrite.insert(name) } }
+            }
+        }
+    }
+
+    private func needsRewrite(_ definition: IndexDefinition, index: HNSWIndex, snapshot: StoreSnapshot) throws -> Bool {
+        guard let deltaRoot = definition.deltaRoot else { return false }
+        let changed = try BTree(root: deltaRoot).count(in: snapshot.pages)
+        return changed >= max(Self.rewriteRowsMin, Int(Double(index.count) * Self.rewriteFraction))
+    }
+
+    /// Writes fresh snapshots for indexes whose change trees have grown (or all of them,
+    /// with `all`, at close), each in its own transaction.
+    func rewriteSnapshots(all: Bool = false) throws {
+        let names = lock.withLock { all ? Set(loaded.keys) : pendingRewrite }
+        for name in names {
+            try store.write { transaction in
+                guard let (_, definition) = transaction.catalog.index(name), let index = lock.withLock({ loaded[name] }),
+                      let deltaRoot = definition.deltaRoot else { return }
+                if try BTree(root: deltaRoot).count(in: transaction.pages) == 0 { return }
+                var updated = definition
+                if definition.root != 0 { try Blob.free(first: definition.root, in: transaction.pages) }
+                try BTree(root: deltaRoot).destroy(in: transaction.pages)
+                updated.root = try writeSnapshot(index, in: transaction)
+                updated.deltaRoot = try BTree.create(in: transaction.pages).root
+                try transaction.updateIndex(updated)
+            }
+            lock.withLock { _ = pendingRewrite.remove(name) }
+        }
+    }
+
+    /// Forgets an index (DROP INDEX, DROP TABLE, or a rolled-back CREATE INDEX).
+    func forget(_ name: String) {
+        lock.withLock { _ = loaded.removeValue(forKey: name) }
+    }
+}
+
+/// The settings of an HNSW index, from its definition and its column.
+struct VectorIndexOptions {
+    var metric: VectorMetric
+    var m: Int
+    var efConstruction: Int
+    var dimension: Int
+
+    init(_ definition: IndexDefinition, table: TableDefinition) throws {
+        guard let column = table.columns.first(where: { $0.name == definition.columns.first }),
+              case .vector(let dimension) = column.type else {
+            throw VireoError(.dataException, "column \"\(definition.columns.first ?? "")\" is not a vector column")
+        }
+        self.dimension = dimension
+        metric = VectorMetric(name: definition.options["metric"] ?? "l2") ?? .l2
+        m = Int(definition.options["m"] ?? "") ?? 16
+        efConstruction = Int(definition.options["ef_construction"] ?? "") ?? 64
+    }
+}

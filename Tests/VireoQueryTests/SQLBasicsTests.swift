@@ -1,0 +1,85 @@
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+@Suite("SQL: tables, rows and queries")
+struct SQLBasicsTests {
+    @Test("create, insert, select with WHERE, ORDER BY and LIMIT")
+    func basics() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, age int, score double precision)")
+        let inserted = try db.execute("INSERT INTO users (name, age, score) VALUES ('ann', 31, 1.5), ('bob', 25, NULL), ('cy', 40, 3) RETURNING id, name")
+        #expect(inserted.rows.map { $0.map { $0.text ?? "NULL" } } == [["1", "ann"], ["2", "bob"], ["3", "cy"]])
+        #expect(inserted.commandTag == "INSERT 0 3")
+        #expect(try rows(db, "SELECT name FROM users WHERE age > 26 ORDER BY age DESC") == [["cy"], ["ann"]])
+        #expect(try rows(db, "SELECT name, score FROM users ORDER BY score NULLS FIRST LIMIT 2") == [["bob", "NULL"], ["ann", "1.5"]])
+        #expect(try rows(db, "SELECT count(*), sum(age), avg(age), min(name), max(score) FROM users") == [["3", "96", "32", "ann", "3"]])
+        #expect(try rows(db, "SELECT id FROM users WHERE id = $1", [.int(2)]) == [["2"]])
+        #expect(try rows(db, "SELECT upper(name) || '!' AS shout FROM users WHERE name LIKE 'b%'") == [["BOB!"]])
+    }
+
+    @Test("update and delete with RETURNING, and three-valued logic")
+    func updateDelete() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
+        try db.execute("INSERT INTO t VALUES (1, 10), (2, NULL), (3, 30)")
+        #expect(try rows(db, "UPDATE t SET v = v + 1 WHERE v IS NOT NULL RETURNING id, v") == [["1", "11"], ["3", "31"]])
+        #expect(try rows(db, "SELECT id FROM t WHERE NOT (v > 20) ORDER BY id") == [["1"]])
+        #expect(try rows(db, "SELECT id FROM t WHERE v > 20 OR v IS NULL ORDER BY id") == [["2"], ["3"]])
+        #expect(try rows(db, "DELETE FROM t WHERE id IN (1, 2) RETURNING id") == [["1"], ["2"]])
+        #expect(try rows(db, "SELECT * FROM t") == [["3", "31"]])
+    }
+
+    @Test("group by, having, joins and subqueries")
+    func groupsJoinsSubqueries() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE authors (id int PRIMARY KEY, name text);
+            CREATE TABLE books (id int PRIMARY KEY, author_id int, title text, pages int);
+            INSERT INTO authors VALUES (1, 'le guin'), (2, 'banks'), (3, 'nobody');
+            INSERT INTO books VALUES (1, 1, 'dispossessed', 387), (2, 1, 'lathe', 184), (3, 2, 'player', 309);
+            """)
+        #expect(try rows(db, "SELECT a.name, count(b.id) FROM authors a LEFT JOIN books b ON b.author_id = a.id GROUP BY a.name ORDER BY a.name")
+                == [["banks", "1"], ["le guin", "2"], ["nobody", "0"]])
+        #expect(try rows(db, "SELECT author_id, sum(pages) FROM books GROUP BY author_id HAVING sum(pages) > 400") == [["1", "571"]])
+        #expect(try rows(db, "SELECT name FROM authors WHERE id IN (SELECT author_id FROM books) ORDER BY 1") == [["banks"], ["le guin"]])
+        #expect(try rows(db, "SELECT name FROM authors a WHERE NOT EXISTS (SELECT 1 FROM books b WHERE b.author_id = a.id)") == [["nobody"]])
+        #expect(try rows(db, "SELECT title FROM books WHERE pages = (SELECT max(pages) FROM books)") == [["dispossessed"]])
+        #expect(try rows(db, "SELECT count(DISTINCT author_id) FROM books") == [["2"]])
+    }
+
+    @Test("constraints and errors carry their SQLSTATE")
+    func errors() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, email text UNIQUE, n int NOT NULL)")
+        try db.execute("INSERT INTO t VALUES (1, 'a', 1)")
+        #expect(sqlError(db, "INSERT INTO t VALUES (1, 'b', 1)")?.sqlState == "23505")
+        #expect(sqlError(db, "INSERT INTO t VALUES (2, 'a', 1)")?.sqlState == "23505")
+        #expect(sqlError(db, "INSERT INTO t VALUES (3, 'c', NULL)")?.sqlState == "23502")
+        #expect(sqlError(db, "SELECT * FROM missing")?.sqlState == "42P01")
+        #expect(sqlError(db, "SELECT nope FROM t")?.sqlState == "42703")
+        #expect(sqlError(db, "SELEC 1")?.sqlState == "42601")
+        #expect(sqlError(db, "SELECT 1/0")?.sqlState == "22012")
+        #expect(sqlError(db, "SELECT 'x'::int")?.sqlState == "22P02")
+        #expect(try rows(db, "SELECT count(*) FROM t") == [["1"]])
+    }
+
+    @Test("transactions: commit, rollback, and an aborted block")
+    func transactions() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        try session.execute("CREATE TABLE t (v int)")
+        try session.execute("BEGIN; INSERT INTO t VALUES (1); ROLLBACK")
+        #expect(try session.execute("SELECT count(*) FROM t").rows[0][0] == .int(0))
+        try session.execute("BEGIN; INSERT INTO t VALUES (2)")
+        #expect(try session.execute("SELECT count(*) FROM t").rows[0][0] == .int(1), "a transaction sees its own rows")
+        #expect(try db.session().execute("SELECT count(*) FROM t").rows[0][0] == .int(0), "others do not, until commit")
+        try session.execute("COMMIT")
+        #expect(try db.session().execute("SELECT count(*) FROM t").rows[0][0] == .int(1))
+        try session.execute("BEGIN")
+        _ = try? session.execute("SELECT nope FROM t")
+        let aborted = try? session.execute("SELECT 1")
+        #expect(aborted == nil, "statements after an error in a block are refused")
+        #expect(try session.execute("COMMIT").commandTag == "ROLLBACK")
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// Runs SQL on a fresh in-memory database and returns the rows of the last statement as text.
+func rows(_ database: Database, _ sql: String, _ parameters: [Value] = [],
+          sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String]] {
+    try database.execute(sql, parameters).rows.map { $0.map { $0.text ?? "NULL" } }
+}
+
+/// The error a statement throws (recording an issue if it succeeds).
+func sqlError(_ database: Database, _ sql: String, _ parameters: [Value] = [],
+              sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {
+    do {
+        try database.execute(sql, parameters)
+        Issue.record("expected \(sql) to fail", sourceLocation: sourceLocation)
+    } catch let error as VireoError {
+        return error
+    } catch {
+        Issue.record("expected a VireoError from \(sql), got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+/// A temporary directory removed after `body`.
+func withTemporaryDirectory(_ body: (String) throws -> Void) throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-sql-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try body(directory)
+}
