@@ -55,8 +55,13 @@ func parseError(_ sql: String, sourceLocation: SourceLocation = #_sourceLocation
     }
 }
 
+/// Checks that parsing fails with a syntax error whose message contains `message`, at byte `position`.
+func expectError(_ sql: String, _ message: String, at position: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    expectError(sql, .syntaxError, message, at: position, sourceLocation: sourceLocation)
+}
+
 /// Checks that parsing fails with `code`, a message containing `message`, at byte `position`.
-func expectError(_ sql: String, _ code: VireoError.Code = .syntaxError, _ message: String, at position: Int? = nil,
+func expectError(_ sql: String, _ code: VireoError.Code, _ message: String, at position: Int? = nil,
                  sourceLocation: SourceLocation = #_sourceLocation) {
     guard let error = parseError(sql, sourceLocation: sourceLocation) else { return }
     #expect(error.code == code, "code for \(sql): expected \(code), got \(error.code) (\(error.message))", sourceLocation: sourceLocation)
