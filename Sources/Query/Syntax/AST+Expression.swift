@@ -54,6 +54,7 @@ public struct ColumnReference: Sendable, Equatable, Hashable {
     public var table: String?
     public var column: String
 
+    /// Creates the node from its parts, as the parser would.
     public init(table: String? = nil, _ column: String) {
         self.table = table
         self.column = column
@@ -70,6 +71,7 @@ public struct FunctionCall: Sendable, Equatable {
     /// `count(*)`: no arguments, every row counts.
     public var star: Bool
 
+    /// Creates the node from its parts, as the parser would.
     public init(_ name: String, _ arguments: [Expression] = [], distinct: Bool = false, star: Bool = false) {
         self.name = name
         self.arguments = arguments
@@ -85,6 +87,7 @@ public struct CaseExpression: Sendable, Equatable {
         public var when: Expression
         public var then: Expression
 
+        /// Creates the node from its parts, as the parser would.
         public init(when: Expression, then: Expression) {
             self.when = when
             self.then = then
@@ -96,6 +99,7 @@ public struct CaseExpression: Sendable, Equatable {
     /// Nil when there is no ELSE (the result is then NULL).
     public var elseResult: Expression?
 
+    /// Creates the node from its parts, as the parser would.
     public init(operand: Expression? = nil, branches: [Branch], elseResult: Expression? = nil) {
         self.operand = operand
         self.branches = branches

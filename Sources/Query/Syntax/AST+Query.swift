@@ -8,6 +8,7 @@ public struct Query: Sendable, Equatable {
     public var limit: Expression?
     public var offset: Expression?
 
+    /// Creates the node from its parts, as the parser would.
     public init(body: QueryBody, orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil) {
         self.body = body
         self.orderBy = orderBy
@@ -40,6 +41,7 @@ public struct SetOperation: Sendable, Equatable {
     public var left: Query
     public var right: Query
 
+    /// Creates the node from its parts, as the parser would.
     public init(_ kind: Kind, all: Bool = false, _ left: Query, _ right: Query) {
         self.kind = kind
         self.all = all
@@ -58,6 +60,7 @@ public struct Select: Sendable, Equatable {
     public var groupBy: [Expression]
     public var having: Expression?
 
+    /// Creates the node from its parts, as the parser would.
     public init(distinct: Bool = false, items: [SelectItem], from: [TableReference] = [],
                 whereClause: Expression? = nil, groupBy: [Expression] = [], having: Expression? = nil) {
         self.distinct = distinct
@@ -106,6 +109,7 @@ public struct Join: Sendable, Equatable {
     public var right: TableReference
     public var condition: Condition
 
+    /// Creates the node from its parts, as the parser would.
     public init(_ kind: Kind, _ left: TableReference, _ right: TableReference, _ condition: Condition) {
         self.kind = kind
         self.left = left
@@ -121,6 +125,7 @@ public struct OrderItem: Sendable, Equatable {
     /// Nil when not written: PostgreSQL then puts NULLs last ascending, first descending.
     public var nullsFirst: Bool?
 
+    /// Creates the node from its parts, as the parser would.
     public init(_ expression: Expression, descending: Bool = false, nullsFirst: Bool? = nil) {
         self.expression = expression
         self.descending = descending
@@ -144,6 +149,7 @@ public struct Assignment: Sendable, Equatable {
     public var column: String
     public var value: ColumnValue
 
+    /// Creates the node from its parts, as the parser would.
     public init(column: String, value: ColumnValue) {
         self.column = column
         self.value = value
@@ -161,6 +167,7 @@ public struct Insert: Sendable, Equatable {
     /// Empty when there is no RETURNING clause.
     public var returning: [SelectItem]
 
+    /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, columns: [String] = [], source: InsertSource,
                 onConflict: OnConflict? = nil, returning: [SelectItem] = []) {
         self.table = table
@@ -194,6 +201,7 @@ public struct OnConflict: Sendable, Equatable {
     public var columns: [String]
     public var action: Action
 
+    /// Creates the node from its parts, as the parser would.
     public init(columns: [String] = [], action: Action) {
         self.columns = columns
         self.action = action
@@ -209,6 +217,7 @@ public struct Update: Sendable, Equatable {
     public var whereClause: Expression?
     public var returning: [SelectItem]
 
+    /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, assignments: [Assignment], from: [TableReference] = [],
                 whereClause: Expression? = nil, returning: [SelectItem] = []) {
         self.table = table
@@ -228,6 +237,7 @@ public struct Delete: Sendable, Equatable {
     public var whereClause: Expression?
     public var returning: [SelectItem]
 
+    /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, using: [TableReference] = [],
                 whereClause: Expression? = nil, returning: [SelectItem] = []) {
         self.table = table

@@ -17,6 +17,7 @@ public struct Statement: Sendable, Equatable {
     /// The highest `$n` the statement uses (0 when it has no parameters).
     public var parameterCount: Int
 
+    /// Creates the node from its parts, as the parser would.
     public init(body: StatementBody, sourceRange: Range<Int>, sourceText: String, parameterCount: Int) {
         self.body = body
         self.sourceRange = sourceRange
@@ -54,6 +55,7 @@ public struct TableName: Sendable, Equatable, Hashable {
     public var schema: String?
     public var name: String
 
+    /// Creates the node from its parts, as the parser would.
     public init(schema: String? = nil, _ name: String) {
         self.schema = schema
         self.name = name
@@ -70,6 +72,7 @@ public struct CreateTable: Sendable, Equatable {
     /// `PRIMARY KEY (…)` and `UNIQUE (…)` written after the columns.
     public var constraints: [TableConstraint]
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: TableName, ifNotExists: Bool = false, columns: [ColumnDefinition], constraints: [TableConstraint] = []) {
         self.name = name
         self.ifNotExists = ifNotExists
@@ -85,6 +88,7 @@ public struct ColumnDefinition: Sendable, Equatable {
     /// In the order written; the binder rejects contradictions such as `NULL NOT NULL`.
     public var constraints: [ColumnConstraint]
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String, type: TypeName, constraints: [ColumnConstraint] = []) {
         self.name = name
         self.type = type
@@ -120,6 +124,7 @@ public struct ColumnConstraint: Sendable, Equatable {
     public var name: String?
     public var kind: Kind
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String? = nil, _ kind: Kind) {
         self.name = name
         self.kind = kind
@@ -136,6 +141,7 @@ public struct TableConstraint: Sendable, Equatable {
     public var name: String?
     public var kind: Kind
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String? = nil, _ kind: Kind) {
         self.name = name
         self.kind = kind
@@ -149,6 +155,7 @@ public struct DropTable: Sendable, Equatable {
     /// `CASCADE` was written (RESTRICT, the default, is `false`).
     public var cascade: Bool
 
+    /// Creates the node from its parts, as the parser would.
     public init(names: [TableName], ifExists: Bool = false, cascade: Bool = false) {
         self.names = names
         self.ifExists = ifExists
@@ -162,6 +169,7 @@ public struct AlterTable: Sendable, Equatable {
     public var ifExists: Bool
     public var actions: [AlterTableAction]
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: TableName, ifExists: Bool = false, actions: [AlterTableAction]) {
         self.name = name
         self.ifExists = ifExists
@@ -196,6 +204,7 @@ public struct CreateIndex: Sendable, Equatable {
     /// `WITH (m = 16, ef_construction = 64)`, in the order written.
     public var options: [IndexOption]
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String?, unique: Bool = false, ifNotExists: Bool = false, table: TableName,
                 method: String? = nil, columns: [IndexColumn], options: [IndexOption] = []) {
         self.name = name
@@ -217,6 +226,7 @@ public struct IndexColumn: Sendable, Equatable {
     /// Nil when NULLS FIRST/LAST was not written.
     public var nullsFirst: Bool?
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String, operatorClass: String? = nil, descending: Bool = false, nullsFirst: Bool? = nil) {
         self.name = name
         self.operatorClass = operatorClass
@@ -230,6 +240,7 @@ public struct IndexOption: Sendable, Equatable {
     public var name: String
     public var value: SettingValue
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String, value: SettingValue) {
         self.name = name
         self.value = value
@@ -242,6 +253,7 @@ public struct DropIndex: Sendable, Equatable {
     public var ifExists: Bool
     public var cascade: Bool
 
+    /// Creates the node from its parts, as the parser would.
     public init(names: [TableName], ifExists: Bool = false, cascade: Bool = false) {
         self.names = names
         self.ifExists = ifExists
@@ -255,6 +267,7 @@ public struct CreateExtension: Sendable, Equatable {
     public var name: String
     public var ifNotExists: Bool
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String, ifNotExists: Bool = false) {
         self.name = name
         self.ifNotExists = ifNotExists
@@ -299,6 +312,7 @@ public struct SetStatement: Sendable, Equatable {
     public var name: String
     public var value: SettingValue
 
+    /// Creates the node from its parts, as the parser would.
     public init(scope: Scope = .session, name: String, value: SettingValue) {
         self.scope = scope
         self.name = name
@@ -312,6 +326,7 @@ public struct ShowStatement: Sendable, Equatable {
     /// is `transaction_isolation`.
     public var name: String?
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String?) {
         self.name = name
     }
@@ -322,6 +337,7 @@ public struct ResetStatement: Sendable, Equatable {
     /// Nil for `RESET ALL`.
     public var name: String?
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String?) {
         self.name = name
     }
@@ -335,6 +351,7 @@ public struct Explain: Sendable, Equatable {
     /// SELECT, INSERT, UPDATE or DELETE.
     public var statement: StatementBody
 
+    /// Creates the node from its parts, as the parser would.
     public init(options: [ExplainOption] = [], statement: StatementBody) {
         self.options = options
         self.statement = statement
@@ -358,6 +375,7 @@ public struct ExplainOption: Sendable, Equatable {
     /// Nil when only the name was written (which means on).
     public var value: SettingValue?
 
+    /// Creates the node from its parts, as the parser would.
     public init(name: String, value: SettingValue? = nil) {
         self.name = name
         self.value = value

@@ -65,6 +65,7 @@ private func quoteSettingWord(_ word: String) -> String {
 // MARK: - DDL
 
 extension CreateTable {
+    /// This node as canonical SQL.
     public var sql: String {
         let elements = columns.map(\.sql) + constraints.map(\.sql)
         return "CREATE TABLE " + (ifNotExists ? "IF NOT EXISTS " : "") + name.sql + " (" + elements.joined(separator: ", ") + ")"
@@ -79,6 +80,7 @@ extension ColumnDefinition {
 }
 
 extension ColumnConstraint {
+    /// This node as canonical SQL.
     public var sql: String {
         let prefix = name.map { "CONSTRAINT " + quoteIdentifier($0) + " " } ?? ""
         switch kind {
@@ -93,6 +95,7 @@ extension ColumnConstraint {
 }
 
 extension TableConstraint {
+    /// This node as canonical SQL.
     public var sql: String {
         let prefix = name.map { "CONSTRAINT " + quoteIdentifier($0) + " " } ?? ""
         switch kind {
@@ -107,12 +110,14 @@ private func namesSQL(_ names: [String]) -> String {
 }
 
 extension AlterTable {
+    /// This node as canonical SQL.
     public var sql: String {
         "ALTER TABLE " + (ifExists ? "IF EXISTS " : "") + name.sql + " " + actions.map(\.sql).joined(separator: ", ")
     }
 }
 
 extension AlterTableAction {
+    /// This node as canonical SQL.
     public var sql: String {
         switch self {
         case .addColumn(let column, let ifNotExists): "ADD COLUMN " + (ifNotExists ? "IF NOT EXISTS " : "") + column.sql
@@ -125,6 +130,7 @@ extension AlterTableAction {
 }
 
 extension CreateIndex {
+    /// This node as canonical SQL.
     public var sql: String {
         var text = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX " + (ifNotExists ? "IF NOT EXISTS " : "")
         if let name { text += quoteIdentifier(name) + " " }
@@ -138,6 +144,7 @@ extension CreateIndex {
 }
 
 extension IndexColumn {
+    /// This node as canonical SQL.
     public var sql: String {
         var text = quoteIdentifier(name) + (operatorClass.map { " " + quoteIdentifier($0) } ?? "")
         if descending { text += " DESC" }
@@ -147,6 +154,7 @@ extension IndexColumn {
 }
 
 extension Explain {
+    /// This node as canonical SQL.
     public var sql: String {
         let optionText = options.map { option in
             quoteIdentifier(option.name) + (option.value.map { " " + $0.sql } ?? "")
@@ -176,6 +184,7 @@ extension Query {
 }
 
 extension QueryBody {
+    /// This node as canonical SQL.
     public var sql: String {
         switch self {
         case .select(let select): return select.sql
@@ -187,6 +196,7 @@ extension QueryBody {
 }
 
 extension Select {
+    /// This node as canonical SQL.
     public var sql: String {
         var text = "SELECT " + (distinct ? "DISTINCT " : "") + items.map(\.sql).joined(separator: ", ")
         if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
@@ -198,6 +208,7 @@ extension Select {
 }
 
 extension SelectItem {
+    /// This node as canonical SQL.
     public var sql: String {
         switch self {
         case .wildcard: "*"
@@ -208,6 +219,7 @@ extension SelectItem {
 }
 
 extension TableReference {
+    /// This node as canonical SQL.
     public var sql: String {
         switch self {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
@@ -236,6 +248,7 @@ extension Join.Condition {
 }
 
 extension OrderItem {
+    /// This node as canonical SQL.
     public var sql: String {
         var text = expression.sql + (descending ? " DESC" : "")
         if let nullsFirst { text += nullsFirst ? " NULLS FIRST" : " NULLS LAST" }
@@ -246,6 +259,7 @@ extension OrderItem {
 // MARK: - DML
 
 extension ColumnValue {
+    /// This node as canonical SQL.
     public var sql: String {
         switch self {
         case .expression(let expression): expression.sql
@@ -255,6 +269,7 @@ extension ColumnValue {
 }
 
 extension Assignment {
+    /// This node as canonical SQL.
     public var sql: String { quoteIdentifier(column) + " = " + value.sql }
 }
 
@@ -263,6 +278,7 @@ private func returningSQL(_ items: [SelectItem]) -> String {
 }
 
 extension Insert {
+    /// This node as canonical SQL.
     public var sql: String {
         var text = "INSERT INTO " + table.sql + aliasSQL(alias)
         if !columns.isEmpty { text += " " + namesSQL(columns) }
@@ -292,6 +308,7 @@ extension OnConflict {
 }
 
 extension Update {
+    /// This node as canonical SQL.
     public var sql: String {
         var text = "UPDATE " + table.sql + aliasSQL(alias) + " SET " + assignments.map(\.sql).joined(separator: ", ")
         if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
@@ -301,6 +318,7 @@ extension Update {
 }
 
 extension Delete {
+    /// This node as canonical SQL.
     public var sql: String {
         var text = "DELETE FROM " + table.sql + aliasSQL(alias)
         if !using.isEmpty { text += " USING " + using.map(\.sql).joined(separator: ", ") }
