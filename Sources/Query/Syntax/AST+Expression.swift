@@ -1,0 +1,245 @@
+/// Expressions. Operator precedence lives here (`Precedence`) so that the parser and the SQL
+/// printer cannot disagree about it.
+
+/// A scalar expression.
+public indirect enum Expression: Sendable, Equatable {
+    case literal(Literal)
+    /// `column` or `table.column` (also `excluded.column` in ON CONFLICT DO UPDATE).
+    case column(ColumnReference)
+    /// `$n`, numbered from 1.
+    case parameter(Int)
+    case unary(UnaryOperator, Expression)
+    case binary(BinaryOperator, Expression, Expression)
+    /// `x IS [NOT] NULL`.
+    case isNull(Expression, negated: Bool)
+    /// `x IS [NOT] TRUE` / `x IS [NOT] FALSE`.
+    case isBoolean(Expression, value: Bool, negated: Bool)
+    /// `x IS [NOT] DISTINCT FROM y`.
+    case isDistinctFrom(Expression, Expression, negated: Bool)
+    /// `x [NOT] IN (a, b, …)`.
+    case inList(Expression, [Expression], negated: Bool)
+    /// `x [NOT] IN (SELECT …)`.
+    case inSubquery(Expression, Query, negated: Bool)
+    /// `x [NOT] BETWEEN lower AND upper`.
+    case between(Expression, lower: Expression, upper: Expression, negated: Bool)
+    /// `x [NOT] LIKE pattern [ESCAPE e]`; ILIKE when `caseInsensitive`.
+    case like(Expression, pattern: Expression, escape: Expression?, caseInsensitive: Bool, negated: Bool)
+    /// `EXISTS (SELECT …)`.
+    case exists(Query)
+    /// `(SELECT …)` used as a value.
+    case subquery(Query)
+    /// `CAST(x AS type)`, also written `x::type` or `type 'literal'`.
+    case cast(Expression, TypeName)
+    case function(FunctionCall)
+    case caseWhen(CaseExpression)
+    /// `ARRAY[a, b, …]`.
+    case array([Expression])
+}
+
+/// A constant written in the statement.
+public enum Literal: Sendable, Equatable {
+    case null
+    case boolean(Bool)
+    /// A whole number that fits in 64 bits (a leading minus sign is folded in).
+    case integer(Int64)
+    /// Any other number, as written (`1.5`, `-2e10`, `99999999999999999999`).
+    case numeric(String)
+    /// A string constant's value. Vectors (`'[1,2,3]'`), JSON and timestamps are strings until
+    /// the binder gives them a type.
+    case string(String)
+}
+
+/// A reference to a column, optionally qualified by a table name or alias.
+public struct ColumnReference: Sendable, Equatable, Hashable {
+    public var table: String?
+    public var column: String
+
+    /// Creates the node from its parts, as the parser would.
+    public init(table: String? = nil, _ column: String) {
+        self.table = table
+        self.column = column
+    }
+}
+
+/// A function or aggregate call: `f(a, b)`, `count(*)`, `count(DISTINCT x)`.
+public struct FunctionCall: Sendable, Equatable {
+    /// Lower case unless quoted. `CURRENT_TIMESTAMP` and friends are calls without arguments.
+    public var name: String
+    public var arguments: [Expression]
+    /// `f(DISTINCT …)`.
+    public var distinct: Bool
+    /// `count(*)`: no arguments, every row counts.
+    public var star: Bool
+
+    /// Creates the node from its parts, as the parser would.
+    public init(_ name: String, _ arguments: [Expression] = [], distinct: Bool = false, star: Bool = false) {
+        self.name = name
+        self.arguments = arguments
+        self.distinct = distinct
+        self.star = star
+    }
+}
+
+/// `CASE [operand] WHEN … THEN … [ELSE …] END`. With an operand, each `when` is compared
+/// with it for equality; without, each `when` is a condition.
+public struct CaseExpression: Sendable, Equatable {
+    public struct Branch: Sendable, Equatable {
+        public var when: Expression
+        public var then: Expression
+
+        /// Creates the node from its parts, as the parser would.
+        public init(when: Expression, then: Expression) {
+            self.when = when
+            self.then = then
+        }
+    }
+
+    public var operand: Expression?
+    public var branches: [Branch]
+    /// Nil when there is no ELSE (the result is then NULL).
+    public var elseResult: Expression?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(operand: Expression? = nil, branches: [Branch], elseResult: Expression? = nil) {
+        self.operand = operand
+        self.branches = branches
+        self.elseResult = elseResult
+    }
+}
+
+/// Prefix operators.
+public enum UnaryOperator: String, Sendable, Equatable {
+    case not = "NOT"
+    case minus = "-"
+    case plus = "+"
+
+    /// How tightly the operator binds its operand.
+    public var precedence: Precedence { self == .not ? .not : .unarySign }
+}
+
+/// Infix operators, spelled as in SQL. `!=` parses as `<>`.
+public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
+    case or = "OR", and = "AND"
+    case equal = "=", notEqual = "<>", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", power = "^"
+    /// `||`: text concatenation (and vector concatenation in pgvector).
+    case concat = "||"
+    /// `->` JSON field or element, `->>` the same as text.
+    case jsonGet = "->", jsonGetText = "->>"
+    /// `#>` JSON at a path, `#>>` the same as text.
+    case jsonPath = "#>", jsonPathText = "#>>"
+    /// `@>` contains, `<@` is contained by.
+    case contains = "@>", containedBy = "<@"
+    /// `?` has key, `?|` has any of the keys, `?&` has all of the keys.
+    case hasKey = "?", hasAnyKey = "?|", hasAllKeys = "?&"
+    /// pgvector: `<->` L2 distance, `<#>` negative inner product, `<=>` cosine distance, `<+>` L1 distance.
+    case l2Distance = "<->", negativeInnerProduct = "<#>", cosineDistance = "<=>", l1Distance = "<+>"
+
+    /// How tightly the operator binds, from PostgreSQL's table.
+    public var precedence: Precedence {
+        switch self {
+        case .or: .or
+        case .and: .and
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: .comparison
+        case .add, .subtract: .additive
+        case .multiply, .divide, .modulo: .multiplicative
+        case .power: .exponent
+        default: .otherOperator
+        }
+    }
+
+    /// The operator for a spelling; `!=` is `<>`.
+    public init?(spelling: String) {
+        self.init(rawValue: spelling == "!=" ? "<>" : spelling)
+    }
+}
+
+/// PostgreSQL's operator precedence, lowest first. Operators of one level associate to the
+/// left, except the non-associative levels (`IS`, comparison, `IN`/`BETWEEN`/`LIKE`), where
+/// `a < b < c` is a syntax error, and the prefix ones, which associate to the right.
+public enum Precedence: Int, Sendable, Comparable {
+    case or = 1
+    case and
+    case not
+    /// `IS [NOT] NULL / TRUE / FALSE / DISTINCT FROM`.
+    case isTest
+    /// `= <> < <= > >=`.
+    case comparison
+    /// `[NOT] IN`, `[NOT] BETWEEN`, `[NOT] LIKE / ILIKE`.
+    case patternMatch
+    /// Every other operator: `||`, JSON operators, pgvector distances.
+    case otherOperator
+    case additive
+    case multiplicative
+    /// `^`.
+    case exponent
+    /// Prefix `-` and `+`.
+    case unarySign
+    /// `::` casts.
+    case typeCast
+    /// Literals, names, calls, parenthesised expressions: never need parentheses.
+    case primary
+
+    public static func < (left: Precedence, right: Precedence) -> Bool { left.rawValue < right.rawValue }
+
+    /// Whether two operators of this level in a row are a syntax error.
+    public var isNonAssociative: Bool { self == .isTest || self == .comparison || self == .patternMatch }
+}
+
+// MARK: - Walking
+
+extension Expression {
+    /// The expressions directly inside this one, in source order. Subqueries are not entered:
+    /// see `subqueries`.
+    public var children: [Expression] {
+        switch self {
+        case .literal, .column, .parameter, .exists, .subquery: []
+        case .unary(_, let operand), .isNull(let operand, _), .isBoolean(let operand, _, _), .cast(let operand, _): [operand]
+        case .binary(_, let left, let right), .isDistinctFrom(let left, let right, _): [left, right]
+        case .inList(let operand, let list, _): [operand] + list
+        case .inSubquery(let operand, _, _): [operand]
+        case .between(let operand, let lower, let upper, _): [operand, lower, upper]
+        case .like(let operand, let pattern, let escape, _, _): [operand, pattern] + (escape.map { [$0] } ?? [])
+        case .function(let call): call.arguments
+        case .caseWhen(let caseExpression): caseExpression.children
+        case .array(let elements): elements
+        }
+    }
+
+    /// The queries directly inside this expression (EXISTS, IN (SELECT …), scalar subqueries).
+    public var subqueries: [Query] {
+        switch self {
+        case .exists(let query), .subquery(let query), .inSubquery(_, let query, _): [query]
+        default: []
+        }
+    }
+
+    /// Visits this expression and every expression inside it, parents before children,
+    /// without entering subqueries. `visit` returns false to skip an expression's children.
+    public func walk(_ visit: (Expression) throws -> Bool) rethrows {
+        guard try visit(self) else { return }
+        for child in children { try child.walk(visit) }
+    }
+
+    /// Whether this expression or any expression inside it (subqueries excluded) satisfies
+    /// `predicate`.
+    public func contains(where predicate: (Expression) -> Bool) -> Bool {
+        var found = false
+        walk { expression in
+            if found { return false }
+            found = predicate(expression)
+            return !found
+        }
+        return found
+    }
+}
+
+extension CaseExpression {
+    /// Operand, then each WHEN and THEN, then ELSE.
+    public var children: [Expression] {
+        var result = operand.map { [$0] } ?? []
+        for branch in branches { result += [branch.when, branch.then] }
+        if let elseResult { result.append(elseResult) }
+        return result
+    }
+}

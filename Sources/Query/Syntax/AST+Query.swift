@@ -1,0 +1,249 @@
+/// Queries (SELECT and set operations) and the statements that change rows.
+
+/// A complete query: a body, then the ORDER BY, LIMIT and OFFSET that apply to all of it.
+public struct Query: Sendable, Equatable {
+    public var body: QueryBody
+    public var orderBy: [OrderItem]
+    /// Nil for no limit (also `LIMIT ALL`). `FETCH FIRST n ROWS ONLY` is stored here too.
+    public var limit: Expression?
+    public var offset: Expression?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil) {
+        self.body = body
+        self.orderBy = orderBy
+        self.limit = limit
+        self.offset = offset
+    }
+
+    /// A plain `SELECT` with no ORDER BY or LIMIT.
+    public init(_ select: Select) {
+        self.init(body: .select(select))
+    }
+}
+
+/// What a query computes before ordering and limiting.
+public indirect enum QueryBody: Sendable, Equatable {
+    case select(Select)
+    /// `left UNION [ALL] right`, `INTERSECT`, `EXCEPT`. INTERSECT binds tighter than the others.
+    case setOperation(SetOperation)
+}
+
+/// Two queries combined.
+public struct SetOperation: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        case union = "UNION", intersect = "INTERSECT", except = "EXCEPT"
+    }
+
+    public var kind: Kind
+    /// `ALL` keeps duplicates.
+    public var all: Bool
+    public var left: Query
+    public var right: Query
+
+    /// Creates the node from its parts, as the parser would.
+    public init(_ kind: Kind, all: Bool = false, _ left: Query, _ right: Query) {
+        self.kind = kind
+        self.all = all
+        self.left = left
+        self.right = right
+    }
+}
+
+/// `SELECT [DISTINCT] items [FROM …] [WHERE …] [GROUP BY …] [HAVING …]`.
+public struct Select: Sendable, Equatable {
+    public var distinct: Bool
+    public var items: [SelectItem]
+    /// The FROM list; entries separated by commas are cross-joined.
+    public var from: [TableReference]
+    public var whereClause: Expression?
+    public var groupBy: [Expression]
+    public var having: Expression?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(distinct: Bool = false, items: [SelectItem], from: [TableReference] = [],
+                whereClause: Expression? = nil, groupBy: [Expression] = [], having: Expression? = nil) {
+        self.distinct = distinct
+        self.items = items
+        self.from = from
+        self.whereClause = whereClause
+        self.groupBy = groupBy
+        self.having = having
+    }
+}
+
+/// An entry of a select list or of RETURNING.
+public enum SelectItem: Sendable, Equatable {
+    /// `*`: every column of every table in FROM.
+    case wildcard
+    /// `t.*`: every column of one table (or alias).
+    case qualifiedWildcard(table: String)
+    /// `expression [AS alias]`.
+    case expression(Expression, alias: String?)
+}
+
+/// An entry of a FROM list.
+public indirect enum TableReference: Sendable, Equatable {
+    /// `name [[AS] alias]`.
+    case table(TableName, alias: String?)
+    /// `(query) [AS] alias`.
+    case subquery(Query, alias: String?)
+    case join(Join)
+}
+
+/// `left [INNER | LEFT | RIGHT | FULL | CROSS] JOIN right [ON … | USING (…)]`.
+public struct Join: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        case inner = "JOIN", left = "LEFT JOIN", right = "RIGHT JOIN", full = "FULL JOIN", cross = "CROSS JOIN"
+    }
+
+    /// How the rows are matched; `.none` only for CROSS JOIN.
+    public enum Condition: Sendable, Equatable {
+        case none
+        case on(Expression)
+        case using([String])
+    }
+
+    public var kind: Kind
+    public var left: TableReference
+    public var right: TableReference
+    public var condition: Condition
+
+    /// Creates the node from its parts, as the parser would.
+    public init(_ kind: Kind, _ left: TableReference, _ right: TableReference, _ condition: Condition) {
+        self.kind = kind
+        self.left = left
+        self.right = right
+        self.condition = condition
+    }
+}
+
+/// One ORDER BY key: `expression [ASC | DESC] [NULLS FIRST | NULLS LAST]`.
+public struct OrderItem: Sendable, Equatable {
+    public var expression: Expression
+    public var descending: Bool
+    /// Nil when not written: PostgreSQL then puts NULLs last ascending, first descending.
+    public var nullsFirst: Bool?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(_ expression: Expression, descending: Bool = false, nullsFirst: Bool? = nil) {
+        self.expression = expression
+        self.descending = descending
+        self.nullsFirst = nullsFirst
+    }
+
+    /// Where NULLs go once the default is applied (PostgreSQL: NULL sorts as the largest value).
+    public var effectiveNullsFirst: Bool { nullsFirst ?? descending }
+}
+
+// MARK: - Changing rows
+
+/// A value assigned to a column in VALUES or SET: an expression or `DEFAULT`.
+public enum ColumnValue: Sendable, Equatable {
+    case expression(Expression)
+    case `default`
+}
+
+/// `column = value` in UPDATE … SET and ON CONFLICT DO UPDATE SET.
+public struct Assignment: Sendable, Equatable {
+    public var column: String
+    public var value: ColumnValue
+
+    /// Creates the node from its parts, as the parser would.
+    public init(column: String, value: ColumnValue) {
+        self.column = column
+        self.value = value
+    }
+}
+
+/// `INSERT INTO table [AS alias] [(columns)] source [ON CONFLICT …] [RETURNING …]`.
+public struct Insert: Sendable, Equatable {
+    public var table: TableName
+    public var alias: String?
+    /// Empty when no column list was written (all columns, in table order).
+    public var columns: [String]
+    public var source: InsertSource
+    public var onConflict: OnConflict?
+    /// Empty when there is no RETURNING clause.
+    public var returning: [SelectItem]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(table: TableName, alias: String? = nil, columns: [String] = [], source: InsertSource,
+                onConflict: OnConflict? = nil, returning: [SelectItem] = []) {
+        self.table = table
+        self.alias = alias
+        self.columns = columns
+        self.source = source
+        self.onConflict = onConflict
+        self.returning = returning
+    }
+}
+
+/// Where inserted rows come from.
+public enum InsertSource: Sendable, Equatable {
+    /// `VALUES (…), (…)`: one array per row (rows may differ in length; the binder checks).
+    case values([[ColumnValue]])
+    /// `SELECT …`.
+    case query(Query)
+    /// `DEFAULT VALUES`.
+    case defaultValues
+}
+
+/// `ON CONFLICT [(columns)] DO NOTHING | DO UPDATE SET … [WHERE …]`.
+/// In DO UPDATE, `excluded.column` names the row that was proposed for insertion.
+public struct OnConflict: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case doNothing
+        case doUpdate(assignments: [Assignment], whereClause: Expression?)
+    }
+
+    /// The conflict target; empty when not written (any unique constraint, DO NOTHING only).
+    public var columns: [String]
+    public var action: Action
+
+    /// Creates the node from its parts, as the parser would.
+    public init(columns: [String] = [], action: Action) {
+        self.columns = columns
+        self.action = action
+    }
+}
+
+/// `UPDATE table [[AS] alias] SET … [FROM …] [WHERE …] [RETURNING …]`.
+public struct Update: Sendable, Equatable {
+    public var table: TableName
+    public var alias: String?
+    public var assignments: [Assignment]
+    public var from: [TableReference]
+    public var whereClause: Expression?
+    public var returning: [SelectItem]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(table: TableName, alias: String? = nil, assignments: [Assignment], from: [TableReference] = [],
+                whereClause: Expression? = nil, returning: [SelectItem] = []) {
+        self.table = table
+        self.alias = alias
+        self.assignments = assignments
+        self.from = from
+        self.whereClause = whereClause
+        self.returning = returning
+    }
+}
+
+/// `DELETE FROM table [[AS] alias] [USING …] [WHERE …] [RETURNING …]`.
+public struct Delete: Sendable, Equatable {
+    public var table: TableName
+    public var alias: String?
+    public var using: [TableReference]
+    public var whereClause: Expression?
+    public var returning: [SelectItem]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(table: TableName, alias: String? = nil, using: [TableReference] = [],
+                whereClause: Expression? = nil, returning: [SelectItem] = []) {
+        self.table = table
+        self.alias = alias
+        self.using = using
+        self.whereClause = whereClause
+        self.returning = returning
+    }
+}

@@ -1,0 +1,391 @@
+/// The syntax tree of Vireo's SQL, as the parser returns it.
+///
+/// The tree keeps what was written, normalised only where two spellings mean the same thing
+/// (`!=` is `<>`, `x::t` is `CAST(x AS t)`, `INT4` is `integer`, `FETCH FIRST n ROWS ONLY` is
+/// `LIMIT n`, unquoted names are folded to lower case). It holds no catalog knowledge: names
+/// are resolved by the binder. Every node is a value: `Sendable` and `Equatable`.
+/// `Statement.sql` renders any statement back as canonical SQL that parses to the same tree.
+
+/// One parsed statement with the source it came from.
+public struct Statement: Sendable, Equatable {
+    /// What the statement says.
+    public var body: StatementBody
+    /// Byte offsets of the statement in the text given to the parser, without the `;`.
+    public var sourceRange: Range<Int>
+    /// The statement's own source text (for EXPLAIN, logs and error messages).
+    public var sourceText: String
+    /// The highest `$n` the statement uses (0 when it has no parameters).
+    public var parameterCount: Int
+
+    /// Creates the node from its parts, as the parser would.
+    public init(body: StatementBody, sourceRange: Range<Int>, sourceText: String, parameterCount: Int) {
+        self.body = body
+        self.sourceRange = sourceRange
+        self.sourceText = sourceText
+        self.parameterCount = parameterCount
+    }
+}
+
+/// Every kind of statement.
+public enum StatementBody: Sendable, Equatable {
+    case createTable(CreateTable)
+    case dropTable(DropTable)
+    case alterTable(AlterTable)
+    case createIndex(CreateIndex)
+    case dropIndex(DropIndex)
+    /// `CREATE EXTENSION [IF NOT EXISTS] name` (pgvector scripts begin with
+    /// `CREATE EXTENSION vector`; the engine has it built in).
+    case createExtension(CreateExtension)
+    case insert(Insert)
+    /// A query: `SELECT …`, possibly combined with UNION/INTERSECT/EXCEPT.
+    case select(Query)
+    case update(Update)
+    case delete(Delete)
+    /// BEGIN, COMMIT or ROLLBACK.
+    case transaction(TransactionCommand)
+    case set(SetStatement)
+    case show(ShowStatement)
+    case reset(ResetStatement)
+    indirect case explain(Explain)
+}
+
+/// A possibly schema-qualified table or index name (`items`, `public.items`).
+public struct TableName: Sendable, Equatable, Hashable {
+    /// The schema, when written (`public` in `public.items`).
+    public var schema: String?
+    public var name: String
+
+    /// Creates the node from its parts, as the parser would.
+    public init(schema: String? = nil, _ name: String) {
+        self.schema = schema
+        self.name = name
+    }
+}
+
+// MARK: - Tables
+
+/// `CREATE TABLE [IF NOT EXISTS] name (column definitions and table constraints)`.
+public struct CreateTable: Sendable, Equatable {
+    public var name: TableName
+    public var ifNotExists: Bool
+    public var columns: [ColumnDefinition]
+    /// `PRIMARY KEY (…)` and `UNIQUE (…)` written after the columns.
+    public var constraints: [TableConstraint]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: TableName, ifNotExists: Bool = false, columns: [ColumnDefinition], constraints: [TableConstraint] = []) {
+        self.name = name
+        self.ifNotExists = ifNotExists
+        self.columns = columns
+        self.constraints = constraints
+    }
+}
+
+/// A column in CREATE TABLE or ALTER TABLE ADD COLUMN: `name type [constraints]`.
+public struct ColumnDefinition: Sendable, Equatable {
+    public var name: String
+    public var type: TypeName
+    /// In the order written; the binder rejects contradictions such as `NULL NOT NULL`.
+    public var constraints: [ColumnConstraint]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, type: TypeName, constraints: [ColumnConstraint] = []) {
+        self.name = name
+        self.type = type
+        self.constraints = constraints
+    }
+
+    /// Whether the column is declared `PRIMARY KEY`.
+    public var isPrimaryKey: Bool { constraints.contains { $0.kind == .primaryKey } }
+    /// Whether the column is declared `NOT NULL` (a primary key is also not null).
+    public var isNotNull: Bool { constraints.contains { $0.kind == .notNull || $0.kind == .primaryKey } }
+    /// Whether the column is declared `UNIQUE`.
+    public var isUnique: Bool { constraints.contains { $0.kind == .unique } }
+    /// The `DEFAULT` expression, when there is one (the last, if written twice).
+    public var defaultValue: Expression? {
+        for constraint in constraints.reversed() {
+            if case .defaultValue(let expression) = constraint.kind { return expression }
+        }
+        return nil
+    }
+}
+
+/// A column constraint, optionally named with `CONSTRAINT name`.
+public struct ColumnConstraint: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case primaryKey
+        case notNull
+        /// `NULL`: the column may hold NULL (the default, written explicitly).
+        case null
+        case unique
+        case defaultValue(Expression)
+    }
+
+    public var name: String?
+    public var kind: Kind
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String? = nil, _ kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// A table constraint, optionally named with `CONSTRAINT name`.
+public struct TableConstraint: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case primaryKey(columns: [String])
+        case unique(columns: [String])
+    }
+
+    public var name: String?
+    public var kind: Kind
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String? = nil, _ kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+public struct DropTable: Sendable, Equatable {
+    public var names: [TableName]
+    public var ifExists: Bool
+    /// `CASCADE` was written (RESTRICT, the default, is `false`).
+    public var cascade: Bool
+
+    /// Creates the node from its parts, as the parser would.
+    public init(names: [TableName], ifExists: Bool = false, cascade: Bool = false) {
+        self.names = names
+        self.ifExists = ifExists
+        self.cascade = cascade
+    }
+}
+
+/// `ALTER TABLE [IF EXISTS] name action [, action …]`. A RENAME is always the only action.
+public struct AlterTable: Sendable, Equatable {
+    public var name: TableName
+    public var ifExists: Bool
+    public var actions: [AlterTableAction]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: TableName, ifExists: Bool = false, actions: [AlterTableAction]) {
+        self.name = name
+        self.ifExists = ifExists
+        self.actions = actions
+    }
+}
+
+/// One change made by ALTER TABLE.
+public enum AlterTableAction: Sendable, Equatable {
+    /// `ADD [COLUMN] [IF NOT EXISTS] definition`.
+    case addColumn(ColumnDefinition, ifNotExists: Bool)
+    /// `DROP [COLUMN] [IF EXISTS] name [CASCADE | RESTRICT]`.
+    case dropColumn(name: String, ifExists: Bool, cascade: Bool)
+    /// `RENAME [COLUMN] old TO new`.
+    case renameColumn(from: String, to: String)
+    /// `RENAME TO new` (the new name has no schema, as in PostgreSQL).
+    case renameTable(to: String)
+}
+
+// MARK: - Indexes
+
+/// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table [USING method] (columns) [WITH (options)]`.
+public struct CreateIndex: Sendable, Equatable {
+    /// Nil when omitted; the engine then chooses a name as PostgreSQL does.
+    public var name: String?
+    public var unique: Bool
+    public var ifNotExists: Bool
+    public var table: TableName
+    /// The access method as written, lower case (`btree`, `hnsw`); nil means the default, btree.
+    public var method: String?
+    public var columns: [IndexColumn]
+    /// `WITH (m = 16, ef_construction = 64)`, in the order written.
+    public var options: [IndexOption]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String?, unique: Bool = false, ifNotExists: Bool = false, table: TableName,
+                method: String? = nil, columns: [IndexColumn], options: [IndexOption] = []) {
+        self.name = name
+        self.unique = unique
+        self.ifNotExists = ifNotExists
+        self.table = table
+        self.method = method
+        self.columns = columns
+        self.options = options
+    }
+}
+
+/// One indexed column: `name [opclass] [ASC | DESC] [NULLS FIRST | LAST]`.
+public struct IndexColumn: Sendable, Equatable {
+    public var name: String
+    /// The operator class, lower case (`vector_l2_ops`, `vector_ip_ops`, `vector_cosine_ops`).
+    public var operatorClass: String?
+    public var descending: Bool
+    /// Nil when NULLS FIRST/LAST was not written.
+    public var nullsFirst: Bool?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, operatorClass: String? = nil, descending: Bool = false, nullsFirst: Bool? = nil) {
+        self.name = name
+        self.operatorClass = operatorClass
+        self.descending = descending
+        self.nullsFirst = nullsFirst
+    }
+}
+
+/// A storage parameter in `WITH (name = value)`.
+public struct IndexOption: Sendable, Equatable {
+    public var name: String
+    public var value: SettingValue
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, value: SettingValue) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// `DROP INDEX [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+public struct DropIndex: Sendable, Equatable {
+    public var names: [TableName]
+    public var ifExists: Bool
+    public var cascade: Bool
+
+    /// Creates the node from its parts, as the parser would.
+    public init(names: [TableName], ifExists: Bool = false, cascade: Bool = false) {
+        self.names = names
+        self.ifExists = ifExists
+        self.cascade = cascade
+    }
+}
+
+/// `CREATE EXTENSION [IF NOT EXISTS] name`.
+public struct CreateExtension: Sendable, Equatable {
+    /// Lower case unless quoted (`vector`).
+    public var name: String
+    public var ifNotExists: Bool
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, ifNotExists: Bool = false) {
+        self.name = name
+        self.ifNotExists = ifNotExists
+    }
+}
+
+// MARK: - Transactions, settings, EXPLAIN
+
+/// Transaction control.
+public enum TransactionCommand: Sendable, Equatable {
+    /// `BEGIN [WORK | TRANSACTION]`, `START TRANSACTION`.
+    case begin
+    /// `COMMIT [WORK | TRANSACTION]`, `END [WORK | TRANSACTION]`.
+    case commit
+    /// `ROLLBACK [WORK | TRANSACTION]`, `ABORT [WORK | TRANSACTION]`.
+    case rollback
+}
+
+/// A setting's value as written in SET, in index options or in EXPLAIN options.
+public enum SettingValue: Sendable, Equatable {
+    /// `DEFAULT` (SET only).
+    case `default`
+    /// A number as written, sign included (`100`, `-1.5`).
+    case number(String)
+    /// A quoted string.
+    case string(String)
+    /// An unquoted word, folded to lower case (`on`, `off`, `true`, `hnsw`).
+    case word(String)
+    /// Several values separated by commas (`SET search_path = a, b`).
+    case list([SettingValue])
+}
+
+/// `SET [SESSION | LOCAL] name { = | TO } value`; also `SET TIME ZONE value`.
+public struct SetStatement: Sendable, Equatable {
+    /// Whether the setting lasts for the session or for the current transaction only.
+    public enum Scope: Sendable, Equatable {
+        case session, local
+    }
+
+    public var scope: Scope
+    /// Lower case, dots kept (`hnsw.ef_search`); `SET TIME ZONE` sets `timezone`.
+    public var name: String
+    public var value: SettingValue
+
+    /// Creates the node from its parts, as the parser would.
+    public init(scope: Scope = .session, name: String, value: SettingValue) {
+        self.scope = scope
+        self.name = name
+        self.value = value
+    }
+}
+
+/// `SHOW name` or `SHOW ALL`.
+public struct ShowStatement: Sendable, Equatable {
+    /// Nil for `SHOW ALL`. `SHOW TIME ZONE` is `timezone`, `SHOW TRANSACTION ISOLATION LEVEL`
+    /// is `transaction_isolation`.
+    public var name: String?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String?) {
+        self.name = name
+    }
+}
+
+/// `RESET name` or `RESET ALL`.
+public struct ResetStatement: Sendable, Equatable {
+    /// Nil for `RESET ALL`.
+    public var name: String?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String?) {
+        self.name = name
+    }
+}
+
+/// `EXPLAIN [ANALYZE] [VERBOSE] statement` or `EXPLAIN (option [value], …) statement`.
+public struct Explain: Sendable, Equatable {
+    /// The options in the order written, lower case (`analyze`, `verbose`, `costs`, `format`).
+    /// The short form `EXPLAIN ANALYZE VERBOSE` gives `[analyze, verbose]` without values.
+    public var options: [ExplainOption]
+    /// SELECT, INSERT, UPDATE or DELETE.
+    public var statement: StatementBody
+
+    /// Creates the node from its parts, as the parser would.
+    public init(options: [ExplainOption] = [], statement: StatementBody) {
+        self.options = options
+        self.statement = statement
+    }
+
+    /// Whether the statement is to be run and measured.
+    public var analyze: Bool { isEnabled("analyze") }
+    /// Whether VERBOSE is on.
+    public var verbose: Bool { isEnabled("verbose") }
+
+    /// Whether the option is present and not turned off (`false`, `off`, `0`).
+    public func isEnabled(_ name: String) -> Bool {
+        guard let option = options.last(where: { $0.name == name }) else { return false }
+        return option.isEnabled
+    }
+}
+
+/// One EXPLAIN option: `ANALYZE`, `ANALYZE false`, `FORMAT json`.
+public struct ExplainOption: Sendable, Equatable {
+    public var name: String
+    /// Nil when only the name was written (which means on).
+    public var value: SettingValue?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, value: SettingValue? = nil) {
+        self.name = name
+        self.value = value
+    }
+
+    /// False only for an explicit `false`, `off` or `0`.
+    public var isEnabled: Bool {
+        switch value {
+        case .word("false"), .word("off"), .number("0"), .string("false"), .string("off"): false
+        default: true
+        }
+    }
+}

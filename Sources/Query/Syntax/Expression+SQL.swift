@@ -1,0 +1,148 @@
+/// Canonical SQL for expressions. Parentheses are added exactly where precedence needs them,
+/// so `Parser.parseExpression(e.sql) == e` for every tree the parser returns.
+
+extension Expression {
+    /// The expression as canonical SQL (`CAST(x AS t)` for casts, `<>` for `!=`).
+    public var sql: String {
+        switch self {
+        case .literal(let literal): literal.sql
+        case .column(let reference): reference.sql
+        case .parameter(let number): "$\(number)"
+        case .unary(let op, let operand): Self.renderUnary(op, operand)
+        case .binary(let op, let left, let right): Self.renderBinary(op, left, right)
+        case .isNull(let operand, let negated):
+            operand.operand(parenthesizedAtOrBelow: .isTest) + (negated ? " IS NOT NULL" : " IS NULL")
+        case .isBoolean(let operand, let value, let negated):
+            operand.operand(parenthesizedAtOrBelow: .isTest) + (negated ? " IS NOT " : " IS ") + (value ? "TRUE" : "FALSE")
+        case .isDistinctFrom(let left, let right, let negated):
+            left.operand(parenthesizedAtOrBelow: .isTest) + (negated ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ")
+                + right.operand(parenthesizedAtOrBelow: .isTest)
+        case .inList(let operand, let list, let negated):
+            operand.operand(parenthesizedAtOrBelow: .patternMatch) + (negated ? " NOT IN (" : " IN (")
+                + list.map(\.sql).joined(separator: ", ") + ")"
+        case .inSubquery(let operand, let query, let negated):
+            operand.operand(parenthesizedAtOrBelow: .patternMatch) + (negated ? " NOT IN (" : " IN (") + query.sql + ")"
+        case .between(let operand, let lower, let upper, let negated):
+            operand.operand(parenthesizedAtOrBelow: .patternMatch) + (negated ? " NOT BETWEEN " : " BETWEEN ")
+                + lower.operand(parenthesizedAtOrBelow: .patternMatch) + " AND " + upper.operand(parenthesizedAtOrBelow: .patternMatch)
+        case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
+            Self.renderLike(operand, pattern, escape, caseInsensitive: caseInsensitive, negated: negated)
+        case .exists(let query): "EXISTS (" + query.sql + ")"
+        case .subquery(let query): "(" + query.sql + ")"
+        case .cast(let operand, let type): "CAST(" + operand.sql + " AS " + type.sql + ")"
+        case .function(let call): call.sql
+        case .caseWhen(let caseExpression): caseExpression.sql
+        case .array(let elements): "ARRAY[" + elements.map(\.sql).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// How tightly the expression's outermost operator binds, for deciding on parentheses.
+    var precedence: Precedence {
+        switch self {
+        case .literal(.integer(let value)) where value < 0: .unarySign
+        case .literal(.numeric(let text)) where text.hasPrefix("-"): .unarySign
+        case .unary(let op, _): op.precedence
+        case .binary(let op, _, _): op.precedence
+        case .isNull, .isBoolean, .isDistinctFrom: .isTest
+        case .inList, .inSubquery, .between, .like: .patternMatch
+        default: .primary
+        }
+    }
+
+    /// This expression's SQL, parenthesised if its operator binds at or below `level`.
+    func operand(parenthesizedAtOrBelow level: Precedence) -> String {
+        precedence <= level ? "(" + sql + ")" : sql
+    }
+
+    private static func renderUnary(_ op: UnaryOperator, _ operand: Expression) -> String {
+        if op == .not { return "NOT " + (operand.precedence < .not ? "(" + operand.sql + ")" : operand.sql) }
+        var text = operand.precedence < .unarySign ? "(" + operand.sql + ")" : operand.sql
+        if case .literal(.integer) = operand { text = "(" + text + ")" }
+        if case .literal(.numeric) = operand { text = "(" + text + ")" }
+        if text.hasPrefix("-") || text.hasPrefix("+") { text = "(" + text + ")" }
+        return op.rawValue + text
+    }
+
+    private static func renderBinary(_ op: BinaryOperator, _ left: Expression, _ right: Expression) -> String {
+        let level = op.precedence
+        let leftText = left.precedence < level || (level.isNonAssociative && left.precedence == level)
+            ? "(" + left.sql + ")" : left.sql
+        return leftText + " " + op.rawValue + " " + right.operand(parenthesizedAtOrBelow: level)
+    }
+
+    private static func renderLike(_ operand: Expression, _ pattern: Expression, _ escape: Expression?,
+                                   caseInsensitive: Bool, negated: Bool) -> String {
+        let keyword = (negated ? " NOT " : " ") + (caseInsensitive ? "ILIKE " : "LIKE ")
+        var text = operand.operand(parenthesizedAtOrBelow: .patternMatch) + keyword + pattern.operand(parenthesizedAtOrBelow: .patternMatch)
+        if let escape { text += " ESCAPE " + escape.operand(parenthesizedAtOrBelow: .patternMatch) }
+        return text
+    }
+}
+
+extension Literal {
+    /// The literal as SQL: `NULL`, `TRUE`, `42`, `1.5e3`, `'it''s'`.
+    public var sql: String {
+        switch self {
+        case .null: "NULL"
+        case .boolean(let value): value ? "TRUE" : "FALSE"
+        case .integer(let value): String(value)
+        case .numeric(let text): text
+        case .string(let value): quoteString(value)
+        }
+    }
+}
+
+extension ColumnReference {
+    /// `column` or `table.column`, quoted where needed.
+    public var sql: String {
+        (table.map { quoteIdentifier($0) + "." } ?? "") + quoteIdentifier(column)
+    }
+}
+
+extension FunctionCall {
+    /// `name(args)`, `count(*)`, `count(DISTINCT x)`, or `CURRENT_TIMESTAMP` and friends.
+    public var sql: String {
+        if arguments.isEmpty, !star, !distinct, FunctionCall.bareKeywords.contains(name) { return name.uppercased() }
+        let quotedName = Keyword(rawValue: name) != nil ? "\"" + name + "\"" : quoteIdentifier(name)
+        if star { return quotedName + "(*)" }
+        return quotedName + "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + ")"
+    }
+
+    /// SQL-standard value functions written without parentheses.
+    static let bareKeywords: Set<String> = ["current_timestamp", "current_date", "current_time", "localtimestamp", "localtime"]
+}
+
+extension CaseExpression {
+    /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
+    public var sql: String {
+        var text = "CASE"
+        if let operand { text += " " + operand.sql }
+        for branch in branches { text += " WHEN " + branch.when.sql + " THEN " + branch.then.sql }
+        if let elseResult { text += " ELSE " + elseResult.sql }
+        return text + " END"
+    }
+}
+
+/// A name as SQL: bare when it is lower case, simple and not reserved; double-quoted otherwise.
+public func quoteIdentifier(_ name: String) -> String {
+    let simple = name.utf8.first.map { !isDigit($0) && $0 != UInt8(ascii: "$") } ?? false
+        && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "$") }
+    if simple, !(Keyword(rawValue: name)?.isReserved ?? false) { return name }
+    return "\"" + doubling("\"", in: name) + "\""
+}
+
+/// A string constant as SQL, quotes doubled: `'it''s'`.
+public func quoteString(_ value: String) -> String {
+    "'" + doubling("'", in: value) + "'"
+}
+
+/// `text` with every `quote` written twice (by scalar, so a quote followed by a combining
+/// mark is still doubled).
+private func doubling(_ quote: Unicode.Scalar, in text: String) -> String {
+    var result = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        result.append(scalar)
+        if scalar == quote { result.append(quote) }
+    }
+    return String(result)
+}

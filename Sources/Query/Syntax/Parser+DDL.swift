@@ -1,0 +1,184 @@
+import VireoStorage
+
+/// CREATE / DROP / ALTER of tables and indexes, and CREATE EXTENSION.
+extension Parser {
+    /// After CREATE: `TABLE …`, `[UNIQUE] INDEX …` or `EXTENSION …`.
+    mutating func parseCreate() throws -> StatementBody {
+        try expectKeyword(.create)
+        if acceptKeyword(.table) { return .createTable(try parseCreateTable()) }
+        let unique = acceptKeyword(.unique)
+        if acceptKeyword(.index) { return .createIndex(try parseCreateIndex(unique: unique)) }
+        if !unique, case .word("extension", _) = peek().kind {
+            advance()
+            let ifNotExists = acceptKeywords(.if, .not, .exists)
+            return .createExtension(CreateExtension(name: try parseIdentifier("an extension name"), ifNotExists: ifNotExists))
+        }
+        throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX or EXTENSION")
+    }
+
+    /// `[IF NOT EXISTS] name ( element [, …] )`.
+    private mutating func parseCreateTable() throws -> CreateTable {
+        let ifNotExists = acceptKeywords(.if, .not, .exists)
+        var table = CreateTable(name: try parseTableName(), ifNotExists: ifNotExists, columns: [])
+        try expect(.leftParen, "(")
+        if accept(.rightParen) { return table }
+        repeat {
+            if startsTableConstraint() {
+                table.constraints.append(try parseTableConstraint())
+            } else {
+                table.columns.append(try parseColumnDefinition())
+            }
+        } while accept(.comma)
+        try expect(.rightParen, ")")
+        return table
+    }
+
+    private mutating func startsTableConstraint() -> Bool {
+        [.constraint, .primary, .unique, .check, .foreign].contains(peek().keyword)
+    }
+
+    /// `[CONSTRAINT name] PRIMARY KEY (columns) | UNIQUE (columns)`.
+    private mutating func parseTableConstraint() throws -> TableConstraint {
+        let name = acceptKeyword(.constraint) ? try parseIdentifier("a constraint name") : nil
+        if acceptKeywords(.primary, .key) { return TableConstraint(name: name, .primaryKey(columns: try parseParenthesizedNames())) }
+        if acceptKeyword(.unique) { return TableConstraint(name: name, .unique(columns: try parseParenthesizedNames())) }
+        try rejectUnsupportedConstraint()
+        throw unexpected("expected PRIMARY KEY or UNIQUE")
+    }
+
+    private mutating func rejectUnsupportedConstraint() throws {
+        let token = peek()
+        guard let keyword = token.keyword, [.check, .foreign, .references].contains(keyword) else { return }
+        throw VireoError(.featureNotSupported, "\(keyword.rawValue.uppercased()) constraints are not supported", position: token.start)
+    }
+
+    /// `name type [constraint …]`.
+    mutating func parseColumnDefinition() throws -> ColumnDefinition {
+        let name = try parseIdentifier("a column name")
+        var column = ColumnDefinition(name: name, type: try parseTypeName())
+        while let constraint = try parseColumnConstraint() { column.constraints.append(constraint) }
+        return column
+    }
+
+    /// `[CONSTRAINT name] PRIMARY KEY | NOT NULL | NULL | UNIQUE | DEFAULT expr`; nil when none follows.
+    private mutating func parseColumnConstraint() throws -> ColumnConstraint? {
+        let name = acceptKeyword(.constraint) ? try parseIdentifier("a constraint name") : nil
+        let kind: ColumnConstraint.Kind
+        if acceptKeywords(.primary, .key) {
+            kind = .primaryKey
+        } else if acceptKeywords(.not, .null) {
+            kind = .notNull
+        } else if acceptKeyword(.null) {
+            kind = .null
+        } else if acceptKeyword(.unique) {
+            kind = .unique
+        } else if acceptKeyword(.default) {
+            kind = .defaultValue(try parseExpression())
+        } else {
+            try rejectUnsupportedConstraint()
+            if name != nil { throw unexpected("expected PRIMARY KEY, NOT NULL, NULL, UNIQUE or DEFAULT") }
+            return nil
+        }
+        return ColumnConstraint(name: name, kind)
+    }
+
+    /// `[IF NOT EXISTS] [name] ON table [USING method] (column …) [WITH (option = value, …)]`.
+    private mutating func parseCreateIndex(unique: Bool) throws -> CreateIndex {
+        let ifNotExists = acceptKeywords(.if, .not, .exists)
+        let name = (ifNotExists || !peekKeyword(.on)) ? try parseIdentifier("an index name") : nil
+        try expectKeyword(.on)
+        let table = try parseTableName()
+        let method = acceptKeyword(.using) ? try parseIdentifier("an index method") : nil
+        try expect(.leftParen, "(")
+        let columns = try commaSeparated { try $0.parseIndexColumn() }
+        try expect(.rightParen, ")")
+        var index = CreateIndex(name: name, unique: unique, ifNotExists: ifNotExists, table: table, method: method, columns: columns)
+        if acceptKeyword(.with) { index.options = try parseIndexOptions() }
+        if peekKeyword(.where) {
+            throw VireoError(.featureNotSupported, "partial indexes (CREATE INDEX … WHERE) are not supported", position: peek().start)
+        }
+        return index
+    }
+
+    /// `column [opclass] [ASC | DESC] [NULLS FIRST | LAST]`.
+    private mutating func parseIndexColumn() throws -> IndexColumn {
+        if peek().kind == .leftParen {
+            throw VireoError(.featureNotSupported, "indexes on expressions are not supported", position: peek().start)
+        }
+        var column = IndexColumn(name: try parseIdentifier("a column name"))
+        let nullsNext = peekKeyword(.nulls) && (peekKeyword(.first, at: 1) || peekKeyword(.last, at: 1))
+        if !nullsNext, let operatorClass = identifier(peek()) {
+            advance()
+            column.operatorClass = operatorClass
+        }
+        column.descending = acceptKeyword(.desc)
+        if !column.descending { _ = acceptKeyword(.asc) }
+        column.nullsFirst = try parseNullsOrder()
+        return column
+    }
+
+    /// `( name = value [, …] )`.
+    private mutating func parseIndexOptions() throws -> [IndexOption] {
+        try expect(.leftParen, "(")
+        let options = try commaSeparated { parser in
+            let name = try parser.parseLabel()
+            guard parser.acceptOperator("=") else { throw parser.unexpected("expected '='") }
+            return IndexOption(name: name, value: try parser.parseSettingValue())
+        }
+        try expect(.rightParen, ")")
+        return options
+    }
+
+    /// After DROP: `TABLE | INDEX [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+    mutating func parseDrop() throws -> StatementBody {
+        try expectKeyword(.drop)
+        let isTable = acceptKeyword(.table)
+        if !isTable, !acceptKeyword(.index) { throw unexpected("expected TABLE or INDEX") }
+        let ifExists = acceptKeywords(.if, .exists)
+        let names = try commaSeparated { try $0.parseTableName(isTable ? "a table name" : "an index name") }
+        let cascade = parseDropBehavior()
+        return isTable ? .dropTable(DropTable(names: names, ifExists: ifExists, cascade: cascade))
+            : .dropIndex(DropIndex(names: names, ifExists: ifExists, cascade: cascade))
+    }
+
+    /// `ALTER TABLE [IF EXISTS] name {RENAME … | action [, action …]}`.
+    mutating func parseAlterTable() throws -> AlterTable {
+        try expectKeyword(.alter)
+        try expectKeyword(.table)
+        let ifExists = acceptKeywords(.if, .exists)
+        let name = try parseTableName()
+        if acceptKeyword(.rename) {
+            return AlterTable(name: name, ifExists: ifExists, actions: [try parseRename()])
+        }
+        let actions = try commaSeparated { try $0.parseAlterAction() }
+        return AlterTable(name: name, ifExists: ifExists, actions: actions)
+    }
+
+    /// After RENAME: `TO new` or `[COLUMN] old TO new`.
+    private mutating func parseRename() throws -> AlterTableAction {
+        if acceptKeyword(.to) { return .renameTable(to: try parseIdentifier("a table name")) }
+        _ = acceptKeyword(.column)
+        let old = try parseIdentifier("a column name")
+        try expectKeyword(.to)
+        return .renameColumn(from: old, to: try parseIdentifier("a column name"))
+    }
+
+    /// `ADD [COLUMN] [IF NOT EXISTS] definition` or `DROP [COLUMN] [IF EXISTS] name [CASCADE | RESTRICT]`.
+    private mutating func parseAlterAction() throws -> AlterTableAction {
+        if acceptKeyword(.add) {
+            _ = acceptKeyword(.column)
+            if [.constraint, .primary, .unique, .check, .foreign].contains(peek().keyword) {
+                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT is not supported", position: peek().start)
+            }
+            let ifNotExists = acceptKeywords(.if, .not, .exists)
+            return .addColumn(try parseColumnDefinition(), ifNotExists: ifNotExists)
+        }
+        if acceptKeyword(.drop) {
+            _ = acceptKeyword(.column)
+            let ifExists = acceptKeywords(.if, .exists)
+            let column = try parseIdentifier("a column name")
+            return .dropColumn(name: column, ifExists: ifExists, cascade: parseDropBehavior())
+        }
+        throw unexpected("expected ADD, DROP or RENAME")
+    }
+}

@@ -1,0 +1,109 @@
+import VireoStorage
+
+/// INSERT, UPDATE and DELETE.
+extension Parser {
+    /// `INSERT INTO table [AS alias] [(columns)] {VALUES … | query | DEFAULT VALUES}
+    /// [ON CONFLICT …] [RETURNING …]`.
+    mutating func parseInsert() throws -> Insert {
+        try expectKeyword(.insert)
+        try expectKeyword(.into)
+        let table = try parseTableName()
+        let alias = acceptKeyword(.as) ? try parseIdentifier("an alias") : nil
+        var columns: [String] = []
+        if peek().kind == .leftParen, !peekKeyword(.select, at: 1), peek(1).kind != .leftParen {
+            columns = try parseParenthesizedNames()
+        }
+        let source = try parseInsertSource()
+        let onConflict = try parseOnConflict()
+        return Insert(table: table, alias: alias, columns: columns, source: source,
+                      onConflict: onConflict, returning: try parseReturning())
+    }
+
+    private mutating func parseInsertSource() throws -> InsertSource {
+        if acceptKeyword(.values) {
+            return .values(try commaSeparated { try $0.parseValuesRow() })
+        }
+        if acceptKeywords(.default, .values) { return .defaultValues }
+        guard startsQuery() || peek().kind == .leftParen else {
+            throw unexpected("expected VALUES, SELECT or DEFAULT VALUES")
+        }
+        return .query(try parseQuery())
+    }
+
+    /// `( value [, value …] )` where a value is an expression or DEFAULT.
+    private mutating func parseValuesRow() throws -> [ColumnValue] {
+        try expect(.leftParen, "(")
+        let values = try commaSeparated { try $0.parseColumnValue() }
+        try expect(.rightParen, ")")
+        return values
+    }
+
+    private mutating func parseColumnValue() throws -> ColumnValue {
+        acceptKeyword(.default) ? .default : .expression(try parseExpression())
+    }
+
+    /// `ON CONFLICT [(columns)] DO NOTHING | DO UPDATE SET … [WHERE …]`.
+    private mutating func parseOnConflict() throws -> OnConflict? {
+        guard peekKeyword(.on), peekKeyword(.conflict, at: 1) else { return nil }
+        advance()
+        advance()
+        let columns = peek().kind == .leftParen ? try parseParenthesizedNames() : []
+        try expectKeyword(.do)
+        if acceptKeyword(.nothing) { return OnConflict(columns: columns, action: .doNothing) }
+        let updateToken = peek()
+        try expectKeyword(.update)
+        guard !columns.isEmpty else {
+            throw syntaxError(at: updateToken, "ON CONFLICT DO UPDATE requires a conflict target such as (id)")
+        }
+        try expectKeyword(.set)
+        let assignments = try parseAssignments()
+        let whereClause = acceptKeyword(.where) ? try parseExpression() : nil
+        return OnConflict(columns: columns, action: .doUpdate(assignments: assignments, whereClause: whereClause))
+    }
+
+    /// `column = value [, …]`.
+    private mutating func parseAssignments() throws -> [Assignment] {
+        try commaSeparated { parser in
+            let column = try parser.parseIdentifier("a column name")
+            guard parser.acceptOperator("=") else { throw parser.unexpected("expected '='") }
+            return Assignment(column: column, value: try parser.parseColumnValue())
+        }
+    }
+
+    /// `[RETURNING item [, …]]`.
+    private mutating func parseReturning() throws -> [SelectItem] {
+        guard acceptKeyword(.returning) else { return [] }
+        return try commaSeparated { try $0.parseSelectItem() }
+    }
+
+    /// `UPDATE table [[AS] alias] SET … [FROM …] [WHERE …] [RETURNING …]`.
+    mutating func parseUpdate() throws -> Update {
+        try expectKeyword(.update)
+        let table = try parseTableName()
+        var alias: String?
+        if acceptKeyword(.as) {
+            alias = try parseIdentifier("an alias")
+        } else if !peekKeyword(.set), let name = identifier(peek()) {
+            advance()
+            alias = name
+        }
+        try expectKeyword(.set)
+        var update = Update(table: table, alias: alias, assignments: try parseAssignments())
+        if acceptKeyword(.from) { update.from = try commaSeparated { try $0.parseTableReference() } }
+        if acceptKeyword(.where) { update.whereClause = try parseExpression() }
+        update.returning = try parseReturning()
+        return update
+    }
+
+    /// `DELETE FROM table [[AS] alias] [USING …] [WHERE …] [RETURNING …]`.
+    mutating func parseDelete() throws -> Delete {
+        try expectKeyword(.delete)
+        try expectKeyword(.from)
+        var delete = Delete(table: try parseTableName())
+        delete.alias = try parseOptionalAlias()
+        if acceptKeyword(.using) { delete.using = try commaSeparated { try $0.parseTableReference() } }
+        if acceptKeyword(.where) { delete.whereClause = try parseExpression() }
+        delete.returning = try parseReturning()
+        return delete
+    }
+}

@@ -1,0 +1,163 @@
+import VireoStorage
+
+/// Expressions by precedence climbing over PostgreSQL's precedence table (`Precedence`).
+extension Parser {
+    /// Parses an expression whose infix operators all bind at least as tightly as `minimum`.
+    /// Each level of recursion and each operator folded into a chain counts toward
+    /// `SyntaxLimits.nestingDepthMax`, which bounds the height of the tree returned.
+    mutating func parseExpression(minimum: Precedence = .or) throws -> Expression {
+        let savedDepth = depth
+        defer { depth = savedDepth }
+        try descend()
+        var left = try parsePrefix()
+        var previous: Precedence?
+        while let precedence = infixPrecedence(), precedence >= minimum {
+            if precedence.isNonAssociative, previous == precedence {
+                throw unexpected("this operator cannot follow another of the same precedence without parentheses")
+            }
+            try descend()
+            left = try parseInfix(after: left, precedence)
+            previous = precedence
+        }
+        return left
+    }
+
+    /// Prefix `NOT`, `-` and `+`, or a primary. A minus sign straight before a number is
+    /// folded into the literal (unless a `::` cast follows, which binds tighter).
+    private mutating func parsePrefix() throws -> Expression {
+        if acceptKeyword(.not) {
+            return .unary(.not, try parseExpression(minimum: .not))
+        }
+        guard case .op(let spelling) = peek().kind, spelling == "-" || spelling == "+" else {
+            return try parsePrimary()
+        }
+        advance()
+        if spelling == "-", let literal = negativeNumber() { return .literal(literal) }
+        let operand = try parseExpression(minimum: .unarySign)
+        return .unary(spelling == "-" ? .minus : .plus, operand)
+    }
+
+    /// The next token as a negative literal, consumed, when it is a number not followed by `::`.
+    private mutating func negativeNumber() -> Literal? {
+        guard peek(1).kind != .doubleColon else { return nil }
+        switch peek().kind {
+        case .integer(let digits):
+            advance()
+            return Int64("-" + digits).map(Literal.integer) ?? .numeric("-" + digits)
+        case .decimal(let text):
+            advance()
+            return .numeric("-" + text)
+        default: return nil
+        }
+    }
+
+    /// How tightly the next token binds as an infix or postfix operator; nil if it is none.
+    private mutating func infixPrecedence() -> Precedence? {
+        let token = peek()
+        switch token.kind {
+        case .doubleColon: return .typeCast
+        case .op(let spelling): return BinaryOperator(spelling: spelling)?.precedence ?? .otherOperator
+        case .word(_, let keyword?):
+            switch keyword {
+            case .or: return .or
+            case .and: return .and
+            case .is, .isnull, .notnull: return .isTest
+            case .in, .between, .like, .ilike: return .patternMatch
+            case .not: return isPatternKeyword(peek(1).keyword) ? .patternMatch : nil
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    private func isPatternKeyword(_ keyword: Keyword?) -> Bool {
+        keyword == .in || keyword == .between || keyword == .like || keyword == .ilike
+    }
+
+    private mutating func parseInfix(after left: Expression, _ precedence: Precedence) throws -> Expression {
+        let token = advance()
+        switch token.kind {
+        case .doubleColon:
+            return .cast(left, try parseTypeName())
+        case .op(let spelling):
+            guard let binary = BinaryOperator(spelling: spelling) else {
+                throw VireoError(.featureNotSupported, "operator does not exist: \(spelling)", position: token.start)
+            }
+            return .binary(binary, left, try parseExpression(minimum: precedence.tighter))
+        default:
+            return try parseKeywordInfix(token.keyword, after: left, precedence)
+        }
+    }
+
+    private mutating func parseKeywordInfix(_ keyword: Keyword?, after left: Expression, _ precedence: Precedence) throws -> Expression {
+        switch keyword {
+        case .or?: return .binary(.or, left, try parseExpression(minimum: precedence.tighter))
+        case .and?: return .binary(.and, left, try parseExpression(minimum: precedence.tighter))
+        case .is?: return try parseIsTest(after: left)
+        case .isnull?: return .isNull(left, negated: false)
+        case .notnull?: return .isNull(left, negated: true)
+        case .not?: return try parsePatternMatch(after: left, negated: true, keyword: advance().keyword)
+        default: return try parsePatternMatch(after: left, negated: false, keyword: keyword)
+        }
+    }
+
+    /// After `IS`: `[NOT] NULL | TRUE | FALSE | UNKNOWN | DISTINCT FROM expr`.
+    private mutating func parseIsTest(after left: Expression) throws -> Expression {
+        let negated = acceptKeyword(.not)
+        if acceptKeyword(.null) { return .isNull(left, negated: negated) }
+        if acceptKeyword(.true) { return .isBoolean(left, value: true, negated: negated) }
+        if acceptKeyword(.false) { return .isBoolean(left, value: false, negated: negated) }
+        if case .word("unknown", nil) = peek().kind {
+            advance()
+            return .isNull(left, negated: negated)
+        }
+        if acceptKeywords(.distinct, .from) {
+            let right = try parseExpression(minimum: Precedence.isTest.tighter)
+            return .isDistinctFrom(left, right, negated: negated)
+        }
+        throw unexpected("expected NULL, TRUE, FALSE or DISTINCT FROM after IS")
+    }
+
+    /// After `[NOT] IN | BETWEEN | LIKE | ILIKE` (the keyword already consumed). Operands bind
+    /// tighter than the pattern level, so `x BETWEEN 1 AND 2 AND y` ends the range at `2`.
+    private mutating func parsePatternMatch(after left: Expression, negated: Bool, keyword: Keyword?) throws -> Expression {
+        let operandLevel = Precedence.patternMatch.tighter
+        switch keyword {
+        case .in?: return try parseInList(after: left, negated: negated)
+        case .between?:
+            let lower = try parseExpression(minimum: operandLevel)
+            try expectKeyword(.and)
+            let upper = try parseExpression(minimum: operandLevel)
+            return .between(left, lower: lower, upper: upper, negated: negated)
+        case .like?, .ilike?:
+            let pattern = try parseExpression(minimum: operandLevel)
+            let escape = acceptKeyword(.escape) ? try parseExpression(minimum: operandLevel) : nil
+            return .like(left, pattern: pattern, escape: escape, caseInsensitive: keyword == .ilike, negated: negated)
+        default:
+            throw unexpected("expected IN, BETWEEN, LIKE or ILIKE")
+        }
+    }
+
+    /// `( SELECT … )` or `( expr, … )`.
+    private mutating func parseInList(after left: Expression, negated: Bool) throws -> Expression {
+        try expect(.leftParen, "(")
+        if startsQuery() {
+            let query = try parseQuery()
+            try expect(.rightParen, ")")
+            return .inSubquery(left, query, negated: negated)
+        }
+        let list = try commaSeparated { try $0.parseExpression() }
+        try expect(.rightParen, ")")
+        return .inList(left, list, negated: negated)
+    }
+
+    /// Whether the next token begins a query (`SELECT`, or `WITH` to report it unsupported).
+    mutating func startsQuery() -> Bool {
+        peekKeyword(.select) || peekKeyword(.with)
+    }
+}
+
+extension Precedence {
+    /// The next tighter level: right operands of left-associative operators are parsed there.
+    var tighter: Precedence { Precedence(rawValue: rawValue + 1) ?? .primary }
+}

@@ -1,0 +1,230 @@
+import VireoStorage
+
+/// Primary expressions (literals, names, calls, CASE, CAST, subqueries) and type names.
+extension Parser {
+    mutating func parsePrimary() throws -> Expression {
+        let token = peek()
+        switch token.kind {
+        case .integer(let digits):
+            advance()
+            return .literal(Int64(digits).map(Literal.integer) ?? .numeric(digits))
+        case .decimal(let text):
+            advance()
+            return .literal(.numeric(text))
+        case .string(let value):
+            advance()
+            return .literal(.string(value))
+        case .parameter(let number):
+            advance()
+            parameterCountMax = max(parameterCountMax, number)
+            return .parameter(number)
+        case .leftParen: return try parseParenthesized()
+        case .word(let name, let keyword): return try parseWordPrimary(name, keyword)
+        case .quotedIdentifier(let name):
+            advance()
+            return try parseNameExpression(name)
+        default: throw unexpected("expected an expression")
+        }
+    }
+
+    /// `( SELECT … )` as a value, or a parenthesised expression.
+    private mutating func parseParenthesized() throws -> Expression {
+        advance()
+        if startsQuery() {
+            let query = try parseQuery()
+            try expect(.rightParen, ")")
+            return .subquery(query)
+        }
+        let expression = try parseExpression()
+        if peek().kind == .comma {
+            throw VireoError(.featureNotSupported, "row constructors such as (a, b) are not supported", position: peek().start)
+        }
+        try expect(.rightParen, ")")
+        return expression
+    }
+
+    private mutating func parseWordPrimary(_ name: String, _ keyword: Keyword?) throws -> Expression {
+        switch keyword {
+        case .null?, .true?, .false?:
+            advance()
+            return .literal(keyword == .null ? .null : .boolean(keyword == .true))
+        case .case?: return try parseCase()
+        case .cast?: return try parseCast()
+        case .exists? where peek(1).kind == .leftParen: return try parseExists()
+        case .array? where peek(1).kind == .leftBracket: return try parseArray()
+        case .currentTimestamp?, .currentDate?, .currentTime?, .localtimestamp?, .localtime?:
+            advance()
+            return .function(FunctionCall(name))
+        case .left? where peek(1).kind == .leftParen, .right? where peek(1).kind == .leftParen:
+            advance()
+            return try parseFunctionCall(name)
+        default:
+            guard !(keyword?.isReserved ?? false) else { throw unexpected("expected an expression") }
+            if case .string = peek(1).kind, Self.typedLiteralWords.contains(name) { return try parseTypedLiteral() }
+            advance()
+            return try parseNameExpression(name)
+        }
+    }
+
+    /// Type names that may prefix a string to give it a type: `timestamp '2024-01-01'`,
+    /// `vector '[1,2,3]'`, `jsonb '{}'`.
+    private static let typedLiteralWords: Set<String> = [
+        "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
+        "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
+        "timestamp", "timestamptz", "vector",
+    ]
+
+    private mutating func parseTypedLiteral() throws -> Expression {
+        let type = try parseTypeName()
+        guard case .string(let value) = peek().kind else { throw unexpected("expected a string") }
+        advance()
+        return .cast(.literal(.string(value)), type)
+    }
+
+    /// After a name: a call `name(…)`, a qualified column `name.column`, or a column.
+    private mutating func parseNameExpression(_ name: String) throws -> Expression {
+        if peek().kind == .leftParen { return try parseFunctionCall(name) }
+        guard accept(.dot) else { return .column(ColumnReference(name)) }
+        if peek().isOperator("*") { throw unexpected("expected a column name (t.* is only allowed in a select list)") }
+        let column = try parseLabel()
+        if peek().kind == .dot || peek().kind == .leftParen {
+            throw unexpected("expected a column reference (only table.column is supported)")
+        }
+        return .column(ColumnReference(table: name, column))
+    }
+
+    /// `name( [* | [DISTINCT | ALL] expr, …] )`; the name is already consumed.
+    private mutating func parseFunctionCall(_ name: String) throws -> Expression {
+        try expect(.leftParen, "(")
+        if acceptOperator("*") {
+            try expect(.rightParen, ")")
+            return .function(FunctionCall(name, star: true))
+        }
+        if accept(.rightParen) { return .function(FunctionCall(name)) }
+        let distinct = acceptKeyword(.distinct)
+        if !distinct { _ = acceptKeyword(.all) }
+        let arguments = try commaSeparated { try $0.parseExpression() }
+        try expect(.rightParen, ")")
+        return .function(FunctionCall(name, arguments, distinct: distinct))
+    }
+
+    /// `CASE [operand] WHEN … THEN … [WHEN …] [ELSE …] END`.
+    private mutating func parseCase() throws -> Expression {
+        advance()
+        let operand = peekKeyword(.when) ? nil : try parseExpression()
+        var branches: [CaseExpression.Branch] = []
+        while acceptKeyword(.when) {
+            let condition = try parseExpression()
+            try expectKeyword(.then)
+            branches.append(CaseExpression.Branch(when: condition, then: try parseExpression()))
+        }
+        if branches.isEmpty { throw unexpected("expected WHEN") }
+        let elseResult = acceptKeyword(.else) ? try parseExpression() : nil
+        try expectKeyword(.end)
+        return .caseWhen(CaseExpression(operand: operand, branches: branches, elseResult: elseResult))
+    }
+
+    /// `CAST ( expr AS type )`.
+    private mutating func parseCast() throws -> Expression {
+        advance()
+        try expect(.leftParen, "(")
+        let operand = try parseExpression()
+        try expectKeyword(.as)
+        let type = try parseTypeName()
+        try expect(.rightParen, ")")
+        return .cast(operand, type)
+    }
+
+    /// `EXISTS ( query )`.
+    private mutating func parseExists() throws -> Expression {
+        advance()
+        try expect(.leftParen, "(")
+        guard startsQuery() else { throw unexpected("expected SELECT") }
+        let query = try parseQuery()
+        try expect(.rightParen, ")")
+        return .exists(query)
+    }
+
+    /// `ARRAY [ expr, … ]`.
+    private mutating func parseArray() throws -> Expression {
+        advance()
+        try expect(.leftBracket, "[")
+        if accept(.rightBracket) { return .array([]) }
+        let elements = try commaSeparated { try $0.parseExpression() }
+        try expect(.rightBracket, "]")
+        return .array(elements)
+    }
+
+    // MARK: - Types
+
+    /// A type name with its modifiers: `integer`, `double precision`, `varchar(20)`,
+    /// `numeric(10,2)`, `timestamp with time zone`, `vector(3)`, `character varying(8)`.
+    mutating func parseTypeName() throws -> TypeName {
+        guard let name = identifier(peek()) else { throw unexpected("expected a type name") }
+        advance()
+        if let simple = Self.simpleTypes[name] { return simple }
+        switch name {
+        case "float": return try parseFloatType()
+        case "double":
+            try expectKeyword(.precision)
+            return .doublePrecision
+        case "numeric", "decimal", "dec":
+            let modifiers = try parseTypeModifiers(countMax: 2)
+            return .numeric(precision: modifiers.first, scale: modifiers.dropFirst().first)
+        case "varchar": return .varchar(length: try parseTypeModifiers(countMax: 1).first)
+        case "character":
+            let varying = acceptKeyword(.varying)
+            let length = try parseTypeModifiers(countMax: 1).first
+            return varying ? .varchar(length: length) : .char(length: length)
+        case "char", "bpchar": return .char(length: try parseTypeModifiers(countMax: 1).first)
+        case "timestamp", "timestamptz": return try parseTimestampType(withTimeZone: name == "timestamptz")
+        case "vector": return .vector(dimension: try parseTypeModifiers(countMax: 1).first)
+        default: return .other(name: name, modifiers: try parseTypeModifiers(countMax: 8))
+        }
+    }
+
+    private static let simpleTypes: [String: TypeName] = [
+        "smallint": .smallint, "int2": .smallint, "int": .integer, "integer": .integer, "int4": .integer,
+        "bigint": .bigint, "int8": .bigint, "real": .real, "float4": .real, "float8": .doublePrecision,
+        "text": .text, "boolean": .boolean, "bool": .boolean, "bytea": .bytea, "json": .json, "jsonb": .jsonb,
+        "serial": .serial, "serial4": .serial, "bigserial": .bigserial, "serial8": .bigserial,
+    ]
+
+    /// `float [(p)]`: p 1–24 is real, 25–53 (or none) double precision, as in PostgreSQL.
+    private mutating func parseFloatType() throws -> TypeName {
+        let start = peek().start
+        guard let precision = try parseTypeModifiers(countMax: 1).first else { return .doublePrecision }
+        switch precision {
+        case 1...24: return .real
+        case 25...53: return .doublePrecision
+        default: throw VireoError(.invalidParameter, "precision for type float must be between 1 and 53 bits", position: start)
+        }
+    }
+
+    /// `timestamp [(p)] [WITH | WITHOUT TIME ZONE]`; the fractional precision is accepted and
+    /// not kept (Vireo stores microseconds).
+    private mutating func parseTimestampType(withTimeZone: Bool) throws -> TypeName {
+        _ = try parseTypeModifiers(countMax: 1)
+        if withTimeZone { return .timestamp(withTimeZone: true) }
+        if acceptKeywords(.with, .time, .zone) { return .timestamp(withTimeZone: true) }
+        _ = acceptKeywords(.without, .time, .zone)
+        return .timestamp(withTimeZone: false)
+    }
+
+    /// An optional `( integer [, integer …] )` of at most `countMax` values.
+    private mutating func parseTypeModifiers(countMax: Int) throws -> [Int] {
+        guard accept(.leftParen) else { return [] }
+        let modifiers = try commaSeparated { parser -> Int in
+            guard case .integer(let digits) = parser.peek().kind, let value = Int32(digits) else {
+                throw parser.unexpected("expected a type modifier (a whole number)")
+            }
+            parser.advance()
+            return Int(value)
+        }
+        guard modifiers.count <= countMax else {
+            throw VireoError(.syntaxError, "syntax error: too many type modifiers (at most \(countMax))", position: lastEnd)
+        }
+        try expect(.rightParen, ")")
+        return modifiers
+    }
+}

@@ -1,0 +1,202 @@
+import VireoStorage
+
+/// Queries: SELECT, set operations, FROM with joins, ORDER BY, LIMIT/OFFSET/FETCH.
+extension Parser {
+    /// A whole query: set operations, then ORDER BY / LIMIT / OFFSET / FETCH for all of it.
+    mutating func parseQuery() throws -> Query {
+        let savedDepth = depth
+        defer { depth = savedDepth }
+        try descend()
+        if peekKeyword(.with) {
+            throw VireoError(.featureNotSupported, "WITH queries are not supported", position: peek().start)
+        }
+        var query = try parseSetOperations(levelMin: 1)
+        try parseQueryTail(into: &query)
+        return query
+    }
+
+    /// UNION and EXCEPT (level 1) and the tighter INTERSECT (level 2), left-associative.
+    private mutating func parseSetOperations(levelMin: Int) throws -> Query {
+        let savedDepth = depth
+        defer { depth = savedDepth }
+        var left = try parseQueryPrimary()
+        while let (kind, level) = setOperator(), level >= levelMin {
+            advance()
+            let all = acceptKeyword(.all)
+            if !all { _ = acceptKeyword(.distinct) }
+            try descend()
+            let right = try parseSetOperations(levelMin: level + 1)
+            left = Query(body: .setOperation(SetOperation(kind, all: all, left, right)))
+        }
+        return left
+    }
+
+    private mutating func setOperator() -> (SetOperation.Kind, Int)? {
+        switch peek().keyword {
+        case .union?: (.union, 1)
+        case .except?: (.except, 1)
+        case .intersect?: (.intersect, 2)
+        default: nil
+        }
+    }
+
+    /// `SELECT …` or `( query )`.
+    private mutating func parseQueryPrimary() throws -> Query {
+        if accept(.leftParen) {
+            let query = try parseQuery()
+            try expect(.rightParen, ")")
+            return query
+        }
+        guard peekKeyword(.select) else { throw unexpected("expected SELECT") }
+        return Query(try parseSelect())
+    }
+
+    /// ORDER BY, then LIMIT / OFFSET / FETCH in any order, each at most once.
+    private mutating func parseQueryTail(into query: inout Query) throws {
+        if peekKeyword(.order) {
+            let token = peek()
+            try expectKeyword(.order)
+            try expectKeyword(.by)
+            guard query.orderBy.isEmpty else { throw syntaxError(at: token, "multiple ORDER BY clauses not allowed") }
+            query.orderBy = try commaSeparated { try $0.parseOrderItem() }
+        }
+        var seenLimit = query.limit != nil, seenOffset = query.offset != nil
+        while let keyword = peek().keyword, keyword == .limit || keyword == .offset || keyword == .fetch {
+            let token = peek()
+            let isOffset = keyword == .offset
+            guard !(isOffset ? seenOffset : seenLimit) else {
+                throw syntaxError(at: token, "multiple \(isOffset ? "OFFSET" : "LIMIT") clauses not allowed")
+            }
+            advance()
+            switch keyword {
+            case .limit: query.limit = acceptKeyword(.all) ? nil : try parseExpression()
+            case .offset: query.offset = try parseOffsetValue()
+            default: query.limit = try parseFetchCount()
+            }
+            if isOffset { seenOffset = true } else { seenLimit = true }
+        }
+    }
+
+    /// `OFFSET n [ROW | ROWS]`.
+    private mutating func parseOffsetValue() throws -> Expression {
+        let value = try parseExpression()
+        if !acceptKeyword(.rows) { _ = acceptKeyword(.row) }
+        return value
+    }
+
+    /// After FETCH: `{FIRST | NEXT} [n] {ROW | ROWS} ONLY`; n defaults to 1.
+    private mutating func parseFetchCount() throws -> Expression {
+        if !acceptKeyword(.first) { try expectKeyword(.next) }
+        var count = Expression.literal(.integer(1))
+        if !peekKeyword(.row), !peekKeyword(.rows) { count = try parseExpression(minimum: .unarySign) }
+        if !acceptKeyword(.rows) { try expectKeyword(.row) }
+        try expectKeyword(.only)
+        return count
+    }
+
+    /// `expr [ASC | DESC] [NULLS {FIRST | LAST}]`.
+    mutating func parseOrderItem() throws -> OrderItem {
+        let expression = try parseExpression()
+        let descending = acceptKeyword(.desc)
+        if !descending { _ = acceptKeyword(.asc) }
+        return OrderItem(expression, descending: descending, nullsFirst: try parseNullsOrder())
+    }
+
+    /// `NULLS FIRST` → true, `NULLS LAST` → false, nothing → nil.
+    mutating func parseNullsOrder() throws -> Bool? {
+        guard acceptKeyword(.nulls) else { return nil }
+        if acceptKeyword(.first) { return true }
+        try expectKeyword(.last)
+        return false
+    }
+
+    /// `SELECT [DISTINCT | ALL] items [FROM …] [WHERE …] [GROUP BY …] [HAVING …]`.
+    private mutating func parseSelect() throws -> Select {
+        try expectKeyword(.select)
+        var select = Select(items: [])
+        if acceptKeyword(.distinct) {
+            if peekKeyword(.on) { throw VireoError(.featureNotSupported, "DISTINCT ON is not supported", position: peek().start) }
+            select.distinct = true
+        } else {
+            _ = acceptKeyword(.all)
+        }
+        select.items = try commaSeparated { try $0.parseSelectItem() }
+        if acceptKeyword(.from) { select.from = try commaSeparated { try $0.parseTableReference() } }
+        if acceptKeyword(.where) { select.whereClause = try parseExpression() }
+        if acceptKeywords(.group, .by) { select.groupBy = try commaSeparated { try $0.parseExpression() } }
+        if acceptKeyword(.having) { select.having = try parseExpression() }
+        return select
+    }
+
+    /// `*`, `table.*`, or `expr [[AS] alias]` (in select lists and RETURNING).
+    mutating func parseSelectItem() throws -> SelectItem {
+        if acceptOperator("*") { return .wildcard }
+        if let table = identifier(peek()), peek(1).kind == .dot, peek(2).isOperator("*") {
+            advance()
+            advance()
+            advance()
+            return .qualifiedWildcard(table: table)
+        }
+        let expression = try parseExpression()
+        return .expression(expression, alias: try parseOptionalAlias())
+    }
+
+    // MARK: - FROM
+
+    /// A FROM entry: a table, a subquery or a parenthesised join, followed by joins.
+    mutating func parseTableReference() throws -> TableReference {
+        let savedDepth = depth
+        defer { depth = savedDepth }
+        try descend()
+        var left = try parseTablePrimary()
+        while let kind = try parseJoinKind() {
+            try descend()
+            let right = try parseTablePrimary()
+            let condition: Join.Condition = kind == .cross ? .none : try parseJoinCondition()
+            left = .join(Join(kind, left, right, condition))
+        }
+        return left
+    }
+
+    private mutating func parseTablePrimary() throws -> TableReference {
+        guard accept(.leftParen) else {
+            let name = try parseTableName()
+            return .table(name, alias: try parseOptionalAlias())
+        }
+        if startsQuery() {
+            let query = try parseQuery()
+            try expect(.rightParen, ")")
+            return .subquery(query, alias: try parseOptionalAlias())
+        }
+        let inner = try parseTableReference()
+        try expect(.rightParen, ")")
+        return inner
+    }
+
+    /// `[INNER] JOIN`, `LEFT [OUTER] JOIN`, `RIGHT [OUTER] JOIN`, `FULL [OUTER] JOIN`,
+    /// `CROSS JOIN`; nil when no join follows.
+    private mutating func parseJoinKind() throws -> Join.Kind? {
+        let kind: Join.Kind
+        switch peek().keyword {
+        case .join?: kind = .inner
+        case .inner?: kind = .inner
+        case .left?: kind = .left
+        case .right?: kind = .right
+        case .full?: kind = .full
+        case .cross?: kind = .cross
+        case .natural?: throw VireoError(.featureNotSupported, "NATURAL JOIN is not supported", position: peek().start)
+        default: return nil
+        }
+        if acceptKeyword(.join) { return kind }
+        advance()
+        if kind != .inner, kind != .cross { _ = acceptKeyword(.outer) }
+        try expectKeyword(.join)
+        return kind
+    }
+
+    private mutating func parseJoinCondition() throws -> Join.Condition {
+        if acceptKeyword(.on) { return .on(try parseExpression()) }
+        if acceptKeyword(.using) { return .using(try parseParenthesizedNames()) }
+        throw unexpected("expected ON or USING")
+    }
+}

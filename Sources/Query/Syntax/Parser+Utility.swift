@@ -1,0 +1,124 @@
+import VireoStorage
+
+/// Statement dispatch, transaction control, SET / SHOW / RESET and EXPLAIN.
+extension Parser {
+    /// One statement, chosen by its first keyword.
+    mutating func parseStatementBody() throws -> StatementBody {
+        if peek().kind == .leftParen { return .select(try parseQuery()) }
+        switch peek().keyword {
+        case .select?, .with?: return .select(try parseQuery())
+        case .insert?: return .insert(try parseInsert())
+        case .update?: return .update(try parseUpdate())
+        case .delete?: return .delete(try parseDelete())
+        case .create?: return try parseCreate()
+        case .drop?: return try parseDrop()
+        case .alter?: return .alterTable(try parseAlterTable())
+        case .begin?, .start?, .commit?, .end?, .rollback?, .abort?: return .transaction(try parseTransaction())
+        case .set?: return .set(try parseSet())
+        case .show?: return .show(ShowStatement(name: try parseSettingTarget(after: .show)))
+        case .reset?: return .reset(ResetStatement(name: try parseSettingTarget(after: .reset)))
+        case .explain?: return .explain(try parseExplain())
+        default: throw unexpected("expected a statement")
+        }
+    }
+
+    /// `BEGIN | START TRANSACTION | COMMIT | END | ROLLBACK | ABORT`, with optional WORK/TRANSACTION.
+    private mutating func parseTransaction() throws -> TransactionCommand {
+        let keyword = advance().keyword
+        if keyword == .start {
+            try expectKeyword(.transaction)
+            return .begin
+        }
+        if !acceptKeyword(.work) { _ = acceptKeyword(.transaction) }
+        switch keyword {
+        case .begin?: return .begin
+        case .commit?, .end?: return .commit
+        default: return .rollback
+        }
+    }
+
+    /// `SET [SESSION | LOCAL] name {= | TO} value [, …]`, `SET … TIME ZONE value`.
+    private mutating func parseSet() throws -> SetStatement {
+        try expectKeyword(.set)
+        var scope = SetStatement.Scope.session
+        if acceptKeyword(.local) { scope = .local } else { _ = acceptKeyword(.session) }
+        if acceptKeywords(.time, .zone) {
+            let value = acceptKeyword(.local) ? SettingValue.default : try parseSetValue()
+            return SetStatement(scope: scope, name: "timezone", value: value)
+        }
+        let name = try parseSettingName()
+        if !acceptKeyword(.to), !acceptOperator("=") { throw unexpected("expected '=' or TO") }
+        return SetStatement(scope: scope, name: name, value: try parseSetValue())
+    }
+
+    /// `DEFAULT` or one or more values separated by commas.
+    private mutating func parseSetValue() throws -> SettingValue {
+        if acceptKeyword(.default) { return .default }
+        let values = try commaSeparated { try $0.parseSettingValue() }
+        return values.count == 1 ? values[0] : .list(values)
+    }
+
+    /// A number (signed), a string, or a word such as `on` or `hnsw`.
+    mutating func parseSettingValue() throws -> SettingValue {
+        var sign = ""
+        if case .op(let spelling) = peek().kind, spelling == "-" || spelling == "+" {
+            advance()
+            sign = spelling == "-" ? "-" : ""
+        }
+        switch peek().kind {
+        case .integer(let text), .decimal(let text):
+            advance()
+            return .number(sign + text)
+        case .string(let text) where sign.isEmpty:
+            advance()
+            return .string(text)
+        case .word(let word, _) where sign.isEmpty, .quotedIdentifier(let word) where sign.isEmpty:
+            advance()
+            return .word(word)
+        default: throw unexpected("expected a value")
+        }
+    }
+
+    /// A setting name: words joined by dots (`hnsw.ef_search`).
+    private mutating func parseSettingName() throws -> String {
+        var parts = [try parseLabel()]
+        while accept(.dot) { parts.append(try parseLabel()) }
+        return parts.joined(separator: ".")
+    }
+
+    /// After SHOW or RESET: `ALL` (nil), `TIME ZONE`, `TRANSACTION ISOLATION LEVEL`, or a name.
+    private mutating func parseSettingTarget(after keyword: Keyword) throws -> String? {
+        try expectKeyword(keyword)
+        if acceptKeyword(.all) { return nil }
+        if acceptKeywords(.time, .zone) { return "timezone" }
+        if acceptKeywords(.transaction, .isolation, .level) { return "transaction_isolation" }
+        return try parseSettingName()
+    }
+
+    /// `EXPLAIN [ANALYZE] [VERBOSE] statement` or `EXPLAIN (option [value], …) statement`.
+    private mutating func parseExplain() throws -> Explain {
+        try expectKeyword(.explain)
+        var options: [ExplainOption] = []
+        if peek().kind == .leftParen, !peekKeyword(.select, at: 1) {
+            advance()
+            options = try commaSeparated { try $0.parseExplainOption() }
+            try expect(.rightParen, ")")
+        } else {
+            if acceptKeyword(.analyze) || acceptKeyword(.analyse) { options.append(ExplainOption(name: "analyze")) }
+            if acceptKeyword(.verbose) { options.append(ExplainOption(name: "verbose")) }
+        }
+        let explainable: Set<Keyword> = [.select, .insert, .update, .delete, .with]
+        guard peek().kind == .leftParen || peek().keyword.map(explainable.contains) == true else {
+            throw unexpected("expected SELECT, INSERT, UPDATE or DELETE after EXPLAIN")
+        }
+        return Explain(options: options, statement: try parseStatementBody())
+    }
+
+    /// `name [value]`: `ANALYZE`, `ANALYZE false`, `FORMAT json`.
+    private mutating func parseExplainOption() throws -> ExplainOption {
+        var name = try parseLabel()
+        if name == "analyse" { name = "analyze" }
+        if peek().kind == .comma || peek().kind == .rightParen { return ExplainOption(name: name) }
+        return ExplainOption(name: name, value: try parseSettingValue())
+    }
+}

@@ -1,0 +1,223 @@
+import VireoStorage
+
+/// A hand-written recursive-descent parser for Vireo's SQL (grammar/vireo.ebnf), with
+/// precedence climbing for expressions.
+///
+/// Errors are `VireoError(.syntaxError, …)` whose message reads like PostgreSQL's
+/// (`syntax error at or near "FROM": expected an expression`, `syntax error at end of input`)
+/// and whose `position` is the byte offset of the offending token in the text given.
+/// Limits (`SyntaxLimits`) raise `.limitExceeded`. No input makes the parser trap or hang.
+public struct Parser {
+    var lexer: Lexer
+    /// Tokens read but not consumed yet (at most a few: the parser looks ahead by ≤ 3).
+    var lookahead: [Token] = []
+    /// End offset of the last consumed token.
+    var lastEnd = 0
+    /// Current nesting depth (see `SyntaxLimits.nestingDepthMax`).
+    var depth = 0
+    /// Highest `$n` seen in the current statement.
+    var parameterCountMax = 0
+
+    init(_ text: String) {
+        lexer = Lexer(text)
+    }
+
+    // MARK: - Entry points
+
+    /// Parses statements separated by `;` (empty statements are skipped). The whole text is
+    /// parsed before anything is returned, so a syntax error anywhere returns no statement.
+    public static func parseScript(_ text: String) throws -> [Statement] {
+        var parser = try Parser(checking: text)
+        var statements: [Statement] = []
+        while true {
+            while parser.accept(.semicolon) {}
+            if parser.peek().kind == .end { return statements }
+            statements.append(try parser.parseStatementWithSource())
+            if parser.peek().kind != .semicolon, parser.peek().kind != .end {
+                throw parser.unexpected("expected ';' or end of input")
+            }
+        }
+    }
+
+    /// Parses exactly one statement, with or without a trailing `;`.
+    public static func parseStatement(_ text: String) throws -> Statement {
+        var parser = try Parser(checking: text)
+        if parser.peek().kind == .end || parser.peek().kind == .semicolon {
+            throw parser.unexpected("expected a statement")
+        }
+        let statement = try parser.parseStatementWithSource()
+        _ = parser.accept(.semicolon)
+        if parser.peek().kind != .end { throw parser.unexpected("expected a single statement") }
+        return statement
+    }
+
+    /// Parses a lone expression (a stored DEFAULT, a REST filter, a test).
+    public static func parseExpression(_ text: String) throws -> Expression {
+        var parser = try Parser(checking: text)
+        let expression = try parser.parseExpression()
+        if parser.peek().kind != .end { throw parser.unexpected("expected end of expression") }
+        return expression
+    }
+
+    private init(checking text: String) throws {
+        guard text.utf8.count <= SyntaxLimits.textLengthBytesMax else {
+            throw VireoError(.limitExceeded, "statement text of \(text.utf8.count) bytes exceeds the limit of \(SyntaxLimits.textLengthBytesMax) bytes", position: 0)
+        }
+        self.init(text)
+    }
+
+    private mutating func parseStatementWithSource() throws -> Statement {
+        parameterCountMax = 0
+        depth = 0
+        let start = peek().start
+        let body = try parseStatementBody()
+        let range = start..<max(start, lastEnd)
+        let text = String(decoding: lexer.bytes[range], as: UTF8.self)
+        return Statement(body: body, sourceRange: range, sourceText: text, parameterCount: parameterCountMax)
+    }
+
+    // MARK: - Tokens
+
+    /// The token `offset` places ahead, without consuming anything.
+    mutating func peek(_ offset: Int = 0) -> Token {
+        while lookahead.count <= offset { lookahead.append(lexer.next()) }
+        return lookahead[offset]
+    }
+
+    /// Consumes and returns the next token.
+    @discardableResult
+    mutating func advance() -> Token {
+        let token = peek()
+        if token.kind != .end { lookahead.removeFirst() }
+        lastEnd = token.end
+        return token
+    }
+
+    mutating func peekKeyword(_ keyword: Keyword, at offset: Int = 0) -> Bool {
+        peek(offset).keyword == keyword
+    }
+
+    /// Consumes the keyword if it is next.
+    mutating func acceptKeyword(_ keyword: Keyword) -> Bool {
+        guard peekKeyword(keyword) else { return false }
+        advance()
+        return true
+    }
+
+    /// Consumes keywords if they are all next, in order; consumes nothing otherwise.
+    mutating func acceptKeywords(_ keywords: Keyword...) -> Bool {
+        for (offset, keyword) in keywords.enumerated() where !peekKeyword(keyword, at: offset) { return false }
+        for _ in keywords { advance() }
+        return true
+    }
+
+    mutating func expectKeyword(_ keyword: Keyword) throws {
+        guard acceptKeyword(keyword) else { throw unexpected("expected \(keyword.rawValue.uppercased())") }
+    }
+
+    mutating func accept(_ kind: TokenKind) -> Bool {
+        guard peek().kind == kind else { return false }
+        advance()
+        return true
+    }
+
+    mutating func expect(_ kind: TokenKind, _ spelling: String) throws {
+        guard accept(kind) else { throw unexpected("expected '\(spelling)'") }
+    }
+
+    mutating func acceptOperator(_ spelling: String) -> Bool {
+        accept(.op(spelling))
+    }
+
+    // MARK: - Errors and limits
+
+    /// The error for the next token: the lexer's own error if the token is one, otherwise
+    /// PostgreSQL's wording followed by what was expected.
+    mutating func unexpected(_ expected: String) -> VireoError {
+        syntaxError(at: peek(), expected)
+    }
+
+    func syntaxError(at token: Token, _ expected: String) -> VireoError {
+        switch token.kind {
+        case .error(let error): return error
+        case .end: return VireoError(.syntaxError, "syntax error at end of input: \(expected)", position: token.start)
+        default:
+            let near = lexer.displayText(from: token.start, length: token.end - token.start)
+            return VireoError(.syntaxError, "syntax error at or near \"\(near)\": \(expected)", position: token.start)
+        }
+    }
+
+    /// Goes one level deeper, throwing past `SyntaxLimits.nestingDepthMax`. Callers save
+    /// `depth` and restore it when they return.
+    mutating func descend() throws {
+        depth += 1
+        guard depth <= SyntaxLimits.nestingDepthMax else {
+            throw VireoError(.limitExceeded, "statement nesting is deeper than the limit of \(SyntaxLimits.nestingDepthMax) levels", position: peek().start)
+        }
+    }
+
+    // MARK: - Names and lists
+
+    /// A name: an unquoted word that is not reserved, or a quoted identifier.
+    mutating func parseIdentifier(_ what: String = "a name") throws -> String {
+        guard let name = identifier(peek()) else { throw unexpected("expected \(what)") }
+        advance()
+        return name
+    }
+
+    /// The name a token spells, if it can be a name.
+    func identifier(_ token: Token) -> String? {
+        switch token.kind {
+        case .word(let name, let keyword) where !(keyword?.isReserved ?? false): name
+        case .quotedIdentifier(let name): name
+        default: nil
+        }
+    }
+
+    /// A column label after AS: any word, reserved ones included, or a quoted identifier.
+    mutating func parseLabel() throws -> String {
+        switch peek().kind {
+        case .word(let name, _), .quotedIdentifier(let name):
+            advance()
+            return name
+        default: throw unexpected("expected a name")
+        }
+    }
+
+    /// `[schema.]name`.
+    mutating func parseTableName(_ what: String = "a table name") throws -> TableName {
+        let first = try parseIdentifier(what)
+        guard accept(.dot) else { return TableName(first) }
+        return TableName(schema: first, try parseIdentifier(what))
+    }
+
+    /// `element [, element …]`.
+    mutating func commaSeparated<Element>(_ parseElement: (inout Parser) throws -> Element) throws -> [Element] {
+        var elements = [try parseElement(&self)]
+        while accept(.comma) { elements.append(try parseElement(&self)) }
+        return elements
+    }
+
+    /// `( name [, name …] )`.
+    mutating func parseParenthesizedNames() throws -> [String] {
+        try expect(.leftParen, "(")
+        let names = try commaSeparated { try $0.parseIdentifier("a column name") }
+        try expect(.rightParen, ")")
+        return names
+    }
+
+    /// An optional alias: `AS label` or a bare name (never a reserved word).
+    mutating func parseOptionalAlias() throws -> String? {
+        if acceptKeyword(.as) { return try parseLabel() }
+        guard let name = identifier(peek()) else { return nil }
+        advance()
+        return name
+    }
+
+    /// `CASCADE` → true, `RESTRICT` or nothing → false.
+    mutating func parseDropBehavior() -> Bool {
+        if acceptKeyword(.cascade) { return true }
+        _ = acceptKeyword(.restrict)
+        return false
+    }
+}

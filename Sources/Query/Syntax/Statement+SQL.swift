@@ -1,0 +1,328 @@
+/// Canonical SQL for statements and queries: `Parser.parseStatement(s.sql).body == s.body`
+/// for every statement the parser returns. EXPLAIN output and logs can show it.
+
+extension Statement {
+    /// The statement as canonical SQL (without a trailing `;`).
+    public var sql: String { body.sql }
+}
+
+extension StatementBody {
+    /// The statement as canonical SQL (without a trailing `;`).
+    public var sql: String {
+        switch self {
+        case .createTable(let statement): statement.sql
+        case .dropTable(let statement): "DROP TABLE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .alterTable(let statement): statement.sql
+        case .createIndex(let statement): statement.sql
+        case .dropIndex(let statement): "DROP INDEX " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .createExtension(let statement):
+            "CREATE EXTENSION " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)
+        case .insert(let statement): statement.sql
+        case .select(let query): query.sql
+        case .update(let statement): statement.sql
+        case .delete(let statement): statement.sql
+        case .transaction(let command): command == .begin ? "BEGIN" : (command == .commit ? "COMMIT" : "ROLLBACK")
+        case .set(let statement):
+            "SET " + (statement.scope == .local ? "LOCAL " : "") + settingNameSQL(statement.name) + " = " + statement.value.sql
+        case .show(let statement): "SHOW " + (statement.name.map(settingNameSQL) ?? "ALL")
+        case .reset(let statement): "RESET " + (statement.name.map(settingNameSQL) ?? "ALL")
+        case .explain(let explain): explain.sql
+        }
+    }
+}
+
+private func dropSQL(_ names: [TableName], _ ifExists: Bool, _ cascade: Bool) -> String {
+    (ifExists ? "IF EXISTS " : "") + names.map(\.sql).joined(separator: ", ") + (cascade ? " CASCADE" : "")
+}
+
+private func settingNameSQL(_ name: String) -> String {
+    name.split(separator: ".", omittingEmptySubsequences: false).map { quoteIdentifier(String($0)) }.joined(separator: ".")
+}
+
+extension TableName {
+    /// `name` or `schema.name`, quoted where needed.
+    public var sql: String { (schema.map { quoteIdentifier($0) + "." } ?? "") + quoteIdentifier(name) }
+}
+
+extension SettingValue {
+    /// The value as SQL: `DEFAULT`, `100`, `'text'`, `on`, `a, b`.
+    public var sql: String {
+        switch self {
+        case .default: "DEFAULT"
+        case .number(let text): text
+        case .string(let text): quoteString(text)
+        case .word(let word): word == "default" ? "\"default\"" : quoteSettingWord(word)
+        case .list(let values): values.map(\.sql).joined(separator: ", ")
+        }
+    }
+}
+
+/// Keywords are fine as setting words (`on`, `true`); only odd spellings need quotes.
+private func quoteSettingWord(_ word: String) -> String {
+    Keyword(rawValue: word) != nil ? word : quoteIdentifier(word)
+}
+
+// MARK: - DDL
+
+extension CreateTable {
+    /// This node as canonical SQL.
+    public var sql: String {
+        let elements = columns.map(\.sql) + constraints.map(\.sql)
+        return "CREATE TABLE " + (ifNotExists ? "IF NOT EXISTS " : "") + name.sql + " (" + elements.joined(separator: ", ") + ")"
+    }
+}
+
+extension ColumnDefinition {
+    /// `name type constraints…`.
+    public var sql: String {
+        ([quoteIdentifier(name), type.sql] + constraints.map(\.sql)).joined(separator: " ")
+    }
+}
+
+extension ColumnConstraint {
+    /// This node as canonical SQL.
+    public var sql: String {
+        let prefix = name.map { "CONSTRAINT " + quoteIdentifier($0) + " " } ?? ""
+        switch kind {
+        case .primaryKey: return prefix + "PRIMARY KEY"
+        case .notNull: return prefix + "NOT NULL"
+        case .null: return prefix + "NULL"
+        case .unique: return prefix + "UNIQUE"
+        case .defaultValue(let expression):
+            return prefix + "DEFAULT " + (expression.precedence == .primary ? expression.sql : "(" + expression.sql + ")")
+        }
+    }
+}
+
+extension TableConstraint {
+    /// This node as canonical SQL.
+    public var sql: String {
+        let prefix = name.map { "CONSTRAINT " + quoteIdentifier($0) + " " } ?? ""
+        switch kind {
+        case .primaryKey(let columns): return prefix + "PRIMARY KEY " + namesSQL(columns)
+        case .unique(let columns): return prefix + "UNIQUE " + namesSQL(columns)
+        }
+    }
+}
+
+private func namesSQL(_ names: [String]) -> String {
+    "(" + names.map(quoteIdentifier).joined(separator: ", ") + ")"
+}
+
+extension AlterTable {
+    /// This node as canonical SQL.
+    public var sql: String {
+        "ALTER TABLE " + (ifExists ? "IF EXISTS " : "") + name.sql + " " + actions.map(\.sql).joined(separator: ", ")
+    }
+}
+
+extension AlterTableAction {
+    /// This node as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .addColumn(let column, let ifNotExists): "ADD COLUMN " + (ifNotExists ? "IF NOT EXISTS " : "") + column.sql
+        case .dropColumn(let name, let ifExists, let cascade):
+            "DROP COLUMN " + (ifExists ? "IF EXISTS " : "") + quoteIdentifier(name) + (cascade ? " CASCADE" : "")
+        case .renameColumn(let from, let to): "RENAME COLUMN " + quoteIdentifier(from) + " TO " + quoteIdentifier(to)
+        case .renameTable(let to): "RENAME TO " + quoteIdentifier(to)
+        }
+    }
+}
+
+extension CreateIndex {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX " + (ifNotExists ? "IF NOT EXISTS " : "")
+        if let name { text += quoteIdentifier(name) + " " }
+        text += "ON " + table.sql + (method.map { " USING " + quoteIdentifier($0) } ?? "")
+        text += " (" + columns.map(\.sql).joined(separator: ", ") + ")"
+        if !options.isEmpty {
+            text += " WITH (" + options.map { quoteIdentifier($0.name) + " = " + $0.value.sql }.joined(separator: ", ") + ")"
+        }
+        return text
+    }
+}
+
+extension IndexColumn {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = quoteIdentifier(name) + (operatorClass.map { " " + quoteIdentifier($0) } ?? "")
+        if descending { text += " DESC" }
+        if let nullsFirst { text += nullsFirst ? " NULLS FIRST" : " NULLS LAST" }
+        return text
+    }
+}
+
+extension Explain {
+    /// This node as canonical SQL.
+    public var sql: String {
+        let optionText = options.map { option in
+            quoteIdentifier(option.name) + (option.value.map { " " + $0.sql } ?? "")
+        }
+        return "EXPLAIN " + (options.isEmpty ? "" : "(" + optionText.joined(separator: ", ") + ") ") + statement.sql
+    }
+}
+
+// MARK: - Queries
+
+extension Query {
+    /// The query as canonical SQL.
+    public var sql: String {
+        var text = body.sql
+        if !orderBy.isEmpty { text += " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ") }
+        if let limit { text += " LIMIT " + limit.sql }
+        if let offset { text += " OFFSET " + offset.sql }
+        return text
+    }
+
+    /// Whether the query must be parenthesised as an operand of a set operation.
+    var needsParenthesesAsOperand: Bool {
+        if !orderBy.isEmpty || limit != nil || offset != nil { return true }
+        if case .setOperation = body { return true }
+        return false
+    }
+}
+
+extension QueryBody {
+    /// This node as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .select(let select): return select.sql
+        case .setOperation(let operation):
+            func operand(_ query: Query) -> String { query.needsParenthesesAsOperand ? "(" + query.sql + ")" : query.sql }
+            return operand(operation.left) + " " + operation.kind.rawValue + (operation.all ? " ALL " : " ") + operand(operation.right)
+        }
+    }
+}
+
+extension Select {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = "SELECT " + (distinct ? "DISTINCT " : "") + items.map(\.sql).joined(separator: ", ")
+        if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
+        if let whereClause { text += " WHERE " + whereClause.sql }
+        if !groupBy.isEmpty { text += " GROUP BY " + groupBy.map(\.sql).joined(separator: ", ") }
+        if let having { text += " HAVING " + having.sql }
+        return text
+    }
+}
+
+extension SelectItem {
+    /// This node as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .wildcard: "*"
+        case .qualifiedWildcard(let table): quoteIdentifier(table) + ".*"
+        case .expression(let expression, let alias): expression.sql + (alias.map { " AS " + quoteIdentifier($0) } ?? "")
+        }
+    }
+}
+
+extension TableReference {
+    /// This node as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .table(let name, let alias): return name.sql + aliasSQL(alias)
+        case .subquery(let query, let alias): return "(" + query.sql + ")" + aliasSQL(alias)
+        case .join(let join):
+            var right = join.right.sql
+            if case .join = join.right { right = "(" + right + ")" }
+            return join.left.sql + " " + join.kind.rawValue + " " + right + join.condition.sql
+        }
+    }
+}
+
+private func aliasSQL(_ alias: String?) -> String {
+    alias.map { " AS " + quoteIdentifier($0) } ?? ""
+}
+
+extension Join.Condition {
+    /// ` ON …`, ` USING (…)`, or nothing.
+    public var sql: String {
+        switch self {
+        case .none: ""
+        case .on(let expression): " ON " + expression.sql
+        case .using(let columns): " USING " + namesSQL(columns)
+        }
+    }
+}
+
+extension OrderItem {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = expression.sql + (descending ? " DESC" : "")
+        if let nullsFirst { text += nullsFirst ? " NULLS FIRST" : " NULLS LAST" }
+        return text
+    }
+}
+
+// MARK: - DML
+
+extension ColumnValue {
+    /// This node as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .expression(let expression): expression.sql
+        case .default: "DEFAULT"
+        }
+    }
+}
+
+extension Assignment {
+    /// This node as canonical SQL.
+    public var sql: String { quoteIdentifier(column) + " = " + value.sql }
+}
+
+private func returningSQL(_ items: [SelectItem]) -> String {
+    items.isEmpty ? "" : " RETURNING " + items.map(\.sql).joined(separator: ", ")
+}
+
+extension Insert {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = "INSERT INTO " + table.sql + aliasSQL(alias)
+        if !columns.isEmpty { text += " " + namesSQL(columns) }
+        switch source {
+        case .values(let rows):
+            text += " VALUES " + rows.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")
+        case .query(let query): text += " " + query.sql
+        case .defaultValues: text += " DEFAULT VALUES"
+        }
+        if let onConflict { text += onConflict.sql }
+        return text + returningSQL(returning)
+    }
+}
+
+extension OnConflict {
+    /// ` ON CONFLICT …`.
+    public var sql: String {
+        var text = " ON CONFLICT" + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        switch action {
+        case .doNothing: text += " DO NOTHING"
+        case .doUpdate(let assignments, let whereClause):
+            text += " DO UPDATE SET " + assignments.map(\.sql).joined(separator: ", ")
+            if let whereClause { text += " WHERE " + whereClause.sql }
+        }
+        return text
+    }
+}
+
+extension Update {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = "UPDATE " + table.sql + aliasSQL(alias) + " SET " + assignments.map(\.sql).joined(separator: ", ")
+        if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
+        if let whereClause { text += " WHERE " + whereClause.sql }
+        return text + returningSQL(returning)
+    }
+}
+
+extension Delete {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = "DELETE FROM " + table.sql + aliasSQL(alias)
+        if !using.isEmpty { text += " USING " + using.map(\.sql).joined(separator: ", ") }
+        if let whereClause { text += " WHERE " + whereClause.sql }
+        return text + returningSQL(returning)
+    }
+}

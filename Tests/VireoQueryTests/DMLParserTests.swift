@@ -1,0 +1,95 @@
+import Testing
+@testable import VireoQuery
+
+@Suite("Parser: SELECT, INSERT, UPDATE, DELETE")
+struct DMLParserTests {
+    @Test("SELECT items: *, t.*, expressions with and without AS, DISTINCT")
+    func selectItems() throws {
+        let s = try select("SELECT DISTINCT *, t.*, a AS x, b y, c + 1 FROM t")
+        #expect(s.distinct)
+        #expect(s.items == [.wildcard, .qualifiedWildcard(table: "t"), .expression(col("a"), alias: "x"),
+                            .expression(col("b"), alias: "y"), .expression(bin(.add, col("c"), int(1)), alias: nil)])
+        #expect(try select("SELECT 1 AS from").items == [.expression(int(1), alias: "from")])
+    }
+
+    @Test("FROM: aliases, comma joins, inner, left outer, cross joins, USING, subqueries")
+    func from() throws {
+        let s = try select("SELECT * FROM a AS x, b y JOIN c ON y.id = c.id LEFT OUTER JOIN d USING (id) CROSS JOIN e INNER JOIN f ON true")
+        let joinC = TableReference.join(Join(.inner, .table(TableName("b"), alias: "y"), .table(TableName("c"), alias: nil),
+                                             .on(bin(.equal, col("id", "y"), col("id", "c")))))
+        let joinD = TableReference.join(Join(.left, joinC, .table(TableName("d"), alias: nil), .using(["id"])))
+        let joinE = TableReference.join(Join(.cross, joinD, .table(TableName("e"), alias: nil), .none))
+        let joinF = TableReference.join(Join(.inner, joinE, .table(TableName("f"), alias: nil), .on(.literal(.boolean(true)))))
+        #expect(s.from == [.table(TableName("a"), alias: "x"), joinF])
+        let sub = try select("SELECT * FROM (SELECT 1) AS s, (a JOIN b ON true)")
+        #expect(sub.from == [
+            .subquery(Query(Select(items: [.expression(int(1), alias: nil)])), alias: "s"),
+            .join(Join(.inner, .table(TableName("a"), alias: nil), .table(TableName("b"), alias: nil), .on(.literal(.boolean(true))))),
+        ])
+    }
+
+    @Test("WHERE, GROUP BY, HAVING, ORDER BY keys with directions and NULLS, LIMIT, OFFSET")
+    func clauses() throws {
+        let q = try query("SELECT a, count(*) FROM t WHERE b > 1 GROUP BY a HAVING count(*) > 2 ORDER BY a DESC NULLS LAST, 2, c ASC NULLS FIRST LIMIT 10 OFFSET 5")
+        guard case .select(let s) = q.body else { Issue.record("not a select"); return }
+        #expect(s.whereClause == bin(.greater, col("b"), int(1)))
+        #expect(s.groupBy == [col("a")])
+        #expect(s.having == bin(.greater, .function(FunctionCall("count", star: true)), int(2)))
+        #expect(q.orderBy == [OrderItem(col("a"), descending: true, nullsFirst: false), OrderItem(int(2)),
+                              OrderItem(col("c"), nullsFirst: true)])
+        #expect(q.limit == int(10))
+        #expect(q.offset == int(5))
+        #expect(try query("SELECT 1 OFFSET 2 LIMIT ALL").limit == nil)
+        #expect(try query("SELECT 1 OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY").limit == int(3))
+        #expect(try query("SELECT 1 FETCH NEXT ROW ONLY").limit == int(1))
+        #expect(try query("SELECT id FROM t ORDER BY embedding <=> $1 LIMIT 10").orderBy == [OrderItem(bin(.cosineDistance, col("embedding"), param(1)))])
+    }
+
+    @Test("UNION, UNION ALL, INTERSECT binding tighter, ORDER BY over the whole")
+    func setOperations() throws {
+        func one(_ value: Int64) -> Query { Query(Select(items: [.expression(int(value), alias: nil)])) }
+        let q = try query("SELECT 1 UNION ALL SELECT 2 INTERSECT SELECT 3 ORDER BY 1")
+        let expected = Query(body: .setOperation(SetOperation(.union, all: true, one(1),
+                             Query(body: .setOperation(SetOperation(.intersect, one(2), one(3)))))), orderBy: [OrderItem(int(1))])
+        #expect(q == expected)
+        let parenthesized = try query("(SELECT 1 LIMIT 1) UNION SELECT 2")
+        guard case .setOperation(let operation) = parenthesized.body else { Issue.record("not a set operation"); return }
+        #expect(operation.left.limit == int(1))
+    }
+
+    @Test("INSERT: columns, many rows, DEFAULT, SELECT source, ON CONFLICT, RETURNING")
+    func insert() throws {
+        #expect(try body("INSERT INTO t (a, b) VALUES (1, 'x'), ($1, DEFAULT) RETURNING id, a AS b") == .insert(Insert(
+            table: TableName("t"), columns: ["a", "b"],
+            source: .values([[.expression(int(1)), .expression(str("x"))], [.expression(param(1)), .default]]),
+            returning: [.expression(col("id"), alias: nil), .expression(col("a"), alias: "b")])))
+        #expect(try body("INSERT INTO t SELECT * FROM u") == .insert(Insert(
+            table: TableName("t"), source: .query(Query(Select(items: [.wildcard], from: [.table(TableName("u"), alias: nil)]))))))
+        #expect(try body("INSERT INTO t DEFAULT VALUES") == .insert(Insert(table: TableName("t"), source: .defaultValues)))
+        #expect(try body("INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING") == .insert(Insert(
+            table: TableName("t"), source: .values([[.expression(int(1))]]), onConflict: OnConflict(action: .doNothing))))
+        let upsert = try body("INSERT INTO t (id, n) VALUES (1, 2) ON CONFLICT (id) DO UPDATE SET n = t.n + EXCLUDED.n WHERE t.n < 10 RETURNING *")
+        #expect(upsert == .insert(Insert(
+            table: TableName("t"), columns: ["id", "n"], source: .values([[.expression(int(1)), .expression(int(2))]]),
+            onConflict: OnConflict(columns: ["id"], action: .doUpdate(
+                assignments: [Assignment(column: "n", value: .expression(bin(.add, col("n", "t"), col("n", "excluded"))))],
+                whereClause: bin(.less, col("n", "t"), int(10)))),
+            returning: [.wildcard])))
+    }
+
+    @Test("UPDATE with alias, FROM, WHERE, RETURNING; DELETE with USING, WHERE, RETURNING")
+    func updateAndDelete() throws {
+        #expect(try body("UPDATE t AS x SET a = 1, b = DEFAULT FROM u WHERE x.id = u.id RETURNING x.a") == .update(Update(
+            table: TableName("t"), alias: "x",
+            assignments: [Assignment(column: "a", value: .expression(int(1))), Assignment(column: "b", value: .default)],
+            from: [.table(TableName("u"), alias: nil)], whereClause: bin(.equal, col("id", "x"), col("id", "u")),
+            returning: [.expression(col("a", "x"), alias: nil)])))
+        #expect(try body("UPDATE t SET a = a + 1") == .update(Update(
+            table: TableName("t"), assignments: [Assignment(column: "a", value: .expression(bin(.add, col("a"), int(1))))])))
+        #expect(try body("DELETE FROM t WHERE id = $1 RETURNING *") == .delete(Delete(
+            table: TableName("t"), whereClause: bin(.equal, col("id"), param(1)), returning: [.wildcard])))
+        #expect(try body("DELETE FROM t x USING u WHERE x.a = u.a") == .delete(Delete(
+            table: TableName("t"), alias: "x", using: [.table(TableName("u"), alias: nil)],
+            whereClause: bin(.equal, col("a", "x"), col("a", "u")))))
+    }
+}
