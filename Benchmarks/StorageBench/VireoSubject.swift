@@ -31,18 +31,23 @@ final class VireoSubject: StorageSubject {
         }
     }
 
+    /// Each read finds the table in its snapshot's catalog, as a client must (the schema
+    /// may have changed between reads).
     func lookupEach(_ ids: [Int64]) throws -> Int64 {
         var sum: Int64 = 0
         for id in ids {
-            sum &+= try store.read { snapshot in try Self.columnA(of: id, in: snapshot) }
+            sum &+= try store.read { snapshot in
+                try Self.columnA(of: id, in: snapshot.table(Self.tableName), snapshot)
+            }
         }
         return sum
     }
 
     func lookupAllInOneRead(_ ids: [Int64]) throws -> Int64 {
         try store.read { snapshot in
+            let table = try snapshot.table(Self.tableName)
             var sum: Int64 = 0
-            for id in ids { sum &+= try Self.columnA(of: id, in: snapshot) }
+            for id in ids { sum &+= try Self.columnA(of: id, in: table, snapshot) }
             return sum
         }
     }
@@ -61,8 +66,7 @@ final class VireoSubject: StorageSubject {
 
     func close() throws { try store.close() }
 
-    private static func columnA(of id: Int64, in snapshot: StoreSnapshot) throws -> Int64 {
-        let table = try snapshot.table(tableName)
+    private static func columnA(of id: Int64, in table: TableDefinition, _ snapshot: StoreSnapshot) throws -> Int64 {
         guard let value = try snapshot.withRow(table, rowID: id, { try $0.value(at: 1) }) else {
             throw BenchError("Vireo: row \(id) not found")
         }
