@@ -56,6 +56,8 @@ enum ReportRow {
 
     func cell(_ times: PhaseTimes) -> String {
         switch self {
+        case .throughput(_, _, 0, _):
+            return "–"
         case .throughput(_, let unit, let count, let path):
             let elapsed = times[keyPath: path]
             return "\(grouped(Int((count / max(elapsed, 1e-9)).rounded()))) \(unit) (\(fixed(elapsed, 3)) s)"
@@ -66,6 +68,8 @@ enum ReportRow {
 
     func ratio(_ vireo: PhaseTimes, _ sqlite: PhaseTimes) -> String {
         switch self {
+        case .throughput(_, _, 0, _):
+            return "–"
         case .throughput(_, _, _, let path):
             return fixed(sqlite[keyPath: path] / max(vireo[keyPath: path], 1e-9), 2) + "×"
         case .size(_, let path):

@@ -23,6 +23,13 @@ struct PhaseTimes {
     var fileBytes = 0
     var allFilesBytes = 0
 
+    /// One line with every figure, for the progress log.
+    var summary: String {
+        "insert \(fixed(insertSeconds, 3)) s, lookups \(fixed(lookupEachSeconds, 3)) s (one read each) / "
+            + "\(fixed(lookupOneReadSeconds, 3)) s (one read), scan \(fixed(scanSeconds, 3)) s, "
+            + "file \(fixed(Double(fileBytes) / 1_048_576, 1)) MiB (\(fixed(Double(allFilesBytes) / 1_048_576, 1)) MiB with companions)"
+    }
+
     /// Each figure's median over `runs` (the upper middle one for an even count).
     static func median(of runs: [PhaseTimes]) -> PhaseTimes {
         func middle<T: Comparable>(_ path: KeyPath<PhaseTimes, T>) -> T {

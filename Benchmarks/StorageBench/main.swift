@@ -35,7 +35,9 @@ func runBenchmark(_ options: BenchOptions) throws -> String {
         let isLast = run == options.runCount
         for (index, system) in systems.enumerated() {
             progress("run \(run)/\(options.runCount): \(system.name)")
-            runs[index].append(try measure(system, workload, in: directory, keep: isLast && options.keepFiles))
+            let times = try measure(system, workload, in: directory, keep: isLast && options.keepFiles)
+            progress("  " + times.summary)
+            runs[index].append(times)
         }
     }
     let results = zip(systems, runs).map { SystemResult(name: $0.name, times: PhaseTimes.median(of: $1)) }
