@@ -35,7 +35,7 @@ func runBenchmark(_ options: BenchOptions) throws -> String {
         let isLast = run == options.runCount
         for (index, system) in systems.enumerated() {
             progress("run \(run)/\(options.runCount): \(system.name)")
-            let times = try measure(system, workload, in: directory, keep: isLast && options.keepFiles)
+            let times = try measureOnFreshDatabase(system, workload, in: directory, keep: isLast && options.keepFiles)
             progress("  " + times.summary)
             runs[index].append(times)
         }
@@ -46,7 +46,7 @@ func runBenchmark(_ options: BenchOptions) throws -> String {
 }
 
 /// Creates a fresh database of `system`, measures the workload on it and removes its files.
-func measure(_ system: Contender, _ workload: Workload, in directory: BenchDirectory, keep: Bool) throws -> PhaseTimes {
+func measureOnFreshDatabase(_ system: Contender, _ workload: Workload, in directory: BenchDirectory, keep: Bool) throws -> PhaseTimes {
     let path = directory.database(String(system.name.lowercased().map { $0 == " " ? "-" : $0 }) + ".db")
     defer { if !keep { directory.removeDatabase(path) } }
     var times = try workload.measure(system.open(path), label: system.name)
