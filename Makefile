@@ -41,8 +41,11 @@ check: release
 bench: bench-storage bench-ann
 
 ## Storage benchmark against SQLite (WAL, synchronous=FULL), both I/O backends.
-bench-storage: release
-	$$($(SWIFT) build -c release --show-bin-path)/vireo-bench-storage
+## Options go in BENCH_ARGS, e.g. make bench-storage BENCH_ARGS="--rows 100000 --runs 1".
+BENCH_ARGS ?=
+bench-storage: deps
+	$(SWIFT) build -c release --product vireo-bench-storage
+	$$($(SWIFT) build -c release --show-bin-path)/vireo-bench-storage $(BENCH_ARGS)
 
 ## Python peers for the benchmarks (hnswlib, faiss, numpy, matplotlib) in $(VENV).
 venv:
