@@ -6,12 +6,13 @@ extension StoreTransaction {
         try step {
             let table = try catalog.table(tableName)
             var row = row
-            let rowID = try assignRowID(table, &row)
+            let next = try nextRowID(table)
+            let rowID = try assignRowID(table, &row, next: next)
             try validate(row, for: table)
             let inserted = try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row),
                                                  ifPresent: .keep, in: pages)
             if inserted { throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID) }
-            try noteRowID(rowID, in: table)
+            noteRowID(rowID, in: table, nextBeforeInsert: next)
             for index in table.indexes where index.isBTree {
                 try insertIndexEntry(index, table: table, row: row, rowID: rowID)
             }
@@ -63,16 +64,15 @@ extension StoreTransaction {
         try table.tree.remove(key: KeyCodec.encodeRowID(rowID), in: pages)
     }
 
-    private func assignRowID(_ table: TableDefinition, _ row: inout [Value]) throws -> Int64 {
-        guard let column = table.rowIDColumn, column < row.count else { return try nextRowID(table) }
+    private func assignRowID(_ table: TableDefinition, _ row: inout [Value], next: Int64) throws -> Int64 {
+        guard let column = table.rowIDColumn, column < row.count else { return next }
         switch row[column] {
         case .null:
             if table.columns[column].notNull {
                 throw VireoError(.notNullViolation, "null value in column \"\(table.columns[column].name)\" of relation \"\(table.name)\" violates not-null constraint")
             }
-            let rowID = try nextRowID(table)
-            row[column] = .int(rowID)
-            return rowID
+            row[column] = .int(next)
+            return next
         case .int(let rowID):
             return rowID
         case let other:

@@ -87,9 +87,10 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         return last + 1
     }
 
-    func noteRowID(_ rowID: Int64, in table: TableDefinition) throws {
-        let next = try nextRowID(table)
-        if rowID >= next { nextRowIDs[table.name] = rowID == Int64.max ? rowID : rowID + 1 }
+    /// Records that `rowID` is in use, after inserting it: the cached next row id moves
+    /// past it. (Computed before the insert would find the new row itself as the last.)
+    func noteRowID(_ rowID: Int64, in table: TableDefinition, nextBeforeInsert next: Int64) {
+        nextRowIDs[table.name] = rowID >= next ? (rowID == Int64.max ? rowID : rowID + 1) : next
     }
 
     /// Advances sequence `name` and returns its new value (nextval).

@@ -112,7 +112,12 @@ public final class Pager: @unchecked Sendable {
         guard state != .closed else { return }
         var checkpointError: Error?
         if state == .idle {
-            do { try checkpointLocked() } catch { checkpointError = error }
+            do {
+                try checkpointLocked()
+                try wal.shrink()
+            } catch {
+                checkpointError = error
+            }
         }
         state = .closed
         pool.discardAll()

@@ -98,6 +98,13 @@ final class WriteAheadLog: @unchecked Sendable {
         endOffset = Self.headerBytes
     }
 
+    /// Gives back the disk space of frames a checkpoint made obsolete (at close).
+    func shrink() throws {
+        precondition(endOffset == Self.headerBytes, "shrinking a WAL that still holds frames")
+        try file.truncate(size: Self.headerBytes)
+        try file.sync()
+    }
+
     /// Appends one transaction's sealed pages as frames, the last one a commit frame, and
     /// fsyncs (invariant W1). On a throw the transaction is not committed.
     func appendCommit(pages: [(PageNumber, UnsafeMutableRawPointer)], lsn: UInt64, pageCount: UInt32) throws {
