@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+@Suite("SQL: vectors, pgvector operators and HNSW indexes")
+struct VectorSQLTests {
+    @Test("pgvector literals, operators and functions give pgvector's answers")
+    func operatorsAndFunctions() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SELECT '[1,2,3]'::vector, ' [ 1,  2 ,    3  ] '::vector(3), '[1.5e38]'::vector") == [["[1,2,3]", "[1,2,3]", "[1.5e+38]"]])
+        #expect(try rows(db, "SELECT '[0,0]' <-> '[3,4]', '[1,2]' <#> '[3,4]', '[1,1]' <=> '[-1,-1]', '[0,0]' <+> '[3,4]'") == [["5", "-11", "2", "7"]])
+        #expect(try rows(db, "SELECT l2_distance('[0,0]', '[0,1]'), inner_product('[1,2]', '[3,4]'), cosine_distance('[1,2]', '[2,4]'), l1_distance('[0,0]', '[3,4]')") == [["1", "11", "0", "7"]])
+        #expect(try rows(db, "SELECT vector_dims('[1,2,3]'), vector_norm('[3,4]'), l2_normalize('[3,4]'), subvector('[1,2,3,4]', 2, 2)") == [["3", "5", "[0.6,0.8]", "[2,3]"]])
+        #expect(try rows(db, "SELECT '[1,2,3]'::vector + '[4,5,6]', '[1,2,3]'::vector - '[4,5,6]', '[1,2,3]'::vector * '[4,5,6]'") == [["[5,7,9]", "[-3,-3,-3]", "[4,10,18]"]])
+        #expect(try rows(db, "SELECT cosine_distance('[1,2]', '[0,0]')") == [["NaN"]])
+    }
+
+    @Test("bad vectors give pgvector's errors and SQLSTATEs", arguments: [
+        ("SELECT '[1,2,3'::vector", "22P02", "malformed vector literal"),
+        ("SELECT '1,2,3'::vector", "22P02", "malformed vector literal"),
+        ("SELECT '[hello,1]'::vector", "22P02", "invalid input syntax for type vector"),
+        ("SELECT '[NaN,1]'::vector", "22000", "NaN not allowed in vector"),
+        ("SELECT '[Infinity,1]'::vector", "22000", "infinite value not allowed in vector"),
+        ("SELECT '[]'::vector", "22000", "vector must have at least 1 dimension"),
+        ("SELECT '[1,2,3]'::vector(2)", "22000", "expected 2 dimensions, not 3"),
+        ("SELECT l2_distance('[1,2]', '[3]')", "22000", "different vector dimensions 2 and 1"),
+        ("SELECT '[1,2]'::vector <-> '[1,2,3]'", "22000", "different vector dimensions 2 and 3"),
+        ("SELECT '[3e38]'::vector + '[3e38]'", "22000", "value out of range: overflow"),
+    ])
+    func vectorErrors(sql: String, sqlState: String, message: String) throws {
+        let db = try Database.inMemory()
+        let error = sqlError(db, sql)
+        #expect(error?.sqlState == sqlState, "\(sql): expected \(sqlState), got \(String(describing: error))")
+        #expect(error?.message.contains(message) == true, "\(sql): expected '\(message)' in \(String(describing: error?.message))")
+    }
+
+    @Test("a column's dimension is enforced on insert, and hnsw options are checked")
+    func columnDimensionsAndOptions() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(3))")
+        #expect(sqlError(db, "INSERT INTO items (embedding) VALUES ('[1,2]')")?.message == "expected 3 dimensions, not 2")
+        #expect(sqlError(db, "INSERT INTO items (embedding) VALUES ($1)", [.vector([1, 2])])?.sqlState == "22000")
+        #expect(sqlError(db, "CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (m = 1)")?.sqlState == "22023")
+        #expect(sqlError(db, "CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (ef_construction = 2000)")?.sqlState == "22023")
+        #expect(sqlError(db, "CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (m = 40, ef_construction = 50)")?.sqlState == "22023")
+        #expect(sqlError(db, "CREATE INDEX ON items USING hnsw (embedding vector_foo_ops)")?.sqlState == "42704")
+        #expect(sqlError(db, "CREATE INDEX ON items USING hnsw (id)")?.sqlState == "42804")
+        #expect(sqlError(db, "SET hnsw.ef_search = 0")?.sqlState == "22023")
+    }
+
+    /// Random rows, and the exact nearest ids by brute force.
+    static func populate(_ db: Database, count: Int, dimension: Int, seed: UInt64) throws -> [[Float]] {
+        var random = SeededRandom(seed: seed)
+        try db.execute("CREATE TABLE items (id bigserial PRIMARY KEY, category int, embedding vector(\(dimension)))")
+        var vectors: [[Float]] = []
+        let session = db.session()
+        try session.execute("BEGIN")
+        for index in 0..<count {
+            let vector = (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) }
+            vectors.append(vector)
+            try session.execute("INSERT INTO items (category, embedding) VALUES ($1, $2)", [.int(Int64(index % 100)), .vector(vector)])
+        }
+        try session.execute("COMMIT")
+        return vectors
+    }
+
+    static func exactNearest(_ vectors: [[Float]], _ query: [Float], k: Int, where include: (Int) -> Bool = { _ in true }) -> [Int64] {
+        let scored = vectors.enumerated().filter { include($0.offset) }.map { (Int64($0.offset + 1), try! VectorMath.l2Distance($0.element, query)) }
+        return scored.sorted { $0.1 < $1.1 }.prefix(k).map(\.0)
+    }
+
+    @Test("ORDER BY distance LIMIT k uses the HNSW index, with recall against brute force", arguments: ["l2", "cosine", "ip"])
+    func hnswRecall(metric: String) throws {
+        let db = try Database.inMemory()
+        let vectors = try Self.populate(db, count: 1_500, dimension: 16, seed: 7)
+        let (opclass, op) = ["l2": ("vector_l2_ops", "<->"), "cosine": ("vector_cosine_ops", "<=>"), "ip": ("vector_ip_ops", "<#>")][metric]!
+        try db.execute("CREATE INDEX items_embedding ON items USING hnsw (embedding \(opclass)) WITH (m = 16, ef_construction = 64)")
+        let plan = try rows(db, "EXPLAIN SELECT id FROM items ORDER BY embedding \(op) $1 LIMIT 10", [.vector(vectors[0])])
+        #expect(plan.joined().joined(separator: "\n").contains("Vector Index Scan using items_embedding"), "plan: \(plan)")
+        var found = 0
+        var random = SeededRandom(seed: 99)
+        for _ in 0..<20 {
+            let query = (0..<16).map { _ in Float.random(in: -1...1, using: &random) }
+            let result = try db.query("SELECT id FROM items ORDER BY embedding \(op) $1 LIMIT 10", [.vector(query)])
+            let exact = try db.query("SELECT id FROM (SELECT id, embedding \(op) $1 AS d FROM items) s ORDER BY d LIMIT 10", [.vector(query)])
+            found += Set(result.rows.map { $0[0] }).intersection(exact.rows.map { $0[0] }).count
+            #expect(result.rows.count == 10)
+        }
+        let recall = Double(found) / 200
+        #expect(recall >= 0.9, "\(metric): recall@10 \(recall) below 0.9")
+    }
+
+    @Test("a filtered vector search returns min(k, matching rows), only matching rows")
+    func filteredSearch() throws {
+        let db = try Database.inMemory()
+        let vectors = try Self.populate(db, count: 2_000, dimension: 8, seed: 3)
+        try db.execute("CREATE INDEX ON items USING hnsw (embedding vector_l2_ops)")
+        let query = vectors[5]
+        // 0.1% of rows: category 7 and id < 300 matches 3 rows (ids 8, 108, 208).
+        let rare = try db.query("SELECT id, category FROM items WHERE category = 7 AND id < 300 ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+        #expect(rare.rows.count == 3, "expected all 3 matching rows, got \(rare.rows.count)")
+        #expect(rare.rows.allSatisfy { $0[1] == .int(7) })
+        let common = try db.query("SELECT id FROM items WHERE category < 50 ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+        let exact = Self.exactNearest(vectors, query, k: 10) { $0 % 100 < 50 }
+        #expect(common.rows.count == 10)
+        #expect(Set(common.rows.map { $0[0] }).intersection(exact.map(Value.int)).count >= 8)
+    }
+
+    @Test("deleted and updated rows leave the index correct")
+    func deletesAndUpdates() throws {
+        let db = try Database.inMemory()
+        let vectors = try Self.populate(db, count: 500, dimension: 8, seed: 11)
+        try db.execute("CREATE INDEX ON items USING hnsw (embedding vector_l2_ops)")
+        let query = vectors[41]
+        try db.execute("DELETE FROM items WHERE id = 42")
+        let afterDelete = try db.query("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 5", [.vector(query)])
+        #expect(!afterDelete.rows.contains { $0[0] == .int(42) }, "a deleted row was returned")
+        try db.execute("UPDATE items SET embedding = $1 WHERE id = 7", [.vector(query)])
+        let afterUpdate = try db.query("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 1", [.vector(query)])
+        #expect(afterUpdate.rows.first?[0] == .int(7), "the updated row should now be nearest")
+    }
+
+    @Test("the index survives reopen without re-inserting, and rows added after its snapshot are found")
+    func persistence() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/vectors.vireo"
+            var db = try Database.open(path: path)
+            _ = try Self.populate(db, count: 800, dimension: 8, seed: 5)
+            try db.execute("CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_l2_ops)")
+            try db.close()
+            db = try Database.open(path: path)
+            let table = try db.store.catalog.table("items")
+            let definition = try #require(table.indexes.first { $0.name == "items_hnsw" })
+            #expect(definition.root != 0, "the index has a snapshot")
+            let index = try db.vectorIndexes.index(definition, of: table)
+            #expect(index.count == 800, "a reopened index holds every row without re-inserting: \(index.count)")
+            try db.close()
+        }
+    }
+
+    @Test("after a power loss the index agrees with the table: no lost or phantom rows", arguments: [UInt64(1), 2, 3, 4, 5])
+    func crashAgreement(seed: UInt64) throws {
+        let backend = SimulatedBackend(seed: seed)
+        let options = StorageOptions(backend: backend, walCheckpointBytes: 256 << 10)
+        let path = "/sim/vectors.vireo"
+        var db = try Database.open(path: path, options: options)
+        _ = try Self.populate(db, count: 300, dimension: 8, seed: seed)
+        try db.execute("CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_l2_ops)")
+        let probe: [Float] = [9, 9, 9, 9, 9, 9, 9, 9]
+        for round in 0..<30 {
+            try db.execute("INSERT INTO items (category, embedding) VALUES ($1, $2)", [.int(Int64(round)), .vector(probe.map { $0 + Float(round) })])
+            try db.execute("DELETE FROM items WHERE id = $1", [.int(Int64(round * 7 + 1))])
+            try db.execute("UPDATE items SET embedding = $1 WHERE id = $2", [.vector(probe), .int(Int64(round * 5 + 2))])
+        }
+        let report = backend.crash()
+        db = try Database.open(path: path, options: options)
+        let table = try db.store.catalog.table("items")
+        let definition = try #require(table.indexes.first { $0.name == "items_hnsw" })
+        let index = try db.vectorIndexes.index(definition, of: table)
+        var tableIDs = Set<Int64>()
+        try db.store.read { snapshot in
+            try snapshot.scanRows(table) { rowID, _ in tableIDs.insert(rowID); return true }
+        }
+        #expect(index.count == tableIDs.count, "\(report): index holds \(index.count) rows, table \(tableIDs.count)")
+        for rowID in tableIDs.sorted().prefix(400) {
+            #expect(index.contains(label: rowID), "\(report): row \(rowID) is missing from the index")
+        }
+        #expect(try db.store.checkIntegrity().isSound)
+    }
+
+    @Test("a search inside a transaction that changed the table sees its own rows")
+    func searchInsideTransaction() throws {
+        let db = try Database.inMemory()
+        _ = try Self.populate(db, count: 200, dimension: 4, seed: 2)
+        try db.execute("CREATE INDEX ON items USING hnsw (embedding vector_l2_ops)")
+        let session = db.session()
+        try session.execute("BEGIN")
+        try session.execute("INSERT INTO items (category, embedding) VALUES (0, '[5,5,5,5]')")
+        let inside = try session.execute("SELECT id FROM items ORDER BY embedding <-> '[5,5,5,5]' LIMIT 1")
+        #expect(inside.rows.first?[0] == .int(201))
+        try session.execute("ROLLBACK")
+        let after = try session.execute("SELECT id FROM items ORDER BY embedding <-> '[5,5,5,5]' LIMIT 1")
+        #expect(after.rows.first?[0] != .int(201))
+    }
+}
+
+/// A small seeded generator (SplitMix64) for reproducible test data.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
