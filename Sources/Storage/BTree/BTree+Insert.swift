@@ -15,11 +15,13 @@ extension BTree {
         guard key.count <= BTreeNode.keyBytesMax else {
             throw VireoError(.limitExceeded, "index key of \(key.count) bytes exceeds the limit of \(BTreeNode.keyBytesMax) bytes")
         }
+        if try appendToRightmostLeaf(key: key, value: value, in: sink) { return false }
         var path: [(page: PageNumber, position: Int)] = []
         let leaf = try descend(to: key, in: sink, path: &path)
         let (index, found) = try node(sink, leaf) { try BTreeNode.search($0, key) }
         if found && ifPresent == .keep { return true }
         let cell = try leafCell(key: key, value: value, in: sink)
+        rememberRightmostPath(path, leaf: leaf, in: sink)
         try mutableNode(sink, leaf) { page in
             if found {
                 try freeOverflow(page, index, sink)
@@ -29,8 +31,44 @@ extension BTree {
         let fits = try mutableNode(sink, leaf) { page in
             try cell.withUnsafeBytes { try BTreeNode.insertCell(page, at: index, $0) }
         }
-        if !fits { try splitLeaf(leaf, inserting: cell, at: index, path: path, in: sink) }
+        if !fits {
+            forgetRightmostPath(in: sink)
+            try splitLeaf(leaf, inserting: cell, at: index, path: path, in: sink)
+        }
         return found
+    }
+
+    /// Row ids usually grow: a key past the end of the rightmost leaf, remembered from
+    /// the last descent of this transaction, goes straight there (as SQLite appends).
+    /// Returns false, changing nothing, when the fast path does not apply.
+    private func appendToRightmostLeaf(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                                       in sink: some PageSink) throws -> Bool {
+        guard let transaction = sink as? WriteTransaction, let leaf = transaction.rightmostLeaves[root],
+              BTreeNode.leafCellHeaderBytes + key.count + value.count <= BTreeNode.maxCellBytes else { return false }
+        let appends = try node(sink, leaf) { page -> Bool in
+            let count = BTreeNode.cellCount(page)
+            guard BTreeNode.isLeaf(page), count > 0 else { return false }
+            return compareKeys(try BTreeNode.key(page, count - 1), key) < 0
+        }
+        guard appends else { return false }
+        let cell = try leafCell(key: key, value: value, in: sink)
+        return try mutableNode(sink, leaf) { page in
+            try cell.withUnsafeBytes { try BTreeNode.insertCell(page, at: BTreeNode.cellCount(UnsafeRawBufferPointer(page)), $0) }
+        }
+    }
+
+    /// Caches the leaf when the descent took the last child at every level.
+    private func rememberRightmostPath(_ path: [(page: PageNumber, position: Int)], leaf: PageNumber, in sink: some PageSink) {
+        guard let transaction = sink as? WriteTransaction else { return }
+        let isRightmost = (try? path.allSatisfy { step in
+            try node(sink, step.page) { BTreeNode.cellCount($0) == step.position }
+        }) ?? false
+        transaction.rightmostLeaves[root] = isRightmost ? leaf : nil
+    }
+
+    /// Any change of the tree's shape invalidates the cached rightmost leaf.
+    func forgetRightmostPath(in sink: some PageSink) {
+        (sink as? WriteTransaction)?.rightmostLeaves[root] = nil
     }
 
     /// Convenience over byte arrays.

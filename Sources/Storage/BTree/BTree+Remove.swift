@@ -6,6 +6,7 @@ extension BTree {
         let leaf = try descend(to: key, in: sink, path: &path)
         let (index, found) = try node(sink, leaf) { try BTreeNode.search($0, key) }
         guard found else { return false }
+        forgetRightmostPath(in: sink)
         try mutableNode(sink, leaf) { page in
             try freeOverflow(page, index, sink)
             try BTreeNode.removeCell(page, at: index)
@@ -91,6 +92,7 @@ extension BTree {
 
     /// Frees every page of the tree, the root included (DROP TABLE / DROP INDEX).
     public func destroy(in sink: some PageSink) throws {
+        forgetRightmostPath(in: sink)
         var stack: [(PageNumber, Int)] = [(root, 0)]
         while let (pageNumber, depth) = stack.popLast() {
             guard depth <= Self.depthMax else { throw VireoError.corrupt(sink.path, page: pageNumber, "tree too deep") }

@@ -56,6 +56,9 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     public let pager: Pager
     private var overlay: [PageNumber: UnsafeMutableRawPointer] = [:]
     private(set) var isFinished = false
+    /// For each tree (by root) written in this transaction: its rightmost leaf, while the
+    /// tree's shape is unchanged since it was found (see `BTree.insert`).
+    var rightmostLeaves: [PageNumber: PageNumber] = [:]
 
     init(pager: Pager) { self.pager = pager }
 
