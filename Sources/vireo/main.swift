@@ -13,7 +13,7 @@ struct Vireo: ParsableCommand {
 
 /// `vireo bench …`: the benchmark harness.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self, BenchSQL.self])
 }
 
 Vireo.main()

@@ -51,7 +51,8 @@ struct CrashTests {
         var random = SystemRandomNumberGenerator()
         for kill in 0..<Self.killCount {
             let commitsBeforeKill = Int.random(in: 0...30, using: &random)
-            let log = try runAndKill(binary, path: path, firstID: history.lastBegun + 1,
+            // Alternate the I/O backend, so both survive kills.
+            let log = try runAndKill(binary, path: path, backend: kill % 2 == 0 ? "uring" : "posix", firstID: history.lastBegun + 1,
                                      afterCommits: commitsBeforeKill, extraDelayMicroseconds: UInt32.random(in: 0...4_000, using: &random))
             history.committed += log.committed
             history.rolledBack += log.rolledBack
@@ -62,13 +63,14 @@ struct CrashTests {
 
     /// Starts the child, waits for `afterCommits` acknowledgements and a little more, then
     /// SIGKILLs it and collects everything it printed.
-    func runAndKill(_ binary: String, path: String, firstID: Int64, afterCommits: Int,
+    func runAndKill(_ binary: String, path: String, backend: String, firstID: Int64, afterCommits: Int,
                     extraDelayMicroseconds: UInt32) throws -> ChildLog {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["crash-writer", path, "--first-id", "\(firstID)", "--wal-checkpoint-bytes", "\(64 << 10)",
                              "--transactions-max", "5000"]
         let output = Pipe()
+        process.environment = ProcessInfo.processInfo.environment.merging(["VIREO_IO": backend]) { _, new in new }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()

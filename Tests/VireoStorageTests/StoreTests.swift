@@ -162,3 +162,33 @@ struct StoreTests {
         }
     }
 }
+
+@Suite("Buffer pool budget")
+struct BufferPoolTests {
+    @Test("scanning a table larger than the pool keeps the pool within its budget", arguments: [BackendKind.uring, .posix])
+    func staysWithinBudget(kind: BackendKind) throws {
+        try withBackend(kind) { backend, directory in
+            let path = directory + "/budget.vireo"
+            var store = try Store.open(path: path, options: testOptions(backend, poolPages: 16))
+            try store.write { transaction in
+                try transaction.createTable(TableDefinition(name: "t", columns: [ColumnDefinition(name: "v", type: .text)]))
+                for number in 0..<3_000 { try transaction.insert(into: "t", row: [.text(String(repeating: "p", count: 200) + "\(number)")]) }
+            }
+            try store.close()
+            store = try Store.open(path: path, options: testOptions(backend, poolPages: 16))
+            var scanned = 0
+            var largestPool = 0
+            try store.read { snapshot in
+                try snapshot.scanRows(snapshot.table("t")) { _, _ in
+                    scanned += 1
+                    largestPool = max(largestPool, store.pager.pool.countPages)
+                    return true
+                }
+            }
+            #expect(scanned == 3_000)
+            // A scan pins at most one leaf and its overflow pages at a time.
+            #expect(largestPool <= 16 + 2, "pool grew to \(largestPool) pages with a budget of 16")
+            try store.close()
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import VireoIndex
 import VireoStorage
 
 /// An open Vireo database: tables, indexes and vector indexes in one file, queried with
@@ -28,6 +29,15 @@ public final class Database: @unchecked Sendable {
     init(store: Store) {
         self.store = store
         vectorIndexes = VectorIndexes(store: store)
+    }
+
+    /// The in-memory HNSW index behind the vector index `name` (loading it if needed),
+    /// for direct searches that bypass SQL.
+    public func vectorIndex(_ name: String) throws -> HNSWIndex {
+        guard let (table, definition) = store.catalog.index(name), definition.method == "hnsw" else {
+            throw VireoError(.undefinedObject, "vector index \"\(name)\" does not exist")
+        }
+        return try vectorIndexes.index(definition, of: table)
     }
 
     /// A new session: its own transaction state and settings (SET).
