@@ -65,12 +65,12 @@ struct BenchSQL: ParsableCommand {
     private func compareWithIndex(_ db: Database, _ queries: [[Float]]) throws {
         let index = try db.vectorIndex("items_embedding")
         let sql = try db.prepare("SELECT id FROM items ORDER BY embedding <=> $1 LIMIT 10")
-        for query in queries.prefix(100) { _ = try index.search(query, k: 10, efSearch: efSearch); _ = try sql.execute(.vector(query)) }
+        for query in queries.prefix(100) { _ = try index.search(query, k: 10, efSearch: efSearch); _ = try sql.execute([.vector(query)]) }
         let rawStart = Date()
         for query in queries { _ = try index.search(query, k: 10, efSearch: efSearch) }
         let rawQPS = Double(queries.count) / Date().timeIntervalSince(rawStart)
         let sqlStart = Date()
-        for query in queries { _ = try sql.execute(.vector(query)) }
+        for query in queries { _ = try sql.execute([.vector(query)]) }
         let sqlQPS = Double(queries.count) / Date().timeIntervalSince(sqlStart)
         print("")
         print("| path | QPS (single thread) |")
