@@ -1,0 +1,21 @@
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// Fixes found by the differential test, each pinned to PostgreSQL's answer.
+@Suite("SQL: semantics found by the differential test")
+struct SQLSemanticsTests {
+    @Test("x IN (empty subquery) is false and NOT IN true, even when x is NULL")
+    func inEmptySubquery() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE empty (v int); CREATE TABLE one (v int); INSERT INTO one VALUES (1)")
+        #expect(try rows(db, "SELECT NULL IN (SELECT v FROM empty), NULL NOT IN (SELECT v FROM empty), 1 IN (SELECT v FROM empty)")
+                == [["f", "t", "f"]])
+        #expect(try rows(db, "SELECT NULL IN (SELECT v FROM one), NULL NOT IN (SELECT v FROM one)") == [["NULL", "NULL"]])
+        try db.execute("CREATE TABLE t (id int, x int); INSERT INTO t VALUES (1, NULL), (2, 5)")
+        #expect(try rows(db, "SELECT id FROM t WHERE x NOT IN (SELECT v FROM empty) ORDER BY id") == [["1"], ["2"]],
+                "a correlated-free NOT IN over no rows keeps every row")
+        #expect(try rows(db, "SELECT id FROM t o WHERE x NOT IN (SELECT v FROM empty WHERE v = o.id) ORDER BY id") == [["1"], ["2"]],
+                "the correlated path agrees")
+    }
+}
