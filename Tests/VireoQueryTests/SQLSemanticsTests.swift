@@ -18,4 +18,16 @@ struct SQLSemanticsTests {
         #expect(try rows(db, "SELECT id FROM t o WHERE x NOT IN (SELECT v FROM empty WHERE v = o.id) ORDER BY id") == [["1"], ["2"]],
                 "the correlated path agrees")
     }
+
+    @Test("double arithmetic overflowing to infinity or underflowing to zero is an error, as in float8")
+    func doubleOverflow() throws {
+        let db = try Database.inMemory()
+        #expect(sqlError(db, "SELECT 1e308 * 10")?.message == "value out of range: overflow")
+        #expect(sqlError(db, "SELECT 1e308 + 1e308")?.message == "value out of range: overflow")
+        #expect(sqlError(db, "SELECT 1e-300 * 1e-300")?.message == "value out of range: underflow")
+        #expect(sqlError(db, "SELECT 1e300 / 1e-300")?.message == "value out of range: overflow")
+        #expect(try rows(db, "SELECT 1e308 * 1, 0.0 * 5.5, 0.0 / 2.5, 1.5 * 2") == [["1e+308", "0", "0", "3"]])
+        #expect(try rows(db, "SELECT CAST('Infinity' AS double precision) * 2") == [["Infinity"]],
+                "an infinite operand is not an overflow")
+    }
 }

@@ -61,7 +61,21 @@ public enum Operators {
         return result
     }
 
+    /// Double arithmetic as PostgreSQL's float8 does it: an infinite result from finite
+    /// operands is an overflow error, and a zero product or quotient of non-zero operands an
+    /// underflow error; infinities and NaN given as operands pass through.
     static func doubles(_ op: BinaryOperator, _ x: Double, _ y: Double) throws -> Double {
+        let result = try unchecked(op, x, y)
+        if result.isInfinite && x.isFinite && y.isFinite {
+            throw VireoError(.dataException, "value out of range: overflow")
+        }
+        if result == 0 && x != 0 && (op == .multiply && y != 0 || op == .divide && y.isFinite) {
+            throw VireoError(.dataException, "value out of range: underflow")
+        }
+        return result
+    }
+
+    private static func unchecked(_ op: BinaryOperator, _ x: Double, _ y: Double) throws -> Double {
         switch op {
         case .add: return x + y
         case .subtract: return x - y
