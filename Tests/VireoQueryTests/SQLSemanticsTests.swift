@@ -30,4 +30,15 @@ struct SQLSemanticsTests {
         #expect(try rows(db, "SELECT CAST('Infinity' AS double precision) * 2") == [["Infinity"]],
                 "an infinite operand is not an overflow")
     }
+
+    @Test("numbers out of range carry SQLSTATE 22003, as in PostgreSQL")
+    func outOfRangeState() throws {
+        let db = try Database.inMemory()
+        for sql in ["SELECT 9223372036854775807 + 1", "SELECT (-9223372036854775807 - 1) / -1", "SELECT -(-9223372036854775807 - 1)",
+                    "SELECT CAST(1e19 AS bigint)", "SELECT CAST('99999999999999999999' AS bigint)",
+                    "SELECT CAST(1e308 AS double precision) * 10"] {
+            let state = sqlError(db, sql)?.sqlState
+            #expect(state == "22003", "\(sql): expected 22003, got \(state ?? "no error")")
+        }
+    }
 }
