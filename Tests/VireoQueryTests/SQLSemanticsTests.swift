@@ -41,4 +41,31 @@ struct SQLSemanticsTests {
             #expect(state == "22003", "\(sql): expected 22003, got \(state ?? "no error")")
         }
     }
+
+    @Test("an index range bound of the other numeric type still finds the rows (n > 15.5, r < 0)")
+    func mixedNumericIndexBounds() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE t (id int PRIMARY KEY, n int, r double precision);
+            CREATE INDEX t_n ON t (n); CREATE INDEX t_r ON t (r);
+            INSERT INTO t VALUES (1, -10, -0.5), (2, 0, 0.0), (3, 20, 1.5), (4, 30, 2.5), (5, 9223372036854775807, 1e300), (6, NULL, NULL);
+            """)
+        let cases: [(String, [[String]])] = [
+            ("SELECT id FROM t WHERE n > 15.5 ORDER BY id", [["3"], ["4"], ["5"]]),
+            ("SELECT id FROM t WHERE n = 20.0", [["3"]]),
+            ("SELECT id FROM t WHERE n = 20.5", []),
+            ("SELECT id FROM t WHERE n <= 0.5 ORDER BY id", [["1"], ["2"]]),
+            ("SELECT id FROM t WHERE n > 1e18", [["5"]]),
+            ("SELECT id FROM t WHERE n < 1e20 AND n > -1e20 ORDER BY id", [["1"], ["2"], ["3"], ["4"], ["5"]]),
+            ("SELECT id FROM t WHERE r >= 0 AND r < 2 ORDER BY id", [["2"], ["3"]]),
+            ("SELECT id FROM t WHERE r < 0", [["1"]]),
+            ("SELECT id FROM t WHERE r = 0", [["2"]]),
+            ("SELECT id FROM t WHERE id = 1e20", []),
+            ("SELECT id FROM t WHERE id IN (2.5, 1e20, 3) ORDER BY id", [["3"]]),
+        ]
+        for (sql, expected) in cases {
+            let got = try rows(db, sql)
+            #expect(got == expected, "\(sql): expected \(expected), got \(got)")
+        }
+    }
 }
