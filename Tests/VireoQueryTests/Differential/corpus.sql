@@ -751,3 +751,84 @@ CREATE INDEX dc_b ON dc (b);
 INSERT INTO dc VALUES (1, 2);
 ALTER TABLE dc DROP COLUMN b;
 SELECT a FROM dc;
+
+-- ===== Mixed numeric types in joins, grouping and set operations =====
+CREATE TABLE mi (id integer PRIMARY KEY, i integer, d double precision);
+INSERT INTO mi VALUES (1, 1, 1.0), (2, 2, 2.5), (3, 3, 3.0), (4, NULL, NULL), (5, 2, 2.0), (6, 9007199254740993, 9007199254740992.0);
+SELECT a.id, b.id FROM mi a JOIN mi b ON a.i = b.d ORDER BY a.id, b.id;
+SELECT a.id, b.id FROM mi a LEFT JOIN mi b ON a.d = b.i ORDER BY a.id, b.id NULLS FIRST;
+SELECT id FROM mi WHERE i IN (SELECT d FROM mi) ORDER BY id;
+SELECT id FROM mi WHERE d IN (SELECT i FROM mi WHERE i IS NOT NULL) ORDER BY id;
+SELECT id FROM mi WHERE d NOT IN (SELECT i FROM mi WHERE i IS NOT NULL) ORDER BY id;
+SELECT count(DISTINCT i), count(DISTINCT d) FROM mi WHERE id < 6;
+SELECT i FROM mi WHERE id < 6 UNION SELECT d FROM mi WHERE id < 6 ORDER BY 1 NULLS FIRST;
+SELECT i FROM mi WHERE id < 6 INTERSECT SELECT d FROM mi ORDER BY 1 NULLS FIRST;
+SELECT d FROM mi WHERE id < 6 EXCEPT SELECT i FROM mi ORDER BY 1;
+SELECT i = d, i < d, i > d FROM mi ORDER BY id;
+SELECT id, i + d, i * d, d - i FROM mi WHERE id < 6 ORDER BY id;
+SELECT sum(i), sum(d), avg(i), avg(d), max(d), min(i) FROM mi WHERE id < 6;
+SELECT d, count(*) FROM mi WHERE id < 6 GROUP BY d ORDER BY d NULLS LAST;
+SELECT 1 UNION SELECT 1.5 ORDER BY 1;
+SELECT 2 UNION ALL SELECT 2.0 UNION ALL SELECT 1 ORDER BY 1;
+
+-- ===== Operators, precedence and literals =====
+SELECT -2 * 3, 2 - -3, - -2, +3, 2 * -3 + 1, 7 % 4 * 2, 2 + 7 % 4;
+SELECT 'a' || 1 + 2;
+SELECT 1 || 2;
+SELECT '5' + 3, 3 + '5', '5' * 2;
+SELECT '2.5' + 1;
+SELECT 1 = '1', '1' = 1;
+SELECT id FROM emp WHERE salary = '96000';
+SELECT id FROM emp WHERE id = '3';
+SELECT NOT 1 = 2, NOT (1 = 2) AND false, NOT NULL IS NULL;
+SELECT 1 < 2 AND 2 < 3 OR 1 > 2;
+SELECT '10%' LIKE '10!%' ESCAPE '!', '10x' LIKE '10!%' ESCAPE '!', 'a_b' LIKE 'a!_b' ESCAPE '!', 'axb' LIKE 'a!_b' ESCAPE '!';
+SELECT 'abc' LIKE NULL, NULL NOT LIKE 'a';
+SELECT 'Abc' ILIKE 'a%';
+SELECT CAST(0.1 + 0.2 AS text);
+SELECT active IS TRUE, active IS NOT TRUE, active IS FALSE, active IS NOT FALSE FROM emp ORDER BY id;
+SELECT id FROM emp WHERE dept_id IS DISTINCT FROM 1 ORDER BY id;
+SELECT id FROM emp WHERE dept_id IS NOT DISTINCT FROM NULL ORDER BY id;
+SELECT NULL IS DISTINCT FROM NULL, 1 IS DISTINCT FROM NULL, 1 IS NOT DISTINCT FROM 1;
+SELECT round(NULL), round(2.567, NULL), abs(NULL), lower(NULL) IS NULL;
+SELECT substr('héllo', 2, 2), replace('héllo', 'é', 'e'), upper('héllo'), length(trim('  é  '));
+SELECT count(1), count(NULL), count('x') FROM emp;
+
+-- ===== Deeper subqueries =====
+SELECT name FROM emp e WHERE EXISTS (SELECT 1 FROM project p WHERE p.lead_id = e.id AND EXISTS (SELECT 1 FROM dept d WHERE d.id = p.dept_id AND d.id = e.dept_id)) ORDER BY name;
+SELECT id FROM emp e WHERE dept_id IN (SELECT p.dept_id FROM project p WHERE p.lead_id = e.id) ORDER BY id;
+SELECT id, (SELECT count(*) FROM tags t WHERE t.emp_id = e.id) AS n FROM emp e ORDER BY n DESC, id;
+SELECT id FROM emp e ORDER BY (SELECT count(*) FROM tags t WHERE t.emp_id = e.id) DESC, id LIMIT 4;
+SELECT id, CASE WHEN EXISTS (SELECT 1 FROM project p WHERE p.lead_id = e.id) THEN 'lead' ELSE 'member' END FROM emp e ORDER BY id;
+SELECT dept_id, count(*) FROM emp GROUP BY dept_id HAVING count(*) > (SELECT count(*) FROM dept) / 2 ORDER BY dept_id;
+SELECT d.id FROM dept d WHERE d.budget > (SELECT sum(e.salary) FROM emp e WHERE e.dept_id = d.id) ORDER BY d.id;
+SELECT EXISTS (SELECT count(*) FROM empty), (SELECT count(*) FROM empty);
+SELECT count(*) FROM (SELECT id FROM emp ORDER BY id LIMIT 3) AS firsts;
+SELECT x.dept_id, x.n, d.name FROM (SELECT dept_id, count(*) AS n FROM emp GROUP BY dept_id) x JOIN dept d ON d.id = x.dept_id ORDER BY x.dept_id;
+SELECT id FROM emp WHERE salary > ALL (SELECT salary FROM emp WHERE dept_id = 2);
+SELECT (SELECT max(n) FROM (SELECT count(*) AS n FROM tags GROUP BY emp_id) AS c);
+
+-- ===== More DML =====
+UPDATE dept SET budget = (SELECT sum(salary) FROM emp WHERE emp.dept_id = dept.id);
+SELECT id, budget FROM dept ORDER BY id;
+DELETE FROM tags WHERE NOT EXISTS (SELECT 1 FROM emp WHERE emp.id = tags.emp_id);
+SELECT count(*) FROM tags;
+INSERT INTO kv (k, v) SELECT 'n' || id, id FROM emp WHERE id < 4 AND true ON CONFLICT (k) DO NOTHING;
+SELECT k, v FROM kv WHERE k LIKE 'n%' ORDER BY k;
+INSERT INTO kv (k, v) SELECT 'n' || id, id * 100 FROM emp WHERE id < 3 AND true ON CONFLICT (k) DO UPDATE SET v = excluded.v;
+SELECT k, v FROM kv WHERE k LIKE 'n%' ORDER BY k;
+INSERT INTO log VALUES (2000, 'r') RETURNING id * 2, upper(msg), msg || '!';
+DELETE FROM log WHERE id = 2000 RETURNING *;
+UPDATE kv SET v = v + 1 WHERE k LIKE 'n%' RETURNING k, v;
+INSERT INTO kv (k, v, remark) VALUES ('m', 1, 'a'), ('m', 2, 'b') ON CONFLICT (k) DO UPDATE SET v = excluded.v;
+SELECT count(*) FROM kv WHERE k = 'm';
+INSERT INTO kv (k, v, remark) VALUES ('m', 1, 'a'), ('m', 2, 'b') ON CONFLICT (k) DO NOTHING;
+SELECT k, v FROM kv WHERE k = 'm';
+INSERT INTO kv (k, v, remark) VALUES ('p', 1, 'a') ON CONFLICT DO NOTHING;
+INSERT INTO kv (k, v, remark) VALUES ('p', 2, 'b') ON CONFLICT DO NOTHING;
+SELECT v FROM kv WHERE k = 'p';
+COMMIT /* outside a transaction */;
+ROLLBACK /* outside a transaction */;
+BEGIN;
+BEGIN /* inside a transaction */;
+ROLLBACK;
