@@ -68,4 +68,19 @@ struct SQLSemanticsTests {
             #expect(got == expected, "\(sql): expected \(expected), got \(got)")
         }
     }
+
+    @Test("SELECT DISTINCT rejects an ORDER BY key outside the select list instead of returning duplicates")
+    func distinctOrderBy() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, g int, name text); INSERT INTO t VALUES (1, 1, 'b'), (2, 1, 'a'), (3, 2, 'a')")
+        #expect(sqlError(db, "SELECT DISTINCT g FROM t ORDER BY id")?.message
+                == "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+        #expect(sqlError(db, "SELECT DISTINCT g, count(*) FROM t GROUP BY g ORDER BY max(id)") != nil)
+        #expect(try rows(db, "SELECT DISTINCT g FROM t ORDER BY g DESC") == [["2"], ["1"]])
+        #expect(try rows(db, "SELECT DISTINCT lower(name) FROM t ORDER BY lower(name)") == [["a"], ["b"]],
+                "a key written like a select-list expression sorts by it")
+        #expect(try rows(db, "SELECT DISTINCT t.g FROM t ORDER BY t.g") == [["1"], ["2"]])
+        #expect(try rows(db, "SELECT DISTINCT g, count(*) FROM t GROUP BY g ORDER BY count(*) DESC, g") == [["1", "2"], ["2", "1"]])
+        #expect(try rows(db, "SELECT name FROM t ORDER BY upper(name), id") == [["a"], ["a"], ["b"]], "hidden keys still work without DISTINCT")
+    }
 }

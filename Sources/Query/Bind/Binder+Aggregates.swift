@@ -48,9 +48,15 @@ extension Binder {
             if let reference = try outputReference(item.expression, visible) {
                 return SortKey(expression: reference, descending: item.descending, nullsFirst: item.effectiveNullsFirst)
             }
+            if let index = items.firstIndex(where: { !$0.hidden && $0.source == item.expression }) {
+                return SortKey(expression: .column(index), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+            }
             let (bound, type) = try bind(item.expression, outputScope)
             items.append(OutputItem(expression: bound, name: "?order?", type: type, hidden: true))
             return SortKey(expression: .column(items.count - 1), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+        }
+        if select.distinct && items.contains(where: \.hidden) {
+            throw VireoError(.invalidParameter, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
         var plan = PlanNode.aggregate(input, Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls))
         if let having { plan = .filter(plan, having) }
