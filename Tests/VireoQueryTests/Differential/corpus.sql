@@ -613,6 +613,9 @@ SELECT dept_id FROM emp GROUP BY dept_id ORDER BY max(hired) NULLS FIRST, dept_i
 SELECT dept_id, sum(DISTINCT salary), avg(DISTINCT salary) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
 SELECT count(*) FROM emp WHERE salary > (SELECT avg(salary) FROM emp) AND dept_id IN (SELECT id FROM dept WHERE budget > 0);
 SELECT DISTINCT name FROM emp ORDER BY id;
+SELECT DISTINCT dept_id FROM emp ORDER BY id;
+SELECT DISTINCT lower(name) FROM emp WHERE id < 6 ORDER BY lower(name);
+SELECT DISTINCT e.dept_id FROM emp e ORDER BY e.dept_id NULLS FIRST;
 SELECT id AS x FROM emp WHERE x > 3;
 SELECT id, salary AS pay FROM emp ORDER BY pay + 1, id;
 SELECT max(count(*)) FROM emp;
