@@ -83,4 +83,16 @@ struct SQLSemanticsTests {
         #expect(try rows(db, "SELECT DISTINCT g, count(*) FROM t GROUP BY g ORDER BY count(*) DESC, g") == [["1", "2"], ["2", "1"]])
         #expect(try rows(db, "SELECT name FROM t ORDER BY upper(name), id") == [["a"], ["a"], ["b"]], "hidden keys still work without DISTINCT")
     }
+
+    @Test("GROUP BY a name that is both a FROM column and a select-list alias groups by the column")
+    func groupByPrefersInputColumn() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, name text, g int); INSERT INTO t VALUES (1, 'ab', 1), (2, 'ac', 1), (3, 'b', 2)")
+        #expect(try rows(db, "SELECT substr(name, 1, 1) AS name, count(*) FROM t GROUP BY name ORDER BY 1, 2")
+                == [["a", "1"], ["a", "1"], ["b", "1"]], "groups by t.name, as PostgreSQL does")
+        #expect(try rows(db, "SELECT substr(name, 1, 1) AS initial, count(*) FROM t GROUP BY initial ORDER BY 1")
+                == [["a", "2"], ["b", "1"]], "an alias that is not a column still names the select-list expression")
+        #expect(sqlError(db, "SELECT g AS id, count(*) FROM t GROUP BY id")?.sqlState == "42803",
+                "GROUP BY id means t.id, so g is neither grouped nor aggregated")
+    }
 }
