@@ -835,3 +835,60 @@ ROLLBACK /* outside a transaction */;
 BEGIN;
 BEGIN /* inside a transaction */;
 ROLLBACK;
+
+-- ===== Joins with NULL and duplicate keys =====
+CREATE TABLE l (id integer PRIMARY KEY, k integer, tag text);
+CREATE TABLE r (id integer PRIMARY KEY, k integer, val text);
+INSERT INTO l VALUES (1, 1, 'l1'), (2, 1, 'l2'), (3, 2, 'l3'), (4, NULL, 'l4'), (5, 3, 'l5');
+INSERT INTO r VALUES (1, 1, 'r1'), (2, 1, 'r2'), (3, NULL, 'r3'), (4, 2, 'r4'), (5, 4, 'r5');
+SELECT l.id, r.id FROM l JOIN r ON l.k = r.k ORDER BY l.id, r.id;
+SELECT l.id, r.id FROM l LEFT JOIN r ON l.k = r.k ORDER BY l.id, r.id;
+SELECT r.id, l.id FROM r LEFT JOIN l ON l.k = r.k ORDER BY r.id, l.id;
+SELECT l.id, r.id FROM l LEFT JOIN r ON l.k = r.k AND r.val > 'r1' ORDER BY l.id, r.id;
+SELECT l.id, r.id FROM l LEFT JOIN r ON l.k = r.k WHERE r.id IS NULL ORDER BY l.id;
+SELECT l.id, r.id FROM l JOIN r ON l.k = r.k OR (l.k IS NULL AND r.k IS NULL) ORDER BY l.id, r.id;
+SELECT l.id, r.id FROM l JOIN r ON l.k < r.k ORDER BY l.id, r.id;
+SELECT l.id, count(r.id) FROM l LEFT JOIN r ON r.k = l.k GROUP BY l.id ORDER BY l.id;
+SELECT l.k, count(*) FROM l JOIN r ON l.k = r.k GROUP BY l.k ORDER BY l.k;
+SELECT l.id, r.id, r2.id FROM l JOIN r ON r.k = l.k JOIN r r2 ON r2.id = r.id + 1 ORDER BY l.id, r.id;
+SELECT l.id, r.id FROM l LEFT JOIN r ON l.k = r.k LEFT JOIN l l2 ON l2.id = r.id ORDER BY l.id, r.id;
+SELECT count(*) FROM l, r WHERE l.k = r.k;
+SELECT count(*) FROM l, r, l l3 WHERE l.k = r.k AND l3.k = r.k;
+SELECT l.id FROM l LEFT JOIN r ON l.id = r.id WHERE r.k IS NULL ORDER BY l.id;
+SELECT l.id, r.id FROM l LEFT JOIN r ON l.tag = 'l3' ORDER BY l.id, r.id;
+SELECT l.tag, r.val FROM l JOIN r ON r.k = l.k WHERE l.id > 1 AND r.id < 4 ORDER BY l.tag, r.val;
+
+-- ===== Statement snapshots: subqueries over the table being changed =====
+CREATE TABLE sn (id integer PRIMARY KEY, g integer, v integer);
+INSERT INTO sn VALUES (1, 1, 10), (2, 1, 20), (3, 1, 30), (4, 2, 5), (5, 2, 15), (6, 2, 25), (7, 3, 7);
+DELETE FROM sn WHERE v = (SELECT min(v) FROM sn s2 WHERE s2.g = sn.g);
+SELECT id FROM sn ORDER BY id;
+UPDATE sn SET v = v - 100 WHERE v = (SELECT min(v) FROM sn s2 WHERE s2.g = sn.g);
+SELECT id, v FROM sn ORDER BY id;
+UPDATE sn SET v = (SELECT max(v) FROM sn) + id;
+SELECT id, v FROM sn ORDER BY id;
+DELETE FROM sn WHERE v < (SELECT avg(v) FROM sn);
+SELECT id, v FROM sn ORDER BY id;
+INSERT INTO sn SELECT id + 10, g, (SELECT count(*) FROM sn) FROM sn;
+SELECT id, g, v FROM sn ORDER BY id;
+UPDATE sn SET g = g + 1 WHERE g = (SELECT min(g) FROM sn);
+SELECT id, g FROM sn ORDER BY id;
+
+-- ===== Names, aliases and grouping =====
+select Id from EMP where NAME = 'Eve';
+SELECT emp.id FROM emp e;
+SELECT id AS salary, salary AS id FROM emp WHERE salary IS NOT NULL ORDER BY id, salary;
+SELECT dept_id AS id, count(*) FROM emp GROUP BY id;
+SELECT substr(name, 1, 1) AS name, count(*) FROM emp GROUP BY name;
+SELECT upper(substr(name, 1, 1)) AS initial, count(*) FROM emp GROUP BY initial ORDER BY initial;
+SELECT dept_id AS d, count(*) AS n FROM emp GROUP BY dept_id HAVING n > 2;
+SELECT active, count(*) FROM emp GROUP BY active HAVING active ORDER BY 1;
+SELECT salary > 90000 AS rich, count(*) FROM emp GROUP BY salary > 90000 ORDER BY rich NULLS FIRST;
+SELECT count(DISTINCT dept_id % 2), count(DISTINCT salary / 10000) FROM emp;
+SELECT min(active), max(active) FROM emp;
+SELECT d.name, (SELECT avg(salary) FROM emp e WHERE e.dept_id = d.id AND e.salary > (SELECT avg(salary) FROM emp)) FROM dept d ORDER BY d.id;
+SELECT id FROM emp WHERE (dept_id, active) = (1, true) ORDER BY id;
+SELECT id FROM emp WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25) AND id % 3 = 0 ORDER BY id;
+SELECT name FROM emp ORDER BY name LIMIT 3 OFFSET 0;
+SELECT name FROM emp ORDER BY name DESC LIMIT 1 OFFSET 13;
+SELECT name FROM emp WHERE dept_id IS NOT NULL ORDER BY dept_id, salary DESC NULLS LAST, name LIMIT 5 OFFSET 2;
