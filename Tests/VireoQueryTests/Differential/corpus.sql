@@ -892,3 +892,37 @@ SELECT id FROM emp WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
 SELECT name FROM emp ORDER BY name LIMIT 3 OFFSET 0;
 SELECT name FROM emp ORDER BY name DESC LIMIT 1 OFFSET 13;
 SELECT name FROM emp WHERE dept_id IS NOT NULL ORDER BY dept_id, salary DESC NULLS LAST, name LIMIT 5 OFFSET 2;
+
+-- ===== Transactions and DDL =====
+BEGIN /* DDL rolled back */;
+CREATE TABLE tx_new (id integer PRIMARY KEY, v text);
+INSERT INTO tx_new VALUES (1, 'a');
+SELECT count(*) FROM tx_new;
+ALTER TABLE l ADD COLUMN tx_col integer DEFAULT 5;
+SELECT id, tx_col FROM l ORDER BY id;
+DROP TABLE r;
+CREATE INDEX l_tag ON l (tag);
+ROLLBACK /* DDL rolled back */;
+SELECT * FROM tx_new;
+SELECT tx_col FROM l;
+SELECT count(*) FROM r;
+DROP INDEX l_tag;
+BEGIN /* DDL committed */;
+CREATE TABLE tx_kept (id integer PRIMARY KEY);
+INSERT INTO tx_kept VALUES (1), (2);
+ALTER TABLE tx_kept RENAME COLUMN id TO ident;
+COMMIT /* DDL committed */;
+SELECT ident FROM tx_kept ORDER BY ident;
+BEGIN /* an error inside */;
+INSERT INTO tx_kept VALUES (3);
+INSERT INTO tx_kept VALUES (1);
+SELECT count(*) FROM tx_kept /* after the error */;
+ROLLBACK /* an error inside */;
+SELECT count(*) FROM tx_kept;
+BEGIN /* update then delete */;
+UPDATE tx_kept SET ident = ident * 10;
+DELETE FROM tx_kept WHERE ident = 10;
+INSERT INTO tx_kept VALUES (10);
+SELECT ident FROM tx_kept ORDER BY ident;
+COMMIT /* update then delete */;
+SELECT ident FROM tx_kept ORDER BY ident;
