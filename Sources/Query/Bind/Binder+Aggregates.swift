@@ -35,7 +35,7 @@ extension Binder {
                              whereClause: BoundExpression?) throws -> (PlanNode, [ResultColumn]) {
         let input = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: [], query: nil,
                                           binder: self, distinct: false)
-        let groupBy = try resolveGroupBy(select.groupBy, select.items)
+        let groupBy = try resolveGroupBy(select.groupBy, select.items, scope)
         let keys = try groupBy.map { try bind($0, scope) }
         let context = AggregateContext(groupBy: groupBy, groupTypes: keys.map(\.type), inputScope: scope)
         aggregateContext = context
@@ -48,9 +48,15 @@ extension Binder {
             if let reference = try outputReference(item.expression, visible) {
                 return SortKey(expression: reference, descending: item.descending, nullsFirst: item.effectiveNullsFirst)
             }
+            if let index = items.firstIndex(where: { !$0.hidden && $0.source == item.expression }) {
+                return SortKey(expression: .column(index), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+            }
             let (bound, type) = try bind(item.expression, outputScope)
             items.append(OutputItem(expression: bound, name: "?order?", type: type, hidden: true))
             return SortKey(expression: .column(items.count - 1), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
+        }
+        if select.distinct && items.contains(where: \.hidden) {
+            throw VireoError(.invalidParameter, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
         var plan = PlanNode.aggregate(input, Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls))
         if let having { plan = .filter(plan, having) }
@@ -62,8 +68,9 @@ extension Binder {
         return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
     }
 
-    /// `GROUP BY 1` and `GROUP BY alias` name select-list expressions.
-    private func resolveGroupBy(_ groupBy: [Expression], _ items: [SelectItem]) throws -> [Expression] {
+    /// `GROUP BY 1` and `GROUP BY alias` name select-list expressions. As in PostgreSQL, a
+    /// bare name that is also a column of the FROM clause means that column, not the alias.
+    private func resolveGroupBy(_ groupBy: [Expression], _ items: [SelectItem], _ scope: Scope) throws -> [Expression] {
         let expressions = items.compactMap { item -> (Expression, String?)? in
             if case .expression(let expression, let alias) = item { return (expression, alias) }
             return nil
@@ -76,6 +83,7 @@ extension Binder {
                 return expressions[Int(position) - 1].0
             }
             if case .column(let reference) = expression, reference.table == nil,
+               try scope.resolve(reference) == nil,
                let match = expressions.first(where: { $0.1 == reference.column }) {
                 return match.0
             }

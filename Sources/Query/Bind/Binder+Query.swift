@@ -67,6 +67,10 @@ extension Binder {
         }
         var items = try selectItems(select.items, scope)
         let keys = try orderKeys(query.orderBy, &items, scope)
+        if select.distinct && items.contains(where: \.hidden) {
+            // A hidden sort column would take part in DISTINCT and let duplicates through.
+            throw VireoError(.invalidParameter, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+        }
         source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: query,
                                        binder: self, distinct: select.distinct)
         var plan = PlanNode.project(source, items.map(\.expression))
@@ -84,6 +88,9 @@ extension Binder {
         var name: String
         var type: SQLType
         var hidden = false
+        /// The select-list expression it came from (nil for `*`), so an ORDER BY key written
+        /// the same way sorts by it instead of adding a hidden column.
+        var source: Expression? = nil
     }
 
     /// ORDER BY keys, both as output-column references (for the sort) and as expressions
@@ -103,7 +110,7 @@ extension Binder {
                 return try scope.visibleColumns(of: table).map { OutputItem(expression: .column($0.position), name: $0.name, type: $0.type) }
             case .expression(let expression, let alias):
                 let (bound, type) = try bind(expression, scope)
-                return [OutputItem(expression: bound, name: alias ?? Self.columnName(expression), type: type)]
+                return [OutputItem(expression: bound, name: alias ?? Self.columnName(expression), type: type, source: expression)]
             }
         }
     }
@@ -113,6 +120,8 @@ extension Binder {
             let visible = items.filter { !$0.hidden }.map { ResultColumn(name: $0.name, type: $0.type) }
             let position: Int
             if case .column(let index)? = try outputReference(item.expression, visible) {
+                position = index
+            } else if let index = items.firstIndex(where: { !$0.hidden && $0.source == item.expression }) {
                 position = index
             } else {
                 let (bound, type) = try bind(item.expression, scope)

@@ -93,12 +93,15 @@ enum Evaluator {
     private static func inSubquery(_ operand: BoundExpression, _ subquery: Subquery, _ negated: Bool,
                                    _ row: [Value], _ context: ExecutionContext) throws -> Value {
         let value = try evaluate(operand, row, context)
-        if value.isNull { return .null }
         if let (set, hasNull) = try subquery.valueSet(context, outer: row) {
+            // `x IN (empty)` is false and `x NOT IN (empty)` true, even for a NULL x.
+            if set.isEmpty && !hasNull { return .bool(negated) }
+            if value.isNull { return .null }
             if set.contains(GroupKey(value)) { return .bool(!negated) }
             return hasNull ? .null : .bool(negated)
         }
         let list = try subquery.rows(context, outer: row).map { BoundExpression.constant($0.first ?? .null) }
+        if list.isEmpty { return .bool(negated) }
         return try inList(.constant(value), list, negated, row, context)
     }
 

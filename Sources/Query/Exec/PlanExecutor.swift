@@ -90,21 +90,34 @@ enum PlanExecutor {
                                     _ emit: Emit) throws -> Bool {
         var seen = Set<Int64>()
         for expression in expressions {
-            guard case .int(let rowID) = try Cast.convert(Evaluator.evaluate(expression, [], context), to: .int),
-                  seen.insert(rowID).inserted else { continue }
+            guard let rowID = try rowID(Evaluator.evaluate(expression, [], context)), seen.insert(rowID).inserted else { continue }
             if !(try emitRow(rowID, scan, context, emit)) { return false }
         }
         return true
     }
 
-    private static func indexScan(_ scan: TableScan, _ range: IndexRange, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
-        let bound = { (expressions: [BoundExpression]?, inclusive: Bool) throws -> ValueBound? in
-            try expressions.map { ValueBound(try $0.map { try Evaluator.evaluate($0, [], context) }, inclusive: inclusive) }
+    /// The row id a key value names: nil for NULL and for a double that is not a whole
+    /// number in range (`id = 2.5` or `id = 1e20` matches no row, it is not an error).
+    private static func rowID(_ value: Value) throws -> Int64? {
+        if case .double(let number) = value {
+            guard number.rounded() == number, number >= -9.223372036854775808e18, number < 9.223372036854775808e18 else { return nil }
+            return Int64(number)
         }
-        let lower = try bound(range.lower, range.lowerInclusive)
-        let upper = try bound(range.upper, range.upperInclusive)
-        // A NULL bound matches nothing (comparisons with NULL are never true).
-        if lower?.values.contains(where: \.isNull) == true || upper?.values.contains(where: \.isNull) == true { return true }
+        guard case .int(let rowID) = try Cast.convert(value, to: .int) else { return nil }
+        return rowID
+    }
+
+    private static func indexScan(_ scan: TableScan, _ range: IndexRange, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        let columnType = scan.table.columnIndex(range.index.columns[0]).map { scan.table.columns[$0].type }
+        let bound = { (expressions: [BoundExpression]?, inclusive: Bool, isLower: Bool) throws -> ValueBound?? in
+            guard let expressions else { return .some(nil) }
+            let values = try expressions.map { try Evaluator.evaluate($0, [], context) }
+            // A NULL bound matches nothing (comparisons with NULL are never true).
+            if values.contains(where: \.isNull) { return nil }
+            return .some(IndexKeyBound.make(values, inclusive: inclusive, isLower: isLower, columnType: columnType))
+        }
+        guard let lower = try bound(range.lower, range.lowerInclusive, true),
+              let upper = try bound(range.upper, range.upperInclusive, false) else { return true }
         var rowIDs: [Int64] = []
         try context.data.scanIndex(range.index, from: lower, to: upper) { rowIDs.append($0); return true }
         for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
@@ -135,3 +148,33 @@ enum PlanExecutor {
 }
 
 import Dispatch
+
+/// Index keys are typed: an integer column's keys are integers and a double column's
+/// doubles, and keys of different types do not interleave. A bound of the other numeric type
+/// (`n > 15.5` on an integer column, `r < 0` on a double one) is converted to the column's
+/// type, widened to an inclusive bound so the range still covers every matching key; the
+/// scan's filter then applies the exact comparison.
+enum IndexKeyBound {
+    static func make(_ values: [Value], inclusive: Bool, isLower: Bool, columnType: ColumnType?) -> ValueBound? {
+        guard let first = values.first, let columnType else { return ValueBound(values, inclusive: inclusive) }
+        switch (columnType, first) {
+        case (.int, .double(let number)):
+            guard let key = integerKey(number, isLower: isLower) else { return nil }
+            return ValueBound([.int(key)] + values.dropFirst(), inclusive: true)
+        case (.double, .int(let number)):
+            return ValueBound([.double(Double(number))] + values.dropFirst(), inclusive: true)
+        default:
+            return ValueBound(values, inclusive: inclusive)
+        }
+    }
+
+    /// The integer bound covering every integer on the bound's side of `number`; nil for
+    /// no bound at all (NaN, or a limit beyond the integers' range on the open side).
+    private static func integerKey(_ number: Double, isLower: Bool) -> Int64? {
+        if number.isNaN { return nil }
+        let rounded = isLower ? number.rounded(.down) : number.rounded(.up)
+        if rounded < -9.223372036854775808e18 { return isLower ? nil : .min }
+        if rounded >= 9.223372036854775808e18 { return isLower ? .max : nil }
+        return Int64(rounded)
+    }
+}

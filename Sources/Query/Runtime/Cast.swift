@@ -51,7 +51,7 @@ public enum Cast {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let number = Int64(trimmed) { return number }
         if trimmed.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }), !trimmed.isEmpty {
-            throw VireoError(.dataException, "value \"\(text)\" is out of range for type bigint")
+            throw VireoError(.numericOutOfRange, "value \"\(text)\" is out of range for type bigint")
         }
         throw VireoError(.invalidTextRepresentation, "invalid input syntax for type bigint: \"\(text)\"")
     }
@@ -97,7 +97,7 @@ public enum Cast {
     static func roundToInt(_ number: Double) throws -> Int64 {
         let rounded = number.rounded(.toNearestOrAwayFromZero)
         guard rounded.isFinite, rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else {
-            throw VireoError(.dataException, "bigint out of range")
+            throw VireoError(.numericOutOfRange, "bigint out of range")
         }
         return Int64(rounded)
     }

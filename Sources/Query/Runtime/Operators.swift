@@ -57,11 +57,25 @@ public enum Operators {
             (result, overflow) = (op == .divide ? x / y : x % y, false)
         default: throw VireoError(.internalError, "not an integer operator: \(op.rawValue)")
         }
-        if overflow { throw VireoError(.dataException, "bigint out of range") }
+        if overflow { throw VireoError(.numericOutOfRange, "bigint out of range") }
         return result
     }
 
+    /// Double arithmetic as PostgreSQL's float8 does it: an infinite result from finite
+    /// operands is an overflow error, and a zero product or quotient of non-zero operands an
+    /// underflow error; infinities and NaN given as operands pass through.
     static func doubles(_ op: BinaryOperator, _ x: Double, _ y: Double) throws -> Double {
+        let result = try unchecked(op, x, y)
+        if result.isInfinite && x.isFinite && y.isFinite {
+            throw VireoError(.numericOutOfRange, "value out of range: overflow")
+        }
+        if result == 0 && x != 0 && (op == .multiply && y != 0 || op == .divide && y.isFinite) {
+            throw VireoError(.numericOutOfRange, "value out of range: underflow")
+        }
+        return result
+    }
+
+    private static func unchecked(_ op: BinaryOperator, _ x: Double, _ y: Double) throws -> Double {
         switch op {
         case .add: return x + y
         case .subtract: return x - y
@@ -113,7 +127,7 @@ public enum Operators {
         switch value {
         case .null: return .null
         case .int(let number):
-            guard number != .min else { throw VireoError(.dataException, "bigint out of range") }
+            guard number != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
             return .int(-number)
         case .double(let number): return .double(-number)
         default: throw VireoError(.typeMismatch, "operator does not exist: - \(SQLType(of: value))")

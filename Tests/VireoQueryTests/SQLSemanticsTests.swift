@@ -1,0 +1,98 @@
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// Fixes found by the differential test, each pinned to PostgreSQL's answer.
+@Suite("SQL: semantics found by the differential test")
+struct SQLSemanticsTests {
+    @Test("x IN (empty subquery) is false and NOT IN true, even when x is NULL")
+    func inEmptySubquery() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE empty (v int); CREATE TABLE one (v int); INSERT INTO one VALUES (1)")
+        #expect(try rows(db, "SELECT NULL IN (SELECT v FROM empty), NULL NOT IN (SELECT v FROM empty), 1 IN (SELECT v FROM empty)")
+                == [["f", "t", "f"]])
+        #expect(try rows(db, "SELECT NULL IN (SELECT v FROM one), NULL NOT IN (SELECT v FROM one)") == [["NULL", "NULL"]])
+        try db.execute("CREATE TABLE t (id int, x int); INSERT INTO t VALUES (1, NULL), (2, 5)")
+        #expect(try rows(db, "SELECT id FROM t WHERE x NOT IN (SELECT v FROM empty) ORDER BY id") == [["1"], ["2"]],
+                "a correlated-free NOT IN over no rows keeps every row")
+        #expect(try rows(db, "SELECT id FROM t o WHERE x NOT IN (SELECT v FROM empty WHERE v = o.id) ORDER BY id") == [["1"], ["2"]],
+                "the correlated path agrees")
+    }
+
+    @Test("double arithmetic overflowing to infinity or underflowing to zero is an error, as in float8")
+    func doubleOverflow() throws {
+        let db = try Database.inMemory()
+        #expect(sqlError(db, "SELECT 1e308 * 10")?.message == "value out of range: overflow")
+        #expect(sqlError(db, "SELECT 1e308 + 1e308")?.message == "value out of range: overflow")
+        #expect(sqlError(db, "SELECT 1e-300 * 1e-300")?.message == "value out of range: underflow")
+        #expect(sqlError(db, "SELECT 1e300 / 1e-300")?.message == "value out of range: overflow")
+        #expect(try rows(db, "SELECT 1e308 * 1, 0.0 * 5.5, 0.0 / 2.5, 1.5 * 2") == [["1e+308", "0", "0", "3"]])
+        #expect(try rows(db, "SELECT CAST('Infinity' AS double precision) * 2") == [["Infinity"]],
+                "an infinite operand is not an overflow")
+    }
+
+    @Test("numbers out of range carry SQLSTATE 22003, as in PostgreSQL")
+    func outOfRangeState() throws {
+        let db = try Database.inMemory()
+        for sql in ["SELECT 9223372036854775807 + 1", "SELECT (-9223372036854775807 - 1) / -1", "SELECT -(-9223372036854775807 - 1)",
+                    "SELECT CAST(1e19 AS bigint)", "SELECT CAST('99999999999999999999' AS bigint)",
+                    "SELECT CAST(1e308 AS double precision) * 10"] {
+            let state = sqlError(db, sql)?.sqlState
+            #expect(state == "22003", "\(sql): expected 22003, got \(state ?? "no error")")
+        }
+    }
+
+    @Test("an index range bound of the other numeric type still finds the rows (n > 15.5, r < 0)")
+    func mixedNumericIndexBounds() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE t (id int PRIMARY KEY, n int, r double precision);
+            CREATE INDEX t_n ON t (n); CREATE INDEX t_r ON t (r);
+            INSERT INTO t VALUES (1, -10, -0.5), (2, 0, 0.0), (3, 20, 1.5), (4, 30, 2.5), (5, 9223372036854775807, 1e300), (6, NULL, NULL);
+            """)
+        let cases: [(String, [[String]])] = [
+            ("SELECT id FROM t WHERE n > 15.5 ORDER BY id", [["3"], ["4"], ["5"]]),
+            ("SELECT id FROM t WHERE n = 20.0", [["3"]]),
+            ("SELECT id FROM t WHERE n = 20.5", []),
+            ("SELECT id FROM t WHERE n <= 0.5 ORDER BY id", [["1"], ["2"]]),
+            ("SELECT id FROM t WHERE n > 1e18", [["5"]]),
+            ("SELECT id FROM t WHERE n < 1e20 AND n > -1e20 ORDER BY id", [["1"], ["2"], ["3"], ["4"], ["5"]]),
+            ("SELECT id FROM t WHERE r >= 0 AND r < 2 ORDER BY id", [["2"], ["3"]]),
+            ("SELECT id FROM t WHERE r < 0", [["1"]]),
+            ("SELECT id FROM t WHERE r = 0", [["2"]]),
+            ("SELECT id FROM t WHERE id = 1e20", []),
+            ("SELECT id FROM t WHERE id IN (2.5, 1e20, 3) ORDER BY id", [["3"]]),
+        ]
+        for (sql, expected) in cases {
+            let got = try rows(db, sql)
+            #expect(got == expected, "\(sql): expected \(expected), got \(got)")
+        }
+    }
+
+    @Test("SELECT DISTINCT rejects an ORDER BY key outside the select list instead of returning duplicates")
+    func distinctOrderBy() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, g int, name text); INSERT INTO t VALUES (1, 1, 'b'), (2, 1, 'a'), (3, 2, 'a')")
+        #expect(sqlError(db, "SELECT DISTINCT g FROM t ORDER BY id")?.message
+                == "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+        #expect(sqlError(db, "SELECT DISTINCT g, count(*) FROM t GROUP BY g ORDER BY max(id)") != nil)
+        #expect(try rows(db, "SELECT DISTINCT g FROM t ORDER BY g DESC") == [["2"], ["1"]])
+        #expect(try rows(db, "SELECT DISTINCT lower(name) FROM t ORDER BY lower(name)") == [["a"], ["b"]],
+                "a key written like a select-list expression sorts by it")
+        #expect(try rows(db, "SELECT DISTINCT t.g FROM t ORDER BY t.g") == [["1"], ["2"]])
+        #expect(try rows(db, "SELECT DISTINCT g, count(*) FROM t GROUP BY g ORDER BY count(*) DESC, g") == [["1", "2"], ["2", "1"]])
+        #expect(try rows(db, "SELECT name FROM t ORDER BY upper(name), id") == [["a"], ["a"], ["b"]], "hidden keys still work without DISTINCT")
+    }
+
+    @Test("GROUP BY a name that is both a FROM column and a select-list alias groups by the column")
+    func groupByPrefersInputColumn() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, name text, g int); INSERT INTO t VALUES (1, 'ab', 1), (2, 'ac', 1), (3, 'b', 2)")
+        #expect(try rows(db, "SELECT substr(name, 1, 1) AS name, count(*) FROM t GROUP BY name ORDER BY 1, 2")
+                == [["a", "1"], ["a", "1"], ["b", "1"]], "groups by t.name, as PostgreSQL does")
+        #expect(try rows(db, "SELECT substr(name, 1, 1) AS initial, count(*) FROM t GROUP BY initial ORDER BY 1")
+                == [["a", "2"], ["b", "1"]], "an alias that is not a column still names the select-list expression")
+        #expect(sqlError(db, "SELECT g AS id, count(*) FROM t GROUP BY id")?.sqlState == "42803",
+                "GROUP BY id means t.id, so g is neither grouped nor aggregated")
+    }
+}
