@@ -73,12 +73,29 @@ extension Binder {
         }
         source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: query,
                                        binder: self, distinct: select.distinct)
+        var sortKeys = keys.map(\.output)
+        if case .vectorScan = source, keys.count == 1 {
+            // The vector scan emits rows nearest first: no sort, and no distance column.
+            sortKeys = []
+            if items.last?.hidden == true { items.removeLast() }
+        }
+        let reading = items.map(\.expression) + [whereClause].compactMap { $0 }
+        if !reading.contains(where: \.hasCorrelatedSubquery) {
+            source = source.readingOnly(Self.columnsRead(by: reading, width: scope.width))
+        }
         var plan = PlanNode.project(source, items.map(\.expression))
         if select.distinct { plan = .distinct(plan) }
-        plan = try applyOrderAndLimit(plan, keys.map(\.output), query)
+        plan = try applyOrderAndLimit(plan, sortKeys, query)
         let visible = items.filter { !$0.hidden }
         if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
         return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
+    }
+
+    /// Which positions of a row of `width` the expressions read.
+    static func columnsRead(by expressions: [BoundExpression], width: Int) -> [Bool] {
+        var needed = [Bool](repeating: false, count: width)
+        for expression in expressions { expression.visitColumns { if $0 < width { needed[$0] = true } } }
+        return needed
     }
 
     /// An output column: its expression over the input row, name and type; hidden ones

@@ -90,6 +90,16 @@ indirect enum BoundExpression: Sendable {
         }
     }
 
+    /// Whether a subquery inside reads this query's rows (their columns are then used
+    /// without appearing in this expression).
+    var hasCorrelatedSubquery: Bool {
+        switch self {
+        case .exists(let subquery), .scalarSubquery(let subquery): subquery.isCorrelated
+        case .inSubquery(let operand, let subquery, _): subquery.isCorrelated || operand.hasCorrelatedSubquery
+        default: children.contains { $0.hasCorrelatedSubquery }
+        }
+    }
+
     /// Splits a predicate into its AND-ed parts.
     var conjuncts: [BoundExpression] {
         if case .and(let a, let b) = self { return a.conjuncts + b.conjuncts }

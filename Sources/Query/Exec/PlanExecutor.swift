@@ -64,11 +64,33 @@ enum PlanExecutor {
         return values
     }
 
+    /// A row decoding only the columns the query reads (the others read as NULL).
+    static func row(_ record: RecordView, rowID: Int64, scan: TableScan) throws -> [Value] {
+        let columnCount = scan.table.columns.count
+        guard let needed = scan.neededColumns else { return try row(record, rowID: rowID, columnCount: columnCount) }
+        var values = [Value](repeating: .null, count: columnCount + 1)
+        for column in 0..<min(columnCount, record.columnCount) where needed[column] {
+            values[column] = try record.value(at: column)
+        }
+        values[columnCount] = .int(rowID)
+        return values
+    }
+
+    /// A row known from its id alone, when the query reads nothing but the row id.
+    static func rowFromID(_ rowID: Int64, scan: TableScan) -> [Value]? {
+        guard scan.filter == nil, let needed = scan.neededColumns else { return nil }
+        let rowIDColumn = scan.table.rowIDColumn
+        for (column, isNeeded) in needed.enumerated().dropLast() where isNeeded && column != rowIDColumn { return nil }
+        var values = [Value](repeating: .null, count: scan.table.columns.count + 1)
+        if let rowIDColumn { values[rowIDColumn] = .int(rowID) }
+        values[scan.table.columns.count] = .int(rowID)
+        return values
+    }
+
     private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
         var keepGoing = true
-        let columnCount = scan.table.columns.count
         try context.data.scanRows(scan.table) { rowID, record in
-            let row = try row(record, rowID: rowID, columnCount: columnCount)
+            let row = try row(record, rowID: rowID, scan: scan)
             if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
             keepGoing = try emit(row)
             return keepGoing
@@ -78,8 +100,7 @@ enum PlanExecutor {
 
     /// Fetches one row by id and emits it if it passes the scan's filter.
     static func emitRow(_ rowID: Int64, _ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
-        let columnCount = scan.table.columns.count
-        guard let row = try context.data.withRow(scan.table, rowID: rowID, { try row($0, rowID: rowID, columnCount: columnCount) }) else {
+        guard let row = try context.data.withRow(scan.table, rowID: rowID, { try row($0, rowID: rowID, scan: scan) }) else {
             return true
         }
         if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }

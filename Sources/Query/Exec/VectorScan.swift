@@ -14,20 +14,24 @@ enum VectorScan {
         guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
         let index = try vectorIndexes.index(search.index, of: scan.table)
         try VectorText.check(query, dimension: index.dimension)
-        let filter = try scan.filter.map { predicate in try rowFilter(predicate, scan.table, context) }
+        let filter = try scan.filter.map { predicate in try rowFilter(predicate, scan, context) }
         let found = try index.search(query, k: k, efSearch: max(context.efSearch, k), filter: filter)
-        let unfiltered = TableScan(table: scan.table, filter: nil, reason: scan.reason)
-        for (label, _) in found where !(try PlanExecutor.emitRow(label, unfiltered, context, emit)) { return false }
+        var unfiltered = scan
+        unfiltered.filter = nil
+        for (label, _) in found {
+            let keepGoing = try PlanExecutor.rowFromID(label, scan: unfiltered).map(emit)
+                ?? PlanExecutor.emitRow(label, unfiltered, context, emit)
+            if !keepGoing { return false }
+        }
         return true
     }
 
     /// A label filter that fetches the row and evaluates the WHERE predicate on it.
     /// Errors inside the search are rethrown after it.
-    private static func rowFilter(_ predicate: BoundExpression, _ table: TableDefinition,
+    private static func rowFilter(_ predicate: BoundExpression, _ scan: TableScan,
                                   _ context: ExecutionContext) throws -> (Int64) -> Bool {
-        let columnCount = table.columns.count
-        return { rowID in
-            let row = try? context.data.withRow(table, rowID: rowID) { try PlanExecutor.row($0, rowID: rowID, columnCount: columnCount) }
+        { rowID in
+            let row = try? context.data.withRow(scan.table, rowID: rowID) { try PlanExecutor.row($0, rowID: rowID, scan: scan) }
             guard let row = row ?? nil else { return false }
             return (try? Evaluator.holds(predicate, row, context)) ?? false
         }

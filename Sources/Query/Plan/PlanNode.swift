@@ -33,6 +33,9 @@ struct TableScan: Sendable {
     var filter: BoundExpression?
     /// Why this access path was chosen, for EXPLAIN.
     var reason: String
+    /// Which columns the query reads; the others are not decoded (they read as NULL).
+    /// Nil: every column.
+    var neededColumns: [Bool]? = nil
 }
 
 /// Bounds over an index's leading columns.
@@ -50,6 +53,19 @@ struct VectorSearch: Sendable {
     var query: BoundExpression
     /// Rows wanted: LIMIT + OFFSET.
     var k: BoundExpression
+}
+
+extension PlanNode {
+    /// The same plan with its table scan told which columns the query reads.
+    func readingOnly(_ needed: [Bool]) -> PlanNode {
+        switch self {
+        case .seqScan(var scan): scan.neededColumns = needed; return .seqScan(scan)
+        case .rowIDLookup(var scan, let rowIDs): scan.neededColumns = needed; return .rowIDLookup(scan, rowIDs: rowIDs)
+        case .indexScan(var scan, let range): scan.neededColumns = needed; return .indexScan(scan, range)
+        case .vectorScan(var scan, let search): scan.neededColumns = needed; return .vectorScan(scan, search)
+        default: return self
+        }
+    }
 }
 
 struct SortKey: Sendable {
