@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import VireoQuery
+import VireoStorage
 
 extension OutputFormat: ExpressibleByArgument {}
 
@@ -31,7 +33,7 @@ struct SQLShell: ParsableCommand {
     func run() throws {
         let database: Database
         do {
-            database = try path.map { try Database.open(path: $0) } ?? Database.inMemory()
+            database = try Self.openDatabase(path)
         } catch {
             Output.error(ErrorFormat.render(error, statement: nil))
             throw ExitCode(2)
@@ -46,6 +48,19 @@ struct SQLShell: ParsableCommand {
             throw ExitCode(1)
         }
         if !succeeded { throw ExitCode(1) }
+    }
+
+    /// Opens the file at `path`, or an in-memory database, with storage logs below warnings
+    /// kept quiet: a shell's standard error carries only what the user needs to see.
+    static func openDatabase(_ path: String?) throws -> Database {
+        var logger = Logger(label: "vireo.storage")
+        logger.logLevel = .warning
+        guard let path else {
+            // Database.inMemory()'s options, with the quiet logger.
+            let options = StorageOptions(backend: SimulatedBackend(seed: 1), walCheckpointBytes: 256 << 20, logger: logger)
+            return try Database.open(path: "/memory/\(UUID().uuidString).vireo", options: options)
+        }
+        return try Database.open(path: path, options: StorageOptions(logger: logger))
     }
 
     /// Runs every input; false when a statement failed in scripting mode.
