@@ -115,14 +115,48 @@ struct Interactive {
         let reader = EditLineReader(historyPath: EditLineReader.defaultHistoryPath())
         while true {
             let prompt = runner.isContinuing ? "vireo-> " : "vireo=> "
-            guard let line = reader.readLine(prompt: prompt) else {
+            Interrupts.catchAtPrompt()
+            let line = reader.readLine(prompt: prompt)
+            Interrupts.restoreDefault()
+            guard let line else {
                 Output.write("\n")
+                Output.flush()
+                if Interrupts.takeInterrupt() {
+                    runner.discardStatement()
+                    continue
+                }
                 return
             }
             let outcome = runner.handle(line: line, stopOnError: false)
             Output.flush()
             if outcome == .quit { return }
         }
+    }
+}
+
+/// Ctrl-C at the prompt discards the line and the statement being typed, as in psql. While
+/// a statement runs, the default action stands (the shell ends; the engine cannot be
+/// interrupted mid-statement, and a file database recovers from its WAL).
+enum Interrupts {
+    nonisolated(unsafe) private static var interrupted: sig_atomic_t = 0
+
+    /// Catches SIGINT without SA_RESTART, so that the pending read returns.
+    static func catchAtPrompt() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Interrupts.interrupted = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+    }
+
+    static func restoreDefault() {
+        signal(SIGINT, SIG_DFL)
+    }
+
+    /// Whether Ctrl-C was pressed since the last call.
+    static func takeInterrupt() -> Bool {
+        defer { interrupted = 0 }
+        return interrupted != 0
     }
 }
 

@@ -48,6 +48,11 @@ final class ShellRunner {
         return outcome
     }
 
+    /// Forgets the statement being typed (Ctrl-C at the prompt).
+    func discardStatement() {
+        splitter.reset()
+    }
+
     /// Runs what is left at the end of input, a statement without its `;`.
     func finish() -> Outcome {
         guard let statement = splitter.finish() else { return .proceed }
@@ -82,7 +87,7 @@ final class ShellRunner {
         case "\\dt": output(Describe.tables(database.store.catalog))
         case "\\di": output(Describe.indexes(database.store.catalog))
         case "\\r", "\\reset":
-            splitter.reset()
+            discardStatement()
             output("Query buffer reset (cleared).\n")
         default:
             errors("invalid command \(words.first ?? text)\nTry \\? for help.\n")

@@ -199,7 +199,9 @@ enum Shell {
         try process.run()
         let killer = DispatchWorkItem { process.terminate() }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: killer)
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+        // A child that exits before reading everything must not take the test run down with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try stdin.fileHandleForWriting.close()
         let errorData = ErrorCollector(stderr.fileHandleForReading)
         let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
