@@ -73,16 +73,14 @@ struct SQLShell: ParsableCommand {
             return Script.run(runner, lines: StandardInputLines())
         }
         for command in commands {
-            guard Script.run(runner, lines: command.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).makeIterator())
-            else { return false }
+            guard Script.run(runner, lines: Script.lines(command)) else { return false }
         }
         for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 Output.error("vireo sql: could not read \(file)\n")
                 return false
             }
-            guard Script.run(runner, lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).makeIterator())
-            else { return false }
+            guard Script.run(runner, lines: Script.lines(text)) else { return false }
         }
         return true
     }
@@ -90,6 +88,11 @@ struct SQLShell: ParsableCommand {
 
 /// Scripting mode: lines in order, the first error stops everything.
 enum Script {
+    /// The lines of a text, with LF or CRLF line ends.
+    static func lines(_ text: String) -> IndexingIterator<[String]> {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init).makeIterator()
+    }
+
     static func run(_ runner: ShellRunner, lines: some IteratorProtocol<String>) -> Bool {
         var lines = lines
         while let line = lines.next() {
