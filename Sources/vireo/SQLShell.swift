@@ -70,17 +70,19 @@ struct SQLShell: ParsableCommand {
                 Interactive(runner: runner, path: path).run()
                 return true
             }
-            return Script.run(runner, lines: StandardInputLines())
+            return Script.run(runner, lines: StandardInputLines()) != .failed
         }
         for command in commands {
-            guard Script.run(runner, lines: Script.lines(command)) else { return false }
+            let outcome = Script.run(runner, lines: Script.lines(command))
+            if outcome != .proceed { return outcome == .quit }
         }
         for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 Output.error("vireo sql: could not read \(file)\n")
                 return false
             }
-            guard Script.run(runner, lines: Script.lines(text)) else { return false }
+            let outcome = Script.run(runner, lines: Script.lines(text))
+            if outcome != .proceed { return outcome == .quit }
         }
         return true
     }
@@ -93,16 +95,14 @@ enum Script {
         text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init).makeIterator()
     }
 
-    static func run(_ runner: ShellRunner, lines: some IteratorProtocol<String>) -> Bool {
+    /// Runs the lines; `.quit` after `\q`, `.failed` at the first error.
+    static func run(_ runner: ShellRunner, lines: some IteratorProtocol<String>) -> ShellRunner.Outcome {
         var lines = lines
         while let line = lines.next() {
-            switch runner.handle(line: line, stopOnError: true) {
-            case .proceed: continue
-            case .quit: return true
-            case .failed: return false
-            }
+            let outcome = runner.handle(line: line, stopOnError: true)
+            if outcome != .proceed { return outcome }
         }
-        return runner.finish() != .failed
+        return runner.finish()
     }
 }
 
