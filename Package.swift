@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", path: "Benchmarks/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]),
         // Small C helpers where Swift cannot reach the hardware: CRC32C (SSE4.2), SIMD kernels.
         .target(name: "CVireoSupport", path: "Sources/CVireoSupport"),
 
@@ -46,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "vireo",
             dependencies: [
-                "VireoNet",
+                "VireoNet", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/vireo"),

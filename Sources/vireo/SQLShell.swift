@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VireoQuery
+import VireoStorage
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// `vireo sql [PATH]`: an interactive SQL shell, or a script runner for `-c`, `-f` and
+/// standard input. In scripting mode the first error stops the run with exit status 1.
+struct SQLShell: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sql",
+        abstract: "Run SQL: an interactive shell, or scripts from -c, -f or standard input.",
+        discussion: """
+            Without -c or -f, reads standard input: interactively (prompt, line editing, history \
+            in ~/.vireo_history or $VIREO_HISTORY) when it is a terminal, as a script otherwise. \
+            -c strings run first, then -f files, in the order given.
+            """)
+
+    @Argument(help: "The database file (created if absent). Omitted: an in-memory database.")
+    var path: String?
+
+    @Option(name: [.customShort("c"), .customLong("command")], help: "SQL (or one backslash command) to run; may repeat.")
+    var commands: [String] = []
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: "A file of SQL to run; may repeat.")
+    var files: [String] = []
+
+    @Option(help: "Output format: table, csv or json.")
+    var format: OutputFormat = .table
+
+    func run() throws {
+        let database: Database
+        do {
+            database = try Self.openDatabase(path)
+        } catch {
+            Output.error(ErrorFormat.render(error, statement: nil))
+            throw ExitCode(2)
+        }
+        let runner = ShellRunner(database: database, format: format, output: Output.write, errors: Output.error)
+        let succeeded = runInputs(runner)
+        Output.flush()
+        do {
+            try database.close()
+        } catch {
+            Output.error(ErrorFormat.render(error, statement: nil))
+            throw ExitCode(1)
+        }
+        if !succeeded { throw ExitCode(1) }
+    }
+
+    /// Opens the file at `path`, or an in-memory database, with storage logs below warnings
+    /// kept quiet: a shell's standard error carries only what the user needs to see.
+    static func openDatabase(_ path: String?) throws -> Database {
+        var logger = Logger(label: "vireo.storage")
+        logger.logLevel = .warning
+        guard let path else {
+            // Database.inMemory()'s options, with the quiet logger.
+            let options = StorageOptions(backend: SimulatedBackend(seed: 1), walCheckpointBytes: 256 << 20, logger: logger)
+            return try Database.open(path: "/memory/\(UUID().uuidString).vireo", options: options)
+        }
+        return try Database.open(path: path, options: StorageOptions(logger: logger))
+    }
+
+    /// Runs every input; false when a statement failed in scripting mode.
+    private func runInputs(_ runner: ShellRunner) -> Bool {
+        if commands.isEmpty && files.isEmpty {
+            if isatty(STDIN_FILENO) == 1 {
+                Interactive(runner: runner, path: path).run()
+                return true
+            }
+            return Script.run(runner, lines: StandardInputLines()) != .failed
+        }
+        for command in commands {
+            let outcome = Script.run(runner, lines: Script.lines(command))
+            if outcome != .proceed { return outcome == .quit }
+        }
+        for file in files {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                Output.error("vireo sql: could not read \(file)\n")
+                return false
+            }
+            let outcome = Script.run(runner, lines: Script.lines(text))
+            if outcome != .proceed { return outcome == .quit }
+        }
+        return true
+    }
+}
+
+/// Scripting mode: lines in order, the first error stops everything.
+enum Script {
+    /// The lines of a text, with LF or CRLF line ends.
+    static func lines(_ text: String) -> IndexingIterator<[String]> {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init).makeIterator()
+    }
+
+    /// Runs the lines; `.quit` after `\q`, `.failed` at the first error.
+    static func run(_ runner: ShellRunner, lines: some IteratorProtocol<String>) -> ShellRunner.Outcome {
+        var lines = lines
+        while let line = lines.next() {
+            let outcome = runner.handle(line: line, stopOnError: true)
+            if outcome != .proceed { return outcome }
+        }
+        return runner.finish()
+    }
+}
+
+/// The interactive loop: banner, prompts, line editing.
+struct Interactive {
+    let runner: ShellRunner
+    let path: String?
+
+    func run() {
+        let target = path.map { "database \"\($0)\"" } ?? "an in-memory database (nothing is saved)"
+        Output.write("vireo sql: connected to \(target).\nType \\? for help, \\q to quit. Statements end with ';'.\n\n")
+        Output.flush()
+        let reader = EditLineReader(historyPath: EditLineReader.defaultHistoryPath())
+        while true {
+            let prompt = runner.isContinuing ? "vireo-> " : "vireo=> "
+            Interrupts.catchAtPrompt()
+            let line = reader.readLine(prompt: prompt)
+            Interrupts.restoreDefault()
+            guard let line else {
+                Output.write("\n")
+                Output.flush()
+                if Interrupts.takeInterrupt() {
+                    runner.discardStatement()
+                    continue
+                }
+                return
+            }
+            let outcome = runner.handle(line: line, stopOnError: false)
+            Output.flush()
+            if outcome == .quit { return }
+        }
+    }
+}
+
+/// Ctrl-C at the prompt discards the line and the statement being typed, as in psql. While
+/// a statement runs, the default action stands (the shell ends; the engine cannot be
+/// interrupted mid-statement, and a file database recovers from its WAL).
+enum Interrupts {
+    nonisolated(unsafe) private static var interrupted: sig_atomic_t = 0
+
+    /// Catches SIGINT without SA_RESTART, so that the pending read returns.
+    static func catchAtPrompt() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Interrupts.interrupted = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+    }
+
+    static func restoreDefault() {
+        signal(SIGINT, SIG_DFL)
+    }
+
+    /// Whether Ctrl-C was pressed since the last call.
+    static func takeInterrupt() -> Bool {
+        defer { interrupted = 0 }
+        return interrupted != 0
+    }
+}
+
+/// Standard input, one line at a time.
+struct StandardInputLines: IteratorProtocol {
+    mutating func next() -> String? { Swift.readLine(strippingNewline: true) }
+}
+
+/// Standard output (buffered) and standard error; output is flushed before each error so
+/// that the two stay in order on a terminal. The shell is single-threaded.
+enum Output {
+    /// Bytes gathered before a write(2) of standard output.
+    static let bufferBytesMax = 64 << 10
+    nonisolated(unsafe) private static var buffer: [UInt8] = []
+
+    static func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= bufferBytesMax { flush() }
+    }
+
+    static func error(_ text: String) {
+        flush()
+        writeAll(Array(text.utf8), to: STDERR_FILENO)
+    }
+
+    static func flush() {
+        writeAll(buffer, to: STDOUT_FILENO)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of `vireo sql`: they run the built binary ($VIREO_BIN, else
+/// .build/debug/vireo under the package root) and check its output and exit status.
+@Suite("vireo sql shell")
+struct ShellTests {
+    @Test("-c prints psql's aligned table: right-aligned numbers, NULL as blank, footer, command tags")
+    func tableOutput() throws {
+        let run = try Shell.run(["-c", "CREATE TABLE t (id int PRIMARY KEY, name text, score double precision)",
+                                 "-c", "INSERT INTO t VALUES (1, 'ann', 2.5), (20, NULL, -1)",
+                                 "-c", "SELECT id, name, score FROM t ORDER BY id"])
+        let expected = """
+            CREATE TABLE
+            INSERT 0 2
+             id | name | score 
+            ----+------+-------
+              1 | ann  |   2.5
+             20 |      |    -1
+            (2 rows)
+
+
+            """
+        try run.expectSuccess()
+        #expect(run.stdout == expected, "expected:\n\(expected)\ngot:\n\(run.stdout)")
+    }
+
+    @Test("RETURNING prints the rows, then the command tag")
+    func returningTag() throws {
+        let run = try Shell.run(["-c", "CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) VALUES ('x') RETURNING id"])
+        let expected = "CREATE TABLE\n id \n----\n  1\n(1 row)\n\nINSERT 0 1\n"
+        try run.expectSuccess()
+        #expect(run.stdout == expected, "expected:\n\(expected)\ngot:\n\(run.stdout)")
+    }
+
+    @Test("--format csv is RFC 4180: header, CRLF, quoting, NULL empty and '' quoted")
+    func csvOutput() throws {
+        let run = try Shell.run(["--format", "csv", "-c", "SELECT 1 AS n, 'a,\"b\"' AS s, NULL AS z, '' AS e, '[1,2]'::vector AS v"])
+        let expected = "n,s,z,e,v\r\n1,\"a,\"\"b\"\"\",,\"\",\"[1,2]\"\r\n"
+        try run.expectSuccess()
+        #expect(run.stdout == expected, "expected:\n\(expected.debugDescription)\ngot:\n\(run.stdout.debugDescription)")
+    }
+
+    @Test("--format json: an array of objects, numbers as numbers, NULL as null, vectors as arrays, json as json")
+    func jsonOutput() throws {
+        let sql = """
+            CREATE TABLE t (id int, ok boolean, v vector(2), doc jsonb, note text);
+            INSERT INTO t VALUES (1, true, '[0.5,2]', '{"a": [1, 2]}', 'say "hi"'), (2, false, NULL, NULL, NULL);
+            SELECT * FROM t ORDER BY id;
+            """
+        let run = try Shell.run(["--format", "json", "-c", sql])
+        let expected = #"[{"id":1,"ok":true,"v":[0.5,2],"doc":{"a": [1, 2]},"note":"say \"hi\""},{"id":2,"ok":false,"v":null,"doc":null,"note":null}]"# + "\n"
+        try run.expectSuccess()
+        #expect(run.stdout == expected, "expected:\n\(expected)\ngot:\n\(run.stdout)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]]
+        #expect(parsed?.count == 2, "expected the output to parse as an array of 2 objects, got \(String(describing: parsed))")
+    }
+
+    @Test("standard input: ';' inside strings, quoted names, dollar quotes and comments does not end a statement")
+    func standardInputSplitting() throws {
+        let input = """
+            SELECT 'a;b' AS "x;y", $$c;d$$ AS e, E'f\\';g' AS h -- comment ; here
+            /* block ; /* nested ; */ still */ ;
+            SELECT 2 AS two
+            """
+        let run = try Shell.run(["--format", "csv"], input: input)
+        let expected = "x;y,e,h\r\na;b,c;d,f';g\r\ntwo\r\n2\r\n"
+        try run.expectSuccess()
+        #expect(run.stdout == expected, "expected:\n\(expected.debugDescription)\ngot:\n\(run.stdout.debugDescription)")
+    }
+
+    @Test("a syntax error prints ERROR, the line and a caret, and stops the script with status 1")
+    func syntaxErrorStops() throws {
+        let run = try Shell.run(["-c", "SELECT 1 AS one", "-c", "SELECT * FORM t", "-c", "SELECT 2 AS two"])
+        #expect(run.status == 1, "expected exit status 1, got \(run.status)")
+        #expect(run.stdout.contains("one") && !run.stdout.contains("two"), "expected only the first result, got:\n\(run.stdout)")
+        let expected = "ERROR:  syntax error at or near \"FORM\": expected ';' or end of input\nLINE 1: SELECT * FORM t\n                 ^\n"
+        #expect(run.stderr.contains(expected), "expected stderr to contain:\n\(expected)\ngot:\n\(run.stderr)")
+    }
+
+    @Test("the caret points into the right line of a multi-line statement")
+    func caretOnSecondLine() throws {
+        let run = try Shell.run([], input: "SELECT 1,\n  2 +;\nSELECT 3;\n")
+        #expect(run.status == 1, "expected exit status 1, got \(run.status)")
+        let expected = "LINE 2:   2 +;\n             ^\n"
+        #expect(run.stderr.contains(expected), "expected stderr to contain:\n\(expected)\ngot:\n\(run.stderr)")
+    }
+
+    @Test("an execution error prints ERROR and exits 1")
+    func executionError() throws {
+        let run = try Shell.run(["-c", "SELECT 1 / 0"])
+        #expect(run.status == 1, "expected exit status 1, got \(run.status)")
+        #expect(run.stderr.contains("ERROR:  division by zero\n"), "got stderr:\n\(run.stderr)")
+        #expect(!run.stderr.contains("LINE 1"), "no caret expected without a position, got:\n\(run.stderr)")
+    }
+
+    @Test("\\d lists tables, \\d NAME describes columns and indexes, \\di lists indexes, an unknown command fails")
+    func describeCommands() throws {
+        let setup = """
+            CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE, embedding vector(3));
+            CREATE INDEX items_embedding_idx ON items USING hnsw (embedding vector_cosine_ops) WITH (m = 8, ef_construction = 32);
+            \\d
+            \\d items
+            \\di
+            """
+        let run = try Shell.run([], input: setup)
+        try run.expectSuccess()
+        for fragment in ["List of relations", " items | table |", "Table \"items\"",
+                         " id        | bigint    | not null | nextval('items_id_seq')",
+                         " name      | text      | not null |", " embedding | vector(3) |",
+                         "\"items_name_key\" UNIQUE, btree (name)",
+                         "\"items_embedding_idx\" hnsw (embedding vector_cosine_ops) WITH (m=8, ef_construction=32)",
+                         "List of indexes"] {
+            #expect(run.stdout.contains(fragment), "expected the output to contain \(fragment.debugDescription), got:\n\(run.stdout)")
+        }
+        let unknown = try Shell.run(["-c", "\\nope"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("invalid command \\nope"), "got \(unknown.status), stderr:\n\(unknown.stderr)")
+    }
+
+    @Test("a database file keeps its data between runs; -f runs a file")
+    func fileDatabase() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-shell-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("test.vireo").path
+        let script = directory.appendingPathComponent("setup.sql")
+        try "CREATE TABLE kept (n int);\nINSERT INTO kept VALUES (41), (1);\n".write(to: script, atomically: true, encoding: .utf8)
+        try Shell.run([database, "-f", script.path]).expectSuccess()
+        let run = try Shell.run([database, "--format", "csv", "-c", "SELECT sum(n) AS total FROM kept"])
+        try run.expectSuccess()
+        #expect(run.stdout == "total\r\n42\r\n", "got:\n\(run.stdout.debugDescription)")
+    }
+
+    @Test("interactive mode through a pseudo-terminal: prompts, multi-line statements, \\timing, history file")
+    func interactive() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-shell-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let history = directory.appendingPathComponent("history").path
+        let command = "'\(try Shell.binary())' sql"
+        let run = try Shell.run(["-q", "-e", "-c", command, "/dev/null"], input: "SELECT 40 +\n 2 AS answer;\n\\timing\nSELECT 1;\n\\q\n",
+                                executable: "/usr/bin/script", environment: ["VIREO_HISTORY": history])
+        try run.expectSuccess()
+        let screen = run.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        for fragment in ["in-memory database", "vireo=> ", "vireo-> ", " answer \n--------\n     42\n(1 row)", "Timing is on.", "Time: "] {
+            #expect(screen.contains(fragment), "expected the screen to contain \(fragment.debugDescription), got:\n\(screen)")
+        }
+        let saved = (try? String(contentsOfFile: history, encoding: .utf8)) ?? ""
+        #expect(saved.contains("timing"), "expected the history file to hold the lines typed, got:\n\(saved)")
+    }
+}
+
+/// Runs the `vireo` binary (or another program) with a time limit.
+enum Shell {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        func expectSuccess() throws {
+            #expect(status == 0, "expected exit status 0, got \(status); stderr:\n\(stderr)")
+            if status != 0 { throw ShellTestError.failed(stderr) }
+        }
+    }
+
+    enum ShellTestError: Error {
+        case failed(String)
+        case missingBinary(String)
+        case timedOut
+    }
+
+    /// Seconds a run may take before it is killed.
+    static let timeoutSeconds = 30.0
+
+    /// The `vireo` binary: `$VIREO_BIN`, else `.build/debug/vireo` under the package root.
+    static func binary() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["VIREO_BIN"], !path.isEmpty { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent(".build/debug/vireo").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ShellTestError.missingBinary("no vireo binary at \(path): run `swift build` first or set VIREO_BIN")
+        }
+        return path
+    }
+
+    /// Runs `vireo sql ARGUMENTS` (or `executable ARGUMENTS`) with `input` on standard input.
+    @discardableResult
+    static func run(_ arguments: [String], input: String = "", executable: String? = nil,
+                    environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable ?? binary())
+        process.arguments = executable == nil ? ["sql"] + arguments : arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let killer = DispatchWorkItem { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: killer)
+        // A child that exits before reading everything must not take the test run down with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let errorData = ErrorCollector(stderr.fileHandleForReading)
+        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        killer.cancel()
+        if process.terminationReason == .uncaughtSignal { throw ShellTestError.timedOut }
+        return Run(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+                   stderr: String(decoding: errorData.wait(), as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end on another thread, so that neither pipe can fill and block the child.
+final class ErrorCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
