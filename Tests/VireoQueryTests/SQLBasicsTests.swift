@@ -83,3 +83,23 @@ struct SQLBasicsTests {
         #expect(try session.execute("COMMIT").commandTag == "ROLLBACK")
     }
 }
+
+@Suite("SQL: PostgreSQL compatibility details")
+struct CompatibilityTests {
+    @Test("CREATE EXTENSION vector is accepted; SET LOCAL outside a block does nothing; unique violations show the key")
+    func details() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        #expect(sqlError(db, "CREATE EXTENSION postgis")?.sqlState == "42704")
+        try db.execute("SET LOCAL hnsw.ef_search = 77")
+        #expect(try rows(db, "SHOW hnsw.ef_search") == [["40"]])
+        let session = db.session()
+        try session.execute("BEGIN; SET LOCAL hnsw.ef_search = 77")
+        #expect(try session.execute("SHOW hnsw.ef_search").rows == [[.text("77")]])
+        try session.execute("COMMIT")
+        #expect(try session.execute("SHOW hnsw.ef_search").rows == [[.text("40")]], "SET LOCAL ends with the transaction")
+        try db.execute("CREATE TABLE u (email text UNIQUE)")
+        try db.execute("INSERT INTO u VALUES ('a@x')")
+        #expect(sqlError(db, "INSERT INTO u VALUES ('a@x')")?.message.contains("(email)=(a@x)") == true)
+    }
+}

@@ -5,8 +5,12 @@ extension Session {
         switch body {
         case .transaction(let command): return try transactionCommand(command)
         case .set(let statement):
-            try settings.set(statement.name, statement.value, local: statement.scope == .local && inTransactionBlock)
+            // SET LOCAL outside a transaction block has no effect, as in PostgreSQL.
+            if statement.scope == .local && !inTransactionBlock { return QueryResult(commandTag: "SET") }
+            try settings.set(statement.name, statement.value, local: statement.scope == .local)
             return QueryResult(commandTag: "SET")
+        case .createExtension(let statement):
+            return try createExtension(statement)
         case .show(let statement): return try show(statement.name)
         case .reset(let statement):
             settings.reset(statement.name)
@@ -122,6 +126,14 @@ extension Session {
         var rows: [[Value]] = []
         try PlanExecutor.run(plan, context(data, parameters)) { rows.append($0); return true }
         return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
+    }
+
+    /// pgvector's `CREATE EXTENSION vector` is accepted: the vector type is built in.
+    private func createExtension(_ statement: CreateExtension) throws -> QueryResult {
+        guard statement.name == "vector" else {
+            throw VireoError(.undefinedObject, "extension \"\(statement.name)\" is not available (only \"vector\", which is built in)")
+        }
+        return QueryResult(commandTag: "CREATE EXTENSION")
     }
 
     private func show(_ name: String?) throws -> QueryResult {

@@ -110,7 +110,7 @@ extension StoreTransaction {
         let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID), ifPresent: .keep, in: pages)
         if present {
             let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
-            let shown = values.map { "\($0)" }.joined(separator: ", ")
+            let shown = values.map(\.messageText).joined(separator: ", ")
             throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\": (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists")
         }
     }

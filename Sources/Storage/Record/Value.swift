@@ -70,3 +70,19 @@ extension Value {
     /// The SQL name of the value's type, `"null"` for NULL; for error messages.
     public var typeName: String { type?.name ?? "null" }
 }
+
+extension Value {
+    /// A short plain rendering for error messages (`Key (email)=(a@x) already exists`).
+    public var messageText: String {
+        switch self {
+        case .null: "null"
+        case .bool(let flag): flag ? "t" : "f"
+        case .int(let number): String(number)
+        case .double(let number): String(number)
+        case .text(let text), .json(let text): text
+        case .bytes(let bytes): "\\x" + bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        case .timestamp(let micros): "timestamp \(micros)"
+        case .vector(let vector): "[" + vector.map { String($0) }.joined(separator: ",") + "]"
+        }
+    }
+}
