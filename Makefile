@@ -24,10 +24,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Build, then open (creating if needed) the database in $(DATA_DIR) and show its state.
+## Build, then open (creating if needed) the database in $(DATA_DIR) in the SQL shell.
 run: release
 	@mkdir -p $(DATA_DIR)
 	$$($(SWIFT) build -c release --show-bin-path)/vireo info $(DATA_DIR)/vireo.db
+	$$($(SWIFT) build -c release --show-bin-path)/vireo sql $(DATA_DIR)/vireo.db
 
 ## Every test: unit, property, fault-injection and crash tests, on both I/O backends.
 test: deps
