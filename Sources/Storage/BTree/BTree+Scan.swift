@@ -74,12 +74,27 @@ extension BTree {
                 return (position, try BTreeNode.child(page, position))
             }
             guard let (position, child) = step else { return current }
+            try readAhead(from: current, position: position, last: last, in: source)
             path.append((current, position))
             guard path.count <= Self.depthMax else {
                 throw VireoError.corrupt(source.path, page: root, "tree deeper than \(Self.depthMax) levels (a cycle?)")
             }
             current = child
         }
+    }
+
+    static let readAheadPagesMax = 32
+
+    /// Before a scan walks the children of an interior node, asks for the next ones in
+    /// one batch (io_uring submits them together), so a cold scan does not wait page by page.
+    private func readAhead(from interior: PageNumber, position: Int, last: Bool, in source: some PageSource) throws {
+        let children: [PageNumber] = try node(source, interior) { page in
+            let count = BTreeNode.cellCount(page)
+            let positions = last ? Array(stride(from: position, through: max(0, position - Self.readAheadPagesMax), by: -1))
+                                 : Array(position...min(count, position + Self.readAheadPagesMax))
+            return try positions.map { try BTreeNode.child(page, $0) }
+        }
+        source.prefetch(children)
     }
 
     /// Moves `path` to the next leaf in scan order; nil after the last one.

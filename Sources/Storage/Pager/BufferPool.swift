@@ -100,6 +100,34 @@ final class BufferPool: @unchecked Sendable {
         }
     }
 
+    /// Reads the given pages that are not cached in one batch (read-ahead for scans), as
+    /// far as the budget has room. A page that fails to read or verify is skipped here and
+    /// reported when it is really needed.
+    func prefetch(_ pageNumbers: [PageNumber]) {
+        let missing: [PageNumber] = lock.withLock {
+            let room = capacityPages - slotOfPage.count
+            return Array(pageNumbers.filter { slotOfPage[$0] == nil }.prefix(max(0, room)))
+        }
+        guard missing.count > 1 else { return }
+        let buffers = missing.map { _ in Self.allocatePage(pageSizeBytes) }
+        let requests = zip(missing, buffers).map {
+            IORequest(offset: Int($0.0) * pageSizeBytes, buffer: UnsafeMutableRawBufferPointer(start: $0.1, count: pageSizeBytes))
+        }
+        let loaded = (try? file.readBatch(requests)) != nil
+        lock.withLock {
+            for (pageNumber, buffer) in zip(missing, buffers) {
+                let page = UnsafeRawBufferPointer(start: buffer, count: pageSizeBytes)
+                if loaded, slotOfPage[pageNumber] == nil,
+                   (try? PageLayout.verify(page, pageNumber: pageNumber, file: file.path)) != nil {
+                    let slot = insert(pageNumber, buffer: buffer, dirty: false)
+                    slots[slot].referenced = false
+                } else {
+                    buffer.deallocate()
+                }
+            }
+        }
+    }
+
     /// Installs committed page versions (invariant B1), taking ownership of the buffers.
     /// The caller holds the pager's exclusive publish lock, so no page is pinned.
     func install(_ pages: [(PageNumber, UnsafeMutableRawPointer)]) {

@@ -4,6 +4,12 @@ public protocol PageSource {
     var path: String { get }
     /// Calls `body` with page `pageNumber`'s bytes, valid only during the call.
     func withPage<R>(_ pageNumber: PageNumber, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+    /// Hints that these pages will be read soon (a scan reading ahead).
+    func prefetch(_ pageNumbers: [PageNumber])
+}
+
+extension PageSource {
+    public func prefetch(_ pageNumbers: [PageNumber]) {}
 }
 
 /// Read and write access to pages inside a write transaction.
@@ -24,6 +30,8 @@ public struct ReadView: PageSource {
     public func withPage<R>(_ pageNumber: PageNumber, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         try pool.withPage(pageNumber, body)
     }
+
+    public func prefetch(_ pageNumbers: [PageNumber]) { pool.prefetch(pageNumbers) }
 }
 
 extension Pager {
