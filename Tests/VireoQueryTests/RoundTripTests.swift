@@ -48,6 +48,7 @@ let corpus: [String] = [
     "SELECT a FROM t WHERE (a + 1) * 2 BETWEEN b - 1 AND c + 1 AND NOT a IS NULL",
     "SELECT timestamp '2024-01-01 00:00:00', vector '[1,2]', jsonb '{}'",
     "SELECT 1 LIMIT ALL OFFSET 3",
+    "SELECT substring(s FROM 2 FOR 3), trim(BOTH 'x' FROM s), trim(s), position('a' IN s), extract(epoch FROM ts) FROM t",
     "UPDATE t SET a = 1, b = DEFAULT, c = c || 'x' WHERE id = $1 RETURNING *",
     "UPDATE t AS x SET a = u.a FROM u WHERE x.id = u.id RETURNING x.a, u.b AS c",
     "DELETE FROM t WHERE id IN (SELECT id FROM u) RETURNING id",

@@ -101,9 +101,19 @@ extension Parser {
             return .function(FunctionCall(name, star: true))
         }
         if accept(.rightParen) { return .function(FunctionCall(name)) }
+        if let special = try parseSpecialCall(name) {
+            try expect(.rightParen, ")")
+            return .function(special)
+        }
         let distinct = acceptKeyword(.distinct)
         if !distinct { _ = acceptKeyword(.all) }
-        let arguments = try commaSeparated { try $0.parseExpression() }
+        let first = try parseExpression(minimum: firstArgumentMinimum(name))
+        if !distinct, let special = try parseSpecialTail(name, first: first) {
+            try expect(.rightParen, ")")
+            return .function(special)
+        }
+        var arguments = [first]
+        while accept(.comma) { arguments.append(try parseExpression()) }
         try expect(.rightParen, ")")
         return .function(FunctionCall(name, arguments, distinct: distinct))
     }

@@ -9,8 +9,10 @@ import VireoStorage
 /// Limits (`SyntaxLimits`) raise `.limitExceeded`. No input makes the parser trap or hang.
 public struct Parser {
     var lexer: Lexer
-    /// Tokens read but not consumed yet (at most a few: the parser looks ahead by ≤ 3).
+    /// Tokens read but not consumed yet, from `lookaheadStart` on. Usually a few; the
+    /// `trim(… FROM …)` check may look further, so consuming is O(1) rather than `removeFirst`.
     var lookahead: [Token] = []
+    var lookaheadStart = 0
     /// End offset of the last consumed token.
     var lastEnd = 0
     /// Current nesting depth (see `SyntaxLimits.nestingDepthMax`).
@@ -80,16 +82,21 @@ public struct Parser {
 
     /// The token `offset` places ahead, without consuming anything.
     mutating func peek(_ offset: Int = 0) -> Token {
-        while lookahead.count <= offset { lookahead.append(lexer.next()) }
-        return lookahead[offset]
+        while lookahead.count - lookaheadStart <= offset { lookahead.append(lexer.next()) }
+        return lookahead[lookaheadStart + offset]
     }
 
     /// Consumes and returns the next token.
     @discardableResult
     mutating func advance() -> Token {
         let token = peek()
-        if token.kind != .end { lookahead.removeFirst() }
         lastEnd = token.end
+        guard token.kind != .end else { return token }
+        lookaheadStart += 1
+        if lookaheadStart == lookahead.count {
+            lookahead.removeAll(keepingCapacity: true)
+            lookaheadStart = 0
+        }
         return token
     }
 
