@@ -51,9 +51,9 @@ extension Parser {
         }
         if peek().keyword != .from { advance() }
         if acceptKeyword(.from) { return FunctionCall(side, try commaSeparated { try $0.parseExpression() }) }
-        let characters = try parseExpression()
-        try expectKeyword(.from)
-        return FunctionCall(side, [try parseExpression(), characters])
+        let arguments = try commaSeparated { try $0.parseExpression() }
+        guard arguments.count == 1, acceptKeyword(.from) else { return FunctionCall(side, arguments) }
+        return FunctionCall(side, [try parseExpression(), arguments[0]])
     }
 
     /// `trim(chars FROM s)` → `btrim(s, chars)`; nil for `trim(s …)` after restoring nothing
