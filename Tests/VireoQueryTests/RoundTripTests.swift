@@ -57,7 +57,7 @@ let corpus: [String] = [
     "BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT WORK",
     "SET hnsw.ef_search = 100", "SET LOCAL hnsw.ef_search TO 40", "SET search_path TO public, \"Other\"",
     "SET TIME ZONE 'UTC'", "SET x = DEFAULT", "SET extra_float_digits = -3", "SET enable_seqscan = off",
-    "SHOW hnsw.ef_search", "SHOW ALL", "RESET ALL", "RESET hnsw.ef_search",
+    "SHOW hnsw.ef_search", "SHOW ALL", "SHOW \"all\"", "SET SESSION \"local\".x = 1", "SET \"time\" = 1", "SHOW TIME ZONE", "RESET ALL", "RESET hnsw.ef_search",
     "EXPLAIN SELECT * FROM t", "EXPLAIN ANALYZE SELECT * FROM t", "EXPLAIN ANALYZE VERBOSE DELETE FROM t",
     "EXPLAIN (ANALYZE, VERBOSE false, FORMAT json) UPDATE t SET a = 1",
 ]
@@ -77,5 +77,7 @@ struct RoundTripTests {
         #expect(try Parser.parseStatement("SELECT (a + b) * c, a + (b * c), (a = b) = c").sql == "SELECT (a + b) * c, a + b * c, (a = b) = c")
         #expect(try Parser.parseStatement("SELECT \"a\", \"A\", \"select\"").sql == "SELECT a, \"A\", \"select\"")
         #expect(try Parser.parseStatement("CREATE TABLE t (a int DEFAULT 1 + 2)").sql == "CREATE TABLE t (a integer DEFAULT (1 + 2))")
+        #expect(try Parser.parseStatement("explain analyse verbose select 1").sql == "EXPLAIN (ANALYZE, VERBOSE) SELECT 1")
+        #expect(try Parser.parseStatement("set local Hnsw.EF_Search to 5").sql == "SET LOCAL hnsw.ef_search = 5")
     }
 }
