@@ -51,7 +51,9 @@ public enum Literal: Sendable, Equatable {
 
 /// A reference to a column, optionally qualified by a table name or alias.
 public struct ColumnReference: Sendable, Equatable, Hashable {
+    /// The table name or alias qualifying the column, if written.
     public var table: String?
+    /// The column name (lower case unless quoted).
     public var column: String
 
     /// Creates the node from its parts, as the parser would.
@@ -65,6 +67,7 @@ public struct ColumnReference: Sendable, Equatable, Hashable {
 public struct FunctionCall: Sendable, Equatable {
     /// Lower case unless quoted. `CURRENT_TIMESTAMP` and friends are calls without arguments.
     public var name: String
+    /// The arguments in order; empty for `f()` and `count(*)`.
     public var arguments: [Expression]
     /// `f(DISTINCT …)`.
     public var distinct: Bool
@@ -83,8 +86,11 @@ public struct FunctionCall: Sendable, Equatable {
 /// `CASE [operand] WHEN … THEN … [ELSE …] END`. With an operand, each `when` is compared
 /// with it for equality; without, each `when` is a condition.
 public struct CaseExpression: Sendable, Equatable {
+    /// One `WHEN … THEN …` pair.
     public struct Branch: Sendable, Equatable {
+        /// The condition (or, with an operand, the value compared with it).
         public var when: Expression
+        /// The result when the branch matches.
         public var then: Expression
 
         /// Creates the node from its parts, as the parser would.
@@ -94,7 +100,9 @@ public struct CaseExpression: Sendable, Equatable {
         }
     }
 
+    /// The value compared in `CASE x WHEN …`; nil in the searched form.
     public var operand: Expression?
+    /// The WHEN branches in order (at least one).
     public var branches: [Branch]
     /// Nil when there is no ELSE (the result is then NULL).
     public var elseResult: Expression?
@@ -180,6 +188,7 @@ public enum Precedence: Int, Sendable, Comparable {
     /// Literals, names, calls, parenthesised expressions: never need parentheses.
     case primary
 
+    /// Orders levels from loosest to tightest.
     public static func < (left: Precedence, right: Precedence) -> Bool { left.rawValue < right.rawValue }
 
     /// Whether two operators of this level in a row are a syntax error.
