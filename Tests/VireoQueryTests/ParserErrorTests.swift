@@ -59,21 +59,21 @@ struct ParserErrorTests {
         #expect(try Parser.parseStatement("SELECT $65535").parameterCount == 65_535)
 
         let deep = "SELECT " + String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
-        expectError(deep, .limitExceeded, "nesting is deeper than the limit")
+        expectError(deep, .limitExceeded, "nesting is deeper than")
         let chain = "SELECT " + Array(repeating: "1", count: 100_000).joined(separator: " + ")
-        expectError(chain, .limitExceeded, "nesting is deeper than the limit")
+        expectError(chain, .limitExceeded, "nesting is deeper than")
         let signs = "SELECT " + String(repeating: "- ", count: 100_000) + "1"
-        expectError(signs, .limitExceeded, "nesting is deeper than the limit")
+        expectError(signs, .limitExceeded, "nesting is deeper than")
         let nots = "SELECT " + String(repeating: "NOT ", count: 100_000) + "true"
-        expectError(nots, .limitExceeded, "nesting is deeper than the limit")
+        expectError(nots, .limitExceeded, "nesting is deeper than")
         let casts = "SELECT 1" + String(repeating: "::int", count: 100_000)
-        expectError(casts, .limitExceeded, "nesting is deeper than the limit")
+        expectError(casts, .limitExceeded, "nesting is deeper than")
         let subqueries = String(repeating: "SELECT * FROM (", count: 10_000) + "SELECT 1" + String(repeating: ") s", count: 10_000)
-        expectError(subqueries, .limitExceeded, "nesting is deeper than the limit")
+        expectError(subqueries, .limitExceeded, "nesting is deeper than")
         let joins = "SELECT * FROM a" + String(repeating: " JOIN a ON true", count: 10_000)
-        expectError(joins, .limitExceeded, "nesting is deeper than the limit")
+        expectError(joins, .limitExceeded, "nesting is deeper than")
         let unions = Array(repeating: "SELECT 1", count: 10_000).joined(separator: " UNION ")
-        expectError(unions, .limitExceeded, "nesting is deeper than the limit")
+        expectError(unions, .limitExceeded, "nesting is deeper than")
     }
 
     @Test("nesting just under the limit parses, and the tree can be printed and compared")

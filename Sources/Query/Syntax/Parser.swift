@@ -19,9 +19,14 @@ public struct Parser {
     var depth = 0
     /// Highest `$n` seen in the current statement.
     var parameterCountMax = 0
+    /// Where the stack stood when parsing began, and the guard made from it once nesting
+    /// gets deep (see `StackGuard`).
+    let entryStackAddress: UInt
+    var stackGuard: StackGuard?
 
     init(_ text: String) {
         lexer = Lexer(text)
+        entryStackAddress = currentStackAddress()
     }
 
     // MARK: - Entry points
@@ -160,6 +165,11 @@ public struct Parser {
         depth += 1
         guard depth <= SyntaxLimits.nestingDepthMax else {
             throw VireoError(.limitExceeded, "statement nesting is deeper than the limit of \(SyntaxLimits.nestingDepthMax) levels", position: peek().start)
+        }
+        guard depth >= StackGuard.checkDepthMin else { return }
+        if stackGuard == nil { stackGuard = StackGuard(entryAddress: entryStackAddress) }
+        if stackGuard?.hasRoom() == false {
+            throw VireoError(.limitExceeded, "statement nesting is deeper than this thread's stack allows (\(depth) levels)", position: peek().start)
         }
     }
 
