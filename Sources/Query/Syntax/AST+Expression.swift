@@ -2,38 +2,38 @@
 /// printer cannot disagree about it.
 
 /// A scalar expression.
-public indirect enum Expression: Sendable, Equatable {
+public indirect enum SQLExpression: Sendable, Equatable {
     case literal(Literal)
     /// `column` or `table.column` (also `excluded.column` in ON CONFLICT DO UPDATE).
     case column(ColumnReference)
     /// `$n`, numbered from 1.
     case parameter(Int)
-    case unary(UnaryOperator, Expression)
-    case binary(BinaryOperator, Expression, Expression)
+    case unary(UnaryOperator, SQLExpression)
+    case binary(BinaryOperator, SQLExpression, SQLExpression)
     /// `x IS [NOT] NULL`.
-    case isNull(Expression, negated: Bool)
+    case isNull(SQLExpression, negated: Bool)
     /// `x IS [NOT] TRUE` / `x IS [NOT] FALSE`.
-    case isBoolean(Expression, value: Bool, negated: Bool)
+    case isBoolean(SQLExpression, value: Bool, negated: Bool)
     /// `x IS [NOT] DISTINCT FROM y`.
-    case isDistinctFrom(Expression, Expression, negated: Bool)
+    case isDistinctFrom(SQLExpression, SQLExpression, negated: Bool)
     /// `x [NOT] IN (a, b, …)`.
-    case inList(Expression, [Expression], negated: Bool)
+    case inList(SQLExpression, [SQLExpression], negated: Bool)
     /// `x [NOT] IN (SELECT …)`.
-    case inSubquery(Expression, Query, negated: Bool)
+    case inSubquery(SQLExpression, Query, negated: Bool)
     /// `x [NOT] BETWEEN lower AND upper`.
-    case between(Expression, lower: Expression, upper: Expression, negated: Bool)
+    case between(SQLExpression, lower: SQLExpression, upper: SQLExpression, negated: Bool)
     /// `x [NOT] LIKE pattern [ESCAPE e]`; ILIKE when `caseInsensitive`.
-    case like(Expression, pattern: Expression, escape: Expression?, caseInsensitive: Bool, negated: Bool)
+    case like(SQLExpression, pattern: SQLExpression, escape: SQLExpression?, caseInsensitive: Bool, negated: Bool)
     /// `EXISTS (SELECT …)`.
     case exists(Query)
     /// `(SELECT …)` used as a value.
     case subquery(Query)
     /// `CAST(x AS type)`, also written `x::type` or `type 'literal'`.
-    case cast(Expression, TypeName)
+    case cast(SQLExpression, TypeName)
     case function(FunctionCall)
     case caseWhen(CaseExpression)
     /// `ARRAY[a, b, …]`.
-    case array([Expression])
+    case array([SQLExpression])
 }
 
 /// A constant written in the statement.
@@ -68,14 +68,14 @@ public struct FunctionCall: Sendable, Equatable {
     /// Lower case unless quoted. `CURRENT_TIMESTAMP` and friends are calls without arguments.
     public var name: String
     /// The arguments in order; empty for `f()` and `count(*)`.
-    public var arguments: [Expression]
+    public var arguments: [SQLExpression]
     /// `f(DISTINCT …)`.
     public var distinct: Bool
     /// `count(*)`: no arguments, every row counts.
     public var star: Bool
 
     /// Creates the node from its parts, as the parser would.
-    public init(_ name: String, _ arguments: [Expression] = [], distinct: Bool = false, star: Bool = false) {
+    public init(_ name: String, _ arguments: [SQLExpression] = [], distinct: Bool = false, star: Bool = false) {
         self.name = name
         self.arguments = arguments
         self.distinct = distinct
@@ -89,26 +89,26 @@ public struct CaseExpression: Sendable, Equatable {
     /// One `WHEN … THEN …` pair.
     public struct Branch: Sendable, Equatable {
         /// The condition (or, with an operand, the value compared with it).
-        public var when: Expression
+        public var when: SQLExpression
         /// The result when the branch matches.
-        public var then: Expression
+        public var then: SQLExpression
 
         /// Creates the node from its parts, as the parser would.
-        public init(when: Expression, then: Expression) {
+        public init(when: SQLExpression, then: SQLExpression) {
             self.when = when
             self.then = then
         }
     }
 
     /// The value compared in `CASE x WHEN …`; nil in the searched form.
-    public var operand: Expression?
+    public var operand: SQLExpression?
     /// The WHEN branches in order (at least one).
     public var branches: [Branch]
     /// Nil when there is no ELSE (the result is then NULL).
-    public var elseResult: Expression?
+    public var elseResult: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
-    public init(operand: Expression? = nil, branches: [Branch], elseResult: Expression? = nil) {
+    public init(operand: SQLExpression? = nil, branches: [Branch], elseResult: SQLExpression? = nil) {
         self.operand = operand
         self.branches = branches
         self.elseResult = elseResult
@@ -197,10 +197,10 @@ public enum Precedence: Int, Sendable, Comparable {
 
 // MARK: - Walking
 
-extension Expression {
+extension SQLExpression {
     /// The expressions directly inside this one, in source order. Subqueries are not entered:
     /// see `subqueries`.
-    public var children: [Expression] {
+    public var children: [SQLExpression] {
         switch self {
         case .literal, .column, .parameter, .exists, .subquery: []
         case .unary(_, let operand), .isNull(let operand, _), .isBoolean(let operand, _, _), .cast(let operand, _): [operand]
@@ -225,14 +225,14 @@ extension Expression {
 
     /// Visits this expression and every expression inside it, parents before children,
     /// without entering subqueries. `visit` returns false to skip an expression's children.
-    public func walk(_ visit: (Expression) throws -> Bool) rethrows {
+    public func walk(_ visit: (SQLExpression) throws -> Bool) rethrows {
         guard try visit(self) else { return }
         for child in children { try child.walk(visit) }
     }
 
     /// Whether this expression or any expression inside it (subqueries excluded) satisfies
     /// `predicate`.
-    public func contains(where predicate: (Expression) -> Bool) -> Bool {
+    public func contains(where predicate: (SQLExpression) -> Bool) -> Bool {
         var found = false
         walk { expression in
             if found { return false }
@@ -245,7 +245,7 @@ extension Expression {
 
 extension CaseExpression {
     /// Operand, then each WHEN and THEN, then ELSE.
-    public var children: [Expression] {
+    public var children: [SQLExpression] {
         var result = operand.map { [$0] } ?? []
         for branch in branches { result += [branch.when, branch.then] }
         if let elseResult { result.append(elseResult) }

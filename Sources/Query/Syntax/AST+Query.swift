@@ -7,12 +7,12 @@ public struct Query: Sendable, Equatable {
     /// The ORDER BY keys in order; empty when absent.
     public var orderBy: [OrderItem]
     /// Nil for no limit (also `LIMIT ALL`). `FETCH FIRST n ROWS ONLY` is stored here too.
-    public var limit: Expression?
+    public var limit: SQLExpression?
     /// The OFFSET expression; nil when absent.
-    public var offset: Expression?
+    public var offset: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
-    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil) {
+    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: SQLExpression? = nil, offset: SQLExpression? = nil) {
         self.body = body
         self.orderBy = orderBy
         self.limit = limit
@@ -66,15 +66,15 @@ public struct Select: Sendable, Equatable {
     /// The FROM list; entries separated by commas are cross-joined.
     public var from: [TableReference]
     /// The WHERE condition; nil when absent.
-    public var whereClause: Expression?
+    public var whereClause: SQLExpression?
     /// The GROUP BY expressions; empty when absent.
-    public var groupBy: [Expression]
+    public var groupBy: [SQLExpression]
     /// The HAVING condition; nil when absent.
-    public var having: Expression?
+    public var having: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
     public init(distinct: Bool = false, items: [SelectItem], from: [TableReference] = [],
-                whereClause: Expression? = nil, groupBy: [Expression] = [], having: Expression? = nil) {
+                whereClause: SQLExpression? = nil, groupBy: [SQLExpression] = [], having: SQLExpression? = nil) {
         self.distinct = distinct
         self.items = items
         self.from = from
@@ -91,7 +91,7 @@ public enum SelectItem: Sendable, Equatable {
     /// `t.*`: every column of one table (or alias).
     case qualifiedWildcard(table: String)
     /// `expression [AS alias]`.
-    case expression(Expression, alias: String?)
+    case expression(SQLExpression, alias: String?)
 }
 
 /// An entry of a FROM list.
@@ -113,7 +113,7 @@ public struct Join: Sendable, Equatable {
     /// How the rows are matched; `.none` only for CROSS JOIN.
     public enum Condition: Sendable, Equatable {
         case none
-        case on(Expression)
+        case on(SQLExpression)
         case using([String])
     }
 
@@ -138,14 +138,14 @@ public struct Join: Sendable, Equatable {
 /// One ORDER BY key: `expression [ASC | DESC] [NULLS FIRST | NULLS LAST]`.
 public struct OrderItem: Sendable, Equatable {
     /// The sort key.
-    public var expression: Expression
+    public var expression: SQLExpression
     /// `DESC` was written.
     public var descending: Bool
     /// Nil when not written: PostgreSQL then puts NULLs last ascending, first descending.
     public var nullsFirst: Bool?
 
     /// Creates the node from its parts, as the parser would.
-    public init(_ expression: Expression, descending: Bool = false, nullsFirst: Bool? = nil) {
+    public init(_ expression: SQLExpression, descending: Bool = false, nullsFirst: Bool? = nil) {
         self.expression = expression
         self.descending = descending
         self.nullsFirst = nullsFirst
@@ -159,7 +159,7 @@ public struct OrderItem: Sendable, Equatable {
 
 /// A value assigned to a column in VALUES or SET: an expression or `DEFAULT`.
 public enum ColumnValue: Sendable, Equatable {
-    case expression(Expression)
+    case expression(SQLExpression)
     case `default`
 }
 
@@ -220,7 +220,7 @@ public struct OnConflict: Sendable, Equatable {
     /// What to do with a row that conflicts.
     public enum Action: Sendable, Equatable {
         case doNothing
-        case doUpdate(assignments: [Assignment], whereClause: Expression?)
+        case doUpdate(assignments: [Assignment], whereClause: SQLExpression?)
     }
 
     /// The conflict target; empty when not written (any unique constraint, DO NOTHING only).
@@ -246,13 +246,13 @@ public struct Update: Sendable, Equatable {
     /// The FROM list; empty when absent.
     public var from: [TableReference]
     /// The WHERE condition; nil when absent.
-    public var whereClause: Expression?
+    public var whereClause: SQLExpression?
     /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, assignments: [Assignment], from: [TableReference] = [],
-                whereClause: Expression? = nil, returning: [SelectItem] = []) {
+                whereClause: SQLExpression? = nil, returning: [SelectItem] = []) {
         self.table = table
         self.alias = alias
         self.assignments = assignments
@@ -271,13 +271,13 @@ public struct Delete: Sendable, Equatable {
     /// The USING list; empty when absent.
     public var using: [TableReference]
     /// The WHERE condition; nil when absent.
-    public var whereClause: Expression?
+    public var whereClause: SQLExpression?
     /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, using: [TableReference] = [],
-                whereClause: Expression? = nil, returning: [SelectItem] = []) {
+                whereClause: SQLExpression? = nil, returning: [SelectItem] = []) {
         self.table = table
         self.alias = alias
         self.using = using

@@ -108,7 +108,7 @@ public struct ColumnDefinition: Sendable, Equatable {
     /// Whether the column is declared `UNIQUE`.
     public var isUnique: Bool { constraints.contains { $0.kind == .unique } }
     /// The `DEFAULT` expression, when there is one (the last, if written twice).
-    public var defaultValue: Expression? {
+    public var defaultValue: SQLExpression? {
         for constraint in constraints.reversed() {
             if case .defaultValue(let expression) = constraint.kind { return expression }
         }
@@ -125,7 +125,7 @@ public struct ColumnConstraint: Sendable, Equatable {
         /// `NULL`: the column may hold NULL (the default, written explicitly).
         case null
         case unique
-        case defaultValue(Expression)
+        case defaultValue(SQLExpression)
     }
 
     /// The name, lower case unless quoted.

@@ -19,9 +19,9 @@ extension Parser {
     }
 
     /// After the first argument of `substring(` or `position(`: the keyword form, or nil.
-    mutating func parseSpecialTail(_ name: String, first: Expression) throws -> FunctionCall? {
+    mutating func parseSpecialTail(_ name: String, first: SQLExpression) throws -> FunctionCall? {
         if name == "substring", peekKeyword(.from) || peekKeyword(.for) {
-            let start = acceptKeyword(.from) ? try parseExpression() : Expression.literal(.integer(1))
+            let start = acceptKeyword(.from) ? try parseExpression() : SQLExpression.literal(.integer(1))
             guard acceptKeyword(.for) else { return FunctionCall("substring", [first, start]) }
             return FunctionCall("substring", [first, start, try parseExpression()])
         }

@@ -59,7 +59,7 @@ public struct Parser {
     }
 
     /// Parses a lone expression (a stored DEFAULT, a REST filter, a test).
-    public static func parseExpression(_ text: String) throws -> Expression {
+    public static func parseExpression(_ text: String) throws -> SQLExpression {
         var parser = try Parser(checking: text)
         let expression = try parser.parseExpression()
         if parser.peek().kind != .end { throw parser.unexpected("expected end of expression") }
