@@ -103,7 +103,7 @@ extension FunctionCall {
     /// `name(args)`, `count(*)`, `count(DISTINCT x)`, or `CURRENT_TIMESTAMP` and friends.
     public var sql: String {
         if arguments.isEmpty, !star, !distinct, FunctionCall.bareKeywords.contains(name) { return name.uppercased() }
-        let quotedName = Keyword(rawValue: name) != nil ? "\"" + name + "\"" : quoteIdentifier(name)
+        let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
         if star { return quotedName + "(*)" }
         return quotedName + "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + ")"
     }
@@ -127,7 +127,7 @@ extension CaseExpression {
 public func quoteIdentifier(_ name: String) -> String {
     let simple = name.utf8.first.map { !isDigit($0) && $0 != UInt8(ascii: "$") } ?? false
         && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "$") }
-    if simple, !(Keyword(rawValue: name)?.isReserved ?? false) { return name }
+    if simple, !(Keyword.byName[name]?.isReserved ?? false) { return name }
     return "\"" + doubling("\"", in: name) + "\""
 }
 

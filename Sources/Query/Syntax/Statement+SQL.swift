@@ -47,7 +47,7 @@ private func settingNameSQL(_ name: String) -> String {
 /// A name where any word is accepted (setting and option names): bare when simple, even if
 /// it is a keyword; double-quoted otherwise.
 private func quoteLabel(_ name: String) -> String {
-    Keyword(rawValue: name) != nil ? name : quoteIdentifier(name)
+    Keyword.byName[name] != nil ? name : quoteIdentifier(name)
 }
 
 extension TableName {
@@ -70,7 +70,7 @@ extension SettingValue {
 
 /// Keywords are fine as setting words (`on`, `true`); only odd spellings need quotes.
 private func quoteSettingWord(_ word: String) -> String {
-    Keyword(rawValue: word) != nil ? word : quoteIdentifier(word)
+    Keyword.byName[word] != nil ? word : quoteIdentifier(word)
 }
 
 // MARK: - DDL
