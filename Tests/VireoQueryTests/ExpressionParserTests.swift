@@ -148,3 +148,32 @@ struct ExpressionParserTests {
         #expect(!tree.contains { $0 == col("z") })
     }
 }
+
+@Suite("Parser: standard call syntaxes")
+struct SpecialCallTests {
+    @Test("substring, trim, position and extract with keywords become plain calls")
+    func keywordCalls() throws {
+        #expect(try expr("substring(s FROM 2 FOR 3)") == call("substring", col("s"), int(2), int(3)))
+        #expect(try expr("substring(s FROM 2)") == call("substring", col("s"), int(2)))
+        #expect(try expr("substring(s FOR 3)") == call("substring", col("s"), int(1), int(3)))
+        #expect(try expr("substring(s, 2, 3)") == call("substring", col("s"), int(2), int(3)))
+        #expect(try expr("trim(s)") == call("trim", col("s")))
+        #expect(try expr("trim(BOTH FROM s)") == call("btrim", col("s")))
+        #expect(try expr("trim(LEADING 'x' FROM s)") == call("ltrim", col("s"), str("x")))
+        #expect(try expr("trim(TRAILING FROM s)") == call("rtrim", col("s")))
+        #expect(try expr("trim('x' FROM s)") == call("btrim", col("s"), str("x")))
+        #expect(try expr("trim(FROM s)") == call("btrim", col("s")))
+        #expect(try expr("trim(LEADING s)") == call("ltrim", col("s")))
+        #expect(try expr("trim(BOTH s, 'x')") == call("btrim", col("s"), str("x")))
+        #expect(try expr("position('b' IN s)") == call("strpos", col("s"), str("b")))
+        #expect(try expr("extract(epoch FROM ts)") == call("extract", str("epoch"), col("ts")))
+        #expect(try expr("trim(f(a, (b)) || c)") == call("trim", bin(.concat, call("f", col("a"), col("b")), col("c"))))
+    }
+
+    @Test("a long argument list without FROM is scanned in linear time")
+    func longTrim() throws {
+        let text = "trim(" + Array(repeating: "1", count: 50_000).joined(separator: ", ") + ")"
+        guard case .function(let call) = try expr(text) else { Issue.record("not a call"); return }
+        #expect(call.arguments.count == 50_000)
+    }
+}

@@ -46,6 +46,23 @@ struct GrammarSyncTests {
         for spelling in listed { #expect(BinaryOperator(spelling: spelling) != nil, "\(spelling)") }
     }
 
+    @Test("every parser function the grammar names exists in Sources/Query/Syntax")
+    func namedFunctions() throws {
+        let text = try grammar()
+        let pattern = try NSRegularExpression(pattern: #"\bparse[A-Z][A-Za-z]*"#)
+        let names = Set(pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            Range($0.range, in: text).map { String(text[$0]) }
+        })
+        #expect(names.count > 20, "found only \(names.sorted())")
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/Query/Syntax")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
+        let sources = try files.map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }.joined()
+        for name in names.sorted() {
+            #expect(sources.contains("func \(name)("), "the grammar names \(name), which the parser does not define")
+        }
+    }
+
     @Test("every literal-prefix type word in the grammar makes a typed literal")
     func typeWords() throws {
         for word in try terminals(ofRule: "type_word", in: grammar()) {

@@ -21,6 +21,7 @@ struct ParserErrorTests {
         expectError("SELECT 1 LIMIT 1 LIMIT 2", "multiple LIMIT clauses not allowed")
         expectError("INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET a = 1", "requires a conflict target")
         expectError("EXPLAIN BEGIN", "expected SELECT, INSERT, UPDATE or DELETE after EXPLAIN")
+        expectError("SET \"a.b\" = 1", "a part may not contain '.'", at: 4)
         expectError("SELECT select", "syntax error at or near \"select\": expected an expression", at: 7)
     }
 
@@ -53,26 +54,32 @@ struct ParserErrorTests {
         expectError("SELECT \(long)", .limitExceeded, "is too long (63 bytes max)", at: 7)
         expectError("SELECT \"\(long)\"", .limitExceeded, "is too long", at: 7)
         #expect(try expr(String(repeating: "a", count: SyntaxLimits.identifierLengthBytesMax)) == col(String(repeating: "a", count: 63)))
+        let tag = String(repeating: "t", count: 64)
+        expectError("SELECT $\(tag)$x$\(tag)$", .limitExceeded, "dollar-quote tag is too long", at: 7)
+        let longestTag = String(repeating: "t", count: 63)
+        #expect(try expr("$\(longestTag)$x$\(longestTag)$") == str("x"))
+        let unclosed = "SELECT $" + String(repeating: "a", count: 63) + "$" + String(repeating: "a", count: 200_000)
+        expectError(unclosed, "unterminated dollar-quoted string")
         expectError("SELECT $65536", .limitExceeded, "exceeds the limit of 65535 parameters", at: 7)
         expectError("SELECT $99999999999999999999999", .limitExceeded, "exceeds the limit")
         #expect(try Parser.parseStatement("SELECT $65535").parameterCount == 65_535)
 
         let deep = "SELECT " + String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
-        expectError(deep, .limitExceeded, "nesting is deeper than the limit")
+        expectError(deep, .limitExceeded, "nesting is deeper than")
         let chain = "SELECT " + Array(repeating: "1", count: 100_000).joined(separator: " + ")
-        expectError(chain, .limitExceeded, "nesting is deeper than the limit")
+        expectError(chain, .limitExceeded, "nesting is deeper than")
         let signs = "SELECT " + String(repeating: "- ", count: 100_000) + "1"
-        expectError(signs, .limitExceeded, "nesting is deeper than the limit")
+        expectError(signs, .limitExceeded, "nesting is deeper than")
         let nots = "SELECT " + String(repeating: "NOT ", count: 100_000) + "true"
-        expectError(nots, .limitExceeded, "nesting is deeper than the limit")
+        expectError(nots, .limitExceeded, "nesting is deeper than")
         let casts = "SELECT 1" + String(repeating: "::int", count: 100_000)
-        expectError(casts, .limitExceeded, "nesting is deeper than the limit")
+        expectError(casts, .limitExceeded, "nesting is deeper than")
         let subqueries = String(repeating: "SELECT * FROM (", count: 10_000) + "SELECT 1" + String(repeating: ") s", count: 10_000)
-        expectError(subqueries, .limitExceeded, "nesting is deeper than the limit")
+        expectError(subqueries, .limitExceeded, "nesting is deeper than")
         let joins = "SELECT * FROM a" + String(repeating: " JOIN a ON true", count: 10_000)
-        expectError(joins, .limitExceeded, "nesting is deeper than the limit")
+        expectError(joins, .limitExceeded, "nesting is deeper than")
         let unions = Array(repeating: "SELECT 1", count: 10_000).joined(separator: " UNION ")
-        expectError(unions, .limitExceeded, "nesting is deeper than the limit")
+        expectError(unions, .limitExceeded, "nesting is deeper than")
     }
 
     @Test("nesting just under the limit parses, and the tree can be printed and compared")

@@ -25,7 +25,7 @@ private let vocabulary: [String] = [
     "PRIMARY", "KEY", "NULL", "TRUE", "FALSE", "AND", "OR", "IS", "IN", "BETWEEN", "LIKE", "ILIKE", "ESCAPE",
     "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "ARRAY", "BEGIN", "COMMIT", "ROLLBACK", "SHOW", "RESET", "EXPLAIN",
     "ANALYZE", "VERBOSE", "WITH", "int", "text", "vector", "vector(3)", "double", "precision", "timestamp", "zone",
-    "a", "b", "t", "t.a", "\"Q\"", "count", "count(*)", "now()", "hnsw", "m", "excluded",
+    "a", "b", "t", "t.a", "\"Q\"", "count", "count(*)", "now()", "trim(", "substring(", "position(", "extract(", "LEADING", "FOR", "hnsw", "m", "excluded",
     "1", "0", "-1", "1.5", "1e3", "'x'", "'[1,2,3]'", "E'\\n'", "$$d$$", "$1", "$2",
     "(", ")", "(", ")", ",", ",", ";", ".", "*", "+", "-", "/", "%", "^", "=", "<>", "!=", "<", "<=", ">", ">=",
     "||", "->", "->>", "#>", "@>", "?", "<->", "<#>", "<=>", "<+>", "::", "[", "]", "--", "/*", "*/", "'", "\"", "$",

@@ -3,15 +3,15 @@ import VireoStorage
 @testable import VireoQuery
 
 /// Short builders so that expected trees read like the SQL they stand for.
-func col(_ name: String, _ table: String? = nil) -> Expression { .column(ColumnReference(table: table, name)) }
-func int(_ value: Int64) -> Expression { .literal(.integer(value)) }
-func num(_ text: String) -> Expression { .literal(.numeric(text)) }
-func str(_ value: String) -> Expression { .literal(.string(value)) }
-func param(_ number: Int) -> Expression { .parameter(number) }
-func bin(_ op: BinaryOperator, _ left: Expression, _ right: Expression) -> Expression { .binary(op, left, right) }
-func not(_ operand: Expression) -> Expression { .unary(.not, operand) }
-func call(_ name: String, _ arguments: Expression...) -> Expression { .function(FunctionCall(name, arguments)) }
-let null = Expression.literal(.null)
+func col(_ name: String, _ table: String? = nil) -> SQLExpression { .column(ColumnReference(table: table, name)) }
+func int(_ value: Int64) -> SQLExpression { .literal(.integer(value)) }
+func num(_ text: String) -> SQLExpression { .literal(.numeric(text)) }
+func str(_ value: String) -> SQLExpression { .literal(.string(value)) }
+func param(_ number: Int) -> SQLExpression { .parameter(number) }
+func bin(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression) -> SQLExpression { .binary(op, left, right) }
+func not(_ operand: SQLExpression) -> SQLExpression { .unary(.not, operand) }
+func call(_ name: String, _ arguments: SQLExpression...) -> SQLExpression { .function(FunctionCall(name, arguments)) }
+let null = SQLExpression.literal(.null)
 
 /// Parses one statement and returns its body.
 func body(_ sql: String) throws -> StatementBody {
@@ -19,7 +19,7 @@ func body(_ sql: String) throws -> StatementBody {
 }
 
 /// Parses a lone expression.
-func expr(_ sql: String) throws -> Expression {
+func expr(_ sql: String) throws -> SQLExpression {
     try Parser.parseExpression(sql)
 }
 

@@ -48,6 +48,7 @@ let corpus: [String] = [
     "SELECT a FROM t WHERE (a + 1) * 2 BETWEEN b - 1 AND c + 1 AND NOT a IS NULL",
     "SELECT timestamp '2024-01-01 00:00:00', vector '[1,2]', jsonb '{}'",
     "SELECT 1 LIMIT ALL OFFSET 3",
+    "SELECT substring(s FROM 2 FOR 3), trim(BOTH 'x' FROM s), trim(s), position('a' IN s), extract(epoch FROM ts) FROM t",
     "UPDATE t SET a = 1, b = DEFAULT, c = c || 'x' WHERE id = $1 RETURNING *",
     "UPDATE t AS x SET a = u.a FROM u WHERE x.id = u.id RETURNING x.a, u.b AS c",
     "DELETE FROM t WHERE id IN (SELECT id FROM u) RETURNING id",
@@ -56,7 +57,7 @@ let corpus: [String] = [
     "BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT WORK",
     "SET hnsw.ef_search = 100", "SET LOCAL hnsw.ef_search TO 40", "SET search_path TO public, \"Other\"",
     "SET TIME ZONE 'UTC'", "SET x = DEFAULT", "SET extra_float_digits = -3", "SET enable_seqscan = off",
-    "SHOW hnsw.ef_search", "SHOW ALL", "RESET ALL", "RESET hnsw.ef_search",
+    "SHOW hnsw.ef_search", "SHOW ALL", "SHOW \"all\"", "SET SESSION \"local\".x = 1", "SET \"time\" = 1", "SHOW TIME ZONE", "RESET ALL", "RESET hnsw.ef_search",
     "EXPLAIN SELECT * FROM t", "EXPLAIN ANALYZE SELECT * FROM t", "EXPLAIN ANALYZE VERBOSE DELETE FROM t",
     "EXPLAIN (ANALYZE, VERBOSE false, FORMAT json) UPDATE t SET a = 1",
 ]
@@ -76,5 +77,7 @@ struct RoundTripTests {
         #expect(try Parser.parseStatement("SELECT (a + b) * c, a + (b * c), (a = b) = c").sql == "SELECT (a + b) * c, a + b * c, (a = b) = c")
         #expect(try Parser.parseStatement("SELECT \"a\", \"A\", \"select\"").sql == "SELECT a, \"A\", \"select\"")
         #expect(try Parser.parseStatement("CREATE TABLE t (a int DEFAULT 1 + 2)").sql == "CREATE TABLE t (a integer DEFAULT (1 + 2))")
+        #expect(try Parser.parseStatement("explain analyse verbose select 1").sql == "EXPLAIN (ANALYZE, VERBOSE) SELECT 1")
+        #expect(try Parser.parseStatement("set local Hnsw.EF_Search to 5").sql == "SET LOCAL hnsw.ef_search = 5")
     }
 }

@@ -89,6 +89,14 @@ struct StatementParserTests {
             options: [IndexOption(name: "m", value: .number("16")), IndexOption(name: "ef_construction", value: .number("64"))])))
     }
 
+    @Test("CONCURRENTLY is accepted; an index may still be named concurrently")
+    func concurrently() throws {
+        #expect(try body("CREATE INDEX CONCURRENTLY ON t (a)") == .createIndex(CreateIndex(name: nil, table: TableName("t"), columns: [IndexColumn(name: "a")])))
+        #expect(try body("CREATE INDEX CONCURRENTLY i ON t (a)") == .createIndex(CreateIndex(name: "i", table: TableName("t"), columns: [IndexColumn(name: "a")])))
+        #expect(try body("CREATE INDEX concurrently ON t (a)") == .createIndex(CreateIndex(name: nil, table: TableName("t"), columns: [IndexColumn(name: "a")])))
+        #expect(try body("DROP INDEX CONCURRENTLY IF EXISTS i") == .dropIndex(DropIndex(names: [TableName("i")], ifExists: true)))
+    }
+
     @Test("CREATE EXTENSION vector is accepted")
     func createExtension() throws {
         #expect(try body("CREATE EXTENSION IF NOT EXISTS vector") == .createExtension(CreateExtension(name: "vector", ifNotExists: true)))

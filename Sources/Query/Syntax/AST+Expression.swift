@@ -2,38 +2,38 @@
 /// printer cannot disagree about it.
 
 /// A scalar expression.
-public indirect enum Expression: Sendable, Equatable {
+public indirect enum SQLExpression: Sendable, Equatable {
     case literal(Literal)
     /// `column` or `table.column` (also `excluded.column` in ON CONFLICT DO UPDATE).
     case column(ColumnReference)
     /// `$n`, numbered from 1.
     case parameter(Int)
-    case unary(UnaryOperator, Expression)
-    case binary(BinaryOperator, Expression, Expression)
+    case unary(UnaryOperator, SQLExpression)
+    case binary(BinaryOperator, SQLExpression, SQLExpression)
     /// `x IS [NOT] NULL`.
-    case isNull(Expression, negated: Bool)
+    case isNull(SQLExpression, negated: Bool)
     /// `x IS [NOT] TRUE` / `x IS [NOT] FALSE`.
-    case isBoolean(Expression, value: Bool, negated: Bool)
+    case isBoolean(SQLExpression, value: Bool, negated: Bool)
     /// `x IS [NOT] DISTINCT FROM y`.
-    case isDistinctFrom(Expression, Expression, negated: Bool)
+    case isDistinctFrom(SQLExpression, SQLExpression, negated: Bool)
     /// `x [NOT] IN (a, b, …)`.
-    case inList(Expression, [Expression], negated: Bool)
+    case inList(SQLExpression, [SQLExpression], negated: Bool)
     /// `x [NOT] IN (SELECT …)`.
-    case inSubquery(Expression, Query, negated: Bool)
+    case inSubquery(SQLExpression, Query, negated: Bool)
     /// `x [NOT] BETWEEN lower AND upper`.
-    case between(Expression, lower: Expression, upper: Expression, negated: Bool)
+    case between(SQLExpression, lower: SQLExpression, upper: SQLExpression, negated: Bool)
     /// `x [NOT] LIKE pattern [ESCAPE e]`; ILIKE when `caseInsensitive`.
-    case like(Expression, pattern: Expression, escape: Expression?, caseInsensitive: Bool, negated: Bool)
+    case like(SQLExpression, pattern: SQLExpression, escape: SQLExpression?, caseInsensitive: Bool, negated: Bool)
     /// `EXISTS (SELECT …)`.
     case exists(Query)
     /// `(SELECT …)` used as a value.
     case subquery(Query)
     /// `CAST(x AS type)`, also written `x::type` or `type 'literal'`.
-    case cast(Expression, TypeName)
+    case cast(SQLExpression, TypeName)
     case function(FunctionCall)
     case caseWhen(CaseExpression)
     /// `ARRAY[a, b, …]`.
-    case array([Expression])
+    case array([SQLExpression])
 }
 
 /// A constant written in the statement.
@@ -51,7 +51,9 @@ public enum Literal: Sendable, Equatable {
 
 /// A reference to a column, optionally qualified by a table name or alias.
 public struct ColumnReference: Sendable, Equatable, Hashable {
+    /// The table name or alias qualifying the column, if written.
     public var table: String?
+    /// The column name (lower case unless quoted).
     public var column: String
 
     /// Creates the node from its parts, as the parser would.
@@ -65,14 +67,15 @@ public struct ColumnReference: Sendable, Equatable, Hashable {
 public struct FunctionCall: Sendable, Equatable {
     /// Lower case unless quoted. `CURRENT_TIMESTAMP` and friends are calls without arguments.
     public var name: String
-    public var arguments: [Expression]
+    /// The arguments in order; empty for `f()` and `count(*)`.
+    public var arguments: [SQLExpression]
     /// `f(DISTINCT …)`.
     public var distinct: Bool
     /// `count(*)`: no arguments, every row counts.
     public var star: Bool
 
     /// Creates the node from its parts, as the parser would.
-    public init(_ name: String, _ arguments: [Expression] = [], distinct: Bool = false, star: Bool = false) {
+    public init(_ name: String, _ arguments: [SQLExpression] = [], distinct: Bool = false, star: Bool = false) {
         self.name = name
         self.arguments = arguments
         self.distinct = distinct
@@ -83,24 +86,29 @@ public struct FunctionCall: Sendable, Equatable {
 /// `CASE [operand] WHEN … THEN … [ELSE …] END`. With an operand, each `when` is compared
 /// with it for equality; without, each `when` is a condition.
 public struct CaseExpression: Sendable, Equatable {
+    /// One `WHEN … THEN …` pair.
     public struct Branch: Sendable, Equatable {
-        public var when: Expression
-        public var then: Expression
+        /// The condition (or, with an operand, the value compared with it).
+        public var when: SQLExpression
+        /// The result when the branch matches.
+        public var then: SQLExpression
 
         /// Creates the node from its parts, as the parser would.
-        public init(when: Expression, then: Expression) {
+        public init(when: SQLExpression, then: SQLExpression) {
             self.when = when
             self.then = then
         }
     }
 
-    public var operand: Expression?
+    /// The value compared in `CASE x WHEN …`; nil in the searched form.
+    public var operand: SQLExpression?
+    /// The WHEN branches in order (at least one).
     public var branches: [Branch]
     /// Nil when there is no ELSE (the result is then NULL).
-    public var elseResult: Expression?
+    public var elseResult: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
-    public init(operand: Expression? = nil, branches: [Branch], elseResult: Expression? = nil) {
+    public init(operand: SQLExpression? = nil, branches: [Branch], elseResult: SQLExpression? = nil) {
         self.operand = operand
         self.branches = branches
         self.elseResult = elseResult
@@ -180,6 +188,7 @@ public enum Precedence: Int, Sendable, Comparable {
     /// Literals, names, calls, parenthesised expressions: never need parentheses.
     case primary
 
+    /// Orders levels from loosest to tightest.
     public static func < (left: Precedence, right: Precedence) -> Bool { left.rawValue < right.rawValue }
 
     /// Whether two operators of this level in a row are a syntax error.
@@ -188,10 +197,10 @@ public enum Precedence: Int, Sendable, Comparable {
 
 // MARK: - Walking
 
-extension Expression {
+extension SQLExpression {
     /// The expressions directly inside this one, in source order. Subqueries are not entered:
     /// see `subqueries`.
-    public var children: [Expression] {
+    public var children: [SQLExpression] {
         switch self {
         case .literal, .column, .parameter, .exists, .subquery: []
         case .unary(_, let operand), .isNull(let operand, _), .isBoolean(let operand, _, _), .cast(let operand, _): [operand]
@@ -216,14 +225,14 @@ extension Expression {
 
     /// Visits this expression and every expression inside it, parents before children,
     /// without entering subqueries. `visit` returns false to skip an expression's children.
-    public func walk(_ visit: (Expression) throws -> Bool) rethrows {
+    public func walk(_ visit: (SQLExpression) throws -> Bool) rethrows {
         guard try visit(self) else { return }
         for child in children { try child.walk(visit) }
     }
 
     /// Whether this expression or any expression inside it (subqueries excluded) satisfies
     /// `predicate`.
-    public func contains(where predicate: (Expression) -> Bool) -> Bool {
+    public func contains(where predicate: (SQLExpression) -> Bool) -> Bool {
         var found = false
         walk { expression in
             if found { return false }
@@ -236,7 +245,7 @@ extension Expression {
 
 extension CaseExpression {
     /// Operand, then each WHEN and THEN, then ELSE.
-    public var children: [Expression] {
+    public var children: [SQLExpression] {
         var result = operand.map { [$0] } ?? []
         for branch in branches { result += [branch.when, branch.then] }
         if let elseResult { result.append(elseResult) }

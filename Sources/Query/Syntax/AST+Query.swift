@@ -2,14 +2,17 @@
 
 /// A complete query: a body, then the ORDER BY, LIMIT and OFFSET that apply to all of it.
 public struct Query: Sendable, Equatable {
+    /// The SELECT or set operation.
     public var body: QueryBody
+    /// The ORDER BY keys in order; empty when absent.
     public var orderBy: [OrderItem]
     /// Nil for no limit (also `LIMIT ALL`). `FETCH FIRST n ROWS ONLY` is stored here too.
-    public var limit: Expression?
-    public var offset: Expression?
+    public var limit: SQLExpression?
+    /// The OFFSET expression; nil when absent.
+    public var offset: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
-    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: Expression? = nil, offset: Expression? = nil) {
+    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: SQLExpression? = nil, offset: SQLExpression? = nil) {
         self.body = body
         self.orderBy = orderBy
         self.limit = limit
@@ -31,14 +34,18 @@ public indirect enum QueryBody: Sendable, Equatable {
 
 /// Two queries combined.
 public struct SetOperation: Sendable, Equatable {
+    /// Which operation; the raw value is its SQL spelling.
     public enum Kind: String, Sendable, Equatable {
         case union = "UNION", intersect = "INTERSECT", except = "EXCEPT"
     }
 
+    /// Which kind it is.
     public var kind: Kind
     /// `ALL` keeps duplicates.
     public var all: Bool
+    /// The left operand.
     public var left: Query
+    /// The right operand.
     public var right: Query
 
     /// Creates the node from its parts, as the parser would.
@@ -52,17 +59,22 @@ public struct SetOperation: Sendable, Equatable {
 
 /// `SELECT [DISTINCT] items [FROM …] [WHERE …] [GROUP BY …] [HAVING …]`.
 public struct Select: Sendable, Equatable {
+    /// `SELECT DISTINCT`: duplicate rows are removed.
     public var distinct: Bool
+    /// The select list (at least one item).
     public var items: [SelectItem]
     /// The FROM list; entries separated by commas are cross-joined.
     public var from: [TableReference]
-    public var whereClause: Expression?
-    public var groupBy: [Expression]
-    public var having: Expression?
+    /// The WHERE condition; nil when absent.
+    public var whereClause: SQLExpression?
+    /// The GROUP BY expressions; empty when absent.
+    public var groupBy: [SQLExpression]
+    /// The HAVING condition; nil when absent.
+    public var having: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
     public init(distinct: Bool = false, items: [SelectItem], from: [TableReference] = [],
-                whereClause: Expression? = nil, groupBy: [Expression] = [], having: Expression? = nil) {
+                whereClause: SQLExpression? = nil, groupBy: [SQLExpression] = [], having: SQLExpression? = nil) {
         self.distinct = distinct
         self.items = items
         self.from = from
@@ -79,7 +91,7 @@ public enum SelectItem: Sendable, Equatable {
     /// `t.*`: every column of one table (or alias).
     case qualifiedWildcard(table: String)
     /// `expression [AS alias]`.
-    case expression(Expression, alias: String?)
+    case expression(SQLExpression, alias: String?)
 }
 
 /// An entry of a FROM list.
@@ -93,6 +105,7 @@ public indirect enum TableReference: Sendable, Equatable {
 
 /// `left [INNER | LEFT | RIGHT | FULL | CROSS] JOIN right [ON … | USING (…)]`.
 public struct Join: Sendable, Equatable {
+    /// Which join; the raw value is its SQL spelling.
     public enum Kind: String, Sendable, Equatable {
         case inner = "JOIN", left = "LEFT JOIN", right = "RIGHT JOIN", full = "FULL JOIN", cross = "CROSS JOIN"
     }
@@ -100,13 +113,17 @@ public struct Join: Sendable, Equatable {
     /// How the rows are matched; `.none` only for CROSS JOIN.
     public enum Condition: Sendable, Equatable {
         case none
-        case on(Expression)
+        case on(SQLExpression)
         case using([String])
     }
 
+    /// Which kind it is.
     public var kind: Kind
+    /// The left side.
     public var left: TableReference
+    /// The right side.
     public var right: TableReference
+    /// How rows are matched.
     public var condition: Condition
 
     /// Creates the node from its parts, as the parser would.
@@ -120,13 +137,15 @@ public struct Join: Sendable, Equatable {
 
 /// One ORDER BY key: `expression [ASC | DESC] [NULLS FIRST | NULLS LAST]`.
 public struct OrderItem: Sendable, Equatable {
-    public var expression: Expression
+    /// The sort key.
+    public var expression: SQLExpression
+    /// `DESC` was written.
     public var descending: Bool
     /// Nil when not written: PostgreSQL then puts NULLs last ascending, first descending.
     public var nullsFirst: Bool?
 
     /// Creates the node from its parts, as the parser would.
-    public init(_ expression: Expression, descending: Bool = false, nullsFirst: Bool? = nil) {
+    public init(_ expression: SQLExpression, descending: Bool = false, nullsFirst: Bool? = nil) {
         self.expression = expression
         self.descending = descending
         self.nullsFirst = nullsFirst
@@ -140,13 +159,15 @@ public struct OrderItem: Sendable, Equatable {
 
 /// A value assigned to a column in VALUES or SET: an expression or `DEFAULT`.
 public enum ColumnValue: Sendable, Equatable {
-    case expression(Expression)
+    case expression(SQLExpression)
     case `default`
 }
 
 /// `column = value` in UPDATE … SET and ON CONFLICT DO UPDATE SET.
 public struct Assignment: Sendable, Equatable {
+    /// The column name (lower case unless quoted).
     public var column: String
+    /// The new value.
     public var value: ColumnValue
 
     /// Creates the node from its parts, as the parser would.
@@ -158,11 +179,15 @@ public struct Assignment: Sendable, Equatable {
 
 /// `INSERT INTO table [AS alias] [(columns)] source [ON CONFLICT …] [RETURNING …]`.
 public struct Insert: Sendable, Equatable {
+    /// The table, as written.
     public var table: TableName
+    /// The alias written after the table, if any.
     public var alias: String?
     /// Empty when no column list was written (all columns, in table order).
     public var columns: [String]
+    /// Where the rows come from.
     public var source: InsertSource
+    /// The ON CONFLICT clause; nil when absent.
     public var onConflict: OnConflict?
     /// Empty when there is no RETURNING clause.
     public var returning: [SelectItem]
@@ -192,13 +217,15 @@ public enum InsertSource: Sendable, Equatable {
 /// `ON CONFLICT [(columns)] DO NOTHING | DO UPDATE SET … [WHERE …]`.
 /// In DO UPDATE, `excluded.column` names the row that was proposed for insertion.
 public struct OnConflict: Sendable, Equatable {
+    /// What to do with a row that conflicts.
     public enum Action: Sendable, Equatable {
         case doNothing
-        case doUpdate(assignments: [Assignment], whereClause: Expression?)
+        case doUpdate(assignments: [Assignment], whereClause: SQLExpression?)
     }
 
     /// The conflict target; empty when not written (any unique constraint, DO NOTHING only).
     public var columns: [String]
+    /// What to do with a conflicting row.
     public var action: Action
 
     /// Creates the node from its parts, as the parser would.
@@ -210,16 +237,22 @@ public struct OnConflict: Sendable, Equatable {
 
 /// `UPDATE table [[AS] alias] SET … [FROM …] [WHERE …] [RETURNING …]`.
 public struct Update: Sendable, Equatable {
+    /// The table, as written.
     public var table: TableName
+    /// The alias written after the table, if any.
     public var alias: String?
+    /// The SET list in order.
     public var assignments: [Assignment]
+    /// The FROM list; empty when absent.
     public var from: [TableReference]
-    public var whereClause: Expression?
+    /// The WHERE condition; nil when absent.
+    public var whereClause: SQLExpression?
+    /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, assignments: [Assignment], from: [TableReference] = [],
-                whereClause: Expression? = nil, returning: [SelectItem] = []) {
+                whereClause: SQLExpression? = nil, returning: [SelectItem] = []) {
         self.table = table
         self.alias = alias
         self.assignments = assignments
@@ -231,15 +264,20 @@ public struct Update: Sendable, Equatable {
 
 /// `DELETE FROM table [[AS] alias] [USING …] [WHERE …] [RETURNING …]`.
 public struct Delete: Sendable, Equatable {
+    /// The table, as written.
     public var table: TableName
+    /// The alias written after the table, if any.
     public var alias: String?
+    /// The USING list; empty when absent.
     public var using: [TableReference]
-    public var whereClause: Expression?
+    /// The WHERE condition; nil when absent.
+    public var whereClause: SQLExpression?
+    /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, using: [TableReference] = [],
-                whereClause: Expression? = nil, returning: [SelectItem] = []) {
+                whereClause: SQLExpression? = nil, returning: [SelectItem] = []) {
         self.table = table
         self.alias = alias
         self.using = using

@@ -53,6 +53,7 @@ public enum StatementBody: Sendable, Equatable {
 public struct TableName: Sendable, Equatable, Hashable {
     /// The schema, when written (`public` in `public.items`).
     public var schema: String?
+    /// The name, lower case unless quoted.
     public var name: String
 
     /// Creates the node from its parts, as the parser would.
@@ -66,8 +67,11 @@ public struct TableName: Sendable, Equatable, Hashable {
 
 /// `CREATE TABLE [IF NOT EXISTS] name (column definitions and table constraints)`.
 public struct CreateTable: Sendable, Equatable {
+    /// The name, as written.
     public var name: TableName
+    /// `IF NOT EXISTS` was written: an existing object is not an error.
     public var ifNotExists: Bool
+    /// The columns in the order written.
     public var columns: [ColumnDefinition]
     /// `PRIMARY KEY (…)` and `UNIQUE (…)` written after the columns.
     public var constraints: [TableConstraint]
@@ -83,7 +87,9 @@ public struct CreateTable: Sendable, Equatable {
 
 /// A column in CREATE TABLE or ALTER TABLE ADD COLUMN: `name type [constraints]`.
 public struct ColumnDefinition: Sendable, Equatable {
+    /// The name, lower case unless quoted.
     public var name: String
+    /// The declared type.
     public var type: TypeName
     /// In the order written; the binder rejects contradictions such as `NULL NOT NULL`.
     public var constraints: [ColumnConstraint]
@@ -102,7 +108,7 @@ public struct ColumnDefinition: Sendable, Equatable {
     /// Whether the column is declared `UNIQUE`.
     public var isUnique: Bool { constraints.contains { $0.kind == .unique } }
     /// The `DEFAULT` expression, when there is one (the last, if written twice).
-    public var defaultValue: Expression? {
+    public var defaultValue: SQLExpression? {
         for constraint in constraints.reversed() {
             if case .defaultValue(let expression) = constraint.kind { return expression }
         }
@@ -112,16 +118,19 @@ public struct ColumnDefinition: Sendable, Equatable {
 
 /// A column constraint, optionally named with `CONSTRAINT name`.
 public struct ColumnConstraint: Sendable, Equatable {
+    /// Which constraint it is.
     public enum Kind: Sendable, Equatable {
         case primaryKey
         case notNull
         /// `NULL`: the column may hold NULL (the default, written explicitly).
         case null
         case unique
-        case defaultValue(Expression)
+        case defaultValue(SQLExpression)
     }
 
+    /// The name, lower case unless quoted.
     public var name: String?
+    /// Which kind it is.
     public var kind: Kind
 
     /// Creates the node from its parts, as the parser would.
@@ -133,12 +142,15 @@ public struct ColumnConstraint: Sendable, Equatable {
 
 /// A table constraint, optionally named with `CONSTRAINT name`.
 public struct TableConstraint: Sendable, Equatable {
+    /// Which constraint it is.
     public enum Kind: Sendable, Equatable {
         case primaryKey(columns: [String])
         case unique(columns: [String])
     }
 
+    /// The name, lower case unless quoted.
     public var name: String?
+    /// Which kind it is.
     public var kind: Kind
 
     /// Creates the node from its parts, as the parser would.
@@ -150,7 +162,9 @@ public struct TableConstraint: Sendable, Equatable {
 
 /// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
 public struct DropTable: Sendable, Equatable {
+    /// The names, in the order written.
     public var names: [TableName]
+    /// `IF EXISTS` was written: a missing object is not an error.
     public var ifExists: Bool
     /// `CASCADE` was written (RESTRICT, the default, is `false`).
     public var cascade: Bool
@@ -165,8 +179,11 @@ public struct DropTable: Sendable, Equatable {
 
 /// `ALTER TABLE [IF EXISTS] name action [, action …]`. A RENAME is always the only action.
 public struct AlterTable: Sendable, Equatable {
+    /// The name, as written.
     public var name: TableName
+    /// `IF EXISTS` was written: a missing object is not an error.
     public var ifExists: Bool
+    /// The changes, in the order written.
     public var actions: [AlterTableAction]
 
     /// Creates the node from its parts, as the parser would.
@@ -195,11 +212,15 @@ public enum AlterTableAction: Sendable, Equatable {
 public struct CreateIndex: Sendable, Equatable {
     /// Nil when omitted; the engine then chooses a name as PostgreSQL does.
     public var name: String?
+    /// `UNIQUE` was written.
     public var unique: Bool
+    /// `IF NOT EXISTS` was written: an existing object is not an error.
     public var ifNotExists: Bool
+    /// The table, as written.
     public var table: TableName
     /// The access method as written, lower case (`btree`, `hnsw`); nil means the default, btree.
     public var method: String?
+    /// The indexed columns in order.
     public var columns: [IndexColumn]
     /// `WITH (m = 16, ef_construction = 64)`, in the order written.
     public var options: [IndexOption]
@@ -219,9 +240,11 @@ public struct CreateIndex: Sendable, Equatable {
 
 /// One indexed column: `name [opclass] [ASC | DESC] [NULLS FIRST | LAST]`.
 public struct IndexColumn: Sendable, Equatable {
+    /// The name, lower case unless quoted.
     public var name: String
     /// The operator class, lower case (`vector_l2_ops`, `vector_ip_ops`, `vector_cosine_ops`).
     public var operatorClass: String?
+    /// `DESC` was written.
     public var descending: Bool
     /// Nil when NULLS FIRST/LAST was not written.
     public var nullsFirst: Bool?
@@ -237,7 +260,9 @@ public struct IndexColumn: Sendable, Equatable {
 
 /// A storage parameter in `WITH (name = value)`.
 public struct IndexOption: Sendable, Equatable {
+    /// The name, lower case unless quoted.
     public var name: String
+    /// The value as written.
     public var value: SettingValue
 
     /// Creates the node from its parts, as the parser would.
@@ -249,8 +274,11 @@ public struct IndexOption: Sendable, Equatable {
 
 /// `DROP INDEX [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
 public struct DropIndex: Sendable, Equatable {
+    /// The names, in the order written.
     public var names: [TableName]
+    /// `IF EXISTS` was written: a missing object is not an error.
     public var ifExists: Bool
+    /// `CASCADE` was written (RESTRICT, the default, is false).
     public var cascade: Bool
 
     /// Creates the node from its parts, as the parser would.
@@ -265,6 +293,7 @@ public struct DropIndex: Sendable, Equatable {
 public struct CreateExtension: Sendable, Equatable {
     /// Lower case unless quoted (`vector`).
     public var name: String
+    /// `IF NOT EXISTS` was written: an existing object is not an error.
     public var ifNotExists: Bool
 
     /// Creates the node from its parts, as the parser would.
@@ -307,9 +336,11 @@ public struct SetStatement: Sendable, Equatable {
         case session, local
     }
 
+    /// SESSION (the default) or LOCAL.
     public var scope: Scope
     /// Lower case, dots kept (`hnsw.ef_search`); `SET TIME ZONE` sets `timezone`.
     public var name: String
+    /// The value as written.
     public var value: SettingValue
 
     /// Creates the node from its parts, as the parser would.
@@ -371,6 +402,7 @@ public struct Explain: Sendable, Equatable {
 
 /// One EXPLAIN option: `ANALYZE`, `ANALYZE false`, `FORMAT json`.
 public struct ExplainOption: Sendable, Equatable {
+    /// The name, lower case unless quoted.
     public var name: String
     /// Nil when only the name was written (which means on).
     public var value: SettingValue?

@@ -148,6 +148,11 @@ extension Lexer {
         guard tagEnd < bytes.count, bytes[tagEnd] == UInt8(ascii: "$") else {
             return failure(at: start, length: 1, "syntax error at or near \"$\"")
         }
+        // A bounded tag keeps the search for the closing delimiter linear in the input.
+        guard tagEnd - start - 1 <= SyntaxLimits.identifierLengthBytesMax else {
+            return failure(at: start, length: tagEnd - start + 1,
+                           "dollar-quote tag is too long (\(SyntaxLimits.identifierLengthBytesMax) bytes max)", code: .limitExceeded)
+        }
         let delimiter = Array(bytes[start...tagEnd])
         guard let close = find(delimiter, from: tagEnd + 1) else {
             return failure(at: start, length: bytes.count - start,

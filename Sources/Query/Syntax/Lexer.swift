@@ -39,13 +39,17 @@ struct Lexer {
         }
     }
 
+    private static let punctuation: [UInt8: TokenKind] = [
+        UInt8(ascii: "("): .leftParen, UInt8(ascii: ")"): .rightParen,
+        UInt8(ascii: "["): .leftBracket, UInt8(ascii: "]"): .rightBracket,
+        UInt8(ascii: ","): .comma, UInt8(ascii: ";"): .semicolon,
+    ]
+
+    /// Characters that let an operator end in `+` or `-`.
+    private static let operatorOnlyCharacters = Set("~!@#%^&|`?".utf8)
+
     private mutating func lexPunctuationOrOperator(_ byte: UInt8) -> TokenKind {
-        let single: [UInt8: TokenKind] = [
-            UInt8(ascii: "("): .leftParen, UInt8(ascii: ")"): .rightParen,
-            UInt8(ascii: "["): .leftBracket, UInt8(ascii: "]"): .rightBracket,
-            UInt8(ascii: ","): .comma, UInt8(ascii: ";"): .semicolon,
-        ]
-        if let kind = single[byte] {
+        if let kind = Self.punctuation[byte] {
             position += 1
             return kind
         }
@@ -70,8 +74,7 @@ struct Lexer {
             if end > start, startsComment(at: end) { break }
             end += 1
         }
-        let special = Set("~!@#%^&|`?".utf8)
-        if end - start > 1, !bytes[start..<end].contains(where: special.contains) {
+        if end - start > 1, !bytes[start..<end].contains(where: Self.operatorOnlyCharacters.contains) {
             while end - start > 1, bytes[end - 1] == UInt8(ascii: "+") || bytes[end - 1] == UInt8(ascii: "-") {
                 end -= 1
             }
@@ -90,7 +93,7 @@ struct Lexer {
         let folded = bytes[start..<position].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         let name = String(decoding: folded, as: UTF8.self)
         if let tooLong = checkIdentifierLength(name, start: start) { return tooLong }
-        return .word(name, Keyword(rawValue: name))
+        return .word(name, Keyword.byName[name])
     }
 
     private mutating func lexQuotedIdentifier() -> TokenKind {

@@ -84,6 +84,7 @@ extension Parser {
 
     /// `[IF NOT EXISTS] [name] ON table [USING method] (column …) [WITH (option = value, …)]`.
     private mutating func parseCreateIndex(unique: Bool) throws -> CreateIndex {
+        skipConcurrently()
         let ifNotExists = acceptKeywords(.if, .not, .exists)
         let name = (ifNotExists || !peekKeyword(.on)) ? try parseIdentifier("an index name") : nil
         try expectKeyword(.on)
@@ -117,6 +118,15 @@ extension Parser {
         return column
     }
 
+    /// `CONCURRENTLY` after CREATE INDEX / DROP INDEX is accepted and means nothing more:
+    /// Vireo builds and drops indexes inside one transaction, never blocking readers.
+    /// (A following ON or IF shows it was the keyword, not an index named "concurrently".)
+    private mutating func skipConcurrently() {
+        guard case .word("concurrently", nil) = peek().kind else { return }
+        let next = peek(1)
+        if next.keyword == .on || next.keyword == .if || identifier(next) != nil { advance() }
+    }
+
     /// `( name = value [, …] )`.
     private mutating func parseIndexOptions() throws -> [IndexOption] {
         try expect(.leftParen, "(")
@@ -134,6 +144,7 @@ extension Parser {
         try expectKeyword(.drop)
         let isTable = acceptKeyword(.table)
         if !isTable, !acceptKeyword(.index) { throw unexpected("expected TABLE or INDEX") }
+        if !isTable { skipConcurrently() }
         let ifExists = acceptKeywords(.if, .exists)
         let names = try commaSeparated { try $0.parseTableName(isTable ? "a table name" : "an index name") }
         let cascade = parseDropBehavior()

@@ -5,7 +5,7 @@ extension Parser {
     /// Parses an expression whose infix operators all bind at least as tightly as `minimum`.
     /// Each level of recursion and each operator folded into a chain counts toward
     /// `SyntaxLimits.nestingDepthMax`, which bounds the height of the tree returned.
-    mutating func parseExpression(minimum: Precedence = .or) throws -> Expression {
+    mutating func parseExpression(minimum: Precedence = .or) throws -> SQLExpression {
         let savedDepth = depth
         defer { depth = savedDepth }
         try descend()
@@ -24,7 +24,7 @@ extension Parser {
 
     /// Prefix `NOT`, `-` and `+`, or a primary. A minus sign straight before a number is
     /// folded into the literal (unless a `::` cast follows, which binds tighter).
-    private mutating func parsePrefix() throws -> Expression {
+    private mutating func parsePrefix() throws -> SQLExpression {
         if acceptKeyword(.not) {
             return .unary(.not, try parseExpression(minimum: .not))
         }
@@ -74,7 +74,7 @@ extension Parser {
         keyword == .in || keyword == .between || keyword == .like || keyword == .ilike
     }
 
-    private mutating func parseInfix(after left: Expression, _ precedence: Precedence) throws -> Expression {
+    private mutating func parseInfix(after left: SQLExpression, _ precedence: Precedence) throws -> SQLExpression {
         let token = advance()
         switch token.kind {
         case .doubleColon:
@@ -89,7 +89,7 @@ extension Parser {
         }
     }
 
-    private mutating func parseKeywordInfix(_ keyword: Keyword?, after left: Expression, _ precedence: Precedence) throws -> Expression {
+    private mutating func parseKeywordInfix(_ keyword: Keyword?, after left: SQLExpression, _ precedence: Precedence) throws -> SQLExpression {
         switch keyword {
         case .or?: return .binary(.or, left, try parseExpression(minimum: precedence.tighter))
         case .and?: return .binary(.and, left, try parseExpression(minimum: precedence.tighter))
@@ -102,7 +102,7 @@ extension Parser {
     }
 
     /// After `IS`: `[NOT] NULL | TRUE | FALSE | UNKNOWN | DISTINCT FROM expr`.
-    private mutating func parseIsTest(after left: Expression) throws -> Expression {
+    private mutating func parseIsTest(after left: SQLExpression) throws -> SQLExpression {
         let negated = acceptKeyword(.not)
         if acceptKeyword(.null) { return .isNull(left, negated: negated) }
         if acceptKeyword(.true) { return .isBoolean(left, value: true, negated: negated) }
@@ -120,7 +120,7 @@ extension Parser {
 
     /// After `[NOT] IN | BETWEEN | LIKE | ILIKE` (the keyword already consumed). Operands bind
     /// tighter than the pattern level, so `x BETWEEN 1 AND 2 AND y` ends the range at `2`.
-    private mutating func parsePatternMatch(after left: Expression, negated: Bool, keyword: Keyword?) throws -> Expression {
+    private mutating func parsePatternMatch(after left: SQLExpression, negated: Bool, keyword: Keyword?) throws -> SQLExpression {
         let operandLevel = Precedence.patternMatch.tighter
         switch keyword {
         case .in?: return try parseInList(after: left, negated: negated)
@@ -139,7 +139,7 @@ extension Parser {
     }
 
     /// `( SELECT … )` or `( expr, … )`.
-    private mutating func parseInList(after left: Expression, negated: Bool) throws -> Expression {
+    private mutating func parseInList(after left: SQLExpression, negated: Bool) throws -> SQLExpression {
         try expect(.leftParen, "(")
         if startsQuery() {
             let query = try parseQuery()

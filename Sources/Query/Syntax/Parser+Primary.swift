@@ -2,7 +2,7 @@ import VireoStorage
 
 /// Primary expressions (literals, names, calls, CASE, CAST, subqueries) and type names.
 extension Parser {
-    mutating func parsePrimary() throws -> Expression {
+    mutating func parsePrimary() throws -> SQLExpression {
         let token = peek()
         switch token.kind {
         case .integer(let digits):
@@ -28,7 +28,7 @@ extension Parser {
     }
 
     /// `( SELECT … )` as a value, or a parenthesised expression.
-    private mutating func parseParenthesized() throws -> Expression {
+    private mutating func parseParenthesized() throws -> SQLExpression {
         advance()
         if startsQuery() {
             let query = try parseQuery()
@@ -43,7 +43,7 @@ extension Parser {
         return expression
     }
 
-    private mutating func parseWordPrimary(_ name: String, _ keyword: Keyword?) throws -> Expression {
+    private mutating func parseWordPrimary(_ name: String, _ keyword: Keyword?) throws -> SQLExpression {
         switch keyword {
         case .null?, .true?, .false?:
             advance()
@@ -74,7 +74,7 @@ extension Parser {
         "timestamp", "timestamptz", "vector",
     ]
 
-    private mutating func parseTypedLiteral() throws -> Expression {
+    private mutating func parseTypedLiteral() throws -> SQLExpression {
         let type = try parseTypeName()
         guard case .string(let value) = peek().kind else { throw unexpected("expected a string") }
         advance()
@@ -82,7 +82,7 @@ extension Parser {
     }
 
     /// After a name: a call `name(…)`, a qualified column `name.column`, or a column.
-    private mutating func parseNameExpression(_ name: String) throws -> Expression {
+    private mutating func parseNameExpression(_ name: String) throws -> SQLExpression {
         if peek().kind == .leftParen { return try parseFunctionCall(name) }
         guard accept(.dot) else { return .column(ColumnReference(name)) }
         if peek().isOperator("*") { throw unexpected("expected a column name (t.* is only allowed in a select list)") }
@@ -94,22 +94,32 @@ extension Parser {
     }
 
     /// `name( [* | [DISTINCT | ALL] expr, …] )`; the name is already consumed.
-    private mutating func parseFunctionCall(_ name: String) throws -> Expression {
+    private mutating func parseFunctionCall(_ name: String) throws -> SQLExpression {
         try expect(.leftParen, "(")
         if acceptOperator("*") {
             try expect(.rightParen, ")")
             return .function(FunctionCall(name, star: true))
         }
         if accept(.rightParen) { return .function(FunctionCall(name)) }
+        if let special = try parseSpecialCall(name) {
+            try expect(.rightParen, ")")
+            return .function(special)
+        }
         let distinct = acceptKeyword(.distinct)
         if !distinct { _ = acceptKeyword(.all) }
-        let arguments = try commaSeparated { try $0.parseExpression() }
+        let first = try parseExpression(minimum: firstArgumentMinimum(name))
+        if !distinct, let special = try parseSpecialTail(name, first: first) {
+            try expect(.rightParen, ")")
+            return .function(special)
+        }
+        var arguments = [first]
+        while accept(.comma) { arguments.append(try parseExpression()) }
         try expect(.rightParen, ")")
         return .function(FunctionCall(name, arguments, distinct: distinct))
     }
 
     /// `CASE [operand] WHEN … THEN … [WHEN …] [ELSE …] END`.
-    private mutating func parseCase() throws -> Expression {
+    private mutating func parseCase() throws -> SQLExpression {
         advance()
         let operand = peekKeyword(.when) ? nil : try parseExpression()
         var branches: [CaseExpression.Branch] = []
@@ -125,7 +135,7 @@ extension Parser {
     }
 
     /// `CAST ( expr AS type )`.
-    private mutating func parseCast() throws -> Expression {
+    private mutating func parseCast() throws -> SQLExpression {
         advance()
         try expect(.leftParen, "(")
         let operand = try parseExpression()
@@ -136,7 +146,7 @@ extension Parser {
     }
 
     /// `EXISTS ( query )`.
-    private mutating func parseExists() throws -> Expression {
+    private mutating func parseExists() throws -> SQLExpression {
         advance()
         try expect(.leftParen, "(")
         guard startsQuery() else { throw unexpected("expected SELECT") }
@@ -146,7 +156,7 @@ extension Parser {
     }
 
     /// `ARRAY [ expr, … ]`.
-    private mutating func parseArray() throws -> Expression {
+    private mutating func parseArray() throws -> SQLExpression {
         advance()
         try expect(.leftBracket, "[")
         if accept(.rightBracket) { return .array([]) }

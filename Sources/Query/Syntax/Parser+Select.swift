@@ -78,16 +78,16 @@ extension Parser {
     }
 
     /// `OFFSET n [ROW | ROWS]`.
-    private mutating func parseOffsetValue() throws -> Expression {
+    private mutating func parseOffsetValue() throws -> SQLExpression {
         let value = try parseExpression()
         if !acceptKeyword(.rows) { _ = acceptKeyword(.row) }
         return value
     }
 
     /// After FETCH: `{FIRST | NEXT} [n] {ROW | ROWS} ONLY`; n defaults to 1.
-    private mutating func parseFetchCount() throws -> Expression {
+    private mutating func parseFetchCount() throws -> SQLExpression {
         if !acceptKeyword(.first) { try expectKeyword(.next) }
-        var count = Expression.literal(.integer(1))
+        var count = SQLExpression.literal(.integer(1))
         if !peekKeyword(.row), !peekKeyword(.rows) { count = try parseExpression(minimum: .unarySign) }
         if !acceptKeyword(.rows) { try expectKeyword(.row) }
         try expectKeyword(.only)

@@ -79,11 +79,19 @@ extension Parser {
         }
     }
 
-    /// A setting name: words joined by dots (`hnsw.ef_search`).
+    /// A setting name: words joined by dots (`hnsw.ef_search`). A quoted part may not hold a
+    /// dot itself, so that the name splits back into the parts written.
     private mutating func parseSettingName() throws -> String {
-        var parts = [try parseLabel()]
-        while accept(.dot) { parts.append(try parseLabel()) }
+        var parts = [try parseSettingNamePart()]
+        while accept(.dot) { parts.append(try parseSettingNamePart()) }
         return parts.joined(separator: ".")
+    }
+
+    private mutating func parseSettingNamePart() throws -> String {
+        let token = peek()
+        let part = try parseLabel()
+        if part.contains(".") { throw syntaxError(at: token, "expected a setting name (a part may not contain '.')") }
+        return part
     }
 
     /// After SHOW or RESET: `ALL` (nil), `TIME ZONE`, `TRANSACTION ISOLATION LEVEL`, or a name.

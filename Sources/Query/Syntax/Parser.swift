@@ -9,17 +9,24 @@ import VireoStorage
 /// Limits (`SyntaxLimits`) raise `.limitExceeded`. No input makes the parser trap or hang.
 public struct Parser {
     var lexer: Lexer
-    /// Tokens read but not consumed yet (at most a few: the parser looks ahead by ≤ 3).
+    /// Tokens read but not consumed yet, from `lookaheadStart` on. Usually a few; the
+    /// `trim(… FROM …)` check may look further, so consuming is O(1) rather than `removeFirst`.
     var lookahead: [Token] = []
+    var lookaheadStart = 0
     /// End offset of the last consumed token.
     var lastEnd = 0
     /// Current nesting depth (see `SyntaxLimits.nestingDepthMax`).
     var depth = 0
     /// Highest `$n` seen in the current statement.
     var parameterCountMax = 0
+    /// Where the stack stood when parsing began, and the guard made from it once nesting
+    /// gets deep (see `StackGuard`).
+    let entryStackAddress: UInt
+    var stackGuard: StackGuard?
 
     init(_ text: String) {
         lexer = Lexer(text)
+        entryStackAddress = currentStackAddress()
     }
 
     // MARK: - Entry points
@@ -52,7 +59,7 @@ public struct Parser {
     }
 
     /// Parses a lone expression (a stored DEFAULT, a REST filter, a test).
-    public static func parseExpression(_ text: String) throws -> Expression {
+    public static func parseExpression(_ text: String) throws -> SQLExpression {
         var parser = try Parser(checking: text)
         let expression = try parser.parseExpression()
         if parser.peek().kind != .end { throw parser.unexpected("expected end of expression") }
@@ -80,16 +87,21 @@ public struct Parser {
 
     /// The token `offset` places ahead, without consuming anything.
     mutating func peek(_ offset: Int = 0) -> Token {
-        while lookahead.count <= offset { lookahead.append(lexer.next()) }
-        return lookahead[offset]
+        while lookahead.count - lookaheadStart <= offset { lookahead.append(lexer.next()) }
+        return lookahead[lookaheadStart + offset]
     }
 
     /// Consumes and returns the next token.
     @discardableResult
     mutating func advance() -> Token {
         let token = peek()
-        if token.kind != .end { lookahead.removeFirst() }
         lastEnd = token.end
+        guard token.kind != .end else { return token }
+        lookaheadStart += 1
+        if lookaheadStart == lookahead.count {
+            lookahead.removeAll(keepingCapacity: true)
+            lookaheadStart = 0
+        }
         return token
     }
 
@@ -153,6 +165,11 @@ public struct Parser {
         depth += 1
         guard depth <= SyntaxLimits.nestingDepthMax else {
             throw VireoError(.limitExceeded, "statement nesting is deeper than the limit of \(SyntaxLimits.nestingDepthMax) levels", position: peek().start)
+        }
+        guard depth >= StackGuard.checkDepthMin else { return }
+        if stackGuard == nil { stackGuard = StackGuard(entryAddress: entryStackAddress) }
+        if stackGuard?.hasRoom() == false {
+            throw VireoError(.limitExceeded, "statement nesting is deeper than this thread's stack allows (\(depth) levels)", position: peek().start)
         }
     }
 

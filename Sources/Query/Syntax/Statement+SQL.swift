@@ -35,8 +35,19 @@ private func dropSQL(_ names: [TableName], _ ifExists: Bool, _ cascade: Bool) ->
     (ifExists ? "IF EXISTS " : "") + names.map(\.sql).joined(separator: ", ") + (cascade ? " CASCADE" : "")
 }
 
+/// A dotted setting name. A first part that SET, SHOW or RESET would read as a keyword of
+/// their own (`SET LOCAL …`, `SHOW ALL`, `SET TIME ZONE`) is quoted.
 private func settingNameSQL(_ name: String) -> String {
-    name.split(separator: ".", omittingEmptySubsequences: false).map { quoteIdentifier(String($0)) }.joined(separator: ".")
+    let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    return parts.enumerated().map { index, part in
+        index == 0 && ["all", "local", "session", "time", "transaction"].contains(part) ? "\"" + part + "\"" : quoteLabel(part)
+    }.joined(separator: ".")
+}
+
+/// A name where any word is accepted (setting and option names): bare when simple, even if
+/// it is a keyword; double-quoted otherwise.
+private func quoteLabel(_ name: String) -> String {
+    Keyword.byName[name] != nil ? name : quoteIdentifier(name)
 }
 
 extension TableName {
@@ -59,7 +70,7 @@ extension SettingValue {
 
 /// Keywords are fine as setting words (`on`, `true`); only odd spellings need quotes.
 private func quoteSettingWord(_ word: String) -> String {
-    Keyword(rawValue: word) != nil ? word : quoteIdentifier(word)
+    Keyword.byName[word] != nil ? word : quoteIdentifier(word)
 }
 
 // MARK: - DDL
@@ -137,7 +148,7 @@ extension CreateIndex {
         text += "ON " + table.sql + (method.map { " USING " + quoteIdentifier($0) } ?? "")
         text += " (" + columns.map(\.sql).joined(separator: ", ") + ")"
         if !options.isEmpty {
-            text += " WITH (" + options.map { quoteIdentifier($0.name) + " = " + $0.value.sql }.joined(separator: ", ") + ")"
+            text += " WITH (" + options.map { quoteLabel($0.name) + " = " + $0.value.sql }.joined(separator: ", ") + ")"
         }
         return text
     }
@@ -157,7 +168,7 @@ extension Explain {
     /// This node as canonical SQL.
     public var sql: String {
         let optionText = options.map { option in
-            quoteIdentifier(option.name) + (option.value.map { " " + $0.sql } ?? "")
+            quoteLabel(option.name).uppercased() + (option.value.map { " " + $0.sql } ?? "")
         }
         return "EXPLAIN " + (options.isEmpty ? "" : "(" + optionText.joined(separator: ", ") + ") ") + statement.sql
     }

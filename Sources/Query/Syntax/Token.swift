@@ -39,6 +39,9 @@ enum Keyword: String, Sendable, CaseIterable {
     ]
 
     var isReserved: Bool { Keyword.reserved.contains(self) }
+
+    /// Keywords by their lower-case spelling (a hash lookup per word, not a string switch).
+    static let byName: [String: Keyword] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 }
 
 /// What a token is. Unquoted words keep their folded spelling and, when they are one, their

@@ -1,7 +1,7 @@
 /// Canonical SQL for expressions. Parentheses are added exactly where precedence needs them,
 /// so `Parser.parseExpression(e.sql) == e` for every tree the parser returns.
 
-extension Expression {
+extension SQLExpression {
     /// The expression as canonical SQL (`CAST(x AS t)` for casts, `<>` for `!=`).
     public var sql: String {
         switch self {
@@ -54,7 +54,7 @@ extension Expression {
         precedence <= level ? "(" + sql + ")" : sql
     }
 
-    private static func renderUnary(_ op: UnaryOperator, _ operand: Expression) -> String {
+    private static func renderUnary(_ op: UnaryOperator, _ operand: SQLExpression) -> String {
         if op == .not { return "NOT " + (operand.precedence < .not ? "(" + operand.sql + ")" : operand.sql) }
         var text = operand.precedence < .unarySign ? "(" + operand.sql + ")" : operand.sql
         if case .literal(.integer) = operand { text = "(" + text + ")" }
@@ -63,14 +63,14 @@ extension Expression {
         return op.rawValue + text
     }
 
-    private static func renderBinary(_ op: BinaryOperator, _ left: Expression, _ right: Expression) -> String {
+    private static func renderBinary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression) -> String {
         let level = op.precedence
         let leftText = left.precedence < level || (level.isNonAssociative && left.precedence == level)
             ? "(" + left.sql + ")" : left.sql
         return leftText + " " + op.rawValue + " " + right.operand(parenthesizedAtOrBelow: level)
     }
 
-    private static func renderLike(_ operand: Expression, _ pattern: Expression, _ escape: Expression?,
+    private static func renderLike(_ operand: SQLExpression, _ pattern: SQLExpression, _ escape: SQLExpression?,
                                    caseInsensitive: Bool, negated: Bool) -> String {
         let keyword = (negated ? " NOT " : " ") + (caseInsensitive ? "ILIKE " : "LIKE ")
         var text = operand.operand(parenthesizedAtOrBelow: .patternMatch) + keyword + pattern.operand(parenthesizedAtOrBelow: .patternMatch)
@@ -103,7 +103,7 @@ extension FunctionCall {
     /// `name(args)`, `count(*)`, `count(DISTINCT x)`, or `CURRENT_TIMESTAMP` and friends.
     public var sql: String {
         if arguments.isEmpty, !star, !distinct, FunctionCall.bareKeywords.contains(name) { return name.uppercased() }
-        let quotedName = Keyword(rawValue: name) != nil ? "\"" + name + "\"" : quoteIdentifier(name)
+        let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
         if star { return quotedName + "(*)" }
         return quotedName + "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + ")"
     }
@@ -127,7 +127,7 @@ extension CaseExpression {
 public func quoteIdentifier(_ name: String) -> String {
     let simple = name.utf8.first.map { !isDigit($0) && $0 != UInt8(ascii: "$") } ?? false
         && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "$") }
-    if simple, !(Keyword(rawValue: name)?.isReserved ?? false) { return name }
+    if simple, !(Keyword.byName[name]?.isReserved ?? false) { return name }
     return "\"" + doubling("\"", in: name) + "\""
 }
 

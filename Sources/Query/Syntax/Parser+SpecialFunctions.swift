@@ -1,0 +1,100 @@
+import VireoStorage
+
+/// The SQL-standard call syntaxes with keywords between the arguments, rewritten to plain
+/// calls as PostgreSQL does:
+///
+/// - `substring(s FROM a [FOR n])`, `substring(s FOR n)` → `substring(s, a [, n])`
+/// - `trim([LEADING | TRAILING | BOTH] [chars] FROM s)` → `ltrim` / `rtrim` / `btrim(s [, chars])`
+/// - `position(a IN s)` → `strpos(s, a)`
+/// - `extract(field FROM t)` → `extract('field', t)`
+extension Parser {
+    /// Parses the arguments of `name(` when `name` has a special syntax and the input uses it;
+    /// nil (nothing consumed) otherwise. The opening parenthesis is already consumed.
+    mutating func parseSpecialCall(_ name: String) throws -> FunctionCall? {
+        switch name {
+        case "trim": return try parseTrim()
+        case "extract": return try parseExtract()
+        default: return nil
+        }
+    }
+
+    /// After the first argument of `substring(` or `position(`: the keyword form, or nil.
+    mutating func parseSpecialTail(_ name: String, first: SQLExpression) throws -> FunctionCall? {
+        if name == "substring", peekKeyword(.from) || peekKeyword(.for) {
+            let start = acceptKeyword(.from) ? try parseExpression() : SQLExpression.literal(.integer(1))
+            guard acceptKeyword(.for) else { return FunctionCall("substring", [first, start]) }
+            return FunctionCall("substring", [first, start, try parseExpression()])
+        }
+        if name == "position", acceptKeyword(.in) {
+            let haystack = try parseExpression(minimum: Precedence.patternMatch.tighter)
+            return FunctionCall("strpos", [haystack, first])
+        }
+        return nil
+    }
+
+    /// The precedence at which the first argument of `name(` is parsed: `position(a IN b)`
+    /// must not read `a IN b` as a membership test.
+    func firstArgumentMinimum(_ name: String) -> Precedence {
+        name == "position" ? Precedence.patternMatch.tighter : .or
+    }
+
+    /// `trim([LEADING | TRAILING | BOTH] [chars] FROM s)`; plain `trim(s [, chars])` is left
+    /// to the ordinary call syntax.
+    private mutating func parseTrim() throws -> FunctionCall? {
+        let side: String
+        switch peek().keyword {
+        case .leading?: side = "ltrim"
+        case .trailing?: side = "rtrim"
+        case .both?: side = "btrim"
+        default:
+            if peekKeyword(.from) { side = "btrim" } else { return try parseTrimWithoutSide() }
+        }
+        if peek().keyword != .from { advance() }
+        if acceptKeyword(.from) { return FunctionCall(side, try commaSeparated { try $0.parseExpression() }) }
+        let arguments = try commaSeparated { try $0.parseExpression() }
+        guard arguments.count == 1, acceptKeyword(.from) else { return FunctionCall(side, arguments) }
+        return FunctionCall(side, [try parseExpression(), arguments[0]])
+    }
+
+    /// `trim(chars FROM s)` → `btrim(s, chars)`; nil for `trim(s …)` after restoring nothing
+    /// (the caller parses ordinary arguments; this only looks ahead).
+    private mutating func parseTrimWithoutSide() throws -> FunctionCall? {
+        guard containsFromBeforeClose() else { return nil }
+        let characters = try parseExpression()
+        try expectKeyword(.from)
+        return FunctionCall("btrim", [try parseExpression(), characters])
+    }
+
+    /// `extract(field FROM source)`; the field is a word or a string.
+    private mutating func parseExtract() throws -> FunctionCall? {
+        let field: String
+        switch peek().kind {
+        case .word(let word, _) where peekKeyword(.from, at: 1): field = word
+        case .string(let text) where peekKeyword(.from, at: 1): field = text
+        default: return nil
+        }
+        advance()
+        advance()
+        return FunctionCall("extract", [.literal(.string(field)), try parseExpression()])
+    }
+
+    /// Whether a FROM keyword comes before the call's closing parenthesis, looking ahead over
+    /// balanced parentheses (bounded by the lookahead it needs, never past the input's end).
+    private mutating func containsFromBeforeClose() -> Bool {
+        var nesting = 0
+        var offset = 0
+        while true {
+            let token = peek(offset)
+            switch token.kind {
+            case .end, .error, .semicolon: return false
+            case .leftParen, .leftBracket: nesting += 1
+            case .rightParen, .rightBracket:
+                if nesting == 0 { return false }
+                nesting -= 1
+            case .word(_, .from?) where nesting == 0: return true
+            default: break
+            }
+            offset += 1
+        }
+    }
+}
