@@ -47,9 +47,17 @@ extension HNSWIndex {
         if let filter, prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, filter: filter) {
             return exactSearchLocked(g, context.query, nodeCount: nodeCount, k: k, filter: filter)
         }
-        let start = greedyDescent(g, query: context.query, entry: entry, fromLevel: snapshot.1, toLevel: 0)
         let accept = LiveFilter(graph: g, hasTombstones: snapshot.3 > 0, predicate: filter)
-        searchLayer(g, context, query: context.query, entry: start, level: 0, ef: ef, filter: accept)
+        if g.quantized {
+            let (scale, normSquared) = Int8Quantizer.encode(context.query, count: dimension, into: context.queryCodes)
+            let measure = Int8QueryDistance(graph: g, metric: metric, codes: context.queryCodes,
+                                            scale: scale, normSquared: normSquared)
+            let start = greedyDescent(g, distance: measure, entry: entry, fromLevel: snapshot.1, toLevel: 0)
+            searchLayer(g, context, distance: measure, entry: start, level: 0, ef: ef, filter: accept)
+        } else {
+            let start = greedyDescent(g, query: context.query, entry: entry, fromLevel: snapshot.1, toLevel: 0)
+            searchLayer(g, context, query: context.query, entry: start, level: 0, ef: ef, filter: accept)
+        }
         let found = takeResults(g, context, k: k)
         // The graph can miss rows when a filter is selective; the exact scan cannot.
         if found.count < min(k, liveCount), filter != nil || snapshot.3 > 0 {
@@ -58,9 +66,17 @@ extension HNSWIndex {
         return found
     }
 
-    /// The best k of the result heap, best first, as (label, reported distance).
+    /// The best k of the result heap, best first, as (label, reported distance). With
+    /// int8 codes, every candidate is first re-ranked by its exact float distance.
     func takeResults(_ g: HNSWGraph, _ context: SearchContext, k: Int) -> [(label: Int64, distance: Float)] {
         var results = context.results
+        if g.quantized {
+            var exact = results.sorted().map { candidate in
+                (id: candidate.id, distance: metric.internalDistance(context.query, g.vector(candidate.id), count: dimension))
+            }
+            exact.sort { $0.distance < $1.distance }
+            return exact.prefix(k).map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
+        }
         while results.count > k { results.popWorst() }
         context.results = results
         return results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
@@ -94,8 +110,7 @@ extension HNSWIndex {
         for id in 0..<nodeCount where vireo_load_acquire_u32(g.tombstones + id) == NodeFlag.live {
             if filter?(g.labels[id]) ?? true { rows.append(id) }
         }
-        let view = MatrixView(base: g.vector(0), rowCount: nodeCount, dimension: dimension,
-                              rowStride: g.recordBytes / 4)
+        let view = g.floatMatrix(rowCount: nodeCount)
         let found = ExactSearch.topK(queries: UnsafeBufferPointer(start: query, count: dimension),
                                      base: view, rows: rows, k: k, metric: metric)
         return (found.first ?? []).map { (g.labels[Int($0.label)], $0.distance) }

@@ -18,6 +18,7 @@ struct BenchANN: ParsableCommand {
     @Option(help: "HNSW links per node.") var m: Int = 16
     @Option(name: .customLong("ef-construction")) var efConstruction: Int = 200
     @Option(name: .customLong("ef-search"), help: "Comma-separated ef_search sweep.") var efSearch: String = "10,20,40,80,160"
+    @Option(help: "none or int8 (int8 codes in the graph, float re-ranking).") var quantization: String = "none"
     @Option(help: "Neighbours per query.") var k: Int = 10
     @Option(help: "Build threads.") var threads: Int = 2
     @Option(help: "Write the figures as JSON here.") var json: String?
@@ -32,6 +33,7 @@ struct BenchANN: ParsableCommand {
     mutating func validate() throws {
         guard VectorMetric(name: metric) != nil else { throw ValidationError("--metric must be l2, ip or cosine") }
         guard k > 0, threads > 0, m >= 2, efConstruction > 0 else { throw ValidationError("k, threads, m, ef-construction must be positive") }
+        guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none or int8") }
         guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }
     }
 
@@ -42,9 +44,10 @@ struct BenchANN: ParsableCommand {
         let data = try loadData()
         let paths = try writeData(data)
         let truth = try groundTruth.map { try VectorFiles.readInt32($0, dimension: nil).rows } ?? computeTruth(data, metric)
-        var report = ANNReport(dataset: data.name, count: data.baseCount, dimension: data.dimension,
+        var report = ANNReport(quantization: quantization, dataset: data.name, count: data.baseCount, dimension: data.dimension,
                                queryCount: data.queryCount, metric: metric.rawValue, m: m,
                                efConstruction: efConstruction, k: k, threads: threads, files: paths)
+        if quantization == "int8" { report.system = "vireo-int8" }
         let index = try buildIndex(data, metric, &report)
         _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
         for ef in efSweep { report.sweep.append(try measure(index, data, truth, ef: ef)) }
@@ -95,7 +98,8 @@ struct BenchANN: ParsableCommand {
 
     func buildIndex(_ data: BenchData, _ metric: VectorMetric, _ report: inout ANNReport) throws -> HNSWIndex {
         let index = try HNSWIndex(dimension: data.dimension, metric: metric, m: m, efConstruction: efConstruction,
-                                  seed: seed, initialCapacity: data.baseCount)
+                                  seed: seed, quantization: VectorQuantization(rawValue: quantization) ?? .none,
+                                  initialCapacity: data.baseCount)
         let rssBefore = ProcessMemory.currentRSSBytes()
         let start = Clock.seconds()
         try index.insert(labels: (0..<data.baseCount).map(Int64.init), vectors: data.base, threads: threads)
