@@ -81,7 +81,7 @@ struct BenchANN: ParsableCommand {
         let basePath = "\(dataOut)/base.fvecs", queryPath = "\(dataOut)/queries.fvecs"
         try VectorFiles.writeFvecs(basePath, data.base, dimension: data.dimension)
         try VectorFiles.writeFvecs(queryPath, data.queries, dimension: data.dimension)
-        return ["base": basePath, "queries": queryPath, "groundTruth": "\(dataOut)/groundtruth.ivecs"]
+        return ["base": basePath, "queries": queryPath, "groundTruth": groundTruth ?? "\(dataOut)/groundtruth.ivecs"]
     }
 
     /// Exact neighbours by BLAS, also written next to the vectors for the peers.
