@@ -47,7 +47,7 @@ struct FloatQueryDistance: QueryDistance {
     }
 
     @inline(__always)
-    func prefetch(_ id: UInt32) { vireo_prefetch(graph.vector(id), 64) }
+    func prefetch(_ id: UInt32) { vireo_prefetch(graph.vector(id), 128) }
 }
 
 /// Approximate distance from an int8-coded query to a node's int8 codes.
@@ -93,20 +93,25 @@ extension HNSWIndex {
         var candidates = context.candidates, results = context.results
         defer { context.candidates = candidates; context.results = results }
         let fresh = context.neighbors
+        // Local copies: the hop loop then touches no class property.
+        let tags = context.tags, generation = context.generation
         let entryDistance = measure.distance(to: entry)
-        _ = context.visit(entry)
+        tags[Int(entry)] = generation
         if filter.accepts(entry) { results.push(entryDistance, entry) }
         candidates.push(entryDistance, entry)
         var bound = results.worst
         while !candidates.isEmpty {
             if candidates.bestDistance > bound { break }
             let current = candidates.popBest().id
+            // The next node to expand is likely the new best: start loading its links.
+            if !candidates.isEmpty { vireo_prefetch(g.linkList(candidates.bestID, level: level), 128) }
             let list = g.linkList(current, level: level)
             let linkCount = Int(vireo_load_acquire_u32(list))
             var freshCount = 0
             for j in 0..<linkCount {
                 let neighbor = vireo_load_acquire_u32(list + 1 + j)
-                if context.visit(neighbor) {
+                if tags[Int(neighbor)] != generation {
+                    tags[Int(neighbor)] = generation
                     fresh[freshCount] = neighbor
                     freshCount += 1
                     measure.prefetch(neighbor)

@@ -60,15 +60,6 @@ final class SearchContext: @unchecked Sendable {
         }
         results.reset(capacity: ef)
     }
-
-    /// Marks `id` visited; returns false when it already was.
-    @inline(__always)
-    func visit(_ id: UInt32) -> Bool {
-        let slot = tags + Int(id)
-        if slot.pointee == generation { return false }
-        slot.pointee = generation
-        return true
-    }
 }
 
 /// A pool of contexts shared by all searches of one index.
