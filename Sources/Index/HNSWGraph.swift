@@ -42,8 +42,10 @@ struct HNSWGraph: @unchecked Sendable {
         vectorOffsetBytes = 4 * (1 + linkCapacity0)
         recordBytes = vectorOffsetBytes + (quantized ? 8 + (dimension + 3) / 4 * 4 : 4 * dimension)
         self.capacity = max(capacity, 1)
-        level0 = .allocate(byteCount: self.capacity * recordBytes, alignment: 64)
-        floats = quantized ? .allocate(capacity: self.capacity * dimension) : nil
+        level0 = LargeAllocation.allocate(byteCount: self.capacity * recordBytes)
+        floats = quantized
+            ? LargeAllocation.allocate(byteCount: self.capacity * dimension * 4).bindMemory(to: Float.self, capacity: self.capacity * dimension)
+            : nil
         labels = .allocate(capacity: self.capacity)
         levels = .allocate(capacity: self.capacity)
         tombstones = .allocate(capacity: self.capacity)
@@ -53,8 +55,8 @@ struct HNSWGraph: @unchecked Sendable {
     /// Frees everything; `nodeCount` nodes have upper-level blocks to free.
     func deallocate(nodeCount: Int) {
         for i in 0..<nodeCount { upperLinks[i]?.deallocate() }
-        level0.deallocate()
-        floats?.deallocate()
+        LargeAllocation.free(level0)
+        LargeAllocation.free(floats)
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
@@ -70,8 +72,8 @@ struct HNSWGraph: @unchecked Sendable {
         bigger.levels.update(from: levels, count: nodeCount)
         bigger.tombstones.update(from: tombstones, count: nodeCount)
         bigger.upperLinks.update(from: upperLinks, count: nodeCount)
-        level0.deallocate()
-        floats?.deallocate()
+        LargeAllocation.free(level0)
+        LargeAllocation.free(floats)
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
