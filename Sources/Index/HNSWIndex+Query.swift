@@ -7,6 +7,9 @@ extension HNSWIndex {
     public static let exactFilterRowsMax = 4096
     /// ... or whose estimated selectivity is at most this share of the live rows.
     public static let exactFilterSelectivityMax = 0.02
+    /// Largest k and ef_search accepted: bounds the per-search heaps.
+    public static let efSearchMax = 10_000
+
     /// Nodes sampled to estimate a filter's selectivity.
     static let selectivitySampleCount = 512
 
@@ -26,8 +29,11 @@ extension HNSWIndex {
         _ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil
     ) throws -> [(label: Int64, distance: Float)] {
         try validate(query)
-        guard k > 0, let queryBase = query.baseAddress else { return [] }
         let ef = max(efSearch ?? defaultEfSearch, k)
+        guard ef <= Self.efSearchMax, k >= 0 else {
+            throw VireoError(.invalidParameter, "k and ef_search must be in 0...\(Self.efSearchMax), got k \(k), ef_search \(ef)")
+        }
+        guard k > 0, let queryBase = query.baseAddress else { return [] }
         return growthLock.withReadLock {
             contexts.withContext(nodeCapacity: graph.capacity) { context in
                 prepare(queryBase, into: context.query)

@@ -185,6 +185,7 @@ struct HNSWTests {
         #expect(throws: VireoError.self) { try index.insert(label: 1, vector: [1, 2, 3]) }
         #expect(throws: VireoError.self) { try index.insert(label: 1, vector: [1, .nan, 3, 4]) }
         #expect(throws: VireoError.self) { try index.search([1, 2], k: 1) }
+        #expect(throws: VireoError.self) { try index.search([1, 2, 3, 4], k: 1, efSearch: 1_000_000) }
         #expect(throws: VireoError.self) { _ = try HNSWIndex(dimension: 0, metric: .l2) }
         #expect(index.count == 0)
         #expect(try index.search([1, 2, 3, 4], k: 3).isEmpty)
