@@ -25,7 +25,9 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Highest level a node may draw; keeps a pathological random draw bounded.
     static let levelMax = 30
 
+    /// Floats per vector.
     public let dimension: Int
+    /// How vectors are compared; also fixes the meaning of returned distances.
     public let metric: VectorMetric
     /// Links per node on upper levels; level 0 keeps 2·m.
     public let m: Int
