@@ -6,9 +6,13 @@ import Dispatch
 /// `dimension` floats whose starts are `rowStride` floats apart (rowStride ≥ dimension,
 /// so rows may sit inside larger records, as HNSW's level-0 records do).
 public struct MatrixView: @unchecked Sendable {
+    /// First float of row 0.
     public let base: UnsafePointer<Float>
+    /// Number of rows.
     public let rowCount: Int
+    /// Floats per row.
     public let dimension: Int
+    /// Floats from the start of one row to the start of the next.
     public let rowStride: Int
 
     /// Wraps memory the caller keeps alive for as long as the view is used.

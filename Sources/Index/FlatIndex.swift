@@ -4,7 +4,9 @@ import VireoStorage
 /// choice for small tables and the reference HNSW's recall is measured against.
 /// Thread-safe: searches share a lock, inserts and removals hold it exclusively.
 public final class FlatIndex: @unchecked Sendable {
+    /// Floats per vector.
     public let dimension: Int
+    /// How vectors are compared.
     public let metric: VectorMetric
     private let lock = ReadWriteLock()
     private var labels: [Int64] = []

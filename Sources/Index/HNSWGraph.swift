@@ -6,7 +6,11 @@ import CVireoSupport
 ///
 /// Layout (the same one the snapshot format and, later, storage pages use):
 /// - level 0: one contiguous record per node, `recordBytes` long:
-///   `[linkCount: UInt32][links: UInt32 × linkCapacity0][vector: Float32 × dimension]`
+///   `[linkCount: UInt32][links: UInt32 × linkCapacity0][vector: Float32 × dimension]`,
+///   or with int8 quantization
+///   `[linkCount][links][scale: Float32][squared norm: Float32][codes: Int8 × dimension, padded to 4]`
+///   plus the full float32 vectors in a separate contiguous array (`floats`) for re-ranking
+///   and exact scans
 /// - upper levels: per node with level L > 0, one block of L × (1 + m) UInt32, level l
 ///   at offset (l − 1)(1 + m): `[linkCount][links × m]`
 /// - per node: label (Int64), level (Int32), tombstone flag (UInt32, 0 or 1)
@@ -17,24 +21,31 @@ import CVireoSupport
 struct HNSWGraph: @unchecked Sendable {
     let dimension: Int
     let m: Int
+    let quantized: Bool
     let linkCapacity0: Int
     let recordBytes: Int
     let vectorOffsetBytes: Int
     private(set) var capacity: Int
     private(set) var level0: UnsafeMutableRawPointer
+    /// Full vectors, `dimension` floats per node, only when `quantized`.
+    private(set) var floats: UnsafeMutablePointer<Float>?
     private(set) var labels: UnsafeMutablePointer<Int64>
     private(set) var levels: UnsafeMutablePointer<Int32>
     private(set) var tombstones: UnsafeMutablePointer<UInt32>
     private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
 
-    init(dimension: Int, m: Int, capacity: Int) {
+    init(dimension: Int, m: Int, capacity: Int, quantized: Bool = false) {
         self.dimension = dimension
         self.m = m
+        self.quantized = quantized
         linkCapacity0 = 2 * m
         vectorOffsetBytes = 4 * (1 + linkCapacity0)
-        recordBytes = vectorOffsetBytes + 4 * dimension
+        recordBytes = vectorOffsetBytes + (quantized ? 8 + (dimension + 3) / 4 * 4 : 4 * dimension)
         self.capacity = max(capacity, 1)
-        level0 = .allocate(byteCount: self.capacity * recordBytes, alignment: 64)
+        level0 = LargeAllocation.allocate(byteCount: self.capacity * recordBytes)
+        floats = quantized
+            ? LargeAllocation.allocate(byteCount: self.capacity * dimension * 4).bindMemory(to: Float.self, capacity: self.capacity * dimension)
+            : nil
         labels = .allocate(capacity: self.capacity)
         levels = .allocate(capacity: self.capacity)
         tombstones = .allocate(capacity: self.capacity)
@@ -44,7 +55,8 @@ struct HNSWGraph: @unchecked Sendable {
     /// Frees everything; `nodeCount` nodes have upper-level blocks to free.
     func deallocate(nodeCount: Int) {
         for i in 0..<nodeCount { upperLinks[i]?.deallocate() }
-        level0.deallocate()
+        LargeAllocation.free(level0)
+        LargeAllocation.free(floats)
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
@@ -53,13 +65,15 @@ struct HNSWGraph: @unchecked Sendable {
 
     /// Moves the first `nodeCount` nodes into arrays of `newCapacity`.
     mutating func grow(to newCapacity: Int, nodeCount: Int) {
-        let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity)
+        let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity, quantized: quantized)
         bigger.level0.copyMemory(from: level0, byteCount: nodeCount * recordBytes)
+        if let floats { bigger.floats?.update(from: floats, count: nodeCount * dimension) }
         bigger.labels.update(from: labels, count: nodeCount)
         bigger.levels.update(from: levels, count: nodeCount)
         bigger.tombstones.update(from: tombstones, count: nodeCount)
         bigger.upperLinks.update(from: upperLinks, count: nodeCount)
-        level0.deallocate()
+        LargeAllocation.free(level0)
+        LargeAllocation.free(floats)
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
@@ -69,14 +83,30 @@ struct HNSWGraph: @unchecked Sendable {
 
     /// Bytes held by the arrays for `nodeCount` nodes, upper-level blocks included.
     func memoryBytes(nodeCount: Int) -> Int {
-        var total = capacity * (recordBytes + 8 + 4 + 4 + 8)
+        var total = capacity * (recordBytes + 8 + 4 + 4 + 8 + (quantized ? 4 * dimension : 0))
         for i in 0..<nodeCount where levels[i] > 0 { total += Int(levels[i]) * (1 + m) * 4 }
         return total
     }
 
+    /// The full float32 vector of `id`.
     @inline(__always)
     func vector(_ id: UInt32) -> UnsafeMutablePointer<Float> {
-        (level0 + Int(id) * recordBytes + vectorOffsetBytes).assumingMemoryBound(to: Float.self)
+        if let floats { return floats + Int(id) * dimension }
+        return (level0 + Int(id) * recordBytes + vectorOffsetBytes).assumingMemoryBound(to: Float.self)
+    }
+
+    /// All full vectors as a matrix (rows inside the level-0 records, or the `floats` array).
+    func floatMatrix(rowCount: Int) -> MatrixView {
+        MatrixView(base: vector(0), rowCount: rowCount, dimension: dimension,
+                   rowStride: quantized ? dimension : recordBytes / 4)
+    }
+
+    /// Quantized form of `id` (only when `quantized`): scale, squared norm, int8 codes.
+    @inline(__always)
+    func code(_ id: UInt32) -> (scale: Float, normSquared: Float, codes: UnsafePointer<Int8>) {
+        let base = level0 + Int(id) * recordBytes + vectorOffsetBytes
+        return (base.load(as: Float.self), base.load(fromByteOffset: 4, as: Float.self),
+                UnsafePointer((base + 8).assumingMemoryBound(to: Int8.self)))
     }
 
     /// The link list of `id` at `level`: element 0 is the count, then the links.
@@ -106,6 +136,13 @@ struct HNSWGraph: @unchecked Sendable {
         levels[i] = Int32(level)
         (level0 + i * recordBytes).assumingMemoryBound(to: UInt32.self).initialize(repeating: 0, count: 1 + linkCapacity0)
         self.vector(id).update(from: vector, count: dimension)
+        if quantized {
+            let base = level0 + i * recordBytes + vectorOffsetBytes
+            let codes = (base + 8).assumingMemoryBound(to: Int8.self)
+            let (scale, normSquared) = Int8Quantizer.encode(vector, count: dimension, into: codes)
+            base.storeBytes(of: scale, as: Float.self)
+            base.storeBytes(of: normSquared, toByteOffset: 4, as: Float.self)
+        }
         if level > 0 {
             let block = UnsafeMutablePointer<UInt32>.allocate(capacity: level * (1 + m))
             block.initialize(repeating: 0, count: level * (1 + m))

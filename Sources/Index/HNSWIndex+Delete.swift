@@ -33,7 +33,8 @@ extension HNSWIndex {
             }
             guard let fresh = try? HNSWIndex(
                 dimension: dimension, metric: metric, m: m, efConstruction: efConstruction,
-                seed: seed, defaultEfSearch: defaultEfSearch, initialCapacity: labels.count)
+                seed: seed, defaultEfSearch: defaultEfSearch, quantization: quantization,
+                initialCapacity: labels.count)
             else { return }
             try? fresh.insertBatchValidated(labels: labels, vectors: vectors, threads: threads)
             let (freshGraph, freshState) = fresh.takeContents()
@@ -47,7 +48,7 @@ extension HNSWIndex {
     func takeContents() -> (HNSWGraph, HNSWState) {
         growthLock.withWriteLock {
             let taken = graph
-            graph = HNSWGraph(dimension: dimension, m: m, capacity: 16)
+            graph = HNSWGraph(dimension: dimension, m: m, capacity: 16, quantized: quantization == .int8)
             let takenState = state.withLock { s in
                 let old = s
                 s = HNSWState(seed: seed)

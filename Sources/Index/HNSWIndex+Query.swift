@@ -7,6 +7,9 @@ extension HNSWIndex {
     public static let exactFilterRowsMax = 4096
     /// ... or whose estimated selectivity is at most this share of the live rows.
     public static let exactFilterSelectivityMax = 0.02
+    /// Largest k and ef_search accepted: bounds the per-search heaps.
+    public static let efSearchMax = 10_000
+
     /// Nodes sampled to estimate a filter's selectivity.
     static let selectivitySampleCount = 512
 
@@ -26,8 +29,11 @@ extension HNSWIndex {
         _ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil
     ) throws -> [(label: Int64, distance: Float)] {
         try validate(query)
-        guard k > 0, let queryBase = query.baseAddress else { return [] }
         let ef = max(efSearch ?? defaultEfSearch, k)
+        guard ef <= Self.efSearchMax, k >= 0 else {
+            throw VireoError(.invalidParameter, "k and ef_search must be in 0...\(Self.efSearchMax), got k \(k), ef_search \(ef)")
+        }
+        guard k > 0, let queryBase = query.baseAddress else { return [] }
         return growthLock.withReadLock {
             contexts.withContext(nodeCapacity: graph.capacity) { context in
                 prepare(queryBase, into: context.query)
@@ -47,9 +53,17 @@ extension HNSWIndex {
         if let filter, prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, filter: filter) {
             return exactSearchLocked(g, context.query, nodeCount: nodeCount, k: k, filter: filter)
         }
-        let start = greedyDescent(g, query: context.query, entry: entry, fromLevel: snapshot.1, toLevel: 0)
         let accept = LiveFilter(graph: g, hasTombstones: snapshot.3 > 0, predicate: filter)
-        searchLayer(g, context, query: context.query, entry: start, level: 0, ef: ef, filter: accept)
+        if g.quantized {
+            let (scale, normSquared) = Int8Quantizer.encode(context.query, count: dimension, into: context.queryCodes)
+            let measure = Int8QueryDistance(graph: g, metric: metric, codes: context.queryCodes,
+                                            scale: scale, normSquared: normSquared)
+            let start = greedyDescent(g, distance: measure, entry: entry, fromLevel: snapshot.1, toLevel: 0)
+            searchLayer(g, context, distance: measure, entry: start, level: 0, ef: ef, filter: accept)
+        } else {
+            let start = greedyDescent(g, query: context.query, entry: entry, fromLevel: snapshot.1, toLevel: 0)
+            searchLayer(g, context, query: context.query, entry: start, level: 0, ef: ef, filter: accept)
+        }
         let found = takeResults(g, context, k: k)
         // The graph can miss rows when a filter is selective; the exact scan cannot.
         if found.count < min(k, liveCount), filter != nil || snapshot.3 > 0 {
@@ -58,9 +72,17 @@ extension HNSWIndex {
         return found
     }
 
-    /// The best k of the result heap, best first, as (label, reported distance).
+    /// The best k of the result heap, best first, as (label, reported distance). With
+    /// int8 codes, every candidate is first re-ranked by its exact float distance.
     func takeResults(_ g: HNSWGraph, _ context: SearchContext, k: Int) -> [(label: Int64, distance: Float)] {
         var results = context.results
+        if g.quantized {
+            var exact = results.sorted().map { candidate in
+                (id: candidate.id, distance: metric.internalDistance(context.query, g.vector(candidate.id), count: dimension))
+            }
+            exact.sort { $0.distance < $1.distance }
+            return exact.prefix(k).map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
+        }
         while results.count > k { results.popWorst() }
         context.results = results
         return results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
@@ -94,8 +116,7 @@ extension HNSWIndex {
         for id in 0..<nodeCount where vireo_load_acquire_u32(g.tombstones + id) == NodeFlag.live {
             if filter?(g.labels[id]) ?? true { rows.append(id) }
         }
-        let view = MatrixView(base: g.vector(0), rowCount: nodeCount, dimension: dimension,
-                              rowStride: g.recordBytes / 4)
+        let view = g.floatMatrix(rowCount: nodeCount)
         let found = ExactSearch.topK(queries: UnsafeBufferPointer(start: query, count: dimension),
                                      base: view, rows: rows, k: k, metric: metric)
         return (found.first ?? []).map { (g.labels[Int($0.label)], $0.distance) }

@@ -29,39 +29,97 @@ struct LiveFilter: NodeFilter {
     }
 }
 
+/// The distance from one query to graph nodes, in the index's internal units.
+protocol QueryDistance {
+    func distance(to id: UInt32) -> Float
+    func prefetch(_ id: UInt32)
+}
+
+/// Exact float32 distance to the node's full vector.
+struct FloatQueryDistance: QueryDistance {
+    let graph: HNSWGraph
+    let metric: VectorMetric
+    let query: UnsafePointer<Float>
+
+    @inline(__always)
+    func distance(to id: UInt32) -> Float {
+        metric.internalDistance(query, graph.vector(id), count: graph.dimension)
+    }
+
+    @inline(__always)
+    func prefetch(_ id: UInt32) { vireo_prefetch(graph.vector(id), 128) }
+}
+
+/// Approximate distance from an int8-coded query to a node's int8 codes.
+struct Int8QueryDistance: QueryDistance {
+    let graph: HNSWGraph
+    let metric: VectorMetric
+    let codes: UnsafePointer<Int8>
+    let scale: Float
+    let normSquared: Float
+
+    @inline(__always)
+    func distance(to id: UInt32) -> Float {
+        let node = graph.code(id)
+        let dot = scale * node.scale * Float(vireo_dot_i8(codes, node.codes, graph.dimension))
+        switch metric {
+        case .l2: return max(0, normSquared + node.normSquared - 2 * dot)
+        case .innerProduct: return -dot
+        case .cosine: return 1 - dot
+        }
+    }
+
+    @inline(__always)
+    func prefetch(_ id: UInt32) { vireo_prefetch(graph.code(id).codes - 8, 64) }
+}
+
 extension HNSWIndex {
-    /// Best-first search of one level from `entry`, keeping the `ef` closest accepted
-    /// nodes in `context.results` (worst at the root).
+    /// Best-first search of one level from `entry` over exact float distances.
     func searchLayer<F: NodeFilter>(
         _ g: HNSWGraph, _ context: SearchContext, query: UnsafePointer<Float>, entry: UInt32,
+        level: Int, ef: Int, filter: F
+    ) {
+        searchLayer(g, context, distance: FloatQueryDistance(graph: g, metric: metric, query: query),
+                    entry: entry, level: level, ef: ef, filter: filter)
+    }
+
+    /// Best-first search of one level from `entry`, keeping the `ef` closest accepted
+    /// nodes in `context.results` (worst at the root).
+    func searchLayer<F: NodeFilter, D: QueryDistance>(
+        _ g: HNSWGraph, _ context: SearchContext, distance measure: D, entry: UInt32,
         level: Int, ef: Int, filter: F
     ) {
         context.begin(nodeCapacity: g.capacity, ef: ef)
         var candidates = context.candidates, results = context.results
         defer { context.candidates = candidates; context.results = results }
-        let metric = self.metric, dimension = self.dimension, fresh = context.neighbors
-        let entryDistance = metric.internalDistance(query, g.vector(entry), count: dimension)
-        _ = context.visit(entry)
+        let fresh = context.neighbors
+        // Local copies: the hop loop then touches no class property.
+        let tags = context.tags, generation = context.generation
+        let entryDistance = measure.distance(to: entry)
+        tags[Int(entry)] = generation
         if filter.accepts(entry) { results.push(entryDistance, entry) }
         candidates.push(entryDistance, entry)
         var bound = results.worst
         while !candidates.isEmpty {
             if candidates.bestDistance > bound { break }
             let current = candidates.popBest().id
+            // The next node to expand is likely the new best: start loading its links.
+            if !candidates.isEmpty { vireo_prefetch(g.linkList(candidates.bestID, level: level), 128) }
             let list = g.linkList(current, level: level)
             let linkCount = Int(vireo_load_acquire_u32(list))
             var freshCount = 0
             for j in 0..<linkCount {
                 let neighbor = vireo_load_acquire_u32(list + 1 + j)
-                if context.visit(neighbor) {
+                if tags[Int(neighbor)] != generation {
+                    tags[Int(neighbor)] = generation
                     fresh[freshCount] = neighbor
                     freshCount += 1
-                    vireo_prefetch(g.vector(neighbor), 64)
+                    measure.prefetch(neighbor)
                 }
             }
             for j in 0..<freshCount {
                 let neighbor = fresh[j]
-                let distance = metric.internalDistance(query, g.vector(neighbor), count: dimension)
+                let distance = measure.distance(to: neighbor)
                 guard distance < bound else { continue }
                 candidates.push(distance, neighbor)
                 if filter.accepts(neighbor) {
@@ -77,8 +135,15 @@ extension HNSWIndex {
     func greedyDescent(
         _ g: HNSWGraph, query: UnsafePointer<Float>, entry: UInt32, fromLevel: Int, toLevel: Int
     ) -> UInt32 {
+        greedyDescent(g, distance: FloatQueryDistance(graph: g, metric: metric, query: query),
+                      entry: entry, fromLevel: fromLevel, toLevel: toLevel)
+    }
+
+    func greedyDescent<D: QueryDistance>(
+        _ g: HNSWGraph, distance measure: D, entry: UInt32, fromLevel: Int, toLevel: Int
+    ) -> UInt32 {
         var current = entry
-        var currentDistance = metric.internalDistance(query, g.vector(entry), count: dimension)
+        var currentDistance = measure.distance(to: entry)
         var level = fromLevel
         while level > toLevel {
             var changed = true
@@ -88,7 +153,7 @@ extension HNSWIndex {
                 let linkCount = Int(vireo_load_acquire_u32(list))
                 for j in 0..<linkCount {
                     let neighbor = vireo_load_acquire_u32(list + 1 + j)
-                    let distance = metric.internalDistance(query, g.vector(neighbor), count: dimension)
+                    let distance = measure.distance(to: neighbor)
                     if distance < currentDistance {
                         currentDistance = distance
                         current = neighbor

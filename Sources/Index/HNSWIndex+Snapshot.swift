@@ -1,13 +1,14 @@
 import CVireoSupport
 import VireoStorage
 
-// HNSW snapshot format, version 1. All integers little-endian.
+// HNSW snapshot format, version 2. All integers little-endian.
 //
 //   offset  size  field
 //        0     8  magic "VIREOHNS"
-//        8     4  format version (1)
+//        8     4  format version (2)
 //       12     1  metric code (0 l2, 1 inner product, 2 cosine)
-//       13     3  zero
+//       13     1  quantization code (0 none, 1 int8)
+//       14     2  zero
 //       16     4  dimension
 //       20     4  m
 //       24     4  ef_construction
@@ -20,8 +21,10 @@ import VireoStorage
 //       64        labels: N × Int64
 //                 levels: N × Int32
 //                 flags:  N × UInt32 (0 live, 1 deleted)
-//                 level 0: N records of 4 · (1 + 2m) + 4 · dimension bytes, as in memory:
-//                          [link count][2m links][vector]
+//                 level 0: N records as in memory (see HNSWGraph): 4 · (1 + 2m) bytes of
+//                          [link count][2m links], then 4 · dimension bytes of vector, or
+//                          with int8: [scale f32][squared norm f32][codes, padded to 4]
+//                 floats: with int8 only, N × dimension Float32 (the full vectors)
 //                 upper levels: for each node with level L > 0, in id order,
 //                          L × (1 + m) UInt32: [link count][m links] per level
 //   end − 4    4  CRC32C of every byte before it
@@ -32,7 +35,7 @@ import VireoStorage
 // Anything else throws `corruption`; reading never traps.
 enum HNSWSnapshot {
     static let magic: [UInt8] = Array("VIREOHNS".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let headerBytes = 64
     static let noEntry = UInt32.max
 }
@@ -49,6 +52,7 @@ extension HNSWIndex {
             writer.append(raw: graph.levels, byteCount: n * 4)
             for id in 0..<n { writer.append(graph.tombstones[id] == NodeFlag.live ? UInt32(0) : UInt32(1)) }
             writer.append(raw: graph.level0, byteCount: n * graph.recordBytes)
+            if let floats = graph.floats { writer.append(raw: floats, byteCount: n * dimension * 4) }
             for id in 0..<n where graph.levels[id] > 0 {
                 writer.append(raw: graph.upperLinks[id]!, byteCount: Int(graph.levels[id]) * (1 + m) * 4)
             }
@@ -63,7 +67,7 @@ extension HNSWIndex {
         writer.append(raw: HNSWSnapshot.magic, byteCount: 8)
         writer.append(HNSWSnapshot.version)
         writer.append(metric.code)
-        writer.append(UInt8(0)); writer.append(UInt16(0))
+        writer.append(quantization.code); writer.append(UInt16(0))
         writer.append(UInt32(dimension))
         writer.append(UInt32(m))
         writer.append(UInt32(efConstruction))
@@ -86,7 +90,8 @@ extension HNSWIndex {
         do {
             try self.init(dimension: header.dimension, metric: header.metric, m: header.m,
                           efConstruction: header.efConstruction, seed: header.seed,
-                          defaultEfSearch: header.defaultEfSearch, initialCapacity: 16)
+                          defaultEfSearch: header.defaultEfSearch, quantization: header.quantization,
+                          initialCapacity: 16)
         } catch {
             loaded.deallocate(nodeCount: header.nodeCount)
             throw VireoError(.corruption, "corruption in '\(source)': parameters out of range: \(error)")
@@ -123,7 +128,8 @@ extension HNSWIndex {
 
     /// Reads the node sections into a new graph, validating every field.
     static func readGraph(_ reader: inout ByteReader, _ h: SnapshotHeader) throws -> HNSWGraph {
-        let g = HNSWGraph(dimension: h.dimension, m: h.m, capacity: max(h.nodeCount, 16))
+        let g = HNSWGraph(dimension: h.dimension, m: h.m, capacity: max(h.nodeCount, 16),
+                          quantized: h.quantization == .int8)
         let n = h.nodeCount
         var upperRead = 0
         do {
@@ -131,6 +137,7 @@ extension HNSWIndex {
             try reader.read(into: g.levels, byteCount: n * 4)
             try reader.read(into: g.tombstones, byteCount: n * 4)
             try reader.read(into: g.level0, byteCount: n * g.recordBytes)
+            if let floats = g.floats { try reader.read(into: floats, byteCount: n * h.dimension * 4) }
             for id in 0..<n {
                 g.upperLinks[id] = nil
                 upperRead = id + 1
@@ -183,6 +190,7 @@ extension HNSWIndex {
 /// The fixed 64-byte header of a snapshot.
 struct SnapshotHeader {
     var metric: VectorMetric
+    var quantization: VectorQuantization
     var dimension: Int, m: Int, efConstruction: Int, defaultEfSearch: Int
     var seed: UInt64, randomState: UInt64
     var nodeCount: Int
@@ -200,7 +208,12 @@ struct SnapshotHeader {
         let code = try reader.read(UInt8.self)
         guard let metric = VectorMetric(code: code) else { throw reader.corrupt("unknown metric code \(code)") }
         self.metric = metric
-        _ = try reader.read(UInt8.self); _ = try reader.read(UInt16.self)
+        let quantizationCode = try reader.read(UInt8.self)
+        guard let quantization = VectorQuantization(code: quantizationCode) else {
+            throw reader.corrupt("unknown quantization code \(quantizationCode)")
+        }
+        self.quantization = quantization
+        _ = try reader.read(UInt16.self)
         dimension = Int(try reader.read(UInt32.self))
         m = Int(try reader.read(UInt32.self))
         efConstruction = Int(try reader.read(UInt32.self))
@@ -213,7 +226,7 @@ struct SnapshotHeader {
         maxLevel = Int(try reader.read(Int32.self))
         guard (1...HNSWIndex.dimensionMax).contains(dimension), (2...HNSWIndex.mMax).contains(m),
               count <= UInt64(HNSWIndex.nodeCountMax),
-              Int(count) * (4 * (1 + 2 * m) + 4 * dimension) <= reader.remaining
+              Int(count) * (4 * (1 + 2 * m) + (quantization == .int8 ? 8 : 4 * dimension)) <= reader.remaining
         else { throw reader.corrupt("header fields out of range or larger than the file") }
         nodeCount = Int(count)
     }

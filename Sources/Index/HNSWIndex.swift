@@ -25,7 +25,9 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Highest level a node may draw; keeps a pathological random draw bounded.
     static let levelMax = 30
 
+    /// Floats per vector.
     public let dimension: Int
+    /// How vectors are compared; also fixes the meaning of returned distances.
     public let metric: VectorMetric
     /// Links per node on upper levels; level 0 keeps 2·m.
     public let m: Int
@@ -35,6 +37,8 @@ public final class HNSWIndex: @unchecked Sendable {
     public let seed: UInt64
     /// ef used by `search` when the caller gives none.
     public let defaultEfSearch: Int
+    /// What the graph search reads per node: float32 vectors or int8 codes.
+    public let quantization: VectorQuantization
 
     let levelMultiplier: Double
     let growthLock = ReadWriteLock()
@@ -48,7 +52,8 @@ public final class HNSWIndex: @unchecked Sendable {
     /// ef_construction out of range.
     public init(
         dimension: Int, metric: VectorMetric, m: Int = 16, efConstruction: Int = 200,
-        seed: UInt64 = 42, defaultEfSearch: Int = 40, initialCapacity: Int = 1024
+        seed: UInt64 = 42, defaultEfSearch: Int = 40, quantization: VectorQuantization = .none,
+        initialCapacity: Int = 1024
     ) throws {
         guard (1...Self.dimensionMax).contains(dimension) else {
             throw VireoError(.invalidParameter, "dimension must be in 1...\(Self.dimensionMax), got \(dimension)")
@@ -65,9 +70,11 @@ public final class HNSWIndex: @unchecked Sendable {
         self.efConstruction = efConstruction
         self.seed = seed
         self.defaultEfSearch = defaultEfSearch
+        self.quantization = quantization
         levelMultiplier = 1 / log(Double(m))
         contexts = SearchContextPool(dimension: dimension, linkCapacityMax: 2 * m)
-        graph = HNSWGraph(dimension: dimension, m: m, capacity: max(initialCapacity, 16))
+        graph = HNSWGraph(dimension: dimension, m: m, capacity: max(initialCapacity, 16),
+                          quantized: quantization == .int8)
         state = Locked(HNSWState(seed: seed))
     }
 

@@ -11,6 +11,8 @@ final class SearchContext: @unchecked Sendable {
     var candidates = CandidateHeap(capacity: 256)
     var results: TopKHeap<UInt32>
     let query: UnsafeMutablePointer<Float>
+    /// The query's int8 codes, for indexes with int8 quantization.
+    let queryCodes: UnsafeMutablePointer<Int8>
     let neighbors: UnsafeMutablePointer<UInt32>
     let neighborDistances: UnsafeMutablePointer<Float>
     let dimension: Int
@@ -22,6 +24,7 @@ final class SearchContext: @unchecked Sendable {
         tags.initialize(repeating: 0, count: tagCapacity)
         results = TopKHeap(capacity: 64)
         query = .allocate(capacity: dimension)
+        queryCodes = .allocate(capacity: dimension)
         neighbors = .allocate(capacity: linkCapacityMax * 2 + 2)
         neighborDistances = .allocate(capacity: linkCapacityMax * 2 + 2)
     }
@@ -31,6 +34,7 @@ final class SearchContext: @unchecked Sendable {
         candidates.deallocate()
         results.deallocate()
         query.deallocate()
+        queryCodes.deallocate()
         neighbors.deallocate()
         neighborDistances.deallocate()
     }
@@ -55,15 +59,6 @@ final class SearchContext: @unchecked Sendable {
             results = TopKHeap(capacity: ef)
         }
         results.reset(capacity: ef)
-    }
-
-    /// Marks `id` visited; returns false when it already was.
-    @inline(__always)
-    func visit(_ id: UInt32) -> Bool {
-        let slot = tags + Int(id)
-        if slot.pointee == generation { return false }
-        slot.pointee = generation
-        return true
     }
 }
 

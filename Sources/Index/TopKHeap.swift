@@ -131,6 +131,9 @@ struct CandidateHeap {
     var bestDistance: Float { distances[0] }
 
     @inline(__always)
+    var bestID: UInt32 { ids[0] }
+
+    @inline(__always)
     mutating func push(_ distance: Float, _ id: UInt32) {
         if count == capacity { grow() }
         var i = count

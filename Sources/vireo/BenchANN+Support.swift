@@ -156,6 +156,7 @@ struct SweepPoint: Codable {
 
 struct ANNReport: Codable {
     var system = "vireo"
+    var quantization: String
     var dataset: String
     var count: Int, dimension: Int, queryCount: Int
     var metric: String
@@ -174,7 +175,7 @@ struct ANNReport: Codable {
 
     func markdown() -> String {
         var lines = [
-            "Vireo HNSW — \(dataset), \(count) × \(dimension), \(metric), m=\(m), ef_construction=\(efConstruction), k=\(k), \(threads) build threads",
+            "Vireo HNSW (\(quantization)) — \(dataset), \(count) × \(dimension), \(metric), m=\(m), ef_construction=\(efConstruction), k=\(k), \(threads) build threads",
             "build \(String(format: "%.2f", buildSeconds)) s, index \(indexBytes / 1_048_576) MiB, peak RSS \(peakRSSBytes / 1_048_576) MiB, integrity problems \(integrityProblems)",
             "",
             "| ef_search | recall@\(k) | QPS (1 thread) | p50 ms | p99 ms |",

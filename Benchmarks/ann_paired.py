@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Paired timing for a noisy, shared machine: builds (once, cached) hnswlib and faiss
+indexes on the files `vireo bench ann` wrote, then alternates Vireo runs and peer runs
+ROUNDS times, so every system sees the same background load. Prints, per ef_search,
+each system's best and median QPS over the rounds.
+
+usage: ann_paired.py DATA_DIR [--metric l2|ip|cosine] [--ef 10,40,160] [--rounds 4]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import time
+
+import numpy as np
+
+from ann_peers import read_vecs, recall
+
+
+def peers(data, metric, m=16, ef_construction=200):
+    import faiss
+    import hnswlib
+    base = read_vecs(f"{data}/base.fvecs", np.float32)
+    space = {"l2": "l2", "ip": "ip", "cosine": "cosine"}[metric]
+    h = hnswlib.Index(space=space, dim=base.shape[1])
+    f_metric = faiss.METRIC_L2 if metric == "l2" else faiss.METRIC_INNER_PRODUCT
+    h_path, f_path = f"{data}/hnswlib.bin", f"{data}/faiss.bin"
+    if not os.path.exists(h_path):
+        h.init_index(max_elements=len(base), ef_construction=ef_construction, M=m)
+        h.set_num_threads(2)
+        h.add_items(base)
+        h.save_index(h_path)
+        if metric == "cosine":
+            faiss.normalize_L2(base)
+        f = faiss.IndexHNSWFlat(base.shape[1], m, f_metric)
+        f.hnsw.efConstruction = ef_construction
+        f.add(base)
+        faiss.write_index(f, f_path)
+    h = hnswlib.Index(space=space, dim=base.shape[1])
+    h.load_index(h_path)
+    h.set_num_threads(1)
+    f = faiss.read_index(f_path)
+    faiss.omp_set_num_threads(1)
+    return h, f
+
+
+def time_peers(h, f, queries, truth, efs, metric):
+    import faiss
+    fq = queries.copy()
+    if metric == "cosine":
+        faiss.normalize_L2(fq)
+    result = {}
+    for ef in efs:
+        h.set_ef(ef)
+        f.hnsw.efSearch = ef
+        best_h = best_f = float("inf")
+        for _ in range(3):
+            t = time.perf_counter(); lh = h.knn_query(queries, k=10, num_threads=1)[0]; best_h = min(best_h, time.perf_counter() - t)
+            t = time.perf_counter(); lf = f.search(fq, 10)[1]; best_f = min(best_f, time.perf_counter() - t)
+        result[("hnswlib", ef)] = (recall(lh, truth, 10), len(queries) / best_h)
+        result[("faiss", ef)] = (recall(lf, truth, 10), len(queries) / best_f)
+    return result
+
+
+def time_vireo(binary, data, metric, efs):
+    out = subprocess.run([binary, "bench", "ann", "--base", f"{data}/base.fvecs", "--queries", f"{data}/queries.fvecs",
+                          "--ground-truth", f"{data}/groundtruth.ivecs", "--metric", metric,
+                          "--ef-search", ",".join(map(str, efs)), "--data-out", f"{data}/paired-tmp"],
+                         capture_output=True, text=True, check=True).stdout
+    result = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            result[("vireo", int(cells[0]))] = (float(cells[1]), float(cells[2]))
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data")
+    parser.add_argument("--metric", default="l2")
+    parser.add_argument("--ef", default="10,40,160")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--vireo", default=".build/release/vireo")
+    args = parser.parse_args()
+    efs = [int(e) for e in args.ef.split(",")]
+    queries = read_vecs(f"{args.data}/queries.fvecs", np.float32)
+    truth = read_vecs(f"{args.data}/groundtruth.ivecs", np.int32)
+    h, f = peers(args.data, args.metric)
+    runs = {}
+    for _ in range(args.rounds):
+        for key, value in {**time_vireo(args.vireo, args.data, args.metric, efs),
+                           **time_peers(h, f, queries, truth, efs, args.metric)}.items():
+            runs.setdefault(key, []).append(value)
+    print("| ef_search | system | recall@10 | best QPS | median QPS |")
+    print("|---:|---|---:|---:|---:|")
+    for ef in efs:
+        for system in ("vireo", "hnswlib", "faiss"):
+            values = runs[(system, ef)]
+            qps = [v[1] for v in values]
+            print(f"| {ef} | {system} | {values[0][0]:.3f} | {max(qps):.0f} | {statistics.median(qps):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
