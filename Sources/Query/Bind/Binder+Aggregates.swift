@@ -3,13 +3,13 @@ import VireoStorage
 /// While binding the select list, HAVING and ORDER BY of a grouped query: GROUP BY
 /// expressions and aggregate calls become columns of the aggregated row.
 final class AggregateContext {
-    let groupBy: [Expression]
+    let groupBy: [SQLExpression]
     let groupTypes: [SQLType]
     let inputScope: Scope
     var calls: [AggregateCall] = []
     var callTypes: [SQLType] = []
 
-    init(groupBy: [Expression], groupTypes: [SQLType], inputScope: Scope) {
+    init(groupBy: [SQLExpression], groupTypes: [SQLType], inputScope: Scope) {
         self.groupBy = groupBy
         self.groupTypes = groupTypes
         self.inputScope = inputScope
@@ -19,14 +19,14 @@ final class AggregateContext {
 extension Binder {
     func hasAggregates(_ select: Select, _ query: Query) -> Bool {
         if !select.groupBy.isEmpty || select.having != nil { return true }
-        let expressions = select.items.compactMap { item -> Expression? in
+        let expressions = select.items.compactMap { item -> SQLExpression? in
             if case .expression(let expression, _) = item { return expression }
             return nil
         } + query.orderBy.map(\.expression)
         return expressions.contains { $0.contains { Self.isAggregateCall($0) } }
     }
 
-    static func isAggregateCall(_ expression: Expression) -> Bool {
+    static func isAggregateCall(_ expression: SQLExpression) -> Bool {
         if case .function(let call) = expression { return AggregateCall.Function(rawValue: call.name) != nil }
         return false
     }
@@ -70,8 +70,8 @@ extension Binder {
 
     /// `GROUP BY 1` and `GROUP BY alias` name select-list expressions. As in PostgreSQL, a
     /// bare name that is also a column of the FROM clause means that column, not the alias.
-    private func resolveGroupBy(_ groupBy: [Expression], _ items: [SelectItem], _ scope: Scope) throws -> [Expression] {
-        let expressions = items.compactMap { item -> (Expression, String?)? in
+    private func resolveGroupBy(_ groupBy: [SQLExpression], _ items: [SelectItem], _ scope: Scope) throws -> [SQLExpression] {
+        let expressions = items.compactMap { item -> (SQLExpression, String?)? in
             if case .expression(let expression, let alias) = item { return (expression, alias) }
             return nil
         }
@@ -93,7 +93,7 @@ extension Binder {
 
     /// Inside a grouped query: a GROUP BY expression or an aggregate call as a column of
     /// the aggregated row; nil to bind the expression normally.
-    func bindInAggregate(_ expression: Expression, _ context: AggregateContext) throws -> Typed? {
+    func bindInAggregate(_ expression: SQLExpression, _ context: AggregateContext) throws -> Typed? {
         if let position = context.groupBy.firstIndex(of: expression) {
             return (.column(position), context.groupTypes[position])
         }

@@ -3,7 +3,7 @@ import VireoStorage
 extension Binder {
     /// Binds a binary operator: unknown operands take the type the operator needs, and
     /// the result type follows PostgreSQL's rules for the operand types.
-    func binary(_ op: BinaryOperator, _ left: Expression, _ right: Expression, _ scope: Scope) throws -> Typed {
+    func binary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression, _ scope: Scope) throws -> Typed {
         let a = try bind(left, scope), b = try bind(right, scope)
         switch op {
         case .and, .or:

@@ -28,7 +28,7 @@ extension Binder {
     }
 
     /// `ORDER BY 2` or `ORDER BY alias`: the output column it names.
-    func outputReference(_ expression: Expression, _ columns: [ResultColumn]) throws -> BoundExpression? {
+    func outputReference(_ expression: SQLExpression, _ columns: [ResultColumn]) throws -> BoundExpression? {
         switch expression {
         case .literal(.integer(let position)):
             guard position >= 1 && position <= columns.count else {
@@ -107,7 +107,7 @@ extension Binder {
         var hidden = false
         /// The select-list expression it came from (nil for `*`), so an ORDER BY key written
         /// the same way sorts by it instead of adding a hidden column.
-        var source: Expression? = nil
+        var source: SQLExpression? = nil
     }
 
     /// ORDER BY keys, both as output-column references (for the sort) and as expressions
@@ -151,7 +151,7 @@ extension Binder {
     }
 
     /// PostgreSQL's name for an unaliased output column.
-    static func columnName(_ expression: Expression) -> String {
+    static func columnName(_ expression: SQLExpression) -> String {
         switch expression {
         case .column(let reference): reference.column
         case .function(let call): call.name

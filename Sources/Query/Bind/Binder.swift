@@ -23,7 +23,7 @@ final class Binder {
     /// A bound expression and its type.
     typealias Typed = (expression: BoundExpression, type: SQLType)
 
-    func bind(_ expression: Expression, _ scope: Scope) throws -> Typed {
+    func bind(_ expression: SQLExpression, _ scope: Scope) throws -> Typed {
         let typed = try bindUnfolded(expression, scope)
         return (fold(typed.expression), typed.type)
     }
@@ -36,7 +36,7 @@ final class Binder {
         return .constant(value)
     }
 
-    private func bindUnfolded(_ expression: Expression, _ scope: Scope) throws -> Typed {
+    private func bindUnfolded(_ expression: SQLExpression, _ scope: Scope) throws -> Typed {
         if let aggregateContext, let grouped = try bindInAggregate(expression, aggregateContext) { return grouped }
         switch expression {
         case .literal(let literal): return literalValue(literal)
@@ -124,7 +124,7 @@ final class Binder {
         return (a, b)
     }
 
-    private func unary(_ op: UnaryOperator, _ operand: Expression, _ scope: Scope) throws -> Typed {
+    private func unary(_ op: UnaryOperator, _ operand: SQLExpression, _ scope: Scope) throws -> Typed {
         let value = try bind(operand, scope)
         switch op {
         case .not: return (.not(try coerce(value, to: .bool)), .bool)
@@ -135,7 +135,7 @@ final class Binder {
         }
     }
 
-    private func inList(_ operand: Expression, _ list: [Expression], _ negated: Bool, _ scope: Scope) throws -> Typed {
+    private func inList(_ operand: SQLExpression, _ list: [SQLExpression], _ negated: Bool, _ scope: Scope) throws -> Typed {
         var value = try bind(operand, scope)
         let items = try list.map { try bind($0, scope) }
         if value.type == .unknown, let known = items.first(where: { $0.type != .unknown }) {
@@ -145,7 +145,7 @@ final class Binder {
         return (.inList(value.expression, bound, negated: negated), .bool)
     }
 
-    private func between(_ operand: Expression, _ lower: Expression, _ upper: Expression, _ negated: Bool,
+    private func between(_ operand: SQLExpression, _ lower: SQLExpression, _ upper: SQLExpression, _ negated: Bool,
                          _ scope: Scope) throws -> Typed {
         let value = try bind(operand, scope)
         let low = try unify(value, bind(lower, scope)).1, high = try unify(value, bind(upper, scope)).1
@@ -154,7 +154,7 @@ final class Binder {
         return (negated ? .not(test) : test, .bool)
     }
 
-    private func cast(_ operand: Expression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
+    private func cast(_ operand: SQLExpression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
         let target = try Self.sqlType(typeName)
         let value = try bind(operand, scope)
         if value.type == .unknown { return (try coerce(value, to: target), target) }

@@ -158,7 +158,7 @@ extension Session {
     }
 
     /// The rows a WHERE clause selects, read in full before any is changed.
-    private func matchingRows(_ table: TableDefinition, _ scope: Scope, _ whereClause: Expression?, _ binder: Binder,
+    private func matchingRows(_ table: TableDefinition, _ scope: Scope, _ whereClause: SQLExpression?, _ binder: Binder,
                               _ context: ExecutionContext) throws -> [[Value]] {
         let predicate = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
         let plan = try AccessPath.choose(.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope: scope,
