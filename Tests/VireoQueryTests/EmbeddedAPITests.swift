@@ -81,3 +81,21 @@ final class ProblemList: @unchecked Sendable {
     func add(_ item: String) { lock.withLock { stored.append(item) } }
     var items: [String] { lock.withLock { stored } }
 }
+
+@Suite("Prepared plans")
+struct PreparedPlanTests {
+    @Test("a prepared query keeps its plan until the schema changes")
+    func replansAfterSchemaChange() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, a text)")
+        try db.execute("INSERT INTO t VALUES (1, 'x')")
+        let select = try db.prepare("SELECT * FROM t WHERE id = $1")
+        #expect(try select.execute(1).columns.map(\.name) == ["id", "a"])
+        try db.execute("ALTER TABLE t ADD COLUMN b int DEFAULT 7")
+        let after = try select.execute(1)
+        #expect(after.columns.map(\.name) == ["id", "a", "b"], "the plan must follow the new schema")
+        #expect(after.rows == [[.int(1), .text("x"), .int(7)]])
+        try db.execute("DROP TABLE t")
+        #expect(throws: VireoError.self) { try select.execute(1) }
+    }
+}

@@ -121,8 +121,28 @@ extension Session {
                          efSearch: settings.efSearch)
     }
 
+    /// Runs a prepared query, reusing its plan while the schema it was made for holds.
+    /// Only plans made on committed snapshots are kept: an open transaction's schema may
+    /// still roll back.
+    func runQuery(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
+        if let abortedBy {
+            throw VireoError(.transactionState, "current transaction is aborted, commands ignored until end of transaction block (after: \(abortedBy.message))")
+        }
+        return try read { data in
+            guard case .snapshot(let snapshot) = data, pendingVectorChanges.isEmpty else {
+                return try runQuery(query, data, parameters)
+            }
+            let (plan, columns) = try cache.plan(for: snapshot.catalog.version) { try makeBinder(data.catalog).bindQuery(query) }
+            return try run(plan, columns, data, parameters)
+        }
+    }
+
     func runQuery(_ query: Query, _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
         let (plan, columns) = try makeBinder(data.catalog).bindQuery(query)
+        return try run(plan, columns, data, parameters)
+    }
+
+    private func run(_ plan: PlanNode, _ columns: [ResultColumn], _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
         var rows: [[Value]] = []
         try PlanExecutor.run(plan, context(data, parameters)) { rows.append($0); return true }
         return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
@@ -146,5 +166,18 @@ extension Session {
             throw VireoError(.undefinedObject, "unrecognized configuration parameter \"\(name)\"")
         }
         return QueryResult(columns: [ResultColumn(name: name, type: .text)], rows: [[.text(value)]], commandTag: "SHOW")
+    }
+}
+
+/// The plan of a prepared query, for one schema version.
+final class PlanCache: @unchecked Sendable {
+    private let lock = Lock()
+    private var entry: (version: UInt64, plan: PlanNode, columns: [ResultColumn])?
+
+    func plan(for version: UInt64, make: () throws -> (PlanNode, [ResultColumn])) throws -> (PlanNode, [ResultColumn]) {
+        if let entry = lock.withLock({ entry }), entry.version == version { return (entry.plan, entry.columns) }
+        let (plan, columns) = try make()
+        lock.withLock { entry = (version, plan, columns) }
+        return (plan, columns)
     }
 }

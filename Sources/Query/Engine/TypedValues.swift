@@ -56,6 +56,7 @@ public final class PreparedStatement: @unchecked Sendable {
     public let statement: Statement
     private let lock = Lock()
     private lazy var session = database.session()
+    private let planCache = PlanCache()
 
     init(database: Database, statement: Statement) {
         self.database = database
@@ -70,7 +71,10 @@ public final class PreparedStatement: @unchecked Sendable {
         guard parameters.count >= statement.parameterCount else {
             throw VireoError(.invalidParameter, "statement takes \(statement.parameterCount) parameters, \(parameters.count) given")
         }
-        return try lock.withLock { try session.execute(statement, parameters) }
+        return try lock.withLock {
+            guard case .select(let query) = statement.body else { return try session.execute(statement, parameters) }
+            return try session.runQuery(query, parameters, cache: planCache)
+        }
     }
 
     @discardableResult

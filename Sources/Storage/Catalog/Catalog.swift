@@ -93,6 +93,9 @@ public struct TableDefinition: Codable, Sendable, Hashable {
 public struct Catalog: Sendable {
     public internal(set) var tables: [String: TableDefinition] = [:]
     public internal(set) var sequences: [String: Int64] = [:]
+    /// Changes with every committed schema change in this process (not stored): a plan
+    /// made for one version is valid for every snapshot of that version.
+    public internal(set) var version: UInt64 = 0
 
     /// An empty schema.
     public init() {}

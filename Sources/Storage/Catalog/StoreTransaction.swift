@@ -68,12 +68,14 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
             nextRowIDs[previousName] = nil
         }
         catalog.tables[table.name] = table
+        catalog.version &+= 1
         changedTables.insert(table.name)
         droppedTables.remove(table.name)
     }
 
     func removeTable(_ name: String) {
         catalog.tables[name] = nil
+        catalog.version &+= 1
         changedTables.remove(name)
         droppedTables.insert(name)
         nextRowIDs[name] = nil
