@@ -1,3 +1,5 @@
+import VireoStorage
+
 /// One row of the benchmark table: about 40 bytes of payload (two 8-byte integers, a
 /// 15-byte text and an 8-byte double).
 struct BenchRow {
@@ -49,16 +51,3 @@ struct Workload {
     var expectedScanSum: Int64 { rows.reduce(0) { $0 &+ $1.a } }
 }
 
-/// A small, fast, seedable generator (SplitMix64), so runs are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

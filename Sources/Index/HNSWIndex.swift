@@ -129,21 +129,6 @@ struct HNSWState: Sendable {
     init(seed: UInt64) { random = SplitMix64(seed: seed) }
 }
 
-/// A small, fast, seedable generator (Steele et al.'s SplitMix64).
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private(set) var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Node states kept in the tombstone array.
 enum NodeFlag {
     static let live: UInt32 = 0

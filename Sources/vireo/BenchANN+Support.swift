@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VireoStorage
 import VireoIndex
 
 /// Base and query vectors, row-major.
@@ -26,19 +27,10 @@ struct BenchData {
     }
 }
 
-/// SplitMix64 plus a Box–Muller normal draw.
-struct BenchRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+/// The benchmark's generator: SplitMix64, with a Box–Muller normal draw.
+typealias BenchRandom = SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func normal() -> Float {
         let u1 = Double(next() >> 11 | 1) / Double(1 << 53), u2 = Double(next() >> 11) / Double(1 << 53)
         return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))

@@ -1,5 +1,6 @@
 import CVireoSupport
 import Testing
+import VireoStorage
 @testable import VireoIndex
 
 struct KernelTests {

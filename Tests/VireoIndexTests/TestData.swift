@@ -1,3 +1,4 @@
+import VireoStorage
 @testable import VireoIndex
 
 /// Seeded test vectors, so a failure reproduces from the printed seed.

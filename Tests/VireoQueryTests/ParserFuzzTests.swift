@@ -3,19 +3,6 @@ import Testing
 import VireoStorage
 @testable import VireoQuery
 
-/// SplitMix64: small, fast, and the same on every platform, so a printed seed replays a run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Pieces of SQL the token soups are made of.
 private let vocabulary: [String] = [
     "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "FIRST", "ROWS", "ONLY",
@@ -41,7 +28,7 @@ struct ParserFuzzTests {
     func fuzz() throws {
         let seed = ProcessInfo.processInfo.environment["VIREO_FUZZ_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
         print("parser fuzz seed: \(seed) (set VIREO_FUZZ_SEED=\(seed) to replay)")
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         let environment = ProcessInfo.processInfo.environment
         let inputsMax = environment["VIREO_FUZZ_INPUTS"].flatMap { Int($0) } ?? 20_000
         let deadline = ContinuousClock.now + .seconds(environment["VIREO_FUZZ_SECONDS"].flatMap { Int($0) } ?? 4)
@@ -56,7 +43,7 @@ struct ParserFuzzTests {
         #expect(count >= 1_000, "too few inputs checked in the time bound: \(count)")
     }
 
-    private func makeInput(kind: Int, using generator: inout SeededGenerator) -> String {
+    private func makeInput(kind: Int, using generator: inout SplitMix64) -> String {
         switch kind {
         case 0: randomBytes(using: &generator)
         case 1: tokenSoup(using: &generator)
@@ -85,7 +72,7 @@ struct ParserFuzzTests {
         return .parsed
     }
 
-    private func randomBytes(using generator: inout SeededGenerator) -> String {
+    private func randomBytes(using generator: inout SplitMix64) -> String {
         let length = Int.random(in: 0...80, using: &generator)
         let bytes = (0..<length).map { _ -> UInt8 in
             Bool.random(using: &generator) ? UInt8.random(in: 0x20...0x7E, using: &generator) : UInt8.random(in: 0...0xFF, using: &generator)
@@ -93,7 +80,7 @@ struct ParserFuzzTests {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func tokenSoup(using generator: inout SeededGenerator) -> String {
+    private func tokenSoup(using generator: inout SplitMix64) -> String {
         let length = Int.random(in: 1...30, using: &generator)
         let separator = Int.random(in: 0..<4, using: &generator) == 0 ? "" : " "
         return (0..<length).map { _ in vocabulary.randomElement(using: &generator) ?? "" }.joined(separator: separator)
@@ -101,7 +88,7 @@ struct ParserFuzzTests {
 
     /// A corpus statement with one to three edits: a byte range deleted or duplicated, a
     /// vocabulary token inserted, or the text cut short.
-    private func mutatedStatement(using generator: inout SeededGenerator) -> String {
+    private func mutatedStatement(using generator: inout SplitMix64) -> String {
         var bytes = Array((corpus.randomElement(using: &generator) ?? "").utf8)
         for _ in 0..<Int.random(in: 1...3, using: &generator) where !bytes.isEmpty {
             let start = Int.random(in: 0..<bytes.count, using: &generator)

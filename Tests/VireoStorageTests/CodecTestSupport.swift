@@ -1,20 +1,9 @@
 import Testing
 @testable import VireoStorage
 
-/// A seeded generator (SplitMix64) so that codec property tests are reproducible; the seed
-/// is printed in every failure message.
-struct CodecTestRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
+/// Seeded, so that codec property tests are reproducible; the seed is printed in every
+/// failure message.
+typealias CodecTestRandom = SplitMix64
 
 /// The kinds of value the random generators produce, one per `Value` case but NULL.
 enum CodecTestKind: CaseIterable {
