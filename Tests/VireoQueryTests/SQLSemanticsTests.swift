@@ -95,4 +95,23 @@ struct SQLSemanticsTests {
         #expect(sqlError(db, "SELECT g AS id, count(*) FROM t GROUP BY id")?.sqlState == "42803",
                 "GROUP BY id means t.id, so g is neither grouped nor aggregated")
     }
+
+    @Test("string and number functions with extreme arguments answer instead of trapping")
+    func extremeFunctionArguments() throws {
+        let db = try Database.inMemory()
+        let big = "9223372036854775807", small = "(-9223372036854775807 - 1)"
+        let cases: [(String, [[String]])] = [
+            ("SELECT substr('hello', 1, \(big)), substr('hello', \(big)), substr('hello', \(small), \(big))", [["hello", "", ""]]),
+            ("SELECT left('hello', \(small)), right('hello', \(small)), left('hello', -2), right('hello', -2)", [["", "", "hel", "llo"]]),
+            ("SELECT round(1.5, 400), round(1e300, 20), round(5.5, -400), round(1234.5, -2), round(2.345, 2)", [["1.5", "1e+300", "0", "1200", "2.35"]]),
+            ("SELECT subvector('[1,2,3]', 2, \(big))", [["[2,3]"]]),
+        ]
+        for (sql, expected) in cases {
+            let got = try rows(db, sql)
+            #expect(got == expected, "\(sql): expected \(expected), got \(got)")
+        }
+        #expect(sqlError(db, "SELECT repeat('ab', \(big))")?.sqlState == "54000")
+        #expect(sqlError(db, "SELECT repeat('ab', 600000000)")?.sqlState == "54000")
+        #expect(try rows(db, "SELECT length(repeat('ab', 3))") == [["6"]])
+    }
 }
