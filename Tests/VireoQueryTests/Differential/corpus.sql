@@ -926,3 +926,25 @@ INSERT INTO tx_kept VALUES (10);
 SELECT ident FROM tx_kept ORDER BY ident;
 COMMIT /* update then delete */;
 SELECT ident FROM tx_kept ORDER BY ident;
+
+-- ===== String and number function corners =====
+SELECT substr('hello', 0), substr('hello', 0, 1), substr('hello', 0, 2), substr('hello', 6), substr('hello', 3, 100), substr('', 1, 1);
+SELECT substr('hello', 1, 9223372036854775807), substr('hello', 9223372036854775807);
+SELECT replace('abc', '', 'x'), replace('', 'a', 'b'), replace('aaaa', 'aa', 'a'), replace('abcabc', 'bc', NULL);
+SELECT trim('   '), ltrim(''), rtrim('x  y  '), trim(' a b '), length(trim('	tab	'));
+SELECT ltrim('abcxyz', 'cba'), rtrim('xyzabc', 'cba'), ltrim('aaa', 'a'), rtrim('', 'a'), ltrim('abc', '');
+SELECT lower(''), upper(''), length(''), lower('ÀB'), '' || NULL;
+SELECT length('a' || 'bc' || ''), length(name || name) FROM emp WHERE id = 1;
+SELECT abs(-0.0), abs(-1e300), round(-0.4), round(0.5), round(1.5), round(-1.5), round(2.675, 2);
+SELECT round(123.456, 0), round(123.456, 1), round(-123.456, 2), round(5, 2), round(0.0001, 3);
+SELECT 1e15 + 0.3, 123456789 * 1000000, 4611686018427387904 * 2;
+SELECT 4611686018427387904 * 2 - 1;
+SELECT 2147483647 + 1, -2147483648 - 1, 2147483647 * 2;
+SELECT 10 % 3, -10 % 3, 10 % -3, 10.5 / 2, -10 / 4, 0 / 5, 0 % 5;
+SELECT avg(v) FROM (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 2) AS t;
+SELECT sum(x), avg(x), count(x) FROM (SELECT 0.1 AS x UNION ALL SELECT 0.2 UNION ALL SELECT 0.3) AS t;
+SELECT max(v), min(v) FROM (SELECT 'b' AS v UNION ALL SELECT 'B' UNION ALL SELECT 'a' UNION ALL SELECT NULL) AS t;
+SELECT count(*) FROM (SELECT 1 AS v UNION SELECT 1.0 UNION SELECT 1) AS t;
+SELECT v FROM (SELECT 'b' AS v UNION ALL SELECT 'B' UNION ALL SELECT 'a' UNION ALL SELECT '_' UNION ALL SELECT '1' UNION ALL SELECT ' ') AS t ORDER BY v;
+SELECT v FROM (SELECT 3 AS v UNION ALL SELECT -1 UNION ALL SELECT 2.5 UNION ALL SELECT NULL UNION ALL SELECT 0) AS t ORDER BY v DESC NULLS LAST;
+SELECT v FROM (SELECT 'é' AS v UNION ALL SELECT 'e' UNION ALL SELECT 'z' UNION ALL SELECT 'É') AS t ORDER BY v;
