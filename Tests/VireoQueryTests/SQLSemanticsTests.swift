@@ -114,4 +114,15 @@ struct SQLSemanticsTests {
         #expect(sqlError(db, "SELECT repeat('ab', 600000000)")?.sqlState == "54000")
         #expect(try rows(db, "SELECT length(repeat('ab', 3))") == [["6"]])
     }
+
+    @Test("ORDER BY with LIMIT and OFFSET near the bigint limit returns rows instead of overflowing")
+    func hugeLimitAndOffset() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3), (4)")
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT 9223372036854775807 OFFSET 2") == [["3"], ["4"]])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id DESC LIMIT 2 OFFSET 9223372036854775807") == [])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id DESC LIMIT 2 OFFSET 1") == [["3"], ["2"]])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT NULL OFFSET 3") == [["4"]])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT 1 OFFSET NULL") == [["1"]])
+    }
 }

@@ -47,10 +47,9 @@ extension Binder {
         let offset = try query.offset.map { try coerce(bind($0, Scope()), to: .int) }
         var result = plan
         if !keys.isEmpty {
-            if let limit, offset == nil {
-                result = .topK(result, keys, limit: limit)
-            } else if let limit, let offset {
-                result = .topK(result, keys, limit: .binary(.add, limit, offset))
+            if let limit {
+                // Keeps LIMIT + OFFSET rows; the LIMIT node above skips the offset.
+                result = .topK(result, keys, limit: limit, offset: offset)
             } else {
                 result = .sort(result, keys)
             }
