@@ -125,4 +125,13 @@ struct SQLSemanticsTests {
         #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT NULL OFFSET 3") == [["4"]])
         #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT 1 OFFSET NULL") == [["1"]])
     }
+
+    @Test("ORDER BY over UNION takes result column names or positions, not expressions")
+    func setOperationOrderBy() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY x") == [["1"], ["2"]])
+        #expect(try rows(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY 1 DESC") == [["2"], ["1"]])
+        #expect(sqlError(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY x + 1")?.sqlState == "0A000")
+        #expect(sqlError(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY y")?.sqlState == "0A000")
+    }
 }

@@ -16,12 +16,13 @@ extension Binder {
         }
     }
 
-    /// ORDER BY (by output name or position) and LIMIT over a set operation's result.
+    /// ORDER BY (by output name or position) and LIMIT over a set operation's result. As in
+    /// PostgreSQL, the keys must name result columns: expressions are rejected.
     private func orderAndLimit(_ plan: PlanNode, _ columns: [ResultColumn], _ query: Query) throws -> (PlanNode, [ResultColumn]) {
-        var scope = Scope()
-        scope.addDerived(name: "", columns: columns)
         let keys = try query.orderBy.map { item -> SortKey in
-            let expression = try outputReference(item.expression, columns) ?? bind(item.expression, scope).expression
+            guard let expression = try outputReference(item.expression, columns) else {
+                throw VireoError(.featureNotSupported, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only result column names or positions can be used")
+            }
             return SortKey(expression: expression, descending: item.descending, nullsFirst: item.effectiveNullsFirst)
         }
         return (try applyOrderAndLimit(plan, keys, query), columns)
