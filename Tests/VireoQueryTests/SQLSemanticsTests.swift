@@ -134,4 +134,25 @@ struct SQLSemanticsTests {
         #expect(sqlError(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY x + 1")?.sqlState == "0A000")
         #expect(sqlError(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY y")?.sqlState == "0A000")
     }
+
+    @Test("a subquery in a grouped query may refer to the outer query's GROUP BY columns")
+    func correlatedSubqueryOnGroupKey() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE e (id int PRIMARY KEY, d int, pay int); CREATE TABLE p (id int PRIMARY KEY, d int);
+            INSERT INTO e VALUES (1, 1, 10), (2, 1, 20), (3, 2, 30), (4, NULL, 40);
+            INSERT INTO p VALUES (1, 1), (2, 2), (3, 2);
+            """)
+        #expect(try rows(db, "SELECT d, count(*), (SELECT count(*) FROM p WHERE p.d = e.d) FROM e GROUP BY d ORDER BY d NULLS FIRST")
+                == [["NULL", "1", "0"], ["1", "2", "1"], ["2", "1", "2"]])
+        #expect(try rows(db, "SELECT d FROM e GROUP BY d HAVING count(*) > (SELECT count(*) FROM p WHERE p.d = e.d) ORDER BY d NULLS FIRST")
+                == [["NULL"], ["1"]])
+        #expect(try rows(db, "SELECT x.d, EXISTS (SELECT 1 FROM p WHERE p.d = x.d) FROM e x GROUP BY x.d ORDER BY 1 NULLS LAST")
+                == [["1", "t"], ["2", "t"], ["NULL", "f"]])
+        #expect(try rows(db, "SELECT d FROM e GROUP BY d ORDER BY (SELECT count(*) FROM p WHERE p.d = e.d) DESC, d NULLS LAST")
+                == [["2"], ["1"], ["NULL"]])
+        #expect(sqlError(db, "SELECT d, (SELECT count(*) FROM p WHERE p.d = e.pay) FROM e GROUP BY d") != nil,
+                "an ungrouped column of the outer query is still refused")
+        #expect(sqlError(db, "SELECT * FROM e GROUP BY d")?.sqlState == "42803")
+    }
 }
