@@ -975,3 +975,17 @@ SELECT x FROM (SELECT id AS x FROM emp EXCEPT SELECT lead_id FROM project) AS t 
 SELECT id FROM emp UNION SELECT id FROM dept ORDER BY id + 1;
 SELECT id FROM emp UNION SELECT name FROM dept;
 SELECT id, name FROM emp UNION SELECT id FROM dept;
+
+-- ===== Subqueries in grouped queries and join conditions =====
+SELECT dept_id, (SELECT name FROM dept WHERE id = emp.dept_id) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+SELECT dept_id, count(*), (SELECT count(*) FROM project p WHERE p.dept_id = emp.dept_id) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+SELECT dept_id FROM emp GROUP BY dept_id HAVING count(*) > (SELECT count(*) FROM project p WHERE p.dept_id = emp.dept_id) ORDER BY dept_id NULLS FIRST;
+SELECT dept_id, EXISTS (SELECT 1 FROM project p WHERE p.dept_id = emp.dept_id) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS LAST;
+SELECT e.id, d.id FROM emp e JOIN dept d ON d.id = e.dept_id AND d.budget > (SELECT avg(budget) FROM dept) ORDER BY e.id;
+SELECT e.id FROM emp e JOIN dept d ON d.id = e.dept_id AND EXISTS (SELECT 1 FROM project p WHERE p.dept_id = d.id AND p.lead_id = e.id) ORDER BY e.id;
+SELECT e.id, p.id FROM emp e LEFT JOIN project p ON p.lead_id = e.id AND p.cost > (SELECT avg(cost) FROM project) ORDER BY e.id, p.id;
+SELECT d.name, count(*) AS n FROM dept d JOIN emp e ON e.dept_id = d.id GROUP BY d.name ORDER BY n DESC, d.name LIMIT 2;
+SELECT d.city, sum(e.salary) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROUP BY d.city HAVING sum(e.salary) IS NOT NULL ORDER BY 2 DESC;
+SELECT sum(salary) / count(*), sum(salary) / count(salary) FROM emp;
+SELECT dept_id, sum(salary) * 1.0 / count(*) FROM emp WHERE salary IS NOT NULL GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+SELECT count(*) FROM emp WHERE salary > ALL (SELECT salary FROM emp WHERE dept_id = 99);
