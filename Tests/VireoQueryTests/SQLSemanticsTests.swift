@@ -155,4 +155,13 @@ struct SQLSemanticsTests {
                 "an ungrouped column of the outer query is still refused")
         #expect(sqlError(db, "SELECT * FROM e GROUP BY d")?.sqlState == "42803")
     }
+
+    @Test("a grouped column may be written qualified or not, whichever way GROUP BY wrote it")
+    func groupedColumnSpelling() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE e (id int PRIMARY KEY, d int); INSERT INTO e VALUES (1, 1), (2, 1), (3, 2)")
+        #expect(try rows(db, "SELECT e.d, count(*) FROM e GROUP BY d ORDER BY e.d") == [["1", "2"], ["2", "1"]])
+        #expect(try rows(db, "SELECT d, count(*) FROM e x GROUP BY x.d ORDER BY d") == [["1", "2"], ["2", "1"]])
+        #expect(sqlError(db, "SELECT e.id, count(*) FROM e GROUP BY d")?.sqlState == "42803")
+    }
 }

@@ -121,7 +121,14 @@ extension Binder {
         case .function(let call) where AggregateCall.Function(rawValue: call.name) != nil:
             return try aggregate(call, context)
         case .column(let reference):
-            if try context.inputScope.resolve(reference) != nil {
+            if let (position, _) = try context.inputScope.resolve(reference) {
+                // `emp.dept_id` when grouped by `dept_id` (or the other way round).
+                if let key = try context.groupBy.firstIndex(where: { key in
+                    guard case .column(let grouped) = key else { return false }
+                    return try context.inputScope.resolve(grouped)?.0 == position
+                }) {
+                    return (.column(key), context.groupTypes[key])
+                }
                 let name = reference.table.map { "\($0).\(reference.column)" } ?? reference.column
                 throw VireoError(.groupingError, "column \"\(name)\" must appear in the GROUP BY clause or be used in an aggregate function")
             }
