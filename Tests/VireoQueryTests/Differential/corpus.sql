@@ -989,3 +989,6 @@ SELECT d.city, sum(e.salary) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GRO
 SELECT sum(salary) / count(*), sum(salary) / count(salary) FROM emp;
 SELECT dept_id, sum(salary) * 1.0 / count(*) FROM emp WHERE salary IS NOT NULL GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
 SELECT count(*) FROM emp WHERE salary > ALL (SELECT salary FROM emp WHERE dept_id = 99);
+SELECT emp.dept_id, count(*) FROM emp GROUP BY dept_id ORDER BY emp.dept_id NULLS FIRST;
+SELECT dept_id, max(e.salary) FROM emp e GROUP BY e.dept_id HAVING e.dept_id > 1 ORDER BY dept_id;
+SELECT e.name, count(*) FROM emp e GROUP BY dept_id;
