@@ -992,3 +992,27 @@ SELECT count(*) FROM emp WHERE salary > ALL (SELECT salary FROM emp WHERE dept_i
 SELECT emp.dept_id, count(*) FROM emp GROUP BY dept_id ORDER BY emp.dept_id NULLS FIRST;
 SELECT dept_id, max(e.salary) FROM emp e GROUP BY e.dept_id HAVING e.dept_id > 1 ORDER BY dept_id;
 SELECT e.name, count(*) FROM emp e GROUP BY dept_id;
+
+-- ===== More statements users write =====
+WITH rich AS (SELECT id, salary FROM emp WHERE salary > 100000) SELECT count(*) FROM rich;
+CREATE TABLE copy AS SELECT id, name FROM emp WHERE dept_id = 1;
+CREATE TABLE q ("order" integer PRIMARY KEY, "select" text, "Quoted" integer);
+INSERT INTO q VALUES (1, 'a', 10), (2, 'b', 20);
+SELECT "order", "select", "Quoted" FROM q ORDER BY "order" DESC;
+SELECT quoted FROM q;
+INSERT INTO q DEFAULT VALUES;
+CREATE INDEX IF NOT EXISTS q_select ON q ("select");
+CREATE INDEX IF NOT EXISTS q_select ON q ("select");
+CREATE INDEX q_select ON q ("select");
+DROP INDEX IF EXISTS q_select;
+DROP INDEX IF EXISTS q_select;
+DROP INDEX q_select;
+INSERT INTO tags VALUES (NULL, 'x') ON CONFLICT (emp_id, tag) DO NOTHING;
+INSERT INTO tags VALUES (NULL, 'x') ON CONFLICT (emp_id, tag) DO NOTHING;
+SELECT count(*) FROM tags WHERE tag = 'x';
+INSERT INTO tags VALUES (1, 'rust') ON CONFLICT (tag) DO NOTHING;
+INSERT INTO kv (k, v) VALUES ('a', 5) ON CONFLICT (k) DO NOTHING RETURNING k;
+UPDATE kv SET k = k || 'z' WHERE k = 'a';
+SELECT k FROM kv WHERE k LIKE 'a%' ORDER BY k;
+INSERT INTO journal (id, msg) SELECT id + 3000, name FROM emp ORDER BY salary DESC NULLS LAST, id LIMIT 3;
+SELECT id, msg FROM journal WHERE id > 3000 ORDER BY id;
