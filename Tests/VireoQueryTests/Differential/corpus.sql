@@ -1016,3 +1016,16 @@ UPDATE kv SET k = k || 'z' WHERE k = 'a';
 SELECT k FROM kv WHERE k LIKE 'a%' ORDER BY k;
 INSERT INTO journal (id, msg) SELECT id + 3000, name FROM emp ORDER BY salary DESC NULLS LAST, id LIMIT 3;
 SELECT id, msg FROM journal WHERE id > 3000 ORDER BY id;
+
+-- ===== Top-k against full sorts, NULL placement in every direction =====
+SELECT id FROM emp ORDER BY bonus NULLS FIRST, id LIMIT 6;
+SELECT id FROM emp ORDER BY bonus DESC NULLS FIRST, id DESC LIMIT 6;
+SELECT id FROM emp ORDER BY bonus ASC NULLS LAST, id LIMIT 6 OFFSET 5;
+SELECT id FROM emp ORDER BY bonus DESC NULLS LAST, id LIMIT 20;
+SELECT id FROM emp ORDER BY active NULLS FIRST, salary DESC NULLS FIRST, id LIMIT 8;
+SELECT id FROM emp ORDER BY active DESC NULLS LAST, hired NULLS LAST, id LIMIT 8 OFFSET 3;
+SELECT id, manager_id FROM emp ORDER BY manager_id NULLS FIRST, id DESC LIMIT 7;
+SELECT name FROM emp ORDER BY email NULLS FIRST, name LIMIT 5;
+SELECT name FROM emp ORDER BY email DESC NULLS LAST, name DESC LIMIT 5;
+SELECT dept_id, sum(salary) FROM emp GROUP BY dept_id ORDER BY sum(salary) DESC NULLS LAST, dept_id NULLS LAST LIMIT 4;
+SELECT dept_id, sum(salary) FROM emp GROUP BY dept_id ORDER BY sum(salary) NULLS FIRST, dept_id NULLS FIRST LIMIT 4 OFFSET 1;
