@@ -19,31 +19,19 @@ struct DifferentialTests {
         var agreeing = 0
         var justified = 0
         for statement in corpus {
-            let vireoOutcome = vireo.run(statement.sql)
-            let sqliteOutcome = sqlite.run(statement.sql)
-            let same = vireoOutcome.agrees(with: sqliteOutcome, ordered: statement.isOrdered)
+            let (vireoOutcome, sqliteOutcome) = (vireo.run(statement.sql), sqlite.run(statement.sql))
             if verbose { print("[\(statement.line)] \(statement.sql)\n  Vireo:  \(vireoOutcome)\n  SQLite: \(sqliteOutcome)") }
-            let listed = expected.reasons[statement.key] != nil
-            switch (same, listed) {
+            let same = vireoOutcome.agrees(with: sqliteOutcome, ordered: statement.isOrdered)
+            switch (same, expected.reasons[statement.key] != nil) {
             case (true, false): agreeing += 1
             case (false, true): justified += 1
             case (false, false):
-                Issue.record("""
-                    unexplained difference (line \(statement.line)): \(statement.sql)
-                      Vireo:  \(vireoOutcome)
-                      SQLite: \(sqliteOutcome)
-                    """)
+                Issue.record("unexplained difference (line \(statement.line)): \(statement.sql)\n  Vireo:  \(vireoOutcome)\n  SQLite: \(sqliteOutcome)")
             case (true, true):
-                Issue.record("""
-                    listed in expected-differences.md but the answers agree now (line \(statement.line)): \(statement.sql)
-                      both: \(vireoOutcome)
-                    """)
+                Issue.record("listed in expected-differences.md but the answers agree now (line \(statement.line)): \(statement.sql)\n  both: \(vireoOutcome)")
             }
         }
-        let keys = Set(corpus.map(\.key))
-        for stale in expected.reasons.keys where !keys.contains(stale) {
-            Issue.record("expected-differences.md lists a statement the corpus does not have: \(stale)")
-        }
+        expected.checkAllListed(in: corpus)
         print("differential: \(corpus.count) statements, \(agreeing) agree, \(justified) listed differences")
         #expect(corpus.count >= 300, "expected a corpus of at least 300 statements, got \(corpus.count)")
     }
@@ -148,6 +136,14 @@ struct ExpectedDifferences {
             Issue.record("expected-differences.md: no reason given for \(key)")
         }
         return result
+    }
+
+    /// Records an issue for every listed statement the corpus does not have.
+    func checkAllListed(in corpus: [CorpusStatement]) {
+        let keys = Set(corpus.map(\.key))
+        for stale in reasons.keys where !keys.contains(stale) {
+            Issue.record("expected-differences.md lists a statement the corpus does not have: \(stale)")
+        }
     }
 }
 

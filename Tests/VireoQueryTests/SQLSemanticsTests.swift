@@ -95,4 +95,73 @@ struct SQLSemanticsTests {
         #expect(sqlError(db, "SELECT g AS id, count(*) FROM t GROUP BY id")?.sqlState == "42803",
                 "GROUP BY id means t.id, so g is neither grouped nor aggregated")
     }
+
+    @Test("string and number functions with extreme arguments answer instead of trapping")
+    func extremeFunctionArguments() throws {
+        let db = try Database.inMemory()
+        let big = "9223372036854775807", small = "(-9223372036854775807 - 1)"
+        let cases: [(String, [[String]])] = [
+            ("SELECT substr('hello', 1, \(big)), substr('hello', \(big)), substr('hello', \(small), \(big))", [["hello", "", ""]]),
+            ("SELECT left('hello', \(small)), right('hello', \(small)), left('hello', -2), right('hello', -2)", [["", "", "hel", "llo"]]),
+            ("SELECT round(1.5, 400), round(1e300, 20), round(5.5, -400), round(1234.5, -2), round(2.345, 2)", [["1.5", "1e+300", "0", "1200", "2.35"]]),
+            ("SELECT subvector('[1,2,3]', 2, \(big))", [["[2,3]"]]),
+        ]
+        for (sql, expected) in cases {
+            let got = try rows(db, sql)
+            #expect(got == expected, "\(sql): expected \(expected), got \(got)")
+        }
+        #expect(sqlError(db, "SELECT repeat('ab', \(big))")?.sqlState == "54000")
+        #expect(sqlError(db, "SELECT repeat('ab', 600000000)")?.sqlState == "54000")
+        #expect(try rows(db, "SELECT length(repeat('ab', 3))") == [["6"]])
+    }
+
+    @Test("ORDER BY with LIMIT and OFFSET near the bigint limit returns rows instead of overflowing")
+    func hugeLimitAndOffset() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3), (4)")
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT 9223372036854775807 OFFSET 2") == [["3"], ["4"]])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id DESC LIMIT 2 OFFSET 9223372036854775807") == [])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id DESC LIMIT 2 OFFSET 1") == [["3"], ["2"]])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT NULL OFFSET 3") == [["4"]])
+        #expect(try rows(db, "SELECT id FROM t ORDER BY id LIMIT 1 OFFSET NULL") == [["1"]])
+    }
+
+    @Test("ORDER BY over UNION takes result column names or positions, not expressions")
+    func setOperationOrderBy() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY x") == [["1"], ["2"]])
+        #expect(try rows(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY 1 DESC") == [["2"], ["1"]])
+        #expect(sqlError(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY x + 1")?.sqlState == "0A000")
+        #expect(sqlError(db, "SELECT 2 AS x UNION SELECT 1 ORDER BY y")?.sqlState == "0A000")
+    }
+
+    @Test("a subquery in a grouped query may refer to the outer query's GROUP BY columns")
+    func correlatedSubqueryOnGroupKey() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE e (id int PRIMARY KEY, d int, pay int); CREATE TABLE p (id int PRIMARY KEY, d int);
+            INSERT INTO e VALUES (1, 1, 10), (2, 1, 20), (3, 2, 30), (4, NULL, 40);
+            INSERT INTO p VALUES (1, 1), (2, 2), (3, 2);
+            """)
+        #expect(try rows(db, "SELECT d, count(*), (SELECT count(*) FROM p WHERE p.d = e.d) FROM e GROUP BY d ORDER BY d NULLS FIRST")
+                == [["NULL", "1", "0"], ["1", "2", "1"], ["2", "1", "2"]])
+        #expect(try rows(db, "SELECT d FROM e GROUP BY d HAVING count(*) > (SELECT count(*) FROM p WHERE p.d = e.d) ORDER BY d NULLS FIRST")
+                == [["NULL"], ["1"]])
+        #expect(try rows(db, "SELECT x.d, EXISTS (SELECT 1 FROM p WHERE p.d = x.d) FROM e x GROUP BY x.d ORDER BY 1 NULLS LAST")
+                == [["1", "t"], ["2", "t"], ["NULL", "f"]])
+        #expect(try rows(db, "SELECT d FROM e GROUP BY d ORDER BY (SELECT count(*) FROM p WHERE p.d = e.d) DESC, d NULLS LAST")
+                == [["2"], ["1"], ["NULL"]])
+        #expect(sqlError(db, "SELECT d, (SELECT count(*) FROM p WHERE p.d = e.pay) FROM e GROUP BY d") != nil,
+                "an ungrouped column of the outer query is still refused")
+        #expect(sqlError(db, "SELECT * FROM e GROUP BY d")?.sqlState == "42803")
+    }
+
+    @Test("a grouped column may be written qualified or not, whichever way GROUP BY wrote it")
+    func groupedColumnSpelling() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE e (id int PRIMARY KEY, d int); INSERT INTO e VALUES (1, 1), (2, 1), (3, 2)")
+        #expect(try rows(db, "SELECT e.d, count(*) FROM e GROUP BY d ORDER BY e.d") == [["1", "2"], ["2", "1"]])
+        #expect(try rows(db, "SELECT d, count(*) FROM e x GROUP BY x.d ORDER BY d") == [["1", "2"], ["2", "1"]])
+        #expect(sqlError(db, "SELECT e.id, count(*) FROM e GROUP BY d")?.sqlState == "42803")
+    }
 }

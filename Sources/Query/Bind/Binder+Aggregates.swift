@@ -40,7 +40,10 @@ extension Binder {
         let context = AggregateContext(groupBy: groupBy, groupTypes: keys.map(\.type), inputScope: scope)
         aggregateContext = context
         defer { aggregateContext = nil }
-        let outputScope = Scope()
+        let outputScope = try groupedScope(groupBy, scope)
+        if select.items.contains(where: { if case .expression = $0 { false } else { true } }) {
+            throw VireoError(.groupingError, "SELECT * is not supported with GROUP BY or aggregates; list the columns")
+        }
         var items = try selectItems(select.items, outputScope)
         let having = try select.having.map { try coerce(bind($0, outputScope), to: .bool) }
         let orderKeys = try query.orderBy.map { item -> SortKey in
@@ -66,6 +69,23 @@ extension Binder {
         let visible = items.filter { !$0.hidden }
         if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
         return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
+    }
+
+    /// The names a grouped row answers to: each GROUP BY column under its table's name, at
+    /// its position among the group keys. Subqueries in the select list, HAVING and ORDER BY
+    /// see the grouped row as their outer row, so `(SELECT … WHERE p.dept_id = emp.dept_id)`
+    /// resolves emp.dept_id to its group key. (Other columns are resolved, or rejected, by
+    /// bindInAggregate before this scope is consulted.)
+    private func groupedScope(_ groupBy: [Expression], _ input: Scope) throws -> Scope {
+        var grouped = Scope()
+        for (position, expression) in groupBy.enumerated() {
+            guard case .column(let reference) = expression, let (inputPosition, type) = try input.resolve(reference),
+                  let entry = input.entries.first(where: { inputPosition >= $0.offset && inputPosition < $0.offset + $0.columns.count })
+            else { continue }
+            grouped.entries.append(ScopeEntry(name: entry.name, columns: [entry.columns[inputPosition - entry.offset]], types: [type],
+                                              offset: position, width: 1, table: nil))
+        }
+        return grouped
     }
 
     /// `GROUP BY 1` and `GROUP BY alias` name select-list expressions. As in PostgreSQL, a
@@ -101,7 +121,14 @@ extension Binder {
         case .function(let call) where AggregateCall.Function(rawValue: call.name) != nil:
             return try aggregate(call, context)
         case .column(let reference):
-            if try context.inputScope.resolve(reference) != nil {
+            if let (position, _) = try context.inputScope.resolve(reference) {
+                // `emp.dept_id` when grouped by `dept_id` (or the other way round).
+                if let key = try context.groupBy.firstIndex(where: { key in
+                    guard case .column(let grouped) = key else { return false }
+                    return try context.inputScope.resolve(grouped)?.0 == position
+                }) {
+                    return (.column(key), context.groupTypes[key])
+                }
                 let name = reference.table.map { "\($0).\(reference.column)" } ?? reference.column
                 throw VireoError(.groupingError, "column \"\(name)\" must appear in the GROUP BY clause or be used in an aggregate function")
             }

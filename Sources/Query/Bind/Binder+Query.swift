@@ -16,12 +16,13 @@ extension Binder {
         }
     }
 
-    /// ORDER BY (by output name or position) and LIMIT over a set operation's result.
+    /// ORDER BY (by output name or position) and LIMIT over a set operation's result. As in
+    /// PostgreSQL, the keys must name result columns: expressions are rejected.
     private func orderAndLimit(_ plan: PlanNode, _ columns: [ResultColumn], _ query: Query) throws -> (PlanNode, [ResultColumn]) {
-        var scope = Scope()
-        scope.addDerived(name: "", columns: columns)
         let keys = try query.orderBy.map { item -> SortKey in
-            let expression = try outputReference(item.expression, columns) ?? bind(item.expression, scope).expression
+            guard let expression = try outputReference(item.expression, columns) else {
+                throw VireoError(.featureNotSupported, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only result column names or positions can be used")
+            }
             return SortKey(expression: expression, descending: item.descending, nullsFirst: item.effectiveNullsFirst)
         }
         return (try applyOrderAndLimit(plan, keys, query), columns)
@@ -47,10 +48,9 @@ extension Binder {
         let offset = try query.offset.map { try coerce(bind($0, Scope()), to: .int) }
         var result = plan
         if !keys.isEmpty {
-            if let limit, offset == nil {
-                result = .topK(result, keys, limit: limit)
-            } else if let limit, let offset {
-                result = .topK(result, keys, limit: .binary(.add, limit, offset))
+            if let limit {
+                // Keeps LIMIT + OFFSET rows; the LIMIT node above skips the offset.
+                result = .topK(result, keys, limit: limit, offset: offset)
             } else {
                 result = .sort(result, keys)
             }

@@ -38,8 +38,9 @@ enum PlanExecutor {
             return try run(input, context, path: child) { row in
                 try emit(expressions.map { try Evaluator.evaluate($0, row, context) })
             }
-        case .sort(let input, let keys): return try Sorting.sort(input, keys, nil, context, child, emit)
-        case .topK(let input, let keys, let limit): return try Sorting.sort(input, keys, limit, context, child, emit)
+        case .sort(let input, let keys): return try Sorting.sort(input, keys, nil, offset: nil, context, child, emit)
+        case .topK(let input, let keys, let limit, let offset):
+            return try Sorting.sort(input, keys, limit, offset: offset, context, child, emit)
         case .limit(let input, let limit, let offset): return try self.limit(input, limit, offset, context, child, emit)
         case .distinct(let input):
             var seen = Set<[GroupKey]>()

@@ -2,9 +2,14 @@ import VireoStorage
 
 /// ORDER BY: a full sort, or with a limit a bounded top-k that keeps only k rows.
 enum Sorting {
-    static func sort(_ input: PlanNode, _ keys: [SortKey], _ limit: BoundExpression?, _ context: ExecutionContext,
-                     _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let k = try limit.flatMap { try PlanExecutor.count($0, context, clause: "LIMIT") }
+    /// With a limit, keeps the first LIMIT + OFFSET rows (the sum clamped, not overflowing).
+    static func sort(_ input: PlanNode, _ keys: [SortKey], _ limit: BoundExpression?, offset: BoundExpression?,
+                     _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        var k = try limit.flatMap { try PlanExecutor.count($0, context, clause: "LIMIT") }
+        if let limitCount = k, let skipped = try offset.flatMap({ try PlanExecutor.count($0, context, clause: "OFFSET") }) {
+            let (sum, overflow) = limitCount.addingReportingOverflow(skipped)
+            k = overflow ? .max : sum
+        }
         if k == 0 { return true }
         var rows: [(keys: [Value], row: [Value])] = []
         let before = { (a: [Value], b: [Value]) in compare(a, b, keys) < 0 }

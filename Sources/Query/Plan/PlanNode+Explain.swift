@@ -24,7 +24,7 @@ extension PlanNode {
     var children: [PlanNode] {
         switch self {
         case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values: []
-        case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _),
+        case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _, _),
              .limit(let input, _, _), .distinct(let input), .aggregate(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
              .setOperation(_, _, let left, let right): [left, right]
@@ -59,7 +59,7 @@ extension PlanNode {
         case .indexScan(let scan, _): ["Reason: \(scan.reason)", "Recheck: WHERE clause"]
         case .vectorScan(let scan, _):
             ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])
-        case .sort(_, let keys), .topK(_, let keys, _): ["Sort keys: \(keys.count)"]
+        case .sort(_, let keys), .topK(_, let keys, _, _): ["Sort keys: \(keys.count)"]
         case .aggregate(_, let aggregation):
             ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]
         case .hashJoin(_, _, _, let keys, _): ["Hash keys: \(keys.count)"]

@@ -17,7 +17,7 @@ indirect enum PlanNode: Sendable {
     case project(PlanNode, [BoundExpression])
     case sort(PlanNode, [SortKey])
     /// Sort, keeping only the first `limit` rows (a heap).
-    case topK(PlanNode, [SortKey], limit: BoundExpression)
+    case topK(PlanNode, [SortKey], limit: BoundExpression, offset: BoundExpression?)
     case limit(PlanNode, limit: BoundExpression?, offset: BoundExpression?)
     case distinct(PlanNode)
     case aggregate(PlanNode, Aggregation)

@@ -96,11 +96,11 @@ enum Functions {
         },
         ScalarFunction("left", 2...2, [.text, .int], returns: .text) { arguments in
             let characters = Array(string(arguments[0])), count = Int(try int(arguments[1]))
-            return .text(String(count >= 0 ? characters.prefix(count) : characters.dropLast(-count)))
+            return .text(String(count >= 0 ? characters.prefix(count) : characters.dropLast(Int(clamping: count.magnitude))))
         },
         ScalarFunction("right", 2...2, [.text, .int], returns: .text) { arguments in
             let characters = Array(string(arguments[0])), count = Int(try int(arguments[1]))
-            return .text(String(count >= 0 ? characters.suffix(count) : characters.dropFirst(-count)))
+            return .text(String(count >= 0 ? characters.suffix(count) : characters.dropFirst(Int(clamping: count.magnitude))))
         },
         ScalarFunction("strpos", 2...2, [.text], returns: .int) { arguments in
             let haystack = string(arguments[0]), needle = string(arguments[1])
@@ -108,10 +108,20 @@ enum Functions {
             return .int(Int64(haystack.distance(from: haystack.startIndex, to: range.lowerBound) + 1))
         },
         ScalarFunction("repeat", 2...2, [.text, .int], returns: .text) { arguments in
-            .text(String(repeating: string(arguments[0]), count: max(0, Int(try int(arguments[1])))))
+            let text = string(arguments[0]), count = max(0, Int(try int(arguments[1])))
+            let (bytes, overflow) = text.utf8.count.multipliedReportingOverflow(by: count)
+            // PostgreSQL's limit for one value: 1 GB.
+            guard !overflow, bytes <= 1 << 30 else { throw VireoError(.limitExceeded, "requested length too large") }
+            return .text(String(repeating: text, count: count))
         },
         ScalarFunction("reverse", 1...1, [.text], returns: .text) { .text(String(string($0[0]).reversed())) },
     ]
+
+    /// `a + b`, clamped to Int's range instead of trapping (substr('x', 1, 9223372036854775807)).
+    static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
+    }
 
     static func substring(_ arguments: [Value]) throws -> Value {
         let characters = Array(string(arguments[0]))
@@ -120,7 +130,7 @@ enum Functions {
         if arguments.count == 3 {
             let length = Int(try int(arguments[2]))
             guard length >= 0 else { throw VireoError(.invalidParameter, "negative substring length not allowed") }
-            end = start + length
+            end = saturatingSum(start, length)
         }
         let from = max(start, 1), to = min(end, characters.count + 1)
         return .text(from < to ? String(characters[(from - 1)..<(to - 1)]) : "")
@@ -147,8 +157,12 @@ enum Functions {
         ScalarFunction("round", 1...2, [.double, .int], resultType: numericResult) { arguments in
             if case .int = arguments[0], arguments.count == 1 { return arguments[0] }
             let places = arguments.count > 1 ? Int(try int(arguments[1])) : 0
-            let scale = pow(10, Double(places))
-            return .double((try double(arguments[0]) * scale).rounded(.toNearestOrAwayFromZero) / scale)
+            let number = try double(arguments[0]), scale = pow(10, Double(places))
+            let scaled = number * scale
+            // Beyond a double's precision rounding changes nothing; far left of the point it gives 0.
+            guard scale.isFinite, scaled.isFinite || !number.isFinite else { return .double(number) }
+            guard scale > 0 else { return .double(number.isFinite ? 0 : number) }
+            return .double(scaled.rounded(.toNearestOrAwayFromZero) / scale)
         },
         ScalarFunction("floor", 1...1, [.double], resultType: numericResult) { arguments in
             if case .int = arguments[0] { return arguments[0] }
@@ -194,7 +208,7 @@ enum Functions {
             let elements = try vector(arguments[0])
             let start = Int(try int(arguments[1])), count = Int(try int(arguments[2]))
             guard count >= 1 else { throw VireoError(.dataException, "vector must have at least 1 dimension") }
-            let from = max(start, 1), to = min(start + count, elements.count + 1)
+            let from = max(start, 1), to = min(saturatingSum(start, count), elements.count + 1)
             guard from < to else { throw VireoError(.dataException, "vector must have at least 1 dimension") }
             return .vector(Array(elements[(from - 1)..<(to - 1)]))
         },

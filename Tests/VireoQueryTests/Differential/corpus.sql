@@ -926,3 +926,106 @@ INSERT INTO tx_kept VALUES (10);
 SELECT ident FROM tx_kept ORDER BY ident;
 COMMIT /* update then delete */;
 SELECT ident FROM tx_kept ORDER BY ident;
+
+-- ===== String and number function corners =====
+SELECT substr('hello', 0), substr('hello', 0, 1), substr('hello', 0, 2), substr('hello', 6), substr('hello', 3, 100), substr('', 1, 1);
+SELECT substr('hello', 1, 9223372036854775807), substr('hello', 9223372036854775807);
+SELECT replace('abc', '', 'x'), replace('', 'a', 'b'), replace('aaaa', 'aa', 'a'), replace('abcabc', 'bc', NULL);
+SELECT trim('   '), ltrim(''), rtrim('x  y  '), trim(' a b '), length(trim('	tab	'));
+SELECT ltrim('abcxyz', 'cba'), rtrim('xyzabc', 'cba'), ltrim('aaa', 'a'), rtrim('', 'a'), ltrim('abc', '');
+SELECT lower(''), upper(''), length(''), lower('ÀB'), '' || NULL;
+SELECT length('a' || 'bc' || ''), length(name || name) FROM emp WHERE id = 1;
+SELECT abs(-0.0), abs(-1e300), round(-0.4), round(0.5), round(1.5), round(-1.5), round(2.675, 2);
+SELECT round(123.456, 0), round(123.456, 1), round(-123.456, 2), round(5, 2), round(0.0001, 3);
+SELECT 1e15 + 0.3, 123456789 * 1000000, 4611686018427387904 * 2;
+SELECT 4611686018427387904 * 2 - 1;
+SELECT 2147483647 + 1, -2147483648 - 1, 2147483647 * 2;
+SELECT 10 % 3, -10 % 3, 10 % -3, 10.5 / 2, -10 / 4, 0 / 5, 0 % 5;
+SELECT avg(v) FROM (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 2) AS t;
+SELECT sum(x), avg(x), count(x) FROM (SELECT 0.1 AS x UNION ALL SELECT 0.2 UNION ALL SELECT 0.3) AS t;
+SELECT max(v), min(v) FROM (SELECT 'b' AS v UNION ALL SELECT 'B' UNION ALL SELECT 'a' UNION ALL SELECT NULL) AS t;
+SELECT count(*) FROM (SELECT 1 AS v UNION SELECT 1.0 UNION SELECT 1) AS t;
+SELECT v FROM (SELECT 'b' AS v UNION ALL SELECT 'B' UNION ALL SELECT 'a' UNION ALL SELECT '_' UNION ALL SELECT '1' UNION ALL SELECT ' ') AS t ORDER BY v;
+SELECT v FROM (SELECT 3 AS v UNION ALL SELECT -1 UNION ALL SELECT 2.5 UNION ALL SELECT NULL UNION ALL SELECT 0) AS t ORDER BY v DESC NULLS LAST;
+SELECT v FROM (SELECT 'é' AS v UNION ALL SELECT 'e' UNION ALL SELECT 'z' UNION ALL SELECT 'É') AS t ORDER BY v;
+
+-- ===== LIMIT and OFFSET extremes, LIKE backtracking =====
+SELECT id FROM emp ORDER BY id LIMIT 9223372036854775807 OFFSET 12;
+SELECT id FROM emp ORDER BY id DESC LIMIT 2 OFFSET 9223372036854775807;
+SELECT id FROM emp LIMIT 9223372036854775807 OFFSET 9223372036854775807;
+SELECT id FROM emp ORDER BY id LIMIT 1 + 1 OFFSET 2 * 3;
+SELECT id FROM emp ORDER BY id LIMIT (SELECT count(*) FROM dept);
+SELECT DISTINCT dept_id FROM emp ORDER BY dept_id NULLS FIRST LIMIT 9223372036854775807 OFFSET 1;
+SELECT 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab' LIKE '%a%a%a%a%a%a%a%a%a%a%a%a%c', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaab' LIKE '%a%a%a%b';
+SELECT name FROM emp WHERE name LIKE '%%%a%%' ORDER BY id;
+
+-- ===== Set operations: precedence, NULLs, names =====
+SELECT 1 UNION SELECT 2 INTERSECT SELECT 2 ORDER BY 1;
+SELECT 1 EXCEPT SELECT 1 UNION SELECT 2 ORDER BY 1;
+SELECT 3 UNION ALL SELECT 3 EXCEPT SELECT 4 ORDER BY 1;
+SELECT NULL INTERSECT SELECT NULL;
+SELECT NULL EXCEPT SELECT NULL;
+SELECT 1, NULL UNION SELECT 1, NULL;
+SELECT id AS x FROM emp WHERE id < 3 UNION SELECT id FROM dept WHERE id < 4 ORDER BY x DESC;
+SELECT id FROM emp WHERE id IN (SELECT 1 UNION SELECT 2 UNION SELECT NULL) ORDER BY id;
+SELECT id FROM emp WHERE id NOT IN (SELECT 1 UNION SELECT 2 UNION SELECT NULL);
+SELECT count(*) FROM (SELECT id FROM emp UNION ALL SELECT id FROM emp) AS t;
+SELECT max(x) FROM (SELECT id AS x FROM emp UNION SELECT id + 100 FROM dept) AS t;
+SELECT x FROM (SELECT id AS x FROM emp EXCEPT SELECT lead_id FROM project) AS t ORDER BY x LIMIT 3;
+SELECT id FROM emp UNION SELECT id FROM dept ORDER BY id + 1;
+SELECT id FROM emp UNION SELECT name FROM dept;
+SELECT id, name FROM emp UNION SELECT id FROM dept;
+
+-- ===== Subqueries in grouped queries and join conditions =====
+SELECT dept_id, (SELECT name FROM dept WHERE id = emp.dept_id) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+SELECT dept_id, count(*), (SELECT count(*) FROM project p WHERE p.dept_id = emp.dept_id) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+SELECT dept_id FROM emp GROUP BY dept_id HAVING count(*) > (SELECT count(*) FROM project p WHERE p.dept_id = emp.dept_id) ORDER BY dept_id NULLS FIRST;
+SELECT dept_id, EXISTS (SELECT 1 FROM project p WHERE p.dept_id = emp.dept_id) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS LAST;
+SELECT e.id, d.id FROM emp e JOIN dept d ON d.id = e.dept_id AND d.budget > (SELECT avg(budget) FROM dept) ORDER BY e.id;
+SELECT e.id FROM emp e JOIN dept d ON d.id = e.dept_id AND EXISTS (SELECT 1 FROM project p WHERE p.dept_id = d.id AND p.lead_id = e.id) ORDER BY e.id;
+SELECT e.id, p.id FROM emp e LEFT JOIN project p ON p.lead_id = e.id AND p.cost > (SELECT avg(cost) FROM project) ORDER BY e.id, p.id;
+SELECT d.name, count(*) AS n FROM dept d JOIN emp e ON e.dept_id = d.id GROUP BY d.name ORDER BY n DESC, d.name LIMIT 2;
+SELECT d.city, sum(e.salary) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROUP BY d.city HAVING sum(e.salary) IS NOT NULL ORDER BY 2 DESC;
+SELECT sum(salary) / count(*), sum(salary) / count(salary) FROM emp;
+SELECT dept_id, sum(salary) * 1.0 / count(*) FROM emp WHERE salary IS NOT NULL GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+SELECT count(*) FROM emp WHERE salary > ALL (SELECT salary FROM emp WHERE dept_id = 99);
+SELECT emp.dept_id, count(*) FROM emp GROUP BY dept_id ORDER BY emp.dept_id NULLS FIRST;
+SELECT dept_id, max(e.salary) FROM emp e GROUP BY e.dept_id HAVING e.dept_id > 1 ORDER BY dept_id;
+SELECT e.name, count(*) FROM emp e GROUP BY dept_id;
+
+-- ===== More statements users write =====
+WITH rich AS (SELECT id, salary FROM emp WHERE salary > 100000) SELECT count(*) FROM rich;
+CREATE TABLE copy AS SELECT id, name FROM emp WHERE dept_id = 1;
+CREATE TABLE q ("order" integer PRIMARY KEY, "select" text, "Quoted" integer);
+INSERT INTO q VALUES (1, 'a', 10), (2, 'b', 20);
+SELECT "order", "select", "Quoted" FROM q ORDER BY "order" DESC;
+SELECT quoted FROM q;
+INSERT INTO q DEFAULT VALUES;
+CREATE INDEX IF NOT EXISTS q_select ON q ("select");
+CREATE INDEX IF NOT EXISTS q_select ON q ("select");
+CREATE INDEX q_select ON q ("select");
+DROP INDEX IF EXISTS q_select;
+DROP INDEX IF EXISTS q_select;
+DROP INDEX q_select;
+INSERT INTO tags VALUES (NULL, 'x') ON CONFLICT (emp_id, tag) DO NOTHING;
+INSERT INTO tags VALUES (NULL, 'x') ON CONFLICT (emp_id, tag) DO NOTHING;
+SELECT count(*) FROM tags WHERE tag = 'x';
+INSERT INTO tags VALUES (1, 'rust') ON CONFLICT (tag) DO NOTHING;
+INSERT INTO kv (k, v) VALUES ('a', 5) ON CONFLICT (k) DO NOTHING RETURNING k;
+UPDATE kv SET k = k || 'z' WHERE k = 'a';
+SELECT k FROM kv WHERE k LIKE 'a%' ORDER BY k;
+INSERT INTO journal (id, msg) SELECT id + 3000, name FROM emp ORDER BY salary DESC NULLS LAST, id LIMIT 3;
+SELECT id, msg FROM journal WHERE id > 3000 ORDER BY id;
+
+-- ===== Top-k against full sorts, NULL placement in every direction =====
+SELECT id FROM emp ORDER BY bonus NULLS FIRST, id LIMIT 6;
+SELECT id FROM emp ORDER BY bonus DESC NULLS FIRST, id DESC LIMIT 6;
+SELECT id FROM emp ORDER BY bonus ASC NULLS LAST, id LIMIT 6 OFFSET 5;
+SELECT id FROM emp ORDER BY bonus DESC NULLS LAST, id LIMIT 20;
+SELECT id FROM emp ORDER BY active NULLS FIRST, salary DESC NULLS FIRST, id LIMIT 8;
+SELECT id FROM emp ORDER BY active DESC NULLS LAST, hired NULLS LAST, id LIMIT 8 OFFSET 3;
+SELECT id, manager_id FROM emp ORDER BY manager_id NULLS FIRST, id DESC LIMIT 7;
+SELECT name FROM emp ORDER BY email NULLS FIRST, name LIMIT 5;
+SELECT name FROM emp ORDER BY email DESC NULLS LAST, name DESC LIMIT 5;
+SELECT dept_id, sum(salary) FROM emp GROUP BY dept_id ORDER BY sum(salary) DESC NULLS LAST, dept_id NULLS LAST LIMIT 4;
+SELECT dept_id, sum(salary) FROM emp GROUP BY dept_id ORDER BY sum(salary) NULLS FIRST, dept_id NULLS FIRST LIMIT 4 OFFSET 1;
