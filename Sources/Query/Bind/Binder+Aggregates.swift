@@ -76,7 +76,7 @@ extension Binder {
     /// see the grouped row as their outer row, so `(SELECT … WHERE p.dept_id = emp.dept_id)`
     /// resolves emp.dept_id to its group key. (Other columns are resolved, or rejected, by
     /// bindInAggregate before this scope is consulted.)
-    private func groupedScope(_ groupBy: [Expression], _ input: Scope) throws -> Scope {
+    private func groupedScope(_ groupBy: [SQLExpression], _ input: Scope) throws -> Scope {
         var grouped = Scope()
         for (position, expression) in groupBy.enumerated() {
             guard case .column(let reference) = expression, let (inputPosition, type) = try input.resolve(reference),
