@@ -17,6 +17,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case divisionByZero = "division_by_zero"
         case featureNotSupported = "feature_not_supported"
         case transactionState = "invalid_transaction_state"
+        case inFailedTransaction = "in_failed_sql_transaction"
         case readOnly = "read_only"
         case ioError = "io_error"
         case diskFull = "disk_full"
@@ -26,6 +27,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case undefinedFunction = "undefined_function"
         case ambiguousColumn = "ambiguous_column"
         case groupingError = "grouping_error"
+        case invalidColumnReference = "invalid_column_reference"
+        case substringError = "substring_error"
+        case invalidRowCount = "invalid_row_count_in_limit_clause"
         case numericOutOfRange = "numeric_value_out_of_range"
         case internalError = "internal_error"
     }
@@ -60,6 +64,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .divisionByZero: "22012"
         case .featureNotSupported: "0A000"
         case .transactionState: "25000"
+        case .inFailedTransaction: "25P02"
         case .readOnly: "25006"
         case .ioError: "58030"
         case .diskFull: "53100"
@@ -69,6 +74,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .undefinedFunction: "42883"
         case .ambiguousColumn: "42702"
         case .groupingError: "42803"
+        case .invalidColumnReference: "42P10"
+        case .substringError: "22011"
+        case .invalidRowCount: "2201W"
         case .numericOutOfRange: "22003"
         case .internalError: "XX000"
         }
@@ -76,6 +84,11 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 extension VireoError {
+    /// What every statement but ROLLBACK gets after an error inside a transaction block.
+    public static func inFailedTransaction(after cause: VireoError) -> VireoError {
+        VireoError(.inFailedTransaction, "current transaction is aborted, commands ignored until end of transaction block (after: \(cause.message))")
+    }
+
     static func corrupt(_ file: String, page: UInt32? = nil, _ detail: String) -> VireoError {
         let where_ = page.map { "page \($0) of '\(file)'" } ?? "'\(file)'"
         return VireoError(.corruption, "corruption in \(where_): \(detail)")

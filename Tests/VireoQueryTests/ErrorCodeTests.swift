@@ -33,6 +33,9 @@ struct ErrorCodeTests {
         (.ambiguousColumn, "SELECT id FROM t, u", "42702"),
         (.groupingError, "SELECT name, count(*) FROM t", "42803"),
         (.numericOutOfRange, "SELECT abs(-9223372036854775807 - 1)", "22003"),
+        (.invalidColumnReference, "SELECT id FROM t ORDER BY 5", "42P10"),
+        (.substringError, "SELECT substr('abc', 1, -1)", "22011"),
+        (.invalidRowCount, "SELECT id FROM t LIMIT -1", "2201W"),
     ]
 
     @Test("each statement fails with its code and SQLSTATE", arguments: cases.indices)
@@ -44,7 +47,7 @@ struct ErrorCodeTests {
         #expect(error?.code == code && error?.sqlState == sqlState, "\(sql): expected \(code) (\(sqlState)), got \(String(describing: error))")
     }
 
-    @Test("an aborted transaction gives invalid_transaction_state (25000) until it ends")
+    @Test("an aborted transaction gives in_failed_sql_transaction (25P02) until it ends")
     func transactionState() throws {
         let db = try Database.inMemory()
         let session = db.session()
@@ -54,7 +57,7 @@ struct ErrorCodeTests {
             try session.execute("SELECT 1")
             Issue.record("expected the aborted block to refuse statements")
         } catch let error as VireoError {
-            #expect(error.code == .transactionState && error.sqlState == "25000")
+            #expect(error.code == .inFailedTransaction && error.sqlState == "25P02")
         }
     }
 
@@ -82,5 +85,7 @@ struct ErrorCodeTests {
         backend.faults.corruptReads(path: "/sim/errors.vireo", byteRange: (Int(table.root) * pageSize + 50)..<(Int(table.root) * pageSize + 60))
         db = try Database.open(path: "/sim/errors.vireo", options: options)
         #expect(sqlError(db, "SELECT * FROM u")?.code == .corruption)
+        try? db.close()
+        #expect(sqlError(db, "SELECT 1 FROM u")?.code == .transactionState, "a closed database refuses statements")
     }
 }

@@ -187,3 +187,30 @@ struct VectorSQLTests {
 
 /// Reproducible test data.
 typealias SeededRandom = SplitMix64
+
+@Suite("SQL: vector scans at the edges")
+struct VectorEdgeTests {
+    @Test("a LIMIT beyond the index's search bound, a huge LIMIT with OFFSET and a NULL query all answer exactly")
+    func edges() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE v (id int PRIMARY KEY, e vector(2))")
+        for id in 1...50 { try db.execute("INSERT INTO v VALUES ($1, $2)", id, [Float(id), 0] as [Float]) }
+        try db.execute("CREATE INDEX ON v USING hnsw (e vector_l2_ops)")
+        let all = try db.query("SELECT id FROM v ORDER BY e <-> '[0,0]' LIMIT 20000")
+        #expect(all.rows.map { $0[0] } == (1...50).map { Value.int(Int64($0)) })
+        let tail = try db.query("SELECT id FROM v ORDER BY e <-> '[0,0]' LIMIT 9223372036854775807 OFFSET 48")
+        #expect(tail.rows.map { $0[0] } == [.int(49), .int(50)])
+        let nullQuery = try db.query("SELECT id FROM v ORDER BY e <-> NULL LIMIT 3")
+        #expect(nullQuery.rows.count == 3, "a NULL query vector still returns rows (all distances are NULL)")
+    }
+
+    @Test("VALUES lists of different lengths and ON CONFLICT touching a row twice are errors, as in PostgreSQL")
+    func insertErrors() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE kv (k text PRIMARY KEY, v int)")
+        #expect(sqlError(db, "INSERT INTO kv (k, v) VALUES ('a', 1), ('b')")?.sqlState == "42601")
+        #expect(sqlError(db, "INSERT INTO kv VALUES ('m', 1), ('m', 2) ON CONFLICT (k) DO UPDATE SET v = excluded.v")?.sqlState == "21000")
+        try db.execute("INSERT INTO kv VALUES ('m', 1), ('m', 2) ON CONFLICT (k) DO NOTHING")
+        #expect(try rows(db, "SELECT k, v FROM kv") == [["m", "1"]])
+    }
+}

@@ -77,7 +77,7 @@ struct StoreTests {
                 let error = expectVireoError { try transaction.insert(into: "users", row: row) }
                 #expect(error?.code == code, "inserting \(row): expected \(code), got \(String(describing: error))")
                 let next = expectVireoError { try transaction.insert(into: "users", row: [.int(9), .text("z@x")]) }
-                #expect(next?.code == .transactionState, "an aborted transaction must refuse further writes")
+                #expect(next?.code == .inFailedTransaction, "an aborted transaction must refuse further writes")
                 transaction.rollback()
             }
             let rows = try store.read { try $0.rowCount($0.table("users")) }

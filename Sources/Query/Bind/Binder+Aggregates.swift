@@ -59,7 +59,7 @@ extension Binder {
             return SortKey(expression: .column(items.count - 1), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
         }
         if select.distinct && items.contains(where: \.hidden) {
-            throw VireoError(.invalidParameter, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+            throw VireoError(.invalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
         var plan = PlanNode.aggregate(input, Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls))
         if let having { plan = .filter(plan, having) }

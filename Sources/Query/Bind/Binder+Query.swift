@@ -33,7 +33,7 @@ extension Binder {
         switch expression {
         case .literal(.integer(let position)):
             guard position >= 1 && position <= columns.count else {
-                throw VireoError(.invalidParameter, "ORDER BY position \(position) is not in select list")
+                throw VireoError(.invalidColumnReference, "ORDER BY position \(position) is not in select list")
             }
             return .column(Int(position) - 1)
         case .column(let reference) where reference.table == nil:
@@ -69,7 +69,7 @@ extension Binder {
         let keys = try orderKeys(query.orderBy, &items, scope)
         if select.distinct && items.contains(where: \.hidden) {
             // A hidden sort column would take part in DISTINCT and let duplicates through.
-            throw VireoError(.invalidParameter, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+            throw VireoError(.invalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
         source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: query,
                                        binder: self, distinct: select.distinct)

@@ -49,6 +49,11 @@ struct ConflictHandler {
         }
     }
 
+    var isDoNothing: Bool {
+        if case .doNothing = action { return true }
+        return false
+    }
+
     /// The row id of an existing row that `row` collides with, if any.
     func conflictingRow(_ row: [Value], _ transaction: StoreTransaction) throws -> Int64? {
         if checksRowID, let column = table.rowIDColumn, case .int(let rowID) = row[column],

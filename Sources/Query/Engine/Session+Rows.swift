@@ -13,9 +13,13 @@ extension Session {
         let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
         var returned: [[Value]] = []
         var count = 0
+        var touched = Set<Int64>()
         for partial in sourceRows {
             let row = try completeRow(partial, table: table, transaction: transaction, binder: binder)
             if let conflict, let existing = try conflict.conflictingRow(row, transaction) {
+                guard touched.insert(existing).inserted || conflict.isDoNothing else {
+                    throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
+                }
                 guard let updated = try conflict.resolve(existing: existing, proposed: row, transaction: transaction, context: context) else { continue }
                 try noteVectorChange(table, rowID: existing, transaction)
                 if let row = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
@@ -25,6 +29,7 @@ extension Session {
                 continue
             }
             let rowID = try transaction.insert(into: table.name, row: row)
+            touched.insert(rowID)
             try noteVectorChange(table, rowID: rowID, transaction)
             var stored = row
             if let column = table.rowIDColumn { stored[column] = .int(rowID) }
@@ -54,6 +59,9 @@ extension Session {
         case .defaultValues:
             return [Array(repeating: nil, count: width)]
         case .values(let rows):
+            if let first = rows.first, rows.contains(where: { $0.count != first.count }) {
+                throw VireoError(.syntaxError, "VALUES lists must all be the same length")
+            }
             return try rows.map { values in
                 guard values.count <= targets.count else {
                     throw VireoError(.syntaxError, "INSERT has more expressions than target columns")

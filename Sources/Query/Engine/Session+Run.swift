@@ -126,7 +126,7 @@ extension Session {
     /// still roll back.
     func runQuery(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
         if let abortedBy {
-            throw VireoError(.transactionState, "current transaction is aborted, commands ignored until end of transaction block (after: \(abortedBy.message))")
+            throw VireoError.inFailedTransaction(after: abortedBy)
         }
         return try read { data in
             guard case .snapshot(let snapshot) = data, pendingVectorChanges.isEmpty else {

@@ -26,7 +26,7 @@ public final class Session: @unchecked Sendable {
     /// Runs one parsed statement.
     public func execute(_ statement: Statement, _ parameters: [Value] = []) throws -> QueryResult {
         if let abortedBy, !statement.body.endsTransaction {
-            throw VireoError(.transactionState, "current transaction is aborted, commands ignored until end of transaction block (after: \(abortedBy.message))")
+            throw VireoError.inFailedTransaction(after: abortedBy)
         }
         do {
             return try run(statement.body, parameters)

@@ -160,11 +160,20 @@ enum PlanExecutor {
         return true
     }
 
+    /// Rows a LIMIT with an OFFSET needs from below: their sum, clamped rather than
+    /// overflowing; nil without a limit.
+    static func rowsWanted(limit: BoundExpression?, offset: BoundExpression?, _ context: ExecutionContext) throws -> Int? {
+        guard let limitCount = try limit.flatMap({ try count($0, context, clause: "LIMIT") }) else { return nil }
+        let skipped = try offset.flatMap { try count($0, context, clause: "OFFSET") } ?? 0
+        let (sum, overflow) = limitCount.addingReportingOverflow(skipped)
+        return overflow ? .max : sum
+    }
+
     /// A LIMIT or OFFSET value: a non-negative integer, NULL meaning none.
     static func count(_ expression: BoundExpression, _ context: ExecutionContext, clause: String) throws -> Int? {
         let value = try Cast.convert(Evaluator.evaluate(expression, [], context), to: .int)
         guard case .int(let number) = value else { return nil }
-        guard number >= 0 else { throw VireoError(.invalidParameter, "\(clause) must not be negative") }
+        guard number >= 0 else { throw VireoError(.invalidRowCount, "\(clause) must not be negative") }
         return Int(clamping: number)
     }
 }

@@ -5,12 +5,10 @@ enum Sorting {
     /// With a limit, keeps the first LIMIT + OFFSET rows (the sum clamped, not overflowing).
     static func sort(_ input: PlanNode, _ keys: [SortKey], _ limit: BoundExpression?, offset: BoundExpression?,
                      _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        var k = try limit.flatMap { try PlanExecutor.count($0, context, clause: "LIMIT") }
-        if let limitCount = k, let skipped = try offset.flatMap({ try PlanExecutor.count($0, context, clause: "OFFSET") }) {
-            let (sum, overflow) = limitCount.addingReportingOverflow(skipped)
-            k = overflow ? .max : sum
-        }
-        if k == 0 { return true }
+        let wanted = try PlanExecutor.rowsWanted(limit: limit, offset: offset, context)
+        if wanted == 0 { return true }
+        // Insertion into a kept prefix pays off for small k; past that, sort everything.
+        let k = wanted.flatMap { $0 <= topKInsertionMax ? $0 : nil }
         var rows: [(keys: [Value], row: [Value])] = []
         let before = { (a: [Value], b: [Value]) in compare(a, b, keys) < 0 }
         try PlanExecutor.run(input, context, path: path) { row in
@@ -22,9 +20,11 @@ enum Sorting {
             return true
         }
         if k == nil { rows.sortStable { before($0.keys, $1.keys) } }
-        for entry in rows where !(try emit(entry.row)) { return false }
+        for entry in rows.prefix(wanted ?? rows.count) where !(try emit(entry.row)) { return false }
         return true
     }
+
+    static let topKInsertionMax = 4096
 
     /// Where `keys` goes among sorted rows: after equal keys, so the sort is stable.
     private static func insertionIndex(_ rows: [(keys: [Value], row: [Value])], _ keys: [Value],

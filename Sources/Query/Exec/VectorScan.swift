@@ -7,9 +7,10 @@ import VireoStorage
 enum VectorScan {
     static func run(_ scan: TableScan, _ search: VectorSearch, _ context: ExecutionContext,
                     _ emit: PlanExecutor.Emit) throws -> Bool {
-        guard let k = try PlanExecutor.count(search.k, context, clause: "LIMIT"), k > 0 else { return true }
-        guard case .vector(let query) = try Cast.convert(Evaluator.evaluate(search.query, [], context), to: .vector(nil)) else {
-            return true  // ORDER BY distance to NULL: every distance is NULL; PostgreSQL returns rows in any order
+        guard let k = try PlanExecutor.rowsWanted(limit: search.limit, offset: search.offset, context), k > 0 else { return true }
+        guard case .vector(let query) = try Cast.convert(Evaluator.evaluate(search.query, [], context), to: .vector(nil)),
+              k <= HNSWIndex.efSearchMax else {
+            return try PlanExecutor.run(search.exactPlan, context, emit)
         }
         guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
         let index = try vectorIndexes.index(search.index, of: scan.table)

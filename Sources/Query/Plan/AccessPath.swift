@@ -106,12 +106,14 @@ enum AccessPath {
             $0.method == "hnsw" && $0.columns.first == columnName && $0.options["metric"] == metric
         }), !binder.staleVectorIndexes.contains(index.name) else { return nil }
         guard let k = try? binder.coerce(binder.bind(limit, Scope()), to: .int) else { return nil }
-        var wanted = k
-        if let offset = query.offset {
-            guard let skipped = try? binder.coerce(binder.bind(offset, Scope()), to: .int) else { return nil }
-            wanted = .binary(.add, k, skipped)
+        var offset: BoundExpression?
+        if let written = query.offset {
+            guard let bound = try? binder.coerce(binder.bind(written, Scope()), to: .int) else { return nil }
+            offset = bound
         }
-        let search = VectorSearch(index: index, query: value, k: wanted)
+        let distance = SortKey(expression: first.input, descending: false, nullsFirst: false)
+        let exact = PlanNode.topK(.seqScan(scan), [distance], limit: k, offset: offset)
+        let search = VectorSearch(index: index, query: value, limit: k, offset: offset, exactPlan: exact)
         return .vectorScan(with(scan, reason: "ORDER BY \(columnName) \(op.rawValue) value LIMIT k"), search)
     }
 

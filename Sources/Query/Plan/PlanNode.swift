@@ -52,7 +52,11 @@ struct VectorSearch: Sendable {
     var index: IndexDefinition
     var query: BoundExpression
     /// Rows wanted: LIMIT + OFFSET.
-    var k: BoundExpression
+    var limit: BoundExpression
+    var offset: BoundExpression?
+    /// The same rows by brute force, nearest first: for a k beyond what the index
+    /// searches, or a NULL query vector.
+    var exactPlan: PlanNode
 }
 
 extension PlanNode {

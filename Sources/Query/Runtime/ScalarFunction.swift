@@ -129,7 +129,7 @@ enum Functions {
         var end = characters.count + 1
         if arguments.count == 3 {
             let length = Int(try int(arguments[2]))
-            guard length >= 0 else { throw VireoError(.invalidParameter, "negative substring length not allowed") }
+            guard length >= 0 else { throw VireoError(.substringError, "negative substring length not allowed") }
             end = saturatingSum(start, length)
         }
         let from = max(start, 1), to = min(end, characters.count + 1)

@@ -20,7 +20,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// Runs a write step; a failure aborts the transaction.
     func step<R>(_ body: () throws -> R) throws -> R {
         if let abortCause {
-            throw VireoError(.transactionState, "current transaction is aborted, commands ignored until end of transaction block (after: \(abortCause.message))")
+            throw VireoError.inFailedTransaction(after: abortCause)
         }
         do { return try body() } catch {
             abortCause = error as? VireoError ?? VireoError(.internalError, "\(error)")
