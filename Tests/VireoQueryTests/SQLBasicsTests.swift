@@ -103,3 +103,26 @@ struct CompatibilityTests {
         #expect(sqlError(db, "INSERT INTO u VALUES ('a@x')")?.message.contains("(email)=(a@x)") == true)
     }
 }
+
+@Suite("Planner: predicate pushdown into joins")
+struct PushdownTests {
+    @Test("WHERE parts move into the scans they read, and a comma join on an equality becomes a hash join")
+    func pushdown() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE a (id int PRIMARY KEY, x int);
+            CREATE TABLE b (id int PRIMARY KEY, a_id int, y text);
+            CREATE INDEX b_y ON b (y);
+            INSERT INTO a VALUES (1, 10), (2, 20), (3, 30);
+            INSERT INTO b VALUES (1, 1, 'p'), (2, 1, 'q'), (3, 2, 'p'), (4, 3, 'r');
+            """)
+        let sql = "SELECT a.id, b.id FROM a, b WHERE a.id = b.a_id AND b.y = 'p' AND a.x > 5 ORDER BY 1, 2"
+        #expect(try rows(db, sql) == [["1", "1"], ["2", "3"]])
+        let plan = try rows(db, "EXPLAIN " + sql).map { $0[0] }.joined(separator: "\n")
+        #expect(plan.contains("Hash Join"), "\(plan)")
+        #expect(plan.contains("Index Scan using b_y"), "\(plan)")
+        #expect(!plan.contains("->  Filter"), "every WHERE part was pushed: \(plan)")
+        let left = "SELECT a.id, b.id FROM a LEFT JOIN b ON b.a_id = a.id AND b.y = 'p' WHERE b.id IS NULL ORDER BY 1"
+        #expect(try rows(db, left) == [["3", "NULL"]], "a condition on the right side of a LEFT JOIN stays above it")
+    }
+}

@@ -50,7 +50,7 @@ extension Binder {
         let condition = try joinCondition(join.condition, leftScope, rightScope, scope)
         let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width)
         guard let condition else { return (.nestedLoopJoin(left, right, spec), scope) }
-        let (leftKeys, rightKeys, residual) = equalityKeys(condition, leftWidth: leftScope.width)
+        let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
         if leftKeys.isEmpty { return (.nestedLoopJoin(left, right, spec), scope) }
         let hashSpec = JoinSpec(kind: kind, condition: residual, rightWidth: rightScope.width)
         return (.hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys), scope)
@@ -75,7 +75,7 @@ extension Binder {
 
     /// Splits a join condition into equalities of a left-side and a right-side expression
     /// (hash keys; right keys shifted to the right row) and the rest.
-    func equalityKeys(_ condition: BoundExpression, leftWidth: Int) -> ([BoundExpression], [BoundExpression], BoundExpression?) {
+    static func equalityKeys(_ condition: BoundExpression, leftWidth: Int) -> ([BoundExpression], [BoundExpression], BoundExpression?) {
         var leftKeys: [BoundExpression] = [], rightKeys: [BoundExpression] = [], rest: [BoundExpression] = []
         let leftColumns = 0..<leftWidth, rightColumns = leftWidth..<Int.max
         for part in condition.conjuncts {

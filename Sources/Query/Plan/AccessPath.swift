@@ -7,13 +7,19 @@ enum AccessPath {
     static func choose(_ source: PlanNode, scope: Scope, whereClause: BoundExpression?, order: [Binder.OrderKey],
                        query: Query?, binder: Binder, distinct: Bool) throws -> PlanNode {
         guard case .seqScan(var scan) = source else {
-            return whereClause.map { .filter(source, $0) } ?? source
+            guard let whereClause else { return source }
+            return PredicatePushdown.apply(whereClause.conjuncts, to: source, width: scope.width)
         }
         scan.filter = whereClause
         if let query, !distinct, let vector = vectorSearch(scan, order: order, query: query, binder: binder) {
             return vector
         }
-        let conjuncts = whereClause?.conjuncts ?? []
+        return scanPath(scan)
+    }
+
+    /// The best way to read one table given its filter: row id, index range or a full scan.
+    static func scanPath(_ scan: TableScan) -> PlanNode {
+        let conjuncts = scan.filter?.conjuncts ?? []
         if let lookup = rowIDLookup(scan, conjuncts) { return lookup }
         if let range = indexRange(scan, conjuncts) { return range }
         return .seqScan(scan)
