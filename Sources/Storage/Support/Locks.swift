@@ -23,32 +23,29 @@ public final class Lock: @unchecked Sendable {
     }
 }
 
-/// A readers-writer lock that prefers writers, so a stream of readers cannot starve
-/// the commit that waits to publish its pages.
-final class ReadWriteLock: @unchecked Sendable {
+/// A readers-writer lock (pthreads, readers preferred). Readers may nest: a read that
+/// starts another read on the same thread (a query loading a vector index) cannot
+/// deadlock behind a waiting writer, as it could with a writer-preferring lock.
+public final class ReadWriteLock: @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
 
-    init() {
-        var attributes = pthread_rwlockattr_t()
-        pthread_rwlockattr_init(&attributes)
-        #if canImport(Glibc)
-        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
-        #endif
-        pthread_rwlock_init(lock, &attributes)
-        pthread_rwlockattr_destroy(&attributes)
+    public init() {
+        lock.initialize(to: pthread_rwlock_t())
+        precondition(pthread_rwlock_init(lock, nil) == 0, "pthread_rwlock_init failed")
     }
+
     deinit {
         pthread_rwlock_destroy(lock)
         lock.deallocate()
     }
 
-    func withReadLock<R>(_ body: () throws -> R) rethrows -> R {
+    public func withReadLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return try body()
     }
 
-    func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
+    public func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return try body()
