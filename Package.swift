@@ -60,6 +60,6 @@ let package = Package(
 
         .testTarget(name: "VireoStorageTests", dependencies: ["VireoStorage"], path: "Tests/VireoStorageTests"),
         .testTarget(name: "VireoIndexTests", dependencies: ["VireoIndex"], path: "Tests/VireoIndexTests"),
-        .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery", "CSQLite"], path: "Tests/VireoQueryTests"),
+        .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery", "CSQLite"], path: "Tests/VireoQueryTests", exclude: ["Differential"]),
     ]
 )
