@@ -133,7 +133,7 @@ struct VectorSQLTests {
             let table = try db.store.catalog.table("items")
             let definition = try #require(table.indexes.first { $0.name == "items_hnsw" })
             #expect(definition.root != 0, "the index has a snapshot")
-            let index = try db.vectorIndexes.index(definition, of: table)
+            let index = try db.vectorIndexes.index(definition.name)
             #expect(index.count == 800, "a reopened index holds every row without re-inserting: \(index.count)")
             try db.close()
         }
@@ -157,7 +157,7 @@ struct VectorSQLTests {
         db = try Database.open(path: path, options: options)
         let table = try db.store.catalog.table("items")
         let definition = try #require(table.indexes.first { $0.name == "items_hnsw" })
-        let index = try db.vectorIndexes.index(definition, of: table)
+        let index = try db.vectorIndexes.index(definition.name)
         var tableIDs = Set<Int64>()
         try db.store.read { snapshot in
             try snapshot.scanRows(table) { rowID, _ in tableIDs.insert(rowID); return true }
@@ -212,5 +212,73 @@ struct VectorEdgeTests {
         #expect(sqlError(db, "INSERT INTO kv VALUES ('m', 1), ('m', 2) ON CONFLICT (k) DO UPDATE SET v = excluded.v")?.sqlState == "21000")
         try db.execute("INSERT INTO kv VALUES ('m', 1), ('m', 2) ON CONFLICT (k) DO NOTHING")
         #expect(try rows(db, "SELECT k, v FROM kv") == [["m", "1"]])
+    }
+}
+
+@Suite("SQL: vector index consistency (review findings)")
+struct VectorConsistencyTests {
+    static func makeItems(_ db: Database) throws {
+        try db.execute("CREATE TABLE items (id bigint PRIMARY KEY, note text, embedding vector(2))")
+        try db.execute("CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_l2_ops)")
+        try db.execute("INSERT INTO items VALUES (1, 'a', '[1,1]'), (2, 'b', '[5,5]'), (3, 'c', '[9,9]')")
+    }
+
+    @Test("a NaN in a vector parameter is refused before anything is committed")
+    func nanParameter() throws {
+        let db = try Database.inMemory()
+        try Self.makeItems(db)
+        let error = sqlError(db, "INSERT INTO items VALUES (4, 'd', $1)", [.vector([.nan, 1])])
+        #expect(error?.sqlState == "22000")
+        #expect(try rows(db, "SELECT count(*) FROM items") == [["3"]])
+        #expect(try rows(db, "SELECT id FROM items ORDER BY embedding <-> '[0,0]' LIMIT 5") == [["1"], ["2"], ["3"]])
+    }
+
+    @Test("ON CONFLICT DO UPDATE that changes the key keeps the row in the index")
+    func conflictChangesKey() throws {
+        let db = try Database.inMemory()
+        try Self.makeItems(db)
+        try db.execute("INSERT INTO items VALUES (1, 'a', '[1,1]') ON CONFLICT (id) DO UPDATE SET id = 100")
+        #expect(try rows(db, "SELECT id FROM items ORDER BY embedding <-> '[0,0]' LIMIT 5") == [["100"], ["2"], ["3"]])
+    }
+
+    @Test("errors in a vector scan's WHERE clause are raised, and LIMIT NULL returns every row")
+    func filterErrorsAndNullLimit() throws {
+        let db = try Database.inMemory()
+        try Self.makeItems(db)
+        try db.execute("INSERT INTO items VALUES (4, 'zero', '[2,2]')")
+        try db.execute("ALTER TABLE items ADD COLUMN n int DEFAULT 0")
+        #expect(sqlError(db, "SELECT id FROM items WHERE 10 / n > 0 ORDER BY embedding <-> '[1,1]' LIMIT 5")?.sqlState == "22012")
+        #expect(try rows(db, "SELECT id FROM items ORDER BY embedding <-> '[0,0]' LIMIT NULL") == [["1"], ["4"], ["2"], ["3"]])
+    }
+
+    @Test("a vector search inside a transaction that dropped a column does not damage the index")
+    func dropColumnInTransaction() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/drop.vireo"
+            var db = try Database.open(path: path)
+            try Self.makeItems(db)
+            try db.close()
+            db = try Database.open(path: path)
+            let session = db.session()
+            try session.execute("BEGIN; ALTER TABLE items DROP COLUMN note")
+            let inside = try session.execute("SELECT id FROM items ORDER BY embedding <-> '[1,1]' LIMIT 5")
+            #expect(inside.rows.count == 3)
+            try session.execute("COMMIT")
+            try db.close()
+            db = try Database.open(path: path)
+            #expect(try rows(db, "SELECT id FROM items ORDER BY embedding <-> '[1,1]' LIMIT 5") == [["1"], ["2"], ["3"]])
+            try db.close()
+        }
+    }
+
+    @Test("closing with an open write transaction is refused, not a hang")
+    func closeWithOpenTransaction() throws {
+        let db = try Database.inMemory()
+        try Self.makeItems(db)
+        let session = db.session()
+        try session.execute("BEGIN; INSERT INTO items VALUES (9, 'x', '[3,3]')")
+        #expect(throws: VireoError.self) { try db.close() }
+        try session.execute("ROLLBACK")
+        try db.close()
     }
 }

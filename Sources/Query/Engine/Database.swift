@@ -34,10 +34,10 @@ public final class Database: @unchecked Sendable {
     /// The in-memory HNSW index behind the vector index `name` (loading it if needed),
     /// for direct searches that bypass SQL.
     public func vectorIndex(_ name: String) throws -> HNSWIndex {
-        guard let (table, definition) = store.catalog.index(name), definition.method == "hnsw" else {
+        guard let (_, definition) = store.catalog.index(name), definition.method == "hnsw" else {
             throw VireoError(.undefinedObject, "vector index \"\(name)\" does not exist")
         }
-        return try vectorIndexes.index(definition, of: table)
+        return try vectorIndexes.index(definition.name)
     }
 
     /// A new session: its own transaction state and settings (SET).
@@ -69,8 +69,11 @@ public final class Database: @unchecked Sendable {
         }
     }
 
-    /// Writes fresh vector-index snapshots, checkpoints and closes the files.
+    /// Writes fresh vector-index snapshots, checkpoints and closes the files. Throws
+    /// (closing nothing) while a session has an open write transaction.
     public func close() throws {
+        let transaction = try store.beginWrite(waiting: false)
+        transaction.rollback()
         try? vectorIndexes.rewriteSnapshots(all: true)
         try store.close()
     }

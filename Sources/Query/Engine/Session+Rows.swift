@@ -22,6 +22,10 @@ extension Session {
                 }
                 guard let updated = try conflict.resolve(existing: existing, proposed: row, transaction: transaction, context: context) else { continue }
                 try noteVectorChange(table, rowID: existing, transaction)
+                if updated != existing {
+                    touched.insert(updated)
+                    try noteVectorChange(table, rowID: updated, transaction)
+                }
                 if let row = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
                     try returning.collect(row + [.int(updated)], context, into: &returned)
                 }

@@ -59,14 +59,16 @@ extension Session {
         let vectorIndexes = database.vectorIndexes
         do {
             try transaction.commit {
-                try vectorIndexes.applyCommitted(changes, catalog: transaction.catalog)
+                vectorIndexes.applyCommitted(changes, catalog: transaction.catalog)
             }
         } catch {
             forgetCreatedVectorIndexes(transaction)
             throw error
         }
         pendingVectorChanges = [:]
-        try vectorIndexes.rewriteSnapshots()
+        // The commit is durable: a snapshot that cannot be written now is written later,
+        // and until then the change tree keeps the index recoverable.
+        try? vectorIndexes.rewriteSnapshots()
     }
 
     func rollbackWrite(_ transaction: StoreTransaction) {

@@ -7,34 +7,59 @@ import VireoStorage
 enum VectorScan {
     static func run(_ scan: TableScan, _ search: VectorSearch, _ context: ExecutionContext,
                     _ emit: PlanExecutor.Emit) throws -> Bool {
-        guard let k = try PlanExecutor.rowsWanted(limit: search.limit, offset: search.offset, context), k > 0 else { return true }
-        guard case .vector(let query) = try Cast.convert(Evaluator.evaluate(search.query, [], context), to: .vector(nil)),
-              k <= HNSWIndex.efSearchMax else {
+        let wanted = try PlanExecutor.rowsWanted(limit: search.limit, offset: search.offset, context)
+        if wanted == 0 { return true }
+        // No limit (LIMIT NULL), a k past what the index searches, or a NULL query vector:
+        // the exact plan answers.
+        guard let k = wanted, k <= HNSWIndex.efSearchMax,
+              case .vector(let query) = try Cast.convert(Evaluator.evaluate(search.query, [], context), to: .vector(nil)) else {
             return try PlanExecutor.run(search.exactPlan, context, emit)
         }
         guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
-        let index = try vectorIndexes.index(search.index, of: scan.table)
+        let index = try vectorIndexes.index(search.index.name)
         try VectorText.check(query, dimension: index.dimension)
-        let filter = try scan.filter.map { predicate in try rowFilter(predicate, scan, context) }
+        let failure = FilterFailure()
+        let filter = scan.filter.map { predicate in rowFilter(predicate, scan, context, failure) }
         let found = try index.search(query, k: k, efSearch: max(context.efSearch, k), filter: filter)
+        if let error = failure.error { throw error }
         var unfiltered = scan
         unfiltered.filter = nil
         for (label, _) in found {
-            let keepGoing = try PlanExecutor.rowFromID(label, scan: unfiltered).map(emit)
-                ?? PlanExecutor.emitRow(label, unfiltered, context, emit)
+            // The index is brought up to date just after a commit is published: a row it
+            // still holds may be gone from this snapshot, so its existence is checked.
+            let keepGoing: Bool
+            if let row = PlanExecutor.rowFromID(label, scan: unfiltered) {
+                guard try context.data.withRow(scan.table, rowID: label, { _ in true }) != nil else { continue }
+                keepGoing = try emit(row)
+            } else {
+                keepGoing = try PlanExecutor.emitRow(label, unfiltered, context, emit)
+            }
             if !keepGoing { return false }
         }
         return true
     }
 
-    /// A label filter that fetches the row and evaluates the WHERE predicate on it.
-    /// Errors inside the search are rethrown after it.
-    private static func rowFilter(_ predicate: BoundExpression, _ scan: TableScan,
-                                  _ context: ExecutionContext) throws -> (Int64) -> Bool {
+    /// A label filter that fetches the row and evaluates the WHERE predicate on it. The
+    /// index calls it inside its search, which cannot throw: the first error stops every
+    /// later row from passing and is thrown once the search returns.
+    private static func rowFilter(_ predicate: BoundExpression, _ scan: TableScan, _ context: ExecutionContext,
+                                  _ failure: FilterFailure) -> (Int64) -> Bool {
         { rowID in
-            let row = try? context.data.withRow(scan.table, rowID: rowID) { try PlanExecutor.row($0, rowID: rowID, scan: scan) }
-            guard let row = row ?? nil else { return false }
-            return (try? Evaluator.holds(predicate, row, context)) ?? false
+            guard failure.error == nil else { return false }
+            do {
+                guard let row = try context.data.withRow(scan.table, rowID: rowID, { try PlanExecutor.row($0, rowID: rowID, scan: scan) }) else {
+                    return false
+                }
+                return try Evaluator.holds(predicate, row, context)
+            } catch {
+                failure.error = error
+                return false
+            }
         }
     }
+}
+
+/// The first error a filter met inside an index search.
+private final class FilterFailure: @unchecked Sendable {
+    var error: Error?
 }

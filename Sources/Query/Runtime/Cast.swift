@@ -8,6 +8,10 @@ public enum Cast {
     /// malformed text (22P02), out-of-range numbers (22003) and impossible casts.
     public static func convert(_ value: Value, to type: SQLType) throws -> Value {
         if value.isNull || type == .unknown { return value }
+        if case .vector(let vector) = value {
+            // Parameters bypass the literal parser: check them as pgvector checks its input.
+            try VectorText.checkFinite(vector)
+        }
         if SQLType(of: value) == type { return value }
         switch (value, type) {
         case (.text(let text), _): return try fromText(text, to: type)

@@ -16,21 +16,33 @@ final class VectorIndexes: @unchecked Sendable {
     private let lock = Lock()
     private var loaded: [String: HNSWIndex] = [:]
     private var pendingRewrite: Set<String> = []
+    private var changedSinceSnapshot: [String: Int] = [:]
+    /// Counts commits that changed vector indexes, so a load that raced one can tell.
+    private var commitCount: UInt64 = 0
 
     init(store: Store) { self.store = store }
 
-    /// The in-memory index for `definition`, loading it on first use.
-    func index(_ definition: IndexDefinition, of table: TableDefinition) throws -> HNSWIndex {
-        if let index = lock.withLock({ loaded[definition.name] }) { return index }
-        let index = try store.read { snapshot in try load(definition, table: table, from: snapshot) }
-        return lock.withLock {
-            if let raced = loaded[definition.name] { return raced }
-            loaded[definition.name] = index
-            return index
+    /// The in-memory index named `name`, loading it on first use from the committed
+    /// catalog's definition (never an open transaction's, whose columns may have moved).
+    func index(_ name: String) throws -> HNSWIndex {
+        let (cached, commitsBefore) = lock.withLock { (loaded[name], commitCount) }
+        if let cached { return cached }
+        let index = try store.read { snapshot in try load(name, from: snapshot) }
+        let (stored, raced) = lock.withLock { () -> (HNSWIndex, Bool) in
+            if let other = loaded[name] { return (other, false) }
+            loaded[name] = index
+            return (index, commitCount != commitsBefore)
         }
+        // A commit between the snapshot and storing the index skipped it (it was not
+        // loaded yet); its rows are in the change tree, so read those rows again.
+        if raced { try store.read { snapshot in try refreshChanged(name, index: stored, from: snapshot) } }
+        return stored
     }
 
-    private func load(_ definition: IndexDefinition, table: TableDefinition, from snapshot: StoreSnapshot) throws -> HNSWIndex {
+    private func load(_ name: String, from snapshot: StoreSnapshot) throws -> HNSWIndex {
+        guard let (table, definition) = snapshot.catalog.index(name) else {
+            throw VireoError(.undefinedObject, "vector index \"\(name)\" does not exist")
+        }
         let index: HNSWIndex
         if definition.root != 0 {
             index = try HNSWIndex(deserializing: Blob.read(first: definition.root, in: snapshot.pages),
@@ -38,15 +50,19 @@ final class VectorIndexes: @unchecked Sendable {
         } else {
             index = try Self.makeEmpty(definition, table: table)
         }
+        try refreshChanged(name, index: index, from: snapshot)
+        return index
+    }
+
+    /// Brings every row of the index's change tree up to date from `snapshot`.
+    private func refreshChanged(_ name: String, index: HNSWIndex, from snapshot: StoreSnapshot) throws {
+        guard let (table, definition) = snapshot.catalog.index(name), let deltaRoot = definition.deltaRoot else { return }
         var changed: [Int64] = []
-        if let deltaRoot = definition.deltaRoot {
-            try BTree(root: deltaRoot).scan(in: snapshot.pages) { key, _ in
-                changed.append(try KeyCodec.decodeRowID(key))
-                return true
-            }
+        try BTree(root: deltaRoot).scan(in: snapshot.pages) { key, _ in
+            changed.append(try KeyCodec.decodeRowID(key))
+            return true
         }
         try refresh(index, definition: definition, table: table, rowIDs: changed, data: .snapshot(snapshot))
-        return index
     }
 
     static func makeEmpty(_ definition: IndexDefinition, table: TableDefinition) throws -> HNSWIndex {
@@ -112,21 +128,32 @@ final class VectorIndexes: @unchecked Sendable {
     }
 
     /// After a commit: applies the committed changes of `rowIDs` to the loaded indexes.
-    func applyCommitted(_ changes: [String: Set<Int64>], catalog: Catalog) throws {
-        try store.read { snapshot in
-            for (name, rowIDs) in changes {
-                guard let (table, definition) = catalog.index(name),
-                      let index = lock.withLock({ loaded[name] }) else { continue }
-                try refresh(index, definition: definition, table: table, rowIDs: Array(rowIDs), data: .snapshot(snapshot))
-                if try needsRewrite(definition, index: index, snapshot: snapshot) { lock.withLock { _ = pendingRewrite.insert(name) } }
+    /// It cannot fail the commit, which is durable already: an index it cannot bring up to
+    /// date is dropped from memory and loads again (snapshot plus change tree) when next used.
+    func applyCommitted(_ changes: [String: Set<Int64>], catalog: Catalog) {
+        lock.withLock { commitCount &+= 1 }
+        for (name, rowIDs) in changes {
+            guard let (table, definition) = catalog.index(name), let index = lock.withLock({ loaded[name] }) else { continue }
+            do {
+                try store.read { snapshot in
+                    try refresh(index, definition: definition, table: table, rowIDs: Array(rowIDs), data: .snapshot(snapshot))
+                }
+                noteChanges(name, count: rowIDs.count, indexCount: index.count)
+            } catch {
+                forget(name)
             }
         }
     }
 
-    private func needsRewrite(_ definition: IndexDefinition, index: HNSWIndex, snapshot: StoreSnapshot) throws -> Bool {
-        guard let deltaRoot = definition.deltaRoot else { return false }
-        let changed = try BTree(root: deltaRoot).count(in: snapshot.pages)
-        return changed >= max(Self.rewriteRowsMin, Int(Double(index.count) * Self.rewriteFraction))
+    /// Counts changes since the last snapshot; past a share of the index, the next commit
+    /// writes a fresh snapshot (and the change tree starts empty).
+    private func noteChanges(_ name: String, count: Int, indexCount: Int) {
+        lock.withLock {
+            changedSinceSnapshot[name, default: 0] += count
+            if changedSinceSnapshot[name, default: 0] >= max(Self.rewriteRowsMin, Int(Double(indexCount) * Self.rewriteFraction)) {
+                pendingRewrite.insert(name)
+            }
+        }
     }
 
     /// Writes fresh snapshots for indexes whose change trees have grown (or all of them,
@@ -145,13 +172,19 @@ final class VectorIndexes: @unchecked Sendable {
                 updated.deltaRoot = try BTree.create(in: transaction.pages).root
                 try transaction.updateIndex(updated)
             }
-            lock.withLock { _ = pendingRewrite.remove(name) }
+            lock.withLock {
+                _ = pendingRewrite.remove(name)
+                changedSinceSnapshot[name] = 0
+            }
         }
     }
 
     /// Forgets an index (DROP INDEX, DROP TABLE, or a rolled-back CREATE INDEX).
     func forget(_ name: String) {
-        lock.withLock { _ = loaded.removeValue(forKey: name) }
+        lock.withLock {
+            _ = loaded.removeValue(forKey: name)
+            pendingRewrite.remove(name)
+        }
     }
 }
 

@@ -29,9 +29,10 @@ public final class Store: @unchecked Sendable {
         try pager.read { view in try body(StoreSnapshot(pages: view, catalog: catalog)) }
     }
 
-    /// Starts the write transaction (waiting for a running one to finish).
-    public func beginWrite() throws -> StoreTransaction {
-        let pages = try pager.beginWrite()
+    /// Starts the write transaction, waiting for a running one to finish (or, with
+    /// `waiting: false`, throwing if one is running).
+    public func beginWrite(waiting: Bool = true) throws -> StoreTransaction {
+        let pages = try pager.beginWrite(waiting: waiting)
         return StoreTransaction(store: self, pages: pages, catalog: catalog)
     }
 

@@ -28,7 +28,10 @@ final class BufferPool: @unchecked Sendable {
     private var slotOfPage: [PageNumber: Int] = [:]
     private var emptySlots: [Int] = []
     private var clockHand = 0
-    private(set) var dirtyCount = 0
+    private var dirtyPageCount = 0
+
+    /// Committed pages not yet written to the database file.
+    var dirtyCount: Int { lock.withLock { dirtyPageCount } }
 
     init(file: any StorageFile, pageSizeBytes: Int, capacityPages: Int) {
         precondition(capacityPages >= 8, "a buffer pool needs at least 8 pages")
@@ -137,7 +140,7 @@ final class BufferPool: @unchecked Sendable {
                     precondition(slots[slot].pins == 0, "publishing over a pinned page")
                     slots[slot].buffer.deallocate()
                     slots[slot].buffer = buffer
-                    if !slots[slot].dirty { dirtyCount += 1 }
+                    if !slots[slot].dirty { dirtyPageCount += 1 }
                     slots[slot].dirty = true
                     slots[slot].referenced = true
                 } else {
@@ -161,7 +164,7 @@ final class BufferPool: @unchecked Sendable {
             for pageNumber in pageNumbers {
                 guard let slot = slotOfPage[pageNumber], slots[slot].dirty else { continue }
                 slots[slot].dirty = false
-                dirtyCount -= 1
+                dirtyPageCount -= 1
             }
             evictToCapacity()
         }
@@ -179,7 +182,7 @@ final class BufferPool: @unchecked Sendable {
             slots.append(entry)
         }
         slotOfPage[pageNumber] = slot
-        if dirty { dirtyCount += 1 }
+        if dirty { dirtyPageCount += 1 }
         return slot
     }
 
@@ -211,7 +214,7 @@ final class BufferPool: @unchecked Sendable {
             slots = []
             slotOfPage = [:]
             emptySlots = []
-            dirtyCount = 0
+            dirtyPageCount = 0
         }
     }
 }

@@ -105,9 +105,12 @@ public final class Pager: @unchecked Sendable {
 
     deinit { if state != .closed { try? close() } }
 
-    /// Checkpoints (when healthy) and closes the files. Further use is a programmer error.
+    /// Checkpoints (when healthy) and closes the files; later calls throw. Refuses, rather
+    /// than waits, while a write transaction is open (it could be this thread's own).
     public func close() throws {
-        writerGate.enter()
+        guard writerGate.tryEnter() else {
+            throw VireoError(.transactionState, "database '\(path)' has an open write transaction: commit or roll it back before closing")
+        }
         defer { writerGate.leave() }
         guard state != .closed else { return }
         var checkpointError: Error?
@@ -119,8 +122,11 @@ public final class Pager: @unchecked Sendable {
                 checkpointError = error
             }
         }
-        state = .closed
-        pool.discardAll()
+        // Readers hold the publish lock while they use pool pages: wait them out.
+        publishLock.withWriteLock {
+            state = .closed
+            pool.discardAll()
+        }
         wal.file.close()
         databaseFile.close()
         if let checkpointError { throw checkpointError }

@@ -44,9 +44,14 @@ extension Pager {
         }
     }
 
-    /// Starts the one write transaction, waiting for the current one to finish (G1).
-    public func beginWrite() throws -> WriteTransaction {
-        writerGate.enter()
+    /// Starts the one write transaction, waiting for the current one to finish (G1), or
+    /// without `waiting`, throwing when one is open.
+    public func beginWrite(waiting: Bool = true) throws -> WriteTransaction {
+        if waiting {
+            writerGate.enter()
+        } else if !writerGate.tryEnter() {
+            throw VireoError(.transactionState, "database '\(path)' has an open write transaction")
+        }
         do {
             try requireWritable()
         } catch {

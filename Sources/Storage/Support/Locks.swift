@@ -57,5 +57,7 @@ public final class ReadWriteLock: @unchecked Sendable {
 final class Gate: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 1)
     func enter() { semaphore.wait() }
+    /// Enters only if nobody holds the gate now.
+    func tryEnter() -> Bool { semaphore.wait(timeout: .now()) == .success }
     func leave() { semaphore.signal() }
 }
