@@ -51,26 +51,31 @@ public enum Compare {
     }
 }
 
-/// A value usable as a dictionary key for GROUP BY, DISTINCT, IN lists and hash joins:
-/// numbers of equal value are equal keys whatever their type, and NaN equals NaN.
+/// A value usable as a dictionary key for GROUP BY, DISTINCT, IN lists and hash joins,
+/// equal exactly when `=` says so: numbers of equal value are equal whatever their type
+/// (integral doubles below 2^53 key as integers), NaN equals NaN, and text compares by its
+/// UTF-8 bytes (as `=` does), not by Unicode canonical equivalence as Swift strings do.
 public struct GroupKey: Hashable, Sendable {
-    let value: Value
+    private enum Key: Hashable {
+        case null, bool(Bool), int(Int64), double(UInt64), utf8([UInt8]), bytes([UInt8])
+        case timestamp(Int64), vector([UInt32])
+    }
+
+    private let key: Key
 
     public init(_ value: Value) {
         switch value {
-        case .double(let number) where number.isNaN: self.value = .double(.nan)
-        case .double(let number) where number == number.rounded() && number.magnitude < 9.007199254740992e15: self.value = .int(Int64(number))
-        default: self.value = value
+        case .null: key = .null
+        case .bool(let flag): key = .bool(flag)
+        case .int(let number): key = .int(number)
+        case .double(let number) where number.isNaN: key = .double(Double.nan.bitPattern)
+        case .double(let number) where number == number.rounded() && number.magnitude < 9.007199254740992e15:
+            key = .int(Int64(number))
+        case .double(let number): key = .double((number == 0 ? 0 : number).bitPattern)
+        case .text(let text), .json(let text): key = .utf8(Array(text.utf8))
+        case .bytes(let bytes): key = .bytes(bytes)
+        case .timestamp(let micros): key = .timestamp(micros)
+        case .vector(let vector): key = .vector(vector.map { ($0 == 0 ? 0 : $0).bitPattern })
         }
-    }
-
-    public static func == (a: GroupKey, b: GroupKey) -> Bool {
-        if case .double(let x) = a.value, case .double(let y) = b.value, x.isNaN && y.isNaN { return true }
-        return a.value == b.value
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        if case .double(let x) = value, x.isNaN { hasher.combine("NaN"); return }
-        hasher.combine(value)
     }
 }
