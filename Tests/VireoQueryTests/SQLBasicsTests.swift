@@ -140,3 +140,20 @@ struct GroupKeyTests {
         #expect(try rows(db, "SELECT count(DISTINCT v) FROM (SELECT 1 AS v UNION ALL SELECT 1.0) s") == [["1"]])
     }
 }
+
+@Suite("SERIAL sequences follow renames")
+struct SequenceTests {
+    @Test("renaming a table or its serial column keeps counting; dropping the table forgets the counter")
+    func renames() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id serial PRIMARY KEY, v text)")
+        try db.execute("INSERT INTO t (v) VALUES ('a'), ('b')")
+        try db.execute("ALTER TABLE t RENAME TO u")
+        try db.execute("INSERT INTO u (v) VALUES ('c')")
+        try db.execute("ALTER TABLE u RENAME COLUMN id TO key")
+        #expect(try rows(db, "INSERT INTO u (v) VALUES ('d') RETURNING key") == [["4"]])
+        try db.execute("DROP TABLE u")
+        try db.execute("CREATE TABLE u (key serial PRIMARY KEY, v text)")
+        #expect(try rows(db, "INSERT INTO u (v) VALUES ('e') RETURNING key") == [["1"]])
+    }
+}

@@ -38,6 +38,10 @@ extension StoreTransaction {
             }
             table.name = newName
             setTable(table, previousName: name)
+            for column in table.columns where column.isSerial {
+                moveSequence(from: Self.sequenceName(table: name, column: column.name),
+                             to: Self.sequenceName(table: newName, column: column.name))
+            }
         }
     }
 
@@ -65,6 +69,7 @@ extension StoreTransaction {
             }
             for index in table.indexes where index.columns.contains(columnName) { try destroyStorage(of: index) }
             table.indexes.removeAll { $0.columns.contains(columnName) }
+            if table.columns[position].isSerial { dropSequence(Self.sequenceName(table: tableName, column: columnName)) }
             table.columns.remove(at: position)
             if let rowIDColumn = table.rowIDColumn {
                 table.rowIDColumn = rowIDColumn == position ? nil : (rowIDColumn > position ? rowIDColumn - 1 : rowIDColumn)
@@ -83,6 +88,10 @@ extension StoreTransaction {
             }
             try checkColumnNames(table.columns.map(\.name).filter { $0 != columnName } + [newName], table: tableName)
             table.columns[position].name = newName
+            if table.columns[position].isSerial {
+                moveSequence(from: Self.sequenceName(table: tableName, column: columnName),
+                             to: Self.sequenceName(table: tableName, column: newName))
+            }
             for i in table.indexes.indices {
                 table.indexes[i].columns = table.indexes[i].columns.map { $0 == columnName ? newName : $0 }
             }

@@ -113,6 +113,14 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         }
     }
 
+    /// A SERIAL column's sequence follows its table or column when renamed.
+    func moveSequence(from oldName: String, to newName: String) {
+        guard oldName != newName, let value = catalog.sequences[oldName] else { return }
+        catalog.sequences[newName] = value
+        catalog.sequences[oldName] = nil
+        changedSequences.formUnion([oldName, newName])
+    }
+
     func dropSequence(_ name: String) {
         catalog.sequences[name] = nil
         changedSequences.insert(name)
