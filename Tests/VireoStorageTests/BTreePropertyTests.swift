@@ -99,3 +99,34 @@ struct BTreePropertyTests {
         }
     }
 }
+
+@Suite("B+tree shrinking")
+struct BTreeShrinkTests {
+    @Test("deleting most of a deep tree in a scattered order keeps it sound and searchable")
+    func scatteredDeletes() throws {
+        try withBackend(.posix) { backend, directory in
+            let store = try Store.open(path: directory + "/shrink.vireo", options: testOptions(backend, poolPages: 256))
+            try store.write { try $0.createTable(TableDefinition(name: "t", columns: [ColumnDefinition(name: "v", type: .text)])) }
+            let count = 20_000
+            try store.write { transaction in
+                for number in 0..<count { try transaction.insert(into: "t", row: [.text(String(repeating: "k", count: 120) + "\(number)")]) }
+            }
+            var random = SplitMix64(seed: 5)
+            let doomed = (1...Int64(count)).shuffled(using: &random).prefix(count - 300)
+            try store.write { transaction in
+                for rowID in doomed { try transaction.delete(from: "t", rowID: rowID) }
+            }
+            let report = try store.checkIntegrity()
+            #expect(report.isSound, "\(report)")
+            #expect(report.rowCounts["t"] == 300)
+            let kept = Set(1...Int64(count)).subtracting(doomed)
+            try store.read { snapshot in
+                let table = try snapshot.table("t")
+                for rowID in kept.prefix(50) {
+                    let row = try snapshot.row(table, rowID: rowID)
+                    #expect(row != nil, "row \(rowID) was kept but is gone")
+                }
+            }
+        }
+    }
+}

@@ -6,7 +6,9 @@
 //   T1. The root page number never changes: a root split moves the root's contents
 //       into two new children, and a root left with one child takes that child's
 //       contents, so the catalog can name a tree by its root forever.
-//   T2. All leaves are at the same depth; depth never exceeds `depthMax`.
+//   T2. Depth never exceeds `depthMax`. Leaves may sit at different depths: an interior
+//       node left with one child is replaced by that child, and search does not need
+//       equal depths.
 //   T3. No page other than the root is empty: an emptied page is removed from its
 //       parent and returned to the free list.
 

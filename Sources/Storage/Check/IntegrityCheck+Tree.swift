@@ -1,12 +1,11 @@
 extension IntegrityChecker {
     /// Checks a whole tree; returns its number of keys, or nil when it is damaged.
     mutating func checkTree(_ tree: BTree, name: String) -> Int? {
-        var leafDepth: Int?
         let problemsBefore = report.problems.count
         var keys = 0
         do {
             try checkNode(tree.root, tree: tree, name: name, lower: nil, upper: nil, depth: 0,
-                          leafDepth: &leafDepth, keys: &keys)
+                          keys: &keys)
         } catch {
             problem("\(name): \(error)")
         }
@@ -14,9 +13,9 @@ extension IntegrityChecker {
     }
 
     /// Checks one node and its subtree: node invariants N1–N3 with the key bounds its
-    /// parent implies, leaf depth (T2), no empty non-root node (T3), overflow chains.
+    /// parent implies, depth (T2), no empty non-root node (T3), overflow chains.
     private mutating func checkNode(_ page: PageNumber, tree: BTree, name: String, lower: [UInt8]?, upper: [UInt8]?,
-                                    depth: Int, leafDepth: inout Int?, keys: inout Int) throws {
+                                    depth: Int, keys: inout Int) throws {
         guard depth <= BTree.depthMax else { return problem("\(name): deeper than \(BTree.depthMax) levels at page \(page)") }
         guard claim(page, by: name) else { return }
         let node = try tree.node(pages, page) { try NodeSummary(page: $0, pageNumber: page, tree: tree, source: pages) }
@@ -25,8 +24,6 @@ extension IntegrityChecker {
         if let first = node.keys.first, let lower, compare(first, lower) < 0 { problem("\(name), page \(page): key below its parent's bound") }
         if let last = node.keys.last, let upper, compare(last, upper) >= 0 { problem("\(name), page \(page): key above its parent's bound") }
         if node.isLeaf {
-            if leafDepth == nil { leafDepth = depth }
-            if leafDepth != depth { problem("\(name), page \(page): leaf at depth \(depth), others at \(leafDepth ?? 0)") }
             keys += node.keys.count
             for (first, length) in node.overflows { checkOverflow(first, length: length, name: name) }
             return
@@ -35,7 +32,7 @@ extension IntegrityChecker {
             let childLower = position == 0 ? lower : node.keys[position - 1]
             let childUpper = position < node.keys.count ? node.keys[position] : upper
             try checkNode(child, tree: tree, name: name, lower: childLower, upper: childUpper, depth: depth + 1,
-                          leafDepth: &leafDepth, keys: &keys)
+                          keys: &keys)
         }
     }
 
