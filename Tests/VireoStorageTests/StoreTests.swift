@@ -192,3 +192,23 @@ struct BufferPoolTests {
         }
     }
 }
+
+@Suite("Row ids")
+struct RowIDTests {
+    @Test("after the largest row id is used, a new row gets limit_exceeded, not a duplicate key")
+    func lastRowID() throws {
+        try withBackend(.simulated) { backend, directory in
+            let store = try Store.open(path: directory + "/ids.vireo", options: testOptions(backend))
+            try store.write { transaction in
+                try transaction.createTable(TableDefinition(name: "t", columns: [ColumnDefinition(name: "id", type: .int)], rowIDColumn: 0))
+                try transaction.insert(into: "t", row: [.int(5)])
+                #expect(try transaction.insert(into: "t", row: [.null]) == 6)
+                try transaction.insert(into: "t", row: [.int(Int64.max)])
+            }
+            let transaction = try store.beginWrite()
+            let error = expectVireoError { try transaction.insert(into: "t", row: [.null]) }
+            #expect(error?.code == .limitExceeded, "got \(String(describing: error))")
+            transaction.rollback()
+        }
+    }
+}

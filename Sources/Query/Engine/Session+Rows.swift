@@ -142,8 +142,10 @@ extension Session {
                 row[position] = try Cast.convert(value, to: SQLType(table.columns[position].type))
             }
             guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
-            try noteVectorChange(table, rowID: rowID, transaction)
-            if newRowID != rowID { try noteVectorChange(table, rowID: newRowID, transaction) }
+            if newRowID != rowID || Self.changesIndexedVector(table, old: old, new: row) {
+                try noteVectorChange(table, rowID: rowID, transaction)
+                if newRowID != rowID { try noteVectorChange(table, rowID: newRowID, transaction) }
+            }
             if let column = table.rowIDColumn { row[column] = .int(newRowID) }
             try returning.collect(row + [.int(newRowID)], context, into: &returned)
         }
@@ -176,6 +178,15 @@ extension Session {
         let plan = try AccessPath.choose(.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope: scope,
                                          whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
         return try Joins.materialize(plan, context, "0")
+    }
+
+    /// Whether an update changes a column a vector index covers (else the index keeps
+    /// the row as it is, and no tombstone accumulates).
+    static func changesIndexedVector(_ table: TableDefinition, old: [Value], new: [Value]) -> Bool {
+        table.indexes.contains { index in
+            guard index.method == "hnsw", let column = index.columns.first.flatMap(table.columnIndex) else { return false }
+            return old[column] != new[column]
+        }
     }
 
     static func rowID(of row: [Value]) -> Int64 {

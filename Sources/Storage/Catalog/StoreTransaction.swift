@@ -92,7 +92,8 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// Records that `rowID` is in use, after inserting it: the cached next row id moves
     /// past it. (Computed before the insert would find the new row itself as the last.)
     func noteRowID(_ rowID: Int64, in table: TableDefinition, nextBeforeInsert next: Int64) {
-        nextRowIDs[table.name] = rowID >= next ? (rowID == Int64.max ? rowID : rowID + 1) : next
+        // At the last row id the cache is dropped: the next call finds every id used.
+        nextRowIDs[table.name] = rowID == Int64.max ? nil : max(next, rowID + 1)
     }
 
     /// Advances sequence `name` and returns its new value (nextval).
