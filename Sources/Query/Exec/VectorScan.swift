@@ -16,7 +16,9 @@ enum VectorScan {
             return try PlanExecutor.run(search.exactPlan, context, emit)
         }
         guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
-        let index = try vectorIndexes.index(search.index.name)
+        var snapshot: StoreSnapshot?
+        if case .snapshot(let current) = context.data { snapshot = current }
+        let index = try vectorIndexes.index(search.index.name, snapshot: snapshot)
         try VectorText.check(query, dimension: index.dimension)
         let failure = FilterFailure()
         let filter = scan.filter.map { predicate in rowFilter(predicate, scan, context, failure) }

@@ -24,9 +24,20 @@ final class VectorIndexes: @unchecked Sendable {
 
     /// The in-memory index named `name`, loading it on first use from the committed
     /// catalog's definition (never an open transaction's, whose columns may have moved).
-    func index(_ name: String) throws -> HNSWIndex {
+    ///
+    /// A query passes the snapshot it reads: loading from it needs no second read lock,
+    /// and no commit can publish while that snapshot is held.
+    func index(_ name: String, snapshot: StoreSnapshot? = nil) throws -> HNSWIndex {
         let (cached, commitsBefore) = lock.withLock { (loaded[name], commitCount) }
         if let cached { return cached }
+        if let snapshot {
+            let index = try load(name, from: snapshot)
+            return lock.withLock {
+                if let other = loaded[name] { return other }
+                loaded[name] = index
+                return index
+            }
+        }
         let index = try store.read { snapshot in try load(name, from: snapshot) }
         let (stored, raced) = lock.withLock { () -> (HNSWIndex, Bool) in
             if let other = loaded[name] { return (other, false) }
