@@ -51,7 +51,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    static func quote(_ string: String) -> String {
+    /// A JSON string literal for `string`, escaped as RFC 8259 requires.
+    public static func quote(_ string: String) -> String {
         var result = "\""
         for scalar in string.unicodeScalars {
             switch scalar {
