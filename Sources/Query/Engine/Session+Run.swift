@@ -58,9 +58,11 @@ extension Session {
         let changes = pendingVectorChanges
         let vectorIndexes = database.vectorIndexes
         do {
-            try transaction.commit {
-                vectorIndexes.applyCommitted(changes, catalog: transaction.catalog)
-            }
+            try transaction.commit(onPublish: {
+                if !changes.isEmpty { vectorIndexes.markPublished() }
+            }, afterPublish: {
+                if !changes.isEmpty { vectorIndexes.applyCommitted(changes, catalog: transaction.catalog) }
+            })
         } catch {
             forgetCreatedVectorIndexes(transaction)
             throw error

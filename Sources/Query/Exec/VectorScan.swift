@@ -26,12 +26,13 @@ enum VectorScan {
         if let error = failure.error { throw error }
         var unfiltered = scan
         unfiltered.filter = nil
+        // The index catches up just after a commit is published: while one has not been
+        // applied yet, a row the index holds may be gone from this snapshot.
+        let indexMayLag = !vectorIndexes.isCurrent
         for (label, _) in found {
-            // The index is brought up to date just after a commit is published: a row it
-            // still holds may be gone from this snapshot, so its existence is checked.
             let keepGoing: Bool
             if let row = PlanExecutor.rowFromID(label, scan: unfiltered) {
-                guard try context.data.withRow(scan.table, rowID: label, { _ in true }) != nil else { continue }
+                if indexMayLag, try context.data.withRow(scan.table, rowID: label, { _ in true }) == nil { continue }
                 keepGoing = try emit(row)
             } else {
                 keepGoing = try PlanExecutor.emitRow(label, unfiltered, context, emit)

@@ -19,6 +19,9 @@ final class VectorIndexes: @unchecked Sendable {
     private var changedSinceSnapshot: [String: Int] = [:]
     /// Counts commits that changed vector indexes, so a load that raced one can tell.
     private var commitCount: UInt64 = 0
+    /// Commits with vector changes made visible, and those whose changes were applied.
+    private var publishedCommits: UInt64 = 0
+    private var appliedCommits: UInt64 = 0
 
     init(store: Store) { self.store = store }
 
@@ -138,11 +141,22 @@ final class VectorIndexes: @unchecked Sendable {
         return names
     }
 
+    /// Called as a commit with vector changes becomes visible, before its changes reach
+    /// the in-memory indexes: until they do, searches check that rows they find exist.
+    func markPublished() {
+        lock.withLock { publishedCommits &+= 1 }
+    }
+
+    /// Whether every published commit's changes are in the in-memory indexes. Read inside
+    /// a snapshot (no commit can publish meanwhile), true means the indexes match it.
+    var isCurrent: Bool { lock.withLock { publishedCommits == appliedCommits } }
+
     /// After a commit: applies the committed changes of `rowIDs` to the loaded indexes.
     /// It cannot fail the commit, which is durable already: an index it cannot bring up to
     /// date is dropped from memory and loads again (snapshot plus change tree) when next used.
     func applyCommitted(_ changes: [String: Set<Int64>], catalog: Catalog) {
         lock.withLock { commitCount &+= 1 }
+        defer { lock.withLock { appliedCommits &+= 1 } }
         for (name, rowIDs) in changes {
             guard let (table, definition) = catalog.index(name), let index = lock.withLock({ loaded[name] }) else { continue }
             do {

@@ -32,10 +32,14 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// `afterPublish` runs once the transaction is visible, before the next write
     /// transaction can start: in-memory state derived from committed data (vector
     /// indexes) catches up there, in commit order.
-    public func commit(afterPublish: () throws -> Void = {}) throws {
+    /// `onPublish` runs in the instant the transaction becomes visible (readers held off).
+    public func commit(onPublish: () -> Void = {}, afterPublish: () throws -> Void = {}) throws {
         try step { try writeCatalogChanges() }
         let catalog = self.catalog
-        try pages.commit(onPublish: { store.publish(catalog) }, afterPublish: afterPublish)
+        try pages.commit(onPublish: {
+            store.publish(catalog)
+            onPublish()
+        }, afterPublish: afterPublish)
     }
 
     /// Discards every change.
