@@ -1,4 +1,4 @@
 import VireoQuery
 
-/// Namespace for the network surfaces: pgwire and REST.
+/// The network surfaces (pgwire and REST) will live in this module; none is built yet.
 public enum VireoNetModule {}

@@ -157,3 +157,17 @@ struct SequenceTests {
         #expect(try rows(db, "INSERT INTO u (v) VALUES ('e') RETURNING key") == [["1"]])
     }
 }
+
+@Suite("Defaults")
+struct DefaultTests {
+    @Test("a DEFAULT is evaluated for each row; SET col = DEFAULT uses it too")
+    func perRow() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, r double precision DEFAULT random(), n int DEFAULT 2 + 3)")
+        try db.execute("INSERT INTO t (id) VALUES (1), (2), (3)")
+        #expect(try rows(db, "SELECT count(DISTINCT r), min(n), max(n) FROM t") == [["3", "5", "5"]])
+        try db.execute("UPDATE t SET n = 9 WHERE id = 1")
+        try db.execute("UPDATE t SET n = DEFAULT WHERE id = 1")
+        #expect(try rows(db, "SELECT n FROM t WHERE id = 1") == [["5"]])
+    }
+}

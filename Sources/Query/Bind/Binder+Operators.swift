@@ -107,8 +107,9 @@ extension Binder {
         return (.function(function, bound), type)
     }
 
-    /// Binds a subquery used inside an expression of `scope`.
-    func bindSubquery(_ query: Query, _ scope: Scope, columnsMax: Int?) throws -> Subquery {
+    /// Binds a subquery used inside an expression of `scope`; returns it with the type of
+    /// its first column.
+    func bindSubquery(_ query: Query, _ scope: Scope, columnsMax: Int?) throws -> (Subquery, SQLType) {
         let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
         inner.outerScopes = outerScopes + [scope]
         inner.parameterTypes = parameterTypes
@@ -117,8 +118,7 @@ extension Binder {
         if let columnsMax, columns.count > columnsMax {
             throw VireoError(.syntaxError, "subquery must return only one column")
         }
-        lastSubqueryType = columns.first?.type ?? .unknown
         if inner.usedOuterScope && outerScopes.count > 0 { usedOuterScope = true }
-        return Subquery(plan: plan, isCorrelated: inner.usedOuterScope)
+        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), columns.first?.type ?? .unknown)
     }
 }

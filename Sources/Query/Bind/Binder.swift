@@ -53,17 +53,17 @@ final class Binder {
         case .inList(let operand, let list, let negated): return try inList(operand, list, negated, scope)
         case .inSubquery(let operand, let query, let negated):
             let value = try bind(operand, scope)
-            let subquery = try bindSubquery(query, scope, columnsMax: 1)
+            let (subquery, _) = try bindSubquery(query, scope, columnsMax: 1)
             return (.inSubquery(value.expression, subquery, negated: negated), .bool)
         case .between(let operand, let lower, let upper, let negated): return try between(operand, lower, upper, negated, scope)
         case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
             return (.like(try coerce(bind(operand, scope), to: .text), pattern: try coerce(bind(pattern, scope), to: .text),
                           escape: try escape.map { try coerce(bind($0, scope), to: .text) },
                           caseInsensitive: caseInsensitive, negated: negated), .bool)
-        case .exists(let query): return (.exists(try bindSubquery(query, scope, columnsMax: nil)), .bool)
+        case .exists(let query): return (.exists(try bindSubquery(query, scope, columnsMax: nil).0), .bool)
         case .subquery(let query):
-            let subquery = try bindSubquery(query, scope, columnsMax: 1)
-            return (.scalarSubquery(subquery), lastSubqueryType)
+            let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
+            return (.scalarSubquery(subquery), type)
         case .cast(let operand, let typeName): return try cast(operand, typeName, scope)
         case .function(let call): return try function(call, scope)
         case .caseWhen(let caseExpression): return try caseWhen(caseExpression, scope)
@@ -71,8 +71,6 @@ final class Binder {
             throw VireoError(.featureNotSupported, "ARRAY constructors are not supported")
         }
     }
-
-    var lastSubqueryType: SQLType = .unknown
 
     func literalValue(_ literal: Literal) -> Typed {
         switch literal {

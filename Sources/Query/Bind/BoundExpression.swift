@@ -51,12 +51,6 @@ indirect enum BoundExpression: Sendable {
         }
     }
 
-    /// Whether any column of the current row (at or after `from`) is read.
-    func readsColumns(_ positions: Range<Int>) -> Bool {
-        if case .column(let index) = self { return positions.contains(index) }
-        return children.contains { $0.readsColumns(positions) }
-    }
-
     /// The same expression with every current-row column index shifted by `offset`.
     func shifted(by offset: Int) -> BoundExpression {
         mapColumns { .column($0 + offset) }

@@ -14,8 +14,9 @@ extension Session {
         var returned: [[Value]] = []
         var count = 0
         var touched = Set<Int64>()
+        let defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: transaction.catalog) }
         for partial in sourceRows {
-            let row = try completeRow(partial, table: table, transaction: transaction, binder: binder)
+            let row = try completeRow(partial, table: table, defaults: defaults, transaction: transaction, context: context)
             if let conflict, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
@@ -96,15 +97,15 @@ extension Session {
     }
 
     /// Fills absent values from defaults and sequences.
-    private func completeRow(_ partial: [Value?], table: TableDefinition, transaction: StoreTransaction,
-                             binder: Binder) throws -> [Value] {
+    private func completeRow(_ partial: [Value?], table: TableDefinition, defaults: [BoundExpression],
+                             transaction: StoreTransaction, context: ExecutionContext) throws -> [Value] {
         try partial.enumerated().map { position, value in
             if let value { return value }
             let column = table.columns[position]
             if column.isSerial {
                 return .int(try transaction.nextSequenceValue(StoreTransaction.sequenceName(table: table.name, column: column.name)))
             }
-            return try TableBuilder.defaultValue(column, transaction: transaction, table: table.name)
+            return try Evaluator.evaluate(defaults[position], [], context)
         }
     }
 
@@ -122,11 +123,13 @@ extension Session {
         let binder = makeBinder(transaction.catalog)
         var scope = Scope()
         scope.addTable(table, alias: statement.alias)
-        let assignments = try statement.assignments.map { assignment -> (Int, BoundExpression?) in
+        let assignments = try statement.assignments.map { assignment -> (Int, BoundExpression) in
             guard let position = table.columnIndex(assignment.column) else {
                 throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
             }
-            guard case .expression(let expression) = assignment.value else { return (position, nil) }
+            guard case .expression(let expression) = assignment.value else {
+                return (position, try TableBuilder.defaultExpression(table.columns[position], catalog: transaction.catalog))
+            }
             return (position, try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type)))
         }
         let context = self.context(.transaction(transaction), parameters)
@@ -137,9 +140,7 @@ extension Session {
             let rowID = Self.rowID(of: old)
             var row = Array(old.dropLast())
             for (position, expression) in assignments {
-                let value = try expression.map { try Evaluator.evaluate($0, old, context) }
-                    ?? TableBuilder.defaultValue(table.columns[position], transaction: transaction, table: table.name)
-                row[position] = try Cast.convert(value, to: SQLType(table.columns[position].type))
+                row[position] = try Cast.convert(Evaluator.evaluate(expression, old, context), to: SQLType(table.columns[position].type))
             }
             guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
             if newRowID != rowID || Self.changesIndexedVector(table, old: old, new: row) {

@@ -50,7 +50,7 @@ extension Session {
         case .addColumn(let column, let ifNotExists):
             if table.columnIndex(column.name) != nil && ifNotExists { return }
             let definition = try TableBuilder.column(column, table: name)
-            let fill = try TableBuilder.defaultValue(definition, transaction: transaction, table: name)
+            let fill = try TableBuilder.defaultValue(definition, transaction: transaction)
             try transaction.addColumn(definition, to: name, fill: fill)
             if column.isUnique || column.isPrimaryKey {
                 try transaction.createIndex(IndexDefinition(name: "\(name)_\(column.name)_key", columns: [column.name], isUnique: true), on: name)

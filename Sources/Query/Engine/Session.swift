@@ -51,13 +51,4 @@ extension StatementBody {
         if case .transaction(let command) = self { return command != .begin }
         return false
     }
-
-    /// Whether the statement changes data or schema (needs the write transaction).
-    var writes: Bool {
-        switch self {
-        case .select, .show, .set, .reset, .transaction: false
-        case .explain(let explain): explain.analyze && explain.statement.writes
-        default: true
-        }
-    }
 }

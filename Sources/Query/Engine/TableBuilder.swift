@@ -44,11 +44,17 @@ enum TableBuilder {
             defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial)
     }
 
+    /// A column's DEFAULT, parsed and bound (once per statement; evaluated per row, so
+    /// `now()` and `random()` give each row its own value). NULL when it has none.
+    static func defaultExpression(_ column: VireoStorage.ColumnDefinition, catalog: Catalog) throws -> BoundExpression {
+        guard let text = column.defaultExpression else { return .constant(.null) }
+        let typed = try Binder(catalog: catalog).bind(Parser.parseExpression(text), Scope())
+        return .cast(typed.expression, SQLType(column.type))
+    }
+
     /// The value existing rows take when a column is added.
-    static func defaultValue(_ column: VireoStorage.ColumnDefinition, transaction: StoreTransaction, table: String) throws -> Value {
-        guard let text = column.defaultExpression else { return .null }
-        let (expression, _) = try Binder(catalog: transaction.catalog).bind(Parser.parseExpression(text), Scope())
-        return try Cast.convert(Evaluator.evaluate(expression, [], .constantFolding), to: SQLType(column.type))
+    static func defaultValue(_ column: VireoStorage.ColumnDefinition, transaction: StoreTransaction) throws -> Value {
+        try Evaluator.evaluate(defaultExpression(column, catalog: transaction.catalog), [], .constantFolding)
     }
 
     /// PostgreSQL's name for an unnamed index: table_column_idx, made unique.

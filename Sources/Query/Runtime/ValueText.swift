@@ -25,16 +25,6 @@ extension Value {
         if text.hasSuffix(".0") { text.removeLast(2) }
         return text
     }
-
-    /// The value as a SQL literal, for messages and EXPLAIN.
-    public var sqlLiteral: String {
-        switch self {
-        case .null: "NULL"
-        case .bool(let value): value ? "true" : "false"
-        case .int, .double: text ?? "NULL"
-        default: "'" + (text ?? "").replacingOccurrences(of: "'", with: "''") + "'"
-        }
-    }
 }
 
 /// Timestamps as text: `2024-01-02 03:04:05.123456`, without time zone, in UTC.

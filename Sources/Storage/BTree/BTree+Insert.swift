@@ -21,7 +21,7 @@ extension BTree {
         let (index, found) = try node(sink, leaf) { try BTreeNode.search($0, key) }
         if found && ifPresent == .keep { return true }
         let cell = try leafCell(key: key, value: value, in: sink)
-        rememberRightmostPath(path, leaf: leaf, in: sink)
+        if try node(sink, leaf, { BTreeNode.cellCount($0) == index }) { rememberRightmostPath(path, leaf: leaf, in: sink) }
         try mutableNode(sink, leaf) { page in
             if found {
                 try freeOverflow(page, index, sink)

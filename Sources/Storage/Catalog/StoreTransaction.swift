@@ -110,14 +110,6 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         }
     }
 
-    /// Raises sequence `name` to at least `value` (after an explicit value was inserted).
-    public func advanceSequence(_ name: String, to value: Int64) {
-        if (catalog.sequences[name] ?? 0) < value {
-            catalog.sequences[name] = value
-            changedSequences.insert(name)
-        }
-    }
-
     /// A SERIAL column's sequence follows its table or column when renamed.
     func moveSequence(from oldName: String, to newName: String) {
         guard oldName != newName, let value = catalog.sequences[oldName] else { return }
