@@ -8,8 +8,8 @@ public struct POSIXBackend: IOBackend {
 
     public init() {}
 
-    public func openFile(path: String, create: Bool) throws -> any StorageFile {
-        try POSIXFile(path: path, create: create)
+    public func openFile(path: String, mode: FileOpenMode) throws -> any StorageFile {
+        try POSIXFile(path: path, mode: mode)
     }
 
     public func fileExists(path: String) -> Bool { access(path, F_OK) == 0 }
@@ -24,9 +24,9 @@ final class POSIXFile: StorageFile {
     let fd: Int32
     private let closed = Atomic<Bool>(false)
 
-    init(path: String, create: Bool) throws {
+    init(path: String, mode: FileOpenMode) throws {
         self.path = path
-        self.fd = try FileCalls.open(path: path, create: create)
+        self.fd = try FileCalls.open(path: path, mode: mode)
     }
 
     deinit { close() }
@@ -53,6 +53,10 @@ final class POSIXFile: StorageFile {
     func sync() throws { try FileCalls.dataSync(fd: fd, path: path) }
 
     func truncate(size: Int) throws { try FileCalls.truncate(fd: fd, path: path, sizeBytes: size) }
+
+    func tryLock(_ kind: FileLockKind) throws -> Bool { try FileCalls.tryLock(fd: fd, path: path, kind: kind) }
+
+    func lockHolderProcessID() -> Int32? { FileCalls.lockHolderProcessID(fd: fd) }
 
     func close() {
         if !closed.exchange(true, ordering: .acquiringAndReleasing) { _ = Glibc.close(fd) }

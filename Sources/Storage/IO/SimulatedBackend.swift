@@ -14,7 +14,8 @@ import Synchronization
 ///   fault fires.
 ///
 /// Simplifications: creating and removing a file are durable at once (the real backends
-/// fsync the directory to match); all files share one lock.
+/// fsync the directory to match); all files share one mutex. Advisory file locks behave
+/// as flock's between the backend's open files, and a crash releases them.
 public final class SimulatedBackend: IOBackend {
     public var name: String { "simulated" }
     /// The seed of the generator that picks crash seeds when `crash()` is given none.
@@ -30,8 +31,8 @@ public final class SimulatedBackend: IOBackend {
         self.faults = SimulatedFaults(disk: disk)
     }
 
-    public func openFile(path: String, create: Bool) throws -> any StorageFile {
-        let handle = try disk.state.withLock { try $0.open(path: path, create: create) }
+    public func openFile(path: String, mode: FileOpenMode) throws -> any StorageFile {
+        let handle = try disk.state.withLock { try $0.open(path: path, mode: mode) }
         return SimulatedFile(handle: handle, disk: disk)
     }
 
@@ -100,6 +101,8 @@ final class SimulatedFile: StorageFile {
         self.disk = disk
     }
 
+    deinit { close() }
+
     var path: String { handle.path }
 
     func size() throws -> Int {
@@ -131,5 +134,13 @@ final class SimulatedFile: StorageFile {
         try disk.state.withLock { try $0.truncate(handle, sizeBytes: size) }
     }
 
-    func close() {}
+    func tryLock(_ kind: FileLockKind) throws -> Bool {
+        try disk.state.withLock { try $0.tryLock(handle, kind) }
+    }
+
+    func lockHolderProcessID() -> Int32? { nil }
+
+    func close() {
+        disk.state.withLock { $0.unlock(handle) }
+    }
 }

@@ -49,6 +49,7 @@ extension SimulatedDiskState {
             files[path] = image
         }
         epoch += 1
+        locks = [:]
         return report
     }
 

@@ -15,6 +15,15 @@ struct SimulatedHandle: Sendable {
     var path: String
     var fileID: Int
     var epoch: Int
+    /// Distinguishes open files, as lock owners.
+    var openID: Int
+    var readOnly: Bool
+}
+
+/// The flock-like locks on one simulated file: the open files holding it and how.
+struct SimulatedLock {
+    var exclusive = false
+    var holders: Set<Int> = []
 }
 
 /// One simulated file.
@@ -51,20 +60,42 @@ struct SimulatedDiskState {
 
     var files: [String: SimulatedFileImage] = [:]
     var nextFileID = 1
+    var nextOpenID = 1
+    /// Locks by path; a crash (the process dying) releases them all.
+    var locks: [String: SimulatedLock] = [:]
     /// Bumped by every crash; handles of an older epoch are dead.
     var epoch = 0
     var faults = SimulatedFaultPlan()
     var stats = SimulatedIOStats()
     var random: SplitMix64
 
-    mutating func open(path: String, create: Bool) throws -> SimulatedHandle {
+    mutating func open(path: String, mode: FileOpenMode) throws -> SimulatedHandle {
         if files[path] == nil {
-            guard create else { throw VireoError.io("open", path: path, errno: ENOENT) }
+            guard mode == .create else { throw VireoError.io("open", path: path, errno: ENOENT) }
             files[path] = SimulatedFileImage(id: nextFileID)
             nextFileID += 1
         }
         let id = files[path]?.id ?? 0
-        return SimulatedHandle(path: path, fileID: id, epoch: epoch)
+        nextOpenID += 1
+        return SimulatedHandle(path: path, fileID: id, epoch: epoch, openID: nextOpenID, readOnly: mode == .readOnly)
+    }
+
+    /// flock semantics: shared locks coexist, an exclusive one excludes every other holder.
+    mutating func tryLock(_ handle: SimulatedHandle, _ kind: FileLockKind) throws -> Bool {
+        _ = try image(handle)
+        var lock = locks[handle.path] ?? SimulatedLock()
+        let others = lock.holders.subtracting([handle.openID])
+        if !others.isEmpty && (lock.exclusive || kind == .exclusive) { return false }
+        lock.holders.insert(handle.openID)
+        lock.exclusive = kind == .exclusive
+        locks[handle.path] = lock
+        return true
+    }
+
+    mutating func unlock(_ handle: SimulatedHandle) {
+        guard handle.epoch == epoch, var lock = locks[handle.path] else { return }
+        lock.holders.remove(handle.openID)
+        locks[handle.path] = lock.holders.isEmpty ? nil : lock
     }
 
     /// The file behind `handle`, if the handle is still alive.
@@ -75,6 +106,13 @@ struct SimulatedDiskState {
         guard let image = files[handle.path], image.id == handle.fileID else {
             throw VireoError.io("access", path: handle.path, errno: ENOENT, note: " (file removed)")
         }
+        return image
+    }
+
+    /// The file behind `handle`, if it is alive and open for writing (else EBADF, as Linux).
+    func writableImage(_ handle: SimulatedHandle) throws -> SimulatedFileImage {
+        let image = try image(handle)
+        if handle.readOnly { throw VireoError.io("pwrite", path: handle.path, errno: EBADF, note: " (opened read-only)") }
         return image
     }
 
@@ -116,7 +154,7 @@ extension SimulatedDiskState {
 
     /// Applies whatever part of the write the faults let through, then throws if a fault fired.
     mutating func write(_ handle: SimulatedHandle, offset: Int, from buffer: UnsafeRawBufferPointer) throws {
-        _ = try image(handle)
+        _ = try writableImage(handle)
         try checkRange("pwrite", path: handle.path, offset: offset, sizeBytes: buffer.count)
         stats.writes += 1
         stats.bytesWrittenCount += buffer.count
@@ -147,7 +185,7 @@ extension SimulatedDiskState {
     }
 
     mutating func truncate(_ handle: SimulatedHandle, sizeBytes: Int) throws {
-        _ = try image(handle)
+        _ = try writableImage(handle)
         try checkRange("ftruncate", path: handle.path, offset: sizeBytes, sizeBytes: 0)
         stats.truncates += 1
         try record(.truncate(sizeBytes: sizeBytes), handle)

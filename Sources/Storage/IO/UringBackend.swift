@@ -30,8 +30,8 @@ public struct UringBackend: IOBackend {
         }
     }
 
-    public func openFile(path: String, create: Bool) throws -> any StorageFile {
-        let file = try POSIXFile(path: path, create: create)
+    public func openFile(path: String, mode: FileOpenMode) throws -> any StorageFile {
+        let file = try POSIXFile(path: path, mode: mode)
         return UringFile(file: file, ring: try Self.makeRing(depth: queueDepth, path: path))
     }
 
@@ -86,6 +86,10 @@ final class UringFile: StorageFile {
     func sync() throws { try file.sync() }
 
     func truncate(size: Int) throws { try file.truncate(size: size) }
+
+    func tryLock(_ kind: FileLockKind) throws -> Bool { try file.tryLock(kind) }
+
+    func lockHolderProcessID() -> Int32? { file.lockHolderProcessID() }
 
     func close() {
         ring.withLock { $0 = nil }
