@@ -27,7 +27,7 @@ release: deps
 ## Build, then open (creating if needed) the database in $(DATA_DIR) in the SQL shell.
 run: release
 	@mkdir -p $(DATA_DIR)
-	$$($(SWIFT) build -c release --show-bin-path)/vireo info $(DATA_DIR)/vireo.db
+	@[ ! -s $(DATA_DIR)/vireo.db ] || $$($(SWIFT) build -c release --show-bin-path)/vireo info $(DATA_DIR)/vireo.db
 	$$($(SWIFT) build -c release --show-bin-path)/vireo sql $(DATA_DIR)/vireo.db
 
 ## Every test: unit, property, fault-injection and crash tests, on both I/O backends.

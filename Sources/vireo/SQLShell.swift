@@ -30,10 +30,12 @@ struct SQLShell: ParsableCommand {
     @Option(help: "Output format: table, csv or json.")
     var format: OutputFormat = .table
 
+    @OptionGroup var open: OpenOptions
+
     func run() throws {
         let database: Database
         do {
-            database = try Self.openDatabase(path)
+            database = try Self.openDatabase(path, options: open.storageOptions())
         } catch {
             Output.error(ErrorFormat.render(error, statement: nil))
             throw ExitCode(2)
@@ -50,17 +52,15 @@ struct SQLShell: ParsableCommand {
         if !succeeded { throw ExitCode(1) }
     }
 
-    /// Opens the file at `path`, or an in-memory database, with storage logs below warnings
-    /// kept quiet: a shell's standard error carries only what the user needs to see.
-    static func openDatabase(_ path: String?) throws -> Database {
-        var logger = Logger(label: "vireo.storage")
-        logger.logLevel = .warning
+    /// Opens the file at `path`, or an in-memory database, with `options` (whose quiet
+    /// logger keeps a shell's standard error for what the user needs to see).
+    static func openDatabase(_ path: String?, options: StorageOptions) throws -> Database {
         guard let path else {
             // Database.inMemory()'s options, with the quiet logger.
-            let options = StorageOptions(backend: SimulatedBackend(seed: 1), walCheckpointBytes: 256 << 20, logger: logger)
-            return try Database.open(path: "/memory/\(UUID().uuidString).vireo", options: options)
+            let memory = StorageOptions(backend: SimulatedBackend(seed: 1), walCheckpointBytes: 256 << 20, logger: options.logger)
+            return try Database.open(path: "/memory/\(UUID().uuidString).vireo", options: memory)
         }
-        return try Database.open(path: path, options: StorageOptions(logger: logger))
+        return try Database.open(path: path, options: options)
     }
 
     /// Runs every input; false when a statement failed in scripting mode.

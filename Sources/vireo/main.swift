@@ -8,7 +8,7 @@ LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) 
 struct Vireo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Vireo: an embedded vector database.",
-        subcommands: [Info.self, Check.self, SQLShell.self, Bench.self, CrashWriter.self])
+        subcommands: [Info.self, Check.self, Recover.self, SQLShell.self, Bench.self, CrashWriter.self])
 }
 
 /// `vireo bench …`: the benchmark harness.

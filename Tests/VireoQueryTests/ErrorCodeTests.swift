@@ -82,6 +82,7 @@ struct ErrorCodeTests {
         try db.store.checkpoint()
         let table = try db.store.catalog.table("u")
         let pageSize = StorageFormat.pageSizeBytes
+        try db.close()
         backend.faults.corruptReads(path: "/sim/errors.vireo", byteRange: (Int(table.root) * pageSize + 50)..<(Int(table.root) * pageSize + 60))
         db = try Database.open(path: "/sim/errors.vireo", options: options)
         #expect(sqlError(db, "SELECT * FROM u")?.code == .corruption)

@@ -1,27 +1,117 @@
+// Recovery, at open, in this order:
+//   1. Scan the WAL for committed transactions and for damage (W2, W4); damage refuses
+//      the open unless the loss is accepted.
+//   2. Check that the database file is empty, a Vireo database, or about to get its
+//      meta page from the WAL; anything else is not ours and is refused untouched.
+//   3. A writable open writes the WAL's images into the file, fsyncs it, and only then
+//      resets the WAL (W3). If any step fails, the file is cut back to its old size and
+//      the WAL is left alone, so the next open replays again. A read-only open installs
+//      the images in the buffer pool instead (G5).
+//   4. An empty file becomes a new database through an ordinary commit to the WAL, so a
+//      crash during creation leaves an empty file or a complete database, never a torn
+//      one.
+
 extension Pager {
     static let recoveryBatchPages = 256
 
-    /// Applies every committed transaction found in the WAL to the database file, makes
-    /// the file durable, then resets the WAL (invariants W2, W3).
-    func recover() throws -> RecoveredLog {
-        let recovered = try wal.scanCommitted()
-        if recovered.committedTransactions > 0 {
-            try applyImages(recovered)
-            try databaseFile.sync()
-            options.logger.info("recovered database from its WAL", metadata: [
-                "path": "\(path)", "transactions": "\(recovered.committedTransactions)",
-                "pages": "\(recovered.imageOffsets.count)", "discardedFrames": "\(recovered.discardedFrames)",
-            ])
-        } else if recovered.discardedFrames > 0 {
-            options.logger.info("discarded an unfinished transaction from the WAL", metadata: [
-                "path": "\(path)", "frames": "\(recovered.discardedFrames)",
-            ])
+    /// Recovery (see above) of a file found in `fileState`; the pager moves from
+    /// `.opening` to `.idle`.
+    func recover(_ fileState: DatabaseFileState) throws {
+        var recovered = try wal?.scanCommitted() ?? RecoveredLog()
+        try judgeUnreadableHeader(&recovered)
+        if let damage = recovered.damage {
+            guard options.acceptWALLoss else {
+                throw VireoError(.corruption, "\(damage). \(WALDamage.acceptLossAdvice)")
+            }
+            walDamage = damage
+            options.logger.warning("opening without the transactions at and after the WAL damage", metadata: ["damage": "\(damage)"])
         }
-        try wal.reset()
-        return recovered
+        try fileState.checkRecoverable(with: recovered, path: path)
+        if isReadOnly {
+            try installImages(recovered)
+        } else {
+            try applyImages(recovered, fileSizeBytes: fileState.sizeBytes)
+        }
+        nextLSN = recovered.lastLSN + 1
+        if recovered.imageOffsets[0] == nil && fileState.isEmpty {
+            try createDatabase()
+        }
+        try pool.withPage(0) { try MetaPage.validate($0, pageSizeBytes: pageSizeBytes, path: path) }
+        nextLSN = max(nextLSN, try pool.withPage(0) { $0.loadLE(at: PageLayout.lsnOffset) } + 1)
+        state = .idle
+        assertInvariants()
     }
 
-    private func applyImages(_ recovered: RecoveredLog) throws {
+    /// Invariant W5: a log whose header does not read back is obsolete when the database
+    /// file already holds every committed frame in it, damaged when it does not, and not
+    /// Vireo's when it has another magic and no valid frame at all.
+    private func judgeUnreadableHeader(_ recovered: inout RecoveredLog) throws {
+        guard let wal, let problem = wal.headerProblem, let frames = recovered.committedFramesWithoutHeader else { return }
+        if frames.isEmpty {
+            if recovered.validFramesWithoutHeader == 0, try wal.file.size() > WriteAheadLog.headerBytes, problem.contains("begins with") {
+                throw VireoError(.corruption, "'\(wal.file.path)' is not a Vireo WAL (\(problem)); move it away if it is not this database's log")
+            }
+        } else {
+            let missing = try frames.filter { frame in try appliedLSN(of: frame.pageNumber) < frame.lsn }
+            if !missing.isEmpty {
+                recovered.damage = WALDamage(path: wal.file.path, location: "the header (\(problem))",
+                                             transactionsAtStake: Set(missing.map(\.lsn)).sorted())
+                return
+            }
+        }
+        options.logger.notice("the WAL's header does not read back, but nothing in it is missing from the database: starting a new log", metadata: [
+            "path": "\(wal.file.path)", "problem": "\(problem)",
+        ])
+    }
+
+    /// The LSN of page `pageNumber` in the database file; 0 when absent or unreadable.
+    private func appliedLSN(of pageNumber: PageNumber) throws -> UInt64 {
+        let page = UnsafeMutableRawBufferPointer.allocate(byteCount: pageSizeBytes, alignment: 64)
+        defer { page.deallocate() }
+        let bytesRead = try databaseFile.read(offset: Int(pageNumber) * pageSizeBytes, into: page)
+        guard bytesRead == pageSizeBytes,
+              (try? PageLayout.verify(UnsafeRawBufferPointer(page), pageNumber: pageNumber, file: path)) != nil else { return 0 }
+        return page.loadLE(at: PageLayout.lsnOffset)
+    }
+
+    /// Writes the committed images into the database file and makes them durable, then
+    /// resets the WAL; on failure cuts the file back to `fileSizeBytes` and leaves the WAL.
+    private func applyImages(_ recovered: RecoveredLog, fileSizeBytes: Int) throws {
+        let log = writableLog
+        if recovered.committedTransactions > 0 {
+            do {
+                try forEachImageBatch(recovered) { try databaseFile.writeBatch($0) }
+                try databaseFile.sync()
+            } catch {
+                // Best effort: give back the space; the WAL still holds every image.
+                try? databaseFile.truncate(size: fileSizeBytes)
+                try? databaseFile.sync()
+                throw error
+            }
+            logRecovery(recovered)
+        }
+        if recovered.damage != nil { try preserveDamagedLog(log) }
+        if recovered.committedTransactions > 0 || recovered.discardedFrames > 0 || recovered.damage != nil || log.headerProblem != nil {
+            try log.reset()
+        }
+    }
+
+    /// Read-only recovery: the committed images become dirty pool pages, which are
+    /// never evicted and, in a read-only pager, never written (G5).
+    private func installImages(_ recovered: RecoveredLog) throws {
+        try forEachImageBatch(recovered) { requests in
+            let pages = requests.map { request in
+                let copy = BufferPool.allocatePage(pageSizeBytes)
+                copy.copyMemory(from: request.buffer.baseAddress!, byteCount: pageSizeBytes)
+                return (PageNumber(request.offset / pageSizeBytes), copy)
+            }
+            pool.install(pages)
+        }
+    }
+
+    /// Reads the committed images in batches, each verified, as writes to their pages.
+    private func forEachImageBatch(_ recovered: RecoveredLog, _ body: ([IORequest]) throws -> Void) throws {
+        guard let wal, !recovered.imageOffsets.isEmpty else { return }
         let images = recovered.imageOffsets.sorted { $0.key < $1.key }
         let batch = UnsafeMutableRawBufferPointer.allocate(
             byteCount: Self.recoveryBatchPages * pageSizeBytes, alignment: 4096)
@@ -29,43 +119,89 @@ extension Pager {
         var start = 0
         while start < images.count {
             let end = min(start + Self.recoveryBatchPages, images.count)
-            var writes: [IORequest] = []
+            var requests: [IORequest] = []
             for (slot, (pageNumber, imageOffset)) in images[start..<end].enumerated() {
                 let page = UnsafeMutableRawBufferPointer(rebasing: batch[(slot * pageSizeBytes)..<((slot + 1) * pageSizeBytes)])
                 try wal.readImage(at: imageOffset, into: page)
                 try PageLayout.verify(UnsafeRawBufferPointer(page), pageNumber: pageNumber, file: wal.file.path)
-                writes.append(IORequest(offset: Int(pageNumber) * pageSizeBytes, buffer: page))
+                requests.append(IORequest(offset: Int(pageNumber) * pageSizeBytes, buffer: page))
             }
-            try databaseFile.writeBatch(writes)
+            try body(requests)
             start = end
         }
     }
 
-    /// Writes a new meta page and an empty catalog tree to a file that has none.
-    /// A file shorter than two pages whose meta page is unreadable is a creation that a
-    /// crash interrupted before anything was committed, so it is initialized again.
-    func initializeIfEmpty() throws {
-        // A damaged meta page of a larger file is corruption, reported when it is read.
-        let sizeBytes = try databaseFile.size()
-        if metaPageIsValid() || sizeBytes >= 2 * pageSizeBytes { return }
-        let pages = UnsafeMutableRawBufferPointer.allocate(byteCount: 2 * pageSizeBytes, alignment: 4096)
-        defer { pages.deallocate() }
-        let meta = UnsafeMutableRawBufferPointer(rebasing: pages[0..<pageSizeBytes])
-        let catalog = UnsafeMutableRawBufferPointer(rebasing: pages[pageSizeBytes...])
-        MetaPage.initialize(meta, pageSizeBytes: pageSizeBytes, catalogRoot: 1)
-        BTreeNode.initialize(catalog, type: .btreeLeaf)
-        PageLayout.seal(meta, pageNumber: 0, lsn: 0)
-        PageLayout.seal(catalog, pageNumber: 1, lsn: 0)
-        try databaseFile.write(offset: 0, from: UnsafeRawBufferPointer(pages))
-        try databaseFile.sync()
-        options.logger.info("created database", metadata: ["path": "\(path)"])
+    private func logRecovery(_ recovered: RecoveredLog) {
+        options.logger.info("recovered database from its WAL", metadata: [
+            "path": "\(path)", "transactions": "\(recovered.committedTransactions)",
+            "pages": "\(recovered.imageOffsets.count)", "discardedFrames": "\(recovered.discardedFrames)",
+        ])
     }
 
-    private func metaPageIsValid() -> Bool {
+    /// Keeps the damaged log as `<database>-wal.damaged` (or `.damaged.2` …) before the
+    /// reset overwrites it: the user accepted to lose its transactions, not its bytes.
+    private func preserveDamagedLog(_ log: WriteAheadLog) throws {
+        var copyPath = log.file.path + ".damaged"
+        var suffix = 2
+        while backend.fileExists(path: copyPath) {
+            copyPath = log.file.path + ".damaged.\(suffix)"
+            suffix += 1
+        }
+        try log.preserveCopy(at: copyPath, backend: backend)
+        options.logger.warning("kept the damaged WAL", metadata: ["copy": "\(copyPath)"])
+    }
+
+    /// A new database: the meta page and an empty catalog tree, committed through the WAL.
+    private func createDatabase() throws {
+        if isReadOnly { throw VireoError(.ioError, "'\(path)' is empty: it holds no database yet") }
+        let meta = BufferPool.allocatePage(pageSizeBytes)
+        let catalog = BufferPool.allocatePage(pageSizeBytes)
+        MetaPage.initialize(UnsafeMutableRawBufferPointer(start: meta, count: pageSizeBytes), pageSizeBytes: pageSizeBytes, catalogRoot: 1)
+        BTreeNode.initialize(UnsafeMutableRawBufferPointer(start: catalog, count: pageSizeBytes), type: .btreeLeaf)
+        try commitPages([(0, meta), (1, catalog)], onPublish: {})
+        options.logger.info("created database", metadata: ["path": "\(path)"])
+    }
+}
+
+/// What the database file holds before recovery: empty, or with a valid meta page, or
+/// something else (damaged, or not a Vireo database at all).
+struct DatabaseFileState {
+    var sizeBytes: Int
+    var firstBytes: [UInt8]
+    /// Why page 0 is not a valid meta page; nil when it is (or the file is empty).
+    var metaProblem: VireoError?
+
+    var isEmpty: Bool { sizeBytes == 0 }
+
+    static func read(_ file: any StorageFile, path: String, pageSizeBytes: Int) throws -> DatabaseFileState {
+        let sizeBytes = try file.size()
+        var state = DatabaseFileState(sizeBytes: sizeBytes, firstBytes: [])
+        guard sizeBytes > 0 else { return state }
         let page = UnsafeMutableRawBufferPointer.allocate(byteCount: pageSizeBytes, alignment: 64)
         defer { page.deallocate() }
-        guard (try? databaseFile.read(offset: 0, into: page)) == pageSizeBytes else { return false }
-        return (try? PageLayout.verify(UnsafeRawBufferPointer(page), pageNumber: 0, file: path)) != nil
+        let bytesRead = try file.read(offset: 0, into: page)
+        state.firstBytes = Array(page.prefix(min(bytesRead, 64)))
+        do {
+            guard bytesRead == pageSizeBytes else { throw VireoError.corrupt(path, page: 0, "the file is shorter than one page") }
+            try PageLayout.verify(UnsafeRawBufferPointer(page), pageNumber: 0, file: path)
+            try MetaPage.validate(UnsafeRawBufferPointer(page), pageSizeBytes: pageSizeBytes, path: path)
+        } catch let error as VireoError {
+            state.metaProblem = error
+        }
+        return state
+    }
+
+    /// Refuses a file that recovery must not write into: one whose meta page is invalid
+    /// while the WAL has no committed image of it. A foreign file is named as such.
+    func checkRecoverable(with recovered: RecoveredLog, path: String) throws {
+        if isEmpty && recovered.imageOffsets[0] == nil && !recovered.imageOffsets.isEmpty {
+            throw VireoError.corrupt(path, "the database file is empty but its WAL holds pages of a database; the file may have been replaced or truncated")
+        }
+        guard let metaProblem, recovered.imageOffsets[0] == nil else { return }
+        guard firstBytes.count >= 32, Array(firstBytes[24..<32]) == MetaPage.magic else {
+            throw VireoError(.corruption, "'\(path)' is not a Vireo database (it begins with \(FileSignature.describe(firstBytes))); Vireo leaves it as it is")
+        }
+        throw VireoError(.corruption, "'\(path)' has a damaged header, so it cannot be opened: \(metaProblem.message)")
     }
 }
 
@@ -92,7 +228,7 @@ extension Pager {
                 try databaseFile.writeBatch(writes)
                 try databaseFile.sync()
             }
-            try wal.reset()
+            try writableLog.reset()
         } catch {
             fail(error)
             throw error
@@ -111,6 +247,6 @@ extension Pager {
 
     /// Whether the last commit left enough behind to make a checkpoint worthwhile.
     var checkpointIsDue: Bool {
-        wal.endOffset >= options.walCheckpointBytes || pool.dirtyCount >= pool.capacityPages / 2
+        (wal?.endOffset ?? 0) >= options.walCheckpointBytes || pool.dirtyCount >= pool.capacityPages / 2
     }
 }

@@ -2,8 +2,10 @@
 //
 // Life cycle (PagerState):
 //
-//        open()                 beginWrite()               commit() / rollback()
-//   ──────────▶ .idle ─────────────────────────▶ .writing ────────────────────────▶ .idle
+//   open()  ─▶ .opening ── recovery fails: files closed, untouched ──▶ (thrown)
+//                 │ recovery done (Pager+Recovery.swift)
+//                 ▼          beginWrite()               commit() / rollback()
+//               .idle ─────────────────────────▶ .writing ────────────────────────▶ .idle
 //                 │ ▲                                │
 //                 │ └── checkpoint() ◀── commit() ───┘ (when the WAL or dirty set is large)
 //                 │
@@ -13,6 +15,9 @@
 //                 └── close() ──▶ .closed
 //
 // Invariants:
+//   G0. One process at a time has a database open for writing: the pager holds an
+//       exclusive flock on the database file from open to close (a read-only pager a
+//       shared one), so two processes never write the same file.
 //   G1. At most one write transaction exists (the writer gate), and only in `.writing`.
 //   G2. A write transaction's pages stay in its private overlay until its WAL frames are
 //       durable; then they are installed in the pool under the exclusive publish lock, so
@@ -22,11 +27,13 @@
 //       the pool holds only committed pages, and the file is written only by checkpoints
 //       and by recovery.
 //   G4. In `.failed` no write transaction starts; reopening runs recovery.
+//   G5. A read-only pager writes no file: it recovers into its buffer pool only.
 
 import Logging
 
 /// States of the pager (see the diagram above).
 enum PagerState: Equatable {
+    case opening
     case idle
     case writing
     case failed(VireoError)
@@ -41,13 +48,28 @@ public struct StorageOptions: Sendable {
     public var bufferPoolBytes: Int
     /// A commit that leaves the WAL larger than this triggers a checkpoint.
     public var walCheckpointBytes: Int
+    /// Open without writing anything: no file is created, recovery happens in memory,
+    /// and write transactions are refused. Other read-only opens may share the file.
+    public var readOnly: Bool
+    /// How long an open waits for another process's lock on the database file before
+    /// failing with `lock_not_available`; 0 fails at once. The default rides out a
+    /// process that is closing, and the moment after a kill during which the kernel
+    /// still holds a dead process's io_uring files (and so its lock).
+    public var busyTimeoutMs: Int
+    /// Whether to open a database whose WAL is damaged (invariant W4) by dropping every
+    /// transaction from the damage on. A writable open keeps a copy of the damaged WAL.
+    public var acceptWALLoss: Bool
     public var logger: Logger
 
     public init(backend: (any IOBackend)? = nil, bufferPoolBytes: Int = 256 << 20,
-                walCheckpointBytes: Int = 64 << 20, logger: Logger = Logger(label: "vireo.storage")) {
+                walCheckpointBytes: Int = 64 << 20, readOnly: Bool = false, busyTimeoutMs: Int = 5_000,
+                acceptWALLoss: Bool = false, logger: Logger = Logger(label: "vireo.storage")) {
         self.backend = backend
         self.bufferPoolBytes = bufferPoolBytes
         self.walCheckpointBytes = walCheckpointBytes
+        self.readOnly = readOnly
+        self.busyTimeoutMs = busyTimeoutMs
+        self.acceptWALLoss = acceptWALLoss
         self.logger = logger
     }
 }
@@ -59,36 +81,28 @@ public final class Pager: @unchecked Sendable {
     public let backend: any IOBackend
     let options: StorageOptions
     let databaseFile: any StorageFile
-    let wal: WriteAheadLog
+    /// The log; nil for a read-only open of a database that has none.
+    let wal: WriteAheadLog?
     let pool: BufferPool
     let writerGate = Gate()
     let publishLock = ReadWriteLock()
     private let stateLock = Lock()
-    private var stateStorage = PagerState.idle
+    private var stateStorage = PagerState.opening
     /// LSN the next commit gets; guarded by the writer gate.
     var nextLSN: UInt64 = 1
+    /// Damage found in the WAL at open, when `acceptWALLoss` let the open go on.
+    public internal(set) var walDamage: WALDamage?
 
     var state: PagerState {
         get { stateLock.withLock { stateStorage } }
         set { stateLock.withLock { stateStorage = newValue } }
     }
 
-    /// Opens the database at `path`, creating it if absent and replaying its WAL.
-    public static func open(path: String, options: StorageOptions = StorageOptions()) throws -> Pager {
-        let backend = try options.backend ?? IOBackends.makeDefault(logger: options.logger)
-        let databaseFile = try backend.openFile(path: path, create: true)
-        do {
-            let walFile = try backend.openFile(path: path + "-wal", create: true)
-            let wal = try WriteAheadLog.open(file: walFile, pageSizeBytes: StorageFormat.pageSizeBytes)
-            return try Pager(path: path, backend: backend, options: options, databaseFile: databaseFile, wal: wal)
-        } catch {
-            databaseFile.close()
-            throw error
-        }
-    }
+    /// Whether this pager was opened read-only.
+    public var isReadOnly: Bool { options.readOnly }
 
-    private init(path: String, backend: any IOBackend, options: StorageOptions,
-                 databaseFile: any StorageFile, wal: WriteAheadLog) throws {
+    init(path: String, backend: any IOBackend, options: StorageOptions,
+         databaseFile: any StorageFile, wal: WriteAheadLog?) {
         self.path = path
         self.backend = backend
         self.options = options
@@ -96,14 +110,14 @@ public final class Pager: @unchecked Sendable {
         self.wal = wal
         let capacity = max(8, options.bufferPoolBytes / StorageFormat.pageSizeBytes)
         self.pool = BufferPool(file: databaseFile, pageSizeBytes: StorageFormat.pageSizeBytes, capacityPages: capacity)
-        let recovered = try recover()
-        try initializeIfEmpty()
-        try pool.withPage(0) { try MetaPage.validate($0, pageSizeBytes: pageSizeBytes, path: path) }
-        nextLSN = max(recovered.lastLSN, try maxLSNOnMeta()) + 1
-        assertInvariants()
     }
 
-    deinit { if state != .closed { try? close() } }
+    deinit {
+        switch state {
+        case .opening, .closed: return
+        default: try? close()
+        }
+    }
 
     /// Checkpoints (when healthy) and closes the files; later calls throw. Refuses, rather
     /// than waits, while a write transaction is open (it could be this thread's own).
@@ -114,7 +128,7 @@ public final class Pager: @unchecked Sendable {
         defer { writerGate.leave() }
         guard state != .closed else { return }
         var checkpointError: Error?
-        if state == .idle {
+        if state == .idle, !isReadOnly, let wal {
             do {
                 try checkpointLocked()
                 try wal.shrink()
@@ -127,9 +141,14 @@ public final class Pager: @unchecked Sendable {
             state = .closed
             pool.discardAll()
         }
-        wal.file.close()
-        databaseFile.close()
+        closeFiles()
         if let checkpointError { throw checkpointError }
+    }
+
+    /// Closes the log, then the database file, whose descriptor holds the lock (G0).
+    func closeFiles() {
+        wal?.file.close()
+        databaseFile.close()
     }
 
     /// Debug-only check of the state-machine invariants (G1, G4).
@@ -141,14 +160,17 @@ public final class Pager: @unchecked Sendable {
         #endif
     }
 
-    private func maxLSNOnMeta() throws -> UInt64 {
-        try pool.withPage(0) { $0.loadLE(at: PageLayout.lsnOffset) }
+    /// The log of a writable pager; every write path has passed `requireWritable()`.
+    var writableLog: WriteAheadLog {
+        guard let wal else { preconditionFailure("a read-only pager has no WAL to write: requireWritable() guards writes") }
+        return wal
     }
 
-    /// Fails with a clear error unless writes may proceed (invariant G4).
+    /// Fails with a clear error unless writes may proceed (invariants G4, G5).
     func requireWritable() throws {
+        if isReadOnly { throw VireoError(.readOnly, "database '\(path)' is open read-only") }
         switch state {
-        case .idle, .writing: return
+        case .opening, .idle, .writing: return
         case .closed: throw VireoError(.transactionState, "database '\(path)' is closed")
         case .failed(let cause):
             throw VireoError(.readOnly, "database '\(path)' refuses writes after an I/O failure (\(cause.message)); close and reopen it to recover")

@@ -192,7 +192,7 @@ extension Pager {
             PageLayout.seal(UnsafeMutableRawBufferPointer(start: page, count: pageSizeBytes), pageNumber: pageNumber, lsn: lsn)
         }
         do {
-            try wal.appendCommit(pages: pages, lsn: lsn, pageCount: try pageCount(after: pages))
+            try writableLog.appendCommit(pages: pages, lsn: lsn, pageCount: try pageCount(after: pages))
         } catch {
             for (_, page) in pages { page.deallocate() }
             fail(error)

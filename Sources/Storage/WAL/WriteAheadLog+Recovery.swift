@@ -10,46 +10,149 @@ struct RecoveredLog {
     var committedTransactions = 0
     /// Frames after the last commit frame: an unfinished transaction, discarded.
     var discardedFrames = 0
+    /// Damage the scan found (invariant W4); the images above stop before it.
+    var damage: WALDamage?
+    /// When the header did not read back (W5): each committed frame found, of any salt.
+    var committedFramesWithoutHeader: [(pageNumber: PageNumber, lsn: UInt64)]?
+    /// When the header did not read back: how many frames had a valid checksum.
+    var validFramesWithoutHeader = 0
+}
+
+/// Acknowledged frames of a WAL that are damaged (invariant W4): where, and what is lost.
+public struct WALDamage: Sendable, Equatable, CustomStringConvertible {
+    /// The WAL file.
+    public var path: String
+    /// Where the damage starts: "the header", or "frame 12 (offset 98336)".
+    public var location: String
+    /// LSNs of the transactions with valid frames after the damage, which recovery
+    /// cannot apply: every transaction after the damage depends on the damaged one.
+    public var transactionsAtStake: [UInt64]
+
+    /// How a user opens the database anyway (documented in docs/operations.md).
+    public static let acceptLossAdvice = "To open the database without them, run `vireo recover PATH --accept-wal-loss` (the damaged WAL is kept beside the database as PATH-wal.damaged); `vireo check PATH` shows what would be lost."
+
+    public var description: String {
+        let lost = transactionsAtStake.isEmpty ? "" : "; \(transactionsAtStake.count) transaction(s) after it cannot be recovered (LSN \(Self.ranges(transactionsAtStake)))"
+        return "the WAL '\(path)' is damaged at \(location)\(lost)"
+    }
+
+    /// `3…7, 9` for [3, 4, 5, 6, 7, 9].
+    static func ranges(_ values: [UInt64]) -> String {
+        var parts: [String] = []
+        var start = values.first, previous = values.first
+        for value in values.dropFirst() + [UInt64.max] {
+            guard let first = start, let last = previous else { break }
+            if value == last + 1 { previous = value; continue }
+            parts.append(first == last ? "\(first)" : "\(first)…\(last)")
+            (start, previous) = (value, value)
+        }
+        return parts.joined(separator: ", ")
+    }
 }
 
 extension WriteAheadLog {
     static let scanChunkFrames = 64
 
-    /// Reads the log from the start and collects every committed transaction
-    /// (invariant W2). The pager then applies them and resets the log.
+    /// Reads the log from the start and collects every committed transaction up to the
+    /// first bad frame (invariant W2), then looks past it for damage (invariant W4).
     func scanCommitted() throws -> RecoveredLog {
         var result = RecoveredLog()
+        if headerProblem != nil {
+            (result.committedFramesWithoutHeader, result.validFramesWithoutHeader) = try committedFramesOfAnySalt()
+            return result
+        }
         var pending: [(PageNumber, Int)] = []
-        var offset = Self.headerBytes
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.scanChunkFrames * frameBytes, alignment: 4096)
-        defer { chunk.deallocate() }
-        scanning: while true {
-            let bytesRead = try file.read(offset: offset, into: chunk)
-            let framesRead = bytesRead / frameBytes
-            for index in 0..<framesRead {
-                let frame = UnsafeRawBufferPointer(rebasing: chunk[(index * frameBytes)..<((index + 1) * frameBytes)])
-                guard isValid(frame) else { break scanning }
-                let frameOffset = offset + index * frameBytes
-                pending.append((frame.loadLE(at: 0), frameOffset + Self.frameHeaderBytes))
-                let flags: UInt32 = frame.loadLE(at: 4)
-                if flags & Self.commitFlag != 0 {
-                    for (pageNumber, imageOffset) in pending { result.imageOffsets[pageNumber] = imageOffset }
-                    pending.removeAll(keepingCapacity: true)
-                    result.pageCount = frame.loadLE(at: 8)
-                    result.lastLSN = frame.loadLE(at: 16)
-                    result.committedTransactions += 1
-                }
+        var pendingLSN: UInt64?
+        var badFrame: (index: Int, offset: Int)?
+        try forEachFrame(from: Self.headerBytes) { index, frameOffset, frame in
+            guard isValid(frame) else {
+                badFrame = (index, frameOffset)
+                return false
             }
-            if framesRead < Self.scanChunkFrames { break }
-            offset += framesRead * frameBytes
+            pending.append((frame.loadLE(at: 0), frameOffset + Self.frameHeaderBytes))
+            pendingLSN = frame.loadLE(at: 16)
+            let flags: UInt32 = frame.loadLE(at: 4)
+            if flags & Self.commitFlag != 0 {
+                for (pageNumber, imageOffset) in pending { result.imageOffsets[pageNumber] = imageOffset }
+                pending.removeAll(keepingCapacity: true)
+                pendingLSN = nil
+                result.pageCount = frame.loadLE(at: 8)
+                result.lastLSN = frame.loadLE(at: 16)
+                result.committedTransactions += 1
+            }
+            return true
         }
         result.discardedFrames = pending.count
+        if let badFrame {
+            let expectedLSN = pendingLSN ?? (result.committedTransactions > 0 ? result.lastLSN + 1 : nil)
+            result.damage = try damage(after: badFrame, expectedLSN: expectedLSN)
+        }
         return result
+    }
+
+    /// Scans the frames after a bad one (invariant W4). A torn tail leaves no valid frame
+    /// after it, or only non-commit frames of the transaction it was writing.
+    private func damage(after bad: (index: Int, offset: Int), expectedLSN: UInt64?) throws -> WALDamage? {
+        var tornLSN = expectedLSN
+        var atStake: Set<UInt64> = []
+        var isDamage = false
+        try forEachFrame(from: bad.offset + frameBytes) { _, _, frame in
+            guard isValid(frame) else { return true }
+            let lsn: UInt64 = frame.loadLE(at: 16)
+            let flags: UInt32 = frame.loadLE(at: 4)
+            if tornLSN == nil { tornLSN = lsn }
+            if flags & Self.commitFlag != 0 || lsn != tornLSN { isDamage = true }
+            atStake.insert(lsn)
+            return true
+        }
+        guard isDamage else { return nil }
+        if let expectedLSN { atStake.insert(expectedLSN) }
+        return WALDamage(path: file.path, location: "frame \(bad.index + 1) (offset \(bad.offset))",
+                         transactionsAtStake: atStake.sorted())
+    }
+
+    /// Every frame with a valid checksum whose transaction (same salt and LSN) has a valid
+    /// commit frame: what a log whose header is unreadable could still hold (W5).
+    private func committedFramesOfAnySalt() throws -> (committed: [(pageNumber: PageNumber, lsn: UInt64)], validCount: Int) {
+        struct Transaction: Hashable { var salt: UInt32; var lsn: UInt64 }
+        var frames: [(Transaction, PageNumber)] = []
+        var committed: Set<Transaction> = []
+        try forEachFrame(from: Self.headerBytes) { _, _, frame in
+            guard hasValidChecksum(frame) else { return true }
+            let transaction = Transaction(salt: frame.loadLE(at: 12), lsn: frame.loadLE(at: 16))
+            frames.append((transaction, frame.loadLE(at: 0)))
+            let flags: UInt32 = frame.loadLE(at: 4)
+            if flags & Self.commitFlag != 0 { committed.insert(transaction) }
+            return true
+        }
+        return (frames.filter { committed.contains($0.0) }.map { (pageNumber: $0.1, lsn: $0.0.lsn) }, frames.count)
+    }
+
+    /// Calls `body` with each whole frame from `offset` on, in chunks, until it returns false.
+    private func forEachFrame(
+        from offset: Int, _ body: (_ index: Int, _ offset: Int, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.scanChunkFrames * frameBytes, alignment: 4096)
+        defer { chunk.deallocate() }
+        var chunkOffset = offset
+        while true {
+            let framesRead = try file.read(offset: chunkOffset, into: chunk) / frameBytes
+            for index in 0..<framesRead {
+                let frame = UnsafeRawBufferPointer(rebasing: chunk[(index * frameBytes)..<((index + 1) * frameBytes)])
+                let frameOffset = chunkOffset + index * frameBytes
+                guard try body((frameOffset - Self.headerBytes) / frameBytes, frameOffset, frame) else { return }
+            }
+            if framesRead < Self.scanChunkFrames { return }
+            chunkOffset += framesRead * frameBytes
+        }
     }
 
     private func isValid(_ frame: UnsafeRawBufferPointer) -> Bool {
         let frameSalt: UInt32 = frame.loadLE(at: 12)
-        guard frameSalt == salt else { return false }
+        return frameSalt == salt && hasValidChecksum(frame)
+    }
+
+    private func hasValidChecksum(_ frame: UnsafeRawBufferPointer) -> Bool {
         let stored: UInt32 = frame.loadLE(at: 24)
         let headerSum = vireo_crc32c(0, frame.baseAddress!, 24)
         return stored == vireo_crc32c(headerSum, frame.baseAddress! + Self.frameHeaderBytes, pageSizeBytes)
@@ -61,5 +164,25 @@ extension WriteAheadLog {
         guard bytesRead == pageSizeBytes else {
             throw VireoError.corrupt(file.path, "WAL image at offset \(imageOffset) is short")
         }
+    }
+
+    /// Copies the whole log to `path` and makes the copy durable, so that damage a user
+    /// accepted to lose stays available for inspection.
+    func preserveCopy(at path: String, backend: any IOBackend) throws {
+        let copy = try backend.openFile(path: path, mode: .create)
+        defer { copy.close() }
+        let sizeBytes = try file.size()
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.scanChunkFrames * frameBytes, alignment: 4096)
+        defer { chunk.deallocate() }
+        var offset = 0
+        try copy.truncate(size: 0)
+        while offset < sizeBytes {
+            let count = min(chunk.count, sizeBytes - offset)
+            let part = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<count])
+            try file.read(offset: offset, into: part)
+            try copy.write(offset: offset, from: UnsafeRawBufferPointer(part))
+            offset += count
+        }
+        try copy.sync()
     }
 }

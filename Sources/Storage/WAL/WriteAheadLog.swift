@@ -25,6 +25,18 @@
 //       point belong to an unfinished transaction and are discarded, never applied.
 //   W3. A reset (after a checkpoint made every page durable in the database file)
 //       writes a header with a new salt and fsyncs it before any new frame is written.
+//       Nothing else resets the log: a recovery that fails leaves it as it was.
+//   W4. Damage is told apart from a torn tail. Transaction N+1's frames are written only
+//       after transaction N's fsync, so a bad frame followed by a valid frame of the same
+//       salt that is a commit frame, or that belongs to another transaction, means
+//       acknowledged frames were damaged: the log is refused (see WALDamage) unless the
+//       loss is accepted. Bad frames followed by nothing valid, or only by frames of the
+//       one unfinished transaction, are a torn tail, discarded (W2).
+//   W5. A header that does not read back is what a crash during a reset can leave (the
+//       header write lands as noise). Such a log is obsolete if every committed frame
+//       in it is already in the database file (each page there has the frame's LSN or a
+//       later one); then it is reset. A log with committed frames missing from the file
+//       is damaged (W4), and a log with no valid frame at all is not Vireo's.
 
 import CVireoSupport
 
@@ -40,6 +52,8 @@ final class WriteAheadLog: @unchecked Sendable {
     private(set) var salt: UInt32
     /// Where the next frame goes; also the log's logical size.
     private(set) var endOffset: Int
+    /// Why the header did not read back, if it did not; until a reset no frame is trusted.
+    private(set) var headerProblem: String?
 
     var frameBytes: Int { Self.frameHeaderBytes + pageSizeBytes }
 
@@ -50,24 +64,38 @@ final class WriteAheadLog: @unchecked Sendable {
         self.endOffset = endOffset
     }
 
-    /// Opens the log, creating or resetting it when it has no valid header.
-    static func open(file: any StorageFile, pageSizeBytes: Int) throws -> WriteAheadLog {
+    /// Opens the log. An empty file, or one shorter than a header (a creation a crash
+    /// interrupted), holds no frames and gets a fresh header unless `readOnly`. A header
+    /// that does not read back (another magic, a bad checksum) is left as it is and
+    /// noted in `headerProblem`: the pager decides whether its frames still matter (W5).
+    static func open(file: any StorageFile, pageSizeBytes: Int, readOnly: Bool) throws -> WriteAheadLog {
         var header = [UInt8](repeating: 0, count: headerBytes)
         let bytesRead = try header.withUnsafeMutableBytes { try file.read(offset: 0, into: $0) }
-        if bytesRead == headerBytes, let salt = try parseHeader(header, pageSizeBytes: pageSizeBytes, path: file.path) {
-            return WriteAheadLog(file: file, pageSizeBytes: pageSizeBytes, salt: salt, endOffset: headerBytes)
-        }
-        // No valid header: nothing was ever committed through this log (invariant W3).
         let log = WriteAheadLog(file: file, pageSizeBytes: pageSizeBytes, salt: 0, endOffset: headerBytes)
-        try log.reset()
+        if bytesRead == headerBytes {
+            switch try parseHeader(header, pageSizeBytes: pageSizeBytes, path: file.path) {
+            case .valid(let salt): log.salt = salt
+            case .unreadable(let problem): log.headerProblem = problem
+            }
+        } else if !readOnly {
+            try log.reset()
+        }
         return log
     }
 
-    private static func parseHeader(_ header: [UInt8], pageSizeBytes: Int, path: String) throws -> UInt32? {
+    /// What a WAL header read as.
+    private enum HeaderReading {
+        case valid(salt: UInt32)
+        case unreadable(String)
+    }
+
+    private static func parseHeader(_ header: [UInt8], pageSizeBytes: Int, path: String) throws -> HeaderReading {
         try header.withUnsafeBytes { bytes in
-            guard Array(bytes[0..<8]) == magic else { return nil }
+            guard Array(bytes[0..<8]) == magic else {
+                return .unreadable("it begins with \(FileSignature.describe(Array(bytes))), not a WAL header")
+            }
             let checksum: UInt32 = bytes.loadLE(at: 28)
-            guard checksum == vireo_crc32c(0, bytes.baseAddress!, 28) else { return nil }
+            guard checksum == vireo_crc32c(0, bytes.baseAddress!, 28) else { return .unreadable("its header's checksum does not match") }
             let version: UInt32 = bytes.loadLE(at: 8)
             let pageSize: UInt32 = bytes.loadLE(at: 12)
             guard version == StorageFormat.version else {
@@ -76,7 +104,7 @@ final class WriteAheadLog: @unchecked Sendable {
             guard Int(pageSize) == pageSizeBytes else {
                 throw VireoError.corrupt(path, "WAL page size \(pageSize) differs from the database's \(pageSizeBytes)")
             }
-            return bytes.loadLE(at: 16)
+            return .valid(salt: bytes.loadLE(at: 16))
         }
     }
 
@@ -96,6 +124,7 @@ final class WriteAheadLog: @unchecked Sendable {
         try file.sync()
         salt = next
         endOffset = Self.headerBytes
+        headerProblem = nil
     }
 
     /// Gives back the disk space of frames a checkpoint made obsolete (at close).
