@@ -18,6 +18,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // System-library shims.
@@ -45,7 +48,17 @@ let package = Package(
             dependencies: ["VireoStorage", "COpenBLAS", "CVireoSupport"],
             path: "Sources/Index", swiftSettings: engineSwiftSettings),
         .target(name: "VireoQuery", dependencies: ["VireoIndex"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
-        .target(name: "VireoNet", dependencies: ["VireoQuery"], path: "Sources/Net"),
+        .target(
+            name: "VireoNet",
+            dependencies: [
+                "VireoQuery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Net"),
         .executableTarget(
             name: "vireo",
             dependencies: [
@@ -60,6 +73,14 @@ let package = Package(
 
         .testTarget(name: "VireoStorageTests", dependencies: ["VireoStorage"], path: "Tests/VireoStorageTests"),
         .testTarget(name: "VireoIndexTests", dependencies: ["VireoIndex"], path: "Tests/VireoIndexTests"),
+        .testTarget(
+            name: "VireoNetTests",
+            dependencies: [
+                "VireoNet",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/VireoNetTests"),
         .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery", "CSQLite"], path: "Tests/VireoQueryTests", exclude: ["Differential"]),
     ]
 )

@@ -1,0 +1,46 @@
+import Foundation
+import VireoStorage
+
+/// How pgwire clients prove who they are.
+public enum PGAuthMethod: String, Sendable, CaseIterable {
+    /// SCRAM-SHA-256 with one of the server's API keys as the password (the default).
+    case scram
+    /// The password in clear text, checked against the API keys; only over TLS or loopback.
+    case cleartext
+    /// No password at all: for local development only.
+    case trust
+}
+
+/// Everything `vireo serve` can be told: from flags, environment variables (VIREO_*) or
+/// a config file. Limits are named here and checked where input enters.
+public struct ServerConfiguration: Sendable {
+    /// Directory holding the database, its WAL and the generated API key.
+    public var dataDirectory = "data"
+    /// Address both listeners bind; 127.0.0.1 unless told otherwise.
+    public var host = "127.0.0.1"
+    public var httpPort = 8000
+    public var pgPort = 5433
+    /// API keys accepted by REST (X-API-Key or Bearer) and as pgwire passwords. Empty:
+    /// a key is generated on first start and kept in the data directory.
+    public var apiKeys: [String] = []
+    public var pgAuth = PGAuthMethod.scram
+    /// Origins allowed by CORS; empty allows none.
+    public var corsOrigins: [String] = []
+    /// Open pgwire connections at most; more are refused with 53300.
+    public var connectionsMax = 100
+    /// Largest REST request body; larger ones get 413.
+    public var requestBodyBytesMax = 32 << 20
+    /// Largest pgwire message; larger ones end the connection with 54000.
+    public var messageBytesMax = 256 << 20
+    /// Threads that run engine work, off the event loops.
+    public var engineThreadCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+    /// How long shutdown waits for in-flight requests before closing anyway.
+    public var shutdownGraceMs = 10_000
+    /// How long an open waits for another process's lock on the database.
+    public var busyTimeoutMs = 5_000
+
+    public init() {}
+
+    /// The database file inside the data directory.
+    public var databasePath: String { dataDirectory + "/vireo.db" }
+}
