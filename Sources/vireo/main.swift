@@ -5,10 +5,11 @@ import VireoNet
 // Logs go to standard error, so that standard output carries only results.
 LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
 
-struct Vireo: ParsableCommand {
+@available(macOS 15, *)
+struct Vireo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Vireo: an embedded vector database.",
-        subcommands: [Info.self, Check.self, Recover.self, SQLShell.self, Bench.self, CrashWriter.self])
+        subcommands: [Serve.self, Info.self, Check.self, Recover.self, SQLShell.self, Bench.self, CrashWriter.self])
 }
 
 /// `vireo bench …`: the benchmark harness.
@@ -16,4 +17,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self, BenchSQL.self])
 }
 
-Vireo.main()
+// The async entry point. In top-level code a plain `Vireo.main()` resolves to
+// ParsableCommand's synchronous one, which cannot run `vireo serve`.
+func runAsyncRoot<Command: AsyncParsableCommand>(_ command: Command.Type) async {
+    await command.main(nil)
+}
+await runAsyncRoot(Vireo.self)

@@ -44,3 +44,38 @@ public struct ServerConfiguration: Sendable {
     /// The database file inside the data directory.
     public var databasePath: String { dataDirectory + "/vireo.db" }
 }
+
+extension ServerConfiguration {
+    /// The settings' environment variables, for `vireo serve` and containers.
+    public static let environmentVariables = [
+        "VIREO_DATA": "data directory", "VIREO_HOST": "listen address", "VIREO_HTTP_PORT": "REST port",
+        "VIREO_PG_PORT": "pgwire port", "VIREO_API_KEYS": "API keys, comma-separated", "VIREO_PG_AUTH": "scram, cleartext or trust",
+    ]
+
+    /// Defaults overridden by VIREO_* environment variables; a malformed value is an error.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        if let data = environment["VIREO_DATA"] { configuration.dataDirectory = data }
+        if let host = environment["VIREO_HOST"] { configuration.host = host }
+        if let port = environment["VIREO_HTTP_PORT"] { configuration.httpPort = try Self.port(port, "VIREO_HTTP_PORT") }
+        if let port = environment["VIREO_PG_PORT"] { configuration.pgPort = try Self.port(port, "VIREO_PG_PORT") }
+        if let keys = environment["VIREO_API_KEYS"] {
+            configuration.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let auth = environment["VIREO_PG_AUTH"] {
+            guard let method = PGAuthMethod(rawValue: auth) else {
+                throw VireoError(.invalidParameter, "VIREO_PG_AUTH must be scram, cleartext or trust, got '\(auth)'")
+            }
+            configuration.pgAuth = method
+        }
+        return configuration
+    }
+
+    /// A TCP port number (0 picks a free one).
+    public static func port(_ text: String, _ name: String) throws -> Int {
+        guard let port = Int(text), (0...65_535).contains(port) else {
+            throw VireoError(.invalidParameter, "\(name) must be a port number from 0 to 65535, got '\(text)'")
+        }
+        return port
+    }
+}

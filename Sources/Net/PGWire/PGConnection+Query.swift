@@ -1,0 +1,209 @@
+import Foundation
+import NIOCore
+import VireoQuery
+import VireoStorage
+
+/// A statement prepared by Parse. `statement` is nil for an empty query string.
+struct PGPreparedStatement: Sendable {
+    var statement: Statement?
+    /// The OIDs the client declared for its parameters (0: let the server decide).
+    var declaredTypes: [Int32]
+}
+
+/// A portal made by Bind: a statement with its parameters. It runs at its first
+/// Describe or Execute; later Executes page through the rows it produced.
+struct PGPortal: Sendable {
+    var prepared: PGPreparedStatement
+    var parameters: [Value]
+    var resultFormats: [Int16]
+    var result: QueryResult?
+    var rowsSent = 0
+}
+
+extension PGConnection {
+    /// Handles one message after startup; false ends the connection.
+    func handle(_ message: PGFrontendMessage) async throws -> Bool {
+        if discardingUntilSync, message.isExtendedProtocol { return true }
+        do {
+            switch message {
+            case .query(let sql): await simpleQuery(sql)
+            case .parse(let name, let query, let types): try parse(name, query, types)
+            case .bind(let bind): try self.bind(bind)
+            case .describe(let kind, let name): try await describe(kind, name)
+            case .execute(let portal, let rowsMax): try await execute(portal, rowsMax: Int(rowsMax))
+            case .close(let kind, let name): close(kind, name)
+            case .sync:
+                discardingUntilSync = false
+                portals[""] = nil
+                output.writeReadyForQuery(session.transactionStatus)
+            case .flush, .copyData, .copyDone, .copyFail: break
+            case .terminate: return false
+            case .startup, .sslRequest, .gssEncryptionRequest, .cancel, .authentication:
+                throw PGProtocolError("unexpected \(message) after startup")
+            }
+        } catch let error as VireoError {
+            writeError(error, query: nil)
+            discardingUntilSync = true
+        }
+        return true
+    }
+
+    func writeError(_ error: VireoError, query: String?) {
+        let position = error.position.flatMap { offset in query.map { Self.characterPosition(byteOffset: offset, in: $0) } }
+        output.writeError(sqlState: error.sqlState, message: error.message, position: position)
+    }
+
+    /// PostgreSQL reports positions as 1-based character counts.
+    static func characterPosition(byteOffset: Int, in query: String) -> Int {
+        let utf8 = Array(query.utf8)
+        let prefix = utf8.prefix(max(0, min(byteOffset, utf8.count)))
+        return String(decoding: prefix, as: UTF8.self).count + 1
+    }
+
+    // MARK: Simple query
+
+    /// Runs every statement of `sql` in order, answering each; the first error stops the rest.
+    func simpleQuery(_ sql: String) async {
+        defer { output.writeReadyForQuery(session.transactionStatus) }
+        let statements: [Statement]
+        do {
+            statements = try Parser.parseScript(sql)
+        } catch let error as VireoError {
+            return writeError(error, query: sql)
+        } catch {
+            return output.writeError(sqlState: "XX000", message: "\(error)")
+        }
+        guard !statements.isEmpty else { return output.writeEmptyQueryResponse() }
+        let session = self.session
+        for statement in statements {
+            do {
+                let result = try await server.executor.run { try session.execute(statement) }
+                writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
+            } catch let error as VireoError {
+                return writeError(error, query: sql)
+            } catch {
+                return output.writeError(sqlState: "XX000", message: "\(error)")
+            }
+        }
+    }
+
+    /// Rows `rowsFrom…` (at most `rowsMax` of them, 0 for all) and, when they are the
+    /// last, the command tag; returns how many rows were written.
+    @discardableResult
+    func writeResult(_ result: QueryResult, formats: [Int16], rowsFrom: Int, rowsMax: Int, describe: Bool) -> Int {
+        if describe && result.returnsRows { output.writeRowDescription(result.columns, formats: formats) }
+        let types = result.columns.map { PGType($0.type) }
+        let end = rowsMax > 0 ? min(result.rows.count, rowsFrom + rowsMax) : result.rows.count
+        for row in result.rows[min(rowsFrom, end)..<end] { output.writeDataRow(row, types: types, formats: formats) }
+        if end < result.rows.count {
+            output.writePortalSuspended()
+        } else {
+            output.writeCommandComplete(result.commandTag)
+        }
+        return end - rowsFrom
+    }
+
+    // MARK: Extended query
+
+    private func parse(_ name: String, _ query: String, _ types: [Int32]) throws {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
+        let statement = trimmed.isEmpty ? nil : try Parser.parseStatement(query)
+        if !name.isEmpty, statements[name] != nil {
+            throw VireoError(.duplicateObject, "prepared statement \"\(name)\" already exists")
+        }
+        statements[name] = PGPreparedStatement(statement: statement, declaredTypes: types)
+        output.writeParseComplete()
+    }
+
+    private func bind(_ bind: PGBind) throws {
+        guard let prepared = statements[bind.statement] else {
+            throw VireoError(.undefinedObject, "prepared statement \"\(bind.statement)\" does not exist")
+        }
+        let expected = prepared.statement?.parameterCount ?? 0
+        guard bind.parameters.count == expected else {
+            throw VireoError(.invalidParameter, "bind message supplies \(bind.parameters.count) parameters, but prepared statement \"\(bind.statement)\" requires \(expected)")
+        }
+        let values = try bind.parameters.enumerated().map { index, bytes in
+            let oid = index < prepared.declaredTypes.count ? prepared.declaredTypes[index] : 0
+            return try PGParameterDecoder.decode(bytes, oid: oid, binary: bind.parameterFormat(index) == 1)
+        }
+        if !bind.portal.isEmpty, portals[bind.portal] != nil {
+            throw VireoError(.duplicateObject, "portal \"\(bind.portal)\" already exists")
+        }
+        let formats = (0..<max(1, bind.resultFormats.count)).map { bind.resultFormat($0) }
+        portals[bind.portal] = PGPortal(prepared: prepared, parameters: values, resultFormats: formats)
+        output.writeBindComplete()
+    }
+
+    private func describe(_ kind: PGObjectKind, _ name: String) async throws {
+        switch kind {
+        case .statement:
+            guard let prepared = statements[name] else {
+                throw VireoError(.undefinedObject, "prepared statement \"\(name)\" does not exist")
+            }
+            try await describeStatement(prepared)
+        case .portal:
+            let result = try await runPortal(name)
+            guard let result, result.returnsRows else { return output.writeNoData() }
+            output.writeRowDescription(result.columns, formats: expandedFormats(portals[name]?.resultFormats ?? [], result.columns.count))
+        }
+    }
+
+    private func describeStatement(_ prepared: PGPreparedStatement) async throws {
+        guard let statement = prepared.statement else {
+            output.writeParameterDescription([])
+            return output.writeNoData()
+        }
+        let session = self.session
+        let description = try await server.executor.run { try session.describe(statement) }
+        let oids = description.parameterTypes.enumerated().map { index, type in
+            index < prepared.declaredTypes.count && prepared.declaredTypes[index] != 0 ? prepared.declaredTypes[index] : PGType(type).oid
+        }
+        output.writeParameterDescription(oids)
+        if description.columns.isEmpty { return output.writeNoData() }
+        output.writeRowDescription(description.columns, formats: [])
+    }
+
+    /// Runs the portal's statement once; nil for an empty query.
+    private func runPortal(_ name: String) async throws -> QueryResult? {
+        guard var portal = portals[name] else { throw VireoError(.undefinedObject, "portal \"\(name)\" does not exist") }
+        if let result = portal.result { return result }
+        guard let statement = portal.prepared.statement else { return nil }
+        let (session, parameters) = (self.session, portal.parameters)
+        let result = try await server.executor.run { try session.execute(statement, parameters) }
+        portal.result = result
+        portals[name] = portal
+        return result
+    }
+
+    private func execute(_ name: String, rowsMax: Int) async throws {
+        guard let result = try await runPortal(name), var portal = portals[name] else {
+            return output.writeEmptyQueryResponse()
+        }
+        let formats = expandedFormats(portal.resultFormats, result.columns.count)
+        portal.rowsSent += writeResult(result, formats: formats, rowsFrom: portal.rowsSent, rowsMax: rowsMax, describe: false)
+        portals[name] = portal
+    }
+
+    private func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {
+        formats.count == 1 ? Array(repeating: formats[0], count: count) : formats
+    }
+
+    private func close(_ kind: PGObjectKind, _ name: String) {
+        switch kind {
+        case .statement: statements[name] = nil
+        case .portal: portals[name] = nil
+        }
+        output.writeCloseComplete()
+    }
+}
+
+extension PGFrontendMessage {
+    /// Messages skipped after an extended-protocol error, until Sync.
+    var isExtendedProtocol: Bool {
+        switch self {
+        case .parse, .bind, .describe, .execute, .close, .flush: true
+        default: false
+        }
+    }
+}

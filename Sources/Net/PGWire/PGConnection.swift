@@ -1,0 +1,171 @@
+import Logging
+import NIOCore
+import VireoQuery
+import VireoStorage
+
+/// One client connection: startup and authentication, then simple and extended queries
+/// until Terminate. Messages are handled one at a time, in order, so a pipelined batch
+/// (many Bind/Execute before one Sync) is answered in order; every engine call runs on
+/// the server's engine threads, never on the event loop.
+final class PGConnection: @unchecked Sendable {
+    typealias Inbound = NIOAsyncChannelInboundStream<PGFrontendMessage>.AsyncIterator
+    typealias Outbound = NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    /// Output is sent at ReadyForQuery and Flush, or once this much has gathered.
+    static let outputFlushBytes = 256 << 10
+
+    let server: PGServerContext
+    let session: Session
+    var output = ByteBuffer()
+    var statements: [String: PGPreparedStatement] = [:]
+    var portals: [String: PGPortal] = [:]
+    /// After an error in the extended protocol, messages up to Sync are skipped.
+    var discardingUntilSync = false
+    var logger: Logger
+
+    init(server: PGServerContext) {
+        self.server = server
+        self.session = server.database.session()
+        self.logger = server.logger
+    }
+
+    /// Serves the connection until the client leaves or breaks the protocol; then rolls
+    /// back a transaction left open, so it holds nothing.
+    func serve(_ channel: NIOAsyncChannel<PGFrontendMessage, ByteBuffer>) async {
+        var processID: Int32?
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var messages = inbound.makeAsyncIterator()
+                do {
+                    processID = try await startUp(&messages, outbound)
+                    guard processID != nil else { return }
+                    while let message = try await messages.next() {
+                        guard try await handle(message) else { break }
+                        if output.readableBytes >= Self.outputFlushBytes { try await flush(outbound) }
+                        if case .flush = message { try await flush(outbound) }
+                        if output.readableBytes > 0, message.endsBatch { try await flush(outbound) }
+                    }
+                } catch let error as PGProtocolError {
+                    output.writeError(severity: "FATAL", sqlState: error.sqlState, message: error.message)
+                    try? await flush(outbound)
+                }
+            }
+        } catch {
+            logger.debug("pgwire connection ended", metadata: ["error": "\(error)"])
+        }
+        await finish(processID)
+    }
+
+    private func finish(_ processID: Int32?) async {
+        if let processID { server.connections.remove(processID) }
+        guard session.transactionStatus != .idle else { return }
+        let session = self.session
+        _ = try? await server.executor.run { try session.execute("ROLLBACK") }
+    }
+
+    func flush(_ outbound: Outbound) async throws {
+        guard output.readableBytes > 0 else { return }
+        let bytes = output
+        output = ByteBuffer()
+        try await outbound.write(bytes)
+    }
+}
+
+extension PGFrontendMessage {
+    /// Messages after which the client waits for an answer.
+    var endsBatch: Bool {
+        switch self {
+        case .query, .sync, .copyDone, .copyFail: true
+        default: false
+        }
+    }
+}
+
+// MARK: - Startup and authentication
+
+extension PGConnection {
+    /// Negotiates SSL (refused), reads the StartupMessage, authenticates and sends the
+    /// session's parameters; returns the connection's process id, nil when it ended.
+    func startUp(_ messages: inout Inbound, _ outbound: Outbound) async throws -> Int32? {
+        var parameters: [String: String] = [:]
+        startup: while true {
+            switch try await messages.next() {
+            case .sslRequest?, .gssEncryptionRequest?:
+                output.writeInteger(UInt8(ascii: "N"))
+                try await flush(outbound)
+            case .cancel(let processID, let secretKey)?:
+                if server.connections.session(processID: processID, secretKey: secretKey) != nil {
+                    logger.info("cancel request received; statements cannot be interrupted yet", metadata: ["pid": "\(processID)"])
+                }
+                return nil
+            case .startup(let received)?:
+                parameters = received
+                break startup
+            case nil: return nil
+            default: throw PGProtocolError("expected a startup message")
+            }
+        }
+        let user = parameters["user"] ?? ""
+        guard try await authenticate(user: user, &messages, outbound) else {
+            output.writeError(severity: "FATAL", sqlState: "28P01", message: "password authentication failed for user \"\(user)\" (the password is one of the server's API keys)")
+            try await flush(outbound)
+            return nil
+        }
+        guard let (processID, secretKey) = server.connections.register(session) else {
+            output.writeError(severity: "FATAL", sqlState: "53300", message: "sorry, too many clients already (the server allows \(server.connections.connectionsMax) connections)")
+            try await flush(outbound)
+            return nil
+        }
+        logger[metadataKey: "pgwire.pid"] = "\(processID)"
+        output.writeAuthentication(0)
+        for (name, value) in Self.parameterStatus(parameters) { output.writeParameterStatus(name, value) }
+        output.writeBackendKeyData(processID: processID, secretKey: secretKey)
+        output.writeReadyForQuery(.idle)
+        try await flush(outbound)
+        return processID
+    }
+
+    /// What the server reports at startup; drivers read server_version and the encodings.
+    static func parameterStatus(_ startup: [String: String]) -> [(String, String)] {
+        [("server_version", "16.0 (Vireo)"), ("server_encoding", "UTF8"), ("client_encoding", "UTF8"),
+         ("DateStyle", "ISO, MDY"), ("IntervalStyle", "postgres"), ("integer_datetimes", "on"),
+         ("standard_conforming_strings", "on"), ("TimeZone", "UTC"), ("is_superuser", "off"),
+         ("application_name", startup["application_name"] ?? ""), ("session_authorization", startup["user"] ?? "")]
+    }
+
+    private func authenticate(user: String, _ messages: inout Inbound, _ outbound: Outbound) async throws -> Bool {
+        switch server.configuration.pgAuth {
+        case .trust:
+            return true
+        case .cleartext:
+            output.writeAuthentication(3)
+            try await flush(outbound)
+            guard case .authentication(var body)? = try await messages.next() else { return false }
+            return server.keys.accepts(try body.readCString() ?? "")
+        case .scram:
+            return try await authenticateSCRAM(&messages, outbound)
+        }
+    }
+
+    /// SASL with SCRAM-SHA-256: AuthenticationSASL, then SASLContinue, then SASLFinal.
+    private func authenticateSCRAM(_ messages: inout Inbound, _ outbound: Outbound) async throws -> Bool {
+        output.writeAuthentication(10, Array((SCRAMVerifier.mechanism + "\0\0").utf8))
+        try await flush(outbound)
+        guard case .authentication(var initial)? = try await messages.next(),
+              try initial.readCString() == SCRAMVerifier.mechanism,
+              let length: Int32 = initial.readInteger(), length >= 0,
+              let clientFirst = initial.readString(length: Int(length)) else {
+            throw PGProtocolError(sqlState: "28000", "expected a SASL initial response for \(SCRAMVerifier.mechanism)")
+        }
+        var exchange = SCRAMExchange(verifier: server.scram)
+        output.writeAuthentication(11, Array(try exchange.serverFirstMessage(clientFirst: clientFirst).utf8))
+        try await flush(outbound)
+        guard case .authentication(var final)? = try await messages.next(),
+              let clientFinal = final.readString(length: final.readableBytes) else {
+            throw PGProtocolError(sqlState: "28000", "expected a SASL response")
+        }
+        guard let serverFinal = try exchange.serverFinalMessage(clientFinal: clientFinal) else { return false }
+        output.writeAuthentication(12, Array(serverFinal.utf8))
+        return true
+    }
+}

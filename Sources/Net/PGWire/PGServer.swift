@@ -1,0 +1,47 @@
+import Logging
+import NIOCore
+import NIOPosix
+import VireoQuery
+
+/// The PostgreSQL wire protocol server: accepts connections on the configured host and
+/// port and serves each in its own task until the server is cancelled.
+public struct PGServer: Sendable {
+    let context: PGServerContext
+
+    public init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger) {
+        context = PGServerContext(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger)
+    }
+
+    /// Listens, reports the bound port (useful with port 0) and accepts connections until
+    /// cancelled; each is served concurrently.
+    public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let listener = try await bind()
+        onBound(listener.channel.localAddress?.port ?? context.configuration.pgPort)
+        try await serve(listener)
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<PGFrontendMessage, ByteBuffer>, Never> {
+        let messageBytesMax = context.configuration.messageBytesMax
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: context.configuration.host, port: context.configuration.pgPort) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PGFrontendDecoder(messageBytesMax: messageBytesMax)))
+                    return try NIOAsyncChannel<PGFrontendMessage, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    private func serve(_ listener: NIOAsyncChannel<NIOAsyncChannel<PGFrontendMessage, ByteBuffer>, Never>) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await listener.executeThenClose { connections in
+                for try await connection in connections {
+                    let context = self.context
+                    group.addTask { await PGConnection(server: context).serve(connection) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Logging
+import Synchronization
+import VireoQuery
+
+/// What every connection of one pgwire server shares.
+final class PGServerContext: Sendable {
+    let database: Database
+    let executor: EngineExecutor
+    let keys: APIKeys
+    let scram: SCRAMVerifier
+    let configuration: ServerConfiguration
+    let logger: Logger
+    let connections: PGConnectionRegistry
+
+    init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger) {
+        self.database = database
+        self.executor = executor
+        self.keys = keys
+        self.scram = SCRAMVerifier(passwords: keys.keys)
+        self.configuration = configuration
+        self.logger = logger
+        self.connections = PGConnectionRegistry(connectionsMax: configuration.connectionsMax)
+    }
+}
+
+/// The open connections: how many (against the limit) and the keys a CancelRequest
+/// must present, by backend process id.
+final class PGConnectionRegistry: Sendable {
+    struct Entry: Sendable {
+        var secretKey: Int32
+        var session: Session
+    }
+
+    let connectionsMax: Int
+    private let state = Mutex<(nextProcessID: Int32, entries: [Int32: Entry])>((1, [:]))
+
+    init(connectionsMax: Int) { self.connectionsMax = connectionsMax }
+
+    /// A process id and secret key for a new connection; nil when the limit is reached.
+    func register(_ session: Session) -> (processID: Int32, secretKey: Int32)? {
+        state.withLock { state in
+            guard state.entries.count < connectionsMax else { return nil }
+            let processID = state.nextProcessID
+            state.nextProcessID = processID == Int32.max ? 1 : processID + 1
+            let secretKey = Int32.random(in: Int32.min...Int32.max)
+            state.entries[processID] = Entry(secretKey: secretKey, session: session)
+            return (processID, secretKey)
+        }
+    }
+
+    func remove(_ processID: Int32) {
+        _ = state.withLock { $0.entries.removeValue(forKey: processID) }
+    }
+
+    /// The session a CancelRequest names, if its key matches.
+    func session(processID: Int32, secretKey: Int32) -> Session? {
+        state.withLock { state in
+            guard let entry = state.entries[processID], entry.secretKey == secretKey else { return nil }
+            return entry.session
+        }
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import NIOCore
+import VireoQuery
+import VireoStorage
+
+/// A PostgreSQL type as pgwire names it: its OID, its size and how values of it are
+/// written and read in text and binary format.
+struct PGType: Sendable, Equatable {
+    var oid: Int32
+    /// Fixed size in bytes, or -1 for variable length.
+    var sizeBytes: Int16
+
+    static let bool = PGType(oid: 16, sizeBytes: 1)
+    static let bytea = PGType(oid: 17, sizeBytes: -1)
+    static let int8 = PGType(oid: 20, sizeBytes: 8)
+    static let int2 = PGType(oid: 21, sizeBytes: 2)
+    static let int4 = PGType(oid: 23, sizeBytes: 4)
+    static let text = PGType(oid: 25, sizeBytes: -1)
+    static let oid = PGType(oid: 26, sizeBytes: 4)
+    static let json = PGType(oid: 114, sizeBytes: -1)
+    static let float4 = PGType(oid: 700, sizeBytes: 4)
+    static let float8 = PGType(oid: 701, sizeBytes: 8)
+    static let unknown = PGType(oid: 705, sizeBytes: -2)
+    static let varchar = PGType(oid: 1043, sizeBytes: -1)
+    static let timestamp = PGType(oid: 1114, sizeBytes: 8)
+    static let timestamptz = PGType(oid: 1184, sizeBytes: 8)
+    static let jsonb = PGType(oid: 3802, sizeBytes: -1)
+    /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
+    /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
+    /// reports it to drivers that look it up (pgvector-python's register_vector).
+    static let vector = PGType(oid: 16_385, sizeBytes: -1)
+    static let vectorArray = PGType(oid: 16_386, sizeBytes: -1)
+
+    /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01), for binary timestamps.
+    static let postgresEpochOffsetMicros: Int64 = 946_684_800_000_000
+
+    init(oid: Int32, sizeBytes: Int16) {
+        self.oid = oid
+        self.sizeBytes = sizeBytes
+    }
+
+    /// The type a result column of `type` is described as.
+    init(_ type: SQLType) {
+        switch type {
+        case .bool: self = .bool
+        case .int: self = .int8
+        case .double: self = .float8
+        case .text, .unknown: self = .text
+        case .bytes: self = .bytea
+        case .json: self = .jsonb
+        case .timestamp: self = .timestamp
+        case .vector: self = .vector
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// One DataRow field: Int32 length (-1 for NULL) and the value's bytes.
+    mutating func writeValue(_ value: Value, type: PGType, binary: Bool) {
+        guard !value.isNull else { writeInteger(Int32(-1)); return }
+        let lengthIndex = writerIndex
+        writeInteger(Int32(0))
+        if binary { writeBinary(value, type: type) } else { writeString(value.text ?? "") }
+        setInteger(Int32(writerIndex - lengthIndex - 4), at: lengthIndex)
+    }
+
+    private mutating func writeBinary(_ value: Value, type: PGType) {
+        switch value {
+        case .null: break
+        case .bool(let flag): writeInteger(UInt8(flag ? 1 : 0))
+        case .int(let number): writeInteger(number)
+        case .double(let number): writeInteger(number.bitPattern)
+        case .text(let string): writeString(string)
+        case .json(let string):
+            if type == .jsonb { writeInteger(UInt8(1)) }
+            writeString(string)
+        case .bytes(let bytes): writeBytes(bytes)
+        case .timestamp(let micros): writeInteger(micros &- PGType.postgresEpochOffsetMicros)
+        case .vector(let values):
+            writeInteger(Int16(values.count))
+            writeInteger(Int16(0))
+            for element in values { writeInteger(element.bitPattern) }
+        }
+    }
+}
+
+/// Parameters of a Bind, decoded into engine values.
+enum PGParameterDecoder {
+    /// A text parameter stays text: the engine converts it to the type its use needs, as
+    /// PostgreSQL does for parameters it infers. A binary one is read by its declared OID.
+    static func decode(_ bytes: ByteBuffer?, oid: Int32, binary: Bool) throws -> Value {
+        guard var bytes else { return .null }
+        guard binary else { return .text(bytes.readString(length: bytes.readableBytes) ?? "") }
+        switch oid {
+        case PGType.bool.oid: return .bool((bytes.readInteger() as UInt8? ?? 0) != 0)
+        case PGType.int2.oid: return .int(Int64(try read(&bytes, as: Int16.self)))
+        case PGType.int4.oid, PGType.oid.oid: return .int(Int64(try read(&bytes, as: Int32.self)))
+        case PGType.int8.oid: return .int(try read(&bytes, as: Int64.self))
+        case PGType.float4.oid: return .double(Double(Float(bitPattern: try read(&bytes, as: UInt32.self))))
+        case PGType.float8.oid: return .double(Double(bitPattern: try read(&bytes, as: UInt64.self)))
+        case PGType.bytea.oid: return .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        case PGType.timestamp.oid, PGType.timestamptz.oid:
+            return .timestamp(try read(&bytes, as: Int64.self) &+ PGType.postgresEpochOffsetMicros)
+        case PGType.jsonb.oid:
+            _ = bytes.readInteger() as UInt8?
+            return .json(bytes.readString(length: bytes.readableBytes) ?? "")
+        case PGType.json.oid: return .json(bytes.readString(length: bytes.readableBytes) ?? "")
+        case PGType.vector.oid: return .vector(try vector(&bytes))
+        case PGType.text.oid, PGType.varchar.oid, 0, PGType.unknown.oid:
+            return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+        default:
+            throw VireoError(.featureNotSupported, "binary format for parameters of type OID \(oid) is not supported; send it as text")
+        }
+    }
+
+    private static func read<T: FixedWidthInteger>(_ bytes: inout ByteBuffer, as: T.Type) throws -> T {
+        guard bytes.readableBytes == MemoryLayout<T>.size, let value: T = bytes.readInteger() else {
+            throw VireoError(.invalidTextRepresentation, "binary parameter has \(bytes.readableBytes) bytes, expected \(MemoryLayout<T>.size)")
+        }
+        return value
+    }
+
+    /// pgvector's binary form: UInt16 dimension, UInt16 unused, big-endian float32s.
+    private static func vector(_ bytes: inout ByteBuffer) throws -> [Float] {
+        guard let dimension: Int16 = bytes.readInteger(), let _: Int16 = bytes.readInteger(),
+              dimension >= 0, bytes.readableBytes == Int(dimension) * 4 else {
+            throw VireoError(.invalidTextRepresentation, "malformed binary vector parameter")
+        }
+        return (0..<Int(dimension)).map { _ in Float(bitPattern: bytes.readInteger() ?? 0) }
+    }
+}

@@ -1,0 +1,90 @@
+import VireoStorage
+
+/// What a statement takes and returns, found without running it: the answer to
+/// pgwire's Describe, which drivers send before they bind parameters.
+public struct StatementDescription: Sendable, Equatable {
+    /// The type each `$n` is used as, `unknown` where nothing decides it.
+    public var parameterTypes: [SQLType]
+    /// The result columns; empty for a statement that returns no rows.
+    public var columns: [ResultColumn]
+}
+
+/// Where a transaction block stands, as pgwire's ReadyForQuery reports it.
+public enum TransactionStatus: Sendable {
+    /// No block open.
+    case idle
+    /// Inside BEGIN … COMMIT.
+    case inBlock
+    /// Inside a block that an error aborted: only ROLLBACK is accepted.
+    case failed
+}
+
+extension Session {
+    /// The session's transaction block state.
+    public var transactionStatus: TransactionStatus {
+        if abortedBy != nil { return .failed }
+        return inTransactionBlock ? .inBlock : .idle
+    }
+
+    /// Parameter types and result columns of `statement` on the current schema (with
+    /// this session's uncommitted DDL), without running it.
+    public func describe(_ statement: Statement) throws -> StatementDescription {
+        let catalog = try read { $0.catalog }
+        let binder = makeBinder(catalog)
+        let columns = try describedColumns(statement.body, binder, catalog)
+        let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
+        return StatementDescription(parameterTypes: types, columns: columns)
+    }
+
+    private func describedColumns(_ body: StatementBody, _ binder: Binder, _ catalog: Catalog) throws -> [ResultColumn] {
+        switch body {
+        case .select(let query):
+            return try binder.bindQuery(query).1
+        case .insert(let insert):
+            let table = try catalog.table(insert.table.name)
+            try bindInsertValues(insert, table, binder)
+            return try ReturningList(insert.returning, table: table, alias: insert.alias, binder: binder).columns
+        case .update(let update):
+            let table = try catalog.table(update.table.name)
+            let scope = try bindFiltered(table, update.alias, update.whereClause, binder)
+            for assignment in update.assignments {
+                guard case .expression(let expression) = assignment.value, let position = table.columnIndex(assignment.column) else { continue }
+                _ = try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))
+            }
+            return try ReturningList(update.returning, table: table, alias: update.alias, binder: binder).columns
+        case .delete(let delete):
+            let table = try catalog.table(delete.table.name)
+            _ = try bindFiltered(table, delete.alias, delete.whereClause, binder)
+            return try ReturningList(delete.returning, table: table, alias: delete.alias, binder: binder).columns
+        case .explain:
+            return [ResultColumn(name: "QUERY PLAN", type: .text)]
+        case .show(let show):
+            return show.name.map { [ResultColumn(name: $0, type: .text)] }
+                ?? [ResultColumn(name: "name", type: .text), ResultColumn(name: "setting", type: .text)]
+        default:
+            return []
+        }
+    }
+
+    /// `INSERT … VALUES ($1, $2)`: each parameter takes its target column's type.
+    private func bindInsertValues(_ insert: Insert, _ table: TableDefinition, _ binder: Binder) throws {
+        guard case .values(let rows) = insert.source else {
+            if case .query(let query) = insert.source { _ = try binder.bindQuery(query) }
+            return
+        }
+        let targets = insert.columns.isEmpty ? Array(table.columns.indices) : insert.columns.compactMap { table.columnIndex($0) }
+        for row in rows {
+            for (position, value) in zip(targets, row) {
+                guard case .expression(let expression) = value else { continue }
+                _ = try binder.coerce(binder.bind(expression, Scope()), to: SQLType(table.columns[position].type))
+            }
+        }
+    }
+
+    private func bindFiltered(_ table: TableDefinition, _ alias: String?, _ condition: SQLExpression?, _ binder: Binder) throws -> Scope {
+        var scope = Scope()
+        scope.addTable(table, alias: alias)
+        if let condition { _ = try binder.coerce(binder.bind(condition, scope), to: .bool) }
+        return scope
+    }
+}

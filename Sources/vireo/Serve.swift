@@ -1,0 +1,127 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import VireoNet
+import VireoQuery
+import VireoStorage
+
+extension PGAuthMethod: ExpressibleByArgument {}
+
+/// `vireo serve`: the database over the PostgreSQL wire protocol (and REST), until
+/// SIGINT or SIGTERM; a second signal exits at once (the WAL keeps every commit).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a database over the PostgreSQL wire protocol.",
+        discussion: "Settings come from flags, else from the environment: "
+            + ServerConfiguration.environmentVariables.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + ".")
+
+    @Option(help: "Directory of the database, its WAL and the generated API key.")
+    var data: String?
+    @Option(help: "Address to listen on.")
+    var host: String?
+    @Option(help: "Port of the REST API.")
+    var httpPort: Int?
+    @Option(help: "Port of the PostgreSQL wire protocol (0: any free port).")
+    var pgPort: Int?
+    @Option(help: "pgwire authentication: scram (an API key as password), cleartext or trust.")
+    var pgAuth: PGAuthMethod?
+    @Option(name: .customLong("api-key"), help: "An API key to accept; may repeat. Without any, one is generated on first start.")
+    var apiKeys: [String] = []
+
+    func run() async throws {
+        let configuration = try settings()
+        let logger = Logger(label: "vireo.serve")
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        var storageLogger = Logger(label: "vireo.storage")
+        storageLogger.logLevel = .warning
+        let database = try Database.open(path: configuration.databasePath, options: StorageOptions(
+            busyTimeoutMs: configuration.busyTimeoutMs, logger: storageLogger))
+        let (keys, generated) = try APIKeys.load(configured: configuration.apiKeys, dataDirectory: configuration.dataDirectory)
+        let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
+        let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger)
+        let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await pg.run { port in Self.announce(configuration, pgPort: port, keys: keys, generated: generated) }
+            }
+            group.addTask { await shutdown.wait() }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+        try await executor.shutdown()
+        try database.close()
+        say("vireo serve: stopped; the database is checkpointed and closed")
+    }
+
+    private func settings() throws -> ServerConfiguration {
+        var configuration = try ServerConfiguration.fromEnvironment()
+        if let data { configuration.dataDirectory = data }
+        if let host { configuration.host = host }
+        if let httpPort { configuration.httpPort = try ServerConfiguration.port(String(httpPort), "--http-port") }
+        if let pgPort { configuration.pgPort = try ServerConfiguration.port(String(pgPort), "--pg-port") }
+        if let pgAuth { configuration.pgAuth = pgAuth }
+        if !apiKeys.isEmpty { configuration.apiKeys = apiKeys }
+        return configuration
+    }
+
+    /// The first screen: where everything listens and how to connect.
+    static func announce(_ configuration: ServerConfiguration, pgPort: Int, keys: APIKeys, generated: String?) {
+        let key = keys.keys.first ?? ""
+        var lines = ["vireo serve: \(configuration.databasePath)",
+                     "pgwire listening on \(configuration.host):\(pgPort)",
+                     "  psql \"postgresql://vireo@\(configuration.host):\(pgPort)/vireo\"   (password: an API key)"]
+        if let generated {
+            lines.append("API key (generated, kept in \(configuration.dataDirectory)/\(APIKeys.fileName)): \(generated)")
+        } else if configuration.apiKeys.isEmpty {
+            lines.append("API key: in \(configuration.dataDirectory)/\(APIKeys.fileName)")
+        }
+        _ = key
+        say(lines.joined(separator: "\n"))
+    }
+}
+
+/// Writes a line to standard output at once (unbuffered), so that scripts and tests
+/// waiting for it see it while the server runs.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// SIGINT and SIGTERM: the first starts a graceful shutdown, bounded by `graceMs`; the
+/// second (or the end of the grace period) exits at once.
+final class ShutdownSignals: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let stream: AsyncStream<Int32>
+    private let graceMs: Int
+
+    init(graceMs: Int) {
+        self.graceMs = graceMs
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        self.stream = stream
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            nonisolated(unsafe) var received = 0
+            source.setEventHandler {
+                received += 1
+                if received > 1 { _exit(130) }
+                continuation.yield(number)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Returns at the first signal and arms the grace-period deadline.
+    func wait() async {
+        for await number in stream {
+            say("vireo serve: signal \(number), finishing in-flight work (a second signal exits at once)")
+            let graceMs = self.graceMs
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(graceMs)) {
+                say("vireo serve: in-flight work outlasted \(graceMs) ms; exiting (the WAL keeps every commit)")
+                _exit(0)
+            }
+            return
+        }
+    }
+}
