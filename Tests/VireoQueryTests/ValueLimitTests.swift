@@ -3,8 +3,8 @@ import Testing
 import VireoStorage
 
 /// A statement that would build a value past the per-value limit fails with 54000 instead
-/// of aborting the process; the database stays usable.
-@Suite("SQL: value size limit")
+/// of aborting the process; the database stays usable. work_mem is set as in PostgreSQL.
+@Suite("SQL: value size limit and work_mem")
 struct ValueLimitTests {
     /// Expects `sql` to fail with 54000 and a message containing `fragment`.
     private func expectLimitExceeded(_ db: Database, _ sql: String, _ fragment: String,
@@ -80,5 +80,57 @@ struct ValueLimitTests {
         expectLimitExceeded(db, "SELECT repeat('ab', 600000000)", "result of repeat() would be 1200000000 bytes")
         expectLimitExceeded(db, "SELECT repeat('ab', 9223372036854775807)", "result of repeat() would be larger than")
         #expect(try rows(db, "SELECT repeat('ab', 3), repeat('ab', -1)") == [["ababab", ""]])
+    }
+
+    // MARK: work_mem
+
+    @Test("SET work_mem takes PostgreSQL's units, SHOW prints the largest exact one, RESET and DEFAULT restore 1GB")
+    func workMemSetting() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SHOW work_mem") == [["1GB"]])
+        let cases: [(String, String)] = [
+            ("'64MB'", "64MB"), ("65536", "64MB"), ("'1024kB'", "1MB"), ("'1536kB'", "1536kB"), ("'1.5MB'", "1536kB"),
+            ("'2GB'", "2GB"), ("'64 MB'", "64MB"), ("'1TB'", "1TB"), ("'131072B'", "128kB"), ("'64kB'", "64kB"),
+        ]
+        for (value, expected) in cases {
+            try db.execute("SET work_mem = \(value)")
+            let got = try rows(db, "SHOW work_mem")
+            #expect(got == [[expected]], "SET work_mem = \(value): expected SHOW to give \(expected), got \(got)")
+        }
+        try db.execute("RESET work_mem")
+        #expect(try rows(db, "SHOW work_mem") == [["1GB"]])
+        try db.execute("SET work_mem = '8MB'; SET work_mem TO DEFAULT")
+        #expect(try rows(db, "SHOW work_mem") == [["1GB"]])
+    }
+
+    @Test("invalid work_mem values give 22023 and leave the setting as it was")
+    func workMemInvalid() throws {
+        let db = try Database.inMemory()
+        try db.execute("SET work_mem = '4MB'")
+        let cases: [(String, String)] = [
+            ("'abc'", "invalid value for parameter \"work_mem\": \"abc\""),
+            ("'64mb'", "(valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\""),
+            ("'10kB'", "10 kB is outside the valid range for parameter \"work_mem\" (64 kB .. 2147483647 kB)"),
+            ("-1", "-1 kB is outside the valid range"),
+            ("'3000TB'", "invalid value for parameter \"work_mem\": \"3000TB\" (value exceeds integer range)"),
+            ("on", "invalid value for parameter \"work_mem\": \"on\""),
+            ("''", "invalid value for parameter \"work_mem\": \"\""),
+        ]
+        for (value, fragment) in cases {
+            let error = sqlError(db, "SET work_mem = \(value)")
+            #expect(error?.sqlState == "22023", "SET work_mem = \(value): expected 22023, got \(String(describing: error))")
+            #expect(error?.message.contains(fragment) == true, "SET work_mem = \(value): expected \"\(fragment)\" in \(String(describing: error?.message))")
+        }
+        #expect(try rows(db, "SHOW work_mem") == [["4MB"]])
+    }
+
+    @Test("SET LOCAL work_mem lasts until the transaction ends")
+    func workMemLocal() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        try session.execute("BEGIN; SET LOCAL work_mem = '2MB'")
+        #expect(try session.execute("SHOW work_mem").rows == [[.text("2MB")]])
+        try session.execute("COMMIT")
+        #expect(try session.execute("SHOW work_mem").rows == [[.text("1GB")]])
     }
 }
