@@ -2,8 +2,8 @@ import Testing
 @testable import VireoQuery
 import VireoStorage
 
-/// A statement that would build a value past the per-value limit fails with 54000 instead
-/// of aborting the process; the database stays usable. work_mem is set as in PostgreSQL.
+/// A statement that would build a value past the per-value limit, or hold more rows than
+/// work_mem allows, fails with 54000 instead of aborting the process; the database stays usable.
 @Suite("SQL: value size limit and work_mem")
 struct ValueLimitTests {
     /// Expects `sql` to fail with 54000 and a message containing `fragment`.
@@ -83,6 +83,69 @@ struct ValueLimitTests {
     }
 
     // MARK: work_mem
+
+    /// A table of 2,000 distinct 1 KB strings: about 2 MB, well past a work_mem of 1MB.
+    private func databaseWithWideRows() throws -> Database {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE wide (id int PRIMARY KEY, s text)")
+        let values = (1...2000).map { "(\($0), '\($0)' || repeat('x', 1000))" }.joined(separator: ", ")
+        try db.execute("INSERT INTO wide VALUES \(values)")
+        return db
+    }
+
+    @Test("a sort, GROUP BY, DISTINCT, hash join, set operation and result set past work_mem = 1MB fail with 54000; under the default they succeed")
+    func operationsPastWorkMem() throws {
+        let db = try databaseWithWideRows()
+        let queries: [(sql: String, expected: [[String]])] = [
+            ("SELECT count(*) FROM (SELECT id FROM wide ORDER BY s) sorted", [["2000"]]),
+            ("SELECT count(*) FROM (SELECT s FROM wide GROUP BY s) grouped", [["2000"]]),
+            ("SELECT count(*) FROM (SELECT DISTINCT s FROM wide) distinct_rows", [["2000"]]),
+            ("SELECT count(*) FROM wide a JOIN wide b ON a.s = b.s", [["2000"]]),
+            ("SELECT count(*) FROM (SELECT s FROM wide UNION SELECT s FROM wide) both_sides", [["2000"]]),
+            ("SELECT count(*) FROM wide WHERE s IN (SELECT s FROM wide)", [["2000"]]),
+        ]
+        try db.execute("SET work_mem = '1MB'")
+        for query in queries {
+            expectLimitExceeded(db, query.sql, "work_mem")
+        }
+        expectLimitExceeded(db, "SELECT s FROM wide", "SET work_mem")
+        try expectUsable(db)
+        try db.execute("RESET work_mem")
+        for query in queries {
+            let got = try rows(db, query.sql)
+            #expect(got == query.expected, "\(query.sql) under the default work_mem: expected \(query.expected), got \(got)")
+        }
+        #expect(try rows(db, "SELECT s FROM wide").count == 2000)
+    }
+
+    @Test("the work_mem error names the setting's value and how to raise it")
+    func workMemMessage() throws {
+        let db = try databaseWithWideRows()
+        try db.execute("SET work_mem = '1MB'")
+        let error = sqlError(db, "SELECT id FROM wide ORDER BY s")
+        let expected = "the statement needs more than work_mem (1MB) for sorting; raise it with SET work_mem = '2MB' (or more)"
+        #expect(error?.message == expected, "expected \(expected), got \(String(describing: error?.message))")
+    }
+
+    @Test("a LIMIT under ORDER BY keeps only its rows, so it fits a small work_mem")
+    func topKFitsWorkMem() throws {
+        let db = try databaseWithWideRows()
+        try db.execute("SET work_mem = '1MB'")
+        let got = try rows(db, "SELECT id FROM wide ORDER BY s DESC LIMIT 3")
+        // '9x…' sorts after '99x…', which sorts after '999x…'.
+        #expect(got == [["9"], ["99"], ["999"]], "expected [[9], [99], [999]], got \(got)")
+    }
+
+    @Test("the budget is per statement: statements that each fit run one after another")
+    func budgetIsPerStatement() throws {
+        let db = try databaseWithWideRows()
+        try db.execute("SET work_mem = '1MB'")
+        for _ in 0..<5 {
+            // About 0.4 MB each; five of them would pass 1MB if the budget carried over.
+            let got = try rows(db, "SELECT count(*) FROM (SELECT id FROM wide WHERE id <= 200 ORDER BY s) part")
+            #expect(got == [["200"]], "expected [[200]], got \(got)")
+        }
+    }
 
     @Test("SET work_mem takes PostgreSQL's units, SHOW prints the largest exact one, RESET and DEFAULT restore 1GB")
     func workMemSetting() throws {

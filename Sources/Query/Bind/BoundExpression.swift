@@ -123,8 +123,15 @@ final class Subquery: @unchecked Sendable {
         let key = ObjectIdentifier(self)
         if !isCorrelated, let cached = context.cache.rows[key] { return cached }
         var rows: [[Value]] = []
-        try PlanExecutor.run(plan, context.nested(outer: outer)) { rows.append($0); return true }
-        if !isCorrelated { context.cache.rows[key] = rows }
+        var chargedBytes = 0
+        try PlanExecutor.run(plan, context.nested(outer: outer)) { row in
+            chargedBytes += try context.workMemory.charge(row, for: .subquery)
+            rows.append(row)
+            return true
+        }
+        // A correlated subquery's rows last only while the outer row is evaluated; cached
+        // rows last for the statement.
+        if isCorrelated { context.workMemory.release(bytes: chargedBytes) } else { context.cache.rows[key] = rows }
         return rows
     }
 

@@ -9,7 +9,8 @@ struct Settings {
     /// PostgreSQL does, so the default is not PostgreSQL's 4MB: it is large enough that
     /// ordinary statements never meet it, and there to stop a runaway one (a cross join, a
     /// result of millions of wide rows) with an error long before the process runs out of
-    /// memory and is killed. 1GB also matches the limit for one value.
+    /// memory and is killed. (A statement that returns one value near the 1 GB limit for a
+    /// value, `ValueLimits.valueSizeBytesMax`, needs more: SET work_mem = '2GB'.)
     static let workMemKilobytesDefault = 1 << 20
     static let defaults: [String: String] = [
         "hnsw.ef_search": "40",

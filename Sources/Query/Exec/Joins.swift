@@ -4,7 +4,7 @@ import VireoStorage
 enum Joins {
     static func nestedLoop(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
                            _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let rightRows = try materialize(right, context, path + ".1")
+        let rightRows = try materialize(right, context, path + ".1", for: .joining)
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             var matched = false
             for rightRow in rightRows {
@@ -21,9 +21,10 @@ enum Joins {
                      _ rightKeys: [BoundExpression], _ context: ExecutionContext, _ path: String,
                      _ emit: PlanExecutor.Emit) throws -> Bool {
         var table: [[GroupKey]: [[Value]]] = [:]
-        for row in try materialize(right, context, path + ".1") {
+        for row in try materialize(right, context, path + ".1", for: .joining) {
             let key = try rightKeys.map { try Evaluator.evaluate($0, row, context) }
             if key.contains(where: \.isNull) { continue }  // NULL never equals anything
+            try context.workMemory.charge(key, for: .joining)  // the hash table's copy of the key
             table[key.map(GroupKey.init), default: []].append(row)
         }
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
@@ -47,9 +48,15 @@ enum Joins {
         return try emit(leftRow + Array(repeating: .null, count: spec.rightWidth))
     }
 
-    static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String) throws -> [[Value]] {
+    /// Every row of `node`, counted against work_mem as held for `purpose`.
+    static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String,
+                            for purpose: WorkMemory.Purpose) throws -> [[Value]] {
         var rows: [[Value]] = []
-        try PlanExecutor.run(node, context, path: path) { rows.append($0); return true }
+        try PlanExecutor.run(node, context, path: path) { row in
+            try context.workMemory.charge(row, for: purpose)
+            rows.append(row)
+            return true
+        }
         return rows
     }
 }
@@ -58,10 +65,13 @@ enum Joins {
 enum SetOperations {
     static func run(_ kind: SetOperation.Kind, _ all: Bool, _ left: PlanNode, _ right: PlanNode,
                     _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let leftRows = try Joins.materialize(left, context, path + ".0")
-        let rightRows = try Joins.materialize(right, context, path + ".1")
+        let leftRows = try Joins.materialize(left, context, path + ".0", for: .setOperation)
+        let rightRows = try Joins.materialize(right, context, path + ".1", for: .setOperation)
         var rightCounts: [[GroupKey]: Int] = [:]
-        for row in rightRows { rightCounts[row.map(GroupKey.init), default: 0] += 1 }
+        for row in rightRows {
+            try context.workMemory.charge(row, for: .setOperation)  // the key's copy of the row
+            rightCounts[row.map(GroupKey.init), default: 0] += 1
+        }
         var emitted = Set<[GroupKey]>()
         let candidates = kind == .union ? leftRows + rightRows : leftRows
         for row in candidates {
@@ -73,7 +83,10 @@ enum SetOperations {
                 if inRight != (kind == .intersect) { continue }
                 if all && kind == .intersect { rightCounts[key]! -= 1 }
             }
-            if !all && !emitted.insert(key).inserted { continue }
+            if !all {
+                guard emitted.insert(key).inserted else { continue }
+                try context.workMemory.charge(row, for: .setOperation)
+            }
             if !(try emit(row)) { return false }
         }
         return true

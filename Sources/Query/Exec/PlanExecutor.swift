@@ -45,7 +45,9 @@ enum PlanExecutor {
         case .distinct(let input):
             var seen = Set<[GroupKey]>()
             return try run(input, context, path: child) { row in
-                seen.insert(row.map(GroupKey.init)).inserted ? try emit(row) : true
+                guard seen.insert(row.map(GroupKey.init)).inserted else { return true }
+                try context.workMemory.charge(row, for: .distinct)
+                return try emit(row)
             }
         case .aggregate(let input, let aggregation): return try Aggregator.run(input, aggregation, context, child, emit)
         case .nestedLoopJoin(let left, let right, let spec): return try Joins.nestedLoop(left, right, spec, context, path, emit)
@@ -141,7 +143,11 @@ enum PlanExecutor {
         guard let lower = try bound(range.lower, range.lowerInclusive, true),
               let upper = try bound(range.upper, range.upperInclusive, false) else { return true }
         var rowIDs: [Int64] = []
-        try context.data.scanIndex(range.index, from: lower, to: upper) { rowIDs.append($0); return true }
+        try context.data.scanIndex(range.index, from: lower, to: upper) { rowID in
+            try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
+            rowIDs.append(rowID)
+            return true
+        }
         for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
         return true
     }
