@@ -179,7 +179,7 @@ extension Session {
         let predicate = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
         let plan = try AccessPath.choose(.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope: scope,
                                          whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
-        return try Joins.materialize(plan, context, "0", for: .changedRows)
+        return try PlanExecutor.materialize(plan, context, for: .changedRows)
     }
 
     /// Whether an update changes a column a vector index covers (else the index keeps

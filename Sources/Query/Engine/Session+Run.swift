@@ -147,13 +147,7 @@ extension Session {
     }
 
     private func run(_ plan: PlanNode, _ columns: [ResultColumn], _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
-        let context = context(data, parameters)
-        var rows: [[Value]] = []
-        try PlanExecutor.run(plan, context) { row in
-            try context.workMemory.charge(row, for: .result)
-            rows.append(row)
-            return true
-        }
+        let rows = try PlanExecutor.materialize(plan, context(data, parameters), for: .result)
         return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
     }
 

@@ -127,12 +127,9 @@ final class WorkMemory {
         bytesMax = kilobytesMax * 1024
     }
 
-    /// Counts `row` as held for `purpose`; returns the bytes counted, to release later.
-    @discardableResult
-    func charge(_ row: [Value], for purpose: Purpose) throws -> Int {
-        let bytes = Self.estimatedBytes(row)
-        try charge(bytes: bytes, for: purpose)
-        return bytes
+    /// Counts `row` as held for `purpose`.
+    func charge(_ row: [Value], for purpose: Purpose) throws {
+        try charge(bytes: Self.estimatedBytes(row), for: purpose)
     }
 
     /// Counts `bytes` as held for `purpose`; throws 54000 past work_mem.
@@ -141,7 +138,8 @@ final class WorkMemory {
         guard usedBytes <= bytesMax else { throw exceeded(purpose) }
     }
 
-    /// Gives back bytes counted for rows no longer held (a top-k sort's dropped rows).
+    /// Gives back bytes counted for rows no longer held (a top-k sort's dropped rows, a
+    /// correlated subquery's rows).
     func release(bytes: Int) { usedBytes -= bytes }
 
     private func exceeded(_ purpose: Purpose) -> VireoError {

@@ -4,7 +4,7 @@ import VireoStorage
 enum Joins {
     static func nestedLoop(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
                            _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let rightRows = try materialize(right, context, path + ".1", for: .joining)
+        let rightRows = try PlanExecutor.materialize(right, context, path + ".1", for: .joining)
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             var matched = false
             for rightRow in rightRows {
@@ -21,7 +21,7 @@ enum Joins {
                      _ rightKeys: [BoundExpression], _ context: ExecutionContext, _ path: String,
                      _ emit: PlanExecutor.Emit) throws -> Bool {
         var table: [[GroupKey]: [[Value]]] = [:]
-        for row in try materialize(right, context, path + ".1", for: .joining) {
+        for row in try PlanExecutor.materialize(right, context, path + ".1", for: .joining) {
             let key = try rightKeys.map { try Evaluator.evaluate($0, row, context) }
             if key.contains(where: \.isNull) { continue }  // NULL never equals anything
             try context.workMemory.charge(key, for: .joining)  // the hash table's copy of the key
@@ -47,26 +47,14 @@ enum Joins {
         guard !matched, spec.kind == .left else { return true }
         return try emit(leftRow + Array(repeating: .null, count: spec.rightWidth))
     }
-
-    /// Every row of `node`, counted against work_mem as held for `purpose`.
-    static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String,
-                            for purpose: WorkMemory.Purpose) throws -> [[Value]] {
-        var rows: [[Value]] = []
-        try PlanExecutor.run(node, context, path: path) { row in
-            try context.workMemory.charge(row, for: purpose)
-            rows.append(row)
-            return true
-        }
-        return rows
-    }
 }
 
 /// UNION, INTERSECT, EXCEPT (with or without ALL).
 enum SetOperations {
     static func run(_ kind: SetOperation.Kind, _ all: Bool, _ left: PlanNode, _ right: PlanNode,
                     _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let leftRows = try Joins.materialize(left, context, path + ".0", for: .setOperation)
-        let rightRows = try Joins.materialize(right, context, path + ".1", for: .setOperation)
+        let leftRows = try PlanExecutor.materialize(left, context, path + ".0", for: .setOperation)
+        let rightRows = try PlanExecutor.materialize(right, context, path + ".1", for: .setOperation)
         var rightCounts: [[GroupKey]: Int] = [:]
         for row in rightRows {
             try context.workMemory.charge(row, for: .setOperation)  // the key's copy of the row

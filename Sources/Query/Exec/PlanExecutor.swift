@@ -58,6 +58,18 @@ enum PlanExecutor {
         }
     }
 
+    /// Every row of `node`, counted against work_mem as held for `purpose`.
+    static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String = "0",
+                            for purpose: WorkMemory.Purpose) throws -> [[Value]] {
+        var rows: [[Value]] = []
+        try run(node, context, path: path) { row in
+            try context.workMemory.charge(row, for: purpose)
+            rows.append(row)
+            return true
+        }
+        return rows
+    }
+
     /// A stored record as a row: the table's columns (NULL for columns added after the
     /// row was written), then the row id.
     static func row(_ record: RecordView, rowID: Int64, columnCount: Int) throws -> [Value] {
