@@ -122,9 +122,12 @@ final class Subquery: @unchecked Sendable {
     func rows(_ context: ExecutionContext, outer: [Value]) throws -> [[Value]] {
         let key = ObjectIdentifier(self)
         if !isCorrelated, let cached = context.cache.rows[key] { return cached }
-        var rows: [[Value]] = []
-        try PlanExecutor.run(plan, context.nested(outer: outer)) { rows.append($0); return true }
-        if !isCorrelated { context.cache.rows[key] = rows }
+        let memory = context.workMemory
+        let usedBytesBefore = memory.usedBytes
+        let rows = try PlanExecutor.materialize(plan, context.nested(outer: outer), for: .subquery)
+        // A correlated subquery's rows, and whatever its run held, last only while the outer
+        // row is evaluated; cached rows last for the statement.
+        if isCorrelated { memory.release(bytes: memory.usedBytes - usedBytesBefore) } else { context.cache.rows[key] = rows }
         return rows
     }
 

@@ -89,6 +89,7 @@ extension Session {
                 for (value, position) in zip(values, targets) {
                     row[position] = try Cast.convert(value, to: SQLType(table.columns[position].type))
                 }
+                try context.workMemory.charge(values, for: .changedRows)
                 rows.append(row)
                 return true
             }
@@ -178,7 +179,7 @@ extension Session {
         let predicate = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
         let plan = try AccessPath.choose(.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope: scope,
                                          whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
-        return try Joins.materialize(plan, context, "0")
+        return try PlanExecutor.materialize(plan, context, for: .changedRows)
     }
 
     /// Whether an update changes a column a vector index covers (else the index keeps
@@ -210,6 +211,8 @@ struct ReturningList {
 
     func collect(_ row: [Value], _ context: ExecutionContext, into rows: inout [[Value]]) throws {
         guard !items.isEmpty else { return }
-        rows.append(try items.map { try Evaluator.evaluate($0.expression, row, context) })
+        let returned = try items.map { try Evaluator.evaluate($0.expression, row, context) }
+        try context.workMemory.charge(returned, for: .result)
+        rows.append(returned)
     }
 }

@@ -122,7 +122,7 @@ extension Session {
 
     func context(_ data: DataAccess, _ parameters: [Value]) -> ExecutionContext {
         ExecutionContext(data: data, parameters: parameters, vectorIndexes: database.vectorIndexes,
-                         efSearch: settings.efSearch)
+                         efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes))
     }
 
     /// Runs a prepared query, reusing its plan while the schema it was made for holds.
@@ -147,8 +147,7 @@ extension Session {
     }
 
     private func run(_ plan: PlanNode, _ columns: [ResultColumn], _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
-        var rows: [[Value]] = []
-        try PlanExecutor.run(plan, context(data, parameters)) { rows.append($0); return true }
+        let rows = try PlanExecutor.materialize(plan, context(data, parameters), for: .result)
         return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
     }
 

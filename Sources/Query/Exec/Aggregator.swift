@@ -14,6 +14,7 @@ enum Aggregator {
             if let existing = groups[groupKey] {
                 index = existing
             } else {
+                try context.workMemory.charge(bytes: groupBytes(keyValues, aggregation), for: .grouping)
                 index = keys.count
                 groups[groupKey] = index
                 keys.append(keyValues)
@@ -31,6 +32,12 @@ enum Aggregator {
         for (index, key) in keys.enumerated() where !(try emit(key + states[index].map { try $0.result() })) { return false }
         return true
     }
+
+    /// A new group holds its key twice (the values, and the hash table's copy) and one
+    /// accumulator per aggregate.
+    private static func groupBytes(_ keyValues: [Value], _ aggregation: Aggregation) -> Int {
+        2 * WorkMemory.estimatedBytes(keyValues) + aggregation.aggregates.count * MemoryLayout<Accumulator>.stride
+    }
 }
 
 /// The running state of one aggregate call for one group.
@@ -47,15 +54,28 @@ struct Accumulator {
         guard let argument = call.argument else { count += 1; return }
         let value = try Evaluator.evaluate(argument.expression, row, context)
         if value.isNull { return }
-        if call.distinct && !seen.insert(GroupKey(value)).inserted { return }
+        if call.distinct {
+            guard seen.insert(GroupKey(value)).inserted else { return }
+            try context.workMemory.charge(bytes: WorkMemory.estimatedBytes(value), for: .grouping)
+        }
         count += 1
         switch call.function {
         case .count: break
         case .sum, .avg: total = try total.isNull ? startTotal(value) : add(total, value)
-        case .min, .max:
-            let order = extreme.isNull ? 0 : try Compare.values(value, extreme) ?? 0
-            if extreme.isNull || (call.function == .min ? order < 0 : order > 0) { extreme = value }
+        case .min, .max: try keepIfExtreme(value, context)
         }
+    }
+
+    /// min and max: keeps `value` if it beats the extreme so far. The group holds its
+    /// extreme, so work_mem counts the one kept.
+    private mutating func keepIfExtreme(_ value: Value, _ context: ExecutionContext) throws {
+        if !extreme.isNull {
+            let order = try Compare.values(value, extreme) ?? 0
+            guard call.function == .min ? order < 0 : order > 0 else { return }
+            context.workMemory.release(bytes: WorkMemory.estimatedBytes(extreme))
+        }
+        try context.workMemory.charge(bytes: WorkMemory.estimatedBytes(value), for: .grouping)
+        extreme = value
     }
 
     private func startTotal(_ value: Value) throws -> Value {

@@ -68,29 +68,100 @@ final class ExecutionContext {
     /// Rows of enclosing queries, innermost last (correlated subqueries).
     let outerRows: [[Value]]
     let cache: ExecutionCache
+    /// The statement's work_mem budget, shared with its subqueries.
+    let workMemory: WorkMemory
     /// Rows produced per plan node, when EXPLAIN ANALYZE counts them.
     var statistics: PlanStatistics?
 
-    init(data: DataAccess, parameters: [Value], vectorIndexes: VectorIndexes?, efSearch: Int,
+    init(data: DataAccess, parameters: [Value], vectorIndexes: VectorIndexes?, efSearch: Int, workMemory: WorkMemory,
          outerRows: [[Value]] = [], cache: ExecutionCache = ExecutionCache(), statistics: PlanStatistics? = nil) {
         self.data = data
         self.parameters = parameters
         self.vectorIndexes = vectorIndexes
         self.efSearch = efSearch
+        self.workMemory = workMemory
         self.outerRows = outerRows
         self.cache = cache
         self.statistics = statistics
     }
 
-    /// For evaluating constant expressions while binding.
+    /// For evaluating constant expressions while binding (which holds no rows).
     static var constantFolding: ExecutionContext {
-        ExecutionContext(data: .none, parameters: [], vectorIndexes: nil, efSearch: 40)
+        ExecutionContext(data: .none, parameters: [], vectorIndexes: nil, efSearch: 40,
+                         workMemory: WorkMemory(kilobytesMax: Settings.workMemKilobytesDefault))
     }
 
     /// A context for a subquery run for `outer`.
     func nested(outer: [Value]) -> ExecutionContext {
         ExecutionContext(data: data, parameters: parameters, vectorIndexes: vectorIndexes, efSearch: efSearch,
-                         outerRows: outerRows + [outer], cache: cache, statistics: nil)
+                         workMemory: workMemory, outerRows: outerRows + [outer], cache: cache, statistics: nil)
+    }
+}
+
+/// The memory one statement holds for rows it keeps — sort input, hash tables, groups,
+/// DISTINCT and set-operation keys, materialized subqueries and its result — counted against
+/// work_mem. PostgreSQL gives each operation work_mem and spills past it; Vireo cannot spill,
+/// so one budget covers the whole statement, and passing it fails the statement (54000)
+/// rather than letting the process run out of memory. The count is an estimate from sizes
+/// the values already know (no walk of the data, no allocation, no lock: a statement runs
+/// on one thread).
+final class WorkMemory {
+    /// What holds the rows, for the error message ("… work_mem (1MB) for sorting").
+    enum Purpose: String {
+        case sorting, grouping, distinct = "DISTINCT", joining, setOperation = "UNION, INTERSECT or EXCEPT"
+        case indexScan = "an index scan's row ids", subquery = "a subquery's rows"
+        case result = "its result rows", changedRows = "the rows it changes"
+    }
+
+    /// Bytes counted for any value besides its payload, and for a row besides its values:
+    /// roughly an enum slot and an array or string header.
+    static let valueOverheadBytes = 32
+    static let rowOverheadBytes = 32
+
+    let kilobytesMax: Int
+    private let bytesMax: Int
+    private(set) var usedBytes = 0
+
+    init(kilobytesMax: Int) {
+        self.kilobytesMax = kilobytesMax
+        bytesMax = kilobytesMax * 1024
+    }
+
+    /// Counts `row` as held for `purpose`.
+    func charge(_ row: [Value], for purpose: Purpose) throws {
+        try charge(bytes: Self.estimatedBytes(row), for: purpose)
+    }
+
+    /// Counts `bytes` as held for `purpose`; throws 54000 past work_mem.
+    func charge(bytes: Int, for purpose: Purpose) throws {
+        usedBytes += bytes
+        guard usedBytes <= bytesMax else { throw exceeded(purpose) }
+    }
+
+    /// Gives back bytes counted for rows no longer held (a top-k sort's dropped rows, a
+    /// correlated subquery's rows).
+    func release(bytes: Int) { usedBytes -= bytes }
+
+    private func exceeded(_ purpose: Purpose) -> VireoError {
+        let now = MemorySetting.text(kilobytes: kilobytesMax)
+        let more = MemorySetting.text(kilobytes: min(kilobytesMax * 2, MemorySetting.kilobytesMax))
+        return VireoError(.limitExceeded, "the statement needs more than work_mem (\(now)) for \(purpose.rawValue); raise it with SET work_mem = '\(more)' (or more)")
+    }
+
+    static func estimatedBytes(_ row: [Value]) -> Int {
+        var bytes = rowOverheadBytes
+        for value in row { bytes += estimatedBytes(value) }
+        return bytes
+    }
+
+    /// Payload sizes are all O(1) to read: a native string knows its UTF-8 length.
+    static func estimatedBytes(_ value: Value) -> Int {
+        switch value {
+        case .text(let text), .json(let text): valueOverheadBytes + text.utf8.count
+        case .bytes(let bytes): valueOverheadBytes + bytes.count
+        case .vector(let elements): valueOverheadBytes + elements.count * MemoryLayout<Float>.size
+        case .null, .bool, .int, .double, .timestamp: valueOverheadBytes
+        }
     }
 }
 

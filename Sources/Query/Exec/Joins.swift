@@ -4,7 +4,7 @@ import VireoStorage
 enum Joins {
     static func nestedLoop(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
                            _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let rightRows = try materialize(right, context, path + ".1")
+        let rightRows = try PlanExecutor.materialize(right, context, path + ".1", for: .joining)
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             var matched = false
             for rightRow in rightRows {
@@ -21,9 +21,10 @@ enum Joins {
                      _ rightKeys: [BoundExpression], _ context: ExecutionContext, _ path: String,
                      _ emit: PlanExecutor.Emit) throws -> Bool {
         var table: [[GroupKey]: [[Value]]] = [:]
-        for row in try materialize(right, context, path + ".1") {
+        for row in try PlanExecutor.materialize(right, context, path + ".1", for: .joining) {
             let key = try rightKeys.map { try Evaluator.evaluate($0, row, context) }
             if key.contains(where: \.isNull) { continue }  // NULL never equals anything
+            try context.workMemory.charge(key, for: .joining)  // the hash table's copy of the key
             table[key.map(GroupKey.init), default: []].append(row)
         }
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
@@ -46,22 +47,19 @@ enum Joins {
         guard !matched, spec.kind == .left else { return true }
         return try emit(leftRow + Array(repeating: .null, count: spec.rightWidth))
     }
-
-    static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String) throws -> [[Value]] {
-        var rows: [[Value]] = []
-        try PlanExecutor.run(node, context, path: path) { rows.append($0); return true }
-        return rows
-    }
 }
 
 /// UNION, INTERSECT, EXCEPT (with or without ALL).
 enum SetOperations {
     static func run(_ kind: SetOperation.Kind, _ all: Bool, _ left: PlanNode, _ right: PlanNode,
                     _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let leftRows = try Joins.materialize(left, context, path + ".0")
-        let rightRows = try Joins.materialize(right, context, path + ".1")
+        let leftRows = try PlanExecutor.materialize(left, context, path + ".0", for: .setOperation)
+        let rightRows = try PlanExecutor.materialize(right, context, path + ".1", for: .setOperation)
         var rightCounts: [[GroupKey]: Int] = [:]
-        for row in rightRows { rightCounts[row.map(GroupKey.init), default: 0] += 1 }
+        for row in rightRows {
+            try context.workMemory.charge(row, for: .setOperation)  // the key's copy of the row
+            rightCounts[row.map(GroupKey.init), default: 0] += 1
+        }
         var emitted = Set<[GroupKey]>()
         let candidates = kind == .union ? leftRows + rightRows : leftRows
         for row in candidates {
@@ -73,7 +71,10 @@ enum SetOperations {
                 if inRight != (kind == .intersect) { continue }
                 if all && kind == .intersect { rightCounts[key]! -= 1 }
             }
-            if !all && !emitted.insert(key).inserted { continue }
+            if !all {
+                guard emitted.insert(key).inserted else { continue }
+                try context.workMemory.charge(row, for: .setOperation)
+            }
             if !(try emit(row)) { return false }
         }
         return true

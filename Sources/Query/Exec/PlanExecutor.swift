@@ -45,7 +45,9 @@ enum PlanExecutor {
         case .distinct(let input):
             var seen = Set<[GroupKey]>()
             return try run(input, context, path: child) { row in
-                seen.insert(row.map(GroupKey.init)).inserted ? try emit(row) : true
+                guard seen.insert(row.map(GroupKey.init)).inserted else { return true }
+                try context.workMemory.charge(row, for: .distinct)
+                return try emit(row)
             }
         case .aggregate(let input, let aggregation): return try Aggregator.run(input, aggregation, context, child, emit)
         case .nestedLoopJoin(let left, let right, let spec): return try Joins.nestedLoop(left, right, spec, context, path, emit)
@@ -54,6 +56,18 @@ enum PlanExecutor {
         case .setOperation(let kind, let all, let left, let right):
             return try SetOperations.run(kind, all, left, right, context, path, emit)
         }
+    }
+
+    /// Every row of `node`, counted against work_mem as held for `purpose`.
+    static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String = "0",
+                            for purpose: WorkMemory.Purpose) throws -> [[Value]] {
+        var rows: [[Value]] = []
+        try run(node, context, path: path) { row in
+            try context.workMemory.charge(row, for: purpose)
+            rows.append(row)
+            return true
+        }
+        return rows
     }
 
     /// A stored record as a row: the table's columns (NULL for columns added after the
@@ -141,7 +155,11 @@ enum PlanExecutor {
         guard let lower = try bound(range.lower, range.lowerInclusive, true),
               let upper = try bound(range.upper, range.upperInclusive, false) else { return true }
         var rowIDs: [Int64] = []
-        try context.data.scanIndex(range.index, from: lower, to: upper) { rowIDs.append($0); return true }
+        try context.data.scanIndex(range.index, from: lower, to: upper) { rowID in
+            try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
+            rowIDs.append(rowID)
+            return true
+        }
         for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
         return true
     }

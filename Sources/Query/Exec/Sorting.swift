@@ -11,12 +11,15 @@ enum Sorting {
         let k = wanted.flatMap { $0 <= topKInsertionMax ? $0 : nil }
         var rows: [(keys: [Value], row: [Value])] = []
         let before = { (a: [Value], b: [Value]) in compare(a, b, keys) < 0 }
+        let memory = context.workMemory
         try PlanExecutor.run(input, context, path: path) { row in
             let entry = (try keys.map { try Evaluator.evaluate($0.expression, row, context) }, row)
+            if let k, rows.count == k, let last = rows.last, !before(entry.0, last.keys) { return true }
+            try memory.charge(bytes: entryBytes(entry), for: .sorting)
             guard let k else { rows.append(entry); return true }
-            if rows.count == k, let last = rows.last, !before(entry.0, last.keys) { return true }
             rows.insert(entry, at: insertionIndex(rows, entry.0, before))
-            if rows.count > k { rows.removeLast() }
+            // A top-k sort holds only k rows: what it drops no longer counts.
+            if rows.count > k { memory.release(bytes: entryBytes(rows.removeLast())) }
             return true
         }
         if k == nil { rows.sortStable { before($0.keys, $1.keys) } }
@@ -25,6 +28,12 @@ enum Sorting {
     }
 
     static let topKInsertionMax = 4096
+
+    /// A sort key that is a column of the row shares its storage but counts twice: the
+    /// estimate errs high rather than compare storage.
+    private static func entryBytes(_ entry: (keys: [Value], row: [Value])) -> Int {
+        WorkMemory.estimatedBytes(entry.keys) + WorkMemory.estimatedBytes(entry.row)
+    }
 
     /// Where `keys` goes among sorted rows: after equal keys, so the sort is stable.
     private static func insertionIndex(_ rows: [(keys: [Value], row: [Value])], _ keys: [Value],

@@ -107,7 +107,7 @@ public enum Operators {
             }
             return .vector(x + y)
         }
-        return .text(Cast.textForm(a) + Cast.textForm(b))
+        return .text(try TextBuilding.joined([Cast.textForm(a), Cast.textForm(b)], builder: "||"))
     }
 
     static func distance(_ op: BinaryOperator, _ a: Value, _ b: Value) throws -> Value {

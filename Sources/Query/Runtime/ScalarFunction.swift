@@ -85,14 +85,15 @@ enum Functions {
         ScalarFunction("ltrim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: true, trailing: false) },
         ScalarFunction("rtrim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: false, trailing: true) },
         ScalarFunction("replace", 3...3, [.text], returns: .text) {
-            .text(string($0[0]).replacingOccurrences(of: string($0[1]), with: string($0[2])))
+            .text(try TextBuilding.replacing(string($0[1]), with: string($0[2]), in: string($0[0])))
         },
         ScalarFunction("concat", 0...100, [.text], strict: false, returns: .text) {
-            .text($0.filter { !$0.isNull }.map(string).joined())
+            .text(try TextBuilding.joined($0.filter { !$0.isNull }.map(string), builder: "concat()"))
         },
         ScalarFunction("concat_ws", 1...100, [.text], strict: false, returns: .text) { arguments in
             guard let separator = arguments.first, !separator.isNull else { return .null }
-            return .text(arguments.dropFirst().filter { !$0.isNull }.map(string).joined(separator: string(separator)))
+            let parts = arguments.dropFirst().filter { !$0.isNull }.map(string)
+            return .text(try TextBuilding.joined(parts, separator: string(separator), builder: "concat_ws()"))
         },
         ScalarFunction("left", 2...2, [.text, .int], returns: .text) { arguments in
             let characters = Array(string(arguments[0])), count = Int(try int(arguments[1]))
@@ -107,12 +108,8 @@ enum Functions {
             guard let range = haystack.range(of: needle) else { return .int(0) }
             return .int(Int64(haystack.distance(from: haystack.startIndex, to: range.lowerBound) + 1))
         },
-        ScalarFunction("repeat", 2...2, [.text, .int], returns: .text) { arguments in
-            let text = string(arguments[0]), count = max(0, Int(try int(arguments[1])))
-            let (bytes, overflow) = text.utf8.count.multipliedReportingOverflow(by: count)
-            // PostgreSQL's limit for one value: 1 GB.
-            guard !overflow, bytes <= 1 << 30 else { throw VireoError(.limitExceeded, "requested length too large") }
-            return .text(String(repeating: text, count: count))
+        ScalarFunction("repeat", 2...2, [.text, .int], returns: .text) {
+            .text(try TextBuilding.repeated(string($0[0]), count: Int(try int($0[1]))))
         },
         ScalarFunction("reverse", 1...1, [.text], returns: .text) { .text(String(string($0[0]).reversed())) },
     ]
