@@ -2,11 +2,11 @@
 # and `make test` work on a brand-new Debian machine with Swift.
 
 SWIFT       ?= swift
-APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev
+APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev postgresql-client
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run test build release deps bench bench-storage bench-ann venv check clean
+.PHONY: run test build release deps bench bench-storage bench-ann venv e2e-venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -30,10 +30,19 @@ run: release
 	@[ ! -s $(DATA_DIR)/vireo.db ] || $$($(SWIFT) build -c release --show-bin-path)/vireo info $(DATA_DIR)/vireo.db
 	$$($(SWIFT) build -c release --show-bin-path)/vireo sql $(DATA_DIR)/vireo.db
 
-## Every test: unit, property, fault-injection and crash tests, on both I/O backends.
-test: deps
+## Every test: unit, property, fault-injection and crash tests on both I/O backends, then
+## end-to-end tests with real clients (psql, psycopg, asyncpg) against `vireo serve`.
+test: deps e2e-venv
 	$(SWIFT) build
 	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
+	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
+
+## Python clients for the end-to-end tests, in $(VENV).
+E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector
+e2e-venv:
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import psycopg, pytest, numpy, asyncpg, pgvector" 2>/dev/null || \
+	  $(VENV)/bin/pip install -q $(E2E_PACKAGES)
 
 ## Integrity check of the database in $(DATA_DIR).
 check: release

@@ -8,6 +8,15 @@ struct PGPreparedStatement: Sendable {
     var statement: Statement?
     /// The OIDs the client declared for its parameters (0: let the server decide).
     var declaredTypes: [Int32]
+    /// The OIDs Describe reported: declared ones, else those the statement's use decides.
+    /// Clients such as asyncpg then send binary parameters of these types.
+    var describedTypes: [Int32]?
+
+    /// The OID parameter `index` is read as.
+    func parameterType(_ index: Int) -> Int32 {
+        if let describedTypes, index < describedTypes.count { return describedTypes[index] }
+        return index < declaredTypes.count ? declaredTypes[index] : 0
+    }
 }
 
 /// A portal made by Bind: a statement with its parameters. It runs at its first
@@ -28,7 +37,7 @@ extension PGConnection {
             switch message {
             case .query(let sql): await simpleQuery(sql)
             case .parse(let name, let query, let types): try parse(name, query, types)
-            case .bind(let bind): try self.bind(bind)
+            case .bind(let bind): try await self.bind(bind)
             case .describe(let kind, let name): try await describe(kind, name)
             case .execute(let portal, let rowsMax): try await execute(portal, rowsMax: Int(rowsMax))
             case .close(let kind, let name): close(kind, name)
@@ -115,17 +124,21 @@ extension PGConnection {
         output.writeParseComplete()
     }
 
-    private func bind(_ bind: PGBind) throws {
-        guard let prepared = statements[bind.statement] else {
+    private func bind(_ bind: PGBind) async throws {
+        guard var prepared = statements[bind.statement] else {
             throw VireoError(.undefinedObject, "prepared statement \"\(bind.statement)\" does not exist")
+        }
+        let undeclaredBinary = bind.parameters.indices.contains { bind.parameterFormat($0) == 1 && prepared.parameterType($0) == 0 }
+        if undeclaredBinary, prepared.describedTypes == nil, let statement = prepared.statement {
+            prepared.describedTypes = try await parameterOIDs(statement, declared: prepared.declaredTypes)
+            statements[bind.statement] = prepared
         }
         let expected = prepared.statement?.parameterCount ?? 0
         guard bind.parameters.count == expected else {
             throw VireoError(.invalidParameter, "bind message supplies \(bind.parameters.count) parameters, but prepared statement \"\(bind.statement)\" requires \(expected)")
         }
         let values = try bind.parameters.enumerated().map { index, bytes in
-            let oid = index < prepared.declaredTypes.count ? prepared.declaredTypes[index] : 0
-            return try PGParameterDecoder.decode(bytes, oid: oid, binary: bind.parameterFormat(index) == 1)
+            try PGParameterDecoder.decode(bytes, oid: prepared.parameterType(index), binary: bind.parameterFormat(index) == 1)
         }
         if !bind.portal.isEmpty, portals[bind.portal] != nil {
             throw VireoError(.duplicateObject, "portal \"\(bind.portal)\" already exists")
@@ -141,7 +154,7 @@ extension PGConnection {
             guard let prepared = statements[name] else {
                 throw VireoError(.undefinedObject, "prepared statement \"\(name)\" does not exist")
             }
-            try await describeStatement(prepared)
+            try await describeStatement(name, prepared)
         case .portal:
             let result = try await runPortal(name)
             guard let result, result.returnsRows else { return output.writeNoData() }
@@ -149,19 +162,31 @@ extension PGConnection {
         }
     }
 
-    private func describeStatement(_ prepared: PGPreparedStatement) async throws {
+    private func describeStatement(_ name: String, _ prepared: PGPreparedStatement) async throws {
         guard let statement = prepared.statement else {
             output.writeParameterDescription([])
             return output.writeNoData()
         }
         let session = self.session
         let description = try await server.executor.run { try session.describe(statement) }
-        let oids = description.parameterTypes.enumerated().map { index, type in
-            index < prepared.declaredTypes.count && prepared.declaredTypes[index] != 0 ? prepared.declaredTypes[index] : PGType(type).oid
-        }
+        let oids = Self.parameterOIDs(description, declared: prepared.declaredTypes)
+        statements[name]?.describedTypes = oids
         output.writeParameterDescription(oids)
         if description.columns.isEmpty { return output.writeNoData() }
         output.writeRowDescription(description.columns, formats: [])
+    }
+
+    private func parameterOIDs(_ statement: Statement, declared: [Int32]) async throws -> [Int32] {
+        let session = self.session
+        let description = try await server.executor.run { try session.describe(statement) }
+        return Self.parameterOIDs(description, declared: declared)
+    }
+
+    /// Declared OIDs where the client gave them, else the types the statement's use decides.
+    static func parameterOIDs(_ description: StatementDescription, declared: [Int32]) -> [Int32] {
+        description.parameterTypes.enumerated().map { index, type in
+            index < declared.count && declared[index] != 0 ? declared[index] : PGType(type).oid
+        }
     }
 
     /// Runs the portal's statement once; nil for an empty query.

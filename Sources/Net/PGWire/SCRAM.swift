@@ -17,9 +17,8 @@ struct SCRAMVerifier: Sendable {
     let salt: [UInt8]
     let credentials: [Credential]
 
-    init(passwords: [String]) {
-        salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        let salt = self.salt
+    init(passwords: [String], salt: [UInt8] = (0..<16).map { _ in UInt8.random(in: 0...255) }) {
+        self.salt = salt
         credentials = passwords.map { password in
             let salted = Self.pbkdf2(password: Array(password.utf8), salt: salt, iterations: Self.iterationCount)
             let clientKey = Self.hmac(salted, Array("Client Key".utf8))
@@ -53,8 +52,11 @@ struct SCRAMExchange {
 
     init(verifier: SCRAMVerifier) { self.verifier = verifier }
 
-    /// Reads `n,,n=user,r=nonce` (no channel binding) and answers with the server-first message.
-    mutating func serverFirstMessage(clientFirst: String) throws -> String {
+    /// Reads `n,,n=user,r=nonce` (no channel binding) and answers with the server-first
+    /// message; `serverNonce` is random except in tests that replay a known exchange.
+    mutating func serverFirstMessage(
+        clientFirst: String, serverNonce: String = Data((0..<18).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    ) throws -> String {
         guard clientFirst.hasPrefix("n,") || clientFirst.hasPrefix("y,") else {
             throw PGProtocolError(sqlState: "28000", "SCRAM channel binding is not supported; connect without it")
         }
@@ -64,7 +66,7 @@ struct SCRAMExchange {
         guard let clientNonce = Self.attribute("r", in: clientFirstBare), !clientNonce.isEmpty else {
             throw PGProtocolError(sqlState: "28000", "SCRAM client-first message has no nonce")
         }
-        nonce = clientNonce + Data((0..<18).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        nonce = clientNonce + serverNonce
         serverFirst = "r=\(nonce),s=\(Data(verifier.salt).base64EncodedString()),i=\(SCRAMVerifier.iterationCount)"
         return serverFirst
     }

@@ -1,0 +1,50 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import Testing
+@testable import VireoNet
+
+@Suite("pgwire: message decoding and SCRAM")
+struct PGWireTests {
+    @Test("SCRAM-SHA-256 reproduces RFC 7677's exchange and refuses a wrong proof")
+    func scramMatchesTheRFC() throws {
+        let salt = try #require(Data(base64Encoded: "W22ZaJ0SNY7soEsUEjb6gQ=="))
+        var exchange = SCRAMExchange(verifier: SCRAMVerifier(passwords: ["other", "pencil"], salt: Array(salt)))
+        let serverFirst = try exchange.serverFirstMessage(clientFirst: "n,,n=user,r=rOprNGfwEbeRWgbNEkqO",
+                                                          serverNonce: "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0")
+        #expect(serverFirst == "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+        let clientFinal = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+        #expect(try exchange.serverFinalMessage(clientFinal: clientFinal) == "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+        let wrongProof = clientFinal.replacingOccurrences(of: "p=dHzb", with: "p=eHzb")
+        #expect(try exchange.serverFinalMessage(clientFinal: wrongProof) == nil)
+    }
+
+    @Test("the decoder splits a startup packet and typed messages, however the bytes arrive")
+    func decoderSplitsMessages() throws {
+        var bytes = ByteBuffer()
+        bytes.writeInteger(Int32(8)); bytes.writeInteger(PGFrontendDecoder.sslRequestCode)
+        let startupBody: [UInt8] = Array("user\0vireo\0database\0db\0\0".utf8)
+        bytes.writeInteger(Int32(8 + startupBody.count)); bytes.writeInteger(PGFrontendDecoder.protocolVersion3); bytes.writeBytes(startupBody)
+        bytes.writeMessage("Q") { $0.writeCString("SELECT 1") }
+        bytes.writeMessage("E") { $0.writeCString("p1"); $0.writeInteger(Int32(10)) }
+        bytes.writeMessage("S") { _ in }
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(PGFrontendDecoder(messageBytesMax: 1 << 20)))
+        while bytes.readableBytes > 0 {  // one byte at a time: every split point
+            try channel.writeInbound(bytes.readSlice(length: 1)!)
+        }
+        var messages: [PGFrontendMessage] = []
+        while let message: PGFrontendMessage = try channel.readInbound() { messages.append(message) }
+        #expect(messages == [.sslRequest, .startup(parameters: ["user": "vireo", "database": "db"]), .query("SELECT 1"),
+                             .execute(portal: "p1", rowsMax: 10), .sync])
+    }
+
+    @Test("a message longer than the limit is refused with 54000 before it is buffered")
+    func oversizedMessageIsRefused() throws {
+        var decoder = PGFrontendDecoder(messageBytesMax: 64)
+        decoder.inStartup = false
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(decoder))
+        var bytes = ByteBuffer()
+        bytes.writeInteger(UInt8(ascii: "Q")); bytes.writeInteger(Int32(1_000_000))
+        #expect(throws: PGProtocolError.self) { try channel.writeInbound(bytes) }
+    }
+}

@@ -1,0 +1,60 @@
+"""A real `vireo serve` for the end-to-end tests: a fresh data directory, free ports,
+a known API key; stopped with SIGTERM (and checked to exit 0) when the session ends."""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+API_KEY = "e2e-test-key"
+START_TIMEOUT_S = 60
+
+
+def vireo_binary():
+    binary = os.environ.get("VIREO_BIN") or os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug", "vireo")
+    if not os.path.exists(binary):
+        pytest.fail(f"no vireo binary at {binary}: run `swift build` or set VIREO_BIN")
+    return binary
+
+
+class Server:
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+        self.process = subprocess.Popen(
+            [vireo_binary(), "serve", "--data", data_dir, "--pg-port", "0", "--http-port", "0", "--api-key", API_KEY],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.pg_port = None
+        self.output = []
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while self.pg_port is None:
+            line = self.process.stdout.readline()
+            if not line:
+                pytest.fail("vireo serve exited before listening:\n" + "".join(self.output))
+            self.output.append(line)
+            match = re.search(r"pgwire listening on [\d.]+:(\d+)", line)
+            if match:
+                self.pg_port = int(match.group(1))
+            if time.monotonic() > deadline:
+                pytest.fail("vireo serve did not start in time:\n" + "".join(self.output))
+
+    @property
+    def dsn(self):
+        return f"host=127.0.0.1 port={self.pg_port} user=vireo dbname=vireo password={API_KEY} sslmode=disable"
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        rest, _ = self.process.communicate(timeout=60)
+        return self.process.returncode, "".join(self.output) + rest
+
+
+@pytest.fixture(scope="session")
+def server():
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-") as data_dir:
+        running = Server(data_dir)
+        yield running
+        code, output = running.stop()
+        assert code == 0, f"vireo serve exited with {code} on SIGTERM:\n{output}"
+        assert "checkpointed and closed" in output, output

@@ -1,0 +1,109 @@
+"""psycopg 3 against a real `vireo serve`: parameters of every common type, both
+protocols, executemany, server-side prepared statements, transactions and errors."""
+import datetime
+import json
+
+import psycopg
+import pytest
+
+
+@pytest.fixture
+def conn(server):
+    with psycopg.connect(server.dsn, autocommit=True) as connection:
+        yield connection
+
+
+def test_connects_and_reports_server_parameters(conn):
+    assert conn.info.parameter_status("server_encoding") == "UTF8"
+    assert conn.info.server_version >= 90400
+    assert conn.execute("SELECT 1 + 1").fetchone() == (2,)
+
+
+def test_parameters_of_every_common_type_round_trip(conn):
+    conn.execute("CREATE TABLE typed (id bigint PRIMARY KEY, i bigint, f double precision, t text, b boolean, "
+                 "raw bytea, doc jsonb, at timestamp)")
+    at = datetime.datetime(2024, 2, 29, 12, 30, 45, 123456)
+    conn.execute("INSERT INTO typed VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                 (1, -42, 2.5, "héllo 'quoted'", True, b"\x00\xffbytes", json.dumps({"k": [1, 2]}), at))
+    row = conn.execute("SELECT i, f, t, b, raw, doc, at FROM typed WHERE id = %s", (1,)).fetchone()
+    assert row[:4] == (-42, 2.5, "héllo 'quoted'", True)
+    assert bytes(row[4]) == b"\x00\xffbytes"
+    assert row[5] == {"k": [1, 2]}
+    assert row[6] == at
+
+
+def test_binary_results(conn):
+    with conn.cursor(binary=True) as cursor:
+        cursor.execute("SELECT 7::bigint, 1.5::double precision, true, 'text'")
+        assert cursor.fetchone() == (7, 1.5, True, "text")
+
+
+def test_null_parameters_and_results(conn):
+    assert conn.execute("SELECT %s::text IS NULL", (None,)).fetchone() == (True,)
+
+
+def test_executemany_pipelines_inserts(conn):
+    conn.execute("CREATE TABLE many (id bigint PRIMARY KEY, label text)")
+    with conn.cursor() as cursor:
+        cursor.executemany("INSERT INTO many VALUES (%s, %s)", [(n, f"row {n}") for n in range(500)])
+    assert conn.execute("SELECT count(*), max(id) FROM many").fetchone() == (500, 499)
+
+
+def test_prepared_statements_after_repeated_execution(conn):
+    conn.execute("CREATE TABLE prep (id bigint PRIMARY KEY, v text)")
+    for n in range(12):  # psycopg prepares after 5 executions
+        conn.execute("INSERT INTO prep VALUES (%s, %s)", (n, str(n)))
+    for n in range(12):
+        assert conn.execute("SELECT v FROM prep WHERE id = %s", (n,)).fetchone() == (str(n),)
+    assert conn.execute("SELECT v FROM prep WHERE id = %s", (5,), prepare=True).fetchone() == ("5",)
+
+
+def test_transactions_commit_and_roll_back(server):
+    with psycopg.connect(server.dsn) as conn:
+        conn.execute("CREATE TABLE tx (id bigint PRIMARY KEY)")
+        conn.commit()
+        conn.execute("INSERT INTO tx VALUES (1)")
+        conn.rollback()
+        conn.execute("INSERT INTO tx VALUES (2)")
+        conn.commit()
+        assert conn.execute("SELECT id FROM tx").fetchall() == [(2,)]
+
+
+def test_errors_carry_sqlstate_and_abort_the_block(server):
+    with psycopg.connect(server.dsn) as conn:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT * FROM no_such_table")
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            conn.execute("SELECT 1")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.SyntaxError) as caught:
+            conn.execute("SELEC 1")
+        assert caught.value.diag.sqlstate == "42601"
+        conn.rollback()
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute("SELECT 1 / %s", (0,))
+
+
+def test_unique_violation(conn):
+    conn.execute("CREATE TABLE uniq (id bigint PRIMARY KEY)")
+    conn.execute("INSERT INTO uniq VALUES (1)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("INSERT INTO uniq VALUES (%s)", (1,))
+
+
+def test_vector_search_with_text_parameters(conn):
+    conn.execute("CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(3))")
+    conn.execute("INSERT INTO items (embedding) VALUES ('[1,2,3]'), ('[4,5,6]'), ('[1,1,1]')")
+    conn.execute("CREATE INDEX ON items USING hnsw (embedding vector_l2_ops)")
+    rows = conn.execute("SELECT id FROM items ORDER BY embedding <-> %s LIMIT 2", ("[1,1,1]",)).fetchall()
+    assert rows == [(3,), (1,)]
+
+
+def test_multiple_statements_in_one_simple_query(conn):
+    conn.execute("CREATE TABLE multi (id bigint); INSERT INTO multi VALUES (1); INSERT INTO multi VALUES (2)")
+    assert conn.execute("SELECT count(*) FROM multi").fetchone() == (2,)
+
+
+def test_wrong_password_is_refused(server):
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(server.dsn.replace("password=e2e-test-key", "password=wrong"))
