@@ -41,7 +41,7 @@ struct ParserErrorTests {
 
     @Test("unsupported features name themselves")
     func unsupported() {
-        expectError("SELECT a ~ b", .featureNotSupported, "operator does not exist: ~", at: 9)
+        expectError("SELECT a @@ b", .featureNotSupported, "operator does not exist: @@", at: 9)
         expectError("WITH x AS (SELECT 1) SELECT * FROM x", .featureNotSupported, "WITH queries are not supported")
         expectError("SELECT DISTINCT ON (a) a FROM t", .featureNotSupported, "DISTINCT ON")
         expectError("CREATE TABLE t (a int REFERENCES u)", .featureNotSupported, "REFERENCES constraints")

@@ -27,3 +27,14 @@ def test_psql_reports_errors_with_their_position(server):
     result = psql(server, "-c", "SELECT nonsense FROM nowhere")
     assert result.returncode != 0
     assert 'relation "nowhere" does not exist' in result.stderr
+
+
+def test_psql_lists_tables_indexes_and_databases(server):
+    assert psql(server, "-c", "CREATE TABLE listed (id bigserial PRIMARY KEY, v vector(2))").returncode == 0
+    assert psql(server, "-c", "CREATE INDEX listed_v ON listed USING hnsw (v vector_l2_ops)").returncode == 0
+    tables = psql(server, "-c", "\\dt")
+    assert tables.returncode == 0 and "listed" in tables.stdout, tables.stderr
+    indexes = psql(server, "-c", "\\di")
+    assert indexes.returncode == 0 and "listed_v" in indexes.stdout, indexes.stderr
+    databases = psql(server, "-c", "\\l")
+    assert databases.returncode == 0 and "vireo" in databases.stdout, databases.stderr

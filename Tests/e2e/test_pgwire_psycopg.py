@@ -107,3 +107,34 @@ def test_multiple_statements_in_one_simple_query(conn):
 def test_wrong_password_is_refused(server):
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(server.dsn.replace("password=e2e-test-key", "password=wrong"))
+
+
+def test_register_vector_and_numpy_search(server):
+    import numpy as np
+    from pgvector.psycopg import register_vector
+
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        register_vector(conn)
+        conn.execute("CREATE TABLE docs (id bigserial PRIMARY KEY, embedding vector(3))")
+        vectors = [np.array([1, 2, 3]), np.array([4, 5, 6]), np.array([1, 1, 2])]
+        for vector in vectors:
+            conn.execute("INSERT INTO docs (embedding) VALUES (%s)", (vector,))
+        rows = conn.execute("SELECT id, embedding FROM docs ORDER BY embedding <-> %s LIMIT 5", (np.array([1, 1, 1]),)).fetchall()
+        assert [row[0] for row in rows] == [3, 1, 2]
+        assert as_list(rows[0][1]) == [1, 1, 2]
+        with conn.cursor(binary=True) as cursor:
+            cursor.execute("SELECT embedding FROM docs WHERE id = %s", (2,))
+            assert as_list(cursor.fetchone()[0]) == [4, 5, 6]
+
+
+def as_list(vector):
+    """pgvector-python returns numpy arrays or, in newer versions, its Vector class."""
+    return vector.to_list() if hasattr(vector, "to_list") else vector.tolist()
+
+
+def test_catalog_introspection(conn):
+    conn.execute("CREATE TABLE introspected (id bigint PRIMARY KEY, title text NOT NULL)")
+    columns = conn.execute("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                           "WHERE table_name = 'introspected' ORDER BY ordinal_position").fetchall()
+    assert columns == [("id", "bigint", "NO"), ("title", "text", "NO")] or columns == [("id", "bigint", "YES"), ("title", "text", "NO")]
+    assert conn.execute("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'introspected'").fetchone() == (1,)

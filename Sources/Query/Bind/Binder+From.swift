@@ -17,6 +17,11 @@ extension Binder {
     func bindTableReference(_ reference: TableReference) throws -> (PlanNode, Scope) {
         switch reference {
         case .table(let name, let alias):
+            if let relation = SystemCatalog.relation(name, catalog) {
+                var scope = Scope()
+                scope.addDerived(name: alias ?? name.name, columns: relation.columns)
+                return (.values(relation.rows.map { $0.map(BoundExpression.constant) }), scope)
+            }
             let table = try catalog.table(name.name)
             var scope = Scope()
             scope.addTable(table, alias: alias)

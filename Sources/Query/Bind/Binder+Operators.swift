@@ -31,6 +31,8 @@ extension Binder {
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .json)), .bool)
         case .hasKey, .hasAnyKey, .hasAllKeys:
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .text)), .bool)
+        case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:
+            return (.binary(op, try coerce(a, to: .text), try coerce(b, to: .text)), .bool)
         }
     }
 

@@ -18,6 +18,8 @@ public enum Operators {
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance: return try distance(op, a, b)
         case .jsonGet, .jsonGetText, .jsonPath, .jsonPathText, .contains, .containedBy, .hasKey, .hasAnyKey, .hasAllKeys:
             return try JSONOperators.apply(op, a, b)
+        case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:
+            return try RegexMatch.apply(op, Cast.textForm(a), Cast.textForm(b))
         case .and, .or:
             throw VireoError(.internalError, "AND/OR reached the value operators")
         }

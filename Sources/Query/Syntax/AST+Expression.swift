@@ -142,6 +142,8 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case hasKey = "?", hasAnyKey = "?|", hasAllKeys = "?&"
     /// pgvector: `<->` L2 distance, `<#>` negative inner product, `<=>` cosine distance, `<+>` L1 distance.
     case l2Distance = "<->", negativeInnerProduct = "<#>", cosineDistance = "<=>", l1Distance = "<+>"
+    /// POSIX regular expression match: `~`, `~*` (case-insensitive) and their negations.
+    case regexMatch = "~", regexMatchInsensitive = "~*", regexNotMatch = "!~", regexNotMatchInsensitive = "!~*"
 
     /// How tightly the operator binds, from PostgreSQL's table.
     public var precedence: Precedence {

@@ -87,6 +87,8 @@ extension Parser {
         guard accept(.dot) else { return .column(ColumnReference(name)) }
         if peek().isOperator("*") { throw unexpected("expected a column name (t.* is only allowed in a select list)") }
         let column = try parseLabel()
+        // `pg_catalog.format_type(…)`: the catalog's functions are built in.
+        if name == "pg_catalog", peek().kind == .leftParen { return try parseFunctionCall(column) }
         if peek().kind == .dot || peek().kind == .leftParen {
             throw unexpected("expected a column reference (only table.column is supported)")
         }

@@ -22,6 +22,9 @@ public enum TypeName: Sendable, Equatable {
     /// A name Vireo does not know (`uuid`, `date`, …), kept for the binder's error message.
     case other(name: String, modifiers: [Int])
 
+    /// PostgreSQL's object identifier types; Vireo reads them as plain OIDs (bigint).
+    static let objectIdentifierTypes: Set<String> = ["oid", "regtype", "regclass", "regproc", "regnamespace"]
+
     /// The highest dimension a vector may have (pgvector's limit).
     public static let vectorDimensionsMax = 16_000
 
@@ -71,7 +74,10 @@ public enum TypeName: Sendable, Equatable {
         case .json, .jsonb: return .json
         case .timestamp: return .timestamp
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
-        case .other(let name, _): throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
+        case .other(let name, _):
+            // Catalog references are numbers (OIDs), as drivers' introspection casts them.
+            if Self.objectIdentifierTypes.contains(name) { return .int }
+            throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
         }
     }
 

@@ -1,0 +1,87 @@
+import VireoStorage
+
+/// A type as pg_type lists it. The OIDs are PostgreSQL's; `vector` (pgvector's, which
+/// PostgreSQL numbers at CREATE EXTENSION) has a fixed OID in the user range, the same
+/// one pgwire describes vector columns with.
+public struct BuiltinType: Sendable {
+    public var oid: Int64
+    public var name: String
+    public var arrayOID: Int64
+    /// Fixed size in bytes, -1 for variable length.
+    public var length: Int64
+    public var category: String
+    /// information_schema's spelling (`character varying`, `USER-DEFINED` for vector).
+    public var informationSchemaName: String
+
+    public static let vectorOID: Int64 = 16_385
+
+    public static let all: [BuiltinType] = [
+        BuiltinType(oid: 16, name: "bool", arrayOID: 1000, length: 1, category: "B", informationSchemaName: "boolean"),
+        BuiltinType(oid: 17, name: "bytea", arrayOID: 1001, length: -1, category: "U", informationSchemaName: "bytea"),
+        BuiltinType(oid: 20, name: "int8", arrayOID: 1016, length: 8, category: "N", informationSchemaName: "bigint"),
+        BuiltinType(oid: 21, name: "int2", arrayOID: 1005, length: 2, category: "N", informationSchemaName: "smallint"),
+        BuiltinType(oid: 23, name: "int4", arrayOID: 1007, length: 4, category: "N", informationSchemaName: "integer"),
+        BuiltinType(oid: 25, name: "text", arrayOID: 1009, length: -1, category: "S", informationSchemaName: "text"),
+        BuiltinType(oid: 26, name: "oid", arrayOID: 1028, length: 4, category: "N", informationSchemaName: "oid"),
+        BuiltinType(oid: 114, name: "json", arrayOID: 199, length: -1, category: "U", informationSchemaName: "json"),
+        BuiltinType(oid: 700, name: "float4", arrayOID: 1021, length: 4, category: "N", informationSchemaName: "real"),
+        BuiltinType(oid: 701, name: "float8", arrayOID: 1022, length: 8, category: "N", informationSchemaName: "double precision"),
+        BuiltinType(oid: 1043, name: "varchar", arrayOID: 1015, length: -1, category: "S", informationSchemaName: "character varying"),
+        BuiltinType(oid: 1114, name: "timestamp", arrayOID: 1115, length: 8, category: "D", informationSchemaName: "timestamp without time zone"),
+        BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
+        BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
+        BuiltinType(oid: 3802, name: "jsonb", arrayOID: 3807, length: -1, category: "U", informationSchemaName: "jsonb"),
+        BuiltinType(oid: vectorOID, name: "vector", arrayOID: vectorOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
+    ]
+
+    /// The type a column of `type` is stored as.
+    public static func of(_ type: ColumnType) -> BuiltinType {
+        let name = switch type {
+        case .bool: "bool"
+        case .int: "int8"
+        case .double: "float8"
+        case .text: "text"
+        case .bytes: "bytea"
+        case .json: "jsonb"
+        case .timestamp: "timestamp"
+        case .vector: "vector"
+        }
+        return all.first { $0.name == name } ?? all[0]
+    }
+
+    /// `to_regtype`: the OID of the type written as `text` (`vector`, `public.vector`,
+    /// `double precision`, `integer` …), nil when there is none.
+    public static func oid(named text: String) -> Int64? {
+        var name = text.trimmingCharacters(in: .whitespaces).lowercased()
+        for schema in ["pg_catalog.", "public."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
+        if let open = name.firstIndex(of: "(") { name = String(name[..<open]).trimmingCharacters(in: .whitespaces) }
+        let synonyms = ["boolean": "bool", "bigint": "int8", "smallint": "int2", "integer": "int4", "int": "int4",
+                        "real": "float4", "double precision": "float8", "character varying": "varchar",
+                        "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz"]
+        let canonical = synonyms[name] ?? name
+        return all.first { $0.name == canonical }?.oid
+    }
+
+    /// atttypmod: a vector's dimension, -1 otherwise.
+    func typmod(_ type: ColumnType) -> Int64 {
+        if case .vector(let dimension) = type { return Int64(dimension) }
+        return -1
+    }
+}
+
+extension SystemCatalog {
+    static let types = Relation(
+        columns: columns(("oid", .int), ("typname", .text), ("typnamespace", .int), ("typlen", .int), ("typtype", .text),
+                         ("typcategory", .text), ("typarray", .int), ("typelem", .int), ("typdelim", .text),
+                         ("typrelid", .int), ("typbasetype", .int), ("typtypmod", .int), ("typnotnull", .bool), ("typowner", .int)),
+        rows: BuiltinType.all.flatMap { type -> [[Value]] in
+            let namespace = type.name == "vector" ? publicNamespaceOID : catalogNamespaceOID
+            let base: [Value] = [.int(type.oid), .text(type.name), .int(namespace), .int(type.length), .text("b"),
+                                 .text(type.category), .int(type.arrayOID), .int(0), .text(","), .int(0), .int(0), .int(-1),
+                                 .bool(false), .int(ownerOID)]
+            let array: [Value] = [.int(type.arrayOID), .text("_" + type.name), .int(namespace), .int(-1), .text("b"),
+                                  .text("A"), .int(0), .int(type.oid), .text(","), .int(0), .int(0), .int(-1), .bool(false),
+                                  .int(ownerOID)]
+            return [base, array]
+        })
+}

@@ -1,0 +1,61 @@
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+@Suite("pg_catalog and information_schema, regex operators, Describe")
+struct SystemCatalogTests {
+    @Test("pg_type answers the lookup pgvector-python's register_vector sends")
+    func registerVectorLookup() throws {
+        let db = try Database.inMemory()
+        let sql = "SELECT typname AS name, oid, typarray AS array_oid, oid::regtype::text AS regtype, typdelim AS delimiter FROM pg_type t WHERE t.oid = to_regtype($1) ORDER BY t.oid"
+        #expect(try rows(db, sql, [.text("vector")]) == [["vector", "16385", "16386", "16385", ","]])
+        #expect(try rows(db, sql, [.text("bit")]).count == 1)
+        #expect(try rows(db, sql, [.text("halfvec")]).isEmpty, "an unknown type has no row")
+        #expect(try rows(db, "SELECT to_regtype('double precision'), to_regtype('public.vector'), to_regtype('nope')") == [["701", "16385", "NULL"]])
+    }
+
+    @Test("pg_class, pg_attribute, pg_index and information_schema follow the catalog")
+    func catalogRelationsFollowTheSchema() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE docs (id bigint PRIMARY KEY, title text NOT NULL, embedding vector(4))")
+        try db.execute("CREATE INDEX docs_embedding ON docs USING hnsw (embedding vector_cosine_ops)")
+        #expect(try rows(db, "SELECT relname, relkind FROM pg_catalog.pg_class ORDER BY relname") == [["docs", "r"], ["docs_embedding", "i"]])
+        let attributes = "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'docs' ORDER BY a.attnum"
+        #expect(try rows(db, attributes) == [["id", "bigint", "t"], ["title", "text", "t"], ["embedding", "vector(4)", "f"]])
+        #expect(try rows(db, "SELECT i.indkey FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'docs_embedding'") == [["3"]])
+        #expect(try rows(db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'docs' ORDER BY ordinal_position")
+                == [["id", "bigint"], ["title", "text"], ["embedding", "USER-DEFINED"]])
+        try db.execute("DROP TABLE docs")
+        #expect(try rows(db, "SELECT count(*) FROM pg_class") == [["0"]])
+    }
+
+    @Test("a user table of the same name shadows an unqualified catalog name; a qualified one does not")
+    func userTablesShadowUnqualifiedNames() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE pg_type (x bigint)")
+        #expect(try rows(db, "SELECT count(*) FROM pg_type") == [["0"]])
+        #expect(try rows(db, "SELECT count(*) > 0 FROM pg_catalog.pg_type") == [["t"]])
+    }
+
+    @Test("~, ~*, !~ and !~* match regular expressions; a bad pattern is 22023")
+    func regexOperators() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SELECT 'items' ~ '^it', 'Items' ~ '^it', 'Items' ~* '^it', 'items' !~ 'x$', 'ITEMS' !~* 'items'") == [["t", "f", "t", "t", "f"]])
+        #expect(try rows(db, "SELECT NULL ~ 'a'") == [["NULL"]])
+        #expect(sqlError(db, "SELECT 'a' ~ '('")?.sqlState == "22023")
+    }
+
+    @Test("describe gives parameter types and result columns without running the statement")
+    func describeDoesNotRun() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id bigint PRIMARY KEY, name text, score double precision)")
+        let session = db.session()
+        let insert = try session.describe(Parser.parseStatement("INSERT INTO t VALUES ($1, $2, $3) RETURNING id"))
+        #expect(insert.parameterTypes == [.int, .text, .double])
+        #expect(insert.columns == [ResultColumn(name: "id", type: .int)])
+        let select = try session.describe(Parser.parseStatement("SELECT name FROM t WHERE score > $1 AND id = $2"))
+        #expect(select.parameterTypes == [.double, .int])
+        #expect(select.columns == [ResultColumn(name: "name", type: .text)])
+        #expect(try rows(db, "SELECT count(*) FROM t") == [["0"]], "describe ran the INSERT")
+    }
+}
