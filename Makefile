@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run test build release deps bench bench-storage bench-ann venv e2e-venv check clean
+.PHONY: run shell test build release deps bench bench-storage bench-ann venv e2e-venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -24,10 +24,16 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Build, then open (creating if needed) the database in $(DATA_DIR) in the SQL shell.
+## Build, then serve the database in $(DATA_DIR) (created if needed) over pgwire and REST
+## until Ctrl-C. SERVE_ARGS adds flags, e.g. make run SERVE_ARGS="--pg-port 6543".
+SERVE_ARGS ?=
 run: release
 	@mkdir -p $(DATA_DIR)
-	@[ ! -s $(DATA_DIR)/vireo.db ] || $$($(SWIFT) build -c release --show-bin-path)/vireo info $(DATA_DIR)/vireo.db
+	$$($(SWIFT) build -c release --show-bin-path)/vireo serve --data $(DATA_DIR) $(SERVE_ARGS)
+
+## The SQL shell on the database in $(DATA_DIR) (stop `make run` first: one process writes).
+shell: release
+	@mkdir -p $(DATA_DIR)
 	$$($(SWIFT) build -c release --show-bin-path)/vireo sql $(DATA_DIR)/vireo.db
 
 ## Every test: unit, property, fault-injection and crash tests on both I/O backends, then
