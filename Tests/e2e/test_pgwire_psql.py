@@ -38,3 +38,13 @@ def test_psql_lists_tables_indexes_and_databases(server):
     assert indexes.returncode == 0 and "listed_v" in indexes.stdout, indexes.stderr
     databases = psql(server, "-c", "\\l")
     assert databases.returncode == 0 and "vireo" in databases.stdout, databases.stderr
+
+
+def test_psql_copy_csv_in_and_out(server, tmp_path):
+    source = tmp_path / "rows.csv"
+    source.write_text('id,name\n1,"Smith, Anna"\n2,"quote ""here"""\n3,\n')
+    assert psql(server, "-c", "CREATE TABLE people (id bigint PRIMARY KEY, name text)").returncode == 0
+    loaded = psql(server, "-c", f"\\copy people FROM '{source}' WITH (FORMAT csv, HEADER)")
+    assert loaded.returncode == 0 and "COPY 3" in loaded.stdout, loaded.stderr
+    dumped = psql(server, "-A", "-t", "-c", "\\copy (SELECT id, name FROM people ORDER BY id) TO STDOUT WITH CSV")
+    assert dumped.stdout == '1,"Smith, Anna"\n2,"quote ""here"""\n3,\n', dumped.stdout

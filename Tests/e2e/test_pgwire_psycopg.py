@@ -138,3 +138,27 @@ def test_catalog_introspection(conn):
                            "WHERE table_name = 'introspected' ORDER BY ordinal_position").fetchall()
     assert columns == [("id", "bigint", "NO"), ("title", "text", "NO")] or columns == [("id", "bigint", "YES"), ("title", "text", "NO")]
     assert conn.execute("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'introspected'").fetchone() == (1,)
+
+
+def test_copy_from_stdin_and_to_stdout(conn):
+    conn.execute("CREATE TABLE copied (id bigint PRIMARY KEY, label text, embedding vector(2))")
+    with conn.cursor() as cursor:
+        with cursor.copy("COPY copied (id, label, embedding) FROM STDIN") as copy:
+            for n in range(1200):
+                copy.write_row((n, None if n % 100 == 0 else f"label\t{n}", f"[{n},{n + 1}]"))
+    assert conn.execute("SELECT count(*), count(label) FROM copied").fetchone() == (1200, 1188)
+    assert conn.execute("SELECT label FROM copied WHERE id = 7").fetchone() == ("label\t7",)
+    with conn.cursor() as cursor:
+        with cursor.copy("COPY (SELECT id, label FROM copied WHERE id < 3 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            text = b"".join(bytes(block) for block in copy).decode()
+    assert text == "id,label\n0,\n1,label\t1\n2,label\t2\n"
+
+
+def test_copy_errors_roll_back_the_whole_copy(conn):
+    conn.execute("CREATE TABLE strict_copy (id bigint PRIMARY KEY)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        with conn.cursor() as cursor:
+            with cursor.copy("COPY strict_copy FROM STDIN") as copy:
+                copy.write_row((1,))
+                copy.write_row((1,))
+    assert conn.execute("SELECT count(*) FROM strict_copy").fetchone() == (0,)

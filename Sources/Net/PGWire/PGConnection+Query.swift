@@ -32,6 +32,10 @@ struct PGPortal: Sendable {
 extension PGConnection {
     /// Handles one message after startup; false ends the connection.
     func handle(_ message: PGFrontendMessage) async throws -> Bool {
+        if copyIn != nil {
+            try await handleCopyIn(message)
+            return true
+        }
         if discardingUntilSync, message.isExtendedProtocol { return true }
         do {
             switch message {
@@ -73,9 +77,14 @@ extension PGConnection {
 
     /// Runs every statement of `sql` in order, answering each; the first error stops the rest.
     func simpleQuery(_ sql: String) async {
-        defer { output.writeReadyForQuery(session.transactionStatus) }
+        var copying = false
+        defer { if !copying { output.writeReadyForQuery(session.transactionStatus) } }
         let statements: [Statement]
         do {
+            if let copy = try PGCopyCommand.parse(sql) {
+                copying = try await startCopy(copy)
+                return
+            }
             statements = try Parser.parseScript(sql)
         } catch let error as VireoError {
             return writeError(error, query: sql)

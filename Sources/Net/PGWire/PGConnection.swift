@@ -21,6 +21,8 @@ final class PGConnection: @unchecked Sendable {
     var portals: [String: PGPortal] = [:]
     /// After an error in the extended protocol, messages up to Sync are skipped.
     var discardingUntilSync = false
+    /// Set while a COPY FROM STDIN receives its rows.
+    var copyIn: PGCopyIn?
     var logger: Logger
 
     init(server: PGServerContext) {

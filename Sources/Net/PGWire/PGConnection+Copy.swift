@@ -1,0 +1,157 @@
+import NIOCore
+import VireoQuery
+import VireoStorage
+
+/// A COPY FROM STDIN under way: the rows arrive in CopyData messages.
+struct PGCopyIn {
+    var command: PGCopyCommand
+    var columns: [String]
+    var buffer: [Character] = []
+    var pendingRows: [[Value]] = []
+    var rowCount = 0
+    var headerSkipped = false
+    /// The first error; later data is ignored until CopyDone or CopyFail.
+    var error: VireoError?
+    /// Whether COPY opened the transaction (and so commits or rolls it back).
+    var ownsTransaction: Bool
+}
+
+extension PGConnection {
+    /// Rows per INSERT a COPY runs; PostgreSQL allows 65535 parameters per statement.
+    static let copyRowsPerInsertMax = 500
+
+    /// Starts COPY: TO STDOUT runs to the end here; FROM STDIN answers CopyInResponse
+    /// and leaves the connection in copy-in mode. False when there was nothing to start.
+    func startCopy(_ command: PGCopyCommand) async throws -> Bool {
+        switch command.direction {
+        case .to:
+            try await copyOut(command)
+            return false
+        case .from:
+            let columns = command.columns.isEmpty ? try await tableColumns(command.table ?? "") : command.columns
+            let ownsTransaction = session.transactionStatus == .idle
+            if ownsTransaction { try await run("BEGIN") }
+            copyIn = PGCopyIn(command: command, columns: columns, ownsTransaction: ownsTransaction)
+            output.writeCopyResponse("G", columnCount: columns.count)
+            return true
+        }
+    }
+
+    private func tableColumns(_ table: String) async throws -> [String] {
+        let statement = try Parser.parseStatement("SELECT * FROM \(PGCopyCommand.quoted(table))")
+        let session = self.session
+        return try await server.executor.run { try session.describe(statement) }.columns.map(\.name)
+    }
+
+    @discardableResult
+    private func run(_ sql: String, _ parameters: [Value] = []) async throws -> QueryResult {
+        let session = self.session
+        return try await server.executor.run { try session.execute(sql, parameters) }
+    }
+
+    private func copyOut(_ command: PGCopyCommand) async throws {
+        let columnList = command.columns.isEmpty ? "*" : command.columns.map(PGCopyCommand.quoted).joined(separator: ", ")
+        let query = command.query ?? "SELECT \(columnList) FROM \(PGCopyCommand.quoted(command.table ?? ""))"
+        let result = try await run(query)
+        output.writeCopyResponse("H", columnCount: result.columns.count)
+        if command.format.header { writeCopyData(command.format.headerLine(result.columns.map(\.name))) }
+        for row in result.rows { writeCopyData(command.format.line(row)) }
+        output.writeMessage("c") { _ in }
+        output.writeCommandComplete("COPY \(result.rows.count)")
+    }
+
+    private func writeCopyData(_ text: String) {
+        output.writeMessage("d") { $0.writeString(text) }
+    }
+
+    /// A message while in copy-in mode; false when the copy has ended.
+    func handleCopyIn(_ message: PGFrontendMessage) async throws {
+        guard var copy = copyIn else { return }
+        switch message {
+        case .copyData(var bytes):
+            guard copy.error == nil else { return }
+            copy.buffer += Array(bytes.readString(length: bytes.readableBytes) ?? "")
+            copyIn = copy
+            await absorbRecords()
+        case .copyDone:
+            if copy.error == nil, !copy.buffer.isEmpty { copyIn?.buffer.append("\n"); await absorbRecords() }
+            if copyIn?.error == nil { await insertPending() }
+            await finishCopy(failure: nil)
+        case .copyFail(let reason):
+            await finishCopy(failure: VireoError(.transactionState, "COPY from stdin failed: \(reason)"))
+        case .sync, .flush:
+            break
+        default:
+            await finishCopy(failure: VireoError(.transactionState, "unexpected message during COPY from stdin"))
+        }
+    }
+
+    /// Parses the complete records received so far and inserts them in batches.
+    private func absorbRecords() async {
+        guard var copy = copyIn else { return }
+        let records = copy.command.format.takeRecords(from: &copy.buffer)
+        do {
+            for record in records {
+                if copy.command.format.header && !copy.headerSkipped { copy.headerSkipped = true; continue }
+                if record == ["\\", "."] { continue }  // the old end-of-data marker
+                let fields = try copy.command.format.fields(record)
+                guard fields.count == copy.columns.count else {
+                    throw VireoError(.dataException, "COPY row \(copy.rowCount + copy.pendingRows.count + 1) has \(fields.count) fields, the table's column list has \(copy.columns.count)")
+                }
+                copy.pendingRows.append(fields.map { $0.map(Value.text) ?? .null })
+            }
+        } catch let error as VireoError {
+            copy.error = error
+        } catch {
+            copy.error = VireoError(.internalError, "\(error)")
+        }
+        copyIn = copy
+        if copy.pendingRows.count >= Self.copyRowsPerInsertMax { await insertPending() }
+    }
+
+    /// Inserts the rows parsed so far with multi-row INSERTs.
+    private func insertPending() async {
+        guard var copy = copyIn, copy.error == nil, !copy.pendingRows.isEmpty, let table = copy.command.table else { return }
+        let columns = copy.columns.map(PGCopyCommand.quoted).joined(separator: ", ")
+        let rowsPerInsert = max(1, min(Self.copyRowsPerInsertMax, 65_535 / max(1, copy.columns.count)))
+        do {
+            for start in stride(from: 0, to: copy.pendingRows.count, by: rowsPerInsert) {
+                let rows = copy.pendingRows[start..<min(start + rowsPerInsert, copy.pendingRows.count)]
+                var number = 0
+                let tuples = rows.map { row in
+                    "(" + row.map { _ in number += 1; return "$\(number)" }.joined(separator: ", ") + ")"
+                }
+                try await run("INSERT INTO \(PGCopyCommand.quoted(table)) (\(columns)) VALUES \(tuples.joined(separator: ", "))",
+                              rows.flatMap { $0 })
+                copy.rowCount += rows.count
+            }
+        } catch let error as VireoError {
+            copy.error = error
+        } catch {
+            copy.error = VireoError(.internalError, "\(error)")
+        }
+        copy.pendingRows = []
+        copyIn = copy
+    }
+
+    /// Ends copy-in: commits (when COPY opened the transaction) and reports COPY n, or
+    /// reports the error and rolls back.
+    private func finishCopy(failure: VireoError?) async {
+        guard let copy = copyIn else { return }
+        copyIn = nil
+        if let error = failure ?? copy.error {
+            writeError(error, query: nil)
+            if copy.ownsTransaction { _ = try? await run("ROLLBACK") }
+        } else {
+            do {
+                if copy.ownsTransaction { try await run("COMMIT") }
+                output.writeCommandComplete("COPY \(copy.rowCount)")
+            } catch let error as VireoError {
+                writeError(error, query: nil)
+            } catch {
+                output.writeError(sqlState: "XX000", message: "\(error)")
+            }
+        }
+        output.writeReadyForQuery(session.transactionStatus)
+    }
+}
