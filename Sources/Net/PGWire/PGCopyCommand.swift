@@ -100,19 +100,7 @@ struct CopyScanner {
 
     private mutating func identifierPart() throws -> String {
         skipSpace()
-        if accept("\"") {
-            var name = ""
-            while position < characters.count {
-                if characters[position] == "\"" {
-                    if position + 1 < characters.count, characters[position + 1] == "\"" { name.append("\""); position += 2; continue }
-                    position += 1
-                    return name
-                }
-                name.append(characters[position])
-                position += 1
-            }
-            throw VireoError(.syntaxError, "unterminated quoted identifier in COPY")
-        }
+        if accept("\"") { return try quoted(by: "\"", what: "identifier") }
         let start = position
         while position < characters.count, characters[position].isLetter || characters[position].isNumber || characters[position] == "_" {
             position += 1
@@ -152,17 +140,23 @@ struct CopyScanner {
     /// A single-quoted string literal.
     mutating func string() throws -> String {
         guard accept("'") else { throw VireoError(.syntaxError, "syntax error in COPY: expected a quoted string") }
+        return try quoted(by: "'", what: "string")
+    }
+
+    /// The text up to the closing `quote` (one just consumed opened it); a doubled quote
+    /// stands for one.
+    private mutating func quoted(by quote: Character, what: String) throws -> String {
         var text = ""
         while position < characters.count {
-            if characters[position] == "'" {
-                if position + 1 < characters.count, characters[position + 1] == "'" { text.append("'"); position += 2; continue }
+            if characters[position] == quote {
+                if position + 1 < characters.count, characters[position + 1] == quote { text.append(quote); position += 2; continue }
                 position += 1
                 return text
             }
             text.append(characters[position])
             position += 1
         }
-        throw VireoError(.syntaxError, "unterminated quoted string in COPY")
+        throw VireoError(.syntaxError, "unterminated quoted \(what) in COPY")
     }
 
     /// A bare word (an option's name or value), lower-cased.

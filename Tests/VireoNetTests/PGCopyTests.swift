@@ -1,0 +1,46 @@
+import Testing
+import VireoStorage
+@testable import VireoNet
+
+@Suite("pgwire: COPY statements and formats")
+struct PGCopyTests {
+    @Test("COPY statements parse with their options, in the new and the old spellings")
+    func parsesCommands() throws {
+        let csv = try #require(try PGCopyCommand.parse("copy public.\"My Table\" (a, \"B\") from stdin with (format csv, header true, delimiter ';', null 'NA');"))
+        #expect(csv.table == "My Table" && csv.columns == ["a", "B"] && csv.direction == .from)
+        #expect(csv.format == PGCopyFormat(kind: .csv, delimiter: ";", null: "NA", header: true, quote: "\""))
+        let old = try #require(try PGCopyCommand.parse("COPY t TO STDOUT CSV HEADER"))
+        #expect(old.direction == .to && old.format.kind == .csv && old.format.header && old.format.delimiter == ",")
+        let query = try #require(try PGCopyCommand.parse("COPY (SELECT ')' AS x FROM t) TO STDOUT"))
+        #expect(query.query == "SELECT ')' AS x FROM t")
+        #expect(try PGCopyCommand.parse("SELECT 1") == nil)
+        #expect(throws: VireoError.self) { try PGCopyCommand.parse("COPY t FROM '/etc/passwd'") }
+        #expect(throws: VireoError.self) { try PGCopyCommand.parse("COPY t FROM STDIN (FORMAT binary)") }
+    }
+
+    @Test("text format: escapes and NULL survive a round trip")
+    func textRoundTrip() throws {
+        let format = PGCopyFormat()
+        let row: [Value] = [.int(1), .text("tab\there\\ and\nnewline"), .null, .text("\\N")]
+        let line = format.line(row)
+        #expect(line == "1\ttab\\there\\\\ and\\nnewline\t\\N\t\\\\N\n")
+        var buffer = Array(line)
+        let records = format.takeRecords(from: &buffer)
+        #expect(buffer.isEmpty && records.count == 1)
+        #expect(try format.fields(records[0]) == ["1", "tab\there\\ and\nnewline", nil, "\\N"])
+        #expect(try format.fields(Array("\\x41\\101\\q")) == ["AAq"])
+    }
+
+    @Test("CSV: quoted delimiters, doubled quotes and line breaks inside quotes; empty unquoted is NULL")
+    func csvRecords() throws {
+        var format = PGCopyFormat()
+        format.kind = .csv
+        format.delimiter = ","
+        format.null = ""
+        var buffer = Array("1,\"a, \"\"b\"\"\nc\",\n2,\"\",x\n3,unfinish")
+        let records = format.takeRecords(from: &buffer)
+        #expect(String(buffer) == "3,unfinish", "an unfinished record stays in the buffer")
+        #expect(try records.map { try format.fields($0) } == [["1", "a, \"b\"\nc", nil], ["2", "", "x"]])
+        #expect(format.line([.text("a,b"), .null, .text("")]) == "\"a,b\",,\"\"\n")
+    }
+}
