@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test build release deps bench bench-storage bench-ann venv e2e-venv check clean
+.PHONY: run shell test build release deps bench bench-storage bench-ann bench-net venv e2e-venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -54,7 +54,15 @@ e2e-venv:
 check: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
 
-bench: bench-storage bench-ann
+bench: bench-storage bench-ann bench-net
+
+## pgwire against PostgreSQL 15 (Debian's, started on a temporary cluster), with pgbench:
+## point selects and single-row inserts at 1, 8 and 64 clients. NET_ARGS: ROWS SECONDS PROTOCOL.
+NET_ARGS ?= 100000 10 prepared
+bench-net: release
+	@command -v pgbench >/dev/null && [ -d /usr/lib/postgresql ] || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql postgresql-contrib; }
+	Benchmarks/net/bench_pgwire.sh $(NET_ARGS)
 
 ## Storage benchmark against SQLite (WAL, synchronous=FULL), both I/O backends.
 ## Options go in BENCH_ARGS, e.g. make bench-storage BENCH_ARGS="--rows 100000 --runs 1".

@@ -6,6 +6,8 @@ import VireoStorage
 /// A statement prepared by Parse. `statement` is nil for an empty query string.
 struct PGPreparedStatement: Sendable {
     var statement: Statement?
+    /// The plan, made at the first execution and kept while the schema holds.
+    var planCache = PlanCache()
     /// The OIDs the client declared for its parameters (0: let the server decide).
     var declaredTypes: [Int32]
     /// The OIDs Describe reported: declared ones, else those the statement's use decides.
@@ -203,8 +205,8 @@ extension PGConnection {
         guard var portal = portals[name] else { throw VireoError(.undefinedObject, "portal \"\(name)\" does not exist") }
         if let result = portal.result { return result }
         guard let statement = portal.prepared.statement else { return nil }
-        let (session, parameters) = (self.session, portal.parameters)
-        let result = try await server.executor.run { try session.execute(statement, parameters) }
+        let (session, parameters, cache) = (self.session, portal.parameters, portal.prepared.planCache)
+        let result = try await server.executor.run { try session.execute(statement, parameters, planCache: cache) }
         portal.result = result
         portals[name] = portal
         return result

@@ -173,9 +173,12 @@ extension Session {
 }
 
 /// The plan of a prepared query, for one schema version.
-final class PlanCache: @unchecked Sendable {
+public final class PlanCache: @unchecked Sendable {
     private let lock = Lock()
     private var entry: (version: UInt64, plan: PlanNode, columns: [ResultColumn])?
+
+    /// An empty cache; the first execution fills it.
+    public init() {}
 
     func plan(for version: UInt64, make: () throws -> (PlanNode, [ResultColumn])) throws -> (PlanNode, [ResultColumn]) {
         if let entry = lock.withLock({ entry }), entry.version == version { return (entry.plan, entry.columns) }

@@ -38,8 +38,20 @@ public final class Session: @unchecked Sendable {
 
     /// An error inside BEGIN … COMMIT aborts the block; outside, the statement's own
     /// transaction was already rolled back.
-    private func fail(_ error: VireoError) {
+    func fail(_ error: VireoError) {
         if inTransactionBlock { abortedBy = error }
+    }
+
+    /// Runs `statement`, reusing the plan in `planCache` while the schema it was made for
+    /// holds: a client's prepared statement, run many times, is planned once.
+    public func execute(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) throws -> QueryResult {
+        guard case .select(let query) = statement.body else { return try execute(statement, parameters) }
+        do {
+            return try runQuery(query, parameters, cache: planCache)
+        } catch let error as VireoError {
+            fail(error)
+            throw error
+        }
     }
 
     /// Whether a transaction block is open.
