@@ -1,0 +1,4 @@
+/// The server's version, as /health reports it and the `Server` header names it.
+public enum VireoVersion {
+    public static let text = "0.1.0"
+}
