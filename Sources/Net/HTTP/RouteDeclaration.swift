@@ -21,13 +21,16 @@ public struct RouteDeclaration: Sendable {
     public var status: HTTPResponse.Status = .ok
     /// The successful answer's schema.
     public var response: Schema
+    /// Other statuses that answer in `response`'s shape rather than the error envelope
+    /// (a probe's 503).
+    public var otherStatuses: [HTTPResponse.Status] = []
     /// The plan: runs on the engine's thread pool with a fresh session, never on an event
     /// loop, and builds every statement with `$n` parameters (identifiers quoted).
     public var plan: @Sendable (RouteInput, Session) throws -> RouteOutput
 
     public init(_ method: HTTPRequest.Method, _ path: String, summary: String, requiresKey: Bool = true,
                 parameters: [ParameterDeclaration] = [], requestBody: Schema? = nil, status: HTTPResponse.Status = .ok,
-                response: Schema, plan: @escaping @Sendable (RouteInput, Session) throws -> RouteOutput) {
+                response: Schema, otherStatuses: [HTTPResponse.Status] = [], plan: @escaping @Sendable (RouteInput, Session) throws -> RouteOutput) {
         self.method = method
         self.path = path
         self.summary = summary
@@ -36,6 +39,7 @@ public struct RouteDeclaration: Sendable {
         self.requestBody = requestBody
         self.status = status
         self.response = response
+        self.otherStatuses = otherStatuses
         self.plan = plan
     }
 
