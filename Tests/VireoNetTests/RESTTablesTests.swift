@@ -62,6 +62,10 @@ struct RESTTablesTests {
             expectStatus(inserted, .created)
             #expect(inserted["count"] == .number(3) && inserted["ids"] == .array([.number(1), .number(2), .number(3)]), "got \(inserted.body.text)")
 
+            let defaults = try await client.send(.post, "/api/v1/tables/docs/rows", #"{"rows": [{}, {}]}"#)
+            #expect(defaults["ids"] == .array([.number(4), .number(5)]), "rows naming no column take defaults; got \(defaults.body.text)")
+            expectStatus(try await client.send(.delete, "/api/v1/tables/docs/rows/4"), .ok)
+            expectStatus(try await client.send(.delete, "/api/v1/tables/docs/rows/5"), .ok)
             let page = try await client.send(.get, "/api/v1/tables/docs/rows?kind=x&limit=1&order=desc")
             #expect(page["total"] == .number(2) && page["has_more"] == .bool(true) && page["limit"] == .number(1), "got \(page.body.text)")
             let first = page["rows"].flatMap { if case .array(let items) = $0 { items.first } else { nil } }

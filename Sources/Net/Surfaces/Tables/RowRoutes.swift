@@ -92,6 +92,8 @@ enum RowRoutes {
             for (column, _) in values where !columns.contains(column) { columns.append(column) }
             rowValues.append(Dictionary(values, uniquingKeysWith: { $1 }))
         }
+        // Rows that name no column still need one in the statement: VALUES (DEFAULT), (DEFAULT) …
+        if columns.isEmpty, let first = table.columns.first { columns = [first.name] }
         guard rows.count * max(columns.count, 1) <= TableSQL.parametersMax else {
             throw RESTError.invalid("rows", "more than \(TableSQL.parametersMax) values in one request; split the batch")
         }
@@ -103,8 +105,8 @@ enum RowRoutes {
                 return "$\(parameters.count)"
             }.joined(separator: ", ") + ")"
         }
-        let target = quoteIdentifier(table.name) + (columns.isEmpty ? "" : " (" + columns.map(quoteIdentifier).joined(separator: ", ") + ")")
-        let source = columns.isEmpty ? " DEFAULT VALUES" : " VALUES " + tuples.joined(separator: ", ")
+        let target = quoteIdentifier(table.name) + " (" + columns.map(quoteIdentifier).joined(separator: ", ") + ")"
+        let source = " VALUES " + tuples.joined(separator: ", ")
         let returning = table.columnIndex(TableSQL.idColumn) == nil ? "" : " RETURNING " + quoteIdentifier(TableSQL.idColumn)
         return ("INSERT INTO " + target + source + returning, parameters)
     }
