@@ -100,6 +100,21 @@ struct RESTServerTests {
         }
     }
 
+    @Test("past the per-key rate limit: 429 with Retry-After; answers carry X-RateLimit-*; probes are not counted")
+    func rateLimit() async throws {
+        let remaining = HTTPField.Name("X-RateLimit-Remaining")!
+        try await RESTFixture { $0.requestsPerMinuteMax = 2 }.test { client in
+            let first = try await client.send(.get, "/api/v1/tables")
+            #expect(first.headers[remaining] == "1", "got \(first.headers[remaining] ?? "none")")
+            expectStatus(try await client.send(.get, "/health", key: nil), .ok)
+            expectStatus(try await client.send(.get, "/api/v1/tables"), .ok)
+            let limited = try await client.send(.get, "/api/v1/tables")
+            expectStatus(limited, .tooManyRequests)
+            #expect(limited.errorCode == "rate_limited" && limited.headers[.retryAfter].flatMap { Int($0) }.map { $0 > 0 } == true,
+                    "got \(limited.body.text), Retry-After \(limited.headers[.retryAfter] ?? "none")")
+        }
+    }
+
     @Test("a route's plan runs on the engine pool, never on an event loop")
     func plansRunOnThePool() async throws {
         let probe = RouteDeclaration(.get, "/probe", summary: "where plans run", response: .any) { _, _ in

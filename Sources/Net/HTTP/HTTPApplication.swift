@@ -31,14 +31,18 @@ struct RESTEngine: Sendable {
 }
 
 /// The router for `routes`, with the middleware every REST surface shares, outermost first:
-/// request id and access log, CORS, the error envelope, then API keys.
+/// request id and access log, CORS, the error envelope, API keys, then the rate limit.
 func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKeys,
                     configuration: ServerConfiguration) -> Router<RESTRequestContext> {
     let router = Router(context: RESTRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: routes))
-    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: Set(routes.filter { !$0.requiresKey }.map(\.path))))
+    let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path))
+    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths))
+    if let requestsPerMinuteMax = configuration.requestsPerMinuteMax {
+        router.add(middleware: RateLimitMiddleware(requestsPerWindowMax: requestsPerMinuteMax, openPaths: openPaths))
+    }
     for route in routes {
         let responder = RouteResponder(route: route, engine: engine, bodyBytesMax: configuration.requestBodyBytesMax)
         router.on(RouterPath(route.path), method: route.method) { request, context in
