@@ -27,7 +27,7 @@ struct RESTFixture {
                                     keys: APIKeys(configuration.apiKeys), configuration: configuration)
         let app = Application(router: router, logger: Logger(label: "vireo-rest-test"))
         try await app.test(.router, body)
-        try await executor.shutdown()
+        try? await executor.shutdown()
     }
 }
 

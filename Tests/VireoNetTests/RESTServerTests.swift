@@ -33,6 +33,17 @@ struct RESTServerTests {
         }
     }
 
+    @Test("once the engine pool has stopped, routes answer 503 engine_unavailable in the envelope")
+    func stoppedPool() async throws {
+        let fixture = try RESTFixture()
+        try await fixture.executor.shutdown()
+        try await fixture.test { client in
+            let answer = try await client.send(.get, "/api/v1/tables")
+            expectStatus(answer, .serviceUnavailable)
+            #expect(answer.errorCode == "engine_unavailable", "got \(answer.body.text)")
+        }
+    }
+
     @Test("without a valid key: 401 in the envelope; X-API-Key and Bearer are both accepted")
     func keysAreRequired() async throws {
         try await RESTFixture().test { client in

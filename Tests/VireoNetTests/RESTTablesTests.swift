@@ -70,6 +70,8 @@ struct RESTTablesTests {
             #expect(page["total"] == .number(2) && page["has_more"] == .bool(true) && page["limit"] == .number(1), "got \(page.body.text)")
             let first = page["rows"].flatMap { if case .array(let items) = $0 { items.first } else { nil } }
             #expect(first?.field(.text("title")) == .string("c"), "newest first; got \(page.body.text)")
+            let jsonFilter = try await client.send(.get, "/api/v1/tables/docs/rows?meta=1")
+            #expect(jsonFilter.status == .unprocessableContent && jsonFilter.errorField == "meta", "got \(jsonFilter.body.text)")
             let one = try await client.send(.get, "/api/v1/tables/docs/rows/1")
             #expect(one["meta", "n"] == .number(1) && one["at"] == .string("2024-01-02T03:04:05Z"), "got \(one.body.text)")
             #expect(one["embedding"] == .array([.number(1), .number(0), .number(0)]), "got \(one.body.text)")
@@ -103,6 +105,7 @@ struct RESTTablesTests {
                 (.get, "/api/v1/tables/people/rows?order_by=nope", nil, "order_by"),
                 (.patch, "/api/v1/tables/people/rows/x", #"{"age": 3}"#, "id"),
                 (.post, "/api/v1/tables/people/search", #"{"vector": [1]}"#, "column"),
+                (.get, "/api/v1/tables/people/rows?age=old", nil, "age"),
             ]
             for (method, uri, body, field) in cases {
                 let answer = try await client.send(method, uri, body)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import VireoQuery
 import VireoStorage
 
@@ -66,9 +67,9 @@ struct RouteResponder: Sendable {
         let output: RouteOutput
         do {
             output = try await engine.executor.run { try Self.run(plan, input, database.session()) }
-        } catch let error as RESTError { throw error } catch let error as VireoError { throw error } catch {
-            context.logger.error("engine pool refused work: \(error)")
-            throw RESTError(.serviceUnavailable, code: "engine_unavailable", "the engine is not accepting work")
+        } catch where error is CancellationError || error is NIOThreadPoolError.ThreadPoolInactive {
+            // A stopped pool cancels the work (and a cancelled request's answer nobody reads).
+            throw RESTError(.serviceUnavailable, code: "engine_unavailable", "the engine is not accepting work (the server is stopping)")
         }
         return JSONResponse.make(output.body, status: output.status ?? route.status)
     }

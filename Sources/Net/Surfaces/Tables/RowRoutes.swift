@@ -120,12 +120,23 @@ enum RowRoutes {
         }
     }
 
+    /// `column: value` filters; json and vector columns are refused, since equality of their
+    /// text is not equality of their values.
+    static func equalities(_ fields: [(String, JSONValue)], _ table: TableDefinition, field: String) throws -> [(column: String, value: Value)] {
+        for (name, _) in fields {
+            let column = try TableSQL.column(name, in: table, field: Schema.join(field, name))
+            switch column.type {
+            case .json, .vector: throw RESTError.invalid(Schema.join(field, name), "\(column.type.name) columns cannot be filtered by equality")
+            default: continue
+            }
+        }
+        return try assignments(fields, table, field: field)
+    }
+
     /// A page of rows and the total that match the filters.
     static func page(_ input: RouteInput, _ table: TableDefinition, _ session: Session) throws -> RouteOutput {
-        let filters = try input.query.filter { !pagingParameters.contains($0.0) }.map { name, text in
-            let column = try TableSQL.column(name, in: table, field: name)
-            return (column: column.name, value: try JSONValue.string(text).parameter(for: column.type, field: name))
-        }
+        let pairs = input.query.filter { !pagingParameters.contains($0.0) }.map { ($0.0, JSONValue.string($0.1)) }
+        let filters = try equalities(pairs, table, field: "")
         let limit = input.query("limit").flatMap { Int($0) } ?? pageRowsDefault
         let offset = input.query("offset").flatMap { Int($0) } ?? 0
         let name = quoteIdentifier(table.name)

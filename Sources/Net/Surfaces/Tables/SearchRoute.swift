@@ -67,7 +67,7 @@ enum SearchRoute {
                           _ metric: Metric) throws -> (String, [Value]) {
         let query = try input.field("vector")?.parameter(for: column.type, field: "vector") ?? .null
         var filters: [(column: String, value: Value)] = []
-        if case .object(let fields)? = input.field("filter") { filters = try RowRoutes.assignments(fields, table, field: "filter") }
+        if case .object(let fields)? = input.field("filter") { filters = try RowRoutes.equalities(fields, table, field: "filter") }
         let includeVectors = input.field("include_vectors") == .bool(true)
         let selected = table.columns.filter { includeVectors || $0.name != column.name }.map { quoteIdentifier($0.name) }
         let distance = "\(quoteIdentifier(column.name)) \(metric.sqlOperator) $1"
