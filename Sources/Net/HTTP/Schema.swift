@@ -4,19 +4,19 @@ import VireoQuery
 /// enough to validate requests (naming the field at fault) and to write the OpenAPI
 /// document from the same declaration.
 public indirect enum Schema: Sendable {
-    /// A string, optionally one of `allowed` or matching `pattern` (a JSON Schema regex,
-    /// documented only: the route checks it).
-    case string(allowed: [String]? = nil, pattern: String? = nil)
+    /// A string, optionally one of `allowed`, of a length (in characters) within `length`,
+    /// matching `pattern` (a JSON Schema regex, documented only: the route checks it).
+    case string(allowed: [String]? = nil, length: ClosedRange<Int>? = nil, pattern: String? = nil)
     case integer(range: ClosedRange<Int64>? = nil)
     case number
     case boolean
     /// Any JSON value.
     case any
-    case array(of: Schema, countMax: Int? = nil)
+    case array(of: Schema, count: ClosedRange<Int>? = nil)
     /// An object with these properties in this order; unknown keys are refused.
     case object([(String, Schema)], required: [String] = [])
     /// An object whose keys are free and whose values all have one shape.
-    case map(of: Schema, countMax: Int? = nil)
+    case map(of: Schema, count: ClosedRange<Int>? = nil)
     /// The value or JSON null.
     case nullable(Schema)
     /// A prose description attached to a schema, for the OpenAPI document.
@@ -29,21 +29,27 @@ extension Schema {
         switch (self, value) {
         case (.any, _), (.nullable, .null): return
         case (.nullable(let inner), _), (.described(let inner, _), _): try inner.validate(value, at: field)
-        case (.string(let allowed, _), .string(let text)):
+        case (.string(let allowed, let length, _), .string(let text)):
             if let allowed, !allowed.contains(text) { throw .invalid(field, "must be one of \(allowed.joined(separator: ", "))") }
+            try Self.checkCount(text.count, length, "characters", field)
         case (.integer(let range), .number(let number)): try Self.checkInteger(number, range, field)
         case (.number, .number), (.boolean, .bool): return
-        case (.array(let element, let countMax), .array(let items)):
-            if let countMax, items.count > countMax { throw .invalid(field, "at most \(countMax) items") }
+        case (.array(let element, let count), .array(let items)):
+            try Self.checkCount(items.count, count, "items", field)
             for (index, item) in items.enumerated() { try element.validate(item, at: "\(field)[\(index)]") }
         case (.object(let properties, let required), .object(let fields)):
             try Self.checkObject(fields, properties, required, field)
-        case (.map(let element, let countMax), .object(let fields)):
-            if let countMax, fields.count > countMax { throw .invalid(field, "at most \(countMax) entries") }
+        case (.map(let element, let count), .object(let fields)):
+            try Self.checkCount(fields.count, count, "entries", field)
             for (key, item) in fields { try element.validate(item, at: Self.join(field, key)) }
         default:
             throw .invalid(field, "must be \(typeName)")
         }
+    }
+
+    private static func checkCount(_ count: Int, _ range: ClosedRange<Int>?, _ noun: String, _ field: String) throws(RESTError) {
+        guard let range, !range.contains(count) else { return }
+        throw .invalid(field, count < range.lowerBound ? "needs at least \(range.lowerBound) \(noun)" : "takes at most \(range.upperBound) \(noun)")
     }
 
     private static func checkInteger(_ number: Double, _ range: ClosedRange<Int64>?, _ field: String) throws(RESTError) {

@@ -76,27 +76,34 @@ extension Schema {
     /// The schema in JSON Schema 2020-12, as OpenAPI 3.1 takes it.
     var jsonSchema: JSONValue {
         switch self {
-        case .string(let allowed, let pattern):
+        case .string(let allowed, let length, let pattern):
             return .object([("type", .string("string"))] + (allowed.map { [("enum", .array($0.map(JSONValue.string)))] } ?? [])
-                + (pattern.map { [("pattern", .string($0))] } ?? []))
+                + Self.bounds(length, "minLength", "maxLength") + (pattern.map { [("pattern", .string($0))] } ?? []))
         case .integer(let range):
             return .object([("type", .string("integer"))]
                 + (range.map { [("minimum", .number(Double($0.lowerBound))), ("maximum", .number(Double($0.upperBound)))] } ?? []))
         case .number: return .fields(("type", .string("number")))
         case .boolean: return .fields(("type", .string("boolean")))
         case .any: return .object([])
-        case .array(let element, let countMax):
-            return .object([("type", .string("array")), ("items", element.jsonSchema)] + (countMax.map { [("maxItems", .integer($0))] } ?? []))
+        case .array(let element, let count):
+            return .object([("type", .string("array")), ("items", element.jsonSchema)] + Self.bounds(count, "minItems", "maxItems"))
         case .object(let properties, let required):
             return .fields(("type", .string("object")), ("properties", .object(properties.map { ($0.0, $0.1.jsonSchema) })),
                            ("required", .array(required.map(JSONValue.string))), ("additionalProperties", .bool(false)))
-        case .map(let element, let countMax):
+        case .map(let element, let count):
             return .object([("type", .string("object")), ("additionalProperties", element.jsonSchema)]
-                + (countMax.map { [("maxProperties", .integer($0))] } ?? []))
+                + Self.bounds(count, "minProperties", "maxProperties"))
         case .nullable(let inner): return .fields(("anyOf", .array([inner.jsonSchema, .fields(("type", .string("null")))])))
         case .described(let inner, let text):
             guard case .object(let fields) = inner.jsonSchema else { return inner.jsonSchema }
             return .object(fields + [("description", .string(text))])
         }
+    }
+
+    /// JSON Schema's min/max keywords for a count range (an open end writes nothing).
+    static func bounds(_ range: ClosedRange<Int>?, _ minimumKey: String, _ maximumKey: String) -> [(String, JSONValue)] {
+        guard let range else { return [] }
+        return (range.lowerBound > 0 ? [(minimumKey, .integer(range.lowerBound))] : [])
+            + (range.upperBound < Int.max ? [(maximumKey, .integer(range.upperBound))] : [])
     }
 }

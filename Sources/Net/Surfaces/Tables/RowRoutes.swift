@@ -19,7 +19,7 @@ enum RowRoutes {
     static let insert = RouteDeclaration(
         .post, "/api/v1/tables/{name}/rows", summary: "Insert rows (all or none); columns left out take their defaults",
         parameters: [TableRoutes.nameParameter],
-        requestBody: .object([("rows", .array(of: row, countMax: insertRowsMax))], required: ["rows"]),
+        requestBody: .object([("rows", .array(of: row, count: 1...insertRowsMax))], required: ["rows"]),
         status: .created, response: .object([("count", .integer()), ("ids", .array(of: .integer()))])
     ) { input, session in
         let table = try TableSQL.table(input, session)
@@ -37,7 +37,7 @@ enum RowRoutes {
             TableRoutes.nameParameter,
             ParameterDeclaration("limit", in: .query, .integer(range: 0...Int64(pageRowsMax)), summary: "rows per page (default \(pageRowsDefault))"),
             ParameterDeclaration("offset", in: .query, .integer(range: 0...Int64.max), summary: "rows to skip"),
-            ParameterDeclaration("order_by", in: .query, .string(), summary: "column to sort by (default id)"),
+            ParameterDeclaration("order_by", in: .query, .string(length: 1...TableSQL.identifierBytesMax), summary: "column to sort by (default id)"),
             ParameterDeclaration("order", in: .query, .string(allowed: ["asc", "desc"])),
         ],
         response: .object([("rows", .array(of: row)), ("total", .integer()), ("limit", .integer()), ("offset", .integer()), ("has_more", .boolean)])
@@ -57,7 +57,7 @@ enum RowRoutes {
 
     static let update = RouteDeclaration(
         .patch, "/api/v1/tables/{name}/rows/{id}", summary: "Change some columns of one row",
-        parameters: [TableRoutes.nameParameter, idParameter], requestBody: row, response: row
+        parameters: [TableRoutes.nameParameter, idParameter], requestBody: .map(of: .any, count: 1...TableSQL.columnsMax), response: row
     ) { input, session in
         let table = try TableSQL.table(input, session)
         let id = try rowID(input, table)

@@ -38,8 +38,8 @@ enum SearchRoute {
         summary: "The k rows nearest a vector; inner_product distances are negated, so smaller is nearer",
         parameters: [TableRoutes.nameParameter],
         requestBody: .object([
-            ("vector", .array(of: .number, countMax: RESTColumnType.vectorDimensionMax)),
-            ("column", .described(.string(), "vector column; may be left out when the table has one")),
+            ("vector", .array(of: .number, count: 1...RESTColumnType.vectorDimensionMax)),
+            ("column", .described(.string(length: 1...TableSQL.identifierBytesMax), "vector column; may be left out when the table has one")),
             ("k", .integer(range: 1...Int64(resultsMax))),
             ("metric", .string(allowed: Metric.allCases.map(\.rawValue))),
             ("filter", .described(.map(of: .any), "column → value rows must equal")),

@@ -5,7 +5,7 @@ import VireoStorage
 enum TableRoutes {
     static var all: [RouteDeclaration] { [list, create, describe, drop] }
 
-    static let nameParameter = ParameterDeclaration("name", in: .path, .string(pattern: TableSQL.identifierPattern), summary: "table name")
+    static let nameParameter = ParameterDeclaration("name", in: .path, .string(length: 1...TableSQL.identifierBytesMax, pattern: TableSQL.identifierPattern), summary: "table name")
     static let metrics = SearchRoute.Metric.allCases.map(\.rawValue)
 
     static let tableInfo = Schema.object([
@@ -24,8 +24,8 @@ enum TableRoutes {
     static let create = RouteDeclaration(
         .post, "/api/v1/tables", summary: "Create a table; it gets an `id bigserial PRIMARY KEY` column",
         requestBody: .object([
-            ("name", .string(pattern: TableSQL.identifierPattern)),
-            ("columns", .described(.map(of: .string(), countMax: TableSQL.columnsMax), "column name → string, int, float, bool, json, timestamp or vector(n)")),
+            ("name", .string(length: 1...TableSQL.identifierBytesMax, pattern: TableSQL.identifierPattern)),
+            ("columns", .described(.map(of: .string(), count: 0...TableSQL.columnsMax), "column name → string, int, float, bool, json, timestamp or vector(n)")),
             ("vector_indexes", .described(.map(of: .string(allowed: metrics)), "vector column → metric of an HNSW index to build")),
         ], required: ["name", "columns"]),
         status: .created, response: tableInfo

@@ -15,8 +15,8 @@ enum QueryRoute {
     static let query = RouteDeclaration(
         .post, "/api/v1/query", summary: "Run one SQL statement with parameters $1, $2 …",
         requestBody: .object([
-            ("sql", .string()),
-            ("params", .described(.array(of: .any, countMax: parametersMax), "values for $1, $2 …; arrays of numbers bind as vectors")),
+            ("sql", .string(length: 1...Int.max)),
+            ("params", .described(.array(of: .any, count: 0...parametersMax), "values for $1, $2 …; arrays of numbers bind as vectors")),
         ], required: ["sql"]),
         response: .object([
             ("columns", .array(of: .object([("name", .string()), ("type", .string())]))),
