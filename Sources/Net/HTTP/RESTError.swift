@@ -9,8 +9,11 @@ import VireoStorage
 /// `{"error": {"code", "message", "field", "sqlstate"}, "detail": message, "request_id"}`;
 /// `detail` repeats the message where FastAPI-style clients look for it.
 public struct RESTError: Error, Sendable {
+    /// The HTTP status of the answer.
     public var status: HTTPResponse.Status
+    /// Stable and machine-readable: `validation_error`, `table_not_found`, an engine code …
     public var code: String
+    /// For people; may quote the offending value, never another row's data.
     public var message: String
     /// Where in the request the problem is: `name`, `columns.age`, `rows[2].embedding`, a
     /// query parameter or a path parameter.
@@ -20,6 +23,7 @@ public struct RESTError: Error, Sendable {
     /// Headers the answer needs, such as `Allow` on a 405.
     public var headers: HTTPFields = [:]
 
+    /// An error answered with `status`.
     public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil) {
         self.status = status
         self.code = code

@@ -6,10 +6,12 @@ import VireoStorage
 
 /// Hummingbird's per-request context plus the request id every answer and log line carries.
 public struct RESTRequestContext: RequestContext {
+    /// Hummingbird's own per-request state (logger, path parameters).
     public var coreContext: CoreRequestContextStorage
     /// From the client's `X-Request-ID` when it sent a usable one, else generated.
     public var requestID = ""
 
+    /// A context for a request arriving from `source`; the id is set by the first middleware.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
     }

@@ -6,6 +6,7 @@ import VireoQuery
 /// into the response. The router, request validation and the OpenAPI document are all
 /// made from these, so they cannot disagree; adding a route is adding one declaration.
 public struct RouteDeclaration: Sendable {
+    /// The HTTP method the route answers.
     public var method: HTTPRequest.Method
     /// The path with `{name}` captures, as OpenAPI writes it: `/api/v1/tables/{name}`.
     public var path: String
@@ -28,6 +29,7 @@ public struct RouteDeclaration: Sendable {
     /// loop, and builds every statement with `$n` parameters (identifiers quoted).
     public var plan: @Sendable (RouteInput, Session) throws -> RouteOutput
 
+    /// A route; see the properties for what each argument means.
     public init(_ method: HTTPRequest.Method, _ path: String, summary: String, requiresKey: Bool = true,
                 parameters: [ParameterDeclaration] = [], requestBody: Schema? = nil, status: HTTPResponse.Status = .ok,
                 response: Schema, otherStatuses: [HTTPResponse.Status] = [], plan: @escaping @Sendable (RouteInput, Session) throws -> RouteOutput) {
@@ -54,13 +56,20 @@ public struct RouteDeclaration: Sendable {
 
 /// A path or query parameter of a route.
 public struct ParameterDeclaration: Sendable {
+    /// Where the parameter is: a `{name}` capture of the path, or the query string.
     public enum Location: String, Sendable { case path, query }
+    /// The capture or query key.
     public var name: String
+    /// Path or query.
     public var location: Location
+    /// What the value must be; query text is read as the schema's type before checking.
     public var schema: Schema
+    /// Path parameters always are.
     public var required: Bool
+    /// One line for the OpenAPI document.
     public var summary: String
 
+    /// A parameter called `name` at `location`.
     public init(_ name: String, in location: Location, _ schema: Schema, required: Bool = false, summary: String = "") {
         self.name = name
         self.location = location
@@ -94,9 +103,12 @@ public struct RouteInput: Sendable {
 
 /// What a plan answers: a JSON body, and a status when it is not the route's usual one.
 public struct RouteOutput: Sendable {
+    /// The JSON the client gets.
     public var body: JSONValue
+    /// Nil: the route's declared status.
     public var status: HTTPResponse.Status?
 
+    /// An answer with `body`, and `status` when it is not the route's usual one.
     public init(_ body: JSONValue, status: HTTPResponse.Status? = nil) {
         self.body = body
         self.status = status

@@ -7,11 +7,13 @@ public indirect enum Schema: Sendable {
     /// A string, optionally one of `allowed`, of a length (in characters) within `length`,
     /// matching `pattern` (a JSON Schema regex, documented only: the route checks it).
     case string(allowed: [String]? = nil, length: ClosedRange<Int>? = nil, pattern: String? = nil)
+    /// A JSON number without a fraction, optionally within `range`.
     case integer(range: ClosedRange<Int64>? = nil)
     case number
     case boolean
     /// Any JSON value.
     case any
+    /// An array of one shape, with a number of items within `count`.
     case array(of: Schema, count: ClosedRange<Int>? = nil)
     /// An object with these properties in this order; unknown keys are refused.
     case object([(String, Schema)], required: [String] = [])
