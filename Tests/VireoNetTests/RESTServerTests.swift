@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOPosix
 import Testing
 import VireoQuery
+import VireoStorage
 @testable import VireoNet
 
 @Suite("REST server: probes, keys, envelope, limits")
@@ -17,6 +18,8 @@ struct RESTServerTests {
             #expect(health["status"] == .string("ok") && health["version"] == .string(VireoVersion.text), "got \(health.body.text)")
             #expect(health["database", "status"] == .string("ok") && health["database", "detail"] == .null, "got \(health.body.text)")
             expectStatus(try await client.send(.get, "/ready", key: nil), .ok)
+            let head = try await client.execute(uri: "/health", method: .head)
+            #expect(head.status == .ok && head.body.readableBytes == 0, "HEAD: expected 200 without a body, got \(head.status.code)")
         }
     }
 
@@ -124,6 +127,17 @@ struct RESTServerTests {
             #expect(limited.errorCode == "rate_limited" && limited.headers[.retryAfter].flatMap { Int($0) }.map { $0 > 0 } == true,
                     "got \(limited.body.text), Retry-After \(limited.headers[.retryAfter] ?? "none")")
         }
+    }
+
+    @Test("engine error codes map to 4xx when the client can fix the request and 5xx only for server faults")
+    func statusMapping() {
+        let serverFaults: Set<VireoError.Code> = [.readOnly, .lockNotAvailable, .ioError, .diskFull, .corruption, .internalError]
+        for code in VireoError.Code.allCases {
+            let status = RESTError.status(of: code).code
+            let expected = serverFaults.contains(code) ? 500..<600 : 400..<500
+            #expect(expected.contains(status), "\(code.rawValue): expected \(expected), got \(status)")
+        }
+        #expect(RESTError.status(of: .undefinedTable) == .notFound && RESTError.status(of: .uniqueViolation) == .conflict)
     }
 
     @Test("a route's plan runs on the engine pool, never on an event loop")

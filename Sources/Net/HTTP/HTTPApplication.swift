@@ -35,7 +35,8 @@ struct RESTEngine: Sendable {
 /// request id and access log, CORS, the error envelope, API keys, then the rate limit.
 func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKeys,
                     configuration: ServerConfiguration) -> Router<RESTRequestContext> {
-    let router = Router(context: RESTRequestContext.self)
+    // HEAD answers like GET without the body, for probes that only look at the status.
+    let router = Router(context: RESTRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: routes))
