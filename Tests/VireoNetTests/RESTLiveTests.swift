@@ -8,17 +8,20 @@ import VireoQuery
 
 @Suite("REST server over a socket")
 struct RESTLiveTests {
-    @Test("makeHTTPApplication binds, answers probes, refuses keyless requests and serves /openapi.json for every route")
+    @Test("makeHTTPApplication binds, answers probes, refuses keyless requests and large bodies (413), and serves /openapi.json for every route")
     func entryPointServes() async throws {
         let database = try Database.inMemory()
         let executor = EngineExecutor(threadCount: 2)
         var configuration = ServerConfiguration()
         configuration.httpPort = 0
+        configuration.requestBodyBytesMax = 1024
         let app = makeHTTPApplication(database: database, executor: executor, keys: APIKeys([RESTFixture.key]),
                                       configuration: configuration, logger: Logger(label: "vireo-rest-live-test"))
         try await app.test(.live) { client in
             expectStatus(try await client.send(.get, "/health", key: nil), .ok)
             expectStatus(try await client.send(.get, "/api/v1/tables", key: nil), .unauthorized)
+            let large = try await client.send(.post, "/api/v1/query", "{\"sql\": \"" + String(repeating: "x", count: 4096) + "\"}")
+            expectStatus(large, .contentTooLarge)
             let document = try await client.send(.get, "/openapi.json", key: nil)
             expectStatus(document, .ok)
             #expect(document["openapi"] == .string("3.1.0"), "got \(document["openapi"]?.text ?? "nothing")")
