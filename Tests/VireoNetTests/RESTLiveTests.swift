@@ -8,7 +8,7 @@ import VireoQuery
 
 @Suite("REST server over a socket")
 struct RESTLiveTests {
-    @Test("makeHTTPApplication binds, answers probes, refuses keyless requests and large bodies (413), and serves /openapi.json for every route")
+    @Test("makeHTTPApplication binds, answers probes, refuses keyless requests and large bodies (413), and serves /docs and /openapi.json for every route")
     func entryPointServes() async throws {
         let database = try Database.inMemory()
         let executor = EngineExecutor(threadCount: 2)
@@ -22,6 +22,8 @@ struct RESTLiveTests {
             expectStatus(try await client.send(.get, "/api/v1/tables", key: nil), .unauthorized)
             let large = try await client.send(.post, "/api/v1/query", "{\"sql\": \"" + String(repeating: "x", count: 4096) + "\"}")
             expectStatus(large, .contentTooLarge)
+            let docs = try await client.execute(uri: "/docs", method: .get)
+            #expect(docs.status == .ok && String(buffer: docs.body).contains("/openapi.json"), "expected the docs page, got \(docs.status.code)")
             let document = try await client.send(.get, "/openapi.json", key: nil)
             expectStatus(document, .ok)
             #expect(document["openapi"] == .string("3.1.0"), "got \(document["openapi"]?.text ?? "nothing")")

@@ -40,11 +40,12 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: routes))
-    let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path))
+    let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path) + [DocsPage.path])
     router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths))
     if let requestsPerMinuteMax = configuration.requestsPerMinuteMax {
         router.add(middleware: RateLimitMiddleware(requestsPerWindowMax: requestsPerMinuteMax, openPaths: openPaths))
     }
+    router.get(RouterPath(DocsPage.path)) { _, _ in DocsPage.response() }
     for route in routes {
         let responder = RouteResponder(route: route, engine: engine, bodyBytesMax: configuration.requestBodyBytesMax)
         router.on(RouterPath(route.path), method: route.method) { request, context in
