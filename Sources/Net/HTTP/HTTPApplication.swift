@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import NIOPosix
 import VireoQuery
 import VireoStorage
@@ -10,14 +11,16 @@ import VireoStorage
 /// `Service`: run it with `try await app.runService()` (which stops gracefully on SIGTERM and
 /// SIGINT), or put it in a `ServiceGroup` beside the pgwire listener. Engine work runs on
 /// `executor`, never on an event loop; the caller owns `database` and `executor` and closes
-/// them after the application has stopped.
+/// them after the application has stopped. `onServerRunning` is called once the socket
+/// listens (its local address says where, useful with port 0).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
-                                configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
+                                configuration: ServerConfiguration, logger: Logger,
+                                onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: RESTEngine(database: database, executor: executor),
                                 keys: keys, configuration: configuration)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     return Application(router: router, configuration: .init(address: address, serverName: "Vireo/\(VireoVersion.text)"),
-                       logger: logger)
+                       onServerRunning: onServerRunning, logger: logger)
 }
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
