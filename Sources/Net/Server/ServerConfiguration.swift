@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var connectionsMax = 100
     /// Largest REST request body; larger ones get 413.
     public var requestBodyBytesMax = 32 << 20
+    /// REST requests one API key may make per minute (429 beyond); nil: no limit.
+    public var requestsPerMinuteMax: Int?
     /// Largest pgwire message; larger ones end the connection with 54000.
     public var messageBytesMax = 256 << 20
     /// Threads that run engine work, off the event loops.

@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Refuses requests without one of the server's API keys, given as `X-API-Key: KEY` or
+/// `Authorization: Bearer KEY`. Routes declared without `requiresKey` (the probes) pass.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = RESTRequestContext
+    static let keyHeaderName = HTTPField.Name("X-API-Key")!
+    let keys: APIKeys
+    /// Exact paths of the routes that need no key.
+    let openPaths: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if openPaths.contains(request.uri.path) { return try await next(request, context) }
+        guard let key = Self.presentedKey(request.headers), keys.accepts(key) else {
+            var error = RESTError(.unauthorized, code: "unauthorized", "a valid API key is required: send X-API-Key or Authorization: Bearer")
+            error.headers[.wwwAuthenticate] = "Bearer"
+            throw error
+        }
+        return try await next(request, context)
+    }
+
+    static func presentedKey(_ headers: HTTPFields) -> String? {
+        if let key = headers[keyHeaderName] { return key }
+        guard let authorization = headers[.authorization] else { return nil }
+        let prefix = "Bearer "
+        guard authorization.count > prefix.count, authorization.lowercased().hasPrefix(prefix.lowercased()) else { return nil }
+        return String(authorization.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// CORS for the configured origins only (`*` in the list allows any): answers preflights
+/// itself, before authentication (browsers send no key with them), and marks other answers
+/// so the browser hands them to the page.
+struct CORSMiddleware: RouterMiddleware {
+    typealias Context = RESTRequestContext
+    let origins: [String]
+    static let allowedHeaders = "Authorization, Content-Type, X-API-Key, X-Request-ID"
+    static let preflightCacheSeconds = 600
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin], origins.contains(origin) || origins.contains("*") else {
+            return try await next(request, context)
+        }
+        var response: Response
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            response = Response(status: .noContent)
+            response.headers[.accessControlAllowMethods] = "GET, POST, PATCH, DELETE, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = Self.allowedHeaders
+            response.headers[.accessControlMaxAge] = String(Self.preflightCacheSeconds)
+        } else {
+            response = try await next(request, context)
+            response.headers[.accessControlExposeHeaders] = "X-Request-ID"
+        }
+        response.headers[.accessControlAllowOrigin] = origin
+        response.headers[.vary] = "Origin"
+        return response
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import VireoQuery
+import VireoStorage
+
+/// The REST server of `vireo serve`: the probes and every surface's routes over `database`,
+/// bound to `configuration.host`:`configuration.httpPort`. The result is a swift-service-lifecycle
+/// `Service`: run it with `try await app.runService()` (which stops gracefully on SIGTERM and
+/// SIGINT), or put it in a `ServiceGroup` beside the pgwire listener. Engine work runs on
+/// `executor`, never on an event loop; the caller owns `database` and `executor` and closes
+/// them after the application has stopped. `onServerRunning` is called once the socket
+/// listens (its local address says where, useful with port 0).
+public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
+                                configuration: ServerConfiguration, logger: Logger,
+                                onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = makeRESTRouter(routes: RESTRoutes.all, engine: RESTEngine(database: database, executor: executor),
+                                keys: keys, configuration: configuration)
+    let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
+    return Application(router: router, configuration: .init(address: address, serverName: "Vireo/\(VireoVersion.text)"),
+                       onServerRunning: onServerRunning, logger: logger)
+}
+
+/// Every route the REST server answers, in the order the OpenAPI document lists them.
+public enum RESTRoutes {
+    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes }
+}
+
+/// What plans run against.
+struct RESTEngine: Sendable {
+    let database: Database
+    let executor: EngineExecutor
+}
+
+/// The router for `routes`, with the middleware every REST surface shares, outermost first:
+/// request id and access log, CORS, the error envelope, API keys, then the rate limit.
+func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKeys,
+                    configuration: ServerConfiguration) -> Router<RESTRequestContext> {
+    // HEAD answers like GET without the body, for probes that only look at the status.
+    let router = Router(context: RESTRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
+    router.add(middleware: ErrorEnvelopeMiddleware(routes: routes))
+    let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path) + [DocsPage.path])
+    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths))
+    if let requestsPerMinuteMax = configuration.requestsPerMinuteMax {
+        router.add(middleware: RateLimitMiddleware(requestsPerWindowMax: requestsPerMinuteMax, openPaths: openPaths))
+    }
+    router.get(RouterPath(DocsPage.path)) { _, _ in DocsPage.response() }
+    for route in routes {
+        let responder = RouteResponder(route: route, engine: engine, bodyBytesMax: configuration.requestBodyBytesMax)
+        router.on(RouterPath(route.path), method: route.method) { request, context in
+            try await responder.respond(request, context)
+        }
+    }
+    return router
+}
+
+/// Answers one declared route: reads and validates the request, runs the plan on the
+/// engine's pool with a fresh session, and writes the JSON answer.
+struct RouteResponder: Sendable {
+    let route: RouteDeclaration
+    let engine: RESTEngine
+    let bodyBytesMax: Int
+
+    func respond(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
+        let input = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
+        let plan = route.plan
+        let database = engine.database
+        let output: RouteOutput
+        do {
+            output = try await engine.executor.run { try Self.run(plan, input, database.session()) }
+        } catch where error is CancellationError || error is NIOThreadPoolError.ThreadPoolInactive {
+            // A stopped pool cancels the work (and a cancelled request's answer nobody reads).
+            throw RESTError(.serviceUnavailable, code: "engine_unavailable", "the engine is not accepting work (the server is stopping)")
+        }
+        return JSONResponse.make(output.body, status: output.status ?? route.status)
+    }
+
+    /// Runs the plan; a transaction it left open is rolled back, so no session holds the
+    /// write lock after its request.
+    static func run(_ plan: (RouteInput, Session) throws -> RouteOutput, _ input: RouteInput, _ session: Session) throws -> RouteOutput {
+        defer { if session.isInTransaction { _ = try? session.execute("ROLLBACK") } }
+        return try plan(input, session)
+    }
+
+    func pathCaptures(_ context: RESTRequestContext) -> [String: String] {
+        var captures: [String: String] = [:]
+        for parameter in route.parameters where parameter.location == .path {
+            let raw = context.parameters.get(parameter.name) ?? ""
+            captures[parameter.name] = raw.removingPercentEncoding ?? raw
+        }
+        return captures
+    }
+
+    /// The query string's pairs, with the declared ones checked against their schemas.
+    func queryParameters(_ request: Request) throws -> [(String, String)] {
+        let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        for parameter in route.parameters where parameter.location == .query {
+            guard let text = pairs.first(where: { $0.0 == parameter.name })?.1 else {
+                if parameter.required { throw RESTError.invalid(parameter.name, "is required") }
+                continue
+            }
+            try parameter.schema.validate(Self.queryValue(text, parameter.schema), at: parameter.name)
+        }
+        return pairs
+    }
+
+    /// Query text as the JSON value its schema expects, so one validator serves both.
+    static func queryValue(_ text: String, _ schema: Schema) -> JSONValue {
+        switch schema {
+        case .integer, .number: Double(text).map(JSONValue.number) ?? .string(text)
+        case .boolean: text == "true" ? .bool(true) : text == "false" ? .bool(false) : .string(text)
+        default: .string(text)
+        }
+    }
+
+    /// The body parsed and checked; a body over the limit is a 413 from `collect`.
+    func body(_ request: Request) async throws -> JSONValue? {
+        guard let schema = route.requestBody else { return nil }
+        let buffer = try await request.body.collect(upTo: bodyBytesMax)
+        let text = String(buffer: buffer)
+        guard text.contains(where: { !$0.isWhitespace }) else { throw RESTError.invalid("body", "a JSON body is required") }
+        guard let value = try? JSONValue.parse(text) else { throw RESTError.malformedJSON("the body is not valid JSON") }
+        try schema.validate(value, at: "body")
+        return value
+    }
+}

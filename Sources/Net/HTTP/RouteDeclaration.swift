@@ -1,0 +1,116 @@
+import Hummingbird
+import VireoQuery
+
+/// One REST route as data: method and path, what it takes, what it answers, and the plan
+/// that turns a validated request into statements with bound parameters and their rows
+/// into the response. The router, request validation and the OpenAPI document are all
+/// made from these, so they cannot disagree; adding a route is adding one declaration.
+public struct RouteDeclaration: Sendable {
+    /// The HTTP method the route answers.
+    public var method: HTTPRequest.Method
+    /// The path with `{name}` captures, as OpenAPI writes it: `/api/v1/tables/{name}`.
+    public var path: String
+    /// One line for people and for the OpenAPI `summary`.
+    public var summary: String
+    /// False only for probes (/health, /ready) that load balancers call without a key.
+    public var requiresKey = true
+    /// Path and query parameters.
+    public var parameters: [ParameterDeclaration] = []
+    /// The JSON body's schema; nil for routes that take no body.
+    public var requestBody: Schema?
+    /// The status of a successful answer (201 for creates).
+    public var status: HTTPResponse.Status = .ok
+    /// The successful answer's schema.
+    public var response: Schema
+    /// Other statuses that answer in `response`'s shape rather than the error envelope
+    /// (a probe's 503).
+    public var otherStatuses: [HTTPResponse.Status] = []
+    /// The plan: runs on the engine's thread pool with a fresh session, never on an event
+    /// loop, and builds every statement with `$n` parameters (identifiers quoted).
+    public var plan: @Sendable (RouteInput, Session) throws -> RouteOutput
+
+    /// A route; see the properties for what each argument means.
+    public init(_ method: HTTPRequest.Method, _ path: String, summary: String, requiresKey: Bool = true,
+                parameters: [ParameterDeclaration] = [], requestBody: Schema? = nil, status: HTTPResponse.Status = .ok,
+                response: Schema, otherStatuses: [HTTPResponse.Status] = [], plan: @escaping @Sendable (RouteInput, Session) throws -> RouteOutput) {
+        self.method = method
+        self.path = path
+        self.summary = summary
+        self.requiresKey = requiresKey
+        self.parameters = parameters
+        self.requestBody = requestBody
+        self.status = status
+        self.response = response
+        self.otherStatuses = otherStatuses
+        self.plan = plan
+    }
+
+    /// Whether `requestPath` has this route's shape (captures match any one segment).
+    func matches(path requestPath: String) -> Bool {
+        let pattern = path.split(separator: "/")
+        let segments = requestPath.split(separator: "/")
+        guard pattern.count == segments.count else { return false }
+        return zip(pattern, segments).allSatisfy { $0.first == "{" || $0 == $1 }
+    }
+}
+
+/// A path or query parameter of a route.
+public struct ParameterDeclaration: Sendable {
+    /// Where the parameter is: a `{name}` capture of the path, or the query string.
+    public enum Location: String, Sendable { case path, query }
+    /// The capture or query key.
+    public var name: String
+    /// Path or query.
+    public var location: Location
+    /// What the value must be; query text is read as the schema's type before checking.
+    public var schema: Schema
+    /// Path parameters always are.
+    public var required: Bool
+    /// One line for the OpenAPI document.
+    public var summary: String
+
+    /// A parameter called `name` at `location`.
+    public init(_ name: String, in location: Location, _ schema: Schema, required: Bool = false, summary: String = "") {
+        self.name = name
+        self.location = location
+        self.schema = schema
+        self.required = required || location == .path
+        self.summary = summary
+    }
+}
+
+/// A validated request, as a plan sees it.
+public struct RouteInput: Sendable {
+    /// Captures of the path, by name, percent-decoded.
+    public var path: [String: String]
+    /// Every query parameter (routes with free filters read the undeclared ones too).
+    public var query: [(String, String)]
+    /// The body, already checked against the route's schema; nil when there is none.
+    public var body: JSONValue?
+
+    /// A path capture the route declares.
+    public func path(_ name: String) -> String { path[name] ?? "" }
+
+    /// The first value of the query parameter `name`.
+    public func query(_ name: String) -> String? { query.first { $0.0 == name }?.1 }
+
+    /// The body's field `name`, if present.
+    public func field(_ name: String) -> JSONValue? {
+        guard case .object(let fields) = body else { return nil }
+        return fields.first { $0.0 == name }?.1
+    }
+}
+
+/// What a plan answers: a JSON body, and a status when it is not the route's usual one.
+public struct RouteOutput: Sendable {
+    /// The JSON the client gets.
+    public var body: JSONValue
+    /// Nil: the route's declared status.
+    public var status: HTTPResponse.Status?
+
+    /// An answer with `body`, and `status` when it is not the route's usual one.
+    public init(_ body: JSONValue, status: HTTPResponse.Status? = nil) {
+        self.body = body
+        self.status = status
+    }
+}
