@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 import VireoNet
 import VireoQuery
 import VireoStorage
@@ -12,7 +13,7 @@ extension PGAuthMethod: ExpressibleByArgument {}
 /// SIGINT or SIGTERM; a second signal exits at once (the WAL keeps every commit).
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a database over the PostgreSQL wire protocol.",
+        abstract: "Serve a database over the PostgreSQL wire protocol and REST.",
         discussion: "Settings come from flags, else from the environment: "
             + ServerConfiguration.environmentVariables.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + ".")
 
@@ -40,14 +41,21 @@ struct Serve: AsyncParsableCommand {
         let (keys, generated) = try APIKeys.load(configured: configuration.apiKeys, dataDirectory: configuration.dataDirectory)
         let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
         let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger)
+        let http = makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
+                                       logger: logger) { channel in
+            say("REST listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
+        }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
+        Self.announce(configuration, keys: keys, generated: generated)
+        let pgService = PGService(server: pg)
+        let services = ServiceGroup(configuration: .init(services: [pgService, http], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await pg.run { port in Self.announce(configuration, pgPort: port, keys: keys, generated: generated) }
+                await shutdown.wait()
+                await services.triggerGracefulShutdown()
             }
-            group.addTask { await shutdown.wait() }
-            _ = try await group.next()
-            group.cancelAll()
+            defer { group.cancelAll() }  // the signal watcher, when a service failed instead
+            try await services.run()
         }
         try await executor.shutdown()
         try database.close()
@@ -65,19 +73,38 @@ struct Serve: AsyncParsableCommand {
         return configuration
     }
 
-    /// The first screen: where everything listens and how to connect.
-    static func announce(_ configuration: ServerConfiguration, pgPort: Int, keys: APIKeys, generated: String?) {
-        let key = keys.keys.first ?? ""
-        var lines = ["vireo serve: \(configuration.databasePath)",
-                     "pgwire listening on \(configuration.host):\(pgPort)",
-                     "  psql \"postgresql://vireo@\(configuration.host):\(pgPort)/vireo\"   (password: an API key)"]
+    /// The first screen: the database and the API key; each listener adds where it listens.
+    static func announce(_ configuration: ServerConfiguration, keys: APIKeys, generated: String?) {
+        say("vireo serve: \(configuration.databasePath)")
         if let generated {
-            lines.append("API key (generated, kept in \(configuration.dataDirectory)/\(APIKeys.fileName)): \(generated)")
+            say("API key (generated, kept in \(configuration.dataDirectory)/\(APIKeys.fileName)): \(generated)")
         } else if configuration.apiKeys.isEmpty {
-            lines.append("API key: in \(configuration.dataDirectory)/\(APIKeys.fileName)")
+            say("API key: in \(configuration.dataDirectory)/\(APIKeys.fileName)")
         }
-        _ = key
-        say(lines.joined(separator: "\n"))
+    }
+}
+
+/// The pgwire listener as a service: it stops accepting at graceful shutdown, and its
+/// connections end after their current statement.
+struct PGService: Service {
+    let server: PGServer
+
+    func run() async throws {
+        do {
+            try await run(server)
+        } catch is CancellationError {
+            // Graceful shutdown cancels the accept loop: that is how it stops, not a failure.
+        }
+    }
+
+    private func run(_ server: PGServer) async throws {
+        try await cancelWhenGracefulShutdown {
+            try await server.run { port in
+                let host = server.configuration.host
+                say("pgwire listening on \(host):\(port)")
+                say("  psql \"postgresql://vireo@\(host):\(port)/vireo\"   (password: an API key)")
+            }
+        }
     }
 }
 

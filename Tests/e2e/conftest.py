@@ -27,9 +27,10 @@ class Server:
             [vireo_binary(), "serve", "--data", data_dir, "--pg-port", "0", "--http-port", "0", "--api-key", API_KEY],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.pg_port = None
+        self.http_port = None
         self.output = []
         deadline = time.monotonic() + START_TIMEOUT_S
-        while self.pg_port is None:
+        while self.pg_port is None or self.http_port is None:
             line = self.process.stdout.readline()
             if not line:
                 pytest.fail("vireo serve exited before listening:\n" + "".join(self.output))
@@ -37,12 +38,19 @@ class Server:
             match = re.search(r"pgwire listening on [\d.]+:(\d+)", line)
             if match:
                 self.pg_port = int(match.group(1))
+            match = re.search(r"REST listening on http://[\d.]+:(\d+)", line)
+            if match:
+                self.http_port = int(match.group(1))
             if time.monotonic() > deadline:
                 pytest.fail("vireo serve did not start in time:\n" + "".join(self.output))
 
     @property
     def dsn(self):
         return f"host=127.0.0.1 port={self.pg_port} user=vireo dbname=vireo password={API_KEY} sslmode=disable"
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.http_port}"
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)

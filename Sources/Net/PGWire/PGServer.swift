@@ -8,6 +8,9 @@ import VireoQuery
 public struct PGServer: Sendable {
     let context: PGServerContext
 
+    /// The settings it serves with.
+    public var configuration: ServerConfiguration { context.configuration }
+
     public init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger) {
         context = PGServerContext(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger)
     }
