@@ -29,6 +29,10 @@ struct Serve: AsyncParsableCommand {
     var pgAuth: PGAuthMethod?
     @Option(name: .customLong("api-key"), help: "An API key to accept; may repeat. Without any, one is generated on first start.")
     var apiKeys: [String] = []
+    @Option(name: .customLong("cors-origin"), help: "An origin CORS allows for REST; may repeat.")
+    var corsOrigins: [String] = []
+    @Option(help: "REST requests per minute per API key (default: no limit).")
+    var rateLimit: Int?
 
     func run() async throws {
         let configuration = try settings()
@@ -70,6 +74,11 @@ struct Serve: AsyncParsableCommand {
         if let pgPort { configuration.pgPort = try ServerConfiguration.port(String(pgPort), "--pg-port") }
         if let pgAuth { configuration.pgAuth = pgAuth }
         if !apiKeys.isEmpty { configuration.apiKeys = apiKeys }
+        if !corsOrigins.isEmpty { configuration.corsOrigins = corsOrigins }
+        if let rateLimit {
+            guard rateLimit > 0 else { throw ValidationError("--rate-limit must be a positive number of requests per minute") }
+            configuration.requestsPerMinuteMax = rateLimit
+        }
         return configuration
     }
 

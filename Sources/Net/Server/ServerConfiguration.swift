@@ -34,8 +34,10 @@ public struct ServerConfiguration: Sendable {
     public var requestsPerMinuteMax: Int?
     /// Largest pgwire message; larger ones end the connection with 54000.
     public var messageBytesMax = 256 << 20
-    /// Threads that run engine work, off the event loops.
-    public var engineThreadCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+    /// Threads that run engine work, off the event loops. More than the cores: a thread
+    /// waiting for the one write transaction (or for I/O) holds no core, and with too few
+    /// threads a handful of waiting writers would stall every other client's reads.
+    public var engineThreadCount = 64
     /// How long shutdown waits for in-flight requests before closing anyway.
     public var shutdownGraceMs = 10_000
     /// How long an open waits for another process's lock on the database.
@@ -52,6 +54,7 @@ extension ServerConfiguration {
     public static let environmentVariables = [
         "VIREO_DATA": "data directory", "VIREO_HOST": "listen address", "VIREO_HTTP_PORT": "REST port",
         "VIREO_PG_PORT": "pgwire port", "VIREO_API_KEYS": "API keys, comma-separated", "VIREO_PG_AUTH": "scram, cleartext or trust",
+        "VIREO_CORS_ORIGINS": "origins CORS allows, comma-separated", "VIREO_RATE_LIMIT": "REST requests per minute per key",
     ]
 
     /// Defaults overridden by VIREO_* environment variables; a malformed value is an error.
@@ -61,8 +64,13 @@ extension ServerConfiguration {
         if let host = environment["VIREO_HOST"] { configuration.host = host }
         if let port = environment["VIREO_HTTP_PORT"] { configuration.httpPort = try Self.port(port, "VIREO_HTTP_PORT") }
         if let port = environment["VIREO_PG_PORT"] { configuration.pgPort = try Self.port(port, "VIREO_PG_PORT") }
-        if let keys = environment["VIREO_API_KEYS"] {
-            configuration.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let keys = environment["VIREO_API_KEYS"] { configuration.apiKeys = list(keys) }
+        if let origins = environment["VIREO_CORS_ORIGINS"] { configuration.corsOrigins = list(origins) }
+        if let limit = environment["VIREO_RATE_LIMIT"] {
+            guard let perMinute = Int(limit), perMinute > 0 else {
+                throw VireoError(.invalidParameter, "VIREO_RATE_LIMIT must be a positive number of requests per minute, got '\(limit)'")
+            }
+            configuration.requestsPerMinuteMax = perMinute
         }
         if let auth = environment["VIREO_PG_AUTH"] {
             guard let method = PGAuthMethod(rawValue: auth) else {
@@ -71,6 +79,10 @@ extension ServerConfiguration {
             configuration.pgAuth = method
         }
         return configuration
+    }
+
+    private static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// A TCP port number (0 picks a free one).
