@@ -44,9 +44,11 @@ struct Serve: AsyncParsableCommand {
             busyTimeoutMs: configuration.busyTimeoutMs, logger: storageLogger))
         let (keys, generated) = try APIKeys.load(configured: configuration.apiKeys, dataDirectory: configuration.dataDirectory)
         let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
-        let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger)
+        let metrics = ServerMetrics()
+        let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
+                          metrics: metrics)
         let http = makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
-                                       logger: logger) { channel in
+                                       logger: logger, metrics: metrics) { channel in
             say("REST listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)

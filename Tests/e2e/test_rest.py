@@ -49,3 +49,19 @@ def test_errors_use_the_envelope(server):
     assert status == 401 and body["error"]["code"] and body["request_id"]
     status, body = call(server, "GET", "/api/v1/tables/missing_table")
     assert status == 404
+
+
+def test_metrics_in_prometheus_text(server):
+    import psycopg
+    with psycopg.connect(server.dsn) as conn:
+        conn.execute("SELECT 1")
+    call(server, "GET", "/health", key=None)
+    request = urllib.request.Request(server.base_url + "/metrics", headers={"Authorization": f"Bearer {API_KEY}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    assert 'vireo_http_requests_total{route="/health",method="GET",status="200"}' in text
+    assert 'vireo_pgwire_statements_total{command="SELECT"}' in text
+    assert "# TYPE vireo_wal_fsyncs_total counter" in text
+    status, _ = call(server, "GET", "/metrics", key=None)
+    assert status == 401

@@ -14,10 +14,10 @@ import VireoStorage
 /// them after the application has stopped. `onServerRunning` is called once the socket
 /// listens (its local address says where, useful with port 0).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
-                                configuration: ServerConfiguration, logger: Logger,
+                                configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: RESTEngine(database: database, executor: executor),
-                                keys: keys, configuration: configuration)
+                                keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     return Application(router: router, configuration: .init(address: address, serverName: "Vireo/\(VireoVersion.text)"),
                        onServerRunning: onServerRunning, logger: logger)
@@ -37,10 +37,10 @@ struct RESTEngine: Sendable {
 /// The router for `routes`, with the middleware every REST surface shares, outermost first:
 /// request id and access log, CORS, the error envelope, API keys, then the rate limit.
 func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKeys,
-                    configuration: ServerConfiguration) -> Router<RESTRequestContext> {
+                    configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) -> Router<RESTRequestContext> {
     // HEAD answers like GET without the body, for probes that only look at the status.
     let router = Router(context: RESTRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestIDMiddleware(metrics: metrics))
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: routes))
     let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path) + [DocsPage.path])
@@ -49,6 +49,13 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
         router.add(middleware: RateLimitMiddleware(requestsPerWindowMax: requestsPerMinuteMax, openPaths: openPaths))
     }
     router.get(RouterPath(DocsPage.path)) { _, _ in DocsPage.response() }
+    // Prometheus text, not JSON, so it is not a declaration; it needs a key (Prometheus
+    // sends one as a bearer token) because its labels name routes.
+    router.get("/metrics") { _, _ in
+        let text = metrics.render(storage: engine.database.storageStatistics)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
     for route in routes {
         let responder = RouteResponder(route: route, engine: engine, bodyBytesMax: configuration.requestBodyBytesMax)
         router.on(RouterPath(route.path), method: route.method) { request, context in

@@ -24,6 +24,7 @@ struct RequestIDMiddleware: RouterMiddleware {
     static let headerName = HTTPField.Name("X-Request-ID")!
     /// Longer client ids are replaced, so logs stay bounded.
     static let requestIDBytesMax = 128
+    let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -33,6 +34,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[Self.headerName] = context.requestID
         let elapsedMs = (ContinuousClock.now - start) / .milliseconds(1)
+        metrics.recordRequest(route: context.endpointPath ?? "unmatched", method: "\(request.method)",
+                              status: Int(response.status.code), seconds: elapsedMs / 1000)
         context.logger.info("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", elapsedMs)) ms")
         return response
     }

@@ -98,6 +98,7 @@ extension PGConnection {
         for statement in statements {
             do {
                 let result = try await server.executor.run { try session.execute(statement) }
+                server.metrics.recordStatement(commandTag: result.commandTag)
                 writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
             } catch let error as VireoError {
                 return writeError(error, query: sql)
@@ -207,6 +208,7 @@ extension PGConnection {
         guard let statement = portal.prepared.statement else { return nil }
         let (session, parameters, cache) = (self.session, portal.parameters, portal.prepared.planCache)
         let result = try await server.executor.run { try session.execute(statement, parameters, planCache: cache) }
+        server.metrics.recordStatement(commandTag: result.commandTag)
         portal.result = result
         portals[name] = portal
         return result

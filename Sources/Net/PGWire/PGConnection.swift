@@ -59,7 +59,10 @@ final class PGConnection: @unchecked Sendable {
     }
 
     private func finish(_ processID: Int32?) async {
-        if let processID { server.connections.remove(processID) }
+        if let processID {
+            server.connections.remove(processID)
+            server.metrics.pgConnectionClosed()
+        }
         guard session.transactionStatus != .idle else { return }
         let session = self.session
         _ = try? await server.executor.run { try session.execute("ROLLBACK") }
@@ -119,6 +122,7 @@ extension PGConnection {
             return nil
         }
         logger[metadataKey: "pgwire.pid"] = "\(processID)"
+        server.metrics.pgConnectionOpened()
         output.writeAuthentication(0)
         for (name, value) in Self.parameterStatus(parameters) { output.writeParameterStatus(name, value) }
         output.writeBackendKeyData(processID: processID, secretKey: secretKey)

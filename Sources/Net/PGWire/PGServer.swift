@@ -11,8 +11,10 @@ public struct PGServer: Sendable {
     /// The settings it serves with.
     public var configuration: ServerConfiguration { context.configuration }
 
-    public init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger) {
-        context = PGServerContext(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger)
+    public init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger,
+                metrics: ServerMetrics = ServerMetrics()) {
+        context = PGServerContext(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
+                                  metrics: metrics)
     }
 
     /// Listens, reports the bound port (useful with port 0) and accepts connections until

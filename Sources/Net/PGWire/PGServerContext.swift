@@ -11,8 +11,11 @@ final class PGServerContext: Sendable {
     let configuration: ServerConfiguration
     let logger: Logger
     let connections: PGConnectionRegistry
+    let metrics: ServerMetrics
 
-    init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger) {
+    init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger,
+         metrics: ServerMetrics) {
+        self.metrics = metrics
         self.database = database
         self.executor = executor
         self.keys = keys

@@ -40,6 +40,9 @@ public final class Database: @unchecked Sendable {
         return try vectorIndexes.index(definition.name)
     }
 
+    /// The storage engine's counters (WAL, buffer pool), for monitoring.
+    public var storageStatistics: StorageStatistics { store.pager.statistics }
+
     /// A new session: its own transaction state and settings (SET).
     public func session() -> Session { Session(database: self) }
 

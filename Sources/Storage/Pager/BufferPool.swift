@@ -10,6 +10,8 @@
 //   B4. The pool holds at most `capacityPages` pages plus pinned pages plus dirty pages;
 //       the pager checkpoints when dirty pages pass half the capacity.
 
+import Synchronization
+
 /// A fixed-budget cache of committed pages with pin counts and clock eviction.
 final class BufferPool: @unchecked Sendable {
     private struct Slot {
@@ -29,6 +31,9 @@ final class BufferPool: @unchecked Sendable {
     private var emptySlots: [Int] = []
     private var clockHand = 0
     private var dirtyPageCount = 0
+    /// Page requests answered from the cache, and those that read the file.
+    let hitCount = Atomic<Int>(0)
+    let missCount = Atomic<Int>(0)
 
     /// Committed pages not yet written to the database file.
     var dirtyCount: Int { lock.withLock { dirtyPageCount } }
@@ -60,7 +65,11 @@ final class BufferPool: @unchecked Sendable {
     var countPages: Int { lock.withLock { slotOfPage.count } }
 
     private func pin(_ pageNumber: PageNumber) throws -> (Int, UnsafeMutableRawPointer) {
-        if let hit = lock.withLock({ pinCached(pageNumber) }) { return hit }
+        if let hit = lock.withLock({ pinCached(pageNumber) }) {
+            hitCount.add(1, ordering: .relaxed)
+            return hit
+        }
+        missCount.add(1, ordering: .relaxed)
         let buffer = try load(pageNumber)
         return lock.withLock {
             if let hit = pinCached(pageNumber) {  // another reader loaded it meanwhile

@@ -74,6 +74,17 @@ public struct StorageOptions: Sendable {
     }
 }
 
+/// What the storage engine has done since open (counters) and holds now (gauges).
+public struct StorageStatistics: Sendable {
+    public var walBytesWritten: Int
+    /// One per committed transaction that wrote pages (each commit fsyncs its frames).
+    public var walCommitSyncs: Int
+    public var bufferPoolHits: Int
+    public var bufferPoolMisses: Int
+    public var bufferPoolPages: Int
+    public var dirtyPages: Int
+}
+
 /// Owns the files, the WAL and the pool; hands out read views and write transactions.
 public final class Pager: @unchecked Sendable {
     public let path: String
@@ -96,6 +107,15 @@ public final class Pager: @unchecked Sendable {
     var state: PagerState {
         get { stateLock.withLock { stateStorage } }
         set { stateLock.withLock { stateStorage = newValue } }
+    }
+
+    /// Counters since open, for monitoring.
+    public var statistics: StorageStatistics {
+        StorageStatistics(walBytesWritten: wal?.bytesWrittenCount.load(ordering: .relaxed) ?? 0,
+                          walCommitSyncs: wal?.commitSyncCount.load(ordering: .relaxed) ?? 0,
+                          bufferPoolHits: pool.hitCount.load(ordering: .relaxed),
+                          bufferPoolMisses: pool.missCount.load(ordering: .relaxed),
+                          bufferPoolPages: pool.countPages, dirtyPages: pool.dirtyCount)
     }
 
     /// Whether this pager was opened read-only.

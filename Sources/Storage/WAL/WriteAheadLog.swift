@@ -39,6 +39,7 @@
 //       is damaged (W4), and a log with no valid frame at all is not Vireo's.
 
 import CVireoSupport
+import Synchronization
 
 /// The write-ahead log: appends committed transactions' page images and replays them.
 final class WriteAheadLog: @unchecked Sendable {
@@ -52,6 +53,9 @@ final class WriteAheadLog: @unchecked Sendable {
     private(set) var salt: UInt32
     /// Where the next frame goes; also the log's logical size.
     private(set) var endOffset: Int
+    /// Bytes of frames appended, and fsyncs of committed transactions, since open.
+    let bytesWrittenCount = Atomic<Int>(0)
+    let commitSyncCount = Atomic<Int>(0)
     /// Why the header did not read back, if it did not; until a reset no frame is trusted.
     private(set) var headerProblem: String?
 
@@ -148,7 +152,9 @@ final class WriteAheadLog: @unchecked Sendable {
                         flags: isCommit ? Self.commitFlag : 0, pageCount: isCommit ? pageCount : 0)
         }
         try file.write(offset: endOffset, from: UnsafeRawBufferPointer(buffer))
+        bytesWrittenCount.add(totalBytes, ordering: .relaxed)
         try file.sync()
+        commitSyncCount.add(1, ordering: .relaxed)
         endOffset += totalBytes
     }
 
