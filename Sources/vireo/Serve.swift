@@ -33,6 +33,10 @@ struct Serve: AsyncParsableCommand {
     var corsOrigins: [String] = []
     @Option(help: "REST requests per minute per API key (default: no limit).")
     var rateLimit: Int?
+    @Option(help: "TLS certificate chain (PEM) for HTTPS and pgwire's sslmode; needs --tls-key.")
+    var tlsCert: String?
+    @Option(help: "TLS private key (PEM).")
+    var tlsKey: String?
 
     func run() async throws {
         let configuration = try settings()
@@ -45,11 +49,13 @@ struct Serve: AsyncParsableCommand {
         let (keys, generated) = try APIKeys.load(configured: configuration.apiKeys, dataDirectory: configuration.dataDirectory)
         let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
         let metrics = ServerMetrics()
+        let tls = try ServerTLS.load(configuration)
         let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
-                          metrics: metrics)
-        let http = makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
-                                       logger: logger, metrics: metrics) { channel in
-            say("REST listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
+                          metrics: metrics, tls: tls)
+        let scheme = tls == nil ? "http" : "https"
+        let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
+                                           logger: logger, metrics: metrics, tls: tls) { channel in
+            say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
@@ -77,6 +83,8 @@ struct Serve: AsyncParsableCommand {
         if let pgAuth { configuration.pgAuth = pgAuth }
         if !apiKeys.isEmpty { configuration.apiKeys = apiKeys }
         if !corsOrigins.isEmpty { configuration.corsOrigins = corsOrigins }
+        if let tlsCert { configuration.tlsCertificatePath = tlsCert }
+        if let tlsKey { configuration.tlsKeyPath = tlsKey }
         if let rateLimit {
             guard rateLimit > 0 else { throw ValidationError("--rate-limit must be a positive number of requests per minute") }
             configuration.requestsPerMinuteMax = rateLimit

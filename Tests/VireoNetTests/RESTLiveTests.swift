@@ -15,7 +15,7 @@ struct RESTLiveTests {
         var configuration = ServerConfiguration()
         configuration.httpPort = 0
         configuration.requestBodyBytesMax = 1024
-        let app = makeHTTPApplication(database: database, executor: executor, keys: APIKeys([RESTFixture.key]),
+        let app = try makeHTTPApplication(database: database, executor: executor, keys: APIKeys([RESTFixture.key]),
                                       configuration: configuration, logger: Logger(label: "vireo-rest-live-test"))
         try await app.test(.live) { client in
             expectStatus(try await client.send(.get, "/health", key: nil), .ok)

@@ -21,10 +21,11 @@ def vireo_binary():
 
 
 class Server:
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, extra_arguments=()):
         self.data_dir = data_dir
         self.process = subprocess.Popen(
-            [vireo_binary(), "serve", "--data", data_dir, "--pg-port", "0", "--http-port", "0", "--api-key", API_KEY],
+            [vireo_binary(), "serve", "--data", data_dir, "--pg-port", "0", "--http-port", "0", "--api-key", API_KEY,
+             *extra_arguments],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.pg_port = None
         self.http_port = None
@@ -38,7 +39,7 @@ class Server:
             match = re.search(r"pgwire listening on [\d.]+:(\d+)", line)
             if match:
                 self.pg_port = int(match.group(1))
-            match = re.search(r"REST listening on http://[\d.]+:(\d+)", line)
+            match = re.search(r"REST listening on https?://[\d.]+:(\d+)", line)
             if match:
                 self.http_port = int(match.group(1))
             if time.monotonic() > deadline:
@@ -66,3 +67,16 @@ def server():
         code, output = running.stop()
         assert code == 0, f"vireo serve exited with {code} on SIGTERM:\n{output}"
         assert "checkpointed and closed" in output, output
+
+
+@pytest.fixture(scope="session")
+def tls_server():
+    """A server with a self-signed certificate: HTTPS, and pgwire answering SSLRequest."""
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-tls-") as data_dir:
+        certificate, key = os.path.join(data_dir, "cert.pem"), os.path.join(data_dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-keyout", key, "-out", certificate], check=True, capture_output=True)
+        running = Server(data_dir, ["--tls-cert", certificate, "--tls-key", key])
+        yield running
+        code, output = running.stop()
+        assert code == 0, f"vireo serve exited with {code} on SIGTERM:\n{output}"

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOPosix
@@ -15,12 +16,17 @@ import VireoStorage
 /// listens (its local address says where, useful with port 0).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
-                                onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+                                tls: ServerTLS? = nil,
+                                onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: RESTEngine(database: database, executor: executor),
                                 keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
-    return Application(router: router, configuration: .init(address: address, serverName: "Vireo/\(VireoVersion.text)"),
-                       onServerRunning: onServerRunning, logger: logger)
+    let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
+    if let tls {
+        return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls.configuration),
+                           configuration: settings, onServerRunning: onServerRunning, logger: logger)
+    }
+    return Application(router: router, server: .http1(), configuration: settings, onServerRunning: onServerRunning, logger: logger)
 }
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.

@@ -11,10 +11,13 @@ public struct PGServer: Sendable {
     /// The settings it serves with.
     public var configuration: ServerConfiguration { context.configuration }
 
+    let tls: ServerTLS?
+
     public init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger,
-                metrics: ServerMetrics = ServerMetrics()) {
+                metrics: ServerMetrics = ServerMetrics(), tls: ServerTLS? = nil) {
         context = PGServerContext(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
                                   metrics: metrics)
+        self.tls = tls
     }
 
     /// Listens, reports the bound port (useful with port 0) and accepts connections until
@@ -27,12 +30,14 @@ public struct PGServer: Sendable {
 
     private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<PGFrontendMessage, ByteBuffer>, Never> {
         let messageBytesMax = context.configuration.messageBytesMax
+        let tlsContext = tls?.context
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: context.configuration.host, port: context.configuration.pgPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext { try channel.pipeline.syncOperations.addHandler(PGSSLNegotiationHandler(tls: tlsContext)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PGFrontendDecoder(messageBytesMax: messageBytesMax)))
                     return try NIOAsyncChannel<PGFrontendMessage, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }

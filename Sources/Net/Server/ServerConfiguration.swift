@@ -40,6 +40,10 @@ public struct ServerConfiguration: Sendable {
     public var engineThreadCount = 64
     /// How long shutdown waits for in-flight requests before closing anyway.
     public var shutdownGraceMs = 10_000
+    /// PEM files of the TLS certificate chain and its private key. With both set, REST
+    /// speaks HTTPS and pgwire accepts SSLRequest; without them both are plain.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
     /// How long an open waits for another process's lock on the database.
     public var busyTimeoutMs = 5_000
 
@@ -55,6 +59,7 @@ extension ServerConfiguration {
         "VIREO_DATA": "data directory", "VIREO_HOST": "listen address", "VIREO_HTTP_PORT": "REST port",
         "VIREO_PG_PORT": "pgwire port", "VIREO_API_KEYS": "API keys, comma-separated", "VIREO_PG_AUTH": "scram, cleartext or trust",
         "VIREO_CORS_ORIGINS": "origins CORS allows, comma-separated", "VIREO_RATE_LIMIT": "REST requests per minute per key",
+        "VIREO_TLS_CERT": "TLS certificate chain (PEM)", "VIREO_TLS_KEY": "TLS private key (PEM)",
     ]
 
     /// Defaults overridden by VIREO_* environment variables; a malformed value is an error.
@@ -65,6 +70,8 @@ extension ServerConfiguration {
         if let port = environment["VIREO_HTTP_PORT"] { configuration.httpPort = try Self.port(port, "VIREO_HTTP_PORT") }
         if let port = environment["VIREO_PG_PORT"] { configuration.pgPort = try Self.port(port, "VIREO_PG_PORT") }
         if let keys = environment["VIREO_API_KEYS"] { configuration.apiKeys = list(keys) }
+        configuration.tlsCertificatePath = environment["VIREO_TLS_CERT"]
+        configuration.tlsKeyPath = environment["VIREO_TLS_KEY"]
         if let origins = environment["VIREO_CORS_ORIGINS"] { configuration.corsOrigins = list(origins) }
         if let limit = environment["VIREO_RATE_LIMIT"] {
             guard let perMinute = Int(limit), perMinute > 0 else {
