@@ -197,3 +197,21 @@ struct ValueLimitTests {
         #expect(try session.execute("SHOW work_mem").rows == [[.text("1GB")]])
     }
 }
+
+@Suite("Value limits: case mappings and bytea as text")
+struct CaseMappingLimitTests {
+    @Test("upper() of a text whose mapping would pass the limit is 54000 before it is built; ordinary texts map as before")
+    func upperIsSizedFirst() throws {
+        #expect(try TextBuilding.changedCase("straße", upper: true) == "STRASSE")
+        #expect(try TextBuilding.changedCase("ÀB", upper: false) == "àb")
+        // ŉ (2 bytes) upper-cases to ʼN (3 bytes): 300 of them fit in 1000 bytes, 400 do not.
+        #expect(throws: VireoError.self) { _ = try TextBuilding.changedCase(String(repeating: "ŉ", count: 400), upper: true, bytesMax: 1000) }
+        #expect(try TextBuilding.changedCase(String(repeating: "ŉ", count: 300), upper: true, bytesMax: 1000).utf8.count == 900)
+    }
+
+    @Test("bytea as text is sized as 2 + 2n bytes")
+    func byteaTextIsSized() throws {
+        try TextBuilding.checkHexText(ofBytes: 1000)
+        #expect(throws: VireoError.self) { try TextBuilding.checkHexText(ofBytes: ValueLimits.valueSizeBytesMax / 2) }
+    }
+}

@@ -15,6 +15,9 @@ public enum Cast {
         if SQLType(of: value) == type { return value }
         switch (value, type) {
         case (.text(let text), _): return try fromText(text, to: type)
+        case (.bytes(let bytes), .text):
+            try TextBuilding.checkHexText(ofBytes: bytes.count)
+            return .text(textForm(value))
         case (_, .text): return .text(textForm(value))
         case (.int(let number), .double): return .double(Double(number))
         case (.double(let number), .int): return .int(try roundToInt(number))

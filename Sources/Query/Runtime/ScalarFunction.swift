@@ -73,8 +73,8 @@ enum Functions {
     }
 
     static let text: [ScalarFunction] = [
-        ScalarFunction("lower", 1...1, [.text], returns: .text) { .text(string($0[0]).lowercased()) },
-        ScalarFunction("upper", 1...1, [.text], returns: .text) { .text(string($0[0]).uppercased()) },
+        ScalarFunction("lower", 1...1, [.text], returns: .text) { .text(try TextBuilding.changedCase(string($0[0]), upper: false)) },
+        ScalarFunction("upper", 1...1, [.text], returns: .text) { .text(try TextBuilding.changedCase(string($0[0]), upper: true)) },
         ScalarFunction("length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).count)) },
         ScalarFunction("char_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).count)) },
         ScalarFunction("octet_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).utf8.count)) },

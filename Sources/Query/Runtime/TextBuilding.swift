@@ -13,6 +13,28 @@ enum TextBuilding {
         return parts.joined(separator: separator)
     }
 
+    /// upper() and lower(): a case mapping may grow a character to three bytes per input
+    /// byte (ß → SS, ΐ → Ϊ́), so a text past a third of the limit is sized first, character
+    /// by character, without building it.
+    static func changedCase(_ text: String, upper: Bool, bytesMax: Int = ValueLimits.valueSizeBytesMax) throws -> String {
+        if text.utf8.count > bytesMax / 3 {
+            var size = ResultSize(of: upper ? "upper()" : "lower()")
+            for scalar in text.unicodeScalars {
+                size.add((upper ? scalar.properties.uppercaseMapping : scalar.properties.lowercaseMapping).utf8.count)
+            }
+            try size.check(limit: bytesMax)
+        }
+        return upper ? text.uppercased() : text.lowercased()
+    }
+
+    /// bytea as text (`\x` and two hex digits per byte): twice the input and two bytes.
+    static func checkHexText(ofBytes count: Int) throws {
+        var size = ResultSize(of: "bytea to text")
+        size.add(2, times: count)
+        size.add(2)
+        try size.check()
+    }
+
     /// repeat(): `text` `count` times; a count below one gives the empty string.
     static func repeated(_ text: String, count: Int) throws -> String {
         let count = max(count, 0)

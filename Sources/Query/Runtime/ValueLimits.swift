@@ -29,9 +29,8 @@ struct ResultSize {
         bytes = sum
     }
 
-    /// Throws 54000 when the value would pass `ValueLimits.valueSizeBytesMax`.
-    func check() throws {
-        let limit = ValueLimits.valueSizeBytesMax
+    /// Throws 54000 when the value would pass `limit` (`ValueLimits.valueSizeBytesMax`).
+    func check(limit: Int = ValueLimits.valueSizeBytesMax) throws {
         if overflowed {
             throw VireoError(.limitExceeded, "result of \(builder) would be larger than \(Int.max) bytes, more than the \(limit)-byte limit for one value")
         }
