@@ -22,18 +22,22 @@ public enum TransactionStatus: Sendable {
 extension Session {
     /// The session's transaction block state.
     public var transactionStatus: TransactionStatus {
-        if abortedBy != nil { return .failed }
-        return inTransactionBlock ? .inBlock : .idle
+        requestLock.withLock {
+            if abortedBy != nil { return .failed }
+            return inTransactionBlock ? .inBlock : .idle
+        }
     }
 
     /// Parameter types and result columns of `statement` on the current schema (with
     /// this session's uncommitted DDL), without running it.
     public func describe(_ statement: Statement) throws -> StatementDescription {
-        let catalog = try read { $0.catalog }
-        let binder = makeBinder(catalog)
-        let columns = try describedColumns(statement.body, binder, catalog)
-        let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
-        return StatementDescription(parameterTypes: types, columns: columns)
+        try requestLock.withLock {
+            let catalog = try read { $0.catalog }
+            let binder = makeBinder(catalog)
+            let columns = try describedColumns(statement.body, binder, catalog)
+            let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
+            return StatementDescription(parameterTypes: types, columns: columns)
+        }
     }
 
     private func describedColumns(_ body: StatementBody, _ binder: Binder, _ catalog: Catalog) throws -> [ResultColumn] {
