@@ -38,6 +38,7 @@ extension Session {
             defer {
                 statementCancel.endRequest()
                 armIdleTimer()
+                publishTransactionStatus()
             }
             return try body()
         }
@@ -45,6 +46,9 @@ extension Session {
 
     /// Runs one statement of a request under its statement_timeout.
     func withStatementTimer<R>(_ body: () throws -> R) throws -> R {
+        // A cancel raised during an earlier statement of the request that did not notice
+        // it stops the rest of the request here.
+        try statementCancel.check()
         statementCancel.beginStatement(timeoutMs: settings.statementTimeoutMs)
         defer { statementCancel.endStatement() }
         return try body()
@@ -85,6 +89,7 @@ extension Session {
             rollBackTransactionBlock()
             settings = Settings(baseline: database.sessionDefaults)
             terminatedBy = VireoError(.idleInTransactionTimeout, "terminating connection due to idle-in-transaction timeout")
+            publishTransactionStatus()
         }
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import VireoStorage
 
 /// A connection's state: an open transaction, if any, and its settings. Run its statements
@@ -26,6 +27,8 @@ public final class Session: @unchecked Sendable {
     var idlePeriodNumber: UInt64 = 0
     /// Why the idle timer ended the transaction block; the next request reports it once.
     var terminatedBy: VireoError?
+    /// `transactionStatus` as of the end of the last request, readable without the lock.
+    let publishedStatus = Atomic<Int>(TransactionStatus.idle.rawValue)
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database
@@ -67,7 +70,7 @@ public final class Session: @unchecked Sendable {
     }
 
     /// Whether a transaction block is open.
-    public var isInTransaction: Bool { requestLock.withLock { inTransactionBlock } }
+    public var isInTransaction: Bool { transactionStatus != .idle }
 }
 
 extension StatementBody {
