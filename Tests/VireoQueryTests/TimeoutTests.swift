@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 @testable import VireoQuery
 import VireoStorage
@@ -136,6 +137,20 @@ struct TimeoutTests {
         #expect(try count(session, "copy") == [[.int(0)]], "expected no row inserted")
     }
 
+    @Test("statement_timeout fires on time while blocked work fills the global dispatch queues")
+    func statementTimeoutWithBusyDispatch() throws {
+        let db = try database()
+        let session = db.session()
+        // More blocked blocks than the global queue runs at once on a small machine.
+        let blockedCount = 4 * ProcessInfo.processInfo.activeProcessorCount
+        let release = DispatchSemaphore(value: 0)
+        for _ in 0..<blockedCount { DispatchQueue.global().async { release.wait() } }
+        defer { for _ in 0..<blockedCount { release.signal() } }
+        try session.execute("SET statement_timeout = '100ms'")
+        expect(error(session, "INSERT INTO t SELECT a.n FROM slow a, slow b, slow c"), "57014",
+               "canceling statement due to statement timeout")
+    }
+
     @Test("statement_timeout also ends a wait for the writer (57014, not 55P03)")
     func statementTimeoutWhileWaiting() throws {
         let db = try database()
@@ -268,7 +283,8 @@ struct TimeoutTests {
     }
 }
 
-/// A call run on another thread, whose end can be waited for.
+/// A call run on a thread of its own (not a dispatch queue's, which the engine's timers
+/// must not compete with), whose end can be waited for.
 private final class Finishing: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let lock = Lock()
@@ -276,7 +292,7 @@ private final class Finishing: @unchecked Sendable {
     private var hasSignalled = false
 
     init(_ body: @escaping @Sendable () throws -> Void) {
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             let outcome = Result { try body() }
             self.lock.withLock { self.finished = outcome }
             self.done.signal()

@@ -34,8 +34,9 @@ extension Session {
 
     /// Parameter types and result columns of `statement` on the current schema (with
     /// this session's uncommitted DDL), without running it.
+    /// Like PostgreSQL's Describe message, it counts as activity for the idle timeout.
     public func describe(_ statement: Statement) throws -> StatementDescription {
-        try requestLock.withLock {
+        try withRequest {
             let catalog = try read { $0.catalog }
             let binder = makeBinder(catalog)
             let columns = try describedColumns(statement.body, binder, catalog)

@@ -7,10 +7,11 @@ import VireoStorage
 //   loops and the wait for the writer gate notice it and throw 57014.
 // - lock_timeout: bounds the wait for the writer gate (55P03).
 // - idle_in_transaction_session_timeout: a timer armed when a request ends inside a
-//   transaction block. When it fires it takes `requestLock` — which a running request
-//   holds from start to end, so it never rolls back under a statement — and, if no request
-//   came meanwhile (the period number is unchanged), rolls the block back, which releases
-//   the writer gate. The next request gets 25P03 once and finds a fresh session (default
+//   transaction block. When it fires it takes `requestLock` if it is free — a running
+//   request holds it from start to end, so the timer never rolls back under a statement —
+//   and, if no request came meanwhile (the period number is unchanged), rolls the block
+//   back, which releases the writer gate. Every holder of the lock is a request (`execute`,
+//   a prepared query, `describe`), which re-arms the timer as it ends. The next request gets 25P03 once and finds a fresh session (default
 //   settings, no block); PostgreSQL closes the connection instead, and so does pgwire.
 // - cancel(): raises `statementCancel` from any thread, without `requestLock`.
 extension Session {
@@ -71,7 +72,7 @@ extension Session {
         // ends it and releases the writer gate; firing or disarming breaks the cycle.
         let timer = DispatchWorkItem { [self] in idleTimerFired(period) }
         idleTimer = timer
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: timer)
+        StatementCancel.timerQueue.asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: timer)
     }
 
     private func disarmIdleTimer() {
@@ -80,10 +81,12 @@ extension Session {
         idlePeriodNumber &+= 1
     }
 
-    /// Ends the block if the session is still idle in it. A request that got
-    /// `requestLock` first changed the period number, and the timer then does nothing.
+    /// Ends the block if the session is still idle in it. It does not wait for the lock
+    /// (the timer queue must not block): whoever holds it is a request, which re-arms the
+    /// timer when it ends. A request that got the lock first changed the period number,
+    /// and the timer then does nothing.
     private func idleTimerFired(_ period: UInt64) {
-        requestLock.withLock {
+        requestLock.withLockIfAvailable {
             guard period == idlePeriodNumber, inTransactionBlock else { return }
             idleTimer = nil
             rollBackTransactionBlock()

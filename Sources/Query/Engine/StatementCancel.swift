@@ -11,6 +11,12 @@ import VireoStorage
 /// Raising is ignored while no request runs, so a cancel that arrives between requests
 /// never stops the next one, and a timer that fires late never stops a later statement.
 final class StatementCancel: @unchecked Sendable {
+    /// Where the timers of every session run: one serial queue, whose blocks only set a
+    /// flag or end an idle transaction and never wait. A queue of its own (unlike the
+    /// global ones, which share a thread per core) gets a thread even when busy
+    /// statements occupy all of those, so a timeout is never late because the machine is.
+    static let timerQueue = DispatchQueue(label: "vireo.session-timers")
+
     enum Reason: Int {
         case none = 0, userRequest, statementTimeout
     }
@@ -55,7 +61,7 @@ final class StatementCancel: @unchecked Sendable {
             let number = statementNumber
             let timer = DispatchWorkItem { [weak self] in self?.statementTimerFired(number) }
             statementTimer = timer
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: timer)
+            Self.timerQueue.asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: timer)
         }
     }
 

@@ -21,6 +21,14 @@ public final class Lock: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
+
+    /// Runs `body` under the lock if nobody holds it now; nil, without waiting, if someone does.
+    @discardableResult
+    public func withLockIfAvailable<R>(_ body: () throws -> R) rethrows -> R? {
+        guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
 }
 
 /// A readers-writer lock (pthreads, readers preferred). Readers may nest: a read that
