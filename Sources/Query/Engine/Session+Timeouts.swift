@@ -11,16 +11,18 @@ import VireoStorage
 //   request holds it from start to end, so the timer never rolls back under a statement —
 //   and, if no request came meanwhile (the period number is unchanged), rolls the block
 //   back, which releases the writer gate. Every holder of the lock is a request (`execute`,
-//   a prepared query, `describe`), which re-arms the timer as it ends. The next request gets 25P03 once and finds a fresh session (default
-//   settings, no block); PostgreSQL closes the connection instead, and so does pgwire.
+//   a prepared query, `describe`), which re-arms the timer as it ends. The next request
+//   gets 25P03 once and finds a fresh session (default settings, no block); PostgreSQL
+//   closes the connection instead, and pgwire is to do the same on 25P03.
 // - cancel(): raises `statementCancel` from any thread, without `requestLock`.
 extension Session {
     /// Cancels the statement this session is running now, from any thread: it stops with
     /// 57014 "canceling statement due to user request" at its next check (the next row of
-    /// a scan or join, or within `Gate.cancelCheckIntervalMs` while it waits for the
-    /// writer gate). The rest of the request is not run. Inside a transaction block the
-    /// block is then aborted, as after any error. While the session is idle it does
-    /// nothing: the next statement runs as usual. pgwire's CancelRequest calls this.
+    /// a scan or join, or within 10 ms while it waits to begin a write transaction). The
+    /// rest of the request is not run. Inside a transaction block the block is then
+    /// aborted, as after any error. While the session is idle it does nothing: the next
+    /// statement runs as usual. It never blocks, so pgwire may call it from an event loop
+    /// when a CancelRequest matches the connection.
     public func cancel() {
         statementCancel.raise(.userRequest)
     }
