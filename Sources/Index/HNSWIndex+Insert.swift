@@ -19,20 +19,24 @@ extension HNSWIndex {
     }
 
     /// Adds `labels.count` vectors stored row-major in `vectors`, using `threads` threads.
-    /// Validates everything before inserting anything.
-    public func insert(labels: [Int64], vectors: [Float], threads: Int = 1) throws {
+    /// Validates everything before inserting anything. `shouldStop`, asked before each
+    /// vector, ends the build early (a cancelled CREATE INDEX), leaving only some vectors
+    /// inserted: the caller then discards the index.
+    public func insert(labels: [Int64], vectors: [Float], threads: Int = 1,
+                       shouldStop: @Sendable () -> Bool = { false }) throws {
         guard vectors.count == labels.count * dimension else {
             throw VireoError(.invalidParameter,
                              "expected \(labels.count) × \(dimension) floats, got \(vectors.count)")
         }
         guard let firstError = vectors.firstIndex(where: { !$0.isFinite }) else {
-            try insertBatchValidated(labels: labels, vectors: vectors, threads: threads)
+            try insertBatchValidated(labels: labels, vectors: vectors, threads: threads, shouldStop: shouldStop)
             return
         }
         throw VireoError(.dataException, "vector \(firstError / dimension) contains a NaN or infinite value")
     }
 
-    func insertBatchValidated(labels: [Int64], vectors: [Float], threads: Int) throws {
+    func insertBatchValidated(labels: [Int64], vectors: [Float], threads: Int,
+                              shouldStop: @Sendable () -> Bool = { false }) throws {
         let used = state.withLock { $0.nodeCount }
         guard used + labels.count <= Self.nodeCountMax else {
             throw VireoError(.limitExceeded, "an index holds at most \(Self.nodeCountMax) vectors")
@@ -44,7 +48,7 @@ extension HNSWIndex {
             let dimension = self.dimension
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var i = worker
-                while i < labels.count {
+                while i < labels.count && !shouldStop() {
                     try? insertValidated(label: labels[i], vector: base.pointer + i * dimension)
                     i += workers
                 }

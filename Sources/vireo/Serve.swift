@@ -37,6 +37,12 @@ struct Serve: AsyncParsableCommand {
     var tlsCert: String?
     @Option(help: "TLS private key (PEM).")
     var tlsKey: String?
+    @Option(help: "statement_timeout of every session, e.g. 30s (default: none).")
+    var statementTimeout: String?
+    @Option(help: "lock_timeout of every session: how long a writer waits for the one write transaction (default: no limit).")
+    var lockTimeout: String?
+    @Option(help: "idle_in_transaction_session_timeout of every session (default: 10min; 0: none).")
+    var idleInTransactionTimeout: String?
 
     func run() async throws {
         let configuration = try settings()
@@ -46,6 +52,7 @@ struct Serve: AsyncParsableCommand {
         storageLogger.logLevel = .warning
         let database = try Database.open(path: configuration.databasePath, options: StorageOptions(
             busyTimeoutMs: configuration.busyTimeoutMs, logger: storageLogger))
+        for (name, value) in configuration.sessionDefaults { try database.setSessionDefault(name, value) }
         let (keys, generated) = try APIKeys.load(configured: configuration.apiKeys, dataDirectory: configuration.dataDirectory)
         let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
         let metrics = ServerMetrics()
@@ -83,6 +90,9 @@ struct Serve: AsyncParsableCommand {
         if let pgAuth { configuration.pgAuth = pgAuth }
         if !apiKeys.isEmpty { configuration.apiKeys = apiKeys }
         if !corsOrigins.isEmpty { configuration.corsOrigins = corsOrigins }
+        if let statementTimeout { configuration.sessionDefaults["statement_timeout"] = statementTimeout }
+        if let lockTimeout { configuration.sessionDefaults["lock_timeout"] = lockTimeout }
+        if let idleInTransactionTimeout { configuration.sessionDefaults["idle_in_transaction_session_timeout"] = idleInTransactionTimeout }
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
         if let rateLimit {

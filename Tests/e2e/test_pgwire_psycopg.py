@@ -162,3 +162,45 @@ def test_copy_errors_roll_back_the_whole_copy(conn):
                 copy.write_row((1,))
                 copy.write_row((1,))
     assert conn.execute("SELECT count(*) FROM strict_copy").fetchone() == (0,)
+
+
+def test_cancel_request_stops_a_running_statement(server):
+    import threading
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE spin (n bigint)")
+        conn.execute("INSERT INTO spin VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)")
+        timer = threading.Timer(0.5, conn.cancel)
+        timer.start()
+        try:
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                # 10^9 rows of cross join: far longer than the half second before the cancel.
+                conn.execute("SELECT count(*) FROM spin a, spin b, spin c, spin d, spin e, spin f, spin g, spin h, spin i")
+        finally:
+            timer.cancel()
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_statement_timeout_and_session_defaults(conn):
+    assert conn.execute("SHOW idle_in_transaction_session_timeout").fetchone() == ("10min",)
+    conn.execute("SET statement_timeout = '200ms'")
+    conn.execute("CREATE TABLE spin2 (n bigint)")
+    conn.execute("INSERT INTO spin2 VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)")
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        conn.execute("SELECT count(*) FROM spin2 a, spin2 b, spin2 c, spin2 d, spin2 e, spin2 f, spin2 g, spin2 h, spin2 i")
+    conn.execute("RESET statement_timeout")
+
+
+def test_idle_transaction_is_ended_and_its_connection_closed(server):
+    with psycopg.connect(server.dsn) as idle:
+        idle.execute("SET idle_in_transaction_session_timeout = '300ms'")
+        idle.execute("CREATE TABLE held (id bigint)")
+        idle.commit()
+        idle.execute("INSERT INTO held VALUES (1)")
+        with psycopg.connect(server.dsn, autocommit=True) as other:
+            other.execute("SET lock_timeout = '5s'")
+            other.execute("INSERT INTO held VALUES (2)")  # proceeds once the idle block is rolled back
+            assert other.execute("SELECT id FROM held").fetchall() == [(2,)]
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            idle.execute("SELECT 1")
+        with pytest.raises(psycopg.OperationalError):  # the server closed the connection after the FATAL error
+            idle.execute("SELECT 1")

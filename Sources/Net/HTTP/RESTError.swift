@@ -73,7 +73,7 @@ extension RESTError {
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange:
             .badRequest
-        case .readOnly, .lockNotAvailable, .ioError: .serviceUnavailable
+        case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
         case .corruption, .internalError: .internalServerError
         }

@@ -63,9 +63,13 @@ extension PGConnection {
         return true
     }
 
+    /// An ErrorResponse; the idle-in-transaction timeout is FATAL and ends the connection,
+    /// as in PostgreSQL.
     func writeError(_ error: VireoError, query: String?) {
         let position = error.position.flatMap { offset in query.map { Self.characterPosition(byteOffset: offset, in: $0) } }
-        output.writeError(sqlState: error.sqlState, message: error.message, position: position)
+        let fatal = error.code == .idleInTransactionTimeout
+        if fatal { terminating = true }
+        output.writeError(severity: fatal ? "FATAL" : "ERROR", sqlState: error.sqlState, message: error.message, position: position)
     }
 
     /// PostgreSQL reports positions as 1-based character counts.

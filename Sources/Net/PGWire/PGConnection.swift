@@ -23,6 +23,8 @@ final class PGConnection: @unchecked Sendable {
     var discardingUntilSync = false
     /// Set while a COPY FROM STDIN receives its rows.
     var copyIn: PGCopyIn?
+    /// Set after an error that ends the connection (25P03, the idle-in-transaction timeout).
+    var terminating = false
     var logger: Logger
 
     init(server: PGServerContext) {
@@ -42,11 +44,12 @@ final class PGConnection: @unchecked Sendable {
                     processID = try await startUp(&messages, outbound)
                     guard processID != nil else { return }
                     while let message = try await messages.next() {
-                        guard try await handle(message) else { break }
+                        guard try await handle(message), !terminating else { break }
                         if output.readableBytes >= Self.outputFlushBytes { try await flush(outbound) }
                         if case .flush = message { try await flush(outbound) }
                         if output.readableBytes > 0, message.endsBatch { try await flush(outbound) }
                     }
+                    try await flush(outbound)
                 } catch let error as PGProtocolError {
                     output.writeError(severity: "FATAL", sqlState: error.sqlState, message: error.message)
                     try? await flush(outbound)
@@ -99,9 +102,8 @@ extension PGConnection {
                 output.writeInteger(UInt8(ascii: "N"))
                 try await flush(outbound)
             case .cancel(let processID, let secretKey)?:
-                if server.connections.session(processID: processID, secretKey: secretKey) != nil {
-                    logger.info("cancel request received; statements cannot be interrupted yet", metadata: ["pid": "\(processID)"])
-                }
+                // Session.cancel never blocks, so the event loop may call it; a wrong key is ignored, as in PostgreSQL.
+                server.connections.session(processID: processID, secretKey: secretKey)?.cancel()
                 return nil
             case .startup(let received)?:
                 parameters = received

@@ -44,6 +44,9 @@ public struct ServerConfiguration: Sendable {
     /// speaks HTTPS and pgwire accepts SSLRequest; without them both are plain.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// Settings every client session starts with (RESET returns to them). A forgotten
+    /// open transaction holds the one writer, so the server bounds how long one may idle.
+    public var sessionDefaults = ["idle_in_transaction_session_timeout": "10min"]
     /// How long an open waits for another process's lock on the database.
     public var busyTimeoutMs = 5_000
 
@@ -60,6 +63,8 @@ extension ServerConfiguration {
         "VIREO_PG_PORT": "pgwire port", "VIREO_API_KEYS": "API keys, comma-separated", "VIREO_PG_AUTH": "scram, cleartext or trust",
         "VIREO_CORS_ORIGINS": "origins CORS allows, comma-separated", "VIREO_RATE_LIMIT": "REST requests per minute per key",
         "VIREO_TLS_CERT": "TLS certificate chain (PEM)", "VIREO_TLS_KEY": "TLS private key (PEM)",
+        "VIREO_STATEMENT_TIMEOUT": "statement_timeout of every session", "VIREO_LOCK_TIMEOUT": "lock_timeout of every session",
+        "VIREO_IDLE_IN_TRANSACTION_TIMEOUT": "idle_in_transaction_session_timeout of every session (10min)",
     ]
 
     /// Defaults overridden by VIREO_* environment variables; a malformed value is an error.
@@ -70,6 +75,7 @@ extension ServerConfiguration {
         if let port = environment["VIREO_HTTP_PORT"] { configuration.httpPort = try Self.port(port, "VIREO_HTTP_PORT") }
         if let port = environment["VIREO_PG_PORT"] { configuration.pgPort = try Self.port(port, "VIREO_PG_PORT") }
         if let keys = environment["VIREO_API_KEYS"] { configuration.apiKeys = list(keys) }
+        for (variable, setting) in timeoutVariables { if let value = environment[variable] { configuration.sessionDefaults[setting] = value } }
         configuration.tlsCertificatePath = environment["VIREO_TLS_CERT"]
         configuration.tlsKeyPath = environment["VIREO_TLS_KEY"]
         if let origins = environment["VIREO_CORS_ORIGINS"] { configuration.corsOrigins = list(origins) }
@@ -87,6 +93,9 @@ extension ServerConfiguration {
         }
         return configuration
     }
+
+    static let timeoutVariables = [("VIREO_STATEMENT_TIMEOUT", "statement_timeout"), ("VIREO_LOCK_TIMEOUT", "lock_timeout"),
+                                   ("VIREO_IDLE_IN_TRANSACTION_TIMEOUT", "idle_in_transaction_session_timeout")]
 
     private static func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

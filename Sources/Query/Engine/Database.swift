@@ -13,7 +13,9 @@ public final class Database: @unchecked Sendable {
     public let store: Store
     let vectorIndexes: VectorIndexes
     private let defaultSessionLock = Lock()
-    private lazy var defaultSession = Session(database: self)
+    private lazy var defaultSession = session()
+    private let sessionDefaultsLock = Lock()
+    private var sessionDefaultValues: [String: String] = [:]
 
     /// Opens (creating if absent) the database at `path`, recovering it after a crash.
     public static func open(path: String, options: StorageOptions = StorageOptions()) throws -> Database {
@@ -43,8 +45,27 @@ public final class Database: @unchecked Sendable {
     /// The storage engine's counters (WAL, buffer pool), for monitoring.
     public var storageStatistics: StorageStatistics { store.pager.statistics }
 
-    /// A new session: its own transaction state and settings (SET).
-    public func session() -> Session { Session(database: self) }
+    /// A new session: its own transaction state and settings (SET), starting from the
+    /// session defaults.
+    public func session() -> Session { Session(database: self, settings: Settings(baseline: sessionDefaults)) }
+
+    /// Makes `value` the setting `name` of every session opened from now on, as a server's
+    /// configuration file does in PostgreSQL: the session starts with it, and RESET and
+    /// `SET … TO DEFAULT` return to it. `vireo serve` sets server-wide timeouts this way:
+    ///
+    ///     try db.setSessionDefault("idle_in_transaction_session_timeout", "10min")
+    ///
+    /// Throws 22023 when `value` is not valid for `name` (as SET would). Sessions already
+    /// open keep their settings; so do the shared session of `execute` and the sessions
+    /// of prepared statements once they have run.
+    public func setSessionDefault(_ name: String, _ value: String) throws {
+        let name = name.lowercased()
+        let checked = try Settings.checked(name, value)
+        sessionDefaultsLock.withLock { sessionDefaultValues[name] = checked }
+    }
+
+    /// The values given to `setSessionDefault`, by setting name, as SHOW prints them.
+    public var sessionDefaults: [String: String] { sessionDefaultsLock.withLock { sessionDefaultValues } }
 
     /// Runs every statement of `sql` in the shared default session; returns the last result.
     @discardableResult

@@ -10,7 +10,7 @@ public struct StatementDescription: Sendable, Equatable {
 }
 
 /// Where a transaction block stands, as pgwire's ReadyForQuery reports it.
-public enum TransactionStatus: Sendable {
+public enum TransactionStatus: Int, Sendable {
     /// No block open.
     case idle
     /// Inside BEGIN … COMMIT.
@@ -20,20 +20,29 @@ public enum TransactionStatus: Sendable {
 }
 
 extension Session {
-    /// The session's transaction block state.
+    /// The session's transaction block state as the last request (or the idle timer) left
+    /// it. Reading it never waits for a running statement, so an event loop may call it.
     public var transactionStatus: TransactionStatus {
-        if abortedBy != nil { return .failed }
-        return inTransactionBlock ? .inBlock : .idle
+        TransactionStatus(rawValue: publishedStatus.load(ordering: .acquiring)) ?? .idle
+    }
+
+    /// Publishes the block state for `transactionStatus`; the caller holds `requestLock`.
+    func publishTransactionStatus() {
+        let status: TransactionStatus = abortedBy != nil ? .failed : inTransactionBlock ? .inBlock : .idle
+        publishedStatus.store(status.rawValue, ordering: .releasing)
     }
 
     /// Parameter types and result columns of `statement` on the current schema (with
     /// this session's uncommitted DDL), without running it.
+    /// Like PostgreSQL's Describe message, it counts as activity for the idle timeout.
     public func describe(_ statement: Statement) throws -> StatementDescription {
-        let catalog = try read { $0.catalog }
-        let binder = makeBinder(catalog)
-        let columns = try describedColumns(statement.body, binder, catalog)
-        let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
-        return StatementDescription(parameterTypes: types, columns: columns)
+        try withRequest {
+            let catalog = try read { $0.catalog }
+            let binder = makeBinder(catalog)
+            let columns = try describedColumns(statement.body, binder, catalog)
+            let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
+            return StatementDescription(parameterTypes: types, columns: columns)
+        }
     }
 
     private func describedColumns(_ body: StatementBody, _ binder: Binder, _ catalog: Catalog) throws -> [ResultColumn] {

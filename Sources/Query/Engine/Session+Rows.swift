@@ -16,6 +16,7 @@ extension Session {
         var touched = Set<Int64>()
         let defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: transaction.catalog) }
         for partial in sourceRows {
+            try context.checkCancel()
             let row = try completeRow(partial, table: table, defaults: defaults, transaction: transaction, context: context)
             if let conflict, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
@@ -68,6 +69,7 @@ extension Session {
                 throw VireoError(.syntaxError, "VALUES lists must all be the same length")
             }
             return try rows.map { values in
+                try context.checkCancel()
                 guard values.count <= targets.count else {
                     throw VireoError(.syntaxError, "INSERT has more expressions than target columns")
                 }
@@ -138,6 +140,7 @@ extension Session {
         let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
         var returned: [[Value]] = []
         for old in targets {
+            try context.checkCancel()
             let rowID = Self.rowID(of: old)
             var row = Array(old.dropLast())
             for (position, expression) in assignments {
@@ -165,6 +168,7 @@ extension Session {
         let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
         var returned: [[Value]] = []
         for row in targets {
+            try context.checkCancel()
             let rowID = Self.rowID(of: row)
             guard try transaction.delete(from: table.name, rowID: rowID) != nil else { continue }
             try noteVectorChange(table, rowID: rowID, transaction)

@@ -42,15 +42,23 @@ extension Session {
     }
 
     private func endTransaction(commit: Bool) throws {
-        defer {
-            transaction = nil
-            inTransactionBlock = false
-            abortedBy = nil
-            pendingVectorChanges = [:]
-            settings.endTransaction()
-        }
-        guard let transaction else { return }
-        if commit { try commitWrite(transaction) } else { rollbackWrite(transaction) }
+        guard commit, let transaction else { return rollBackTransactionBlock() }
+        defer { leaveTransactionBlock() }
+        try commitWrite(transaction)
+    }
+
+    /// Rolls back the block's transaction, if it wrote, and leaves the block.
+    func rollBackTransactionBlock() {
+        if let transaction { rollbackWrite(transaction) }
+        leaveTransactionBlock()
+    }
+
+    private func leaveTransactionBlock() {
+        transaction = nil
+        inTransactionBlock = false
+        abortedBy = nil
+        pendingVectorChanges = [:]
+        settings.endTransaction()
     }
 
     /// Commits, then brings in-memory vector indexes up to date before the next writer.
@@ -101,11 +109,11 @@ extension Session {
     /// Runs a write in the block's transaction (opening it), or in its own transaction.
     func write<R>(_ body: (StoreTransaction) throws -> R) throws -> R {
         if inTransactionBlock {
-            let transaction = try self.transaction ?? database.store.beginWrite()
+            let transaction = try self.transaction ?? beginWrite()
             self.transaction = transaction
             return try body(transaction)
         }
-        let transaction = try database.store.beginWrite()
+        let transaction = try beginWrite()
         do {
             let result = try body(transaction)
             try commitWrite(transaction)
@@ -122,17 +130,24 @@ extension Session {
 
     func context(_ data: DataAccess, _ parameters: [Value]) -> ExecutionContext {
         ExecutionContext(data: data, parameters: parameters, vectorIndexes: database.vectorIndexes,
-                         efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes))
+                         efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes),
+                         cancel: statementCancel)
     }
 
     /// Runs a prepared query, reusing its plan while the schema it was made for holds.
     /// Only plans made on committed snapshots are kept: an open transaction's schema may
     /// still roll back.
     func runQuery(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
-        if let abortedBy {
-            throw VireoError.inFailedTransaction(after: abortedBy)
+        try withRequest {
+            if let abortedBy {
+                throw VireoError.inFailedTransaction(after: abortedBy)
+            }
+            return try withStatementTimer { try runQueryInRequest(query, parameters, cache: cache) }
         }
-        return try read { data in
+    }
+
+    private func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
+        try read { data in
             guard case .snapshot(let snapshot) = data, pendingVectorChanges.isEmpty else {
                 return try runQuery(query, data, parameters)
             }

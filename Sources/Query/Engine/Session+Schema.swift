@@ -77,7 +77,7 @@ extension Session {
                                                         isUnique: statement.unique), on: table.name)
         case "hnsw":
             let definition = try HNSWOptions.definition(statement, name: name, table: table)
-            let built = try database.vectorIndexes.build(definition, table: table, in: transaction)
+            let built = try database.vectorIndexes.build(definition, table: table, in: transaction, cancel: statementCancel)
             try transaction.createIndex(built, on: table.name)
         default:
             throw VireoError(.undefinedObject, "access method \"\(method)\" does not exist")

@@ -1,7 +1,11 @@
+import Dispatch
+import Synchronization
 import VireoStorage
 
-/// A connection's state: an open transaction, if any, and its settings. Not for use by
-/// two threads at once (like a PostgreSQL connection); open one per thread or client.
+/// A connection's state: an open transaction, if any, and its settings. Run its statements
+/// from one thread at a time (like a PostgreSQL connection; calls from several threads
+/// take turns); open one per thread or client. `cancel()` is the exception: any thread may
+/// call it while a statement runs.
 public final class Session: @unchecked Sendable {
     public let database: Database
     /// The write transaction of an explicit BEGIN, opened at its first write.
@@ -10,26 +14,49 @@ public final class Session: @unchecked Sendable {
     var abortedBy: VireoError?
     /// Vector-index changes of the open transaction, applied to memory at commit.
     var pendingVectorChanges: [String: Set<Int64>] = [:]
-    var settings = Settings()
+    var settings: Settings
 
-    init(database: Database) { self.database = database }
+    /// Held by a request (an `execute` call) from start to end, and by the idle timer
+    /// while it ends a transaction block: the two never overlap, so the timer cannot roll
+    /// back under a statement that starts at the same moment. Guards the state above.
+    let requestLock = Lock()
+    let statementCancel = StatementCancel()
+    // Guarded by `requestLock` (see Session+Timeouts.swift):
+    var idleTimer: DispatchWorkItem?
+    /// Numbers idle periods, so that a timer armed before the last request does nothing.
+    var idlePeriodNumber: UInt64 = 0
+    /// Why the idle timer ended the transaction block; the next request reports it once.
+    var terminatedBy: VireoError?
+    /// `transactionStatus` as of the end of the last request, readable without the lock.
+    let publishedStatus = Atomic<Int>(TransactionStatus.idle.rawValue)
+
+    init(database: Database, settings: Settings = Settings()) {
+        self.database = database
+        self.settings = settings
+    }
 
     /// Runs every statement of `sql`; returns the last one's result.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [Value] = []) throws -> QueryResult {
         let statements = try Parser.parseScript(sql)
-        var last = QueryResult(commandTag: "EMPTY")
-        for statement in statements { last = try execute(statement, parameters) }
-        return last
+        return try withRequest {
+            var last = QueryResult(commandTag: "EMPTY")
+            for statement in statements { last = try executeInRequest(statement, parameters) }
+            return last
+        }
     }
 
     /// Runs one parsed statement.
     public func execute(_ statement: Statement, _ parameters: [Value] = []) throws -> QueryResult {
+        try withRequest { try executeInRequest(statement, parameters) }
+    }
+
+    private func executeInRequest(_ statement: Statement, _ parameters: [Value]) throws -> QueryResult {
         if let abortedBy, !statement.body.endsTransaction {
             throw VireoError.inFailedTransaction(after: abortedBy)
         }
         do {
-            return try run(statement.body, parameters)
+            return try withStatementTimer { try run(statement.body, parameters) }
         } catch let error as VireoError {
             fail(error)
             throw error
@@ -55,7 +82,7 @@ public final class Session: @unchecked Sendable {
     }
 
     /// Whether a transaction block is open.
-    public var isInTransaction: Bool { inTransactionBlock }
+    public var isInTransaction: Bool { transactionStatus != .idle }
 }
 
 extension StatementBody {

@@ -1,8 +1,11 @@
 import VireoStorage
 
-/// Session settings (SET, SHOW, RESET). `hnsw.ef_search` steers vector searches and
-/// `work_mem` bounds a statement's memory; other names are kept so that clients which set
-/// them (`application_name`, `search_path` …) work, and SHOW returns what was set.
+/// Session settings (SET, SHOW, RESET). `hnsw.ef_search` steers vector searches,
+/// `work_mem` bounds a statement's memory, and `statement_timeout`, `lock_timeout` and
+/// `idle_in_transaction_session_timeout` bound its time (see Session+Timeouts.swift); other
+/// names are kept so that clients which set them (`application_name`, `search_path` …)
+/// work, and SHOW returns what was set. RESET and SET … TO DEFAULT go back to the
+/// session's baseline: the database's session defaults, else the built-in ones.
 struct Settings {
     static let efSearchRange = 1...1000
     /// Vireo fails a statement that needs more than work_mem instead of spilling to disk as
@@ -14,7 +17,10 @@ struct Settings {
     static let workMemKilobytesDefault = 1 << 20
     static let defaults: [String: String] = [
         "hnsw.ef_search": "40",
-        "work_mem": MemorySetting.text(kilobytes: workMemKilobytesDefault),
+        "work_mem": UnitSetting.memory.text(workMemKilobytesDefault),
+        "statement_timeout": "0",
+        "lock_timeout": "0",
+        "idle_in_transaction_session_timeout": "0",
         "server_version": "16.0",
         "server_encoding": "UTF8",
         "client_encoding": "UTF8",
@@ -25,48 +31,78 @@ struct Settings {
         "transaction_isolation": "serializable",
         "search_path": "\"$user\", public",
     ]
+    /// Settings that are an amount with a unit; they are kept as SHOW prints them.
+    static let unitSettings: [String: UnitSetting] = [
+        "work_mem": .memory,
+        "statement_timeout": .duration,
+        "lock_timeout": .duration,
+        "idle_in_transaction_session_timeout": .duration,
+    ]
 
+    /// What RESET returns to before the built-in defaults: the database's session defaults.
+    private let baseline: [String: String]
     private var values: [String: String] = [:]
     /// Values replaced by SET LOCAL, restored when the transaction ends.
     private var savedForTransaction: [String: String?] = [:]
 
     var efSearch: Int { Int(value("hnsw.ef_search") ?? "") ?? 40 }
-    /// work_mem, kept parsed so that starting a statement costs no parsing.
+    // Kept parsed so that starting a statement costs no parsing; 0 ms means no limit.
     private(set) var workMemKilobytes = workMemKilobytesDefault
+    private(set) var statementTimeoutMs = 0
+    private(set) var lockTimeoutMs = 0
+    private(set) var idleInTransactionSessionTimeoutMs = 0
 
-    func value(_ name: String) -> String? { values[name] ?? Self.defaults[name] }
+    /// `baseline` holds values checked by `checked`.
+    init(baseline: [String: String] = [:]) {
+        self.baseline = baseline
+        updateParsed()
+    }
+
+    func value(_ name: String) -> String? { values[name] ?? baseline[name] ?? Self.defaults[name] }
 
     var all: [(String, String)] {
-        Self.defaults.merging(values) { _, set in set }.sorted { $0.key < $1.key }
+        Self.defaults.merging(baseline) { _, set in set }.merging(values) { _, set in set }.sorted { $0.key < $1.key }
     }
 
     mutating func set(_ name: String, _ value: SettingValue, local: Bool) throws {
-        var text = try Self.text(of: value, name: name)
-        if name == "hnsw.ef_search" { try Self.checkEfSearch(text) }
-        if name == "work_mem", let given = text {
-            text = MemorySetting.text(kilobytes: try MemorySetting.kilobytes(parsing: given, setting: name))
-        }
+        let text = try Self.checked(name, Self.text(of: value, name: name))
         if local, savedForTransaction[name] == nil { savedForTransaction[name] = .some(values[name]) }
         values[name] = text
-        updateWorkMem()
+        updateParsed()
     }
 
     mutating func reset(_ name: String?) {
         if let name { values[name] = nil } else { values = [:] }
-        updateWorkMem()
+        updateParsed()
     }
 
     /// Ends a transaction: SET LOCAL values go back to what they were.
     mutating func endTransaction() {
         for (name, previous) in savedForTransaction { values[name] = previous }
         savedForTransaction = [:]
-        updateWorkMem()
+        updateParsed()
     }
 
-    /// Values stored for work_mem were checked by `set`, so they always parse.
-    private mutating func updateWorkMem() {
-        let text = value("work_mem") ?? ""
-        workMemKilobytes = (try? MemorySetting.kilobytes(parsing: text, setting: "work_mem")) ?? Self.workMemKilobytesDefault
+    /// `text` as the setting `name` keeps it (nil: the default); 22023 when it is not a
+    /// valid value for `name`.
+    static func checked(_ name: String, _ text: String?) throws -> String? {
+        guard let text else { return nil }
+        if name == "hnsw.ef_search" { try checkEfSearch(text) }
+        guard let unit = unitSettings[name] else { return text }
+        return unit.text(try unit.value(parsing: text, setting: name))
+    }
+
+    /// Values stored for unit settings were checked by `checked`, so they always parse.
+    private mutating func updateParsed() {
+        workMemKilobytes = parsed("work_mem") ?? Self.workMemKilobytesDefault
+        statementTimeoutMs = parsed("statement_timeout") ?? 0
+        lockTimeoutMs = parsed("lock_timeout") ?? 0
+        idleInTransactionSessionTimeoutMs = parsed("idle_in_transaction_session_timeout") ?? 0
+    }
+
+    private func parsed(_ name: String) -> Int? {
+        guard let unit = Self.unitSettings[name], let text = value(name) else { return nil }
+        return try? unit.value(parsing: text, setting: name)
     }
 
     private static func text(of value: SettingValue, name: String) throws -> String? {
@@ -77,8 +113,7 @@ struct Settings {
         }
     }
 
-    private static func checkEfSearch(_ text: String?) throws {
-        guard let text else { return }
+    private static func checkEfSearch(_ text: String) throws {
         guard let value = Int(text), efSearchRange.contains(value) else {
             throw VireoError(.invalidParameter, "\(text) is outside the valid range for parameter \"hnsw.ef_search\" (1 .. 1000)")
         }

@@ -70,31 +70,43 @@ final class ExecutionContext {
     let cache: ExecutionCache
     /// The statement's work_mem budget, shared with its subqueries.
     let workMemory: WorkMemory
+    /// Raised by a cancel or the statement timeout; nil while binding.
+    let cancel: StatementCancel?
     /// Rows produced per plan node, when EXPLAIN ANALYZE counts them.
     var statistics: PlanStatistics?
 
     init(data: DataAccess, parameters: [Value], vectorIndexes: VectorIndexes?, efSearch: Int, workMemory: WorkMemory,
-         outerRows: [[Value]] = [], cache: ExecutionCache = ExecutionCache(), statistics: PlanStatistics? = nil) {
+         cancel: StatementCancel?, outerRows: [[Value]] = [], cache: ExecutionCache = ExecutionCache(),
+         statistics: PlanStatistics? = nil) {
         self.data = data
         self.parameters = parameters
         self.vectorIndexes = vectorIndexes
         self.efSearch = efSearch
         self.workMemory = workMemory
+        self.cancel = cancel
         self.outerRows = outerRows
         self.cache = cache
         self.statistics = statistics
     }
 
+    /// Throws 57014 once the statement is cancelled or timed out. Loops call it for each
+    /// row they read or produce: it is one atomic load.
+    @inline(__always)
+    func checkCancel() throws {
+        try cancel?.check()
+    }
+
     /// For evaluating constant expressions while binding (which holds no rows).
     static var constantFolding: ExecutionContext {
         ExecutionContext(data: .none, parameters: [], vectorIndexes: nil, efSearch: 40,
-                         workMemory: WorkMemory(kilobytesMax: Settings.workMemKilobytesDefault))
+                         workMemory: WorkMemory(kilobytesMax: Settings.workMemKilobytesDefault), cancel: nil)
     }
 
     /// A context for a subquery run for `outer`.
     func nested(outer: [Value]) -> ExecutionContext {
         ExecutionContext(data: data, parameters: parameters, vectorIndexes: vectorIndexes, efSearch: efSearch,
-                         workMemory: workMemory, outerRows: outerRows + [outer], cache: cache, statistics: nil)
+                         workMemory: workMemory, cancel: cancel, outerRows: outerRows + [outer], cache: cache,
+                         statistics: nil)
     }
 }
 
@@ -143,8 +155,8 @@ final class WorkMemory {
     func release(bytes: Int) { usedBytes -= bytes }
 
     private func exceeded(_ purpose: Purpose) -> VireoError {
-        let now = MemorySetting.text(kilobytes: kilobytesMax)
-        let more = MemorySetting.text(kilobytes: min(kilobytesMax * 2, MemorySetting.kilobytesMax))
+        let now = UnitSetting.memory.text(kilobytesMax)
+        let more = UnitSetting.memory.text(min(kilobytesMax * 2, UnitSetting.memory.valueRange.upperBound))
         return VireoError(.limitExceeded, "the statement needs more than work_mem (\(now)) for \(purpose.rawValue); raise it with SET work_mem = '\(more)' (or more)")
     }
 

@@ -8,6 +8,7 @@ enum Joins {
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             var matched = false
             for rightRow in rightRows {
+                try context.checkCancel()
                 let joined = leftRow + rightRow
                 if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { continue }
                 matched = true
@@ -22,6 +23,7 @@ enum Joins {
                      _ emit: PlanExecutor.Emit) throws -> Bool {
         var table: [[GroupKey]: [[Value]]] = [:]
         for row in try PlanExecutor.materialize(right, context, path + ".1", for: .joining) {
+            try context.checkCancel()
             let key = try rightKeys.map { try Evaluator.evaluate($0, row, context) }
             if key.contains(where: \.isNull) { continue }  // NULL never equals anything
             try context.workMemory.charge(key, for: .joining)  // the hash table's copy of the key
@@ -32,6 +34,7 @@ enum Joins {
             var matched = false
             if !key.contains(where: \.isNull) {
                 for rightRow in table[key.map(GroupKey.init)] ?? [] {
+                    try context.checkCancel()
                     let joined = leftRow + rightRow
                     if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { continue }
                     matched = true
@@ -63,6 +66,7 @@ enum SetOperations {
         var emitted = Set<[GroupKey]>()
         let candidates = kind == .union ? leftRows + rightRows : leftRows
         for row in candidates {
+            try context.checkCancel()
             let key = row.map(GroupKey.init)
             switch kind {
             case .union: break

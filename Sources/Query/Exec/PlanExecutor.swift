@@ -28,7 +28,10 @@ enum PlanExecutor {
         case .indexScan(let scan, let range): return try indexScan(scan, range, context, emit)
         case .vectorScan(let scan, let search): return try VectorScan.run(scan, search, context, emit)
         case .values(let rows):
-            for row in rows where !(try emit(row.map { try Evaluator.evaluate($0, [], context) })) { return false }
+            for row in rows {
+                try context.checkCancel()
+                if !(try emit(row.map { try Evaluator.evaluate($0, [], context) })) { return false }
+            }
             return true
         case .filter(let input, let predicate):
             return try run(input, context, path: child) { row in
@@ -63,6 +66,7 @@ enum PlanExecutor {
                             for purpose: WorkMemory.Purpose) throws -> [[Value]] {
         var rows: [[Value]] = []
         try run(node, context, path: path) { row in
+            try context.checkCancel()
             try context.workMemory.charge(row, for: purpose)
             rows.append(row)
             return true
@@ -105,6 +109,7 @@ enum PlanExecutor {
     private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
         var keepGoing = true
         try context.data.scanRows(scan.table) { rowID, record in
+            try context.checkCancel()
             let row = try row(record, rowID: rowID, scan: scan)
             if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
             keepGoing = try emit(row)
@@ -115,6 +120,7 @@ enum PlanExecutor {
 
     /// Fetches one row by id and emits it if it passes the scan's filter.
     static func emitRow(_ rowID: Int64, _ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        try context.checkCancel()
         guard let row = try context.data.withRow(scan.table, rowID: rowID, { try row($0, rowID: rowID, scan: scan) }) else {
             return true
         }
@@ -156,6 +162,7 @@ enum PlanExecutor {
               let upper = try bound(range.upper, range.upperInclusive, false) else { return true }
         var rowIDs: [Int64] = []
         try context.data.scanIndex(range.index, from: lower, to: upper) { rowID in
+            try context.checkCancel()
             try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
             rowIDs.append(rowID)
             return true

@@ -22,7 +22,7 @@ enum Sorting {
             if rows.count > k { memory.release(bytes: entryBytes(rows.removeLast())) }
             return true
         }
-        if k == nil { rows.sortStable { before($0.keys, $1.keys) } }
+        if k == nil { try rows.sortStable(checkingBetweenPasses: context.checkCancel) { before($0.keys, $1.keys) } }
         for entry in rows.prefix(wanted ?? rows.count) where !(try emit(entry.row)) { return false }
         return true
     }
@@ -57,12 +57,15 @@ enum Sorting {
 
 extension Array {
     /// A stable sort (merge sort), so equal keys keep their input order as PostgreSQL's
-    /// sorts in practice do for small inputs.
-    mutating func sortStable(by areInIncreasingOrder: (Element, Element) -> Bool) {
+    /// sorts in practice do for small inputs. `checkingBetweenPasses` runs before each of
+    /// the log2(count) passes: a cancelled statement stops there.
+    mutating func sortStable(checkingBetweenPasses check: () throws -> Void = {},
+                             by areInIncreasingOrder: (Element, Element) -> Bool) rethrows {
         guard count > 1 else { return }
         var buffer = self
         var width = 1
         while width < count {
+            try check()
             var start = 0
             while start < count {
                 let middle = Swift.min(start + width, count), end = Swift.min(start + 2 * width, count)

@@ -24,6 +24,7 @@ enum VectorScan {
         let filter = scan.filter.map { predicate in rowFilter(predicate, scan, context, failure) }
         let found = try index.search(query, k: k, efSearch: max(context.efSearch, k), filter: filter)
         if let error = failure.error { throw error }
+        try context.checkCancel()
         var unfiltered = scan
         unfiltered.filter = nil
         // The index catches up just after a commit is published: while one has not been
@@ -50,6 +51,7 @@ enum VectorScan {
         { rowID in
             guard failure.error == nil else { return false }
             do {
+                try context.checkCancel()
                 guard let row = try context.data.withRow(scan.table, rowID: rowID, { try PlanExecutor.row($0, rowID: rowID, scan: scan) }) else {
                     return false
                 }

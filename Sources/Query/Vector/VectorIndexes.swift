@@ -102,8 +102,10 @@ final class VectorIndexes: @unchecked Sendable {
     }
 
     /// Builds the index over the table's rows inside `transaction` (CREATE INDEX) and
-    /// returns the definition with its snapshot and change tree.
-    func build(_ definition: IndexDefinition, table: TableDefinition, in transaction: StoreTransaction) throws -> IndexDefinition {
+    /// returns the definition with its snapshot and change tree. A cancel stops the scan
+    /// and the graph build (57014); the half-built index is dropped.
+    func build(_ definition: IndexDefinition, table: TableDefinition, in transaction: StoreTransaction,
+               cancel: StatementCancel) throws -> IndexDefinition {
         let index = try Self.makeEmpty(definition, table: table)
         guard let column = table.columnIndex(definition.columns[0]) else {
             throw VireoError(.undefinedColumn, "column \"\(definition.columns[0])\" does not exist")
@@ -111,13 +113,15 @@ final class VectorIndexes: @unchecked Sendable {
         var labels: [Int64] = []
         var vectors: [Float] = []
         try transaction.scanRows(table) { rowID, record in
+            try cancel.check()
             if column < record.columnCount, case .vector(let vector) = try record.value(at: column) {
                 labels.append(rowID)
                 vectors += vector
             }
             return true
         }
-        try index.insert(labels: labels, vectors: vectors, threads: 2)
+        try index.insert(labels: labels, vectors: vectors, threads: 2, shouldStop: { cancel.isRaised })
+        try cancel.check()
         var result = definition
         result.root = try writeSnapshot(index, in: transaction)
         result.deltaRoot = try BTree.create(in: transaction.pages).root

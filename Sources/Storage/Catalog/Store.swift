@@ -36,6 +36,13 @@ public final class Store: @unchecked Sendable {
         return StoreTransaction(store: self, pages: pages, catalog: catalog)
     }
 
+    /// Starts the write transaction, waiting at most `timeoutMs` for a running one (nil:
+    /// without limit); 55P03 past it. What `checkCancel` throws while it waits ends the wait.
+    public func beginWrite(timeoutMs: Int?, checkCancel: () throws -> Void = {}) throws -> StoreTransaction {
+        let pages = try pager.beginWrite(timeoutMs: timeoutMs, checkCancel: checkCancel)
+        return StoreTransaction(store: self, pages: pages, catalog: catalog)
+    }
+
     /// Runs `body` in a write transaction: commits when it returns, rolls back on a throw.
     public func write<R>(_ body: (StoreTransaction) throws -> R) throws -> R {
         let transaction = try beginWrite()

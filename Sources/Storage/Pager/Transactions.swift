@@ -52,6 +52,22 @@ extension Pager {
         } else if !writerGate.tryEnter() {
             throw VireoError(.transactionState, "database '\(path)' has an open write transaction")
         }
+        return try startWriting()
+    }
+
+    /// Starts the one write transaction, waiting at most `timeoutMs` for the current one
+    /// to finish (G1): nil waits without limit, 0 not at all. Past the limit it throws
+    /// 55P03 with PostgreSQL's lock_timeout message. `checkCancel` runs every few
+    /// milliseconds while it waits, and what it throws ends the wait (a cancelled statement).
+    public func beginWrite(timeoutMs: Int?, checkCancel: () throws -> Void = {}) throws -> WriteTransaction {
+        guard try writerGate.enter(timeoutMs: timeoutMs, checkCancel: checkCancel) else {
+            throw VireoError(.lockNotAvailable, "canceling statement due to lock timeout")
+        }
+        return try startWriting()
+    }
+
+    /// The caller has just passed the writer gate.
+    private func startWriting() throws -> WriteTransaction {
         do {
             try requireWritable()
         } catch {

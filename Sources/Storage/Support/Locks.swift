@@ -21,6 +21,14 @@ public final class Lock: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
+
+    /// Runs `body` under the lock if nobody holds it now; nil, without waiting, if someone does.
+    @discardableResult
+    public func withLockIfAvailable<R>(_ body: () throws -> R) rethrows -> R? {
+        guard pthread_mutex_trylock(mutex) == 0 else { return nil }
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
 }
 
 /// A readers-writer lock (pthreads, readers preferred). Readers may nest: a read that
@@ -56,7 +64,27 @@ public final class ReadWriteLock: @unchecked Sendable {
 /// thread, which a write transaction begun on one thread and committed on another needs.
 final class Gate: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 1)
+    /// How often a timed wait wakes to ask whether its statement was cancelled: the
+    /// longest a cancel can go unnoticed by a waiter.
+    static let cancelCheckIntervalMs = 10
+
     func enter() { semaphore.wait() }
+
+    /// Enters within `timeoutMs` (nil: no limit, 0: only if free now); false when the time
+    /// ran out. The wait is cut into slices of `cancelCheckIntervalMs`, and `checkCancel`
+    /// runs before each: what it throws ends the wait, so a waiter stays cancellable even
+    /// without a limit (a semaphore cannot be woken for one waiter alone).
+    func enter(timeoutMs: Int?, checkCancel: () throws -> Void) rethrows -> Bool {
+        let deadline = timeoutMs.map { DispatchTime.now() + .milliseconds(max(0, $0)) }
+        while true {
+            try checkCancel()
+            let sliceEnd = DispatchTime.now() + .milliseconds(Self.cancelCheckIntervalMs)
+            let wakeAt = deadline.map { min($0, sliceEnd) } ?? sliceEnd
+            if semaphore.wait(timeout: wakeAt) == .success { return true }
+            if let deadline, DispatchTime.now() >= deadline { return false }
+        }
+    }
+
     /// Enters only if nobody holds the gate now.
     func tryEnter() -> Bool { semaphore.wait(timeout: .now()) == .success }
     func leave() { semaphore.signal() }

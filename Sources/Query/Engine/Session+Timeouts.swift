@@ -1,0 +1,100 @@
+import Dispatch
+import VireoStorage
+
+// Timeouts and cancellation, with PostgreSQL's settings and SQLSTATEs:
+//
+// - statement_timeout: a timer per statement raises `statementCancel`; the executor's
+//   loops and the wait for the writer gate notice it and throw 57014.
+// - lock_timeout: bounds the wait for the writer gate (55P03).
+// - idle_in_transaction_session_timeout: a timer armed when a request ends inside a
+//   transaction block. When it fires it takes `requestLock` if it is free — a running
+//   request holds it from start to end, so the timer never rolls back under a statement —
+//   and, if no request came meanwhile (the period number is unchanged), rolls the block
+//   back, which releases the writer gate. Every holder of the lock is a request (`execute`,
+//   a prepared query, `describe`), which re-arms the timer as it ends. The next request
+//   gets 25P03 once and finds a fresh session (default settings, no block); PostgreSQL
+//   closes the connection instead, and pgwire is to do the same on 25P03.
+// - cancel(): raises `statementCancel` from any thread, without `requestLock`.
+extension Session {
+    /// Cancels the statement this session is running now, from any thread: it stops with
+    /// 57014 "canceling statement due to user request" at its next check (the next row of
+    /// a scan or join, or within 10 ms while it waits to begin a write transaction). The
+    /// rest of the request is not run. Inside a transaction block the block is then
+    /// aborted, as after any error. While the session is idle it does nothing: the next
+    /// statement runs as usual. It never blocks, so pgwire may call it from an event loop
+    /// when a CancelRequest matches the connection.
+    public func cancel() {
+        statementCancel.raise(.userRequest)
+    }
+
+    /// Runs one request (an `execute` call) under `requestLock`: stops the idle timer,
+    /// reports a transaction block the timer ended, and arms the timer again if the
+    /// request leaves a block open.
+    func withRequest<R>(_ body: () throws -> R) throws -> R {
+        try requestLock.withLock {
+            disarmIdleTimer()
+            if let terminatedBy {
+                self.terminatedBy = nil
+                throw terminatedBy
+            }
+            statementCancel.beginRequest()
+            defer {
+                statementCancel.endRequest()
+                armIdleTimer()
+                publishTransactionStatus()
+            }
+            return try body()
+        }
+    }
+
+    /// Runs one statement of a request under its statement_timeout.
+    func withStatementTimer<R>(_ body: () throws -> R) throws -> R {
+        // A cancel raised during an earlier statement of the request that did not notice
+        // it stops the rest of the request here.
+        try statementCancel.check()
+        statementCancel.beginStatement(timeoutMs: settings.statementTimeoutMs)
+        defer { statementCancel.endStatement() }
+        return try body()
+    }
+
+    /// Begins a write transaction within lock_timeout (0: no limit), stopping the wait if
+    /// the statement is cancelled or times out.
+    func beginWrite() throws -> StoreTransaction {
+        let timeoutMs = settings.lockTimeoutMs
+        return try database.store.beginWrite(timeoutMs: timeoutMs == 0 ? nil : timeoutMs, checkCancel: statementCancel.check)
+    }
+
+    // MARK: The idle-in-transaction timer (callers hold requestLock)
+
+    private func armIdleTimer() {
+        let timeoutMs = settings.idleInTransactionSessionTimeoutMs
+        guard inTransactionBlock, timeoutMs > 0 else { return }
+        let period = idlePeriodNumber
+        // The timer holds the session, so that a session dropped inside a block still
+        // ends it and releases the writer gate; firing or disarming breaks the cycle.
+        let timer = DispatchWorkItem { [self] in idleTimerFired(period) }
+        idleTimer = timer
+        StatementCancel.timerQueue.asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: timer)
+    }
+
+    private func disarmIdleTimer() {
+        idleTimer?.cancel()
+        idleTimer = nil
+        idlePeriodNumber &+= 1
+    }
+
+    /// Ends the block if the session is still idle in it. It does not wait for the lock
+    /// (the timer queue must not block): whoever holds it is a request, which re-arms the
+    /// timer when it ends. A request that got the lock first changed the period number,
+    /// and the timer then does nothing.
+    private func idleTimerFired(_ period: UInt64) {
+        requestLock.withLockIfAvailable {
+            guard period == idlePeriodNumber, inTransactionBlock else { return }
+            idleTimer = nil
+            rollBackTransactionBlock()
+            settings = Settings(baseline: database.sessionDefaults)
+            terminatedBy = VireoError(.idleInTransactionTimeout, "terminating connection due to idle-in-transaction timeout")
+            publishTransactionStatus()
+        }
+    }
+}
