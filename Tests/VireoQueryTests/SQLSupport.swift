@@ -12,8 +12,17 @@ func rows(_ database: Database, _ sql: String, _ parameters: [Value] = [],
 /// The error a statement throws (recording an issue if it succeeds).
 func sqlError(_ database: Database, _ sql: String, _ parameters: [Value] = [],
               sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {
+    expectedError(sql, sourceLocation) { try database.execute(sql, parameters) }
+}
+
+/// The error a statement throws in `session` (recording an issue if it succeeds).
+func sqlError(_ session: Session, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {
+    expectedError(sql, sourceLocation) { try session.execute(sql) }
+}
+
+private func expectedError(_ sql: String, _ sourceLocation: SourceLocation, _ run: () throws -> Void) -> VireoError? {
     do {
-        try database.execute(sql, parameters)
+        try run()
         Issue.record("expected \(sql) to fail", sourceLocation: sourceLocation)
     } catch let error as VireoError {
         return error

@@ -32,15 +32,7 @@ struct TimeoutTests {
 
     /// The error `sql` throws in `session`.
     private func error(_ session: Session, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {
-        do {
-            try session.execute(sql)
-            Issue.record("expected \(sql) to fail", sourceLocation: sourceLocation)
-        } catch let error as VireoError {
-            return error
-        } catch {
-            Issue.record("expected a VireoError from \(sql), got \(error)", sourceLocation: sourceLocation)
-        }
-        return nil
+        sqlError(session, sql, sourceLocation: sourceLocation)
     }
 
     private func expect(_ error: VireoError?, _ sqlState: String, _ message: String,
