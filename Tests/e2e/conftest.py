@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -44,6 +45,14 @@ class Server:
                 self.http_port = int(match.group(1))
             if time.monotonic() > deadline:
                 pytest.fail("vireo serve did not start in time:\n" + "".join(self.output))
+        # Keep reading the server's output (its access log goes there too), or a full pipe
+        # would stop it in the middle of a write.
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+
+    def _drain(self):
+        for line in self.process.stdout:
+            self.output.append(line)
 
     @property
     def dsn(self):
@@ -55,8 +64,9 @@ class Server:
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
-        rest, _ = self.process.communicate(timeout=60)
-        return self.process.returncode, "".join(self.output) + rest
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=10)
+        return self.process.returncode, "".join(self.output)
 
 
 @pytest.fixture(scope="session")
