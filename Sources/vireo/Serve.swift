@@ -14,9 +14,11 @@ extension PGAuthMethod: ExpressibleByArgument {}
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a database over the PostgreSQL wire protocol and REST.",
-        discussion: "Settings come from flags, else from the environment: "
+        discussion: "Settings come from flags, else from the environment, else from the config file (--config or VIREO_CONFIG), else defaults. Variables: "
             + ServerConfiguration.environmentVariables.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + ".")
 
+    @Option(help: "A config file of 'name = value' lines (data, pg_port, api_keys … as the VIREO_* variables, lower case, without VIREO_).")
+    var config: String?
     @Option(help: "Directory of the database, its WAL and the generated API key.")
     var data: String?
     @Option(help: "Address to listen on.")
@@ -82,7 +84,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func settings() throws -> ServerConfiguration {
-        var configuration = try ServerConfiguration.fromEnvironment()
+        var configuration = try ServerConfiguration.load(configFile: config ?? ProcessInfo.processInfo.environment["VIREO_CONFIG"])
         if let data { configuration.dataDirectory = data }
         if let host { configuration.host = host }
         if let httpPort { configuration.httpPort = try ServerConfiguration.port(String(httpPort), "--http-port") }

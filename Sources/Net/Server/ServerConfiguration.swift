@@ -67,6 +67,35 @@ extension ServerConfiguration {
         "VIREO_IDLE_IN_TRANSACTION_TIMEOUT": "idle_in_transaction_session_timeout of every session (10min)",
     ]
 
+    /// Defaults, overridden by the config file's settings (when given), overridden by
+    /// VIREO_* environment variables.
+    public static func load(configFile: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        guard let configFile else { return try fromEnvironment(environment) }
+        let fileSettings = try Self.parseConfigFile(configFile)
+        return try fromEnvironment(fileSettings.merging(environment) { _, fromEnvironment in fromEnvironment })
+    }
+
+    /// A config file: `name = value` lines naming the environment variables without their
+    /// VIREO_ prefix (`pg_port = 5433`, `api_keys = k1, k2`); `#` starts a comment.
+    static func parseConfigFile(_ path: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw VireoError(.invalidParameter, "cannot read the config file '\(path)'")
+        }
+        var settings: [String: String] = [:]
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let variable = "VIREO_" + (parts.first ?? "").uppercased()
+            guard parts.count == 2, environmentVariables[variable] != nil else {
+                let known = environmentVariables.keys.map { $0.dropFirst(6).lowercased() }.sorted().joined(separator: ", ")
+                throw VireoError(.invalidParameter, "\(path):\(index + 1): expected 'name = value' with a name among \(known)")
+            }
+            settings[variable] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        }
+        return settings
+    }
+
     /// Defaults overridden by VIREO_* environment variables; a malformed value is an error.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
