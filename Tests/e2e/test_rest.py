@@ -53,8 +53,11 @@ def test_errors_use_the_envelope(server):
 
 def test_metrics_in_prometheus_text(server):
     import psycopg
-    with psycopg.connect(server.dsn) as conn:
-        conn.execute("SELECT 1")
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE metered (id bigserial PRIMARY KEY, v vector(2))")
+        conn.execute("INSERT INTO metered (v) VALUES ('[1,2]'), ('[3,4]')")
+        conn.execute("CREATE INDEX metered_v ON metered USING hnsw (v vector_l2_ops)")
+        conn.execute("SELECT id FROM metered ORDER BY v <-> '[1,1]' LIMIT 1")
     call(server, "GET", "/health", key=None)
     request = urllib.request.Request(server.base_url + "/metrics", headers={"Authorization": f"Bearer {API_KEY}"})
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -63,5 +66,6 @@ def test_metrics_in_prometheus_text(server):
     assert 'vireo_http_requests_total{route="/health",method="GET",status="200"}' in text
     assert 'vireo_pgwire_statements_total{command="SELECT"}' in text
     assert "# TYPE vireo_wal_fsyncs_total counter" in text
+    assert 'vireo_vector_index_vectors{index="metered_v"} 2' in text
     status, _ = call(server, "GET", "/metrics", key=None)
     assert status == 401

@@ -50,7 +50,7 @@ public final class ServerMetrics: Sendable {
     public func pgConnectionClosed() { state.withLock { $0.pgConnections -= 1 } }
 
     /// Everything, in Prometheus' text exposition format 0.0.4.
-    public func render(storage: StorageStatistics) -> String {
+    public func render(storage: StorageStatistics, vectorIndexSizes: [String: Int] = [:]) -> String {
         let snapshot = state.withLock { $0 }
         var lines: [String] = []
         family(&lines, "vireo_http_requests_total", "counter", "REST requests by route, method and status.")
@@ -72,6 +72,10 @@ public final class ServerMetrics: Sendable {
         }
         gauge(&lines, "vireo_pgwire_connections", "Open pgwire connections.", snapshot.pgConnections)
         storageLines(&lines, storage)
+        family(&lines, "vireo_vector_index_vectors", "gauge", "Live vectors in each HNSW index loaded in memory.")
+        for (name, count) in vectorIndexSizes.sorted(by: { $0.key < $1.key }) {
+            lines.append("vireo_vector_index_vectors{index=\(quoted(name))} \(count)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

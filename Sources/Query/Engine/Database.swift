@@ -45,6 +45,9 @@ public final class Database: @unchecked Sendable {
     /// The storage engine's counters (WAL, buffer pool), for monitoring.
     public var storageStatistics: StorageStatistics { store.pager.statistics }
 
+    /// Vectors in each HNSW index loaded in memory, by index name, for monitoring.
+    public var vectorIndexSizes: [String: Int] { vectorIndexes.loadedSizes }
+
     /// A new session: its own transaction state and settings (SET), starting from the
     /// session defaults.
     public func session() -> Session { Session(database: self, settings: Settings(baseline: sessionDefaults)) }

@@ -25,6 +25,12 @@ final class VectorIndexes: @unchecked Sendable {
 
     init(store: Store) { self.store = store }
 
+    /// Live vectors of each index loaded in memory, by index name (indexes not yet used
+    /// since open are not loaded, and not listed).
+    var loadedSizes: [String: Int] {
+        lock.withLock { loaded }.mapValues(\.count)
+    }
+
     /// The in-memory index named `name`, loading it on first use from the committed
     /// catalog's definition (never an open transaction's, whose columns may have moved).
     ///
