@@ -118,10 +118,10 @@ struct Interactive {
         let reader = EditLineReader(historyPath: EditLineReader.defaultHistoryPath())
         while true {
             let prompt = runner.isContinuing ? "vireo-> " : "vireo=> "
-            Interrupts.catchAtPrompt()
+            Interrupts.catch()
             let line = reader.readLine(prompt: prompt)
-            Interrupts.restoreDefault()
             guard let line else {
+                Interrupts.restoreDefault()
                 Output.write("\n")
                 Output.flush()
                 if Interrupts.takeInterrupt() {
@@ -130,21 +130,36 @@ struct Interactive {
                 }
                 return
             }
+            let watcher = Interrupts.cancelOnInterrupt(runner.session)
             let outcome = runner.handle(line: line, stopOnError: false)
+            watcher.cancel()
+            Interrupts.restoreDefault()
+            _ = Interrupts.takeInterrupt()
             Output.flush()
             if outcome == .quit { return }
         }
     }
 }
 
-/// Ctrl-C at the prompt discards the line and the statement being typed, as in psql. While
-/// a statement runs, the default action stands (the shell ends; the engine cannot be
-/// interrupted mid-statement, and a file database recovers from its WAL).
+/// Ctrl-C at the prompt discards the line and the statement being typed, as in psql; while
+/// a statement runs it cancels the statement (57014) and the shell carries on.
 enum Interrupts {
     nonisolated(unsafe) private static var interrupted: sig_atomic_t = 0
+    /// How often a running statement's watcher looks for a Ctrl-C.
+    static let watchIntervalMs = 20
+
+    /// Until the returned timer is cancelled, a Ctrl-C (caught by the handler, which only
+    /// sets a flag, as a signal handler must) cancels `session`'s running statement.
+    static func cancelOnInterrupt(_ session: Session) -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now(), repeating: .milliseconds(watchIntervalMs))
+        timer.setEventHandler { if takeInterrupt() { session.cancel() } }
+        timer.resume()
+        return timer
+    }
 
     /// Catches SIGINT without SA_RESTART, so that the pending read returns.
-    static func catchAtPrompt() {
+    static func `catch`() {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in Interrupts.interrupted = 1 }
         sigemptyset(&action.sa_mask)
