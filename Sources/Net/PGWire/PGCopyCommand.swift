@@ -22,6 +22,9 @@ struct PGCopyCommand: Equatable {
 
     /// The command in `sql`, nil when `sql` is not a COPY statement.
     static func parse(_ sql: String) throws -> PGCopyCommand? {
+        // Every simple query passes here: look at its first word before copying it.
+        let start = sql.utf8.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard start.prefix(4).map({ $0 | 0x20 }) == Array("copy".utf8) else { return nil }
         var scanner = CopyScanner(sql)
         guard scanner.keyword("copy") else { return nil }
         var command = PGCopyCommand()

@@ -48,7 +48,7 @@ extension Pager {
     private func judgeUnreadableHeader(_ recovered: inout RecoveredLog) throws {
         guard let wal, let problem = wal.headerProblem, let frames = recovered.committedFramesWithoutHeader else { return }
         if frames.isEmpty {
-            if recovered.validFramesWithoutHeader == 0, try wal.file.size() > WriteAheadLog.headerBytes, problem.contains("begins with") {
+            if case .foreignMagic = problem, recovered.validFramesWithoutHeader == 0, try wal.file.size() > WriteAheadLog.headerBytes {
                 throw VireoError(.corruption, "'\(wal.file.path)' is not a Vireo WAL (\(problem)); move it away if it is not this database's log")
             }
         } else {

@@ -41,6 +41,21 @@
 import CVireoSupport
 import Synchronization
 
+/// Why a WAL header did not read back (invariant W5).
+enum WALHeaderProblem: Equatable, CustomStringConvertible {
+    /// Another magic: the file begins with what `signature` describes.
+    case foreignMagic(String)
+    /// Vireo's magic, but the header's checksum does not match.
+    case badChecksum
+
+    var description: String {
+        switch self {
+        case .foreignMagic(let signature): "it begins with \(signature), not a WAL header"
+        case .badChecksum: "its header's checksum does not match"
+        }
+    }
+}
+
 /// The write-ahead log: appends committed transactions' page images and replays them.
 final class WriteAheadLog: @unchecked Sendable {
     static let headerBytes = 32
@@ -57,7 +72,7 @@ final class WriteAheadLog: @unchecked Sendable {
     let bytesWrittenCount = Atomic<Int>(0)
     let commitSyncCount = Atomic<Int>(0)
     /// Why the header did not read back, if it did not; until a reset no frame is trusted.
-    private(set) var headerProblem: String?
+    private(set) var headerProblem: WALHeaderProblem?
 
     var frameBytes: Int { Self.frameHeaderBytes + pageSizeBytes }
 
@@ -90,16 +105,16 @@ final class WriteAheadLog: @unchecked Sendable {
     /// What a WAL header read as.
     private enum HeaderReading {
         case valid(salt: UInt32)
-        case unreadable(String)
+        case unreadable(WALHeaderProblem)
     }
 
     private static func parseHeader(_ header: [UInt8], pageSizeBytes: Int, path: String) throws -> HeaderReading {
         try header.withUnsafeBytes { bytes in
             guard Array(bytes[0..<8]) == magic else {
-                return .unreadable("it begins with \(FileSignature.describe(Array(bytes))), not a WAL header")
+                return .unreadable(.foreignMagic(FileSignature.describe(Array(bytes))))
             }
             let checksum: UInt32 = bytes.loadLE(at: 28)
-            guard checksum == vireo_crc32c(0, bytes.baseAddress!, 28) else { return .unreadable("its header's checksum does not match") }
+            guard checksum == vireo_crc32c(0, bytes.baseAddress!, 28) else { return .unreadable(.badChecksum) }
             let version: UInt32 = bytes.loadLE(at: 8)
             let pageSize: UInt32 = bytes.loadLE(at: 12)
             guard version == StorageFormat.version else {
