@@ -146,7 +146,7 @@ extension Session {
         }
     }
 
-    private func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
+    func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
         try read { data in
             guard case .snapshot(let snapshot) = data, pendingVectorChanges.isEmpty else {
                 return try runQuery(query, data, parameters)

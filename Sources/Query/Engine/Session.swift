@@ -51,12 +51,19 @@ public final class Session: @unchecked Sendable {
         try withRequest { try executeInRequest(statement, parameters) }
     }
 
-    private func executeInRequest(_ statement: Statement, _ parameters: [Value]) throws -> QueryResult {
+    /// The one path of a statement inside a request: the failed-block check, the statement
+    /// timer, and an error aborting the block. A SELECT with a `planCache` reuses its plan.
+    private func executeInRequest(_ statement: Statement, _ parameters: [Value], planCache: PlanCache? = nil) throws -> QueryResult {
         if let abortedBy, !statement.body.endsTransaction {
             throw VireoError.inFailedTransaction(after: abortedBy)
         }
         do {
-            return try withStatementTimer { try run(statement.body, parameters) }
+            return try withStatementTimer {
+                if let planCache, case .select(let query) = statement.body {
+                    return try runQueryInRequest(query, parameters, cache: planCache)
+                }
+                return try run(statement.body, parameters)
+            }
         } catch let error as VireoError {
             fail(error)
             throw error
@@ -72,13 +79,7 @@ public final class Session: @unchecked Sendable {
     /// Runs `statement`, reusing the plan in `planCache` while the schema it was made for
     /// holds: a client's prepared statement, run many times, is planned once.
     public func execute(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) throws -> QueryResult {
-        guard case .select(let query) = statement.body else { return try execute(statement, parameters) }
-        do {
-            return try runQuery(query, parameters, cache: planCache)
-        } catch let error as VireoError {
-            fail(error)
-            throw error
-        }
+        try withRequest { try executeInRequest(statement, parameters, planCache: planCache) }
     }
 
     /// Whether a transaction block is open.
