@@ -7,8 +7,11 @@ enum OpenAPIDocument {
     static let route = RouteDeclaration(
         .get, "/openapi.json", summary: "This document", requiresKey: false, response: .any
     ) { _, _ in
-        RouteOutput(make(RESTRoutes.all))
+        RouteOutput(document)
     }
+
+    /// Built once, at the first request: the routes do not change while the server runs.
+    static let document = make(RESTRoutes.all)
 
     /// The error envelope every route answers failures in.
     static let errorSchema = Schema.object([

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VireoStorage
 
 /// PostgreSQL's `~` family: does the text match a regular expression anywhere in it.
@@ -7,6 +8,12 @@ import VireoStorage
 enum RegexMatch {
     /// Longest pattern accepted, so that a hostile pattern cannot take unbounded memory.
     static let patternBytesMax = 64 << 10
+    /// Compiled patterns kept: a `WHERE col ~ 'pattern'` scan compiles its pattern once,
+    /// not once per row.
+    static let compiledPatternsMax = 64
+
+    private struct Key: Hashable { var pattern: String; var caseInsensitive: Bool }
+    private static let compiled = Mutex<[Key: NSRegularExpression]>([:])
 
     static func apply(_ op: BinaryOperator, _ text: String, _ pattern: String) throws -> Value {
         let insensitive = op == .regexMatchInsensitive || op == .regexNotMatchInsensitive
@@ -18,6 +25,17 @@ enum RegexMatch {
     }
 
     private static func compile(_ pattern: String, caseInsensitive: Bool) throws -> NSRegularExpression {
+        let key = Key(pattern: pattern, caseInsensitive: caseInsensitive)
+        if let expression = compiled.withLock({ $0[key] }) { return expression }
+        let expression = try compileUncached(pattern, caseInsensitive: caseInsensitive)
+        compiled.withLock { cache in
+            if cache.count >= compiledPatternsMax { cache.removeAll() }
+            cache[key] = expression
+        }
+        return expression
+    }
+
+    private static func compileUncached(_ pattern: String, caseInsensitive: Bool) throws -> NSRegularExpression {
         guard pattern.utf8.count <= patternBytesMax else {
             throw VireoError(.limitExceeded, "regular expression is longer than \(patternBytesMax) bytes")
         }
