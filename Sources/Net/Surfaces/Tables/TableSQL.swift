@@ -5,14 +5,14 @@ import VireoStorage
 /// through the session, rows as JSON objects, and the column types' REST names.
 enum TableSQL {
     /// PostgreSQL's identifier limit, which the engine enforces too.
-    static let identifierBytesMax = 63
+    static let identifierBytesMax = SyntaxLimits.identifierLengthBytesMax
     /// PostgreSQL's column limit per table.
     static let columnsMax = 1600
     /// Parameters one statement may bind (the wire protocol's 16-bit count).
-    static let parametersMax = 65_535
+    static let parametersMax = SyntaxLimits.parametersMax
     /// The column every table created over REST gets, and that row routes address rows by.
     static let idColumn = "id"
-    static let identifierPattern = "^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+    static let identifierPattern = "^[A-Za-z_][A-Za-z0-9_]{0,\(identifierBytesMax - 1)}$"
 
     /// `name` when it is a plain identifier (letters, digits, underscores; not starting with
     /// a digit; at most 63 bytes), else a 422 naming `field`.
@@ -83,7 +83,7 @@ enum TableSQL {
 /// `json`, `timestamp` and `vector(n)`; `bytes` only describes tables made with SQL.
 enum RESTColumnType {
     static let names = ["string", "int", "float", "bool", "json", "timestamp", "vector(n)"]
-    static let vectorDimensionMax = 16_000
+    static let vectorDimensionMax = TypeName.vectorDimensionsMax
 
     /// The SQL type for a REST type name (case-insensitive), or a 422 naming `field`.
     static func sqlType(_ name: String, field: String) throws(RESTError) -> String {
