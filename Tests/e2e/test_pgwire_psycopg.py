@@ -169,14 +169,21 @@ def test_cancel_request_stops_a_running_statement(server):
     with psycopg.connect(server.dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE spin (n bigint)")
         conn.execute("INSERT INTO spin VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)")
-        timer = threading.Timer(0.5, conn.cancel)
-        timer.start()
+        done = threading.Event()
+
+        def cancel_until_done():  # a cancel that arrives before the statement starts has no effect: repeat it
+            while not done.wait(0.05):
+                conn.cancel()
+
+        canceller = threading.Thread(target=cancel_until_done)
+        canceller.start()
         try:
             with pytest.raises(psycopg.errors.QueryCanceled):
-                # 10^9 rows of cross join: far longer than the half second before the cancel.
+                # 10^9 rows of cross join: it ends only by being cancelled.
                 conn.execute("SELECT count(*) FROM spin a, spin b, spin c, spin d, spin e, spin f, spin g, spin h, spin i")
         finally:
-            timer.cancel()
+            done.set()
+            canceller.join()
         assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
