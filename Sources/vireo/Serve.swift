@@ -176,8 +176,8 @@ final class ShutdownSignals: @unchecked Sendable {
             say("vireo serve: signal \(number), finishing in-flight work (a second signal exits at once)")
             let graceMs = self.graceMs
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(graceMs)) {
-                say("vireo serve: in-flight work outlasted \(graceMs) ms; exiting (the WAL keeps every commit)")
-                _exit(0)
+                say("vireo serve: in-flight work outlasted \(graceMs) ms; exiting without a checkpoint (the WAL keeps every commit)")
+                _exit(1)
             }
             return
         }
