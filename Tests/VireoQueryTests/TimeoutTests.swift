@@ -21,6 +21,9 @@ struct TimeoutTests {
     static let cancelRetriesMax = 1000
 
     static let crossJoin = "SELECT count(*) FROM slow a, slow b, slow c"
+    /// A block that holds the writer gate: a schema change takes it until the block ends,
+    /// so every other commit (and schema change) waits. Row writes alone never wait.
+    static let holdWriterGate = "BEGIN; CREATE TABLE held (x int); INSERT INTO t VALUES (1)"
 
     private func database() throws -> Database {
         let db = try Database.inMemory()
@@ -51,7 +54,7 @@ struct TimeoutTests {
     func idleTransactionReleasesWriter() throws {
         let db = try database()
         let idle = db.session(), writer = db.session()
-        try idle.execute("SET idle_in_transaction_session_timeout = '100ms'; BEGIN; INSERT INTO t VALUES (1)")
+        try idle.execute("SET idle_in_transaction_session_timeout = '100ms'; " + Self.holdWriterGate)
         try writer.execute(Self.backstop)
         // Waits (lock_timeout 0: without limit) until the idle block is rolled back.
         try writer.execute("INSERT INTO t VALUES (2)")
@@ -68,7 +71,7 @@ struct TimeoutTests {
     func lockTimeout() throws {
         let db = try database()
         let holder = db.session(), waiter = db.session()
-        try holder.execute("BEGIN; INSERT INTO t VALUES (1)")
+        try holder.execute(Self.holdWriterGate)
         try waiter.execute("SET lock_timeout = '50ms'")
         let start = DispatchTime.now().uptimeNanoseconds
         expect(error(waiter, "INSERT INTO t VALUES (2)"), "55P03", "canceling statement due to lock timeout")
@@ -83,9 +86,9 @@ struct TimeoutTests {
     func lockTimeoutInBlock() throws {
         let db = try database()
         let holder = db.session(), waiter = db.session()
-        try holder.execute("BEGIN; INSERT INTO t VALUES (1)")
+        try holder.execute(Self.holdWriterGate)
         try waiter.execute("SET lock_timeout = 20; BEGIN")
-        expect(error(waiter, "INSERT INTO t VALUES (2)"), "55P03", "canceling statement due to lock timeout")
+        expect(error(waiter, "CREATE TABLE w (x int)"), "55P03", "canceling statement due to lock timeout")
         #expect(waiter.transactionStatus == .failed, "expected the waiter's block aborted, got \(waiter.transactionStatus)")
         try waiter.execute("ROLLBACK")
         try holder.execute("COMMIT")
@@ -164,7 +167,7 @@ struct TimeoutTests {
     func statementTimeoutWhileWaiting() throws {
         let db = try database()
         let holder = db.session(), waiter = db.session()
-        try holder.execute("BEGIN; INSERT INTO t VALUES (1)")
+        try holder.execute(Self.holdWriterGate)
         try waiter.execute("SET statement_timeout = '50ms'")
         expect(error(waiter, "INSERT INTO t VALUES (2)"), "57014", "canceling statement due to statement timeout")
         try holder.execute("ROLLBACK")
@@ -212,7 +215,7 @@ struct TimeoutTests {
     func cancelWaitingWriter() throws {
         let db = try database()
         let holder = db.session(), waiter = db.session()
-        try holder.execute("BEGIN; INSERT INTO t VALUES (1)")
+        try holder.execute(Self.holdWriterGate)
         try waiter.execute(Self.backstop)
         expect(cancelUntilDone(waiter, "INSERT INTO t VALUES (2)"), "57014", "canceling statement due to user request")
         try holder.execute("COMMIT")
@@ -286,7 +289,7 @@ struct TimeoutTests {
         try waiter.execute("SET statement_timeout = '5s'; RESET statement_timeout")
         let shown = try waiter.execute("SHOW statement_timeout").rows
         #expect(shown == [[.text("2min")]], "expected RESET to return to the default, got \(shown)")
-        try holder.execute("BEGIN; INSERT INTO t VALUES (1)")
+        try holder.execute(Self.holdWriterGate)
         expect(error(waiter, "INSERT INTO t VALUES (2)"), "55P03", "canceling statement due to lock timeout")
         try holder.execute("ROLLBACK")
     }

@@ -113,7 +113,7 @@ extension Session {
     }
 
     func noteVectorChange(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {
-        for name in try database.vectorIndexes.noteChange(rowID: rowID, table: table, in: transaction) {
+        for name in try transaction.noteVectorChange(table: table.name, rowID: rowID) {
             pendingVectorChanges[name, default: []].insert(rowID)
         }
     }

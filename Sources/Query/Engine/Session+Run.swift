@@ -19,7 +19,7 @@ extension Session {
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
         default:
-            return try write { transaction in try runWrite(body, transaction, parameters) }
+            return try write(body) { transaction in try runWrite(body, transaction, parameters) }
         }
     }
 
@@ -27,9 +27,14 @@ extension Session {
 
     private func transactionCommand(_ command: TransactionCommand) throws -> QueryResult {
         switch command {
-        case .begin:
+        case .begin(let modes):
             // PostgreSQL warns and carries on when a block is already open.
-            inTransactionBlock = true
+            if !inTransactionBlock {
+                inTransactionBlock = true
+                blockModes = defaultTransactionModes
+                blockHasRunStatement = false
+            }
+            try setBlockModes(modes)
             return QueryResult(commandTag: "BEGIN")
         case .commit:
             let wasAborted = abortedBy != nil
@@ -38,7 +43,36 @@ extension Session {
         case .rollback:
             try endTransaction(commit: false)
             return QueryResult(commandTag: "ROLLBACK")
+        case .setModes(let modes, sessionDefault: true):
+            if let isolation = modes.isolation { try settings.set("default_transaction_isolation", .string(isolation.rawValue), local: false) }
+            if let readOnly = modes.readOnly { try settings.set("default_transaction_read_only", .word(readOnly ? "on" : "off"), local: false) }
+            return QueryResult(commandTag: "SET")
+        case .setModes(let modes, sessionDefault: false):
+            // Outside a block PostgreSQL only warns: the next transaction is not affected.
+            if inTransactionBlock { try setBlockModes(modes) }
+            return QueryResult(commandTag: "SET")
         }
+    }
+
+    /// The modes of a transaction when BEGIN names none: the session's defaults.
+    private var defaultTransactionModes: TransactionModes {
+        TransactionModes(isolation: IsolationLevel(settingText: settings.value("default_transaction_isolation") ?? "") ?? .readCommitted,
+                         readOnly: settings.value("default_transaction_read_only") == "on")
+    }
+
+    private func setBlockModes(_ modes: TransactionModes) throws {
+        if let isolation = modes.isolation, isolation != blockModes.isolation {
+            guard !blockHasRunStatement else {
+                throw VireoError(.transactionState, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+            }
+            blockModes.isolation = isolation
+        }
+        if let readOnly = modes.readOnly { blockModes.readOnly = readOnly }
+    }
+
+    /// The isolation level in force: the block's, or the default for the next one.
+    var isolationLevel: IsolationLevel {
+        (inTransactionBlock ? blockModes.isolation : nil) ?? defaultTransactionModes.isolation ?? .readCommitted
     }
 
     private func endTransaction(commit: Bool) throws {
@@ -56,20 +90,21 @@ extension Session {
     private func leaveTransactionBlock() {
         transaction = nil
         inTransactionBlock = false
+        blockModes = TransactionModes()
+        blockHasRunStatement = false
         abortedBy = nil
         pendingVectorChanges = [:]
         settings.endTransaction()
     }
 
-    /// Commits, then brings in-memory vector indexes up to date before the next writer.
+    /// Commits, then brings in-memory vector indexes up to date before it returns.
     func commitWrite(_ transaction: StoreTransaction) throws {
         let changes = pendingVectorChanges
         let vectorIndexes = database.vectorIndexes
+        let store = database.store
         do {
-            try transaction.commit(onPublish: {
-                if !changes.isEmpty { vectorIndexes.markPublished() }
-            }, afterPublish: {
-                if !changes.isEmpty { vectorIndexes.applyCommitted(changes, catalog: transaction.catalog) }
+            try transaction.commit(afterPublish: {
+                if !changes.isEmpty { vectorIndexes.applyCommitted(changes, catalog: store.catalog) }
             })
         } catch {
             forgetCreatedVectorIndexes(transaction)
@@ -99,22 +134,27 @@ extension Session {
 
     // MARK: Reading and writing
 
-    /// Runs a read: inside a block that has written, on its transaction (which sees its own
-    /// changes); otherwise on a committed snapshot.
+    /// Runs a statement's read: inside a block, on its transaction when it has one (it
+    /// sees its own changes); otherwise on a snapshot of what is committed now.
     func read<R>(_ body: (DataAccess) throws -> R) throws -> R {
-        if let transaction { return try body(.transaction(transaction)) }
+        if let transaction = try transactionForStatement(opening: false) { return try body(.transaction(transaction)) }
         return try database.store.read { try body(.snapshot($0)) }
     }
 
     /// Runs a write in the block's transaction (opening it), or in its own transaction.
-    func write<R>(_ body: (StoreTransaction) throws -> R) throws -> R {
+    /// Schema changes take the writer gate first (DDL is exclusive).
+    func write<R>(_ statement: StatementBody, _ body: (StoreTransaction) throws -> R) throws -> R {
+        if inTransactionBlock, blockModes.readOnly == true {
+            throw VireoError(.readOnly, "cannot execute \(statement.commandName) in a read-only transaction")
+        }
         if inTransactionBlock {
-            let transaction = try self.transaction ?? beginWrite()
-            self.transaction = transaction
+            guard let transaction = try transactionForStatement(opening: true) else { preconditionFailure("opening: true opens one") }
+            if !statement.isRowChange { try takeWriterGate(transaction) }
             return try body(transaction)
         }
-        let transaction = try beginWrite()
+        let transaction = try beginTransaction()
         do {
+            if !statement.isRowChange { try takeWriterGate(transaction) }
             let result = try body(transaction)
             try commitWrite(transaction)
             return result
@@ -122,6 +162,21 @@ extension Session {
             rollbackWrite(transaction)
             throw error
         }
+    }
+
+    /// The block's transaction for the statement starting now, opened when `opening` or
+    /// when the block keeps one snapshot from its first statement (REPEATABLE READ). Under
+    /// READ COMMITTED it moves to the newest version first, so the statement sees every
+    /// commit made before it began.
+    private func transactionForStatement(opening: Bool) throws -> StoreTransaction? {
+        guard inTransactionBlock else { return nil }
+        blockHasRunStatement = true
+        if transaction == nil, opening || isolationLevel.usesOneSnapshot {
+            transaction = try beginTransaction()
+        } else if let transaction, !isolationLevel.usesOneSnapshot {
+            try transaction.moveToNewestVersion()
+        }
+        return transaction
     }
 
     func makeBinder(_ catalog: Catalog) -> Binder {
@@ -175,6 +230,11 @@ extension Session {
     }
 
     private func show(_ name: String?) throws -> QueryResult {
+        if name == "transaction_isolation" || name == "transaction_read_only" {
+            let readOnly = (inTransactionBlock ? blockModes.readOnly : nil) ?? defaultTransactionModes.readOnly ?? false
+            let value = name == "transaction_isolation" ? isolationLevel.rawValue : (readOnly ? "on" : "off")
+            return QueryResult(columns: [ResultColumn(name: name!, type: .text)], rows: [[.text(value)]], commandTag: "SHOW")
+        }
         guard let name else {
             let rows = settings.all.map { [Value.text($0.0), .text($0.1)] }
             return QueryResult(columns: [ResultColumn(name: "name", type: .text), ResultColumn(name: "setting", type: .text)],

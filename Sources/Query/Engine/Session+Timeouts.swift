@@ -57,12 +57,22 @@ extension Session {
         return try body()
     }
 
-    /// Begins a write transaction within lock_timeout (0: no limit), stopping the wait if
-    /// the statement is cancelled or times out.
-    func beginWrite() throws -> StoreTransaction {
-        let timeoutMs = settings.lockTimeoutMs
-        return try database.store.beginWrite(timeoutMs: timeoutMs == 0 ? nil : timeoutMs, checkCancel: statementCancel.check)
+    /// Begins a write transaction whose waits for the writer gate (a schema change, its
+    /// commit) last at most lock_timeout (0: no limit) and stop if the statement is
+    /// cancelled or times out.
+    func beginTransaction() throws -> StoreTransaction {
+        let transaction = try database.store.beginTransaction()
+        transaction.lockTimeoutMs = lockTimeoutMs
+        transaction.checkCancel = statementCancel.check
+        return transaction
     }
+
+    /// Takes the writer gate for a schema change, within lock_timeout.
+    func takeWriterGate(_ transaction: StoreTransaction) throws {
+        try transaction.acquireWriterGate(timeoutMs: lockTimeoutMs, checkCancel: statementCancel.check)
+    }
+
+    private var lockTimeoutMs: Int? { settings.lockTimeoutMs == 0 ? nil : settings.lockTimeoutMs }
 
     // MARK: The idle-in-transaction timer (callers hold requestLock)
 

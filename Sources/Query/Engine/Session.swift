@@ -11,6 +11,10 @@ public final class Session: @unchecked Sendable {
     /// The write transaction of an explicit BEGIN, opened at its first write.
     var transaction: StoreTransaction?
     var inTransactionBlock = false
+    /// The open block's isolation and access mode (BEGIN, SET TRANSACTION, defaults).
+    var blockModes = TransactionModes()
+    /// Whether a statement other than transaction control ran in the open block.
+    var blockHasRunStatement = false
     var abortedBy: VireoError?
     /// Vector-index changes of the open transaction, applied to memory at commit.
     var pendingVectorChanges: [String: Set<Int64>] = [:]
@@ -87,8 +91,26 @@ public final class Session: @unchecked Sendable {
 }
 
 extension StatementBody {
+    /// INSERT, UPDATE or DELETE: changes rows, not the schema, so it needs no writer gate.
+    var isRowChange: Bool {
+        switch self {
+        case .insert, .update, .delete: true
+        default: false
+        }
+    }
+
+    /// The command's name in messages (`cannot execute INSERT in a read-only transaction`).
+    var commandName: String {
+        switch self {
+        case .insert: "INSERT"
+        case .update: "UPDATE"
+        case .delete: "DELETE"
+        default: String(sql.prefix { $0 != "(" }.split(separator: " ").prefix(2).joined(separator: " ")).uppercased()
+        }
+    }
+
     var endsTransaction: Bool {
-        if case .transaction(let command) = self { return command != .begin }
+        if case .transaction(let command) = self { return command == .commit || command == .rollback }
         return false
     }
 }

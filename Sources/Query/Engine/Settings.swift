@@ -28,7 +28,8 @@ struct Settings {
         "timezone": "UTC",
         "standard_conforming_strings": "on",
         "integer_datetimes": "on",
-        "transaction_isolation": "serializable",
+        "default_transaction_isolation": "read committed",
+        "default_transaction_read_only": "off",
         "search_path": "\"$user\", public",
     ]
     /// Settings that are an amount with a unit; they are kept as SHOW prints them.
@@ -88,6 +89,12 @@ struct Settings {
     static func checked(_ name: String, _ text: String?) throws -> String? {
         guard let text else { return nil }
         if name == "hnsw.ef_search" { try checkEfSearch(text) }
+        if name == "default_transaction_isolation" || name == "transaction_isolation" {
+            guard let level = IsolationLevel(settingText: text) else {
+                throw VireoError(.invalidParameter, "invalid value for parameter \"\(name)\": \"\(text)\"")
+            }
+            return level.rawValue
+        }
         guard let unit = unitSettings[name] else { return text }
         return unit.text(try unit.value(parsing: text, setting: name))
     }

@@ -16,9 +16,7 @@ enum VectorScan {
             return try PlanExecutor.run(search.exactPlan, context, emit)
         }
         guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
-        var snapshot: StoreSnapshot?
-        if case .snapshot(let current) = context.data { snapshot = current }
-        let index = try vectorIndexes.index(search.index.name, snapshot: snapshot)
+        let index = try vectorIndexes.index(search.index.name)
         try VectorText.check(query, dimension: index.dimension)
         let failure = FilterFailure()
         let filter = scan.filter.map { predicate in rowFilter(predicate, scan, context, failure) }
@@ -27,13 +25,12 @@ enum VectorScan {
         try context.checkCancel()
         var unfiltered = scan
         unfiltered.filter = nil
-        // The index catches up just after a commit is published: while one has not been
-        // applied yet, a row the index holds may be gone from this snapshot.
-        let indexMayLag = !vectorIndexes.isCurrent
+        // The index follows commits, not this statement's snapshot: a row it holds may be
+        // gone from (or not yet in) the snapshot, so each row is looked up there.
         for (label, _) in found {
             let keepGoing: Bool
             if let row = PlanExecutor.rowFromID(label, scan: unfiltered) {
-                if indexMayLag, try context.data.withRow(scan.table, rowID: label, { _ in true }) == nil { continue }
+                if try context.data.withRow(scan.table, rowID: label, { _ in true }) == nil { continue }
                 keepGoing = try emit(row)
             } else {
                 keepGoing = try PlanExecutor.emitRow(label, unfiltered, context, emit)

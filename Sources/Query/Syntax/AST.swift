@@ -307,12 +307,67 @@ public struct CreateExtension: Sendable, Equatable {
 
 /// Transaction control.
 public enum TransactionCommand: Sendable, Equatable {
-    /// `BEGIN [WORK | TRANSACTION]`, `START TRANSACTION`.
-    case begin
+    /// `BEGIN [WORK | TRANSACTION] [modes]`, `START TRANSACTION [modes]`.
+    case begin(TransactionModes)
     /// `COMMIT [WORK | TRANSACTION]`, `END [WORK | TRANSACTION]`.
     case commit
     /// `ROLLBACK [WORK | TRANSACTION]`, `ABORT [WORK | TRANSACTION]`.
     case rollback
+    /// `SET TRANSACTION modes` (this transaction), or with `sessionDefault`
+    /// `SET SESSION CHARACTERISTICS AS TRANSACTION modes` (transactions from now on).
+    case setModes(TransactionModes, sessionDefault: Bool)
+
+    /// `BEGIN` without modes.
+    public static let begin = TransactionCommand.begin(TransactionModes())
+
+    /// Whether it opens a transaction block.
+    public var isBegin: Bool {
+        if case .begin = self { return true }
+        return false
+    }
+}
+
+/// How a transaction isolates its statements from concurrent commits.
+public enum IsolationLevel: String, Sendable, Equatable {
+    /// Each statement sees what was committed before it began (PostgreSQL's default;
+    /// READ UNCOMMITTED means this too, as in PostgreSQL).
+    case readCommitted = "read committed"
+    /// Every statement sees what was committed before the transaction's first statement.
+    case repeatableRead = "repeatable read"
+    /// Accepted and run as REPEATABLE READ (snapshot isolation; see docs/transactions.md).
+    case serializable
+
+    /// The level a setting's text names, if any (PostgreSQL's spellings).
+    public init?(settingText text: String) {
+        switch text.lowercased() {
+        case "read committed", "read uncommitted": self = .readCommitted
+        case "repeatable read": self = .repeatableRead
+        case "serializable": self = .serializable
+        default: return nil
+        }
+    }
+
+    /// Whether the transaction keeps one snapshot for all its statements.
+    public var usesOneSnapshot: Bool { self != .readCommitted }
+}
+
+/// The modes a BEGIN or SET TRANSACTION names; nil where it names none.
+public struct TransactionModes: Sendable, Equatable {
+    public var isolation: IsolationLevel?
+    public var readOnly: Bool?
+
+    /// Creates modes from their parts.
+    public init(isolation: IsolationLevel? = nil, readOnly: Bool? = nil) {
+        self.isolation = isolation
+        self.readOnly = readOnly
+    }
+
+    var sql: String {
+        var parts: [String] = []
+        if let isolation { parts.append("ISOLATION LEVEL " + isolation.rawValue.uppercased()) }
+        if let readOnly { parts.append(readOnly ? "READ ONLY" : "READ WRITE") }
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// A setting's value as written in SET, in index options or in EXPLAIN options.

@@ -14,7 +14,9 @@ extension Parser {
         case .drop?: return try parseDrop()
         case .alter?: return .alterTable(try parseAlterTable())
         case .begin?, .start?, .commit?, .end?, .rollback?, .abort?: return .transaction(try parseTransaction())
-        case .set?: return .set(try parseSet())
+        case .set?:
+            if peekKeyword(.transaction, at: 1) || peekWord("characteristics", at: 2) { return .transaction(try parseSetTransaction()) }
+            return .set(try parseSet())
         case .show?: return .show(ShowStatement(name: try parseSettingTarget(after: .show)))
         case .reset?: return .reset(ResetStatement(name: try parseSettingTarget(after: .reset)))
         case .explain?: return .explain(try parseExplain())
@@ -22,19 +24,64 @@ extension Parser {
         }
     }
 
-    /// `BEGIN | START TRANSACTION | COMMIT | END | ROLLBACK | ABORT`, with optional WORK/TRANSACTION.
+    /// `BEGIN | START TRANSACTION | COMMIT | END | ROLLBACK | ABORT`, with optional
+    /// WORK/TRANSACTION, and transaction modes after BEGIN and START TRANSACTION.
     private mutating func parseTransaction() throws -> TransactionCommand {
         let keyword = advance().keyword
         if keyword == .start {
             try expectKeyword(.transaction)
-            return .begin
+            return .begin(try parseTransactionModes())
         }
         if !acceptKeyword(.work) { _ = acceptKeyword(.transaction) }
         switch keyword {
-        case .begin?: return .begin
+        case .begin?: return .begin(try parseTransactionModes())
         case .commit?, .end?: return .commit
         default: return .rollback
         }
+    }
+
+    /// `SET TRANSACTION modes`, `SET SESSION CHARACTERISTICS AS TRANSACTION modes`.
+    private mutating func parseSetTransaction() throws -> TransactionCommand {
+        try expectKeyword(.set)
+        let sessionDefault = acceptKeyword(.session)
+        if sessionDefault {
+            guard acceptWord("characteristics") else { throw unexpected("expected CHARACTERISTICS") }
+            try expectKeyword(.as)
+        }
+        try expectKeyword(.transaction)
+        let modes = try parseTransactionModes()
+        if modes == TransactionModes() { throw unexpected("expected ISOLATION LEVEL, READ ONLY or READ WRITE") }
+        return .setModes(modes, sessionDefault: sessionDefault)
+    }
+
+    /// `ISOLATION LEVEL level`, `READ ONLY | READ WRITE`, `[NOT] DEFERRABLE`, separated by
+    /// commas or spaces (DEFERRABLE matters only to SERIALIZABLE READ ONLY and is ignored).
+    private mutating func parseTransactionModes() throws -> TransactionModes {
+        var modes = TransactionModes()
+        while true {
+            if acceptKeywords(.isolation, .level) {
+                modes.isolation = try parseIsolationLevel()
+            } else if acceptWord("read") {
+                if acceptKeyword(.only) { modes.readOnly = true } else if acceptWord("write") { modes.readOnly = false } else {
+                    throw unexpected("expected ONLY or WRITE")
+                }
+            } else if acceptKeyword(.not) {
+                try expectKeyword(.deferrable)
+            } else if !acceptKeyword(.deferrable) {
+                return modes
+            }
+            _ = accept(.comma)
+        }
+    }
+
+    private mutating func parseIsolationLevel() throws -> IsolationLevel {
+        if acceptWord("serializable") { return .serializable }
+        if acceptWord("repeatable") {
+            guard acceptWord("read") else { throw unexpected("expected READ") }
+            return .repeatableRead
+        }
+        if acceptWord("read"), acceptWord("committed") || acceptWord("uncommitted") { return .readCommitted }
+        throw unexpected("expected SERIALIZABLE, REPEATABLE READ, READ COMMITTED or READ UNCOMMITTED")
     }
 
     /// `SET [SESSION | LOCAL] name {= | TO} value [, …]`, `SET … TIME ZONE value`.

@@ -21,7 +21,7 @@ extension StatementBody {
         case .select(let query): query.sql
         case .update(let statement): statement.sql
         case .delete(let statement): statement.sql
-        case .transaction(let command): command == .begin ? "BEGIN" : (command == .commit ? "COMMIT" : "ROLLBACK")
+        case .transaction(let command): command.sql
         case .set(let statement):
             "SET " + (statement.scope == .local ? "LOCAL " : "") + settingNameSQL(statement.name) + " = " + statement.value.sql
         case .show(let statement): "SHOW " + (statement.name.map(settingNameSQL) ?? "ALL")
@@ -335,5 +335,17 @@ extension Delete {
         if !using.isEmpty { text += " USING " + using.map(\.sql).joined(separator: ", ") }
         if let whereClause { text += " WHERE " + whereClause.sql }
         return text + returningSQL(returning)
+    }
+}
+
+extension TransactionCommand {
+    var sql: String {
+        switch self {
+        case .begin(let modes): modes.sql.isEmpty ? "BEGIN" : "BEGIN " + modes.sql
+        case .commit: "COMMIT"
+        case .rollback: "ROLLBACK"
+        case .setModes(let modes, let sessionDefault):
+            (sessionDefault ? "SET SESSION CHARACTERISTICS AS TRANSACTION " : "SET TRANSACTION ") + modes.sql
+        }
     }
 }

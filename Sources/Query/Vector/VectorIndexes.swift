@@ -19,9 +19,6 @@ final class VectorIndexes: @unchecked Sendable {
     private var changedSinceSnapshot: [String: Int] = [:]
     /// Counts commits that changed vector indexes, so a load that raced one can tell.
     private var commitCount: UInt64 = 0
-    /// Commits with vector changes made visible, and those whose changes were applied.
-    private var publishedCommits: UInt64 = 0
-    private var appliedCommits: UInt64 = 0
 
     init(store: Store) { self.store = store }
 
@@ -34,19 +31,11 @@ final class VectorIndexes: @unchecked Sendable {
     /// The in-memory index named `name`, loading it on first use from the committed
     /// catalog's definition (never an open transaction's, whose columns may have moved).
     ///
-    /// A query passes the snapshot it reads: loading from it needs no second read lock,
-    /// and no commit can publish while that snapshot is held.
-    func index(_ name: String, snapshot: StoreSnapshot? = nil) throws -> HNSWIndex {
+    /// The index may be newer or older than a reader's snapshot (commits go on while it
+    /// reads), so a search checks that the rows it finds exist in the reader's snapshot.
+    func index(_ name: String) throws -> HNSWIndex {
         let (cached, commitsBefore) = lock.withLock { (loaded[name], commitCount) }
         if let cached { return cached }
-        if let snapshot {
-            let index = try load(name, from: snapshot)
-            return lock.withLock {
-                if let other = loaded[name] { return other }
-                loaded[name] = index
-                return index
-            }
-        }
         let index = try store.read { snapshot in try load(name, from: snapshot) }
         let (stored, raced) = lock.withLock { () -> (HNSWIndex, Bool) in
             if let other = loaded[name] { return (other, false) }
@@ -139,34 +128,11 @@ final class VectorIndexes: @unchecked Sendable {
         try index.serialize().withUnsafeBytes { try Blob.write($0, in: transaction.pages) }
     }
 
-    /// Records, inside the writing transaction, that `rowID` of `table` changed, for each
-    /// vector index of the table. Returns the names of those indexes.
-    func noteChange(rowID: Int64, table: TableDefinition, in transaction: StoreTransaction) throws -> [String] {
-        var names: [String] = []
-        for definition in table.indexes where definition.method == "hnsw" {
-            guard let deltaRoot = definition.deltaRoot else { continue }
-            try BTree(root: deltaRoot).insert(key: KeyCodec.encodeRowID(rowID), value: [], ifPresent: .keep, in: transaction.pages)
-            names.append(definition.name)
-        }
-        return names
-    }
-
-    /// Called as a commit with vector changes becomes visible, before its changes reach
-    /// the in-memory indexes: until they do, searches check that rows they find exist.
-    func markPublished() {
-        lock.withLock { publishedCommits &+= 1 }
-    }
-
-    /// Whether every published commit's changes are in the in-memory indexes. Read inside
-    /// a snapshot (no commit can publish meanwhile), true means the indexes match it.
-    var isCurrent: Bool { lock.withLock { publishedCommits == appliedCommits } }
-
     /// After a commit: applies the committed changes of `rowIDs` to the loaded indexes.
     /// It cannot fail the commit, which is durable already: an index it cannot bring up to
     /// date is dropped from memory and loads again (snapshot plus change tree) when next used.
     func applyCommitted(_ changes: [String: Set<Int64>], catalog: Catalog) {
         lock.withLock { commitCount &+= 1 }
-        defer { lock.withLock { appliedCommits &+= 1 } }
         for (name, rowIDs) in changes {
             guard let (table, definition) = catalog.index(name), let index = lock.withLock({ loaded[name] }) else { continue }
             do {

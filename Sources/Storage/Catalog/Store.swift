@@ -1,13 +1,23 @@
 import Logging
 
 /// The storage engine's public face: a database file with its schema, row tables and
-/// B+tree indexes, read through snapshots and changed through one write transaction
-/// at a time.
+/// B+tree indexes, read through snapshots and changed by write transactions that run
+/// concurrently and commit in groups (Store+Commit.swift).
 public final class Store: @unchecked Sendable {
     public let pager: Pager
     private let catalogLock = Lock()
     private var publishedCatalog: Catalog
     let catalogTree: BTree
+    /// Commits waiting for a leader, and whether one is at work (Store+Commit.swift).
+    let commitQueue = Condition()
+    var pendingCommits: [CommitRequest] = []
+    var commitLeaderActive = false
+    /// The version that last changed each row, for conflict checks (C1); guarded by `rowLock`.
+    private let rowLock = Lock()
+    private var lastWrites: [RowKey: UInt64] = [:]
+    /// Row ids and sequence values handed out, so concurrent transactions never share one.
+    private var allocatedRowIDs: [String: Int64] = [:]
+    private var sequenceValues: [String: Int64] = [:]
 
     /// Opens (creating if absent) the database at `path`, recovering it after a crash.
     public static func open(path: String, options: StorageOptions = StorageOptions()) throws -> Store {
@@ -26,18 +36,33 @@ public final class Store: @unchecked Sendable {
 
     /// Runs `body` on a consistent snapshot of committed data and schema.
     public func read<R>(_ body: (StoreSnapshot) throws -> R) throws -> R {
-        try pager.read { view in try body(StoreSnapshot(pages: view, catalog: catalog)) }
+        let snapshot = try openSnapshot()
+        defer { snapshot.close() }
+        return try body(snapshot)
     }
 
-    /// Starts the write transaction, waiting for a running one to finish (or, with
-    /// `waiting: false`, throwing if one is running).
+    /// A snapshot of committed data and schema that stays open until `close()`.
+    public func openSnapshot() throws -> StoreSnapshot {
+        let (pages, catalog) = try pager.openSnapshot { self.catalog }
+        return StoreSnapshot(pages: ReadView(pool: pager.pool, snapshot: pages, path: pager.path), catalog: catalog)
+    }
+
+    /// Starts a write transaction over the newest version. Any number may be open at once;
+    /// none waits for another until commit (see StoreTransaction+Concurrency.swift).
+    public func beginTransaction() throws -> StoreTransaction {
+        let (snapshot, catalog) = try pager.openSnapshot { self.catalog }
+        return StoreTransaction(store: self, pages: try pager.beginTransaction(over: snapshot), catalog: catalog)
+    }
+
+    /// Starts a write transaction holding the writer gate, waiting for the holder (or, with
+    /// `waiting: false`, throwing if the gate is held). Nothing else commits until it ends.
     public func beginWrite(waiting: Bool = true) throws -> StoreTransaction {
         let pages = try pager.beginWrite(waiting: waiting)
         return StoreTransaction(store: self, pages: pages, catalog: catalog)
     }
 
-    /// Starts the write transaction, waiting at most `timeoutMs` for a running one (nil:
-    /// without limit); 55P03 past it. What `checkCancel` throws while it waits ends the wait.
+    /// Starts a write transaction holding the writer gate, waiting at most `timeoutMs` for
+    /// the holder (nil: without limit); 55P03 past it. What `checkCancel` throws while it waits ends the wait.
     public func beginWrite(timeoutMs: Int?, checkCancel: () throws -> Void = {}) throws -> StoreTransaction {
         let pages = try pager.beginWrite(timeoutMs: timeoutMs, checkCancel: checkCancel)
         return StoreTransaction(store: self, pages: pages, catalog: catalog)
@@ -60,6 +85,62 @@ public final class Store: @unchecked Sendable {
         catalogLock.withLock { publishedCatalog = catalog }
     }
 
+    // MARK: Row versions and allocation
+
+    /// The version of the last commit that updated or deleted the row (0: none remembered).
+    func lastWriteVersion(of key: RowKey) -> UInt64 {
+        rowLock.withLock { lastWrites[key] ?? 0 }
+    }
+
+    /// Remembers the rows `transaction` changed as written at `version`. Entries no open
+    /// transaction can conflict with (at or below the oldest snapshot) are dropped now and then.
+    func recordWrites(_ transaction: StoreTransaction, version: UInt64) {
+        guard !transaction.writtenRows.isEmpty else { return }
+        let oldest = pager.oldestSnapshotVersion
+        rowLock.withLock {
+            for key in transaction.writtenRows { lastWrites[key] = version }
+            if lastWrites.count > Self.rememberedWritesMax {
+                lastWrites = lastWrites.filter { $0.value > (oldest ?? UInt64.max) }
+            }
+        }
+    }
+
+    static let rememberedWritesMax = 100_000
+
+    /// A row id for a new row of `table`, at least `atLeast` and above every one handed out.
+    func allocateRowID(_ table: String, atLeast: Int64) -> Int64 {
+        rowLock.withLock {
+            let rowID = max(atLeast, allocatedRowIDs[table] ?? 0)
+            allocatedRowIDs[table] = rowID == Int64.max ? rowID : rowID + 1
+            return rowID
+        }
+    }
+
+    func noteRowIDUsed(_ table: String, _ rowID: Int64) {
+        rowLock.withLock { allocatedRowIDs[table] = max(allocatedRowIDs[table] ?? 0, rowID == Int64.max ? rowID : rowID + 1) }
+    }
+
+    /// A schema change to `table` (under the gate) makes the next allocation look again.
+    func forgetAllocatedRowIDs(_ table: String) {
+        rowLock.withLock { _ = allocatedRowIDs.removeValue(forKey: table) }
+    }
+
+    /// nextval: one past the larger of the committed value and every value handed out.
+    func nextSequenceValue(_ name: String, committed: Int64) -> Int64 {
+        rowLock.withLock {
+            let value = max(committed, sequenceValues[name] ?? 0) + 1
+            sequenceValues[name] = value
+            return value
+        }
+    }
+
+    /// The last value handed out by sequence `name` since open, if any.
+    func sequenceValue(_ name: String) -> Int64? { rowLock.withLock { sequenceValues[name] } }
+
+    func forgetSequence(_ name: String) {
+        rowLock.withLock { _ = sequenceValues.removeValue(forKey: name) }
+    }
+
     /// Writes every committed page to the database file and resets the WAL.
     public func checkpoint() throws { try pager.checkpoint() }
 
@@ -71,4 +152,10 @@ public final class Store: @unchecked Sendable {
 public struct StoreSnapshot: RowSource {
     public let pages: ReadView
     public let catalog: Catalog
+
+    /// The published version it sees.
+    public var version: UInt64 { pages.snapshot.version }
+
+    /// Ends a snapshot from `Store.openSnapshot` (`read` closes its own).
+    public func close() { pages.snapshot.close() }
 }

@@ -3,19 +3,24 @@ extension StoreTransaction {
     /// column that is NULL gets the next row id. Unique and NOT NULL constraints are checked.
     @discardableResult
     public func insert(into tableName: String, row: [Value]) throws -> Int64 {
+        try insert(into: tableName, row: row, rowID: nil)
+    }
+
+    /// Inserts with row id `presetRowID` when given (a replay), else as `insert(into:row:)`.
+    func insert(into tableName: String, row: [Value], rowID presetRowID: Int64?) throws -> Int64 {
         try step {
             let table = try catalog.table(tableName)
             var row = row
-            let next = try nextRowID(table)
-            let rowID = try assignRowID(table, &row, next: next)
+            let rowID = try presetRowID ?? assignRowID(table, &row)
             try validate(row, for: table)
             let inserted = try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row),
                                                  ifPresent: .keep, in: pages)
             if inserted { throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID) }
-            noteRowID(rowID, in: table, nextBeforeInsert: next)
+            noteRowID(rowID, in: table)
             for index in table.indexes where index.isBTree {
                 try insertIndexEntry(index, table: table, row: row, rowID: rowID)
             }
+            log(.insert(table: tableName, rowID: rowID, row: row))
             return rowID
         }
     }
@@ -30,6 +35,7 @@ extension StoreTransaction {
             var row = row
             if let column = table.rowIDColumn, row[column] != old[column] {
                 try removeRow(table, rowID: rowID, old: old)
+                log(.delete(table: tableName, rowID: rowID))
                 return try insert(into: tableName, row: row)
             }
             try validate(row, for: table)
@@ -42,6 +48,7 @@ extension StoreTransaction {
                 try insertIndexEntry(index, table: table, row: row, rowID: rowID)
             }
             try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row), in: pages)
+            log(.update(table: tableName, rowID: rowID, row: row))
             return rowID
         }
     }
@@ -53,6 +60,7 @@ extension StoreTransaction {
             let table = try catalog.table(tableName)
             guard let old = try row(table, rowID: rowID) else { return nil }
             try removeRow(table, rowID: rowID, old: old)
+            log(.delete(table: tableName, rowID: rowID))
             return old
         }
     }
@@ -64,15 +72,16 @@ extension StoreTransaction {
         try table.tree.remove(key: KeyCodec.encodeRowID(rowID), in: pages)
     }
 
-    private func assignRowID(_ table: TableDefinition, _ row: inout [Value], next: Int64) throws -> Int64 {
-        guard let column = table.rowIDColumn, column < row.count else { return next }
+    private func assignRowID(_ table: TableDefinition, _ row: inout [Value]) throws -> Int64 {
+        guard let column = table.rowIDColumn, column < row.count else { return try allocateRowID(table) }
         switch row[column] {
         case .null:
             if table.columns[column].notNull {
                 throw VireoError(.notNullViolation, "null value in column \"\(table.columns[column].name)\" of relation \"\(table.name)\" violates not-null constraint")
             }
-            row[column] = .int(next)
-            return next
+            let rowID = try allocateRowID(table)
+            row[column] = .int(rowID)
+            return rowID
         case .int(let rowID):
             return rowID
         case let other:

@@ -1,20 +1,39 @@
-/// The one write transaction of a `Store`: schema changes and row changes, committed
+/// A write transaction of a `Store`: schema changes and row changes, committed
 /// atomically. After any write method throws, the transaction only allows rollback
 /// (as PostgreSQL aborts a transaction on error); commit then throws.
+///
+/// Two kinds (see StoreTransaction+Concurrency.swift): one that holds the writer gate
+/// (schema changes need it) and commits by itself, and any number over snapshots, which
+/// log their row operations so the store can validate and replay them at commit.
 public final class StoreTransaction: RowSource, @unchecked Sendable {
     public let store: Store
-    public let pages: WriteTransaction
-    public private(set) var catalog: Catalog
-    private var changedTables: Set<String> = []
-    private var droppedTables: Set<String> = []
-    private var changedSequences: Set<String> = []
-    private var nextRowIDs: [String: Int64] = [:]
-    private var abortCause: VireoError?
+    public internal(set) var pages: WriteTransaction
+    public internal(set) var catalog: Catalog
+    /// The committed catalog its pages started from, to notice concurrent schema changes.
+    var baseCatalog: Catalog
+    var changedTables: Set<String> = []
+    var droppedTables: Set<String> = []
+    var changedSequences: Set<String> = []
+    var nextRowIDs: [String: Int64] = [:]
+    var abortCause: VireoError?
+    /// Row changes in order, replayed when the transaction moves to a newer snapshot.
+    var operations: [RowOperation] = []
+    /// Rows it updated or deleted: a commit that changed one since `validatedThrough`
+    /// is a write conflict (40001).
+    var writtenRows: Set<RowKey> = []
+    /// Every published version up to this one has been checked for conflicts with it.
+    var validatedThrough: UInt64
+    /// How long its commit may wait for the writer gate (nil: without limit), and what
+    /// ends that wait early (a cancelled statement): the session's lock_timeout and cancel.
+    public var lockTimeoutMs: Int?
+    public var checkCancel: () throws -> Void = {}
 
     init(store: Store, pages: WriteTransaction, catalog: Catalog) {
         self.store = store
         self.pages = pages
         self.catalog = catalog
+        self.baseCatalog = catalog
+        self.validatedThrough = pages.baseVersion
     }
 
     /// Runs a write step; a failure aborts the transaction.
@@ -33,11 +52,17 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// transaction can start: in-memory state derived from committed data (vector
     /// indexes) catches up there, in commit order.
     /// `onPublish` runs in the instant the transaction becomes visible (readers held off).
-    public func commit(onPublish: () -> Void = {}, afterPublish: () throws -> Void = {}) throws {
+    public func commit(onPublish: @escaping () -> Void = {}, afterPublish: @escaping () throws -> Void = {}) throws {
+        guard pages.holdsGate else {
+            if let abortCause { throw VireoError.inFailedTransaction(after: abortCause) }
+            return try store.commitConcurrently(self, onPublish: onPublish, afterPublish: afterPublish)
+        }
         try step { try writeCatalogChanges() }
         let catalog = self.catalog
+        let version = store.pager.publishedVersion + 1
         try pages.commit(onPublish: {
             store.publish(catalog)
+            store.recordWrites(self, version: version)
             onPublish()
         }, afterPublish: afterPublish)
     }
@@ -45,7 +70,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// Discards every change.
     public func rollback() { pages.rollback() }
 
-    private func writeCatalogChanges() throws {
+    func writeCatalogChanges() throws {
         for name in droppedTables.subtracting(changedTables) {
             try store.catalogTree.remove(key: Array((Catalog.tablePrefix + name).utf8), in: pages)
         }
@@ -55,6 +80,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         }
         for name in changedSequences {
             let key = Array((Catalog.sequencePrefix + name).utf8)
+            catalog.sequences[name] = catalog.sequences[name].map { max($0, store.sequenceValue(name) ?? $0) }
             if let value = catalog.sequences[name] {
                 try store.catalogTree.insert(key: key, value: withUnsafeBytes(of: value.littleEndian) { Array($0) }, in: pages)
             } else {
@@ -63,9 +89,12 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         }
     }
 
-    /// Records a new or changed table definition.
+    /// Records a new or changed table definition (the transaction holds the gate).
     func setTable(_ table: TableDefinition, previousName: String? = nil) {
+        assert(pages.holdsGate, "a schema change outside the writer gate")
+        store.forgetAllocatedRowIDs(table.name)
         if let previousName, previousName != table.name {
+            store.forgetAllocatedRowIDs(previousName)
             catalog.tables[previousName] = nil
             droppedTables.insert(previousName)
             changedTables.remove(previousName)
@@ -78,6 +107,8 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     }
 
     func removeTable(_ name: String) {
+        assert(pages.holdsGate, "a schema change outside the writer gate")
+        store.forgetAllocatedRowIDs(name)
         catalog.tables[name] = nil
         catalog.version &+= 1
         changedTables.remove(name)
@@ -85,25 +116,36 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         nextRowIDs[name] = nil
     }
 
-    /// The next row id for `table`: one past the largest in use.
-    func nextRowID(_ table: TableDefinition) throws -> Int64 {
-        if let next = nextRowIDs[table.name] { return next }
-        let last = try table.tree.lastKey(in: pages).map { try KeyCodec.decodeRowID($0) } ?? 0
-        guard last < Int64.max else { throw VireoError(.limitExceeded, "table \"\(table.name)\" has used every row id") }
-        return last + 1
+    /// A fresh row id for `table`: one past the largest this transaction sees, and past
+    /// every id the store handed out (so concurrent transactions never pick the same one).
+    func allocateRowID(_ table: TableDefinition) throws -> Int64 {
+        let local: Int64
+        if let next = nextRowIDs[table.name] {
+            local = next
+        } else {
+            let last = try table.tree.lastKey(in: pages).map { try KeyCodec.decodeRowID($0) } ?? 0
+            guard last < Int64.max else { throw VireoError(.limitExceeded, "table \"\(table.name)\" has used every row id") }
+            local = last + 1
+        }
+        let rowID = store.allocateRowID(table.name, atLeast: local)
+        guard rowID < Int64.max else { throw VireoError(.limitExceeded, "table \"\(table.name)\" has used every row id") }
+        nextRowIDs[table.name] = rowID + 1
+        return rowID
     }
 
-    /// Records that `rowID` is in use, after inserting it: the cached next row id moves
-    /// past it. (Computed before the insert would find the new row itself as the last.)
-    func noteRowID(_ rowID: Int64, in table: TableDefinition, nextBeforeInsert next: Int64) {
+    /// Records that `rowID` is in use, after inserting it: later ids go past it.
+    func noteRowID(_ rowID: Int64, in table: TableDefinition) {
         // At the last row id the cache is dropped: the next call finds every id used.
-        nextRowIDs[table.name] = rowID == Int64.max ? nil : max(next, rowID + 1)
+        nextRowIDs[table.name] = rowID == Int64.max ? nil : max(nextRowIDs[table.name] ?? 0, rowID + 1)
+        store.noteRowIDUsed(table.name, rowID)
     }
 
     /// Advances sequence `name` and returns its new value (nextval).
+    /// Like PostgreSQL's, a value once handed out is never handed out again, whether the
+    /// transaction commits or not, so concurrent transactions draw distinct values.
     public func nextSequenceValue(_ name: String) throws -> Int64 {
         try step {
-            let value = (catalog.sequences[name] ?? 0) + 1
+            let value = store.nextSequenceValue(name, committed: catalog.sequences[name] ?? 0)
             catalog.sequences[name] = value
             changedSequences.insert(name)
             return value
@@ -113,12 +155,15 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// A SERIAL column's sequence follows its table or column when renamed.
     func moveSequence(from oldName: String, to newName: String) {
         guard oldName != newName, let value = catalog.sequences[oldName] else { return }
+        store.forgetSequence(oldName)
+        store.forgetSequence(newName)
         catalog.sequences[newName] = value
         catalog.sequences[oldName] = nil
         changedSequences.formUnion([oldName, newName])
     }
 
     func dropSequence(_ name: String) {
+        store.forgetSequence(name)
         catalog.sequences[name] = nil
         changedSequences.insert(name)
     }

@@ -9,6 +9,16 @@
 //       never evicted; a checkpoint writes it back and marks it clean.
 //   B4. The pool holds at most `capacityPages` pages plus pinned pages plus dirty pages;
 //       the pager checkpoints when dirty pages pass half the capacity.
+//
+// Versions (many readers and write transactions see the database while commits go on):
+//   V1. `publishedVersion` counts publishes. A snapshot is the version that was published
+//       when it opened; it sees exactly the pages of publishes up to that version.
+//   V2. When publish N replaces a page while any snapshot is open (all of them older than
+//       N), the replaced version is retained in memory as "valid until N", until no open
+//       snapshot is older than N. A replaced page that was not cached is read from the
+//       file first (the checkpoint after the publish may overwrite it).
+//   V3. A snapshot at version v reads page p as the retained version of p with the
+//       smallest `until` above v; without one, as the current version.
 
 import Synchronization
 
@@ -31,6 +41,13 @@ final class BufferPool: @unchecked Sendable {
     private var emptySlots: [Int] = []
     private var clockHand = 0
     private var dirtyPageCount = 0
+    /// Version state (V1–V3), guarded by `lock`.
+    private var publishedVersion: UInt64 = 0
+    private var openSnapshots: [UInt64: Int] = [:]
+    private var retained: [PageNumber: [(until: UInt64, buffer: UnsafeMutableRawPointer)]] = [:]
+    /// Every retained version in order of `until`, for freeing from the front.
+    private var retainedOrder: [(until: UInt64, pageNumber: PageNumber)] = []
+    private var retainedOrderStart = 0
     /// Page requests answered from the cache, and those that read the file.
     let hitCount = Atomic<Int>(0)
     let missCount = Atomic<Int>(0)
@@ -47,6 +64,7 @@ final class BufferPool: @unchecked Sendable {
 
     deinit {
         for slot in slots where slot.pageNumber != PageNumber.max { slot.buffer.deallocate() }
+        for versions in retained.values { for version in versions { version.buffer.deallocate() } }
     }
 
     static func allocatePage(_ sizeBytes: Int) -> UnsafeMutableRawPointer {
@@ -61,18 +79,35 @@ final class BufferPool: @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(start: buffer, count: pageSizeBytes))
     }
 
+    /// Calls `body` with page `pageNumber` as snapshot `version` sees it (invariant V3).
+    func withPage<R>(_ pageNumber: PageNumber, asOf version: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let (slot, buffer) = try pin(pageNumber, asOf: version)
+        defer { if let slot { unpin(slot) } }
+        return try body(UnsafeRawBufferPointer(start: buffer, count: pageSizeBytes))
+    }
+
     /// Number of pages cached now.
     var countPages: Int { lock.withLock { slotOfPage.count } }
 
     private func pin(_ pageNumber: PageNumber) throws -> (Int, UnsafeMutableRawPointer) {
-        if let hit = lock.withLock({ pinCached(pageNumber) }) {
+        let (slot, buffer) = try pin(pageNumber, asOf: nil)
+        guard let slot else { preconditionFailure("a read of the current version always pins a slot") }
+        return (slot, buffer)
+    }
+
+
+    /// Pins the version of the page that `version` sees (nil: the current one). A retained
+    /// version is not pinned (slot nil): it lives as long as the snapshot reading it.
+    private func pin(_ pageNumber: PageNumber, asOf version: UInt64?) throws -> (Int?, UnsafeMutableRawPointer) {
+        if let hit = lock.withLock({ retainedOrCached(pageNumber, asOf: version) }) {
             hitCount.add(1, ordering: .relaxed)
             return hit
         }
         missCount.add(1, ordering: .relaxed)
         let buffer = try load(pageNumber)
         return lock.withLock {
-            if let hit = pinCached(pageNumber) {  // another reader loaded it meanwhile
+            // Another reader loaded it, or a publish retained the version we want, meanwhile.
+            if let hit = retainedOrCached(pageNumber, asOf: version) {
                 buffer.deallocate()
                 return hit
             }
@@ -80,6 +115,18 @@ final class BufferPool: @unchecked Sendable {
             slots[slot].pins = 1
             return (slot, buffer)
         }
+    }
+
+    private func retainedOrCached(_ pageNumber: PageNumber, asOf version: UInt64?) -> (Int?, UnsafeMutableRawPointer)? {
+        if let version, let buffer = retainedVersion(pageNumber, asOf: version) { return (nil, buffer) }
+        return pinCached(pageNumber).map { ($0.0, $0.1) }
+    }
+
+    /// The retained version of the page valid for `version` (V3), if any.
+    private func retainedVersion(_ pageNumber: PageNumber, asOf version: UInt64) -> UnsafeMutableRawPointer? {
+        guard let versions = retained[pageNumber] else { return nil }
+        // Appended in publish order: the first whose `until` is above `version` is the smallest.
+        return versions.first { $0.until > version }?.buffer
     }
 
     private func pinCached(_ pageNumber: PageNumber) -> (Int, UnsafeMutableRawPointer)? {
@@ -140,14 +187,91 @@ final class BufferPool: @unchecked Sendable {
         }
     }
 
-    /// Installs committed page versions (invariant B1), taking ownership of the buffers.
-    /// The caller holds the pager's exclusive publish lock, so no page is pinned.
-    func install(_ pages: [(PageNumber, UnsafeMutableRawPointer)]) {
+    // MARK: Versions
+
+    /// The version published last.
+    var currentVersion: UInt64 { lock.withLock { publishedVersion } }
+
+    /// Opens a snapshot of the version published last (V1); `closeSnapshot` ends it. The
+    /// caller holds the pager's publish lock shared, so no publish is half done.
+    func openSnapshot() -> UInt64 {
         lock.withLock {
+            openSnapshots[publishedVersion, default: 0] += 1
+            return publishedVersion
+        }
+    }
+
+    func closeSnapshot(_ version: UInt64) {
+        lock.withLock {
+            guard let count = openSnapshots[version] else { preconditionFailure("closing a snapshot that is not open") }
+            openSnapshots[version] = count == 1 ? nil : count - 1
+            freeUnneededVersions()
+        }
+    }
+
+    var oldestSnapshotVersion: UInt64? { lock.withLock { openSnapshots.keys.min() } }
+
+    /// How many snapshots are open, and how many old page versions they keep in memory.
+    var versionCounts: (snapshots: Int, retainedPages: Int) {
+        lock.withLock { (openSnapshots.values.reduce(0, +), retainedOrder.count - retainedOrderStart) }
+    }
+
+    /// Before a publish replaces `pageNumbers` while a snapshot is open, pins each of them
+    /// (reading the uncached ones), so their current versions are cached and can be
+    /// retained (V2). Returns the slots to `unpin` after `install`, and whether `install`
+    /// must retain what it replaces: snapshots may close meanwhile, but none opens (the
+    /// caller holds the pager's exclusive publish lock), so the answer cannot turn to yes.
+    func pinForPublish(_ pageNumbers: [PageNumber]) throws -> (pinned: [Int], retainOld: Bool) {
+        guard lock.withLock({ !openSnapshots.isEmpty }) else { return ([], false) }
+        var pinned: [Int] = []
+        do {
+            for pageNumber in pageNumbers { pinned.append(try pin(pageNumber).0) }
+        } catch {
+            unpin(pinned)
+            throw error
+        }
+        return (pinned, true)
+    }
+
+    func unpin(_ pinned: [Int]) { for slot in pinned { unpin(slot) } }
+
+    /// Frees retained versions no open snapshot can see any more (V2).
+    private func freeUnneededVersions() {
+        let oldest = openSnapshots.keys.min() ?? UInt64.max
+        while retainedOrderStart < retainedOrder.count, retainedOrder[retainedOrderStart].until <= oldest {
+            let (until, pageNumber) = retainedOrder[retainedOrderStart]
+            retainedOrderStart += 1
+            guard var versions = retained[pageNumber], let position = versions.firstIndex(where: { $0.until == until }) else { continue }
+            versions[position].buffer.deallocate()
+            versions.remove(at: position)
+            retained[pageNumber] = versions.isEmpty ? nil : versions
+        }
+        if retainedOrderStart > 1024 && retainedOrderStart * 2 > retainedOrder.count {
+            retainedOrder.removeFirst(retainedOrderStart)
+            retainedOrderStart = 0
+        }
+    }
+
+    private func retain(_ buffer: UnsafeMutableRawPointer, of pageNumber: PageNumber, until version: UInt64) {
+        retained[pageNumber, default: []].append((version, buffer))
+        retainedOrder.append((version, pageNumber))
+    }
+
+    /// Installs committed page versions as the next published version (B1, V1), taking
+    /// ownership of the buffers. With `retainOld` (from `pinForPublish`, which pinned the
+    /// replaced pages) the replaced versions are kept for open snapshots; without it no
+    /// snapshot is open, so no reader holds them. The caller holds the exclusive publish lock.
+    func install(_ pages: [(PageNumber, UnsafeMutableRawPointer)], retainOld keepOld: Bool = false) {
+        lock.withLock {
+            publishedVersion += 1
             for (pageNumber, buffer) in pages {
                 if let slot = slotOfPage[pageNumber] {
-                    precondition(slots[slot].pins == 0, "publishing over a pinned page")
-                    slots[slot].buffer.deallocate()
+                    if keepOld {
+                        retain(slots[slot].buffer, of: pageNumber, until: publishedVersion)
+                    } else {
+                        precondition(slots[slot].pins == 0, "publishing over a page pinned by a reader without a snapshot")
+                        slots[slot].buffer.deallocate()
+                    }
                     slots[slot].buffer = buffer
                     if !slots[slot].dirty { dirtyPageCount += 1 }
                     slots[slot].dirty = true
@@ -156,6 +280,8 @@ final class BufferPool: @unchecked Sendable {
                     _ = insert(pageNumber, buffer: buffer, dirty: true)
                 }
             }
+            // Snapshots that needed the replaced versions may have closed meanwhile.
+            freeUnneededVersions()
         }
     }
 
@@ -220,6 +346,10 @@ final class BufferPool: @unchecked Sendable {
     func discardAll() {
         lock.withLock {
             for slot in slots where slot.pageNumber != PageNumber.max { slot.buffer.deallocate() }
+            for versions in retained.values { for version in versions { version.buffer.deallocate() } }
+            retained = [:]
+            retainedOrder = []
+            retainedOrderStart = 0
             slots = []
             slotOfPage = [:]
             emptySlots = []

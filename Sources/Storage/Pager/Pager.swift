@@ -18,11 +18,15 @@
 //   G0. One process at a time has a database open for writing: the pager holds an
 //       exclusive flock on the database file from open to close (a read-only pager a
 //       shared one), so two processes never write the same file.
-//   G1. At most one write transaction exists (the writer gate), and only in `.writing`.
+//   G1. At most one write transaction holds the writer gate, and only in `.writing`; it
+//       alone commits. Any number of transactions over snapshots may be open: their pages
+//       reach the WAL through a gate holder (`WriteTransaction.absorb`, or a replay by
+//       the store), so commits stay serial.
 //   G2. A write transaction's pages stay in its private overlay until its WAL frames are
-//       durable; then they are installed in the pool under the exclusive publish lock, so
-//       a reader (who holds the shared lock for its whole read) sees all of a transaction
-//       or none of it.
+//       durable; then they are installed in the pool as the next version under the
+//       exclusive publish lock. A reader reads one snapshot's version of every page
+//       (BufferPool V1–V3), so it sees all of a transaction or none of it, and never
+//       holds up a commit.
 //   G3. No page reaches the database file before the WAL frames holding it are durable:
 //       the pool holds only committed pages, and the file is written only by checkpoints
 //       and by recovery.
@@ -147,6 +151,10 @@ public final class Pager: @unchecked Sendable {
         }
         defer { writerGate.leave() }
         guard state != .closed else { return }
+        let openSnapshots = pool.versionCounts.snapshots
+        guard openSnapshots == 0 else {
+            throw VireoError(.transactionState, "database '\(path)' has \(openSnapshots) open snapshot(s) (reads or transactions in progress): end them before closing")
+        }
         var checkpointError: Error?
         if state == .idle, !isReadOnly, let wal {
             do {
@@ -156,7 +164,6 @@ public final class Pager: @unchecked Sendable {
                 checkpointError = error
             }
         }
-        // Readers hold the publish lock while they use pool pages: wait them out.
         publishLock.withWriteLock {
             state = .closed
             pool.discardAll()

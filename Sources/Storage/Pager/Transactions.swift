@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Read access to pages, as a read view or a write transaction sees them.
 public protocol PageSource {
     /// The database file's path, for error messages.
@@ -22,30 +24,76 @@ public protocol PageSink: PageSource {
     func freePage(_ pageNumber: PageNumber) throws
 }
 
-/// A consistent view of committed pages; exists only inside `Pager.read`.
+/// A published version of the database that stays readable while it is open, however
+/// many commits follow (invariants V1–V3 in BufferPool.swift). Old page versions it can
+/// see stay in memory until it closes, so close it promptly (it closes itself when freed).
+public final class PageSnapshot: @unchecked Sendable {
+    let pool: BufferPool
+    /// The published version it sees.
+    public let version: UInt64
+    private let isClosed = Atomic<Bool>(false)
+
+    init(pool: BufferPool) {
+        self.pool = pool
+        version = pool.openSnapshot()
+    }
+
+    deinit { close() }
+
+    /// Ends the snapshot; later reads through it are a programmer error.
+    public func close() {
+        if !isClosed.exchange(true, ordering: .acquiringAndReleasing) { pool.closeSnapshot(version) }
+    }
+}
+
+/// A consistent view of committed pages: one snapshot's version of each.
 public struct ReadView: PageSource {
     let pool: BufferPool
+    public let snapshot: PageSnapshot
     public let path: String
 
     public func withPage<R>(_ pageNumber: PageNumber, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        try pool.withPage(pageNumber, body)
+        try pool.withPage(pageNumber, asOf: snapshot.version, body)
     }
 
     public func prefetch(_ pageNumbers: [PageNumber]) { pool.prefetch(pageNumbers) }
 }
 
 extension Pager {
-    /// Runs `body` on a consistent snapshot of committed data: no commit is published
-    /// while it runs (invariant G2), but write transactions proceed up to their commit.
-    public func read<R>(_ body: (ReadView) throws -> R) throws -> R {
+    /// Opens a snapshot of the last published version. `capture` runs in the same instant,
+    /// so state published with the pages (the catalog) is read as of that version.
+    public func openSnapshot<T>(capturing capture: () -> T) throws -> (PageSnapshot, T) {
         try publishLock.withReadLock {
             if state == .closed { throw VireoError(.transactionState, "database '\(path)' is closed") }
-            return try body(ReadView(pool: pool, path: path))
+            return (PageSnapshot(pool: pool), capture())
         }
     }
 
-    /// Starts the one write transaction, waiting for the current one to finish (G1), or
-    /// without `waiting`, throwing when one is open.
+    /// Runs `body` on a snapshot of committed data (invariant G2). Commits go on meanwhile;
+    /// the snapshot keeps seeing the version it opened on.
+    public func read<R>(_ body: (ReadView) throws -> R) throws -> R {
+        let (snapshot, _) = try openSnapshot { () }
+        defer { snapshot.close() }
+        return try body(ReadView(pool: pool, snapshot: snapshot, path: path))
+    }
+
+    /// The version published last.
+    public var publishedVersion: UInt64 { pool.currentVersion }
+
+    /// Open snapshots, and the old page versions they keep in memory.
+    public var versionCounts: (snapshots: Int, retainedPages: Int) { pool.versionCounts }
+
+    /// A write transaction over `snapshot` (G1): any number may be open at once. It cannot
+    /// commit itself: a holder of the writer gate takes its pages (`absorb`) when nothing
+    /// was published since its snapshot, or the store replays its changes.
+    public func beginTransaction(over snapshot: PageSnapshot) throws -> WriteTransaction {
+        try requireWritable()
+        return WriteTransaction(pager: self, base: snapshot)
+    }
+
+    /// Starts a write transaction that holds the writer gate, waiting for the holder to
+    /// leave, or without `waiting`, throwing when the gate is held. It reads the current
+    /// pages and commits by itself.
     public func beginWrite(waiting: Bool = true) throws -> WriteTransaction {
         if waiting {
             writerGate.enter()
@@ -55,8 +103,8 @@ extension Pager {
         return try startWriting()
     }
 
-    /// Starts the one write transaction, waiting at most `timeoutMs` for the current one
-    /// to finish (G1): nil waits without limit, 0 not at all. Past the limit it throws
+    /// Starts a write transaction that holds the writer gate, waiting at most `timeoutMs`
+    /// for the holder: nil waits without limit, 0 not at all. Past the limit it throws
     /// 55P03 with PostgreSQL's lock_timeout message. `checkCancel` runs every few
     /// milliseconds while it waits, and what it throws ends the wait (a cancelled statement).
     public func beginWrite(timeoutMs: Int?, checkCancel: () throws -> Void = {}) throws -> WriteTransaction {
@@ -75,23 +123,42 @@ extension Pager {
             throw error
         }
         state = .writing
-        return WriteTransaction(pager: self)
+        return WriteTransaction(pager: self, base: nil)
     }
 }
 
-/// The single write transaction: a private overlay of modified pages that `commit`
-/// makes durable through the WAL and then publishes, or `rollback` discards.
+/// A write transaction: a private overlay of modified pages over a base. The holder of the
+/// writer gate (base nil) reads the current pages and commits through the WAL; the others
+/// read their snapshot and are committed by a gate holder (see `Pager.beginTransaction`).
+/// Savepoints keep the overlay's earlier contents so a failed part can be undone alone.
 public final class WriteTransaction: PageSink, @unchecked Sendable {
     public let pager: Pager
+    /// The snapshot unchanged pages are read from; nil for the gate holder.
+    public let base: PageSnapshot?
     private var overlay: [PageNumber: UnsafeMutableRawPointer] = [:]
+    /// One map per open savepoint: each page's overlay contents when first changed after
+    /// it (nil: not in the overlay then).
+    private var undoLevels: [[PageNumber: UnsafeMutableRawPointer?]] = []
     private(set) var isFinished = false
     /// For each tree (by root) written in this transaction: its rightmost leaf, while the
     /// tree's shape is unchanged since it was found (see `BTree.insert`).
     var rightmostLeaves: [PageNumber: PageNumber] = [:]
 
-    init(pager: Pager) { self.pager = pager }
+    init(pager: Pager, base: PageSnapshot?) {
+        self.pager = pager
+        self.base = base
+    }
 
     public var path: String { pager.path }
+
+    /// Whether it holds the writer gate (and so may commit by itself).
+    public var holdsGate: Bool { base == nil }
+
+    /// Whether it has changed no page.
+    public var isEmpty: Bool { overlay.isEmpty }
+
+    /// The published version its unchanged pages come from.
+    public var baseVersion: UInt64 { base?.version ?? pager.publishedVersion }
 
     deinit {
         if !isFinished { rollback() }
@@ -104,11 +171,17 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         if let page = overlay[pageNumber] {
             return try body(UnsafeRawBufferPointer(start: page, count: pageSizeBytes))
         }
+        return try readBase(pageNumber, body)
+    }
+
+    private func readBase<R>(_ pageNumber: PageNumber, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if let base { return try pager.pool.withPage(pageNumber, asOf: base.version, body) }
         return try pager.pool.withPage(pageNumber, body)
     }
 
     public func withMutablePage<R>(_ pageNumber: PageNumber, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
         precondition(!isFinished, "use of a finished transaction")
+        noteUndo(pageNumber)
         let page = try overlay[pageNumber] ?? copyIntoOverlay(pageNumber)
         return try body(UnsafeMutableRawBufferPointer(start: page, count: pageSizeBytes))
     }
@@ -116,7 +189,7 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     private func copyIntoOverlay(_ pageNumber: PageNumber) throws -> UnsafeMutableRawPointer {
         let copy = BufferPool.allocatePage(pageSizeBytes)
         do {
-            try pager.pool.withPage(pageNumber) { copy.copyMemory(from: $0.baseAddress!, byteCount: pageSizeBytes) }
+            try readBase(pageNumber) { copy.copyMemory(from: $0.baseAddress!, byteCount: pageSizeBytes) }
         } catch {
             copy.deallocate()
             throw error
@@ -127,13 +200,13 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
 
     /// A page whose old contents do not matter (allocation, freeing): no read needed.
     private func blankPage(_ pageNumber: PageNumber, type: PageType) -> UnsafeMutableRawBufferPointer {
+        noteUndo(pageNumber)
         let page = overlay[pageNumber] ?? BufferPool.allocatePage(pageSizeBytes)
         overlay[pageNumber] = page
         let bytes = UnsafeMutableRawBufferPointer(start: page, count: pageSizeBytes)
         PageLayout.initialize(bytes, type: type)
         return bytes
     }
-
     public func allocatePage(type: PageType) throws -> PageNumber {
         let (pageCount, freeHead): (UInt32, UInt32) = try withPage(0) {
             ($0.loadLE(at: MetaPage.pageCountOffset), $0.loadLE(at: MetaPage.freeListHeadOffset))
@@ -173,14 +246,86 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         }
     }
 
-    /// Makes the transaction durable, then visible. Returns once its WAL frames are
-    /// fsynced (invariant W1); on a throw nothing of it is visible or durable.
-    /// `onPublish` runs while readers are held off, as the pages become visible, so
-    /// state derived from them (the catalog) changes in the same instant (invariant C2).
-    /// `afterPublish` runs after that, still before the writer gate opens.
+    // MARK: Savepoints
+
+    /// Opens a savepoint; returns its level for `rollback(toSavepoint:)` and `release`.
+    public func savepoint() -> Int {
+        undoLevels.append([:])
+        return undoLevels.count
+    }
+
+    /// Undoes every change since savepoint `level`, which stays open (as in SQL).
+    public func rollback(toSavepoint level: Int) {
+        precondition(level >= 1 && level <= undoLevels.count, "no savepoint at level \(level)")
+        while undoLevels.count >= level {
+            for (pageNumber, saved) in undoLevels.removeLast() {
+                overlay[pageNumber]?.deallocate()
+                overlay[pageNumber] = saved
+            }
+        }
+        rightmostLeaves = [:]
+        undoLevels.append([:])
+    }
+
+    /// Closes savepoint `level` and those after it, keeping their changes.
+    public func release(savepoint level: Int) {
+        precondition(level >= 1 && level <= undoLevels.count, "no savepoint at level \(level)")
+        while undoLevels.count >= level {
+            let top = undoLevels.removeLast()
+            if undoLevels.isEmpty { Self.free(top) } else { mergeIntoTop(top) }
+        }
+    }
+
+    private func mergeIntoTop(_ level: [PageNumber: UnsafeMutableRawPointer?]) {
+        for (pageNumber, saved) in level {
+            if undoLevels[undoLevels.count - 1].keys.contains(pageNumber) {
+                saved?.deallocate()
+            } else {
+                undoLevels[undoLevels.count - 1][pageNumber] = saved
+            }
+        }
+    }
+
+    private static func free(_ level: [PageNumber: UnsafeMutableRawPointer?]) {
+        for saved in level.values { saved?.deallocate() }
+    }
+
+    /// Keeps the page's contents before its first change under the innermost savepoint.
+    private func noteUndo(_ pageNumber: PageNumber) {
+        guard !undoLevels.isEmpty, !undoLevels[undoLevels.count - 1].keys.contains(pageNumber) else { return }
+        var saved: UnsafeMutableRawPointer?
+        if let page = overlay[pageNumber] {
+            let copy = BufferPool.allocatePage(pageSizeBytes)
+            copy.copyMemory(from: page, byteCount: pageSizeBytes)
+            saved = copy
+        }
+        undoLevels[undoLevels.count - 1][pageNumber] = saved
+    }
+
+    // MARK: Ending
+
+    /// Takes every page of `other`, which ends (its snapshot closes). Only for the gate
+    /// holder with no changes of its own, when nothing was published since `other`'s
+    /// snapshot: then `other`'s pages are exactly what replaying it would write.
+    public func absorb(_ other: WriteTransaction) {
+        precondition(holdsGate && overlay.isEmpty && undoLevels.isEmpty, "absorb into a fresh gate holder only")
+        precondition(other.baseVersion == pager.publishedVersion, "absorb of a transaction whose snapshot is out of date")
+        overlay = other.overlay
+        other.overlay = [:]
+        other.rollback()
+    }
+
+    /// Makes the transaction durable, then visible; only the gate holder commits. Returns
+    /// once its WAL frames are fsynced (invariant W1); on a throw nothing of it is visible
+    /// or durable. `onPublish` runs while snapshots cannot open, as the pages become
+    /// visible, so state derived from them (the catalog) changes in the same instant
+    /// (invariant C2). `afterPublish` runs after that, still before the writer gate opens.
     public func commit(onPublish: () -> Void = {}, afterPublish: () throws -> Void = {}) throws {
         precondition(!isFinished, "commit of a finished transaction")
+        precondition(holdsGate, "a transaction over a snapshot is committed by the store")
         isFinished = true
+        for level in undoLevels { Self.free(level) }
+        undoLevels = []
         defer { pager.finishWrite() }
         guard !overlay.isEmpty else { return try afterPublish() }
         let pages = overlay.sorted { $0.key < $1.key }
@@ -194,8 +339,10 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         guard !isFinished else { return }
         isFinished = true
         for page in overlay.values { page.deallocate() }
+        for level in undoLevels { Self.free(level) }
         overlay = [:]
-        pager.finishWrite()
+        undoLevels = []
+        if holdsGate { pager.finishWrite() } else { base?.close() }
     }
 }
 
@@ -215,13 +362,32 @@ extension Pager {
             throw error
         }
         nextLSN += 1
-        publishLock.withWriteLock {
-            pool.install(pages)
-            onPublish()
-        }
+        try publish(pages, onPublish: onPublish)
         if checkpointIsDue {
             // The commit is durable already; a failed checkpoint only stops later writes.
             try? checkpointLocked()
+        }
+    }
+
+    /// Installs durable pages as the next version (V1, V2). Snapshots cannot open
+    /// meanwhile; those open keep the replaced versions, pinned here so they stay cached.
+    private func publish(_ pages: [(PageNumber, UnsafeMutableRawPointer)], onPublish: () -> Void) throws {
+        // No page 0 yet: this commit creates the database, so it replaces nothing.
+        let pageCountBefore: UInt32 = (try? pool.withPage(0) { $0.loadLE(at: MetaPage.pageCountOffset) }) ?? 0
+        try publishLock.withWriteLock {
+            let replaced = pages.map(\.0).filter { $0 < pageCountBefore }
+            let pinned: (pinned: [Int], retainOld: Bool)
+            do {
+                pinned = try pool.pinForPublish(replaced)
+            } catch {
+                // The commit is durable but cannot be shown consistently: stop writing.
+                for (_, page) in pages { page.deallocate() }
+                fail(error)
+                throw error
+            }
+            pool.install(pages, retainOld: pinned.retainOld)
+            pool.unpin(pinned.pinned)
+            onPublish()
         }
     }
 
@@ -239,4 +405,9 @@ extension Pager {
         assertInvariants()
         writerGate.leave()
     }
+}
+
+extension Pager {
+    /// The version of the oldest open snapshot, if any.
+    var oldestSnapshotVersion: UInt64? { pool.oldestSnapshotVersion }
 }

@@ -89,3 +89,39 @@ final class Gate: @unchecked Sendable {
     func tryEnter() -> Bool { semaphore.wait(timeout: .now()) == .success }
     func leave() { semaphore.signal() }
 }
+
+/// A mutex with a condition variable, for threads that wait for a state change.
+final class Condition: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Inside `withLock`: releases the lock until `broadcast` or `timeoutMs` passes.
+    func wait(timeoutMs: Int) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = Int(now.tv_nsec) + timeoutMs * 1_000_000
+        var deadline = timespec(tv_sec: now.tv_sec + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        pthread_cond_timedwait(condition, mutex, &deadline)
+    }
+
+    /// Inside `withLock`: wakes every waiter.
+    func broadcast() { pthread_cond_broadcast(condition) }
+}

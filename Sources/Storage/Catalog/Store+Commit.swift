@@ -1,0 +1,158 @@
+// Group commit.
+//
+// Transactions over snapshots commit through a queue. The first committer to find no
+// leader becomes the leader: it takes the writer gate, takes every waiting commit as one
+// batch, and writes the batch as one WAL commit with one fsync. Each member is absorbed
+// as it is (nothing published since its snapshot) or checked and replayed (C1, C2) under
+// a savepoint, so a member that fails is undone alone and told why. Every member is
+// answered only after the batch is durable and visible. Meanwhile newer commits queue up
+// and form the next batch: the more sessions commit at once, the fewer fsyncs per commit.
+
+/// One transaction waiting in the commit queue, and its outcome once a leader ran it.
+final class CommitRequest {
+    let transaction: StoreTransaction
+    let onPublish: () -> Void
+    let afterPublish: () throws -> Void
+    /// Set by the leader, under the queue's lock.
+    var outcome: Result<Void, Error>?
+
+    init(_ transaction: StoreTransaction, onPublish: @escaping () -> Void, afterPublish: @escaping () throws -> Void) {
+        self.transaction = transaction
+        self.onPublish = onPublish
+        self.afterPublish = afterPublish
+    }
+}
+
+extension Store {
+    /// Most transactions committed as one batch.
+    static let commitBatchMax = 256
+
+    /// Commits a transaction over a snapshot (see above); returns once it is durable and
+    /// visible, or throws why it was not committed (40001, 23505, 55P03, an I/O error).
+    func commitConcurrently(_ transaction: StoreTransaction, onPublish: @escaping () -> Void,
+                            afterPublish: @escaping () throws -> Void) throws {
+        if transaction.isUnchanged {
+            transaction.rollback()
+            return try afterPublish()
+        }
+        let request = CommitRequest(transaction, onPublish: onPublish, afterPublish: afterPublish)
+        commitQueue.withLock { pendingCommits.append(request) }
+        if waitForLeader(request) {
+            defer { commitQueue.withLock { commitLeaderActive = false; commitQueue.broadcast() } }
+            do {
+                try lead(waitingMs: transaction.lockTimeoutMs, checkCancel: transaction.checkCancel)
+            } catch {
+                // The gate did not come in time: withdraw, unless a batch already took it.
+                commitQueue.withLock {
+                    if let position = pendingCommits.firstIndex(where: { $0 === request }) {
+                        pendingCommits.remove(at: position)
+                        request.outcome = .failure(error)
+                    }
+                }
+            }
+        }
+        let outcome = commitQueue.withLock { request.outcome }
+        guard let outcome else { preconditionFailure("a commit request left the queue without an outcome") }
+        try outcome.get()
+    }
+
+    /// Waits until the request has an outcome (false) or there is no leader, in which
+    /// case the caller becomes it (true).
+    private func waitForLeader(_ request: CommitRequest) -> Bool {
+        commitQueue.withLock {
+            while request.outcome == nil && commitLeaderActive {
+                commitQueue.wait(timeoutMs: Gate.cancelCheckIntervalMs)
+            }
+            if request.outcome != nil { return false }
+            commitLeaderActive = true
+            return true
+        }
+    }
+
+    /// As leader: takes the gate, then commits the waiting batch.
+    private func lead(waitingMs timeoutMs: Int?, checkCancel: () throws -> Void) throws {
+        let gated = try pager.beginWrite(timeoutMs: timeoutMs, checkCancel: checkCancel)
+        let batch = commitQueue.withLock { () -> [CommitRequest] in
+            let batch = Array(pendingCommits.prefix(Self.commitBatchMax))
+            pendingCommits.removeFirst(batch.count)
+            return batch
+        }
+        let outcomes = commit(batch, in: gated)
+        commitQueue.withLock {
+            for (request, outcome) in zip(batch, outcomes) { request.outcome = outcome }
+            commitQueue.broadcast()
+        }
+    }
+
+    /// Applies each member to `gated` (absorbed or replayed), then commits them as one.
+    private func commit(_ batch: [CommitRequest], in gated: WriteTransaction) -> [Result<Void, Error>] {
+        defer { for request in batch { request.transaction.rollback() } }
+        let catalog = self.catalog
+        var outcomes: [Result<Void, Error>] = []
+        var written = Set<RowKey>()
+        var sequences = Set<String>()
+        for request in batch {
+            let member = request.transaction
+            do {
+                try apply(member, to: gated, catalog: catalog, alsoWritten: written)
+                written.formUnion(member.writtenRows)
+                sequences.formUnion(member.changedSequences)
+                outcomes.append(.success(()))
+            } catch {
+                outcomes.append(.failure(error))
+            }
+        }
+        let accepted = zip(batch, outcomes).compactMap { request, outcome in (try? outcome.get()).map { request } }
+        do {
+            try publish(accepted, sequences: sequences, catalog: catalog, in: gated)
+        } catch {
+            return outcomes.map { outcome in outcome.flatMap { .failure(error) } }
+        }
+        return outcomes
+    }
+
+    /// Absorbs `member`'s pages when nothing was published since its snapshot and the
+    /// batch is still empty; otherwise checks and replays it under a savepoint.
+    private func apply(_ member: StoreTransaction, to gated: WriteTransaction, catalog: Catalog, alsoWritten: Set<RowKey>) throws {
+        if gated.isEmpty && member.pages.baseVersion == pager.publishedVersion && member.pages.base != nil {
+            gated.absorb(member.pages)
+            return
+        }
+        let savepoint = gated.savepoint()
+        do {
+            try member.checkConflicts(with: catalog, alsoWritten: alsoWritten)
+            try member.replay(into: StoreTransaction(store: self, pages: gated, catalog: catalog))
+            gated.release(savepoint: savepoint)
+        } catch {
+            gated.rollback(toSavepoint: savepoint)
+            gated.release(savepoint: savepoint)
+            throw error
+        }
+    }
+
+    /// Writes the batch's sequence values and commits `gated`: one WAL write, one fsync.
+    private func publish(_ accepted: [CommitRequest], sequences: Set<String>, catalog: Catalog, in gated: WriteTransaction) throws {
+        let tail = StoreTransaction(store: self, pages: gated, catalog: catalog)
+        for name in sequences {
+            tail.catalog.sequences[name] = max(catalog.sequences[name] ?? 0, sequenceValue(name) ?? 0)
+        }
+        tail.changedSequences = sequences
+        let version = pager.publishedVersion + 1
+        do {
+            try tail.writeCatalogChanges()
+        } catch {
+            gated.rollback()
+            throw error
+        }
+        let published = tail.catalog
+        try gated.commit(onPublish: {
+            self.publish(published)
+            for request in accepted {
+                self.recordWrites(request.transaction, version: version)
+                request.onPublish()
+            }
+        }, afterPublish: {
+            for request in accepted { try? request.afterPublish() }
+        })
+    }
+}

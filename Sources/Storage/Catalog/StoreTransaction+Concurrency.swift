@@ -1,0 +1,156 @@
+// Concurrent write transactions.
+//
+// A transaction over a snapshot changes pages in its private overlay and logs each row
+// operation. It never waits for another transaction while it works. When it must see
+// newer commits (READ COMMITTED, at each statement) or commit after others did, the
+// store checks it for conflicts and replays its log on the newest version:
+//
+//   C1. First committer wins: a transaction that updated or deleted a row which a commit
+//       after `validatedThrough` also changed fails with 40001, as does one whose tables
+//       had their definition changed by a commit meanwhile.
+//   C2. Replaying the log on a newer version writes what the statements would have
+//       written there, given C1 (the rows they changed are as they saw them). Unique
+//       keys are checked again by the replay, so the later of two inserts gets 23505.
+//   C3. Schema changes need the writer gate (`acquireWriterGate`); a transaction that
+//       holds it commits alone and logs nothing, since nothing can commit under it.
+
+/// A row change, as logged for replay.
+enum RowOperation {
+    case insert(table: String, rowID: Int64, row: [Value])
+    case update(table: String, rowID: Int64, row: [Value])
+    case delete(table: String, rowID: Int64)
+    /// A vector index of the table must re-read the row (its change tree gets the row id).
+    case vectorChange(table: String, rowID: Int64)
+
+    var table: String {
+        switch self {
+        case .insert(let table, _, _), .update(let table, _, _), .delete(let table, _), .vectorChange(let table, _): table
+        }
+    }
+}
+
+/// A row of a table, for conflict checks.
+struct RowKey: Hashable {
+    let table: String
+    let rowID: Int64
+}
+
+extension StoreTransaction {
+    /// Operations past this count make the transaction take the writer gate, so its log
+    /// (rows kept in memory for replay) stays bounded; bulk loads then run as one writer.
+    static let loggedOperationsMax = 50_000
+
+    func log(_ operation: RowOperation) {
+        switch operation {
+        case .update(let table, let rowID, _), .delete(let table, let rowID):
+            writtenRows.insert(RowKey(table: table, rowID: rowID))
+        case .insert, .vectorChange: break
+        }
+        if !pages.holdsGate { operations.append(operation) }
+    }
+
+    /// Whether the log has grown past `loggedOperationsMax`.
+    public var wantsWriterGate: Bool { !pages.holdsGate && operations.count > Self.loggedOperationsMax }
+
+    /// Whether the transaction has changed nothing.
+    public var isUnchanged: Bool { pages.isEmpty && operations.isEmpty && changedSequences.isEmpty }
+
+    /// Records, inside the transaction, that `rowID` of `table` changed, in the change
+    /// tree of each of the table's vector indexes. Returns those indexes' names.
+    public func noteVectorChange(table tableName: String, rowID: Int64) throws -> [String] {
+        try step {
+            let table = try catalog.table(tableName)
+            var names: [String] = []
+            for definition in table.indexes where definition.method == "hnsw" {
+                guard let deltaRoot = definition.deltaRoot else { continue }
+                try BTree(root: deltaRoot).insert(key: KeyCodec.encodeRowID(rowID), value: [], ifPresent: .keep, in: pages)
+                names.append(definition.name)
+            }
+            if !names.isEmpty { log(.vectorChange(table: tableName, rowID: rowID)) }
+            return names
+        }
+    }
+
+    // MARK: Moving to a newer version
+
+    /// Moves the transaction onto the newest published version, replaying its changes
+    /// there (C1, C2): READ COMMITTED runs each statement on this. A conflict aborts it.
+    public func moveToNewestVersion() throws {
+        guard !pages.holdsGate, store.pager.publishedVersion != pages.baseVersion else { return }
+        try step {
+            let (snapshot, newest) = try store.pager.openSnapshot { store.catalog }
+            let fresh = StoreTransaction(store: store, pages: try store.pager.beginTransaction(over: snapshot), catalog: newest)
+            try moveChanges(to: fresh)
+        }
+    }
+
+    /// Takes the writer gate (C3) before a schema change, waiting at most `timeoutMs`
+    /// (55P03 past it), and moves the transaction's changes onto the current version.
+    public func acquireWriterGate(timeoutMs: Int?, checkCancel: () throws -> Void = {}) throws {
+        guard !pages.holdsGate else { return }
+        try step {
+            let gated = try store.pager.beginWrite(timeoutMs: timeoutMs, checkCancel: checkCancel)
+            try moveChanges(to: StoreTransaction(store: store, pages: gated, catalog: store.catalog))
+        }
+    }
+
+    /// Checks and replays this transaction's changes into `fresh`, then becomes it.
+    private func moveChanges(to fresh: StoreTransaction) throws {
+        do {
+            if !operations.isEmpty {
+                try checkConflicts(with: fresh.catalog)
+                try replay(into: fresh)
+            }
+        } catch {
+            fresh.rollback()
+            throw error
+        }
+        pages.rollback()
+        pages = fresh.pages
+        catalog = fresh.catalog
+        catalog.sequences.merge(changedSequences.compactMap { name in store.sequenceValue(name).map { (name, $0) } }) { max($0, $1) }
+        baseCatalog = fresh.baseCatalog
+        nextRowIDs = fresh.nextRowIDs
+        operations = fresh.operations
+        writtenRows.formUnion(fresh.writtenRows)
+        validatedThrough = fresh.validatedThrough
+    }
+
+    /// C1: throws 40001 when a row this transaction changed, or one of its tables, was
+    /// changed by a commit it has not seen, or by `alsoWritten` (earlier in a batch).
+    func checkConflicts(with newest: Catalog, alsoWritten: Set<RowKey> = []) throws {
+        for key in writtenRows where alsoWritten.contains(key) || store.lastWriteVersion(of: key) > validatedThrough {
+            throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
+        }
+        for name in Set(operations.map(\.table)) where !Self.sameShape(baseCatalog.tables[name], newest.tables[name]) {
+            throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
+        }
+    }
+
+    private static func sameShape(_ old: TableDefinition?, _ new: TableDefinition?) -> Bool {
+        guard let old, let new else { return false }
+        return old.root == new.root && old.columns == new.columns && old.rowIDColumn == new.rowIDColumn
+            && old.indexes.map(\.name) == new.indexes.map(\.name)
+    }
+
+    /// C2: applies the logged operations to `target`, in order.
+    func replay(into target: StoreTransaction) throws {
+        for operation in operations {
+            switch operation {
+            case .insert(let table, let rowID, let row):
+                _ = try target.insert(into: table, row: row, rowID: rowID)
+            case .update(let table, let rowID, let row):
+                guard try target.update(table, rowID: rowID, to: row) != nil else { throw Self.vanished(table, rowID) }
+            case .delete(let table, let rowID):
+                guard try target.delete(from: table, rowID: rowID) != nil else { throw Self.vanished(table, rowID) }
+            case .vectorChange(let table, let rowID):
+                _ = try target.noteVectorChange(table: table, rowID: rowID)
+            }
+        }
+        target.changedSequences.formUnion(changedSequences)
+    }
+
+    private static func vanished(_ table: String, _ rowID: Int64) -> VireoError {
+        VireoError(.serializationFailure, "could not serialize access due to concurrent delete")
+    }
+}

@@ -1,0 +1,312 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// Concurrent write transactions: isolation (READ COMMITTED, REPEATABLE READ), first
+/// committer wins (40001), unique keys across transactions, group commit, and invariants
+/// under real threads. See docs/transactions.md for the rules these tests hold to.
+@Suite("Concurrent transactions")
+struct ConcurrencyTests {
+    private func ints(_ session: Session, _ sql: String) throws -> [Int64] {
+        try session.execute(sql).rows.map { row in
+            guard case .int(let value) = row[0] else { return -1 }
+            return value
+        }
+    }
+
+    private func database() throws -> Database {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
+        return db
+    }
+
+    @Test("an idle block with uncommitted writes blocks no other session's writes, reads or commits, and shows them nothing")
+    func idleBlockBlocksNobody() throws {
+        let db = try database()
+        let idle = db.session(), other = db.session()
+        try idle.execute("BEGIN; INSERT INTO t VALUES (1, 10)")
+        try other.execute("INSERT INTO t VALUES (2, 20)")
+        try other.execute("BEGIN; INSERT INTO t VALUES (3, 30); COMMIT")
+        #expect(try ints(other, "SELECT id FROM t ORDER BY id") == [2, 3], "the idle block's row is invisible to others")
+        #expect(try ints(idle, "SELECT id FROM t ORDER BY id") == [1, 2, 3], "READ COMMITTED: own row plus others' commits")
+        try idle.execute("COMMIT")
+        #expect(try ints(other, "SELECT id FROM t ORDER BY id") == [1, 2, 3])
+    }
+
+    @Test("REPEATABLE READ keeps the snapshot of its first statement; READ COMMITTED sees each new commit")
+    func isolationLevels() throws {
+        let db = try database()
+        let repeatable = db.session(), committed = db.session(), writer = db.session()
+        try writer.execute("INSERT INTO t VALUES (1, 10)")
+        try repeatable.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        #expect(try ints(repeatable, "SELECT count(*) FROM t") == [1])
+        try committed.execute("BEGIN")
+        #expect(try ints(committed, "SELECT count(*) FROM t") == [1])
+        try writer.execute("INSERT INTO t VALUES (2, 20)")
+        #expect(try ints(repeatable, "SELECT count(*) FROM t") == [1], "REPEATABLE READ must not see the later commit")
+        #expect(try ints(committed, "SELECT count(*) FROM t") == [2], "READ COMMITTED sees it at its next statement")
+        #expect(try repeatable.execute("SHOW transaction_isolation").rows == [[.text("repeatable read")]])
+        try repeatable.execute("COMMIT")
+        try committed.execute("COMMIT")
+        #expect(try ints(repeatable, "SELECT count(*) FROM t") == [2])
+    }
+
+    @Test("SET TRANSACTION sets the level before the first query, and fails after it")
+    func setTransaction() throws {
+        let db = try database()
+        let session = db.session()
+        try session.execute("BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        #expect(try session.execute("SHOW transaction_isolation").rows == [[.text("repeatable read")]])
+        _ = try session.execute("SELECT 1")
+        #expect(sqlError(session, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?.sqlState == "25000")
+        try session.execute("ROLLBACK; SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+        try session.execute("BEGIN")
+        #expect(try session.execute("SHOW transaction_isolation").rows == [[.text("serializable")]])
+        try session.execute("COMMIT; BEGIN READ ONLY")
+        #expect(sqlError(session, "INSERT INTO t VALUES (1, 1)")?.sqlState == "25006")
+    }
+
+    @Test("two transactions updating the same row: the first to commit wins, the other gets 40001")
+    func firstCommitterWins() throws {
+        let db = try database()
+        try db.execute("INSERT INTO t VALUES (1, 0)")
+        let first = db.session(), second = db.session()
+        try first.execute("BEGIN; UPDATE t SET v = v + 1 WHERE id = 1")
+        try second.execute("BEGIN; UPDATE t SET v = v + 10 WHERE id = 1")
+        try first.execute("COMMIT")
+        let error = sqlError(second, "COMMIT")
+        #expect(error?.sqlState == "40001" && error?.message == "could not serialize access due to concurrent update",
+                "got \(String(describing: error))")
+        #expect(second.transactionStatus == .idle, "a failed COMMIT ends the block")
+        #expect(try ints(first, "SELECT v FROM t") == [1], "only the first update is kept")
+    }
+
+    @Test("writes to different rows of the same table both commit")
+    func differentRowsBothCommit() throws {
+        let db = try database()
+        try db.execute("INSERT INTO t VALUES (1, 0), (2, 0)")
+        let first = db.session(), second = db.session()
+        try first.execute("BEGIN; UPDATE t SET v = 1 WHERE id = 1")
+        try second.execute("BEGIN; UPDATE t SET v = 2 WHERE id = 2; DELETE FROM t WHERE id = 1 AND v = 5")
+        try first.execute("COMMIT")
+        try second.execute("COMMIT")
+        #expect(try ints(first, "SELECT v FROM t ORDER BY id") == [1, 2])
+    }
+
+    @Test("two transactions inserting the same key: the later commit gets 23505")
+    func uniqueAcrossTransactions() throws {
+        let db = try database()
+        try db.execute("CREATE TABLE u (id serial PRIMARY KEY, email text UNIQUE)")
+        let first = db.session(), second = db.session()
+        try first.execute("BEGIN; INSERT INTO u (email) VALUES ('a@example.com')")
+        try second.execute("BEGIN; INSERT INTO u (email) VALUES ('a@example.com')")
+        try second.execute("COMMIT")
+        #expect(sqlError(first, "COMMIT")?.sqlState == "23505")
+        #expect(try ints(first, "SELECT count(*) FROM u") == [1])
+    }
+
+    @Test("serial values and row ids drawn by concurrent transactions never collide")
+    func serialValuesAreDistinct() throws {
+        let db = try database()
+        try db.execute("CREATE TABLE s (id serial PRIMARY KEY, who text); CREATE TABLE r (who text)")
+        let first = db.session(), second = db.session()
+        try first.execute("BEGIN; INSERT INTO s (who) VALUES ('a'), ('a'); INSERT INTO r VALUES ('a')")
+        try second.execute("BEGIN; INSERT INTO s (who) VALUES ('b'), ('b'); INSERT INTO r VALUES ('b')")
+        try second.execute("COMMIT")
+        try first.execute("COMMIT")
+        #expect(try ints(first, "SELECT count(DISTINCT id) FROM s") == [4])
+        #expect(try ints(first, "SELECT count(*) FROM r") == [2])
+    }
+
+    @Test("a schema change waits for the writer gate; an ALTER that commits first makes a writer of that table fail with 40001")
+    func schemaChangeConflicts() throws {
+        let db = try database()
+        try db.execute("INSERT INTO t VALUES (1, 0)")
+        let writer = db.session(), alterer = db.session()
+        try writer.execute("BEGIN; UPDATE t SET v = 5 WHERE id = 1")
+        try alterer.execute("ALTER TABLE t ADD COLUMN note text")
+        #expect(sqlError(writer, "COMMIT")?.sqlState == "40001")
+        #expect(try ints(alterer, "SELECT v FROM t") == [0])
+    }
+
+    @Test("interleaved sessions match a model of READ COMMITTED visibility (seeded)")
+    func seededInterleavings() throws {
+        let seed = UInt64(Date().timeIntervalSince1970)
+        var random = SplitMix64(seed: seed)
+        let db = try database()
+        let sessions = (0..<4).map { _ in db.session() }
+        var committed = Set<Int64>()
+        var pending: [Set<Int64>] = Array(repeating: [], count: sessions.count)
+        var inBlock = Array(repeating: false, count: sessions.count)
+        var nextKey: Int64 = 1
+        for step in 0..<400 {
+            let who = Int(random.next() % UInt64(sessions.count))
+            let session = sessions[who]
+            switch random.next() % 6 {
+            case 0 where !inBlock[who]:
+                try session.execute("BEGIN")
+                inBlock[who] = true
+            case 1, 2:
+                try session.execute("INSERT INTO t VALUES (\(nextKey), \(who))")
+                if inBlock[who] { pending[who].insert(nextKey) } else { committed.insert(nextKey) }
+                nextKey += 1
+            case 3 where inBlock[who]:
+                try session.execute("COMMIT")
+                committed.formUnion(pending[who])
+                pending[who] = []
+                inBlock[who] = false
+            case 4 where inBlock[who]:
+                try session.execute("ROLLBACK")
+                pending[who] = []
+                inBlock[who] = false
+            default:
+                let seen = Set(try ints(session, "SELECT id FROM t"))
+                let expected = committed.union(pending[who])
+                #expect(seen == expected, "seed \(seed), step \(step), session \(who): expected \(expected.sorted()), saw \(seen.sorted())")
+                if seen != expected { return }
+            }
+        }
+    }
+
+    // MARK: Invariants under threads
+
+    /// Runs `body(i)` for i in 0..<count, each on a thread of its own (all at once, unlike
+    /// concurrentPerform, which runs as many at a time as there are cores), and waits.
+    private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let finished = DispatchSemaphore(value: 0)
+        for i in 0..<count {
+            Thread {
+                body(i)
+                finished.signal()
+            }.start()
+        }
+        for _ in 0..<count { finished.wait() }
+    }
+
+    @Test("bank transfers on 8 threads: the total never changes in any snapshot, and no update is lost")
+    func bankTransfers() throws {
+        let db = try Database.inMemory()
+        let accounts = 20, initial: Int64 = 1000
+        try db.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)")
+        try db.execute("INSERT INTO accounts VALUES " + (1...accounts).map { "(\($0), \(initial))" }.joined(separator: ", "))
+        let done = Atomic<Bool>(false)
+        let badTotals = Atomic<Int>(0), transfers = Atomic<Int>(0), conflicts = Atomic<Int>(0)
+        let checker = Thread {
+            let session = db.session()
+            while !done.load(ordering: .relaxed) {
+                let total = try? session.execute("SELECT sum(balance) FROM accounts").rows.first?.first
+                if total != .int(initial * Int64(accounts)) { badTotals.add(1, ordering: .relaxed) }
+            }
+        }
+        checker.start()
+        onThreads(8) { worker in
+            let session = db.session()
+            var random = SplitMix64(seed: UInt64(worker) + 1)
+            for _ in 0..<150 {
+                let from = Int(random.next() % UInt64(accounts)) + 1, to = Int(random.next() % UInt64(accounts)) + 1
+                let amount = Int(random.next() % 50) + 1
+                do {
+                    try session.execute("BEGIN; UPDATE accounts SET balance = balance - \(amount) WHERE id = \(from)")
+                    try session.execute("UPDATE accounts SET balance = balance + \(amount) WHERE id = \(to); COMMIT")
+                    transfers.add(1, ordering: .relaxed)
+                } catch let error as VireoError where error.sqlState == "40001" {
+                    conflicts.add(1, ordering: .relaxed)
+                    _ = try? session.execute("ROLLBACK")
+                } catch {
+                    Issue.record("unexpected error \(error)")
+                    _ = try? session.execute("ROLLBACK")
+                }
+            }
+        }
+        done.store(true, ordering: .relaxed)
+        while !checker.isFinished { usleep(1000) }
+        let total = try db.execute("SELECT sum(balance) FROM accounts").rows
+        #expect(total == [[.int(initial * Int64(accounts))]], "got \(total)")
+        #expect(badTotals.load(ordering: .relaxed) == 0, "a snapshot saw a half-done transfer")
+        #expect(transfers.load(ordering: .relaxed) > 0, "no transfer committed (\(conflicts.load(ordering: .relaxed)) conflicts)")
+    }
+
+    @Test("counter increments on 8 threads: the final value is the number of successful increments")
+    func noLostUpdates() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE counter (id int PRIMARY KEY, n bigint); INSERT INTO counter VALUES (1, 0)")
+        let successes = Atomic<Int>(0)
+        onThreads(8) { _ in
+            let session = db.session()
+            for _ in 0..<100 {
+                if (try? session.execute("UPDATE counter SET n = n + 1 WHERE id = 1")) != nil { successes.add(1, ordering: .relaxed) }
+            }
+        }
+        let final = try db.execute("SELECT n FROM counter").rows
+        #expect(final == [[.int(Int64(successes.load(ordering: .relaxed)))]], "got \(final), successes \(successes.load(ordering: .relaxed))")
+        #expect(successes.load(ordering: .relaxed) > 0)
+    }
+
+    @Test("concurrent inserts of the same unique key: exactly one wins")
+    func oneUniqueWinner() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE k (id serial PRIMARY KEY, name text UNIQUE)")
+        for round in 0..<20 {
+            let winners = Atomic<Int>(0)
+            onThreads(6) { _ in
+                if (try? db.session().execute("INSERT INTO k (name) VALUES ('key-\(round)')")) != nil { winners.add(1, ordering: .relaxed) }
+            }
+            #expect(winners.load(ordering: .relaxed) == 1, "round \(round): \(winners.load(ordering: .relaxed)) winners")
+        }
+        #expect(try db.execute("SELECT count(*) FROM k").rows == [[.int(20)]])
+    }
+
+    @Test("commits from 16 threads share fsyncs (group commit), and every one is durable after reopening")
+    func groupCommit() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/group.vireo"
+            let db = try Database.open(path: path)
+            try db.execute("CREATE TABLE g (id serial PRIMARY KEY, who int)")
+            let syncsBefore = db.storageStatistics.walCommitSyncs
+            let committed = Atomic<Int>(0)
+            onThreads(16) { worker in
+                let session = db.session()
+                for _ in 0..<25 where (try? session.execute("INSERT INTO g (who) VALUES (\(worker))")) != nil {
+                    committed.add(1, ordering: .relaxed)
+                }
+            }
+            let syncs = db.storageStatistics.walCommitSyncs - syncsBefore
+            #expect(committed.load(ordering: .relaxed) == 400)
+            #expect(syncs < 400, "expected fewer fsyncs than commits, got \(syncs) for 400")
+            try db.close()
+            let reopened = try Database.open(path: path)
+            #expect(try reopened.execute("SELECT count(*) FROM g").rows == [[.int(400)]])
+            try reopened.close()
+        }
+    }
+
+    @Test("concurrent vector inserts and searches: every committed vector is found, nothing uncommitted is returned")
+    func vectorsUnderConcurrency() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE items (id int PRIMARY KEY, v vector(4)); CREATE INDEX ON items USING hnsw (v vector_l2_ops)")
+        let holder = db.session()
+        try holder.execute("BEGIN; INSERT INTO items VALUES (100000, '[999,999,999,999]')")
+        onThreads(4) { worker in
+            let session = db.session()
+            var random = SplitMix64(seed: UInt64(worker) + 7)
+            for i in 0..<40 {
+                let id = worker * 1000 + i
+                let vector = "[" + (0..<4).map { _ in String(Double(random.next() % 10_000) / 100) }.joined(separator: ",") + "]"
+                do {
+                    try session.execute("INSERT INTO items VALUES (\(id), '\(vector)')")
+                    let found = try session.execute("SELECT id FROM items ORDER BY v <-> '\(vector)' LIMIT 1").rows
+                    #expect(found == [[.int(Int64(id))]], "worker \(worker) did not find its committed row \(id): \(found)")
+                    let uncommitted = try session.execute("SELECT id FROM items ORDER BY v <-> '[999,999,999,999]' LIMIT 3").rows
+                    #expect(!uncommitted.contains([.int(100000)]), "an uncommitted vector was returned")
+                } catch {
+                    Issue.record("worker \(worker): \(error)")
+                }
+            }
+        }
+        try holder.execute("COMMIT")
+        #expect(try db.execute("SELECT id FROM items ORDER BY v <-> '[999,999,999,999]' LIMIT 1").rows == [[.int(100000)]])
+    }
+}
