@@ -1,5 +1,7 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import Synchronization
 import VireoStorage
 
 /// `vireo crash-writer PATH`: the child of the crash test. Commits small transactions
@@ -10,6 +12,8 @@ import VireoStorage
 ///     rollback FIRST LAST   those rows were written and rolled back
 ///
 /// The parent SIGKILLs it at random moments and checks the database after each kill.
+/// With `--threads N`, N threads commit at once (transactions over snapshots, joined by
+/// group commit), each on row ids of its own.
 struct CrashWriter: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crash-writer", abstract: "Child process of the crash test.", shouldDisplay: false)
@@ -26,6 +30,9 @@ struct CrashWriter: ParsableCommand {
     @Option(help: "Stop after this many transactions (a bound for runs nobody kills).")
     var transactionsMax = 1_000_000
 
+    @Option(help: "Threads committing at once; 1 writes through the writer gate, one transaction at a time.")
+    var threads = 1
+
     func run() throws {
         let store = try Store.open(path: path, options: StorageOptions(walCheckpointBytes: walCheckpointBytes))
         try store.write { transaction in
@@ -39,18 +46,35 @@ struct CrashWriter: ParsableCommand {
             try snapshot.scanRows(snapshot.table("acks"), reverse: true) { id, _ in last = id; return false }
             return last + 1
         }
-        var random = SystemRandomNumberGenerator()
-        for _ in 0..<transactionsMax {
-            let rowCount = Int64.random(in: 1...40, using: &random)
-            let (first, last) = (nextID, nextID + rowCount - 1)
-            nextID += rowCount
-            try writeTransaction(store, first: first, last: last, rollback: Int.random(in: 0..<8, using: &random) == 0)
+        let ids = Mutex(nextID)
+        let perThread = max(1, transactionsMax / max(1, threads))
+        let finished = DispatchSemaphore(value: 0)
+        for _ in 0..<max(1, threads) {
+            Thread { [self] in
+                defer { finished.signal() }
+                var random = SystemRandomNumberGenerator()
+                for _ in 0..<perThread {
+                    let rowCount = Int64.random(in: 1...40, using: &random)
+                    let first = ids.withLock { next in
+                        defer { next += rowCount }
+                        return next
+                    }
+                    let rollback = Int.random(in: 0..<8, using: &random) == 0
+                    do {
+                        try writeTransaction(store, first: first, last: first + rowCount - 1, rollback: rollback)
+                    } catch {
+                        FileHandle.standardError.write(Data("crash-writer: \(error)\n".utf8))
+                        Foundation.exit(1)
+                    }
+                }
+            }.start()
         }
+        for _ in 0..<max(1, threads) { finished.wait() }
     }
 
     private func writeTransaction(_ store: Store, first: Int64, last: Int64, rollback: Bool) throws {
         report("begin \(first) \(last)")
-        let transaction = try store.beginWrite()
+        let transaction = try threads > 1 ? store.beginTransaction() : store.beginWrite()
         for id in first...last {
             let note = String(repeating: "n\(id) ", count: Int(id % 50) + 1)
             try transaction.insert(into: "acks", row: [.int(id), .text(note)])

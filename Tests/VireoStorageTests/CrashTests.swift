@@ -42,6 +42,15 @@ struct CrashTests {
 
     @Test("every acknowledged commit survives SIGKILL; rolled-back and torn transactions never appear")
     func killsDuringWrites() throws {
+        try killRepeatedly(threads: 1, kills: Self.killCount)
+    }
+
+    @Test("with 4 threads committing at once (group commit), every acknowledged commit survives SIGKILL")
+    func killsDuringConcurrentWrites() throws {
+        try killRepeatedly(threads: 4, kills: max(1, Self.killCount / 2))
+    }
+
+    private func killRepeatedly(threads: Int, kills: Int) throws {
         let binary = try Self.binaryPath()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-crash-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -49,10 +58,10 @@ struct CrashTests {
         let path = directory + "/crash.vireo"
         var history = ChildLog()
         var random = SystemRandomNumberGenerator()
-        for kill in 0..<Self.killCount {
+        for kill in 0..<kills {
             let commitsBeforeKill = Int.random(in: 0...30, using: &random)
             // Alternate the I/O backend, so both survive kills.
-            let log = try runAndKill(binary, path: path, backend: kill % 2 == 0 ? "uring" : "posix", firstID: history.lastBegun + 1,
+            let log = try runAndKill(binary, path: path, threads: threads, backend: kill % 2 == 0 ? "uring" : "posix", firstID: history.lastBegun + 1,
                                      afterCommits: commitsBeforeKill, extraDelayMicroseconds: UInt32.random(in: 0...4_000, using: &random))
             history.committed += log.committed
             history.rolledBack += log.rolledBack
@@ -63,12 +72,12 @@ struct CrashTests {
 
     /// Starts the child, waits for `afterCommits` acknowledgements and a little more, then
     /// SIGKILLs it and collects everything it printed.
-    func runAndKill(_ binary: String, path: String, backend: String, firstID: Int64, afterCommits: Int,
+    func runAndKill(_ binary: String, path: String, threads: Int = 1, backend: String, firstID: Int64, afterCommits: Int,
                     extraDelayMicroseconds: UInt32) throws -> ChildLog {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["crash-writer", path, "--first-id", "\(firstID)", "--wal-checkpoint-bytes", "\(64 << 10)",
-                             "--transactions-max", "5000"]
+                             "--transactions-max", "5000", "--threads", "\(threads)"]
         let output = Pipe()
         process.environment = ProcessInfo.processInfo.environment.merging(["VIREO_IO": backend]) { _, new in new }
         process.standardOutput = output
