@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test build release deps bench bench-storage bench-ann bench-net venv e2e-venv check clean
+.PHONY: run shell test build release deps bench bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -54,15 +54,27 @@ e2e-venv:
 check: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
 
-bench: bench-storage bench-ann bench-net
+bench: bench-storage bench-ann bench-net bench-concurrency
+
+## PostgreSQL 15 and pgbench from Debian, for the benchmarks that set Vireo beside them.
+define install_postgresql
+	@command -v pgbench >/dev/null && [ -d /usr/lib/postgresql ] || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql postgresql-contrib; }
+endef
 
 ## pgwire against PostgreSQL 15 (Debian's, started on a temporary cluster), with pgbench:
 ## point selects and single-row inserts at 1, 8 and 64 clients. NET_ARGS: ROWS SECONDS PROTOCOL.
 NET_ARGS ?= 100000 10 prepared
 bench-net: release
-	@command -v pgbench >/dev/null && [ -d /usr/lib/postgresql ] || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql postgresql-contrib; }
+	$(install_postgresql)
 	Benchmarks/net/bench_pgwire.sh $(NET_ARGS)
+
+## Commits/s of small transactions at 1, 4, 16 and 64 sessions: Vireo in-process against
+## SQLite (WAL, synchronous=FULL) and PostgreSQL 15 (pgbench). CONCURRENCY_ARGS: SECONDS ACCOUNTS.
+CONCURRENCY_ARGS ?= 5 100000
+bench-concurrency: release
+	$(install_postgresql)
+	Benchmarks/concurrency/bench_concurrency.sh $(CONCURRENCY_ARGS)
 
 ## Storage benchmark against SQLite (WAL, synchronous=FULL), both I/O backends.
 ## Options go in BENCH_ARGS, e.g. make bench-storage BENCH_ARGS="--rows 100000 --runs 1".

@@ -41,7 +41,7 @@ struct CrashWriter: ParsableCommand {
                 ColumnDefinition(name: "id", type: .int, notNull: true), ColumnDefinition(name: "note", type: .text),
             ], rowIDColumn: 0))
         }
-        var nextID = try firstID ?? store.read { snapshot in
+        let nextID = try firstID ?? store.read { snapshot in
             var last: Int64 = 0
             try snapshot.scanRows(snapshot.table("acks"), reverse: true) { id, _ in last = id; return false }
             return last + 1

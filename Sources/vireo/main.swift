@@ -14,7 +14,7 @@ struct Vireo: AsyncParsableCommand {
 
 /// `vireo bench …`: the benchmark harness.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self, BenchSQL.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self, BenchSQL.self, BenchConcurrency.self])
 }
 
 // The async entry point. In top-level code a plain `Vireo.main()` resolves to

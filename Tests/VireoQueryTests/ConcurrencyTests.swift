@@ -132,6 +132,20 @@ struct ConcurrencyTests {
         #expect(try ints(alterer, "SELECT v FROM t") == [0])
     }
 
+    @Test("a transaction that writes past the logged-operations bound takes the writer gate and still commits whole")
+    func largeTransactionTakesTheGate() throws {
+        let db = try database()
+        db.store.loggedOperationsMax = 100
+        let bulk = db.session(), other = db.session()
+        try bulk.execute("BEGIN")
+        for id in 1...150 { try bulk.execute("INSERT INTO t VALUES (\(id), 0)") }
+        try other.execute("SET lock_timeout = '20ms'")
+        #expect(sqlError(other, "INSERT INTO t VALUES (1000, 0)")?.sqlState == "55P03", "the bulk block holds the gate")
+        try bulk.execute("UPDATE t SET v = 1 WHERE id <= 10; COMMIT")
+        #expect(try ints(other, "SELECT count(*) FROM t") == [150])
+        #expect(try ints(other, "SELECT sum(v) FROM t") == [10])
+    }
+
     @Test("interleaved sessions match a model of READ COMMITTED visibility (seeded)")
     func seededInterleavings() throws {
         let seed = UInt64(Date().timeIntervalSince1970)

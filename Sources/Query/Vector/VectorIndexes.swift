@@ -158,11 +158,13 @@ final class VectorIndexes: @unchecked Sendable {
     }
 
     /// Writes fresh snapshots for indexes whose change trees have grown (or all of them,
-    /// with `all`, at close), each in its own transaction.
+    /// with `all`, at close), each in its own transaction. After a commit it does not wait
+    /// for the writer gate (a schema change may hold it): it throws, and a later commit
+    /// tries again; at close (`all`) it waits.
     func rewriteSnapshots(all: Bool = false) throws {
         let names = lock.withLock { all ? Set(loaded.keys) : pendingRewrite }
         for name in names {
-            try store.write { transaction in
+            try store.write(waiting: all) { transaction in
                 guard let (_, definition) = transaction.catalog.index(name), let index = lock.withLock({ loaded[name] }),
                       let deltaRoot = definition.deltaRoot else { return }
                 if try BTree(root: deltaRoot).count(in: transaction.pages) == 0 { return }

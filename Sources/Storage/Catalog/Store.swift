@@ -8,6 +8,9 @@ public final class Store: @unchecked Sendable {
     private let catalogLock = Lock()
     private var publishedCatalog: Catalog
     let catalogTree: BTree
+    /// Row operations past this count make a transaction take the writer gate, so its log
+    /// (rows kept in memory for replay) stays bounded; bulk loads then run as the one writer.
+    public var loggedOperationsMax = 50_000
     /// Commits waiting for a leader, and whether one is at work (Store+Commit.swift).
     let commitQueue = Condition()
     var pendingCommits: [CommitRequest] = []
@@ -69,8 +72,9 @@ public final class Store: @unchecked Sendable {
     }
 
     /// Runs `body` in a write transaction: commits when it returns, rolls back on a throw.
-    public func write<R>(_ body: (StoreTransaction) throws -> R) throws -> R {
-        let transaction = try beginWrite()
+    /// Without `waiting`, throws at once when another transaction holds the gate.
+    public func write<R>(waiting: Bool = true, _ body: (StoreTransaction) throws -> R) throws -> R {
+        let transaction = try beginWrite(waiting: waiting)
         do {
             let result = try body(transaction)
             try transaction.commit()

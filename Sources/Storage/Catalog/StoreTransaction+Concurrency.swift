@@ -36,21 +36,20 @@ struct RowKey: Hashable {
 }
 
 extension StoreTransaction {
-    /// Operations past this count make the transaction take the writer gate, so its log
-    /// (rows kept in memory for replay) stays bounded; bulk loads then run as one writer.
-    static let loggedOperationsMax = 50_000
-
-    func log(_ operation: RowOperation) {
+    /// Logs a row operation (called once it is applied to the pages); past
+    /// `store.loggedOperationsMax` operations, takes the writer gate and stops logging.
+    func log(_ operation: RowOperation) throws {
         switch operation {
         case .update(let table, let rowID, _), .delete(let table, let rowID):
             writtenRows.insert(RowKey(table: table, rowID: rowID))
         case .insert, .vectorChange: break
         }
-        if !pages.holdsGate { operations.append(operation) }
+        guard !pages.holdsGate else { return }
+        operations.append(operation)
+        if operations.count > store.loggedOperationsMax {
+            try acquireWriterGate(timeoutMs: lockTimeoutMs, checkCancel: checkCancel)
+        }
     }
-
-    /// Whether the log has grown past `loggedOperationsMax`.
-    public var wantsWriterGate: Bool { !pages.holdsGate && operations.count > Self.loggedOperationsMax }
 
     /// Whether the transaction has changed nothing.
     public var isUnchanged: Bool { pages.isEmpty && operations.isEmpty && changedSequences.isEmpty }
@@ -66,7 +65,7 @@ extension StoreTransaction {
                 try BTree(root: deltaRoot).insert(key: KeyCodec.encodeRowID(rowID), value: [], ifPresent: .keep, in: pages)
                 names.append(definition.name)
             }
-            if !names.isEmpty { log(.vectorChange(table: tableName, rowID: rowID)) }
+            if !names.isEmpty { try log(.vectorChange(table: tableName, rowID: rowID)) }
             return names
         }
     }

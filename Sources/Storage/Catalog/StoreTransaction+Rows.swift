@@ -20,7 +20,7 @@ extension StoreTransaction {
             for index in table.indexes where index.isBTree {
                 try insertIndexEntry(index, table: table, row: row, rowID: rowID)
             }
-            log(.insert(table: tableName, rowID: rowID, row: row))
+            try log(.insert(table: tableName, rowID: rowID, row: row))
             return rowID
         }
     }
@@ -35,7 +35,7 @@ extension StoreTransaction {
             var row = row
             if let column = table.rowIDColumn, row[column] != old[column] {
                 try removeRow(table, rowID: rowID, old: old)
-                log(.delete(table: tableName, rowID: rowID))
+                try log(.delete(table: tableName, rowID: rowID))
                 return try insert(into: tableName, row: row)
             }
             try validate(row, for: table)
@@ -48,7 +48,7 @@ extension StoreTransaction {
                 try insertIndexEntry(index, table: table, row: row, rowID: rowID)
             }
             try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row), in: pages)
-            log(.update(table: tableName, rowID: rowID, row: row))
+            try log(.update(table: tableName, rowID: rowID, row: row))
             return rowID
         }
     }
@@ -60,7 +60,7 @@ extension StoreTransaction {
             let table = try catalog.table(tableName)
             guard let old = try row(table, rowID: rowID) else { return nil }
             try removeRow(table, rowID: rowID, old: old)
-            log(.delete(table: tableName, rowID: rowID))
+            try log(.delete(table: tableName, rowID: rowID))
             return old
         }
     }
