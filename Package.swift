@@ -49,7 +49,7 @@ let package = Package(
             name: "VireoIndex",
             dependencies: ["VireoStorage", "COpenBLAS", "CVireoSupport"],
             path: "Sources/Index", swiftSettings: engineSwiftSettings),
-        .target(name: "VireoQuery", dependencies: ["VireoIndex"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
+        .target(name: "VireoQuery", dependencies: ["VireoIndex", "COpenBLAS"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
         .target(
             name: "VireoNet",
             dependencies: [
@@ -86,6 +86,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/VireoNetTests"),
-        .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery", "CSQLite"], path: "Tests/VireoQueryTests", exclude: ["Differential"]),
+        .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery", "CSQLite"], path: "Tests/VireoQueryTests", exclude: ["Differential", "Fixtures"]),
     ]
 )
