@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test build release deps models bench bench-storage bench-ann bench-net venv e2e-venv check clean
+.PHONY: run shell test build release deps models bench bench-embed bench-storage bench-ann bench-net venv e2e-venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -61,7 +61,7 @@ e2e-venv:
 check: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
 
-bench: bench-storage bench-ann bench-net
+bench: bench-storage bench-ann bench-net bench-embed
 
 ## pgwire against PostgreSQL 15 (Debian's, started on a temporary cluster), with pgbench:
 ## point selects and single-row inserts at 1, 8 and 64 clients. NET_ARGS: ROWS SECONDS PROTOCOL.
@@ -70,6 +70,12 @@ bench-net: release
 	@command -v pgbench >/dev/null && [ -d /usr/lib/postgresql ] || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql postgresql-contrib; }
 	Benchmarks/net/bench_pgwire.sh $(NET_ARGS)
+
+## Embedding throughput (sentences/s) of the native all-MiniLM-L6-v2 beside sentence-transformers
+## on the same 1000 sentences. EMBED_ARGS: COUNT RUNS.
+EMBED_ARGS ?= 1000 3
+bench-embed: deps models
+	Benchmarks/embed/bench_embed.sh $(EMBED_ARGS)
 
 ## Storage benchmark against SQLite (WAL, synchronous=FULL), both I/O backends.
 ## Options go in BENCH_ARGS, e.g. make bench-storage BENCH_ARGS="--rows 100000 --runs 1".

@@ -75,6 +75,10 @@ let package = Package(
             name: "vireo-bench-storage",
             dependencies: ["VireoStorage", "CSQLite"],
             path: "Benchmarks/StorageBench"),
+        .executableTarget(
+            name: "vireo-bench-embed",
+            dependencies: ["VireoQuery"],
+            path: "Benchmarks/EmbedBench"),
 
         .testTarget(name: "VireoStorageTests", dependencies: ["VireoStorage"], path: "Tests/VireoStorageTests"),
         .testTarget(name: "VireoIndexTests", dependencies: ["VireoIndex"], path: "Tests/VireoIndexTests"),

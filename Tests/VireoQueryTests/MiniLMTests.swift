@@ -136,6 +136,25 @@ struct WordPieceRuleTests {
     }
 }
 
+@Suite("Vector activation kernels against libm")
+struct ActivationKernelTests {
+    @Test("vector GELU and exp stay within float rounding of erff and expf")
+    func accuracy() {
+        let inputs = (0..<32_000).map { Float($0 - 16_000) / 1_000 }  // -16 ... 16
+        var gelu = inputs
+        gelu.withUnsafeMutableBufferPointer { ActivationKernels.gelu($0.baseAddress!, count: $0.count) }
+        let geluError = zip(inputs, gelu).map { abs($1 - 0.5 * $0 * (1 + erff($0 * 0.707_106_781))) }.max()!
+        #expect(geluError < 2e-6, "largest GELU difference \(geluError)")
+
+        var exps = inputs.map { $0 * 5 }  // -80 ... 80
+        let sum = exps.withUnsafeMutableBufferPointer { ActivationKernels.exponentiate($0.baseAddress!, count: $0.count, shift: 1) }
+        let expError = zip(inputs, exps).map { abs($1 / expf($0 * 5 - 1) - 1) }.max()!
+        #expect(expError < 1e-6, "largest relative exp difference \(expError)")
+        let expected = inputs.reduce(Float(0)) { $0 + expf($1 * 5 - 1) }
+        #expect(abs(sum / expected - 1) < 1e-4, "sum \(sum), expected \(expected)")
+    }
+}
+
 @Suite("safetensors reader")
 struct SafeTensorsTests {
     /// A safetensors image: the header length, the header, then the payload.

@@ -72,7 +72,7 @@ extension BertSentenceModel {
         let inner = configuration.intermediateSize
         linear(workspace.hidden, rows: rows, inputs: width, layer.intermediate, layer.intermediateBias,
                outputs: inner, into: workspace.intermediate)
-        gelu(workspace.intermediate, count: rows * inner)
+        ActivationKernels.gelu(workspace.intermediate, count: rows * inner)  // the erf form, as BERT's "gelu"
         linear(workspace.intermediate, rows: rows, inputs: inner, layer.output, layer.outputBias,
                outputs: width, into: workspace.projected)
         add(workspace.projected, into: workspace.hidden, count: rows * width)
@@ -153,23 +153,13 @@ extension BertSentenceModel {
         }
     }
 
-    /// GELU in its exact form, x·½(1 + erf(x/√2)), as BERT's "gelu".
-    func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.707_106_781)) }
-    }
-
     /// Softmax of each row in place, shifted by the row's maximum for range.
     func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         for row in 0..<rows {
             let values = x + row * columns
             var largest = -Float.infinity
             for i in 0..<columns { largest = max(largest, values[i]) }
-            var sum: Float = 0
-            for i in 0..<columns {
-                values[i] = expf(values[i] - largest)
-                sum += values[i]
-            }
-            let inverse = 1 / sum
+            let inverse = 1 / ActivationKernels.exponentiate(values, count: columns, shift: largest)
             for i in 0..<columns { values[i] *= inverse }
         }
     }
