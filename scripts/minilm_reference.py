@@ -11,11 +11,12 @@ Run once, in a throwaway venv (torch and sentence-transformers come from PyPI):
 It writes Tests/VireoQueryTests/Fixtures/minilm_reference.json: for every sentence, the
 input ids sentence-transformers feeds the model (truncated to max_seq_length, 256), the
 untruncated word-piece count from the fast tokenizer (tokenizer.json), and the embedding
-rounded to 6 decimals. The weights stay in the cache folder; nothing here downloads.
+rounded to 6 decimals; then 200 seeded random strings with the fast tokenizer's ids. The weights stay in the cache folder; nothing here downloads.
 """
 import argparse
 import json
 import pathlib
+import random
 import sys
 
 # Varied on purpose: short and long (past 256 word pieces), punctuation, accents, CJK,
@@ -56,9 +57,47 @@ SENTENCES = [
     "How do I reset my password?",
     "A man is playing a guitar.",
     "Patients with type 2 diabetes should monitor blood glucose levels regularly.",
+    "Literal [SEP] and [MASK]\u0301 tokens stay special, [cls] does not; \ufff0glued 𫠠 ext-E.",
     LONG_PARAGRAPH * 3,
     ("Le modèle découpe les mots inconnus en morceaux plus courts; " * 30).strip(),
 ]
+
+# Random strings for the tokenizer alone (ids, no embeddings): words from the vocabulary
+# mixed with characters from many scripts and with the cases the reference treats
+# specially (control, format, private-use and unassigned code points, combining marks,
+# odd whitespace, special tokens written in the text).
+FUZZ_CHARACTER_POOLS = [
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+    "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßœŒłŁđĐİıŞşĞğ",
+    "αβγδεζηθικλμνξοπρστυφχψωΑΒΓΔΣΩάέήίόύώϊϋΐабвгдежзийклмнопрстуфхцчшщъыьэюяЁЖЗИЙ",
+    "我喜欢在公园里散步的人们天地玄黄宇宙洪荒あいうえおかきくけこアイウエオカキクケコー안녕하세요세계한국어",
+    "😀🍕👩‍💻🇫🇷❤️✨🎉👍🏽🥺🫠",
+    "\u0301\u0308\u0327\u0300\u20dd\u0489\u0bcd\u0e38",
+    "\u0000\u0001\u0007\u001f\u007f\u0085\u200b\u200c\u200d\u200e\u2060\ufeff\u00ad\ue000\ufffd\ufff0",
+    " \t\n\r\u00a0\u2000\u2028\u2029\u3000\u1680\u202f",
+    "ابتثجحخدذرزسشصضطظعغفقكلمنهويकखगघङचछजझञटठडढणतथदधनपफबभमयरलवशषसह्ािीुภาษาไทยสวัสดี",
+    "∑∏∫√∞≈≠≤≥±×÷²³¹ᵢₐ°€£¥₹©®™§¶•…—–‘’“”«»¿¡ＡＢＣａｂｃ１２３！？（）ﬁﬂĳǆǅ",
+]
+FUZZ_SPECIAL_PIECES = ["[CLS]", "[SEP]", "[MASK]", "[PAD]", "[UNK]", "[cls]", "[SEP", "[[SEP]]"]
+
+
+def fuzz_texts(vocabulary, count, seed=7):
+    generator = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        parts = []
+        for _ in range(generator.randint(0, 16)):
+            draw = generator.random()
+            if draw < 0.3:
+                word = generator.choice(vocabulary).replace("##", "")
+                parts.append((word.upper() if generator.random() < 0.3 else word) + generator.choice(["", " ", "-"]))
+            elif draw < 0.35:
+                parts.append(generator.choice(FUZZ_SPECIAL_PIECES))
+            else:
+                parts.append(generator.choice(generator.choice(FUZZ_CHARACTER_POOLS)))
+        texts.append("".join(parts))
+    return texts
 
 
 def main() -> int:
@@ -85,6 +124,10 @@ def main() -> int:
     piece_counts = [len(fast.encode(sentence, add_special_tokens=False).ids) for sentence in SENTENCES]
     assert max(piece_counts) > 256, "at least one sentence must be truncated"
 
+    vocabulary = (pathlib.Path(args.model_dir) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    tokenizer_cases = [{"text": text, "pieceIds": fast.encode(text, add_special_tokens=False).ids}
+                       for text in fuzz_texts(vocabulary, count=200)]
+
     cases = [
         {"text": text, "pieceCount": count, "inputIds": ids, "embedding": [round(float(v), 6) for v in vector]}
         for text, count, ids, vector in zip(SENTENCES, piece_counts, input_ids, embeddings)
@@ -94,15 +137,15 @@ def main() -> int:
         "producer": f"sentence-transformers {sentence_transformers.__version__}, torch {torch.__version__}, "
                     f"tokenizers {tokenizers.__version__}",
         "maxSeqLength": model.max_seq_length,
-        "cases": cases,
     }
     # One case a line keeps the file reviewable in a diff.
-    lines = ",\n".join("    " + json.dumps(case, ensure_ascii=False) for case in cases)
-    header = {key: value for key, value in document.items() if key != "cases"}
-    text = json.dumps(header, ensure_ascii=False)[:-1] + ', "cases": [\n' + lines + "\n]}\n"
+    def listing(items):
+        return "[\n" + ",\n".join("    " + json.dumps(item, ensure_ascii=False) for item in items) + "\n]"
+    text = (json.dumps(document, ensure_ascii=False)[:-1] + ',\n"cases": ' + listing(cases)
+            + ',\n"tokenizerCases": ' + listing(tokenizer_cases) + "}\n")
     json.loads(text)  # the hand-joined document must still be JSON
     pathlib.Path(args.out).write_text(text, encoding="utf-8")
-    print(f"wrote {len(cases)} cases to {args.out}")
+    print(f"wrote {len(cases)} embedding cases and {len(tokenizer_cases)} tokenizer cases to {args.out}")
     return 0
 
 

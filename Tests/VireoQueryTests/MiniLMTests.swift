@@ -11,9 +11,15 @@ struct MiniLMReference: Decodable {
         var inputIds: [Int32]
         var embedding: [Float]
     }
+    /// Random strings with the fast tokenizer's ids (no specials around them).
+    struct TokenizerCase: Decodable {
+        var text: String
+        var pieceIds: [Int32]
+    }
     var model: String
     var maxSeqLength: Int
     var cases: [Case]
+    var tokenizerCases: [TokenizerCase]
 
     static let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/minilm_reference.json")
@@ -52,6 +58,11 @@ struct MiniLMTests {
             let ids = embedder.tokenizer.encode(item.text, tokensMax: reference.maxSeqLength)
             #expect(ids == item.inputIds, "\(item.text.debugDescription): expected \(item.inputIds), got \(ids)")
             #expect(embedder.tokenCount(item.text) == item.pieceCount, "\(item.text.debugDescription): piece count")
+        }
+        #expect(reference.tokenizerCases.count >= 100)
+        for item in reference.tokenizerCases {
+            let ids = embedder.tokenizer.pieceIds(item.text)
+            #expect(ids == item.pieceIds, "\(item.text.debugDescription): expected \(item.pieceIds), got \(ids)")
         }
     }
 
@@ -128,6 +139,14 @@ struct WordPieceRuleTests {
         #expect(tokenizer.pieceIds(String(repeating: "un", count: 51)) == [1])
         #expect(tokenizer.encode("hello hello hello", tokensMax: 4) == [2, 11, 11, 3])
         #expect(tokenizer.encode("", tokensMax: 4) == [2, 3])
+    }
+
+    @Test("special tokens written in the text stay special, case-sensitively; unassigned code points are kept")
+    func specialTokensAndUnassigned() throws {
+        let tokenizer = try tokenizer()
+        #expect(tokenizer.pieceIds("hello[SEP]\u{301}hello [cls]") == [11, 3, 11, 1, 1, 1])
+        #expect(tokenizer.pieceIds("[PAD[UNK]") == [1, 1, 1])
+        #expect(tokenizer.pieceIds("\u{FFF0}hello") == [1], "U+FFF0 is unassigned, not control: the word is unknown")
     }
 
     @Test("a vocabulary without the special tokens is refused")

@@ -18,6 +18,8 @@ public struct WordPieceTokenizer: Sendable {
     public let separatorTokenId: Int32
     public let unknownTokenId: Int32
     public let paddingTokenId: Int32
+    /// The special tokens recognised when written in the input, with their ids.
+    let specialTokens: [(name: String, id: Int32)]
     /// The number of entries in the vocabulary (ids are 0..<vocabularySize).
     public let vocabularySize: Int
     private let idsByPiece: [[UInt8]: Int32]
@@ -48,16 +50,53 @@ public struct WordPieceTokenizer: Sendable {
         separatorTokenId = try special("[SEP]")
         unknownTokenId = try special("[UNK]")
         paddingTokenId = try special("[PAD]")
+        specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { name in
+            ids[Array(name.utf8)].map { (name: name, id: $0) }
+        }
     }
 
-    /// The word-piece ids of `text` without `[CLS]`/`[SEP]`, at most `limit` of them.
+    /// The word-piece ids of `text` without the `[CLS]`/`[SEP]` around it, at most `limit`.
+    /// A special token written literally in the text ("[SEP]", "[MASK]"…, case-sensitive)
+    /// becomes that token, as in the reference tokenizer.
     public func pieceIds(_ text: String, limit: Int = .max) -> [Int32] {
         var ids: [Int32] = []
-        for word in Self.words(Self.normalized(text)) {
+        for segment in specialTokenSegments(text) {
             if ids.count >= limit { break }
-            appendPieces(of: word, to: &ids)
+            switch segment {
+            case .special(let id): ids.append(id)
+            case .text(let part):
+                for word in Self.words(Self.normalized(part)) {
+                    if ids.count >= limit { break }
+                    appendPieces(of: word, to: &ids)
+                }
+            }
         }
         return ids.count > limit ? Array(ids.prefix(limit)) : ids
+    }
+
+    enum Segment {
+        case text(Substring.UnicodeScalarView)
+        case special(Int32)
+    }
+
+    /// `text` cut around the special tokens written in it. Matched on scalars, not
+    /// Characters: "[SEP]" followed by a combining mark is still "[SEP]" to the reference.
+    func specialTokenSegments(_ text: String) -> [Segment] {
+        let scalars = text.unicodeScalars
+        var segments: [Segment] = []
+        var textStart = scalars.startIndex, searchStart = scalars.startIndex
+        while let open = scalars[searchStart...].firstIndex(of: "[") {
+            guard let token = specialTokens.first(where: { scalars[open...].starts(with: $0.name.unicodeScalars) }) else {
+                searchStart = scalars.index(after: open)
+                continue
+            }
+            if textStart < open { segments.append(.text(scalars[textStart..<open])) }
+            segments.append(.special(token.id))
+            searchStart = scalars.index(open, offsetBy: token.name.unicodeScalars.count)
+            textStart = searchStart
+        }
+        if textStart < scalars.endIndex { segments.append(.text(scalars[textStart...])) }
+        return segments
     }
 
     /// `[CLS]` + the first `tokensMax - 2` word pieces + `[SEP]`: the model's input,
@@ -73,7 +112,7 @@ public struct WordPieceTokenizer: Sendable {
         var boundaries = [0]  // byte offset of each scalar start, plus the end
         var bytes: [UInt8] = []
         for scalar in word {
-            bytes.append(contentsOf: UTF8.encode(scalar)!)
+            UTF8.encode(scalar) { bytes.append($0) }
             boundaries.append(bytes.count)
         }
         var pieces: [Int32] = []
@@ -105,9 +144,9 @@ extension WordPieceTokenizer {
     /// BertNormalizer: drop NUL, U+FFFD and control characters, turn whitespace into spaces,
     /// surround CJK ideographs with spaces, strip accents (NFD, drop non-spacing marks),
     /// then lower-case, in that order.
-    static func normalized(_ text: String) -> [Unicode.Scalar] {
+    static func normalized(_ text: Substring.UnicodeScalarView) -> [Unicode.Scalar] {
         var cleaned = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
+        for scalar in text {
             if scalar.value == 0 || scalar.value == 0xFFFD || isControl(scalar) { continue }
             if isWhitespace(scalar) {
                 cleaned.append(" ")
@@ -142,11 +181,13 @@ extension WordPieceTokenizer {
         return words
     }
 
-    /// Tab, newline and carriage return count as whitespace, not control.
+    /// Control (Cc), format (Cf), private-use and surrogate code points; tab, newline and
+    /// carriage return count as whitespace instead. Unassigned ones (Cn, e.g. U+FFF0) are
+    /// kept, as the reference keeps them.
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         if scalar == "\t" || scalar == "\n" || scalar == "\r" { return false }
         switch scalar.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }
@@ -171,10 +212,12 @@ extension WordPieceTokenizer {
     }
 
     /// The CJK Unified Ideographs blocks BERT splits character by character (not Hangul or kana).
+    /// Extension E starts at U+2B920 here, not U+2B820, because the reference tokenizer has it
+    /// so, and matching its ids matters more than the block's true start.
     static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F,
-             0x2B740...0x2B81F, 0x2B820...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+             0x2B740...0x2B81F, 0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
             return true
         default:
             return false
