@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import VireoStorage
 
@@ -41,15 +42,25 @@ public struct MiniLMEmbedder: Embedder {
     /// tell when a chunk would not fit.
     public func tokenCount(_ text: String) -> Int { tokenizer.pieceIds(text).count }
 
+    /// Runs batch by batch on `forwardQueue`, never on Swift's cooperative threads (two on a
+    /// two-core machine: a long embedding there would stall every other task). Checks
+    /// cancellation between batches; callers' batches interleave in arrival order.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(texts.count)
         for start in stride(from: 0, to: texts.count, by: Self.batchSizeMax) {
             try Task.checkCancellation()
-            vectors += embedBatch(texts[start..<min(start + Self.batchSizeMax, texts.count)])
+            let batch = texts[start..<min(start + Self.batchSizeMax, texts.count)]
+            vectors += await withCheckedContinuation { continuation in
+                Self.forwardQueue.async { continuation.resume(returning: embedBatch(batch)) }
+            }
         }
         return vectors
     }
+
+    /// One forward pass at a time: OpenBLAS already spreads each matrix product over the
+    /// cores, so two passes at once would only contend for them.
+    static let forwardQueue = DispatchQueue(label: "vireo.embedding.minilm", qos: .userInitiated)
 
     /// One forward pass over at most `batchSizeMax` texts, synchronously.
     public func embedBatch(_ texts: ArraySlice<String>) -> [[Float]] {
