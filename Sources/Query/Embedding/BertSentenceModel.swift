@@ -3,15 +3,24 @@ import VireoStorage
 
 /// The shape of a BERT encoder, from the model folder's `config.json`.
 public struct BertConfiguration: Sendable, Equatable {
+    /// Width of every token's hidden state, and of the sentence vector (384 for MiniLM).
     public var hiddenSize: Int
+    /// Encoder layers (6).
     public var layerCount: Int
+    /// Attention heads per layer (12); each sees `headSize` of the hidden width.
     public var headCount: Int
+    /// Width of the feed-forward layer (1536).
     public var intermediateSize: Int
+    /// Longest sequence the position embeddings cover (512).
     public var positionsMax: Int
+    /// Rows of the word embedding table; must equal the lines of vocab.txt.
     public var vocabularySize: Int
+    /// Rows of the token-type table (2); single sentences use type 0.
     public var tokenTypeCount: Int
+    /// LayerNorm's ε (1e-12).
     public var layerNormEpsilon: Float
 
+    /// Width of one attention head (32).
     public var headSize: Int { hiddenSize / headCount }
 
     /// Reads `config.json`, refusing architectures this forward pass does not implement.

@@ -23,7 +23,9 @@ public struct MiniLMEmbedder: Embedder {
     public var maxInputTokens: Int { Self.sequenceTokensMax }
     public var isSemantic: Bool { true }
 
+    /// The tokenizer from the folder's vocab.txt.
     public let tokenizer: WordPieceTokenizer
+    /// The encoder from the folder's config.json and model.safetensors.
     public let model: BertSentenceModel
 
     /// Loads the model folder; errors name the file that is missing or bad.

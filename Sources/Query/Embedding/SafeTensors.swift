@@ -24,7 +24,9 @@ public struct SafeTensorsFile: Sendable {
 
     /// One tensor's entry in the header.
     public struct TensorInfo: Sendable, Equatable {
+        /// The element type as the format names it ("F32", "I64"…).
         public var dtype: String
+        /// Sizes, outermost first (row-major).
         public var shape: [Int]
         /// Byte range inside the data section.
         public var dataRange: Range<Int>
@@ -32,6 +34,7 @@ public struct SafeTensorsFile: Sendable {
 
     /// The file's path, for error messages.
     public let path: String
+    /// Every tensor the header lists, by name, already validated against the file's size.
     public let tensors: [String: TensorInfo]
     private let data: Data
     private let dataStart: Int

@@ -14,9 +14,13 @@ public struct WordPieceTokenizer: Sendable {
     /// Words longer than this many characters become one `[UNK]`, as in the reference.
     public static let wordCharactersMax = 100
 
+    /// `[CLS]`, which opens every sequence.
     public let classifierTokenId: Int32
+    /// `[SEP]`, which closes every sequence.
     public let separatorTokenId: Int32
+    /// `[UNK]`, for a word the vocabulary cannot spell.
     public let unknownTokenId: Int32
+    /// `[PAD]`; required of the vocabulary, though packed batches never pad.
     public let paddingTokenId: Int32
     /// The special tokens recognised when written in the input, with their ids.
     let specialTokens: [(name: String, id: Int32)]
