@@ -17,6 +17,11 @@ struct ConcurrencyTests {
         }
     }
 
+    private static func integer(_ value: Value) -> Int64 {
+        if case .int(let integer) = value { return integer }
+        return -1
+    }
+
     private func database() throws -> Database {
         let db = try Database.inMemory()
         try db.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
@@ -185,6 +190,40 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("interleaved inserts, updates and deletes match a model of first-committer-wins (seeded)")
+    func seededConflicts() throws {
+        let seed = UInt64(Date().timeIntervalSince1970) &* 31
+        var random = SplitMix64(seed: seed)
+        let db = try database()
+        var model = ConflictModel(sessionCount: 4)
+        let sessions = (0..<4).map { _ in db.session() }
+        var conflicts = 0
+        defer { #expect(conflicts > 0, "seed \(seed): no step met a conflict, so the model checked too little") }
+        for step in 0..<600 {
+            let who = Int(random.next() % 4)
+            let (sql, expectation) = model.next(for: who, &random)
+            do {
+                let result = try sessions[who].execute(sql)
+                guard case .succeeds(let expectedRows) = expectation else {
+                    Issue.record("seed \(seed), step \(step): \(sql) by \(who) should fail with 40001")
+                    return
+                }
+                if let expectedRows {
+                    let seen = Dictionary(uniqueKeysWithValues: result.rows.map { (Self.integer($0[0]), Self.integer($0[1])) })
+                    #expect(seen == expectedRows, "seed \(seed), step \(step), session \(who): expected \(expectedRows), saw \(seen)")
+                    if seen != expectedRows { return }
+                }
+            } catch let error as VireoError {
+                guard case .failsWithConflict = expectation, error.sqlState == "40001" else {
+                    Issue.record("seed \(seed), step \(step): \(sql) by \(who) failed with \(error), expected \(expectation)")
+                    return
+                }
+                conflicts += 1
+                _ = try sessions[who].execute("ROLLBACK")
+            }
+        }
+    }
+
     // MARK: Invariants under threads
 
     /// Runs `body(i)` for i in 0..<count, each on a thread of its own (all at once, unlike
@@ -322,5 +361,131 @@ struct ConcurrencyTests {
         }
         try holder.execute("COMMIT")
         #expect(try db.execute("SELECT id FROM items ORDER BY v <-> '[999,999,999,999]' LIMIT 1").rows == [[.int(100000)]])
+    }
+}
+
+/// The expected behaviour of concurrent transactions on table t (id → v), one statement at a
+/// time: READ COMMITTED visibility, first committer wins (docs/transactions.md).
+private struct ConflictModel {
+    enum Expectation {
+        /// Succeeds; a SELECT returns these rows.
+        case succeeds([Int64: Int64]?)
+        case failsWithConflict
+    }
+
+    struct Block {
+        var pending: [Int64: Int64?] = [:]
+        var written: Set<Int64> = []
+        /// Every commit up to this version was checked against `written`; nil before the first write.
+        var validatedThrough: Int?
+    }
+
+    var committed: [Int64: Int64] = [:]
+    var lastWrite: [Int64: Int] = [:]
+    var version = 0
+    var blocks: [Block?]
+    var nextKey: Int64 = 1
+
+    init(sessionCount: Int) { blocks = Array(repeating: nil, count: sessionCount) }
+
+    /// The next statement for session `who`, and what it must do.
+    mutating func next(for who: Int, _ random: inout SplitMix64) -> (String, Expectation) {
+        let choice = random.next() % 8
+        if blocks[who] == nil && choice == 0 {
+            blocks[who] = Block()
+            return ("BEGIN", .succeeds(nil))
+        }
+        if blocks[who] != nil && choice == 0 { return commit(who) }
+        if blocks[who] != nil && choice == 1 {
+            blocks[who] = nil
+            return ("ROLLBACK", .succeeds(nil))
+        }
+        if choice == 2 { return statement(who, "SELECT id, v FROM t") { $0.view } }
+        let keys = committed.keys.sorted()
+        if choice <= 4 || keys.isEmpty {
+            let key = nextKey
+            nextKey += 1
+            return statement(who, "INSERT INTO t VALUES (\(key), 0)") { $0.write(key, 0, counts: false) }
+        }
+        let key = keys[Int(random.next() % UInt64(keys.count))]
+        if choice == 5 {
+            return statement(who, "DELETE FROM t WHERE id = \(key)") { $0.write(key, nil, counts: true) }
+        }
+        return statement(who, "UPDATE t SET v = v + 1 WHERE id = \(key)") { $0.write(key, $0.visible(key).map { $0 + 1 }, counts: true) }
+    }
+
+    /// A statement inside or outside a block: catch up first (READ COMMITTED), then apply.
+    private mutating func statement(_ who: Int, _ sql: String, _ apply: (inout Session) -> [Int64: Int64]?) -> (String, Expectation) {
+        var block = blocks[who] ?? Block()
+        if block.validatedThrough != nil {
+            guard !conflicts(block) else {
+                blocks[who] = nil
+                return (sql, .failsWithConflict)
+            }
+            block.validatedThrough = version
+        }
+        var session = Session(model: self, block: block)
+        let rows = apply(&session)
+        block = session.block
+        if block.validatedThrough == nil && !block.written.isEmpty || block.validatedThrough == nil && !block.pending.isEmpty {
+            block.validatedThrough = version
+        }
+        if blocks[who] == nil {
+            install(block)
+        } else {
+            blocks[who] = block
+        }
+        return (sql, .succeeds(rows))
+    }
+
+    private mutating func commit(_ who: Int) -> (String, Expectation) {
+        guard let block = blocks[who] else { return ("COMMIT", .succeeds(nil)) }
+        blocks[who] = nil
+        if block.validatedThrough != nil && conflicts(block) { return ("COMMIT", .failsWithConflict) }
+        install(block)
+        return ("COMMIT", .succeeds(nil))
+    }
+
+    private func conflicts(_ block: Block) -> Bool {
+        block.written.contains { (lastWrite[$0] ?? 0) > (block.validatedThrough ?? version) }
+    }
+
+    private mutating func install(_ block: Block) {
+        guard !block.pending.isEmpty else { return }
+        version += 1
+        for (key, value) in block.pending { committed[key] = value ?? nil }
+        for key in block.written { lastWrite[key] = version }
+    }
+
+    /// One statement's view: committed rows with the block's own changes over them.
+    struct Session {
+        let model: ConflictModel
+        var block: Block
+
+        init(model: ConflictModel, block: Block) {
+            self.model = model
+            self.block = block
+        }
+
+        func visible(_ key: Int64) -> Int64? {
+            if let pending = block.pending[key] { return pending }
+            return model.committed[key]
+        }
+
+        var view: [Int64: Int64]? {
+            var rows = model.committed
+            for (key, value) in block.pending { rows[key] = value ?? nil }
+            return rows
+        }
+
+        /// Sets (or with nil deletes) a visible row; `counts` marks it for conflict checks.
+        mutating func write(_ key: Int64, _ value: Int64?, counts: Bool) -> [Int64: Int64]? {
+            if counts {
+                guard visible(key) != nil else { return nil }
+                block.written.insert(key)
+            }
+            block.pending[key] = .some(value)
+            return nil
+        }
     }
 }
