@@ -18,6 +18,9 @@ public struct RouteDeclaration: Sendable {
     public var parameters: [ParameterDeclaration] = []
     /// The JSON body's schema; nil for routes that take no body.
     public var requestBody: Schema?
+    /// The fields of a `multipart/form-data` body, for routes that take uploads; the handler
+    /// reads them from `RouteInput.form` and checks them itself.
+    public var formBody: Schema?
     /// The status of a successful answer (201 for creates).
     public var status: HTTPResponse.Status = .ok
     /// The successful answer's schema.
@@ -28,6 +31,9 @@ public struct RouteDeclaration: Sendable {
     /// The plan: runs on the engine's thread pool with a fresh session, never on an event
     /// loop, and builds every statement with `$n` parameters (identifiers quoted).
     public var plan: @Sendable (RouteInput, Session) throws -> RouteOutput
+    /// Set instead of `plan` by routes that await something besides the engine (an
+    /// embedder): it runs on the event loop's task and reaches the engine through `services`.
+    public var handler: (@Sendable (RouteInput, RouteServices) async throws -> RouteOutput)?
 
     /// A route; see the properties for what each argument means.
     public init(_ method: HTTPRequest.Method, _ path: String, summary: String, requiresKey: Bool = true,
@@ -43,6 +49,18 @@ public struct RouteDeclaration: Sendable {
         self.response = response
         self.otherStatuses = otherStatuses
         self.plan = plan
+    }
+
+    /// A route whose work is asynchronous; `formBody` documents a multipart body.
+    public init(_ method: HTTPRequest.Method, _ path: String, summary: String, parameters: [ParameterDeclaration] = [],
+                requestBody: Schema? = nil, formBody: Schema? = nil, status: HTTPResponse.Status = .ok, response: Schema,
+                handler: @escaping @Sendable (RouteInput, RouteServices) async throws -> RouteOutput) {
+        self.init(method, path, summary: summary, parameters: parameters, requestBody: requestBody, status: status,
+                  response: response) { _, _ in
+            preconditionFailure("a route with a handler has no synchronous plan")
+        }
+        self.formBody = formBody
+        self.handler = handler
     }
 
     /// Whether `requestPath` has this route's shape (captures match any one segment).
@@ -87,6 +105,8 @@ public struct RouteInput: Sendable {
     public var query: [(String, String)]
     /// The body, already checked against the route's schema; nil when there is none.
     public var body: JSONValue?
+    /// The parts of a multipart body, for routes with a `formBody`.
+    public var form: [FormPart] = []
 
     /// A path capture the route declares.
     public func path(_ name: String) -> String { path[name] ?? "" }
@@ -107,10 +127,35 @@ public struct RouteOutput: Sendable {
     public var body: JSONValue
     /// Nil: the route's declared status.
     public var status: HTTPResponse.Status?
+    /// Headers besides the content type (a polling hint, say).
+    public var headers: HTTPFields = [:]
+    /// Bytes answered as they are, with their content type, instead of `body` (a file's content).
+    public var raw: (bytes: [UInt8], contentType: String)?
 
     /// An answer with `body`, and `status` when it is not the route's usual one.
-    public init(_ body: JSONValue, status: HTTPResponse.Status? = nil) {
+    public init(_ body: JSONValue, status: HTTPResponse.Status? = nil, headers: HTTPFields = [:]) {
         self.body = body
         self.status = status
+        self.headers = headers
+    }
+
+    /// Bytes as they are, such as a stored file.
+    public init(raw bytes: [UInt8], contentType: String) {
+        self.body = .null
+        self.raw = (bytes, contentType)
+    }
+}
+
+/// What an asynchronous handler reaches: the engine (through fresh sessions on its pool)
+/// and the services the server runs beside it.
+public struct RouteServices: Sendable {
+    let engine: RESTEngine
+
+    /// The vector stores' embedder, files and background worker.
+    public var vectorStores: VectorStoreService { engine.vectorStores }
+
+    /// Runs `body` with a fresh session on the engine's pool, as a plan runs.
+    public func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
+        try await engine.access.session(body)
     }
 }
