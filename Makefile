@@ -44,10 +44,10 @@ test: deps e2e-venv
 	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
 
 ## Python clients for the end-to-end tests, in $(VENV).
-E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis
+E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis openai
 e2e-venv:
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import psycopg, pytest, numpy, asyncpg, pgvector, schemathesis" 2>/dev/null || \
+	@$(VENV)/bin/python -c "import psycopg, pytest, numpy, asyncpg, pgvector, schemathesis, openai" 2>/dev/null || \
 	  $(VENV)/bin/pip install -q $(E2E_PACKAGES)
 
 ## Integrity check of the database in $(DATA_DIR).
