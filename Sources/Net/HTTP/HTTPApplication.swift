@@ -31,7 +31,7 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
-    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes }
+    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes }
 }
 
 /// What plans run against.

@@ -32,9 +32,8 @@ enum MAIARoutes {
         requestBody: .object([("name", .nullable(.string(length: 0...1024))), ("metadata", metadata)]), status: .created, response: store
     ) { input, services in
         let service = services.vectorStores
-        try await service.prepare()
         let name = input.field("name")?.unquotedText, metadata = input.field("metadata")?.nonNull, embedder = service.embedder.name
-        let record = try await services.session { try VectorStoreSQL.createStore($0, name: name, metadata: metadata, embedder: embedder) }
+        let record = try await services.vectorStores.session { try VectorStoreSQL.createStore($0, name: name, metadata: metadata, embedder: embedder) }
         return RouteOutput(json(record))
     }
 
@@ -49,12 +48,11 @@ enum MAIARoutes {
                            ("last_id", .nullable(.string())), ("has_more", .boolean)],
                           required: ["object", "data", "first_id", "last_id", "has_more"])
     ) { input, services in
-        try await services.vectorStores.prepare()
         let limit = input.query("limit").flatMap { Int($0) } ?? pageDefault
         let offset = input.query("offset").flatMap { Int($0) } ?? 0
         let descending = input.query("order") != "asc"
         // One more than the page, to know whether there is a next one.
-        let stores = try await services.session { try VectorStoreSQL.stores($0, descending: descending, limit: limit + 1, offset: offset) }
+        let stores = try await services.vectorStores.session { try VectorStoreSQL.stores($0, descending: descending, limit: limit + 1, offset: offset) }
         let page = stores.prefix(limit)
         return RouteOutput(.fields(("object", .string("list")), ("data", .array(page.map(json))),
                                    ("first_id", page.first.map { .string($0.id) } ?? .null),
@@ -64,9 +62,8 @@ enum MAIARoutes {
     static let retrieve = RouteDeclaration(
         .get, "/v1/vector_stores/{vector_store_id}", summary: "One vector store", parameters: [storeParameter], response: store
     ) { input, services in
-        try await services.vectorStores.prepare()
         let id = input.path("vector_store_id")
-        return RouteOutput(json(try await services.session { try VectorStoreSQL.store($0, id) }))
+        return RouteOutput(json(try await services.vectorStores.session { try VectorStoreSQL.store($0, id) }))
     }
 
     static let delete = RouteDeclaration(
@@ -75,9 +72,8 @@ enum MAIARoutes {
         response: .object([("id", .string()), ("object", .string(allowed: ["vector_store.deleted"])), ("deleted", .boolean)],
                           required: ["id", "object", "deleted"])
     ) { input, services in
-        try await services.vectorStores.prepare()
         let id = input.path("vector_store_id")
-        guard try await services.session({ try VectorStoreSQL.deleteStore($0, id) }) else { throw VectorStoreSQL.storeNotFound(id) }
+        guard try await services.vectorStores.session({ try VectorStoreSQL.deleteStore($0, id) }) else { throw VectorStoreSQL.storeNotFound(id) }
         return RouteOutput(.fields(("id", .string(id)), ("object", .string("vector_store.deleted")), ("deleted", .bool(true))))
     }
 
@@ -85,9 +81,8 @@ enum MAIARoutes {
         .get, "/v1/vector_stores/{vector_store_id}/files/{file_id}", summary: "A file's processing status",
         parameters: [storeParameter, ParameterDeclaration("file_id", in: .path, .string(), summary: "the file's id")], response: fileObject
     ) { input, services in
-        try await services.vectorStores.prepare()
         let (storeID, fileID) = (input.path("vector_store_id"), input.path("file_id"))
-        let record = try await services.session { session in
+        let record = try await services.vectorStores.session { session in
             _ = try VectorStoreSQL.store(session, storeID)
             return try VectorStoreSQL.storeFile(session, store: storeID, file: fileID)
         }

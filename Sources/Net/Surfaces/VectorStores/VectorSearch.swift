@@ -35,7 +35,7 @@ extension VectorStoreService {
     func search(store storeID: String, queries: [String], limit: Int, scoreThreshold: Double?,
                 condition: @escaping @Sendable (inout SQLParameters) throws -> String?) async throws -> [SearchHit] {
         try await prepare()
-        let store = try await engine.session { try VectorStoreSQL.store($0, storeID) }
+        let store = try await session { try VectorStoreSQL.store($0, storeID) }
         guard store.embedder == embedder.name else {
             throw RESTError(.conflict, code: "embedder_mismatch", "vector store \(storeID) was embedded with \(store.embedder); "
                 + "this server embeds with \(embedder.name): restart it with that embedder (--embedder) or re-ingest the files")
@@ -44,7 +44,7 @@ extension VectorStoreService {
         var best: [String: SearchHit] = [:]
         for vector in vectors {
             let (sql, parameters) = try Self.searchStatement(store: storeID, vector: vector, limit: limit, condition: condition)
-            let rows = try await engine.session { try $0.execute(sql, parameters).rows }
+            let rows = try await session { try $0.execute(sql, parameters).rows }
             for hit in rows.map(Self.hit) where hit.score >= (scoreThreshold ?? -1) {
                 let key = hit.fileID + "#\(hit.chunkIndex)"
                 if (best[key]?.score ?? -1) < hit.score { best[key] = hit }

@@ -8,6 +8,8 @@ import VireoStorage
 /// - `vireo_vector_stores`: one row a store; `seq` orders lists and is their cursor.
 /// - `vireo_vector_store_files`: a file's membership in a store: status, chunk count,
 ///   attributes, chunking, error. File counts are counted from it, so they cannot drift.
+/// - `vireo_vector_store_file_batches`: OpenAI's file batches; their counts come from the
+///   files that carry the batch's id.
 /// - `vireo_vector_store_chunks`: the searchable text with its embedding; the store id,
 ///   filename and the file's attributes are copied in, so that a search is one statement over
 ///   one table that the HNSW index (cosine) serves, filters and all.
@@ -16,6 +18,7 @@ enum VectorStoreSchema {
     static let stores = "vireo_vector_stores"
     static let storeFiles = "vireo_vector_store_files"
     static let chunks = "vireo_vector_store_chunks"
+    static let batches = "vireo_vector_store_file_batches"
     static let embeddingIndex = "vireo_vector_store_chunks_embedding"
 
     /// The statements that create what is missing, for vectors of `dimension`.
@@ -36,6 +39,10 @@ enum VectorStoreSchema {
               chunk_size bigint NOT NULL, chunk_overlap bigint NOT NULL, created_at bigint NOT NULL, UNIQUE (store_id, file_id))
             """,
             "CREATE INDEX IF NOT EXISTS \(storeFiles)_store ON \(storeFiles) (store_id)",
+            """
+            CREATE TABLE IF NOT EXISTS \(batches) (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, store_id text NOT NULL,
+              cancelled boolean NOT NULL, created_at bigint NOT NULL)
+            """,
             """
             CREATE TABLE IF NOT EXISTS \(chunks) (id bigserial PRIMARY KEY, store_id text NOT NULL, file_id text NOT NULL,
               filename text NOT NULL, chunk_index bigint NOT NULL, content text NOT NULL, metadata jsonb, attributes jsonb,

@@ -65,7 +65,7 @@ extension VectorStoreService {
         let parts = job.key.split(separator: " ").map(String.init)
         guard parts.count == 2 else { return }
         let (storeID, fileID) = (parts[0], parts[1])
-        guard let (record, bytes) = try await engine.session({ session -> (StoreFileRecord, [UInt8])? in
+        guard let (record, bytes) = try await session({ session -> (StoreFileRecord, [UInt8])? in
             guard let record = try? VectorStoreSQL.storeFile(session, store: storeID, file: fileID),
                   record.status == FileStatus.inProgress else { return nil }
             return (record, try Self.uploadContent(session, fileID))
@@ -76,7 +76,7 @@ extension VectorStoreService {
         } else {
             outcome = await processedOutcome(record, bytes)
         }
-        try await engine.session { session in
+        try await session { session in
             try TableSQL.transaction(session) {
                 try Self.finish(session, record, outcome)
             }

@@ -40,6 +40,19 @@ public final class VectorStoreService: Sendable {
         schemaReady.withLock { $0 = true }
     }
 
+    /// Runs `body` with a fresh session once the tables exist. Tables dropped behind the
+    /// service's back (with SQL, or the tables surface) are made again, empty, and the work retried.
+    func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
+        try await prepare()
+        do {
+            return try await engine.session(body)
+        } catch let error as VireoError where error.code == .undefinedTable {
+            schemaReady.withLock { $0 = false }
+            try await prepare()
+            return try await engine.session(body)
+        }
+    }
+
     // MARK: Uploads
 
     /// The format of `filename`, or a 400 naming the supported ones.
@@ -110,7 +123,7 @@ public final class VectorStoreService: Sendable {
             }
         }
         let finalOutcome = outcome
-        let record = try await engine.session { [self] session in
+        let record = try await session { [self] session in
             try TableSQL.transaction(session) {
                 _ = try VectorStoreSQL.store(session, storeID)
                 let fileID: String
@@ -135,10 +148,10 @@ public final class VectorStoreService: Sendable {
     private func resolve(_ source: Source, store storeID: String) async throws -> (String, [UInt8], DocumentFormat) {
         switch source {
         case .upload(let filename, let bytes, _):
-            _ = try await engine.session { try VectorStoreSQL.store($0, storeID) }
+            _ = try await session { try VectorStoreSQL.store($0, storeID) }
             return (filename, bytes, try check(filename: filename, bytes: bytes))
         case .stored(let fileID):
-            let (upload, bytes) = try await engine.session { session in
+            let (upload, bytes) = try await session { session in
                 _ = try VectorStoreSQL.store(session, storeID)
                 return (try Self.upload(session, fileID), try Self.uploadContent(session, fileID))
             }
