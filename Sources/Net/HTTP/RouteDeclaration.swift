@@ -25,6 +25,9 @@ public struct RouteDeclaration: Sendable {
     public var status: HTTPResponse.Status = .ok
     /// The successful answer's schema.
     public var response: Schema
+    /// Set for routes that answer bytes (`RouteOutput(raw:)`) rather than JSON: the media
+    /// type the OpenAPI document gives their success.
+    public var rawResponseType: String?
     /// Other statuses that answer in `response`'s shape rather than the error envelope
     /// (a probe's 503).
     public var otherStatuses: [HTTPResponse.Status] = []
@@ -52,14 +55,16 @@ public struct RouteDeclaration: Sendable {
     }
 
     /// A route whose work is asynchronous; `formBody` documents a multipart body.
-    public init(_ method: HTTPRequest.Method, _ path: String, summary: String, parameters: [ParameterDeclaration] = [],
-                requestBody: Schema? = nil, formBody: Schema? = nil, status: HTTPResponse.Status = .ok, response: Schema,
-                handler: @escaping @Sendable (RouteInput, RouteServices) async throws -> RouteOutput) {
-        self.init(method, path, summary: summary, parameters: parameters, requestBody: requestBody, status: status,
-                  response: response) { _, _ in
+    public init(_ method: HTTPRequest.Method, _ path: String, summary: String, requiresKey: Bool = true,
+                parameters: [ParameterDeclaration] = [], requestBody: Schema? = nil, formBody: Schema? = nil,
+                status: HTTPResponse.Status = .ok, response: Schema, otherStatuses: [HTTPResponse.Status] = [],
+                rawResponseType: String? = nil, handler: @escaping @Sendable (RouteInput, RouteServices) async throws -> RouteOutput) {
+        self.init(method, path, summary: summary, requiresKey: requiresKey, parameters: parameters, requestBody: requestBody,
+                  status: status, response: response, otherStatuses: otherStatuses) { _, _ in
             preconditionFailure("a route with a handler has no synchronous plan")
         }
         self.formBody = formBody
+        self.rawResponseType = rawResponseType
         self.handler = handler
     }
 

@@ -66,7 +66,9 @@ enum OpenAPIDocument {
     static func responses(_ route: RouteDeclaration) -> JSONValue {
         var responses: [(String, JSONValue)] = []
         for status in [route.status] + route.otherStatuses {
-            responses.append((String(status.code), .fields(("description", .string(status.reasonPhrase)), ("content", content(route.response)))))
+            let body = route.rawResponseType.map { JSONValue.fields(($0, .fields(("schema", .fields(("type", .string("string")), ("format", .string("binary"))))))) }
+                ?? content(route.response)
+            responses.append((String(status.code), .fields(("description", .string(status.reasonPhrase)), ("content", body))))
         }
         let format = ErrorFormat.of(path: route.path, in: ErrorFormat.all)
         let error = JSONValue.fields(("schema", format.pathPrefix == ErrorFormat.vireo.pathPrefix

@@ -69,12 +69,14 @@ enum OpenAIFileRoutes {
     }
 
     static let content = RouteDeclaration(
-        .get, "\(prefix)/files/{file_id}/content", summary: "The file's bytes, as uploaded", parameters: [fileParameter], response: .any
+        .get, "\(prefix)/files/{file_id}/content", summary: "The file's bytes, as uploaded", parameters: [fileParameter], response: .any,
+        rawResponseType: "application/octet-stream"
     ) { input, services in
         let id = input.path("file_id")
         let (upload, bytes) = try await services.vectorStores.session { session in
             (try VectorStoreService.upload(session, id), try VectorStoreService.uploadContent(session, id))
         }
-        return RouteOutput(raw: bytes, contentType: upload.contentType ?? "application/octet-stream")
+        _ = upload
+        return RouteOutput(raw: bytes, contentType: "application/octet-stream")
     }
 }
