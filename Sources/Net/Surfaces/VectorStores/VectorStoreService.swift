@@ -17,12 +17,15 @@ public final class VectorStoreService: Sendable {
 
     public let embedder: any Embedder
     public let fileBytesMax: Int
+    /// Files up to this size are processed at once; `vireo ingest` processes every file so.
+    let inlineBytesMax: Int
     let engine: EngineAccess
     public let worker: BackgroundWorker
     private let schemaReady = Mutex(false)
 
-    public init(engine: EngineAccess, embedder: any Embedder, fileBytesMax: Int) {
+    public init(engine: EngineAccess, embedder: any Embedder, fileBytesMax: Int, inlineBytesMax: Int = VectorStoreService.inlineBytesMax) {
         self.engine = engine
+        self.inlineBytesMax = inlineBytesMax
         self.embedder = embedder
         self.fileBytesMax = fileBytesMax
         worker = BackgroundWorker(engine: engine)
@@ -114,7 +117,7 @@ public final class VectorStoreService: Sendable {
         let chunking = chunking ?? ChunkingStrategy.auto(maxInputTokens: embedder.maxInputTokens)
         let (filename, bytes, format) = try await resolve(source, store: storeID)
         var outcome = Outcome.queued
-        if bytes.count <= Self.inlineBytesMax {
+        if bytes.count <= inlineBytesMax {
             do {
                 outcome = .chunks(try await chunksAndVectors(bytes, format, chunking))
             } catch let error as ExtractionError {
