@@ -17,11 +17,11 @@ struct RESTFixture {
     /// Vector stores with the hashing embedder; its worker runs only when a test drains it.
     let vectorStores: VectorStoreService
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    init(embedder: any Embedder = HashingEmbedder(), configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         database = try Database.inMemory()
         configuration.apiKeys = [Self.key]
         configure(&configuration)
-        vectorStores = VectorStoreService(engine: EngineAccess(database: database, executor: executor), embedder: HashingEmbedder(),
+        vectorStores = VectorStoreService(engine: EngineAccess(database: database, executor: executor), embedder: embedder,
                                           fileBytesMax: configuration.fileBytesMax)
     }
 

@@ -135,4 +135,28 @@ struct VectorStoreFilesTests {
             #expect(try BackgroundQueue.pendingCount(try fixture.database.session()) == 0)
         }
     }
+
+    /// An embedder whose service is down.
+    struct UnreachableEmbedder: Embedder {
+        var name: String { "unreachable" }
+        var dimension: Int { 384 }
+        var maxInputTokens: Int { 256 }
+        var isSemantic: Bool { true }
+        func tokenCount(_ text: String) -> Int { HashingEmbedder().tokenCount(text) }
+        func embed(_ texts: [String]) async throws -> [[Float]] { throw URLError(.cannotConnectToHost) }
+    }
+
+    @Test("a failing embedder is 502 embedding_service_error on upload and search, and the upload leaves nothing behind")
+    func embedderDown() async throws {
+        try await RESTFixture(embedder: UnreachableEmbedder()).test { client in
+            let id = try await client.createStore()
+            let upload = try await client.upload("/v1/vector_stores/\(id)/files", [.text("text", "hello there")])
+            expectStatus(upload, .badGateway)
+            #expect(upload["error", "type"] == .string("embedding_service_error") && upload["error", "code"] == .number(502), "got \(upload.body.text)")
+            let search = try await client.send(.post, "/v1/vector_stores/\(id)/search", #"{"query": "hello"}"#)
+            expectStatus(search, .badGateway)
+            let store = try await client.send(.get, "/v1/vector_stores/\(id)")
+            #expect(store["file_counts", "total"] == .number(0), "got \(store.body.text)")
+        }
+    }
 }
