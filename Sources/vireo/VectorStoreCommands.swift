@@ -4,18 +4,29 @@ import VireoNet
 import VireoQuery
 import VireoStorage
 
-/// Options `vireo ingest` and `vireo search` share: the database, the store, the embedder.
+/// Options `vireo ingest` and `vireo search` share: where the stores are (a local database,
+/// or a running server with --url), the store, the embedder.
 struct VectorStoreOptions: ParsableArguments {
     @Option(help: "The database file (stop `vireo serve` on it first: one process writes).")
     var database = "data/vireo.db"
+    @Option(help: "A running server's REST base URL (e.g. http://127.0.0.1:8000) instead of a local database.")
+    var url: String?
+    @Option(help: "The server's API key, with --url (default: $VIREO_API_KEY).")
+    var apiKey: String?
     @Option(help: "The vector store's name.")
     var store: String
-    @Option(help: "Embedder: auto, hashing, minilm or openai (as `vireo serve --embedder`).")
+    @Option(help: "Embedder of a local database: auto, hashing, minilm or openai (as `vireo serve --embedder`).")
     var embedder = "auto"
     @OptionGroup var open: OpenOptions
 
-    /// Opens the database and runs `body` with its vector stores; closes it after.
-    func withStores<R>(_ body: (LocalVectorStores) async throws -> R) async throws -> R {
+    /// Runs `body` with the stores: a server's with --url, else a local database's (opened and closed here).
+    func withStores<R>(_ body: (any VectorStoreTarget) async throws -> R) async throws -> R {
+        if let url {
+            guard let key = apiKey ?? ProcessInfo.processInfo.environment["VIREO_API_KEY"] else {
+                throw ValidationError("--url needs --api-key (or VIREO_API_KEY)")
+            }
+            return try await body(RemoteVectorStores(baseURL: url, apiKey: key))
+        }
         let database = try Database.open(path: self.database, options: open.storageOptions())
         let executor = EngineExecutor(threadCount: 2)
         let (embedder, note) = try EmbedderChoice.make(self.embedder)
@@ -34,9 +45,10 @@ struct VectorStoreOptions: ParsableArguments {
 }
 
 /// `vireo ingest PATH… --store NAME`: loads files and folders (recursively) into a vector
-/// store of a local database, skipping files already completed (so a rerun resumes).
+/// store of a local database or a running server, skipping files already completed (so a
+/// rerun resumes).
 struct Ingest: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Load documents into a vector store of a local database.")
+    static let configuration = CommandConfiguration(abstract: "Load documents into a vector store of a local database or a running server (--url).")
 
     @Argument(help: "Files or folders (read recursively; unsupported formats are skipped).")
     var paths: [String]
@@ -113,7 +125,7 @@ struct IngestProgress {
 
 /// `vireo search --store NAME "question"`: the best chunks with file, score and a snippet.
 struct Search: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Search a vector store of a local database.")
+    static let configuration = CommandConfiguration(abstract: "Search a vector store of a local database or a running server (--url).")
     static let snippetCharactersMax = 160
 
     @Argument(help: "The question.")

@@ -3,7 +3,7 @@ filtered, a second run skips what is done, and search prints file, score and sni
 import os
 import subprocess
 
-from conftest import vireo_binary
+from conftest import API_KEY, vireo_binary
 from documents import tiny_docx
 
 
@@ -28,3 +28,18 @@ def test_ingest_resumes_and_search_prints_the_best_chunks(tmp_path):
     assert os.path.join("docs", "volcano.txt") in found.stdout and "Volcanoes erupt" in found.stdout, found.stdout
     missing = run("search", "--store", "nope", "--database", database, "x", cwd=tmp_path)
     assert missing.returncode != 0 and "no vector store called 'nope'" in missing.stderr
+
+
+def test_ingest_and_search_through_a_running_server(server, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tides.md").write_text("The moon pulls the tides across the bay.")
+    (docs / "long.txt").write_text("Glaciers carve valleys slowly over ages. " * 1500)  # over 50 KB: processed in the background
+    remote = ("--url", server.base_url, "--api-key", API_KEY)
+    first = run("ingest", "docs", "--store", "remote-notes", *remote, "--attributes", '{"source": "cli"}', cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "ingested 2 of 2 files" in first.stdout, first.stdout
+    again = run("ingest", "docs", "--store", "remote-notes", *remote, cwd=tmp_path)
+    assert "2 already there" in again.stdout, again.stdout + again.stderr
+    found = run("search", "--store", "remote-notes", *remote, "-k", "1", "moon and tides", cwd=tmp_path)
+    assert found.returncode == 0 and "tides.md" in found.stdout, found.stdout + found.stderr
