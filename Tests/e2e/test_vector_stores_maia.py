@@ -12,7 +12,7 @@ import pytest
 from conftest import API_KEY
 from documents import multipart, tiny_docx, tiny_pdf
 
-POLL_DEADLINE_S = 60
+POLL_DEADLINE_S = 300
 
 
 class Answer:
