@@ -106,10 +106,13 @@ struct Ingest: AsyncParsableCommand {
     }
 }
 
-/// Progress lines: files done of total, chunks, chunks per second and the time left.
+/// Progress: on a terminal one bar redrawn in place (files, chunks, chunks/s, time left),
+/// with a line kept for each file that failed; elsewhere (a pipe, a log) one plain line a file.
 struct IngestProgress {
+    static let barWidth = 30
     let total: Int
     let start = ContinuousClock.now
+    let isTerminal = isatty(STDOUT_FILENO) == 1
     var done = 0, chunks = 0, failed = 0, skipped = 0
 
     init(total: Int) { self.total = total }
@@ -118,8 +121,16 @@ struct IngestProgress {
         done += 1
         let seconds = max(0.001, (ContinuousClock.now - start) / .seconds(1))
         let eta = Double(total - done) * seconds / Double(done)
-        print(String(format: "[%d/%d] %@: %@ — %d chunks, %.1f chunks/s, ETA %.0f s", done, total, file, outcome, chunks,
-                     Double(chunks) / seconds, eta))
+        let figures = String(format: "%d chunks, %.1f chunks/s, ETA %.0f s", chunks, Double(chunks) / seconds, eta)
+        guard isTerminal else {
+            print("[\(done)/\(total)] \(file): \(outcome) — \(figures)")
+            return
+        }
+        if outcome.hasPrefix("failed") { print("\r\u{1B}[K\(file): \(outcome)") }
+        let filled = total == 0 ? Self.barWidth : Self.barWidth * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: Self.barWidth - filled)
+        print("\r\u{1B}[K\(bar) \(done)/\(total) files, \(figures)", terminator: done == total ? "\n" : "")
+        fflush(nil)
     }
 }
 
