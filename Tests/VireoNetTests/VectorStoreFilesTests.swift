@@ -159,4 +159,50 @@ struct VectorStoreFilesTests {
             #expect(store["file_counts", "total"] == .number(0), "got \(store.body.text)")
         }
     }
+
+    /// The hashing embedder under another name, as a server with another model would be.
+    struct RenamedEmbedder: Embedder {
+        let inner = HashingEmbedder()
+        var name: String { "another-model" }
+        var dimension: Int { inner.dimension }
+        var maxInputTokens: Int { inner.maxInputTokens }
+        var isSemantic: Bool { true }
+        func tokenCount(_ text: String) -> Int { inner.tokenCount(text) }
+        func embed(_ texts: [String]) async throws -> [[Float]] { try await inner.embed(texts) }
+    }
+
+    @Test("a store made by another embedder is not searched with this one (409 embedder_mismatch)")
+    func embedderMismatch() async throws {
+        let fixture = try RESTFixture()
+        try await fixture.test { client in
+            let id = try await client.createStore()
+            _ = try await client.upload("/v1/vector_stores/\(id)/files", [.text("text", "words")])
+            let other = VectorStoreService(engine: EngineAccess(database: fixture.database, executor: fixture.executor),
+                                           embedder: RenamedEmbedder(), fileBytesMax: 1 << 20)
+            await #expect(throws: RESTError.self) {
+                do {
+                    _ = try await other.search(store: id, queries: ["words"], limit: 1, scoreThreshold: nil) { _ in nil }
+                } catch let error as RESTError {
+                    #expect(error.status == .conflict && error.code == "embedder_mismatch", "got \(error)")
+                    throw error
+                }
+            }
+        }
+    }
+
+    @Test("a database that cannot serve the request now (a lock held past lock_timeout) is 503 database_error")
+    func databaseBusy() async throws {
+        let fixture = try RESTFixture()
+        try fixture.database.setSessionDefault("lock_timeout", "50ms")
+        try await fixture.test { client in
+            let id = try await client.createStore()
+            let holder = try fixture.database.session()
+            try holder.execute("BEGIN")
+            try holder.execute("UPDATE \(VectorStoreSchema.stores) SET name = 'held' WHERE id = $1", [.text(id)])
+            let answer = try await client.send(.delete, "/v1/vector_stores/\(id)")
+            try holder.execute("ROLLBACK")
+            expectStatus(answer, .serviceUnavailable)
+            #expect(answer["error", "type"] == .string("database_error") && answer["error", "code"] == .number(503), "got \(answer.body.text)")
+        }
+    }
 }
