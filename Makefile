@@ -2,7 +2,7 @@
 # and `make test` work on a brand-new Debian machine with Swift.
 
 SWIFT       ?= swift
-APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev postgresql-client
+APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev postgresql-client poppler-utils
 DATA_DIR    ?= data
 VENV        ?= .venv
 
@@ -51,10 +51,10 @@ test: deps e2e-venv models
 	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
 
 ## Python clients for the end-to-end tests, in $(VENV).
-E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis
+E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis openai
 e2e-venv:
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import psycopg, pytest, numpy, asyncpg, pgvector, schemathesis" 2>/dev/null || \
+	@$(VENV)/bin/python -c "import psycopg, pytest, numpy, asyncpg, pgvector, schemathesis, openai" 2>/dev/null || \
 	  $(VENV)/bin/pip install -q $(E2E_PACKAGES)
 
 ## Integrity check of the database in $(DATA_DIR).

@@ -45,6 +45,10 @@ struct Serve: AsyncParsableCommand {
     var lockTimeout: String?
     @Option(help: "idle_in_transaction_session_timeout of every session (default: 10min; 0: none).")
     var idleInTransactionTimeout: String?
+    @Option(help: "Embedder of vector stores: auto (MiniLM when its model is found, else hashing), hashing, minilm or openai.")
+    var embedder: String?
+    @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
+    var maxFileSizeBytes: Int?
 
     func run() async throws {
         let configuration = try settings()
@@ -62,14 +66,19 @@ struct Serve: AsyncParsableCommand {
         let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
                           metrics: metrics, tls: tls)
         let scheme = tls == nil ? "http" : "https"
+        let (embedder, embedderNote) = try EmbedderChoice.make(configuration.embedder)
+        let vectorStores = VectorStoreService(engine: EngineAccess(database: database, executor: executor), embedder: embedder,
+                                              fileBytesMax: configuration.fileBytesMax)
+        try await vectorStores.prepare()
+        say(embedderNote)
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
-                                           logger: logger, metrics: metrics, tls: tls) { channel in
+                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores) { channel in
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
         let pgService = PGService(server: pg)
-        let services = ServiceGroup(configuration: .init(services: [pgService, http], logger: logger))
+        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker)], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -97,6 +106,11 @@ struct Serve: AsyncParsableCommand {
         if let idleInTransactionTimeout { configuration.sessionDefaults["idle_in_transaction_session_timeout"] = idleInTransactionTimeout }
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
+        if let embedder { configuration.embedder = embedder }
+        if let maxFileSizeBytes {
+            guard maxFileSizeBytes > 0 else { throw ValidationError("--max-file-size-bytes must be positive") }
+            configuration.fileBytesMax = maxFileSizeBytes
+        }
         if let rateLimit {
             guard rateLimit > 0 else { throw ValidationError("--rate-limit must be a positive number of requests per minute") }
             configuration.requestsPerMinuteMax = rateLimit
@@ -135,6 +149,20 @@ struct PGService: Service {
                 say("pgwire listening on \(host):\(port)")
                 say("  psql \"postgresql://vireo@\(host):\(port)/vireo\"   (password: an API key)")
             }
+        }
+    }
+}
+
+/// The background worker (vector-store files over 50 KB) as a service: it stops at graceful
+/// shutdown; a job it was running is picked up again at the next start.
+struct WorkerService: Service {
+    let worker: BackgroundWorker
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await worker.runUntilCancelled()
+        } onGracefulShutdown: {
+            worker.stop()
         }
     }
 }

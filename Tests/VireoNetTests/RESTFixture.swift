@@ -14,16 +14,20 @@ struct RESTFixture {
     let database: Database
     let executor = EngineExecutor(threadCount: 2)
     var configuration = ServerConfiguration()
+    /// Vector stores with the hashing embedder; its worker runs only when a test drains it.
+    let vectorStores: VectorStoreService
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    init(embedder: any Embedder = HashingEmbedder(), configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         database = try Database.inMemory()
         configuration.apiKeys = [Self.key]
         configure(&configuration)
+        vectorStores = VectorStoreService(engine: EngineAccess(database: database, executor: executor), embedder: embedder,
+                                          fileBytesMax: configuration.fileBytesMax)
     }
 
     /// Runs `body` against the application, then stops the engine pool.
     func test(_ routes: [RouteDeclaration] = RESTRoutes.all, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let router = makeRESTRouter(routes: routes, engine: RESTEngine(database: database, executor: executor),
+        let router = makeRESTRouter(routes: routes, engine: RESTEngine(database: database, executor: executor, vectorStores: vectorStores),
                                     keys: APIKeys(configuration.apiKeys), configuration: configuration)
         let app = Application(router: router, logger: Logger(label: "vireo-rest-test"))
         try await app.test(.router, body)

@@ -16,7 +16,9 @@ struct RESTLiveTests {
         configuration.httpPort = 0
         configuration.requestBodyBytesMax = 1024
         let app = try makeHTTPApplication(database: database, executor: executor, keys: APIKeys([RESTFixture.key]),
-                                      configuration: configuration, logger: Logger(label: "vireo-rest-live-test"))
+                                      configuration: configuration, logger: Logger(label: "vireo-rest-live-test"),
+                                      vectorStores: VectorStoreService(engine: EngineAccess(database: database, executor: executor),
+                                                                       embedder: HashingEmbedder(), fileBytesMax: configuration.fileBytesMax))
         try await app.test(.live) { client in
             expectStatus(try await client.send(.get, "/health", key: nil), .ok)
             expectStatus(try await client.send(.get, "/api/v1/tables", key: nil), .unauthorized)

@@ -18,7 +18,9 @@ def call(server, method, path, body=None, key=API_KEY):
 
 
 def test_health_and_ready_need_no_key(server):
-    assert call(server, "GET", "/health", key=None) == (200, {"status": "ok", "version": "0.1.0", "database": {"status": "ok", "detail": None}})
+    assert call(server, "GET", "/health", key=None) == (200, {
+        "status": "ok", "version": "0.1.0", "database": {"status": "ok", "detail": None}, "openai_api_key_set": False,
+        "embedder": {"name": "hashing-384", "dimension": 384, "semantic": False}})
     status, _ = call(server, "GET", "/ready", key=None)
     assert status == 200
 

@@ -7,13 +7,16 @@ import VireoStorage
 struct ErrorEnvelopeMiddleware: RouterMiddleware {
     typealias Context = RESTRequestContext
     let routes: [RouteDeclaration]
+    /// The surfaces' envelopes, chosen by the request's path.
+    let formats: [ErrorFormat]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
             let restError = envelopeError(error, request, context)
-            return JSONResponse.make(restError.body(requestID: context.requestID), status: restError.status, headers: restError.headers)
+            let (status, body, headers) = ErrorFormat.of(path: request.uri.path, in: formats).render(restError, context.requestID)
+            return JSONResponse.make(body, status: status, headers: headers)
         }
     }
 

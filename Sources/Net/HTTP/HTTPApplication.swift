@@ -16,10 +16,10 @@ import VireoStorage
 /// listens (its local address says where, useful with port 0).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
-                                tls: ServerTLS? = nil,
+                                tls: ServerTLS? = nil, vectorStores: VectorStoreService,
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    let router = makeRESTRouter(routes: RESTRoutes.all, engine: RESTEngine(database: database, executor: executor),
-                                keys: keys, configuration: configuration, metrics: metrics)
+    let engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores)
+    let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
     if let tls {
@@ -31,13 +31,16 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
-    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes }
+    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes }
 }
 
 /// What plans run against.
 struct RESTEngine: Sendable {
     let database: Database
     let executor: EngineExecutor
+    let vectorStores: VectorStoreService
+
+    var access: EngineAccess { EngineAccess(database: database, executor: executor) }
 }
 
 /// The router for `routes`, with the middleware every REST surface shares, outermost first:
@@ -48,7 +51,7 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     let router = Router(context: RESTRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIDMiddleware(metrics: metrics))
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
-    router.add(middleware: ErrorEnvelopeMiddleware(routes: routes))
+    router.add(middleware: ErrorEnvelopeMiddleware(routes: routes, formats: ErrorFormat.all))
     let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path) + [DocsPage.path])
     router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths))
     if let requestsPerMinuteMax = configuration.requestsPerMinuteMax {
@@ -63,7 +66,8 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
                         body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
     for route in routes {
-        let responder = RouteResponder(route: route, engine: engine, bodyBytesMax: configuration.requestBodyBytesMax)
+        let bodyBytesMax = route.formBody == nil ? configuration.requestBodyBytesMax : configuration.uploadBodyBytesMax
+        let responder = RouteResponder(route: route, engine: engine, bodyBytesMax: bodyBytesMax)
         router.on(RouterPath(route.path), method: route.method) { request, context in
             try await responder.respond(request, context)
         }
@@ -79,17 +83,32 @@ struct RouteResponder: Sendable {
     let bodyBytesMax: Int
 
     func respond(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
-        let input = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
-        let plan = route.plan
-        let database = engine.database
+        var formInput = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
+        if route.formBody != nil { formInput.form = try await form(request) }
+        let input = formInput
         let output: RouteOutput
-        do {
-            output = try await engine.executor.run { try Self.run(plan, input, database.session()) }
-        } catch where error is CancellationError || error is NIOThreadPoolError.ThreadPoolInactive {
-            // A stopped pool cancels the work (and a cancelled request's answer nobody reads).
-            throw RESTError(.serviceUnavailable, code: "engine_unavailable", "the engine is not accepting work (the server is stopping)")
+        if let handler = route.handler {
+            output = try await handler(input, RouteServices(engine: engine))
+        } else {
+            let plan = route.plan
+            let database = engine.database
+            output = try await engine.access.blocking { try Self.run(plan, input, database.session()) }
         }
-        return JSONResponse.make(output.body, status: output.status ?? route.status)
+        if let raw = output.raw {
+            var headers = output.headers
+            headers[.contentType] = raw.contentType
+            return Response(status: output.status ?? route.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: raw.bytes)))
+        }
+        return JSONResponse.make(output.body, status: output.status ?? route.status, headers: output.headers)
+    }
+
+    /// The parts of a multipart/form-data body; anything else is a 400.
+    func form(_ request: Request) async throws -> [FormPart] {
+        guard let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) else {
+            throw RESTError(.badRequest, code: "validation_error", "the body must be multipart/form-data", field: "body")
+        }
+        let buffer = try await request.body.collect(upTo: bodyBytesMax)
+        return try MultipartForm.parse(Array(buffer.readableBytesView), boundary: boundary)
     }
 
     /// Runs the plan; a transaction it left open is rolled back, so no session holds the

@@ -6,16 +6,23 @@ enum ProbeRoutes {
 
     static let databaseSchema = Schema.object([("status", .string(allowed: ["ok", "error"])), ("detail", .nullable(.string()))])
 
-    /// Liveness with the database's state; 503 and `degraded` when the engine cannot read.
+    /// Liveness with the database's state (503 and `degraded` when the engine cannot read),
+    /// and the embedder vector stores use, so a model-less server says it runs on the hashing
+    /// fallback. `openai_api_key_set` is seed 004's field: whether a remote embedder has a key.
     static let health = RouteDeclaration(
-        .get, "/health", summary: "Health of the service and its database", requiresKey: false,
-        response: .object([("status", .string(allowed: ["ok", "degraded"])), ("version", .string()), ("database", databaseSchema)]),
+        .get, "/health", summary: "Health of the service, its database and its embedder", requiresKey: false,
+        response: .object([("status", .string(allowed: ["ok", "degraded"])), ("version", .string()), ("database", databaseSchema),
+                           ("openai_api_key_set", .boolean),
+                           ("embedder", .object([("name", .string()), ("dimension", .integer()), ("semantic", .boolean)]))]),
         otherStatuses: [.serviceUnavailable]
-    ) { _, session in
-        let failure = probe(session)
+    ) { _, services in
+        let failure = try await services.session { probe($0) }
+        let embedder = services.vectorStores.embedder
         let database = JSONValue.fields(("status", .string(failure == nil ? "ok" : "error")), ("detail", failure.map(JSONValue.string) ?? .null))
         let body = JSONValue.fields(("status", .string(failure == nil ? "ok" : "degraded")), ("version", .string(VireoVersion.text)),
-                                    ("database", database))
+                                    ("database", database), ("openai_api_key_set", .bool(false)),
+                                    ("embedder", .fields(("name", .string(embedder.name)), ("dimension", .integer(embedder.dimension)),
+                                                         ("semantic", .bool(embedder.isSemantic)))))
         return RouteOutput(body, status: failure == nil ? .ok : .serviceUnavailable)
     }
 

@@ -18,16 +18,25 @@ public struct RouteDeclaration: Sendable {
     public var parameters: [ParameterDeclaration] = []
     /// The JSON body's schema; nil for routes that take no body.
     public var requestBody: Schema?
+    /// The fields of a `multipart/form-data` body, for routes that take uploads; the handler
+    /// reads them from `RouteInput.form` and checks them itself.
+    public var formBody: Schema?
     /// The status of a successful answer (201 for creates).
     public var status: HTTPResponse.Status = .ok
     /// The successful answer's schema.
     public var response: Schema
+    /// Set for routes that answer bytes (`RouteOutput(raw:)`) rather than JSON: the media
+    /// type the OpenAPI document gives their success.
+    public var rawResponseType: String?
     /// Other statuses that answer in `response`'s shape rather than the error envelope
     /// (a probe's 503).
     public var otherStatuses: [HTTPResponse.Status] = []
     /// The plan: runs on the engine's thread pool with a fresh session, never on an event
     /// loop, and builds every statement with `$n` parameters (identifiers quoted).
     public var plan: @Sendable (RouteInput, Session) throws -> RouteOutput
+    /// Set instead of `plan` by routes that await something besides the engine (an
+    /// embedder): it runs on the event loop's task and reaches the engine through `services`.
+    public var handler: (@Sendable (RouteInput, RouteServices) async throws -> RouteOutput)?
 
     /// A route; see the properties for what each argument means.
     public init(_ method: HTTPRequest.Method, _ path: String, summary: String, requiresKey: Bool = true,
@@ -43,6 +52,20 @@ public struct RouteDeclaration: Sendable {
         self.response = response
         self.otherStatuses = otherStatuses
         self.plan = plan
+    }
+
+    /// A route whose work is asynchronous; `formBody` documents a multipart body.
+    public init(_ method: HTTPRequest.Method, _ path: String, summary: String, requiresKey: Bool = true,
+                parameters: [ParameterDeclaration] = [], requestBody: Schema? = nil, formBody: Schema? = nil,
+                status: HTTPResponse.Status = .ok, response: Schema, otherStatuses: [HTTPResponse.Status] = [],
+                rawResponseType: String? = nil, handler: @escaping @Sendable (RouteInput, RouteServices) async throws -> RouteOutput) {
+        self.init(method, path, summary: summary, requiresKey: requiresKey, parameters: parameters, requestBody: requestBody,
+                  status: status, response: response, otherStatuses: otherStatuses) { _, _ in
+            preconditionFailure("a route with a handler has no synchronous plan")
+        }
+        self.formBody = formBody
+        self.rawResponseType = rawResponseType
+        self.handler = handler
     }
 
     /// Whether `requestPath` has this route's shape (captures match any one segment).
@@ -87,6 +110,8 @@ public struct RouteInput: Sendable {
     public var query: [(String, String)]
     /// The body, already checked against the route's schema; nil when there is none.
     public var body: JSONValue?
+    /// The parts of a multipart body, for routes with a `formBody`.
+    public var form: [FormPart] = []
 
     /// A path capture the route declares.
     public func path(_ name: String) -> String { path[name] ?? "" }
@@ -107,10 +132,35 @@ public struct RouteOutput: Sendable {
     public var body: JSONValue
     /// Nil: the route's declared status.
     public var status: HTTPResponse.Status?
+    /// Headers besides the content type (a polling hint, say).
+    public var headers: HTTPFields = [:]
+    /// Bytes answered as they are, with their content type, instead of `body` (a file's content).
+    public var raw: (bytes: [UInt8], contentType: String)?
 
     /// An answer with `body`, and `status` when it is not the route's usual one.
-    public init(_ body: JSONValue, status: HTTPResponse.Status? = nil) {
+    public init(_ body: JSONValue, status: HTTPResponse.Status? = nil, headers: HTTPFields = [:]) {
         self.body = body
         self.status = status
+        self.headers = headers
+    }
+
+    /// Bytes as they are, such as a stored file.
+    public init(raw bytes: [UInt8], contentType: String) {
+        self.body = .null
+        self.raw = (bytes, contentType)
+    }
+}
+
+/// What an asynchronous handler reaches: the engine (through fresh sessions on its pool)
+/// and the services the server runs beside it.
+public struct RouteServices: Sendable {
+    let engine: RESTEngine
+
+    /// The vector stores' embedder, files and background worker.
+    public var vectorStores: VectorStoreService { engine.vectorStores }
+
+    /// Runs `body` with a fresh session on the engine's pool, as a plan runs.
+    public func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
+        try await engine.access.session(body)
     }
 }

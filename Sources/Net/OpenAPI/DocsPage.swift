@@ -24,7 +24,8 @@ enum DocsPage {
     </style></head><body>
     <h1>Vireo REST API</h1>
     <p>Send an API key as <code>X-API-Key: KEY</code> or <code>Authorization: Bearer KEY</code>.
-    Errors answer <code>{"error": {"code", "message", "field", "sqlstate"}, "detail", "request_id"}</code>.
+    Errors answer <code>{"error": {"code", "message", "field", "sqlstate"}, "detail", "request_id"}</code>
+    (the vector-store surfaces in their own envelopes: see each route's responses).
     The machine-readable document is <a href="/openapi.json">/openapi.json</a>.</p>
     <div id="routes">Loading /openapi.json …</div>
     <script>
@@ -35,7 +36,7 @@ enum DocsPage {
     }
     function operation(path, method, op) {
       const open = op.security && op.security.length === 0 ? ' <span class="open">(no key)</span>' : "";
-      const body = op.requestBody && op.requestBody.content["application/json"].schema;
+      const body = op.requestBody && Object.values(op.requestBody.content)[0].schema;
       return `<details><summary><span class="method ${method}">${method}</span><code>${escape(path)}</code>
         — ${escape(op.summary)}${open}</summary>${section("Parameters", op.parameters)}
         ${section("Request body", body)}${section("Responses", op.responses)}</details>`;

@@ -49,6 +49,10 @@ enum OpenAPIDocument {
         if let body = route.requestBody {
             fields.append(("requestBody", .fields(("required", .bool(true)), ("content", content(body)))))
         }
+        if let form = route.formBody {
+            let content = JSONValue.fields(("multipart/form-data", .fields(("schema", form.jsonSchema))))
+            fields.append(("requestBody", .fields(("required", .bool(true)), ("content", content))))
+        }
         fields.append(("responses", responses(route)))
         if !route.requiresKey { fields.append(("security", .array([]))) }
         return .object(fields)
@@ -62,9 +66,13 @@ enum OpenAPIDocument {
     static func responses(_ route: RouteDeclaration) -> JSONValue {
         var responses: [(String, JSONValue)] = []
         for status in [route.status] + route.otherStatuses {
-            responses.append((String(status.code), .fields(("description", .string(status.reasonPhrase)), ("content", content(route.response)))))
+            let body = route.rawResponseType.map { JSONValue.fields(($0, .fields(("schema", .fields(("type", .string("string")), ("format", .string("binary"))))))) }
+                ?? content(route.response)
+            responses.append((String(status.code), .fields(("description", .string(status.reasonPhrase)), ("content", body))))
         }
-        let error = JSONValue.fields(("schema", .fields(("$ref", .string("#/components/schemas/Error")))))
+        let format = ErrorFormat.of(path: route.path, in: ErrorFormat.all)
+        let error = JSONValue.fields(("schema", format.pathPrefix == ErrorFormat.vireo.pathPrefix
+            ? .fields(("$ref", .string("#/components/schemas/Error"))) : format.schema.jsonSchema))
         let content = JSONValue.fields(("application/json", error))
         responses.append(("default", .fields(("description", .string("An error, in the envelope")), ("content", content))))
         return .object(responses)

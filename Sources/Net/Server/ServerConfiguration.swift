@@ -30,6 +30,11 @@ public struct ServerConfiguration: Sendable {
     public var connectionsMax = 100
     /// Largest REST request body; larger ones get 413.
     public var requestBodyBytesMax = 32 << 20
+    /// Largest file a vector store takes (MAIA's MAX_FILE_SIZE_BYTES); larger uploads get 413.
+    public var fileBytesMax = 25 << 20
+    /// Which embedder vector stores use: `auto` (MiniLM when its model is found, else
+    /// hashing), `hashing`, `minilm` or `openai`.
+    public var embedder = "auto"
     /// REST requests one API key may make per minute (429 beyond); nil: no limit.
     public var requestsPerMinuteMax: Int?
     /// Largest pgwire message; larger ones end the connection with 54000.
@@ -52,6 +57,9 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
+    /// Largest upload body: the largest file plus room for the form's other fields.
+    public var uploadBodyBytesMax: Int { fileBytesMax + (1 << 20) }
+
     /// The database file inside the data directory.
     public var databasePath: String { dataDirectory + "/vireo.db" }
 }
@@ -65,6 +73,8 @@ extension ServerConfiguration {
         "VIREO_TLS_CERT": "TLS certificate chain (PEM)", "VIREO_TLS_KEY": "TLS private key (PEM)",
         "VIREO_STATEMENT_TIMEOUT": "statement_timeout of every session", "VIREO_LOCK_TIMEOUT": "lock_timeout of every session",
         "VIREO_IDLE_IN_TRANSACTION_TIMEOUT": "idle_in_transaction_session_timeout of every session (10min)",
+        "VIREO_MAX_FILE_SIZE_BYTES": "largest file a vector store takes (25 MiB)",
+        "VIREO_EMBEDDER": "auto, hashing, minilm or openai (auto: minilm when its model is found, else hashing)",
     ]
 
     /// Defaults, overridden by the config file's settings (when given), overridden by
@@ -107,6 +117,13 @@ extension ServerConfiguration {
         for (variable, setting) in timeoutVariables { if let value = environment[variable] { configuration.sessionDefaults[setting] = value } }
         configuration.tlsCertificatePath = environment["VIREO_TLS_CERT"]
         configuration.tlsKeyPath = environment["VIREO_TLS_KEY"]
+        if let embedder = environment["VIREO_EMBEDDER"] { configuration.embedder = embedder }
+        if let bytes = environment["VIREO_MAX_FILE_SIZE_BYTES"] {
+            guard let fileBytesMax = Int(bytes), fileBytesMax > 0 else {
+                throw VireoError(.invalidParameter, "VIREO_MAX_FILE_SIZE_BYTES must be a positive number of bytes, got '\(bytes)'")
+            }
+            configuration.fileBytesMax = fileBytesMax
+        }
         if let origins = environment["VIREO_CORS_ORIGINS"] { configuration.corsOrigins = list(origins) }
         if let limit = environment["VIREO_RATE_LIMIT"] {
             guard let perMinute = Int(limit), perMinute > 0 else {

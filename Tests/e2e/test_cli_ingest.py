@@ -1,0 +1,45 @@
+"""`vireo ingest` and `vireo search` on a local database: folders read recursively, formats
+filtered, a second run skips what is done, and search prints file, score and snippet."""
+import os
+import subprocess
+
+from conftest import API_KEY, vireo_binary
+from documents import tiny_docx
+
+
+def run(*arguments, cwd):
+    return subprocess.run([vireo_binary(), *arguments], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_ingest_resumes_and_search_prints_the_best_chunks(tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "volcano.txt").write_text("Volcanoes erupt molten lava and ash.")
+    (docs / "sub" / "bread.docx").write_bytes(tiny_docx(["Knead the dough and bake the bread."]))
+    (docs / "notes.bin").write_bytes(b"\x00\x01")
+    database = str(tmp_path / "v.db")
+    first = run("ingest", "docs", "--store", "notes", "--database", database, "--attributes", '{"source": "cli"}', cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "ingested 2 of 2 files" in first.stdout and "hashing" in first.stderr, first.stdout
+    again = run("ingest", "docs", "--store", "notes", "--database", database, cwd=tmp_path)
+    assert "ingested 0 of 2 files" in again.stdout and "2 already there" in again.stdout, again.stdout
+    found = run("search", "--store", "notes", "--database", database, "-k", "1", "molten lava", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert os.path.join("docs", "volcano.txt") in found.stdout and "Volcanoes erupt" in found.stdout, found.stdout
+    missing = run("search", "--store", "nope", "--database", database, "x", cwd=tmp_path)
+    assert missing.returncode != 0 and "no vector store called 'nope'" in missing.stderr
+
+
+def test_ingest_and_search_through_a_running_server(server, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tides.md").write_text("The moon pulls the tides across the bay.")
+    (docs / "long.txt").write_text("Glaciers carve valleys slowly over ages. " * 1500)  # over 50 KB: processed in the background
+    remote = ("--url", server.base_url, "--api-key", API_KEY)
+    first = run("ingest", "docs", "--store", "remote-notes", *remote, "--attributes", '{"source": "cli"}', cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "ingested 2 of 2 files" in first.stdout, first.stdout
+    again = run("ingest", "docs", "--store", "remote-notes", *remote, cwd=tmp_path)
+    assert "2 already there" in again.stdout, again.stdout + again.stderr
+    found = run("search", "--store", "remote-notes", *remote, "-k", "1", "moon and tides", cwd=tmp_path)
+    assert found.returncode == 0 and "tides.md" in found.stdout, found.stdout + found.stderr
