@@ -27,7 +27,7 @@ release: deps
 ## Build, then serve the database in $(DATA_DIR) (created if needed) over pgwire and REST
 ## until Ctrl-C. SERVE_ARGS adds flags, e.g. make run SERVE_ARGS="--pg-port 6543".
 SERVE_ARGS ?=
-run: release
+run: release models
 	@mkdir -p $(DATA_DIR)
 	$$($(SWIFT) build -c release --show-bin-path)/vireo serve --data $(DATA_DIR) $(SERVE_ARGS)
 
@@ -48,7 +48,7 @@ models: e2e-venv
 test: deps e2e-venv models
 	$(SWIFT) build
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
-	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
+	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
 
 ## Python clients for the end-to-end tests, in $(VENV).
 E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis openai

@@ -190,15 +190,15 @@ struct VectorStoreFilesTests {
         }
     }
 
-    @Test("a database that cannot serve the request now (a lock held past lock_timeout) is 503 database_error")
+    @Test("a database that cannot serve the request now (the writer gate held past lock_timeout) is 503 database_error")
     func databaseBusy() async throws {
         let fixture = try RESTFixture()
         try fixture.database.setSessionDefault("lock_timeout", "50ms")
         try await fixture.test { client in
             let id = try await client.createStore()
             let holder = try fixture.database.session()
-            try holder.execute("BEGIN")
-            try holder.execute("UPDATE \(VectorStoreSchema.stores) SET name = 'held' WHERE id = $1", [.text(id)])
+            // A schema change holds the writer gate until its block ends: every commit waits.
+            try holder.execute("BEGIN; CREATE TABLE held_gate (x int)")
             let answer = try await client.send(.delete, "/v1/vector_stores/\(id)")
             try holder.execute("ROLLBACK")
             expectStatus(answer, .serviceUnavailable)

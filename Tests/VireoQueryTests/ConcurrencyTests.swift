@@ -351,7 +351,12 @@ struct ConcurrencyTests {
                 do {
                     try session.execute("INSERT INTO items VALUES (\(id), '\(vector)')")
                     let found = try session.execute("SELECT id FROM items ORDER BY v <-> '\(vector)' LIMIT 1").rows
-                    #expect(found == [[.int(Int64(id))]], "worker \(worker) did not find its committed row \(id): \(found)")
+                    if found != [[.int(Int64(id))]] {
+                        let present = try session.execute("SELECT count(*) FROM items WHERE id = \(id)").rows
+                        let exact = try session.execute("SELECT id FROM items ORDER BY v <-> '\(vector)' + '[0,0,0,0]' LIMIT 1").rows
+                        let index = db.vectorIndexes.loadedSizes
+                        Issue.record("worker \(worker) did not find its committed row \(id): \(found); present \(present), exact \(exact), loaded \(index)")
+                    }
                     let uncommitted = try session.execute("SELECT id FROM items ORDER BY v <-> '[999,999,999,999]' LIMIT 3").rows
                     #expect(!uncommitted.contains([.int(100000)]), "an uncommitted vector was returned")
                 } catch {

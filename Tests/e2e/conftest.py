@@ -21,12 +21,17 @@ def vireo_binary():
     return binary
 
 
+# The hashing embedder keeps the vector-store tests fast and their rankings exact in a debug
+# build; test_embedder_minilm.py starts a server of its own with the real model.
+DEFAULT_ARGUMENTS = ("--embedder", "hashing")
+
+
 class Server:
     def __init__(self, data_dir, extra_arguments=()):
         self.data_dir = data_dir
         self.process = subprocess.Popen(
             [vireo_binary(), "serve", "--data", data_dir, "--pg-port", "0", "--http-port", "0", "--api-key", API_KEY,
-             *extra_arguments],
+             *extra_arguments, *([] if "--embedder" in extra_arguments else DEFAULT_ARGUMENTS)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.pg_port = None
         self.http_port = None

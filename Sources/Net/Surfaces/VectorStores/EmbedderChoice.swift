@@ -11,14 +11,31 @@ public enum EmbedderChoice {
     public static func make(_ name: String) throws -> (embedder: any Embedder, note: String) {
         switch name {
         case "auto":
-            // The seam for the native MiniLM embedder: when it lands, a found model directory selects it here.
-            return (HashingEmbedder(), "embedder: hashing-384 (deterministic fallback: matches words, not meaning)")
+            guard let directory = MiniLMEmbedder.defaultModelDirectory() else {
+                return (HashingEmbedder(), hashingNote + "; no all-MiniLM-L6-v2 found (run `make models` or set VIREO_MODEL_DIR)")
+            }
+            do {
+                return try miniLM(directory)
+            } catch {
+                return (HashingEmbedder(), hashingNote + "; all-MiniLM-L6-v2 at \(directory.path) did not load: \(error)")
+            }
         case "hashing":
-            return (HashingEmbedder(), "embedder: hashing-384 (deterministic fallback: matches words, not meaning)")
-        case "minilm", "openai":
-            throw VireoError(.featureNotSupported, "the \(name) embedder is not in this build yet; use --embedder hashing or auto")
+            return (HashingEmbedder(), hashingNote)
+        case "minilm":
+            guard let directory = MiniLMEmbedder.defaultModelDirectory() else {
+                throw VireoError(.invalidParameter, "--embedder minilm: no all-MiniLM-L6-v2 found; run `make models` or set VIREO_MODEL_DIR to its folder")
+            }
+            return try miniLM(directory)
+        case "openai":
+            throw VireoError(.featureNotSupported, "the openai embedder is not in this build yet; use --embedder minilm, hashing or auto")
         default:
             throw VireoError(.invalidParameter, "--embedder must be one of \(names.joined(separator: ", ")), got '\(name)'")
         }
+    }
+
+    private static let hashingNote = "embedder: hashing-384 (deterministic fallback: matches words, not meaning)"
+
+    private static func miniLM(_ directory: URL) throws -> (embedder: any Embedder, note: String) {
+        (try MiniLMEmbedder(directory: directory), "embedder: all-MiniLM-L6-v2 (native, from \(directory.path))")
     }
 }

@@ -1,0 +1,64 @@
+"""The native all-MiniLM-L6-v2 embedder in a real `vireo serve`: a question that shares no
+word with the passage it is about still finds it (the hashing fallback cannot), and /health
+names the model. `make test` fetches the model first (`make models`) and sets VIREO_MODEL_DIR."""
+import json
+import os
+import tempfile
+import urllib.request
+
+import pytest
+
+from conftest import API_KEY, Server
+
+PASSAGES = {
+    "cats.txt": "The kitten curled up on the sofa and purred while it slept in the afternoon sun.",
+    "code.txt": "The compiler reported a type error on line twelve of the parser module.",
+    "bread.txt": "Knead the dough, let it rise for an hour, then bake it until the crust is golden.",
+    "money.txt": "Interest rates rose again, and bond prices fell across the market this quarter.",
+}
+
+
+def call(base_url, method, path, body=None, form=None):
+    headers = {"X-API-Key": API_KEY}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    if form is not None:
+        boundary = "vireo-e2e-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in form.items()]
+        data = ("".join(parts) + f"--{boundary}--\r\n").encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def minilm_server():
+    model_dir = os.environ.get("VIREO_MODEL_DIR")
+    if not model_dir:
+        pytest.skip("VIREO_MODEL_DIR is not set: run through `make test`, which fetches the model")
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-minilm-") as data_dir:
+        running = Server(data_dir, ["--embedder", "minilm"])
+        yield running
+        code, output = running.stop()
+        assert code == 0, output
+
+
+def test_minilm_finds_passages_by_meaning(minilm_server):
+    base = minilm_server.base_url
+    health = call(base, "GET", "/health")
+    assert "MiniLM" in json.dumps(health), health
+    store = call(base, "POST", "/v1/vector_stores", body={"name": "meaning"})
+    for filename, text in PASSAGES.items():
+        added = call(base, "POST", f"/v1/vector_stores/{store['id']}/files", form={"text": text, "filename": filename})
+        assert added["status"] == "completed", added
+    questions = {
+        "a sleeping cat": "cats.txt",
+        "how do I make a loaf": "bread.txt",
+        "a bug found while building software": "code.txt",
+        "what happened in the financial markets": "money.txt",
+    }
+    for question, expected in questions.items():
+        found = call(base, "POST", f"/v1/vector_stores/{store['id']}/search", body={"query": question, "max_results": 1})
+        assert found["data"][0]["filename"] == expected, (question, found)
