@@ -2,8 +2,9 @@
 // Writes the SDK's generated sources from Vireo's OpenAPI document:
 //   src/generated/types.ts       one type per schema (components and each operation's
 //                                path, query, body and response)
-//   src/generated/operations.ts  the operation table: method, path, parameters, body and
-//                                success status per operationId, and its type map
+//   src/generated/operations.ts  the operation table: method, path, parameters, body, the
+//                                success status and the other statuses that answer in the
+//                                same shape (a probe's 503) per operationId, and its type map
 //
 //   node scripts/generate.js --url http://127.0.0.1:8000/openapi.json [--out DIR]
 //   node scripts/generate.js --file openapi.json [--out DIR]
@@ -65,9 +66,13 @@ function describe({ id, method, path, operation, shared }, types) {
   if (bodySchema) types.declare(base + 'Body', bodySchema, 'request', operation.summary);
   const [status, response] = successResponse(operation);
   const responseSchema = response?.content?.['application/json']?.schema;
+  const shape = JSON.stringify(responseSchema);
+  const otherStatuses = Object.entries(operation.responses ?? {})
+    .filter(([code, other]) => /^\d{3}$/.test(code) && Number(code) !== status && JSON.stringify(other?.content?.['application/json']?.schema) === shape)
+    .map(([code]) => Number(code));
   types.declare(base + 'Response', responseSchema ?? {}, 'response', operation.summary);
   return {
-    id, method, path, status, base, summary: operation.summary ?? '',
+    id, method, path, status, otherStatuses, base, summary: operation.summary ?? '',
     pathParams: pathParams.map((p) => p.name), queryParams: queryParams.map((p) => p.name),
     hasBody: Boolean(bodySchema), bodyRequired: Boolean(operation.requestBody?.required),
     requiresKey: !(Array.isArray(operation.security) && operation.security.length === 0),
@@ -93,7 +98,8 @@ function operationTable(rows) {
   for (const row of rows) {
     out.push(`  /** ${row.method} ${row.path}${row.summary ? ': ' + comment(row.summary) : ''} */`);
     out.push(`  ${quote(row.id)}: { method: ${quote(row.method)}, path: ${quote(row.path)}, pathParams: ${JSON.stringify(row.pathParams)}, ` +
-      `queryParams: ${JSON.stringify(row.queryParams)}, hasBody: ${row.hasBody}, status: ${row.status}, requiresKey: ${row.requiresKey} },`);
+      `queryParams: ${JSON.stringify(row.queryParams)}, hasBody: ${row.hasBody}, status: ${row.status}, ` +
+      `otherStatuses: ${JSON.stringify(row.otherStatuses)}, requiresKey: ${row.requiresKey} },`);
   }
   out.push('} as const;', '', '/** An operationId the server serves. */', 'export type OperationId = keyof Operations;', '');
   return out.join('\n');

@@ -74,7 +74,7 @@ export class Transport {
     const retries = options.maxRetries ?? this.options.maxRetries;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return (await this.attempt(url, init, options)) as Operations[K]['response'];
+        return (await this.attempt(url, init, operation.otherStatuses, options)) as Operations[K]['response'];
       } catch (error) {
         const delayMs = this.retryDelayMs(error, operation.method, attempt, retries);
         if (delayMs === null) throw error;
@@ -105,8 +105,11 @@ export class Transport {
     return { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
   }
 
-  /** One attempt, under its own timeout and the caller's signal. */
-  private async attempt(url: string, init: RequestInit, options: RequestOptions): Promise<unknown> {
+  /**
+   * One attempt, under its own timeout and the caller's signal. `answerStatuses` are the
+   * statuses besides 2xx whose body is the operation's answer, not an error (a probe's 503).
+   */
+  private async attempt(url: string, init: RequestInit, answerStatuses: readonly number[], options: RequestOptions): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     const controller = new AbortController();
     let timedOut = false;
@@ -117,7 +120,7 @@ export class Transport {
     try {
       const response = await this.options.fetch(url, { ...init, signal: controller.signal });
       const body = await readBody(response);
-      if (!response.ok) throw VireoError.fromResponse(response, body);
+      if (!response.ok && !answerStatuses.includes(response.status)) throw VireoError.fromResponse(response, body);
       return body;
     } catch (error) {
       if (error instanceof VireoError) throw error;

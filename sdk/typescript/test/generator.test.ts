@@ -23,7 +23,11 @@ const document = {
       get: {
         operationId: 'getFile', summary: 'One file',
         parameters: [{ $ref: '#/components/parameters/Limit' }],
-        responses: { 200: { content: { 'application/json': { schema: { $ref: '#/components/schemas/File' } } } } },
+        responses: {
+          200: { content: { 'application/json': { schema: { $ref: '#/components/schemas/File' } } } },
+          202: { content: { 'application/json': { schema: { $ref: '#/components/schemas/File' } } } },
+          default: { content: { 'application/json': { schema: { type: 'object' } } } },
+        },
       },
       post: {
         operationId: 'updateFile',
@@ -52,7 +56,7 @@ it('turns schemas, parameters and operations into types and a table', () => {
     'export type UpdateFileResponse = File[];',
   ];
   for (const text of expected) assert.ok(types.includes(text), `types.ts lacks:\n${text}\n--- it is:\n${types}`);
-  assert.ok(table.includes('"getFile": { method: "GET", path: "/v1/files/{file_id}", pathParams: ["file_id"], queryParams: ["limit"], hasBody: false, status: 200, requiresKey: true }'), table);
+  assert.ok(table.includes('"getFile": { method: "GET", path: "/v1/files/{file_id}", pathParams: ["file_id"], queryParams: ["limit"], hasBody: false, status: 200, otherStatuses: [202], requiresKey: true }'), table);
   assert.ok(table.includes('"updateFile": { path: T.UpdateFilePath; query: T.UpdateFileQuery; body: T.UpdateFileBody; response: T.UpdateFileResponse };'), table);
   assert.ok(table.includes('status: 201'), table);
 });

@@ -92,6 +92,13 @@ describe('transport', () => {
     await assert.rejects(client().listTables(), (error: unknown) => error instanceof VireoError && error.code === 'http_502' && error.status === 502);
   });
 
+  it('a degraded health check is an answer, not an error', async () => {
+    const degraded = { status: 'degraded', version: '0.1.0', database: { status: 'error', detail: 'closed' } };
+    reset({ status: 503, body: degraded });
+    assert.deepEqual(await client().health(), degraded);
+    assert.equal(seen.length, 1);
+  });
+
   it('an unreachable server fails with code connection_error', async () => {
     const nowhere = new VireoClient({ baseUrl: 'http://127.0.0.1:1/api/v1', maxRetries: 0 });
     await assert.rejects(nowhere.health(), (error: unknown) => error instanceof VireoError && error.code === 'connection_error');

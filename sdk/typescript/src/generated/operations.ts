@@ -23,33 +23,33 @@ export interface Operations {
 /** What the client needs to call each operation. */
 export const operations = {
   /** GET /health: Health of the service and its database */
-  "get_health": { method: "GET", path: "/health", pathParams: [], queryParams: [], hasBody: false, status: 200, requiresKey: false },
+  "get_health": { method: "GET", path: "/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
   /** GET /ready: Whether the server accepts work */
-  "get_ready": { method: "GET", path: "/ready", pathParams: [], queryParams: [], hasBody: false, status: 200, requiresKey: false },
+  "get_ready": { method: "GET", path: "/ready", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
   /** GET /openapi.json: This document */
-  "get_openapi_json": { method: "GET", path: "/openapi.json", pathParams: [], queryParams: [], hasBody: false, status: 200, requiresKey: false },
+  "get_openapi_json": { method: "GET", path: "/openapi.json", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
   /** GET /api/v1/tables: List the names of all tables */
-  "get_api_v1_tables": { method: "GET", path: "/api/v1/tables", pathParams: [], queryParams: [], hasBody: false, status: 200, requiresKey: true },
+  "get_api_v1_tables": { method: "GET", path: "/api/v1/tables", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/tables: Create a table; it gets an `id bigserial PRIMARY KEY` column */
-  "post_api_v1_tables": { method: "POST", path: "/api/v1/tables", pathParams: [], queryParams: [], hasBody: true, status: 201, requiresKey: true },
+  "post_api_v1_tables": { method: "POST", path: "/api/v1/tables", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
   /** GET /api/v1/tables/{name}: A table's columns, indexes and row count */
-  "get_api_v1_tables__name_": { method: "GET", path: "/api/v1/tables/{name}", pathParams: ["name"], queryParams: [], hasBody: false, status: 200, requiresKey: true },
+  "get_api_v1_tables__name_": { method: "GET", path: "/api/v1/tables/{name}", pathParams: ["name"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** DELETE /api/v1/tables/{name}: Drop a table and its indexes */
-  "delete_api_v1_tables__name_": { method: "DELETE", path: "/api/v1/tables/{name}", pathParams: ["name"], queryParams: [], hasBody: false, status: 200, requiresKey: true },
+  "delete_api_v1_tables__name_": { method: "DELETE", path: "/api/v1/tables/{name}", pathParams: ["name"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /api/v1/tables/{name}/rows: A page of rows; any other query parameter `column=value` filters by equality */
-  "get_api_v1_tables__name__rows": { method: "GET", path: "/api/v1/tables/{name}/rows", pathParams: ["name"], queryParams: ["limit","offset","order_by","order"], hasBody: false, status: 200, requiresKey: true },
+  "get_api_v1_tables__name__rows": { method: "GET", path: "/api/v1/tables/{name}/rows", pathParams: ["name"], queryParams: ["limit","offset","order_by","order"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/tables/{name}/rows: Insert rows (all or none); columns left out take their defaults */
-  "post_api_v1_tables__name__rows": { method: "POST", path: "/api/v1/tables/{name}/rows", pathParams: ["name"], queryParams: [], hasBody: true, status: 201, requiresKey: true },
+  "post_api_v1_tables__name__rows": { method: "POST", path: "/api/v1/tables/{name}/rows", pathParams: ["name"], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
   /** GET /api/v1/tables/{name}/rows/{id}: One row by id */
-  "get_api_v1_tables__name__rows__id_": { method: "GET", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: false, status: 200, requiresKey: true },
+  "get_api_v1_tables__name__rows__id_": { method: "GET", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** DELETE /api/v1/tables/{name}/rows/{id}: Delete one row */
-  "delete_api_v1_tables__name__rows__id_": { method: "DELETE", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: false, status: 200, requiresKey: true },
+  "delete_api_v1_tables__name__rows__id_": { method: "DELETE", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** PATCH /api/v1/tables/{name}/rows/{id}: Change some columns of one row */
-  "patch_api_v1_tables__name__rows__id_": { method: "PATCH", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: true, status: 200, requiresKey: true },
+  "patch_api_v1_tables__name__rows__id_": { method: "PATCH", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/tables/{name}/search: The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
-  "post_api_v1_tables__name__search": { method: "POST", path: "/api/v1/tables/{name}/search", pathParams: ["name"], queryParams: [], hasBody: true, status: 200, requiresKey: true },
+  "post_api_v1_tables__name__search": { method: "POST", path: "/api/v1/tables/{name}/search", pathParams: ["name"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/query: Run one SQL statement with parameters $1, $2 … */
-  "post_api_v1_query": { method: "POST", path: "/api/v1/query", pathParams: [], queryParams: [], hasBody: true, status: 200, requiresKey: true },
+  "post_api_v1_query": { method: "POST", path: "/api/v1/query", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
 } as const;
 
 /** An operationId the server serves. */
