@@ -16,10 +16,15 @@ function runNode(file: string) {
   return spawnSync(process.execPath, [file], { cwd: packageDir, env, encoding: 'utf8', timeout: 30000 });
 }
 
+/** The code of a markdown page's ```ts blocks. */
+function tsBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+}
+
 describe('documentation', () => {
   it('every ts block of the README runs against the server', async () => {
     const readme = await readFile(join(packageDir, 'README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+    const blocks = tsBlocks(readme);
     assert.ok(blocks.length >= 2, 'the README has its examples');
     for (const [index, block] of blocks.entries()) {
       const file = join(packageDir, 'build', `readme-${index}.mjs`);
@@ -27,6 +32,17 @@ describe('documentation', () => {
       const run = runNode(file);
       assert.equal(run.status, 0, `README block ${index + 1} failed:\n${block}\n${run.stderr}`);
     }
+  });
+
+  it('the ts blocks of docs/sdk.md run in order as one program', async () => {
+    const page = await readFile(join(packageDir, '..', '..', 'docs', 'sdk.md'), 'utf8');
+    const program = tsBlocks(page).join('\n');
+    const file = join(packageDir, 'build', 'docs-sdk.mjs');
+    await writeFile(file, program.replace(/http:\/\/localhost:8000/g, live.origin));
+    const run = runNode(file);
+    assert.equal(run.status, 0, `docs/sdk.md's examples failed:\n${run.stderr}`);
+    assert.match(run.stdout, /The Thing 2 true/);
+    assert.match(run.stdout, /422 validation_error rows\[0\]\.year/);
   });
 
   it('the example app finds the nearest notes first', () => {
