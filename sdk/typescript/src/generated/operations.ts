@@ -18,11 +18,39 @@ export interface Operations {
   "patch_api_v1_tables__name__rows__id_": { path: T.PatchApiV1TablesNameRowsIdPath; query: T.PatchApiV1TablesNameRowsIdQuery; body: T.PatchApiV1TablesNameRowsIdBody; response: T.PatchApiV1TablesNameRowsIdResponse };
   "post_api_v1_tables__name__search": { path: T.PostApiV1TablesNameSearchPath; query: T.PostApiV1TablesNameSearchQuery; body: T.PostApiV1TablesNameSearchBody; response: T.PostApiV1TablesNameSearchResponse };
   "post_api_v1_query": { path: T.PostApiV1QueryPath; query: T.PostApiV1QueryQuery; body: T.PostApiV1QueryBody; response: T.PostApiV1QueryResponse };
+  "get_v1_vector_stores": { path: T.GetV1VectorStoresPath; query: T.GetV1VectorStoresQuery; body: undefined; response: T.GetV1VectorStoresResponse };
+  "post_v1_vector_stores": { path: T.PostV1VectorStoresPath; query: T.PostV1VectorStoresQuery; body: T.PostV1VectorStoresBody; response: T.PostV1VectorStoresResponse };
+  "get_v1_vector_stores__vector_store_id_": { path: T.GetV1VectorStoresVectorStoreIdPath; query: T.GetV1VectorStoresVectorStoreIdQuery; body: undefined; response: T.GetV1VectorStoresVectorStoreIdResponse };
+  "delete_v1_vector_stores__vector_store_id_": { path: T.DeleteV1VectorStoresVectorStoreIdPath; query: T.DeleteV1VectorStoresVectorStoreIdQuery; body: undefined; response: T.DeleteV1VectorStoresVectorStoreIdResponse };
+  "post_v1_vector_stores__vector_store_id__files": { path: T.PostV1VectorStoresVectorStoreIdFilesPath; query: T.PostV1VectorStoresVectorStoreIdFilesQuery; body: undefined; response: T.PostV1VectorStoresVectorStoreIdFilesResponse };
+  "get_v1_vector_stores__vector_store_id__files__file_id_": { path: T.GetV1VectorStoresVectorStoreIdFilesFileIdPath; query: T.GetV1VectorStoresVectorStoreIdFilesFileIdQuery; body: undefined; response: T.GetV1VectorStoresVectorStoreIdFilesFileIdResponse };
+  "post_v1_vector_stores__vector_store_id__search": { path: T.PostV1VectorStoresVectorStoreIdSearchPath; query: T.PostV1VectorStoresVectorStoreIdSearchQuery; body: T.PostV1VectorStoresVectorStoreIdSearchBody; response: T.PostV1VectorStoresVectorStoreIdSearchResponse };
+  "get_openai_v1_files": { path: T.GetOpenaiV1FilesPath; query: T.GetOpenaiV1FilesQuery; body: undefined; response: T.GetOpenaiV1FilesResponse };
+  "post_openai_v1_files": { path: T.PostOpenaiV1FilesPath; query: T.PostOpenaiV1FilesQuery; body: undefined; response: T.PostOpenaiV1FilesResponse };
+  "get_openai_v1_files__file_id_": { path: T.GetOpenaiV1FilesFileIdPath; query: T.GetOpenaiV1FilesFileIdQuery; body: undefined; response: T.GetOpenaiV1FilesFileIdResponse };
+  "delete_openai_v1_files__file_id_": { path: T.DeleteOpenaiV1FilesFileIdPath; query: T.DeleteOpenaiV1FilesFileIdQuery; body: undefined; response: T.DeleteOpenaiV1FilesFileIdResponse };
+  "get_openai_v1_files__file_id__content": { path: T.GetOpenaiV1FilesFileIdContentPath; query: T.GetOpenaiV1FilesFileIdContentQuery; body: undefined; response: T.GetOpenaiV1FilesFileIdContentResponse };
+  "get_openai_v1_vector_stores": { path: T.GetOpenaiV1VectorStoresPath; query: T.GetOpenaiV1VectorStoresQuery; body: undefined; response: T.GetOpenaiV1VectorStoresResponse };
+  "post_openai_v1_vector_stores": { path: T.PostOpenaiV1VectorStoresPath; query: T.PostOpenaiV1VectorStoresQuery; body: T.PostOpenaiV1VectorStoresBody; response: T.PostOpenaiV1VectorStoresResponse };
+  "get_openai_v1_vector_stores__vector_store_id_": { path: T.GetOpenaiV1VectorStoresVectorStoreIdPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdResponse };
+  "post_openai_v1_vector_stores__vector_store_id_": { path: T.PostOpenaiV1VectorStoresVectorStoreIdPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdQuery; body: T.PostOpenaiV1VectorStoresVectorStoreIdBody; response: T.PostOpenaiV1VectorStoresVectorStoreIdResponse };
+  "delete_openai_v1_vector_stores__vector_store_id_": { path: T.DeleteOpenaiV1VectorStoresVectorStoreIdPath; query: T.DeleteOpenaiV1VectorStoresVectorStoreIdQuery; body: undefined; response: T.DeleteOpenaiV1VectorStoresVectorStoreIdResponse };
+  "post_openai_v1_vector_stores__vector_store_id__search": { path: T.PostOpenaiV1VectorStoresVectorStoreIdSearchPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdSearchQuery; body: T.PostOpenaiV1VectorStoresVectorStoreIdSearchBody; response: T.PostOpenaiV1VectorStoresVectorStoreIdSearchResponse };
+  "get_openai_v1_vector_stores__vector_store_id__files": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFilesPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFilesQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFilesResponse };
+  "post_openai_v1_vector_stores__vector_store_id__files": { path: T.PostOpenaiV1VectorStoresVectorStoreIdFilesPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdFilesQuery; body: T.PostOpenaiV1VectorStoresVectorStoreIdFilesBody; response: T.PostOpenaiV1VectorStoresVectorStoreIdFilesResponse };
+  "get_openai_v1_vector_stores__vector_store_id__files__file_id_": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdResponse };
+  "post_openai_v1_vector_stores__vector_store_id__files__file_id_": { path: T.PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdQuery; body: T.PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdBody; response: T.PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdResponse };
+  "delete_openai_v1_vector_stores__vector_store_id__files__file_id_": { path: T.DeleteOpenaiV1VectorStoresVectorStoreIdFilesFileIdPath; query: T.DeleteOpenaiV1VectorStoresVectorStoreIdFilesFileIdQuery; body: undefined; response: T.DeleteOpenaiV1VectorStoresVectorStoreIdFilesFileIdResponse };
+  "get_openai_v1_vector_stores__vector_store_id__files__file_id__content": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdContentPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdContentQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdContentResponse };
+  "post_openai_v1_vector_stores__vector_store_id__file_batches": { path: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesQuery; body: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBody; response: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesResponse };
+  "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id_": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdResponse };
+  "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { path: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelQuery; body: undefined; response: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelResponse };
+  "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse };
 }
 
 /** What the client needs to call each operation. */
 export const operations = {
-  /** GET /health: Health of the service and its database */
+  /** GET /health: Health of the service, its database and its embedder */
   "get_health": { method: "GET", path: "/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
   /** GET /ready: Whether the server accepts work */
   "get_ready": { method: "GET", path: "/ready", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
@@ -50,6 +78,62 @@ export const operations = {
   "post_api_v1_tables__name__search": { method: "POST", path: "/api/v1/tables/{name}/search", pathParams: ["name"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/query: Run one SQL statement with parameters $1, $2 … */
   "post_api_v1_query": { method: "POST", path: "/api/v1/query", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /v1/vector_stores: List vector stores, newest first unless told */
+  "get_v1_vector_stores": { method: "GET", path: "/v1/vector_stores", pathParams: [], queryParams: ["limit","offset","order"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /v1/vector_stores: Create a vector store */
+  "post_v1_vector_stores": { method: "POST", path: "/v1/vector_stores", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /v1/vector_stores/{vector_store_id}: One vector store */
+  "get_v1_vector_stores__vector_store_id_": { method: "GET", path: "/v1/vector_stores/{vector_store_id}", pathParams: ["vector_store_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /v1/vector_stores/{vector_store_id}: Delete a vector store with its files and chunks */
+  "delete_v1_vector_stores__vector_store_id_": { method: "DELETE", path: "/v1/vector_stores/{vector_store_id}", pathParams: ["vector_store_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /v1/vector_stores/{vector_store_id}/files: Upload a file or raw text; ≤ 50 KB is processed at once, larger files in the background */
+  "post_v1_vector_stores__vector_store_id__files": { method: "POST", path: "/v1/vector_stores/{vector_store_id}/files", pathParams: ["vector_store_id"], queryParams: [], hasBody: false, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /v1/vector_stores/{vector_store_id}/files/{file_id}: A file's processing status */
+  "get_v1_vector_stores__vector_store_id__files__file_id_": { method: "GET", path: "/v1/vector_stores/{vector_store_id}/files/{file_id}", pathParams: ["vector_store_id","file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /v1/vector_stores/{vector_store_id}/search: Semantic search: chunks nearest the query by cosine similarity, best first */
+  "post_v1_vector_stores__vector_store_id__search": { method: "POST", path: "/v1/vector_stores/{vector_store_id}/search", pathParams: ["vector_store_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/files: List uploaded files */
+  "get_openai_v1_files": { method: "GET", path: "/openai/v1/files", pathParams: [], queryParams: ["limit","order","after","before","purpose"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/files: Upload a file (multipart: file, purpose) */
+  "post_openai_v1_files": { method: "POST", path: "/openai/v1/files", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/files/{file_id}: One uploaded file */
+  "get_openai_v1_files__file_id_": { method: "GET", path: "/openai/v1/files/{file_id}", pathParams: ["file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /openai/v1/files/{file_id}: Delete a file, and remove it from every vector store */
+  "delete_openai_v1_files__file_id_": { method: "DELETE", path: "/openai/v1/files/{file_id}", pathParams: ["file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/files/{file_id}/content: The file's bytes, as uploaded */
+  "get_openai_v1_files__file_id__content": { method: "GET", path: "/openai/v1/files/{file_id}/content", pathParams: ["file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/vector_stores: List vector stores */
+  "get_openai_v1_vector_stores": { method: "GET", path: "/openai/v1/vector_stores", pathParams: [], queryParams: ["limit","order","after","before"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/vector_stores: Create a vector store, optionally with files */
+  "post_openai_v1_vector_stores": { method: "POST", path: "/openai/v1/vector_stores", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/vector_stores/{vector_store_id}: One vector store */
+  "get_openai_v1_vector_stores__vector_store_id_": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}", pathParams: ["vector_store_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/vector_stores/{vector_store_id}: Change a vector store's name, expiry or metadata */
+  "post_openai_v1_vector_stores__vector_store_id_": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}", pathParams: ["vector_store_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /openai/v1/vector_stores/{vector_store_id}: Delete a vector store with its chunks (the files stay) */
+  "delete_openai_v1_vector_stores__vector_store_id_": { method: "DELETE", path: "/openai/v1/vector_stores/{vector_store_id}", pathParams: ["vector_store_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/vector_stores/{vector_store_id}/search: Chunks nearest the query, filtered by file attributes */
+  "post_openai_v1_vector_stores__vector_store_id__search": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/search", pathParams: ["vector_store_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/vector_stores/{vector_store_id}/files: List a vector store's files */
+  "get_openai_v1_vector_stores__vector_store_id__files": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/files", pathParams: ["vector_store_id"], queryParams: ["filter","limit","order","after","before"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/vector_stores/{vector_store_id}/files: Add an uploaded file to a vector store */
+  "post_openai_v1_vector_stores__vector_store_id__files": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/files", pathParams: ["vector_store_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/vector_stores/{vector_store_id}/files/{file_id}: A file in a vector store, with its status */
+  "get_openai_v1_vector_stores__vector_store_id__files__file_id_": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/files/{file_id}", pathParams: ["vector_store_id","file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/vector_stores/{vector_store_id}/files/{file_id}: Change a file's attributes (its chunks' too, so filters see them) */
+  "post_openai_v1_vector_stores__vector_store_id__files__file_id_": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/files/{file_id}", pathParams: ["vector_store_id","file_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /openai/v1/vector_stores/{vector_store_id}/files/{file_id}: Remove a file from a vector store (the upload stays) */
+  "delete_openai_v1_vector_stores__vector_store_id__files__file_id_": { method: "DELETE", path: "/openai/v1/vector_stores/{vector_store_id}/files/{file_id}", pathParams: ["vector_store_id","file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/vector_stores/{vector_store_id}/files/{file_id}/content: The text of a file's chunks, in order */
+  "get_openai_v1_vector_stores__vector_store_id__files__file_id__content": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/files/{file_id}/content", pathParams: ["vector_store_id","file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/vector_stores/{vector_store_id}/file_batches: Add several files to a vector store */
+  "post_openai_v1_vector_stores__vector_store_id__file_batches": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches", pathParams: ["vector_store_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}: A file batch and its counts */
+  "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id_": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}", pathParams: ["vector_store_id","batch_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel: Cancel the batch's files still in progress */
+  "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", pathParams: ["vector_store_id","batch_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files: The files of a batch */
+  "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", pathParams: ["vector_store_id","batch_id"], queryParams: ["filter","limit","order","after","before"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
 } as const;
 
 /** An operationId the server serves. */

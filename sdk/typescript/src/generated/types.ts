@@ -11,19 +11,25 @@ export type Error = {
   request_id: string;
 };
 
-/** Health of the service and its database */
+/** Health of the service, its database and its embedder */
 export type GetHealthPath = Record<string, never>;
 
-/** Health of the service and its database */
+/** Health of the service, its database and its embedder */
 export type GetHealthQuery = Record<string, never>;
 
-/** Health of the service and its database */
+/** Health of the service, its database and its embedder */
 export type GetHealthResponse = {
   status: "ok" | "degraded";
   version: string;
   database: {
     status: "ok" | "error";
     detail: string | null;
+  };
+  openai_api_key_set: boolean;
+  embedder: {
+    name: string;
+    dimension: number;
+    semantic: boolean;
   };
 };
 
@@ -258,3 +264,678 @@ export type PostApiV1QueryResponse = {
   row_count: number;
   command: string;
 };
+
+/** List vector stores, newest first unless told */
+export type GetV1VectorStoresPath = Record<string, never>;
+
+/** List vector stores, newest first unless told */
+export type GetV1VectorStoresQuery = {
+  /** stores per page (default 20) */
+  limit?: number;
+  /** stores to skip */
+  offset?: number;
+  /** by creation (default desc) */
+  order?: "asc" | "desc";
+};
+
+/** List vector stores, newest first unless told */
+export type GetV1VectorStoresResponse = {
+  object: "list";
+  data: ({
+    id: string;
+    object: "vector_store";
+    name: string | null;
+    status: "in_progress" | "completed" | "expired";
+    file_counts: {
+      in_progress: number;
+      completed: number;
+      cancelled: number;
+      failed: number;
+      total: number;
+    };
+    metadata: {
+      [key: string]: unknown;
+    } | null;
+    created_at: number;
+    updated_at: number;
+    expires_at: number | null;
+  })[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+};
+
+/** Create a vector store */
+export type PostV1VectorStoresPath = Record<string, never>;
+
+/** Create a vector store */
+export type PostV1VectorStoresQuery = Record<string, never>;
+
+/** Create a vector store */
+export type PostV1VectorStoresBody = {
+  name?: string | null;
+  metadata?: {
+    [key: string]: unknown;
+  } | null;
+};
+
+/** Create a vector store */
+export type PostV1VectorStoresResponse = {
+  id: string;
+  object: "vector_store";
+  name: string | null;
+  status: "in_progress" | "completed" | "expired";
+  file_counts: {
+    in_progress: number;
+    completed: number;
+    cancelled: number;
+    failed: number;
+    total: number;
+  };
+  metadata: {
+    [key: string]: unknown;
+  } | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+};
+
+/** One vector store */
+export type GetV1VectorStoresVectorStoreIdPath = {
+  /** the vector store's id */
+  vector_store_id: string;
+};
+
+/** One vector store */
+export type GetV1VectorStoresVectorStoreIdQuery = Record<string, never>;
+
+/** One vector store */
+export type GetV1VectorStoresVectorStoreIdResponse = PostV1VectorStoresResponse;
+
+/** Delete a vector store with its files and chunks */
+export type DeleteV1VectorStoresVectorStoreIdPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Delete a vector store with its files and chunks */
+export type DeleteV1VectorStoresVectorStoreIdQuery = Record<string, never>;
+
+/** Delete a vector store with its files and chunks */
+export type DeleteV1VectorStoresVectorStoreIdResponse = {
+  id: string;
+  object: "vector_store.deleted";
+  deleted: boolean;
+};
+
+/** Upload a file or raw text; ≤ 50 KB is processed at once, larger files in the background */
+export type PostV1VectorStoresVectorStoreIdFilesPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Upload a file or raw text; ≤ 50 KB is processed at once, larger files in the background */
+export type PostV1VectorStoresVectorStoreIdFilesQuery = Record<string, never>;
+
+/** Upload a file or raw text; ≤ 50 KB is processed at once, larger files in the background */
+export type PostV1VectorStoresVectorStoreIdFilesResponse = {
+  id: string;
+  object: "vector_store.file";
+  vector_store_id: string;
+  filename: string;
+  status: "in_progress" | "completed" | "cancelled" | "failed";
+  bytes: number;
+  chunk_count: number;
+  content_type: string | null;
+  attributes: {
+    [key: string]: unknown;
+  } | null;
+  purpose: string;
+  created_at: number;
+  last_error: {
+    code: string;
+    message: string;
+  } | null;
+};
+
+/** A file's processing status */
+export type GetV1VectorStoresVectorStoreIdFilesFileIdPath = {
+  /** the vector store's id */
+  vector_store_id: string;
+  /** the file's id */
+  file_id: string;
+};
+
+/** A file's processing status */
+export type GetV1VectorStoresVectorStoreIdFilesFileIdQuery = Record<string, never>;
+
+/** A file's processing status */
+export type GetV1VectorStoresVectorStoreIdFilesFileIdResponse = PostV1VectorStoresVectorStoreIdFilesResponse;
+
+/** Semantic search: chunks nearest the query by cosine similarity, best first */
+export type PostV1VectorStoresVectorStoreIdSearchPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Semantic search: chunks nearest the query by cosine similarity, best first */
+export type PostV1VectorStoresVectorStoreIdSearchQuery = Record<string, never>;
+
+/** Semantic search: chunks nearest the query by cosine similarity, best first */
+export type PostV1VectorStoresVectorStoreIdSearchBody = {
+  query: string;
+  max_results?: number;
+  /** key → value every result's chunk metadata or file attributes must hold */
+  filter?: {
+    [key: string]: unknown;
+  } | null;
+  /** the lowest score returned, 0 to 1 */
+  score_threshold?: number | null;
+};
+
+/** Semantic search: chunks nearest the query by cosine similarity, best first */
+export type PostV1VectorStoresVectorStoreIdSearchResponse = {
+  object: "list";
+  data: ({
+    file_id: string;
+    filename: string;
+    chunk_index: number;
+    content: string;
+    score: number;
+    metadata: {
+      [key: string]: unknown;
+    } | null;
+    file_attributes: {
+      [key: string]: unknown;
+    } | null;
+  })[];
+  search_query: string;
+};
+
+/** List uploaded files */
+export type GetOpenaiV1FilesPath = Record<string, never>;
+
+/** List uploaded files */
+export type GetOpenaiV1FilesQuery = {
+  /** items per page (default 20) */
+  limit?: number;
+  /** by creation (default desc) */
+  order?: "asc" | "desc";
+  /** the id the page starts after */
+  after?: string;
+  /** the id the page ends before */
+  before?: string;
+  /** only files of this purpose */
+  purpose?: string;
+};
+
+/** List uploaded files */
+export type GetOpenaiV1FilesResponse = {
+  object: "list";
+  data: ({
+    id: string;
+    object: "file";
+    bytes: number;
+    created_at: number;
+    filename: string;
+    purpose: "assistants" | "assistants_output" | "batch" | "batch_output" | "fine-tune" | "fine-tune-results" | "vision" | "user_data";
+    status: "uploaded" | "processed" | "error";
+    expires_at: number | null;
+    status_details: string | null;
+  })[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+};
+
+/** Upload a file (multipart: file, purpose) */
+export type PostOpenaiV1FilesPath = Record<string, never>;
+
+/** Upload a file (multipart: file, purpose) */
+export type PostOpenaiV1FilesQuery = Record<string, never>;
+
+/** Upload a file (multipart: file, purpose) */
+export type PostOpenaiV1FilesResponse = {
+  id: string;
+  object: "file";
+  bytes: number;
+  created_at: number;
+  filename: string;
+  purpose: "assistants" | "assistants_output" | "batch" | "batch_output" | "fine-tune" | "fine-tune-results" | "vision" | "user_data";
+  status: "uploaded" | "processed" | "error";
+  expires_at: number | null;
+  status_details: string | null;
+};
+
+/** One uploaded file */
+export type GetOpenaiV1FilesFileIdPath = {
+  /** the file's id */
+  file_id: string;
+};
+
+/** One uploaded file */
+export type GetOpenaiV1FilesFileIdQuery = Record<string, never>;
+
+/** One uploaded file */
+export type GetOpenaiV1FilesFileIdResponse = PostOpenaiV1FilesResponse;
+
+/** Delete a file, and remove it from every vector store */
+export type DeleteOpenaiV1FilesFileIdPath = GetOpenaiV1FilesFileIdPath;
+
+/** Delete a file, and remove it from every vector store */
+export type DeleteOpenaiV1FilesFileIdQuery = Record<string, never>;
+
+/** Delete a file, and remove it from every vector store */
+export type DeleteOpenaiV1FilesFileIdResponse = {
+  id: string;
+  object: "file";
+  deleted: boolean;
+};
+
+/** The file's bytes, as uploaded */
+export type GetOpenaiV1FilesFileIdContentPath = GetOpenaiV1FilesFileIdPath;
+
+/** The file's bytes, as uploaded */
+export type GetOpenaiV1FilesFileIdContentQuery = Record<string, never>;
+
+/** The file's bytes, as uploaded */
+export type GetOpenaiV1FilesFileIdContentResponse = unknown;
+
+/** List vector stores */
+export type GetOpenaiV1VectorStoresPath = Record<string, never>;
+
+/** List vector stores */
+export type GetOpenaiV1VectorStoresQuery = {
+  /** items per page (default 20) */
+  limit?: number;
+  /** by creation (default desc) */
+  order?: "asc" | "desc";
+  /** the id the page starts after */
+  after?: string;
+  /** the id the page ends before */
+  before?: string;
+};
+
+/** List vector stores */
+export type GetOpenaiV1VectorStoresResponse = {
+  object: "list";
+  data: ({
+    id: string;
+    object: "vector_store";
+    created_at: number;
+    file_counts: {
+      in_progress: number;
+      completed: number;
+      cancelled: number;
+      failed: number;
+      total: number;
+    };
+    last_active_at: number | null;
+    metadata: {
+      [key: string]: string;
+    } | null;
+    name: string;
+    status: "expired" | "in_progress" | "completed";
+    usage_bytes: number;
+    expires_after: {
+      anchor: "last_active_at";
+      days: number;
+    } | null;
+    expires_at: number | null;
+  })[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+};
+
+/** Create a vector store, optionally with files */
+export type PostOpenaiV1VectorStoresPath = Record<string, never>;
+
+/** Create a vector store, optionally with files */
+export type PostOpenaiV1VectorStoresQuery = Record<string, never>;
+
+/** Create a vector store, optionally with files */
+export type PostOpenaiV1VectorStoresBody = {
+  name?: string;
+  file_ids?: string[];
+  chunking_strategy?: {
+    type: "auto" | "static";
+    static?: {
+      max_chunk_size_tokens: number;
+      chunk_overlap_tokens: number;
+    };
+  };
+  expires_after?: {
+    anchor: "last_active_at";
+    days: number;
+  };
+  metadata?: {
+    [key: string]: string;
+  } | null;
+  description?: string;
+};
+
+/** Create a vector store, optionally with files */
+export type PostOpenaiV1VectorStoresResponse = {
+  id: string;
+  object: "vector_store";
+  created_at: number;
+  file_counts: {
+    in_progress: number;
+    completed: number;
+    cancelled: number;
+    failed: number;
+    total: number;
+  };
+  last_active_at: number | null;
+  metadata: {
+    [key: string]: string;
+  } | null;
+  name: string;
+  status: "expired" | "in_progress" | "completed";
+  usage_bytes: number;
+  expires_after: {
+    anchor: "last_active_at";
+    days: number;
+  } | null;
+  expires_at: number | null;
+};
+
+/** One vector store */
+export type GetOpenaiV1VectorStoresVectorStoreIdPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** One vector store */
+export type GetOpenaiV1VectorStoresVectorStoreIdQuery = Record<string, never>;
+
+/** One vector store */
+export type GetOpenaiV1VectorStoresVectorStoreIdResponse = PostOpenaiV1VectorStoresResponse;
+
+/** Change a vector store's name, expiry or metadata */
+export type PostOpenaiV1VectorStoresVectorStoreIdPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Change a vector store's name, expiry or metadata */
+export type PostOpenaiV1VectorStoresVectorStoreIdQuery = Record<string, never>;
+
+/** Change a vector store's name, expiry or metadata */
+export type PostOpenaiV1VectorStoresVectorStoreIdBody = {
+  name?: string | null;
+  expires_after?: {
+    anchor: "last_active_at";
+    days: number;
+  } | null;
+  metadata?: {
+    [key: string]: string;
+  } | null;
+};
+
+/** Change a vector store's name, expiry or metadata */
+export type PostOpenaiV1VectorStoresVectorStoreIdResponse = PostOpenaiV1VectorStoresResponse;
+
+/** Delete a vector store with its chunks (the files stay) */
+export type DeleteOpenaiV1VectorStoresVectorStoreIdPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Delete a vector store with its chunks (the files stay) */
+export type DeleteOpenaiV1VectorStoresVectorStoreIdQuery = Record<string, never>;
+
+/** Delete a vector store with its chunks (the files stay) */
+export type DeleteOpenaiV1VectorStoresVectorStoreIdResponse = DeleteV1VectorStoresVectorStoreIdResponse;
+
+/** Chunks nearest the query, filtered by file attributes */
+export type PostOpenaiV1VectorStoresVectorStoreIdSearchPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Chunks nearest the query, filtered by file attributes */
+export type PostOpenaiV1VectorStoresVectorStoreIdSearchQuery = Record<string, never>;
+
+/** Chunks nearest the query, filtered by file attributes */
+export type PostOpenaiV1VectorStoresVectorStoreIdSearchBody = {
+  query: unknown;
+  max_num_results?: number;
+  filters?: {
+    [key: string]: unknown;
+  };
+  ranking_options?: {
+    ranker?: string;
+    score_threshold?: number;
+  };
+  rewrite_query?: boolean;
+};
+
+/** Chunks nearest the query, filtered by file attributes */
+export type PostOpenaiV1VectorStoresVectorStoreIdSearchResponse = {
+  object: "vector_store.search_results.page";
+  search_query: string[];
+  data: ({
+    file_id: string;
+    filename: string;
+    score: number;
+    attributes: {
+      [key: string]: unknown;
+    } | null;
+    content: ({
+      type: "text";
+      text: string;
+    })[];
+  })[];
+  has_more: boolean;
+  next_page: string | null;
+};
+
+/** List a vector store's files */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** List a vector store's files */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesQuery = {
+  /** only files with this status */
+  filter?: "in_progress" | "completed" | "cancelled" | "failed";
+  /** items per page (default 20) */
+  limit?: number;
+  /** by creation (default desc) */
+  order?: "asc" | "desc";
+  /** the id the page starts after */
+  after?: string;
+  /** the id the page ends before */
+  before?: string;
+};
+
+/** List a vector store's files */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesResponse = {
+  object: "list";
+  data: ({
+    id: string;
+    object: "vector_store.file";
+    created_at: number;
+    last_error: {
+      code: "server_error" | "unsupported_file" | "invalid_file";
+      message: string;
+    } | null;
+    status: "in_progress" | "completed" | "cancelled" | "failed";
+    usage_bytes: number;
+    vector_store_id: string;
+    attributes: {
+      [key: string]: unknown;
+    } | null;
+    chunking_strategy: {
+      type: "static";
+      static: {
+        max_chunk_size_tokens: number;
+        chunk_overlap_tokens: number;
+      };
+    };
+  })[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+};
+
+/** Add an uploaded file to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Add an uploaded file to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesQuery = Record<string, never>;
+
+/** Add an uploaded file to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesBody = {
+  file_id: string;
+  attributes?: {
+    [key: string]: unknown;
+  } | null;
+  chunking_strategy?: {
+    type: "auto" | "static";
+    static?: {
+      max_chunk_size_tokens: number;
+      chunk_overlap_tokens: number;
+    };
+  };
+};
+
+/** Add an uploaded file to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesResponse = {
+  id: string;
+  object: "vector_store.file";
+  created_at: number;
+  last_error: {
+    code: "server_error" | "unsupported_file" | "invalid_file";
+    message: string;
+  } | null;
+  status: "in_progress" | "completed" | "cancelled" | "failed";
+  usage_bytes: number;
+  vector_store_id: string;
+  attributes: {
+    [key: string]: unknown;
+  } | null;
+  chunking_strategy: {
+    type: "static";
+    static: {
+      max_chunk_size_tokens: number;
+      chunk_overlap_tokens: number;
+    };
+  };
+};
+
+/** A file in a vector store, with its status */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdPath = GetV1VectorStoresVectorStoreIdFilesFileIdPath;
+
+/** A file in a vector store, with its status */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdQuery = Record<string, never>;
+
+/** A file in a vector store, with its status */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdResponse = PostOpenaiV1VectorStoresVectorStoreIdFilesResponse;
+
+/** Change a file's attributes (its chunks' too, so filters see them) */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdPath = GetV1VectorStoresVectorStoreIdFilesFileIdPath;
+
+/** Change a file's attributes (its chunks' too, so filters see them) */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdQuery = Record<string, never>;
+
+/** Change a file's attributes (its chunks' too, so filters see them) */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdBody = {
+  attributes: {
+    [key: string]: unknown;
+  } | null;
+};
+
+/** Change a file's attributes (its chunks' too, so filters see them) */
+export type PostOpenaiV1VectorStoresVectorStoreIdFilesFileIdResponse = PostOpenaiV1VectorStoresVectorStoreIdFilesResponse;
+
+/** Remove a file from a vector store (the upload stays) */
+export type DeleteOpenaiV1VectorStoresVectorStoreIdFilesFileIdPath = GetV1VectorStoresVectorStoreIdFilesFileIdPath;
+
+/** Remove a file from a vector store (the upload stays) */
+export type DeleteOpenaiV1VectorStoresVectorStoreIdFilesFileIdQuery = Record<string, never>;
+
+/** Remove a file from a vector store (the upload stays) */
+export type DeleteOpenaiV1VectorStoresVectorStoreIdFilesFileIdResponse = {
+  id: string;
+  object: "vector_store.file.deleted";
+  deleted: boolean;
+};
+
+/** The text of a file's chunks, in order */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdContentPath = GetV1VectorStoresVectorStoreIdFilesFileIdPath;
+
+/** The text of a file's chunks, in order */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdContentQuery = Record<string, never>;
+
+/** The text of a file's chunks, in order */
+export type GetOpenaiV1VectorStoresVectorStoreIdFilesFileIdContentResponse = {
+  object: string;
+  data: ({
+    type: string;
+    text: string;
+  })[];
+  has_more: boolean;
+  next_page: string | null;
+};
+
+/** Add several files to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFileBatchesPath = GetV1VectorStoresVectorStoreIdPath;
+
+/** Add several files to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFileBatchesQuery = Record<string, never>;
+
+/** Add several files to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBody = {
+  file_ids?: string[];
+  files?: ({
+    file_id: string;
+    attributes?: {
+      [key: string]: unknown;
+    } | null;
+    chunking_strategy?: {
+      type: "auto" | "static";
+      static?: {
+        max_chunk_size_tokens: number;
+        chunk_overlap_tokens: number;
+      };
+    };
+  })[];
+  attributes?: {
+    [key: string]: unknown;
+  } | null;
+  chunking_strategy?: {
+    type: "auto" | "static";
+    static?: {
+      max_chunk_size_tokens: number;
+      chunk_overlap_tokens: number;
+    };
+  };
+};
+
+/** Add several files to a vector store */
+export type PostOpenaiV1VectorStoresVectorStoreIdFileBatchesResponse = {
+  id: string;
+  object: "vector_store.files_batch";
+  created_at: number;
+  file_counts: {
+    in_progress: number;
+    completed: number;
+    cancelled: number;
+    failed: number;
+    total: number;
+  };
+  status: "in_progress" | "completed" | "cancelled" | "failed";
+  vector_store_id: string;
+};
+
+/** A file batch and its counts */
+export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdPath = {
+  /** the vector store's id */
+  vector_store_id: string;
+  /** the batch's id */
+  batch_id: string;
+};
+
+/** A file batch and its counts */
+export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdQuery = Record<string, never>;
+
+/** A file batch and its counts */
+export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdResponse = PostOpenaiV1VectorStoresVectorStoreIdFileBatchesResponse;
+
+/** Cancel the batch's files still in progress */
+export type PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelPath = GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdPath;
+
+/** Cancel the batch's files still in progress */
+export type PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelQuery = Record<string, never>;
+
+/** Cancel the batch's files still in progress */
+export type PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelResponse = PostOpenaiV1VectorStoresVectorStoreIdFileBatchesResponse;
+
+/** The files of a batch */
+export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesPath = GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdPath;
+
+/** The files of a batch */
+export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery = GetOpenaiV1VectorStoresVectorStoreIdFilesQuery;
+
+/** The files of a batch */
+export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse = GetOpenaiV1VectorStoresVectorStoreIdFilesResponse;
