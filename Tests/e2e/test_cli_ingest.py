@@ -20,7 +20,7 @@ def test_ingest_resumes_and_search_prints_the_best_chunks(tmp_path):
     database = str(tmp_path / "v.db")
     first = run("ingest", "docs", "--store", "notes", "--database", database, "--attributes", '{"source": "cli"}', cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "ingested 2 of 2 files" in first.stdout and "hashing" in first.stderr, first.stdout
+    assert "ingested 2 of 2 files" in first.stdout and "embedder: " in first.stderr, first.stdout
     again = run("ingest", "docs", "--store", "notes", "--database", database, cwd=tmp_path)
     assert "ingested 0 of 2 files" in again.stdout and "2 already there" in again.stdout, again.stdout
     found = run("search", "--store", "notes", "--database", database, "-k", "1", "molten lava", cwd=tmp_path)
