@@ -17,6 +17,7 @@ extension Binder {
     func bindTableReference(_ reference: TableReference) throws -> (PlanNode, Scope) {
         switch reference {
         case .table(let name, let alias):
+            if let common = try commonTableReference(name, alias: alias) { return common }
             if let relation = SystemCatalog.relation(name, catalog) {
                 var scope = Scope()
                 scope.addDerived(name: alias ?? name.name, columns: relation.columns)
@@ -27,17 +28,46 @@ extension Binder {
             scope.addTable(table, alias: alias)
             return (.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope)
         case .subquery(let query, let alias):
-            let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
-            inner.outerScopes = outerScopes
-            inner.parameterTypes = parameterTypes
+            let inner = nestedBinder(outerScopes: outerScopes)
             let (plan, columns) = try inner.bindQuery(query)
-            parameterTypes.merge(inner.parameterTypes) { current, _ in current }
+            absorb(inner)
             var scope = Scope()
             scope.addDerived(name: alias ?? "subquery", columns: columns)
             return (plan, scope)
         case .join(let join):
             return try bindJoin(join)
+        case .values(let rows, let alias, let columns):
+            guard let alias else { throw VireoError(.syntaxError, "VALUES in FROM must have an alias") }
+            let (plan, resultColumns) = try bindValues(rows)
+            guard columns.count <= resultColumns.count else {
+                throw VireoError(.invalidColumnReference, "table \"\(alias)\" has \(resultColumns.count) columns available but \(columns.count) columns specified")
+            }
+            var named = resultColumns
+            for (position, name) in columns.enumerated() { named[position].name = name }
+            var scope = Scope()
+            scope.addDerived(name: alias, columns: named)
+            return (plan, scope)
         }
+    }
+
+    /// `VALUES (…), (…)`: constant rows named column1, column2 …, each column of one type
+    /// (the first known one; integers and doubles together are doubles; unknown is text).
+    func bindValues(_ rows: [[SQLExpression]]) throws -> (PlanNode, [ResultColumn]) {
+        let typed = try rows.map { row in try row.map { try bind($0, Scope()) } }
+        let width = typed.first?.count ?? 0
+        let types = (0..<width).map { column -> SQLType in
+            let known = typed.map { $0[column].type }.filter { $0 != .unknown }
+            if known.contains(.double) && known.contains(.int) { return .double }
+            return known.first ?? .text
+        }
+        let bound = try typed.map { row in
+            try row.enumerated().map { column, value -> BoundExpression in
+                let target = types[column]
+                if value.type == .unknown || value.type == target { return try coerce(value, to: target) }
+                return .cast(value.expression, target)
+            }
+        }
+        return (.values(bound), types.enumerated().map { ResultColumn(name: "column\($0.offset + 1)", type: $0.element) })
     }
 
     private func bindJoin(_ join: Join) throws -> (PlanNode, Scope) {

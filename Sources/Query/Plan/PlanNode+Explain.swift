@@ -23,11 +23,13 @@ extension PlanNode {
 
     var children: [PlanNode] {
         switch self {
-        case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values: []
+        case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values, .workingTableScan: []
+        case .commonTableScan(let table): [table.plan]
         case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _, _),
-             .limit(let input, _, _), .distinct(let input), .aggregate(let input, _): [input]
+             .limit(let input, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
+             .distinctOn(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
-             .setOperation(_, _, let left, let right): [left, right]
+             .setOperation(_, _, let left, let right), .recursiveUnion(_, let left, let right, _): [left, right]
         }
     }
 
@@ -48,6 +50,11 @@ extension PlanNode {
         case .nestedLoopJoin(_, _, let spec): spec.kind == .left ? "Nested Loop Left Join" : "Nested Loop"
         case .hashJoin(_, _, let spec, _, _): spec.kind == .left ? "Hash Left Join" : "Hash Join"
         case .setOperation(let kind, let all, _, _): kind.rawValue.capitalized + (all ? " All" : "")
+        case .commonTableScan(let table): "CTE Scan on \(table.name)"
+        case .workingTableScan(let table): "WorkTable Scan on \(table.name)"
+        case .recursiveUnion(_, _, _, let all): all ? "Recursive Union All" : "Recursive Union"
+        case .window: "WindowAgg"
+        case .distinctOn: "Unique (DISTINCT ON)"
         }
     }
 

@@ -24,6 +24,16 @@ indirect enum PlanNode: Sendable {
     case nestedLoopJoin(PlanNode, PlanNode, JoinSpec)
     case hashJoin(PlanNode, PlanNode, JoinSpec, leftKeys: [BoundExpression], rightKeys: [BoundExpression])
     case setOperation(SetOperation.Kind, all: Bool, PlanNode, PlanNode)
+    /// The rows of a WITH query (computed once per statement when read more than once).
+    case commonTableScan(CommonTable)
+    /// The rows a recursive query's previous iteration produced.
+    case workingTableScan(CommonTable)
+    /// `anchor UNION [ALL] recursive`, the recursive term run until it adds no row.
+    case recursiveUnion(CommonTable, anchor: PlanNode, recursive: PlanNode, all: Bool)
+    /// Window functions: each input row, followed by one value per call.
+    case window(PlanNode, [WindowCall])
+    /// DISTINCT ON: the first row of each run of equal keys (the input is sorted by them).
+    case distinctOn(PlanNode, keys: [BoundExpression])
 }
 
 /// A table read by a scan node.
@@ -98,6 +108,8 @@ struct AggregateCall: Sendable, Equatable {
     /// Nil for count(*).
     var argument: BoundExpressionBox?
     var distinct: Bool
+    /// `FILTER (WHERE …)`: rows where it does not hold are skipped.
+    var filter: BoundExpressionBox? = nil
 }
 
 /// Boxes a bound expression so aggregate calls can be compared while binding.

@@ -10,9 +10,13 @@ public struct Query: Sendable, Equatable {
     public var limit: SQLExpression?
     /// The OFFSET expression; nil when absent.
     public var offset: SQLExpression?
+    /// `WITH [RECURSIVE] …` written before the query; nil when absent.
+    public var with: WithClause?
 
     /// Creates the node from its parts, as the parser would.
-    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: SQLExpression? = nil, offset: SQLExpression? = nil) {
+    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: SQLExpression? = nil, offset: SQLExpression? = nil,
+                with: WithClause? = nil) {
+        self.with = with
         self.body = body
         self.orderBy = orderBy
         self.limit = limit
@@ -22,6 +26,38 @@ public struct Query: Sendable, Equatable {
     /// A plain `SELECT` with no ORDER BY or LIMIT.
     public init(_ select: Select) {
         self.init(body: .select(select))
+    }
+}
+
+/// `WITH [RECURSIVE] name [(columns)] AS (query) [, …]`: named queries visible to the
+/// statement that follows and to the later entries of the list (every entry when RECURSIVE).
+public struct WithClause: Sendable, Equatable {
+    /// `WITH RECURSIVE`: an entry may read its own rows (`anchor UNION [ALL] recursive term`).
+    public var recursive: Bool
+    /// The entries in order (at least one).
+    public var queries: [CommonTableExpression]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(recursive: Bool = false, _ queries: [CommonTableExpression]) {
+        self.recursive = recursive
+        self.queries = queries
+    }
+}
+
+/// One entry of a WITH list.
+public struct CommonTableExpression: Sendable, Equatable {
+    /// The name the statement reads it by (lower case unless quoted).
+    public var name: String
+    /// Column names written after the name; empty to keep the query's own.
+    public var columns: [String]
+    /// The query; its rows are computed once per statement.
+    public var query: Query
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, columns: [String] = [], query: Query) {
+        self.name = name
+        self.columns = columns
+        self.query = query
     }
 }
 
@@ -61,7 +97,12 @@ public struct SetOperation: Sendable, Equatable {
 public struct Select: Sendable, Equatable {
     /// `SELECT DISTINCT`: duplicate rows are removed.
     public var distinct: Bool
-    /// The select list (at least one item).
+    /// `SELECT DISTINCT ON (…)`: the first row of each group of equal values is kept
+    /// (`distinct` is false then); empty when absent.
+    public var distinctOn: [SQLExpression] = []
+    /// `WINDOW name AS (…) [, …]`, in the order written; empty when absent.
+    public var windows: [NamedWindow] = []
+    /// The select list (may be empty, as in PostgreSQL: `SELECT FROM t`).
     public var items: [SelectItem]
     /// The FROM list; entries separated by commas are cross-joined.
     public var from: [TableReference]
@@ -100,6 +141,8 @@ public indirect enum TableReference: Sendable, Equatable {
     case table(TableName, alias: String?)
     /// `(query) [AS] alias`.
     case subquery(Query, alias: String?)
+    /// `(VALUES (…), (…)) [AS] alias [(columns)]`: constant rows as a table.
+    case values([[SQLExpression]], alias: String?, columns: [String])
     case join(Join)
 }
 
@@ -191,6 +234,8 @@ public struct Insert: Sendable, Equatable {
     public var onConflict: OnConflict?
     /// Empty when there is no RETURNING clause.
     public var returning: [SelectItem]
+    /// `WITH …` written before INSERT; nil when absent.
+    public var with: WithClause? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, columns: [String] = [], source: InsertSource,
@@ -249,6 +294,8 @@ public struct Update: Sendable, Equatable {
     public var whereClause: SQLExpression?
     /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
+    /// `WITH …` written before the statement; nil when absent.
+    public var with: WithClause? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, assignments: [Assignment], from: [TableReference] = [],
@@ -274,6 +321,8 @@ public struct Delete: Sendable, Equatable {
     public var whereClause: SQLExpression?
     /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
+    /// `WITH …` written before the statement; nil when absent.
+    public var with: WithClause? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, using: [TableReference] = [],

@@ -7,11 +7,14 @@ extension Parser {
         let savedDepth = depth
         defer { depth = savedDepth }
         try descend()
-        if peekKeyword(.with) {
-            throw VireoError(.featureNotSupported, "WITH queries are not supported", position: peek().start)
-        }
+        let with = try parseWithClause()
         var query = try parseSetOperations(levelMin: 1)
         try parseQueryTail(into: &query)
+        if let with {
+            // `WITH … (SELECT … LIMIT 1)`: the WITH wraps the parenthesised query as a whole.
+            if query.with != nil { query = Query(body: .select(Select(items: [.wildcard], from: [.subquery(query, alias: "with")]))) }
+            query.with = with
+        }
         return query
     }
 
@@ -115,17 +118,34 @@ extension Parser {
         try expectKeyword(.select)
         var select = Select(items: [])
         if acceptKeyword(.distinct) {
-            if peekKeyword(.on) { throw VireoError(.featureNotSupported, "DISTINCT ON is not supported", position: peek().start) }
-            select.distinct = true
+            if acceptKeyword(.on) {
+                try expect(.leftParen, "(")
+                select.distinctOn = try commaSeparated { try $0.parseExpression() }
+                try expect(.rightParen, ")")
+            } else {
+                select.distinct = true
+            }
         } else {
             _ = acceptKeyword(.all)
         }
-        select.items = try commaSeparated { try $0.parseSelectItem() }
+        if !endsSelectList() { select.items = try commaSeparated { try $0.parseSelectItem() } }
         if acceptKeyword(.from) { select.from = try commaSeparated { try $0.parseTableReference() } }
         if acceptKeyword(.where) { select.whereClause = try parseExpression() }
         if acceptKeywords(.group, .by) { select.groupBy = try commaSeparated { try $0.parseExpression() } }
         if acceptKeyword(.having) { select.having = try parseExpression() }
+        select.windows = try parseWindowClause()
         return select
+    }
+
+    /// Whether the select list is empty (`SELECT FROM t`, `EXISTS (SELECT WHERE …)`).
+    private mutating func endsSelectList() -> Bool {
+        switch peek().kind {
+        case .rightParen, .semicolon, .end: return true
+        default:
+            let stops: Set<Keyword> = [.from, .where, .group, .having, .window, .union, .intersect, .except, .order,
+                                       .limit, .offset, .fetch]
+            return peek().keyword.map(stops.contains) ?? false
+        }
     }
 
     /// `*`, `table.*`, or `expr [[AS] alias]` (in select lists and RETURNING).
@@ -162,6 +182,13 @@ extension Parser {
         guard accept(.leftParen) else {
             let name = try parseTableName()
             return .table(name, alias: try parseOptionalAlias())
+        }
+        if acceptKeyword(.values) {
+            let rows = try parseValuesRows()
+            try expect(.rightParen, ")")
+            let alias = try parseOptionalAlias()
+            let columns = alias != nil && peek().kind == .leftParen ? try parseParenthesizedNames() : []
+            return .values(rows, alias: alias, columns: columns)
         }
         if startsQuery() {
             let query = try parseQuery()
