@@ -42,6 +42,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidNthValueArgument = "invalid_argument_for_nth_value_function"
         case invalidFrameOffset = "invalid_preceding_or_following_size"
         case wrongObjectType = "wrong_object_type"
+        case invalidOffsetCount = "invalid_row_count_in_result_offset_clause"
     }
 
     public var code: Code
@@ -99,6 +100,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidNthValueArgument: "22016"
         case .invalidFrameOffset: "22013"
         case .wrongObjectType: "42809"
+        case .invalidOffsetCount: "2201X"
         }
     }
 }

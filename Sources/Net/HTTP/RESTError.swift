@@ -72,7 +72,8 @@ extension RESTError {
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
-             .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType:
+             .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
+             .invalidOffsetCount:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

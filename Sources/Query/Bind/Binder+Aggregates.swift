@@ -26,6 +26,11 @@ extension Binder {
         return expressions.contains { $0.contains { Self.isAggregateCall($0) } }
     }
 
+    static func isWindowCall(_ expression: SQLExpression) -> Bool {
+        if case .function(let call) = expression { return call.over != nil }
+        return false
+    }
+
     static func isAggregateCall(_ expression: SQLExpression) -> Bool {
         if case .function(let call) = expression { return call.over == nil && AggregateCall.Function(rawValue: call.name) != nil }
         return false
@@ -131,6 +136,9 @@ extension Binder {
     }
 
     private func aggregate(_ call: FunctionCall, _ context: AggregateContext) throws -> Typed {
+        if (call.arguments + [call.filter].compactMap { $0 }).contains(where: { $0.contains(where: Self.isWindowCall) }) {
+            throw VireoError(.groupingError, "aggregate function calls cannot contain window function calls")
+        }
         let saved = aggregateContext
         aggregateContext = nil
         defer { aggregateContext = saved }

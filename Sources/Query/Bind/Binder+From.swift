@@ -79,15 +79,16 @@ extension Binder {
         switch join.kind {
         case .inner, .cross: kind = .inner
         case .left: kind = .left
-        case .right, .full:
-            throw VireoError(.featureNotSupported, "\(join.kind.rawValue) is not supported; write it as a LEFT JOIN")
+        case .right: kind = .right
+        case .full: kind = .full
         }
         let condition = try joinCondition(join.condition, leftScope, rightScope, scope)
-        let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width)
+        let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width, leftWidth: leftScope.width)
         guard let condition else { return (.nestedLoopJoin(left, right, spec), scope) }
         let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
         if leftKeys.isEmpty { return (.nestedLoopJoin(left, right, spec), scope) }
-        let hashSpec = JoinSpec(kind: kind, condition: residual, rightWidth: rightScope.width)
+        var hashSpec = spec
+        hashSpec.condition = residual
         return (.hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys), scope)
     }
 

@@ -72,7 +72,7 @@ extension Binder {
             throw VireoError(.wrongObjectType, "FILTER specified, but \(call.name) is not an aggregate function")
         }
         if WindowCall.Function(rawValue: call.name) != nil {
-            throw VireoError(.windowingError, "window function \(call.name) requires an OVER clause")
+            throw VireoError(.wrongObjectType, "window function \(call.name) requires an OVER clause")
         }
         let arguments = try call.arguments.map { try bind($0, scope) }
         switch call.name {

@@ -8,6 +8,9 @@ extension Binder {
         try bindWith(query.with)
         switch query.body {
         case .select(let select): return try bindSelect(select, query)
+        case .values(let rows):
+            let (plan, columns) = try bindValues(rows)
+            return try orderAndLimit(plan, columns, query)
         case .setOperation(let operation):
             let (left, leftColumns) = try bindQuery(operation.left)
             let (right, rightColumns) = try bindQuery(operation.right)
@@ -208,7 +211,21 @@ extension Binder {
             if case .column(let reference) = operand { reference.column } else { type.sql.split(separator: "(").first.map(String.init) ?? "?column?" }
         case .caseWhen: "case"
         case .exists: "exists"
+        case .subquery(let query): query.firstColumnName ?? "?column?"
         default: "?column?"
+        }
+    }
+}
+
+extension Query {
+    /// The name PostgreSQL gives the first column: a scalar subquery's column is named after it.
+    var firstColumnName: String? {
+        switch body {
+        case .select(let select):
+            guard case .expression(let expression, let alias)? = select.items.first else { return nil }
+            return alias ?? Binder.columnName(expression)
+        case .setOperation(let operation): return operation.left.firstColumnName
+        case .values: return "column1"
         }
     }
 }

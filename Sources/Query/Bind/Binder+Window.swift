@@ -71,7 +71,7 @@ extension Binder {
             let (aggregate, type) = try aggregateCall(call, scope)
             return (.aggregate(aggregate), [], type)
         }
-        throw VireoError(.undefinedFunction, "OVER specified, but \(call.name) is not a window function nor an aggregate function")
+        throw VireoError(.wrongObjectType, "OVER specified, but \(call.name) is not a window function nor an aggregate function")
     }
 
     private func windowArguments(_ function: WindowCall.Function, _ typed: [Typed], _ call: FunctionCall) throws -> [BoundExpression] {

@@ -211,7 +211,9 @@ enum PlanExecutor {
     static func count(_ expression: BoundExpression, _ context: ExecutionContext, clause: String) throws -> Int? {
         let value = try Cast.convert(Evaluator.evaluate(expression, [], context), to: .int)
         guard case .int(let number) = value else { return nil }
-        guard number >= 0 else { throw VireoError(.invalidRowCount, "\(clause) must not be negative") }
+        guard number >= 0 else {
+            throw VireoError(clause == "OFFSET" ? .invalidOffsetCount : .invalidRowCount, "\(clause) must not be negative")
+        }
         return Int(clamping: number)
     }
 }

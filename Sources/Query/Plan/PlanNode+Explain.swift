@@ -47,8 +47,8 @@ extension PlanNode {
         case .limit: "Limit"
         case .distinct: "Unique"
         case .aggregate(_, let aggregation): aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate"
-        case .nestedLoopJoin(_, _, let spec): spec.kind == .left ? "Nested Loop Left Join" : "Nested Loop"
-        case .hashJoin(_, _, let spec, _, _): spec.kind == .left ? "Hash Left Join" : "Hash Join"
+        case .nestedLoopJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix
+        case .hashJoin(_, _, let spec, _, _): "Hash" + (spec.kind == .inner ? " Join" : spec.kind.explainSuffix)
         case .setOperation(let kind, let all, _, _): kind.rawValue.capitalized + (all ? " All" : "")
         case .commonTableScan(let table): "CTE Scan on \(table.name)"
         case .workingTableScan(let table): "WorkTable Scan on \(table.name)"
@@ -71,6 +71,18 @@ extension PlanNode {
             ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]
         case .hashJoin(_, _, _, let keys, _): ["Hash keys: \(keys.count)"]
         default: []
+        }
+    }
+}
+
+extension JoinSpec.Kind {
+    /// " Left Join", " Right Join", " Full Join"; nothing for an inner join.
+    var explainSuffix: String {
+        switch self {
+        case .inner: ""
+        case .left: " Left Join"
+        case .right: " Right Join"
+        case .full: " Full Join"
         }
     }
 }

@@ -89,11 +89,17 @@ struct SortKey: Sendable {
 }
 
 struct JoinSpec: Sendable {
-    enum Kind: Sendable { case inner, left }
+    enum Kind: Sendable { case inner, left, right, full }
     var kind: Kind
     /// Evaluated on the joined row (left columns, then right columns).
     var condition: BoundExpression?
     var rightWidth: Int
+    /// Needed by RIGHT and FULL joins, which emit right rows with NULLs for the left side.
+    var leftWidth = 0
+
+    /// LEFT and FULL joins keep unmatched left rows; RIGHT and FULL unmatched right rows.
+    var keepsLeft: Bool { kind == .left || kind == .full }
+    var keepsRight: Bool { kind == .right || kind == .full }
 }
 
 /// GROUP BY keys and aggregate calls; output rows are the keys, then the aggregates.

@@ -66,6 +66,8 @@ public indirect enum QueryBody: Sendable, Equatable {
     case select(Select)
     /// `left UNION [ALL] right`, `INTERSECT`, `EXCEPT`. INTERSECT binds tighter than the others.
     case setOperation(SetOperation)
+    /// `VALUES (…), (…)`: constant rows, columns named column1, column2 ….
+    case values([[SQLExpression]])
 }
 
 /// Two queries combined.

@@ -50,6 +50,7 @@ extension Parser {
             try expect(.rightParen, ")")
             return query
         }
+        if acceptKeyword(.values) { return Query(body: .values(try parseValuesRows())) }
         guard peekKeyword(.select) else { throw unexpected("expected SELECT") }
         return Query(try parseSelect())
     }

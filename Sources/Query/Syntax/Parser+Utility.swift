@@ -6,7 +6,7 @@ extension Parser {
     mutating func parseStatementBody() throws -> StatementBody {
         if peek().kind == .leftParen { return .select(try parseQuery()) }
         switch peek().keyword {
-        case .select?: return .select(try parseQuery())
+        case .select?, .values?: return .select(try parseQuery())
         case .with?: return try parseStatementWithCommonTables()
         case .insert?: return .insert(try parseInsert())
         case .update?: return .update(try parseUpdate())

@@ -199,6 +199,7 @@ extension QueryBody {
     public var sql: String {
         switch self {
         case .select(let select): return select.sql
+        case .values(let rows): return "VALUES " + rows.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")
         case .setOperation(let operation):
             func operand(_ query: Query) -> String { query.needsParenthesesAsOperand ? "(" + query.sql + ")" : query.sql }
             return operand(operation.left) + " " + operation.kind.rawValue + (operation.all ? " ALL " : " ") + operand(operation.right)
@@ -241,8 +242,7 @@ extension TableReference {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
         case .subquery(let query, let alias): return "(" + query.sql + ")" + aliasSQL(alias)
         case .values(let rows, let alias, let columns):
-            let rowsSQL = rows.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")
-            return "(VALUES " + rowsSQL + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
+            return "(" + QueryBody.values(rows).sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .join(let join):
             var right = join.right.sql
             if case .join = join.right { right = "(" + right + ")" }
