@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test build release deps bench bench-storage bench-ann bench-net venv e2e-venv check clean
+.PHONY: run shell test test-postgres build release deps postgres-server bench bench-storage bench-ann bench-net venv e2e-venv check clean
 
 ## Install missing system packages (Debian).
 deps:
@@ -36,12 +36,26 @@ shell: release
 	@mkdir -p $(DATA_DIR)
 	$$($(SWIFT) build -c release --show-bin-path)/vireo sql $(DATA_DIR)/vireo.db
 
+## PostgreSQL 15's server binaries (Debian's `postgresql`), for the differential test. Where
+## apt cannot install them, say so: that test then skips with the same reason.
+postgres-server:
+	@[ -x /usr/lib/postgresql/15/bin/initdb ] || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; } || \
+	  echo "could not install postgresql: the PostgreSQL differential test will be skipped"; }
+
 ## Every test: unit, property, fault-injection and crash tests on both I/O backends, then
-## end-to-end tests with real clients (psql, psycopg, asyncpg) against `vireo serve`.
-test: deps e2e-venv
+## end-to-end tests with real clients (psql, psycopg, asyncpg) against `vireo serve`, and
+## the differential test against PostgreSQL 15 (Tests/e2e/test_postgres_differential.py).
+test: deps e2e-venv postgres-server
 	$(SWIFT) build
 	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
 	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
+
+## Only the differential test against PostgreSQL 15: Tests/e2e/postgres/queries.sql on Vireo
+## and on a temporary PostgreSQL cluster. VIREO_DIFF_VERBOSE=1 prints every answer.
+test-postgres: deps e2e-venv postgres-server
+	$(SWIFT) build --product vireo
+	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q -s Tests/e2e/test_postgres_differential.py
 
 ## Python clients for the end-to-end tests, in $(VENV).
 E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis

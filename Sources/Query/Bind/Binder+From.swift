@@ -7,8 +7,15 @@ extension Binder {
         guard let first = references.first else { return (.values([[]]), Scope()) }
         var (plan, scope) = try bindTableReference(first)
         for reference in references.dropFirst() {
+            let spec = { (rightScope: Scope) in JoinSpec(kind: .inner, condition: nil, rightWidth: rightScope.width) }
+            if case .lateral(let query, let alias) = reference {
+                let (right, rightScope) = try bindLateral(query, alias: alias, after: scope)
+                plan = .lateralJoin(plan, right, spec(rightScope))
+                scope.append(rightScope)
+                continue
+            }
             let (right, rightScope) = try bindTableReference(reference)
-            plan = .nestedLoopJoin(plan, right, JoinSpec(kind: .inner, condition: nil, rightWidth: rightScope.width))
+            plan = .nestedLoopJoin(plan, right, spec(rightScope))
             scope.append(rightScope)
         }
         return (plan, scope)
@@ -27,7 +34,7 @@ extension Binder {
             var scope = Scope()
             scope.addTable(table, alias: alias)
             return (.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope)
-        case .subquery(let query, let alias):
+        case .subquery(let query, let alias), .lateral(let query, let alias):
             let inner = nestedBinder(outerScopes: outerScopes)
             let (plan, columns) = try inner.bindQuery(query)
             absorb(inner)
@@ -72,6 +79,7 @@ extension Binder {
 
     private func bindJoin(_ join: Join) throws -> (PlanNode, Scope) {
         let (left, leftScope) = try bindTableReference(join.left)
+        if case .lateral(let query, let alias) = join.right { return try bindLateralJoin(join, left, leftScope, query, alias) }
         let (right, rightScope) = try bindTableReference(join.right)
         var scope = leftScope
         scope.append(rightScope)
@@ -90,6 +98,31 @@ extension Binder {
         var hashSpec = spec
         hashSpec.condition = residual
         return (.hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys), scope)
+    }
+
+    /// `left [LEFT] JOIN LATERAL (…) ON …`: the subquery runs once per left row.
+    private func bindLateralJoin(_ join: Join, _ left: PlanNode, _ leftScope: Scope, _ query: Query,
+                                 _ alias: String?) throws -> (PlanNode, Scope) {
+        guard join.kind != .right && join.kind != .full else {
+            throw VireoError(.invalidColumnReference, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+        }
+        let (right, rightScope) = try bindLateral(query, alias: alias, after: leftScope)
+        var scope = leftScope
+        scope.append(rightScope)
+        let condition = try joinCondition(join.condition, leftScope, rightScope, scope)
+        let spec = JoinSpec(kind: join.kind == .left ? .left : .inner, condition: condition, rightWidth: rightScope.width)
+        return (.lateralJoin(left, right, spec), scope)
+    }
+
+    /// A LATERAL subquery: bound with the FROM entries before it as its nearest enclosing row.
+    func bindLateral(_ query: Query, alias: String?, after left: Scope) throws -> (PlanNode, Scope) {
+        let inner = nestedBinder(outerScopes: outerScopes + [left])
+        let (plan, columns) = try inner.bindQuery(query)
+        absorb(inner)
+        if inner.usedOuterScope && !outerScopes.isEmpty { usedOuterScope = true }
+        var scope = Scope()
+        scope.addDerived(name: alias ?? "subquery", columns: columns)
+        return (plan, scope)
     }
 
     private func joinCondition(_ condition: Join.Condition, _ leftScope: Scope, _ rightScope: Scope,

@@ -68,6 +68,7 @@ extension Binder {
             return (.function(function), try windowArguments(function, typed, call), windowResultType(function, typed))
         }
         if AggregateCall.Function(rawValue: call.name) != nil {
+            if call.distinct { throw VireoError(.featureNotSupported, "DISTINCT is not implemented for window functions") }
             let (aggregate, type) = try aggregateCall(call, scope)
             return (.aggregate(aggregate), [], type)
         }

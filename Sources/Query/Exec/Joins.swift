@@ -54,6 +54,26 @@ enum Joins {
         return try completed && emitUnmatchedRight(rightRows, rightMatched, spec, emit)
     }
 
+    /// LATERAL: the right side runs for each left row, with that row as its enclosing row;
+    /// what it held is given back to work_mem before the next.
+    static func lateral(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
+                        _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
+            let usedBytesBefore = context.workMemory.usedBytes
+            defer { context.workMemory.release(bytes: context.workMemory.usedBytes - usedBytesBefore) }
+            let rightRows = try PlanExecutor.materialize(right, context.nested(outer: leftRow), for: .joining)
+            var matched = false
+            for rightRow in rightRows {
+                try context.checkCancel()
+                let joined = leftRow + rightRow
+                if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { continue }
+                matched = true
+                if !(try emit(joined)) { return false }
+            }
+            return try emitUnmatched(matched, leftRow, spec, emit)
+        }
+    }
+
     private static func emitUnmatched(_ matched: Bool, _ leftRow: [Value], _ spec: JoinSpec,
                                       _ emit: PlanExecutor.Emit) throws -> Bool {
         guard !matched, spec.keepsLeft else { return true }

@@ -62,6 +62,7 @@ enum PlanExecutor {
         case .workingTableScan(let table): return try CommonTables.workingTable(table, context, emit)
         case .recursiveUnion(let table, let anchor, let recursive, let all):
             return try CommonTables.recursiveUnion(table, anchor: anchor, recursive: recursive, all: all, context, path, emit)
+        case .lateralJoin(let left, let right, let spec): return try Joins.lateral(left, right, spec, context, path, emit)
         case .window(let input, let calls): return try Windows.run(input, calls, context, child, emit)
         case .distinctOn(let input, let keys):
             var previous: [GroupKey]?

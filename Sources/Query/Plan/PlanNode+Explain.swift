@@ -29,7 +29,8 @@ extension PlanNode {
              .limit(let input, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
              .distinctOn(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
-             .setOperation(_, _, let left, let right), .recursiveUnion(_, let left, let right, _): [left, right]
+             .setOperation(_, _, let left, let right), .recursiveUnion(_, let left, let right, _),
+             .lateralJoin(let left, let right, _): [left, right]
         }
     }
 
@@ -54,6 +55,7 @@ extension PlanNode {
         case .workingTableScan(let table): "WorkTable Scan on \(table.name)"
         case .recursiveUnion(_, _, _, let all): all ? "Recursive Union All" : "Recursive Union"
         case .window: "WindowAgg"
+        case .lateralJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix + " (LATERAL)"
         case .distinctOn: "Unique (DISTINCT ON)"
         }
     }

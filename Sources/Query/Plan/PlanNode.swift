@@ -23,6 +23,8 @@ indirect enum PlanNode: Sendable {
     case aggregate(PlanNode, Aggregation)
     case nestedLoopJoin(PlanNode, PlanNode, JoinSpec)
     case hashJoin(PlanNode, PlanNode, JoinSpec, leftKeys: [BoundExpression], rightKeys: [BoundExpression])
+    /// The right plan run again for each left row, which it reads as its enclosing row (LATERAL).
+    case lateralJoin(PlanNode, PlanNode, JoinSpec)
     case setOperation(SetOperation.Kind, all: Bool, PlanNode, PlanNode)
     /// The rows of a WITH query (computed once per statement when read more than once).
     case commonTableScan(CommonTable)

@@ -143,6 +143,8 @@ public indirect enum TableReference: Sendable, Equatable {
     case table(TableName, alias: String?)
     /// `(query) [AS] alias`.
     case subquery(Query, alias: String?)
+    /// `LATERAL (query) [AS] alias`: a subquery that may read the FROM entries before it.
+    case lateral(Query, alias: String?)
     /// `(VALUES (…), (…)) [AS] alias [(columns)]`: constant rows as a table.
     case values([[SQLExpression]], alias: String?, columns: [String])
     case join(Join)

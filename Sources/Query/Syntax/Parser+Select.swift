@@ -180,6 +180,13 @@ extension Parser {
     }
 
     private mutating func parseTablePrimary() throws -> TableReference {
+        if acceptKeyword(.lateral) {
+            try expect(.leftParen, "(")
+            guard startsQuery() else { throw unexpected("expected SELECT") }
+            let query = try parseQuery()
+            try expect(.rightParen, ")")
+            return .lateral(query, alias: try parseOptionalAlias())
+        }
         guard accept(.leftParen) else {
             let name = try parseTableName()
             return .table(name, alias: try parseOptionalAlias())

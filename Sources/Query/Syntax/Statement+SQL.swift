@@ -241,6 +241,7 @@ extension TableReference {
         switch self {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
         case .subquery(let query, let alias): return "(" + query.sql + ")" + aliasSQL(alias)
+        case .lateral(let query, let alias): return "LATERAL (" + query.sql + ")" + aliasSQL(alias)
         case .values(let rows, let alias, let columns):
             return "(" + QueryBody.values(rows).sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .join(let join):
