@@ -154,6 +154,20 @@ struct QueryFeatureTests {
                 "without LATERAL the subquery cannot see d")
     }
 
+    @Test("a vector search as a WITH query joined to a table, and per row through LATERAL")
+    func vectorSearchAsSubquery() throws {
+        let db = try database()
+        try db.execute("""
+            CREATE TABLE items (id int PRIMARY KEY, dept int, embedding vector(2));
+            INSERT INTO items VALUES (1, 1, '[1,0]'), (2, 1, '[0,1]'), (3, 2, '[1,1]'), (4, 2, '[0,2]');
+            CREATE INDEX ON items USING hnsw (embedding vector_l2_ops)
+            """)
+        let joined = "WITH nn AS (SELECT id, dept FROM items ORDER BY embedding <-> '[1,0.1]' LIMIT 2) SELECT nn.id, count(e.id) FROM nn JOIN emp e ON e.dept = nn.dept GROUP BY nn.id ORDER BY nn.id"
+        #expect(try rows(db, joined) == [["1", "3"], ["3", "2"]])
+        let perRow = "SELECT q.x, nn.id FROM (VALUES (1, '[0,1]'::vector), (2, '[2,2]'::vector)) q(x, v) CROSS JOIN LATERAL (SELECT id FROM items ORDER BY embedding <-> q.v LIMIT 1) nn ORDER BY q.x"
+        #expect(try rows(db, perRow) == [["1", "2"], ["2", "3"]])
+    }
+
     @Test("RIGHT, FULL and CROSS joins; VALUES as a table; empty select lists")
     func joinsAndValues() throws {
         let db = try database()

@@ -92,10 +92,15 @@ extension Binder {
             throw VireoError(.featureNotSupported, "ORDER BY, LIMIT and OFFSET in a recursive query are not implemented")
         }
         if anchorBinder.usedOuterScope || recursiveBinder.usedOuterScope { table.isCorrelated = true; usedOuterScope = true }
-        // The working table's columns get the anchor's types: convert the recursive term's rows.
-        let converted = recursiveColumns.enumerated().map { position, column -> BoundExpression in
-            column.type == table.columns[position].type || column.type == .unknown && table.columns[position].type == .text
-                ? .column(position) : .cast(.column(position), table.columns[position].type)
+        // As in PostgreSQL, the recursive term must produce the anchor's types (an unknown
+        // literal takes the anchor's type).
+        let converted = try recursiveColumns.enumerated().map { position, column -> BoundExpression in
+            let anchorType = table.columns[position].type
+            if column.type == anchorType { return .column(position) }
+            guard column.type == .unknown else {
+                throw VireoError(.typeMismatch, "recursive query \"\(entry.name)\" column \(position + 1) has type \(anchorType) in non-recursive term but type \(column.type) overall")
+            }
+            return .cast(.column(position), anchorType)
         }
         table.plan = .recursiveUnion(table, anchor: anchor, recursive: .project(recursive, converted), all: operation.all)
         return true

@@ -64,6 +64,25 @@ struct WindowPartition {
     let orderKeys: [[Value]]
     let call: WindowCall
     let context: ExecutionContext
+    /// Each row's peer group (rows with equal ORDER BY values), found in one pass.
+    private let peerGroups: [Range<Int>]
+
+    init(rows: [[Value]], orderKeys: [[Value]], call: WindowCall, context: ExecutionContext) {
+        self.rows = rows
+        self.orderKeys = orderKeys
+        self.call = call
+        self.context = context
+        var groups: [Range<Int>] = []
+        groups.reserveCapacity(rows.count)
+        var start = 0
+        while start < rows.count {
+            var end = start + 1
+            while end < rows.count, Sorting.compare(orderKeys[start], orderKeys[end], call.orderBy) == 0 { end += 1 }
+            groups += Array(repeating: start..<end, count: end - start)
+            start = end
+        }
+        peerGroups = groups
+    }
 
     var count: Int { rows.count }
 
@@ -75,17 +94,10 @@ struct WindowPartition {
     }
 
     /// Whether rows `a` and `b` have equal ORDER BY values (all rows are peers without ORDER BY).
-    func peers(_ a: Int, _ b: Int) -> Bool {
-        Sorting.compare(orderKeys[a], orderKeys[b], call.orderBy) == 0
-    }
+    func peers(_ a: Int, _ b: Int) -> Bool { peerGroups[a] == peerGroups[b] }
 
     /// The first and one past the last row of row `i`'s peer group.
-    func peerGroup(_ i: Int) -> Range<Int> {
-        var low = i, high = i + 1
-        while low > 0, peers(low - 1, i) { low -= 1 }
-        while high < count, peers(high, i) { high += 1 }
-        return low..<high
-    }
+    func peerGroup(_ i: Int) -> Range<Int> { peerGroups[i] }
 
     private func argument(_ position: Int, _ row: Int) throws -> Value {
         try Evaluator.evaluate(call.arguments[position], rows[row], context)

@@ -394,3 +394,10 @@ SELECT v.x, s.c FROM (VALUES (1), (2), (3)) v(x), LATERAL (SELECT count(*) AS c 
 SELECT v.x, r.n FROM (VALUES (2), (3)) v(x), LATERAL (WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < v.x) SELECT n FROM t) r ORDER BY v.x, r.n;
 SELECT d.name, t.name FROM dept d RIGHT JOIN LATERAL (SELECT name FROM emp e WHERE e.dept_id = d.id) t ON true;
 SELECT * FROM dept d, (SELECT name FROM emp e WHERE e.dept_id = d.id) t;
+
+-- Recursive terms must keep the anchor's column types
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 0.5 FROM t WHERE n < 3) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1.5 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(s) AS (SELECT 'x' UNION ALL SELECT s || 'y' FROM t WHERE length(s) < 3) SELECT s FROM t ORDER BY s;
+WITH RECURSIVE t(n, s) AS (SELECT 1, 'a' UNION ALL SELECT n + 1, 'b' FROM t WHERE n < 2) SELECT n, s FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT NULL FROM t WHERE n IS NOT NULL) SELECT count(*) FROM t;
