@@ -74,6 +74,24 @@ struct QueryFeatureTests {
         try db.execute("WITH x AS (SELECT 2 AS id) UPDATE log SET msg = 'two' WHERE id = (SELECT id FROM x)")
         try db.execute("WITH x AS (SELECT 3 AS id) DELETE FROM log WHERE id IN (SELECT id FROM x)")
         #expect(try rows(db, "SELECT id, msg FROM log ORDER BY id") == [["1", "m1"], ["2", "two"]])
+        let described = try db.session().describe(Parser.parseStatement("WITH v AS (SELECT $1::int AS id) INSERT INTO log SELECT id, 'x' FROM v RETURNING id"))
+        #expect(described.columns.map(\.name) == ["id"], "Describe binds the WITH list too")
+    }
+
+    @Test("data-modifying WITH entries run once and return their rows; only at the top level")
+    func dataModifyingWith() throws {
+        let db = try database()
+        try db.execute("CREATE TABLE done (id int, salary int)")
+        let moved = try rows(db, "WITH gone AS (DELETE FROM emp WHERE dept = 2 RETURNING id, salary) INSERT INTO done SELECT * FROM gone RETURNING id")
+        #expect(moved.sorted { $0[0] < $1[0] } == [["4"], ["5"]])
+        #expect(try rows(db, "SELECT count(*) FROM emp WHERE dept = 2") == [["0"]])
+        #expect(try rows(db, "WITH up AS (UPDATE done SET salary = 1 RETURNING id) SELECT count(*) FROM up") == [["2"]])
+        #expect(try rows(db, "SELECT salary FROM done ORDER BY id") == [["1"], ["1"]])
+        try db.execute("WITH d AS (DELETE FROM done WHERE id = 4) SELECT 1")
+        #expect(try rows(db, "SELECT count(*) FROM done") == [["1"]], "an entry runs even when nothing reads it")
+        #expect(sqlError(db, "WITH d AS (DELETE FROM done) SELECT * FROM d")?.sqlState == "0A000", "no RETURNING, nothing to read")
+        #expect(sqlError(db, "SELECT * FROM (WITH d AS (DELETE FROM done RETURNING id) SELECT id FROM d) s")?.sqlState == "0A000")
+        #expect(try rows(db, "SELECT count(*) FROM done") == [["1"]], "the refused statement changed nothing")
     }
 
     @Test("ranking functions: row_number, rank, dense_rank, percent_rank, cume_dist, ntile")

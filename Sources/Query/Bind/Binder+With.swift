@@ -13,8 +13,18 @@ final class CommonTable: @unchecked Sendable {
     var recursiveReferences = 0
     /// Reads a row of an enclosing query: its rows are computed again for each use.
     var isCorrelated = false
+    /// A data-modifying entry without RETURNING: it has no rows to read.
+    var returnsNothing = false
 
     init(name: String) { self.name = name }
+
+    /// The rows a data-modifying WITH entry returned (it ran before the statement was bound).
+    init(changed entry: CommonTableExpression, columns: [ResultColumn], rows: [[Value]]) throws {
+        name = entry.name
+        self.columns = try Binder.renamed(columns, entry)
+        plan = .values(rows.map { $0.map(BoundExpression.constant) })
+        returnsNothing = columns.isEmpty
+    }
 }
 
 /// What a WITH name stands for while binding.
@@ -51,6 +61,13 @@ extension Binder {
         for entry in with.queries {
             guard names.insert(entry.name).inserted else {
                 throw VireoError(.duplicateAlias, "WITH query name \"\(entry.name)\" specified more than once")
+            }
+            if entry.change != nil {
+                guard let table = changedRows[entry.name] else {
+                    throw VireoError(.featureNotSupported, "WITH clause containing a data-modifying statement must be at the top level")
+                }
+                commonTables.append((entry.name, .ready(table)))
+                continue
             }
             let table = CommonTable(name: entry.name)
             if with.recursive, case .setOperation(let operation) = entry.query.body, operation.kind == .union,
@@ -108,7 +125,7 @@ extension Binder {
 
     /// The query's columns under the names written after the WITH name (fewer names rename
     /// only the first columns).
-    private static func renamed(_ columns: [ResultColumn], _ entry: CommonTableExpression) throws -> [ResultColumn] {
+    static func renamed(_ columns: [ResultColumn], _ entry: CommonTableExpression) throws -> [ResultColumn] {
         guard entry.columns.count <= columns.count else {
             throw VireoError(.invalidColumnReference, "WITH query \"\(entry.name)\" has \(columns.count) columns available but \(entry.columns.count) columns specified")
         }
@@ -123,6 +140,9 @@ extension Binder {
         var scope = Scope()
         switch binding {
         case .ready(let table):
+            if table.returnsNothing {
+                throw VireoError(.featureNotSupported, "WITH query \"\(name.name)\" does not have a RETURNING clause")
+            }
             table.references += 1
             scope.addDerived(name: alias ?? name.name, columns: table.columns)
             return (.commonTableScan(table), scope)

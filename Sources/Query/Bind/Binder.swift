@@ -16,6 +16,9 @@ final class Binder {
     var aggregateContext: AggregateContext?
     /// WITH names visible here, innermost last.
     var commonTables: [(String, CommonTableBinding)] = []
+    /// The rows of the statement's data-modifying WITH entries, by name, which ran before it
+    /// was bound (only the top-level binder has them: nested WITH lists may not change data).
+    var changedRows: [String: CommonTable] = [:]
     /// Set while binding a select list and ORDER BY, where window functions may appear.
     var windowContext: WindowContext?
 

@@ -50,8 +50,12 @@ public struct CommonTableExpression: Sendable, Equatable {
     public var name: String
     /// Column names written after the name; empty to keep the query's own.
     public var columns: [String]
-    /// The query; its rows are computed once per statement.
+    /// The query; its rows are computed once per statement. Unused (an empty SELECT) when
+    /// `change` is set.
     public var query: Query
+    /// `INSERT`, `UPDATE` or `DELETE` (with RETURNING, to be read) instead of a query: it runs
+    /// once, before the statement, which reads the rows it returns.
+    public var change: DataChange?
 
     /// Creates the node from its parts, as the parser would.
     public init(name: String, columns: [String] = [], query: Query) {
@@ -59,6 +63,24 @@ public struct CommonTableExpression: Sendable, Equatable {
         self.columns = columns
         self.query = query
     }
+
+    /// A data-modifying entry.
+    public init(name: String, columns: [String] = [], change: DataChange) {
+        self.init(name: name, columns: columns, query: Query(Select(items: [])))
+        self.change = change
+    }
+}
+
+/// A statement that changes rows, as a WITH entry.
+public indirect enum DataChange: Sendable, Equatable {
+    case insert(Insert)
+    case update(Update)
+    case delete(Delete)
+}
+
+extension WithClause {
+    /// Whether an entry changes rows (the statement then runs as a write).
+    public var changesData: Bool { queries.contains { $0.change != nil } }
 }
 
 /// What a query computes before ordering and limiting.

@@ -50,7 +50,7 @@ extension Parser {
             var query = try parseQuery()
             if query.with != nil { query = Query(body: .select(Select(items: [.wildcard], from: [.subquery(query, alias: "with")]))) }
             query.with = with
-            return .select(query)
+            return with.changesData ? .selectChangingData(query) : .select(query)
         }
     }
 
@@ -60,12 +60,18 @@ extension Parser {
         try expectKeyword(.as)
         if !acceptWord("materialized") && peekKeyword(.not) && peekWord("materialized", at: 1) { advance(); advance() }
         try expect(.leftParen, "(")
-        guard startsQuery() || peek().kind == .leftParen else {
-            if peekKeyword(.insert) || peekKeyword(.update) || peekKeyword(.delete) {
-                throw VireoError(.featureNotSupported, "data-modifying statements in WITH are not supported", position: peek().start)
-            }
-            throw unexpected("expected SELECT")
+        let change: DataChange?
+        switch peek().keyword {
+        case .insert?: change = .insert(try parseInsert())
+        case .update?: change = .update(try parseUpdate())
+        case .delete?: change = .delete(try parseDelete())
+        default: change = nil
         }
+        if let change {
+            try expect(.rightParen, ")")
+            return CommonTableExpression(name: name, columns: columns, change: change)
+        }
+        guard startsQuery() || peek().kind == .leftParen else { throw unexpected("expected SELECT") }
         let query = try parseQuery()
         try expect(.rightParen, ")")
         return CommonTableExpression(name: name, columns: columns, query: query)

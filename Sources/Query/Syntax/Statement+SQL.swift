@@ -18,7 +18,7 @@ extension StatementBody {
         case .createExtension(let statement):
             "CREATE EXTENSION " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)
         case .insert(let statement): statement.sql
-        case .select(let query): query.sql
+        case .select(let query), .selectChangingData(let query): query.sql
         case .update(let statement): statement.sql
         case .delete(let statement): statement.sql
         case .transaction(let command): command == .begin ? "BEGIN" : (command == .commit ? "COMMIT" : "ROLLBACK")
@@ -256,7 +256,7 @@ extension TableReference {
 private func withSQL(_ with: WithClause?) -> String {
     guard let with else { return "" }
     let entries = with.queries.map { entry in
-        quoteIdentifier(entry.name) + (entry.columns.isEmpty ? "" : " " + namesSQL(entry.columns)) + " AS (" + entry.query.sql + ")"
+        quoteIdentifier(entry.name) + (entry.columns.isEmpty ? "" : " " + namesSQL(entry.columns)) + " AS (" + (entry.change?.sql ?? entry.query.sql) + ")"
     }
     return "WITH " + (with.recursive ? "RECURSIVE " : "") + entries.joined(separator: ", ") + " "
 }
@@ -381,5 +381,16 @@ extension Delete {
         if !using.isEmpty { text += " USING " + using.map(\.sql).joined(separator: ", ") }
         if let whereClause { text += " WHERE " + whereClause.sql }
         return text + returningSQL(returning)
+    }
+}
+
+extension DataChange {
+    /// The statement as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .insert(let statement): statement.sql
+        case .update(let statement): statement.sql
+        case .delete(let statement): statement.sql
+        }
     }
 }

@@ -401,3 +401,22 @@ WITH RECURSIVE t(n) AS (SELECT 1.5 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SE
 WITH RECURSIVE t(s) AS (SELECT 'x' UNION ALL SELECT s || 'y' FROM t WHERE length(s) < 3) SELECT s FROM t ORDER BY s;
 WITH RECURSIVE t(n, s) AS (SELECT 1, 'a' UNION ALL SELECT n + 1, 'b' FROM t WHERE n < 2) SELECT n, s FROM t ORDER BY n;
 WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT NULL FROM t WHERE n IS NOT NULL) SELECT count(*) FROM t;
+
+-- Data-modifying WITH entries with RETURNING
+CREATE TABLE archive (id integer PRIMARY KEY, msg text);
+INSERT INTO log VALUES (20, 'twenty'), (21, 'twenty-one'), (22, 'twenty-two');
+WITH moved AS (DELETE FROM log WHERE id >= 20 RETURNING id, msg) INSERT INTO archive SELECT id, msg FROM moved;
+SELECT id, msg FROM archive ORDER BY id;
+SELECT count(*) FROM log WHERE id >= 20;
+WITH added AS (INSERT INTO archive VALUES (30, 'thirty'), (31, 'thirty-one') RETURNING id) SELECT count(*), max(id) FROM added;
+WITH changed AS (UPDATE archive SET msg = upper(msg) WHERE id >= 30 RETURNING id, msg) SELECT msg FROM changed ORDER BY id;
+WITH gone AS (DELETE FROM archive WHERE id = 31 RETURNING *) SELECT id, msg FROM gone;
+WITH gone AS (DELETE FROM archive WHERE id = 30) SELECT 1;
+WITH gone AS (DELETE FROM archive WHERE id = 999) SELECT * FROM gone;
+WITH gone(x, y) AS (DELETE FROM archive WHERE id = 21 RETURNING id, msg) SELECT x, y FROM gone;
+SELECT * FROM (WITH d AS (DELETE FROM archive RETURNING id) SELECT id FROM d) s;
+WITH a AS (INSERT INTO archive VALUES (40, 'forty') RETURNING id), b AS (SELECT id + 1 AS next FROM a) SELECT next FROM b;
+WITH d AS (DELETE FROM archive WHERE id = 40 RETURNING id) UPDATE log SET msg = 'seen' WHERE id = 1 RETURNING id, msg;
+SELECT id, msg FROM archive ORDER BY id;
+WITH d AS (DELETE FROM archive WHERE id = 22 RETURNING id) SELECT count(*) FROM archive;
+DROP TABLE archive;
