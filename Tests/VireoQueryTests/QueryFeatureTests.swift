@@ -186,6 +186,17 @@ struct QueryFeatureTests {
         #expect(try rows(db, perRow) == [["1", "2"], ["2", "3"]])
     }
 
+    @Test("USING and NATURAL show each merged column once; a FULL JOIN's is the side not NULL")
+    func usingColumns() throws {
+        let db = try database()
+        let full = "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) l(k, v) FULL JOIN (VALUES (2, 'x'), (3, 'y')) r(k, w) USING (k) ORDER BY k"
+        #expect(try rows(db, full) == [["1", "a", "NULL"], ["2", "b", "x"], ["3", "NULL", "y"]])
+        #expect(try db.execute(full).columns.map(\.name) == ["k", "v", "w"])
+        #expect(try rows(db, "SELECT k, l.k, r.k FROM (VALUES (1)) l(k) NATURAL LEFT JOIN (VALUES (2)) r(k)") == [["1", "1", "NULL"]])
+        #expect(sqlError(db, "SELECT l.k, r.k FROM (VALUES (1)) l(k) JOIN (VALUES (1)) r(k) USING (k) ORDER BY k")?.sqlState == "42702",
+                "ORDER BY a name two different output columns have is ambiguous")
+    }
+
     @Test("RIGHT, FULL and CROSS joins; VALUES as a table; empty select lists")
     func joinsAndValues() throws {
         let db = try database()

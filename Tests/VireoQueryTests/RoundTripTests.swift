@@ -40,6 +40,7 @@ let corpus: [String] = [
     "SELECT FROM t WHERE EXISTS (SELECT FROM u)",
     "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS v (id, name) FULL JOIN t ON t.id = v.id",
     "VALUES (1, 2), (3, 4) ORDER BY 1",
+    "SELECT * FROM a NATURAL JOIN b NATURAL LEFT JOIN c NATURAL FULL JOIN d JOIN e USING (id)",
     "WITH d AS (DELETE FROM t WHERE id < 3 RETURNING *), i (n) AS (INSERT INTO u SELECT id FROM d RETURNING n) SELECT count(*) FROM i",
     "WITH d AS (UPDATE t SET n = n + 1 RETURNING id) INSERT INTO log SELECT id FROM d",
     "SELECT * FROM a, LATERAL (SELECT * FROM b WHERE b.x = a.x LIMIT 1) AS s LEFT JOIN LATERAL (SELECT 1) AS t ON TRUE",

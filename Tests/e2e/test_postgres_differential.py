@@ -84,6 +84,8 @@ def outcome(connection, sql):
             return ("rows", names, [[cell(value) for value in row] for row in cursor.fetchall()])
     except psycopg.Error as error:
         return ("error", error.sqlstate)
+    except ValueError as error:  # a value the client cannot read as its declared type
+        return ("unreadable", str(error))
 
 
 def agree(vireo, postgres, is_ordered):

@@ -90,14 +90,59 @@ extension Binder {
         case .right: kind = .right
         case .full: kind = .full
         }
-        let condition = try joinCondition(join.condition, leftScope, rightScope, scope)
+        let written = try naturalColumns(join.condition, leftScope, rightScope)
+        let condition = try joinCondition(written, leftScope, rightScope, scope)
         let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width, leftWidth: leftScope.width)
-        guard let condition else { return (.nestedLoopJoin(left, right, spec), scope) }
-        let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
-        if leftKeys.isEmpty { return (.nestedLoopJoin(left, right, spec), scope) }
-        var hashSpec = spec
-        hashSpec.condition = residual
-        return (.hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys), scope)
+        var plan = PlanNode.nestedLoopJoin(left, right, spec)
+        if let condition {
+            let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
+            if !leftKeys.isEmpty {
+                var hashSpec = spec
+                hashSpec.condition = residual
+                plan = .hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys)
+            }
+        }
+        guard case .using(let names) = written else { return (plan, scope) }
+        return try mergingUsingColumns(names, plan, kind, leftScope, rightScope)
+    }
+
+    /// NATURAL as the USING list of the column names both sides show (none: a cross join).
+    private func naturalColumns(_ condition: Join.Condition, _ leftScope: Scope, _ rightScope: Scope) throws -> Join.Condition {
+        guard condition == .natural else { return condition }
+        let rightNames = Set(try rightScope.visibleColumns().map(\.name))
+        var common: [String] = []
+        for column in try leftScope.visibleColumns() where rightNames.contains(column.name) && !common.contains(column.name) {
+            common.append(column.name)
+        }
+        return common.isEmpty ? .none : .using(common)
+    }
+
+    /// A USING join's rows as PostgreSQL shows them: each USING column once, first (the left
+    /// value; the right one for RIGHT JOIN; the one not NULL for FULL JOIN), then both sides'
+    /// columns, whose USING columns remain reachable only qualified (`a.id`).
+    private func mergingUsingColumns(_ names: [String], _ plan: PlanNode, _ kind: JoinSpec.Kind, _ leftScope: Scope,
+                                     _ rightScope: Scope) throws -> (PlanNode, Scope) {
+        var merged: [BoundExpression] = [], columns: [ResultColumn] = []
+        var leftSide = leftScope, rightSide = rightScope
+        for name in names {
+            guard let (left, leftType) = try leftScope.resolve(ColumnReference(name)),
+                  let (right, rightType) = try rightScope.resolve(ColumnReference(name)) else { continue }
+            let shiftedRight = BoundExpression.column(right + leftScope.width)
+            switch kind {
+            case .inner, .left: merged.append(.column(left))
+            case .right: merged.append(shiftedRight)
+            case .full: merged.append(.caseWhen([(.isNull(.column(left), negated: true), .column(left))], otherwise: shiftedRight))
+            }
+            columns.append(ResultColumn(name: name, type: leftType == .unknown ? rightType : leftType))
+            leftSide.mergeAway(name, at: left)
+            rightSide.mergeAway(name, at: right)
+        }
+        let width = leftScope.width + rightScope.width
+        var scope = Scope()
+        scope.addDerived(name: "", columns: columns)
+        scope.append(leftSide)
+        scope.append(rightSide)
+        return (.project(plan, merged + (0..<width).map { .column($0) }), scope)
     }
 
     /// `left [LEFT] JOIN LATERAL (…) ON …`: the subquery runs once per left row.
@@ -128,7 +173,7 @@ extension Binder {
     private func joinCondition(_ condition: Join.Condition, _ leftScope: Scope, _ rightScope: Scope,
                                _ scope: Scope) throws -> BoundExpression? {
         switch condition {
-        case .none: return nil
+        case .none, .natural: return nil
         case .on(let expression): return try coerce(bind(expression, scope), to: .bool)
         case .using(let columns):
             let parts = try columns.map { name -> BoundExpression in

@@ -186,6 +186,13 @@ extension Binder {
 
     func orderKeys(_ orderBy: [OrderItem], _ items: inout [OutputItem], _ scope: Scope) throws -> [OrderKey] {
         try orderBy.map { item in
+            if case .column(let reference) = item.expression, reference.table == nil {
+                // PostgreSQL: a bare name naming two different output columns is ambiguous.
+                let matches = items.filter { !$0.hidden && $0.name == reference.column }
+                if Set(matches.map { "\($0.expression)" }).count > 1 {
+                    throw VireoError(.ambiguousColumn, "ORDER BY \"\(reference.column)\" is ambiguous")
+                }
+            }
             let visible = items.filter { !$0.hidden }.map { ResultColumn(name: $0.name, type: $0.type) }
             let position: Int
             if case .column(let index)? = try outputReference(item.expression, visible) {

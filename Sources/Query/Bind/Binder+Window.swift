@@ -64,7 +64,8 @@ extension Binder {
             guard !call.star, !call.distinct, call.filter == nil else {
                 throw VireoError(.syntaxError, "\(call.name) is not an aggregate: * , DISTINCT and FILTER do not apply")
             }
-            let typed = try call.arguments.map { try bind($0, scope) }
+            var typed = try call.arguments.map { try bind($0, scope) }
+            if typed.count == 3 { (typed[0], typed[2]) = try valueAndDefault(typed[0], typed[2], call) }
             return (.function(function), try windowArguments(function, typed, call), windowResultType(function, typed))
         }
         if AggregateCall.Function(rawValue: call.name) != nil {
@@ -95,6 +96,19 @@ extension Binder {
             default: return argument.expression
             }
         }
+    }
+
+    /// lag/lead's value and default in one type, as PostgreSQL's anycompatible: an unknown
+    /// literal takes the other's type, integer and double become double, others must agree.
+    private func valueAndDefault(_ value: Typed, _ fallback: Typed, _ call: FunctionCall) throws -> (Typed, Typed) {
+        if value.type == .unknown && fallback.type == .unknown {
+            return ((try coerce(value, to: .text), .text), (try coerce(fallback, to: .text), .text))
+        }
+        if value.type == .unknown || fallback.type == .unknown || value.type == fallback.type { return try unify(value, fallback) }
+        if Set([value.type, fallback.type]) == [.int, .double] {
+            return ((.cast(value.expression, .double), .double), (.cast(fallback.expression, .double), .double))
+        }
+        throw VireoError(.undefinedFunction, "function \(call.name)(\(value.type), integer, \(fallback.type)) does not exist")
     }
 
     private func windowResultType(_ function: WindowCall.Function, _ typed: [Typed]) -> SQLType {
@@ -140,6 +154,9 @@ extension Binder {
             throw VireoError(.windowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
         }
         let offsetType: SQLType = frame.mode == .rows ? .int : (try specification.orderBy.first.map { try bind($0.expression, scope).type } ?? .int)
+        if frame.mode == .range, hasOffset, offsetType != .int, offsetType != .double {
+            throw VireoError(.featureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type \(offsetType)")
+        }
         func bound(_ bound: WindowFrame.Bound) throws -> BoundFrame.Bound {
             switch bound {
             case .unboundedPreceding: return .unboundedPreceding

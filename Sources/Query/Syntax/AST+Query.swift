@@ -184,6 +184,8 @@ public struct Join: Sendable, Equatable {
         case none
         case on(SQLExpression)
         case using([String])
+        /// `NATURAL … JOIN`: USING every column name both sides have.
+        case natural
     }
 
     /// Which kind it is.

@@ -170,10 +170,16 @@ extension Parser {
         defer { depth = savedDepth }
         try descend()
         var left = try parseTablePrimary()
-        while let kind = try parseJoinKind() {
+        while true {
+            let natural = acceptKeyword(.natural)
+            if natural && peekKeyword(.cross) { throw unexpected("expected JOIN") }
+            guard let kind = try parseJoinKind() else {
+                if natural { throw unexpected("expected JOIN") }
+                break
+            }
             try descend()
             let right = try parseTablePrimary()
-            let condition: Join.Condition = kind == .cross ? .none : try parseJoinCondition()
+            let condition: Join.Condition = natural ? .natural : kind == .cross ? .none : try parseJoinCondition()
             left = .join(Join(kind, left, right, condition))
         }
         return left
@@ -209,7 +215,7 @@ extension Parser {
     }
 
     /// `[INNER] JOIN`, `LEFT [OUTER] JOIN`, `RIGHT [OUTER] JOIN`, `FULL [OUTER] JOIN`,
-    /// `CROSS JOIN`; nil when no join follows.
+    /// `CROSS JOIN` (after a NATURAL, which the caller took); nil when no join follows.
     private mutating func parseJoinKind() throws -> Join.Kind? {
         let kind: Join.Kind
         switch peek().keyword {
@@ -219,7 +225,6 @@ extension Parser {
         case .right?: kind = .right
         case .full?: kind = .full
         case .cross?: kind = .cross
-        case .natural?: throw VireoError(.featureNotSupported, "NATURAL JOIN is not supported", position: peek().start)
         default: return nil
         }
         if acceptKeyword(.join) { return kind }

@@ -247,7 +247,8 @@ extension TableReference {
         case .join(let join):
             var right = join.right.sql
             if case .join = join.right { right = "(" + right + ")" }
-            return join.left.sql + " " + join.kind.rawValue + " " + right + join.condition.sql
+            let natural = join.condition == .natural ? "NATURAL " : ""
+            return join.left.sql + " " + natural + join.kind.rawValue + " " + right + join.condition.sql
         }
     }
 }
@@ -300,6 +301,7 @@ extension Join.Condition {
         case .none: ""
         case .on(let expression): " ON " + expression.sql
         case .using(let columns): " USING " + namesSQL(columns)
+        case .natural: ""
         }
     }
 }
