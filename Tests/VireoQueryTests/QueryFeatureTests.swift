@@ -31,6 +31,8 @@ struct QueryFeatureTests {
     func commonTableComputedOnce() throws {
         let db = try database()
         #expect(try rows(db, "WITH r AS (SELECT random() AS v) SELECT a.v = b.v FROM r a, r b") == [["t"]])
+        let perRow = "WITH r AS (SELECT random() AS v) SELECT count(DISTINCT (SELECT v FROM r WHERE emp.id > 0)) FROM emp"
+        #expect(try rows(db, perRow) == [["1"]], "read from a subquery run per row, still computed once")
     }
 
     @Test("WITH RECURSIVE with UNION ALL and UNION, over a graph with a cycle")

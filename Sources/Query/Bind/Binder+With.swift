@@ -7,8 +7,11 @@ final class CommonTable: @unchecked Sendable {
     var columns: [ResultColumn] = []
     var plan: PlanNode = .values([])
     /// References from the statement outside the WITH query itself; with one, the rows
-    /// stream straight from the plan (a LIMIT above stops a recursion early).
+    /// stream straight from the plan (a LIMIT above stops a recursion early). One from a
+    /// subquery that may run many times counts as two, so the rows are computed once.
     var references = 0
+    /// How many enclosing query rows the WITH list's own query level has.
+    var depth = 0
     /// References to the working table from the recursive term (at most one).
     var recursiveReferences = 0
     /// Reads a row of an enclosing query: its rows are computed again for each use.
@@ -70,6 +73,7 @@ extension Binder {
                 continue
             }
             let table = CommonTable(name: entry.name)
+            table.depth = outerScopes.count
             if with.recursive, case .setOperation(let operation) = entry.query.body, operation.kind == .union,
                try bindRecursive(entry, operation, into: table) {
                 commonTables.append((entry.name, .ready(table)))
@@ -143,7 +147,7 @@ extension Binder {
             if table.returnsNothing {
                 throw VireoError(.featureNotSupported, "WITH query \"\(name.name)\" does not have a RETURNING clause")
             }
-            table.references += 1
+            table.references += outerScopes.count > table.depth ? 2 : 1
             scope.addDerived(name: alias ?? name.name, columns: table.columns)
             return (.commonTableScan(table), scope)
         case .workingTable(let table):
