@@ -46,6 +46,10 @@ struct QueryFeatureTests {
                 == [["1"], ["2"], ["3"]], "a LIMIT above stops an endless recursion")
         #expect(sqlError(db, "WITH RECURSIVE t(n) AS (SELECT n FROM t UNION ALL SELECT 1) SELECT * FROM t")?.sqlState == "42P19")
         #expect(sqlError(db, "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT a.n FROM t a, t b) SELECT * FROM t")?.sqlState == "42P19")
+        #expect(sqlError(db, "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE EXISTS (SELECT FROM t)) SELECT * FROM t")?.sqlState
+                == "42P19", "not within a subquery")
+        #expect(try rows(db, "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT s.n + 1 FROM (SELECT n FROM t) s WHERE s.n < 3) SELECT count(*) FROM t")
+                == [["3"]], "a FROM subquery may read it")
     }
 
     @Test("an endless recursion fails with 54000 once its rows pass work_mem, and the session goes on")

@@ -151,6 +151,9 @@ extension Binder {
             scope.addDerived(name: alias ?? name.name, columns: table.columns)
             return (.commonTableScan(table), scope)
         case .workingTable(let table):
+            guard outerScopes.count <= table.depth else {
+                throw VireoError(.invalidRecursion, "recursive reference to query \"\(name.name)\" must not appear within a subquery")
+            }
             table.recursiveReferences += 1
             guard table.recursiveReferences == 1 else {
                 throw VireoError(.invalidRecursion, "recursive reference to query \"\(name.name)\" must not appear more than once")

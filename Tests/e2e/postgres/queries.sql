@@ -484,3 +484,54 @@ SELECT * FROM (VALUES (1, 'p')) x(a, p) JOIN (VALUES (1, 'q')) y(a, q) USING (a)
 SELECT id, count(*) FROM emp JOIN dept USING (id) GROUP BY id ORDER BY id;
 SELECT e.name FROM emp e JOIN dept d USING (id) WHERE id > 2 ORDER BY id;
 SELECT * FROM dept d JOIN emp e USING (nope);
+
+-- More recursion rules and nesting
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < (SELECT 3)) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE EXISTS (SELECT 1 FROM t WHERE n > 5)) SELECT n FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT s.n + 1 FROM (SELECT n FROM t) s WHERE s.n < 4) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT (SELECT count(*) FROM t), (SELECT max(n) FROM t);
+WITH a AS (SELECT 1 AS x) SELECT (WITH a AS (SELECT 2 AS x) SELECT x FROM a), x FROM a;
+WITH a AS (SELECT 1 AS x) SELECT * FROM (WITH b AS (SELECT x + 1 AS y FROM a) SELECT y FROM b) s;
+WITH a AS (SELECT id FROM emp WHERE id <= 3) SELECT e.id FROM emp e WHERE EXISTS (SELECT 1 FROM a WHERE a.id = e.id) ORDER BY e.id;
+WITH a AS (SELECT id FROM emp WHERE id <= 3) SELECT e.id, (SELECT count(*) FROM a WHERE a.id < e.id) FROM emp e ORDER BY e.id;
+WITH RECURSIVE r(i, total) AS (SELECT 1, 10 UNION ALL SELECT i + 1, total + i FROM r WHERE i < 4) SELECT i, total FROM r ORDER BY i;
+WITH RECURSIVE paths(node, path) AS (SELECT 1, '1' UNION ALL SELECT e.dst, p.path || '>' || e.dst FROM edges e JOIN paths p ON e.src = p.node WHERE length(p.path) < 9) SELECT path FROM paths ORDER BY path;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n, row_number() OVER (ORDER BY n DESC) FROM t ORDER BY n;
+
+-- More window cases
+SELECT t, count(t) OVER (ORDER BY n NULLS FIRST) FROM nums ORDER BY n NULLS FIRST, t;
+SELECT t, max(t) OVER (ORDER BY f NULLS LAST ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM nums ORDER BY f NULLS LAST;
+SELECT n, avg(n) OVER (ORDER BY n RANGE BETWEEN 2 PRECEDING AND 2 FOLLOWING) FROM nums ORDER BY n NULLS LAST, f;
+SELECT n, f, sum(f) OVER (PARTITION BY n % 2 ORDER BY f) FROM nums WHERE n IS NOT NULL ORDER BY n, f;
+SELECT region, qty, sum(qty) OVER (PARTITION BY region ORDER BY qty DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM sales ORDER BY region, qty DESC;
+SELECT id, price, avg(price) OVER (ORDER BY price RANGE BETWEEN 0.25 PRECEDING AND 0.25 FOLLOWING) FROM sales ORDER BY id;
+SELECT id, min(price) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING), max(price) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING) FROM sales ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) FROM sales ORDER BY id;
+SELECT id, product, first_value(product) OVER (PARTITION BY region ORDER BY id DESC), last_value(product) OVER (PARTITION BY region ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM sales ORDER BY id;
+SELECT id, nth_value(qty, 2) OVER (PARTITION BY region ORDER BY id), nth_value(qty, 2) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM sales ORDER BY id;
+SELECT id, ntile(3) OVER (PARTITION BY region ORDER BY id) FROM sales ORDER BY id;
+SELECT id, lag(qty, 2, -1) OVER (PARTITION BY region ORDER BY id), lead(product) OVER (PARTITION BY region ORDER BY id) FROM sales ORDER BY id;
+SELECT id, qty, percent_rank() OVER (PARTITION BY region ORDER BY qty), cume_dist() OVER (PARTITION BY region ORDER BY qty) FROM sales ORDER BY id;
+SELECT id, qty, rank() OVER (ORDER BY qty % 3), dense_rank() OVER (ORDER BY qty % 3) FROM sales ORDER BY id;
+SELECT id, sum(qty) OVER (ORDER BY id) AS running, sum(qty) OVER (ORDER BY id DESC) AS reverse FROM sales ORDER BY id;
+SELECT id, sum(qty) OVER () - sum(qty) OVER (ORDER BY id) FROM sales ORDER BY id;
+SELECT region, count(*) OVER (PARTITION BY region) AS n FROM sales GROUP BY region, product ORDER BY region, product;
+SELECT product, avg(sum(qty)) OVER (PARTITION BY product) FROM sales GROUP BY product, region ORDER BY product, region;
+SELECT region, sum(qty), lag(sum(qty)) OVER (ORDER BY region), lead(region, 1, 'none') OVER (ORDER BY region) FROM sales GROUP BY region ORDER BY region;
+SELECT row_number() OVER (ORDER BY count(*) DESC, region), region FROM sales GROUP BY region ORDER BY 1;
+SELECT region, rank() OVER (ORDER BY sum(qty * price) DESC) FROM sales GROUP BY region ORDER BY region;
+SELECT id, sum(qty) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FILTER (WHERE qty > 0) FROM sales;
+SELECT id, row_number() OVER (PARTITION BY region ORDER BY id) FILTER (WHERE qty > 2) FROM sales;
+
+-- More DISTINCT ON, FILTER, VALUES
+SELECT DISTINCT ON (region) region, product FROM sales ORDER BY region, product DESC, id;
+SELECT DISTINCT ON (lower(product)) product, id FROM sales ORDER BY lower(product), id DESC;
+SELECT DISTINCT ON (qty > 4) qty > 4, id FROM sales ORDER BY qty > 4, id;
+SELECT DISTINCT ON (region) region, rank() OVER (ORDER BY qty) FROM sales ORDER BY region, 2;
+SELECT product, count(*) FILTER (WHERE region = 'north') AS n, count(*) FILTER (WHERE region = 'south') AS s, count(*) FILTER (WHERE region = 'east') AS e FROM sales GROUP BY product ORDER BY product;
+SELECT avg(price) FILTER (WHERE qty > 4), max(product) FILTER (WHERE qty < 4), min(region) FILTER (WHERE price > 2) FROM sales;
+SELECT count(*) FILTER (WHERE qty > 100) = 0 FROM sales;
+SELECT region, sum(qty) FROM sales GROUP BY region HAVING sum(qty) FILTER (WHERE product = 'apple') IS NULL;
+SELECT v.a, v.b, v.a * v.b FROM (VALUES (2, 3), (4, 5), (6, 7)) AS v(a, b) WHERE v.a > 2 ORDER BY v.a DESC;
+SELECT max(a), min(b) FROM (VALUES (1, 'z'), (3, 'y'), (2, 'x')) AS v(a, b);
+SELECT * FROM (VALUES (1, 'one')) v(n, name) UNION ALL SELECT id, name FROM dept ORDER BY 1, 2;
