@@ -26,7 +26,7 @@ struct ErrorCodeTests {
         (.dataException, "SELECT '[1,2,3]'::vector(2)", "22000"),
         (.invalidTextRepresentation, "SELECT '[1,2'::vector", "22P02"),
         (.divisionByZero, "SELECT n / 0 FROM t", "22012"),
-        (.featureNotSupported, "SELECT sum(id) OVER (ORDER BY id GROUPS 1 PRECEDING) FROM t", "0A000"),
+        (.featureNotSupported, "SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE TIES) FROM t", "0A000"),
         (.limitExceeded, "SELECT ('[' || repeat('1,', 16000) || '1]')::vector", "54000"),
         (.cardinalityViolation, "SELECT (SELECT id FROM t)", "21000"),
         (.undefinedFunction, "SELECT no_such_function(1)", "42883"),

@@ -150,10 +150,13 @@ extension Binder {
         default: break
         }
         let hasOffset = !frame.expressions.isEmpty
+        if frame.mode == .groups, specification.orderBy.isEmpty {
+            throw VireoError(.windowingError, "GROUPS mode requires an ORDER BY clause")
+        }
         if frame.mode == .range, hasOffset, specification.orderBy.count != 1 {
             throw VireoError(.windowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
         }
-        let offsetType: SQLType = frame.mode == .rows ? .int : (try specification.orderBy.first.map { try bind($0.expression, scope).type } ?? .int)
+        let offsetType: SQLType = frame.mode != .range ? .int : (try specification.orderBy.first.map { try bind($0.expression, scope).type } ?? .int)
         if frame.mode == .range, hasOffset, offsetType != .int, offsetType != .double {
             throw VireoError(.featureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type \(offsetType)")
         }

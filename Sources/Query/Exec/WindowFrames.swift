@@ -17,19 +17,24 @@ extension WindowPartition {
         case .unboundedPreceding: return 0
         case .unboundedFollowing: return count
         case .currentRow:
-            guard call.frame.mode == .range else { return isStart ? i : i + 1 }
+            guard call.frame.mode != .rows else { return isStart ? i : i + 1 }
             let peers = peerGroup(i)
             return isStart ? peers.lowerBound : peers.upperBound
         case .preceding(let offset), .following(let offset):
             let isPreceding: Bool
             if case .preceding = bound { isPreceding = true } else { isPreceding = false }
             let amount = try offsetValue(offset, isStart: isStart)
-            if call.frame.mode == .rows {
+            switch call.frame.mode {
+            case .rows:
                 guard case .int(let rowsCount) = amount else { return i }
                 let target = Int(clamping: isPreceding ? Int64(i) - rowsCount : Int64(i) + rowsCount)
                 return isStart ? target : target &+ 1
+            case .groups:
+                guard case .int(let groupsCount) = amount else { return i }
+                return groupPosition(i, by: isPreceding ? -groupsCount : groupsCount, isStart: isStart)
+            case .range:
+                return try rangePosition(i, amount, isPreceding: isPreceding, isStart: isStart)
             }
-            return try rangePosition(i, amount, isPreceding: isPreceding, isStart: isStart)
         }
     }
 
@@ -37,13 +42,31 @@ extension WindowPartition {
     private func offsetValue(_ offset: BoundExpression, isStart: Bool) throws -> Value {
         let which = isStart ? "starting" : "ending"
         var value = try Evaluator.evaluate(offset, [], context)
-        if call.frame.mode == .rows { value = try Cast.convert(value, to: .int) }
+        if call.frame.mode != .range { value = try Cast.convert(value, to: .int) }
         if value.isNull { throw VireoError(.dataException, "frame \(which) offset must not be null") }
         if let number = Operators.number(value), number < 0 {
-            throw VireoError(.invalidFrameOffset, call.frame.mode == .rows ? "frame \(which) offset must not be negative"
+            throw VireoError(.invalidFrameOffset, call.frame.mode != .range ? "frame \(which) offset must not be negative"
                                                                              : "invalid preceding or following size in window function")
         }
         return value
+    }
+
+    /// GROUPS: the first row (`isStart`) or one past the last of the peer group `shift` groups
+    /// away from row `i`'s; past either end, the partition's edge.
+    private func groupPosition(_ i: Int, by shift: Int64, isStart: Bool) -> Int {
+        var group = peerGroup(i)
+        var remaining = shift.magnitude
+        while remaining > 0 {
+            if shift < 0 {
+                guard group.lowerBound > 0 else { return 0 }
+                group = peerGroup(group.lowerBound - 1)
+            } else {
+                guard group.upperBound < count else { return count }
+                group = peerGroup(group.upperBound)
+            }
+            remaining -= 1
+        }
+        return isStart ? group.lowerBound : group.upperBound
     }
 
     /// RANGE `offset PRECEDING/FOLLOWING` over the one ORDER BY key: the rows whose key lies

@@ -116,8 +116,8 @@ public struct WindowSpecification: Sendable, Equatable {
 
 /// `{ROWS | RANGE} start` or `{ROWS | RANGE} BETWEEN start AND end`.
 public struct WindowFrame: Sendable, Equatable {
-    /// Whether offsets count rows or differences of the ORDER BY value.
-    public enum Mode: String, Sendable, Equatable { case rows = "ROWS", range = "RANGE" }
+    /// Whether offsets count rows, differences of the ORDER BY value, or peer groups.
+    public enum Mode: String, Sendable, Equatable { case rows = "ROWS", range = "RANGE", groups = "GROUPS" }
 
     /// One end of a frame.
     public enum Bound: Sendable, Equatable {

@@ -118,8 +118,9 @@ extension Parser {
     /// `{ROWS | RANGE} {start | BETWEEN start AND end}`; nil when no frame clause is next.
     private mutating func parseWindowFrame() throws -> WindowFrame? {
         let mode: WindowFrame.Mode
-        if acceptKeyword(.rows) { mode = .rows } else if acceptWord("range") { mode = .range } else {
-            if peekWord("groups") { throw VireoError(.featureNotSupported, "GROUPS frames are not supported", position: peek().start) }
+        if acceptKeyword(.rows) { mode = .rows } else if acceptWord("range") { mode = .range } else if acceptWord("groups") {
+            mode = .groups
+        } else {
             return nil
         }
         guard acceptKeyword(.between) else { return WindowFrame(mode: mode, start: try parseFrameBound()) }

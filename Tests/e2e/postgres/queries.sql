@@ -535,3 +535,12 @@ SELECT region, sum(qty) FROM sales GROUP BY region HAVING sum(qty) FILTER (WHERE
 SELECT v.a, v.b, v.a * v.b FROM (VALUES (2, 3), (4, 5), (6, 7)) AS v(a, b) WHERE v.a > 2 ORDER BY v.a DESC;
 SELECT max(a), min(b) FROM (VALUES (1, 'z'), (3, 'y'), (2, 'x')) AS v(a, b);
 SELECT * FROM (VALUES (1, 'one')) v(n, name) UNION ALL SELECT id, name FROM dept ORDER BY 1, 2;
+
+-- GROUPS frames
+SELECT id, sum(salary) OVER (ORDER BY salary GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY salary GROUPS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY dept_id GROUPS BETWEEN 2 PRECEDING AND 1 PRECEDING) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY dept_id GROUPS BETWEEN 1 FOLLOWING AND 5 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY qty % 3 GROUPS 1 PRECEDING), sum(qty) OVER (PARTITION BY region ORDER BY product GROUPS UNBOUNDED PRECEDING) FROM sales ORDER BY id;
+SELECT id, sum(salary) OVER (GROUPS 1 PRECEDING) FROM emp;
+SELECT id, sum(salary) OVER (ORDER BY salary GROUPS -1 PRECEDING) FROM emp;
