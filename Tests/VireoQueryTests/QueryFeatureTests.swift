@@ -137,6 +137,11 @@ struct QueryFeatureTests {
         #expect(try rows(db, "SELECT id, sum(id) OVER (ORDER BY salary GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM emp WHERE salary IS NOT NULL ORDER BY id")
                 == [["1", "7"], ["2", "7"], ["3", "9"], ["4", "7"], ["6", "6"]], "GROUPS counts peer groups")
         #expect(sqlError(db, "SELECT sum(id) OVER (GROUPS 1 PRECEDING) FROM emp")?.sqlState == "42P20")
+        #expect(try rows(db, """
+            SELECT id, sum(id) OVER (ORDER BY salary ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE GROUP),
+                   first_value(id) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING EXCLUDE CURRENT ROW)
+            FROM emp WHERE dept = 1 ORDER BY id
+            """) == [["1", "3", "2"], ["2", "3", "3"], ["3", "3", "NULL"]], "EXCLUDE leaves rows out of the frame")
         #expect(sqlError(db, "SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM emp")?.sqlState == "22013")
         #expect(sqlError(db, "SELECT sum(id) OVER (ORDER BY id ROWS UNBOUNDED FOLLOWING) FROM emp")?.sqlState == "42P20")
         #expect(sqlError(db, "SELECT id FROM emp WHERE row_number() OVER () > 1")?.sqlState == "42P20")

@@ -169,6 +169,6 @@ extension Binder {
             case .following(let offset): return .following(try coerce(bind(offset, Scope()), to: offsetType))
             }
         }
-        return BoundFrame(mode: frame.mode, start: try bound(frame.start), end: try bound(frame.end))
+        return BoundFrame(mode: frame.mode, start: try bound(frame.start), end: try bound(frame.end), exclusion: frame.exclusion)
     }
 }

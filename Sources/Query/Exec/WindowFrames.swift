@@ -11,6 +11,17 @@ extension WindowPartition {
         return clampedLow..<max(clampedLow, clampedHigh)
     }
 
+    /// Row `i`'s frame as the positions it holds, EXCLUDE applied.
+    func frameRows(_ i: Int) throws -> [Int] {
+        let frame = try self.frame(i)
+        switch call.frame.exclusion {
+        case .noOthers: return Array(frame)
+        case .currentRow: return frame.filter { $0 != i }
+        case .group: return frame.filter { !peerGroup(i).contains($0) }
+        case .ties: return frame.filter { $0 == i || !peerGroup(i).contains($0) }
+        }
+    }
+
     /// The first row in the frame (`isStart`) or one past the last.
     private func position(_ bound: BoundFrame.Bound, _ i: Int, isStart: Bool) throws -> Int {
         switch bound {

@@ -147,21 +147,22 @@ struct WindowPartition {
     }
 
     private func frameValue(_ function: WindowCall.Function, _ i: Int) throws -> Value {
-        let frame = try self.frame(i)
+        let frame = try frameRows(i)
         switch function {
-        case .firstValue: return frame.isEmpty ? .null : try argument(0, frame.lowerBound)
-        case .lastValue: return frame.isEmpty ? .null : try argument(0, frame.upperBound - 1)
+        case .firstValue: return try frame.first.map { try argument(0, $0) } ?? .null
+        case .lastValue: return try frame.last.map { try argument(0, $0) } ?? .null
         default:
             guard case .int(let n) = try Cast.convert(argument(1, i), to: .int) else { return .null }
             guard n > 0 else { throw VireoError(.invalidNthValueArgument, "argument of nth_value must be greater than zero") }
             guard n <= Int64(frame.count) else { return .null }
-            return try argument(0, frame.lowerBound + Int(n) - 1)
+            return try argument(0, frame[Int(n) - 1])
         }
     }
 
     /// Aggregates over each row's frame; a frame that only grows at its end (the default
     /// frame, or the whole partition) adds the new rows to the running state.
     private func aggregateValues(_ aggregate: AggregateCall) throws -> [Value] {
+        if call.frame.exclusion != .noOthers { return try excludingAggregateValues(aggregate) }
         var result: [Value] = []
         var state = Accumulator(aggregate)
         var current = 0..<0
@@ -177,5 +178,17 @@ struct WindowPartition {
             result.append(try state.result())
         }
         return result
+    }
+}
+
+extension WindowPartition {
+    /// Aggregates over frames with EXCLUDE, which may have holes: each row's frame anew.
+    fileprivate func excludingAggregateValues(_ aggregate: AggregateCall) throws -> [Value] {
+        try (0..<count).map { i in
+            try context.checkCancel()
+            var state = Accumulator(aggregate)
+            for row in try frameRows(i) { try state.add(rows[row], context) }
+            return try state.result()
+        }
     }
 }

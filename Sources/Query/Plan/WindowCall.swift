@@ -34,6 +34,7 @@ struct BoundFrame: Sendable {
     var mode: WindowFrame.Mode
     var start: Bound
     var end: Bound
+    var exclusion: WindowFrame.Exclusion = .noOthers
 
     /// PostgreSQL's default: RANGE UNBOUNDED PRECEDING to CURRENT ROW (with its peers).
     static let `default` = BoundFrame(mode: .range, start: .unboundedPreceding, end: .currentRow)

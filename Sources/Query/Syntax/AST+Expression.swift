@@ -128,18 +128,26 @@ public struct WindowFrame: Sendable, Equatable {
         case unboundedFollowing
     }
 
-    /// ROWS or RANGE.
+    /// `EXCLUDE …`: rows left out of the frame around the current row.
+    public enum Exclusion: String, Sendable, Equatable {
+        case noOthers = "NO OTHERS", currentRow = "CURRENT ROW", group = "GROUP", ties = "TIES"
+    }
+
+    /// ROWS, RANGE or GROUPS.
     public var mode: Mode
     /// Where the frame starts.
     public var start: Bound
     /// Where it ends; CURRENT ROW when only a start was written.
     public var end: Bound
+    /// What the frame leaves out; NO OTHERS (nothing) by default.
+    public var exclusion: Exclusion
 
     /// Creates the node from its parts, as the parser would.
-    public init(mode: Mode, start: Bound, end: Bound = .currentRow) {
+    public init(mode: Mode, start: Bound, end: Bound = .currentRow, exclusion: Exclusion = .noOthers) {
         self.mode = mode
         self.start = start
         self.end = end
+        self.exclusion = exclusion
     }
 
     var expressions: [SQLExpression] {

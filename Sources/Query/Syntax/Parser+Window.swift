@@ -123,12 +123,30 @@ extension Parser {
         } else {
             return nil
         }
-        guard acceptKeyword(.between) else { return WindowFrame(mode: mode, start: try parseFrameBound()) }
-        let start = try parseFrameBound()
-        try expectKeyword(.and)
-        let frame = WindowFrame(mode: mode, start: start, end: try parseFrameBound())
-        if peekWord("exclude") { throw VireoError(.featureNotSupported, "EXCLUDE in a window frame is not supported", position: peek().start) }
+        var frame: WindowFrame
+        if acceptKeyword(.between) {
+            let start = try parseFrameBound()
+            try expectKeyword(.and)
+            frame = WindowFrame(mode: mode, start: start, end: try parseFrameBound())
+        } else {
+            frame = WindowFrame(mode: mode, start: try parseFrameBound())
+        }
+        frame.exclusion = try parseFrameExclusion()
         return frame
+    }
+
+    /// `EXCLUDE {CURRENT ROW | GROUP | TIES | NO OTHERS}`; NO OTHERS when absent.
+    private mutating func parseFrameExclusion() throws -> WindowFrame.Exclusion {
+        guard acceptWord("exclude") else { return .noOthers }
+        if acceptWord("current") {
+            try expectKeyword(.row)
+            return .currentRow
+        }
+        if acceptKeyword(.group) { return .group }
+        if acceptWord("ties") { return .ties }
+        try expectWord("no")
+        try expectWord("others")
+        return .noOthers
     }
 
     /// `UNBOUNDED {PRECEDING | FOLLOWING}`, `CURRENT ROW`, `offset {PRECEDING | FOLLOWING}`.

@@ -286,7 +286,8 @@ extension WindowFrame {
             case .unboundedFollowing: "UNBOUNDED FOLLOWING"
             }
         }
-        return mode.rawValue + " BETWEEN " + bound(start) + " AND " + bound(end)
+        let excluding = exclusion == .noOthers ? "" : " EXCLUDE " + exclusion.rawValue
+        return mode.rawValue + " BETWEEN " + bound(start) + " AND " + bound(end) + excluding
     }
 }
 
