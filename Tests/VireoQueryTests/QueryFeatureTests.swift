@@ -50,6 +50,10 @@ struct QueryFeatureTests {
                 == "42P19", "not within a subquery")
         #expect(try rows(db, "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT s.n + 1 FROM (SELECT n FROM t) s WHERE s.n < 3) SELECT count(*) FROM t")
                 == [["3"]], "a FROM subquery may read it")
+        #expect(sqlError(db, "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT count(*) FROM t) SELECT * FROM t")?.sqlState == "42P19",
+                "no aggregates in the recursive term")
+        #expect(sqlError(db, "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT e.id FROM emp e LEFT JOIN t ON t.n = e.id) SELECT * FROM t")?.sqlState
+                == "42P19", "not on the NULL-filled side of an outer join")
     }
 
     @Test("an endless recursion fails with 54000 once its rows pass work_mem, and the session goes on")

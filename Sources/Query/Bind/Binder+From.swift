@@ -90,6 +90,10 @@ extension Binder {
         case .right: kind = .right
         case .full: kind = .full
         }
+        // PostgreSQL: the working table may not be on a side an outer join fills with NULLs.
+        if (kind == .left || kind == .full) && right.readsWorkingTable || (kind == .right || kind == .full) && left.readsWorkingTable {
+            throw VireoError(.invalidRecursion, "recursive reference to query must not appear within an outer join")
+        }
         let written = try naturalColumns(join.condition, leftScope, rightScope)
         let condition = try joinCondition(written, leftScope, rightScope, scope)
         let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width, leftWidth: leftScope.width)

@@ -14,6 +14,13 @@ extension Binder {
         case .setOperation(let operation):
             let (left, leftColumns) = try bindQuery(operation.left)
             let (right, rightColumns) = try bindQuery(operation.right)
+            // PostgreSQL: a recursive query's working table may not be read by INTERSECT ALL or
+            // EXCEPT ALL, nor on EXCEPT's right side.
+            let restrictsLeft = operation.kind != .union && operation.all
+            let restrictsRight = restrictsLeft || operation.kind == .except
+            if restrictsLeft && left.readsWorkingTable || restrictsRight && right.readsWorkingTable {
+                throw VireoError(.invalidRecursion, "recursive reference to query must not appear within \(operation.kind.rawValue)")
+            }
             guard leftColumns.count == rightColumns.count else {
                 throw VireoError(.syntaxError, "each \(operation.kind.rawValue) query must have the same number of columns")
             }

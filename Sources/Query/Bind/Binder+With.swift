@@ -106,6 +106,9 @@ extension Binder {
         commonTables.removeLast()
         absorb(recursiveBinder)
         guard table.recursiveReferences > 0 else { return false }
+        if case .select(let select) = operation.right.body, hasAggregates(select, operation.right) {
+            throw VireoError(.invalidRecursion, "aggregate functions are not allowed in a recursive query's recursive term")
+        }
         guard recursiveColumns.count == anchorColumns.count else {
             throw VireoError(.syntaxError, "each UNION query must have the same number of columns")
         }
@@ -163,5 +166,14 @@ extension Binder {
         case .pending:
             throw VireoError(.invalidRecursion, "recursive reference to query \"\(name.name)\" must not appear within its non-recursive term")
         }
+    }
+}
+
+extension PlanNode {
+    /// Whether the plan reads a recursive query's working table (outside nested WITH queries).
+    var readsWorkingTable: Bool {
+        if case .workingTableScan = self { return true }
+        if case .commonTableScan = self { return false }
+        return children.contains { $0.readsWorkingTable }
     }
 }
