@@ -5,7 +5,7 @@ tags) and SQLSTATEs must agree, unless postgres/known-differences.md lists the s
 reason. A listed statement that agrees fails the test too, so the list only shrinks.
 
 Rows compare in order when the statement ends with a top-level ORDER BY, as a multiset otherwise.
-Numbers compare by value (PostgreSQL's numeric 2.5000 equals Vireo's double 2.5) to 1e-9."""
+Numbers compare by value to 12 significant digits (PostgreSQL's numeric 2.5000 equals Vireo's double 2.5)."""
 import os
 import re
 import shutil
