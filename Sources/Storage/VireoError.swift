@@ -36,6 +36,14 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidRowCount = "invalid_row_count_in_limit_clause"
         case numericOutOfRange = "numeric_value_out_of_range"
         case internalError = "internal_error"
+        case invalidRecursion = "invalid_recursion"
+        case duplicateAlias = "duplicate_alias"
+        case windowingError = "windowing_error"
+        case invalidNtileArgument = "invalid_argument_for_ntile_function"
+        case invalidNthValueArgument = "invalid_argument_for_nth_value_function"
+        case invalidFrameOffset = "invalid_preceding_or_following_size"
+        case wrongObjectType = "wrong_object_type"
+        case invalidOffsetCount = "invalid_row_count_in_result_offset_clause"
     }
 
     public var code: Code
@@ -87,6 +95,14 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidRowCount: "2201W"
         case .numericOutOfRange: "22003"
         case .internalError: "XX000"
+        case .invalidRecursion: "42P19"
+        case .duplicateAlias: "42712"
+        case .windowingError: "42P20"
+        case .invalidNtileArgument: "22014"
+        case .invalidNthValueArgument: "22016"
+        case .invalidFrameOffset: "22013"
+        case .wrongObjectType: "42809"
+        case .invalidOffsetCount: "2201X"
         }
     }
 }

@@ -29,6 +29,8 @@ enum TableFormat {
     /// A result as psql prints it; for a statement without rows, its command tag.
     static func render(_ result: QueryResult, title: String? = nil, footer showsFooter: Bool = true) -> String {
         guard result.returnsRows else { return result.commandTag + "\n" }
+        // `SELECT FROM t`: psql prints a bare rule and the count.
+        if result.columns.isEmpty { return "--\n" + (showsFooter ? footer(result) : "") }
         let cells = result.rows.map { row in row.map { ($0.text ?? "").components(separatedBy: "\n") } }
         let headers = result.columns.map(\.name)
         let rightAligned = result.columns.map { $0.type.isNumeric }

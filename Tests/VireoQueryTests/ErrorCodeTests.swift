@@ -26,7 +26,7 @@ struct ErrorCodeTests {
         (.dataException, "SELECT '[1,2,3]'::vector(2)", "22000"),
         (.invalidTextRepresentation, "SELECT '[1,2'::vector", "22P02"),
         (.divisionByZero, "SELECT n / 0 FROM t", "22012"),
-        (.featureNotSupported, "SELECT * FROM t RIGHT JOIN u ON t.id = u.id", "0A000"),
+        (.featureNotSupported, "SELECT count(DISTINCT id) OVER () FROM t", "0A000"),
         (.limitExceeded, "SELECT ('[' || repeat('1,', 16000) || '1]')::vector", "54000"),
         (.cardinalityViolation, "SELECT (SELECT id FROM t)", "21000"),
         (.undefinedFunction, "SELECT no_such_function(1)", "42883"),
@@ -36,6 +36,14 @@ struct ErrorCodeTests {
         (.invalidColumnReference, "SELECT id FROM t ORDER BY 5", "42P10"),
         (.substringError, "SELECT substr('abc', 1, -1)", "22011"),
         (.invalidRowCount, "SELECT id FROM t LIMIT -1", "2201W"),
+        (.invalidOffsetCount, "SELECT id FROM t OFFSET -1", "2201X"),
+        (.invalidRecursion, "WITH RECURSIVE r(n) AS (SELECT n FROM r UNION ALL SELECT 1) SELECT * FROM r", "42P19"),
+        (.duplicateAlias, "WITH a AS (SELECT 1), a AS (SELECT 2) SELECT 1", "42712"),
+        (.windowingError, "SELECT id FROM t WHERE row_number() OVER () = 1", "42P20"),
+        (.invalidNtileArgument, "SELECT ntile(0) OVER () FROM t", "22014"),
+        (.invalidNthValueArgument, "SELECT nth_value(id, 0) OVER () FROM t", "22016"),
+        (.invalidFrameOffset, "SELECT sum(id) OVER (ORDER BY id ROWS -1 PRECEDING) FROM t", "22013"),
+        (.wrongObjectType, "SELECT lower(name) OVER () FROM t", "42809"),
     ]
 
     @Test("each statement fails with its code and SQLSTATE", arguments: cases.indices)

@@ -25,6 +25,13 @@ struct ShellTests {
         #expect(run.stdout == expected, "expected:\n\(expected)\ngot:\n\(run.stdout)")
     }
 
+    @Test("a SELECT with no columns prints psql's bare rule and the row count")
+    func noColumns() throws {
+        let run = try Shell.run(["-c", "SELECT FROM (VALUES (1), (2)) AS v(x)"])
+        try run.expectSuccess()
+        #expect(run.stdout == "--\n(2 rows)\n\n", "got:\n\(run.stdout)")
+    }
+
     @Test("RETURNING prints the rows, then the command tag")
     func returningTag() throws {
         let run = try Shell.run(["-c", "CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) VALUES ('x') RETURNING id"])

@@ -71,7 +71,9 @@ extension RESTError {
         case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
-             .substringError, .invalidRowCount, .numericOutOfRange:
+             .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
+             .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
+             .invalidOffsetCount:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

@@ -26,8 +26,13 @@ extension Binder {
         return expressions.contains { $0.contains { Self.isAggregateCall($0) } }
     }
 
+    static func isWindowCall(_ expression: SQLExpression) -> Bool {
+        if case .function(let call) = expression { return call.over != nil }
+        return false
+    }
+
     static func isAggregateCall(_ expression: SQLExpression) -> Bool {
-        if case .function(let call) = expression { return AggregateCall.Function(rawValue: call.name) != nil }
+        if case .function(let call) = expression { return call.over == nil && AggregateCall.Function(rawValue: call.name) != nil }
         return false
     }
 
@@ -44,31 +49,23 @@ extension Binder {
         if select.items.contains(where: { if case .expression = $0 { false } else { true } }) {
             throw VireoError(.groupingError, "SELECT * is not supported with GROUP BY or aggregates; list the columns")
         }
+        let windows = try windowContext(for: select)
+        windowContext = windows
         var items = try selectItems(select.items, outputScope)
+        let distinctKeys = try distinctOnKeys(select.distinctOn, &items, outputScope)
+        let orderKeys = try self.orderKeys(query.orderBy, &items, outputScope).map(\.output)
+        windowContext = nil
         let having = try select.having.map { try coerce(bind($0, outputScope), to: .bool) }
-        let orderKeys = try query.orderBy.map { item -> SortKey in
-            let visible = items.map { ResultColumn(name: $0.name, type: $0.type) }
-            if let reference = try outputReference(item.expression, visible) {
-                return SortKey(expression: reference, descending: item.descending, nullsFirst: item.effectiveNullsFirst)
-            }
-            if let index = items.firstIndex(where: { !$0.hidden && $0.source == item.expression }) {
-                return SortKey(expression: .column(index), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
-            }
-            let (bound, type) = try bind(item.expression, outputScope)
-            items.append(OutputItem(expression: bound, name: "?order?", type: type, hidden: true))
-            return SortKey(expression: .column(items.count - 1), descending: item.descending, nullsFirst: item.effectiveNullsFirst)
-        }
         if select.distinct && items.contains(where: \.hidden) {
             throw VireoError(.invalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
         var plan = PlanNode.aggregate(input, Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls))
         if let having { plan = .filter(plan, having) }
-        plan = .project(plan, items.map(\.expression))
-        if select.distinct { plan = .distinct(plan) }
-        plan = try applyOrderAndLimit(plan, orderKeys, query)
-        let visible = items.filter { !$0.hidden }
-        if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
-        return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
+        if !windows.calls.isEmpty {
+            items = Self.resolvingWindowColumns(items, inputWidth: keys.count + context.calls.count)
+            plan = .window(plan, windows.calls)
+        }
+        return try finishSelect(.project(plan, items.map(\.expression)), items, orderKeys, distinctKeys, select, query)
     }
 
     /// The names a grouped row answers to: each GROUP BY column under its table's name, at
@@ -118,7 +115,7 @@ extension Binder {
             return (.column(position), context.groupTypes[position])
         }
         switch expression {
-        case .function(let call) where AggregateCall.Function(rawValue: call.name) != nil:
+        case .function(let call) where call.over == nil && AggregateCall.Function(rawValue: call.name) != nil:
             return try aggregate(call, context)
         case .column(let reference):
             if let (position, _) = try context.inputScope.resolve(reference) {
@@ -139,29 +136,40 @@ extension Binder {
     }
 
     private func aggregate(_ call: FunctionCall, _ context: AggregateContext) throws -> Typed {
-        guard let function = AggregateCall.Function(rawValue: call.name) else { throw VireoError(.internalError, "not an aggregate") }
+        if (call.arguments + [call.filter].compactMap { $0 }).contains(where: { $0.contains(where: Self.isWindowCall) }) {
+            throw VireoError(.groupingError, "aggregate function calls cannot contain window function calls")
+        }
         let saved = aggregateContext
         aggregateContext = nil
         defer { aggregateContext = saved }
-        var argument: Typed?
-        if !call.star {
-            guard call.arguments.count == 1 else {
-                throw VireoError(.undefinedFunction, "function \(call.name) takes exactly one argument")
-            }
-            argument = try bind(call.arguments[0], context.inputScope)
-            if argument?.type == .unknown { argument = (try coerce(argument!, to: .text), .text) }
-        } else if function != .count {
-            throw VireoError(.syntaxError, "\(call.name)(*) is only valid for count")
-        }
-        let box = argument.map { BoundExpressionBox(expression: $0.expression, key: call.arguments[0].sql) }
-        let aggregateCall = AggregateCall(function: function, argument: box, distinct: call.distinct)
-        let type = Self.resultType(function, argument?.type ?? .int)
+        let (aggregateCall, type) = try self.aggregateCall(call, context.inputScope)
         let position = context.calls.firstIndex(of: aggregateCall) ?? {
             context.calls.append(aggregateCall)
             context.callTypes.append(type)
             return context.calls.count - 1
         }()
         return (.column(context.groupBy.count + position), type)
+    }
+
+    /// An aggregate call with its argument and FILTER bound over rows of `scope`.
+    func aggregateCall(_ call: FunctionCall, _ scope: Scope) throws -> (AggregateCall, SQLType) {
+        guard let function = AggregateCall.Function(rawValue: call.name) else { throw VireoError(.internalError, "not an aggregate") }
+        var argument: Typed?
+        if !call.star {
+            guard call.arguments.count == 1 else {
+                throw VireoError(.undefinedFunction, "function \(call.name) takes exactly one argument")
+            }
+            argument = try bind(call.arguments[0], scope)
+            if argument?.type == .unknown { argument = (try coerce(argument!, to: .text), .text) }
+        } else if function != .count {
+            throw VireoError(.syntaxError, "\(call.name)(*) is only valid for count")
+        }
+        let box = argument.map { BoundExpressionBox(expression: $0.expression, key: call.arguments[0].sql) }
+        let filter = try call.filter.map { condition in
+            BoundExpressionBox(expression: try coerce(bind(condition, scope), to: .bool), key: condition.sql)
+        }
+        let aggregateCall = AggregateCall(function: function, argument: box, distinct: call.distinct, filter: filter)
+        return (aggregateCall, Self.resultType(function, argument?.type ?? .int))
     }
 
     static func resultType(_ function: AggregateCall.Function, _ argument: SQLType) -> SQLType {

@@ -7,8 +7,15 @@ extension Binder {
         guard let first = references.first else { return (.values([[]]), Scope()) }
         var (plan, scope) = try bindTableReference(first)
         for reference in references.dropFirst() {
+            let spec = { (rightScope: Scope) in JoinSpec(kind: .inner, condition: nil, rightWidth: rightScope.width) }
+            if case .lateral(let query, let alias) = reference {
+                let (right, rightScope) = try bindLateral(query, alias: alias, after: scope)
+                plan = .lateralJoin(plan, right, spec(rightScope))
+                scope.append(rightScope)
+                continue
+            }
             let (right, rightScope) = try bindTableReference(reference)
-            plan = .nestedLoopJoin(plan, right, JoinSpec(kind: .inner, condition: nil, rightWidth: rightScope.width))
+            plan = .nestedLoopJoin(plan, right, spec(rightScope))
             scope.append(rightScope)
         }
         return (plan, scope)
@@ -17,6 +24,7 @@ extension Binder {
     func bindTableReference(_ reference: TableReference) throws -> (PlanNode, Scope) {
         switch reference {
         case .table(let name, let alias):
+            if let common = try commonTableReference(name, alias: alias) { return common }
             if let relation = SystemCatalog.relation(name, catalog) {
                 var scope = Scope()
                 scope.addDerived(name: alias ?? name.name, columns: relation.columns)
@@ -26,22 +34,52 @@ extension Binder {
             var scope = Scope()
             scope.addTable(table, alias: alias)
             return (.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope)
-        case .subquery(let query, let alias):
-            let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
-            inner.outerScopes = outerScopes
-            inner.parameterTypes = parameterTypes
+        case .subquery(let query, let alias), .lateral(let query, let alias):
+            let inner = nestedBinder(outerScopes: outerScopes)
             let (plan, columns) = try inner.bindQuery(query)
-            parameterTypes.merge(inner.parameterTypes) { current, _ in current }
+            absorb(inner)
             var scope = Scope()
             scope.addDerived(name: alias ?? "subquery", columns: columns)
             return (plan, scope)
         case .join(let join):
             return try bindJoin(join)
+        case .values(let rows, let alias, let columns):
+            guard let alias else { throw VireoError(.syntaxError, "VALUES in FROM must have an alias") }
+            let (plan, resultColumns) = try bindValues(rows)
+            guard columns.count <= resultColumns.count else {
+                throw VireoError(.invalidColumnReference, "table \"\(alias)\" has \(resultColumns.count) columns available but \(columns.count) columns specified")
+            }
+            var named = resultColumns
+            for (position, name) in columns.enumerated() { named[position].name = name }
+            var scope = Scope()
+            scope.addDerived(name: alias, columns: named)
+            return (plan, scope)
         }
+    }
+
+    /// `VALUES (…), (…)`: constant rows named column1, column2 …, each column of one type
+    /// (the first known one; integers and doubles together are doubles; unknown is text).
+    func bindValues(_ rows: [[SQLExpression]]) throws -> (PlanNode, [ResultColumn]) {
+        let typed = try rows.map { row in try row.map { try bind($0, Scope()) } }
+        let width = typed.first?.count ?? 0
+        let types = (0..<width).map { column -> SQLType in
+            let known = typed.map { $0[column].type }.filter { $0 != .unknown }
+            if known.contains(.double) && known.contains(.int) { return .double }
+            return known.first ?? .text
+        }
+        let bound = try typed.map { row in
+            try row.enumerated().map { column, value -> BoundExpression in
+                let target = types[column]
+                if value.type == .unknown || value.type == target { return try coerce(value, to: target) }
+                return .cast(value.expression, target)
+            }
+        }
+        return (.values(bound), types.enumerated().map { ResultColumn(name: "column\($0.offset + 1)", type: $0.element) })
     }
 
     private func bindJoin(_ join: Join) throws -> (PlanNode, Scope) {
         let (left, leftScope) = try bindTableReference(join.left)
+        if case .lateral(let query, let alias) = join.right { return try bindLateralJoin(join, left, leftScope, query, alias) }
         let (right, rightScope) = try bindTableReference(join.right)
         var scope = leftScope
         scope.append(rightScope)
@@ -49,22 +87,97 @@ extension Binder {
         switch join.kind {
         case .inner, .cross: kind = .inner
         case .left: kind = .left
-        case .right, .full:
-            throw VireoError(.featureNotSupported, "\(join.kind.rawValue) is not supported; write it as a LEFT JOIN")
+        case .right: kind = .right
+        case .full: kind = .full
         }
+        // PostgreSQL: the working table may not be on a side an outer join fills with NULLs.
+        if (kind == .left || kind == .full) && right.readsWorkingTable || (kind == .right || kind == .full) && left.readsWorkingTable {
+            throw VireoError(.invalidRecursion, "recursive reference to query must not appear within an outer join")
+        }
+        let written = try naturalColumns(join.condition, leftScope, rightScope)
+        let condition = try joinCondition(written, leftScope, rightScope, scope)
+        let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width, leftWidth: leftScope.width)
+        var plan = PlanNode.nestedLoopJoin(left, right, spec)
+        if let condition {
+            let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
+            if !leftKeys.isEmpty {
+                var hashSpec = spec
+                hashSpec.condition = residual
+                plan = .hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys)
+            }
+        }
+        guard case .using(let names) = written else { return (plan, scope) }
+        return try mergingUsingColumns(names, plan, kind, leftScope, rightScope)
+    }
+
+    /// NATURAL as the USING list of the column names both sides show (none: a cross join).
+    private func naturalColumns(_ condition: Join.Condition, _ leftScope: Scope, _ rightScope: Scope) throws -> Join.Condition {
+        guard condition == .natural else { return condition }
+        let rightNames = Set(try rightScope.visibleColumns().map(\.name))
+        var common: [String] = []
+        for column in try leftScope.visibleColumns() where rightNames.contains(column.name) && !common.contains(column.name) {
+            common.append(column.name)
+        }
+        return common.isEmpty ? .none : .using(common)
+    }
+
+    /// A USING join's rows as PostgreSQL shows them: each USING column once, first (the left
+    /// value; the right one for RIGHT JOIN; the one not NULL for FULL JOIN), then both sides'
+    /// columns, whose USING columns remain reachable only qualified (`a.id`).
+    private func mergingUsingColumns(_ names: [String], _ plan: PlanNode, _ kind: JoinSpec.Kind, _ leftScope: Scope,
+                                     _ rightScope: Scope) throws -> (PlanNode, Scope) {
+        var merged: [BoundExpression] = [], columns: [ResultColumn] = []
+        var leftSide = leftScope, rightSide = rightScope
+        for name in names {
+            guard let (left, leftType) = try leftScope.resolve(ColumnReference(name)),
+                  let (right, rightType) = try rightScope.resolve(ColumnReference(name)) else { continue }
+            let shiftedRight = BoundExpression.column(right + leftScope.width)
+            switch kind {
+            case .inner, .left: merged.append(.column(left))
+            case .right: merged.append(shiftedRight)
+            case .full: merged.append(.caseWhen([(.isNull(.column(left), negated: true), .column(left))], otherwise: shiftedRight))
+            }
+            columns.append(ResultColumn(name: name, type: leftType == .unknown ? rightType : leftType))
+            leftSide.mergeAway(name, at: left)
+            rightSide.mergeAway(name, at: right)
+        }
+        let width = leftScope.width + rightScope.width
+        var scope = Scope()
+        scope.addDerived(name: "", columns: columns)
+        scope.append(leftSide)
+        scope.append(rightSide)
+        return (.project(plan, merged + (0..<width).map { .column($0) }), scope)
+    }
+
+    /// `left [LEFT] JOIN LATERAL (…) ON …`: the subquery runs once per left row.
+    private func bindLateralJoin(_ join: Join, _ left: PlanNode, _ leftScope: Scope, _ query: Query,
+                                 _ alias: String?) throws -> (PlanNode, Scope) {
+        guard join.kind != .right && join.kind != .full else {
+            throw VireoError(.invalidColumnReference, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
+        }
+        let (right, rightScope) = try bindLateral(query, alias: alias, after: leftScope)
+        var scope = leftScope
+        scope.append(rightScope)
         let condition = try joinCondition(join.condition, leftScope, rightScope, scope)
-        let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width)
-        guard let condition else { return (.nestedLoopJoin(left, right, spec), scope) }
-        let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
-        if leftKeys.isEmpty { return (.nestedLoopJoin(left, right, spec), scope) }
-        let hashSpec = JoinSpec(kind: kind, condition: residual, rightWidth: rightScope.width)
-        return (.hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys), scope)
+        let spec = JoinSpec(kind: join.kind == .left ? .left : .inner, condition: condition, rightWidth: rightScope.width)
+        return (.lateralJoin(left, right, spec), scope)
+    }
+
+    /// A LATERAL subquery: bound with the FROM entries before it as its nearest enclosing row.
+    func bindLateral(_ query: Query, alias: String?, after left: Scope) throws -> (PlanNode, Scope) {
+        let inner = nestedBinder(outerScopes: outerScopes + [left])
+        let (plan, columns) = try inner.bindQuery(query)
+        absorb(inner)
+        if inner.usedOuterScope && !outerScopes.isEmpty { usedOuterScope = true }
+        var scope = Scope()
+        scope.addDerived(name: alias ?? "subquery", columns: columns)
+        return (plan, scope)
     }
 
     private func joinCondition(_ condition: Join.Condition, _ leftScope: Scope, _ rightScope: Scope,
                                _ scope: Scope) throws -> BoundExpression? {
         switch condition {
-        case .none: return nil
+        case .none, .natural: return nil
         case .on(let expression): return try coerce(bind(expression, scope), to: .bool)
         case .using(let columns):
             let parts = try columns.map { name -> BoundExpression in

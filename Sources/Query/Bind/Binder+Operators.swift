@@ -68,6 +68,12 @@ extension Binder {
         if AggregateCall.Function(rawValue: call.name) != nil {
             throw VireoError(.groupingError, "aggregate functions are not allowed here: \(call.name)")
         }
+        if call.filter != nil {
+            throw VireoError(.wrongObjectType, "FILTER specified, but \(call.name) is not an aggregate function")
+        }
+        if WindowCall.Function(rawValue: call.name) != nil {
+            throw VireoError(.wrongObjectType, "window function \(call.name) requires an OVER clause")
+        }
         let arguments = try call.arguments.map { try bind($0, scope) }
         switch call.name {
         case "coalesce": return try coalesce(arguments)
@@ -112,11 +118,9 @@ extension Binder {
     /// Binds a subquery used inside an expression of `scope`; returns it with the type of
     /// its first column.
     func bindSubquery(_ query: Query, _ scope: Scope, columnsMax: Int?) throws -> (Subquery, SQLType) {
-        let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
-        inner.outerScopes = outerScopes + [scope]
-        inner.parameterTypes = parameterTypes
+        let inner = nestedBinder(outerScopes: outerScopes + [scope])
         let (plan, columns) = try inner.bindQuery(query)
-        parameterTypes.merge(inner.parameterTypes) { current, _ in current }
+        absorb(inner)
         if let columnsMax, columns.count > columnsMax {
             throw VireoError(.syntaxError, "subquery must return only one column")
         }

@@ -3,11 +3,24 @@ import VireoStorage
 extension Binder {
     /// Binds a query into a plan producing its result columns.
     func bindQuery(_ query: Query) throws -> (PlanNode, [ResultColumn]) {
+        let visibleCount = commonTables.count
+        defer { commonTables.removeLast(commonTables.count - visibleCount) }
+        try bindWith(query.with)
         switch query.body {
         case .select(let select): return try bindSelect(select, query)
+        case .values(let rows):
+            let (plan, columns) = try bindValues(rows)
+            return try orderAndLimit(plan, columns, query)
         case .setOperation(let operation):
             let (left, leftColumns) = try bindQuery(operation.left)
             let (right, rightColumns) = try bindQuery(operation.right)
+            // PostgreSQL: a recursive query's working table may not be read by INTERSECT ALL or
+            // EXCEPT ALL, nor on EXCEPT's right side.
+            let restrictsLeft = operation.kind != .union && operation.all
+            let restrictsRight = restrictsLeft || operation.kind == .except
+            if restrictsLeft && left.readsWorkingTable || restrictsRight && right.readsWorkingTable {
+                throw VireoError(.invalidRecursion, "recursive reference to query must not appear within \(operation.kind.rawValue)")
+            }
             guard leftColumns.count == rightColumns.count else {
                 throw VireoError(.syntaxError, "each \(operation.kind.rawValue) query must have the same number of columns")
             }
@@ -65,14 +78,25 @@ extension Binder {
         if hasAggregates(select, query) {
             return try bindAggregateSelect(select, query, source: source, scope: scope, whereClause: whereClause)
         }
+        let windows = try windowContext(for: select)
+        windowContext = windows
         var items = try selectItems(select.items, scope)
+        let distinctKeys = try distinctOnKeys(select.distinctOn, &items, scope)
         let keys = try orderKeys(query.orderBy, &items, scope)
+        windowContext = nil
         if select.distinct && items.contains(where: \.hidden) {
             // A hidden sort column would take part in DISTINCT and let duplicates through.
             throw VireoError(.invalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
+        if !windows.calls.isEmpty {
+            source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: [], query: nil,
+                                           binder: self, distinct: true)
+            items = Self.resolvingWindowColumns(items, inputWidth: scope.width)
+            let plan = PlanNode.project(.window(source, windows.calls), items.map(\.expression))
+            return try finishSelect(plan, items, keys.map(\.output), distinctKeys, select, query)
+        }
         source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: query,
-                                       binder: self, distinct: select.distinct)
+                                       binder: self, distinct: select.distinct || !distinctKeys.isEmpty)
         var sortKeys = keys.map(\.output)
         if case .vectorScan = source, keys.count == 1 {
             // The vector scan emits rows nearest first: no sort, and no distance column.
@@ -83,12 +107,47 @@ extension Binder {
         if !reading.contains(where: \.hasCorrelatedSubquery) {
             source = source.readingOnly(Self.columnsRead(by: reading, width: scope.width))
         }
-        var plan = PlanNode.project(source, items.map(\.expression))
+        return try finishSelect(.project(source, items.map(\.expression)), items, sortKeys, distinctKeys, select, query)
+    }
+
+    /// DISTINCT, DISTINCT ON, ORDER BY and LIMIT over the projected rows, then the hidden
+    /// sort columns dropped.
+    func finishSelect(_ projected: PlanNode, _ items: [OutputItem], _ sortKeys: [SortKey], _ distinctKeys: [Int],
+                      _ select: Select, _ query: Query) throws -> (PlanNode, [ResultColumn]) {
+        var plan = projected
         if select.distinct { plan = .distinct(plan) }
-        plan = try applyOrderAndLimit(plan, sortKeys, query)
+        if distinctKeys.isEmpty {
+            plan = try applyOrderAndLimit(plan, sortKeys, query)
+        } else {
+            let leading = sortKeys.prefix(distinctKeys.count).compactMap { key -> Int? in
+                if case .column(let position) = key.expression { return position }
+                return nil
+            }
+            guard leading.allSatisfy(distinctKeys.contains), leading.count == min(sortKeys.count, distinctKeys.count) else {
+                throw VireoError(.invalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+            }
+            // Rows of one DISTINCT ON group must be adjacent: sort by the keys ORDER BY leaves out too.
+            let extra = distinctKeys.filter { !leading.contains($0) }.map { SortKey(expression: .column($0), descending: false, nullsFirst: false) }
+            let distinctSort = Array(sortKeys.prefix(distinctKeys.count)) + extra + sortKeys.dropFirst(distinctKeys.count)
+            plan = .distinctOn(.sort(plan, distinctSort), keys: distinctKeys.map { .column($0) })
+            plan = try applyOrderAndLimit(plan, [], query)
+        }
         let visible = items.filter { !$0.hidden }
         if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
         return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
+    }
+
+    /// DISTINCT ON keys as positions among the output items: a select-list column (by
+    /// position, name or the same expression) or a hidden column added for it.
+    func distinctOnKeys(_ expressions: [SQLExpression], _ items: inout [OutputItem], _ scope: Scope) throws -> [Int] {
+        try expressions.map { expression in
+            let visible = items.filter { !$0.hidden }.map { ResultColumn(name: $0.name, type: $0.type) }
+            if case .column(let index)? = try outputReference(expression, visible) { return index }
+            if let index = items.firstIndex(where: { $0.source == expression }) { return index }
+            let (bound, type) = try bind(expression, scope)
+            items.append(OutputItem(expression: bound, name: "?distinct?", type: type, hidden: true, source: expression))
+            return items.count - 1
+        }
     }
 
     /// Which positions of a row of `width` the expressions read.
@@ -132,13 +191,20 @@ extension Binder {
         }
     }
 
-    private func orderKeys(_ orderBy: [OrderItem], _ items: inout [OutputItem], _ scope: Scope) throws -> [OrderKey] {
+    func orderKeys(_ orderBy: [OrderItem], _ items: inout [OutputItem], _ scope: Scope) throws -> [OrderKey] {
         try orderBy.map { item in
+            if case .column(let reference) = item.expression, reference.table == nil {
+                // PostgreSQL: a bare name naming two different output columns is ambiguous.
+                let matches = items.filter { !$0.hidden && $0.name == reference.column }
+                if Set(matches.map { "\($0.expression)" }).count > 1 {
+                    throw VireoError(.ambiguousColumn, "ORDER BY \"\(reference.column)\" is ambiguous")
+                }
+            }
             let visible = items.filter { !$0.hidden }.map { ResultColumn(name: $0.name, type: $0.type) }
             let position: Int
             if case .column(let index)? = try outputReference(item.expression, visible) {
                 position = index
-            } else if let index = items.firstIndex(where: { !$0.hidden && $0.source == item.expression }) {
+            } else if let index = items.firstIndex(where: { $0.source == item.expression }) {
                 position = index
             } else {
                 let (bound, type) = try bind(item.expression, scope)
@@ -159,7 +225,21 @@ extension Binder {
             if case .column(let reference) = operand { reference.column } else { type.sql.split(separator: "(").first.map(String.init) ?? "?column?" }
         case .caseWhen: "case"
         case .exists: "exists"
+        case .subquery(let query): query.firstColumnName ?? "?column?"
         default: "?column?"
+        }
+    }
+}
+
+extension Query {
+    /// The name PostgreSQL gives the first column: a scalar subquery's column is named after it.
+    var firstColumnName: String? {
+        switch body {
+        case .select(let select):
+            guard case .expression(let expression, let alias)? = select.items.first else { return nil }
+            return alias ?? Binder.columnName(expression)
+        case .setOperation(let operation): return operation.left.firstColumnName
+        case .values: return "column1"
         }
     }
 }

@@ -14,6 +14,13 @@ final class Binder {
     let staleVectorIndexes: Set<String>
     /// Set while binding the outputs of a grouped query.
     var aggregateContext: AggregateContext?
+    /// WITH names visible here, innermost last.
+    var commonTables: [(String, CommonTableBinding)] = []
+    /// The rows of the statement's data-modifying WITH entries, by name, which ran before it
+    /// was bound (only the top-level binder has them: nested WITH lists may not change data).
+    var changedRows: [String: CommonTable] = [:]
+    /// Set while binding a select list and ORDER BY, where window functions may appear.
+    var windowContext: WindowContext?
 
     init(catalog: Catalog, staleVectorIndexes: Set<String> = []) {
         self.catalog = catalog
@@ -65,7 +72,9 @@ final class Binder {
             let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
             return (.scalarSubquery(subquery), type)
         case .cast(let operand, let typeName): return try cast(operand, typeName, scope)
-        case .function(let call): return try function(call, scope)
+        case .function(let call):
+            if let over = call.over { return try windowFunction(call, over, scope) }
+            return try function(call, scope)
         case .caseWhen(let caseExpression): return try caseWhen(caseExpression, scope)
         case .array:
             throw VireoError(.featureNotSupported, "ARRAY constructors are not supported")

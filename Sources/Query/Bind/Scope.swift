@@ -11,6 +11,9 @@ struct ScopeEntry {
     /// Width in the row: the columns, plus the row id of a base table.
     var width: Int
     var table: TableDefinition?
+    /// Columns merged by a USING or NATURAL join: reachable only qualified (`t.id`), and
+    /// left out of `*` (the join's merged column stands for them).
+    var mergedAway: Set<String> = []
 }
 
 /// The names visible at one level of a query, in row order.
@@ -41,6 +44,12 @@ struct Scope {
         }
     }
 
+    /// Hides `name` from unqualified references and `*` in the entry holding `position`.
+    mutating func mergeAway(_ name: String, at position: Int) {
+        guard let index = entries.firstIndex(where: { position >= $0.offset && position < $0.offset + $0.width }) else { return }
+        entries[index].mergedAway.insert(name)
+    }
+
     /// Whether an entry (table or alias) is called `name`.
     func hasEntry(_ name: String) -> Bool { entries.contains { $0.name == name } }
 
@@ -48,6 +57,7 @@ struct Scope {
     func resolve(_ reference: ColumnReference) throws -> (Int, SQLType)? {
         var found: (Int, SQLType)?
         for entry in entries where reference.table == nil || reference.table == entry.name {
+            if reference.table == nil && entry.mergedAway.contains(reference.column) { continue }
             guard let index = entry.columns.firstIndex(of: reference.column) else { continue }
             if found != nil {
                 throw VireoError(.ambiguousColumn, "column reference \"\(reference.column)\" is ambiguous")
@@ -64,7 +74,8 @@ struct Scope {
             throw VireoError(.undefinedTable, "missing FROM-clause entry for table \"\(name)\"")
         }
         return chosen.flatMap { entry in
-            entry.columns.indices.map { (entry.columns[$0], entry.offset + $0, entry.types[$0]) }
+            entry.columns.indices.filter { name != nil || !entry.mergedAway.contains(entry.columns[$0]) }
+                .map { (entry.columns[$0], entry.offset + $0, entry.types[$0]) }
         }
     }
 }

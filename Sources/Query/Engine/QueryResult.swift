@@ -24,8 +24,9 @@ public struct QueryResult: Sendable, Equatable {
         self.commandTag = commandTag
     }
 
-    /// Whether the statement produces rows (SELECT, RETURNING, EXPLAIN, SHOW).
-    public var returnsRows: Bool { !columns.isEmpty }
+    /// Whether the statement produces rows (SELECT, RETURNING, EXPLAIN, SHOW). A query always
+    /// does, even with an empty select list (`SELECT FROM t`: rows of no columns).
+    public var returnsRows: Bool { !columns.isEmpty || commandTag.hasPrefix("SELECT ") }
 
     /// Rows affected or returned, from the command tag's last number.
     public var rowCount: Int { commandTag.split(separator: " ").last.flatMap { Int($0) } ?? rows.count }

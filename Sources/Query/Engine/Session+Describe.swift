@@ -45,15 +45,32 @@ extension Session {
         }
     }
 
+    /// Gives `binder` the RETURNING columns of the WITH list's data-modifying entries,
+    /// without running them.
+    private func describeChanges(_ with: WithClause?, _ binder: Binder, _ catalog: Catalog) throws {
+        for entry in with?.queries ?? [] {
+            guard let change = entry.change else { continue }
+            let columns = try describedColumns(change.statement, makeBinder(catalog), catalog)
+            binder.changedRows[entry.name] = try CommonTable(changed: entry, columns: columns, rows: [])
+        }
+    }
+
     private func describedColumns(_ body: StatementBody, _ binder: Binder, _ catalog: Catalog) throws -> [ResultColumn] {
         switch body {
         case .select(let query):
             return try binder.bindQuery(query).1
+        case .selectChangingData(let query):
+            try describeChanges(query.with, binder, catalog)
+            return try binder.bindQuery(query).1
         case .insert(let insert):
+            try describeChanges(insert.with, binder, catalog)
+            try binder.bindWith(insert.with)
             let table = try catalog.table(insert.table.name)
             try bindInsertValues(insert, table, binder)
             return try ReturningList(insert.returning, table: table, alias: insert.alias, binder: binder).columns
         case .update(let update):
+            try describeChanges(update.with, binder, catalog)
+            try binder.bindWith(update.with)
             let table = try catalog.table(update.table.name)
             let scope = try bindFiltered(table, update.alias, update.whereClause, binder)
             for assignment in update.assignments {
@@ -62,6 +79,8 @@ extension Session {
             }
             return try ReturningList(update.returning, table: table, alias: update.alias, binder: binder).columns
         case .delete(let delete):
+            try describeChanges(delete.with, binder, catalog)
+            try binder.bindWith(delete.with)
             let table = try catalog.table(delete.table.name)
             _ = try bindFiltered(table, delete.alias, delete.whereClause, binder)
             return try ReturningList(delete.returning, table: table, alias: delete.alias, binder: binder).columns

@@ -6,6 +6,7 @@ extension Session {
     func insert(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
         let table = try transaction.catalog.table(statement.table.name)
         let binder = makeBinder(transaction.catalog)
+        try bindWith(statement.with, binder, transaction, parameters)
         let targets = try targetColumns(statement.columns, table)
         let context = self.context(.transaction(transaction), parameters)
         let sourceRows = try insertRows(statement.source, targets: targets, table: table, binder: binder, context: context)
@@ -124,6 +125,7 @@ extension Session {
         guard statement.from.isEmpty else { throw VireoError(.featureNotSupported, "UPDATE … FROM is not supported yet") }
         let table = try transaction.catalog.table(statement.table.name)
         let binder = makeBinder(transaction.catalog)
+        try bindWith(statement.with, binder, transaction, parameters)
         var scope = Scope()
         scope.addTable(table, alias: statement.alias)
         let assignments = try statement.assignments.map { assignment -> (Int, BoundExpression) in
@@ -161,6 +163,7 @@ extension Session {
         guard statement.using.isEmpty else { throw VireoError(.featureNotSupported, "DELETE … USING is not supported yet") }
         let table = try transaction.catalog.table(statement.table.name)
         let binder = makeBinder(transaction.catalog)
+        try bindWith(statement.with, binder, transaction, parameters)
         var scope = Scope()
         scope.addTable(table, alias: statement.alias)
         let context = self.context(.transaction(transaction), parameters)

@@ -11,6 +11,7 @@ extension Session {
         case .insert(let statement): return try insert(statement, transaction, parameters)
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
+        case .selectChangingData(let query): return try selectChangingData(query, transaction, parameters)
         default: throw VireoError(.internalError, "not a write statement")
         }
     }

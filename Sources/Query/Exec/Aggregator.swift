@@ -51,6 +51,7 @@ struct Accumulator {
     init(_ call: AggregateCall) { self.call = call }
 
     mutating func add(_ row: [Value], _ context: ExecutionContext) throws {
+        if let filter = call.filter, !(try Evaluator.holds(filter.expression, row, context)) { return }
         guard let argument = call.argument else { count += 1; return }
         let value = try Evaluator.evaluate(argument.expression, row, context)
         if value.isNull { return }

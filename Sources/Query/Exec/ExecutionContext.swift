@@ -57,6 +57,8 @@ enum DataAccess {
 final class ExecutionCache {
     var rows: [ObjectIdentifier: [[Value]]] = [:]
     var sets: [ObjectIdentifier: (values: Set<GroupKey>, hasNull: Bool)] = [:]
+    /// A recursive WITH query's rows of the previous iteration, by its CommonTable.
+    var workingTables: [ObjectIdentifier: [[Value]]] = [:]
 }
 
 /// Everything a plan needs while it runs.
@@ -123,6 +125,8 @@ final class WorkMemory {
         case sorting, grouping, distinct = "DISTINCT", joining, setOperation = "UNION, INTERSECT or EXCEPT"
         case indexScan = "an index scan's row ids", subquery = "a subquery's rows"
         case result = "its result rows", changedRows = "the rows it changes"
+        case commonTable = "a WITH query's rows", recursion = "the rows of a recursive WITH query"
+        case window = "window functions"
     }
 
     /// Bytes counted for any value besides its payload, and for a row besides its values:

@@ -58,6 +58,20 @@ enum PlanExecutor {
             return try Joins.hash(left, right, spec, leftKeys, rightKeys, context, path, emit)
         case .setOperation(let kind, let all, let left, let right):
             return try SetOperations.run(kind, all, left, right, context, path, emit)
+        case .commonTableScan(let table): return try CommonTables.scan(table, context, child, emit)
+        case .workingTableScan(let table): return try CommonTables.workingTable(table, context, emit)
+        case .recursiveUnion(let table, let anchor, let recursive, let all):
+            return try CommonTables.recursiveUnion(table, anchor: anchor, recursive: recursive, all: all, context, path, emit)
+        case .lateralJoin(let left, let right, let spec): return try Joins.lateral(left, right, spec, context, path, emit)
+        case .window(let input, let calls): return try Windows.run(input, calls, context, child, emit)
+        case .distinctOn(let input, let keys):
+            var previous: [GroupKey]?
+            return try run(input, context, path: child) { row in
+                let key = try keys.map { GroupKey(try Evaluator.evaluate($0, row, context)) }
+                guard key != previous else { return true }
+                previous = key
+                return try emit(row)
+            }
         }
     }
 
@@ -198,7 +212,9 @@ enum PlanExecutor {
     static func count(_ expression: BoundExpression, _ context: ExecutionContext, clause: String) throws -> Int? {
         let value = try Cast.convert(Evaluator.evaluate(expression, [], context), to: .int)
         guard case .int(let number) = value else { return nil }
-        guard number >= 0 else { throw VireoError(.invalidRowCount, "\(clause) must not be negative") }
+        guard number >= 0 else {
+            throw VireoError(clause == "OFFSET" ? .invalidOffsetCount : .invalidRowCount, "\(clause) must not be negative")
+        }
         return Int(clamping: number)
     }
 }

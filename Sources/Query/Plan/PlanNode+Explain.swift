@@ -23,11 +23,14 @@ extension PlanNode {
 
     var children: [PlanNode] {
         switch self {
-        case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values: []
+        case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values, .workingTableScan: []
+        case .commonTableScan(let table): [table.plan]
         case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _, _),
-             .limit(let input, _, _), .distinct(let input), .aggregate(let input, _): [input]
+             .limit(let input, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
+             .distinctOn(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
-             .setOperation(_, _, let left, let right): [left, right]
+             .setOperation(_, _, let left, let right), .recursiveUnion(_, let left, let right, _),
+             .lateralJoin(let left, let right, _): [left, right]
         }
     }
 
@@ -45,9 +48,15 @@ extension PlanNode {
         case .limit: "Limit"
         case .distinct: "Unique"
         case .aggregate(_, let aggregation): aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate"
-        case .nestedLoopJoin(_, _, let spec): spec.kind == .left ? "Nested Loop Left Join" : "Nested Loop"
-        case .hashJoin(_, _, let spec, _, _): spec.kind == .left ? "Hash Left Join" : "Hash Join"
+        case .nestedLoopJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix
+        case .hashJoin(_, _, let spec, _, _): "Hash" + (spec.kind == .inner ? " Join" : spec.kind.explainSuffix)
         case .setOperation(let kind, let all, _, _): kind.rawValue.capitalized + (all ? " All" : "")
+        case .commonTableScan(let table): "CTE Scan on \(table.name)"
+        case .workingTableScan(let table): "WorkTable Scan on \(table.name)"
+        case .recursiveUnion(_, _, _, let all): all ? "Recursive Union All" : "Recursive Union"
+        case .window: "WindowAgg"
+        case .lateralJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix + " (LATERAL)"
+        case .distinctOn: "Unique (DISTINCT ON)"
         }
     }
 
@@ -64,6 +73,18 @@ extension PlanNode {
             ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]
         case .hashJoin(_, _, _, let keys, _): ["Hash keys: \(keys.count)"]
         default: []
+        }
+    }
+}
+
+extension JoinSpec.Kind {
+    /// " Left Join", " Right Join", " Full Join"; nothing for an inner join.
+    var explainSuffix: String {
+        switch self {
+        case .inner: ""
+        case .left: " Left Join"
+        case .right: " Right Join"
+        case .full: " Full Join"
         }
     }
 }

@@ -23,7 +23,19 @@ indirect enum PlanNode: Sendable {
     case aggregate(PlanNode, Aggregation)
     case nestedLoopJoin(PlanNode, PlanNode, JoinSpec)
     case hashJoin(PlanNode, PlanNode, JoinSpec, leftKeys: [BoundExpression], rightKeys: [BoundExpression])
+    /// The right plan run again for each left row, which it reads as its enclosing row (LATERAL).
+    case lateralJoin(PlanNode, PlanNode, JoinSpec)
     case setOperation(SetOperation.Kind, all: Bool, PlanNode, PlanNode)
+    /// The rows of a WITH query (computed once per statement when read more than once).
+    case commonTableScan(CommonTable)
+    /// The rows a recursive query's previous iteration produced.
+    case workingTableScan(CommonTable)
+    /// `anchor UNION [ALL] recursive`, the recursive term run until it adds no row.
+    case recursiveUnion(CommonTable, anchor: PlanNode, recursive: PlanNode, all: Bool)
+    /// Window functions: each input row, followed by one value per call.
+    case window(PlanNode, [WindowCall])
+    /// DISTINCT ON: the first row of each run of equal keys (the input is sorted by them).
+    case distinctOn(PlanNode, keys: [BoundExpression])
 }
 
 /// A table read by a scan node.
@@ -79,11 +91,17 @@ struct SortKey: Sendable {
 }
 
 struct JoinSpec: Sendable {
-    enum Kind: Sendable { case inner, left }
+    enum Kind: Sendable { case inner, left, right, full }
     var kind: Kind
     /// Evaluated on the joined row (left columns, then right columns).
     var condition: BoundExpression?
     var rightWidth: Int
+    /// Needed by RIGHT and FULL joins, which emit right rows with NULLs for the left side.
+    var leftWidth = 0
+
+    /// LEFT and FULL joins keep unmatched left rows; RIGHT and FULL unmatched right rows.
+    var keepsLeft: Bool { kind == .left || kind == .full }
+    var keepsRight: Bool { kind == .right || kind == .full }
 }
 
 /// GROUP BY keys and aggregate calls; output rows are the keys, then the aggregates.
@@ -98,6 +116,8 @@ struct AggregateCall: Sendable, Equatable {
     /// Nil for count(*).
     var argument: BoundExpressionBox?
     var distinct: Bool
+    /// `FILTER (WHERE …)`: rows where it does not hold are skipped.
+    var filter: BoundExpressionBox? = nil
 }
 
 /// Boxes a bound expression so aggregate calls can be compared while binding.

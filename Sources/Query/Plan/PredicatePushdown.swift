@@ -43,7 +43,9 @@ enum PredicatePushdown {
         var leftParts: [BoundExpression] = [], rightParts: [BoundExpression] = [], bothParts: [BoundExpression] = []
         var rest: [BoundExpression] = []
         for conjunct in conjuncts {
-            if conjunct.readsOnly(leftColumns) {
+            if spec.kind == .right || spec.kind == .full {
+                rest.append(conjunct)  // either side may be NULL-extended: filter above the join
+            } else if conjunct.readsOnly(leftColumns) {
                 leftParts.append(conjunct)
             } else if spec.kind == .inner && conjunct.readsOnly(rightColumns) {
                 rightParts.append(conjunct.shifted(by: -leftWidth))

@@ -73,13 +73,104 @@ public struct FunctionCall: Sendable, Equatable {
     public var distinct: Bool
     /// `count(*)`: no arguments, every row counts.
     public var star: Bool
+    /// `FILTER (WHERE …)` after an aggregate: only rows where it holds are aggregated.
+    public var filter: SQLExpression?
+    /// `OVER (…)` or `OVER name`: a window function call; nil for a plain call.
+    public var over: WindowSpecification?
 
     /// Creates the node from its parts, as the parser would.
-    public init(_ name: String, _ arguments: [SQLExpression] = [], distinct: Bool = false, star: Bool = false) {
+    public init(_ name: String, _ arguments: [SQLExpression] = [], distinct: Bool = false, star: Bool = false,
+                filter: SQLExpression? = nil, over: WindowSpecification? = nil) {
         self.name = name
         self.arguments = arguments
         self.distinct = distinct
         self.star = star
+        self.filter = filter
+        self.over = over
+    }
+}
+
+/// A window: which rows share a partition, their order, and the frame of rows each row's
+/// window function sees. `OVER name` is a specification with only `name` set.
+public struct WindowSpecification: Sendable, Equatable {
+    /// A window of the WINDOW clause this one starts from; nil when none.
+    public var name: String?
+    /// PARTITION BY expressions; empty for one partition.
+    public var partitionBy: [SQLExpression]
+    /// ORDER BY keys; empty when absent (every row is then a peer of every other).
+    public var orderBy: [OrderItem]
+    /// The frame clause; nil for the default (RANGE UNBOUNDED PRECEDING to CURRENT ROW).
+    public var frame: WindowFrame?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String? = nil, partitionBy: [SQLExpression] = [], orderBy: [OrderItem] = [], frame: WindowFrame? = nil) {
+        self.name = name
+        self.partitionBy = partitionBy
+        self.orderBy = orderBy
+        self.frame = frame
+    }
+
+    /// The expressions inside (partition keys, then order keys), for walking.
+    var expressions: [SQLExpression] { partitionBy + orderBy.map(\.expression) + (frame?.expressions ?? []) }
+}
+
+/// `{ROWS | RANGE} start` or `{ROWS | RANGE} BETWEEN start AND end`.
+public struct WindowFrame: Sendable, Equatable {
+    /// Whether offsets count rows, differences of the ORDER BY value, or peer groups.
+    public enum Mode: String, Sendable, Equatable { case rows = "ROWS", range = "RANGE", groups = "GROUPS" }
+
+    /// One end of a frame.
+    public enum Bound: Sendable, Equatable {
+        case unboundedPreceding
+        case preceding(SQLExpression)
+        case currentRow
+        case following(SQLExpression)
+        case unboundedFollowing
+    }
+
+    /// `EXCLUDE …`: rows left out of the frame around the current row.
+    public enum Exclusion: String, Sendable, Equatable {
+        case noOthers = "NO OTHERS", currentRow = "CURRENT ROW", group = "GROUP", ties = "TIES"
+    }
+
+    /// ROWS, RANGE or GROUPS.
+    public var mode: Mode
+    /// Where the frame starts.
+    public var start: Bound
+    /// Where it ends; CURRENT ROW when only a start was written.
+    public var end: Bound
+    /// What the frame leaves out; NO OTHERS (nothing) by default.
+    public var exclusion: Exclusion
+
+    /// Creates the node from its parts, as the parser would.
+    public init(mode: Mode, start: Bound, end: Bound = .currentRow, exclusion: Exclusion = .noOthers) {
+        self.mode = mode
+        self.start = start
+        self.end = end
+        self.exclusion = exclusion
+    }
+
+    var expressions: [SQLExpression] {
+        [start, end].compactMap { bound in
+            switch bound {
+            case .preceding(let offset), .following(let offset): offset
+            default: nil
+            }
+        }
+    }
+}
+
+/// `WINDOW name AS (specification)`.
+public struct NamedWindow: Sendable, Equatable {
+    /// The name (lower case unless quoted).
+    public var name: String
+    /// What it stands for.
+    public var specification: WindowSpecification
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, _ specification: WindowSpecification) {
+        self.name = name
+        self.specification = specification
     }
 }
 
@@ -211,7 +302,7 @@ extension SQLExpression {
         case .inSubquery(let operand, _, _): [operand]
         case .between(let operand, let lower, let upper, _): [operand, lower, upper]
         case .like(let operand, let pattern, let escape, _, _): [operand, pattern] + (escape.map { [$0] } ?? [])
-        case .function(let call): call.arguments
+        case .function(let call): call.arguments + (call.filter.map { [$0] } ?? []) + (call.over?.expressions ?? [])
         case .caseWhen(let caseExpression): caseExpression.children
         case .array(let elements): elements
         }

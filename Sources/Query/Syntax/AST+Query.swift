@@ -10,9 +10,13 @@ public struct Query: Sendable, Equatable {
     public var limit: SQLExpression?
     /// The OFFSET expression; nil when absent.
     public var offset: SQLExpression?
+    /// `WITH [RECURSIVE] …` written before the query; nil when absent.
+    public var with: WithClause?
 
     /// Creates the node from its parts, as the parser would.
-    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: SQLExpression? = nil, offset: SQLExpression? = nil) {
+    public init(body: QueryBody, orderBy: [OrderItem] = [], limit: SQLExpression? = nil, offset: SQLExpression? = nil,
+                with: WithClause? = nil) {
+        self.with = with
         self.body = body
         self.orderBy = orderBy
         self.limit = limit
@@ -25,11 +29,67 @@ public struct Query: Sendable, Equatable {
     }
 }
 
+/// `WITH [RECURSIVE] name [(columns)] AS (query) [, …]`: named queries visible to the
+/// statement that follows and to the later entries of the list (every entry when RECURSIVE).
+public struct WithClause: Sendable, Equatable {
+    /// `WITH RECURSIVE`: an entry may read its own rows (`anchor UNION [ALL] recursive term`).
+    public var recursive: Bool
+    /// The entries in order (at least one).
+    public var queries: [CommonTableExpression]
+
+    /// Creates the node from its parts, as the parser would.
+    public init(recursive: Bool = false, _ queries: [CommonTableExpression]) {
+        self.recursive = recursive
+        self.queries = queries
+    }
+}
+
+/// One entry of a WITH list.
+public struct CommonTableExpression: Sendable, Equatable {
+    /// The name the statement reads it by (lower case unless quoted).
+    public var name: String
+    /// Column names written after the name; empty to keep the query's own.
+    public var columns: [String]
+    /// The query; its rows are computed once per statement. Unused (an empty SELECT) when
+    /// `change` is set.
+    public var query: Query
+    /// `INSERT`, `UPDATE` or `DELETE` (with RETURNING, to be read) instead of a query: it runs
+    /// once, before the statement, which reads the rows it returns.
+    public var change: DataChange?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: String, columns: [String] = [], query: Query) {
+        self.name = name
+        self.columns = columns
+        self.query = query
+    }
+
+    /// A data-modifying entry.
+    public init(name: String, columns: [String] = [], change: DataChange) {
+        self.init(name: name, columns: columns, query: Query(Select(items: [])))
+        self.change = change
+    }
+}
+
+/// A statement that changes rows, as a WITH entry.
+public indirect enum DataChange: Sendable, Equatable {
+    case insert(Insert)
+    case update(Update)
+    case delete(Delete)
+}
+
+extension WithClause {
+    /// Whether an entry changes rows (the statement then runs as a write).
+    public var changesData: Bool { queries.contains { $0.change != nil } }
+}
+
 /// What a query computes before ordering and limiting.
 public indirect enum QueryBody: Sendable, Equatable {
     case select(Select)
     /// `left UNION [ALL] right`, `INTERSECT`, `EXCEPT`. INTERSECT binds tighter than the others.
     case setOperation(SetOperation)
+    /// `VALUES (…), (…)`: constant rows, columns named column1, column2 ….
+    case values([[SQLExpression]])
 }
 
 /// Two queries combined.
@@ -61,7 +121,12 @@ public struct SetOperation: Sendable, Equatable {
 public struct Select: Sendable, Equatable {
     /// `SELECT DISTINCT`: duplicate rows are removed.
     public var distinct: Bool
-    /// The select list (at least one item).
+    /// `SELECT DISTINCT ON (…)`: the first row of each group of equal values is kept
+    /// (`distinct` is false then); empty when absent.
+    public var distinctOn: [SQLExpression] = []
+    /// `WINDOW name AS (…) [, …]`, in the order written; empty when absent.
+    public var windows: [NamedWindow] = []
+    /// The select list (may be empty, as in PostgreSQL: `SELECT FROM t`).
     public var items: [SelectItem]
     /// The FROM list; entries separated by commas are cross-joined.
     public var from: [TableReference]
@@ -100,6 +165,10 @@ public indirect enum TableReference: Sendable, Equatable {
     case table(TableName, alias: String?)
     /// `(query) [AS] alias`.
     case subquery(Query, alias: String?)
+    /// `LATERAL (query) [AS] alias`: a subquery that may read the FROM entries before it.
+    case lateral(Query, alias: String?)
+    /// `(VALUES (…), (…)) [AS] alias [(columns)]`: constant rows as a table.
+    case values([[SQLExpression]], alias: String?, columns: [String])
     case join(Join)
 }
 
@@ -115,6 +184,8 @@ public struct Join: Sendable, Equatable {
         case none
         case on(SQLExpression)
         case using([String])
+        /// `NATURAL … JOIN`: USING every column name both sides have.
+        case natural
     }
 
     /// Which kind it is.
@@ -191,6 +262,8 @@ public struct Insert: Sendable, Equatable {
     public var onConflict: OnConflict?
     /// Empty when there is no RETURNING clause.
     public var returning: [SelectItem]
+    /// `WITH …` written before INSERT; nil when absent.
+    public var with: WithClause? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, columns: [String] = [], source: InsertSource,
@@ -249,6 +322,8 @@ public struct Update: Sendable, Equatable {
     public var whereClause: SQLExpression?
     /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
+    /// `WITH …` written before the statement; nil when absent.
+    public var with: WithClause? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, assignments: [Assignment], from: [TableReference] = [],
@@ -274,6 +349,8 @@ public struct Delete: Sendable, Equatable {
     public var whereClause: SQLExpression?
     /// The RETURNING list; empty when absent.
     public var returning: [SelectItem]
+    /// `WITH …` written before the statement; nil when absent.
+    public var with: WithClause? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, using: [TableReference] = [],

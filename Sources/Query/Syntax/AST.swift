@@ -39,6 +39,9 @@ public enum StatementBody: Sendable, Equatable {
     case insert(Insert)
     /// A query: `SELECT …`, possibly combined with UNION/INTERSECT/EXCEPT.
     case select(Query)
+    /// A query whose WITH list changes rows (`WITH d AS (DELETE … RETURNING …) SELECT …`): it
+    /// runs as a write.
+    case selectChangingData(Query)
     case update(Update)
     case delete(Delete)
     /// BEGIN, COMMIT or ROLLBACK.

@@ -153,7 +153,7 @@ extension Parser {
 
     /// Whether the next token begins a query (`SELECT`, or `WITH` to report it unsupported).
     mutating func startsQuery() -> Bool {
-        peekKeyword(.select) || peekKeyword(.with)
+        peekKeyword(.select) || peekKeyword(.with) || peekKeyword(.values)
     }
 }
 

@@ -100,9 +100,9 @@ extension Parser {
         try expect(.leftParen, "(")
         if acceptOperator("*") {
             try expect(.rightParen, ")")
-            return .function(FunctionCall(name, star: true))
+            return .function(try parseCallSuffix(FunctionCall(name, star: true)))
         }
-        if accept(.rightParen) { return .function(FunctionCall(name)) }
+        if accept(.rightParen) { return .function(try parseCallSuffix(FunctionCall(name))) }
         if let special = try parseSpecialCall(name) {
             try expect(.rightParen, ")")
             return .function(special)
@@ -117,7 +117,7 @@ extension Parser {
         var arguments = [first]
         while accept(.comma) { arguments.append(try parseExpression()) }
         try expect(.rightParen, ")")
-        return .function(FunctionCall(name, arguments, distinct: distinct))
+        return .function(try parseCallSuffix(FunctionCall(name, arguments, distinct: distinct)))
     }
 
     /// `CASE [operand] WHEN … THEN … [WHEN …] [ELSE …] END`.

@@ -7,11 +7,14 @@ extension Parser {
         let savedDepth = depth
         defer { depth = savedDepth }
         try descend()
-        if peekKeyword(.with) {
-            throw VireoError(.featureNotSupported, "WITH queries are not supported", position: peek().start)
-        }
+        let with = try parseWithClause()
         var query = try parseSetOperations(levelMin: 1)
         try parseQueryTail(into: &query)
+        if let with {
+            // `WITH … (SELECT … LIMIT 1)`: the WITH wraps the parenthesised query as a whole.
+            if query.with != nil { query = Query(body: .select(Select(items: [.wildcard], from: [.subquery(query, alias: "with")]))) }
+            query.with = with
+        }
         return query
     }
 
@@ -47,6 +50,7 @@ extension Parser {
             try expect(.rightParen, ")")
             return query
         }
+        if acceptKeyword(.values) { return Query(body: .values(try parseValuesRows())) }
         guard peekKeyword(.select) else { throw unexpected("expected SELECT") }
         return Query(try parseSelect())
     }
@@ -115,17 +119,34 @@ extension Parser {
         try expectKeyword(.select)
         var select = Select(items: [])
         if acceptKeyword(.distinct) {
-            if peekKeyword(.on) { throw VireoError(.featureNotSupported, "DISTINCT ON is not supported", position: peek().start) }
-            select.distinct = true
+            if acceptKeyword(.on) {
+                try expect(.leftParen, "(")
+                select.distinctOn = try commaSeparated { try $0.parseExpression() }
+                try expect(.rightParen, ")")
+            } else {
+                select.distinct = true
+            }
         } else {
             _ = acceptKeyword(.all)
         }
-        select.items = try commaSeparated { try $0.parseSelectItem() }
+        if !endsSelectList() { select.items = try commaSeparated { try $0.parseSelectItem() } }
         if acceptKeyword(.from) { select.from = try commaSeparated { try $0.parseTableReference() } }
         if acceptKeyword(.where) { select.whereClause = try parseExpression() }
         if acceptKeywords(.group, .by) { select.groupBy = try commaSeparated { try $0.parseExpression() } }
         if acceptKeyword(.having) { select.having = try parseExpression() }
+        select.windows = try parseWindowClause()
         return select
+    }
+
+    /// Whether the select list is empty (`SELECT FROM t`, `EXISTS (SELECT WHERE …)`).
+    private mutating func endsSelectList() -> Bool {
+        switch peek().kind {
+        case .rightParen, .semicolon, .end: return true
+        default:
+            let stops: Set<Keyword> = [.from, .where, .group, .having, .window, .union, .intersect, .except, .order,
+                                       .limit, .offset, .fetch]
+            return peek().keyword.map(stops.contains) ?? false
+        }
     }
 
     /// `*`, `table.*`, or `expr [[AS] alias]` (in select lists and RETURNING).
@@ -149,19 +170,39 @@ extension Parser {
         defer { depth = savedDepth }
         try descend()
         var left = try parseTablePrimary()
-        while let kind = try parseJoinKind() {
+        while true {
+            let natural = acceptKeyword(.natural)
+            if natural && peekKeyword(.cross) { throw unexpected("expected JOIN") }
+            guard let kind = try parseJoinKind() else {
+                if natural { throw unexpected("expected JOIN") }
+                break
+            }
             try descend()
             let right = try parseTablePrimary()
-            let condition: Join.Condition = kind == .cross ? .none : try parseJoinCondition()
+            let condition: Join.Condition = natural ? .natural : kind == .cross ? .none : try parseJoinCondition()
             left = .join(Join(kind, left, right, condition))
         }
         return left
     }
 
     private mutating func parseTablePrimary() throws -> TableReference {
+        if acceptKeyword(.lateral) {
+            try expect(.leftParen, "(")
+            guard startsQuery() else { throw unexpected("expected SELECT") }
+            let query = try parseQuery()
+            try expect(.rightParen, ")")
+            return .lateral(query, alias: try parseOptionalAlias())
+        }
         guard accept(.leftParen) else {
             let name = try parseTableName()
             return .table(name, alias: try parseOptionalAlias())
+        }
+        if acceptKeyword(.values) {
+            let rows = try parseValuesRows()
+            try expect(.rightParen, ")")
+            let alias = try parseOptionalAlias()
+            let columns = alias != nil && peek().kind == .leftParen ? try parseParenthesizedNames() : []
+            return .values(rows, alias: alias, columns: columns)
         }
         if startsQuery() {
             let query = try parseQuery()
@@ -174,7 +215,7 @@ extension Parser {
     }
 
     /// `[INNER] JOIN`, `LEFT [OUTER] JOIN`, `RIGHT [OUTER] JOIN`, `FULL [OUTER] JOIN`,
-    /// `CROSS JOIN`; nil when no join follows.
+    /// `CROSS JOIN` (after a NATURAL, which the caller took); nil when no join follows.
     private mutating func parseJoinKind() throws -> Join.Kind? {
         let kind: Join.Kind
         switch peek().keyword {
@@ -184,7 +225,6 @@ extension Parser {
         case .right?: kind = .right
         case .full?: kind = .full
         case .cross?: kind = .cross
-        case .natural?: throw VireoError(.featureNotSupported, "NATURAL JOIN is not supported", position: peek().start)
         default: return nil
         }
         if acceptKeyword(.join) { return kind }

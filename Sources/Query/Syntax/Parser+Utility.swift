@@ -6,7 +6,8 @@ extension Parser {
     mutating func parseStatementBody() throws -> StatementBody {
         if peek().kind == .leftParen { return .select(try parseQuery()) }
         switch peek().keyword {
-        case .select?, .with?: return .select(try parseQuery())
+        case .select?, .values?: return .select(try parseQuery())
+        case .with?: return try parseStatementWithCommonTables()
         case .insert?: return .insert(try parseInsert())
         case .update?: return .update(try parseUpdate())
         case .delete?: return .delete(try parseDelete())

@@ -102,10 +102,15 @@ extension ColumnReference {
 extension FunctionCall {
     /// `name(args)`, `count(*)`, `count(DISTINCT x)`, or `CURRENT_TIMESTAMP` and friends.
     public var sql: String {
-        if arguments.isEmpty, !star, !distinct, FunctionCall.bareKeywords.contains(name) { return name.uppercased() }
+        if arguments.isEmpty, !star, !distinct, filter == nil, over == nil, FunctionCall.bareKeywords.contains(name) { return name.uppercased() }
         let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
-        if star { return quotedName + "(*)" }
-        return quotedName + "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + ")"
+        var text = quotedName + (star ? "(*)" : "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + ")")
+        if let filter { text += " FILTER (WHERE " + filter.sql + ")" }
+        if let over {
+            let bare = over.name != nil && over.partitionBy.isEmpty && over.orderBy.isEmpty && over.frame == nil
+            text += " OVER " + (bare ? quoteIdentifier(over.name!) : over.sql)
+        }
+        return text
     }
 
     /// SQL-standard value functions written without parentheses.

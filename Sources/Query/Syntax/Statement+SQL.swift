@@ -18,7 +18,7 @@ extension StatementBody {
         case .createExtension(let statement):
             "CREATE EXTENSION " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)
         case .insert(let statement): statement.sql
-        case .select(let query): query.sql
+        case .select(let query), .selectChangingData(let query): query.sql
         case .update(let statement): statement.sql
         case .delete(let statement): statement.sql
         case .transaction(let command): command.sql
@@ -179,7 +179,7 @@ extension Explain {
 extension Query {
     /// The query as canonical SQL.
     public var sql: String {
-        var text = body.sql
+        var text = withSQL(with) + body.sql
         if !orderBy.isEmpty { text += " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ") }
         if let limit { text += " LIMIT " + limit.sql }
         if let offset { text += " OFFSET " + offset.sql }
@@ -188,7 +188,7 @@ extension Query {
 
     /// Whether the query must be parenthesised as an operand of a set operation.
     var needsParenthesesAsOperand: Bool {
-        if !orderBy.isEmpty || limit != nil || offset != nil { return true }
+        if !orderBy.isEmpty || limit != nil || offset != nil || with != nil { return true }
         if case .setOperation = body { return true }
         return false
     }
@@ -199,6 +199,7 @@ extension QueryBody {
     public var sql: String {
         switch self {
         case .select(let select): return select.sql
+        case .values(let rows): return "VALUES " + rows.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")
         case .setOperation(let operation):
             func operand(_ query: Query) -> String { query.needsParenthesesAsOperand ? "(" + query.sql + ")" : query.sql }
             return operand(operation.left) + " " + operation.kind.rawValue + (operation.all ? " ALL " : " ") + operand(operation.right)
@@ -209,11 +210,16 @@ extension QueryBody {
 extension Select {
     /// This node as canonical SQL.
     public var sql: String {
-        var text = "SELECT " + (distinct ? "DISTINCT " : "") + items.map(\.sql).joined(separator: ", ")
+        var text = "SELECT" + (distinct ? " DISTINCT" : "")
+        if !distinctOn.isEmpty { text += " DISTINCT ON (" + distinctOn.map(\.sql).joined(separator: ", ") + ")" }
+        if !items.isEmpty { text += " " + items.map(\.sql).joined(separator: ", ") }
         if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
         if let whereClause { text += " WHERE " + whereClause.sql }
         if !groupBy.isEmpty { text += " GROUP BY " + groupBy.map(\.sql).joined(separator: ", ") }
         if let having { text += " HAVING " + having.sql }
+        if !windows.isEmpty {
+            text += " WINDOW " + windows.map { quoteIdentifier($0.name) + " AS " + $0.specification.sql }.joined(separator: ", ")
+        }
         return text
     }
 }
@@ -235,11 +241,53 @@ extension TableReference {
         switch self {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
         case .subquery(let query, let alias): return "(" + query.sql + ")" + aliasSQL(alias)
+        case .lateral(let query, let alias): return "LATERAL (" + query.sql + ")" + aliasSQL(alias)
+        case .values(let rows, let alias, let columns):
+            return "(" + QueryBody.values(rows).sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .join(let join):
             var right = join.right.sql
             if case .join = join.right { right = "(" + right + ")" }
-            return join.left.sql + " " + join.kind.rawValue + " " + right + join.condition.sql
+            let natural = join.condition == .natural ? "NATURAL " : ""
+            return join.left.sql + " " + natural + join.kind.rawValue + " " + right + join.condition.sql
         }
+    }
+}
+
+/// `WITH [RECURSIVE] name [(columns)] AS (query), … ` (with its trailing space), or nothing.
+private func withSQL(_ with: WithClause?) -> String {
+    guard let with else { return "" }
+    let entries = with.queries.map { entry in
+        quoteIdentifier(entry.name) + (entry.columns.isEmpty ? "" : " " + namesSQL(entry.columns)) + " AS (" + (entry.change?.sql ?? entry.query.sql) + ")"
+    }
+    return "WITH " + (with.recursive ? "RECURSIVE " : "") + entries.joined(separator: ", ") + " "
+}
+
+extension WindowSpecification {
+    /// `(name PARTITION BY … ORDER BY … frame)`.
+    public var sql: String {
+        var parts: [String] = []
+        if let name { parts.append(quoteIdentifier(name)) }
+        if !partitionBy.isEmpty { parts.append("PARTITION BY " + partitionBy.map(\.sql).joined(separator: ", ")) }
+        if !orderBy.isEmpty { parts.append("ORDER BY " + orderBy.map(\.sql).joined(separator: ", ")) }
+        if let frame { parts.append(frame.sql) }
+        return "(" + parts.joined(separator: " ") + ")"
+    }
+}
+
+extension WindowFrame {
+    /// `ROWS BETWEEN … AND …`.
+    public var sql: String {
+        func bound(_ bound: Bound) -> String {
+            switch bound {
+            case .unboundedPreceding: "UNBOUNDED PRECEDING"
+            case .preceding(let offset): offset.sql + " PRECEDING"
+            case .currentRow: "CURRENT ROW"
+            case .following(let offset): offset.sql + " FOLLOWING"
+            case .unboundedFollowing: "UNBOUNDED FOLLOWING"
+            }
+        }
+        let excluding = exclusion == .noOthers ? "" : " EXCLUDE " + exclusion.rawValue
+        return mode.rawValue + " BETWEEN " + bound(start) + " AND " + bound(end) + excluding
     }
 }
 
@@ -254,6 +302,7 @@ extension Join.Condition {
         case .none: ""
         case .on(let expression): " ON " + expression.sql
         case .using(let columns): " USING " + namesSQL(columns)
+        case .natural: ""
         }
     }
 }
@@ -291,7 +340,7 @@ private func returningSQL(_ items: [SelectItem]) -> String {
 extension Insert {
     /// This node as canonical SQL.
     public var sql: String {
-        var text = "INSERT INTO " + table.sql + aliasSQL(alias)
+        var text = withSQL(with) + "INSERT INTO " + table.sql + aliasSQL(alias)
         if !columns.isEmpty { text += " " + namesSQL(columns) }
         switch source {
         case .values(let rows):
@@ -321,7 +370,7 @@ extension OnConflict {
 extension Update {
     /// This node as canonical SQL.
     public var sql: String {
-        var text = "UPDATE " + table.sql + aliasSQL(alias) + " SET " + assignments.map(\.sql).joined(separator: ", ")
+        var text = withSQL(with) + "UPDATE " + table.sql + aliasSQL(alias) + " SET " + assignments.map(\.sql).joined(separator: ", ")
         if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
         if let whereClause { text += " WHERE " + whereClause.sql }
         return text + returningSQL(returning)
@@ -331,7 +380,7 @@ extension Update {
 extension Delete {
     /// This node as canonical SQL.
     public var sql: String {
-        var text = "DELETE FROM " + table.sql + aliasSQL(alias)
+        var text = withSQL(with) + "DELETE FROM " + table.sql + aliasSQL(alias)
         if !using.isEmpty { text += " USING " + using.map(\.sql).joined(separator: ", ") }
         if let whereClause { text += " WHERE " + whereClause.sql }
         return text + returningSQL(returning)
@@ -346,6 +395,17 @@ extension TransactionCommand {
         case .rollback: "ROLLBACK"
         case .setModes(let modes, let sessionDefault):
             (sessionDefault ? "SET SESSION CHARACTERISTICS AS TRANSACTION " : "SET TRANSACTION ") + modes.sql
+        }
+    }
+}
+
+extension DataChange {
+    /// The statement as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .insert(let statement): statement.sql
+        case .update(let statement): statement.sql
+        case .delete(let statement): statement.sql
         }
     }
 }

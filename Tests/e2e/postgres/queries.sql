@@ -1,0 +1,568 @@
+-- The statements of the PostgreSQL differential test (test_postgres_differential.py): each
+-- runs on Vireo and on PostgreSQL 15, and the answers must agree (or be listed in
+-- known-differences.md). A statement ends with ';' at the end of a line.
+
+-- Setup
+DROP TABLE IF EXISTS emp;
+DROP TABLE IF EXISTS dept;
+DROP TABLE IF EXISTS edges;
+DROP TABLE IF EXISTS nums;
+DROP TABLE IF EXISTS tree;
+DROP TABLE IF EXISTS sales;
+DROP TABLE IF EXISTS log;
+CREATE TABLE dept (id integer PRIMARY KEY, name text NOT NULL, region text);
+CREATE TABLE emp (id integer PRIMARY KEY, name text NOT NULL, dept_id integer, salary integer, manager_id integer, hired text);
+CREATE TABLE edges (src integer, dst integer);
+CREATE TABLE nums (n integer, f double precision, t text);
+CREATE TABLE tree (id integer PRIMARY KEY, parent_id integer, label text);
+CREATE TABLE sales (id integer PRIMARY KEY, region text, product text, qty integer, price double precision);
+CREATE TABLE log (id integer PRIMARY KEY, msg text);
+INSERT INTO dept VALUES (1, 'eng', 'north'), (2, 'ops', 'south'), (3, 'sales', 'north'), (4, 'legal', NULL);
+INSERT INTO emp VALUES (1, 'ada', 1, 120, NULL, '2019-01-02'), (2, 'bob', 1, 100, 1, '2020-03-04'), (3, 'cy', 1, 100, 1, '2021-05-06'), (4, 'dee', 2, 90, 1, '2018-07-08'), (5, 'eve', 2, 80, 4, '2022-09-10'), (6, 'fay', 3, 70, 1, '2017-11-12'), (7, 'gus', NULL, 60, 6, '2023-01-01'), (8, 'hal', 3, NULL, 6, '2016-02-02');
+INSERT INTO edges VALUES (1, 2), (2, 3), (3, 4), (2, 5), (5, 6), (6, 2), (7, 8);
+INSERT INTO nums VALUES (1, 1.5, 'a'), (2, 2.5, 'b'), (2, NULL, 'c'), (3, 3.5, NULL), (NULL, 4.5, 'e'), (5, -1.0, 'f'), (8, 0.0, 'g');
+INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'a1'), (5, 2, 'a2'), (6, 4, 'a1x'), (7, 3, 'b1');
+INSERT INTO sales VALUES (1, 'north', 'apple', 10, 1.5), (2, 'north', 'pear', 5, 2.0), (3, 'south', 'apple', 7, 1.5), (4, 'south', 'plum', 3, 3.0), (5, 'north', 'apple', 2, 1.25), (6, 'east', 'pear', 8, 2.5), (7, 'south', 'apple', 1, 1.75), (8, 'east', 'plum', 4, 3.25);
+
+-- WITH: one, several, chained, shadowing, column lists
+WITH a AS (SELECT 1 AS x) SELECT x FROM a;
+WITH a AS (SELECT 1 AS x), b AS (SELECT x + 1 AS y FROM a) SELECT * FROM a, b;
+WITH a AS (SELECT 1 AS x), b AS (SELECT x + 1 AS y FROM a), c AS (SELECT y * 10 AS z FROM b) SELECT z FROM c;
+WITH a(k) AS (SELECT 5) SELECT k FROM a;
+WITH a(k, l) AS (SELECT 5, 6) SELECT l, k FROM a;
+WITH a(k) AS (SELECT 5, 6) SELECT * FROM a;
+WITH a(k, l, m) AS (SELECT 5, 6) SELECT * FROM a;
+WITH rich AS (SELECT * FROM emp WHERE salary >= 100) SELECT name FROM rich ORDER BY name;
+WITH rich AS (SELECT * FROM emp WHERE salary >= 100) SELECT count(*) FROM rich;
+WITH d AS (SELECT id, name FROM dept) SELECT e.name, d.name FROM emp e JOIN d ON d.id = e.dept_id ORDER BY e.id;
+WITH totals AS (SELECT dept_id, sum(salary) AS total FROM emp GROUP BY dept_id) SELECT dept_id, total FROM totals WHERE total > 100 ORDER BY dept_id;
+WITH totals AS (SELECT dept_id, sum(salary) AS total FROM emp GROUP BY dept_id) SELECT max(total), min(total) FROM totals;
+WITH x AS (SELECT n FROM nums WHERE n IS NOT NULL) SELECT a.n, b.n FROM x a JOIN x b ON a.n + 1 = b.n ORDER BY a.n, b.n;
+WITH x AS (SELECT n FROM nums) SELECT count(*) FROM x a, x b;
+WITH emp AS (SELECT 42 AS id) SELECT id FROM emp;
+WITH e AS (SELECT * FROM emp) SELECT name FROM e WHERE dept_id IN (SELECT id FROM dept WHERE region = 'north') ORDER BY name;
+WITH n AS (SELECT 3 AS v) SELECT name FROM emp WHERE id <= (SELECT v FROM n) ORDER BY id;
+WITH n AS (SELECT 3 AS v) SELECT name FROM emp WHERE EXISTS (SELECT 1 FROM n WHERE v = emp.id);
+SELECT (WITH q AS (SELECT 7 AS v) SELECT v FROM q);
+SELECT * FROM (WITH q AS (SELECT 7 AS v) SELECT v + 1 AS w FROM q) s;
+WITH q AS (SELECT 1 AS v UNION ALL SELECT 2) SELECT sum(v) FROM q;
+WITH q AS (SELECT 1 AS v), q2 AS (SELECT v FROM q UNION ALL SELECT v + 1 FROM q) SELECT v FROM q2 ORDER BY v;
+WITH a AS (SELECT 1 AS x), a AS (SELECT 2 AS x) SELECT * FROM a;
+WITH a AS (SELECT * FROM b), b AS (SELECT 1 AS x) SELECT * FROM a;
+WITH a AS (SELECT 1 AS x) SELECT y FROM a;
+WITH a AS (SELECT 1 AS x) SELECT * FROM a ORDER BY x LIMIT 1;
+WITH a AS (SELECT n FROM nums ORDER BY n DESC NULLS LAST LIMIT 2) SELECT n FROM a ORDER BY n;
+WITH a AS (SELECT DISTINCT dept_id FROM emp) SELECT count(*) FROM a;
+WITH a AS (SELECT dept_id FROM emp) SELECT dept_id, count(*) FROM a GROUP BY dept_id ORDER BY dept_id NULLS FIRST;
+WITH s AS (SELECT region, sum(qty) AS q FROM sales GROUP BY region) SELECT region FROM s WHERE q = (SELECT max(q) FROM s);
+WITH a AS (SELECT 1 AS x) (SELECT x FROM a UNION SELECT x + 1 FROM a) ORDER BY x;
+
+-- WITH RECURSIVE
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 100) SELECT sum(n) FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION SELECT n + 1 FROM t WHERE n < 10) SELECT count(*), max(n) FROM t;
+WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT n FROM t LIMIT 5;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION SELECT n FROM t) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION SELECT (n + 1) % 4 FROM t) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE fib(a, b) AS (SELECT 0, 1 UNION ALL SELECT b, a + b FROM fib WHERE b < 100) SELECT a FROM fib ORDER BY a;
+WITH RECURSIVE fact(n, f) AS (SELECT 1, 1 UNION ALL SELECT n + 1, f * (n + 1) FROM fact WHERE n < 10) SELECT n, f FROM fact ORDER BY n;
+WITH RECURSIVE reach(node) AS (SELECT 1 UNION SELECT e.dst FROM edges e JOIN reach r ON e.src = r.node) SELECT node FROM reach ORDER BY node;
+WITH RECURSIVE reach(node) AS (SELECT 7 UNION SELECT e.dst FROM edges e JOIN reach r ON e.src = r.node) SELECT node FROM reach ORDER BY node;
+WITH RECURSIVE reach(node, depth) AS (SELECT 1, 0 UNION ALL SELECT e.dst, r.depth + 1 FROM edges e JOIN reach r ON e.src = r.node WHERE r.depth < 6) SELECT node, min(depth) FROM reach GROUP BY node ORDER BY node;
+WITH RECURSIVE chain(id, name, boss, lvl) AS (SELECT id, name, manager_id, 1 FROM emp WHERE manager_id IS NULL UNION ALL SELECT e.id, e.name, e.manager_id, c.lvl + 1 FROM emp e JOIN chain c ON e.manager_id = c.id) SELECT name, lvl FROM chain ORDER BY lvl, name;
+WITH RECURSIVE up(id, parent_id, label) AS (SELECT id, parent_id, label FROM tree WHERE id = 6 UNION ALL SELECT t.id, t.parent_id, t.label FROM tree t JOIN up ON t.id = up.parent_id) SELECT label FROM up;
+WITH RECURSIVE down(id, path) AS (SELECT id, label FROM tree WHERE parent_id IS NULL UNION ALL SELECT t.id, down.path || '/' || t.label FROM tree t JOIN down ON t.parent_id = down.id) SELECT path FROM down ORDER BY path;
+WITH RECURSIVE down(id, depth) AS (SELECT 1, 0 UNION ALL SELECT t.id, depth + 1 FROM tree t, down WHERE t.parent_id = down.id) SELECT depth, count(*) FROM down GROUP BY depth ORDER BY depth;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3), u AS (SELECT n * 2 AS m FROM t) SELECT m FROM u ORDER BY m;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 4) SELECT a.n, b.n FROM t a JOIN t b ON a.n = b.n - 1 ORDER BY a.n;
+WITH RECURSIVE t(n) AS (SELECT 2 UNION ALL SELECT n * n FROM t WHERE n < 1000) SELECT n FROM t ORDER BY n DESC;
+WITH RECURSIVE s(x) AS (SELECT 'a' UNION ALL SELECT x || 'a' FROM s WHERE length(x) < 4) SELECT x FROM s ORDER BY x;
+WITH RECURSIVE t(n) AS (SELECT n FROM t UNION ALL SELECT 1) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT a.n FROM t a, t b) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT count(*) FROM t WHERE n > 1;
+WITH RECURSIVE t AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE nonrec AS (SELECT 5 AS v) SELECT v FROM nonrec;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t WHERE n % 2 = 1 ORDER BY n;
+SELECT (WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 4) SELECT sum(n) FROM t);
+
+-- WITH before INSERT, UPDATE, DELETE; INSERT … WITH
+WITH v AS (SELECT 1 AS id, 'one' AS msg) INSERT INTO log SELECT id, msg FROM v;
+WITH RECURSIVE t(n) AS (SELECT 2 UNION ALL SELECT n + 1 FROM t WHERE n < 5) INSERT INTO log SELECT n, 'n' || n FROM t;
+INSERT INTO log WITH w AS (SELECT 10 AS id) SELECT id, 'ten' FROM w;
+SELECT id, msg FROM log ORDER BY id;
+WITH gone AS (SELECT 2 AS id) DELETE FROM log WHERE id IN (SELECT id FROM gone);
+WITH up AS (SELECT 3 AS id) UPDATE log SET msg = 'three' WHERE id = (SELECT id FROM up);
+SELECT id, msg FROM log ORDER BY id;
+WITH big AS (SELECT id FROM log WHERE id > 4) DELETE FROM log WHERE id IN (SELECT id FROM big) RETURNING id;
+SELECT count(*) FROM log;
+
+-- Window functions: ranking
+SELECT id, row_number() OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, row_number() OVER (ORDER BY id DESC) AS rn FROM emp ORDER BY id;
+SELECT name, salary, rank() OVER (ORDER BY salary DESC NULLS LAST) FROM emp ORDER BY id;
+SELECT name, salary, dense_rank() OVER (ORDER BY salary DESC NULLS LAST) FROM emp ORDER BY id;
+SELECT name, salary, rank() OVER (ORDER BY salary) FROM emp ORDER BY id;
+SELECT name, dept_id, row_number() OVER (PARTITION BY dept_id ORDER BY salary DESC, id) FROM emp ORDER BY id;
+SELECT name, dept_id, rank() OVER (PARTITION BY dept_id ORDER BY salary DESC) FROM emp ORDER BY id;
+SELECT name, dept_id, dense_rank() OVER (PARTITION BY dept_id ORDER BY salary) FROM emp ORDER BY id;
+SELECT name, percent_rank() OVER (ORDER BY salary) FROM emp ORDER BY id;
+SELECT name, cume_dist() OVER (ORDER BY salary) FROM emp ORDER BY id;
+SELECT name, percent_rank() OVER (PARTITION BY dept_id ORDER BY salary) FROM emp ORDER BY id;
+SELECT name, cume_dist() OVER (PARTITION BY dept_id ORDER BY salary) FROM emp ORDER BY id;
+SELECT id, ntile(3) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, ntile(2) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, ntile(5) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, ntile(20) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, ntile(2) OVER (PARTITION BY dept_id ORDER BY id) FROM emp ORDER BY id;
+SELECT id, ntile(0) OVER (ORDER BY id) FROM emp;
+SELECT id, ntile(-1) OVER (ORDER BY id) FROM emp;
+SELECT id, ntile(NULL) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, row_number() OVER () FROM (SELECT id FROM emp ORDER BY id) s ORDER BY id;
+SELECT id, rank() OVER () FROM emp ORDER BY id;
+SELECT id, dense_rank() OVER (PARTITION BY dept_id) FROM emp ORDER BY id;
+SELECT row_number() OVER (ORDER BY n NULLS FIRST), n FROM nums ORDER BY 1;
+SELECT n, rank() OVER (ORDER BY n NULLS FIRST) FROM nums ORDER BY n NULLS FIRST, 2;
+SELECT n, rank() OVER (ORDER BY n DESC) FROM nums ORDER BY 2, n;
+
+-- Window functions: lag, lead, first_value, last_value, nth_value
+SELECT id, lag(id) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lead(id) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lag(id, 2) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lead(id, 3) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lag(id, 1, 0) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lead(id, 2, -1) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lag(name, 1, 'none') OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lag(id, -1) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lead(id, 0) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lag(id, NULL) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lag(salary) OVER (PARTITION BY dept_id ORDER BY id) FROM emp ORDER BY id;
+SELECT id, salary - lag(salary) OVER (ORDER BY id) AS diff FROM emp ORDER BY id;
+SELECT id, first_value(name) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, first_value(name) OVER (PARTITION BY dept_id ORDER BY salary DESC, id) FROM emp ORDER BY id;
+SELECT id, last_value(name) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, last_value(name) OVER (ORDER BY salary) FROM emp ORDER BY id;
+SELECT id, last_value(name) OVER (PARTITION BY dept_id ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM emp ORDER BY id;
+SELECT id, nth_value(name, 2) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, nth_value(name, 3) OVER (PARTITION BY dept_id ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM emp ORDER BY id;
+SELECT id, nth_value(name, 0) OVER (ORDER BY id) FROM emp;
+SELECT id, first_value(id) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, last_value(id) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING) FROM emp ORDER BY id;
+
+-- Window aggregates and frames
+SELECT id, sum(salary) OVER () FROM emp ORDER BY id;
+SELECT id, count(*) OVER () FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY salary) FROM emp ORDER BY id;
+SELECT id, count(salary) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, avg(salary) OVER (PARTITION BY dept_id) FROM emp ORDER BY id;
+SELECT id, min(salary) OVER (PARTITION BY dept_id), max(salary) OVER (PARTITION BY dept_id) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (PARTITION BY dept_id ORDER BY id) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS 2 PRECEDING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS BETWEEN 2 FOLLOWING AND 3 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS BETWEEN 3 PRECEDING AND 2 PRECEDING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary RANGE BETWEEN CURRENT ROW AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary RANGE BETWEEN 10 PRECEDING AND 10 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY salary RANGE BETWEEN 20 PRECEDING AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY salary DESC RANGE BETWEEN 20 PRECEDING AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY salary RANGE BETWEEN CURRENT ROW AND 15 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary RANGE BETWEEN 5 FOLLOWING AND 25 FOLLOWING) FROM emp ORDER BY id;
+SELECT n, sum(f) OVER (ORDER BY n RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM nums ORDER BY n, f;
+SELECT n, sum(n) OVER (ORDER BY f ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM nums ORDER BY f NULLS LAST;
+SELECT id, avg(price) OVER (PARTITION BY region ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM sales ORDER BY id;
+SELECT id, sum(qty) OVER (PARTITION BY region, product) FROM sales ORDER BY id;
+SELECT id, max(qty) OVER (PARTITION BY region ORDER BY qty RANGE UNBOUNDED PRECEDING) FROM sales ORDER BY id;
+SELECT id, sum(qty) OVER w, count(*) OVER w FROM sales WINDOW w AS (PARTITION BY region ORDER BY id) ORDER BY id;
+SELECT id, sum(qty) OVER w FROM sales WINDOW w AS (PARTITION BY region) ORDER BY id;
+SELECT id, sum(qty) OVER (w ORDER BY id) FROM sales WINDOW w AS (PARTITION BY region) ORDER BY id;
+SELECT id, sum(qty) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM sales WINDOW w AS (ORDER BY id) ORDER BY id;
+SELECT id, rank() OVER w, dense_rank() OVER w FROM sales WINDOW w AS (ORDER BY region) ORDER BY id;
+SELECT id, sum(qty) OVER (w ORDER BY id) FROM sales WINDOW w AS (ORDER BY qty);
+SELECT id, sum(qty) OVER w FROM sales;
+SELECT id, sum(qty) OVER (w PARTITION BY product) FROM sales WINDOW w AS (PARTITION BY region);
+SELECT id, sum(qty) OVER (w ORDER BY id) FROM sales WINDOW w AS (ORDER BY qty ROWS UNBOUNDED PRECEDING);
+SELECT id FROM sales WINDOW w AS (ORDER BY id), w AS (ORDER BY qty);
+SELECT id, sum(qty) OVER (ORDER BY id ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM sales;
+SELECT id, sum(qty) OVER (ORDER BY id ROWS UNBOUNDED FOLLOWING) FROM sales;
+SELECT id, sum(qty) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED PRECEDING) FROM sales;
+SELECT id, sum(qty) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM sales;
+SELECT id, sum(qty) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM sales;
+SELECT id, sum(qty) OVER (ORDER BY id, qty RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM sales;
+SELECT id, sum(qty) OVER (RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM sales;
+SELECT id, sum(qty) OVER (ORDER BY qty RANGE BETWEEN -1 PRECEDING AND CURRENT ROW) FROM sales;
+
+-- Windows with grouping, expressions, ORDER BY and LIMIT
+SELECT dept_id, sum(salary), rank() OVER (ORDER BY sum(salary) DESC) FROM emp WHERE dept_id IS NOT NULL GROUP BY dept_id ORDER BY dept_id;
+SELECT dept_id, count(*), sum(count(*)) OVER () FROM emp GROUP BY dept_id ORDER BY dept_id NULLS LAST;
+SELECT region, sum(qty) AS q, sum(sum(qty)) OVER (ORDER BY region) FROM sales GROUP BY region ORDER BY region;
+SELECT region, sum(qty), row_number() OVER (ORDER BY sum(qty)) FROM sales GROUP BY region ORDER BY region;
+SELECT region, product, sum(qty), rank() OVER (PARTITION BY region ORDER BY sum(qty) DESC) FROM sales GROUP BY region, product ORDER BY region, product;
+SELECT id, row_number() OVER (ORDER BY id) * 10 + 1 FROM emp ORDER BY id;
+SELECT id, round(100.0 * salary / sum(salary) OVER (), 2) FROM emp WHERE salary IS NOT NULL ORDER BY id;
+SELECT name FROM emp ORDER BY row_number() OVER (ORDER BY name DESC);
+SELECT id, row_number() OVER (ORDER BY id) AS rn FROM emp ORDER BY rn DESC LIMIT 3;
+SELECT id, row_number() OVER (ORDER BY id) FROM emp WHERE dept_id = 1 ORDER BY id;
+SELECT * FROM (SELECT id, dept_id, row_number() OVER (PARTITION BY dept_id ORDER BY salary DESC NULLS LAST, id) AS rn FROM emp) s WHERE rn = 1 ORDER BY id;
+SELECT DISTINCT dept_id, count(*) OVER (PARTITION BY dept_id) FROM emp ORDER BY dept_id NULLS FIRST;
+WITH r AS (SELECT id, rank() OVER (ORDER BY salary DESC NULLS LAST) AS rk FROM emp) SELECT id FROM r WHERE rk <= 3 ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY id) - salary AS before FROM emp ORDER BY id;
+SELECT id, count(*) FILTER (WHERE salary > 90) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, sum(salary) FILTER (WHERE dept_id = 1) OVER () FROM emp ORDER BY id;
+SELECT id FROM emp WHERE row_number() OVER (ORDER BY id) > 2;
+SELECT dept_id FROM emp GROUP BY dept_id HAVING rank() OVER (ORDER BY dept_id) > 1;
+SELECT sum(row_number() OVER (ORDER BY id)) FROM emp;
+SELECT row_number() OVER (ORDER BY row_number() OVER (ORDER BY id)) FROM emp;
+SELECT row_number() FROM emp;
+SELECT lower(name) OVER () FROM emp;
+SELECT row_number(1) OVER () FROM emp;
+SELECT name, sum(salary) OVER (PARTITION BY dept_id) FROM emp GROUP BY dept_id;
+
+-- DISTINCT ON
+SELECT DISTINCT ON (dept_id) dept_id, name FROM emp ORDER BY dept_id, salary DESC NULLS LAST, id;
+SELECT DISTINCT ON (dept_id) dept_id, name FROM emp ORDER BY dept_id NULLS FIRST, id;
+SELECT DISTINCT ON (region) region, product, qty FROM sales ORDER BY region, qty DESC;
+SELECT DISTINCT ON (region) region, product, qty FROM sales ORDER BY region, qty;
+SELECT DISTINCT ON (region, product) region, product, id FROM sales ORDER BY region, product, id DESC;
+SELECT DISTINCT ON (product, region) region, product, id FROM sales ORDER BY region, product, id;
+SELECT DISTINCT ON (1) region, id FROM sales ORDER BY 1, 2 DESC;
+SELECT DISTINCT ON (r) region AS r, id FROM sales ORDER BY r, id;
+SELECT DISTINCT ON (region) id FROM sales ORDER BY region, id;
+SELECT DISTINCT ON (region) id FROM sales ORDER BY region DESC, id;
+SELECT DISTINCT ON (region) region, id FROM sales ORDER BY id;
+SELECT DISTINCT ON (region) region, id FROM sales ORDER BY product, region;
+SELECT count(*) FROM (SELECT DISTINCT ON (region) region, id FROM sales) s;
+SELECT DISTINCT ON (region) region FROM sales ORDER BY region;
+SELECT DISTINCT ON (dept_id % 2) dept_id FROM emp WHERE dept_id IS NOT NULL ORDER BY dept_id % 2, dept_id DESC;
+SELECT DISTINCT ON (region) region, sum(qty) FROM sales GROUP BY region, product ORDER BY region, sum(qty) DESC;
+SELECT DISTINCT ON (region) region, id FROM sales ORDER BY region, id LIMIT 2;
+SELECT DISTINCT ON (region) region, id FROM sales ORDER BY region, id OFFSET 1;
+SELECT DISTINCT ON (n) n, t FROM nums ORDER BY n NULLS FIRST, t;
+
+-- FILTER on aggregates
+SELECT count(*) FILTER (WHERE salary > 90) FROM emp;
+SELECT count(*) FILTER (WHERE salary > 90), count(*) FROM emp;
+SELECT count(salary) FILTER (WHERE dept_id = 1) FROM emp;
+SELECT sum(salary) FILTER (WHERE dept_id = 1), sum(salary) FILTER (WHERE dept_id = 2) FROM emp;
+SELECT avg(salary) FILTER (WHERE dept_id <> 3) FROM emp;
+SELECT min(salary) FILTER (WHERE salary > 60), max(salary) FILTER (WHERE salary < 120) FROM emp;
+SELECT count(DISTINCT salary) FILTER (WHERE dept_id = 1) FROM emp;
+SELECT dept_id, count(*) FILTER (WHERE salary >= 100) FROM emp GROUP BY dept_id ORDER BY dept_id NULLS LAST;
+SELECT region, sum(qty) FILTER (WHERE product = 'apple') AS apples, sum(qty) FILTER (WHERE product <> 'apple') AS other FROM sales GROUP BY region ORDER BY region;
+SELECT count(*) FILTER (WHERE false) FROM emp;
+SELECT sum(salary) FILTER (WHERE false) FROM emp;
+SELECT count(*) FILTER (WHERE NULL) FROM emp;
+SELECT region FROM sales GROUP BY region HAVING count(*) FILTER (WHERE qty > 4) > 0 ORDER BY region;
+SELECT region, count(*) FILTER (WHERE qty > 4) FROM sales GROUP BY region ORDER BY count(*) FILTER (WHERE qty > 4) DESC, region;
+SELECT lower(name) FILTER (WHERE id > 1) FROM emp;
+SELECT count(*) FILTER (WHERE count(*) > 1) FROM emp;
+SELECT count(*) FILTER (WHERE 1) FROM emp;
+
+-- Joins: RIGHT, FULL, CROSS
+SELECT e.name, d.name FROM emp e RIGHT JOIN dept d ON d.id = e.dept_id ORDER BY d.id, e.id;
+SELECT e.name, d.name FROM emp e RIGHT OUTER JOIN dept d ON d.id = e.dept_id WHERE e.id IS NULL;
+SELECT e.name, d.name FROM emp e FULL JOIN dept d ON d.id = e.dept_id ORDER BY e.id NULLS LAST, d.id;
+SELECT e.name, d.name FROM emp e FULL OUTER JOIN dept d ON d.id = e.dept_id WHERE e.id IS NULL OR d.id IS NULL;
+SELECT count(*) FROM emp e FULL JOIN dept d ON d.id = e.dept_id;
+SELECT count(*) FROM emp e FULL JOIN dept d ON d.id = e.dept_id AND e.salary > 90;
+SELECT count(*) FROM emp e RIGHT JOIN dept d ON d.id = e.dept_id AND e.salary > 90;
+SELECT d.name, count(e.id) FROM emp e RIGHT JOIN dept d ON d.id = e.dept_id GROUP BY d.name ORDER BY d.name;
+SELECT e.id, d.id FROM emp e FULL JOIN dept d ON e.id = d.id + 100 ORDER BY e.id NULLS LAST, d.id;
+SELECT e.id, d.id FROM emp e FULL JOIN dept d ON e.dept_id < d.id ORDER BY e.id NULLS LAST, d.id NULLS LAST;
+SELECT e.id, d.id FROM emp e RIGHT JOIN dept d ON e.dept_id < d.id AND e.id < 3 ORDER BY d.id, e.id;
+SELECT * FROM (VALUES (1), (2)) a(x) FULL JOIN (VALUES (2), (3)) b(y) ON a.x = b.y ORDER BY x NULLS LAST, y;
+SELECT * FROM (VALUES (1), (NULL)) a(x) FULL JOIN (VALUES (NULL), (3)) b(y) ON a.x = b.y;
+SELECT * FROM (VALUES (1), (2)) a(x) RIGHT JOIN (VALUES (2), (3)) b(y) ON a.x = b.y ORDER BY y;
+SELECT * FROM (VALUES (1), (2)) a(x) FULL JOIN (VALUES (2), (3)) b(y) USING (x);
+SELECT count(*) FROM emp CROSS JOIN dept;
+SELECT e.id, d.id FROM emp e CROSS JOIN dept d WHERE e.id = d.id ORDER BY e.id;
+SELECT count(*) FROM emp, dept, edges;
+SELECT count(*) FROM emp CROSS JOIN dept CROSS JOIN (VALUES (1), (2)) v(x);
+SELECT e.name, d.name, t.label FROM emp e LEFT JOIN dept d ON d.id = e.dept_id RIGHT JOIN tree t ON t.id = e.id ORDER BY t.id;
+SELECT a.n, b.n FROM nums a FULL JOIN nums b ON a.n = b.n + 3 ORDER BY a.n NULLS LAST, b.n NULLS LAST;
+SELECT count(*) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id FULL JOIN edges x ON x.src = e.id;
+
+-- VALUES as a table
+SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS t(id, name) ORDER BY id;
+SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS t ORDER BY 1;
+SELECT column1, column2 FROM (VALUES (1, 'a'), (2, 'b')) AS t ORDER BY column1;
+SELECT id FROM (VALUES (1, 'a'), (2, 'b')) AS t(id) ORDER BY id;
+SELECT t.name FROM (VALUES (1, 'a'), (2, 'b')) t(id, name) WHERE t.id = 2;
+SELECT x + y FROM (VALUES (1, 2), (3, 4)) v(x, y) ORDER BY 1;
+SELECT sum(x) FROM (VALUES (1), (2), (3)) v(x);
+SELECT x FROM (VALUES (1), (2.5)) v(x) ORDER BY x;
+SELECT x FROM (VALUES (NULL), (1)) v(x) ORDER BY x;
+SELECT x FROM (VALUES ('b'), ('a')) v(x) ORDER BY x;
+SELECT count(*) FROM (VALUES (1), (1), (2)) v(x);
+SELECT DISTINCT x FROM (VALUES (1), (1), (2)) v(x) ORDER BY x;
+SELECT e.name, v.bonus FROM emp e JOIN (VALUES (1, 10), (2, 20)) v(id, bonus) ON v.id = e.id ORDER BY e.id;
+SELECT * FROM (VALUES (1, 2), (3)) v(a, b);
+SELECT * FROM (VALUES (1, 2)) v(a, b, c);
+SELECT * FROM (VALUES (1)) v;
+SELECT * FROM (VALUES (1));
+SELECT x FROM (VALUES (1 + 1), (2 * 3)) v(x) ORDER BY x;
+WITH v(a) AS (VALUES (5), (6)) SELECT sum(a) FROM v;
+
+-- FETCH FIRST, LIMIT ALL, OFFSET
+SELECT id FROM emp ORDER BY id FETCH FIRST 3 ROWS ONLY;
+SELECT id FROM emp ORDER BY id FETCH FIRST ROW ONLY;
+SELECT id FROM emp ORDER BY id FETCH NEXT 2 ROWS ONLY;
+SELECT id FROM emp ORDER BY id OFFSET 2 ROWS FETCH FIRST 2 ROWS ONLY;
+SELECT id FROM emp ORDER BY id OFFSET 6;
+SELECT id FROM emp ORDER BY id LIMIT ALL;
+SELECT id FROM emp ORDER BY id LIMIT ALL OFFSET 5;
+SELECT id FROM emp ORDER BY id LIMIT NULL;
+SELECT id FROM emp ORDER BY id LIMIT 0;
+SELECT id FROM emp ORDER BY id LIMIT -1;
+SELECT id FROM emp ORDER BY id OFFSET -1;
+SELECT count(*) FROM (SELECT id FROM emp LIMIT ALL) s;
+
+-- Empty select lists, EXISTS (SELECT FROM …)
+SELECT EXISTS (SELECT FROM emp);
+SELECT EXISTS (SELECT FROM emp WHERE salary > 1000);
+SELECT NOT EXISTS (SELECT FROM dept WHERE region IS NULL);
+SELECT name FROM dept d WHERE EXISTS (SELECT FROM emp e WHERE e.dept_id = d.id) ORDER BY name;
+SELECT name FROM dept d WHERE NOT EXISTS (SELECT FROM emp e WHERE e.dept_id = d.id) ORDER BY name;
+SELECT FROM emp;
+SELECT FROM emp WHERE id = 1;
+SELECT count(*) FROM (SELECT FROM emp) s;
+SELECT;
+SELECT FROM emp GROUP BY dept_id;
+
+-- More combinations
+CREATE TABLE empty_t (a integer, b text);
+SELECT a, row_number() OVER (ORDER BY a) FROM empty_t;
+SELECT count(*) OVER () FROM empty_t;
+SELECT sum(a) OVER (), count(*) FILTER (WHERE a > 0) OVER () FROM empty_t;
+WITH e AS (SELECT * FROM empty_t) SELECT count(*) FROM e;
+WITH RECURSIVE t(n) AS (SELECT a FROM empty_t UNION ALL SELECT n + 1 FROM t) SELECT count(*) FROM t;
+SELECT DISTINCT ON (a) a, b FROM empty_t ORDER BY a;
+SELECT * FROM empty_t e FULL JOIN dept d ON d.id = e.a ORDER BY d.id;
+SELECT * FROM empty_t e RIGHT JOIN empty_t f ON e.a = f.a;
+SELECT count(*) FILTER (WHERE a > 0), sum(a) FILTER (WHERE a > 0) FROM empty_t;
+SELECT id FROM emp WHERE salary > (SELECT avg(salary) FROM emp) ORDER BY id;
+SELECT id, (SELECT count(*) FROM emp e2 WHERE e2.dept_id = e.dept_id) AS peers, rank() OVER (ORDER BY id DESC) FROM emp e ORDER BY id;
+SELECT id FROM emp e WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY dept_id ORDER BY id) AS rn FROM emp) s WHERE rn = 1) ORDER BY id;
+WITH x AS (SELECT id FROM emp) SELECT (SELECT count(*) FROM x) + (SELECT max(id) FROM x);
+WITH x AS (SELECT id, dept_id FROM emp) SELECT d.name, (SELECT count(*) FROM x WHERE x.dept_id = d.id) FROM dept d ORDER BY d.id;
+WITH w AS (SELECT region, qty, row_number() OVER (PARTITION BY region ORDER BY qty DESC, id) AS rn FROM sales) SELECT region, qty FROM w WHERE rn <= 2 ORDER BY region, qty DESC;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 6) SELECT n, sum(n) OVER (ORDER BY n), lag(n) OVER (ORDER BY n) FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 6) SELECT DISTINCT ON (n % 3) n % 3 AS k, n FROM t ORDER BY n % 3, n DESC;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 6) SELECT count(*) FILTER (WHERE n % 2 = 0) AS even, count(*) FILTER (WHERE n % 2 = 1) AS odd FROM t;
+SELECT v.x, count(e.id) FROM (VALUES (1), (2), (9)) v(x) LEFT JOIN emp e ON e.dept_id = v.x GROUP BY v.x ORDER BY v.x;
+SELECT v.x, e.id FROM emp e RIGHT JOIN (VALUES (1), (9)) v(x) ON e.id = v.x ORDER BY v.x;
+SELECT name, salary, salary - avg(salary) OVER (PARTITION BY dept_id) AS delta FROM emp WHERE dept_id = 1 ORDER BY id;
+SELECT name, max(salary) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM emp ORDER BY id;
+SELECT name, min(name) OVER (PARTITION BY dept_id ORDER BY name) FROM emp ORDER BY id;
+SELECT id, count(DISTINCT dept_id) OVER () FROM emp;
+SELECT t, first_value(t) OVER (ORDER BY t NULLS FIRST) FROM nums ORDER BY t NULLS FIRST;
+SELECT t, last_value(t) OVER (ORDER BY t ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM nums ORDER BY t;
+SELECT f, sum(f) OVER (ORDER BY f RANGE BETWEEN 1.5 PRECEDING AND CURRENT ROW) FROM nums ORDER BY f;
+SELECT f, count(*) OVER (ORDER BY f DESC RANGE BETWEEN CURRENT ROW AND 2 FOLLOWING) FROM nums ORDER BY f;
+SELECT n, avg(n) OVER (ORDER BY n ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM nums WHERE n IS NOT NULL ORDER BY n, f;
+SELECT id, sum(id) OVER (ORDER BY id ROWS BETWEEN 0 PRECEDING AND 0 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(id) OVER (ORDER BY id ROWS BETWEEN 100 PRECEDING AND 100 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(id) OVER (ORDER BY id ROWS BETWEEN 5 FOLLOWING AND 100 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, ntile(3) OVER (PARTITION BY dept_id ORDER BY id), ntile(1) OVER () FROM emp ORDER BY id;
+SELECT id, lead(name, 1, name) OVER (PARTITION BY dept_id ORDER BY id) FROM emp ORDER BY id;
+SELECT region, product, sum(qty) OVER (PARTITION BY region ORDER BY product RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM sales ORDER BY id;
+SELECT id, percent_rank() OVER (), cume_dist() OVER () FROM emp ORDER BY id;
+SELECT row_number() OVER (ORDER BY id) AS rn, name FROM emp ORDER BY rn LIMIT 2 OFFSET 3;
+SELECT DISTINCT ON (dept_id) dept_id, row_number() OVER (ORDER BY id) FROM emp ORDER BY dept_id, 2 DESC;
+VALUES (1, 'x'), (2, 'y');
+VALUES (3), (1), (2) ORDER BY 1;
+VALUES (3), (1), (2) ORDER BY 1 DESC LIMIT 2;
+SELECT * FROM (VALUES (1), (2)) v(x) UNION ALL VALUES (3) ORDER BY 1;
+SELECT x FROM (VALUES (1), (2)) v(x) WHERE x IN (VALUES (2), (3));
+DROP TABLE empty_t;
+
+-- LATERAL
+SELECT d.name, top.name FROM dept d, LATERAL (SELECT name FROM emp e WHERE e.dept_id = d.id ORDER BY salary DESC NULLS LAST, id LIMIT 1) top ORDER BY d.id;
+SELECT d.name, top.name FROM dept d LEFT JOIN LATERAL (SELECT name FROM emp e WHERE e.dept_id = d.id ORDER BY salary DESC NULLS LAST, id LIMIT 1) top ON true ORDER BY d.id;
+SELECT d.name, s.total FROM dept d CROSS JOIN LATERAL (SELECT sum(salary) AS total FROM emp e WHERE e.dept_id = d.id) s ORDER BY d.id;
+SELECT d.id, x.n FROM dept d JOIN LATERAL (SELECT d.id * 10 AS n) x ON x.n > 15 ORDER BY d.id;
+SELECT d.id, t.id FROM dept d, LATERAL (SELECT id FROM emp WHERE dept_id = d.id ORDER BY id LIMIT 2) t ORDER BY d.id, t.id;
+SELECT v.x, s.c FROM (VALUES (1), (2), (3)) v(x), LATERAL (SELECT count(*) AS c FROM emp WHERE dept_id = v.x) s ORDER BY v.x;
+SELECT v.x, r.n FROM (VALUES (2), (3)) v(x), LATERAL (WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < v.x) SELECT n FROM t) r ORDER BY v.x, r.n;
+SELECT d.name, t.name FROM dept d RIGHT JOIN LATERAL (SELECT name FROM emp e WHERE e.dept_id = d.id) t ON true;
+SELECT * FROM dept d, (SELECT name FROM emp e WHERE e.dept_id = d.id) t;
+
+-- Recursive terms must keep the anchor's column types
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 0.5 FROM t WHERE n < 3) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1.5 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(s) AS (SELECT 'x' UNION ALL SELECT s || 'y' FROM t WHERE length(s) < 3) SELECT s FROM t ORDER BY s;
+WITH RECURSIVE t(n, s) AS (SELECT 1, 'a' UNION ALL SELECT n + 1, 'b' FROM t WHERE n < 2) SELECT n, s FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT NULL FROM t WHERE n IS NOT NULL) SELECT count(*) FROM t;
+
+-- Data-modifying WITH entries with RETURNING
+CREATE TABLE archive (id integer PRIMARY KEY, msg text);
+INSERT INTO log VALUES (20, 'twenty'), (21, 'twenty-one'), (22, 'twenty-two');
+WITH moved AS (DELETE FROM log WHERE id >= 20 RETURNING id, msg) INSERT INTO archive SELECT id, msg FROM moved;
+SELECT id, msg FROM archive ORDER BY id;
+SELECT count(*) FROM log WHERE id >= 20;
+WITH added AS (INSERT INTO archive VALUES (30, 'thirty'), (31, 'thirty-one') RETURNING id) SELECT count(*), max(id) FROM added;
+WITH changed AS (UPDATE archive SET msg = upper(msg) WHERE id >= 30 RETURNING id, msg) SELECT msg FROM changed ORDER BY id;
+WITH gone AS (DELETE FROM archive WHERE id = 31 RETURNING *) SELECT id, msg FROM gone;
+WITH gone AS (DELETE FROM archive WHERE id = 30) SELECT 1;
+WITH gone AS (DELETE FROM archive WHERE id = 999) SELECT * FROM gone;
+WITH gone(x, y) AS (DELETE FROM archive WHERE id = 21 RETURNING id, msg) SELECT x, y FROM gone;
+SELECT * FROM (WITH d AS (DELETE FROM archive RETURNING id) SELECT id FROM d) s;
+WITH a AS (INSERT INTO archive VALUES (40, 'forty') RETURNING id), b AS (SELECT id + 1 AS next FROM a) SELECT next FROM b;
+WITH d AS (DELETE FROM archive WHERE id = 40 RETURNING id) UPDATE log SET msg = 'seen' WHERE id = 1 RETURNING id, msg;
+SELECT id, msg FROM archive ORDER BY id;
+WITH d AS (DELETE FROM archive WHERE id = 22 RETURNING id) SELECT count(*) FROM archive;
+DROP TABLE archive;
+
+-- Further window, WITH and join cases
+SELECT id, row_number() OVER (PARTITION BY id % 3 ORDER BY id) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (PARTITION BY dept_id IS NULL) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (PARTITION BY salary > 90 ORDER BY id) FROM emp ORDER BY id;
+SELECT id, rank() OVER (ORDER BY dept_id NULLS FIRST, salary DESC NULLS LAST) FROM emp ORDER BY id;
+SELECT id, rank() OVER (ORDER BY name DESC) FROM emp ORDER BY id;
+SELECT name, count(*) OVER (ORDER BY name RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM emp ORDER BY name;
+SELECT name, count(*) OVER (ORDER BY name RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM emp;
+SELECT id, lag(salary, 1, 0.5) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, lag(name, 1, 5) OVER (ORDER BY id) FROM emp ORDER BY id;
+SELECT id, s FROM (SELECT id, sum(salary) OVER (ORDER BY id) AS s FROM emp) x WHERE s > 300 ORDER BY id;
+SELECT id FROM emp ORDER BY sum(salary) OVER (ORDER BY id DESC), id;
+SELECT id, rn FROM (SELECT id, row_number() OVER (ORDER BY salary DESC NULLS LAST, id) AS rn FROM emp) x ORDER BY rn;
+SELECT DISTINCT rank() OVER (PARTITION BY dept_id ORDER BY salary) FROM emp ORDER BY 1;
+SELECT dept_id, count(*), rank() OVER (ORDER BY count(*) DESC, dept_id) FROM emp GROUP BY dept_id HAVING count(*) > 1 ORDER BY dept_id;
+SELECT count(*), row_number() OVER () FROM emp;
+SELECT max(salary), sum(max(salary)) OVER () FROM emp GROUP BY dept_id ORDER BY 1 NULLS FIRST;
+SELECT id, first_value(salary) OVER (PARTITION BY dept_id ORDER BY salary NULLS FIRST) FROM emp ORDER BY id;
+SELECT id, last_value(salary) OVER (ORDER BY salary NULLS FIRST RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary DESC NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 10 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary NULLS FIRST RANGE BETWEEN 10 PRECEDING AND 10 FOLLOWING) FROM emp ORDER BY id;
+WITH RECURSIVE base AS (SELECT 3 AS lim), t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t, base WHERE n < lim) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3), u(m) AS (SELECT n FROM t UNION ALL SELECT m * 10 FROM u WHERE m < 100) SELECT m FROM u ORDER BY m;
+WITH x AS (SELECT id FROM emp WHERE id < 4) SELECT id FROM x WHERE id IN (SELECT id FROM x WHERE id > 1) ORDER BY id;
+WITH x AS (SELECT id FROM emp) SELECT count(*) FROM x WHERE EXISTS (SELECT 1 FROM x y WHERE y.id = x.id + 1);
+WITH x AS (SELECT 1 AS a) SELECT * FROM x NATURAL JOIN x y;
+SELECT DISTINCT ON (dept_id) name FROM emp ORDER BY dept_id, length(name) DESC, name;
+SELECT DISTINCT ON (salary IS NULL) salary IS NULL AS missing, name FROM emp ORDER BY salary IS NULL, name;
+SELECT DISTINCT ON (dept_id, salary) dept_id, salary FROM emp ORDER BY dept_id, salary;
+SELECT count(*) FILTER (WHERE dept_id IN (SELECT id FROM dept WHERE region = 'north')) FROM emp;
+SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dept d WHERE d.id = emp.dept_id AND d.region IS NULL)) FROM emp;
+SELECT sum(qty * price) FILTER (WHERE region <> 'east') FROM sales;
+SELECT id FROM dept d FULL JOIN emp e USING (id) ORDER BY id;
+SELECT d.id, e.id FROM dept d FULL JOIN emp e USING (id) ORDER BY e.id;
+SELECT a.x, b.x FROM (VALUES (1), (2)) a(x) FULL JOIN (VALUES (2), (3)) b(x) USING (x) ORDER BY 1, 2;
+SELECT count(*) FROM emp e FULL JOIN dept d ON d.id = e.dept_id FULL JOIN tree t ON t.id = e.id;
+SELECT e.id, d.id, t.id FROM emp e LEFT JOIN dept d ON d.id = e.dept_id FULL JOIN tree t ON t.id = d.id ORDER BY e.id NULLS LAST, t.id;
+SELECT x FROM (VALUES (NULL), (NULL)) v(x);
+SELECT x FROM (VALUES (1), ('a')) v(x);
+SELECT x FROM (VALUES ('1'), ('2')) v(x) ORDER BY x DESC;
+SELECT * FROM (VALUES (1, NULL), (NULL, 'b')) v(a, b) ORDER BY a NULLS FIRST;
+SELECT a, b FROM (VALUES (true, 1.5), (false, 2.5)) v(a, b) ORDER BY b;
+SELECT EXISTS (SELECT FROM emp WHERE dept_id IS NULL), EXISTS (SELECT FROM (VALUES (1)) v(x) WHERE x > 1);
+SELECT (SELECT count(*) FROM (SELECT FROM emp) s);
+WITH e AS (SELECT FROM emp) SELECT count(*) FROM e;
+
+-- USING and NATURAL joins show each merged column once
+SELECT * FROM dept d JOIN emp e USING (id) ORDER BY id;
+SELECT id, d.name, e.name FROM dept d LEFT JOIN emp e USING (id) ORDER BY id;
+SELECT id, d.id, e.id FROM dept d RIGHT JOIN emp e USING (id) ORDER BY id;
+SELECT * FROM (VALUES (1, 'a'), (2, 'b')) l(k, v) FULL JOIN (VALUES (2, 'x'), (3, 'y')) r(k, w) USING (k) ORDER BY k;
+SELECT k, l.k, r.k FROM (VALUES (1), (2)) l(k) FULL JOIN (VALUES (2), (3)) r(k) USING (k) ORDER BY k;
+SELECT count(*), count(k) FROM (VALUES (1), (NULL)) l(k) FULL JOIN (VALUES (NULL), (3)) r(k) USING (k);
+SELECT * FROM (VALUES (1, 2, 'a')) l(a, b, c) JOIN (VALUES (1, 2, 'z')) r(a, b, d) USING (a, b);
+SELECT * FROM (VALUES (1, 2, 'a')) l(a, b, c) NATURAL JOIN (VALUES (1, 2, 'z')) r(a, b, d);
+SELECT * FROM (VALUES (1, 'a')) l(a, c) NATURAL JOIN (VALUES (2, 'z')) r(b, d);
+SELECT * FROM (VALUES (1, 'a'), (2, 'b')) l(a, c) NATURAL LEFT JOIN (VALUES (1, 'z')) r(a, d) ORDER BY a;
+SELECT * FROM (VALUES (1, 'a')) l(a, c) NATURAL FULL JOIN (VALUES (2, 'z')) r(a, d) ORDER BY a;
+SELECT a FROM (VALUES (1)) x(a) JOIN (VALUES (1)) y(a) USING (a) JOIN (VALUES (1)) z(a) USING (a);
+SELECT * FROM (VALUES (1, 'p')) x(a, p) JOIN (VALUES (1, 'q')) y(a, q) USING (a) JOIN (VALUES (1, 'r')) z(a, r) USING (a);
+SELECT id, count(*) FROM emp JOIN dept USING (id) GROUP BY id ORDER BY id;
+SELECT e.name FROM emp e JOIN dept d USING (id) WHERE id > 2 ORDER BY id;
+SELECT * FROM dept d JOIN emp e USING (nope);
+
+-- More recursion rules and nesting
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < (SELECT 3)) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE EXISTS (SELECT 1 FROM t WHERE n > 5)) SELECT n FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT s.n + 1 FROM (SELECT n FROM t) s WHERE s.n < 4) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT (SELECT count(*) FROM t), (SELECT max(n) FROM t);
+WITH a AS (SELECT 1 AS x) SELECT (WITH a AS (SELECT 2 AS x) SELECT x FROM a), x FROM a;
+WITH a AS (SELECT 1 AS x) SELECT * FROM (WITH b AS (SELECT x + 1 AS y FROM a) SELECT y FROM b) s;
+WITH a AS (SELECT id FROM emp WHERE id <= 3) SELECT e.id FROM emp e WHERE EXISTS (SELECT 1 FROM a WHERE a.id = e.id) ORDER BY e.id;
+WITH a AS (SELECT id FROM emp WHERE id <= 3) SELECT e.id, (SELECT count(*) FROM a WHERE a.id < e.id) FROM emp e ORDER BY e.id;
+WITH RECURSIVE r(i, total) AS (SELECT 1, 10 UNION ALL SELECT i + 1, total + i FROM r WHERE i < 4) SELECT i, total FROM r ORDER BY i;
+WITH RECURSIVE paths(node, path) AS (SELECT 1, '1' UNION ALL SELECT e.dst, p.path || '>' || e.dst FROM edges e JOIN paths p ON e.src = p.node WHERE length(p.path) < 9) SELECT path FROM paths ORDER BY path;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n, row_number() OVER (ORDER BY n DESC) FROM t ORDER BY n;
+
+-- More window cases
+SELECT t, count(t) OVER (ORDER BY n NULLS FIRST) FROM nums ORDER BY n NULLS FIRST, t;
+SELECT t, max(t) OVER (ORDER BY f NULLS LAST ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM nums ORDER BY f NULLS LAST;
+SELECT n, avg(n) OVER (ORDER BY n RANGE BETWEEN 2 PRECEDING AND 2 FOLLOWING) FROM nums ORDER BY n NULLS LAST, f;
+SELECT n, f, sum(f) OVER (PARTITION BY n % 2 ORDER BY f) FROM nums WHERE n IS NOT NULL ORDER BY n, f;
+SELECT region, qty, sum(qty) OVER (PARTITION BY region ORDER BY qty DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM sales ORDER BY region, qty DESC;
+SELECT id, price, avg(price) OVER (ORDER BY price RANGE BETWEEN 0.25 PRECEDING AND 0.25 FOLLOWING) FROM sales ORDER BY id;
+SELECT id, min(price) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING), max(price) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING) FROM sales ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) FROM sales ORDER BY id;
+SELECT id, product, first_value(product) OVER (PARTITION BY region ORDER BY id DESC), last_value(product) OVER (PARTITION BY region ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM sales ORDER BY id;
+SELECT id, nth_value(qty, 2) OVER (PARTITION BY region ORDER BY id), nth_value(qty, 2) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM sales ORDER BY id;
+SELECT id, ntile(3) OVER (PARTITION BY region ORDER BY id) FROM sales ORDER BY id;
+SELECT id, lag(qty, 2, -1) OVER (PARTITION BY region ORDER BY id), lead(product) OVER (PARTITION BY region ORDER BY id) FROM sales ORDER BY id;
+SELECT id, qty, percent_rank() OVER (PARTITION BY region ORDER BY qty), cume_dist() OVER (PARTITION BY region ORDER BY qty) FROM sales ORDER BY id;
+SELECT id, qty, rank() OVER (ORDER BY qty % 3), dense_rank() OVER (ORDER BY qty % 3) FROM sales ORDER BY id;
+SELECT id, sum(qty) OVER (ORDER BY id) AS running, sum(qty) OVER (ORDER BY id DESC) AS reverse FROM sales ORDER BY id;
+SELECT id, sum(qty) OVER () - sum(qty) OVER (ORDER BY id) FROM sales ORDER BY id;
+SELECT region, count(*) OVER (PARTITION BY region) AS n FROM sales GROUP BY region, product ORDER BY region, product;
+SELECT product, avg(sum(qty)) OVER (PARTITION BY product) FROM sales GROUP BY product, region ORDER BY product, region;
+SELECT region, sum(qty), lag(sum(qty)) OVER (ORDER BY region), lead(region, 1, 'none') OVER (ORDER BY region) FROM sales GROUP BY region ORDER BY region;
+SELECT row_number() OVER (ORDER BY count(*) DESC, region), region FROM sales GROUP BY region ORDER BY 1;
+SELECT region, rank() OVER (ORDER BY sum(qty * price) DESC) FROM sales GROUP BY region ORDER BY region;
+SELECT id, sum(qty) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FILTER (WHERE qty > 0) FROM sales;
+SELECT id, row_number() OVER (PARTITION BY region ORDER BY id) FILTER (WHERE qty > 2) FROM sales;
+
+-- More DISTINCT ON, FILTER, VALUES
+SELECT DISTINCT ON (region) region, product FROM sales ORDER BY region, product DESC, id;
+SELECT DISTINCT ON (lower(product)) product, id FROM sales ORDER BY lower(product), id DESC;
+SELECT DISTINCT ON (qty > 4) qty > 4, id FROM sales ORDER BY qty > 4, id;
+SELECT DISTINCT ON (region) region, rank() OVER (ORDER BY qty) FROM sales ORDER BY region, 2;
+SELECT product, count(*) FILTER (WHERE region = 'north') AS n, count(*) FILTER (WHERE region = 'south') AS s, count(*) FILTER (WHERE region = 'east') AS e FROM sales GROUP BY product ORDER BY product;
+SELECT avg(price) FILTER (WHERE qty > 4), max(product) FILTER (WHERE qty < 4), min(region) FILTER (WHERE price > 2) FROM sales;
+SELECT count(*) FILTER (WHERE qty > 100) = 0 FROM sales;
+SELECT region, sum(qty) FROM sales GROUP BY region HAVING sum(qty) FILTER (WHERE product = 'apple') IS NULL;
+SELECT v.a, v.b, v.a * v.b FROM (VALUES (2, 3), (4, 5), (6, 7)) AS v(a, b) WHERE v.a > 2 ORDER BY v.a DESC;
+SELECT max(a), min(b) FROM (VALUES (1, 'z'), (3, 'y'), (2, 'x')) AS v(a, b);
+SELECT * FROM (VALUES (1, 'one')) v(n, name) UNION ALL SELECT id, name FROM dept ORDER BY 1, 2;
+
+-- GROUPS frames
+SELECT id, sum(salary) OVER (ORDER BY salary GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY salary GROUPS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY dept_id GROUPS BETWEEN 2 PRECEDING AND 1 PRECEDING) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY dept_id GROUPS BETWEEN 1 FOLLOWING AND 5 FOLLOWING) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY qty % 3 GROUPS 1 PRECEDING), sum(qty) OVER (PARTITION BY region ORDER BY product GROUPS UNBOUNDED PRECEDING) FROM sales ORDER BY id;
+SELECT id, sum(salary) OVER (GROUPS 1 PRECEDING) FROM emp;
+SELECT id, sum(salary) OVER (ORDER BY salary GROUPS -1 PRECEDING) FROM emp;
+
+-- EXCLUDE
+SELECT id, sum(salary) OVER (ORDER BY salary ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE GROUP) FROM emp ORDER BY id;
+SELECT id, sum(salary) OVER (ORDER BY salary GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES) FROM emp ORDER BY id;
+SELECT id, count(*) OVER (ORDER BY dept_id, id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE NO OTHERS) FROM emp ORDER BY id;
+SELECT id, first_value(id) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING EXCLUDE CURRENT ROW), last_value(id) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW) FROM emp ORDER BY id;
+SELECT id, nth_value(id, 2) OVER (ORDER BY dept_id, id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE TIES) FROM emp ORDER BY id;
+SELECT id, avg(qty) OVER (PARTITION BY region ORDER BY product RANGE BETWEEN CURRENT ROW AND CURRENT ROW EXCLUDE TIES) FROM sales ORDER BY id;
+SELECT id, count(*) OVER (EXCLUDE GROUP) FROM emp ORDER BY id;
+
+-- Where a recursive reference may not stand
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT count(*) FROM t) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT d.id FROM dept d LEFT JOIN t ON t.n = d.id WHERE d.id < 3) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT t.n + 1 FROM t LEFT JOIN dept d ON d.id = t.n WHERE t.n < 3) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT t.n + 1 FROM dept d RIGHT JOIN t ON d.id = t.n WHERE t.n < 3) SELECT n FROM t ORDER BY n;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT d.id FROM t FULL JOIN dept d ON d.id = t.n) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM t WHERE n < 3 EXCEPT SELECT 2)) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT 2 EXCEPT SELECT n FROM t)) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM t WHERE n < 3 INTERSECT SELECT 2)) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM t WHERE n < 3 INTERSECT ALL SELECT 2)) SELECT * FROM t;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM t WHERE n < 3 EXCEPT ALL SELECT 2)) SELECT * FROM t;
