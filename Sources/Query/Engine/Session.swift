@@ -94,7 +94,7 @@ extension StatementBody {
     /// INSERT, UPDATE or DELETE: changes rows, not the schema, so it needs no writer gate.
     var isRowChange: Bool {
         switch self {
-        case .insert, .update, .delete: true
+        case .insert, .update, .delete, .selectChangingData: true
         default: false
         }
     }

@@ -109,19 +109,6 @@ public struct Parser {
         peek(offset).keyword == keyword
     }
 
-    /// Whether the unquoted word `word` (not a keyword of ours) is at `offset`.
-    mutating func peekWord(_ word: String, at offset: Int = 0) -> Bool {
-        if case .word(let spelling, _) = peek(offset).kind { return spelling == word }
-        return false
-    }
-
-    /// Consumes the unquoted word `word` if it is next.
-    mutating func acceptWord(_ word: String) -> Bool {
-        guard peekWord(word) else { return false }
-        advance()
-        return true
-    }
-
     /// Consumes the keyword if it is next.
     mutating func acceptKeyword(_ keyword: Keyword) -> Bool {
         guard peekKeyword(keyword) else { return false }
