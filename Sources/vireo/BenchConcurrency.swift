@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Synchronization
 import VireoQuery
 import VireoStorage
 
@@ -66,8 +65,7 @@ struct BenchConcurrency: ParsableCommand {
     private func measure(_ db: Database, workload: String, sessions count: Int) throws -> RunResult {
         let syncsBefore = db.storageStatistics.walCommitSyncs
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
-        let latencies = Mutex<[Double]>([])
-        let conflicts = Atomic<Int>(0)
+        let outcomes = RunOutcomes()
         let finished = DispatchSemaphore(value: 0)
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<count {
@@ -83,20 +81,32 @@ struct BenchConcurrency: ParsableCommand {
                         try session.execute(sql)
                         mine.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6)
                     } catch {
-                        conflicts.add(1, ordering: .relaxed)
+                        outcomes.noteFailure()
                         _ = try? session.execute("ROLLBACK")
                     }
                 }
-                latencies.withLock { $0 += mine }
+                outcomes.add(mine)
             }.start()
         }
         for _ in 0..<count { finished.wait() }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let sorted = latencies.withLock { $0 }.sorted()
+        let sorted = outcomes.latenciesMs.sorted()
         let syncs = db.storageStatistics.walCommitSyncs - syncsBefore
         return RunResult(commits: sorted.count, seconds: elapsed, latenciesMs: sorted, syncs: syncs,
-                         conflicts: conflicts.load(ordering: .relaxed))
+                         conflicts: outcomes.failures)
     }
+}
+
+/// What the threads of one run report. A class, so the threads share it on the heap.
+private final class RunOutcomes: @unchecked Sendable {
+    private let lock = Lock()
+    private var latencies: [Double] = []
+    private var failureCount = 0
+
+    func add(_ latenciesMs: [Double]) { lock.withLock { latencies += latenciesMs } }
+    func noteFailure() { lock.withLock { failureCount += 1 } }
+    var latenciesMs: [Double] { lock.withLock { latencies } }
+    var failures: Int { lock.withLock { failureCount } }
 }
 
 /// The figures of one run.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Synchronization
 import VireoStorage
 
 /// `vireo crash-writer PATH`: the child of the crash test. Commits small transactions
@@ -46,7 +45,7 @@ struct CrashWriter: ParsableCommand {
             try snapshot.scanRows(snapshot.table("acks"), reverse: true) { id, _ in last = id; return false }
             return last + 1
         }
-        let ids = Mutex(nextID)
+        let ids = RowIDRanges(next: nextID)
         let perThread = max(1, transactionsMax / max(1, threads))
         let finished = DispatchSemaphore(value: 0)
         for _ in 0..<max(1, threads) {
@@ -55,10 +54,7 @@ struct CrashWriter: ParsableCommand {
                 var random = SystemRandomNumberGenerator()
                 for _ in 0..<perThread {
                     let rowCount = Int64.random(in: 1...40, using: &random)
-                    let first = ids.withLock { next in
-                        defer { next += rowCount }
-                        return next
-                    }
+                    let first = ids.take(rowCount)
                     let rollback = Int.random(in: 0..<8, using: &random) == 0
                     do {
                         try writeTransaction(store, first: first, last: first + rowCount - 1, rollback: rollback)
@@ -91,5 +87,21 @@ struct CrashWriter: ParsableCommand {
     /// Writes a line straight to the pipe: nothing may sit in a buffer when the kill comes.
     private func report(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
+
+/// Hands each thread the next range of row ids. A class, so the threads share it on the heap.
+private final class RowIDRanges: @unchecked Sendable {
+    private let lock = Lock()
+    private var next: Int64
+
+    init(next: Int64) { self.next = next }
+
+    /// The first of `count` ids no other thread gets.
+    func take(_ count: Int64) -> Int64 {
+        lock.withLock {
+            defer { next += count }
+            return next
+        }
     }
 }

@@ -59,6 +59,22 @@ struct ConcurrencyTests {
         #expect(try ints(repeatable, "SELECT count(*) FROM t") == [2])
     }
 
+    @Test("an open snapshot keeps the page versions it sees, and frees them when it ends")
+    func retainedVersionsAreFreed() throws {
+        let db = try database()
+        let reader = db.session(), writer = db.session()
+        try reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        #expect(try ints(reader, "SELECT count(*) FROM t") == [0])
+        for id in 1...20 { try writer.execute("INSERT INTO t VALUES (\(id), 0)") }
+        let held = db.storageStatistics
+        #expect(held.openSnapshots == 1 && held.retainedPageVersions > 0, "got \(held.openSnapshots) snapshots, \(held.retainedPageVersions) versions")
+        #expect(try ints(reader, "SELECT count(*) FROM t") == [0], "the snapshot still reads its versions")
+        try reader.execute("COMMIT")
+        let released = db.storageStatistics
+        #expect(released.openSnapshots == 0 && released.retainedPageVersions == 0,
+                "got \(released.openSnapshots) snapshots, \(released.retainedPageVersions) versions after the snapshot ended")
+    }
+
     @Test("SET TRANSACTION sets the level before the first query, and fails after it")
     func setTransaction() throws {
         let db = try database()
@@ -245,13 +261,13 @@ struct ConcurrencyTests {
         let accounts = 20, initial: Int64 = 1000
         try db.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)")
         try db.execute("INSERT INTO accounts VALUES " + (1...accounts).map { "(\($0), \(initial))" }.joined(separator: ", "))
-        let done = Atomic<Bool>(false)
-        let badTotals = Atomic<Int>(0), transfers = Atomic<Int>(0), conflicts = Atomic<Int>(0)
+        let done = Tally()
+        let badTotals = Tally(), transfers = Tally(), conflicts = Tally()
         let checker = Thread {
             let session = db.session()
-            while !done.load(ordering: .relaxed) {
+            while !(done.value > 0) {
                 let total = try? session.execute("SELECT sum(balance) FROM accounts").rows.first?.first
-                if total != .int(initial * Int64(accounts)) { badTotals.add(1, ordering: .relaxed) }
+                if total != .int(initial * Int64(accounts)) { badTotals.add() }
             }
         }
         checker.start()
@@ -264,9 +280,9 @@ struct ConcurrencyTests {
                 do {
                     try session.execute("BEGIN; UPDATE accounts SET balance = balance - \(amount) WHERE id = \(from)")
                     try session.execute("UPDATE accounts SET balance = balance + \(amount) WHERE id = \(to); COMMIT")
-                    transfers.add(1, ordering: .relaxed)
+                    transfers.add()
                 } catch let error as VireoError where error.sqlState == "40001" {
-                    conflicts.add(1, ordering: .relaxed)
+                    conflicts.add()
                     _ = try? session.execute("ROLLBACK")
                 } catch {
                     Issue.record("unexpected error \(error)")
@@ -274,28 +290,28 @@ struct ConcurrencyTests {
                 }
             }
         }
-        done.store(true, ordering: .relaxed)
+        done.add()
         while !checker.isFinished { usleep(1000) }
         let total = try db.execute("SELECT sum(balance) FROM accounts").rows
         #expect(total == [[.int(initial * Int64(accounts))]], "got \(total)")
-        #expect(badTotals.load(ordering: .relaxed) == 0, "a snapshot saw a half-done transfer")
-        #expect(transfers.load(ordering: .relaxed) > 0, "no transfer committed (\(conflicts.load(ordering: .relaxed)) conflicts)")
+        #expect(badTotals.value == 0, "a snapshot saw a half-done transfer")
+        #expect(transfers.value > 0, "no transfer committed (\(conflicts.value) conflicts)")
     }
 
     @Test("counter increments on 8 threads: the final value is the number of successful increments")
     func noLostUpdates() throws {
         let db = try Database.inMemory()
         try db.execute("CREATE TABLE counter (id int PRIMARY KEY, n bigint); INSERT INTO counter VALUES (1, 0)")
-        let successes = Atomic<Int>(0)
+        let successes = Tally()
         onThreads(8) { _ in
             let session = db.session()
             for _ in 0..<100 {
-                if (try? session.execute("UPDATE counter SET n = n + 1 WHERE id = 1")) != nil { successes.add(1, ordering: .relaxed) }
+                if (try? session.execute("UPDATE counter SET n = n + 1 WHERE id = 1")) != nil { successes.add() }
             }
         }
         let final = try db.execute("SELECT n FROM counter").rows
-        #expect(final == [[.int(Int64(successes.load(ordering: .relaxed)))]], "got \(final), successes \(successes.load(ordering: .relaxed))")
-        #expect(successes.load(ordering: .relaxed) > 0)
+        #expect(final == [[.int(Int64(successes.value))]], "got \(final), successes \(successes.value)")
+        #expect(successes.value > 0)
     }
 
     @Test("concurrent inserts of the same unique key: exactly one wins")
@@ -303,11 +319,11 @@ struct ConcurrencyTests {
         let db = try Database.inMemory()
         try db.execute("CREATE TABLE k (id serial PRIMARY KEY, name text UNIQUE)")
         for round in 0..<20 {
-            let winners = Atomic<Int>(0)
+            let winners = Tally()
             onThreads(6) { _ in
-                if (try? db.session().execute("INSERT INTO k (name) VALUES ('key-\(round)')")) != nil { winners.add(1, ordering: .relaxed) }
+                if (try? db.session().execute("INSERT INTO k (name) VALUES ('key-\(round)')")) != nil { winners.add() }
             }
-            #expect(winners.load(ordering: .relaxed) == 1, "round \(round): \(winners.load(ordering: .relaxed)) winners")
+            #expect(winners.value == 1, "round \(round): \(winners.value) winners")
         }
         #expect(try db.execute("SELECT count(*) FROM k").rows == [[.int(20)]])
     }
@@ -319,15 +335,15 @@ struct ConcurrencyTests {
             let db = try Database.open(path: path)
             try db.execute("CREATE TABLE g (id serial PRIMARY KEY, who int)")
             let syncsBefore = db.storageStatistics.walCommitSyncs
-            let committed = Atomic<Int>(0)
+            let committed = Tally()
             onThreads(16) { worker in
                 let session = db.session()
                 for _ in 0..<25 where (try? session.execute("INSERT INTO g (who) VALUES (\(worker))")) != nil {
-                    committed.add(1, ordering: .relaxed)
+                    committed.add()
                 }
             }
             let syncs = db.storageStatistics.walCommitSyncs - syncsBefore
-            #expect(committed.load(ordering: .relaxed) == 400)
+            #expect(committed.value == 400)
             #expect(syncs < 400, "expected fewer fsyncs than commits, got \(syncs) for 400")
             try db.close()
             let reopened = try Database.open(path: path)
@@ -493,4 +509,14 @@ private struct ConflictModel {
             return nil
         }
     }
+}
+
+/// A counter threads share. Heap-allocated on purpose: an `Atomic` on the stack must not be
+/// captured by the escaping closures that start threads.
+private final class Tally: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func add() { count.add(1, ordering: .relaxed) }
+
+    var value: Int { count.load(ordering: .relaxed) }
 }

@@ -86,6 +86,9 @@ public final class ServerMetrics: Sendable {
         counter(&lines, "vireo_buffer_pool_misses_total", "Page requests that read the database file.", storage.bufferPoolMisses)
         gauge(&lines, "vireo_buffer_pool_pages", "Pages cached in the buffer pool.", storage.bufferPoolPages)
         gauge(&lines, "vireo_buffer_pool_dirty_pages", "Committed pages not yet checkpointed.", storage.dirtyPages)
+        gauge(&lines, "vireo_open_snapshots", "Snapshots open: statements reading and transactions open.", storage.openSnapshots)
+        gauge(&lines, "vireo_retained_page_versions", "Replaced page versions kept in memory for open snapshots.",
+              storage.retainedPageVersions)
     }
 
     private func family(_ lines: inout [String], _ name: String, _ type: String, _ help: String) {

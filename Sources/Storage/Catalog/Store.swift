@@ -157,9 +157,6 @@ public struct StoreSnapshot: RowSource {
     public let pages: ReadView
     public let catalog: Catalog
 
-    /// The published version it sees.
-    public var version: UInt64 { pages.snapshot.version }
-
     /// Ends a snapshot from `Store.openSnapshot` (`read` closes its own).
     public func close() { pages.snapshot.close() }
 }

@@ -95,7 +95,6 @@ final class BufferPool: @unchecked Sendable {
         return (slot, buffer)
     }
 
-
     /// Pins the version of the page that `version` sees (nil: the current one). A retained
     /// version is not pinned (slot nil): it lives as long as the snapshot reading it.
     private func pin(_ pageNumber: PageNumber, asOf version: UInt64?) throws -> (Int?, UnsafeMutableRawPointer) {

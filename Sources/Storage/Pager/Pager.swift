@@ -81,12 +81,16 @@ public struct StorageOptions: Sendable {
 /// What the storage engine has done since open (counters) and holds now (gauges).
 public struct StorageStatistics: Sendable {
     public var walBytesWritten: Int
-    /// One per committed transaction that wrote pages (each commit fsyncs its frames).
+    /// One per WAL commit that wrote pages: a group commit counts once for its whole batch.
     public var walCommitSyncs: Int
     public var bufferPoolHits: Int
     public var bufferPoolMisses: Int
     public var bufferPoolPages: Int
     public var dirtyPages: Int
+    /// Snapshots open now (statements reading, transactions open), and the replaced page
+    /// versions kept in memory for them (a long snapshot under many commits keeps many).
+    public var openSnapshots: Int
+    public var retainedPageVersions: Int
 }
 
 /// Owns the files, the WAL and the pool; hands out read views and write transactions.
@@ -115,11 +119,13 @@ public final class Pager: @unchecked Sendable {
 
     /// Counters since open, for monitoring.
     public var statistics: StorageStatistics {
-        StorageStatistics(walBytesWritten: wal?.bytesWrittenCount.load(ordering: .relaxed) ?? 0,
+        let versions = pool.versionCounts
+        return StorageStatistics(walBytesWritten: wal?.bytesWrittenCount.load(ordering: .relaxed) ?? 0,
                           walCommitSyncs: wal?.commitSyncCount.load(ordering: .relaxed) ?? 0,
                           bufferPoolHits: pool.hitCount.load(ordering: .relaxed),
                           bufferPoolMisses: pool.missCount.load(ordering: .relaxed),
-                          bufferPoolPages: pool.countPages, dirtyPages: pool.dirtyCount)
+                          bufferPoolPages: pool.countPages, dirtyPages: pool.dirtyCount,
+                          openSnapshots: versions.snapshots, retainedPageVersions: versions.retainedPages)
     }
 
     /// Whether this pager was opened read-only.

@@ -80,9 +80,6 @@ extension Pager {
     /// The version published last.
     public var publishedVersion: UInt64 { pool.currentVersion }
 
-    /// Open snapshots, and the old page versions they keep in memory.
-    public var versionCounts: (snapshots: Int, retainedPages: Int) { pool.versionCounts }
-
     /// A write transaction over `snapshot` (G1): any number may be open at once. It cannot
     /// commit itself: a holder of the writer gate takes its pages (`absorb`) when nothing
     /// was published since its snapshot, or the store replays its changes.
