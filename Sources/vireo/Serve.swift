@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
     var lockTimeout: String?
     @Option(help: "idle_in_transaction_session_timeout of every session (default: 10min; 0: none).")
     var idleInTransactionTimeout: String?
-    @Option(help: "Embedder of vector stores: auto (MiniLM when its model is found, else hashing), hashing, minilm or openai.")
+    @Option(help: "Embedder of vector stores: auto (MiniLM when its model is found, else hashing), hashing or minilm; VIREO_MODEL_DIR names the model folder.")
     var embedder: String?
     @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
     var maxFileSizeBytes: Int?

@@ -15,7 +15,7 @@ struct VectorStoreOptions: ParsableArguments {
     var apiKey: String?
     @Option(help: "The vector store's name.")
     var store: String
-    @Option(help: "Embedder of a local database: auto, hashing, minilm or openai (as `vireo serve --embedder`).")
+    @Option(help: "Embedder of a local database: auto, hashing or minilm (as `vireo serve --embedder`).")
     var embedder = "auto"
     @OptionGroup var open: OpenOptions
 

@@ -33,19 +33,21 @@ enum BackgroundQueue {
                             [.text(kind), .text(key), .int(Int64(Date().timeIntervalSince1970))])
     }
 
-    /// The oldest queued job, now running under `owner`; nil when none is queued.
+    /// The oldest queued job, now running under `owner`; nil when none is queued, or when
+    /// another worker claimed the same job first (its commit wins: 40001 here).
     static func claim(_ session: Session, owner: String) throws -> Job? {
-        try session.execute("BEGIN")
-        let result = try session.execute("SELECT seq, kind, key, attempts FROM \(table) WHERE state = 'queued' ORDER BY seq LIMIT 1")
-        guard let row = result.rows.first, case .int(let seq) = row[0], case .text(let kind) = row[1], case .text(let key) = row[2],
-              case .int(let attempts) = row[3] else {
-            try session.execute("COMMIT")
+        do {
+            return try TableSQL.transaction(session) { () throws -> Job? in
+                let result = try session.execute("SELECT seq, kind, key, attempts FROM \(table) WHERE state = 'queued' ORDER BY seq LIMIT 1")
+                guard let row = result.rows.first, case .int(let seq) = row[0], case .text(let kind) = row[1],
+                      case .text(let key) = row[2], case .int(let attempts) = row[3] else { return nil }
+                try session.execute("UPDATE \(table) SET state = 'running', owner = $1, attempts = attempts + 1 WHERE seq = $2",
+                                    [.text(owner), .int(seq)])
+                return Job(seq: seq, kind: kind, key: key, attempts: Int(attempts) + 1)
+            }
+        } catch let error as VireoError where error.code == .serializationFailure {
             return nil
         }
-        try session.execute("UPDATE \(table) SET state = 'running', owner = $1, attempts = attempts + 1 WHERE seq = $2",
-                            [.text(owner), .int(seq)])
-        try session.execute("COMMIT")
-        return Job(seq: seq, kind: kind, key: key, attempts: Int(attempts) + 1)
     }
 
     /// Removes a finished job (done or given up).

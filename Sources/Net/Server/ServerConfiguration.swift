@@ -74,7 +74,7 @@ extension ServerConfiguration {
         "VIREO_STATEMENT_TIMEOUT": "statement_timeout of every session", "VIREO_LOCK_TIMEOUT": "lock_timeout of every session",
         "VIREO_IDLE_IN_TRANSACTION_TIMEOUT": "idle_in_transaction_session_timeout of every session (10min)",
         "VIREO_MAX_FILE_SIZE_BYTES": "largest file a vector store takes (25 MiB)",
-        "VIREO_EMBEDDER": "auto, hashing, minilm or openai (auto: minilm when its model is found, else hashing)",
+        "VIREO_EMBEDDER": "auto, hashing or minilm (auto: minilm when its model is found, else hashing)",
     ]
 
     /// Defaults, overridden by the config file's settings (when given), overridden by

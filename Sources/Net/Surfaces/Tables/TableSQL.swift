@@ -66,9 +66,15 @@ enum TableSQL {
     /// Runs `body` inside BEGIN … COMMIT, so a plan of several statements is all or nothing.
     static func transaction<R>(_ session: Session, _ body: () throws -> R) throws -> R {
         try session.execute("BEGIN")
-        let result = try body()
-        try session.execute("COMMIT")
-        return result
+        do {
+            let result = try body()
+            try session.execute("COMMIT")
+            return result
+        } catch {
+            // The session may serve the next request: never leave it inside a failed block.
+            _ = try? session.execute("ROLLBACK")
+            throw error
+        }
     }
 
     /// `equalities` as a WHERE clause with parameters numbered from `firstParameter`.

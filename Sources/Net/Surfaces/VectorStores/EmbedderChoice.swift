@@ -5,7 +5,7 @@ import VireoStorage
 /// The `--embedder` setting: which Embedder vector stores use. `auto` takes the native MiniLM
 /// model when its directory is found and falls back to the hashing embedder otherwise.
 public enum EmbedderChoice {
-    public static let names = ["auto", "hashing", "minilm", "openai"]
+    public static let names = ["auto", "hashing", "minilm"]
 
     /// The embedder for `name`, and a line saying what was chosen and why (for the log).
     public static func make(_ name: String) throws -> (embedder: any Embedder, note: String) {

@@ -83,7 +83,7 @@ enum MAIARoutes {
     ) { input, services in
         let (storeID, fileID) = (input.path("vector_store_id"), input.path("file_id"))
         let record = try await services.vectorStores.session { session in
-            _ = try VectorStoreSQL.store(session, storeID)
+            _ = try VectorStoreSQL.store(session, storeID, counted: false)
             return try VectorStoreSQL.storeFile(session, store: storeID, file: fileID)
         }
         return RouteOutput(json(record))

@@ -34,8 +34,7 @@ extension VectorStoreService {
     /// under `scoreThreshold` left out. `condition` adds a filter over the chunks' columns.
     func search(store storeID: String, queries: [String], limit: Int, scoreThreshold: Double?,
                 condition: @escaping @Sendable (inout SQLParameters) throws -> String?) async throws -> [SearchHit] {
-        try await prepare()
-        let store = try await session { try VectorStoreSQL.store($0, storeID) }
+        let store = try await session { try VectorStoreSQL.store($0, storeID, counted: false) }
         guard store.embedder == embedder.name else {
             throw RESTError(.conflict, code: "embedder_mismatch", "vector store \(storeID) was embedded with \(store.embedder); "
                 + "this server embeds with \(embedder.name): restart it with that embedder (--embedder) or re-ingest the files")

@@ -140,12 +140,12 @@ enum VectorStoreSQL {
     /// Ids are UUIDs, as MAIA's paths take them (OpenAI's clients take any string).
     static func newID() -> String { UUID().uuidString.lowercased() }
 
-    /// The store with `id` and its counts, or a 404.
-    static func store(_ session: Session, _ id: String) throws -> StoreRecord {
+    /// The store with `id` and its counts (left at zero without `counted`), or a 404.
+    static func store(_ session: Session, _ id: String, counted: Bool = true) throws -> StoreRecord {
         let rows = try session.execute("SELECT \(StoreRecord.columns) FROM \(VectorStoreSchema.stores) WHERE id = $1", [.text(id)]).rows
         guard let row = rows.first else { throw storeNotFound(id) }
         var store = StoreRecord(row)
-        store.counts = try counts(session, [id])[id] ?? FileCounts()
+        if counted { store.counts = try counts(session, [id])[id] ?? FileCounts() }
         return store
     }
 

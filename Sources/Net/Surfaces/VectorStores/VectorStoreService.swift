@@ -113,7 +113,6 @@ public final class VectorStoreService: Sendable {
     /// no text is a 400 when `rejectUnreadable`, else a failed file), larger ones are queued.
     func addFile(store storeID: String, _ source: Source, attributes: JSONValue?, chunking: ChunkingStrategy?,
                  batchID: String? = nil, rejectUnreadable: Bool) async throws -> StoreFileRecord {
-        try await prepare()
         let chunking = chunking ?? ChunkingStrategy.auto(maxInputTokens: embedder.maxInputTokens)
         let (filename, bytes, format) = try await resolve(source, store: storeID)
         var outcome = Outcome.queued
@@ -128,7 +127,7 @@ public final class VectorStoreService: Sendable {
         let finalOutcome = outcome
         let record = try await session { [self] session in
             try TableSQL.transaction(session) {
-                _ = try VectorStoreSQL.store(session, storeID)
+                _ = try VectorStoreSQL.store(session, storeID, counted: false)
                 let fileID: String
                 switch source {
                 case .stored(let id): fileID = id
@@ -151,11 +150,11 @@ public final class VectorStoreService: Sendable {
     private func resolve(_ source: Source, store storeID: String) async throws -> (String, [UInt8], DocumentFormat) {
         switch source {
         case .upload(let filename, let bytes, _):
-            _ = try await session { try VectorStoreSQL.store($0, storeID) }
+            _ = try await session { try VectorStoreSQL.store($0, storeID, counted: false) }
             return (filename, bytes, try check(filename: filename, bytes: bytes))
         case .stored(let fileID):
             let (upload, bytes) = try await session { session in
-                _ = try VectorStoreSQL.store(session, storeID)
+                _ = try VectorStoreSQL.store(session, storeID, counted: false)
                 return (try Self.upload(session, fileID), try Self.uploadContent(session, fileID))
             }
             return (upload.filename, bytes, try Self.format(upload.filename))
