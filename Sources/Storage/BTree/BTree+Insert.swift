@@ -22,6 +22,11 @@ extension BTree {
         if found && ifPresent == .keep { return true }
         let cell = try leafCell(key: key, value: value, in: sink)
         if try node(sink, leaf, { BTreeNode.cellCount($0) == index }) { rememberRightmostPath(path, leaf: leaf, in: sink) }
+        // A value of the same size is overwritten where it is: the page keeps its layout,
+        // so the WAL logs only the changed bytes and no fragmented space builds up.
+        if found, try mutableNode(sink, leaf, { page in try cell.withUnsafeBytes { try BTreeNode.overwriteCell(page, at: index, $0) } }) {
+            return true
+        }
         try mutableNode(sink, leaf) { page in
             if found {
                 try freeOverflow(page, index, sink)

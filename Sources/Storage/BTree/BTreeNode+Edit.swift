@@ -21,6 +21,17 @@ extension BTreeNode {
         return true
     }
 
+    /// Overwrites leaf cell `index` with `cell` when both are the same size and the old
+    /// one keeps no value in overflow pages (which would need freeing). Returns whether
+    /// it did.
+    static func overwriteCell(_ page: UnsafeMutableRawBufferPointer, at index: Int, _ cell: UnsafeRawBufferPointer) throws -> Bool {
+        let view = UnsafeRawBufferPointer(page)
+        let offset = try cellOffset(view, index)
+        guard try cellSize(view, index) == cell.count, view[offset + 2] & overflowFlag == 0 else { return false }
+        (page.baseAddress! + offset).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
+        return true
+    }
+
     /// Removes cell `index`; its bytes become fragmented space.
     static func removeCell(_ page: UnsafeMutableRawBufferPointer, at index: Int) throws {
         let view = UnsafeRawBufferPointer(page)

@@ -2,9 +2,10 @@
 //
 // Transactions over snapshots commit through a queue. The first committer to find no
 // leader becomes the leader: it takes the writer gate, takes every waiting commit as one
-// batch, and writes the batch as one WAL commit with one fsync. Each member is absorbed
-// as it is (nothing published since its snapshot) or checked and replayed (C1, C2) under
-// a savepoint, so a member that fails is undone alone and told why. Every member is
+// batch, and writes the batch as one WAL commit with one fsync. Each member is checked
+// (C1), then its pages are taken as they are when none changed since its snapshot (C4),
+// or it is replayed (C2) under a savepoint, so a member that fails is undone alone and
+// told why. Every member is
 // answered only after the batch is durable and visible. Meanwhile newer commits queue up
 // and form the next batch: the more sessions commit at once, the fewer fsyncs per commit.
 
@@ -84,7 +85,7 @@ extension Store {
         }
     }
 
-    /// Applies each member to `gated` (absorbed or replayed), then commits them as one.
+    /// Applies each member to `gated` (its pages moved, or replayed), then commits them as one.
     private func commit(_ batch: [CommitRequest], in gated: WriteTransaction) -> [Result<Void, Error>] {
         defer { for request in batch { request.transaction.rollback() } }
         let catalog = self.catalog
@@ -111,16 +112,13 @@ extension Store {
         return outcomes
     }
 
-    /// Absorbs `member`'s pages when nothing was published since its snapshot and the
-    /// batch is still empty; otherwise checks and replays it under a savepoint.
+    /// Checks `member` for conflicts (C1), then takes its pages as they are when none of
+    /// them changed since its snapshot (`movePages`), or else replays it under a savepoint.
     private func apply(_ member: StoreTransaction, to gated: WriteTransaction, catalog: Catalog, alsoWritten: Set<RowKey>) throws {
-        if gated.isEmpty && member.pages.baseVersion == pager.publishedVersion && member.pages.base != nil {
-            gated.absorb(member.pages)
-            return
-        }
+        try member.checkConflicts(with: catalog, alsoWritten: alsoWritten)
+        if member.pages.movePages(into: gated) { return }
         let savepoint = gated.savepoint()
         do {
-            try member.checkConflicts(with: catalog, alsoWritten: alsoWritten)
             try member.replay(into: StoreTransaction(store: self, pages: gated, catalog: catalog))
             gated.release(savepoint: savepoint)
         } catch {

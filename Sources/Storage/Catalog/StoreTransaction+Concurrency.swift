@@ -11,6 +11,9 @@
 //   C2. Replaying the log on a newer version writes what the statements would have
 //       written there, given C1 (the rows they changed are as they saw them). Unique
 //       keys are checked again by the replay, so the later of two inserts gets 23505.
+//   C4. Replaying is not needed when none of the pages the transaction changed was
+//       changed since its snapshot: its pages are then what the replay would write
+//       (`WriteTransaction.movePages`). The log is kept for a later move that needs it.
 //   C3. Schema changes need the writer gate (`acquireWriterGate`); a transaction that
 //       holds it commits alone and logs nothing, since nothing can commit under it.
 
@@ -95,11 +98,11 @@ extension StoreTransaction {
 
     /// Checks and replays this transaction's changes into `fresh`, then becomes it.
     private func moveChanges(to fresh: StoreTransaction) throws {
+        let movedPages: Bool
         do {
-            if !operations.isEmpty {
-                try checkConflicts(with: fresh.catalog)
-                try replay(into: fresh)
-            }
+            if !operations.isEmpty { try checkConflicts(with: fresh.catalog) }
+            movedPages = pages.movePages(into: fresh.pages)
+            if !movedPages && !operations.isEmpty { try replay(into: fresh) }
         } catch {
             fresh.rollback()
             throw error
@@ -109,8 +112,10 @@ extension StoreTransaction {
         catalog = fresh.catalog
         catalog.sequences.merge(changedSequences.compactMap { name in store.sequenceValue(name).map { (name, $0) } }) { max($0, $1) }
         baseCatalog = fresh.baseCatalog
-        nextRowIDs = fresh.nextRowIDs
-        operations = fresh.operations
+        if !movedPages {
+            nextRowIDs = fresh.nextRowIDs
+            operations = fresh.operations
+        }
         writtenRows.formUnion(fresh.writtenRows)
         validatedThrough = fresh.validatedThrough
     }

@@ -210,6 +210,15 @@ final class BufferPool: @unchecked Sendable {
 
     var oldestSnapshotVersion: UInt64? { lock.withLock { openSnapshots.keys.min() } }
 
+    /// Whether a publish after `version` replaced any of `pageNumbers`. Exact while a
+    /// snapshot at `version` is open: V2 keeps what each such publish replaced.
+    func anyReplaced(_ pageNumbers: some Sequence<PageNumber>, after version: UInt64) -> Bool {
+        lock.withLock {
+            precondition(openSnapshots[version] != nil, "asking about versions after \(version) with no snapshot of it open")
+            return pageNumbers.contains { pageNumber in retained[pageNumber]?.contains { $0.until > version } ?? false }
+        }
+    }
+
     /// How many snapshots are open, and how many old page versions they keep in memory.
     var versionCounts: (snapshots: Int, retainedPages: Int) {
         lock.withLock { (openSnapshots.values.reduce(0, +), retainedOrder.count - retainedOrderStart) }

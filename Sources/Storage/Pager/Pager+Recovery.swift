@@ -33,7 +33,7 @@ extension Pager {
             try applyImages(recovered, fileSizeBytes: fileState.sizeBytes)
         }
         nextLSN = recovered.lastLSN + 1
-        if recovered.imageOffsets[0] == nil && fileState.isEmpty {
+        if !recovered.holds(0) && fileState.isEmpty {
             try createDatabase()
         }
         try pool.withPage(0) { try MetaPage.validate($0, pageSizeBytes: pageSizeBytes, path: path) }
@@ -91,7 +91,8 @@ extension Pager {
             logRecovery(recovered)
         }
         if recovered.damage != nil { try preserveDamagedLog(log) }
-        if recovered.committedTransactions > 0 || recovered.discardedFrames > 0 || recovered.damage != nil || log.headerProblem != nil {
+        if recovered.committedTransactions > 0 || recovered.discardedFrames > 0 || recovered.damage != nil || log.headerProblem != nil
+            || log.headerVersion != WriteAheadLog.formatVersion {
             try log.reset()
         }
     }
@@ -109,20 +110,25 @@ extension Pager {
         }
     }
 
-    /// Reads the committed images in batches, each verified, as writes to their pages.
+    /// Reads the committed pages (images from the log, pages rebuilt from deltas) in
+    /// batches, each verified (D2), as writes to their pages.
     private func forEachImageBatch(_ recovered: RecoveredLog, _ body: ([IORequest]) throws -> Void) throws {
-        guard let wal, !recovered.imageOffsets.isEmpty else { return }
-        let images = recovered.imageOffsets.sorted { $0.key < $1.key }
+        guard let wal, recovered.loggedPageCount > 0 else { return }
+        let pageNumbers = (Array(recovered.imageOffsets.keys) + Array(recovered.rebuiltPages.keys)).sorted()
         let batch = UnsafeMutableRawBufferPointer.allocate(
             byteCount: Self.recoveryBatchPages * pageSizeBytes, alignment: 4096)
         defer { batch.deallocate() }
         var start = 0
-        while start < images.count {
-            let end = min(start + Self.recoveryBatchPages, images.count)
+        while start < pageNumbers.count {
+            let end = min(start + Self.recoveryBatchPages, pageNumbers.count)
             var requests: [IORequest] = []
-            for (slot, (pageNumber, imageOffset)) in images[start..<end].enumerated() {
+            for (slot, pageNumber) in pageNumbers[start..<end].enumerated() {
                 let page = UnsafeMutableRawBufferPointer(rebasing: batch[(slot * pageSizeBytes)..<((slot + 1) * pageSizeBytes)])
-                try wal.readImage(at: imageOffset, into: page)
+                if let imageOffset = recovered.imageOffsets[pageNumber] {
+                    try wal.readImage(at: imageOffset, into: page)
+                } else if let rebuilt = recovered.rebuiltPages[pageNumber] {
+                    page.copyBytes(from: rebuilt)
+                }
                 try PageLayout.verify(UnsafeRawBufferPointer(page), pageNumber: pageNumber, file: wal.file.path)
                 requests.append(IORequest(offset: Int(pageNumber) * pageSizeBytes, buffer: page))
             }
@@ -134,7 +140,7 @@ extension Pager {
     private func logRecovery(_ recovered: RecoveredLog) {
         options.logger.info("recovered database from its WAL", metadata: [
             "path": "\(path)", "transactions": "\(recovered.committedTransactions)",
-            "pages": "\(recovered.imageOffsets.count)", "discardedFrames": "\(recovered.discardedFrames)",
+            "pages": "\(recovered.loggedPageCount)", "discardedFrames": "\(recovered.discardedFrames)",
         ])
     }
 
@@ -194,10 +200,10 @@ struct DatabaseFileState {
     /// Refuses a file that recovery must not write into: one whose meta page is invalid
     /// while the WAL has no committed image of it. A foreign file is named as such.
     func checkRecoverable(with recovered: RecoveredLog, path: String) throws {
-        if isEmpty && recovered.imageOffsets[0] == nil && !recovered.imageOffsets.isEmpty {
+        if isEmpty && !recovered.holds(0) && recovered.loggedPageCount > 0 {
             throw VireoError.corrupt(path, "the database file is empty but its WAL holds pages of a database; the file may have been replaced or truncated")
         }
-        guard let metaProblem, recovered.imageOffsets[0] == nil else { return }
+        guard let metaProblem, !recovered.holds(0) else { return }
         guard firstBytes.count >= 32, Array(firstBytes[24..<32]) == MetaPage.magic else {
             throw VireoError(.corruption, "'\(path)' is not a Vireo database (it begins with \(FileSignature.describe(firstBytes))); Vireo leaves it as it is")
         }

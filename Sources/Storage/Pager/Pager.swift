@@ -20,7 +20,7 @@
 //       shared one), so two processes never write the same file.
 //   G1. At most one write transaction holds the writer gate, and only in `.writing`; it
 //       alone commits. Any number of transactions over snapshots may be open: their pages
-//       reach the WAL through a gate holder (`WriteTransaction.absorb`, or a replay by
+//       reach the WAL through a gate holder (`WriteTransaction.movePages`, or a replay by
 //       the store), so commits stay serial.
 //   G2. A write transaction's pages stay in its private overlay until its WAL frames are
 //       durable; then they are installed in the pool as the next version under the

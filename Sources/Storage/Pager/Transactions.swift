@@ -81,7 +81,7 @@ extension Pager {
     public var publishedVersion: UInt64 { pool.currentVersion }
 
     /// A write transaction over `snapshot` (G1): any number may be open at once. It cannot
-    /// commit itself: a holder of the writer gate takes its pages (`absorb`) when nothing
+    /// commit itself: a holder of the writer gate takes its pages (`movePages`) when none
     /// was published since its snapshot, or the store replays its changes.
     public func beginTransaction(over snapshot: PageSnapshot) throws -> WriteTransaction {
         try requireWritable()
@@ -301,15 +301,23 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
 
     // MARK: Ending
 
-    /// Takes every page of `other`, which ends (its snapshot closes). Only for the gate
-    /// holder with no changes of its own, when nothing was published since `other`'s
-    /// snapshot: then `other`'s pages are exactly what replaying it would write.
-    public func absorb(_ other: WriteTransaction) {
-        precondition(holdsGate && overlay.isEmpty && undoLevels.isEmpty, "absorb into a fresh gate holder only")
-        precondition(other.baseVersion == pager.publishedVersion, "absorb of a transaction whose snapshot is out of date")
-        overlay = other.overlay
-        other.overlay = [:]
-        other.rollback()
+    /// Moves every page of this transaction into `target` and ends this one, if none of
+    /// them changed after this one's snapshot: no publish replaced it and `target` has
+    /// not changed it. Then the pages are what replaying this transaction's row changes on
+    /// `target` would write, since each change found its row on a page that is still as
+    /// it saw it (page allocation included: it changes the meta page). Returns false,
+    /// changing nothing, otherwise, or while savepoints are open in either.
+    public func movePages(into target: WriteTransaction) -> Bool {
+        precondition(!isFinished && !target.isFinished, "moving pages of or into a finished transaction")
+        guard let base, undoLevels.isEmpty, target.undoLevels.isEmpty,
+              !overlay.keys.contains(where: { target.overlay[$0] != nil }),
+              target.baseVersion == base.version || !pager.pool.anyReplaced(overlay.keys, after: base.version)
+        else { return false }
+        target.overlay.merge(overlay) { _, _ in preconditionFailure("pages checked to be disjoint") }
+        target.rightmostLeaves = [:]
+        overlay = [:]
+        rollback()
+        return true
     }
 
     /// Makes the transaction durable, then visible; only the gate holder commits. Returns
@@ -352,7 +360,8 @@ extension Pager {
             PageLayout.seal(UnsafeMutableRawBufferPointer(start: page, count: pageSizeBytes), pageNumber: pageNumber, lsn: lsn)
         }
         do {
-            try writableLog.appendCommit(pages: pages, lsn: lsn, pageCount: try pageCount(after: pages))
+            let (images, deltas) = try imagesAndDeltas(pages)
+            try writableLog.appendCommit(images: images, deltas: deltas, lsn: lsn, pageCount: try pageCount(after: pages))
         } catch {
             for (_, page) in pages { page.deallocate() }
             fail(error)
@@ -364,6 +373,25 @@ extension Pager {
             // The commit is durable already; a failed checkpoint only stops later writes.
             try? checkpointLocked()
         }
+    }
+
+    /// Splits sealed pages into those the WAL logs whole and, for pages it already holds
+    /// an image of (W6), deltas against their current version, unless too large to pay.
+    private func imagesAndDeltas(_ pages: [(PageNumber, UnsafeMutableRawPointer)]) throws
+        -> (images: [(PageNumber, UnsafeMutableRawPointer)], deltas: [[UInt8]]) {
+        let log = writableLog
+        var images: [(PageNumber, UnsafeMutableRawPointer)] = []
+        var deltas: [[UInt8]] = []
+        for (pageNumber, page) in pages {
+            let new = UnsafeRawBufferPointer(start: page, count: pageSizeBytes)
+            if log.holdsImage(of: pageNumber),
+               let delta = try pool.withPage(pageNumber, { PageDelta.encode(pageNumber: pageNumber, from: $0, to: new) }) {
+                deltas.append(delta)
+            } else {
+                images.append((pageNumber, page))
+            }
+        }
+        return (images, deltas)
     }
 
     /// Installs durable pages as the next version (V1, V2). Snapshots cannot open

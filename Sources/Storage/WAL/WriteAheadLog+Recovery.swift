@@ -1,9 +1,12 @@
 import CVireoSupport
 
-/// What a scan of the log found: the newest committed image of each page.
+/// What a scan of the log found: the newest committed version of each page, as an image
+/// in the log or as a page rebuilt from an image and the deltas after it.
 struct RecoveredLog {
-    /// Offset in the log of the newest committed image of each page.
+    /// Offset in the log of each page whose newest committed version is an image there.
     var imageOffsets: [PageNumber: Int] = [:]
+    /// Each page whose newest committed version is a delta, rebuilt (not yet verified).
+    var rebuiltPages: [PageNumber: [UInt8]] = [:]
     /// Database size in pages after the last committed transaction, if any committed.
     var pageCount: UInt32?
     var lastLSN: UInt64 = 0
@@ -16,6 +19,18 @@ struct RecoveredLog {
     var committedFramesWithoutHeader: [(pageNumber: PageNumber, lsn: UInt64)]?
     /// When the header did not read back: how many frames had a valid checksum.
     var validFramesWithoutHeader = 0
+
+    /// Whether the log holds a committed version of page `pageNumber`.
+    func holds(_ pageNumber: PageNumber) -> Bool { imageOffsets[pageNumber] != nil || rebuiltPages[pageNumber] != nil }
+
+    /// How many pages the log holds committed versions of.
+    var loggedPageCount: Int { imageOffsets.count + rebuiltPages.count }
+}
+
+/// A page change of a transaction whose commit frame the scan has not reached yet.
+private enum PendingChange {
+    case image(PageNumber, offset: Int)
+    case delta(PageNumber, record: [UInt8])
 }
 
 /// Acknowledged frames of a WAL that are damaged (invariant W4): where, and what is lost.
@@ -61,7 +76,7 @@ extension WriteAheadLog {
             (result.committedFramesWithoutHeader, result.validFramesWithoutHeader) = try committedFramesOfAnySalt()
             return result
         }
-        var pending: [(PageNumber, Int)] = []
+        var pending: [PendingChange] = []
         var pendingLSN: UInt64?
         var badFrame: (index: Int, offset: Int)?
         try forEachFrame(from: Self.headerBytes) { index, frameOffset, frame in
@@ -69,11 +84,11 @@ extension WriteAheadLog {
                 badFrame = (index, frameOffset)
                 return false
             }
-            pending.append((frame.loadLE(at: 0), frameOffset + Self.frameHeaderBytes))
+            try pending.append(contentsOf: changes(in: frame, at: frameOffset))
             pendingLSN = frame.loadLE(at: 16)
             let flags: UInt32 = frame.loadLE(at: 4)
             if flags & Self.commitFlag != 0 {
-                for (pageNumber, imageOffset) in pending { result.imageOffsets[pageNumber] = imageOffset }
+                for change in pending { try apply(change, to: &result) }
                 pending.removeAll(keepingCapacity: true)
                 pendingLSN = nil
                 result.pageCount = frame.loadLE(at: 8)
@@ -88,6 +103,55 @@ extension WriteAheadLog {
             result.damage = try damage(after: badFrame, expectedLSN: expectedLSN)
         }
         return result
+    }
+
+    /// The page changes a valid frame at `frameOffset` carries: an image, or delta records.
+    private func changes(in frame: UnsafeRawBufferPointer, at frameOffset: Int) throws -> [PendingChange] {
+        let flags: UInt32 = frame.loadLE(at: 4)
+        guard flags & Self.deltaFlag != 0 else { return [.image(frame.loadLE(at: 0), offset: frameOffset + Self.frameHeaderBytes)] }
+        return try deltaRecords(in: frame, at: frameOffset).map { .delta($0.pageNumber, record: Array($0.bytes)) }
+    }
+
+    /// The delta records of a valid delta frame; a frame whose records do not parse
+    /// passed its checksum, so it was written that way: corruption, not a torn write.
+    private func deltaRecords(in frame: UnsafeRawBufferPointer, at frameOffset: Int) throws -> [(pageNumber: PageNumber, bytes: UnsafeRawBufferPointer)] {
+        let count = Int(frame.loadLE(at: 0) as UInt32)
+        var records: [(pageNumber: PageNumber, bytes: UnsafeRawBufferPointer)] = []
+        var offset = Self.frameHeaderBytes
+        for _ in 0..<count {
+            let rest = UnsafeRawBufferPointer(rebasing: frame[offset...])
+            guard let (pageNumber, byteCount) = PageDelta.parseHeader(rest) else {
+                throw VireoError.corrupt(file.path, "WAL delta frame at offset \(frameOffset) holds a malformed record")
+            }
+            records.append((pageNumber, UnsafeRawBufferPointer(rebasing: rest[rest.startIndex..<(rest.startIndex + byteCount)])))
+            offset += byteCount
+        }
+        return records
+    }
+
+    /// Makes a committed change the newest version of its page (W6: a delta applies to
+    /// the version before it in this log, an image or a page rebuilt from one).
+    private func apply(_ change: PendingChange, to result: inout RecoveredLog) throws {
+        switch change {
+        case .image(let pageNumber, let offset):
+            result.imageOffsets[pageNumber] = offset
+            result.rebuiltPages[pageNumber] = nil
+        case .delta(let pageNumber, let record):
+            var page: [UInt8]
+            if let rebuilt = result.rebuiltPages[pageNumber] {
+                page = rebuilt
+            } else if let offset = result.imageOffsets[pageNumber] {
+                page = [UInt8](repeating: 0, count: pageSizeBytes)
+                try page.withUnsafeMutableBytes { try readImage(at: offset, into: $0) }
+            } else {
+                throw VireoError.corrupt(file.path, "WAL delta for page \(pageNumber) has no earlier image of the page in the log")
+            }
+            try page.withUnsafeMutableBytes { bytes in
+                try record.withUnsafeBytes { try PageDelta.apply($0, to: bytes, file: file.path) }
+            }
+            result.imageOffsets[pageNumber] = nil
+            result.rebuiltPages[pageNumber] = page
+        }
     }
 
     /// Scans the frames after a bad one (invariant W4). A torn tail leaves no valid frame
@@ -117,15 +181,23 @@ extension WriteAheadLog {
         struct Transaction: Hashable { var salt: UInt32; var lsn: UInt64 }
         var frames: [(Transaction, PageNumber)] = []
         var committed: Set<Transaction> = []
+        var validCount = 0
         try forEachFrame(from: Self.headerBytes) { _, _, frame in
             guard hasValidChecksum(frame) else { return true }
+            validCount += 1
             let transaction = Transaction(salt: frame.loadLE(at: 12), lsn: frame.loadLE(at: 16))
-            frames.append((transaction, frame.loadLE(at: 0)))
             let flags: UInt32 = frame.loadLE(at: 4)
+            if flags & Self.deltaFlag != 0 {
+                // A malformed frame names no page; the pages of the others are what counts here.
+                let records = (try? deltaRecords(in: frame, at: 0)) ?? []
+                frames.append(contentsOf: records.map { (transaction, $0.pageNumber) })
+            } else {
+                frames.append((transaction, frame.loadLE(at: 0)))
+            }
             if flags & Self.commitFlag != 0 { committed.insert(transaction) }
             return true
         }
-        return (frames.filter { committed.contains($0.0) }.map { (pageNumber: $0.1, lsn: $0.0.lsn) }, frames.count)
+        return (frames.filter { committed.contains($0.0) }.map { (pageNumber: $0.1, lsn: $0.0.lsn) }, validCount)
     }
 
     /// Calls `body` with each whole frame from `offset` on, in chunks, until it returns false.

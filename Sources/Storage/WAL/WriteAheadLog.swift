@@ -1,20 +1,23 @@
-// WAL format — the file `<database>-wal` holds full page images of committed transactions.
+// WAL format — the file `<database>-wal` holds the pages of committed transactions: a
+// page's whole image the first time a log generation writes it, and after that a delta
+// against its previous version (PageDelta.swift), several deltas packed in a frame.
 //
 // Header (32 bytes, at offset 0):
 //   0   8  magic "VIREOWAL"
-//   8   4  format version
+//   8   4  format version (2; version 1 logs, which hold images only, are read too)
 //   12  4  page size in bytes
 //   16  4  salt: changes at every reset; frames carrying another salt are stale
 //   20  8  reserved, zero
 //   28  4  CRC32C of bytes 0 ..< 28
 //
-// Frame (32-byte header followed by one page image), appended from offset 32:
-//   0   4  page number
-//   4   4  flags: bit 0 set on the last frame of a transaction (the commit frame)
+// Frame (32-byte header followed by a page-sized payload), appended from offset 32:
+//   0   4  image frames: the page number; delta frames: how many delta records follow
+//   4   4  flags: bit 0 set on the last frame of a transaction (the commit frame);
+//          bit 1 set on a delta frame, whose payload is delta records, then zeros
 //   8   4  database size in pages after the transaction (commit frames)
 //   12  4  salt, equal to the header's
 //   16  8  LSN of the transaction
-//   24  4  CRC32C of frame bytes 0 ..< 24 followed by the page image
+//   24  4  CRC32C of frame bytes 0 ..< 24 followed by the payload
 //   28  4  reserved, zero
 //
 // Invariants:
@@ -37,6 +40,8 @@
 //       in it is already in the database file (each page there has the frame's LSN or a
 //       later one); then it is reset. A log with committed frames missing from the file
 //       is damaged (W4), and a log with no valid frame at all is not Vireo's.
+//   W6. Deltas follow D1 and D2 (PageDelta.swift): a delta's base is the page's previous
+//       image or delta in the same generation, so a reset starts every page afresh.
 
 import CVireoSupport
 import Synchronization
@@ -62,6 +67,10 @@ final class WriteAheadLog: @unchecked Sendable {
     static let frameHeaderBytes = 32
     static let magic: [UInt8] = Array("VIREOWAL".utf8)
     static let commitFlag: UInt32 = 1
+    static let deltaFlag: UInt32 = 2
+    /// The version this build writes, and those it reads.
+    static let formatVersion: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
 
     let file: any StorageFile
     let pageSizeBytes: Int
@@ -73,6 +82,10 @@ final class WriteAheadLog: @unchecked Sendable {
     let commitSyncCount = Atomic<Int>(0)
     /// Why the header did not read back, if it did not; until a reset no frame is trusted.
     private(set) var headerProblem: WALHeaderProblem?
+    /// The format version in the header; a reset writes `formatVersion`.
+    private(set) var headerVersion = formatVersion
+    /// Pages with an image in this generation, so later commits may log deltas (W6).
+    private var loggedPages = Set<PageNumber>()
 
     var frameBytes: Int { Self.frameHeaderBytes + pageSizeBytes }
 
@@ -93,7 +106,7 @@ final class WriteAheadLog: @unchecked Sendable {
         let log = WriteAheadLog(file: file, pageSizeBytes: pageSizeBytes, salt: 0, endOffset: headerBytes)
         if bytesRead == headerBytes {
             switch try parseHeader(header, pageSizeBytes: pageSizeBytes, path: file.path) {
-            case .valid(let salt): log.salt = salt
+            case .valid(let salt, let version): (log.salt, log.headerVersion) = (salt, version)
             case .unreadable(let problem): log.headerProblem = problem
             }
         } else if !readOnly {
@@ -104,7 +117,7 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// What a WAL header read as.
     private enum HeaderReading {
-        case valid(salt: UInt32)
+        case valid(salt: UInt32, version: UInt32)
         case unreadable(WALHeaderProblem)
     }
 
@@ -117,13 +130,13 @@ final class WriteAheadLog: @unchecked Sendable {
             guard checksum == vireo_crc32c(0, bytes.baseAddress!, 28) else { return .unreadable(.badChecksum) }
             let version: UInt32 = bytes.loadLE(at: 8)
             let pageSize: UInt32 = bytes.loadLE(at: 12)
-            guard version == StorageFormat.version else {
-                throw VireoError.corrupt(path, "WAL format version \(version), this build reads \(StorageFormat.version)")
+            guard readableVersions.contains(version) else {
+                throw VireoError.corrupt(path, "WAL format version \(version), this build reads versions \(readableVersions.lowerBound)…\(readableVersions.upperBound)")
             }
             guard Int(pageSize) == pageSizeBytes else {
                 throw VireoError.corrupt(path, "WAL page size \(pageSize) differs from the database's \(pageSizeBytes)")
             }
-            return .valid(salt: bytes.loadLE(at: 16))
+            return .valid(salt: bytes.loadLE(at: 16), version: version)
         }
     }
 
@@ -134,7 +147,7 @@ final class WriteAheadLog: @unchecked Sendable {
         var header = [UInt8](repeating: 0, count: Self.headerBytes)
         header.withUnsafeMutableBytes { bytes in
             bytes.copyBytes(from: Self.magic)
-            bytes.storeLE(StorageFormat.version, at: 8)
+            bytes.storeLE(Self.formatVersion, at: 8)
             bytes.storeLE(UInt32(pageSizeBytes), at: 12)
             bytes.storeLE(next, at: 16)
             bytes.storeLE(vireo_crc32c(0, bytes.baseAddress!, 28), at: 28)
@@ -144,6 +157,8 @@ final class WriteAheadLog: @unchecked Sendable {
         salt = next
         endOffset = Self.headerBytes
         headerProblem = nil
+        headerVersion = Self.formatVersion
+        loggedPages.removeAll(keepingCapacity: true)
     }
 
     /// Gives back the disk space of frames a checkpoint made obsolete (at close).
@@ -153,35 +168,73 @@ final class WriteAheadLog: @unchecked Sendable {
         try file.sync()
     }
 
-    /// Appends one transaction's sealed pages as frames, the last one a commit frame, and
-    /// fsyncs (invariant W1). On a throw the transaction is not committed.
-    func appendCommit(pages: [(PageNumber, UnsafeMutableRawPointer)], lsn: UInt64, pageCount: UInt32) throws {
-        precondition(!pages.isEmpty, "a commit with no pages writes no frames")
-        let totalBytes = pages.count * frameBytes
+    /// Whether a commit may log page `pageNumber` as a delta against its current version (W6).
+    func holdsImage(of pageNumber: PageNumber) -> Bool { loggedPages.contains(pageNumber) }
+
+    /// Appends one transaction's sealed pages, as images and delta records (from
+    /// `PageDelta.encode`, for pages `holdsImage` said yes to), as frames, the last one a
+    /// commit frame, and fsyncs (invariant W1). On a throw the transaction is not committed.
+    func appendCommit(images: [(PageNumber, UnsafeMutableRawPointer)], deltas: [[UInt8]], lsn: UInt64, pageCount: UInt32) throws {
+        precondition(!images.isEmpty || !deltas.isEmpty, "a commit with no pages writes no frames")
+        let deltaFrames = packDeltas(deltas)
+        let frameCount = images.count + deltaFrames.count
+        let totalBytes = frameCount * frameBytes
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: totalBytes, alignment: 4096)
         defer { buffer.deallocate() }
-        for (index, (pageNumber, page)) in pages.enumerated() {
-            let frame = UnsafeMutableRawBufferPointer(rebasing: buffer[(index * frameBytes)..<((index + 1) * frameBytes)])
-            let isCommit = index == pages.count - 1
-            encodeFrame(frame, pageNumber: pageNumber, page: page, lsn: lsn,
-                        flags: isCommit ? Self.commitFlag : 0, pageCount: isCommit ? pageCount : 0)
+        func frame(_ index: Int) -> UnsafeMutableRawBufferPointer {
+            UnsafeMutableRawBufferPointer(rebasing: buffer[(index * frameBytes)..<((index + 1) * frameBytes)])
+        }
+        func flags(_ index: Int, _ base: UInt32) -> UInt32 { index == frameCount - 1 ? base | Self.commitFlag : base }
+        let commitPageCount = { (index: Int) in index == frameCount - 1 ? pageCount : 0 }
+        for (index, (pageNumber, page)) in images.enumerated() {
+            encodeFrame(frame(index), first: pageNumber, flags: flags(index, 0), pageCount: commitPageCount(index), lsn: lsn) {
+                $0.copyMemory(from: page, byteCount: pageSizeBytes)
+            }
+        }
+        for (offset, records) in deltaFrames.enumerated() {
+            let index = images.count + offset
+            encodeFrame(frame(index), first: UInt32(records.count), flags: flags(index, Self.deltaFlag),
+                        pageCount: commitPageCount(index), lsn: lsn) { payload in
+                var at = 0
+                for record in records {
+                    (payload + at).copyMemory(from: record, byteCount: record.count)
+                    at += record.count
+                }
+            }
         }
         try file.write(offset: endOffset, from: UnsafeRawBufferPointer(buffer))
         bytesWrittenCount.add(totalBytes, ordering: .relaxed)
         try file.sync()
         commitSyncCount.add(1, ordering: .relaxed)
         endOffset += totalBytes
+        for (pageNumber, _) in images { loggedPages.insert(pageNumber) }
     }
 
-    private func encodeFrame(_ frame: UnsafeMutableRawBufferPointer, pageNumber: PageNumber,
-                             page: UnsafeMutableRawPointer, lsn: UInt64, flags: UInt32, pageCount: UInt32) {
+    /// Delta records grouped into frames' payloads, in order.
+    private func packDeltas(_ deltas: [[UInt8]]) -> [[[UInt8]]] {
+        var frames: [[[UInt8]]] = []
+        var used = pageSizeBytes
+        for record in deltas {
+            precondition(record.count <= pageSizeBytes, "a delta record fits in a frame")
+            if used + record.count > pageSizeBytes {
+                frames.append([])
+                used = 0
+            }
+            frames[frames.count - 1].append(record)
+            used += record.count
+        }
+        return frames
+    }
+
+    private func encodeFrame(_ frame: UnsafeMutableRawBufferPointer, first: UInt32, flags: UInt32, pageCount: UInt32,
+                             lsn: UInt64, payload: (UnsafeMutableRawPointer) -> Void) {
         frame.initializeMemory(as: UInt8.self, repeating: 0)
-        frame.storeLE(pageNumber, at: 0)
+        frame.storeLE(first, at: 0)
         frame.storeLE(flags, at: 4)
         frame.storeLE(pageCount, at: 8)
         frame.storeLE(salt, at: 12)
         frame.storeLE(lsn, at: 16)
-        (frame.baseAddress! + Self.frameHeaderBytes).copyMemory(from: page, byteCount: pageSizeBytes)
+        payload(frame.baseAddress! + Self.frameHeaderBytes)
         frame.storeLE(frameChecksum(UnsafeRawBufferPointer(frame)), at: 24)
     }
 
