@@ -113,13 +113,17 @@ extension Store {
     }
 
     /// Checks `member` for conflicts (C1), then takes its pages as they are when none of
-    /// them changed since its snapshot (`movePages`), or else replays it under a savepoint.
+    /// them changed since its snapshot (C4), or else takes the unchanged part and replays
+    /// the rest (C5), or replays it all (C2), under a savepoint.
     private func apply(_ member: StoreTransaction, to gated: WriteTransaction, catalog: Catalog, alsoWritten: Set<RowKey>) throws {
         try member.checkConflicts(with: catalog, alsoWritten: alsoWritten)
         if member.pages.movePages(into: gated) { return }
         let savepoint = gated.savepoint()
         do {
-            try member.replay(into: StoreTransaction(store: self, pages: gated, catalog: catalog))
+            if try !member.moveOrReplayPart(into: StoreTransaction(store: self, pages: gated, catalog: catalog)) {
+                gated.rollback(toSavepoint: savepoint)
+                try member.replay(into: StoreTransaction(store: self, pages: gated, catalog: catalog))
+            }
             gated.release(savepoint: savepoint)
         } catch {
             gated.rollback(toSavepoint: savepoint)

@@ -11,11 +11,15 @@
 //   C2. Replaying the log on a newer version writes what the statements would have
 //       written there, given C1 (the rows they changed are as they saw them). Unique
 //       keys are checked again by the replay, so the later of two inserts gets 23505.
+//   C3. Schema changes need the writer gate (`acquireWriterGate`); a transaction that
+//       holds it commits alone and logs nothing, since nothing can commit under it.
 //   C4. Replaying is not needed when none of the pages the transaction changed was
 //       changed since its snapshot: its pages are then what the replay would write
 //       (`WriteTransaction.movePages`). The log is kept for a later move that needs it.
-//   C3. Schema changes need the writer gate (`acquireWriterGate`); a transaction that
-//       holds it commits alone and logs nothing, since nothing can commit under it.
+//   C5. Otherwise part of it may move: each logged operation records the pages it
+//       changed; those that changed a page changed since the snapshot are replayed, and
+//       none of their pages moves (repeated until stable). The other pages move, unless
+//       the replay wrote one of them; then everything is replayed (C2).
 
 /// A row change, as logged for replay.
 enum RowOperation {
@@ -30,6 +34,12 @@ enum RowOperation {
         case .insert(let table, _, _), .update(let table, _, _), .delete(let table, _), .vectorChange(let table, _): table
         }
     }
+}
+
+/// A logged row operation and the pages it changed (C5).
+struct LoggedOperation {
+    let operation: RowOperation
+    let pages: Set<PageNumber>
 }
 
 /// A row of a table, for conflict checks.
@@ -48,7 +58,7 @@ extension StoreTransaction {
         case .insert, .vectorChange: break
         }
         guard !pages.holdsGate else { return }
-        operations.append(operation)
+        operations.append(LoggedOperation(operation: operation, pages: pages.takeChangedPages()))
         if operations.count > store.loggedOperationsMax {
             try acquireWriterGate(timeoutMs: lockTimeoutMs, checkCancel: checkCancel)
         }
@@ -126,7 +136,7 @@ extension StoreTransaction {
         for key in writtenRows where alsoWritten.contains(key) || store.lastWriteVersion(of: key) > validatedThrough {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
         }
-        for name in Set(operations.map(\.table)) where !Self.sameShape(baseCatalog.tables[name], newest.tables[name]) {
+        for name in Set(operations.map(\.operation.table)) where !Self.sameShape(baseCatalog.tables[name], newest.tables[name]) {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
         }
     }
@@ -137,8 +147,45 @@ extension StoreTransaction {
             && old.indexes.map(\.name) == new.indexes.map(\.name)
     }
 
+    /// C5: moves this transaction's changes into `target` (which holds the writer gate),
+    /// its pages as they are where no commit changed them since the snapshot, its other
+    /// row operations replayed; or all replayed when the two parts would share a page.
+    /// Returns false, having changed nothing, in that last case: the caller undoes what
+    /// the attempt wrote (a savepoint) and replays everything.
+    func moveOrReplayPart(into target: StoreTransaction) throws -> Bool {
+        guard pages.hasNoSavepoints else { return false }
+        var stale = pages.pagesChanged(comparedTo: target.pages)
+        guard stale.count < pages.overlayPageCount else { return false }
+        // Pages no operation accounts for, and every page of an operation that touched a
+        // stale page, are stale too, until nothing changes.
+        stale.formUnion(pages.overlayPages.subtracting(operations.reduce(into: Set<PageNumber>()) { $0.formUnion($1.pages) }))
+        var replayed = [Bool](repeating: false, count: operations.count)
+        var grew = true
+        while grew {
+            grew = false
+            for (index, logged) in operations.enumerated() where !replayed[index] && !logged.pages.isDisjoint(with: stale) {
+                replayed[index] = true
+                stale.formUnion(logged.pages)
+                grew = true
+            }
+        }
+        let moving = pages.overlayPages.subtracting(stale)
+        guard !moving.isEmpty else { return false }
+        target.pages.tracksChangedPages = true
+        defer { target.pages.tracksChangedPages = target.pages.base != nil }
+        _ = target.pages.takeChangedPages()
+        try replay(operations.indices.filter { replayed[$0] }.map { operations[$0].operation }, into: target)
+        guard target.pages.takeChangedPages().isDisjoint(with: moving) else { return false }
+        pages.movePages(moving, into: target.pages)
+        return true
+    }
+
     /// C2: applies the logged operations to `target`, in order.
     func replay(into target: StoreTransaction) throws {
+        try replay(operations.map(\.operation), into: target)
+    }
+
+    private func replay(_ operations: [RowOperation], into target: StoreTransaction) throws {
         for operation in operations {
             switch operation {
             case .insert(let table, let rowID, let row):

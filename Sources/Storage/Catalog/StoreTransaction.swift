@@ -17,7 +17,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     var nextRowIDs: [String: Int64] = [:]
     var abortCause: VireoError?
     /// Row changes in order, replayed when the transaction moves to a newer snapshot.
-    var operations: [RowOperation] = []
+    var operations: [LoggedOperation] = []
     /// Rows it updated or deleted: a commit that changed one since `validatedThrough`
     /// is a write conflict (40001).
     var writtenRows: Set<RowKey> = []

@@ -140,10 +140,16 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     /// For each tree (by root) written in this transaction: its rightmost leaf, while the
     /// tree's shape is unchanged since it was found (see `BTree.insert`).
     var rightmostLeaves: [PageNumber: PageNumber] = [:]
+    /// Pages changed since the last `takeChangedPages`, so the store can tell which pages
+    /// each logged row operation wrote; counted while `tracksChangedPages` (by default
+    /// over a snapshot: a gate holder's bulk load would only grow the set).
+    private var changedSinceTaken = Set<PageNumber>()
+    var tracksChangedPages: Bool
 
     init(pager: Pager, base: PageSnapshot?) {
         self.pager = pager
         self.base = base
+        self.tracksChangedPages = base != nil
     }
 
     public var path: String { pager.path }
@@ -153,6 +159,11 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
 
     /// Whether it has changed no page.
     public var isEmpty: Bool { overlay.isEmpty }
+
+    /// The pages it changed.
+    var overlayPages: Set<PageNumber> { Set(overlay.keys) }
+    var overlayPageCount: Int { overlay.count }
+    var hasNoSavepoints: Bool { undoLevels.isEmpty }
 
     /// The published version its unchanged pages come from.
     public var baseVersion: UInt64 { base?.version ?? pager.publishedVersion }
@@ -179,6 +190,7 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     public func withMutablePage<R>(_ pageNumber: PageNumber, _ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
         precondition(!isFinished, "use of a finished transaction")
         noteUndo(pageNumber)
+        if tracksChangedPages { changedSinceTaken.insert(pageNumber) }
         let page = try overlay[pageNumber] ?? copyIntoOverlay(pageNumber)
         return try body(UnsafeMutableRawBufferPointer(start: page, count: pageSizeBytes))
     }
@@ -198,6 +210,7 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     /// A page whose old contents do not matter (allocation, freeing): no read needed.
     private func blankPage(_ pageNumber: PageNumber, type: PageType) -> UnsafeMutableRawBufferPointer {
         noteUndo(pageNumber)
+        if tracksChangedPages { changedSinceTaken.insert(pageNumber) }
         let page = overlay[pageNumber] ?? BufferPool.allocatePage(pageSizeBytes)
         overlay[pageNumber] = page
         let bytes = UnsafeMutableRawBufferPointer(start: page, count: pageSizeBytes)
@@ -318,6 +331,38 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         overlay = [:]
         rollback()
         return true
+    }
+
+    /// The pages changed since the last call (or the start), and starts a new count.
+    func takeChangedPages() -> Set<PageNumber> {
+        defer { changedSinceTaken.removeAll(keepingCapacity: true) }
+        return changedSinceTaken
+    }
+
+    /// The pages of this transaction that changed after its snapshot, by a publish or in
+    /// `target`'s overlay: those `movePages` refuses to move.
+    func pagesChanged(comparedTo target: WriteTransaction) -> Set<PageNumber> {
+        guard let base else { return Set(overlay.keys) }
+        var changed = Set(overlay.keys.filter { target.overlay[$0] != nil })
+        if target.baseVersion != base.version {
+            changed.formUnion(overlay.keys.filter { pager.pool.anyReplaced(CollectionOfOne($0), after: base.version) })
+        }
+        return changed
+    }
+
+    /// Moves `pageNumbers` (pages of this transaction that `pagesChanged` did not name,
+    /// and that `target` has not changed since) into `target`'s overlay, and ends this
+    /// transaction: the caller has replayed the row changes of its other pages.
+    func movePages(_ pageNumbers: Set<PageNumber>, into target: WriteTransaction) {
+        precondition(!isFinished && !target.isFinished && undoLevels.isEmpty, "moving pages of or into a finished transaction")
+        for pageNumber in pageNumbers {
+            guard let page = overlay.removeValue(forKey: pageNumber) else { continue }
+            precondition(target.overlay[pageNumber] == nil, "moving a page over one the target changed")
+            target.noteUndo(pageNumber)
+            target.overlay[pageNumber] = page
+        }
+        target.rightmostLeaves = [:]
+        rollback()
     }
 
     /// Makes the transaction durable, then visible; only the gate holder commits. Returns
