@@ -9,6 +9,27 @@
 // answered only after the batch is durable and visible. Meanwhile newer commits queue up
 // and form the next batch: the more sessions commit at once, the fewer fsyncs per commit.
 
+import Synchronization
+
+/// How many transactions over snapshots a leader committed by each path (C4, C5, C2).
+public final class CommitPathCounts: Sendable {
+    let movedWholeCount = Atomic<Int>(0)
+    let movedInPartCount = Atomic<Int>(0)
+    let replayedCount = Atomic<Int>(0)
+
+    public struct Counts: Sendable, CustomStringConvertible {
+        public var movedWhole: Int
+        public var movedInPart: Int
+        public var replayed: Int
+        public var description: String { "pages moved whole \(movedWhole), in part \(movedInPart), replayed \(replayed)" }
+    }
+
+    public var snapshot: Counts {
+        Counts(movedWhole: movedWholeCount.load(ordering: .relaxed), movedInPart: movedInPartCount.load(ordering: .relaxed),
+               replayed: replayedCount.load(ordering: .relaxed))
+    }
+}
+
 /// One transaction waiting in the commit queue, and its outcome once a leader ran it.
 final class CommitRequest {
     let transaction: StoreTransaction
@@ -117,12 +138,18 @@ extension Store {
     /// the rest (C5), or replays it all (C2), under a savepoint.
     private func apply(_ member: StoreTransaction, to gated: WriteTransaction, catalog: Catalog, alsoWritten: Set<RowKey>) throws {
         try member.checkConflicts(with: catalog, alsoWritten: alsoWritten)
-        if member.pages.movePages(into: gated) { return }
+        if member.pages.movePages(into: gated) {
+            commitPaths.movedWholeCount.add(1, ordering: .relaxed)
+            return
+        }
         let savepoint = gated.savepoint()
         do {
-            if try !member.moveOrReplayPart(into: StoreTransaction(store: self, pages: gated, catalog: catalog)) {
+            if try member.moveOrReplayPart(into: StoreTransaction(store: self, pages: gated, catalog: catalog)) {
+                commitPaths.movedInPartCount.add(1, ordering: .relaxed)
+            } else {
                 gated.rollback(toSavepoint: savepoint)
                 try member.replay(into: StoreTransaction(store: self, pages: gated, catalog: catalog))
+                commitPaths.replayedCount.add(1, ordering: .relaxed)
             }
             gated.release(savepoint: savepoint)
         } catch {

@@ -14,6 +14,8 @@ public final class Store: @unchecked Sendable {
     /// Commits waiting for a leader, and whether one is at work (Store+Commit.swift).
     let commitQueue = Condition()
     var pendingCommits: [CommitRequest] = []
+    /// How the leaders brought transactions over snapshots into their batches.
+    public let commitPaths = CommitPathCounts()
     var commitLeaderActive = false
     /// The version that last changed each row, for conflict checks (C1); guarded by `rowLock`.
     private let rowLock = Lock()

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import VireoStorage
+
+/// How the group-commit leader brings a transaction over an older snapshot into a batch
+/// (StoreTransaction+Concurrency.swift): its pages moved whole (C4), the unchanged part
+/// moved and the rest replayed (C5), or everything replayed (C2). Each path must leave
+/// exactly the rows the transactions wrote.
+@Suite("Commit: moving pages and replaying operations")
+struct CommitMergeTests {
+    static let rowCount: Int64 = 2000
+
+    /// A table of `rowCount` rows of about 100 bytes: some 30 leaf pages.
+    static func store(_ backend: any IOBackend, _ directory: String) throws -> Store {
+        let store = try Store.open(path: directory + "/merge.vireo", options: testOptions(backend, poolPages: 256))
+        try store.write { transaction in
+            try transaction.createTable(TableDefinition(
+                name: "t", columns: [ColumnDefinition(name: "id", type: .int, notNull: true),
+                                     ColumnDefinition(name: "note", type: .text)], rowIDColumn: 0))
+            for id in 1...rowCount { _ = try transaction.insert(into: "t", row: [.int(id), .text(note(id, 0))]) }
+        }
+        return store
+    }
+
+    static func note(_ id: Int64, _ version: Int) -> String { "v\(version) " + String(repeating: "x", count: 90) + " \(id)" }
+
+    static func notes(_ store: Store) throws -> [Int64: String] {
+        try store.read { snapshot in
+            var notes: [Int64: String] = [:]
+            let table = try snapshot.table("t")
+            for id in 1...rowCount {
+                if case .text(let text)? = try snapshot.row(table, rowID: id)?[1] { notes[id] = text }
+            }
+            return notes
+        }
+    }
+
+    @Test("a transaction sharing one page with an earlier commit moves its other pages and replays the shared one")
+    func partialMove() throws {
+        try withBackend(.posix) { backend, directory in
+            let store = try Self.store(backend, directory)
+            defer { try? store.close() }
+            let first = try store.beginTransaction()
+            let second = try store.beginTransaction()
+            _ = try first.update("t", rowID: 1, to: [.int(1), .text(Self.note(1, 1))])
+            _ = try first.update("t", rowID: 1500, to: [.int(1500), .text(Self.note(1500, 1))])
+            _ = try second.update("t", rowID: 2, to: [.int(2), .text(Self.note(2, 2))])  // row 1's page
+            _ = try second.update("t", rowID: 1000, to: [.int(1000), .text(Self.note(1000, 2))])
+            _ = try second.insert(into: "t", row: [.int(5000), .text(Self.note(5000, 2))])
+            let before = store.commitPaths.snapshot
+            try first.commit()
+            try second.commit()
+            let after = store.commitPaths.snapshot
+            #expect(after.movedWhole == before.movedWhole + 1, "the first commit's pages move whole")
+            #expect(after.movedInPart == before.movedInPart + 1, "the second moves all but row 2's page: \(after)")
+            var expected = Dictionary(uniqueKeysWithValues: (1...Self.rowCount).map { ($0, Self.note($0, 0)) })
+            expected[1] = Self.note(1, 1)
+            expected[1500] = Self.note(1500, 1)
+            expected[2] = Self.note(2, 2)
+            expected[1000] = Self.note(1000, 2)
+            #expect(try Self.notes(store) == expected)
+            let inserted = try store.read { try $0.row($0.table("t"), rowID: 5000) }
+            #expect(inserted == [.int(5000), .text(Self.note(5000, 2))])
+            #expect(try store.checkIntegrity().isSound)
+        }
+    }
+
+    @Test("random transactions over shared snapshots end as the same rows as applied one by one, by every path",
+          arguments: [UInt64(1), 2, 3])
+    func randomBatches(seed: UInt64) throws {
+        try withBackend(.posix) { backend, directory in
+            let store = try Self.store(backend, directory)
+            defer { try? store.close() }
+            var random = SplitMix64(seed: seed)
+            var expected = Dictionary(uniqueKeysWithValues: (1...Self.rowCount).map { ($0, Self.note($0, 0)) })
+            for round in 1...30 {
+                // Several transactions over one snapshot, on disjoint rows (so none gets 40001),
+                // committed one after another: each finds the pages of the ones before changed.
+                var rows = Array(1...Self.rowCount).shuffled(using: &random).makeIterator()
+                var transactions: [(StoreTransaction, [Int64])] = []
+                for _ in 0..<Int.random(in: 2...5, using: &random) {
+                    let ids = (0..<Int.random(in: 1...12, using: &random)).compactMap { _ in rows.next() }
+                    let transaction = try store.beginTransaction()
+                    for id in ids { _ = try transaction.update("t", rowID: id, to: [.int(id), .text(Self.note(id, round))]) }
+                    transactions.append((transaction, ids))
+                }
+                for (transaction, ids) in transactions {
+                    try transaction.commit()
+                    for id in ids { expected[id] = Self.note(id, round) }
+                }
+            }
+            #expect(try Self.notes(store) == expected, "seed \(seed)")
+            #expect(try store.checkIntegrity().isSound)
+            let paths = store.commitPaths.snapshot
+            #expect(paths.movedWhole > 0 && paths.movedInPart > 0, "seed \(seed): every path taken: \(paths)")
+        }
+    }
+}
