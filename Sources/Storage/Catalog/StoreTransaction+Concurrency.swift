@@ -106,13 +106,23 @@ extension StoreTransaction {
         }
     }
 
-    /// Checks and replays this transaction's changes into `fresh`, then becomes it.
+    /// Checks this transaction's changes and moves them into `fresh` (C4, C5, C2), then
+    /// becomes it.
     private func moveChanges(to fresh: StoreTransaction) throws {
-        let movedPages: Bool
+        var movedPages = false
         do {
             if !operations.isEmpty { try checkConflicts(with: fresh.catalog) }
             movedPages = pages.movePages(into: fresh.pages)
-            if !movedPages && !operations.isEmpty { try replay(into: fresh) }
+            if !movedPages && !operations.isEmpty {
+                let savepoint = fresh.pages.savepoint()
+                movedPages = try moveOrReplayPart(into: fresh)
+                if !movedPages {
+                    fresh.pages.rollback(toSavepoint: savepoint)
+                    fresh.operations.removeAll()
+                    try replay(into: fresh)
+                }
+                fresh.pages.release(savepoint: savepoint)
+            }
         } catch {
             fresh.rollback()
             throw error
@@ -175,8 +185,14 @@ extension StoreTransaction {
         defer { target.pages.tracksChangedPages = target.pages.base != nil }
         _ = target.pages.takeChangedPages()
         try replay(operations.indices.filter { replayed[$0] }.map { operations[$0].operation }, into: target)
-        guard target.pages.takeChangedPages().isDisjoint(with: moving) else { return false }
+        let written = target.pages.takeChangedPages().union(target.operations.reduce(into: Set<PageNumber>()) { $0.formUnion($1.pages) })
+        guard written.isDisjoint(with: moving) else { return false }
         pages.movePages(moving, into: target.pages)
+        // The log stays in order for a later move; a replayed operation may now have
+        // written any page the replay wrote (more pages only make later moves cautious).
+        operations = operations.enumerated().map { index, logged in
+            replayed[index] ? LoggedOperation(operation: logged.operation, pages: written) : logged
+        }
         return true
     }
 
