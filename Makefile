@@ -2,7 +2,7 @@
 # and `make test` work on a brand-new Debian machine with Swift.
 
 SWIFT       ?= swift
-APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev postgresql-client poppler-utils
+APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev postgresql-client poppler-utils bible-kjv
 DATA_DIR    ?= data
 VENV        ?= .venv
 

@@ -4,11 +4,10 @@ names the model. `make test` fetches the model first (`make models`) and sets VI
 import json
 import os
 import tempfile
-import urllib.request
 
 import pytest
 
-from conftest import API_KEY, Server
+from conftest import Server, call
 
 PASSAGES = {
     "cats.txt": "The kitten curled up on the sofa and purred while it slept in the afternoon sun.",
@@ -17,20 +16,6 @@ PASSAGES = {
     "money.txt": "Interest rates rose again, and bond prices fell across the market this quarter.",
 }
 
-
-def call(base_url, method, path, body=None, form=None):
-    headers = {"X-API-Key": API_KEY}
-    data = None
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    if form is not None:
-        boundary = "vireo-e2e-boundary"
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in form.items()]
-        data = ("".join(parts) + f"--{boundary}--\r\n").encode()
-        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-    request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")

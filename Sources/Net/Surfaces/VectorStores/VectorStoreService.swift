@@ -23,13 +23,16 @@ public final class VectorStoreService: Sendable {
     public let worker: BackgroundWorker
     private let schemaReady = Mutex(false)
 
-    public init(engine: EngineAccess, embedder: any Embedder, fileBytesMax: Int, inlineBytesMax: Int = VectorStoreService.inlineBytesMax) {
+    /// `expirySweepIntervalMs`: how often the background worker deletes expired stores.
+    public init(engine: EngineAccess, embedder: any Embedder, fileBytesMax: Int, inlineBytesMax: Int = VectorStoreService.inlineBytesMax,
+                expirySweepIntervalMs: Int = VectorStoreService.expirySweepIntervalMsDefault) {
         self.engine = engine
         self.inlineBytesMax = inlineBytesMax
         self.embedder = embedder
         self.fileBytesMax = fileBytesMax
         worker = BackgroundWorker(engine: engine)
         worker.register(Self.jobKind) { [weak self] job in try await self?.process(job) }
+        worker.every(expirySweepIntervalMs, "expire vector stores") { [weak self] in _ = try await self?.deleteExpiredStores() }
     }
 
     /// Creates the tables that are missing (at serve start; requests call it too, at no cost).
