@@ -41,7 +41,8 @@ let package = Package(
             name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),
         // Small C helpers where Swift cannot reach the hardware: CRC32C (SSE4.2), SIMD kernels.
-        .target(name: "CVireoSupport", path: "Sources/CVireoSupport"),
+        // Optimised in debug builds too: tests embed with MiniLM, whose activations live here.
+        .target(name: "CVireoSupport", path: "Sources/CVireoSupport", cSettings: [.unsafeFlags(["-O2"])]),
 
         .target(
             name: "VireoStorage",
@@ -51,7 +52,7 @@ let package = Package(
             name: "VireoIndex",
             dependencies: ["VireoStorage", "COpenBLAS", "CVireoSupport"],
             path: "Sources/Index", swiftSettings: engineSwiftSettings),
-        .target(name: "VireoQuery", dependencies: ["VireoIndex", "COpenBLAS"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
+        .target(name: "VireoQuery", dependencies: ["VireoIndex", "COpenBLAS", "CVireoSupport"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
         .target(
             name: "VireoNet",
             dependencies: [

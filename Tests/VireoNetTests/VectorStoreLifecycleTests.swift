@@ -89,6 +89,25 @@ struct VectorStoreLifecycleTests {
         }
     }
 
+    @Test("concurrent uploads to one store all succeed: a lost write conflict is run again, not answered 409")
+    func concurrentUploads() async throws {
+        try await RESTFixture().test { client in
+            let store = try await client.createStore()
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        try await client.upload("/v1/vector_stores/\(store)/files",
+                                                [.text("text", "Document \(index) is about rivers."), .text("filename", "d\(index).txt")]).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .created }, "got \(statuses)")
+            let counted = try await client.send(.get, "/v1/vector_stores/\(store)")
+            #expect(counted["file_counts", "completed"] == .number(12), "got \(counted.body.text)")
+        }
+    }
+
     @Test("the tables surface reads the server's vireo_* tables but neither creates, changes nor drops them (403)")
     func internalTablesProtected() async throws {
         try await RESTFixture().test { client in

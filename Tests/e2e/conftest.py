@@ -87,6 +87,18 @@ def server():
         assert "checkpointed and closed" in output, output
 
 
+@pytest.fixture(scope="module")
+def minilm_server():
+    """A server of the test module's own with the native all-MiniLM-L6-v2 (`make test` fetches it)."""
+    if not os.environ.get("VIREO_MODEL_DIR"):
+        pytest.skip("VIREO_MODEL_DIR is not set: run through `make test`, which fetches the model")
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-minilm-") as data_dir:
+        running = Server(data_dir, ["--embedder", "minilm"])
+        yield running
+        code, output = running.stop()
+        assert code == 0, output
+
+
 @pytest.fixture(scope="session")
 def tls_server():
     """A server with a self-signed certificate: HTTPS, and pgwire answering SSLRequest."""

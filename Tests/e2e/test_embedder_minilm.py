@@ -2,12 +2,8 @@
 word with the passage it is about still finds it (the hashing fallback cannot), and /health
 names the model. `make test` fetches the model first (`make models`) and sets VIREO_MODEL_DIR."""
 import json
-import os
-import tempfile
 
-import pytest
-
-from conftest import Server, call
+from conftest import call
 
 PASSAGES = {
     "cats.txt": "The kitten curled up on the sofa and purred while it slept in the afternoon sun.",
@@ -16,18 +12,6 @@ PASSAGES = {
     "money.txt": "Interest rates rose again, and bond prices fell across the market this quarter.",
 }
 
-
-
-@pytest.fixture(scope="module")
-def minilm_server():
-    model_dir = os.environ.get("VIREO_MODEL_DIR")
-    if not model_dir:
-        pytest.skip("VIREO_MODEL_DIR is not set: run through `make test`, which fetches the model")
-    with tempfile.TemporaryDirectory(prefix="vireo-e2e-minilm-") as data_dir:
-        running = Server(data_dir, ["--embedder", "minilm"])
-        yield running
-        code, output = running.stop()
-        assert code == 0, output
 
 
 def test_minilm_finds_passages_by_meaning(minilm_server):
