@@ -2,11 +2,11 @@
 # and `make test` work on a brand-new Debian machine with Swift.
 
 SWIFT       ?= swift
-APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev postgresql-client poppler-utils
+APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 libedit-dev postgresql-client poppler-utils bible-kjv
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test test-postgres build release deps models postgres-server bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
+.PHONY: run shell test test-postgres test-quality build release deps models postgres-server bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
 
 ## Install missing system packages (Debian).
 deps:
@@ -88,6 +88,12 @@ sdk-test: deps sdk-deps
 test-postgres: deps e2e-venv postgres-server
 	$(SWIFT) build --product vireo
 	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q -s Tests/e2e/test_postgres_differential.py
+
+## Only the search-quality test (also part of `make test`): 61 questions over 587 passages of
+## Genesis and Exodus (KJV, from Debian's bible-kjv) with MiniLM; prints hit@1 and hit@5.
+test-quality: deps e2e-venv models
+	$(SWIFT) build --product vireo
+	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q -s Tests/e2e/test_search_quality.py
 
 ## Python clients for the end-to-end tests, in $(VENV).
 E2E_PACKAGES = "psycopg[binary]" pytest numpy asyncpg pgvector schemathesis openai

@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         // System-library shims.
@@ -40,7 +41,8 @@ let package = Package(
             name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),
         // Small C helpers where Swift cannot reach the hardware: CRC32C (SSE4.2), SIMD kernels.
-        .target(name: "CVireoSupport", path: "Sources/CVireoSupport"),
+        // Optimised in debug builds too: tests embed with MiniLM, whose activations live here.
+        .target(name: "CVireoSupport", path: "Sources/CVireoSupport", cSettings: [.unsafeFlags(["-O2"])]),
 
         .target(
             name: "VireoStorage",
@@ -50,19 +52,21 @@ let package = Package(
             name: "VireoIndex",
             dependencies: ["VireoStorage", "COpenBLAS", "CVireoSupport"],
             path: "Sources/Index", swiftSettings: engineSwiftSettings),
-        .target(name: "VireoQuery", dependencies: ["VireoIndex", "COpenBLAS"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
+        .target(name: "VireoQuery", dependencies: ["VireoIndex", "COpenBLAS", "CVireoSupport"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
         .target(
             name: "VireoNet",
             dependencies: [
                 "VireoQuery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/Net"),
         .executableTarget(

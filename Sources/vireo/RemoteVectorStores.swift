@@ -67,9 +67,14 @@ struct RemoteVectorStores: VectorStoreTarget {
     }
 
     func ingest(store: String, name: String, bytes: [UInt8], attributes: String?, chunkSizeTokens: Int?, chunkOverlapTokens: Int?) async throws -> Int {
-        if chunkSizeTokens != nil { throw VireoError(.featureNotSupported, "--chunk-size applies to local databases only (the /v1 upload takes none)") }
         var fields: [(String, String?, [UInt8])] = [("file", name, bytes)]
         if let attributes { fields.append(("attributes", nil, Array(attributes.utf8))) }
+        if let chunkSizeTokens {
+            let overlap = chunkOverlapTokens ?? chunkSizeTokens / 4
+            let strategy = JSONValue.object([("type", .string("static")), ("static", .object([
+                ("max_chunk_size_tokens", .number(Double(chunkSizeTokens))), ("chunk_overlap_tokens", .number(Double(overlap)))]))])
+            fields.append(("chunking_strategy", nil, Array(strategy.text.utf8)))
+        }
         var file = try await request("POST", "/v1/vector_stores/\(store)/files", form: fields)
         let fileID = file.field(.text("id"))?.unquotedText ?? ""
         while file.field(.text("status"))?.unquotedText == "in_progress" {

@@ -45,8 +45,22 @@ struct Serve: AsyncParsableCommand {
     var lockTimeout: String?
     @Option(help: "idle_in_transaction_session_timeout of every session (default: 10min; 0: none).")
     var idleInTransactionTimeout: String?
-    @Option(help: "Embedder of vector stores: auto (MiniLM when its model is found, else hashing), hashing or minilm; VIREO_MODEL_DIR names the model folder.")
+    @Option(help: "Embedder of vector stores: auto (MiniLM when its model is found, else hashing), hashing, minilm or openai (a remote OpenAI-compatible endpoint, the --openai-* settings); VIREO_MODEL_DIR names the model folder.")
     var embedder: String?
+    @Option(help: "With --embedder openai: base URL of the embeddings API (default https://api.openai.com/v1).")
+    var openaiBaseUrl: String?
+    @Option(help: "With --embedder openai: its API key (better: VIREO_OPENAI_API_KEY or OPENAI_API_KEY, which ps does not show).")
+    var openaiApiKey: String?
+    @Option(help: "With --embedder openai: the embedding model (default text-embedding-3-small).")
+    var openaiModel: String?
+    @Option(help: "With --embedder openai: vector length asked of the model (default: the model's own, learnt by one request at start).")
+    var openaiDimensions: Int?
+    @Option(help: "With --embedder openai: texts per request (default 64).")
+    var openaiBatchSize: Int?
+    @Option(help: "With --embedder openai: retries of a request that got 408/409/429/5xx or no answer, with exponential backoff (default 4).")
+    var openaiRetries: Int?
+    @Option(help: "With --embedder openai: timeout of one request in milliseconds (default 30000).")
+    var openaiTimeoutMs: Int?
     @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
     var maxFileSizeBytes: Int?
 
@@ -66,9 +80,10 @@ struct Serve: AsyncParsableCommand {
         let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
                           metrics: metrics, tls: tls)
         let scheme = tls == nil ? "http" : "https"
-        let (embedder, embedderNote) = try EmbedderChoice.make(configuration.embedder)
+        let (embedder, embedderNote) = try await EmbedderChoice.make(configuration.embedder, openAI: configuration.openAI)
         let vectorStores = VectorStoreService(engine: EngineAccess(database: database, executor: executor), embedder: embedder,
-                                              fileBytesMax: configuration.fileBytesMax)
+                                              fileBytesMax: configuration.fileBytesMax,
+                                              expirySweepIntervalMs: configuration.expirySweepIntervalMs)
         try await vectorStores.prepare()
         say(embedderNote)
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
@@ -107,6 +122,13 @@ struct Serve: AsyncParsableCommand {
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
         if let embedder { configuration.embedder = embedder }
+        if let openaiBaseUrl { configuration.openAI.baseURL = openaiBaseUrl }
+        if let openaiApiKey { configuration.openAI.apiKey = openaiApiKey }
+        if let openaiModel { configuration.openAI.model = openaiModel }
+        if let openaiDimensions { configuration.openAI.dimensions = openaiDimensions }
+        if let openaiBatchSize { configuration.openAI.batchSize = openaiBatchSize }
+        if let openaiRetries { configuration.openAI.retries = openaiRetries }
+        if let openaiTimeoutMs { configuration.openAI.timeoutMs = openaiTimeoutMs }
         if let maxFileSizeBytes {
             guard maxFileSizeBytes > 0 else { throw ValidationError("--max-file-size-bytes must be positive") }
             configuration.fileBytesMax = maxFileSizeBytes

@@ -15,7 +15,7 @@ struct VectorStoreOptions: ParsableArguments {
     var apiKey: String?
     @Option(help: "The vector store's name.")
     var store: String
-    @Option(help: "Embedder of a local database: auto, hashing or minilm (as `vireo serve --embedder`).")
+    @Option(help: "Embedder of a local database: auto, hashing, minilm or openai (as `vireo serve --embedder`; openai takes its settings from the VIREO_OPENAI_* variables).")
     var embedder = "auto"
     @OptionGroup var open: OpenOptions
 
@@ -29,7 +29,8 @@ struct VectorStoreOptions: ParsableArguments {
         }
         let database = try Database.open(path: self.database, options: open.storageOptions())
         let executor = EngineExecutor(threadCount: 2)
-        let (embedder, note) = try EmbedderChoice.make(self.embedder)
+        let (embedder, note) = try await EmbedderChoice.make(
+            self.embedder, openAI: try OpenAIEmbedderSettings.fromEnvironment(ProcessInfo.processInfo.environment))
         FileHandle.standardError.write(Data((note + "\n").utf8))
         do {
             let result = try await body(LocalVectorStores(engine: EngineAccess(database: database, executor: executor), embedder: embedder))
@@ -55,15 +56,16 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup var options: VectorStoreOptions
     @Option(help: "A JSON object of attributes for every file.")
     var attributes: String?
-    @Option(help: "Chunk size in the embedder's tokens (default: the embedder's best fit).")
+    @Option(help: "Chunk size in the embedder's tokens, 100 to 4096 (default: the embedder's best fit); with --url sent as a static chunking_strategy.")
     var chunkSize: Int?
     @Option(help: "Tokens each chunk repeats from the one before (default: a quarter of the size).")
     var chunkOverlap: Int?
 
     func run() async throws {
-        if let chunkSize, !(16...4096).contains(chunkSize) { throw ValidationError("--chunk-size must be from 16 to 4096") }
-        if let chunkOverlap, chunkOverlap < 0 || chunkOverlap > (chunkSize ?? 256) / 2 {
-            throw ValidationError("--chunk-overlap must be from 0 to half the chunk size")
+        if let chunkSize, !(100...4096).contains(chunkSize) { throw ValidationError("--chunk-size must be from 100 to 4096") }
+        if let chunkOverlap {
+            guard let chunkSize else { throw ValidationError("--chunk-overlap needs --chunk-size") }
+            guard chunkOverlap >= 0, chunkOverlap <= chunkSize / 2 else { throw ValidationError("--chunk-overlap must be from 0 to half the chunk size") }
         }
         let files = try Self.files(paths)
         try await options.withStores { stores in

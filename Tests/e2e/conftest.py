@@ -1,5 +1,6 @@
 """A real `vireo serve` for the end-to-end tests: a fresh data directory, free ports,
 a known API key; stopped with SIGTERM (and checked to exit 0) when the session ends."""
+import json
 import os
 import re
 import signal
@@ -7,6 +8,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -27,12 +30,12 @@ DEFAULT_ARGUMENTS = ("--embedder", "hashing")
 
 
 class Server:
-    def __init__(self, data_dir, extra_arguments=()):
+    def __init__(self, data_dir, extra_arguments=(), environment=None):
         self.data_dir = data_dir
         self.process = subprocess.Popen(
             [vireo_binary(), "serve", "--data", data_dir, "--pg-port", "0", "--http-port", "0", "--api-key", API_KEY,
              *extra_arguments, *([] if "--embedder" in extra_arguments else DEFAULT_ARGUMENTS)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(environment or {})})
         self.pg_port = None
         self.http_port = None
         self.output = []
@@ -84,6 +87,18 @@ def server():
         assert "checkpointed and closed" in output, output
 
 
+@pytest.fixture(scope="module")
+def minilm_server():
+    """A server of the test module's own with the native all-MiniLM-L6-v2 (`make test` fetches it)."""
+    if not os.environ.get("VIREO_MODEL_DIR"):
+        pytest.skip("VIREO_MODEL_DIR is not set: run through `make test`, which fetches the model")
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-minilm-") as data_dir:
+        running = Server(data_dir, ["--embedder", "minilm"])
+        yield running
+        code, output = running.stop()
+        assert code == 0, output
+
+
 @pytest.fixture(scope="session")
 def tls_server():
     """A server with a self-signed certificate: HTTPS, and pgwire answering SSLRequest."""
@@ -95,3 +110,30 @@ def tls_server():
         yield running
         code, output = running.stop()
         assert code == 0, f"vireo serve exited with {code} on SIGTERM:\n{output}"
+
+
+def rest(base_url, method, path, body=None, form=None, timeout=300):
+    """(status, parsed JSON body) of one REST call with the test key; error answers are answers too.
+    `body` goes as JSON, `form` (name → text) as multipart/form-data."""
+    headers = {"X-API-Key": API_KEY}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    if form is not None:
+        boundary = "vireo-e2e-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in form.items()]
+        data = ("".join(parts) + f"--{boundary}--\r\n").encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def call(base_url, method, path, body=None, form=None):
+    """The parsed body of a REST call that must succeed."""
+    status, answer = rest(base_url, method, path, body=body, form=form)
+    assert 200 <= status < 300, f"{method} {path}: {status} {answer}"
+    return answer

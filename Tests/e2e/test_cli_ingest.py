@@ -43,3 +43,31 @@ def test_ingest_and_search_through_a_running_server(server, tmp_path):
     assert "2 already there" in again.stdout, again.stdout + again.stderr
     found = run("search", "--store", "remote-notes", *remote, "-k", "1", "moon and tides", cwd=tmp_path)
     assert found.returncode == 0 and "tides.md" in found.stdout, found.stdout + found.stderr
+
+
+def chunk_counts(output):
+    """{file: chunks} from ingest's plain progress lines ("[1/2] docs/a.txt: 7 chunks — …")."""
+    counts = {}
+    for line in output.splitlines():
+        if line.startswith("[") and " chunks — " in line:
+            name, outcome = line.split("] ", 1)[1].split(": ", 1)
+            counts[os.path.basename(name)] = int(outcome.split(" ")[0])
+    return counts
+
+
+def test_chunk_size_applies_locally_and_through_a_server(server, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rivers.txt").write_text(" ".join(f"River {n} winds through the valley past old mills and bridges." for n in range(80)))
+    local_default = run("ingest", "docs", "--store", "c1", "--database", str(tmp_path / "a.db"), "--embedder", "hashing", cwd=tmp_path)
+    local_small = run("ingest", "docs", "--store", "c2", "--database", str(tmp_path / "b.db"), "--embedder", "hashing",
+                      "--chunk-size", "100", "--chunk-overlap", "0", cwd=tmp_path)
+    remote = ("--url", server.base_url, "--api-key", API_KEY)
+    remote_small = run("ingest", "docs", "--store", "chunked-remote", *remote, "--chunk-size", "100", "--chunk-overlap", "0", cwd=tmp_path)
+    for result in (local_default, local_small, remote_small):
+        assert result.returncode == 0, result.stdout + result.stderr
+    default, small, through_server = (chunk_counts(r.stdout)["rivers.txt"] for r in (local_default, local_small, remote_small))
+    assert small > default and small >= 8, (default, small)
+    assert through_server == small, f"the server chunked to {through_server}, the local database to {small}"
+    refused = run("ingest", "docs", "--store", "c3", *remote, "--chunk-overlap", "10", cwd=tmp_path)
+    assert refused.returncode != 0 and "--chunk-overlap needs --chunk-size" in refused.stderr, refused.stderr

@@ -2,13 +2,8 @@
 word with the passage it is about still finds it (the hashing fallback cannot), and /health
 names the model. `make test` fetches the model first (`make models`) and sets VIREO_MODEL_DIR."""
 import json
-import os
-import tempfile
-import urllib.request
 
-import pytest
-
-from conftest import API_KEY, Server
+from conftest import call
 
 PASSAGES = {
     "cats.txt": "The kitten curled up on the sofa and purred while it slept in the afternoon sun.",
@@ -17,32 +12,6 @@ PASSAGES = {
     "money.txt": "Interest rates rose again, and bond prices fell across the market this quarter.",
 }
 
-
-def call(base_url, method, path, body=None, form=None):
-    headers = {"X-API-Key": API_KEY}
-    data = None
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    if form is not None:
-        boundary = "vireo-e2e-boundary"
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in form.items()]
-        data = ("".join(parts) + f"--{boundary}--\r\n").encode()
-        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-    request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
-
-
-@pytest.fixture(scope="module")
-def minilm_server():
-    model_dir = os.environ.get("VIREO_MODEL_DIR")
-    if not model_dir:
-        pytest.skip("VIREO_MODEL_DIR is not set: run through `make test`, which fetches the model")
-    with tempfile.TemporaryDirectory(prefix="vireo-e2e-minilm-") as data_dir:
-        running = Server(data_dir, ["--embedder", "minilm"])
-        yield running
-        code, output = running.stop()
-        assert code == 0, output
 
 
 def test_minilm_finds_passages_by_meaning(minilm_server):

@@ -44,3 +44,11 @@ static inline void vireo_store_release_u32(uint32_t *p, uint32_t v) {
 }
 
 #endif
+
+// Activations of the MiniLM forward pass over float32 arrays, in place (activations.c).
+
+/// x·½(1 + erf(x/√2)) (BERT's "gelu"), erf by Abramowitz & Stegun 7.1.26.
+void vireo_gelu_f32(float *values, size_t count);
+
+/// values[i] = e^(values[i] − shift); returns their sum (softmax's denominator).
+float vireo_exp_shifted_f32(float *values, size_t count, float shift);

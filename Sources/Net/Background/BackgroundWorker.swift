@@ -14,6 +14,7 @@ public final class BackgroundWorker: Sendable {
     let owner = UUID().uuidString.lowercased()
     let engine: EngineAccess
     private let handlers: Mutex<[String: Handler]> = Mutex([:])
+    private let periodicTasks: Mutex<[PeriodicTask]> = Mutex([])
     private let wakeStream: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     let logger = Logger(label: "vireo.background")
@@ -25,6 +26,19 @@ public final class BackgroundWorker: Sendable {
 
     func register(_ kind: String, _ handler: @escaping Handler) {
         handlers.withLock { $0[kind] = handler }
+    }
+
+    /// Work repeated every `intervalMs` while the worker runs (the first time at its start),
+    /// such as deleting expired vector stores; errors are logged and the next round comes.
+    struct PeriodicTask: Sendable {
+        var name: String
+        var intervalMs: Int
+        var body: @Sendable () async throws -> Void
+    }
+
+    func every(_ intervalMs: Int, _ name: String, _ body: @escaping @Sendable () async throws -> Void) {
+        precondition(intervalMs > 0, "a periodic task needs a positive interval")
+        periodicTasks.withLock { $0.append(PeriodicTask(name: name, intervalMs: intervalMs, body: body)) }
     }
 
     /// Tells the worker there is work.
@@ -63,12 +77,24 @@ public final class BackgroundWorker: Sendable {
             logger.error("could not requeue abandoned background jobs: \(error)")
         }
         wake()
-        await withTaskCancellationHandler {
-            for await _ in wakeStream {
-                do { try await drain() } catch { logger.error("background worker: \(error)") }
+        await withTaskGroup(of: Void.self) { group in
+            for task in periodicTasks.withLock({ $0 }) { group.addTask { await self.repeatedly(task) } }
+            await withTaskCancellationHandler {
+                for await _ in wakeStream {
+                    do { try await drain() } catch { logger.error("background worker: \(error)") }
+                }
+            } onCancel: {
+                stop()
             }
-        } onCancel: {
-            stop()
+            group.cancelAll()
+        }
+    }
+
+    /// Runs `task` until cancelled, sleeping its interval between rounds.
+    private func repeatedly(_ task: PeriodicTask) async {
+        while !Task.isCancelled {
+            do { try await task.body() } catch { logger.error("periodic task \(task.name) failed: \(error)") }
+            try? await Task.sleep(for: .milliseconds(task.intervalMs))
         }
     }
 }

@@ -8,7 +8,7 @@ enum ProbeRoutes {
 
     /// Liveness with the database's state (503 and `degraded` when the engine cannot read),
     /// and the embedder vector stores use, so a model-less server says it runs on the hashing
-    /// fallback. `openai_api_key_set` is seed 004's field: whether a remote embedder has a key.
+    /// fallback. `openai_api_key_set` is seed 004's field: whether the remote (`openai:…`) embedder has a key.
     static let health = RouteDeclaration(
         .get, "/health", summary: "Health of the service, its database and its embedder", requiresKey: false,
         response: .object([("status", .string(allowed: ["ok", "degraded"])), ("version", .string()), ("database", databaseSchema),
@@ -20,7 +20,8 @@ enum ProbeRoutes {
         let embedder = services.vectorStores.embedder
         let database = JSONValue.fields(("status", .string(failure == nil ? "ok" : "error")), ("detail", failure.map(JSONValue.string) ?? .null))
         let body = JSONValue.fields(("status", .string(failure == nil ? "ok" : "degraded")), ("version", .string(VireoVersion.text)),
-                                    ("database", database), ("openai_api_key_set", .bool(false)),
+                                    ("database", database),
+                                    ("openai_api_key_set", .bool((embedder as? OpenAIEmbedder)?.settings.apiKey != nil)),
                                     ("embedder", .fields(("name", .string(embedder.name)), ("dimension", .integer(embedder.dimension)),
                                                          ("semantic", .bool(embedder.isSemantic)))))
         return RouteOutput(body, status: failure == nil ? .ok : .serviceUnavailable)

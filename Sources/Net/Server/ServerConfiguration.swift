@@ -35,6 +35,10 @@ public struct ServerConfiguration: Sendable {
     /// Which embedder vector stores use: `auto` (MiniLM when its model is found, else
     /// hashing), `hashing`, `minilm` or `openai`.
     public var embedder = "auto"
+    /// How often the background worker deletes vector stores past their expiry.
+    public var expirySweepIntervalMs = 60_000
+    /// Where and how `--embedder openai` reaches its endpoint.
+    public var openAI = OpenAIEmbedderSettings()
     /// REST requests one API key may make per minute (429 beyond); nil: no limit.
     public var requestsPerMinuteMax: Int?
     /// Largest pgwire message; larger ones end the connection with 54000.
@@ -74,8 +78,9 @@ extension ServerConfiguration {
         "VIREO_STATEMENT_TIMEOUT": "statement_timeout of every session", "VIREO_LOCK_TIMEOUT": "lock_timeout of every session",
         "VIREO_IDLE_IN_TRANSACTION_TIMEOUT": "idle_in_transaction_session_timeout of every session (10min)",
         "VIREO_MAX_FILE_SIZE_BYTES": "largest file a vector store takes (25 MiB)",
-        "VIREO_EMBEDDER": "auto, hashing or minilm (auto: minilm when its model is found, else hashing)",
-    ]
+        "VIREO_EXPIRY_SWEEP_MS": "how often expired vector stores are deleted (60000)",
+        "VIREO_EMBEDDER": "auto, hashing, minilm or openai (auto: minilm when its model is found, else hashing)",
+    ].merging(OpenAIEmbedderSettings.environmentVariables) { first, _ in first }
 
     /// Defaults, overridden by the config file's settings (when given), overridden by
     /// VIREO_* environment variables.
@@ -118,11 +123,18 @@ extension ServerConfiguration {
         configuration.tlsCertificatePath = environment["VIREO_TLS_CERT"]
         configuration.tlsKeyPath = environment["VIREO_TLS_KEY"]
         if let embedder = environment["VIREO_EMBEDDER"] { configuration.embedder = embedder }
+        configuration.openAI = try OpenAIEmbedderSettings.fromEnvironment(environment)
         if let bytes = environment["VIREO_MAX_FILE_SIZE_BYTES"] {
             guard let fileBytesMax = Int(bytes), fileBytesMax > 0 else {
                 throw VireoError(.invalidParameter, "VIREO_MAX_FILE_SIZE_BYTES must be a positive number of bytes, got '\(bytes)'")
             }
             configuration.fileBytesMax = fileBytesMax
+        }
+        if let text = environment["VIREO_EXPIRY_SWEEP_MS"] {
+            guard let interval = Int(text), interval > 0 else {
+                throw VireoError(.invalidParameter, "VIREO_EXPIRY_SWEEP_MS must be a positive number of milliseconds, got '\(text)'")
+            }
+            configuration.expirySweepIntervalMs = interval
         }
         if let origins = environment["VIREO_CORS_ORIGINS"] { configuration.corsOrigins = list(origins) }
         if let limit = environment["VIREO_RATE_LIMIT"] {

@@ -1,5 +1,6 @@
 import type * as T from './generated/types.js';
 import { TablesSurface } from './surfaces/tables.js';
+import { VectorStoresSurface } from './surfaces/vectorStores.js';
 import { Transport, type ClientOptions, type RequestOptions } from './transport.js';
 
 /** The service's health: `ok`, or `degraded` when the engine cannot read the database. */
@@ -18,9 +19,13 @@ export type Readiness = T.GetReadyResponse;
  * The tables surface's calls are its own methods; later surfaces come as properties.
  */
 export class VireoClient extends TablesSurface {
+  /** Vector stores (`/v1/vector_stores`): stores, uploads that poll until processed, search. */
+  readonly vectorStores: VectorStoresSurface;
+
   /** A client for the server at `options.baseUrl` (default `http://localhost:8000/api/v1`). */
   constructor(options: ClientOptions = {}) {
     super(new Transport(options));
+    this.vectorStores = new VectorStoresSurface(this.transport);
   }
 
   /** The server's root URL, which the document's paths start from. */

@@ -38,10 +38,11 @@ export class VireoError extends Error {
   /** The error an HTTP answer outside 2xx stands for, read from its envelope when it has one. */
   static fromResponse(response: Response, body: unknown): VireoError {
     const envelope = isEnvelope(body) ? body : null;
+    const vectorStoreError = envelope === null ? maiaError(body) : null;
     return new VireoError({
       status: response.status,
-      code: envelope?.error.code ?? `http_${response.status}`,
-      message: envelope?.error.message ?? (response.statusText || `HTTP ${response.status}`),
+      code: envelope?.error.code ?? vectorStoreError?.type ?? `http_${response.status}`,
+      message: envelope?.error.message ?? vectorStoreError?.message ?? (response.statusText || `HTTP ${response.status}`),
       field: envelope?.error.field,
       sqlstate: envelope?.error.sqlstate,
       requestId: envelope?.request_id ?? response.headers.get('x-request-id'),
@@ -53,6 +54,12 @@ export class VireoError extends Error {
 function isEnvelope(body: unknown): body is ErrorEnvelope {
   const error = (body as { error?: unknown } | null)?.error;
   return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+}
+
+/** The vector-store surface's envelope, `{"error": {"message", "type", "code": status}}`: its `type` is the code. */
+function maiaError(body: unknown): { message: string; type: string } | null {
+  const error = (body as { error?: { message?: unknown; type?: unknown } } | null)?.error;
+  return typeof error?.message === 'string' && typeof error.type === 'string' ? { message: error.message, type: error.type } : null;
 }
 
 /** `Retry-After` as seconds: a number of seconds or an HTTP date; null when absent or unreadable. */

@@ -5,6 +5,7 @@ export { VireoClient, type Health, type Readiness } from './client.js';
 export { VireoError, type ClientErrorCode } from './errors.js';
 export type { ClientOptions, RequestOptions } from './transport.js';
 export * from './surfaces/tables.js';
+export * from './surfaces/vectorStores.js';
 export { operations, type Operations, type OperationId } from './generated/operations.js';
 export * as Schemas from './generated/types.js';
 export default VireoClient;

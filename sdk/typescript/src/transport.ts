@@ -38,6 +38,8 @@ export interface CallInput<K extends OperationId> {
   /** Query parameters the document does not declare (the rows route's column filters). */
   extraQuery?: Record<string, string>;
   body?: Operations[K]['body'];
+  /** A multipart form instead of a JSON body (uploads); fetch writes its boundary. */
+  form?: FormData;
 }
 
 const defaultBaseUrl = 'http://localhost:8000/api/v1';
@@ -70,7 +72,7 @@ export class Transport {
   async call<K extends OperationId>(id: K, input: CallInput<K> = {}, options: RequestOptions = {}): Promise<Operations[K]['response']> {
     const operation = operations[id];
     const url = this.url(operation.path, input);
-    const init = this.init(operation.method, operation.requiresKey, input.body, options);
+    const init = this.init(operation.method, operation.requiresKey, input.form ?? input.body, options);
     const retries = options.maxRetries ?? this.options.maxRetries;
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -101,6 +103,7 @@ export class Transport {
   private init(method: string, requiresKey: boolean, body: unknown, options: RequestOptions): RequestInit {
     const headers: Record<string, string> = { Accept: 'application/json', ...this.options.headers, ...(options.headers ?? {}) };
     if (requiresKey && this.options.apiKey) headers.Authorization = `Bearer ${this.options.apiKey}`;
+    if (body instanceof FormData) return { method, headers, body };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     return { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
   }
@@ -162,7 +165,8 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or fails with code `aborted` when `signal` fires first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new VireoError({ status: 0, code: 'aborted', message: 'the call was aborted' }));
     const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);

@@ -43,6 +43,8 @@ describe('documentation', () => {
     assert.equal(run.status, 0, `docs/sdk.md's examples failed:\n${run.stderr}`);
     assert.match(run.stdout, /The Thing 2 true/);
     assert.match(run.stdout, /422 validation_error rows\[0\]\.year/);
+    assert.match(run.stdout, /completed 1/);
+    assert.match(run.stdout, /volcanoes\.md true/);
   });
 
   it('the example app finds the nearest notes first', () => {

@@ -21,10 +21,7 @@ enum OpenAIShapes {
     ], required: ["id", "object", "created_at", "file_counts", "last_active_at", "metadata", "name", "status", "usage_bytes"])
 
     static func json(_ store: StoreRecord, now: Int64 = VectorStoreSQL.now()) -> JSONValue {
-        let expiresAt: Int64? = store.expiresAt ?? store.expiresAfter.field(.text("days")).flatMap {
-            if case .number(let days) = $0 { store.lastActiveAt + Int64(days) * 86_400 } else { nil }
-        }
-        let status = expiresAt.map { $0 < now } == true ? "expired" : store.counts.inProgress > 0 ? "in_progress" : "completed"
+        let expiresAt = store.expiryTime, status = store.status(now: now)
         return .fields(("id", .string(store.id)), ("object", .string("vector_store")), ("created_at", .number(Double(store.createdAt))),
                        ("file_counts", store.counts.json), ("last_active_at", .number(Double(store.lastActiveAt))),
                        ("metadata", stringMap(store.metadata)), ("name", .string(store.name ?? "")), ("status", .string(status)),

@@ -106,7 +106,8 @@ enum OpenAIVectorStoreRoutes {
             ("data", .array(of: searchResult)), ("has_more", .boolean), ("next_page", .nullable(.string())),
         ], required: ["object", "search_query", "data", "has_more", "next_page"])
     ) { input, services in
-        let queries = try OpenAIVectorStoreRoutes.queries(input.field("query"))
+        var queries = try OpenAIVectorStoreRoutes.queries(input.field("query"))
+        if input.field("rewrite_query") == .bool(true) { queries = queries.map(QueryRewrite.rewrite) }
         let limit = input.field("max_num_results").flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 10
         let threshold = try MAIARoutes.scoreThreshold(input.field("ranking_options")?.field(.text("score_threshold")))
         let filters = input.field("filters")

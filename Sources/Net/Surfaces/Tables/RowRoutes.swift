@@ -22,7 +22,7 @@ enum RowRoutes {
         requestBody: .object([("rows", .array(of: row, count: 1...insertRowsMax))], required: ["rows"]),
         status: .created, response: .object([("count", .integer()), ("ids", .array(of: .integer()))])
     ) { input, session in
-        let table = try TableSQL.table(input, session)
+        let table = try TableSQL.writableTable(input, session)
         guard case .array(let rows)? = input.field("rows"), !rows.isEmpty else { throw RESTError.invalid("rows", "must hold at least one row") }
         let (sql, parameters) = try insertStatement(table, rows)
         let result = try session.execute(sql, parameters)
@@ -59,7 +59,7 @@ enum RowRoutes {
         .patch, "/api/v1/tables/{name}/rows/{id}", summary: "Change some columns of one row",
         parameters: [TableRoutes.nameParameter, idParameter], requestBody: .map(of: .any, count: 1...TableSQL.columnsMax), response: row
     ) { input, session in
-        let table = try TableSQL.table(input, session)
+        let table = try TableSQL.writableTable(input, session)
         let id = try rowID(input, table)
         guard case .object(let fields)? = input.body, !fields.isEmpty else { throw RESTError.invalid("body", "name at least one column to change") }
         let values = try assignments(fields, table, field: "")
@@ -72,7 +72,7 @@ enum RowRoutes {
         .delete, "/api/v1/tables/{name}/rows/{id}", summary: "Delete one row",
         parameters: [TableRoutes.nameParameter, idParameter], response: .object([("id", .integer()), ("deleted", .boolean)])
     ) { input, session in
-        let table = try TableSQL.table(input, session)
+        let table = try TableSQL.writableTable(input, session)
         let id = try rowID(input, table)
         let result = try session.execute("DELETE FROM \(quoteIdentifier(table.name)) WHERE \(quoteIdentifier(TableSQL.idColumn)) = $1", [id])
         guard result.rowCount > 0 else { throw rowNotFound(table, id) }

@@ -31,6 +31,7 @@ enum TableRoutes {
         status: .created, response: tableInfo
     ) { input, session in
         let name = try TableSQL.identifier(input.field("name")?.unquotedText ?? "", field: "name")
+        try TableSQL.refuseInternal(name, field: "name")
         let columns = try columnDefinitions(input.field("columns"))
         let indexes = try indexStatements(input.field("vector_indexes"), table: name, columns: input.field("columns"))
         try TableSQL.transaction(session) {
@@ -51,7 +52,7 @@ enum TableRoutes {
         .delete, "/api/v1/tables/{name}", summary: "Drop a table and its indexes",
         parameters: [nameParameter], response: .object([("name", .string()), ("dropped", .boolean)])
     ) { input, session in
-        let table = try TableSQL.table(input, session)
+        let table = try TableSQL.writableTable(input, session)
         try session.execute("DROP TABLE \(quoteIdentifier(table.name))")
         return RouteOutput(.fields(("name", .string(table.name)), ("dropped", .bool(true))))
     }

@@ -42,6 +42,24 @@ enum TableSQL {
         }
     }
 
+    /// Tables whose names start so belong to the server (vector stores, the job queue): the
+    /// tables surface reads them but neither creates, changes nor drops them.
+    static let internalTablePrefix = "vireo_"
+
+    /// The table named in the path, for a change: a 403 for the server's own tables.
+    static func writableTable(_ input: RouteInput, _ session: Session) throws -> TableDefinition {
+        let table = try table(input, session)
+        try refuseInternal(table.name, field: "name")
+        return table
+    }
+
+    /// A 403 naming `field` when `name` is one of the server's own tables.
+    static func refuseInternal(_ name: String, field: String) throws {
+        guard name.lowercased().hasPrefix(internalTablePrefix) else { return }
+        throw RESTError(.forbidden, code: "internal_table", "table \"\(name)\" belongs to the server (names starting with "
+            + "\(internalTablePrefix) hold vector stores and background jobs); change it through /v1/vector_stores or /openai/v1", field: field)
+    }
+
     /// The column called `name` in `table`, or a 422 naming `field`.
     static func column(_ name: String, in table: TableDefinition, field: String) throws(RESTError) -> VireoStorage.ColumnDefinition {
         guard let position = table.columnIndex(name) else {

@@ -3,12 +3,30 @@ import VireoQuery
 import VireoStorage
 
 /// The `--embedder` setting: which Embedder vector stores use. `auto` takes the native MiniLM
-/// model when its directory is found and falls back to the hashing embedder otherwise.
+/// model when its directory is found and falls back to the hashing embedder otherwise;
+/// `openai` is a remote OpenAI-compatible endpoint described by `openAI`.
 public enum EmbedderChoice {
-    public static let names = ["auto", "hashing", "minilm"]
+    public static let names = ["auto", "hashing", "minilm", "openai"]
 
     /// The embedder for `name`, and a line saying what was chosen and why (for the log).
-    public static func make(_ name: String) throws -> (embedder: any Embedder, note: String) {
+    /// `openai` sends one probe request when its settings do not give the dimensions.
+    public static func make(_ name: String, openAI: OpenAIEmbedderSettings = OpenAIEmbedderSettings()) async throws
+        -> (embedder: any Embedder, note: String) {
+        if name == "openai" {
+            let embedder: OpenAIEmbedder
+            do {
+                embedder = try await OpenAIEmbedder.connect(openAI)
+            } catch let error as RemoteEmbeddingError {
+                throw VireoError(.invalidParameter, "--embedder openai: the probe request failed: \(error); check --openai-base-url, "
+                    + "--openai-api-key and --openai-model, or give --openai-dimensions to start without a probe")
+            }
+            return (embedder, embedder.description)
+        }
+        return try local(name)
+    }
+
+    /// The embedders that need no network.
+    static func local(_ name: String) throws -> (embedder: any Embedder, note: String) {
         switch name {
         case "auto":
             guard let directory = MiniLMEmbedder.defaultModelDirectory() else {
@@ -26,8 +44,6 @@ public enum EmbedderChoice {
                 throw VireoError(.invalidParameter, "--embedder minilm: no all-MiniLM-L6-v2 found; run `make models` or set VIREO_MODEL_DIR to its folder")
             }
             return try miniLM(directory)
-        case "openai":
-            throw VireoError(.featureNotSupported, "the openai embedder is not in this build yet; use --embedder minilm, hashing or auto")
         default:
             throw VireoError(.invalidParameter, "--embedder must be one of \(names.joined(separator: ", ")), got '\(name)'")
         }

@@ -13,15 +13,18 @@ extension MAIARoutes {
             ("text", .described(.string(), "raw text instead of a file")),
             ("filename", .described(.string(), "overrides the upload's name (default for text: \(defaultTextFilename))")),
             ("attributes", .described(.string(), "a JSON object attached to the file")),
+            ("chunking_strategy", .described(.string(), "optional, beyond the seed: a JSON object as OpenAI's, "
+                + "{\"type\": \"static\", \"static\": {\"max_chunk_size_tokens\": 100–4096, \"chunk_overlap_tokens\": ≤ half}} or {\"type\": \"auto\"}")),
         ]),
         status: .created, response: fileObject
     ) { input, services in
         let storeID = input.path("vector_store_id")
         let (filename, bytes) = try uploadedDocument(input.form)
         let attributes = try attributesField(input.form)
+        let chunking = try chunkingField(input.form)
         let record = try await services.vectorStores.addFile(
             store: storeID, .upload(filename: filename, bytes: bytes, purpose: "assistants"), attributes: attributes,
-            chunking: nil, rejectUnreadable: true)
+            chunking: chunking, rejectUnreadable: true)
         return RouteOutput(json(record))
     }
 
@@ -47,6 +50,16 @@ extension MAIARoutes {
             throw RESTError.invalid("attributes", "must be a JSON object, such as {\"department\": \"sales\"}")
         }
         return value
+    }
+
+    /// The `chunking_strategy` field: absent (the embedder's best fit), or OpenAI's shape as JSON.
+    static func chunkingField(_ form: [FormPart]) throws -> ChunkingStrategy? {
+        guard let part = form.part("chunking_strategy") else { return nil }
+        guard let text = part.text, let value = try? JSONValue.parse(text), case .object = value,
+              let type = value.field(.text("type"))?.unquotedText, ["auto", "static"].contains(type) else {
+            throw RESTError.invalid("chunking_strategy", "must be a JSON object with type auto or static")
+        }
+        return try OpenAIChunking.strategy(value)
     }
 
     static let searchResult = Schema.object([

@@ -93,9 +93,9 @@ enum MAIARoutes {
 
     static func json(_ store: StoreRecord) -> JSONValue {
         .fields(("id", .string(store.id)), ("object", .string("vector_store")), ("name", store.name.map(JSONValue.string) ?? .null),
-                ("status", .string(store.counts.inProgress > 0 ? "in_progress" : "completed")), ("file_counts", store.counts.json),
+                ("status", .string(store.status())), ("file_counts", store.counts.json),
                 ("metadata", store.metadata), ("created_at", .number(Double(store.createdAt))),
-                ("updated_at", .number(Double(store.updatedAt))), ("expires_at", store.expiresAt.map { .number(Double($0)) } ?? .null))
+                ("updated_at", .number(Double(store.updatedAt))), ("expires_at", store.expiryTime.map { .number(Double($0)) } ?? .null))
     }
 
     static func json(_ file: StoreFileRecord) -> JSONValue {

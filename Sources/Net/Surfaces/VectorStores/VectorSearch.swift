@@ -34,7 +34,14 @@ extension VectorStoreService {
     /// under `scoreThreshold` left out. `condition` adds a filter over the chunks' columns.
     func search(store storeID: String, queries: [String], limit: Int, scoreThreshold: Double?,
                 condition: @escaping @Sendable (inout SQLParameters) throws -> String?) async throws -> [SearchHit] {
-        let store = try await session { try VectorStoreSQL.store($0, storeID, counted: false) }
+        let store = try await session { session in
+            let store = try VectorStoreSQL.store(session, storeID, counted: false)
+            if store.status() != "expired" { try Self.touch(session, storeID) }
+            return store
+        }
+        guard store.status() != "expired" else {
+            throw RESTError(.badRequest, code: "vector_store_expired", "vector store \(storeID) expired; the background worker deletes it")
+        }
         guard store.embedder == embedder.name else {
             throw RESTError(.conflict, code: "embedder_mismatch", "vector store \(storeID) was embedded with \(store.embedder); "
                 + "this server embeds with \(embedder.name): restart it with that embedder (--embedder) or re-ingest the files")

@@ -29,6 +29,21 @@ struct StoreRecord: Sendable {
         expiresAfter = JSONValue(row[8])
         expiresAt = row[9].integer
     }
+
+    /// When the store expires: its fixed `expires_at`, else `expires_after.days` after it was
+    /// last active (OpenAI's only anchor); nil for a store that never expires.
+    var expiryTime: Int64? {
+        if let expiresAt { return expiresAt }
+        guard case .number(let days)? = expiresAfter.field(.text("days")) else { return nil }
+        return lastActiveAt + Int64(days) * 86_400
+    }
+
+    /// OpenAI's and MAIA's status: expired once past its expiry (the background worker then
+    /// deletes it), in progress while files are, else completed.
+    func status(now: Int64 = VectorStoreSQL.now()) -> String {
+        if let expiry = expiryTime, expiry <= now { return "expired" }
+        return counts.inProgress > 0 ? "in_progress" : "completed"
+    }
 }
 
 /// Files of a store by status, and the bytes they hold.
@@ -210,6 +225,7 @@ enum VectorStoreSQL {
         try TableSQL.transaction(session) {
             try session.execute("DELETE FROM \(VectorStoreSchema.chunks) WHERE store_id = $1", [.text(id)])
             try session.execute("DELETE FROM \(VectorStoreSchema.storeFiles) WHERE store_id = $1", [.text(id)])
+            try session.execute("DELETE FROM \(VectorStoreSchema.batches) WHERE store_id = $1", [.text(id)])
             return try session.execute("DELETE FROM \(VectorStoreSchema.stores) WHERE id = $1", [.text(id)]).rowCount > 0
         }
     }

@@ -23,13 +23,16 @@ public final class VectorStoreService: Sendable {
     public let worker: BackgroundWorker
     private let schemaReady = Mutex(false)
 
-    public init(engine: EngineAccess, embedder: any Embedder, fileBytesMax: Int, inlineBytesMax: Int = VectorStoreService.inlineBytesMax) {
+    /// `expirySweepIntervalMs`: how often the background worker deletes expired stores.
+    public init(engine: EngineAccess, embedder: any Embedder, fileBytesMax: Int, inlineBytesMax: Int = VectorStoreService.inlineBytesMax,
+                expirySweepIntervalMs: Int = VectorStoreService.expirySweepIntervalMsDefault) {
         self.engine = engine
         self.inlineBytesMax = inlineBytesMax
         self.embedder = embedder
         self.fileBytesMax = fileBytesMax
         worker = BackgroundWorker(engine: engine)
         worker.register(Self.jobKind) { [weak self] job in try await self?.process(job) }
+        worker.every(expirySweepIntervalMs, "expire vector stores") { [weak self] in _ = try await self?.deleteExpiredStores() }
     }
 
     /// Creates the tables that are missing (at serve start; requests call it too, at no cost).
@@ -44,17 +47,27 @@ public final class VectorStoreService: Sendable {
     }
 
     /// Runs `body` with a fresh session once the tables exist. Tables dropped behind the
-    /// service's back (with SQL, or the tables surface) are made again, empty, and the work retried.
+    /// service's back (with SQL) are made again, empty, and the work retried. Work that lost a
+    /// write conflict (40001) to a concurrent commit is run again from the start, up to
+    /// `conflictAttemptsMax` times: concurrent uploads to one store all update its row.
     func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
         try await prepare()
-        do {
-            return try await engine.session(body)
-        } catch let error as VireoError where error.code == .undefinedTable {
-            schemaReady.withLock { $0 = false }
-            try await prepare()
-            return try await engine.session(body)
+        for attempt in 1... {
+            do {
+                return try await engine.session(body)
+            } catch let error as VireoError where error.code == .undefinedTable {
+                schemaReady.withLock { $0 = false }
+                try await prepare()
+                return try await engine.session(body)
+            } catch let error as VireoError where error.code == .serializationFailure && attempt < Self.conflictAttemptsMax {
+                continue
+            }
         }
+        preconditionFailure("the loop returns or throws by its last attempt")
     }
+
+    /// Runs of one piece of work that keeps losing write conflicts before the 40001 reaches the client.
+    static let conflictAttemptsMax = 8
 
     // MARK: Uploads
 
