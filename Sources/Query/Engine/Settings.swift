@@ -79,6 +79,7 @@ struct Settings {
 
     /// Ends a transaction: SET LOCAL values go back to what they were.
     mutating func endTransaction() {
+        guard !savedForTransaction.isEmpty else { return }
         for (name, previous) in savedForTransaction { values[name] = previous }
         savedForTransaction = [:]
         updateParsed()

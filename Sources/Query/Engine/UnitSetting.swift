@@ -63,9 +63,35 @@ struct UnitSetting: Sendable {
     }
 
     /// The leading number (sign, digits, fraction, exponent) and the unit after it, without
-    /// surrounding spaces; nil when `text` does not start with a number.
+    /// surrounding spaces; nil when `text` does not start with a number. (Scanned by hand:
+    /// a Regex literal is compiled at every call, which cost more than the statement.)
     private static func split(_ text: String) -> (number: Substring, unit: Substring)? {
-        guard let match = text.wholeMatch(of: /\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*/) else { return nil }
-        return (match.1, match.2)
+        let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
+        let characters = Substring(String(trimmed))
+        var index = characters.startIndex
+        func skip(_ accept: (Character) -> Bool) -> Int {
+            var count = 0
+            while index < characters.endIndex, accept(characters[index]) {
+                characters.formIndex(after: &index)
+                count += 1
+            }
+            return count
+        }
+        let isDigit = { (character: Character) in character.isASCII && character.isNumber }
+        if index < characters.endIndex, "+-".contains(characters[index]) { characters.formIndex(after: &index) }
+        var digits = skip(isDigit)
+        if index < characters.endIndex, characters[index] == "." {
+            characters.formIndex(after: &index)
+            digits += skip(isDigit)
+        }
+        guard digits > 0 else { return nil }
+        if index < characters.endIndex, "eE".contains(characters[index]) {
+            let beforeExponent = index
+            characters.formIndex(after: &index)
+            if index < characters.endIndex, "+-".contains(characters[index]) { characters.formIndex(after: &index) }
+            if skip(isDigit) == 0 { index = beforeExponent }
+        }
+        let number = characters[characters.startIndex..<index]
+        return (number, characters[index...].drop(while: \.isWhitespace))
     }
 }
