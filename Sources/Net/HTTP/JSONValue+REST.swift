@@ -67,7 +67,7 @@ extension JSONValue {
 
     private func converted(_ value: Value, to type: ColumnType, _ field: String) throws(RESTError) -> Value {
         do {
-            return try Cast.convert(value, to: SQLType(type))
+            return try Cast.assign(value, to: type)
         } catch let error as VireoError {
             throw .invalid(field, error.message)
         } catch {

@@ -44,7 +44,10 @@ struct PGType: Sendable, Equatable {
         switch type {
         case .bool: self = .bool
         case .int: self = .int8
+        case .smallint: self = .int2
+        case .integer: self = .int4
         case .double: self = .float8
+        case .real: self = .float4
         case .text, .unknown: self = .text
         case .bytes: self = .bytea
         case .json: self = .jsonb
@@ -60,7 +63,7 @@ extension ByteBuffer {
         guard !value.isNull else { writeInteger(Int32(-1)); return }
         let lengthIndex = writerIndex
         writeInteger(Int32(0))
-        if binary { writeBinary(value, type: type) } else { writeString(value.text ?? "") }
+        if binary { writeBinary(value, type: type) } else { writeString(value.text(as: type) ?? "") }
         setInteger(Int32(writerIndex - lengthIndex - 4), at: lengthIndex)
     }
 
@@ -68,7 +71,11 @@ extension ByteBuffer {
         switch value {
         case .null: break
         case .bool(let flag): writeInteger(UInt8(flag ? 1 : 0))
+        // The width the column is described with (int2/int4/float4 hold 64-bit engine values).
+        case .int(let number) where type == .int2: writeInteger(Int16(truncatingIfNeeded: number))
+        case .int(let number) where type == .int4 || type == .oid: writeInteger(Int32(truncatingIfNeeded: number))
         case .int(let number): writeInteger(number)
+        case .double(let number) where type == .float4: writeInteger(Float(number).bitPattern)
         case .double(let number): writeInteger(number.bitPattern)
         case .text(let string): writeString(string)
         case .json(let string):
@@ -81,6 +88,15 @@ extension ByteBuffer {
             writeInteger(Int16(0))
             for element in values { writeInteger(element.bitPattern) }
         }
+    }
+}
+
+extension Value {
+    /// The text format of the value as a column of `type` sends it: a float4 column's
+    /// value with float4's shortest digits (`1.1`, not the double's `1.100000023841858`).
+    func text(as type: PGType) -> String? {
+        if type == .float4, case .double(let number) = self { return Value.format(real: number) }
+        return text
     }
 }
 

@@ -10,7 +10,10 @@ extension Binder {
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
             return (op == .and ? .and(x, y) : .or(x, y), .bool)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
-            let (x, y) = try unify(a, b)
+            var (x, y) = try unify(a, b)
+            // A literal compared with a char(n) column is a char(n) too: its trailing blanks do not count.
+            if x.expression.isUnpaddedChar { y.expression = y.expression.unpaddedConstant }
+            if y.expression.isUnpaddedChar { x.expression = x.expression.unpaddedConstant }
             try checkComparable(x.type, y.type, op)
             return (.binary(op, x.expression, y.expression), .bool)
         case .add, .subtract, .multiply, .divide, .modulo, .power:
@@ -42,14 +45,17 @@ extension Binder {
         if y.type == .unknown { y = (try coerce(y, to: .double), .double) }
         let type: SQLType
         switch (x.type, y.type) {
-        case (.int, .int): type = op == .power ? .double : .int
         case (.vector, .vector): type = .vector(nil)
-        case (.timestamp, .int): type = .timestamp
-        case (let p, let q) where p.isNumeric && q.isNumeric: type = .double
+        case (.timestamp, let q) where q.isInteger: type = .timestamp
+        case (let p, let q) where op == .power && p.isNumeric && q.isNumeric: type = .double
+        case (let p, let q) where SQLType.widerNumeric(p, q) != nil: type = SQLType.widerNumeric(p, q) ?? .double
         default:
             throw VireoError(.undefinedFunction, "operator does not exist: \(x.type) \(op.rawValue) \(y.type)")
         }
-        return (.binary(op, x.expression, y.expression), type)
+        let result = BoundExpression.binary(op, x.expression, y.expression)
+        // Arithmetic runs on 64-bit integers and doubles; the cast brings the result back into
+        // the operands' width (22003 when it leaves smallint's or integer's range, a real rounded).
+        return ([.smallint, .integer, .real].contains(type) ? .cast(result, type) : result, type)
     }
 
     private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {

@@ -23,7 +23,7 @@ enum TableBuilder {
             columns[position].notNull = true
         }
         var table = TableDefinition(name: name, columns: columns)
-        if primaryKey.count == 1, let position = table.columnIndex(primaryKey[0]), columns[position].type == .int {
+        if primaryKey.count == 1, let position = table.columnIndex(primaryKey[0]), columns[position].type.isInteger {
             table.rowIDColumn = position
         } else if !primaryKey.isEmpty {
             table.indexes.append(IndexDefinition(name: "\(name)_pkey", columns: primaryKey, isUnique: true))

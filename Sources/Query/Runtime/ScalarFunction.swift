@@ -141,7 +141,10 @@ enum Functions {
         return .text(String(characters))
     }
 
-    static func numericResult(_ types: [SQLType]) -> SQLType { types.first == .int ? .int : .double }
+    static func numericResult(_ types: [SQLType]) -> SQLType {
+        guard let first = types.first, first.isInteger else { return .double }
+        return first
+    }
 
     static let math: [ScalarFunction] = [
         ScalarFunction("abs", 1...1, [.double], resultType: numericResult) { arguments in

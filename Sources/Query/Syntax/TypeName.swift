@@ -52,23 +52,42 @@ public enum TypeName: Sendable, Equatable {
         }
     }
 
+    /// pg_type's name for the type (`int4`, `float8`, `bpchar`), which names a cast's column.
+    public var internalName: String {
+        switch self {
+        case .smallint: "int2"
+        case .integer, .serial: "int4"
+        case .bigint, .bigserial: "int8"
+        case .real: "float4"
+        case .doublePrecision: "float8"
+        case .numeric: "numeric"
+        case .varchar: "varchar"
+        case .char: "bpchar"
+        case .boolean: "bool"
+        case .timestamp(let withTimeZone): withTimeZone ? "timestamptz" : "timestamp"
+        case .vector: "vector"
+        case .other(let name, _): name
+        default: sql
+        }
+    }
+
     /// Whether values default to the next number of a sequence (SERIAL, BIGSERIAL).
     public var isSerial: Bool { self == .serial || self == .bigserial }
 
-    /// The storage type of a column declared with this type. NUMERIC is stored as a double
-    /// (issue 4), every integer width as a 64-bit integer, every text type as text.
+    /// The type of a column declared with this type. NUMERIC is stored as a double (issue 4);
+    /// smallint, integer (and serial) and real keep their width, varchar(n) and char(n) their
+    /// length; varchar without a length is text.
     /// Throws for unknown types, a vector without or with an invalid dimension, and
     /// out-of-range length modifiers, with PostgreSQL's and pgvector's messages.
     public func columnType() throws -> ColumnType {
         switch self {
-        case .smallint, .integer, .bigint, .serial, .bigserial: return .int
-        case .real, .doublePrecision, .numeric: return .double
-        case .text: return .text
-        case .varchar(let length), .char(let length):
-            if let length, length < 1 {
-                throw VireoError(.invalidParameter, "length for type \(self == .varchar(length: length) ? "varchar" : "char") must be at least 1")
-            }
-            return .text
+        case .smallint: return .smallint
+        case .integer, .serial: return .integer
+        case .bigint, .bigserial: return .int
+        case .real: return .real
+        case .doublePrecision, .numeric: return .double
+        case .text, .varchar(nil): return .text
+        case .varchar, .char: return try TextLength(self)?.columnType ?? .text
         case .boolean: return .bool
         case .bytea: return .bytes
         case .json, .jsonb: return .json

@@ -16,10 +16,18 @@ public enum Value: Sendable, Hashable {
     case vector([Float])
 }
 
-/// A column's declared type.
+/// A column's declared type. Several declared types share one storage form (`storageType`):
+/// smallint and integer are stored as `.int` values and real as `.double`, varchar(n) and
+/// char(n) as `.text`; the declared type adds the range and length its values must keep.
+/// The catalog stores this enum as JSON, so adding a case keeps older files readable.
 public enum ColumnType: Sendable, Hashable, Codable {
     case bool, int, double, text, bytes, json, timestamp
     case vector(dimension: Int)
+    case smallint, integer, real
+    /// `varchar(n)`: at most `length` characters (code points).
+    case varchar(length: Int)
+    /// `char(n)`: exactly `length` characters, blank-padded.
+    case char(length: Int)
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -27,12 +35,47 @@ public enum ColumnType: Sendable, Hashable, Codable {
         switch self {
         case .bool: "boolean"
         case .int: "bigint"
+        case .smallint: "smallint"
+        case .integer: "integer"
         case .double: "double precision"
+        case .real: "real"
         case .text: "text"
+        case .varchar(let length): "character varying(\(length))"
+        case .char(let length): "character(\(length))"
         case .bytes: "bytea"
         case .json: "jsonb"
         case .timestamp: "timestamp"
         case .vector(let dimension): "vector(\(dimension))"
+        }
+    }
+
+    /// The type of the values stored in a column of this type.
+    public var storageType: ColumnType {
+        switch self {
+        case .smallint, .integer: .int
+        case .real: .double
+        case .varchar, .char: .text
+        default: self
+        }
+    }
+
+    /// Whether values are integers (of any width).
+    public var isInteger: Bool { storageType == .int }
+
+    /// The range an integer column's values must keep; nil for bigint and other types.
+    public var integerRange: ClosedRange<Int64>? {
+        switch self {
+        case .smallint: Int64(Int16.min)...Int64(Int16.max)
+        case .integer: Int64(Int32.min)...Int64(Int32.max)
+        default: nil
+        }
+    }
+
+    /// The most characters a text column's value may have; nil for unbounded ones.
+    public var lengthMax: Int? {
+        switch self {
+        case .varchar(let length), .char(let length): length
+        default: nil
         }
     }
 }
@@ -64,7 +107,7 @@ extension Value {
     /// NULL fits every type, a vector only a vector column of the same dimension.
     public func fits(_ columnType: ColumnType) -> Bool {
         guard let own = type else { return true }
-        return own == columnType
+        return own == columnType.storageType
     }
 
     /// The SQL name of the value's type, `"null"` for NULL; for error messages.
