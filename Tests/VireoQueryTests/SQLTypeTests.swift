@@ -141,3 +141,42 @@ struct FloatTextTests {
         #expect(values.map { Value.format(real: Double($0)) } == ["1e+06", "123456", "0.0001", "1.5e-05", "1.1", "1.6777216e+07", "3.4e+38"])
     }
 }
+
+@Suite("date and timestamptz")
+struct DateTypeTests {
+    @Test("dates print as dates, take day arithmetic and persist with their type")
+    func datesPersist() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/dates.vireo"
+            var db = try Database.open(path: path)
+            try db.execute("""
+                CREATE TABLE ev (id integer PRIMARY KEY, day date, atz timestamptz);
+                INSERT INTO ev VALUES (1, '2024-02-28', '2024-01-01 01:00:00+02:00'), (2, '1969-12-31 23:59', '1970-01-01 00:00:00Z');
+                CREATE INDEX ev_day ON ev (day);
+                """)
+            try db.close()
+            db = try Database.open(path: path)
+            let result = try db.execute("SELECT day, day + 1, atz, date '2024-03-01' - day FROM ev ORDER BY day")
+            #expect(result.columns.map(\.type) == [.date, .date, .timestamptz, .integer])
+            #expect(result.rows.map { zip($0, result.columns).map { $0.text(as: $1.type) ?? "NULL" } } == [
+                ["1969-12-31", "1970-01-01", "1970-01-01 00:00:00+00", "19784"],
+                ["2024-02-28", "2024-02-29", "2023-12-31 23:00:00+00", "2"]])
+            #expect(try rows(db, "SELECT id FROM ev WHERE day = '2024-02-28'") == [["1"]])
+            #expect(sqlError(db, "INSERT INTO ev (id, day) VALUES (3, '2023-02-29')")?.sqlState == "22008")
+            try db.close()
+        }
+    }
+
+    @Test("EXTRACT, date_part and date_trunc follow PostgreSQL's fields, ISO weeks included")
+    func fields() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT EXTRACT(year FROM t), EXTRACT(doy FROM t), EXTRACT(dow FROM t), EXTRACT(week FROM t), EXTRACT(isoyear FROM t),
+                   EXTRACT(second FROM t), EXTRACT(epoch FROM t), date_part('quarter', t)
+            FROM (SELECT timestamp '2021-01-03 04:05:06.5' AS t) s
+            """) == [["2021", "3", "0", "53", "2020", "6.5", "1609646706.5", "1"]])
+        #expect(try rows(db, "SELECT date_trunc('week', timestamp '2024-02-29 13:00'), date_trunc('century', timestamp '2000-12-31')") == [
+            ["2024-02-26 00:00:00", "1901-01-01 00:00:00"]])
+        #expect(sqlError(db, "SELECT date_trunc('fortnight', now())")?.sqlState == "22023")
+    }
+}

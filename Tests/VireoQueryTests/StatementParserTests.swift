@@ -51,7 +51,8 @@ struct StatementParserTests {
         #expect(try TypeName.smallint.columnType() == .smallint)
         #expect(try TypeName.real.columnType() == .real)
         #expect(try TypeName.vector(dimension: 3).columnType() == .vector(dimension: 3))
-        #expect(try TypeName.timestamp(withTimeZone: true).columnType() == .timestamp)
+        #expect(try TypeName.timestamp(withTimeZone: true).columnType() == .timestamptz)
+        #expect(try TypeName.date.columnType() == .date)
         #expect(throws: VireoError.self) { try TypeName.vector(dimension: 16_001).columnType() }
         #expect(throws: VireoError.self) { try TypeName.vector(dimension: 0).columnType() }
         #expect(throws: VireoError.self) { try TypeName.other(name: "uuid", modifiers: []).columnType() }

@@ -22,6 +22,7 @@ struct PGType: Sendable, Equatable {
     static let float8 = PGType(oid: 701, sizeBytes: 8)
     static let unknown = PGType(oid: 705, sizeBytes: -2)
     static let varchar = PGType(oid: 1043, sizeBytes: -1)
+    static let date = PGType(oid: 1082, sizeBytes: 4)
     static let timestamp = PGType(oid: 1114, sizeBytes: 8)
     static let timestamptz = PGType(oid: 1184, sizeBytes: 8)
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
@@ -52,6 +53,8 @@ struct PGType: Sendable, Equatable {
         case .bytes: self = .bytea
         case .json: self = .jsonb
         case .timestamp: self = .timestamp
+        case .timestamptz: self = .timestamptz
+        case .date: self = .date
         case .vector: self = .vector
         }
     }
@@ -82,6 +85,8 @@ extension ByteBuffer {
             if type == .jsonb { writeInteger(UInt8(1)) }
             writeString(string)
         case .bytes(let bytes): writeBytes(bytes)
+        case .timestamp(let micros) where type == .date:
+            writeInteger(Int32(truncatingIfNeeded: (micros &- PGType.postgresEpochOffsetMicros).floorDivided(by: 86_400_000_000)))
         case .timestamp(let micros): writeInteger(micros &- PGType.postgresEpochOffsetMicros)
         case .vector(let values):
             writeInteger(Int16(values.count))
@@ -95,8 +100,12 @@ extension Value {
     /// The text format of the value as a column of `type` sends it: a float4 column's
     /// value with float4's shortest digits (`1.1`, not the double's `1.100000023841858`).
     func text(as type: PGType) -> String? {
-        if type == .float4, case .double(let number) = self { return Value.format(real: number) }
-        return text
+        switch type {
+        case .float4: return text(as: SQLType.real)
+        case .date: return text(as: SQLType.date)
+        case .timestamptz: return text(as: SQLType.timestamptz)
+        default: return text
+        }
     }
 }
 
@@ -115,6 +124,8 @@ enum PGParameterDecoder {
         case PGType.float4.oid: return .double(Double(Float(bitPattern: try read(&bytes, as: UInt32.self))))
         case PGType.float8.oid: return .double(Double(bitPattern: try read(&bytes, as: UInt64.self)))
         case PGType.bytea.oid: return .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        case PGType.date.oid:
+            return .timestamp(Int64(try read(&bytes, as: Int32.self)) * 86_400_000_000 &+ PGType.postgresEpochOffsetMicros)
         case PGType.timestamp.oid, PGType.timestamptz.oid:
             return .timestamp(try read(&bytes, as: Int64.self) &+ PGType.postgresEpochOffsetMicros)
         case PGType.jsonb.oid:

@@ -40,6 +40,7 @@ extension Binder {
     }
 
     private func arithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
+        if let dated = try dateArithmetic(op, a, b) { return dated }
         var (x, y) = try unify(a, b)
         if x.type == .unknown { x = (try coerce(x, to: .double), .double) }
         if y.type == .unknown { y = (try coerce(y, to: .double), .double) }
@@ -58,8 +59,25 @@ extension Binder {
         return ([.smallint, .integer, .real].contains(type) ? .cast(result, type) : result, type)
     }
 
+    /// date ± integer is a date, date − date the days between (an integer), as in PostgreSQL.
+    private func dateArithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        let day = BoundExpression.constant(.int(DateTime.microsPerDay))
+        switch (a.type, b.type, op) {
+        case (.date, let q, .add) where q.isInteger, (.date, let q, .subtract) where q.isInteger:
+            return (.binary(op, a.expression, .binary(.multiply, b.expression, day)), .date)
+        case (let p, .date, .add) where p.isInteger:
+            return (.binary(.add, b.expression, .binary(.multiply, a.expression, day)), .date)
+        case (.date, .date, .subtract), (.date, .unknown, .subtract), (.unknown, .date, .subtract):
+            let (x, y) = (try coerce(a, to: .date), try coerce(b, to: .date))
+            return (.cast(.binary(.divide, .binary(.subtract, x, y), day), .integer), .integer)
+        default:
+            return nil
+        }
+    }
+
     private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
+        if a.isDateTime && b.isDateTime { return }
         throw VireoError(.undefinedFunction, "operator does not exist: \(a) \(op.rawValue) \(b)")
     }
 

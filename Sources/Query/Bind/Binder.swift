@@ -186,7 +186,9 @@ final class Binder {
             let text = value.type == .unknown ? try coerce(value, to: .text) : BoundExpression.cast(value.expression, .text)
             return (.function(length.explicitCast, [text]), .text)
         }
-        if value.type == .real && target == .text { return (.function(Cast.realToText, [value.expression]), .text) }
+        if target == .text && Cast.typesWithOwnText.contains(value.type) {
+            return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
+        }
         if target.isInteger && value.type.isFloat && !Self.isNumericLiteral(operand) {
             // float4/float8 to an integer rounds half to even (rint); a numeric literal such
             // as 2.5, a double here, rounds half away from zero as PostgreSQL's numeric does.

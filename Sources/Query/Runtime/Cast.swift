@@ -20,6 +20,8 @@ public enum Cast {
         case (.int(let number), .real): return .double(Double(Float(number)))
         case (.double(let number), .real): return .double(try float4(number))
         case (.bool(let flag), .integer): return .int(flag ? 1 : 0)
+        case (.timestamp(let micros), .date): return .timestamp(DateTime.midnight(of: micros))
+        case (.timestamp, .timestamptz): return value
         case (.text(let text), _): return try fromText(text, to: type)
         case (.bytes(let bytes), .text):
             try TextBuilding.checkHexText(ofBytes: bytes.count)
@@ -69,11 +71,16 @@ public enum Cast {
         return .double(number.rounded(.toNearestOrEven))
     }
 
-    /// `real::text`: float4's digits, which the double holding the value does not know.
-    static let realToText = ScalarFunction("text", 1...1, [.real], returns: .text) { arguments in
-        guard case .double(let number) = arguments[0] else { return .text(textForm(arguments[0])) }
-        return .text(Value.format(real: number))
+    /// `x::text` for the types whose text the value alone does not tell (real's float4
+    /// digits, a date, a timestamptz's offset).
+    static func typedText(from type: SQLType) -> ScalarFunction {
+        ScalarFunction("text", 1...1, [type], returns: .text) { arguments in
+            .text(arguments[0].text(as: type) ?? textForm(arguments[0]))
+        }
     }
+
+    /// Types whose values print differently from their storage form.
+    static let typesWithOwnText: Set<SQLType> = [.real, .date, .timestamptz]
 
     /// The text a value casts to (`true`/`false` for booleans, as `::text` gives).
     public static func textForm(_ value: Value) -> String {
@@ -105,6 +112,8 @@ public enum Cast {
             return .vector(vector)
         case .json: return .json(try JSONValue.validated(text))
         case .timestamp: return .timestamp(try TimestampText.parse(text))
+        case .timestamptz: return .timestamp(try TimestampText.parse(text, typeName: "timestamp with time zone"))
+        case .date: return .timestamp(DateTime.midnight(of: try TimestampText.parse(text, typeName: "date")))
         case .bytes: return .bytes(try parseBytes(text))
         }
     }

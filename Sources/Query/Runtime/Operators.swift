@@ -31,6 +31,8 @@ public enum Operators {
         case (.vector(let x), .vector(let y)): return .vector(try vectors(op, x, y))
         case (.timestamp(let x), .int(let y)) where op == .add || op == .subtract:
             return .timestamp(op == .add ? x &+ y : x &- y)
+        case (.timestamp(let x), .timestamp(let y)) where op == .subtract:
+            return .int(try integers(.subtract, x, y))
         default:
             guard let x = number(a), let y = number(b) else {
                 throw VireoError(.typeMismatch, "operator does not exist: \(SQLType(of: a)) \(op.rawValue) \(SQLType(of: b))")

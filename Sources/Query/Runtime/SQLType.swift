@@ -10,6 +10,9 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case smallint, integer
     /// float4: a `Value.double` that holds exactly a `Float`.
     case real
+    /// A day: a `Value.timestamp` at midnight UTC. `timestamptz`: a `Value.timestamp` shown
+    /// in the session's time zone (UTC).
+    case date, timestamptz
     /// A vector; nil dimension means any.
     case vector(Int?)
     case unknown
@@ -26,6 +29,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .bytes: self = .bytes
         case .json: self = .json
         case .timestamp: self = .timestamp
+        case .date: self = .date
+        case .timestamptz: self = .timestamptz
         case .vector(let dimension): self = .vector(dimension)
         }
     }
@@ -48,6 +53,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .bytes: "bytea"
         case .json: "jsonb"
         case .timestamp: "timestamp without time zone"
+        case .timestamptz: "timestamp with time zone"
+        case .date: "date"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
         case .unknown: "unknown"
         }
@@ -57,6 +64,9 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
 
     /// smallint, integer or bigint.
     public var isInteger: Bool { self == .int || self == .integer || self == .smallint }
+
+    /// date, timestamp or timestamptz: values that are `Value.timestamp` and compare as instants.
+    public var isDateTime: Bool { self == .timestamp || self == .timestamptz || self == .date }
 
     /// real or double precision.
     public var isFloat: Bool { self == .double || self == .real }

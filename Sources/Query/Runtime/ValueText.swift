@@ -24,10 +24,15 @@ extension Value {
         return shortest(number.description, fixedExponentMax: 6)
     }
 
-    /// The text of a value of `type` (a real prints as float4).
+    /// The text of a value of `type`: a real prints as float4, a date as `2024-01-02`, a
+    /// timestamptz with the session zone's offset (`+00`).
     public func text(as type: SQLType) -> String? {
-        if type == .real, case .double(let number) = self { return Self.format(real: number) }
-        return text
+        switch (type, self) {
+        case (.real, .double(let number)): return Self.format(real: number)
+        case (.date, .timestamp(let micros)): return DateTime.formatDate(micros)
+        case (.timestamptz, .timestamp(let micros)): return TimestampText.format(micros) + "+00"
+        default: return text
+        }
     }
 
     /// PostgreSQL's float8 output: shortest exact digits, `Infinity`, `NaN`, no `.0`.
@@ -84,10 +89,10 @@ public enum TimestampText {
     }
 
     /// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]`; a zone offset converts to UTC.
-    public static func parse(_ text: String) throws -> Int64 {
+    public static func parse(_ text: String, typeName: String = "timestamp") throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let parsed = try parseParts(Array(trimmed.utf8), text) else {
-            throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type timestamp: \"\(text)\"")
+            throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type \(typeName): \"\(text)\"")
         }
         return parsed
     }
@@ -184,8 +189,9 @@ private struct DigitScanner {
     }
 }
 
-extension Int64 {
-    func floorDivided(by divisor: Int64) -> Int64 {
+extension BinaryInteger {
+    /// Division rounding toward negative infinity (days before 1970 belong to earlier days).
+    public func floorDivided(by divisor: Self) -> Self {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

@@ -15,6 +15,7 @@ public enum TypeName: Sendable, Equatable {
     case char(length: Int?)
     case boolean, bytea, json, jsonb
     case timestamp(withTimeZone: Bool)
+    case date
     /// `vector(n)`; nil dimension in a cast means any dimension.
     case vector(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
@@ -45,6 +46,7 @@ public enum TypeName: Sendable, Equatable {
         case .json: "json"
         case .jsonb: "jsonb"
         case .timestamp(let withTimeZone): withTimeZone ? "timestamp with time zone" : "timestamp"
+        case .date: "date"
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
@@ -65,6 +67,7 @@ public enum TypeName: Sendable, Equatable {
         case .char: "bpchar"
         case .boolean: "bool"
         case .timestamp(let withTimeZone): withTimeZone ? "timestamptz" : "timestamp"
+        case .date: "date"
         case .vector: "vector"
         case .other(let name, _): name
         default: sql
@@ -91,7 +94,8 @@ public enum TypeName: Sendable, Equatable {
         case .boolean: return .bool
         case .bytea: return .bytes
         case .json, .jsonb: return .json
-        case .timestamp: return .timestamp
+        case .timestamp(let withTimeZone): return withTimeZone ? .timestamptz : .timestamp
+        case .date: return .date
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.

@@ -28,6 +28,10 @@ public enum ColumnType: Sendable, Hashable, Codable {
     case varchar(length: Int)
     /// `char(n)`: exactly `length` characters, blank-padded.
     case char(length: Int)
+    /// A calendar day, stored as the timestamp of its midnight (UTC).
+    case date
+    /// `timestamp with time zone`: an instant, stored as UTC microseconds like `timestamp`.
+    case timestamptz
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -45,6 +49,8 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .bytes: "bytea"
         case .json: "jsonb"
         case .timestamp: "timestamp"
+        case .timestamptz: "timestamp with time zone"
+        case .date: "date"
         case .vector(let dimension): "vector(\(dimension))"
         }
     }
@@ -55,6 +61,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .smallint, .integer: .int
         case .real: .double
         case .varchar, .char: .text
+        case .date, .timestamptz: .timestamp
         default: self
         }
     }

@@ -121,7 +121,8 @@ enum RESTColumnType {
         case .double, .real: "float"
         case .bool: "bool"
         case .json: "json"
-        case .timestamp: "timestamp"
+        case .timestamp, .timestamptz: "timestamp"
+        case .date: "date"
         case .bytes: "bytes"
         case .vector(let dimension): "vector(\(dimension))"
         }
