@@ -180,3 +180,27 @@ struct DateTypeTests {
         #expect(sqlError(db, "SELECT date_trunc('fortnight', now())")?.sqlState == "22023")
     }
 }
+
+@Suite("uuid")
+struct UUIDTypeTests {
+    @Test("uuid input is normalised, refused when malformed, and keys a table across a reopen")
+    func uuids() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/uuid.vireo"
+            var db = try Database.open(path: path)
+            try db.execute("""
+                CREATE TABLE k (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n int);
+                INSERT INTO k VALUES ('{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}', 1), ('a0eebc999c0b4ef8bb6d6bb9bd380a12', 2);
+                INSERT INTO k (n) VALUES (3);
+                """)
+            try db.close()
+            db = try Database.open(path: path)
+            #expect(try rows(db, "SELECT n FROM k WHERE id = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12'") == [["2"]])
+            #expect(sqlError(db, "INSERT INTO k VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 4)")?.sqlState == "23505")
+            #expect(sqlError(db, "INSERT INTO k VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g', 4)")?.sqlState == "22P02")
+            let generated = try rows(db, "SELECT id::text FROM k WHERE n = 3")[0][0]
+            #expect(generated.count == 36 && Array(generated)[14] == "4", "a version-4 uuid, got \(generated)")
+            try db.close()
+        }
+    }
+}

@@ -58,6 +58,20 @@ def test_widths_dates_and_time_zones_arrive_as_their_python_types(conn):
             conn.execute(sql)
 
 
+def test_uuid_round_trips_as_python_uuid(conn):
+    import uuid
+    conn.execute("CREATE TABLE keyed (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n integer)")
+    given = uuid.UUID("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")
+    conn.execute("INSERT INTO keyed VALUES (%s, 1)", (given,))
+    conn.execute("INSERT INTO keyed (n) VALUES (2)")
+    for binary in (False, True):
+        with conn.cursor(binary=binary) as cursor:
+            rows = cursor.execute("SELECT id, n FROM keyed ORDER BY n").fetchall()
+            assert rows[0] == (given, 1) and isinstance(rows[1][0], uuid.UUID) and rows[1][0].version == 4, rows
+            assert cursor.description[0].type_code == 2950
+            assert cursor.execute("SELECT n FROM keyed WHERE id = %s", (given,)).fetchone() == (1,)
+
+
 def test_binary_results(conn):
     with conn.cursor(binary=True) as cursor:
         cursor.execute("SELECT 7::bigint, 1.5::double precision, true, 'text'")

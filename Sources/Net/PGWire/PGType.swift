@@ -25,6 +25,7 @@ struct PGType: Sendable, Equatable {
     static let date = PGType(oid: 1082, sizeBytes: 4)
     static let timestamp = PGType(oid: 1114, sizeBytes: 8)
     static let timestamptz = PGType(oid: 1184, sizeBytes: 8)
+    static let uuid = PGType(oid: 2950, sizeBytes: 16)
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
     /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
     /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
@@ -55,6 +56,7 @@ struct PGType: Sendable, Equatable {
         case .timestamp: self = .timestamp
         case .timestamptz: self = .timestamptz
         case .date: self = .date
+        case .uuid: self = .uuid
         case .vector: self = .vector
         }
     }
@@ -80,6 +82,12 @@ extension ByteBuffer {
         case .int(let number): writeInteger(number)
         case .double(let number) where type == .float4: writeInteger(Float(number).bitPattern)
         case .double(let number): writeInteger(number.bitPattern)
+        case .text(let string) where type == .uuid:
+            // 16 bytes from the canonical text's hex digits.
+            let digits = Array(string.utf8.filter { $0 != UInt8(ascii: "-") })
+            for index in stride(from: 0, to: digits.count - 1, by: 2) {
+                writeInteger(UInt8(String(decoding: digits[index...(index + 1)], as: UTF8.self), radix: 16) ?? 0)
+            }
         case .text(let string): writeString(string)
         case .json(let string):
             if type == .jsonb { writeInteger(UInt8(1)) }
@@ -133,6 +141,11 @@ enum PGParameterDecoder {
             return .json(bytes.readString(length: bytes.readableBytes) ?? "")
         case PGType.json.oid: return .json(bytes.readString(length: bytes.readableBytes) ?? "")
         case PGType.vector.oid: return .vector(try vector(&bytes))
+        case PGType.uuid.oid:
+            guard bytes.readableBytes == 16, let raw = bytes.readBytes(length: 16) else {
+                throw VireoError(.invalidTextRepresentation, "binary uuid parameter has \(bytes.readableBytes) bytes, expected 16")
+            }
+            return .text(raw.map { String(format: "%02x", $0) }.joined())
         case PGType.text.oid, PGType.varchar.oid, 0, PGType.unknown.oid:
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         default:

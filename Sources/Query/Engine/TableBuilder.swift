@@ -54,7 +54,7 @@ enum TableBuilder {
 
     /// The value existing rows take when a column is added.
     static func defaultValue(_ column: VireoStorage.ColumnDefinition, transaction: StoreTransaction) throws -> Value {
-        try Evaluator.evaluate(defaultExpression(column, catalog: transaction.catalog), [], .constantFolding)
+        try Cast.assign(Evaluator.evaluate(defaultExpression(column, catalog: transaction.catalog), [], .constantFolding), to: column.type)
     }
 
     /// PostgreSQL's name for an unnamed index: table_column_idx, made unique.

@@ -71,6 +71,24 @@ public enum Cast {
         return .double(number.rounded(.toNearestOrEven))
     }
 
+    /// PostgreSQL's uuid input: 32 hex digits, upper or lower case, optionally in braces, with
+    /// a hyphen allowed after any group of four; the canonical lowercase 8-4-4-4-12 form.
+    static func canonicalUUID(_ text: String) throws -> String {
+        var body = Substring(text)
+        if body.hasPrefix("{") && body.hasSuffix("}") && body.count >= 2 { body = body.dropFirst().dropLast() }
+        var digits: [Character] = []
+        for character in body {
+            if character == "-", !digits.isEmpty, digits.count % 4 == 0, digits.count < 32 { continue }
+            guard character.isHexDigit, character.isASCII, digits.count < 32 else { digits = []; break }
+            digits.append(Character(character.lowercased()))
+        }
+        guard digits.count == 32, body.last != "-" else {
+            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type uuid: \"\(text)\"")
+        }
+        let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digits[$0]) }
+        return groups.joined(separator: "-")
+    }
+
     /// `x::text` for the types whose text the value alone does not tell (real's float4
     /// digits, a date, a timestamptz's offset).
     static func typedText(from type: SQLType) -> ScalarFunction {
@@ -114,6 +132,7 @@ public enum Cast {
         case .timestamp: return .timestamp(try TimestampText.parse(text))
         case .timestamptz: return .timestamp(try TimestampText.parse(text, typeName: "timestamp with time zone"))
         case .date: return .timestamp(DateTime.midnight(of: try TimestampText.parse(text, typeName: "date")))
+        case .uuid: return .text(try canonicalUUID(text))
         case .bytes: return .bytes(try parseBytes(text))
         }
     }

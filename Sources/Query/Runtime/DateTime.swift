@@ -144,5 +144,6 @@ extension Functions {
             .timestamp(DateTime.midnight(of: currentMicros()))
         },
         ScalarFunction("clock_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("gen_random_uuid", 0...0, [], volatile: true, returns: .uuid) { _ in .text(UUID().uuidString.lowercased()) },
     ]
 }

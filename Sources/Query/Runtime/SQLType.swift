@@ -13,6 +13,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// A day: a `Value.timestamp` at midnight UTC. `timestamptz`: a `Value.timestamp` shown
     /// in the session's time zone (UTC).
     case date, timestamptz
+    /// A `Value.text` in canonical UUID form.
+    case uuid
     /// A vector; nil dimension means any.
     case vector(Int?)
     case unknown
@@ -31,6 +33,7 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .timestamp: self = .timestamp
         case .date: self = .date
         case .timestamptz: self = .timestamptz
+        case .uuid: self = .uuid
         case .vector(let dimension): self = .vector(dimension)
         }
     }
@@ -55,6 +58,7 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .timestamp: "timestamp without time zone"
         case .timestamptz: "timestamp with time zone"
         case .date: "date"
+        case .uuid: "uuid"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
         case .unknown: "unknown"
         }

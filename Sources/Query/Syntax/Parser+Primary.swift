@@ -71,7 +71,7 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "date", "vector",
+        "timestamp", "timestamptz", "date", "uuid", "vector",
     ]
 
     private mutating func parseTypedLiteral() throws -> SQLExpression {
@@ -192,6 +192,7 @@ extension Parser {
         case "timestamp", "timestamptz": return try parseTimestampType(withTimeZone: name == "timestamptz")
         case "vector": return .vector(dimension: try parseTypeModifiers(countMax: 1).first)
         case "date": return .date
+        case "uuid": return .uuid
         default: return .other(name: name, modifiers: try parseTypeModifiers(countMax: 8))
         }
     }

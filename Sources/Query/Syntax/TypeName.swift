@@ -16,6 +16,7 @@ public enum TypeName: Sendable, Equatable {
     case boolean, bytea, json, jsonb
     case timestamp(withTimeZone: Bool)
     case date
+    case uuid
     /// `vector(n)`; nil dimension in a cast means any dimension.
     case vector(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
@@ -47,6 +48,7 @@ public enum TypeName: Sendable, Equatable {
         case .jsonb: "jsonb"
         case .timestamp(let withTimeZone): withTimeZone ? "timestamp with time zone" : "timestamp"
         case .date: "date"
+        case .uuid: "uuid"
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
@@ -68,6 +70,7 @@ public enum TypeName: Sendable, Equatable {
         case .boolean: "bool"
         case .timestamp(let withTimeZone): withTimeZone ? "timestamptz" : "timestamp"
         case .date: "date"
+        case .uuid: "uuid"
         case .vector: "vector"
         case .other(let name, _): name
         default: sql
@@ -96,6 +99,7 @@ public enum TypeName: Sendable, Equatable {
         case .json, .jsonb: return .json
         case .timestamp(let withTimeZone): return withTimeZone ? .timestamptz : .timestamp
         case .date: return .date
+        case .uuid: return .uuid
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.

@@ -32,6 +32,7 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 1114, name: "timestamp", arrayOID: 1115, length: 8, category: "D", informationSchemaName: "timestamp without time zone"),
         BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
         BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
+        BuiltinType(oid: 2950, name: "uuid", arrayOID: 2951, length: 16, category: "U", informationSchemaName: "uuid"),
         BuiltinType(oid: 3802, name: "jsonb", arrayOID: 3807, length: -1, category: "U", informationSchemaName: "jsonb"),
         BuiltinType(oid: vectorOID, name: "vector", arrayOID: vectorOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
     ]
@@ -53,6 +54,7 @@ public struct BuiltinType: Sendable {
         case .timestamp: "timestamp"
         case .timestamptz: "timestamptz"
         case .date: "date"
+        case .uuid: "uuid"
         case .vector: "vector"
         }
         return all.first { $0.name == name } ?? all[0]

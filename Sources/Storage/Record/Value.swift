@@ -32,6 +32,8 @@ public enum ColumnType: Sendable, Hashable, Codable {
     case date
     /// `timestamp with time zone`: an instant, stored as UTC microseconds like `timestamp`.
     case timestamptz
+    /// A UUID, stored as its canonical text (lowercase, 8-4-4-4-12), which sorts as its bytes do.
+    case uuid
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -51,6 +53,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .timestamp: "timestamp"
         case .timestamptz: "timestamp with time zone"
         case .date: "date"
+        case .uuid: "uuid"
         case .vector(let dimension): "vector(\(dimension))"
         }
     }
@@ -60,7 +63,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         switch self {
         case .smallint, .integer: .int
         case .real: .double
-        case .varchar, .char: .text
+        case .varchar, .char, .uuid: .text
         case .date, .timestamptz: .timestamp
         default: self
         }

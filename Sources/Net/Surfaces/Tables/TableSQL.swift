@@ -116,7 +116,7 @@ enum RESTColumnType {
     /// The REST name of a stored column type.
     static func name(_ type: ColumnType) -> String {
         switch type {
-        case .text, .varchar, .char: "string"
+        case .text, .varchar, .char, .uuid: "string"
         case .int, .smallint, .integer: "int"
         case .double, .real: "float"
         case .bool: "bool"
