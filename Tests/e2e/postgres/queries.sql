@@ -999,3 +999,23 @@ DELETE FROM acct2 WHERE balance > 2000000000 RETURNING id, balance;
 SELECT id, name FROM acct2 WHERE name LIKE '%o%' ORDER BY id;
 SELECT id, balance FROM acct2 ORDER BY balance DESC LIMIT 2;
 DROP TABLE acct2;
+
+-- to_char for timestamps and dates: the common template patterns
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'YYYY-MM-DD HH24:MI:SS');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'YYYY-MM-DD HH12:MI:SS AM'), to_char(timestamp '2024-02-29 01:05:09', 'HH:MI:SS pm');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'DD/MM/YY'), to_char(timestamp '2024-02-29 13:45:30.25', 'YYY Y');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'Month DD, YYYY'), to_char(timestamp '2024-02-29 13:45:30.25', 'FMMonth FMDD, YYYY');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'MONTH'), to_char(timestamp '2024-02-29 13:45:30.25', 'month'), to_char(timestamp '2024-02-29 13:45:30.25', 'Mon MON mon');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'Day'), to_char(timestamp '2024-02-29 13:45:30.25', 'FMDay'), to_char(timestamp '2024-02-29 13:45:30.25', 'Dy DY dy DAY');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'MS US'), to_char(timestamp '2024-02-29 13:45:30.25', 'SS.MS');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', 'DDD D ID Q WW IW J');
+SELECT to_char(timestamp '2021-01-03 00:00:00', 'IW WW DDD D ID');
+SELECT to_char(timestamp '2024-02-29 13:45:30.25', '"Quarter" Q", day" DDD');
+SELECT to_char(timestamp '2024-02-29 00:00:00', 'HH12 AM A.M. a.m. HH24');
+SELECT to_char(timestamp '2024-02-29 12:00:00', 'HH12 PM P.M. p.m.');
+SELECT to_char(date '2024-07-04', 'YYYY/MM/DD'), to_char(date '2024-07-04', 'FMDD FMMonth');
+SELECT to_char(timestamptz '2024-02-29 13:45:30+00', 'YYYY-MM-DD HH24:MI');
+SELECT to_char(at, 'YYYY-MM-DD') FROM ev ORDER BY id;
+SELECT to_char(day, 'Dy, DD Mon YYYY') FROM ev ORDER BY id;
+SELECT to_char(NULL::timestamp, 'YYYY');
+SELECT to_char(timestamp '0999-03-04 05:06:07', 'YYYY YY MM DD');
