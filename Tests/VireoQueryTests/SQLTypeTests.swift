@@ -204,3 +204,37 @@ struct UUIDTypeTests {
         }
     }
 }
+
+@Suite("interval")
+struct IntervalTypeTests {
+    @Test("intervals persist in rows and index keys, order by span and print as PostgreSQL does")
+    func intervalsPersist() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/interval.vireo"
+            var db = try Database.open(path: path)
+            try db.execute("""
+                CREATE TABLE s (id int PRIMARY KEY, d interval);
+                CREATE INDEX s_d ON s (d);
+                INSERT INTO s VALUES (1, '1 mon'), (2, '-1 day 2 hours'), (3, '1 year 2 mons -3 days 04:05:06.5'), (4, '25 hours');
+                """)
+            try db.close()
+            db = try Database.open(path: path)
+            #expect(try rows(db, "SELECT id, d FROM s WHERE d > '1 day' ORDER BY d") == [
+                ["4", "25:00:00"], ["1", "1 mon"], ["3", "1 year 2 mons -3 days +04:05:06.5"]])
+            #expect(try rows(db, "SELECT d FROM s WHERE id = 2") == [["-1 days +02:00:00"]])
+            #expect(try rows(db, "SELECT count(*) FROM s WHERE d = '30 days'") == [["1"]], "a month equals 30 days")
+            try db.close()
+        }
+    }
+
+    @Test("calendar arithmetic: months clamp to the month's end, differences split into days and time, age borrows")
+    func arithmetic() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT timestamp '2024-01-31' + interval '1 mon', timestamp '2024-03-01' - timestamp '2024-02-28 22:00',
+                   age(timestamp '2024-03-01', timestamp '2023-01-31 10:00'), interval '1 day' * 1.5, make_interval(0, 0, 1)
+            """) == [["2024-02-29 00:00:00", "1 day 02:00:00", "1 year 1 mon 14:00:00", "1 day 12:00:00", "7 days"]])
+        #expect(sqlError(db, "SELECT 'soon'::interval")?.sqlState == "22007")
+        #expect(sqlError(db, "SELECT timestamp '2024-01-02' - '1 day'")?.sqlState == "22007")
+    }
+}

@@ -58,6 +58,15 @@ def test_widths_dates_and_time_zones_arrive_as_their_python_types(conn):
             conn.execute(sql)
 
 
+def test_intervals_arrive_as_timedelta(conn):
+    for binary in (False, True):
+        with conn.cursor(binary=binary) as cursor:
+            cursor.execute("SELECT interval '1 day 02:00:00.5', timestamp '2024-03-01' - timestamp '2024-02-28 22:00'")
+            assert cursor.fetchone() == (datetime.timedelta(days=1, hours=2, milliseconds=500),
+                                         datetime.timedelta(days=1, hours=2)), f"binary={binary}"
+            assert cursor.description[0].type_code == 1186
+
+
 def test_uuid_round_trips_as_python_uuid(conn):
     import uuid
     conn.execute("CREATE TABLE keyed (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n integer)")

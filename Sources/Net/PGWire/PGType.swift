@@ -26,6 +26,7 @@ struct PGType: Sendable, Equatable {
     static let timestamp = PGType(oid: 1114, sizeBytes: 8)
     static let timestamptz = PGType(oid: 1184, sizeBytes: 8)
     static let uuid = PGType(oid: 2950, sizeBytes: 16)
+    static let interval = PGType(oid: 1186, sizeBytes: 16)
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
     /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
     /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
@@ -57,6 +58,7 @@ struct PGType: Sendable, Equatable {
         case .timestamptz: self = .timestamptz
         case .date: self = .date
         case .uuid: self = .uuid
+        case .interval: self = .interval
         case .vector: self = .vector
         }
     }
@@ -96,6 +98,10 @@ extension ByteBuffer {
         case .timestamp(let micros) where type == .date:
             writeInteger(Int32(truncatingIfNeeded: (micros &- PGType.postgresEpochOffsetMicros).floorDivided(by: 86_400_000_000)))
         case .timestamp(let micros): writeInteger(micros &- PGType.postgresEpochOffsetMicros)
+        case .interval(let interval):
+            writeInteger(interval.micros)
+            writeInteger(interval.days)
+            writeInteger(interval.months)
         case .vector(let values):
             writeInteger(Int16(values.count))
             writeInteger(Int16(0))
@@ -141,6 +147,12 @@ enum PGParameterDecoder {
             return .json(bytes.readString(length: bytes.readableBytes) ?? "")
         case PGType.json.oid: return .json(bytes.readString(length: bytes.readableBytes) ?? "")
         case PGType.vector.oid: return .vector(try vector(&bytes))
+        case PGType.interval.oid:
+            guard bytes.readableBytes == 16, let micros: Int64 = bytes.readInteger(), let days: Int32 = bytes.readInteger(),
+                  let months: Int32 = bytes.readInteger() else {
+                throw VireoError(.invalidTextRepresentation, "binary interval parameter has \(bytes.readableBytes) bytes, expected 16")
+            }
+            return .interval(Interval(months: months, days: days, micros: micros))
         case PGType.uuid.oid:
             guard bytes.readableBytes == 16, let raw = bytes.readBytes(length: 16) else {
                 throw VireoError(.invalidTextRepresentation, "binary uuid parameter has \(bytes.readableBytes) bytes, expected 16")

@@ -40,7 +40,7 @@ extension Binder {
     }
 
     private func arithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
-        if let dated = try dateArithmetic(op, a, b) { return dated }
+        if let dated = try dateArithmetic(op, a, b) ?? intervalArithmetic(op, a, b) { return dated }
         var (x, y) = try unify(a, b)
         if x.type == .unknown { x = (try coerce(x, to: .double), .double) }
         if y.type == .unknown { y = (try coerce(y, to: .double), .double) }
@@ -75,9 +75,36 @@ extension Binder {
         }
     }
 
+    /// timestamp ± interval (a date becomes a timestamp), interval ± interval, interval × or ÷
+    /// a number, timestamp − timestamp; an unknown literal added to a timestamp is an interval,
+    /// one subtracted from it a timestamp (as PostgreSQL resolves `ts - '…'`).
+    private func intervalArithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        let instants: Set<SQLType> = [.timestamp, .timestamptz, .date]
+        let additive = op == .add || op == .subtract
+        switch (a.type, b.type) {
+        case (let t, .interval) where instants.contains(t) && additive, (let t, .unknown) where instants.contains(t) && op == .add:
+            return (.binary(op, a.expression, try coerce(b, to: .interval)), t == .date ? .timestamp : t)
+        case (.interval, let t) where instants.contains(t) && op == .add:
+            return (.binary(.add, b.expression, a.expression), t == .date ? .timestamp : t)
+        case (.interval, .interval) where additive, (.interval, .unknown) where additive, (.unknown, .interval) where additive:
+            return (.binary(op, try coerce(a, to: .interval), try coerce(b, to: .interval)), .interval)
+        case (.interval, let q) where q.isNumeric && (op == .multiply || op == .divide):
+            return (.binary(op, a.expression, b.expression), .interval)
+        case (let p, .interval) where p.isNumeric && op == .multiply:
+            return (.binary(.multiply, b.expression, a.expression), .interval)
+        case (let p, let q) where op == .subtract && [p, q].allSatisfy({ $0 == .timestamp || $0 == .timestamptz || $0 == .unknown })
+                && (p != .unknown || q != .unknown):
+            let type = p == .unknown ? q : p
+            return (.function(Functions.timestampDifference, [try coerce(a, to: type), try coerce(b, to: type)]), .interval)
+        default:
+            return nil
+        }
+    }
+
     private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
         if a.isDateTime && b.isDateTime { return }
+        if a == .interval && b == .interval { return }
         throw VireoError(.undefinedFunction, "operator does not exist: \(a) \(op.rawValue) \(b)")
     }
 

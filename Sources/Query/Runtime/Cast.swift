@@ -133,6 +133,7 @@ public enum Cast {
         case .timestamptz: return .timestamp(try TimestampText.parse(text, typeName: "timestamp with time zone"))
         case .date: return .timestamp(DateTime.midnight(of: try TimestampText.parse(text, typeName: "date")))
         case .uuid: return .text(try canonicalUUID(text))
+        case .interval: return .interval(try IntervalMath.parse(text))
         case .bytes: return .bytes(try parseBytes(text))
         }
     }

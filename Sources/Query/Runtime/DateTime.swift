@@ -128,14 +128,16 @@ extension Functions {
         return micros
     }
 
+    /// EXTRACT / date_part of a timestamp, date or interval.
+    static func field(_ arguments: [Value]) throws -> Value {
+        if case .interval(let interval) = arguments[1] { return .double(try IntervalMath.extract(string(arguments[0]), interval)) }
+        return .double(try DateTime.extract(string(arguments[0]), timestampMicros(arguments[1]), type: .timestamp))
+    }
+
     /// The date and time functions; `extract`/`date_part` and `date_trunc` take their source's type.
     static let dateTime: [ScalarFunction] = [
-        ScalarFunction("extract", 2...2, [.text, .timestamp], resultType: { _ in .double }) { arguments in
-            .double(try DateTime.extract(string(arguments[0]), timestampMicros(arguments[1]), type: .timestamp))
-        },
-        ScalarFunction("date_part", 2...2, [.text, .timestamp], resultType: { _ in .double }) { arguments in
-            .double(try DateTime.extract(string(arguments[0]), timestampMicros(arguments[1]), type: .timestamp))
-        },
+        ScalarFunction("extract", 2...2, [.text, .timestamp], resultType: { _ in .double }) { try field($0) },
+        ScalarFunction("date_part", 2...2, [.text, .timestamp], resultType: { _ in .double }) { try field($0) },
         ScalarFunction("date_trunc", 2...2, [.text, .timestamp],
                        resultType: { types in types.count > 1 && types[1] != .timestamp ? .timestamptz : .timestamp }) { arguments in
             .timestamp(try DateTime.truncate(string(arguments[0]), timestampMicros(arguments[1])))

@@ -15,6 +15,7 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case date, timestamptz
     /// A `Value.text` in canonical UUID form.
     case uuid
+    case interval
     /// A vector; nil dimension means any.
     case vector(Int?)
     case unknown
@@ -34,6 +35,7 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .date: self = .date
         case .timestamptz: self = .timestamptz
         case .uuid: self = .uuid
+        case .interval: self = .interval
         case .vector(let dimension): self = .vector(dimension)
         }
     }
@@ -59,6 +61,7 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .timestamptz: "timestamp with time zone"
         case .date: "date"
         case .uuid: "uuid"
+        case .interval: "interval"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
         case .unknown: "unknown"
         }

@@ -14,6 +14,7 @@ extension Value {
         case .bytes(let value): "\\x" + value.map { String(format: "%02x", $0) }.joined()
         case .timestamp(let micros): TimestampText.format(micros)
         case .vector(let value): VectorText.format(value)
+        case .interval(let value): IntervalMath.format(value)
         }
     }
 

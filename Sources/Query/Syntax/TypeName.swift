@@ -17,6 +17,7 @@ public enum TypeName: Sendable, Equatable {
     case timestamp(withTimeZone: Bool)
     case date
     case uuid
+    case interval
     /// `vector(n)`; nil dimension in a cast means any dimension.
     case vector(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
@@ -49,6 +50,7 @@ public enum TypeName: Sendable, Equatable {
         case .timestamp(let withTimeZone): withTimeZone ? "timestamp with time zone" : "timestamp"
         case .date: "date"
         case .uuid: "uuid"
+        case .interval: "interval"
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
@@ -71,6 +73,7 @@ public enum TypeName: Sendable, Equatable {
         case .timestamp(let withTimeZone): withTimeZone ? "timestamptz" : "timestamp"
         case .date: "date"
         case .uuid: "uuid"
+        case .interval: "interval"
         case .vector: "vector"
         case .other(let name, _): name
         default: sql
@@ -100,6 +103,7 @@ public enum TypeName: Sendable, Equatable {
         case .timestamp(let withTimeZone): return withTimeZone ? .timestamptz : .timestamp
         case .date: return .date
         case .uuid: return .uuid
+        case .interval: return .interval
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.

@@ -29,6 +29,7 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 1042, name: "bpchar", arrayOID: 1014, length: -1, category: "S", informationSchemaName: "character"),
         BuiltinType(oid: 1043, name: "varchar", arrayOID: 1015, length: -1, category: "S", informationSchemaName: "character varying"),
         BuiltinType(oid: 1082, name: "date", arrayOID: 1182, length: 4, category: "D", informationSchemaName: "date"),
+        BuiltinType(oid: 1186, name: "interval", arrayOID: 1187, length: 16, category: "T", informationSchemaName: "interval"),
         BuiltinType(oid: 1114, name: "timestamp", arrayOID: 1115, length: 8, category: "D", informationSchemaName: "timestamp without time zone"),
         BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
         BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
@@ -55,6 +56,7 @@ public struct BuiltinType: Sendable {
         case .timestamptz: "timestamptz"
         case .date: "date"
         case .uuid: "uuid"
+        case .interval: "interval"
         case .vector: "vector"
         }
         return all.first { $0.name == name } ?? all[0]

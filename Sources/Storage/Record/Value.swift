@@ -14,6 +14,30 @@ public enum Value: Sendable, Hashable {
     /// Microseconds since 1970-01-01 00:00:00 UTC.
     case timestamp(Int64)
     case vector([Float])
+    /// A span of months, days and microseconds, kept apart as PostgreSQL keeps them.
+    case interval(Interval)
+}
+
+/// PostgreSQL's interval: months and days are calendar units (a month is not a fixed number
+/// of days), microseconds the time of day part. Two intervals compare by `span`, which counts
+/// a month as 30 days and a day as 24 hours, as PostgreSQL's comparison does.
+public struct Interval: Sendable, Hashable {
+    public var months: Int32
+    public var days: Int32
+    public var micros: Int64
+
+    public init(months: Int32 = 0, days: Int32 = 0, micros: Int64 = 0) {
+        self.months = months
+        self.days = days
+        self.micros = micros
+    }
+
+    public static let microsPerDay: Int64 = 86_400_000_000
+
+    /// The interval as microseconds, months at 30 days.
+    public var span: Int128 {
+        (Int128(months) * 30 + Int128(days)) * Int128(Self.microsPerDay) + Int128(micros)
+    }
 }
 
 /// A column's declared type. Several declared types share one storage form (`storageType`):
@@ -34,6 +58,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
     case timestamptz
     /// A UUID, stored as its canonical text (lowercase, 8-4-4-4-12), which sorts as its bytes do.
     case uuid
+    case interval
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -54,6 +79,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .timestamptz: "timestamp with time zone"
         case .date: "date"
         case .uuid: "uuid"
+        case .interval: "interval"
         case .vector(let dimension): "vector(\(dimension))"
         }
     }
@@ -104,6 +130,7 @@ extension Value {
         case .json: .json
         case .timestamp: .timestamp
         case .vector(let elements): .vector(dimension: elements.count)
+        case .interval: .interval
         }
     }
 
@@ -136,6 +163,7 @@ extension Value {
         case .bytes(let bytes): "\\x" + bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
         case .timestamp(let micros): "timestamp \(micros)"
         case .vector(let vector): "[" + vector.map { String($0) }.joined(separator: ",") + "]"
+        case .interval(let interval): "interval \(interval.months) months \(interval.days) days \(interval.micros) microseconds"
         }
     }
 }

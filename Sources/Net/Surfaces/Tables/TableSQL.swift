@@ -123,6 +123,7 @@ enum RESTColumnType {
         case .json: "json"
         case .timestamp, .timestamptz: "timestamp"
         case .date: "date"
+        case .interval: "interval"
         case .bytes: "bytes"
         case .vector(let dimension): "vector(\(dimension))"
         }
