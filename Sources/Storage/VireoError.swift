@@ -44,6 +44,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidFrameOffset = "invalid_preceding_or_following_size"
         case wrongObjectType = "wrong_object_type"
         case invalidOffsetCount = "invalid_row_count_in_result_offset_clause"
+        case stringDataRightTruncation = "string_data_right_truncation"
+        case invalidDatetimeFormat = "invalid_datetime_format"
+        case datetimeFieldOverflow = "datetime_field_overflow"
     }
 
     public var code: Code
@@ -103,6 +106,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidFrameOffset: "22013"
         case .wrongObjectType: "42809"
         case .invalidOffsetCount: "2201X"
+        case .stringDataRightTruncation: "22001"
+        case .invalidDatetimeFormat: "22007"
+        case .datetimeFieldOverflow: "22008"
         }
     }
 }

@@ -31,7 +31,9 @@ enum TableFormat {
         guard result.returnsRows else { return result.commandTag + "\n" }
         // `SELECT FROM t`: psql prints a bare rule and the count.
         if result.columns.isEmpty { return "--\n" + (showsFooter ? footer(result) : "") }
-        let cells = result.rows.map { row in row.map { ($0.text ?? "").components(separatedBy: "\n") } }
+        let cells = result.rows.map { row in
+            zip(row, result.columns).map { ($0.text(as: $1.type) ?? "").components(separatedBy: "\n") }
+        }
         let headers = result.columns.map(\.name)
         let rightAligned = result.columns.map { $0.type.isNumeric }
         var widths = headers.map(\.count)

@@ -126,7 +126,7 @@ struct RESTTablesTests {
             #expect(insert["command"] == .string("INSERT 0 1"), "got \(insert.body.text)")
             let select = try await client.send(.post, "/api/v1/query", #"{"sql": "SELECT id, v <-> $1 AS d FROM t", "params": [[1, 2]]}"#)
             #expect(select["rows"] == .array([.array([.number(7), .number(0)])]), "got \(select.body.text)")
-            #expect(select["columns"].map { $0.text } == #"[{"name": "id", "type": "bigint"}, {"name": "d", "type": "double precision"}]"#, "got \(select.body.text)")
+            #expect(select["columns"].map { $0.text } == #"[{"name": "id", "type": "integer"}, {"name": "d", "type": "double precision"}]"#, "got \(select.body.text)")
             let expectations: [(sql: String, status: HTTPResponse.Status, sqlState: String)] = [
                 ("SELEC 1", .badRequest, "42601"), ("SELECT * FROM nope", .notFound, "42P01"),
                 ("SELECT 1; SELECT 2", .badRequest, "42601"), ("INSERT INTO t VALUES (7, '[0,0]')", .conflict, "23505"),

@@ -104,6 +104,8 @@ enum DocBlocks {
     static func cells(_ result: QueryResult) -> [[String]] {
         guard result.returnsRows else { return [[result.commandTag]] }
         let header = result.columns.map(\.name)
-        return [header] + result.rows.map { row in row.map { ($0.text ?? "").trimmingCharacters(in: .whitespaces) } }
+        return [header] + result.rows.map { row in
+            zip(row, result.columns).map { ($0.text(as: $1.type) ?? "").trimmingCharacters(in: .whitespaces) }
+        }
     }
 }

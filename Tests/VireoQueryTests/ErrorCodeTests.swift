@@ -44,6 +44,9 @@ struct ErrorCodeTests {
         (.invalidNthValueArgument, "SELECT nth_value(id, 0) OVER () FROM t", "22016"),
         (.invalidFrameOffset, "SELECT sum(id) OVER (ORDER BY id ROWS -1 PRECEDING) FROM t", "22013"),
         (.wrongObjectType, "SELECT lower(name) OVER () FROM t", "42809"),
+        (.stringDataRightTruncation, "CREATE TABLE short (v varchar(2)); INSERT INTO short VALUES ('abc')", "22001"),
+        (.invalidDatetimeFormat, "SELECT 'soon'::timestamp", "22007"),
+        (.datetimeFieldOverflow, "SELECT '2024-02-30'::timestamp", "22008"),
     ]
 
     @Test("each statement fails with its code and SQLSTATE", arguments: cases.indices)

@@ -46,7 +46,7 @@ struct SQLSemanticsTests {
     func mixedNumericIndexBounds() throws {
         let db = try Database.inMemory()
         try db.execute("""
-            CREATE TABLE t (id int PRIMARY KEY, n int, r double precision);
+            CREATE TABLE t (id int PRIMARY KEY, n bigint, r double precision);
             CREATE INDEX t_n ON t (n); CREATE INDEX t_r ON t (r);
             INSERT INTO t VALUES (1, -10, -0.5), (2, 0, 0.0), (3, 20, 1.5), (4, 30, 2.5), (5, 9223372036854775807, 1e300), (6, NULL, NULL);
             """)

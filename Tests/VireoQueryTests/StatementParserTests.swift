@@ -42,11 +42,17 @@ struct StatementParserTests {
 
     @Test("type names map to storage column types")
     func columnTypes() throws {
-        #expect(try TypeName.varchar(length: 3).columnType() == .text)
+        #expect(try TypeName.varchar(length: 3).columnType() == .varchar(length: 3))
+        #expect(try TypeName.varchar(length: nil).columnType() == .text)
+        #expect(try TypeName.char(length: nil).columnType() == .char(length: 1))
         #expect(try TypeName.numeric(precision: 5, scale: 1).columnType() == .double)
-        #expect(try TypeName.serial.columnType() == .int)
+        #expect(try TypeName.serial.columnType() == .integer)
+        #expect(try TypeName.bigserial.columnType() == .int)
+        #expect(try TypeName.smallint.columnType() == .smallint)
+        #expect(try TypeName.real.columnType() == .real)
         #expect(try TypeName.vector(dimension: 3).columnType() == .vector(dimension: 3))
-        #expect(try TypeName.timestamp(withTimeZone: true).columnType() == .timestamp)
+        #expect(try TypeName.timestamp(withTimeZone: true).columnType() == .timestamptz)
+        #expect(try TypeName.date.columnType() == .date)
         #expect(throws: VireoError.self) { try TypeName.vector(dimension: 16_001).columnType() }
         #expect(throws: VireoError.self) { try TypeName.vector(dimension: 0).columnType() }
         #expect(throws: VireoError.self) { try TypeName.other(name: "uuid", modifiers: []).columnType() }

@@ -33,6 +33,54 @@ def test_parameters_of_every_common_type_round_trip(conn):
     assert row[6] == at
 
 
+def test_widths_dates_and_time_zones_arrive_as_their_python_types(conn):
+    conn.execute("CREATE TABLE dated (id integer PRIMARY KEY, s smallint, r real, v varchar(4), c char(3), "
+                 "day date, atz timestamptz)")
+    day = datetime.date(2024, 2, 29)
+    atz = datetime.datetime(2024, 3, 1, 12, 0, 0, 250000, tzinfo=datetime.timezone.utc)
+    conn.execute("INSERT INTO dated VALUES (%s, %s, %s, %s, %s, %s, %s)", (1, -7, 1.1, "abcd", "x", day, atz))
+    for binary in (False, True):
+        with conn.cursor(binary=binary) as cursor:
+            cursor.execute("SELECT id, s, r, v, c, day, atz, day + 1, 2147483647::bigint + 1 FROM dated")
+            row = cursor.fetchone()
+            assert row[:5] == (1, -7, pytest.approx(1.1, rel=1e-7), "abcd", "x  "), f"binary={binary}: {row}"
+            assert row[5:] == (day, atz, datetime.date(2024, 3, 1), 2147483648), f"binary={binary}: {row}"
+            types = [column.type_code for column in cursor.description]
+            assert [types[i] for i in (0, 1, 2, 5, 6, 7, 8)] == [23, 21, 700, 1082, 1184, 1082, 20]
+    assert conn.execute("SELECT r::text FROM dated").fetchone() == ("1.1",)
+    errors = [("INSERT INTO dated (id, v) VALUES (2, 'abcde')", psycopg.errors.StringDataRightTruncation),
+              ("INSERT INTO dated (id, s) VALUES (2, 40000)", psycopg.errors.NumericValueOutOfRange),
+              ("SELECT 2147483647 + 1", psycopg.errors.NumericValueOutOfRange),
+              ("SELECT '2024-02-30'::date", psycopg.errors.DatetimeFieldOverflow),
+              ("SELECT 'soon'::timestamp", psycopg.errors.InvalidDatetimeFormat)]
+    for sql, error in errors:
+        with pytest.raises(error):
+            conn.execute(sql)
+
+
+def test_intervals_arrive_as_timedelta(conn):
+    for binary in (False, True):
+        with conn.cursor(binary=binary) as cursor:
+            cursor.execute("SELECT interval '1 day 02:00:00.5', timestamp '2024-03-01' - timestamp '2024-02-28 22:00'")
+            assert cursor.fetchone() == (datetime.timedelta(days=1, hours=2, milliseconds=500),
+                                         datetime.timedelta(days=1, hours=2)), f"binary={binary}"
+            assert cursor.description[0].type_code == 1186
+
+
+def test_uuid_round_trips_as_python_uuid(conn):
+    import uuid
+    conn.execute("CREATE TABLE keyed (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n integer)")
+    given = uuid.UUID("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")
+    conn.execute("INSERT INTO keyed VALUES (%s, 1)", (given,))
+    conn.execute("INSERT INTO keyed (n) VALUES (2)")
+    for binary in (False, True):
+        with conn.cursor(binary=binary) as cursor:
+            rows = cursor.execute("SELECT id, n FROM keyed ORDER BY n").fetchall()
+            assert rows[0] == (given, 1) and isinstance(rows[1][0], uuid.UUID) and rows[1][0].version == 4, rows
+            assert cursor.description[0].type_code == 2950
+            assert cursor.execute("SELECT n FROM keyed WHERE id = %s", (given,)).fetchone() == (1,)
+
+
 def test_binary_results(conn):
     with conn.cursor(binary=True) as cursor:
         cursor.execute("SELECT 7::bigint, 1.5::double precision, true, 'text'")

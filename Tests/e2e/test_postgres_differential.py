@@ -70,6 +70,8 @@ def cell(value):
         return "t" if value else "f"
     if isinstance(value, (int, float, Decimal)):
         number = float(value)
+        if number != number:  # NaN, which equals nothing, itself included
+            return ("num", "NaN")
         return ("num", 0.0 if number == 0 else float(f"{number:.12g}"))
     return str(value)
 

@@ -31,7 +31,7 @@ extension JSONValue {
         case .timestamp(let micros): self = .string(TimestampText.format(micros).replacingOccurrences(of: " ", with: "T") + "Z")
         // Float's own shortest digits, so 0.1 stays 0.1 rather than 0.10000000149011612.
         case .vector(let elements): self = .array(elements.map { .number(Double($0.description) ?? Double($0)) })
-        case .bytes: self = .string(value.text ?? "")
+        case .bytes, .interval: self = .string(value.text ?? "")
         }
     }
 
@@ -67,7 +67,7 @@ extension JSONValue {
 
     private func converted(_ value: Value, to type: ColumnType, _ field: String) throws(RESTError) -> Value {
         do {
-            return try Cast.convert(value, to: SQLType(type))
+            return try Cast.assign(value, to: type)
         } catch let error as VireoError {
             throw .invalid(field, error.message)
         } catch {

@@ -22,8 +22,11 @@ struct PGType: Sendable, Equatable {
     static let float8 = PGType(oid: 701, sizeBytes: 8)
     static let unknown = PGType(oid: 705, sizeBytes: -2)
     static let varchar = PGType(oid: 1043, sizeBytes: -1)
+    static let date = PGType(oid: 1082, sizeBytes: 4)
     static let timestamp = PGType(oid: 1114, sizeBytes: 8)
     static let timestamptz = PGType(oid: 1184, sizeBytes: 8)
+    static let uuid = PGType(oid: 2950, sizeBytes: 16)
+    static let interval = PGType(oid: 1186, sizeBytes: 16)
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
     /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
     /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
@@ -44,11 +47,18 @@ struct PGType: Sendable, Equatable {
         switch type {
         case .bool: self = .bool
         case .int: self = .int8
+        case .smallint: self = .int2
+        case .integer: self = .int4
         case .double: self = .float8
+        case .real: self = .float4
         case .text, .unknown: self = .text
         case .bytes: self = .bytea
         case .json: self = .jsonb
         case .timestamp: self = .timestamp
+        case .timestamptz: self = .timestamptz
+        case .date: self = .date
+        case .uuid: self = .uuid
+        case .interval: self = .interval
         case .vector: self = .vector
         }
     }
@@ -60,7 +70,7 @@ extension ByteBuffer {
         guard !value.isNull else { writeInteger(Int32(-1)); return }
         let lengthIndex = writerIndex
         writeInteger(Int32(0))
-        if binary { writeBinary(value, type: type) } else { writeString(value.text ?? "") }
+        if binary { writeBinary(value, type: type) } else { writeString(value.text(as: type) ?? "") }
         setInteger(Int32(writerIndex - lengthIndex - 4), at: lengthIndex)
     }
 
@@ -68,18 +78,47 @@ extension ByteBuffer {
         switch value {
         case .null: break
         case .bool(let flag): writeInteger(UInt8(flag ? 1 : 0))
+        // The width the column is described with (int2/int4/float4 hold 64-bit engine values).
+        case .int(let number) where type == .int2: writeInteger(Int16(truncatingIfNeeded: number))
+        case .int(let number) where type == .int4 || type == .oid: writeInteger(Int32(truncatingIfNeeded: number))
         case .int(let number): writeInteger(number)
+        case .double(let number) where type == .float4: writeInteger(Float(number).bitPattern)
         case .double(let number): writeInteger(number.bitPattern)
+        case .text(let string) where type == .uuid:
+            // 16 bytes from the canonical text's hex digits.
+            let digits = Array(string.utf8.filter { $0 != UInt8(ascii: "-") })
+            for index in stride(from: 0, to: digits.count - 1, by: 2) {
+                writeInteger(UInt8(String(decoding: digits[index...(index + 1)], as: UTF8.self), radix: 16) ?? 0)
+            }
         case .text(let string): writeString(string)
         case .json(let string):
             if type == .jsonb { writeInteger(UInt8(1)) }
             writeString(string)
         case .bytes(let bytes): writeBytes(bytes)
+        case .timestamp(let micros) where type == .date:
+            writeInteger(Int32(truncatingIfNeeded: (micros &- PGType.postgresEpochOffsetMicros).floorDivided(by: 86_400_000_000)))
         case .timestamp(let micros): writeInteger(micros &- PGType.postgresEpochOffsetMicros)
+        case .interval(let interval):
+            writeInteger(interval.micros)
+            writeInteger(interval.days)
+            writeInteger(interval.months)
         case .vector(let values):
             writeInteger(Int16(values.count))
             writeInteger(Int16(0))
             for element in values { writeInteger(element.bitPattern) }
+        }
+    }
+}
+
+extension Value {
+    /// The text format of the value as a column of `type` sends it: a float4 column's
+    /// value with float4's shortest digits (`1.1`, not the double's `1.100000023841858`).
+    func text(as type: PGType) -> String? {
+        switch type {
+        case .float4: return text(as: SQLType.real)
+        case .date: return text(as: SQLType.date)
+        case .timestamptz: return text(as: SQLType.timestamptz)
+        default: return text
         }
     }
 }
@@ -99,6 +138,8 @@ enum PGParameterDecoder {
         case PGType.float4.oid: return .double(Double(Float(bitPattern: try read(&bytes, as: UInt32.self))))
         case PGType.float8.oid: return .double(Double(bitPattern: try read(&bytes, as: UInt64.self)))
         case PGType.bytea.oid: return .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        case PGType.date.oid:
+            return .timestamp(Int64(try read(&bytes, as: Int32.self)) * 86_400_000_000 &+ PGType.postgresEpochOffsetMicros)
         case PGType.timestamp.oid, PGType.timestamptz.oid:
             return .timestamp(try read(&bytes, as: Int64.self) &+ PGType.postgresEpochOffsetMicros)
         case PGType.jsonb.oid:
@@ -106,6 +147,17 @@ enum PGParameterDecoder {
             return .json(bytes.readString(length: bytes.readableBytes) ?? "")
         case PGType.json.oid: return .json(bytes.readString(length: bytes.readableBytes) ?? "")
         case PGType.vector.oid: return .vector(try vector(&bytes))
+        case PGType.interval.oid:
+            guard bytes.readableBytes == 16, let micros: Int64 = bytes.readInteger(), let days: Int32 = bytes.readInteger(),
+                  let months: Int32 = bytes.readInteger() else {
+                throw VireoError(.invalidTextRepresentation, "binary interval parameter has \(bytes.readableBytes) bytes, expected 16")
+            }
+            return .interval(Interval(months: months, days: days, micros: micros))
+        case PGType.uuid.oid:
+            guard bytes.readableBytes == 16, let raw = bytes.readBytes(length: 16) else {
+                throw VireoError(.invalidTextRepresentation, "binary uuid parameter has \(bytes.readableBytes) bytes, expected 16")
+            }
+            return .text(raw.map { String(format: "%02x", $0) }.joined())
         case PGType.text.oid, PGType.varchar.oid, 0, PGType.unknown.oid:
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         default:

@@ -175,7 +175,9 @@ extension Binder {
     static func resultType(_ function: AggregateCall.Function, _ argument: SQLType) -> SQLType {
         switch function {
         case .count: .int
-        case .sum: argument == .int ? .int : (argument.isVector ? .vector(nil) : .double)
+        // PostgreSQL: sum of smallint/integer is bigint (of bigint numeric, shown as bigint
+        // here while numeric is not exact), of real is real.
+        case .sum: argument.isInteger ? .int : (argument.isVector ? .vector(nil) : (argument == .real ? .real : .double))
         case .avg: argument.isVector ? .vector(nil) : .double
         case .min, .max: argument
         }

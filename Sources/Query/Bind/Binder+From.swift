@@ -63,9 +63,8 @@ extension Binder {
         let typed = try rows.map { row in try row.map { try bind($0, Scope()) } }
         let width = typed.first?.count ?? 0
         let types = (0..<width).map { column -> SQLType in
-            let known = typed.map { $0[column].type }.filter { $0 != .unknown }
-            if known.contains(.double) && known.contains(.int) { return .double }
-            return known.first ?? .text
+            let common = SQLType.common(typed.map { $0[column].type })
+            return common == .unknown ? .text : common
         }
         let bound = try typed.map { row in
             try row.enumerated().map { column, value -> BoundExpression in

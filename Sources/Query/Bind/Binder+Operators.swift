@@ -10,7 +10,10 @@ extension Binder {
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
             return (op == .and ? .and(x, y) : .or(x, y), .bool)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
-            let (x, y) = try unify(a, b)
+            var (x, y) = try unify(a, b)
+            // A literal compared with a char(n) column is a char(n) too: its trailing blanks do not count.
+            if x.expression.isUnpaddedChar { y.expression = y.expression.unpaddedConstant }
+            if y.expression.isUnpaddedChar { x.expression = x.expression.unpaddedConstant }
             try checkComparable(x.type, y.type, op)
             return (.binary(op, x.expression, y.expression), .bool)
         case .add, .subtract, .multiply, .divide, .modulo, .power:
@@ -37,23 +40,71 @@ extension Binder {
     }
 
     private func arithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
+        if let dated = try dateArithmetic(op, a, b) ?? intervalArithmetic(op, a, b) { return dated }
         var (x, y) = try unify(a, b)
         if x.type == .unknown { x = (try coerce(x, to: .double), .double) }
         if y.type == .unknown { y = (try coerce(y, to: .double), .double) }
         let type: SQLType
         switch (x.type, y.type) {
-        case (.int, .int): type = op == .power ? .double : .int
         case (.vector, .vector): type = .vector(nil)
-        case (.timestamp, .int): type = .timestamp
-        case (let p, let q) where p.isNumeric && q.isNumeric: type = .double
+        case (.timestamp, let q) where q.isInteger: type = .timestamp
+        case (let p, let q) where op == .power && p.isNumeric && q.isNumeric: type = .double
+        case (let p, let q) where SQLType.widerNumeric(p, q) != nil: type = SQLType.widerNumeric(p, q) ?? .double
         default:
             throw VireoError(.undefinedFunction, "operator does not exist: \(x.type) \(op.rawValue) \(y.type)")
         }
-        return (.binary(op, x.expression, y.expression), type)
+        let result = BoundExpression.binary(op, x.expression, y.expression)
+        // Arithmetic runs on 64-bit integers and doubles; the cast brings the result back into
+        // the operands' width (22003 when it leaves smallint's or integer's range, a real rounded).
+        return ([.smallint, .integer, .real].contains(type) ? .cast(result, type) : result, type)
+    }
+
+    /// date ± integer is a date, date − date the days between (an integer), as in PostgreSQL.
+    private func dateArithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        let day = BoundExpression.constant(.int(DateTime.microsPerDay))
+        switch (a.type, b.type, op) {
+        case (.date, let q, .add) where q.isInteger, (.date, let q, .subtract) where q.isInteger:
+            return (.binary(op, a.expression, .binary(.multiply, b.expression, day)), .date)
+        case (let p, .date, .add) where p.isInteger:
+            return (.binary(.add, b.expression, .binary(.multiply, a.expression, day)), .date)
+        case (.date, .date, .subtract), (.date, .unknown, .subtract), (.unknown, .date, .subtract):
+            let (x, y) = (try coerce(a, to: .date), try coerce(b, to: .date))
+            return (.cast(.binary(.divide, .binary(.subtract, x, y), day), .integer), .integer)
+        default:
+            return nil
+        }
+    }
+
+    /// timestamp ± interval (a date becomes a timestamp), interval ± interval, interval × or ÷
+    /// a number, timestamp − timestamp; an unknown literal added to a timestamp is an interval,
+    /// one subtracted from it a timestamp (as PostgreSQL resolves `ts - '…'`).
+    private func intervalArithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        let instants: Set<SQLType> = [.timestamp, .timestamptz, .date]
+        let additive = op == .add || op == .subtract
+        switch (a.type, b.type) {
+        case (let t, .interval) where instants.contains(t) && additive, (let t, .unknown) where instants.contains(t) && op == .add:
+            return (.binary(op, a.expression, try coerce(b, to: .interval)), t == .date ? .timestamp : t)
+        case (.interval, let t) where instants.contains(t) && op == .add:
+            return (.binary(.add, b.expression, a.expression), t == .date ? .timestamp : t)
+        case (.interval, .interval) where additive, (.interval, .unknown) where additive, (.unknown, .interval) where additive:
+            return (.binary(op, try coerce(a, to: .interval), try coerce(b, to: .interval)), .interval)
+        case (.interval, let q) where q.isNumeric && (op == .multiply || op == .divide):
+            return (.binary(op, a.expression, b.expression), .interval)
+        case (let p, .interval) where p.isNumeric && op == .multiply:
+            return (.binary(.multiply, b.expression, a.expression), .interval)
+        case (let p, let q) where op == .subtract && [p, q].allSatisfy({ $0 == .timestamp || $0 == .timestamptz || $0 == .unknown })
+                && (p != .unknown || q != .unknown):
+            let type = p == .unknown ? q : p
+            return (.function(Functions.timestampDifference, [try coerce(a, to: type), try coerce(b, to: type)]), .interval)
+        default:
+            return nil
+        }
     }
 
     private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
+        if a.isDateTime && b.isDateTime { return }
+        if a == .interval && b == .interval { return }
         throw VireoError(.undefinedFunction, "operator does not exist: \(a) \(op.rawValue) \(b)")
     }
 

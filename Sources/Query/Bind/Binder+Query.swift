@@ -25,7 +25,11 @@ extension Binder {
                 throw VireoError(.syntaxError, "each \(operation.kind.rawValue) query must have the same number of columns")
             }
             let plan = PlanNode.setOperation(operation.kind, all: operation.all, left, right)
-            return try orderAndLimit(plan, leftColumns, query)
+            var columns = leftColumns
+            for (index, column) in rightColumns.enumerated() {
+                columns[index].type = SQLType.common([columns[index].type, column.type])
+            }
+            return try orderAndLimit(plan, columns, query)
         }
     }
 
@@ -185,6 +189,11 @@ extension Binder {
             case .qualifiedWildcard(let table):
                 return try scope.visibleColumns(of: table).map { OutputItem(expression: .column($0.position), name: $0.name, type: $0.type) }
             case .expression(let expression, let alias):
+                if case .column(let reference) = expression, let (position, type) = try scope.resolve(reference),
+                   scope.isBlankPadded(position) {
+                    // A char(n) column shown as a result keeps its padding, as PostgreSQL prints it.
+                    return [OutputItem(expression: .column(position), name: alias ?? Self.columnName(expression), type: type, source: expression)]
+                }
                 let (bound, type) = try bind(expression, scope)
                 return [OutputItem(expression: bound, name: alias ?? Self.columnName(expression), type: type, source: expression)]
             }
@@ -217,16 +226,24 @@ extension Binder {
     }
 
     /// PostgreSQL's name for an unaliased output column.
-    static func columnName(_ expression: SQLExpression) -> String {
+    static func columnName(_ expression: SQLExpression) -> String { figuredName(expression).name }
+
+    /// PostgreSQL's FigureColname: a column, function or subquery names the result firmly; a
+    /// cast of anything else is named after the type (`int4`, `float8`, `bpchar`), a CASE after
+    /// its ELSE when that is named firmly, else `case`.
+    private static func figuredName(_ expression: SQLExpression) -> (name: String, isFirm: Bool) {
         switch expression {
-        case .column(let reference): reference.column
-        case .function(let call): call.name
+        case .column(let reference): return (reference.column, true)
+        case .function(let call): return (call.name, true)
         case .cast(let operand, let type):
-            if case .column(let reference) = operand { reference.column } else { type.sql.split(separator: "(").first.map(String.init) ?? "?column?" }
-        case .caseWhen: "case"
-        case .exists: "exists"
-        case .subquery(let query): query.firstColumnName ?? "?column?"
-        default: "?column?"
+            let inner = figuredName(operand)
+            return inner.isFirm ? inner : (type.internalName, false)
+        case .caseWhen(let caseExpression):
+            if let otherwise = caseExpression.elseResult, case let inner = figuredName(otherwise), inner.isFirm { return inner }
+            return ("case", false)
+        case .exists: return ("exists", true)
+        case .subquery(let query): return query.firstColumnName.map { ($0, true) } ?? ("?column?", false)
+        default: return ("?column?", false)
         }
     }
 }

@@ -105,8 +105,9 @@ extension Binder {
             return ((try coerce(value, to: .text), .text), (try coerce(fallback, to: .text), .text))
         }
         if value.type == .unknown || fallback.type == .unknown || value.type == fallback.type { return try unify(value, fallback) }
-        if Set([value.type, fallback.type]) == [.int, .double] {
-            return ((.cast(value.expression, .double), .double), (.cast(fallback.expression, .double), .double))
+        if value.type.isNumeric && fallback.type.isNumeric {
+            let common = SQLType.common([value.type, fallback.type])
+            return ((.cast(value.expression, common), common), (.cast(fallback.expression, common), common))
         }
         throw VireoError(.undefinedFunction, "function \(call.name)(\(value.type), integer, \(fallback.type)) does not exist")
     }
@@ -157,7 +158,7 @@ extension Binder {
             throw VireoError(.windowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
         }
         let offsetType: SQLType = frame.mode != .range ? .int : (try specification.orderBy.first.map { try bind($0.expression, scope).type } ?? .int)
-        if frame.mode == .range, hasOffset, offsetType != .int, offsetType != .double {
+        if frame.mode == .range, hasOffset, !offsetType.isNumeric {
             throw VireoError(.featureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type \(offsetType)")
         }
         func bound(_ bound: WindowFrame.Bound) throws -> BoundFrame.Bound {

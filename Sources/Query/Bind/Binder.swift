@@ -85,14 +85,19 @@ final class Binder {
         switch literal {
         case .null: return (.constant(.null), .unknown)
         case .boolean(let flag): return (.constant(.bool(flag)), .bool)
-        case .integer(let number): return (.constant(.int(number)), .int)
+        // As PostgreSQL: an integer literal is an integer (int4) when it fits, else a bigint.
+        case .integer(let number): return (.constant(.int(number)), Int32(exactly: number) == nil ? .int : .integer)
         case .numeric(let text): return (.constant(.double(Double(text) ?? .nan)), .double)
         case .string(let text): return (.constant(.text(text)), .unknown)
         }
     }
 
     private func column(_ reference: ColumnReference, _ scope: Scope) throws -> Typed {
-        if let (position, type) = try scope.resolve(reference) { return (.column(position), type) }
+        if let (position, type) = try scope.resolve(reference) {
+            // char(n): compared, concatenated and measured without its padding, as bpchar is.
+            if scope.isBlankPadded(position) { return (.function(TextLength.unpadded, [.column(position)]), type) }
+            return (.column(position), type)
+        }
         for (level, outer) in outerScopes.reversed().enumerated() {
             if let (position, type) = try outer.resolve(reference) {
                 usedOuterScope = true
@@ -124,6 +129,12 @@ final class Binder {
         }
     }
 
+    /// `coerce`, and a cast when a known type differs (an integer branch of a real CASE).
+    func convert(_ typed: Typed, to type: SQLType) throws -> BoundExpression {
+        if typed.type == .unknown || typed.type == type || type == .unknown { return try coerce(typed, to: type) }
+        return .cast(typed.expression, type)
+    }
+
     /// Gives two operands a common type: an unknown side takes the other's type.
     func unify(_ a: Typed, _ b: Typed) throws -> (Typed, Typed) {
         if a.type == .unknown && b.type != .unknown { return ((try coerce(a, to: b.type), b.type), b) }
@@ -132,13 +143,19 @@ final class Binder {
     }
 
     private func unary(_ op: UnaryOperator, _ operand: SQLExpression, _ scope: Scope) throws -> Typed {
+        if op == .minus, case .literal(.integer(let number)) = operand, number != .min {
+            // PostgreSQL folds the sign into the literal: -2147483648 is an integer, not a bigint.
+            return literalValue(.integer(-number))
+        }
         let value = try bind(operand, scope)
         switch op {
         case .not: return (.not(try coerce(value, to: .bool)), .bool)
         case .plus: return (try coerce(value, to: .double), value.type == .unknown ? .double : value.type)
         case .minus:
             let type = value.type == .unknown ? SQLType.double : value.type
-            return (.negate(try coerce(value, to: type)), type)
+            let negated = BoundExpression.negate(try coerce(value, to: type))
+            // -(-32768::smallint) leaves smallint's range: the cast checks it.
+            return (type == .smallint || type == .integer ? .cast(negated, type) : negated, type)
         }
     }
 
@@ -164,8 +181,29 @@ final class Binder {
     private func cast(_ operand: SQLExpression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
         let target = try Self.sqlType(typeName)
         let value = try bind(operand, scope)
+        if let length = try TextLength(typeName) {
+            // An explicit cast to varchar(n)/char(n) truncates silently (an assignment would fail).
+            let text = value.type == .unknown ? try coerce(value, to: .text) : BoundExpression.cast(value.expression, .text)
+            return (.function(length.explicitCast, [text]), .text)
+        }
+        if target == .text && Cast.typesWithOwnText.contains(value.type) {
+            return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
+        }
+        if target.isInteger && value.type.isFloat && !Self.isNumericLiteral(operand) {
+            // float4/float8 to an integer rounds half to even (rint); a numeric literal such
+            // as 2.5, a double here, rounds half away from zero as PostgreSQL's numeric does.
+            return (.cast(.function(Cast.roundHalfEven, [value.expression]), target), target)
+        }
         if value.type == .unknown { return (try coerce(value, to: target), target) }
         return (.cast(value.expression, target), target)
+    }
+
+    static func isNumericLiteral(_ expression: SQLExpression) -> Bool {
+        switch expression {
+        case .literal(.numeric): true
+        case .unary(_, let operand): isNumericLiteral(operand)
+        default: false
+        }
     }
 
     /// The evaluation type of a declared type; `vector` without a dimension means any.
@@ -188,9 +226,9 @@ final class Binder {
             branches.append((condition, try bind(branch.then, scope)))
         }
         let otherwise = try caseExpression.elseResult.map { try bind($0, scope) }
-        let resultType = (branches.map(\.1.type) + [otherwise?.type ?? .unknown]).first { $0 != .unknown } ?? .unknown
-        let results = try branches.map { ($0.0, try coerce($0.1, to: resultType)) }
-        return (.caseWhen(results, otherwise: try otherwise.map { try coerce($0, to: resultType) }), resultType)
+        let resultType = SQLType.common(branches.map(\.1.type) + [otherwise?.type ?? .unknown])
+        let results = try branches.map { ($0.0, try convert($0.1, to: resultType)) }
+        return (.caseWhen(results, otherwise: try otherwise.map { try convert($0, to: resultType) }), resultType)
     }
 }
 

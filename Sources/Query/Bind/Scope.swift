@@ -50,6 +50,15 @@ struct Scope {
         entries[index].mergedAway.insert(name)
     }
 
+    /// Whether the column at `position` is a base table's char(n) column, whose stored values
+    /// carry blank padding that PostgreSQL ignores wherever the value is used as text.
+    func isBlankPadded(_ position: Int) -> Bool {
+        guard let entry = entries.first(where: { position >= $0.offset && position < $0.offset + $0.width }),
+              let table = entry.table, position - entry.offset < table.columns.count else { return false }
+        if case .char = table.columns[position - entry.offset].type { return true }
+        return false
+    }
+
     /// Whether an entry (table or alias) is called `name`.
     func hasEntry(_ name: String) -> Bool { entries.contains { $0.name == name } }
 

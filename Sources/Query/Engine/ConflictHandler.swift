@@ -75,7 +75,7 @@ struct ConflictHandler {
         if let condition, !(try Evaluator.holds(condition, combined, context)) { return nil }
         var row = old
         for (position, expression) in assignments {
-            row[position] = try Cast.convert(Evaluator.evaluate(expression, combined, context), to: SQLType(table.columns[position].type))
+            row[position] = try Cast.assign(Evaluator.evaluate(expression, combined, context), to: table.columns[position].type)
         }
         return try transaction.update(table.name, rowID: existing, to: row)
     }

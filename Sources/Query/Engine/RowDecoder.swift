@@ -90,6 +90,8 @@ private struct ValueContainer: SingleValueDecodingContainer {
         case .timestamp(let micros):
             if type == Date.self { return Date(timeIntervalSince1970: Double(micros) / 1_000_000) as? T }
             if type == Int64.self { return micros as? T }
+        case .interval(let interval):
+            if type == String.self { return IntervalMath.format(interval) as? T }
         case .null:
             return nil
         }

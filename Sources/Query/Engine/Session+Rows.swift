@@ -79,7 +79,7 @@ extension Session {
                     guard case .expression(let expression) = value else { continue }
                     let type = SQLType(table.columns[position].type)
                     let bound = try binder.coerce(binder.bind(expression, Scope()), to: type)
-                    row[position] = try Cast.convert(Evaluator.evaluate(bound, [], context), to: type)
+                    row[position] = try Cast.assign(Evaluator.evaluate(bound, [], context), to: table.columns[position].type)
                 }
                 return row
             }
@@ -90,7 +90,7 @@ extension Session {
             try PlanExecutor.run(plan, context) { values in
                 var row = [Value?](repeating: nil, count: width)
                 for (value, position) in zip(values, targets) {
-                    row[position] = try Cast.convert(value, to: SQLType(table.columns[position].type))
+                    row[position] = try Cast.assign(value, to: table.columns[position].type)
                 }
                 try context.workMemory.charge(values, for: .changedRows)
                 rows.append(row)
@@ -109,7 +109,7 @@ extension Session {
             if column.isSerial {
                 return .int(try transaction.nextSequenceValue(StoreTransaction.sequenceName(table: table.name, column: column.name)))
             }
-            return try Evaluator.evaluate(defaults[position], [], context)
+            return try Cast.assign(Evaluator.evaluate(defaults[position], [], context), to: column.type)
         }
     }
 
@@ -146,7 +146,7 @@ extension Session {
             let rowID = Self.rowID(of: old)
             var row = Array(old.dropLast())
             for (position, expression) in assignments {
-                row[position] = try Cast.convert(Evaluator.evaluate(expression, old, context), to: SQLType(table.columns[position].type))
+                row[position] = try Cast.assign(Evaluator.evaluate(expression, old, context), to: table.columns[position].type)
             }
             guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
             if newRowID != rowID || Self.changesIndexedVector(table, old: old, new: row) {

@@ -23,7 +23,7 @@ enum TableBuilder {
             columns[position].notNull = true
         }
         var table = TableDefinition(name: name, columns: columns)
-        if primaryKey.count == 1, let position = table.columnIndex(primaryKey[0]), columns[position].type == .int {
+        if primaryKey.count == 1, let position = table.columnIndex(primaryKey[0]), columns[position].type.isInteger {
             table.rowIDColumn = position
         } else if !primaryKey.isEmpty {
             table.indexes.append(IndexDefinition(name: "\(name)_pkey", columns: primaryKey, isUnique: true))
@@ -54,7 +54,7 @@ enum TableBuilder {
 
     /// The value existing rows take when a column is added.
     static func defaultValue(_ column: VireoStorage.ColumnDefinition, transaction: StoreTransaction) throws -> Value {
-        try Evaluator.evaluate(defaultExpression(column, catalog: transaction.catalog), [], .constantFolding)
+        try Cast.assign(Evaluator.evaluate(defaultExpression(column, catalog: transaction.catalog), [], .constantFolding), to: column.type)
     }
 
     /// PostgreSQL's name for an unnamed index: table_column_idx, made unique.

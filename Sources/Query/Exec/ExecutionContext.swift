@@ -176,7 +176,7 @@ final class WorkMemory {
         case .text(let text), .json(let text): valueOverheadBytes + text.utf8.count
         case .bytes(let bytes): valueOverheadBytes + bytes.count
         case .vector(let elements): valueOverheadBytes + elements.count * MemoryLayout<Float>.size
-        case .null, .bool, .int, .double, .timestamp: valueOverheadBytes
+        case .null, .bool, .int, .double, .timestamp, .interval: valueOverheadBytes
         }
     }
 }

@@ -229,7 +229,7 @@ import Dispatch
 enum IndexKeyBound {
     static func make(_ values: [Value], inclusive: Bool, isLower: Bool, columnType: ColumnType?) -> ValueBound? {
         guard let first = values.first, let columnType else { return ValueBound(values, inclusive: inclusive) }
-        switch (columnType, first) {
+        switch (columnType.storageType, first) {
         case (.int, .double(let number)):
             guard let key = integerKey(number, isLower: isLower) else { return nil }
             return ValueBound([.int(key)] + values.dropFirst(), inclusive: true)

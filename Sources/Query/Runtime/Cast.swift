@@ -14,6 +14,14 @@ public enum Cast {
         }
         if SQLType(of: value) == type { return value }
         switch (value, type) {
+        case (.int(let number), .smallint), (.int(let number), .integer): return .int(try narrowed(number, to: type))
+        case (.double(let number), .smallint), (.double(let number), .integer):
+            return .int(try narrowed(try roundToInt(number), to: type))
+        case (.int(let number), .real): return .double(Double(Float(number)))
+        case (.double(let number), .real): return .double(try float4(number))
+        case (.bool(let flag), .integer): return .int(flag ? 1 : 0)
+        case (.timestamp(let micros), .date): return .timestamp(DateTime.midnight(of: micros))
+        case (.timestamp, .timestamptz): return value
         case (.text(let text), _): return try fromText(text, to: type)
         case (.bytes(let bytes), .text):
             try TextBuilding.checkHexText(ofBytes: bytes.count)
@@ -32,6 +40,66 @@ public enum Cast {
         }
     }
 
+    /// Converts `value` for storing in a column of `type`, as an INSERT or UPDATE assigns it:
+    /// the cast to the column's type, then varchar(n)/char(n)'s length rule (22001 unless the
+    /// excess is only spaces; char pads with blanks).
+    public static func assign(_ value: Value, to type: ColumnType) throws -> Value {
+        let converted = try convert(value, to: SQLType(type))
+        guard let length = TextLength(type), case .text(let text) = converted else { return converted }
+        return .text(try length.assigned(text))
+    }
+
+    /// An integer in smallint's or integer's range, or 22003 as PostgreSQL words it.
+    static func narrowed(_ number: Int64, to type: SQLType) throws -> Int64 {
+        let fits = type == .smallint ? Int16(exactly: number) != nil : Int32(exactly: number) != nil
+        guard fits else { throw VireoError(.numericOutOfRange, "\(type) out of range") }
+        return number
+    }
+
+    /// A double rounded to float4; 22003 when a finite value overflows or a non-zero one
+    /// underflows to zero, as float8-to-float4 does.
+    static func float4(_ number: Double) throws -> Double {
+        let rounded = Float(number)
+        if rounded.isInfinite && number.isFinite { throw VireoError(.numericOutOfRange, "value out of range: overflow") }
+        if rounded == 0 && number != 0 { throw VireoError(.numericOutOfRange, "value out of range: underflow") }
+        return Double(rounded)
+    }
+
+    /// rint: a float rounded to the nearest integer, halves to even (float-to-integer casts).
+    static let roundHalfEven = ScalarFunction("rint", 1...1, [.double], returns: .double) { arguments in
+        guard case .double(let number) = arguments[0] else { return arguments[0] }
+        return .double(number.rounded(.toNearestOrEven))
+    }
+
+    /// PostgreSQL's uuid input: 32 hex digits, upper or lower case, optionally in braces, with
+    /// a hyphen allowed after any group of four; the canonical lowercase 8-4-4-4-12 form.
+    static func canonicalUUID(_ text: String) throws -> String {
+        var body = Substring(text)
+        if body.hasPrefix("{") && body.hasSuffix("}") && body.count >= 2 { body = body.dropFirst().dropLast() }
+        var digits: [Character] = []
+        for character in body {
+            if character == "-", !digits.isEmpty, digits.count % 4 == 0, digits.count < 32 { continue }
+            guard character.isHexDigit, character.isASCII, digits.count < 32 else { digits = []; break }
+            digits.append(Character(character.lowercased()))
+        }
+        guard digits.count == 32, body.last != "-" else {
+            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type uuid: \"\(text)\"")
+        }
+        let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(digits[$0]) }
+        return groups.joined(separator: "-")
+    }
+
+    /// `x::text` for the types whose text the value alone does not tell (real's float4
+    /// digits, a date, a timestamptz's offset).
+    static func typedText(from type: SQLType) -> ScalarFunction {
+        ScalarFunction("text", 1...1, [type], returns: .text) { arguments in
+            .text(arguments[0].text(as: type) ?? textForm(arguments[0]))
+        }
+    }
+
+    /// Types whose values print differently from their storage form.
+    static let typesWithOwnText: Set<SQLType> = [.real, .date, .timestamptz]
+
     /// The text a value casts to (`true`/`false` for booleans, as `::text` gives).
     public static func textForm(_ value: Value) -> String {
         if case .bool(let flag) = value { return flag ? "true" : "false" }
@@ -42,7 +110,19 @@ public enum Cast {
         switch type {
         case .text, .unknown: return .text(text)
         case .int: return .int(try parseInt(text))
+        case .smallint, .integer:
+            let number = try parseInt(text, as: type)
+            guard (try? narrowed(number, to: type)) != nil else {
+                throw VireoError(.numericOutOfRange, "value \"\(text)\" is out of range for type \(type)")
+            }
+            return .int(number)
         case .double: return .double(try parseDouble(text))
+        case .real:
+            let number = try parseDouble(text, as: type)
+            guard let rounded = try? float4(number) else {
+                throw VireoError(.numericOutOfRange, "\"\(text.trimmingCharacters(in: .whitespaces))\" is out of range for type real")
+            }
+            return .double(rounded)
         case .bool: return .bool(try parseBool(text))
         case .vector(let dimension):
             let vector = try VectorText.parse(text)
@@ -50,20 +130,24 @@ public enum Cast {
             return .vector(vector)
         case .json: return .json(try JSONValue.validated(text))
         case .timestamp: return .timestamp(try TimestampText.parse(text))
+        case .timestamptz: return .timestamp(try TimestampText.parse(text, typeName: "timestamp with time zone"))
+        case .date: return .timestamp(DateTime.midnight(of: try TimestampText.parse(text, typeName: "date")))
+        case .uuid: return .text(try canonicalUUID(text))
+        case .interval: return .interval(try IntervalMath.parse(text))
         case .bytes: return .bytes(try parseBytes(text))
         }
     }
 
-    static func parseInt(_ text: String) throws -> Int64 {
+    static func parseInt(_ text: String, as type: SQLType = .int) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let number = Int64(trimmed) { return number }
         if trimmed.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }), !trimmed.isEmpty {
-            throw VireoError(.numericOutOfRange, "value \"\(text)\" is out of range for type bigint")
+            throw VireoError(.numericOutOfRange, "value \"\(text)\" is out of range for type \(type)")
         }
-        throw VireoError(.invalidTextRepresentation, "invalid input syntax for type bigint: \"\(text)\"")
+        throw VireoError(.invalidTextRepresentation, "invalid input syntax for type \(type): \"\(text)\"")
     }
 
-    static func parseDouble(_ text: String) throws -> Double {
+    static func parseDouble(_ text: String, as type: SQLType = .double) throws -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         switch trimmed.lowercased() {
         case "nan": return .nan
@@ -72,7 +156,7 @@ public enum Cast {
         default: break
         }
         guard let number = Double(trimmed), !trimmed.lowercased().contains("n") else {
-            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type double precision: \"\(text)\"")
+            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type \(type): \"\(text)\"")
         }
         return number
     }

@@ -16,6 +16,7 @@ public enum Compare {
         case (.bytes(let x), .bytes(let y)): return bytes(x, y)
         case (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x == y ? 0 : 1)
         case (.vector(let x), .vector(let y)): return vectors(x, y)
+        case (.interval(let x), .interval(let y)): return x.span < y.span ? -1 : (x.span == y.span ? 0 : 1)
         default:
             throw VireoError(.typeMismatch, "operator does not exist: \(SQLType(of: a)) = \(SQLType(of: b))")
         }
@@ -58,7 +59,7 @@ public enum Compare {
 public struct GroupKey: Hashable, Sendable {
     private enum Key: Hashable {
         case null, bool(Bool), int(Int64), double(UInt64), utf8([UInt8]), bytes([UInt8])
-        case timestamp(Int64), vector([UInt32])
+        case timestamp(Int64), vector([UInt32]), interval(Int128)
     }
 
     private let key: Key
@@ -76,6 +77,8 @@ public struct GroupKey: Hashable, Sendable {
         case .bytes(let bytes): key = .bytes(bytes)
         case .timestamp(let micros): key = .timestamp(micros)
         case .vector(let vector): key = .vector(vector.map { ($0 == 0 ? 0 : $0).bitPattern })
+        // '1 mon' = '30 days', as PostgreSQL's interval equality says.
+        case .interval(let interval): key = .interval(interval.span)
         }
     }
 }

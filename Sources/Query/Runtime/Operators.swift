@@ -31,6 +31,14 @@ public enum Operators {
         case (.vector(let x), .vector(let y)): return .vector(try vectors(op, x, y))
         case (.timestamp(let x), .int(let y)) where op == .add || op == .subtract:
             return .timestamp(op == .add ? x &+ y : x &- y)
+        case (.timestamp(let x), .timestamp(let y)) where op == .subtract:
+            return .int(try integers(.subtract, x, y))
+        case (.timestamp(let x), .interval(let y)) where op == .add || op == .subtract:
+            return .timestamp(try IntervalMath.add(x, op == .add ? y : try IntervalMath.negate(y)))
+        case (.interval(let x), .interval(let y)) where op == .add || op == .subtract:
+            return .interval(try IntervalMath.add(x, op == .add ? y : try IntervalMath.negate(y)))
+        case (.interval(let x), _) where (op == .multiply || op == .divide) && number(b) != nil:
+            return .interval(try IntervalMath.scale(x, by: number(b) ?? 1, dividing: op == .divide))
         default:
             guard let x = number(a), let y = number(b) else {
                 throw VireoError(.typeMismatch, "operator does not exist: \(SQLType(of: a)) \(op.rawValue) \(SQLType(of: b))")
@@ -132,6 +140,7 @@ public enum Operators {
             guard number != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
             return .int(-number)
         case .double(let number): return .double(-number)
+        case .interval(let interval): return .interval(try IntervalMath.negate(interval))
         default: throw VireoError(.typeMismatch, "operator does not exist: - \(SQLType(of: value))")
         }
     }

@@ -4,7 +4,18 @@ import VireoStorage
 /// literal or parameter not yet resolved, which takes the type its context needs (as
 /// PostgreSQL's "unknown" literals do).
 public enum SQLType: Sendable, Hashable, CustomStringConvertible {
+    /// `int` is bigint (int8); `smallint` (int2) and `integer` (int4) hold the same
+    /// `Value.int` but are range-checked where a value takes the type.
     case bool, int, double, text, bytes, json, timestamp
+    case smallint, integer
+    /// float4: a `Value.double` that holds exactly a `Float`.
+    case real
+    /// A day: a `Value.timestamp` at midnight UTC. `timestamptz`: a `Value.timestamp` shown
+    /// in the session's time zone (UTC).
+    case date, timestamptz
+    /// A `Value.text` in canonical UUID form.
+    case uuid
+    case interval
     /// A vector; nil dimension means any.
     case vector(Int?)
     case unknown
@@ -13,11 +24,18 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         switch columnType {
         case .bool: self = .bool
         case .int: self = .int
+        case .smallint: self = .smallint
+        case .integer: self = .integer
         case .double: self = .double
-        case .text: self = .text
+        case .real: self = .real
+        case .text, .varchar, .char: self = .text
         case .bytes: self = .bytes
         case .json: self = .json
         case .timestamp: self = .timestamp
+        case .date: self = .date
+        case .timestamptz: self = .timestamptz
+        case .uuid: self = .uuid
+        case .interval: self = .interval
         case .vector(let dimension): self = .vector(dimension)
         }
     }
@@ -32,17 +50,69 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .bool: "boolean"
         case .int: "bigint"
+        case .smallint: "smallint"
+        case .integer: "integer"
         case .double: "double precision"
+        case .real: "real"
         case .text: "text"
         case .bytes: "bytea"
         case .json: "jsonb"
         case .timestamp: "timestamp without time zone"
+        case .timestamptz: "timestamp with time zone"
+        case .date: "date"
+        case .uuid: "uuid"
+        case .interval: "interval"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
         case .unknown: "unknown"
         }
     }
 
-    public var isNumeric: Bool { self == .int || self == .double }
+    public var isNumeric: Bool { isInteger || isFloat }
+
+    /// smallint, integer or bigint.
+    public var isInteger: Bool { self == .int || self == .integer || self == .smallint }
+
+    /// date, timestamp or timestamptz: values that are `Value.timestamp` and compare as instants.
+    public var isDateTime: Bool { self == .timestamp || self == .timestamptz || self == .date }
+
+    /// real or double precision.
+    public var isFloat: Bool { self == .double || self == .real }
+
+    /// The position of a numeric type in PostgreSQL's implicit widening order
+    /// (smallint → integer → bigint → real → double precision); nil for other types.
+    var numericRank: Int? {
+        switch self {
+        case .smallint: 0
+        case .integer: 1
+        case .int: 2
+        case .real: 3
+        case .double: 4
+        default: nil
+        }
+    }
+
+    /// The type two numeric types meet in, as PostgreSQL resolves a mixed operator, UNION or
+    /// VALUES column: the wider integer; real with real stays real, but real with an integer
+    /// or a double becomes double precision (float8 is the category's preferred type).
+    static func widerNumeric(_ a: SQLType, _ b: SQLType) -> SQLType? {
+        guard let x = a.numericRank, let y = b.numericRank else { return nil }
+        if a == b { return a }
+        if a.isInteger && b.isInteger { return x > y ? a : b }
+        return .double
+    }
+
+    /// The common type of several (UNION branches, VALUES rows, CASE results) as PostgreSQL
+    /// resolves them: the first known one, except that numeric types meet in the widest
+    /// (integer and real give real, as every integer converts implicitly to real); unknown
+    /// when all are unknown.
+    static func common(_ types: [SQLType]) -> SQLType {
+        let known = types.filter { $0 != .unknown }
+        guard var result = known.first else { return .unknown }
+        for type in known.dropFirst() {
+            if let x = result.numericRank, let y = type.numericRank, y > x { result = type }
+        }
+        return result
+    }
 
     public var isVector: Bool {
         if case .vector = self { return true }

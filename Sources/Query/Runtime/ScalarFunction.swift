@@ -50,7 +50,7 @@ extension ScalarFunction {
 /// The catalogue of built-in scalar functions.
 enum Functions {
     static let all: [String: ScalarFunction] = Dictionary(
-        (text + math + vector + misc + catalog).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        (text + math + vector + misc + catalog + dateTime + dateFormatting + intervals).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func string(_ value: Value) -> String { Cast.textForm(value) }
 
@@ -141,7 +141,10 @@ enum Functions {
         return .text(String(characters))
     }
 
-    static func numericResult(_ types: [SQLType]) -> SQLType { types.first == .int ? .int : .double }
+    static func numericResult(_ types: [SQLType]) -> SQLType {
+        guard let first = types.first, first.isInteger else { return .double }
+        return first
+    }
 
     static let math: [ScalarFunction] = [
         ScalarFunction("abs", 1...1, [.double], resultType: numericResult) { arguments in
@@ -212,10 +215,10 @@ enum Functions {
     ]
 
     static let misc: [ScalarFunction] = [
-        ScalarFunction("now", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
-        ScalarFunction("current_timestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("now", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("current_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
         ScalarFunction("localtimestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
-        ScalarFunction("statement_timestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("statement_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
         ScalarFunction("version", 0...0, [], returns: .text) { _ in .text("PostgreSQL 16.0 (Vireo 0.1)") },
         ScalarFunction("jsonb_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
         ScalarFunction("json_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },

@@ -14,6 +14,25 @@ extension Value {
         case .bytes(let value): "\\x" + value.map { String(format: "%02x", $0) }.joined()
         case .timestamp(let micros): TimestampText.format(micros)
         case .vector(let value): VectorText.format(value)
+        case .interval(let value): IntervalMath.format(value)
+        }
+    }
+
+    /// PostgreSQL's float4 output of a double holding a real: the float's shortest digits.
+    public static func format(real value: Double) -> String {
+        let number = Float(value)
+        if number.isNaN || number.isInfinite { return format(value) }
+        return shortest(number.description, fixedExponentMax: 6)
+    }
+
+    /// The text of a value of `type`: a real prints as float4, a date as `2024-01-02`, a
+    /// timestamptz with the session zone's offset (`+00`).
+    public func text(as type: SQLType) -> String? {
+        switch (type, self) {
+        case (.real, .double(let number)): return Self.format(real: number)
+        case (.date, .timestamp(let micros)): return DateTime.formatDate(micros)
+        case (.timestamptz, .timestamp(let micros)): return TimestampText.format(micros) + "+00"
+        default: return text
         }
     }
 
@@ -21,9 +40,33 @@ extension Value {
     static func format(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        return text
+        return shortest(value.description, fixedExponentMax: 15)
+    }
+
+    /// Swift's shortest round-trip digits laid out as PostgreSQL lays out float output:
+    /// plain notation for decimal exponents from -4 up to below `fixedExponentMax` (6 for
+    /// float4, 15 for float8), else `d.ddde+XX`.
+    static func shortest(_ description: String, fixedExponentMax: Int) -> String {
+        let negative = description.hasPrefix("-")
+        let body = negative ? description.dropFirst() : Substring(description)
+        let parts = body.split(separator: "e", maxSplits: 1)
+        let mantissa = parts[0], exponentPart = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        let pointIndex = mantissa.firstIndex(of: ".") ?? mantissa.endIndex
+        var digits = String(mantissa[..<pointIndex]) + String(mantissa[pointIndex...].dropFirst())
+        var exponent = exponentPart + mantissa.distance(from: mantissa.startIndex, to: pointIndex) - 1
+        while digits.hasPrefix("0") && digits.count > 1 { digits.removeFirst(); exponent -= 1 }
+        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+        if digits == "0" { return negative ? "-0" : "0" }
+        let sign = negative ? "-" : ""
+        if exponent < -4 || exponent >= fixedExponentMax {
+            let fraction = digits.count > 1 ? "." + digits.dropFirst() : ""
+            let magnitude = abs(exponent)
+            return sign + String(digits.prefix(1)) + fraction + "e" + (exponent < 0 ? "-" : "+") + (magnitude < 10 ? "0" : "") + String(magnitude)
+        }
+        if exponent < 0 { return sign + "0." + String(repeating: "0", count: -exponent - 1) + digits }
+        if digits.count <= exponent + 1 { return sign + digits + String(repeating: "0", count: exponent + 1 - digits.count) }
+        let split = digits.index(digits.startIndex, offsetBy: exponent + 1)
+        return sign + digits[..<split] + "." + digits[split...]
     }
 }
 
@@ -47,32 +90,44 @@ public enum TimestampText {
     }
 
     /// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]`; a zone offset converts to UTC.
-    public static func parse(_ text: String) throws -> Int64 {
+    public static func parse(_ text: String, typeName: String = "timestamp") throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let parsed = parseParts(Array(trimmed.utf8)) else {
-            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type timestamp: \"\(text)\"")
+        guard let parsed = try parseParts(Array(trimmed.utf8), text) else {
+            throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type \(typeName): \"\(text)\"")
         }
         return parsed
     }
 
-    private static func parseParts(_ bytes: [UInt8]) -> Int64? {
+    /// nil for text that is not a timestamp (22007); 22008 for fields out of range, such as
+    /// February 30th or hour 25, which PostgreSQL refuses rather than rolling over.
+    private static func parseParts(_ bytes: [UInt8], _ text: String) throws -> Int64? {
         var scanner = DigitScanner(bytes: bytes)
         guard let year = scanner.number(4), scanner.skip("-"), let month = scanner.number(2), scanner.skip("-"),
-              let day = scanner.number(2), (1...12).contains(month), (1...31).contains(day) else { return nil }
+              let day = scanner.number(2) else { return nil }
         var (hour, minute, second, micros) = (0, 0, 0, 0)
         if scanner.skip(" ") || scanner.skip("T") {
-            guard let h = scanner.number(2), scanner.skip(":"), let m = scanner.number(2), h < 24, m < 60 else { return nil }
+            guard let h = scanner.number(2), scanner.skip(":"), let m = scanner.number(2) else { return nil }
             (hour, minute) = (h, m)
             if scanner.skip(":") {
-                guard let s = scanner.number(2), s < 61 else { return nil }
+                guard let s = scanner.number(2) else { return nil }
                 second = s
                 if scanner.skip(".") { micros = scanner.fraction() }
             }
         }
         guard let offsetSeconds = scanner.zoneOffset(), scanner.atEnd else { return nil }
+        let timeFits = hour < 24 && minute < 60 && second <= 60 || hour == 24 && minute == 0 && second == 0 && micros == 0
+        guard (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day), timeFits else {
+            throw VireoError(.datetimeFieldOverflow, "date/time field value out of range: \"\(text)\"")
+        }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
         return seconds * 1_000_000 + Int64(micros)
+    }
+
+    /// The days of `month` (1...12) in `year` of the proleptic Gregorian calendar.
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -135,8 +190,9 @@ private struct DigitScanner {
     }
 }
 
-extension Int64 {
-    func floorDivided(by divisor: Int64) -> Int64 {
+extension BinaryInteger {
+    /// Division rounding toward negative infinity (days before 1970 belong to earlier days).
+    public func floorDivided(by divisor: Self) -> Self {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }

@@ -71,7 +71,7 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "vector",
+        "timestamp", "timestamptz", "date", "uuid", "interval", "vector",
     ]
 
     private mutating func parseTypedLiteral() throws -> SQLExpression {
@@ -191,6 +191,9 @@ extension Parser {
         case "char", "bpchar": return .char(length: try parseTypeModifiers(countMax: 1).first)
         case "timestamp", "timestamptz": return try parseTimestampType(withTimeZone: name == "timestamptz")
         case "vector": return .vector(dimension: try parseTypeModifiers(countMax: 1).first)
+        case "date": return .date
+        case "uuid": return .uuid
+        case "interval": return .interval
         default: return .other(name: name, modifiers: try parseTypeModifiers(countMax: 8))
         }
     }

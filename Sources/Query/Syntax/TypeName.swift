@@ -15,6 +15,9 @@ public enum TypeName: Sendable, Equatable {
     case char(length: Int?)
     case boolean, bytea, json, jsonb
     case timestamp(withTimeZone: Bool)
+    case date
+    case uuid
+    case interval
     /// `vector(n)`; nil dimension in a cast means any dimension.
     case vector(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
@@ -45,6 +48,9 @@ public enum TypeName: Sendable, Equatable {
         case .json: "json"
         case .jsonb: "jsonb"
         case .timestamp(let withTimeZone): withTimeZone ? "timestamp with time zone" : "timestamp"
+        case .date: "date"
+        case .uuid: "uuid"
+        case .interval: "interval"
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
@@ -52,27 +58,52 @@ public enum TypeName: Sendable, Equatable {
         }
     }
 
+    /// pg_type's name for the type (`int4`, `float8`, `bpchar`), which names a cast's column.
+    public var internalName: String {
+        switch self {
+        case .smallint: "int2"
+        case .integer, .serial: "int4"
+        case .bigint, .bigserial: "int8"
+        case .real: "float4"
+        case .doublePrecision: "float8"
+        case .numeric: "numeric"
+        case .varchar: "varchar"
+        case .char: "bpchar"
+        case .boolean: "bool"
+        case .timestamp(let withTimeZone): withTimeZone ? "timestamptz" : "timestamp"
+        case .date: "date"
+        case .uuid: "uuid"
+        case .interval: "interval"
+        case .vector: "vector"
+        case .other(let name, _): name
+        default: sql
+        }
+    }
+
     /// Whether values default to the next number of a sequence (SERIAL, BIGSERIAL).
     public var isSerial: Bool { self == .serial || self == .bigserial }
 
-    /// The storage type of a column declared with this type. NUMERIC is stored as a double
-    /// (issue 4), every integer width as a 64-bit integer, every text type as text.
+    /// The type of a column declared with this type. NUMERIC is stored as a double (issue 4);
+    /// smallint, integer (and serial) and real keep their width, varchar(n) and char(n) their
+    /// length; varchar without a length is text.
     /// Throws for unknown types, a vector without or with an invalid dimension, and
     /// out-of-range length modifiers, with PostgreSQL's and pgvector's messages.
     public func columnType() throws -> ColumnType {
         switch self {
-        case .smallint, .integer, .bigint, .serial, .bigserial: return .int
-        case .real, .doublePrecision, .numeric: return .double
-        case .text: return .text
-        case .varchar(let length), .char(let length):
-            if let length, length < 1 {
-                throw VireoError(.invalidParameter, "length for type \(self == .varchar(length: length) ? "varchar" : "char") must be at least 1")
-            }
-            return .text
+        case .smallint: return .smallint
+        case .integer, .serial: return .integer
+        case .bigint, .bigserial: return .int
+        case .real: return .real
+        case .doublePrecision, .numeric: return .double
+        case .text, .varchar(nil): return .text
+        case .varchar, .char: return try TextLength(self)?.columnType ?? .text
         case .boolean: return .bool
         case .bytea: return .bytes
         case .json, .jsonb: return .json
-        case .timestamp: return .timestamp
+        case .timestamp(let withTimeZone): return withTimeZone ? .timestamptz : .timestamp
+        case .date: return .date
+        case .uuid: return .uuid
+        case .interval: return .interval
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.

@@ -26,10 +26,14 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 114, name: "json", arrayOID: 199, length: -1, category: "U", informationSchemaName: "json"),
         BuiltinType(oid: 700, name: "float4", arrayOID: 1021, length: 4, category: "N", informationSchemaName: "real"),
         BuiltinType(oid: 701, name: "float8", arrayOID: 1022, length: 8, category: "N", informationSchemaName: "double precision"),
+        BuiltinType(oid: 1042, name: "bpchar", arrayOID: 1014, length: -1, category: "S", informationSchemaName: "character"),
         BuiltinType(oid: 1043, name: "varchar", arrayOID: 1015, length: -1, category: "S", informationSchemaName: "character varying"),
+        BuiltinType(oid: 1082, name: "date", arrayOID: 1182, length: 4, category: "D", informationSchemaName: "date"),
+        BuiltinType(oid: 1186, name: "interval", arrayOID: 1187, length: 16, category: "T", informationSchemaName: "interval"),
         BuiltinType(oid: 1114, name: "timestamp", arrayOID: 1115, length: 8, category: "D", informationSchemaName: "timestamp without time zone"),
         BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
         BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
+        BuiltinType(oid: 2950, name: "uuid", arrayOID: 2951, length: 16, category: "U", informationSchemaName: "uuid"),
         BuiltinType(oid: 3802, name: "jsonb", arrayOID: 3807, length: -1, category: "U", informationSchemaName: "jsonb"),
         BuiltinType(oid: vectorOID, name: "vector", arrayOID: vectorOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
     ]
@@ -39,11 +43,20 @@ public struct BuiltinType: Sendable {
         let name = switch type {
         case .bool: "bool"
         case .int: "int8"
+        case .smallint: "int2"
+        case .integer: "int4"
         case .double: "float8"
+        case .real: "float4"
         case .text: "text"
+        case .varchar: "varchar"
+        case .char: "bpchar"
         case .bytes: "bytea"
         case .json: "jsonb"
         case .timestamp: "timestamp"
+        case .timestamptz: "timestamptz"
+        case .date: "date"
+        case .uuid: "uuid"
+        case .interval: "interval"
         case .vector: "vector"
         }
         return all.first { $0.name == name } ?? all[0]
@@ -57,14 +70,17 @@ public struct BuiltinType: Sendable {
         if let open = name.firstIndex(of: "(") { name = String(name[..<open]).trimmingCharacters(in: .whitespaces) }
         let synonyms = ["boolean": "bool", "bigint": "int8", "smallint": "int2", "integer": "int4", "int": "int4",
                         "real": "float4", "double precision": "float8", "character varying": "varchar",
+                        "character": "bpchar", "char": "bpchar",
                         "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz"]
         let canonical = synonyms[name] ?? name
         return all.first { $0.name == canonical }?.oid
     }
 
-    /// atttypmod: a vector's dimension, -1 otherwise.
+    /// atttypmod: a vector's dimension, varchar(n)/char(n)'s n + 4 (PostgreSQL counts the
+    /// length word in), -1 otherwise.
     func typmod(_ type: ColumnType) -> Int64 {
         if case .vector(let dimension) = type { return Int64(dimension) }
+        if let length = type.lengthMax { return Int64(length) + 4 }
         return -1
     }
 }

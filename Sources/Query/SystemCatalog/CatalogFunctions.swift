@@ -13,6 +13,9 @@ extension Functions {
             if type.name == "vector", arguments.count > 1, case .int(let dimension) = arguments[1], dimension > 0 {
                 return .text("vector(\(dimension))")
             }
+            if type.name == "varchar" || type.name == "bpchar", arguments.count > 1, case .int(let typmod) = arguments[1], typmod > 4 {
+                return .text("\(type.informationSchemaName)(\(typmod - 4))")
+            }
             return .text(type.informationSchemaName == "USER-DEFINED" ? type.name : type.informationSchemaName)
         },
         ScalarFunction("pg_table_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },

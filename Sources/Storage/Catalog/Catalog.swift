@@ -4,6 +4,12 @@
 //   key "t/<table name>"     value: JSON of TableDefinition
 //   key "s/<sequence name>"  value: 8-byte little-endian Int64, the last value handed out
 //
+// Column types are ColumnType's Codable JSON (`"int"`, `{"varchar":{"length":5}}` …). Cases
+// are only ever added (smallint, integer, real, varchar(n), char(n), date, timestamptz and
+// uuid came with issue 10), so every older file still reads, and StorageFormat.version
+// stays 1; a build that predates a case refuses a file using it as an unreadable table
+// definition instead of guessing.
+//
 // Invariants:
 //   C1. Every table and index root named here is a live B+tree root.
 //   C2. The in-memory Catalog a reader sees always matches the pages it reads: a write

@@ -101,7 +101,20 @@ extension StoreTransaction {
                 }
             } else if !value.fits(column.type) {
                 throw VireoError(.typeMismatch, "column \"\(column.name)\" is of type \(column.type.name) but the value is of type \(value.typeName)")
+            } else {
+                try Self.checkDeclaredType(value, column.type)
             }
+        }
+    }
+
+    /// The range of smallint/integer columns and the length of varchar(n)/char(n) ones, for
+    /// callers that did not convert values as the query layer does (it reports these first).
+    static func checkDeclaredType(_ value: Value, _ type: ColumnType) throws {
+        if let range = type.integerRange, case .int(let number) = value, !range.contains(number) {
+            throw VireoError(.numericOutOfRange, "\(type.name) out of range")
+        }
+        if let lengthMax = type.lengthMax, case .text(let text) = value, text.unicodeScalars.count > lengthMax {
+            throw VireoError(.stringDataRightTruncation, "value too long for type \(type.name)")
         }
     }
 

@@ -17,6 +17,9 @@
 //   0x80  vector      each float32 transformed like a double (4 bytes big-endian), the
 //                     whole byte string escaped and terminated: element-wise order, and a
 //                     vector sorts before every longer vector it is a prefix of
+//   0x90  interval    the span (months at 30 days, in microseconds) as a 128-bit integer,
+//                     16 bytes big-endian with the sign bit flipped: '1 mon' and '30 days'
+//                     are one key, as they are equal in PostgreSQL
 //
 // Escaping: a 0x00 byte is written 0x00 0xFF; the string ends with 0x00 0x00. So a string
 // sorts before its extensions and composite keys compare component by component.
@@ -32,7 +35,8 @@
 //     maps ORDER BY … NULLS FIRST/LAST onto index ranges accordingly.
 //   - Values of different types sort by tag. An index column holds one type, so ints and
 //     doubles are never compared here; the query layer converts before probing.
-//   - Decoding gives back 0.0 for -0.0 and Double.nan / Float.nan for every NaN.
+//   - Decoding gives back 0.0 for -0.0 and Double.nan / Float.nan for every NaN, and an
+//     interval as its span in days and time (months folded in at 30 days).
 // Row ids (encodeRowID) are the int body alone, without a tag: 8 bytes, sign bit flipped.
 
 /// Order-preserving encoding of value tuples as B+tree keys compared with memcmp.
@@ -41,7 +45,7 @@ public enum KeyCodec {
     @usableFromInline
     enum Tag: UInt8 {
         case null = 0x01, bool = 0x10, int = 0x20, double = 0x30, text = 0x40
-        case bytes = 0x50, json = 0x60, timestamp = 0x70, vector = 0x80
+        case bytes = 0x50, json = 0x60, timestamp = 0x70, vector = 0x80, interval = 0x90
     }
 
     /// Size of an encoded row id.
@@ -157,7 +161,15 @@ public enum KeyCodec {
         case .json(let string): appendEscaped(.json, string.utf8, to: &bytes)
         case .bytes(let data): appendEscaped(.bytes, data, to: &bytes)
         case .vector(let elements): appendVector(elements, to: &bytes)
+        case .interval(let interval): appendInterval(interval, to: &bytes)
         }
+    }
+
+    static func appendInterval(_ interval: Interval, to bytes: inout [UInt8]) {
+        let span = UInt128(bitPattern: interval.span) ^ (UInt128(1) << 127)
+        bytes.append(Tag.interval.rawValue)
+        appendBigEndian(UInt64(truncatingIfNeeded: span >> 64), to: &bytes)
+        appendBigEndian(UInt64(truncatingIfNeeded: span), to: &bytes)
     }
 
     static func appendTagged(_ tag: Tag, _ bits: UInt64, to bytes: inout [UInt8]) {

@@ -30,6 +30,11 @@ struct KeyReader {
         case .json: return .json(try readText())
         case .bytes: return .bytes(try readEscaped())
         case .vector: return .vector(try readVector())
+        case .interval:
+            let high = try readUInt64(), low = try readUInt64()
+            let span = Int128(bitPattern: (UInt128(high) << 64 | UInt128(low)) ^ (UInt128(1) << 127))
+            let day = Int128(Interval.microsPerDay)
+            return .interval(Interval(days: Int32(clamping: span / day), micros: Int64(span % day)))
         }
     }
 

@@ -19,6 +19,8 @@
 //                             counted from the record's first byte, then d float32s,
 //                             little-endian. A record placed at a 4-aligned address can
 //                             therefore hand out its vectors in place (RecordView.withVector).
+//   10 interval               16 bytes: months int32, days int32, microseconds int64, each
+//                             little-endian (added with issue 10; older records never hold it)
 //
 // Invariants (checked when reading; a violation throws VireoError(.corruption)):
 //   1. n <= the record's byte count (every column costs at least its tag byte).
@@ -38,7 +40,7 @@ public enum RecordCodec {
     @usableFromInline
     enum Tag: UInt8 {
         case null = 0, falseValue = 1, trueValue = 2, int = 3, double = 4
-        case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9
+        case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9, interval = 10
     }
 
     /// Float32 payloads start at a multiple of this many bytes from the record's start.
@@ -114,6 +116,7 @@ public enum RecordCodec {
         case .json: .json
         case .timestamp: .timestamp
         case .vector: .vector
+        case .interval: .interval
         }
     }
 
@@ -123,6 +126,7 @@ public enum RecordCodec {
         case .null, .bool: 0
         case .int(let number), .timestamp(let number): Varint.size(of: Varint.zigZag(number))
         case .double: 8
+        case .interval: 16
         case .text(let string), .json(let string): string.utf8.count
         case .bytes(let data): data.count
         case .vector(let elements):
@@ -148,6 +152,10 @@ public enum RecordCodec {
         case .text(let string), .json(let string): bytes.append(contentsOf: string.utf8)
         case .bytes(let data): bytes.append(contentsOf: data)
         case .vector(let elements): appendVector(elements, to: &bytes, recordStart: recordStart)
+        case .interval(let interval):
+            appendLittleEndian(interval.months, to: &bytes)
+            appendLittleEndian(interval.days, to: &bytes)
+            appendLittleEndian(interval.micros, to: &bytes)
         }
     }
 

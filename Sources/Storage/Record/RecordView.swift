@@ -60,6 +60,7 @@ public struct RecordView {
         case .json: return .json(try readText(span, index))
         case .bytes: return .bytes(Array(UnsafeRawBufferPointer(rebasing: bytes[span])))
         case .vector: return .vector(try readVectorCopy(span, index))
+        case .interval: return .interval(try readInterval(span, index))
         }
     }
 
@@ -143,6 +144,14 @@ public struct RecordView {
         guard span.count == 8 else { throw Self.corrupt("column \(index) double is \(span.count) bytes") }
         let pattern = bytes.loadUnaligned(fromByteOffset: span.lowerBound, as: UInt64.self)
         return Double(bitPattern: UInt64(littleEndian: pattern))
+    }
+
+    private func readInterval(_ span: Range<Int>, _ index: Int) throws -> Interval {
+        guard span.count == 16 else { throw Self.corrupt("column \(index) interval is \(span.count) bytes") }
+        let start = span.lowerBound
+        return Interval(months: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: Int32.self)),
+                        days: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 4, as: Int32.self)),
+                        micros: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 8, as: Int64.self)))
     }
 
     private func readText(_ span: Range<Int>, _ index: Int) throws -> String {

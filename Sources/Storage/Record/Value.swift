@@ -14,12 +14,51 @@ public enum Value: Sendable, Hashable {
     /// Microseconds since 1970-01-01 00:00:00 UTC.
     case timestamp(Int64)
     case vector([Float])
+    /// A span of months, days and microseconds, kept apart as PostgreSQL keeps them.
+    case interval(Interval)
 }
 
-/// A column's declared type.
+/// PostgreSQL's interval: months and days are calendar units (a month is not a fixed number
+/// of days), microseconds the time of day part. Two intervals compare by `span`, which counts
+/// a month as 30 days and a day as 24 hours, as PostgreSQL's comparison does.
+public struct Interval: Sendable, Hashable {
+    public var months: Int32
+    public var days: Int32
+    public var micros: Int64
+
+    public init(months: Int32 = 0, days: Int32 = 0, micros: Int64 = 0) {
+        self.months = months
+        self.days = days
+        self.micros = micros
+    }
+
+    public static let microsPerDay: Int64 = 86_400_000_000
+
+    /// The interval as microseconds, months at 30 days.
+    public var span: Int128 {
+        (Int128(months) * 30 + Int128(days)) * Int128(Self.microsPerDay) + Int128(micros)
+    }
+}
+
+/// A column's declared type. Several declared types share one storage form (`storageType`):
+/// smallint and integer are stored as `.int` values and real as `.double`, varchar(n) and
+/// char(n) as `.text`; the declared type adds the range and length its values must keep.
+/// The catalog stores this enum as JSON, so adding a case keeps older files readable.
 public enum ColumnType: Sendable, Hashable, Codable {
     case bool, int, double, text, bytes, json, timestamp
     case vector(dimension: Int)
+    case smallint, integer, real
+    /// `varchar(n)`: at most `length` characters (code points).
+    case varchar(length: Int)
+    /// `char(n)`: exactly `length` characters, blank-padded.
+    case char(length: Int)
+    /// A calendar day, stored as the timestamp of its midnight (UTC).
+    case date
+    /// `timestamp with time zone`: an instant, stored as UTC microseconds like `timestamp`.
+    case timestamptz
+    /// A UUID, stored as its canonical text (lowercase, 8-4-4-4-12), which sorts as its bytes do.
+    case uuid
+    case interval
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -27,12 +66,52 @@ public enum ColumnType: Sendable, Hashable, Codable {
         switch self {
         case .bool: "boolean"
         case .int: "bigint"
+        case .smallint: "smallint"
+        case .integer: "integer"
         case .double: "double precision"
+        case .real: "real"
         case .text: "text"
+        case .varchar(let length): "character varying(\(length))"
+        case .char(let length): "character(\(length))"
         case .bytes: "bytea"
         case .json: "jsonb"
         case .timestamp: "timestamp"
+        case .timestamptz: "timestamp with time zone"
+        case .date: "date"
+        case .uuid: "uuid"
+        case .interval: "interval"
         case .vector(let dimension): "vector(\(dimension))"
+        }
+    }
+
+    /// The type of the values stored in a column of this type.
+    public var storageType: ColumnType {
+        switch self {
+        case .smallint, .integer: .int
+        case .real: .double
+        case .varchar, .char, .uuid: .text
+        case .date, .timestamptz: .timestamp
+        default: self
+        }
+    }
+
+    /// Whether values are integers (of any width).
+    public var isInteger: Bool { storageType == .int }
+
+    /// The range an integer column's values must keep; nil for bigint and other types.
+    public var integerRange: ClosedRange<Int64>? {
+        switch self {
+        case .smallint: Int64(Int16.min)...Int64(Int16.max)
+        case .integer: Int64(Int32.min)...Int64(Int32.max)
+        default: nil
+        }
+    }
+
+    /// The most characters a text column's value may have; nil for unbounded ones.
+    public var lengthMax: Int? {
+        switch self {
+        case .varchar(let length), .char(let length): length
+        default: nil
         }
     }
 }
@@ -51,6 +130,7 @@ extension Value {
         case .json: .json
         case .timestamp: .timestamp
         case .vector(let elements): .vector(dimension: elements.count)
+        case .interval: .interval
         }
     }
 
@@ -64,7 +144,7 @@ extension Value {
     /// NULL fits every type, a vector only a vector column of the same dimension.
     public func fits(_ columnType: ColumnType) -> Bool {
         guard let own = type else { return true }
-        return own == columnType
+        return own == columnType.storageType
     }
 
     /// The SQL name of the value's type, `"null"` for NULL; for error messages.
@@ -83,6 +163,7 @@ extension Value {
         case .bytes(let bytes): "\\x" + bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
         case .timestamp(let micros): "timestamp \(micros)"
         case .vector(let vector): "[" + vector.map { String($0) }.joined(separator: ",") + "]"
+        case .interval(let interval): "interval \(interval.months) months \(interval.days) days \(interval.micros) microseconds"
         }
     }
 }

@@ -12,7 +12,7 @@ CREATE INDEX emp_salary ON emp (salary);
 CREATE INDEX emp_name_lower ON emp (name, hired);
 CREATE TABLE project (id integer PRIMARY KEY, title text NOT NULL, dept_id integer, lead_id integer, cost double precision, done boolean);
 CREATE UNIQUE INDEX project_title ON project (title);
-CREATE TABLE nums (id integer PRIMARY KEY, a integer, b integer, x double precision, s text);
+CREATE TABLE nums (id integer PRIMARY KEY, a bigint, b bigint, x double precision, s text);
 CREATE TABLE kv (k text PRIMARY KEY, v integer NOT NULL, note text);
 CREATE TABLE tags (emp_id integer, tag text, UNIQUE (emp_id, tag));
 CREATE TABLE log (id integer PRIMARY KEY, msg text);
@@ -648,7 +648,7 @@ SELECT 12::text;
 SELECT -0.0, 1 - 1.0;
 
 -- ===== Index access paths: ranges with mixed numeric types, NULLs, bounds =====
-CREATE TABLE pts (id integer PRIMARY KEY, n integer, r double precision, label text, grp integer);
+CREATE TABLE pts (id bigint PRIMARY KEY, n bigint, r double precision, label text, grp integer);
 CREATE INDEX pts_n ON pts (n);
 CREATE INDEX pts_r ON pts (r);
 CREATE INDEX pts_label ON pts (label);
@@ -756,7 +756,7 @@ ALTER TABLE dc DROP COLUMN b;
 SELECT a FROM dc;
 
 -- ===== Mixed numeric types in joins, grouping and set operations =====
-CREATE TABLE mi (id integer PRIMARY KEY, i integer, d double precision);
+CREATE TABLE mi (id integer PRIMARY KEY, i bigint, d double precision);
 INSERT INTO mi VALUES (1, 1, 1.0), (2, 2, 2.5), (3, 3, 3.0), (4, NULL, NULL), (5, 2, 2.0), (6, 9007199254740993, 9007199254740992.0);
 SELECT a.id, b.id FROM mi a JOIN mi b ON a.i = b.d ORDER BY a.id, b.id;
 SELECT a.id, b.id FROM mi a LEFT JOIN mi b ON a.d = b.i ORDER BY a.id, b.id NULLS FIRST;

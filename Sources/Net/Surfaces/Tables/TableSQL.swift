@@ -70,7 +70,7 @@ enum TableSQL {
 
     /// The table's `id` column, which row routes need.
     static func idColumn(of table: TableDefinition) throws(RESTError) -> VireoStorage.ColumnDefinition {
-        guard let position = table.columnIndex(idColumn), table.columns[position].type == .int else {
+        guard let position = table.columnIndex(idColumn), table.columns[position].type.isInteger else {
             throw RESTError(.badRequest, code: "no_id_column", "table \"\(table.name)\" has no integer \"id\" column to address rows by")
         }
         return table.columns[position]
@@ -134,12 +134,14 @@ enum RESTColumnType {
     /// The REST name of a stored column type.
     static func name(_ type: ColumnType) -> String {
         switch type {
-        case .text: "string"
-        case .int: "int"
-        case .double: "float"
+        case .text, .varchar, .char, .uuid: "string"
+        case .int, .smallint, .integer: "int"
+        case .double, .real: "float"
         case .bool: "bool"
         case .json: "json"
-        case .timestamp: "timestamp"
+        case .timestamp, .timestamptz: "timestamp"
+        case .date: "date"
+        case .interval: "interval"
         case .bytes: "bytes"
         case .vector(let dimension): "vector(\(dimension))"
         }

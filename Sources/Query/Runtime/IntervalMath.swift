@@ -1,0 +1,246 @@
+import Foundation
+import VireoStorage
+
+/// Interval input and output in PostgreSQL's style (IntervalStyle postgres), and the calendar
+/// arithmetic of timestamps with intervals: months first (clamped to the month's last day),
+/// then days, then microseconds, as PostgreSQL's timestamp_pl_interval does.
+enum IntervalMath {
+    static let microsPerDay = Interval.microsPerDay
+
+    // MARK: Text
+
+    /// `1 year 2 mons -3 days +04:05:06.5`: after a negative part, positive parts carry `+`.
+    static func format(_ interval: Interval) -> String {
+        var parts: [String] = []
+        var previousNegative = false
+        func part(_ value: Int64, _ unit: String) {
+            guard value != 0 else { return }
+            parts.append((previousNegative && value > 0 ? "+" : "") + "\(value) \(unit)\(value == 1 ? "" : "s")")
+            previousNegative = value < 0
+        }
+        part(Int64(interval.months / 12), "year")
+        part(Int64(interval.months % 12), "mon")
+        part(Int64(interval.days), "day")
+        if parts.isEmpty || interval.micros != 0 {
+            let sign = interval.micros < 0 ? "-" : (previousNegative ? "+" : "")
+            parts.append(sign + clock(interval.micros.magnitude))
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// `HH:MM:SS[.ffffff]`, hours unbounded.
+    private static func clock(_ micros: UInt64) -> String {
+        let seconds = micros / 1_000_000, fraction = micros % 1_000_000
+        var text = String(format: "%02llu:%02llu:%02llu", seconds / 3600, seconds / 60 % 60, seconds % 60)
+        if fraction != 0 {
+            var digits = String(format: "%06llu", fraction)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return text
+    }
+
+    /// Units as PostgreSQL's interval input spells them, in microseconds, days or months.
+    private enum Unit { case micros(Double), days(Double), months(Double) }
+
+    private static func unit(_ word: String) -> Unit? {
+        switch word.lowercased() {
+        case "microsecond", "microseconds", "us", "usec", "usecs": .micros(1)
+        case "millisecond", "milliseconds", "ms", "msec", "msecs": .micros(1000)
+        case "second", "seconds", "s", "sec", "secs": .micros(1_000_000)
+        case "minute", "minutes", "m", "min", "mins": .micros(60_000_000)
+        case "hour", "hours", "h", "hr", "hrs": .micros(3_600_000_000)
+        case "day", "days", "d": .days(1)
+        case "week", "weeks", "w": .days(7)
+        case "month", "months", "mon", "mons": .months(1)
+        case "year", "years", "y", "yr", "yrs": .months(12)
+        case "decade", "decades": .months(120)
+        case "century", "centuries": .months(1200)
+        case "millennium", "millennia", "millenniums": .months(12000)
+        default: nil
+        }
+    }
+
+    /// Parses `1 year 2 months 3 days 04:05:06`, `-1 day`, `1.5 hours`, `10:00`, `3 mons ago`.
+    static func parse(_ text: String) throws -> Interval {
+        let invalid = VireoError(.invalidDatetimeFormat, "invalid input syntax for type interval: \"\(text)\"")
+        var tokens = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        if tokens.first == "@" { tokens.removeFirst() }
+        let ago = tokens.last == "ago"
+        if ago { tokens.removeLast() }
+        guard !tokens.isEmpty else { throw invalid }
+        var (months, days, micros) = (0.0, 0.0, 0.0)
+        var index = 0
+        while index < tokens.count {
+            let token = tokens[index]
+            if token.contains(":") {
+                micros += try clockMicros(token) ?? { throw invalid }()
+                index += 1
+                continue
+            }
+            guard let number = Double(token), number.isFinite else { throw invalid }
+            guard index + 1 < tokens.count, let unit = unit(tokens[index + 1]) else {
+                // A bare number is seconds (PostgreSQL reads '10' as 10 seconds).
+                guard index + 1 == tokens.count else { throw invalid }
+                micros += number * 1_000_000
+                index += 1
+                continue
+            }
+            switch unit {
+            case .micros(let scale): micros += number * scale
+            case .days(let scale): days += number * scale
+            case .months(let scale): months += number * scale
+            }
+            index += 2
+        }
+        let result = try spread(months: months, days: days, micros: micros, text: text)
+        return ago ? try negate(result) : result
+    }
+
+    /// `[-]HH:MM[:SS[.frac]]` in microseconds; nil when malformed.
+    private static func clockMicros(_ token: String) -> Double? {
+        let negative = token.hasPrefix("-")
+        let body = token.drop { $0 == "-" || $0 == "+" }
+        let fields = body.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(fields.count), let hours = Double(fields[0]), let minutes = Double(fields[1]),
+              minutes < 60, fields[0].allSatisfy(\.isNumber) else { return nil }
+        let seconds = fields.count == 3 ? Double(fields[2]) : 0
+        guard let seconds, seconds < 60 else { return nil }
+        let value = ((hours * 60 + minutes) * 60 + seconds) * 1_000_000
+        return negative ? -value : value
+    }
+
+    /// Fractions of months become days (30 a month) and fractions of days time, as PostgreSQL
+    /// spreads `1.5 months` into `1 mon 15 days`.
+    static func spread(months: Double, days: Double, micros: Double, text: String) throws -> Interval {
+        let wholeMonths = months.rounded(.towardZero)
+        let allDays = days + (months - wholeMonths) * 30
+        let wholeDays = allDays.rounded(.towardZero)
+        let allMicros = (micros + (allDays - wholeDays) * Double(microsPerDay)).rounded()
+        guard let m = Int32(exactly: wholeMonths), let d = Int32(exactly: wholeDays), abs(allMicros) < 9.2e18 else {
+            throw VireoError(.datetimeFieldOverflow, "interval field value out of range: \"\(text)\"")
+        }
+        return Interval(months: m, days: d, micros: Int64(allMicros))
+    }
+
+    // MARK: Arithmetic
+
+    static func negate(_ interval: Interval) throws -> Interval {
+        guard interval.months != .min, interval.days != .min, interval.micros != .min else { throw outOfRange }
+        return Interval(months: -interval.months, days: -interval.days, micros: -interval.micros)
+    }
+
+    static let outOfRange = VireoError(.datetimeFieldOverflow, "interval out of range")
+
+    static func add(_ a: Interval, _ b: Interval) throws -> Interval {
+        let (months, o1) = a.months.addingReportingOverflow(b.months)
+        let (days, o2) = a.days.addingReportingOverflow(b.days)
+        let (micros, o3) = a.micros.addingReportingOverflow(b.micros)
+        guard !(o1 || o2 || o3) else { throw outOfRange }
+        return Interval(months: months, days: days, micros: micros)
+    }
+
+    /// interval × factor (or ÷ when `dividing`), spreading fractions downwards like PostgreSQL.
+    static func scale(_ interval: Interval, by factor: Double, dividing: Bool) throws -> Interval {
+        if dividing && factor == 0 { throw VireoError(.divisionByZero, "division by zero") }
+        let apply = { (value: Double) in dividing ? value / factor : value * factor }
+        return try spread(months: apply(Double(interval.months)), days: apply(Double(interval.days)),
+                          micros: apply(Double(interval.micros)), text: "interval")
+    }
+
+    /// timestamp + interval: months (day clamped to the month's end), then days, then time.
+    static func add(_ micros: Int64, _ interval: Interval) throws -> Int64 {
+        var result = micros
+        if interval.months != 0 {
+            let fields = DateTime.Fields(micros)
+            let monthIndex = fields.year * 12 + fields.month - 1 + Int(interval.months)
+            let year = monthIndex.floorDivided(by: 12), month = monthIndex - year * 12 + 1
+            let day = min(fields.day, TimestampText.daysInMonth(year: year, month: month))
+            result = DateTime.micros(year: year, month: month, day: day) + (micros - DateTime.midnight(of: micros))
+        }
+        let (withDays, o1) = result.addingReportingOverflow(Int64(interval.days) * microsPerDay)
+        let (withTime, o2) = withDays.addingReportingOverflow(interval.micros)
+        guard !(o1 || o2) else { throw VireoError(.datetimeFieldOverflow, "timestamp out of range") }
+        return withTime
+    }
+
+    /// timestamp − timestamp: whole days and the rest, both with the difference's sign.
+    static func difference(_ a: Int64, _ b: Int64) throws -> Interval {
+        let (span, overflow) = a.subtractingReportingOverflow(b)
+        guard !overflow, let days = Int32(exactly: span / microsPerDay) else { throw outOfRange }
+        return Interval(days: days, micros: span % microsPerDay)
+    }
+
+    /// age(a, b): the difference in years, months and days by the calendar, as PostgreSQL's
+    /// timestamp_age borrows from the next field up.
+    static func age(_ a: Int64, _ b: Int64) throws -> Interval {
+        let later = DateTime.Fields(max(a, b)), earlier = DateTime.Fields(min(a, b))
+        var micros = later.micros - earlier.micros, seconds = later.second - earlier.second
+        var minutes = later.minute - earlier.minute, hours = later.hour - earlier.hour
+        var days = later.day - earlier.day, months = later.month - earlier.month, years = later.year - earlier.year
+        if micros < 0 { micros += 1_000_000; seconds -= 1 }
+        if seconds < 0 { seconds += 60; minutes -= 1 }
+        if minutes < 0 { minutes += 60; hours -= 1 }
+        if hours < 0 { hours += 24; days -= 1 }
+        if days < 0 {
+            // Borrow the length of the month the span starts in.
+            days += TimestampText.daysInMonth(year: earlier.year, month: earlier.month)
+            months -= 1
+        }
+        if months < 0 { months += 12; years -= 1 }
+        let time = Int64(((hours * 60 + minutes) * 60 + seconds) * 1_000_000 + micros)
+        let result = Interval(months: Int32(years * 12 + months), days: Int32(days), micros: time)
+        return a < b ? try negate(result) : result
+    }
+
+    /// EXTRACT(field FROM interval).
+    static func extract(_ field: String, _ interval: Interval) throws -> Double {
+        let seconds = Double(interval.micros % 60_000_000) / 1_000_000
+        switch field.lowercased() {
+        case "epoch":
+            let years = Double(interval.months / 12) * 365.25, months = Double(interval.months % 12) * 30
+            return (years + months + Double(interval.days)) * 86_400 + Double(interval.micros) / 1_000_000
+        case "millennium", "millennia": return Double(interval.months / 12 / 1000)
+        case "century", "centuries": return Double(interval.months / 12 / 100)
+        case "decade", "decades": return Double(interval.months / 12 / 10)
+        case "year", "years": return Double(interval.months / 12)
+        case "quarter": return Double(interval.months % 12 / 3 + 1)
+        case "month", "months": return Double(interval.months % 12)
+        case "day", "days": return Double(interval.days)
+        case "hour", "hours": return Double(interval.micros / 3_600_000_000)
+        case "minute", "minutes": return Double(interval.micros / 60_000_000 % 60)
+        case "second", "seconds": return seconds
+        case "milliseconds", "millisecond": return seconds * 1000
+        case "microseconds", "microsecond": return seconds * 1_000_000
+        default: throw VireoError(.invalidParameter, "unit \"\(field.lowercased())\" not supported for type interval")
+        }
+    }
+}
+
+extension Functions {
+    static func interval(_ value: Value) throws -> Interval {
+        guard case .interval(let interval) = value else {
+            throw VireoError(.typeMismatch, "expected an interval, got \(SQLType(of: value))")
+        }
+        return interval
+    }
+
+    /// timestamp − timestamp as an interval of days and time.
+    static let timestampDifference = ScalarFunction("timestamp_mi", 2...2, [.timestamp, .timestamp], returns: .interval) { arguments in
+        .interval(try IntervalMath.difference(try timestampMicros(arguments[0]), try timestampMicros(arguments[1])))
+    }
+
+    static let intervals: [ScalarFunction] = [
+        ScalarFunction("age", 1...2, [.timestamp], volatile: true, returns: .interval) { arguments in
+            let later = arguments.count == 2 ? try timestampMicros(arguments[0]) : DateTime.midnight(of: currentMicros())
+            return .interval(try IntervalMath.age(later, try timestampMicros(arguments[arguments.count - 1])))
+        },
+        ScalarFunction("make_interval", 0...7, [.int, .int, .int, .int, .int, .int, .double], returns: .interval) { arguments in
+            let number = { (index: Int) throws -> Double in index < arguments.count ? try double(arguments[index]) : 0 }
+            let months = try number(0) * 12 + number(1)
+            let days = try number(2) * 7 + number(3)
+            let micros = try (number(4) * 3600 + number(5) * 60 + number(6)) * 1_000_000
+            return .interval(try IntervalMath.spread(months: months, days: days, micros: micros, text: "make_interval"))
+        },
+    ]
+}
