@@ -25,6 +25,8 @@ struct PGType: Sendable, Equatable {
     static let timestamp = PGType(oid: 1114, sizeBytes: 8)
     static let timestamptz = PGType(oid: 1184, sizeBytes: 8)
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
+    static let tsvector = PGType(oid: 3614, sizeBytes: -1)
+    static let tsquery = PGType(oid: 3615, sizeBytes: -1)
     /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
     /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
     /// reports it to drivers that look it up (pgvector-python's register_vector).
@@ -50,6 +52,8 @@ struct PGType: Sendable, Equatable {
         case .json: self = .jsonb
         case .timestamp: self = .timestamp
         case .vector: self = .vector
+        case .tsvector: self = .tsvector
+        case .tsquery: self = .tsquery
         }
     }
 }

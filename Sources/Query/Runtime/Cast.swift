@@ -51,6 +51,8 @@ public enum Cast {
         case .json: return .json(try JSONValue.validated(text))
         case .timestamp: return .timestamp(try TimestampText.parse(text))
         case .bytes: return .bytes(try parseBytes(text))
+        case .tsvector: return .text(try TSVector(parsing: text).text)
+        case .tsquery: return .text(try TSQuery(parsing: text).text)
         }
     }
 

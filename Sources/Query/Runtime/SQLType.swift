@@ -7,6 +7,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case bool, int, double, text, bytes, json, timestamp
     /// A vector; nil dimension means any.
     case vector(Int?)
+    /// Text-search types; their values are `.text` holding the canonical form.
+    case tsvector, tsquery
     case unknown
 
     public init(_ columnType: ColumnType) {
@@ -19,6 +21,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .json: self = .json
         case .timestamp: self = .timestamp
         case .vector(let dimension): self = .vector(dimension)
+        case .tsvector: self = .tsvector
+        case .tsquery: self = .tsquery
         }
     }
 
@@ -38,6 +42,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .json: "jsonb"
         case .timestamp: "timestamp without time zone"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         case .unknown: "unknown"
         }
     }

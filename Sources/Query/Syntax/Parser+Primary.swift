@@ -200,6 +200,7 @@ extension Parser {
         "bigint": .bigint, "int8": .bigint, "real": .real, "float4": .real, "float8": .doublePrecision,
         "text": .text, "boolean": .boolean, "bool": .boolean, "bytea": .bytea, "json": .json, "jsonb": .jsonb,
         "serial": .serial, "serial4": .serial, "bigserial": .bigserial, "serial8": .bigserial,
+        "tsvector": .tsvector, "tsquery": .tsquery,
     ]
 
     /// `float [(p)]`: p 1–24 is real, 25–53 (or none) double precision, as in PostgreSQL.

@@ -19,6 +19,8 @@ public enum TypeName: Sendable, Equatable {
     case vector(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
     case serial, bigserial
+    /// PostgreSQL's text-search types.
+    case tsvector, tsquery
     /// A name Vireo does not know (`uuid`, `date`, …), kept for the binder's error message.
     case other(name: String, modifiers: [Int])
 
@@ -48,6 +50,8 @@ public enum TypeName: Sendable, Equatable {
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         case .other(let name, let modifiers): quoteIdentifier(name) + modifierList(modifiers)
         }
     }
@@ -73,6 +77,8 @@ public enum TypeName: Sendable, Equatable {
         case .bytea: return .bytes
         case .json, .jsonb: return .json
         case .timestamp: return .timestamp
+        case .tsvector: return .tsvector
+        case .tsquery: return .tsquery
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.

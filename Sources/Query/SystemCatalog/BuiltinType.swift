@@ -30,6 +30,8 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 1114, name: "timestamp", arrayOID: 1115, length: 8, category: "D", informationSchemaName: "timestamp without time zone"),
         BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
         BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
+        BuiltinType(oid: 3614, name: "tsvector", arrayOID: 3643, length: -1, category: "U", informationSchemaName: "tsvector"),
+        BuiltinType(oid: 3615, name: "tsquery", arrayOID: 3645, length: -1, category: "U", informationSchemaName: "tsquery"),
         BuiltinType(oid: 3802, name: "jsonb", arrayOID: 3807, length: -1, category: "U", informationSchemaName: "jsonb"),
         BuiltinType(oid: vectorOID, name: "vector", arrayOID: vectorOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
     ]
@@ -45,6 +47,8 @@ public struct BuiltinType: Sendable {
         case .json: "jsonb"
         case .timestamp: "timestamp"
         case .vector: "vector"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         }
         return all.first { $0.name == name } ?? all[0]
     }

@@ -20,6 +20,8 @@ public enum Value: Sendable, Hashable {
 public enum ColumnType: Sendable, Hashable, Codable {
     case bool, int, double, text, bytes, json, timestamp
     case vector(dimension: Int)
+    /// PostgreSQL's text-search types, stored as their canonical text (a `.text` value).
+    case tsvector, tsquery
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -33,8 +35,15 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .json: "jsonb"
         case .timestamp: "timestamp"
         case .vector(let dimension): "vector(\(dimension))"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         }
     }
+}
+
+extension ColumnType {
+    /// Whether values of the type are `.text` values (the text-search types keep their canonical text).
+    public var isStoredAsText: Bool { self == .text || self == .tsvector || self == .tsquery }
 }
 
 extension Value {
@@ -64,7 +73,7 @@ extension Value {
     /// NULL fits every type, a vector only a vector column of the same dimension.
     public func fits(_ columnType: ColumnType) -> Bool {
         guard let own = type else { return true }
-        return own == columnType
+        return own == columnType || (own == .text && columnType.isStoredAsText)
     }
 
     /// The SQL name of the value's type, `"null"` for NULL; for error messages.

@@ -124,6 +124,8 @@ enum RESTColumnType {
         case .timestamp: "timestamp"
         case .bytes: "bytes"
         case .vector(let dimension): "vector(\(dimension))"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         }
     }
 }
