@@ -76,6 +76,8 @@ extension Session {
         case "btree":
             try transaction.createIndex(IndexDefinition(name: name, columns: statement.columns.map(\.name),
                                                         isUnique: statement.unique), on: table.name)
+        case "gin":
+            try transaction.createIndex(try invertedIndexDefinition(statement, name: name, table: table), on: table.name)
         case "hnsw":
             let definition = try HNSWOptions.definition(statement, name: name, table: table)
             let built = try database.vectorIndexes.build(definition, table: table, in: transaction, cancel: statementCancel)
@@ -84,6 +86,26 @@ extension Session {
             throw VireoError(.undefinedObject, "access method \"\(method)\" does not exist")
         }
         return QueryResult(commandTag: "CREATE INDEX")
+    }
+
+    /// `USING gin (tsv)`: one tsvector column (tsvector_ops, the default operator class).
+    private func invertedIndexDefinition(_ statement: CreateIndex, name: String, table: TableDefinition) throws -> IndexDefinition {
+        guard statement.columns.count == 1, let column = statement.columns.first, !statement.unique else {
+            throw VireoError(.featureNotSupported, "gin indexes cover exactly one tsvector column and cannot be unique")
+        }
+        guard let position = table.columnIndex(column.name) else {
+            throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
+        }
+        guard table.columns[position].type == .tsvector else {
+            throw VireoError(.undefinedObject, "data type \(table.columns[position].type.name) has no default operator class for access method \"gin\"")
+        }
+        if let operatorClass = column.operatorClass, operatorClass != "tsvector_ops" {
+            throw VireoError(.undefinedObject, "operator class \"\(operatorClass)\" does not exist for access method \"gin\"")
+        }
+        if let option = statement.options.first {
+            throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
+        }
+        return IndexDefinition(name: name, columns: [column.name], method: "gin")
     }
 
     private func dropIndexes(_ statement: DropIndex, _ transaction: StoreTransaction) throws -> QueryResult {

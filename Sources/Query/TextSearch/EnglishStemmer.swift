@@ -1,3 +1,5 @@
+import VireoStorage
+
 /// The Snowball English ("Porter2") stemmer, written from the algorithm's published
 /// description (snowballstem.org/algorithms/english/stemmer.html), as PostgreSQL's
 /// `english_stem` dictionary applies it: `stem("running") == "run"`, `stem("lazy") == "lazi"`.

@@ -1,3 +1,5 @@
+import VireoStorage
+
 /// `tsvector @@ tsquery`: Boolean operators on whether lexemes occur; phrase operators on
 /// their positions, as PostgreSQL evaluates them (a lexeme stored without positions
 /// never satisfies a phrase).

@@ -1,3 +1,5 @@
+import VireoStorage
+
 import Foundation
 
 /// `ts_rank` and `ts_rank_cd`, computed with PostgreSQL's formulas and in its precision

@@ -1,3 +1,5 @@
+import VireoStorage
+
 /// The tokens of a document, split as PostgreSQL's default text-search parser splits them
 /// (the cases that occur in prose): words of letters, words mixing letters and digits,
 /// hyphenated words (the whole word, then each part), numbers, versions, e-mail addresses

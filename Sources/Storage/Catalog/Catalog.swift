@@ -60,6 +60,13 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     }
 
     public var isBTree: Bool { method == "btree" }
+
+    /// An inverted index over a tsvector column (`gin`): a B+tree with one entry per
+    /// (lexeme, row id), kept by the storage layer in the same transaction as the rows.
+    public var isInverted: Bool { method == "gin" }
+
+    /// Whether the storage layer keeps the index's entries in a B+tree of its own.
+    public var hasEntryTree: Bool { isBTree || isInverted }
 }
 
 /// A table: its columns, its row tree and its indexes.

@@ -1,44 +1,48 @@
-import VireoStorage
-
 /// A `tsvector`: sorted distinct lexemes, each with its sorted distinct positions (1…16383)
 /// and their weights (A, B, C or the default D), as PostgreSQL keeps it.
 ///
+/// The storage layer reads it to maintain inverted (`gin`) indexes: one entry per lexeme.
+///
 /// Vireo stores a tsvector value as its canonical text (`'a':1 'b':2,3A`), which every
 /// function parses back; the text form is PostgreSQL's, so clients read it unchanged.
-struct TSVector: Equatable, Sendable {
+public struct TSVector: Equatable, Sendable {
     /// A position with its weight: weight in the top two bits (A=3 … D=0), position in the low 14.
-    struct Position: Equatable, Sendable, Comparable {
-        var packed: UInt16
-        init(_ position: Int, weight: UInt16 = 0) {
+    public struct Position: Equatable, Sendable, Comparable {
+        public var packed: UInt16
+        public init(_ position: Int, weight: UInt16 = 0) {
             packed = UInt16(min(max(position, 1), TSVector.positionMax)) | (weight << 14)
         }
-        var position: Int { Int(packed & 0x3FFF) }
-        var weight: UInt16 { packed >> 14 }
-        static func < (a: Position, b: Position) -> Bool { a.position < b.position }
+        public var position: Int { Int(packed & 0x3FFF) }
+        public var weight: UInt16 { packed >> 14 }
+        public static func < (a: Position, b: Position) -> Bool { a.position < b.position }
     }
 
-    struct Entry: Equatable, Sendable {
-        var lexeme: String
-        var positions: [Position]
+    public struct Entry: Equatable, Sendable {
+        public var lexeme: String
+        public var positions: [Position]
+        public init(lexeme: String, positions: [Position]) {
+            self.lexeme = lexeme
+            self.positions = positions
+        }
     }
 
-    var entries: [Entry]
+    public var entries: [Entry]
 
-    static let positionMax = 16383
-    static let positionsPerLexemeMax = 256
-    static let lexemeBytesMax = 2047
-    static let weightLetters: [Character] = ["D", "C", "B", "A"]
+    public static let positionMax = 16383
+    public static let positionsPerLexemeMax = 256
+    public static let lexemeBytesMax = 2047
+    public static let weightLetters: [Character] = ["D", "C", "B", "A"]
 
     /// Sorts lexemes by their bytes, merges duplicates, sorts and deduplicates positions
     /// (a repeated position keeps its highest weight) and keeps at most 256 per lexeme.
-    init(unsorted: [Entry]) {
+    public init(unsorted: [Entry]) {
         var merged: [String: [Position]] = [:]
         for entry in unsorted { merged[entry.lexeme, default: []].append(contentsOf: entry.positions) }
         entries = merged.map { Entry(lexeme: $0.key, positions: Self.normalized($0.value)) }
             .sorted { Self.lexemeOrder($0.lexeme, $1.lexeme) }
     }
 
-    static func normalized(_ positions: [Position]) -> [Position] {
+    public static func normalized(_ positions: [Position]) -> [Position] {
         var result: [Position] = []
         for position in positions.sorted() {
             if let last = result.last, last.position == position.position {
@@ -51,10 +55,10 @@ struct TSVector: Equatable, Sendable {
     }
 
     /// PostgreSQL's lexeme order: bytes, then length.
-    static func lexemeOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    public static func lexemeOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     /// The entry index of `lexeme`, by binary search.
-    func index(of lexeme: String) -> Int? {
+    public func index(of lexeme: String) -> Int? {
         var low = 0, high = entries.count
         while low < high {
             let middle = (low + high) / 2
@@ -65,15 +69,15 @@ struct TSVector: Equatable, Sendable {
     }
 
     /// The indexes of entries starting with `prefix` (a contiguous run in lexeme order).
-    func indexes(withPrefix prefix: String) -> [Int] {
+    public func indexes(withPrefix prefix: String) -> [Int] {
         entries.indices.filter { entries[$0].lexeme.utf8.starts(with: prefix.utf8) }
     }
 
     /// The number of positions (a lexeme without positions counts one), PostgreSQL's document length.
-    var length: Int { entries.reduce(0) { $0 + max($1.positions.count, 1) } }
+    public var length: Int { entries.reduce(0) { $0 + max($1.positions.count, 1) } }
 
     /// PostgreSQL's text form.
-    var text: String {
+    public var text: String {
         entries.map { entry in
             var item = TSVector.quoted(entry.lexeme)
             if !entry.positions.isEmpty {
@@ -86,7 +90,7 @@ struct TSVector: Equatable, Sendable {
     }
 
     /// `'lexeme'` with `'` and `\` doubled, as PostgreSQL prints lexemes.
-    static func quoted(_ lexeme: String) -> String {
+    public static func quoted(_ lexeme: String) -> String {
         var result = "'"
         for character in lexeme {
             if character == "'" || character == "\\" { result.append(character) }
@@ -95,7 +99,7 @@ struct TSVector: Equatable, Sendable {
         return result + "'"
     }
 
-    static func weight(of letter: Character) -> UInt16? {
+    public static func weight(of letter: Character) -> UInt16? {
         switch letter {
         case "A", "a": 3
         case "B", "b": 2
@@ -108,7 +112,7 @@ struct TSVector: Equatable, Sendable {
 
 extension TSVector {
     /// Parses PostgreSQL's tsvector input (`'a':1 b:2,3A 'it''s'`); throws 42601 for bad text.
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         var reader = TextSearchReader(text, typeName: "tsvector")
         var unsorted: [Entry] = []
         while true {
@@ -145,34 +149,34 @@ extension TSVector {
 }
 
 /// A cursor over the text of a tsvector or tsquery literal.
-struct TextSearchReader {
+public struct TextSearchReader {
     let scalars: [Unicode.Scalar]
     let source: String
     let typeName: String
     var index = 0
 
-    init(_ text: String, typeName: String) {
+    public init(_ text: String, typeName: String) {
         scalars = Array(text.unicodeScalars)
         source = text
         self.typeName = typeName
     }
 
-    var atEnd: Bool { index >= scalars.count }
-    var peek: Unicode.Scalar? { peek(0) }
-    func peek(_ offset: Int) -> Unicode.Scalar? { index + offset < scalars.count ? scalars[index + offset] : nil }
-    mutating func advance() { index += 1 }
+    public var atEnd: Bool { index >= scalars.count }
+    public var peek: Unicode.Scalar? { peek(0) }
+    public func peek(_ offset: Int) -> Unicode.Scalar? { index + offset < scalars.count ? scalars[index + offset] : nil }
+    public mutating func advance() { index += 1 }
 
-    mutating func skipSpaces() {
+    public mutating func skipSpaces() {
         while let scalar = peek, scalar.properties.isWhitespace { advance() }
     }
 
     /// 42601 with PostgreSQL's message (`syntax error in tsquery: "a &"`).
-    func error(_ message: String? = nil) -> VireoError {
+    public func error(_ message: String? = nil) -> VireoError {
         VireoError(.syntaxError, (message ?? "syntax error in \(typeName)") + ": \"\(source)\"")
     }
 
     /// A quoted (`'it''s'`, `'a\'b'`) or bare lexeme; a bare one ends at a space or one of `stops`.
-    mutating func lexeme(stopAt stops: Set<Unicode.Scalar>) throws -> String {
+    public mutating func lexeme(stopAt stops: Set<Unicode.Scalar>) throws -> String {
         var result = String.UnicodeScalarView()
         if peek == "'" {
             advance()
@@ -211,7 +215,7 @@ struct TextSearchReader {
         return lexeme
     }
 
-    mutating func number() throws -> Int {
+    public mutating func number() throws -> Int {
         var value = 0, digits = 0
         while let scalar = peek, let digit = scalar.properties.numericType != nil ? Int(String(scalar)) : nil {
             value = min(value * 10 + digit, 1 << 30)
