@@ -15,6 +15,8 @@ extension Binder {
             return (.binary(op, x.expression, y.expression), .bool)
         case .add, .subtract, .multiply, .divide, .modulo, .power:
             return try arithmetic(op, a, b)
+        case .concat where a.type == .tsvector && b.type == .tsvector:
+            return (.function(try ScalarFunction.lookup("tsvector_concat", argumentCount: 2), [a.expression, b.expression]), .tsvector)
         case .concat:
             let bothVectors = a.type.isVector && b.type.isVector
             return (.binary(op, a.expression, b.expression), bothVectors ? .vector(nil) : .text)

@@ -31,6 +31,9 @@ extension Functions {
             let stripped = try textVector(arguments[0]).entries.map { TSVector.Entry(lexeme: $0.lexeme, positions: []) }
             return .text(TSVector(unsorted: stripped).text)
         },
+        ScalarFunction("tsvector_concat", 2...2, [.tsvector, .tsvector], returns: .tsvector) { arguments in
+            .text(concatenated(try textVector(arguments[0]), try textVector(arguments[1])).text)
+        },
         ScalarFunction("setweight", 2...2, [.tsvector, .text], returns: .tsvector) { arguments in
             let letter = string(arguments[1])
             guard letter.count == 1, let weight = TSVector.weight(of: Character(letter)) else {
@@ -49,6 +52,15 @@ extension Functions {
             let (configuration, text) = try configured(arguments)
             return .text(try build(configuration, text).text)
         }
+    }
+
+    /// `a || b`: b's positions move past a's last position, as PostgreSQL's tsvector_concat does.
+    static func concatenated(_ a: TSVector, _ b: TSVector) -> TSVector {
+        let shift = a.entries.flatMap(\.positions).map(\.position).max() ?? 0
+        let moved = b.entries.map { entry in
+            TSVector.Entry(lexeme: entry.lexeme, positions: entry.positions.map { TSVector.Position($0.position + shift, weight: $0.weight) })
+        }
+        return TSVector(unsorted: a.entries + moved)
     }
 
     private static func configured(_ arguments: [Value]) throws -> (TextSearchConfiguration, String) {

@@ -566,3 +566,31 @@ WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT 2 EXCEPT SELECT n FROM t)) SE
 WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM t WHERE n < 3 INTERSECT SELECT 2)) SELECT * FROM t;
 WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM t WHERE n < 3 INTERSECT ALL SELECT 2)) SELECT * FROM t;
 WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM t WHERE n < 3 EXCEPT ALL SELECT 2)) SELECT * FROM t;
+
+-- Full-text search: tsvector/tsquery text forms, the parser and English stemmer, the
+-- to_tsquery family, @@ and ranking (ts_rank returns real in PostgreSQL, a double here).
+DROP TABLE IF EXISTS articles;
+CREATE TABLE articles (id integer PRIMARY KEY, title text, body text, tsv tsvector);
+INSERT INTO articles VALUES (1, 'Cats', 'The fat cats sat on the mat and ate the rats', NULL), (2, 'Dogs', 'A quick brown fox jumps over the lazy dogs; the dogs sleep', NULL), (3, 'Stars', 'Supernovae are exploding stars, brighter than galaxies', NULL), (4, 'Running', 'Runners were running; the runner runs daily', NULL), (5, 'Empty', '', NULL);
+UPDATE articles SET tsv = setweight(to_tsvector('english', title), 'A') || to_tsvector('english', body) WHERE false;
+UPDATE articles SET tsv = to_tsvector('english', title || ' ' || body);
+CREATE INDEX articles_tsv ON articles USING gin (tsv);
+SELECT id, tsv FROM articles ORDER BY id;
+SELECT id, to_tsvector('simple', body) FROM articles ORDER BY id;
+SELECT to_tsvector('english', 'state-of-the-art e-mail foo@bar.com example.com 3.14 1.2.3 abc123 don''t supernovae''s -5 10-20');
+SELECT 'b:3 a:2,1,2 a:5 c'::tsvector, 'a:1 b:2,3A c'::tsvector, $$'it''s':1 a\\b$$::tsvector;
+SELECT 'a & b | c & d'::tsquery, '(a | b) & (c | d)'::tsquery, 'a <-> (b <-> c)'::tsquery, '!(a & b)'::tsquery, 'a <3> b:*AB'::tsquery;
+SELECT to_tsquery('english', 'fat & (rat | cats) & !the & sup:*'), to_tsquery('english', 'fat <-> the <-> rat'), to_tsquery('simple', 'foo-bar');
+SELECT plainto_tsquery('english', 'The Fat Rats:C'), phraseto_tsquery('english', 'the cat and the rat'), websearch_to_tsquery('english', '"supernovae stars" -crab or dogs');
+SELECT id FROM articles WHERE tsv @@ to_tsquery('english', 'cat & rat') ORDER BY id;
+SELECT id FROM articles WHERE tsv @@ to_tsquery('english', 'run:*') ORDER BY id;
+SELECT id FROM articles WHERE tsv @@ to_tsquery('english', 'dog <-> sleep | star') AND id > 1 ORDER BY id;
+SELECT id FROM articles WHERE tsv @@ to_tsquery('english', '!dog & !cat') ORDER BY id;
+SELECT id FROM articles WHERE body @@ 'running dogs' ORDER BY id;
+SELECT id FROM articles WHERE to_tsvector('english', body) @@ websearch_to_tsquery('english', 'runner -daily or "exploding star"') ORDER BY id;
+SELECT id, ts_rank(tsv, to_tsquery('english', 'dog | run')), ts_rank(tsv, to_tsquery('english', 'dog & fox'), 1), ts_rank(tsv, to_tsquery('english', 'run'), 2) FROM articles ORDER BY id;
+SELECT id, ts_rank_cd(tsv, to_tsquery('english', 'dog | run')), ts_rank_cd(tsv, to_tsquery('english', 'dog & fox'), 4), ts_rank_cd(tsv, to_tsquery('english', 'run'), 32) FROM articles ORDER BY id;
+SELECT id, title FROM articles WHERE tsv @@ to_tsquery('english', 'dog | cat | star') ORDER BY ts_rank(tsv, to_tsquery('english', 'dog | cat | star')) DESC, id;
+SELECT numnode('(a | b) & !c'::tsquery), strip('a:1,2 b:3'::tsvector), setweight('a:1,2 b:3C'::tsvector, 'b');
+SELECT 'a &'::tsquery;
+SELECT to_tsvector('klingon', 'x');
