@@ -44,6 +44,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidFrameOffset = "invalid_preceding_or_following_size"
         case wrongObjectType = "wrong_object_type"
         case invalidOffsetCount = "invalid_row_count_in_result_offset_clause"
+        /// A value written into a GENERATED ALWAYS column.
+        case generatedAlways = "generated_always"
+        case invalidObjectDefinition = "invalid_object_definition"
     }
 
     public var code: Code
@@ -103,6 +106,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidFrameOffset: "22013"
         case .wrongObjectType: "42809"
         case .invalidOffsetCount: "2201X"
+        case .generatedAlways: "428C9"
+        case .invalidObjectDefinition: "42P17"
         }
     }
 }

@@ -127,4 +127,29 @@ struct TextSearchTests {
         #expect(try database.execute("SELECT tsv, to_tsquery('a') FROM docs").columns.map(\.type) == [.tsvector, .tsquery])
         #expect(sqlError(database, "INSERT INTO docs VALUES (4, 'y', 'a:x')")?.sqlState == "42601")
     }
+
+    @Test("a generated tsvector column follows inserts, updates and upserts, refuses written values, and is indexed")
+    func generatedColumn() throws {
+        let database = try Database.inMemory()
+        try database.execute("""
+            CREATE TABLE docs (id int PRIMARY KEY, title text, body text,
+              tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', coalesce(title, '')), 'A') || to_tsvector('english', body)) STORED)
+            """)
+        try database.execute("CREATE INDEX docs_tsv ON docs USING gin (tsv)")
+        try database.execute("INSERT INTO docs (id, title, body) VALUES (1, 'Cats', 'fat cats ate rats'), (2, NULL, 'dogs')")
+        try database.execute("UPDATE docs SET body = 'lazy dogs' WHERE id = 2")
+        try database.execute("INSERT INTO docs (id, body) VALUES (2, 'birds') ON CONFLICT (id) DO UPDATE SET body = excluded.body")
+        try database.execute("INSERT INTO docs (id, title, body, tsv) VALUES (3, 'x', 'y', DEFAULT)")
+        #expect(try rows(database, "SELECT id, tsv FROM docs ORDER BY id")
+            == [["1", "'ate':4 'cat':1A,3 'fat':2 'rat':5"], ["2", "'bird':1"], ["3", "'x':1A 'y':2"]])
+        #expect(try rows(database, "SELECT id FROM docs WHERE tsv @@ 'bird | cat:A'") == [["1"], ["2"]])
+        #expect(sqlError(database, "INSERT INTO docs VALUES (4, 'a', 'b', 'c')")?.sqlState == "428C9")
+        #expect(sqlError(database, "INSERT INTO docs (id, tsv) SELECT 4, 'c'")?.sqlState == "428C9")
+        #expect(sqlError(database, "UPDATE docs SET tsv = 'a'")?.sqlState == "428C9")
+        #expect(sqlError(database, "CREATE TABLE bad (a int, b int GENERATED ALWAYS AS (a + 1) STORED, c int GENERATED ALWAYS AS (b * 2) STORED)")?.sqlState == "42P17")
+        #expect(sqlError(database, "CREATE TABLE bad (a int, b int DEFAULT 1 GENERATED ALWAYS AS (a + 1) STORED)")?.sqlState == "42601")
+        try database.execute("ALTER TABLE docs ADD COLUMN words tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED")
+        #expect(try rows(database, "SELECT words FROM docs ORDER BY id") == [["'ate':3 'cats':2 'fat':1 'rats':4"], ["'birds':1"], ["'y':1"]])
+        #expect(try database.store.checkIntegrity().isSound)
+    }
 }

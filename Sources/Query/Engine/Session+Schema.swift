@@ -19,7 +19,9 @@ extension Session {
     private func createTable(_ statement: CreateTable, _ transaction: StoreTransaction) throws -> QueryResult {
         let name = statement.name.name
         if transaction.catalog.tables[name] != nil, statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
-        try transaction.createTable(try TableBuilder.definition(statement))
+        let definition = try TableBuilder.definition(statement)
+        _ = try GeneratedColumns(definition, catalog: transaction.catalog)
+        try transaction.createTable(definition)
         return QueryResult(commandTag: "CREATE TABLE")
     }
 
@@ -45,6 +47,23 @@ extension Session {
         return QueryResult(commandTag: "ALTER TABLE")
     }
 
+    /// Fills the generated columns of every existing row (after ADD COLUMN … GENERATED).
+    private func computeGeneratedColumns(of tableName: String, _ transaction: StoreTransaction) throws {
+        let table = try transaction.catalog.table(tableName)
+        let generated = try GeneratedColumns(table, catalog: transaction.catalog)
+        let context = self.context(.transaction(transaction), [])
+        var rows: [(Int64, [Value])] = []
+        try transaction.scanRows(table) { rowID, record in
+            try context.checkCancel()
+            rows.append((rowID, try record.values()))
+            return true
+        }
+        for (rowID, var row) in rows {
+            try generated.fill(&row, context: context)
+            try transaction.update(tableName, rowID: rowID, to: row)
+        }
+    }
+
     private func alter(_ name: String, _ action: AlterTableAction, _ transaction: StoreTransaction) throws {
         let table = try transaction.catalog.table(name)
         switch action {
@@ -53,6 +72,7 @@ extension Session {
             let definition = try TableBuilder.column(column, table: name)
             let fill = try TableBuilder.defaultValue(definition, transaction: transaction)
             try transaction.addColumn(definition, to: name, fill: fill)
+            if definition.generatedExpression != nil { try computeGeneratedColumns(of: name, transaction) }
             if column.isUnique || column.isPrimaryKey {
                 try transaction.createIndex(IndexDefinition(name: "\(name)_\(column.name)_key", columns: [column.name], isUnique: true), on: name)
             }

@@ -71,7 +71,7 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "vector",
+        "timestamp", "timestamptz", "vector", "tsvector", "tsquery",
     ]
 
     private mutating func parseTypedLiteral() throws -> SQLExpression {

@@ -20,9 +20,13 @@ public struct ColumnDefinition: Codable, Sendable, Hashable {
     public var defaultExpression: String?
     /// Filled from the table's sequence when absent (SERIAL, BIGSERIAL).
     public var isSerial: Bool
+    /// SQL text of a `GENERATED ALWAYS AS (…) STORED` expression over the row's other
+    /// columns; the query layer computes and stores it on every insert and update.
+    public var generatedExpression: String?
 
     public init(name: String, type: ColumnType, notNull: Bool = false,
-                defaultExpression: String? = nil, isSerial: Bool = false) {
+                defaultExpression: String? = nil, isSerial: Bool = false, generatedExpression: String? = nil) {
+        self.generatedExpression = generatedExpression
         self.name = name
         self.type = type
         self.notNull = notNull
