@@ -47,6 +47,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case stringDataRightTruncation = "string_data_right_truncation"
         case invalidDatetimeFormat = "invalid_datetime_format"
         case datetimeFieldOverflow = "datetime_field_overflow"
+        /// A value written into a GENERATED ALWAYS column.
+        case generatedAlways = "generated_always"
+        case invalidObjectDefinition = "invalid_object_definition"
     }
 
     public var code: Code
@@ -109,6 +112,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .stringDataRightTruncation: "22001"
         case .invalidDatetimeFormat: "22007"
         case .datetimeFieldOverflow: "22008"
+        case .generatedAlways: "428C9"
+        case .invalidObjectDefinition: "42P17"
         }
     }
 }

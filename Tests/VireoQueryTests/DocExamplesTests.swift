@@ -3,18 +3,27 @@ import Testing
 import VireoQuery
 import VireoStorage
 
-/// Runs every example of docs/sql.md, in order, in one session of one fresh in-memory
+/// Runs every example of docs/sql.md (and of docs/full-text-search.md), in order, in one session of one fresh in-memory
 /// database:
 /// - a ```` ```sql ```` block must run without error;
 /// - a ```` ```sql error ```` block must fail; ```` ```sql error 22000 ```` must fail with that SQLSTATE;
 /// - a ```` ```text ```` block right after a sql block is the psql-style table (or command tag)
 ///   its last statement prints, and is compared cell by cell.
-@Suite("docs/sql.md examples")
+@Suite("documented SQL examples")
 struct DocExamplesTests {
     @Test("every example in docs/sql.md runs, fails where it says so, and prints what it shows")
     func examples() throws {
-        let blocks = try DocBlocks.read()
-        #expect(blocks.filter { $0.kind == .sql }.count >= 40, "expected a documented example per feature, found \(blocks.count) blocks")
+        try Self.run("docs/sql.md", minimumBlocks: 40)
+    }
+
+    @Test("every example in docs/full-text-search.md runs, fails where it says so, and prints what it shows")
+    func fullTextSearchExamples() throws {
+        try Self.run("docs/full-text-search.md", minimumBlocks: 8)
+    }
+
+    static func run(_ document: String, minimumBlocks: Int) throws {
+        let blocks = try DocBlocks.read(document)
+        #expect(blocks.filter { $0.kind == .sql }.count >= minimumBlocks, "expected a documented example per feature, found \(blocks.count) blocks")
         let session = try Database.inMemory().session()
         var last: (block: DocBlock, result: QueryResult)?
         for block in blocks {
@@ -23,23 +32,23 @@ struct DocExamplesTests {
                 do {
                     last = (block, try session.execute(block.text))
                 } catch {
-                    Issue.record("docs/sql.md line \(block.line): expected success, got \(error)\n\(block.text)")
+                    Issue.record("\(document) line \(block.line): expected success, got \(error)\n\(block.text)")
                     last = nil
                 }
             case .error(let sqlState):
                 last = nil
                 do {
                     try session.execute(block.text)
-                    Issue.record("docs/sql.md line \(block.line): expected an error, got success\n\(block.text)")
+                    Issue.record("\(document) line \(block.line): expected an error, got success\n\(block.text)")
                 } catch let error as VireoError {
                     #expect(sqlState == nil || error.sqlState == sqlState,
-                            "docs/sql.md line \(block.line): expected SQLSTATE \(sqlState ?? ""), got \(error.sqlState) (\(error.message))")
+                            "\(document) line \(block.line): expected SQLSTATE \(sqlState ?? ""), got \(error.sqlState) (\(error.message))")
                 }
             case .output:
                 guard let (source, result) = last else { continue }
                 let expected = DocBlocks.parseTable(block.text)
                 let got = DocBlocks.cells(result)
-                #expect(expected == got, "docs/sql.md line \(block.line): output of the example at line \(source.line)\nexpected: \(expected)\ngot:      \(got)")
+                #expect(expected == got, "\(document) line \(block.line): output of the example at line \(source.line)\nexpected: \(expected)\ngot:      \(got)")
                 last = nil
             }
         }
@@ -60,14 +69,14 @@ struct DocBlock {
 }
 
 enum DocBlocks {
-    static func path() -> String {
+    static func path(_ document: String = "docs/sql.md") -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/sql.md").path
+            .deletingLastPathComponent().appendingPathComponent(document).path
     }
 
     /// The ```sql, ```sql error [SQLSTATE] and ```text blocks of the document, in order.
-    static func read() throws -> [DocBlock] {
-        let lines = try String(contentsOfFile: path(), encoding: .utf8).components(separatedBy: "\n")
+    static func read(_ document: String = "docs/sql.md") throws -> [DocBlock] {
+        let lines = try String(contentsOfFile: path(document), encoding: .utf8).components(separatedBy: "\n")
         var blocks: [DocBlock] = []
         var index = 0
         while index < lines.count {

@@ -28,6 +28,8 @@ struct PGType: Sendable, Equatable {
     static let uuid = PGType(oid: 2950, sizeBytes: 16)
     static let interval = PGType(oid: 1186, sizeBytes: 16)
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
+    static let tsvector = PGType(oid: 3614, sizeBytes: -1)
+    static let tsquery = PGType(oid: 3615, sizeBytes: -1)
     /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
     /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
     /// reports it to drivers that look it up (pgvector-python's register_vector).
@@ -60,6 +62,8 @@ struct PGType: Sendable, Equatable {
         case .uuid: self = .uuid
         case .interval: self = .interval
         case .vector: self = .vector
+        case .tsvector: self = .tsvector
+        case .tsquery: self = .tsquery
         }
     }
 }

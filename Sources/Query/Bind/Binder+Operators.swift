@@ -18,6 +18,8 @@ extension Binder {
             return (.binary(op, x.expression, y.expression), .bool)
         case .add, .subtract, .multiply, .divide, .modulo, .power:
             return try arithmetic(op, a, b)
+        case .concat where a.type == .tsvector && b.type == .tsvector:
+            return (.function(try ScalarFunction.lookup("tsvector_concat", argumentCount: 2), [a.expression, b.expression]), .tsvector)
         case .concat:
             let bothVectors = a.type.isVector && b.type.isVector
             return (.binary(op, a.expression, b.expression), bothVectors ? .vector(nil) : .text)
@@ -36,7 +38,32 @@ extension Binder {
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .text)), .bool)
         case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:
             return (.binary(op, try coerce(a, to: .text), try coerce(b, to: .text)), .bool)
+        case .textSearchMatch:
+            return try textSearchMatch(a, b)
         }
+    }
+
+    /// `@@` as PostgreSQL resolves it: `tsvector @@ tsquery` or `tsquery @@ tsvector`; text
+    /// (or an untyped literal) on the document side is parsed with to_tsvector, and then text
+    /// on the query side with plainto_tsquery (`body @@ 'fat cats'`).
+    private func textSearchMatch(_ a: Typed, _ b: Typed) throws -> Typed {
+        let (document, search) = a.type == .tsquery || b.type == .tsvector ? (b, a) : (a, b)
+        let mismatch = VireoError(.undefinedFunction, "operator does not exist: \(a.type) @@ \(b.type)")
+        let vector: BoundExpression, query: BoundExpression
+        switch document.type {
+        case .text, .unknown:
+            vector = .function(try ScalarFunction.lookup("to_tsvector", argumentCount: 1), [try coerce(document, to: .text)])
+        case .tsvector: vector = document.expression
+        default: throw mismatch
+        }
+        switch search.type {
+        case .tsquery: query = search.expression
+        case .unknown where document.type == .tsvector: query = try coerce(search, to: .tsquery)
+        case .text, .unknown where document.type != .tsvector:
+            query = .function(try ScalarFunction.lookup("plainto_tsquery", argumentCount: 1), [try coerce(search, to: .text)])
+        default: throw mismatch
+        }
+        return (.binary(.textSearchMatch, vector, query), .bool)
     }
 
     private func arithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {

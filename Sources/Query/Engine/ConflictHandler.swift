@@ -77,6 +77,7 @@ struct ConflictHandler {
         for (position, expression) in assignments {
             row[position] = try Cast.assign(Evaluator.evaluate(expression, combined, context), to: table.columns[position].type)
         }
+        try GeneratedColumns(table, catalog: transaction.catalog).fill(&row, context: context)
         return try transaction.update(table.name, rowID: existing, to: row)
     }
 }

@@ -16,9 +16,11 @@ extension Session {
         var count = 0
         var touched = Set<Int64>()
         let defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: transaction.catalog) }
+        let generated = try GeneratedColumns(table, catalog: transaction.catalog)
         for partial in sourceRows {
             try context.checkCancel()
-            let row = try completeRow(partial, table: table, defaults: defaults, transaction: transaction, context: context)
+            var row = try completeRow(partial, table: table, defaults: defaults, transaction: transaction, context: context)
+            try generated.fill(&row, context: context)
             if let conflict, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
@@ -77,6 +79,7 @@ extension Session {
                 var row = [Value?](repeating: nil, count: width)
                 for (value, position) in zip(values, targets) {
                     guard case .expression(let expression) = value else { continue }
+                    try GeneratedColumns.refuseValue(for: table.columns[position])
                     let type = SQLType(table.columns[position].type)
                     let bound = try binder.coerce(binder.bind(expression, Scope()), to: type)
                     row[position] = try Cast.assign(Evaluator.evaluate(bound, [], context), to: table.columns[position].type)
@@ -86,6 +89,7 @@ extension Session {
         case .query(let query):
             let (plan, columns) = try binder.bindQuery(query)
             guard columns.count <= targets.count else { throw VireoError(.syntaxError, "INSERT has more expressions than target columns") }
+            for position in targets.prefix(columns.count) { try GeneratedColumns.refuseValue(for: table.columns[position]) }
             var rows: [[Value?]] = []
             try PlanExecutor.run(plan, context) { values in
                 var row = [Value?](repeating: nil, count: width)
@@ -135,8 +139,10 @@ extension Session {
             guard case .expression(let expression) = assignment.value else {
                 return (position, try TableBuilder.defaultExpression(table.columns[position], catalog: transaction.catalog))
             }
+            try GeneratedColumns.refuseValue(for: table.columns[position], updating: true)
             return (position, try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type)))
         }
+        let generated = try GeneratedColumns(table, catalog: transaction.catalog)
         let context = self.context(.transaction(transaction), parameters)
         let targets = try matchingRows(table, scope, statement.whereClause, binder, context)
         let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
@@ -148,6 +154,7 @@ extension Session {
             for (position, expression) in assignments {
                 row[position] = try Cast.assign(Evaluator.evaluate(expression, old, context), to: table.columns[position].type)
             }
+            try generated.fill(&row, context: context)
             guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
             if newRowID != rowID || Self.changesIndexedVector(table, old: old, new: row) {
                 try noteVectorChange(table, rowID: rowID, transaction)

@@ -19,7 +19,9 @@ extension Session {
     private func createTable(_ statement: CreateTable, _ transaction: StoreTransaction) throws -> QueryResult {
         let name = statement.name.name
         if transaction.catalog.tables[name] != nil, statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
-        try transaction.createTable(try TableBuilder.definition(statement))
+        let definition = try TableBuilder.definition(statement)
+        _ = try GeneratedColumns(definition, catalog: transaction.catalog)
+        try transaction.createTable(definition)
         return QueryResult(commandTag: "CREATE TABLE")
     }
 
@@ -45,6 +47,23 @@ extension Session {
         return QueryResult(commandTag: "ALTER TABLE")
     }
 
+    /// Fills the generated columns of every existing row (after ADD COLUMN … GENERATED).
+    private func computeGeneratedColumns(of tableName: String, _ transaction: StoreTransaction) throws {
+        let table = try transaction.catalog.table(tableName)
+        let generated = try GeneratedColumns(table, catalog: transaction.catalog)
+        let context = self.context(.transaction(transaction), [])
+        var rows: [(Int64, [Value])] = []
+        try transaction.scanRows(table) { rowID, record in
+            try context.checkCancel()
+            rows.append((rowID, try record.values()))
+            return true
+        }
+        for (rowID, var row) in rows {
+            try generated.fill(&row, context: context)
+            try transaction.update(tableName, rowID: rowID, to: row)
+        }
+    }
+
     private func alter(_ name: String, _ action: AlterTableAction, _ transaction: StoreTransaction) throws {
         let table = try transaction.catalog.table(name)
         switch action {
@@ -53,6 +72,7 @@ extension Session {
             let definition = try TableBuilder.column(column, table: name)
             let fill = try TableBuilder.defaultValue(definition, transaction: transaction)
             try transaction.addColumn(definition, to: name, fill: fill)
+            if definition.generatedExpression != nil { try computeGeneratedColumns(of: name, transaction) }
             if column.isUnique || column.isPrimaryKey {
                 try transaction.createIndex(IndexDefinition(name: "\(name)_\(column.name)_key", columns: [column.name], isUnique: true), on: name)
             }
@@ -76,6 +96,8 @@ extension Session {
         case "btree":
             try transaction.createIndex(IndexDefinition(name: name, columns: statement.columns.map(\.name),
                                                         isUnique: statement.unique), on: table.name)
+        case "gin":
+            try transaction.createIndex(try invertedIndexDefinition(statement, name: name, table: table), on: table.name)
         case "hnsw":
             let definition = try HNSWOptions.definition(statement, name: name, table: table)
             let built = try database.vectorIndexes.build(definition, table: table, in: transaction, cancel: statementCancel)
@@ -84,6 +106,26 @@ extension Session {
             throw VireoError(.undefinedObject, "access method \"\(method)\" does not exist")
         }
         return QueryResult(commandTag: "CREATE INDEX")
+    }
+
+    /// `USING gin (tsv)`: one tsvector column (tsvector_ops, the default operator class).
+    private func invertedIndexDefinition(_ statement: CreateIndex, name: String, table: TableDefinition) throws -> IndexDefinition {
+        guard statement.columns.count == 1, let column = statement.columns.first, !statement.unique else {
+            throw VireoError(.featureNotSupported, "gin indexes cover exactly one tsvector column and cannot be unique")
+        }
+        guard let position = table.columnIndex(column.name) else {
+            throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
+        }
+        guard table.columns[position].type == .tsvector else {
+            throw VireoError(.undefinedObject, "data type \(table.columns[position].type.name) has no default operator class for access method \"gin\"")
+        }
+        if let operatorClass = column.operatorClass, operatorClass != "tsvector_ops" {
+            throw VireoError(.undefinedObject, "operator class \"\(operatorClass)\" does not exist for access method \"gin\"")
+        }
+        if let option = statement.options.first {
+            throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
+        }
+        return IndexDefinition(name: name, columns: [column.name], method: "gin")
     }
 
     private func dropIndexes(_ statement: DropIndex, _ transaction: StoreTransaction) throws -> QueryResult {

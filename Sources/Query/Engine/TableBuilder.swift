@@ -39,9 +39,13 @@ enum TableBuilder {
         if column.constraints.contains(where: { $0.kind == .notNull }) && column.constraints.contains(where: { $0.kind == .null }) {
             throw VireoError(.syntaxError, "conflicting NULL/NOT NULL declarations for column \"\(column.name)\" of table \"\(table)\"")
         }
+        if column.generatedValue != nil && (column.defaultValue != nil || column.type.isSerial) {
+            throw VireoError(.syntaxError, "both default and generation expression specified for column \"\(column.name)\" of table \"\(table)\"")
+        }
         return VireoStorage.ColumnDefinition(
             name: column.name, type: type, notNull: column.isNotNull || column.type.isSerial,
-            defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial)
+            defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial,
+            generatedExpression: column.generatedValue?.sql)
     }
 
     /// A column's DEFAULT, parsed and bound (once per statement; evaluated per row, so

@@ -53,9 +53,10 @@ enum AccessPath {
 
     private static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression]) -> PlanNode? {
         var best: (IndexRange, score: Int, reason: String)?
-        for index in scan.table.indexes where index.isBTree {
+        for index in scan.table.indexes where index.hasEntryTree {
             guard let column = scan.table.columnIndex(index.columns[0]) else { continue }
-            guard let (range, score, reason) = range(on: index, column: column, conjuncts) else { continue }
+            let found = index.isInverted ? textSearch(on: index, column: column, conjuncts) : range(on: index, column: column, conjuncts)
+            guard let (range, score, reason) = found else { continue }
             if best == nil || score > best!.score { best = (range, score, reason) }
         }
         guard let best else { return nil }
@@ -89,6 +90,18 @@ enum AccessPath {
         }
         guard range.lower != nil || range.upper != nil else { return nil }
         return (range, 1, "range on \(name)")
+    }
+
+    /// `column @@ query` (query independent of the row) on a gin-indexed tsvector column;
+    /// scores as an equality, above a range.
+    private static func textSearch(on index: IndexDefinition, column: Int, _ conjuncts: [BoundExpression]) -> (IndexRange, Int, String)? {
+        for conjunct in conjuncts {
+            guard case .binary(.textSearchMatch, .column(column), let query) = conjunct, query.isRowIndependent else { continue }
+            var range = IndexRange(index: index)
+            range.textQuery = query
+            return (range, 2, "\(index.columns[0]) @@ query")
+        }
+        return nil
     }
 
     private static func with(_ scan: TableScan, reason: String) -> TableScan {

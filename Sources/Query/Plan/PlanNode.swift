@@ -57,6 +57,9 @@ struct IndexRange: Sendable {
     var lowerInclusive = true
     var upper: [BoundExpression]?
     var upperInclusive = true
+    /// For an inverted (gin) index: the tsquery whose lexemes select the candidate rows
+    /// (the bounds are then unused); the WHERE clause rechecks every candidate.
+    var textQuery: BoundExpression?
 }
 
 /// A nearest-neighbour search through a vector index.

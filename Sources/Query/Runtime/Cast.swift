@@ -135,6 +135,8 @@ public enum Cast {
         case .uuid: return .text(try canonicalUUID(text))
         case .interval: return .interval(try IntervalMath.parse(text))
         case .bytes: return .bytes(try parseBytes(text))
+        case .tsvector: return .text(try TSVector(parsing: text).text)
+        case .tsquery: return .text(try TSQuery(parsing: text).text)
         }
     }
 

@@ -20,6 +20,8 @@ public enum Operators {
             return try JSONOperators.apply(op, a, b)
         case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:
             return try RegexMatch.apply(op, Cast.textForm(a), Cast.textForm(b))
+        case .textSearchMatch:
+            return .bool(try TSQuery(parsing: Cast.textForm(b)).matches(TSVector(parsing: Cast.textForm(a))))
         case .and, .or:
             throw VireoError(.internalError, "AND/OR reached the value operators")
         }

@@ -18,6 +18,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case interval
     /// A vector; nil dimension means any.
     case vector(Int?)
+    /// Text-search types; their values are `.text` holding the canonical form.
+    case tsvector, tsquery
     case unknown
 
     public init(_ columnType: ColumnType) {
@@ -37,6 +39,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .uuid: self = .uuid
         case .interval: self = .interval
         case .vector(let dimension): self = .vector(dimension)
+        case .tsvector: self = .tsvector
+        case .tsquery: self = .tsquery
         }
     }
 
@@ -63,6 +67,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .uuid: "uuid"
         case .interval: "interval"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         case .unknown: "unknown"
         }
     }

@@ -50,7 +50,7 @@ extension ScalarFunction {
 /// The catalogue of built-in scalar functions.
 enum Functions {
     static let all: [String: ScalarFunction] = Dictionary(
-        (text + math + vector + misc + catalog + dateTime + dateFormatting + intervals).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        (text + math + vector + misc + catalog + dateTime + dateFormatting + intervals + textSearch).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func string(_ value: Value) -> String { Cast.textForm(value) }
 

@@ -235,6 +235,8 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case l2Distance = "<->", negativeInnerProduct = "<#>", cosineDistance = "<=>", l1Distance = "<+>"
     /// POSIX regular expression match: `~`, `~*` (case-insensitive) and their negations.
     case regexMatch = "~", regexMatchInsensitive = "~*", regexNotMatch = "!~", regexNotMatchInsensitive = "!~*"
+    /// Text search: `tsvector @@ tsquery` (either order; text on the left is to_tsvector'd).
+    case textSearchMatch = "@@"
 
     /// How tightly the operator binds, from PostgreSQL's table.
     public var precedence: Precedence {

@@ -110,6 +110,13 @@ public struct ColumnDefinition: Sendable, Equatable {
     public var isNotNull: Bool { constraints.contains { $0.kind == .notNull || $0.kind == .primaryKey } }
     /// Whether the column is declared `UNIQUE`.
     public var isUnique: Bool { constraints.contains { $0.kind == .unique } }
+    /// The `GENERATED ALWAYS AS (…) STORED` expression, when there is one.
+    public var generatedValue: SQLExpression? {
+        for constraint in constraints {
+            if case .generated(let expression) = constraint.kind { return expression }
+        }
+        return nil
+    }
     /// The `DEFAULT` expression, when there is one (the last, if written twice).
     public var defaultValue: SQLExpression? {
         for constraint in constraints.reversed() {
@@ -129,6 +136,8 @@ public struct ColumnConstraint: Sendable, Equatable {
         case null
         case unique
         case defaultValue(SQLExpression)
+        /// `GENERATED ALWAYS AS (expression) STORED`.
+        case generated(SQLExpression)
     }
 
     /// The name, lower case unless quoted.

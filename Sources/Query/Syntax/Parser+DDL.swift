@@ -52,6 +52,18 @@ extension Parser {
         throw VireoError(.featureNotSupported, "\(keyword.rawValue.uppercased()) constraints are not supported", position: token.start)
     }
 
+    /// `ALWAYS AS (expression) STORED`, after GENERATED (PostgreSQL 15 stores every generated column).
+    private mutating func parseGeneratedExpression() throws -> SQLExpression {
+        guard acceptWord("always"), acceptKeyword(.as) else {
+            throw unexpected("expected ALWAYS AS (expression) STORED (identity columns are not supported)")
+        }
+        try expect(.leftParen, "(")
+        let expression = try parseExpression()
+        try expect(.rightParen, ")")
+        guard acceptWord("stored") else { throw unexpected("expected STORED (virtual generated columns are not supported)") }
+        return expression
+    }
+
     /// `name type [constraint …]`.
     mutating func parseColumnDefinition() throws -> ColumnDefinition {
         let name = try parseIdentifier("a column name")
@@ -74,9 +86,11 @@ extension Parser {
             kind = .unique
         } else if acceptKeyword(.default) {
             kind = .defaultValue(try parseExpression())
+        } else if acceptWord("generated") {
+            kind = .generated(try parseGeneratedExpression())
         } else {
             try rejectUnsupportedConstraint()
-            if name != nil { throw unexpected("expected PRIMARY KEY, NOT NULL, NULL, UNIQUE or DEFAULT") }
+            if name != nil { throw unexpected("expected PRIMARY KEY, NOT NULL, NULL, UNIQUE, DEFAULT or GENERATED") }
             return nil
         }
         return ColumnConstraint(name: name, kind)

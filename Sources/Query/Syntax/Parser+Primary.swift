@@ -71,7 +71,7 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "date", "uuid", "interval", "vector",
+        "timestamp", "timestamptz", "date", "uuid", "interval", "vector", "tsvector", "tsquery",
     ]
 
     private mutating func parseTypedLiteral() throws -> SQLExpression {
@@ -203,6 +203,7 @@ extension Parser {
         "bigint": .bigint, "int8": .bigint, "real": .real, "float4": .real, "float8": .doublePrecision,
         "text": .text, "boolean": .boolean, "bool": .boolean, "bytea": .bytea, "json": .json, "jsonb": .jsonb,
         "serial": .serial, "serial4": .serial, "bigserial": .bigserial, "serial8": .bigserial,
+        "tsvector": .tsvector, "tsquery": .tsquery,
     ]
 
     /// `float [(p)]`: p 1–24 is real, 25–53 (or none) double precision, as in PostgreSQL.

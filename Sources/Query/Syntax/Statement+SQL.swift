@@ -101,6 +101,7 @@ extension ColumnConstraint {
         case .unique: return prefix + "UNIQUE"
         case .defaultValue(let expression):
             return prefix + "DEFAULT " + (expression.precedence == .primary ? expression.sql : "(" + expression.sql + ")")
+        case .generated(let expression): return prefix + "GENERATED ALWAYS AS (" + expression.sql + ") STORED"
         }
     }
 }

@@ -22,6 +22,8 @@ public enum TypeName: Sendable, Equatable {
     case vector(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
     case serial, bigserial
+    /// PostgreSQL's text-search types.
+    case tsvector, tsquery
     /// A name Vireo does not know (`uuid`, `date`, …), kept for the binder's error message.
     case other(name: String, modifiers: [Int])
 
@@ -54,6 +56,8 @@ public enum TypeName: Sendable, Equatable {
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         case .other(let name, let modifiers): quoteIdentifier(name) + modifierList(modifiers)
         }
     }
@@ -104,6 +108,8 @@ public enum TypeName: Sendable, Equatable {
         case .date: return .date
         case .uuid: return .uuid
         case .interval: return .interval
+        case .tsvector: return .tsvector
+        case .tsquery: return .tsquery
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.

@@ -34,6 +34,8 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
         BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
         BuiltinType(oid: 2950, name: "uuid", arrayOID: 2951, length: 16, category: "U", informationSchemaName: "uuid"),
+        BuiltinType(oid: 3614, name: "tsvector", arrayOID: 3643, length: -1, category: "U", informationSchemaName: "tsvector"),
+        BuiltinType(oid: 3615, name: "tsquery", arrayOID: 3645, length: -1, category: "U", informationSchemaName: "tsquery"),
         BuiltinType(oid: 3802, name: "jsonb", arrayOID: 3807, length: -1, category: "U", informationSchemaName: "jsonb"),
         BuiltinType(oid: vectorOID, name: "vector", arrayOID: vectorOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
     ]
@@ -58,6 +60,8 @@ public struct BuiltinType: Sendable {
         case .uuid: "uuid"
         case .interval: "interval"
         case .vector: "vector"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         }
         return all.first { $0.name == name } ?? all[0]
     }

@@ -26,9 +26,13 @@ public struct ColumnDefinition: Codable, Sendable, Hashable {
     public var defaultExpression: String?
     /// Filled from the table's sequence when absent (SERIAL, BIGSERIAL).
     public var isSerial: Bool
+    /// SQL text of a `GENERATED ALWAYS AS (…) STORED` expression over the row's other
+    /// columns; the query layer computes and stores it on every insert and update.
+    public var generatedExpression: String?
 
     public init(name: String, type: ColumnType, notNull: Bool = false,
-                defaultExpression: String? = nil, isSerial: Bool = false) {
+                defaultExpression: String? = nil, isSerial: Bool = false, generatedExpression: String? = nil) {
+        self.generatedExpression = generatedExpression
         self.name = name
         self.type = type
         self.notNull = notNull
@@ -66,6 +70,13 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     }
 
     public var isBTree: Bool { method == "btree" }
+
+    /// An inverted index over a tsvector column (`gin`): a B+tree with one entry per
+    /// (lexeme, row id), kept by the storage layer in the same transaction as the rows.
+    public var isInverted: Bool { method == "gin" }
+
+    /// Whether the storage layer keeps the index's entries in a B+tree of its own.
+    public var hasEntryTree: Bool { isBTree || isInverted }
 }
 
 /// A table: its columns, its row tree and its indexes.

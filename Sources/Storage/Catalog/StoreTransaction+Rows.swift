@@ -17,8 +17,8 @@ extension StoreTransaction {
                                                  ifPresent: .keep, in: pages)
             if inserted { throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID) }
             noteRowID(rowID, in: table)
-            for index in table.indexes where index.isBTree {
-                try insertIndexEntry(index, table: table, row: row, rowID: rowID)
+            for index in table.indexes where index.hasEntryTree {
+                try insertIndexEntries(index, table: table, row: row, rowID: rowID)
             }
             try log(.insert(table: tableName, rowID: rowID, row: row))
             return rowID
@@ -40,12 +40,12 @@ extension StoreTransaction {
             }
             try validate(row, for: table)
             if let column = table.rowIDColumn { row[column] = .int(rowID) }
-            for index in table.indexes where index.isBTree {
-                let oldKey = indexKey(index, table: table, row: old, rowID: rowID)
-                let newKey = indexKey(index, table: table, row: row, rowID: rowID)
-                if oldKey == newKey { continue }
-                try BTree(root: index.root).remove(key: oldKey, in: pages)
-                try insertIndexEntry(index, table: table, row: row, rowID: rowID)
+            for index in table.indexes where index.hasEntryTree {
+                let oldKeys = try indexKeys(index, table: table, row: old, rowID: rowID)
+                let newKeys = try indexKeys(index, table: table, row: row, rowID: rowID)
+                if oldKeys == newKeys { continue }
+                for key in oldKeys { try BTree(root: index.root).remove(key: key, in: pages) }
+                try insertIndexEntries(index, table: table, row: row, rowID: rowID)
             }
             try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row), in: pages)
             try log(.update(table: tableName, rowID: rowID, row: row))
@@ -66,8 +66,8 @@ extension StoreTransaction {
     }
 
     private func removeRow(_ table: TableDefinition, rowID: Int64, old: [Value]) throws {
-        for index in table.indexes where index.isBTree {
-            try BTree(root: index.root).remove(key: indexKey(index, table: table, row: old, rowID: rowID), in: pages)
+        for index in table.indexes where index.hasEntryTree {
+            for key in try indexKeys(index, table: table, row: old, rowID: rowID) { try BTree(root: index.root).remove(key: key, in: pages) }
         }
         try table.tree.remove(key: KeyCodec.encodeRowID(rowID), in: pages)
     }
@@ -127,13 +127,31 @@ extension StoreTransaction {
         return key
     }
 
-    func insertIndexEntry(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws {
-        let key = indexKey(index, table: table, row: row, rowID: rowID)
-        let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID), ifPresent: .keep, in: pages)
-        if present {
-            let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
-            let shown = values.map(\.messageText).joined(separator: ", ")
-            throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\": (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists")
+    /// The keys a row puts in an index: one for a B+tree index; for an inverted index one per
+    /// lexeme of the row's tsvector (the encoded lexeme, then the row id), none for NULL.
+    func indexKeys(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws -> [[UInt8]] {
+        guard index.isInverted else { return [indexKey(index, table: table, row: row, rowID: rowID)] }
+        return try Self.lexemes(index, table: table, row: row).map { lexeme in
+            var key = KeyCodec.encode([.text(lexeme)])
+            KeyCodec.appendRowID(rowID, to: &key)
+            return key
+        }
+    }
+
+    /// The distinct lexemes of the indexed tsvector column of `row`.
+    public static func lexemes(_ index: IndexDefinition, table: TableDefinition, row: [Value]) throws -> [String] {
+        guard let column = index.columns.first.flatMap(table.columnIndex), case .text(let text) = row[column] else { return [] }
+        return try TSVector(parsing: text).entries.map(\.lexeme)
+    }
+
+    func insertIndexEntries(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws {
+        for key in try indexKeys(index, table: table, row: row, rowID: rowID) {
+            let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID), ifPresent: .keep, in: pages)
+            if present {
+                let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
+                let shown = values.map(\.messageText).joined(separator: ", ")
+                throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\": (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists")
+            }
         }
     }
 

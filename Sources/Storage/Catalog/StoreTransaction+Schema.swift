@@ -115,7 +115,7 @@ extension StoreTransaction {
             throw VireoError(.undefinedColumn, "column \"\(column)\" does not exist")
         }
         var index = definition
-        if index.isBTree {
+        if index.hasEntryTree {
             index.root = try BTree.create(in: pages).root
             try fillIndex(index, table: table)
         }
@@ -129,7 +129,7 @@ extension StoreTransaction {
             rows.append((rowID, try record.values()))
             return true
         }
-        for (rowID, row) in rows { try insertIndexEntry(index, table: table, row: row, rowID: rowID) }
+        for (rowID, row) in rows { try insertIndexEntries(index, table: table, row: row, rowID: rowID) }
     }
 
     /// Drops index `name` and frees its pages.
@@ -159,7 +159,7 @@ extension StoreTransaction {
 
     /// Frees an index's pages: its B+tree, or its snapshot blob and delta tree.
     private func destroyStorage(of index: IndexDefinition) throws {
-        if index.isBTree {
+        if index.hasEntryTree {
             try BTree(root: index.root).destroy(in: pages)
             return
         }

@@ -94,10 +94,39 @@ struct IntegrityChecker {
                 if let rows, let entries, rows != entries {
                     problem("index \(index.name) has \(entries) entries for \(rows) rows of table \(table.name)")
                 }
+            } else if index.isInverted {
+                if checkTree(BTree(root: index.root), name: "index \(index.name)") != nil { checkInvertedEntries(index, table: table) }
             } else {
                 if index.root != 0 { checkBlob(index.root, name: "index \(index.name)") }
                 if let deltaRoot = index.deltaRoot { _ = checkTree(BTree(root: deltaRoot), name: "index \(index.name) (changes)") }
             }
+        }
+    }
+
+    /// An inverted index holds exactly one entry per (lexeme, row) of the table's tsvectors.
+    mutating func checkInvertedEntries(_ index: IndexDefinition, table: TableDefinition) {
+        do {
+            var expected = Set<[UInt8]>()
+            try table.tree.scan(in: pages) { key, value in
+                let rowID = try KeyCodec.decodeRowID(key)
+                for lexeme in try StoreTransaction.lexemes(index, table: table, row: try RecordView(value).values()) {
+                    var entry = KeyCodec.encode([.text(lexeme)])
+                    KeyCodec.appendRowID(rowID, to: &entry)
+                    expected.insert(entry)
+                }
+                return true
+            }
+            var found = 0, unexpected = 0
+            try BTree(root: index.root).scan(in: pages) { key, _ in
+                found += 1
+                if !expected.contains(Array(key)) { unexpected += 1 }
+                return true
+            }
+            if unexpected > 0 || found != expected.count {
+                problem("index \(index.name) has \(found) entries (\(unexpected) not matching a row) for \(expected.count) lexemes of table \(table.name)")
+            }
+        } catch {
+            problem("index \(index.name): \(error)")
         }
     }
 

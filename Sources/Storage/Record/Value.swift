@@ -59,6 +59,8 @@ public enum ColumnType: Sendable, Hashable, Codable {
     /// A UUID, stored as its canonical text (lowercase, 8-4-4-4-12), which sorts as its bytes do.
     case uuid
     case interval
+    /// PostgreSQL's text-search types, stored as their canonical text (a `.text` value).
+    case tsvector, tsquery
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -81,6 +83,8 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .uuid: "uuid"
         case .interval: "interval"
         case .vector(let dimension): "vector(\(dimension))"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         }
     }
 
@@ -89,7 +93,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         switch self {
         case .smallint, .integer: .int
         case .real: .double
-        case .varchar, .char, .uuid: .text
+        case .varchar, .char, .uuid, .tsvector, .tsquery: .text
         case .date, .timestamptz: .timestamp
         default: self
         }
@@ -115,6 +119,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         }
     }
 }
+
 
 extension Value {
     /// The column type this value naturally belongs to; `nil` for NULL, which fits every type.

@@ -144,6 +144,8 @@ enum RESTColumnType {
         case .interval: "interval"
         case .bytes: "bytes"
         case .vector(let dimension): "vector(\(dimension))"
+        case .tsvector: "tsvector"
+        case .tsquery: "tsquery"
         }
     }
 }

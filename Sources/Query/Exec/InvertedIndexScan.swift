@@ -1,0 +1,69 @@
+import VireoStorage
+
+/// Reads a gin index for `tsvector @@ tsquery`: each operand's lexeme (or prefix) names the
+/// rows whose tsvector holds it, `&` and phrases intersect, `|` unites. A query whose answer
+/// can include rows without any of its lexemes (`!a`, `a | !b`) cannot be narrowed and reads
+/// the whole table; either way the WHERE clause rechecks each row (phrases, weights, NOT).
+extension PlanExecutor {
+    static func invertedIndexScan(_ scan: TableScan, _ index: IndexDefinition, _ queryExpression: BoundExpression,
+                                  _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        let value = try Evaluator.evaluate(queryExpression, [], context)
+        if value.isNull { return true }
+        let query = try TSQuery(parsing: Cast.textForm(value))
+        guard let root = query.root else { return true }
+        guard let candidates = try InvertedIndexReader(index: index, context: context).rows(root) else {
+            return try seqScanFallback(scan, context, emit)
+        }
+        for rowID in candidates.sorted() where !(try emitRow(rowID, scan, context, emit)) { return false }
+        return true
+    }
+
+    private static func seqScanFallback(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        var rowIDs: [Int64] = []
+        try context.data.scanRows(scan.table) { rowID, _ in
+            try context.checkCancel()
+            rowIDs.append(rowID)
+            return true
+        }
+        for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
+        return true
+    }
+}
+
+/// The candidate rows of a query's subtrees, from an inverted index.
+struct InvertedIndexReader {
+    let index: IndexDefinition
+    let context: ExecutionContext
+
+    /// The rows that may match `node`; nil when rows holding none of its lexemes may match.
+    func rows(_ node: TSQuery.Node) throws -> Set<Int64>? {
+        switch node {
+        case .operand(let operand): return try postings(operand)
+        case .not, .stop: return nil
+        case .and(let a, let b), .phrase(let a, let b, _):
+            switch (try rows(a), try rows(b)) {
+            case (let x?, let y?): return x.intersection(y)
+            case (let x?, nil): return x
+            case (nil, let y?): return y
+            case (nil, nil): return nil
+            }
+        case .or(let a, let b):
+            guard let x = try rows(a), let y = try rows(b) else { return nil }
+            return x.union(y)
+        }
+    }
+
+    /// The row ids listed under a lexeme, or under every lexeme starting with a prefix.
+    func postings(_ operand: TSQuery.Operand) throws -> Set<Int64> {
+        let lower = ValueBound([.text(operand.lexeme)], inclusive: true)
+        let upper = operand.isPrefix ? ValueBound([.text(operand.lexeme + "\u{10FFFF}")], inclusive: true) : lower
+        var rowIDs = Set<Int64>()
+        try context.data.scanIndex(index, from: lower, to: upper) { rowID in
+            try context.checkCancel()
+            try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
+            rowIDs.insert(rowID)
+            return true
+        }
+        return rowIDs
+    }
+}
