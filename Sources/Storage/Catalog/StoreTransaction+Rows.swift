@@ -31,6 +31,7 @@ extension StoreTransaction {
     public func update(_ tableName: String, rowID: Int64, to row: [Value]) throws -> Int64? {
         try step {
             let table = try catalog.table(tableName)
+            if let updated = try updateWithoutIndexes(table, rowID: rowID, to: row) { return updated }
             guard let old = try self.row(table, rowID: rowID) else { return nil }
             var row = row
             if let column = table.rowIDColumn, row[column] != old[column] {
@@ -51,6 +52,23 @@ extension StoreTransaction {
             try log(.update(table: tableName, rowID: rowID, row: row))
             return rowID
         }
+    }
+
+    /// The update of a row that keeps its row id in a table without index entry trees,
+    /// which needs no old values: one descent replaces the value in place. Returns
+    /// `.some(nil)` when there is no such row, nil when the general path must run.
+    private func updateWithoutIndexes(_ table: TableDefinition, rowID: Int64, to row: [Value]) throws -> Int64?? {
+        guard !table.indexes.contains(where: \.hasEntryTree) else { return nil }
+        if let column = table.rowIDColumn, row[column] != .int(rowID) { return nil }
+        try validate(row, for: table)
+        let key = KeyCodec.encodeRowID(rowID)
+        guard try table.tree.insert(key: key, value: RecordCodec.encode(row), in: pages) else {
+            // There was no such row: take back what the insert added.
+            _ = try table.tree.remove(key: key, in: pages)
+            return .some(nil)
+        }
+        try log(.update(table: table.name, rowID: rowID, row: row))
+        return rowID
     }
 
     /// Deletes row `rowID`; returns its values, or nil when there was no such row.

@@ -17,6 +17,8 @@
 //   D2. Applying a delta to its base gives the new page exactly, checksum included (P1):
 //       a delta applied to the wrong base fails the page's checksum at recovery.
 
+import Foundation
+
 /// Encodes and applies page deltas (see above).
 enum PageDelta {
     static let recordHeaderBytes = 6
@@ -26,6 +28,7 @@ enum PageDelta {
     static func maxBytes(pageSizeBytes: Int) -> Int { pageSizeBytes / 4 }
     /// Unchanged runs shorter than this are carried inside a range: a new range costs more.
     static let gapBytes = 8
+    private static let blockBytes = 64
 
     /// The delta turning `old` into `new` (same size), or nil when it is too large to pay.
     static func encode(pageNumber: PageNumber, from old: UnsafeRawBufferPointer, to new: UnsafeRawBufferPointer) -> [UInt8]? {
@@ -46,10 +49,16 @@ enum PageDelta {
     }
 
     /// Byte ranges, in 8-byte words, where `old` and `new` differ; gaps under `gapBytes` merged.
+    /// Equal 64-byte blocks are skipped with memcmp: most of a page is unchanged.
     private static func changedRanges(_ old: UnsafeRawBufferPointer, _ new: UnsafeRawBufferPointer) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         var offset = 0
         while offset < new.count {
+            if offset % blockBytes == 0, offset + blockBytes <= new.count,
+               memcmp(old.baseAddress! + offset, new.baseAddress! + offset, blockBytes) == 0 {
+                offset += blockBytes
+                continue
+            }
             if old.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == new.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
                 offset += 8
                 continue
