@@ -46,22 +46,30 @@ struct BenchConcurrency: ParsableCommand {
         }
     }
 
-    /// One transaction of `workload`, as statements run in one request.
-    private func transaction(_ workload: String, _ random: inout SystemRandomNumberGenerator) -> String {
-        let pick = { (random: inout SystemRandomNumberGenerator) in Int.random(in: 1...accounts, using: &random) }
+    /// The statements of one transaction of `workload`, with $n parameters: each session
+    /// parses them once and runs them with fresh values, as pgbench -M prepared does.
+    private func template(_ workload: String) -> [String] {
         switch workload {
         case "insert":
-            return "INSERT INTO history (account, delta) VALUES (\(pick(&random)), 1)"
+            return ["INSERT INTO history (account, delta) VALUES ($1, 1)"]
         case "update10":
-            let ids = (0..<10).map { _ in String(pick(&random)) }.joined(separator: ", ")
-            return "UPDATE accounts SET balance = balance + 1 WHERE id IN (\(ids))"
+            return ["UPDATE accounts SET balance = balance + 1 WHERE id IN ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"]
         default:  // TPC-B-like: move an amount between two accounts and log it.
-            let (from, to, amount) = (pick(&random), pick(&random), Int.random(in: 1...100, using: &random))
-            return """
-                BEGIN; UPDATE accounts SET balance = balance - \(amount) WHERE id = \(from);
-                UPDATE accounts SET balance = balance + \(amount) WHERE id = \(to);
-                INSERT INTO history (account, delta) VALUES (\(from), \(-amount)); COMMIT
-                """
+            return ["BEGIN", "UPDATE accounts SET balance = balance - $2 WHERE id = $1",
+                    "UPDATE accounts SET balance = balance + $2 WHERE id = $1",
+                    "INSERT INTO history (account, delta) VALUES ($1, $2)", "COMMIT"]
+        }
+    }
+
+    /// Fresh parameter values for each statement of one transaction of `workload`.
+    private func parameters(_ workload: String, _ random: inout SystemRandomNumberGenerator) -> [[Value]] {
+        let pick = { (random: inout SystemRandomNumberGenerator) in Int64.random(in: 1...Int64(accounts), using: &random) }
+        switch workload {
+        case "insert": return [[.int(pick(&random))]]
+        case "update10": return [(0..<10).map { _ in .int(pick(&random)) }]
+        default:
+            let (from, to, amount) = (pick(&random), pick(&random), Int64.random(in: 1...100, using: &random))
+            return [[], [.int(from), .int(amount)], [.int(to), .int(amount)], [.int(from), .int(-amount)], []]
         }
     }
 
@@ -77,11 +85,12 @@ struct BenchConcurrency: ParsableCommand {
                 let session = db.session()
                 var random = SystemRandomNumberGenerator()
                 var mine: [Double] = []
+                let statements = template(workload).compactMap { try? Parser.parseScript($0).first }
                 while DispatchTime.now().uptimeNanoseconds < deadline {
-                    let sql = transaction(workload, &random)
+                    let values = parameters(workload, &random)
                     let began = DispatchTime.now().uptimeNanoseconds
                     do {
-                        try session.execute(sql)
+                        for (statement, values) in zip(statements, values) { try session.execute(statement, values) }
                         mine.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6)
                     } catch {
                         outcomes.noteFailure()

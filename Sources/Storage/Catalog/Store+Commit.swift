@@ -37,6 +37,8 @@ final class CommitRequest {
     let afterPublish: () throws -> Void
     /// Set by the leader, under the queue's lock.
     var outcome: Result<Void, Error>?
+    /// Woken when the outcome is set, or when its thread should lead the next batch.
+    let waiter = Condition.Waiter()
 
     init(_ transaction: StoreTransaction, onPublish: @escaping () -> Void, afterPublish: @escaping () throws -> Void) {
         self.transaction = transaction
@@ -60,7 +62,7 @@ extension Store {
         let request = CommitRequest(transaction, onPublish: onPublish, afterPublish: afterPublish)
         commitQueue.withLock { pendingCommits.append(request) }
         if waitForLeader(request) {
-            defer { commitQueue.withLock { commitLeaderActive = false; commitQueue.broadcast() } }
+            defer { commitQueue.withLock { commitLeaderActive = false; wakeNextLeader() } }
             do {
                 try lead(waitingMs: transaction.lockTimeoutMs, checkCancel: transaction.checkCancel)
             } catch {
@@ -83,7 +85,7 @@ extension Store {
     private func waitForLeader(_ request: CommitRequest) -> Bool {
         commitQueue.withLock {
             while request.outcome == nil && commitLeaderActive {
-                commitQueue.wait(timeoutMs: Gate.cancelCheckIntervalMs)
+                commitQueue.wait(request.waiter, timeoutMs: Gate.cancelCheckIntervalMs)
             }
             if request.outcome != nil { return false }
             commitLeaderActive = true
@@ -101,9 +103,18 @@ extension Store {
         }
         let outcomes = commit(batch, in: gated)
         commitQueue.withLock {
-            for (request, outcome) in zip(batch, outcomes) { request.outcome = outcome }
-            commitQueue.broadcast()
+            for (request, outcome) in zip(batch, outcomes) {
+                request.outcome = outcome
+                commitQueue.signal(request.waiter)
+            }
         }
+    }
+
+    /// Under the queue's lock, as a leader leaves: wakes the oldest waiting commit, whose
+    /// thread leads the next batch. Only the threads whose turn it is wake up; the others
+    /// sleep until a batch answers them (or a cancel check, every few milliseconds).
+    private func wakeNextLeader() {
+        if let next = pendingCommits.first { commitQueue.signal(next.waiter) }
     }
 
     /// Applies each member to `gated` (its pages moved, or replayed), then commits them as one.

@@ -115,13 +115,36 @@ final class Condition: @unchecked Sendable {
 
     /// Inside `withLock`: releases the lock until `broadcast` or `timeoutMs` passes.
     func wait(timeoutMs: Int) {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let nanoseconds = Int(now.tv_nsec) + timeoutMs * 1_000_000
-        var deadline = timespec(tv_sec: now.tv_sec + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        var deadline = Self.deadline(afterMs: timeoutMs)
         pthread_cond_timedwait(condition, mutex, &deadline)
     }
 
     /// Inside `withLock`: wakes every waiter.
     func broadcast() { pthread_cond_broadcast(condition) }
+
+    /// A waiter of its own, for waking one thread without waking the others.
+    final class Waiter: @unchecked Sendable {
+        fileprivate let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        init() { pthread_cond_init(condition, nil) }
+        deinit {
+            pthread_cond_destroy(condition)
+            condition.deallocate()
+        }
+    }
+
+    /// Inside `withLock`: releases the lock until `signal(waiter)` or `timeoutMs` passes.
+    func wait(_ waiter: Waiter, timeoutMs: Int) {
+        var deadline = Self.deadline(afterMs: timeoutMs)
+        pthread_cond_timedwait(waiter.condition, mutex, &deadline)
+    }
+
+    /// Inside `withLock`: wakes the thread waiting as `waiter`, if it is waiting.
+    func signal(_ waiter: Waiter) { pthread_cond_signal(waiter.condition) }
+
+    private static func deadline(afterMs timeoutMs: Int) -> timespec {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanoseconds = Int(now.tv_nsec) + timeoutMs * 1_000_000
+        return timespec(tv_sec: now.tv_sec + nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+    }
 }
