@@ -68,6 +68,8 @@ def test_metrics_in_prometheus_text(server):
     assert 'vireo_http_requests_total{route="/health",method="GET",status="200"}' in text
     assert 'vireo_pgwire_statements_total{command="SELECT"}' in text
     assert "# TYPE vireo_wal_fsyncs_total counter" in text
+    moved = [line for line in text.splitlines() if line.startswith('vireo_commits_merged_total{path="moved_whole"}')]
+    assert moved and int(moved[0].split()[-1]) >= 1, "the INSERT above committed through the group-commit leader"
     assert 'vireo_vector_index_vectors{index="metered_v"} 2' in text
     status, _ = call(server, "GET", "/metrics", key=None)
     assert status == 401

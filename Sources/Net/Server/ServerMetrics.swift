@@ -50,7 +50,8 @@ public final class ServerMetrics: Sendable {
     public func pgConnectionClosed() { state.withLock { $0.pgConnections -= 1 } }
 
     /// Everything, in Prometheus' text exposition format 0.0.4.
-    public func render(storage: StorageStatistics, vectorIndexSizes: [String: Int] = [:]) -> String {
+    public func render(storage: StorageStatistics, commitPaths: CommitPathCounts.Counts? = nil,
+                       vectorIndexSizes: [String: Int] = [:]) -> String {
         let snapshot = state.withLock { $0 }
         var lines: [String] = []
         family(&lines, "vireo_http_requests_total", "counter", "REST requests by route, method and status.")
@@ -72,6 +73,14 @@ public final class ServerMetrics: Sendable {
         }
         gauge(&lines, "vireo_pgwire_connections", "Open pgwire connections.", snapshot.pgConnections)
         storageLines(&lines, storage)
+        if let commitPaths {
+            family(&lines, "vireo_commits_merged_total", "counter",
+                   "Concurrent commits by how the group-commit leader took them: pages moved whole, moved in part, or replayed.")
+            for (path, count) in [("moved_whole", commitPaths.movedWhole), ("moved_in_part", commitPaths.movedInPart),
+                                  ("replayed", commitPaths.replayed)] {
+                lines.append("vireo_commits_merged_total{path=\(quoted(path))} \(count)")
+            }
+        }
         family(&lines, "vireo_vector_index_vectors", "gauge", "Live vectors in each HNSW index loaded in memory.")
         for (name, count) in vectorIndexSizes.sorted(by: { $0.key < $1.key }) {
             lines.append("vireo_vector_index_vectors{index=\(quoted(name))} \(count)")
