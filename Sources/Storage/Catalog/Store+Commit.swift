@@ -4,9 +4,9 @@
 // leader becomes the leader: it takes the writer gate, takes every waiting commit as one
 // batch, and writes the batch as one WAL commit with one fsync. Each member is checked
 // (C1), then its pages are taken as they are when none changed since its snapshot (C4),
-// or it is replayed (C2) under a savepoint, so a member that fails is undone alone and
-// told why. Every member is
-// answered only after the batch is durable and visible. Meanwhile newer commits queue up
+// or the unchanged part is taken and the rest replayed (C5), or all of it is replayed
+// (C2), under a savepoint, so a member that fails is undone alone and told why. Every
+// member is answered only after the batch is durable and visible. Meanwhile newer commits queue up
 // and form the next batch: the more sessions commit at once, the fewer fsyncs per commit.
 
 import Synchronization

@@ -210,12 +210,12 @@ final class BufferPool: @unchecked Sendable {
 
     var oldestSnapshotVersion: UInt64? { lock.withLock { openSnapshots.keys.min() } }
 
-    /// Whether a publish after `version` replaced any of `pageNumbers`. Exact while a
+    /// Those of `pageNumbers` that a publish after `version` replaced. Exact while a
     /// snapshot at `version` is open: V2 keeps what each such publish replaced.
-    func anyReplaced(_ pageNumbers: some Sequence<PageNumber>, after version: UInt64) -> Bool {
+    func replaced(_ pageNumbers: some Sequence<PageNumber>, after version: UInt64) -> Set<PageNumber> {
         lock.withLock {
             precondition(openSnapshots[version] != nil, "asking about versions after \(version) with no snapshot of it open")
-            return pageNumbers.contains { pageNumber in retained[pageNumber]?.contains { $0.until > version } ?? false }
+            return Set(pageNumbers.filter { pageNumber in retained[pageNumber]?.contains { $0.until > version } ?? false })
         }
     }
 

@@ -315,21 +315,14 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     // MARK: Ending
 
     /// Moves every page of this transaction into `target` and ends this one, if none of
-    /// them changed after this one's snapshot: no publish replaced it and `target` has
-    /// not changed it. Then the pages are what replaying this transaction's row changes on
-    /// `target` would write, since each change found its row on a page that is still as
-    /// it saw it (page allocation included: it changes the meta page). Returns false,
-    /// changing nothing, otherwise, or while savepoints are open in either.
+    /// them changed after this one's snapshot (`pagesChanged`). Then the pages are what
+    /// replaying this transaction's row changes on `target` would write, since each change
+    /// found its row on a page that is still as it saw it (page allocation included: it
+    /// changes the meta page). Returns false, changing nothing, otherwise, or while
+    /// savepoints are open in this one.
     public func movePages(into target: WriteTransaction) -> Bool {
-        precondition(!isFinished && !target.isFinished, "moving pages of or into a finished transaction")
-        guard let base, undoLevels.isEmpty, target.undoLevels.isEmpty,
-              !overlay.keys.contains(where: { target.overlay[$0] != nil }),
-              target.baseVersion == base.version || !pager.pool.anyReplaced(overlay.keys, after: base.version)
-        else { return false }
-        target.overlay.merge(overlay) { _, _ in preconditionFailure("pages checked to be disjoint") }
-        target.rightmostLeaves = [:]
-        overlay = [:]
-        rollback()
+        guard base != nil, undoLevels.isEmpty, pagesChanged(comparedTo: target).isEmpty else { return false }
+        movePages(Set(overlay.keys), into: target)
         return true
     }
 
@@ -344,15 +337,14 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     func pagesChanged(comparedTo target: WriteTransaction) -> Set<PageNumber> {
         guard let base else { return Set(overlay.keys) }
         var changed = Set(overlay.keys.filter { target.overlay[$0] != nil })
-        if target.baseVersion != base.version {
-            changed.formUnion(overlay.keys.filter { pager.pool.anyReplaced(CollectionOfOne($0), after: base.version) })
-        }
+        if target.baseVersion != base.version { changed.formUnion(pager.pool.replaced(overlay.keys, after: base.version)) }
         return changed
     }
 
     /// Moves `pageNumbers` (pages of this transaction that `pagesChanged` did not name,
-    /// and that `target` has not changed since) into `target`'s overlay, and ends this
-    /// transaction: the caller has replayed the row changes of its other pages.
+    /// and that `target` has not changed since) into `target`'s overlay, under its open
+    /// savepoint if any, and ends this transaction: the caller has replayed the row
+    /// changes of its other pages.
     func movePages(_ pageNumbers: Set<PageNumber>, into target: WriteTransaction) {
         precondition(!isFinished && !target.isFinished && undoLevels.isEmpty, "moving pages of or into a finished transaction")
         for pageNumber in pageNumbers {

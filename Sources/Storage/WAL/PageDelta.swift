@@ -2,7 +2,7 @@
 //
 // The first time a log generation writes a page, it writes the whole image; after that,
 // only the byte ranges that differ from the page's previous committed version. A commit
-// that changes ten rows on ten pages then writes about a kilobyte instead of 80 KiB.
+// that changes ten rows on ten pages then writes one frame of deltas instead of ten images.
 //
 // Record (packed into delta frames, see WriteAheadLog.swift):
 //   0   4  page number
