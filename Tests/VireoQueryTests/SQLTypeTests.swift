@@ -8,6 +8,7 @@ import VireoStorage
 struct SQLTypeTests {
     static let setup = """
         CREATE TABLE w (s smallint, i integer, b bigint, r real, d double precision, v varchar(5), c char(3));
+        CREATE TABLE gen (t text, short varchar(3) GENERATED ALWAYS AS (t) STORED);
         """
 
     static let failures: [(String, String)] = [
@@ -28,6 +29,7 @@ struct SQLTypeTests {
         ("SELECT 3e38::real * 10::real", "22003"),
         ("INSERT INTO w (v) VALUES ('toolong')", "22001"),
         ("INSERT INTO w (c) VALUES ('abcd')", "22001"),
+        ("INSERT INTO gen (t) VALUES ('toolong')", "22001"),
         ("SELECT '2024-02-30'::timestamp", "22008"),
         ("SELECT '2023-02-29 00:00'::timestamp", "22008"),
         ("SELECT '2024-01-01 25:00'::timestamp", "22008"),

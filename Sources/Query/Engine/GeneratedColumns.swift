@@ -34,7 +34,7 @@ struct GeneratedColumns {
         let rowID = table.rowIDColumn.map { row[$0] } ?? .null
         let input = row + [rowID]
         for (position, expression) in expressions {
-            row[position] = try Cast.convert(Evaluator.evaluate(expression, input, context), to: SQLType(table.columns[position].type))
+            row[position] = try Cast.assign(Evaluator.evaluate(expression, input, context), to: table.columns[position].type)
         }
     }
 

@@ -17,8 +17,9 @@ public enum EmbedderChoice {
             do {
                 embedder = try await OpenAIEmbedder.connect(openAI)
             } catch let error as RemoteEmbeddingError {
-                throw VireoError(.invalidParameter, "--embedder openai: the probe request failed: \(error); check --openai-base-url, "
-                    + "--openai-api-key and --openai-model, or give --openai-dimensions to start without a probe")
+                throw VireoError(.invalidParameter, "--embedder openai: the probe request failed: \(error); check the base URL, "
+                    + "API key and model (--openai-* flags of `vireo serve`, or VIREO_OPENAI_* variables), or give the "
+                    + "dimensions to start without a probe")
             }
             return (embedder, embedder.description)
         }

@@ -29,6 +29,8 @@ extension VectorStoreService {
     static let searchResultsMax = 100
     /// Characters of one query (the embedder truncates long ones anyway).
     static let queryCharactersMax = 32_768
+    /// How stale last_active_at may get before a search moves it forward.
+    static let searchTouchIntervalSeconds: Int64 = 60
 
     /// The chunks of store `storeID` nearest each query, best first, at most `limit`, those
     /// under `scoreThreshold` left out. `condition` adds a filter over the chunks' columns.
@@ -36,7 +38,11 @@ extension VectorStoreService {
                 condition: @escaping @Sendable (inout SQLParameters) throws -> String?) async throws -> [SearchHit] {
         let store = try await session { session in
             let store = try VectorStoreSQL.store(session, storeID, counted: false)
-            if store.status() != "expired" { try Self.touch(session, storeID) }
+            // A search is activity (it moves an expiry anchored at last_active_at), but a
+            // write per read would make every search a commit: once a minute is enough.
+            if store.status() != "expired", store.lastActiveAt < VectorStoreSQL.now() - Self.searchTouchIntervalSeconds {
+                try Self.touch(session, storeID)
+            }
             return store
         }
         guard store.status() != "expired" else {

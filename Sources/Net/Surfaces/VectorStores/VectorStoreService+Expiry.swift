@@ -7,7 +7,8 @@ extension VectorStoreService {
 
     /// Deletes, with their chunks and memberships, the stores whose `expires_after` (days
     /// after last activity) or `expires_at` has passed, as OpenAI ends expired stores; the
-    /// uploaded files stay. Returns the ids deleted.
+    /// uploaded files stay; a store used again since the first look lives on. Returns the
+    /// ids that were expired at the first look.
     @discardableResult
     func deleteExpiredStores(now: Int64 = VectorStoreSQL.now()) async throws -> [String] {
         let expired = try await session { session in
