@@ -328,6 +328,12 @@ public enum TransactionCommand: Sendable, Equatable {
     /// `SET TRANSACTION modes` (this transaction), or with `sessionDefault`
     /// `SET SESSION CHARACTERISTICS AS TRANSACTION modes` (transactions from now on).
     case setModes(TransactionModes, sessionDefault: Bool)
+    /// `SAVEPOINT name`.
+    case savepoint(String)
+    /// `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`.
+    case rollbackToSavepoint(String)
+    /// `RELEASE [SAVEPOINT] name`.
+    case releaseSavepoint(String)
 
     /// `BEGIN` without modes.
     public static let begin = TransactionCommand.begin(TransactionModes())

@@ -396,6 +396,9 @@ extension TransactionCommand {
         case .rollback: "ROLLBACK"
         case .setModes(let modes, let sessionDefault):
             (sessionDefault ? "SET SESSION CHARACTERISTICS AS TRANSACTION " : "SET TRANSACTION ") + modes.sql
+        case .savepoint(let name): "SAVEPOINT " + quoteIdentifier(name)
+        case .rollbackToSavepoint(let name): "ROLLBACK TO SAVEPOINT " + quoteIdentifier(name)
+        case .releaseSavepoint(let name): "RELEASE SAVEPOINT " + quoteIdentifier(name)
         }
     }
 }
