@@ -13,6 +13,8 @@ indirect enum PlanNode: Sendable {
     case vectorScan(TableScan, VectorSearch)
     /// Constant rows (VALUES, or a SELECT without FROM).
     case values([[BoundExpression]])
+    /// The rows of a table function in FROM (generate_series …).
+    case functionScan(TableFunctionScan)
     case filter(PlanNode, BoundExpression)
     case project(PlanNode, [BoundExpression])
     case sort(PlanNode, [SortKey])

@@ -245,6 +245,9 @@ extension TableReference {
         case .lateral(let query, let alias): return "LATERAL (" + query.sql + ")" + aliasSQL(alias)
         case .values(let rows, let alias, let columns):
             return "(" + QueryBody.values(rows).sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        case .function(let function):
+            return SQLExpression.function(function.call).sql + (function.withOrdinality ? " WITH ORDINALITY" : "")
+                + aliasSQL(function.alias) + (function.columns.isEmpty ? "" : " " + namesSQL(function.columns))
         case .join(let join):
             var right = join.right.sql
             if case .join = join.right { right = "(" + right + ")" }
