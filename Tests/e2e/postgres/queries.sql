@@ -1178,3 +1178,27 @@ SELECT * FROM jsonb_object_keys('1');
 SELECT * FROM upper('abc');
 SELECT * FROM upper('abc') WITH ORDINALITY AS u(v, n);
 SELECT * FROM generate_series('a'::text, 'b');
+
+-- UPDATE … FROM and DELETE … USING
+DROP TABLE IF EXISTS stock;
+DROP TABLE IF EXISTS deliveries;
+CREATE TABLE stock (sku text PRIMARY KEY, qty integer, note text);
+CREATE TABLE deliveries (sku text, added integer);
+INSERT INTO stock VALUES ('a', 1, NULL), ('b', 2, NULL), ('c', 3, NULL), ('d', 4, NULL);
+INSERT INTO deliveries VALUES ('a', 10), ('b', 20), ('x', 99);
+UPDATE stock SET qty = stock.qty + d.added FROM deliveries d WHERE d.sku = stock.sku;
+SELECT * FROM stock ORDER BY sku;
+UPDATE stock s SET note = d.sku || ':' || d.added FROM deliveries d WHERE d.sku = s.sku AND d.added > 15 RETURNING s.sku, s.note, d.added;
+UPDATE stock SET qty = 0 FROM deliveries WHERE deliveries.sku = 'nothing';
+UPDATE stock SET qty = qty * 2 FROM (SELECT sku FROM deliveries WHERE added < 50) AS small WHERE small.sku = stock.sku RETURNING *;
+UPDATE stock SET qty = v.n FROM (VALUES ('c', 30), ('d', 40)) AS v(sku, n) WHERE v.sku = stock.sku;
+SELECT * FROM stock ORDER BY sku;
+UPDATE stock SET qty = 1 FROM stock WHERE true;
+UPDATE stock SET qty = nope.x FROM deliveries WHERE deliveries.sku = stock.sku;
+DELETE FROM stock USING deliveries d WHERE d.sku = stock.sku AND d.added = 10 RETURNING stock.sku, d.added;
+DELETE FROM stock s USING (VALUES ('c')) AS gone(sku) WHERE gone.sku = s.sku;
+SELECT * FROM stock ORDER BY sku;
+DELETE FROM stock USING deliveries WHERE false;
+INSERT INTO deliveries VALUES ('b', 5);
+DELETE FROM stock USING deliveries d WHERE d.sku = stock.sku;
+SELECT count(*) FROM stock;
