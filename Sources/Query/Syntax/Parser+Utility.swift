@@ -5,6 +5,7 @@ extension Parser {
     /// One statement, chosen by its first keyword.
     mutating func parseStatementBody() throws -> StatementBody {
         if peek().kind == .leftParen { return .select(try parseQuery()) }
+        if peekWord("truncate") { return try parseTruncate() }
         if acceptWord("savepoint") { return .transaction(.savepoint(try parseIdentifier("a savepoint name"))) }
         if acceptWord("release") {
             _ = acceptWord("savepoint")

@@ -1202,3 +1202,23 @@ DELETE FROM stock USING deliveries WHERE false;
 INSERT INTO deliveries VALUES ('b', 5);
 DELETE FROM stock USING deliveries d WHERE d.sku = stock.sku;
 SELECT count(*) FROM stock;
+
+-- TRUNCATE
+DROP TABLE IF EXISTS trunc_a;
+DROP TABLE IF EXISTS trunc_b;
+CREATE TABLE trunc_a (id integer PRIMARY KEY, v text UNIQUE);
+CREATE TABLE trunc_b (id integer);
+INSERT INTO trunc_a VALUES (1, 'x'), (2, 'y');
+INSERT INTO trunc_b VALUES (1), (2), (3);
+TRUNCATE trunc_a;
+SELECT count(*) FROM trunc_a;
+INSERT INTO trunc_a VALUES (1, 'x');
+TRUNCATE TABLE trunc_a, trunc_b CONTINUE IDENTITY RESTRICT;
+SELECT (SELECT count(*) FROM trunc_a), (SELECT count(*) FROM trunc_b);
+INSERT INTO trunc_b VALUES (9);
+TRUNCATE trunc_b, no_such_table;
+SELECT count(*) FROM trunc_b;
+BEGIN;
+TRUNCATE trunc_b;
+ROLLBACK;
+SELECT count(*) FROM trunc_b;
