@@ -63,6 +63,8 @@ struct Serve: AsyncParsableCommand {
     var openaiTimeoutMs: Int?
     @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
     var maxFileSizeBytes: Int?
+    @Option(name: .customLong("connector-root"), help: "A folder whose files (CSV, JSON lines, SQLite) pipeline connectors may read; may repeat. Without one, file connectors are off.")
+    var connectorRoots: [String] = []
 
     func run() async throws {
         let configuration = try settings()
@@ -85,15 +87,21 @@ struct Serve: AsyncParsableCommand {
                                               fileBytesMax: configuration.fileBytesMax,
                                               expirySweepIntervalMs: configuration.expirySweepIntervalMs)
         try await vectorStores.prepare()
+        let pipelines = try await PipelineService.make(engine: EngineAccess(database: database, executor: executor),
+                                                       dataDirectory: configuration.dataDirectory, connectorRoots: connectorRoots,
+                                                       embedder: embedder)
+        try await pipelines.prepare()
         say(embedderNote)
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
-                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores) { channel in
+                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores,
+                                           pipelines: pipelines) { channel in
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
         let pgService = PGService(server: pg)
-        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker)], logger: logger))
+        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker),
+                                                                                PipelineLoopService(pipelines: pipelines)], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -185,6 +193,20 @@ struct WorkerService: Service {
             await worker.runUntilCancelled()
         } onGracefulShutdown: {
             worker.stop()
+        }
+    }
+}
+
+/// The pipelines' scheduler and run loop as a service: it stops taking new work at graceful
+/// shutdown; a run cut short is marked failed at the next start.
+struct PipelineLoopService: Service {
+    let pipelines: PipelineService
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await pipelines.run()
+        } onGracefulShutdown: {
+            pipelines.stop()
         }
     }
 }
