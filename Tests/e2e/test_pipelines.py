@@ -327,3 +327,37 @@ def test_error_envelope_and_storage_advice(etl):
         "size_gb": 100, "growth_rate": "10GB/month", "access_pattern": "write_heavy", "query_types": ["analytical", "time_series"]}})
     assert advice["projected_size_gb_12_months"] == 220 and advice["partitioning"]["strategy"] == "by_date"
     assert advice["layout"] == "row" and advice["reasons"]
+
+
+def test_restart_fails_interrupted_runs_and_runs_a_missed_schedule_once():
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-etl-restart-") as data:
+        server = Server(data)
+        base = server.base_url
+        ok(base, "POST", "/api/v1/query", {"sql": "CREATE TABLE src (id bigint, name text)"})
+        ok(base, "POST", "/api/v1/query", {"sql": "INSERT INTO src VALUES (1, 'a'), (2, 'b')"})
+        status, pipeline = create_pipeline(base, "restart", {"source": {"connector_id": "vireo", "table": "src"},
+                                                             "target": {"table": "dst", "mode": "replace"}})
+        assert status == 201, pipeline
+        stuck = ok(base, "POST", f"/api/v1/pipelines/{pipeline['id']}:run", {"async": False})
+        # As if the server had died in the middle of this run.
+        ok(base, "POST", "/api/v1/query", {"sql": "UPDATE vireo_pipeline_runs SET status = 'running' WHERE id = $1", "params": [stuck["id"]]})
+        fire_at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+        ok(base, "POST", f"/api/v1/pipelines/{pipeline['id']}:deploy",
+           {"schedule": f"{fire_at.second} {fire_at.minute} {fire_at.hour} * * *", "timezone": "UTC"})
+        code, output = server.stop()
+        assert code == 0, output
+        time.sleep(max(0.0, (fire_at - datetime.datetime.now(datetime.timezone.utc)).total_seconds() + 1))
+        server = Server(data)
+        base = server.base_url
+        try:
+            failed = ok(base, "GET", f"/api/v1/pipelines/{pipeline['id']}/runs/{stuck['id']}")
+            assert failed["status"] == "failed" and "interrupted" in failed["error"]
+            runs = wait_for(lambda: ok(base, "GET", f"/api/v1/pipelines/{pipeline['id']}/runs?status=succeeded"),
+                            lambda page: page["total"] >= 1)
+            assert runs["total"] == 1 and runs["runs"][0]["trigger"].startswith("schedule"), runs
+            time.sleep(1)
+            assert ok(base, "GET", f"/api/v1/pipelines/{pipeline['id']}/runs")["total"] == 2
+            assert ok(base, "POST", "/api/v1/query", {"sql": "SELECT count(*) FROM dst"})["rows"] == [[2]]
+        finally:
+            code, output = server.stop()
+            assert code == 0, output

@@ -139,7 +139,7 @@ enum PipelineRoutes {
         .post, "/api/v1/pipelines/{id}:run", summary: "Run now with parameters: queued (async, 202) or waited for (200 with the finished run)",
         parameters: [idParameter],
         requestBody: .object([("params", .map(of: .any, count: 0...64)), ("async", .boolean)]),
-        status: .accepted, response: runSchema
+        status: .accepted, response: runSchema, otherStatuses: [.ok]
     ) { input, services in
         try input.require(.editor)
         let service = try services.pipelines
