@@ -4,6 +4,9 @@ import VireoStorage
 
 /// `storage/recommend`: rules over the figures of a data profile, each advice with its reason.
 enum StorageAdvice {
+    /// A petabyte: beyond it the figures are surely a mistake.
+    static let sizeGBMax = 1e6
+
     static let recommend = RouteDeclaration(
         .post, "/api/v1/storage/recommend", summary: "Storage advice from a data profile (size, growth, access pattern, query types), with reasons",
         requestBody: .object([("data_profile", .object([
@@ -18,7 +21,9 @@ enum StorageAdvice {
         try input.require(.viewer)
         let profile = input.field("data_profile") ?? .null
         let size = profile.member("size_gb").flatMap { if case .number(let n) = $0 { n } else { nil } } ?? 0
+        guard size.isFinite, (0...sizeGBMax).contains(size) else { throw RESTError.invalid("data_profile.size_gb", "must be from 0 to \(Int(sizeGBMax))") }
         let growth = monthlyGrowthGB(profile.member("growth_rate")?.unquotedText ?? "")
+        guard growth <= sizeGBMax else { throw RESTError.invalid("data_profile.growth_rate", "must be at most \(Int(sizeGBMax)) GB a month") }
         let access = profile.member("access_pattern")?.unquotedText ?? "mixed"
         let kinds = Set((profile.member("query_types")?.items ?? []).compactMap(\.unquotedText))
         return RouteOutput(advise(sizeGB: size, growthGBPerMonth: growth, access: access, kinds: kinds))
@@ -49,7 +54,7 @@ enum StorageAdvice {
         if kinds.contains("time_series") || (projected > 100 && analytical) {
             let grain = growthGBPerMonth > 300 ? "day" : "month"
             partitioning = .fields(("strategy", .string("by_date")), ("granularity", .string(grain)))
-            reasons.append("time-ordered data over \(Int(projected)) GB: partition by \(grain) so old partitions can be dropped and filters skip them")
+            reasons.append("time-ordered data over \(String(format: "%.0f", projected)) GB: partition by \(grain) so old partitions can be dropped and filters skip them")
         }
         if kinds.contains("time_series") { indexes.append("btree on the timestamp column") }
         if kinds.contains("transactional") || kinds.contains("key_value") { indexes.append("primary key / unique btree on the lookup key") }
