@@ -71,6 +71,7 @@ public final class PipelineService: Sendable {
         case "jsonl": return FileConnector(format: .jsonl, path: try path(), delimiter: 0, hasHeader: true)
         case "sqlite": return SQLiteConnector(path: try path())
         case "vireo": return VireoConnector(session: session)
+        case "postgresql": return try PostgresConnector(connector)
         default: throw RESTError.invalid("type", "connector type \(connector.type) cannot run here")
         }
     }

@@ -69,7 +69,8 @@ enum ConnectorRoutes {
             throw RESTError(.unprocessableContent, code: "connector_unavailable", "\(type) connectors cannot run here: \(entry.note)", field: "type")
         }
         guard entry.roles.contains(role) else { throw RESTError.invalid("role", "a \(type) connector can be a \(entry.roles.joined(separator: " or "))") }
-                let candidate = StoredConnector(id: "", name: name, type: type, role: role, config: config, secretNames: [], createdAt: 0)
+                let candidate = StoredConnector(id: "", name: name, type: type, role: role, config: config, secretNames: [], createdAt: 0,
+                                        secrets: secrets)
         try service.reader(candidate, session).test()
         let saved = try service.store.create(session, name: name, type: type, role: role, config: config, secrets: secrets)
         return withTest(saved.json, nil)
@@ -171,6 +172,10 @@ enum ConnectorGuess {
     static func configuration(type: String, hints: [(String, JSONValue)]) -> [(String, JSONValue)] {
         let allowed = ConnectorCatalog.entries.first { $0.type == type }?.configuration ?? []
         var config = hints.filter { allowed.contains($0.0) || ConnectorStore.secretKeys.contains($0.0) }
+        if type == "postgresql" {
+            for (key, value) in [("port", JSONValue.number(5432)), ("schema", .string("public")), ("ssl_mode", .string("disable"))]
+            where !config.contains(where: { $0.0 == key }) { config.append((key, value)) }
+        }
         if type == "csv" {
             if !config.contains(where: { $0.0 == "delimiter" }) { config.append(("delimiter", .string(","))) }
             if !config.contains(where: { $0.0 == "header" }) { config.append(("header", .bool(true))) }

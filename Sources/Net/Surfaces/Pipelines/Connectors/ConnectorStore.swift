@@ -23,8 +23,9 @@ enum ConnectorCatalog {
               note: "a SQLite database file under a --connector-root, read-only; queries in SQLite's SQL with :name parameters"),
         Entry(type: "vireo", available: true, roles: ["source", "target"], configuration: [],
               note: "this server's own tables (not its internal vireo_* tables); the target of every pipeline"),
-        Entry(type: "postgresql", available: false, roles: ["source"], configuration: ["host", "port", "database", "user", "password", "schema"],
-              note: "not built yet: the postgres-nio connector is planned (issue 15); nothing is faked meanwhile"),
+        Entry(type: "postgresql", available: true, roles: ["source"],
+              configuration: ["host", "port", "database", "user", "password", "schema", "ssl_mode"],
+              note: "a PostgreSQL database through postgres-nio, read with a server-side cursor; the password is sealed"),
         Entry(type: "http_json", available: false, roles: ["source"], configuration: ["url", "headers", "pagination"],
               note: "not built yet (issue 15)"),
         Entry(type: "clickhouse", available: false, roles: ["target"], configuration: [],
@@ -52,8 +53,13 @@ struct StoredConnector: Sendable {
     var config: [(String, JSONValue)]
     var secretNames: [String]
     var createdAt: Int64
+    /// The opened secrets, for the readers only: never part of `json`.
+    var secrets: [(String, JSONValue)] = []
 
     func setting(_ key: String) -> JSONValue? { config.first { $0.0 == key }?.1 }
+
+    /// A setting or a secret.
+    func value(_ key: String) -> JSONValue? { setting(key) ?? secrets.first { $0.0 == key }?.1 }
 
     var json: JSONValue {
         .fields(("id", .string(id)), ("connector_id", .string(id)), ("name", .string(name)), ("type", .string(type)), ("role", .string(role)),
@@ -90,8 +96,9 @@ struct ConnectorStore {
 
     func connector(_ row: [Value]) throws -> StoredConnector {
         guard case .object(let config) = row.json(4) else { throw RESTError(.internalServerError, code: "internal_error", "bad connector row") }
+        let secrets = try open(row[5])
         return StoredConnector(id: row.text(0) ?? "", name: row.text(1) ?? "", type: row.text(2) ?? "", role: row.text(3) ?? "",
-                               config: config, secretNames: try open(row[5]).map(\.0), createdAt: row.int(6) ?? 0)
+                               config: config, secretNames: secrets.map(\.0), createdAt: row.int(6) ?? 0, secrets: secrets)
     }
 
     static var builtIn: StoredConnector {
