@@ -4,7 +4,7 @@ import VireoStorage
 
 /// Profile and preview a connector's table, storage advice, and pipeline metrics.
 enum DataRoutes {
-    static var all: [RouteDeclaration] { [profile, preview, StorageAdvice.recommend, PipelineMetrics.metrics] }
+    static var all: [RouteDeclaration] { [profile, preview, StorageAdvice.recommend, PipelineMetrics.metrics, NLQueryRoute.route] }
     static let sampleRowsMax = 100_000
     static let previewRowsMax = 1000
 
