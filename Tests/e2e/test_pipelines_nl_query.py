@@ -247,3 +247,77 @@ def test_nl_query_refuses_what_it_cannot_link(nl_server):
     assert status == 422 and answer["error"]["details"]["field"] == "question"
     status, _, answer = http(nl_server.base_url, "POST", "/api/v1/nl-query", {"question": "how many", "schema": {"tables": ["nope"]}})
     assert status == 404 and answer["error"]["details"]["field"] == "schema.tables"
+
+
+class ChatServer:
+    """A small server speaking OpenAI's chat-completions protocol on loopback: it answers the
+    queued replies in order (a status and a message content), and records what it was asked."""
+
+    def __init__(self):
+        import http.server
+        import json as jsonlib
+        import threading
+        self.replies, self.requests = [], []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = jsonlib.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append((self.path, self.headers.get("Authorization"), body))
+                status, content = outer.replies.pop(0) if outer.replies else (500, "")
+                answer = jsonlib.dumps({"id": "chat-1", "object": "chat.completion", "model": body["model"],
+                                        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]})
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer.encode())
+
+            def log_message(self, *arguments):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def test_remote_chat_translator_is_checked_retried_and_falls_back():
+    chat = ChatServer()
+    try:
+        with tempfile.TemporaryDirectory(prefix="vireo-e2e-nl-remote-") as data:
+            server = Server(data, ["--nl-base-url", chat.url, "--nl-model", "sql-model-1", "--nl-retries", "1", "--nl-timeout-ms", "5000"],
+                            environment={"VIREO_NL_API_KEY": "chat-key"})
+            try:
+                base = server.base_url
+                load(base)
+                # A 503 first: retried, then the fenced answer is taken, bound, measured.
+                chat.replies = [(503, ""), (200, "```sql\nSELECT count(*) FROM orders WHERE status = 'shipped';\n```")]
+                answer = ok(base, "POST", "/api/v1/nl-query", {"question": "How many shipped orders?", "schema": {"tables": SHOP}})
+                assert answer["translator"] == "remote" and answer["sql"] == "SELECT count(*) FROM orders WHERE status = 'shipped'"
+                assert answer["estimated_rows"] == 1 and answer["columns"] == [{"name": "count", "type": "bigint"}]
+                path, authorization, body = chat.requests[-1]
+                assert path == "/v1/chat/completions" and authorization == "Bearer chat-key" and body["model"] == "sql-model-1"
+                assert "orders(id bigint, customer_id bigint, amount double precision" in body["messages"][0]["content"]
+                assert "employees" not in body["messages"][0]["content"] and body["messages"][1]["content"] == "How many shipped orders?"
+                # SQL that does not bind is refused, never answered.
+                chat.replies = [(200, "SELECT nope FROM orders")]
+                status, _, refused = http(base, "POST", "/api/v1/nl-query", {"question": "anything about orders", "schema": {"tables": SHOP}})
+                assert status == 422 and refused["error"]["code"] == "UNTRANSLATABLE" and refused["error"]["details"]["sqlstate"] == "42703"
+                # The model down: the offline translator answers, and says why.
+                chat.replies = [(500, ""), (500, "")]
+                fallback = ok(base, "POST", "/api/v1/nl-query", {"question": "How many orders are there?", "schema": {"tables": SHOP}})
+                assert fallback["translator"] == "offline" and "500" in fallback["remote_error"]
+                chat.replies = [(500, ""), (500, "")]
+                assert http(base, "POST", "/api/v1/nl-query", {"question": "How many orders?", "translator": "remote"})[0] == 502
+                asked = len(chat.requests)
+                assert ok(base, "POST", "/api/v1/nl-query", {"question": "How many orders?", "translator": "offline"})["translator"] == "offline"
+                assert len(chat.requests) == asked
+            finally:
+                code, output = server.stop()
+                assert code == 0, output
+    finally:
+        chat.stop()

@@ -22,13 +22,16 @@ public final class PipelineService: Sendable {
     let store: ConnectorStore
     let roots: ConnectorRoots
     let embedder: (any Embedder)?
+    /// The chat model `nl-query` asks first, when configured.
+    let chat: NLChatSettings?
     let logger = Logger(label: "vireo.pipelines")
     let active = Mutex<Set<String>>([])
     let wakeStream: AsyncStream<Void>
     let wakeContinuation: AsyncStream<Void>.Continuation
     let stopped = Mutex(false)
 
-    init(engine: EngineAccess, tokens: TokenIssuer, secretsKey: SymmetricKey, roots: [String], embedder: (any Embedder)?) {
+    init(engine: EngineAccess, tokens: TokenIssuer, secretsKey: SymmetricKey, roots: [String], embedder: (any Embedder)?, chat: NLChatSettings?) {
+        self.chat = chat
         self.engine = engine
         self.tokens = tokens
         store = ConnectorStore(secretsKey: secretsKey)
@@ -40,10 +43,10 @@ public final class PipelineService: Sendable {
     /// A service over `database` whose secrets live in `dataDirectory`; file connectors
     /// may read under `connectorRoots` only.
     public static func make(engine: EngineAccess, dataDirectory: String, connectorRoots: [String],
-                            embedder: (any Embedder)?) async throws -> PipelineService {
+                            embedder: (any Embedder)?, chat: NLChatSettings? = nil) async throws -> PipelineService {
         let tokens = try await TokenIssuer.load(dataDirectory: dataDirectory)
         let key = try SecretFile.load(dataDirectory + "/" + secretsKeyFileName)
-        return PipelineService(engine: engine, tokens: tokens, secretsKey: SymmetricKey(data: key), roots: connectorRoots, embedder: embedder)
+        return PipelineService(engine: engine, tokens: tokens, secretsKey: SymmetricKey(data: key), roots: connectorRoots, embedder: embedder, chat: chat)
     }
 
     /// Creates the tables, and fails the runs a previous process left running (their

@@ -11,16 +11,43 @@ enum NLQueryRoute {
     /// Value lookups one question may make while linking words to values.
     static let valueLookupsMax = 400
 
-    static let route = RouteDeclaration.etl(
-        .post, "/api/v1/nl-query", summary: "A question in English as SQL over this server's tables, checked by Vireo, with the measured rows and time",
+    static let route = RouteDeclaration(
+        .post, "/api/v1/nl-query",
+        summary: "A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time",
         requestBody: .object([("question", .string(length: 1...questionBytesMax)),
-                              ("schema", .object([("tables", .array(of: .string(length: 1...63), count: 1...64))]))], required: ["question"]),
+                              ("schema", .object([("tables", .array(of: .string(length: 1...63), count: 1...64))])),
+                              ("translator", .described(.string(allowed: ["auto", "offline", "remote"]), "auto: the chat model when one is configured"))],
+                             required: ["question"]),
         response: .object([("sql", .string()), ("explanation", .string()), ("estimated_rows", .integer()), ("estimated_time_ms", .number),
                            ("translator", .string()), ("tables", .array(of: .string())),
-                           ("columns", .array(of: .object([("name", .string()), ("type", .string())])))])
-    ) { input, session, _ in
+                           ("columns", .array(of: .object([("name", .string()), ("type", .string())]))), ("remote_error", .nullable(.string()))])
+    ) { input, services in
         try input.require(.viewer)
-        let tables = try schema(session, input.field("schema")?.member("tables")?.items?.compactMap(\.unquotedText))
+        let service = try services.pipelines
+        let question = input.field("question")?.unquotedText ?? ""
+        let names = input.field("schema")?.member("tables")?.items?.compactMap(\.unquotedText)
+        let choice = input.field("translator")?.unquotedText ?? "auto"
+        var remoteError: String?
+        if choice != "offline", let chat = service.chat {
+            let tables = try await services.session { try schema($0, names) }
+            do {
+                let translation = try await ChatTranslator(settings: chat).translate(question, tables: tables)
+                return RouteOutput(try await services.session { try checked($0, translation, translator: "remote") })
+            } catch let failure as RemoteEmbeddingError {
+                if choice == "remote" { throw RESTError(.badGateway, code: "translator_unavailable", "the chat model did not answer: \(failure)") }
+                remoteError = failure.description
+            }
+        } else if choice == "remote" {
+            throw RESTError.invalid("translator", "no chat model is configured: start vireo serve with --nl-base-url and --nl-model")
+        }
+        let answer = try await services.session { session in try offline(session, question, names) }
+        guard case .object(var fields) = answer else { return RouteOutput(answer) }
+        fields.append(("remote_error", remoteError.map(JSONValue.string) ?? .null))
+        return RouteOutput(.object(fields))
+    }
+
+    static func offline(_ session: Session, _ question: String, _ names: [String]?) throws -> JSONValue {
+        let tables = try schema(session, names)
         var lookups = 0
         var cache: [String: Bool] = [:]
         let translator = NLTranslator(tables: tables) { table, column, value in
@@ -33,8 +60,7 @@ enum NLQueryRoute {
             cache[key] = found
             return found
         }
-        let translation = try translator.translate(input.field("question")?.unquotedText ?? "")
-        return RouteOutput(try checked(session, translation, translator: "offline"))
+        return try checked(session, try translator.translate(question), translator: "offline")
     }
 
     /// The tables the question may use: those named, or every table but Vireo's own.
