@@ -260,6 +260,12 @@ def test_pipeline_runs_with_parameters_transform_embedding_and_upsert(etl):
     metrics = ok(base, "GET", f"/api/v1/observability/metrics?metric=pipeline_executions&interval=minute&pipeline_id={pipeline['id']}")
     assert metrics["aggregates"]["total"] == 4 and metrics["aggregates"]["failed"] == 1
     assert metrics["aggregates"]["success_rate"] == 0.75 and sum(m["value"] for m in metrics["metrics"]) == 4
+    request = urllib.request.Request(base + "/metrics", headers={"X-API-Key": API_KEY})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        exposition = response.read().decode()
+    assert 'vireo_pipeline_runs_total{pipeline="big orders",status="succeeded"} 3' in exposition
+    assert 'vireo_pipeline_runs_total{pipeline="big orders",status="failed"} 1' in exposition
+    assert 'vireo_pipeline_rows_written_total{pipeline="big orders",status="succeeded"} 46' in exposition
 
 
 def wait_for(read, done, timeout=60):

@@ -68,8 +68,9 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     // Prometheus text, not JSON, so it is not a declaration; it needs a key (Prometheus
     // sends one as a bearer token) because its labels name routes.
     router.get("/metrics") { _, _ in
-        let text = metrics.render(storage: engine.database.storageStatistics, commitPaths: engine.database.store.commitPaths.snapshot,
+        var text = metrics.render(storage: engine.database.storageStatistics, commitPaths: engine.database.store.commitPaths.snapshot,
                                   vectorIndexSizes: engine.database.vectorIndexSizes)
+        if let pipelines = engine.pipelines { text += await pipelines.prometheusText() }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
