@@ -367,3 +367,81 @@ def test_restart_fails_interrupted_runs_and_runs_a_missed_schedule_once():
         finally:
             code, output = server.stop()
             assert code == 0, output
+
+
+class PagedAPI:
+    """A JSON API on loopback with 23 records, paged three ways: ?page=&per_page=, a cursor,
+    and Link headers; it wants a bearer token."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        import urllib.parse
+        records = [{"id": i, "name": f"item {i}", "price": i * 1.25, "tags": ["a"] if i % 2 else []} for i in range(1, 24)]
+        self.calls = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.calls.append(self.path)
+                if self.headers.get("Authorization") != "Bearer api-token-77":
+                    return self.answer(401, {"error": "no"})
+                url = urllib.parse.urlparse(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                if url.path == "/pages":
+                    page, size = int(query.get("page", 1)), int(query.get("per_page", 10))
+                    return self.answer(200, {"data": records[(page - 1) * size:page * size]})
+                if url.path == "/cursor":
+                    start = int(query.get("cursor", 0))
+                    following = start + 10 if start + 10 < len(records) else None
+                    return self.answer(200, {"items": records[start:start + 10], "meta": {"next": following}})
+                start = int(query.get("offset", 0))
+                link = f'</linked?offset={start + 10}>; rel="next"' if start + 10 < len(records) else None
+                return self.answer(200, records[start:start + 10], link)
+
+            def answer(self, status, body, link=None):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if link:
+                    self.send_header("Link", link)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *arguments):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_http_json_connector_reads_every_page_three_ways(etl):
+    base, api = etl.base_url, PagedAPI()
+    try:
+        ways = [
+            ({"url": api.base + "/pages", "records_path": "data", "pagination": {"type": "page", "param": "page", "size_param": "per_page", "size": 10}}, 3),
+            ({"url": api.base + "/cursor", "records_path": "items", "pagination": {"type": "cursor", "param": "cursor", "cursor_path": "meta.next"}}, 3),
+            ({"url": api.base + "/linked", "pagination": {"type": "link"}}, 3),
+        ]
+        for number, (config, pages) in enumerate(ways):
+            made = connector(base, f"api {number}", "http_json", {**config, "table": "items", "token": "api-token-77"})
+            assert made["secrets"] == ["token"] and "api-token-77" not in json.dumps(made)
+            schema = ok(base, "GET", f"/api/v1/connectors/{made['id']}/schema")["tables"]
+            assert schema == [{"name": "items", "row_count": None, "columns": [
+                {"name": "id", "type": "bigint"}, {"name": "name", "type": "text"}, {"name": "price", "type": "double precision"},
+                {"name": "tags", "type": "jsonb"}]}]
+            status, pipeline = create_pipeline(base, f"api {number}", {"source": {"connector_id": made["id"], "table": "items"},
+                                                                       "target": {"table": f"api_items_{number}", "mode": "replace"}, "batch_size": 4})
+            assert status == 201, pipeline
+            before = len(api.calls)
+            run = ok(base, "POST", f"/api/v1/pipelines/{pipeline['id']}:run", {"async": False})
+            assert run["status"] == "succeeded" and run["rows_read"] == 23 and run["rows_written"] == 23, run
+            assert len(api.calls) - before == 2 * pages  # one pass for the columns, one for the rows
+            total = ok(base, "POST", "/api/v1/query", {"sql": f"SELECT count(DISTINCT id), sum(price) FROM api_items_{number}"})["rows"]
+            assert total == [[23, sum(i * 1.25 for i in range(1, 24))]]
+        status, _, answer = http(base, "POST", "/api/v1/connectors", {"name": "no token", "type": "http_json", "config": {"url": api.base + "/pages"}})
+        assert status == 400 and answer["error"]["code"] == "CONNECTION_FAILED" and "401" in answer["error"]["message"]
+    finally:
+        api.server.shutdown()

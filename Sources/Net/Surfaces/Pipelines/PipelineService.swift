@@ -75,6 +75,7 @@ public final class PipelineService: Sendable {
         case "sqlite": return SQLiteConnector(path: try path())
         case "vireo": return VireoConnector(session: session)
         case "postgresql": return try PostgresConnector(connector)
+        case "http_json": return try HTTPJSONConnector(connector)
         default: throw RESTError.invalid("type", "connector type \(connector.type) cannot run here")
         }
     }

@@ -39,20 +39,9 @@ struct PostgresConnector: ConnectorReader {
 
     // MARK: The blocking bridge
 
-    /// Reads run on the engine's pool, which may block: each round trip waits here for the
-    /// asynchronous driver, whose work runs on NIO's event loops.
-    final class Box<T>: @unchecked Sendable { var result: Result<T, any Error>? }
-
+    /// Reads run on the engine's pool, which may block: each round trip waits for the driver.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = Box<T>()
-        Task {
-            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-            semaphore.signal()
-        }
-        semaphore.wait()
-        guard let result = box.result else { throw RESTError(.internalServerError, code: "internal_error", "the PostgreSQL call ended without a result") }
-        do { return try result.get() } catch { throw Self.translated(error) }
+        try BlockingBridge.run(body, translate: translated)
     }
 
     static func translated(_ error: any Error) -> RESTError {
