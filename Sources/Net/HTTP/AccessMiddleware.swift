@@ -21,6 +21,11 @@ struct APIKeyMiddleware: RouterMiddleware {
         if let key = Self.presentedKey(request.headers), keys.accepts(key) {
             context.principal = .apiKey
         } else if let token = Self.presentedKey(request.headers), let tokens, let principal = await tokens(token) {
+            // Routes outside the pipelines surface know no roles (and /api/v1/query reaches every
+            // table, the users' too): only an administrator's token passes there.
+            guard principal.role == .admin || PipelineErrors.pathPrefixes.contains(where: { request.uri.path.hasPrefix($0) }) else {
+                throw PipelineErrors.permissionDenied("\(request.uri.path) takes an API key or an administrator's token; you are \(principal.role.rawValue)")
+            }
             context.principal = principal
         } else {
             var error = RESTError(.unauthorized, code: "unauthorized",
