@@ -63,6 +63,16 @@ struct Serve: AsyncParsableCommand {
     var openaiTimeoutMs: Int?
     @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
     var maxFileSizeBytes: Int?
+    @Option(name: .customLong("connector-root"), help: "A folder whose files (CSV, JSON lines, SQLite) pipeline connectors may read; may repeat. Without one, file connectors are off.")
+    var connectorRoots: [String] = []
+    @Option(help: "nl-query asks this OpenAI-compatible chat API first (base URL, e.g. https://api.openai.com/v1); the key from VIREO_NL_API_KEY.")
+    var nlBaseUrl: String?
+    @Option(help: "With --nl-base-url: the chat model.")
+    var nlModel: String?
+    @Option(help: "With --nl-base-url: timeout of one request in milliseconds (default 20000).")
+    var nlTimeoutMs: Int?
+    @Option(help: "With --nl-base-url: retries after 408/409/429/5xx or no answer (default 2).")
+    var nlRetries: Int?
 
     func run() async throws {
         let configuration = try settings()
@@ -85,15 +95,21 @@ struct Serve: AsyncParsableCommand {
                                               fileBytesMax: configuration.fileBytesMax,
                                               expirySweepIntervalMs: configuration.expirySweepIntervalMs)
         try await vectorStores.prepare()
+        let pipelines = try await PipelineService.make(engine: EngineAccess(database: database, executor: executor),
+                                                       dataDirectory: configuration.dataDirectory, connectorRoots: connectorRoots,
+                                                       embedder: embedder, chat: try chatSettings())
+        try await pipelines.prepare()
         say(embedderNote)
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
-                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores) { channel in
+                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores,
+                                           pipelines: pipelines) { channel in
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
         let pgService = PGService(server: pg)
-        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker)], logger: logger))
+        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker),
+                                                                                PipelineLoopService(pipelines: pipelines)], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -105,6 +121,22 @@ struct Serve: AsyncParsableCommand {
         try await executor.shutdown()
         try database.close()
         say("vireo serve: stopped; the database is checkpointed and closed")
+    }
+
+    /// The chat model of nl-query, when --nl-base-url is given.
+    private func chatSettings() throws -> NLChatSettings? {
+        guard let nlBaseUrl else { return nil }
+        guard let nlModel else { throw ValidationError("--nl-base-url needs --nl-model") }
+        var chat = NLChatSettings(baseURL: nlBaseUrl, model: nlModel, apiKey: ProcessInfo.processInfo.environment["VIREO_NL_API_KEY"])
+        if let nlTimeoutMs {
+            guard (1...NLChatSettings.timeoutMsMax).contains(nlTimeoutMs) else { throw ValidationError("--nl-timeout-ms must be 1 to \(NLChatSettings.timeoutMsMax)") }
+            chat.timeoutMs = nlTimeoutMs
+        }
+        if let nlRetries {
+            guard (0...NLChatSettings.retriesMax).contains(nlRetries) else { throw ValidationError("--nl-retries must be 0 to \(NLChatSettings.retriesMax)") }
+            chat.retries = nlRetries
+        }
+        return chat
     }
 
     private func settings() throws -> ServerConfiguration {
@@ -185,6 +217,20 @@ struct WorkerService: Service {
             await worker.runUntilCancelled()
         } onGracefulShutdown: {
             worker.stop()
+        }
+    }
+}
+
+/// The pipelines' scheduler and run loop as a service: it stops taking new work at graceful
+/// shutdown; a run cut short is marked failed at the next start.
+struct PipelineLoopService: Service {
+    let pipelines: PipelineService
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await pipelines.run()
+        } onGracefulShutdown: {
+            pipelines.stop()
         }
     }
 }

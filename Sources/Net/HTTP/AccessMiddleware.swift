@@ -3,18 +3,33 @@ import HTTPTypes
 import Hummingbird
 
 /// Refuses requests without one of the server's API keys, given as `X-API-Key: KEY` or
-/// `Authorization: Bearer KEY`. Routes declared without `requiresKey` (the probes) pass.
+/// `Authorization: Bearer KEY`, or a user's access token (`Bearer`, checked by `tokens`)
+/// where the server has the pipelines surface: tokens work wherever keys do. Routes declared
+/// without `requiresKey` (the probes, login) pass. The caller becomes `context.principal`.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = RESTRequestContext
     static let keyHeaderName = HTTPField.Name("X-API-Key")!
     let keys: APIKeys
     /// Exact paths of the routes that need no key.
     let openPaths: Set<String>
+    /// The principal of a user's access token, or nil for a bad, expired or revoked one.
+    var tokens: (@Sendable (String) async -> Principal?)?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if openPaths.contains(request.uri.path) { return try await next(request, context) }
-        guard let key = Self.presentedKey(request.headers), keys.accepts(key) else {
-            var error = RESTError(.unauthorized, code: "unauthorized", "a valid API key is required: send X-API-Key or Authorization: Bearer")
+        var context = context
+        if let key = Self.presentedKey(request.headers), keys.accepts(key) {
+            context.principal = .apiKey
+        } else if let token = Self.presentedKey(request.headers), let tokens, let principal = await tokens(token) {
+            // Routes outside the pipelines surface know no roles (and /api/v1/query reaches every
+            // table, the users' too): only an administrator's token passes there.
+            guard principal.role == .admin || PipelineErrors.pathPrefixes.contains(where: { request.uri.path.hasPrefix($0) }) else {
+                throw PipelineErrors.permissionDenied("\(request.uri.path) takes an API key or an administrator's token; you are \(principal.role.rawValue)")
+            }
+            context.principal = principal
+        } else {
+            var error = RESTError(.unauthorized, code: "unauthorized",
+                                  "a valid API key or access token is required: send X-API-Key or Authorization: Bearer")
             error.headers[.wwwAuthenticate] = "Bearer"
             throw error
         }

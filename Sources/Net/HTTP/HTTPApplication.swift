@@ -16,9 +16,9 @@ import VireoStorage
 /// listens (its local address says where, useful with port 0).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
-                                tls: ServerTLS? = nil, vectorStores: VectorStoreService,
+                                tls: ServerTLS? = nil, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    let engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores)
+    let engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, pipelines: pipelines)
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
@@ -31,7 +31,8 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
-    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes }
+    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes
+        + PipelineSurface.routes }
 }
 
 /// What plans run against.
@@ -39,6 +40,7 @@ struct RESTEngine: Sendable {
     let database: Database
     let executor: EngineExecutor
     let vectorStores: VectorStoreService
+    var pipelines: PipelineService? = nil
 
     var access: EngineAccess { EngineAccess(database: database, executor: executor) }
 }
@@ -53,7 +55,12 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: routes, formats: ErrorFormat.all))
     let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path) + [DocsPage.path])
-    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths))
+    var tokens: (@Sendable (String) async -> Principal?)?
+    if let pipelines = engine.pipelines {
+        let access = engine.access
+        tokens = { token in await AuthRoutes.principal(token: token, tokens: pipelines.tokens, engine: access) }
+    }
+    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths, tokens: tokens))
     if let requestsPerMinuteMax = configuration.requestsPerMinuteMax {
         router.add(middleware: RateLimitMiddleware(requestsPerWindowMax: requestsPerMinuteMax, openPaths: openPaths))
     }
@@ -61,8 +68,9 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     // Prometheus text, not JSON, so it is not a declaration; it needs a key (Prometheus
     // sends one as a bearer token) because its labels name routes.
     router.get("/metrics") { _, _ in
-        let text = metrics.render(storage: engine.database.storageStatistics, commitPaths: engine.database.store.commitPaths.snapshot,
+        var text = metrics.render(storage: engine.database.storageStatistics, commitPaths: engine.database.store.commitPaths.snapshot,
                                   vectorIndexSizes: engine.database.vectorIndexSizes)
+        if let pipelines = engine.pipelines { text += await pipelines.prometheusText() }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
@@ -85,6 +93,7 @@ struct RouteResponder: Sendable {
 
     func respond(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
         var formInput = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
+        formInput.principal = context.principal
         if route.formBody != nil { formInput.form = try await form(request) }
         let input = formInput
         let output: RouteOutput

@@ -112,6 +112,8 @@ public struct RouteInput: Sendable {
     public var body: JSONValue?
     /// The parts of a multipart body, for routes with a `formBody`.
     public var form: [FormPart] = []
+    /// Who sent the request: an API key or a user's access token (nil on keyless routes).
+    public var principal: Principal?
 
     /// A path capture the route declares.
     public func path(_ name: String) -> String { path[name] ?? "" }
@@ -158,6 +160,21 @@ public struct RouteServices: Sendable {
 
     /// The vector stores' embedder, files and background worker.
     public var vectorStores: VectorStoreService { engine.vectorStores }
+
+    /// The AI-ETL surface's service; 503 on a server made without one.
+    public var pipelines: PipelineService {
+        get throws {
+            guard let pipelines = engine.pipelines else {
+                throw RESTError(.serviceUnavailable, code: "unavailable", "this server does not run the pipelines surface")
+            }
+            return pipelines
+        }
+    }
+
+    /// Runs `body` on the engine's pool (CPU-heavy work such as a password hash).
+    public func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await engine.access.blocking(body)
+    }
 
     /// Runs `body` with a fresh session on the engine's pool, as a plan runs.
     public func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {

@@ -46,6 +46,36 @@ export interface Operations {
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id_": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdResponse };
   "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { path: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelQuery; body: undefined; response: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelResponse };
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse };
+  "post_api_v1_auth_login": { path: T.PostApiV1AuthLoginPath; query: T.PostApiV1AuthLoginQuery; body: T.PostApiV1AuthLoginBody; response: T.PostApiV1AuthLoginResponse };
+  "post_api_v1_auth_refresh": { path: T.PostApiV1AuthRefreshPath; query: T.PostApiV1AuthRefreshQuery; body: T.PostApiV1AuthRefreshBody; response: T.PostApiV1AuthRefreshResponse };
+  "post_api_v1_auth_logout": { path: T.PostApiV1AuthLogoutPath; query: T.PostApiV1AuthLogoutQuery; body: undefined; response: T.PostApiV1AuthLogoutResponse };
+  "get_api_v1_auth_me": { path: T.GetApiV1AuthMePath; query: T.GetApiV1AuthMeQuery; body: undefined; response: T.GetApiV1AuthMeResponse };
+  "get_api_v1_users": { path: T.GetApiV1UsersPath; query: T.GetApiV1UsersQuery; body: undefined; response: T.GetApiV1UsersResponse };
+  "post_api_v1_users": { path: T.PostApiV1UsersPath; query: T.PostApiV1UsersQuery; body: T.PostApiV1UsersBody; response: T.PostApiV1UsersResponse };
+  "delete_api_v1_users__id_": { path: T.DeleteApiV1UsersIdPath; query: T.DeleteApiV1UsersIdQuery; body: undefined; response: T.DeleteApiV1UsersIdResponse };
+  "post_api_v1_connectors__id__test": { path: T.PostApiV1ConnectorsIdTestPath; query: T.PostApiV1ConnectorsIdTestQuery; body: undefined; response: T.PostApiV1ConnectorsIdTestResponse };
+  "get_api_v1_connectors__id__schema": { path: T.GetApiV1ConnectorsIdSchemaPath; query: T.GetApiV1ConnectorsIdSchemaQuery; body: undefined; response: T.GetApiV1ConnectorsIdSchemaResponse };
+  "get_api_v1_connectors": { path: T.GetApiV1ConnectorsPath; query: T.GetApiV1ConnectorsQuery; body: undefined; response: T.GetApiV1ConnectorsResponse };
+  "post_api_v1_connectors": { path: T.PostApiV1ConnectorsPath; query: T.PostApiV1ConnectorsQuery; body: T.PostApiV1ConnectorsBody; response: T.PostApiV1ConnectorsResponse };
+  "post_api_v1_connectors_ai_configure": { path: T.PostApiV1ConnectorsAiConfigurePath; query: T.PostApiV1ConnectorsAiConfigureQuery; body: T.PostApiV1ConnectorsAiConfigureBody; response: T.PostApiV1ConnectorsAiConfigureResponse };
+  "get_api_v1_connectors__id_": { path: T.GetApiV1ConnectorsIdPath; query: T.GetApiV1ConnectorsIdQuery; body: undefined; response: T.GetApiV1ConnectorsIdResponse };
+  "delete_api_v1_connectors__id_": { path: T.DeleteApiV1ConnectorsIdPath; query: T.DeleteApiV1ConnectorsIdQuery; body: undefined; response: T.DeleteApiV1ConnectorsIdResponse };
+  "post_api_v1_pipelines_generate": { path: T.PostApiV1PipelinesGeneratePath; query: T.PostApiV1PipelinesGenerateQuery; body: T.PostApiV1PipelinesGenerateBody; response: T.PostApiV1PipelinesGenerateResponse };
+  "get_api_v1_pipelines": { path: T.GetApiV1PipelinesPath; query: T.GetApiV1PipelinesQuery; body: undefined; response: T.GetApiV1PipelinesResponse };
+  "post_api_v1_pipelines": { path: T.PostApiV1PipelinesPath; query: T.PostApiV1PipelinesQuery; body: T.PostApiV1PipelinesBody; response: T.PostApiV1PipelinesResponse };
+  "post_api_v1_pipelines__id__deploy": { path: T.PostApiV1PipelinesIdDeployPath; query: T.PostApiV1PipelinesIdDeployQuery; body: T.PostApiV1PipelinesIdDeployBody; response: T.PostApiV1PipelinesIdDeployResponse };
+  "post_api_v1_pipelines__id__undeploy": { path: T.PostApiV1PipelinesIdUndeployPath; query: T.PostApiV1PipelinesIdUndeployQuery; body: undefined; response: T.PostApiV1PipelinesIdUndeployResponse };
+  "post_api_v1_pipelines__id__run": { path: T.PostApiV1PipelinesIdRunPath; query: T.PostApiV1PipelinesIdRunQuery; body: T.PostApiV1PipelinesIdRunBody; response: T.PostApiV1PipelinesIdRunResponse };
+  "get_api_v1_pipelines__id__status": { path: T.GetApiV1PipelinesIdStatusPath; query: T.GetApiV1PipelinesIdStatusQuery; body: undefined; response: T.GetApiV1PipelinesIdStatusResponse };
+  "get_api_v1_pipelines__id__runs": { path: T.GetApiV1PipelinesIdRunsPath; query: T.GetApiV1PipelinesIdRunsQuery; body: undefined; response: T.GetApiV1PipelinesIdRunsResponse };
+  "get_api_v1_pipelines__id__runs__run_id_": { path: T.GetApiV1PipelinesIdRunsRunIdPath; query: T.GetApiV1PipelinesIdRunsRunIdQuery; body: undefined; response: T.GetApiV1PipelinesIdRunsRunIdResponse };
+  "get_api_v1_pipelines__id_": { path: T.GetApiV1PipelinesIdPath; query: T.GetApiV1PipelinesIdQuery; body: undefined; response: T.GetApiV1PipelinesIdResponse };
+  "delete_api_v1_pipelines__id_": { path: T.DeleteApiV1PipelinesIdPath; query: T.DeleteApiV1PipelinesIdQuery; body: undefined; response: T.DeleteApiV1PipelinesIdResponse };
+  "post_api_v1_data_profile": { path: T.PostApiV1DataProfilePath; query: T.PostApiV1DataProfileQuery; body: T.PostApiV1DataProfileBody; response: T.PostApiV1DataProfileResponse };
+  "get_api_v1_data_preview": { path: T.GetApiV1DataPreviewPath; query: T.GetApiV1DataPreviewQuery; body: undefined; response: T.GetApiV1DataPreviewResponse };
+  "post_api_v1_storage_recommend": { path: T.PostApiV1StorageRecommendPath; query: T.PostApiV1StorageRecommendQuery; body: T.PostApiV1StorageRecommendBody; response: T.PostApiV1StorageRecommendResponse };
+  "get_api_v1_observability_metrics": { path: T.GetApiV1ObservabilityMetricsPath; query: T.GetApiV1ObservabilityMetricsQuery; body: undefined; response: T.GetApiV1ObservabilityMetricsResponse };
+  "post_api_v1_nl_query": { path: T.PostApiV1NlQueryPath; query: T.PostApiV1NlQueryQuery; body: T.PostApiV1NlQueryBody; response: T.PostApiV1NlQueryResponse };
 }
 
 /** What the client needs to call each operation. */
@@ -134,6 +164,66 @@ export const operations = {
   "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", pathParams: ["vector_store_id","batch_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files: The files of a batch */
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", pathParams: ["vector_store_id","batch_id"], queryParams: ["filter","limit","order","after","before"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/auth/login: Log in with email and password: an access token and a refresh token */
+  "post_api_v1_auth_login": { method: "POST", path: "/api/v1/auth/login", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/v1/auth/refresh: Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+  "post_api_v1_auth_refresh": { method: "POST", path: "/api/v1/auth/refresh", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/v1/auth/logout: Revoke the access token presented and every refresh token of its login */
+  "post_api_v1_auth_logout": { method: "POST", path: "/api/v1/auth/logout", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/auth/me: Who the token (or API key) belongs to */
+  "get_api_v1_auth_me": { method: "GET", path: "/api/v1/auth/me", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/users: List users (administrators only) */
+  "get_api_v1_users": { method: "GET", path: "/api/v1/users", pathParams: [], queryParams: ["page","per_page"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/users: Add a user (administrators only) */
+  "post_api_v1_users": { method: "POST", path: "/api/v1/users", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/users/{id}: Remove a user and revoke their refresh tokens (administrators only) */
+  "delete_api_v1_users__id_": { method: "DELETE", path: "/api/v1/users/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/connectors/{id}:test: Test a connector's connection now */
+  "post_api_v1_connectors__id__test": { method: "POST", path: "/api/v1/connectors/{id}:test", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/connectors/{id}/schema: The tables a connector can read, with columns and types */
+  "get_api_v1_connectors__id__schema": { method: "GET", path: "/api/v1/connectors/{id}/schema", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/connectors: The connector types (available or not, and why) and the configured connectors */
+  "get_api_v1_connectors": { method: "GET", path: "/api/v1/connectors", pathParams: [], queryParams: ["page","per_page"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/connectors: Configure a connector; it is tested first and refused (400) when it cannot connect */
+  "post_api_v1_connectors": { method: "POST", path: "/api/v1/connectors", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/connectors-ai/configure: Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+  "post_api_v1_connectors_ai_configure": { method: "POST", path: "/api/v1/connectors-ai/configure", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/connectors/{id}: One connector (its secrets only by name) */
+  "get_api_v1_connectors__id_": { method: "GET", path: "/api/v1/connectors/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/connectors/{id}: Remove a connector */
+  "delete_api_v1_connectors__id_": { method: "DELETE", path: "/api/v1/connectors/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines:generate: Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+  "post_api_v1_pipelines_generate": { method: "POST", path: "/api/v1/pipelines:generate", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines: List pipelines, oldest first */
+  "get_api_v1_pipelines": { method: "GET", path: "/api/v1/pipelines", pathParams: [], queryParams: ["page","per_page"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines: Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+  "post_api_v1_pipelines": { method: "POST", path: "/api/v1/pipelines", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines/{id}:deploy: Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+  "post_api_v1_pipelines__id__deploy": { method: "POST", path: "/api/v1/pipelines/{id}:deploy", pathParams: ["id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines/{id}:undeploy: Remove a pipeline's schedule */
+  "post_api_v1_pipelines__id__undeploy": { method: "POST", path: "/api/v1/pipelines/{id}:undeploy", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines/{id}:run: Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+  "post_api_v1_pipelines__id__run": { method: "POST", path: "/api/v1/pipelines/{id}:run", pathParams: ["id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [202], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}/status: The latest run's status, task, progress and estimated completion */
+  "get_api_v1_pipelines__id__status": { method: "GET", path: "/api/v1/pipelines/{id}/status", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}/runs: A pipeline's runs, newest first */
+  "get_api_v1_pipelines__id__runs": { method: "GET", path: "/api/v1/pipelines/{id}/runs", pathParams: ["id"], queryParams: ["page","per_page","status"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}/runs/{run_id}: One run */
+  "get_api_v1_pipelines__id__runs__run_id_": { method: "GET", path: "/api/v1/pipelines/{id}/runs/{run_id}", pathParams: ["id","run_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}: One pipeline */
+  "get_api_v1_pipelines__id_": { method: "GET", path: "/api/v1/pipelines/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/pipelines/{id}: Delete a pipeline and its runs */
+  "delete_api_v1_pipelines__id_": { method: "DELETE", path: "/api/v1/pipelines/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/data/profile: Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+  "post_api_v1_data_profile": { method: "POST", path: "/api/v1/data/profile", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/data/preview: The first rows of a table through its connector, with column types */
+  "get_api_v1_data_preview": { method: "GET", path: "/api/v1/data/preview", pathParams: [], queryParams: ["source","table","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/storage/recommend: Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+  "post_api_v1_storage_recommend": { method: "POST", path: "/api/v1/storage/recommend", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/observability/metrics: Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+  "get_api_v1_observability_metrics": { method: "GET", path: "/api/v1/observability/metrics", pathParams: [], queryParams: ["start","end","metric","interval","pipeline_id"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/nl-query: A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+  "post_api_v1_nl_query": { method: "POST", path: "/api/v1/nl-query", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
 } as const;
 
 /** An operationId the server serves. */

@@ -939,3 +939,643 @@ export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery = G
 
 /** The files of a batch */
 export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse = GetOpenaiV1VectorStoresVectorStoreIdFilesResponse;
+
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginPath = Record<string, never>;
+
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginQuery = Record<string, never>;
+
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginBody = {
+  email: string;
+  password: string;
+};
+
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginResponse = {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+};
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshPath = Record<string, never>;
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshQuery = Record<string, never>;
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshBody = {
+  refresh_token: string;
+};
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshResponse = PostApiV1AuthLoginResponse;
+
+/** Revoke the access token presented and every refresh token of its login */
+export type PostApiV1AuthLogoutPath = Record<string, never>;
+
+/** Revoke the access token presented and every refresh token of its login */
+export type PostApiV1AuthLogoutQuery = Record<string, never>;
+
+/** Revoke the access token presented and every refresh token of its login */
+export type PostApiV1AuthLogoutResponse = {
+  revoked: boolean;
+};
+
+/** Who the token (or API key) belongs to */
+export type GetApiV1AuthMePath = Record<string, never>;
+
+/** Who the token (or API key) belongs to */
+export type GetApiV1AuthMeQuery = Record<string, never>;
+
+/** Who the token (or API key) belongs to */
+export type GetApiV1AuthMeResponse = {
+  subject: string;
+  role: string;
+  email: string | null;
+};
+
+/** List users (administrators only) */
+export type GetApiV1UsersPath = Record<string, never>;
+
+/** List users (administrators only) */
+export type GetApiV1UsersQuery = {
+  /** page number, from 1 */
+  page?: number;
+  /** items per page (default 20) */
+  per_page?: number;
+};
+
+/** List users (administrators only) */
+export type GetApiV1UsersResponse = {
+  users: ({
+    id: string;
+    email: string;
+    role: string;
+    created_at: string;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+};
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersPath = Record<string, never>;
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersQuery = Record<string, never>;
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersBody = {
+  email: string;
+  password: string;
+  role?: "viewer" | "editor" | "admin";
+};
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersResponse = {
+  id: string;
+  email: string;
+  role: string;
+  created_at: string;
+};
+
+/** Remove a user and revoke their refresh tokens (administrators only) */
+export type DeleteApiV1UsersIdPath = {
+  id: string;
+};
+
+/** Remove a user and revoke their refresh tokens (administrators only) */
+export type DeleteApiV1UsersIdQuery = Record<string, never>;
+
+/** Remove a user and revoke their refresh tokens (administrators only) */
+export type DeleteApiV1UsersIdResponse = {
+  id: string;
+  deleted: boolean;
+};
+
+/** Test a connector's connection now */
+export type PostApiV1ConnectorsIdTestPath = {
+  /** connector id */
+  id: string;
+};
+
+/** Test a connector's connection now */
+export type PostApiV1ConnectorsIdTestQuery = Record<string, never>;
+
+/** Test a connector's connection now */
+export type PostApiV1ConnectorsIdTestResponse = {
+  connector_id: string;
+  test_status: string;
+  test_error: string | null;
+  latency_ms: number;
+};
+
+/** The tables a connector can read, with columns and types */
+export type GetApiV1ConnectorsIdSchemaPath = PostApiV1ConnectorsIdTestPath;
+
+/** The tables a connector can read, with columns and types */
+export type GetApiV1ConnectorsIdSchemaQuery = Record<string, never>;
+
+/** The tables a connector can read, with columns and types */
+export type GetApiV1ConnectorsIdSchemaResponse = {
+  connector_id: string;
+  tables: ({
+    name: string;
+    row_count: number | null;
+    columns: ({
+      name: string;
+      type: string;
+    })[];
+  })[];
+};
+
+/** The connector types (available or not, and why) and the configured connectors */
+export type GetApiV1ConnectorsPath = Record<string, never>;
+
+/** The connector types (available or not, and why) and the configured connectors */
+export type GetApiV1ConnectorsQuery = GetApiV1UsersQuery;
+
+/** The connector types (available or not, and why) and the configured connectors */
+export type GetApiV1ConnectorsResponse = {
+  connectors: ({
+    id: string;
+    connector_id: string;
+    name: string;
+    type: string;
+    role: string;
+    configuration: {
+      [key: string]: unknown;
+    };
+    secrets: string[];
+    created_at: string;
+    test_status: string;
+    test_error: string | null;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+  types: ({
+    type: string;
+    available: boolean;
+    roles: string[];
+    configuration: string[];
+    note: string;
+  })[];
+};
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsPath = Record<string, never>;
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsQuery = Record<string, never>;
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsBody = {
+  name: string;
+  type: "csv" | "jsonl" | "sqlite" | "vireo" | "postgresql" | "http_json" | "clickhouse" | "s3" | "mysql" | "kafka";
+  role?: "source" | "target";
+  config?: {
+    [key: string]: unknown;
+  };
+  /** sealed at rest, never answered */
+  secrets?: {
+    [key: string]: unknown;
+  };
+};
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsResponse = {
+  id: string;
+  connector_id: string;
+  name: string;
+  type: string;
+  role: string;
+  configuration: {
+    [key: string]: unknown;
+  };
+  secrets: string[];
+  created_at: string;
+  test_status: string;
+  test_error: string | null;
+};
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigurePath = Record<string, never>;
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigureQuery = Record<string, never>;
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigureBody = {
+  description: string;
+  type?: "source" | "target";
+  hints?: {
+    [key: string]: unknown;
+  };
+  name?: string;
+};
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigureResponse = PostApiV1ConnectorsResponse;
+
+/** One connector (its secrets only by name) */
+export type GetApiV1ConnectorsIdPath = PostApiV1ConnectorsIdTestPath;
+
+/** One connector (its secrets only by name) */
+export type GetApiV1ConnectorsIdQuery = Record<string, never>;
+
+/** One connector (its secrets only by name) */
+export type GetApiV1ConnectorsIdResponse = PostApiV1ConnectorsResponse;
+
+/** Remove a connector */
+export type DeleteApiV1ConnectorsIdPath = PostApiV1ConnectorsIdTestPath;
+
+/** Remove a connector */
+export type DeleteApiV1ConnectorsIdQuery = Record<string, never>;
+
+/** Remove a connector */
+export type DeleteApiV1ConnectorsIdResponse = DeleteApiV1UsersIdResponse;
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGeneratePath = Record<string, never>;
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGenerateQuery = Record<string, never>;
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGenerateBody = {
+  description: string;
+  project_id?: string;
+  name?: string;
+  options?: {
+    optimize?: boolean;
+    validate?: boolean;
+  };
+};
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGenerateResponse = {
+  id: string;
+  pipeline_id: string;
+  name: string;
+  description: string | null;
+  definition: unknown;
+  code: string;
+  dag_definition: unknown;
+  deployment: unknown;
+  created_at: string;
+  updated_at: string;
+  validation: unknown;
+  suggested_schedule: string | null;
+};
+
+/** List pipelines, oldest first */
+export type GetApiV1PipelinesPath = Record<string, never>;
+
+/** List pipelines, oldest first */
+export type GetApiV1PipelinesQuery = GetApiV1UsersQuery;
+
+/** List pipelines, oldest first */
+export type GetApiV1PipelinesResponse = {
+  pipelines: ({
+    id: string;
+    pipeline_id: string;
+    name: string;
+    description: string | null;
+    definition: unknown;
+    code: string;
+    dag_definition: unknown;
+    deployment: unknown;
+    created_at: string;
+    updated_at: string;
+    validation: unknown;
+    suggested_schedule: string | null;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+};
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesPath = Record<string, never>;
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesQuery = Record<string, never>;
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesBody = {
+  name: string;
+  description?: string;
+  definition: {
+    source: {
+      connector_id: string;
+      table?: string;
+      query?: string;
+    };
+    transforms?: ({
+      name?: string;
+      sql: string;
+    })[];
+    embedding?: {
+      column: string;
+      target_column?: string;
+    };
+    target: {
+      connector_id?: string;
+      table: string;
+      mode?: "append" | "upsert" | "replace";
+      key?: string[];
+    };
+    params?: {
+      [key: string]: unknown;
+    };
+    batch_size?: number;
+  };
+};
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployPath = {
+  /** pipeline id */
+  id: string;
+};
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployQuery = Record<string, never>;
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployBody = {
+  environment?: string;
+  /** 5-field cron (minute hour day month weekday), or 6 with seconds first */
+  schedule: string;
+  timezone?: string;
+};
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Remove a pipeline's schedule */
+export type PostApiV1PipelinesIdUndeployPath = PostApiV1PipelinesIdDeployPath;
+
+/** Remove a pipeline's schedule */
+export type PostApiV1PipelinesIdUndeployQuery = Record<string, never>;
+
+/** Remove a pipeline's schedule */
+export type PostApiV1PipelinesIdUndeployResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunPath = PostApiV1PipelinesIdDeployPath;
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunQuery = Record<string, never>;
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunBody = {
+  params?: {
+    [key: string]: unknown;
+  };
+  async?: boolean;
+};
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunResponse = {
+  id: string;
+  run_id: string;
+  pipeline_id: string;
+  status: string;
+  trigger: string;
+  params: unknown;
+  current_task: string | null;
+  rows_read: number;
+  rows_written: number;
+  rows_total: number | null;
+  progress: number;
+  error: string | null;
+  scheduled_for: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+};
+
+/** The latest run's status, task, progress and estimated completion */
+export type GetApiV1PipelinesIdStatusPath = PostApiV1PipelinesIdDeployPath;
+
+/** The latest run's status, task, progress and estimated completion */
+export type GetApiV1PipelinesIdStatusQuery = Record<string, never>;
+
+/** The latest run's status, task, progress and estimated completion */
+export type GetApiV1PipelinesIdStatusResponse = {
+  pipeline_id: string;
+  run_id: string | null;
+  status: string;
+  current_task: string | null;
+  progress: number;
+  started_at: string | null;
+  finished_at: string | null;
+  estimated_completion: string | null;
+  error: string | null;
+  rows_read: number;
+  rows_written: number;
+};
+
+/** A pipeline's runs, newest first */
+export type GetApiV1PipelinesIdRunsPath = PostApiV1PipelinesIdDeployPath;
+
+/** A pipeline's runs, newest first */
+export type GetApiV1PipelinesIdRunsQuery = {
+  /** page number, from 1 */
+  page?: number;
+  /** items per page (default 20) */
+  per_page?: number;
+  status?: "queued" | "running" | "succeeded" | "failed";
+};
+
+/** A pipeline's runs, newest first */
+export type GetApiV1PipelinesIdRunsResponse = {
+  runs: ({
+    id: string;
+    run_id: string;
+    pipeline_id: string;
+    status: string;
+    trigger: string;
+    params: unknown;
+    current_task: string | null;
+    rows_read: number;
+    rows_written: number;
+    rows_total: number | null;
+    progress: number;
+    error: string | null;
+    scheduled_for: string | null;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+    duration_ms: number | null;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+};
+
+/** One run */
+export type GetApiV1PipelinesIdRunsRunIdPath = {
+  /** pipeline id */
+  id: string;
+  run_id: string;
+};
+
+/** One run */
+export type GetApiV1PipelinesIdRunsRunIdQuery = Record<string, never>;
+
+/** One run */
+export type GetApiV1PipelinesIdRunsRunIdResponse = PostApiV1PipelinesIdRunResponse;
+
+/** One pipeline */
+export type GetApiV1PipelinesIdPath = PostApiV1PipelinesIdDeployPath;
+
+/** One pipeline */
+export type GetApiV1PipelinesIdQuery = Record<string, never>;
+
+/** One pipeline */
+export type GetApiV1PipelinesIdResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Delete a pipeline and its runs */
+export type DeleteApiV1PipelinesIdPath = PostApiV1PipelinesIdDeployPath;
+
+/** Delete a pipeline and its runs */
+export type DeleteApiV1PipelinesIdQuery = Record<string, never>;
+
+/** Delete a pipeline and its runs */
+export type DeleteApiV1PipelinesIdResponse = DeleteApiV1UsersIdResponse;
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfilePath = Record<string, never>;
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfileQuery = Record<string, never>;
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfileBody = {
+  source: string;
+  table: string;
+  sample_size?: number;
+};
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfileResponse = {
+  row_count: number;
+  sampled_rows: number;
+  columns: unknown[];
+  statistics: unknown;
+  recommendations: unknown;
+};
+
+/** The first rows of a table through its connector, with column types */
+export type GetApiV1DataPreviewPath = Record<string, never>;
+
+/** The first rows of a table through its connector, with column types */
+export type GetApiV1DataPreviewQuery = {
+  /** connector id */
+  source: string;
+  table: string;
+  /** rows (default 100) */
+  limit?: number;
+};
+
+/** The first rows of a table through its connector, with column types */
+export type GetApiV1DataPreviewResponse = {
+  columns: ({
+    name: string;
+    type: string;
+  })[];
+  rows: unknown[];
+  row_count: number;
+};
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendPath = Record<string, never>;
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendQuery = Record<string, never>;
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendBody = {
+  data_profile: {
+    size_gb?: number;
+    growth_rate?: string;
+    access_pattern?: "read_heavy" | "write_heavy" | "mixed";
+    query_types?: ("analytical" | "time_series" | "transactional" | "vector_search" | "full_text" | "key_value")[];
+    row_count?: number;
+    retention_days?: number;
+  };
+};
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendResponse = {
+  storage: string;
+  layout: string;
+  partitioning: unknown;
+  indexes: string[];
+  compression: string;
+  projected_size_gb_12_months: number;
+  reasons: string[];
+};
+
+/** Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+export type GetApiV1ObservabilityMetricsPath = Record<string, never>;
+
+/** Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+export type GetApiV1ObservabilityMetricsQuery = {
+  /** ISO 8601; default 24 hours ago */
+  start?: string;
+  /** ISO 8601; default now */
+  end?: string;
+  metric?: "pipeline_executions" | "pipeline_failures" | "pipeline_duration_seconds" | "rows_processed";
+  interval?: "day" | "hour" | "minute";
+  pipeline_id?: string;
+};
+
+/** Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+export type GetApiV1ObservabilityMetricsResponse = {
+  metric: string;
+  interval: string;
+  metrics: unknown[];
+  aggregates: unknown;
+};
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryPath = Record<string, never>;
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryQuery = Record<string, never>;
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryBody = {
+  question: string;
+  schema?: {
+    tables?: string[];
+  };
+  /** auto: the chat model when one is configured */
+  translator?: "auto" | "offline" | "remote";
+};
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryResponse = {
+  sql: string;
+  explanation: string;
+  estimated_rows: number;
+  estimated_time_ms: number;
+  translator: string;
+  tables: string[];
+  columns: ({
+    name: string;
+    type: string;
+  })[];
+  remote_error: string | null;
+};
