@@ -112,6 +112,8 @@ public struct RouteInput: Sendable {
     public var body: JSONValue?
     /// The parts of a multipart body, for routes with a `formBody`.
     public var form: [FormPart] = []
+    /// The request's headers (a node's token on the jobs surface).
+    public var headers: HTTPFields = [:]
 
     /// A path capture the route declares.
     public func path(_ name: String) -> String { path[name] ?? "" }
@@ -158,6 +160,9 @@ public struct RouteServices: Sendable {
 
     /// The vector stores' embedder, files and background worker.
     public var vectorStores: VectorStoreService { engine.vectorStores }
+
+    /// The job queue of seed 003.
+    public var jobs: JobService { engine.jobs }
 
     /// Runs `body` with a fresh session on the engine's pool, as a plan runs.
     public func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
