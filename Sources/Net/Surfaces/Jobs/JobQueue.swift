@@ -202,6 +202,12 @@ enum JobQueue {
         }
     }
 
+    /// Gives every held job a full lease from now; returns how many.
+    static func renewAllLeases(_ session: Session, leaseMs: Int) throws -> Int {
+        try session.execute("UPDATE \(table) SET lease_expires_at = $1 WHERE status IN ('assigned', 'running')",
+                            [.int(JobClock.nowMs() + Int64(leaseMs))]).rowCount
+    }
+
     /// Jobs whose lease ran out go back to pending, or fail when they used their attempts.
     static func expireLeases(_ session: Session, now: Int64) throws -> Int {
         try TableSQL.transaction(session) {

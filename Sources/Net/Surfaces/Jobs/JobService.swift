@@ -71,7 +71,16 @@ public final class JobService: Sendable {
     static let conflictAttemptsMax = 32
 
     /// Expired leases go back to pending (or fail after the last attempt) until cancelled.
+    /// At start, every held lease gets a full term: nodes were not heard while the server was
+    /// down, which is not their fault.
     public func runUntilCancelled() async {
+        let leaseMs = configuration.leaseMs
+        do {
+            let renewed = try await session { try JobQueue.renewAllLeases($0, leaseMs: leaseMs) }
+            if renewed > 0 { logger.info("renewed the leases of \(renewed) jobs held when the server stopped") }
+        } catch {
+            logger.error("could not renew leases at start: \(error)")
+        }
         while !Task.isCancelled {
             do {
                 if try await expireLeases() > 0 { work.notify() }
