@@ -149,6 +149,8 @@ final class AgentNode: Sendable {
         }
         heartbeat.cancel()
         _ = await heartbeat.value
+        // Leaving: a poll the server still holds for this node must not take a job for it.
+        _ = try? await client.call("POST", "/api/nodes/deregister", timeoutSeconds: 5)
     }
 
     /// Registers (again), retrying while the server is away; false when stopping first.

@@ -27,16 +27,33 @@ enum JobNodes {
                 ON CONFLICT (node_id) DO UPDATE SET token_sha256 = excluded.token_sha256, specs = excluded.specs, slots = excluded.slots,
                   registered_at = excluded.registered_at, last_seen = excluded.last_seen
                 """, [.text(id), .text(digest(token)), specs == .null ? .null : .json(specs.text), .int(Int64(slots)), .int(now)])
-            let held = try session.execute("""
-                UPDATE \(JobsSchema.jobs) SET status = 'pending', assigned_node = NULL, lease_expires_at = NULL, started_at = NULL
-                WHERE assigned_node = $1 AND status IN ('assigned', 'running') RETURNING job_id, attempt_total
-                """, [.text(id)]).rows
-            for row in held {
-                var cells = RowCells(row)
-                try JobQueue.event(session, cells.text() ?? "", "requeued_node_restarted", node: id, attempt: cells.int(), at: now)
-            }
+            _ = try requeueHeld(session, nodeID: id, event: "requeued_node_restarted", at: now)
         }
         return Registration(nodeID: id, token: token)
+    }
+
+    /// A node leaving: its token stops working (so a long poll it abandoned cannot take a
+    /// job for it any more) and whatever it still holds goes back to pending.
+    static func deregister(_ session: Session, nodeID: String) throws -> Int {
+        let now = JobClock.nowMs()
+        return try TableSQL.transaction(session) {
+            try session.execute("UPDATE \(table) SET token_sha256 = $1 WHERE node_id = $2",
+                                [.text("revoked:" + randomToken()), .text(nodeID)])
+            return try requeueHeld(session, nodeID: nodeID, event: "requeued_node_left", at: now)
+        }
+    }
+
+    /// Puts back the jobs `nodeID` holds, with `event` in their provenance; returns how many.
+    static func requeueHeld(_ session: Session, nodeID: String, event: String, at now: Int64) throws -> Int {
+        let held = try session.execute("""
+            UPDATE \(JobsSchema.jobs) SET status = 'pending', assigned_node = NULL, lease_expires_at = NULL, started_at = NULL
+            WHERE assigned_node = $1 AND status IN ('assigned', 'running') RETURNING job_id, attempt_total
+            """, [.text(nodeID)]).rows
+        for row in held {
+            var cells = RowCells(row)
+            try JobQueue.event(session, cells.text() ?? "", event, node: nodeID, attempt: cells.int(), at: now)
+        }
+        return held.count
     }
 
     /// The node whose token this is, or a 401.
@@ -45,9 +62,7 @@ enum JobNodes {
             throw RESTError(.unauthorized, code: "node_token_required", "send the node's token from /api/nodes/register as \(tokenHeader)")
         }
         let rows = try session.execute("SELECT node_id FROM \(table) WHERE token_sha256 = $1", [.text(digest(token))]).rows
-        guard case .text(let nodeID)? = rows.first?.first else {
-            throw RESTError(.unauthorized, code: "node_token_invalid", "the node token is not valid (register the node again)")
-        }
+        guard case .text(let nodeID)? = rows.first?.first else { throw tokenInvalid }
         return nodeID
     }
 
@@ -60,6 +75,8 @@ enum JobNodes {
             try session.execute("UPDATE \(table) SET last_seen = $1 WHERE node_id = $2", [.int(now), .text(nodeID)])
         }
     }
+
+    static let tokenInvalid = RESTError(.unauthorized, code: "node_token_invalid", "the node token is not valid (register the node again)")
 
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()

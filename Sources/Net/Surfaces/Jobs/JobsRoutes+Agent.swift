@@ -7,7 +7,7 @@ import VireoQuery
 /// The agents' routes of seed 003: register (with the server's API key), then everything
 /// else with the node's own token in `X-Node-Token`, so one node cannot act on another's job.
 enum JobsAgentRoutes {
-    static var all: [RouteDeclaration] { [register, heartbeat, poll, ack, fetchScript, finish, release, streamLog, usageReport] }
+    static var all: [RouteDeclaration] { [register, deregister, heartbeat, poll, ack, fetchScript, finish, release, streamLog, usageReport] }
 
     static let jobIDField = Schema.string(length: 1...128)
     static let attemptField = Schema.integer(range: 1...Int64(Int32.max))
@@ -40,6 +40,19 @@ enum JobsAgentRoutes {
         return RouteOutput(.fields(("nodeId", .string(registration.nodeID)), ("token", .string(registration.token)),
                                    ("leaseSeconds", .number(Double(jobs.configuration.leaseMs) / 1000)),
                                    ("heartbeatSeconds", .number(Double(jobs.configuration.heartbeatIntervalMs) / 1000))))
+    }
+
+    static let deregister = RouteDeclaration(
+        .post, "/api/nodes/deregister", summary: "A node leaving: its token stops working and jobs it still holds go back to pending",
+        requiresKey: false, response: .object([("nodeId", .string()), ("requeued", .integer())], required: ["nodeId", "requeued"])
+    ) { input, services in
+        let jobs = services.jobs, presented = token(input)
+        let (nodeID, requeued) = try await jobs.session { session in
+            let nodeID = try JobNodes.authenticate(session, token: presented)
+            return (nodeID, try JobNodes.deregister(session, nodeID: nodeID))
+        }
+        if requeued > 0 { jobs.work.notify() }
+        return RouteOutput(.fields(("nodeId", .string(nodeID)), ("requeued", .integer(requeued))))
     }
 
     static let heartbeat = RouteDeclaration(
@@ -81,7 +94,13 @@ enum JobsAgentRoutes {
         let deadline = ContinuousClock.now + .milliseconds(waitMs)
         while true {
             let generation = jobs.work.generation
-            if let job = try await jobs.session({ try JobQueue.claim($0, node: nodeID, leaseMs: leaseMs) }) {
+            // The token is checked again at each claim: a node that left (or registered again)
+            // while this poll waited must not be handed a job it will never hear of.
+            let claimed = try await jobs.session { session in
+                guard try JobNodes.authenticate(session, token: presented) == nodeID else { throw JobNodes.tokenInvalid }
+                return try JobQueue.claim(session, node: nodeID, leaseMs: leaseMs)
+            }
+            if let job = claimed {
                 return RouteOutput(.fields(("job", pollShape(job, leaseMs: leaseMs))))
             }
             if try await jobs.expireLeases() > 0 { continue }

@@ -1,0 +1,190 @@
+"""Seed 003's job queue over REST, without agents: shapes and errors, exactly-once polls under
+many concurrent pollers, node tokens, leases, long polls, logs, restart, cancel and delete."""
+import concurrent.futures
+import time
+
+from jobs_support import LEASE_SECONDS, api, create_job, jobs_server, ok, register, wait_for  # noqa: F401 (fixture)
+
+
+def test_create_answers_the_job_and_refuses_a_duplicate_id(jobs_server):
+    base = jobs_server.base_url
+    job = ok(base, "POST", "/api/jobs/create", {"jobId": "dup-1", "datasetName": "MNIST", "datasetUrl": "https://example.com/mnist",
+                                                "runtimeMinutesEstimate": 30, "meta": {"description": "d"}})
+    assert job["jobId"] == "dup-1" and job["status"] == "pending" and job["meta"] == {"description": "d"}
+    assert job["attempts"] == 0 and job["maxAttempts"] == 3 and isinstance(job["createdAt"], int)
+    status, answer = api(base, "POST", "/api/jobs/create", {"jobId": "dup-1"})
+    assert status == 400 and "already exists" in answer["detail"], answer
+    generated = ok(base, "POST", "/api/jobs/create", {"datasetName": "x"})
+    assert generated["jobId"].startswith("job-")
+
+
+def test_errors_answer_detail_with_the_seed_statuses(jobs_server):
+    base = jobs_server.base_url
+    status, answer = api(base, "POST", "/api/jobs/upload-script", {"jobId": "nope", "script": "print(1)"})
+    assert (status, answer) == (404, {"detail": "Job nope not found"})
+    status, answer = api(base, "POST", "/api/jobs/create", {"jobId": "bad id!"})
+    assert status == 422 and answer["detail"].startswith("jobId:"), answer
+    ok(base, "POST", "/api/jobs/create", {"jobId": "err-1"})
+    status, answer = api(base, "POST", "/api/jobs/upload-script", {"jobId": "err-1", "script": "x", "entrypoint": "../evil.py"})
+    assert status == 422 and "entrypoint" in answer["detail"], answer
+    status, answer = api(base, "POST", "/api/jobs/upload-script", {"jobId": "err-1", "script": "#" * (1 << 20 + 1)})
+    assert status == 413 and "limit" in answer["detail"], answer
+    status, answer = api(base, "GET", "/api/frontend/jobs", params={"status": "bogus"})
+    assert status == 422 and set(answer) == {"detail"}
+    status, answer = api(base, "GET", "/api/frontend/jobs/missing")
+    assert status == 404 and answer == {"detail": "Job missing not found"}
+
+
+def test_agent_routes_need_a_node_token_and_registration_needs_the_key(jobs_server):
+    base = jobs_server.base_url
+    assert api(base, "GET", "/api/jobs/poll")[0] == 401
+    assert api(base, "GET", "/api/jobs/poll", token="not-a-token")[0] == 401
+    status, answer = api(base, "POST", "/api/nodes/register", {"specs": {}}, key=None)
+    assert status == 401 and "detail" in answer
+
+
+def drain_pending(base, token):
+    while ok(base, "GET", "/api/jobs/poll", token=token)["job"]:
+        pass
+
+
+def test_concurrent_polls_hand_each_job_to_exactly_one_node(jobs_server):
+    base = jobs_server.base_url
+    nodes = [register(base, f"race-{index}") for index in range(12)]
+    drain_pending(base, nodes[0][1])
+    job_ids = [f"race-job-{index}" for index in range(60)]
+    for job_id in job_ids:
+        create_job(base, job_id, "print(1)")
+
+    def poll_until_empty(token):
+        taken = []
+        while True:
+            job = ok(base, "GET", "/api/jobs/poll", token=token)["job"]
+            if job is None:
+                return taken
+            taken.append(job["jobId"])
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=36) as pool:
+        results = list(pool.map(poll_until_empty, [token for _, token in nodes] * 3))
+    taken = [job_id for result in results for job_id in result]
+    assert sorted(taken) == sorted(job_ids), f"{len(taken)} assignments for {len(job_ids)} jobs"
+    listed = ok(base, "GET", "/api/frontend/jobs", params={"status": "assigned", "limit": 1000})["jobs"]
+    assert {job["jobId"] for job in listed} >= set(job_ids)
+    assert all(job["attempts"] == 1 for job in listed if job["jobId"] in job_ids)
+    for job_id in job_ids:  # no lease of these may expire into a later test's polls
+        ok(base, "POST", f"/api/frontend/jobs/{job_id}/cancel")
+
+
+def test_a_node_cannot_ack_log_into_or_finish_another_nodes_job(jobs_server):
+    base = jobs_server.base_url
+    (_, owner), (_, other) = register(base, "owner-node"), register(base, "other-node")
+    drain_pending(base, owner)
+    create_job(base, "owned-1", "print(1)")
+    job = ok(base, "GET", "/api/jobs/poll", token=owner)["job"]
+    assert job["jobId"] == "owned-1" and job["attempt"] == 1
+    reference = {"jobId": "owned-1", "attempt": 1}
+    for path, body in [("/api/jobs/ack", reference), ("/api/jobs/stream-log", {**reference, "line": "x"}),
+                       ("/api/jobs/finish", {**reference, "status": "finished", "exitCode": 0})]:
+        status, answer = api(base, "POST", path, body, token=other)
+        assert status == 403 and "another node" in answer["detail"], (path, status, answer)
+    status, _ = api(base, "GET", "/api/jobs/fetch-script", token=other, params={"jobId": "owned-1"})
+    assert status == 403
+    assert ok(base, "POST", "/api/jobs/ack", reference, token=owner)["status"] == "running"
+    finished = ok(base, "POST", "/api/jobs/finish", {**reference, "status": "finished", "exitCode": 0, "modelHash": "abc"}, token=owner)
+    assert finished["status"] == "finished" and finished["modelHash"] == "abc" and finished["duration"] >= 0
+    status, answer = api(base, "POST", "/api/jobs/finish", {**reference, "status": "failed"}, token=owner)
+    assert status == 409, "a second finish must be refused"
+
+
+def test_an_unacknowledged_lease_expires_back_to_pending_then_fails_after_max_attempts(jobs_server):
+    base = jobs_server.base_url
+    _, token = register(base, "forgetful")
+    drain_pending(base, token)
+    create_job(base, "lease-1", "print(1)", maxAttempts=2)
+    assert ok(base, "GET", "/api/jobs/poll", token=token)["job"]["jobId"] == "lease-1"
+    job = wait_for(lambda: (lambda j: j if j["status"] == "pending" else None)(ok(base, "GET", "/api/frontend/jobs/lease-1")),
+                   LEASE_SECONDS * 4, "the lease to expire")
+    assert job["attempts"] == 1 and "lease_expired_requeued" in [event["event"] for event in job["provenance"]]
+    again = ok(base, "GET", "/api/jobs/poll", token=token)["job"]
+    assert again["jobId"] == "lease-1" and again["attempt"] == 2
+    job = wait_for(lambda: (lambda j: j if j["status"] == "failed" else None)(ok(base, "GET", "/api/frontend/jobs/lease-1")),
+                   LEASE_SECONDS * 4, "the job to fail after its last attempt")
+    assert job["attempts"] == 2 and "stopped heartbeating" in job["error"]
+
+
+def test_heartbeats_keep_a_lease_and_report_cancelled_jobs(jobs_server):
+    base = jobs_server.base_url
+    _, token = register(base, "steady")
+    drain_pending(base, token)
+    create_job(base, "beat-1", "print(1)")
+    ok(base, "GET", "/api/jobs/poll", token=token)
+    ok(base, "POST", "/api/jobs/ack", {"jobId": "beat-1"}, token=token)
+    deadline = time.monotonic() + LEASE_SECONDS * 2
+    while time.monotonic() < deadline:
+        answer = ok(base, "POST", "/api/nodes/heartbeat", {"usage": {"cpuUsage": 10.5, "ramUsage": 20}, "jobs": ["beat-1"]}, token=token)
+        assert answer["cancel"] == []
+        time.sleep(LEASE_SECONDS / 4)
+    assert ok(base, "GET", "/api/frontend/jobs/beat-1")["status"] == "running"
+    assert ok(base, "POST", "/api/frontend/jobs/beat-1/cancel")["status"] == "cancelled"
+    answer = ok(base, "POST", "/api/nodes/heartbeat", {"jobs": ["beat-1"]}, token=token)
+    assert answer["cancel"] == ["beat-1"]
+    node = next(n for n in ok(base, "GET", "/api/frontend/nodes")["nodes"] if n["nodeId"] == "steady")
+    assert node["status"] == "active" and node["lastSeenAgo"] <= 1 and node["specs"]["cpuUsage"] == 10.5
+
+
+def test_a_long_poll_waits_for_work_and_wakes_when_it_comes(jobs_server):
+    base = jobs_server.base_url
+    _, token = register(base, "patient")
+    drain_pending(base, token)
+    started = time.monotonic()
+    assert ok(base, "GET", "/api/jobs/poll", token=token, params={"wait": 1})["job"] is None
+    assert time.monotonic() - started >= 0.9, "an empty long poll must wait"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        started = time.monotonic()
+        waiting = pool.submit(ok, base, "GET", "/api/jobs/poll", None, token, {"wait": 10})
+        time.sleep(0.5)
+        create_job(base, "wake-1", "print(1)")
+        job = waiting.result(timeout=15)["job"]
+    assert job["jobId"] == "wake-1" and time.monotonic() - started < 5
+    ok(base, "POST", "/api/frontend/jobs/wake-1/cancel")
+
+
+def test_logs_are_stored_once_in_order_and_kept_across_restart_until_delete(jobs_server):
+    base = jobs_server.base_url
+    _, token = register(base, "logger")
+    drain_pending(base, token)
+    create_job(base, "logs-1", "print(1)")
+    ok(base, "GET", "/api/jobs/poll", token=token)
+    ok(base, "POST", "/api/jobs/ack", {"jobId": "logs-1"}, token=token)
+    batch = [{"line": f"line {n}", "lineNo": n, "stream": "stdout"} for n in range(1, 301)]
+    assert ok(base, "POST", "/api/jobs/stream-log", {"jobId": "logs-1", "attempt": 1, "lines": batch}, token=token)["stored"] == 300
+    assert ok(base, "POST", "/api/jobs/stream-log", {"jobId": "logs-1", "attempt": 1, "lines": batch[-10:]}, token=token)["stored"] == 0
+    ok(base, "POST", "/api/jobs/stream-log", {"jobId": "logs-1", "line": "tail"}, token=token)
+    logs = ok(base, "GET", "/api/frontend/logs/logs-1")["logs"]
+    assert [line["line"] for line in logs] == [f"line {n}" for n in range(1, 301)] + ["tail"]
+    assert [line["line"] for line in ok(base, "GET", "/api/frontend/logs/logs-1", params={"limit": 2})["logs"]] == ["line 300", "tail"]
+    ok(base, "POST", "/api/jobs/finish", {"jobId": "logs-1", "status": "failed", "exitCode": 2}, token=token)
+    restarted = ok(base, "POST", "/api/frontend/jobs/logs-1/restart")
+    assert restarted["status"] == "pending" and restarted["attempts"] == 0 and restarted["attempt"] == 1
+    status, answer = api(base, "POST", "/api/frontend/jobs/logs-1/restart")
+    assert status == 400, answer
+    detail = ok(base, "GET", "/api/frontend/jobs/logs-1")
+    assert len(detail["logs"]) == 301 and [e["event"] for e in detail["provenance"]][-2:] == ["failed", "restarted"]
+    assert detail["script"]["entrypoint"] == "train.py" and len(detail["script"]["scriptHash"]) == 64
+    assert ok(base, "DELETE", "/api/frontend/jobs/logs-1") == {"message": "Job logs-1 deleted", "jobId": "logs-1"}
+    assert api(base, "GET", "/api/frontend/logs/logs-1")[0] == 404
+
+
+def test_dashboard_health_and_filters_count_the_same_jobs(jobs_server):
+    base = jobs_server.base_url
+    dashboard = ok(base, "GET", "/api/frontend/dashboard")
+    stats = dashboard["jobStats"]
+    assert stats["total"] == sum(stats[s] for s in ("pending", "assigned", "running", "finished", "failed", "cancelled"))
+    for status in ("pending", "finished", "failed"):
+        assert ok(base, "GET", "/api/frontend/jobs", params={"status": status, "limit": 10000})["count"] == stats[status]
+    health = ok(base, "GET", "/api/frontend/system/health")
+    assert health["status"] == "healthy" and health["jobQueue"]["pending"] == stats["pending"]
+    assert health["activeNodes"] == dashboard["activeNodes"] >= 1
+    assert len(dashboard["recentJobs"]) == min(10, stats["total"])
+    limited = ok(base, "GET", "/api/frontend/jobs", params={"limit": 3})
+    assert limited["count"] == 3 and [job["jobId"] for job in limited["jobs"]] == [job["jobId"] for job in dashboard["recentJobs"][:3]]
