@@ -222,7 +222,13 @@ struct JobLeaseService: Service {
     let jobs: JobService
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await jobs.runUntilCancelled() }
+        // Listed after the REST service, so it hears of the shutdown first: long polls then
+        // answer at once instead of holding the REST service's graceful stop.
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await jobs.runUntilCancelled() }
+        } onGracefulShutdown: {
+            jobs.stopPolls()
+        }
     }
 }
 

@@ -1,8 +1,16 @@
 """Seed 003's job queue over REST, without agents: shapes and errors, exactly-once polls under
 many concurrent pollers, node tokens, leases, long polls, logs, restart, cancel and delete."""
 import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import subprocess
 import time
 
+import psycopg
+
+from conftest import API_KEY, vireo_binary
 from jobs_support import LEASE_SECONDS, api, create_job, jobs_server, ok, register, wait_for  # noqa: F401 (fixture)
 
 
@@ -188,3 +196,23 @@ def test_dashboard_health_and_filters_count_the_same_jobs(jobs_server):
     assert len(dashboard["recentJobs"]) == min(10, stats["total"])
     limited = ok(base, "GET", "/api/frontend/jobs", params={"limit": 3})
     assert limited["count"] == 3 and [job["jobId"] for job in limited["jobs"]] == [job["jobId"] for job in dashboard["recentJobs"][:3]]
+
+
+DOC = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "jobs.md")
+
+
+def test_the_docs_quick_start_and_sql_run_as_written(jobs_server, tmp_path):
+    text = open(DOC, encoding="utf-8").read()
+    script = re.search(r"## Quick start.*?```bash\n(.*?)```", text, re.S).group(1)
+    binary_dir = os.path.dirname(os.path.abspath(vireo_binary()))
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                            env={**os.environ, "BASE": jobs_server.base_url, "KEY": API_KEY, "PATH": binary_dir + os.pathsep + os.environ["PATH"]})
+    assert result.returncode == 0, result.stdout + result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert answers[0]["jobId"] == "mnist-1" and answers[1]["scriptHash"]
+    assert [line["line"] for line in answers[2]["logs"]] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert answers[3]["jobs"][0]["modelHash"] == hashlib.sha256(b"weights").hexdigest()
+    query = re.search(r"## With SQL.*?```sql\n(.*?)```", text, re.S).group(1)
+    with psycopg.connect(jobs_server.dsn, autocommit=True) as connection:
+        rows = connection.execute(query).fetchall()
+    assert rows and all(count >= 1 and mean >= 0 for _, count, mean in rows), rows

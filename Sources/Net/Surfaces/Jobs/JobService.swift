@@ -36,6 +36,7 @@ public final class JobService: Sendable {
     let engine: EngineAccess
     let work = WorkSignal()
     private let schemaReady = Mutex(false)
+    private let stopping = Mutex(false)
     let logger = Logger(label: "vireo.jobs")
 
     public init(engine: EngineAccess, configuration: JobsConfiguration = JobsConfiguration()) {
@@ -90,6 +91,15 @@ public final class JobService: Sendable {
             try? await Task.sleep(for: .milliseconds(configuration.sweepIntervalMs))
         }
     }
+
+    /// The server is stopping: long polls answer at once (no job) instead of holding the
+    /// graceful shutdown for their whole wait.
+    public func stopPolls() {
+        stopping.withLock { $0 = true }
+        work.notify()
+    }
+
+    var isStopping: Bool { stopping.withLock { $0 } }
 
     /// Puts back the jobs whose lease ran out; returns how many.
     func expireLeases() async throws -> Int {

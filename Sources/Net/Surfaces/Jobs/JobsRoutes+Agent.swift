@@ -92,7 +92,7 @@ enum JobsAgentRoutes {
             return nodeID
         }
         let deadline = ContinuousClock.now + .milliseconds(waitMs)
-        while true {
+        while !jobs.isStopping {
             let generation = jobs.work.generation
             // The token is checked again at each claim: a node that left (or registered again)
             // while this poll waited must not be handed a job it will never hear of.
@@ -105,10 +105,11 @@ enum JobsAgentRoutes {
             }
             if try await jobs.expireLeases() > 0 { continue }
             let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero, !Task.isCancelled else { return RouteOutput(.fields(("job", .null))) }
+            guard remaining > .zero, !Task.isCancelled else { break }
             let remainingMs = Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
             await jobs.work.wait(after: generation, timeoutMs: max(remainingMs, 1))
         }
+        return RouteOutput(.fields(("job", .null)))
     }
 
     static func pollShape(_ job: JobRecord, leaseMs: Int) -> JSONValue {
