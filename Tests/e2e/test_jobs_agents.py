@@ -78,7 +78,8 @@ def test_a_killed_agents_job_runs_again_on_another_after_the_lease(jobs_server, 
     try:
         create_job(base, "orphan", "import os, time\nattempt = os.environ['VIREO_JOB_ATTEMPT']\nprint('attempt', attempt, flush=True)\n"
                    "time.sleep(4 if attempt == '1' else 0)\nprint('finished attempt', attempt)\n", runtimeMinutesEstimate=1)
-        wait_for(lambda: job_detail(base, "orphan")["logs"], 30, "the doomed agent to start the job and log its first line")
+        wait_for(lambda: "attempt 1" in [line["line"] for line in job_detail(base, "orphan")["logs"]], 30,
+                 "the doomed agent to start the job and log its first line")
         doomed.stop(signal.SIGKILL)
         survivor = AgentProcess(base, work_dir, "survivor")
         detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "orphan")),
