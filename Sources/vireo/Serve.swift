@@ -92,7 +92,7 @@ struct Serve: AsyncParsableCommand {
                                               expirySweepIntervalMs: configuration.expirySweepIntervalMs)
         try await vectorStores.prepare()
         say(embedderNote)
-        let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings())
+        let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(), embedder: embedder)
         try await jobs.prepare()
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
                                            logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores, jobs: jobs) { channel in

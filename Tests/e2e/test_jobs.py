@@ -6,11 +6,13 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 
 import psycopg
+import pytest
 
-from conftest import API_KEY, vireo_binary
+from conftest import API_KEY, Server, vireo_binary
 from jobs_support import LEASE_SECONDS, api, create_job, jobs_server, ok, register, wait_for  # noqa: F401 (fixture)
 
 
@@ -212,7 +214,65 @@ def test_the_docs_quick_start_and_sql_run_as_written(jobs_server, tmp_path):
     assert answers[0]["jobId"] == "mnist-1" and answers[1]["scriptHash"]
     assert [line["line"] for line in answers[2]["logs"]] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
     assert answers[3]["jobs"][0]["modelHash"] == hashlib.sha256(b"weights").hexdigest()
-    query = re.search(r"## With SQL.*?```sql\n(.*?)```", text, re.S).group(1)
+    query = re.search(r"## With SQL\n.*?```sql\n(.*?)```", text, re.S).group(1)
     with psycopg.connect(jobs_server.dsn, autocommit=True) as connection:
         rows = connection.execute(query).fetchall()
     assert rows and all(count >= 1 and mean >= 0 for _, count, mean in rows), rows
+
+
+SEARCH_LINES = ["epoch 3/10 loss 0.2531 accuracy 0.91", "Downloading dataset from https://example.com/cifar10.tar.gz",
+                "RuntimeError: CUDA error: out of memory", "Saved checkpoint to checkpoints/model_epoch3.pt",
+                "Validation finished in 12.4 seconds"]
+
+
+def stream_search_lines(base, job_id, node_id):
+    _, token = register(base, node_id)
+    drain_pending(base, token)
+    create_job(base, job_id, "print(1)")
+    ok(base, "GET", "/api/jobs/poll", token=token)
+    lines = [{"line": line, "lineNo": n + 1} for n, line in enumerate(SEARCH_LINES)]
+    ok(base, "POST", "/api/jobs/stream-log", {"jobId": job_id, "lines": lines}, token=token)
+    ok(base, "POST", "/api/jobs/finish", {"jobId": job_id, "status": "failed", "exitCode": 1}, token=token)
+
+
+def search(base, query, **params):
+    """The search's answer once every stored line is embedded."""
+    return wait_for(lambda: (lambda a: a if a["pending"] == 0 else None)(
+        ok(base, "GET", "/api/frontend/logs/search", params={"q": query, **params})), 60, "the log lines to be embedded")
+
+
+def test_log_search_finds_lines_across_jobs_and_forgets_deleted_ones(jobs_server):
+    base = jobs_server.base_url
+    stream_search_lines(base, "search-1", "searcher")
+    answer = search(base, "out of memory", jobId="search-1")
+    assert answer["results"][0]["line"] == "RuntimeError: CUDA error: out of memory", answer
+    assert answer["results"][0]["jobId"] == "search-1" and answer["results"][0]["lineNo"] == 3
+    assert 0 < answer["results"][0]["score"] <= 1 and len(answer["results"]) == len(SEARCH_LINES)
+    assert len(search(base, "checkpoint", limit=2)["results"]) == 2
+    query = re.search(r"## Searching logs by meaning.*?```sql\n(.*?)```", open(DOC, encoding="utf-8").read(), re.S).group(1)
+    with psycopg.connect(jobs_server.dsn, autocommit=True) as connection:
+        rows = connection.execute(query).fetchall()
+    assert rows[0][1] == "RuntimeError: CUDA error: out of memory" and abs(rows[0][2] - 1) < 1e-5, rows
+    ok(base, "DELETE", "/api/frontend/jobs/search-1")
+    assert all(hit["jobId"] != "search-1" for hit in search(base, "out of memory", limit=100)["results"])
+    status, answer = api(base, "GET", "/api/frontend/logs/search")
+    assert status == 422 and answer["detail"].startswith("q:"), answer
+
+
+@pytest.fixture(scope="module")
+def minilm_jobs_server():
+    if not os.environ.get("VIREO_MODEL_DIR"):
+        pytest.skip("VIREO_MODEL_DIR is not set: run through `make test`, which fetches the model")
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-jobs-minilm-") as data_dir:
+        running = Server(data_dir, ["--embedder", "minilm"])
+        yield running
+        code, output = running.stop()
+        assert code == 0, output
+
+
+def test_log_search_finds_a_line_by_meaning_with_minilm(minilm_jobs_server):
+    base = minilm_jobs_server.base_url
+    stream_search_lines(base, "meaning-1", "meaning-node")
+    answer = search(base, "ran out of GPU memory")
+    assert answer["embedder"] == "all-MiniLM-L6-v2" and answer["results"][0]["line"] == "RuntimeError: CUDA error: out of memory", answer
+    assert search(base, "where was the model saved")["results"][0]["line"].startswith("Saved checkpoint"), answer

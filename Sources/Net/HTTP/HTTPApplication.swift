@@ -47,7 +47,7 @@ struct RESTEngine: Sendable {
         self.database = database
         self.executor = executor
         self.vectorStores = vectorStores
-        jobs = JobService(engine: EngineAccess(database: database, executor: executor))
+        jobs = JobService(engine: EngineAccess(database: database, executor: executor), embedder: vectorStores.embedder)
     }
 
     var access: EngineAccess { EngineAccess(database: database, executor: executor) }

@@ -275,11 +275,12 @@ enum JobQueue {
 
     /// Removes a job with its script, logs, events and usage reports.
     static func delete(_ session: Session, jobID: String) throws {
+        let withEmbeddings = (try? session.tableDefinition(JobLogSearch.table)) != nil
         try TableSQL.transaction(session) {
             guard try session.execute("DELETE FROM \(table) WHERE job_id = $1", [.text(jobID)]).rowCount > 0 else {
                 throw JobsErrors.jobNotFound(jobID)
             }
-            for other in [JobsSchema.scripts, JobsSchema.logs, JobsSchema.events, JobsSchema.usage] {
+            for other in [JobsSchema.scripts, JobsSchema.logs, JobsSchema.events, JobsSchema.usage] + (withEmbeddings ? [JobLogSearch.table] : []) {
                 try session.execute("DELETE FROM \(other) WHERE job_id = $1", [.text(jobID)])
             }
         }

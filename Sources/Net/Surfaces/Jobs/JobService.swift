@@ -39,15 +39,20 @@ public final class JobService: Sendable {
     private let stopping = Mutex(false)
     let logger = Logger(label: "vireo.jobs")
 
-    public init(engine: EngineAccess, configuration: JobsConfiguration = JobsConfiguration()) {
+    /// Embeds log lines for semantic search; nil: no log search.
+    let embedder: (any Embedder)?
+
+    public init(engine: EngineAccess, configuration: JobsConfiguration = JobsConfiguration(), embedder: (any Embedder)? = nil) {
         self.engine = engine
         self.configuration = configuration
+        self.embedder = embedder
     }
 
     /// Creates the tables that are missing.
     public func prepare() async throws {
         if schemaReady.withLock({ $0 }) { return }
-        try await engine.session { try JobsSchema.create($0) }
+        let dimension = embedder?.dimension
+        try await engine.session { try JobsSchema.create($0, embeddingDimension: dimension) }
         schemaReady.withLock { $0 = true }
     }
 
@@ -82,6 +87,8 @@ public final class JobService: Sendable {
         } catch {
             logger.error("could not renew leases at start: \(error)")
         }
+        let embedding = Task { await embedLogsUntilCancelled() }
+        defer { embedding.cancel() }
         while !Task.isCancelled {
             do {
                 if try await expireLeases() > 0 { work.notify() }

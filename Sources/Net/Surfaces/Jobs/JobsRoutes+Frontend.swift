@@ -5,7 +5,7 @@ import VireoStorage
 /// Seed 003's frontend routes: dashboard, health, jobs, nodes and logs. Each answer is read
 /// in one transaction by a fixed number of statements (never one a row).
 enum JobsFrontendRoutes {
-    static var all: [RouteDeclaration] { [dashboard, health, jobs, job, deleteJob, restart, cancel, nodes, logs] }
+    static var all: [RouteDeclaration] { [dashboard, health, jobs, job, deleteJob, restart, cancel, nodes, JobLogSearchRoute.route, logs] }
 
     static let recentJobsCount = 10
     static let jobsLimitDefault = 50

@@ -14,6 +14,8 @@ import VireoQuery
 ///   (job, attempt, line), so a batch sent again after a lost answer is not stored twice.
 /// - `vireo_job_events`: provenance: created, assigned, acknowledged, finished, requeued …
 ///   with the node, the attempt and the time.
+/// - `vireo_job_log_embeddings`: each log line's vector, for semantic search (JobLogSearch);
+///   `vireo_job_logs.embedded` says which lines have one.
 /// - `vireo_job_usage`: usage reports (CPU, RAM, GPU) of nodes, per job when one is named.
 enum JobsSchema {
     static let jobs = "vireo_jobs"
@@ -43,9 +45,10 @@ enum JobsSchema {
         """
         CREATE TABLE IF NOT EXISTS \(logs) (id bigserial PRIMARY KEY, job_id text NOT NULL, attempt bigint NOT NULL,
           line_no bigint NOT NULL, stream text NOT NULL, line text NOT NULL, at bigint NOT NULL, node_id text,
-          UNIQUE (job_id, attempt, line_no))
+          embedded boolean NOT NULL DEFAULT false, UNIQUE (job_id, attempt, line_no))
         """,
         "CREATE INDEX IF NOT EXISTS \(logs)_job ON \(logs) (job_id)",
+        "CREATE INDEX IF NOT EXISTS \(logs)_embedded ON \(logs) (embedded)",
         """
         CREATE TABLE IF NOT EXISTS \(events) (id bigserial PRIMARY KEY, job_id text NOT NULL, event text NOT NULL,
           node_id text, attempt bigint, at bigint NOT NULL, detail jsonb)
@@ -57,7 +60,9 @@ enum JobsSchema {
         """,
     ]
 
-    static func create(_ session: Session) throws {
+    /// Creates what is missing; with an embedder's `dimension`, the log search's table too.
+    static func create(_ session: Session, embeddingDimension: Int?) throws {
         for statement in statements { try session.execute(statement) }
+        if let embeddingDimension { try JobLogSearch.create(session, dimension: embeddingDimension) }
     }
 }
