@@ -46,6 +46,28 @@ export interface Operations {
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id_": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdResponse };
   "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { path: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelQuery; body: undefined; response: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelResponse };
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse };
+  "post_api_jobs_create": { path: T.PostApiJobsCreatePath; query: T.PostApiJobsCreateQuery; body: T.PostApiJobsCreateBody; response: T.PostApiJobsCreateResponse };
+  "post_api_jobs_upload_script": { path: T.PostApiJobsUploadScriptPath; query: T.PostApiJobsUploadScriptQuery; body: T.PostApiJobsUploadScriptBody; response: T.PostApiJobsUploadScriptResponse };
+  "post_api_nodes_register": { path: T.PostApiNodesRegisterPath; query: T.PostApiNodesRegisterQuery; body: T.PostApiNodesRegisterBody; response: T.PostApiNodesRegisterResponse };
+  "post_api_nodes_deregister": { path: T.PostApiNodesDeregisterPath; query: T.PostApiNodesDeregisterQuery; body: undefined; response: T.PostApiNodesDeregisterResponse };
+  "post_api_nodes_heartbeat": { path: T.PostApiNodesHeartbeatPath; query: T.PostApiNodesHeartbeatQuery; body: T.PostApiNodesHeartbeatBody; response: T.PostApiNodesHeartbeatResponse };
+  "get_api_jobs_poll": { path: T.GetApiJobsPollPath; query: T.GetApiJobsPollQuery; body: undefined; response: T.GetApiJobsPollResponse };
+  "post_api_jobs_ack": { path: T.PostApiJobsAckPath; query: T.PostApiJobsAckQuery; body: T.PostApiJobsAckBody; response: T.PostApiJobsAckResponse };
+  "get_api_jobs_fetch_script": { path: T.GetApiJobsFetchScriptPath; query: T.GetApiJobsFetchScriptQuery; body: undefined; response: T.GetApiJobsFetchScriptResponse };
+  "post_api_jobs_finish": { path: T.PostApiJobsFinishPath; query: T.PostApiJobsFinishQuery; body: T.PostApiJobsFinishBody; response: T.PostApiJobsFinishResponse };
+  "post_api_jobs_release": { path: T.PostApiJobsReleasePath; query: T.PostApiJobsReleaseQuery; body: T.PostApiJobsReleaseBody; response: T.PostApiJobsReleaseResponse };
+  "post_api_jobs_stream_log": { path: T.PostApiJobsStreamLogPath; query: T.PostApiJobsStreamLogQuery; body: T.PostApiJobsStreamLogBody; response: T.PostApiJobsStreamLogResponse };
+  "post_api_usage_report": { path: T.PostApiUsageReportPath; query: T.PostApiUsageReportQuery; body: T.PostApiUsageReportBody; response: T.PostApiUsageReportResponse };
+  "get_api_frontend_dashboard": { path: T.GetApiFrontendDashboardPath; query: T.GetApiFrontendDashboardQuery; body: undefined; response: T.GetApiFrontendDashboardResponse };
+  "get_api_frontend_system_health": { path: T.GetApiFrontendSystemHealthPath; query: T.GetApiFrontendSystemHealthQuery; body: undefined; response: T.GetApiFrontendSystemHealthResponse };
+  "get_api_frontend_jobs": { path: T.GetApiFrontendJobsPath; query: T.GetApiFrontendJobsQuery; body: undefined; response: T.GetApiFrontendJobsResponse };
+  "get_api_frontend_jobs__job_id_": { path: T.GetApiFrontendJobsJobIdPath; query: T.GetApiFrontendJobsJobIdQuery; body: undefined; response: T.GetApiFrontendJobsJobIdResponse };
+  "delete_api_frontend_jobs__job_id_": { path: T.DeleteApiFrontendJobsJobIdPath; query: T.DeleteApiFrontendJobsJobIdQuery; body: undefined; response: T.DeleteApiFrontendJobsJobIdResponse };
+  "post_api_frontend_jobs__job_id__restart": { path: T.PostApiFrontendJobsJobIdRestartPath; query: T.PostApiFrontendJobsJobIdRestartQuery; body: undefined; response: T.PostApiFrontendJobsJobIdRestartResponse };
+  "post_api_frontend_jobs__job_id__cancel": { path: T.PostApiFrontendJobsJobIdCancelPath; query: T.PostApiFrontendJobsJobIdCancelQuery; body: undefined; response: T.PostApiFrontendJobsJobIdCancelResponse };
+  "get_api_frontend_nodes": { path: T.GetApiFrontendNodesPath; query: T.GetApiFrontendNodesQuery; body: undefined; response: T.GetApiFrontendNodesResponse };
+  "get_api_frontend_logs_search": { path: T.GetApiFrontendLogsSearchPath; query: T.GetApiFrontendLogsSearchQuery; body: undefined; response: T.GetApiFrontendLogsSearchResponse };
+  "get_api_frontend_logs__job_id_": { path: T.GetApiFrontendLogsJobIdPath; query: T.GetApiFrontendLogsJobIdQuery; body: undefined; response: T.GetApiFrontendLogsJobIdResponse };
 }
 
 /** What the client needs to call each operation. */
@@ -134,6 +156,50 @@ export const operations = {
   "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", pathParams: ["vector_store_id","batch_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files: The files of a batch */
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", pathParams: ["vector_store_id","batch_id"], queryParams: ["filter","limit","order","after","before"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/jobs/create: Create a job (pending until it has a script and a node takes it) */
+  "post_api_jobs_create": { method: "POST", path: "/api/jobs/create", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/jobs/upload-script: Give a job its script (Python or shell), requirements and output file */
+  "post_api_jobs_upload_script": { method: "POST", path: "/api/jobs/upload-script", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/nodes/register: Register a compute node; answers the token its other calls send as X-Node-Token */
+  "post_api_nodes_register": { method: "POST", path: "/api/nodes/register", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/nodes/deregister: A node leaving: its token stops working and jobs it still holds go back to pending */
+  "post_api_nodes_deregister": { method: "POST", path: "/api/nodes/deregister", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/nodes/heartbeat: A node is alive: usage, and the jobs it runs (their leases are renewed) */
+  "post_api_nodes_heartbeat": { method: "POST", path: "/api/nodes/heartbeat", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** GET /api/jobs/poll: Take a pending job (leased to this node); waits up to `wait` seconds for one */
+  "get_api_jobs_poll": { method: "GET", path: "/api/jobs/poll", pathParams: [], queryParams: ["wait"], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/ack: Confirm an assignment: the job is running on this node */
+  "post_api_jobs_ack": { method: "POST", path: "/api/jobs/ack", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** GET /api/jobs/fetch-script: The script of a job this node holds */
+  "get_api_jobs_fetch_script": { method: "GET", path: "/api/jobs/fetch-script", pathParams: [], queryParams: ["jobId"], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/finish: End this node's attempt at a job: finished or failed, once */
+  "post_api_jobs_finish": { method: "POST", path: "/api/jobs/finish", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/release: Give a held job back untried (the node is stopping); it is pending again */
+  "post_api_jobs_release": { method: "POST", path: "/api/jobs/release", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/stream-log: Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+  "post_api_jobs_stream_log": { method: "POST", path: "/api/jobs/stream-log", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/usage-report: Resource usage of a node, for one of its jobs when `jobId` is given */
+  "post_api_usage_report": { method: "POST", path: "/api/usage-report", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** GET /api/frontend/dashboard: Job counts by status, active nodes and the newest jobs */
+  "get_api_frontend_dashboard": { method: "GET", path: "/api/frontend/dashboard", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/system/health: Whether the database answers, active nodes and the queue */
+  "get_api_frontend_system_health": { method: "GET", path: "/api/frontend/system/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/jobs: Jobs, newest first, by status and node */
+  "get_api_frontend_jobs": { method: "GET", path: "/api/frontend/jobs", pathParams: [], queryParams: ["status","nodeId","limit","offset"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/jobs/{job_id}: One job with its logs (the last 1000 lines) and provenance */
+  "get_api_frontend_jobs__job_id_": { method: "GET", path: "/api/frontend/jobs/{job_id}", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/frontend/jobs/{job_id}: Delete a job with its script, logs and provenance */
+  "delete_api_frontend_jobs__job_id_": { method: "DELETE", path: "/api/frontend/jobs/{job_id}", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/frontend/jobs/{job_id}/restart: Put a finished, failed or cancelled job back to pending, its history kept */
+  "post_api_frontend_jobs__job_id__restart": { method: "POST", path: "/api/frontend/jobs/{job_id}/restart", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/frontend/jobs/{job_id}/cancel: Cancel a job that has not ended; its node stops it at its next heartbeat */
+  "post_api_frontend_jobs__job_id__cancel": { method: "POST", path: "/api/frontend/jobs/{job_id}/cancel", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/nodes: Compute nodes, active or not by when they were last seen */
+  "get_api_frontend_nodes": { method: "GET", path: "/api/frontend/nodes", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/logs/search: Log lines of every job nearest a query by meaning (embedded in the background) */
+  "get_api_frontend_logs_search": { method: "GET", path: "/api/frontend/logs/search", pathParams: [], queryParams: ["q","limit","jobId"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/logs/{job_id}: The last log lines of a job, oldest first */
+  "get_api_frontend_logs__job_id_": { method: "GET", path: "/api/frontend/logs/{job_id}", pathParams: ["job_id"], queryParams: ["limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
 } as const;
 
 /** An operationId the server serves. */

@@ -939,3 +939,536 @@ export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery = G
 
 /** The files of a batch */
 export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse = GetOpenaiV1VectorStoresVectorStoreIdFilesResponse;
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreatePath = Record<string, never>;
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreateQuery = Record<string, never>;
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreateBody = {
+  jobId?: string;
+  datasetName?: string | null;
+  datasetUrl?: string | null;
+  datasetHash?: string | null;
+  runtimeMinutesEstimate?: number | null;
+  meta?: {
+    [key: string]: unknown;
+  } | null;
+  maxAttempts?: number;
+};
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreateResponse = {
+  jobId: string;
+  status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+  datasetName: string | null;
+  datasetUrl: string | null;
+  datasetHash: string | null;
+  runtimeMinutesEstimate: number | null;
+  meta: unknown;
+  createdAt: number;
+  assignedNode: string | null;
+  assignedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  duration: number | null;
+  modelHash: string | null;
+  exitCode: number | null;
+  error: string | null;
+  metadata: unknown;
+  attempts: number;
+  attempt: number;
+  maxAttempts: number;
+  leaseExpiresAt: number | null;
+  scriptHash: string | null;
+};
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptPath = Record<string, never>;
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptQuery = Record<string, never>;
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptBody = {
+  jobId: string;
+  script: string;
+  requirements?: string | null;
+  entrypoint?: string;
+  outputFile?: string | null;
+};
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptResponse = {
+  jobId: string;
+  scriptHash: string;
+  entrypoint: string;
+  bytes: number;
+};
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterPath = Record<string, never>;
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterQuery = Record<string, never>;
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterBody = {
+  nodeId?: string;
+  specs?: {
+    [key: string]: unknown;
+  };
+  slots?: number;
+};
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterResponse = {
+  nodeId: string;
+  token: string;
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+};
+
+/** A node leaving: its token stops working and jobs it still holds go back to pending */
+export type PostApiNodesDeregisterPath = Record<string, never>;
+
+/** A node leaving: its token stops working and jobs it still holds go back to pending */
+export type PostApiNodesDeregisterQuery = Record<string, never>;
+
+/** A node leaving: its token stops working and jobs it still holds go back to pending */
+export type PostApiNodesDeregisterResponse = {
+  nodeId: string;
+  requeued: number;
+};
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatPath = Record<string, never>;
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatQuery = Record<string, never>;
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatBody = {
+  usage?: {
+    [key: string]: unknown;
+  };
+  jobs?: string[];
+};
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatResponse = {
+  nodeId: string;
+  status: string;
+  cancel: string[];
+  leaseSeconds: number;
+};
+
+/** Take a pending job (leased to this node); waits up to `wait` seconds for one */
+export type GetApiJobsPollPath = Record<string, never>;
+
+/** Take a pending job (leased to this node); waits up to `wait` seconds for one */
+export type GetApiJobsPollQuery = {
+  /** seconds to wait for work (long poll; capped by the server) */
+  wait?: number;
+};
+
+/** Take a pending job (leased to this node); waits up to `wait` seconds for one */
+export type GetApiJobsPollResponse = {
+  job: {
+    jobId: string;
+    attempt: number;
+    datasetName: string | null;
+    datasetUrl: string | null;
+    datasetHash: string | null;
+    runtimeMinutesEstimate: number | null;
+    meta: unknown;
+    scriptHash: string | null;
+    leaseSeconds: number;
+  } | null;
+};
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckPath = Record<string, never>;
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckQuery = Record<string, never>;
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckBody = {
+  jobId: string;
+  attempt?: number;
+};
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckResponse = PostApiJobsCreateResponse;
+
+/** The script of a job this node holds */
+export type GetApiJobsFetchScriptPath = Record<string, never>;
+
+/** The script of a job this node holds */
+export type GetApiJobsFetchScriptQuery = {
+  /** the job */
+  jobId: string;
+};
+
+/** The script of a job this node holds */
+export type GetApiJobsFetchScriptResponse = {
+  jobId: string;
+  script: string;
+  requirements: string | null;
+  entrypoint: string;
+  outputFile: string | null;
+  scriptHash: string;
+};
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishPath = Record<string, never>;
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishQuery = Record<string, never>;
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishBody = {
+  jobId: string;
+  attempt?: number;
+  status?: "finished" | "failed";
+  exitCode?: number | null;
+  duration?: number | null;
+  modelHash?: string | null;
+  error?: string | null;
+  metadata?: {
+    [key: string]: unknown;
+  } | null;
+};
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishResponse = PostApiJobsCreateResponse;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleasePath = Record<string, never>;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleaseQuery = Record<string, never>;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleaseBody = PostApiJobsAckBody;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleaseResponse = PostApiJobsCreateResponse;
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogPath = Record<string, never>;
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogQuery = Record<string, never>;
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogBody = {
+  jobId: string;
+  attempt?: number;
+  line?: string;
+  lines?: ({
+    line: string;
+    stream?: "stdout" | "stderr" | "system";
+    lineNo?: number;
+    timestamp?: number;
+  })[];
+};
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogResponse = {
+  jobId: string;
+  stored: number;
+  status: string;
+};
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportPath = Record<string, never>;
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportQuery = Record<string, never>;
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportBody = {
+  jobId?: string;
+  cpuUsage?: number;
+  ramUsage?: number;
+  gpuUsage?: number;
+  ramUsedGB?: number;
+  gpuMemoryUsedGB?: number;
+  extra?: {
+    [key: string]: unknown;
+  };
+};
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportResponse = {
+  ok: boolean;
+};
+
+/** Job counts by status, active nodes and the newest jobs */
+export type GetApiFrontendDashboardPath = Record<string, never>;
+
+/** Job counts by status, active nodes and the newest jobs */
+export type GetApiFrontendDashboardQuery = Record<string, never>;
+
+/** Job counts by status, active nodes and the newest jobs */
+export type GetApiFrontendDashboardResponse = {
+  jobStats: {
+    pending: number;
+    assigned: number;
+    running: number;
+    finished: number;
+    failed: number;
+    cancelled: number;
+    total: number;
+  };
+  activeNodes: number;
+  recentJobs: ({
+    jobId: string;
+    status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+    datasetName: string | null;
+    datasetUrl: string | null;
+    datasetHash: string | null;
+    runtimeMinutesEstimate: number | null;
+    meta: unknown;
+    createdAt: number;
+    assignedNode: string | null;
+    assignedAt: number | null;
+    startedAt: number | null;
+    finishedAt: number | null;
+    duration: number | null;
+    modelHash: string | null;
+    exitCode: number | null;
+    error: string | null;
+    metadata: unknown;
+    attempts: number;
+    attempt: number;
+    maxAttempts: number;
+    leaseExpiresAt: number | null;
+    scriptHash: string | null;
+  })[];
+  timestamp: number;
+};
+
+/** Whether the database answers, active nodes and the queue */
+export type GetApiFrontendSystemHealthPath = Record<string, never>;
+
+/** Whether the database answers, active nodes and the queue */
+export type GetApiFrontendSystemHealthQuery = Record<string, never>;
+
+/** Whether the database answers, active nodes and the queue */
+export type GetApiFrontendSystemHealthResponse = {
+  status: string;
+  database: string;
+  activeNodes: number;
+  jobQueue: {
+    pending: number;
+    running: number;
+    completed: number;
+    failed: number;
+  };
+  timestamp: number;
+};
+
+/** Jobs, newest first, by status and node */
+export type GetApiFrontendJobsPath = Record<string, never>;
+
+/** Jobs, newest first, by status and node */
+export type GetApiFrontendJobsQuery = {
+  /** only jobs in this state */
+  status?: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+  /** only jobs assigned to this node */
+  nodeId?: string;
+  /** jobs to return (default 50) */
+  limit?: number;
+  /** jobs to skip */
+  offset?: number;
+};
+
+/** Jobs, newest first, by status and node */
+export type GetApiFrontendJobsResponse = {
+  jobs: ({
+    jobId: string;
+    status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+    datasetName: string | null;
+    datasetUrl: string | null;
+    datasetHash: string | null;
+    runtimeMinutesEstimate: number | null;
+    meta: unknown;
+    createdAt: number;
+    assignedNode: string | null;
+    assignedAt: number | null;
+    startedAt: number | null;
+    finishedAt: number | null;
+    duration: number | null;
+    modelHash: string | null;
+    exitCode: number | null;
+    error: string | null;
+    metadata: unknown;
+    attempts: number;
+    attempt: number;
+    maxAttempts: number;
+    leaseExpiresAt: number | null;
+    scriptHash: string | null;
+  })[];
+  count: number;
+};
+
+/** One job with its logs (the last 1000 lines) and provenance */
+export type GetApiFrontendJobsJobIdPath = {
+  /** the job */
+  job_id: string;
+};
+
+/** One job with its logs (the last 1000 lines) and provenance */
+export type GetApiFrontendJobsJobIdQuery = Record<string, never>;
+
+/** One job with its logs (the last 1000 lines) and provenance */
+export type GetApiFrontendJobsJobIdResponse = {
+  jobId: string;
+  status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+  datasetName: string | null;
+  datasetUrl: string | null;
+  datasetHash: string | null;
+  runtimeMinutesEstimate: number | null;
+  meta: unknown;
+  createdAt: number;
+  assignedNode: string | null;
+  assignedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  duration: number | null;
+  modelHash: string | null;
+  exitCode: number | null;
+  error: string | null;
+  metadata: unknown;
+  attempts: number;
+  attempt: number;
+  maxAttempts: number;
+  leaseExpiresAt: number | null;
+  scriptHash: string | null;
+  logs: ({
+    line: string;
+    timestamp: number;
+    stream: string;
+    attempt: number;
+    lineNo: number;
+  })[];
+  provenance: ({
+    event: string;
+    nodeId: string | null;
+    attempt: number | null;
+    timestamp: number;
+    detail: unknown;
+  })[];
+  script: {
+    entrypoint: string;
+    scriptHash: string;
+    requirements: string | null;
+    outputFile: string | null;
+  } | null;
+};
+
+/** Delete a job with its script, logs and provenance */
+export type DeleteApiFrontendJobsJobIdPath = GetApiFrontendJobsJobIdPath;
+
+/** Delete a job with its script, logs and provenance */
+export type DeleteApiFrontendJobsJobIdQuery = Record<string, never>;
+
+/** Delete a job with its script, logs and provenance */
+export type DeleteApiFrontendJobsJobIdResponse = {
+  message: string;
+  jobId: string;
+};
+
+/** Put a finished, failed or cancelled job back to pending, its history kept */
+export type PostApiFrontendJobsJobIdRestartPath = GetApiFrontendJobsJobIdPath;
+
+/** Put a finished, failed or cancelled job back to pending, its history kept */
+export type PostApiFrontendJobsJobIdRestartQuery = Record<string, never>;
+
+/** Put a finished, failed or cancelled job back to pending, its history kept */
+export type PostApiFrontendJobsJobIdRestartResponse = PostApiJobsCreateResponse;
+
+/** Cancel a job that has not ended; its node stops it at its next heartbeat */
+export type PostApiFrontendJobsJobIdCancelPath = GetApiFrontendJobsJobIdPath;
+
+/** Cancel a job that has not ended; its node stops it at its next heartbeat */
+export type PostApiFrontendJobsJobIdCancelQuery = Record<string, never>;
+
+/** Cancel a job that has not ended; its node stops it at its next heartbeat */
+export type PostApiFrontendJobsJobIdCancelResponse = PostApiJobsCreateResponse;
+
+/** Compute nodes, active or not by when they were last seen */
+export type GetApiFrontendNodesPath = Record<string, never>;
+
+/** Compute nodes, active or not by when they were last seen */
+export type GetApiFrontendNodesQuery = Record<string, never>;
+
+/** Compute nodes, active or not by when they were last seen */
+export type GetApiFrontendNodesResponse = {
+  nodes: ({
+    nodeId: string;
+    status: "active" | "inactive";
+    lastSeen: number;
+    lastSeenAgo: number;
+    registeredAt: number;
+    slots: number;
+    runningJobs: number;
+    specs: unknown;
+  })[];
+  count: number;
+};
+
+/** Log lines of every job nearest a query by meaning (embedded in the background) */
+export type GetApiFrontendLogsSearchPath = Record<string, never>;
+
+/** Log lines of every job nearest a query by meaning (embedded in the background) */
+export type GetApiFrontendLogsSearchQuery = {
+  /** what to look for */
+  q: string;
+  /** lines (default 10) */
+  limit?: number;
+  /** only this job's lines */
+  jobId?: string;
+};
+
+/** Log lines of every job nearest a query by meaning (embedded in the background) */
+export type GetApiFrontendLogsSearchResponse = {
+  query: string;
+  embedder: string;
+  pending: number;
+  results: ({
+    jobId: string;
+    attempt: number;
+    lineNo: number;
+    stream: string;
+    line: string;
+    timestamp: number;
+    score: number;
+  })[];
+};
+
+/** The last log lines of a job, oldest first */
+export type GetApiFrontendLogsJobIdPath = GetApiFrontendJobsJobIdPath;
+
+/** The last log lines of a job, oldest first */
+export type GetApiFrontendLogsJobIdQuery = {
+  /** lines (default 1000) */
+  limit?: number;
+};
+
+/** The last log lines of a job, oldest first */
+export type GetApiFrontendLogsJobIdResponse = {
+  jobId: string;
+  logs: ({
+    line: string;
+    timestamp: number;
+    stream: string;
+    attempt: number;
+    lineNo: number;
+  })[];
+};
