@@ -73,6 +73,12 @@ struct Serve: AsyncParsableCommand {
     var nlTimeoutMs: Int?
     @Option(help: "With --nl-base-url: retries after 408/409/429/5xx or no answer (default 2).")
     var nlRetries: Int?
+    @Option(help: "Jobs: seconds a node keeps a job without ack or heartbeat before it goes back to pending (default 60; VIREO_JOB_LEASE_SECONDS).")
+    var jobLeaseSeconds: Double?
+    @Option(help: "Jobs: assignments of a job before a lost lease fails it (default 3; VIREO_JOB_MAX_ATTEMPTS).")
+    var jobMaxAttempts: Int?
+    @Option(help: "Jobs: seconds after its last call a node counts as inactive (default 60; VIREO_NODE_INACTIVE_SECONDS).")
+    var nodeInactiveSeconds: Double?
 
     func run() async throws {
         let configuration = try settings()
@@ -100,16 +106,19 @@ struct Serve: AsyncParsableCommand {
                                                        embedder: embedder, chat: try chatSettings())
         try await pipelines.prepare()
         say(embedderNote)
+        let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(), embedder: embedder)
+        try await jobs.prepare()
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
                                            logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores,
-                                           pipelines: pipelines) { channel in
+                                           pipelines: pipelines, jobs: jobs) { channel in
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
         let pgService = PGService(server: pg)
         let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker),
-                                                                                PipelineLoopService(pipelines: pipelines)], logger: logger))
+                                                                                PipelineLoopService(pipelines: pipelines), JobLeaseService(jobs: jobs)],
+                                                         logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -172,6 +181,26 @@ struct Serve: AsyncParsableCommand {
         return configuration
     }
 
+    /// The job queue's settings: flags, else VIREO_JOB_* variables, else defaults.
+    private func jobsSettings() throws -> JobsConfiguration {
+        var settings = JobsConfiguration()
+        let environment = ProcessInfo.processInfo.environment
+        func seconds(_ flag: Double?, _ variable: String, _ name: String) throws -> Int? {
+            guard let value = flag ?? environment[variable].flatMap(Double.init) else { return nil }
+            guard value > 0, value <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }
+            return Int(value * 1000)
+        }
+        if let leaseMs = try seconds(jobLeaseSeconds, "VIREO_JOB_LEASE_SECONDS", "--job-lease-seconds") { settings.leaseMs = leaseMs }
+        if let inactiveMs = try seconds(nodeInactiveSeconds, "VIREO_NODE_INACTIVE_SECONDS", "--node-inactive-seconds") {
+            settings.nodeInactiveAfterMs = inactiveMs
+        }
+        if let attempts = jobMaxAttempts ?? environment["VIREO_JOB_MAX_ATTEMPTS"].flatMap(Int.init) {
+            guard (1...100).contains(attempts) else { throw ValidationError("--job-max-attempts must be from 1 to 100") }
+            settings.attemptsMax = attempts
+        }
+        return settings
+    }
+
     /// The first screen: the database and the API key; each listener adds where it listens.
     static func announce(_ configuration: ServerConfiguration, keys: APIKeys, generated: String?) {
         say("vireo serve: \(configuration.databasePath)")
@@ -231,6 +260,21 @@ struct PipelineLoopService: Service {
             await pipelines.run()
         } onGracefulShutdown: {
             pipelines.stop()
+        }
+    }
+}
+
+/// The job queue's lease sweeper as a service: expired leases go back to pending.
+struct JobLeaseService: Service {
+    let jobs: JobService
+
+    func run() async throws {
+        // Listed after the REST service, so it hears of the shutdown first: long polls then
+        // answer at once instead of holding the REST service's graceful stop.
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await jobs.runUntilCancelled() }
+        } onGracefulShutdown: {
+            jobs.stopPolls()
         }
     }
 }

@@ -9,7 +9,7 @@ LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) 
 struct Vireo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Vireo: an embedded vector database.",
-        subcommands: [Serve.self, Ingest.self, Search.self, Info.self, Check.self, Recover.self, SQLShell.self, Bench.self, CrashWriter.self,
+        subcommands: [Serve.self, Agent.self, Ingest.self, Search.self, Info.self, Check.self, Recover.self, SQLShell.self, Bench.self, CrashWriter.self,
                       UserCommands.self])
 }
 

@@ -17,8 +17,10 @@ import VireoStorage
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
                                 tls: ServerTLS? = nil, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
+                                jobs: JobService? = nil,
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    let engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, pipelines: pipelines)
+    var engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, pipelines: pipelines)
+    if let jobs { engine.jobs = jobs }
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
@@ -32,7 +34,7 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
     public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes
-        + PipelineSurface.routes }
+        + PipelineSurface.routes + JobsSurface.routes }
 }
 
 /// What plans run against.
@@ -40,7 +42,17 @@ struct RESTEngine: Sendable {
     let database: Database
     let executor: EngineExecutor
     let vectorStores: VectorStoreService
-    var pipelines: PipelineService? = nil
+    var pipelines: PipelineService?
+    /// The job queue (seed 003); one with default settings unless the server passes its own.
+    var jobs: JobService
+
+    init(database: Database, executor: EngineExecutor, vectorStores: VectorStoreService, pipelines: PipelineService? = nil) {
+        self.database = database
+        self.executor = executor
+        self.vectorStores = vectorStores
+        self.pipelines = pipelines
+        jobs = JobService(engine: EngineAccess(database: database, executor: executor), embedder: vectorStores.embedder)
+    }
 
     var access: EngineAccess { EngineAccess(database: database, executor: executor) }
 }
@@ -94,6 +106,7 @@ struct RouteResponder: Sendable {
     func respond(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
         var formInput = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
         formInput.principal = context.principal
+        formInput.headers = request.headers
         if route.formBody != nil { formInput.form = try await form(request) }
         let input = formInput
         let output: RouteOutput

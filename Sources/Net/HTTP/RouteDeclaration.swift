@@ -114,6 +114,8 @@ public struct RouteInput: Sendable {
     public var form: [FormPart] = []
     /// Who sent the request: an API key or a user's access token (nil on keyless routes).
     public var principal: Principal?
+    /// The request's headers (a node's token on the jobs surface).
+    public var headers: HTTPFields = [:]
 
     /// A path capture the route declares.
     public func path(_ name: String) -> String { path[name] ?? "" }
@@ -175,6 +177,8 @@ public struct RouteServices: Sendable {
     public func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await engine.access.blocking(body)
     }
+    /// The job queue of seed 003.
+    public var jobs: JobService { engine.jobs }
 
     /// Runs `body` with a fresh session on the engine's pool, as a plan runs.
     public func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {

@@ -1,0 +1,106 @@
+"""Real `vireo agent` processes against a real server: twenty small Python jobs (some failing,
+one past its time limit, one with many log lines) each reach their final state exactly once
+with complete, ordered logs; an agent SIGKILLed mid-job has its job run again elsewhere after
+the lease; SIGTERM hands a running job back."""
+import hashlib
+import signal
+import tempfile
+
+import pytest
+
+from jobs_support import LEASE_SECONDS, AgentProcess, create_job, jobs_server, ok, wait_for  # noqa: F401 (fixture)
+
+MANY_LINES = 3000
+FINAL = {"finished", "failed", "cancelled"}
+
+
+def job_detail(base, job_id):
+    return ok(base, "GET", f"/api/frontend/jobs/{job_id}")
+
+
+def all_final(base, job_ids):
+    details = [job_detail(base, job_id) for job_id in job_ids]
+    return details if all(detail["status"] in FINAL for detail in details) else None
+
+
+@pytest.fixture()
+def work_dir():
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-agents-") as directory:
+        yield directory
+
+
+def test_three_agents_run_twenty_jobs_each_to_one_final_state(jobs_server, work_dir):
+    base = jobs_server.base_url
+    agents = [AgentProcess(base, work_dir, f"agent-{index}") for index in range(3)]
+    try:
+        expected = {}
+        for index in range(16):
+            job_id = f"small-{index}"
+            fails = index % 4 == 3
+            create_job(base, job_id, f"import sys\nprint('job {index} starting')\nprint('to stderr', file=sys.stderr)\n"
+                       + ("sys.exit(3)\n" if fails else "print('done')\n"), runtimeMinutesEstimate=1)
+            expected[job_id] = ("failed", 3) if fails else ("finished", 0)
+        create_job(base, "slow", "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\n", runtimeMinutesEstimate=0.02)
+        expected["slow"] = ("failed", 128 + signal.SIGTERM)
+        create_job(base, "chatty", f"for n in range({MANY_LINES}):\n    print(f'line {{n}}')\n", runtimeMinutesEstimate=1)
+        expected["chatty"] = ("finished", 0)
+        create_job(base, "model", "open('model.bin', 'wb').write(b'weights' * 1000)\nprint('saved')\n", outputFile="model.bin")
+        expected["model"] = ("finished", 0)
+        create_job(base, "shell", "echo from sh; exit 0\n", entrypoint="run.sh")
+        expected["shell"] = ("finished", 0)
+        assert len(expected) == 20
+
+        details = wait_for(lambda: all_final(base, list(expected)), 120, "twenty jobs to end")
+        for detail in details:
+            status, exit_code = expected[detail["jobId"]]
+            assert (detail["status"], detail["exitCode"]) == (status, exit_code), detail
+            finals = [event for event in detail["provenance"] if event["event"] in FINAL]
+            assert len(finals) == 1, f"{detail['jobId']} ended {len(finals)} times: {detail['provenance']}"
+            assert detail["attempts"] == 1 and detail["assignedNode"].startswith("agent-")
+            assert detail["duration"] is not None and detail["startedAt"] <= detail["finishedAt"]
+        by_id = {detail["jobId"]: detail for detail in details}
+        assert "time limit" in by_id["slow"]["error"]
+        lines = [line["line"] for line in by_id["small-0"]["logs"] if line["stream"] != "system"]
+        assert lines == ["job 0 starting", "to stderr", "done"] or sorted(lines) == sorted(["job 0 starting", "to stderr", "done"])
+        assert by_id["model"]["modelHash"] == hashlib.sha256(b"weights" * 1000).hexdigest()
+        chatty = ok(base, "GET", "/api/frontend/logs/chatty", params={"limit": 10000})["logs"]
+        assert [line["line"] for line in chatty if line["stream"] == "stdout"] == [f"line {n}" for n in range(MANY_LINES)]
+        assert {detail["assignedNode"] for detail in details} == {"agent-0", "agent-1", "agent-2"}, "every agent should have worked"
+    finally:
+        codes = [agent.stop() for agent in agents]
+    assert codes == [0, 0, 0], [agent.output() for agent in agents]
+
+
+def test_a_killed_agents_job_runs_again_on_another_after_the_lease(jobs_server, work_dir):
+    base = jobs_server.base_url
+    doomed = AgentProcess(base, work_dir, "doomed")
+    survivor = None
+    try:
+        create_job(base, "orphan", "import os, time\nattempt = os.environ['VIREO_JOB_ATTEMPT']\nprint('attempt', attempt, flush=True)\n"
+                   "time.sleep(4 if attempt == '1' else 0)\nprint('finished attempt', attempt)\n", runtimeMinutesEstimate=1)
+        wait_for(lambda: "attempt 1" in [line["line"] for line in job_detail(base, "orphan")["logs"]], 30,
+                 "the doomed agent to start the job and log its first line")
+        doomed.stop(signal.SIGKILL)
+        survivor = AgentProcess(base, work_dir, "survivor")
+        detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "orphan")),
+                          LEASE_SECONDS * 10, "the job to run again after the lease")
+        assert detail["status"] == "finished" and detail["assignedNode"] == "survivor" and detail["attempt"] == 2, detail["provenance"]
+        events = [(event["event"], event["nodeId"]) for event in detail["provenance"]]
+        assert ("lease_expired_requeued", "doomed") in events and events.count(("finished", "survivor")) == 1
+        lines = [(line["attempt"], line["line"]) for line in detail["logs"] if line["stream"] == "stdout"]
+        assert (1, "attempt 1") in lines and (2, "attempt 2") in lines and (2, "finished attempt 2") in lines
+    finally:
+        if survivor:
+            assert survivor.stop() == 0, survivor.output()
+
+
+def test_sigterm_hands_a_running_job_back_untried(jobs_server, work_dir):
+    base = jobs_server.base_url
+    agent = AgentProcess(base, work_dir, "leaving", extra=("--drain-seconds", "0.5"))
+    create_job(base, "handed-back", "import time\nprint('working', flush=True)\ntime.sleep(30)\n", runtimeMinutesEstimate=5)
+    wait_for(lambda: job_detail(base, "handed-back")["status"] == "running", 30, "the agent to start the job")
+    assert agent.stop(signal.SIGTERM) == 0, agent.output()
+    detail = job_detail(base, "handed-back")
+    assert detail["status"] == "pending" and detail["attempts"] == 0, detail
+    assert [event["event"] for event in detail["provenance"]][-1] == "released"
+    ok(base, "POST", "/api/frontend/jobs/handed-back/cancel")
