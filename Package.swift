@@ -75,10 +75,20 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/Net"),
+        // `vireo bench ann`, also built alone as vireo-bench-ann: a release build of the
+        // index benchmark then skips the server's dependencies.
+        .target(
+            name: "VireoBenchANN",
+            dependencies: ["VireoIndex", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/BenchANN", swiftSettings: engineSwiftSettings),
+        .executableTarget(
+            name: "vireo-bench-ann",
+            dependencies: ["VireoBenchANN"],
+            path: "Benchmarks/ANNBench"),
         .executableTarget(
             name: "vireo",
             dependencies: [
-                "VireoNet", "CEditLine",
+                "VireoNet", "CEditLine", "VireoBenchANN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import VireoBenchANN
 import VireoNet
 
 // Logs go to standard error, so that standard output carries only results.
