@@ -61,6 +61,8 @@ struct Serve: AsyncParsableCommand {
     var openaiRetries: Int?
     @Option(help: "With --embedder openai: timeout of one request in milliseconds (default 30000).")
     var openaiTimeoutMs: Int?
+    @Option(help: "Directory training session configs are read from; config paths may not leave it (default: the working directory).")
+    var trainingConfigs: String?
     @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
     var maxFileSizeBytes: Int?
 
@@ -85,9 +87,14 @@ struct Serve: AsyncParsableCommand {
                                               fileBytesMax: configuration.fileBytesMax,
                                               expirySweepIntervalMs: configuration.expirySweepIntervalMs)
         try await vectorStores.prepare()
+        let training = TrainingService(engine: EngineAccess(database: database, executor: executor), settings: TrainingSettings(
+            configsDirectory: configuration.trainingConfigsDirectory, workDirectory: configuration.dataDirectory + "/training",
+            stopGraceMs: configuration.trainingStopGraceMs, apiKey: keys.keys.first))
+        try await training.prepare()
         say(embedderNote)
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
-                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores) { channel in
+                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores, training: training) { channel in
+            training.setServerURL("\(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort)")
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
@@ -129,6 +136,7 @@ struct Serve: AsyncParsableCommand {
         if let openaiBatchSize { configuration.openAI.batchSize = openaiBatchSize }
         if let openaiRetries { configuration.openAI.retries = openaiRetries }
         if let openaiTimeoutMs { configuration.openAI.timeoutMs = openaiTimeoutMs }
+        if let trainingConfigs { configuration.trainingConfigsDirectory = trainingConfigs }
         if let maxFileSizeBytes {
             guard maxFileSizeBytes > 0 else { throw ValidationError("--max-file-size-bytes must be positive") }
             configuration.fileBytesMax = maxFileSizeBytes

@@ -16,9 +16,9 @@ import VireoStorage
 /// listens (its local address says where, useful with port 0).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
-                                tls: ServerTLS? = nil, vectorStores: VectorStoreService,
+                                tls: ServerTLS? = nil, vectorStores: VectorStoreService, training: TrainingService? = nil,
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    let engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores)
+    let engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, training: training)
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
@@ -31,7 +31,7 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
-    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes }
+    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes + TrainingSurface.routes }
 }
 
 /// What plans run against.
@@ -39,6 +39,8 @@ struct RESTEngine: Sendable {
     let database: Database
     let executor: EngineExecutor
     let vectorStores: VectorStoreService
+    /// Seed 002's sessions; nil in servers built without it (its routes answer 503).
+    var training: TrainingService?
 
     var access: EngineAccess { EngineAccess(database: database, executor: executor) }
 }
@@ -85,7 +87,12 @@ struct RouteResponder: Sendable {
 
     func respond(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
         var formInput = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
-        if route.formBody != nil { formInput.form = try await form(request) }
+        formInput.headers = request.headers
+        if route.streamsRequestBody {
+            formInput.bodyStream = request.body
+        } else if route.formBody != nil {
+            formInput.form = try await form(request)
+        }
         let input = formInput
         let output: RouteOutput
         if let handler = route.handler {
@@ -94,6 +101,11 @@ struct RouteResponder: Sendable {
             let plan = route.plan
             let database = engine.database
             output = try await engine.access.blocking { try Self.run(plan, input, database.session()) }
+        }
+        if let streamed = output.streamed {
+            var headers = output.headers
+            headers[.contentType] = streamed.contentType
+            return Response(status: output.status ?? route.status, headers: headers, body: streamed.body)
         }
         if let raw = output.raw {
             var headers = output.headers
