@@ -40,6 +40,7 @@ enum PIVOTErrors {
         case 413: "PAYLOAD_TOO_LARGE"
         case 416: "RANGE_NOT_SATISFIABLE"
         case 422: "VALIDATION_ERROR"
+        case 426: "UPGRADE_REQUIRED"
         case 429: "RATE_LIMIT_EXCEEDED"
         case 503: "SERVICE_UNAVAILABLE"
         default: "INTERNAL_ERROR"

@@ -9,8 +9,9 @@ final class TrainingLive: Sendable {
     static let subscribersMax = 256
     private let subscribers = Mutex<[String: [UUID: AsyncStream<Void>.Continuation]]>([:])
 
-    /// A stream woken at each change of `sessionID`; nil when too many streams are open.
-    func subscribe(_ sessionID: String) -> (UUID, AsyncStream<Void>)? {
+    /// A stream woken at each change of `sessionID` (and by whoever holds its continuation:
+    /// a heartbeat); nil when too many streams are open.
+    func subscribe(_ sessionID: String) -> (UUID, AsyncStream<Void>, AsyncStream<Void>.Continuation)? {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let token = UUID()
         let added = subscribers.withLock { table -> Bool in
@@ -18,7 +19,7 @@ final class TrainingLive: Sendable {
             table[sessionID, default: [:]][token] = continuation
             return true
         }
-        return added ? (token, stream) : nil
+        return added ? (token, stream, continuation) : nil
     }
 
     func unsubscribe(_ sessionID: String, _ token: UUID) {

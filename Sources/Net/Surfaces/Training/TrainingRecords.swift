@@ -137,6 +137,7 @@ enum TrainingSQL {
     static func delete(_ session: Session, _ id: String) throws {
         try TableSQL.transaction(session) {
             try session.execute("DELETE FROM \(TrainingSchema.metrics) WHERE session_id = $1", [.text(id)])
+            try session.execute("DELETE FROM \(CheckpointStore.table) WHERE session_id = $1", [.text(id)])
             try session.execute("DELETE FROM \(TrainingSchema.reports) WHERE session_id = $1", [.text(id)])
             try session.execute("DELETE FROM \(TrainingSchema.sessions) WHERE id = $1", [.text(id)])
         }

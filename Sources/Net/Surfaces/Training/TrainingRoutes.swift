@@ -5,7 +5,7 @@ import VireoStorage
 /// metric history under `/api/v1/metrics`. Every route goes through the training service,
 /// whose state is the engine tables of `TrainingSchema`.
 enum TrainingRoutes {
-    static var all: [RouteDeclaration] { [create, list, retrieve, delete, start, stop, metrics, report, history] }
+    static var all: [RouteDeclaration] { [create, list, retrieve, delete, start, stop, metrics, report, history, sse, webSocket] }
 
     static let statuses = ["created", "running", "stopped", "completed", "failed"]
     static let listDefault = 50
@@ -163,5 +163,5 @@ enum TrainingRoutes {
 
 /// Seed 002's surface.
 public enum TrainingSurface {
-    public static var routes: [RouteDeclaration] { TrainingRoutes.all }
+    public static var routes: [RouteDeclaration] { TrainingRoutes.all + CheckpointRoutes.all }
 }

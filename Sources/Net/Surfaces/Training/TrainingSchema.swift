@@ -38,7 +38,7 @@ enum TrainingSchema {
     ]
 
     static func create(_ session: Session) throws {
-        for statement in statements { try session.execute(statement) }
+        for statement in statements + CheckpointStore.statements { try session.execute(statement) }
     }
 
     /// Now, as a timestamptz value.

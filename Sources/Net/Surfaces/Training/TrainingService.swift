@@ -15,6 +15,8 @@ public struct TrainingSettings: Sendable {
     public var workDirectory: String
     /// How long `stop` waits after SIGTERM before SIGKILL.
     public var stopGraceMs = 10_000
+    /// Largest checkpoint file; larger uploads get 413 (and leave nothing behind).
+    public var checkpointBytesMax = 64 << 30
     /// The key a session's program gets (VIREO_API_KEY) to report metrics and upload checkpoints.
     public var apiKey: String?
 
@@ -219,15 +221,18 @@ public final class TrainingService: Sendable {
         return record
     }
 
-    /// Deletes a session that is not running, with its reports and working directory.
+    /// Deletes a session that is not running, with its reports, checkpoints and working directory.
     func delete(_ id: String) async throws {
-        try await session { session in
+        let checkpoints = try await session { session in
             let record = try TrainingSQL.session(session, id)
             guard record.status != "running" else {
                 throw RESTError(.conflict, code: "conflict", "training session '\(id)' is running; stop it first", field: "session_id")
             }
+            let checkpoints = try TrainingSQL.checkpoints(session, sessionID: id, limit: Int(Int32.max))
             try TrainingSQL.delete(session, id)
+            return checkpoints.map(\.path)
         }
+        for path in checkpoints { unlink(path) }
         try? FileManager.default.removeItem(atPath: directory(id))
         live.notify(id)
     }
