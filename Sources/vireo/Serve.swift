@@ -89,7 +89,8 @@ struct Serve: AsyncParsableCommand {
         try await vectorStores.prepare()
         let training = TrainingService(engine: EngineAccess(database: database, executor: executor), settings: TrainingSettings(
             configsDirectory: configuration.trainingConfigsDirectory, workDirectory: configuration.dataDirectory + "/training",
-            stopGraceMs: configuration.trainingStopGraceMs, apiKey: keys.keys.first))
+            stopGraceMs: configuration.trainingStopGraceMs, apiKey: keys.keys.first,
+            resourceSampleIntervalMs: configuration.resourceSampleIntervalMs, webhookBackoffBaseMs: configuration.webhookBackoffMs))
         try await training.prepare()
         say(embedderNote)
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
@@ -100,7 +101,8 @@ struct Serve: AsyncParsableCommand {
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
         let pgService = PGService(server: pg)
-        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker)], logger: logger))
+        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker),
+                                                                 TrainingMonitorService(training: training)], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -194,6 +196,15 @@ struct WorkerService: Service {
         } onGracefulShutdown: {
             worker.stop()
         }
+    }
+}
+
+/// Resource samples, alert rules on them, and webhook deliveries, until graceful shutdown.
+struct TrainingMonitorService: Service {
+    let training: TrainingService
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await training.runUntilCancelled() }
     }
 }
 

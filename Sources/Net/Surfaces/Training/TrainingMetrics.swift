@@ -38,6 +38,12 @@ struct MetricReport: Sendable {
         self.fields = fields
     }
 
+    /// The numeric members of a stored report's object.
+    static func numbers(_ metrics: JSONValue) -> [(String, Double)] {
+        guard case .object(let fields) = metrics else { return [] }
+        return fields.compactMap { name, value in if case .number(let number) = value { (name, number) } else { nil } }
+    }
+
     /// The report of a marked output line, nil for other lines (and for marked lines that are not a report).
     static func fromOutputLine(_ line: String) -> MetricReport? {
         guard line.hasPrefix(marker), let value = try? JSONValue.parse(String(line.dropFirst(marker.count))) else { return nil }

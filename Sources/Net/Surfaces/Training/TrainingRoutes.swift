@@ -163,5 +163,5 @@ enum TrainingRoutes {
 
 /// Seed 002's surface.
 public enum TrainingSurface {
-    public static var routes: [RouteDeclaration] { TrainingRoutes.all + CheckpointRoutes.all }
+    public static var routes: [RouteDeclaration] { TrainingRoutes.all + CheckpointRoutes.all + MonitorRoutes.all }
 }

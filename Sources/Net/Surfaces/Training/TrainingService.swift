@@ -17,14 +17,21 @@ public struct TrainingSettings: Sendable {
     public var stopGraceMs = 10_000
     /// Largest checkpoint file; larger uploads get 413 (and leave nothing behind).
     public var checkpointBytesMax = 64 << 30
+    /// How often resources are sampled into vireo_training_resource_samples (and resource alert rules evaluated).
+    public var resourceSampleIntervalMs = 10_000
+    /// The first webhook retry's delay; each next one doubles it.
+    public var webhookBackoffBaseMs = 1000
     /// The key a session's program gets (VIREO_API_KEY) to report metrics and upload checkpoints.
     public var apiKey: String?
 
-    public init(configsDirectory: String, workDirectory: String, stopGraceMs: Int = 10_000, apiKey: String? = nil) {
+    public init(configsDirectory: String, workDirectory: String, stopGraceMs: Int = 10_000, apiKey: String? = nil,
+                resourceSampleIntervalMs: Int = 10_000, webhookBackoffBaseMs: Int = 1000) {
         self.configsDirectory = configsDirectory
         self.workDirectory = workDirectory
         self.stopGraceMs = stopGraceMs
         self.apiKey = apiKey
+        self.resourceSampleIntervalMs = resourceSampleIntervalMs
+        self.webhookBackoffBaseMs = webhookBackoffBaseMs
     }
 }
 
@@ -35,6 +42,8 @@ public final class TrainingService: Sendable {
     let engine: EngineAccess
     public let settings: TrainingSettings
     let live = TrainingLive()
+    /// Webhook registrations and deliveries (seed 002's events; seed 001 registers on the same table).
+    public let webhooks: WebhookDispatcher
     let logger = Logger(label: "vireo.training")
     private let serverURLState = Mutex<String?>(nil)
     private let schemaReady = Mutex(false)
@@ -46,6 +55,7 @@ public final class TrainingService: Sendable {
     public init(engine: EngineAccess, settings: TrainingSettings) {
         self.engine = engine
         self.settings = settings
+        webhooks = WebhookDispatcher(engine: engine, backoffBaseMs: settings.webhookBackoffBaseMs)
     }
 
     /// The REST server's base URL, given to programs as VIREO_SERVER_URL (known once the socket listens).
@@ -54,6 +64,7 @@ public final class TrainingService: Sendable {
     /// Creates the tables and settles the sessions a previous run left running: those whose
     /// process is gone fail; those still running are watched until they end.
     public func prepare() async throws {
+        try FileManager.default.createDirectory(atPath: settings.workDirectory, withIntermediateDirectories: true)
         try await ensureSchema()
         let running = try await engine.session { try TrainingSQL.running($0) }
         for record in running {
@@ -69,7 +80,10 @@ public final class TrainingService: Sendable {
 
     func ensureSchema() async throws {
         if schemaReady.withLock({ $0 }) { return }
-        try await engine.session { try TrainingSchema.create($0) }
+        try await engine.session { session in
+            try TrainingSchema.create(session)
+            for statement in AlertSchema.statements { try session.execute(statement) }
+        }
         schemaReady.withLock { $0 = true }
     }
 
@@ -169,7 +183,7 @@ public final class TrainingService: Sendable {
                 log?.write(Data((line + "\n").utf8))
                 guard let report = MetricReport.fromOutputLine(line) else { return }
                 do {
-                    let stored = try TrainingSQL.insert(try database.session(), sessionID: id, report)
+                    let stored = try TrainingSQL.insert(database.session(), sessionID: id, report)
                     reported(id, stored)
                 } catch {
                     logger.error("training session \(id): a report could not be stored: \(error)")
@@ -197,6 +211,7 @@ public final class TrainingService: Sendable {
         let record = try await session { try TrainingSQL.finish($0, id, status: status, exitCode: exitCode, error: error) }
         live.notify(id)
         for handler in finishedHandlers.withLock({ $0 }) { handler(record) }
+        await announce(record)
         return record
     }
 
@@ -252,5 +267,64 @@ public final class TrainingService: Sendable {
     private func reported(_ id: String, _ stored: StoredReport) {
         live.notify(id)
         for handler in reportHandlers.withLock({ $0 }) { handler(id, stored) }
+        let values = Dictionary(MetricReport.numbers(stored.metrics), uniquingKeysWith: { _, last in last })
+        Task { await self.evaluate(subject: id, values: values) }
+    }
+
+    // MARK: Notifications, alerts, webhooks
+
+    /// A session's end as a notification and a webhook event.
+    func announce(_ record: SessionRecord) async {
+        let (priority, verb) = switch record.status {
+        case "completed": ("medium", "completed")
+        case "failed": ("high", "failed")
+        default: ("low", record.status)
+        }
+        let data = JSONValue.fields(("session_id", .string(record.id)), ("session_name", record.name.map(JSONValue.string) ?? .null),
+                                    ("status", .string(record.status)), ("exit_code", record.exitCode.map { .number(Double($0)) } ?? .null),
+                                    ("error", record.error.map(JSONValue.string) ?? .null), ("final_metrics", record.latestMetrics))
+        let message = "Training session \(record.id) \(verb)" + (record.error.map { ": \($0)" } ?? "")
+        do {
+            _ = try await session { try AlertSchema.notify($0, type: "training", priority: priority, message: message, data: data) }
+        } catch {
+            logger.error("training session \(record.id): no notification: \(error)")
+        }
+        await webhooks.emit("training_\(verb)", data: data)
+    }
+
+    /// Evaluates the alert rules on `values` of `subject`; raised and resolved alerts go to the webhooks.
+    func evaluate(subject: String, values: [String: Double]) async {
+        do {
+            let outcome = try await session { session in
+                try AlertSchema.evaluate(session, subject: subject, values: values) { metric, condition, threshold, seconds in
+                    try AlertSchema.resourceHeld(session, metric: metric, condition: condition, threshold: threshold, seconds: seconds)
+                }
+            }
+            for alert in outcome.raised { await webhooks.emit("alert_triggered", data: alert) }
+            for alert in outcome.resolved { await webhooks.emit("alert_resolved", data: alert) }
+        } catch {
+            logger.error("alert rules on \(subject): \(error)")
+        }
+    }
+
+    /// Samples resources into their table every `resourceSampleIntervalMs` and evaluates the
+    /// resource rules on each sample; sends webhook deliveries meanwhile. Until cancelled.
+    public func runUntilCancelled() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.webhooks.runUntilCancelled() }
+            group.addTask {
+                while !Task.isCancelled {
+                    let sample = await ResourceMonitor.sample(diskPath: self.settings.workDirectory)
+                    do {
+                        try await self.session { try AlertSchema.record($0, sample) }
+                        await self.evaluate(subject: "system", values: sample.values)
+                    } catch {
+                        self.logger.error("resource sample: \(error)")
+                    }
+                    try? await Task.sleep(for: .milliseconds(self.settings.resourceSampleIntervalMs))
+                }
+            }
+            await group.waitForAll()
+        }
     }
 }
