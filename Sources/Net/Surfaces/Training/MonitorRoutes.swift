@@ -6,7 +6,7 @@ import VireoStorage
 enum MonitorRoutes {
     static var all: [RouteDeclaration] {
         [notifications, readNotification, clearNotifications, resources, alerts, acknowledge, createRule, rules, deleteRule,
-         registerWebhook, webhooks, deleteWebhook, testWebhook, webhookDeliveries, health]
+         registerWebhook, webhooks, deleteWebhook, testWebhook, webhookDeliveries, health, openAPI]
     }
 
     static let priorities = ["low", "medium", "high"]
@@ -220,6 +220,13 @@ enum MonitorRoutes {
         parameters: [webhookParameter], response: .object([("deliveries", .array(of: any))], required: ["deliveries"])
     ) { input, services in
         RouteOutput(.fields(("deliveries", .array(try await services.training.webhooks.deliveries(input.path("webhook_id"), limit: 100)))))
+    }
+
+    /// Where seed 002 publishes the document: the same one as /openapi.json.
+    static let openAPI = RouteDeclaration(
+        .get, "/api/v1/openapi.json", summary: "The OpenAPI document (as /openapi.json)", requiresKey: false, response: .any
+    ) { _, _ in
+        RouteOutput(OpenAPIDocument.document)
     }
 
     static let started = Date()
