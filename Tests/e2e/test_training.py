@@ -235,6 +235,8 @@ def test_a_restart_fails_sessions_whose_program_is_gone(configs):
         try:
             session = wait_for_status(second, session_id, {"failed", "completed"})
             assert session["status"] == "failed" and session["error"], session
+            system = rest(second.base_url, "GET", "/api/v1/notifications?type=system")[1]["notifications"]
+            assert any(session_id in n["data"]["session_ids"] for n in system), system
             assert not process_running(pid)
         finally:
             code, output = second.stop()

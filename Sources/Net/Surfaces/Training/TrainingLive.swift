@@ -22,6 +22,9 @@ final class TrainingLive: Sendable {
         return added ? (token, stream, continuation) : nil
     }
 
+    /// Whether another stream would be refused (checked before an answer's headers go out).
+    var isFull: Bool { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } >= Self.subscribersMax } }
+
     func unsubscribe(_ sessionID: String, _ token: UUID) {
         let continuation = subscribers.withLock { table -> AsyncStream<Void>.Continuation? in
             let removed = table[sessionID]?.removeValue(forKey: token)

@@ -67,6 +67,12 @@ public final class TrainingService: Sendable {
         try FileManager.default.createDirectory(atPath: settings.workDirectory, withIntermediateDirectories: true)
         try await ensureSchema()
         let running = try await engine.session { try TrainingSQL.running($0) }
+        if !running.isEmpty {
+            let ids = running.map(\.id)
+            let message = "The server restarted while \(ids.count) training session(s) ran: \(ids.joined(separator: ", "))"
+            _ = try await session { try AlertSchema.notify($0, type: "system", priority: "high", message: message,
+                                                            data: .fields(("session_ids", .array(ids.map(JSONValue.string))))) }
+        }
         for record in running {
             if let pid = record.pid, ProcessTable.isAlive(pid, start: record.processStart) {
                 logger.info("training session \(record.id): its program (pid \(pid)) outlived the previous server; watching it")

@@ -113,6 +113,9 @@ extension TrainingRoutes {
         let training = try services.training
         let id = input.path("session_id")
         _ = try await training.session { try TrainingSQL.session($0, id) }
+        guard !training.live.isFull else {
+            throw RESTError(.serviceUnavailable, code: "too_many_streams", "too many live streams are open; try again later")
+        }
         let resume = input.headers[HTTPField.Name("Last-Event-ID")!] ?? input.query("last_event_id")
         let after = resume.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) } ?? 0
         let body = ResponseBody { writer in
