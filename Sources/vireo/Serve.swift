@@ -61,6 +61,8 @@ struct Serve: AsyncParsableCommand {
     var openaiRetries: Int?
     @Option(help: "With --embedder openai: timeout of one request in milliseconds (default 30000).")
     var openaiTimeoutMs: Int?
+    @Option(help: "Directory training session configs are read from; config paths may not leave it (default: the working directory).")
+    var trainingConfigs: String?
     @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
     var maxFileSizeBytes: Int?
     @Option(name: .customLong("connector-root"), help: "A folder whose files (CSV, JSON lines, SQLite) pipeline connectors may read; may repeat. Without one, file connectors are off.")
@@ -105,19 +107,26 @@ struct Serve: AsyncParsableCommand {
                                                        dataDirectory: configuration.dataDirectory, connectorRoots: connectorRoots,
                                                        embedder: embedder, chat: try chatSettings())
         try await pipelines.prepare()
+        let training = TrainingService(engine: EngineAccess(database: database, executor: executor), settings: TrainingSettings(
+            configsDirectory: configuration.trainingConfigsDirectory, workDirectory: configuration.dataDirectory + "/training",
+            stopGraceMs: configuration.trainingStopGraceMs, apiKey: keys.keys.first,
+            resourceSampleIntervalMs: configuration.resourceSampleIntervalMs, webhookBackoffBaseMs: configuration.webhookBackoffMs))
+        try await training.prepare()
         say(embedderNote)
         let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(), embedder: embedder)
         try await jobs.prepare()
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
                                            logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores,
-                                           pipelines: pipelines, jobs: jobs) { channel in
+                                           pipelines: pipelines, jobs: jobs, training: training) { channel in
+            training.setServerURL("\(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort)")
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
         let pgService = PGService(server: pg)
         let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker),
-                                                                                PipelineLoopService(pipelines: pipelines), JobLeaseService(jobs: jobs)],
+                                                                                PipelineLoopService(pipelines: pipelines), JobLeaseService(jobs: jobs),
+                                                                                TrainingMonitorService(training: training)],
                                                          logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -170,6 +179,7 @@ struct Serve: AsyncParsableCommand {
         if let openaiBatchSize { configuration.openAI.batchSize = openaiBatchSize }
         if let openaiRetries { configuration.openAI.retries = openaiRetries }
         if let openaiTimeoutMs { configuration.openAI.timeoutMs = openaiTimeoutMs }
+        if let trainingConfigs { configuration.trainingConfigsDirectory = trainingConfigs }
         if let maxFileSizeBytes {
             guard maxFileSizeBytes > 0 else { throw ValidationError("--max-file-size-bytes must be positive") }
             configuration.fileBytesMax = maxFileSizeBytes
@@ -276,6 +286,15 @@ struct JobLeaseService: Service {
         } onGracefulShutdown: {
             jobs.stopPolls()
         }
+    }
+}
+
+/// Resource samples, alert rules on them, and webhook deliveries, until graceful shutdown.
+struct TrainingMonitorService: Service {
+    let training: TrainingService
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await training.runUntilCancelled() }
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOPosix
@@ -17,24 +19,27 @@ import VireoStorage
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
                                 tls: ServerTLS? = nil, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
-                                jobs: JobService? = nil,
+                                jobs: JobService? = nil, training: TrainingService? = nil,
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     var engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, pipelines: pipelines)
     if let jobs { engine.jobs = jobs }
+    engine.training = training
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
+    // WebSocket upgrades (the training surface's live streams) are answered before routing.
+    let server = HTTPServerBuilder.http1WebSocketUpgrade(shouldUpgrade: TrainingWebSocket.shouldUpgrade(training: training, keys: keys))
     if let tls {
-        return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls.configuration),
+        return Application(router: router, server: try .tls(server, tlsConfiguration: tls.configuration),
                            configuration: settings, onServerRunning: onServerRunning, logger: logger)
     }
-    return Application(router: router, server: .http1(), configuration: settings, onServerRunning: onServerRunning, logger: logger)
+    return Application(router: router, server: server, configuration: settings, onServerRunning: onServerRunning, logger: logger)
 }
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
     public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes
-        + PipelineSurface.routes + JobsSurface.routes }
+        + PipelineSurface.routes + JobsSurface.routes + TrainingSurface.routes }
 }
 
 /// What plans run against.
@@ -45,12 +50,16 @@ struct RESTEngine: Sendable {
     var pipelines: PipelineService?
     /// The job queue (seed 003); one with default settings unless the server passes its own.
     var jobs: JobService
+    /// Seed 002's sessions; nil in servers built without it (its routes answer 503).
+    var training: TrainingService?
 
-    init(database: Database, executor: EngineExecutor, vectorStores: VectorStoreService, pipelines: PipelineService? = nil) {
+    init(database: Database, executor: EngineExecutor, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
+         training: TrainingService? = nil) {
         self.database = database
         self.executor = executor
         self.vectorStores = vectorStores
         self.pipelines = pipelines
+        self.training = training
         jobs = JobService(engine: EngineAccess(database: database, executor: executor), embedder: vectorStores.embedder)
     }
 
@@ -107,7 +116,11 @@ struct RouteResponder: Sendable {
         var formInput = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
         formInput.principal = context.principal
         formInput.headers = request.headers
-        if route.formBody != nil { formInput.form = try await form(request) }
+        if route.streamsRequestBody {
+            formInput.bodyStream = request.body
+        } else if route.formBody != nil {
+            formInput.form = try await form(request)
+        }
         let input = formInput
         let output: RouteOutput
         if let handler = route.handler {
@@ -116,6 +129,11 @@ struct RouteResponder: Sendable {
             let plan = route.plan
             let database = engine.database
             output = try await engine.access.blocking { try Self.run(plan, input, database.session()) }
+        }
+        if let streamed = output.streamed {
+            var headers = output.headers
+            headers[.contentType] = streamed.contentType
+            return Response(status: output.status ?? route.status, headers: headers, body: streamed.body)
         }
         if let raw = output.raw {
             var headers = output.headers

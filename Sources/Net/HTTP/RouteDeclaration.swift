@@ -21,6 +21,9 @@ public struct RouteDeclaration: Sendable {
     /// The fields of a `multipart/form-data` body, for routes that take uploads; the handler
     /// reads them from `RouteInput.form` and checks them itself.
     public var formBody: Schema?
+    /// Set by routes that read their (multipart) body as it arrives, from `RouteInput.bodyStream`,
+    /// instead of having it collected in memory: uploads larger than memory.
+    public var streamsRequestBody = false
     /// The status of a successful answer (201 for creates).
     public var status: HTTPResponse.Status = .ok
     /// The successful answer's schema.
@@ -114,8 +117,10 @@ public struct RouteInput: Sendable {
     public var form: [FormPart] = []
     /// Who sent the request: an API key or a user's access token (nil on keyless routes).
     public var principal: Principal?
-    /// The request's headers (a node's token on the jobs surface).
+    /// The request's headers (a node's token on the jobs surface, Range, Last-Event-ID …).
     public var headers: HTTPFields = [:]
+    /// The body as it arrives, for routes that stream it (`streamsRequestBody`).
+    public var bodyStream: RequestBody?
 
     /// A path capture the route declares.
     public func path(_ name: String) -> String { path[name] ?? "" }
@@ -140,12 +145,22 @@ public struct RouteOutput: Sendable {
     public var headers: HTTPFields = [:]
     /// Bytes answered as they are, with their content type, instead of `body` (a file's content).
     public var raw: (bytes: [UInt8], contentType: String)?
+    /// A body written as it is produced (a file read in pieces, a stream of events), with its content type.
+    public var streamed: (body: ResponseBody, contentType: String)?
 
     /// An answer with `body`, and `status` when it is not the route's usual one.
     public init(_ body: JSONValue, status: HTTPResponse.Status? = nil, headers: HTTPFields = [:]) {
         self.body = body
         self.status = status
         self.headers = headers
+    }
+
+    /// A body written as it is produced; `status` when it is not the route's usual one.
+    public init(streamed body: ResponseBody, contentType: String, status: HTTPResponse.Status? = nil, headers: HTTPFields = [:]) {
+        self.body = .null
+        self.status = status
+        self.headers = headers
+        self.streamed = (body, contentType)
     }
 
     /// Bytes as they are, such as a stored file.
@@ -179,6 +194,16 @@ public struct RouteServices: Sendable {
     }
     /// The job queue of seed 003.
     public var jobs: JobService { engine.jobs }
+
+    /// Seed 002's training sessions, or a 503 from a server built without them.
+    public var training: TrainingService {
+        get throws {
+            guard let training = engine.training else {
+                throw RESTError(.serviceUnavailable, code: "training_unavailable", "this server was started without the training surface")
+            }
+            return training
+        }
+    }
 
     /// Runs `body` with a fresh session on the engine's pool, as a plan runs.
     public func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
