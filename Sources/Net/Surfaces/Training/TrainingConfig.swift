@@ -140,11 +140,3 @@ struct TrainingConfig: Sendable {
         }
     }
 }
-
-extension JSONValue {
-    /// The member `key` of an object (nil for other values or a missing key).
-    func member(_ key: String) -> JSONValue? {
-        guard case .object(let fields) = self else { return nil }
-        return fields.first { $0.0 == key }?.1
-    }
-}

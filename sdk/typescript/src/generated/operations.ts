@@ -76,6 +76,60 @@ export interface Operations {
   "post_api_v1_storage_recommend": { path: T.PostApiV1StorageRecommendPath; query: T.PostApiV1StorageRecommendQuery; body: T.PostApiV1StorageRecommendBody; response: T.PostApiV1StorageRecommendResponse };
   "get_api_v1_observability_metrics": { path: T.GetApiV1ObservabilityMetricsPath; query: T.GetApiV1ObservabilityMetricsQuery; body: undefined; response: T.GetApiV1ObservabilityMetricsResponse };
   "post_api_v1_nl_query": { path: T.PostApiV1NlQueryPath; query: T.PostApiV1NlQueryQuery; body: T.PostApiV1NlQueryBody; response: T.PostApiV1NlQueryResponse };
+  "post_api_jobs_create": { path: T.PostApiJobsCreatePath; query: T.PostApiJobsCreateQuery; body: T.PostApiJobsCreateBody; response: T.PostApiJobsCreateResponse };
+  "post_api_jobs_upload_script": { path: T.PostApiJobsUploadScriptPath; query: T.PostApiJobsUploadScriptQuery; body: T.PostApiJobsUploadScriptBody; response: T.PostApiJobsUploadScriptResponse };
+  "post_api_nodes_register": { path: T.PostApiNodesRegisterPath; query: T.PostApiNodesRegisterQuery; body: T.PostApiNodesRegisterBody; response: T.PostApiNodesRegisterResponse };
+  "post_api_nodes_deregister": { path: T.PostApiNodesDeregisterPath; query: T.PostApiNodesDeregisterQuery; body: undefined; response: T.PostApiNodesDeregisterResponse };
+  "post_api_nodes_heartbeat": { path: T.PostApiNodesHeartbeatPath; query: T.PostApiNodesHeartbeatQuery; body: T.PostApiNodesHeartbeatBody; response: T.PostApiNodesHeartbeatResponse };
+  "get_api_jobs_poll": { path: T.GetApiJobsPollPath; query: T.GetApiJobsPollQuery; body: undefined; response: T.GetApiJobsPollResponse };
+  "post_api_jobs_ack": { path: T.PostApiJobsAckPath; query: T.PostApiJobsAckQuery; body: T.PostApiJobsAckBody; response: T.PostApiJobsAckResponse };
+  "get_api_jobs_fetch_script": { path: T.GetApiJobsFetchScriptPath; query: T.GetApiJobsFetchScriptQuery; body: undefined; response: T.GetApiJobsFetchScriptResponse };
+  "post_api_jobs_finish": { path: T.PostApiJobsFinishPath; query: T.PostApiJobsFinishQuery; body: T.PostApiJobsFinishBody; response: T.PostApiJobsFinishResponse };
+  "post_api_jobs_release": { path: T.PostApiJobsReleasePath; query: T.PostApiJobsReleaseQuery; body: T.PostApiJobsReleaseBody; response: T.PostApiJobsReleaseResponse };
+  "post_api_jobs_stream_log": { path: T.PostApiJobsStreamLogPath; query: T.PostApiJobsStreamLogQuery; body: T.PostApiJobsStreamLogBody; response: T.PostApiJobsStreamLogResponse };
+  "post_api_usage_report": { path: T.PostApiUsageReportPath; query: T.PostApiUsageReportQuery; body: T.PostApiUsageReportBody; response: T.PostApiUsageReportResponse };
+  "get_api_frontend_dashboard": { path: T.GetApiFrontendDashboardPath; query: T.GetApiFrontendDashboardQuery; body: undefined; response: T.GetApiFrontendDashboardResponse };
+  "get_api_frontend_system_health": { path: T.GetApiFrontendSystemHealthPath; query: T.GetApiFrontendSystemHealthQuery; body: undefined; response: T.GetApiFrontendSystemHealthResponse };
+  "get_api_frontend_jobs": { path: T.GetApiFrontendJobsPath; query: T.GetApiFrontendJobsQuery; body: undefined; response: T.GetApiFrontendJobsResponse };
+  "get_api_frontend_jobs__job_id_": { path: T.GetApiFrontendJobsJobIdPath; query: T.GetApiFrontendJobsJobIdQuery; body: undefined; response: T.GetApiFrontendJobsJobIdResponse };
+  "delete_api_frontend_jobs__job_id_": { path: T.DeleteApiFrontendJobsJobIdPath; query: T.DeleteApiFrontendJobsJobIdQuery; body: undefined; response: T.DeleteApiFrontendJobsJobIdResponse };
+  "post_api_frontend_jobs__job_id__restart": { path: T.PostApiFrontendJobsJobIdRestartPath; query: T.PostApiFrontendJobsJobIdRestartQuery; body: undefined; response: T.PostApiFrontendJobsJobIdRestartResponse };
+  "post_api_frontend_jobs__job_id__cancel": { path: T.PostApiFrontendJobsJobIdCancelPath; query: T.PostApiFrontendJobsJobIdCancelQuery; body: undefined; response: T.PostApiFrontendJobsJobIdCancelResponse };
+  "get_api_frontend_nodes": { path: T.GetApiFrontendNodesPath; query: T.GetApiFrontendNodesQuery; body: undefined; response: T.GetApiFrontendNodesResponse };
+  "get_api_frontend_logs_search": { path: T.GetApiFrontendLogsSearchPath; query: T.GetApiFrontendLogsSearchQuery; body: undefined; response: T.GetApiFrontendLogsSearchResponse };
+  "get_api_frontend_logs__job_id_": { path: T.GetApiFrontendLogsJobIdPath; query: T.GetApiFrontendLogsJobIdQuery; body: undefined; response: T.GetApiFrontendLogsJobIdResponse };
+  "get_api_v1_training_sessions": { path: T.GetApiV1TrainingSessionsPath; query: T.GetApiV1TrainingSessionsQuery; body: undefined; response: T.GetApiV1TrainingSessionsResponse };
+  "post_api_v1_training_sessions": { path: T.PostApiV1TrainingSessionsPath; query: T.PostApiV1TrainingSessionsQuery; body: T.PostApiV1TrainingSessionsBody; response: T.PostApiV1TrainingSessionsResponse };
+  "get_api_v1_training_sessions__session_id_": { path: T.GetApiV1TrainingSessionsSessionIdPath; query: T.GetApiV1TrainingSessionsSessionIdQuery; body: undefined; response: T.GetApiV1TrainingSessionsSessionIdResponse };
+  "delete_api_v1_training_sessions__session_id_": { path: T.DeleteApiV1TrainingSessionsSessionIdPath; query: T.DeleteApiV1TrainingSessionsSessionIdQuery; body: undefined; response: T.DeleteApiV1TrainingSessionsSessionIdResponse };
+  "post_api_v1_training_sessions__session_id__start": { path: T.PostApiV1TrainingSessionsSessionIdStartPath; query: T.PostApiV1TrainingSessionsSessionIdStartQuery; body: undefined; response: T.PostApiV1TrainingSessionsSessionIdStartResponse };
+  "post_api_v1_training_sessions__session_id__stop": { path: T.PostApiV1TrainingSessionsSessionIdStopPath; query: T.PostApiV1TrainingSessionsSessionIdStopQuery; body: undefined; response: T.PostApiV1TrainingSessionsSessionIdStopResponse };
+  "get_api_v1_training_sessions__session_id__metrics": { path: T.GetApiV1TrainingSessionsSessionIdMetricsPath; query: T.GetApiV1TrainingSessionsSessionIdMetricsQuery; body: undefined; response: T.GetApiV1TrainingSessionsSessionIdMetricsResponse };
+  "post_api_v1_training_sessions__session_id__metrics": { path: T.PostApiV1TrainingSessionsSessionIdMetricsPath; query: T.PostApiV1TrainingSessionsSessionIdMetricsQuery; body: T.PostApiV1TrainingSessionsSessionIdMetricsBody; response: T.PostApiV1TrainingSessionsSessionIdMetricsResponse };
+  "get_api_v1_metrics__session_id__history": { path: T.GetApiV1MetricsSessionIdHistoryPath; query: T.GetApiV1MetricsSessionIdHistoryQuery; body: undefined; response: T.GetApiV1MetricsSessionIdHistoryResponse };
+  "get_api_v1_sse_training__session_id_": { path: T.GetApiV1SseTrainingSessionIdPath; query: T.GetApiV1SseTrainingSessionIdQuery; body: undefined; response: T.GetApiV1SseTrainingSessionIdResponse };
+  "get_api_v1_ws_training__session_id_": { path: T.GetApiV1WsTrainingSessionIdPath; query: T.GetApiV1WsTrainingSessionIdQuery; body: undefined; response: T.GetApiV1WsTrainingSessionIdResponse };
+  "get_api_v1_checkpoints": { path: T.GetApiV1CheckpointsPath; query: T.GetApiV1CheckpointsQuery; body: undefined; response: T.GetApiV1CheckpointsResponse };
+  "post_api_v1_checkpoints": { path: T.PostApiV1CheckpointsPath; query: T.PostApiV1CheckpointsQuery; body: undefined; response: T.PostApiV1CheckpointsResponse };
+  "get_api_v1_checkpoints__checkpoint_id_": { path: T.GetApiV1CheckpointsCheckpointIdPath; query: T.GetApiV1CheckpointsCheckpointIdQuery; body: undefined; response: T.GetApiV1CheckpointsCheckpointIdResponse };
+  "delete_api_v1_checkpoints__checkpoint_id_": { path: T.DeleteApiV1CheckpointsCheckpointIdPath; query: T.DeleteApiV1CheckpointsCheckpointIdQuery; body: undefined; response: T.DeleteApiV1CheckpointsCheckpointIdResponse };
+  "get_api_v1_checkpoints__checkpoint_id__download": { path: T.GetApiV1CheckpointsCheckpointIdDownloadPath; query: T.GetApiV1CheckpointsCheckpointIdDownloadQuery; body: undefined; response: T.GetApiV1CheckpointsCheckpointIdDownloadResponse };
+  "get_api_v1_notifications": { path: T.GetApiV1NotificationsPath; query: T.GetApiV1NotificationsQuery; body: undefined; response: T.GetApiV1NotificationsResponse };
+  "delete_api_v1_notifications": { path: T.DeleteApiV1NotificationsPath; query: T.DeleteApiV1NotificationsQuery; body: undefined; response: T.DeleteApiV1NotificationsResponse };
+  "post_api_v1_notifications__notification_id__read": { path: T.PostApiV1NotificationsNotificationIdReadPath; query: T.PostApiV1NotificationsNotificationIdReadQuery; body: undefined; response: T.PostApiV1NotificationsNotificationIdReadResponse };
+  "get_api_v1_monitor_resources": { path: T.GetApiV1MonitorResourcesPath; query: T.GetApiV1MonitorResourcesQuery; body: undefined; response: T.GetApiV1MonitorResourcesResponse };
+  "get_api_v1_alerts": { path: T.GetApiV1AlertsPath; query: T.GetApiV1AlertsQuery; body: undefined; response: T.GetApiV1AlertsResponse };
+  "post_api_v1_alerts__alert_id__acknowledge": { path: T.PostApiV1AlertsAlertIdAcknowledgePath; query: T.PostApiV1AlertsAlertIdAcknowledgeQuery; body: T.PostApiV1AlertsAlertIdAcknowledgeBody; response: T.PostApiV1AlertsAlertIdAcknowledgeResponse };
+  "get_api_v1_alerts_rules": { path: T.GetApiV1AlertsRulesPath; query: T.GetApiV1AlertsRulesQuery; body: undefined; response: T.GetApiV1AlertsRulesResponse };
+  "post_api_v1_alerts_rules": { path: T.PostApiV1AlertsRulesPath; query: T.PostApiV1AlertsRulesQuery; body: T.PostApiV1AlertsRulesBody; response: T.PostApiV1AlertsRulesResponse };
+  "delete_api_v1_alerts_rules__rule_id_": { path: T.DeleteApiV1AlertsRulesRuleIdPath; query: T.DeleteApiV1AlertsRulesRuleIdQuery; body: undefined; response: T.DeleteApiV1AlertsRulesRuleIdResponse };
+  "get_api_v1_webhooks": { path: T.GetApiV1WebhooksPath; query: T.GetApiV1WebhooksQuery; body: undefined; response: T.GetApiV1WebhooksResponse };
+  "post_api_v1_webhooks": { path: T.PostApiV1WebhooksPath; query: T.PostApiV1WebhooksQuery; body: T.PostApiV1WebhooksBody; response: T.PostApiV1WebhooksResponse };
+  "delete_api_v1_webhooks__webhook_id_": { path: T.DeleteApiV1WebhooksWebhookIdPath; query: T.DeleteApiV1WebhooksWebhookIdQuery; body: undefined; response: T.DeleteApiV1WebhooksWebhookIdResponse };
+  "post_api_v1_webhooks__webhook_id__test": { path: T.PostApiV1WebhooksWebhookIdTestPath; query: T.PostApiV1WebhooksWebhookIdTestQuery; body: undefined; response: T.PostApiV1WebhooksWebhookIdTestResponse };
+  "get_api_v1_webhooks__webhook_id__deliveries": { path: T.GetApiV1WebhooksWebhookIdDeliveriesPath; query: T.GetApiV1WebhooksWebhookIdDeliveriesQuery; body: undefined; response: T.GetApiV1WebhooksWebhookIdDeliveriesResponse };
+  "get_api_v1_health": { path: T.GetApiV1HealthPath; query: T.GetApiV1HealthQuery; body: undefined; response: T.GetApiV1HealthResponse };
+  "get_api_v1_openapi_json": { path: T.GetApiV1OpenapiJsonPath; query: T.GetApiV1OpenapiJsonQuery; body: undefined; response: T.GetApiV1OpenapiJsonResponse };
 }
 
 /** What the client needs to call each operation. */
@@ -224,6 +278,114 @@ export const operations = {
   "get_api_v1_observability_metrics": { method: "GET", path: "/api/v1/observability/metrics", pathParams: [], queryParams: ["start","end","metric","interval","pipeline_id"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/nl-query: A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
   "post_api_v1_nl_query": { method: "POST", path: "/api/v1/nl-query", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/jobs/create: Create a job (pending until it has a script and a node takes it) */
+  "post_api_jobs_create": { method: "POST", path: "/api/jobs/create", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/jobs/upload-script: Give a job its script (Python or shell), requirements and output file */
+  "post_api_jobs_upload_script": { method: "POST", path: "/api/jobs/upload-script", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/nodes/register: Register a compute node; answers the token its other calls send as X-Node-Token */
+  "post_api_nodes_register": { method: "POST", path: "/api/nodes/register", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/nodes/deregister: A node leaving: its token stops working and jobs it still holds go back to pending */
+  "post_api_nodes_deregister": { method: "POST", path: "/api/nodes/deregister", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/nodes/heartbeat: A node is alive: usage, and the jobs it runs (their leases are renewed) */
+  "post_api_nodes_heartbeat": { method: "POST", path: "/api/nodes/heartbeat", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** GET /api/jobs/poll: Take a pending job (leased to this node); waits up to `wait` seconds for one */
+  "get_api_jobs_poll": { method: "GET", path: "/api/jobs/poll", pathParams: [], queryParams: ["wait"], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/ack: Confirm an assignment: the job is running on this node */
+  "post_api_jobs_ack": { method: "POST", path: "/api/jobs/ack", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** GET /api/jobs/fetch-script: The script of a job this node holds */
+  "get_api_jobs_fetch_script": { method: "GET", path: "/api/jobs/fetch-script", pathParams: [], queryParams: ["jobId"], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/finish: End this node's attempt at a job: finished or failed, once */
+  "post_api_jobs_finish": { method: "POST", path: "/api/jobs/finish", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/release: Give a held job back untried (the node is stopping); it is pending again */
+  "post_api_jobs_release": { method: "POST", path: "/api/jobs/release", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/jobs/stream-log: Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+  "post_api_jobs_stream_log": { method: "POST", path: "/api/jobs/stream-log", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/usage-report: Resource usage of a node, for one of its jobs when `jobId` is given */
+  "post_api_usage_report": { method: "POST", path: "/api/usage-report", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** GET /api/frontend/dashboard: Job counts by status, active nodes and the newest jobs */
+  "get_api_frontend_dashboard": { method: "GET", path: "/api/frontend/dashboard", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/system/health: Whether the database answers, active nodes and the queue */
+  "get_api_frontend_system_health": { method: "GET", path: "/api/frontend/system/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/jobs: Jobs, newest first, by status and node */
+  "get_api_frontend_jobs": { method: "GET", path: "/api/frontend/jobs", pathParams: [], queryParams: ["status","nodeId","limit","offset"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/jobs/{job_id}: One job with its logs (the last 1000 lines) and provenance */
+  "get_api_frontend_jobs__job_id_": { method: "GET", path: "/api/frontend/jobs/{job_id}", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/frontend/jobs/{job_id}: Delete a job with its script, logs and provenance */
+  "delete_api_frontend_jobs__job_id_": { method: "DELETE", path: "/api/frontend/jobs/{job_id}", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/frontend/jobs/{job_id}/restart: Put a finished, failed or cancelled job back to pending, its history kept */
+  "post_api_frontend_jobs__job_id__restart": { method: "POST", path: "/api/frontend/jobs/{job_id}/restart", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/frontend/jobs/{job_id}/cancel: Cancel a job that has not ended; its node stops it at its next heartbeat */
+  "post_api_frontend_jobs__job_id__cancel": { method: "POST", path: "/api/frontend/jobs/{job_id}/cancel", pathParams: ["job_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/nodes: Compute nodes, active or not by when they were last seen */
+  "get_api_frontend_nodes": { method: "GET", path: "/api/frontend/nodes", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/logs/search: Log lines of every job nearest a query by meaning (embedded in the background) */
+  "get_api_frontend_logs_search": { method: "GET", path: "/api/frontend/logs/search", pathParams: [], queryParams: ["q","limit","jobId"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/frontend/logs/{job_id}: The last log lines of a job, oldest first */
+  "get_api_frontend_logs__job_id_": { method: "GET", path: "/api/frontend/logs/{job_id}", pathParams: ["job_id"], queryParams: ["limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/training/sessions: List training sessions, newest first */
+  "get_api_v1_training_sessions": { method: "GET", path: "/api/v1/training/sessions", pathParams: [], queryParams: ["limit","offset","status"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions: Create a training session from a config file (YAML or JSON) in the configs directory */
+  "post_api_v1_training_sessions": { method: "POST", path: "/api/v1/training/sessions", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/training/sessions/{session_id}: A session's status, progress and latest metrics */
+  "get_api_v1_training_sessions__session_id_": { method: "GET", path: "/api/v1/training/sessions/{session_id}", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/training/sessions/{session_id}: Delete a session that is not running, with its metrics and files */
+  "delete_api_v1_training_sessions__session_id_": { method: "DELETE", path: "/api/v1/training/sessions/{session_id}", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions/{session_id}/start: Start the session's program (409 when it runs or ran already) */
+  "post_api_v1_training_sessions__session_id__start": { method: "POST", path: "/api/v1/training/sessions/{session_id}/start", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions/{session_id}/stop: Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+  "post_api_v1_training_sessions__session_id__stop": { method: "POST", path: "/api/v1/training/sessions/{session_id}/stop", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/training/sessions/{session_id}/metrics: The session's reports, one an epoch, oldest first */
+  "get_api_v1_training_sessions__session_id__metrics": { method: "GET", path: "/api/v1/training/sessions/{session_id}/metrics", pathParams: ["session_id"], queryParams: ["metric_name","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions/{session_id}/metrics: Report an epoch's metrics (what a program may do instead of printing a VIREO_METRICS line) */
+  "post_api_v1_training_sessions__session_id__metrics": { method: "POST", path: "/api/v1/training/sessions/{session_id}/metrics", pathParams: ["session_id"], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/metrics/{session_id}/history: One metric's values by epoch */
+  "get_api_v1_metrics__session_id__history": { method: "GET", path: "/api/v1/metrics/{session_id}/history", pathParams: ["session_id"], queryParams: ["metric_name","start_epoch","end_epoch"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/sse/training/{session_id}: Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+  "get_api_v1_sse_training__session_id_": { method: "GET", path: "/api/v1/sse/training/{session_id}", pathParams: ["session_id"], queryParams: ["last_event_id"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/ws/training/{session_id}: WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+  "get_api_v1_ws_training__session_id_": { method: "GET", path: "/api/v1/ws/training/{session_id}", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [426], requiresKey: true },
+  /** GET /api/v1/checkpoints: List checkpoints, newest first */
+  "get_api_v1_checkpoints": { method: "GET", path: "/api/v1/checkpoints", pathParams: [], queryParams: ["session_id","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/checkpoints: Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+  "post_api_v1_checkpoints": { method: "POST", path: "/api/v1/checkpoints", pathParams: [], queryParams: [], hasBody: false, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/checkpoints/{checkpoint_id}: One checkpoint's metadata */
+  "get_api_v1_checkpoints__checkpoint_id_": { method: "GET", path: "/api/v1/checkpoints/{checkpoint_id}", pathParams: ["checkpoint_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/checkpoints/{checkpoint_id}: Delete a checkpoint and its bytes */
+  "delete_api_v1_checkpoints__checkpoint_id_": { method: "DELETE", path: "/api/v1/checkpoints/{checkpoint_id}", pathParams: ["checkpoint_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/checkpoints/{checkpoint_id}/download: The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+  "get_api_v1_checkpoints__checkpoint_id__download": { method: "GET", path: "/api/v1/checkpoints/{checkpoint_id}/download", pathParams: ["checkpoint_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [206], requiresKey: true },
+  /** GET /api/v1/notifications: Notifications, newest first */
+  "get_api_v1_notifications": { method: "GET", path: "/api/v1/notifications", pathParams: [], queryParams: ["type","priority","unread","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/notifications: Clear all notifications */
+  "delete_api_v1_notifications": { method: "DELETE", path: "/api/v1/notifications", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/notifications/{notification_id}/read: Mark a notification read */
+  "post_api_v1_notifications__notification_id__read": { method: "POST", path: "/api/v1/notifications/{notification_id}/read", pathParams: ["notification_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/monitor/resources: CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+  "get_api_v1_monitor_resources": { method: "GET", path: "/api/v1/monitor/resources", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/alerts: Alerts, newest first */
+  "get_api_v1_alerts": { method: "GET", path: "/api/v1/alerts", pathParams: [], queryParams: ["status","severity"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/alerts/{alert_id}/acknowledge: Acknowledge an active alert */
+  "post_api_v1_alerts__alert_id__acknowledge": { method: "POST", path: "/api/v1/alerts/{alert_id}/acknowledge", pathParams: ["alert_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/alerts/rules: Alert rules */
+  "get_api_v1_alerts_rules": { method: "GET", path: "/api/v1/alerts/rules", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/alerts/rules: Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+  "post_api_v1_alerts_rules": { method: "POST", path: "/api/v1/alerts/rules", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/alerts/rules/{rule_id}: Delete an alert rule */
+  "delete_api_v1_alerts_rules__rule_id_": { method: "DELETE", path: "/api/v1/alerts/rules/{rule_id}", pathParams: ["rule_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/webhooks: Registered webhooks */
+  "get_api_v1_webhooks": { method: "GET", path: "/api/v1/webhooks", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/webhooks: Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+  "post_api_v1_webhooks": { method: "POST", path: "/api/v1/webhooks", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/webhooks/{webhook_id}: Remove a webhook and its deliveries */
+  "delete_api_v1_webhooks__webhook_id_": { method: "DELETE", path: "/api/v1/webhooks/{webhook_id}", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/webhooks/{webhook_id}/test: Send a test delivery now and report how it went */
+  "post_api_v1_webhooks__webhook_id__test": { method: "POST", path: "/api/v1/webhooks/{webhook_id}/test", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/webhooks/{webhook_id}/deliveries: A webhook's deliveries, newest first: status, attempts, status code, latency */
+  "get_api_v1_webhooks__webhook_id__deliveries": { method: "GET", path: "/api/v1/webhooks/{webhook_id}/deliveries", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/health: Seed 002's health: status, uptime, system load, components */
+  "get_api_v1_health": { method: "GET", path: "/api/v1/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
+  /** GET /api/v1/openapi.json: The OpenAPI document (as /openapi.json) */
+  "get_api_v1_openapi_json": { method: "GET", path: "/api/v1/openapi.json", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
 } as const;
 
 /** An operationId the server serves. */

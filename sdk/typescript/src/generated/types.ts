@@ -1579,3 +1579,1166 @@ export type PostApiV1NlQueryResponse = {
   })[];
   remote_error: string | null;
 };
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreatePath = Record<string, never>;
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreateQuery = Record<string, never>;
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreateBody = {
+  jobId?: string;
+  datasetName?: string | null;
+  datasetUrl?: string | null;
+  datasetHash?: string | null;
+  runtimeMinutesEstimate?: number | null;
+  meta?: {
+    [key: string]: unknown;
+  } | null;
+  maxAttempts?: number;
+};
+
+/** Create a job (pending until it has a script and a node takes it) */
+export type PostApiJobsCreateResponse = {
+  jobId: string;
+  status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+  datasetName: string | null;
+  datasetUrl: string | null;
+  datasetHash: string | null;
+  runtimeMinutesEstimate: number | null;
+  meta: unknown;
+  createdAt: number;
+  assignedNode: string | null;
+  assignedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  duration: number | null;
+  modelHash: string | null;
+  exitCode: number | null;
+  error: string | null;
+  metadata: unknown;
+  attempts: number;
+  attempt: number;
+  maxAttempts: number;
+  leaseExpiresAt: number | null;
+  scriptHash: string | null;
+};
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptPath = Record<string, never>;
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptQuery = Record<string, never>;
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptBody = {
+  jobId: string;
+  script: string;
+  requirements?: string | null;
+  entrypoint?: string;
+  outputFile?: string | null;
+};
+
+/** Give a job its script (Python or shell), requirements and output file */
+export type PostApiJobsUploadScriptResponse = {
+  jobId: string;
+  scriptHash: string;
+  entrypoint: string;
+  bytes: number;
+};
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterPath = Record<string, never>;
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterQuery = Record<string, never>;
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterBody = {
+  nodeId?: string;
+  specs?: {
+    [key: string]: unknown;
+  };
+  slots?: number;
+};
+
+/** Register a compute node; answers the token its other calls send as X-Node-Token */
+export type PostApiNodesRegisterResponse = {
+  nodeId: string;
+  token: string;
+  leaseSeconds: number;
+  heartbeatSeconds: number;
+};
+
+/** A node leaving: its token stops working and jobs it still holds go back to pending */
+export type PostApiNodesDeregisterPath = Record<string, never>;
+
+/** A node leaving: its token stops working and jobs it still holds go back to pending */
+export type PostApiNodesDeregisterQuery = Record<string, never>;
+
+/** A node leaving: its token stops working and jobs it still holds go back to pending */
+export type PostApiNodesDeregisterResponse = {
+  nodeId: string;
+  requeued: number;
+};
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatPath = Record<string, never>;
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatQuery = Record<string, never>;
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatBody = {
+  usage?: {
+    [key: string]: unknown;
+  };
+  jobs?: string[];
+};
+
+/** A node is alive: usage, and the jobs it runs (their leases are renewed) */
+export type PostApiNodesHeartbeatResponse = {
+  nodeId: string;
+  status: string;
+  cancel: string[];
+  leaseSeconds: number;
+};
+
+/** Take a pending job (leased to this node); waits up to `wait` seconds for one */
+export type GetApiJobsPollPath = Record<string, never>;
+
+/** Take a pending job (leased to this node); waits up to `wait` seconds for one */
+export type GetApiJobsPollQuery = {
+  /** seconds to wait for work (long poll; capped by the server) */
+  wait?: number;
+};
+
+/** Take a pending job (leased to this node); waits up to `wait` seconds for one */
+export type GetApiJobsPollResponse = {
+  job: {
+    jobId: string;
+    attempt: number;
+    datasetName: string | null;
+    datasetUrl: string | null;
+    datasetHash: string | null;
+    runtimeMinutesEstimate: number | null;
+    meta: unknown;
+    scriptHash: string | null;
+    leaseSeconds: number;
+  } | null;
+};
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckPath = Record<string, never>;
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckQuery = Record<string, never>;
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckBody = {
+  jobId: string;
+  attempt?: number;
+};
+
+/** Confirm an assignment: the job is running on this node */
+export type PostApiJobsAckResponse = PostApiJobsCreateResponse;
+
+/** The script of a job this node holds */
+export type GetApiJobsFetchScriptPath = Record<string, never>;
+
+/** The script of a job this node holds */
+export type GetApiJobsFetchScriptQuery = {
+  /** the job */
+  jobId: string;
+};
+
+/** The script of a job this node holds */
+export type GetApiJobsFetchScriptResponse = {
+  jobId: string;
+  script: string;
+  requirements: string | null;
+  entrypoint: string;
+  outputFile: string | null;
+  scriptHash: string;
+};
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishPath = Record<string, never>;
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishQuery = Record<string, never>;
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishBody = {
+  jobId: string;
+  attempt?: number;
+  status?: "finished" | "failed";
+  exitCode?: number | null;
+  duration?: number | null;
+  modelHash?: string | null;
+  error?: string | null;
+  metadata?: {
+    [key: string]: unknown;
+  } | null;
+};
+
+/** End this node's attempt at a job: finished or failed, once */
+export type PostApiJobsFinishResponse = PostApiJobsCreateResponse;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleasePath = Record<string, never>;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleaseQuery = Record<string, never>;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleaseBody = PostApiJobsAckBody;
+
+/** Give a held job back untried (the node is stopping); it is pending again */
+export type PostApiJobsReleaseResponse = PostApiJobsCreateResponse;
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogPath = Record<string, never>;
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogQuery = Record<string, never>;
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogBody = {
+  jobId: string;
+  attempt?: number;
+  line?: string;
+  lines?: ({
+    line: string;
+    stream?: "stdout" | "stderr" | "system";
+    lineNo?: number;
+    timestamp?: number;
+  })[];
+};
+
+/** Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
+export type PostApiJobsStreamLogResponse = {
+  jobId: string;
+  stored: number;
+  status: string;
+};
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportPath = Record<string, never>;
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportQuery = Record<string, never>;
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportBody = {
+  jobId?: string;
+  cpuUsage?: number;
+  ramUsage?: number;
+  gpuUsage?: number;
+  ramUsedGB?: number;
+  gpuMemoryUsedGB?: number;
+  extra?: {
+    [key: string]: unknown;
+  };
+};
+
+/** Resource usage of a node, for one of its jobs when `jobId` is given */
+export type PostApiUsageReportResponse = {
+  ok: boolean;
+};
+
+/** Job counts by status, active nodes and the newest jobs */
+export type GetApiFrontendDashboardPath = Record<string, never>;
+
+/** Job counts by status, active nodes and the newest jobs */
+export type GetApiFrontendDashboardQuery = Record<string, never>;
+
+/** Job counts by status, active nodes and the newest jobs */
+export type GetApiFrontendDashboardResponse = {
+  jobStats: {
+    pending: number;
+    assigned: number;
+    running: number;
+    finished: number;
+    failed: number;
+    cancelled: number;
+    total: number;
+  };
+  activeNodes: number;
+  recentJobs: ({
+    jobId: string;
+    status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+    datasetName: string | null;
+    datasetUrl: string | null;
+    datasetHash: string | null;
+    runtimeMinutesEstimate: number | null;
+    meta: unknown;
+    createdAt: number;
+    assignedNode: string | null;
+    assignedAt: number | null;
+    startedAt: number | null;
+    finishedAt: number | null;
+    duration: number | null;
+    modelHash: string | null;
+    exitCode: number | null;
+    error: string | null;
+    metadata: unknown;
+    attempts: number;
+    attempt: number;
+    maxAttempts: number;
+    leaseExpiresAt: number | null;
+    scriptHash: string | null;
+  })[];
+  timestamp: number;
+};
+
+/** Whether the database answers, active nodes and the queue */
+export type GetApiFrontendSystemHealthPath = Record<string, never>;
+
+/** Whether the database answers, active nodes and the queue */
+export type GetApiFrontendSystemHealthQuery = Record<string, never>;
+
+/** Whether the database answers, active nodes and the queue */
+export type GetApiFrontendSystemHealthResponse = {
+  status: string;
+  database: string;
+  activeNodes: number;
+  jobQueue: {
+    pending: number;
+    running: number;
+    completed: number;
+    failed: number;
+  };
+  timestamp: number;
+};
+
+/** Jobs, newest first, by status and node */
+export type GetApiFrontendJobsPath = Record<string, never>;
+
+/** Jobs, newest first, by status and node */
+export type GetApiFrontendJobsQuery = {
+  /** only jobs in this state */
+  status?: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+  /** only jobs assigned to this node */
+  nodeId?: string;
+  /** jobs to return (default 50) */
+  limit?: number;
+  /** jobs to skip */
+  offset?: number;
+};
+
+/** Jobs, newest first, by status and node */
+export type GetApiFrontendJobsResponse = {
+  jobs: ({
+    jobId: string;
+    status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+    datasetName: string | null;
+    datasetUrl: string | null;
+    datasetHash: string | null;
+    runtimeMinutesEstimate: number | null;
+    meta: unknown;
+    createdAt: number;
+    assignedNode: string | null;
+    assignedAt: number | null;
+    startedAt: number | null;
+    finishedAt: number | null;
+    duration: number | null;
+    modelHash: string | null;
+    exitCode: number | null;
+    error: string | null;
+    metadata: unknown;
+    attempts: number;
+    attempt: number;
+    maxAttempts: number;
+    leaseExpiresAt: number | null;
+    scriptHash: string | null;
+  })[];
+  count: number;
+};
+
+/** One job with its logs (the last 1000 lines) and provenance */
+export type GetApiFrontendJobsJobIdPath = {
+  /** the job */
+  job_id: string;
+};
+
+/** One job with its logs (the last 1000 lines) and provenance */
+export type GetApiFrontendJobsJobIdQuery = Record<string, never>;
+
+/** One job with its logs (the last 1000 lines) and provenance */
+export type GetApiFrontendJobsJobIdResponse = {
+  jobId: string;
+  status: "pending" | "assigned" | "running" | "finished" | "failed" | "cancelled";
+  datasetName: string | null;
+  datasetUrl: string | null;
+  datasetHash: string | null;
+  runtimeMinutesEstimate: number | null;
+  meta: unknown;
+  createdAt: number;
+  assignedNode: string | null;
+  assignedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  duration: number | null;
+  modelHash: string | null;
+  exitCode: number | null;
+  error: string | null;
+  metadata: unknown;
+  attempts: number;
+  attempt: number;
+  maxAttempts: number;
+  leaseExpiresAt: number | null;
+  scriptHash: string | null;
+  logs: ({
+    line: string;
+    timestamp: number;
+    stream: string;
+    attempt: number;
+    lineNo: number;
+  })[];
+  provenance: ({
+    event: string;
+    nodeId: string | null;
+    attempt: number | null;
+    timestamp: number;
+    detail: unknown;
+  })[];
+  script: {
+    entrypoint: string;
+    scriptHash: string;
+    requirements: string | null;
+    outputFile: string | null;
+  } | null;
+};
+
+/** Delete a job with its script, logs and provenance */
+export type DeleteApiFrontendJobsJobIdPath = GetApiFrontendJobsJobIdPath;
+
+/** Delete a job with its script, logs and provenance */
+export type DeleteApiFrontendJobsJobIdQuery = Record<string, never>;
+
+/** Delete a job with its script, logs and provenance */
+export type DeleteApiFrontendJobsJobIdResponse = {
+  message: string;
+  jobId: string;
+};
+
+/** Put a finished, failed or cancelled job back to pending, its history kept */
+export type PostApiFrontendJobsJobIdRestartPath = GetApiFrontendJobsJobIdPath;
+
+/** Put a finished, failed or cancelled job back to pending, its history kept */
+export type PostApiFrontendJobsJobIdRestartQuery = Record<string, never>;
+
+/** Put a finished, failed or cancelled job back to pending, its history kept */
+export type PostApiFrontendJobsJobIdRestartResponse = PostApiJobsCreateResponse;
+
+/** Cancel a job that has not ended; its node stops it at its next heartbeat */
+export type PostApiFrontendJobsJobIdCancelPath = GetApiFrontendJobsJobIdPath;
+
+/** Cancel a job that has not ended; its node stops it at its next heartbeat */
+export type PostApiFrontendJobsJobIdCancelQuery = Record<string, never>;
+
+/** Cancel a job that has not ended; its node stops it at its next heartbeat */
+export type PostApiFrontendJobsJobIdCancelResponse = PostApiJobsCreateResponse;
+
+/** Compute nodes, active or not by when they were last seen */
+export type GetApiFrontendNodesPath = Record<string, never>;
+
+/** Compute nodes, active or not by when they were last seen */
+export type GetApiFrontendNodesQuery = Record<string, never>;
+
+/** Compute nodes, active or not by when they were last seen */
+export type GetApiFrontendNodesResponse = {
+  nodes: ({
+    nodeId: string;
+    status: "active" | "inactive";
+    lastSeen: number;
+    lastSeenAgo: number;
+    registeredAt: number;
+    slots: number;
+    runningJobs: number;
+    specs: unknown;
+  })[];
+  count: number;
+};
+
+/** Log lines of every job nearest a query by meaning (embedded in the background) */
+export type GetApiFrontendLogsSearchPath = Record<string, never>;
+
+/** Log lines of every job nearest a query by meaning (embedded in the background) */
+export type GetApiFrontendLogsSearchQuery = {
+  /** what to look for */
+  q: string;
+  /** lines (default 10) */
+  limit?: number;
+  /** only this job's lines */
+  jobId?: string;
+};
+
+/** Log lines of every job nearest a query by meaning (embedded in the background) */
+export type GetApiFrontendLogsSearchResponse = {
+  query: string;
+  embedder: string;
+  pending: number;
+  results: ({
+    jobId: string;
+    attempt: number;
+    lineNo: number;
+    stream: string;
+    line: string;
+    timestamp: number;
+    score: number;
+  })[];
+};
+
+/** The last log lines of a job, oldest first */
+export type GetApiFrontendLogsJobIdPath = GetApiFrontendJobsJobIdPath;
+
+/** The last log lines of a job, oldest first */
+export type GetApiFrontendLogsJobIdQuery = {
+  /** lines (default 1000) */
+  limit?: number;
+};
+
+/** The last log lines of a job, oldest first */
+export type GetApiFrontendLogsJobIdResponse = {
+  jobId: string;
+  logs: ({
+    line: string;
+    timestamp: number;
+    stream: string;
+    attempt: number;
+    lineNo: number;
+  })[];
+};
+
+/** List training sessions, newest first */
+export type GetApiV1TrainingSessionsPath = Record<string, never>;
+
+/** List training sessions, newest first */
+export type GetApiV1TrainingSessionsQuery = {
+  /** sessions at most (default 50) */
+  limit?: number;
+  /** sessions to skip */
+  offset?: number;
+  /** only sessions with this status */
+  status?: "created" | "running" | "stopped" | "completed" | "failed";
+};
+
+/** List training sessions, newest first */
+export type GetApiV1TrainingSessionsResponse = {
+  sessions: ({
+    session_id: string;
+    session_name: string | null;
+    status: "created" | "running" | "stopped" | "completed" | "failed";
+    config_path: string;
+    config: {
+      [key: string]: unknown;
+    };
+    tags: string[];
+    created_at: string;
+    started_at: string | null;
+    stopped_at: string | null;
+    completed_at: string | null;
+    current_epoch: number;
+    total_epochs: number;
+    progress: number;
+    latest_metrics: {
+      [key: string]: unknown;
+    };
+    /** the program's exit status; minus the signal that killed it */
+    exit_code: number | null;
+    error: string | null;
+  })[];
+  total: number;
+  limit: number;
+  offset: number;
+};
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsPath = Record<string, never>;
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsQuery = Record<string, never>;
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsBody = {
+  /** relative to the server's configs directory (--training-configs) */
+  config_path: string;
+  session_name?: string | null;
+  tags?: string[];
+};
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsResponse = {
+  session_id: string;
+  session_name: string | null;
+  status: "created" | "running" | "stopped" | "completed" | "failed";
+  config_path: string;
+  config: {
+    [key: string]: unknown;
+  };
+  tags: string[];
+  created_at: string;
+  started_at: string | null;
+  stopped_at: string | null;
+  completed_at: string | null;
+  current_epoch: number;
+  total_epochs: number;
+  progress: number;
+  latest_metrics: {
+    [key: string]: unknown;
+  };
+  /** the program's exit status; minus the signal that killed it */
+  exit_code: number | null;
+  error: string | null;
+};
+
+/** A session's status, progress and latest metrics */
+export type GetApiV1TrainingSessionsSessionIdPath = {
+  /** the session's id (sess_…) */
+  session_id: string;
+};
+
+/** A session's status, progress and latest metrics */
+export type GetApiV1TrainingSessionsSessionIdQuery = Record<string, never>;
+
+/** A session's status, progress and latest metrics */
+export type GetApiV1TrainingSessionsSessionIdResponse = PostApiV1TrainingSessionsResponse;
+
+/** Delete a session that is not running, with its metrics and files */
+export type DeleteApiV1TrainingSessionsSessionIdPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Delete a session that is not running, with its metrics and files */
+export type DeleteApiV1TrainingSessionsSessionIdQuery = Record<string, never>;
+
+/** Delete a session that is not running, with its metrics and files */
+export type DeleteApiV1TrainingSessionsSessionIdResponse = {
+  message: string;
+  session_id: string;
+};
+
+/** Start the session's program (409 when it runs or ran already) */
+export type PostApiV1TrainingSessionsSessionIdStartPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Start the session's program (409 when it runs or ran already) */
+export type PostApiV1TrainingSessionsSessionIdStartQuery = Record<string, never>;
+
+/** Start the session's program (409 when it runs or ran already) */
+export type PostApiV1TrainingSessionsSessionIdStartResponse = {
+  session_id: string;
+  status: "created" | "running" | "stopped" | "completed" | "failed";
+  started_at: string | null;
+};
+
+/** Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+export type PostApiV1TrainingSessionsSessionIdStopPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+export type PostApiV1TrainingSessionsSessionIdStopQuery = Record<string, never>;
+
+/** Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+export type PostApiV1TrainingSessionsSessionIdStopResponse = {
+  session_id: string;
+  status: "created" | "running" | "stopped" | "completed" | "failed";
+  stopped_at: string | null;
+};
+
+/** The session's reports, one an epoch, oldest first */
+export type GetApiV1TrainingSessionsSessionIdMetricsPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** The session's reports, one an epoch, oldest first */
+export type GetApiV1TrainingSessionsSessionIdMetricsQuery = {
+  /** only this metric */
+  metric_name?: string;
+  /** the latest reports at most (default 1000) */
+  limit?: number;
+};
+
+/** The session's reports, one an epoch, oldest first */
+export type GetApiV1TrainingSessionsSessionIdMetricsResponse = {
+  session_id: string;
+  metrics: ({
+    [key: string]: unknown;
+  })[];
+};
+
+/** Report an epoch's metrics (what a program may do instead of printing a VIREO_METRICS line) */
+export type PostApiV1TrainingSessionsSessionIdMetricsPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Report an epoch's metrics (what a program may do instead of printing a VIREO_METRICS line) */
+export type PostApiV1TrainingSessionsSessionIdMetricsQuery = Record<string, never>;
+
+/** {"epoch": N, name: number, …} */
+export type PostApiV1TrainingSessionsSessionIdMetricsBody = GetApiV1TablesNameRowsIdResponse;
+
+/** epoch, timestamp and the values the program reported */
+export type PostApiV1TrainingSessionsSessionIdMetricsResponse = GetApiV1TablesNameRowsIdResponse;
+
+/** One metric's values by epoch */
+export type GetApiV1MetricsSessionIdHistoryPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** One metric's values by epoch */
+export type GetApiV1MetricsSessionIdHistoryQuery = {
+  /** the metric */
+  metric_name: string;
+  /** first epoch (default 0) */
+  start_epoch?: number;
+  /** last epoch (default: all) */
+  end_epoch?: number;
+};
+
+/** One metric's values by epoch */
+export type GetApiV1MetricsSessionIdHistoryResponse = {
+  session_id: string;
+  metric_name: string;
+  values: number[];
+  epochs: number[];
+  timestamps: string[];
+};
+
+/** Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+export type GetApiV1SseTrainingSessionIdPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+export type GetApiV1SseTrainingSessionIdQuery = {
+  /** resume after this event id (what the Last-Event-ID header says) */
+  last_event_id?: number;
+};
+
+/** Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+export type GetApiV1SseTrainingSessionIdResponse = unknown;
+
+/** WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+export type GetApiV1WsTrainingSessionIdPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+export type GetApiV1WsTrainingSessionIdQuery = Record<string, never>;
+
+/** WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+export type GetApiV1WsTrainingSessionIdResponse = {
+  message: string;
+};
+
+/** List checkpoints, newest first */
+export type GetApiV1CheckpointsPath = Record<string, never>;
+
+/** List checkpoints, newest first */
+export type GetApiV1CheckpointsQuery = {
+  /** only this session's */
+  session_id?: string;
+  /** at most (default 100) */
+  limit?: number;
+};
+
+/** List checkpoints, newest first */
+export type GetApiV1CheckpointsResponse = {
+  checkpoints: ({
+    checkpoint_id: string;
+    session_id: string;
+    epoch: number;
+    metric_name: string | null;
+    metric_value: number | null;
+    metrics: {
+      [key: string]: unknown;
+    };
+    file_size_mb: number;
+    file_size_bytes: number;
+    filename: string;
+    sha256: string;
+    file_path: string;
+    is_best: boolean;
+    created_at: string;
+  })[];
+};
+
+/** Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+export type PostApiV1CheckpointsPath = Record<string, never>;
+
+/** Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+export type PostApiV1CheckpointsQuery = Record<string, never>;
+
+/** Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+export type PostApiV1CheckpointsResponse = {
+  checkpoint_id: string;
+  file_size_mb: number;
+  uploaded_at: string;
+  sha256: string;
+  is_best: boolean;
+};
+
+/** One checkpoint's metadata */
+export type GetApiV1CheckpointsCheckpointIdPath = {
+  /** the checkpoint's id (ckpt_…) */
+  checkpoint_id: string;
+};
+
+/** One checkpoint's metadata */
+export type GetApiV1CheckpointsCheckpointIdQuery = Record<string, never>;
+
+/** One checkpoint's metadata */
+export type GetApiV1CheckpointsCheckpointIdResponse = {
+  checkpoint_id: string;
+  session_id: string;
+  epoch: number;
+  metric_name: string | null;
+  metric_value: number | null;
+  metrics: {
+    [key: string]: unknown;
+  };
+  file_size_mb: number;
+  file_size_bytes: number;
+  filename: string;
+  sha256: string;
+  file_path: string;
+  is_best: boolean;
+  created_at: string;
+};
+
+/** Delete a checkpoint and its bytes */
+export type DeleteApiV1CheckpointsCheckpointIdPath = GetApiV1CheckpointsCheckpointIdPath;
+
+/** Delete a checkpoint and its bytes */
+export type DeleteApiV1CheckpointsCheckpointIdQuery = Record<string, never>;
+
+/** Delete a checkpoint and its bytes */
+export type DeleteApiV1CheckpointsCheckpointIdResponse = {
+  message: string;
+  checkpoint_id: string;
+};
+
+/** The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+export type GetApiV1CheckpointsCheckpointIdDownloadPath = GetApiV1CheckpointsCheckpointIdPath;
+
+/** The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+export type GetApiV1CheckpointsCheckpointIdDownloadQuery = Record<string, never>;
+
+/** The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+export type GetApiV1CheckpointsCheckpointIdDownloadResponse = unknown;
+
+/** Notifications, newest first */
+export type GetApiV1NotificationsPath = Record<string, never>;
+
+/** Notifications, newest first */
+export type GetApiV1NotificationsQuery = {
+  /** only this type */
+  type?: "training" | "alert" | "system";
+  /** only this priority */
+  priority?: "low" | "medium" | "high";
+  /** true: only unread ones; false: only read ones */
+  unread?: boolean;
+  /** at most (default 100) */
+  limit?: number;
+};
+
+/** Notifications, newest first */
+export type GetApiV1NotificationsResponse = {
+  notifications: ({
+    id: string;
+    type: "training" | "alert" | "system";
+    priority: "low" | "medium" | "high";
+    message: string;
+    data: {
+      [key: string]: unknown;
+    };
+    read: boolean;
+    created_at: string;
+  })[];
+  unread_count: number;
+};
+
+/** Clear all notifications */
+export type DeleteApiV1NotificationsPath = Record<string, never>;
+
+/** Clear all notifications */
+export type DeleteApiV1NotificationsQuery = Record<string, never>;
+
+/** Clear all notifications */
+export type DeleteApiV1NotificationsResponse = {
+  message: string;
+  deleted: number;
+};
+
+/** Mark a notification read */
+export type PostApiV1NotificationsNotificationIdReadPath = {
+  notification_id: string;
+};
+
+/** Mark a notification read */
+export type PostApiV1NotificationsNotificationIdReadQuery = Record<string, never>;
+
+/** Mark a notification read */
+export type PostApiV1NotificationsNotificationIdReadResponse = {
+  id: string;
+  type: "training" | "alert" | "system";
+  priority: "low" | "medium" | "high";
+  message: string;
+  data: {
+    [key: string]: unknown;
+  };
+  read: boolean;
+  created_at: string;
+};
+
+/** CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+export type GetApiV1MonitorResourcesPath = Record<string, never>;
+
+/** CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+export type GetApiV1MonitorResourcesQuery = Record<string, never>;
+
+/** CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+export type GetApiV1MonitorResourcesResponse = {
+  timestamp: string;
+  cpu: {
+    [key: string]: unknown;
+  };
+  memory: {
+    [key: string]: unknown;
+  };
+  disk: {
+    [key: string]: unknown;
+  };
+  gpu: ({
+    [key: string]: unknown;
+  })[];
+};
+
+/** Alerts, newest first */
+export type GetApiV1AlertsPath = Record<string, never>;
+
+/** Alerts, newest first */
+export type GetApiV1AlertsQuery = {
+  /** only this status */
+  status?: "active" | "acknowledged" | "resolved";
+  /** only this severity */
+  severity?: "low" | "medium" | "high" | "critical";
+};
+
+/** Alerts, newest first */
+export type GetApiV1AlertsResponse = {
+  alerts: ({
+    alert_id: string;
+    rule_id: string;
+    rule_name: string;
+    subject: string;
+    severity: "low" | "medium" | "high" | "critical";
+    message: string;
+    value: number;
+    threshold: number;
+    status: "active" | "acknowledged" | "resolved";
+    triggered_at: string;
+    acknowledged_at: string | null;
+    acknowledged_by: string | null;
+    notes: string | null;
+    resolved_at: string | null;
+  })[];
+};
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgePath = {
+  alert_id: string;
+};
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgeQuery = Record<string, never>;
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgeBody = {
+  acknowledged_by: string;
+  notes?: string | null;
+};
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgeResponse = {
+  alert_id: string;
+  rule_id: string;
+  rule_name: string;
+  subject: string;
+  severity: "low" | "medium" | "high" | "critical";
+  message: string;
+  value: number;
+  threshold: number;
+  status: "active" | "acknowledged" | "resolved";
+  triggered_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  notes: string | null;
+  resolved_at: string | null;
+};
+
+/** Alert rules */
+export type GetApiV1AlertsRulesPath = Record<string, never>;
+
+/** Alert rules */
+export type GetApiV1AlertsRulesQuery = Record<string, never>;
+
+/** Alert rules */
+export type GetApiV1AlertsRulesResponse = {
+  rules: ({
+    rule_id: string;
+    name: string;
+    metric: string;
+    condition: "greater_than" | "less_than" | "equals" | "not_equals" | "greater_than_or_equal" | "less_than_or_equal";
+    threshold: number;
+    severity: "low" | "medium" | "high" | "critical";
+    enabled: boolean;
+    duration_seconds: number | null;
+    session_id: string | null;
+    created_at: string;
+  })[];
+};
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesPath = Record<string, never>;
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesQuery = Record<string, never>;
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesBody = {
+  name: string;
+  metric: string;
+  condition: "greater_than" | "less_than" | "equals" | "not_equals" | "greater_than_or_equal" | "less_than_or_equal";
+  threshold: number;
+  severity?: "low" | "medium" | "high" | "critical";
+  enabled?: boolean;
+  /** seconds the condition must hold (resource metrics) */
+  duration?: number | null;
+  /** only this session's metrics */
+  session_id?: string | null;
+};
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesResponse = {
+  rule_id: string;
+  name: string;
+  metric: string;
+  condition: "greater_than" | "less_than" | "equals" | "not_equals" | "greater_than_or_equal" | "less_than_or_equal";
+  threshold: number;
+  severity: "low" | "medium" | "high" | "critical";
+  enabled: boolean;
+  duration_seconds: number | null;
+  session_id: string | null;
+  created_at: string;
+};
+
+/** Delete an alert rule */
+export type DeleteApiV1AlertsRulesRuleIdPath = {
+  rule_id: string;
+};
+
+/** Delete an alert rule */
+export type DeleteApiV1AlertsRulesRuleIdQuery = Record<string, never>;
+
+/** Delete an alert rule */
+export type DeleteApiV1AlertsRulesRuleIdResponse = GetApiV1WsTrainingSessionIdResponse;
+
+/** Registered webhooks */
+export type GetApiV1WebhooksPath = Record<string, never>;
+
+/** Registered webhooks */
+export type GetApiV1WebhooksQuery = Record<string, never>;
+
+/** Registered webhooks */
+export type GetApiV1WebhooksResponse = {
+  webhooks: ({
+    webhook_id: string;
+    id: string;
+    url: string;
+    events: string[];
+    status: string;
+    created_at: string;
+    has_secret: boolean;
+  })[];
+};
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksPath = Record<string, never>;
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksQuery = Record<string, never>;
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksBody = {
+  url: string;
+  events: string[];
+  secret?: string | null;
+};
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksResponse = {
+  webhook_id: string;
+  id: string;
+  url: string;
+  events: string[];
+  status: string;
+  created_at: string;
+  has_secret: boolean;
+};
+
+/** Remove a webhook and its deliveries */
+export type DeleteApiV1WebhooksWebhookIdPath = {
+  webhook_id: string;
+};
+
+/** Remove a webhook and its deliveries */
+export type DeleteApiV1WebhooksWebhookIdQuery = Record<string, never>;
+
+/** Remove a webhook and its deliveries */
+export type DeleteApiV1WebhooksWebhookIdResponse = GetApiV1WsTrainingSessionIdResponse;
+
+/** Send a test delivery now and report how it went */
+export type PostApiV1WebhooksWebhookIdTestPath = DeleteApiV1WebhooksWebhookIdPath;
+
+/** Send a test delivery now and report how it went */
+export type PostApiV1WebhooksWebhookIdTestQuery = Record<string, never>;
+
+/** Send a test delivery now and report how it went */
+export type PostApiV1WebhooksWebhookIdTestResponse = {
+  success: boolean;
+  status_code: number | null;
+  response_time_ms: number;
+  error: string | null;
+};
+
+/** A webhook's deliveries, newest first: status, attempts, status code, latency */
+export type GetApiV1WebhooksWebhookIdDeliveriesPath = DeleteApiV1WebhooksWebhookIdPath;
+
+/** A webhook's deliveries, newest first: status, attempts, status code, latency */
+export type GetApiV1WebhooksWebhookIdDeliveriesQuery = Record<string, never>;
+
+/** A webhook's deliveries, newest first: status, attempts, status code, latency */
+export type GetApiV1WebhooksWebhookIdDeliveriesResponse = {
+  deliveries: ({
+    [key: string]: unknown;
+  })[];
+};
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthPath = Record<string, never>;
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthQuery = Record<string, never>;
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthResponse = {
+  status: "healthy" | "degraded";
+  timestamp: string;
+  uptime_seconds: number;
+  system: {
+    [key: string]: unknown;
+  };
+  components: {
+    [key: string]: unknown;
+  };
+};
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonPath = Record<string, never>;
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonQuery = Record<string, never>;
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonResponse = unknown;

@@ -87,11 +87,6 @@ struct PipelineDefinition: Sendable {
 }
 
 extension JSONValue {
-    func member(_ name: String) -> JSONValue? {
-        guard case .object(let fields) = self else { return nil }
-        return fields.first { $0.0 == name }?.1
-    }
-
     var items: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 }
 
