@@ -182,9 +182,10 @@ def test_connectors_are_tested_confined_and_keep_secrets_sealed(etl):
     events = ok(base, "GET", f"/api/v1/connectors/{configured['id']}/schema")["tables"][0]
     assert events["columns"] == [{"name": "id", "type": "bigint"}, {"name": "kind", "type": "text"}, {"name": "meta", "type": "jsonb"}]
     # The secret is sealed at rest: no file of the data directory holds it in the clear.
-    for name in os.listdir(etl.data):
-        with open(os.path.join(etl.data, name), "rb") as f:
-            assert SECRET.encode() not in f.read(), name
+    for folder, _, names in os.walk(etl.data):
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as f:
+                assert SECRET.encode() not in f.read(), os.path.join(folder, name)
 
 
 def test_profile_and_preview_read_through_the_connector(etl):
