@@ -52,17 +52,21 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidObjectDefinition = "invalid_object_definition"
         case noActiveTransaction = "no_active_sql_transaction"
         case invalidSavepoint = "invalid_savepoint_specification"
+        case indeterminateDatatype = "indeterminate_datatype"
     }
 
     public var code: Code
     public var message: String
     /// Byte offset into the statement text, for syntax errors.
     public var position: Int?
+    /// PostgreSQL's HINT: how to fix it, when there is one thing to suggest.
+    public var hint: String?
 
-    public init(_ code: Code, _ message: String, position: Int? = nil) {
+    public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil) {
         self.code = code
         self.message = message
         self.position = position
+        self.hint = hint
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -118,6 +122,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidObjectDefinition: "42P17"
         case .noActiveTransaction: "25P01"
         case .invalidSavepoint: "3B001"
+        case .indeterminateDatatype: "42P18"
         }
     }
 }

@@ -19,7 +19,12 @@ struct SystemCatalogTests {
         let db = try Database.inMemory()
         try db.execute("CREATE TABLE docs (id bigint PRIMARY KEY, title text NOT NULL, embedding vector(4))")
         try db.execute("CREATE INDEX docs_embedding ON docs USING hnsw (embedding vector_cosine_ops)")
-        #expect(try rows(db, "SELECT relname, relkind FROM pg_catalog.pg_class ORDER BY relname") == [["docs", "r"], ["docs_embedding", "i"]])
+        #expect(try rows(db, "SELECT relname, relkind FROM pg_catalog.pg_class ORDER BY relname") == [["docs", "r"], ["docs_embedding", "i"], ["docs_pkey", "i"]])
+        #expect(try rows(db, "SELECT pg_get_indexdef(indexrelid), indisprimary FROM pg_index ORDER BY 1")
+                == [["CREATE INDEX docs_embedding ON public.docs USING hnsw (embedding)", "f"],
+                    ["CREATE UNIQUE INDEX docs_pkey ON public.docs USING btree (id)", "t"]])
+        #expect(try rows(db, "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint") == [["docs_pkey", "p", "PRIMARY KEY (id)"]])
+        #expect(try rows(db, "SELECT 'docs'::regclass = (SELECT oid FROM pg_class WHERE relname = 'docs'), pg_size_pretty(123456789)") == [["t", "118 MB"]])
         let attributes = "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'docs' ORDER BY a.attnum"
         #expect(try rows(db, attributes) == [["id", "bigint", "t"], ["title", "text", "t"], ["embedding", "vector(4)", "f"]])
         #expect(try rows(db, "SELECT i.indkey FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'docs_embedding'") == [["3"]])

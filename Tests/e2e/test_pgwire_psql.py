@@ -48,3 +48,29 @@ def test_psql_copy_csv_in_and_out(server, tmp_path):
     assert loaded.returncode == 0 and "COPY 3" in loaded.stdout, loaded.stderr
     dumped = psql(server, "-A", "-t", "-c", "\\copy (SELECT id, name FROM people ORDER BY id) TO STDOUT WITH CSV")
     assert dumped.stdout == '1,"Smith, Anna"\n2,"quote ""here"""\n3,\n', dumped.stdout
+
+
+def test_psql_describes_a_table_and_its_indexes(server):
+    """`\\d table` and `\\d index` run psql's own catalog queries (OPERATOR(pg_catalog.~),
+    COLLATE, arrays, pg_get_indexdef …) and print what PostgreSQL would."""
+    create = psql(server, "-c", "CREATE TABLE described (id bigint PRIMARY KEY, name varchar(20) NOT NULL, email text UNIQUE, "
+                                "n serial, tags text[], created timestamptz DEFAULT now(), emb vector(3))")
+    assert create.returncode == 0, create.stderr
+    assert psql(server, "-c", "CREATE INDEX described_name ON described (name)").returncode == 0
+    table = psql(server, "-c", "\\d described")
+    assert table.returncode == 0, table.stderr
+    lines = [" ".join(line.split()) for line in table.stdout.splitlines()]
+    assert 'Table "public.described"' in lines[0]
+    assert "name | character varying(20) | | not null |" in lines
+    assert "n | integer | | not null | nextval('described_n_seq'::regclass)" in lines
+    assert "tags | text[] | | |" in lines
+    assert "emb | vector(3) | | |" in lines
+    assert "created | timestamp with time zone | | | now()" in lines
+    assert '"described_pkey" PRIMARY KEY, btree (id)' in lines
+    assert '"described_email_key" UNIQUE CONSTRAINT, btree (email)' in lines
+    assert '"described_name" btree (name)' in lines
+    index = psql(server, "-c", "\\d described_name")
+    assert index.returncode == 0 and 'btree, for table "public.described"' in index.stdout, index.stderr
+    for command in ["\\d+ described", "\\dt+", "\\di+", "\\du", "\\dx", "\\df", "\\dT", "\\dn"]:
+        result = psql(server, "-c", command)
+        assert result.returncode == 0, f"{command}: {result.stderr}"

@@ -38,6 +38,7 @@ extension JSONValue {
         // Float's own shortest digits, so 0.1 stays 0.1 rather than 0.10000000149011612.
         case .vector(let elements): self = .array(elements.map { .number(Double($0.description) ?? Double($0)) })
         case .bytes, .interval: self = .string(value.text ?? "")
+        case .array(let elements): self = .array(elements.map(JSONValue.init))
         }
     }
 
@@ -64,6 +65,9 @@ extension JSONValue {
                 throw .invalid(field, "must be an array of numbers (\(type.name))")
             }
             return try converted(.vector(elements), to: type, field)
+        case .array(let element):
+            guard case .array(let items) = self else { throw .invalid(field, "must be an array (\(type.name))") }
+            return .array(try items.map { item throws(RESTError) in try item.parameter(for: element, field: field) })
         default:
             if case .array = self { throw .invalid(field, "must be a single value of type \(type.name)") }
             if case .object = self { throw .invalid(field, "must be a single value of type \(type.name)") }

@@ -69,7 +69,8 @@ extension PGConnection {
         let position = error.position.flatMap { offset in query.map { Self.characterPosition(byteOffset: offset, in: $0) } }
         let fatal = error.code == .idleInTransactionTimeout
         if fatal { terminating = true }
-        output.writeError(severity: fatal ? "FATAL" : "ERROR", sqlState: error.sqlState, message: error.message, position: position)
+        output.writeError(severity: fatal ? "FATAL" : "ERROR", sqlState: error.sqlState, message: error.message, position: position,
+                           hint: error.hint)
     }
 
     /// PostgreSQL reports positions as 1-based character counts.

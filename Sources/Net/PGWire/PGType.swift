@@ -9,6 +9,8 @@ struct PGType: Sendable, Equatable {
     var oid: Int32
     /// Fixed size in bytes, or -1 for variable length.
     var sizeBytes: Int16
+    /// For an array type, its element type's OID; 0 otherwise.
+    var elementOID: Int32 = 0
 
     static let bool = PGType(oid: 16, sizeBytes: 1)
     static let bytea = PGType(oid: 17, sizeBytes: -1)
@@ -39,10 +41,30 @@ struct PGType: Sendable, Equatable {
     /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01), for binary timestamps.
     static let postgresEpochOffsetMicros: Int64 = 946_684_800_000_000
 
-    init(oid: Int32, sizeBytes: Int16) {
+    init(oid: Int32, sizeBytes: Int16, elementOID: Int32 = 0) {
         self.oid = oid
         self.sizeBytes = sizeBytes
+        self.elementOID = elementOID
     }
+
+    /// The scalar types, by OID, to find an array's element type.
+    static let scalars: [Int32: PGType] = Dictionary(uniqueKeysWithValues: [
+        bool, bytea, int8, int2, int4, text, oid, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
+        interval, jsonb, tsvector, tsquery, vector,
+    ].map { ($0.oid, $0) })
+
+    /// Array type OIDs as PostgreSQL numbers them, by element OID.
+    static let arrayOIDs: [Int32: Int32] = Dictionary(uniqueKeysWithValues: BuiltinType.all.map {
+        (Int32($0.oid), Int32($0.arrayOID))
+    })
+
+    /// The array type of `element`.
+    static func array(of element: PGType) -> PGType {
+        PGType(oid: arrayOIDs[element.oid] ?? 1009, sizeBytes: -1, elementOID: element.oid)
+    }
+
+    /// The element type of an array type; nil for other types.
+    var element: PGType? { elementOID == 0 ? nil : PGType.scalars[elementOID] }
 
     /// The type a result column of `type` is described as.
     init(_ type: SQLType) {
@@ -64,6 +86,28 @@ struct PGType: Sendable, Equatable {
         case .vector: self = .vector
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
+        case .array(let element): self = .array(of: PGType(element))
+        }
+    }
+
+    /// The engine type values of this type are read as (for binary array parameters).
+    var sqlType: SQLType {
+        switch self {
+        case .bool: .bool
+        case .int2: .smallint
+        case .int4, .oid: .integer
+        case .int8: .int
+        case .float4: .real
+        case .float8: .double
+        case .bytea: .bytes
+        case .json, .jsonb: .json
+        case .date: .date
+        case .timestamp: .timestamp
+        case .timestamptz: .timestamptz
+        case .uuid: .uuid
+        case .interval: .interval
+        case .vector: .vector(nil)
+        default: element.map { .array($0.sqlType) } ?? .text
         }
     }
 }
@@ -110,7 +154,23 @@ extension ByteBuffer {
             writeInteger(Int16(values.count))
             writeInteger(Int16(0))
             for element in values { writeInteger(element.bitPattern) }
+        case .array(let elements): writeBinaryArray(elements, type: type)
         }
+    }
+
+    /// PostgreSQL's binary array: dimensions (0 for an empty array), a has-NULLs flag, the
+    /// element OID, then per dimension its length and lower bound (1), then each element as
+    /// a length-prefixed binary value.
+    private mutating func writeBinaryArray(_ elements: [Value], type: PGType) {
+        let element = type.element ?? .text
+        writeInteger(Int32(elements.isEmpty ? 0 : 1))
+        writeInteger(Int32(elements.contains(where: \.isNull) ? 1 : 0))
+        writeInteger(element.oid)
+        if !elements.isEmpty {
+            writeInteger(Int32(elements.count))
+            writeInteger(Int32(1))
+        }
+        for value in elements { writeValue(value, type: element, binary: true) }
     }
 }
 
@@ -122,7 +182,7 @@ extension Value {
         case .float4: return text(as: SQLType.real)
         case .date: return text(as: SQLType.date)
         case .timestamptz: return text(as: SQLType.timestamptz)
-        default: return text
+        default: return type.element == nil ? text : text(as: type.sqlType)
         }
     }
 }
@@ -164,6 +224,8 @@ enum PGParameterDecoder {
             return .text(raw.map { String(format: "%02x", $0) }.joined())
         case PGType.text.oid, PGType.varchar.oid, 0, PGType.unknown.oid:
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+        case let arrayOID where PGType.arrayOIDs.values.contains(arrayOID):
+            return try array(&bytes)
         default:
             throw VireoError(.featureNotSupported, "binary format for parameters of type OID \(oid) is not supported; send it as text")
         }
@@ -174,6 +236,31 @@ enum PGParameterDecoder {
             throw VireoError(.invalidTextRepresentation, "binary parameter has \(bytes.readableBytes) bytes, expected \(MemoryLayout<T>.size)")
         }
         return value
+    }
+
+    /// A binary array (see `writeBinaryArray`): one dimension at most, lower bound ignored.
+    private static func array(_ bytes: inout ByteBuffer) throws -> Value {
+        guard let dimensions: Int32 = bytes.readInteger(), let _: Int32 = bytes.readInteger(),
+              let elementOID: Int32 = bytes.readInteger() else {
+            throw VireoError(.invalidTextRepresentation, "malformed binary array parameter")
+        }
+        guard dimensions <= 1 else { throw VireoError(.featureNotSupported, "multidimensional arrays are not supported") }
+        guard dimensions == 1 else { return .array([]) }
+        guard let count: Int32 = bytes.readInteger(), let _: Int32 = bytes.readInteger(), count >= 0 else {
+            throw VireoError(.invalidTextRepresentation, "malformed binary array parameter")
+        }
+        var elements: [Value] = []
+        for _ in 0..<count {
+            guard let length: Int32 = bytes.readInteger() else {
+                throw VireoError(.invalidTextRepresentation, "malformed binary array parameter")
+            }
+            guard length >= 0 else { elements.append(.null); continue }
+            guard let slice = bytes.readSlice(length: Int(length)) else {
+                throw VireoError(.invalidTextRepresentation, "malformed binary array parameter")
+            }
+            elements.append(try decode(slice, oid: elementOID, binary: true))
+        }
+        return .array(elements)
     }
 
     /// pgvector's binary form: UInt16 dimension, UInt16 unused, big-endian float32s.

@@ -181,6 +181,7 @@ extension Binder {
         case .boolAnd, .boolOr, .every: .bool
         default: nil
         }
+        if function == .arrayAgg, arguments[0].type.elementType != nil { throw Self.multidimensional }
         let bound = try arguments.map { argument -> Typed in
             let type = wanted ?? (argument.type == .unknown ? .text : argument.type)
             let converted = (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
@@ -222,6 +223,7 @@ extension Binder {
         case .boolAnd, .boolOr, .every: .bool
         case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop, .percentileCont: .double
         case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: .json
+        case .arrayAgg: .array(argument)
         }
     }
 }

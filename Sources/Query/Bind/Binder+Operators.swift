@@ -5,7 +5,9 @@ extension Binder {
     /// the result type follows PostgreSQL's rules for the operand types.
     func binary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression, _ scope: Scope) throws -> Typed {
         let a = try bind(left, scope), b = try bind(right, scope)
+        if op != .and, op != .or, let array = try arrayOperator(op, a, b) { return array }
         switch op {
+        case .overlaps: throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) && \(b.type)")
         case .and, .or:
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
             return (op == .and ? .and(x, y) : .or(x, y), .bool)
@@ -156,6 +158,11 @@ extension Binder {
             throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and as a whole select-list item, not here")
         }
         let arguments = try call.arguments.map { try bind($0, scope) }
+        if let array = try arrayFunction(call.name, arguments) { return array }
+        if let reading = Functions.catalogReading(call.name, catalog) {
+            let bound = try arguments.enumerated().map { try coerce($0.element, to: reading.parameterType(at: $0.offset)) }
+            return (.function(reading, bound), reading.resultType([]))
+        }
         switch call.name {
         case "coalesce": return try coalesce(arguments)
         case "nullif":

@@ -243,6 +243,8 @@ extension Binder {
             if let otherwise = caseExpression.elseResult, case let inner = figuredName(otherwise), inner.isFirm { return inner }
             return ("case", false)
         case .exists: return ("exists", true)
+        case .array, .arraySubquery: return ("array", true)
+        case .subscripted(let array, _, _, _): return figuredName(array)
         case .subquery(let query): return query.firstColumnName.map { ($0, true) } ?? ("?column?", false)
         default: return ("?column?", false)
         }

@@ -16,7 +16,7 @@ extension Binder {
         if let function = TableFunction(name: call.name) {
             let (bound, types) = try binder.resolve(function, call.name, arguments)
             plan = .functionScan(TableFunctionScan(function: function, name: call.name, arguments: bound, withOrdinality: reference.withOrdinality))
-            let names = function.columnNames ?? [reference.alias ?? call.name]
+            let names = function.columnNames ?? Array(repeating: reference.alias ?? call.name, count: types.count)
             columns = zip(names, types).map { ResultColumn(name: $0, type: $1) }
         } else {
             let (value, type) = try binder.bind(.function(call), Scope())
@@ -92,6 +92,12 @@ extension Binder {
             guard types.allSatisfy(numbers.contains) else { throw noSuchFunction }
             let target: SQLType = types.contains(.double) || types.contains(.real) ? .double : types.contains(.int) ? .int : .integer
             return (try arguments.map { try converted($0, to: target) }, [target])
+        case .unnest:
+            guard !arguments.isEmpty, types.allSatisfy({ $0.elementType != nil || $0 == .unknown }) else { throw noSuchFunction }
+            if types.contains(.unknown) {
+                throw VireoError(.indeterminateDatatype, "could not determine polymorphic type because input has type unknown")
+            }
+            return (arguments.map(\.expression), types.compactMap(\.elementType))
         case .jsonElements(let asText), .jsonEach(let asText), .jsonKeys(let asText):
             guard arguments.count == 1, types[0] == .json || types[0] == .unknown else { throw noSuchFunction }
             let valueType: SQLType = asText ? .text : .json

@@ -76,8 +76,14 @@ final class Binder {
             if let over = call.over { return try windowFunction(call, over, scope) }
             return try function(call, scope)
         case .caseWhen(let caseExpression): return try caseWhen(caseExpression, scope)
-        case .array:
-            throw VireoError(.featureNotSupported, "ARRAY constructors are not supported")
+        case .array(let elements): return try arrayConstructor(elements, scope)
+        case .arraySubquery(let query):
+            let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
+            if type.elementType != nil { throw Self.multidimensional }
+            return (.arraySubquery(subquery), .array(type == .unknown ? .text : type))
+        case .subscripted(let array, let lower, let upper, let isSlice):
+            return try subscripted(array, lower, upper, isSlice: isSlice, scope)
+        case .quantified(let op, let operand, let source, let all): return try quantified(op, operand, source, all: all, scope)
         }
     }
 
@@ -180,6 +186,14 @@ final class Binder {
 
     private func cast(_ operand: SQLExpression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
         let target = try Self.sqlType(typeName)
+        if case .array([]) = operand, target.elementType != nil { return (.constant(.array([])), target) }
+        if case .other("regclass", _) = typeName, case .literal(.string(let name)) = operand {
+            // A relation's name as its OID ('pg_class'::regclass), as PostgreSQL's regclass input does.
+            guard let oid = SystemCatalog.relationOID(name, catalog) else {
+                throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
+            }
+            return (.constant(.int(oid)), target)
+        }
         let value = try bind(operand, scope)
         if let length = try TextLength(typeName) {
             // An explicit cast to varchar(n)/char(n) truncates silently (an assignment would fail).

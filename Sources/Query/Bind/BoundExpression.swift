@@ -27,12 +27,16 @@ indirect enum BoundExpression: Sendable {
     case cast(BoundExpression, SQLType)
     case function(ScalarFunction, [BoundExpression])
     case caseWhen([(BoundExpression, BoundExpression)], otherwise: BoundExpression?)
+    /// `ARRAY(SELECT …)`.
+    case arraySubquery(Subquery)
+    /// `x op ANY (array)` (or ALL when `all`); the array may be an `arraySubquery`.
+    case quantified(BinaryOperator, BoundExpression, BoundExpression, all: Bool)
 
     /// Whether the expression reads no row and no parameter (so it can be folded).
     var isConstant: Bool {
         switch self {
         case .constant: true
-        case .column, .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery: false
+        case .column, .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery, .arraySubquery: false
         case .function(let function, let arguments): !function.isVolatile && arguments.allSatisfy(\.isConstant)
         default: children.allSatisfy(\.isConstant)
         }
@@ -40,7 +44,8 @@ indirect enum BoundExpression: Sendable {
 
     var children: [BoundExpression] {
         switch self {
-        case .constant, .column, .outerColumn, .parameter, .exists, .scalarSubquery: []
+        case .constant, .column, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery: []
+        case .quantified(_, let a, let b, _): [a, b]
         case .negate(let a), .not(let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _): [a]
         case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b), .isDistinctFrom(let a, let b, _): [a, b]
         case .inList(let a, let list, _): [a] + list
@@ -60,7 +65,8 @@ indirect enum BoundExpression: Sendable {
     func mapColumns(_ transform: (Int) -> BoundExpression) -> BoundExpression {
         switch self {
         case .column(let index): return transform(index)
-        case .constant, .outerColumn, .parameter, .exists, .scalarSubquery: return self
+        case .constant, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery: return self
+        case .quantified(let op, let a, let b, let all): return .quantified(op, a.mapColumns(transform), b.mapColumns(transform), all: all)
         case .negate(let a): return .negate(a.mapColumns(transform))
         case .not(let a): return .not(a.mapColumns(transform))
         case .isNull(let a, let negated): return .isNull(a.mapColumns(transform), negated: negated)
@@ -88,7 +94,7 @@ indirect enum BoundExpression: Sendable {
     /// without appearing in this expression).
     var hasCorrelatedSubquery: Bool {
         switch self {
-        case .exists(let subquery), .scalarSubquery(let subquery): subquery.isCorrelated
+        case .exists(let subquery), .scalarSubquery(let subquery), .arraySubquery(let subquery): subquery.isCorrelated
         case .inSubquery(let operand, let subquery, _): subquery.isCorrelated || operand.hasCorrelatedSubquery
         default: children.contains { $0.hasCorrelatedSubquery }
         }

@@ -92,6 +92,12 @@ private struct ValueContainer: SingleValueDecodingContainer {
             if type == Int64.self { return micros as? T }
         case .interval(let interval):
             if type == String.self { return IntervalMath.format(interval) as? T }
+        case .array(let elements):
+            if type == [Value].self { return elements as? T }
+            if type == [String].self { return elements.map { Cast.textForm($0) } as? T }
+            if type == [Int].self { return elements.compactMap { ArrayFunctions.integer($0).flatMap { Int(exactly: $0) } } as? T }
+            if type == [Int64].self { return elements.compactMap(ArrayFunctions.integer) as? T }
+            if type == [Double].self { return elements.compactMap(Operators.number) as? T }
         case .null:
             return nil
         }

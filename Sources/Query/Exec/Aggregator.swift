@@ -61,14 +61,14 @@ struct Accumulator {
     /// Whether a NULL value is aggregated too (as JSON null), not skipped.
     private var keepsNulls: Bool {
         switch call.function {
-        case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: true
+        case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg, .arrayAgg: true
         default: false
         }
     }
 
     private var collects: Bool {
         switch call.function {
-        case .stringAgg, .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg, .percentileCont, .percentileDisc, .mode: true
+        case .stringAgg, .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg, .percentileCont, .percentileDisc, .mode, .arrayAgg: true
         default: false
         }
     }
@@ -199,6 +199,8 @@ enum OrderedAggregates {
             return .text(text)
         case .jsonbAgg, .jsonAgg:
             return .json(JSONValue.array(try entries.map { try JSONValue(sqlValue: $0[0]) }).text)
+        case .arrayAgg:
+            return .array(entries.map { $0[0] })
         case .jsonbObjectAgg, .jsonObjectAgg:
             var members: [(String, JSONValue)] = []
             for entry in entries {
@@ -250,6 +252,7 @@ extension JSONValue {
         case .json(let text): self = try JSONValue.parse(text)
         case .text(let text): self = .string(text)
         case .timestamp: self = .string(Cast.textForm(value).replacingOccurrences(of: " ", with: "T"))
+        case .array(let elements): self = .array(try elements.map(JSONValue.init(sqlValue:)))
         default: self = .string(Cast.textForm(value))
         }
     }

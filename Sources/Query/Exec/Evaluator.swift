@@ -22,6 +22,9 @@ enum Evaluator {
         case .inSubquery(let operand, let subquery, let negated): return try inSubquery(operand, subquery, negated, row, context)
         case .exists(let subquery): return .bool(!(try subquery.rows(context, outer: row)).isEmpty)
         case .scalarSubquery(let subquery): return try scalar(subquery, row, context)
+        case .arraySubquery(let subquery): return .array(try subquery.rows(context, outer: row).map { $0.first ?? .null })
+        case .quantified(let op, let operand, let array, let all):
+            return try ArrayFunctions.quantified(op, evaluate(operand, row, context), evaluate(array, row, context), all: all)
         case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
             return try like(operand, pattern, escape, caseInsensitive, negated, row, context)
         case .cast(let operand, let type): return try Cast.convert(evaluate(operand, row, context), to: type)

@@ -177,6 +177,7 @@ final class WorkMemory {
         case .bytes(let bytes): valueOverheadBytes + bytes.count
         case .vector(let elements): valueOverheadBytes + elements.count * MemoryLayout<Float>.size
         case .null, .bool, .int, .double, .timestamp, .interval: valueOverheadBytes
+        case .array(let elements): elements.reduce(valueOverheadBytes) { $0 + estimatedBytes($1) }
         }
     }
 }

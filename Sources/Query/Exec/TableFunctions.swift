@@ -10,6 +10,9 @@ enum TableFunction: Sendable, Equatable {
     case jsonEach(asText: Bool)
     /// json(b)_object_keys.
     case jsonKeys(asText: Bool)
+    /// unnest(array [, array …]): one row per element; several arrays side by side, the
+    /// shorter ones padded with NULLs.
+    case unnest
 
     init?(name: String) {
         switch name {
@@ -19,6 +22,7 @@ enum TableFunction: Sendable, Equatable {
         case "jsonb_each", "json_each": self = .jsonEach(asText: false)
         case "jsonb_each_text", "json_each_text": self = .jsonEach(asText: true)
         case "jsonb_object_keys", "json_object_keys": self = .jsonKeys(asText: true)
+        case "unnest": self = .unnest
         default: return nil
         }
     }
@@ -26,7 +30,7 @@ enum TableFunction: Sendable, Equatable {
     /// Its columns' names; nil for one column named after the function (or its alias).
     var columnNames: [String]? {
         switch self {
-        case .series, .jsonKeys: nil
+        case .series, .jsonKeys, .unnest: nil
         case .jsonElements: ["value"]
         case .jsonEach: ["key", "value"]
         }
@@ -52,6 +56,13 @@ enum TableFunctions {
             ordinal += 1
             return try emit(scan.withOrdinality ? row + [.int(ordinal)] : row)
         }
+        if case .unnest = scan.function {
+            let arrays = arguments.map { ArrayFunctions.elements($0) ?? [] }
+            let count = arrays.map(\.count).max() ?? 0
+            return try (0..<count).allSatisfy { index in
+                try numbered(arrays.map { index < $0.count ? $0[index] : .null })
+            }
+        }
         if arguments.contains(where: \.isNull) { return true }
         switch scan.function {
         case .series: return try series(arguments, numbered)
@@ -63,6 +74,7 @@ enum TableFunctions {
             }
         case .jsonKeys:
             return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
+        case .unnest: return true
         }
     }
 

@@ -122,6 +122,7 @@ struct AggregateCall: Sendable, Equatable {
         case stddevSamp = "stddev_samp", stddevPop = "stddev_pop", varSamp = "var_samp", varPop = "var_pop"
         case jsonbAgg = "jsonb_agg", jsonAgg = "json_agg", jsonbObjectAgg = "jsonb_object_agg", jsonObjectAgg = "json_object_agg"
         case percentileCont = "percentile_cont", percentileDisc = "percentile_disc"
+        case arrayAgg = "array_agg"
     }
     var function: Function
     /// The aggregated value (an ordered-set aggregate's WITHIN GROUP key); nil for count(*).

@@ -12,8 +12,10 @@ public enum Cast {
             // Parameters bypass the literal parser: check them as pgvector checks its input.
             try VectorText.checkFinite(vector)
         }
-        if SQLType(of: value) == type { return value }
+        if SQLType(of: value) == type, type.elementType == nil { return value }
         switch (value, type) {
+        case (.array(let elements), .array(let element)): return .array(try elements.map { try convert($0, to: element) })
+        case (.array, .text): return .text(value.text(as: SQLType(of: value)) ?? "")
         case (.int(let number), .smallint), (.int(let number), .integer): return .int(try narrowed(number, to: type))
         case (.double(let number), .smallint), (.double(let number), .integer):
             return .int(try narrowed(try roundToInt(number), to: type))
@@ -98,7 +100,7 @@ public enum Cast {
     }
 
     /// Types whose values print differently from their storage form.
-    static let typesWithOwnText: Set<SQLType> = [.real, .date, .timestamptz]
+    static let typesWithOwnText: Set<SQLType> = [.real, .date, .timestamptz, .array(.real), .array(.date), .array(.timestamptz)]
 
     /// The text a value casts to (`true`/`false` for booleans, as `::text` gives).
     public static func textForm(_ value: Value) -> String {
@@ -137,6 +139,7 @@ public enum Cast {
         case .bytes: return .bytes(try parseBytes(text))
         case .tsvector: return .text(try TSVector(parsing: text).text)
         case .tsquery: return .text(try TSQuery(parsing: text).text)
+        case .array(let element): return .array(try ArrayText.parse(text, element: element))
         }
     }
 

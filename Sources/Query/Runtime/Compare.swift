@@ -17,6 +17,7 @@ public enum Compare {
         case (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x == y ? 0 : 1)
         case (.vector(let x), .vector(let y)): return vectors(x, y)
         case (.interval(let x), .interval(let y)): return x.span < y.span ? -1 : (x.span == y.span ? 0 : 1)
+        case (.array(let x), .array(let y)): return try arrays(x, y)
         default:
             throw VireoError(.typeMismatch, "operator does not exist: \(SQLType(of: a)) = \(SQLType(of: b))")
         }
@@ -30,6 +31,22 @@ public enum Compare {
 
     static func bytes(_ x: [UInt8], _ y: [UInt8]) -> Int {
         for (a, b) in zip(x, y) where a != b { return a < b ? -1 : 1 }
+        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+    }
+
+    /// PostgreSQL's array order: element by element, a NULL element after every value, then
+    /// the shorter array first.
+    static func arrays(_ x: [Value], _ y: [Value]) throws -> Int {
+        for (a, b) in zip(x, y) {
+            switch (a.isNull, b.isNull) {
+            case (true, true): continue
+            case (true, false): return 1
+            case (false, true): return -1
+            case (false, false):
+                let order = try values(a, b) ?? 0
+                if order != 0 { return order }
+            }
+        }
         return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
     }
 
@@ -57,9 +74,9 @@ public enum Compare {
 /// (integral doubles below 2^53 key as integers), NaN equals NaN, and text compares by its
 /// UTF-8 bytes (as `=` does), not by Unicode canonical equivalence as Swift strings do.
 public struct GroupKey: Hashable, Sendable {
-    private enum Key: Hashable {
+    private indirect enum Key: Hashable {
         case null, bool(Bool), int(Int64), double(UInt64), utf8([UInt8]), bytes([UInt8])
-        case timestamp(Int64), vector([UInt32]), interval(Int128)
+        case timestamp(Int64), vector([UInt32]), interval(Int128), array([Key])
     }
 
     private let key: Key
@@ -79,6 +96,7 @@ public struct GroupKey: Hashable, Sendable {
         case .vector(let vector): key = .vector(vector.map { ($0 == 0 ? 0 : $0).bitPattern })
         // '1 mon' = '30 days', as PostgreSQL's interval equality says.
         case .interval(let interval): key = .interval(interval.span)
+        case .array(let elements): key = .array(elements.map { GroupKey($0).key })
         }
     }
 }

@@ -22,8 +22,8 @@ public enum Operators {
             return try RegexMatch.apply(op, Cast.textForm(a), Cast.textForm(b))
         case .textSearchMatch:
             return .bool(try TSQuery(parsing: Cast.textForm(b)).matches(TSVector(parsing: Cast.textForm(a))))
-        case .and, .or:
-            throw VireoError(.internalError, "AND/OR reached the value operators")
+        case .and, .or, .overlaps:
+            throw VireoError(.internalError, "\(op.rawValue) reached the value operators")
         }
     }
 

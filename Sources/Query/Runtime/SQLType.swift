@@ -3,7 +3,7 @@ import VireoStorage
 /// The type of a value during binding and evaluation. `unknown` is the type of a string
 /// literal or parameter not yet resolved, which takes the type its context needs (as
 /// PostgreSQL's "unknown" literals do).
-public enum SQLType: Sendable, Hashable, CustomStringConvertible {
+public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// `int` is bigint (int8); `smallint` (int2) and `integer` (int4) hold the same
     /// `Value.int` but are range-checked where a value takes the type.
     case bool, int, double, text, bytes, json, timestamp
@@ -20,6 +20,8 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case vector(Int?)
     /// Text-search types; their values are `.text` holding the canonical form.
     case tsvector, tsquery
+    /// A one-dimensional array; its values are `Value.array`.
+    case array(SQLType)
     case unknown
 
     public init(_ columnType: ColumnType) {
@@ -41,6 +43,7 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .vector(let dimension): self = .vector(dimension)
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
+        case .array(let element): self = .array(SQLType(element))
         }
     }
 
@@ -69,8 +72,15 @@ public enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
+        case .array(let element): element.description + "[]"
         case .unknown: "unknown"
         }
+    }
+
+    /// The element type of an array type; nil for other types.
+    public var elementType: SQLType? {
+        if case .array(let element) = self { return element }
+        return nil
     }
 
     public var isNumeric: Bool { isInteger || isFloat }

@@ -15,6 +15,7 @@ extension Value {
         case .timestamp(let micros): TimestampText.format(micros)
         case .vector(let value): VectorText.format(value)
         case .interval(let value): IntervalMath.format(value)
+        case .array(let elements): ArrayText.format(elements, element: nil)
         }
     }
 
@@ -32,6 +33,7 @@ extension Value {
         case (.real, .double(let number)): return Self.format(real: number)
         case (.date, .timestamp(let micros)): return DateTime.formatDate(micros)
         case (.timestamptz, .timestamp(let micros)): return TimestampText.format(micros) + "+00"
+        case (.array(let element), .array(let elements)): return ArrayText.format(elements, element: element)
         default: return text
         }
     }

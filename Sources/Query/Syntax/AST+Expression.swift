@@ -34,6 +34,18 @@ public indirect enum SQLExpression: Sendable, Equatable {
     case caseWhen(CaseExpression)
     /// `ARRAY[a, b, …]`.
     case array([SQLExpression])
+    /// `ARRAY(SELECT …)`: the subquery's single column as an array.
+    case arraySubquery(Query)
+    /// `a[i]`, or the slice `a[lower:upper]` (either bound may be left out) when `isSlice`.
+    case subscripted(SQLExpression, lower: SQLExpression?, upper: SQLExpression?, isSlice: Bool)
+    /// `x op ANY (array)`, `x op SOME (…)`, `x op ALL (…)`, over an array or a subquery.
+    case quantified(BinaryOperator, SQLExpression, QuantifiedOperand, all: Bool)
+}
+
+/// What ANY or ALL ranges over.
+public indirect enum QuantifiedOperand: Sendable, Equatable {
+    case array(SQLExpression)
+    case subquery(Query)
 }
 
 /// A constant written in the statement.
@@ -236,6 +248,8 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case jsonPath = "#>", jsonPathText = "#>>"
     /// `@>` contains, `<@` is contained by.
     case contains = "@>", containedBy = "<@"
+    /// `&&`: arrays overlap.
+    case overlaps = "&&"
     /// `?` has key, `?|` has any of the keys, `?&` has all of the keys.
     case hasKey = "?", hasAnyKey = "?|", hasAllKeys = "?&"
     /// pgvector: `<->` L2 distance, `<#>` negative inner product, `<=>` cosine distance, `<+>` L1 distance.
@@ -316,13 +330,18 @@ extension SQLExpression {
                 + (call.over?.expressions ?? [])
         case .caseWhen(let caseExpression): caseExpression.children
         case .array(let elements): elements
+        case .arraySubquery: []
+        case .subscripted(let array, let lower, let upper, _): [array] + [lower, upper].compactMap { $0 }
+        case .quantified(_, let operand, .array(let array), _): [operand, array]
+        case .quantified(_, let operand, .subquery, _): [operand]
         }
     }
 
     /// The queries directly inside this expression (EXISTS, IN (SELECT …), scalar subqueries).
     public var subqueries: [Query] {
         switch self {
-        case .exists(let query), .subquery(let query), .inSubquery(_, let query, _): [query]
+        case .exists(let query), .subquery(let query), .inSubquery(_, let query, _), .arraySubquery(let query),
+             .quantified(_, _, .subquery(let query), _): [query]
         default: []
         }
     }

@@ -58,7 +58,8 @@ struct Lexer {
                 position += 2
                 return .doubleColon
             }
-            return failure(at: position, length: 1, "syntax error at or near \":\"")
+            position += 1
+            return .colon
         }
         if isOperatorCharacter(byte) { return lexOperator() }
         return failure(at: position, length: 1, "syntax error at or near \"\(displayText(from: position, length: 1))\"")

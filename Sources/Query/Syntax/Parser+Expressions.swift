@@ -57,6 +57,9 @@ extension Parser {
         switch token.kind {
         case .doubleColon: return .typeCast
         case .op(let spelling): return BinaryOperator(spelling: spelling)?.precedence ?? .otherOperator
+        // `OPERATOR(pg_catalog.~)` binds as "any other operator" does, whatever the operator.
+        case .word("operator", nil) where peek(1).kind == .leftParen: return .otherOperator
+        case .word(_, .collate?): return .typeCast
         case .word(_, let keyword?):
             switch keyword {
             case .or: return .or
@@ -83,7 +86,12 @@ extension Parser {
             guard let binary = BinaryOperator(spelling: spelling) else {
                 throw VireoError(.featureNotSupported, "operator does not exist: \(spelling)", position: token.start)
             }
-            return .binary(binary, left, try parseExpression(minimum: precedence.tighter))
+            return try parseOperand(of: binary, after: left, precedence)
+        case .word("operator", nil):
+            return try parseOperand(of: try parseOperatorName(), after: left, precedence)
+        case .word(_, .collate?):
+            try parseCollationName()
+            return left
         default:
             return try parseKeywordInfix(token.keyword, after: left, precedence)
         }
@@ -98,6 +106,54 @@ extension Parser {
         case .notnull?: return .isNull(left, negated: true)
         case .not?: return try parsePatternMatch(after: left, negated: true, keyword: advance().keyword)
         default: return try parsePatternMatch(after: left, negated: false, keyword: keyword)
+        }
+    }
+
+    /// The right operand of `op`: an expression, or `ANY | SOME | ALL ( array or query )`.
+    private mutating func parseOperand(of op: BinaryOperator, after left: SQLExpression, _ precedence: Precedence) throws -> SQLExpression {
+        let quantifier = peek().keyword
+        guard quantifier == .any || quantifier == .some || quantifier == .all, peek(1).kind == .leftParen else {
+            return .binary(op, left, try parseExpression(minimum: precedence.tighter))
+        }
+        advance()
+        advance()
+        let source: QuantifiedOperand = startsQuery() ? .subquery(try parseQuery()) : .array(try parseExpression())
+        try expect(.rightParen, ")")
+        return .quantified(op, left, source, all: quantifier == .all)
+    }
+
+    /// `OPERATOR ( [schema .] op )`, the `OPERATOR` word already consumed: the operator, which
+    /// must be one Vireo knows (pg_catalog and public are the only schemas).
+    private mutating func parseOperatorName() throws -> BinaryOperator {
+        try expect(.leftParen, "(")
+        if case .word(let schema, _) = peek().kind, peek(1).kind == .dot {
+            guard schema == "pg_catalog" || schema == "public" else { throw unexpected("schema \"\(schema)\" does not exist") }
+            advance()
+            advance()
+        }
+        let token = advance()
+        guard case .op(let spelling) = token.kind, let op = BinaryOperator(spelling: spelling) else {
+            throw VireoError(.undefinedFunction, "operator does not exist: \(token.kind)", position: token.start)
+        }
+        try expect(.rightParen, ")")
+        return op
+    }
+
+    /// `COLLATE name` (the keyword consumed): Vireo compares text by its bytes, as the "C"
+    /// collation does, so only the collations that mean that are accepted.
+    private mutating func parseCollationName() throws {
+        let start = peek().start
+        var name = ""
+        repeat {
+            switch advance().kind {
+            case .word(let word, _): name += word
+            case .quotedIdentifier(let word): name += word
+            default: throw unexpected("expected a collation name")
+            }
+        } while accept(.dot) && { name += "."; return true }()
+        let known = ["default", "c", "posix", "ucs_basic", "pg_catalog.default", "pg_catalog.c", "pg_catalog.posix", "pg_catalog.ucs_basic"]
+        guard known.contains(name.lowercased()) else {
+            throw VireoError(.undefinedObject, "collation \"\(name)\" for encoding \"UTF8\" does not exist", position: start)
         }
     }
 

@@ -3,6 +3,25 @@ import VireoStorage
 /// Primary expressions (literals, names, calls, CASE, CAST, subqueries) and type names.
 extension Parser {
     mutating func parsePrimary() throws -> SQLExpression {
+        var expression = try parsePrimaryBase()
+        while peek().kind == .leftBracket { expression = try parseSubscript(of: expression) }
+        return expression
+    }
+
+    /// `[i]` or `[lower:upper]` after an expression.
+    private mutating func parseSubscript(of array: SQLExpression) throws -> SQLExpression {
+        advance()
+        let lower = peek().kind == .colon ? nil : try parseExpression()
+        if accept(.colon) {
+            let upper = peek().kind == .rightBracket ? nil : try parseExpression()
+            try expect(.rightBracket, "]")
+            return .subscripted(array, lower: lower, upper: upper, isSlice: true)
+        }
+        try expect(.rightBracket, "]")
+        return .subscripted(array, lower: lower, upper: nil, isSlice: false)
+    }
+
+    private mutating func parsePrimaryBase() throws -> SQLExpression {
         let token = peek()
         switch token.kind {
         case .integer(let digits):
@@ -52,6 +71,13 @@ extension Parser {
         case .cast?: return try parseCast()
         case .exists? where peek(1).kind == .leftParen: return try parseExists()
         case .array? where peek(1).kind == .leftBracket: return try parseArray()
+        case .array? where peek(1).kind == .leftParen:
+            advance()
+            advance()
+            guard startsQuery() else { throw unexpected("expected SELECT") }
+            let query = try parseQuery()
+            try expect(.rightParen, ")")
+            return .arraySubquery(query)
         case .currentTimestamp?, .currentDate?, .currentTime?, .localtimestamp?, .localtime?:
             advance()
             return .function(FunctionCall(name))
@@ -173,8 +199,29 @@ extension Parser {
     /// A type name with its modifiers: `integer`, `double precision`, `varchar(20)`,
     /// `numeric(10,2)`, `timestamp with time zone`, `vector(3)`, `character varying(8)`.
     mutating func parseTypeName() throws -> TypeName {
-        guard let name = identifier(peek()) else { throw unexpected("expected a type name") }
+        let element = try parseElementTypeName()
+        // `type[]`, `type[n]`, `type[][]` and `type ARRAY[n]` all name the one array type.
+        var isArray = false
+        while peek().kind == .leftBracket || peekKeyword(.array) {
+            if acceptKeyword(.array), peek().kind != .leftBracket { isArray = true; break }
+            try expect(.leftBracket, "[")
+            if case .integer = peek().kind { advance() }
+            try expect(.rightBracket, "]")
+            isArray = true
+        }
+        return isArray ? .array(element) : element
+    }
+
+    /// A type name without array brackets; `pg_catalog.` or `public.` before it is allowed.
+    private mutating func parseElementTypeName() throws -> TypeName {
+        guard var name = identifier(peek()) else { throw unexpected("expected a type name") }
         advance()
+        if name == "pg_catalog" || name == "public", peek().kind == .dot {
+            advance()
+            guard let qualified = identifier(peek()) else { throw unexpected("expected a type name") }
+            advance()
+            name = qualified
+        }
         if let simple = Self.simpleTypes[name] { return simple }
         switch name {
         case "float": return try parseFloatType()

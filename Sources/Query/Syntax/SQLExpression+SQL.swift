@@ -33,6 +33,22 @@ extension SQLExpression {
         case .function(let call): call.sql
         case .caseWhen(let caseExpression): caseExpression.sql
         case .array(let elements): "ARRAY[" + elements.map(\.sql).joined(separator: ", ") + "]"
+        case .arraySubquery(let query): "ARRAY(" + query.sql + ")"
+        case .subscripted(let array, let lower, let upper, let isSlice):
+            (array.precedence < .primary || array.isSubscriptable == false ? "(" + array.sql + ")" : array.sql)
+                + "[" + (lower?.sql ?? "") + (isSlice ? ":" + (upper?.sql ?? "") : "") + "]"
+        case .quantified(let op, let operand, let source, let all):
+            operand.operand(parenthesizedAtOrBelow: op.precedence) + " " + op.rawValue + (all ? " ALL (" : " ANY (")
+                + source.sql + ")"
+        }
+    }
+
+    /// Whether `[…]` may follow the expression's SQL without parentheses (a name, a call, an
+    /// ARRAY constructor or another subscript; not a literal or a cast).
+    var isSubscriptable: Bool {
+        switch self {
+        case .column, .function, .array, .arraySubquery, .subscripted, .parameter: true
+        default: false
         }
     }
 
@@ -45,6 +61,7 @@ extension SQLExpression {
         case .binary(let op, _, _): op.precedence
         case .isNull, .isBoolean, .isDistinctFrom: .isTest
         case .inList, .inSubquery, .between, .like: .patternMatch
+        case .quantified(let op, _, _, _): op.precedence
         default: .primary
         }
     }
@@ -154,4 +171,13 @@ private func doubling(_ quote: Unicode.Scalar, in text: String) -> String {
         if scalar == quote { result.append(quote) }
     }
     return String(result)
+}
+
+extension QuantifiedOperand {
+    var sql: String {
+        switch self {
+        case .array(let expression): expression.sql
+        case .subquery(let query): query.sql
+        }
+    }
 }

@@ -62,6 +62,8 @@ enum TokenKind: Sendable, Equatable {
     /// An operator such as `+`, `<=`, `->>`, `<->`.
     case op(String)
     case leftParen, rightParen, leftBracket, rightBracket, comma, semicolon, dot, doubleColon
+    /// `:` alone, between an array slice's bounds (`a[1:2]`).
+    case colon
     /// The end of the input.
     case end
     /// Input the lexer could not read; the parser throws this error when it reaches the token.

@@ -4,7 +4,7 @@ import VireoStorage
 /// `numeric(10,2)`, `vector(3)`) that `ColumnType` does not hold. Synonyms are merged:
 /// `int`/`int4` are `integer`, `float8`/`float` are `doublePrecision`, `timestamptz` is
 /// `timestamp(withTimeZone: true)`, `decimal` is `numeric`, `bool` is `boolean`.
-public enum TypeName: Sendable, Equatable {
+public indirect enum TypeName: Sendable, Equatable {
     case smallint, integer, bigint
     case real, doublePrecision
     case numeric(precision: Int?, scale: Int?)
@@ -24,6 +24,8 @@ public enum TypeName: Sendable, Equatable {
     case serial, bigserial
     /// PostgreSQL's text-search types.
     case tsvector, tsquery
+    /// `element[]`: a one-dimensional array.
+    case array(TypeName)
     /// A name Vireo does not know (`uuid`, `date`, …), kept for the binder's error message.
     case other(name: String, modifiers: [Int])
 
@@ -59,6 +61,7 @@ public enum TypeName: Sendable, Equatable {
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .other(let name, let modifiers): quoteIdentifier(name) + modifierList(modifiers)
+        case .array(let element): element.sql + "[]"
         }
     }
 
@@ -80,6 +83,8 @@ public enum TypeName: Sendable, Equatable {
         case .interval: "interval"
         case .vector: "vector"
         case .other(let name, _): name
+        // PostgreSQL names a cast to an array type after the element type (`'{1}'::int[]` is `int4`).
+        case .array(let element): element.internalName
         default: sql
         }
     }
@@ -111,6 +116,11 @@ public enum TypeName: Sendable, Equatable {
         case .tsvector: return .tsvector
         case .tsquery: return .tsquery
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
+        case .array(let element):
+            if element.isSerial { throw VireoError(.featureNotSupported, "array of serial is not implemented") }
+            let elementType = try element.columnType()
+            if case .vector = elementType { throw VireoError(.featureNotSupported, "arrays of vectors are not supported") }
+            return .array(element: elementType)
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.
             if Self.objectIdentifierTypes.contains(name) { return .int }

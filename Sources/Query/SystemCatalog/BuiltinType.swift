@@ -42,6 +42,11 @@ public struct BuiltinType: Sendable {
 
     /// The type a column of `type` is stored as.
     public static func of(_ type: ColumnType) -> BuiltinType {
+        if case .array(let element) = type {
+            let base = of(element)
+            return BuiltinType(oid: base.arrayOID, name: "_" + base.name, arrayOID: 0, length: -1, category: "A",
+                               informationSchemaName: "ARRAY")
+        }
         let name = switch type {
         case .bool: "bool"
         case .int: "int8"
@@ -62,6 +67,7 @@ public struct BuiltinType: Sendable {
         case .vector: "vector"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
+        case .array: "text"
         }
         return all.first { $0.name == name } ?? all[0]
     }
@@ -93,15 +99,16 @@ extension SystemCatalog {
     static let types = Relation(
         columns: columns(("oid", .int), ("typname", .text), ("typnamespace", .int), ("typlen", .int), ("typtype", .text),
                          ("typcategory", .text), ("typarray", .int), ("typelem", .int), ("typdelim", .text),
-                         ("typrelid", .int), ("typbasetype", .int), ("typtypmod", .int), ("typnotnull", .bool), ("typowner", .int)),
+                         ("typrelid", .int), ("typbasetype", .int), ("typtypmod", .int), ("typnotnull", .bool), ("typowner", .int),
+                         ("typcollation", .int)),
         rows: BuiltinType.all.flatMap { type -> [[Value]] in
             let namespace = type.name == "vector" ? publicNamespaceOID : catalogNamespaceOID
             let base: [Value] = [.int(type.oid), .text(type.name), .int(namespace), .int(type.length), .text("b"),
                                  .text(type.category), .int(type.arrayOID), .int(0), .text(","), .int(0), .int(0), .int(-1),
-                                 .bool(false), .int(ownerOID)]
+                                 .bool(false), .int(ownerOID), .int(type.category == "S" ? defaultCollationOID : 0)]
             let array: [Value] = [.int(type.arrayOID), .text("_" + type.name), .int(namespace), .int(-1), .text("b"),
                                   .text("A"), .int(0), .int(type.oid), .text(","), .int(0), .int(0), .int(-1), .bool(false),
-                                  .int(ownerOID)]
+                                  .int(ownerOID), .int(type.category == "S" ? defaultCollationOID : 0)]
             return [base, array]
         })
 }

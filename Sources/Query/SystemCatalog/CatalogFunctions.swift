@@ -8,6 +8,9 @@ extension Functions {
         },
         ScalarFunction("format_type", 1...2, [.int, .int], strict: false, returns: .text) { arguments in
             guard case .int(let oid) = arguments[0] else { return .null }
+            if let element = BuiltinType.all.first(where: { $0.arrayOID == oid }) {
+                return .text((element.informationSchemaName == "USER-DEFINED" ? element.name : element.informationSchemaName) + "[]")
+            }
             let type = BuiltinType.all.first { $0.oid == oid }
             guard let type else { return .text("???") }
             if type.name == "vector", arguments.count > 1, case .int(let dimension) = arguments[1], dimension > 0 {
@@ -25,12 +28,64 @@ extension Functions {
         ScalarFunction("current_schema", 0...0, [], returns: .text) { _ in .text("public") },
         ScalarFunction("current_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
         ScalarFunction("pg_encoding_to_char", 1...1, [.int], returns: .text) { _ in .text("UTF8") },
-        // Arrays are not values yet (issue 10): the catalog's array columns are NULL, which
-        // this strict function answers with NULL; anything else is refused.
-        ScalarFunction("array_to_string", 2...3, [.text, .text], returns: .text) { _ in
-            throw VireoError(.featureNotSupported, "arrays are not supported yet")
-        },
         ScalarFunction("obj_description", 1...2, [.int, .text], returns: .text) { _ in .null },
         ScalarFunction("col_description", 2...2, [.int, .int], returns: .text) { _ in .null },
+        ScalarFunction("shobj_description", 2...2, [.int, .text], returns: .text) { _ in .null },
+        // Expressions are kept as SQL text, so the "parsed" form is the text itself.
+        ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in arguments[0] },
+        ScalarFunction("pg_relation_is_publishable", 1...1, [.int], returns: .bool) { _ in .bool(false) },
+        ScalarFunction("pg_function_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
+        ScalarFunction("pg_get_statisticsobjdef_columns", 1...1, [.int], returns: .text) { _ in .null },
+        ScalarFunction("pg_get_function_result", 1...1, [.int], returns: .text) { _ in .null },
+        ScalarFunction("pg_get_function_arguments", 1...1, [.int], returns: .text) { _ in .null },
+        ScalarFunction("pg_get_function_identity_arguments", 1...1, [.int], returns: .text) { _ in .null },
+        ScalarFunction("pg_size_pretty", 1...1, [.int], returns: .text) { arguments in
+            guard case .int(let bytes) = arguments[0] else { return .null }
+            return .text(sizePretty(bytes))
+        },
+        ScalarFunction("version", 0...0, [], returns: .text) { _ in
+            .text("PostgreSQL 15.0 (Vireo) on x86_64-pc-linux-gnu")
+        },
     ]
+
+    /// pg_size_pretty: bytes up to 10 kB (rounded), then kB, MB, GB, TB, each unit while the
+    /// number stays below 10240 of it, halves rounded away from zero.
+    static func sizePretty(_ bytes: Int64) -> String {
+        var size = bytes
+        if abs(size) < 10 * 1024 { return "\(size) bytes" }
+        for unit in ["kB", "MB", "GB", "TB"] {
+            let half = size >= 0 ? 512 : -512
+            let next = (size + Int64(half)) / 1024
+            if abs(next) < 10 * 1024 || unit == "TB" { return "\(next) \(unit)" }
+            size /= 1024
+        }
+        return "\(size) PB"
+    }
+
+    /// The catalog functions that read the catalog (index and constraint definitions, which
+    /// pg_class relation an OID or a name is), made for one statement's catalog.
+    static func catalogReading(_ name: String, _ catalog: Catalog) -> ScalarFunction? {
+        switch name {
+        case "pg_get_indexdef":
+            return ScalarFunction("pg_get_indexdef", 1...3, [.int, .int, .bool], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                let column = arguments.count > 1 ? ArrayFunctions.integer(arguments[1]) ?? 0 : 0
+                return SystemCatalog.indexDefinition(catalog, indexOID: oid, column: column).map(Value.text) ?? .null
+            }
+        case "pg_get_constraintdef":
+            return ScalarFunction("pg_get_constraintdef", 1...2, [.int, .bool], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return SystemCatalog.constraintDefinition(catalog, constraintOID: oid).map(Value.text) ?? .null
+            }
+        case "to_regclass":
+            return ScalarFunction("to_regclass", 1...1, [.text], returns: .int) { arguments in
+                SystemCatalog.relationOID(Cast.textForm(arguments[0]), catalog).map(Value.int) ?? .null
+            }
+        case "pg_table_size", "pg_relation_size", "pg_total_relation_size", "pg_indexes_size":
+            // Sizes per relation are not kept apart in Vireo's one file: NULL, not a made-up number.
+            return ScalarFunction(name, 1...2, [.int, .text], returns: .int) { _ in .null }
+        default:
+            return nil
+        }
+    }
 }

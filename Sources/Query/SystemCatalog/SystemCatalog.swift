@@ -15,6 +15,27 @@ enum SystemCatalog {
     /// Where user objects' OIDs start, as in PostgreSQL.
     static let firstUserOID: Int64 = 16_384
 
+    /// The OIDs PostgreSQL gives its own catalog relations, for `'pg_class'::regclass`.
+    static let catalogRelationOIDs: [String: Int64] = [
+        "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259, "pg_database": 1262,
+        "pg_namespace": 2615, "pg_constraint": 2606, "pg_index": 2610, "pg_description": 2609, "pg_extension": 3079,
+        "pg_am": 2601, "pg_attrdef": 2604, "pg_collation": 3456, "pg_roles": 1260, "pg_trigger": 2620,
+    ]
+
+    /// The OID of the relation `text` names (`t`, `public.t`, `pg_catalog.pg_class`), as a
+    /// cast to regclass gives it; nil when there is none.
+    static func relationOID(_ text: String, _ catalog: Catalog) -> Int64? {
+        var name = text.trimmingCharacters(in: .whitespaces)
+        if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+        for schema in ["pg_catalog.", "public."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
+        if let number = Int64(name) { return number }
+        if let system = catalogRelationOIDs[name] { return system }
+        if catalog.tables[name] != nil || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
+            return oid(ofObject: name)
+        }
+        return nil
+    }
+
     /// A relation's columns and rows.
     struct Relation {
         var columns: [ResultColumn]
@@ -39,9 +60,52 @@ enum SystemCatalog {
         "pg_am": { _ in accessMethods },
         "pg_database": { _ in databases },
         "pg_tables": userTables,
+        "pg_attrdef": attributeDefaults,
+        "pg_constraint": constraints,
+        "pg_roles": { _ in roles },
+        "pg_user": { _ in roles },
+        "pg_collation": { _ in collations },
+        "pg_policy": { _ in empty(("oid", .int), ("polname", .text), ("polrelid", .int), ("polcmd", .text), ("polpermissive", .bool),
+                                   ("polroles", .array(.int)), ("polqual", .text), ("polwithcheck", .text)) },
+        "pg_statistic_ext": { _ in empty(("oid", .int), ("stxrelid", .int), ("stxname", .text), ("stxnamespace", .int),
+                                           ("stxstattarget", .int), ("stxkind", .array(.text))) },
+        "pg_publication": { _ in empty(("oid", .int), ("pubname", .text), ("puballtables", .bool)) },
+        "pg_publication_namespace": { _ in empty(("oid", .int), ("pnpubid", .int), ("pnnspid", .int)) },
+        "pg_publication_rel": { _ in empty(("oid", .int), ("prpubid", .int), ("prrelid", .int), ("prqual", .text),
+                                             ("prattrs", .array(.smallint))) },
+        "pg_inherits": { _ in empty(("inhrelid", .int), ("inhparent", .int), ("inhseqno", .int), ("inhdetachpending", .bool)) },
+        "pg_extension": { _ in empty(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
+                                       ("extversion", .text)) },
+        "pg_description": { _ in empty(("objoid", .int), ("classoid", .int), ("objsubid", .int), ("description", .text)) },
+        "pg_auth_members": { _ in empty(("roleid", .int), ("member", .int), ("grantor", .int)) },
+        "pg_proc": { _ in empty(("oid", .int), ("proname", .text), ("pronamespace", .int), ("prokind", .text),
+                                  ("prorettype", .int), ("proargtypes", .text)) },
+        "pg_trigger": { _ in empty(("oid", .int), ("tgrelid", .int), ("tgname", .text), ("tgisinternal", .bool)) },
+        "pg_rewrite": { _ in empty(("oid", .int), ("ev_class", .int), ("rulename", .text)) },
+        "pg_foreign_table": { _ in empty(("ftrelid", .int), ("ftserver", .int)) },
+        "pg_sequence": { _ in empty(("seqrelid", .int)) },
         "information_schema.tables": informationSchemaTables,
         "information_schema.columns": informationSchemaColumns,
     ]
+
+    /// A relation Vireo has nothing to put in (policies, publications, inheritance…): its
+    /// columns are there so that tools' queries bind, and it has no rows.
+    static func empty(_ pairs: (String, SQLType)...) -> Relation {
+        Relation(columns: pairs.map { ResultColumn(name: $0.0, type: $0.1) }, rows: [])
+    }
+
+    static let roles = Relation(
+        columns: columns(("oid", .int), ("rolname", .text), ("rolsuper", .bool), ("rolinherit", .bool), ("rolcreaterole", .bool),
+                         ("rolcreatedb", .bool), ("rolcanlogin", .bool), ("rolconnlimit", .int), ("rolvaliduntil", .timestamptz),
+                         ("rolreplication", .bool), ("rolbypassrls", .bool), ("usename", .text), ("usesysid", .int)),
+        rows: [[.int(ownerOID), .text(ownerName), .bool(true), .bool(true), .bool(true), .bool(true), .bool(true), .int(-1), .null,
+                .bool(true), .bool(true), .text(ownerName), .int(ownerOID)]])
+
+    static let collations = Relation(
+        columns: columns(("oid", .int), ("collname", .text), ("collnamespace", .int), ("collprovider", .text)),
+        rows: [[.int(defaultCollationOID), .text("default"), .int(catalogNamespaceOID), .text("d")],
+               [.int(950), .text("C"), .int(catalogNamespaceOID), .text("c")],
+               [.int(951), .text("POSIX"), .int(catalogNamespaceOID), .text("c")]])
 
     static func columns(_ pairs: (String, SQLType)...) -> [ResultColumn] {
         pairs.map { ResultColumn(name: $0.0, type: $0.1) }
@@ -62,68 +126,191 @@ enum SystemCatalog {
 
     static let databases = Relation(
         columns: columns(("oid", .int), ("datname", .text), ("datdba", .int), ("encoding", .int), ("datlocprovider", .text),
-                         ("datcollate", .text), ("datctype", .text), ("daticulocale", .text), ("datacl", .text),
+                         ("datcollate", .text), ("datctype", .text), ("daticulocale", .text), ("datacl", .array(.text)),
                          ("datistemplate", .bool), ("datallowconn", .bool)),
         rows: [[.int(1), .text(databaseName), .int(ownerOID), .int(6), .text("c"), .text("C.UTF-8"), .text("C.UTF-8"),
                 .null, .null, .bool(false), .bool(true)]])
 
     static let accessMethods = Relation(
         columns: columns(("oid", .int), ("amname", .text), ("amtype", .text)),
-        rows: [[.int(403), .text("btree"), .text("i")], [.int(oid(ofObject: "hnsw")), .text("hnsw"), .text("i")]])
+        rows: [[.int(2), .text("heap"), .text("t")], [.int(403), .text("btree"), .text("i")],
+               [.int(2742), .text("gin"), .text("i")], [.int(oid(ofObject: "hnsw")), .text("hnsw"), .text("i")]])
 }
 
 extension SystemCatalog {
+    /// An index as the catalog shows it: the table's own indexes, plus the primary key that
+    /// an integer key column is (Vireo keys the rows by it, so it has no index of its own).
+    struct IndexEntry {
+        var name: String
+        var columns: [String]
+        var isUnique: Bool
+        var isPrimary: Bool
+        var method: String
+        /// pg_constraint's contype when the index backs a constraint: p (primary key) or u (unique).
+        var constraintType: String? { isPrimary ? "p" : (isUnique && name.hasSuffix("_key") ? "u" : nil) }
+    }
+
+    static func indexEntries(_ table: TableDefinition) -> [IndexEntry] {
+        var entries = table.indexes.map { index in
+            IndexEntry(name: index.name, columns: index.columns, isUnique: index.isUnique,
+                       isPrimary: index.isUnique && index.name == table.name + "_pkey", method: index.method)
+        }
+        if let position = table.rowIDColumn {
+            entries.insert(IndexEntry(name: table.name + "_pkey", columns: [table.columns[position].name], isUnique: true,
+                                      isPrimary: true, method: "btree"), at: 0)
+        }
+        return entries
+    }
+
+    static func sortedTables(_ catalog: Catalog) -> [TableDefinition] {
+        catalog.tables.values.sorted { $0.name < $1.name }
+    }
+
+    static func accessMethodOID(_ method: String) -> Int64 {
+        switch method {
+        case "btree": 403
+        case "gin": 2742
+        default: oid(ofObject: method)
+        }
+    }
+
     /// pg_class: one row per table and per index.
     static func classes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
-        for table in catalog.tables.values.sorted(by: { $0.name < $1.name }) {
-            rows.append(classRow(table.name, kind: "r", accessMethod: 0, hasIndex: !table.indexes.isEmpty, attributeCount: table.columns.count))
-            for index in table.indexes {
-                let method = index.method == "hnsw" ? oid(ofObject: "hnsw") : 403
-                rows.append(classRow(index.name, kind: "i", accessMethod: method, hasIndex: false, attributeCount: index.columns.count))
+        for table in sortedTables(catalog) {
+            let indexes = indexEntries(table)
+            rows.append(classRow(table.name, kind: "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count))
+            for index in indexes {
+                rows.append(classRow(index.name, kind: "i", accessMethod: accessMethodOID(index.method), hasIndex: false,
+                                     attributeCount: index.columns.count))
             }
         }
         return Relation(columns: columns(
             ("oid", .int), ("relname", .text), ("relnamespace", .int), ("relkind", .text), ("relowner", .int),
             ("relam", .int), ("relhasindex", .bool), ("relpersistence", .text), ("relispartition", .bool),
-            ("reltuples", .double), ("relnatts", .int), ("reltype", .int)), rows: rows)
+            ("reltuples", .double), ("relnatts", .int), ("reltype", .int), ("relchecks", .int), ("relhasrules", .bool),
+            ("relhastriggers", .bool), ("relrowsecurity", .bool), ("relforcerowsecurity", .bool), ("reltablespace", .int),
+            ("reloftype", .int), ("relreplident", .text), ("reltoastrelid", .int), ("reloptions", .array(.text)),
+            ("relpartbound", .text), ("relacl", .array(.text)), ("relfilenode", .int), ("relpages", .int)), rows: rows)
     }
 
     private static func classRow(_ name: String, kind: String, accessMethod: Int64, hasIndex: Bool, attributeCount: Int) -> [Value] {
         [.int(oid(ofObject: name)), .text(name), .int(publicNamespaceOID), .text(kind), .int(ownerOID), .int(accessMethod),
-         .bool(hasIndex), .text("p"), .bool(false), .double(-1), .int(Int64(attributeCount)), .int(0)]
+         .bool(hasIndex), .text("p"), .bool(false), .double(-1), .int(Int64(attributeCount)), .int(0), .int(0), .bool(false),
+         .bool(false), .bool(false), .bool(false), .int(0), .int(0), .text(kind == "r" ? "d" : "n"), .int(0), .null, .null, .null,
+         .int(oid(ofObject: name)), .int(0)]
     }
 
-    /// pg_attribute: the columns of every table.
+    /// pg_attribute: the columns of every table, and of every index (named after the
+    /// table's columns they hold).
     static func attributes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
-        for table in catalog.tables.values.sorted(by: { $0.name < $1.name }) {
+        for table in sortedTables(catalog) {
             for (position, column) in table.columns.enumerated() {
-                let type = BuiltinType.of(column.type)
-                rows.append([.int(oid(ofObject: table.name)), .text(column.name), .int(type.oid), .int(Int64(position + 1)),
-                             .bool(column.notNull), .bool(false), .int(type.typmod(column.type)), .int(type.length),
-                             .bool(column.defaultExpression != nil)])
+                rows.append(attributeRow(table.name, column, position + 1))
+            }
+            for index in indexEntries(table) {
+                for (position, name) in index.columns.enumerated() {
+                    guard let column = table.columns.first(where: { $0.name == name }) else { continue }
+                    var row = attributeRow(index.name, column, position + 1)
+                    row[4] = .bool(false)
+                    row[8] = .bool(false)
+                    rows.append(row)
+                }
             }
         }
         return Relation(columns: columns(
             ("attrelid", .int), ("attname", .text), ("atttypid", .int), ("attnum", .int), ("attnotnull", .bool),
-            ("attisdropped", .bool), ("atttypmod", .int), ("attlen", .int), ("atthasdef", .bool)), rows: rows)
+            ("attisdropped", .bool), ("atttypmod", .int), ("attlen", .int), ("atthasdef", .bool), ("attcollation", .int),
+            ("attidentity", .text), ("attgenerated", .text), ("attstorage", .text), ("attcompression", .text),
+            ("attstattarget", .int), ("attndims", .int)), rows: rows)
+    }
+
+    private static func attributeRow(_ relation: String, _ column: VireoStorage.ColumnDefinition, _ number: Int) -> [Value] {
+        let type = BuiltinType.of(column.type)
+        let hasDefault = column.defaultExpression != nil || column.isSerial || column.generatedExpression != nil
+        return [.int(oid(ofObject: relation)), .text(column.name), .int(type.oid), .int(Int64(number)), .bool(column.notNull),
+                .bool(false), .int(type.typmod(column.type)), .int(type.length), .bool(hasDefault),
+                .int(type.category == "S" ? defaultCollationOID : 0), .text(""), .text(column.generatedExpression == nil ? "" : "s"),
+                .text(type.length == -1 ? "x" : "p"), .text(""), .int(-1), .int(type.category == "A" ? 1 : 0)]
+    }
+
+    /// The collation text columns use (PostgreSQL's "default"; Vireo compares bytes, as C).
+    static let defaultCollationOID: Int64 = 100
+
+    /// pg_attrdef: each column default and generation expression, as SQL text.
+    static func attributeDefaults(_ catalog: Catalog) -> Relation {
+        var rows: [[Value]] = []
+        for table in sortedTables(catalog) {
+            for (position, column) in table.columns.enumerated() {
+                let serial = column.isSerial ? "nextval('\(table.name)_\(column.name)_seq'::regclass)" : nil
+                guard let expression = column.generatedExpression ?? column.defaultExpression ?? serial else { continue }
+                rows.append([.int(oid(ofObject: "\(table.name).\(column.name).default")), .int(oid(ofObject: table.name)),
+                             .int(Int64(position + 1)), .text(expression)])
+            }
+        }
+        return Relation(columns: columns(("oid", .int), ("adrelid", .int), ("adnum", .int), ("adbin", .text)), rows: rows)
     }
 
     /// pg_index: which table each index belongs to and its columns (indkey as PostgreSQL
     /// prints an int2vector: attribute numbers separated by spaces).
     static func indexes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
-        for table in catalog.tables.values.sorted(by: { $0.name < $1.name }) {
-            for index in table.indexes {
+        for table in sortedTables(catalog) {
+            for index in indexEntries(table) {
                 let keys = index.columns.compactMap { table.columnIndex($0).map { String($0 + 1) } }.joined(separator: " ")
                 rows.append([.int(oid(ofObject: index.name)), .int(oid(ofObject: table.name)), .bool(index.isUnique),
-                             .bool(false), .text(keys), .int(Int64(index.columns.count))])
+                             .bool(index.isPrimary), .text(keys), .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
+                             .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), .null, .null, .bool(true)])
             }
         }
         return Relation(columns: columns(
             ("indexrelid", .int), ("indrelid", .int), ("indisunique", .bool), ("indisprimary", .bool),
-            ("indkey", .text), ("indnatts", .int)), rows: rows)
+            ("indkey", .text), ("indnatts", .int), ("indnkeyatts", .int), ("indisclustered", .bool), ("indisvalid", .bool),
+            ("indisreplident", .bool), ("indimmediate", .bool), ("indnullsnotdistinct", .bool), ("indpred", .text),
+            ("indexprs", .text), ("indisready", .bool)), rows: rows)
+    }
+
+    /// pg_constraint: primary keys and unique constraints (the indexes behind them).
+    static func constraints(_ catalog: Catalog) -> Relation {
+        var rows: [[Value]] = []
+        for table in sortedTables(catalog) {
+            for index in indexEntries(table) {
+                guard let type = index.constraintType else { continue }
+                let keys = index.columns.compactMap { table.columnIndex($0).map { Value.int(Int64($0 + 1)) } }
+                rows.append([.int(oid(ofObject: index.name + ".constraint")), .text(index.name), .int(publicNamespaceOID), .text(type),
+                             .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
+                             .int(oid(ofObject: index.name)), .int(0), .array(keys)])
+            }
+        }
+        return Relation(columns: columns(
+            ("oid", .int), ("conname", .text), ("connamespace", .int), ("contype", .text), ("condeferrable", .bool),
+            ("condeferred", .bool), ("convalidated", .bool), ("conrelid", .int), ("contypid", .int), ("conindid", .int),
+            ("confrelid", .int), ("conkey", .array(.smallint))), rows: rows)
+    }
+
+    /// `CREATE [UNIQUE] INDEX name ON public.table USING method (columns)`, as pg_get_indexdef
+    /// prints it (column 0), or the name of the index's column `column` (1-based).
+    static func indexDefinition(_ catalog: Catalog, indexOID: Int64, column: Int64) -> String? {
+        for table in catalog.tables.values {
+            for index in indexEntries(table) where oid(ofObject: index.name) == indexOID {
+                if column > 0 { return column <= index.columns.count ? quoteIdentifier(index.columns[Int(column) - 1]) : nil }
+                let columns = index.columns.map(quoteIdentifier).joined(separator: ", ")
+                return "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON public.\(quoteIdentifier(table.name)) USING \(index.method) (\(columns))"
+            }
+        }
+        return nil
+    }
+
+    /// `PRIMARY KEY (id)` or `UNIQUE (email)`, as pg_get_constraintdef prints a constraint.
+    static func constraintDefinition(_ catalog: Catalog, constraintOID: Int64) -> String? {
+        for table in catalog.tables.values {
+            for index in indexEntries(table) where oid(ofObject: index.name + ".constraint") == constraintOID {
+                guard let type = index.constraintType else { return nil }
+                return (type == "p" ? "PRIMARY KEY" : "UNIQUE") + " (" + index.columns.map(quoteIdentifier).joined(separator: ", ") + ")"
+            }
+        }
+        return nil
     }
 
     /// pg_tables: the user tables.

@@ -20,6 +20,9 @@
 //   0x90  interval    the span (months at 30 days, in microseconds) as a 128-bit integer,
 //                     16 bytes big-endian with the sign bit flipped: '1 mon' and '30 days'
 //                     are one key, as they are equal in PostgreSQL
+//  0xA0  array       each element as an ascending component, a NULL element as the single
+//                    byte 0xF0 (after every element tag: NULL elements sort last, as in
+//                    PostgreSQL), then one 0x00: an array sorts before its extensions
 //
 // Escaping: a 0x00 byte is written 0x00 0xFF; the string ends with 0x00 0x00. So a string
 // sorts before its extensions and composite keys compare component by component.
@@ -45,8 +48,11 @@ public enum KeyCodec {
     @usableFromInline
     enum Tag: UInt8 {
         case null = 0x01, bool = 0x10, int = 0x20, double = 0x30, text = 0x40
-        case bytes = 0x50, json = 0x60, timestamp = 0x70, vector = 0x80, interval = 0x90
+        case bytes = 0x50, json = 0x60, timestamp = 0x70, vector = 0x80, interval = 0x90, array = 0xA0
     }
+
+    /// A NULL element inside an array component.
+    static let nullElement: UInt8 = 0xF0
 
     /// Size of an encoded row id.
     public static let rowIDSizeBytes = 8
@@ -162,6 +168,12 @@ public enum KeyCodec {
         case .bytes(let data): appendEscaped(.bytes, data, to: &bytes)
         case .vector(let elements): appendVector(elements, to: &bytes)
         case .interval(let interval): appendInterval(interval, to: &bytes)
+        case .array(let elements):
+            bytes.append(Tag.array.rawValue)
+            for element in elements {
+                if element.isNull { bytes.append(nullElement) } else { appendAscending(element, to: &bytes) }
+            }
+            bytes.append(0x00)
         }
     }
 

@@ -18,8 +18,9 @@ struct KeyReader {
         guard let tag = KeyCodec.Tag(rawValue: rawTag) ?? KeyCodec.Tag(rawValue: ~rawTag) else {
             throw Self.corrupt("unknown tag \(rawTag) at byte \(offset - 1)")
         }
-        mask = KeyCodec.Tag(rawValue: rawTag) == nil ? 0xFF : 0x00
-        defer { mask = 0 }
+        let outerMask = mask
+        mask = outerMask ^ (KeyCodec.Tag(rawValue: rawTag) == nil ? 0xFF : 0x00)
+        defer { mask = outerMask }
         switch tag {
         case .null: return .null
         case .bool: return .bool(try readBool())
@@ -35,6 +36,21 @@ struct KeyReader {
             let span = Int128(bitPattern: (UInt128(high) << 64 | UInt128(low)) ^ (UInt128(1) << 127))
             let day = Int128(Interval.microsPerDay)
             return .interval(Interval(days: Int32(clamping: span / day), micros: Int64(span % day)))
+        case .array: return .array(try readArrayElements())
+        }
+    }
+
+    /// Reads an array's elements up to its 0x00 terminator. Each element carries its own
+    /// (inverted, in a descending component) tag, so `readComponent` reads it.
+    private mutating func readArrayElements() throws -> [Value] {
+        var elements: [Value] = []
+        while true {
+            guard offset < bytes.count else { throw Self.corrupt("truncated array at byte \(offset)") }
+            switch bytes[offset] ^ mask {
+            case 0x00: offset += 1; return elements
+            case KeyCodec.nullElement: offset += 1; elements.append(.null)
+            default: elements.append(try readComponent())
+            }
         }
     }
 

@@ -21,6 +21,9 @@
 //                             therefore hand out its vectors in place (RecordView.withVector).
 //   10 interval               16 bytes: months int32, days int32, microseconds int64, each
 //                             little-endian (added with issue 10; older records never hold it)
+//   11 array                  the elements as a nested record in this same format (one
+//                             column per element); a vector inside is aligned from the
+//                             nested record's first byte
 //
 // Invariants (checked when reading; a violation throws VireoError(.corruption)):
 //   1. n <= the record's byte count (every column costs at least its tag byte).
@@ -40,7 +43,7 @@ public enum RecordCodec {
     @usableFromInline
     enum Tag: UInt8 {
         case null = 0, falseValue = 1, trueValue = 2, int = 3, double = 4
-        case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9, interval = 10
+        case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9, interval = 10, array = 11
     }
 
     /// Float32 payloads start at a multiple of this many bytes from the record's start.
@@ -117,6 +120,7 @@ public enum RecordCodec {
         case .timestamp: .timestamp
         case .vector: .vector
         case .interval: .interval
+        case .array: .array
         }
     }
 
@@ -132,6 +136,8 @@ public enum RecordCodec {
         case .vector(let elements):
             Varint.size(of: UInt64(elements.count)) + vectorAlignmentBytes - 1
                 + elements.count * MemoryLayout<Float>.size
+        case .array(let elements):
+            elements.reduce(Varint.size(of: UInt64(elements.count)) + 1 + elements.count * 9) { $0 + payloadSizeBytesMax($1) }
         }
     }
 
@@ -156,6 +162,7 @@ public enum RecordCodec {
             appendLittleEndian(interval.months, to: &bytes)
             appendLittleEndian(interval.days, to: &bytes)
             appendLittleEndian(interval.micros, to: &bytes)
+        case .array(let elements): encode(elements, into: &bytes)
         }
     }
 

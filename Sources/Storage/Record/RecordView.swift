@@ -61,6 +61,12 @@ public struct RecordView {
         case .bytes: return .bytes(Array(UnsafeRawBufferPointer(rebasing: bytes[span])))
         case .vector: return .vector(try readVectorCopy(span, index))
         case .interval: return .interval(try readInterval(span, index))
+        case .array:
+            let elements = try RecordView(UnsafeRawBufferPointer(rebasing: bytes[span])).values()
+            guard !elements.contains(where: { if case .array = $0 { true } else { false } }) else {
+                throw Self.corrupt("column \(index) holds a nested array")
+            }
+            return .array(elements)
         }
     }
 

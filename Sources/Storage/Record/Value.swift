@@ -16,6 +16,9 @@ public enum Value: Sendable, Hashable {
     case vector([Float])
     /// A span of months, days and microseconds, kept apart as PostgreSQL keeps them.
     case interval(Interval)
+    /// A one-dimensional array (lower bound 1); its element type is the column's or the
+    /// expression's, not the value's. Elements may be NULL; arrays do not nest.
+    case array([Value])
 }
 
 /// PostgreSQL's interval: months and days are calendar units (a month is not a fixed number
@@ -44,7 +47,7 @@ public struct Interval: Sendable, Hashable {
 /// smallint and integer are stored as `.int` values and real as `.double`, varchar(n) and
 /// char(n) as `.text`; the declared type adds the range and length its values must keep.
 /// The catalog stores this enum as JSON, so adding a case keeps older files readable.
-public enum ColumnType: Sendable, Hashable, Codable {
+public indirect enum ColumnType: Sendable, Hashable, Codable {
     case bool, int, double, text, bytes, json, timestamp
     case vector(dimension: Int)
     case smallint, integer, real
@@ -61,6 +64,8 @@ public enum ColumnType: Sendable, Hashable, Codable {
     case interval
     /// PostgreSQL's text-search types, stored as their canonical text (a `.text` value).
     case tsvector, tsquery
+    /// A one-dimensional array of `element` values (`integer[]`, `text[]`).
+    case array(element: ColumnType)
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -85,6 +90,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .vector(let dimension): "vector(\(dimension))"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
+        case .array(let element): element.name + "[]"
         }
     }
 
@@ -95,6 +101,7 @@ public enum ColumnType: Sendable, Hashable, Codable {
         case .real: .double
         case .varchar, .char, .uuid, .tsvector, .tsquery: .text
         case .date, .timestamptz: .timestamp
+        case .array(let element): .array(element: element.storageType)
         default: self
         }
     }
@@ -136,6 +143,7 @@ extension Value {
         case .timestamp: .timestamp
         case .vector(let elements): .vector(dimension: elements.count)
         case .interval: .interval
+        case .array(let elements): .array(element: elements.lazy.compactMap(\.type).first ?? .text)
         }
     }
 
@@ -149,6 +157,10 @@ extension Value {
     /// NULL fits every type, a vector only a vector column of the same dimension.
     public func fits(_ columnType: ColumnType) -> Bool {
         guard let own = type else { return true }
+        if case .array(let elements) = self {
+            guard case .array(let element) = columnType else { return false }
+            return elements.allSatisfy { $0.fits(element) }
+        }
         return own == columnType.storageType
     }
 
@@ -169,6 +181,7 @@ extension Value {
         case .timestamp(let micros): "timestamp \(micros)"
         case .vector(let vector): "[" + vector.map { String($0) }.joined(separator: ",") + "]"
         case .interval(let interval): "interval \(interval.months) months \(interval.days) days \(interval.micros) microseconds"
+        case .array(let elements): "{" + elements.map(\.messageText).joined(separator: ",") + "}"
         }
     }
 }

@@ -146,6 +146,7 @@ enum RESTColumnType {
         case .vector(let dimension): "vector(\(dimension))"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
+        case .array(let element): name(element) + "[]"
         }
     }
 }

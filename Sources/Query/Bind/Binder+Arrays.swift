@@ -1,0 +1,155 @@
+import VireoStorage
+
+/// Binding of arrays: constructors, subscripts, ANY/ALL, the array operators and the
+/// array functions. Their element types are worked out here, as PostgreSQL resolves its
+/// polymorphic `anyarray`/`anyelement` signatures, so the runtime functions stay simple.
+extension Binder {
+    static let multidimensional = VireoError(.featureNotSupported, "multidimensional arrays are not supported")
+
+    /// `ARRAY[a, b, …]`: the elements' common type (text when all are untyped literals).
+    func arrayConstructor(_ elements: [SQLExpression], _ scope: Scope) throws -> Typed {
+        let items = try elements.map { try bind($0, scope) }
+        if items.isEmpty {
+            throw VireoError(.indeterminateDatatype, "cannot determine type of empty array",
+                             hint: "Explicitly cast to the desired type, for example ARRAY[]::integer[].")
+        }
+        if items.contains(where: { $0.type.elementType != nil }) { throw Self.multidimensional }
+        let common = SQLType.common(items.map(\.type))
+        let element = common == .unknown ? SQLType.text : common
+        let bound = try items.map { try convert($0, to: element) }
+        return (.function(ArrayFunctions.construct, bound), .array(element))
+    }
+
+    /// `a[i]` (an element, NULL when out of range) or `a[lower:upper]` (an array).
+    func subscripted(_ array: SQLExpression, _ lower: SQLExpression?, _ upper: SQLExpression?, isSlice: Bool,
+                     _ scope: Scope) throws -> Typed {
+        let value = try bind(array, scope)
+        guard let element = value.type.elementType else {
+            throw VireoError(.typeMismatch, "cannot subscript type \(value.type) because it does not support subscripting")
+        }
+        let bounds = try [lower, upper].map { bound -> BoundExpression in
+            guard let bound else { return .constant(.null) }
+            return try convert(bind(bound, scope), to: .int)
+        }
+        if isSlice { return (.function(ArrayFunctions.slice(value.type), [value.expression] + bounds), value.type) }
+        return (.function(ArrayFunctions.element(element), [value.expression, bounds[0]]), element)
+    }
+
+    /// `x op ANY|ALL (array or subquery)`: an untyped side takes the other side's type.
+    func quantified(_ op: BinaryOperator, _ operand: SQLExpression, _ source: QuantifiedOperand, all: Bool,
+                    _ scope: Scope) throws -> Typed {
+        guard ArrayFunctions.quantifiable.contains(op) else {
+            throw VireoError(.featureNotSupported, "\(op.rawValue) \(all ? "ALL" : "ANY") (…) is not supported")
+        }
+        var left = try bind(operand, scope)
+        let array: Typed
+        switch source {
+        case .subquery(let query):
+            let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
+            array = (.arraySubquery(subquery), .array(type))
+        case .array(let expression):
+            array = try bind(expression, scope)
+        }
+        var element = array.type.elementType ?? .unknown
+        if array.type != .unknown && array.type.elementType == nil {
+            throw VireoError(.wrongObjectType, "op ANY/ALL (array) requires array on right side")
+        }
+        if left.type == .unknown && element != .unknown { left = (try coerce(left, to: element), element) }
+        if element == .unknown { element = left.type == .unknown ? .text : left.type }
+        if left.type == .unknown { left = (try coerce(left, to: element), element) }
+        let right = try coerce(array, to: .array(element))
+        let comparable = left.type == element || (left.type.isNumeric && element.isNumeric)
+            || (left.type.isDateTime && element.isDateTime) || op.isRegexMatch
+        guard comparable else {
+            throw VireoError(.undefinedFunction, "operator does not exist: \(left.type) \(op.rawValue) \(element)")
+        }
+        let leftExpression = op.isRegexMatch ? try convert(left, to: .text) : left.expression
+        return (.quantified(op, leftExpression, right, all: all), .bool)
+    }
+
+    /// `||`, `@>`, `<@` and `&&` with an array on either side; nil when neither side is one.
+    func arrayOperator(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        guard a.type.elementType != nil || b.type.elementType != nil else { return nil }
+        switch op {
+        case .concat:
+            // array || array, array || element, element || array; an untyped literal is an
+            // array (`tags || 'z'` reads 'z' as text[], as PostgreSQL resolves it).
+            if let element = a.type.elementType, b.type.elementType == nil, b.type != .unknown {
+                if b.type != element, !(b.type.isNumeric && element.isNumeric) {
+                    throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) || \(b.type)")
+                }
+                return (.function(ArrayFunctions.append(a.type), [a.expression, try convert(b, to: element)]), a.type)
+            }
+            if let element = b.type.elementType, a.type.elementType == nil, a.type != .unknown {
+                if a.type != element, !(a.type.isNumeric && element.isNumeric) {
+                    throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) || \(b.type)")
+                }
+                return (.function(ArrayFunctions.prepend(b.type), [try convert(a, to: element), b.expression]), b.type)
+            }
+            let (x, y) = try sameArrays(a, b, op)
+            return (.function(ArrayFunctions.concatenate(x.type), [x.expression, y.expression]), x.type)
+        case .contains, .containedBy, .overlaps:
+            let (x, y) = try sameArrays(a, b, op)
+            let arguments = op == .containedBy ? [y.expression, x.expression] : [x.expression, y.expression]
+            return (.function(op == .overlaps ? ArrayFunctions.overlaps : ArrayFunctions.contains, arguments), .bool)
+        case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            let (x, y) = try sameArrays(a, b, op)
+            return (.binary(op, x.expression, y.expression), .bool)
+        default:
+            throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) \(op.rawValue) \(b.type)")
+        }
+    }
+
+    /// Two array operands of one type: an untyped side takes the other's. Arrays of
+    /// different element types do not meet (int[] = bigint[] is 42883, as in PostgreSQL).
+    private func sameArrays(_ a: Typed, _ b: Typed, _ op: BinaryOperator) throws -> (Typed, Typed) {
+        let (x, y) = try unify(a, b)
+        guard x.type.elementType != nil, x.type == y.type else {
+            throw VireoError(.undefinedFunction, "operator does not exist: \(x.type) \(op.rawValue) \(y.type)",
+                             hint: "No operator matches the given name and argument types. You might need to add explicit type casts.")
+        }
+        return (x, y)
+    }
+
+    /// The array functions; nil when `name` is not one.
+    func arrayFunction(_ name: String, _ arguments: [Typed]) throws -> Typed? {
+        guard let signature = ArrayFunctions.signatures[name] else { return nil }
+        guard signature.arity.contains(arguments.count) else {
+            throw VireoError(.undefinedFunction, "function \(name)(\(arguments.count) arguments) does not exist")
+        }
+        // The array argument decides the element type; an untyped one takes the element's.
+        let arrayType: SQLType
+        if let typed = arguments.lazy.compactMap({ $0.type.elementType.map(SQLType.array) }).first {
+            arrayType = typed
+        } else if signature.elementPositions.isEmpty || signature.arrayPositions.isEmpty {
+            arrayType = .array(.text)
+        } else {
+            let elementType = signature.elementPositions.lazy.compactMap { arguments.indices.contains($0) ? arguments[$0].type : nil }
+                .first { $0 != .unknown }
+            guard let elementType else {
+                throw VireoError(.indeterminateDatatype, "could not determine polymorphic type because input has type unknown")
+            }
+            arrayType = .array(elementType)
+        }
+        let element = arrayType.elementType ?? .text
+        let bound = try arguments.enumerated().map { position, argument -> BoundExpression in
+            if signature.arrayPositions.contains(position) {
+                if argument.type != .unknown && argument.type.elementType == nil {
+                    throw VireoError(.undefinedFunction, "function \(name)(\(argument.type)) does not exist",
+                                     hint: "No function matches the given name and argument types. You might need to add explicit type casts.")
+                }
+                return try convert(argument, to: arrayType)
+            }
+            if signature.elementPositions.contains(position) { return try convert(argument, to: element) }
+            return try convert(argument, to: signature.otherType(position))
+        }
+        let function = signature.make(arrayType)
+        return (.function(function, bound), function.resultType([arrayType]))
+    }
+}
+
+extension BinaryOperator {
+    var isRegexMatch: Bool {
+        self == .regexMatch || self == .regexMatchInsensitive || self == .regexNotMatch || self == .regexNotMatchInsensitive
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// One-dimensional arrays with PostgreSQL's text form, operators, functions and errors, in
+/// expressions and in table columns that survive a reopen.
+@Suite("Arrays")
+struct ArrayTests {
+    private func text(_ session: Session, _ sql: String) throws -> [String] {
+        let result = try session.execute(sql)
+        return result.rows.map { row in
+            zip(row, result.columns).map { $0.text(as: $1.type) ?? "NULL" }.joined(separator: "|")
+        }
+    }
+
+    private func sqlState(_ body: () throws -> Void) -> String? {
+        do { try body() } catch let error as VireoError { return error.sqlState } catch { return "not a VireoError" }
+        return nil
+    }
+
+    @Test("constructors, literals, casts and subscripts")
+    func constructors() throws {
+        let session = try Database.inMemory().session()
+        #expect(try text(session, "SELECT ARRAY[1,2,3], ARRAY['a','b c',NULL], '{1, 2 ,3}'::int[], '{}'::text[]")
+                == ["{1,2,3}|{a,\"b c\",NULL}|{1,2,3}|{}"])
+        #expect(try text(session, "SELECT (ARRAY[1,2,3])[2], (ARRAY[1,2,3])[5], (ARRAY[1,2,3])[2:], (ARRAY[1,2,3])[:1], (ARRAY[1,2,3])[3:2]")
+                == ["2|NULL|{2,3}|{1}|{}"])
+        #expect(try text(session, #"SELECT '{"a\"b", "NULL", NULL, " x "}'::text[]"#) == [#"{"a\"b","NULL",NULL," x "}"#])
+        #expect(try text(session, "SELECT ARRAY[1.5, 2]::real[], ARRAY['2024-02-29'::date], ARRAY[]::int[]")
+                == ["{1.5,2}|{2024-02-29}|{}"])
+        #expect(try session.execute("SELECT ARRAY[1], '{1}'::int[], (ARRAY[1])[1]").columns.map(\.name) == ["array", "int4", "array"])
+    }
+
+    @Test("ANY and ALL follow three-valued logic, over arrays and subqueries")
+    func quantified() throws {
+        let session = try Database.inMemory().session()
+        #expect(try text(session, "SELECT 2 = ANY(ARRAY[1,2]), 5 = ANY('{1,2}'), 1 < ALL(ARRAY[2,3]), 3 = ANY(ARRAY[1,NULL]), 1 = ANY(ARRAY[1,NULL])")
+                == ["t|f|t|NULL|t"])
+        #expect(try text(session, "SELECT 1 = ANY('{}'::int[]), 1 = ALL('{}'::int[]), 1 <> ALL(ARRAY[2,NULL]), NULL::int = ANY(ARRAY[1])")
+                == ["f|t|NULL|NULL"])
+        #expect(try text(session, "SELECT 2 = ANY(SELECT generate_series(1, 3)), 'ab' ~ ANY(ARRAY['^a', 'z'])") == ["t|t"])
+    }
+
+    @Test("parameters take the array type ANY needs")
+    func parameters() throws {
+        let session = try Database.inMemory().session()
+        let result = try session.execute("SELECT x FROM generate_series(1, 5) x WHERE x = ANY($1) ORDER BY x",
+                                         [.text("{2,4,9}")])
+        #expect(result.rows == [[.int(2)], [.int(4)]])
+        let array = try session.execute("SELECT x FROM generate_series(1, 5) x WHERE x = ANY($1)", [.array([.int(3)])])
+        #expect(array.rows == [[.int(3)]])
+    }
+
+    @Test("operators and functions")
+    func functions() throws {
+        let session = try Database.inMemory().session()
+        #expect(try text(session, "SELECT ARRAY[1,2] || 3, 0 || ARRAY[1], ARRAY[1] || ARRAY[2,3], ARRAY[1,2] @> ARRAY[2], ARRAY[1] <@ ARRAY[2], ARRAY[1,2] && ARRAY[2,9]")
+                == ["{1,2,3}|{0,1}|{1,2,3}|t|f|t"])
+        #expect(try text(session, "SELECT ARRAY[1,NULL] @> ARRAY[NULL::int], ARRAY[1,2] = ARRAY[1,2], ARRAY[1,2] < ARRAY[1,2,0], ARRAY[1,NULL] > ARRAY[1,2]")
+                == ["f|t|t|t"])
+        #expect(try text(session, "SELECT array_length(ARRAY[1,2,3], 1), array_length('{}'::int[], 1), cardinality('{}'::int[]), array_upper(ARRAY[4], 1), array_dims(ARRAY[1,2])")
+                == ["3|NULL|0|1|[1:2]"])
+        #expect(try text(session, "SELECT array_to_string(ARRAY[1,NULL,3], ','), array_to_string(ARRAY[1,NULL,3], ',', '*'), string_to_array('a,b,,c', ','), string_to_array('a,N', ',', 'N')")
+                == ["1,3|1,*,3|{a,b,\"\",c}|{a,NULL}"])
+        #expect(try text(session, "SELECT array_position(ARRAY['a','b','a'], 'a', 2), array_positions(ARRAY[1,2,1], 1), array_remove(ARRAY[1,NULL,1], 1), array_replace(ARRAY[1,2], 2, 9), array_append(NULL::int[], 1), array_cat(ARRAY[1], NULL)")
+                == ["3|{1,3}|{NULL}|{1,9}|{1}|{1}"])
+    }
+
+    @Test("unnest and array_agg")
+    func unnestAndAggregate() throws {
+        let session = try Database.inMemory().session()
+        #expect(try text(session, "SELECT unnest(ARRAY['x','y'])") == ["x", "y"])
+        #expect(try text(session, "SELECT * FROM unnest(ARRAY[1,2], ARRAY['a','b','c']) WITH ORDINALITY") == ["1|a|1", "2|b|2", "NULL|c|3"])
+        #expect(try text(session, "SELECT array_agg(x ORDER BY x DESC), array_agg(NULLIF(x, 2)) FROM generate_series(1, 3) x")
+                == ["{3,2,1}|{1,NULL,3}"])
+        #expect(try text(session, "SELECT array_agg(x) FROM generate_series(1, 0) x") == ["NULL"])
+        #expect(try text(session, "SELECT ARRAY(SELECT x * 2 FROM generate_series(1, 3) x)") == ["{2,4,6}"])
+    }
+
+    @Test("array columns are stored, indexed, compared and kept across a reopen")
+    func columns() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-arrays-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("a.vireo").path
+        do {
+            let db = try Database.open(path: path)
+            let session = db.session()
+            try session.execute("CREATE TABLE t (id int PRIMARY KEY, tags text[], nums smallint[] NOT NULL)")
+            try session.execute("CREATE INDEX t_nums ON t (nums)")
+            try session.execute("INSERT INTO t VALUES (1, '{a,b}', ARRAY[1,2]), (2, ARRAY['c'], '{3,NULL}'), (3, NULL, '{}')")
+            #expect(sqlState { try session.execute("INSERT INTO t VALUES (4, NULL, '{70000}')") } == "22003")
+            #expect(sqlState { try session.execute("INSERT INTO t VALUES (4, NULL, '{{1}}')") } == "0A000")
+            #expect(sqlState { try session.execute("INSERT INTO t VALUES (4, NULL, '{1')") } == "22P02")
+            try db.close()
+        }
+        let session = try Database.open(path: path).session()
+        #expect(try text(session, "SELECT id FROM t WHERE 'a' = ANY(tags)") == ["1"])
+        #expect(try text(session, "SELECT id, nums FROM t ORDER BY nums") == ["3|{}", "1|{1,2}", "2|{3,NULL}"])
+        #expect(try text(session, "SELECT id FROM t WHERE nums = '{1,2}'") == ["1"])
+        #expect(try text(session, "UPDATE t SET tags = tags || 'z'::text WHERE id = 1 RETURNING tags") == ["{a,b,z}"])
+        #expect(try text(session, "SELECT id, t FROM t, unnest(tags) t ORDER BY 1, 2") == ["1|a", "1|b", "1|z", "2|c"])
+    }
+
+    @Test("errors name what is wrong, with PostgreSQL's SQLSTATEs")
+    func errors() throws {
+        let session = try Database.inMemory().session()
+        #expect(sqlState { try session.execute("SELECT ARRAY[]") } == "42P18")
+        #expect(sqlState { try session.execute("SELECT '{{1,2},{3,4}}'::int[]") } == "0A000")
+        #expect(sqlState { try session.execute("SELECT '{1,2'::int[]") } == "22P02")
+        #expect(sqlState { try session.execute("SELECT '{a}'::int[]") } == "22P02")
+        #expect(sqlState { try session.execute("SELECT (1)[1]") } == "42804")
+        #expect(sqlState { try session.execute("SELECT 1 = ANY(1)") } == "42809")
+        #expect(sqlState { try session.execute("SELECT ARRAY[1] || 'x'::text") } == "42883")
+        #expect(sqlState { try session.execute("SELECT ARRAY[ARRAY[1]]") } == "0A000")
+    }
+}
