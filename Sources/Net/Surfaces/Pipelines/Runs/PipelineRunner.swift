@@ -18,8 +18,10 @@ struct PipelineRunner {
     let runID: String
     var engine: EngineAccess { service.engine }
 
-    /// Runs to the end and records success or failure; never throws.
+    /// Runs to the end and records success or failure, each announced as a webhook event
+    /// (`pipeline.started`, then `pipeline.completed` or `pipeline.failed`); never throws.
     func execute() async {
+        await announce()
         var stages: [String] = []
         do {
             try await perform(&stages)
@@ -32,6 +34,27 @@ struct PipelineRunner {
         }
         let dropping = stages
         _ = try? await engine.session { session in for stage in dropping { try session.execute("DROP TABLE IF EXISTS \(quoteIdentifier(stage))") } }
+        await announce()
+    }
+
+    /// The run's state as seed 001's webhook `data`, sent as the event its status calls for.
+    func announce() async {
+        guard let webhooks = service.webhooks else { return }
+        let runID = self.runID
+        guard let row = try? await engine.session({ session in
+            try session.execute("SELECT pipeline_id, status, rows_written, error, started_at, finished_at FROM \(PipelineSchema.runs) WHERE id = $1",
+                                [.text(runID)]).rows.first
+        }), let status = row[1].textValue else { return }
+        let (event, seedStatus) = switch status {
+        case "succeeded": ("pipeline.completed", "success")
+        case "failed": ("pipeline.failed", "failed")
+        default: ("pipeline.started", "running")
+        }
+        let seconds = row[4].intValue.flatMap { started in row[5].intValue.map { Double($0 - started) / 1000 } }
+        await webhooks.emit(event, data: .fields(
+            ("pipeline_id", JSONValue(row[0])), ("run_id", .string(runID)), ("status", .string(seedStatus)),
+            ("duration_seconds", seconds.map(JSONValue.number) ?? .null), ("rows_written", JSONValue(row[2])), ("error", JSONValue(row[3])),
+            ("started_at", PipelineIDs.iso(row[4].intValue, milliseconds: true)), ("finished_at", PipelineIDs.iso(row[5].intValue, milliseconds: true))))
     }
 
     func update(_ session: Session, task: String, progress: Int, _ extra: String = "", _ parameters: [Value] = []) throws {
