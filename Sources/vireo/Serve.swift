@@ -95,8 +95,6 @@ struct Serve: AsyncParsableCommand {
         let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
         let metrics = ServerMetrics()
         let tls = try ServerTLS.load(configuration)
-        let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
-                          metrics: metrics, tls: tls)
         let scheme = tls == nil ? "http" : "https"
         let (embedder, embedderNote) = try await EmbedderChoice.make(configuration.embedder, openAI: configuration.openAI)
         let vectorStores = VectorStoreService(engine: EngineAccess(database: database, executor: executor), embedder: embedder,
@@ -109,6 +107,8 @@ struct Serve: AsyncParsableCommand {
                                                        dataDirectory: configuration.dataDirectory, connectorRoots: connectorRoots,
                                                        embedder: embedder, chat: try chatSettings(), webhooks: webhooks)
         try await pipelines.prepare()
+        let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
+                          metrics: metrics, tls: tls, pipelines: pipelines)
         let training = TrainingService(engine: EngineAccess(database: database, executor: executor), settings: TrainingSettings(
             configsDirectory: configuration.trainingConfigsDirectory, workDirectory: configuration.dataDirectory + "/training",
             stopGraceMs: configuration.trainingStopGraceMs, apiKey: keys.keys.first,
