@@ -87,8 +87,16 @@ struct PipelineRunner {
         var embedded: (columns: [ResultColumn], rows: [[Value]], dimension: Int)?
         if let column = definition.embedColumn { embedded = try await embed(final, column: column) }
         let prepared = embedded
+        let service = self.service
         let written = try await engine.session { session -> Int in
             try update(session, task: "loading_data", progress: 90)
+            guard definition.targetConnector == ConnectorStore.vireoID else {
+                let target = try service.store.find(session, definition.targetConnector, field: "definition.target.connector_id")
+                try PipelineTargets.check(target, definition)
+                let (columns, rows) = try Self.finalRows(session, definition, from: final, embedded: prepared)
+                return try service.writer(target).write(table: definition.targetTable, columns: columns, rows: rows, mode: definition.mode,
+                                                        key: definition.key)
+            }
             return try TableSQL.transaction(session) { try Self.load(session, definition, from: final, embedded: prepared) }
         }
         try await engine.session { session in
@@ -212,6 +220,22 @@ struct PipelineRunner {
         }
         let names = columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
         return try session.execute("INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(quoteIdentifier(stage))\(conflict)").rowCount
+    }
+
+    /// The rows for a target outside Vireo: the last stage's, with the embedding column when there is one.
+    static func finalRows(_ session: Session, _ definition: PipelineDefinition, from stage: String,
+                          embedded: (columns: [ResultColumn], rows: [[Value]], dimension: Int)?) throws -> ([SourceColumn], [[Value]]) {
+        for key in definition.key where !(try session.describe(Parser.parseStatement("SELECT * FROM \(quoteIdentifier(stage))")).columns
+                                              .contains { $0.name == key }) {
+            throw RESTError.invalid("definition.target.key", "the rows have no column \(key)")
+        }
+        if let embedded {
+            let columns = embedded.columns.map { SourceColumn(name: $0.name, type: storableType($0.type.description)) }
+                + [SourceColumn(name: definition.embedTarget ?? "embedding", type: "vector(\(embedded.dimension))")]
+            return (columns, embedded.rows)
+        }
+        let result = try session.execute("SELECT * FROM \(quoteIdentifier(stage))")
+        return (result.columns.map { SourceColumn(name: $0.name, type: storableType($0.type.description)) }, result.rows)
     }
 
     static func upsertClause(_ definition: PipelineDefinition, _ columns: [String]) -> String {
