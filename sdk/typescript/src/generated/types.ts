@@ -1578,6 +1578,13 @@ export type PostApiV1NlQueryResponse = {
     type: string;
   })[];
   remote_error: string | null;
+  /** question words linked to tables and columns by the embedder (see docs/pipelines.md) */
+  schema_links: ({
+    word: string;
+    table: string;
+    column: string | null;
+    similarity: number;
+  })[];
 };
 
 /** Create a job (pending until it has a script and a node takes it) */
