@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VireoQuery
 
 /// Schema linking through the server's embedder, for both NL→SQL paths. Every table
@@ -87,15 +88,28 @@ struct SchemaLinker {
         return !translator.tables.contains { translator.column(words, index, in: $0) != nil }
     }
 
+    /// Vectors of texts embedded before (table and column names recur in every question), by
+    /// embedder and text; emptied when it reaches `cachedVectorsMax`.
+    static let cache = Mutex<[String: [Float]]>([:])
+    static let cachedVectorsMax = 20_000
+
+    /// The vectors of `texts`, from the cache or the embedder (64 texts a call).
     func embedInBatches(_ texts: [String]) async throws -> [[Float]] {
-        var vectors: [[Float]] = []
+        let keys = texts.map { embedder.name + "\u{0}" + $0 }
+        var known = Self.cache.withLock { cache in keys.map { cache[$0] } }
+        let missing = known.indices.filter { known[$0] == nil }
         var start = 0
-        while start < texts.count {
-            let end = min(start + 64, texts.count)
-            vectors += try await embedder.embed(Array(texts[start..<end]))
-            start = end
+        while start < missing.count {
+            let batch = Array(missing[start..<min(start + 64, missing.count)])
+            let vectors = try await embedder.embed(batch.map { texts[$0] })
+            for (index, vector) in zip(batch, vectors) { known[index] = vector }
+            Self.cache.withLock { cache in
+                if cache.count + batch.count > Self.cachedVectorsMax { cache.removeAll() }
+                for (index, vector) in zip(batch, vectors) { cache[keys[index]] = vector }
+            }
+            start += batch.count
         }
-        return vectors
+        return known.map { $0 ?? [] }
     }
 
     static func human(_ name: String) -> String { name.replacingOccurrences(of: "_", with: " ") }
