@@ -95,29 +95,32 @@ struct Serve: AsyncParsableCommand {
         let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
         let metrics = ServerMetrics()
         let tls = try ServerTLS.load(configuration)
-        let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
-                          metrics: metrics, tls: tls)
         let scheme = tls == nil ? "http" : "https"
         let (embedder, embedderNote) = try await EmbedderChoice.make(configuration.embedder, openAI: configuration.openAI)
         let vectorStores = VectorStoreService(engine: EngineAccess(database: database, executor: executor), embedder: embedder,
                                               fileBytesMax: configuration.fileBytesMax,
                                               expirySweepIntervalMs: configuration.expirySweepIntervalMs)
         try await vectorStores.prepare()
+        // One dispatcher for every surface's webhook events (training, alerts, pipeline runs).
+        let webhooks = WebhookDispatcher(engine: EngineAccess(database: database, executor: executor), backoffBaseMs: configuration.webhookBackoffMs)
         let pipelines = try await PipelineService.make(engine: EngineAccess(database: database, executor: executor),
                                                        dataDirectory: configuration.dataDirectory, connectorRoots: connectorRoots,
-                                                       embedder: embedder, chat: try chatSettings())
+                                                       embedder: embedder, chat: try chatSettings(), webhooks: webhooks)
         try await pipelines.prepare()
+        let pg = PGServer(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
+                          metrics: metrics, tls: tls, pipelines: pipelines)
         let training = TrainingService(engine: EngineAccess(database: database, executor: executor), settings: TrainingSettings(
             configsDirectory: configuration.trainingConfigsDirectory, workDirectory: configuration.dataDirectory + "/training",
             stopGraceMs: configuration.trainingStopGraceMs, apiKey: keys.keys.first,
-            resourceSampleIntervalMs: configuration.resourceSampleIntervalMs, webhookBackoffBaseMs: configuration.webhookBackoffMs))
+            resourceSampleIntervalMs: configuration.resourceSampleIntervalMs), webhooks: webhooks)
         try await training.prepare()
         say(embedderNote)
         let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(), embedder: embedder)
         try await jobs.prepare()
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
                                            logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores,
-                                           pipelines: pipelines, jobs: jobs, training: training) { channel in
+                                           pipelines: pipelines, jobs: jobs, training: training,
+                                           webhooks: webhooks) { channel in
             training.setServerURL("\(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort)")
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
@@ -126,7 +129,7 @@ struct Serve: AsyncParsableCommand {
         let pgService = PGService(server: pg)
         let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker),
                                                                                 PipelineLoopService(pipelines: pipelines), JobLeaseService(jobs: jobs),
-                                                                                TrainingMonitorService(training: training)],
+                                                                                TrainingMonitorService(training: training), WebhookService(webhooks: webhooks)],
                                                          logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -289,12 +292,21 @@ struct JobLeaseService: Service {
     }
 }
 
-/// Resource samples, alert rules on them, and webhook deliveries, until graceful shutdown.
+/// Resource samples and alert rules on them, until graceful shutdown.
 struct TrainingMonitorService: Service {
     let training: TrainingService
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown { await training.runUntilCancelled() }
+    }
+}
+
+/// Webhook deliveries of every surface, until graceful shutdown.
+struct WebhookService: Service {
+    let webhooks: WebhookDispatcher
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await webhooks.runUntilCancelled() }
     }
 }
 

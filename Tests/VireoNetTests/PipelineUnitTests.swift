@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VireoQuery
 import VireoStorage
 @testable import VireoNet
 
@@ -78,5 +79,39 @@ struct PipelineUnitTests {
     func errorCodes() {
         #expect(PipelineErrors.code(RESTError(.forbidden, code: "permission_denied", "")) == "PERMISSION_DENIED")
         #expect(PipelineErrors.code(RESTError(.badRequest, code: "undefinedColumn", "")) == "UNDEFINED_COLUMN")
+    }
+
+    /// An embedder whose vectors say which of three meanings a text has.
+    struct MeaningEmbedder: Embedder {
+        var name: String { "meanings" }
+        var dimension: Int { 3 }
+        var maxInputTokens: Int { 64 }
+        var isSemantic: Bool { true }
+        func tokenCount(_ text: String) -> Int { text.split(separator: " ").count }
+        func embed(_ texts: [String]) async throws -> [[Float]] {
+            texts.map { text in
+                if text.contains("salary") || text.contains("payroll") { return [1, 0, 0] }
+                if text.contains("city") || text.contains("town") { return [0, 1, 0] }
+                return [0, 0, 1]
+            }
+        }
+    }
+
+    @Test("schema linking renames only words the schema does not spell, skips values, ranks tables, and hints the chat prompt")
+    func schemaLinking() async throws {
+        let tables = [NLTranslator.Table(name: "customers", columns: [("id", .int), ("city", .text)]),
+                      NLTranslator.Table(name: "employees", columns: [("id", .int), ("salary", .double)])]
+        let linker = SchemaLinker(embedder: MeaningEmbedder())
+        let outcome = try await linker.link("total payroll per town of 'Oslo' for boston", tables: tables) { words in
+            Set(words.filter { $0 == "boston" })
+        }
+        let links = outcome.links.map { (link: SchemaLinker.Link) -> String in link.word + "→" + link.name }
+        #expect(links == ["payroll→salary", "town→city"], "got \(outcome.links)")
+        #expect(outcome.rewritten("total payroll per town of 'Oslo' for boston") == "total salary per city of 'oslo' for boston")
+        #expect(outcome.ranked.map { (table: NLTranslator.Table) -> String in table.name } == ["customers", "employees"])
+        let prompt = ChatTranslator.prompt(outcome.ranked, links: outcome.links)
+        #expect(prompt.contains("- \"payroll\" probably means employees.salary"), "\(prompt)")
+        let plain = try await SchemaLinker(embedder: HashingEmbedder()).link("total payroll", tables: tables) { _ in [] }
+        #expect(plain.links.isEmpty)
     }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 @testable import VireoNet
 import VireoQuery
+import VireoStorage
 
 @Suite("Training: configs, reports, ranges, the streaming multipart reader, webhook signatures")
 struct TrainingUnitTests {
@@ -94,5 +95,54 @@ struct TrainingUnitTests {
     func conditions() {
         #expect(AlertSchema.holds("greater_than", 2, 1) && !AlertSchema.holds("greater_than", 1, 1))
         #expect(AlertSchema.holds("less_than_or_equal", 1, 1) && AlertSchema.holds("not_equals", 1, 2) && !AlertSchema.holds("sideways", 1, 1))
+    }
+
+    @Test("the body's signature is the HMAC of the body without it; no secret, no signature")
+    func bodySignature() {
+        let unsigned = #"{"event":"pipeline.completed","data":{}}"#
+        let body = WebhookDispatcher.body(unsigned, secret: "key")
+        let hex = WebhookDispatcher.hmacHex(secret: "key", text: unsigned)
+        #expect(body == #"{"event":"pipeline.completed","data":{},"signature":"sha256="# + hex + #""}"#)
+        #expect(WebhookDispatcher.body(unsigned, secret: nil) == unsigned)
+    }
+
+    /// A session's reports of `val_loss`, `value` at each of `secondsAgo`.
+    static func reported(_ session: VireoQuery.Session, _ reports: [(secondsAgo: Double, value: Double)]) throws {
+        for (index, report) in reports.enumerated() {
+            let at = Value.timestamp(Int64((Date().timeIntervalSince1970 - report.secondsAgo) * 1_000_000))
+            try session.execute("""
+                INSERT INTO \(TrainingSchema.metrics) (session_id, report, epoch, name, value, recorded_at) VALUES ('sess_a', $1, $1, 'val_loss', $2, $3)
+                """, [.int(Int64(index)), .double(report.value), at])
+        }
+    }
+
+    @Test("a training rule with a duration fires only once its metric has breached for that long, and clears at once")
+    func trainingDuration() throws {
+        let database = try Database.inMemory()
+        let session = database.session()
+        try TrainingSchema.create(session)
+        for statement in AlertSchema.statements { try session.execute(statement) }
+        try session.execute("""
+            INSERT INTO \(AlertSchema.rules) (id, name, metric, condition, threshold, severity, enabled, duration_seconds, created_at)
+            VALUES ('rule_a', 'loss_stuck', 'val_loss', 'greater_than', 1, 'high', true, 10, now())
+            """)
+        // Breaching for 4 s only: the rule waits.
+        try Self.reported(session, [(20, 0.5), (4, 2), (0, 3)])
+        var outcome = try AlertSchema.evaluate(session, subject: "sess_a", values: ["val_loss": 3], heldFor: AlertSchema.held(session, subject: "sess_a"))
+        #expect(outcome.raised.isEmpty, "a 4 s breach must not fire a 10 s rule: \(outcome.raised)")
+        #expect(try !AlertSchema.metricHeld(session, subject: "sess_a", metric: "val_loss", condition: "greater_than", threshold: 1, seconds: 10))
+        // Breaching since 15 s ago (the last report before the window breached too): it fires, once.
+        try session.execute("DELETE FROM \(TrainingSchema.metrics)")
+        try Self.reported(session, [(30, 0.5), (15, 2), (6, 2.5), (0, 3)])
+        outcome = try AlertSchema.evaluate(session, subject: "sess_a", values: ["val_loss": 3], heldFor: AlertSchema.held(session, subject: "sess_a"))
+        #expect(outcome.raised.count == 1, "expected one alert, got \(outcome.raised)")
+        outcome = try AlertSchema.evaluate(session, subject: "sess_a", values: ["val_loss": 4], heldFor: AlertSchema.held(session, subject: "sess_a"))
+        #expect(outcome.raised.isEmpty && outcome.resolved.isEmpty)
+        // One value below the threshold clears it at once.
+        try Self.reported(session, [(0, 0.1)])
+        outcome = try AlertSchema.evaluate(session, subject: "sess_a", values: ["val_loss": 0.1], heldFor: AlertSchema.held(session, subject: "sess_a"))
+        #expect(outcome.resolved.count == 1 && outcome.raised.isEmpty)
+        // Other sessions' reports do not count.
+        #expect(try !AlertSchema.metricHeld(session, subject: "sess_b", metric: "val_loss", condition: "greater_than", threshold: 1, seconds: 10))
     }
 }

@@ -2,6 +2,7 @@
 questions of the documented shapes, each compared with a gold query by executing both
 (rows compared as multisets, numbers to 6 places). Prints the accuracy; fails below 85%."""
 import datetime
+import os
 import random
 import tempfile
 
@@ -240,6 +241,37 @@ def test_offline_translator_accuracy_over_100_gold_questions(nl_server):
     for miss in wrong:
         print("  missed:", miss)
     assert accuracy >= 0.85, wrong
+
+
+@pytest.fixture(scope="module")
+def linking_server():
+    """The same schemas behind a server with the native all-MiniLM-L6-v2, whose embeddings link words to the schema."""
+    if not os.environ.get("VIREO_MODEL_DIR"):
+        pytest.skip("VIREO_MODEL_DIR is not set: run through `make test`, which fetches the model")
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-nl-minilm-") as data:
+        running = Server(data, ["--embedder", "minilm"])
+        load(running.base_url)
+        yield running
+        code, output = running.stop()
+        assert code == 0, output
+
+
+def test_schema_linking_through_the_embedder(nl_server, linking_server):
+    base = linking_server.base_url
+    right, wrong = score(base, GOLD)
+    held_right, held_wrong = score(base, HELD_OUT)
+    plain_right, _ = score(nl_server.base_url, HELD_OUT)
+    print(f"\nNL→SQL with schema linking (all-MiniLM-L6-v2): gold {right}/{len(GOLD)}, held-out {held_right}/{len(HELD_OUT)} "
+          f"(without linking: {plain_right}/{len(HELD_OUT)})")
+    for miss in wrong + held_wrong:
+        print("  missed with linking:", miss)
+    assert right == len(GOLD), wrong
+    assert held_right > plain_right
+    answer = ok(base, "POST", "/api/v1/nl-query", {"question": "total payroll of the marketing department", "schema": {"tables": HR}})
+    # "payroll" is no name of the schema; the embedder relates it to the employees (whose salaries it sums).
+    assert [(link["word"], link["table"]) for link in answer["schema_links"]] == [("payroll", "employees")], answer["schema_links"]
+    assert answer["schema_links"][0]["similarity"] >= 0.55 and answer["sql"].startswith("SELECT sum(employees.salary)"), answer
+    assert ok(nl_server.base_url, "POST", "/api/v1/nl-query", {"question": "How many orders are there?"})["schema_links"] == []
 
 
 def test_nl_query_refuses_what_it_cannot_link(nl_server):

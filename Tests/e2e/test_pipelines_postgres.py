@@ -1,7 +1,8 @@
 """The PostgreSQL connector against a real PostgreSQL 15 this test starts (initdb into a
 temporary directory, as the differential test does): connection test, schema discovery,
 profile, preview, and a pipeline that reads a table through a cursor in batches and a query
-with a bound parameter, landing rows in Vireo."""
+with a bound parameter, landing rows in Vireo; and PostgreSQL as a target (created, upserted by
+key, replaced, checked with psql)."""
 import subprocess
 import tempfile
 
@@ -77,3 +78,37 @@ def test_postgres_connector_discovers_profiles_and_loads(cluster, server):
     status, _, refused = http(base, "POST", "/api/v1/connectors", {"name": "down", "type": "postgresql",
                                                                    "config": {"host": "127.0.0.1", "port": 1, "user": "postgres"}})
     assert status == 400 and refused["error"]["code"] == "CONNECTION_FAILED"
+
+
+def psql_rows(cluster, sql):
+    command = [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-d", "postgres", "-At", "-c", sql]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()
+
+
+def test_postgres_target_is_created_upserted_and_replaced(cluster, server):
+    base = server.base_url
+    ok(base, "POST", "/api/v1/query", {"sql": "CREATE TABLE pg_out_source (id bigint PRIMARY KEY, name text, score double precision, "
+                                              "seen timestamp, ok boolean)"})
+    ok(base, "POST", "/api/v1/query", {"sql": "INSERT INTO pg_out_source VALUES (1, 'a', 1.5, '2024-01-02 03:04:05', true), "
+                                              "(2, 'b', 2.5, '2024-01-03 00:00:00', false), (3, 'c', NULL, NULL, NULL)"})
+    target = connector(base, "pg target", "postgresql", {"host": "127.0.0.1", "port": cluster.port, "user": "postgres", "password": SECRET},
+                       role="target")
+    definition = {"source": {"connector_id": "vireo", "table": "pg_out_source"},
+                  "transforms": [{"sql": "SELECT id, name, score * :factor AS score, seen, ok FROM input"}],
+                  "target": {"connector_id": target["id"], "table": "scores", "mode": "upsert", "key": ["id"]}, "params": {"factor": 1}}
+    status, upsert = create_pipeline(base, "to postgres", definition)
+    assert status == 201, upsert
+    for factor in (1, 10):
+        run = ok(base, "POST", f"/api/v1/pipelines/{upsert['id']}:run", {"params": {"factor": factor}, "async": False})
+        assert run["status"] == "succeeded" and run["rows_written"] == 3, run
+    assert psql_rows(cluster, "SELECT id || ':' || name || ':' || coalesce(score::text, '-') || ':' || coalesce(ok::text, '-') FROM scores ORDER BY id") == \
+        ["1:a:15:true", "2:b:25:false", "3:c:-:-"]
+    assert psql_rows(cluster, "SELECT to_char(seen, 'YYYY-MM-DD_HH24:MI:SS') FROM scores WHERE id = 1") == ["2024-01-02_03:04:05"]
+    assert psql_rows(cluster, "SELECT data_type FROM information_schema.columns WHERE table_name = 'scores' ORDER BY ordinal_position") == \
+        ["bigint", "text", "double", "precision", "timestamp", "without", "time", "zone", "boolean"]
+    definition["target"]["mode"] = "replace"
+    definition["transforms"] = [{"sql": "SELECT id, name FROM input WHERE id = 2"}]
+    _, replace = create_pipeline(base, "replace postgres", definition)
+    run = ok(base, "POST", f"/api/v1/pipelines/{replace['id']}:run", {"async": False})
+    assert run["status"] == "succeeded", run
+    assert psql_rows(cluster, "SELECT id || ':' || name FROM scores") == ["2:b"]

@@ -8,17 +8,19 @@ import Synchronization
 import VireoQuery
 import VireoStorage
 
-/// Webhooks any surface can fire: registrations (url, events, secret) and deliveries are rows,
-/// so a delivery waiting for its retry survives a restart. `emit` only writes rows and wakes
-/// the sender; requests never wait for a receiver.
+/// Webhooks every surface fires through one dispatcher (`RESTEngine.webhooks`): registrations
+/// (url, events, secret) and deliveries are rows, so a delivery waiting for its retry survives
+/// a restart. `emit` only writes rows and wakes the sender; requests never wait for a receiver.
 ///
-/// A delivery is a POST of `{"event", "timestamp", "data"}` with
-/// `X-Vireo-Signature: sha256=HEX` — HMAC-SHA256 under the webhook's secret of
-/// `TIMESTAMP + "." + BODY` — and `X-Vireo-Timestamp` (Unix seconds), `X-Vireo-Event`,
-/// `X-Vireo-Delivery`. A 2xx answer delivers it; anything else is retried after 1, 2, 4 …
-/// seconds (`backoffBaseMs`) up to `attemptsMax` attempts, each recorded (status code,
-/// latency, attempts, error). Events are free names: seed 002 sends `training_completed`,
-/// seed 001's `pipeline.completed` registers the same way; `*` takes every event.
+/// A delivery is a POST of `{"event", "timestamp", "data", "signature"}`. With a secret, the
+/// body's `signature` is seed 001's `sha256=HEX`: HMAC-SHA256 under the secret of the body as
+/// sent without its `,"signature":"…"` member (that text ends `…"data":{…}}`, timestamp
+/// included, against replay). The headers carry it the other way too: `X-Vireo-Signature:
+/// sha256=HEX` is the HMAC of `TIMESTAMP + "." + BODY` (the whole body as sent), with
+/// `X-Vireo-Timestamp` (Unix seconds), `X-Vireo-Event` and `X-Vireo-Delivery`. A 2xx answer
+/// delivers it; anything else is retried after 1, 2, 4 … seconds (`backoffBaseMs`) up to
+/// `attemptsMax` attempts, each recorded (status code, latency, attempts, error). The events
+/// are `events` (seed 002's `training_completed`…, seed 001's `pipeline.completed`…) or `*`.
 public final class WebhookDispatcher: Sendable {
     static let webhooks = "vireo_webhooks"
     static let deliveries = "vireo_webhook_deliveries"
@@ -27,6 +29,10 @@ public final class WebhookDispatcher: Sendable {
     static let batchMax = 32
     static let timeoutMs: Int64 = 10_000
     static let urlCharactersMax = 2048
+    /// What a webhook may subscribe to: seed 002's training and alert events, seed 001's pipeline
+    /// runs, and `*` for all of them.
+    public static let events = ["training_completed", "training_failed", "training_stopped", "alert_triggered", "alert_resolved",
+                                "pipeline.started", "pipeline.completed", "pipeline.failed", "*"]
 
     let engine: EngineAccess
     let backoffBaseMs: Int
@@ -89,6 +95,9 @@ public final class WebhookDispatcher: Sendable {
 
     public func register(url: String, events: [String], secret: String?) async throws -> JSONValue {
         _ = try Self.checkURL(url)
+        if let unknown = events.first(where: { !Self.events.contains($0) }) {
+            throw RESTError.invalid("events", "no event '\(unknown)'; events are \(Self.events.joined(separator: ", "))")
+        }
         let id = Self.newID("webhook")
         return try await session { session in
             try session.execute("""
@@ -130,17 +139,17 @@ public final class WebhookDispatcher: Sendable {
 
     /// A delivery row for each active webhook that takes `event`; the sender is woken.
     public func emit(_ event: String, data: JSONValue) async {
-        let payload = JSONValue.object([("event", .string(event)), ("timestamp", JSONValue(Self.now())), ("data", data)]).text
+        let unsigned = Self.unsignedBody(event: event, data: data)
         do {
             try await session { session in
-                let hooks = try session.execute("SELECT id, events FROM \(Self.webhooks) WHERE status = 'active'").rows
+                let hooks = try session.execute("SELECT id, events, secret FROM \(Self.webhooks) WHERE status = 'active'").rows
                 for hook in hooks {
                     guard case .array(let events) = JSONValue(hook[1]),
                           events.contains(where: { $0.unquotedText == event || $0.unquotedText == "*" }) else { continue }
                     try session.execute("""
                         INSERT INTO \(Self.deliveries) (id, webhook_id, event, payload, status, attempts, next_attempt_at, created_at)
                         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)
-                        """, [.text(Self.newID("dlv")), hook[0], .text(event), .text(payload), Self.now()])
+                        """, [.text(Self.newID("dlv")), hook[0], .text(event), .text(Self.body(unsigned, secret: hook[2].textValue)), Self.now()])
                 }
             }
             wakeContinuation.yield()
@@ -171,10 +180,26 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
-    /// Hex HMAC-SHA256 of `timestamp.body` under `secret`: what a receiver recomputes to trust a delivery.
+    /// Hex HMAC-SHA256 of `timestamp.body` under `secret`: the `X-Vireo-Signature` a receiver recomputes.
     public static func signature(secret: String, timestamp: String, body: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data((timestamp + "." + body).utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return code.map { String(format: "%02x", $0) }.joined()
+        hmacHex(secret: secret, text: timestamp + "." + body)
+    }
+
+    static func hmacHex(secret: String, text: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// `{"event","timestamp","data"}`: what the body's signature covers.
+    static func unsignedBody(event: String, data: JSONValue) -> String {
+        JSONValue.object([("event", .string(event)), ("timestamp", JSONValue(Self.now())), ("data", data)]).text
+    }
+
+    /// The body as sent: with a secret, `unsigned` plus seed 001's `"signature": "sha256=HEX"` (the
+    /// HMAC of `unsigned`) as its last member, so removing that member gives the signed text back.
+    static func body(_ unsigned: String, secret: String?) -> String {
+        guard let secret, unsigned.hasSuffix("}") else { return unsigned }
+        return String(unsigned.dropLast()) + ",\"signature\":\"sha256=\(hmacHex(secret: secret, text: unsigned))\"}"
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Double {
@@ -190,8 +215,8 @@ public final class WebhookDispatcher: Sendable {
             }
             return (row[0].textValue ?? "", row[1].textValue)
         }
-        let payload = JSONValue.object([("event", .string("test")), ("timestamp", JSONValue(Self.now())),
-                                        ("data", .fields(("webhook_id", .string(id)), ("message", .string("a test delivery from Vireo"))))]).text
+        let unsigned = Self.unsignedBody(event: "test", data: .fields(("webhook_id", .string(id)), ("message", .string("a test delivery from Vireo"))))
+        let payload = Self.body(unsigned, secret: hook.1)
         let (code, latency, error) = await send(url: hook.0, secret: hook.1, event: "test", deliveryID: Self.newID("dlv"), payload: payload)
         return .fields(("success", .bool(code.map { (200..<300).contains($0) } ?? false)), ("status_code", code.map { .number(Double($0)) } ?? .null),
                        ("response_time_ms", .number(latency)), ("error", error.map(JSONValue.string) ?? .null))

@@ -15,7 +15,7 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let restError = envelopeError(error, request, context)
-            let (status, body, headers) = ErrorFormat.of(path: request.uri.path, in: formats).render(restError, context.requestID)
+            let (status, body, headers) = ErrorFormat.of(path: request.uri.path, request: request, in: formats).render(restError, context.requestID)
             return JSONResponse.make(body, status: status, headers: headers)
         }
     }

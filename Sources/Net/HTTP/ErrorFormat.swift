@@ -11,12 +11,20 @@ public struct ErrorFormat: Sendable {
     public var schema: Schema
     /// The answer's status, body and extra headers for `error`.
     public var render: @Sendable (RESTError, _ requestID: String) -> (HTTPResponse.Status, JSONValue, HTTPFields)
+    /// Where two seeds share a path: whether this format answers `request` (nil: every request).
+    var applies: (@Sendable (Request) -> Bool)?
 
     public init(pathPrefix: String, schema: Schema,
                 render: @escaping @Sendable (RESTError, String) -> (HTTPResponse.Status, JSONValue, HTTPFields)) {
         self.pathPrefix = pathPrefix
         self.schema = schema
         self.render = render
+    }
+
+    init(pathPrefix: String, schema: Schema, applies: @escaping @Sendable (Request) -> Bool,
+         render: @escaping @Sendable (RESTError, String) -> (HTTPResponse.Status, JSONValue, HTTPFields)) {
+        self.init(pathPrefix: pathPrefix, schema: schema, render: render)
+        self.applies = applies
     }
 
     /// Vireo's own envelope, for the tables surface and every path no other format claims.
@@ -26,10 +34,14 @@ public struct ErrorFormat: Sendable {
 
     /// Every surface's format, most specific prefix first.
     static let all: [ErrorFormat] = [OpenAIErrors.format, MAIAErrors.format] + PipelineErrors.formats + JobsErrors.formats
-        + PIVOTErrors.formats
+        + [WebhookRoutes.seed001Errors] + PIVOTErrors.formats
 
-    /// The format of the surface `path` belongs to.
-    static func of(path: String, in formats: [ErrorFormat]) -> ErrorFormat {
-        formats.first { path.hasPrefix($0.pathPrefix) } ?? vireo
+    /// The format of the surface `path` belongs to (for `request`, where a format asks).
+    static func of(path: String, request: Request? = nil, in formats: [ErrorFormat]) -> ErrorFormat {
+        formats.first { format in
+            guard path.hasPrefix(format.pathPrefix) else { return false }
+            guard let applies = format.applies else { return true }
+            return request.map(applies) ?? false
+        } ?? vireo
     }
 }

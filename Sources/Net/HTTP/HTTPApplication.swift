@@ -19,11 +19,12 @@ import VireoStorage
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
                                 tls: ServerTLS? = nil, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
-                                jobs: JobService? = nil, training: TrainingService? = nil,
+                                jobs: JobService? = nil, training: TrainingService? = nil, webhooks: WebhookDispatcher? = nil,
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     var engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, pipelines: pipelines)
     if let jobs { engine.jobs = jobs }
     engine.training = training
+    engine.webhooks = webhooks ?? training?.webhooks ?? pipelines?.webhooks ?? engine.webhooks
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
@@ -39,7 +40,7 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
     public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes
-        + PipelineSurface.routes + JobsSurface.routes + TrainingSurface.routes }
+        + PipelineSurface.routes + JobsSurface.routes + TrainingSurface.routes + WebhookRoutes.all }
 }
 
 /// What plans run against.
@@ -52,6 +53,8 @@ struct RESTEngine: Sendable {
     var jobs: JobService
     /// Seed 002's sessions; nil in servers built without it (its routes answer 503).
     var training: TrainingService?
+    /// The one webhook dispatcher every surface fires (training, alerts, pipeline runs).
+    var webhooks: WebhookDispatcher
 
     init(database: Database, executor: EngineExecutor, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
          training: TrainingService? = nil) {
@@ -61,6 +64,7 @@ struct RESTEngine: Sendable {
         self.pipelines = pipelines
         self.training = training
         jobs = JobService(engine: EngineAccess(database: database, executor: executor), embedder: vectorStores.embedder)
+        webhooks = training?.webhooks ?? pipelines?.webhooks ?? WebhookDispatcher(engine: EngineAccess(database: database, executor: executor))
     }
 
     var access: EngineAccess { EngineAccess(database: database, executor: executor) }

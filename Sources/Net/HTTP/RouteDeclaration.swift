@@ -195,6 +195,9 @@ public struct RouteServices: Sendable {
     /// The job queue of seed 003.
     public var jobs: JobService { engine.jobs }
 
+    /// The webhook dispatcher all surfaces share.
+    public var webhooks: WebhookDispatcher { engine.webhooks }
+
     /// Seed 002's training sessions, or a 503 from a server built without them.
     public var training: TrainingService {
         get throws {

@@ -71,8 +71,11 @@ enum OpenAPIDocument {
             responses.append((String(status.code), .fields(("description", .string(status.reasonPhrase)), ("content", body))))
         }
         let format = ErrorFormat.of(path: route.path, in: ErrorFormat.all)
+        // A path two seeds share answers in either's envelope, by the request (see WebhookRoutes).
+        let shared = ErrorFormat.all.filter { $0.applies != nil && route.path.hasPrefix($0.pathPrefix) }.map(\.schema.jsonSchema)
         let error = JSONValue.fields(("schema", format.pathPrefix == ErrorFormat.vireo.pathPrefix
-            ? .fields(("$ref", .string("#/components/schemas/Error"))) : format.schema.jsonSchema))
+            ? .fields(("$ref", .string("#/components/schemas/Error")))
+            : shared.isEmpty ? format.schema.jsonSchema : .fields(("oneOf", .array(shared + [format.schema.jsonSchema])))))
         let content = JSONValue.fields(("application/json", error))
         responses.append(("default", .fields(("description", .string("An error, in the envelope")), ("content", content))))
         return .object(responses)

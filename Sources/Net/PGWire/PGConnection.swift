@@ -113,8 +113,8 @@ extension PGConnection {
             }
         }
         let user = parameters["user"] ?? ""
-        guard try await authenticate(user: user, &messages, outbound) else {
-            output.writeError(severity: "FATAL", sqlState: "28P01", message: "password authentication failed for user \"\(user)\" (the password is one of the server's API keys)")
+        if let (sqlState, message) = try await authenticate(user: user, &messages, outbound) {
+            output.writeError(severity: "FATAL", sqlState: sqlState, message: message)
             try await flush(outbound)
             return nil
         }
@@ -141,17 +141,27 @@ extension PGConnection {
          ("application_name", startup["application_name"] ?? ""), ("session_authorization", startup["user"] ?? "")]
     }
 
-    private func authenticate(user: String, _ messages: inout Inbound, _ outbound: Outbound) async throws -> Bool {
+    /// Nil when the client may in; else the SQLSTATE and message of the refusal.
+    private func authenticate(user: String, _ messages: inout Inbound, _ outbound: Outbound) async throws -> (String, String)? {
+        let failed = ("28P01", "password authentication failed for user \"\(user)\" (the password is one of the server's API keys"
+                      + (server.configuration.pgAuth == .cleartext && server.tokens != nil ? " or an administrator's access token)" : ")"))
         switch server.configuration.pgAuth {
         case .trust:
-            return true
+            return nil
         case .cleartext:
             output.writeAuthentication(3)
             try await flush(outbound)
-            guard case .authentication(var body)? = try await messages.next() else { return false }
-            return server.keys.accepts(try body.readCString() ?? "")
+            guard case .authentication(var body)? = try await messages.next() else { return failed }
+            let password = try body.readCString() ?? ""
+            if server.keys.accepts(password) { return nil }
+            guard let tokens = server.tokens, let principal = await tokens(password) else { return failed }
+            // A session reaches every table (the users' too), as /api/v1/query does: administrators only.
+            guard principal.role == .admin else {
+                return ("28000", "an access token of role \(principal.role.rawValue) may not open a SQL session; only an administrator's may")
+            }
+            return nil
         case .scram:
-            return try await authenticateSCRAM(&messages, outbound)
+            return try await authenticateSCRAM(&messages, outbound) ? nil : failed
         }
     }
 

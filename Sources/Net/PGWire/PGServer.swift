@@ -13,10 +13,16 @@ public struct PGServer: Sendable {
 
     let tls: ServerTLS?
 
+    /// With `pipelines`, `--pg-auth cleartext` also takes an administrator's access token as the password.
     public init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger,
-                metrics: ServerMetrics = ServerMetrics(), tls: ServerTLS? = nil) {
+                metrics: ServerMetrics = ServerMetrics(), tls: ServerTLS? = nil, pipelines: PipelineService? = nil) {
+        var tokens: (@Sendable (String) async -> Principal?)?
+        if let pipelines {
+            let access = EngineAccess(database: database, executor: executor)
+            tokens = { token in await AuthRoutes.principal(token: token, tokens: pipelines.tokens, engine: access) }
+        }
         context = PGServerContext(database: database, executor: executor, keys: keys, configuration: configuration, logger: logger,
-                                  metrics: metrics)
+                                  metrics: metrics, tokens: tokens)
         self.tls = tls
     }
 

@@ -12,10 +12,14 @@ final class PGServerContext: Sendable {
     let logger: Logger
     let connections: PGConnectionRegistry
     let metrics: ServerMetrics
+    /// The principal of a user's access token (the pipelines surface's JWTs), for cleartext
+    /// password authentication; nil where the server has no users.
+    let tokens: (@Sendable (String) async -> Principal?)?
 
     init(database: Database, executor: EngineExecutor, keys: APIKeys, configuration: ServerConfiguration, logger: Logger,
-         metrics: ServerMetrics) {
+         metrics: ServerMetrics, tokens: (@Sendable (String) async -> Principal?)? = nil) {
         self.metrics = metrics
+        self.tokens = tokens
         self.database = database
         self.executor = executor
         self.keys = keys

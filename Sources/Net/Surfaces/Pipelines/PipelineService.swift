@@ -24,14 +24,18 @@ public final class PipelineService: Sendable {
     let embedder: (any Embedder)?
     /// The chat model `nl-query` asks first, when configured.
     let chat: NLChatSettings?
+    /// Where run events (`pipeline.started`, `.completed`, `.failed`) go: the server's one dispatcher.
+    let webhooks: WebhookDispatcher?
     let logger = Logger(label: "vireo.pipelines")
     let active = Mutex<Set<String>>([])
     let wakeStream: AsyncStream<Void>
     let wakeContinuation: AsyncStream<Void>.Continuation
     let stopped = Mutex(false)
 
-    init(engine: EngineAccess, tokens: TokenIssuer, secretsKey: SymmetricKey, roots: [String], embedder: (any Embedder)?, chat: NLChatSettings?) {
+    init(engine: EngineAccess, tokens: TokenIssuer, secretsKey: SymmetricKey, roots: [String], embedder: (any Embedder)?, chat: NLChatSettings?,
+         webhooks: WebhookDispatcher? = nil) {
         self.chat = chat
+        self.webhooks = webhooks
         self.engine = engine
         self.tokens = tokens
         store = ConnectorStore(secretsKey: secretsKey)
@@ -43,10 +47,12 @@ public final class PipelineService: Sendable {
     /// A service over `database` whose secrets live in `dataDirectory`; file connectors
     /// may read under `connectorRoots` only.
     public static func make(engine: EngineAccess, dataDirectory: String, connectorRoots: [String],
-                            embedder: (any Embedder)?, chat: NLChatSettings? = nil) async throws -> PipelineService {
+                            embedder: (any Embedder)?, chat: NLChatSettings? = nil,
+                            webhooks: WebhookDispatcher? = nil) async throws -> PipelineService {
         let tokens = try await TokenIssuer.load(dataDirectory: dataDirectory)
         let key = try SecretFile.load(dataDirectory + "/" + secretsKeyFileName)
-        return PipelineService(engine: engine, tokens: tokens, secretsKey: SymmetricKey(data: key), roots: connectorRoots, embedder: embedder, chat: chat)
+        return PipelineService(engine: engine, tokens: tokens, secretsKey: SymmetricKey(data: key), roots: connectorRoots, embedder: embedder, chat: chat,
+                               webhooks: webhooks)
     }
 
     /// Creates the tables, and fails the runs a previous process left running (their

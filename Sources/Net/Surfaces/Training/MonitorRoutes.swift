@@ -2,11 +2,10 @@ import Foundation
 import VireoQuery
 import VireoStorage
 
-/// Seed 002's notifications, resources, alerts, webhooks and health.
+/// Seed 002's notifications, resources, alerts and health (its webhooks are `WebhookRoutes`, shared with seed 001).
 enum MonitorRoutes {
     static var all: [RouteDeclaration] {
-        [notifications, readNotification, clearNotifications, resources, alerts, acknowledge, createRule, rules, deleteRule,
-         registerWebhook, webhooks, deleteWebhook, testWebhook, webhookDeliveries, health, openAPI]
+        [notifications, readNotification, clearNotifications, resources, alerts, acknowledge, createRule, rules, deleteRule, health, openAPI]
     }
 
     static let priorities = ["low", "medium", "high"]
@@ -171,55 +170,6 @@ enum MonitorRoutes {
         let deleted = try await services.training.session { try $0.execute("DELETE FROM \(AlertSchema.rules) WHERE id = $1", [.text(id)]).rowCount }
         guard deleted == 1 else { throw RESTError.notFound("no alert rule '\(id)'", field: "rule_id") }
         return RouteOutput(.fields(("message", .string("Alert rule deleted"))))
-    }
-
-    static let webhook = Schema.object([
-        ("webhook_id", .string()), ("id", .string()), ("url", .string()), ("events", .array(of: .string())), ("status", .string()),
-        ("created_at", .string()), ("has_secret", .boolean),
-    ], required: ["webhook_id", "url", "created_at", "status"])
-    static let webhookParameter = ParameterDeclaration("webhook_id", in: .path, .string())
-
-    /// Seed 002's and seed 001's registration: both send url, events and secret.
-    static let registerWebhook = RouteDeclaration(
-        .post, "/api/v1/webhooks", summary: "Register a webhook: signed POSTs (X-Vireo-Signature) of the events named",
-        requestBody: .object([("url", .string(length: 1...WebhookDispatcher.urlCharactersMax)),
-                              ("events", .array(of: .string(length: 1...128), count: 1...64)), ("secret", .nullable(.string(length: 0...512)))],
-                             required: ["url", "events"]),
-        status: .created, response: webhook
-    ) { input, services in
-        let secret = input.field("secret")?.unquotedText.flatMap { $0.isEmpty ? nil : $0 }
-        let registered = try await services.training.webhooks.register(
-            url: input.field("url")?.unquotedText ?? "", events: TrainingRoutes.stringList(input.field("events")), secret: secret)
-        return RouteOutput(registered)
-    }
-
-    static let webhooks = RouteDeclaration(
-        .get, "/api/v1/webhooks", summary: "Registered webhooks", response: .object([("webhooks", .array(of: webhook))], required: ["webhooks"])
-    ) { _, services in
-        RouteOutput(.fields(("webhooks", .array(try await services.training.webhooks.list()))))
-    }
-
-    static let deleteWebhook = RouteDeclaration(
-        .delete, "/api/v1/webhooks/{webhook_id}", summary: "Remove a webhook and its deliveries", parameters: [webhookParameter],
-        response: .object([("message", .string())], required: ["message"])
-    ) { input, services in
-        try await services.training.webhooks.delete(input.path("webhook_id"))
-        return RouteOutput(.fields(("message", .string("Webhook deleted"))))
-    }
-
-    static let testWebhook = RouteDeclaration(
-        .post, "/api/v1/webhooks/{webhook_id}/test", summary: "Send a test delivery now and report how it went", parameters: [webhookParameter],
-        response: .object([("success", .boolean), ("status_code", .nullable(.integer())), ("response_time_ms", .number), ("error", .nullable(.string()))],
-                          required: ["success", "status_code", "response_time_ms"])
-    ) { input, services in
-        RouteOutput(try await services.training.webhooks.test(input.path("webhook_id")))
-    }
-
-    static let webhookDeliveries = RouteDeclaration(
-        .get, "/api/v1/webhooks/{webhook_id}/deliveries", summary: "A webhook's deliveries, newest first: status, attempts, status code, latency",
-        parameters: [webhookParameter], response: .object([("deliveries", .array(of: any))], required: ["deliveries"])
-    ) { input, services in
-        RouteOutput(.fields(("deliveries", .array(try await services.training.webhooks.deliveries(input.path("webhook_id"), limit: 100)))))
     }
 
     /// Where seed 002 publishes the document: the same one as /openapi.json.

@@ -95,7 +95,8 @@ enum AlertSchema {
 
     /// Evaluates the enabled rules on `metric`s in `values` for `subject`: raises what newly
     /// breaches (with a notification), resolves what cleared. `heldFor` answers whether a
-    /// rule with a duration has been breached that long (resource rules read their samples).
+    /// rule with a duration has been breached that long (`held`: resource rules read their
+    /// samples, training rules the session's reports).
     static func evaluate(_ session: Session, subject: String, values: [String: Double],
                          heldFor: (String, String, Double, Int64) throws -> Bool = { _, _, _, _ in true }) throws -> Outcome {
         guard !values.isEmpty else { return Outcome() }
@@ -108,8 +109,10 @@ enum AlertSchema {
             if let only = rule[8].textValue, only != subject { continue }
             let open = try session.execute("SELECT \(alertColumns) FROM \(alerts) WHERE rule_id = $1 AND subject = $2 AND status <> 'resolved'",
                                            [.text(id), .text(subject)]).rows
-            var breached = holds(condition, value, threshold)
-            if breached, let seconds = rule[7].intValue, seconds > 0 { breached = try heldFor(metric, condition, threshold, seconds) }
+            // A rule with a duration fires once the breach has lasted that long; it clears at once.
+            let breaching = holds(condition, value, threshold)
+            var breached = breaching
+            if breached, open.isEmpty, let seconds = rule[7].intValue, seconds > 0 { breached = try heldFor(metric, condition, threshold, seconds) }
             if breached, open.isEmpty {
                 let message = "\(name): \(metric) is \(value) (\(condition.replacingOccurrences(of: "_", with: " ")) \(threshold))"
                     + (subject == "system" ? "" : " in session \(subject)")
@@ -120,7 +123,7 @@ enum AlertSchema {
                           .double(value), .double(threshold), TrainingSchema.now()]).rows.first.map(alertJSON) ?? .null
                 try notify(session, type: "alert", priority: severity == "critical" ? "high" : severity, message: message, data: alert)
                 outcome.raised.append(alert)
-            } else if !breached, !open.isEmpty {
+            } else if !breaching, !open.isEmpty {
                 let resolved = try session.execute("""
                     UPDATE \(alerts) SET status = 'resolved', resolved_at = $1 WHERE rule_id = $2 AND subject = $3 AND status <> 'resolved'
                     RETURNING \(alertColumns)
@@ -138,6 +141,31 @@ enum AlertSchema {
         let recent = try session.execute("SELECT \(metric) FROM \(samples) WHERE recorded_at >= $1", [since]).rows.compactMap { $0[0].doubleValue }
         let older = try session.execute("SELECT count(*) FROM \(samples) WHERE recorded_at < $1", [since]).rows.first?.first?.intValue ?? 0
         return older > 0 && !recent.isEmpty && recent.allSatisfy { holds(condition, $0, threshold) }
+    }
+
+    /// Whether the condition has held over the last `seconds` of `subject`'s reports of `metric`:
+    /// every value reported since then breaches, and so does the last one before (the breach
+    /// began at least `seconds` ago and never cleared).
+    static func metricHeld(_ session: Session, subject: String, metric: String, condition: String, threshold: Double,
+                           seconds: Int64, now: Date = Date()) throws -> Bool {
+        let since = Value.timestamp(Int64((now.timeIntervalSince1970 - Double(seconds)) * 1_000_000))
+        let metrics = TrainingSchema.metrics
+        let recent = try session.execute("SELECT value FROM \(metrics) WHERE session_id = $1 AND name = $2 AND recorded_at >= $3",
+                                         [.text(subject), .text(metric), since]).rows.compactMap { $0[0].doubleValue }
+        let before = try session.execute("""
+            SELECT value FROM \(metrics) WHERE session_id = $1 AND name = $2 AND recorded_at < $3 ORDER BY recorded_at DESC, seq DESC LIMIT 1
+            """, [.text(subject), .text(metric), since]).rows.first?.first?.doubleValue
+        guard let before, holds(condition, before, threshold) else { return false }
+        return recent.allSatisfy { holds(condition, $0, threshold) }
+    }
+
+    /// `heldFor` of `evaluate` for `subject`: resource samples for `system`, else the session's reports.
+    static func held(_ session: Session, subject: String) -> (String, String, Double, Int64) throws -> Bool {
+        { metric, condition, threshold, seconds in
+            subject == "system"
+                ? try resourceHeld(session, metric: metric, condition: condition, threshold: threshold, seconds: seconds)
+                : try metricHeld(session, subject: subject, metric: metric, condition: condition, threshold: threshold, seconds: seconds)
+        }
     }
 
     static func record(_ session: Session, _ sample: ResourceSample) throws {

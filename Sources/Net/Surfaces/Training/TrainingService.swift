@@ -19,19 +19,16 @@ public struct TrainingSettings: Sendable {
     public var checkpointBytesMax = 64 << 30
     /// How often resources are sampled into vireo_training_resource_samples (and resource alert rules evaluated).
     public var resourceSampleIntervalMs = 10_000
-    /// The first webhook retry's delay; each next one doubles it.
-    public var webhookBackoffBaseMs = 1000
     /// The key a session's program gets (VIREO_API_KEY) to report metrics and upload checkpoints.
     public var apiKey: String?
 
     public init(configsDirectory: String, workDirectory: String, stopGraceMs: Int = 10_000, apiKey: String? = nil,
-                resourceSampleIntervalMs: Int = 10_000, webhookBackoffBaseMs: Int = 1000) {
+                resourceSampleIntervalMs: Int = 10_000) {
         self.configsDirectory = configsDirectory
         self.workDirectory = workDirectory
         self.stopGraceMs = stopGraceMs
         self.apiKey = apiKey
         self.resourceSampleIntervalMs = resourceSampleIntervalMs
-        self.webhookBackoffBaseMs = webhookBackoffBaseMs
     }
 }
 
@@ -42,7 +39,7 @@ public final class TrainingService: Sendable {
     let engine: EngineAccess
     public let settings: TrainingSettings
     let live = TrainingLive()
-    /// Webhook registrations and deliveries (seed 002's events; seed 001 registers on the same table).
+    /// Where session ends and alerts go as webhook events: the server's one dispatcher.
     public let webhooks: WebhookDispatcher
     let logger = Logger(label: "vireo.training")
     private let serverURLState = Mutex<String?>(nil)
@@ -52,10 +49,11 @@ public final class TrainingService: Sendable {
     /// Called with each report after it is stored.
     let reportHandlers = Mutex<[@Sendable (String, StoredReport) -> Void]>([])
 
-    public init(engine: EngineAccess, settings: TrainingSettings) {
+    /// A service over `engine`; its events go to `webhooks` (whose sender the caller runs).
+    public init(engine: EngineAccess, settings: TrainingSettings, webhooks: WebhookDispatcher) {
         self.engine = engine
         self.settings = settings
-        webhooks = WebhookDispatcher(engine: engine, backoffBaseMs: settings.webhookBackoffBaseMs)
+        self.webhooks = webhooks
     }
 
     /// The REST server's base URL, given to programs as VIREO_SERVER_URL (known once the socket listens).
@@ -302,9 +300,7 @@ public final class TrainingService: Sendable {
     func evaluate(subject: String, values: [String: Double]) async {
         do {
             let outcome = try await session { session in
-                try AlertSchema.evaluate(session, subject: subject, values: values) { metric, condition, threshold, seconds in
-                    try AlertSchema.resourceHeld(session, metric: metric, condition: condition, threshold: threshold, seconds: seconds)
-                }
+                try AlertSchema.evaluate(session, subject: subject, values: values, heldFor: AlertSchema.held(session, subject: subject))
             }
             for alert in outcome.raised { await webhooks.emit("alert_triggered", data: alert) }
             for alert in outcome.resolved { await webhooks.emit("alert_resolved", data: alert) }
@@ -314,23 +310,17 @@ public final class TrainingService: Sendable {
     }
 
     /// Samples resources into their table every `resourceSampleIntervalMs` and evaluates the
-    /// resource rules on each sample; sends webhook deliveries meanwhile. Until cancelled.
+    /// resource rules on each sample, until cancelled.
     public func runUntilCancelled() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.webhooks.runUntilCancelled() }
-            group.addTask {
-                while !Task.isCancelled {
-                    let sample = await ResourceMonitor.sample(diskPath: self.settings.workDirectory)
-                    do {
-                        try await self.session { try AlertSchema.record($0, sample) }
-                        await self.evaluate(subject: "system", values: sample.values)
-                    } catch {
-                        self.logger.error("resource sample: \(error)")
-                    }
-                    try? await Task.sleep(for: .milliseconds(self.settings.resourceSampleIntervalMs))
-                }
+        while !Task.isCancelled {
+            let sample = await ResourceMonitor.sample(diskPath: settings.workDirectory)
+            do {
+                try await session { try AlertSchema.record($0, sample) }
+                await evaluate(subject: "system", values: sample.values)
+            } catch {
+                logger.error("resource sample: \(error)")
             }
-            await group.waitForAll()
+            try? await Task.sleep(for: .milliseconds(settings.resourceSampleIntervalMs))
         }
     }
 }

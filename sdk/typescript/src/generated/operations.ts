@@ -123,13 +123,13 @@ export interface Operations {
   "get_api_v1_alerts_rules": { path: T.GetApiV1AlertsRulesPath; query: T.GetApiV1AlertsRulesQuery; body: undefined; response: T.GetApiV1AlertsRulesResponse };
   "post_api_v1_alerts_rules": { path: T.PostApiV1AlertsRulesPath; query: T.PostApiV1AlertsRulesQuery; body: T.PostApiV1AlertsRulesBody; response: T.PostApiV1AlertsRulesResponse };
   "delete_api_v1_alerts_rules__rule_id_": { path: T.DeleteApiV1AlertsRulesRuleIdPath; query: T.DeleteApiV1AlertsRulesRuleIdQuery; body: undefined; response: T.DeleteApiV1AlertsRulesRuleIdResponse };
+  "get_api_v1_health": { path: T.GetApiV1HealthPath; query: T.GetApiV1HealthQuery; body: undefined; response: T.GetApiV1HealthResponse };
+  "get_api_v1_openapi_json": { path: T.GetApiV1OpenapiJsonPath; query: T.GetApiV1OpenapiJsonQuery; body: undefined; response: T.GetApiV1OpenapiJsonResponse };
   "get_api_v1_webhooks": { path: T.GetApiV1WebhooksPath; query: T.GetApiV1WebhooksQuery; body: undefined; response: T.GetApiV1WebhooksResponse };
   "post_api_v1_webhooks": { path: T.PostApiV1WebhooksPath; query: T.PostApiV1WebhooksQuery; body: T.PostApiV1WebhooksBody; response: T.PostApiV1WebhooksResponse };
   "delete_api_v1_webhooks__webhook_id_": { path: T.DeleteApiV1WebhooksWebhookIdPath; query: T.DeleteApiV1WebhooksWebhookIdQuery; body: undefined; response: T.DeleteApiV1WebhooksWebhookIdResponse };
   "post_api_v1_webhooks__webhook_id__test": { path: T.PostApiV1WebhooksWebhookIdTestPath; query: T.PostApiV1WebhooksWebhookIdTestQuery; body: undefined; response: T.PostApiV1WebhooksWebhookIdTestResponse };
   "get_api_v1_webhooks__webhook_id__deliveries": { path: T.GetApiV1WebhooksWebhookIdDeliveriesPath; query: T.GetApiV1WebhooksWebhookIdDeliveriesQuery; body: undefined; response: T.GetApiV1WebhooksWebhookIdDeliveriesResponse };
-  "get_api_v1_health": { path: T.GetApiV1HealthPath; query: T.GetApiV1HealthQuery; body: undefined; response: T.GetApiV1HealthResponse };
-  "get_api_v1_openapi_json": { path: T.GetApiV1OpenapiJsonPath; query: T.GetApiV1OpenapiJsonQuery; body: undefined; response: T.GetApiV1OpenapiJsonResponse };
 }
 
 /** What the client needs to call each operation. */
@@ -372,9 +372,13 @@ export const operations = {
   "post_api_v1_alerts_rules": { method: "POST", path: "/api/v1/alerts/rules", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
   /** DELETE /api/v1/alerts/rules/{rule_id}: Delete an alert rule */
   "delete_api_v1_alerts_rules__rule_id_": { method: "DELETE", path: "/api/v1/alerts/rules/{rule_id}", pathParams: ["rule_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/health: Seed 002's health: status, uptime, system load, components */
+  "get_api_v1_health": { method: "GET", path: "/api/v1/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
+  /** GET /api/v1/openapi.json: The OpenAPI document (as /openapi.json) */
+  "get_api_v1_openapi_json": { method: "GET", path: "/api/v1/openapi.json", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
   /** GET /api/v1/webhooks: Registered webhooks */
   "get_api_v1_webhooks": { method: "GET", path: "/api/v1/webhooks", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
-  /** POST /api/v1/webhooks: Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+  /** POST /api/v1/webhooks: Register a webhook (seed 002's and seed 001's shape): signed POSTs of the events named, retried with backoff */
   "post_api_v1_webhooks": { method: "POST", path: "/api/v1/webhooks", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
   /** DELETE /api/v1/webhooks/{webhook_id}: Remove a webhook and its deliveries */
   "delete_api_v1_webhooks__webhook_id_": { method: "DELETE", path: "/api/v1/webhooks/{webhook_id}", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
@@ -382,10 +386,6 @@ export const operations = {
   "post_api_v1_webhooks__webhook_id__test": { method: "POST", path: "/api/v1/webhooks/{webhook_id}/test", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /api/v1/webhooks/{webhook_id}/deliveries: A webhook's deliveries, newest first: status, attempts, status code, latency */
   "get_api_v1_webhooks__webhook_id__deliveries": { method: "GET", path: "/api/v1/webhooks/{webhook_id}/deliveries", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
-  /** GET /api/v1/health: Seed 002's health: status, uptime, system load, components */
-  "get_api_v1_health": { method: "GET", path: "/api/v1/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
-  /** GET /api/v1/openapi.json: The OpenAPI document (as /openapi.json) */
-  "get_api_v1_openapi_json": { method: "GET", path: "/api/v1/openapi.json", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
 } as const;
 
 /** An operationId the server serves. */

@@ -1578,6 +1578,13 @@ export type PostApiV1NlQueryResponse = {
     type: string;
   })[];
   remote_error: string | null;
+  /** question words linked to tables and columns by the embedder (see docs/pipelines.md) */
+  schema_links: ({
+    word: string;
+    table: string;
+    column: string | null;
+    similarity: number;
+  })[];
 };
 
 /** Create a job (pending until it has a script and a node takes it) */
@@ -2634,6 +2641,34 @@ export type DeleteApiV1AlertsRulesRuleIdQuery = Record<string, never>;
 /** Delete an alert rule */
 export type DeleteApiV1AlertsRulesRuleIdResponse = GetApiV1WsTrainingSessionIdResponse;
 
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthPath = Record<string, never>;
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthQuery = Record<string, never>;
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthResponse = {
+  status: "healthy" | "degraded";
+  timestamp: string;
+  uptime_seconds: number;
+  system: {
+    [key: string]: unknown;
+  };
+  components: {
+    [key: string]: unknown;
+  };
+};
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonPath = Record<string, never>;
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonQuery = Record<string, never>;
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonResponse = unknown;
+
 /** Registered webhooks */
 export type GetApiV1WebhooksPath = Record<string, never>;
 
@@ -2646,32 +2681,32 @@ export type GetApiV1WebhooksResponse = {
     webhook_id: string;
     id: string;
     url: string;
-    events: string[];
+    events: ("training_completed" | "training_failed" | "training_stopped" | "alert_triggered" | "alert_resolved" | "pipeline.started" | "pipeline.completed" | "pipeline.failed" | "*")[];
     status: string;
     created_at: string;
     has_secret: boolean;
   })[];
 };
 
-/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+/** Register a webhook (seed 002's and seed 001's shape): signed POSTs of the events named, retried with backoff */
 export type PostApiV1WebhooksPath = Record<string, never>;
 
-/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+/** Register a webhook (seed 002's and seed 001's shape): signed POSTs of the events named, retried with backoff */
 export type PostApiV1WebhooksQuery = Record<string, never>;
 
-/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+/** Register a webhook (seed 002's and seed 001's shape): signed POSTs of the events named, retried with backoff */
 export type PostApiV1WebhooksBody = {
   url: string;
   events: string[];
   secret?: string | null;
 };
 
-/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+/** Register a webhook (seed 002's and seed 001's shape): signed POSTs of the events named, retried with backoff */
 export type PostApiV1WebhooksResponse = {
   webhook_id: string;
   id: string;
   url: string;
-  events: string[];
+  events: ("training_completed" | "training_failed" | "training_stopped" | "alert_triggered" | "alert_resolved" | "pipeline.started" | "pipeline.completed" | "pipeline.failed" | "*")[];
   status: string;
   created_at: string;
   has_secret: boolean;
@@ -2714,31 +2749,3 @@ export type GetApiV1WebhooksWebhookIdDeliveriesResponse = {
     [key: string]: unknown;
   })[];
 };
-
-/** Seed 002's health: status, uptime, system load, components */
-export type GetApiV1HealthPath = Record<string, never>;
-
-/** Seed 002's health: status, uptime, system load, components */
-export type GetApiV1HealthQuery = Record<string, never>;
-
-/** Seed 002's health: status, uptime, system load, components */
-export type GetApiV1HealthResponse = {
-  status: "healthy" | "degraded";
-  timestamp: string;
-  uptime_seconds: number;
-  system: {
-    [key: string]: unknown;
-  };
-  components: {
-    [key: string]: unknown;
-  };
-};
-
-/** The OpenAPI document (as /openapi.json) */
-export type GetApiV1OpenapiJsonPath = Record<string, never>;
-
-/** The OpenAPI document (as /openapi.json) */
-export type GetApiV1OpenapiJsonQuery = Record<string, never>;
-
-/** The OpenAPI document (as /openapi.json) */
-export type GetApiV1OpenapiJsonResponse = unknown;

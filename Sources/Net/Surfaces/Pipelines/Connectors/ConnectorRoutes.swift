@@ -71,9 +71,18 @@ enum ConnectorRoutes {
         guard entry.roles.contains(role) else { throw RESTError.invalid("role", "a \(type) connector can be a \(entry.roles.joined(separator: " or "))") }
                 let candidate = StoredConnector(id: "", name: name, type: type, role: role, config: config, secretNames: [], createdAt: 0,
                                         secrets: secrets)
-        try service.reader(candidate, session).test()
+        try testConnection(candidate, session, service)
         let saved = try service.store.create(session, name: name, type: type, role: role, config: config, secrets: secrets)
         return withTest(saved.json, nil)
+    }
+
+    /// A target is tested for writing (its file need not exist yet), anything else for reading.
+    static func testConnection(_ connector: StoredConnector, _ session: Session, _ service: PipelineService) throws {
+        if connector.role == "target", PipelineTargets.types.contains(connector.type) {
+            try service.writer(connector).testTarget()
+        } else {
+            try service.reader(connector, session).test()
+        }
     }
 
     static func withTest(_ json: JSONValue, _ error: String?) -> JSONValue {
@@ -110,7 +119,7 @@ enum ConnectorRoutes {
         let connector = try service.store.find(session, input.path("id"), field: "id")
         let start = ContinuousClock.now
         var failure: String?
-        do { try service.reader(connector, session).test() } catch let error as RESTError { failure = error.message }
+        do { try testConnection(connector, session, service) } catch let error as RESTError { failure = error.message }
         let ms = (ContinuousClock.now - start) / .milliseconds(1)
         return RouteOutput(.fields(("connector_id", .string(connector.id)), ("test_status", .string(failure == nil ? "success" : "failed")),
                                    ("test_error", failure.map(JSONValue.string) ?? .null), ("latency_ms", .number(ms))))

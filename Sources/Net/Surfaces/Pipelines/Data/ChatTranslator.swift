@@ -36,22 +36,28 @@ struct ChatTranslator {
     let settings: NLChatSettings
     let logger = Logger(label: "vireo.nl-query")
 
-    /// The prompt: the tables with their columns and types, and the rules of the answer.
-    static func prompt(_ tables: [NLTranslator.Table]) -> String {
+    /// The prompt: the tables with their columns and types (most related to the question
+    /// first), what the question's words were linked to, and the rules of the answer.
+    static func prompt(_ tables: [NLTranslator.Table], links: [SchemaLinker.Link] = []) -> String {
         let schema = tables.map { table in
             "\(table.name)(" + table.columns.map { "\($0.name) \($0.type.description)" }.joined(separator: ", ") + ")"
         }.joined(separator: "\n")
+        let hints = links.map { link in
+            "- \"\(link.word)\" probably means " + (link.column.map { "\(link.table).\($0)" } ?? "the table \(link.table)")
+        }
         return """
-            You translate a question into one PostgreSQL SELECT statement over these tables:
+            You translate a question into one PostgreSQL SELECT statement over these tables (most related first):
             \(schema)
+            """ + (hints.isEmpty ? "" : "\nWords of the question and the schema names they match:\n" + hints.joined(separator: "\n")) + """
+
             Answer with the SQL statement only, no explanation.
             """
     }
 
-    func translate(_ question: String, tables: [NLTranslator.Table]) async throws -> NLTranslator.Translation {
+    func translate(_ question: String, tables: [NLTranslator.Table], links: [SchemaLinker.Link] = []) async throws -> NLTranslator.Translation {
         let body = JSONValue.fields(
             ("model", .string(settings.model)), ("temperature", .number(0)),
-            ("messages", .array([.fields(("role", .string("system")), ("content", .string(Self.prompt(tables)))),
+            ("messages", .array([.fields(("role", .string("system")), ("content", .string(Self.prompt(tables, links: links)))),
                                  .fields(("role", .string("user")), ("content", .string(question)))])))
         var attempt = 1
         while true {

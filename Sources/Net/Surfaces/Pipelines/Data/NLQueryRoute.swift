@@ -20,7 +20,10 @@ enum NLQueryRoute {
                              required: ["question"]),
         response: .object([("sql", .string()), ("explanation", .string()), ("estimated_rows", .integer()), ("estimated_time_ms", .number),
                            ("translator", .string()), ("tables", .array(of: .string())),
-                           ("columns", .array(of: .object([("name", .string()), ("type", .string())]))), ("remote_error", .nullable(.string()))])
+                           ("columns", .array(of: .object([("name", .string()), ("type", .string())]))), ("remote_error", .nullable(.string())),
+                           ("schema_links", .described(.array(of: .object([("word", .string()), ("table", .string()), ("column", .nullable(.string())),
+                                                                            ("similarity", .number)])),
+                                                       "question words linked to tables and columns by the embedder (see docs/pipelines.md)"))])
     ) { input, services in
         try input.require(.viewer)
         let service = try services.pipelines
@@ -28,11 +31,12 @@ enum NLQueryRoute {
         let names = input.field("schema")?.member("tables")?.items?.compactMap(\.unquotedText)
         let choice = input.field("translator")?.unquotedText ?? "auto"
         var remoteError: String?
+        let tables = try await services.session { try schema($0, names) }
+        let linking = try await link(question, tables, service.embedder, services)
         if choice != "offline", let chat = service.chat {
-            let tables = try await services.session { try schema($0, names) }
             do {
-                let translation = try await ChatTranslator(settings: chat).translate(question, tables: tables)
-                return RouteOutput(try await services.session { try checked($0, translation, translator: "remote") })
+                let translation = try await ChatTranslator(settings: chat).translate(question, tables: linking.ranked, links: linking.links)
+                return RouteOutput(withLinks(try await services.session { try checked($0, translation, translator: "remote") }, linking))
             } catch let failure as RemoteEmbeddingError {
                 if choice == "remote" { throw RESTError(.badGateway, code: "translator_unavailable", "the chat model did not answer: \(failure)") }
                 remoteError = failure.description
@@ -40,10 +44,38 @@ enum NLQueryRoute {
         } else if choice == "remote" {
             throw RESTError.invalid("translator", "no chat model is configured: start vireo serve with --nl-base-url and --nl-model")
         }
-        let answer = try await services.session { session in try offline(session, question, names) }
-        guard case .object(var fields) = answer else { return RouteOutput(answer) }
+        let rewritten = linking.rewritten(question)
+        let answer = try await services.session { session in try offline(session, rewritten, names) }
+        guard case .object(var fields) = withLinks(answer, linking) else { return RouteOutput(answer) }
         fields.append(("remote_error", remoteError.map(JSONValue.string) ?? .null))
         return RouteOutput(.object(fields))
+    }
+
+    /// The question's words linked to tables and columns by the embedder (nothing without one).
+    static func link(_ question: String, _ tables: [NLTranslator.Table], _ embedder: (any Embedder)?,
+                     _ services: RouteServices) async throws -> SchemaLinker.Outcome {
+        guard let embedder else { return SchemaLinker.Outcome(ranked: tables) }
+        let textColumns = tables.flatMap { table in table.columns.filter { $0.type == .text }.map { (table.name, $0.name) } }
+        return try await SchemaLinker(embedder: embedder).link(question, tables: tables) { words in
+            try await services.session { session in
+                Set(try words.filter { word in
+                    try textColumns.prefix(valueLookupsMax / max(1, words.count)).contains { table, column in
+                        try !session.execute("SELECT 1 FROM \(quoteIdentifier(table)) WHERE lower(\(quoteIdentifier(column))) = $1 LIMIT 1",
+                                             [.text(word)]).rows.isEmpty
+                    }
+                })
+            }
+        }
+    }
+
+    /// `answer` with `schema_links`: each linked word, the table and column, the similarity.
+    static func withLinks(_ answer: JSONValue, _ linking: SchemaLinker.Outcome) -> JSONValue {
+        guard case .object(var fields) = answer else { return answer }
+        fields.append(("schema_links", .array(linking.links.map { link in
+            .fields(("word", .string(link.word)), ("table", .string(link.table)), ("column", link.column.map(JSONValue.string) ?? .null),
+                    ("similarity", .number((Double(link.similarity) * 1000).rounded() / 1000)))
+        })))
+        return .object(fields)
     }
 
     static func offline(_ session: Session, _ question: String, _ names: [String]?) throws -> JSONValue {

@@ -9,7 +9,7 @@ import VireoStorage
 /// {"source": {"connector_id": "conn_…", "table": "orders"},          // or "query": "SELECT …"
 ///  "transforms": [{"name": "big", "sql": "SELECT * FROM input WHERE amount > :min"}],
 ///  "embedding": {"column": "note", "target_column": "note_embedding"},
-///  "target": {"connector_id": "vireo", "table": "big_orders", "mode": "upsert", "key": ["id"]},
+///  "target": {"connector_id": "vireo", "table": "big_orders", "mode": "upsert", "key": ["id"]},  // or a csv, jsonl, sqlite, postgresql connector
 ///  "params": {"min": 100}, "batch_size": 500}
 /// ```
 struct PipelineDefinition: Sendable {
@@ -67,9 +67,6 @@ struct PipelineDefinition: Sendable {
         key = (target?.member("key")?.items ?? []).compactMap(\.unquotedText)
         if case .object(let pairs)? = json.member("params") { params = pairs } else { params = [] }
         batchRows = json.member("batch_size").flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? Self.batchRowsDefault
-        guard targetConnector == ConnectorStore.vireoID else {
-            throw RESTError.invalid("\(field).target.connector_id", "pipelines write to this server's tables: use \"vireo\"")
-        }
         if mode == "upsert", key.isEmpty { throw RESTError.invalid("\(field).target.key", "upsert needs the key columns") }
         for (index, step) in transforms.enumerated() { try PipelineSQL.requireQuery(step.sql, field: "\(field).transforms[\(index)].sql") }
         if case .query(let query) = self.source, sourceConnector == ConnectorStore.vireoID {

@@ -79,6 +79,10 @@ enum PipelineRecords {
             lines.append("-- embed: \(column) → \(definition.embedTarget ?? column + "_embedding") with the server's embedder")
         }
         let target = quoteIdentifier(definition.targetTable)
+        guard definition.targetConnector == ConnectorStore.vireoID else {
+            lines.append("-- load: \(definition.mode) into \(definition.targetTable) of connector \(definition.targetConnector), all or nothing")
+            return lines.joined(separator: "\n")
+        }
         lines.append("-- load: \(definition.mode) into \(definition.targetTable), in one transaction")
         switch definition.mode {
         case "replace": lines += ["DELETE FROM \(target);", "INSERT INTO \(target) SELECT * FROM input;"]
@@ -99,6 +103,9 @@ enum PipelineValidation {
         let source = try service.store.find(session, definition.sourceConnector, field: "definition.source.connector_id")
         let reader = try service.reader(source, session)
         try reader.test()
+        let target = try service.store.find(session, definition.targetConnector, field: "definition.target.connector_id")
+        try PipelineTargets.check(target, definition)
+        if target.type != ConnectorStore.vireoID { try service.writer(target).testTarget() }
         var warnings: [String] = []
         guard case .table(let tableName) = definition.source else {
             warnings.append("the source is a query: its columns, and the steps over them, are checked when it runs")

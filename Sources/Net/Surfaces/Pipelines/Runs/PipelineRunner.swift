@@ -18,8 +18,10 @@ struct PipelineRunner {
     let runID: String
     var engine: EngineAccess { service.engine }
 
-    /// Runs to the end and records success or failure; never throws.
+    /// Runs to the end and records success or failure, each announced as a webhook event
+    /// (`pipeline.started`, then `pipeline.completed` or `pipeline.failed`); never throws.
     func execute() async {
+        await announce()
         var stages: [String] = []
         do {
             try await perform(&stages)
@@ -32,6 +34,27 @@ struct PipelineRunner {
         }
         let dropping = stages
         _ = try? await engine.session { session in for stage in dropping { try session.execute("DROP TABLE IF EXISTS \(quoteIdentifier(stage))") } }
+        await announce()
+    }
+
+    /// The run's state as seed 001's webhook `data`, sent as the event its status calls for.
+    func announce() async {
+        guard let webhooks = service.webhooks else { return }
+        let runID = self.runID
+        guard let row = try? await engine.session({ session in
+            try session.execute("SELECT pipeline_id, status, rows_written, error, started_at, finished_at FROM \(PipelineSchema.runs) WHERE id = $1",
+                                [.text(runID)]).rows.first
+        }), let status = row[1].textValue else { return }
+        let (event, seedStatus) = switch status {
+        case "succeeded": ("pipeline.completed", "success")
+        case "failed": ("pipeline.failed", "failed")
+        default: ("pipeline.started", "running")
+        }
+        let seconds = row[4].intValue.flatMap { started in row[5].intValue.map { Double($0 - started) / 1000 } }
+        await webhooks.emit(event, data: .fields(
+            ("pipeline_id", JSONValue(row[0])), ("run_id", .string(runID)), ("status", .string(seedStatus)),
+            ("duration_seconds", seconds.map(JSONValue.number) ?? .null), ("rows_written", JSONValue(row[2])), ("error", JSONValue(row[3])),
+            ("started_at", PipelineIDs.iso(row[4].intValue, milliseconds: true)), ("finished_at", PipelineIDs.iso(row[5].intValue, milliseconds: true))))
     }
 
     func update(_ session: Session, task: String, progress: Int, _ extra: String = "", _ parameters: [Value] = []) throws {
@@ -64,8 +87,16 @@ struct PipelineRunner {
         var embedded: (columns: [ResultColumn], rows: [[Value]], dimension: Int)?
         if let column = definition.embedColumn { embedded = try await embed(final, column: column) }
         let prepared = embedded
+        let service = self.service
         let written = try await engine.session { session -> Int in
             try update(session, task: "loading_data", progress: 90)
+            guard definition.targetConnector == ConnectorStore.vireoID else {
+                let target = try service.store.find(session, definition.targetConnector, field: "definition.target.connector_id")
+                try PipelineTargets.check(target, definition)
+                let (columns, rows) = try Self.finalRows(session, definition, from: final, embedded: prepared)
+                return try service.writer(target).write(table: definition.targetTable, columns: columns, rows: rows, mode: definition.mode,
+                                                        key: definition.key)
+            }
             return try TableSQL.transaction(session) { try Self.load(session, definition, from: final, embedded: prepared) }
         }
         try await engine.session { session in
@@ -189,6 +220,22 @@ struct PipelineRunner {
         }
         let names = columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
         return try session.execute("INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(quoteIdentifier(stage))\(conflict)").rowCount
+    }
+
+    /// The rows for a target outside Vireo: the last stage's, with the embedding column when there is one.
+    static func finalRows(_ session: Session, _ definition: PipelineDefinition, from stage: String,
+                          embedded: (columns: [ResultColumn], rows: [[Value]], dimension: Int)?) throws -> ([SourceColumn], [[Value]]) {
+        for key in definition.key where !(try session.describe(Parser.parseStatement("SELECT * FROM \(quoteIdentifier(stage))")).columns
+                                              .contains { $0.name == key }) {
+            throw RESTError.invalid("definition.target.key", "the rows have no column \(key)")
+        }
+        if let embedded {
+            let columns = embedded.columns.map { SourceColumn(name: $0.name, type: storableType($0.type.description)) }
+                + [SourceColumn(name: definition.embedTarget ?? "embedding", type: "vector(\(embedded.dimension))")]
+            return (columns, embedded.rows)
+        }
+        let result = try session.execute("SELECT * FROM \(quoteIdentifier(stage))")
+        return (result.columns.map { SourceColumn(name: $0.name, type: storableType($0.type.description)) }, result.rows)
     }
 
     static func upsertClause(_ definition: PipelineDefinition, _ columns: [String]) -> String {
