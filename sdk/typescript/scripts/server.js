@@ -13,10 +13,12 @@ const startTimeoutMs = 60000;
  * Starts `binary serve` and resolves once REST listens.
  * @param {string} binary path to the `vireo` executable
  * @param {string[]} [extraArguments] more flags for `vireo serve`
+ * @param {{prepare?: (dataDir: string) => void | Promise<void>}} [hooks] `prepare` runs on the data directory before the server starts (`vireo user add`)
  * @returns {Promise<{origin: string, baseUrl: string, apiKey: string, output: () => string, stop: () => Promise<number | null>}>}
  */
-export async function startServer(binary, extraArguments = []) {
+export async function startServer(binary, extraArguments = [], hooks = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'vireo-sdk-'));
+  await hooks.prepare?.(dataDir);
   const child = spawn(binary, ['serve', '--data', dataDir, '--pg-port', '0', '--http-port', '0', '--api-key', testApiKey, ...extraArguments],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -10,12 +10,18 @@ export interface Live {
   apiKey: string;
 }
 
-/** Starts a server before this file's tests and checks it stops cleanly after them. */
-export function useServer(extraArguments: string[] = []): Live {
+/**
+ * Starts a server before this file's tests and checks it stops cleanly after them.
+ * `extraArguments` may be a function run first (to make directories the flags name);
+ * `prepare` runs on the data directory before the server starts.
+ */
+export function useServer(extraArguments: string[] | (() => Promise<string[]>) = [],
+  prepare?: (dataDir: string) => void | Promise<void>): Live {
   const live: Live = { origin: '', baseUrl: '', apiKey: '' };
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
-    server = await startServer(vireoBinary(), extraArguments);
+    const flags = typeof extraArguments === 'function' ? await extraArguments() : extraArguments;
+    server = await startServer(vireoBinary(), flags, { prepare });
     Object.assign(live, { origin: server.origin, baseUrl: server.baseUrl, apiKey: server.apiKey });
   });
   after(async () => {

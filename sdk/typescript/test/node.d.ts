@@ -34,7 +34,7 @@ declare module 'node:assert/strict' {
 declare module 'node:child_process' {
   interface SpawnResult { status: number | null; stdout: string; stderr: string }
   export function spawnSync(command: string, args: string[], options: { cwd?: string; env?: Record<string, string | undefined>;
-    encoding: 'utf8'; timeout?: number }): SpawnResult;
+    encoding: 'utf8'; timeout?: number; input?: string }): SpawnResult;
 }
 
 declare module 'node:fs/promises' {
@@ -59,7 +59,11 @@ declare module 'node:url' {
 }
 
 declare module 'node:http' {
-  interface IncomingMessage { method?: string; url?: string; headers: Record<string, string | string[] | undefined> }
+  interface IncomingMessage {
+    method?: string; url?: string; headers: Record<string, string | string[] | undefined>;
+    on(event: 'data', listener: (chunk: Uint8Array) => void): IncomingMessage;
+    on(event: 'end', listener: () => void): IncomingMessage;
+  }
   interface ServerResponse {
     writeHead(status: number, headers?: Record<string, string>): ServerResponse;
     end(body?: string): void;
