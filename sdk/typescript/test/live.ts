@@ -12,16 +12,14 @@ export interface Live {
 
 /**
  * Starts a server before this file's tests and checks it stops cleanly after them.
- * `extraArguments` may be a function run first (to make directories the flags name);
- * `prepare` runs on the data directory before the server starts.
+ * `prepare` runs on the data directory before the server starts (whatever it writes there
+ * goes with it) and may answer more flags.
  */
-export function useServer(extraArguments: string[] | (() => Promise<string[]>) = [],
-  prepare?: (dataDir: string) => void | Promise<void>): Live {
+export function useServer(extraArguments: string[] = [], prepare?: (dataDir: string) => void | string[] | Promise<void | string[]>): Live {
   const live: Live = { origin: '', baseUrl: '', apiKey: '' };
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
-    const flags = typeof extraArguments === 'function' ? await extraArguments() : extraArguments;
-    server = await startServer(vireoBinary(), flags, { prepare });
+    server = await startServer(vireoBinary(), extraArguments, { prepare });
     Object.assign(live, { origin: server.origin, baseUrl: server.baseUrl, apiKey: server.apiKey });
   });
   after(async () => {

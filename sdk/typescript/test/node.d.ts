@@ -39,6 +39,7 @@ declare module 'node:child_process' {
 
 declare module 'node:fs/promises' {
   export function mkdtemp(prefix: string): Promise<string>;
+  export function mkdir(path: string): Promise<void>;
   export function readFile(path: string, encoding: 'utf8'): Promise<string>;
   export function readFile(path: string): Promise<Uint8Array>;
   export function readdir(path: string): Promise<string[]>;

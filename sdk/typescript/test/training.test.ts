@@ -5,26 +5,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import VireoClient, { VireoError, type TrainingStreamEvent } from '@vireo/sdk';
+import VireoClient, { type TrainingStreamEvent } from '@vireo/sdk';
 import { useServer } from './live.js';
+import { trainingConfigs, failure } from './fixtures.js';
 
-const trainer = `import json, os, sys, time
-config = json.load(open(os.environ["VIREO_SESSION_CONFIG"]))
-for epoch in range(1, int(os.environ["VIREO_TOTAL_EPOCHS"]) + 1):
-    time.sleep(config.get("sleep_seconds", 0.02))
-    print("VIREO_METRICS " + json.dumps({"epoch": epoch, "train_loss": 1 / epoch, "val_loss": 1.5 / epoch}), flush=True)
-`;
-
-const live = useServer(async () => {
-  const configs = await mkdtemp(join(tmpdir(), 'vireo-sdk-training-'));
-  await writeFile(join(configs, 'tiny.py'), trainer);
-  await writeFile(join(configs, 'quick.yaml'), 'command: python3 "$VIREO_CONFIG_DIR/tiny.py"\nepochs: 3\n');
-  await writeFile(join(configs, 'slow.yaml'), 'command: python3 "$VIREO_CONFIG_DIR/tiny.py"\nepochs: 1000\nsleep_seconds: 0.2\n');
-  return ['--training-configs', configs];
-});
+const live = useServer([], trainingConfigs);
 const client = () => new VireoClient({ baseUrl: live.baseUrl, apiKey: live.apiKey });
 
 /** Every event of a stream until it ends. */
@@ -32,12 +17,6 @@ async function collect(stream: AsyncIterable<TrainingStreamEvent>): Promise<Trai
   const events: TrainingStreamEvent[] = [];
   for await (const event of stream) events.push(event);
   return events;
-}
-
-async function failure(promise: Promise<unknown>): Promise<VireoError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  assert.ok(error instanceof VireoError, `expected a VireoError, got ${String(error)}`);
-  return error;
 }
 
 describe('training sessions', () => {
