@@ -81,6 +81,9 @@ export const webSocketHandshakesMax = 5;
  * another close, or failing to connect, fails with `connection_error`; the signal closes it.
  */
 export async function* webSocketMessages(url: string, signal?: AbortSignal): AsyncGenerator<string> {
+  if (!hasWebSocket()) {
+    throw new TypeError('this platform has no global WebSocket (Node 22+, browsers, Deno, Bun have one; Node 20 with --experimental-websocket)');
+  }
   for (let handshake = 1; ; handshake += 1) {
     if (signal?.aborted) throw abortedError();
     const socket = new QueuedSocket(url, signal);

@@ -210,6 +210,18 @@ export class Transport {
     return this.root + filled + (text ? '?' + text : '');
   }
 
+  /**
+   * The `ws:` (or `wss:`) URL of a WebSocket route, with the credential as `?api_key=`, since
+   * WebSocket clients in browsers cannot send headers.
+   */
+  webSocketUrl(path: string, input: { path?: object; query?: object } = {}): string {
+    const url = new URL(this.url(path, input));
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const credential = this.credential;
+    if (credential) url.searchParams.set('api_key', credential);
+    return url.toString();
+  }
+
   private init(method: string, requiresKey: boolean, body: unknown, options: RequestOptions): RequestInit {
     const headers: Record<string, string> = { Accept: 'application/json', ...this.options.headers, ...(options.headers ?? {}) };
     const credential = this.credential;

@@ -69,11 +69,23 @@ declare module 'node:http' {
     writeHead(status: number, headers?: Record<string, string>): ServerResponse;
     end(body?: string): void;
   }
+  interface UpgradeSocket {
+    write(data: Uint8Array | string): boolean;
+    end(): void;
+    destroy(): void;
+    on(event: 'data' | 'error' | 'close', listener: (value?: unknown) => void): UpgradeSocket;
+  }
   interface Server {
+    on(event: 'upgrade', listener: (request: IncomingMessage, socket: UpgradeSocket) => void): Server;
     listen(port: number, host: string, callback: () => void): Server;
     address(): { port: number } | string | null;
     close(callback?: () => void): void;
     closeAllConnections(): void;
   }
   export function createServer(handler: (request: IncomingMessage, response: ServerResponse) => void): Server;
+}
+
+declare module 'node:crypto' {
+  interface Hash { update(text: string): Hash; digest(encoding: 'base64'): string }
+  export function createHash(algorithm: 'sha1'): Hash;
 }

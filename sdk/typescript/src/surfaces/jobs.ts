@@ -1,6 +1,7 @@
 // The jobs surface (seed 003, docs/jobs.md): users create jobs and give them scripts, watch
 // them and their nodes (/api/jobs/create, /api/frontend/…); compute nodes take and run them
 // with a per-node token (/api/nodes/…, /api/jobs/poll …), which {@link JobAgent} speaks.
+import { webSocketMessages } from '../streams.js';
 import type { BodyOf, QueryOf, RequestOptions, ResponseOf, Transport } from '../transport.js';
 
 /** A job as the server answers it: `jobId`, `status`, attempts, node, timings, `modelHash` … */
@@ -31,6 +32,47 @@ export type FinishJobParams = BodyOf<'post_api_jobs_finish'>;
 export type UsageReportParams = BodyOf<'post_api_usage_report'>;
 export type UsageReportResult = ResponseOf<'post_api_usage_report'>;
 export type DeregisterResult = ResponseOf<'post_api_nodes_deregister'>;
+
+/** A stored log line, as `/ws/jobs/{job_id}/logs` sends it. */
+export interface JobLogLine {
+  type: 'log';
+  jobId: string;
+  attempt: number;
+  lineNo: number;
+  stream: string;
+  line: string;
+  timestamp: number;
+}
+
+/** The last message of a job's log stream: the job ended and every line was sent. */
+export interface JobLogEnd {
+  type: 'end';
+  jobId: string;
+  status: string;
+}
+
+export type JobLogEvent = JobLogLine | JobLogEnd;
+
+/** The dashboard's figures, sent at once and whenever they change (`/ws/dashboard`). */
+export interface DashboardEvent {
+  type: 'dashboard';
+  jobStats: Record<string, number>;
+  activeNodes: number;
+  [key: string]: unknown;
+}
+
+/** The nodes, sent at once and whenever they change (`/ws/nodes`). */
+export interface NodesEvent {
+  type: 'nodes';
+  nodes: { nodeId: string; status: string; runningJobs: number; [key: string]: unknown }[];
+  count: number;
+}
+
+/** What a live stream of the jobs surface takes. */
+export interface JobStreamOptions {
+  /** Closes the stream; the loop then fails with code `aborted`. */
+  signal?: AbortSignal;
+}
 
 /** Jobs, their logs and the nodes, as a user sees them; {@link VireoClient.jobs} has them. */
 export class JobsSurface {
@@ -95,6 +137,35 @@ export class JobsSurface {
   /** The nodes with status, last seen, running jobs and specs. */
   nodes(options?: RequestOptions): Promise<NodeList> {
     return this.transport.call('get_api_frontend_nodes', {}, options);
+  }
+
+  /**
+   * A job's log over the WebSocket `/ws/jobs/{job_id}/logs`: the last `tail` lines (100, at
+   * most 1000), then each line as it is stored; when the job has ended and every line was
+   * sent, an `end` event, after which the loop ends. Needs the platform's WebSocket.
+   */
+  async *streamLogs(jobId: string, params: { tail?: number } & JobStreamOptions = {}): AsyncGenerator<JobLogEvent> {
+    const query = params.tail === undefined ? {} : { tail: params.tail };
+    const url = this.transport.webSocketUrl('/ws/jobs/{job_id}/logs', { path: { job_id: jobId }, query });
+    for await (const text of webSocketMessages(url, params.signal)) {
+      const event = JSON.parse(text) as JobLogEvent;
+      yield event;
+      if (event.type === 'end') return;
+    }
+  }
+
+  /** The dashboard's figures over the WebSocket `/ws/dashboard`, at once and on each change, until `signal` or leaving the loop closes it. */
+  watchDashboard(options: JobStreamOptions = {}): AsyncGenerator<DashboardEvent> {
+    return this.watch<DashboardEvent>('/ws/dashboard', options);
+  }
+
+  /** The nodes over the WebSocket `/ws/nodes`, at once and on each change. */
+  watchNodes(options: JobStreamOptions = {}): AsyncGenerator<NodesEvent> {
+    return this.watch<NodesEvent>('/ws/nodes', options);
+  }
+
+  private async *watch<E>(path: string, options: JobStreamOptions): AsyncGenerator<E> {
+    for await (const text of webSocketMessages(this.transport.webSocketUrl(path), options.signal)) yield JSON.parse(text) as E;
   }
 
   /**

@@ -147,14 +147,8 @@ export class TrainingSurface {
   }
 
   private async *overWebSocket(sessionId: string, options: StreamMetricsOptions): AsyncGenerator<TrainingStreamEvent> {
-    if (!hasWebSocket()) {
-      throw new TypeError('this platform has no global WebSocket (Node 22+, browsers, Deno, Bun have one); use transport: \'sse\'');
-    }
-    const url = new URL(this.transport.url('/api/v1/ws/training/{session_id}', { path: { session_id: sessionId } }));
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const credential = this.transport.credential;
-    if (credential) url.searchParams.set('api_key', credential);
-    for await (const text of webSocketMessages(url.toString(), options.signal)) {
+    const url = this.transport.webSocketUrl('/api/v1/ws/training/{session_id}', { path: { session_id: sessionId } });
+    for await (const text of webSocketMessages(url, options.signal)) {
       const message = JSON.parse(text) as { type?: unknown };
       const event = streamEvent(String(message.type), text, null);
       if (event === null) continue;
