@@ -33,16 +33,8 @@ export type UsageReportParams = BodyOf<'post_api_usage_report'>;
 export type UsageReportResult = ResponseOf<'post_api_usage_report'>;
 export type DeregisterResult = ResponseOf<'post_api_nodes_deregister'>;
 
-/** A stored log line, as `/ws/jobs/{job_id}/logs` sends it. */
-export interface JobLogLine {
-  type: 'log';
-  jobId: string;
-  attempt: number;
-  lineNo: number;
-  stream: string;
-  line: string;
-  timestamp: number;
-}
+/** A stored log line (the shape `jobs.logs` answers), as `/ws/jobs/{job_id}/logs` sends it. */
+export type JobLogLine = JobLogs['logs'][number] & { type: 'log'; jobId: string };
 
 /** The last message of a job's log stream: the job ended and every line was sent. */
 export interface JobLogEnd {
