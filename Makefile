@@ -77,7 +77,7 @@ sdk: deps
 ## check that fails when src/generated differs from what the server's document generates.
 define sdk_test
 	cd $(SDK_DIR) && rm -rf dist build && tsc -p tsconfig.json && tsc -p tsconfig.test.json
-	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo node --test $(SDK_DIR)/build/test/
+	VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo node $$(node --experimental-websocket -e '' 2>/dev/null && echo --experimental-websocket) --test $(SDK_DIR)/build/test/
 endef
 sdk-test: deps sdk-deps
 	$(SWIFT) build --product vireo

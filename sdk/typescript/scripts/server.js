@@ -13,11 +13,13 @@ const startTimeoutMs = 60000;
  * Starts `binary serve` and resolves once REST listens.
  * @param {string} binary path to the `vireo` executable
  * @param {string[]} [extraArguments] more flags for `vireo serve`
+ * @param {{prepare?: (dataDir: string) => void | string[] | Promise<void | string[]>}} [hooks] `prepare` runs on the data directory before the server starts (`vireo user add`, files the flags name) and may answer more flags
  * @returns {Promise<{origin: string, baseUrl: string, apiKey: string, output: () => string, stop: () => Promise<number | null>}>}
  */
-export async function startServer(binary, extraArguments = []) {
+export async function startServer(binary, extraArguments = [], hooks = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'vireo-sdk-'));
-  const child = spawn(binary, ['serve', '--data', dataDir, '--pg-port', '0', '--http-port', '0', '--api-key', testApiKey, ...extraArguments],
+  const preparedArguments = (await hooks.prepare?.(dataDir)) ?? [];
+  const child = spawn(binary, ['serve', '--data', dataDir, '--pg-port', '0', '--http-port', '0', '--api-key', testApiKey, ...extraArguments, ...preparedArguments],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));

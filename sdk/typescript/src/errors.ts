@@ -1,5 +1,3 @@
-import type { Error as ErrorEnvelope } from './generated/types.js';
-
 /** Codes the client itself gives, when no answer came from the server. */
 export type ClientErrorCode = 'timeout' | 'aborted' | 'connection_error' | 'invalid_response';
 
@@ -35,31 +33,67 @@ export class VireoError extends Error {
     if (fields.cause !== undefined) (this as { cause?: unknown }).cause = fields.cause;
   }
 
-  /** The error an HTTP answer outside 2xx stands for, read from its envelope when it has one. */
+  /**
+   * The error an HTTP answer outside 2xx stands for, read from whichever envelope the surface
+   * uses: `{"error": {code, message, field, sqlstate}, "request_id"}` (tables),
+   * `{"error": {code, message, details: {field, sqlstate}, request_id}}` (training, pipelines),
+   * `{"error": {message, type}}` (vector stores) or `{"detail": "…"}` (jobs).
+   */
   static fromResponse(response: Response, body: unknown): VireoError {
-    const envelope = isEnvelope(body) ? body : null;
-    const vectorStoreError = envelope === null ? maiaError(body) : null;
+    const read = readEnvelope(body, response.status);
     return new VireoError({
       status: response.status,
-      code: envelope?.error.code ?? vectorStoreError?.type ?? `http_${response.status}`,
-      message: envelope?.error.message ?? vectorStoreError?.message ?? (response.statusText || `HTTP ${response.status}`),
-      field: envelope?.error.field,
-      sqlstate: envelope?.error.sqlstate,
-      requestId: envelope?.request_id ?? response.headers.get('x-request-id'),
+      code: read?.code ?? `http_${response.status}`,
+      message: read?.message ?? (response.statusText || `HTTP ${response.status}`),
+      field: read?.field,
+      sqlstate: read?.sqlstate,
+      requestId: read?.requestId ?? response.headers.get('x-request-id'),
       retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')),
     });
   }
 }
 
-function isEnvelope(body: unknown): body is ErrorEnvelope {
-  const error = (body as { error?: unknown } | null)?.error;
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+/** What an error envelope says, whichever surface's it is. */
+interface EnvelopeFields {
+  code: string;
+  message: string;
+  field?: string | null;
+  sqlstate?: string | null;
+  requestId?: string | null;
 }
 
-/** The vector-store surface's envelope, `{"error": {"message", "type", "code": status}}`: its `type` is the code. */
-function maiaError(body: unknown): { message: string; type: string } | null {
-  const error = (body as { error?: { message?: unknown; type?: unknown } } | null)?.error;
-  return typeof error?.message === 'string' && typeof error.type === 'string' ? { message: error.message, type: error.type } : null;
+function readEnvelope(body: unknown, status: number): EnvelopeFields | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const record = body as Record<string, unknown>;
+  const error = record.error as Record<string, unknown> | undefined;
+  if (typeof error !== 'object' || error === null || typeof error.message !== 'string') {
+    return typeof record.detail === 'string' ? fastAPIError(record.detail, status) : null;
+  }
+  const details = (typeof error.details === 'object' && error.details !== null ? error.details : {}) as Record<string, unknown>;
+  const code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : null;
+  if (code === null) return null;
+  return {
+    code, message: error.message,
+    field: stringOrNull(error.field) ?? stringOrNull(details.field),
+    sqlstate: stringOrNull(error.sqlstate) ?? stringOrNull(details.sqlstate),
+    requestId: stringOrNull(record.request_id) ?? stringOrNull(error.request_id),
+  };
+}
+
+/** Codes for the jobs surface's `{"detail"}` answers, which carry none: by status. */
+const codesByStatus: Record<number, string> = {
+  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict',
+  413: 'payload_too_large', 422: 'validation_error', 429: 'rate_limited',
+};
+
+/** FastAPI's `{"detail": "…"}`: the code from the status; a 422's detail starts with the field (`datasetName: …`). */
+function fastAPIError(detail: string, status: number): EnvelopeFields {
+  const field = status === 422 ? /^([\w.\[\]]+): /.exec(detail)?.[1] ?? null : null;
+  return { code: codesByStatus[status] ?? `http_${status}`, message: detail, field };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }
 
 /** `Retry-After` as seconds: a number of seconds or an HTTP date; null when absent or unreadable. */

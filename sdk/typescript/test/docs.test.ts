@@ -6,13 +6,18 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useServer } from './live.js';
+import { addAdmin, admin, connectorRoot, trainingConfigs } from './fixtures.js';
 
-const live = useServer();
+// The training configs (train.yaml, slow.yaml), a user and a connector root the examples use.
+const live = useServer([], async (dataDir) => {
+  addAdmin(dataDir);
+  return [...await trainingConfigs(dataDir), ...await connectorRoot(dataDir)];
+});
 const packageDir = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs a module with node, in the package (so `@vireo/sdk` resolves to its build), with the server's address and key. */
 function runNode(file: string) {
-  const env = { ...process.env, VIREO_API_KEY: live.apiKey, VIREO_BASE_URL: live.baseUrl };
+  const env = { ...process.env, VIREO_API_KEY: live.apiKey, VIREO_BASE_URL: live.baseUrl, VIREO_PASSWORD: admin.password };
   return spawnSync(process.execPath, [file], { cwd: packageDir, env, encoding: 'utf8', timeout: 30000 });
 }
 
@@ -45,6 +50,12 @@ describe('documentation', () => {
     assert.match(run.stdout, /422 validation_error rows\[0\]\.year/);
     assert.match(run.stdout, /completed 1/);
     assert.match(run.stdout, /volcanoes\.md true/);
+    for (const expected of [/epoch 1 val_loss 1\.5\nepoch 2 val_loss 0\.75\nepoch 3 val_loss 0\.5\nsession completed/,
+      /completed 2 \[ 2, 3 \]/, /\nstopped\n/, /weights\.bin 1024 64/, /206 bytes 1008-1023\/1024/, /healthy 1/,
+      /\[ 'epoch 1\/1' \]/, /finished 1 1/, /admin@example\.com admin/, /succeeded 12 7/, /1 2 \{ page: 2, per_page: 1 \}/,
+      /12 3 SELECT count/i, /\ntrue\n/, /404 NOT_FOUND/]) {
+      assert.match(run.stdout, expected);
+    }
   });
 
   it('the example app finds the nearest notes first', () => {

@@ -10,12 +10,16 @@ export interface Live {
   apiKey: string;
 }
 
-/** Starts a server before this file's tests and checks it stops cleanly after them. */
-export function useServer(extraArguments: string[] = []): Live {
+/**
+ * Starts a server before this file's tests and checks it stops cleanly after them.
+ * `prepare` runs on the data directory before the server starts (whatever it writes there
+ * goes with it) and may answer more flags.
+ */
+export function useServer(extraArguments: string[] = [], prepare?: (dataDir: string) => void | string[] | Promise<void | string[]>): Live {
   const live: Live = { origin: '', baseUrl: '', apiKey: '' };
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
-    server = await startServer(vireoBinary(), extraArguments);
+    server = await startServer(vireoBinary(), extraArguments, { prepare });
     Object.assign(live, { origin: server.origin, baseUrl: server.baseUrl, apiKey: server.apiKey });
   });
   after(async () => {

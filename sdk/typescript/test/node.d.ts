@@ -34,11 +34,12 @@ declare module 'node:assert/strict' {
 declare module 'node:child_process' {
   interface SpawnResult { status: number | null; stdout: string; stderr: string }
   export function spawnSync(command: string, args: string[], options: { cwd?: string; env?: Record<string, string | undefined>;
-    encoding: 'utf8'; timeout?: number }): SpawnResult;
+    encoding: 'utf8'; timeout?: number; input?: string }): SpawnResult;
 }
 
 declare module 'node:fs/promises' {
   export function mkdtemp(prefix: string): Promise<string>;
+  export function mkdir(path: string): Promise<void>;
   export function readFile(path: string, encoding: 'utf8'): Promise<string>;
   export function readFile(path: string): Promise<Uint8Array>;
   export function readdir(path: string): Promise<string[]>;
@@ -59,16 +60,32 @@ declare module 'node:url' {
 }
 
 declare module 'node:http' {
-  interface IncomingMessage { method?: string; url?: string; headers: Record<string, string | string[] | undefined> }
+  interface IncomingMessage {
+    method?: string; url?: string; headers: Record<string, string | string[] | undefined>;
+    on(event: 'data', listener: (chunk: Uint8Array) => void): IncomingMessage;
+    on(event: 'end', listener: () => void): IncomingMessage;
+  }
   interface ServerResponse {
     writeHead(status: number, headers?: Record<string, string>): ServerResponse;
     end(body?: string): void;
   }
+  interface UpgradeSocket {
+    write(data: Uint8Array | string): boolean;
+    end(): void;
+    destroy(): void;
+    on(event: 'data' | 'error' | 'close', listener: (value?: unknown) => void): UpgradeSocket;
+  }
   interface Server {
+    on(event: 'upgrade', listener: (request: IncomingMessage, socket: UpgradeSocket) => void): Server;
     listen(port: number, host: string, callback: () => void): Server;
     address(): { port: number } | string | null;
     close(callback?: () => void): void;
     closeAllConnections(): void;
   }
   export function createServer(handler: (request: IncomingMessage, response: ServerResponse) => void): Server;
+}
+
+declare module 'node:crypto' {
+  interface Hash { update(text: string): Hash; digest(encoding: 'base64'): string }
+  export function createHash(algorithm: 'sha1'): Hash;
 }

@@ -25,6 +25,20 @@ export function misuses(client: VireoClient): unknown[] {
     client.listRows('t', { where: { meta: { a: 1 } } }),
     // @ts-expect-error ids are numbers
     client.getRow('t', '1'),
+    // @ts-expect-error a session comes from a config_path
+    client.training.create({ session_name: 'x' }),
+    // @ts-expect-error a session's status is one the server knows
+    client.training.list({ status: 'paused' }),
+    // @ts-expect-error a checkpoint's mode is min or max
+    client.checkpoints.upload({ text: 'x' }, { session_id: 's', epoch: 1, mode: 'lowest' }),
+    // @ts-expect-error an alert condition is one of the six
+    client.alerts.createRule({ name: 'r', metric: 'cpu_percent', condition: 'above', threshold: 1 }),
+    // @ts-expect-error a job's finish status is finished or failed
+    client.jobs.agent('n', 't').finish({ jobId: 'j', status: 'done' }),
+    // @ts-expect-error a connector type is one the server lists
+    client.connectors.create({ name: 'c', type: 'oracle' }),
+    // @ts-expect-error runs are filtered by a status the server knows
+    client.pipelines.runs('p', { status: 'done' }),
   ];
 }
 

@@ -1226,10 +1226,19 @@ export type PostApiV1PipelinesGenerateResponse = {
   definition: unknown;
   code: string;
   dag_definition: unknown;
-  deployment: unknown;
+  deployment: {
+    environment: string | null;
+    schedule: string;
+    timezone: string;
+    deployed_at: string | null;
+    next_run_at: string | null;
+  } | null;
   created_at: string;
   updated_at: string;
-  validation: unknown;
+  validation: {
+    status: string;
+    warnings: string[];
+  };
   suggested_schedule: string | null;
 };
 
@@ -1249,10 +1258,19 @@ export type GetApiV1PipelinesResponse = {
     definition: unknown;
     code: string;
     dag_definition: unknown;
-    deployment: unknown;
+    deployment: {
+      environment: string | null;
+      schedule: string;
+      timezone: string;
+      deployed_at: string | null;
+      next_run_at: string | null;
+    } | null;
     created_at: string;
     updated_at: string;
-    validation: unknown;
+    validation: {
+      status: string;
+      warnings: string[];
+    };
     suggested_schedule: string | null;
   })[];
   total: number;
@@ -1545,8 +1563,22 @@ export type GetApiV1ObservabilityMetricsQuery = {
 export type GetApiV1ObservabilityMetricsResponse = {
   metric: string;
   interval: string;
-  metrics: unknown[];
-  aggregates: unknown;
+  metrics: ({
+    timestamp: string;
+    value: number | null;
+    labels: {
+      pipeline: string;
+      status: "success" | "failure";
+    };
+  })[];
+  aggregates: {
+    total: number;
+    succeeded: number;
+    failed: number;
+    success_rate: number | null;
+    avg_duration_seconds: number | null;
+    rows_processed: number;
+  };
 };
 
 /** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */

@@ -4,6 +4,7 @@
 import type * as T from '../generated/types.js';
 import { VireoError } from '../errors.js';
 import { sleep, type RequestOptions, type Transport } from '../transport.js';
+import { sourceBlob, type UploadSource } from '../files.js';
 
 export type VectorStore = T.GetV1VectorStoresVectorStoreIdResponse;
 export type VectorStoreList = T.GetV1VectorStoresResponse;
@@ -15,8 +16,7 @@ export type VectorStoreFile = T.PostV1VectorStoresVectorStoreIdFilesResponse;
 export type VectorSearchParams = T.PostV1VectorStoresVectorStoreIdSearchBody;
 export type VectorSearchResult = T.PostV1VectorStoresVectorStoreIdSearchResponse;
 
-/** What to upload: a file on disk (Node, Bun, Deno), a Blob or File, or text. */
-export type UploadSource = { path: string } | { blob: Blob } | { text: string };
+export type { UploadSource } from '../files.js';
 
 /** How to upload. */
 export interface UploadParams {
@@ -74,8 +74,8 @@ export class VectorStoresSurface {
     if ('text' in source) {
       form.append('text', source.text);
     } else {
-      const blob = 'blob' in source ? source.blob : await readFileBlob(source.path);
-      form.append('file', blob, params.filename ?? defaultName(source));
+      const { blob, name } = await sourceBlob(source, 'upload');
+      form.append('file', blob, params.filename ?? name);
     }
     if (params.filename !== undefined) form.append('filename', params.filename);
     if (params.attributes !== undefined) form.append('attributes', JSON.stringify(params.attributes));
@@ -117,18 +117,4 @@ export class VectorStoresSurface {
   search(storeId: string, params: VectorSearchParams, options?: RequestOptions): Promise<VectorSearchResult> {
     return this.transport.call('post_v1_vector_stores__vector_store_id__search', { path: { vector_store_id: storeId }, body: params }, options);
   }
-}
-
-function defaultName(source: { path: string } | { blob: Blob }): string {
-  if ('path' in source) return source.path.split(/[\\/]/).pop() || 'upload';
-  const named = source.blob as Blob & { name?: unknown };
-  return typeof named.name === 'string' && named.name !== '' ? named.name : 'upload';
-}
-
-/** The file at `path` as a Blob, through the runtime's `node:fs` (Node, Bun and Deno have it). */
-async function readFileBlob(path: string): Promise<Blob> {
-  const fs = await import('node:fs/promises').catch(() => {
-    throw new TypeError('uploading from a path needs node:fs (Node, Bun, Deno); pass { blob } or { text } elsewhere');
-  });
-  return new Blob([await fs.readFile(path)]);
 }

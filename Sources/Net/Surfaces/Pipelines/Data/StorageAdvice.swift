@@ -73,6 +73,14 @@ enum PipelineMetrics {
     static let names = ["pipeline_executions", "pipeline_failures", "pipeline_duration_seconds", "rows_processed"]
     static let intervals: [String: Int64] = ["minute": 60_000, "hour": 3_600_000, "day": 86_400_000]
 
+    /// One bucket of the series, for one pipeline and outcome.
+    static let point = Schema.object([("timestamp", .string()), ("value", .nullable(.number)),
+                                      ("labels", .object([("pipeline", .string()), ("status", .string(allowed: ["success", "failure"]))]))])
+    static let aggregates = Schema.object([
+        ("total", .integer()), ("succeeded", .integer()), ("failed", .integer()), ("success_rate", .nullable(.number)),
+        ("avg_duration_seconds", .nullable(.number)), ("rows_processed", .number),
+    ])
+
     static let metrics = RouteDeclaration(
         .get, "/api/v1/observability/metrics", summary: "Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates",
         parameters: [ParameterDeclaration("start", in: .query, .string(length: 1...40), summary: "ISO 8601; default 24 hours ago"),
@@ -80,7 +88,7 @@ enum PipelineMetrics {
                      ParameterDeclaration("metric", in: .query, .string(allowed: names)),
                      ParameterDeclaration("interval", in: .query, .string(allowed: Array(intervals.keys).sorted())),
                      ParameterDeclaration("pipeline_id", in: .query, .string(length: 1...64))],
-        response: .object([("metric", .string()), ("interval", .string()), ("metrics", .array(of: .any)), ("aggregates", .any)])
+        response: .object([("metric", .string()), ("interval", .string()), ("metrics", .array(of: point)), ("aggregates", aggregates)])
     ) { input, session in
         try input.require(.viewer)
         let end = try time(input.query("end"), field: "end") ?? PipelineIDs.nowMs

@@ -11,9 +11,16 @@ enum PipelineRoutes {
     static let idParameter = ParameterDeclaration("id", in: .path, .string(length: 1...64), summary: "pipeline id")
     static let pipeline = Schema.object([
         ("id", .string()), ("pipeline_id", .string()), ("name", .string()), ("description", .nullable(.string())),
-        ("definition", .any), ("code", .string()), ("dag_definition", .any), ("deployment", .any),
-        ("created_at", .string()), ("updated_at", .string()), ("validation", .any), ("suggested_schedule", .nullable(.string())),
+        ("definition", .any), ("code", .string()), ("dag_definition", .any), ("deployment", deployment),
+        ("created_at", .string()), ("updated_at", .string()), ("validation", validation), ("suggested_schedule", .nullable(.string())),
     ])
+    /// A schedule (null when not deployed), as `PipelineRecords.pipeline` writes it.
+    static let deployment = Schema.nullable(.object([
+        ("environment", .nullable(.string())), ("schedule", .string()), ("timezone", .string()),
+        ("deployed_at", .nullable(.string())), ("next_run_at", .nullable(.string())),
+    ]))
+    /// What saving found: `passed`, with warnings (a failed validation is a 422 instead).
+    static let validation = Schema.object([("status", .string()), ("warnings", .array(of: .string()))])
     static let runSchema = Schema.object([
         ("id", .string()), ("run_id", .string()), ("pipeline_id", .string()), ("status", .string()), ("trigger", .string()),
         ("params", .any), ("current_task", .nullable(.string())), ("rows_read", .integer()), ("rows_written", .integer()),
