@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOPosix
@@ -23,11 +25,13 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
+    // WebSocket upgrades (the jobs surface's live streams) are answered before routing.
+    let server = HTTPServerBuilder.http1WebSocketUpgrade(shouldUpgrade: JobsWebSocket.shouldUpgrade(jobs: engine.jobs, keys: keys))
     if let tls {
-        return Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls.configuration),
+        return Application(router: router, server: try .tls(server, tlsConfiguration: tls.configuration),
                            configuration: settings, onServerRunning: onServerRunning, logger: logger)
     }
-    return Application(router: router, server: .http1(), configuration: settings, onServerRunning: onServerRunning, logger: logger)
+    return Application(router: router, server: server, configuration: settings, onServerRunning: onServerRunning, logger: logger)
 }
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.

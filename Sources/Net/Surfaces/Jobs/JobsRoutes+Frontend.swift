@@ -143,7 +143,7 @@ enum JobsFrontendRoutes {
         response: .object([("message", .string()), ("jobId", .string())], required: ["message", "jobId"])
     ) { input, services in
         let jobID = input.path("job_id")
-        try await services.jobs.session { try JobQueue.delete($0, jobID: jobID) }
+        try await services.jobs.changing { try JobQueue.delete($0, jobID: jobID) }
         return RouteOutput(.fields(("message", .string("Job \(jobID) deleted")), ("jobId", .string(jobID))))
     }
 
@@ -152,7 +152,7 @@ enum JobsFrontendRoutes {
         parameters: [jobParameter], response: JobShapes.job
     ) { input, services in
         let jobID = input.path("job_id")
-        let record = try await services.jobs.session { try JobQueue.restart($0, jobID: jobID) }
+        let record = try await services.jobs.changing { try JobQueue.restart($0, jobID: jobID) }
         services.jobs.work.notify()
         return RouteOutput(JobShapes.json(record))
     }
@@ -162,7 +162,7 @@ enum JobsFrontendRoutes {
         parameters: [jobParameter], response: JobShapes.job
     ) { input, services in
         let jobID = input.path("job_id")
-        let record = try await services.jobs.session { try JobQueue.cancel($0, jobID: jobID) }
+        let record = try await services.jobs.changing { try JobQueue.cancel($0, jobID: jobID) }
         return RouteOutput(JobShapes.json(record))
     }
 
