@@ -5,6 +5,13 @@ ROUNDS times, so every system sees the same background load. Prints, per ef_sear
 each system's best and median QPS over the rounds.
 
 usage: ann_paired.py DATA_DIR [--metric l2|ip|cosine] [--ef 10,40,160] [--rounds 4]
+                     [--vireo BINARY] [--baseline BINARY] [--quantization none|int8] [--no-faiss] [--cache]
+
+BINARY is `vireo` or the lighter `vireo-bench-ann` (same options). With --baseline, a
+second Vireo binary (e.g. the build before a change) runs in the same rounds as
+"baseline", so a change is measured under the same load as the peers. After the table,
+the median ratio of Vireo's QPS to each other system's at each ef_search (recall
+differences shown beside it) and the median over rounds of the per-round ratios.
 """
 import argparse
 import os
@@ -44,7 +51,7 @@ def peers(data, metric, m=16, ef_construction=200):
     return h, f
 
 
-def time_peers(h, f, queries, truth, efs, metric):
+def time_peers(h, f, queries, truth, efs, metric, faiss_too=True):
     import faiss
     fq = queries.copy()
     if metric == "cosine":
@@ -56,14 +63,19 @@ def time_peers(h, f, queries, truth, efs, metric):
         best_h = best_f = float("inf")
         for _ in range(3):
             t = time.perf_counter(); lh = h.knn_query(queries, k=10, num_threads=1)[0]; best_h = min(best_h, time.perf_counter() - t)
-            t = time.perf_counter(); lf = f.search(fq, 10)[1]; best_f = min(best_f, time.perf_counter() - t)
+            if faiss_too:
+                t = time.perf_counter(); lf = f.search(fq, 10)[1]; best_f = min(best_f, time.perf_counter() - t)
         result[("hnswlib", ef)] = (recall(lh, truth, 10), len(queries) / best_h)
-        result[("faiss", ef)] = (recall(lf, truth, 10), len(queries) / best_f)
+        if faiss_too:
+            result[("faiss", ef)] = (recall(lf, truth, 10), len(queries) / best_f)
     return result
 
 
-def time_vireo(binary, data, metric, efs):
-    out = subprocess.run([binary, "bench", "ann", "--base", f"{data}/base.fvecs", "--queries", f"{data}/queries.fvecs",
+def time_vireo(binary, data, metric, efs, quantization="none", system="vireo", cache=False):
+    command = [binary] if os.path.basename(binary).startswith("vireo-bench-ann") else [binary, "bench", "ann"]
+    if cache:
+        command += ["--index-cache", f"{data}/vireo-{quantization}.snap", "--skip-exact"]
+    out = subprocess.run(command + ["--quantization", quantization, "--base", f"{data}/base.fvecs", "--queries", f"{data}/queries.fvecs",
                           "--ground-truth", f"{data}/groundtruth.ivecs", "--metric", metric,
                           "--ef-search", ",".join(map(str, efs)), "--data-out", f"{data}/paired-tmp"],
                          capture_output=True, text=True, check=True).stdout
@@ -71,7 +83,9 @@ def time_vireo(binary, data, metric, efs):
     for line in out.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
         if len(cells) == 5 and cells[0].isdigit():
-            result[("vireo", int(cells[0]))] = (float(cells[1]), float(cells[2]))
+            result[(system, int(cells[0]))] = (float(cells[1]), float(cells[2]))
+        if line.startswith("build "):
+            result[(system, "rss")] = line
     return result
 
 
@@ -82,23 +96,48 @@ def main():
     parser.add_argument("--ef", default="10,40,160")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--vireo", default=".build/release/vireo")
+    parser.add_argument("--baseline", help="a second Vireo binary timed in the same rounds")
+    parser.add_argument("--quantization", default="none")
+    parser.add_argument("--no-faiss", action="store_true")
+    parser.add_argument("--cache", action="store_true",
+                        help="--vireo builds its index once and reloads the snapshot in later rounds (as the peers do)")
     args = parser.parse_args()
     efs = [int(e) for e in args.ef.split(",")]
     queries = read_vecs(f"{args.data}/queries.fvecs", np.float32)
     truth = read_vecs(f"{args.data}/groundtruth.ivecs", np.int32)
     h, f = peers(args.data, args.metric)
     runs = {}
+    systems = ["vireo"] + (["baseline"] if args.baseline else []) + ["hnswlib"] + ([] if args.no_faiss else ["faiss"])
     for _ in range(args.rounds):
-        for key, value in {**time_vireo(args.vireo, args.data, args.metric, efs),
-                           **time_peers(h, f, queries, truth, efs, args.metric)}.items():
+        measured = time_vireo(args.vireo, args.data, args.metric, efs, args.quantization, cache=args.cache)
+        if args.baseline:
+            measured.update(time_vireo(args.baseline, args.data, args.metric, efs, args.quantization, "baseline"))
+        measured.update(time_peers(h, f, queries, truth, efs, args.metric, not args.no_faiss))
+        for key, value in measured.items():
             runs.setdefault(key, []).append(value)
+    for system in ("vireo", "baseline"):
+        if (system, "rss") in runs:
+            print(f"{system}: {runs[(system, 'rss')][0]}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}, rounds: {args.rounds}")
+    print()
     print("| ef_search | system | recall@10 | best QPS | median QPS |")
     print("|---:|---|---:|---:|---:|")
     for ef in efs:
-        for system in ("vireo", "hnswlib", "faiss"):
+        for system in systems:
             values = runs[(system, ef)]
             qps = [v[1] for v in values]
             print(f"| {ef} | {system} | {values[0][0]:.3f} | {max(qps):.0f} | {statistics.median(qps):.0f} |")
+    print()
+    print("| ef_search | ratio | median QPS ratio | median of per-round ratios (min–max) | recall vireo / other |")
+    print("|---:|---|---:|---:|---|")
+    for ef in efs:
+        mine = runs[("vireo", ef)]
+        for other in systems[1:]:
+            theirs = runs[(other, ef)]
+            per_round = sorted(a[1] / b[1] for a, b in zip(mine, theirs))
+            median_ratio = statistics.median(v[1] for v in mine) / statistics.median(v[1] for v in theirs)
+            print(f"| {ef} | vireo / {other} | {median_ratio:.2f}x | {statistics.median(per_round):.2f}x "
+                  f"({per_round[0]:.2f}–{per_round[-1]:.2f}) | {mine[0][0]:.3f} / {theirs[0][0]:.3f} |")
 
 
 if __name__ == "__main__":

@@ -195,3 +195,202 @@ int32_t vireo_dot_i8(const int8_t *a, const int8_t *b, size_t n) {
     for (size_t i = 0; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
     return s;
 }
+
+// ---- Batched graph-search distances -------------------------------------------------
+//
+// A graph hop evaluates the ~20 fresh neighbours of one node. The vectors are scattered in
+// memory, so the time goes to cache misses, not arithmetic (perf: 90% of the single-pair
+// kernel's samples sat on its loads). Computing the whole batch in one loop, with the
+// next vectors prefetched in full while one is summed, keeps several misses in flight.
+
+static int detectedI8Level = 0;
+
+__attribute__((constructor)) static void detectI8Level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni")) detectedI8Level = 3;
+    else if (__builtin_cpu_supports("avx512bw")) detectedI8Level = 2;
+    else if (__builtin_cpu_supports("avx2")) detectedI8Level = 1;
+#endif
+}
+
+int vireo_i8_kernel_level(void) { return detectedI8Level; }
+
+// How many whole vectors ahead the batch loops prefetch. Measured on 100k × 384 (ef 40
+// and 160): 2 beat 1, 3 and 4; searchLayer adds one line of each fresh neighbour while it
+// scans the links (two lines, or whole vectors, filled the line-fill buffers and stalled).
+enum { PREFETCH_AHEAD = 2 };
+
+static inline void prefetchBytes(const void *p, size_t bytes) {
+    const char *c = (const char *)p;
+    for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+}
+
+static inline float finishDistance(int kind, float dotOrL2) {
+    if (kind == 0) return dotOrL2;
+    if (kind == 1) return -dotOrL2;
+    return 1.0f - dotOrL2;
+}
+
+#define BATCH_LOOP(L2, DOT)                                                                   \
+    const char *b = (const char *)base;                                                       \
+    size_t bytes = dimension * sizeof(float);                                                 \
+    for (size_t i = 0; i < count && i < PREFETCH_AHEAD; i++)                                  \
+        prefetchBytes(b + (size_t)ids[i] * strideBytes, bytes);                               \
+    for (size_t i = 0; i < count; i++) {                                                      \
+        if (i + PREFETCH_AHEAD < count)                                                       \
+            prefetchBytes(b + (size_t)ids[i + PREFETCH_AHEAD] * strideBytes, bytes);          \
+        const float *v = (const float *)(b + (size_t)ids[i] * strideBytes);                   \
+        out[i] = kind == 0 ? L2(query, v, dimension) : finishDistance(kind, DOT(query, v, dimension)); \
+    }
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void distancesF32AVX512(int kind, const float *query, const void *base, size_t strideBytes,
+                               const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    BATCH_LOOP(l2sqAVX512, dotAVX512)
+}
+
+__attribute__((target("avx2,fma")))
+static void distancesF32AVX2(int kind, const float *query, const void *base, size_t strideBytes,
+                             const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    BATCH_LOOP(l2sqAVX2, dotAVX2)
+}
+#endif
+
+static void distancesF32Scalar(int kind, const float *query, const void *base, size_t strideBytes,
+                               const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    BATCH_LOOP(vireo_l2sq_f32_scalar, vireo_dot_f32_scalar)
+}
+
+void vireo_distances_f32(int kind, const float *query, const void *base, size_t strideBytes,
+                         const uint32_t *ids, size_t count, size_t dimension, float *out) {
+#if defined(__x86_64__)
+    if (detectedLevel == 2) { distancesF32AVX512(kind, query, base, strideBytes, ids, count, dimension, out); return; }
+    if (detectedLevel == 1) { distancesF32AVX2(kind, query, base, strideBytes, ids, count, dimension, out); return; }
+#endif
+    distancesF32Scalar(kind, query, base, strideBytes, ids, count, dimension, out);
+}
+
+// int8: the dot product of codes is exact in int32; the distance is rebuilt from it with
+// both scales (a·b ≈ sₐ s_b Σ cₐ c_b) and, for L2, both exact squared norms.
+static inline float i8Distance(int kind, int32_t dot, float qScale, float qNorm, const char *node) {
+    float scale, norm;
+    __builtin_memcpy(&scale, node, 4);
+    __builtin_memcpy(&norm, node + 4, 4);
+    float d = qScale * scale * (float)dot;
+    if (kind == 0) { float v = qNorm + norm - 2 * d; return v > 0 ? v : 0; }
+    return kind == 1 ? -d : 1.0f - d;
+}
+
+static int32_t dotI8Scalar(const int8_t *a, const int8_t *b, size_t n) {
+    int32_t s = 0;
+    for (size_t i = 0; i < n; i++) s += (int32_t)a[i] * (int32_t)b[i];
+    return s;
+}
+
+#define I8_LOOP(DOT_EXPR)                                                                     \
+    const char *b = (const char *)base;                                                       \
+    size_t bytes = VIREO_I8_HEADER_BYTES + dimension;                                         \
+    for (size_t i = 0; i < count && i < PREFETCH_AHEAD; i++)                                  \
+        prefetchBytes(b + (size_t)ids[i] * strideBytes, bytes);                               \
+    for (size_t i = 0; i < count; i++) {                                                      \
+        if (i + PREFETCH_AHEAD < count)                                                       \
+            prefetchBytes(b + (size_t)ids[i + PREFETCH_AHEAD] * strideBytes, bytes);          \
+        const char *node = b + (size_t)ids[i] * strideBytes;                                  \
+        const int8_t *codes = (const int8_t *)(node + VIREO_I8_HEADER_BYTES);                 \
+        int32_t dot = DOT_EXPR;                                                               \
+        out[i] = i8Distance(kind, dot, queryScale, queryNormSquared, node);                   \
+    }
+
+#if defined(__x86_64__)
+// vpdpbusd multiplies unsigned by signed bytes: with u = q + 128,
+// Σ u·c = Σ q·c + 128 Σ c, and Σ c is stored in each node's header.
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static int32_t dotI8VNNI(const uint8_t *u, const int8_t *c, size_t n, int32_t codeSum) {
+    __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        s0 = _mm512_dpbusd_epi32(s0, _mm512_loadu_si512(u + i), _mm512_loadu_si512(c + i));
+        s1 = _mm512_dpbusd_epi32(s1, _mm512_loadu_si512(u + i + 64), _mm512_loadu_si512(c + i + 64));
+    }
+    for (; i + 64 <= n; i += 64)
+        s0 = _mm512_dpbusd_epi32(s0, _mm512_loadu_si512(u + i), _mm512_loadu_si512(c + i));
+    if (i < n) {
+        __mmask64 m = (__mmask64)((~0ULL) >> (64 - (n - i)));
+        s0 = _mm512_dpbusd_epi32(s0, _mm512_maskz_loadu_epi8(m, u + i), _mm512_maskz_loadu_epi8(m, c + i));
+    }
+    return _mm512_reduce_add_epi32(_mm512_add_epi32(s0, s1)) - 128 * codeSum;
+}
+
+// Without VNNI: sign-extend 32 bytes to int16 and multiply-add pairs (vpmaddwd).
+__attribute__((target("avx512f,avx512bw")))
+static int32_t dotI8AVX512BW(const int8_t *a, const int8_t *b, size_t n) {
+    __m512i s = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512i va = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i)));
+        __m512i vb = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(b + i)));
+        s = _mm512_add_epi32(s, _mm512_madd_epi16(va, vb));
+    }
+    int32_t total = _mm512_reduce_add_epi32(s);
+    for (; i < n; i++) total += (int32_t)a[i] * (int32_t)b[i];
+    return total;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void distancesI8VNNI(int kind, const int8_t *query, const uint8_t *queryBiased, float queryScale,
+                            float queryNormSquared, const void *base, size_t strideBytes,
+                            const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    (void)query;
+    int32_t codeSum;
+    (void)codeSum;
+    I8_LOOP((__builtin_memcpy(&codeSum, node + 8, 4), dotI8VNNI(queryBiased, codes, dimension, codeSum)))
+}
+
+__attribute__((target("avx512f,avx512bw")))
+static void distancesI8AVX512BW(int kind, const int8_t *query, const uint8_t *queryBiased, float queryScale,
+                                float queryNormSquared, const void *base, size_t strideBytes,
+                                const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    (void)queryBiased;
+    I8_LOOP(dotI8AVX512BW(query, codes, dimension))
+}
+
+__attribute__((target("avx2")))
+static void distancesI8AVX2(int kind, const int8_t *query, const uint8_t *queryBiased, float queryScale,
+                            float queryNormSquared, const void *base, size_t strideBytes,
+                            const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    (void)queryBiased;
+    I8_LOOP(dotI8AVX2(query, codes, dimension))
+}
+#endif
+
+static void distancesI8Scalar(int kind, const int8_t *query, const uint8_t *queryBiased, float queryScale,
+                              float queryNormSquared, const void *base, size_t strideBytes,
+                              const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    (void)queryBiased;
+    I8_LOOP(dotI8Scalar(query, codes, dimension))
+}
+
+void vireo_distances_i8_at_level(int level, int kind, const int8_t *query, const uint8_t *queryBiased,
+                                 float queryScale, float queryNormSquared, const void *base,
+                                 size_t strideBytes, const uint32_t *ids, size_t count,
+                                 size_t dimension, float *out) {
+    if (level > detectedI8Level) level = detectedI8Level;
+#if defined(__x86_64__)
+    switch (level) {
+    case 3: distancesI8VNNI(kind, query, queryBiased, queryScale, queryNormSquared, base, strideBytes, ids, count, dimension, out); return;
+    case 2: distancesI8AVX512BW(kind, query, queryBiased, queryScale, queryNormSquared, base, strideBytes, ids, count, dimension, out); return;
+    case 1: distancesI8AVX2(kind, query, queryBiased, queryScale, queryNormSquared, base, strideBytes, ids, count, dimension, out); return;
+    default: break;
+    }
+#endif
+    distancesI8Scalar(kind, query, queryBiased, queryScale, queryNormSquared, base, strideBytes, ids, count, dimension, out);
+}
+
+void vireo_distances_i8(int kind, const int8_t *query, const uint8_t *queryBiased, float queryScale,
+                        float queryNormSquared, const void *base, size_t strideBytes,
+                        const uint32_t *ids, size_t count, size_t dimension, float *out) {
+    vireo_distances_i8_at_level(detectedI8Level, kind, query, queryBiased, queryScale, queryNormSquared,
+                                base, strideBytes, ids, count, dimension, out);
+}

@@ -4,13 +4,18 @@ import CVireoSupport
 /// or exclusivity checks. The owning `HNSWIndex` replaces a `HNSWGraph` only under its
 /// exclusive lock; everyone else copies it under the shared lock and uses the copy.
 ///
-/// Layout (the same one the snapshot format and, later, storage pages use):
-/// - level 0: one contiguous record per node, `recordBytes` long:
-///   `[linkCount: UInt32][links: UInt32 × linkCapacity0][vector: Float32 × dimension]`,
-///   or with int8 quantization
-///   `[linkCount][links][scale: Float32][squared norm: Float32][codes: Int8 × dimension, padded to 4]`
+/// Layout of level 0: one contiguous record per node, `recordBytes` long, a multiple of
+/// 64 bytes so that records, and the vectors inside them, start on cache lines (an
+/// unaligned 384-d vector spans 25 lines instead of 24, and half its 64-byte loads split):
+/// - `[linkCount: UInt32][links: UInt32 × linkCapacity0]`, zero padding to 64 bytes, then
+///   `[vector: Float32 × dimension]`, zero padding
+/// - or with int8 quantization, a 16-byte header right before 64-byte-aligned codes:
+///   `[linkCount][links]`, padding, `[scale: Float32][squared norm: Float32]
+///   [sum of codes: Int32][0: UInt32][codes: Int8 × dimension]`, padding;
 ///   plus the full float32 vectors in a separate contiguous array (`floats`) for re-ranking
 ///   and exact scans
+/// Snapshots store records packed, without the padding or the code sum (format v2; see
+/// HNSWIndex+Snapshot.swift): `packedRecordBytes` each.
 /// - upper levels: per node with level L > 0, one block of L × (1 + m) UInt32, level l
 ///   at offset (l − 1)(1 + m): `[linkCount][links × m]`
 /// - per node: label (Int64), level (Int32), tombstone flag (UInt32, 0 or 1)
@@ -24,7 +29,12 @@ struct HNSWGraph: @unchecked Sendable {
     let quantized: Bool
     let linkCapacity0: Int
     let recordBytes: Int
+    /// Offset of the float vector, or with int8 of the 16-byte code header.
     let vectorOffsetBytes: Int
+    /// Bytes of `[linkCount][links]`.
+    let linkBytes: Int
+    /// Bytes of the payload in a snapshot: the vector, or scale, norm and codes padded to 4.
+    let packedPayloadBytes: Int
     private(set) var capacity: Int
     private(set) var level0: UnsafeMutableRawPointer
     /// Full vectors, `dimension` floats per node, only when `quantized`.
@@ -39,8 +49,17 @@ struct HNSWGraph: @unchecked Sendable {
         self.m = m
         self.quantized = quantized
         linkCapacity0 = 2 * m
-        vectorOffsetBytes = 4 * (1 + linkCapacity0)
-        recordBytes = vectorOffsetBytes + (quantized ? 8 + (dimension + 3) / 4 * 4 : 4 * dimension)
+        linkBytes = 4 * (1 + linkCapacity0)
+        if quantized {
+            let codesOffset = Self.roundUp(linkBytes + Int(VIREO_I8_HEADER_BYTES), 64)
+            vectorOffsetBytes = codesOffset - Int(VIREO_I8_HEADER_BYTES)
+            recordBytes = Self.roundUp(codesOffset + dimension, 64)
+            packedPayloadBytes = 8 + Self.roundUp(dimension, 4)
+        } else {
+            vectorOffsetBytes = Self.roundUp(linkBytes, 64)
+            recordBytes = Self.roundUp(vectorOffsetBytes + 4 * dimension, 64)
+            packedPayloadBytes = 4 * dimension
+        }
         self.capacity = max(capacity, 1)
         level0 = LargeAllocation.allocate(byteCount: self.capacity * recordBytes)
         floats = quantized
@@ -51,6 +70,15 @@ struct HNSWGraph: @unchecked Sendable {
         tombstones = .allocate(capacity: self.capacity)
         upperLinks = .allocate(capacity: self.capacity)
     }
+
+    static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
+
+    /// Bytes of one level-0 record in a snapshot.
+    var packedRecordBytes: Int { linkBytes + packedPayloadBytes }
+
+    /// Where a batch distance kernel finds node `id`'s vector (float) or code header
+    /// (int8): `base + id * recordBytes`.
+    var payloadBase: UnsafeRawPointer { UnsafeRawPointer(level0 + vectorOffsetBytes) }
 
     /// Frees everything; `nodeCount` nodes have upper-level blocks to free.
     func deallocate(nodeCount: Int) {
@@ -106,7 +134,45 @@ struct HNSWGraph: @unchecked Sendable {
     func code(_ id: UInt32) -> (scale: Float, normSquared: Float, codes: UnsafePointer<Int8>) {
         let base = level0 + Int(id) * recordBytes + vectorOffsetBytes
         return (base.load(as: Float.self), base.load(fromByteOffset: 4, as: Float.self),
-                UnsafePointer((base + 8).assumingMemoryBound(to: Int8.self)))
+                UnsafePointer((base + Int(VIREO_I8_HEADER_BYTES)).assumingMemoryBound(to: Int8.self)))
+    }
+
+    /// Copies node `id`'s level-0 record, packed, to `destination` (`packedRecordBytes`).
+    func packRecord(_ id: Int, into destination: UnsafeMutableRawPointer) {
+        let record = level0 + id * recordBytes
+        destination.copyMemory(from: record, byteCount: linkBytes)
+        let payload = destination + linkBytes
+        if quantized {
+            payload.copyMemory(from: record + vectorOffsetBytes, byteCount: 8)
+            payload.advanced(by: 8).initializeMemory(as: UInt8.self, repeating: 0, count: packedPayloadBytes - 8)
+            payload.advanced(by: 8).copyMemory(from: record + vectorOffsetBytes + Int(VIREO_I8_HEADER_BYTES), byteCount: dimension)
+        } else {
+            payload.copyMemory(from: record + vectorOffsetBytes, byteCount: packedPayloadBytes)
+        }
+    }
+
+    /// Writes node `id`'s level-0 record from its packed form (`packedRecordBytes`),
+    /// zeroing the padding and recomputing the code sum.
+    func unpackRecord(_ id: Int, from source: UnsafeRawPointer) {
+        let record = level0 + id * recordBytes
+        record.initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
+        record.copyMemory(from: source, byteCount: linkBytes)
+        let payload = source + linkBytes
+        if quantized {
+            let header = record + vectorOffsetBytes
+            header.copyMemory(from: payload, byteCount: 8)
+            let codes = header + Int(VIREO_I8_HEADER_BYTES)
+            codes.copyMemory(from: payload + 8, byteCount: dimension)
+            header.storeBytes(of: Self.codeSum(codes.assumingMemoryBound(to: Int8.self), dimension), toByteOffset: 8, as: Int32.self)
+        } else {
+            (record + vectorOffsetBytes).copyMemory(from: payload, byteCount: packedPayloadBytes)
+        }
+    }
+
+    static func codeSum(_ codes: UnsafePointer<Int8>, _ count: Int) -> Int32 {
+        var sum: Int32 = 0
+        for i in 0..<count { sum += Int32(codes[i]) }
+        return sum
     }
 
     /// The link list of `id` at `level`: element 0 is the count, then the links.
@@ -134,14 +200,15 @@ struct HNSWGraph: @unchecked Sendable {
         let i = Int(id)
         labels[i] = label
         levels[i] = Int32(level)
-        (level0 + i * recordBytes).assumingMemoryBound(to: UInt32.self).initialize(repeating: 0, count: 1 + linkCapacity0)
+        (level0 + i * recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
         self.vector(id).update(from: vector, count: dimension)
         if quantized {
             let base = level0 + i * recordBytes + vectorOffsetBytes
-            let codes = (base + 8).assumingMemoryBound(to: Int8.self)
+            let codes = (base + Int(VIREO_I8_HEADER_BYTES)).assumingMemoryBound(to: Int8.self)
             let (scale, normSquared) = Int8Quantizer.encode(vector, count: dimension, into: codes)
             base.storeBytes(of: scale, as: Float.self)
             base.storeBytes(of: normSquared, toByteOffset: 4, as: Float.self)
+            base.storeBytes(of: Self.codeSum(codes, dimension), toByteOffset: 8, as: Int32.self)
         }
         if level > 0 {
             let block = UnsafeMutablePointer<UInt32>.allocate(capacity: level * (1 + m))

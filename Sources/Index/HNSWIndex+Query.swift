@@ -56,7 +56,8 @@ extension HNSWIndex {
         let accept = LiveFilter(graph: g, hasTombstones: snapshot.3 > 0, predicate: filter)
         if g.quantized {
             let (scale, normSquared) = Int8Quantizer.encode(context.query, count: dimension, into: context.queryCodes)
-            let measure = Int8QueryDistance(graph: g, metric: metric, codes: context.queryCodes,
+            for i in 0..<dimension { context.queryBiased[i] = UInt8(Int(context.queryCodes[i]) + 128) }
+            let measure = Int8QueryDistance(graph: g, metric: metric, codes: context.queryCodes, biasedCodes: context.queryBiased,
                                             scale: scale, normSquared: normSquared)
             let start = greedyDescent(g, distance: measure, entry: entry, fromLevel: snapshot.1, toLevel: 0)
             searchLayer(g, context, distance: measure, entry: start, level: 0, ef: ef, filter: accept)

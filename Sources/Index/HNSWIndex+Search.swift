@@ -32,7 +32,20 @@ struct LiveFilter: NodeFilter {
 /// The distance from one query to graph nodes, in the index's internal units.
 protocol QueryDistance {
     func distance(to id: UInt32) -> Float
+    /// Distances to `count` nodes at once (one C call, overlapping their cache misses).
+    func distances(to ids: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>)
     func prefetch(_ id: UInt32)
+}
+
+extension VectorMetric {
+    /// The kernels' code for `internalDistance`: 0 squared L2, 1 −dot, 2 1 − dot.
+    var kernelKind: Int32 {
+        switch self {
+        case .l2: 0
+        case .innerProduct: 1
+        case .cosine: 2
+        }
+    }
 }
 
 /// Exact float32 distance to the node's full vector.
@@ -47,7 +60,16 @@ struct FloatQueryDistance: QueryDistance {
     }
 
     @inline(__always)
-    func prefetch(_ id: UInt32) { vireo_prefetch(graph.vector(id), 128) }
+    func distances(to ids: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        if let floats = graph.floats {
+            vireo_distances_f32(metric.kernelKind, query, floats, 4 * graph.dimension, ids, count, graph.dimension, out)
+        } else {
+            vireo_distances_f32(metric.kernelKind, query, graph.payloadBase, graph.recordBytes, ids, count, graph.dimension, out)
+        }
+    }
+
+    @inline(__always)
+    func prefetch(_ id: UInt32) { vireo_prefetch(graph.vector(id), 64) }
 }
 
 /// Approximate distance from an int8-coded query to a node's int8 codes.
@@ -55,22 +77,26 @@ struct Int8QueryDistance: QueryDistance {
     let graph: HNSWGraph
     let metric: VectorMetric
     let codes: UnsafePointer<Int8>
+    /// The codes plus 128, as unsigned bytes (what VNNI's vpdpbusd multiplies).
+    let biasedCodes: UnsafePointer<UInt8>
     let scale: Float
     let normSquared: Float
 
     @inline(__always)
     func distance(to id: UInt32) -> Float {
-        let node = graph.code(id)
-        let dot = scale * node.scale * Float(vireo_dot_i8(codes, node.codes, graph.dimension))
-        switch metric {
-        case .l2: return max(0, normSquared + node.normSquared - 2 * dot)
-        case .innerProduct: return -dot
-        case .cosine: return 1 - dot
-        }
+        var one = id, out: Float = 0
+        distances(to: &one, count: 1, into: &out)
+        return out
     }
 
     @inline(__always)
-    func prefetch(_ id: UInt32) { vireo_prefetch(graph.code(id).codes - 8, 64) }
+    func distances(to ids: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        vireo_distances_i8(metric.kernelKind, codes, biasedCodes, scale, normSquared, graph.payloadBase,
+                           graph.recordBytes, ids, count, graph.dimension, out)
+    }
+
+    @inline(__always)
+    func prefetch(_ id: UInt32) { vireo_prefetch(graph.code(id).codes - Int(VIREO_I8_HEADER_BYTES), 64) }
 }
 
 extension HNSWIndex {
@@ -92,7 +118,7 @@ extension HNSWIndex {
         context.begin(nodeCapacity: g.capacity, ef: ef)
         var candidates = context.candidates, results = context.results
         defer { context.candidates = candidates; context.results = results }
-        let fresh = context.neighbors
+        let fresh = context.neighbors, freshDistances = context.neighborDistances
         // Local copies: the hop loop then touches no class property.
         let tags = context.tags, generation = context.generation
         let entryDistance = measure.distance(to: entry)
@@ -117,9 +143,9 @@ extension HNSWIndex {
                     measure.prefetch(neighbor)
                 }
             }
+            measure.distances(to: fresh, count: freshCount, into: freshDistances)
             for j in 0..<freshCount {
-                let neighbor = fresh[j]
-                let distance = measure.distance(to: neighbor)
+                let neighbor = fresh[j], distance = freshDistances[j]
                 guard distance < bound else { continue }
                 candidates.push(distance, neighbor)
                 if filter.accepts(neighbor) {

@@ -21,9 +21,10 @@ import VireoStorage
 //       64        labels: N × Int64
 //                 levels: N × Int32
 //                 flags:  N × UInt32 (0 live, 1 deleted)
-//                 level 0: N records as in memory (see HNSWGraph): 4 · (1 + 2m) bytes of
-//                          [link count][2m links], then 4 · dimension bytes of vector, or
-//                          with int8: [scale f32][squared norm f32][codes, padded to 4]
+//                 level 0: N packed records (in memory they are padded to cache lines,
+//                          see HNSWGraph): 4 · (1 + 2m) bytes of [link count][2m links],
+//                          then 4 · dimension bytes of vector, or with int8:
+//                          [scale f32][squared norm f32][codes, padded to 4]
 //                 floats: with int8 only, N × dimension Float32 (the full vectors)
 //                 upper levels: for each node with level L > 0, in id order,
 //                          L × (1 + m) UInt32: [link count][m links] per level
@@ -46,12 +47,17 @@ extension HNSWIndex {
         growthLock.withWriteLock {
             let s = state.withLock { $0 }
             let n = s.nodeCount
-            var writer = ByteWriter(capacity: HNSWSnapshot.headerBytes + n * (graph.recordBytes + 16) + 4)
+            var writer = ByteWriter(capacity: HNSWSnapshot.headerBytes + n * (graph.packedRecordBytes + 16) + 4)
             writeHeader(&writer, s)
             writer.append(raw: graph.labels, byteCount: n * 8)
             writer.append(raw: graph.levels, byteCount: n * 4)
             for id in 0..<n { writer.append(graph.tombstones[id] == NodeFlag.live ? UInt32(0) : UInt32(1)) }
-            writer.append(raw: graph.level0, byteCount: n * graph.recordBytes)
+            let packed = UnsafeMutableRawPointer.allocate(byteCount: graph.packedRecordBytes, alignment: 64)
+            defer { packed.deallocate() }
+            for id in 0..<n {
+                graph.packRecord(id, into: packed)
+                writer.append(raw: packed, byteCount: graph.packedRecordBytes)
+            }
             if let floats = graph.floats { writer.append(raw: floats, byteCount: n * dimension * 4) }
             for id in 0..<n where graph.levels[id] > 0 {
                 writer.append(raw: graph.upperLinks[id]!, byteCount: Int(graph.levels[id]) * (1 + m) * 4)
@@ -136,7 +142,12 @@ extension HNSWIndex {
             try reader.read(into: g.labels, byteCount: n * 8)
             try reader.read(into: g.levels, byteCount: n * 4)
             try reader.read(into: g.tombstones, byteCount: n * 4)
-            try reader.read(into: g.level0, byteCount: n * g.recordBytes)
+            let packed = UnsafeMutableRawPointer.allocate(byteCount: g.packedRecordBytes, alignment: 64)
+            defer { packed.deallocate() }
+            for id in 0..<n {
+                try reader.read(into: packed, byteCount: g.packedRecordBytes)
+                g.unpackRecord(id, from: packed)
+            }
             if let floats = g.floats { try reader.read(into: floats, byteCount: n * h.dimension * 4) }
             for id in 0..<n {
                 g.upperLinks[id] = nil

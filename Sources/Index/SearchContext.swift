@@ -13,6 +13,8 @@ final class SearchContext: @unchecked Sendable {
     let query: UnsafeMutablePointer<Float>
     /// The query's int8 codes, for indexes with int8 quantization.
     let queryCodes: UnsafeMutablePointer<Int8>
+    /// The same codes plus 128 as unsigned bytes, for the VNNI kernel.
+    let queryBiased: UnsafeMutablePointer<UInt8>
     let neighbors: UnsafeMutablePointer<UInt32>
     let neighborDistances: UnsafeMutablePointer<Float>
     let dimension: Int
@@ -25,6 +27,7 @@ final class SearchContext: @unchecked Sendable {
         results = TopKHeap(capacity: 64)
         query = .allocate(capacity: dimension)
         queryCodes = .allocate(capacity: dimension)
+        queryBiased = .allocate(capacity: dimension)
         neighbors = .allocate(capacity: linkCapacityMax * 2 + 2)
         neighborDistances = .allocate(capacity: linkCapacityMax * 2 + 2)
     }
@@ -35,6 +38,7 @@ final class SearchContext: @unchecked Sendable {
         results.deallocate()
         query.deallocate()
         queryCodes.deallocate()
+        queryBiased.deallocate()
         neighbors.deallocate()
         neighborDistances.deallocate()
     }

@@ -50,6 +50,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         /// A value written into a GENERATED ALWAYS column.
         case generatedAlways = "generated_always"
         case invalidObjectDefinition = "invalid_object_definition"
+        case noActiveTransaction = "no_active_sql_transaction"
+        case invalidSavepoint = "invalid_savepoint_specification"
     }
 
     public var code: Code
@@ -114,6 +116,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .datetimeFieldOverflow: "22008"
         case .generatedAlways: "428C9"
         case .invalidObjectDefinition: "42P17"
+        case .noActiveTransaction: "25P01"
+        case .invalidSavepoint: "3B001"
         }
     }
 }

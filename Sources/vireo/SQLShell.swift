@@ -43,6 +43,9 @@ struct SQLShell: ParsableCommand {
         let runner = ShellRunner(database: database, format: format, output: Output.write, errors: Output.error)
         let succeeded = runInputs(runner)
         Output.flush()
+        // A script that stopped inside a block leaves its transaction open: end it, as
+        // psql's server does when the connection closes.
+        if runner.session.isInTransaction { _ = try? runner.session.execute("ROLLBACK") }
         do {
             try database.close()
         } catch {

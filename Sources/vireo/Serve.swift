@@ -61,8 +61,20 @@ struct Serve: AsyncParsableCommand {
     var openaiRetries: Int?
     @Option(help: "With --embedder openai: timeout of one request in milliseconds (default 30000).")
     var openaiTimeoutMs: Int?
+    @Option(help: "Directory training session configs are read from; config paths may not leave it (default: the working directory).")
+    var trainingConfigs: String?
     @Option(help: "Largest file a vector store takes, in bytes (default 25 MiB); larger uploads get 413.")
     var maxFileSizeBytes: Int?
+    @Option(name: .customLong("connector-root"), help: "A folder whose files (CSV, JSON lines, SQLite) pipeline connectors may read; may repeat. Without one, file connectors are off.")
+    var connectorRoots: [String] = []
+    @Option(help: "nl-query asks this OpenAI-compatible chat API first (base URL, e.g. https://api.openai.com/v1); the key from VIREO_NL_API_KEY.")
+    var nlBaseUrl: String?
+    @Option(help: "With --nl-base-url: the chat model.")
+    var nlModel: String?
+    @Option(help: "With --nl-base-url: timeout of one request in milliseconds (default 20000).")
+    var nlTimeoutMs: Int?
+    @Option(help: "With --nl-base-url: retries after 408/409/429/5xx or no answer (default 2).")
+    var nlRetries: Int?
     @Option(help: "Jobs: seconds a node keeps a job without ack or heartbeat before it goes back to pending (default 60; VIREO_JOB_LEASE_SECONDS).")
     var jobLeaseSeconds: Double?
     @Option(help: "Jobs: assignments of a job before a lost lease fails it (default 3; VIREO_JOB_MAX_ATTEMPTS).")
@@ -91,17 +103,31 @@ struct Serve: AsyncParsableCommand {
                                               fileBytesMax: configuration.fileBytesMax,
                                               expirySweepIntervalMs: configuration.expirySweepIntervalMs)
         try await vectorStores.prepare()
+        let pipelines = try await PipelineService.make(engine: EngineAccess(database: database, executor: executor),
+                                                       dataDirectory: configuration.dataDirectory, connectorRoots: connectorRoots,
+                                                       embedder: embedder, chat: try chatSettings())
+        try await pipelines.prepare()
+        let training = TrainingService(engine: EngineAccess(database: database, executor: executor), settings: TrainingSettings(
+            configsDirectory: configuration.trainingConfigsDirectory, workDirectory: configuration.dataDirectory + "/training",
+            stopGraceMs: configuration.trainingStopGraceMs, apiKey: keys.keys.first,
+            resourceSampleIntervalMs: configuration.resourceSampleIntervalMs, webhookBackoffBaseMs: configuration.webhookBackoffMs))
+        try await training.prepare()
         say(embedderNote)
         let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(), embedder: embedder)
         try await jobs.prepare()
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
-                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores, jobs: jobs) { channel in
+                                           logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores,
+                                           pipelines: pipelines, jobs: jobs, training: training) { channel in
+            training.setServerURL("\(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort)")
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
         let shutdown = ShutdownSignals(graceMs: configuration.shutdownGraceMs)
         Self.announce(configuration, keys: keys, generated: generated)
         let pgService = PGService(server: pg)
-        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker), JobLeaseService(jobs: jobs)], logger: logger))
+        let services = ServiceGroup(configuration: .init(services: [pgService, http, WorkerService(worker: vectorStores.worker),
+                                                                                PipelineLoopService(pipelines: pipelines), JobLeaseService(jobs: jobs),
+                                                                                TrainingMonitorService(training: training)],
+                                                         logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -113,6 +139,22 @@ struct Serve: AsyncParsableCommand {
         try await executor.shutdown()
         try database.close()
         say("vireo serve: stopped; the database is checkpointed and closed")
+    }
+
+    /// The chat model of nl-query, when --nl-base-url is given.
+    private func chatSettings() throws -> NLChatSettings? {
+        guard let nlBaseUrl else { return nil }
+        guard let nlModel else { throw ValidationError("--nl-base-url needs --nl-model") }
+        var chat = NLChatSettings(baseURL: nlBaseUrl, model: nlModel, apiKey: ProcessInfo.processInfo.environment["VIREO_NL_API_KEY"])
+        if let nlTimeoutMs {
+            guard (1...NLChatSettings.timeoutMsMax).contains(nlTimeoutMs) else { throw ValidationError("--nl-timeout-ms must be 1 to \(NLChatSettings.timeoutMsMax)") }
+            chat.timeoutMs = nlTimeoutMs
+        }
+        if let nlRetries {
+            guard (0...NLChatSettings.retriesMax).contains(nlRetries) else { throw ValidationError("--nl-retries must be 0 to \(NLChatSettings.retriesMax)") }
+            chat.retries = nlRetries
+        }
+        return chat
     }
 
     private func settings() throws -> ServerConfiguration {
@@ -137,6 +179,7 @@ struct Serve: AsyncParsableCommand {
         if let openaiBatchSize { configuration.openAI.batchSize = openaiBatchSize }
         if let openaiRetries { configuration.openAI.retries = openaiRetries }
         if let openaiTimeoutMs { configuration.openAI.timeoutMs = openaiTimeoutMs }
+        if let trainingConfigs { configuration.trainingConfigsDirectory = trainingConfigs }
         if let maxFileSizeBytes {
             guard maxFileSizeBytes > 0 else { throw ValidationError("--max-file-size-bytes must be positive") }
             configuration.fileBytesMax = maxFileSizeBytes
@@ -217,6 +260,20 @@ struct WorkerService: Service {
     }
 }
 
+/// The pipelines' scheduler and run loop as a service: it stops taking new work at graceful
+/// shutdown; a run cut short is marked failed at the next start.
+struct PipelineLoopService: Service {
+    let pipelines: PipelineService
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await pipelines.run()
+        } onGracefulShutdown: {
+            pipelines.stop()
+        }
+    }
+}
+
 /// The job queue's lease sweeper as a service: expired leases go back to pending.
 struct JobLeaseService: Service {
     let jobs: JobService
@@ -229,6 +286,15 @@ struct JobLeaseService: Service {
         } onGracefulShutdown: {
             jobs.stopPolls()
         }
+    }
+}
+
+/// Resource samples, alert rules on them, and webhook deliveries, until graceful shutdown.
+struct TrainingMonitorService: Service {
+    let training: TrainingService
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { await training.runUntilCancelled() }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import VireoBenchANN
 import VireoNet
 
 // Logs go to standard error, so that standard output carries only results.
@@ -9,7 +10,8 @@ LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) 
 struct Vireo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Vireo: an embedded vector database.",
-        subcommands: [Serve.self, Agent.self, Ingest.self, Search.self, Info.self, Check.self, Recover.self, SQLShell.self, Bench.self, CrashWriter.self])
+        subcommands: [Serve.self, Agent.self, Ingest.self, Search.self, Info.self, Check.self, Recover.self, SQLShell.self, Bench.self, CrashWriter.self,
+                      UserCommands.self])
 }
 
 /// `vireo bench …`: the benchmark harness.

@@ -117,8 +117,9 @@ struct HNSWTests {
         }
     }
 
-    @Test func snapshotRoundTripSearchesTheSame() throws {
-        let (index, data) = try Self.build(count: 1500, metric: .cosine)
+    @Test(arguments: VectorQuantization.allCases)
+    func snapshotRoundTripSearchesTheSame(quantization: VectorQuantization) throws {
+        let (index, data) = try Self.build(count: 1500, metric: .cosine, quantization: quantization)
         index.remove(label: 3)
         let bytes = index.serialize()
         let copy = try HNSWIndex(deserializing: bytes)
@@ -131,6 +132,30 @@ struct HNSWTests {
         }
         try copy.insert(label: 99_999, vector: TestData.row(data, 0, Self.dimension))
         #expect(copy.integrityProblems() == [], "integrity: \(copy.integrityProblems())")
+    }
+
+    /// Level-0 records are padded so vectors (and int8 codes) start on a cache line, and
+    /// snapshots keep the packed format v2: 4·(1+2m) link bytes, then the payload.
+    @Test(arguments: VectorQuantization.allCases)
+    func recordsAreCacheLineAlignedAndSnapshotsPacked(quantization: VectorQuantization) throws {
+        let (index, _) = try Self.build(count: 100, quantization: quantization)
+        let g = index.graph
+        #expect(g.recordBytes % 64 == 0)
+        let payload = quantization == .int8 ? g.vectorOffsetBytes + 16 : g.vectorOffsetBytes
+        #expect(payload % 64 == 0, "payload at \(payload)")
+        let linkBytes = 4 * (1 + 2 * index.m)
+        let packed = linkBytes + (quantization == .int8 ? 8 + (Self.dimension + 3) / 4 * 4 : 4 * Self.dimension)
+        let upper = (0..<100).reduce(0) { $0 + Int(g.levels[$1]) * (1 + index.m) * 4 }
+        #expect(index.serialize().count == 64 + 100 * (8 + 4 + 4 + packed) + upper
+                + (quantization == .int8 ? 100 * 4 * Self.dimension : 0) + 4)
+        if quantization == .int8 {
+            for id in 0..<100 {
+                let codes = g.code(UInt32(id)).codes
+                let sum = (0..<Self.dimension).reduce(Int32(0)) { $0 + Int32(codes[$1]) }
+                let stored = (g.level0 + id * g.recordBytes + g.vectorOffsetBytes).load(fromByteOffset: 8, as: Int32.self)
+                #expect(stored == sum, "node \(id): code sum \(stored), expected \(sum)")
+            }
+        }
     }
 
     @Test func corruptSnapshotsThrowCorruption() throws {

@@ -118,11 +118,15 @@ struct RESTServerTests {
     func rateLimit() async throws {
         let remaining = HTTPField.Name("X-RateLimit-Remaining")!
         try await RESTFixture { $0.requestsPerMinuteMax = 2 }.test { client in
+            let start = ContinuousClock.now
             let first = try await client.send(.get, "/api/v1/tables")
             #expect(first.headers[remaining] == "1", "got \(first.headers[remaining] ?? "none")")
             expectStatus(try await client.send(.get, "/health", key: nil), .ok)
             expectStatus(try await client.send(.get, "/api/v1/tables"), .ok)
             let limited = try await client.send(.get, "/api/v1/tables")
+            // Two a minute refill one every 30 s: a machine so loaded that these four requests
+            // took longer has earned the third one back, and there is nothing to check.
+            guard ContinuousClock.now - start < .seconds(25) else { return }
             expectStatus(limited, .tooManyRequests)
             #expect(limited.errorCode == "rate_limited" && limited.headers[.retryAfter].flatMap { Int($0) }.map { $0 > 0 } == true,
                     "got \(limited.body.text), Retry-After \(limited.headers[.retryAfter] ?? "none")")

@@ -101,6 +101,18 @@ struct ShellTests {
         #expect(!run.stderr.contains("LINE 1"), "no caret expected without a position, got:\n\(run.stderr)")
     }
 
+    @Test("a script that stops inside a block rolls its transaction back and closes the database cleanly")
+    func errorInsideBlock() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("shell-block-\(UUID().uuidString).vireo").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try Shell.run([path], input: "CREATE TABLE t (a int);\nBEGIN;\nINSERT INTO t VALUES (1);\nSELEC 1;\n")
+        #expect(run.status == 1, "expected exit status 1, got \(run.status)")
+        #expect(!run.stderr.contains("open snapshot"), "closing must not fail, got stderr:\n\(run.stderr)")
+        let after = try Shell.run([path, "-c", "SELECT count(*) FROM t"])
+        try after.expectSuccess()
+        #expect(after.stdout.contains(" 0\n"), "the block's insert must be rolled back, got:\n\(after.stdout)")
+    }
+
     @Test("\\d lists tables, \\d NAME describes columns and indexes, \\di lists indexes, an unknown command fails")
     func describeCommands() throws {
         let setup = """

@@ -118,6 +118,23 @@ def test_transactions_commit_and_roll_back(server):
         assert conn.execute("SELECT id FROM tx").fetchall() == [(2,)]
 
 
+def test_nested_transactions_use_savepoints(server):
+    # psycopg's nested conn.transaction() blocks are SAVEPOINT / ROLLBACK TO / RELEASE.
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE nested (id bigint PRIMARY KEY)")
+        with conn.transaction():
+            conn.execute("INSERT INTO nested VALUES (1)")
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                with conn.transaction():
+                    conn.execute("INSERT INTO nested VALUES (2)")
+                    conn.execute("INSERT INTO nested VALUES (1)")
+            with conn.transaction():
+                conn.execute("INSERT INTO nested VALUES (3)")
+        assert conn.execute("SELECT id FROM nested ORDER BY id").fetchall() == [(1,), (3,)]
+        with pytest.raises(psycopg.errors.NoActiveSqlTransaction):
+            conn.execute("SAVEPOINT outside")
+
+
 def test_errors_carry_sqlstate_and_abort_the_block(server):
     with psycopg.connect(server.dsn) as conn:
         with pytest.raises(psycopg.errors.UndefinedTable):

@@ -27,6 +27,35 @@ int vireo_kernel_level(void);
 float vireo_l2sq_f32_at_level(int level, const float *a, const float *b, size_t count);
 float vireo_dot_f32_at_level(int level, const float *a, const float *b, size_t count);
 
+/// Distances from one query to `count` graph nodes whose float32 vectors lie at
+/// `base + ids[i] * strideBytes`, into `out[i]`: `kind` 0 = squared L2, 1 = −dot,
+/// 2 = 1 − dot. The whole next vectors are prefetched while one is computed, and no
+/// branch depends on a distance, so the loads of several vectors overlap.
+void vireo_distances_f32(int kind, const float *query, const void *base, size_t strideBytes,
+                         const uint32_t *ids, size_t count, size_t dimension, float *out);
+
+/// Layout of an int8-coded node at `base + id * strideBytes` (see HNSWGraph):
+/// [scale f32][squared norm f32][sum of codes i32][4 bytes zero][codes × dimension].
+enum { VIREO_I8_HEADER_BYTES = 16 };
+
+/// Approximate distances from an int8-coded query (codes `query`, the same codes plus 128
+/// as unsigned bytes in `queryBiased`, its scale and exact squared norm) to `count`
+/// int8-coded nodes: the integer dot product is exact, so only the coding rounds.
+/// `kind` as for vireo_distances_f32. AVX-512 VNNI (vpdpbusd) where present.
+void vireo_distances_i8(int kind, const int8_t *query, const uint8_t *queryBiased, float queryScale,
+                        float queryNormSquared, const void *base, size_t strideBytes,
+                        const uint32_t *ids, size_t count, size_t dimension, float *out);
+
+/// The int8 batch at one level (3 = AVX-512 VNNI, 2 = AVX-512BW, 1 = AVX2, 0 = scalar;
+/// clamped to what the processor has), for tests.
+void vireo_distances_i8_at_level(int level, int kind, const int8_t *query, const uint8_t *queryBiased,
+                                 float queryScale, float queryNormSquared, const void *base,
+                                 size_t strideBytes, const uint32_t *ids, size_t count,
+                                 size_t dimension, float *out);
+
+/// The level vireo_distances_i8 uses (3 = AVX-512 VNNI … 0 = scalar).
+int vireo_i8_kernel_level(void);
+
 /// Hints the processor to bring the cache lines of `bytes` bytes at `p` closer.
 static inline void vireo_prefetch(const void *p, size_t bytes) {
     const char *c = (const char *)p;

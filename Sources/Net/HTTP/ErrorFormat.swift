@@ -25,7 +25,8 @@ public struct ErrorFormat: Sendable {
     }
 
     /// Every surface's format, most specific prefix first.
-    static let all: [ErrorFormat] = [OpenAIErrors.format, MAIAErrors.format] + JobsErrors.formats
+    static let all: [ErrorFormat] = [OpenAIErrors.format, MAIAErrors.format] + PipelineErrors.formats + JobsErrors.formats
+        + PIVOTErrors.formats
 
     /// The format of the surface `path` belongs to.
     static func of(path: String, in formats: [ErrorFormat]) -> ErrorFormat {

@@ -18,15 +18,22 @@ import VireoStorage
 /// listens (its local address says where, useful with port 0).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
-                                tls: ServerTLS? = nil, vectorStores: VectorStoreService, jobs: JobService? = nil,
+                                tls: ServerTLS? = nil, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
+                                jobs: JobService? = nil, training: TrainingService? = nil,
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-    var engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores)
+    var engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, pipelines: pipelines)
     if let jobs { engine.jobs = jobs }
+    engine.training = training
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
-    // WebSocket upgrades (the jobs surface's live streams) are answered before routing.
-    let server = HTTPServerBuilder.http1WebSocketUpgrade(shouldUpgrade: JobsWebSocket.shouldUpgrade(jobs: engine.jobs, keys: keys))
+    // WebSocket upgrades (every surface's live streams) are answered before routing, by one hook.
+    let tokens = tokenPrincipals(engine)
+    let webSockets = WebSocketDispatcher(routes: RESTRoutes.webSockets, services: RouteServices(engine: engine),
+                                         sendTimeoutMs: configuration.webSocketSendTimeoutMs) { presented, path in
+        try? await APIKeyMiddleware.principal(presented, path: path, keys: keys, tokens: tokens)
+    }
+    let server = HTTPServerBuilder.http1WebSocketUpgrade(shouldUpgrade: webSockets.shouldUpgrade)
     if let tls {
         return Application(router: router, server: try .tls(server, tlsConfiguration: tls.configuration),
                            configuration: settings, onServerRunning: onServerRunning, logger: logger)
@@ -36,7 +43,19 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 
 /// Every route the REST server answers, in the order the OpenAPI document lists them.
 public enum RESTRoutes {
-    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes + JobsSurface.routes }
+    public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes
+        + PipelineSurface.routes + JobsSurface.routes + TrainingSurface.routes }
+
+    /// Every WebSocket endpoint, served by the one upgrade hook (`WebSocketDispatcher`).
+    static var webSockets: [WebSocketRoute] { TrainingWebSocket.routes + JobsWebSocket.routes }
+}
+
+/// The principal of a user's access token where the server has the pipelines surface (which
+/// issues them), for REST and WebSocket authentication alike.
+func tokenPrincipals(_ engine: RESTEngine) -> (@Sendable (String) async -> Principal?)? {
+    guard let pipelines = engine.pipelines else { return nil }
+    let access = engine.access
+    return { token in await AuthRoutes.principal(token: token, tokens: pipelines.tokens, engine: access) }
 }
 
 /// What plans run against.
@@ -44,13 +63,19 @@ struct RESTEngine: Sendable {
     let database: Database
     let executor: EngineExecutor
     let vectorStores: VectorStoreService
+    var pipelines: PipelineService?
     /// The job queue (seed 003); one with default settings unless the server passes its own.
     var jobs: JobService
+    /// Seed 002's sessions; nil in servers built without it (its routes answer 503).
+    var training: TrainingService?
 
-    init(database: Database, executor: EngineExecutor, vectorStores: VectorStoreService) {
+    init(database: Database, executor: EngineExecutor, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
+         training: TrainingService? = nil) {
         self.database = database
         self.executor = executor
         self.vectorStores = vectorStores
+        self.pipelines = pipelines
+        self.training = training
         jobs = JobService(engine: EngineAccess(database: database, executor: executor), embedder: vectorStores.embedder)
     }
 
@@ -67,7 +92,7 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: routes, formats: ErrorFormat.all))
     let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path) + [DocsPage.path])
-    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths))
+    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths, tokens: tokenPrincipals(engine)))
     if let requestsPerMinuteMax = configuration.requestsPerMinuteMax {
         router.add(middleware: RateLimitMiddleware(requestsPerWindowMax: requestsPerMinuteMax, openPaths: openPaths))
     }
@@ -75,8 +100,9 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     // Prometheus text, not JSON, so it is not a declaration; it needs a key (Prometheus
     // sends one as a bearer token) because its labels name routes.
     router.get("/metrics") { _, _ in
-        let text = metrics.render(storage: engine.database.storageStatistics, commitPaths: engine.database.store.commitPaths.snapshot,
+        var text = metrics.render(storage: engine.database.storageStatistics, commitPaths: engine.database.store.commitPaths.snapshot,
                                   vectorIndexSizes: engine.database.vectorIndexSizes)
+        if let pipelines = engine.pipelines { text += await pipelines.prometheusText() }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
@@ -99,8 +125,13 @@ struct RouteResponder: Sendable {
 
     func respond(_ request: Request, _ context: RESTRequestContext) async throws -> Response {
         var formInput = RouteInput(path: pathCaptures(context), query: try queryParameters(request), body: try await body(request))
+        formInput.principal = context.principal
         formInput.headers = request.headers
-        if route.formBody != nil { formInput.form = try await form(request) }
+        if route.streamsRequestBody {
+            formInput.bodyStream = request.body
+        } else if route.formBody != nil {
+            formInput.form = try await form(request)
+        }
         let input = formInput
         let output: RouteOutput
         if let handler = route.handler {
@@ -109,6 +140,11 @@ struct RouteResponder: Sendable {
             let plan = route.plan
             let database = engine.database
             output = try await engine.access.blocking { try Self.run(plan, input, database.session()) }
+        }
+        if let streamed = output.streamed {
+            var headers = output.headers
+            headers[.contentType] = streamed.contentType
+            return Response(status: output.status ?? route.status, headers: headers, body: streamed.body)
         }
         if let raw = output.raw {
             var headers = output.headers

@@ -12,6 +12,12 @@ enum JSONResponse {
 }
 
 extension JSONValue {
+    /// The member `key` of an object (nil for other values or a missing key).
+    func member(_ key: String) -> JSONValue? {
+        guard case .object(let fields) = self else { return nil }
+        return fields.first { $0.0 == key }?.1
+    }
+
     /// An object from pairs, keeping their order.
     static func fields(_ pairs: (String, JSONValue)...) -> JSONValue { .object(pairs) }
 

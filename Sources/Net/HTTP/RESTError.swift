@@ -67,7 +67,8 @@ extension RESTError {
     static func status(of code: VireoError.Code) -> HTTPResponse.Status {
         switch code {
         case .undefinedTable: .notFound
-        case .duplicateObject, .uniqueViolation, .inFailedTransaction, .transactionState, .serializationFailure: .conflict
+        case .duplicateObject, .uniqueViolation, .inFailedTransaction, .transactionState, .serializationFailure,
+             .noActiveTransaction, .invalidSavepoint: .conflict
         case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,

@@ -9,6 +9,8 @@ public struct RESTRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// From the client's `X-Request-ID` when it sent a usable one, else generated.
     public var requestID = ""
+    /// Who the request is from, set by the access middleware (nil on keyless routes).
+    public var principal: Principal?
 
     /// A context for a request arriving from `source`; the id is set by the first middleware.
     public init(source: ApplicationRequestContextSource) {

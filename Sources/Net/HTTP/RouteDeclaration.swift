@@ -21,6 +21,9 @@ public struct RouteDeclaration: Sendable {
     /// The fields of a `multipart/form-data` body, for routes that take uploads; the handler
     /// reads them from `RouteInput.form` and checks them itself.
     public var formBody: Schema?
+    /// Set by routes that read their (multipart) body as it arrives, from `RouteInput.bodyStream`,
+    /// instead of having it collected in memory: uploads larger than memory.
+    public var streamsRequestBody = false
     /// The status of a successful answer (201 for creates).
     public var status: HTTPResponse.Status = .ok
     /// The successful answer's schema.
@@ -112,8 +115,12 @@ public struct RouteInput: Sendable {
     public var body: JSONValue?
     /// The parts of a multipart body, for routes with a `formBody`.
     public var form: [FormPart] = []
-    /// The request's headers (a node's token on the jobs surface).
+    /// Who sent the request: an API key or a user's access token (nil on keyless routes).
+    public var principal: Principal?
+    /// The request's headers (a node's token on the jobs surface, Range, Last-Event-ID …).
     public var headers: HTTPFields = [:]
+    /// The body as it arrives, for routes that stream it (`streamsRequestBody`).
+    public var bodyStream: RequestBody?
 
     /// A path capture the route declares.
     public func path(_ name: String) -> String { path[name] ?? "" }
@@ -138,12 +145,22 @@ public struct RouteOutput: Sendable {
     public var headers: HTTPFields = [:]
     /// Bytes answered as they are, with their content type, instead of `body` (a file's content).
     public var raw: (bytes: [UInt8], contentType: String)?
+    /// A body written as it is produced (a file read in pieces, a stream of events), with its content type.
+    public var streamed: (body: ResponseBody, contentType: String)?
 
     /// An answer with `body`, and `status` when it is not the route's usual one.
     public init(_ body: JSONValue, status: HTTPResponse.Status? = nil, headers: HTTPFields = [:]) {
         self.body = body
         self.status = status
         self.headers = headers
+    }
+
+    /// A body written as it is produced; `status` when it is not the route's usual one.
+    public init(streamed body: ResponseBody, contentType: String, status: HTTPResponse.Status? = nil, headers: HTTPFields = [:]) {
+        self.body = .null
+        self.status = status
+        self.headers = headers
+        self.streamed = (body, contentType)
     }
 
     /// Bytes as they are, such as a stored file.
@@ -161,8 +178,32 @@ public struct RouteServices: Sendable {
     /// The vector stores' embedder, files and background worker.
     public var vectorStores: VectorStoreService { engine.vectorStores }
 
+    /// The AI-ETL surface's service; 503 on a server made without one.
+    public var pipelines: PipelineService {
+        get throws {
+            guard let pipelines = engine.pipelines else {
+                throw RESTError(.serviceUnavailable, code: "unavailable", "this server does not run the pipelines surface")
+            }
+            return pipelines
+        }
+    }
+
+    /// Runs `body` on the engine's pool (CPU-heavy work such as a password hash).
+    public func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await engine.access.blocking(body)
+    }
     /// The job queue of seed 003.
     public var jobs: JobService { engine.jobs }
+
+    /// Seed 002's training sessions, or a 503 from a server built without them.
+    public var training: TrainingService {
+        get throws {
+            guard let training = engine.training else {
+                throw RESTError(.serviceUnavailable, code: "training_unavailable", "this server was started without the training surface")
+            }
+            return training
+        }
+    }
 
     /// Runs `body` with a fresh session on the engine's pool, as a plan runs.
     public func session<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {

@@ -35,10 +35,22 @@ public struct ServerConfiguration: Sendable {
     /// Which embedder vector stores use: `auto` (MiniLM when its model is found, else
     /// hashing), `hashing`, `minilm` or `openai`.
     public var embedder = "auto"
+    /// Training sessions' config paths are relative to this directory and may not leave it
+    /// (the server's working directory unless told).
+    public var trainingConfigsDirectory = "."
+    /// How long stopping a training session waits after SIGTERM before SIGKILL.
+    public var trainingStopGraceMs = 10_000
+    /// How often resources are sampled into a table (and resource alert rules evaluated).
+    public var resourceSampleIntervalMs = 10_000
+    /// The first webhook retry's delay; each next one doubles it.
+    public var webhookBackoffMs = 1000
     /// How often the background worker deletes vector stores past their expiry.
     public var expirySweepIntervalMs = 60_000
     /// Where and how `--embedder openai` reaches its endpoint.
     public var openAI = OpenAIEmbedderSettings()
+    /// How long a WebSocket client may leave one message untaken (its buffers full) before it
+    /// is disconnected as too slow.
+    public var webSocketSendTimeoutMs = 30_000
     /// REST requests one API key may make per minute (429 beyond); nil: no limit.
     public var requestsPerMinuteMax: Int?
     /// Largest pgwire message; larger ones end the connection with 54000.
@@ -79,6 +91,10 @@ extension ServerConfiguration {
         "VIREO_IDLE_IN_TRANSACTION_TIMEOUT": "idle_in_transaction_session_timeout of every session (10min)",
         "VIREO_MAX_FILE_SIZE_BYTES": "largest file a vector store takes (25 MiB)",
         "VIREO_EXPIRY_SWEEP_MS": "how often expired vector stores are deleted (60000)",
+        "VIREO_TRAINING_CONFIGS": "directory training session configs are read from (the working directory)",
+        "VIREO_TRAINING_STOP_GRACE_MS": "how long stopping a training session waits before SIGKILL (10000)",
+        "VIREO_RESOURCE_SAMPLE_MS": "how often resources are sampled for monitoring and alerts (10000)",
+        "VIREO_WEBHOOK_BACKOFF_MS": "first webhook retry delay, doubled at each retry (1000)",
         "VIREO_EMBEDDER": "auto, hashing, minilm or openai (auto: minilm when its model is found, else hashing)",
     ].merging(OpenAIEmbedderSettings.environmentVariables) { first, _ in first }
 
@@ -135,6 +151,22 @@ extension ServerConfiguration {
                 throw VireoError(.invalidParameter, "VIREO_EXPIRY_SWEEP_MS must be a positive number of milliseconds, got '\(text)'")
             }
             configuration.expirySweepIntervalMs = interval
+        }
+        if let directory = environment["VIREO_TRAINING_CONFIGS"] { configuration.trainingConfigsDirectory = directory }
+        if let text = environment["VIREO_TRAINING_STOP_GRACE_MS"] {
+            guard let grace = Int(text), grace >= 0 else {
+                throw VireoError(.invalidParameter, "VIREO_TRAINING_STOP_GRACE_MS must be a number of milliseconds, got '\(text)'")
+            }
+            configuration.trainingStopGraceMs = grace
+        }
+        for (variable, keyPath) in [("VIREO_RESOURCE_SAMPLE_MS", \ServerConfiguration.resourceSampleIntervalMs),
+                                    ("VIREO_WEBHOOK_BACKOFF_MS", \ServerConfiguration.webhookBackoffMs),
+                                    ("VIREO_WEBSOCKET_SEND_TIMEOUT_MS", \ServerConfiguration.webSocketSendTimeoutMs)] {
+            guard let text = environment[variable] else { continue }
+            guard let milliseconds = Int(text), milliseconds > 0 else {
+                throw VireoError(.invalidParameter, "\(variable) must be a positive number of milliseconds, got '\(text)'")
+            }
+            configuration[keyPath: keyPath] = milliseconds
         }
         if let origins = environment["VIREO_CORS_ORIGINS"] { configuration.corsOrigins = list(origins) }
         if let limit = environment["VIREO_RATE_LIMIT"] {

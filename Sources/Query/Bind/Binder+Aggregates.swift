@@ -151,25 +151,63 @@ extension Binder {
         return (.column(context.groupBy.count + position), type)
     }
 
-    /// An aggregate call with its argument and FILTER bound over rows of `scope`.
+    /// An aggregate call with its arguments, ORDER BY and FILTER bound over rows of `scope`.
     func aggregateCall(_ call: FunctionCall, _ scope: Scope) throws -> (AggregateCall, SQLType) {
         guard let function = AggregateCall.Function(rawValue: call.name) else { throw VireoError(.internalError, "not an aggregate") }
-        var argument: Typed?
-        if !call.star {
-            guard call.arguments.count == 1 else {
-                throw VireoError(.undefinedFunction, "function \(call.name) takes exactly one argument")
-            }
-            argument = try bind(call.arguments[0], scope)
-            if argument?.type == .unknown { argument = (try coerce(argument!, to: .text), .text) }
-        } else if function != .count {
-            throw VireoError(.syntaxError, "\(call.name)(*) is only valid for count")
+        let orderedSet = function == .percentileCont || function == .percentileDisc || function == .mode
+        guard orderedSet == !call.withinGroup.isEmpty else {
+            throw VireoError(.undefinedFunction, orderedSet ? "WITHIN GROUP is required for ordered-set aggregate \(call.name)"
+                                                          : "\(call.name) is not an ordered-set aggregate, so it cannot have WITHIN GROUP")
         }
-        let box = argument.map { BoundExpressionBox(expression: $0.expression, key: call.arguments[0].sql) }
         let filter = try call.filter.map { condition in
             BoundExpressionBox(expression: try coerce(bind(condition, scope), to: .bool), key: condition.sql)
         }
-        let aggregateCall = AggregateCall(function: function, argument: box, distinct: call.distinct, filter: filter)
-        return (aggregateCall, Self.resultType(function, argument?.type ?? .int))
+        let order = try (orderedSet ? call.withinGroup : call.orderBy).map { item in
+            AggregateOrder(key: BoundExpressionBox(expression: try bind(item.expression, scope).expression, key: item.expression.sql),
+                           descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending)
+        }
+        if orderedSet { return try orderedSetCall(function, call, scope, order: order, filter: filter) }
+        if call.star {
+            guard function == .count else { throw VireoError(.syntaxError, "\(call.name)(*) is only valid for count") }
+            return (AggregateCall(function: function, argument: nil, distinct: false, filter: filter, order: order), .int)
+        }
+        let takesTwo = function == .stringAgg || function == .jsonbObjectAgg || function == .jsonObjectAgg
+        guard call.arguments.count == (takesTwo ? 2 : 1) else {
+            throw VireoError(.undefinedFunction, "function \(call.name) takes exactly \(takesTwo ? "two arguments" : "one argument")")
+        }
+        let arguments = try call.arguments.map { try bind($0, scope) }
+        let wanted: SQLType? = switch function {
+        case .stringAgg: .text
+        case .boolAnd, .boolOr, .every: .bool
+        default: nil
+        }
+        let bound = try arguments.map { argument -> Typed in
+            let type = wanted ?? (argument.type == .unknown ? .text : argument.type)
+            let converted = (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
+            if let wanted, converted.1 != wanted {
+                throw VireoError(.undefinedFunction, "function \(call.name)(\(arguments.map { $0.type.description }.joined(separator: ", "))) does not exist")
+            }
+            return converted
+        }
+        let boxes = zip(bound, call.arguments).map { BoundExpressionBox(expression: $0.0.expression, key: $0.1.sql) }
+        let aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
+                                          second: boxes.count > 1 ? boxes[1] : nil, order: order)
+        return (aggregateCall, Self.resultType(function, bound[0].type))
+    }
+
+    /// percentile_cont(fraction), percentile_disc(fraction) and mode(), each WITHIN GROUP
+    /// (ORDER BY key): the key is the aggregated value, the fraction a second value.
+    private func orderedSetCall(_ function: AggregateCall.Function, _ call: FunctionCall, _ scope: Scope,
+                                order: [AggregateOrder], filter: BoundExpressionBox?) throws -> (AggregateCall, SQLType) {
+        guard call.withinGroup.count == 1, call.arguments.count == (function == .mode ? 0 : 1), !call.distinct else {
+            throw VireoError(.undefinedFunction, "function \(call.name) takes \(function == .mode ? "no argument" : "one fraction") and one WITHIN GROUP key")
+        }
+        let key = try bind(call.withinGroup[0].expression, scope)
+        let fraction = try call.arguments.first.map { argument in
+            BoundExpressionBox(expression: try coerce(bind(argument, scope), to: .double), key: argument.sql)
+        }
+        let type: SQLType = function == .percentileCont ? .double : key.type
+        return (AggregateCall(function: function, argument: order[0].key, distinct: false, filter: filter, second: fraction, order: order), type)
     }
 
     static func resultType(_ function: AggregateCall.Function, _ argument: SQLType) -> SQLType {
@@ -179,7 +217,11 @@ extension Binder {
         // here while numeric is not exact), of real is real.
         case .sum: argument.isInteger ? .int : (argument.isVector ? .vector(nil) : (argument == .real ? .real : .double))
         case .avg: argument.isVector ? .vector(nil) : .double
-        case .min, .max: argument
+        case .min, .max, .bitAnd, .bitOr, .percentileDisc, .mode: argument
+        case .stringAgg: .text
+        case .boolAnd, .boolOr, .every: .bool
+        case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop, .percentileCont: .double
+        case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: .json
         }
     }
 }

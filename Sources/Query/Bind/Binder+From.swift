@@ -8,8 +8,7 @@ extension Binder {
         var (plan, scope) = try bindTableReference(first)
         for reference in references.dropFirst() {
             let spec = { (rightScope: Scope) in JoinSpec(kind: .inner, condition: nil, rightWidth: rightScope.width) }
-            if case .lateral(let query, let alias) = reference {
-                let (right, rightScope) = try bindLateral(query, alias: alias, after: scope)
+            if let (right, rightScope) = try bindLateralReference(reference, after: scope) {
                 plan = .lateralJoin(plan, right, spec(rightScope))
                 scope.append(rightScope)
                 continue
@@ -43,6 +42,8 @@ extension Binder {
             return (plan, scope)
         case .join(let join):
             return try bindJoin(join)
+        case .function(let function):
+            return try bindTableFunction(function, after: nil)
         case .values(let rows, let alias, let columns):
             guard let alias else { throw VireoError(.syntaxError, "VALUES in FROM must have an alias") }
             let (plan, resultColumns) = try bindValues(rows)
@@ -78,7 +79,9 @@ extension Binder {
 
     private func bindJoin(_ join: Join) throws -> (PlanNode, Scope) {
         let (left, leftScope) = try bindTableReference(join.left)
-        if case .lateral(let query, let alias) = join.right { return try bindLateralJoin(join, left, leftScope, query, alias) }
+        if let (right, rightScope) = try bindLateralReference(join.right, after: leftScope) {
+            return try bindLateralJoin(join, left, leftScope, right, rightScope)
+        }
         let (right, rightScope) = try bindTableReference(join.right)
         var scope = leftScope
         scope.append(rightScope)
@@ -149,17 +152,26 @@ extension Binder {
     }
 
     /// `left [LEFT] JOIN LATERAL (…) ON …`: the subquery runs once per left row.
-    private func bindLateralJoin(_ join: Join, _ left: PlanNode, _ leftScope: Scope, _ query: Query,
-                                 _ alias: String?) throws -> (PlanNode, Scope) {
+    private func bindLateralJoin(_ join: Join, _ left: PlanNode, _ leftScope: Scope, _ right: PlanNode,
+                                 _ rightScope: Scope) throws -> (PlanNode, Scope) {
         guard join.kind != .right && join.kind != .full else {
             throw VireoError(.invalidColumnReference, "the combining JOIN type must be INNER or LEFT for a LATERAL reference")
         }
-        let (right, rightScope) = try bindLateral(query, alias: alias, after: leftScope)
         var scope = leftScope
         scope.append(rightScope)
         let condition = try joinCondition(join.condition, leftScope, rightScope, scope)
         let spec = JoinSpec(kind: join.kind == .left ? .left : .inner, condition: condition, rightWidth: rightScope.width)
         return (.lateralJoin(left, right, spec), scope)
+    }
+
+    /// A FROM entry that may read the entries before it (a LATERAL subquery, a function),
+    /// bound with them as its nearest enclosing row; nil for other entries.
+    private func bindLateralReference(_ reference: TableReference, after left: Scope) throws -> (PlanNode, Scope)? {
+        switch reference {
+        case .lateral(let query, let alias): try bindLateral(query, alias: alias, after: left)
+        case .function(let function): try bindTableFunction(function, after: left)
+        default: nil
+        }
     }
 
     /// A LATERAL subquery: bound with the FROM entries before it as its nearest enclosing row.

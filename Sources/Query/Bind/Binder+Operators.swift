@@ -152,6 +152,9 @@ extension Binder {
         if WindowCall.Function(rawValue: call.name) != nil {
             throw VireoError(.wrongObjectType, "window function \(call.name) requires an OVER clause")
         }
+        if TableFunction(name: call.name) != nil {
+            throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and as a whole select-list item, not here")
+        }
         let arguments = try call.arguments.map { try bind($0, scope) }
         switch call.name {
         case "coalesce": return try coalesce(arguments)

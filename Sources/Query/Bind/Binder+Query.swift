@@ -77,6 +77,7 @@ extension Binder {
     }
 
     private func bindSelect(_ select: Select, _ query: Query) throws -> (PlanNode, [ResultColumn]) {
+        let select = try liftingSetReturningItem(select, query)
         var (source, scope) = try bindFrom(select.from)
         let whereClause = try select.whereClause.map { try coerce(bind($0, scope), to: .bool) }
         if hasAggregates(select, query) {

@@ -126,12 +126,10 @@ extension Session {
     // MARK: UPDATE and DELETE
 
     func update(_ statement: Update, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        guard statement.from.isEmpty else { throw VireoError(.featureNotSupported, "UPDATE … FROM is not supported yet") }
         let table = try transaction.catalog.table(statement.table.name)
         let binder = makeBinder(transaction.catalog)
         try bindWith(statement.with, binder, transaction, parameters)
-        var scope = Scope()
-        scope.addTable(table, alias: statement.alias)
+        let (source, scope) = try changeSource(table, alias: statement.alias, joining: statement.from, binder)
         let assignments = try statement.assignments.map { assignment -> (Int, BoundExpression) in
             guard let position = table.columnIndex(assignment.column) else {
                 throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
@@ -144,15 +142,17 @@ extension Session {
         }
         let generated = try GeneratedColumns(table, catalog: transaction.catalog)
         let context = self.context(.transaction(transaction), parameters)
-        let targets = try matchingRows(table, scope, statement.whereClause, binder, context)
-        let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        let targets = try matchingRows(table, source, scope, statement.whereClause, binder, context)
+        let returning = try ReturningList(statement.returning, scope: scope, binder: binder)
         var returned: [[Value]] = []
-        for old in targets {
+        let width = table.columns.count + 1
+        for joined in targets {
             try context.checkCancel()
+            let old = Array(joined.prefix(width))
             let rowID = Self.rowID(of: old)
             var row = Array(old.dropLast())
             for (position, expression) in assignments {
-                row[position] = try Cast.assign(Evaluator.evaluate(expression, old, context), to: table.columns[position].type)
+                row[position] = try Cast.assign(Evaluator.evaluate(expression, joined, context), to: table.columns[position].type)
             }
             try generated.fill(&row, context: context)
             guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
@@ -161,25 +161,23 @@ extension Session {
                 if newRowID != rowID { try noteVectorChange(table, rowID: newRowID, transaction) }
             }
             if let column = table.rowIDColumn { row[column] = .int(newRowID) }
-            try returning.collect(row + [.int(newRowID)], context, into: &returned)
+            try returning.collect(row + [.int(newRowID)] + joined.dropFirst(width), context, into: &returned)
         }
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "UPDATE \(targets.count)")
     }
 
     func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        guard statement.using.isEmpty else { throw VireoError(.featureNotSupported, "DELETE … USING is not supported yet") }
         let table = try transaction.catalog.table(statement.table.name)
         let binder = makeBinder(transaction.catalog)
         try bindWith(statement.with, binder, transaction, parameters)
-        var scope = Scope()
-        scope.addTable(table, alias: statement.alias)
+        let (source, scope) = try changeSource(table, alias: statement.alias, joining: statement.using, binder)
         let context = self.context(.transaction(transaction), parameters)
-        let targets = try matchingRows(table, scope, statement.whereClause, binder, context)
-        let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        let targets = try matchingRows(table, source, scope, statement.whereClause, binder, context)
+        let returning = try ReturningList(statement.returning, scope: scope, binder: binder)
         var returned: [[Value]] = []
         for row in targets {
             try context.checkCancel()
-            let rowID = Self.rowID(of: row)
+            let rowID = Self.rowID(of: Array(row.prefix(table.columns.count + 1)))
             guard try transaction.delete(from: table.name, rowID: rowID) != nil else { continue }
             try noteVectorChange(table, rowID: rowID, transaction)
             try returning.collect(row, context, into: &returned)
@@ -187,13 +185,34 @@ extension Session {
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "DELETE \(targets.count)")
     }
 
-    /// The rows a WHERE clause selects, read in full before any is changed.
-    private func matchingRows(_ table: TableDefinition, _ scope: Scope, _ whereClause: SQLExpression?, _ binder: Binder,
-                              _ context: ExecutionContext) throws -> [[Value]] {
+    /// The rows an UPDATE or DELETE reads: the table's, joined to the entries of its FROM
+    /// (UPDATE) or USING (DELETE) list, whose columns follow the table's in the scope.
+    private func changeSource(_ table: TableDefinition, alias: String?, joining entries: [TableReference],
+                              _ binder: Binder) throws -> (PlanNode, Scope) {
+        var scope = Scope()
+        scope.addTable(table, alias: alias)
+        let scan = PlanNode.seqScan(TableScan(table: table, filter: nil, reason: "no usable index"))
+        guard !entries.isEmpty else { return (scan, scope) }
+        let (joined, joinedScope) = try binder.bindFrom(entries)
+        if let name = joinedScope.entries.first(where: { $0.name == alias ?? table.name })?.name {
+            throw VireoError(.duplicateAlias, "table name \"\(name)\" specified more than once")
+        }
+        scope.append(joinedScope)
+        return (.nestedLoopJoin(scan, joined, JoinSpec(kind: .inner, condition: nil, rightWidth: joinedScope.width)), scope)
+    }
+
+    /// The rows a WHERE clause selects, read in full before any is changed: the table's
+    /// columns and row id, then the joined entries' columns. A row that several joined rows
+    /// match is changed once, with the first of them (PostgreSQL leaves which one open).
+    private func matchingRows(_ table: TableDefinition, _ source: PlanNode, _ scope: Scope, _ whereClause: SQLExpression?,
+                              _ binder: Binder, _ context: ExecutionContext) throws -> [[Value]] {
         let predicate = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
-        let plan = try AccessPath.choose(.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope: scope,
-                                         whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
-        return try PlanExecutor.materialize(plan, context, for: .changedRows)
+        let plan = try AccessPath.choose(source, scope: scope, whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
+        let rows = try PlanExecutor.materialize(plan, context, for: .changedRows)
+        let width = table.columns.count + 1
+        guard scope.width > width else { return rows }
+        var seen = Set<Int64>()
+        return rows.filter { seen.insert(Self.rowID(of: Array($0.prefix(width)))).inserted }
     }
 
     /// Whether an update changes a column a vector index covers (else the index keeps
@@ -218,6 +237,11 @@ struct ReturningList {
     init(_ selectItems: [SelectItem], table: TableDefinition, alias: String?, binder: Binder) throws {
         var scope = Scope()
         scope.addTable(table, alias: alias)
+        try self.init(selectItems, scope: scope, binder: binder)
+    }
+
+    /// Over `scope`: the changed table first, then what an UPDATE … FROM or DELETE … USING joined.
+    init(_ selectItems: [SelectItem], scope: Scope, binder: Binder) throws {
         items = try binder.selectItems(selectItems, scope)
     }
 

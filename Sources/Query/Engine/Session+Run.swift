@@ -51,6 +51,8 @@ extension Session {
             // Outside a block PostgreSQL only warns: the next transaction is not affected.
             if inTransactionBlock { try setBlockModes(modes) }
             return QueryResult(commandTag: "SET")
+        case .savepoint, .rollbackToSavepoint, .releaseSavepoint:
+            return try savepointCommand(command)
         }
     }
 
@@ -94,6 +96,7 @@ extension Session {
         blockHasRunStatement = false
         abortedBy = nil
         pendingVectorChanges = [:]
+        savepoints = []
         settings.endTransaction()
     }
 
@@ -124,9 +127,13 @@ extension Session {
 
     /// A rolled-back CREATE INDEX must not leave its in-memory index behind.
     private func forgetCreatedVectorIndexes(_ transaction: StoreTransaction) {
-        let committed = database.store.catalog
-        for table in transaction.catalog.tables.values {
-            for index in table.indexes where index.method == "hnsw" && committed.index(index.name)?.index != index {
+        forgetVectorIndexes(createdIn: transaction.catalog, notIn: database.store.catalog)
+    }
+
+    /// Forgets the in-memory vector indexes of `schema` that `kept` does not have as they are.
+    func forgetVectorIndexes(createdIn schema: Catalog, notIn kept: Catalog) {
+        for table in schema.tables.values {
+            for index in table.indexes where index.method == "hnsw" && kept.index(index.name)?.index != index {
                 database.vectorIndexes.forget(index.name)
             }
         }
@@ -172,7 +179,9 @@ extension Session {
         guard inTransactionBlock else { return nil }
         blockHasRunStatement = true
         if transaction == nil, opening || isolationLevel.usesOneSnapshot {
-            transaction = try beginTransaction()
+            let opened = try beginTransaction()
+            setSavepointsOfBlock(on: opened)
+            transaction = opened
         } else if let transaction, !isolationLevel.usesOneSnapshot {
             try transaction.moveToNewestVersion()
         }

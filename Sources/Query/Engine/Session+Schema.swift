@@ -11,6 +11,11 @@ extension Session {
         case .insert(let statement): return try insert(statement, transaction, parameters)
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
+        case .truncate(let statement):
+            // Every table is checked before any row goes.
+            for name in statement.names { _ = try transaction.catalog.table(name.name) }
+            for name in statement.names { _ = try delete(Delete(table: name), transaction, []) }
+            return QueryResult(commandTag: "TRUNCATE TABLE")
         case .selectChangingData(let query): return try selectChangingData(query, transaction, parameters)
         default: throw VireoError(.internalError, "not a write statement")
         }

@@ -18,6 +18,8 @@ public final class Session: @unchecked Sendable {
     var abortedBy: VireoError?
     /// Vector-index changes of the open transaction, applied to memory at commit.
     var pendingVectorChanges: [String: Set<Int64>] = [:]
+    /// The open block's savepoints, oldest first (Session+Savepoints.swift).
+    var savepoints: [BlockSavepoint] = []
     var settings: Settings
 
     /// Held by a request (an `execute` call) from start to end, and by the idle timer
@@ -58,7 +60,7 @@ public final class Session: @unchecked Sendable {
     /// The one path of a statement inside a request: the failed-block check, the statement
     /// timer, and an error aborting the block. A SELECT with a `planCache` reuses its plan.
     private func executeInRequest(_ statement: Statement, _ parameters: [Value], planCache: PlanCache? = nil) throws -> QueryResult {
-        if let abortedBy, !statement.body.endsTransaction {
+        if let abortedBy, !statement.body.isAllowedInFailedBlock {
             throw VireoError.inFailedTransaction(after: abortedBy)
         }
         do {
@@ -109,8 +111,12 @@ extension StatementBody {
         }
     }
 
-    var endsTransaction: Bool {
-        if case .transaction(let command) = self { return command == .commit || command == .rollback }
-        return false
+    /// COMMIT, ROLLBACK and ROLLBACK TO SAVEPOINT: what runs in a block an error aborted.
+    var isAllowedInFailedBlock: Bool {
+        guard case .transaction(let command) = self else { return false }
+        switch command {
+        case .commit, .rollback, .rollbackToSavepoint: return true
+        default: return false
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import VireoStorage
 
 /// GROUP BY and aggregate functions. Groups come out in the order first seen.
@@ -47,24 +48,73 @@ struct Accumulator {
     var total: Value = .null
     var extreme: Value = .null
     var seen = Set<GroupKey>()
+    /// bool_and/bool_or/every and bit_and/bit_or: the running result.
+    var running: Value = .null
+    /// stddev and variance: Welford's running mean and sum of squared deviations.
+    var mean = 0.0, squares = 0.0
+    /// Aggregates that need every value (string_agg, jsonb_agg, percentiles, mode) or an
+    /// order: each row's sort keys and values, sorted when the result is asked for.
+    var collected: [(keys: [Value], values: [Value])] = []
 
     init(_ call: AggregateCall) { self.call = call }
+
+    /// Whether a NULL value is aggregated too (as JSON null), not skipped.
+    private var keepsNulls: Bool {
+        switch call.function {
+        case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: true
+        default: false
+        }
+    }
+
+    private var collects: Bool {
+        switch call.function {
+        case .stringAgg, .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg, .percentileCont, .percentileDisc, .mode: true
+        default: false
+        }
+    }
 
     mutating func add(_ row: [Value], _ context: ExecutionContext) throws {
         if let filter = call.filter, !(try Evaluator.holds(filter.expression, row, context)) { return }
         guard let argument = call.argument else { count += 1; return }
         let value = try Evaluator.evaluate(argument.expression, row, context)
-        if value.isNull { return }
+        if value.isNull && !keepsNulls { return }
         if call.distinct {
             guard seen.insert(GroupKey(value)).inserted else { return }
             try context.workMemory.charge(bytes: WorkMemory.estimatedBytes(value), for: .grouping)
         }
         count += 1
+        if collects { return try collect(value, row, context) }
         switch call.function {
         case .count: break
         case .sum, .avg: total = try total.isNull ? startTotal(value) : add(total, value)
         case .min, .max: try keepIfExtreme(value, context)
+        case .boolAnd, .every, .boolOr:
+            guard case .bool(let flag) = value else { throw mismatch(value) }
+            let keep = call.function == .boolOr ? (running == .bool(true) || flag) : (running != .bool(false) && flag)
+            running = .bool(keep)
+        case .bitAnd, .bitOr:
+            guard case .int(let bits) = value else { throw mismatch(value) }
+            guard case .int(let so) = running else { running = value; return }
+            running = .int(call.function == .bitAnd ? so & bits : so | bits)
+        case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop:
+            guard let x = Operators.number(value) else { throw mismatch(value) }
+            let delta = x - mean
+            mean += delta / Double(count)
+            squares += delta * (x - mean)
+        default: break
         }
+    }
+
+    private mutating func collect(_ value: Value, _ row: [Value], _ context: ExecutionContext) throws {
+        let keys = try call.order.map { try Evaluator.evaluate($0.key.expression, row, context) }
+        let second = try call.second.map { try Evaluator.evaluate($0.expression, row, context) }
+        let entry = (keys: keys, values: [value] + (second.map { [$0] } ?? []))
+        try context.workMemory.charge(bytes: WorkMemory.estimatedBytes(entry.keys + entry.values), for: .grouping)
+        collected.append(entry)
+    }
+
+    private func mismatch(_ value: Value) -> VireoError {
+        VireoError(.undefinedFunction, "function \(call.function.rawValue)(\(SQLType(of: value))) does not exist")
     }
 
     /// min and max: keeps `value` if it beats the extreme so far. The group holds its
@@ -82,7 +132,7 @@ struct Accumulator {
     private func startTotal(_ value: Value) throws -> Value {
         switch value {
         case .int, .double, .vector: return value
-        default: throw VireoError(.undefinedFunction, "function \(call.function.rawValue)(\(SQLType(of: value))) does not exist")
+        default: throw mismatch(value)
         }
     }
 
@@ -106,6 +156,101 @@ struct Accumulator {
             case .vector(let sum): return .vector(sum.map { $0 / Float(count) })
             default: return .double((Operators.number(total) ?? 0) / Double(count))
             }
+        case .boolAnd, .boolOr, .every, .bitAnd, .bitOr: return running
+        case .stddev, .stddevSamp, .variance, .varSamp:
+            guard count > 1 else { return .null }
+            let variance = squares / Double(count - 1)
+            return .double(call.function == .variance || call.function == .varSamp ? variance : variance.squareRoot())
+        case .stddevPop, .varPop:
+            guard count > 0 else { return .null }
+            let variance = squares / Double(count)
+            return .double(call.function == .varPop ? variance : variance.squareRoot())
+        default:
+            return try OrderedAggregates.result(call, sorted())
+        }
+    }
+
+    /// The collected values in the call's order (stable: rows without one keep theirs).
+    private func sorted() -> [[Value]] {
+        guard !call.order.isEmpty else { return collected.map(\.values) }
+        let keys = call.order.enumerated().map { index, order in
+            SortKey(expression: .column(index), descending: order.descending, nullsFirst: order.nullsFirst)
+        }
+        return collected.enumerated().sorted { a, b in
+            let order = Sorting.compare(a.element.keys, b.element.keys, keys)
+            return order != 0 ? order < 0 : a.offset < b.offset
+        }.map(\.element.values)
+    }
+}
+
+/// Results of the aggregates that look at every value: string_agg, the JSON aggregates,
+/// percentile_cont/percentile_disc and mode.
+enum OrderedAggregates {
+    /// `entries`: each row's value (and its delimiter, object value or fraction), sorted.
+    static func result(_ call: AggregateCall, _ entries: [[Value]]) throws -> Value {
+        guard !entries.isEmpty else { return .null }
+        switch call.function {
+        case .stringAgg:
+            var text = ""
+            for (index, entry) in entries.enumerated() {
+                if index > 0, case .text(let delimiter) = entry[1] { text += delimiter }
+                text += Cast.textForm(entry[0])
+            }
+            return .text(text)
+        case .jsonbAgg, .jsonAgg:
+            return .json(JSONValue.array(try entries.map { try JSONValue(sqlValue: $0[0]) }).text)
+        case .jsonbObjectAgg, .jsonObjectAgg:
+            var members: [(String, JSONValue)] = []
+            for entry in entries {
+                guard !entry[0].isNull else { throw VireoError(.invalidParameter, "field name must not be null") }
+                members.append((Cast.textForm(entry[0]), try JSONValue(sqlValue: entry[1])))
+            }
+            return .json(JSONValue.object(members).text)
+        case .percentileCont, .percentileDisc:
+            return try percentile(call.function == .percentileCont, entries.map { $0[0] }, fraction: entries[0].last)
+        case .mode:
+            var best = entries[0][0], bestRun = 0, run = 0
+            for (index, entry) in entries.enumerated() {
+                run = index > 0 && entries[index - 1][0] == entry[0] ? run + 1 : 1
+                if run > bestRun { (best, bestRun) = (entry[0], run) }
+            }
+            return best
+        default:
+            throw VireoError(.internalError, "\(call.function.rawValue) is not an ordered aggregate")
+        }
+    }
+
+    /// The value at `fraction` of the sorted values: interpolated (cont) or the first whose
+    /// position reaches it (disc), as PostgreSQL computes them.
+    private static func percentile(_ continuous: Bool, _ values: [Value], fraction: Value?) throws -> Value {
+        guard let fraction, let f = Operators.number(fraction) else { return .null }
+        guard f >= 0, f <= 1 else { throw VireoError(.numericOutOfRange, "percentile value \(Value.format(f)) is not between 0 and 1") }
+        if !continuous {
+            let position = max(Int((f * Double(values.count)).rounded(.up)), 1)
+            return values[position - 1]
+        }
+        let position = f * Double(values.count - 1)
+        let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
+        guard let low = Operators.number(values[lower]), let high = Operators.number(values[upper]) else {
+            throw VireoError(.undefinedFunction, "function percentile_cont(\(SQLType(of: values[lower]))) does not exist")
+        }
+        return .double(low + (high - low) * (position - Double(lower)))
+    }
+}
+
+extension JSONValue {
+    /// A SQL value as JSON, as to_jsonb converts it: numbers and booleans as themselves, a
+    /// JSON value as it is, everything else as its text.
+    init(sqlValue value: Value) throws {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .int(let number): self = .number(Double(number))
+        case .double(let number): self = number.isFinite ? .number(number) : .string(Cast.textForm(value))
+        case .json(let text): self = try JSONValue.parse(text)
+        case .text(let text): self = .string(text)
+        case .timestamp: self = .string(Cast.textForm(value).replacingOccurrences(of: " ", with: "T"))
+        default: self = .string(Cast.textForm(value))
         }
     }
 }

@@ -33,6 +33,7 @@ enum PlanExecutor {
                 if !(try emit(row.map { try Evaluator.evaluate($0, [], context) })) { return false }
             }
             return true
+        case .functionScan(let scan): return try TableFunctions.run(scan, context, emit)
         case .filter(let input, let predicate):
             return try run(input, context, path: child) { row in
                 try Evaluator.holds(predicate, row, context) ? try emit(row) : true

@@ -23,7 +23,7 @@ extension PlanNode {
 
     var children: [PlanNode] {
         switch self {
-        case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values, .workingTableScan: []
+        case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values, .functionScan, .workingTableScan: []
         case .commonTableScan(let table): [table.plan]
         case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _, _),
              .limit(let input, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
@@ -41,6 +41,7 @@ extension PlanNode {
         case .indexScan(let scan, let range): "Index Scan using \(range.index.name) on \(scan.table.name)"
         case .vectorScan(let scan, let search): "Vector Index Scan using \(search.index.name) on \(scan.table.name) (hnsw, \(search.index.options["metric"] ?? "l2"))"
         case .values(let rows): "Values (\(rows.count) rows)"
+        case .functionScan(let scan): "Function Scan on \(scan.name)"
         case .filter: "Filter"
         case .project: "Project"
         case .sort: "Sort"

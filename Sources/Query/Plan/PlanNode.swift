@@ -13,6 +13,8 @@ indirect enum PlanNode: Sendable {
     case vectorScan(TableScan, VectorSearch)
     /// Constant rows (VALUES, or a SELECT without FROM).
     case values([[BoundExpression]])
+    /// The rows of a table function in FROM (generate_series …).
+    case functionScan(TableFunctionScan)
     case filter(PlanNode, BoundExpression)
     case project(PlanNode, [BoundExpression])
     case sort(PlanNode, [SortKey])
@@ -114,13 +116,30 @@ struct Aggregation: Sendable {
 }
 
 struct AggregateCall: Sendable, Equatable {
-    enum Function: String, Sendable { case count, sum, avg, min, max }
+    enum Function: String, Sendable {
+        case count, sum, avg, min, max, every, stddev, variance, mode
+        case stringAgg = "string_agg", boolAnd = "bool_and", boolOr = "bool_or", bitAnd = "bit_and", bitOr = "bit_or"
+        case stddevSamp = "stddev_samp", stddevPop = "stddev_pop", varSamp = "var_samp", varPop = "var_pop"
+        case jsonbAgg = "jsonb_agg", jsonAgg = "json_agg", jsonbObjectAgg = "jsonb_object_agg", jsonObjectAgg = "json_object_agg"
+        case percentileCont = "percentile_cont", percentileDisc = "percentile_disc"
+    }
     var function: Function
-    /// Nil for count(*).
+    /// The aggregated value (an ordered-set aggregate's WITHIN GROUP key); nil for count(*).
     var argument: BoundExpressionBox?
     var distinct: Bool
     /// `FILTER (WHERE …)`: rows where it does not hold are skipped.
     var filter: BoundExpressionBox? = nil
+    /// string_agg's delimiter, an object aggregate's value, a percentile's fraction.
+    var second: BoundExpressionBox? = nil
+    /// `agg(x ORDER BY …)`, or the direction of a WITHIN GROUP key.
+    var order: [AggregateOrder] = []
+}
+
+/// One key of an aggregate's ORDER BY.
+struct AggregateOrder: Sendable, Equatable {
+    var key: BoundExpressionBox
+    var descending: Bool
+    var nullsFirst: Bool
 }
 
 /// Boxes a bound expression so aggregate calls can be compared while binding.

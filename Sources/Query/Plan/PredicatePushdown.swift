@@ -29,6 +29,12 @@ enum PredicatePushdown {
             spec.condition = BoundExpression.conjunction(keys + (spec.condition.map { [$0] } ?? []))
             let (joined, rest) = pushIntoJoin(movable, left, right, spec, width: width)
             return (joined, rest + fixed)
+        case .lateralJoin(let left, let right, let spec) where spec.kind == .inner || spec.kind == .left:
+            // Parts on the left side's columns filter it before the right side runs for
+            // each of its rows (`FROM t, jsonb_each(t.doc) WHERE t.id = 1` reads one document).
+            let leftColumns = 0..<(width - spec.rightWidth)
+            let (newLeft, leftRest) = push(movable.filter { $0.readsOnly(leftColumns) }, into: left, width: leftColumns.count)
+            return (.lateralJoin(newLeft, right, spec), leftRest + movable.filter { !$0.readsOnly(leftColumns) } + fixed)
         default:
             return (plan, conjuncts)
         }

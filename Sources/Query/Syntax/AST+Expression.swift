@@ -77,16 +77,23 @@ public struct FunctionCall: Sendable, Equatable {
     public var filter: SQLExpression?
     /// `OVER (…)` or `OVER name`: a window function call; nil for a plain call.
     public var over: WindowSpecification?
+    /// `agg(x ORDER BY y)`: the order an aggregate takes its rows in.
+    public var orderBy: [OrderItem]
+    /// `WITHIN GROUP (ORDER BY x)` of an ordered-set aggregate (percentile_cont …).
+    public var withinGroup: [OrderItem]
 
     /// Creates the node from its parts, as the parser would.
     public init(_ name: String, _ arguments: [SQLExpression] = [], distinct: Bool = false, star: Bool = false,
-                filter: SQLExpression? = nil, over: WindowSpecification? = nil) {
+                filter: SQLExpression? = nil, over: WindowSpecification? = nil, orderBy: [OrderItem] = [],
+                withinGroup: [OrderItem] = []) {
         self.name = name
         self.arguments = arguments
         self.distinct = distinct
         self.star = star
         self.filter = filter
         self.over = over
+        self.orderBy = orderBy
+        self.withinGroup = withinGroup
     }
 }
 
@@ -304,7 +311,9 @@ extension SQLExpression {
         case .inSubquery(let operand, _, _): [operand]
         case .between(let operand, let lower, let upper, _): [operand, lower, upper]
         case .like(let operand, let pattern, let escape, _, _): [operand, pattern] + (escape.map { [$0] } ?? [])
-        case .function(let call): call.arguments + (call.filter.map { [$0] } ?? []) + (call.over?.expressions ?? [])
+        case .function(let call):
+            call.arguments + (call.orderBy + call.withinGroup).map(\.expression) + (call.filter.map { [$0] } ?? [])
+                + (call.over?.expressions ?? [])
         case .caseWhen(let caseExpression): caseExpression.children
         case .array(let elements): elements
         }

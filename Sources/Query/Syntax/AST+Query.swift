@@ -169,7 +169,26 @@ public indirect enum TableReference: Sendable, Equatable {
     case lateral(Query, alias: String?)
     /// `(VALUES (…), (…)) [AS] alias [(columns)]`: constant rows as a table.
     case values([[SQLExpression]], alias: String?, columns: [String])
+    /// `name(arguments) [WITH ORDINALITY] [[AS] alias [(columns)]]`: a function's rows as a
+    /// table (generate_series, jsonb_each …); it may read the FROM entries before it.
+    case function(TableFunctionReference)
     case join(Join)
+}
+
+/// A function call in FROM.
+public struct TableFunctionReference: Sendable, Equatable {
+    public var call: FunctionCall
+    /// `WITH ORDINALITY`: a bigint column numbering the rows from 1.
+    public var withOrdinality: Bool
+    public var alias: String?
+    public var columns: [String]
+
+    public init(call: FunctionCall, withOrdinality: Bool = false, alias: String? = nil, columns: [String] = []) {
+        self.call = call
+        self.withOrdinality = withOrdinality
+        self.alias = alias
+        self.columns = columns
+    }
 }
 
 /// `left [INNER | LEFT | RIGHT | FULL | CROSS] JOIN right [ON … | USING (…)]`.

@@ -44,6 +44,8 @@ public enum StatementBody: Sendable, Equatable {
     case selectChangingData(Query)
     case update(Update)
     case delete(Delete)
+    /// `TRUNCATE [TABLE] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
+    case truncate(Truncate)
     /// BEGIN, COMMIT or ROLLBACK.
     case transaction(TransactionCommand)
     case set(SetStatement)
@@ -173,6 +175,17 @@ public struct TableConstraint: Sendable, Equatable {
 }
 
 /// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+public struct Truncate: Sendable, Equatable {
+    public var names: [TableName]
+    /// `CASCADE` was written (no table refers to another, so it changes nothing).
+    public var cascade: Bool
+
+    public init(names: [TableName], cascade: Bool = false) {
+        self.names = names
+        self.cascade = cascade
+    }
+}
+
 public struct DropTable: Sendable, Equatable {
     /// The names, in the order written.
     public var names: [TableName]
@@ -328,6 +341,12 @@ public enum TransactionCommand: Sendable, Equatable {
     /// `SET TRANSACTION modes` (this transaction), or with `sessionDefault`
     /// `SET SESSION CHARACTERISTICS AS TRANSACTION modes` (transactions from now on).
     case setModes(TransactionModes, sessionDefault: Bool)
+    /// `SAVEPOINT name`.
+    case savepoint(String)
+    /// `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`.
+    case rollbackToSavepoint(String)
+    /// `RELEASE [SAVEPOINT] name`.
+    case releaseSavepoint(String)
 
     /// `BEGIN` without modes.
     public static let begin = TransactionCommand.begin(TransactionModes())

@@ -166,6 +166,19 @@ extension Parser {
             : .dropIndex(DropIndex(names: names, ifExists: ifExists, cascade: cascade))
     }
 
+    /// `TRUNCATE [TABLE] [ONLY] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
+    mutating func parseTruncate() throws -> StatementBody {
+        try expectWord("truncate")
+        _ = acceptKeyword(.table)
+        _ = acceptKeyword(.only)
+        let names = try commaSeparated { try $0.parseTableName() }
+        if acceptWord("restart") {
+            throw VireoError(.featureNotSupported, "TRUNCATE … RESTART IDENTITY is not supported: sequences continue", position: peek().start)
+        }
+        if acceptWord("continue") { try expectWord("identity") }
+        return .truncate(Truncate(names: names, cascade: parseDropBehavior()))
+    }
+
     /// `ALTER TABLE [IF EXISTS] name {RENAME … | action [, action …]}`.
     mutating func parseAlterTable() throws -> AlterTable {
         try expectKeyword(.alter)

@@ -116,8 +116,9 @@ extension Parser {
         }
         var arguments = [first]
         while accept(.comma) { arguments.append(try parseExpression()) }
+        let orderBy = acceptKeywords(.order, .by) ? try commaSeparated { try $0.parseOrderItem() } : []
         try expect(.rightParen, ")")
-        return .function(try parseCallSuffix(FunctionCall(name, arguments, distinct: distinct)))
+        return .function(try parseCallSuffix(FunctionCall(name, arguments, distinct: distinct, orderBy: orderBy)))
     }
 
     /// `CASE [operand] WHEN … THEN … [WHEN …] [ELSE …] END`.

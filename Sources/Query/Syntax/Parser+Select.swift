@@ -186,6 +186,8 @@ extension Parser {
     }
 
     private mutating func parseTablePrimary() throws -> TableReference {
+        if peekKeyword(.lateral), identifier(peek(1)) != nil, peek(2).kind == .leftParen { advance() }
+        if identifier(peek()) != nil, peek(1).kind == .leftParen { return .function(try parseTableFunction()) }
         if acceptKeyword(.lateral) {
             try expect(.leftParen, "(")
             guard startsQuery() else { throw unexpected("expected SELECT") }
@@ -212,6 +214,23 @@ extension Parser {
         let inner = try parseTableReference()
         try expect(.rightParen, ")")
         return inner
+    }
+
+    /// `name(…) [WITH ORDINALITY] [[AS] alias [(column, …)]]`.
+    private mutating func parseTableFunction() throws -> TableFunctionReference {
+        let start = peek()
+        guard case .function(let call) = try parsePrimary(), call.over == nil, call.filter == nil else {
+            throw syntaxError(at: start, "expected a function call")
+        }
+        var reference = TableFunctionReference(call: call)
+        if peekKeyword(.with), peekWord("ordinality", at: 1) {
+            advance()
+            advance()
+            reference.withOrdinality = true
+        }
+        reference.alias = try parseOptionalAlias()
+        if reference.alias != nil, peek().kind == .leftParen { reference.columns = try parseParenthesizedNames() }
+        return reference
     }
 
     /// `[INNER] JOIN`, `LEFT [OUTER] JOIN`, `RIGHT [OUTER] JOIN`, `FULL [OUTER] JOIN`,

@@ -5,6 +5,12 @@ extension Parser {
     /// One statement, chosen by its first keyword.
     mutating func parseStatementBody() throws -> StatementBody {
         if peek().kind == .leftParen { return .select(try parseQuery()) }
+        if peekWord("truncate") { return try parseTruncate() }
+        if acceptWord("savepoint") { return .transaction(.savepoint(try parseIdentifier("a savepoint name"))) }
+        if acceptWord("release") {
+            _ = acceptWord("savepoint")
+            return .transaction(.releaseSavepoint(try parseIdentifier("a savepoint name")))
+        }
         switch peek().keyword {
         case .select?, .values?: return .select(try parseQuery())
         case .with?: return try parseStatementWithCommonTables()
@@ -26,7 +32,8 @@ extension Parser {
     }
 
     /// `BEGIN | START TRANSACTION | COMMIT | END | ROLLBACK | ABORT`, with optional
-    /// WORK/TRANSACTION, and transaction modes after BEGIN and START TRANSACTION.
+    /// WORK/TRANSACTION, transaction modes after BEGIN and START TRANSACTION, and
+    /// `ROLLBACK … TO [SAVEPOINT] name`.
     private mutating func parseTransaction() throws -> TransactionCommand {
         let keyword = advance().keyword
         if keyword == .start {
@@ -37,6 +44,9 @@ extension Parser {
         switch keyword {
         case .begin?: return .begin(try parseTransactionModes())
         case .commit?, .end?: return .commit
+        case .rollback? where acceptKeyword(.to):
+            _ = acceptWord("savepoint")
+            return .rollbackToSavepoint(try parseIdentifier("a savepoint name"))
         default: return .rollback
         }
     }

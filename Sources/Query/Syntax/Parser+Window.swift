@@ -80,6 +80,15 @@ extension Parser {
     /// After a call's closing parenthesis: `[FILTER (WHERE …)] [OVER (…) | OVER name]`.
     mutating func parseCallSuffix(_ call: FunctionCall) throws -> FunctionCall {
         var call = call
+        if peekWord("within"), peekKeyword(.group, at: 1) {
+            advance()
+            advance()
+            try expect(.leftParen, "(")
+            try expectKeyword(.order)
+            try expectKeyword(.by)
+            call.withinGroup = try commaSeparated { try $0.parseOrderItem() }
+            try expect(.rightParen, ")")
+        }
         if peekWord("filter"), peek(1).kind == .leftParen {
             advance()
             advance()

@@ -102,9 +102,13 @@ extension ColumnReference {
 extension FunctionCall {
     /// `name(args)`, `count(*)`, `count(DISTINCT x)`, or `CURRENT_TIMESTAMP` and friends.
     public var sql: String {
-        if arguments.isEmpty, !star, !distinct, filter == nil, over == nil, FunctionCall.bareKeywords.contains(name) { return name.uppercased() }
+        if arguments.isEmpty, !star, !distinct, filter == nil, over == nil, withinGroup.isEmpty, FunctionCall.bareKeywords.contains(name) {
+            return name.uppercased()
+        }
         let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
-        var text = quotedName + (star ? "(*)" : "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + ")")
+        let order = orderBy.isEmpty ? "" : " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ")
+        var text = quotedName + (star ? "(*)" : "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + order + ")")
+        if !withinGroup.isEmpty { text += " WITHIN GROUP (ORDER BY " + withinGroup.map(\.sql).joined(separator: ", ") + ")" }
         if let filter { text += " FILTER (WHERE " + filter.sql + ")" }
         if let over {
             let bare = over.name != nil && over.partitionBy.isEmpty && over.orderBy.isEmpty && over.frame == nil

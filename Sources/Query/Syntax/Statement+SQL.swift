@@ -12,6 +12,7 @@ extension StatementBody {
         switch self {
         case .createTable(let statement): statement.sql
         case .dropTable(let statement): "DROP TABLE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .truncate(let statement): "TRUNCATE " + statement.names.map(\.sql).joined(separator: ", ") + (statement.cascade ? " CASCADE" : "")
         case .alterTable(let statement): statement.sql
         case .createIndex(let statement): statement.sql
         case .dropIndex(let statement): "DROP INDEX " + dropSQL(statement.names, statement.ifExists, statement.cascade)
@@ -245,6 +246,9 @@ extension TableReference {
         case .lateral(let query, let alias): return "LATERAL (" + query.sql + ")" + aliasSQL(alias)
         case .values(let rows, let alias, let columns):
             return "(" + QueryBody.values(rows).sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        case .function(let function):
+            return SQLExpression.function(function.call).sql + (function.withOrdinality ? " WITH ORDINALITY" : "")
+                + aliasSQL(function.alias) + (function.columns.isEmpty ? "" : " " + namesSQL(function.columns))
         case .join(let join):
             var right = join.right.sql
             if case .join = join.right { right = "(" + right + ")" }
@@ -396,6 +400,9 @@ extension TransactionCommand {
         case .rollback: "ROLLBACK"
         case .setModes(let modes, let sessionDefault):
             (sessionDefault ? "SET SESSION CHARACTERISTICS AS TRANSACTION " : "SET TRANSACTION ") + modes.sql
+        case .savepoint(let name): "SAVEPOINT " + quoteIdentifier(name)
+        case .rollbackToSavepoint(let name): "ROLLBACK TO SAVEPOINT " + quoteIdentifier(name)
+        case .releaseSavepoint(let name): "RELEASE SAVEPOINT " + quoteIdentifier(name)
         }
     }
 }

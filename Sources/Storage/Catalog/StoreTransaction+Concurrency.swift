@@ -112,8 +112,12 @@ extension StoreTransaction {
         var movedPages = false
         do {
             if !operations.isEmpty { try checkConflicts(with: fresh.catalog) }
-            movedPages = pages.movePages(into: fresh.pages)
-            if !movedPages && !operations.isEmpty {
+            if !savepoints.isEmpty {
+                try replayKeepingSavepoints(into: fresh)
+            } else {
+                movedPages = pages.movePages(into: fresh.pages)
+            }
+            if !movedPages && !operations.isEmpty && savepoints.isEmpty {
                 let savepoint = fresh.pages.savepoint()
                 movedPages = try moveOrReplayPart(into: fresh)
                 if !movedPages {
@@ -135,6 +139,7 @@ extension StoreTransaction {
         if !movedPages {
             nextRowIDs = fresh.nextRowIDs
             operations = fresh.operations
+            savepoints = fresh.savepoints
         }
         writtenRows.formUnion(fresh.writtenRows)
         validatedThrough = fresh.validatedThrough
@@ -201,7 +206,7 @@ extension StoreTransaction {
         try replay(operations.map(\.operation), into: target)
     }
 
-    private func replay(_ operations: [RowOperation], into target: StoreTransaction) throws {
+    func replay(_ operations: [RowOperation], into target: StoreTransaction) throws {
         for operation in operations {
             switch operation {
             case .insert(let table, let rowID, let row):

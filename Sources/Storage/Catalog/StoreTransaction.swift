@@ -21,6 +21,8 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// Rows it updated or deleted: a commit that changed one since `validatedThrough`
     /// is a write conflict (40001).
     var writtenRows: Set<RowKey> = []
+    /// Open SQL savepoints, oldest first (StoreTransaction+Savepoints.swift).
+    var savepoints: [SavepointState] = []
     /// Every published version up to this one has been checked for conflicts with it.
     var validatedThrough: UInt64
     /// How long its commit may wait for the writer gate (nil: without limit), and what
@@ -53,6 +55,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// indexes) catches up there, in commit order.
     /// `onPublish` runs in the instant the transaction becomes visible (readers held off).
     public func commit(onPublish: @escaping () -> Void = {}, afterPublish: @escaping () throws -> Void = {}) throws {
+        releaseAllSavepoints()
         guard pages.holdsGate else {
             if let abortCause { throw VireoError.inFailedTransaction(after: abortCause) }
             return try store.commitConcurrently(self, onPublish: onPublish, afterPublish: afterPublish)

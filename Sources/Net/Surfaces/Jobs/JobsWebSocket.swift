@@ -1,20 +1,16 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdCore
-import HummingbirdWebSocket
-import WSCore
-import Logging
-import NIOCore
 import VireoQuery
 import VireoStorage
 
 /// The live endpoints seed 003 lists as future work: `/ws/dashboard`, `/ws/nodes` and
-/// `/ws/jobs/{job_id}/logs`. Nothing is buffered in memory for a client: each stream reads
-/// the engine when woken (a change, new log lines) or every `refreshMs`, and reads again
-/// only after its last message was written, so a slow consumer holds back its own stream and
-/// no one else's (NIO's write backpressure is the bound). The key comes as for REST, or as
-/// `?api_key=` for browsers, which cannot set headers on a WebSocket.
+/// `/ws/jobs/{job_id}/logs`, declared for the server's one upgrade hook (`WebSocketDispatcher`,
+/// which checks the key or token as for the REST routes). Every message is read from the
+/// tables: a stream reads when woken (the jobs service notifies after each commit that
+/// changes jobs, nodes or logs) or every `refreshMs` (nodes turn inactive by the clock alone),
+/// and reads again only after its last message was written. So nothing is queued for a
+/// client: a slow dashboard or node consumer skips to the newest snapshot, a slow log consumer
+/// reads on from its own cursor in the table, and one that takes nothing for the dispatcher's
+/// send timeout is disconnected.
 enum JobsWebSocket {
     static let refreshMs = 1000
     /// Fewest milliseconds between two dashboard or node messages.
@@ -23,77 +19,41 @@ enum JobsWebSocket {
     static let catchUpLinesMax = 1000
     static let followBatchLinesMax = 500
 
-    typealias Handler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-
-    /// Whether to upgrade a request, and what then runs on the connection.
-    static func shouldUpgrade(jobs: JobService, keys: APIKeys)
-        -> @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<Handler> {
-        { request, _, _ in
-            let uri = URI(request.path ?? "")
-            guard let stream = Stream(path: uri.path) else { return .dontUpgrade }
-            let key = APIKeyMiddleware.presentedKey(request.headerFields) ?? uri.queryParameters.get("api_key")
-            guard let key, keys.accepts(key) else { return .dontUpgrade }
-            if case .logs(let jobID) = stream, (try? await jobs.session({ try JobQueue.job($0, jobID) })) == nil { return .dontUpgrade }
-            let tail = min(uri.queryParameters.get("tail").flatMap { Int($0) } ?? catchUpLinesDefault, catchUpLinesMax)
-            return .upgrade([:]) { inbound, outbound, _ in
-                await serve(stream, jobs: jobs, tail: max(tail, 0), inbound: inbound, outbound: outbound)
+    static let routes = [
+        WebSocketRoute("/ws/dashboard") { _, services in
+            let jobs = services.jobs
+            return { send in try await snapshots(jobs, send, dashboardMessage) }
+        },
+        WebSocketRoute("/ws/nodes") { _, services in
+            let jobs = services.jobs
+            return { send in try await snapshots(jobs, send, nodesMessage) }
+        },
+        WebSocketRoute("/ws/jobs/{job_id}/logs") { request, services in
+            let jobs = services.jobs, jobID = request.path("job_id")
+            let tail = request.query("tail", default: catchUpLinesDefault, in: 0...catchUpLinesMax)
+            guard (try? await jobs.session({ try JobQueue.job($0, jobID) })) != nil else { return nil }
+            return { send in
+                try await followLogs(jobs, jobID, tail: tail, send)
+                return "job ended"
             }
-        }
-    }
+        },
+    ]
 
-    enum Stream: Sendable {
-        case dashboard, nodes
-        case logs(String)
-
-        init?(path: String) {
-            let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            switch parts.count {
-            case 2 where parts == ["ws", "dashboard"]: self = .dashboard
-            case 2 where parts == ["ws", "nodes"]: self = .nodes
-            case 4 where parts[0] == "ws" && parts[1] == "jobs" && parts[3] == "logs":
-                self = .logs(parts[2].removingPercentEncoding ?? parts[2])
-            default: return nil
-            }
-        }
-    }
-
-    /// Sends the stream until it ends or the client closes (reading its frames is how a close is noticed).
-    static func serve(_ stream: Stream, jobs: JobService, tail: Int, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    switch stream {
-                    case .dashboard: try await snapshots(jobs, outbound, dashboardMessage)
-                    case .nodes: try await snapshots(jobs, outbound, nodesMessage)
-                    case .logs(let jobID): try await followLogs(jobs, jobID, tail: tail, outbound)
-                    }
-                    try await outbound.close(.normalClosure, reason: "job ended")
-                } catch {
-                    try? await outbound.close(.unexpectedServerError, reason: "stream failed")
-                }
-            }
-            group.addTask {
-                do { for try await _ in inbound {} } catch {}
-            }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// Sends `message` at once, then again whenever its text changes, until cancelled.
-    static func snapshots(_ jobs: JobService, _ outbound: WebSocketOutboundWriter,
-                          _ message: @escaping @Sendable (JobService) async throws -> JSONValue) async throws {
+    /// Sends `message` at once, then again whenever its text changes, until the client leaves.
+    static func snapshots(_ jobs: JobService, _ sender: WebSocketSender,
+                          _ message: @escaping @Sendable (JobService) async throws -> JSONValue) async throws -> String {
         var last = ""
         while !Task.isCancelled {
             let generation = jobs.changes.generation
             let text = try await message(jobs).text
             if text != last {
-                try await outbound.write(.text(text))
+                try await sender.send(text)
                 last = text
             }
             try await Task.sleep(for: .milliseconds(messageIntervalMsMin))
             await jobs.changes.wait(after: generation, timeoutMs: refreshMs)
         }
+        return "server stopping"
     }
 
     static func dashboardMessage(_ jobs: JobService) async throws -> JSONValue {
@@ -124,17 +84,18 @@ enum JobsWebSocket {
 
     /// The last `tail` lines, then each new one as it is stored, until the job has ended and
     /// every line was sent; then one `end` message.
-    static func followLogs(_ jobs: JobService, _ jobID: String, tail: Int, _ outbound: WebSocketOutboundWriter) async throws {
-        var cursor: Int64
-        let catchUp = try await jobs.session { session in
-            try session.execute("SELECT id, attempt, line_no, stream, line, at FROM \(JobsSchema.logs) WHERE job_id = $1 ORDER BY id DESC LIMIT $2",
-                                [.text(jobID), .int(Int64(tail))]).rows.reversed().map { $0 }
+    static func followLogs(_ jobs: JobService, _ jobID: String, tail: Int, _ sender: WebSocketSender) async throws {
+        // The catch-up and the cursor from one snapshot, so no line falls between them.
+        let (catchUp, lastID) = try await jobs.session { session in
+            try TableSQL.transaction(session) {
+                let rows = try session.execute("""
+                    SELECT id, attempt, line_no, stream, line, at FROM \(JobsSchema.logs) WHERE job_id = $1 ORDER BY id DESC LIMIT \(tail)
+                    """, [.text(jobID)]).rows
+                return (Array(rows.reversed()), try lastLogID(session, jobID))
+            }
         }
-        if let last = try await send(catchUp, jobID, outbound) {
-            cursor = last
-        } else {
-            cursor = try await jobs.session { try lastLogID($0, jobID) }
-        }
+        _ = try await send(catchUp, jobID, sender)
+        var cursor = lastID
         while !Task.isCancelled {
             let generation = jobs.logLines.generation, after = cursor
             let (rows, status) = try await jobs.session { session in
@@ -145,10 +106,10 @@ enum JobsWebSocket {
                     return (rows, try JobQueue.job(session, jobID).status)
                 }
             }
-            if let last = try await send(rows, jobID, outbound) { cursor = last }
+            if let last = try await send(rows, jobID, sender) { cursor = last }
             if rows.count == followBatchLinesMax { continue }
             if JobStatus.final.contains(status) {
-                try await outbound.write(.text(JSONValue.fields(("type", .string("end")), ("jobId", .string(jobID)), ("status", .string(status))).text))
+                try await sender.send(JSONValue.fields(("type", .string("end")), ("jobId", .string(jobID)), ("status", .string(status))).text)
                 return
             }
             await jobs.logLines.wait(after: generation, timeoutMs: refreshMs)
@@ -162,7 +123,7 @@ enum JobsWebSocket {
     }
 
     /// Writes each row as a `log` message; the last row's id, or nil when there were none.
-    static func send(_ rows: [[Value]], _ jobID: String, _ outbound: WebSocketOutboundWriter) async throws -> Int64? {
+    static func send(_ rows: [[Value]], _ jobID: String, _ sender: WebSocketSender) async throws -> Int64? {
         var last: Int64?
         for row in rows {
             var cells = RowCells(row)
@@ -171,7 +132,7 @@ enum JobsWebSocket {
             let message = JSONValue.fields(("type", .string("log")), ("jobId", .string(jobID)), ("attempt", .integer(Int(attempt))),
                                            ("lineNo", .integer(Int(lineNo))), ("stream", .string(stream)), ("line", .string(line)),
                                            ("timestamp", JobShapes.seconds(cells.int())))
-            try await outbound.write(.text(message.text))
+            try await sender.send(message.text)
         }
         return last
     }

@@ -46,6 +46,36 @@ export interface Operations {
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id_": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdResponse };
   "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { path: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelPath; query: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelQuery; body: undefined; response: T.PostOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdCancelResponse };
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { path: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesPath; query: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery; body: undefined; response: T.GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse };
+  "post_api_v1_auth_login": { path: T.PostApiV1AuthLoginPath; query: T.PostApiV1AuthLoginQuery; body: T.PostApiV1AuthLoginBody; response: T.PostApiV1AuthLoginResponse };
+  "post_api_v1_auth_refresh": { path: T.PostApiV1AuthRefreshPath; query: T.PostApiV1AuthRefreshQuery; body: T.PostApiV1AuthRefreshBody; response: T.PostApiV1AuthRefreshResponse };
+  "post_api_v1_auth_logout": { path: T.PostApiV1AuthLogoutPath; query: T.PostApiV1AuthLogoutQuery; body: undefined; response: T.PostApiV1AuthLogoutResponse };
+  "get_api_v1_auth_me": { path: T.GetApiV1AuthMePath; query: T.GetApiV1AuthMeQuery; body: undefined; response: T.GetApiV1AuthMeResponse };
+  "get_api_v1_users": { path: T.GetApiV1UsersPath; query: T.GetApiV1UsersQuery; body: undefined; response: T.GetApiV1UsersResponse };
+  "post_api_v1_users": { path: T.PostApiV1UsersPath; query: T.PostApiV1UsersQuery; body: T.PostApiV1UsersBody; response: T.PostApiV1UsersResponse };
+  "delete_api_v1_users__id_": { path: T.DeleteApiV1UsersIdPath; query: T.DeleteApiV1UsersIdQuery; body: undefined; response: T.DeleteApiV1UsersIdResponse };
+  "post_api_v1_connectors__id__test": { path: T.PostApiV1ConnectorsIdTestPath; query: T.PostApiV1ConnectorsIdTestQuery; body: undefined; response: T.PostApiV1ConnectorsIdTestResponse };
+  "get_api_v1_connectors__id__schema": { path: T.GetApiV1ConnectorsIdSchemaPath; query: T.GetApiV1ConnectorsIdSchemaQuery; body: undefined; response: T.GetApiV1ConnectorsIdSchemaResponse };
+  "get_api_v1_connectors": { path: T.GetApiV1ConnectorsPath; query: T.GetApiV1ConnectorsQuery; body: undefined; response: T.GetApiV1ConnectorsResponse };
+  "post_api_v1_connectors": { path: T.PostApiV1ConnectorsPath; query: T.PostApiV1ConnectorsQuery; body: T.PostApiV1ConnectorsBody; response: T.PostApiV1ConnectorsResponse };
+  "post_api_v1_connectors_ai_configure": { path: T.PostApiV1ConnectorsAiConfigurePath; query: T.PostApiV1ConnectorsAiConfigureQuery; body: T.PostApiV1ConnectorsAiConfigureBody; response: T.PostApiV1ConnectorsAiConfigureResponse };
+  "get_api_v1_connectors__id_": { path: T.GetApiV1ConnectorsIdPath; query: T.GetApiV1ConnectorsIdQuery; body: undefined; response: T.GetApiV1ConnectorsIdResponse };
+  "delete_api_v1_connectors__id_": { path: T.DeleteApiV1ConnectorsIdPath; query: T.DeleteApiV1ConnectorsIdQuery; body: undefined; response: T.DeleteApiV1ConnectorsIdResponse };
+  "post_api_v1_pipelines_generate": { path: T.PostApiV1PipelinesGeneratePath; query: T.PostApiV1PipelinesGenerateQuery; body: T.PostApiV1PipelinesGenerateBody; response: T.PostApiV1PipelinesGenerateResponse };
+  "get_api_v1_pipelines": { path: T.GetApiV1PipelinesPath; query: T.GetApiV1PipelinesQuery; body: undefined; response: T.GetApiV1PipelinesResponse };
+  "post_api_v1_pipelines": { path: T.PostApiV1PipelinesPath; query: T.PostApiV1PipelinesQuery; body: T.PostApiV1PipelinesBody; response: T.PostApiV1PipelinesResponse };
+  "post_api_v1_pipelines__id__deploy": { path: T.PostApiV1PipelinesIdDeployPath; query: T.PostApiV1PipelinesIdDeployQuery; body: T.PostApiV1PipelinesIdDeployBody; response: T.PostApiV1PipelinesIdDeployResponse };
+  "post_api_v1_pipelines__id__undeploy": { path: T.PostApiV1PipelinesIdUndeployPath; query: T.PostApiV1PipelinesIdUndeployQuery; body: undefined; response: T.PostApiV1PipelinesIdUndeployResponse };
+  "post_api_v1_pipelines__id__run": { path: T.PostApiV1PipelinesIdRunPath; query: T.PostApiV1PipelinesIdRunQuery; body: T.PostApiV1PipelinesIdRunBody; response: T.PostApiV1PipelinesIdRunResponse };
+  "get_api_v1_pipelines__id__status": { path: T.GetApiV1PipelinesIdStatusPath; query: T.GetApiV1PipelinesIdStatusQuery; body: undefined; response: T.GetApiV1PipelinesIdStatusResponse };
+  "get_api_v1_pipelines__id__runs": { path: T.GetApiV1PipelinesIdRunsPath; query: T.GetApiV1PipelinesIdRunsQuery; body: undefined; response: T.GetApiV1PipelinesIdRunsResponse };
+  "get_api_v1_pipelines__id__runs__run_id_": { path: T.GetApiV1PipelinesIdRunsRunIdPath; query: T.GetApiV1PipelinesIdRunsRunIdQuery; body: undefined; response: T.GetApiV1PipelinesIdRunsRunIdResponse };
+  "get_api_v1_pipelines__id_": { path: T.GetApiV1PipelinesIdPath; query: T.GetApiV1PipelinesIdQuery; body: undefined; response: T.GetApiV1PipelinesIdResponse };
+  "delete_api_v1_pipelines__id_": { path: T.DeleteApiV1PipelinesIdPath; query: T.DeleteApiV1PipelinesIdQuery; body: undefined; response: T.DeleteApiV1PipelinesIdResponse };
+  "post_api_v1_data_profile": { path: T.PostApiV1DataProfilePath; query: T.PostApiV1DataProfileQuery; body: T.PostApiV1DataProfileBody; response: T.PostApiV1DataProfileResponse };
+  "get_api_v1_data_preview": { path: T.GetApiV1DataPreviewPath; query: T.GetApiV1DataPreviewQuery; body: undefined; response: T.GetApiV1DataPreviewResponse };
+  "post_api_v1_storage_recommend": { path: T.PostApiV1StorageRecommendPath; query: T.PostApiV1StorageRecommendQuery; body: T.PostApiV1StorageRecommendBody; response: T.PostApiV1StorageRecommendResponse };
+  "get_api_v1_observability_metrics": { path: T.GetApiV1ObservabilityMetricsPath; query: T.GetApiV1ObservabilityMetricsQuery; body: undefined; response: T.GetApiV1ObservabilityMetricsResponse };
+  "post_api_v1_nl_query": { path: T.PostApiV1NlQueryPath; query: T.PostApiV1NlQueryQuery; body: T.PostApiV1NlQueryBody; response: T.PostApiV1NlQueryResponse };
   "post_api_jobs_create": { path: T.PostApiJobsCreatePath; query: T.PostApiJobsCreateQuery; body: T.PostApiJobsCreateBody; response: T.PostApiJobsCreateResponse };
   "post_api_jobs_upload_script": { path: T.PostApiJobsUploadScriptPath; query: T.PostApiJobsUploadScriptQuery; body: T.PostApiJobsUploadScriptBody; response: T.PostApiJobsUploadScriptResponse };
   "post_api_nodes_register": { path: T.PostApiNodesRegisterPath; query: T.PostApiNodesRegisterQuery; body: T.PostApiNodesRegisterBody; response: T.PostApiNodesRegisterResponse };
@@ -68,6 +98,38 @@ export interface Operations {
   "get_api_frontend_nodes": { path: T.GetApiFrontendNodesPath; query: T.GetApiFrontendNodesQuery; body: undefined; response: T.GetApiFrontendNodesResponse };
   "get_api_frontend_logs_search": { path: T.GetApiFrontendLogsSearchPath; query: T.GetApiFrontendLogsSearchQuery; body: undefined; response: T.GetApiFrontendLogsSearchResponse };
   "get_api_frontend_logs__job_id_": { path: T.GetApiFrontendLogsJobIdPath; query: T.GetApiFrontendLogsJobIdQuery; body: undefined; response: T.GetApiFrontendLogsJobIdResponse };
+  "get_api_v1_training_sessions": { path: T.GetApiV1TrainingSessionsPath; query: T.GetApiV1TrainingSessionsQuery; body: undefined; response: T.GetApiV1TrainingSessionsResponse };
+  "post_api_v1_training_sessions": { path: T.PostApiV1TrainingSessionsPath; query: T.PostApiV1TrainingSessionsQuery; body: T.PostApiV1TrainingSessionsBody; response: T.PostApiV1TrainingSessionsResponse };
+  "get_api_v1_training_sessions__session_id_": { path: T.GetApiV1TrainingSessionsSessionIdPath; query: T.GetApiV1TrainingSessionsSessionIdQuery; body: undefined; response: T.GetApiV1TrainingSessionsSessionIdResponse };
+  "delete_api_v1_training_sessions__session_id_": { path: T.DeleteApiV1TrainingSessionsSessionIdPath; query: T.DeleteApiV1TrainingSessionsSessionIdQuery; body: undefined; response: T.DeleteApiV1TrainingSessionsSessionIdResponse };
+  "post_api_v1_training_sessions__session_id__start": { path: T.PostApiV1TrainingSessionsSessionIdStartPath; query: T.PostApiV1TrainingSessionsSessionIdStartQuery; body: undefined; response: T.PostApiV1TrainingSessionsSessionIdStartResponse };
+  "post_api_v1_training_sessions__session_id__stop": { path: T.PostApiV1TrainingSessionsSessionIdStopPath; query: T.PostApiV1TrainingSessionsSessionIdStopQuery; body: undefined; response: T.PostApiV1TrainingSessionsSessionIdStopResponse };
+  "get_api_v1_training_sessions__session_id__metrics": { path: T.GetApiV1TrainingSessionsSessionIdMetricsPath; query: T.GetApiV1TrainingSessionsSessionIdMetricsQuery; body: undefined; response: T.GetApiV1TrainingSessionsSessionIdMetricsResponse };
+  "post_api_v1_training_sessions__session_id__metrics": { path: T.PostApiV1TrainingSessionsSessionIdMetricsPath; query: T.PostApiV1TrainingSessionsSessionIdMetricsQuery; body: T.PostApiV1TrainingSessionsSessionIdMetricsBody; response: T.PostApiV1TrainingSessionsSessionIdMetricsResponse };
+  "get_api_v1_metrics__session_id__history": { path: T.GetApiV1MetricsSessionIdHistoryPath; query: T.GetApiV1MetricsSessionIdHistoryQuery; body: undefined; response: T.GetApiV1MetricsSessionIdHistoryResponse };
+  "get_api_v1_sse_training__session_id_": { path: T.GetApiV1SseTrainingSessionIdPath; query: T.GetApiV1SseTrainingSessionIdQuery; body: undefined; response: T.GetApiV1SseTrainingSessionIdResponse };
+  "get_api_v1_ws_training__session_id_": { path: T.GetApiV1WsTrainingSessionIdPath; query: T.GetApiV1WsTrainingSessionIdQuery; body: undefined; response: T.GetApiV1WsTrainingSessionIdResponse };
+  "get_api_v1_checkpoints": { path: T.GetApiV1CheckpointsPath; query: T.GetApiV1CheckpointsQuery; body: undefined; response: T.GetApiV1CheckpointsResponse };
+  "post_api_v1_checkpoints": { path: T.PostApiV1CheckpointsPath; query: T.PostApiV1CheckpointsQuery; body: undefined; response: T.PostApiV1CheckpointsResponse };
+  "get_api_v1_checkpoints__checkpoint_id_": { path: T.GetApiV1CheckpointsCheckpointIdPath; query: T.GetApiV1CheckpointsCheckpointIdQuery; body: undefined; response: T.GetApiV1CheckpointsCheckpointIdResponse };
+  "delete_api_v1_checkpoints__checkpoint_id_": { path: T.DeleteApiV1CheckpointsCheckpointIdPath; query: T.DeleteApiV1CheckpointsCheckpointIdQuery; body: undefined; response: T.DeleteApiV1CheckpointsCheckpointIdResponse };
+  "get_api_v1_checkpoints__checkpoint_id__download": { path: T.GetApiV1CheckpointsCheckpointIdDownloadPath; query: T.GetApiV1CheckpointsCheckpointIdDownloadQuery; body: undefined; response: T.GetApiV1CheckpointsCheckpointIdDownloadResponse };
+  "get_api_v1_notifications": { path: T.GetApiV1NotificationsPath; query: T.GetApiV1NotificationsQuery; body: undefined; response: T.GetApiV1NotificationsResponse };
+  "delete_api_v1_notifications": { path: T.DeleteApiV1NotificationsPath; query: T.DeleteApiV1NotificationsQuery; body: undefined; response: T.DeleteApiV1NotificationsResponse };
+  "post_api_v1_notifications__notification_id__read": { path: T.PostApiV1NotificationsNotificationIdReadPath; query: T.PostApiV1NotificationsNotificationIdReadQuery; body: undefined; response: T.PostApiV1NotificationsNotificationIdReadResponse };
+  "get_api_v1_monitor_resources": { path: T.GetApiV1MonitorResourcesPath; query: T.GetApiV1MonitorResourcesQuery; body: undefined; response: T.GetApiV1MonitorResourcesResponse };
+  "get_api_v1_alerts": { path: T.GetApiV1AlertsPath; query: T.GetApiV1AlertsQuery; body: undefined; response: T.GetApiV1AlertsResponse };
+  "post_api_v1_alerts__alert_id__acknowledge": { path: T.PostApiV1AlertsAlertIdAcknowledgePath; query: T.PostApiV1AlertsAlertIdAcknowledgeQuery; body: T.PostApiV1AlertsAlertIdAcknowledgeBody; response: T.PostApiV1AlertsAlertIdAcknowledgeResponse };
+  "get_api_v1_alerts_rules": { path: T.GetApiV1AlertsRulesPath; query: T.GetApiV1AlertsRulesQuery; body: undefined; response: T.GetApiV1AlertsRulesResponse };
+  "post_api_v1_alerts_rules": { path: T.PostApiV1AlertsRulesPath; query: T.PostApiV1AlertsRulesQuery; body: T.PostApiV1AlertsRulesBody; response: T.PostApiV1AlertsRulesResponse };
+  "delete_api_v1_alerts_rules__rule_id_": { path: T.DeleteApiV1AlertsRulesRuleIdPath; query: T.DeleteApiV1AlertsRulesRuleIdQuery; body: undefined; response: T.DeleteApiV1AlertsRulesRuleIdResponse };
+  "get_api_v1_webhooks": { path: T.GetApiV1WebhooksPath; query: T.GetApiV1WebhooksQuery; body: undefined; response: T.GetApiV1WebhooksResponse };
+  "post_api_v1_webhooks": { path: T.PostApiV1WebhooksPath; query: T.PostApiV1WebhooksQuery; body: T.PostApiV1WebhooksBody; response: T.PostApiV1WebhooksResponse };
+  "delete_api_v1_webhooks__webhook_id_": { path: T.DeleteApiV1WebhooksWebhookIdPath; query: T.DeleteApiV1WebhooksWebhookIdQuery; body: undefined; response: T.DeleteApiV1WebhooksWebhookIdResponse };
+  "post_api_v1_webhooks__webhook_id__test": { path: T.PostApiV1WebhooksWebhookIdTestPath; query: T.PostApiV1WebhooksWebhookIdTestQuery; body: undefined; response: T.PostApiV1WebhooksWebhookIdTestResponse };
+  "get_api_v1_webhooks__webhook_id__deliveries": { path: T.GetApiV1WebhooksWebhookIdDeliveriesPath; query: T.GetApiV1WebhooksWebhookIdDeliveriesQuery; body: undefined; response: T.GetApiV1WebhooksWebhookIdDeliveriesResponse };
+  "get_api_v1_health": { path: T.GetApiV1HealthPath; query: T.GetApiV1HealthQuery; body: undefined; response: T.GetApiV1HealthResponse };
+  "get_api_v1_openapi_json": { path: T.GetApiV1OpenapiJsonPath; query: T.GetApiV1OpenapiJsonQuery; body: undefined; response: T.GetApiV1OpenapiJsonResponse };
 }
 
 /** What the client needs to call each operation. */
@@ -156,6 +218,66 @@ export const operations = {
   "post_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__cancel": { method: "POST", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", pathParams: ["vector_store_id","batch_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files: The files of a batch */
   "get_openai_v1_vector_stores__vector_store_id__file_batches__batch_id__files": { method: "GET", path: "/openai/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", pathParams: ["vector_store_id","batch_id"], queryParams: ["filter","limit","order","after","before"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/auth/login: Log in with email and password: an access token and a refresh token */
+  "post_api_v1_auth_login": { method: "POST", path: "/api/v1/auth/login", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/v1/auth/refresh: Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+  "post_api_v1_auth_refresh": { method: "POST", path: "/api/v1/auth/refresh", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
+  /** POST /api/v1/auth/logout: Revoke the access token presented and every refresh token of its login */
+  "post_api_v1_auth_logout": { method: "POST", path: "/api/v1/auth/logout", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/auth/me: Who the token (or API key) belongs to */
+  "get_api_v1_auth_me": { method: "GET", path: "/api/v1/auth/me", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/users: List users (administrators only) */
+  "get_api_v1_users": { method: "GET", path: "/api/v1/users", pathParams: [], queryParams: ["page","per_page"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/users: Add a user (administrators only) */
+  "post_api_v1_users": { method: "POST", path: "/api/v1/users", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/users/{id}: Remove a user and revoke their refresh tokens (administrators only) */
+  "delete_api_v1_users__id_": { method: "DELETE", path: "/api/v1/users/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/connectors/{id}:test: Test a connector's connection now */
+  "post_api_v1_connectors__id__test": { method: "POST", path: "/api/v1/connectors/{id}:test", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/connectors/{id}/schema: The tables a connector can read, with columns and types */
+  "get_api_v1_connectors__id__schema": { method: "GET", path: "/api/v1/connectors/{id}/schema", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/connectors: The connector types (available or not, and why) and the configured connectors */
+  "get_api_v1_connectors": { method: "GET", path: "/api/v1/connectors", pathParams: [], queryParams: ["page","per_page"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/connectors: Configure a connector; it is tested first and refused (400) when it cannot connect */
+  "post_api_v1_connectors": { method: "POST", path: "/api/v1/connectors", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/connectors-ai/configure: Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+  "post_api_v1_connectors_ai_configure": { method: "POST", path: "/api/v1/connectors-ai/configure", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/connectors/{id}: One connector (its secrets only by name) */
+  "get_api_v1_connectors__id_": { method: "GET", path: "/api/v1/connectors/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/connectors/{id}: Remove a connector */
+  "delete_api_v1_connectors__id_": { method: "DELETE", path: "/api/v1/connectors/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines:generate: Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+  "post_api_v1_pipelines_generate": { method: "POST", path: "/api/v1/pipelines:generate", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines: List pipelines, oldest first */
+  "get_api_v1_pipelines": { method: "GET", path: "/api/v1/pipelines", pathParams: [], queryParams: ["page","per_page"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines: Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+  "post_api_v1_pipelines": { method: "POST", path: "/api/v1/pipelines", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines/{id}:deploy: Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+  "post_api_v1_pipelines__id__deploy": { method: "POST", path: "/api/v1/pipelines/{id}:deploy", pathParams: ["id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines/{id}:undeploy: Remove a pipeline's schedule */
+  "post_api_v1_pipelines__id__undeploy": { method: "POST", path: "/api/v1/pipelines/{id}:undeploy", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/pipelines/{id}:run: Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+  "post_api_v1_pipelines__id__run": { method: "POST", path: "/api/v1/pipelines/{id}:run", pathParams: ["id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [202], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}/status: The latest run's status, task, progress and estimated completion */
+  "get_api_v1_pipelines__id__status": { method: "GET", path: "/api/v1/pipelines/{id}/status", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}/runs: A pipeline's runs, newest first */
+  "get_api_v1_pipelines__id__runs": { method: "GET", path: "/api/v1/pipelines/{id}/runs", pathParams: ["id"], queryParams: ["page","per_page","status"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}/runs/{run_id}: One run */
+  "get_api_v1_pipelines__id__runs__run_id_": { method: "GET", path: "/api/v1/pipelines/{id}/runs/{run_id}", pathParams: ["id","run_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/pipelines/{id}: One pipeline */
+  "get_api_v1_pipelines__id_": { method: "GET", path: "/api/v1/pipelines/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/pipelines/{id}: Delete a pipeline and its runs */
+  "delete_api_v1_pipelines__id_": { method: "DELETE", path: "/api/v1/pipelines/{id}", pathParams: ["id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/data/profile: Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+  "post_api_v1_data_profile": { method: "POST", path: "/api/v1/data/profile", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/data/preview: The first rows of a table through its connector, with column types */
+  "get_api_v1_data_preview": { method: "GET", path: "/api/v1/data/preview", pathParams: [], queryParams: ["source","table","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/storage/recommend: Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+  "post_api_v1_storage_recommend": { method: "POST", path: "/api/v1/storage/recommend", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/observability/metrics: Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+  "get_api_v1_observability_metrics": { method: "GET", path: "/api/v1/observability/metrics", pathParams: [], queryParams: ["start","end","metric","interval","pipeline_id"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/nl-query: A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+  "post_api_v1_nl_query": { method: "POST", path: "/api/v1/nl-query", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/jobs/create: Create a job (pending until it has a script and a node takes it) */
   "post_api_jobs_create": { method: "POST", path: "/api/jobs/create", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/jobs/upload-script: Give a job its script (Python or shell), requirements and output file */
@@ -200,6 +322,70 @@ export const operations = {
   "get_api_frontend_logs_search": { method: "GET", path: "/api/frontend/logs/search", pathParams: [], queryParams: ["q","limit","jobId"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /api/frontend/logs/{job_id}: The last log lines of a job, oldest first */
   "get_api_frontend_logs__job_id_": { method: "GET", path: "/api/frontend/logs/{job_id}", pathParams: ["job_id"], queryParams: ["limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/training/sessions: List training sessions, newest first */
+  "get_api_v1_training_sessions": { method: "GET", path: "/api/v1/training/sessions", pathParams: [], queryParams: ["limit","offset","status"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions: Create a training session from a config file (YAML or JSON) in the configs directory */
+  "post_api_v1_training_sessions": { method: "POST", path: "/api/v1/training/sessions", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/training/sessions/{session_id}: A session's status, progress and latest metrics */
+  "get_api_v1_training_sessions__session_id_": { method: "GET", path: "/api/v1/training/sessions/{session_id}", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/training/sessions/{session_id}: Delete a session that is not running, with its metrics and files */
+  "delete_api_v1_training_sessions__session_id_": { method: "DELETE", path: "/api/v1/training/sessions/{session_id}", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions/{session_id}/start: Start the session's program (409 when it runs or ran already) */
+  "post_api_v1_training_sessions__session_id__start": { method: "POST", path: "/api/v1/training/sessions/{session_id}/start", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions/{session_id}/stop: Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+  "post_api_v1_training_sessions__session_id__stop": { method: "POST", path: "/api/v1/training/sessions/{session_id}/stop", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/training/sessions/{session_id}/metrics: The session's reports, one an epoch, oldest first */
+  "get_api_v1_training_sessions__session_id__metrics": { method: "GET", path: "/api/v1/training/sessions/{session_id}/metrics", pathParams: ["session_id"], queryParams: ["metric_name","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/training/sessions/{session_id}/metrics: Report an epoch's metrics (what a program may do instead of printing a VIREO_METRICS line) */
+  "post_api_v1_training_sessions__session_id__metrics": { method: "POST", path: "/api/v1/training/sessions/{session_id}/metrics", pathParams: ["session_id"], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/metrics/{session_id}/history: One metric's values by epoch */
+  "get_api_v1_metrics__session_id__history": { method: "GET", path: "/api/v1/metrics/{session_id}/history", pathParams: ["session_id"], queryParams: ["metric_name","start_epoch","end_epoch"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/sse/training/{session_id}: Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+  "get_api_v1_sse_training__session_id_": { method: "GET", path: "/api/v1/sse/training/{session_id}", pathParams: ["session_id"], queryParams: ["last_event_id"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/ws/training/{session_id}: WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+  "get_api_v1_ws_training__session_id_": { method: "GET", path: "/api/v1/ws/training/{session_id}", pathParams: ["session_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [426], requiresKey: true },
+  /** GET /api/v1/checkpoints: List checkpoints, newest first */
+  "get_api_v1_checkpoints": { method: "GET", path: "/api/v1/checkpoints", pathParams: [], queryParams: ["session_id","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/checkpoints: Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+  "post_api_v1_checkpoints": { method: "POST", path: "/api/v1/checkpoints", pathParams: [], queryParams: [], hasBody: false, status: 201, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/checkpoints/{checkpoint_id}: One checkpoint's metadata */
+  "get_api_v1_checkpoints__checkpoint_id_": { method: "GET", path: "/api/v1/checkpoints/{checkpoint_id}", pathParams: ["checkpoint_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/checkpoints/{checkpoint_id}: Delete a checkpoint and its bytes */
+  "delete_api_v1_checkpoints__checkpoint_id_": { method: "DELETE", path: "/api/v1/checkpoints/{checkpoint_id}", pathParams: ["checkpoint_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/checkpoints/{checkpoint_id}/download: The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+  "get_api_v1_checkpoints__checkpoint_id__download": { method: "GET", path: "/api/v1/checkpoints/{checkpoint_id}/download", pathParams: ["checkpoint_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [206], requiresKey: true },
+  /** GET /api/v1/notifications: Notifications, newest first */
+  "get_api_v1_notifications": { method: "GET", path: "/api/v1/notifications", pathParams: [], queryParams: ["type","priority","unread","limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/notifications: Clear all notifications */
+  "delete_api_v1_notifications": { method: "DELETE", path: "/api/v1/notifications", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/notifications/{notification_id}/read: Mark a notification read */
+  "post_api_v1_notifications__notification_id__read": { method: "POST", path: "/api/v1/notifications/{notification_id}/read", pathParams: ["notification_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/monitor/resources: CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+  "get_api_v1_monitor_resources": { method: "GET", path: "/api/v1/monitor/resources", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/alerts: Alerts, newest first */
+  "get_api_v1_alerts": { method: "GET", path: "/api/v1/alerts", pathParams: [], queryParams: ["status","severity"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/alerts/{alert_id}/acknowledge: Acknowledge an active alert */
+  "post_api_v1_alerts__alert_id__acknowledge": { method: "POST", path: "/api/v1/alerts/{alert_id}/acknowledge", pathParams: ["alert_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/alerts/rules: Alert rules */
+  "get_api_v1_alerts_rules": { method: "GET", path: "/api/v1/alerts/rules", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/alerts/rules: Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+  "post_api_v1_alerts_rules": { method: "POST", path: "/api/v1/alerts/rules", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/alerts/rules/{rule_id}: Delete an alert rule */
+  "delete_api_v1_alerts_rules__rule_id_": { method: "DELETE", path: "/api/v1/alerts/rules/{rule_id}", pathParams: ["rule_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/webhooks: Registered webhooks */
+  "get_api_v1_webhooks": { method: "GET", path: "/api/v1/webhooks", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/webhooks: Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+  "post_api_v1_webhooks": { method: "POST", path: "/api/v1/webhooks", pathParams: [], queryParams: [], hasBody: true, status: 201, otherStatuses: [], requiresKey: true },
+  /** DELETE /api/v1/webhooks/{webhook_id}: Remove a webhook and its deliveries */
+  "delete_api_v1_webhooks__webhook_id_": { method: "DELETE", path: "/api/v1/webhooks/{webhook_id}", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** POST /api/v1/webhooks/{webhook_id}/test: Send a test delivery now and report how it went */
+  "post_api_v1_webhooks__webhook_id__test": { method: "POST", path: "/api/v1/webhooks/{webhook_id}/test", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/webhooks/{webhook_id}/deliveries: A webhook's deliveries, newest first: status, attempts, status code, latency */
+  "get_api_v1_webhooks__webhook_id__deliveries": { method: "GET", path: "/api/v1/webhooks/{webhook_id}/deliveries", pathParams: ["webhook_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /api/v1/health: Seed 002's health: status, uptime, system load, components */
+  "get_api_v1_health": { method: "GET", path: "/api/v1/health", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [503], requiresKey: false },
+  /** GET /api/v1/openapi.json: The OpenAPI document (as /openapi.json) */
+  "get_api_v1_openapi_json": { method: "GET", path: "/api/v1/openapi.json", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: false },
 } as const;
 
 /** An operationId the server serves. */

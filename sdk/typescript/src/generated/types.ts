@@ -940,6 +940,646 @@ export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesQuery = G
 /** The files of a batch */
 export type GetOpenaiV1VectorStoresVectorStoreIdFileBatchesBatchIdFilesResponse = GetOpenaiV1VectorStoresVectorStoreIdFilesResponse;
 
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginPath = Record<string, never>;
+
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginQuery = Record<string, never>;
+
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginBody = {
+  email: string;
+  password: string;
+};
+
+/** Log in with email and password: an access token and a refresh token */
+export type PostApiV1AuthLoginResponse = {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+};
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshPath = Record<string, never>;
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshQuery = Record<string, never>;
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshBody = {
+  refresh_token: string;
+};
+
+/** Trade a refresh token for a new pair; a reused refresh token revokes its whole family */
+export type PostApiV1AuthRefreshResponse = PostApiV1AuthLoginResponse;
+
+/** Revoke the access token presented and every refresh token of its login */
+export type PostApiV1AuthLogoutPath = Record<string, never>;
+
+/** Revoke the access token presented and every refresh token of its login */
+export type PostApiV1AuthLogoutQuery = Record<string, never>;
+
+/** Revoke the access token presented and every refresh token of its login */
+export type PostApiV1AuthLogoutResponse = {
+  revoked: boolean;
+};
+
+/** Who the token (or API key) belongs to */
+export type GetApiV1AuthMePath = Record<string, never>;
+
+/** Who the token (or API key) belongs to */
+export type GetApiV1AuthMeQuery = Record<string, never>;
+
+/** Who the token (or API key) belongs to */
+export type GetApiV1AuthMeResponse = {
+  subject: string;
+  role: string;
+  email: string | null;
+};
+
+/** List users (administrators only) */
+export type GetApiV1UsersPath = Record<string, never>;
+
+/** List users (administrators only) */
+export type GetApiV1UsersQuery = {
+  /** page number, from 1 */
+  page?: number;
+  /** items per page (default 20) */
+  per_page?: number;
+};
+
+/** List users (administrators only) */
+export type GetApiV1UsersResponse = {
+  users: ({
+    id: string;
+    email: string;
+    role: string;
+    created_at: string;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+};
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersPath = Record<string, never>;
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersQuery = Record<string, never>;
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersBody = {
+  email: string;
+  password: string;
+  role?: "viewer" | "editor" | "admin";
+};
+
+/** Add a user (administrators only) */
+export type PostApiV1UsersResponse = {
+  id: string;
+  email: string;
+  role: string;
+  created_at: string;
+};
+
+/** Remove a user and revoke their refresh tokens (administrators only) */
+export type DeleteApiV1UsersIdPath = {
+  id: string;
+};
+
+/** Remove a user and revoke their refresh tokens (administrators only) */
+export type DeleteApiV1UsersIdQuery = Record<string, never>;
+
+/** Remove a user and revoke their refresh tokens (administrators only) */
+export type DeleteApiV1UsersIdResponse = {
+  id: string;
+  deleted: boolean;
+};
+
+/** Test a connector's connection now */
+export type PostApiV1ConnectorsIdTestPath = {
+  /** connector id */
+  id: string;
+};
+
+/** Test a connector's connection now */
+export type PostApiV1ConnectorsIdTestQuery = Record<string, never>;
+
+/** Test a connector's connection now */
+export type PostApiV1ConnectorsIdTestResponse = {
+  connector_id: string;
+  test_status: string;
+  test_error: string | null;
+  latency_ms: number;
+};
+
+/** The tables a connector can read, with columns and types */
+export type GetApiV1ConnectorsIdSchemaPath = PostApiV1ConnectorsIdTestPath;
+
+/** The tables a connector can read, with columns and types */
+export type GetApiV1ConnectorsIdSchemaQuery = Record<string, never>;
+
+/** The tables a connector can read, with columns and types */
+export type GetApiV1ConnectorsIdSchemaResponse = {
+  connector_id: string;
+  tables: ({
+    name: string;
+    row_count: number | null;
+    columns: ({
+      name: string;
+      type: string;
+    })[];
+  })[];
+};
+
+/** The connector types (available or not, and why) and the configured connectors */
+export type GetApiV1ConnectorsPath = Record<string, never>;
+
+/** The connector types (available or not, and why) and the configured connectors */
+export type GetApiV1ConnectorsQuery = GetApiV1UsersQuery;
+
+/** The connector types (available or not, and why) and the configured connectors */
+export type GetApiV1ConnectorsResponse = {
+  connectors: ({
+    id: string;
+    connector_id: string;
+    name: string;
+    type: string;
+    role: string;
+    configuration: {
+      [key: string]: unknown;
+    };
+    secrets: string[];
+    created_at: string;
+    test_status: string;
+    test_error: string | null;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+  types: ({
+    type: string;
+    available: boolean;
+    roles: string[];
+    configuration: string[];
+    note: string;
+  })[];
+};
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsPath = Record<string, never>;
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsQuery = Record<string, never>;
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsBody = {
+  name: string;
+  type: "csv" | "jsonl" | "sqlite" | "vireo" | "postgresql" | "http_json" | "clickhouse" | "s3" | "mysql" | "kafka";
+  role?: "source" | "target";
+  config?: {
+    [key: string]: unknown;
+  };
+  /** sealed at rest, never answered */
+  secrets?: {
+    [key: string]: unknown;
+  };
+};
+
+/** Configure a connector; it is tested first and refused (400) when it cannot connect */
+export type PostApiV1ConnectorsResponse = {
+  id: string;
+  connector_id: string;
+  name: string;
+  type: string;
+  role: string;
+  configuration: {
+    [key: string]: unknown;
+  };
+  secrets: string[];
+  created_at: string;
+  test_status: string;
+  test_error: string | null;
+};
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigurePath = Record<string, never>;
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigureQuery = Record<string, never>;
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigureBody = {
+  description: string;
+  type?: "source" | "target";
+  hints?: {
+    [key: string]: unknown;
+  };
+  name?: string;
+};
+
+/** Configure a connector from a description and hints (rule-based: the type from words of the description, settings from the hints) */
+export type PostApiV1ConnectorsAiConfigureResponse = PostApiV1ConnectorsResponse;
+
+/** One connector (its secrets only by name) */
+export type GetApiV1ConnectorsIdPath = PostApiV1ConnectorsIdTestPath;
+
+/** One connector (its secrets only by name) */
+export type GetApiV1ConnectorsIdQuery = Record<string, never>;
+
+/** One connector (its secrets only by name) */
+export type GetApiV1ConnectorsIdResponse = PostApiV1ConnectorsResponse;
+
+/** Remove a connector */
+export type DeleteApiV1ConnectorsIdPath = PostApiV1ConnectorsIdTestPath;
+
+/** Remove a connector */
+export type DeleteApiV1ConnectorsIdQuery = Record<string, never>;
+
+/** Remove a connector */
+export type DeleteApiV1ConnectorsIdResponse = DeleteApiV1UsersIdResponse;
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGeneratePath = Record<string, never>;
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGenerateQuery = Record<string, never>;
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGenerateBody = {
+  description: string;
+  project_id?: string;
+  name?: string;
+  options?: {
+    optimize?: boolean;
+    validate?: boolean;
+  };
+};
+
+/** Turn a description into a pipeline (rule-based: source, table, filter, embedding, target, write mode and schedule from its words) */
+export type PostApiV1PipelinesGenerateResponse = {
+  id: string;
+  pipeline_id: string;
+  name: string;
+  description: string | null;
+  definition: unknown;
+  code: string;
+  dag_definition: unknown;
+  deployment: unknown;
+  created_at: string;
+  updated_at: string;
+  validation: unknown;
+  suggested_schedule: string | null;
+};
+
+/** List pipelines, oldest first */
+export type GetApiV1PipelinesPath = Record<string, never>;
+
+/** List pipelines, oldest first */
+export type GetApiV1PipelinesQuery = GetApiV1UsersQuery;
+
+/** List pipelines, oldest first */
+export type GetApiV1PipelinesResponse = {
+  pipelines: ({
+    id: string;
+    pipeline_id: string;
+    name: string;
+    description: string | null;
+    definition: unknown;
+    code: string;
+    dag_definition: unknown;
+    deployment: unknown;
+    created_at: string;
+    updated_at: string;
+    validation: unknown;
+    suggested_schedule: string | null;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+};
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesPath = Record<string, never>;
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesQuery = Record<string, never>;
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesBody = {
+  name: string;
+  description?: string;
+  definition: {
+    source: {
+      connector_id: string;
+      table?: string;
+      query?: string;
+    };
+    transforms?: ({
+      name?: string;
+      sql: string;
+    })[];
+    embedding?: {
+      column: string;
+      target_column?: string;
+    };
+    target: {
+      connector_id?: string;
+      table: string;
+      mode?: "append" | "upsert" | "replace";
+      key?: string[];
+    };
+    params?: {
+      [key: string]: unknown;
+    };
+    batch_size?: number;
+  };
+};
+
+/** Save a pipeline from its definition; it is validated first (422 naming the field at fault) */
+export type PostApiV1PipelinesResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployPath = {
+  /** pipeline id */
+  id: string;
+};
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployQuery = Record<string, never>;
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployBody = {
+  environment?: string;
+  /** 5-field cron (minute hour day month weekday), or 6 with seconds first */
+  schedule: string;
+  timezone?: string;
+};
+
+/** Attach a 5-field cron schedule (in a time zone) to an environment; the server's scheduler fires it */
+export type PostApiV1PipelinesIdDeployResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Remove a pipeline's schedule */
+export type PostApiV1PipelinesIdUndeployPath = PostApiV1PipelinesIdDeployPath;
+
+/** Remove a pipeline's schedule */
+export type PostApiV1PipelinesIdUndeployQuery = Record<string, never>;
+
+/** Remove a pipeline's schedule */
+export type PostApiV1PipelinesIdUndeployResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunPath = PostApiV1PipelinesIdDeployPath;
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunQuery = Record<string, never>;
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunBody = {
+  params?: {
+    [key: string]: unknown;
+  };
+  async?: boolean;
+};
+
+/** Run now with parameters: queued (async, 202) or waited for (200 with the finished run) */
+export type PostApiV1PipelinesIdRunResponse = {
+  id: string;
+  run_id: string;
+  pipeline_id: string;
+  status: string;
+  trigger: string;
+  params: unknown;
+  current_task: string | null;
+  rows_read: number;
+  rows_written: number;
+  rows_total: number | null;
+  progress: number;
+  error: string | null;
+  scheduled_for: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+};
+
+/** The latest run's status, task, progress and estimated completion */
+export type GetApiV1PipelinesIdStatusPath = PostApiV1PipelinesIdDeployPath;
+
+/** The latest run's status, task, progress and estimated completion */
+export type GetApiV1PipelinesIdStatusQuery = Record<string, never>;
+
+/** The latest run's status, task, progress and estimated completion */
+export type GetApiV1PipelinesIdStatusResponse = {
+  pipeline_id: string;
+  run_id: string | null;
+  status: string;
+  current_task: string | null;
+  progress: number;
+  started_at: string | null;
+  finished_at: string | null;
+  estimated_completion: string | null;
+  error: string | null;
+  rows_read: number;
+  rows_written: number;
+};
+
+/** A pipeline's runs, newest first */
+export type GetApiV1PipelinesIdRunsPath = PostApiV1PipelinesIdDeployPath;
+
+/** A pipeline's runs, newest first */
+export type GetApiV1PipelinesIdRunsQuery = {
+  /** page number, from 1 */
+  page?: number;
+  /** items per page (default 20) */
+  per_page?: number;
+  status?: "queued" | "running" | "succeeded" | "failed";
+};
+
+/** A pipeline's runs, newest first */
+export type GetApiV1PipelinesIdRunsResponse = {
+  runs: ({
+    id: string;
+    run_id: string;
+    pipeline_id: string;
+    status: string;
+    trigger: string;
+    params: unknown;
+    current_task: string | null;
+    rows_read: number;
+    rows_written: number;
+    rows_total: number | null;
+    progress: number;
+    error: string | null;
+    scheduled_for: string | null;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+    duration_ms: number | null;
+  })[];
+  total: number;
+  page: number;
+  per_page: number;
+};
+
+/** One run */
+export type GetApiV1PipelinesIdRunsRunIdPath = {
+  /** pipeline id */
+  id: string;
+  run_id: string;
+};
+
+/** One run */
+export type GetApiV1PipelinesIdRunsRunIdQuery = Record<string, never>;
+
+/** One run */
+export type GetApiV1PipelinesIdRunsRunIdResponse = PostApiV1PipelinesIdRunResponse;
+
+/** One pipeline */
+export type GetApiV1PipelinesIdPath = PostApiV1PipelinesIdDeployPath;
+
+/** One pipeline */
+export type GetApiV1PipelinesIdQuery = Record<string, never>;
+
+/** One pipeline */
+export type GetApiV1PipelinesIdResponse = PostApiV1PipelinesGenerateResponse;
+
+/** Delete a pipeline and its runs */
+export type DeleteApiV1PipelinesIdPath = PostApiV1PipelinesIdDeployPath;
+
+/** Delete a pipeline and its runs */
+export type DeleteApiV1PipelinesIdQuery = Record<string, never>;
+
+/** Delete a pipeline and its runs */
+export type DeleteApiV1PipelinesIdResponse = DeleteApiV1UsersIdResponse;
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfilePath = Record<string, never>;
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfileQuery = Record<string, never>;
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfileBody = {
+  source: string;
+  table: string;
+  sample_size?: number;
+};
+
+/** Profile a table through its connector: per-column type, nulls, distinct values, min/max, top values; duplicates, size; partitioning and index advice */
+export type PostApiV1DataProfileResponse = {
+  row_count: number;
+  sampled_rows: number;
+  columns: unknown[];
+  statistics: unknown;
+  recommendations: unknown;
+};
+
+/** The first rows of a table through its connector, with column types */
+export type GetApiV1DataPreviewPath = Record<string, never>;
+
+/** The first rows of a table through its connector, with column types */
+export type GetApiV1DataPreviewQuery = {
+  /** connector id */
+  source: string;
+  table: string;
+  /** rows (default 100) */
+  limit?: number;
+};
+
+/** The first rows of a table through its connector, with column types */
+export type GetApiV1DataPreviewResponse = {
+  columns: ({
+    name: string;
+    type: string;
+  })[];
+  rows: unknown[];
+  row_count: number;
+};
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendPath = Record<string, never>;
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendQuery = Record<string, never>;
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendBody = {
+  data_profile: {
+    size_gb?: number;
+    growth_rate?: string;
+    access_pattern?: "read_heavy" | "write_heavy" | "mixed";
+    query_types?: ("analytical" | "time_series" | "transactional" | "vector_search" | "full_text" | "key_value")[];
+    row_count?: number;
+    retention_days?: number;
+  };
+};
+
+/** Storage advice from a data profile (size, growth, access pattern, query types), with reasons */
+export type PostApiV1StorageRecommendResponse = {
+  storage: string;
+  layout: string;
+  partitioning: unknown;
+  indexes: string[];
+  compression: string;
+  projected_size_gb_12_months: number;
+  reasons: string[];
+};
+
+/** Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+export type GetApiV1ObservabilityMetricsPath = Record<string, never>;
+
+/** Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+export type GetApiV1ObservabilityMetricsQuery = {
+  /** ISO 8601; default 24 hours ago */
+  start?: string;
+  /** ISO 8601; default now */
+  end?: string;
+  metric?: "pipeline_executions" | "pipeline_failures" | "pipeline_duration_seconds" | "rows_processed";
+  interval?: "day" | "hour" | "minute";
+  pipeline_id?: string;
+};
+
+/** Pipeline executions, failures, durations and rows as time series over [start, end), with aggregates */
+export type GetApiV1ObservabilityMetricsResponse = {
+  metric: string;
+  interval: string;
+  metrics: unknown[];
+  aggregates: unknown;
+};
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryPath = Record<string, never>;
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryQuery = Record<string, never>;
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryBody = {
+  question: string;
+  schema?: {
+    tables?: string[];
+  };
+  /** auto: the chat model when one is configured */
+  translator?: "auto" | "offline" | "remote";
+};
+
+/** A question in English as SQL over this server's tables (a configured chat model, else the offline translator), checked by Vireo, with the measured rows and time */
+export type PostApiV1NlQueryResponse = {
+  sql: string;
+  explanation: string;
+  estimated_rows: number;
+  estimated_time_ms: number;
+  translator: string;
+  tables: string[];
+  columns: ({
+    name: string;
+    type: string;
+  })[];
+  remote_error: string | null;
+};
+
 /** Create a job (pending until it has a script and a node takes it) */
 export type PostApiJobsCreatePath = Record<string, never>;
 
@@ -1472,3 +2112,633 @@ export type GetApiFrontendLogsJobIdResponse = {
     lineNo: number;
   })[];
 };
+
+/** List training sessions, newest first */
+export type GetApiV1TrainingSessionsPath = Record<string, never>;
+
+/** List training sessions, newest first */
+export type GetApiV1TrainingSessionsQuery = {
+  /** sessions at most (default 50) */
+  limit?: number;
+  /** sessions to skip */
+  offset?: number;
+  /** only sessions with this status */
+  status?: "created" | "running" | "stopped" | "completed" | "failed";
+};
+
+/** List training sessions, newest first */
+export type GetApiV1TrainingSessionsResponse = {
+  sessions: ({
+    session_id: string;
+    session_name: string | null;
+    status: "created" | "running" | "stopped" | "completed" | "failed";
+    config_path: string;
+    config: {
+      [key: string]: unknown;
+    };
+    tags: string[];
+    created_at: string;
+    started_at: string | null;
+    stopped_at: string | null;
+    completed_at: string | null;
+    current_epoch: number;
+    total_epochs: number;
+    progress: number;
+    latest_metrics: {
+      [key: string]: unknown;
+    };
+    /** the program's exit status; minus the signal that killed it */
+    exit_code: number | null;
+    error: string | null;
+  })[];
+  total: number;
+  limit: number;
+  offset: number;
+};
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsPath = Record<string, never>;
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsQuery = Record<string, never>;
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsBody = {
+  /** relative to the server's configs directory (--training-configs) */
+  config_path: string;
+  session_name?: string | null;
+  tags?: string[];
+};
+
+/** Create a training session from a config file (YAML or JSON) in the configs directory */
+export type PostApiV1TrainingSessionsResponse = {
+  session_id: string;
+  session_name: string | null;
+  status: "created" | "running" | "stopped" | "completed" | "failed";
+  config_path: string;
+  config: {
+    [key: string]: unknown;
+  };
+  tags: string[];
+  created_at: string;
+  started_at: string | null;
+  stopped_at: string | null;
+  completed_at: string | null;
+  current_epoch: number;
+  total_epochs: number;
+  progress: number;
+  latest_metrics: {
+    [key: string]: unknown;
+  };
+  /** the program's exit status; minus the signal that killed it */
+  exit_code: number | null;
+  error: string | null;
+};
+
+/** A session's status, progress and latest metrics */
+export type GetApiV1TrainingSessionsSessionIdPath = {
+  /** the session's id (sess_…) */
+  session_id: string;
+};
+
+/** A session's status, progress and latest metrics */
+export type GetApiV1TrainingSessionsSessionIdQuery = Record<string, never>;
+
+/** A session's status, progress and latest metrics */
+export type GetApiV1TrainingSessionsSessionIdResponse = PostApiV1TrainingSessionsResponse;
+
+/** Delete a session that is not running, with its metrics and files */
+export type DeleteApiV1TrainingSessionsSessionIdPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Delete a session that is not running, with its metrics and files */
+export type DeleteApiV1TrainingSessionsSessionIdQuery = Record<string, never>;
+
+/** Delete a session that is not running, with its metrics and files */
+export type DeleteApiV1TrainingSessionsSessionIdResponse = {
+  message: string;
+  session_id: string;
+};
+
+/** Start the session's program (409 when it runs or ran already) */
+export type PostApiV1TrainingSessionsSessionIdStartPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Start the session's program (409 when it runs or ran already) */
+export type PostApiV1TrainingSessionsSessionIdStartQuery = Record<string, never>;
+
+/** Start the session's program (409 when it runs or ran already) */
+export type PostApiV1TrainingSessionsSessionIdStartResponse = {
+  session_id: string;
+  status: "created" | "running" | "stopped" | "completed" | "failed";
+  started_at: string | null;
+};
+
+/** Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+export type PostApiV1TrainingSessionsSessionIdStopPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+export type PostApiV1TrainingSessionsSessionIdStopQuery = Record<string, never>;
+
+/** Stop a running session: SIGTERM to its process group, SIGKILL after the grace period */
+export type PostApiV1TrainingSessionsSessionIdStopResponse = {
+  session_id: string;
+  status: "created" | "running" | "stopped" | "completed" | "failed";
+  stopped_at: string | null;
+};
+
+/** The session's reports, one an epoch, oldest first */
+export type GetApiV1TrainingSessionsSessionIdMetricsPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** The session's reports, one an epoch, oldest first */
+export type GetApiV1TrainingSessionsSessionIdMetricsQuery = {
+  /** only this metric */
+  metric_name?: string;
+  /** the latest reports at most (default 1000) */
+  limit?: number;
+};
+
+/** The session's reports, one an epoch, oldest first */
+export type GetApiV1TrainingSessionsSessionIdMetricsResponse = {
+  session_id: string;
+  metrics: ({
+    [key: string]: unknown;
+  })[];
+};
+
+/** Report an epoch's metrics (what a program may do instead of printing a VIREO_METRICS line) */
+export type PostApiV1TrainingSessionsSessionIdMetricsPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Report an epoch's metrics (what a program may do instead of printing a VIREO_METRICS line) */
+export type PostApiV1TrainingSessionsSessionIdMetricsQuery = Record<string, never>;
+
+/** {"epoch": N, name: number, …} */
+export type PostApiV1TrainingSessionsSessionIdMetricsBody = GetApiV1TablesNameRowsIdResponse;
+
+/** epoch, timestamp and the values the program reported */
+export type PostApiV1TrainingSessionsSessionIdMetricsResponse = GetApiV1TablesNameRowsIdResponse;
+
+/** One metric's values by epoch */
+export type GetApiV1MetricsSessionIdHistoryPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** One metric's values by epoch */
+export type GetApiV1MetricsSessionIdHistoryQuery = {
+  /** the metric */
+  metric_name: string;
+  /** first epoch (default 0) */
+  start_epoch?: number;
+  /** last epoch (default: all) */
+  end_epoch?: number;
+};
+
+/** One metric's values by epoch */
+export type GetApiV1MetricsSessionIdHistoryResponse = {
+  session_id: string;
+  metric_name: string;
+  values: number[];
+  epochs: number[];
+  timestamps: string[];
+};
+
+/** Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+export type GetApiV1SseTrainingSessionIdPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+export type GetApiV1SseTrainingSessionIdQuery = {
+  /** resume after this event id (what the Last-Event-ID header says) */
+  last_event_id?: number;
+};
+
+/** Server-Sent Events: `metrics` for each report (id: its seq; Last-Event-ID resumes), then `status` when the session ends */
+export type GetApiV1SseTrainingSessionIdResponse = unknown;
+
+/** WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+export type GetApiV1WsTrainingSessionIdPath = GetApiV1TrainingSessionsSessionIdPath;
+
+/** WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+export type GetApiV1WsTrainingSessionIdQuery = Record<string, never>;
+
+/** WebSocket (upgrade): a JSON message for each report ({"type": "metrics", "id", "epoch", …}), then {"type": "status", …}; the key may come as ?api_key= since browsers cannot send headers */
+export type GetApiV1WsTrainingSessionIdResponse = {
+  message: string;
+};
+
+/** List checkpoints, newest first */
+export type GetApiV1CheckpointsPath = Record<string, never>;
+
+/** List checkpoints, newest first */
+export type GetApiV1CheckpointsQuery = {
+  /** only this session's */
+  session_id?: string;
+  /** at most (default 100) */
+  limit?: number;
+};
+
+/** List checkpoints, newest first */
+export type GetApiV1CheckpointsResponse = {
+  checkpoints: ({
+    checkpoint_id: string;
+    session_id: string;
+    epoch: number;
+    metric_name: string | null;
+    metric_value: number | null;
+    metrics: {
+      [key: string]: unknown;
+    };
+    file_size_mb: number;
+    file_size_bytes: number;
+    filename: string;
+    sha256: string;
+    file_path: string;
+    is_best: boolean;
+    created_at: string;
+  })[];
+};
+
+/** Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+export type PostApiV1CheckpointsPath = Record<string, never>;
+
+/** Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+export type PostApiV1CheckpointsQuery = Record<string, never>;
+
+/** Upload a checkpoint (multipart; the file is streamed to disk and checksummed) */
+export type PostApiV1CheckpointsResponse = {
+  checkpoint_id: string;
+  file_size_mb: number;
+  uploaded_at: string;
+  sha256: string;
+  is_best: boolean;
+};
+
+/** One checkpoint's metadata */
+export type GetApiV1CheckpointsCheckpointIdPath = {
+  /** the checkpoint's id (ckpt_…) */
+  checkpoint_id: string;
+};
+
+/** One checkpoint's metadata */
+export type GetApiV1CheckpointsCheckpointIdQuery = Record<string, never>;
+
+/** One checkpoint's metadata */
+export type GetApiV1CheckpointsCheckpointIdResponse = {
+  checkpoint_id: string;
+  session_id: string;
+  epoch: number;
+  metric_name: string | null;
+  metric_value: number | null;
+  metrics: {
+    [key: string]: unknown;
+  };
+  file_size_mb: number;
+  file_size_bytes: number;
+  filename: string;
+  sha256: string;
+  file_path: string;
+  is_best: boolean;
+  created_at: string;
+};
+
+/** Delete a checkpoint and its bytes */
+export type DeleteApiV1CheckpointsCheckpointIdPath = GetApiV1CheckpointsCheckpointIdPath;
+
+/** Delete a checkpoint and its bytes */
+export type DeleteApiV1CheckpointsCheckpointIdQuery = Record<string, never>;
+
+/** Delete a checkpoint and its bytes */
+export type DeleteApiV1CheckpointsCheckpointIdResponse = {
+  message: string;
+  checkpoint_id: string;
+};
+
+/** The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+export type GetApiV1CheckpointsCheckpointIdDownloadPath = GetApiV1CheckpointsCheckpointIdPath;
+
+/** The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+export type GetApiV1CheckpointsCheckpointIdDownloadQuery = Record<string, never>;
+
+/** The checkpoint's bytes under its original name; Range: bytes=… answers 206 with that part */
+export type GetApiV1CheckpointsCheckpointIdDownloadResponse = unknown;
+
+/** Notifications, newest first */
+export type GetApiV1NotificationsPath = Record<string, never>;
+
+/** Notifications, newest first */
+export type GetApiV1NotificationsQuery = {
+  /** only this type */
+  type?: "training" | "alert" | "system";
+  /** only this priority */
+  priority?: "low" | "medium" | "high";
+  /** true: only unread ones; false: only read ones */
+  unread?: boolean;
+  /** at most (default 100) */
+  limit?: number;
+};
+
+/** Notifications, newest first */
+export type GetApiV1NotificationsResponse = {
+  notifications: ({
+    id: string;
+    type: "training" | "alert" | "system";
+    priority: "low" | "medium" | "high";
+    message: string;
+    data: {
+      [key: string]: unknown;
+    };
+    read: boolean;
+    created_at: string;
+  })[];
+  unread_count: number;
+};
+
+/** Clear all notifications */
+export type DeleteApiV1NotificationsPath = Record<string, never>;
+
+/** Clear all notifications */
+export type DeleteApiV1NotificationsQuery = Record<string, never>;
+
+/** Clear all notifications */
+export type DeleteApiV1NotificationsResponse = {
+  message: string;
+  deleted: number;
+};
+
+/** Mark a notification read */
+export type PostApiV1NotificationsNotificationIdReadPath = {
+  notification_id: string;
+};
+
+/** Mark a notification read */
+export type PostApiV1NotificationsNotificationIdReadQuery = Record<string, never>;
+
+/** Mark a notification read */
+export type PostApiV1NotificationsNotificationIdReadResponse = {
+  id: string;
+  type: "training" | "alert" | "system";
+  priority: "low" | "medium" | "high";
+  message: string;
+  data: {
+    [key: string]: unknown;
+  };
+  read: boolean;
+  created_at: string;
+};
+
+/** CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+export type GetApiV1MonitorResourcesPath = Record<string, never>;
+
+/** CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+export type GetApiV1MonitorResourcesQuery = Record<string, never>;
+
+/** CPU (per core, over 200 ms), memory, the data directory's disk, and GPUs (nvidia-smi) */
+export type GetApiV1MonitorResourcesResponse = {
+  timestamp: string;
+  cpu: {
+    [key: string]: unknown;
+  };
+  memory: {
+    [key: string]: unknown;
+  };
+  disk: {
+    [key: string]: unknown;
+  };
+  gpu: ({
+    [key: string]: unknown;
+  })[];
+};
+
+/** Alerts, newest first */
+export type GetApiV1AlertsPath = Record<string, never>;
+
+/** Alerts, newest first */
+export type GetApiV1AlertsQuery = {
+  /** only this status */
+  status?: "active" | "acknowledged" | "resolved";
+  /** only this severity */
+  severity?: "low" | "medium" | "high" | "critical";
+};
+
+/** Alerts, newest first */
+export type GetApiV1AlertsResponse = {
+  alerts: ({
+    alert_id: string;
+    rule_id: string;
+    rule_name: string;
+    subject: string;
+    severity: "low" | "medium" | "high" | "critical";
+    message: string;
+    value: number;
+    threshold: number;
+    status: "active" | "acknowledged" | "resolved";
+    triggered_at: string;
+    acknowledged_at: string | null;
+    acknowledged_by: string | null;
+    notes: string | null;
+    resolved_at: string | null;
+  })[];
+};
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgePath = {
+  alert_id: string;
+};
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgeQuery = Record<string, never>;
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgeBody = {
+  acknowledged_by: string;
+  notes?: string | null;
+};
+
+/** Acknowledge an active alert */
+export type PostApiV1AlertsAlertIdAcknowledgeResponse = {
+  alert_id: string;
+  rule_id: string;
+  rule_name: string;
+  subject: string;
+  severity: "low" | "medium" | "high" | "critical";
+  message: string;
+  value: number;
+  threshold: number;
+  status: "active" | "acknowledged" | "resolved";
+  triggered_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  notes: string | null;
+  resolved_at: string | null;
+};
+
+/** Alert rules */
+export type GetApiV1AlertsRulesPath = Record<string, never>;
+
+/** Alert rules */
+export type GetApiV1AlertsRulesQuery = Record<string, never>;
+
+/** Alert rules */
+export type GetApiV1AlertsRulesResponse = {
+  rules: ({
+    rule_id: string;
+    name: string;
+    metric: string;
+    condition: "greater_than" | "less_than" | "equals" | "not_equals" | "greater_than_or_equal" | "less_than_or_equal";
+    threshold: number;
+    severity: "low" | "medium" | "high" | "critical";
+    enabled: boolean;
+    duration_seconds: number | null;
+    session_id: string | null;
+    created_at: string;
+  })[];
+};
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesPath = Record<string, never>;
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesQuery = Record<string, never>;
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesBody = {
+  name: string;
+  metric: string;
+  condition: "greater_than" | "less_than" | "equals" | "not_equals" | "greater_than_or_equal" | "less_than_or_equal";
+  threshold: number;
+  severity?: "low" | "medium" | "high" | "critical";
+  enabled?: boolean;
+  /** seconds the condition must hold (resource metrics) */
+  duration?: number | null;
+  /** only this session's metrics */
+  session_id?: string | null;
+};
+
+/** Create an alert rule over a resource metric (cpu_percent, memory_percent, disk_percent, gpu_…) or a training metric */
+export type PostApiV1AlertsRulesResponse = {
+  rule_id: string;
+  name: string;
+  metric: string;
+  condition: "greater_than" | "less_than" | "equals" | "not_equals" | "greater_than_or_equal" | "less_than_or_equal";
+  threshold: number;
+  severity: "low" | "medium" | "high" | "critical";
+  enabled: boolean;
+  duration_seconds: number | null;
+  session_id: string | null;
+  created_at: string;
+};
+
+/** Delete an alert rule */
+export type DeleteApiV1AlertsRulesRuleIdPath = {
+  rule_id: string;
+};
+
+/** Delete an alert rule */
+export type DeleteApiV1AlertsRulesRuleIdQuery = Record<string, never>;
+
+/** Delete an alert rule */
+export type DeleteApiV1AlertsRulesRuleIdResponse = GetApiV1WsTrainingSessionIdResponse;
+
+/** Registered webhooks */
+export type GetApiV1WebhooksPath = Record<string, never>;
+
+/** Registered webhooks */
+export type GetApiV1WebhooksQuery = Record<string, never>;
+
+/** Registered webhooks */
+export type GetApiV1WebhooksResponse = {
+  webhooks: ({
+    webhook_id: string;
+    id: string;
+    url: string;
+    events: string[];
+    status: string;
+    created_at: string;
+    has_secret: boolean;
+  })[];
+};
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksPath = Record<string, never>;
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksQuery = Record<string, never>;
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksBody = {
+  url: string;
+  events: string[];
+  secret?: string | null;
+};
+
+/** Register a webhook: signed POSTs (X-Vireo-Signature) of the events named */
+export type PostApiV1WebhooksResponse = {
+  webhook_id: string;
+  id: string;
+  url: string;
+  events: string[];
+  status: string;
+  created_at: string;
+  has_secret: boolean;
+};
+
+/** Remove a webhook and its deliveries */
+export type DeleteApiV1WebhooksWebhookIdPath = {
+  webhook_id: string;
+};
+
+/** Remove a webhook and its deliveries */
+export type DeleteApiV1WebhooksWebhookIdQuery = Record<string, never>;
+
+/** Remove a webhook and its deliveries */
+export type DeleteApiV1WebhooksWebhookIdResponse = GetApiV1WsTrainingSessionIdResponse;
+
+/** Send a test delivery now and report how it went */
+export type PostApiV1WebhooksWebhookIdTestPath = DeleteApiV1WebhooksWebhookIdPath;
+
+/** Send a test delivery now and report how it went */
+export type PostApiV1WebhooksWebhookIdTestQuery = Record<string, never>;
+
+/** Send a test delivery now and report how it went */
+export type PostApiV1WebhooksWebhookIdTestResponse = {
+  success: boolean;
+  status_code: number | null;
+  response_time_ms: number;
+  error: string | null;
+};
+
+/** A webhook's deliveries, newest first: status, attempts, status code, latency */
+export type GetApiV1WebhooksWebhookIdDeliveriesPath = DeleteApiV1WebhooksWebhookIdPath;
+
+/** A webhook's deliveries, newest first: status, attempts, status code, latency */
+export type GetApiV1WebhooksWebhookIdDeliveriesQuery = Record<string, never>;
+
+/** A webhook's deliveries, newest first: status, attempts, status code, latency */
+export type GetApiV1WebhooksWebhookIdDeliveriesResponse = {
+  deliveries: ({
+    [key: string]: unknown;
+  })[];
+};
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthPath = Record<string, never>;
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthQuery = Record<string, never>;
+
+/** Seed 002's health: status, uptime, system load, components */
+export type GetApiV1HealthResponse = {
+  status: "healthy" | "degraded";
+  timestamp: string;
+  uptime_seconds: number;
+  system: {
+    [key: string]: unknown;
+  };
+  components: {
+    [key: string]: unknown;
+  };
+};
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonPath = Record<string, never>;
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonQuery = Record<string, never>;
+
+/** The OpenAPI document (as /openapi.json) */
+export type GetApiV1OpenapiJsonResponse = unknown;

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import VireoIndex
 
-/// `vireo bench ann`: recall and throughput of the HNSW index (and the BLAS exact
+/// `vireo bench ann` (and the light `vireo-bench-ann`, which links only the index): recall and throughput of the HNSW index (and the BLAS exact
 /// search) on files or synthetic data. Writes the vectors it used, so peers
 /// (Benchmarks/ann_peers.py) run on exactly the same data.
-struct BenchANN: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct BenchANN: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "ann", abstract: "Recall/QPS of the vector index on .fvecs/raw files or synthetic data.")
 
     @Option(help: "Base vectors (.fvecs, or raw little-endian float32 with --dim).") var base: String?
@@ -30,8 +30,14 @@ struct BenchANN: ParsableCommand {
     @Option(help: "Seed of the synthetic generator and of the index.") var seed: UInt64 = 42
     @Option(name: .customLong("data-out"), help: "Folder where the vectors used are written (.fvecs/.ivecs).")
     var dataOut: String = "bench-out"
+    @Flag(name: .customLong("skip-exact"), help: "Skip timing the BLAS exact search.") var skipExact = false
+    @Option(name: .customLong("index-cache"),
+            help: "Snapshot file: loaded instead of building when it exists, written after a build when not (build figures are then those of the load).")
+    var indexCache: String?
 
-    mutating func validate() throws {
+    public init() {}
+
+    public mutating func validate() throws {
         guard VectorMetric(name: metric) != nil else { throw ValidationError("--metric must be l2, ip or cosine") }
         guard k > 0, threads > 0, m >= 2, efConstruction > 0 else { throw ValidationError("k, threads, m, ef-construction must be positive") }
         guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none or int8") }
@@ -40,7 +46,7 @@ struct BenchANN: ParsableCommand {
 
     var efSweep: [Int] { efSearch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
 
-    mutating func run() throws {
+    public mutating func run() throws {
         let metric = VectorMetric(name: metric)!
         let data = try loadData()
         let paths = try writeData(data)
@@ -55,7 +61,7 @@ struct BenchANN: ParsableCommand {
             let runs = try (0..<max(1, repeats)).map { _ in try measure(index, data, truth, ef: ef) }
             report.sweep.append(runs.max { $0.qps < $1.qps }!)
         }
-        measureExact(data, metric, &report)
+        if !skipExact { measureExact(data, metric, &report) }
         report.peakRSSBytes = ProcessMemory.peakRSSBytes()
         print(report.markdown())
         if let json {
@@ -106,8 +112,21 @@ struct BenchANN: ParsableCommand {
                                   initialCapacity: data.baseCount)
         let rssBefore = ProcessMemory.currentRSSBytes()
         let start = Clock.seconds()
+        if let indexCache, FileManager.default.fileExists(atPath: indexCache) {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: indexCache)))
+            let loaded = try HNSWIndex(deserializing: bytes, source: indexCache)
+            guard loaded.dimension == data.dimension, loaded.metric == metric, loaded.quantization == index.quantization,
+                  loaded.count == data.baseCount
+            else { throw ValidationError("\(indexCache) holds another index; remove it") }
+            report.buildSeconds = Clock.seconds() - start
+            report.indexBytes = loaded.memoryBytes
+            report.buildRSSDeltaBytes = ProcessMemory.currentRSSBytes() - rssBefore
+            report.integrityProblems = loaded.integrityProblems().count
+            return loaded
+        }
         try index.insert(labels: (0..<data.baseCount).map(Int64.init), vectors: data.base, threads: threads)
         report.buildSeconds = Clock.seconds() - start
+        if let indexCache { try Data(index.serialize()).write(to: URL(fileURLWithPath: indexCache)) }
         report.indexBytes = index.memoryBytes
         report.buildRSSDeltaBytes = ProcessMemory.currentRSSBytes() - rssBefore
         report.integrityProblems = index.integrityProblems().count

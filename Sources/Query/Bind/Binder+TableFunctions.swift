@@ -1,0 +1,111 @@
+import VireoStorage
+
+/// Functions in FROM (`generate_series(1, 10)`, `jsonb_each(doc)`): table functions give
+/// rows; any other function gives one row of its value, as in PostgreSQL.
+extension Binder {
+    /// Binds a function in FROM. With `left` (the FROM entries before it) its arguments
+    /// may read those, as a LATERAL subquery does; the caller then joins with lateralJoin.
+    func bindTableFunction(_ reference: TableFunctionReference, after left: Scope?) throws -> (PlanNode, Scope) {
+        let binder = left.map { nestedBinder(outerScopes: outerScopes + [$0]) } ?? self
+        let call = reference.call
+        if call.distinct || call.star {
+            throw VireoError(.syntaxError, "\(call.name)(…) in FROM takes plain arguments")
+        }
+        let arguments = try call.arguments.map { try binder.bind($0, Scope()) }
+        let plan: PlanNode, columns: [ResultColumn]
+        if let function = TableFunction(name: call.name) {
+            let (bound, types) = try binder.resolve(function, call.name, arguments)
+            plan = .functionScan(TableFunctionScan(function: function, name: call.name, arguments: bound, withOrdinality: reference.withOrdinality))
+            let names = function.columnNames ?? [reference.alias ?? call.name]
+            columns = zip(names, types).map { ResultColumn(name: $0, type: $1) }
+        } else {
+            let (value, type) = try binder.bind(.function(call), Scope())
+            // One row of a scalar function (numbered 1 WITH ORDINALITY).
+            plan = .values([[value] + (reference.withOrdinality ? [.constant(.int(1))] : [])])
+            columns = [ResultColumn(name: reference.alias ?? call.name, type: type)]
+        }
+        if let left = binder === self ? nil : binder {
+            absorb(left)
+            if left.usedOuterScope && !outerScopes.isEmpty { usedOuterScope = true }
+        }
+        var named = columns + (reference.withOrdinality ? [ResultColumn(name: "ordinality", type: .int)] : [])
+        let alias = reference.alias ?? call.name
+        guard reference.columns.count <= named.count else {
+            throw VireoError(.invalidColumnReference, "table \"\(alias)\" has \(named.count) columns available but \(reference.columns.count) columns specified")
+        }
+        for (position, name) in reference.columns.enumerated() { named[position].name = name }
+        var scope = Scope()
+        scope.addDerived(name: alias, columns: named)
+        if alias == Self.liftedFunctionAlias {
+            // Reached only through the select-list item it replaced: not by `*`, and no
+            // clash with a column of the same name in the query's tables.
+            scope.entries[0].mergedAway = Set(named.map(\.name))
+        }
+        return (plan, scope)
+    }
+
+    /// The FROM alias of a table function lifted out of a select list.
+    static let liftedFunctionAlias = "set-returning function"
+
+
+    /// `SELECT generate_series(1, 3)`, `SELECT id, jsonb_array_elements(doc) FROM t`: a
+    /// select-list item that is a one-column table function call becomes a column of that
+    /// function, added to FROM after the other entries (so it runs once per row of theirs).
+    func liftingSetReturningItem(_ select: Select, _ query: Query) throws -> Select {
+        let lifted = select.items.indices.filter { index in
+            guard case .expression(.function(let call), _) = select.items[index], call.over == nil,
+                  let function = TableFunction(name: call.name) else { return false }
+            return function.columnNames?.count ?? 1 == 1
+        }
+        guard let index = lifted.first else { return select }
+        guard lifted.count == 1 else {
+            throw VireoError(.featureNotSupported, "more than one set-returning function in a select list is not supported; call them in FROM")
+        }
+        guard select.groupBy.isEmpty, select.having == nil, !hasAggregates(select, query) else {
+            throw VireoError(.featureNotSupported, "a set-returning function in a select list with aggregates or GROUP BY is not supported; call it in FROM")
+        }
+        guard case .expression(.function(let call), let alias) = select.items[index] else { return select }
+        let name = Self.liftedFunctionAlias
+        var rewritten = select
+        rewritten.items[index] = .expression(.column(ColumnReference(table: name, "value")), alias: alias ?? call.name)
+        rewritten.from.append(.function(TableFunctionReference(call: call, alias: name, columns: ["value"])))
+        return rewritten
+    }
+
+    /// The arguments converted to the types `function` takes, and its column types.
+    private func resolve(_ function: TableFunction, _ name: String, _ arguments: [Typed]) throws -> ([BoundExpression], [SQLType]) {
+        let types = arguments.map(\.type)
+        let noSuchFunction = VireoError(.undefinedFunction, "function \(name)(\(types.map { $0 == .unknown ? "unknown" : $0.description }.joined(separator: ", "))) does not exist")
+        switch function {
+        case .series:
+            guard (2...3).contains(arguments.count) else { throw noSuchFunction }
+            let datetimes: Set<SQLType> = [.timestamp, .timestamptz, .date]
+            if types.contains(where: datetimes.contains) || (arguments.count == 3 && types[2] == .interval) {
+                guard arguments.count == 3, types[0...1].allSatisfy({ datetimes.contains($0) || $0 == .unknown }),
+                      types[2] == .interval || types[2] == .unknown else { throw noSuchFunction }
+                // date and unknown resolve to timestamptz, as PostgreSQL's preferred type.
+                let target: SQLType = types[0...1].allSatisfy { $0 == .timestamp || $0 == .unknown } && types[0...1].contains(.timestamp) ? .timestamp : .timestamptz
+                let bounds = try arguments[0...1].map { try converted($0, to: target) }
+                return (bounds + [try coerce(arguments[2], to: .interval)], [target])
+            }
+            let numbers: Set<SQLType> = [.smallint, .integer, .int, .real, .double, .unknown]
+            guard types.allSatisfy(numbers.contains) else { throw noSuchFunction }
+            let target: SQLType = types.contains(.double) || types.contains(.real) ? .double : types.contains(.int) ? .int : .integer
+            return (try arguments.map { try converted($0, to: target) }, [target])
+        case .jsonElements(let asText), .jsonEach(let asText), .jsonKeys(let asText):
+            guard arguments.count == 1, types[0] == .json || types[0] == .unknown else { throw noSuchFunction }
+            let valueType: SQLType = asText ? .text : .json
+            let columns: [SQLType] = switch function {
+            case .jsonEach: [.text, valueType]
+            case .jsonKeys: [.text]
+            default: [valueType]
+            }
+            return ([try coerce(arguments[0], to: .json)], columns)
+        }
+    }
+
+    /// `typed` as a value of `type`: a constant or parameter takes the type, others are cast.
+    private func converted(_ typed: Typed, to type: SQLType) throws -> BoundExpression {
+        typed.type == .unknown || typed.type == type ? try coerce(typed, to: type) : .cast(typed.expression, type)
+    }
+}

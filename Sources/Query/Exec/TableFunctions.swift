@@ -1,0 +1,160 @@
+import VireoStorage
+
+/// The functions whose rows can be read as a table in FROM.
+enum TableFunction: Sendable, Equatable {
+    /// generate_series(start, stop [, step]): integers, doubles or timestamps.
+    case series
+    /// json(b)_array_elements[_text]: one row per element.
+    case jsonElements(asText: Bool)
+    /// json(b)_each[_text]: one (key, value) row per member.
+    case jsonEach(asText: Bool)
+    /// json(b)_object_keys.
+    case jsonKeys(asText: Bool)
+
+    init?(name: String) {
+        switch name {
+        case "generate_series": self = .series
+        case "jsonb_array_elements", "json_array_elements": self = .jsonElements(asText: false)
+        case "jsonb_array_elements_text", "json_array_elements_text": self = .jsonElements(asText: true)
+        case "jsonb_each", "json_each": self = .jsonEach(asText: false)
+        case "jsonb_each_text", "json_each_text": self = .jsonEach(asText: true)
+        case "jsonb_object_keys", "json_object_keys": self = .jsonKeys(asText: true)
+        default: return nil
+        }
+    }
+
+    /// Its columns' names; nil for one column named after the function (or its alias).
+    var columnNames: [String]? {
+        switch self {
+        case .series, .jsonKeys: nil
+        case .jsonElements: ["value"]
+        case .jsonEach: ["key", "value"]
+        }
+    }
+}
+
+/// A table function's call, as a plan node reads it.
+struct TableFunctionScan: Sendable {
+    var function: TableFunction
+    /// The name it was called by, for errors and EXPLAIN.
+    var name: String
+    var arguments: [BoundExpression]
+    var withOrdinality: Bool
+}
+
+/// Runs table functions, row by row (a long series streams, and stops when the consumer does).
+enum TableFunctions {
+    static func run(_ scan: TableFunctionScan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit) throws -> Bool {
+        let arguments = try scan.arguments.map { try Evaluator.evaluate($0, [], context) }
+        var ordinal: Int64 = 0
+        func numbered(_ row: [Value]) throws -> Bool {
+            try context.checkCancel()
+            ordinal += 1
+            return try emit(scan.withOrdinality ? row + [.int(ordinal)] : row)
+        }
+        if arguments.contains(where: \.isNull) { return true }
+        switch scan.function {
+        case .series: return try series(arguments, numbered)
+        case .jsonElements(let asText):
+            return try json(elements: arguments[0], asText: asText, scan.name).allSatisfy { try numbered([$0]) }
+        case .jsonEach(let asText):
+            return try json(members: arguments[0], scan.name).allSatisfy { key, value in
+                try numbered([.text(key), asText ? text(value) : .json(value.text)])
+            }
+        case .jsonKeys:
+            return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
+        }
+    }
+
+    // MARK: generate_series
+
+    private static func series(_ arguments: [Value], _ emit: ([Value]) throws -> Bool) throws -> Bool {
+        switch (arguments[0], arguments[1]) {
+        case (.int(let start), .int(let stop)):
+            let step = arguments.count > 2 ? try integer(arguments[2]) : 1
+            guard step != 0 else { throw zeroStep }
+            var value = start
+            while step > 0 ? value <= stop : value >= stop {
+                if !(try emit([.int(value)])) { return false }
+                let (next, overflow) = value.addingReportingOverflow(step)
+                if overflow { return true }
+                value = next
+            }
+            return true
+        case (.timestamp(let start), .timestamp(let stop)):
+            guard case .interval(let step) = arguments[2] else { throw VireoError(.internalError, "generate_series: the step is not an interval") }
+            let first = try IntervalMath.add(start, step)
+            guard first != start else { throw zeroStep }
+            var value = start
+            while first > start ? value <= stop : value >= stop {
+                if !(try emit([.timestamp(value)])) { return false }
+                value = try IntervalMath.add(value, step)
+            }
+            return true
+        default:
+            guard let start = Operators.number(arguments[0]), let stop = Operators.number(arguments[1]) else {
+                throw VireoError(.internalError, "generate_series: arguments of unexpected types")
+            }
+            let step = arguments.count > 2 ? Operators.number(arguments[2]) ?? 1 : 1
+            guard step != 0 else { throw zeroStep }
+            guard start.isFinite, stop.isFinite, step.isFinite else {
+                throw VireoError(.invalidParameter, "\(start.isFinite && stop.isFinite ? "step size" : "start and stop values") cannot be infinity or NaN")
+            }
+            // Each value from the start (not by adding the step up), so rounding never drifts.
+            var index = 0.0
+            while true {
+                let value = start + index * step
+                guard step > 0 ? value <= stop : value >= stop else { return true }
+                if !(try emit([.double(value)])) { return false }
+                index += 1
+            }
+        }
+    }
+
+    private static func integer(_ value: Value) throws -> Int64 {
+        guard case .int(let number) = value else { throw VireoError(.internalError, "generate_series: the step is not an integer") }
+        return number
+    }
+
+    private static let zeroStep = VireoError(.invalidParameter, "step size cannot equal zero")
+
+    // MARK: JSON
+
+    private static func json(elements value: Value, asText: Bool, _ name: String) throws -> [Value] {
+        switch try document(value) {
+        case .array(let elements): return elements.map { asText ? text($0) : .json($0.text) }
+        case .object: throw VireoError(.invalidParameter, "cannot extract elements from an object")
+        default: throw VireoError(.invalidParameter, "cannot extract elements from a scalar")
+        }
+    }
+
+    /// An object's members in jsonb's order (shorter keys first, then by bytes; the last of
+    /// duplicate keys wins), as PostgreSQL stores them.
+    private static func json(members value: Value, _ name: String) throws -> [(String, JSONValue)] {
+        switch try document(value) {
+        case .object(let members):
+            var latest: [String: JSONValue] = [:]
+            for (key, member) in members { latest[key] = member }
+            return latest.sorted { a, b in
+                let x = Array(a.key.utf8), y = Array(b.key.utf8)
+                return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
+            }.map { ($0.key, $0.value) }
+        case .array where name.hasSuffix("object_keys"): throw VireoError(.invalidParameter, "cannot call \(name) on an array")
+        case .array, .null, .bool, .number, .string:
+            throw VireoError(.invalidParameter, name.hasSuffix("object_keys") ? "cannot call \(name) on a scalar" : "cannot call \(name) on a non-object")
+        }
+    }
+
+    private static func document(_ value: Value) throws -> JSONValue {
+        switch value {
+        case .json(let text), .text(let text): return try JSONValue.parse(text)
+        default: throw VireoError(.internalError, "a JSON table function got \(value)")
+        }
+    }
+
+    /// A JSON value as text: strings unquoted, JSON null as SQL NULL.
+    private static func text(_ value: JSONValue) -> Value {
+        if case .null = value { return .null }
+        return .text(value.unquotedText ?? value.text)
+    }
+}
