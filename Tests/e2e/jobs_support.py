@@ -15,6 +15,7 @@ import pytest
 from conftest import API_KEY, Server, vireo_binary
 
 LEASE_SECONDS = 2
+SEND_TIMEOUT_MS = 2000
 
 
 def api(base_url, method, path, body=None, token=None, key=API_KEY, params=None, timeout=60):
@@ -72,7 +73,9 @@ def wait_for(condition, timeout_s, what):
 def jobs_server():
     """A server whose leases last LEASE_SECONDS, so lease tests take seconds."""
     with tempfile.TemporaryDirectory(prefix="vireo-e2e-jobs-") as data_dir:
-        running = Server(data_dir, ["--job-lease-seconds", str(LEASE_SECONDS), "--node-inactive-seconds", "5"])
+        # A WebSocket client that takes nothing for SEND_TIMEOUT_MS is dropped: short, so the slow-consumer test takes seconds.
+        running = Server(data_dir, ["--job-lease-seconds", str(LEASE_SECONDS), "--node-inactive-seconds", "5"],
+                         environment={"VIREO_WEBSOCKET_SEND_TIMEOUT_MS": str(SEND_TIMEOUT_MS)})
         yield running
         code, output = running.stop()
         assert code == 0, output
@@ -100,64 +103,3 @@ class AgentProcess:
         self.log.close()
         return code
 
-
-class WebSocket:
-    """A minimal RFC 6455 client over a socket: the upgrade, unmasked text frames from the
-    server (fragments joined), and a masked close."""
-
-    def __init__(self, port, path, timeout=30):
-        import base64
-        import socket
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        self.sock.sendall(request.encode())
-        self.buffer = b""
-        while b"\r\n\r\n" not in self.buffer:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                break
-            self.buffer += chunk
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        self.status = int(head.split(b" ")[1]) if head else 0
-
-    def _read(self, count):
-        while len(self.buffer) < count:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("the server closed the connection")
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:count], self.buffer[count:]
-        return data
-
-    def receive(self):
-        """The next text message as JSON, or None when the server closed the stream."""
-        import struct
-        message = b""
-        while True:
-            first, second = self._read(2)
-            length = second & 0x7F
-            if length == 126:
-                length = struct.unpack(">H", self._read(2))[0]
-            elif length == 127:
-                length = struct.unpack(">Q", self._read(8))[0]
-            payload = self._read(length)
-            opcode = first & 0x0F
-            if opcode == 8:
-                return None
-            if opcode in (0, 1):
-                message += payload
-                if first & 0x80:
-                    return json.loads(message)
-
-    def close(self):
-        import struct
-        mask = os.urandom(4)
-        payload = struct.pack(">H", 1000)
-        masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
-        try:
-            self.sock.sendall(bytes([0x88, 0x80 | len(payload)]) + mask + masked)
-        except OSError:
-            pass
-        self.sock.close()
