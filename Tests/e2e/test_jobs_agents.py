@@ -3,9 +3,12 @@ one past its time limit, one with many log lines) each reach their final state e
 with complete, ordered logs; an agent SIGKILLed mid-job has its job run again elsewhere after
 the lease; SIGTERM hands a running job back."""
 import hashlib
+import os
+import re
 import signal
 import tempfile
 
+import psycopg
 import pytest
 
 from jobs_support import LEASE_SECONDS, AgentProcess, create_job, jobs_server, ok, wait_for  # noqa: F401 (fixture)
@@ -104,3 +107,28 @@ def test_sigterm_hands_a_running_job_back_untried(jobs_server, work_dir):
     assert detail["status"] == "pending" and detail["attempts"] == 0, detail
     assert [event["event"] for event in detail["provenance"]][-1] == "released"
     ok(base, "POST", "/api/frontend/jobs/handed-back/cancel")
+
+
+def test_the_agent_reports_each_jobs_cpu_time_and_peak_memory(jobs_server, work_dir):
+    base = jobs_server.base_url
+    create_job(base, "measured", "import time\nblock = bytearray(96 * 1024 * 1024)\nfor i in range(0, len(block), 4096):\n    block[i] = 1\n"
+               "end = time.process_time() + 0.5\nwhile time.process_time() < end:\n    pass\nprint('done')\n", runtimeMinutesEstimate=1)
+    agent = AgentProcess(base, work_dir, "measurer")
+    try:
+        detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "measured")), 60, "the measured job to end")
+        node = next(node for node in ok(base, "GET", "/api/frontend/nodes")["nodes"] if node["nodeId"] == "measurer")
+    finally:
+        assert agent.stop() == 0, agent.output()
+    assert detail["status"] == "finished", detail
+    (usage,) = detail["usage"]
+    assert usage["nodeId"] == "measurer" and usage["attempt"] == 1, usage
+    # What the kernel counted for the job's process: at least the CPU it burnt and the block it touched.
+    assert 0.5 <= usage["cpuSeconds"] < 60 and 96 <= usage["peakMemoryMB"] < 2048, usage
+    assert "cpuSeconds" not in node["specs"] and "peakMemoryMB" not in node["specs"], "a job's figures are not the machine's"
+    # The docs' SQL over the usage table, as written.
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "jobs.md"), encoding="utf-8").read()
+    query = re.search(r"What each job's process cost.*?```sql\n(.*?)```", text, re.S).group(1)
+    with psycopg.connect(jobs_server.dsn, autocommit=True) as connection:
+        rows = {row[0]: row[1:] for row in connection.execute(query).fetchall()}
+    attempts, cpu_seconds, peak_memory_mb = rows["measurer"]
+    assert attempts == 1 and cpu_seconds == usage["cpuSeconds"] and peak_memory_mb == usage["peakMemoryMB"], rows

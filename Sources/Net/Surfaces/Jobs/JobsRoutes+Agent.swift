@@ -230,22 +230,26 @@ enum JobsAgentRoutes {
     }
 
     static let usageReport = RouteDeclaration(
-        .post, "/api/usage-report", summary: "Resource usage of a node, for one of its jobs when `jobId` is given", requiresKey: false,
+        .post, "/api/usage-report",
+        summary: "Resource usage: of the node (its latest figures, shown with its specs), or of one of its jobs when `jobId` is given "
+            + "(the agent sends the job process's `cpuSeconds` and `peakMemoryMB` before it finishes the job)", requiresKey: false,
         requestBody: .object([
-            ("jobId", jobIDField), ("cpuUsage", .number), ("ramUsage", .number), ("gpuUsage", .number), ("ramUsedGB", .number),
-            ("gpuMemoryUsedGB", .number), ("extra", .map(of: .any, count: 0...64)),
+            ("jobId", jobIDField), ("attempt", attemptField), ("cpuUsage", .number), ("ramUsage", .number), ("gpuUsage", .number),
+            ("ramUsedGB", .number), ("gpuMemoryUsedGB", .number), ("cpuSeconds", .number), ("peakMemoryMB", .number),
+            ("extra", .map(of: .any, count: 0...64)),
         ]),
         response: ok
     ) { input, services in
-        let jobs = services.jobs, presented = token(input), jobID = text(input, "jobId")
+        let jobs = services.jobs, presented = token(input), jobID = text(input, "jobId"), attempt = attempt(input)
         let report = input.body ?? .object([])
         try await jobs.session { session in
             let nodeID = try JobNodes.authenticate(session, token: presented)
-            if let jobID { _ = try JobQueue.held(session, jobID: jobID, node: nodeID, attempt: nil) }
+            if let jobID { _ = try JobQueue.held(session, jobID: jobID, node: nodeID, attempt: attempt) }
             try TableSQL.transaction(session) {
                 try session.execute("INSERT INTO \(JobsSchema.usage) (node_id, job_id, report, at) VALUES ($1, $2, $3, $4)",
                                     [.text(nodeID), JobQueue.text(jobID), .json(report.text), .int(JobClock.nowMs())])
-                try JobNodes.touch(session, nodeID: nodeID, usage: report)
+                // A job's figures are not the machine's: they leave the node's latest usage alone.
+                try JobNodes.touch(session, nodeID: nodeID, usage: jobID == nil ? report : nil)
             }
         }
         return RouteOutput(.fields(("ok", .bool(true))))
