@@ -132,3 +132,32 @@ def test_the_agent_reports_each_jobs_cpu_time_and_peak_memory(jobs_server, work_
         rows = {row[0]: row[1:] for row in connection.execute(query).fetchall()}
     attempts, cpu_seconds, peak_memory_mb = rows["measurer"]
     assert attempts == 1 and cpu_seconds == usage["cpuSeconds"] and peak_memory_mb == usage["peakMemoryMB"], rows
+
+
+def test_requirements_run_the_job_in_a_virtualenv_of_its_own(jobs_server, work_dir):
+    base = jobs_server.base_url
+    # `pip` is in every fresh virtualenv, so the install is satisfied offline.
+    create_job(base, "with-venv", "import sys\nprint('venv' if sys.prefix != sys.base_prefix else 'system', sys.prefix)\n",
+               requirements="pip\n", runtimeMinutesEstimate=1)
+    agent = AgentProcess(base, work_dir, "venv-maker")
+    try:
+        detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "with-venv")), 120, "the job to end")
+    finally:
+        assert agent.stop() == 0, agent.output()
+    lines = [line["line"] for line in detail["logs"]]
+    assert detail["status"] == "finished", (detail, lines)
+    expected = os.path.join(work_dir, "venv-maker", "with-venv-attempt-1", ".venv")
+    assert f"venv {expected}" in lines, lines
+
+
+def test_the_memory_limit_stops_a_job_that_allocates_past_it(jobs_server, work_dir):
+    base = jobs_server.base_url
+    create_job(base, "too-big", "block = bytearray(1024 * 1024 * 1024)\nprint('allocated')\n", runtimeMinutesEstimate=1)
+    agent = AgentProcess(base, work_dir, "small-box", extra=("--memory-limit-mb", "300"))
+    try:
+        detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "too-big")), 60, "the job to end")
+    finally:
+        assert agent.stop() == 0, agent.output()
+    lines = [line["line"] for line in detail["logs"]]
+    assert detail["status"] == "failed" and "allocated" not in lines, (detail, lines)
+    assert any("MemoryError" in line for line in lines), lines
