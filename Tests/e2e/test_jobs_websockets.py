@@ -2,12 +2,13 @@
 `tail` stored lines, then each line as it is stored, then `end`, the same lines in the same
 order as the stored logs (with a node driven through the REST routes, and with a real `vireo
 agent`); `/ws/dashboard` and `/ws/nodes` send a message when something changes; an upgrade
-without a key, or for an unknown job, is refused; a client that takes nothing is disconnected."""
+without a key, or for an unknown job, is refused; a client that takes nothing is disconnected;
+open sockets do not hold the server's graceful stop."""
 import os
 import tempfile
 import time
 
-from conftest import API_KEY
+from conftest import API_KEY, Server
 from jobs_support import SEND_TIMEOUT_MS, AgentProcess, create_job, jobs_server, ok, register, wait_for  # noqa: F401 (fixture)
 from websocket_client import WebSocket
 
@@ -154,3 +155,17 @@ def test_a_client_that_takes_nothing_is_disconnected_and_others_are_served(jobs_
         reader.close()
     assert len(messages) == 1001 and messages[-1]["type"] == "end", len(messages)
     assert [m["lineNo"] for m in messages[:-1]] == list(range(1, 1001))
+
+
+def test_an_open_socket_does_not_hold_the_servers_graceful_stop():
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-ws-stop-") as data_dir:
+        server = Server(data_dir)
+        watcher = WebSocket(server.http_port, f"/ws/dashboard?api_key={API_KEY}")
+        try:
+            assert watcher.receive()["type"] == "dashboard"
+            # The client reads nothing until the server has stopped: the stop must not wait for it.
+            code, output = server.stop()
+            assert code == 0 and "checkpointed and closed" in output, output
+            assert watcher.receive() is None and watcher.close_code == 1000, watcher.close_code
+        finally:
+            watcher.close()

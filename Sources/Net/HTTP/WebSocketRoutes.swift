@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import WSCore
 
@@ -84,7 +85,8 @@ struct WebSocketSender: Sendable {
 /// The server's one WebSocket upgrade hook: finds the declaration for a request, checks its
 /// credentials, and runs the stream beside a reader of the client's frames (which is how a
 /// close is noticed). At most `connectionsMax` sockets stream at once; more are closed at once
-/// with 1013 (try again later).
+/// with 1013 (try again later). At the server's graceful shutdown every stream ends (the
+/// library closes with 1000), so an open dashboard never holds the stop.
 final class WebSocketDispatcher: Sendable {
     typealias Handler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
     static let connectionsMax = 256
@@ -141,23 +143,40 @@ final class WebSocketDispatcher: Sendable {
         }
         defer { open.withLock { $0 -= 1 } }
         let sender = WebSocketSender(outbound: outbound, sendTimeoutMs: sendTimeoutMs)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    let reason = try await stream(sender)
-                    try await outbound.close(.normalClosure, reason: reason)
-                } catch is WebSocketSender.TooSlow {
-                    // A close frame would queue behind what the client is not reading: drop the connection.
-                    channel.close(promise: nil)
-                } catch {
-                    try? await outbound.close(.unexpectedServerError, reason: "stream failed")
-                }
-            }
+        await withTaskGroup(of: Ending.self) { group in
+            group.addTask { await Self.send(stream, sender, channel: channel) }
             group.addTask {
                 do { for try await _ in inbound {} } catch {}
+                return .clientLeft
             }
-            await group.next()
+            // A stream that never ends (the dashboard) must not hold the server's graceful stop:
+            // the WebSocket library sends the close frame then, and the handler returns at once
+            // rather than waiting for a client that may never answer it.
+            group.addTask {
+                try? await gracefulShutdown()
+                return .serverStopping
+            }
+            _ = await group.next()
             group.cancelAll()
         }
+    }
+
+    private enum Ending { case streamEnded, clientLeft, serverStopping }
+
+    /// Runs the stream and closes: normally when it ends, at once when the client was too slow.
+    private static func send(_ stream: WebSocketRoute.Stream, _ sender: WebSocketSender, channel: any Channel) async -> Ending {
+        do {
+            let reason = try await stream(sender)
+            try Task.checkCancellation()  // a stream cut short is not a normal end
+            try await sender.outbound.close(.normalClosure, reason: reason)
+        } catch is WebSocketSender.TooSlow {
+            // A close frame would queue behind what the client is not reading: drop the connection.
+            channel.close(promise: nil)
+        } catch is CancellationError {
+            // The client left or the server is stopping: whoever ended it closes.
+        } catch {
+            try? await sender.outbound.close(.unexpectedServerError, reason: "stream failed")
+        }
+        return .streamEnded
     }
 }

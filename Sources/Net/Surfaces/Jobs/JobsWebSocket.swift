@@ -53,7 +53,7 @@ enum JobsWebSocket {
             try await Task.sleep(for: .milliseconds(messageIntervalMsMin))
             await jobs.changes.wait(after: generation, timeoutMs: refreshMs)
         }
-        return "server stopping"
+        throw CancellationError()
     }
 
     static func dashboardMessage(_ jobs: JobService) async throws -> JSONValue {
