@@ -6,11 +6,13 @@ import hashlib
 import os
 import re
 import signal
+import socket
 import tempfile
 
 import psycopg
 import pytest
 
+from conftest import Server
 from jobs_support import LEASE_SECONDS, AgentProcess, create_job, jobs_server, ok, wait_for  # noqa: F401 (fixture)
 
 MANY_LINES = 3000
@@ -161,3 +163,37 @@ def test_the_memory_limit_stops_a_job_that_allocates_past_it(jobs_server, work_d
     lines = [line["line"] for line in detail["logs"]]
     assert detail["status"] == "failed" and "allocated" not in lines, (detail, lines)
     assert any("MemoryError" in line for line in lines), lines
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_job_running_through_a_server_restart_finishes_once_with_every_line(work_dir):
+    port = free_port()
+    # The same port after the restart (the later --http-port wins), as an agent's --server URL expects.
+    arguments = ["--http-port", str(port), "--job-lease-seconds", "30"]
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-jobs-restart-") as data_dir:
+        server = Server(data_dir, arguments)
+        base = server.base_url
+        create_job(base, "through-restart", "import os, time\nprint('before', flush=True)\n"
+                   "while not os.path.exists('go'):\n    time.sleep(0.05)\nprint('after', flush=True)\n", runtimeMinutesEstimate=1)
+        agent = AgentProcess(base, work_dir, "steadfast")
+        try:
+            wait_for(lambda: any(line["line"] == "before" for line in job_detail(base, "through-restart")["logs"]), 60, "the job to start")
+            code, output = server.stop()
+            assert code == 0, output
+            # The job goes on while the server is down, and prints its last line then.
+            open(os.path.join(work_dir, "steadfast", "through-restart-attempt-1", "go"), "w").close()
+            server = Server(data_dir, arguments)
+            detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "through-restart")), 60,
+                              "the job to end after the restart")
+        finally:
+            assert agent.stop() == 0, agent.output()
+            code, output = server.stop()
+            assert code == 0, output
+    assert detail["status"] == "finished" and detail["attempts"] == 1, detail
+    assert [line["line"] for line in detail["logs"] if line["stream"] == "stdout"] == ["before", "after"], detail["logs"]
+    assert [event["event"] for event in detail["provenance"]].count("finished") == 1, detail["provenance"]
