@@ -107,9 +107,6 @@ final class WebSocketDispatcher: Sendable {
         self.authenticate = authenticate
     }
 
-    /// Sockets streaming now.
-    var openCount: Int { open.withLock { $0 } }
-
     func shouldUpgrade(_ request: HTTPRequest, _ channel: any Channel, _ logger: Logger) async throws -> ShouldUpgradeResult<Handler> {
         let uri = URI(request.path ?? "")
         guard let (route, captures) = routes.lazy.compactMap({ route in route.captures(uri.path).map { (route, $0) } }).first else {
