@@ -44,15 +44,31 @@ final class AgentChildProcess: Sendable {
         return AgentChildProcess(pid: pid)
     }
 
-    /// Blocks until the process ends: its exit status, or 128 + the signal that ended it.
-    func wait() -> Int32 {
+    /// How a process ended, and what it used, as the kernel counted it (wait4's rusage: the
+    /// process and the descendants it waited for).
+    struct Exit: Sendable {
+        /// The exit status, or 128 + the signal that ended it; -1 when waiting failed.
+        var status: Int32
+        /// User plus system CPU time.
+        var cpuSeconds: Double
+        /// The largest resident set the process (or a waited-for descendant) reached.
+        var peakMemoryBytes: Int
+    }
+
+    /// Blocks until the process ends.
+    func wait() -> Exit {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { return -1 }
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { return Exit(status: -1, cpuSeconds: 0, peakMemoryBytes: 0) }
         }
         let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        let cpuSeconds = Self.seconds(usage.ru_utime) + Self.seconds(usage.ru_stime)
+        // Linux counts ru_maxrss in kibibytes.
+        return Exit(status: signal == 0 ? (status >> 8) & 0xff : 128 + signal, cpuSeconds: cpuSeconds, peakMemoryBytes: usage.ru_maxrss * 1024)
     }
+
+    private static func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
 
     /// Sends `signal` to the process's whole group.
     func signalGroup(_ signal: Int32) {

@@ -27,6 +27,8 @@ final class AgentJobRun: Sendable {
     private struct State {
         var child: AgentChildProcess?
         var stop = Stop.none
+        /// What the job's own process (not the virtualenv's setup) used, once it ended.
+        var usage: AgentChildProcess.Exit?
     }
 
     let jobID: String
@@ -95,22 +97,24 @@ final class AgentJobRun: Sendable {
         if let requirements = script.string("requirements"), !requirements.isEmpty, entrypoint.hasSuffix(".py") {
             try Data(requirements.utf8).write(to: URL(fileURLWithPath: directory + "/requirements.txt"))
             logs.append("system", "[agent] creating a virtualenv for the requirements")
-            let venv = try await spawn([settings.python, "-m", "venv", ".venv"], in: directory, limitSeconds: 600)
+            let venv = try await spawn([settings.python, "-m", "venv", ".venv"], in: directory, limitSeconds: 600).status
             guard venv == 0 else { return (venv, "the virtualenv could not be created") }
             let pip = try await spawn([directory + "/.venv/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "-r", "requirements.txt"],
-                                      in: directory, limitSeconds: 1800)
+                                      in: directory, limitSeconds: 1800).status
             guard pip == 0 else { return (pip, "the requirements could not be installed") }
             python = directory + "/.venv/bin/python"
         }
         let command = entrypoint.hasSuffix(".sh") ? ["/bin/sh", entrypoint] : [python, "-u", entrypoint]
         let limit = timeLimitSeconds()
         logs.append("system", "[agent] running \(entrypoint) (attempt \(attempt), time limit \(Int(limit)) s)")
-        let status = try await spawn(command, in: directory, limitSeconds: limit)
+        let exit = try await spawn(command, in: directory, limitSeconds: limit)
+        state.withLock { $0.usage = exit }
+        let status = exit.status
         switch stopReason {
         case .timedOut: return (status, "the time limit of \(Int(limit)) s was exceeded")
         case .cancelled: return (status, "cancelled")
         case .handedBack: return (status, "handed back")
-        case .none: return (status, status == 0 ? nil : "exit status \(status ?? -1)")
+        case .none: return (status, status == 0 ? nil : "exit status \(status)")
         }
     }
 
@@ -120,7 +124,7 @@ final class AgentJobRun: Sendable {
     }
 
     /// Runs `command` in `directory`, its output lines into the log, stopped after `limitSeconds`.
-    private func spawn(_ command: [String], in directory: String, limitSeconds: Double) async throws -> Int32? {
+    private func spawn(_ command: [String], in directory: String, limitSeconds: Double) async throws -> AgentChildProcess.Exit {
         var arguments = command
         if let megabytes = settings.memoryLimitMB {
             arguments = ["/bin/sh", "-c", "ulimit -v \(megabytes * 1024) && exec \"$@\"", "sh"] + arguments
@@ -154,13 +158,13 @@ final class AgentJobRun: Sendable {
             try await Task.sleep(for: .milliseconds(Int(limitSeconds * 1000)))
             self.stop(.timedOut)
         }
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+        let exit = await withCheckedContinuation { (continuation: CheckedContinuation<AgentChildProcess.Exit, Never>) in
             Thread { continuation.resume(returning: child.wait()) }.start()
         }
         watchdog.cancel()
         state.withLock { $0.child = nil }
         await Self.join(readers)
-        return status
+        return exit
     }
 
     /// A thread that reads `descriptor` to its end, a line at a time into `logs`, then closes it.
@@ -214,10 +218,25 @@ final class AgentJobRun: Sendable {
                                              ("duration", .number(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)),
                                              ("error", outcome.error.map(JSONValue.string) ?? .null)]
         if succeeded, let hash = outputHash() { fields.append(("modelHash", .string(hash))) }
+        await reportUsage()
         do {
             _ = try await client.callRetrying("POST", "/api/jobs/finish", .object(fields), giveUpAfterMs: 600_000)
         } catch {
             FileHandle.standardError.write(Data("vireo agent: could not finish \(jobID): \(error)\n".utf8))
+        }
+    }
+
+    /// The job process's CPU time and peak memory, into the server's usage table before the
+    /// finish (after it the node no longer holds the job). A lost report loses a figure, not the job.
+    private func reportUsage() async {
+        guard let usage = state.withLock({ $0.usage }) else { return }
+        let body = JSONValue.object([("jobId", .string(jobID)), ("attempt", .number(Double(attempt))),
+                                     ("cpuSeconds", .number((usage.cpuSeconds * 1000).rounded() / 1000)),
+                                     ("peakMemoryMB", .number((Double(usage.peakMemoryBytes) / 1_048_576 * 10).rounded() / 10))])
+        do {
+            _ = try await client.callRetrying("POST", "/api/usage-report", body, giveUpAfterMs: 60_000)
+        } catch {
+            FileHandle.standardError.write(Data("vireo agent: could not report the usage of \(jobID): \(error)\n".utf8))
         }
     }
 

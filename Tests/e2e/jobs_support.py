@@ -15,6 +15,7 @@ import pytest
 from conftest import API_KEY, Server, vireo_binary
 
 LEASE_SECONDS = 2
+SEND_TIMEOUT_MS = 2000
 
 
 def api(base_url, method, path, body=None, token=None, key=API_KEY, params=None, timeout=60):
@@ -72,7 +73,9 @@ def wait_for(condition, timeout_s, what):
 def jobs_server():
     """A server whose leases last LEASE_SECONDS, so lease tests take seconds."""
     with tempfile.TemporaryDirectory(prefix="vireo-e2e-jobs-") as data_dir:
-        running = Server(data_dir, ["--job-lease-seconds", str(LEASE_SECONDS), "--node-inactive-seconds", "5"])
+        # A WebSocket client that takes nothing for SEND_TIMEOUT_MS is dropped: short, so the slow-consumer test takes seconds.
+        running = Server(data_dir, ["--job-lease-seconds", str(LEASE_SECONDS), "--node-inactive-seconds", "5"],
+                         environment={"VIREO_WEBSOCKET_SEND_TIMEOUT_MS": str(SEND_TIMEOUT_MS)})
         yield running
         code, output = running.stop()
         assert code == 0, output
@@ -99,3 +102,4 @@ class AgentProcess:
         code = self.process.wait(timeout=timeout)
         self.log.close()
         return code
+

@@ -3,11 +3,16 @@ one past its time limit, one with many log lines) each reach their final state e
 with complete, ordered logs; an agent SIGKILLed mid-job has its job run again elsewhere after
 the lease; SIGTERM hands a running job back."""
 import hashlib
+import os
+import re
 import signal
+import socket
 import tempfile
 
+import psycopg
 import pytest
 
+from conftest import Server
 from jobs_support import LEASE_SECONDS, AgentProcess, create_job, jobs_server, ok, wait_for  # noqa: F401 (fixture)
 
 MANY_LINES = 3000
@@ -104,3 +109,91 @@ def test_sigterm_hands_a_running_job_back_untried(jobs_server, work_dir):
     assert detail["status"] == "pending" and detail["attempts"] == 0, detail
     assert [event["event"] for event in detail["provenance"]][-1] == "released"
     ok(base, "POST", "/api/frontend/jobs/handed-back/cancel")
+
+
+def test_the_agent_reports_each_jobs_cpu_time_and_peak_memory(jobs_server, work_dir):
+    base = jobs_server.base_url
+    create_job(base, "measured", "import time\nblock = bytearray(96 * 1024 * 1024)\nfor i in range(0, len(block), 4096):\n    block[i] = 1\n"
+               "end = time.process_time() + 0.5\nwhile time.process_time() < end:\n    pass\nprint('done')\n", runtimeMinutesEstimate=1)
+    agent = AgentProcess(base, work_dir, "measurer")
+    try:
+        detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "measured")), 60, "the measured job to end")
+        node = next(node for node in ok(base, "GET", "/api/frontend/nodes")["nodes"] if node["nodeId"] == "measurer")
+    finally:
+        assert agent.stop() == 0, agent.output()
+    assert detail["status"] == "finished", detail
+    (usage,) = detail["usage"]
+    assert usage["nodeId"] == "measurer" and usage["attempt"] == 1, usage
+    # What the kernel counted for the job's process: at least the CPU it burnt and the block it touched.
+    assert 0.5 <= usage["cpuSeconds"] < 60 and 96 <= usage["peakMemoryMB"] < 2048, usage
+    assert "cpuSeconds" not in node["specs"] and "peakMemoryMB" not in node["specs"], "a job's figures are not the machine's"
+    # The docs' SQL over the usage table, as written.
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "jobs.md"), encoding="utf-8").read()
+    query = re.search(r"What each job's process cost.*?```sql\n(.*?)```", text, re.S).group(1)
+    with psycopg.connect(jobs_server.dsn, autocommit=True) as connection:
+        rows = {row[0]: row[1:] for row in connection.execute(query).fetchall()}
+    attempts, cpu_seconds, peak_memory_mb = rows["measurer"]
+    assert attempts == 1 and cpu_seconds == usage["cpuSeconds"] and peak_memory_mb == usage["peakMemoryMB"], rows
+
+
+def test_requirements_run_the_job_in_a_virtualenv_of_its_own(jobs_server, work_dir):
+    base = jobs_server.base_url
+    # `pip` is in every fresh virtualenv, so the install is satisfied offline.
+    create_job(base, "with-venv", "import sys\nprint('venv' if sys.prefix != sys.base_prefix else 'system', sys.prefix)\n",
+               requirements="pip\n", runtimeMinutesEstimate=1)
+    agent = AgentProcess(base, work_dir, "venv-maker")
+    try:
+        detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "with-venv")), 120, "the job to end")
+    finally:
+        assert agent.stop() == 0, agent.output()
+    lines = [line["line"] for line in detail["logs"]]
+    assert detail["status"] == "finished", (detail, lines)
+    expected = os.path.join(work_dir, "venv-maker", "with-venv-attempt-1", ".venv")
+    assert f"venv {expected}" in lines, lines
+
+
+def test_the_memory_limit_stops_a_job_that_allocates_past_it(jobs_server, work_dir):
+    base = jobs_server.base_url
+    create_job(base, "too-big", "block = bytearray(1024 * 1024 * 1024)\nprint('allocated')\n", runtimeMinutesEstimate=1)
+    agent = AgentProcess(base, work_dir, "small-box", extra=("--memory-limit-mb", "300"))
+    try:
+        detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "too-big")), 60, "the job to end")
+    finally:
+        assert agent.stop() == 0, agent.output()
+    lines = [line["line"] for line in detail["logs"]]
+    assert detail["status"] == "failed" and "allocated" not in lines, (detail, lines)
+    assert any("MemoryError" in line for line in lines), lines
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_job_running_through_a_server_restart_finishes_once_with_every_line(work_dir):
+    port = free_port()
+    # The same port after the restart (the later --http-port wins), as an agent's --server URL expects.
+    arguments = ["--http-port", str(port), "--job-lease-seconds", "30"]
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-jobs-restart-") as data_dir:
+        server = Server(data_dir, arguments)
+        base = server.base_url
+        create_job(base, "through-restart", "import os, time\nprint('before', flush=True)\n"
+                   "while not os.path.exists('go'):\n    time.sleep(0.05)\nprint('after', flush=True)\n", runtimeMinutesEstimate=1)
+        agent = AgentProcess(base, work_dir, "steadfast")
+        try:
+            wait_for(lambda: any(line["line"] == "before" for line in job_detail(base, "through-restart")["logs"]), 60, "the job to start")
+            code, output = server.stop()
+            assert code == 0, output
+            # The job goes on while the server is down, and prints its last line then.
+            open(os.path.join(work_dir, "steadfast", "through-restart-attempt-1", "go"), "w").close()
+            server = Server(data_dir, arguments)
+            detail = wait_for(lambda: (lambda d: d if d["status"] in FINAL else None)(job_detail(base, "through-restart")), 60,
+                              "the job to end after the restart")
+        finally:
+            assert agent.stop() == 0, agent.output()
+            code, output = server.stop()
+            assert code == 0, output
+    assert detail["status"] == "finished" and detail["attempts"] == 1, detail
+    assert [line["line"] for line in detail["logs"] if line["stream"] == "stdout"] == ["before", "after"], detail["logs"]
+    assert [event["event"] for event in detail["provenance"]].count("finished") == 1, detail["provenance"]

@@ -1,18 +1,14 @@
 """Live streams of seed 002's training sessions against a real `vireo serve`: Server-Sent Events
-(event: metrics with ids, Last-Event-ID resume, the final status) and WebSocket (a minimal
-RFC 6455 client over the standard library), each followed until the session completes."""
-import base64
-import hashlib
+(event: metrics with ids, Last-Event-ID resume, the final status) and WebSocket (websocket_client.py,
+a minimal RFC 6455 client over the standard library), each followed until the session completes."""
 import json
-import os
-import socket
-import struct
 import urllib.request
 
 import pytest
 
 from conftest import API_KEY, rest
 from test_training import configs, create, trainer_server, wait_for_status  # noqa: F401 (fixtures)
+from websocket_client import WebSocket
 
 STREAM_TIMEOUT_S = 60
 
@@ -64,58 +60,6 @@ def test_sse_sends_each_report_then_the_final_status(trainer_server):
 def test_sse_of_an_unknown_session_is_404(trainer_server):
     status, answer = rest(trainer_server.base_url, "GET", "/api/v1/sse/training/sess_missing")
     assert status == 404 and answer["error"]["code"] == "NOT_FOUND"
-
-
-class WebSocket:
-    """Just enough RFC 6455 for the tests: the handshake, reading frames, a masked close."""
-
-    def __init__(self, port, path, headers=None):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=STREAM_TIMEOUT_S)
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
-                 f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"] + [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        self.buffer = b""
-        while b"\r\n\r\n" not in self.buffer:
-            chunk = self.sock.recv(4096)
-            assert chunk, "the server closed the connection during the handshake"
-            self.buffer += chunk
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        self.status_line = head.split(b"\r\n")[0].decode()
-        accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
-        self.upgraded = " 101 " in self.status_line and accept.encode() in head
-
-    def read(self, count):
-        while len(self.buffer) < count:
-            chunk = self.sock.recv(65536)
-            assert chunk, "the connection ended inside a frame"
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:count], self.buffer[count:]
-        return data
-
-    def frame(self):
-        first, second = self.read(2)
-        length = second & 0x7F
-        if length == 126:
-            length = struct.unpack(">H", self.read(2))[0]
-        elif length == 127:
-            length = struct.unpack(">Q", self.read(8))[0]
-        return first & 0x0F, self.read(length)
-
-    def messages(self):
-        """Text messages until the server's close frame; answers the close."""
-        while True:
-            opcode, payload = self.frame()
-            if opcode == 1:
-                yield json.loads(payload)
-            elif opcode == 8:
-                mask = os.urandom(4)
-                self.sock.sendall(bytes([0x88, 0x80 | len(payload[:2])]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload[:2])))
-                self.close_code = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
-                return
-
-    def close(self):
-        self.sock.close()
 
 
 def test_websocket_sends_each_report_then_the_final_status(trainer_server):

@@ -18,24 +18,32 @@ struct APIKeyMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if openPaths.contains(request.uri.path) { return try await next(request, context) }
         var context = context
-        if let key = Self.presentedKey(request.headers), keys.accepts(key) {
-            context.principal = .apiKey
-        } else if let token = Self.presentedKey(request.headers), let tokens, let principal = await tokens(token) {
-            // Routes outside the pipelines surface know no roles (and /api/v1/query reaches every
-            // table, the users' too): only an administrator's token passes there.
-            // Webhooks (shared with seed 001) check the token's role themselves.
-            guard principal.role == .admin || PipelineErrors.pathPrefixes.contains(where: { request.uri.path.hasPrefix($0) })
-                    || request.uri.path.hasPrefix(WebhookRoutes.pathPrefix) else {
-                throw PipelineErrors.permissionDenied("\(request.uri.path) takes an API key or an administrator's token; you are \(principal.role.rawValue)")
-            }
-            context.principal = principal
-        } else {
+        guard let presented = Self.presentedKey(request.headers),
+              let principal = try await Self.principal(presented, path: request.uri.path, keys: keys, tokens: tokens) else {
             var error = RESTError(.unauthorized, code: "unauthorized",
                                   "a valid API key or access token is required: send X-API-Key or Authorization: Bearer")
             error.headers[.wwwAuthenticate] = "Bearer"
             throw error
         }
+        context.principal = principal
         return try await next(request, context)
+    }
+
+    /// Who `presented` (a key or a user's access token) is on `path`: nil when it is neither;
+    /// a 403 for a token below administrator outside the pipelines surface. REST requests and
+    /// WebSocket upgrades both ask here, so they cannot disagree.
+    static func principal(_ presented: String, path: String, keys: APIKeys,
+                          tokens: (@Sendable (String) async -> Principal?)?) async throws -> Principal? {
+        if keys.accepts(presented) { return .apiKey }
+        guard let tokens, let principal = await tokens(presented) else { return nil }
+        // Routes outside the pipelines surface know no roles (and /api/v1/query reaches every
+        // table, the users' too): only an administrator's token passes there.
+        // Webhooks (shared with seed 001) check the token's role themselves.
+        guard principal.role == .admin || PipelineErrors.pathPrefixes.contains(where: { path.hasPrefix($0) })
+                || path.hasPrefix(WebhookRoutes.pathPrefix) else {
+            throw PipelineErrors.permissionDenied("\(path) takes an API key or an administrator's token; you are \(principal.role.rawValue)")
+        }
+        return principal
     }
 
     static func presentedKey(_ headers: HTTPFields) -> String? {

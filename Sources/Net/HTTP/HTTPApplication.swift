@@ -28,8 +28,13 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
     let router = makeRESTRouter(routes: RESTRoutes.all, engine: engine, keys: keys, configuration: configuration, metrics: metrics)
     let address = BindAddress.hostname(configuration.host, port: configuration.httpPort)
     let settings = ApplicationConfiguration(address: address, serverName: "Vireo/\(VireoVersion.text)")
-    // WebSocket upgrades (the training surface's live streams) are answered before routing.
-    let server = HTTPServerBuilder.http1WebSocketUpgrade(shouldUpgrade: TrainingWebSocket.shouldUpgrade(training: training, keys: keys))
+    // WebSocket upgrades (every surface's live streams) are answered before routing, by one hook.
+    let tokens = tokenPrincipals(engine)
+    let webSockets = WebSocketDispatcher(routes: RESTRoutes.webSockets, services: RouteServices(engine: engine),
+                                         sendTimeoutMs: configuration.webSocketSendTimeoutMs) { presented, path in
+        try? await APIKeyMiddleware.principal(presented, path: path, keys: keys, tokens: tokens)
+    }
+    let server = HTTPServerBuilder.http1WebSocketUpgrade(shouldUpgrade: webSockets.shouldUpgrade)
     if let tls {
         return Application(router: router, server: try .tls(server, tlsConfiguration: tls.configuration),
                            configuration: settings, onServerRunning: onServerRunning, logger: logger)
@@ -41,6 +46,17 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
 public enum RESTRoutes {
     public static var all: [RouteDeclaration] { ProbeRoutes.all + TablesSurface.routes + VectorStoresSurface.routes + OpenAISurface.routes
         + PipelineSurface.routes + JobsSurface.routes + TrainingSurface.routes + WebhookRoutes.all }
+
+    /// Every WebSocket endpoint, served by the one upgrade hook (`WebSocketDispatcher`).
+    static var webSockets: [WebSocketRoute] { TrainingWebSocket.routes + JobsWebSocket.routes }
+}
+
+/// The principal of a user's access token where the server has the pipelines surface (which
+/// issues them), for REST and WebSocket authentication alike.
+func tokenPrincipals(_ engine: RESTEngine) -> (@Sendable (String) async -> Principal?)? {
+    guard let pipelines = engine.pipelines else { return nil }
+    let access = engine.access
+    return { token in await AuthRoutes.principal(token: token, tokens: pipelines.tokens, engine: access) }
 }
 
 /// What plans run against.
@@ -80,12 +96,7 @@ func makeRESTRouter(routes: [RouteDeclaration], engine: RESTEngine, keys: APIKey
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ErrorEnvelopeMiddleware(routes: routes, formats: ErrorFormat.all))
     let openPaths = Set(routes.filter { !$0.requiresKey }.map(\.path) + [DocsPage.path])
-    var tokens: (@Sendable (String) async -> Principal?)?
-    if let pipelines = engine.pipelines {
-        let access = engine.access
-        tokens = { token in await AuthRoutes.principal(token: token, tokens: pipelines.tokens, engine: access) }
-    }
-    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths, tokens: tokens))
+    router.add(middleware: APIKeyMiddleware(keys: keys, openPaths: openPaths, tokens: tokenPrincipals(engine)))
     if let requestsPerMinuteMax = configuration.requestsPerMinuteMax {
         router.add(middleware: RateLimitMiddleware(requestsPerWindowMax: requestsPerMinuteMax, openPaths: openPaths))
     }

@@ -48,6 +48,9 @@ public struct ServerConfiguration: Sendable {
     public var expirySweepIntervalMs = 60_000
     /// Where and how `--embedder openai` reaches its endpoint.
     public var openAI = OpenAIEmbedderSettings()
+    /// How long a WebSocket client may leave one message untaken (its buffers full) before it
+    /// is disconnected as too slow.
+    public var webSocketSendTimeoutMs = 30_000
     /// REST requests one API key may make per minute (429 beyond); nil: no limit.
     public var requestsPerMinuteMax: Int?
     /// Largest pgwire message; larger ones end the connection with 54000.
@@ -157,7 +160,8 @@ extension ServerConfiguration {
             configuration.trainingStopGraceMs = grace
         }
         for (variable, keyPath) in [("VIREO_RESOURCE_SAMPLE_MS", \ServerConfiguration.resourceSampleIntervalMs),
-                                    ("VIREO_WEBHOOK_BACKOFF_MS", \ServerConfiguration.webhookBackoffMs)] {
+                                    ("VIREO_WEBHOOK_BACKOFF_MS", \ServerConfiguration.webhookBackoffMs),
+                                    ("VIREO_WEBSOCKET_SEND_TIMEOUT_MS", \ServerConfiguration.webSocketSendTimeoutMs)] {
             guard let text = environment[variable] else { continue }
             guard let milliseconds = Int(text), milliseconds > 0 else {
                 throw VireoError(.invalidParameter, "\(variable) must be a positive number of milliseconds, got '\(text)'")

@@ -35,6 +35,10 @@ public final class JobService: Sendable {
     public let configuration: JobsConfiguration
     let engine: EngineAccess
     let work = WorkSignal()
+    /// Moves on whenever a job or node changes, for the live dashboard and node streams.
+    let changes = WorkSignal()
+    /// Moves on whenever log lines are stored, for the live log streams.
+    let logLines = WorkSignal()
     private let schemaReady = Mutex(false)
     private let stopping = Mutex(false)
     let logger = Logger(label: "vireo.jobs")
@@ -76,6 +80,13 @@ public final class JobService: Sendable {
 
     static let conflictAttemptsMax = 32
 
+    /// `session` for work that changes jobs or nodes: the live streams hear of it.
+    func changing<Result: Sendable>(_ body: @escaping @Sendable (Session) throws -> Result) async throws -> Result {
+        let result = try await session(body)
+        changes.notify()
+        return result
+    }
+
     /// Expired leases go back to pending (or fail after the last attempt) until cancelled.
     /// At start, every held lease gets a full term: nodes were not heard while the server was
     /// down, which is not their fault.
@@ -91,7 +102,7 @@ public final class JobService: Sendable {
         defer { embedding.cancel() }
         while !Task.isCancelled {
             do {
-                if try await expireLeases() > 0 { work.notify() }
+                if try await expireLeases() > 0 { work.notify(); changes.notify() }
             } catch {
                 logger.error("lease sweep failed: \(error)")
             }

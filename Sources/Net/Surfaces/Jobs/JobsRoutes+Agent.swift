@@ -35,7 +35,7 @@ enum JobsAgentRoutes {
         let jobs = services.jobs
         let nodeID = text(input, "nodeId"), specs = input.field("specs") ?? .null
         let slots = input.field("slots").flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 1
-        let registration = try await jobs.session { try JobNodes.register($0, nodeID: nodeID, specs: specs, slots: slots) }
+        let registration = try await jobs.changing { try JobNodes.register($0, nodeID: nodeID, specs: specs, slots: slots) }
         jobs.work.notify()  // jobs it held are pending again
         return RouteOutput(.fields(("nodeId", .string(registration.nodeID)), ("token", .string(registration.token)),
                                    ("leaseSeconds", .number(Double(jobs.configuration.leaseMs) / 1000)),
@@ -47,7 +47,7 @@ enum JobsAgentRoutes {
         requiresKey: false, response: .object([("nodeId", .string()), ("requeued", .integer())], required: ["nodeId", "requeued"])
     ) { input, services in
         let jobs = services.jobs, presented = token(input)
-        let (nodeID, requeued) = try await jobs.session { session in
+        let (nodeID, requeued) = try await jobs.changing { session in
             let nodeID = try JobNodes.authenticate(session, token: presented)
             return (nodeID, try JobNodes.deregister(session, nodeID: nodeID))
         }
@@ -101,6 +101,7 @@ enum JobsAgentRoutes {
                 return try JobQueue.claim(session, node: nodeID, leaseMs: leaseMs)
             }
             if let job = claimed {
+                jobs.changes.notify()
                 return RouteOutput(.fields(("job", pollShape(job, leaseMs: leaseMs))))
             }
             if try await jobs.expireLeases() > 0 { continue }
@@ -128,7 +129,7 @@ enum JobsAgentRoutes {
     ) { input, services in
         let jobs = services.jobs, presented = token(input), leaseMs = jobs.configuration.leaseMs
         let jobID = text(input, "jobId") ?? "", attempt = attempt(input)
-        let job = try await jobs.session { session in
+        let job = try await jobs.changing { session in
             let nodeID = try JobNodes.authenticate(session, token: presented)
             return try JobQueue.ack(session, jobID: jobID, node: nodeID, attempt: attempt, leaseMs: leaseMs)
         }
@@ -169,7 +170,7 @@ enum JobsAgentRoutes {
         let succeeded = text(input, "status").map { $0 == JobStatus.finished } ?? (exitCode ?? 0 == 0)
         let outcome = JobQueue.Outcome(succeeded: succeeded, exitCode: exitCode, durationMs: durationMs, modelHash: text(input, "modelHash"),
                                        error: text(input, "error"), metadata: input.field("metadata") ?? .null)
-        let job = try await jobs.session { session in
+        let job = try await jobs.changing { session in
             let nodeID = try JobNodes.authenticate(session, token: presented)
             return try JobQueue.finish(session, jobID: jobID, node: nodeID, attempt: attempt, outcome)
         }
@@ -181,7 +182,7 @@ enum JobsAgentRoutes {
         requestBody: jobReference, response: JobShapes.job
     ) { input, services in
         let jobs = services.jobs, presented = token(input), jobID = text(input, "jobId") ?? "", attempt = attempt(input)
-        let job = try await jobs.session { session in
+        let job = try await jobs.changing { session in
             let nodeID = try JobNodes.authenticate(session, token: presented)
             return try JobQueue.release(session, jobID: jobID, node: nodeID, attempt: attempt)
         }
@@ -206,6 +207,7 @@ enum JobsAgentRoutes {
             let nodeID = try JobNodes.authenticate(session, token: presented)
             return try JobLogs.append(session, jobID: jobID, node: nodeID, attempt: attempt, lines: lines)
         }
+        if stored > 0 { jobs.logLines.notify() }
         return RouteOutput(.fields(("jobId", .string(jobID)), ("stored", .number(Double(stored))), ("status", .string(job.status))))
     }
 
@@ -228,22 +230,26 @@ enum JobsAgentRoutes {
     }
 
     static let usageReport = RouteDeclaration(
-        .post, "/api/usage-report", summary: "Resource usage of a node, for one of its jobs when `jobId` is given", requiresKey: false,
+        .post, "/api/usage-report",
+        summary: "Resource usage: of the node (its latest figures, shown with its specs), or of one of its jobs when `jobId` is given "
+            + "(the agent sends the job process's `cpuSeconds` and `peakMemoryMB` before it finishes the job)", requiresKey: false,
         requestBody: .object([
-            ("jobId", jobIDField), ("cpuUsage", .number), ("ramUsage", .number), ("gpuUsage", .number), ("ramUsedGB", .number),
-            ("gpuMemoryUsedGB", .number), ("extra", .map(of: .any, count: 0...64)),
+            ("jobId", jobIDField), ("attempt", attemptField), ("cpuUsage", .number), ("ramUsage", .number), ("gpuUsage", .number),
+            ("ramUsedGB", .number), ("gpuMemoryUsedGB", .number), ("cpuSeconds", .number), ("peakMemoryMB", .number),
+            ("extra", .map(of: .any, count: 0...64)),
         ]),
         response: ok
     ) { input, services in
-        let jobs = services.jobs, presented = token(input), jobID = text(input, "jobId")
+        let jobs = services.jobs, presented = token(input), jobID = text(input, "jobId"), attempt = attempt(input)
         let report = input.body ?? .object([])
         try await jobs.session { session in
             let nodeID = try JobNodes.authenticate(session, token: presented)
-            if let jobID { _ = try JobQueue.held(session, jobID: jobID, node: nodeID, attempt: nil) }
+            if let jobID { _ = try JobQueue.held(session, jobID: jobID, node: nodeID, attempt: attempt) }
             try TableSQL.transaction(session) {
                 try session.execute("INSERT INTO \(JobsSchema.usage) (node_id, job_id, report, at) VALUES ($1, $2, $3, $4)",
                                     [.text(nodeID), JobQueue.text(jobID), .json(report.text), .int(JobClock.nowMs())])
-                try JobNodes.touch(session, nodeID: nodeID, usage: report)
+                // A job's figures are not the machine's: they leave the node's latest usage alone.
+                try JobNodes.touch(session, nodeID: nodeID, usage: jobID == nil ? report : nil)
             }
         }
         return RouteOutput(.fields(("ok", .bool(true))))

@@ -108,19 +108,23 @@ enum JobsFrontendRoutes {
         response: .object(jobDetailProperties, required: ["jobId", "status", "logs", "provenance"])
     ) { input, services in
         let jobID = input.path("job_id")
-        let (record, lines, events, script) = try await services.jobs.session { session in
+        let (record, lines, events, script, usage) = try await services.jobs.session { session in
             try TableSQL.transaction(session) {
                 let record = try JobQueue.job(session, jobID)
                 let lines = try JobLogs.tail(session, jobID: jobID, limit: logsLimitDefault)
                 let events = try session.execute("""
                     SELECT event, node_id, attempt, at, detail FROM \(JobsSchema.events) WHERE job_id = $1 ORDER BY id
                     """, [.text(jobID)]).rows
-                return (record, lines, events, try JobQueue.script(session, jobID: jobID))
+                let usage = try session.execute("""
+                    SELECT node_id, at, report FROM \(JobsSchema.usage) WHERE job_id = $1 ORDER BY id DESC LIMIT \(usageReportsCount)
+                    """, [.text(jobID)]).rows
+                return (record, lines, events, try JobQueue.script(session, jobID: jobID), Array(usage.reversed()))
             }
         }
         guard case .object(var fields) = JobShapes.json(record) else { preconditionFailure("a job renders as an object") }
         fields.append(("logs", .array(lines.map(JobLogs.json))))
         fields.append(("provenance", .array(events.map(eventJSON))))
+        fields.append(("usage", .array(usage.map(usageJSON))))
         fields.append(("script", script.map { .fields(("entrypoint", .string($0.entrypoint)), ("scriptHash", .string($0.sha256)),
                                                       ("requirements", JobShapes.string($0.requirements)), ("outputFile", JobShapes.string($0.outputFile))) } ?? .null))
         return RouteOutput(.object(fields))
@@ -128,7 +132,24 @@ enum JobsFrontendRoutes {
 
     static var jobDetailProperties: [(String, Schema)] {
         guard case .object(let properties, _) = JobShapes.job else { return [] }
-        return properties + [("logs", .array(of: JobShapes.logLine)), ("provenance", .array(of: JobShapes.event)), ("script", scriptSummary)]
+        return properties + [("logs", .array(of: JobShapes.logLine)), ("provenance", .array(of: JobShapes.event)), ("script", scriptSummary),
+                             ("usage", .array(of: usageReport))]
+    }
+
+    /// The job's latest usage reports a detail shows (one per attempt from `vireo agent`).
+    static let usageReportsCount = 20
+    static let usageReport = Schema.object([
+        ("nodeId", .string()), ("timestamp", .integer()), ("attempt", .integer()), ("cpuSeconds", .number), ("peakMemoryMB", .number),
+        ("cpuUsage", .number), ("ramUsage", .number), ("gpuUsage", .number), ("ramUsedGB", .number), ("gpuMemoryUsedGB", .number),
+        ("extra", .map(of: .any, count: 0...64)),
+    ], required: ["nodeId", "timestamp"])
+
+    /// A usage row as the report the node sent, with who sent it and when.
+    static func usageJSON(_ row: [Value]) -> JSONValue {
+        var cells = RowCells(row)
+        let node = cells.text() ?? "", at = cells.int()
+        guard case .object(let report) = cells.json() else { return .fields(("nodeId", .string(node)), ("timestamp", JobShapes.seconds(at))) }
+        return .object([("nodeId", .string(node)), ("timestamp", JobShapes.seconds(at))] + report.filter { $0.0 != "jobId" })
     }
 
     static func eventJSON(_ row: [Value]) -> JSONValue {
@@ -143,7 +164,7 @@ enum JobsFrontendRoutes {
         response: .object([("message", .string()), ("jobId", .string())], required: ["message", "jobId"])
     ) { input, services in
         let jobID = input.path("job_id")
-        try await services.jobs.session { try JobQueue.delete($0, jobID: jobID) }
+        try await services.jobs.changing { try JobQueue.delete($0, jobID: jobID) }
         return RouteOutput(.fields(("message", .string("Job \(jobID) deleted")), ("jobId", .string(jobID))))
     }
 
@@ -152,7 +173,7 @@ enum JobsFrontendRoutes {
         parameters: [jobParameter], response: JobShapes.job
     ) { input, services in
         let jobID = input.path("job_id")
-        let record = try await services.jobs.session { try JobQueue.restart($0, jobID: jobID) }
+        let record = try await services.jobs.changing { try JobQueue.restart($0, jobID: jobID) }
         services.jobs.work.notify()
         return RouteOutput(JobShapes.json(record))
     }
@@ -162,7 +183,7 @@ enum JobsFrontendRoutes {
         parameters: [jobParameter], response: JobShapes.job
     ) { input, services in
         let jobID = input.path("job_id")
-        let record = try await services.jobs.session { try JobQueue.cancel($0, jobID: jobID) }
+        let record = try await services.jobs.changing { try JobQueue.cancel($0, jobID: jobID) }
         return RouteOutput(JobShapes.json(record))
     }
 

@@ -31,7 +31,7 @@ enum JobsQueueRoutes {
         let new = JobQueue.NewJob(jobID: jobID, datasetName: input.field("datasetName")?.unquotedText,
                                   datasetURL: input.field("datasetUrl")?.unquotedText, datasetHash: input.field("datasetHash")?.unquotedText,
                                   runtimeMinutesEstimate: estimate, meta: input.field("meta") ?? .null, attemptsMax: attemptsMax)
-        let job = try await jobs.session { try JobQueue.create($0, new) }
+        let job = try await jobs.changing { try JobQueue.create($0, new) }
         return RouteOutput(JobShapes.json(job))
     }
 
@@ -64,7 +64,7 @@ enum JobsQueueRoutes {
         }
         let sha256 = scriptDigest(script: script, requirements: requirements, entrypoint: entrypoint)
         let record = JobQueue.Script(script: script, requirements: requirements, entrypoint: entrypoint, outputFile: outputFile, sha256: sha256)
-        try await jobs.session { try JobQueue.uploadScript($0, jobID: jobID, record) }
+        try await jobs.changing { try JobQueue.uploadScript($0, jobID: jobID, record) }
         jobs.work.notify()
         return RouteOutput(.fields(("jobId", .string(jobID)), ("scriptHash", .string(sha256)), ("entrypoint", .string(entrypoint)),
                                    ("bytes", .number(Double(script.utf8.count)))))

@@ -143,44 +143,20 @@ extension TrainingRoutes {
     }
 }
 
-/// The WebSocket side of the live streams: upgrades of `/api/v1/ws/training/{id}` with a valid
-/// key for a session that exists; everything else goes on to the router.
+/// The WebSocket side of the live streams: `/api/v1/ws/training/{session_id}` for a session
+/// that exists, served by the server's one upgrade hook (`WebSocketDispatcher`).
 enum TrainingWebSocket {
-    static let pathPrefix = "/api/v1/ws/training/"
-
-    static func shouldUpgrade(training: TrainingService?, keys: APIKeys)
-        -> @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        { request, _, _ in
-            let uri = URI(request.path ?? "")
-            guard let training, uri.path.hasPrefix(pathPrefix) else { return .dontUpgrade }
-            let id = String(uri.path.dropFirst(pathPrefix.count))
-            let key = APIKeyMiddleware.presentedKey(request.headerFields) ?? uri.queryParameters.get("api_key")
-            guard !id.isEmpty, !id.contains("/"), let key, keys.accepts(key),
-                  (try? await training.session({ try TrainingSQL.session($0, id) })) != nil else { return .dontUpgrade }
-            return .upgrade([:]) { inbound, outbound, _ in
-                await stream(training, id, inbound: inbound, outbound: outbound)
-            }
-        }
-    }
-
-    /// Sends the session's events until it ends or the client closes (reading its frames is how a close is noticed).
-    static func stream(_ training: TrainingService, _ id: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await TrainingStream.follow(training, id, after: 0) { event in
-                        if let message = event.webSocketMessage { try await outbound.write(.text(message)) }
-                    }
-                    try await outbound.close(.normalClosure, reason: "session ended")
-                } catch {
-                    try? await outbound.close(.unexpectedServerError, reason: "stream failed")
+    static let routes = [
+        WebSocketRoute("/api/v1/ws/training/{session_id}") { request, services in
+            let id = request.path("session_id")
+            guard let training = try? services.training,
+                  (try? await training.session({ try TrainingSQL.session($0, id) })) != nil else { return nil }
+            return { sender in
+                try await TrainingStream.follow(training, id, after: 0) { event in
+                    if let message = event.webSocketMessage { try await sender.send(message) }
                 }
+                return "session ended"
             }
-            group.addTask {
-                do { for try await _ in inbound {} } catch {}
-            }
-            await group.next()
-            group.cancelAll()
-        }
-    }
+        },
+    ]
 }

@@ -300,7 +300,7 @@ export const operations = {
   "post_api_jobs_release": { method: "POST", path: "/api/jobs/release", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
   /** POST /api/jobs/stream-log: Append log lines of a job this node holds (one `line`, or a batch of `lines`) */
   "post_api_jobs_stream_log": { method: "POST", path: "/api/jobs/stream-log", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
-  /** POST /api/usage-report: Resource usage of a node, for one of its jobs when `jobId` is given */
+  /** POST /api/usage-report: Resource usage: of the node (its latest figures, shown with its specs), or of one of its jobs when `jobId` is given (the agent sends the job process's `cpuSeconds` and `peakMemoryMB` before it finishes the job) */
   "post_api_usage_report": { method: "POST", path: "/api/usage-report", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: false },
   /** GET /api/frontend/dashboard: Job counts by status, active nodes and the newest jobs */
   "get_api_frontend_dashboard": { method: "GET", path: "/api/frontend/dashboard", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },

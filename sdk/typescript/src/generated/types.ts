@@ -1863,26 +1863,29 @@ export type PostApiJobsStreamLogResponse = {
   status: string;
 };
 
-/** Resource usage of a node, for one of its jobs when `jobId` is given */
+/** Resource usage: of the node (its latest figures, shown with its specs), or of one of its jobs when `jobId` is given (the agent sends the job process's `cpuSeconds` and `peakMemoryMB` before it finishes the job) */
 export type PostApiUsageReportPath = Record<string, never>;
 
-/** Resource usage of a node, for one of its jobs when `jobId` is given */
+/** Resource usage: of the node (its latest figures, shown with its specs), or of one of its jobs when `jobId` is given (the agent sends the job process's `cpuSeconds` and `peakMemoryMB` before it finishes the job) */
 export type PostApiUsageReportQuery = Record<string, never>;
 
-/** Resource usage of a node, for one of its jobs when `jobId` is given */
+/** Resource usage: of the node (its latest figures, shown with its specs), or of one of its jobs when `jobId` is given (the agent sends the job process's `cpuSeconds` and `peakMemoryMB` before it finishes the job) */
 export type PostApiUsageReportBody = {
   jobId?: string;
+  attempt?: number;
   cpuUsage?: number;
   ramUsage?: number;
   gpuUsage?: number;
   ramUsedGB?: number;
   gpuMemoryUsedGB?: number;
+  cpuSeconds?: number;
+  peakMemoryMB?: number;
   extra?: {
     [key: string]: unknown;
   };
 };
 
-/** Resource usage of a node, for one of its jobs when `jobId` is given */
+/** Resource usage: of the node (its latest figures, shown with its specs), or of one of its jobs when `jobId` is given (the agent sends the job process's `cpuSeconds` and `peakMemoryMB` before it finishes the job) */
 export type PostApiUsageReportResponse = {
   ok: boolean;
 };
@@ -2049,6 +2052,21 @@ export type GetApiFrontendJobsJobIdResponse = {
     requirements: string | null;
     outputFile: string | null;
   } | null;
+  usage: ({
+    nodeId: string;
+    timestamp: number;
+    attempt: number;
+    cpuSeconds: number;
+    peakMemoryMB: number;
+    cpuUsage: number;
+    ramUsage: number;
+    gpuUsage: number;
+    ramUsedGB: number;
+    gpuMemoryUsedGB: number;
+    extra: {
+      [key: string]: unknown;
+    };
+  })[];
 };
 
 /** Delete a job with its script, logs and provenance */
