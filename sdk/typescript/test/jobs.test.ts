@@ -92,4 +92,37 @@ describe('jobs', () => {
     assert.deepEqual([refused.status, refused.code], [401, 'unauthorized']);
     assert.equal((await failure(vireo.jobs.restart('sdk-dup'))).status, 400);
   });
+
+  it('live sockets: a job log streams catch-up, then new lines, then its end; the dashboard sends a snapshot', async () => {
+    const vireo = client();
+    await vireo.jobs.create({ jobId: 'sdk-live' });
+    await vireo.jobs.uploadScript({ jobId: 'sdk-live', script: 'print(1)\n' });
+    const agent = await vireo.jobs.registerNode({ nodeId: 'sdk-live-node', slots: 1 });
+    const polled = await agent.poll({ wait: 5 });
+    const attempt = polled.job?.attempt;
+    await agent.ack('sdk-live', attempt);
+    await agent.streamLog({ jobId: 'sdk-live', attempt, lines: [{ line: 'first', stream: 'stdout', lineNo: 1 }] });
+
+    const dashboard = vireo.jobs.watchDashboard();
+    const snapshot = await dashboard.next();
+    assert.equal(snapshot.value?.type, 'dashboard');
+    await dashboard.return(undefined);
+
+    const seen: string[] = [];
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), 20_000);
+    const stream = (async () => {
+      for await (const event of vireo.jobs.streamLogs('sdk-live', { tail: 10, signal: deadline.signal })) {
+        seen.push(event.type === 'log' ? event.line : `end:${event.status}`);
+        if (event.type === 'log' && event.line === 'first') {
+          await agent.streamLog({ jobId: 'sdk-live', attempt, lines: [{ line: 'second', stream: 'stdout', lineNo: 2 }] });
+        }
+        if (event.type === 'log' && event.line === 'second') {
+          await agent.finish({ jobId: 'sdk-live', attempt, status: 'finished', exitCode: 0 });
+        }
+      }
+    })();
+    await stream.finally(() => clearTimeout(timer));
+    assert.deepEqual(seen, ['first', 'second', 'end:finished']);
+  });
 });

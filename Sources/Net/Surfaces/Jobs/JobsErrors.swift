@@ -4,7 +4,7 @@ import VireoQuery
 /// Seed 003's error envelope, FastAPI's `{"detail": "…"}`, for every path of the surface.
 /// Validation errors stay 422 as FastAPI answers them; the message names the field.
 enum JobsErrors {
-    static let prefixes = ["/api/jobs/", "/api/nodes/", "/api/frontend/", "/api/usage-report"]
+    static let prefixes = ["/api/jobs/", "/api/nodes/", "/api/frontend/", "/api/usage-report", "/ws/"]
 
     static let schema = Schema.object([("detail", .string())], required: ["detail"])
 

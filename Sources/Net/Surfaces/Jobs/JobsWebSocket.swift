@@ -39,6 +39,35 @@ enum JobsWebSocket {
         },
     ]
 
+    /// Plain HTTP on the socket paths: 426 (404 for an unknown job), so that the paths are in
+    /// /openapi.json and a client that forgot the upgrade learns what to send.
+    static var plainRequests: [RouteDeclaration] {
+        let sockets: [(String, String, [ParameterDeclaration])] = [
+            ("/ws/dashboard", "a JSON snapshot of the dashboard statistics, again on every change", []),
+            ("/ws/nodes", "a JSON list of the nodes with their status, again on every change", []),
+            ("/ws/jobs/{job_id}/logs", "the job's last `tail` log lines (default \(catchUpLinesDefault), at most \(catchUpLinesMax)), "
+                + "then each new line as it is stored, then an end message", [JobsFrontendRoutes.jobParameter,
+                ParameterDeclaration("tail", in: .query, .integer(range: 0...Int64(catchUpLinesMax)), summary: "lines of catch-up")]),
+        ]
+        return sockets.map { path, stream, parameters in
+            RouteDeclaration(
+                .get, path,
+                summary: "WebSocket (upgrade): \(stream); the key may come as ?api_key= since browsers cannot send headers",
+                parameters: parameters, response: .object([("detail", .string())], required: ["detail"]),
+                otherStatuses: [.init(code: 426, reasonPhrase: "Upgrade Required")]
+            ) { input, services in
+                if path.contains("{job_id}") {
+                    let jobID = input.path("job_id")
+                    guard (try? await services.jobs.session({ try JobQueue.job($0, jobID) })) != nil else {
+                        throw JobsErrors.jobNotFound(jobID)
+                    }
+                }
+                throw RESTError(.init(code: 426, reasonPhrase: "Upgrade Required"), code: "upgrade_required",
+                                "this path speaks WebSocket: send Connection: Upgrade and Upgrade: websocket")
+            }
+        }
+    }
+
     /// Sends `message` at once, then again whenever its text changes, until the client leaves.
     static func snapshots(_ jobs: JobService, _ sender: WebSocketSender,
                           _ message: @escaping @Sendable (JobService) async throws -> JSONValue) async throws -> String {

@@ -98,6 +98,9 @@ export interface Operations {
   "get_api_frontend_nodes": { path: T.GetApiFrontendNodesPath; query: T.GetApiFrontendNodesQuery; body: undefined; response: T.GetApiFrontendNodesResponse };
   "get_api_frontend_logs_search": { path: T.GetApiFrontendLogsSearchPath; query: T.GetApiFrontendLogsSearchQuery; body: undefined; response: T.GetApiFrontendLogsSearchResponse };
   "get_api_frontend_logs__job_id_": { path: T.GetApiFrontendLogsJobIdPath; query: T.GetApiFrontendLogsJobIdQuery; body: undefined; response: T.GetApiFrontendLogsJobIdResponse };
+  "get_ws_dashboard": { path: T.GetWsDashboardPath; query: T.GetWsDashboardQuery; body: undefined; response: T.GetWsDashboardResponse };
+  "get_ws_nodes": { path: T.GetWsNodesPath; query: T.GetWsNodesQuery; body: undefined; response: T.GetWsNodesResponse };
+  "get_ws_jobs__job_id__logs": { path: T.GetWsJobsJobIdLogsPath; query: T.GetWsJobsJobIdLogsQuery; body: undefined; response: T.GetWsJobsJobIdLogsResponse };
   "get_api_v1_training_sessions": { path: T.GetApiV1TrainingSessionsPath; query: T.GetApiV1TrainingSessionsQuery; body: undefined; response: T.GetApiV1TrainingSessionsResponse };
   "post_api_v1_training_sessions": { path: T.PostApiV1TrainingSessionsPath; query: T.PostApiV1TrainingSessionsQuery; body: T.PostApiV1TrainingSessionsBody; response: T.PostApiV1TrainingSessionsResponse };
   "get_api_v1_training_sessions__session_id_": { path: T.GetApiV1TrainingSessionsSessionIdPath; query: T.GetApiV1TrainingSessionsSessionIdQuery; body: undefined; response: T.GetApiV1TrainingSessionsSessionIdResponse };
@@ -322,6 +325,12 @@ export const operations = {
   "get_api_frontend_logs_search": { method: "GET", path: "/api/frontend/logs/search", pathParams: [], queryParams: ["q","limit","jobId"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /api/frontend/logs/{job_id}: The last log lines of a job, oldest first */
   "get_api_frontend_logs__job_id_": { method: "GET", path: "/api/frontend/logs/{job_id}", pathParams: ["job_id"], queryParams: ["limit"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
+  /** GET /ws/dashboard: WebSocket (upgrade): a JSON snapshot of the dashboard statistics, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+  "get_ws_dashboard": { method: "GET", path: "/ws/dashboard", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [426], requiresKey: true },
+  /** GET /ws/nodes: WebSocket (upgrade): a JSON list of the nodes with their status, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+  "get_ws_nodes": { method: "GET", path: "/ws/nodes", pathParams: [], queryParams: [], hasBody: false, status: 200, otherStatuses: [426], requiresKey: true },
+  /** GET /ws/jobs/{job_id}/logs: WebSocket (upgrade): the job's last `tail` log lines (default 100, at most 1000), then each new line as it is stored, then an end message; the key may come as ?api_key= since browsers cannot send headers */
+  "get_ws_jobs__job_id__logs": { method: "GET", path: "/ws/jobs/{job_id}/logs", pathParams: ["job_id"], queryParams: ["tail"], hasBody: false, status: 200, otherStatuses: [426], requiresKey: true },
   /** GET /api/v1/training/sessions: List training sessions, newest first */
   "get_api_v1_training_sessions": { method: "GET", path: "/api/v1/training/sessions", pathParams: [], queryParams: ["limit","offset","status"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/training/sessions: Create a training session from a config file (YAML or JSON) in the configs directory */

@@ -2170,6 +2170,38 @@ export type GetApiFrontendLogsJobIdResponse = {
   })[];
 };
 
+/** WebSocket (upgrade): a JSON snapshot of the dashboard statistics, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsDashboardPath = Record<string, never>;
+
+/** WebSocket (upgrade): a JSON snapshot of the dashboard statistics, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsDashboardQuery = Record<string, never>;
+
+/** WebSocket (upgrade): a JSON snapshot of the dashboard statistics, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsDashboardResponse = {
+  detail: string;
+};
+
+/** WebSocket (upgrade): a JSON list of the nodes with their status, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsNodesPath = Record<string, never>;
+
+/** WebSocket (upgrade): a JSON list of the nodes with their status, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsNodesQuery = Record<string, never>;
+
+/** WebSocket (upgrade): a JSON list of the nodes with their status, again on every change; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsNodesResponse = GetWsDashboardResponse;
+
+/** WebSocket (upgrade): the job's last `tail` log lines (default 100, at most 1000), then each new line as it is stored, then an end message; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsJobsJobIdLogsPath = GetApiFrontendJobsJobIdPath;
+
+/** WebSocket (upgrade): the job's last `tail` log lines (default 100, at most 1000), then each new line as it is stored, then an end message; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsJobsJobIdLogsQuery = {
+  /** lines of catch-up */
+  tail?: number;
+};
+
+/** WebSocket (upgrade): the job's last `tail` log lines (default 100, at most 1000), then each new line as it is stored, then an end message; the key may come as ?api_key= since browsers cannot send headers */
+export type GetWsJobsJobIdLogsResponse = GetWsDashboardResponse;
+
 /** List training sessions, newest first */
 export type GetApiV1TrainingSessionsPath = Record<string, never>;
 
