@@ -53,6 +53,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case noActiveTransaction = "no_active_sql_transaction"
         case invalidSavepoint = "invalid_savepoint_specification"
         case indeterminateDatatype = "indeterminate_datatype"
+        case nullValueNotAllowed = "null_value_not_allowed"
+        case invalidLogarithmArgument = "invalid_argument_for_logarithm"
+        case invalidWidthBucketArgument = "invalid_argument_for_width_bucket_function"
     }
 
     public var code: Code
@@ -123,6 +126,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .noActiveTransaction: "25P01"
         case .invalidSavepoint: "3B001"
         case .indeterminateDatatype: "42P18"
+        case .nullValueNotAllowed: "22004"
+        case .invalidLogarithmArgument: "2201E"
+        case .invalidWidthBucketArgument: "2201G"
         }
     }
 }

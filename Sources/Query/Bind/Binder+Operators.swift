@@ -157,7 +157,10 @@ extension Binder {
         if TableFunction(name: call.name) != nil {
             throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and as a whole select-list item, not here")
         }
+        if !call.argumentNames.isEmpty { return try namedCall(call, scope) }
         let arguments = try call.arguments.map { try bind($0, scope) }
+        // pg_typeof: the argument's type, known here (PostgreSQL's regtype prints as its name).
+        if call.name == "pg_typeof", arguments.count == 1 { return (.constant(.text(arguments[0].type.description)), .text) }
         if let array = try arrayFunction(call.name, arguments) { return array }
         if let reading = Functions.catalogReading(call.name, catalog) {
             let bound = try arguments.enumerated().map { try coerce($0.element, to: reading.parameterType(at: $0.offset)) }
@@ -176,6 +179,32 @@ extension Binder {
         let bound = try arguments.enumerated().map { try coerce($0.element, to: function.parameterType(at: $0.offset)) }
         let types = arguments.enumerated().map { $0.element.type == .unknown ? function.parameterType(at: $0.offset) : $0.element.type }
         return (.function(function, bound), function.resultType(types))
+    }
+
+    /// The functions that take arguments by name: make_interval(years, months, weeks, days,
+    /// hours, mins, secs), each 0 when not given.
+    private func namedCall(_ call: FunctionCall, _ scope: Scope) throws -> Typed {
+        let parameters = ["make_interval": ["years", "months", "weeks", "days", "hours", "mins", "secs"]]
+        guard let names = parameters[call.name] else {
+            throw VireoError(.undefinedFunction, "function \(call.name) does not take named arguments")
+        }
+        var positional: [SQLExpression] = Array(repeating: .literal(.integer(0)), count: names.count)
+        var given = Set<String>()
+        for (index, argument) in call.arguments.enumerated() {
+            let name = index < call.argumentNames.count ? call.argumentNames[index] : nil
+            guard let position = name.map({ names.firstIndex(of: $0) }) ?? index else {
+                throw VireoError(.undefinedFunction, "function \(call.name) has no parameter named \"\(name ?? "")\"",
+                                 hint: "Its parameters are \(names.joined(separator: ", ")).")
+            }
+            guard given.insert(names[position]).inserted else {
+                throw VireoError(.syntaxError, "argument name \"\(names[position])\" used more than once")
+            }
+            positional[position] = argument
+        }
+        var plain = call
+        plain.arguments = positional
+        plain.argumentNames = []
+        return try function(plain, scope)
     }
 
     private func coalesce(_ arguments: [Typed]) throws -> Typed {

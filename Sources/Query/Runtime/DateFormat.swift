@@ -86,10 +86,128 @@ enum DateFormat {
     }
 }
 
+extension DateFormat {
+    /// to_timestamp(text, pattern) and to_date: reads `text` by the same template patterns
+    /// (YYYY YY MM DD DDD HH HH12 HH24 MI SS MS US AM/PM Mon/Month; FM and quoted text
+    /// allowed). A separator in the template skips one non-digit in the input (PostgreSQL
+    /// is as loose); a number field takes digits up to its width, or up to the next non-digit
+    /// for YYYY. Fields not given default to 1 (month, day) and 0.
+    static func parse(_ text: String, _ template: String, typeName: String) throws -> Int64 {
+        var input = Substring(text), rest = Substring(template)
+        var year = 1, month = 1, day = 1, dayOfYear: Int?, hour = 0, minute = 0, second = 0, micros = 0
+        var isPM: Bool?, hour12 = false
+        func bad(_ detail: String) -> VireoError {
+            VireoError(.invalidDatetimeFormat, "invalid value \"\(input.prefix(12))\" for \"\(detail)\"")
+        }
+        func digits(_ width: Int, _ field: String, open: Bool = false) throws -> Int {
+            input = input.drop { $0 == " " }
+            var taken = "" as String
+            if input.first == "-" || input.first == "+" { taken.append(input.removeFirst()) }
+            while let character = input.first, character.isASCII, character.isNumber, open || taken.filter(\.isNumber).count < width {
+                taken.append(input.removeFirst())
+            }
+            guard let number = Int(taken) else { throw bad(field) }
+            return number
+        }
+        func name(_ names: [String], _ field: String, abbreviated: Bool) throws -> Int {
+            for (index, full) in names.enumerated() {
+                let candidate = abbreviated ? String(full.prefix(3)) : full
+                if input.lowercased().hasPrefix(candidate.lowercased()) {
+                    input = input.dropFirst(candidate.count)
+                    return index + 1
+                }
+            }
+            throw bad(field)
+        }
+        while let first = rest.first {
+            if first == "\"" {
+                rest = rest.dropFirst()
+                while let character = rest.first, character != "\"" { rest = rest.dropFirst(); if input.first == character { input = input.dropFirst() } }
+                rest = rest.dropFirst()
+                continue
+            }
+            let afterPrefix = rest.hasPrefix("FM") || rest.hasPrefix("fm") ? rest.dropFirst(2) : rest
+            guard let pattern = patterns.first(where: { afterPrefix.hasPrefix($0) }) else {
+                rest = rest.dropFirst()
+                if first == " " { input = input.drop { $0 == " " }; continue }
+                if let character = input.first, !(character.isASCII && character.isNumber) { input = input.dropFirst() }
+                continue
+            }
+            rest = afterPrefix.dropFirst(pattern.count)
+            switch pattern.uppercased() {
+            // YYYY takes more than four digits only when no field follows it directly (YYYYMMDD).
+            case "YYYY": year = try digits(4, pattern, open: !(rest.first?.isLetter ?? false))
+            case "YYY": year = 2000 + (try digits(3, pattern)) % 1000
+            case "YY":
+                let short = try digits(2, pattern)
+                year = short < 70 ? 2000 + short : 1900 + short
+            case "Y": year = 2000 + (try digits(1, pattern))
+            case "MM": month = try digits(2, pattern)
+            case "DD": day = try digits(2, pattern)
+            case "DDD": dayOfYear = try digits(3, pattern)
+            case "HH", "HH12": hour = try digits(2, pattern); hour12 = true
+            case "HH24": hour = try digits(2, pattern)
+            case "MI": minute = try digits(2, pattern)
+            case "SS": second = try digits(2, pattern)
+            case "MS": micros = try digits(3, pattern) * 1000
+            case "US": micros = try digits(6, pattern)
+            case "AM", "PM", "A.M.", "P.M.":
+                let marker = input.prefix(pattern.count).uppercased()
+                guard ["AM", "PM", "A.M.", "P.M."].contains(marker) else { throw bad(pattern) }
+                isPM = marker.hasPrefix("P")
+                input = input.dropFirst(pattern.count)
+            case "MONTH": month = try name(monthNames, pattern, abbreviated: false)
+            case "MON": month = try name(monthNames, pattern, abbreviated: true)
+            case "DAY": _ = try name(dayNames, pattern, abbreviated: false)
+            case "DY": _ = try name(dayNames, pattern, abbreviated: true)
+            default: throw VireoError(.featureNotSupported, "the pattern \"\(pattern)\" is not supported in \(typeName) input")
+            }
+        }
+        guard input.allSatisfy({ $0 == " " }) || typeName == "date" else {
+            throw VireoError(.invalidDatetimeFormat, "trailing characters remain in input string after datetime format")
+        }
+        if hour12 || isPM != nil {
+            guard (1...12).contains(hour) else {
+                throw VireoError(.datetimeFieldOverflow, "hour \"\(hour)\" is invalid for the 12-hour clock", hint: "Use the 24-hour clock, or give an hour between 1 and 12.")
+            }
+            hour = hour % 12 + (isPM == true ? 12 : 0)
+        }
+        let fieldsOK = (1...12).contains(month) && (0...23).contains(hour) && (0...59).contains(minute) && (0...60).contains(second)
+        guard fieldsOK, year != 0 else { throw VireoError(.datetimeFieldOverflow, "date/time field value out of range: \"\(text)\"") }
+        var days: Int
+        if let dayOfYear {
+            guard (1...366).contains(dayOfYear) else { throw VireoError(.datetimeFieldOverflow, "date/time field value out of range: \"\(text)\"") }
+            days = TimestampText.daysFromCivil(year: year, month: 1, day: 1) + dayOfYear - 1
+        } else {
+            guard (1...TimestampText.daysInMonth(year: year, month: month)).contains(day) else {
+                throw VireoError(.datetimeFieldOverflow, "date/time field value out of range: \"\(text)\"")
+            }
+            days = TimestampText.daysFromCivil(year: year, month: month, day: day)
+        }
+        let time = Int64(hour * 3600 + minute * 60 + second) * 1_000_000 + Int64(micros)
+        return Int64(days) * DateTime.microsPerDay + time
+    }
+}
+
 extension Functions {
     static let dateFormatting: [ScalarFunction] = [
         ScalarFunction("to_char", 2...2, [.timestamp, .text], returns: .text) { arguments in
             .text(DateFormat.format(try timestampMicros(arguments[0]), string(arguments[1])))
+        },
+        // to_timestamp(seconds since 1970) or to_timestamp(text, template).
+        ScalarFunction("to_timestamp", 1...2, [.text, .text], returns: .timestamptz) { arguments in
+            if arguments.count == 2 {
+                return .timestamp(try DateFormat.parse(string(arguments[0]), string(arguments[1]), typeName: "timestamp"))
+            }
+            let seconds = try double(arguments[0])
+            guard seconds.isFinite, abs(seconds) < 9.2e12 else {
+                if seconds.isInfinite { throw VireoError(.featureNotSupported, "infinite timestamps are not supported") }
+                throw VireoError(.datetimeFieldOverflow, "timestamp out of range: \"\(seconds)\"")
+            }
+            return .timestamp(Int64((seconds * 1_000_000).rounded()))
+        },
+        ScalarFunction("to_date", 2...2, [.text, .text], returns: .date) { arguments in
+            .timestamp(DateTime.midnight(of: try DateFormat.parse(string(arguments[0]), string(arguments[1]), typeName: "date")))
         },
     ]
 }

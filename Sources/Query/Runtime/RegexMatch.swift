@@ -24,6 +24,98 @@ enum RegexMatch {
         return .bool(found != negated)
     }
 
+    /// The flags regexp_replace, regexp_match and regexp_split_to_array take: `g` (every match),
+    /// `i` (case-insensitive), `c` (case-sensitive, the default).
+    struct Flags {
+        var global = false
+        var caseInsensitive = false
+
+        init(_ text: String?, allowsGlobal: Bool) throws {
+            for flag in text ?? "" {
+                switch flag {
+                case "g" where allowsGlobal: global = true
+                case "i": caseInsensitive = true
+                case "c": caseInsensitive = false
+                case "g": throw VireoError(.invalidParameter, "regexp_match() does not support the \"global\" option",
+                                          hint: "Use the regexp_matches function instead.")
+                default: throw VireoError(.invalidParameter, "invalid regular expression option: \"\(flag)\"")
+                }
+            }
+        }
+    }
+
+    /// regexp_replace: the first match (every match with `g`) replaced; `\1`…`\9` in the
+    /// replacement are the groups and `\&` the whole match, as in PostgreSQL.
+    static func replace(_ text: String, _ pattern: String, _ replacement: String, flags: String?) throws -> String {
+        let options = try Flags(flags, allowsGlobal: true)
+        let expression = try compile(pattern, caseInsensitive: options.caseInsensitive)
+        let nsText = text as NSString
+        let matches = expression.matches(in: text, range: NSRange(location: 0, length: nsText.length))
+        var result = "", cursor = 0
+        for match in options.global ? matches : Array(matches.prefix(1)) {
+            result += nsText.substring(with: NSRange(location: cursor, length: match.range.location - cursor))
+            result += substituted(replacement, match, nsText)
+            cursor = match.range.location + match.range.length
+        }
+        return result + nsText.substring(from: cursor)
+    }
+
+    private static func substituted(_ replacement: String, _ match: NSTextCheckingResult, _ text: NSString) -> String {
+        var result = "", characters = Array(replacement)[...]
+        func group(_ index: Int) -> String {
+            guard index < match.numberOfRanges, match.range(at: index).location != NSNotFound else { return "" }
+            return text.substring(with: match.range(at: index))
+        }
+        while let character = characters.popFirst() {
+            guard character == "\\", let next = characters.first else { result.append(character); continue }
+            if let digit = next.wholeNumberValue, next.isASCII {
+                characters.removeFirst()
+                result += group(digit)
+            } else if next == "&" {
+                characters.removeFirst()
+                result += group(0)
+            } else {
+                characters.removeFirst()
+                result.append(next)
+            }
+        }
+        return result
+    }
+
+    /// regexp_match: the first match's groups (the whole match when there are none), NULL
+    /// when nothing matches; an unmatched group is NULL.
+    static func firstMatch(_ text: String, _ pattern: String, flags: String?) throws -> Value {
+        let options = try Flags(flags, allowsGlobal: false)
+        let expression = try compile(pattern, caseInsensitive: options.caseInsensitive)
+        let nsText = text as NSString
+        guard let match = expression.firstMatch(in: text, range: NSRange(location: 0, length: nsText.length)) else { return .null }
+        let groups = match.numberOfRanges > 1 ? Array(1..<match.numberOfRanges) : [0]
+        return .array(groups.map { index in
+            let range = match.range(at: index)
+            return range.location == NSNotFound ? .null : .text(nsText.substring(with: range))
+        })
+    }
+
+    /// regexp_split_to_array: the text between matches; an empty match splits between characters.
+    static func split(_ text: String, _ pattern: String, flags: String?) throws -> [String] {
+        let options = try Flags(flags, allowsGlobal: false)
+        let expression = try compile(pattern, caseInsensitive: options.caseInsensitive)
+        let nsText = text as NSString
+        var parts: [String] = [], cursor = 0
+        for match in expression.matches(in: text, range: NSRange(location: 0, length: nsText.length)) {
+            if match.range.length == 0 {
+                // An empty match at the start or end splits nothing, as in PostgreSQL.
+                guard match.range.location > cursor, match.range.location < nsText.length else { continue }
+            } else if match.range.location == nsText.length && match.range.location == cursor {
+                continue
+            }
+            parts.append(nsText.substring(with: NSRange(location: cursor, length: match.range.location - cursor)))
+            cursor = match.range.location + match.range.length
+        }
+        parts.append(nsText.substring(from: cursor))
+        return parts
+    }
+
     private static func compile(_ pattern: String, caseInsensitive: Bool) throws -> NSRegularExpression {
         let key = Key(pattern: pattern, caseInsensitive: caseInsensitive)
         if let expression = compiled.withLock({ $0[key] }) { return expression }
@@ -40,9 +132,26 @@ enum RegexMatch {
             throw VireoError(.limitExceeded, "regular expression is longer than \(patternBytesMax) bytes")
         }
         do {
-            return try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
+            // ICU refuses an empty pattern; PostgreSQL's matches the empty string everywhere.
+            return try NSRegularExpression(pattern: pattern.isEmpty ? "(?:)" : pattern, options: caseInsensitive ? [.caseInsensitive] : [])
         } catch {
             throw VireoError(.invalidParameter, "invalid regular expression: \(pattern)")
         }
     }
+}
+
+extension Functions {
+    static let regex: [ScalarFunction] = [
+        ScalarFunction("regexp_replace", 3...4, [.text], returns: .text) { arguments in
+            .text(try RegexMatch.replace(string(arguments[0]), string(arguments[1]), string(arguments[2]),
+                                         flags: arguments.count > 3 ? string(arguments[3]) : nil))
+        },
+        ScalarFunction("regexp_match", 2...3, [.text], returns: .array(.text)) { arguments in
+            try RegexMatch.firstMatch(string(arguments[0]), string(arguments[1]), flags: arguments.count > 2 ? string(arguments[2]) : nil)
+        },
+        ScalarFunction("regexp_split_to_array", 2...3, [.text], returns: .array(.text)) { arguments in
+            .array(try RegexMatch.split(string(arguments[0]), string(arguments[1]), flags: arguments.count > 2 ? string(arguments[2]) : nil)
+                .map(Value.text))
+        },
+    ]
 }

@@ -50,7 +50,8 @@ extension ScalarFunction {
 /// The catalogue of built-in scalar functions.
 enum Functions {
     static let all: [String: ScalarFunction] = Dictionary(
-        (text + math + vector + misc + catalog + dateTime + dateFormatting + intervals + textSearch).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        (text + moreText + math + moreMath + regex + json + vector + misc + catalog + dateTime + dateFormatting + intervals
+         + textSearch).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func string(_ value: Value) -> String { Cast.textForm(value) }
 
@@ -191,7 +192,7 @@ enum Functions {
         ScalarFunction("ln", 1...1, [.double], returns: .double) { .double(log(try double($0[0]))) },
         ScalarFunction("mod", 2...2, [.int], resultType: numericResult) { try Operators.apply(.modulo, $0[0], $0[1]) },
         ScalarFunction("sign", 1...1, [.double], returns: .double) { .double(try double($0[0]).sign == .minus ? -1 : (try double($0[0]) == 0 ? 0 : 1)) },
-        ScalarFunction("random", 0...0, [], volatile: true, returns: .double) { _ in .double(Double.random(in: 0..<1)) },
+        ScalarFunction("random", 0...0, [], volatile: true, returns: .double) { _ in .double(RandomSource.next()) },
         ScalarFunction("pi", 0...0, [], returns: .double) { _ in .double(Double.pi) },
     ]
 

@@ -4,6 +4,13 @@ import VireoStorage
 /// The text functions whose result can be larger than their inputs. Each works out the
 /// result's size in bytes first and checks it (`ResultSize`) before allocating anything.
 enum TextBuilding {
+    /// Checks a result of `bytes` bytes (lpad, rpad, format) against the value limit.
+    static func checkLength(_ bytes: Int, builder: String) throws {
+        var size = ResultSize(of: builder)
+        size.add(bytes)
+        try size.check()
+    }
+
     /// `parts` joined with `separator` between them (`||`, concat, concat_ws).
     static func joined(_ parts: [String], separator: String = "", builder: String) throws -> String {
         var size = ResultSize(of: builder)

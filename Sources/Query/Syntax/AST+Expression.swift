@@ -93,6 +93,9 @@ public struct FunctionCall: Sendable, Equatable {
     public var orderBy: [OrderItem]
     /// `WITHIN GROUP (ORDER BY x)` of an ordered-set aggregate (percentile_cont …).
     public var withinGroup: [OrderItem]
+    /// `f(a, name => b)`: each argument's name, nil for a positional one; empty when no
+    /// argument is named.
+    public var argumentNames: [String?] = []
 
     /// Creates the node from its parts, as the parser would.
     public init(_ name: String, _ arguments: [SQLExpression] = [], distinct: Bool = false, star: Bool = false,

@@ -29,7 +29,8 @@ extension Parser {
             return .unary(.not, try parseExpression(minimum: .not))
         }
         guard case .op(let spelling) = peek().kind, spelling == "-" || spelling == "+" else {
-            return try parsePrimary()
+            let primary = try parsePrimary()
+            return peek().kind == .leftBracket ? try parseSubscripts(after: primary) : primary
         }
         advance()
         if spelling == "-", let literal = negativeNumber() { return .literal(literal) }

@@ -2,8 +2,10 @@ import VireoStorage
 
 /// Primary expressions (literals, names, calls, CASE, CAST, subqueries) and type names.
 extension Parser {
-    mutating func parsePrimary() throws -> SQLExpression {
-        var expression = try parsePrimaryBase()
+    /// Subscripts after a primary: `a[1]`, `f(x)[2:3]`. Called by the caller of parsePrimary
+    /// once it has returned, so that nesting costs no extra stack frame per level.
+    mutating func parseSubscripts(after primary: SQLExpression) throws -> SQLExpression {
+        var expression = primary
         while peek().kind == .leftBracket { expression = try parseSubscript(of: expression) }
         return expression
     }
@@ -21,7 +23,7 @@ extension Parser {
         return .subscripted(array, lower: lower, upper: nil, isSlice: false)
     }
 
-    private mutating func parsePrimaryBase() throws -> SQLExpression {
+    mutating func parsePrimary() throws -> SQLExpression {
         let token = peek()
         switch token.kind {
         case .integer(let digits):
@@ -133,6 +135,7 @@ extension Parser {
             try expect(.rightParen, ")")
             return .function(special)
         }
+        if identifier(peek()) != nil, peek(1).isOperator("=>") { return try parseNamedCall(name) }
         let distinct = acceptKeyword(.distinct)
         if !distinct { _ = acceptKeyword(.all) }
         let first = try parseExpression(minimum: firstArgumentMinimum(name))
@@ -141,11 +144,35 @@ extension Parser {
             return .function(special)
         }
         var arguments = [first]
-        while accept(.comma) { arguments.append(try parseExpression()) }
+        while accept(.comma) {
+            if identifier(peek()) != nil, peek(1).isOperator("=>") { return try parseNamedCall(name, positional: arguments) }
+            arguments.append(try parseExpression())
+        }
         let orderBy = acceptKeywords(.order, .by) ? try commaSeparated { try $0.parseOrderItem() } : []
         try expect(.rightParen, ")")
         return .function(try parseCallSuffix(FunctionCall(name, arguments, distinct: distinct, orderBy: orderBy)))
     }
+
+    /// The rest of a call from its first named argument on: `name => expression, …` (only
+    /// named ones may follow), after `positional` arguments. Kept out of parseFunctionCall so
+    /// that its locals do not grow every level of nested calls.
+    @inline(never)
+    private mutating func parseNamedCall(_ name: String, positional: [SQLExpression] = []) throws -> SQLExpression {
+        var call = FunctionCall(name, positional)
+        call.argumentNames = Array(repeating: nil, count: positional.count)
+        repeat {
+            guard let argumentName = identifier(peek()), peek(1).isOperator("=>") else {
+                throw unexpected("a positional argument cannot follow a named argument")
+            }
+            advance()
+            advance()
+            call.arguments.append(try parseExpression())
+            call.argumentNames.append(argumentName)
+        } while accept(.comma)
+        try expect(.rightParen, ")")
+        return .function(try parseCallSuffix(call))
+    }
+
 
     /// `CASE [operand] WHEN … THEN … [WHEN …] [ELSE …] END`.
     private mutating func parseCase() throws -> SQLExpression {

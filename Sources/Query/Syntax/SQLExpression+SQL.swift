@@ -124,7 +124,10 @@ extension FunctionCall {
         }
         let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
         let order = orderBy.isEmpty ? "" : " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ")
-        var text = quotedName + (star ? "(*)" : "(" + (distinct ? "DISTINCT " : "") + arguments.map(\.sql).joined(separator: ", ") + order + ")")
+        let argumentList = arguments.enumerated().map { index, argument in
+            (index < argumentNames.count ? argumentNames[index].map { quoteIdentifier($0) + " => " } ?? "" : "") + argument.sql
+        }
+        var text = quotedName + (star ? "(*)" : "(" + (distinct ? "DISTINCT " : "") + argumentList.joined(separator: ", ") + order + ")")
         if !withinGroup.isEmpty { text += " WITHIN GROUP (ORDER BY " + withinGroup.map(\.sql).joined(separator: ", ") + ")" }
         if let filter { text += " FILTER (WHERE " + filter.sql + ")" }
         if let over {

@@ -13,7 +13,7 @@ import Darwin
 /// when parsing began, keeping the other half for whoever walks the tree it returns.
 struct StackGuard {
     /// Depth below which the stack is not measured (cheap statements pay nothing).
-    static let checkDepthMin = 16
+    static let checkDepthMin = 4
 
     /// The lowest stack address the parser may reach; nil when the platform cannot tell.
     let lowestAddress: UInt?

@@ -1301,3 +1301,48 @@ SELECT id, t FROM tarr, unnest(tags) t ORDER BY 1, 2;
 UPDATE tarr SET tags = tags || 'z' WHERE id = 1 RETURNING tags;
 SELECT id FROM tarr WHERE tags @> '{z}' OR nums && '{3}' ORDER BY id;
 SELECT count(*), array_agg(DISTINCT t ORDER BY t) FROM tarr, unnest(tags) t;
+
+-- Text functions: padding, case, fields, translation, code points, quoting, format, md5, regular expressions
+SELECT lpad('x', 3, '*'), rpad('x', 3), lpad('hello', 3), rpad('hello', 2, 'ab'), lpad('x', 5, 'ab'), lpad('x', 3, ''), lpad('x', -1);
+SELECT initcap('hello wORLD-foo bar_baz 3rd'), split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 5), split_part('a,b,c', ',', -1), split_part('abc', '', 1);
+SELECT split_part('a,b', ',', 0);
+SELECT translate('12345', '143', 'ax'), ascii('a'), ascii(''), chr(65), chr(9731), starts_with('vireo', 'vir'), starts_with('vireo', 'x');
+SELECT chr(0);
+SELECT to_hex(255), to_hex(0), to_hex(-1), to_hex(9223372036854775807);
+SELECT quote_ident('abc'), quote_ident('a b'), quote_ident('Abc'), quote_ident('select'), quote_literal('it''s'), quote_literal(E'a\\b'), quote_literal(42), quote_nullable(NULL), quote_nullable('x');
+SELECT format('%s is %L or %I', 'x', 'it''s', 'a b'), format('%s|%s', NULL, 1), format('%L', NULL), format('%2$s %1$s', 'a', 'b'), format('[%5s][%-5s]', 'ab', 'cd'), format('100%%');
+SELECT format('%I', NULL);
+SELECT format('%s %s', 'one');
+SELECT format('%x', 1);
+SELECT md5(''), md5('abc'), md5('The quick brown fox jumps over the lazy dog');
+SELECT regexp_replace('abcabc', 'b', 'X'), regexp_replace('abcabc', 'b', 'X', 'g'), regexp_replace('Hello World', '(\w+) (\w+)', '\2 \1'), regexp_replace('ABC', 'b', '-', 'i');
+SELECT regexp_match('foobarbequebaz', 'ba.'), regexp_match('foobarbequebaz', '(bar)(beque)'), regexp_match('abc', 'x'), regexp_match('ABC', 'b', 'i');
+SELECT regexp_split_to_array('hello world  foo', '\s+'), regexp_split_to_array('abc', ''), regexp_split_to_array('a1b2c', '[0-9]');
+SELECT regexp_match('abc', 'b', 'g');
+-- Mathematics
+SELECT log(100), log(2, 8), log10(1000), cbrt(27), round(degrees(pi())::numeric, 6), round(radians(180)::numeric, 6);
+SELECT log(0);
+SELECT log(-1);
+SELECT round(sin(0.5)::numeric, 9), round(cos(0.5)::numeric, 9), round(tan(0.5)::numeric, 9), round(asin(0.5)::numeric, 9), round(acos(0.5)::numeric, 9), round(atan(0.5)::numeric, 9), round(atan2(1, 2)::numeric, 9);
+SELECT asin(2);
+SELECT gcd(12, 18), gcd(-12, 18), gcd(0, 5), lcm(4, 6), lcm(0, 3), div(7, 2), div(-7, 2);
+SELECT width_bucket(5.35, 0.024, 10.06, 5), width_bucket(-1, 0, 10, 5), width_bucket(10, 0, 10, 5), width_bucket(3, 10, 0, 5);
+SELECT width_bucket(1, 0, 10, 0);
+SELECT setseed(0.5) IS NULL;
+-- JSON building
+SELECT jsonb_build_object('b', 1, 'a', 'x', 'c', NULL, 'aa', true), jsonb_build_object(), jsonb_build_array(1, 'a', NULL, 2.5, false);
+SELECT jsonb_build_object('a', 1, 'a', 2), jsonb_build_object('k', jsonb_build_array(1, 2), 'n', '{"x": 1}'::jsonb);
+SELECT jsonb_build_object('a');
+SELECT jsonb_build_object(NULL, 1);
+SELECT to_jsonb(1), to_jsonb('text'::text), to_jsonb(true), to_jsonb(ARRAY[1, 2]), to_jsonb(NULL::int);
+SELECT jsonb_set('{"a": 1, "b": [1, 2]}', '{a}', '5'), jsonb_set('{"a": 1}', '{c}', '"new"'), jsonb_set('{"a": 1}', '{c}', '3', false), jsonb_set('{"b": [1, 2]}', '{b,0}', '9'), jsonb_set('{"b": [1, 2]}', '{b,5}', '9');
+SELECT jsonb_strip_nulls('{"a": 1, "b": null, "c": {"d": null}}'), jsonb_array_length('[1, 2, 3]'), jsonb_extract_path('{"a": {"b": [10, 20]}}', 'a', 'b', '1'), jsonb_extract_path_text('{"a": {"b": "x"}}', 'a', 'b');
+SELECT jsonb_array_length('{"a": 1}');
+-- Dates from text and from epoch seconds
+SELECT to_timestamp(0), to_timestamp(1700000000.5), to_date('2024-03-05', 'YYYY-MM-DD'), to_date('05 Mar 2024', 'DD Mon YYYY');
+SELECT to_timestamp('2024-03-05 14:07:09', 'YYYY-MM-DD HH24:MI:SS'), to_timestamp('05/03/2024 02:07 PM', 'DD/MM/YYYY HH:MI AM'), to_timestamp('20240305', 'YYYYMMDD');
+SELECT to_date('2024-02-30', 'YYYY-MM-DD');
+SELECT to_timestamp('2024-13-01', 'YYYY-MM-DD');
+SELECT make_interval(days => 3, hours => 2), make_interval(1, days => 2), make_interval(mins => 90);
+SELECT make_interval(nope => 1);
+SELECT pg_typeof(1), pg_typeof('x'::text), pg_typeof(now()), pg_typeof(ARRAY['a']), pg_typeof(1::bigint);

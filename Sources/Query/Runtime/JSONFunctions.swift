@@ -1,0 +1,123 @@
+import VireoStorage
+
+/// Building and changing JSON documents: jsonb_build_object/array, to_jsonb, jsonb_set,
+/// jsonb_strip_nulls, jsonb_array_length, jsonb_extract_path[_text]. Objects built here are
+/// in jsonb's order (shorter keys first, then by bytes; the last of duplicate keys wins).
+extension Functions {
+    static let json: [ScalarFunction] = [
+        ScalarFunction("jsonb_build_object", 0...100, [.text, .unknown], strict: false, returns: .json) { try builtObject($0) },
+        ScalarFunction("json_build_object", 0...100, [.text, .unknown], strict: false, returns: .json) { try builtObject($0) },
+        ScalarFunction("jsonb_build_array", 0...100, [.text], strict: false, returns: .json) { arguments in
+            .json(JSONValue.array(try arguments.map(JSONValue.init(sqlValue:))).text)
+        },
+        ScalarFunction("json_build_array", 0...100, [.text], strict: false, returns: .json) { arguments in
+            .json(JSONValue.array(try arguments.map(JSONValue.init(sqlValue:))).text)
+        },
+        ScalarFunction("to_jsonb", 1...1, [.text], returns: .json) { .json(try JSONValue(sqlValue: $0[0]).text) },
+        ScalarFunction("to_json", 1...1, [.text], returns: .json) { .json(try JSONValue(sqlValue: $0[0]).text) },
+        ScalarFunction("jsonb_set", 3...4, [.json, .array(.text), .json, .bool], returns: .json) { arguments in
+            let path = (ArrayFunctions.elements(arguments[1]) ?? []).map { $0.isNull ? nil : Cast.textForm($0) }
+            guard !path.contains(where: { $0 == nil }) else {
+                throw VireoError(.nullValueNotAllowed, "path element at position \((path.firstIndex { $0 == nil } ?? 0) + 1) is null")
+            }
+            let createMissing = arguments.count < 4 || arguments[3] == .bool(true)
+            let document = try JSONValue.parse(string(arguments[0]))
+            let replacement = try JSONValue.parse(string(arguments[2]))
+            return .json(try document.setting(path.compactMap { $0 }[...], to: replacement, createMissing: createMissing).text)
+        },
+        ScalarFunction("jsonb_strip_nulls", 1...1, [.json], returns: .json) { .json(try JSONValue.parse(string($0[0])).strippingNulls.text) },
+        ScalarFunction("jsonb_array_length", 1...1, [.json], returns: .integer) { try arrayLength($0[0]) },
+        ScalarFunction("json_array_length", 1...1, [.json], returns: .integer) { try arrayLength($0[0]) },
+        ScalarFunction("jsonb_extract_path", 1...100, [.json, .text], returns: .json) { arguments in
+            try extractPath(arguments).map { .json($0.text) } ?? .null
+        },
+        ScalarFunction("jsonb_extract_path_text", 1...100, [.json, .text], returns: .text) { arguments in
+            try extractPath(arguments).flatMap(\.unquotedText).map(Value.text) ?? .null
+        },
+    ]
+
+    static func builtObject(_ arguments: [Value]) throws -> Value {
+        guard arguments.count % 2 == 0 else {
+            throw VireoError(.invalidParameter, "argument list must have even number of elements",
+                             hint: "The arguments of jsonb_build_object() must consist of alternating keys and values.")
+        }
+        var members: [(String, JSONValue)] = []
+        for index in stride(from: 0, to: arguments.count, by: 2) {
+            guard !arguments[index].isNull else {
+                throw VireoError(.invalidParameter, "argument \(index + 1): key must not be null")
+            }
+            members.append((Cast.textForm(arguments[index]), try JSONValue(sqlValue: arguments[index + 1])))
+        }
+        return .json(JSONValue.jsonbObject(members).text)
+    }
+
+    static func arrayLength(_ value: Value) throws -> Value {
+        switch try JSONValue.parse(string(value)) {
+        case .array(let items): return .int(Int64(items.count))
+        case .object: throw VireoError(.invalidParameter, "cannot get array length of a non-array")
+        default: throw VireoError(.invalidParameter, "cannot get array length of a scalar")
+        }
+    }
+
+    static func extractPath(_ arguments: [Value]) throws -> JSONValue? {
+        var current: JSONValue? = try JSONValue.parse(string(arguments[0]))
+        for step in arguments.dropFirst() {
+            guard let document = current else { return nil }
+            let key = string(step)
+            if case .array = document, let index = Int64(key) { current = document.field(.int(index)) } else { current = document.field(.text(key)) }
+        }
+        return current
+    }
+}
+
+extension JSONValue {
+    /// An object in jsonb's order: keys by length, then by bytes; the last duplicate wins.
+    static func jsonbObject(_ members: [(String, JSONValue)]) -> JSONValue {
+        var latest: [String: JSONValue] = [:]
+        for (key, value) in members { latest[key] = value }
+        return .object(latest.sorted { a, b in
+            let x = Array(a.key.utf8), y = Array(b.key.utf8)
+            return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
+        }.map { ($0.key, $0.value) })
+    }
+
+    /// jsonb_set: the document with the value at `path` replaced (or added, in an object or
+    /// at an array's end or start, when `createMissing`); a path through a scalar is an error.
+    func setting(_ path: ArraySlice<String>, to value: JSONValue, createMissing: Bool) throws -> JSONValue {
+        guard let step = path.first else { return value }
+        let rest = path.dropFirst()
+        switch self {
+        case .object(let members):
+            if let position = members.firstIndex(where: { $0.0 == step }) {
+                var changed = members
+                changed[position].1 = try members[position].1.setting(rest, to: value, createMissing: createMissing)
+                return .object(changed)
+            }
+            guard createMissing, rest.isEmpty else { return self }
+            return JSONValue.jsonbObject(members + [(step, value)])
+        case .array(var items):
+            guard let index = Int(step) else {
+                throw VireoError(.invalidTextRepresentation, "path element at position \(1) is not an integer: \"\(step)\"")
+            }
+            let position = index < 0 ? items.count + index : index
+            if items.indices.contains(position) {
+                items[position] = try items[position].setting(rest, to: value, createMissing: createMissing)
+                return .array(items)
+            }
+            guard createMissing, rest.isEmpty else { return self }
+            if position < 0 { items.insert(value, at: 0) } else { items.append(value) }
+            return .array(items)
+        default:
+            throw VireoError(.invalidParameter, "cannot set path in scalar")
+        }
+    }
+
+    /// jsonb_strip_nulls: every object member whose value is null removed, at any depth.
+    var strippingNulls: JSONValue {
+        switch self {
+        case .object(let members): .object(members.filter { $0.1 != .null }.map { ($0.0, $0.1.strippingNulls) })
+        case .array(let items): .array(items.map(\.strippingNulls))
+        default: self
+        }
+    }
+}

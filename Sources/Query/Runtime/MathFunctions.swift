@@ -1,0 +1,119 @@
+import Foundation
+import Synchronization
+import VireoStorage
+
+/// PostgreSQL's mathematical functions beyond the basics in ScalarFunction.swift:
+/// logarithms, trigonometry, gcd/lcm, div, width_bucket, and setseed for random().
+extension Functions {
+    static let moreMath: [ScalarFunction] = [
+        ScalarFunction("log", 1...2, [.double], returns: .double) { arguments in
+            if arguments.count == 1 { return .double(try logarithm(double(arguments[0]), base: 10)) }
+            let base = try double(arguments[0])
+            guard base != 1 else { throw VireoError(.divisionByZero, "division by zero") }
+            return .double(try logarithm(double(arguments[1]), base: try positive(base)))
+        },
+        ScalarFunction("log10", 1...1, [.double], returns: .double) { .double(try logarithm(double($0[0]), base: 10)) },
+        ScalarFunction("cbrt", 1...1, [.double], returns: .double) { .double(Foundation.cbrt(try double($0[0]))) },
+        ScalarFunction("degrees", 1...1, [.double], returns: .double) { .double(try double($0[0]) * 180 / Double.pi) },
+        ScalarFunction("radians", 1...1, [.double], returns: .double) { .double(try double($0[0]) * Double.pi / 180) },
+        trigonometric("sin", Foundation.sin), trigonometric("cos", Foundation.cos), trigonometric("tan", Foundation.tan),
+        trigonometric("cot") { 1 / Foundation.tan($0) },
+        trigonometric("asin", Foundation.asin, domain: -1...1), trigonometric("acos", Foundation.acos, domain: -1...1),
+        trigonometric("atan", Foundation.atan),
+        ScalarFunction("atan2", 2...2, [.double], returns: .double) { .double(Foundation.atan2(try double($0[0]), try double($0[1]))) },
+        ScalarFunction("gcd", 2...2, [.int], resultType: numericResult) { arguments in
+            .int(try greatestCommonDivisor(int(arguments[0]), int(arguments[1])))
+        },
+        ScalarFunction("lcm", 2...2, [.int], resultType: numericResult) { arguments in
+            let a = try int(arguments[0]), b = try int(arguments[1])
+            guard a != 0, b != 0 else { return .int(0) }
+            let (product, overflow) = (a / (try greatestCommonDivisor(a, b))).multipliedReportingOverflow(by: b)
+            guard !overflow, product != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
+            return .int(abs(product))
+        },
+        // div(a, b): the quotient truncated toward zero (numeric in PostgreSQL).
+        ScalarFunction("div", 2...2, [.double], returns: .double) { arguments in
+            let divisor = try double(arguments[1])
+            guard divisor != 0 else { throw VireoError(.divisionByZero, "division by zero") }
+            return .double((try double(arguments[0]) / divisor).rounded(.towardZero))
+        },
+        ScalarFunction("width_bucket", 4...4, [.double, .double, .double, .integer], returns: .integer) { arguments in
+            let operand = try double(arguments[0]), low = try double(arguments[1]), high = try double(arguments[2])
+            let count = try int(arguments[3])
+            guard count > 0 else { throw VireoError(.invalidWidthBucketArgument, "count must be greater than zero") }
+            guard low != high else { throw VireoError(.invalidWidthBucketArgument, "lower bound cannot equal upper bound") }
+            guard low.isFinite, high.isFinite, !operand.isNaN else {
+                throw VireoError(.invalidWidthBucketArgument, "operand, lower bound, and upper bound cannot be NaN")
+            }
+            let below = low < high ? operand < low : operand > low
+            let above = low < high ? operand >= high : operand <= high
+            if below { return .int(0) }
+            if above { return .int(count + 1) }
+            return .int(Int64(((operand - low) / (high - low) * Double(count)).rounded(.down)) + 1)
+        },
+        // Returns void, which prints as nothing (and is not NULL).
+        ScalarFunction("setseed", 1...1, [.double], volatile: true, returns: .text) { arguments in
+            let seed = try double(arguments[0])
+            guard (-1...1).contains(seed) else {
+                throw VireoError(.invalidParameter, "setseed parameter \(seed) is out of allowed range [-1,1]")
+            }
+            RandomSource.seed(seed)
+            return .text("")
+        },
+    ]
+
+    static func positive(_ number: Double) throws -> Double {
+        guard number != 0 else { throw VireoError(.invalidLogarithmArgument, "cannot take logarithm of zero") }
+        guard number > 0 else { throw VireoError(.invalidLogarithmArgument, "cannot take logarithm of a negative number") }
+        return number
+    }
+
+    static func logarithm(_ number: Double, base: Double) throws -> Double {
+        let value = try positive(number)
+        return base == 10 ? Foundation.log10(value) : Foundation.log(value) / Foundation.log(base)
+    }
+
+    static func trigonometric(_ name: String, _ body: @escaping @Sendable (Double) -> Double,
+                              domain: ClosedRange<Double>? = nil) -> ScalarFunction {
+        ScalarFunction(name, 1...1, [.double], returns: .double) { arguments in
+            let number = try double(arguments[0])
+            if let domain, !domain.contains(number) || number.isInfinite {
+                throw VireoError(.numericOutOfRange, "input is out of range")
+            }
+            return .double(body(number))
+        }
+    }
+
+    static func greatestCommonDivisor(_ a: Int64, _ b: Int64) throws -> Int64 {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        guard x != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
+        return abs(x)
+    }
+}
+
+/// random()'s numbers: the system's generator until setseed() fixes a seed, then a
+/// repeatable sequence (SplitMix64) from it, as PostgreSQL's setseed makes random() repeat.
+/// The seed is the process's, not the session's.
+enum RandomSource {
+    private static let state = Mutex<UInt64?>(nil)
+
+    static func seed(_ seed: Double) {
+        state.withLock { $0 = UInt64(bitPattern: Int64((seed * Double(Int64.max / 2)).rounded())) }
+    }
+
+    /// A double in [0, 1).
+    static func next() -> Double {
+        let seeded: UInt64? = state.withLock { current in
+            guard var value = current else { return nil }
+            value &+= 0x9E37_79B9_7F4A_7C15
+            current = value
+            var mixed = value
+            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            return mixed ^ (mixed >> 31)
+        }
+        guard let seeded else { return Double.random(in: 0..<1) }
+        return Double(seeded >> 11) / Double(1 << 53)
+    }
+}
