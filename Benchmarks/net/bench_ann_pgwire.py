@@ -31,7 +31,7 @@ from pgvector.psycopg import register_vector
 from netbench import STARTUP_SECONDS_MAX, free_port, minilm_like, start_vireo
 
 QUERY = "SELECT id FROM items ORDER BY embedding <=> %s LIMIT 10"
-EF_SEARCH_CANDIDATES = [10, 16, 20, 24, 32, 40, 48, 64, 80, 100, 128, 160, 200, 256, 320, 400, 500, 640, 800, 1000]
+EF_SEARCH_CANDIDATES = [10, 16, 20, 24, 32, 40, 48, 56, 64, 72, 80, 90, 100, 112, 128, 144, 160, 200, 256, 320, 400, 500, 640, 800, 1000]
 
 
 
