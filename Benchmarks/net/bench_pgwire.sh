@@ -30,7 +30,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # --- the servers --------------------------------------------------------------------
 VIREO_PORT=$(free_port)
-"$VIREO" serve --data "$WORK/vireo" --pg-port "$VIREO_PORT" --pg-auth trust > "$WORK/vireo.log" 2>&1 &
+"$VIREO" serve --data "$WORK/vireo" --pg-port "$VIREO_PORT" --http-port "$(free_port)" --pg-auth trust > "$WORK/vireo.log" 2>&1 &
 VIREO_PID=$!
 PG_PORT=$(free_port)
 mkdir -p "$WORK/pg" && chown postgres "$WORK" "$WORK/pg"

