@@ -161,6 +161,14 @@ extension Binder {
         let arguments = try call.arguments.map { try bind($0, scope) }
         // pg_typeof: the argument's type, known here (PostgreSQL's regtype prints as its name).
         if call.name == "pg_typeof", arguments.count == 1 { return (.constant(.text(arguments[0].type.description)), .text) }
+        if call.name == "timezone", arguments.count == 2 {
+            // timestamptz → the wall-clock timestamp in the zone; timestamp (a wall clock in
+            // the zone) → the instant, a timestamptz.
+            let fromInstant = arguments[1].type != .timestamp
+            let value = try convert(arguments[1], to: fromInstant ? .timestamptz : .timestamp)
+            return (.function(TimeZones.conversion(fromInstant: fromInstant), [try coerce(arguments[0], to: .text), value]),
+                    fromInstant ? .timestamp : .timestamptz)
+        }
         if let array = try arrayFunction(call.name, arguments) { return array }
         if let reading = Functions.catalogReading(call.name, catalog) {
             let bound = try arguments.enumerated().map { try coerce($0.element, to: reading.parameterType(at: $0.offset)) }

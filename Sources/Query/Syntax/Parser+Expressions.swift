@@ -61,6 +61,8 @@ extension Parser {
         // `OPERATOR(pg_catalog.~)` binds as "any other operator" does, whatever the operator.
         case .word("operator", nil) where peek(1).kind == .leftParen: return .otherOperator
         case .word(_, .collate?): return .typeCast
+        // `x AT TIME ZONE z` binds just looser than a sign, as in PostgreSQL.
+        case .word("at", nil) where peek(1).keyword == .time && peek(2).keyword == .zone: return .unarySign
         case .word(_, let keyword?):
             switch keyword {
             case .or: return .or
@@ -93,6 +95,11 @@ extension Parser {
         case .word(_, .collate?):
             try parseCollationName()
             return left
+        case .word("at", nil):
+            advance()
+            advance()
+            // PostgreSQL's own reading: `x AT TIME ZONE z` is timezone(z, x).
+            return .function(FunctionCall("timezone", [try parseExpression(minimum: precedence.tighter), left]))
         default:
             return try parseKeywordInfix(token.keyword, after: left, precedence)
         }

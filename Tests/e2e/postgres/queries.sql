@@ -1346,3 +1346,6 @@ SELECT to_timestamp('2024-13-01', 'YYYY-MM-DD');
 SELECT make_interval(days => 3, hours => 2), make_interval(1, days => 2), make_interval(mins => 90);
 SELECT make_interval(nope => 1);
 SELECT pg_typeof(1), pg_typeof('x'::text), pg_typeof(now()), pg_typeof(ARRAY['a']), pg_typeof(1::bigint);
+SELECT timestamptz '2024-07-01 12:00:00+00' AT TIME ZONE 'Europe/Berlin', timestamptz '2024-01-01 12:00:00+00' AT TIME ZONE 'America/New_York', timestamp '2024-01-01 12:00' AT TIME ZONE 'America/New_York', timestamp '2024-07-01 12:00' AT TIME ZONE 'UTC';
+SELECT timestamp '2024-01-01 12:00' AT TIME ZONE 'Nowhere/Nothing';
+SELECT date_trunc('day', timestamptz '2024-03-10 23:30:00+00' AT TIME ZONE 'Asia/Tokyo');
