@@ -53,6 +53,18 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case noActiveTransaction = "no_active_sql_transaction"
         case invalidSavepoint = "invalid_savepoint_specification"
         case indeterminateDatatype = "indeterminate_datatype"
+        /// A table, index or view of that name exists (42P07).
+        case duplicateTable = "duplicate_table"
+        /// DROP of an object others depend on, without CASCADE (2BP01).
+        case dependentObjectsStillExist = "dependent_objects_still_exist"
+        /// CREATE OR REPLACE VIEW that would drop or change a column (42P16).
+        case invalidTableDefinition = "invalid_table_definition"
+        /// Two columns of one relation with one name (42701).
+        case duplicateColumn = "duplicate_column"
+        /// A `$n` where no parameter can be given (a view's query) (42P02).
+        case undefinedParameter = "undefined_parameter"
+        /// A row for which a CHECK constraint is false (23514).
+        case checkViolation = "check_violation"
     }
 
     public var code: Code
@@ -123,6 +135,12 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .noActiveTransaction: "25P01"
         case .invalidSavepoint: "3B001"
         case .indeterminateDatatype: "42P18"
+        case .duplicateTable: "42P07"
+        case .dependentObjectsStillExist: "2BP01"
+        case .invalidTableDefinition: "42P16"
+        case .duplicateColumn: "42701"
+        case .undefinedParameter: "42P02"
+        case .checkViolation: "23514"
         }
     }
 }
