@@ -65,6 +65,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case undefinedParameter = "undefined_parameter"
         /// A row for which a CHECK constraint is false (23514).
         case checkViolation = "check_violation"
+        /// The object cannot take the operation in its state: a write into a view (55000).
+        case objectNotInPrerequisiteState = "object_not_in_prerequisite_state"
     }
 
     public var code: Code
@@ -141,6 +143,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .duplicateColumn: "42701"
         case .undefinedParameter: "42P02"
         case .checkViolation: "23514"
+        case .objectNotInPrerequisiteState: "55000"
         }
     }
 }

@@ -55,7 +55,7 @@ struct ViewTests {
         #expect(try db.execute("SELECT * FROM everything").columns.map(\.name) == ["id", "name", "dept", "salary"])
     }
 
-    @Test("names clash with tables and indexes (42P07); DML on a view is refused (0A000)")
+    @Test("names clash with tables and indexes (42P07); DML on a view is refused (55000)")
     func refusals() throws {
         let db = try Database.inMemory()
         try Self.setUp(db)
@@ -67,8 +67,8 @@ struct ViewTests {
         #expect(sqlError(db, "CREATE OR REPLACE VIEW emp AS SELECT 1")?.sqlState == "42809")
         try db.execute("CREATE TABLE IF NOT EXISTS v (a int)")
         #expect(sqlError(db, "INSERT INTO v VALUES (9)")?.message == "cannot insert into view \"v\"")
-        #expect(sqlError(db, "UPDATE v SET id = 1")?.sqlState == "0A000")
-        #expect(sqlError(db, "DELETE FROM v")?.sqlState == "0A000")
+        #expect(sqlError(db, "UPDATE v SET id = 1")?.sqlState == "55000")
+        #expect(sqlError(db, "DELETE FROM v")?.sqlState == "55000")
         #expect(sqlError(db, "TRUNCATE v")?.sqlState == "42809")
         #expect(sqlError(db, "DROP TABLE v")?.sqlState == "42809")
         #expect(sqlError(db, "DROP VIEW emp")?.sqlState == "42809")

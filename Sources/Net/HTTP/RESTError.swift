@@ -75,7 +75,7 @@ extension RESTError {
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
              .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
              .invalidOffsetCount, .stringDataRightTruncation, .invalidDatetimeFormat, .datetimeFieldOverflow,
-             .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .invalidTableDefinition, .undefinedParameter:
+             .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .invalidTableDefinition, .undefinedParameter, .objectNotInPrerequisiteState:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

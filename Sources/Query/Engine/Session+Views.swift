@@ -111,10 +111,11 @@ extension Session {
 
 extension Catalog {
     /// The table an INSERT, UPDATE or DELETE changes; a view is refused as PostgreSQL
-    /// refuses a view that is not automatically updatable (Vireo's views are read-only).
+    /// refuses a view that is not automatically updatable, with its SQLSTATE (55000):
+    /// Vireo's views are read-only.
     func changedTable(_ name: String, verb: String) throws -> TableDefinition {
         if views[name] != nil {
-            throw VireoError(.featureNotSupported, "cannot \(verb) view \"\(name)\"",
+            throw VireoError(.objectNotInPrerequisiteState, "cannot \(verb) view \"\(name)\"",
                              hint: "Vireo's views are read-only: change the tables the view reads.")
         }
         return try table(name)
