@@ -56,6 +56,20 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case nullValueNotAllowed = "null_value_not_allowed"
         case invalidLogarithmArgument = "invalid_argument_for_logarithm"
         case invalidWidthBucketArgument = "invalid_argument_for_width_bucket_function"
+        /// A table, index or view of that name exists (42P07).
+        case duplicateTable = "duplicate_table"
+        /// DROP of an object others depend on, without CASCADE (2BP01).
+        case dependentObjectsStillExist = "dependent_objects_still_exist"
+        /// CREATE OR REPLACE VIEW that would drop or change a column (42P16).
+        case invalidTableDefinition = "invalid_table_definition"
+        /// Two columns of one relation with one name (42701).
+        case duplicateColumn = "duplicate_column"
+        /// A `$n` where no parameter can be given (a view's query) (42P02).
+        case undefinedParameter = "undefined_parameter"
+        /// A row for which a CHECK constraint is false (23514).
+        case checkViolation = "check_violation"
+        /// The object cannot take the operation in its state: a write into a view (55000).
+        case objectNotInPrerequisiteState = "object_not_in_prerequisite_state"
     }
 
     public var code: Code
@@ -129,6 +143,13 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .nullValueNotAllowed: "22004"
         case .invalidLogarithmArgument: "2201E"
         case .invalidWidthBucketArgument: "2201G"
+        case .duplicateTable: "42P07"
+        case .dependentObjectsStillExist: "2BP01"
+        case .invalidTableDefinition: "42P16"
+        case .duplicateColumn: "42701"
+        case .undefinedParameter: "42P02"
+        case .checkViolation: "23514"
+        case .objectNotInPrerequisiteState: "55000"
         }
     }
 }

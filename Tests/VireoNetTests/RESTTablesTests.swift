@@ -130,7 +130,7 @@ struct RESTTablesTests {
             let expectations: [(sql: String, status: HTTPResponse.Status, sqlState: String)] = [
                 ("SELEC 1", .badRequest, "42601"), ("SELECT * FROM nope", .notFound, "42P01"),
                 ("SELECT 1; SELECT 2", .badRequest, "42601"), ("INSERT INTO t VALUES (7, '[0,0]')", .conflict, "23505"),
-                ("CREATE TABLE t (a int)", .conflict, "42710"),
+                ("CREATE TABLE t (a int)", .conflict, "42P07"),
             ]
             for (sql, status, sqlState) in expectations {
                 let answer = try await client.send(.post, "/api/v1/query", "{\"sql\": \(JSONValue.quote(sql))}")

@@ -18,7 +18,7 @@ struct ErrorCodeTests {
         (.undefinedTable, "SELECT * FROM nowhere", "42P01"),
         (.undefinedColumn, "SELECT nothing FROM t", "42703"),
         (.undefinedObject, "DROP INDEX no_such_index", "42704"),
-        (.duplicateObject, "CREATE TABLE t (x int)", "42710"),
+        (.duplicateTable, "CREATE TABLE t (x int)", "42P07"),
         (.uniqueViolation, "INSERT INTO t VALUES (3, 'a', 0, NULL, NULL)", "23505"),
         (.notNullViolation, "INSERT INTO t (id) VALUES (4)", "23502"),
         (.typeMismatch, "SELECT 'x'::bytea::vector", "42804"),

@@ -74,3 +74,43 @@ def test_psql_describes_a_table_and_its_indexes(server):
     for command in ["\\d+ described", "\\dt+", "\\di+", "\\du", "\\dx", "\\df", "\\dT", "\\dn"]:
         result = psql(server, "-c", command)
         assert result.returncode == 0, f"{command}: {result.stderr}"
+
+
+def test_psql_lists_and_describes_a_view(server):
+    """`\\dv` lists views (pg_class relkind 'v'); `\\d view` shows its columns under
+    'View "public.name"'; `\\d+ view` adds its definition (pg_get_viewdef)."""
+    script = """
+    CREATE TABLE viewed (id bigint PRIMARY KEY, name text, score integer);
+    CREATE VIEW viewed_top (who, score) AS SELECT name, score FROM viewed WHERE score > 10;
+    """
+    created = psql(server, stdin=script)
+    assert created.returncode == 0, created.stderr
+    views = psql(server, "-c", "\\dv")
+    assert views.returncode == 0, views.stderr
+    assert any(" ".join(line.split()) == "public | viewed_top | view | vireo" for line in views.stdout.splitlines()), views.stdout
+    tables = psql(server, "-c", "\\dt")
+    assert "viewed_top" not in tables.stdout, tables.stdout
+    described = psql(server, "-c", "\\d viewed_top")
+    assert described.returncode == 0, described.stderr
+    lines = [" ".join(line.split()) for line in described.stdout.splitlines()]
+    assert 'View "public.viewed_top"' in lines[0], described.stdout
+    assert "who | text | | |" in lines, described.stdout
+    assert "score | integer | | |" in lines, described.stdout
+    verbose = psql(server, "-c", "\\d+ viewed_top")
+    assert verbose.returncode == 0 and "View definition:" in verbose.stdout, verbose.stderr + verbose.stdout
+
+
+def test_psql_describes_check_constraints(server):
+    """`\\d table` lists CHECK constraints under "Check constraints:" (pg_class.relchecks,
+    pg_constraint contype 'c', pg_get_constraintdef)."""
+    created = psql(server, "-c", "CREATE TABLE checked (n integer CHECK (n > 0), m integer, CONSTRAINT m_small CHECK (m < 10))")
+    assert created.returncode == 0, created.stderr
+    described = psql(server, "-c", "\\d checked")
+    assert described.returncode == 0, described.stderr
+    lines = [" ".join(line.split()) for line in described.stdout.splitlines()]
+    assert "Check constraints:" in lines, described.stdout
+    assert '"checked_n_check" CHECK (n > 0)' in lines, described.stdout
+    assert '"m_small" CHECK (m < 10)' in lines, described.stdout
+    refused = psql(server, "-c", "INSERT INTO checked VALUES (0, 1)")
+    assert refused.returncode != 0
+    assert 'new row for relation "checked" violates check constraint "checked_n_check"' in refused.stderr

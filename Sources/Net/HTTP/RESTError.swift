@@ -67,16 +67,17 @@ extension RESTError {
     static func status(of code: VireoError.Code) -> HTTPResponse.Status {
         switch code {
         case .undefinedTable: .notFound
-        case .duplicateObject, .uniqueViolation, .inFailedTransaction, .transactionState, .serializationFailure,
+        case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .inFailedTransaction, .transactionState, .serializationFailure,
              .noActiveTransaction, .invalidSavepoint: .conflict
-        case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .typeMismatch,
+        case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .checkViolation, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
              .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
              .invalidOffsetCount, .stringDataRightTruncation, .invalidDatetimeFormat, .datetimeFieldOverflow,
              .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument,
-             .invalidWidthBucketArgument:
+             .invalidWidthBucketArgument, .invalidTableDefinition, .undefinedParameter,
+             .objectNotInPrerequisiteState:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

@@ -24,12 +24,14 @@ extension Binder {
         switch reference {
         case .table(let name, let alias):
             if let common = try commonTableReference(name, alias: alias) { return common }
+            if let view = try viewReference(name, alias: alias) { return view }
             if let relation = SystemCatalog.relation(name, catalog) {
                 var scope = Scope()
                 scope.addDerived(name: alias ?? name.name, columns: relation.columns)
                 return (.values(relation.rows.map { $0.map(BoundExpression.constant) }), scope)
             }
             let table = try catalog.table(name.name)
+            relationsRead.names.insert(table.name)
             var scope = Scope()
             scope.addTable(table, alias: alias)
             return (.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope)

@@ -47,6 +47,8 @@ extension Binder {
         inner.outerScopes = outerScopes
         inner.parameterTypes = parameterTypes
         inner.commonTables = commonTables
+        inner.relationsRead = relationsRead
+        inner.expandingViews = expandingViews
         return inner
     }
 

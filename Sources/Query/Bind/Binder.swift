@@ -21,6 +21,11 @@ final class Binder {
     var changedRows: [String: CommonTable] = [:]
     /// Set while binding a select list and ORDER BY, where window functions may appear.
     var windowContext: WindowContext?
+    /// The tables and views the statement names, shared with nested binders (a view's
+    /// dependencies, Binder+Views.swift).
+    var relationsRead = RelationsRead()
+    /// The views being expanded around this binder, to refuse a view that reads itself.
+    var expandingViews: Set<String> = []
 
     init(catalog: Catalog, staleVectorIndexes: Set<String> = []) {
         self.catalog = catalog

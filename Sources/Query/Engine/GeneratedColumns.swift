@@ -6,6 +6,8 @@ import VireoStorage
 struct GeneratedColumns {
     private let table: TableDefinition
     private let expressions: [(position: Int, expression: BoundExpression)]
+    /// The table's CHECK constraints (CheckConstraints.swift), run after the generated columns.
+    private let checks: [(name: String, expression: BoundExpression)]
 
     /// Binds the table's generation expressions; 42P17 when one reads another generated column.
     init(_ table: TableDefinition, catalog: Catalog) throws {
@@ -21,6 +23,8 @@ struct GeneratedColumns {
             }
             return (position, try binder.coerce(typed, to: SQLType(column.type)))
         }
+        // PostgreSQL tries a table's check constraints in the order of their names.
+        checks = try table.checks.sorted { $0.name < $1.name }.map { ($0.name, try CheckConstraints.bind($0.expression, table: table, catalog: catalog)) }
     }
 
     private static func columnsRead(_ expression: BoundExpression) -> [Int] {
@@ -28,13 +32,18 @@ struct GeneratedColumns {
         return expression.children.flatMap(columnsRead)
     }
 
-    /// Computes every generated column of `row` (a full row of the table) from its other values.
+    /// Computes every generated column of `row` (a full row of the table) from its other
+    /// values, then checks the row against the table's CHECK constraints.
     func fill(_ row: inout [Value], context: ExecutionContext) throws {
-        guard !expressions.isEmpty else { return }
+        guard !expressions.isEmpty || !checks.isEmpty else { return }
         let rowID = table.rowIDColumn.map { row[$0] } ?? .null
-        let input = row + [rowID]
+        var input = row + [rowID]
         for (position, expression) in expressions {
             row[position] = try Cast.assign(Evaluator.evaluate(expression, input, context), to: table.columns[position].type)
+            input[position] = row[position]
+        }
+        for (name, expression) in checks {
+            try CheckConstraints.enforce(name, expression, table: table.name, input: input, context: context)
         }
     }
 

@@ -65,13 +65,13 @@ extension Session {
         case .insert(let insert):
             try describeChanges(insert.with, binder, catalog)
             try binder.bindWith(insert.with)
-            let table = try catalog.table(insert.table.name)
+            let table = try catalog.changedTable(insert.table.name, verb: "insert into")
             try bindInsertValues(insert, table, binder)
             return try ReturningList(insert.returning, table: table, alias: insert.alias, binder: binder).columns
         case .update(let update):
             try describeChanges(update.with, binder, catalog)
             try binder.bindWith(update.with)
-            let table = try catalog.table(update.table.name)
+            let table = try catalog.changedTable(update.table.name, verb: "update")
             let scope = try bindFiltered(table, update.alias, update.whereClause, binder)
             for assignment in update.assignments {
                 guard case .expression(let expression) = assignment.value, let position = table.columnIndex(assignment.column) else { continue }
@@ -81,7 +81,7 @@ extension Session {
         case .delete(let delete):
             try describeChanges(delete.with, binder, catalog)
             try binder.bindWith(delete.with)
-            let table = try catalog.table(delete.table.name)
+            let table = try catalog.changedTable(delete.table.name, verb: "delete from")
             _ = try bindFiltered(table, delete.alias, delete.whereClause, binder)
             return try ReturningList(delete.returning, table: table, alias: delete.alias, binder: binder).columns
         case .explain:

@@ -4,7 +4,7 @@ extension Session {
     // MARK: INSERT
 
     func insert(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        let table = try transaction.catalog.table(statement.table.name)
+        let table = try transaction.catalog.changedTable(statement.table.name, verb: "insert into")
         let binder = makeBinder(transaction.catalog)
         try bindWith(statement.with, binder, transaction, parameters)
         let targets = try targetColumns(statement.columns, table)
@@ -126,7 +126,7 @@ extension Session {
     // MARK: UPDATE and DELETE
 
     func update(_ statement: Update, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        let table = try transaction.catalog.table(statement.table.name)
+        let table = try transaction.catalog.changedTable(statement.table.name, verb: "update")
         let binder = makeBinder(transaction.catalog)
         try bindWith(statement.with, binder, transaction, parameters)
         let (source, scope) = try changeSource(table, alias: statement.alias, joining: statement.from, binder)
@@ -167,7 +167,7 @@ extension Session {
     }
 
     func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        let table = try transaction.catalog.table(statement.table.name)
+        let table = try transaction.catalog.changedTable(statement.table.name, verb: "delete from")
         let binder = makeBinder(transaction.catalog)
         try bindWith(statement.with, binder, transaction, parameters)
         let (source, scope) = try changeSource(table, alias: statement.alias, joining: statement.using, binder)

@@ -8,6 +8,8 @@ extension Session {
         case .alterTable(let statement): return try alterTable(statement, transaction)
         case .createIndex(let statement): return try createIndex(statement, transaction)
         case .dropIndex(let statement): return try dropIndexes(statement, transaction)
+        case .createView(let statement): return try createView(statement, transaction)
+        case .dropView(let statement): return try dropViews(statement, transaction)
         case .insert(let statement): return try insert(statement, transaction, parameters)
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
@@ -23,8 +25,9 @@ extension Session {
 
     private func createTable(_ statement: CreateTable, _ transaction: StoreTransaction) throws -> QueryResult {
         let name = statement.name.name
-        if transaction.catalog.tables[name] != nil, statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
-        let definition = try TableBuilder.definition(statement)
+        if transaction.catalog.hasRelation(name), statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
+        var definition = try TableBuilder.definition(statement)
+        definition.checks = try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
         _ = try GeneratedColumns(definition, catalog: transaction.catalog)
         try transaction.createTable(definition)
         return QueryResult(commandTag: "CREATE TABLE")
@@ -33,9 +36,13 @@ extension Session {
     private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
         for name in statement.names.map(\.name) {
             guard let table = transaction.catalog.tables[name] else {
+                if transaction.catalog.views[name] != nil {
+                    throw VireoError(.wrongObjectType, "\"\(name)\" is not a table", hint: "Use DROP VIEW to remove a view.")
+                }
                 if statement.ifExists { continue }
                 throw VireoError(.undefinedTable, "table \"\(name)\" does not exist")
             }
+            try dropDependentViews(of: name, kind: "table", cascade: statement.cascade, transaction)
             try transaction.dropTable(name)
             for index in table.indexes where index.method == "hnsw" { database.vectorIndexes.forget(index.name) }
         }
@@ -45,10 +52,14 @@ extension Session {
     private func alterTable(_ statement: AlterTable, _ transaction: StoreTransaction) throws -> QueryResult {
         let name = statement.name.name
         guard transaction.catalog.tables[name] != nil else {
+            if transaction.catalog.views[name] != nil { _ = try transaction.catalog.table(name) }
             if statement.ifExists { return QueryResult(commandTag: "ALTER TABLE") }
             throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
         }
-        for action in statement.actions { try alter(name, action, transaction) }
+        for action in statement.actions {
+            try alter(name, action, transaction)
+            try checkViewsStillBind(after: action, on: name, transaction)
+        }
         return QueryResult(commandTag: "ALTER TABLE")
     }
 
@@ -84,7 +95,28 @@ extension Session {
         case .dropColumn(let column, let ifExists, _):
             if table.columnIndex(column) == nil && ifExists { return }
             try transaction.dropColumn(column, from: name)
-        case .renameColumn(let from, let to): try transaction.renameColumn(from, to: to, in: name)
+            try dropChecks(reading: column, of: table, transaction)
+        case .renameColumn(let from, let to):
+            if let check = try checks(reading: from, of: table, transaction.catalog).first {
+                throw VireoError(.featureNotSupported, "cannot rename column \"\(from)\": check constraint \"\(check.name)\" reads it; drop the constraint, rename, and add it again")
+            }
+            try transaction.renameColumn(from, to: to, in: name)
+        case .addConstraint(let constraint):
+            guard case .check(let expression) = constraint.kind else {
+                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK constraints only")
+            }
+            let check = try CheckConstraints.definition(name: constraint.name, expression: expression, table: table, catalog: transaction.catalog)
+            try CheckConstraints.validateExisting(check, table: table, transaction: transaction, context: context(.transaction(transaction), []))
+            try transaction.setCheckConstraints(table.checks + [check], of: name)
+        case .dropConstraint(let constraint, let ifExists):
+            guard table.checks.contains(where: { $0.name == constraint }) else {
+                if ifExists { return }
+                if SystemCatalog.indexEntries(table).contains(where: { $0.name == constraint && $0.constraintType != nil }) {
+                    throw VireoError(.featureNotSupported, "DROP CONSTRAINT drops CHECK constraints; drop index \"\(constraint)\" instead")
+                }
+                throw VireoError(.undefinedObject, "constraint \"\(constraint)\" of relation \"\(name)\" does not exist")
+            }
+            try transaction.setCheckConstraints(table.checks.filter { $0.name != constraint }, of: name)
         case .renameTable(let to): try transaction.renameTable(name, to: to)
         }
     }
@@ -92,9 +124,9 @@ extension Session {
     private func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
         let table = try transaction.catalog.table(statement.table.name)
         let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: statement.columns.map(\.name), catalog: transaction.catalog)
-        if transaction.catalog.index(name) != nil || transaction.catalog.tables[name] != nil {
+        if transaction.catalog.hasRelation(name) {
             if statement.ifNotExists { return QueryResult(commandTag: "CREATE INDEX") }
-            throw VireoError(.duplicateObject, "relation \"\(name)\" already exists")
+            throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
         }
         let method = statement.method ?? "btree"
         switch method {
@@ -194,5 +226,23 @@ enum HNSWOptions {
             throw VireoError(.invalidParameter, "value \(text) out of bounds for option \"\(option.name)\"\nDETAIL: Valid values are between \"\(range.lowerBound)\" and \"\(range.upperBound)\".")
         }
         return String(value)
+    }
+}
+
+extension Session {
+    /// The CHECK constraints of `table` whose expression reads column `column`.
+    private func checks(reading column: String, of table: TableDefinition, _ catalog: Catalog) throws -> [CheckConstraintDefinition] {
+        guard let position = table.columnIndex(column) else { return [] }
+        return try table.checks.filter { check in
+            CheckConstraints.columnsRead(try CheckConstraints.bind(check.expression, table: table, catalog: catalog)).contains(position)
+        }
+    }
+
+    /// DROP COLUMN drops the CHECK constraints that read the column, as in PostgreSQL.
+    private func dropChecks(reading column: String, of table: TableDefinition, _ transaction: StoreTransaction) throws {
+        let dropped = Set(try checks(reading: column, of: table, transaction.catalog).map(\.name))
+        guard !dropped.isEmpty else { return }
+        let current = try transaction.catalog.table(table.name)
+        try transaction.setCheckConstraints(current.checks.filter { !dropped.contains($0.name) }, of: table.name)
     }
 }

@@ -11,6 +11,7 @@ enum TableBuilder {
             switch constraint.kind {
             case .primaryKey(let keyColumns): primaryKey += keyColumns
             case .unique(let keyColumns): uniques.append(keyColumns)
+            case .check: break  // named and bound by CheckConstraints
             }
         }
         if statement.columns.filter(\.isPrimaryKey).count > 1 || (primaryKey.count > 1 && statement.columns.contains(where: \.isPrimaryKey)) {
@@ -66,7 +67,7 @@ enum TableBuilder {
         let base = "\(table)_\(columns.joined(separator: "_"))_idx"
         var name = base
         var suffix = 1
-        while catalog.index(name) != nil || catalog.tables[name] != nil {
+        while catalog.hasRelation(name) {
             name = base + String(suffix)
             suffix += 1
         }

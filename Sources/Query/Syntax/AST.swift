@@ -33,6 +33,10 @@ public enum StatementBody: Sendable, Equatable {
     case alterTable(AlterTable)
     case createIndex(CreateIndex)
     case dropIndex(DropIndex)
+    /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`.
+    case createView(CreateView)
+    /// `DROP VIEW [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+    case dropView(DropView)
     /// `CREATE EXTENSION [IF NOT EXISTS] name` (pgvector scripts begin with
     /// `CREATE EXTENSION vector`; the engine has it built in).
     case createExtension(CreateExtension)
@@ -140,6 +144,8 @@ public struct ColumnConstraint: Sendable, Equatable {
         case defaultValue(SQLExpression)
         /// `GENERATED ALWAYS AS (expression) STORED`.
         case generated(SQLExpression)
+        /// `CHECK (expression)`: every row's value of it must not be false.
+        case check(SQLExpression)
     }
 
     /// The name, lower case unless quoted.
@@ -160,6 +166,8 @@ public struct TableConstraint: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case primaryKey(columns: [String])
         case unique(columns: [String])
+        /// `CHECK (expression)` over the row's columns.
+        case check(SQLExpression)
     }
 
     /// The name, lower case unless quoted.
@@ -229,6 +237,10 @@ public enum AlterTableAction: Sendable, Equatable {
     case renameColumn(from: String, to: String)
     /// `RENAME TO new` (the new name has no schema, as in PostgreSQL).
     case renameTable(to: String)
+    /// `ADD [CONSTRAINT name] CHECK (expression)`: existing rows are checked first.
+    case addConstraint(TableConstraint)
+    /// `DROP CONSTRAINT [IF EXISTS] name [CASCADE | RESTRICT]`.
+    case dropConstraint(name: String, ifExists: Bool)
 }
 
 // MARK: - Indexes
@@ -298,6 +310,29 @@ public struct IndexOption: Sendable, Equatable {
 }
 
 /// `DROP INDEX [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+/// `CREATE [OR REPLACE] VIEW name [(column, …)] AS query`.
+public struct CreateView: Sendable, Equatable {
+    /// The name, as written.
+    public var name: TableName
+    /// `OR REPLACE` was written: an existing view is replaced (keeping its columns).
+    public var orReplace: Bool
+    /// Names for the query's first columns, when written.
+    public var columns: [String]
+    /// The defining query.
+    public var query: Query
+
+    /// Creates the node from its parts, as the parser would.
+    public init(name: TableName, orReplace: Bool = false, columns: [String] = [], query: Query) {
+        self.name = name
+        self.orReplace = orReplace
+        self.columns = columns
+        self.query = query
+    }
+}
+
+/// `DROP VIEW`: the same parts as DROP TABLE.
+public typealias DropView = DropTable
+
 public struct DropIndex: Sendable, Equatable {
     /// The names, in the order written.
     public var names: [TableName]

@@ -2,9 +2,15 @@ import VireoStorage
 
 /// CREATE / DROP / ALTER of tables and indexes, and CREATE EXTENSION.
 extension Parser {
-    /// After CREATE: `TABLE …`, `[UNIQUE] INDEX …` or `EXTENSION …`.
+    /// After CREATE: `TABLE …`, `[UNIQUE] INDEX …`, `[OR REPLACE] VIEW …` or `EXTENSION …`.
     mutating func parseCreate() throws -> StatementBody {
         try expectKeyword(.create)
+        if acceptKeyword(.or) {
+            try expectWord("replace")
+            try expectWord("view")
+            return .createView(try parseCreateView(orReplace: true))
+        }
+        if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
         if acceptKeyword(.table) { return .createTable(try parseCreateTable()) }
         let unique = acceptKeyword(.unique)
         if acceptKeyword(.index) { return .createIndex(try parseCreateIndex(unique: unique)) }
@@ -13,7 +19,20 @@ extension Parser {
             let ifNotExists = acceptKeywords(.if, .not, .exists)
             return .createExtension(CreateExtension(name: try parseIdentifier("an extension name"), ifNotExists: ifNotExists))
         }
-        throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX or EXTENSION")
+        throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX, VIEW or EXTENSION")
+    }
+
+    /// After VIEW: `name [(column, …)] AS query`, the query a SELECT, VALUES or WITH … SELECT.
+    private mutating func parseCreateView(orReplace: Bool) throws -> CreateView {
+        let name = try parseTableName("a view name")
+        let columns = peek().kind == .leftParen ? try parseParenthesizedNames() : []
+        try expectKeyword(.as)
+        let start = peek().start
+        guard peek().keyword == .with else { return CreateView(name: name, orReplace: orReplace, columns: columns, query: try parseQuery()) }
+        guard case .select(let query) = try parseStatementWithCommonTables() else {
+            throw VireoError(.featureNotSupported, "views must not contain data-modifying statements in WITH", position: start)
+        }
+        return CreateView(name: name, orReplace: orReplace, columns: columns, query: query)
     }
 
     /// `[IF NOT EXISTS] name ( element [, …] )`.
@@ -42,14 +61,26 @@ extension Parser {
         let name = acceptKeyword(.constraint) ? try parseIdentifier("a constraint name") : nil
         if acceptKeywords(.primary, .key) { return TableConstraint(name: name, .primaryKey(columns: try parseParenthesizedNames())) }
         if acceptKeyword(.unique) { return TableConstraint(name: name, .unique(columns: try parseParenthesizedNames())) }
+        if acceptKeyword(.check) { return TableConstraint(name: name, .check(try parseCheckExpression())) }
         try rejectUnsupportedConstraint()
-        throw unexpected("expected PRIMARY KEY or UNIQUE")
+        throw unexpected("expected PRIMARY KEY, UNIQUE or CHECK")
     }
 
     private mutating func rejectUnsupportedConstraint() throws {
         let token = peek()
-        guard let keyword = token.keyword, [.check, .foreign, .references].contains(keyword) else { return }
+        guard let keyword = token.keyword, [.foreign, .references].contains(keyword) else { return }
         throw VireoError(.featureNotSupported, "\(keyword.rawValue.uppercased()) constraints are not supported", position: token.start)
+    }
+
+    /// `( expression )` after CHECK; `NO INHERIT` and `NOT VALID` are refused.
+    private mutating func parseCheckExpression() throws -> SQLExpression {
+        try expect(.leftParen, "(")
+        let expression = try parseExpression()
+        try expect(.rightParen, ")")
+        if peekKeyword(.not) && peekWord("valid", at: 1) || peekWord("no") {
+            throw VireoError(.featureNotSupported, "NOT VALID and NO INHERIT check constraints are not supported", position: peek().start)
+        }
+        return expression
     }
 
     /// `ALWAYS AS (expression) STORED`, after GENERATED (PostgreSQL 15 stores every generated column).
@@ -88,9 +119,11 @@ extension Parser {
             kind = .defaultValue(try parseExpression())
         } else if acceptWord("generated") {
             kind = .generated(try parseGeneratedExpression())
+        } else if acceptKeyword(.check) {
+            kind = .check(try parseCheckExpression())
         } else {
             try rejectUnsupportedConstraint()
-            if name != nil { throw unexpected("expected PRIMARY KEY, NOT NULL, NULL, UNIQUE, DEFAULT or GENERATED") }
+            if name != nil { throw unexpected("expected PRIMARY KEY, NOT NULL, NULL, UNIQUE, DEFAULT, GENERATED or CHECK") }
             return nil
         }
         return ColumnConstraint(name: name, kind)
@@ -153,11 +186,16 @@ extension Parser {
         return options
     }
 
-    /// After DROP: `TABLE | INDEX [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+    /// After DROP: `TABLE | INDEX | VIEW [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
     mutating func parseDrop() throws -> StatementBody {
         try expectKeyword(.drop)
+        if acceptWord("view") {
+            let ifExists = acceptKeywords(.if, .exists)
+            let names = try commaSeparated { try $0.parseTableName("a view name") }
+            return .dropView(DropView(names: names, ifExists: ifExists, cascade: parseDropBehavior()))
+        }
         let isTable = acceptKeyword(.table)
-        if !isTable, !acceptKeyword(.index) { throw unexpected("expected TABLE or INDEX") }
+        if !isTable, !acceptKeyword(.index) { throw unexpected("expected TABLE, INDEX or VIEW") }
         if !isTable { skipConcurrently() }
         let ifExists = acceptKeywords(.if, .exists)
         let names = try commaSeparated { try $0.parseTableName(isTable ? "a table name" : "an index name") }
@@ -204,14 +242,28 @@ extension Parser {
     /// `ADD [COLUMN] [IF NOT EXISTS] definition` or `DROP [COLUMN] [IF EXISTS] name [CASCADE | RESTRICT]`.
     private mutating func parseAlterAction() throws -> AlterTableAction {
         if acceptKeyword(.add) {
+            if [.constraint, .check].contains(peek().keyword) {
+                let start = peek().start
+                let constraint = try parseTableConstraint()
+                guard case .check = constraint.kind else {
+                    throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK constraints only", position: start)
+                }
+                return .addConstraint(constraint)
+            }
             _ = acceptKeyword(.column)
             if [.constraint, .primary, .unique, .check, .foreign].contains(peek().keyword) {
-                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT is not supported", position: peek().start)
+                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK constraints only", position: peek().start)
             }
             let ifNotExists = acceptKeywords(.if, .not, .exists)
             return .addColumn(try parseColumnDefinition(), ifNotExists: ifNotExists)
         }
         if acceptKeyword(.drop) {
+            if acceptKeyword(.constraint) {
+                let ifExists = acceptKeywords(.if, .exists)
+                let name = try parseIdentifier("a constraint name")
+                _ = parseDropBehavior()
+                return .dropConstraint(name: name, ifExists: ifExists)
+            }
             _ = acceptKeyword(.column)
             let ifExists = acceptKeywords(.if, .exists)
             let column = try parseIdentifier("a column name")

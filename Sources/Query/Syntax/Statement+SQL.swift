@@ -16,6 +16,11 @@ extension StatementBody {
         case .alterTable(let statement): statement.sql
         case .createIndex(let statement): statement.sql
         case .dropIndex(let statement): "DROP INDEX " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .createView(let statement):
+            "CREATE " + (statement.orReplace ? "OR REPLACE " : "") + "VIEW " + statement.name.sql
+                + (statement.columns.isEmpty ? "" : " (" + statement.columns.map(quoteIdentifier).joined(separator: ", ") + ")")
+                + " AS " + statement.query.sql
+        case .dropView(let statement): "DROP VIEW " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .createExtension(let statement):
             "CREATE EXTENSION " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)
         case .insert(let statement): statement.sql
@@ -103,6 +108,7 @@ extension ColumnConstraint {
         case .defaultValue(let expression):
             return prefix + "DEFAULT " + (expression.precedence == .primary ? expression.sql : "(" + expression.sql + ")")
         case .generated(let expression): return prefix + "GENERATED ALWAYS AS (" + expression.sql + ") STORED"
+        case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
         }
     }
 }
@@ -114,6 +120,7 @@ extension TableConstraint {
         switch kind {
         case .primaryKey(let columns): return prefix + "PRIMARY KEY " + namesSQL(columns)
         case .unique(let columns): return prefix + "UNIQUE " + namesSQL(columns)
+        case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
         }
     }
 }
@@ -138,6 +145,8 @@ extension AlterTableAction {
             "DROP COLUMN " + (ifExists ? "IF EXISTS " : "") + quoteIdentifier(name) + (cascade ? " CASCADE" : "")
         case .renameColumn(let from, let to): "RENAME COLUMN " + quoteIdentifier(from) + " TO " + quoteIdentifier(to)
         case .renameTable(let to): "RENAME TO " + quoteIdentifier(to)
+        case .addConstraint(let constraint): "ADD " + constraint.sql
+        case .dropConstraint(let name, let ifExists): "DROP CONSTRAINT " + (ifExists ? "IF EXISTS " : "") + quoteIdentifier(name)
         }
     }
 }

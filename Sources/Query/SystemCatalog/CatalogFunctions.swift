@@ -33,6 +33,8 @@ extension Functions {
         ScalarFunction("shobj_description", 2...2, [.int, .text], returns: .text) { _ in .null },
         // Expressions are kept as SQL text, so the "parsed" form is the text itself.
         ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in arguments[0] },
+        // Views are expanded from their SQL, not by rewrite rules: there is no rule to print.
+        ScalarFunction("pg_get_ruledef", 1...2, [.int, .bool], returns: .text) { _ in .null },
         ScalarFunction("pg_relation_is_publishable", 1...1, [.int], returns: .bool) { _ in .bool(false) },
         ScalarFunction("pg_function_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_get_statisticsobjdef_columns", 1...1, [.int], returns: .text) { _ in .null },
@@ -75,7 +77,13 @@ extension Functions {
         case "pg_get_constraintdef":
             return ScalarFunction("pg_get_constraintdef", 1...2, [.int, .bool], returns: .text) { arguments in
                 guard case .int(let oid) = arguments[0] else { return .null }
-                return SystemCatalog.constraintDefinition(catalog, constraintOID: oid).map(Value.text) ?? .null
+                let pretty = arguments.count > 1 && arguments[1] == .bool(true)
+                return SystemCatalog.constraintDefinition(catalog, constraintOID: oid, pretty: pretty).map(Value.text) ?? .null
+            }
+        case "pg_get_viewdef":
+            return ScalarFunction("pg_get_viewdef", 1...2, [.int, .bool], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return SystemCatalog.viewDefinition(catalog, viewOID: oid).map(Value.text) ?? .null
             }
         case "to_regclass":
             return ScalarFunction("to_regclass", 1...1, [.text], returns: .int) { arguments in

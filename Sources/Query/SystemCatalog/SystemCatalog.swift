@@ -30,7 +30,7 @@ enum SystemCatalog {
         for schema in ["pg_catalog.", "public."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
         if let number = Int64(name) { return number }
         if let system = catalogRelationOIDs[name] { return system }
-        if catalog.tables[name] != nil || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
+        if catalog.tables[name] != nil || catalog.views[name] != nil || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
             return oid(ofObject: name)
         }
         return nil
@@ -46,7 +46,7 @@ enum SystemCatalog {
     /// information_schema, or an unqualified pg_catalog name no user table shadows.
     static func relation(_ name: TableName, _ catalog: Catalog) -> Relation? {
         if let schema = name.schema, !schemas.contains(schema) { return nil }
-        if name.schema == nil, catalog.tables[name.name] != nil { return nil }
+        if name.schema == nil, catalog.tables[name.name] != nil || catalog.views[name.name] != nil { return nil }
         let builder = relations[name.schema == "information_schema" ? "information_schema." + name.name : name.name]
         return builder?(catalog)
     }
@@ -86,6 +86,7 @@ enum SystemCatalog {
         "pg_sequence": { _ in empty(("seqrelid", .int)) },
         "information_schema.tables": informationSchemaTables,
         "information_schema.columns": informationSchemaColumns,
+        "information_schema.views": informationSchemaViews,
     ]
 
     /// A relation Vireo has nothing to put in (policies, publications, inheritance…): its
@@ -179,11 +180,16 @@ extension SystemCatalog {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             let indexes = indexEntries(table)
-            rows.append(classRow(table.name, kind: "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count))
+            var row = classRow(table.name, kind: "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count)
+            row[12] = .int(Int64(table.checks.count))  // relchecks: psql's \d lists check constraints only when it is > 0
+            rows.append(row)
             for index in indexes {
                 rows.append(classRow(index.name, kind: "i", accessMethod: accessMethodOID(index.method), hasIndex: false,
                                      attributeCount: index.columns.count))
             }
+        }
+        for view in sortedViews(catalog) {
+            rows.append(classRow(view.name, kind: "v", accessMethod: 0, hasIndex: false, attributeCount: view.columns.count))
         }
         return Relation(columns: columns(
             ("oid", .int), ("relname", .text), ("relnamespace", .int), ("relkind", .text), ("relowner", .int),
@@ -218,6 +224,9 @@ extension SystemCatalog {
                     rows.append(row)
                 }
             }
+        }
+        for view in sortedViews(catalog) {
+            for (position, column) in view.columns.enumerated() { rows.append(attributeRow(view.name, column, position + 1)) }
         }
         return Relation(columns: columns(
             ("attrelid", .int), ("attname", .text), ("atttypid", .int), ("attnum", .int), ("attnotnull", .bool),
@@ -282,6 +291,11 @@ extension SystemCatalog {
                              .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
                              .int(oid(ofObject: index.name)), .int(0), .array(keys)])
             }
+            for check in table.checks {
+                rows.append([.int(checkOID(table, check)), .text(check.name), .int(publicNamespaceOID), .text("c"),
+                             .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
+                             .int(0), .int(0), .array(checkColumns(table, check))])
+            }
         }
         return Relation(columns: columns(
             ("oid", .int), ("conname", .text), ("connamespace", .int), ("contype", .text), ("condeferrable", .bool),
@@ -302,9 +316,13 @@ extension SystemCatalog {
         return nil
     }
 
-    /// `PRIMARY KEY (id)` or `UNIQUE (email)`, as pg_get_constraintdef prints a constraint.
-    static func constraintDefinition(_ catalog: Catalog, constraintOID: Int64) -> String? {
+    /// `PRIMARY KEY (id)`, `UNIQUE (email)` or `CHECK ((n > 0))`, as pg_get_constraintdef
+    /// prints a constraint (`pretty`, as psql asks: `CHECK (n > 0)`).
+    static func constraintDefinition(_ catalog: Catalog, constraintOID: Int64, pretty: Bool = false) -> String? {
         for table in catalog.tables.values {
+            if let check = table.checks.first(where: { checkOID(table, $0) == constraintOID }) {
+                return pretty ? "CHECK (" + check.expression + ")" : "CHECK ((" + check.expression + "))"
+            }
             for index in indexEntries(table) where oid(ofObject: index.name + ".constraint") == constraintOID {
                 guard let type = index.constraintType else { return nil }
                 return (type == "p" ? "PRIMARY KEY" : "UNIQUE") + " (" + index.columns.map(quoteIdentifier).joined(separator: ", ") + ")"
@@ -322,15 +340,17 @@ extension SystemCatalog {
     }
 
     static func informationSchemaTables(_ catalog: Catalog) -> Relation {
-        Relation(columns: columns(("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("table_type", .text)),
-                 rows: catalog.tables.values.sorted { $0.name < $1.name }.map {
-                     [.text(databaseName), .text("public"), .text($0.name), .text("BASE TABLE")]
-                 })
+        let tables = catalog.tables.keys.map { ($0, "BASE TABLE") } + catalog.views.keys.map { ($0, "VIEW") }
+        return Relation(columns: columns(("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("table_type", .text)),
+                        rows: tables.sorted { $0.0 < $1.0 }.map {
+                            [.text(databaseName), .text("public"), .text($0.0), .text($0.1)]
+                        })
     }
 
     static func informationSchemaColumns(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
-        for table in catalog.tables.values.sorted(by: { $0.name < $1.name }) {
+        let relations = catalog.tables.values.map { ($0.name, $0.columns) } + catalog.views.values.map { ($0.name, $0.columns) }
+        for table in relations.sorted(by: { $0.0 < $1.0 }).map({ (name: $0.0, columns: $0.1) }) {
             for (position, column) in table.columns.enumerated() {
                 let type = BuiltinType.of(column.type)
                 rows.append([.text(databaseName), .text("public"), .text(table.name), .text(column.name), .int(Int64(position + 1)),
@@ -340,5 +360,37 @@ extension SystemCatalog {
         return Relation(columns: columns(
             ("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("column_name", .text),
             ("ordinal_position", .int), ("data_type", .text), ("is_nullable", .text), ("udt_name", .text)), rows: rows)
+    }
+
+    static func sortedViews(_ catalog: Catalog) -> [ViewDefinition] {
+        catalog.views.values.sorted { $0.name < $1.name }
+    }
+
+    /// The query of the view with OID `viewOID`, as pg_get_viewdef gives it (Vireo's
+    /// canonical SQL rather than PostgreSQL's deparsed, indented form).
+    static func viewDefinition(_ catalog: Catalog, viewOID: Int64) -> String? {
+        catalog.views.values.first { oid(ofObject: $0.name) == viewOID }.map { " " + $0.query + ";" }
+    }
+
+    /// information_schema.views: each view with its definition. Views are read-only, so
+    /// none is updatable or insertable into.
+    static func informationSchemaViews(_ catalog: Catalog) -> Relation {
+        Relation(columns: columns(("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("view_definition", .text),
+                                  ("check_option", .text), ("is_updatable", .text), ("is_insertable_into", .text),
+                                  ("is_trigger_updatable", .text), ("is_trigger_deletable", .text), ("is_trigger_insertable_into", .text)),
+                 rows: sortedViews(catalog).map { view in
+                     [.text(databaseName), .text("public"), .text(view.name), .text(" " + view.query + ";"), .text("NONE"),
+                      .text("NO"), .text("NO"), .text("NO"), .text("NO"), .text("NO")]
+                 })
+    }
+
+    static func checkOID(_ table: TableDefinition, _ check: CheckConstraintDefinition) -> Int64 {
+        oid(ofObject: table.name + "." + check.name + ".check")
+    }
+
+    /// conkey of a CHECK constraint: the attribute numbers of the columns it reads.
+    private static func checkColumns(_ table: TableDefinition, _ check: CheckConstraintDefinition) -> [Value] {
+        guard let bound = try? CheckConstraints.bind(check.expression, table: table, catalog: Catalog()) else { return [] }
+        return Set(CheckConstraints.columnsRead(bound)).filter { $0 < table.columns.count }.sorted().map { Value.int(Int64($0 + 1)) }
     }
 }

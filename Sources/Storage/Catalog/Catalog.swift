@@ -3,6 +3,7 @@
 //
 //   key "t/<table name>"     value: JSON of TableDefinition
 //   key "s/<sequence name>"  value: 8-byte little-endian Int64, the last value handed out
+//   key "v/<view name>"      value: JSON of ViewDefinition (CREATE VIEW, issue 10)
 //
 // Column types are ColumnType's Codable JSON (`"int"`, `{"varchar":{"length":5}}` …). Cases
 // are only ever added (smallint, integer, real, varchar(n), char(n), date, timestamptz and
@@ -14,6 +15,11 @@
 //   C1. Every table and index root named here is a live B+tree root.
 //   C2. The in-memory Catalog a reader sees always matches the pages it reads: a write
 //       transaction's catalog changes are published together with its pages.
+//   C3. Tables, indexes and views share one namespace of relation names (as in
+//       PostgreSQL's pg_class); every relation a view depends on exists.
+//
+// A file without views has no "v/" entries, so older files read unchanged; a build that
+// predates views refuses a file with one as an unknown catalog entry.
 
 import Foundation
 
@@ -79,7 +85,19 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     public var hasEntryTree: Bool { isBTree || isInverted }
 }
 
-/// A table: its columns, its row tree and its indexes.
+/// A CHECK constraint: its name and its boolean expression over the row's columns, as SQL
+/// text the query layer binds (a row for which it is false is refused; NULL passes).
+public struct CheckConstraintDefinition: Codable, Sendable, Hashable {
+    public var name: String
+    public var expression: String
+
+    public init(name: String, expression: String) {
+        self.name = name
+        self.expression = expression
+    }
+}
+
+/// A table: its columns, its row tree, its indexes and its CHECK constraints.
 public struct TableDefinition: Codable, Sendable, Hashable {
     public var name: String
     public var columns: [ColumnDefinition]
@@ -88,6 +106,15 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     /// A single integer PRIMARY KEY column is the row id itself (no separate index).
     public var rowIDColumn: Int?
     public var indexes: [IndexDefinition]
+    /// CHECK constraints, in the order they were added (absent in files written before
+    /// they came: none).
+    public var checkConstraints: [CheckConstraintDefinition]?
+
+    /// The CHECK constraints (none when the stored definition has no list).
+    public var checks: [CheckConstraintDefinition] {
+        get { checkConstraints ?? [] }
+        set { checkConstraints = newValue.isEmpty ? nil : newValue }
+    }
 
     public init(name: String, columns: [ColumnDefinition], root: PageNumber = 0,
                 rowIDColumn: Int? = nil, indexes: [IndexDefinition] = []) {
@@ -110,6 +137,8 @@ public struct TableDefinition: Codable, Sendable, Hashable {
 public struct Catalog: Sendable {
     public internal(set) var tables: [String: TableDefinition] = [:]
     public internal(set) var sequences: [String: Int64] = [:]
+    /// The views, by name (Catalog+Views.swift).
+    public internal(set) var views: [String: ViewDefinition] = [:]
     /// Changes with every committed schema change in this process (not stored): a plan
     /// made for one version is valid for every snapshot of that version.
     public internal(set) var version: UInt64 = 0
@@ -120,6 +149,7 @@ public struct Catalog: Sendable {
     /// The table called `name`, or an `undefinedTable` error.
     public func table(_ name: String) throws -> TableDefinition {
         guard let table = tables[name] else {
+            if views[name] != nil { throw VireoError(.wrongObjectType, "\"\(name)\" is not a table") }
             throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
         }
         return table
@@ -135,6 +165,7 @@ public struct Catalog: Sendable {
 
     static let tablePrefix = "t/"
     static let sequencePrefix = "s/"
+    static let viewPrefix = "v/"
 
     /// Reads the whole catalog tree.
     static func load(tree: BTree, from source: some PageSource) throws -> Catalog {
@@ -144,6 +175,9 @@ public struct Catalog: Sendable {
             if name.hasPrefix(tablePrefix) {
                 let table = try decodeTable(value, path: source.path)
                 catalog.tables[table.name] = table
+            } else if name.hasPrefix(viewPrefix) {
+                let view = try decodeView(value, path: source.path)
+                catalog.views[view.name] = view
             } else if name.hasPrefix(sequencePrefix), value.count == 8 {
                 catalog.sequences[String(name.dropFirst(sequencePrefix.count))] = value.loadLE(at: 0)
             } else {
@@ -155,16 +189,22 @@ public struct Catalog: Sendable {
     }
 
     private static func decodeTable(_ value: UnsafeRawBufferPointer, path: String) throws -> TableDefinition {
+        try decode(TableDefinition.self, value, path: path, what: "table")
+    }
+
+    /// A catalog entry's JSON; bad bytes are a corruption error naming the file.
+    static func decode<Entry: Decodable>(_ type: Entry.Type, _ value: UnsafeRawBufferPointer, path: String, what: String) throws -> Entry {
         do {
-            return try JSONDecoder().decode(TableDefinition.self, from: Data(value))
+            return try JSONDecoder().decode(type, from: Data(value))
         } catch {
-            throw VireoError.corrupt(path, "unreadable table definition in the catalog: \(error)")
+            throw VireoError.corrupt(path, "unreadable \(what) definition in the catalog: \(error)")
         }
     }
 
-    static func encode(_ table: TableDefinition) throws -> [UInt8] {
+    /// A catalog entry as JSON with sorted keys (the same definition, the same bytes).
+    static func encode(_ entry: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(table))
+        return Array(try encoder.encode(entry))
     }
 }

@@ -159,7 +159,7 @@ extension StoreTransaction {
     private static func sameShape(_ old: TableDefinition?, _ new: TableDefinition?) -> Bool {
         guard let old, let new else { return false }
         return old.root == new.root && old.columns == new.columns && old.rowIDColumn == new.rowIDColumn
-            && old.indexes.map(\.name) == new.indexes.map(\.name)
+            && old.indexes.map(\.name) == new.indexes.map(\.name) && old.checks == new.checks
     }
 
     /// C5: moves this transaction's changes into `target` (which holds the writer gate),

@@ -3,8 +3,8 @@ extension StoreTransaction {
     /// Creates the B+tree indexes `definition.indexes` lists, too.
     public func createTable(_ definition: TableDefinition) throws {
         try step {
-            guard catalog.tables[definition.name] == nil else {
-                throw VireoError(.duplicateObject, "relation \"\(definition.name)\" already exists")
+            guard !catalog.hasRelation(definition.name) else {
+                throw VireoError(.duplicateTable, "relation \"\(definition.name)\" already exists")
             }
             try checkColumnNames(definition.columns.map(\.name), table: definition.name)
             var table = definition
@@ -33,8 +33,8 @@ extension StoreTransaction {
     public func renameTable(_ name: String, to newName: String) throws {
         try step {
             var table = try catalog.table(name)
-            guard catalog.tables[newName] == nil else {
-                throw VireoError(.duplicateObject, "relation \"\(newName)\" already exists")
+            guard !catalog.hasRelation(newName) else {
+                throw VireoError(.duplicateTable, "relation \"\(newName)\" already exists")
             }
             table.name = newName
             setTable(table, previousName: name)
@@ -107,8 +107,8 @@ extension StoreTransaction {
     }
 
     private func createIndexUnchecked(_ definition: IndexDefinition, on tableName: String) throws {
-        guard catalog.index(definition.name) == nil, catalog.tables[definition.name] == nil else {
-            throw VireoError(.duplicateObject, "relation \"\(definition.name)\" already exists")
+        guard !catalog.hasRelation(definition.name) else {
+            throw VireoError(.duplicateTable, "relation \"\(definition.name)\" already exists")
         }
         var table = try catalog.table(tableName)
         for column in definition.columns where table.columnIndex(column) == nil {
@@ -141,6 +141,16 @@ extension StoreTransaction {
             try destroyStorage(of: index)
             var table = owner
             table.indexes.removeAll { $0.name == name }
+            setTable(table)
+        }
+    }
+
+    /// Replaces the CHECK constraints of table `tableName` (the query layer has checked the
+    /// existing rows against any new one).
+    public func setCheckConstraints(_ checks: [CheckConstraintDefinition], of tableName: String) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            table.checks = checks
             setTable(table)
         }
     }

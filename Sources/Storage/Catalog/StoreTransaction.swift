@@ -74,6 +74,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     public func rollback() { pages.rollback() }
 
     func writeCatalogChanges() throws {
+        if pages.holdsGate { try writeViewChanges() }
         for name in droppedTables.subtracting(changedTables) {
             try store.catalogTree.remove(key: Array((Catalog.tablePrefix + name).utf8), in: pages)
         }

@@ -127,7 +127,7 @@ describe('errors carry the server code', () => {
 
   it('a second table of the same name is a 409', async () => {
     const error = await failure(() => client().createTable('docs', { columns: {} }));
-    assert.deepEqual([error.status, error.code], [409, 'duplicate_object']);
+    assert.deepEqual([error.status, error.code], [409, 'duplicate_table']);
   });
 
   it('a syntax error carries its SQLSTATE', async () => {

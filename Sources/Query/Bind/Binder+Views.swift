@@ -1,0 +1,78 @@
+import VireoStorage
+
+/// The tables and views one statement names, collected across its nested binders.
+final class RelationsRead {
+    var names: Set<String> = []
+}
+
+extension Binder {
+    /// A FROM entry naming a view: the view's stored query, parsed and bound afresh, under
+    /// the view's column names; nil when no view has the name.
+    func viewReference(_ name: TableName, alias: String?) throws -> (PlanNode, Scope)? {
+        guard name.schema == nil || name.schema == "public", let view = catalog.views[name.name] else { return nil }
+        relationsRead.names.insert(view.name)
+        let (plan, columns) = try bindView(view)
+        var scope = Scope()
+        scope.addDerived(name: alias ?? view.name, columns: columns)
+        return (plan, scope)
+    }
+
+    /// The plan of a view's query, cut to the view's columns. The query is bound in a binder
+    /// of its own: a view sees no WITH names or columns of the statement that names it.
+    func bindView(_ view: ViewDefinition) throws -> (PlanNode, [ResultColumn]) {
+        guard !expandingViews.contains(view.name) else {
+            throw VireoError(.invalidObjectDefinition, "infinite recursion detected in rules for relation \"\(view.name)\"")
+        }
+        let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
+        inner.expandingViews = expandingViews.union([view.name])
+        inner.relationsRead = relationsRead
+        let (plan, columns) = try inner.bindQuery(try Self.viewQuery(view))
+        let shown = view.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) }
+        let stillMatches = columns.count >= shown.count
+            && zip(columns, shown).allSatisfy { $0.type.storedInView == $1.type || $0.type == .unknown && $1.type == .text }
+        guard stillMatches else {
+            throw VireoError(.invalidObjectDefinition, "view \"\(view.name)\" no longer matches the relations it reads; recreate it")
+        }
+        guard columns.count > shown.count else { return (plan, shown) }
+        return (.project(plan, shown.indices.map { BoundExpression.column($0) }), shown)
+    }
+
+    /// A view's stored SQL as a query.
+    static func viewQuery(_ view: ViewDefinition) throws -> Query {
+        guard case .select(let query) = try Parser.parseStatement(view.query).body else {
+            throw VireoError(.invalidObjectDefinition, "view \"\(view.name)\" is stored with a statement that is not a query")
+        }
+        return query
+    }
+}
+
+extension SQLType {
+    /// The type a view column of this type shows: an unknown literal becomes text, as in
+    /// PostgreSQL since version 10.
+    var storedInView: SQLType { self == .unknown ? .text : self }
+
+    /// The column type that stores a view column of this type; nil for a vector of no
+    /// fixed dimension, which a column cannot declare.
+    var columnType: ColumnType? {
+        switch self {
+        case .bool: .bool
+        case .int: .int
+        case .smallint: .smallint
+        case .integer: .integer
+        case .double: .double
+        case .real: .real
+        case .text, .unknown: .text
+        case .bytes: .bytes
+        case .json: .json
+        case .timestamp: .timestamp
+        case .date: .date
+        case .timestamptz: .timestamptz
+        case .uuid: .uuid
+        case .interval: .interval
+        case .vector(let dimension): dimension.map { .vector(dimension: $0) }
+        case .tsvector: .tsvector
+        case .tsquery: .tsquery
+        case .array(let element): element.columnType.map { .array(element: $0) }
+        }
+    }
+}
