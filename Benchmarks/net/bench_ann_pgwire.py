@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -164,6 +165,14 @@ def chosen_ef(points, target):
 
 
 def client(dsn, ef, queries, seconds, count_max, barrier, results):
+    try:
+        results.put(client_run(dsn, ef, queries, seconds, count_max, barrier))
+    except Exception as error:  # reported by the parent, which fails the run at once
+        barrier.abort()
+        results.put(error)
+
+
+def client_run(dsn, ef, queries, seconds, count_max, barrier):
     connection = connect(dsn)
     connection.execute(f"SET hnsw.ef_search = {ef}")
     search_all(connection, queries[:20])
@@ -178,7 +187,7 @@ def client(dsn, ef, queries, seconds, count_max, barrier, results):
             latencies.append(time.perf_counter() - start)
             i += 1
     connection.close()
-    results.put(latencies)
+    return latencies
 
 
 def throughput(dsn, ef, queries, clients, seconds, count_max):
@@ -188,12 +197,19 @@ def throughput(dsn, ef, queries, clients, seconds, count_max):
                  for n in range(clients)]
     for p in processes:
         p.start()
-    barrier.wait()
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        pass
     start = time.perf_counter()
-    latencies = [x for _ in processes for x in results.get(timeout=seconds + 60)]
+    answers = [results.get(timeout=seconds + 60) for _ in processes]
     elapsed = time.perf_counter() - start
     for p in processes:
         p.join()
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise SystemExit(f"a benchmark client failed: {answer}")
+    latencies = [x for answer in answers for x in answer]
     ms = np.array(latencies) * 1000
     return len(latencies) / elapsed, np.percentile(ms, 50), np.percentile(ms, 99)
 

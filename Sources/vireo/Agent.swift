@@ -210,7 +210,15 @@ final class AgentNode: Sendable {
         var backoffMs = AgentClient.backoffMsInitial
         while !isStopping {
             do {
-                guard let job = try await poll(slot), job != .null else { continue }
+                let asked = ContinuousClock.now
+                guard let job = try await poll(slot) else {
+                    // An empty answer well before the wait (a stopping server answers at once):
+                    // back off rather than poll in a tight loop.
+                    if ContinuousClock.now - asked < .seconds(min(1, pollWaitSeconds)) || pollWaitSeconds == 0 {
+                        try? await Task.sleep(for: .milliseconds(AgentClient.backoffMsInitial))
+                    }
+                    continue
+                }
                 backoffMs = AgentClient.backoffMsInitial
                 await runJob(job)
             } catch AgentCallError.unauthorized {

@@ -24,7 +24,7 @@ enum ArrayText {
     }
 
     static func needsQuotes(_ text: String) -> Bool {
-        text.isEmpty || text.caseInsensitiveCompare("NULL") || text.utf8.contains { byte in
+        text.isEmpty || isNullWord(text) || text.utf8.contains { byte in
             byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"")
                 || byte == UInt8(ascii: "\\") || isSpace(byte)
         }
@@ -37,6 +37,11 @@ enum ArrayText {
             result.append(character)
         }
         return result + "\""
+    }
+
+    /// `NULL` in any case: the word array input reads as a NULL element.
+    static func isNullWord(_ text: String) -> Bool {
+        text.count == 4 && text.uppercased() == "NULL"
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
@@ -124,7 +129,7 @@ enum ArrayText {
             }
             while item.count > escapedLength, let last = item.last, isSpace(last) { item.removeLast() }
             let value = String(decoding: item, as: UTF8.self)
-            if escapedLength == 0, value.caseInsensitiveCompare("NULL") { return nil }
+            if escapedLength == 0, ArrayText.isNullWord(value) { return nil }
             return value
         }
 
@@ -146,8 +151,3 @@ enum ArrayText {
     }
 }
 
-private extension String {
-    func caseInsensitiveCompare(_ other: String) -> Bool {
-        lowercased() == other.lowercased()
-    }
-}

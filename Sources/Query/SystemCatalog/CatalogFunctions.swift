@@ -45,9 +45,6 @@ extension Functions {
             guard case .int(let bytes) = arguments[0] else { return .null }
             return .text(sizePretty(bytes))
         },
-        ScalarFunction("version", 0...0, [], returns: .text) { _ in
-            .text("PostgreSQL 15.0 (Vireo) on x86_64-pc-linux-gnu")
-        },
     ]
 
     /// pg_size_pretty: bytes up to 10 kB (rounded), then kB, MB, GB, TB, each unit while the

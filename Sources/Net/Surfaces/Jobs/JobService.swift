@@ -102,7 +102,7 @@ public final class JobService: Sendable {
         defer { embedding.cancel() }
         while !Task.isCancelled {
             do {
-                if try await expireLeases() > 0 { work.notify(); changes.notify() }
+                _ = try await expireLeases()
             } catch {
                 logger.error("lease sweep failed: \(error)")
             }
@@ -119,9 +119,12 @@ public final class JobService: Sendable {
 
     var isStopping: Bool { stopping.withLock { $0 } }
 
-    /// Puts back the jobs whose lease ran out; returns how many.
+    /// Puts back the jobs whose lease ran out and wakes the pollers and dashboards when
+    /// there were any; returns how many.
     func expireLeases() async throws -> Int {
-        try await session { try JobQueue.expireLeases($0, now: JobClock.nowMs()) }
+        let expired = try await session { try JobQueue.expireLeases($0, now: JobClock.nowMs()) }
+        if expired > 0 { work.notify(); changes.notify() }
+        return expired
     }
 }
 

@@ -104,7 +104,6 @@ enum JobsAgentRoutes {
                 jobs.changes.notify()
                 return RouteOutput(.fields(("job", pollShape(job, leaseMs: leaseMs))))
             }
-            if try await jobs.expireLeases() > 0 { continue }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero, !Task.isCancelled else { break }
             let remainingMs = Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)

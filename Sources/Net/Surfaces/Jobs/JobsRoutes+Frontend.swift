@@ -37,10 +37,11 @@ enum JobsFrontendRoutes {
     }
 
     /// Jobs by status and active nodes, in one statement.
+    private static let statusCountColumns = JobStatus.all.map { "count(*) FILTER (WHERE status = '\($0)')" }.joined(separator: ", ")
+
     static func statusCounts(_ session: Session, inactiveMs: Int) throws -> ([String: Int], Int) {
-        let columns = JobStatus.all.map { "count(*) FILTER (WHERE status = '\($0)')" }.joined(separator: ", ")
         let row = try session.execute("""
-            SELECT \(columns), (SELECT count(*) FROM \(JobsSchema.nodes) WHERE last_seen >= $1) FROM \(JobsSchema.jobs)
+            SELECT \(statusCountColumns), (SELECT count(*) FROM \(JobsSchema.nodes) WHERE last_seen >= $1) FROM \(JobsSchema.jobs)
             """, [.int(JobClock.nowMs() - Int64(inactiveMs))]).rows.first ?? []
         var counts: [String: Int] = [:]
         for (index, status) in JobStatus.all.enumerated() {

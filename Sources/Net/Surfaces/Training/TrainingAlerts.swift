@@ -136,6 +136,7 @@ enum AlertSchema {
 
     /// Whether every sample of the last `seconds` breaches, and the samples reach back that far.
     static func resourceHeld(_ session: Session, metric: String, condition: String, threshold: Double, seconds: Int64) throws -> Bool {
+        // GPU readings are not kept as samples: a GPU rule fires on its first breach (documented).
         guard ["cpu_percent", "memory_percent", "disk_percent"].contains(metric) else { return true }
         let since = Value.timestamp(Int64((Date().timeIntervalSince1970 - Double(seconds)) * 1_000_000))
         let recent = try session.execute("SELECT \(metric) FROM \(samples) WHERE recorded_at >= $1", [since]).rows.compactMap { $0[0].doubleValue }

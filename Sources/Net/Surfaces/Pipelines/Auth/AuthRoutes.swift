@@ -92,7 +92,7 @@ enum AuthRoutes {
     static let createUser = RouteDeclaration(
         .post, "/api/v1/users", summary: "Add a user (administrators only)",
         requestBody: .object([("email", .string(length: 1...PipelineUsers.emailBytesMax)),
-                              ("password", .string(length: 1...PasswordHash.passwordBytesMax)),
+                              ("password", .string(length: PasswordHash.passwordBytesMin...PasswordHash.passwordBytesMax)),
                               ("role", .string(allowed: Principal.Role.allCases.map(\.rawValue)))], required: ["email", "password"]),
         status: .created, response: user
     ) { input, services in

@@ -119,7 +119,7 @@ enum ConnectorRoutes {
         let connector = try service.store.find(session, input.path("id"), field: "id")
         let start = ContinuousClock.now
         var failure: String?
-        do { try testConnection(connector, session, service) } catch let error as RESTError { failure = error.message }
+        do { try testConnection(connector, session, service) } catch { failure = (error as? RESTError)?.message ?? String(describing: error) }
         let ms = (ContinuousClock.now - start) / .milliseconds(1)
         return RouteOutput(.fields(("connector_id", .string(connector.id)), ("test_status", .string(failure == nil ? "success" : "failed")),
                                    ("test_error", failure.map(JSONValue.string) ?? .null), ("latency_ms", .number(ms))))

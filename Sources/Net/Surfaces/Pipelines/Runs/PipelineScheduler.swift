@@ -8,7 +8,8 @@ import VireoStorage
 /// and whichever process sees it first.
 ///
 /// Missed runs: when the server was down at one or more scheduled times, the pipeline runs
-/// once at start (for the latest missed time, marked `catch_up`), then keeps its schedule.
+/// once at start (for the earliest missed time, trigger `schedule_catch_up`), then keeps its
+/// schedule. A stored schedule that no longer parses is skipped, not allowed to stop the others.
 enum PipelineScheduler {
     static func fireDue(_ service: PipelineService) async throws {
         let fired = try await service.engine.session { session -> Int in
@@ -20,7 +21,7 @@ enum PipelineScheduler {
             var fired = 0
             for row in due {
                 guard let id = row.text(0), let text = row.text(1), let scheduledFor = row.int(3) else { continue }
-                let schedule = try CronSchedule(text, timeZone: row.text(2) ?? "UTC")
+                guard let schedule = try? CronSchedule(text, timeZone: row.text(2) ?? "UTC") else { continue }
                 let next = schedule.next(after: Date(timeIntervalSince1970: Double(now) / 1000)).map { Int64($0.timeIntervalSince1970 * 1000) }
                 fired += try fire(session, pipeline: id, scheduledFor: scheduledFor, next: next, catchUp: now - scheduledFor > 60_000)
             }
