@@ -55,6 +55,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case indeterminateDatatype = "indeterminate_datatype"
         case nullValueNotAllowed = "null_value_not_allowed"
         case invalidLogarithmArgument = "invalid_argument_for_logarithm"
+        case invalidPowerArgument = "invalid_argument_for_power_function"
         case invalidWidthBucketArgument = "invalid_argument_for_width_bucket_function"
         /// A table, index or view of that name exists (42P07).
         case duplicateTable = "duplicate_table"
@@ -77,13 +78,27 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Byte offset into the statement text, for syntax errors.
     public var position: Int?
     /// PostgreSQL's HINT: how to fix it, when there is one thing to suggest.
-    public var hint: String?
+    public var hint: String? { notes?.hint }
+    /// PostgreSQL's DETAIL: more about what went wrong (which key, which limit).
+    public var detail: String? { notes?.detail }
+    /// HINT and DETAIL, rare, live behind one reference: an error value stays small, which
+    /// matters because the recursive parser's debug-build frames hold one per throw site.
+    private let notes: Notes?
 
-    public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil) {
+    private final class Notes: Sendable {
+        let hint: String?, detail: String?
+        init(hint: String?, detail: String?) { self.hint = hint; self.detail = detail }
+    }
+
+    public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.position = position
-        self.hint = hint
+        notes = hint == nil && detail == nil ? nil : Notes(hint: hint, detail: detail)
+    }
+
+    public static func == (a: VireoError, b: VireoError) -> Bool {
+        a.code == b.code && a.message == b.message && a.position == b.position && a.hint == b.hint && a.detail == b.detail
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -142,6 +157,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .indeterminateDatatype: "42P18"
         case .nullValueNotAllowed: "22004"
         case .invalidLogarithmArgument: "2201E"
+        case .invalidPowerArgument: "2201F"
         case .invalidWidthBucketArgument: "2201G"
         case .duplicateTable: "42P07"
         case .dependentObjectsStillExist: "2BP01"

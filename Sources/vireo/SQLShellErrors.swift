@@ -1,20 +1,34 @@
 import VireoQuery
 import VireoStorage
 
-/// Error reports as psql prints them:
+/// Error reports as psql prints them with VERBOSITY verbose (the SQLSTATE first):
 ///
-///     ERROR:  syntax error at or near "FORM": expected ';' or end of input
+///     ERROR:  42601: syntax error at or near "FORM": expected ';' or end of input
 ///     LINE 1: SELECT * FORM t;
 ///                      ^
+///
+/// and, with `--format json`, as one JSON object a line:
+/// `{"error":{"sqlstate":"42601","message":…,"position":10,"detail":…,"hint":…}}`.
 enum ErrorFormat {
     /// The report for `error` raised by `statement` (whose text error positions point into).
-    static func render(_ error: Error, statement: String?) -> String {
-        guard let error = error as? VireoError else { return "ERROR:  \(error)\n" }
-        var output = "ERROR:  " + error.message + "\n"
+    static func render(_ error: Error, statement: String?, json: Bool = false) -> String {
+        guard let error = error as? VireoError else { return json ? jsonReport(nil, "\(error)") : "ERROR:  \(error)\n" }
+        if json { return jsonReport(error, error.message) }
+        var output = "ERROR:  " + error.sqlState + ": " + error.message + "\n"
         if let position = error.position, let statement {
             output += caret(statement, byteOffset: position)
         }
+        if let detail = error.detail { output += "DETAIL:  " + detail + "\n" }
+        if let hint = error.hint { output += "HINT:  " + hint + "\n" }
         return output
+    }
+
+    private static func jsonReport(_ error: VireoError?, _ message: String) -> String {
+        var fields = ["\"sqlstate\":" + JSONFormat.string(error?.sqlState ?? "XX000"), "\"message\":" + JSONFormat.string(message)]
+        if let position = error?.position { fields.append("\"position\":\(position + 1)") }
+        if let detail = error?.detail { fields.append("\"detail\":" + JSONFormat.string(detail)) }
+        if let hint = error?.hint { fields.append("\"hint\":" + JSONFormat.string(hint)) }
+        return "{\"error\":{" + fields.joined(separator: ",") + "}}\n"
     }
 
     /// `LINE n: text` and a caret under the character at `byteOffset` of `statement`.

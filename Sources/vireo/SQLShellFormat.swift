@@ -128,6 +128,7 @@ enum JSONFormat {
         case .null: return "null"
         case .bool(let flag): return flag ? "true" : "false"
         case .int(let number): return String(number)
+        case .numeric(let number): return number.description
         case .double(let number): return number.isFinite ? (value.text ?? "null") : string(value.text ?? "")
         case .json(let text): return text
         case .vector(let elements):

@@ -69,7 +69,7 @@ final class ShellRunner {
             if timing { output(String(format: "Time: %.3f ms\n", elapsedMs)) }
             return true
         } catch {
-            errors(ErrorFormat.render(error, statement: statement))
+            errors(ErrorFormat.render(error, statement: statement, json: format == .json))
             return false
         }
     }

@@ -162,6 +162,8 @@ enum Cell: Equatable, CustomStringConvertible {
         case .bool(let flag): self = .integer(flag ? 1 : 0)
         case .int(let number): self = .integer(number)
         case .double(let number): self = .real(number)
+        // SQLite has no exact decimals: a numeric compares with its REAL by value.
+        case .numeric(let number): self = .real(number.double)
         case .text(let string): self = .text(string)
         default: self = .text(value.text ?? "")
         }

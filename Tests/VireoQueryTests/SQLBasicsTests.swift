@@ -13,7 +13,7 @@ struct SQLBasicsTests {
         #expect(inserted.commandTag == "INSERT 0 3")
         #expect(try rows(db, "SELECT name FROM users WHERE age > 26 ORDER BY age DESC") == [["cy"], ["ann"]])
         #expect(try rows(db, "SELECT name, score FROM users ORDER BY score NULLS FIRST LIMIT 2") == [["bob", "NULL"], ["ann", "1.5"]])
-        #expect(try rows(db, "SELECT count(*), sum(age), avg(age), min(name), max(score) FROM users") == [["3", "96", "32", "ann", "3"]])
+        #expect(try rows(db, "SELECT count(*), sum(age), avg(age), min(name), max(score) FROM users") == [["3", "96", "32.0000000000000000", "ann", "3"]])
         #expect(try rows(db, "SELECT id FROM users WHERE id = $1", [.int(2)]) == [["2"]])
         #expect(try rows(db, "SELECT upper(name) || '!' AS shout FROM users WHERE name LIKE 'b%'") == [["BOB!"]])
     }
@@ -100,7 +100,7 @@ struct CompatibilityTests {
         #expect(try session.execute("SHOW hnsw.ef_search").rows == [[.text("40")]], "SET LOCAL ends with the transaction")
         try db.execute("CREATE TABLE u (email text UNIQUE)")
         try db.execute("INSERT INTO u VALUES ('a@x')")
-        #expect(sqlError(db, "INSERT INTO u VALUES ('a@x')")?.message.contains("(email)=(a@x)") == true)
+        #expect(sqlError(db, "INSERT INTO u VALUES ('a@x')")?.detail == "Key (email)=(a@x) already exists.")
     }
 }
 

@@ -81,7 +81,7 @@ struct ShellTests {
         let run = try Shell.run(["-c", "SELECT 1 AS one", "-c", "SELECT * FORM t", "-c", "SELECT 2 AS two"])
         #expect(run.status == 1, "expected exit status 1, got \(run.status)")
         #expect(run.stdout.contains("one") && !run.stdout.contains("two"), "expected only the first result, got:\n\(run.stdout)")
-        let expected = "ERROR:  syntax error at or near \"FORM\": expected ';' or end of input\nLINE 1: SELECT * FORM t\n                 ^\n"
+        let expected = "ERROR:  42601: syntax error at or near \"FORM\": expected ';' or end of input\nLINE 1: SELECT * FORM t\n                 ^\n"
         #expect(run.stderr.contains(expected), "expected stderr to contain:\n\(expected)\ngot:\n\(run.stderr)")
     }
 
@@ -97,7 +97,7 @@ struct ShellTests {
     func executionError() throws {
         let run = try Shell.run(["-c", "SELECT 1 / 0"])
         #expect(run.status == 1, "expected exit status 1, got \(run.status)")
-        #expect(run.stderr.contains("ERROR:  division by zero\n"), "got stderr:\n\(run.stderr)")
+        #expect(run.stderr.contains("ERROR:  22012: division by zero\n"), "got stderr:\n\(run.stderr)")
         #expect(!run.stderr.contains("LINE 1"), "no caret expected without a position, got:\n\(run.stderr)")
     }
 

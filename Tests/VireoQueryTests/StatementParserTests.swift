@@ -45,7 +45,7 @@ struct StatementParserTests {
         #expect(try TypeName.varchar(length: 3).columnType() == .varchar(length: 3))
         #expect(try TypeName.varchar(length: nil).columnType() == .text)
         #expect(try TypeName.char(length: nil).columnType() == .char(length: 1))
-        #expect(try TypeName.numeric(precision: 5, scale: 1).columnType() == .double)
+        #expect(try TypeName.numeric(precision: 5, scale: 1).columnType() == .numeric(precision: 5, scale: 1))
         #expect(try TypeName.serial.columnType() == .integer)
         #expect(try TypeName.bigserial.columnType() == .int)
         #expect(try TypeName.smallint.columnType() == .smallint)

@@ -68,7 +68,10 @@ def cell(value):
         return None
     if isinstance(value, bool):
         return "t" if value else "f"
-    if isinstance(value, (int, float, Decimal)):
+    if isinstance(value, Decimal):
+        # numeric is exact on both sides: the digits and the display scale must agree.
+        return ("dec", str(value))
+    if isinstance(value, (int, float)):
         number = float(value)
         if number != number:  # NaN, which equals nothing, itself included
             return ("num", "NaN")

@@ -39,6 +39,7 @@ extension JSONValue {
         case .vector(let elements): self = .array(elements.map { .number(Double($0.description) ?? Double($0)) })
         case .bytes, .interval: self = .string(value.text ?? "")
         case .array(let elements): self = .array(elements.map(JSONValue.init))
+        case .numeric(let number): self = .number(number.double)
         }
     }
 

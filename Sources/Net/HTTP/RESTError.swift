@@ -60,7 +60,8 @@ extension RESTError {
     /// The one place where engine errors become HTTP statuses: what the client can fix is
     /// 4xx, what the server must recover from is 5xx (503 when retrying later may work).
     public init(_ error: VireoError) {
-        self.init(Self.status(of: error.code), code: error.code.rawValue, error.message)
+        // PostgreSQL's DETAIL (which key, which limit) joins the message: a REST error has one text.
+        self.init(Self.status(of: error.code), code: error.code.rawValue, error.message + (error.detail.map { ": " + $0 } ?? ""))
         sqlState = error.sqlState
     }
 
@@ -75,7 +76,7 @@ extension RESTError {
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
              .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
              .invalidOffsetCount, .stringDataRightTruncation, .invalidDatetimeFormat, .datetimeFieldOverflow,
-             .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument,
+             .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument, .invalidPowerArgument,
              .invalidWidthBucketArgument, .invalidTableDefinition, .undefinedParameter,
              .objectNotInPrerequisiteState:
             .badRequest

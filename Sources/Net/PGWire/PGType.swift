@@ -32,6 +32,7 @@ struct PGType: Sendable, Equatable {
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
     static let tsvector = PGType(oid: 3614, sizeBytes: -1)
     static let tsquery = PGType(oid: 3615, sizeBytes: -1)
+    static let numeric = PGType(oid: 1700, sizeBytes: -1)
     /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
     /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
     /// reports it to drivers that look it up (pgvector-python's register_vector).
@@ -50,7 +51,7 @@ struct PGType: Sendable, Equatable {
     /// The scalar types, by OID, to find an array's element type.
     static let scalars: [Int32: PGType] = Dictionary(uniqueKeysWithValues: [
         bool, bytea, int8, int2, int4, text, oid, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
-        interval, jsonb, tsvector, tsquery, vector,
+        interval, jsonb, tsvector, tsquery, vector, numeric,
     ].map { ($0.oid, $0) })
 
     /// Array type OIDs as PostgreSQL numbers them, by element OID.
@@ -87,6 +88,7 @@ struct PGType: Sendable, Equatable {
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
         case .array(let element): self = .array(of: PGType(element))
+        case .numeric: self = .numeric
         }
     }
 
@@ -107,6 +109,7 @@ struct PGType: Sendable, Equatable {
         case .uuid: .uuid
         case .interval: .interval
         case .vector: .vector(nil)
+        case .numeric: .numeric
         default: element.map { .array($0.sqlType) } ?? .text
         }
     }
@@ -155,7 +158,19 @@ extension ByteBuffer {
             writeInteger(Int16(0))
             for element in values { writeInteger(element.bitPattern) }
         case .array(let elements): writeBinaryArray(elements, type: type)
+        case .numeric(let number): writeBinaryNumeric(number)
         }
+    }
+
+    /// PostgreSQL's binary numeric: digit count, weight, sign and display scale (Int16 each),
+    /// then base-10000 digits aligned at the point, without leading or trailing zero digits.
+    private mutating func writeBinaryNumeric(_ number: Numeric) {
+        let (weight, digits) = PGNumeric.baseTenThousandDigits(number)
+        writeInteger(Int16(digits.count))
+        writeInteger(Int16(truncatingIfNeeded: weight))
+        writeInteger(UInt16(number.negative ? 0x4000 : 0))
+        writeInteger(UInt16(truncatingIfNeeded: number.scale))
+        for digit in digits { writeInteger(digit) }
     }
 
     /// PostgreSQL's binary array: dimensions (0 for an empty array), a has-NULLs flag, the
@@ -222,6 +237,7 @@ enum PGParameterDecoder {
                 throw VireoError(.invalidTextRepresentation, "binary uuid parameter has \(bytes.readableBytes) bytes, expected 16")
             }
             return .text(raw.map { String(format: "%02x", $0) }.joined())
+        case PGType.numeric.oid: return .numeric(try PGNumeric.read(&bytes))
         case PGType.text.oid, PGType.varchar.oid, 0, PGType.unknown.oid:
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         case let arrayOID where PGType.arrayOIDs.values.contains(arrayOID):
@@ -270,5 +286,51 @@ enum PGParameterDecoder {
             throw VireoError(.invalidTextRepresentation, "malformed binary vector parameter")
         }
         return (0..<Int(dimension)).map { _ in Float(bitPattern: bytes.readInteger() ?? 0) }
+    }
+}
+
+/// numeric's binary form, both ways.
+enum PGNumeric {
+    /// The weight of the first base-10000 digit and the digits, zeros trimmed at both ends.
+    static func baseTenThousandDigits(_ number: Numeric) -> (weight: Int, digits: [Int16]) {
+        guard !number.isZero else { return (0, []) }
+        var decimal = Array(number.coefficient.decimalString.utf8).map { Int16($0 - 48) }
+        if decimal.count <= number.scale { decimal = Array(repeating: 0, count: number.scale - decimal.count + 1) + decimal }
+        var integerPart = Array(decimal.dropLast(number.scale)), fraction = Array(decimal.suffix(number.scale))
+        integerPart = Array(repeating: 0, count: (4 - integerPart.count % 4) % 4) + integerPart
+        fraction += Array(repeating: 0, count: (4 - fraction.count % 4) % 4)
+        let all = integerPart + fraction
+        var groups: [Int16] = stride(from: 0, to: all.count, by: 4).map { start in
+            all[start..<start + 4].reduce(Int16(0)) { $0 * 10 + $1 }
+        }
+        var weight = integerPart.count / 4 - 1
+        while groups.first == 0 { groups.removeFirst(); weight -= 1 }
+        while groups.last == 0 { groups.removeLast() }
+        return (weight, groups)
+    }
+
+    static func read(_ bytes: inout ByteBuffer) throws -> Numeric {
+        guard let count: Int16 = bytes.readInteger(), let weight: Int16 = bytes.readInteger(),
+              let sign: UInt16 = bytes.readInteger(), let scale: UInt16 = bytes.readInteger(),
+              count >= 0, bytes.readableBytes == Int(count) * 2, sign == 0 || sign == 0x4000,
+              Int(scale) <= Numeric.scaleMax else {
+            throw VireoError(.invalidTextRepresentation, "malformed binary numeric parameter (NaN and infinity are not supported)")
+        }
+        var text = ""
+        for index in 0..<Int(count) {
+            guard let digit: Int16 = bytes.readInteger(), (0..<10_000).contains(digit) else {
+                throw VireoError(.invalidTextRepresentation, "malformed binary numeric parameter")
+            }
+            let group = String(digit)
+            text += String(repeating: "0", count: 4 - group.count) + group
+            _ = index
+        }
+        // The digits stand for text × 10000^(weight − count + 1).
+        let exponent = 4 * (Int(weight) - Int(count) + 1)
+        guard let raw = Numeric((text.isEmpty ? "0" : text) + "e\(exponent)") else {
+            throw VireoError(.invalidTextRepresentation, "malformed binary numeric parameter")
+        }
+        let value = raw.rounded(toScale: Int(scale))
+        return sign == 0x4000 ? value.negated : value
     }
 }

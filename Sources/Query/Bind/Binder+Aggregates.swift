@@ -192,7 +192,8 @@ extension Binder {
         }
         let boxes = zip(bound, call.arguments).map { BoundExpressionBox(expression: $0.0.expression, key: $0.1.sql) }
         let aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
-                                          second: boxes.count > 1 ? boxes[1] : nil, order: order)
+                                          second: boxes.count > 1 ? boxes[1] : nil, order: order,
+                                          exact: Self.resultType(function, bound[0].type) == .numeric)
         return (aggregateCall, Self.resultType(function, bound[0].type))
     }
 
@@ -214,14 +215,17 @@ extension Binder {
     static func resultType(_ function: AggregateCall.Function, _ argument: SQLType) -> SQLType {
         switch function {
         case .count: .int
-        // PostgreSQL: sum of smallint/integer is bigint (of bigint numeric, shown as bigint
-        // here while numeric is not exact), of real is real.
-        case .sum: argument.isInteger ? .int : (argument.isVector ? .vector(nil) : (argument == .real ? .real : .double))
-        case .avg: argument.isVector ? .vector(nil) : .double
+        // PostgreSQL: sum of smallint/integer is bigint, of bigint and numeric numeric, of real
+        // real; avg and the variances of integers and numerics are numeric.
+        case .sum: argument == .int || argument == .numeric ? .numeric
+            : argument.isInteger ? .int : (argument.isVector ? .vector(nil) : (argument == .real ? .real : .double))
+        case .avg: argument.isVector ? .vector(nil) : (argument.isInteger || argument == .numeric ? .numeric : .double)
+        case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop:
+            argument.isInteger || argument == .numeric ? .numeric : .double
         case .min, .max, .bitAnd, .bitOr, .percentileDisc, .mode: argument
         case .stringAgg: .text
         case .boolAnd, .boolOr, .every: .bool
-        case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop, .percentileCont: .double
+        case .percentileCont: .double
         case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: .json
         case .arrayAgg: .array(argument)
         }

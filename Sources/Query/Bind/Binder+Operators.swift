@@ -77,7 +77,8 @@ extension Binder {
         switch (x.type, y.type) {
         case (.vector, .vector): type = .vector(nil)
         case (.timestamp, let q) where q.isInteger: type = .timestamp
-        case (let p, let q) where op == .power && p.isNumeric && q.isNumeric: type = .double
+        case (let p, let q) where op == .power && p.isNumeric && q.isNumeric:
+            type = (p == .numeric || q == .numeric) && !p.isFloat && !q.isFloat ? .numeric : .double
         case (let p, let q) where SQLType.widerNumeric(p, q) != nil: type = SQLType.widerNumeric(p, q) ?? .double
         default:
             throw VireoError(.undefinedFunction, "operator does not exist: \(x.type) \(op.rawValue) \(y.type)")

@@ -73,6 +73,7 @@ extension SQLType {
         case .tsvector: .tsvector
         case .tsquery: .tsquery
         case .array(let element): element.columnType.map { .array(element: $0) }
+        case .numeric: .numeric(precision: nil, scale: 0)
         }
     }
 }

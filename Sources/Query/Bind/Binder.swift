@@ -92,13 +92,14 @@ final class Binder {
         }
     }
 
+    @inline(never)
     func literalValue(_ literal: Literal) -> Typed {
         switch literal {
         case .null: return (.constant(.null), .unknown)
         case .boolean(let flag): return (.constant(.bool(flag)), .bool)
         // As PostgreSQL: an integer literal is an integer (int4) when it fits, else a bigint.
         case .integer(let number): return (.constant(.int(number)), Int32(exactly: number) == nil ? .int : .integer)
-        case .numeric(let text): return (.constant(.double(Double(text) ?? .nan)), .double)
+        case .numeric(let text): return (.constant(Numeric(text).map(Value.numeric) ?? .double(Double(text) ?? .nan)), .numeric)
         case .string(let text): return (.constant(.text(text)), .unknown)
         }
     }
@@ -205,24 +206,27 @@ final class Binder {
             let text = value.type == .unknown ? try coerce(value, to: .text) : BoundExpression.cast(value.expression, .text)
             return (.function(length.explicitCast, [text]), .text)
         }
+        if target == .numeric { return try numericCast(value, typeName) }
         if target == .text && Cast.typesWithOwnText.contains(value.type) {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
-        if target.isInteger && value.type.isFloat && !Self.isNumericLiteral(operand) {
-            // float4/float8 to an integer rounds half to even (rint); a numeric literal such
-            // as 2.5, a double here, rounds half away from zero as PostgreSQL's numeric does.
+        if target.isInteger && value.type.isFloat {
+            // float4/float8 to an integer rounds half to even (rint); numeric rounds half away
+            // from zero.
             return (.cast(.function(Cast.roundHalfEven, [value.expression]), target), target)
         }
         if value.type == .unknown { return (try coerce(value, to: target), target) }
         return (.cast(value.expression, target), target)
     }
 
-    static func isNumericLiteral(_ expression: SQLExpression) -> Bool {
-        switch expression {
-        case .literal(.numeric): true
-        case .unary(_, let operand): isNumericLiteral(operand)
-        default: false
-        }
+    /// A cast to numeric: a real keeps its 6 significant digits, and `numeric(p,s)` rounds to
+    /// s digits and checks against p. Kept out of `cast` so the binder's recursion stays small.
+    @inline(never)
+    private func numericCast(_ value: Typed, _ typeName: TypeName) throws -> Typed {
+        let exact = value.type == .real ? BoundExpression.function(Cast.realToNumeric, [value.expression])
+            : value.type == .unknown ? try coerce(value, to: .numeric) : .cast(value.expression, .numeric)
+        guard case .numeric(let precision?, let scale) = typeName else { return (exact, .numeric) }
+        return (.function(NumericMath.typmod(precision: precision, scale: scale ?? 0), [exact]), .numeric)
     }
 
     /// The evaluation type of a declared type; `vector` without a dimension means any.

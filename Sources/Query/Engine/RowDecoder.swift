@@ -92,6 +92,13 @@ private struct ValueContainer: SingleValueDecodingContainer {
             if type == Int64.self { return micros as? T }
         case .interval(let interval):
             if type == String.self { return IntervalMath.format(interval) as? T }
+        case .numeric(let number):
+            if type == Decimal.self { return Decimal(string: number.description) as? T }
+            if type == Double.self { return number.double as? T }
+            if type == Int.self || type == Int64.self {
+                guard number.normalized.scale == 0, let integer = number.roundedInt64 else { return nil }
+                return (type == Int.self ? Int(exactly: integer) as Any : integer as Any) as? T
+            }
         case .array(let elements):
             if type == [Value].self { return elements as? T }
             if type == [String].self { return elements.map { Cast.textForm($0) } as? T }

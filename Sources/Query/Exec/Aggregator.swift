@@ -50,8 +50,10 @@ struct Accumulator {
     var seen = Set<GroupKey>()
     /// bool_and/bool_or/every and bit_and/bit_or: the running result.
     var running: Value = .null
-    /// stddev and variance: Welford's running mean and sum of squared deviations.
+    /// stddev and variance: Welford's running mean and sum of squared deviations, or for
+    /// exact (numeric) answers the sums of the values and of their squares.
     var mean = 0.0, squares = 0.0
+    var exactSum = Numeric.zero, exactSquares = Numeric.zero
     /// Aggregates that need every value (string_agg, jsonb_agg, percentiles, mode) or an
     /// order: each row's sort keys and values, sorted when the result is asked for.
     var collected: [(keys: [Value], values: [Value])] = []
@@ -96,6 +98,10 @@ struct Accumulator {
             guard case .int(let bits) = value else { throw mismatch(value) }
             guard case .int(let so) = running else { running = value; return }
             running = .int(call.function == .bitAnd ? so & bits : so | bits)
+        case let function where call.exact && function.isVariance:
+            guard let x = Operators.exact(value) else { throw mismatch(value) }
+            exactSum = exactSum + x
+            exactSquares = exactSquares + (try x * x)
         case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop:
             guard let x = Operators.number(value) else { throw mismatch(value) }
             let delta = x - mean
@@ -131,7 +137,7 @@ struct Accumulator {
 
     private func startTotal(_ value: Value) throws -> Value {
         switch value {
-        case .int, .double, .vector: return value
+        case .int, .double, .vector, .numeric: return value
         default: throw mismatch(value)
         }
     }
@@ -139,8 +145,8 @@ struct Accumulator {
     private func add(_ total: Value, _ value: Value) throws -> Value {
         if case .int(let a) = total, case .int(let b) = value {
             let (sum, overflow) = a.addingReportingOverflow(b)
-            // PostgreSQL sums bigints as numeric; past Int64 we continue in doubles.
-            return overflow ? .double(Double(a) + Double(b)) : .int(sum)
+            // PostgreSQL sums bigints as numeric: Int64 while it lasts, then exact decimals.
+            return overflow ? .numeric(Numeric(a) + Numeric(b)) : .int(sum)
         }
         return try Operators.apply(.add, total, value)
     }
@@ -149,13 +155,16 @@ struct Accumulator {
         switch call.function {
         case .count: return .int(Int64(count))
         case .min, .max: return extreme
-        case .sum: return total
+        case .sum: return call.exact ? Operators.exact(total).map(Value.numeric) ?? total : total
         case .avg:
             guard count > 0 else { return .null }
             switch total {
             case .vector(let sum): return .vector(sum.map { $0 / Float(count) })
+            case _ where call.exact: return .numeric(try Operators.exact(total)! / Numeric(Int64(count)))
             default: return .double((Operators.number(total) ?? 0) / Double(count))
             }
+        case let function where call.exact && function.isVariance:
+            return try exactVariance()
         case .boolAnd, .boolOr, .every, .bitAnd, .bitOr: return running
         case .stddev, .stddevSamp, .variance, .varSamp:
             guard count > 1 else { return .null }
@@ -168,6 +177,21 @@ struct Accumulator {
         default:
             return try OrderedAggregates.result(call, sorted())
         }
+    }
+
+    /// PostgreSQL's numeric variance: (N·Σx² − (Σx)²) / (N·(N−1)) (or N² for the population
+    /// forms) at the quotient's scale, and its square root at that scale for stddev.
+    private func exactVariance() throws -> Value {
+        let sample = ![.stddevPop, .varPop].contains(call.function)
+        guard count > (sample ? 1 : 0) else { return .null }
+        let n = Numeric(Int64(count))
+        let numerator = (try n * exactSquares) - (try exactSum * exactSum)
+        guard !numerator.negative && !numerator.isZero else { return .numeric(.zero) }
+        let denominator = try n * (sample ? n - Numeric(1) : n)
+        let scale = Numeric.divisionScale(numerator, denominator)
+        let variance = try numerator.divided(by: denominator, scale: scale)
+        let isVariance = [.variance, .varSamp, .varPop].contains(call.function)
+        return .numeric(isVariance ? variance : NumericMath.sqrt(variance, scale: scale))
     }
 
     /// The collected values in the call's order (stable: rows without one keep theirs).
@@ -249,6 +273,8 @@ extension JSONValue {
         case .bool(let flag): self = .bool(flag)
         case .int(let number): self = .number(Double(number))
         case .double(let number): self = number.isFinite ? .number(number) : .string(Cast.textForm(value))
+        // JSON numbers are doubles here: a numeric keeps its value, not its display scale.
+        case .numeric(let number): self = .number(number.double)
         case .json(let text): self = try JSONValue.parse(text)
         case .text(let text): self = .string(text)
         case .timestamp: self = .string(Cast.textForm(value).replacingOccurrences(of: " ", with: "T"))

@@ -178,6 +178,7 @@ final class WorkMemory {
         case .vector(let elements): valueOverheadBytes + elements.count * MemoryLayout<Float>.size
         case .null, .bool, .int, .double, .timestamp, .interval: valueOverheadBytes
         case .array(let elements): elements.reduce(valueOverheadBytes) { $0 + estimatedBytes($1) }
+        case .numeric(let number): valueOverheadBytes + number.coefficient.byteCount
         }
     }
 }

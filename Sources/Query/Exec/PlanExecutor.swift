@@ -160,6 +160,10 @@ enum PlanExecutor {
             guard number.rounded() == number, number >= -9.223372036854775808e18, number < 9.223372036854775808e18 else { return nil }
             return Int64(number)
         }
+        if case .numeric(let number) = value {
+            guard number.normalized.scale == 0 else { return nil }
+            return number.roundedInt64
+        }
         guard case .int(let rowID) = try Cast.convert(value, to: .int) else { return nil }
         return rowID
     }
@@ -235,8 +239,24 @@ enum IndexKeyBound {
         case (.int, .double(let number)):
             guard let key = integerKey(number, isLower: isLower) else { return nil }
             return ValueBound([.int(key)] + values.dropFirst(), inclusive: true)
+        case (.int, .numeric(let number)):
+            let rounded = isLower ? number.floor : number.ceiling
+            guard let key = rounded.roundedInt64 else {
+                // Beyond bigint: no bound on the side that covers every integer, none at all on the other.
+                return rounded.negative == isLower ? nil : ValueBound([.int(isLower ? .min : .max)] + values.dropFirst(), inclusive: true)
+            }
+            return ValueBound([.int(key)] + values.dropFirst(), inclusive: true)
         case (.double, .int(let number)):
             return ValueBound([.double(Double(number))] + values.dropFirst(), inclusive: true)
+        case (.double, .numeric(let number)):
+            return ValueBound([.double(number.double)] + values.dropFirst(), inclusive: true)
+        case (.numeric, .int(let number)):
+            return ValueBound([.numeric(Numeric(number))] + values.dropFirst(), inclusive: inclusive)
+        case (.numeric, .double(let number)):
+            // The decimal just past the double's neighbour on the open side: every numeric
+            // that converts to a double on the bound's side lies within it.
+            guard let widened = Numeric(isLower ? number.nextDown : number.nextUp, significantDigits: 17) else { return nil }
+            return ValueBound([.numeric(widened)] + values.dropFirst(), inclusive: true)
         default:
             return ValueBound(values, inclusive: inclusive)
         }

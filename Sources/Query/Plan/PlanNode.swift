@@ -123,6 +123,9 @@ struct AggregateCall: Sendable, Equatable {
         case jsonbAgg = "jsonb_agg", jsonAgg = "json_agg", jsonbObjectAgg = "jsonb_object_agg", jsonObjectAgg = "json_object_agg"
         case percentileCont = "percentile_cont", percentileDisc = "percentile_disc"
         case arrayAgg = "array_agg"
+
+        /// stddev, variance and their sample and population forms.
+        var isVariance: Bool { [.stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop].contains(self) }
     }
     var function: Function
     /// The aggregated value (an ordered-set aggregate's WITHIN GROUP key); nil for count(*).
@@ -134,6 +137,9 @@ struct AggregateCall: Sendable, Equatable {
     var second: BoundExpressionBox? = nil
     /// `agg(x ORDER BY …)`, or the direction of a WITHIN GROUP key.
     var order: [AggregateOrder] = []
+    /// sum, avg and the variances answer in numeric (PostgreSQL's result type for bigint,
+    /// and for integer and numeric input to avg and the variances).
+    var exact = false
 }
 
 /// One key of an aggregate's ORDER BY.

@@ -19,6 +19,13 @@ public enum Cast {
         case (.int(let number), .smallint), (.int(let number), .integer): return .int(try narrowed(number, to: type))
         case (.double(let number), .smallint), (.double(let number), .integer):
             return .int(try narrowed(try roundToInt(number), to: type))
+        case (.int(let number), .numeric): return .numeric(Numeric(number))
+        case (.double(let number), .numeric): return .numeric(try numeric(fromDouble: number))
+        case (.numeric(let number), .int), (.numeric(let number), .smallint), (.numeric(let number), .integer):
+            guard let integer = number.roundedInt64 else { throw VireoError(.numericOutOfRange, "\(type) out of range") }
+            return .int(try narrowed(integer, to: type))
+        case (.numeric(let number), .double): return .double(number.double)
+        case (.numeric(let number), .real): return .double(try float4(number.double))
         case (.int(let number), .real): return .double(Double(Float(number)))
         case (.double(let number), .real): return .double(try float4(number))
         case (.bool(let flag), .integer): return .int(flag ? 1 : 0)
@@ -47,8 +54,25 @@ public enum Cast {
     /// excess is only spaces; char pads with blanks).
     public static func assign(_ value: Value, to type: ColumnType) throws -> Value {
         let converted = try convert(value, to: SQLType(type))
+        if case .numeric(let precision?, let scale) = type, case .numeric(let number) = converted {
+            return .numeric(try number.fitted(precision: precision, scale: scale))
+        }
         guard let length = TextLength(type), case .text(let text) = converted else { return converted }
         return .text(try length.assigned(text))
+    }
+
+    /// A double as a numeric: 15 significant digits, as PostgreSQL's float8-to-numeric cast.
+    static func numeric(fromDouble number: Double, significantDigits: Int = 15) throws -> Numeric {
+        guard let result = Numeric(number, significantDigits: significantDigits) else {
+            throw VireoError(.featureNotSupported, "cannot convert \(Value.format(number)) to numeric: NaN and infinity are not supported by Vireo's numeric")
+        }
+        return result
+    }
+
+    /// `real::numeric`: the float4's 6 significant digits.
+    static let realToNumeric = ScalarFunction("numeric", 1...1, [.real], returns: .numeric) { arguments in
+        guard case .double(let number) = arguments[0] else { return try convert(arguments[0], to: .numeric) }
+        return .numeric(try numeric(fromDouble: number, significantDigits: 6))
     }
 
     /// An integer in smallint's or integer's range, or 22003 as PostgreSQL words it.
@@ -140,6 +164,14 @@ public enum Cast {
         case .tsvector: return .text(try TSVector(parsing: text).text)
         case .tsquery: return .text(try TSQuery(parsing: text).text)
         case .array(let element): return .array(try ArrayText.parse(text, element: element))
+        case .numeric:
+            guard let number = Numeric(text) else {
+                if ["nan", "infinity", "+infinity", "-infinity", "inf", "+inf", "-inf"].contains(text.trimmingCharacters(in: .whitespaces).lowercased()) {
+                    throw VireoError(.featureNotSupported, "numeric NaN and infinity are not supported by Vireo: \"\(text)\"")
+                }
+                throw VireoError(.invalidTextRepresentation, "invalid input syntax for type numeric: \"\(text)\"")
+            }
+            return .numeric(try number.checked())
         }
     }
 

@@ -11,6 +11,11 @@ public enum Compare {
         case (.int(let x), .double(let y)): return doubles(Double(x), y)
         case (.double(let x), .int(let y)): return doubles(x, Double(y))
         case (.double(let x), .double(let y)): return doubles(x, y)
+        case (.numeric(let x), .numeric(let y)): return Numeric.compare(x, y)
+        case (.numeric(let x), .int(let y)): return Numeric.compare(x, Numeric(y))
+        case (.int(let x), .numeric(let y)): return Numeric.compare(Numeric(x), y)
+        case (.numeric(let x), .double(let y)): return doubles(x.double, y)
+        case (.double(let x), .numeric(let y)): return doubles(x, y.double)
         case (.text(let x), .text(let y)), (.json(let x), .json(let y)): return bytes(Array(x.utf8), Array(y.utf8))
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
         case (.bytes(let x), .bytes(let y)): return bytes(x, y)
@@ -76,7 +81,7 @@ public enum Compare {
 public struct GroupKey: Hashable, Sendable {
     private indirect enum Key: Hashable {
         case null, bool(Bool), int(Int64), double(UInt64), utf8([UInt8]), bytes([UInt8])
-        case timestamp(Int64), vector([UInt32]), interval(Int128), array([Key])
+        case timestamp(Int64), vector([UInt32]), interval(Int128), array([Key]), numeric(Numeric)
     }
 
     private let key: Key
@@ -97,6 +102,9 @@ public struct GroupKey: Hashable, Sendable {
         // '1 mon' = '30 days', as PostgreSQL's interval equality says.
         case .interval(let interval): key = .interval(interval.span)
         case .array(let elements): key = .array(elements.map { GroupKey($0).key })
+        // 1.50 = 1.5 (Numeric hashes its value), and an integral one keys as the integer.
+        case .numeric(let number): key = number.scale == 0 || number.normalized.scale == 0
+            ? number.roundedInt64.map(Key.int) ?? .numeric(number) : .numeric(number)
         }
     }
 }

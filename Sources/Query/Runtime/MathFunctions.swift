@@ -6,13 +6,6 @@ import VireoStorage
 /// logarithms, trigonometry, gcd/lcm, div, width_bucket, and setseed for random().
 extension Functions {
     static let moreMath: [ScalarFunction] = [
-        ScalarFunction("log", 1...2, [.double], returns: .double) { arguments in
-            if arguments.count == 1 { return .double(try logarithm(double(arguments[0]), base: 10)) }
-            let base = try double(arguments[0])
-            guard base != 1 else { throw VireoError(.divisionByZero, "division by zero") }
-            return .double(try logarithm(double(arguments[1]), base: try positive(base)))
-        },
-        ScalarFunction("log10", 1...1, [.double], returns: .double) { .double(try logarithm(double($0[0]), base: 10)) },
         ScalarFunction("cbrt", 1...1, [.double], returns: .double) { .double(Foundation.cbrt(try double($0[0]))) },
         ScalarFunction("degrees", 1...1, [.double], returns: .double) { .double(try double($0[0]) * 180 / Double.pi) },
         ScalarFunction("radians", 1...1, [.double], returns: .double) { .double(try double($0[0]) * Double.pi / 180) },
@@ -30,12 +23,6 @@ extension Functions {
             let (product, overflow) = (a / (try greatestCommonDivisor(a, b))).multipliedReportingOverflow(by: b)
             guard !overflow, product != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
             return .int(abs(product))
-        },
-        // div(a, b): the quotient truncated toward zero (numeric in PostgreSQL).
-        ScalarFunction("div", 2...2, [.double], returns: .double) { arguments in
-            let divisor = try double(arguments[1])
-            guard divisor != 0 else { throw VireoError(.divisionByZero, "division by zero") }
-            return .double((try double(arguments[0]) / divisor).rounded(.towardZero))
         },
         ScalarFunction("width_bucket", 4...4, [.double, .double, .double, .integer], returns: .integer) { arguments in
             let operand = try double(arguments[0]), low = try double(arguments[1]), high = try double(arguments[2])

@@ -30,6 +30,8 @@ public enum Operators {
     static func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value) throws -> Value {
         switch (a, b) {
         case (.int(let x), .int(let y)) where op != .power: return .int(try integers(op, x, y))
+        case (.numeric, .numeric), (.numeric, .int), (.int, .numeric):
+            return .numeric(try NumericMath.apply(op, exact(a)!, exact(b)!))
         case (.vector(let x), .vector(let y)): return .vector(try vectors(op, x, y))
         case (.timestamp(let x), .int(let y)) where op == .add || op == .subtract:
             return .timestamp(op == .add ? x &+ y : x &- y)
@@ -53,6 +55,16 @@ public enum Operators {
         switch value {
         case .int(let number): Double(number)
         case .double(let number): number
+        case .numeric(let number): number.double
+        default: nil
+        }
+    }
+
+    /// An integer or numeric value as an exact decimal; nil for other values.
+    static func exact(_ value: Value) -> Numeric? {
+        switch value {
+        case .int(let number): Numeric(number)
+        case .numeric(let number): number
         default: nil
         }
     }
@@ -98,7 +110,12 @@ public enum Operators {
         case .modulo:
             guard y != 0 else { throw VireoError(.divisionByZero, "division by zero") }
             return x.truncatingRemainder(dividingBy: y)
-        case .power: return pow(x, y)
+        case .power:
+            if x == 0 && y < 0 { throw VireoError(.invalidPowerArgument, "zero raised to a negative power is undefined") }
+            if x < 0 && y.isFinite && y != y.rounded() {
+                throw VireoError(.invalidPowerArgument, "a negative number raised to a non-integer power yields a complex result")
+            }
+            return pow(x, y)
         default: throw VireoError(.internalError, "not a numeric operator: \(op.rawValue)")
         }
     }
@@ -142,6 +159,7 @@ public enum Operators {
             guard number != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
             return .int(-number)
         case .double(let number): return .double(-number)
+        case .numeric(let number): return .numeric(number.negated)
         case .interval(let interval): return .interval(try IntervalMath.negate(interval))
         default: throw VireoError(.typeMismatch, "operator does not exist: - \(SQLType(of: value))")
         }

@@ -22,6 +22,9 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case tsvector, tsquery
     /// A one-dimensional array; its values are `Value.array`.
     case array(SQLType)
+    /// An exact decimal: `Value.numeric`. A `numeric(p,s)` typmod is applied where a value
+    /// takes the type (a cast, a column), not carried here.
+    case numeric
     case unknown
 
     public init(_ columnType: ColumnType) {
@@ -44,6 +47,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
         case .array(let element): self = .array(SQLType(element))
+        case .numeric: self = .numeric
         }
     }
 
@@ -73,6 +77,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .array(let element): element.description + "[]"
+        case .numeric: "numeric"
         case .unknown: "unknown"
         }
     }
@@ -83,7 +88,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    public var isNumeric: Bool { isInteger || isFloat }
+    public var isNumeric: Bool { isInteger || isFloat || self == .numeric }
 
     /// smallint, integer or bigint.
     public var isInteger: Bool { self == .int || self == .integer || self == .smallint }
@@ -95,25 +100,27 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     public var isFloat: Bool { self == .double || self == .real }
 
     /// The position of a numeric type in PostgreSQL's implicit widening order
-    /// (smallint → integer → bigint → real → double precision); nil for other types.
+    /// (smallint → integer → bigint → numeric → real → double precision); nil for other types.
     var numericRank: Int? {
         switch self {
         case .smallint: 0
         case .integer: 1
         case .int: 2
-        case .real: 3
-        case .double: 4
+        case .numeric: 3
+        case .real: 4
+        case .double: 5
         default: nil
         }
     }
 
     /// The type two numeric types meet in, as PostgreSQL resolves a mixed operator, UNION or
-    /// VALUES column: the wider integer; real with real stays real, but real with an integer
-    /// or a double becomes double precision (float8 is the category's preferred type).
+    /// VALUES column: the wider integer; numeric with an integer or numeric stays numeric; real
+    /// with real stays real, but real with anything else becomes double precision (float8 is
+    /// the category's preferred type).
     static func widerNumeric(_ a: SQLType, _ b: SQLType) -> SQLType? {
         guard let x = a.numericRank, let y = b.numericRank else { return nil }
         if a == b { return a }
-        if a.isInteger && b.isInteger { return x > y ? a : b }
+        if max(x, y) <= SQLType.numeric.numericRank! { return x > y ? a : b }
         return .double
     }
 

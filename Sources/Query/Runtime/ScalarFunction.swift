@@ -50,7 +50,7 @@ extension ScalarFunction {
 /// The catalogue of built-in scalar functions.
 enum Functions {
     static let all: [String: ScalarFunction] = Dictionary(
-        (text + moreText + math + moreMath + regex + json + vector + misc + catalog + dateTime + dateFormatting + intervals
+        (numericMath + text + moreText + math + moreMath + regex + json + vector + misc + catalog + dateTime + dateFormatting + intervals
          + textSearch).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func string(_ value: Value) -> String { Cast.textForm(value) }
@@ -148,50 +148,6 @@ enum Functions {
     }
 
     static let math: [ScalarFunction] = [
-        ScalarFunction("abs", 1...1, [.double], resultType: numericResult) { arguments in
-            if case .int(let number) = arguments[0] {
-                guard number != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
-                return .int(abs(number))
-            }
-            return .double(abs(try double(arguments[0])))
-        },
-        ScalarFunction("round", 1...2, [.double, .int], resultType: numericResult) { arguments in
-            if case .int = arguments[0], arguments.count == 1 { return arguments[0] }
-            let places = arguments.count > 1 ? Int(try int(arguments[1])) : 0
-            let number = try double(arguments[0]), scale = pow(10, Double(places))
-            let scaled = number * scale
-            // Beyond a double's precision rounding changes nothing; far left of the point it gives 0.
-            guard scale.isFinite, scaled.isFinite || !number.isFinite else { return .double(number) }
-            guard scale > 0 else { return .double(number.isFinite ? 0 : number) }
-            return .double(scaled.rounded(.toNearestOrAwayFromZero) / scale)
-        },
-        ScalarFunction("floor", 1...1, [.double], resultType: numericResult) { arguments in
-            if case .int = arguments[0] { return arguments[0] }
-            return .double(try double(arguments[0]).rounded(.down))
-        },
-        ScalarFunction("ceil", 1...1, [.double], resultType: numericResult) { arguments in
-            if case .int = arguments[0] { return arguments[0] }
-            return .double(try double(arguments[0]).rounded(.up))
-        },
-        ScalarFunction("ceiling", 1...1, [.double], resultType: numericResult) { arguments in
-            if case .int = arguments[0] { return arguments[0] }
-            return .double(try double(arguments[0]).rounded(.up))
-        },
-        ScalarFunction("trunc", 1...1, [.double], resultType: numericResult) { arguments in
-            if case .int = arguments[0] { return arguments[0] }
-            return .double(try double(arguments[0]).rounded(.towardZero))
-        },
-        ScalarFunction("sqrt", 1...1, [.double], returns: .double) { arguments in
-            let number = try double(arguments[0])
-            guard number >= 0 else { throw VireoError(.invalidParameter, "cannot take square root of a negative number") }
-            return .double(number.squareRoot())
-        },
-        ScalarFunction("power", 2...2, [.double], returns: .double) { .double(pow(try double($0[0]), try double($0[1]))) },
-        ScalarFunction("pow", 2...2, [.double], returns: .double) { .double(pow(try double($0[0]), try double($0[1]))) },
-        ScalarFunction("exp", 1...1, [.double], returns: .double) { .double(exp(try double($0[0]))) },
-        ScalarFunction("ln", 1...1, [.double], returns: .double) { .double(log(try double($0[0]))) },
-        ScalarFunction("mod", 2...2, [.int], resultType: numericResult) { try Operators.apply(.modulo, $0[0], $0[1]) },
-        ScalarFunction("sign", 1...1, [.double], returns: .double) { .double(try double($0[0]).sign == .minus ? -1 : (try double($0[0]) == 0 ? 0 : 1)) },
         ScalarFunction("random", 0...0, [], volatile: true, returns: .double) { _ in .double(RandomSource.next()) },
         ScalarFunction("pi", 0...0, [], returns: .double) { _ in .double(Double.pi) },
     ]

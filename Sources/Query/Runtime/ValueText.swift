@@ -16,6 +16,7 @@ extension Value {
         case .vector(let value): VectorText.format(value)
         case .interval(let value): IntervalMath.format(value)
         case .array(let elements): ArrayText.format(elements, element: nil)
+        case .numeric(let value): value.description
         }
     }
 

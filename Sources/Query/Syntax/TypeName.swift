@@ -92,8 +92,7 @@ public indirect enum TypeName: Sendable, Equatable {
     /// Whether values default to the next number of a sequence (SERIAL, BIGSERIAL).
     public var isSerial: Bool { self == .serial || self == .bigserial }
 
-    /// The type of a column declared with this type. NUMERIC is stored as a double (issue 4);
-    /// smallint, integer (and serial) and real keep their width, varchar(n) and char(n) their
+    /// The type of a column declared with this type. NUMERIC is an exact decimal; smallint, integer (and serial) and real keep their width, varchar(n) and char(n) their
     /// length; varchar without a length is text.
     /// Throws for unknown types, a vector without or with an invalid dimension, and
     /// out-of-range length modifiers, with PostgreSQL's and pgvector's messages.
@@ -103,7 +102,8 @@ public indirect enum TypeName: Sendable, Equatable {
         case .integer, .serial: return .integer
         case .bigint, .bigserial: return .int
         case .real: return .real
-        case .doublePrecision, .numeric: return .double
+        case .doublePrecision: return .double
+        case .numeric(let precision, let scale): return try Self.numericColumnType(precision, scale)
         case .text, .varchar(nil): return .text
         case .varchar, .char: return try TextLength(self)?.columnType ?? .text
         case .boolean: return .bool
@@ -126,6 +126,20 @@ public indirect enum TypeName: Sendable, Equatable {
             if Self.objectIdentifierTypes.contains(name) { return .int }
             throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
         }
+    }
+
+    /// `numeric(p,s)` with PostgreSQL's limits: 1 ≤ p ≤ 1000, 0 ≤ s ≤ p (Vireo keeps no
+    /// negative scales).
+    static func numericColumnType(_ precision: Int?, _ scale: Int?) throws -> ColumnType {
+        guard let precision else { return .numeric(precision: nil, scale: 0) }
+        guard (1...1000).contains(precision) else {
+            throw VireoError(.invalidParameter, "NUMERIC precision \(precision) must be between 1 and 1000")
+        }
+        let scale = scale ?? 0
+        guard (0...precision).contains(scale) else {
+            throw VireoError(.invalidParameter, "NUMERIC scale \(scale) must be between 0 and precision \(precision)")
+        }
+        return .numeric(precision: precision, scale: scale)
     }
 
     /// pgvector's checks on a column's dimension.

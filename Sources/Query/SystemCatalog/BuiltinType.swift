@@ -26,6 +26,7 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 114, name: "json", arrayOID: 199, length: -1, category: "U", informationSchemaName: "json"),
         BuiltinType(oid: 700, name: "float4", arrayOID: 1021, length: 4, category: "N", informationSchemaName: "real"),
         BuiltinType(oid: 701, name: "float8", arrayOID: 1022, length: 8, category: "N", informationSchemaName: "double precision"),
+        BuiltinType(oid: 1700, name: "numeric", arrayOID: 1231, length: -1, category: "N", informationSchemaName: "numeric"),
         BuiltinType(oid: 1042, name: "bpchar", arrayOID: 1014, length: -1, category: "S", informationSchemaName: "character"),
         BuiltinType(oid: 1043, name: "varchar", arrayOID: 1015, length: -1, category: "S", informationSchemaName: "character varying"),
         BuiltinType(oid: 1082, name: "date", arrayOID: 1182, length: 4, category: "D", informationSchemaName: "date"),
@@ -67,6 +68,7 @@ public struct BuiltinType: Sendable {
         case .vector: "vector"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
+        case .numeric: "numeric"
         case .array: "text"
         }
         return all.first { $0.name == name } ?? all[0]

@@ -168,13 +168,15 @@ extension StoreTransaction {
             if present {
                 let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
                 let shown = values.map(\.messageText).joined(separator: ", ")
-                throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\": (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists")
+                throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\"",
+                                 detail: "Key (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists.")
             }
         }
     }
 
     private func duplicateKey(_ table: TableDefinition, rowIDColumn: Int?, rowID: Int64) -> VireoError {
         let column = rowIDColumn.map { table.columns[$0].name } ?? "rowid"
-        return VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(table.name)_pkey\": (\(column))=(\(rowID)) already exists")
+        return VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(table.name)_pkey\"",
+                          detail: "Key (\(column))=(\(rowID)) already exists.")
     }
 }

@@ -23,6 +23,13 @@
 //  0xA0  array       each element as an ascending component, a NULL element as the single
 //                    byte 0xF0 (after every element tag: NULL elements sort last, as in
 //                    PostgreSQL), then one 0x00: an array sorts before its extensions
+//  0xB0  numeric     the value without trailing zeros: a class byte (0x01 negative, 0x02 zero,
+//                    0x03 positive); then, unless zero, the decimal exponent E (value =
+//                    0.d1d2… × 10^E) as 4 bytes big-endian with the sign bit flipped and the
+//                    digits as bytes 1…10, ended by 0x00. A negative number's exponent and
+//                    digit bytes are inverted, so larger magnitudes sort first. 1.5 and 1.50
+//                    are one key, as they are equal in PostgreSQL; decoding gives the value
+//                    at its smallest scale.
 //
 // Escaping: a 0x00 byte is written 0x00 0xFF; the string ends with 0x00 0x00. So a string
 // sorts before its extensions and composite keys compare component by component.
@@ -49,6 +56,7 @@ public enum KeyCodec {
     enum Tag: UInt8 {
         case null = 0x01, bool = 0x10, int = 0x20, double = 0x30, text = 0x40
         case bytes = 0x50, json = 0x60, timestamp = 0x70, vector = 0x80, interval = 0x90, array = 0xA0
+        case numeric = 0xB0
     }
 
     /// A NULL element inside an array component.
@@ -168,6 +176,7 @@ public enum KeyCodec {
         case .bytes(let data): appendEscaped(.bytes, data, to: &bytes)
         case .vector(let elements): appendVector(elements, to: &bytes)
         case .interval(let interval): appendInterval(interval, to: &bytes)
+        case .numeric(let number): appendNumeric(number, to: &bytes)
         case .array(let elements):
             bytes.append(Tag.array.rawValue)
             for element in elements {
@@ -182,6 +191,22 @@ public enum KeyCodec {
         bytes.append(Tag.interval.rawValue)
         appendBigEndian(UInt64(truncatingIfNeeded: span >> 64), to: &bytes)
         appendBigEndian(UInt64(truncatingIfNeeded: span), to: &bytes)
+    }
+
+    static func appendNumeric(_ number: Numeric, to bytes: inout [UInt8]) {
+        bytes.append(Tag.numeric.rawValue)
+        guard !number.isZero else { return bytes.append(0x02) }
+        bytes.append(number.negative ? 0x01 : 0x03)
+        let form = number.normalized
+        var digits = Array(form.coefficient.decimalString.utf8)
+        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        let exponent = form.coefficient.decimalString.utf8.count - form.scale
+        let mask: UInt8 = number.negative ? 0xFF : 0x00
+        withUnsafeBytes(of: (UInt32(bitPattern: Int32(exponent)) ^ signBit32).bigEndian) { exponentBytes in
+            for byte in exponentBytes { bytes.append(byte ^ mask) }
+        }
+        for digit in digits { bytes.append((digit - 47) ^ mask) }
+        bytes.append(mask)
     }
 
     static func appendTagged(_ tag: Tag, _ bits: UInt64, to bytes: inout [UInt8]) {

@@ -37,7 +37,30 @@ struct KeyReader {
             let day = Int128(Interval.microsPerDay)
             return .interval(Interval(days: Int32(clamping: span / day), micros: Int64(span % day)))
         case .array: return .array(try readArrayElements())
+        case .numeric: return .numeric(try readNumeric())
         }
+    }
+
+    /// Reads a numeric body (see KeyCodec.swift): class, exponent, digits.
+    private mutating func readNumeric() throws -> Numeric {
+        let sign = try nextByte()
+        guard sign != 0x02 else { return .zero }
+        guard sign == 0x01 || sign == 0x03 else { throw Self.corrupt("numeric class \(sign)") }
+        let inner: UInt8 = sign == 0x01 ? 0xFF : 0x00
+        var exponentBits: UInt32 = 0
+        for _ in 0..<4 { exponentBits = exponentBits << 8 | UInt32(try nextByte() ^ inner) }
+        let exponent = Int(Int32(bitPattern: exponentBits ^ KeyCodec.signBit32))
+        var digits: [UInt8] = []
+        while true {
+            let byte = try nextByte() ^ inner
+            if byte == 0 { break }
+            guard (1...10).contains(byte), digits.count < 200_000 else { throw Self.corrupt("numeric digit \(byte)") }
+            digits.append(byte + 47)
+        }
+        let scale = digits.count - exponent
+        var coefficient = Magnitude(decimalDigits: digits)
+        if scale < 0 { coefficient = coefficient * .powerOfTen(-scale) }
+        return Numeric(negative: sign == 0x01, coefficient: coefficient, scale: max(scale, 0))
     }
 
     /// Reads an array's elements up to its 0x00 terminator. Each element carries its own

@@ -24,6 +24,8 @@
 //   11 array                  the elements as a nested record in this same format (one
 //                             column per element); a vector inside is aligned from the
 //                             nested record's first byte
+//   12 numeric                varint display scale, one sign byte (0 or 1), then the
+//                             coefficient's bytes little-endian without high zero bytes
 //
 // Invariants (checked when reading; a violation throws VireoError(.corruption)):
 //   1. n <= the record's byte count (every column costs at least its tag byte).
@@ -43,7 +45,7 @@ public enum RecordCodec {
     @usableFromInline
     enum Tag: UInt8 {
         case null = 0, falseValue = 1, trueValue = 2, int = 3, double = 4
-        case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9, interval = 10, array = 11
+        case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9, interval = 10, array = 11, numeric = 12
     }
 
     /// Float32 payloads start at a multiple of this many bytes from the record's start.
@@ -121,6 +123,7 @@ public enum RecordCodec {
         case .vector: .vector
         case .interval: .interval
         case .array: .array
+        case .numeric: .numeric
         }
     }
 
@@ -136,6 +139,7 @@ public enum RecordCodec {
         case .vector(let elements):
             Varint.size(of: UInt64(elements.count)) + vectorAlignmentBytes - 1
                 + elements.count * MemoryLayout<Float>.size
+        case .numeric(let number): 11 + number.coefficient.littleEndianBytes.count
         case .array(let elements):
             elements.reduce(Varint.size(of: UInt64(elements.count)) + 1 + elements.count * 9) { $0 + payloadSizeBytesMax($1) }
         }
@@ -163,6 +167,10 @@ public enum RecordCodec {
             appendLittleEndian(interval.days, to: &bytes)
             appendLittleEndian(interval.micros, to: &bytes)
         case .array(let elements): encode(elements, into: &bytes)
+        case .numeric(let number):
+            Varint.append(UInt64(number.scale), to: &bytes)
+            bytes.append(number.negative ? 1 : 0)
+            bytes.append(contentsOf: number.coefficient.littleEndianBytes)
         }
     }
 

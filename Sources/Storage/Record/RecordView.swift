@@ -67,7 +67,20 @@ public struct RecordView {
                 throw Self.corrupt("column \(index) holds a nested array")
             }
             return .array(elements)
+        case .numeric: return .numeric(try readNumeric(span, index))
         }
+    }
+
+    private func readNumeric(_ span: Range<Int>, _ index: Int) throws -> Numeric {
+        let field = UnsafeRawBufferPointer(rebasing: bytes[span])
+        var offset = 0
+        let scale = try Varint.read(from: field, at: &offset)
+        guard scale <= UInt64(Numeric.scaleMax), offset < field.count, field[offset] <= 1,
+              field.last != 0 || field.count == offset + 1 else {
+            throw Self.corrupt("column \(index) numeric is malformed")
+        }
+        return Numeric(negative: field[offset] == 1,
+                       coefficient: Magnitude(littleEndianBytes: field[(offset + 1)...]), scale: Int(scale))
     }
 
     /// Whether column `index` is NULL, without decoding it.

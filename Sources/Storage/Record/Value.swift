@@ -19,6 +19,8 @@ public enum Value: Sendable, Hashable {
     /// A one-dimensional array (lower bound 1); its element type is the column's or the
     /// expression's, not the value's. Elements may be NULL; arrays do not nest.
     case array([Value])
+    /// An exact decimal (`numeric`), with its display scale.
+    case numeric(Numeric)
 }
 
 /// PostgreSQL's interval: months and days are calendar units (a month is not a fixed number
@@ -66,6 +68,8 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     case tsvector, tsquery
     /// A one-dimensional array of `element` values (`integer[]`, `text[]`).
     case array(element: ColumnType)
+    /// `numeric` / `numeric(precision, scale)`: an exact decimal; nil precision is unconstrained.
+    case numeric(precision: Int?, scale: Int)
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -91,6 +95,8 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .array(let element): element.name + "[]"
+        case .numeric(let precision?, let scale): "numeric(\(precision),\(scale))"
+        case .numeric: "numeric"
         }
     }
 
@@ -102,6 +108,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .varchar, .char, .uuid, .tsvector, .tsquery: .text
         case .date, .timestamptz: .timestamp
         case .array(let element): .array(element: element.storageType)
+        case .numeric: .numeric(precision: nil, scale: 0)
         default: self
         }
     }
@@ -144,6 +151,7 @@ extension Value {
         case .vector(let elements): .vector(dimension: elements.count)
         case .interval: .interval
         case .array(let elements): .array(element: elements.lazy.compactMap(\.type).first ?? .text)
+        case .numeric: .numeric(precision: nil, scale: 0)
         }
     }
 
@@ -182,6 +190,7 @@ extension Value {
         case .vector(let vector): "[" + vector.map { String($0) }.joined(separator: ",") + "]"
         case .interval(let interval): "interval \(interval.months) months \(interval.days) days \(interval.micros) microseconds"
         case .array(let elements): "{" + elements.map(\.messageText).joined(separator: ",") + "}"
+        case .numeric(let number): number.description
         }
     }
 }

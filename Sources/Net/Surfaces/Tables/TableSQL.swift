@@ -137,6 +137,7 @@ enum RESTColumnType {
         case .text, .varchar, .char, .uuid: "string"
         case .int, .smallint, .integer: "int"
         case .double, .real: "float"
+        case .numeric: "numeric"
         case .bool: "bool"
         case .json: "json"
         case .timestamp, .timestamptz: "timestamp"

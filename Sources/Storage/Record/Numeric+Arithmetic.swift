@@ -1,0 +1,121 @@
+import Foundation
+
+/// Arithmetic with PostgreSQL's result scales: a sum keeps the larger scale, a product the sum
+/// of the scales, a quotient at least 16 significant digits (`select_div_scale`).
+extension Numeric {
+    public static func + (a: Numeric, b: Numeric) -> Numeric {
+        let scale = max(a.scale, b.scale)
+        let x = a.coefficient(atScale: scale), y = b.coefficient(atScale: scale)
+        if a.negative == b.negative { return Numeric(negative: a.negative, coefficient: x + y, scale: scale) }
+        return Magnitude.compare(x, y) >= 0
+            ? Numeric(negative: a.negative, coefficient: x - y, scale: scale)
+            : Numeric(negative: b.negative, coefficient: y - x, scale: scale)
+    }
+
+    public static func - (a: Numeric, b: Numeric) -> Numeric { a + b.negated }
+
+    public static func * (a: Numeric, b: Numeric) throws -> Numeric {
+        let product = Numeric(negative: a.negative != b.negative, coefficient: a.coefficient * b.coefficient,
+                              scale: a.scale + b.scale)
+        return try (product.scale > scaleMax ? product.rounded(toScale: scaleMax) : product).checked()
+    }
+
+    /// `a / b` rounded at PostgreSQL's result scale.
+    public static func / (a: Numeric, b: Numeric) throws -> Numeric {
+        try a.divided(by: b, scale: divisionScale(a, b))
+    }
+
+    /// `a / b` rounded half away from zero at `scale` digits after the point.
+    public func divided(by divisor: Numeric, scale resultScale: Int, truncating: Bool = false) throws -> Numeric {
+        guard !divisor.isZero else { throw VireoError(.divisionByZero, "division by zero") }
+        let shift = resultScale + divisor.scale - scale
+        let dividend = shift >= 0 ? coefficient * .powerOfTen(shift) : coefficient
+        let denominator = shift >= 0 ? divisor.coefficient : divisor.coefficient * .powerOfTen(-shift)
+        var (quotient, remainder) = dividend.quotientAndRemainder(dividingBy: denominator)
+        if !truncating && Magnitude.compare(remainder + remainder, denominator) >= 0 { quotient = quotient + Magnitude(1) }
+        return try Numeric(negative: negative != divisor.negative, coefficient: quotient, scale: resultScale).checked()
+    }
+
+    /// `a % b`: the remainder of the division truncated to an integer, with the larger scale.
+    public static func % (a: Numeric, b: Numeric) throws -> Numeric {
+        let quotient = try a.divided(by: b, scale: 0, truncating: true)
+        return a - (try quotient * b)
+    }
+
+    /// PostgreSQL's `select_div_scale`: enough digits after the point for 16 significant
+    /// digits of the quotient, and no fewer than either operand shows.
+    public static func divisionScale(_ a: Numeric, _ b: Numeric) -> Int {
+        let (weightA, firstA) = a.baseTenThousandLead
+        let (weightB, firstB) = b.baseTenThousandLead
+        var quotientWeight = weightA - weightB
+        if firstA <= firstB { quotientWeight -= 1 }
+        let scale = max(16 - quotientWeight * 4, a.scale, b.scale, 0)
+        return min(scale, 1000)
+    }
+
+    /// The weight and value of the first non-zero digit of the number written in base 10000
+    /// with groups aligned at the point, as PostgreSQL stores numeric; (0, 0) for zero.
+    public var baseTenThousandLead: (weight: Int, digit: Int) {
+        guard !isZero else { return (0, 0) }
+        let digits = Array(coefficient.decimalString.utf8)
+        let exponent = digits.count - 1 - scale
+        let weight = exponent >= 0 ? exponent / 4 : -((-exponent + 3) / 4)
+        let groupLength = exponent - 4 * weight + 1
+        var first = 0
+        for index in 0..<groupLength { first = first * 10 + (index < digits.count ? Int(digits[index] - 48) : 0) }
+        return (weight, first)
+    }
+
+    /// Throws PostgreSQL's overflow error when the number has more digits than numeric holds.
+    public func checked() throws -> Numeric {
+        if integerDigits > Numeric.integerDigitsMax {
+            throw VireoError(.numericOutOfRange, "value overflows numeric format")
+        }
+        return self
+    }
+
+    /// `numeric(precision, scale)`: rounds to `scale` digits and checks that at most
+    /// `precision - scale` digits remain before the point (22003 otherwise, PostgreSQL's text).
+    public func fitted(precision: Int, scale targetScale: Int) throws -> Numeric {
+        let result = rounded(toScale: targetScale)
+        let allowed = precision - targetScale
+        if !result.isZero && result.integerDigits > allowed {
+            throw VireoError(.numericOutOfRange, "numeric field overflow",
+                             detail: "A field with precision \(precision), scale \(targetScale) must round to an absolute value less than \(allowed > 0 ? "10^\(allowed)" : "1").")
+        }
+        return result
+    }
+
+    /// Rounds toward negative infinity to an integer.
+    public var floor: Numeric {
+        let truncated = truncated(toScale: 0)
+        return negative && truncated != self ? truncated - Numeric(1) : truncated
+    }
+
+    /// Rounds toward positive infinity to an integer.
+    public var ceiling: Numeric {
+        let truncated = truncated(toScale: 0)
+        return !negative && truncated != self ? truncated + Numeric(1) : truncated
+    }
+
+    /// The value as a `Int64` after rounding half away from zero; nil when out of range.
+    public var roundedInt64: Int64? {
+        let rounded = rounded(toScale: 0)
+        guard let magnitude = rounded.coefficient.uint64 else { return nil }
+        if rounded.negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
+    }
+
+    /// The nearest double (correctly rounded through its decimal text).
+    public var double: Double { Double(description) ?? (negative ? -.infinity : .infinity) }
+
+    /// A double as PostgreSQL converts float8 to numeric: rounded to 15 significant digits
+    /// (`significantDigits`, 6 for real). Nil for NaN and infinities.
+    public init?(_ number: Double, significantDigits: Int = 15) {
+        guard number.isFinite else { return nil }
+        // "%.14e" gives d.dddde±x; reading it back keeps all shown digits, then the zeros
+        // PostgreSQL drops (it prints with %g) are dropped here too.
+        guard let parsed = Numeric(String(format: "%.\(significantDigits - 1)e", number)) else { return nil }
+        self = parsed.normalized
+    }
+}
