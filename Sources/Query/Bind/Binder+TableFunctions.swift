@@ -88,9 +88,10 @@ extension Binder {
                 let bounds = try arguments[0...1].map { try converted($0, to: target) }
                 return (bounds + [try coerce(arguments[2], to: .interval)], [target])
             }
-            let numbers: Set<SQLType> = [.smallint, .integer, .int, .real, .double, .unknown]
+            let numbers: Set<SQLType> = [.smallint, .integer, .int, .numeric, .real, .double, .unknown]
             guard types.allSatisfy(numbers.contains) else { throw noSuchFunction }
-            let target: SQLType = types.contains(.double) || types.contains(.real) ? .double : types.contains(.int) ? .int : .integer
+            let target: SQLType = types.contains(.double) || types.contains(.real) ? .double
+                : types.contains(.numeric) ? .numeric : types.contains(.int) ? .int : .integer
             return (try arguments.map { try converted($0, to: target) }, [target])
         case .unnest:
             guard !arguments.isEmpty, types.allSatisfy({ $0.elementType != nil || $0 == .unknown }) else { throw noSuchFunction }

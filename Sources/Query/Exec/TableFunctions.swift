@@ -2,7 +2,7 @@ import VireoStorage
 
 /// The functions whose rows can be read as a table in FROM.
 enum TableFunction: Sendable, Equatable {
-    /// generate_series(start, stop [, step]): integers, doubles or timestamps.
+    /// generate_series(start, stop [, step]): integers, numerics, doubles or timestamps.
     case series
     /// json(b)_array_elements[_text]: one row per element.
     case jsonElements(asText: Bool)
@@ -91,6 +91,15 @@ enum TableFunctions {
                 let (next, overflow) = value.addingReportingOverflow(step)
                 if overflow { return true }
                 value = next
+            }
+            return true
+        case (.numeric(let start), .numeric(let stop)):
+            let step = arguments.count > 2 ? Operators.exact(arguments[2]) ?? Numeric(1) : Numeric(1)
+            guard !step.isZero else { throw zeroStep }
+            var value = start
+            while step.negative ? value >= stop : value <= stop {
+                if !(try emit([.numeric(value)])) { return false }
+                value = value + step
             }
             return true
         case (.timestamp(let start), .timestamp(let stop)):

@@ -23,7 +23,7 @@ public enum Cast {
         case (.double(let number), .numeric): return .numeric(try numeric(fromDouble: number))
         case (.numeric(let number), .int), (.numeric(let number), .smallint), (.numeric(let number), .integer):
             guard let integer = number.roundedInt64 else { throw VireoError(.numericOutOfRange, "\(type) out of range") }
-            return .int(try narrowed(integer, to: type))
+            return .int(type == .int ? integer : try narrowed(integer, to: type))
         case (.numeric(let number), .double): return .double(number.double)
         case (.numeric(let number), .real): return .double(try float4(number.double))
         case (.int(let number), .real): return .double(Double(Float(number)))

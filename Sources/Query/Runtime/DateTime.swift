@@ -134,9 +134,23 @@ extension Functions {
         return .double(try DateTime.extract(string(arguments[0]), timestampMicros(arguments[1]), type: .timestamp))
     }
 
+    /// EXTRACT answers in numeric (PostgreSQL 14 and later): seconds and epochs with six digits
+    /// after the point, milliseconds with three, whole fields with none. date_part stays double.
+    static func exactField(_ arguments: [Value]) throws -> Value {
+        let unit = string(arguments[0]).lowercased()
+        let scale = ["second", "seconds", "epoch"].contains(unit) ? 6 : (["millisecond", "milliseconds"].contains(unit) ? 3 : 0)
+        if unit == "epoch", case .timestamp(let micros) = arguments[1] {
+            return .numeric(Numeric(negative: micros < 0, coefficient: Magnitude(micros.magnitude), scale: 6))
+        }
+        guard case .double(let number) = try field(arguments), let exact = Numeric(number, significantDigits: 17) else {
+            throw VireoError(.internalError, "EXTRACT gave no number")
+        }
+        return .numeric(exact.rounded(toScale: scale))
+    }
+
     /// The date and time functions; `extract`/`date_part` and `date_trunc` take their source's type.
     static let dateTime: [ScalarFunction] = [
-        ScalarFunction("extract", 2...2, [.text, .timestamp], resultType: { _ in .double }) { try field($0) },
+        ScalarFunction("extract", 2...2, [.text, .timestamp], resultType: { _ in .numeric }) { try exactField($0) },
         ScalarFunction("date_part", 2...2, [.text, .timestamp], resultType: { _ in .double }) { try field($0) },
         ScalarFunction("date_trunc", 2...2, [.text, .timestamp],
                        resultType: { types in types.count > 1 && types[1] != .timestamp ? .timestamptz : .timestamp }) { arguments in
