@@ -50,6 +50,16 @@ struct TableScan: Sendable {
     /// Which columns the query reads; the others are not decoded (they read as NULL).
     /// Nil: every column.
     var neededColumns: [Bool]? = nil
+    /// A primary-key range: only rows whose id lies within it are read. Nil: every row.
+    var rowIDBounds: ColumnBounds? = nil
+}
+
+/// Bounds on one column, from the comparisons of a WHERE clause with row-independent values.
+struct ColumnBounds: Sendable {
+    var lower: BoundExpression?
+    var lowerInclusive = true
+    var upper: BoundExpression?
+    var upperInclusive = true
 }
 
 /// Bounds over an index's leading columns.
