@@ -144,6 +144,10 @@ struct SweepPoint: Codable {
     var qps: Double
     var latencyMsP50: Double
     var latencyMsP99: Double
+    /// With --search-threads above 1: the best QPS over all threads, and the median ratio
+    /// of that QPS to one thread's in the same round.
+    var qpsThreads: Double? = nil
+    var threadScaling: Double? = nil
 }
 
 struct ANNReport: Codable {
@@ -153,6 +157,7 @@ struct ANNReport: Codable {
     var count: Int, dimension: Int, queryCount: Int
     var metric: String
     var m: Int, efConstruction: Int, k: Int, threads: Int
+    var searchThreads = 1
     var files: [String: String]
     var buildSeconds = 0.0
     var indexBytes = 0
@@ -170,11 +175,13 @@ struct ANNReport: Codable {
             "Vireo HNSW (\(quantization)) — \(dataset), \(count) × \(dimension), \(metric), m=\(m), ef_construction=\(efConstruction), k=\(k), \(threads) build threads",
             "build \(String(format: "%.2f", buildSeconds)) s, index \(indexBytes / 1_048_576) MiB, peak RSS \(peakRSSBytes / 1_048_576) MiB, integrity problems \(integrityProblems)",
             "",
-            "| ef_search | recall@\(k) | QPS (1 thread) | p50 ms | p99 ms |",
-            "|---:|---:|---:|---:|---:|",
+            "| ef_search | recall@\(k) | QPS (1 thread) | p50 ms | p99 ms |" + (searchThreads > 1 ? " QPS (\(searchThreads) threads) | scaling |" : ""),
+            "|---:|---:|---:|---:|---:|" + (searchThreads > 1 ? "---:|---:|" : ""),
         ]
         for p in sweep {
-            lines.append(String(format: "| %d | %.4f | %.0f | %.3f | %.3f |", p.efSearch, p.recall, p.qps, p.latencyMsP50, p.latencyMsP99))
+            var line = String(format: "| %d | %.4f | %.0f | %.3f | %.3f |", p.efSearch, p.recall, p.qps, p.latencyMsP50, p.latencyMsP99)
+            if let qps = p.qpsThreads, let scaling = p.threadScaling { line += String(format: " %.0f | %.2f× |", qps, scaling) }
+            lines.append(line)
         }
         lines.append("")
         lines.append(String(format: "exact (BLAS): %.1f QPS one query at a time; batch of %d in %.3f s = %.0f QPS",

@@ -22,6 +22,9 @@ public struct BenchANN: ParsableCommand {
     @Option(help: "Neighbours per query.") var k: Int = 10
     @Option(help: "Runs of each ef_search; the fastest counts (the machine may be shared).") var repeats: Int = 3
     @Option(help: "Build threads.") var threads: Int = 2
+    @Option(name: .customLong("search-threads"),
+            help: "Also time the queries split over this many threads, alternating with one thread; > 1 adds the scaling column.")
+    var searchThreads: Int = 1
     @Option(help: "Write the figures as JSON here.") var json: String?
     @Option(help: "clustered or uniform (used when --base is absent).") var synthetic: String = "clustered"
     @Option(help: "Synthetic base size.") var count: Int = 100_000
@@ -39,7 +42,9 @@ public struct BenchANN: ParsableCommand {
 
     public mutating func validate() throws {
         guard VectorMetric(name: metric) != nil else { throw ValidationError("--metric must be l2, ip or cosine") }
-        guard k > 0, threads > 0, m >= 2, efConstruction > 0 else { throw ValidationError("k, threads, m, ef-construction must be positive") }
+        guard k > 0, threads > 0, searchThreads > 0, m >= 2, efConstruction > 0 else {
+            throw ValidationError("k, threads, search-threads, m, ef-construction must be positive")
+        }
         guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none or int8") }
         guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }
     }
@@ -57,10 +62,8 @@ public struct BenchANN: ParsableCommand {
         if quantization == "int8" { report.system = "vireo-int8" }
         let index = try buildIndex(data, metric, &report)
         _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
-        for ef in efSweep {
-            let runs = try (0..<max(1, repeats)).map { _ in try measure(index, data, truth, ef: ef) }
-            report.sweep.append(runs.max { $0.qps < $1.qps }!)
-        }
+        report.searchThreads = searchThreads
+        for ef in efSweep { report.sweep.append(try sweepPoint(index, data, truth, ef: ef)) }
         if !skipExact { measureExact(data, metric, &report) }
         report.peakRSSBytes = ProcessMemory.peakRSSBytes()
         print(report.markdown())
@@ -133,6 +136,47 @@ public struct BenchANN: ParsableCommand {
         return index
     }
 
+    /// The fastest of `repeats` one-thread runs at `ef`; with several search threads, each
+    /// run is followed by one over all threads, and the scaling is the median of the
+    /// pairs' ratios (pairs keep the ratio fair when the machine's speed drifts).
+    func sweepPoint(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> SweepPoint {
+        var runs: [SweepPoint] = [], parallelQPS: [Double] = [], ratios: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let single = try measure(index, data, truth, ef: ef)
+            runs.append(single)
+            guard searchThreads > 1 else { continue }
+            let qps = try measureParallel(index, data, ef: ef)
+            parallelQPS.append(qps)
+            ratios.append(qps / single.qps)
+        }
+        var best = runs.max { $0.qps < $1.qps }!
+        if !ratios.isEmpty {
+            best.qpsThreads = parallelQPS.max()
+            best.threadScaling = ratios.sorted()[ratios.count / 2]
+        }
+        return best
+    }
+
+    /// Queries per second with the queries dealt round-robin to `searchThreads` threads
+    /// searching the same index at once.
+    func measureParallel(_ index: HNSWIndex, _ data: BenchData, ef: Int) throws -> Double {
+        let failure = FirstError()
+        let (threadCount, k, dimension, queryCount) = (searchThreads, k, data.dimension, data.queryCount)
+        let start = Clock.seconds()
+        data.queries.withUnsafeBufferPointer { q in
+            nonisolated(unsafe) let queries = q  // read-only while the threads run
+            DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+                for i in stride(from: thread, to: queryCount, by: threadCount) {
+                    let query = UnsafeBufferPointer(rebasing: queries[i * dimension..<(i + 1) * dimension])
+                    do { _ = try index.search(query, k: k, efSearch: ef) } catch { failure.record(error); return }
+                }
+            }
+        }
+        let elapsed = Clock.seconds() - start
+        if let error = failure.error { throw error }
+        return Double(data.queryCount) / elapsed
+    }
+
     /// One query at a time on this thread: recall@k, QPS and latency percentiles.
     func measure(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> SweepPoint {
         var latencies: [Double] = []
@@ -181,4 +225,14 @@ public struct BenchANN: ParsableCommand {
             }
         }
     }
+}
+
+/// The first error any of several threads met.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+
+    func record(_ error: Error) { lock.withLock { if first == nil { first = error } } }
+
+    var error: Error? { lock.withLock { first } }
 }
