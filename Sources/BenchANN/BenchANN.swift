@@ -140,41 +140,54 @@ public struct BenchANN: ParsableCommand {
     /// run is followed by one over all threads, and the scaling is the median of the
     /// pairs' ratios (pairs keep the ratio fair when the machine's speed drifts).
     func sweepPoint(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> SweepPoint {
-        var runs: [SweepPoint] = [], parallelQPS: [Double] = [], ratios: [Double] = []
+        var runs: [SweepPoint] = [], parallel: [(qps: Double, cpuMicros: Double)] = [], ratios: [Double] = []
         for _ in 0..<max(1, repeats) {
             let single = try measure(index, data, truth, ef: ef)
             runs.append(single)
             guard searchThreads > 1 else { continue }
-            let qps = try measureParallel(index, data, ef: ef)
-            parallelQPS.append(qps)
-            ratios.append(qps / single.qps)
+            let run = try measureParallel(index, data, truth, ef: ef)
+            guard run.hits == single.hits else {
+                throw ValidationError("ef_search \(ef): \(searchThreads) threads found \(run.hits) true neighbours, one thread \(single.hits)")
+            }
+            parallel.append((run.qps, run.cpuMicros))
+            ratios.append(run.qps / single.qps)
         }
         var best = runs.max { $0.qps < $1.qps }!
         if !ratios.isEmpty {
-            best.qpsThreads = parallelQPS.max()
+            let fastest = parallel.max { $0.qps < $1.qps }!
+            (best.qpsThreads, best.cpuMicrosPerQueryThreads) = (fastest.qps, fastest.cpuMicros)
             best.threadScaling = ratios.sorted()[ratios.count / 2]
         }
         return best
     }
 
     /// Queries per second with the queries dealt round-robin to `searchThreads` threads
-    /// searching the same index at once.
-    func measureParallel(_ index: HNSWIndex, _ data: BenchData, ef: Int) throws -> Double {
+    /// searching the same index at once, the CPU µs a query took on them, and the hits.
+    func measureParallel(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> (qps: Double, cpuMicros: Double, hits: Int) {
         let failure = FirstError()
+        let totals = ThreadTotals()
         let (threadCount, k, dimension, queryCount) = (searchThreads, k, data.dimension, data.queryCount)
         let start = Clock.seconds()
         data.queries.withUnsafeBufferPointer { q in
             nonisolated(unsafe) let queries = q  // read-only while the threads run
             DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+                let cpuStart = Clock.threadCPUSeconds()
+                defer { totals.add(cpuSeconds: Clock.threadCPUSeconds() - cpuStart) }
                 for i in stride(from: thread, to: queryCount, by: threadCount) {
                     let query = UnsafeBufferPointer(rebasing: queries[i * dimension..<(i + 1) * dimension])
-                    do { _ = try index.search(query, k: k, efSearch: ef) } catch { failure.record(error); return }
+                    do {
+                        // The same recall count as one thread's run: the CPU per query compares,
+                        // and the hits must be the same (searches share the index, not results).
+                        let found = try index.search(query, k: k, efSearch: ef)
+                        let expected = Set(truth[i].prefix(k).map(Int64.init))
+                        totals.add(hits: found.filter { expected.contains($0.label) }.count)
+                    } catch { failure.record(error); return }
                 }
             }
         }
         let elapsed = Clock.seconds() - start
         if let error = failure.error { throw error }
-        return Double(data.queryCount) / elapsed
+        return (Double(data.queryCount) / elapsed, totals.cpuSeconds / Double(data.queryCount) * 1e6, totals.hits)
     }
 
     /// One query at a time on this thread: recall@k, QPS and latency percentiles.
@@ -182,7 +195,7 @@ public struct BenchANN: ParsableCommand {
         var latencies: [Double] = []
         var hits = 0, wanted = 0
         latencies.reserveCapacity(data.queryCount)
-        let total = Clock.seconds()
+        let total = Clock.seconds(), cpuStart = Clock.threadCPUSeconds()
         try data.queries.withUnsafeBufferPointer { q in
             for i in 0..<data.queryCount {
                 let query = UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension])
@@ -195,11 +208,13 @@ public struct BenchANN: ParsableCommand {
             }
         }
         let elapsed = Clock.seconds() - total
+        let cpuMicros = (Clock.threadCPUSeconds() - cpuStart) / Double(data.queryCount) * 1e6
         latencies.sort()
         return SweepPoint(efSearch: ef, recall: Double(hits) / Double(max(wanted, 1)),
                           qps: Double(data.queryCount) / elapsed,
                           latencyMsP50: latencies[latencies.count / 2] * 1000,
-                          latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
+                          latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
+                          cpuMicrosPerQuery: cpuMicros, hits: hits)
     }
 
     /// BLAS exact search: one query at a time, and one batch of up to 1,000 queries.
@@ -235,4 +250,16 @@ final class FirstError: @unchecked Sendable {
     func record(_ error: Error) { lock.withLock { if first == nil { first = error } } }
 
     var error: Error? { lock.withLock { first } }
+}
+
+/// CPU seconds and hits added up over several threads.
+final class ThreadTotals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seconds = 0.0
+    private var hitCount = 0
+
+    func add(cpuSeconds: Double = 0, hits: Int = 0) { lock.withLock { seconds += cpuSeconds; hitCount += hits } }
+
+    var cpuSeconds: Double { lock.withLock { seconds } }
+    var hits: Int { lock.withLock { hitCount } }
 }
