@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test test-postgres test-quality build release deps models postgres-server bench bench-embed bench-storage bench-ann bench-net bench-rest bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
+.PHONY: run shell test test-postgres test-quality build release deps models postgres-server bench bench-embed bench-storage bench-sqlite bench-ann bench-net bench-rest bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
 
 ## Install missing system packages (Debian).
 deps:
@@ -107,7 +107,7 @@ check: release
 	$$($(SWIFT) build -c release --show-bin-path)/vireo check $(DATA_DIR)/vireo.db
 
 ## bench-embed is left out of `bench`: its peer (sentence-transformers with torch) is a 6 GB install.
-bench: bench-storage bench-ann bench-net bench-rest bench-concurrency
+bench: bench-storage bench-sqlite bench-ann bench-net bench-rest bench-concurrency
 
 ## PostgreSQL 15 and pgbench from Debian, for the benchmarks that set Vireo beside them.
 define install_postgresql
@@ -152,6 +152,12 @@ BENCH_ARGS ?=
 bench-storage: deps
 	$(SWIFT) build -c release --product vireo-bench-storage
 	$$($(SWIFT) build -c release --show-bin-path)/vireo-bench-storage $(BENCH_ARGS)
+
+## The same SQL text on Vireo (embedded API) and SQLite (C API, WAL, synchronous=FULL).
+## Options go in SQLITE_ARGS, e.g. make bench-sqlite SQLITE_ARGS="--rows 20000 --rounds 1".
+bench-sqlite: deps
+	$(SWIFT) build -c release --product vireo-bench-sqlite
+	$$($(SWIFT) build -c release --show-bin-path)/vireo-bench-sqlite $(SQLITE_ARGS)
 
 ## Python peers for the benchmarks (hnswlib, faiss, numpy, matplotlib) in $(VENV).
 venv:

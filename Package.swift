@@ -98,10 +98,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/vireo"),
+        .target(name: "BenchSQLite", dependencies: ["CSQLite"], path: "Benchmarks/BenchSQLite"),
         .executableTarget(
             name: "vireo-bench-storage",
-            dependencies: ["VireoStorage", "CSQLite"],
+            dependencies: ["VireoStorage", "BenchSQLite"],
             path: "Benchmarks/StorageBench"),
+        // The same SQL text on Vireo's embedded API and on SQLite's C API (docs/benchmarks-sql.md).
+        .executableTarget(
+            name: "vireo-bench-sqlite",
+            dependencies: ["VireoQuery", "BenchSQLite"],
+            path: "Benchmarks/SQLPathBench", swiftSettings: engineSwiftSettings),
         .executableTarget(
             name: "vireo-bench-embed",
             dependencies: ["VireoQuery"],

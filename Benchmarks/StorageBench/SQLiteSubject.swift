@@ -1,3 +1,5 @@
+import BenchSQLite
+
 /// SQLite through its C library, configured as the issue asks: WAL journal, synchronous=FULL,
 /// prepared statements. Page size, cache and checkpoint threshold match Vireo's.
 final class SQLiteSubject: StorageSubject {

@@ -1,5 +1,6 @@
 // vireo-bench-storage: Vireo's storage engine against SQLite on the same workload, in one
 // process on one machine. See docs/benchmarks-storage.md for how to read the table.
+import BenchSQLite
 import Glibc
 import VireoStorage
 

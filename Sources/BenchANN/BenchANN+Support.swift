@@ -122,6 +122,14 @@ enum Clock {
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
+
+    /// CPU time the calling thread has used: unlike wall time, it does not grow when other
+    /// processes take the cores, so it shows contention between search threads on a busy machine.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
 }
 
 enum ProcessMemory {
@@ -144,6 +152,15 @@ struct SweepPoint: Codable {
     var qps: Double
     var latencyMsP50: Double
     var latencyMsP99: Double
+    /// With --search-threads above 1: the best QPS over all threads, and the median ratio
+    /// of that QPS to one thread's in the same round.
+    var qpsThreads: Double? = nil
+    var threadScaling: Double? = nil
+    /// CPU µs a query costs on one thread, and on each of the search threads (the best run).
+    var cpuMicrosPerQuery = 0.0
+    var cpuMicrosPerQueryThreads: Double? = nil
+    /// True neighbours found over all queries (recall's numerator).
+    var hits = 0
 }
 
 struct ANNReport: Codable {
@@ -153,6 +170,7 @@ struct ANNReport: Codable {
     var count: Int, dimension: Int, queryCount: Int
     var metric: String
     var m: Int, efConstruction: Int, k: Int, threads: Int
+    var searchThreads = 1
     var files: [String: String]
     var buildSeconds = 0.0
     var indexBytes = 0
@@ -170,11 +188,15 @@ struct ANNReport: Codable {
             "Vireo HNSW (\(quantization)) — \(dataset), \(count) × \(dimension), \(metric), m=\(m), ef_construction=\(efConstruction), k=\(k), \(threads) build threads",
             "build \(String(format: "%.2f", buildSeconds)) s, index \(indexBytes / 1_048_576) MiB, peak RSS \(peakRSSBytes / 1_048_576) MiB, integrity problems \(integrityProblems)",
             "",
-            "| ef_search | recall@\(k) | QPS (1 thread) | p50 ms | p99 ms |",
-            "|---:|---:|---:|---:|---:|",
+            "| ef_search | recall@\(k) | QPS (1 thread) | p50 ms | p99 ms |" + (searchThreads > 1 ? " QPS (\(searchThreads) threads) | scaling | CPU µs/query, 1 → \(searchThreads) threads |" : ""),
+            "|---:|---:|---:|---:|---:|" + (searchThreads > 1 ? "---:|---:|---:|" : ""),
         ]
         for p in sweep {
-            lines.append(String(format: "| %d | %.4f | %.0f | %.3f | %.3f |", p.efSearch, p.recall, p.qps, p.latencyMsP50, p.latencyMsP99))
+            var line = String(format: "| %d | %.4f | %.0f | %.3f | %.3f |", p.efSearch, p.recall, p.qps, p.latencyMsP50, p.latencyMsP99)
+            if let qps = p.qpsThreads, let scaling = p.threadScaling, let cpu = p.cpuMicrosPerQueryThreads {
+                line += String(format: " %.0f | %.2f× | %.1f → %.1f |", qps, scaling, p.cpuMicrosPerQuery, cpu)
+            }
+            lines.append(line)
         }
         lines.append("")
         lines.append(String(format: "exact (BLAS): %.1f QPS one query at a time; batch of %d in %.3f s = %.0f QPS",

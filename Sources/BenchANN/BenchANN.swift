@@ -22,6 +22,9 @@ public struct BenchANN: ParsableCommand {
     @Option(help: "Neighbours per query.") var k: Int = 10
     @Option(help: "Runs of each ef_search; the fastest counts (the machine may be shared).") var repeats: Int = 3
     @Option(help: "Build threads.") var threads: Int = 2
+    @Option(name: .customLong("search-threads"),
+            help: "Also time the queries split over this many threads, alternating with one thread; > 1 adds the scaling column.")
+    var searchThreads: Int = 1
     @Option(help: "Write the figures as JSON here.") var json: String?
     @Option(help: "clustered or uniform (used when --base is absent).") var synthetic: String = "clustered"
     @Option(help: "Synthetic base size.") var count: Int = 100_000
@@ -39,7 +42,9 @@ public struct BenchANN: ParsableCommand {
 
     public mutating func validate() throws {
         guard VectorMetric(name: metric) != nil else { throw ValidationError("--metric must be l2, ip or cosine") }
-        guard k > 0, threads > 0, m >= 2, efConstruction > 0 else { throw ValidationError("k, threads, m, ef-construction must be positive") }
+        guard k > 0, threads > 0, searchThreads > 0, m >= 2, efConstruction > 0 else {
+            throw ValidationError("k, threads, search-threads, m, ef-construction must be positive")
+        }
         guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none or int8") }
         guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }
     }
@@ -57,10 +62,8 @@ public struct BenchANN: ParsableCommand {
         if quantization == "int8" { report.system = "vireo-int8" }
         let index = try buildIndex(data, metric, &report)
         _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
-        for ef in efSweep {
-            let runs = try (0..<max(1, repeats)).map { _ in try measure(index, data, truth, ef: ef) }
-            report.sweep.append(runs.max { $0.qps < $1.qps }!)
-        }
+        report.searchThreads = searchThreads
+        for ef in efSweep { report.sweep.append(try sweepPoint(index, data, truth, ef: ef)) }
         if !skipExact { measureExact(data, metric, &report) }
         report.peakRSSBytes = ProcessMemory.peakRSSBytes()
         print(report.markdown())
@@ -133,12 +136,66 @@ public struct BenchANN: ParsableCommand {
         return index
     }
 
+    /// The fastest of `repeats` one-thread runs at `ef`; with several search threads, each
+    /// run is followed by one over all threads, and the scaling is the median of the
+    /// pairs' ratios (pairs keep the ratio fair when the machine's speed drifts).
+    func sweepPoint(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> SweepPoint {
+        var runs: [SweepPoint] = [], parallel: [(qps: Double, cpuMicros: Double)] = [], ratios: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let single = try measure(index, data, truth, ef: ef)
+            runs.append(single)
+            guard searchThreads > 1 else { continue }
+            let run = try measureParallel(index, data, truth, ef: ef)
+            guard run.hits == single.hits else {
+                throw ValidationError("ef_search \(ef): \(searchThreads) threads found \(run.hits) true neighbours, one thread \(single.hits)")
+            }
+            parallel.append((run.qps, run.cpuMicros))
+            ratios.append(run.qps / single.qps)
+        }
+        var best = runs.max { $0.qps < $1.qps }!
+        if !ratios.isEmpty {
+            let fastest = parallel.max { $0.qps < $1.qps }!
+            (best.qpsThreads, best.cpuMicrosPerQueryThreads) = (fastest.qps, fastest.cpuMicros)
+            best.threadScaling = ratios.sorted()[ratios.count / 2]
+        }
+        return best
+    }
+
+    /// Queries per second with the queries dealt round-robin to `searchThreads` threads
+    /// searching the same index at once, the CPU µs a query took on them, and the hits.
+    func measureParallel(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> (qps: Double, cpuMicros: Double, hits: Int) {
+        let failure = FirstError()
+        let totals = ThreadTotals()
+        let (threadCount, k, dimension, queryCount) = (searchThreads, k, data.dimension, data.queryCount)
+        let start = Clock.seconds()
+        data.queries.withUnsafeBufferPointer { q in
+            nonisolated(unsafe) let queries = q  // read-only while the threads run
+            DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+                let cpuStart = Clock.threadCPUSeconds()
+                defer { totals.add(cpuSeconds: Clock.threadCPUSeconds() - cpuStart) }
+                for i in stride(from: thread, to: queryCount, by: threadCount) {
+                    let query = UnsafeBufferPointer(rebasing: queries[i * dimension..<(i + 1) * dimension])
+                    do {
+                        // The same recall count as one thread's run: the CPU per query compares,
+                        // and the hits must be the same (searches share the index, not results).
+                        let found = try index.search(query, k: k, efSearch: ef)
+                        let expected = Set(truth[i].prefix(k).map(Int64.init))
+                        totals.add(hits: found.filter { expected.contains($0.label) }.count)
+                    } catch { failure.record(error); return }
+                }
+            }
+        }
+        let elapsed = Clock.seconds() - start
+        if let error = failure.error { throw error }
+        return (Double(data.queryCount) / elapsed, totals.cpuSeconds / Double(data.queryCount) * 1e6, totals.hits)
+    }
+
     /// One query at a time on this thread: recall@k, QPS and latency percentiles.
     func measure(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> SweepPoint {
         var latencies: [Double] = []
         var hits = 0, wanted = 0
         latencies.reserveCapacity(data.queryCount)
-        let total = Clock.seconds()
+        let total = Clock.seconds(), cpuStart = Clock.threadCPUSeconds()
         try data.queries.withUnsafeBufferPointer { q in
             for i in 0..<data.queryCount {
                 let query = UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension])
@@ -151,11 +208,13 @@ public struct BenchANN: ParsableCommand {
             }
         }
         let elapsed = Clock.seconds() - total
+        let cpuMicros = (Clock.threadCPUSeconds() - cpuStart) / Double(data.queryCount) * 1e6
         latencies.sort()
         return SweepPoint(efSearch: ef, recall: Double(hits) / Double(max(wanted, 1)),
                           qps: Double(data.queryCount) / elapsed,
                           latencyMsP50: latencies[latencies.count / 2] * 1000,
-                          latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000)
+                          latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
+                          cpuMicrosPerQuery: cpuMicros, hits: hits)
     }
 
     /// BLAS exact search: one query at a time, and one batch of up to 1,000 queries.
@@ -181,4 +240,26 @@ public struct BenchANN: ParsableCommand {
             }
         }
     }
+}
+
+/// The first error any of several threads met.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+
+    func record(_ error: Error) { lock.withLock { if first == nil { first = error } } }
+
+    var error: Error? { lock.withLock { first } }
+}
+
+/// CPU seconds and hits added up over several threads.
+final class ThreadTotals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seconds = 0.0
+    private var hitCount = 0
+
+    func add(cpuSeconds: Double = 0, hits: Int = 0) { lock.withLock { seconds += cpuSeconds; hitCount += hits } }
+
+    var cpuSeconds: Double { lock.withLock { seconds } }
+    var hits: Int { lock.withLock { hitCount } }
 }

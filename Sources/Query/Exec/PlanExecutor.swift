@@ -122,8 +122,13 @@ enum PlanExecutor {
     }
 
     private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        var (lower, upper): (Int64?, Int64?) = (nil, nil)
+        if let bounds = scan.rowIDBounds {
+            guard let range = try rowIDRange(bounds, context) else { return true }
+            (lower, upper) = range
+        }
         var keepGoing = true
-        try context.data.scanRows(scan.table) { rowID, record in
+        try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
             let row = try row(record, rowID: rowID, scan: scan)
             if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
@@ -151,6 +156,29 @@ enum PlanExecutor {
             if !(try emitRow(rowID, scan, context, emit)) { return false }
         }
         return true
+    }
+
+    /// The inclusive row-id range of a primary-key range scan, nil when no row can match (a
+    /// NULL bound, or an empty range).
+    private static func rowIDRange(_ bounds: ColumnBounds, _ context: ExecutionContext) throws -> (Int64?, Int64?)? {
+        guard let lower = try rowIDBound(bounds.lower, inclusive: bounds.lowerInclusive, inward: 1, context),
+              let upper = try rowIDBound(bounds.upper, inclusive: bounds.upperInclusive, inward: -1, context) else { return nil }
+        if let lower, let upper, lower > upper { return nil }
+        return (lower, upper)
+    }
+
+    /// One side of a row-id range as an inclusive key: `.some(nil)` leaves it open (no bound,
+    /// or one that is not a whole number, `id > 2.5`, which the WHERE clause still checks);
+    /// nil when nothing can match (NULL, or `id > 9223372036854775807`).
+    private static func rowIDBound(_ expression: BoundExpression?, inclusive: Bool, inward: Int64,
+                                   _ context: ExecutionContext) throws -> Int64?? {
+        guard let expression else { return .some(nil) }
+        let value = try Evaluator.evaluate(expression, [], context)
+        if value.isNull { return nil }
+        guard case .int(let key) = value else { return .some(nil) }
+        if inclusive { return key }
+        let (next, overflow) = key.addingReportingOverflow(inward)
+        return overflow ? nil : next
     }
 
     /// The row id a key value names: nil for NULL and for a double that is not a whole

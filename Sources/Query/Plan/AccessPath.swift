@@ -21,8 +21,18 @@ enum AccessPath {
     static func scanPath(_ scan: TableScan) -> PlanNode {
         let conjuncts = scan.filter?.conjuncts ?? []
         if let lookup = rowIDLookup(scan, conjuncts) { return lookup }
-        if let range = indexRange(scan, conjuncts) { return range }
-        return .seqScan(scan)
+        // A secondary index's equality beats a primary-key range; its range does not.
+        let keyRange = rowIDRange(scan, conjuncts)
+        if let range = indexRange(scan, conjuncts, scoreMin: keyRange == nil ? 1 : 2) { return range }
+        return .seqScan(keyRange ?? scan)
+    }
+
+    /// The scan limited to the primary-key range the WHERE clause's comparisons bound.
+    private static func rowIDRange(_ scan: TableScan, _ conjuncts: [BoundExpression]) -> TableScan? {
+        guard let column = scan.table.rowIDColumn, let bounds = bounds(on: column, conjuncts) else { return nil }
+        var limited = with(scan, reason: "range on primary key \(scan.table.columns[column].name)")
+        limited.rowIDBounds = bounds
+        return limited
     }
 
     // MARK: Row id
@@ -51,7 +61,7 @@ enum AccessPath {
 
     // MARK: B+tree index
 
-    private static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression]) -> PlanNode? {
+    private static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression], scoreMin: Int) -> PlanNode? {
         var best: (IndexRange, score: Int, reason: String)?
         for index in scan.table.indexes where index.hasEntryTree {
             guard let column = scan.table.columnIndex(index.columns[0]) else { continue }
@@ -59,7 +69,7 @@ enum AccessPath {
             guard let (range, score, reason) = found else { continue }
             if best == nil || score > best!.score { best = (range, score, reason) }
         }
-        guard let best else { return nil }
+        guard let best, best.score >= scoreMin else { return nil }
         return .indexScan(with(scan, reason: best.reason), best.0)
     }
 
@@ -74,6 +84,16 @@ enum AccessPath {
                 return (range, index.isUnique ? 3 : 2, "\(name) = value")
             }
         }
+        guard let bounds = bounds(on: column, conjuncts) else { return nil }
+        (range.lower, range.lowerInclusive) = (bounds.lower.map { [$0] }, bounds.lowerInclusive)
+        (range.upper, range.upperInclusive) = (bounds.upper.map { [$0] }, bounds.upperInclusive)
+        return (range, 1, "range on \(name)")
+    }
+
+    /// The bounds that comparisons of `column` with row-independent values put on it (the
+    /// last of each side wins; the WHERE clause, still applied, keeps the others); nil if none.
+    static func bounds(on column: Int, _ conjuncts: [BoundExpression]) -> ColumnBounds? {
+        var bounds = ColumnBounds()
         for conjunct in conjuncts {
             guard case .binary(let op, let a, let b) = conjunct else { continue }
             let (columnOnLeft, value): (Bool, BoundExpression)
@@ -81,15 +101,14 @@ enum AccessPath {
             else if case .column(column) = b, a.isRowIndependent { (columnOnLeft, value) = (false, a) }
             else { continue }
             switch (op, columnOnLeft) {
-            case (.greater, true), (.less, false): (range.lower, range.lowerInclusive) = ([value], false)
-            case (.greaterOrEqual, true), (.lessOrEqual, false): (range.lower, range.lowerInclusive) = ([value], true)
-            case (.less, true), (.greater, false): (range.upper, range.upperInclusive) = ([value], false)
-            case (.lessOrEqual, true), (.greaterOrEqual, false): (range.upper, range.upperInclusive) = ([value], true)
+            case (.greater, true), (.less, false): (bounds.lower, bounds.lowerInclusive) = (value, false)
+            case (.greaterOrEqual, true), (.lessOrEqual, false): (bounds.lower, bounds.lowerInclusive) = (value, true)
+            case (.less, true), (.greater, false): (bounds.upper, bounds.upperInclusive) = (value, false)
+            case (.lessOrEqual, true), (.greaterOrEqual, false): (bounds.upper, bounds.upperInclusive) = (value, true)
             default: continue
             }
         }
-        guard range.lower != nil || range.upper != nil else { return nil }
-        return (range, 1, "range on \(name)")
+        return bounds.lower != nil || bounds.upper != nil ? bounds : nil
     }
 
     /// `column @@ query` (query independent of the row) on a gin-indexed tsvector column;

@@ -36,7 +36,7 @@ extension PlanNode {
 
     private var title: String {
         switch self {
-        case .seqScan(let scan): "Seq Scan on \(scan.table.name)"
+        case .seqScan(let scan): scan.rowIDBounds == nil ? "Seq Scan on \(scan.table.name)" : "Primary Key Range Scan on \(scan.table.name)"
         case .rowIDLookup(let scan, _): "Primary Key Lookup on \(scan.table.name)"
         case .indexScan(let scan, let range): "Index Scan using \(range.index.name) on \(scan.table.name)"
         case .vectorScan(let scan, let search): "Vector Index Scan using \(search.index.name) on \(scan.table.name) (hnsw, \(search.index.options["metric"] ?? "l2"))"

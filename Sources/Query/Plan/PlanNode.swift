@@ -50,6 +50,16 @@ struct TableScan: Sendable {
     /// Which columns the query reads; the others are not decoded (they read as NULL).
     /// Nil: every column.
     var neededColumns: [Bool]? = nil
+    /// A primary-key range: only rows whose id lies within it are read. Nil: every row.
+    var rowIDBounds: ColumnBounds? = nil
+}
+
+/// Bounds on one column, from the comparisons of a WHERE clause with row-independent values.
+struct ColumnBounds: Sendable {
+    var lower: BoundExpression?
+    var lowerInclusive = true
+    var upper: BoundExpression?
+    var upperInclusive = true
 }
 
 /// Bounds over an index's leading columns.
@@ -84,8 +94,36 @@ extension PlanNode {
         case .rowIDLookup(var scan, let rowIDs): scan.neededColumns = needed; return .rowIDLookup(scan, rowIDs: rowIDs)
         case .indexScan(var scan, let range): scan.neededColumns = needed; return .indexScan(scan, range)
         case .vectorScan(var scan, let search): scan.neededColumns = needed; return .vectorScan(scan, search)
+        case .filter(let input, let condition):
+            guard !condition.hasCorrelatedSubquery else { return self }
+            return .filter(input.readingOnly(Self.adding([condition], to: needed)), condition)
+        case .hashJoin(let left, let right, let spec, let leftKeys, let rightKeys):
+            let leftWidth = needed.count - spec.rightWidth
+            let keys = leftKeys + rightKeys.map { $0.shifted(by: leftWidth) }
+            guard let (left, right) = Self.joinSides(left, right, spec, keys, needed) else { return self }
+            return .hashJoin(left, right, spec, leftKeys: leftKeys, rightKeys: rightKeys)
+        case .nestedLoopJoin(let left, let right, let spec):
+            guard let (left, right) = Self.joinSides(left, right, spec, [], needed) else { return self }
+            return .nestedLoopJoin(left, right, spec)
         default: return self
         }
+    }
+
+    /// `needed` with the columns `expressions` read set as well.
+    private static func adding(_ expressions: [BoundExpression], to needed: [Bool]) -> [Bool] {
+        var needed = needed
+        for expression in expressions { expression.visitColumns { if $0 < needed.count { needed[$0] = true } } }
+        return needed
+    }
+
+    /// Both sides of a join told which of their columns the query or the join itself reads
+    /// (keys are given over the joined row); nil when a subquery in the condition may read more.
+    private static func joinSides(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ keys: [BoundExpression],
+                                  _ needed: [Bool]) -> (PlanNode, PlanNode)? {
+        let leftWidth = needed.count - spec.rightWidth
+        guard leftWidth >= 0, spec.condition?.hasCorrelatedSubquery != true else { return nil }
+        let all = adding(keys + [spec.condition].compactMap { $0 }, to: needed)
+        return (left.readingOnly(Array(all[..<leftWidth])), right.readingOnly(Array(all[leftWidth...])))
     }
 }
 

@@ -1,0 +1,68 @@
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// `SELECT … WHERE filter ORDER BY embedding <-> $1 LIMIT k` returns min(k, matching rows)
+/// rows, each matching, near the exact answer, however selective the filter and whatever
+/// the statement's own transaction changed.
+@Suite("SQL: filtered vector search returns min(k, matching rows)")
+struct FilteredVectorSearchTests {
+    static let rowCount = 5_000
+    static let dimension = 8
+
+    /// Rows `id` 1…rowCount with `category = (id - 1) % 1000` and random vectors; an HNSW index.
+    private static func database() throws -> (Database, [[Float]]) {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE items (id bigserial PRIMARY KEY, category int, embedding vector(\(dimension)))")
+        var random = SeededRandom(seed: 17)
+        let vectors = (0..<rowCount).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) } }
+        try db.transaction { session in
+            for (index, vector) in vectors.enumerated() {
+                try session.execute("INSERT INTO items (category, embedding) VALUES ($1, $2)", [.int(Int64(index % 1000)), .vector(vector)])
+            }
+        }
+        try db.execute("CREATE INDEX items_embedding ON items USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)")
+        return (db, vectors)
+    }
+
+    @Test("at 50%, 10%, 1% and 0.1% of rows matching, k = 10 and 100: min(k, matching) matching rows, recall ≥ 0.9")
+    func everySelectivity() throws {
+        let (db, vectors) = try Self.database()
+        var random = SeededRandom(seed: 5)
+        for categoriesMatching in [500, 100, 10, 1] {
+            let matching = Self.rowCount * categoriesMatching / 1000
+            for k in [10, 100] {
+                var found = 0, wanted = 0
+                for _ in 0..<5 {
+                    let query = (0..<Self.dimension).map { _ in Float.random(in: -1...1, using: &random) }
+                    let result = try db.query("SELECT id, category FROM items WHERE category < $2 ORDER BY embedding <-> $1 LIMIT $3",
+                                              [.vector(query), .int(Int64(categoriesMatching)), .int(Int64(k))])
+                    #expect(result.rows.count == min(k, matching), "\(matching) matching, k \(k): got \(result.rows.count) rows")
+                    #expect(result.rows.allSatisfy { if case .int(let c) = $0[1] { c < categoriesMatching } else { false } })
+                    let exact = VectorSQLTests.exactNearest(vectors, query, k: k) { $0 % 1000 < categoriesMatching }
+                    found += Set(result.rows.map { $0[0] }).intersection(exact.map(Value.int)).count
+                    wanted += exact.count
+                }
+                let recall = Double(found) / Double(wanted)
+                #expect(recall >= 0.9, "\(matching) matching rows, k \(k): recall \(recall)")
+            }
+        }
+    }
+
+    @Test("inside a transaction, rows it deleted are skipped and k rows still come back, with or without a filter")
+    func ownDeletes() throws {
+        let (db, vectors) = try Self.database()
+        let query = vectors[0]
+        let nearest = VectorSQLTests.exactNearest(vectors, query, k: 30)
+        let session = db.session()
+        try session.execute("BEGIN")
+        for id in nearest.prefix(20) { try session.execute("DELETE FROM items WHERE id = $1", [.int(id)]) }
+        for filter in ["", "WHERE category < 900"] {
+            let result = try session.execute("SELECT id FROM items \(filter) ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+            #expect(result.rows.count == 10, "\(filter): \(result.rows.count) rows")
+            #expect(Set(result.rows.map { $0[0] }).isDisjoint(with: nearest.prefix(20).map(Value.int)), "\(filter): a deleted row came back")
+        }
+        try session.execute("ROLLBACK")
+        #expect(try db.query("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)]).rows.count == 10)
+    }
+}
