@@ -176,7 +176,7 @@ struct DateTypeTests {
             SELECT EXTRACT(year FROM t), EXTRACT(doy FROM t), EXTRACT(dow FROM t), EXTRACT(week FROM t), EXTRACT(isoyear FROM t),
                    EXTRACT(second FROM t), EXTRACT(epoch FROM t), date_part('quarter', t)
             FROM (SELECT timestamp '2021-01-03 04:05:06.5' AS t) s
-            """) == [["2021", "3", "0", "53", "2020", "6.5", "1609646706.5", "1"]])
+            """) == [["2021", "3", "0", "53", "2020", "6.500000", "1609646706.500000", "1"]])
         #expect(try rows(db, "SELECT date_trunc('week', timestamp '2024-02-29 13:00'), date_trunc('century', timestamp '2000-12-31')") == [
             ["2024-02-26 00:00:00", "1901-01-01 00:00:00"]])
         #expect(sqlError(db, "SELECT date_trunc('fortnight', now())")?.sqlState == "22023")
