@@ -1,6 +1,7 @@
 """psycopg 3 against a real `vireo serve`: parameters of every common type, both
 protocols, executemany, server-side prepared statements, transactions and errors."""
 import datetime
+import decimal
 import json
 import time
 
@@ -31,6 +32,28 @@ def test_parameters_of_every_common_type_round_trip(conn):
     assert bytes(row[4]) == b"\x00\xffbytes"
     assert row[5] == {"k": [1, 2]}
     assert row[6] == at
+
+
+def test_numeric_round_trips_exactly_in_text_and_binary(conn):
+    conn.execute("CREATE TABLE money (id integer PRIMARY KEY, amount numeric(12,2), rate numeric)")
+    values = [decimal.Decimal("10.005"), decimal.Decimal("-0.01"), decimal.Decimal("123456789.99"), decimal.Decimal("0")]
+    rates = [decimal.Decimal("0.1"), decimal.Decimal("1E+20"), decimal.Decimal("-3.14159265358979323846264338327950288"), decimal.Decimal("0.000")]
+    with conn.cursor() as cursor:
+        cursor.executemany("INSERT INTO money VALUES (%s, %s, %s)", [(i, v, r) for i, (v, r) in enumerate(zip(values, rates))])
+    for binary in (False, True):
+        with conn.cursor(binary=binary) as cursor:
+            rows = cursor.execute("SELECT amount, rate, amount + 0.001 FROM money ORDER BY id").fetchall()
+            assert [str(row[0]) for row in rows] == ["10.01", "-0.01", "123456789.99", "0.00"], binary
+            assert [row[1] for row in rows] == rates and str(rows[3][1]) == "0.000", binary
+            assert str(rows[0][2]) == "10.011", binary
+            total = cursor.execute("SELECT sum(amount), avg(amount), 0.1 + 0.2 FROM money").fetchone()
+            assert total == (decimal.Decimal("123456799.99"), decimal.Decimal("30864199.9975000000000000"), decimal.Decimal("0.3")), binary
+    with conn.cursor(binary=True) as cursor:
+        found = cursor.execute("SELECT id FROM money WHERE rate = %b", (decimal.Decimal("1E+20"),)).fetchall()
+        assert found == [(1,)]
+    with pytest.raises(psycopg.errors.NumericValueOutOfRange) as raised:
+        conn.execute("INSERT INTO money VALUES (9, 12345678901.5, 0)")
+    assert raised.value.diag.message_detail == "A field with precision 12, scale 2 must round to an absolute value less than 10^10."
 
 
 def test_widths_dates_and_time_zones_arrive_as_their_python_types(conn):
