@@ -56,6 +56,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case nullValueNotAllowed = "null_value_not_allowed"
         case invalidLogarithmArgument = "invalid_argument_for_logarithm"
         case invalidPowerArgument = "invalid_argument_for_power_function"
+        /// Bytes that are not UTF-8 (22021).
+        case characterNotInRepertoire = "character_not_in_repertoire"
         case invalidWidthBucketArgument = "invalid_argument_for_width_bucket_function"
         /// A table, index or view of that name exists (42P07).
         case duplicateTable = "duplicate_table"
@@ -158,6 +160,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .nullValueNotAllowed: "22004"
         case .invalidLogarithmArgument: "2201E"
         case .invalidPowerArgument: "2201F"
+        case .characterNotInRepertoire: "22021"
         case .invalidWidthBucketArgument: "2201G"
         case .duplicateTable: "42P07"
         case .dependentObjectsStillExist: "2BP01"

@@ -56,6 +56,17 @@ def test_numeric_round_trips_exactly_in_text_and_binary(conn):
     assert raised.value.diag.message_detail == "A field with precision 12, scale 2 must round to an absolute value less than 10^10."
 
 
+def test_parameters_that_are_not_utf8_are_refused_not_repaired(conn):
+    conn.execute("CREATE TABLE names (name text PRIMARY KEY)")
+    for raw in (b"caf\xe9", b"ok\xff", b"\xc3"):
+        # libpq's own call: the parameter's bytes go out exactly as given, in text format.
+        result = conn.pgconn.exec_params(b"INSERT INTO names VALUES ($1)", [raw])
+        assert result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"22021", raw
+    assert conn.execute("SELECT count(*) FROM names").fetchone() == (0,)
+    conn.execute("INSERT INTO names VALUES (%s)", ("café",))
+    assert conn.execute("SELECT name FROM names").fetchone() == ("café",)
+
+
 def test_widths_dates_and_time_zones_arrive_as_their_python_types(conn):
     conn.execute("CREATE TABLE dated (id integer PRIMARY KEY, s smallint, r real, v varchar(4), c char(3), "
                  "day date, atz timestamptz)")

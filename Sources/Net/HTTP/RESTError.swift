@@ -76,7 +76,7 @@ extension RESTError {
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
              .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
              .invalidOffsetCount, .stringDataRightTruncation, .invalidDatetimeFormat, .datetimeFieldOverflow,
-             .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument, .invalidPowerArgument,
+             .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument, .invalidPowerArgument, .characterNotInRepertoire,
              .invalidWidthBucketArgument, .invalidTableDefinition, .undefinedParameter,
              .objectNotInPrerequisiteState:
             .badRequest

@@ -208,7 +208,7 @@ enum PGParameterDecoder {
     /// PostgreSQL does for parameters it infers. A binary one is read by its declared OID.
     static func decode(_ bytes: ByteBuffer?, oid: Int32, binary: Bool) throws -> Value {
         guard var bytes else { return .null }
-        guard binary else { return .text(bytes.readString(length: bytes.readableBytes) ?? "") }
+        guard binary else { return .text(try utf8(&bytes)) }
         switch oid {
         case PGType.bool.oid: return .bool((bytes.readInteger() as UInt8? ?? 0) != 0)
         case PGType.int2.oid: return .int(Int64(try read(&bytes, as: Int16.self)))
@@ -223,8 +223,8 @@ enum PGParameterDecoder {
             return .timestamp(try read(&bytes, as: Int64.self) &+ PGType.postgresEpochOffsetMicros)
         case PGType.jsonb.oid:
             _ = bytes.readInteger() as UInt8?
-            return .json(bytes.readString(length: bytes.readableBytes) ?? "")
-        case PGType.json.oid: return .json(bytes.readString(length: bytes.readableBytes) ?? "")
+            return .json(try utf8(&bytes))
+        case PGType.json.oid: return .json(try utf8(&bytes))
         case PGType.vector.oid: return .vector(try vector(&bytes))
         case PGType.interval.oid:
             guard bytes.readableBytes == 16, let micros: Int64 = bytes.readInteger(), let days: Int32 = bytes.readInteger(),
@@ -239,12 +239,35 @@ enum PGParameterDecoder {
             return .text(raw.map { String(format: "%02x", $0) }.joined())
         case PGType.numeric.oid: return .numeric(try PGNumeric.read(&bytes))
         case PGType.text.oid, PGType.varchar.oid, 0, PGType.unknown.oid:
-            return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+            return .text(try utf8(&bytes))
         case let arrayOID where PGType.arrayOIDs.values.contains(arrayOID):
             return try array(&bytes)
         default:
             throw VireoError(.featureNotSupported, "binary format for parameters of type OID \(oid) is not supported; send it as text")
         }
+    }
+
+    /// The rest of the parameter as text; bytes that are not UTF-8 are refused (22021) rather
+    /// than replaced, so two different byte strings never become one value.
+    static func utf8(_ bytes: inout ByteBuffer) throws -> String {
+        let raw = bytes.readBytes(length: bytes.readableBytes) ?? []
+        guard let text = String(validating: raw, as: UTF8.self) else {
+            throw VireoError(.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": 0x" + String(format: "%02x", raw[firstInvalidUTF8(raw)]))
+        }
+        return text
+    }
+
+    /// Where the first byte sequence that is not UTF-8 starts.
+    static func firstInvalidUTF8(_ raw: [UInt8]) -> Int {
+        var index = 0
+        while index < raw.count {
+            let lead = raw[index]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            guard length > 0, index + length <= raw.count,
+                  String(validating: raw[index..<(index + length)], as: UTF8.self) != nil else { return index }
+            index += length
+        }
+        return 0
     }
 
     private static func read<T: FixedWidthInteger>(_ bytes: inout ByteBuffer, as: T.Type) throws -> T {
