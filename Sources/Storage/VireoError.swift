@@ -70,6 +70,11 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case checkViolation = "check_violation"
         /// The object cannot take the operation in its state: a write into a view (55000).
         case objectNotInPrerequisiteState = "object_not_in_prerequisite_state"
+        /// A row whose key has no match in the referenced table, or a referenced key that
+        /// goes while rows still refer to it (23503).
+        case foreignKeyViolation = "foreign_key_violation"
+        /// A FOREIGN KEY whose referenced columns are not a primary key or unique (42830).
+        case invalidForeignKey = "invalid_foreign_key"
     }
 
     public var code: Code
@@ -78,12 +83,15 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
     public var position: Int?
     /// PostgreSQL's HINT: how to fix it, when there is one thing to suggest.
     public var hint: String?
+    /// PostgreSQL's DETAIL: the values or objects the message is about.
+    public var detail: String?
 
-    public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil) {
+    public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.position = position
         self.hint = hint
+        self.detail = detail
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -150,6 +158,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .undefinedParameter: "42P02"
         case .checkViolation: "23514"
         case .objectNotInPrerequisiteState: "55000"
+        case .foreignKeyViolation: "23503"
+        case .invalidForeignKey: "42830"
         }
     }
 }

@@ -14,6 +14,8 @@ enum ErrorFormat {
         if let position = error.position, let statement {
             output += caret(statement, byteOffset: position)
         }
+        if let detail = error.detail { output += "DETAIL:  " + detail + "\n" }
+        if let hint = error.hint { output += "HINT:  " + hint + "\n" }
         return output
     }
 

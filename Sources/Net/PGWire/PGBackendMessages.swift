@@ -85,7 +85,7 @@ extension ByteBuffer {
     /// ErrorResponse or NoticeResponse: severity, SQLSTATE, message and, when known, the
     /// 1-based character position in the query.
     mutating func writeError(severity: String = "ERROR", sqlState: String, message: String, position: Int? = nil,
-                             hint: String? = nil, notice: Bool = false) {
+                             hint: String? = nil, detail: String? = nil, notice: Bool = false) {
         writeMessage(notice ? "N" : "E") { buffer in
             for (code, value) in [("S", severity), ("V", severity), ("C", sqlState), ("M", message)] {
                 buffer.writeInteger(Character(code).asciiValue ?? 0)
@@ -95,9 +95,10 @@ extension ByteBuffer {
                 buffer.writeInteger(Character("P").asciiValue ?? 0)
                 buffer.writeCString(String(position))
             }
-            if let hint {
-                buffer.writeInteger(Character("H").asciiValue ?? 0)
-                buffer.writeCString(hint)
+            for (code, value) in [("D", detail), ("H", hint)] {
+                guard let value else { continue }
+                buffer.writeInteger(Character(code).asciiValue ?? 0)
+                buffer.writeCString(value)
             }
             buffer.writeInteger(UInt8(0))
         }

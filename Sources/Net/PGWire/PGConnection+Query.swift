@@ -70,7 +70,7 @@ extension PGConnection {
         let fatal = error.code == .idleInTransactionTimeout
         if fatal { terminating = true }
         output.writeError(severity: fatal ? "FATAL" : "ERROR", sqlState: error.sqlState, message: error.message, position: position,
-                           hint: error.hint)
+                           hint: error.hint, detail: error.detail)
     }
 
     /// PostgreSQL reports positions as 1-based character counts.

@@ -146,6 +146,8 @@ public struct ColumnConstraint: Sendable, Equatable {
         case generated(SQLExpression)
         /// `CHECK (expression)`: every row's value of it must not be false.
         case check(SQLExpression)
+        /// `REFERENCES table [(column)] [ON DELETE …] [ON UPDATE …]`.
+        case references(ForeignKeyReference)
     }
 
     /// The name, lower case unless quoted.
@@ -168,6 +170,8 @@ public struct TableConstraint: Sendable, Equatable {
         case unique(columns: [String])
         /// `CHECK (expression)` over the row's columns.
         case check(SQLExpression)
+        /// `FOREIGN KEY (columns) REFERENCES table [(columns)] [ON DELETE …] [ON UPDATE …]`.
+        case foreignKey(columns: [String], ForeignKeyReference)
     }
 
     /// The name, lower case unless quoted.
@@ -182,10 +186,44 @@ public struct TableConstraint: Sendable, Equatable {
     }
 }
 
-/// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+/// What a FOREIGN KEY does when a referenced row is deleted or its key updated.
+public enum ReferentialAction: String, Sendable, Equatable {
+    /// The letters are pg_constraint's confdeltype / confupdtype.
+    case noAction = "a", restrict = "r", cascade = "c", setNull = "n", setDefault = "d"
+
+    /// As written in SQL.
+    public var sql: String {
+        switch self {
+        case .noAction: "NO ACTION"
+        case .restrict: "RESTRICT"
+        case .cascade: "CASCADE"
+        case .setNull: "SET NULL"
+        case .setDefault: "SET DEFAULT"
+        }
+    }
+}
+
+/// The `REFERENCES …` part of a FOREIGN KEY.
+public struct ForeignKeyReference: Sendable, Equatable {
+    /// The referenced table.
+    public var table: TableName
+    /// The referenced columns; empty means the referenced table's primary key.
+    public var columns: [String]
+    public var onDelete: ReferentialAction
+    public var onUpdate: ReferentialAction
+
+    public init(table: TableName, columns: [String] = [], onDelete: ReferentialAction = .noAction, onUpdate: ReferentialAction = .noAction) {
+        self.table = table
+        self.columns = columns
+        self.onDelete = onDelete
+        self.onUpdate = onUpdate
+    }
+}
+
+/// `TRUNCATE [TABLE] name [, …] [CASCADE | RESTRICT]`.
 public struct Truncate: Sendable, Equatable {
     public var names: [TableName]
-    /// `CASCADE` was written (no table refers to another, so it changes nothing).
+    /// `CASCADE` was written: tables whose FOREIGN KEYs reference a truncated one are truncated too.
     public var cascade: Bool
 
     public init(names: [TableName], cascade: Bool = false) {
@@ -194,6 +232,7 @@ public struct Truncate: Sendable, Equatable {
     }
 }
 
+/// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
 public struct DropTable: Sendable, Equatable {
     /// The names, in the order written.
     public var names: [TableName]

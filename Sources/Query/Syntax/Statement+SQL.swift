@@ -109,7 +109,18 @@ extension ColumnConstraint {
             return prefix + "DEFAULT " + (expression.precedence == .primary ? expression.sql : "(" + expression.sql + ")")
         case .generated(let expression): return prefix + "GENERATED ALWAYS AS (" + expression.sql + ") STORED"
         case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
+        case .references(let reference): return prefix + reference.sql
         }
+    }
+}
+
+extension ForeignKeyReference {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = "REFERENCES " + table.sql + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        if onDelete != .noAction { text += " ON DELETE " + onDelete.sql }
+        if onUpdate != .noAction { text += " ON UPDATE " + onUpdate.sql }
+        return text
     }
 }
 
@@ -121,6 +132,7 @@ extension TableConstraint {
         case .primaryKey(let columns): return prefix + "PRIMARY KEY " + namesSQL(columns)
         case .unique(let columns): return prefix + "UNIQUE " + namesSQL(columns)
         case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
+        case .foreignKey(let columns, let reference): return prefix + "FOREIGN KEY " + namesSQL(columns) + " " + reference.sql
         }
     }
 }

@@ -82,6 +82,15 @@ extension Functions {
                 guard case .int(let oid) = arguments[0] else { return .null }
                 return SystemCatalog.viewDefinition(catalog, viewOID: oid).map(Value.text) ?? .null
             }
+        case "regclass_out":
+            // An OID cast to regclass, shown as the relation's name (the OID when none has it).
+            return ScalarFunction("regclass_out", 1...1, [.int], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return .text(SystemCatalog.relationName(oid, catalog) ?? String(oid))
+            }
+        case "pg_get_triggerdef":
+            // pg_trigger is empty: no OID names a trigger.
+            return ScalarFunction("pg_get_triggerdef", 1...2, [.int, .bool], returns: .text) { _ in .null }
         case "to_regclass":
             return ScalarFunction("to_regclass", 1...1, [.text], returns: .int) { arguments in
                 SystemCatalog.relationOID(Cast.textForm(arguments[0]), catalog).map(Value.int) ?? .null
