@@ -23,10 +23,12 @@ extension Session {
         let name = statement.name.name
         if transaction.catalog.hasRelation(name), statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
         var definition = try TableBuilder.definition(statement)
-        definition.checks = try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
+        let vectorIndexes = try TableLikes.expand(statement, &definition, catalog: transaction.catalog)
+        definition.checks += try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
         definition.foreignKeys = try ForeignKeys.definitions(statement, table: definition, catalog: transaction.catalog)
         _ = try GeneratedColumns(definition, catalog: transaction.catalog)
         try transaction.createTable(definition)
+        for index in vectorIndexes { _ = try createIndex(index, transaction) }
         return QueryResult(commandTag: "CREATE TABLE")
     }
 
@@ -125,7 +127,7 @@ extension Session {
         }
     }
 
-    private func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
+    func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
         let table = try transaction.catalog.table(statement.table.name)
         let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: statement.columns.map(\.name), catalog: transaction.catalog)
         if transaction.catalog.hasRelation(name) {

@@ -84,6 +84,8 @@ public struct CreateTable: Sendable, Equatable {
     public var columns: [ColumnDefinition]
     /// `PRIMARY KEY (…)` and `UNIQUE (…)` written after the columns.
     public var constraints: [TableConstraint]
+    /// `LIKE source [INCLUDING … | EXCLUDING …]` elements, in the order written.
+    public var likes: [TableLike] = []
 
     /// Creates the node from its parts, as the parser would.
     public init(name: TableName, ifNotExists: Bool = false, columns: [ColumnDefinition], constraints: [TableConstraint] = []) {
@@ -91,6 +93,27 @@ public struct CreateTable: Sendable, Equatable {
         self.ifNotExists = ifNotExists
         self.columns = columns
         self.constraints = constraints
+    }
+}
+
+/// `LIKE source {INCLUDING | EXCLUDING} option …` in CREATE TABLE: the source's columns, and
+/// what the options ask for of the rest.
+public struct TableLike: Sendable, Equatable {
+    /// What INCLUDING can copy (ALL is every one of them).
+    public enum Option: String, Sendable, CaseIterable {
+        case comments, compression, constraints, defaults, generated, identity, indexes, statistics, storage
+    }
+
+    /// How many columns were written before it (its columns go there).
+    public var position: Int
+    public var table: TableName
+    /// The options INCLUDING left in force (EXCLUDING takes them out again, in order).
+    public var including: Set<Option>
+
+    public init(position: Int, table: TableName, including: Set<Option> = []) {
+        self.position = position
+        self.table = table
+        self.including = including
     }
 }
 

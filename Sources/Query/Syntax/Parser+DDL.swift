@@ -42,7 +42,9 @@ extension Parser {
         try expect(.leftParen, "(")
         if accept(.rightParen) { return table }
         repeat {
-            if startsTableConstraint() {
+            if acceptKeyword(.like) {
+                table.likes.append(try parseTableLike(position: table.columns.count))
+            } else if startsTableConstraint() {
                 table.constraints.append(try parseTableConstraint())
             } else {
                 table.columns.append(try parseColumnDefinition())
@@ -50,6 +52,26 @@ extension Parser {
         } while accept(.comma)
         try expect(.rightParen, ")")
         return table
+    }
+
+    /// After LIKE: `source { INCLUDING | EXCLUDING } { option | ALL }`.
+    private mutating func parseTableLike(position: Int) throws -> TableLike {
+        var like = TableLike(position: position, table: try parseTableName())
+        while peekWord("including") || peekWord("excluding") {
+            let including = acceptWord("including")
+            if !including { advance() }
+            let options: Set<TableLike.Option>
+            if acceptKeyword(.all) {
+                options = Set(TableLike.Option.allCases)
+            } else if case .word(let word, _) = peek().kind, let option = TableLike.Option(rawValue: word) {
+                advance()
+                options = [option]
+            } else {
+                throw unexpected("expected COMMENTS, COMPRESSION, CONSTRAINTS, DEFAULTS, GENERATED, IDENTITY, INDEXES, STATISTICS, STORAGE or ALL")
+            }
+            if including { like.including.formUnion(options) } else { like.including.subtract(options) }
+        }
+        return like
     }
 
     private mutating func startsTableConstraint() -> Bool {

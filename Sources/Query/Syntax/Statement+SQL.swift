@@ -84,7 +84,12 @@ private func quoteSettingWord(_ word: String) -> String {
 extension CreateTable {
     /// This node as canonical SQL.
     public var sql: String {
-        let elements = columns.map(\.sql) + constraints.map(\.sql)
+        var columnTexts = columns.map(\.sql)
+        for like in likes.reversed() {
+            let options = like.including.map { " INCLUDING " + $0.rawValue.uppercased() }.sorted().joined()
+            columnTexts.insert("LIKE " + like.table.sql + options, at: min(like.position, columnTexts.count))
+        }
+        let elements = columnTexts + constraints.map(\.sql)
         return "CREATE TABLE " + (ifNotExists ? "IF NOT EXISTS " : "") + name.sql + " (" + elements.joined(separator: ", ") + ")"
     }
 }

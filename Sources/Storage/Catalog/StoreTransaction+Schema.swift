@@ -228,7 +228,7 @@ extension StoreTransaction {
     private func checkColumnNames(_ names: [String], table: String) throws {
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {
-            throw VireoError(.duplicateObject, "column \"\(name)\" specified more than once in relation \"\(table)\"")
+            throw VireoError(.duplicateColumn, "column \"\(name)\" specified more than once")
         }
     }
 }
