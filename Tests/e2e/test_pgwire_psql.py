@@ -137,3 +137,18 @@ def test_psql_describes_foreign_keys(server):
     assert refused.returncode != 0
     assert 'violates foreign key constraint "fk_child_p_fkey"' in refused.stderr
     assert 'DETAIL:  Key (p)=(7) is not present in table "fk_parent".' in refused.stderr
+
+
+def test_psql_shows_comments(server):
+    """COMMENT ON TABLE / COLUMN: `\\dt+` and `\\d+` show them (obj_description,
+    col_description over pg_description)."""
+    created = psql(server, "-c", "CREATE TABLE commented (id integer, label text)",
+                   "-c", "COMMENT ON TABLE commented IS 'Labelled things'",
+                   "-c", "COMMENT ON COLUMN commented.label IS 'What it is called'")
+    assert created.returncode == 0, created.stderr
+    tables = psql(server, "-c", "\\dt+ commented")
+    assert tables.returncode == 0, tables.stderr
+    assert "Labelled things" in tables.stdout, tables.stdout
+    described = psql(server, "-c", "\\d+ commented")
+    assert described.returncode == 0, described.stderr
+    assert "What it is called" in described.stdout, described.stdout

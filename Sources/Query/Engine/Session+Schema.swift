@@ -14,6 +14,13 @@ extension Session {
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
         case .truncate(let statement): return try truncate(statement, transaction)
+        case .comment(let statement):
+            if transaction.catalog.views[statement.table.name] != nil, statement.column == nil {
+                throw VireoError(.wrongObjectType, "\"\(statement.table.name)\" is not a table")
+            }
+            _ = try transaction.catalog.table(statement.table.name)
+            try transaction.setComment(statement.text, table: statement.table.name, column: statement.column)
+            return QueryResult(commandTag: "COMMENT")
         case .selectChangingData(let query): return try selectChangingData(query, transaction, parameters)
         default: throw VireoError(.internalError, "not a write statement")
         }

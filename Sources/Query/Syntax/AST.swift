@@ -50,6 +50,10 @@ public enum StatementBody: Sendable, Equatable {
     case delete(Delete)
     /// `TRUNCATE [TABLE] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     case truncate(Truncate)
+    /// `COMMENT ON TABLE name | COLUMN table.column IS 'text' | NULL`.
+    case comment(CommentOn)
+    /// `ANALYZE [VERBOSE] [table [(columns)] [, …]]`.
+    case analyze(Analyze)
     /// BEGIN, COMMIT or ROLLBACK.
     case transaction(TransactionCommand)
     case set(SetStatement)
@@ -206,6 +210,33 @@ public struct TableConstraint: Sendable, Equatable {
     public init(name: String? = nil, _ kind: Kind) {
         self.name = name
         self.kind = kind
+    }
+}
+
+/// `COMMENT ON TABLE name IS …` or `COMMENT ON COLUMN table.column IS …`.
+public struct CommentOn: Sendable, Equatable {
+    public var table: TableName
+    /// The column, for COMMENT ON COLUMN.
+    public var column: String?
+    /// The comment; nil (`IS NULL`) or empty removes it.
+    public var text: String?
+
+    public init(table: TableName, column: String? = nil, text: String?) {
+        self.table = table
+        self.column = column
+        self.text = text
+    }
+}
+
+/// `ANALYZE [VERBOSE] [table [(columns)] [, …]]`: no table named means every table.
+public struct Analyze: Sendable, Equatable {
+    public var tables: [TableName]
+    /// The columns named after each table, by table position (empty: all).
+    public var columns: [[String]]
+
+    public init(tables: [TableName] = [], columns: [[String]] = []) {
+        self.tables = tables
+        self.columns = columns
     }
 }
 

@@ -277,6 +277,48 @@ extension Parser {
             : .dropIndex(DropIndex(names: names, ifExists: ifExists, cascade: cascade))
     }
 
+    /// After COMMENT: `ON TABLE name IS text | ON COLUMN table.column IS text` (text: a string or NULL).
+    mutating func parseCommentOn() throws -> CommentOn {
+        try expectKeyword(.on)
+        let start = peek().start
+        var comment: CommentOn
+        if acceptKeyword(.table) {
+            comment = CommentOn(table: try parseTableName(), text: nil)
+        } else if acceptKeyword(.column) {
+            let parts = try parseQualifiedNameParts()
+            guard parts.count >= 2 else { throw VireoError(.syntaxError, "column name must be qualified", position: start) }
+            let table = parts.count == 3 ? TableName(schema: parts[0], parts[1]) : TableName(parts[0])
+            comment = CommentOn(table: table, column: parts.last, text: nil)
+        } else {
+            throw VireoError(.featureNotSupported, "COMMENT ON supports TABLE and COLUMN", position: start)
+        }
+        guard acceptKeyword(.is) else { throw unexpected("expected IS") }
+        if acceptKeyword(.null) { return comment }
+        guard case .string(let text) = peek().kind else { throw unexpected("expected a string or NULL") }
+        advance()
+        comment.text = text.isEmpty ? nil : text
+        return comment
+    }
+
+    /// After ANALYZE: `[VERBOSE] [table [(columns)] [, …]]`.
+    mutating func parseAnalyze() throws -> Analyze {
+        _ = acceptKeyword(.verbose)
+        var analyze = Analyze()
+        guard peek().kind != .end, peek().kind != .semicolon else { return analyze }
+        repeat {
+            analyze.tables.append(try parseTableName())
+            analyze.columns.append(peek().kind == .leftParen ? try parseParenthesizedNames() : [])
+        } while accept(.comma)
+        return analyze
+    }
+
+    /// `name [. name [. name]]`.
+    private mutating func parseQualifiedNameParts() throws -> [String] {
+        var parts = [try parseIdentifier("a name")]
+        while parts.count < 3, accept(.dot) { parts.append(try parseIdentifier("a name")) }
+        return parts
+    }
+
     /// `TRUNCATE [TABLE] [ONLY] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     mutating func parseTruncate() throws -> StatementBody {
         try expectWord("truncate")

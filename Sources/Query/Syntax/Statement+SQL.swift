@@ -12,6 +12,13 @@ extension StatementBody {
         switch self {
         case .createTable(let statement): statement.sql
         case .dropTable(let statement): "DROP TABLE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .comment(let statement):
+            "COMMENT ON " + (statement.column.map { "COLUMN " + statement.table.sql + "." + quoteIdentifier($0) } ?? "TABLE " + statement.table.sql)
+                + " IS " + (statement.text.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL")
+        case .analyze(let statement):
+            "ANALYZE" + (statement.tables.isEmpty ? "" : " " + zip(statement.tables, statement.columns).map { table, columns in
+                table.sql + (columns.isEmpty ? "" : " (" + columns.map(quoteIdentifier).joined(separator: ", ") + ")")
+            }.joined(separator: ", "))
         case .truncate(let statement): "TRUNCATE " + statement.names.map(\.sql).joined(separator: ", ") + (statement.cascade ? " CASCADE" : "")
         case .alterTable(let statement): statement.sql
         case .createIndex(let statement): statement.sql

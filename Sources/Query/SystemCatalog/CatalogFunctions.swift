@@ -28,8 +28,6 @@ extension Functions {
         ScalarFunction("current_schema", 0...0, [], returns: .text) { _ in .text("public") },
         ScalarFunction("current_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
         ScalarFunction("pg_encoding_to_char", 1...1, [.int], returns: .text) { _ in .text("UTF8") },
-        ScalarFunction("obj_description", 1...2, [.int, .text], returns: .text) { _ in .null },
-        ScalarFunction("col_description", 2...2, [.int, .int], returns: .text) { _ in .null },
         ScalarFunction("shobj_description", 2...2, [.int, .text], returns: .text) { _ in .null },
         // Expressions are kept as SQL text, so the "parsed" form is the text itself.
         ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in arguments[0] },
@@ -87,6 +85,17 @@ extension Functions {
             return ScalarFunction("regclass_out", 1...1, [.int], returns: .text) { arguments in
                 guard case .int(let oid) = arguments[0] else { return .null }
                 return .text(SystemCatalog.relationName(oid, catalog) ?? String(oid))
+            }
+        case "obj_description":
+            // COMMENT ON TABLE; other objects have none.
+            return ScalarFunction("obj_description", 1...2, [.int, .text], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return SystemCatalog.description(catalog, objectOID: oid, subID: 0).map(Value.text) ?? .null
+            }
+        case "col_description":
+            return ScalarFunction("col_description", 2...2, [.int, .int], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0], case .int(let column) = arguments[1] else { return .null }
+                return SystemCatalog.description(catalog, objectOID: oid, subID: column).map(Value.text) ?? .null
             }
         case "pg_get_triggerdef":
             // pg_trigger is empty: no OID names a trigger.

@@ -36,6 +36,26 @@ enum SystemCatalog {
         return nil
     }
 
+    /// pg_description: COMMENT ON TABLE (objsubid 0) and COLUMN (its attribute number).
+    static func descriptions(_ catalog: Catalog) -> Relation {
+        var rows: [[Value]] = []
+        for table in sortedTables(catalog) {
+            let oid = Value.int(oid(ofObject: table.name)), pgClass = Value.int(catalogRelationOIDs["pg_class"] ?? 1259)
+            if let comment = table.comment { rows.append([oid, pgClass, .int(0), .text(comment)]) }
+            for (position, column) in table.columns.enumerated() {
+                if let comment = column.comment { rows.append([oid, pgClass, .int(Int64(position + 1)), .text(comment)]) }
+            }
+        }
+        return Relation(columns: columns(("objoid", .int), ("classoid", .int), ("objsubid", .int), ("description", .text)), rows: rows)
+    }
+
+    /// The comment of a table (`subID` 0) or of its column number `subID`.
+    static func description(_ catalog: Catalog, objectOID: Int64, subID: Int64) -> String? {
+        guard let table = catalog.tables.values.first(where: { oid(ofObject: $0.name) == objectOID }) else { return nil }
+        if subID == 0 { return table.comment }
+        return subID <= table.columns.count && subID > 0 ? table.columns[Int(subID) - 1].comment : nil
+    }
+
     /// The name of the table, view or index whose OID is `oid` (regclass output).
     static func relationName(_ oid: Int64, _ catalog: Catalog) -> String? {
         if let system = catalogRelationOIDs.first(where: { $0.value == oid }) { return system.key }
@@ -83,7 +103,7 @@ enum SystemCatalog {
         "pg_inherits": { _ in empty(("inhrelid", .int), ("inhparent", .int), ("inhseqno", .int), ("inhdetachpending", .bool)) },
         "pg_extension": { _ in empty(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
                                        ("extversion", .text)) },
-        "pg_description": { _ in empty(("objoid", .int), ("classoid", .int), ("objsubid", .int), ("description", .text)) },
+        "pg_description": descriptions,
         "pg_auth_members": { _ in empty(("roleid", .int), ("member", .int), ("grantor", .int)) },
         "pg_proc": { _ in empty(("oid", .int), ("proname", .text), ("pronamespace", .int), ("prokind", .text),
                                   ("prorettype", .int), ("proargtypes", .text)) },

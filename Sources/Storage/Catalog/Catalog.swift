@@ -40,6 +40,8 @@ public struct ColumnDefinition: Codable, Sendable, Hashable {
     /// SQL text of a `GENERATED ALWAYS AS (…) STORED` expression over the row's other
     /// columns; the query layer computes and stores it on every insert and update.
     public var generatedExpression: String?
+    /// COMMENT ON COLUMN (absent: none).
+    public var comment: String?
 
     public init(name: String, type: ColumnType, notNull: Bool = false,
                 defaultExpression: String? = nil, isSerial: Bool = false, generatedExpression: String? = nil) {
@@ -140,6 +142,8 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     /// FOREIGN KEY constraints, in the order they were added (absent in files written
     /// before they came, and when there are none).
     public var foreignKeyConstraints: [ForeignKeyDefinition]?
+    /// COMMENT ON TABLE (absent: none).
+    public var comment: String?
 
     /// The FOREIGN KEY constraints of this table (it is the referencing one).
     public var foreignKeys: [ForeignKeyDefinition] {

@@ -183,6 +183,22 @@ extension StoreTransaction {
         }
     }
 
+    /// COMMENT ON TABLE (`column` nil) or COLUMN; nil text removes the comment.
+    public func setComment(_ text: String?, table tableName: String, column: String?) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            if let column {
+                guard let position = table.columnIndex(column) else {
+                    throw VireoError(.undefinedColumn, "column \"\(column)\" of relation \"\(tableName)\" does not exist")
+                }
+                table.columns[position].comment = text
+            } else {
+                table.comment = text
+            }
+            setTable(table)
+        }
+    }
+
     /// Replaces the FOREIGN KEY constraints of `tableName` (the query layer checks them).
     public func setForeignKeys(_ keys: [ForeignKeyDefinition], of tableName: String) throws {
         try step {

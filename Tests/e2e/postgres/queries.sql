@@ -1560,3 +1560,26 @@ CREATE TABLE lk_bad (LIKE lk_missing);
 CREATE TABLE lk_bad (LIKE lk_src, id integer);
 CREATE TABLE lk_bad (LIKE lk_src INCLUDING everything);
 DROP TABLE lk_plain, lk_all, lk_some, lk_noidx, lk_src;
+
+-- COMMENT ON and ANALYZE (issue 10)
+CREATE TABLE cm (id integer PRIMARY KEY, label text);
+COMMENT ON TABLE cm IS 'Things with labels';
+COMMENT ON COLUMN cm.label IS 'What it is called';
+SELECT obj_description('cm'::regclass, 'pg_class'), col_description('cm'::regclass, 2), col_description('cm'::regclass, 1);
+SELECT objsubid, description FROM pg_description WHERE objoid = 'cm'::regclass ORDER BY objsubid;
+COMMENT ON TABLE cm IS 'It''s renamed';
+SELECT obj_description('cm'::regclass, 'pg_class');
+COMMENT ON COLUMN cm.label IS NULL;
+SELECT col_description('cm'::regclass, 2);
+COMMENT ON TABLE cm IS '';
+SELECT count(*) FROM pg_description WHERE objoid = 'cm'::regclass;
+COMMENT ON TABLE cm_missing IS 'x';
+COMMENT ON COLUMN cm.nope IS 'x';
+COMMENT ON COLUMN cm_missing.label IS 'x';
+ANALYZE;
+ANALYZE cm;
+ANALYZE VERBOSE cm (label);
+ANALYZE cm (nope);
+ANALYZE cm_missing;
+SELECT count(*) FROM cm;
+DROP TABLE cm;
