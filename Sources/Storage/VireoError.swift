@@ -81,17 +81,43 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
     public var message: String
     /// Byte offset into the statement text, for syntax errors.
     public var position: Int?
+    /// HINT and DETAIL, rare, behind one reference: a VireoError travels inside every token
+    /// and parser frame, and deep nesting is bounded by the stack those frames take.
+    private var notes: Notes?
+
     /// PostgreSQL's HINT: how to fix it, when there is one thing to suggest.
-    public var hint: String?
+    public var hint: String? {
+        get { notes?.hint }
+        set { notes = Notes.make(hint: newValue, detail: detail) }
+    }
+
     /// PostgreSQL's DETAIL: the values or objects the message is about.
-    public var detail: String?
+    public var detail: String? {
+        get { notes?.detail }
+        set { notes = Notes.make(hint: hint, detail: newValue) }
+    }
 
     public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.position = position
-        self.hint = hint
-        self.detail = detail
+        self.notes = Notes.make(hint: hint, detail: detail)
+    }
+
+    private final class Notes: Sendable, Equatable {
+        let hint: String?
+        let detail: String?
+
+        private init(hint: String?, detail: String?) {
+            self.hint = hint
+            self.detail = detail
+        }
+
+        static func make(hint: String?, detail: String?) -> Notes? {
+            hint == nil && detail == nil ? nil : Notes(hint: hint, detail: detail)
+        }
+
+        static func == (left: Notes, right: Notes) -> Bool { left.hint == right.hint && left.detail == right.detail }
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -51,9 +51,9 @@ public enum StatementBody: Sendable, Equatable {
     /// `TRUNCATE [TABLE] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     case truncate(Truncate)
     /// `COMMENT ON TABLE name | COLUMN table.column IS 'text' | NULL`.
-    case comment(CommentOn)
+    indirect case comment(CommentOn)
     /// `ANALYZE [VERBOSE] [table [(columns)] [, …]]`.
-    case analyze(Analyze)
+    indirect case analyze(Analyze)
     /// BEGIN, COMMIT or ROLLBACK.
     case transaction(TransactionCommand)
     case set(SetStatement)
@@ -174,7 +174,7 @@ public struct ColumnConstraint: Sendable, Equatable {
         /// `CHECK (expression)`: every row's value of it must not be false.
         case check(SQLExpression)
         /// `REFERENCES table [(column)] [ON DELETE …] [ON UPDATE …]`.
-        case references(ForeignKeyReference)
+        indirect case references(ForeignKeyReference)
     }
 
     /// The name, lower case unless quoted.
@@ -198,7 +198,7 @@ public struct TableConstraint: Sendable, Equatable {
         /// `CHECK (expression)` over the row's columns.
         case check(SQLExpression)
         /// `FOREIGN KEY (columns) REFERENCES table [(columns)] [ON DELETE …] [ON UPDATE …]`.
-        case foreignKey(columns: [String], ForeignKeyReference)
+        indirect case foreignKey(columns: [String], ForeignKeyReference)
     }
 
     /// The name, lower case unless quoted.
