@@ -73,34 +73,54 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case checkViolation = "check_violation"
         /// The object cannot take the operation in its state: a write into a view (55000).
         case objectNotInPrerequisiteState = "object_not_in_prerequisite_state"
+        /// A row whose key has no match in the referenced table, or a referenced key that
+        /// goes while rows still refer to it (23503).
+        case foreignKeyViolation = "foreign_key_violation"
+        /// A FOREIGN KEY whose referenced columns are not a primary key or unique (42830).
+        case invalidForeignKey = "invalid_foreign_key"
     }
 
     public var code: Code
     public var message: String
     /// Byte offset into the statement text, for syntax errors.
     public var position: Int?
-    /// PostgreSQL's HINT: how to fix it, when there is one thing to suggest.
-    public var hint: String? { notes?.hint }
-    /// PostgreSQL's DETAIL: more about what went wrong (which key, which limit).
-    public var detail: String? { notes?.detail }
-    /// HINT and DETAIL, rare, live behind one reference: an error value stays small, which
-    /// matters because the recursive parser's debug-build frames hold one per throw site.
-    private let notes: Notes?
+    /// HINT and DETAIL, rare, behind one reference: a VireoError travels inside every token
+    /// and parser frame, and deep nesting is bounded by the stack those frames take.
+    private var notes: Notes?
 
-    private final class Notes: Sendable {
-        let hint: String?, detail: String?
-        init(hint: String?, detail: String?) { self.hint = hint; self.detail = detail }
+    /// PostgreSQL's HINT: how to fix it, when there is one thing to suggest.
+    public var hint: String? {
+        get { notes?.hint }
+        set { notes = Notes.make(hint: newValue, detail: detail) }
+    }
+
+    /// PostgreSQL's DETAIL: the values or objects the message is about.
+    public var detail: String? {
+        get { notes?.detail }
+        set { notes = Notes.make(hint: hint, detail: newValue) }
     }
 
     public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.position = position
-        notes = hint == nil && detail == nil ? nil : Notes(hint: hint, detail: detail)
+        self.notes = Notes.make(hint: hint, detail: detail)
     }
 
-    public static func == (a: VireoError, b: VireoError) -> Bool {
-        a.code == b.code && a.message == b.message && a.position == b.position && a.hint == b.hint && a.detail == b.detail
+    private final class Notes: Sendable, Equatable {
+        let hint: String?
+        let detail: String?
+
+        private init(hint: String?, detail: String?) {
+            self.hint = hint
+            self.detail = detail
+        }
+
+        static func make(hint: String?, detail: String?) -> Notes? {
+            hint == nil && detail == nil ? nil : Notes(hint: hint, detail: detail)
+        }
+
+        static func == (left: Notes, right: Notes) -> Bool { left.hint == right.hint && left.detail == right.detail }
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -169,6 +189,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .undefinedParameter: "42P02"
         case .checkViolation: "23514"
         case .objectNotInPrerequisiteState: "55000"
+        case .foreignKeyViolation: "23503"
+        case .invalidForeignKey: "42830"
         }
     }
 }

@@ -31,14 +31,27 @@ enum Describe {
     /// `\d NAME`: a table's columns and indexes, or an index's definition; nil when no
     /// table or index has that name.
     static func relation(_ name: String, _ catalog: Catalog) -> String? {
-        if let table = catalog.tables[name] { return describe(table) }
+        if let table = catalog.tables[name] { return describe(table, catalog) }
         if let (table, index) = catalog.index(name) {
             return "Index \"\(index.name)\"\n    " + indexLine(index, table) + ", for table \"\(table.name)\"\n\n"
         }
         return nil
     }
 
-    private static func describe(_ table: TableDefinition) -> String {
+    /// psql's "Foreign-key constraints:" and "Referenced by:" sections.
+    private static func foreignKeySections(_ table: TableDefinition, _ catalog: Catalog) -> String {
+        var output = ""
+        if !table.foreignKeys.isEmpty {
+            output += "Foreign-key constraints:\n" + table.foreignKeys.map { "    \"\($0.name)\" \($0.sql)\n" }.joined()
+        }
+        let referencing = catalog.foreignKeys(referencing: table.name)
+        if !referencing.isEmpty {
+            output += "Referenced by:\n" + referencing.map { "    TABLE \"\($0.table.name)\" CONSTRAINT \"\($0.key.name)\" \($0.key.sql)\n" }.joined()
+        }
+        return output
+    }
+
+    private static func describe(_ table: TableDefinition, _ catalog: Catalog) -> String {
         let rows: [[Value]] = table.columns.map { column in
             let fallback = column.isSerial ? "nextval('\(StoreTransaction.sequenceName(table: table.name, column: column.name))')" : ""
             return [.text(column.name), .text(column.type.name), .text(column.notNull ? "not null" : ""),
@@ -51,7 +64,7 @@ enum Describe {
         if let key = table.rowIDColumn { lines.append("\"\(table.name)_pkey\" PRIMARY KEY (\(table.columns[key].name)), row id") }
         lines += table.indexes.map { indexLine($0, table) }
         if !lines.isEmpty { output += "Indexes:\n" + lines.map { "    " + $0 + "\n" }.joined() }
-        return output + "\n"
+        return output + foreignKeySections(table, catalog) + "\n"
     }
 
     /// `"name" UNIQUE, btree (a, b)` or `"name" hnsw (embedding vector_cosine_ops) WITH (m=16, ef_construction=64)`.

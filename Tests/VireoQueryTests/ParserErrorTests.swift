@@ -43,7 +43,7 @@ struct ParserErrorTests {
     func unsupported() {
         expectError("SELECT a ## b", .featureNotSupported, "operator does not exist: ##", at: 9)
         expectError("SELECT * FROM a NATURAL CROSS JOIN b", "syntax error at or near \"CROSS\": expected JOIN")
-        expectError("CREATE TABLE t (a int REFERENCES u)", .featureNotSupported, "REFERENCES constraints")
+        expectError("CREATE TABLE t (a int REFERENCES u DEFERRABLE)", .featureNotSupported, "deferrable constraints")
         expectError("SELECT (1, 2)", .featureNotSupported, "row constructors")
     }
 

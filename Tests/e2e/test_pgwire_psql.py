@@ -114,3 +114,41 @@ def test_psql_describes_check_constraints(server):
     refused = psql(server, "-c", "INSERT INTO checked VALUES (0, 1)")
     assert refused.returncode != 0
     assert 'new row for relation "checked" violates check constraint "checked_n_check"' in refused.stderr
+
+
+def test_psql_describes_foreign_keys(server):
+    """`\\d table` lists a table's FOREIGN KEYs under "Foreign-key constraints:" and the keys
+    that reference it under "Referenced by:" (pg_class.relhastriggers, pg_constraint contype
+    'f', pg_get_constraintdef); a violation shows PostgreSQL's DETAIL."""
+    created = psql(server, "-c", "CREATE TABLE fk_parent (id integer PRIMARY KEY)",
+                   "-c", "CREATE TABLE fk_child (id integer, p integer REFERENCES fk_parent ON DELETE CASCADE)")
+    assert created.returncode == 0, created.stderr
+    child = psql(server, "-c", "\\d fk_child")
+    assert child.returncode == 0, child.stderr
+    lines = [" ".join(line.split()) for line in child.stdout.splitlines()]
+    assert "Foreign-key constraints:" in lines, child.stdout
+    assert '"fk_child_p_fkey" FOREIGN KEY (p) REFERENCES fk_parent(id) ON DELETE CASCADE' in lines, child.stdout
+    parent = psql(server, "-c", "\\d fk_parent")
+    assert parent.returncode == 0, parent.stderr
+    lines = [" ".join(line.split()) for line in parent.stdout.splitlines()]
+    assert "Referenced by:" in lines, parent.stdout
+    assert 'TABLE "fk_child" CONSTRAINT "fk_child_p_fkey" FOREIGN KEY (p) REFERENCES fk_parent(id) ON DELETE CASCADE' in lines, parent.stdout
+    refused = psql(server, "-c", "INSERT INTO fk_child VALUES (1, 7)")
+    assert refused.returncode != 0
+    assert 'violates foreign key constraint "fk_child_p_fkey"' in refused.stderr
+    assert 'DETAIL:  Key (p)=(7) is not present in table "fk_parent".' in refused.stderr
+
+
+def test_psql_shows_comments(server):
+    """COMMENT ON TABLE / COLUMN: `\\dt+` and `\\d+` show them (obj_description,
+    col_description over pg_description)."""
+    created = psql(server, "-c", "CREATE TABLE commented (id integer, label text)",
+                   "-c", "COMMENT ON TABLE commented IS 'Labelled things'",
+                   "-c", "COMMENT ON COLUMN commented.label IS 'What it is called'")
+    assert created.returncode == 0, created.stderr
+    tables = psql(server, "-c", "\\dt+ commented")
+    assert tables.returncode == 0, tables.stderr
+    assert "Labelled things" in tables.stdout, tables.stdout
+    described = psql(server, "-c", "\\d+ commented")
+    assert described.returncode == 0, described.stderr
+    assert "What it is called" in described.stdout, described.stdout

@@ -68,9 +68,9 @@ extension RESTError {
     static func status(of code: VireoError.Code) -> HTTPResponse.Status {
         switch code {
         case .undefinedTable: .notFound
-        case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .inFailedTransaction, .transactionState, .serializationFailure,
+        case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure,
              .noActiveTransaction, .invalidSavepoint: .conflict
-        case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .checkViolation, .typeMismatch,
+        case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,

@@ -108,6 +108,9 @@ extension Binder {
             default: [valueType]
             }
             return ([try coerce(arguments[0], to: .json)], columns)
+        case .partitionAncestors:
+            guard arguments.count == 1, [.int, .integer, .unknown].contains(types[0]) else { throw noSuchFunction }
+            return ([try converted(arguments[0], to: .int)], [.int])
         }
     }
 

@@ -201,6 +201,10 @@ final class Binder {
             return (.constant(.int(oid)), target)
         }
         let value = try bind(operand, scope)
+        if case .other("regclass", _) = typeName, value.type.isInteger, let output = Functions.catalogReading("regclass_out", catalog) {
+            // An OID column cast to regclass reads as the relation's name, as psql's \d shows it.
+            return (.function(output, [try coerce(value, to: .int)]), .text)
+        }
         if let length = try TextLength(typeName) {
             // An explicit cast to varchar(n)/char(n) truncates silently (an assignment would fail).
             let text = value.type == .unknown ? try coerce(value, to: .text) : BoundExpression.cast(value.expression, .text)

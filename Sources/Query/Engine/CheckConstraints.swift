@@ -39,13 +39,7 @@ enum CheckConstraints {
         }
         let columns = Set(columnsRead(bound).filter { $0 < table.columns.count })
         let base = columns.count == 1 ? "\(table.name)_\(table.columns[columns.first!].name)_check" : "\(table.name)_check"
-        var chosen = base
-        var suffix = 1
-        while taken.contains(chosen) {
-            chosen = base + String(suffix)
-            suffix += 1
-        }
-        return CheckConstraintDefinition(name: chosen, expression: expression.sql)
+        return CheckConstraintDefinition(name: TableBuilder.unusedName(base, taken: taken.contains), expression: expression.sql)
     }
 
     /// A constraint's expression bound over a row of `table` (the row id after its columns).

@@ -17,6 +17,7 @@ extension Session {
         var touched = Set<Int64>()
         let defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: transaction.catalog) }
         let generated = try GeneratedColumns(table, catalog: transaction.catalog)
+        let keys = foreignKeyEnforcer(table, transaction, context)
         for partial in sourceRows {
             try context.checkCancel()
             var row = try completeRow(partial, table: table, defaults: defaults, transaction: transaction, context: context)
@@ -25,7 +26,11 @@ extension Session {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
                 }
+                let before = try keys == nil ? nil : transaction.row(table, rowID: existing)
                 guard let updated = try conflict.resolve(existing: existing, proposed: row, transaction: transaction, context: context) else { continue }
+                if let keys, let before, let after = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
+                    try keys.updated(table, old: before, new: after, rowID: updated)
+                }
                 try noteVectorChange(table, rowID: existing, transaction)
                 if updated != existing {
                     touched.insert(updated)
@@ -42,9 +47,11 @@ extension Session {
             try noteVectorChange(table, rowID: rowID, transaction)
             var stored = row
             if let column = table.rowIDColumn { stored[column] = .int(rowID) }
+            keys?.inserted(table, row: stored, rowID: rowID)
             try returning.collect(stored + [.int(rowID)], context, into: &returned)
             count += 1
         }
+        try keys?.finish()
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "INSERT 0 \(count)")
     }
 
@@ -117,6 +124,12 @@ extension Session {
         }
     }
 
+    /// The statement's FOREIGN KEY enforcer, when changes to `table` can matter to one.
+    func foreignKeyEnforcer(_ table: TableDefinition, _ transaction: StoreTransaction, _ context: ExecutionContext) -> ForeignKeyEnforcer? {
+        guard ForeignKeyEnforcer.applies(to: table.name, transaction.catalog) else { return nil }
+        return ForeignKeyEnforcer(transaction, context) { [self] table, rowID in try noteVectorChange(table, rowID: rowID, transaction) }
+    }
+
     func noteVectorChange(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {
         for name in try transaction.noteVectorChange(table: table.name, rowID: rowID) {
             pendingVectorChanges[name, default: []].insert(rowID)
@@ -146,6 +159,7 @@ extension Session {
         let returning = try ReturningList(statement.returning, scope: scope, binder: binder)
         var returned: [[Value]] = []
         let width = table.columns.count + 1
+        let keys = foreignKeyEnforcer(table, transaction, context)
         for joined in targets {
             try context.checkCancel()
             let old = Array(joined.prefix(width))
@@ -161,12 +175,16 @@ extension Session {
                 if newRowID != rowID { try noteVectorChange(table, rowID: newRowID, transaction) }
             }
             if let column = table.rowIDColumn { row[column] = .int(newRowID) }
+            try keys?.updated(table, old: Array(old.dropLast()), new: row, rowID: newRowID)
             try returning.collect(row + [.int(newRowID)] + joined.dropFirst(width), context, into: &returned)
         }
+        try keys?.finish()
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "UPDATE \(targets.count)")
     }
 
-    func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+    /// DELETE; `enforcingKeys` is false only for TRUNCATE, which empties every table that
+    /// references the ones it empties.
+    func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value], enforcingKeys: Bool = true) throws -> QueryResult {
         let table = try transaction.catalog.changedTable(statement.table.name, verb: "delete from")
         let binder = makeBinder(transaction.catalog)
         try bindWith(statement.with, binder, transaction, parameters)
@@ -175,13 +193,16 @@ extension Session {
         let targets = try matchingRows(table, source, scope, statement.whereClause, binder, context)
         let returning = try ReturningList(statement.returning, scope: scope, binder: binder)
         var returned: [[Value]] = []
+        let keys = enforcingKeys ? foreignKeyEnforcer(table, transaction, context) : nil
         for row in targets {
             try context.checkCancel()
             let rowID = Self.rowID(of: Array(row.prefix(table.columns.count + 1)))
-            guard try transaction.delete(from: table.name, rowID: rowID) != nil else { continue }
+            guard let removed = try transaction.delete(from: table.name, rowID: rowID) else { continue }
             try noteVectorChange(table, rowID: rowID, transaction)
+            try keys?.deleted(table, old: removed)
             try returning.collect(row, context, into: &returned)
         }
+        try keys?.finish()
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "DELETE \(targets.count)")
     }
 

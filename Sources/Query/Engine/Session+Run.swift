@@ -18,6 +18,8 @@ extension Session {
         case .explain(let explain): return try self.explain(explain, parameters)
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
+        case .analyze(let statement):
+            return try read { data in try analyze(statement, data.catalog) }
         default:
             return try write(body) { transaction in try runWrite(body, transaction, parameters) }
         }

@@ -13,11 +13,14 @@ extension Session {
         case .insert(let statement): return try insert(statement, transaction, parameters)
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
-        case .truncate(let statement):
-            // Every table is checked before any row goes.
-            for name in statement.names { _ = try transaction.catalog.table(name.name) }
-            for name in statement.names { _ = try delete(Delete(table: name), transaction, []) }
-            return QueryResult(commandTag: "TRUNCATE TABLE")
+        case .truncate(let statement): return try truncate(statement, transaction)
+        case .comment(let statement):
+            if transaction.catalog.views[statement.table.name] != nil, statement.column == nil {
+                throw VireoError(.wrongObjectType, "\"\(statement.table.name)\" is not a table")
+            }
+            _ = try transaction.catalog.table(statement.table.name)
+            try transaction.setComment(statement.text, table: statement.table.name, column: statement.column)
+            return QueryResult(commandTag: "COMMENT")
         case .selectChangingData(let query): return try selectChangingData(query, transaction, parameters)
         default: throw VireoError(.internalError, "not a write statement")
         }
@@ -27,13 +30,17 @@ extension Session {
         let name = statement.name.name
         if transaction.catalog.hasRelation(name), statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
         var definition = try TableBuilder.definition(statement)
-        definition.checks = try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
+        let vectorIndexes = try TableLikes.expand(statement, &definition, catalog: transaction.catalog)
+        definition.checks += try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
+        definition.foreignKeys = try ForeignKeys.definitions(statement, table: definition, catalog: transaction.catalog)
         _ = try GeneratedColumns(definition, catalog: transaction.catalog)
         try transaction.createTable(definition)
+        for index in vectorIndexes { _ = try createIndex(index, transaction) }
         return QueryResult(commandTag: "CREATE TABLE")
     }
 
     private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
+        let dropping = Set(statement.names.map(\.name))
         for name in statement.names.map(\.name) {
             guard let table = transaction.catalog.tables[name] else {
                 if transaction.catalog.views[name] != nil {
@@ -43,6 +50,7 @@ extension Session {
                 throw VireoError(.undefinedTable, "table \"\(name)\" does not exist")
             }
             try dropDependentViews(of: name, kind: "table", cascade: statement.cascade, transaction)
+            try dropReferencingKeys(of: name, dropping: dropping, cascade: statement.cascade, transaction)
             try transaction.dropTable(name)
             for index in table.indexes where index.method == "hnsw" { database.vectorIndexes.forget(index.name) }
         }
@@ -92,8 +100,9 @@ extension Session {
             if column.isUnique || column.isPrimaryKey {
                 try transaction.createIndex(IndexDefinition(name: "\(name)_\(column.name)_key", columns: [column.name], isUnique: true), on: name)
             }
-        case .dropColumn(let column, let ifExists, _):
+        case .dropColumn(let column, let ifExists, let cascade):
             if table.columnIndex(column) == nil && ifExists { return }
+            if table.columnIndex(column) != nil { try dropKeys(over: column, of: table, cascade: cascade, transaction) }
             try transaction.dropColumn(column, from: name)
             try dropChecks(reading: column, of: table, transaction)
         case .renameColumn(let from, let to):
@@ -102,13 +111,17 @@ extension Session {
             }
             try transaction.renameColumn(from, to: to, in: name)
         case .addConstraint(let constraint):
+            if case .foreignKey(let columns, let reference) = constraint.kind {
+                return try addForeignKey(name: constraint.name, columns: columns, reference: reference, to: name, transaction)
+            }
             guard case .check(let expression) = constraint.kind else {
-                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK constraints only")
+                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK and FOREIGN KEY constraints only")
             }
             let check = try CheckConstraints.definition(name: constraint.name, expression: expression, table: table, catalog: transaction.catalog)
             try CheckConstraints.validateExisting(check, table: table, transaction: transaction, context: context(.transaction(transaction), []))
             try transaction.setCheckConstraints(table.checks + [check], of: name)
         case .dropConstraint(let constraint, let ifExists):
+            if try dropForeignKey(constraint, of: table, transaction) { return }
             guard table.checks.contains(where: { $0.name == constraint }) else {
                 if ifExists { return }
                 if SystemCatalog.indexEntries(table).contains(where: { $0.name == constraint && $0.constraintType != nil }) {
@@ -121,7 +134,7 @@ extension Session {
         }
     }
 
-    private func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
+    func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
         let table = try transaction.catalog.table(statement.table.name)
         let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: statement.columns.map(\.name), catalog: transaction.catalog)
         if transaction.catalog.hasRelation(name) {
@@ -167,10 +180,11 @@ extension Session {
 
     private func dropIndexes(_ statement: DropIndex, _ transaction: StoreTransaction) throws -> QueryResult {
         for name in statement.names.map(\.name) {
-            guard transaction.catalog.index(name) != nil else {
+            guard let (table, index) = transaction.catalog.index(name) else {
                 if statement.ifExists { continue }
                 throw VireoError(.undefinedObject, "index \"\(name)\" does not exist")
             }
+            if index.isUnique { try dropKeysRelyingOn(index: index, of: table, cascade: statement.cascade, transaction) }
             try transaction.dropIndex(name)
             database.vectorIndexes.forget(name)
         }

@@ -12,6 +12,7 @@ enum TableBuilder {
             case .primaryKey(let keyColumns): primaryKey += keyColumns
             case .unique(let keyColumns): uniques.append(keyColumns)
             case .check: break  // named and bound by CheckConstraints
+            case .foreignKey: break  // checked and named by ForeignKeys
             }
         }
         if statement.columns.filter(\.isPrimaryKey).count > 1 || (primaryKey.count > 1 && statement.columns.contains(where: \.isPrimaryKey)) {
@@ -64,10 +65,15 @@ enum TableBuilder {
 
     /// PostgreSQL's name for an unnamed index: table_column_idx, made unique.
     static func indexName(table: String, columns: [String], catalog: Catalog) -> String {
-        let base = "\(table)_\(columns.joined(separator: "_"))_idx"
+        unusedName("\(table)_\(columns.joined(separator: "_"))_idx", taken: catalog.hasRelation)
+    }
+
+    /// `base`, or with the first number from 1 appended that makes it not `taken`, as
+    /// PostgreSQL numbers the names it chooses.
+    static func unusedName(_ base: String, taken: (String) -> Bool) -> String {
         var name = base
         var suffix = 1
-        while catalog.hasRelation(name) {
+        while taken(name) {
             name = base + String(suffix)
             suffix += 1
         }

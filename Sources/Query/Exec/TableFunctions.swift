@@ -13,6 +13,9 @@ enum TableFunction: Sendable, Equatable {
     /// unnest(array [, array …]): one row per element; several arrays side by side, the
     /// shorter ones padded with NULLs.
     case unnest
+    /// pg_partition_ancestors(relation): the relation itself (no table is a partition), so
+    /// psql's `\d` queries for foreign keys run.
+    case partitionAncestors
 
     init?(name: String) {
         switch name {
@@ -23,6 +26,7 @@ enum TableFunction: Sendable, Equatable {
         case "jsonb_each_text", "json_each_text": self = .jsonEach(asText: true)
         case "jsonb_object_keys", "json_object_keys": self = .jsonKeys(asText: true)
         case "unnest": self = .unnest
+        case "pg_partition_ancestors": self = .partitionAncestors
         default: return nil
         }
     }
@@ -31,6 +35,7 @@ enum TableFunction: Sendable, Equatable {
     var columnNames: [String]? {
         switch self {
         case .series, .jsonKeys, .unnest: nil
+        case .partitionAncestors: ["relid"]
         case .jsonElements: ["value"]
         case .jsonEach: ["key", "value"]
         }
@@ -75,6 +80,7 @@ enum TableFunctions {
         case .jsonKeys:
             return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
         case .unnest: return true
+        case .partitionAncestors: return try numbered([arguments[0]])
         }
     }
 

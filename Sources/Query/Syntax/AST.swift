@@ -50,6 +50,10 @@ public enum StatementBody: Sendable, Equatable {
     case delete(Delete)
     /// `TRUNCATE [TABLE] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     case truncate(Truncate)
+    /// `COMMENT ON TABLE name | COLUMN table.column IS 'text' | NULL`.
+    indirect case comment(CommentOn)
+    /// `ANALYZE [VERBOSE] [table [(columns)] [, …]]`.
+    indirect case analyze(Analyze)
     /// BEGIN, COMMIT or ROLLBACK.
     case transaction(TransactionCommand)
     case set(SetStatement)
@@ -84,6 +88,8 @@ public struct CreateTable: Sendable, Equatable {
     public var columns: [ColumnDefinition]
     /// `PRIMARY KEY (…)` and `UNIQUE (…)` written after the columns.
     public var constraints: [TableConstraint]
+    /// `LIKE source [INCLUDING … | EXCLUDING …]` elements, in the order written.
+    public var likes: [TableLike] = []
 
     /// Creates the node from its parts, as the parser would.
     public init(name: TableName, ifNotExists: Bool = false, columns: [ColumnDefinition], constraints: [TableConstraint] = []) {
@@ -91,6 +97,27 @@ public struct CreateTable: Sendable, Equatable {
         self.ifNotExists = ifNotExists
         self.columns = columns
         self.constraints = constraints
+    }
+}
+
+/// `LIKE source {INCLUDING | EXCLUDING} option …` in CREATE TABLE: the source's columns, and
+/// what the options ask for of the rest.
+public struct TableLike: Sendable, Equatable {
+    /// What INCLUDING can copy (ALL is every one of them).
+    public enum Option: String, Sendable, CaseIterable {
+        case comments, compression, constraints, defaults, generated, identity, indexes, statistics, storage
+    }
+
+    /// How many columns were written before it (its columns go there).
+    public var position: Int
+    public var table: TableName
+    /// The options INCLUDING left in force (EXCLUDING takes them out again, in order).
+    public var including: Set<Option>
+
+    public init(position: Int, table: TableName, including: Set<Option> = []) {
+        self.position = position
+        self.table = table
+        self.including = including
     }
 }
 
@@ -146,6 +173,8 @@ public struct ColumnConstraint: Sendable, Equatable {
         case generated(SQLExpression)
         /// `CHECK (expression)`: every row's value of it must not be false.
         case check(SQLExpression)
+        /// `REFERENCES table [(column)] [ON DELETE …] [ON UPDATE …]`.
+        indirect case references(ForeignKeyReference)
     }
 
     /// The name, lower case unless quoted.
@@ -168,6 +197,8 @@ public struct TableConstraint: Sendable, Equatable {
         case unique(columns: [String])
         /// `CHECK (expression)` over the row's columns.
         case check(SQLExpression)
+        /// `FOREIGN KEY (columns) REFERENCES table [(columns)] [ON DELETE …] [ON UPDATE …]`.
+        indirect case foreignKey(columns: [String], ForeignKeyReference)
     }
 
     /// The name, lower case unless quoted.
@@ -182,10 +213,71 @@ public struct TableConstraint: Sendable, Equatable {
     }
 }
 
-/// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+/// `COMMENT ON TABLE name IS …` or `COMMENT ON COLUMN table.column IS …`.
+public struct CommentOn: Sendable, Equatable {
+    public var table: TableName
+    /// The column, for COMMENT ON COLUMN.
+    public var column: String?
+    /// The comment; nil (`IS NULL`) or empty removes it.
+    public var text: String?
+
+    public init(table: TableName, column: String? = nil, text: String?) {
+        self.table = table
+        self.column = column
+        self.text = text
+    }
+}
+
+/// `ANALYZE [VERBOSE] [table [(columns)] [, …]]`: no table named means every table.
+public struct Analyze: Sendable, Equatable {
+    public var tables: [TableName]
+    /// The columns named after each table, by table position (empty: all).
+    public var columns: [[String]]
+
+    public init(tables: [TableName] = [], columns: [[String]] = []) {
+        self.tables = tables
+        self.columns = columns
+    }
+}
+
+/// What a FOREIGN KEY does when a referenced row is deleted or its key updated.
+public enum ReferentialAction: String, Sendable, Equatable {
+    /// The letters are pg_constraint's confdeltype / confupdtype.
+    case noAction = "a", restrict = "r", cascade = "c", setNull = "n", setDefault = "d"
+
+    /// As written in SQL.
+    public var sql: String {
+        switch self {
+        case .noAction: "NO ACTION"
+        case .restrict: "RESTRICT"
+        case .cascade: "CASCADE"
+        case .setNull: "SET NULL"
+        case .setDefault: "SET DEFAULT"
+        }
+    }
+}
+
+/// The `REFERENCES …` part of a FOREIGN KEY.
+public struct ForeignKeyReference: Sendable, Equatable {
+    /// The referenced table.
+    public var table: TableName
+    /// The referenced columns; empty means the referenced table's primary key.
+    public var columns: [String]
+    public var onDelete: ReferentialAction
+    public var onUpdate: ReferentialAction
+
+    public init(table: TableName, columns: [String] = [], onDelete: ReferentialAction = .noAction, onUpdate: ReferentialAction = .noAction) {
+        self.table = table
+        self.columns = columns
+        self.onDelete = onDelete
+        self.onUpdate = onUpdate
+    }
+}
+
+/// `TRUNCATE [TABLE] name [, …] [CASCADE | RESTRICT]`.
 public struct Truncate: Sendable, Equatable {
     public var names: [TableName]
-    /// `CASCADE` was written (no table refers to another, so it changes nothing).
+    /// `CASCADE` was written: tables whose FOREIGN KEYs reference a truncated one are truncated too.
     public var cascade: Bool
 
     public init(names: [TableName], cascade: Bool = false) {
@@ -194,6 +286,7 @@ public struct Truncate: Sendable, Equatable {
     }
 }
 
+/// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
 public struct DropTable: Sendable, Equatable {
     /// The names, in the order written.
     public var names: [TableName]

@@ -42,7 +42,9 @@ extension Parser {
         try expect(.leftParen, "(")
         if accept(.rightParen) { return table }
         repeat {
-            if startsTableConstraint() {
+            if acceptKeyword(.like) {
+                table.likes.append(try parseTableLike(position: table.columns.count))
+            } else if startsTableConstraint() {
                 table.constraints.append(try parseTableConstraint())
             } else {
                 table.columns.append(try parseColumnDefinition())
@@ -50,6 +52,26 @@ extension Parser {
         } while accept(.comma)
         try expect(.rightParen, ")")
         return table
+    }
+
+    /// After LIKE: `source { INCLUDING | EXCLUDING } { option | ALL }`.
+    private mutating func parseTableLike(position: Int) throws -> TableLike {
+        var like = TableLike(position: position, table: try parseTableName())
+        while peekWord("including") || peekWord("excluding") {
+            let including = acceptWord("including")
+            if !including { advance() }
+            let options: Set<TableLike.Option>
+            if acceptKeyword(.all) {
+                options = Set(TableLike.Option.allCases)
+            } else if case .word(let word, _) = peek().kind, let option = TableLike.Option(rawValue: word) {
+                advance()
+                options = [option]
+            } else {
+                throw unexpected("expected COMMENTS, COMPRESSION, CONSTRAINTS, DEFAULTS, GENERATED, IDENTITY, INDEXES, STATISTICS, STORAGE or ALL")
+            }
+            if including { like.including.formUnion(options) } else { like.including.subtract(options) }
+        }
+        return like
     }
 
     private mutating func startsTableConstraint() -> Bool {
@@ -62,14 +84,63 @@ extension Parser {
         if acceptKeywords(.primary, .key) { return TableConstraint(name: name, .primaryKey(columns: try parseParenthesizedNames())) }
         if acceptKeyword(.unique) { return TableConstraint(name: name, .unique(columns: try parseParenthesizedNames())) }
         if acceptKeyword(.check) { return TableConstraint(name: name, .check(try parseCheckExpression())) }
-        try rejectUnsupportedConstraint()
-        throw unexpected("expected PRIMARY KEY, UNIQUE or CHECK")
+        if acceptKeyword(.foreign) {
+            try expectKeyword(.key)
+            let columns = try parseParenthesizedNames()
+            try expectKeyword(.references)
+            return TableConstraint(name: name, .foreignKey(columns: columns, try parseForeignKeyReference()))
+        }
+        throw unexpected("expected PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY")
     }
 
-    private mutating func rejectUnsupportedConstraint() throws {
-        let token = peek()
-        guard let keyword = token.keyword, [.foreign, .references].contains(keyword) else { return }
-        throw VireoError(.featureNotSupported, "\(keyword.rawValue.uppercased()) constraints are not supported", position: token.start)
+    /// After REFERENCES: `table [(columns)] [MATCH SIMPLE] [ON DELETE action] [ON UPDATE action]
+    /// [NOT DEFERRABLE] [INITIALLY IMMEDIATE]`, the clauses in any order.
+    private mutating func parseForeignKeyReference() throws -> ForeignKeyReference {
+        var reference = ForeignKeyReference(table: try parseTableName())
+        if peek().kind == .leftParen { reference.columns = try parseParenthesizedNames() }
+        while true {
+            let start = peek().start
+            if acceptWord("match") {
+                if acceptWord("simple") { continue }
+                throw VireoError(.featureNotSupported, "MATCH FULL and MATCH PARTIAL foreign keys are not supported", position: start)
+            } else if acceptKeyword(.on) {
+                let isDelete = acceptKeyword(.delete)
+                if !isDelete { try expectKeyword(.update) }
+                let action = try parseReferentialAction()
+                if isDelete { reference.onDelete = action } else { reference.onUpdate = action }
+            } else if peekKeyword(.not) && peekKeyword(.deferrable, at: 1) {
+                advance()
+                advance()
+            } else if acceptKeyword(.initially) {
+                if acceptWord("immediate") { continue }
+                throw VireoError(.featureNotSupported, "deferred constraints are not supported", position: start)
+            } else if peekKeyword(.deferrable) {
+                throw VireoError(.featureNotSupported, "deferrable constraints are not supported", position: start)
+            } else {
+                return reference
+            }
+        }
+    }
+
+    /// `NO ACTION | RESTRICT | CASCADE | SET NULL | SET DEFAULT` (a column list after SET is refused).
+    private mutating func parseReferentialAction() throws -> ReferentialAction {
+        if acceptWord("no") {
+            try expectWord("action")
+            return .noAction
+        }
+        if acceptKeyword(.restrict) { return .restrict }
+        if acceptKeyword(.cascade) { return .cascade }
+        if acceptKeyword(.set) {
+            let action: ReferentialAction
+            if acceptKeyword(.null) { action = .setNull } else if acceptKeyword(.default) { action = .setDefault } else {
+                throw unexpected("expected NULL or DEFAULT")
+            }
+            if peek().kind == .leftParen {
+                throw VireoError(.featureNotSupported, "SET NULL and SET DEFAULT with a column list are not supported", position: peek().start)
+            }
+            return action
+        }
+        throw unexpected("expected NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT")
     }
 
     /// `( expression )` after CHECK; `NO INHERIT` and `NOT VALID` are refused.
@@ -103,7 +174,8 @@ extension Parser {
         return column
     }
 
-    /// `[CONSTRAINT name] PRIMARY KEY | NOT NULL | NULL | UNIQUE | DEFAULT expr`; nil when none follows.
+    /// `[CONSTRAINT name] PRIMARY KEY | NOT NULL | NULL | UNIQUE | DEFAULT expr | CHECK (…) | REFERENCES …`;
+    /// nil when none follows.
     private mutating func parseColumnConstraint() throws -> ColumnConstraint? {
         let name = acceptKeyword(.constraint) ? try parseIdentifier("a constraint name") : nil
         let kind: ColumnConstraint.Kind
@@ -121,9 +193,10 @@ extension Parser {
             kind = .generated(try parseGeneratedExpression())
         } else if acceptKeyword(.check) {
             kind = .check(try parseCheckExpression())
+        } else if acceptKeyword(.references) {
+            kind = .references(try parseForeignKeyReference())
         } else {
-            try rejectUnsupportedConstraint()
-            if name != nil { throw unexpected("expected PRIMARY KEY, NOT NULL, NULL, UNIQUE, DEFAULT, GENERATED or CHECK") }
+            if name != nil { throw unexpected("expected PRIMARY KEY, NOT NULL, NULL, UNIQUE, DEFAULT, GENERATED, CHECK or REFERENCES") }
             return nil
         }
         return ColumnConstraint(name: name, kind)
@@ -204,6 +277,48 @@ extension Parser {
             : .dropIndex(DropIndex(names: names, ifExists: ifExists, cascade: cascade))
     }
 
+    /// After COMMENT: `ON TABLE name IS text | ON COLUMN table.column IS text` (text: a string or NULL).
+    mutating func parseCommentOn() throws -> CommentOn {
+        try expectKeyword(.on)
+        let start = peek().start
+        var comment: CommentOn
+        if acceptKeyword(.table) {
+            comment = CommentOn(table: try parseTableName(), text: nil)
+        } else if acceptKeyword(.column) {
+            let parts = try parseQualifiedNameParts()
+            guard parts.count >= 2 else { throw VireoError(.syntaxError, "column name must be qualified", position: start) }
+            let table = parts.count == 3 ? TableName(schema: parts[0], parts[1]) : TableName(parts[0])
+            comment = CommentOn(table: table, column: parts.last, text: nil)
+        } else {
+            throw VireoError(.featureNotSupported, "COMMENT ON supports TABLE and COLUMN", position: start)
+        }
+        guard acceptKeyword(.is) else { throw unexpected("expected IS") }
+        if acceptKeyword(.null) { return comment }
+        guard case .string(let text) = peek().kind else { throw unexpected("expected a string or NULL") }
+        advance()
+        comment.text = text.isEmpty ? nil : text
+        return comment
+    }
+
+    /// After ANALYZE: `[VERBOSE] [table [(columns)] [, …]]`.
+    mutating func parseAnalyze() throws -> Analyze {
+        _ = acceptKeyword(.verbose)
+        var analyze = Analyze()
+        guard peek().kind != .end, peek().kind != .semicolon else { return analyze }
+        repeat {
+            analyze.tables.append(try parseTableName())
+            analyze.columns.append(peek().kind == .leftParen ? try parseParenthesizedNames() : [])
+        } while accept(.comma)
+        return analyze
+    }
+
+    /// `name [. name [. name]]`.
+    private mutating func parseQualifiedNameParts() throws -> [String] {
+        var parts = [try parseIdentifier("a name")]
+        while parts.count < 3, accept(.dot) { parts.append(try parseIdentifier("a name")) }
+        return parts
+    }
+
     /// `TRUNCATE [TABLE] [ONLY] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     mutating func parseTruncate() throws -> StatementBody {
         try expectWord("truncate")
@@ -242,17 +357,18 @@ extension Parser {
     /// `ADD [COLUMN] [IF NOT EXISTS] definition` or `DROP [COLUMN] [IF EXISTS] name [CASCADE | RESTRICT]`.
     private mutating func parseAlterAction() throws -> AlterTableAction {
         if acceptKeyword(.add) {
-            if [.constraint, .check].contains(peek().keyword) {
+            if [.constraint, .check, .foreign].contains(peek().keyword) {
                 let start = peek().start
                 let constraint = try parseTableConstraint()
-                guard case .check = constraint.kind else {
-                    throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK constraints only", position: start)
+                switch constraint.kind {
+                case .check, .foreignKey: return .addConstraint(constraint)
+                default:
+                    throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK and FOREIGN KEY constraints only", position: start)
                 }
-                return .addConstraint(constraint)
             }
             _ = acceptKeyword(.column)
             if [.constraint, .primary, .unique, .check, .foreign].contains(peek().keyword) {
-                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK constraints only", position: peek().start)
+                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK and FOREIGN KEY constraints only", position: peek().start)
             }
             let ifNotExists = acceptKeywords(.if, .not, .exists)
             return .addColumn(try parseColumnDefinition(), ifNotExists: ifNotExists)

@@ -6,6 +6,8 @@ extension Parser {
     mutating func parseStatementBody() throws -> StatementBody {
         if peek().kind == .leftParen { return .select(try parseQuery()) }
         if peekWord("truncate") { return try parseTruncate() }
+        if acceptWord("comment") { return .comment(try parseCommentOn()) }
+        if acceptKeyword(.analyze) || acceptKeyword(.analyse) { return .analyze(try parseAnalyze()) }
         if acceptWord("savepoint") { return .transaction(.savepoint(try parseIdentifier("a savepoint name"))) }
         if acceptWord("release") {
             _ = acceptWord("savepoint")

@@ -12,6 +12,13 @@ extension StatementBody {
         switch self {
         case .createTable(let statement): statement.sql
         case .dropTable(let statement): "DROP TABLE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .comment(let statement):
+            "COMMENT ON " + (statement.column.map { "COLUMN " + statement.table.sql + "." + quoteIdentifier($0) } ?? "TABLE " + statement.table.sql)
+                + " IS " + (statement.text.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL")
+        case .analyze(let statement):
+            "ANALYZE" + (statement.tables.isEmpty ? "" : " " + zip(statement.tables, statement.columns).map { table, columns in
+                table.sql + (columns.isEmpty ? "" : " (" + columns.map(quoteIdentifier).joined(separator: ", ") + ")")
+            }.joined(separator: ", "))
         case .truncate(let statement): "TRUNCATE " + statement.names.map(\.sql).joined(separator: ", ") + (statement.cascade ? " CASCADE" : "")
         case .alterTable(let statement): statement.sql
         case .createIndex(let statement): statement.sql
@@ -84,7 +91,12 @@ private func quoteSettingWord(_ word: String) -> String {
 extension CreateTable {
     /// This node as canonical SQL.
     public var sql: String {
-        let elements = columns.map(\.sql) + constraints.map(\.sql)
+        var columnTexts = columns.map(\.sql)
+        for like in likes.reversed() {
+            let options = like.including.map { " INCLUDING " + $0.rawValue.uppercased() }.sorted().joined()
+            columnTexts.insert("LIKE " + like.table.sql + options, at: min(like.position, columnTexts.count))
+        }
+        let elements = columnTexts + constraints.map(\.sql)
         return "CREATE TABLE " + (ifNotExists ? "IF NOT EXISTS " : "") + name.sql + " (" + elements.joined(separator: ", ") + ")"
     }
 }
@@ -109,7 +121,18 @@ extension ColumnConstraint {
             return prefix + "DEFAULT " + (expression.precedence == .primary ? expression.sql : "(" + expression.sql + ")")
         case .generated(let expression): return prefix + "GENERATED ALWAYS AS (" + expression.sql + ") STORED"
         case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
+        case .references(let reference): return prefix + reference.sql
         }
+    }
+}
+
+extension ForeignKeyReference {
+    /// This node as canonical SQL.
+    public var sql: String {
+        var text = "REFERENCES " + table.sql + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        if onDelete != .noAction { text += " ON DELETE " + onDelete.sql }
+        if onUpdate != .noAction { text += " ON UPDATE " + onUpdate.sql }
+        return text
     }
 }
 
@@ -121,6 +144,7 @@ extension TableConstraint {
         case .primaryKey(let columns): return prefix + "PRIMARY KEY " + namesSQL(columns)
         case .unique(let columns): return prefix + "UNIQUE " + namesSQL(columns)
         case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
+        case .foreignKey(let columns, let reference): return prefix + "FOREIGN KEY " + namesSQL(columns) + " " + reference.sql
         }
     }
 }

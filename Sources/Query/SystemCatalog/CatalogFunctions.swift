@@ -28,8 +28,6 @@ extension Functions {
         ScalarFunction("current_schema", 0...0, [], returns: .text) { _ in .text("public") },
         ScalarFunction("current_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
         ScalarFunction("pg_encoding_to_char", 1...1, [.int], returns: .text) { _ in .text("UTF8") },
-        ScalarFunction("obj_description", 1...2, [.int, .text], returns: .text) { _ in .null },
-        ScalarFunction("col_description", 2...2, [.int, .int], returns: .text) { _ in .null },
         ScalarFunction("shobj_description", 2...2, [.int, .text], returns: .text) { _ in .null },
         // Expressions are kept as SQL text, so the "parsed" form is the text itself.
         ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in arguments[0] },
@@ -82,6 +80,26 @@ extension Functions {
                 guard case .int(let oid) = arguments[0] else { return .null }
                 return SystemCatalog.viewDefinition(catalog, viewOID: oid).map(Value.text) ?? .null
             }
+        case "regclass_out":
+            // An OID cast to regclass, shown as the relation's name (the OID when none has it).
+            return ScalarFunction("regclass_out", 1...1, [.int], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return .text(SystemCatalog.relationName(oid, catalog) ?? String(oid))
+            }
+        case "obj_description":
+            // COMMENT ON TABLE; other objects have none.
+            return ScalarFunction("obj_description", 1...2, [.int, .text], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return SystemCatalog.description(catalog, objectOID: oid, subID: 0).map(Value.text) ?? .null
+            }
+        case "col_description":
+            return ScalarFunction("col_description", 2...2, [.int, .int], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0], case .int(let column) = arguments[1] else { return .null }
+                return SystemCatalog.description(catalog, objectOID: oid, subID: column).map(Value.text) ?? .null
+            }
+        case "pg_get_triggerdef":
+            // pg_trigger is empty: no OID names a trigger.
+            return ScalarFunction("pg_get_triggerdef", 1...2, [.int, .bool], returns: .text) { _ in .null }
         case "to_regclass":
             return ScalarFunction("to_regclass", 1...1, [.text], returns: .int) { arguments in
                 SystemCatalog.relationOID(Cast.textForm(arguments[0]), catalog).map(Value.int) ?? .null

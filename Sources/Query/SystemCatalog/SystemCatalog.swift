@@ -19,7 +19,7 @@ enum SystemCatalog {
     static let catalogRelationOIDs: [String: Int64] = [
         "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259, "pg_database": 1262,
         "pg_namespace": 2615, "pg_constraint": 2606, "pg_index": 2610, "pg_description": 2609, "pg_extension": 3079,
-        "pg_am": 2601, "pg_attrdef": 2604, "pg_collation": 3456, "pg_roles": 1260, "pg_trigger": 2620,
+        "pg_am": 2601, "pg_attrdef": 2604, "pg_collation": 3456, "pg_roles": 1260, "pg_trigger": 2620, "pg_depend": 2608,
     ]
 
     /// The OID of the relation `text` names (`t`, `public.t`, `pg_catalog.pg_class`), as a
@@ -34,6 +34,33 @@ enum SystemCatalog {
             return oid(ofObject: name)
         }
         return nil
+    }
+
+    /// pg_description: COMMENT ON TABLE (objsubid 0) and COLUMN (its attribute number).
+    static func descriptions(_ catalog: Catalog) -> Relation {
+        var rows: [[Value]] = []
+        for table in sortedTables(catalog) {
+            let oid = Value.int(oid(ofObject: table.name)), pgClass = Value.int(catalogRelationOIDs["pg_class"] ?? 1259)
+            if let comment = table.comment { rows.append([oid, pgClass, .int(0), .text(comment)]) }
+            for (position, column) in table.columns.enumerated() {
+                if let comment = column.comment { rows.append([oid, pgClass, .int(Int64(position + 1)), .text(comment)]) }
+            }
+        }
+        return Relation(columns: columns(("objoid", .int), ("classoid", .int), ("objsubid", .int), ("description", .text)), rows: rows)
+    }
+
+    /// The comment of a table (`subID` 0) or of its column number `subID`.
+    static func description(_ catalog: Catalog, objectOID: Int64, subID: Int64) -> String? {
+        guard let table = catalog.tables.values.first(where: { oid(ofObject: $0.name) == objectOID }) else { return nil }
+        if subID == 0 { return table.comment }
+        return subID <= table.columns.count && subID > 0 ? table.columns[Int(subID) - 1].comment : nil
+    }
+
+    /// The name of the table, view or index whose OID is `oid` (regclass output).
+    static func relationName(_ oid: Int64, _ catalog: Catalog) -> String? {
+        if let system = catalogRelationOIDs.first(where: { $0.value == oid }) { return system.key }
+        let names = catalog.tables.values.flatMap { table in [table.name] + indexEntries(table).map(\.name) } + catalog.views.keys
+        return names.first { self.oid(ofObject: $0) == oid }
     }
 
     /// A relation's columns and rows.
@@ -76,11 +103,16 @@ enum SystemCatalog {
         "pg_inherits": { _ in empty(("inhrelid", .int), ("inhparent", .int), ("inhseqno", .int), ("inhdetachpending", .bool)) },
         "pg_extension": { _ in empty(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
                                        ("extversion", .text)) },
-        "pg_description": { _ in empty(("objoid", .int), ("classoid", .int), ("objsubid", .int), ("description", .text)) },
+        "pg_description": descriptions,
         "pg_auth_members": { _ in empty(("roleid", .int), ("member", .int), ("grantor", .int)) },
         "pg_proc": { _ in empty(("oid", .int), ("proname", .text), ("pronamespace", .int), ("prokind", .text),
                                   ("prorettype", .int), ("proargtypes", .text)) },
-        "pg_trigger": { _ in empty(("oid", .int), ("tgrelid", .int), ("tgname", .text), ("tgisinternal", .bool)) },
+        // No user triggers (a FOREIGN KEY is not one here); the columns psql's \d reads.
+        "pg_trigger": { _ in empty(("oid", .int), ("tgrelid", .int), ("tgparentid", .int), ("tgname", .text), ("tgfoid", .int),
+                                   ("tgtype", .int), ("tgenabled", .text), ("tgisinternal", .bool), ("tgconstrrelid", .int),
+                                   ("tgconstraint", .int), ("tgdeferrable", .bool), ("tginitdeferred", .bool), ("tgnargs", .int)) },
+        "pg_depend": { _ in empty(("classid", .int), ("objid", .int), ("objsubid", .int), ("refclassid", .int), ("refobjid", .int),
+                                  ("refobjsubid", .int), ("deptype", .text)) },
         "pg_rewrite": { _ in empty(("oid", .int), ("ev_class", .int), ("rulename", .text)) },
         "pg_foreign_table": { _ in empty(("ftrelid", .int), ("ftserver", .int)) },
         "pg_sequence": { _ in empty(("seqrelid", .int)) },
@@ -182,6 +214,8 @@ extension SystemCatalog {
             let indexes = indexEntries(table)
             var row = classRow(table.name, kind: "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count)
             row[12] = .int(Int64(table.checks.count))  // relchecks: psql's \d lists check constraints only when it is > 0
+            // relhastriggers: PostgreSQL's FOREIGN KEYs are triggers on both tables; psql's \d lists them only then.
+            row[14] = .bool(!table.foreignKeys.isEmpty || !catalog.foreignKeys(referencing: table.name).isEmpty)
             rows.append(row)
             for index in indexes {
                 rows.append(classRow(index.name, kind: "i", accessMethod: accessMethodOID(index.method), hasIndex: false,
@@ -296,11 +330,25 @@ extension SystemCatalog {
                              .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
                              .int(0), .int(0), .array(checkColumns(table, check))])
             }
+            for key in table.foreignKeys {
+                let attributes = { (columns: [String], of: TableDefinition?) -> Value in
+                    .array(columns.compactMap { name in of?.columnIndex(name).map { Value.int(Int64($0 + 1)) } })
+                }
+                rows.append([.int(foreignKeyOID(table, key)), .text(key.name), .int(publicNamespaceOID), .text("f"),
+                             .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
+                             .int(0), .int(oid(ofObject: key.referencedTable)), attributes(key.columns, table),
+                             attributes(key.referencedColumns, catalog.tables[key.referencedTable]), .text(key.onUpdate), .text(key.onDelete),
+                             .text("s"), .int(0)])
+            }
+        }
+        for index in rows.indices where rows[index].count < 17 {
+            rows[index] += [.array([]), .text(" "), .text(" "), .text(" "), .int(0)]
         }
         return Relation(columns: columns(
             ("oid", .int), ("conname", .text), ("connamespace", .int), ("contype", .text), ("condeferrable", .bool),
             ("condeferred", .bool), ("convalidated", .bool), ("conrelid", .int), ("contypid", .int), ("conindid", .int),
-            ("confrelid", .int), ("conkey", .array(.smallint))), rows: rows)
+            ("confrelid", .int), ("conkey", .array(.smallint)), ("confkey", .array(.smallint)), ("confupdtype", .text),
+            ("confdeltype", .text), ("confmatchtype", .text), ("conparentid", .int)), rows: rows)
     }
 
     /// `CREATE [UNIQUE] INDEX name ON public.table USING method (columns)`, as pg_get_indexdef
@@ -320,6 +368,9 @@ extension SystemCatalog {
     /// prints a constraint (`pretty`, as psql asks: `CHECK (n > 0)`).
     static func constraintDefinition(_ catalog: Catalog, constraintOID: Int64, pretty: Bool = false) -> String? {
         for table in catalog.tables.values {
+            if let key = table.foreignKeys.first(where: { foreignKeyOID(table, $0) == constraintOID }) {
+                return key.sql
+            }
             if let check = table.checks.first(where: { checkOID(table, $0) == constraintOID }) {
                 return pretty ? "CHECK (" + check.expression + ")" : "CHECK ((" + check.expression + "))"
             }
@@ -382,6 +433,10 @@ extension SystemCatalog {
                      [.text(databaseName), .text("public"), .text(view.name), .text(" " + view.query + ";"), .text("NONE"),
                       .text("NO"), .text("NO"), .text("NO"), .text("NO"), .text("NO")]
                  })
+    }
+
+    static func foreignKeyOID(_ table: TableDefinition, _ key: ForeignKeyDefinition) -> Int64 {
+        oid(ofObject: table.name + "." + key.name + ".fkey")
     }
 
     static func checkOID(_ table: TableDefinition, _ check: CheckConstraintDefinition) -> Int64 {

@@ -5,6 +5,9 @@
 //   key "s/<sequence name>"  value: 8-byte little-endian Int64, the last value handed out
 //   key "v/<view name>"      value: JSON of ViewDefinition (CREATE VIEW, issue 10)
 //
+// A table's FOREIGN KEYs are in its TableDefinition ("foreignKeyConstraints", absent when
+// none, so older files read unchanged).
+//
 // Column types are ColumnType's Codable JSON (`"int"`, `{"varchar":{"length":5}}` …). Cases
 // are only ever added (smallint, integer, real, varchar(n), char(n), date, timestamptz and
 // uuid came with issue 10), so every older file still reads, and StorageFormat.version
@@ -17,6 +20,8 @@
 //       transaction's catalog changes are published together with its pages.
 //   C3. Tables, indexes and views share one namespace of relation names (as in
 //       PostgreSQL's pg_class); every relation a view depends on exists.
+//   C4. Every table a FOREIGN KEY references exists and has a primary key or unique
+//       B+tree index over exactly its referenced columns.
 //
 // A file without views has no "v/" entries, so older files read unchanged; a build that
 // predates views refuses a file with one as an unknown catalog entry.
@@ -35,6 +40,8 @@ public struct ColumnDefinition: Codable, Sendable, Hashable {
     /// SQL text of a `GENERATED ALWAYS AS (…) STORED` expression over the row's other
     /// columns; the query layer computes and stores it on every insert and update.
     public var generatedExpression: String?
+    /// COMMENT ON COLUMN (absent: none).
+    public var comment: String?
 
     public init(name: String, type: ColumnType, notNull: Bool = false,
                 defaultExpression: String? = nil, isSerial: Bool = false, generatedExpression: String? = nil) {
@@ -97,6 +104,29 @@ public struct CheckConstraintDefinition: Codable, Sendable, Hashable {
     }
 }
 
+/// A FOREIGN KEY of a table (the referencing one): its columns must match a row of
+/// `referencedTable` in `referencedColumns` (a primary key or unique index there) unless
+/// one of them is NULL (MATCH SIMPLE). Actions are PostgreSQL's pg_constraint letters:
+/// "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL, "d" SET DEFAULT.
+public struct ForeignKeyDefinition: Codable, Sendable, Hashable {
+    public var name: String
+    public var columns: [String]
+    public var referencedTable: String
+    public var referencedColumns: [String]
+    public var onDelete: String
+    public var onUpdate: String
+
+    public init(name: String, columns: [String], referencedTable: String, referencedColumns: [String],
+                onDelete: String = "a", onUpdate: String = "a") {
+        self.name = name
+        self.columns = columns
+        self.referencedTable = referencedTable
+        self.referencedColumns = referencedColumns
+        self.onDelete = onDelete
+        self.onUpdate = onUpdate
+    }
+}
+
 /// A table: its columns, its row tree, its indexes and its CHECK constraints.
 public struct TableDefinition: Codable, Sendable, Hashable {
     public var name: String
@@ -109,6 +139,17 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     /// CHECK constraints, in the order they were added (absent in files written before
     /// they came: none).
     public var checkConstraints: [CheckConstraintDefinition]?
+    /// FOREIGN KEY constraints, in the order they were added (absent in files written
+    /// before they came, and when there are none).
+    public var foreignKeyConstraints: [ForeignKeyDefinition]?
+    /// COMMENT ON TABLE (absent: none).
+    public var comment: String?
+
+    /// The FOREIGN KEY constraints of this table (it is the referencing one).
+    public var foreignKeys: [ForeignKeyDefinition] {
+        get { foreignKeyConstraints ?? [] }
+        set { foreignKeyConstraints = newValue.isEmpty ? nil : newValue }
+    }
 
     /// The CHECK constraints (none when the stored definition has no list).
     public var checks: [CheckConstraintDefinition] {
@@ -153,6 +194,13 @@ public struct Catalog: Sendable {
             throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
         }
         return table
+    }
+
+    /// The foreign keys that reference `table`, with the referencing table of each.
+    public func foreignKeys(referencing table: String) -> [(table: TableDefinition, key: ForeignKeyDefinition)] {
+        tables.values.sorted { $0.name < $1.name }.flatMap { child in
+            child.foreignKeys.filter { $0.referencedTable == table }.map { (child, $0) }
+        }
     }
 
     /// The table owning index `name`, with the index.

@@ -123,12 +123,14 @@ extension Store {
         let catalog = self.catalog
         var outcomes: [Result<Void, Error>] = []
         var written = Set<RowKey>()
+        var shared = Set<RowKey>()
         var sequences = Set<String>()
         for request in batch {
             let member = request.transaction
             do {
-                try apply(member, to: gated, catalog: catalog, alsoWritten: written)
+                try apply(member, to: gated, catalog: catalog, alsoWritten: written, alsoShared: shared)
                 written.formUnion(member.writtenRows)
+                shared.formUnion(member.keySharedRows)
                 sequences.formUnion(member.changedSequences)
                 outcomes.append(.success(()))
             } catch {
@@ -147,8 +149,9 @@ extension Store {
     /// Checks `member` for conflicts (C1), then takes its pages as they are when none of
     /// them changed since its snapshot (C4), or else takes the unchanged part and replays
     /// the rest (C5), or replays it all (C2), under a savepoint.
-    private func apply(_ member: StoreTransaction, to gated: WriteTransaction, catalog: Catalog, alsoWritten: Set<RowKey>) throws {
-        try member.checkConflicts(with: catalog, alsoWritten: alsoWritten)
+    private func apply(_ member: StoreTransaction, to gated: WriteTransaction, catalog: Catalog, alsoWritten: Set<RowKey>,
+                       alsoShared: Set<RowKey>) throws {
+        try member.checkConflicts(with: catalog, alsoWritten: alsoWritten, alsoShared: alsoShared)
         if member.pages.movePages(into: gated) {
             commitPaths.movedWholeCount.add(1, ordering: .relaxed)
             return

@@ -20,6 +20,8 @@ public final class Store: @unchecked Sendable {
     /// The version that last changed each row, for conflict checks (C1); guarded by `rowLock`.
     private let rowLock = Lock()
     private var lastWrites: [RowKey: UInt64] = [:]
+    /// The version of the last commit that key-shared each row (a FOREIGN KEY check found it).
+    private var lastShares: [RowKey: UInt64] = [:]
     /// Row ids and sequence values handed out, so concurrent transactions never share one.
     private var allocatedRowIDs: [String: Int64] = [:]
     private var sequenceValues: [String: Int64] = [:]
@@ -101,14 +103,23 @@ public final class Store: @unchecked Sendable {
     /// Remembers the rows `transaction` changed as written at `version`. Entries no open
     /// transaction can conflict with (at or below the oldest snapshot) are dropped now and then.
     func recordWrites(_ transaction: StoreTransaction, version: UInt64) {
-        guard !transaction.writtenRows.isEmpty else { return }
+        guard !transaction.writtenRows.isEmpty || !transaction.keySharedRows.isEmpty else { return }
         let oldest = pager.oldestSnapshotVersion
         rowLock.withLock {
             for key in transaction.writtenRows { lastWrites[key] = version }
+            for key in transaction.keySharedRows { lastShares[key] = version }
             if lastWrites.count > Self.rememberedWritesMax {
                 lastWrites = lastWrites.filter { $0.value > (oldest ?? UInt64.max) }
             }
+            if lastShares.count > Self.rememberedWritesMax {
+                lastShares = lastShares.filter { $0.value > (oldest ?? UInt64.max) }
+            }
         }
+    }
+
+    /// The version of the last commit that key-shared the row (0: none remembered).
+    func lastShareVersion(of key: RowKey) -> UInt64 {
+        rowLock.withLock { lastShares[key] ?? 0 }
     }
 
     static let rememberedWritesMax = 100_000

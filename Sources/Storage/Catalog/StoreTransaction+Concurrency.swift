@@ -16,6 +16,10 @@
 //   C4. Replaying is not needed when none of the pages the transaction changed was
 //       changed since its snapshot: its pages are then what the replay would write
 //       (`WriteTransaction.movePages`). The log is kept for a later move that needs it.
+//   C6. A row key-shared by a FOREIGN KEY check (`shareKey`) conflicts with a concurrent
+//       update or delete of it, in either order, but not with other key-shares: a child
+//       inserted against a parent row and that parent's concurrent deletion never both
+//       commit (40001 for the later one).
 //   C5. Otherwise part of it may move: each logged operation records the pages it
 //       changed; those that changed a page changed since the snapshot are replayed, and
 //       none of their pages moves (repeated until stable). The other pages move, unless
@@ -62,6 +66,11 @@ extension StoreTransaction {
         if operations.count > store.loggedOperationsMax {
             try acquireWriterGate(timeoutMs: lockTimeoutMs, checkCancel: checkCancel)
         }
+    }
+
+    /// Records that a FOREIGN KEY check relies on row `rowID` of `table` (C6).
+    public func shareKey(table: String, rowID: Int64) {
+        keySharedRows.insert(RowKey(table: table, rowID: rowID))
     }
 
     /// Whether the transaction has changed nothing.
@@ -142,16 +151,30 @@ extension StoreTransaction {
             savepoints = fresh.savepoints
         }
         writtenRows.formUnion(fresh.writtenRows)
+        keySharedRows.formUnion(fresh.keySharedRows)
         validatedThrough = fresh.validatedThrough
     }
 
     /// C1: throws 40001 when a row this transaction changed, or one of its tables, was
     /// changed by a commit it has not seen, or by `alsoWritten` (earlier in a batch).
-    func checkConflicts(with newest: Catalog, alsoWritten: Set<RowKey> = []) throws {
+    func checkConflicts(with newest: Catalog, alsoWritten: Set<RowKey> = [], alsoShared: Set<RowKey> = []) throws {
         for key in writtenRows where alsoWritten.contains(key) || store.lastWriteVersion(of: key) > validatedThrough {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
         }
-        for name in Set(operations.map(\.operation.table)) where !Self.sameShape(baseCatalog.tables[name], newest.tables[name]) {
+        for key in keySharedRows where alsoWritten.contains(key) || store.lastWriteVersion(of: key) > validatedThrough {
+            throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
+        }
+        for key in writtenRows where alsoShared.contains(key) || store.lastShareVersion(of: key) > validatedThrough {
+            throw VireoError(.serializationFailure, "could not serialize access due to concurrent update",
+                             detail: "A concurrent transaction added a row that references this one.")
+        }
+        let tables = Set(operations.map(\.operation.table))
+        for name in tables where !Self.sameShape(baseCatalog.tables[name], newest.tables[name]) {
+            throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
+        }
+        // A FOREIGN KEY added meanwhile that references a table it changed (C6).
+        guard baseCatalog.version != newest.version else { return }
+        for name in tables where newest.foreignKeys(referencing: name).map { $0.key } != baseCatalog.foreignKeys(referencing: name).map { $0.key } {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
         }
     }
@@ -159,7 +182,7 @@ extension StoreTransaction {
     private static func sameShape(_ old: TableDefinition?, _ new: TableDefinition?) -> Bool {
         guard let old, let new else { return false }
         return old.root == new.root && old.columns == new.columns && old.rowIDColumn == new.rowIDColumn
-            && old.indexes.map(\.name) == new.indexes.map(\.name) && old.checks == new.checks
+            && old.indexes.map(\.name) == new.indexes.map(\.name) && old.checks == new.checks && old.foreignKeys == new.foreignKeys
     }
 
     /// C5: moves this transaction's changes into `target` (which holds the writer gate),

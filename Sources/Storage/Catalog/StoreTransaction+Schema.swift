@@ -37,7 +37,21 @@ extension StoreTransaction {
                 throw VireoError(.duplicateTable, "relation \"\(newName)\" already exists")
             }
             table.name = newName
+            table.foreignKeys = table.foreignKeys.map { key in
+                var key = key
+                if key.referencedTable == name { key.referencedTable = newName }
+                return key
+            }
             setTable(table, previousName: name)
+            for (child, _) in catalog.foreignKeys(referencing: name) where child.name != newName {
+                var child = child
+                child.foreignKeys = child.foreignKeys.map { key in
+                    var key = key
+                    if key.referencedTable == name { key.referencedTable = newName }
+                    return key
+                }
+                setTable(child)
+            }
             for column in table.columns where column.isSerial {
                 moveSequence(from: Self.sequenceName(table: name, column: column.name),
                              to: Self.sequenceName(table: newName, column: column.name))
@@ -95,7 +109,21 @@ extension StoreTransaction {
             for i in table.indexes.indices {
                 table.indexes[i].columns = table.indexes[i].columns.map { $0 == columnName ? newName : $0 }
             }
+            let rename = { (names: [String]) in names.map { $0 == columnName ? newName : $0 } }
+            for i in table.foreignKeys.indices {
+                table.foreignKeys[i].columns = rename(table.foreignKeys[i].columns)
+                if table.foreignKeys[i].referencedTable == tableName {
+                    table.foreignKeys[i].referencedColumns = rename(table.foreignKeys[i].referencedColumns)
+                }
+            }
             setTable(table)
+            for (child, _) in catalog.foreignKeys(referencing: tableName) where child.name != tableName {
+                var child = child
+                for i in child.foreignKeys.indices where child.foreignKeys[i].referencedTable == tableName {
+                    child.foreignKeys[i].referencedColumns = rename(child.foreignKeys[i].referencedColumns)
+                }
+                setTable(child)
+            }
         }
     }
 
@@ -155,6 +183,31 @@ extension StoreTransaction {
         }
     }
 
+    /// COMMENT ON TABLE (`column` nil) or COLUMN; nil text removes the comment.
+    public func setComment(_ text: String?, table tableName: String, column: String?) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            if let column {
+                guard let position = table.columnIndex(column) else {
+                    throw VireoError(.undefinedColumn, "column \"\(column)\" of relation \"\(tableName)\" does not exist")
+                }
+                table.columns[position].comment = text
+            } else {
+                table.comment = text
+            }
+            setTable(table)
+        }
+    }
+
+    /// Replaces the FOREIGN KEY constraints of `tableName` (the query layer checks them).
+    public func setForeignKeys(_ keys: [ForeignKeyDefinition], of tableName: String) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            table.foreignKeys = keys
+            setTable(table)
+        }
+    }
+
     /// Replaces the definition of index `name` (e.g. when its own storage moves).
     public func updateIndex(_ index: IndexDefinition) throws {
         try step {
@@ -191,7 +244,7 @@ extension StoreTransaction {
     private func checkColumnNames(_ names: [String], table: String) throws {
         var seen = Set<String>()
         for name in names where !seen.insert(name).inserted {
-            throw VireoError(.duplicateObject, "column \"\(name)\" specified more than once in relation \"\(table)\"")
+            throw VireoError(.duplicateColumn, "column \"\(name)\" specified more than once")
         }
     }
 }

@@ -21,6 +21,10 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// Rows it updated or deleted: a commit that changed one since `validatedThrough`
     /// is a write conflict (40001).
     var writtenRows: Set<RowKey> = []
+    /// Rows a FOREIGN KEY check found as the referenced row (PostgreSQL's FOR KEY SHARE):
+    /// a commit that updated or deleted one since `validatedThrough` is a conflict, and so
+    /// is one of this transaction's writtenRows that another commit key-shared meanwhile.
+    var keySharedRows: Set<RowKey> = []
     /// Open SQL savepoints, oldest first (StoreTransaction+Savepoints.swift).
     var savepoints: [SavepointState] = []
     /// Every published version up to this one has been checked for conflicts with it.
