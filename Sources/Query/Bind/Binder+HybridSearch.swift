@@ -70,7 +70,8 @@ extension Binder {
         return """
         SELECT \(t).*, fused.score, fused.keyword_rank, fused.vector_rank FROM (
           SELECT coalesce(kw.id, vec.id) AS id,
-                 coalesce(\(keywordWeight) / (\(r) + kw.rank), 0) + coalesce(\(vectorWeight) / (\(r) + vec.rank), 0) AS score,
+                 coalesce(CAST(\(keywordWeight) AS double precision) / (\(r) + kw.rank), 0)
+                 + coalesce(CAST(\(vectorWeight) AS double precision) / (\(r) + vec.rank), 0) AS score,
                  kw.rank AS keyword_rank, vec.rank AS vector_rank
           FROM (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
                 FROM (SELECT \(id) AS id, bm25(\(document), \(query)) AS score FROM \(t)
