@@ -15,7 +15,6 @@ import VireoStorage
 /// depth is max(4k, 50). The table needs an integer primary key (the rows' identity).
 extension Binder {
     static let hybridSearchName = "hybrid_search"
-    static let reciprocalRankConstant = 60
 
     func bindHybridSearch(_ reference: TableFunctionReference) throws -> (PlanNode, Scope) {
         let call = reference.call
@@ -30,8 +29,11 @@ extension Binder {
         }
         try Self.checkColumn(table, names[1], isType: { $0 == .tsvector }, "tsvector")
         try Self.checkColumn(table, names[2], isType: { if case .vector = $0 { true } else { false } }, "vector")
-        let sql = Self.hybridSQL(table: table, key: table.columns[key].name, tsv: names[1], vectorColumn: names[2],
-                                 arguments: call.arguments.dropFirst(3).map { "(\($0.sql))" })
+        let arguments = call.arguments.dropFirst(3).map { "(\($0.sql))" }
+        let sql = HybridSearchSQL.statement(table: table, key: table.columns[key].name, tsv: names[1], vectorColumn: names[2],
+                                            text: arguments[0], vector: arguments[1], k: arguments.count > 2 ? arguments[2] : "10",
+                                            keywordWeight: arguments.count > 3 ? arguments[3] : "1",
+                                            vectorWeight: arguments.count > 4 ? arguments[4] : "1")
         guard case .select(let query) = try Parser.parseStatement(sql).body else {
             throw VireoError(.internalError, "hybrid_search's statement did not parse as a query")
         }
@@ -53,32 +55,46 @@ extension Binder {
             throw VireoError(.typeMismatch, "hybrid_search: column \"\(name)\" is \(table.columns[position].type.name), not \(typeName)")
         }
     }
+}
+
+/// The reciprocal-rank-fusion statement behind hybrid_search, for callers that build SQL
+/// (the REST search routes add their filters to both rankings).
+public enum HybridSearchSQL {
+    static let reciprocalRankConstant = 60
 
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
-    /// The fusion query; `arguments` are query_text, query_vector and the optional k and
-    /// weights, as parenthesized SQL.
-    static func hybridSQL(table: TableDefinition, key: String, tsv: String, vectorColumn: String, arguments: [String]) -> String {
+    /// The keyword side's tsquery: the words of `text` (SQL) joined by `|`.
+    public static func anyWordQuery(_ text: String) -> String {
+        "CAST(replace(CAST(plainto_tsquery('english', \(text)) AS text), '&', '|') AS tsquery)"
+    }
+
+    /// The fusion of the best rows by bm25(tsv, query) and by `vectorColumn <op> vector`:
+    /// the table's columns (`columns`, or all), then score, keyword_rank and vector_rank, best
+    /// first. `text`, `vector`, `k` and the weights are SQL expressions; `filter`, if any, a
+    /// condition on the table's columns both rankings apply.
+    public static func statement(table: TableDefinition, key: String, tsv: String, vectorColumn: String, text: String, vector: String,
+                                 k: String = "10", keywordWeight: String = "1", vectorWeight: String = "1",
+                                 filter: String? = nil, columns: [String]? = nil) -> String {
         let t = quoted(table.name), id = quoted(key), document = quoted(tsv), embedding = quoted(vectorColumn)
-        let text = arguments[0], vector = "CAST(\(arguments[1]) AS vector)"
-        let k = arguments.count > 2 ? arguments[2] : "10"
-        let keywordWeight = arguments.count > 3 ? arguments[3] : "1.0", vectorWeight = arguments.count > 4 ? arguments[4] : "1.0"
-        let query = "CAST(replace(CAST(plainto_tsquery('english', \(text)) AS text), '&', '|') AS tsquery)"
+        let vectorValue = "CAST(\(vector) AS vector)", query = anyWordQuery(text)
         let metric = table.indexes.first { $0.method == "hnsw" && $0.columns.first == vectorColumn }?.options["metric"] ?? "cosine"
         let op = ["l2": "<->", "ip": "<#>", "cosine": "<=>"][metric] ?? "<=>"
         let depth = "greatest(4 * \(k), 50)", r = reciprocalRankConstant
+        let extra = filter.map { " AND (\($0))" } ?? ""
+        let selected = columns.map { $0.map { "\(t).\(quoted($0))" }.joined(separator: ", ") } ?? "\(t).*"
         return """
-        SELECT \(t).*, fused.score, fused.keyword_rank, fused.vector_rank FROM (
+        SELECT \(selected), fused.score, fused.keyword_rank, fused.vector_rank FROM (
           SELECT coalesce(kw.id, vec.id) AS id,
                  coalesce(CAST(\(keywordWeight) AS double precision) / (\(r) + kw.rank), 0)
                  + coalesce(CAST(\(vectorWeight) AS double precision) / (\(r) + vec.rank), 0) AS score,
                  kw.rank AS keyword_rank, vec.rank AS vector_rank
           FROM (SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
                 FROM (SELECT \(id) AS id, bm25(\(document), \(query)) AS score FROM \(t)
-                      WHERE \(document) @@ \(query) ORDER BY bm25(\(document), \(query)) DESC LIMIT \(depth)) AS keyword_hits) AS kw
+                      WHERE \(document) @@ \(query)\(extra) ORDER BY bm25(\(document), \(query)) DESC LIMIT \(depth)) AS keyword_hits) AS kw
           FULL JOIN (SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
-                     FROM (SELECT \(id) AS id, \(embedding) \(op) \(vector) AS distance FROM \(t)
-                           WHERE \(embedding) IS NOT NULL ORDER BY \(embedding) \(op) \(vector) LIMIT \(depth)) AS vector_hits) AS vec
+                     FROM (SELECT \(id) AS id, \(embedding) \(op) \(vectorValue) AS distance FROM \(t)
+                           WHERE \(embedding) IS NOT NULL\(extra) ORDER BY \(embedding) \(op) \(vectorValue) LIMIT \(depth)) AS vector_hits) AS vec
             ON kw.id = vec.id
         ) AS fused JOIN \(t) ON \(t).\(id) = fused.id
         ORDER BY fused.score DESC, fused.id LIMIT \(k)

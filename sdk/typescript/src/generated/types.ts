@@ -208,17 +208,23 @@ export type PatchApiV1TablesNameRowsIdBody = GetApiV1TablesNameRowsIdResponse;
 /** Change some columns of one row */
 export type PatchApiV1TablesNameRowsIdResponse = GetApiV1TablesNameRowsIdResponse;
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchPath = GetApiV1TablesNamePath;
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchQuery = Record<string, never>;
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchBody = {
-  vector: number[];
+  vector?: number[];
+  /** text whose words (any of them) the keyword ranking looks for */
+  query?: string;
+  /** vector (needs vector), keyword (needs query) or hybrid (needs both); by default hybrid when both are given, else the one given */
+  ranking?: "vector" | "keyword" | "hybrid";
   /** vector column; may be left out when the table has one */
   column?: string;
+  /** tsvector column for keyword ranking; may be left out when the table has one */
+  text_column?: string;
   k?: number;
   metric?: "l2" | "cosine" | "inner_product";
   /** column → value rows must equal */
@@ -228,17 +234,23 @@ export type PostApiV1TablesNameSearchBody = {
   include_vectors?: boolean;
 };
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchResponse = {
   results: ({
     row: {
       [key: string]: unknown;
     };
+    /** vector ranking */
     distance: number;
+    /** keyword ranking: BM25; hybrid: the fused reciprocal-rank score */
+    score: number;
+    keyword_rank: number | null;
+    vector_rank: number | null;
   })[];
   count: number;
   column: string;
   metric: string;
+  ranking: string;
 };
 
 /** Run one SQL statement with parameters $1, $2 … */
