@@ -177,7 +177,7 @@ export const operations = {
   "post_v1_vector_stores__vector_store_id__files": { method: "POST", path: "/v1/vector_stores/{vector_store_id}/files", pathParams: ["vector_store_id"], queryParams: [], hasBody: false, status: 201, otherStatuses: [], requiresKey: true },
   /** GET /v1/vector_stores/{vector_store_id}/files/{file_id}: A file's processing status */
   "get_v1_vector_stores__vector_store_id__files__file_id_": { method: "GET", path: "/v1/vector_stores/{vector_store_id}/files/{file_id}", pathParams: ["vector_store_id","file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
-  /** POST /v1/vector_stores/{vector_store_id}/search: Semantic search: chunks nearest the query by cosine similarity, best first */
+  /** POST /v1/vector_stores/{vector_store_id}/search: Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
   "post_v1_vector_stores__vector_store_id__search": { method: "POST", path: "/v1/vector_stores/{vector_store_id}/search", pathParams: ["vector_store_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /openai/v1/files: List uploaded files */
   "get_openai_v1_files": { method: "GET", path: "/openai/v1/files", pathParams: [], queryParams: ["limit","order","after","before","purpose"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },

@@ -418,13 +418,13 @@ export type GetV1VectorStoresVectorStoreIdFilesFileIdQuery = Record<string, neve
 /** A file's processing status */
 export type GetV1VectorStoresVectorStoreIdFilesFileIdResponse = PostV1VectorStoresVectorStoreIdFilesResponse;
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchPath = GetV1VectorStoresVectorStoreIdPath;
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchQuery = Record<string, never>;
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchBody = {
   query: string;
   max_results?: number;
@@ -434,9 +434,11 @@ export type PostV1VectorStoresVectorStoreIdSearchBody = {
   } | null;
   /** the lowest score returned, 0 to 1 */
   score_threshold?: number | null;
+  /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking) */
+  ranking?: "vector" | "keyword" | "hybrid";
 };
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchResponse = {
   object: "list";
   data: ({
@@ -699,6 +701,8 @@ export type PostOpenaiV1VectorStoresVectorStoreIdSearchBody = {
   ranking_options?: {
     ranker?: string;
     score_threshold?: number;
+    /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking) */
+    ranking?: "vector" | "keyword" | "hybrid";
   };
   rewrite_query?: boolean;
 };
