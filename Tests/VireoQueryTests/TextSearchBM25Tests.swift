@@ -96,6 +96,16 @@ struct TextSearchBM25Tests {
                 #expect(zip(got, want).allSatisfy { abs($0 - $1) < 1e-9 } && got.count == want.count, "query \(query): \(got) vs reference \(want)")
             }
         }
+        for _ in 0..<10 {
+            // Different queries in WHERE and ORDER BY (and a parameter, as a prepared statement has).
+            let match = Self.plainQuery(&random), scored = Self.plainQuery(&random)
+            let sql = "SELECT bm25(tsv, $2::tsquery) FROM docs WHERE tsv @@ $1::tsquery ORDER BY bm25(tsv, $2::tsquery) DESC LIMIT 7"
+            let got = try rows(db, sql, [.text(match), .text(scored)]).map { Double($0[0])! }
+            let brute = try rows(db, sql.replacingOccurrences(of: "FROM docs", with: "FROM plain"), [.text(match), .text(scored)]).map { Double($0[0])! }
+            #expect(got.count == brute.count && zip(got, brute).allSatisfy { abs($0 - $1) < 1e-9 }, "\(match) / \(scored): \(got) vs \(brute)")
+        }
+        let prepared = try rows(db, "EXPLAIN SELECT id FROM docs WHERE tsv @@ $1::tsquery ORDER BY bm25(tsv, $1::tsquery) DESC LIMIT 5", [.text("fig")])
+        #expect(prepared.map { $0[0] }.joined(separator: "\n").contains("Top-k: BM25"), "\(prepared)")
         let plan = try rows(db, "EXPLAIN SELECT id FROM docs WHERE tsv @@ 'fig | kiwi' ORDER BY bm25(tsv, 'fig | kiwi') DESC LIMIT 5")
             .map { $0[0] }.joined(separator: "\n")
         #expect(plan.contains("Index Scan using docs_tsv") && plan.contains("Top-k: BM25"), "\(plan)")

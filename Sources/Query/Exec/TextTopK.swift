@@ -14,7 +14,10 @@ import VireoStorage
 enum TextTopK {
     /// The search a plan runs: the scoring call's query and parameters, and how many rows.
     struct Search: Sendable {
+        /// bm25's query.
         var query: BoundExpression
+        /// The query of the WHERE clause's `tsv @@ query`.
+        var match: BoundExpression
         var k1: BoundExpression
         var b: BoundExpression
         var limit: BoundExpression
@@ -27,26 +30,44 @@ enum TextTopK {
     static func run(_ scan: TableScan, _ index: IndexDefinition, _ search: Search, _ context: ExecutionContext,
                     _ emit: PlanExecutor.Emit) throws -> Bool {
         guard let k = try PlanExecutor.rowsWanted(limit: search.limit, offset: search.offset, context), k > 0 else {
-            return try PlanExecutor.invertedIndexScan(scan, index, search.query, context, emit)
+            return try PlanExecutor.invertedIndexScan(scan, index, search.match, context, emit)
         }
         let value = try Evaluator.evaluate(search.query, [], context)
-        if value.isNull { return true }
+        let matchValue = try Evaluator.evaluate(search.match, [], context)
+        if matchValue.isNull { return true }
+        // A NULL bm25 query scores every row NULL: any order will do, the sort above decides.
+        if value.isNull { return try PlanExecutor.invertedIndexScan(scan, index, search.match, context, emit) }
         let parameters = try BM25.Parameters(k1: Functions.double(Evaluator.evaluate(search.k1, [], context)),
                                              b: Functions.double(Evaluator.evaluate(search.b, [], context))).validated()
         guard let column = scan.table.columnIndex(index.columns[0]) else { return true }
         let statistics = try TextCorpusStatistics.load(table: scan.table.name, column: column, context)
         let query = try TSQuery(parsing: Cast.textForm(value))
+        var scan = scan
+        scan.filter = withQueryValue(scan.filter, column: column, query: search.match, value: matchValue)
         let best: [(Double, Int64)]
-        if let root = query.root, isNarrowed(root) {
+        // WAND sees only rows holding one of bm25's terms: enough when they are the terms of
+        // the WHERE clause's query and it cannot match rows holding none of them.
+        if Cast.textForm(value) == Cast.textForm(matchValue), let root = query.root, isNarrowed(root) {
             let terms = try cursors(BM25.Terms(query), index, statistics, parameters, context)
             best = try wand(terms, k: k, scan: scan, statistics: statistics, parameters: parameters, context)
         } else {
-            best = try exactTopK(scan, index, search.query, column: column, query: query, k: k, statistics, parameters, context)
+            best = try exactTopK(scan, index, .constant(matchValue), column: column, query: query, k: k, statistics, parameters, context)
         }
         var unfiltered = scan
         unfiltered.filter = nil
         for (_, rowID) in best where !(try PlanExecutor.emitRow(rowID, unfiltered, context, emit)) { return false }
         return true
+    }
+
+    /// The WHERE clause with the query of `column @@ query` evaluated once, rather than for
+    /// every candidate row (it is independent of the row: the planner checked).
+    private static func withQueryValue(_ filter: BoundExpression?, column: Int, query: BoundExpression, value: Value) -> BoundExpression? {
+        guard let filter else { return nil }
+        let key = String(describing: query)
+        return BoundExpression.conjunction(filter.conjuncts.map { conjunct in
+            guard case .binary(.textSearchMatch, .column(column), let written) = conjunct, String(describing: written) == key else { return conjunct }
+            return .binary(.textSearchMatch, .column(column), .constant(value))
+        })
     }
 
     /// Whether every row matching `node` holds one of its scored terms (no `!a` or `a | !b`).
