@@ -6,7 +6,7 @@ APT_PACKAGES = pkg-config liburing-dev libopenblas-dev libsqlite3-dev sqlite3 li
 DATA_DIR    ?= data
 VENV        ?= .venv
 
-.PHONY: run shell test test-postgres test-quality build release deps models postgres-server bench bench-embed bench-storage bench-sqlite bench-ann bench-net bench-rest bench-concurrency venv e2e-venv check clean sdk sdk-deps sdk-test
+.PHONY: run shell test test-postgres test-quality build release deps models postgres-server bench bench-embed bench-storage bench-sqlite bench-ann bench-net bench-rest bench-concurrency bench-fts venv e2e-venv check clean sdk sdk-deps sdk-test
 
 ## Install missing system packages (Debian).
 deps:
@@ -139,6 +139,15 @@ CONCURRENCY_ARGS ?= 5 100000
 bench-concurrency: release
 	$(install_postgresql)
 	Benchmarks/concurrency/bench_concurrency.sh $(CONCURRENCY_ARGS)
+
+## Full-text search (issue 12): Vireo's BM25, MiniLM vector and hybrid rankings on the KJV
+## (Debian's bible-kjv) beside SQLite FTS5, PostgreSQL 15 and rank_bm25; docs/benchmarks-fts.md.
+bench-fts: release e2e-venv models
+	$(install_postgresql)
+	@command -v bible >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq bible-kjv; }
+	@$(VENV)/bin/python -c "import rank_bm25" 2>/dev/null || $(VENV)/bin/pip install -q rank_bm25
+	$(VENV)/bin/python Benchmarks/fts/run.py --vireo $$($(SWIFT) build -c release --show-bin-path)/vireo \
+	  --model-dir "$(MODEL_CACHE)/all-MiniLM-L6-v2" --out bench-out/fts
 
 ## Embedding throughput (sentences/s) of the native all-MiniLM-L6-v2 beside sentence-transformers
 ## on the same 1000 sentences. EMBED_ARGS: COUNT RUNS.

@@ -16,7 +16,7 @@ struct Vireo: AsyncParsableCommand {
 
 /// `vireo bench …`: the benchmark harness.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self, BenchSQL.self, BenchConcurrency.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchANN.self, BenchSQL.self, BenchConcurrency.self, BenchFTS.self])
 }
 
 // The async entry point. In top-level code a plain `Vireo.main()` resolves to

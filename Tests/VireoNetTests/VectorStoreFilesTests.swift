@@ -89,8 +89,12 @@ struct VectorStoreFilesTests {
             #expect(both.items("data").count == 1, "attribute and metadata keys together: \(both.body.text)")
             let none = try await client.send(.post, search, #"{"query": "x", "filter": {"level": "2"}}"#)
             #expect(none.items("data").isEmpty, "2 is not \"2\": \(none.body.text)")
-            let strict = try await client.send(.post, search, #"{"query": "how do models learn from data", "score_threshold": 0.99}"#)
+            // Vector ranking scores by cosine similarity, which no chunk reaches here; hybrid (the
+            // default) scores 1 for a chunk first in both rankings.
+            let strict = try await client.send(.post, search, #"{"query": "how do models learn from data", "score_threshold": 0.99, "ranking": "vector"}"#)
             #expect(strict.items("data").isEmpty, "got \(strict.body.text)")
+            let fused = try await client.send(.post, search, #"{"query": "how do models learn from data", "score_threshold": 0.99}"#)
+            #expect(fused.items("data").compactMap { $0.field(.text("filename"))?.unquotedText } == ["ml.txt"], "got \(fused.body.text)")
             let one = try await client.send(.post, search, #"{"query": "bread", "max_results": 1}"#)
             #expect(one.items("data").count == 1)
         }

@@ -57,8 +57,13 @@ def test_openai_sdk_flow(client):
     assert {hit.filename for hit in filtered.data} == {"baking.docx", "note-0.txt", "note-1.txt", "note-2.txt"}
     older = client.vector_stores.search(vector_store_id=store.id, query="anything", filters={"key": "year", "type": "lt", "value": 2023})
     assert {hit.filename for hit in older.data} == {"volcano.pdf"}
-    strict = client.vector_stores.search(vector_store_id=store.id, query="molten lava", ranking_options={"score_threshold": 0.999})
+    # Vector ranking scores by cosine similarity, which no chunk reaches here; hybrid (the
+    # default) scores 1 for a chunk first in both rankings, as volcano.pdf is.
+    strict = client.vector_stores.search(vector_store_id=store.id, query="molten lava",
+                                         ranking_options={"score_threshold": 0.999, "ranking": "vector"})
     assert strict.data == []
+    fused = client.vector_stores.search(vector_store_id=store.id, query="molten lava", ranking_options={"score_threshold": 0.999})
+    assert [hit.filename for hit in fused.data] == ["volcano.pdf"]
 
     # Paging: the SDK follows `after` = the last id until has_more is false.
     files = list(client.vector_stores.files.list(vector_store_id=store.id, limit=2))

@@ -171,6 +171,7 @@ extension Binder {
                     fromInstant ? .timestamp : .timestamptz)
         }
         if let array = try arrayFunction(call.name, arguments) { return array }
+        if call.name == TextScore.name { return try textScore(arguments, scope) }
         if let reading = Functions.catalogReading(call.name, catalog) {
             let bound = try arguments.enumerated().map { try coerce($0.element, to: reading.parameterType(at: $0.offset)) }
             return (.function(reading, bound), reading.resultType([]))

@@ -8,6 +8,7 @@ extension Binder {
     func bindTableFunction(_ reference: TableFunctionReference, after left: Scope?) throws -> (PlanNode, Scope) {
         let binder = left.map { nestedBinder(outerScopes: outerScopes + [$0]) } ?? self
         let call = reference.call
+        if call.name == Self.hybridSearchName { return try bindHybridSearch(reference) }
         if call.distinct || call.star {
             throw VireoError(.syntaxError, "\(call.name)(…) in FROM takes plain arguments")
         }

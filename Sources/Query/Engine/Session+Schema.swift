@@ -175,7 +175,8 @@ extension Session {
         if let option = statement.options.first {
             throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
         }
-        return IndexDefinition(name: name, columns: [column.name], method: "gin")
+        return IndexDefinition(name: name, columns: [column.name], method: "gin",
+                               options: [InvertedIndex.formatOption: InvertedIndex.formatVersion])
     }
 
     private func dropIndexes(_ statement: DropIndex, _ transaction: StoreTransaction) throws -> QueryResult {

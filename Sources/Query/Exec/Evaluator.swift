@@ -29,6 +29,7 @@ enum Evaluator {
             return try like(operand, pattern, escape, caseInsensitive, negated, row, context)
         case .cast(let operand, let type): return try Cast.convert(evaluate(operand, row, context), to: type)
         case .function(let function, let arguments):
+            if let contextBody = function.contextBody { return try contextBody(arguments.map { try evaluate($0, row, context) }, context) }
             return try function.call(arguments.map { try evaluate($0, row, context) })
         case .caseWhen(let branches, let otherwise):
             for (condition, result) in branches where try truth(evaluate(condition, row, context)) == true {

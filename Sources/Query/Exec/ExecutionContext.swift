@@ -59,6 +59,8 @@ final class ExecutionCache {
     var sets: [ObjectIdentifier: (values: Set<GroupKey>, hasNull: Bool)] = [:]
     /// A recursive WITH query's rows of the previous iteration, by its CommonTable.
     var workingTables: [ObjectIdentifier: [[Value]]] = [:]
+    /// BM25 corpus statistics by table and column (TextCorpusStatistics.load).
+    var textStatistics: [String: TextCorpusStatistics] = [:]
 }
 
 /// Everything a plan needs while it runs.

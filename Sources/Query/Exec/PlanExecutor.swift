@@ -197,6 +197,7 @@ enum PlanExecutor {
     }
 
     private static func indexScan(_ scan: TableScan, _ range: IndexRange, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        if let search = range.textTopK { return try TextTopK.run(scan, range.index, search, context, emit) }
         if let textQuery = range.textQuery { return try invertedIndexScan(scan, range.index, textQuery, context, emit) }
         let columnType = scan.table.columnIndex(range.index.columns[0]).map { scan.table.columns[$0].type }
         let bound = { (expressions: [BoundExpression]?, inclusive: Bool, isLower: Bool) throws -> ValueBound?? in

@@ -14,6 +14,9 @@ enum AccessPath {
         if let query, !distinct, let vector = vectorSearch(scan, order: order, query: query, binder: binder) {
             return vector
         }
+        if let query, !distinct, let text = textTopK(scan, order: order, query: query, binder: binder) {
+            return text
+        }
         return scanPath(scan)
     }
 

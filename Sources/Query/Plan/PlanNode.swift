@@ -72,6 +72,8 @@ struct IndexRange: Sendable {
     /// For an inverted (gin) index: the tsquery whose lexemes select the candidate rows
     /// (the bounds are then unused); the WHERE clause rechecks every candidate.
     var textQuery: BoundExpression?
+    /// With `textQuery`: the BM25 top-k search answering ORDER BY bm25(…) DESC LIMIT k.
+    var textTopK: TextTopK.Search?
 }
 
 /// A nearest-neighbour search through a vector index.

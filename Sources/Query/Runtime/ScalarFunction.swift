@@ -13,6 +13,9 @@ struct ScalarFunction: Sendable {
     let isVolatile: Bool
     let resultType: @Sendable ([SQLType]) -> SQLType
     let body: @Sendable ([Value]) throws -> Value
+    /// For functions that read the statement's data (bm25's corpus statistics): called
+    /// instead of `body`, with the context.
+    var contextBody: (@Sendable ([Value], ExecutionContext) throws -> Value)? = nil
 
     func call(_ arguments: [Value]) throws -> Value {
         if isStrict && arguments.contains(where: \.isNull) { return .null }

@@ -49,8 +49,12 @@ extension RowSource {
     public func scanIndex(_ index: IndexDefinition, from lower: ValueBound? = nil, to upper: ValueBound? = nil,
                           reverse: Bool = false, _ body: (Int64) throws -> Bool) throws {
         try BTree(root: index.root).scan(in: pages, from: lower.map(Self.lowerKey), to: upper.flatMap(Self.upperKey),
-                                         reverse: reverse) { _, value in
-            try body(try KeyCodec.decodeRowID(value))
+                                         reverse: reverse) { key, value in
+            // A format 2 inverted index values its postings by their statistics; the row
+            // id ends the key (InvertedIndex.swift).
+            guard index.keepsTextStatistics else { return try body(try KeyCodec.decodeRowID(value)) }
+            guard key.count > KeyCodec.rowIDSizeBytes else { throw VireoError(.corruption, "malformed inverted index posting key") }
+            return try body(try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[(key.count - KeyCodec.rowIDSizeBytes)...])))
         }
     }
 

@@ -42,6 +42,10 @@ extension StoreTransaction {
             try validate(row, for: table)
             if let column = table.rowIDColumn { row[column] = .int(rowID) }
             for index in table.indexes where index.hasEntryTree {
+                if index.keepsTextStatistics {
+                    try updateInvertedEntries(index, table: table, old: old, new: row, rowID: rowID)
+                    continue
+                }
                 let oldKeys = try indexKeys(index, table: table, row: old, rowID: rowID)
                 let newKeys = try indexKeys(index, table: table, row: row, rowID: rowID)
                 if oldKeys == newKeys { continue }
@@ -85,6 +89,10 @@ extension StoreTransaction {
 
     private func removeRow(_ table: TableDefinition, rowID: Int64, old: [Value]) throws {
         for index in table.indexes where index.hasEntryTree {
+            if index.keepsTextStatistics, let document = try Self.invertedDocument(index, table: table, row: old) {
+                try applyInvertedDocument(index, document, rowID: rowID, sign: -1)
+                continue
+            }
             for key in try indexKeys(index, table: table, row: old, rowID: rowID) { try BTree(root: index.root).remove(key: key, in: pages) }
         }
         try table.tree.remove(key: KeyCodec.encodeRowID(rowID), in: pages)
@@ -163,6 +171,10 @@ extension StoreTransaction {
     }
 
     func insertIndexEntries(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws {
+        if index.keepsTextStatistics {
+            guard let document = try Self.invertedDocument(index, table: table, row: row) else { return }
+            return try applyInvertedDocument(index, document, rowID: rowID, sign: 1)
+        }
         for key in try indexKeys(index, table: table, row: row, rowID: rowID) {
             let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID), ifPresent: .keep, in: pages)
             if present {
@@ -172,6 +184,16 @@ extension StoreTransaction {
                                  detail: "Key (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists.")
             }
         }
+    }
+
+    /// An update's change to a format 2 inverted index: the old document out, the new one
+    /// in, unless they are the same.
+    private func updateInvertedEntries(_ index: IndexDefinition, table: TableDefinition, old: [Value], new: [Value], rowID: Int64) throws {
+        let before = try Self.invertedDocument(index, table: table, row: old)
+        let after = try Self.invertedDocument(index, table: table, row: new)
+        if before == after { return }
+        if let before { try applyInvertedDocument(index, before, rowID: rowID, sign: -1) }
+        if let after { try applyInvertedDocument(index, after, rowID: rowID, sign: 1) }
     }
 
     private func duplicateKey(_ table: TableDefinition, rowIDColumn: Int?, rowID: Int64) -> VireoError {

@@ -105,6 +105,7 @@ struct IntegrityChecker {
 
     /// An inverted index holds exactly one entry per (lexeme, row) of the table's tsvectors.
     mutating func checkInvertedEntries(_ index: IndexDefinition, table: TableDefinition) {
+        if index.keepsTextStatistics { return checkTextStatistics(index, table: table) }
         do {
             var expected = Set<[UInt8]>()
             try table.tree.scan(in: pages) { key, value in

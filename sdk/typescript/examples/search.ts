@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   try {
     await client.insertRows('notes', notes);
     const nearest = await client.search<{ text: string }>('notes', { vector: [1, 0.2, 0], k: 2, metric: 'cosine' });
-    for (const { row, distance } of nearest.results) console.log(`${distance.toFixed(4)} ${row.text}`);
+    for (const { row, distance } of nearest.results) console.log(`${(distance ?? 0).toFixed(4)} ${row.text}`);
   } finally {
     await client.dropTable('notes');
   }

@@ -96,7 +96,7 @@ describe('tables', () => {
     ]);
     const found = await vireo.search<{ title: string }>('docs', { vector: [1, 0, 0], k: 3, metric: 'cosine' });
     assert.deepEqual(found.results.map((result) => result.row.title), ['near', 'middle', 'far']);
-    const distances = found.results.map((result) => result.distance);
+    const distances = found.results.map((result) => result.distance ?? Number.NaN);
     assert.deepEqual(distances, [...distances].sort((a, b) => a - b));
     assert.equal(found.column, 'embedding');
     const filtered = await vireo.search<{ title: string; embedding: number[] }>('docs', { vector: [1, 0, 0], k: 3, filter: { kind: 'b' }, include_vectors: true });

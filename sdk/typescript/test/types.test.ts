@@ -11,8 +11,8 @@ export function misuses(client: VireoClient): unknown[] {
     sameInfo,
     // @ts-expect-error metric is l2, cosine or inner_product
     client.search('t', { vector: [1], metric: 'euclid' }),
-    // @ts-expect-error vector is required
-    client.search('t', { k: 3 }),
+    // @ts-expect-error ranking is vector, keyword or hybrid
+    client.search('t', { vector: [1], ranking: 'sideways' }),
     // @ts-expect-error the body is closed: no unknown fields
     client.createTable('t', { columns: {}, colums: {} }),
     // @ts-expect-error columns is required

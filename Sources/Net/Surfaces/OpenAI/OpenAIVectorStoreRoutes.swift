@@ -99,7 +99,9 @@ enum OpenAIVectorStoreRoutes {
         parameters: [storeParameter],
         requestBody: .object([
             ("query", .any), ("max_num_results", .integer(range: 1...Int64(searchResultsMax))), ("filters", .map(of: .any)),
-            ("ranking_options", .object([("ranker", .string()), ("score_threshold", .number)])), ("rewrite_query", .boolean),
+            ("ranking_options", .object([("ranker", .string()), ("score_threshold", .number),
+                                         ("ranking", .described(.string(allowed: SearchRanking.allCases.map(\.rawValue)), SearchRanking.fieldDescription))])),
+            ("rewrite_query", .boolean),
         ], required: ["query"]),
         response: .object([
             ("object", .string(allowed: ["vector_store.search_results.page"])), ("search_query", .array(of: .string())),
@@ -112,8 +114,9 @@ enum OpenAIVectorStoreRoutes {
         let threshold = try MAIARoutes.scoreThreshold(input.field("ranking_options")?.field(.text("score_threshold")))
         let filters = input.field("filters")
         if let filters { var check = SQLParameters(); _ = try OpenAIFilter.condition(filters, &check) }
+        let ranking = try SearchRanking.requested(input.field("ranking_options")?.field(.text("ranking")))
         let hits = try await services.vectorStores.search(store: input.path("vector_store_id"), queries: queries, limit: limit,
-                                                          scoreThreshold: threshold) { parameters in
+                                                          scoreThreshold: threshold, ranking: ranking) { parameters in
             try filters.map { try OpenAIFilter.condition($0, &parameters) }
         }
         let data: [JSONValue] = hits.map { hit in

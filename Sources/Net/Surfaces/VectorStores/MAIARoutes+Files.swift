@@ -69,13 +69,14 @@ extension MAIARoutes {
 
     static let search = RouteDeclaration(
         .post, "/v1/vector_stores/{vector_store_id}/search",
-        summary: "Semantic search: chunks nearest the query by cosine similarity, best first",
+        summary: "Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default)",
         parameters: [storeParameter],
         requestBody: .object([
             ("query", .string(length: 1...VectorStoreService.queryCharactersMax)),
             ("max_results", .integer(range: 1...Int64(VectorStoreService.searchResultsMax))),
             ("filter", .described(.nullable(.map(of: .any)), "key → value every result's chunk metadata or file attributes must hold")),
             ("score_threshold", .described(.nullable(.number), "the lowest score returned, 0 to 1")),
+            ("ranking", .described(.string(allowed: SearchRanking.allCases.map(\.rawValue)), SearchRanking.fieldDescription)),
         ], required: ["query"]),
         response: .object([("object", .string(allowed: ["list"])), ("data", .array(of: searchResult)), ("search_query", .string())],
                           required: ["object", "data", "search_query"])
@@ -86,7 +87,9 @@ extension MAIARoutes {
         let limit = input.field("max_results").flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? searchDefault
         let threshold = try scoreThreshold(input.field("score_threshold"))
         let filter: [(String, JSONValue)] = if case .object(let fields)? = input.field("filter") { fields } else { [] }
-        let hits = try await services.vectorStores.search(store: storeID, queries: [query], limit: limit, scoreThreshold: threshold) {
+        let ranking = try SearchRanking.requested(input.field("ranking"))
+        let hits = try await services.vectorStores.search(store: storeID, queries: [query], limit: limit, scoreThreshold: threshold,
+                                                          ranking: ranking) {
             EqualityFilter.condition(filter, &$0)
         }
         let data: [JSONValue] = hits.map { hit in

@@ -12,6 +12,23 @@ struct SQLParameters {
     }
 }
 
+/// How a vector-store search orders chunks: by embedding similarity, by BM25 over the
+/// chunks' words, or both fused by reciprocal rank (the default).
+enum SearchRanking: String, CaseIterable, Sendable {
+    case vector, keyword, hybrid
+
+    static let fieldDescription = "vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking)"
+
+    /// The request's `ranking` field; hybrid when absent.
+    static func requested(_ value: JSONValue?) throws -> SearchRanking {
+        guard let value else { return .hybrid }
+        guard let ranking = SearchRanking(rawValue: value.unquotedText ?? "") else {
+            throw RESTError.invalid("ranking", "must be vector, keyword or hybrid")
+        }
+        return ranking
+    }
+}
+
 /// One chunk a search found.
 struct SearchHit: Sendable {
     var fileID: String
@@ -34,7 +51,7 @@ extension VectorStoreService {
 
     /// The chunks of store `storeID` nearest each query, best first, at most `limit`, those
     /// under `scoreThreshold` left out. `condition` adds a filter over the chunks' columns.
-    func search(store storeID: String, queries: [String], limit: Int, scoreThreshold: Double?,
+    func search(store storeID: String, queries: [String], limit: Int, scoreThreshold: Double?, ranking: SearchRanking = .hybrid,
                 condition: @escaping @Sendable (inout SQLParameters) throws -> String?) async throws -> [SearchHit] {
         let store = try await session { session in
             let store = try VectorStoreSQL.store(session, storeID, counted: false)
@@ -53,17 +70,68 @@ extension VectorStoreService {
                 + "this server embeds with \(embedder.name): restart it with that embedder (--embedder) or re-ingest the files")
         }
         let vectors = try await embed(queries)
-        var best: [String: SearchHit] = [:]
-        for vector in vectors {
-            let (sql, parameters) = try Self.searchStatement(store: storeID, vector: vector, limit: limit, condition: condition)
-            let rows = try await session { try $0.execute(sql, parameters).rows }
-            for hit in rows.map(Self.hit) where hit.score >= (scoreThreshold ?? -1) {
+        var best: [String: (hit: SearchHit, order: Double)] = [:]
+        for (query, vector) in zip(queries, vectors) {
+            let ranked = try await rankedHits(store: storeID, query: query, vector: vector, limit: limit, ranking: ranking, condition: condition)
+            for (hit, order) in ranked where hit.score >= (scoreThreshold ?? -1) {
                 let key = hit.fileID + "#\(hit.chunkIndex)"
-                if (best[key]?.score ?? -1) < hit.score { best[key] = hit }
+                if (best[key]?.order ?? -1) < order { best[key] = (hit, order) }
             }
         }
-        let sorted = best.values.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.fileID, $0.chunkIndex) < ($1.fileID, $1.chunkIndex) }
-        return Array(sorted.prefix(limit))
+        let sorted = best.values.sorted {
+            $0.order != $1.order ? $0.order > $1.order : ($0.hit.fileID, $0.hit.chunkIndex) < ($1.hit.fileID, $1.hit.chunkIndex)
+        }
+        return Array(sorted.prefix(limit).map(\.hit))
+    }
+
+    /// One query's hits with their scores, which they sort by: the cosine similarity for
+    /// vector ranking; for keyword ranking 1 / (60 + BM25 rank), and for hybrid the sum of that
+    /// and the same of the vector rank (each ranking taking max(4 × limit, 50) chunks), both
+    /// scaled so that a chunk first in every ranking scores 1.
+    private func rankedHits(store storeID: String, query: String, vector: [Float], limit: Int, ranking: SearchRanking,
+                            condition: @escaping @Sendable (inout SQLParameters) throws -> String?) async throws -> [(SearchHit, Double)] {
+        let depth = ranking == .hybrid ? max(4 * limit, 50) : limit
+        var lists: [[SearchHit]] = []
+        if ranking != .keyword {
+            let (sql, parameters) = try Self.searchStatement(store: storeID, vector: vector, limit: depth, condition: condition)
+            lists.append(try await session { try $0.execute(sql, parameters).rows }.map(Self.hit))
+        }
+        if ranking != .vector {
+            let (sql, parameters) = try Self.keywordStatement(store: storeID, query: query, vector: vector, limit: depth, condition: condition)
+            lists.append(try await session { try $0.execute(sql, parameters).rows }.map(Self.hit))
+        }
+        if ranking == .vector { return lists[0].map { ($0, $0.score) } }
+        var fused: [String: (hit: SearchHit, order: Double)] = [:]
+        for list in lists {
+            for (position, hit) in list.enumerated() {
+                let key = hit.fileID + "#\(hit.chunkIndex)"
+                fused[key] = (hit, (fused[key]?.order ?? 0) + 1 / Double(Self.reciprocalRankConstant + position + 1))
+            }
+        }
+        // Scaled to 0…1: 1 for a chunk first in every ranking.
+        let best = Double(lists.count) / Double(Self.reciprocalRankConstant + 1)
+        return fused.values.map { entry in
+            var hit = entry.hit
+            hit.score = entry.order / best
+            return (hit, hit.score)
+        }
+    }
+
+    static let reciprocalRankConstant = 60
+
+    /// One statement the planner serves with the gin index's BM25 top-k (WAND): chunks
+    /// holding any of the query's words, best by bm25 first, with their cosine distance.
+    static func keywordStatement(store storeID: String, query: String, vector: [Float], limit: Int,
+                                 condition: (inout SQLParameters) throws -> String?) throws -> (String, [Value]) {
+        var parameters = SQLParameters()
+        let vectorParameter = parameters.add(.vector(vector))
+        let words = HybridSearchSQL.anyWordQuery(parameters.add(.text(query)))
+        let column = VectorStoreSchema.textColumn
+        var terms = ["\(column) @@ \(words)", "store_id = " + parameters.add(.text(storeID))]
+        if let filter = try condition(&parameters) { terms.append("(" + filter + ")") }
+        let sql = "SELECT file_id, filename, chunk_index, content, metadata, attributes, embedding <=> \(vectorParameter) AS distance "
+            + "FROM \(VectorStoreSchema.chunks) WHERE \(terms.joined(separator: " AND ")) ORDER BY bm25(\(column), \(words)) DESC LIMIT \(limit)"
+        return (sql, parameters.values)
     }
 
     /// One statement the planner serves with the HNSW index (cosine):

@@ -12,7 +12,8 @@ import VireoStorage
 ///   files that carry the batch's id.
 /// - `vireo_vector_store_chunks`: the searchable text with its embedding; the store id,
 ///   filename and the file's attributes are copied in, so that a search is one statement over
-///   one table that the HNSW index (cosine) serves, filters and all.
+///   one table that the HNSW index (cosine) serves, filters and all. `content_tsv` (generated
+///   from the content, gin-indexed) serves keyword ranking by BM25.
 enum VectorStoreSchema {
     static let files = "vireo_files"
     static let stores = "vireo_vector_stores"
@@ -20,6 +21,8 @@ enum VectorStoreSchema {
     static let chunks = "vireo_vector_store_chunks"
     static let batches = "vireo_vector_store_file_batches"
     static let embeddingIndex = "vireo_vector_store_chunks_embedding"
+    static let textColumn = "content_tsv"
+    static let textIndex = "vireo_vector_store_chunks_content_tsv"
 
     /// The statements that create what is missing, for vectors of `dimension`.
     static func statements(dimension: Int) -> [String] {
@@ -50,6 +53,12 @@ enum VectorStoreSchema {
             """,
             "CREATE INDEX IF NOT EXISTS \(chunks)_file ON \(chunks) (file_id)",
             "CREATE INDEX IF NOT EXISTS \(embeddingIndex) ON \(chunks) USING hnsw (embedding vector_cosine_ops)",
+            // Keyword and hybrid search (BM25): added to stores made before they came, too.
+            """
+            ALTER TABLE \(chunks) ADD COLUMN IF NOT EXISTS \(textColumn) tsvector
+              GENERATED ALWAYS AS (to_tsvector('english', content)) STORED
+            """,
+            "CREATE INDEX IF NOT EXISTS \(textIndex) ON \(chunks) USING gin (\(textColumn))",
         ]
     }
 

@@ -161,7 +161,7 @@ export const operations = {
   "delete_api_v1_tables__name__rows__id_": { method: "DELETE", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** PATCH /api/v1/tables/{name}/rows/{id}: Change some columns of one row */
   "patch_api_v1_tables__name__rows__id_": { method: "PATCH", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
-  /** POST /api/v1/tables/{name}/search: The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+  /** POST /api/v1/tables/{name}/search: The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
   "post_api_v1_tables__name__search": { method: "POST", path: "/api/v1/tables/{name}/search", pathParams: ["name"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/query: Run one SQL statement with parameters $1, $2 … */
   "post_api_v1_query": { method: "POST", path: "/api/v1/query", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
@@ -177,7 +177,7 @@ export const operations = {
   "post_v1_vector_stores__vector_store_id__files": { method: "POST", path: "/v1/vector_stores/{vector_store_id}/files", pathParams: ["vector_store_id"], queryParams: [], hasBody: false, status: 201, otherStatuses: [], requiresKey: true },
   /** GET /v1/vector_stores/{vector_store_id}/files/{file_id}: A file's processing status */
   "get_v1_vector_stores__vector_store_id__files__file_id_": { method: "GET", path: "/v1/vector_stores/{vector_store_id}/files/{file_id}", pathParams: ["vector_store_id","file_id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
-  /** POST /v1/vector_stores/{vector_store_id}/search: Semantic search: chunks nearest the query by cosine similarity, best first */
+  /** POST /v1/vector_stores/{vector_store_id}/search: Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
   "post_v1_vector_stores__vector_store_id__search": { method: "POST", path: "/v1/vector_stores/{vector_store_id}/search", pathParams: ["vector_store_id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** GET /openai/v1/files: List uploaded files */
   "get_openai_v1_files": { method: "GET", path: "/openai/v1/files", pathParams: [], queryParams: ["limit","order","after","before","purpose"], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },

@@ -208,17 +208,23 @@ export type PatchApiV1TablesNameRowsIdBody = GetApiV1TablesNameRowsIdResponse;
 /** Change some columns of one row */
 export type PatchApiV1TablesNameRowsIdResponse = GetApiV1TablesNameRowsIdResponse;
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchPath = GetApiV1TablesNamePath;
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchQuery = Record<string, never>;
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchBody = {
-  vector: number[];
+  vector?: number[];
+  /** text whose words (any of them) the keyword ranking looks for */
+  query?: string;
+  /** vector (needs vector), keyword (needs query) or hybrid (needs both); by default hybrid when both are given, else the one given */
+  ranking?: "vector" | "keyword" | "hybrid";
   /** vector column; may be left out when the table has one */
   column?: string;
+  /** tsvector column for keyword ranking; may be left out when the table has one */
+  text_column?: string;
   k?: number;
   metric?: "l2" | "cosine" | "inner_product";
   /** column → value rows must equal */
@@ -228,17 +234,23 @@ export type PostApiV1TablesNameSearchBody = {
   include_vectors?: boolean;
 };
 
-/** The k rows nearest a vector; inner_product distances are negated, so smaller is nearer */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchResponse = {
   results: ({
     row: {
       [key: string]: unknown;
     };
+    /** vector ranking */
     distance: number;
+    /** keyword ranking: BM25; hybrid: the fused reciprocal-rank score */
+    score: number;
+    keyword_rank: number | null;
+    vector_rank: number | null;
   })[];
   count: number;
   column: string;
   metric: string;
+  ranking: string;
 };
 
 /** Run one SQL statement with parameters $1, $2 … */
@@ -406,13 +418,13 @@ export type GetV1VectorStoresVectorStoreIdFilesFileIdQuery = Record<string, neve
 /** A file's processing status */
 export type GetV1VectorStoresVectorStoreIdFilesFileIdResponse = PostV1VectorStoresVectorStoreIdFilesResponse;
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchPath = GetV1VectorStoresVectorStoreIdPath;
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchQuery = Record<string, never>;
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchBody = {
   query: string;
   max_results?: number;
@@ -422,9 +434,11 @@ export type PostV1VectorStoresVectorStoreIdSearchBody = {
   } | null;
   /** the lowest score returned, 0 to 1 */
   score_threshold?: number | null;
+  /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking) */
+  ranking?: "vector" | "keyword" | "hybrid";
 };
 
-/** Semantic search: chunks nearest the query by cosine similarity, best first */
+/** Search: chunks best for the query, by cosine similarity, BM25 or both fused (ranking, hybrid by default) */
 export type PostV1VectorStoresVectorStoreIdSearchResponse = {
   object: "list";
   data: ({
@@ -687,6 +701,8 @@ export type PostOpenaiV1VectorStoresVectorStoreIdSearchBody = {
   ranking_options?: {
     ranker?: string;
     score_threshold?: number;
+    /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking) */
+    ranking?: "vector" | "keyword" | "hybrid";
   };
   rewrite_query?: boolean;
 };

@@ -21,7 +21,8 @@ export type FilterValue = string | number | boolean;
 export type RowPage<R extends Row = Row> = Omit<T.GetApiV1TablesNameRowsResponse, 'rows'> & { rows: R[] };
 /** The neighbours of a search, nearest first. */
 export type SearchResult<R extends Row = Row> = Omit<T.PostApiV1TablesNameSearchResponse, 'results'> & {
-  results: { row: R; distance: number }[];
+  /** `distance` with vector ranking; `score` with keyword (BM25) and hybrid ranking, which also gives each ranking's place. */
+  results: { row: R; distance?: number; score?: number; keyword_rank?: number | null; vector_rank?: number | null }[];
 };
 
 /** Which rows, in which order: the rows route's query without the paging. */
@@ -125,7 +126,7 @@ export class TablesSurface {
     return this.transport.call('delete_api_v1_tables__name__rows__id_', { path: { name, id } }, options);
   }
 
-  /** The `k` rows nearest `vector`, nearest first (inner_product distances are negated, so smaller is nearer). */
+  /** The `k` best rows: nearest `vector` (inner_product distances are negated, so smaller is nearer), best by BM25 for `query`, or both fused (`ranking`). */
   async search<R extends Row = Row>(name: string, params: SearchParams, options?: RequestOptions): Promise<SearchResult<R>> {
     return (await this.transport.call('post_api_v1_tables__name__search', { path: { name }, body: params }, options)) as SearchResult<R>;
   }
