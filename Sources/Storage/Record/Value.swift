@@ -155,6 +155,16 @@ extension Value {
         }
     }
 
+    /// An integer, or a numeric with no fraction that fits 64 bits (`sum` of a bigint column
+    /// is numeric, as in PostgreSQL); nil otherwise.
+    public var exactInteger: Int64? {
+        switch self {
+        case .int(let number): number
+        case .numeric(let number): number.normalized.scale == 0 ? number.roundedInt64 : nil
+        default: nil
+        }
+    }
+
     /// Whether this is SQL NULL.
     public var isNull: Bool {
         if case .null = self { return true }

@@ -93,6 +93,7 @@ struct RowCells {
         switch next() {
         case .int(let number): number
         case .double(let number): Int64(exactly: number.rounded())
+        case .numeric(let number): number.roundedInt64
         default: nil
         }
     }
@@ -101,6 +102,7 @@ struct RowCells {
         switch next() {
         case .double(let number): number
         case .int(let number): Double(number)
+        case .numeric(let number): number.double
         default: nil
         }
     }

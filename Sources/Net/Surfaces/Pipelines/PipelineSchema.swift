@@ -65,7 +65,7 @@ enum PipelineSchema {
 /// Small helpers for reading rows the surface's own statements return.
 extension [Value] {
     func text(_ index: Int) -> String? { if case .text(let text) = self[index] { text } else { nil } }
-    func int(_ index: Int) -> Int64? { if case .int(let number) = self[index] { number } else { nil } }
+    func int(_ index: Int) -> Int64? { self[index].exactInteger }
     func json(_ index: Int) -> JSONValue {
         switch self[index] {
         case .json(let text), .text(let text): (try? JSONValue.parse(text)) ?? .null

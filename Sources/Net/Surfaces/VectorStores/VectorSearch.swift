@@ -151,6 +151,7 @@ extension VectorStoreService {
         let distance: Double = switch row[6] {
         case .double(let value): value
         case .int(let value): Double(value)
+        case .numeric(let value): value.double
         default: 2
         }
         return SearchHit(fileID: row[0].string ?? "", filename: row[1].string ?? "", chunkIndex: Int(row[2].integer ?? 0),

@@ -145,7 +145,7 @@ struct UploadRecord: Sendable {
 
 extension Value {
     var string: String? { if case .text(let text) = self { text } else { nil } }
-    var integer: Int64? { if case .int(let number) = self { number } else { nil } }
+    var integer: Int64? { exactInteger }
 }
 
 /// The vector-store statements both surfaces share: records by id, pages, counts.
