@@ -62,6 +62,9 @@ enum Functions {
         switch value {
         case .int(let number): return number
         case .double(let number): return try Cast.roundToInt(number)
+        case .numeric(let number):
+            guard let integer = number.roundedInt64 else { throw VireoError(.numericOutOfRange, "bigint out of range") }
+            return integer
         default: return try Cast.parseInt(string(value))
         }
     }
