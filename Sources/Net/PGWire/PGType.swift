@@ -340,13 +340,12 @@ enum PGNumeric {
             throw VireoError(.invalidTextRepresentation, "malformed binary numeric parameter (NaN and infinity are not supported)")
         }
         var text = ""
-        for index in 0..<Int(count) {
+        for _ in 0..<Int(count) {
             guard let digit: Int16 = bytes.readInteger(), (0..<10_000).contains(digit) else {
                 throw VireoError(.invalidTextRepresentation, "malformed binary numeric parameter")
             }
             let group = String(digit)
             text += String(repeating: "0", count: 4 - group.count) + group
-            _ = index
         }
         // The digits stand for text × 10000^(weight − count + 1).
         let exponent = 4 * (Int(weight) - Int(count) + 1)

@@ -103,8 +103,7 @@ public struct GroupKey: Hashable, Sendable {
         case .interval(let interval): key = .interval(interval.span)
         case .array(let elements): key = .array(elements.map { GroupKey($0).key })
         // 1.50 = 1.5 (Numeric hashes its value), and an integral one keys as the integer.
-        case .numeric(let number): key = number.scale == 0 || number.normalized.scale == 0
-            ? number.roundedInt64.map(Key.int) ?? .numeric(number) : .numeric(number)
+        case .numeric(let number): key = number.normalized.scale == 0 ? number.roundedInt64.map(Key.int) ?? .numeric(number) : .numeric(number)
         }
     }
 }

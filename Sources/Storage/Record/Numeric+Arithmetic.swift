@@ -68,6 +68,9 @@ extension Numeric {
 
     /// Throws PostgreSQL's overflow error when the number has more digits than numeric holds.
     public func checked() throws -> Numeric {
+        // Below ~3.3 bits a digit, the limit cannot be reached: skip the decimal conversion,
+        // which every sum and difference would otherwise pay.
+        if coefficient.byteCount * 8 < Numeric.integerDigitsMax * 3 { return self }
         if integerDigits > Numeric.integerDigitsMax {
             throw VireoError(.numericOutOfRange, "value overflows numeric format")
         }
