@@ -102,7 +102,7 @@ extension PGConnection {
         let session = self.session
         for statement in statements {
             do {
-                let result = try await server.executor.run { try session.execute(statement) }
+                let result = try await run(statement, [], planCache: nil)
                 server.metrics.recordStatement(commandTag: result.commandTag)
                 writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
             } catch let error as VireoError {
@@ -211,12 +211,23 @@ extension PGConnection {
         guard var portal = portals[name] else { throw VireoError(.undefinedObject, "portal \"\(name)\" does not exist") }
         if let result = portal.result { return result }
         guard let statement = portal.prepared.statement else { return nil }
-        let (session, parameters, cache) = (self.session, portal.parameters, portal.prepared.planCache)
-        let result = try await server.executor.run { try session.execute(statement, parameters, planCache: cache) }
+        let result = try await run(statement, portal.parameters, planCache: portal.prepared.planCache)
         server.metrics.recordStatement(commandTag: result.commandTag)
         portal.result = result
         portals[name] = portal
         return result
+    }
+
+    /// Runs a statement: a point lookup whose pages are cached at once, on this event loop
+    /// (it cannot block: `Session.executeImmediately`), anything else on an engine thread.
+    /// A simple query (no `planCache`) is planned at each run.
+    private func run(_ statement: Statement, _ parameters: [Value], planCache: PlanCache?) async throws -> QueryResult {
+        if let result = try session.executeImmediately(statement, parameters, planCache: planCache ?? PlanCache()) {
+            return result
+        }
+        let session = self.session
+        guard let planCache else { return try await server.executor.run { try session.execute(statement, parameters) } }
+        return try await server.executor.run { try session.execute(statement, parameters, planCache: planCache) }
     }
 
     private func execute(_ name: String, rowsMax: Int) async throws {

@@ -55,7 +55,8 @@ public struct PGServer: Sendable {
             try await listener.executeThenClose { connections in
                 for try await connection in connections {
                     let context = self.context
-                    group.addTask { await PGConnection(server: context).serve(connection) }
+                    let loop = EventLoopTaskExecutor(connection.channel.eventLoop)
+                    group.addTask(executorPreference: loop) { await PGConnection(server: context).serve(connection) }
                 }
             }
         }

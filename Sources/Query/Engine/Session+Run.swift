@@ -212,12 +212,16 @@ extension Session {
         }
     }
 
-    func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
+    /// With `pointLookupOnly`, a plan that is not a point lookup throws `NotAPointLookup`
+    /// before it reads anything.
+    func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache, pointLookupOnly: Bool = false) throws -> QueryResult {
         try read { data in
             guard case .snapshot(let snapshot) = data, pendingVectorChanges.isEmpty else {
+                if pointLookupOnly { throw NotAPointLookup() }
                 return try runQuery(query, data, parameters)
             }
             let (plan, columns) = try cache.plan(for: snapshot.catalog.version) { try makeBinder(data.catalog).bindQuery(query) }
+            if pointLookupOnly, !plan.isPointLookup { throw NotAPointLookup() }
             return try run(plan, columns, data, parameters)
         }
     }
@@ -257,6 +261,9 @@ extension Session {
         return QueryResult(columns: [ResultColumn(name: name, type: .text)], rows: [[.text(value)]], commandTag: "SHOW")
     }
 }
+
+/// `Session.executeImmediately` met a statement that is not a point lookup.
+struct NotAPointLookup: Error {}
 
 /// The plan of a prepared query, for one schema version.
 public final class PlanCache: @unchecked Sendable {

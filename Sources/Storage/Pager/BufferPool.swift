@@ -102,6 +102,7 @@ final class BufferPool: @unchecked Sendable {
             hitCount.add(1, ordering: .relaxed)
             return hit
         }
+        if CachedPagesOnly.isActive { throw PageNotCached(pageNumber: pageNumber) }
         missCount.add(1, ordering: .relaxed)
         let buffer = try load(pageNumber)
         return lock.withLock {
@@ -162,6 +163,7 @@ final class BufferPool: @unchecked Sendable {
     /// far as the budget has room. A page that fails to read or verify is skipped here and
     /// reported when it is really needed.
     func prefetch(_ pageNumbers: [PageNumber]) {
+        guard !CachedPagesOnly.isActive else { return }
         let missing: [PageNumber] = lock.withLock {
             let room = capacityPages - slotOfPage.count
             return Array(pageNumbers.filter { slotOfPage[$0] == nil }.prefix(max(0, room)))

@@ -1,0 +1,112 @@
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// `Session.executeImmediately` lets a server's event loop answer a point lookup itself;
+/// it must refuse (nil) everything that could wait or run long, and answer exactly as
+/// `execute` does otherwise.
+@Suite("Immediate execution: point lookups on cached pages only")
+struct ImmediateExecutionTests {
+    private func database(_ path: String? = nil) throws -> Database {
+        let db = try path.map { try Database.open(path: $0) } ?? Database.inMemory()
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS t (id bigint PRIMARY KEY, email text UNIQUE, v text, g int);
+            CREATE INDEX IF NOT EXISTS t_g ON t (g)
+            """)
+        return db
+    }
+
+    private func fill(_ db: Database, rows: Int) throws {
+        try db.execute("INSERT INTO t SELECT i, 'u' || i || '@x', 'value ' || i, i % 7 FROM generate_series(1, \(rows)) i")
+    }
+
+    private func immediate(_ session: Session, _ sql: String, _ parameters: [Value] = []) throws -> [[Value]]? {
+        try session.executeImmediately(Parser.parseStatement(sql), parameters, planCache: PlanCache())?.rows
+    }
+
+    @Test("lookups by primary key or by every column of a unique index are answered, as execute answers them")
+    func answersPointLookups() throws {
+        let db = try database()
+        try fill(db, rows: 100)
+        let session = db.session()
+        let lookups: [(String, [Value])] = [
+            ("SELECT v FROM t WHERE id = $1", [.int(42)]),
+            ("SELECT id, v FROM t WHERE id = 7 AND g = 0", []),
+            ("SELECT id FROM t WHERE id IN (1, 2, 3)", []),
+            ("SELECT v, g + 1 FROM t WHERE email = $1", [.text("u5@x")]),
+            ("SELECT v FROM t WHERE id = $1", [.int(1000)]),
+            ("SELECT v FROM t WHERE id = $1 LIMIT 1", [.int(9)]),
+        ]
+        for (sql, parameters) in lookups {
+            let answered = try immediate(session, sql, parameters)
+            #expect(answered != nil, "\(sql) should run immediately")
+            #expect(answered == (try session.execute(Parser.parseStatement(sql), parameters).rows), "\(sql)")
+        }
+    }
+
+    @Test("scans, ranges, function calls, subqueries, sorts and writes are left to an engine thread")
+    func refusesEverythingElse() throws {
+        let db = try database()
+        try fill(db, rows: 100)
+        let session = db.session()
+        let refused = [
+            "SELECT v FROM t",
+            "SELECT v FROM t WHERE g = 3",
+            "SELECT v FROM t WHERE id > 5",
+            "SELECT v FROM t WHERE email >= 'u5' AND email <= 'u5@x'",
+            "SELECT random() FROM t WHERE id = 1",
+            "SELECT upper(v) FROM t WHERE id = 1",
+            "SELECT (SELECT count(*) FROM t) FROM t WHERE id = 1",
+            "SELECT count(*) FROM t WHERE id = 1",
+            "SELECT 1",
+            "INSERT INTO t VALUES (1000, 'new@x', 'new', 1)",
+        ]
+        for sql in refused {
+            #expect(try immediate(session, sql) == nil, "\(sql) must not run immediately")
+        }
+        #expect(try rows(db, "SELECT count(*) FROM t") == [["100"]], "a refused INSERT did not run")
+    }
+
+    @Test("inside a transaction block nothing runs immediately, and the block is untouched")
+    func refusesInTransactionBlocks() throws {
+        let db = try database()
+        try fill(db, rows: 10)
+        let session = db.session()
+        try session.execute("BEGIN")
+        try session.execute("UPDATE t SET v = 'changed' WHERE id = 1")
+        #expect(try immediate(session, "SELECT v FROM t WHERE id = 1") == nil)
+        #expect(try session.execute("SELECT v FROM t WHERE id = 1").rows == [[.text("changed")]])
+        try session.execute("ROLLBACK")
+        #expect(try immediate(session, "SELECT v FROM t WHERE id = 1") == [[.text("value 1")]])
+    }
+
+    @Test("a lookup whose pages are not cached is refused before it reads the disk; once cached it runs immediately")
+    func refusesUncachedPages() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/cold.vireo"
+            let db = try database(path)
+            try fill(db, rows: 5_000)
+            try db.close()
+
+            let reopened = try database(path)
+            defer { try? reopened.close() }
+            let session = reopened.session()
+            let sql = "SELECT v FROM t WHERE id = $1"
+            let cache = PlanCache()
+            let statement = try Parser.parseStatement(sql)
+            #expect(try session.executeImmediately(statement, [.int(4_321)], planCache: cache) == nil)
+            #expect(try session.execute(statement, [.int(4_321)], planCache: cache).rows == [[.text("value 4321")]])
+            #expect(try session.executeImmediately(statement, [.int(4_321)], planCache: cache)?.rows == [[.text("value 4321")]])
+            #expect(!CachedPagesOnly.isActive, "the thread's reads are unrestricted again")
+        }
+    }
+
+    @Test("an error of an immediate lookup is the statement's own error")
+    func reportsErrors() throws {
+        let db = try database()
+        try fill(db, rows: 3)
+        let session = db.session()
+        #expect(throws: VireoError.self) { try immediate(session, "SELECT v FROM t WHERE id = $1", [.text("not a number")]) }
+        #expect(!session.isInTransaction)
+    }
+}
