@@ -24,11 +24,17 @@ struct PGCopyTests {
         let row: [Value] = [.int(1), .text("tab\there\\ and\nnewline"), .null, .text("\\N")]
         let line = format.line(row)
         #expect(line == "1\ttab\\there\\\\ and\\nnewline\t\\N\t\\\\N\n")
-        var buffer = Array(line)
+        var buffer = Array(line.utf8)
         let records = format.takeRecords(from: &buffer)
         #expect(buffer.isEmpty && records.count == 1)
         #expect(try format.fields(records[0]) == ["1", "tab\there\\ and\nnewline", nil, "\\N"])
-        #expect(try format.fields(Array("\\x41\\101\\q")) == ["AAq"])
+        #expect(try format.fields(Array("\\x41\\101\\q".utf8)) == ["AAq"])
+        #expect(try format.fields(Array("a\\\tb\tc\\xc3\\xa9\r".utf8)) == ["a\tb", "c\u{e9}\r"], "escaped delimiter, escaped UTF-8 bytes")
+        #expect(try format.fields(Array("caf\u{e9}\t\u{1F600}".utf8)) == ["caf\u{e9}", "\u{1F600}"])
+        let invalid = try? format.fields([0x61, 0xFF])
+        #expect(invalid == nil, "bytes that are not UTF-8 are refused")
+        var crlf = Array("1\tx\r\n2\ty\r\n".utf8)
+        #expect(try format.takeRecords(from: &crlf).map { try format.fields($0) } == [["1", "x"], ["2", "y"]])
     }
 
     @Test("CSV: quoted delimiters, doubled quotes and line breaks inside quotes; empty unquoted is NULL")
@@ -37,9 +43,9 @@ struct PGCopyTests {
         format.kind = .csv
         format.delimiter = ","
         format.null = ""
-        var buffer = Array("1,\"a, \"\"b\"\"\nc\",\n2,\"\",x\n3,unfinish")
+        var buffer = Array("1,\"a, \"\"b\"\"\nc\",\n2,\"\",x\n3,unfinish".utf8)
         let records = format.takeRecords(from: &buffer)
-        #expect(String(buffer) == "3,unfinish", "an unfinished record stays in the buffer")
+        #expect(String(decoding: buffer, as: UTF8.self) == "3,unfinish", "an unfinished record stays in the buffer")
         #expect(try records.map { try format.fields($0) } == [["1", "a, \"b\"\nc", nil], ["2", "", "x"]])
         #expect(format.line([.text("a,b"), .null, .text("")]) == "\"a,b\",,\"\"\n")
     }

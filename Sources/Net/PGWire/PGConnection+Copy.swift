@@ -6,7 +6,7 @@ import VireoStorage
 struct PGCopyIn {
     var command: PGCopyCommand
     var columns: [String]
-    var buffer: [Character] = []
+    var buffer: [UInt8] = []
     var pendingRows: [[Value]] = []
     var rowCount = 0
     var headerSkipped = false
@@ -66,15 +66,14 @@ extension PGConnection {
 
     /// A message while in copy-in mode; false when the copy has ended.
     func handleCopyIn(_ message: PGFrontendMessage) async throws {
-        guard var copy = copyIn else { return }
+        guard let copy = copyIn else { return }
         switch message {
-        case .copyData(var bytes):
+        case .copyData(let bytes):
             guard copy.error == nil else { return }
-            copy.buffer += Array(bytes.readString(length: bytes.readableBytes) ?? "")
-            copyIn = copy
+            copyIn?.buffer += bytes.readableBytesView
             await absorbRecords()
         case .copyDone:
-            if copy.error == nil, !copy.buffer.isEmpty { copyIn?.buffer.append("\n"); await absorbRecords() }
+            if copy.error == nil, !copy.buffer.isEmpty { copyIn?.buffer.append(UInt8(ascii: "\n")); await absorbRecords() }
             if copyIn?.error == nil { await insertPending() }
             await finishCopy(failure: nil)
         case .copyFail(let reason):
@@ -89,11 +88,12 @@ extension PGConnection {
     /// Parses the complete records received so far and inserts them in batches.
     private func absorbRecords() async {
         guard var copy = copyIn else { return }
+        copyIn = nil  // so that `copy` owns the buffer it trims (no copy of it)
         let records = copy.command.format.takeRecords(from: &copy.buffer)
         do {
             for record in records {
                 if copy.command.format.header && !copy.headerSkipped { copy.headerSkipped = true; continue }
-                if record == ["\\", "."] { continue }  // the old end-of-data marker
+                if record == Array("\\.".utf8) { continue }  // the old end-of-data marker
                 let fields = try copy.command.format.fields(record)
                 guard fields.count == copy.columns.count else {
                     throw VireoError(.dataException, "COPY row \(copy.rowCount + copy.pendingRows.count + 1) has \(fields.count) fields, the table's column list has \(copy.columns.count)")

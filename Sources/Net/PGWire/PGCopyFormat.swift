@@ -65,7 +65,7 @@ struct PGCopyFormat: Equatable {
     }
 
     private func singleCharacter(_ text: String, _ option: String) throws -> Character {
-        guard text.count == 1, let character = text.first else {
+        guard text.utf8.count == 1, let character = text.first else {
             throw VireoError(.featureNotSupported, "COPY \(option) must be a single one-byte character")
         }
         return character
@@ -114,96 +114,143 @@ extension PGCopyFormat {
 // MARK: - Decoding lines
 
 extension PGCopyFormat {
+    private static let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r"), backslash = UInt8(ascii: "\\")
+
+    /// The delimiter and quote as bytes (both are one-byte characters: `singleCharacter`).
+    private var delimiterByte: UInt8 { delimiter.utf8.first ?? 0 }
+    private var quoteByte: UInt8 { quote.utf8.first ?? 0 }
+
     /// Splits complete records off the front of `buffer` (CSV records may span lines
-    /// inside quotes); what is left is an unfinished record.
-    func takeRecords(from buffer: inout [Character]) -> [[Character]] {
-        var records: [[Character]] = []
-        var start = 0, inQuotes = false, index = 0
-        while index < buffer.count {
-            let character = buffer[index]
-            if kind == .csv && character == quote { inQuotes.toggle() }
-            if character == "\n" && !inQuotes {
-                var record = Array(buffer[start..<index])
-                if record.last == "\r" { record.removeLast() }
-                records.append(record)
-                start = index + 1
-            }
-            index += 1
+    /// inside quotes); what is left is an unfinished record. Works on bytes: a line
+    /// break byte never occurs inside a multi-byte UTF-8 character.
+    func takeRecords(from buffer: inout [UInt8]) -> [[UInt8]] {
+        var records: [[UInt8]] = []
+        var start = 0, inQuotes = false
+        let csv = kind == .csv, quote = quoteByte
+        for index in buffer.indices {
+            let byte = buffer[index]
+            if csv && byte == quote { inQuotes.toggle() }
+            guard byte == Self.newline, !inQuotes else { continue }
+            let end = index > start && buffer[index - 1] == Self.carriageReturn ? index - 1 : index
+            records.append(Array(buffer[start..<end]))
+            start = index + 1
         }
         buffer.removeFirst(start)
         return records
     }
 
     /// The fields of one record; nil for NULL.
-    func fields(_ record: [Character]) throws -> [String?] {
+    func fields(_ record: [UInt8]) throws -> [String?] {
         kind == .csv ? try csvFields(record) : try textFields(record)
     }
 
-    private func textFields(_ record: [Character]) throws -> [String?] {
-        var fields: [String?] = [], current = "", raw = "", index = 0
-        func finish() { fields.append(raw == null ? nil : current); current = ""; raw = "" }
-        while index < record.count {
-            let character = record[index]
-            if character == delimiter { finish(); index += 1; continue }
-            guard character == "\\", index + 1 < record.count else {
-                current.append(character); raw.append(character); index += 1; continue
+    private func textFields(_ record: [UInt8]) throws -> [String?] {
+        var fields: [String?] = []
+        var start = 0, index = 0, escaped = false
+        let delimiter = delimiterByte
+        while index <= record.count {
+            if index == record.count || record[index] == delimiter {
+                fields.append(try textField(record[start..<index], escaped: escaped))
+                start = index + 1
+                escaped = false
+            } else if record[index] == Self.backslash {
+                escaped = true
+                index += 1  // an escaped delimiter is data
             }
-            let (decoded, consumed) = unescape(record, at: index + 1)
-            current += decoded
-            raw += String(record[index..<(index + 1 + consumed)])
-            index += 1 + consumed
+            index += 1
         }
-        finish()
         return fields
     }
 
-    /// The character(s) a backslash sequence stands for, and how many characters after
-    /// the backslash it used.
-    private func unescape(_ record: [Character], at index: Int) -> (String, Int) {
-        let next = record[index]
+    /// A text-format field: NULL when its raw bytes are the NULL string, else its
+    /// backslash sequences decoded.
+    private func textField(_ raw: ArraySlice<UInt8>, escaped: Bool) throws -> String? {
+        if raw.elementsEqual(null.utf8) { return nil }
+        guard escaped else { return try Self.utf8(raw) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.count)
+        var index = raw.startIndex
+        while index < raw.endIndex {
+            guard raw[index] == Self.backslash, index + 1 < raw.endIndex else {
+                bytes.append(raw[index])
+                index += 1
+                continue
+            }
+            let (byte, consumed) = Self.unescape(raw, at: index + 1)
+            bytes.append(byte)
+            index += 1 + consumed
+        }
+        return try Self.utf8(bytes[...])
+    }
+
+    /// The byte a backslash sequence stands for, and how many bytes after the backslash
+    /// it used: `\n` and the other letters, octal `\ooo`, hex `\xhh`, else the byte itself.
+    private static func unescape(_ raw: ArraySlice<UInt8>, at index: Int) -> (UInt8, Int) {
+        let next = raw[index]
         switch next {
-        case "n": return ("\n", 1)
-        case "t": return ("\t", 1)
-        case "r": return ("\r", 1)
-        case "b": return ("\u{8}", 1)
-        case "f": return ("\u{c}", 1)
-        case "v": return ("\u{b}", 1)
-        case "x":
-            let digits = record[(index + 1)...].prefix(2).prefix { $0.isHexDigit }
-            guard let value = UInt8(String(digits), radix: 16) else { return ("x", 1) }
-            return (String(UnicodeScalar(value)), 1 + digits.count)
-        case "0"..."7":
-            let digits = record[index...].prefix(3).prefix { ("0"..."7").contains($0) }
-            let value = UInt8(String(digits), radix: 8) ?? 0
-            return (String(UnicodeScalar(value)), digits.count)
-        default: return (String(next), 1)
+        case UInt8(ascii: "n"): return (newline, 1)
+        case UInt8(ascii: "t"): return (UInt8(ascii: "\t"), 1)
+        case UInt8(ascii: "r"): return (carriageReturn, 1)
+        case UInt8(ascii: "b"): return (0x08, 1)
+        case UInt8(ascii: "f"): return (0x0C, 1)
+        case UInt8(ascii: "v"): return (0x0B, 1)
+        case UInt8(ascii: "x"):
+            let digits = raw[(index + 1)...].prefix(2).prefix { hexValue($0) != nil }
+            guard !digits.isEmpty else { return (next, 1) }
+            return (digits.reduce(0) { $0 << 4 | hexValue($1)! }, 1 + digits.count)
+        case UInt8(ascii: "0")...UInt8(ascii: "7"):
+            let digits = raw[index...].prefix(3).prefix { (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) }
+            return (digits.reduce(0) { $0 &<< 3 | ($1 - UInt8(ascii: "0")) }, digits.count)
+        default: return (next, 1)
         }
     }
 
-    private func csvFields(_ record: [Character]) throws -> [String?] {
-        var fields: [String?] = [], current = "", quoted = false, inQuotes = false, index = 0
-        func finish() { fields.append(!quoted && current == null ? nil : current); current = ""; quoted = false }
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// The field as text; bytes that are not UTF-8 are refused, as PostgreSQL refuses them.
+    private static func utf8(_ bytes: ArraySlice<UInt8>) throws -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw VireoError(.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\" in COPY data")
+        }
+        return text
+    }
+
+    private func csvFields(_ record: [UInt8]) throws -> [String?] {
+        var fields: [String?] = [], current: [UInt8] = [], quoted = false, inQuotes = false, index = 0
+        let (delimiter, quote) = (delimiterByte, quoteByte)
+        func finish() throws {
+            fields.append(!quoted && current.elementsEqual(null.utf8) ? nil : try Self.utf8(current[...]))
+            current.removeAll(keepingCapacity: true)
+            quoted = false
+        }
         while index < record.count {
-            let character = record[index]
+            let byte = record[index]
             if inQuotes {
-                if character == quote {
+                if byte == quote {
                     if index + 1 < record.count, record[index + 1] == quote { current.append(quote); index += 2; continue }
                     inQuotes = false
                 } else {
-                    current.append(character)
+                    current.append(byte)
                 }
-            } else if character == quote {
+            } else if byte == quote {
                 inQuotes = true
                 quoted = true
-            } else if character == delimiter {
-                finish()
+            } else if byte == delimiter {
+                try finish()
             } else {
-                current.append(character)
+                current.append(byte)
             }
             index += 1
         }
         if inQuotes { throw VireoError(.invalidTextRepresentation, "unterminated CSV quoted field") }
-        finish()
+        try finish()
         return fields
     }
 }
