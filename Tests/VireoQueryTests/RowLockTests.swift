@@ -154,6 +154,30 @@ struct RowLockTests {
         #expect(db.store.lockedRowCount == 0, "no lock left behind")
     }
 
+    @Test("OF locks only the named FROM entries of a join")
+    func ofRestrictsToTables() throws {
+        let db = try database()
+        let holder = db.session(), other = db.session()
+        try holder.execute("BEGIN")
+        #expect(try ints(holder, "SELECT j.id FROM jobs j JOIN t ON t.id = j.id WHERE j.id = 1 FOR UPDATE OF j") == [1])
+        #expect(try ints(other, "SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT") == [10], "t was not named in OF")
+        #expect(sqlError(other, "SELECT id FROM jobs WHERE id = 1 FOR UPDATE NOWAIT")?.sqlState == "55P03")
+        #expect(try ints(holder, "SELECT t.id FROM jobs j JOIN t ON t.id = j.id WHERE j.id = 2 FOR SHARE") == [2])
+        #expect(sqlError(other, "SELECT v FROM t WHERE id = 2 FOR UPDATE NOWAIT")?.sqlState == "55P03", "without OF every table locks")
+        #expect(sqlError(other, "SELECT id FROM jobs WHERE id = 2 FOR UPDATE NOWAIT")?.sqlState == "55P03")
+        try holder.execute("COMMIT")
+    }
+
+    @Test("a bulk writer holding the writer gate records no row locks, yet a locker after it sees its changes")
+    func gateHolderRecordsNoImplicitLocks() throws {
+        let db = try database()
+        let bulk = db.session(), locker = db.session()
+        try bulk.execute("BEGIN; CREATE TABLE side (x int); UPDATE t SET v = v + 1")
+        #expect(db.store.lockedRowCount == 0, "the gate holder's updates are not in the lock table")
+        try bulk.execute("COMMIT")
+        #expect(try ints(locker, "SELECT v FROM t ORDER BY id FOR UPDATE") == [11, 21, 31])
+    }
+
     // MARK: Waiting
 
     @Test("a second FOR UPDATE waits for the holder, then reads the committed new version; no update is lost")

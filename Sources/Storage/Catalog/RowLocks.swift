@@ -18,6 +18,10 @@
 //       statement can release those taken after a mark; COMMIT and ROLLBACK release all.
 //       A release happens after the owner's commit is visible, so whoever takes the lock
 //       next sees what the holder wrote (`Store.lastWriteVersion`).
+//   L5. A transaction holding the writer gate (a bulk write, a schema change) waits for
+//       explicit locks but records no implicit ones: it may change millions of rows, and
+//       no other transaction commits meanwhile, so a later locker finds the rows it changed
+//       through `Store.lastWriteVersion` instead.
 
 /// A row-lock strength, weakest first.
 public enum RowLockMode: Int, Sendable, Comparable, CaseIterable {
@@ -76,9 +80,10 @@ final class RowLockTable: @unchecked Sendable {
     private var waitsFor: [Owner: Set<Owner>] = [:]
 
     /// Takes `mode` on `key` for `owner`, as `policy` says (L2, L3). Throws 55P03 (NOWAIT,
-    /// lock_timeout), 40P01 (deadlock) or what `checkCancel` throws.
+    /// lock_timeout), 40P01 (deadlock) or what `checkCancel` throws. Without `recording`
+    /// it only waits until no conflicting lock is held (L5).
     func acquire(_ key: RowKey, owner: Owner, mode: RowLockMode, implicit: Bool, policy: RowLockWaitPolicy,
-                 timeoutMs: Int?, checkCancel: () throws -> Void) throws -> RowLockOutcome {
+                 timeoutMs: Int?, recording: Bool = true, checkCancel: () throws -> Void) throws -> RowLockOutcome {
         let request = Holding(owner: owner, mode: mode, implicit: implicit)
         let deadline = timeoutMs.map { ContinuousClock.now + .milliseconds(max(0, $0)) }
         return try condition.withLock { () throws -> RowLockOutcome in
@@ -87,7 +92,7 @@ final class RowLockTable: @unchecked Sendable {
             while true {
                 let blockers = Set((holders[key] ?? []).filter { $0.conflicts(with: request) }.map(\.owner))
                 if blockers.isEmpty {
-                    grant(request, key)
+                    if recording { grant(request, key) }
                     return .acquired(waited: waited)
                 }
                 switch policy {

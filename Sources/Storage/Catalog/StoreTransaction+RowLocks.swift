@@ -22,9 +22,10 @@ extension StoreTransaction {
                         policy: RowLockWaitPolicy = .wait, timeoutMs: Int?,
                         checkCancel: () throws -> Void = {}) throws -> RowLockResult {
         let key = RowKey(table: table, rowID: rowID)
-        let outcome = try store.rowLocks.acquire(key, owner: ObjectIdentifier(self), mode: mode, implicit: implicit,
-                                                 policy: policy, timeoutMs: timeoutMs, checkCancel: checkCancel)
-        holdsRowLocks = true
+        let recording = !(implicit && pages.holdsGate)  // L5
+        let outcome = try store.rowLocks.acquire(key, owner: ObjectIdentifier(self), mode: mode, implicit: implicit, policy: policy,
+                                                 timeoutMs: timeoutMs, recording: recording, checkCancel: checkCancel)
+        if recording { holdsRowLocks = true }
         guard outcome != .skipped else { return .skipped }
         // The gate holder reads the newest pages: nothing committed is hidden from it.
         guard let base = pages.base?.version else { return .locked }
