@@ -294,7 +294,9 @@ struct RowLockTests {
         try waiter.execute("SET lock_timeout = '30ms'")
         expect(sqlError(waiter, "SELECT v FROM t WHERE id = 1 FOR UPDATE"), "55P03", "canceling statement due to lock timeout")
         expect(sqlError(waiter, "UPDATE t SET v = 0 WHERE id = 1"), "55P03", "canceling statement due to lock timeout")
-        try waiter.execute("SET lock_timeout = 0")
+        try waiter.execute("SET lock_timeout = 0; SET statement_timeout = '30ms'")
+        expect(sqlError(waiter, "SELECT v FROM t WHERE id = 1 FOR UPDATE"), "57014", "canceling statement due to statement timeout")
+        try waiter.execute("SET statement_timeout = 0")
         let cancelled = Background { () -> String? in sqlError(waiter, "SELECT v FROM t WHERE id = 1 FOR UPDATE")?.sqlState }
         waitForWaiters(db, 1)
         waiter.cancel()
@@ -321,7 +323,32 @@ struct RowLockTests {
         try first.execute("COMMIT")
     }
 
-    // MARK: A queue drained by threads
+    // MARK: Threads
+
+    @Test("threads incrementing one counter with SELECT … FOR UPDATE then UPDATE lose no increment and see no 40001")
+    func readModifyWriteCounter() throws {
+        let db = try Database.inMemory()
+        let threadCount = 6, incrementsPerThread = 40
+        try db.execute("CREATE TABLE counter (id int PRIMARY KEY, n int); INSERT INTO counter VALUES (1, 0)")
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: threadCount) { worker in
+            let session = db.session()
+            do {
+                for _ in 0..<incrementsPerThread {
+                    try session.execute("BEGIN")
+                    guard case .int(let n)? = try session.execute("SELECT n FROM counter WHERE id = 1 FOR UPDATE").rows.first?.first else {
+                        throw VireoError(.internalError, "the counter row is missing")
+                    }
+                    try session.execute("UPDATE counter SET n = $1 WHERE id = 1", [.int(n + 1)])
+                    try session.execute("COMMIT")
+                }
+            } catch {
+                failures.withLock { $0.append("worker \(worker): \(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        #expect(try db.execute("SELECT n FROM counter").rows == [[.int(Int64(threadCount * incrementsPerThread))]])
+    }
 
     @Test("threads draining a queue with FOR UPDATE SKIP LOCKED take every job exactly once, with no 40001")
     func queueDrain() throws {
