@@ -122,3 +122,17 @@ def test_skip_locked_queue_drained_by_threads_takes_each_job_once(server):
     with connect(server) as check:
         assert check.execute("SELECT count(*) FROM lock_jobs WHERE state = 'done'").fetchone() == (jobs,)
         assert check.execute("SELECT count(DISTINCT worker) FROM lock_jobs").fetchone()[0] > 1, "the work was shared"
+
+
+def test_queue_drain_benchmark_script_runs_and_takes_every_job_once(server):
+    """Benchmarks/concurrency/queue_drain.py (the same drain, timed, beside PostgreSQL) does not rot."""
+    import os
+    import subprocess
+    import sys
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "Benchmarks", "concurrency", "queue_drain.py")
+    result = subprocess.run([sys.executable, script, "--dsn", server.dsn, "--jobs", "40", "--workers", "1,3"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()[1:]]
+    assert [row[1] for row in rows] == ["1", "3"], result.stdout
+    assert all(float(row[2]) > 0 and row[3:6] == ["0", "0", "0"] for row in rows), result.stdout
