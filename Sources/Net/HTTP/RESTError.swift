@@ -68,7 +68,7 @@ extension RESTError {
     static func status(of code: VireoError.Code) -> HTTPResponse.Status {
         switch code {
         case .undefinedTable: .notFound
-        case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure,
+        case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure, .deadlockDetected,
              .noActiveTransaction, .invalidSavepoint: .conflict
         case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,

@@ -5,7 +5,11 @@ extension Binder {
     func bindQuery(_ query: Query) throws -> (PlanNode, [ResultColumn]) {
         let visibleCount = commonTables.count
         defer { commonTables.removeLast(commonTables.count - visibleCount) }
+        if !query.locking.isEmpty { return try bindLockingQuery(query) }
+        // The WITH queries are not the ones a pending locking clause is for.
+        let locking = takePendingLocking()
         try bindWith(query.with)
+        pendingLocking = locking
         switch query.body {
         case .select(let select): return try bindSelect(select, query)
         case .values(let rows):
@@ -77,6 +81,9 @@ extension Binder {
     }
 
     private func bindSelect(_ select: Select, _ query: Query) throws -> (PlanNode, [ResultColumn]) {
+        let locking = takePendingLocking()
+        // Locked rows are limited above the LockRows node: no access path may apply the limit.
+        let unlimited = locking.isEmpty ? query : Query(body: query.body, orderBy: query.orderBy, with: query.with)
         let select = try liftingSetReturningItem(select, query)
         var (source, scope) = try bindFrom(select.from)
         let whereClause = try select.whereClause.map { try coerce(bind($0, scope), to: .bool) }
@@ -100,7 +107,7 @@ extension Binder {
             let plan = PlanNode.project(.window(source, windows.calls), items.map(\.expression))
             return try finishSelect(plan, items, keys.map(\.output), distinctKeys, select, query)
         }
-        source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: query,
+        source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: unlimited,
                                        binder: self, distinct: select.distinct || !distinctKeys.isEmpty)
         var sortKeys = keys.map(\.output)
         if case .vectorScan = source, keys.count == 1 {
@@ -108,17 +115,25 @@ extension Binder {
             sortKeys = []
             if items.last?.hidden == true { items.removeLast() }
         }
+        let locks = try lockTargets(locking, &items, scope)
         let reading = items.map(\.expression) + [whereClause].compactMap { $0 }
         if !reading.contains(where: \.hasCorrelatedSubquery) {
             source = source.readingOnly(Self.columnsRead(by: reading, width: scope.width))
         }
-        return try finishSelect(.project(source, items.map(\.expression)), items, sortKeys, distinctKeys, select, query)
+        guard !locks.isEmpty || !locking.isEmpty else {
+            return try finishSelect(.project(source, items.map(\.expression)), items, sortKeys, distinctKeys, select, query)
+        }
+        // Sort, lock each row in that order, drop the hidden columns, then limit.
+        var (plan, columns) = try finishSelect(.project(source, items.map(\.expression)), items, sortKeys, distinctKeys, select, unlimited,
+                                               locks: locks)
+        plan = try applyOrderAndLimit(plan, [], query)
+        return (plan, columns)
     }
 
     /// DISTINCT, DISTINCT ON, ORDER BY and LIMIT over the projected rows, then the hidden
     /// sort columns dropped.
     func finishSelect(_ projected: PlanNode, _ items: [OutputItem], _ sortKeys: [SortKey], _ distinctKeys: [Int],
-                      _ select: Select, _ query: Query) throws -> (PlanNode, [ResultColumn]) {
+                      _ select: Select, _ query: Query, locks: [RowLockTarget] = []) throws -> (PlanNode, [ResultColumn]) {
         var plan = projected
         if select.distinct { plan = .distinct(plan) }
         if distinctKeys.isEmpty {
@@ -137,6 +152,7 @@ extension Binder {
             plan = .distinctOn(.sort(plan, distinctSort), keys: distinctKeys.map { .column($0) })
             plan = try applyOrderAndLimit(plan, [], query)
         }
+        if !locks.isEmpty { plan = .lockRows(plan, locks) }
         let visible = items.filter { !$0.hidden }
         if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
         return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })

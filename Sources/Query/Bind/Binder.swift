@@ -26,6 +26,8 @@ final class Binder {
     var relationsRead = RelationsRead()
     /// The views being expanded around this binder, to refuse a view that reads itself.
     var expandingViews: Set<String> = []
+    /// Locking clauses for the select about to be bound (Binder+Locking.swift).
+    var pendingLocking: [LockingClause] = []
 
     init(catalog: Catalog, staleVectorIndexes: Set<String> = []) {
         self.catalog = catalog

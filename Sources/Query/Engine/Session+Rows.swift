@@ -169,6 +169,7 @@ extension Session {
                 row[position] = try Cast.assign(Evaluator.evaluate(expression, joined, context), to: table.columns[position].type)
             }
             try generated.fill(&row, context: context)
+            try lockForChange(table.name, rowID: rowID, deleting: false, context)
             guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
             if newRowID != rowID || Self.changesIndexedVector(table, old: old, new: row) {
                 try noteVectorChange(table, rowID: rowID, transaction)
@@ -197,6 +198,7 @@ extension Session {
         for row in targets {
             try context.checkCancel()
             let rowID = Self.rowID(of: Array(row.prefix(table.columns.count + 1)))
+            try lockForChange(table.name, rowID: rowID, deleting: true, context)
             guard let removed = try transaction.delete(from: table.name, rowID: rowID) else { continue }
             try noteVectorChange(table, rowID: rowID, transaction)
             try keys?.deleted(table, old: removed)

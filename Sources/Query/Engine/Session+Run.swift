@@ -159,12 +159,12 @@ extension Session {
         if inTransactionBlock {
             guard let transaction = try transactionForStatement(opening: true) else { preconditionFailure("opening: true opens one") }
             if !statement.isRowChange { try takeWriterGate(transaction) }
-            return try body(transaction)
+            return try runRestartingOnLockedRows(transaction, body)
         }
         let transaction = try beginTransaction()
         do {
             if !statement.isRowChange { try takeWriterGate(transaction) }
-            let result = try body(transaction)
+            let result = try runRestartingOnLockedRows(transaction, body)
             try commitWrite(transaction)
             return result
         } catch {
@@ -195,9 +195,14 @@ extension Session {
     }
 
     func context(_ data: DataAccess, _ parameters: [Value]) -> ExecutionContext {
-        ExecutionContext(data: data, parameters: parameters, vectorIndexes: database.vectorIndexes,
-                         efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes),
-                         cancel: statementCancel)
+        let context = ExecutionContext(data: data, parameters: parameters, vectorIndexes: database.vectorIndexes,
+                                       efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes),
+                                       cancel: statementCancel)
+        if case .transaction(let transaction) = data {
+            context.rowLocker = RowLocker(transaction: transaction, timeoutMs: lockTimeoutMs, checkCancel: statementCancel.check,
+                                          usesOneSnapshot: isolationLevel.usesOneSnapshot)
+        }
+        return context
     }
 
     /// Runs a prepared query, reusing its plan while the schema it was made for holds.

@@ -72,7 +72,7 @@ extension Session {
         try transaction.acquireWriterGate(timeoutMs: lockTimeoutMs, checkCancel: statementCancel.check)
     }
 
-    private var lockTimeoutMs: Int? { settings.lockTimeoutMs == 0 ? nil : settings.lockTimeoutMs }
+    var lockTimeoutMs: Int? { settings.lockTimeoutMs == 0 ? nil : settings.lockTimeoutMs }
 
     // MARK: The idle-in-transaction timer (callers hold requestLock)
 

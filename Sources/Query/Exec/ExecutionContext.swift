@@ -78,6 +78,8 @@ final class ExecutionContext {
     let cancel: StatementCancel?
     /// Rows produced per plan node, when EXPLAIN ANALYZE counts them.
     var statistics: PlanStatistics?
+    /// Locks rows for FOR UPDATE and for UPDATE and DELETE; nil outside a write transaction.
+    var rowLocker: RowLocker?
 
     init(data: DataAccess, parameters: [Value], vectorIndexes: VectorIndexes?, efSearch: Int, workMemory: WorkMemory,
          cancel: StatementCancel?, outerRows: [[Value]] = [], cache: ExecutionCache = ExecutionCache(),
@@ -108,9 +110,11 @@ final class ExecutionContext {
 
     /// A context for a subquery run for `outer`.
     func nested(outer: [Value]) -> ExecutionContext {
-        ExecutionContext(data: data, parameters: parameters, vectorIndexes: vectorIndexes, efSearch: efSearch,
-                         workMemory: workMemory, cancel: cancel, outerRows: outerRows + [outer], cache: cache,
-                         statistics: nil)
+        let context = ExecutionContext(data: data, parameters: parameters, vectorIndexes: vectorIndexes, efSearch: efSearch,
+                                       workMemory: workMemory, cancel: cancel, outerRows: outerRows + [outer], cache: cache,
+                                       statistics: nil)
+        context.rowLocker = rowLocker
+        return context
     }
 }
 

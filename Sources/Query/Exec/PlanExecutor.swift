@@ -65,6 +65,7 @@ enum PlanExecutor {
             return try CommonTables.recursiveUnion(table, anchor: anchor, recursive: recursive, all: all, context, path, emit)
         case .lateralJoin(let left, let right, let spec): return try Joins.lateral(left, right, spec, context, path, emit)
         case .window(let input, let calls): return try Windows.run(input, calls, context, child, emit)
+        case .lockRows(let input, let targets): return try LockRows.run(input, targets, context, child, emit)
         case .distinctOn(let input, let keys):
             var previous: [GroupKey]?
             return try run(input, context, path: child) { row in

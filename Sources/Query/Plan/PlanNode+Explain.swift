@@ -27,7 +27,7 @@ extension PlanNode {
         case .commonTableScan(let table): [table.plan]
         case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _, _),
              .limit(let input, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
-             .distinctOn(let input, _): [input]
+             .distinctOn(let input, _), .lockRows(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
              .setOperation(_, _, let left, let right), .recursiveUnion(_, let left, let right, _),
              .lateralJoin(let left, let right, _): [left, right]
@@ -58,6 +58,7 @@ extension PlanNode {
         case .window: "WindowAgg"
         case .lateralJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix + " (LATERAL)"
         case .distinctOn: "Unique (DISTINCT ON)"
+        case .lockRows: "LockRows"
         }
     }
 

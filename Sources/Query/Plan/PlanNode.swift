@@ -38,6 +38,9 @@ indirect enum PlanNode: Sendable {
     case window(PlanNode, [WindowCall])
     /// DISTINCT ON: the first row of each run of equal keys (the input is sorted by them).
     case distinctOn(PlanNode, keys: [BoundExpression])
+    /// SELECT … FOR UPDATE: locks the rows each input row came from, in order, leaving out
+    /// those SKIP LOCKED passes over (Exec/LockRows.swift).
+    case lockRows(PlanNode, [RowLockTarget])
 }
 
 /// A table read by a scan node.

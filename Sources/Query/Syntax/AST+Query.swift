@@ -12,6 +12,8 @@ public struct Query: Sendable, Equatable {
     public var offset: SQLExpression?
     /// `WITH [RECURSIVE] …` written before the query; nil when absent.
     public var with: WithClause?
+    /// `FOR UPDATE …` clauses, in order; empty when absent.
+    public var locking: [LockingClause] = []
 
     /// Creates the node from its parts, as the parser would.
     public init(body: QueryBody, orderBy: [OrderItem] = [], limit: SQLExpression? = nil, offset: SQLExpression? = nil,

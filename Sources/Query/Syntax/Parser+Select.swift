@@ -65,7 +65,11 @@ extension Parser {
             query.orderBy = try commaSeparated { try $0.parseOrderItem() }
         }
         var seenLimit = query.limit != nil, seenOffset = query.offset != nil
-        while let keyword = peek().keyword, keyword == .limit || keyword == .offset || keyword == .fetch {
+        while let keyword = peek().keyword, keyword == .limit || keyword == .offset || keyword == .fetch || keyword == .for {
+            if acceptKeyword(.for) {
+                query.locking.append(try parseLockingClause())
+                continue
+            }
             let token = peek()
             let isOffset = keyword == .offset
             guard !(isOffset ? seenOffset : seenLimit) else {

@@ -19,6 +19,8 @@ public struct Parser {
     var depth = 0
     /// Highest `$n` seen in the current statement.
     var parameterCountMax = 0
+    /// Whether the statement has a `FOR UPDATE …` clause anywhere (it then runs as a write).
+    var hasLockingClause = false
     /// Where the stack stood when parsing began, and the guard made from it once nesting
     /// gets deep (see `StackGuard`).
     let entryStackAddress: UInt
@@ -76,8 +78,11 @@ public struct Parser {
     private mutating func parseStatementWithSource() throws -> Statement {
         parameterCountMax = 0
         depth = 0
+        hasLockingClause = false
         let start = peek().start
-        let body = try parseStatementBody()
+        var body = try parseStatementBody()
+        // A query that locks rows runs as a write, in a transaction that owns the locks.
+        if hasLockingClause, case .select(let query) = body { body = .selectChangingData(query) }
         let range = start..<max(start, lastEnd)
         let text = String(decoding: lexer.bytes[range], as: UTF8.self)
         return Statement(body: body, sourceRange: range, sourceText: text, parameterCount: parameterCountMax)

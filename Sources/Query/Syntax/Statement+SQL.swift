@@ -218,12 +218,13 @@ extension Query {
         if !orderBy.isEmpty { text += " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ") }
         if let limit { text += " LIMIT " + limit.sql }
         if let offset { text += " OFFSET " + offset.sql }
+        for clause in locking { text += " " + clause.sql }
         return text
     }
 
     /// Whether the query must be parenthesised as an operand of a set operation.
     var needsParenthesesAsOperand: Bool {
-        if !orderBy.isEmpty || limit != nil || offset != nil || with != nil { return true }
+        if !orderBy.isEmpty || limit != nil || offset != nil || with != nil || !locking.isEmpty { return true }
         if case .setOperation = body { return true }
         return false
     }

@@ -25,6 +25,8 @@ public final class Store: @unchecked Sendable {
     /// Row ids and sequence values handed out, so concurrent transactions never share one.
     private var allocatedRowIDs: [String: Int64] = [:]
     private var sequenceValues: [String: Int64] = [:]
+    /// Row locks of open transactions (RowLocks.swift).
+    let rowLocks = RowLockTable()
 
     /// Opens (creating if absent) the database at `path`, recovering it after a crash.
     public static func open(path: String, options: StorageOptions = StorageOptions()) throws -> Store {
@@ -157,6 +159,12 @@ public final class Store: @unchecked Sendable {
     func forgetSequence(_ name: String) {
         rowLock.withLock { _ = sequenceValues.removeValue(forKey: name) }
     }
+
+    /// The number of rows an open transaction has locked (SELECT … FOR, UPDATE, DELETE).
+    public var lockedRowCount: Int { rowLocks.lockedRowCount }
+
+    /// The number of transactions waiting for a row lock now.
+    public var rowLockWaiterCount: Int { rowLocks.waiterCount }
 
     /// Writes every committed page to the database file and resets the WAL.
     public func checkpoint() throws { try pager.checkpoint() }

@@ -19,6 +19,8 @@ struct SavepointState {
     let changedTables: Set<String>
     let droppedTables: Set<String>
     let writtenRows: Set<RowKey>
+    /// The row locks held then: those taken later go at a rollback to it (as in PostgreSQL).
+    let rowLockMark: Int
 }
 
 extension StoreTransaction {
@@ -30,7 +32,8 @@ extension StoreTransaction {
     @discardableResult
     public func setSavepoint() -> Int {
         savepoints.append(SavepointState(operationCount: operations.count, catalog: catalog, changedTables: changedTables,
-                                         droppedTables: droppedTables, writtenRows: writtenRows))
+                                         droppedTables: droppedTables, writtenRows: writtenRows,
+                                         rowLockMark: rowLockMark))
         let level = pages.savepoint()
         assert(level == savepoints.count, "page undo levels and savepoints out of step (S1)")
         return level
@@ -53,6 +56,7 @@ extension StoreTransaction {
         droppedTables = state.droppedTables
         writtenRows = state.writtenRows
         if operations.count > state.operationCount { operations.removeLast(operations.count - state.operationCount) }
+        releaseRowLocks(downTo: state.rowLockMark)
         abortCause = nil
     }
 

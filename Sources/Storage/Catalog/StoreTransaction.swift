@@ -33,6 +33,8 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// ends that wait early (a cancelled statement): the session's lock_timeout and cancel.
     public var lockTimeoutMs: Int?
     public var checkCancel: () throws -> Void = {}
+    /// Whether it may hold row locks (StoreTransaction+RowLocks.swift), released when it ends.
+    var holdsRowLocks = false
 
     init(store: Store, pages: WriteTransaction, catalog: Catalog) {
         self.store = store
@@ -41,6 +43,10 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         self.baseCatalog = catalog
         self.validatedThrough = pages.baseVersion
     }
+
+    /// A transaction dropped without COMMIT or ROLLBACK (a session that went away) leaves
+    /// no row lock behind.
+    deinit { releaseRowLocks() }
 
     /// Runs a write step; a failure aborts the transaction.
     func step<R>(_ body: () throws -> R) throws -> R {
@@ -60,6 +66,8 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// `onPublish` runs in the instant the transaction becomes visible (readers held off).
     public func commit(onPublish: @escaping () -> Void = {}, afterPublish: @escaping () throws -> Void = {}) throws {
         releaseAllSavepoints()
+        // Row locks go once the commit is visible (or failed), so the next holder sees it (L4).
+        defer { releaseRowLocks() }
         guard pages.holdsGate else {
             if let abortCause { throw VireoError.inFailedTransaction(after: abortCause) }
             return try store.commitConcurrently(self, onPublish: onPublish, afterPublish: afterPublish)
@@ -75,7 +83,13 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     }
 
     /// Discards every change.
-    public func rollback() { pages.rollback() }
+    public func rollback() {
+        pages.rollback()
+        releaseRowLocks()
+    }
+
+    /// The number of row operations logged: a statement that logged none has written nothing.
+    public var loggedOperationCount: Int { operations.count }
 
     func writeCatalogChanges() throws {
         if pages.holdsGate { try writeViewChanges() }
