@@ -108,6 +108,7 @@ extension Binder {
             sortKeys = []
             if items.last?.hidden == true { items.removeLast() }
         }
+        if case .indexScan(_, let range) = source, range.ordered { sortKeys = [] }
         let reading = items.map(\.expression) + [whereClause].compactMap { $0 }
         if !reading.contains(where: \.hasCorrelatedSubquery) {
             source = source.readingOnly(Self.columnsRead(by: reading, width: scope.width))

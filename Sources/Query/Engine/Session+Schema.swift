@@ -136,7 +136,8 @@ extension Session {
 
     func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
         let table = try transaction.catalog.table(statement.table.name)
-        let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: statement.columns.map(\.name), catalog: transaction.catalog)
+        let keys = try IndexKeySpecification(statement, table: table)
+        let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: keys.columns, catalog: transaction.catalog)
         if transaction.catalog.hasRelation(name) {
             if statement.ifNotExists { return QueryResult(commandTag: "CREATE INDEX") }
             throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
@@ -144,11 +145,17 @@ extension Session {
         let method = statement.method ?? "btree"
         switch method {
         case "btree":
-            try transaction.createIndex(IndexDefinition(name: name, columns: statement.columns.map(\.name),
-                                                        isUnique: statement.unique), on: table.name)
+            var definition = IndexDefinition(name: name, columns: keys.columns, isUnique: statement.unique)
+            keys.apply(to: &definition)
+            try transaction.createIndex(definition, on: table.name)
         case "gin":
-            try transaction.createIndex(try invertedIndexDefinition(statement, name: name, table: table), on: table.name)
+            var definition = try invertedIndexDefinition(statement, keys, name: name, table: table)
+            keys.apply(to: &definition)
+            try transaction.createIndex(definition, on: table.name)
         case "hnsw":
+            guard !keys.isComputed else {
+                throw VireoError(.featureNotSupported, "hnsw indexes cover one column, without expressions or WHERE")
+            }
             let definition = try HNSWOptions.definition(statement, name: name, table: table)
             let built = try database.vectorIndexes.build(definition, table: table, in: transaction, cancel: statementCancel)
             try transaction.createIndex(built, on: table.name)
@@ -158,16 +165,24 @@ extension Session {
         return QueryResult(commandTag: "CREATE INDEX")
     }
 
-    /// `USING gin (tsv)`: one tsvector column (tsvector_ops, the default operator class).
-    private func invertedIndexDefinition(_ statement: CreateIndex, name: String, table: TableDefinition) throws -> IndexDefinition {
+    /// `USING gin (tsv)` or `USING gin (to_tsvector(…))`: one tsvector key (tsvector_ops,
+    /// the default operator class).
+    private func invertedIndexDefinition(_ statement: CreateIndex, _ keys: IndexKeySpecification, name: String,
+                                         table: TableDefinition) throws -> IndexDefinition {
         guard statement.columns.count == 1, let column = statement.columns.first, !statement.unique else {
             throw VireoError(.featureNotSupported, "gin indexes cover exactly one tsvector column and cannot be unique")
         }
-        guard let position = table.columnIndex(column.name) else {
-            throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
+        let type: String
+        if let keyType = keys.expressionTypes[0] {
+            type = keyType == .tsvector ? "tsvector" : keyType.description
+        } else {
+            guard let position = table.columnIndex(column.name) else {
+                throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
+            }
+            type = table.columns[position].type.name
         }
-        guard table.columns[position].type == .tsvector else {
-            throw VireoError(.undefinedObject, "data type \(table.columns[position].type.name) has no default operator class for access method \"gin\"")
+        guard type == "tsvector" else {
+            throw VireoError(.undefinedObject, "data type \(type) has no default operator class for access method \"gin\"")
         }
         if let operatorClass = column.operatorClass, operatorClass != "tsvector_ops" {
             throw VireoError(.undefinedObject, "operator class \"\(operatorClass)\" does not exist for access method \"gin\"")
@@ -175,7 +190,7 @@ extension Session {
         if let option = statement.options.first {
             throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
         }
-        return IndexDefinition(name: name, columns: [column.name], method: "gin",
+        return IndexDefinition(name: name, columns: keys.columns, method: "gin",
                                options: [InvertedIndex.formatOption: InvertedIndex.formatVersion])
     }
 
