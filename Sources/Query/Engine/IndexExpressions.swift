@@ -157,3 +157,21 @@ struct IndexKeySpecification {
         definition.predicate = predicate
     }
 }
+
+extension IndexDefinition {
+    /// The keys as PostgreSQL prints them (pg_get_indexdef, psql's `\d`): a column by
+    /// name, a function call as written, any other expression in parentheses.
+    public var keyDefinitions: [String] {
+        columns.indices.map { position in
+            guard let text = expression(at: position) else { return quoteIdentifier(columns[position]) }
+            if case .function? = try? Parser.parseExpression(text) { return text }
+            return "(" + text + ")"
+        }
+    }
+
+    /// ` WHERE predicate` of a partial index (parenthesized unless `pretty`), empty otherwise.
+    public func predicateClause(pretty: Bool) -> String {
+        guard let predicate else { return "" }
+        return pretty ? " WHERE " + predicate : " WHERE (" + predicate + ")"
+    }
+}

@@ -213,14 +213,26 @@ enum PlanExecutor {
         guard let lower = try bound(range.lower, range.lowerInclusive, true),
               let upper = try bound(range.upper, range.upperInclusive, false) else { return true }
         var rowIDs: [Int64] = []
-        try context.data.scanIndex(range.index, from: lower, to: upper) { rowID in
-            try context.checkCancel()
-            try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
-            rowIDs.append(rowID)
-            return true
+        for (from, to) in scanParts(range, lower, upper) {
+            try context.data.scanIndex(range.index, from: from, to: to) { rowID in
+                try context.checkCancel()
+                try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
+                rowIDs.append(rowID)
+                return true
+            }
         }
         for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
         return true
+    }
+
+    /// The key ranges an index scan reads, in order: the range itself, or for `nullsAfter`
+    /// its entries with a non-NULL next key, then those with NULL there.
+    private static func scanParts(_ range: IndexRange, _ lower: ValueBound?, _ upper: ValueBound?) -> [(ValueBound?, ValueBound?)] {
+        guard range.nullsAfter else { return [(lower, upper)] }
+        let lowerValues = lower?.values ?? [], upperValues = upper?.values ?? []
+        let nonNull = (ValueBound(lowerValues + [.null], inclusive: false), upper)
+        let nulls = (ValueBound(lowerValues + [.null]), ValueBound(upperValues + [.null]))
+        return [nonNull, nulls]
     }
 
     private static func limit(_ input: PlanNode, _ limit: BoundExpression?, _ offset: BoundExpression?,

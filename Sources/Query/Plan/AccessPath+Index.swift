@@ -55,8 +55,10 @@ extension AccessPath {
             rangeBounds = bounds
             conditions.append(boundsText(bounds, keyText(index, equalities.count)))
         }
-        let ordered = orderFollows(order, keys: keys, equalityCount: equalities.count,
-                                   boundedNext: rangeBounds != nil, table: table)
+        let ordering = orderFollows(order, keys: keys, equalityCount: equalities.count,
+                                    boundedNext: rangeBounds != nil, table: table)
+        let ordered = ordering != nil
+        range.nullsAfter = ordering == .nullsAfter
         guard !equalities.isEmpty || rangeBounds != nil || ordered else { return nil }
         range.lower = equalities + [rangeBounds?.lower].compactMap { $0 }
         range.upper = equalities + [rangeBounds?.upper].compactMap { $0 }
@@ -85,21 +87,26 @@ extension AccessPath {
         return nil
     }
 
+    /// How an index read in key order gives the ORDER BY.
+    enum Ordering { case keyOrder, nullsAfter }
+
     /// Whether reading the index in key order gives the ORDER BY: its keys (all ascending)
     /// are the index keys after the equalities, in order. Index order puts NULL first, so a
-    /// key sorted NULLS LAST must hold no NULL: a NOT NULL column, or the bounded key.
+    /// key sorted NULLS LAST must hold no NULL (a NOT NULL column, or the bounded key), or
+    /// be the first ORDER BY key, whose NULL entries the scan then reads last (`.nullsAfter`).
     private static func orderFollows(_ order: [Binder.OrderKey], keys: [BoundExpression], equalityCount: Int,
-                                     boundedNext: Bool, table: TableDefinition) -> Bool {
-        guard !order.isEmpty, equalityCount + order.count <= keys.count else { return false }
+                                     boundedNext: Bool, table: TableDefinition) -> Ordering? {
+        guard !order.isEmpty, equalityCount + order.count <= keys.count else { return nil }
+        var ordering = Ordering.keyOrder
         for (offset, key) in order.enumerated() {
             let position = equalityCount + offset
             guard !key.output.descending, let wanted = keys[position].structuralKey,
-                  key.input.structuralKey == wanted else { return false }
-            if key.output.nullsFirst { continue }
-            let boundedKey = offset == 0 && boundedNext
-            guard boundedKey || isNotNullColumn(keys[position], table) else { return false }
+                  key.input.structuralKey == wanted else { return nil }
+            if key.output.nullsFirst || isNotNullColumn(keys[position], table) || (offset == 0 && boundedNext) { continue }
+            guard offset == 0 else { return nil }
+            ordering = .nullsAfter
         }
-        return true
+        return ordering
     }
 
     private static func isNotNullColumn(_ key: BoundExpression, _ table: TableDefinition) -> Bool {

@@ -76,6 +76,9 @@ struct IndexRange: Sendable {
     var textTopK: TextTopK.Search?
     /// Rows come out in the query's ORDER BY, so no sort follows.
     var ordered = false
+    /// With `ordered`: the entries whose key after the equalities is NULL are read after the
+    /// others (ORDER BY … NULLS LAST, where the index puts NULL first).
+    var nullsAfter = false
     /// The conditions the bounds come from, for EXPLAIN (`a = value AND b > value`).
     var condition: String?
 }
