@@ -213,6 +213,11 @@ struct IndexKindsTests {
         #expect(try rows(db, "SELECT b FROM m WHERE a = 3 ORDER BY b LIMIT 3 OFFSET 25") == [["293"], ["NULL"], ["NULL"]])
         #expect(try plan("SELECT c FROM m WHERE a = 3 ORDER BY b DESC LIMIT 5").contains("Top-K Sort"))
         #expect(try plan("SELECT c FROM m WHERE b = 3").contains("Seq Scan on m"))
+        // With no condition on the keys, the index gives the order only under a LIMIT.
+        #expect(try plan("SELECT a FROM m ORDER BY a LIMIT 2").contains("Index Scan using m_ab on m"))
+        #expect(try plan("SELECT a FROM m ORDER BY a").contains("Seq Scan on m"))
+        #expect(try plan("SELECT a, b FROM m ORDER BY a, b LIMIT 2").contains("Seq Scan on m"))
+        #expect(try rows(db, "SELECT a FROM m ORDER BY a LIMIT 40 OFFSET 20") == rows(db, "SELECT a FROM m ORDER BY a + 0 LIMIT 40 OFFSET 20"))
         #expect(try rows(db, "SELECT c FROM m WHERE a = 3 AND b BETWEEN 100 AND 140 ORDER BY b") == [["r103"], ["r113"], ["r123"]])
         #expect(try rows(db, "SELECT count(*) FROM m WHERE a = 3 AND b = 13.5") == [["0"]])
         #expect(try rows(db, "SELECT b FROM m WHERE a = 3.0 AND b > 280.5 ORDER BY b") == [["283"], ["293"]])

@@ -23,14 +23,15 @@ extension AccessPath {
         }
     }
 
-    static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression], order: [Binder.OrderKey], scoreMin: Int) -> PlanNode? {
+    static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression], order: [Binder.OrderKey], orderOnly: Bool,
+                           scoreMin: Int) -> PlanNode? {
         var best: IndexCandidate?
         for index in scan.table.indexes where index.hasEntryTree {
             guard let bound = try? IndexExpressions.shared.bound(index, table: scan.table) else { continue }
             if let predicate = bound.predicate, !implies(conjuncts, predicate) { continue }
             let found = index.isInverted
                 ? textSearch(on: index, key: bound.keys[0], conjuncts)
-                : range(on: index, keys: bound.keys, table: scan.table, conjuncts, order: order)
+                : range(on: index, keys: bound.keys, table: scan.table, conjuncts, order: order, orderOnly: orderOnly)
             guard let found else { continue }
             if best == nil || found.beats(best!) { best = found }
         }
@@ -41,7 +42,7 @@ extension AccessPath {
     /// Equalities on the index's leading keys, then a range on the next key; the ORDER BY
     /// keys that follow the equalities in key order need no sort.
     private static func range(on index: IndexDefinition, keys: [BoundExpression], table: TableDefinition,
-                              _ conjuncts: [BoundExpression], order: [Binder.OrderKey]) -> IndexCandidate? {
+                              _ conjuncts: [BoundExpression], order: [Binder.OrderKey], orderOnly: Bool) -> IndexCandidate? {
         var range = IndexRange(index: index)
         var equalities: [BoundExpression] = []
         var conditions: [String] = []
@@ -59,7 +60,7 @@ extension AccessPath {
                                     boundedNext: rangeBounds != nil, table: table)
         let ordered = ordering != nil
         range.nullsAfter = ordering == .nullsAfter
-        guard !equalities.isEmpty || rangeBounds != nil || ordered else { return nil }
+        guard !equalities.isEmpty || rangeBounds != nil || (ordered && orderOnly) else { return nil }
         range.lower = equalities + [rangeBounds?.lower].compactMap { $0 }
         range.upper = equalities + [rangeBounds?.upper].compactMap { $0 }
         if range.lower!.isEmpty { range.lower = nil }

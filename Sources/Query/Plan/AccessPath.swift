@@ -17,18 +17,20 @@ enum AccessPath {
         if let query, !distinct, let text = textTopK(scan, order: order, query: query, binder: binder) {
             return text
         }
-        return scanPath(scan, order: distinct ? [] : order)
+        return scanPath(scan, order: distinct ? [] : order, limited: query?.limit != nil)
     }
 
     /// The best way to read one table given its filter: row id, index range or a full scan.
     /// With `order` (the query's ORDER BY over the table's row), an index whose key order
     /// gives it may be chosen so that no sort is needed (IndexRange.ordered).
-    static func scanPath(_ scan: TableScan, order: [Binder.OrderKey] = []) -> PlanNode {
+    /// An index that only gives the order, with no condition narrowing it, is taken only
+    /// under a LIMIT (`limited`): reading every row through it costs more than a sort.
+    static func scanPath(_ scan: TableScan, order: [Binder.OrderKey] = [], limited: Bool = false) -> PlanNode {
         let conjuncts = scan.filter?.conjuncts ?? []
         if let lookup = rowIDLookup(scan, conjuncts) { return lookup }
         // A secondary index's equality beats a primary-key range; its range does not.
         let keyRange = rowIDRange(scan, conjuncts)
-        if let range = indexRange(scan, conjuncts, order: order, scoreMin: keyRange == nil ? 1 : 2) { return range }
+        if let range = indexRange(scan, conjuncts, order: order, orderOnly: limited, scoreMin: keyRange == nil ? 1 : 2) { return range }
         return .seqScan(keyRange ?? scan)
     }
 
