@@ -178,6 +178,24 @@ struct IndexKindsTests {
         #expect(sqlError(db, "CREATE INDEX ON r (lower(nope))")?.sqlState == "42703")
     }
 
+    @Test("DROP COLUMN drops the indexes whose expressions or predicate read it; RENAME COLUMN refuses while one does")
+    func columnChanges() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE c (id int PRIMARY KEY, email text, gone int, x int);
+            CREATE INDEX c_lower ON c (lower(email)); CREATE INDEX c_part ON c (x) WHERE gone IS NULL; CREATE INDEX c_x ON c (x);
+            INSERT INTO c VALUES (1, 'A', NULL, 1), (2, 'B', 3, 2)
+            """)
+        #expect(sqlError(db, "ALTER TABLE c RENAME COLUMN email TO mail")?.sqlState == "0A000")
+        try db.execute("ALTER TABLE c RENAME COLUMN x TO y")
+        try db.execute("ALTER TABLE c DROP COLUMN gone")
+        #expect(try rows(db, "SELECT relname FROM pg_class WHERE relname IN ('c_lower', 'c_part', 'c_x', 'c_pkey') ORDER BY 1")
+                == [["c_lower"], ["c_pkey"], ["c_x"]])
+        try db.execute("INSERT INTO c VALUES (3, 'a', 3)")
+        #expect(try rows(db, "SELECT id FROM c WHERE lower(email) = 'a' ORDER BY id") == [["1"], ["3"]])
+        #expect(try db.store.checkIntegrity().isSound)
+    }
+
     @Test("a partial index serves a query only when its WHERE clause implies the predicate")
     func implication() throws {
         let db = try Database.inMemory()

@@ -103,11 +103,16 @@ extension Session {
         case .dropColumn(let column, let ifExists, let cascade):
             if table.columnIndex(column) == nil && ifExists { return }
             if table.columnIndex(column) != nil { try dropKeys(over: column, of: table, cascade: cascade, transaction) }
+            // As in PostgreSQL, indexes whose expressions or predicate read the column go with it.
+            for index in try computedIndexes(reading: column, of: table) { try transaction.dropIndex(index.name) }
             try transaction.dropColumn(column, from: name)
             try dropChecks(reading: column, of: table, transaction)
         case .renameColumn(let from, let to):
             if let check = try checks(reading: from, of: table, transaction.catalog).first {
                 throw VireoError(.featureNotSupported, "cannot rename column \"\(from)\": check constraint \"\(check.name)\" reads it; drop the constraint, rename, and add it again")
+            }
+            if let index = try computedIndexes(reading: from, of: table).first {
+                throw VireoError(.featureNotSupported, "cannot rename column \"\(from)\": index \"\(index.name)\" reads it in an expression or predicate; drop the index, rename, and create it again")
             }
             try transaction.renameColumn(from, to: to, in: name)
         case .addConstraint(let constraint):
@@ -265,6 +270,17 @@ extension Session {
         guard let position = table.columnIndex(column) else { return [] }
         return try table.checks.filter { check in
             CheckConstraints.columnsRead(try CheckConstraints.bind(check.expression, table: table, catalog: catalog)).contains(position)
+        }
+    }
+
+    /// The indexes of `table` whose key expressions or predicate read `column`.
+    private func computedIndexes(reading column: String, of table: TableDefinition) throws -> [IndexDefinition] {
+        guard let position = table.columnIndex(column) else { return [] }
+        return try table.indexes.filter { index in
+            guard index.isComputed else { return false }
+            let bound = try IndexExpressions.shared.bound(index, table: table)
+            let expressions = bound.keys.indices.filter { index.expression(at: $0) != nil }.map { bound.keys[$0] }
+            return (expressions + [bound.predicate].compactMap { $0 }).contains { CheckConstraints.columnsRead($0).contains(position) }
         }
     }
 

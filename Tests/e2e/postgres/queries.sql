@@ -1749,3 +1749,11 @@ SELECT pg_get_expr(indexprs, indrelid) FROM pg_index WHERE indexrelid = 'ix_user
 SELECT indkey::text FROM pg_index WHERE indexrelid = 'ix_users_lower'::regclass;
 DROP TABLE ix_m;
 DROP TABLE ix_users;
+CREATE TABLE ix_c (id int PRIMARY KEY, email text, gone int, x int);
+CREATE INDEX ix_c_lower ON ix_c (lower(email));
+CREATE INDEX ix_c_part ON ix_c (x) WHERE gone IS NULL;
+ALTER TABLE ix_c DROP COLUMN gone;
+SELECT relname FROM pg_class WHERE relname IN ('ix_c_lower', 'ix_c_part', 'ix_c_pkey') ORDER BY 1;
+INSERT INTO ix_c VALUES (1, 'A', 1), (2, 'a', 2);
+SELECT id FROM ix_c WHERE lower(email) = 'a' ORDER BY id;
+DROP TABLE ix_c;
