@@ -67,12 +67,12 @@ enum Describe {
         return output + foreignKeySections(table, catalog) + "\n"
     }
 
-    /// `"name" UNIQUE, btree (a, b)` or `"name" hnsw (embedding vector_cosine_ops) WITH (m=16, ef_construction=64)`.
+    /// `"name" UNIQUE, btree (a, b)`, `"name" btree (lower(email)) WHERE deleted_at IS NULL` or `"name" hnsw (embedding vector_cosine_ops) WITH (m=16, ef_construction=64)`.
     static func indexLine(_ index: IndexDefinition, _ table: TableDefinition) -> String {
         var kind = index.isUnique ? (index.name == "\(table.name)_pkey" ? "PRIMARY KEY, " : "UNIQUE, ") : ""
         kind += index.method
         guard index.method == "hnsw" else {
-            return "\"\(index.name)\" \(kind) (\(index.columns.joined(separator: ", ")))"
+            return "\"\(index.name)\" \(kind) (\(index.keyDefinitions.joined(separator: ", ")))" + index.predicateClause(pretty: true)
         }
         let operatorClass = ["l2": "vector_l2_ops", "ip": "vector_ip_ops", "cosine": "vector_cosine_ops"][index.options["metric"] ?? "l2"] ?? ""
         let options = ["m", "ef_construction"].compactMap { key in index.options[key].map { "\(key)=\($0)" } }

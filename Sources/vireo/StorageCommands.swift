@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import VireoQuery
 import VireoStorage
 
 /// Options every command that opens a database file shares.
@@ -28,6 +29,7 @@ struct Info: ParsableCommand {
     @OptionGroup var open: OpenOptions
 
     func run() throws {
+        Database.installIndexKeyComputation()
         let store = try Store.open(path: path, options: open.storageOptions(readOnly: true))
         defer { try? store.close() }
         let report = try store.checkIntegrity()
@@ -57,6 +59,7 @@ struct Check: ParsableCommand {
     @OptionGroup var open: OpenOptions
 
     func run() throws {
+        Database.installIndexKeyComputation()
         let store = try Store.open(path: path, options: open.storageOptions(readOnly: true, acceptWALLoss: true))
         defer { try? store.close() }
         var report = try store.checkIntegrity()

@@ -115,6 +115,7 @@ extension Binder {
             sortKeys = []
             if items.last?.hidden == true { items.removeLast() }
         }
+        if case .indexScan(_, let range) = source, range.ordered { sortKeys = [] }
         let locks = try lockTargets(locking, &items, scope)
         let reading = items.map(\.expression) + [whereClause].compactMap { $0 }
         if !reading.contains(where: \.hasCorrelatedSubquery) {

@@ -25,11 +25,8 @@ struct ConflictHandler {
             checksRowID = true
             indexes = []
         } else {
-            guard let index = table.indexes.first(where: { $0.isUnique && Set($0.columns) == Set(onConflict.columns) }) else {
-                throw VireoError(.invalidParameter, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
-            }
             checksRowID = false
-            indexes = [index]
+            indexes = [try Self.inferredIndex(onConflict, table: table)]
         }
         var scope = Scope()
         scope.addTable(table, alias: alias)
@@ -49,6 +46,23 @@ struct ConflictHandler {
         }
     }
 
+    /// The unique index over exactly the target's columns; a partial one only when the
+    /// target's WHERE implies its predicate (PostgreSQL's inference), a full one preferred.
+    private static func inferredIndex(_ onConflict: OnConflict, table: TableDefinition) throws -> IndexDefinition {
+        let candidates = table.indexes.filter {
+            $0.isUnique && $0.isBTree && $0.expressions == nil && Set($0.columns) == Set(onConflict.columns)
+        }
+        if let full = candidates.first(where: { $0.predicate == nil }) { return full }
+        if let written = onConflict.targetPredicate {
+            let given = try IndexExpressions.bindPredicate(written, table: table).conjuncts
+            for index in candidates {
+                if let predicate = try IndexExpressions.shared.bound(index, table: table).predicate,
+                   AccessPath.implies(given, predicate) { return index }
+            }
+        }
+        throw VireoError(.invalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+    }
+
     var isDoNothing: Bool {
         if case .doNothing = action { return true }
         return false
@@ -61,8 +75,9 @@ struct ConflictHandler {
             return rowID
         }
         for index in indexes {
-            let values = index.columns.compactMap { table.columnIndex($0).map { row[$0] } }
-            if values.contains(where: \.isNull) { continue }
+            // A partial index's predicate may leave the row out: then it cannot collide there.
+            guard let values = try IndexKeys.values(index, table: table, row: row),
+                  !values.contains(where: \.isNull) else { continue }
             if let rowID = try transaction.lookupIndex(index, equalTo: values).first { return rowID }
         }
         return nil

@@ -22,6 +22,12 @@ public final class Database: @unchecked Sendable {
         Database(store: try Store.open(path: path, options: options))
     }
 
+    /// Lets a Store opened without a Database (`vireo check`) compute the keys of indexes
+    /// over expressions and of partial indexes, which need SQL evaluation.
+    public static func installIndexKeyComputation() {
+        IndexExpressions.install()
+    }
+
     /// A database that lives in memory only, gone when closed.
     public static func inMemory() throws -> Database {
         let options = StorageOptions(backend: SimulatedBackend(seed: 1), walCheckpointBytes: 256 << 20)
@@ -29,6 +35,7 @@ public final class Database: @unchecked Sendable {
     }
 
     init(store: Store) {
+        IndexExpressions.install()
         self.store = store
         vectorIndexes = VectorIndexes(store: store)
     }

@@ -103,11 +103,16 @@ extension Session {
         case .dropColumn(let column, let ifExists, let cascade):
             if table.columnIndex(column) == nil && ifExists { return }
             if table.columnIndex(column) != nil { try dropKeys(over: column, of: table, cascade: cascade, transaction) }
+            // As in PostgreSQL, indexes whose expressions or predicate read the column go with it.
+            for index in try computedIndexes(reading: column, of: table) { try transaction.dropIndex(index.name) }
             try transaction.dropColumn(column, from: name)
             try dropChecks(reading: column, of: table, transaction)
         case .renameColumn(let from, let to):
             if let check = try checks(reading: from, of: table, transaction.catalog).first {
                 throw VireoError(.featureNotSupported, "cannot rename column \"\(from)\": check constraint \"\(check.name)\" reads it; drop the constraint, rename, and add it again")
+            }
+            if let index = try computedIndexes(reading: from, of: table).first {
+                throw VireoError(.featureNotSupported, "cannot rename column \"\(from)\": index \"\(index.name)\" reads it in an expression or predicate; drop the index, rename, and create it again")
             }
             try transaction.renameColumn(from, to: to, in: name)
         case .addConstraint(let constraint):
@@ -136,7 +141,8 @@ extension Session {
 
     func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
         let table = try transaction.catalog.table(statement.table.name)
-        let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: statement.columns.map(\.name), catalog: transaction.catalog)
+        let keys = try IndexKeySpecification(statement, table: table)
+        let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: keys.columns, catalog: transaction.catalog)
         if transaction.catalog.hasRelation(name) {
             if statement.ifNotExists { return QueryResult(commandTag: "CREATE INDEX") }
             throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
@@ -144,11 +150,17 @@ extension Session {
         let method = statement.method ?? "btree"
         switch method {
         case "btree":
-            try transaction.createIndex(IndexDefinition(name: name, columns: statement.columns.map(\.name),
-                                                        isUnique: statement.unique), on: table.name)
+            var definition = IndexDefinition(name: name, columns: keys.columns, isUnique: statement.unique)
+            keys.apply(to: &definition)
+            try transaction.createIndex(definition, on: table.name)
         case "gin":
-            try transaction.createIndex(try invertedIndexDefinition(statement, name: name, table: table), on: table.name)
+            var definition = try invertedIndexDefinition(statement, keys, name: name, table: table)
+            keys.apply(to: &definition)
+            try transaction.createIndex(definition, on: table.name)
         case "hnsw":
+            guard !keys.isComputed else {
+                throw VireoError(.featureNotSupported, "hnsw indexes cover one column, without expressions or WHERE")
+            }
             let definition = try HNSWOptions.definition(statement, name: name, table: table)
             let built = try database.vectorIndexes.build(definition, table: table, in: transaction, cancel: statementCancel)
             try transaction.createIndex(built, on: table.name)
@@ -158,16 +170,24 @@ extension Session {
         return QueryResult(commandTag: "CREATE INDEX")
     }
 
-    /// `USING gin (tsv)`: one tsvector column (tsvector_ops, the default operator class).
-    private func invertedIndexDefinition(_ statement: CreateIndex, name: String, table: TableDefinition) throws -> IndexDefinition {
+    /// `USING gin (tsv)` or `USING gin (to_tsvector(…))`: one tsvector key (tsvector_ops,
+    /// the default operator class).
+    private func invertedIndexDefinition(_ statement: CreateIndex, _ keys: IndexKeySpecification, name: String,
+                                         table: TableDefinition) throws -> IndexDefinition {
         guard statement.columns.count == 1, let column = statement.columns.first, !statement.unique else {
             throw VireoError(.featureNotSupported, "gin indexes cover exactly one tsvector column and cannot be unique")
         }
-        guard let position = table.columnIndex(column.name) else {
-            throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
+        let type: String
+        if let keyType = keys.expressionTypes[0] {
+            type = keyType == .tsvector ? "tsvector" : keyType.description
+        } else {
+            guard let position = table.columnIndex(column.name) else {
+                throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
+            }
+            type = table.columns[position].type.name
         }
-        guard table.columns[position].type == .tsvector else {
-            throw VireoError(.undefinedObject, "data type \(table.columns[position].type.name) has no default operator class for access method \"gin\"")
+        guard type == "tsvector" else {
+            throw VireoError(.undefinedObject, "data type \(type) has no default operator class for access method \"gin\"")
         }
         if let operatorClass = column.operatorClass, operatorClass != "tsvector_ops" {
             throw VireoError(.undefinedObject, "operator class \"\(operatorClass)\" does not exist for access method \"gin\"")
@@ -175,7 +195,7 @@ extension Session {
         if let option = statement.options.first {
             throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
         }
-        return IndexDefinition(name: name, columns: [column.name], method: "gin",
+        return IndexDefinition(name: name, columns: keys.columns, method: "gin",
                                options: [InvertedIndex.formatOption: InvertedIndex.formatVersion])
     }
 
@@ -250,6 +270,17 @@ extension Session {
         guard let position = table.columnIndex(column) else { return [] }
         return try table.checks.filter { check in
             CheckConstraints.columnsRead(try CheckConstraints.bind(check.expression, table: table, catalog: catalog)).contains(position)
+        }
+    }
+
+    /// The indexes of `table` whose key expressions or predicate read `column`.
+    private func computedIndexes(reading column: String, of table: TableDefinition) throws -> [IndexDefinition] {
+        guard let position = table.columnIndex(column) else { return [] }
+        return try table.indexes.filter { index in
+            guard index.isComputed else { return false }
+            let bound = try IndexExpressions.shared.bound(index, table: table)
+            let expressions = bound.keys.indices.filter { index.expression(at: $0) != nil }.map { bound.keys[$0] }
+            return (expressions + [bound.predicate].compactMap { $0 }).contains { CheckConstraints.columnsRead($0).contains(position) }
         }
     }
 

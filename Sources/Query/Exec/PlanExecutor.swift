@@ -200,25 +200,40 @@ enum PlanExecutor {
     private static func indexScan(_ scan: TableScan, _ range: IndexRange, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
         if let search = range.textTopK { return try TextTopK.run(scan, range.index, search, context, emit) }
         if let textQuery = range.textQuery { return try invertedIndexScan(scan, range.index, textQuery, context, emit) }
-        let columnType = scan.table.columnIndex(range.index.columns[0]).map { scan.table.columns[$0].type }
+        let columnTypes = range.index.columns.indices.map { position -> ColumnType? in
+            guard range.index.expression(at: position) == nil else { return nil }
+            return scan.table.columnIndex(range.index.columns[position]).map { scan.table.columns[$0].type }
+        }
         let bound = { (expressions: [BoundExpression]?, inclusive: Bool, isLower: Bool) throws -> ValueBound?? in
             guard let expressions else { return .some(nil) }
             let values = try expressions.map { try Evaluator.evaluate($0, [], context) }
             // A NULL bound matches nothing (comparisons with NULL are never true).
             if values.contains(where: \.isNull) { return nil }
-            return .some(IndexKeyBound.make(values, inclusive: inclusive, isLower: isLower, columnType: columnType))
+            return IndexKeyBound.make(values, inclusive: inclusive, isLower: isLower, columnTypes: columnTypes)
         }
         guard let lower = try bound(range.lower, range.lowerInclusive, true),
               let upper = try bound(range.upper, range.upperInclusive, false) else { return true }
         var rowIDs: [Int64] = []
-        try context.data.scanIndex(range.index, from: lower, to: upper) { rowID in
-            try context.checkCancel()
-            try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
-            rowIDs.append(rowID)
-            return true
+        for (from, to) in scanParts(range, lower, upper) {
+            try context.data.scanIndex(range.index, from: from, to: to) { rowID in
+                try context.checkCancel()
+                try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
+                rowIDs.append(rowID)
+                return true
+            }
         }
         for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
         return true
+    }
+
+    /// The key ranges an index scan reads, in order: the range itself, or for `nullsAfter`
+    /// its entries with a non-NULL next key, then those with NULL there.
+    private static func scanParts(_ range: IndexRange, _ lower: ValueBound?, _ upper: ValueBound?) -> [(ValueBound?, ValueBound?)] {
+        guard range.nullsAfter else { return [(lower, upper)] }
+        let lowerValues = lower?.values ?? [], upperValues = upper?.values ?? []
+        let nonNull = (ValueBound(lowerValues + [.null], inclusive: false), upper)
+        let nulls = (ValueBound(lowerValues + [.null]), ValueBound(upperValues + [.null]))
+        return [nonNull, nulls]
     }
 
     private static func limit(_ input: PlanNode, _ limit: BoundExpression?, _ offset: BoundExpression?,
@@ -263,6 +278,40 @@ import Dispatch
 /// type, widened to an inclusive bound so the range still covers every matching key; the
 /// scan's filter then applies the exact comparison.
 enum IndexKeyBound {
+    /// The bound of a multi-column key: the leading values (equalities) converted exactly to
+    /// their keys' types, the last one as `make` converts a single bound. Outer nil: no row
+    /// can match (an equality no key of its type can meet, like an integer key = 1.5).
+    static func make(_ values: [Value], inclusive: Bool, isLower: Bool, columnTypes: [ColumnType?]) -> ValueBound?? {
+        guard let last = values.last else { return .some(nil) }
+        var prefix: [Value] = []
+        for (position, value) in values.dropLast().enumerated() {
+            guard let exact = exactKey(value, position < columnTypes.count ? columnTypes[position] : nil) else { return nil }
+            prefix.append(exact)
+        }
+        let lastType = values.count - 1 < columnTypes.count ? columnTypes[values.count - 1] : nil
+        guard let tail = make([last], inclusive: inclusive, isLower: isLower, columnType: lastType) else {
+            return .some(prefix.isEmpty ? nil : ValueBound(prefix, inclusive: true))
+        }
+        return .some(ValueBound(prefix + tail.values, inclusive: tail.inclusive))
+    }
+
+    /// `value` as a key of `columnType` equal to it, nil when no such key exists.
+    private static func exactKey(_ value: Value, _ columnType: ColumnType?) -> Value? {
+        guard let columnType else { return value }
+        switch (columnType.storageType, value) {
+        case (.int, .double(let number)):
+            guard number.rounded() == number, let integer = Int64(exactly: number) else { return nil }
+            return .int(integer)
+        case (.int, .numeric(let number)):
+            guard number.normalized.scale == 0, let integer = number.roundedInt64 else { return nil }
+            return .int(integer)
+        case (.double, .int(let number)): return .double(Double(number))
+        case (.double, .numeric(let number)): return .double(number.double)
+        case (.numeric, .int(let number)): return .numeric(Numeric(number))
+        default: return value
+        }
+    }
+
     static func make(_ values: [Value], inclusive: Bool, isLower: Bool, columnType: ColumnType?) -> ValueBound? {
         guard let first = values.first, let columnType else { return ValueBound(values, inclusive: inclusive) }
         switch (columnType.storageType, first) {

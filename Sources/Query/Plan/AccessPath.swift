@@ -17,16 +17,20 @@ enum AccessPath {
         if let query, !distinct, let text = textTopK(scan, order: order, query: query, binder: binder) {
             return text
         }
-        return scanPath(scan)
+        return scanPath(scan, order: distinct ? [] : order, limited: query?.limit != nil)
     }
 
     /// The best way to read one table given its filter: row id, index range or a full scan.
-    static func scanPath(_ scan: TableScan) -> PlanNode {
+    /// With `order` (the query's ORDER BY over the table's row), an index whose key order
+    /// gives it may be chosen so that no sort is needed (IndexRange.ordered).
+    /// An index that only gives the order, with no condition narrowing it, is taken only
+    /// under a LIMIT (`limited`): reading every row through it costs more than a sort.
+    static func scanPath(_ scan: TableScan, order: [Binder.OrderKey] = [], limited: Bool = false) -> PlanNode {
         let conjuncts = scan.filter?.conjuncts ?? []
         if let lookup = rowIDLookup(scan, conjuncts) { return lookup }
         // A secondary index's equality beats a primary-key range; its range does not.
         let keyRange = rowIDRange(scan, conjuncts)
-        if let range = indexRange(scan, conjuncts, scoreMin: keyRange == nil ? 1 : 2) { return range }
+        if let range = indexRange(scan, conjuncts, order: order, orderOnly: limited, scoreMin: keyRange == nil ? 1 : 2) { return range }
         return .seqScan(keyRange ?? scan)
     }
 
@@ -62,46 +66,22 @@ enum AccessPath {
         return nil
     }
 
-    // MARK: B+tree index
-
-    private static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression], scoreMin: Int) -> PlanNode? {
-        var best: (IndexRange, score: Int, reason: String)?
-        for index in scan.table.indexes where index.hasEntryTree {
-            guard let column = scan.table.columnIndex(index.columns[0]) else { continue }
-            let found = index.isInverted ? textSearch(on: index, column: column, conjuncts) : range(on: index, column: column, conjuncts)
-            guard let (range, score, reason) = found else { continue }
-            if best == nil || score > best!.score { best = (range, score, reason) }
-        }
-        guard let best, best.score >= scoreMin else { return nil }
-        return .indexScan(with(scan, reason: best.reason), best.0)
-    }
-
-    private static func range(on index: IndexDefinition, column: Int,
-                              _ conjuncts: [BoundExpression]) -> (IndexRange, Int, String)? {
-        var range = IndexRange(index: index)
-        let name = index.columns[0]
-        for conjunct in conjuncts {
-            if let value = equality(conjunct, column: column) {
-                range.lower = [value]
-                range.upper = [value]
-                return (range, index.isUnique ? 3 : 2, "\(name) = value")
-            }
-        }
-        guard let bounds = bounds(on: column, conjuncts) else { return nil }
-        (range.lower, range.lowerInclusive) = (bounds.lower.map { [$0] }, bounds.lowerInclusive)
-        (range.upper, range.upperInclusive) = (bounds.upper.map { [$0] }, bounds.upperInclusive)
-        return (range, 1, "range on \(name)")
-    }
-
     /// The bounds that comparisons of `column` with row-independent values put on it (the
     /// last of each side wins; the WHERE clause, still applied, keeps the others); nil if none.
     static func bounds(on column: Int, _ conjuncts: [BoundExpression]) -> ColumnBounds? {
+        bounds(on: .column(column), conjuncts)
+    }
+
+    /// The bounds comparisons put on `key` (a column or an indexed expression, matched by
+    /// its structural key).
+    static func bounds(on key: BoundExpression, _ conjuncts: [BoundExpression]) -> ColumnBounds? {
+        guard let wanted = key.structuralKey else { return nil }
         var bounds = ColumnBounds()
         for conjunct in conjuncts {
             guard case .binary(let op, let a, let b) = conjunct else { continue }
             let (columnOnLeft, value): (Bool, BoundExpression)
-            if case .column(column) = a, b.isRowIndependent { (columnOnLeft, value) = (true, b) }
-            else if case .column(column) = b, a.isRowIndependent { (columnOnLeft, value) = (false, a) }
+            if b.isRowIndependent, a.structuralKey == wanted { (columnOnLeft, value) = (true, b) }
+            else if a.isRowIndependent, b.structuralKey == wanted { (columnOnLeft, value) = (false, a) }
             else { continue }
             switch (op, columnOnLeft) {
             case (.greater, true), (.less, false): (bounds.lower, bounds.lowerInclusive) = (value, false)
@@ -114,19 +94,7 @@ enum AccessPath {
         return bounds.lower != nil || bounds.upper != nil ? bounds : nil
     }
 
-    /// `column @@ query` (query independent of the row) on a gin-indexed tsvector column;
-    /// scores as an equality, above a range.
-    private static func textSearch(on index: IndexDefinition, column: Int, _ conjuncts: [BoundExpression]) -> (IndexRange, Int, String)? {
-        for conjunct in conjuncts {
-            guard case .binary(.textSearchMatch, .column(column), let query) = conjunct, query.isRowIndependent else { continue }
-            var range = IndexRange(index: index)
-            range.textQuery = query
-            return (range, 2, "\(index.columns[0]) @@ query")
-        }
-        return nil
-    }
-
-    private static func with(_ scan: TableScan, reason: String) -> TableScan {
+    static func with(_ scan: TableScan, reason: String) -> TableScan {
         var copy = scan
         copy.reason = reason
         return copy

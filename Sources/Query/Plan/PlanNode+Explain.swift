@@ -68,7 +68,10 @@ extension PlanNode {
         case .rowIDLookup(let scan, let rowIDs):
             ["Row ids: \(rowIDs.count)", "Reason: \(scan.reason)"] + (scan.filter != nil ? ["Recheck: WHERE clause"] : [])
         case .indexScan(let scan, let range):
-            ["Reason: \(scan.reason)"] + (range.textTopK != nil ? ["Top-k: BM25 by WAND over the posting lists"] : []) + ["Recheck: WHERE clause"]
+            ["Reason: \(scan.reason)"] + (range.condition.map { range.index.columns.count > 1 || range.index.isComputed ? ["Index Cond: \($0)"] : [] } ?? [])
+                + (range.index.predicate.map { ["Index Predicate: \($0)"] } ?? [])
+                + (range.textTopK != nil ? ["Top-k: BM25 by WAND over the posting lists"] : [])
+                + (range.ordered ? ["Order: index key order (no sort)"] : []) + ["Recheck: WHERE clause"]
         case .vectorScan(let scan, _):
             ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])
         case .sort(_, let keys), .topK(_, let keys, _, _): ["Sort keys: \(keys.count)"]

@@ -77,6 +77,13 @@ struct IndexRange: Sendable {
     var textQuery: BoundExpression?
     /// With `textQuery`: the BM25 top-k search answering ORDER BY bm25(…) DESC LIMIT k.
     var textTopK: TextTopK.Search?
+    /// Rows come out in the query's ORDER BY, so no sort follows.
+    var ordered = false
+    /// With `ordered`: the entries whose key after the equalities is NULL are read after the
+    /// others (ORDER BY … NULLS LAST, where the index puts NULL first).
+    var nullsAfter = false
+    /// The conditions the bounds come from, for EXPLAIN (`a = value AND b > value`).
+    var condition: String?
 }
 
 /// A nearest-neighbour search through a vector index.

@@ -321,6 +321,9 @@ public struct OnConflict: Sendable, Equatable {
     public var columns: [String]
     /// What to do with a conflicting row.
     public var action: Action
+    /// `(columns) WHERE predicate`: the target may be a partial unique index whose
+    /// predicate this implies.
+    public var targetPredicate: SQLExpression? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(columns: [String] = [], action: Action) {

@@ -354,6 +354,8 @@ public struct CreateIndex: Sendable, Equatable {
     public var columns: [IndexColumn]
     /// `WITH (m = 16, ef_construction = 64)`, in the order written.
     public var options: [IndexOption]
+    /// `WHERE predicate` of a partial index.
+    public var predicate: SQLExpression? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(name: String?, unique: Bool = false, ifNotExists: Bool = false, table: TableName,
@@ -378,9 +380,13 @@ public struct IndexColumn: Sendable, Equatable {
     public var descending: Bool
     /// Nil when NULLS FIRST/LAST was not written.
     public var nullsFirst: Bool?
+    /// An expression key (`lower(email)`, `(data->>'k')`); `name` is then empty.
+    public var expression: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
-    public init(name: String, operatorClass: String? = nil, descending: Bool = false, nullsFirst: Bool? = nil) {
+    public init(name: String, operatorClass: String? = nil, descending: Bool = false, nullsFirst: Bool? = nil,
+                expression: SQLExpression? = nil) {
+        self.expression = expression
         self.name = name
         self.operatorClass = operatorClass
         self.descending = descending

@@ -202,7 +202,7 @@ extension Parser {
         return ColumnConstraint(name: name, kind)
     }
 
-    /// `[IF NOT EXISTS] [name] ON table [USING method] (column …) [WITH (option = value, …)]`.
+    /// `[IF NOT EXISTS] [name] ON table [USING method] (column | (expression) | f(…) …) [WITH (option = value, …)] [WHERE predicate]`.
     private mutating func parseCreateIndex(unique: Bool) throws -> CreateIndex {
         skipConcurrently()
         let ifNotExists = acceptKeywords(.if, .not, .exists)
@@ -215,18 +215,19 @@ extension Parser {
         try expect(.rightParen, ")")
         var index = CreateIndex(name: name, unique: unique, ifNotExists: ifNotExists, table: table, method: method, columns: columns)
         if acceptKeyword(.with) { index.options = try parseIndexOptions() }
-        if peekKeyword(.where) {
-            throw VireoError(.featureNotSupported, "partial indexes (CREATE INDEX … WHERE) are not supported", position: peek().start)
-        }
+        if acceptKeyword(.where) { index.predicate = try parseExpression() }
         return index
     }
 
     /// `column [opclass] [ASC | DESC] [NULLS FIRST | LAST]`.
     private mutating func parseIndexColumn() throws -> IndexColumn {
-        if peek().kind == .leftParen {
-            throw VireoError(.featureNotSupported, "indexes on expressions are not supported", position: peek().start)
+        var column: IndexColumn
+        if peek().kind == .leftParen || (identifier(peek()) != nil && peek(1).kind == .leftParen) {
+            // `(expression)` or a function call: an expression key.
+            column = IndexColumn(name: "", expression: try parsePrimary())
+        } else {
+            column = IndexColumn(name: try parseIdentifier("a column name"))
         }
-        var column = IndexColumn(name: try parseIdentifier("a column name"))
         let nullsNext = peekKeyword(.nulls) && (peekKeyword(.first, at: 1) || peekKeyword(.last, at: 1))
         if !nullsNext, let operatorClass = identifier(peek()) {
             advance()

@@ -42,14 +42,20 @@ extension Parser {
         acceptKeyword(.default) ? .default : .expression(try parseExpression())
     }
 
-    /// `ON CONFLICT [(columns)] DO NOTHING | DO UPDATE SET … [WHERE …]`.
+    /// `ON CONFLICT [(columns) [WHERE predicate]] DO NOTHING | DO UPDATE SET … [WHERE …]`.
     private mutating func parseOnConflict() throws -> OnConflict? {
         guard peekKeyword(.on), peekKeyword(.conflict, at: 1) else { return nil }
         advance()
         advance()
         let columns = peek().kind == .leftParen ? try parseParenthesizedNames() : []
+        // `(columns) WHERE predicate` infers a partial unique index.
+        let targetPredicate = !columns.isEmpty && acceptKeyword(.where) ? try parseExpression() : nil
         try expectKeyword(.do)
-        if acceptKeyword(.nothing) { return OnConflict(columns: columns, action: .doNothing) }
+        if acceptKeyword(.nothing) {
+            var onConflict = OnConflict(columns: columns, action: .doNothing)
+            onConflict.targetPredicate = targetPredicate
+            return onConflict
+        }
         let updateToken = peek()
         try expectKeyword(.update)
         guard !columns.isEmpty else {
@@ -58,7 +64,9 @@ extension Parser {
         try expectKeyword(.set)
         let assignments = try parseAssignments()
         let whereClause = acceptKeyword(.where) ? try parseExpression() : nil
-        return OnConflict(columns: columns, action: .doUpdate(assignments: assignments, whereClause: whereClause))
+        var onConflict = OnConflict(columns: columns, action: .doUpdate(assignments: assignments, whereClause: whereClause))
+        onConflict.targetPredicate = targetPredicate
+        return onConflict
     }
 
     /// `column = value [, …]`.

@@ -185,6 +185,7 @@ extension CreateIndex {
         if !options.isEmpty {
             text += " WITH (" + options.map { quoteLabel($0.name) + " = " + $0.value.sql }.joined(separator: ", ") + ")"
         }
+        if let predicate { text += " WHERE " + predicate.sql }
         return text
     }
 }
@@ -192,7 +193,8 @@ extension CreateIndex {
 extension IndexColumn {
     /// This node as canonical SQL.
     public var sql: String {
-        var text = quoteIdentifier(name) + (operatorClass.map { " " + quoteIdentifier($0) } ?? "")
+        let key = expression.map { "(" + $0.sql + ")" } ?? quoteIdentifier(name)
+        var text = key + (operatorClass.map { " " + quoteIdentifier($0) } ?? "")
         if descending { text += " DESC" }
         if let nullsFirst { text += nullsFirst ? " NULLS FIRST" : " NULLS LAST" }
         return text
@@ -396,6 +398,7 @@ extension OnConflict {
     /// ` ON CONFLICT …`.
     public var sql: String {
         var text = " ON CONFLICT" + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        if let targetPredicate { text += " WHERE " + targetPredicate.sql }
         switch action {
         case .doNothing: text += " DO NOTHING"
         case .doUpdate(let assignments, let whereClause):

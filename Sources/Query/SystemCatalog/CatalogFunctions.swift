@@ -67,7 +67,8 @@ extension Functions {
             return ScalarFunction("pg_get_indexdef", 1...3, [.int, .int, .bool], returns: .text) { arguments in
                 guard case .int(let oid) = arguments[0] else { return .null }
                 let column = arguments.count > 1 ? ArrayFunctions.integer(arguments[1]) ?? 0 : 0
-                return SystemCatalog.indexDefinition(catalog, indexOID: oid, column: column).map(Value.text) ?? .null
+                let pretty = arguments.count > 2 && arguments[2] == .bool(true)
+                return SystemCatalog.indexDefinition(catalog, indexOID: oid, column: column, pretty: pretty).map(Value.text) ?? .null
             }
         case "pg_get_constraintdef":
             return ScalarFunction("pg_get_constraintdef", 1...2, [.int, .bool], returns: .text) { arguments in

@@ -179,6 +179,8 @@ extension SystemCatalog {
         var isUnique: Bool
         var isPrimary: Bool
         var method: String
+        /// The index's definition (nil for the row-id primary key).
+        var definition: IndexDefinition? = nil
         /// pg_constraint's contype when the index backs a constraint: p (primary key) or u (unique).
         var constraintType: String? { isPrimary ? "p" : (isUnique && name.hasSuffix("_key") ? "u" : nil) }
     }
@@ -186,7 +188,7 @@ extension SystemCatalog {
     static func indexEntries(_ table: TableDefinition) -> [IndexEntry] {
         var entries = table.indexes.map { index in
             IndexEntry(name: index.name, columns: index.columns, isUnique: index.isUnique,
-                       isPrimary: index.isUnique && index.name == table.name + "_pkey", method: index.method)
+                       isPrimary: index.isUnique && index.name == table.name + "_pkey", method: index.method, definition: index)
         }
         if let position = table.rowIDColumn {
             entries.insert(IndexEntry(name: table.name + "_pkey", columns: [table.columns[position].name], isUnique: true,
@@ -301,10 +303,18 @@ extension SystemCatalog {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             for index in indexEntries(table) {
-                let keys = index.columns.compactMap { table.columnIndex($0).map { String($0 + 1) } }.joined(separator: " ")
+                let definition = index.definition
+                let keys = index.columns.indices.map { position in
+                    definition?.expression(at: position) != nil ? "0" : table.columnIndex(index.columns[position]).map { String($0 + 1) } ?? "0"
+                }.joined(separator: " ")
+                let expressions = definition.map { index in
+                    zip(index.keyDefinitions, index.columns.indices).filter { index.expression(at: $0.1) != nil }.map(\.0)
+                } ?? []
+                let predicate = definition?.predicate.map { Value.text("(" + $0 + ")") } ?? .null
                 rows.append([.int(oid(ofObject: index.name)), .int(oid(ofObject: table.name)), .bool(index.isUnique),
                              .bool(index.isPrimary), .text(keys), .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
-                             .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), .null, .null, .bool(true)])
+                             .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), predicate,
+                             expressions.isEmpty ? .null : .text(expressions.joined(separator: ", ")), .bool(true)])
             }
         }
         return Relation(columns: columns(
@@ -353,12 +363,14 @@ extension SystemCatalog {
 
     /// `CREATE [UNIQUE] INDEX name ON public.table USING method (columns)`, as pg_get_indexdef
     /// prints it (column 0), or the name of the index's column `column` (1-based).
-    static func indexDefinition(_ catalog: Catalog, indexOID: Int64, column: Int64) -> String? {
+    static func indexDefinition(_ catalog: Catalog, indexOID: Int64, column: Int64, pretty: Bool = false) -> String? {
         for table in catalog.tables.values {
             for index in indexEntries(table) where oid(ofObject: index.name) == indexOID {
-                if column > 0 { return column <= index.columns.count ? quoteIdentifier(index.columns[Int(column) - 1]) : nil }
-                let columns = index.columns.map(quoteIdentifier).joined(separator: ", ")
-                return "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON public.\(quoteIdentifier(table.name)) USING \(index.method) (\(columns))"
+                let keys = index.definition?.keyDefinitions ?? index.columns.map(quoteIdentifier)
+                if column > 0 { return column <= keys.count ? keys[Int(column) - 1] : nil }
+                let on = pretty ? quoteIdentifier(table.name) : "public." + quoteIdentifier(table.name)
+                return "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) (\(keys.joined(separator: ", ")))"
+                    + (index.definition?.predicateClause(pretty: pretty) ?? "")
             }
         }
         return nil

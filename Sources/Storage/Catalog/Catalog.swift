@@ -70,6 +70,13 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     /// written, in the same transactions as the changes, so a reopened database can bring
     /// the snapshot up to date.
     public var deltaRoot: PageNumber?
+    /// SQL text of each key's expression (`lower(email)`), nil for a plain column; absent
+    /// when every key is a column. `columns` then holds PostgreSQL's name for the key
+    /// ("lower", "expr"), which names no table column.
+    public var expressions: [String?]?
+    /// SQL text of a partial index's WHERE predicate: only rows for which it is true are in
+    /// the index. Absent: every row.
+    public var predicate: String?
 
     public init(name: String, columns: [String], isUnique: Bool = false, method: String = "btree",
                 options: [String: String] = [:], root: PageNumber = 0, deltaRoot: PageNumber? = nil) {
@@ -83,6 +90,16 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     }
 
     public var isBTree: Bool { method == "btree" }
+
+    /// The SQL expression of key `position`, nil when it is a plain column.
+    public func expression(at position: Int) -> String? {
+        guard let expressions, position < expressions.count else { return nil }
+        return expressions[position]
+    }
+
+    /// Whether the keys or the membership of a row need the query layer's evaluation
+    /// (IndexKeyComputer): an expression key or a predicate.
+    public var isComputed: Bool { predicate != nil || expressions?.contains { $0 != nil } == true }
 
     /// An inverted index over a tsvector column (`gin`): a B+tree with one entry per
     /// (lexeme, row id), kept by the storage layer in the same transaction as the rows.

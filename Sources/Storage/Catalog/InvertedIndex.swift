@@ -207,7 +207,7 @@ extension StoreTransaction {
 
     /// The document a row puts in an inverted index; nil when its tsvector is NULL.
     public static func invertedDocument(_ index: IndexDefinition, table: TableDefinition, row: [Value]) throws -> InvertedDocument? {
-        guard let column = index.columns.first.flatMap(table.columnIndex), case .text(let text) = row[column] else { return nil }
+        guard case .text(let text)? = try IndexKeys.values(index, table: table, row: row)?.first else { return nil }
         return InvertedDocument(try TSVector(parsing: text))
     }
 }

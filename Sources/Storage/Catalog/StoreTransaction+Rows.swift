@@ -146,17 +146,20 @@ extension StoreTransaction {
 
     /// Index key: the encoded values, followed by the row id unless the index is unique
     /// and no value is NULL (SQL lets any number of NULLs through a unique index).
-    func indexKey(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) -> [UInt8] {
-        let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
+    static func indexKey(_ index: IndexDefinition, values: [Value], rowID: Int64) -> [UInt8] {
         var key = KeyCodec.encode(values)
         if !index.isUnique || values.contains(where: \.isNull) { KeyCodec.appendRowID(rowID, to: &key) }
         return key
     }
 
-    /// The keys a row puts in an index: one for a B+tree index; for an inverted index one per
-    /// lexeme of the row's tsvector (the encoded lexeme, then the row id), none for NULL.
-    func indexKeys(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws -> [[UInt8]] {
-        guard index.isInverted else { return [indexKey(index, table: table, row: row, rowID: rowID)] }
+    /// The keys a row puts in an index: one for a B+tree index (none when a partial index's
+    /// predicate excludes the row); for an inverted index one per lexeme of the row's
+    /// tsvector (the encoded lexeme, then the row id), none for NULL.
+    public static func indexKeys(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws -> [[UInt8]] {
+        guard index.isInverted else {
+            guard let values = try IndexKeys.values(index, table: table, row: row) else { return [] }
+            return [indexKey(index, values: values, rowID: rowID)]
+        }
         return try Self.lexemes(index, table: table, row: row).map { lexeme in
             var key = KeyCodec.encode([.text(lexeme)])
             KeyCodec.appendRowID(rowID, to: &key)
@@ -164,9 +167,13 @@ extension StoreTransaction {
         }
     }
 
+    func indexKeys(_ index: IndexDefinition, table: TableDefinition, row: [Value], rowID: Int64) throws -> [[UInt8]] {
+        try Self.indexKeys(index, table: table, row: row, rowID: rowID)
+    }
+
     /// The distinct lexemes of the indexed tsvector column of `row`.
     public static func lexemes(_ index: IndexDefinition, table: TableDefinition, row: [Value]) throws -> [String] {
-        guard let column = index.columns.first.flatMap(table.columnIndex), case .text(let text) = row[column] else { return [] }
+        guard case .text(let text)? = try IndexKeys.values(index, table: table, row: row)?.first else { return [] }
         return try TSVector(parsing: text).entries.map(\.lexeme)
     }
 
@@ -178,10 +185,11 @@ extension StoreTransaction {
         for key in try indexKeys(index, table: table, row: row, rowID: rowID) {
             let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID), ifPresent: .keep, in: pages)
             if present {
-                let values = index.columns.map { name in table.columnIndex(name).map { row[$0] } ?? .null }
+                let values = try IndexKeys.values(index, table: table, row: row) ?? []
                 let shown = values.map(\.messageText).joined(separator: ", ")
+                let keys = index.columns.indices.map { index.expression(at: $0) ?? index.columns[$0] }
                 throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\"",
-                                 detail: "Key (\(index.columns.joined(separator: ", ")))=(\(shown)) already exists.")
+                                 detail: "Key (\(keys.joined(separator: ", ")))=(\(shown)) already exists.")
             }
         }
     }

@@ -139,7 +139,8 @@ extension StoreTransaction {
             throw VireoError(.duplicateTable, "relation \"\(definition.name)\" already exists")
         }
         var table = try catalog.table(tableName)
-        for column in definition.columns where table.columnIndex(column) == nil {
+        for (position, column) in definition.columns.enumerated()
+        where definition.expression(at: position) == nil && table.columnIndex(column) == nil {
             throw VireoError(.undefinedColumn, "column \"\(column)\" does not exist")
         }
         var index = definition

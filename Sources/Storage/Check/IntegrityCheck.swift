@@ -90,9 +90,8 @@ struct IntegrityChecker {
         report.rowCounts[table.name] = rows
         for index in table.indexes {
             if index.isBTree {
-                let entries = checkTree(BTree(root: index.root), name: "index \(index.name)")
-                if let rows, let entries, rows != entries {
-                    problem("index \(index.name) has \(entries) entries for \(rows) rows of table \(table.name)")
+                if checkTree(BTree(root: index.root), name: "index \(index.name)") != nil, rows != nil {
+                    checkBTreeEntries(index, table: table)
                 }
             } else if index.isInverted {
                 if checkTree(BTree(root: index.root), name: "index \(index.name)") != nil { checkInvertedEntries(index, table: table) }
@@ -100,6 +99,31 @@ struct IntegrityChecker {
                 if index.root != 0 { checkBlob(index.root, name: "index \(index.name)") }
                 if let deltaRoot = index.deltaRoot { _ = checkTree(BTree(root: deltaRoot), name: "index \(index.name) (changes)") }
             }
+        }
+    }
+
+    /// A B+tree index holds exactly the key of each row in it (every row, or the rows its
+    /// predicate is true for), with the row id as its value.
+    mutating func checkBTreeEntries(_ index: IndexDefinition, table: TableDefinition) {
+        do {
+            var expected: [[UInt8]: Int64] = [:]
+            try table.tree.scan(in: pages) { key, value in
+                let rowID = try KeyCodec.decodeRowID(key)
+                let row = try RecordView(value).values()
+                for entry in try StoreTransaction.indexKeys(index, table: table, row: row, rowID: rowID) { expected[entry] = rowID }
+                return true
+            }
+            var found = 0, unexpected = 0
+            try BTree(root: index.root).scan(in: pages) { key, value in
+                found += 1
+                if try expected[Array(key)] != KeyCodec.decodeRowID(value) { unexpected += 1 }
+                return true
+            }
+            if unexpected > 0 || found != expected.count {
+                problem("index \(index.name) has \(found) entries (\(unexpected) not matching a row) for \(expected.count) rows of table \(table.name) in it")
+            }
+        } catch {
+            problem("index \(index.name): \(error)")
         }
     }
 
