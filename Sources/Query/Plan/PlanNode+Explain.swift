@@ -67,7 +67,7 @@ extension PlanNode {
         case .rowIDLookup(let scan, let rowIDs):
             ["Row ids: \(rowIDs.count)", "Reason: \(scan.reason)"] + (scan.filter != nil ? ["Recheck: WHERE clause"] : [])
         case .indexScan(let scan, let range):
-            ["Reason: \(scan.reason)"] + (range.textTopK != nil ? ["Top-k: BM25 by WAND over the posting lists"] : []) + ["Recheck: WHERE clause"]
+            ["Reason: \(scan.reason)"] + (range.textTopK != nil ? ["Top-k: BM25 by block-max WAND over the posting blocks"] : []) + ["Recheck: WHERE clause"]
         case .vectorScan(let scan, _):
             ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])
         case .sort(_, let keys), .topK(_, let keys, _, _): ["Sort keys: \(keys.count)"]
