@@ -1,6 +1,6 @@
 import VireoStorage
 
-/// The statistics and postings of format 2 gin indexes, as the statement's data sees them.
+/// The statistics and postings of format 2 and 3 gin indexes, as the statement's data sees them.
 extension DataAccess {
     func invertedCorpus(_ index: IndexDefinition) throws -> InvertedCorpus? {
         switch self {
@@ -30,6 +30,15 @@ extension DataAccess {
         switch self {
         case .snapshot(let source): try source.scanPostings(index, lexeme, from: rowID, body)
         case .transaction(let source): try source.scanPostings(index, lexeme, from: rowID, body)
+        case .none: throw Self.noDataError
+        }
+    }
+
+    /// Every posting block of `lexeme` in a format 3 index, undecoded, in row order.
+    func postingBlocks(_ index: IndexDefinition, _ lexeme: String) throws -> [PostingBlockReference] {
+        switch self {
+        case .snapshot(let source): try source.postingBlocks(index, lexeme)
+        case .transaction(let source): try source.postingBlocks(index, lexeme)
         case .none: throw Self.noDataError
         }
     }

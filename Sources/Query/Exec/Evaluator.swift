@@ -12,6 +12,7 @@ enum Evaluator {
         case .not(let operand): return try truth(evaluate(operand, row, context)).map { .bool(!$0) } ?? .null
         case .and(let a, let b): return try and(a, b, row, context)
         case .or(let a, let b): return try or(a, b, row, context)
+        case .binary(.textSearchMatch, let a, let b): return try TextMatch.evaluate(a, b, row, context)
         case .binary(let op, let a, let b): return try Operators.apply(op, evaluate(a, row, context), evaluate(b, row, context))
         case .isNull(let operand, let negated): return .bool(try evaluate(operand, row, context).isNull != negated)
         case .isBoolean(let operand, let value, let negated):

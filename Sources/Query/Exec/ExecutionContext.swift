@@ -61,6 +61,8 @@ final class ExecutionCache {
     var workingTables: [ObjectIdentifier: [[Value]]] = [:]
     /// BM25 corpus statistics by table and column (TextCorpusStatistics.load).
     var textStatistics: [String: TextCorpusStatistics] = [:]
+    /// The tsqueries `@@` has parsed, by their text (TextMatch).
+    var textQueries: [String: TSQuery] = [:]
 }
 
 /// Everything a plan needs while it runs.

@@ -24,9 +24,6 @@ enum TextTopK {
         var offset: BoundExpression?
     }
 
-    /// Postings buffered per cursor refill.
-    static let batchSizeMax = 256
-
     static func run(_ scan: TableScan, _ index: IndexDefinition, _ search: Search, _ context: ExecutionContext,
                     _ emit: PlanExecutor.Emit) throws -> Bool {
         guard let k = try PlanExecutor.rowsWanted(limit: search.limit, offset: search.offset, context), k > 0 else {
@@ -49,7 +46,7 @@ enum TextTopK {
         // the WHERE clause's query and it cannot match rows holding none of them.
         if Cast.textForm(value) == Cast.textForm(matchValue), let root = query.root, isNarrowed(root) {
             let terms = try cursors(BM25.Terms(query), index, statistics, parameters, context)
-            best = try wand(terms, k: k, scan: scan, statistics: statistics, parameters: parameters, context)
+            best = try wand(terms, k: k, scan: scan, column: column, statistics: statistics, parameters: parameters, context)
         } else {
             best = try exactTopK(scan, index, .constant(matchValue), column: column, query: query, k: k, statistics, parameters, context)
         }
@@ -106,37 +103,85 @@ enum TextTopK {
             for (lexeme, found) in try context.data.invertedLexemes(index, prefix: prefix) { lexemes[lexeme] = found }
         }
         let corpus = statistics.corpus
-        return lexemes.keys.sorted(by: TSVector.lexemeOrder).enumerated().compactMap { position, lexeme in
+        return try lexemes.keys.sorted(by: TSVector.lexemeOrder).enumerated().compactMap { position, lexeme in
             guard let found = lexemes[lexeme] else { return nil }
             let idf = BM25.inverseDocumentFrequency(documentCount: corpus.documentCount, documentFrequency: found.documentFrequency)
             let bound = BM25.termScore(idf: idf, termFrequency: found.termFrequencyMax, documentLength: found.documentLengthMin,
                                        averageLength: corpus.averageLength, parameters)
-            return PostingCursor(order: position, lexeme: lexeme, idf: idf, upperBound: bound, index: index)
+            let termBound = { (frequencyMax: Int, lengthMin: Int) in
+                BM25.termScore(idf: idf, termFrequency: frequencyMax, documentLength: lengthMin,
+                               averageLength: corpus.averageLength, parameters)
+            }
+            return try PostingCursor(order: position, lexeme: lexeme, idf: idf, upperBound: bound, index: index,
+                                     context, blockBound: termBound)
         }
     }
 
-    /// The best k (score, row id) pairs, best first.
-    private static func wand(_ cursors: [PostingCursor], k: Int, scan: TableScan, statistics: TextCorpusStatistics,
+    /// The best k (score, row id) pairs, best first, by block-max WAND (Ding and Suel, 2011):
+    /// WAND's pivot from the terms' bounds, then the bounds of the blocks holding the pivot's
+    /// row; when those cannot beat the k-th score either, every row up to the end of the
+    /// first of those blocks is skipped without decoding a posting.
+    private static func wand(_ cursors: [PostingCursor], k: Int, scan: TableScan, column: Int, statistics: TextCorpusStatistics,
                              parameters: BM25.Parameters, _ context: ExecutionContext) throws -> [(Double, Int64)] {
         var heap = ScoreHeap(capacity: k)
-        for cursor in cursors { try cursor.seek(.min, context) }
+        for cursor in cursors { try cursor.seek(.min) }
         var live = cursors.filter { $0.current != nil }
+        let recheck = needsRecheck(scan, column: column)
         while true {
             try context.checkCancel()
             live.removeAll { $0.current == nil }
-            live.sort { $0.current!.rowID < $1.current!.rowID }
-            guard let pivot = pivotPosition(live, threshold: heap.threshold) else { break }
-            let pivotRow = live[pivot].current!.rowID
-            if live[0].current!.rowID == pivotRow {
-                let atPivot = live.filter { $0.current?.rowID == pivotRow }
+            live.sort { $0.currentRowID < $1.currentRowID }
+            guard var pivot = pivotPosition(live, threshold: heap.threshold) else { break }
+            let pivotRow = live[pivot].currentRowID
+            while pivot + 1 < live.count && live[pivot + 1].currentRowID == pivotRow { pivot += 1 }
+            if let threshold = heap.threshold, let skipTo = blockSkip(live, pivot: pivot, row: pivotRow, threshold: threshold) {
+                for cursor in live[...pivot] { try cursor.seek(skipTo) }
+                continue
+            }
+            if live[0].currentRowID == pivotRow {
+                let atPivot = live[...pivot]
                 let score = rowScore(atPivot, statistics: statistics, parameters: parameters)
-                if heap.admits(score), try accepts(pivotRow, scan, context) { heap.insert(score, pivotRow) }
-                for cursor in atPivot { try cursor.seek(pivotRow + 1, context) }
+                if heap.admits(score), try !recheck || accepts(pivotRow, scan, context) { heap.insert(score, pivotRow) }
+                for cursor in atPivot { try cursor.seek(pivotRow + 1) }
             } else {
-                for cursor in live[..<pivot] { try cursor.seek(pivotRow, context) }
+                for cursor in live[...pivot] where cursor.currentRowID < pivotRow { try cursor.seek(pivotRow) }
             }
         }
         return heap.sortedBestFirst()
+    }
+
+    /// Where to skip when the blocks of `live[...pivot]` holding `row` cannot beat
+    /// `threshold`: the first row past one of those blocks, or the next cursor's row. Nil
+    /// when they can.
+    private static func blockSkip(_ live: [PostingCursor], pivot: Int, row: Int64, threshold: Double) -> Int64? {
+        var bound = 0.0
+        var next = pivot + 1 < live.count ? live[pivot + 1].currentRowID : Int64.max
+        for cursor in live[...pivot] {
+            guard let block = cursor.block(holdingOrAfter: row) else { continue }
+            bound += block.bound
+            if block.lastRowID < next { next = block.lastRowID + 1 }
+        }
+        if bound > threshold - 1e-9 * abs(threshold) { return nil }
+        return next
+    }
+
+    /// Whether a row holding one of the terms must still be checked against the WHERE
+    /// clause: not when the clause is only `tsv @@ q` and q is terms joined by `|` (no
+    /// weights, phrases or `!`), which every such row satisfies.
+    private static func needsRecheck(_ scan: TableScan, column: Int) -> Bool {
+        guard let filter = scan.filter else { return false }
+        let conjuncts = filter.conjuncts
+        guard conjuncts.count == 1, case .binary(.textSearchMatch, .column(column), .constant(let value)) = conjuncts[0],
+              case .text(let text) = value, let root = try? TSQuery(parsing: text).root else { return true }
+        return !isDisjunction(root)
+    }
+
+    private static func isDisjunction(_ node: TSQuery.Node) -> Bool {
+        switch node {
+        case .operand(let operand): operand.weightMask == 0
+        case .or(let a, let b): isDisjunction(a) && isDisjunction(b)
+        case .not, .stop, .and, .phrase: false
+        }
     }
 
     /// The first cursor at which the bounds so far can beat `threshold`; nil when none can.
@@ -152,7 +197,7 @@ enum TextTopK {
     }
 
     /// Sums the terms in lexeme order, as `bm25()` does on the row's tsvector.
-    private static func rowScore(_ atPivot: [PostingCursor], statistics: TextCorpusStatistics, parameters: BM25.Parameters) -> Double {
+    private static func rowScore(_ atPivot: ArraySlice<PostingCursor>, statistics: TextCorpusStatistics, parameters: BM25.Parameters) -> Double {
         var total = 0.0
         for cursor in atPivot.sorted(by: { $0.order < $1.order }) {
             guard let posting = cursor.current else { continue }
@@ -167,42 +212,6 @@ enum TextTopK {
         let row = try context.data.withRow(scan.table, rowID: rowID) { try PlanExecutor.row($0, rowID: rowID, scan: scan) }
         guard let row else { return false }
         return try Evaluator.holds(filter, row, context)
-    }
-}
-
-/// A term's postings, read from the index a batch at a time.
-final class PostingCursor {
-    let order: Int
-    let lexeme: String
-    let idf: Double
-    let upperBound: Double
-    let index: IndexDefinition
-    private var buffer: [InvertedPosting] = []
-    private var position = 0
-    private var exhausted = false
-
-    init(order: Int, lexeme: String, idf: Double, upperBound: Double, index: IndexDefinition) {
-        self.order = order
-        self.lexeme = lexeme
-        self.idf = idf
-        self.upperBound = upperBound
-        self.index = index
-    }
-
-    /// The posting under the cursor; nil past the last one.
-    var current: InvertedPosting? { position < buffer.count ? buffer[position] : nil }
-
-    /// Moves to the first posting whose row is `target` or later.
-    func seek(_ target: Int64, _ context: ExecutionContext) throws {
-        while position < buffer.count && buffer[position].rowID < target { position += 1 }
-        if position < buffer.count || exhausted { return }
-        buffer.removeAll(keepingCapacity: true)
-        position = 0
-        try context.data.scanPostings(index, lexeme, from: target) { posting in
-            buffer.append(posting)
-            return buffer.count < TextTopK.batchSizeMax
-        }
-        if buffer.count < TextTopK.batchSizeMax { exhausted = true }
     }
 }
 

@@ -70,7 +70,7 @@ extension PlanNode {
         case .indexScan(let scan, let range):
             ["Reason: \(scan.reason)"] + (range.condition.map { range.index.columns.count > 1 || range.index.isComputed ? ["Index Cond: \($0)"] : [] } ?? [])
                 + (range.index.predicate.map { ["Index Predicate: \($0)"] } ?? [])
-                + (range.textTopK != nil ? ["Top-k: BM25 by WAND over the posting lists"] : [])
+                + (range.textTopK != nil ? ["Top-k: BM25 by block-max WAND over the posting blocks"] : [])
                 + (range.ordered ? ["Order: index key order (no sort)"] : []) + ["Recheck: WHERE clause"]
         case .vectorScan(let scan, _):
             ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])

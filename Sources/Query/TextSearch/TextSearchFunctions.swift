@@ -1,7 +1,7 @@
 import VireoStorage
 
 /// The text-search functions: to_tsvector, the to_tsquery family, ts_rank, ts_rank_cd,
-/// numnode, strip and setweight. tsvector and tsquery values travel as their canonical text.
+/// ts_headline, numnode, strip and setweight. tsvector and tsquery values travel as their canonical text.
 extension Functions {
     static let textSearch: [ScalarFunction] = [
         ScalarFunction("to_tsvector", 1...2, [.text, .text], returns: .tsvector) { arguments in
@@ -18,6 +18,9 @@ extension Functions {
             TSQuery(root: TSQuery.cleaned(configuration.operandNode(text, weightMask: 0, isPrefix: false, phrase: true)))
         },
         queryFunction("websearch_to_tsquery") { configuration, text in WebSearchQuery.parse(text, configuration) },
+        ScalarFunction("ts_headline", 2...4, [.text, .text, .text, .text], returns: .text) { arguments in
+            .text(try headline(arguments))
+        },
         ScalarFunction("ts_rank", 2...3, [.tsvector, .tsquery, .int], returns: .double) { arguments in
             .double(TSRank.rank(try textVector(arguments[0]), try textQuery(arguments[1]), normalization: try normalization(arguments)))
         },
@@ -66,6 +69,19 @@ extension Functions {
     private static func configured(_ arguments: [Value]) throws -> (TextSearchConfiguration, String) {
         if arguments.count == 1 { return (TextSearchConfiguration.defaultConfiguration, string(arguments[0])) }
         return (try TextSearchConfiguration(name: string(arguments[0])), string(arguments[1]))
+    }
+
+    /// `ts_headline([configuration,] document, query [, options])`. With three arguments the
+    /// first is a configuration when it names one and the third holds no `=` (options do, a
+    /// tsquery never does); else the third is options.
+    private static func headline(_ arguments: [Value]) throws -> String {
+        let texts = arguments.map(string)
+        let namesConfiguration = (try? TextSearchConfiguration(name: texts[0])) != nil
+        let hasConfiguration = texts.count == 4 || (texts.count == 3 && namesConfiguration && !texts[2].contains("=") && !texts[2].isEmpty)
+        let rest = hasConfiguration ? Array(texts.dropFirst()) : texts
+        let configuration = hasConfiguration ? try TextSearchConfiguration(name: texts[0]) : .defaultConfiguration
+        let options = try TSHeadline.Options(parsing: rest.count > 2 ? rest[2] : "")
+        return TSHeadline(document: rest[0], query: try TSQuery(parsing: rest[1]), configuration: configuration, options: options).headline()
     }
 
     static func textVector(_ value: Value) throws -> TSVector { try TSVector(parsing: string(value)) }

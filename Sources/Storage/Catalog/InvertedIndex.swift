@@ -1,19 +1,22 @@
-// Inverted (`gin`) index format, version 2: postings with term frequencies, and the corpus
-// statistics BM25 needs, all in the index's one B+tree (so the WAL covers them, a rollback
-// takes them back and crash recovery restores them with the postings).
+// Inverted (`gin`) index format, version 3: compressed blocks of postings with term
+// frequencies and document lengths, and the corpus statistics BM25 needs, all in the index's
+// one B+tree (so the WAL covers them, a rollback takes them back and crash recovery restores
+// them with the postings).
 //
-// Keys are KeyCodec tuples; values are LEB128 varints:
+// Keys are KeyCodec tuples; statistics values are LEB128 varints:
 //
 //   key                          value
 //   (NULL)                       documentCount, totalLength            the corpus entry
 //   (NULL, text lexeme)          documentFrequency, termFrequencyMax,  one per lexeme held
 //                                documentLengthMin                     by at least one row
-//   (text lexeme) ++ rowID       termFrequency, documentLength         one posting per
-//                                                                      (lexeme, row)
+//   (text lexeme) ++ rowID       a posting block (PostingBlock.swift)  up to 128 postings
+//                                whose first row is rowID              of the lexeme
 //
 // NULL sorts before every text, so statistics come first and a scan of a lexeme's range
-// (`(text lexeme)` as a prefix) meets postings only. A version 1 index (made before BM25,
-// no `format` option) holds postings alone, valued by the row id.
+// (`(text lexeme)` as a prefix) meets its blocks only, in row order. Format 2 (no blocks)
+// keyed one entry per (lexeme, row), valued by termFrequency and documentLength; format 1
+// (made before BM25, no `format` option) holds postings alone, valued by the row id. Both
+// are still read and maintained; CREATE INDEX makes format 3.
 //
 // Invariants (`vireo check` verifies them):
 //   G1. The postings are exactly the (lexeme, row) pairs of the table's current rows, with
@@ -24,12 +27,17 @@
 //   G3. A lexeme's entry exists iff it has postings; documentFrequency is their number.
 //       termFrequencyMax ≥ and documentLengthMin ≤ those of each of its postings: they are
 //       bounds for early termination, widened by inserts and never narrowed by deletes.
+//   G4. (format 3) A lexeme's blocks do not overlap (InvertedIndex+Blocks.swift), and each
+//       block decodes with its own invariants B1–B3 (PostingBlock.swift).
 
 /// The on-disk keys and values of a version 2 inverted index.
 public enum InvertedIndex {
     /// The index option that marks the format version.
     public static let formatOption = "format"
-    public static let formatVersion = "2"
+    /// The format CREATE INDEX makes.
+    public static let formatVersion = "3"
+    /// The formats that keep BM25 statistics.
+    static let statisticsFormats: Set<String> = ["2", "3"]
 
     /// The corpus entry's key.
     public static let corpusKey: [UInt8] = KeyCodec.encode([.null])
@@ -93,6 +101,12 @@ public struct InvertedPosting: Equatable, Sendable {
     public var rowID: Int64
     public var termFrequency: Int
     public var documentLength: Int
+
+    public init(rowID: Int64, termFrequency: Int, documentLength: Int) {
+        self.rowID = rowID
+        self.termFrequency = termFrequency
+        self.documentLength = documentLength
+    }
 }
 
 /// A document as the index sees it: its lexemes with their frequencies, and its length.
@@ -111,8 +125,13 @@ public struct InvertedDocument: Equatable, Sendable {
 }
 
 extension IndexDefinition {
-    /// Whether this inverted index keeps term frequencies and BM25 statistics (format 2).
-    public var keepsTextStatistics: Bool { isInverted && options[InvertedIndex.formatOption] == InvertedIndex.formatVersion }
+    /// Whether this inverted index keeps term frequencies and BM25 statistics (format 2 or 3).
+    public var keepsTextStatistics: Bool {
+        isInverted && options[InvertedIndex.formatOption].map(InvertedIndex.statisticsFormats.contains) == true
+    }
+
+    /// Whether this inverted index keeps its postings in compressed blocks (format 3).
+    public var storesPostingBlocks: Bool { isInverted && options[InvertedIndex.formatOption] == "3" }
 }
 
 extension RowSource {
@@ -153,6 +172,7 @@ extension RowSource {
     /// returns false to stop.
     public func scanPostings(_ index: IndexDefinition, _ lexeme: String, from startRowID: Int64 = .min,
                              _ body: (InvertedPosting) throws -> Bool) throws {
+        if index.storesPostingBlocks { return try scanBlockPostings(index, lexeme, from: startRowID, body) }
         let prefix = KeyCodec.encode([.text(lexeme)])
         let upper = KeyCodec.prefixUpperBound(prefix).map { KeyBound($0, inclusive: false) }
         try BTree(root: index.root).scan(in: pages, from: KeyBound(InvertedIndex.postingKey(lexeme, rowID: startRowID)), to: upper) { key, value in
@@ -171,7 +191,10 @@ extension StoreTransaction {
         let tree = BTree(root: index.root)
         for (lexeme, count) in document.termFrequencies {
             let key = InvertedIndex.postingKey(lexeme, rowID: rowID)
-            if sign > 0 {
+            if index.storesPostingBlocks {
+                let posting = InvertedPosting(rowID: rowID, termFrequency: count, documentLength: document.length)
+                if sign > 0 { try insertBlockPosting(index, lexeme, posting) } else { try removeBlockPosting(index, lexeme, rowID: rowID) }
+            } else if sign > 0 {
                 try tree.insert(key: key, value: InvertedIndex.encode([count, document.length]), in: pages)
             } else {
                 try tree.remove(key: key, in: pages)

@@ -50,9 +50,14 @@ extension RowSource {
                           reverse: Bool = false, _ body: (Int64) throws -> Bool) throws {
         try BTree(root: index.root).scan(in: pages, from: lower.map(Self.lowerKey), to: upper.flatMap(Self.upperKey),
                                          reverse: reverse) { key, value in
-            // A format 2 inverted index values its postings by their statistics; the row
-            // id ends the key (InvertedIndex.swift).
+            // A format 2 inverted index values its postings by their statistics, a format 3 one
+            // holds blocks of them; the (first) row id ends the key (InvertedIndex.swift).
             guard index.keepsTextStatistics else { return try body(try KeyCodec.decodeRowID(value)) }
+            if index.storesPostingBlocks {
+                let block = try PostingBlock.decode(value, firstRowID: try InvertedIndex.blockFirstRowID(key))
+                for rowID in block.rowIDs where !(try body(rowID)) { return false }
+                return true
+            }
             guard key.count > KeyCodec.rowIDSizeBytes else { throw VireoError(.corruption, "malformed inverted index posting key") }
             return try body(try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[(key.count - KeyCodec.rowIDSizeBytes)...])))
         }

@@ -158,6 +158,7 @@ extension StoreTransaction {
             rows.append((rowID, try record.values()))
             return true
         }
+        if index.storesPostingBlocks { return try buildInvertedIndex(index, table: table, rows: rows) }
         for (rowID, row) in rows { try insertIndexEntries(index, table: table, row: row, rowID: rowID) }
     }
 

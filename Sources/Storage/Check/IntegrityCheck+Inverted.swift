@@ -1,4 +1,4 @@
-/// The check of a format 2 inverted index (invariants G1–G3 in InvertedIndex.swift).
+/// The check of a format 2 or 3 inverted index (invariants G1–G4 in InvertedIndex.swift).
 extension IntegrityChecker {
     /// What the table's rows say a format 2 inverted index must hold.
     private struct ExpectedInverted {
@@ -39,6 +39,7 @@ extension IntegrityChecker {
 
     private func storedInverted(_ index: IndexDefinition) throws -> ExpectedInverted {
         var found = ExpectedInverted()
+        var blocks = BlockWalk()
         try BTree(root: index.root).scan(in: pages) { key, value in
             if key.first == InvertedIndex.corpusKey.first {
                 if Array(key) == InvertedIndex.corpusKey {
@@ -50,12 +51,38 @@ extension IntegrityChecker {
                 guard case .text(let lexeme) = values.last else { throw VireoError(.corruption, "malformed lexeme statistics key") }
                 let numbers = try InvertedIndex.decode(value, count: 3)
                 found.lexemes[lexeme] = InvertedLexeme(documentFrequency: numbers[0], termFrequencyMax: numbers[1], documentLengthMin: numbers[2])
+            } else if index.storesPostingBlocks {
+                try blocks.add(key, value, into: &found)
             } else {
                 found.postings[Array(key)] = try InvertedIndex.decode(value, count: 2)
             }
             return true
         }
         return found
+    }
+
+    /// Reads a format 3 index's blocks in key order: each decodes (B1–B3), and a lexeme's
+    /// blocks do not overlap (G4).
+    private struct BlockWalk {
+        var previousPrefix: [UInt8] = []
+        var previousLastRowID = Int64.min
+
+        mutating func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, into found: inout ExpectedInverted) throws {
+            let firstRowID = try InvertedIndex.blockFirstRowID(key)
+            let prefix = Array(key.dropLast(KeyCodec.rowIDSizeBytes))
+            let (values, _) = try KeyCodec.decodePrefix(UnsafeRawBufferPointer(rebasing: key[..<prefix.count]), count: 1)
+            guard values.count == 1, case .text(let lexeme) = values[0] else { throw VireoError(.corruption, "malformed posting block key") }
+            if prefix == previousPrefix && firstRowID <= previousLastRowID {
+                throw VireoError(.corruption, "posting blocks of lexeme \(TSVector.quoted(lexeme)) overlap at row \(firstRowID)")
+            }
+            let block = try PostingBlock.decode(value, firstRowID: firstRowID)
+            for position in 0..<block.count {
+                found.postings[InvertedIndex.postingKey(lexeme, rowID: block.rowIDs[position])] =
+                    [block.termFrequencies[position], block.documentLengths[position]]
+            }
+            previousPrefix = prefix
+            previousLastRowID = block.rowIDs[block.count - 1]
+        }
     }
 
     private static func differences(_ name: String, expected: ExpectedInverted, found: ExpectedInverted) -> [String] {

@@ -1102,6 +1102,14 @@ SELECT id, title FROM articles WHERE tsv @@ to_tsquery('english', 'dog | cat | s
 SELECT numnode('(a | b) & !c'::tsquery), strip('a:1,2 b:3'::tsvector), setweight('a:1,2 b:3C'::tsvector, 'b');
 SELECT 'a &'::tsquery;
 SELECT to_tsvector('klingon', 'x');
+SELECT id, ts_headline('english', body, to_tsquery('english', 'dog | run')) FROM articles ORDER BY id;
+SELECT id, ts_headline('english', title || ': ' || body, to_tsquery('english', 'fat & rat:*'), 'MaxWords=6, MinWords=3, StartSel=[, StopSel=]') FROM articles ORDER BY id;
+SELECT ts_headline('english', 'Search terms may occur many times in a document, requiring ranking of the search matches to decide which occurrences to display in the result.', to_tsquery('english', 'search & term'), 'MaxWords=10, MinWords=5');
+SELECT ts_headline('english', 'state-of-the-art search at vireo.example.org, version 1.2.3 in 2024', to_tsquery('english', 'art | search'));
+SELECT ts_headline('english', 'a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg hh ii jj kk ll mm nn oo pp qq rr ss tt uu vv ww xx yy zz', to_tsquery('english', 'zz'), 'ShortWord=0');
+SELECT ts_headline('The fat cat sat on the mat', to_tsquery('cat'), 'HighlightAll=1, StartSel="<<", StopSel=">>"');
+SELECT ts_headline('english', 'a b', 'a'::tsquery, 'MinWords=40');
+SELECT ts_headline('english', 'a b', 'a'::tsquery, 'Bogus=1');
 
 -- Savepoints: an error rolled back to a savepoint, names repeated, RELEASE, errors outside a block
 DROP TABLE IF EXISTS sp;
