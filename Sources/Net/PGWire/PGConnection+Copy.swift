@@ -93,7 +93,7 @@ extension PGConnection {
         do {
             for record in records {
                 if copy.command.format.header && !copy.headerSkipped { copy.headerSkipped = true; continue }
-                if record == Array("\\.".utf8) { continue }  // the old end-of-data marker
+                if record.elementsEqual("\\.".utf8) { continue }  // the old end-of-data marker
                 let fields = try copy.command.format.fields(record)
                 guard fields.count == copy.columns.count else {
                     throw VireoError(.dataException, "COPY row \(copy.rowCount + copy.pendingRows.count + 1) has \(fields.count) fields, the table's column list has \(copy.columns.count)")

@@ -220,14 +220,15 @@ extension PGConnection {
 
     /// Runs a statement: a point lookup whose pages are cached at once, on this event loop
     /// (it cannot block: `Session.executeImmediately`), anything else on an engine thread.
-    /// A simple query (no `planCache`) is planned at each run.
+    /// A simple query (no `planCache`) is planned at each run, once: the plan the immediate
+    /// attempt made is the one the engine thread runs.
     private func run(_ statement: Statement, _ parameters: [Value], planCache: PlanCache?) async throws -> QueryResult {
-        if let result = try session.executeImmediately(statement, parameters, planCache: planCache ?? PlanCache()) {
+        let cache = planCache ?? PlanCache()
+        if let result = try session.executeImmediately(statement, parameters, planCache: cache) {
             return result
         }
         let session = self.session
-        guard let planCache else { return try await server.executor.run { try session.execute(statement, parameters) } }
-        return try await server.executor.run { try session.execute(statement, parameters, planCache: planCache) }
+        return try await server.executor.run { try session.execute(statement, parameters, planCache: cache) }
     }
 
     private func execute(_ name: String, rowsMax: Int) async throws {
