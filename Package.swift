@@ -2,11 +2,21 @@
 // Vireo: an embedded vector database. Modules depend one way: Net → Query → Index → Storage.
 import PackageDescription
 
+/// SwiftPM refuses a package that depends on Vireo by version when Vireo's targets carry
+/// unsafe flags, so they apply only where Vireo is built for itself: its own checkout
+/// (or a path dependency), not a copy SwiftPM fetched into `checkouts/` or a registry's
+/// downloads for another package.
+let isFetchedDependency = ["/checkouts/", "/registry/downloads/"].contains { Context.packageDirectory.contains($0) }
+func onlyWhenDeveloping<Setting>(_ settings: [Setting]) -> [Setting] { isFetchedDependency ? [] : settings }
+
 /// Release builds skip Swift's run-time exclusivity checks in the engine's hot loops
 /// (12% of insert time in the storage benchmark); debug builds and tests keep them.
-let engineSwiftSettings: [SwiftSetting] = [
+let engineSwiftSettings: [SwiftSetting] = onlyWhenDeveloping([
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+])
+/// The C kernels are optimised in debug builds too: tests embed with MiniLM, whose
+/// activations live there.
+let supportCSettings: [CSetting] = onlyWhenDeveloping([.unsafeFlags(["-O2"])])
 
 let package = Package(
     name: "Vireo",
@@ -45,8 +55,7 @@ let package = Package(
             name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),
         // Small C helpers where Swift cannot reach the hardware: CRC32C (SSE4.2), SIMD kernels.
-        // Optimised in debug builds too: tests embed with MiniLM, whose activations live here.
-        .target(name: "CVireoSupport", path: "Sources/CVireoSupport", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "CVireoSupport", path: "Sources/CVireoSupport", cSettings: supportCSettings),
 
         .target(
             name: "VireoStorage",
