@@ -8,13 +8,12 @@ import VireoStorage
 /// (many Bind/Execute before one Sync) is answered in order; every engine call runs on
 /// the server's engine threads, never on the event loop.
 final class PGConnection: @unchecked Sendable {
-    typealias Inbound = NIOAsyncChannelInboundStream<PGFrontendMessage>.AsyncIterator
-    typealias Outbound = NIOAsyncChannelOutboundWriter<ByteBuffer>
 
     /// Output is sent at ReadyForQuery and Flush, or once this much has gathered.
     static let outputFlushBytes = 256 << 10
 
     let server: PGServerContext
+    let port: PGChannelPort
     let session: Session
     var output = ByteBuffer()
     var statements: [String: PGPreparedStatement] = [:]
@@ -27,37 +26,35 @@ final class PGConnection: @unchecked Sendable {
     var terminating = false
     var logger: Logger
 
-    init(server: PGServerContext) {
+    init(server: PGServerContext, port: PGChannelPort) {
         self.server = server
+        self.port = port
         self.session = server.database.session()
         self.logger = server.logger
     }
 
     /// Serves the connection until the client leaves or breaks the protocol; then rolls
     /// back a transaction left open, so it holds nothing.
-    func serve(_ channel: NIOAsyncChannel<PGFrontendMessage, ByteBuffer>) async {
+    func serve() async {
         var processID: Int32?
         do {
-            try await channel.executeThenClose { inbound, outbound in
-                var messages = inbound.makeAsyncIterator()
-                do {
-                    processID = try await startUp(&messages, outbound)
-                    guard processID != nil else { return }
-                    while let message = try await messages.next() {
-                        guard try await handle(message), !terminating else { break }
-                        if output.readableBytes >= Self.outputFlushBytes { try await flush(outbound) }
-                        if case .flush = message { try await flush(outbound) }
-                        if output.readableBytes > 0, message.endsBatch { try await flush(outbound) }
-                    }
-                    try await flush(outbound)
-                } catch let error as PGProtocolError {
-                    output.writeError(severity: "FATAL", sqlState: error.sqlState, message: error.message)
-                    try? await flush(outbound)
+            processID = try await startUp()
+            if processID != nil {
+                while let message = try await port.next() {
+                    guard try await handle(message), !terminating else { break }
+                    if output.readableBytes >= Self.outputFlushBytes { try await flush() }
+                    if case .flush = message { try await flush() }
+                    if output.readableBytes > 0, message.endsBatch { try await flush() }
                 }
+                try await flush()
             }
+        } catch let error as PGProtocolError {
+            output.writeError(severity: "FATAL", sqlState: error.sqlState, message: error.message)
+            try? await flush()
         } catch {
             logger.debug("pgwire connection ended", metadata: ["error": "\(error)"])
         }
+        await port.close()
         await finish(processID)
     }
 
@@ -71,11 +68,11 @@ final class PGConnection: @unchecked Sendable {
         _ = try? await server.executor.run { try session.execute("ROLLBACK") }
     }
 
-    func flush(_ outbound: Outbound) async throws {
+    func flush() async throws {
         guard output.readableBytes > 0 else { return }
         let bytes = output
         output = ByteBuffer()
-        try await outbound.write(bytes)
+        try await port.write(bytes)
     }
 }
 
@@ -94,13 +91,13 @@ extension PGFrontendMessage {
 extension PGConnection {
     /// Negotiates SSL (refused), reads the StartupMessage, authenticates and sends the
     /// session's parameters; returns the connection's process id, nil when it ended.
-    func startUp(_ messages: inout Inbound, _ outbound: Outbound) async throws -> Int32? {
+    func startUp() async throws -> Int32? {
         var parameters: [String: String] = [:]
         startup: while true {
-            switch try await messages.next() {
+            switch try await port.next() {
             case .sslRequest?, .gssEncryptionRequest?:
                 output.writeInteger(UInt8(ascii: "N"))
-                try await flush(outbound)
+                try await flush()
             case .cancel(let processID, let secretKey)?:
                 // Session.cancel never blocks, so the event loop may call it; a wrong key is ignored, as in PostgreSQL.
                 server.connections.session(processID: processID, secretKey: secretKey)?.cancel()
@@ -113,14 +110,14 @@ extension PGConnection {
             }
         }
         let user = parameters["user"] ?? ""
-        if let (sqlState, message) = try await authenticate(user: user, &messages, outbound) {
+        if let (sqlState, message) = try await authenticate(user: user) {
             output.writeError(severity: "FATAL", sqlState: sqlState, message: message)
-            try await flush(outbound)
+            try await flush()
             return nil
         }
         guard let (processID, secretKey) = server.connections.register(session) else {
             output.writeError(severity: "FATAL", sqlState: "53300", message: "sorry, too many clients already (the server allows \(server.connections.connectionsMax) connections)")
-            try await flush(outbound)
+            try await flush()
             return nil
         }
         logger[metadataKey: "pgwire.pid"] = "\(processID)"
@@ -129,7 +126,7 @@ extension PGConnection {
         for (name, value) in Self.parameterStatus(parameters) { output.writeParameterStatus(name, value) }
         output.writeBackendKeyData(processID: processID, secretKey: secretKey)
         output.writeReadyForQuery(.idle)
-        try await flush(outbound)
+        try await flush()
         return processID
     }
 
@@ -142,7 +139,7 @@ extension PGConnection {
     }
 
     /// Nil when the client may in; else the SQLSTATE and message of the refusal.
-    private func authenticate(user: String, _ messages: inout Inbound, _ outbound: Outbound) async throws -> (String, String)? {
+    private func authenticate(user: String) async throws -> (String, String)? {
         let failed = ("28P01", "password authentication failed for user \"\(user)\" (the password is one of the server's API keys"
                       + (server.configuration.pgAuth == .cleartext && server.tokens != nil ? " or an administrator's access token)" : ")"))
         switch server.configuration.pgAuth {
@@ -150,8 +147,8 @@ extension PGConnection {
             return nil
         case .cleartext:
             output.writeAuthentication(3)
-            try await flush(outbound)
-            guard case .authentication(var body)? = try await messages.next() else { return failed }
+            try await flush()
+            guard case .authentication(var body)? = try await port.next() else { return failed }
             let password = try body.readCString() ?? ""
             if server.keys.accepts(password) { return nil }
             guard let tokens = server.tokens, let principal = await tokens(password) else { return failed }
@@ -161,15 +158,15 @@ extension PGConnection {
             }
             return nil
         case .scram:
-            return try await authenticateSCRAM(&messages, outbound) ? nil : failed
+            return try await authenticateSCRAM() ? nil : failed
         }
     }
 
     /// SASL with SCRAM-SHA-256: AuthenticationSASL, then SASLContinue, then SASLFinal.
-    private func authenticateSCRAM(_ messages: inout Inbound, _ outbound: Outbound) async throws -> Bool {
+    private func authenticateSCRAM() async throws -> Bool {
         output.writeAuthentication(10, Array((SCRAMVerifier.mechanism + "\0\0").utf8))
-        try await flush(outbound)
-        guard case .authentication(var initial)? = try await messages.next(),
+        try await flush()
+        guard case .authentication(var initial)? = try await port.next(),
               try initial.readCString() == SCRAMVerifier.mechanism,
               let length: Int32 = initial.readInteger(), length >= 0,
               let clientFirst = initial.readString(length: Int(length)) else {
@@ -177,8 +174,8 @@ extension PGConnection {
         }
         var exchange = SCRAMExchange(verifier: server.scram)
         output.writeAuthentication(11, Array(try exchange.serverFirstMessage(clientFirst: clientFirst).utf8))
-        try await flush(outbound)
-        guard case .authentication(var final)? = try await messages.next(),
+        try await flush()
+        guard case .authentication(var final)? = try await port.next(),
               let clientFinal = final.readString(length: final.readableBytes) else {
             throw PGProtocolError(sqlState: "28000", "expected a SASL response")
         }

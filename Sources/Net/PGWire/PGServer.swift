@@ -34,7 +34,7 @@ public struct PGServer: Sendable {
         try await serve(listener)
     }
 
-    private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<PGFrontendMessage, ByteBuffer>, Never> {
+    private func bind() async throws -> NIOAsyncChannel<PGChannelPort, Never> {
         let messageBytesMax = context.configuration.messageBytesMax
         let tlsContext = tls?.context
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -45,18 +45,20 @@ public struct PGServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let tlsContext { try channel.pipeline.syncOperations.addHandler(PGSSLNegotiationHandler(tls: tlsContext)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PGFrontendDecoder(messageBytesMax: messageBytesMax)))
-                    return try NIOAsyncChannel<PGFrontendMessage, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    let port = PGChannelPort(eventLoop: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(port)
+                    return port
                 }
             }
     }
 
-    private func serve(_ listener: NIOAsyncChannel<NIOAsyncChannel<PGFrontendMessage, ByteBuffer>, Never>) async throws {
+    private func serve(_ listener: NIOAsyncChannel<PGChannelPort, Never>) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.executeThenClose { connections in
-                for try await connection in connections {
+                for try await port in connections {
                     let context = self.context
-                    let loop = EventLoopTaskExecutor(connection.channel.eventLoop)
-                    group.addTask(executorPreference: loop) { await PGConnection(server: context).serve(connection) }
+                    let loop = EventLoopTaskExecutor(port.eventLoop)
+                    group.addTask(executorPreference: loop) { await PGConnection(server: context, port: port).serve() }
                 }
             }
         }

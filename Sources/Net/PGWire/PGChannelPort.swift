@@ -1,0 +1,154 @@
+import NIOCore
+
+/// A pgwire connection's end of its channel: the frontend messages in the order they
+/// arrived, and a way to write. It replaces NIOAsyncChannel, whose async-sequence
+/// producer and writer (locks, a continuation and an event-loop hop for each element)
+/// cost more CPU than the engine does for a point lookup.
+///
+/// The connection's task prefers the channel's event loop (`EventLoopTaskExecutor`), so
+/// `next()` returns a message that has already arrived without suspending, and `write`
+/// writes at once. All state is touched on the event loop only; calls from elsewhere hop
+/// there first.
+final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
+    typealias InboundIn = PGFrontendMessage
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Messages held before the channel stops reading from the socket.
+    static let bufferedMessagesMax = 64
+
+    let eventLoop: any EventLoop
+    private var context: ChannelHandlerContext?
+    private var messages = CircularBuffer<PGFrontendMessage>()
+    /// The task waiting in `next()` for a message.
+    private var reader: EventLoopPromise<PGFrontendMessage?>?
+    /// The task waiting in `write` for the channel to take more.
+    private var writer: EventLoopPromise<Void>?
+    /// Set when the channel ends: nil after a clean close, else the error that ended it.
+    private var ending: Result<Void, any Error>?
+    /// A read the pipeline asked for while `messages` was full; issued once it drains.
+    private var readHeld = false
+    private var closed = false
+
+    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    // MARK: The connection's side
+
+    /// The next message; nil once the client has gone and every message was taken.
+    /// Throws the error that broke the channel (a malformed message, say) after the
+    /// messages that came before it.
+    func next() async throws -> PGFrontendMessage? {
+        if eventLoop.inEventLoop, !messages.isEmpty { return take() }
+        let promise = eventLoop.makePromise(of: PGFrontendMessage?.self)
+        eventLoop.execute { self.deliver(to: promise) }
+        return try await promise.futureResult.get()
+    }
+
+    /// Writes and flushes `bytes`; returns once the channel will take more (so a large
+    /// result waits for a slow client instead of piling up in memory).
+    func write(_ bytes: ByteBuffer) async throws {
+        if eventLoop.inEventLoop {
+            if let wait = try writeNow(bytes) { try await wait.get() }
+            return
+        }
+        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            do { return try self.writeNow(bytes) ?? self.eventLoop.makeSucceededVoidFuture() } catch {
+                return self.eventLoop.makeFailedFuture(error)
+            }
+        }.get()
+    }
+
+    /// Closes the channel.
+    func close() async {
+        try? await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            guard let context = self.context else { return self.eventLoop.makeSucceededVoidFuture() }
+            return context.close()
+        }.get()
+    }
+
+    private func take() -> PGFrontendMessage {
+        let message = messages.removeFirst()
+        if readHeld, messages.count < Self.bufferedMessagesMax / 2, let context {
+            readHeld = false
+            context.read()
+        }
+        return message
+    }
+
+    private func deliver(to promise: EventLoopPromise<PGFrontendMessage?>) {
+        if !messages.isEmpty { return promise.succeed(take()) }
+        switch ending {
+        case .success?: promise.succeed(nil)
+        case .failure(let error)?: promise.fail(error)
+        case nil: reader = promise
+        }
+    }
+
+    private func writeNow(_ bytes: ByteBuffer) throws -> EventLoopFuture<Void>? {
+        guard let context, !closed else { throw ChannelError.ioOnClosedChannel }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        guard !context.channel.isWritable else { return nil }
+        let promise = eventLoop.makePromise(of: Void.self)
+        writer = promise
+        return promise.futureResult
+    }
+
+    private func end(_ result: Result<Void, any Error>) {
+        guard ending == nil else { return }
+        ending = result
+        if let reader {
+            self.reader = nil
+            deliver(to: reader)
+        }
+        if let writer {
+            self.writer = nil
+            writer.fail(ChannelError.ioOnClosedChannel)
+        }
+    }
+
+    // MARK: The pipeline's side
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed = true
+        end(.success(()))
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = unwrapInboundIn(data)
+        if let reader {
+            self.reader = nil
+            reader.succeed(message)
+        } else {
+            messages.append(message)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if messages.count >= Self.bufferedMessagesMax {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let writer {
+            self.writer = nil
+            writer.succeed(())
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        end(.success(()))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        end(.failure(error))
+    }
+}
