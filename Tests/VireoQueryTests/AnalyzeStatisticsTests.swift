@@ -148,6 +148,16 @@ struct AnalyzeStatisticsTests {
         #expect(try [smallFirst, bigFirst, filtered].map { try rows(db, $0) } == expected)
     }
 
+    @Test("values wider than 1 kB are counted but not kept, as PostgreSQL's WIDTH_THRESHOLD")
+    func wideValues() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE docs (id int PRIMARY KEY, body text)")
+        try db.execute("INSERT INTO docs SELECT g, repeat('x', 2000) || (g % 5) FROM generate_series(1, 50) g")
+        try db.execute("ANALYZE docs")
+        let stats = try rows(db, "SELECT n_distinct, most_common_vals, histogram_bounds, avg_width > 1024 FROM pg_stats WHERE attname = 'body'")
+        #expect(stats == [["-1", "NULL", "NULL", "t"]], "\(stats)")
+    }
+
     @Test("a sample bounds the work on a large table and still estimates its distribution")
     func sampled() throws {
         let db = try Database.inMemory()

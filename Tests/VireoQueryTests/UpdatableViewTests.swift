@@ -81,6 +81,10 @@ struct UpdatableViewTests {
         let db = try Self.populated()
         try db.execute("CREATE VIEW doubled AS SELECT id, price * 2 AS twice, name FROM items")
         #expect(sqlError(db, "INSERT INTO doubled (id, twice) VALUES (9, 1)")?.sqlState == "0A000")
+        #expect(sqlError(db, "INSERT INTO doubled VALUES (9, 1, 'x')")?.sqlState == "0A000")
+        // Only the columns given values are targets, as in PostgreSQL: not the computed one,
+        // so the row reaches the table's NOT NULL name (23502) instead of 0A000.
+        #expect(sqlError(db, "INSERT INTO doubled VALUES (9)")?.sqlState == "23502")
         #expect(sqlError(db, "UPDATE doubled SET twice = 1")?.sqlState == "0A000")
         try db.execute("UPDATE doubled SET name = 'A' WHERE twice = 10")
         #expect(try rows(db, "SELECT name FROM items WHERE id = 1") == [["A"]])

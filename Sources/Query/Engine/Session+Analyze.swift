@@ -36,11 +36,21 @@ struct StatisticsCollector {
     static let sampleRowsMax = 30_000
     /// Most common values and histogram buckets kept per column (default_statistics_target).
     static let statisticsTarget = 100
+    /// A value whose key is wider is only counted (PostgreSQL's WIDTH_THRESHOLD): it is taken
+    /// as distinct from every other and never listed, so the sample's memory stays bounded.
+    static let valueWidthBytesMax = 1024
+
+    /// One sampled value: NULL, its index key (KeyCodec), or only its width when too wide.
+    enum Sampled {
+        case null
+        case key([UInt8])
+        case tooWide(widthBytes: Int)
+    }
 
     let table: TableDefinition
     /// Positions of the columns analysed (vectors and tsvectors have no ordering to keep).
     let positions: [Int]
-    private var sample: [[Value]] = []
+    private var sample: [[Sampled]] = []
     private var rowCount = 0
     /// Seeded, so ANALYZE of the same rows gives the same statistics (and plans) every run.
     private var random = SplitMix64(seed: 0x5EED_A9A1)
@@ -59,7 +69,12 @@ struct StatisticsCollector {
     mutating func add(_ record: RecordView) throws {
         rowCount += 1
         let count = record.columnCount
-        let row = try positions.map { $0 < count ? try record.value(at: $0) : .null }
+        let row = try positions.map { position -> Sampled in
+            let value = position < count ? try record.value(at: position) : .null
+            if value.isNull { return .null }
+            let key = KeyCodec.encode([value])
+            return key.count > Self.valueWidthBytesMax ? .tooWide(widthBytes: key.count) : .key(key)
+        }
         if sample.count < Self.sampleRowsMax {
             sample.append(row)
         } else {
@@ -79,24 +94,31 @@ struct StatisticsCollector {
         return TableStatistics(rowCount: Double(rowCount), sampledRowCount: sample.count, columns: kept + fresh)
     }
 
-    private func column(_ name: String, values: [Value]) -> ColumnStatistics {
-        let nonNull = values.filter { !$0.isNull }
+    private func column(_ name: String, values: [Sampled]) -> ColumnStatistics {
         var counts: [[UInt8]: Int] = [:]
-        var widthTotal = 0
-        for value in nonNull {
-            let key = KeyCodec.encode([value])
-            widthTotal += key.count
-            counts[key, default: 0] += 1
+        var widthTotal = 0, nonNullCount = 0, tooWideCount = 0
+        for value in values {
+            switch value {
+            case .null: continue
+            case .key(let key):
+                widthTotal += key.count
+                counts[key, default: 0] += 1
+            case .tooWide(let width):
+                widthTotal += width
+                tooWideCount += 1
+            }
+            nonNullCount += 1
         }
         let sampled = Double(max(values.count, 1))
-        let nullFraction = Double(values.count - nonNull.count) / sampled
-        let distinct = distinctEstimate(counts, nullFraction: nullFraction)
-        let common = mostCommon(counts, sampledNonNull: nonNull.count, allSeen: distinct > 0 && distinct == Double(counts.count))
+        let nullFraction = Double(values.count - nonNullCount) / sampled
+        let distinct = distinctEstimate(counts, tooWideCount: tooWideCount, nullFraction: nullFraction)
+        let allSeen = tooWideCount == 0 && distinct > 0 && distinct == Double(counts.count)
+        let common = mostCommon(counts, sampledNonNull: nonNullCount, allSeen: allSeen)
         let commonKeys = Set(common.map(\.key))
         let rest = counts.filter { !commonKeys.contains($0.key) }
         return ColumnStatistics(
             column: name, nullFraction: nullFraction, distinctCount: distinct,
-            averageWidthBytes: nonNull.isEmpty ? 0 : widthTotal / nonNull.count,
+            averageWidthBytes: nonNullCount == 0 ? 0 : widthTotal / nonNullCount,
             mostCommonValues: common.map { Data($0.key) },
             mostCommonFrequencies: common.map { Double($0.count) / sampled },
             histogramBounds: histogram(rest).map { Data($0) })
@@ -106,11 +128,12 @@ struct StatisticsCollector {
     /// column is taken as unique (minus the non-NULL fraction); when every value repeats, the
     /// values seen are all there are; otherwise the Haas–Stokes estimator n·d / (n − f1 +
     /// f1·n/N), which is d when the sample is the table. Stored as a negative fraction of the
-    /// rows when above a tenth of them (it then grows with the table).
-    private func distinctEstimate(_ counts: [[UInt8]: Int], nullFraction: Double) -> Double {
-        let seen = Double(counts.count)
+    /// rows when above a tenth of them (it then grows with the table). A too-wide value
+    /// counts as one seen once.
+    private func distinctEstimate(_ counts: [[UInt8]: Int], tooWideCount: Int, nullFraction: Double) -> Double {
+        let seen = Double(counts.count + tooWideCount)
         guard seen > 0 else { return 0 }
-        let singletons = Double(counts.values.filter { $0 == 1 }.count)
+        let singletons = Double(counts.values.filter { $0 == 1 }.count + tooWideCount)
         if singletons == seen { return -(1 - nullFraction) }
         let total = Double(rowCount)
         var estimate = seen

@@ -8,7 +8,8 @@ extension Session {
         let through = try UpdatableView.resolve(statement.table.name, .insert, catalog: transaction.catalog, binder: binder)
         let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "insert into")
         try bindWith(statement.with, binder, transaction, parameters)
-        let targets = try through.map { try viewTargetColumns(statement.columns, $0) } ?? targetColumns(statement.columns, table)
+        let targets = try through.map { try viewTargetColumns(statement.columns, $0, source: statement.source) }
+            ?? targetColumns(statement.columns, table)
         let context = self.context(.transaction(transaction), parameters)
         let sourceRows = try insertRows(statement.source, targets: targets, table: table, binder: binder, context: context)
         if through != nil, statement.onConflict != nil {
@@ -73,10 +74,15 @@ extension Session {
         }
     }
 
-    /// The table columns an INSERT into a view writes: the view's columns named (all of
-    /// them when none are), each a plain column of the table.
-    private func viewTargetColumns(_ names: [String], _ view: UpdatableView) throws -> [Int] {
-        if names.isEmpty { return try view.view.columns.indices.map { try view.tableColumn($0, .insert) } }
+    /// The table columns an INSERT into a view writes: the view's columns named (when none
+    /// are, its first columns, as many as VALUES gives), each a plain column of the table.
+    private func viewTargetColumns(_ names: [String], _ view: UpdatableView, source: InsertSource) throws -> [Int] {
+        if names.isEmpty {
+            var given = view.view.columns.count
+            if case .values(let rows) = source { given = min(given, rows.first?.count ?? 0) }
+            if case .defaultValues = source { given = 0 }
+            return try (0..<given).map { try view.tableColumn($0, .insert) }
+        }
         var seen = Set<String>()
         return try names.map { name in
             guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
