@@ -74,6 +74,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case checkViolation = "check_violation"
         /// The object cannot take the operation in its state: a write into a view (55000).
         case objectNotInPrerequisiteState = "object_not_in_prerequisite_state"
+        /// A row written through a view that its WITH CHECK OPTION would not show (44000).
+        case withCheckOptionViolation = "with_check_option_violation"
         /// A row whose key has no match in the referenced table, or a referenced key that
         /// goes while rows still refer to it (23503).
         case foreignKeyViolation = "foreign_key_violation"
@@ -191,6 +193,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .undefinedParameter: "42P02"
         case .checkViolation: "23514"
         case .objectNotInPrerequisiteState: "55000"
+        case .withCheckOptionViolation: "44000"
         case .foreignKeyViolation: "23503"
         case .invalidForeignKey: "42830"
         }

@@ -105,7 +105,7 @@ extension Binder {
         if let condition {
             let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
             if !leftKeys.isEmpty {
-                var hashSpec = spec
+                var hashSpec = spec.choosingHashedSide(left, right)
                 hashSpec.condition = residual
                 plan = .hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys)
             }

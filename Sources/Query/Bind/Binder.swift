@@ -28,6 +28,9 @@ final class Binder {
     var expandingViews: Set<String> = []
     /// Locking clauses for the select about to be bound (Binder+Locking.swift).
     var pendingLocking: [LockingClause] = []
+    /// The parameter values the statement is planned with, when the plan may depend on
+    /// them (PlanParameters); nil for a plan kept for any values.
+    var planParameters: PlanParameters?
 
     init(catalog: Catalog, staleVectorIndexes: Set<String> = []) {
         self.catalog = catalog

@@ -63,30 +63,36 @@ indirect enum BoundExpression: Sendable {
 
     /// Rewrites current-row column references.
     func mapColumns(_ transform: (Int) -> BoundExpression) -> BoundExpression {
+        rewritten { expression in
+            if case .column(let index) = expression { return transform(index) }
+            return nil
+        }
+    }
+
+    /// The expression with each node `transform` gives a replacement for replaced (its
+    /// children are then not visited); subqueries are left as they are.
+    func rewritten(_ transform: (BoundExpression) -> BoundExpression?) -> BoundExpression {
+        if let replacement = transform(self) { return replacement }
+        func map(_ expression: BoundExpression) -> BoundExpression { expression.rewritten(transform) }
         switch self {
-        case .column(let index): return transform(index)
-        case .constant, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery: return self
-        case .quantified(let op, let a, let b, let all): return .quantified(op, a.mapColumns(transform), b.mapColumns(transform), all: all)
-        case .negate(let a): return .negate(a.mapColumns(transform))
-        case .not(let a): return .not(a.mapColumns(transform))
-        case .isNull(let a, let negated): return .isNull(a.mapColumns(transform), negated: negated)
-        case .isBoolean(let a, let value, let negated): return .isBoolean(a.mapColumns(transform), value: value, negated: negated)
-        case .cast(let a, let type): return .cast(a.mapColumns(transform), type)
-        case .and(let a, let b): return .and(a.mapColumns(transform), b.mapColumns(transform))
-        case .or(let a, let b): return .or(a.mapColumns(transform), b.mapColumns(transform))
-        case .binary(let op, let a, let b): return .binary(op, a.mapColumns(transform), b.mapColumns(transform))
-        case .isDistinctFrom(let a, let b, let negated):
-            return .isDistinctFrom(a.mapColumns(transform), b.mapColumns(transform), negated: negated)
-        case .inList(let a, let list, let negated):
-            return .inList(a.mapColumns(transform), list.map { $0.mapColumns(transform) }, negated: negated)
-        case .inSubquery(let a, let subquery, let negated): return .inSubquery(a.mapColumns(transform), subquery, negated: negated)
+        case .column, .constant, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery: return self
+        case .quantified(let op, let a, let b, let all): return .quantified(op, map(a), map(b), all: all)
+        case .negate(let a): return .negate(map(a))
+        case .not(let a): return .not(map(a))
+        case .isNull(let a, let negated): return .isNull(map(a), negated: negated)
+        case .isBoolean(let a, let value, let negated): return .isBoolean(map(a), value: value, negated: negated)
+        case .cast(let a, let type): return .cast(map(a), type)
+        case .and(let a, let b): return .and(map(a), map(b))
+        case .or(let a, let b): return .or(map(a), map(b))
+        case .binary(let op, let a, let b): return .binary(op, map(a), map(b))
+        case .isDistinctFrom(let a, let b, let negated): return .isDistinctFrom(map(a), map(b), negated: negated)
+        case .inList(let a, let list, let negated): return .inList(map(a), list.map(map), negated: negated)
+        case .inSubquery(let a, let subquery, let negated): return .inSubquery(map(a), subquery, negated: negated)
         case .like(let a, let pattern, let escape, let caseInsensitive, let negated):
-            return .like(a.mapColumns(transform), pattern: pattern.mapColumns(transform), escape: escape?.mapColumns(transform),
-                         caseInsensitive: caseInsensitive, negated: negated)
-        case .function(let function, let arguments): return .function(function, arguments.map { $0.mapColumns(transform) })
+            return .like(map(a), pattern: map(pattern), escape: escape.map(map), caseInsensitive: caseInsensitive, negated: negated)
+        case .function(let function, let arguments): return .function(function, arguments.map(map))
         case .caseWhen(let branches, let otherwise):
-            return .caseWhen(branches.map { ($0.0.mapColumns(transform), $0.1.mapColumns(transform)) },
-                             otherwise: otherwise?.mapColumns(transform))
+            return .caseWhen(branches.map { (map($0.0), map($0.1)) }, otherwise: otherwise.map(map))
         }
     }
 

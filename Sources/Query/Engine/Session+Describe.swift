@@ -65,25 +65,30 @@ extension Session {
         case .insert(let insert):
             try describeChanges(insert.with, binder, catalog)
             try binder.bindWith(insert.with)
-            let table = try catalog.changedTable(insert.table.name, verb: "insert into")
-            try bindInsertValues(insert, table, binder)
+            let through = try UpdatableView.resolve(insert.table.name, .insert, catalog: catalog, binder: binder)
+            let table = try through?.table ?? catalog.changedTable(insert.table.name, verb: "insert into")
+            try bindInsertValues(insert, table, binder, through: through)
+            if let through { return try ReturningList(insert.returning, through: through, alias: insert.alias, binder: binder).columns }
             return try ReturningList(insert.returning, table: table, alias: insert.alias, binder: binder).columns
         case .update(let update):
             try describeChanges(update.with, binder, catalog)
             try binder.bindWith(update.with)
-            let table = try catalog.changedTable(update.table.name, verb: "update")
-            let scope = try bindFiltered(table, update.alias, update.whereClause, binder)
+            let through = try UpdatableView.resolve(update.table.name, .update, catalog: catalog, binder: binder)
+            let table = try through?.table ?? catalog.changedTable(update.table.name, verb: "update")
+            let scope = try bindFiltered(table, update.alias, update.whereClause, binder, through: through)
             for assignment in update.assignments {
-                guard case .expression(let expression) = assignment.value, let position = table.columnIndex(assignment.column) else { continue }
+                let column = try through.map { try $0.tableColumn(named: assignment.column, .update) } ?? table.columnIndex(assignment.column)
+                guard case .expression(let expression) = assignment.value, let position = column else { continue }
                 _ = try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))
             }
-            return try ReturningList(update.returning, table: table, alias: update.alias, binder: binder).columns
+            return try ReturningList(update.returning, scope: scope, binder: binder, through: through).columns
         case .delete(let delete):
             try describeChanges(delete.with, binder, catalog)
             try binder.bindWith(delete.with)
-            let table = try catalog.changedTable(delete.table.name, verb: "delete from")
-            _ = try bindFiltered(table, delete.alias, delete.whereClause, binder)
-            return try ReturningList(delete.returning, table: table, alias: delete.alias, binder: binder).columns
+            let through = try UpdatableView.resolve(delete.table.name, .delete, catalog: catalog, binder: binder)
+            let table = try through?.table ?? catalog.changedTable(delete.table.name, verb: "delete from")
+            let scope = try bindFiltered(table, delete.alias, delete.whereClause, binder, through: through)
+            return try ReturningList(delete.returning, scope: scope, binder: binder, through: through).columns
         case .explain:
             return [ResultColumn(name: "QUERY PLAN", type: .text)]
         case .show(let show):
@@ -95,12 +100,16 @@ extension Session {
     }
 
     /// `INSERT … VALUES ($1, $2)`: each parameter takes its target column's type.
-    private func bindInsertValues(_ insert: Insert, _ table: TableDefinition, _ binder: Binder) throws {
+    private func bindInsertValues(_ insert: Insert, _ table: TableDefinition, _ binder: Binder, through: UpdatableView?) throws {
         guard case .values(let rows) = insert.source else {
             if case .query(let query) = insert.source { _ = try binder.bindQuery(query) }
             return
         }
-        let targets = insert.columns.isEmpty ? Array(table.columns.indices) : insert.columns.compactMap { table.columnIndex($0) }
+        var targets = insert.columns.isEmpty ? Array(table.columns.indices) : insert.columns.compactMap { table.columnIndex($0) }
+        if let through {
+            let names = insert.columns.isEmpty ? through.view.columns.map(\.name) : insert.columns
+            targets = names.compactMap { try? through.tableColumn(named: $0, .insert) }
+        }
         for row in rows {
             for (position, value) in zip(targets, row) {
                 guard case .expression(let expression) = value else { continue }
@@ -109,9 +118,12 @@ extension Session {
         }
     }
 
-    private func bindFiltered(_ table: TableDefinition, _ alias: String?, _ condition: SQLExpression?, _ binder: Binder) throws -> Scope {
-        var scope = Scope()
-        scope.addTable(table, alias: alias)
+    /// The scope an UPDATE's or DELETE's expressions see (the view's columns when written
+    /// through one), with the WHERE clause bound in it.
+    private func bindFiltered(_ table: TableDefinition, _ alias: String?, _ condition: SQLExpression?, _ binder: Binder,
+                              through: UpdatableView?) throws -> Scope {
+        var scope = through?.scope(alias: alias) ?? Scope()
+        if through == nil { scope.addTable(table, alias: alias) }
         if let condition { _ = try binder.coerce(binder.bind(condition, scope), to: .bool) }
         return scope
     }

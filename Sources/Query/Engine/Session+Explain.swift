@@ -9,7 +9,7 @@ extension Session {
             return try explainWrite(explain, parameters)
         }
         let lines = try read { data -> [String] in
-            let (plan, _) = try makeBinder(data.catalog).bindQuery(query)
+            let (plan, _) = try makeBinder(data.catalog, parameters: parameters).bindQuery(query)
             guard explain.analyze else { return plan.explainLines() }
             let statistics = PlanStatistics()
             let context = self.context(data, parameters)

@@ -4,14 +4,20 @@ extension Session {
     // MARK: INSERT
 
     func insert(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        let table = try transaction.catalog.changedTable(statement.table.name, verb: "insert into")
         let binder = makeBinder(transaction.catalog)
+        let through = try UpdatableView.resolve(statement.table.name, .insert, catalog: transaction.catalog, binder: binder)
+        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "insert into")
         try bindWith(statement.with, binder, transaction, parameters)
-        let targets = try targetColumns(statement.columns, table)
+        let targets = try through.map { try viewTargetColumns(statement.columns, $0, source: statement.source) }
+            ?? targetColumns(statement.columns, table)
         let context = self.context(.transaction(transaction), parameters)
         let sourceRows = try insertRows(statement.source, targets: targets, table: table, binder: binder, context: context)
+        if through != nil, statement.onConflict != nil {
+            throw VireoError(.featureNotSupported, "INSERT … ON CONFLICT into a view is not supported; insert into its table")
+        }
         let conflict = try statement.onConflict.map { try ConflictHandler(onConflict: $0, table: table, alias: statement.alias, binder: binder) }
-        let returning = try ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        let returning = try through.map { try ReturningList(statement.returning, through: $0, alias: statement.alias, binder: binder) }
+            ?? ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
         var returned: [[Value]] = []
         var count = 0
         var touched = Set<Int64>()
@@ -47,6 +53,7 @@ extension Session {
             try noteVectorChange(table, rowID: rowID, transaction)
             var stored = row
             if let column = table.rowIDColumn { stored[column] = .int(rowID) }
+            try through?.checkRow(stored + [.int(rowID)], context)
             keys?.inserted(table, row: stored, rowID: rowID)
             try returning.collect(stored + [.int(rowID)], context, into: &returned)
             count += 1
@@ -64,6 +71,22 @@ extension Session {
             }
             guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
             return position
+        }
+    }
+
+    /// The table columns an INSERT into a view writes: the view's columns named (when none
+    /// are, its first columns, as many as VALUES gives), each a plain column of the table.
+    private func viewTargetColumns(_ names: [String], _ view: UpdatableView, source: InsertSource) throws -> [Int] {
+        if names.isEmpty {
+            var given = view.view.columns.count
+            if case .values(let rows) = source { given = min(given, rows.first?.count ?? 0) }
+            if case .defaultValues = source { given = 0 }
+            return try (0..<given).map { try view.tableColumn($0, .insert) }
+        }
+        var seen = Set<String>()
+        return try names.map { name in
+            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
+            return try view.tableColumn(named: name, .insert)
         }
     }
 
@@ -139,24 +162,28 @@ extension Session {
     // MARK: UPDATE and DELETE
 
     func update(_ statement: Update, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        let table = try transaction.catalog.changedTable(statement.table.name, verb: "update")
-        let binder = makeBinder(transaction.catalog)
+        let binder = makeBinder(transaction.catalog, parameters: parameters)
+        let through = try UpdatableView.resolve(statement.table.name, .update, catalog: transaction.catalog, binder: binder)
+        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "update")
         try bindWith(statement.with, binder, transaction, parameters)
-        let (source, scope) = try changeSource(table, alias: statement.alias, joining: statement.from, binder)
+        let source = try changeSource(table, alias: statement.alias, joining: statement.from, binder, through: through)
+        let scope = source.names
         let assignments = try statement.assignments.map { assignment -> (Int, BoundExpression) in
-            guard let position = table.columnIndex(assignment.column) else {
+            let position = try through?.tableColumn(named: assignment.column, .update) ?? table.columnIndex(assignment.column)
+            guard let position else {
                 throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
             }
             guard case .expression(let expression) = assignment.value else {
                 return (position, try TableBuilder.defaultExpression(table.columns[position], catalog: transaction.catalog))
             }
             try GeneratedColumns.refuseValue(for: table.columns[position], updating: true)
-            return (position, try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type)))
+            let bound = try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))
+            return (position, try through?.overTable(bound) ?? bound)
         }
         let generated = try GeneratedColumns(table, catalog: transaction.catalog)
         let context = self.context(.transaction(transaction), parameters)
-        let targets = try matchingRows(table, source, scope, statement.whereClause, binder, context)
-        let returning = try ReturningList(statement.returning, scope: scope, binder: binder)
+        let targets = try matchingRows(table, source, statement.whereClause, binder, context, through: through)
+        let returning = try ReturningList(statement.returning, scope: scope, binder: binder, through: through)
         var returned: [[Value]] = []
         let width = table.columns.count + 1
         let keys = foreignKeyEnforcer(table, transaction, context)
@@ -169,6 +196,7 @@ extension Session {
                 row[position] = try Cast.assign(Evaluator.evaluate(expression, joined, context), to: table.columns[position].type)
             }
             try generated.fill(&row, context: context)
+            try through?.checkRow(row + [.int(rowID)], context)
             try lockForChange(table.name, rowID: rowID, deleting: false, context)
             guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
             if newRowID != rowID || Self.changesIndexedVector(table, old: old, new: row) {
@@ -186,13 +214,14 @@ extension Session {
     /// DELETE; `enforcingKeys` is false only for TRUNCATE, which empties every table that
     /// references the ones it empties.
     func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value], enforcingKeys: Bool = true) throws -> QueryResult {
-        let table = try transaction.catalog.changedTable(statement.table.name, verb: "delete from")
-        let binder = makeBinder(transaction.catalog)
+        let binder = makeBinder(transaction.catalog, parameters: parameters)
+        let through = try UpdatableView.resolve(statement.table.name, .delete, catalog: transaction.catalog, binder: binder)
+        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "delete from")
         try bindWith(statement.with, binder, transaction, parameters)
-        let (source, scope) = try changeSource(table, alias: statement.alias, joining: statement.using, binder)
+        let source = try changeSource(table, alias: statement.alias, joining: statement.using, binder, through: through)
         let context = self.context(.transaction(transaction), parameters)
-        let targets = try matchingRows(table, source, scope, statement.whereClause, binder, context)
-        let returning = try ReturningList(statement.returning, scope: scope, binder: binder)
+        let targets = try matchingRows(table, source, statement.whereClause, binder, context, through: through)
+        let returning = try ReturningList(statement.returning, scope: source.names, binder: binder, through: through)
         var returned: [[Value]] = []
         let keys = enforcingKeys ? foreignKeyEnforcer(table, transaction, context) : nil
         for row in targets {
@@ -208,29 +237,47 @@ extension Session {
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "DELETE \(targets.count)")
     }
 
+    /// What an UPDATE or DELETE reads: the plan, and the scopes over its rows.
+    struct ChangeSource {
+        var plan: PlanNode
+        /// The rows' layout: the table's columns and row id, then the joined entries' columns.
+        var layout: Scope
+        /// What the statement's expressions name: the table (or the view written through,
+        /// whose columns UpdatableView.overTable maps onto the table's), then the joined entries.
+        var names: Scope
+    }
+
     /// The rows an UPDATE or DELETE reads: the table's, joined to the entries of its FROM
     /// (UPDATE) or USING (DELETE) list, whose columns follow the table's in the scope.
     private func changeSource(_ table: TableDefinition, alias: String?, joining entries: [TableReference],
-                              _ binder: Binder) throws -> (PlanNode, Scope) {
-        var scope = Scope()
-        scope.addTable(table, alias: alias)
+                              _ binder: Binder, through: UpdatableView?) throws -> ChangeSource {
+        var layout = Scope()
+        layout.addTable(table, alias: alias)
+        var names = through?.scope(alias: alias) ?? layout
         let scan = PlanNode.seqScan(TableScan(table: table, filter: nil, reason: "no usable index"))
-        guard !entries.isEmpty else { return (scan, scope) }
+        guard !entries.isEmpty else { return ChangeSource(plan: scan, layout: layout, names: names) }
         let (joined, joinedScope) = try binder.bindFrom(entries)
-        if let name = joinedScope.entries.first(where: { $0.name == alias ?? table.name })?.name {
+        if let name = joinedScope.entries.first(where: { $0.name == alias ?? through?.view.name ?? table.name })?.name {
             throw VireoError(.duplicateAlias, "table name \"\(name)\" specified more than once")
         }
-        scope.append(joinedScope)
-        return (.nestedLoopJoin(scan, joined, JoinSpec(kind: .inner, condition: nil, rightWidth: joinedScope.width)), scope)
+        layout.append(joinedScope)
+        names.append(joinedScope)
+        let plan = PlanNode.nestedLoopJoin(scan, joined, JoinSpec(kind: .inner, condition: nil, rightWidth: joinedScope.width))
+        return ChangeSource(plan: plan, layout: layout, names: names)
     }
 
     /// The rows a WHERE clause selects, read in full before any is changed: the table's
     /// columns and row id, then the joined entries' columns. A row that several joined rows
     /// match is changed once, with the first of them (PostgreSQL leaves which one open).
-    private func matchingRows(_ table: TableDefinition, _ source: PlanNode, _ scope: Scope, _ whereClause: SQLExpression?,
-                              _ binder: Binder, _ context: ExecutionContext) throws -> [[Value]] {
-        let predicate = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
-        let plan = try AccessPath.choose(source, scope: scope, whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
+    /// Through a view, only the rows the view shows.
+    private func matchingRows(_ table: TableDefinition, _ source: ChangeSource, _ whereClause: SQLExpression?,
+                              _ binder: Binder, _ context: ExecutionContext, through: UpdatableView?) throws -> [[Value]] {
+        var predicate = try whereClause.map { try binder.coerce(binder.bind($0, source.names), to: .bool) }
+        if let through {
+            predicate = BoundExpression.conjunction([through.condition, try predicate.map { try through.overTable($0) }].compactMap { $0 })
+        }
+        let scope = source.layout
+        let plan = try AccessPath.choose(source.plan, scope: scope, whereClause: predicate, order: [], query: nil, binder: binder, distinct: false)
         let rows = try PlanExecutor.materialize(plan, context, for: .changedRows)
         let width = table.columns.count + 1
         guard scope.width > width else { return rows }
@@ -264,8 +311,17 @@ struct ReturningList {
     }
 
     /// Over `scope`: the changed table first, then what an UPDATE … FROM or DELETE … USING joined.
-    init(_ selectItems: [SelectItem], scope: Scope, binder: Binder) throws {
+    /// Through a view, `scope` names the view's columns, which are mapped onto the table's row.
+    init(_ selectItems: [SelectItem], scope: Scope, binder: Binder, through: UpdatableView? = nil) throws {
         items = try binder.selectItems(selectItems, scope)
+        if let through {
+            for i in items.indices { items[i].expression = try through.overTable(items[i].expression) }
+        }
+    }
+
+    /// RETURNING of an INSERT into a view: over the view's columns.
+    init(_ selectItems: [SelectItem], through: UpdatableView, alias: String?, binder: Binder) throws {
+        try self.init(selectItems, scope: through.scope(alias: alias), binder: binder, through: through)
     }
 
     var columns: [ResultColumn] { items.map { ResultColumn(name: $0.name, type: $0.type) } }

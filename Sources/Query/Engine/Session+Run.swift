@@ -18,8 +18,6 @@ extension Session {
         case .explain(let explain): return try self.explain(explain, parameters)
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
-        case .analyze(let statement):
-            return try read { data in try analyze(statement, data.catalog) }
         default:
             return try write(body) { transaction in try runWrite(body, transaction, parameters) }
         }
@@ -190,8 +188,12 @@ extension Session {
         return transaction
     }
 
-    func makeBinder(_ catalog: Catalog) -> Binder {
-        Binder(catalog: catalog, staleVectorIndexes: Set(pendingVectorChanges.keys))
+    /// A binder over `catalog`; with `parameters`, one that may plan for their values
+    /// (a statement planned for each execution).
+    func makeBinder(_ catalog: Catalog, parameters: [Value] = []) -> Binder {
+        let binder = Binder(catalog: catalog, staleVectorIndexes: Set(pendingVectorChanges.keys))
+        if !parameters.isEmpty { binder.planParameters = PlanParameters(parameters) }
+        return binder
     }
 
     func context(_ data: DataAccess, _ parameters: [Value]) -> ExecutionContext {
@@ -225,14 +227,18 @@ extension Session {
                 if pointLookupOnly { throw NotAPointLookup() }
                 return try runQuery(query, data, parameters)
             }
-            let (plan, columns) = try cache.plan(for: snapshot.catalog.version) { try makeBinder(data.catalog).bindQuery(query) }
+            let (plan, columns) = try cache.plan(for: snapshot.catalog.version) {
+                let binder = makeBinder(data.catalog, parameters: parameters)
+                let (plan, columns) = try binder.bindQuery(query)
+                return (plan, columns, binder.planParameters?.used != true)
+            }
             if pointLookupOnly, !plan.isPointLookup { throw NotAPointLookup() }
             return try run(plan, columns, data, parameters)
         }
     }
 
     func runQuery(_ query: Query, _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
-        let (plan, columns) = try makeBinder(data.catalog).bindQuery(query)
+        let (plan, columns) = try makeBinder(data.catalog, parameters: parameters).bindQuery(query)
         return try run(plan, columns, data, parameters)
     }
 
@@ -270,7 +276,8 @@ extension Session {
 /// `Session.executeImmediately` met a statement that is not a point lookup.
 struct NotAPointLookup: Error {}
 
-/// The plan of a prepared query, for one schema version.
+/// The plan of a prepared query, for one schema version. A plan made for its parameters'
+/// values (a custom plan, PlanParameters) is not kept: the next execution plans again.
 public final class PlanCache: @unchecked Sendable {
     private let lock = Lock()
     private var entry: (version: UInt64, plan: PlanNode, columns: [ResultColumn])?
@@ -278,10 +285,11 @@ public final class PlanCache: @unchecked Sendable {
     /// An empty cache; the first execution fills it.
     public init() {}
 
-    func plan(for version: UInt64, make: () throws -> (PlanNode, [ResultColumn])) throws -> (PlanNode, [ResultColumn]) {
+    /// `make` gives the plan and whether it holds for any parameter values.
+    func plan(for version: UInt64, make: () throws -> (PlanNode, [ResultColumn], generic: Bool)) throws -> (PlanNode, [ResultColumn]) {
         if let entry = lock.withLock({ entry }), entry.version == version { return (entry.plan, entry.columns) }
-        let (plan, columns) = try make()
-        lock.withLock { entry = (version, plan, columns) }
+        let (plan, columns, generic) = try make()
+        if generic { lock.withLock { entry = (version, plan, columns) } }
         return (plan, columns)
     }
 }

@@ -14,6 +14,7 @@ extension Session {
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
         case .truncate(let statement): return try truncate(statement, transaction)
+        case .analyze(let statement): return try analyze(statement, transaction)
         case .comment(let statement):
             if transaction.catalog.views[statement.table.name] != nil, statement.column == nil {
                 throw VireoError(.wrongObjectType, "\"\(statement.table.name)\" is not a table")

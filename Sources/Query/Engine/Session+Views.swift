@@ -15,9 +15,13 @@ extension Session {
         guard stored.parameterCount == 0 else { throw VireoError(.undefinedParameter, "there is no parameter $1") }
         let view = ViewDefinition(name: name, query: statement.query.sql,
                                   columns: try Self.viewColumns(resultColumns, names: statement.columns),
-                                  dependsOn: binder.relationsRead.names.sorted())
+                                  dependsOn: binder.relationsRead.names.sorted(), checkOption: statement.checkOption)
         if view.dependsOn.contains(name) {
             throw VireoError(.invalidObjectDefinition, "infinite recursion detected in rules for relation \"\(name)\"")
+        }
+        if statement.checkOption != nil, UpdatableView.refusal(statement.query, catalog: transaction.catalog) != nil {
+            throw VireoError(.featureNotSupported, "WITH CHECK OPTION is supported only on automatically updatable views",
+                             hint: UpdatableView.refusal(statement.query, catalog: transaction.catalog))
         }
         if statement.orReplace, let old = transaction.catalog.views[name] { try Self.checkReplacement(old, with: view) }
         try transaction.createView(view, replace: statement.orReplace)
@@ -110,14 +114,9 @@ extension Session {
 }
 
 extension Catalog {
-    /// The table an INSERT, UPDATE or DELETE changes; a view is refused as PostgreSQL
-    /// refuses a view that is not automatically updatable, with its SQLSTATE (55000):
-    /// Vireo's views are read-only.
+    /// The table an INSERT, UPDATE or DELETE changes, when it names no view (a view is
+    /// written through by UpdatableView, or refused there as PostgreSQL refuses it).
     func changedTable(_ name: String, verb: String) throws -> TableDefinition {
-        if views[name] != nil {
-            throw VireoError(.objectNotInPrerequisiteState, "cannot \(verb) view \"\(name)\"",
-                             hint: "Vireo's views are read-only: change the tables the view reads.")
-        }
-        return try table(name)
+        try table(name)
     }
 }

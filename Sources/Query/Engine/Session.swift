@@ -126,6 +126,7 @@ extension StatementBody {
         case .insert: "INSERT"
         case .update: "UPDATE"
         case .delete: "DELETE"
+        case .analyze: "ANALYZE"
         case .selectChangingData(let query) where !query.locking.isEmpty: "SELECT " + query.locking[0].mode.clauseSQL
         default: String(sql.prefix { $0 != "(" }.split(separator: " ").prefix(2).joined(separator: " ")).uppercased()
         }

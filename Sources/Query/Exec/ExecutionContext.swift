@@ -35,11 +35,11 @@ enum DataAccess {
         }
     }
 
-    func scanIndex(_ index: IndexDefinition, from lower: ValueBound?, to upper: ValueBound?,
+    func scanIndex(_ index: IndexDefinition, from lower: ValueBound?, to upper: ValueBound?, reverse: Bool = false,
                    _ body: (Int64) throws -> Bool) throws {
         switch self {
-        case .snapshot(let source): try source.scanIndex(index, from: lower, to: upper, body)
-        case .transaction(let source): try source.scanIndex(index, from: lower, to: upper, body)
+        case .snapshot(let source): try source.scanIndex(index, from: lower, to: upper, reverse: reverse, body)
+        case .transaction(let source): try source.scanIndex(index, from: lower, to: upper, reverse: reverse, body)
         case .none: throw Self.noDataError
         }
     }

@@ -26,15 +26,9 @@ enum Joins {
     static func hash(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ leftKeys: [BoundExpression],
                      _ rightKeys: [BoundExpression], _ context: ExecutionContext, _ path: String,
                      _ emit: PlanExecutor.Emit) throws -> Bool {
-        var table: [[GroupKey]: [Int]] = [:]
+        if spec.hashesLeft, spec.kind == .inner { return try hashLeft(left, right, spec, leftKeys, rightKeys, context, path, emit) }
         let rightRows = try PlanExecutor.materialize(right, context, path + ".1", for: .joining)
-        for (index, row) in rightRows.enumerated() {
-            try context.checkCancel()
-            let key = try rightKeys.map { try Evaluator.evaluate($0, row, context) }
-            if key.contains(where: \.isNull) { continue }  // NULL never equals anything
-            try context.workMemory.charge(key, for: .joining)  // the hash table's copy of the key
-            table[key.map(GroupKey.init), default: []].append(index)
-        }
+        let table = try hashTable(rightRows, rightKeys, context)
         var rightMatched = [Bool](repeating: false, count: spec.keepsRight ? rightRows.count : 0)
         let completed = try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             let key = try leftKeys.map { try Evaluator.evaluate($0, leftRow, context) }
@@ -52,6 +46,40 @@ enum Joins {
             return try emitUnmatched(matched, leftRow, spec, emit)
         }
         return try completed && emitUnmatchedRight(rightRows, rightMatched, spec, emit)
+    }
+
+    /// The positions of `rows` by their join key; rows with a NULL key are left out (NULL
+    /// never equals anything).
+    private static func hashTable(_ rows: [[Value]], _ keys: [BoundExpression], _ context: ExecutionContext) throws -> [[GroupKey]: [Int]] {
+        var table: [[GroupKey]: [Int]] = [:]
+        for (index, row) in rows.enumerated() {
+            try context.checkCancel()
+            let key = try keys.map { try Evaluator.evaluate($0, row, context) }
+            if key.contains(where: \.isNull) { continue }
+            try context.workMemory.charge(key, for: .joining)  // the hash table's copy of the key
+            table[key.map(GroupKey.init), default: []].append(index)
+        }
+        return table
+    }
+
+    /// An inner hash join built on its left side: the left rows are hashed, the right ones
+    /// stream past them; each match is still emitted as left row then right row.
+    private static func hashLeft(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ leftKeys: [BoundExpression],
+                                 _ rightKeys: [BoundExpression], _ context: ExecutionContext, _ path: String,
+                                 _ emit: PlanExecutor.Emit) throws -> Bool {
+        let leftRows = try PlanExecutor.materialize(left, context, path + ".0", for: .joining)
+        let table = try hashTable(leftRows, leftKeys, context)
+        return try PlanExecutor.run(right, context, path: path + ".1") { rightRow in
+            let key = try rightKeys.map { try Evaluator.evaluate($0, rightRow, context) }
+            guard !key.contains(where: \.isNull) else { return true }
+            for index in table[key.map(GroupKey.init)] ?? [] {
+                try context.checkCancel()
+                let joined = leftRows[index] + rightRow
+                if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { continue }
+                if !(try emit(joined)) { return false }
+            }
+            return true
+        }
     }
 
     /// LATERAL: the right side runs for each left row, with that row as its enclosing row;

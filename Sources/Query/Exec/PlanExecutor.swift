@@ -239,36 +239,59 @@ enum PlanExecutor {
             guard range.index.expression(at: position) == nil else { return nil }
             return scan.table.columnIndex(range.index.columns[position]).map { scan.table.columns[$0].type }
         }
-        let bound = { (expressions: [BoundExpression]?, inclusive: Bool, isLower: Bool) throws -> ValueBound?? in
-            guard let expressions else { return .some(nil) }
-            let values = try expressions.map { try Evaluator.evaluate($0, [], context) }
+        let bound = { (values: [Value]?, inclusive: Bool, isLower: Bool) -> ValueBound?? in
+            guard let values else { return .some(nil) }
             // A NULL bound matches nothing (comparisons with NULL are never true).
             if values.contains(where: \.isNull) { return nil }
             return IndexKeyBound.make(values, inclusive: inclusive, isLower: isLower, columnTypes: columnTypes)
         }
-        guard let lower = try bound(range.lower, range.lowerInclusive, true),
-              let upper = try bound(range.upper, range.upperInclusive, false) else { return true }
+        let lowerValues = try range.lower?.map { try Evaluator.evaluate($0, [], context) }
+        let upperValues = try range.upper?.map { try Evaluator.evaluate($0, [], context) }
         var rowIDs: [Int64] = []
-        for (from, to) in scanParts(range, lower, upper) {
-            try context.data.scanIndex(range.index, from: from, to: to) { rowID in
-                try context.checkCancel()
-                try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
-                rowIDs.append(rowID)
-                return true
+        var seen = Set<Int64>()
+        for listed in try keyListValues(range.keyList, context) {
+            var lower = lowerValues, upper = upperValues
+            if let listed, let position = range.keyList?.position {
+                lower?[position] = listed
+                upper?[position] = listed
+            }
+            guard let from = bound(lower, range.lowerInclusive, true), let to = bound(upper, range.upperInclusive, false) else { continue }
+            for (partFrom, partTo) in scanParts(range, from, to) {
+                try context.data.scanIndex(range.index, from: partFrom, to: partTo, reverse: range.reverse) { rowID in
+                    try context.checkCancel()
+                    // Two listed values can name the same key (1 and 1.0): each row once.
+                    guard range.keyList == nil || seen.insert(rowID).inserted else { return true }
+                    try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
+                    rowIDs.append(rowID)
+                    return true
+                }
             }
         }
         for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
         return true
     }
 
-    /// The key ranges an index scan reads, in order: the range itself, or for `nullsAfter`
-    /// its entries with a non-NULL next key, then those with NULL there.
+    /// The values an index scan's key list takes in turn, NULLs left out (they match
+    /// nothing); [nil] when it has none: the range is read once as it is.
+    private static func keyListValues(_ list: IndexRange.KeyList?, _ context: ExecutionContext) throws -> [Value?] {
+        guard let list else { return [nil] }
+        var values = try list.values.map { try Evaluator.evaluate($0, [], context) }
+        if list.isArray {
+            guard case .array(let elements)? = values.first else { return [] }
+            values = elements
+        }
+        return values.filter { !$0.isNull }
+    }
+
+    /// The key ranges an index scan reads, in order: the range itself, or for `nullsMoved`
+    /// its entries with a non-NULL next key and those with NULL there, the NULL ones last
+    /// when read forward and first when read in reverse.
     private static func scanParts(_ range: IndexRange, _ lower: ValueBound?, _ upper: ValueBound?) -> [(ValueBound?, ValueBound?)] {
-        guard range.nullsAfter else { return [(lower, upper)] }
+        guard range.nullsMoved else { return [(lower, upper)] }
         let lowerValues = lower?.values ?? [], upperValues = upper?.values ?? []
         let nonNull = (ValueBound(lowerValues + [.null], inclusive: false), upper)
         let nulls = (ValueBound(lowerValues + [.null]), ValueBound(upperValues + [.null]))
-        return [nonNull, nulls]
+        return range.reverse ? [nulls, nonNull] : [nonNull, nulls]
     }
 
     private static func limit(_ input: PlanNode, _ limit: BoundExpression?, _ offset: BoundExpression?,

@@ -14,8 +14,16 @@ extension AccessPath {
         /// Keys constrained, to prefer the index that narrows more among equal scores.
         var keysUsed: Int
         var reason: String
+        /// The fraction of the table's rows the index's conditions keep, by ANALYZE's
+        /// statistics (Selectivity); nil when the table has none.
+        var selectivity: Double?
 
         func beats(_ other: IndexCandidate) -> Bool {
+            if score != other.score, score == 3 || other.score == 3 { return score > other.score }
+            if let mine = selectivity, let theirs = other.selectivity, mine != theirs,
+               score > 1 || range.lower != nil || range.upper != nil, other.score > 1 || other.range.lower != nil || other.range.upper != nil {
+                return mine < theirs
+            }
             if score != other.score { return score > other.score }
             if keysUsed != other.keysUsed { return keysUsed > other.keysUsed }
             if range.ordered != other.range.ordered { return range.ordered }
@@ -24,19 +32,53 @@ extension AccessPath {
     }
 
     static func indexRange(_ scan: TableScan, _ conjuncts: [BoundExpression], order: [Binder.OrderKey], orderOnly: Bool,
-                           scoreMin: Int) -> PlanNode? {
+                           scoreMin: Int, parameters: PlanParameters? = nil) -> PlanNode? {
         var best: IndexCandidate?
         for index in scan.table.indexes where index.hasEntryTree {
             guard let bound = try? IndexExpressions.shared.bound(index, table: scan.table) else { continue }
-            if let predicate = bound.predicate, !implies(conjuncts, predicate) { continue }
+            if let predicate = bound.predicate, !implies(conjuncts, predicate, parameters: parameters) { continue }
             let found = index.isInverted
                 ? textSearch(on: index, key: bound.keys[0], conjuncts)
                 : range(on: index, keys: bound.keys, table: scan.table, conjuncts, order: order, orderOnly: orderOnly)
-            guard let found else { continue }
+            guard var found else { continue }
+            found.selectivity = estimate(found.range, keys: bound.keys, scan.table, conjuncts)
             if best == nil || found.beats(best!) { best = found }
         }
-        guard let best, best.score >= scoreMin else { return nil }
+        guard var best, best.score >= scoreMin else { return nil }
+        if let fraction = best.selectivity, let selectivity = Selectivity(scan.table) {
+            let rows = "estimated \(Int(selectivity.rows(fraction))) of \(Int(selectivity.statistics.rowCount)) rows"
+            if fraction > seqScanFractionMin, !(best.range.ordered && orderOnly) {
+                return .seqScan(with(scan, reason: "\(rows) match \(best.reason), too many for index \(best.range.index.name)"))
+            }
+            best.reason += " (\(rows))"
+        }
         return .indexScan(with(scan, reason: best.reason), best.range)
+    }
+
+    /// Above this fraction of the table a sequential scan is cheaper than an index scan,
+    /// which reads each row it finds by a B+tree lookup of its own (PostgreSQL's cost model
+    /// puts the turn near here for rows scattered over the table).
+    static let seqScanFractionMin = 0.2
+
+    /// The fraction of rows `range`'s equalities and range keep, by ANALYZE's statistics,
+    /// the keys taken as independent; nil without statistics or for a text search.
+    private static func estimate(_ range: IndexRange, keys: [BoundExpression], _ table: TableDefinition,
+                                 _ conjuncts: [BoundExpression]) -> Double? {
+        guard let selectivity = Selectivity(table), range.textQuery == nil else { return nil }
+        var fraction = 1.0
+        for (position, key) in keys.enumerated() {
+            if let value = equality(conjuncts, key: key) {
+                fraction *= selectivity.equality(key, value)
+                continue
+            }
+            if let list = range.keyList, list.position == position {
+                fraction *= list.isArray ? Selectivity.rangeDefault : selectivity.inList(key, list.values)
+                continue
+            }
+            if let bounds = bounds(on: key, conjuncts) { fraction *= selectivity.range(key, bounds) }
+            break
+        }
+        return fraction
     }
 
     /// Equalities on the index's leading keys, then a range on the next key; the ORDER BY
@@ -47,19 +89,28 @@ extension AccessPath {
         var equalities: [BoundExpression] = []
         var conditions: [String] = []
         for (position, key) in keys.enumerated() {
-            guard let value = equality(conjuncts, key: key) else { break }
-            equalities.append(value)
-            conditions.append("\(keyText(index, position)) = value")
+            if let value = equality(conjuncts, key: key) {
+                equalities.append(value)
+                conditions.append("\(keyText(index, position)) = value")
+            } else if range.keyList == nil, let list = keyList(conjuncts, key: key, position: position) {
+                range.keyList = list
+                equalities.append(.constant(.null))  // each listed value in turn, when the scan runs
+                conditions.append("\(keyText(index, position)) = ANY (values)")
+            } else {
+                break
+            }
         }
         var rangeBounds: ColumnBounds?
         if equalities.count < keys.count, let bounds = bounds(on: keys[equalities.count], conjuncts) {
             rangeBounds = bounds
             conditions.append(boundsText(bounds, keyText(index, equalities.count)))
         }
-        let ordering = orderFollows(order, keys: keys, equalityCount: equalities.count,
-                                    boundedNext: rangeBounds != nil, table: table)
+        // Ranges read value by value come out in the list's order, not the index's.
+        let ordering = range.keyList != nil ? nil : orderFollows(order, keys: keys, equalityCount: equalities.count,
+                                                                 boundedNext: rangeBounds != nil, table: table)
         let ordered = ordering != nil
-        range.nullsAfter = ordering == .nullsAfter
+        range.reverse = ordering?.reverse ?? false
+        range.nullsMoved = ordering?.nullsMoved ?? false
         guard !equalities.isEmpty || rangeBounds != nil || (ordered && orderOnly) else { return nil }
         range.lower = equalities + [rangeBounds?.lower].compactMap { $0 }
         range.upper = equalities + [rangeBounds?.upper].compactMap { $0 }
@@ -88,24 +139,61 @@ extension AccessPath {
         return nil
     }
 
-    /// How an index read in key order gives the ORDER BY.
-    enum Ordering { case keyOrder, nullsAfter }
+    /// `key IN (values)` or `key = ANY (array)`, the values independent of the row.
+    private static func keyList(_ conjuncts: [BoundExpression], key: BoundExpression, position: Int) -> IndexRange.KeyList? {
+        guard let wanted = key.structuralKey else { return nil }
+        for conjunct in conjuncts {
+            switch conjunct {
+            case .inList(let subject, let values, negated: false) where subject.structuralKey == wanted && values.allSatisfy(\.isRowIndependent):
+                return IndexRange.KeyList(position: position, values: values, isArray: false)
+            case .quantified(.equal, let subject, let array, all: false)
+                where subject.structuralKey == wanted && array.isRowIndependent && isArrayValued(array):
+                return IndexRange.KeyList(position: position, values: [array], isArray: true)
+            default: continue
+            }
+        }
+        return nil
+    }
 
-    /// Whether reading the index in key order gives the ORDER BY: its keys (all ascending)
-    /// are the index keys after the equalities, in order. Index order puts NULL first, so a
-    /// key sorted NULLS LAST must hold no NULL (a NOT NULL column, or the bounded key), or
-    /// be the first ORDER BY key, whose NULL entries the scan then reads last (`.nullsAfter`).
+    /// Whether `expression` surely evaluates to an array (or NULL): an array constant, a
+    /// parameter or cast of an array type, `ARRAY(SELECT …)`.
+    private static func isArrayValued(_ expression: BoundExpression) -> Bool {
+        switch expression {
+        case .constant(let value): if case .array = value { true } else { value.isNull }
+        case .parameter(_, let type), .cast(_, let type): type.elementType != nil
+        case .arraySubquery: true
+        default: false
+        }
+    }
+
+    /// How an index read in key order (or its reverse) gives the ORDER BY.
+    struct Ordering {
+        /// Read from the last key to the first (every ORDER BY key DESC).
+        var reverse = false
+        /// The entries whose key after the equalities is NULL are read at the other end
+        /// from where the direction puts them (first forward, last in reverse).
+        var nullsMoved = false
+    }
+
+    /// Whether reading the index in key order, or in its exact reverse, gives the ORDER BY:
+    /// its keys are the index keys after the equalities, in order, all ascending (forward) or
+    /// all descending (reverse). Index order puts NULL first, so reading forward gives NULLS
+    /// FIRST and in reverse NULLS LAST; a key sorted the other way must hold no NULL (a NOT
+    /// NULL column, or the bounded key), or be the first ORDER BY key, whose NULL entries the
+    /// scan then reads at the other end (`nullsMoved`).
     private static func orderFollows(_ order: [Binder.OrderKey], keys: [BoundExpression], equalityCount: Int,
                                      boundedNext: Bool, table: TableDefinition) -> Ordering? {
-        guard !order.isEmpty, equalityCount + order.count <= keys.count else { return nil }
-        var ordering = Ordering.keyOrder
+        guard let first = order.first, equalityCount + order.count <= keys.count else { return nil }
+        var ordering = Ordering(reverse: first.output.descending)
         for (offset, key) in order.enumerated() {
             let position = equalityCount + offset
-            guard !key.output.descending, let wanted = keys[position].structuralKey,
+            guard key.output.descending == ordering.reverse, let wanted = keys[position].structuralKey,
                   key.input.structuralKey == wanted else { return nil }
-            if key.output.nullsFirst || isNotNullColumn(keys[position], table) || (offset == 0 && boundedNext) { continue }
+            let nullsWhereRead = !ordering.reverse
+            if key.output.nullsFirst == nullsWhereRead || isNotNullColumn(keys[position], table)
+                || (offset == 0 && boundedNext) { continue }
             guard offset == 0 else { return nil }
-            ordering = .nullsAfter
+            ordering.nullsMoved = true
         }
         return ordering
     }

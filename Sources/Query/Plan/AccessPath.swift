@@ -17,7 +17,7 @@ enum AccessPath {
         if let query, !distinct, let text = textTopK(scan, order: order, query: query, binder: binder) {
             return text
         }
-        return scanPath(scan, order: distinct ? [] : order, limited: query?.limit != nil)
+        return scanPath(scan, order: distinct ? [] : order, limited: query?.limit != nil, parameters: binder.planParameters)
     }
 
     /// The best way to read one table given its filter: row id, index range or a full scan.
@@ -25,12 +25,18 @@ enum AccessPath {
     /// gives it may be chosen so that no sort is needed (IndexRange.ordered).
     /// An index that only gives the order, with no condition narrowing it, is taken only
     /// under a LIMIT (`limited`): reading every row through it costs more than a sort.
-    static func scanPath(_ scan: TableScan, order: [Binder.OrderKey] = [], limited: Bool = false) -> PlanNode {
+    static func scanPath(_ scan: TableScan, order: [Binder.OrderKey] = [], limited: Bool = false,
+                         parameters: PlanParameters? = nil) -> PlanNode {
         let conjuncts = scan.filter?.conjuncts ?? []
         if let lookup = rowIDLookup(scan, conjuncts) { return lookup }
         // A secondary index's equality beats a primary-key range; its range does not.
         let keyRange = rowIDRange(scan, conjuncts)
-        if let range = indexRange(scan, conjuncts, order: order, orderOnly: limited, scoreMin: keyRange == nil ? 1 : 2) { return range }
+        if let range = indexRange(scan, conjuncts, order: order, orderOnly: limited, scoreMin: keyRange == nil ? 1 : 2,
+                                  parameters: parameters) {
+            // ANALYZE's statistics may have found a sequential scan cheaper; a key range still narrows it.
+            if case .seqScan = range, let keyRange { return .seqScan(keyRange) }
+            return range
+        }
         return .seqScan(keyRange ?? scan)
     }
 

@@ -38,7 +38,7 @@ extension PlanNode {
         switch self {
         case .seqScan(let scan): scan.rowIDBounds == nil ? "Seq Scan on \(scan.table.name)" : "Primary Key Range Scan on \(scan.table.name)"
         case .rowIDLookup(let scan, _): "Primary Key Lookup on \(scan.table.name)"
-        case .indexScan(let scan, let range): "Index Scan using \(range.index.name) on \(scan.table.name)"
+        case .indexScan(let scan, let range): "Index Scan\(range.reverse ? " Backward" : "") using \(range.index.name) on \(scan.table.name)"
         case .vectorScan(let scan, let search): "Vector Index Scan using \(search.index.name) on \(scan.table.name) (hnsw, \(search.index.options["metric"] ?? "l2"))"
         case .values(let rows): "Values (\(rows.count) rows)"
         case .functionScan(let scan): "Function Scan on \(scan.name)"
@@ -71,13 +71,14 @@ extension PlanNode {
             ["Reason: \(scan.reason)"] + (range.condition.map { range.index.columns.count > 1 || range.index.isComputed ? ["Index Cond: \($0)"] : [] } ?? [])
                 + (range.index.predicate.map { ["Index Predicate: \($0)"] } ?? [])
                 + (range.textTopK != nil ? ["Top-k: BM25 by block-max WAND over the posting blocks"] : [])
-                + (range.ordered ? ["Order: index key order (no sort)"] : []) + ["Recheck: WHERE clause"]
+                + (range.ordered ? [range.reverse ? "Order: index key order backward (no sort)" : "Order: index key order (no sort)"] : []) + ["Recheck: WHERE clause"]
         case .vectorScan(let scan, _):
             ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])
         case .sort(_, let keys), .topK(_, let keys, _, _): ["Sort keys: \(keys.count)"]
         case .aggregate(_, let aggregation):
             ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]
-        case .hashJoin(_, _, _, let keys, _): ["Hash keys: \(keys.count)"]
+        case .hashJoin(let left, let right, let spec, let keys, _):
+            ["Hash keys: \(keys.count)"] + (spec.hashesLeft ? ["Hashed: left side (estimated \(Int(left.estimatedRows ?? 0)) rows against \(Int(right.estimatedRows ?? 0)))"] : [])
         default: []
         }
     }

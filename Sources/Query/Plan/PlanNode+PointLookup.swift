@@ -31,7 +31,7 @@ private extension TableScan {
 private extension IndexRange {
     /// Equal inclusive bounds on every column of a unique B+tree index: one row at most.
     var isExactUniqueKey: Bool {
-        guard index.isUnique, index.method == "btree", textQuery == nil, lowerInclusive, upperInclusive,
+        guard index.isUnique, index.method == "btree", textQuery == nil, keyList == nil, lowerInclusive, upperInclusive,
               let lower, let upper, lower.count == index.columns.count, upper.count == lower.count else { return false }
         return zip(lower, upper).allSatisfy { $0.isSameValue(as: $1) }
     }

@@ -79,11 +79,24 @@ struct IndexRange: Sendable {
     var textTopK: TextTopK.Search?
     /// Rows come out in the query's ORDER BY, so no sort follows.
     var ordered = false
-    /// With `ordered`: the entries whose key after the equalities is NULL are read after the
-    /// others (ORDER BY … NULLS LAST, where the index puts NULL first).
-    var nullsAfter = false
+    /// With `ordered`: the index is read backwards (ORDER BY … DESC).
+    var reverse = false
+    /// With `ordered`: the entries whose key after the equalities is NULL are read at the
+    /// other end from where the direction puts them (forward: after the others, for ORDER
+    /// BY … NULLS LAST; in reverse: before them, for ORDER BY … DESC NULLS FIRST).
+    var nullsMoved = false
     /// The conditions the bounds come from, for EXPLAIN (`a = value AND b > value`).
     var condition: String?
+    /// `key IN (…)` or `key = ANY (array)` on one key within the equalities: the range is
+    /// read once per distinct value, put at `position` of both bounds.
+    var keyList: KeyList?
+
+    struct KeyList: Sendable {
+        var position: Int
+        /// The listed values, or one expression giving an array of them.
+        var values: [BoundExpression]
+        var isArray: Bool
+    }
 }
 
 /// A nearest-neighbour search through a vector index.
@@ -153,6 +166,9 @@ struct JoinSpec: Sendable {
     var rightWidth: Int
     /// Needed by RIGHT and FULL joins, which emit right rows with NULLs for the left side.
     var leftWidth = 0
+    /// An inner hash join whose hash table holds the left side (expected to be the smaller
+    /// by ANALYZE's statistics, PlanNode+Estimate.swift) instead of the right.
+    var hashesLeft = false
 
     /// LEFT and FULL joins keep unmatched left rows; RIGHT and FULL unmatched right rows.
     var keepsLeft: Bool { kind == .left || kind == .full }

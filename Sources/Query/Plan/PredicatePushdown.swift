@@ -74,7 +74,7 @@ enum PredicatePushdown {
         guard let condition = spec.condition else { return .nestedLoopJoin(left, right, spec) }
         let (leftKeys, rightKeys, residual) = Binder.equalityKeys(condition, leftWidth: leftWidth)
         guard !leftKeys.isEmpty else { return .nestedLoopJoin(left, right, spec) }
-        var hashSpec = spec
+        var hashSpec = spec.choosingHashedSide(left, right)
         hashSpec.condition = residual
         return .hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys)
     }

@@ -419,13 +419,16 @@ public struct CreateView: Sendable, Equatable {
     public var columns: [String]
     /// The defining query.
     public var query: Query
+    /// `WITH [CASCADED | LOCAL] CHECK OPTION`: "cascaded" or "local"; nil when not written.
+    public var checkOption: String?
 
     /// Creates the node from its parts, as the parser would.
-    public init(name: TableName, orReplace: Bool = false, columns: [String] = [], query: Query) {
+    public init(name: TableName, orReplace: Bool = false, columns: [String] = [], query: Query, checkOption: String? = nil) {
         self.name = name
         self.orReplace = orReplace
         self.columns = columns
         self.query = query
+        self.checkOption = checkOption
     }
 }
 

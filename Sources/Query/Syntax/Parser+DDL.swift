@@ -22,17 +22,33 @@ extension Parser {
         throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX, VIEW or EXTENSION")
     }
 
-    /// After VIEW: `name [(column, …)] AS query`, the query a SELECT, VALUES or WITH … SELECT.
+    /// After VIEW: `name [(column, …)] AS query [WITH [CASCADED | LOCAL] CHECK OPTION]`, the
+    /// query a SELECT, VALUES or WITH … SELECT.
     private mutating func parseCreateView(orReplace: Bool) throws -> CreateView {
         let name = try parseTableName("a view name")
         let columns = peek().kind == .leftParen ? try parseParenthesizedNames() : []
         try expectKeyword(.as)
         let start = peek().start
-        guard peek().keyword == .with else { return CreateView(name: name, orReplace: orReplace, columns: columns, query: try parseQuery()) }
-        guard case .select(let query) = try parseStatementWithCommonTables() else {
-            throw VireoError(.featureNotSupported, "views must not contain data-modifying statements in WITH", position: start)
+        var view = CreateView(name: name, orReplace: orReplace, columns: columns, query: Query(body: .values([])))
+        if peek().keyword == .with {
+            guard case .select(let query) = try parseStatementWithCommonTables() else {
+                throw VireoError(.featureNotSupported, "views must not contain data-modifying statements in WITH", position: start)
+            }
+            view.query = query
+        } else {
+            view.query = try parseQuery()
         }
-        return CreateView(name: name, orReplace: orReplace, columns: columns, query: query)
+        view.checkOption = try parseCheckOption()
+        return view
+    }
+
+    /// `WITH [CASCADED | LOCAL] CHECK OPTION` after a view's query (CASCADED when neither is written).
+    private mutating func parseCheckOption() throws -> String? {
+        guard acceptKeyword(.with) else { return nil }
+        let option = acceptKeyword(.local) ? "local" : (acceptWord("cascaded"), "cascaded").1
+        try expectKeyword(.check)
+        try expectWord("option")
+        return option
     }
 
     /// `[IF NOT EXISTS] name ( element [, …] )`.

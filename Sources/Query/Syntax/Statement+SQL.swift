@@ -27,6 +27,7 @@ extension StatementBody {
             "CREATE " + (statement.orReplace ? "OR REPLACE " : "") + "VIEW " + statement.name.sql
                 + (statement.columns.isEmpty ? "" : " (" + statement.columns.map(quoteIdentifier).joined(separator: ", ") + ")")
                 + " AS " + statement.query.sql
+                + (statement.checkOption.map { " WITH \($0.uppercased()) CHECK OPTION" } ?? "")
         case .dropView(let statement): "DROP VIEW " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .createExtension(let statement):
             "CREATE EXTENSION " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)

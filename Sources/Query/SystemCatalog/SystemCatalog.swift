@@ -87,6 +87,7 @@ enum SystemCatalog {
         "pg_am": { _ in accessMethods },
         "pg_database": { _ in databases },
         "pg_tables": userTables,
+        "pg_stats": statistics,
         "pg_attrdef": attributeDefaults,
         "pg_constraint": constraints,
         "pg_roles": { _ in roles },
@@ -215,6 +216,7 @@ extension SystemCatalog {
         for table in sortedTables(catalog) {
             let indexes = indexEntries(table)
             var row = classRow(table.name, kind: "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count)
+            row[9] = .double(table.statistics?.rowCount ?? -1)  // reltuples: -1 until ANALYZE, as PostgreSQL 14+
             row[12] = .int(Int64(table.checks.count))  // relchecks: psql's \d lists check constraints only when it is > 0
             // relhastriggers: PostgreSQL's FOREIGN KEYs are triggers on both tables; psql's \d lists them only then.
             row[14] = .bool(!table.foreignKeys.isEmpty || !catalog.foreignKeys(referencing: table.name).isEmpty)
@@ -435,15 +437,17 @@ extension SystemCatalog {
         catalog.views.values.first { oid(ofObject: $0.name) == viewOID }.map { " " + $0.query + ";" }
     }
 
-    /// information_schema.views: each view with its definition. Views are read-only, so
-    /// none is updatable or insertable into.
+    /// information_schema.views: each view with its definition, its check option, and
+    /// whether it can be written through (UpdatableView); no view has triggers.
     static func informationSchemaViews(_ catalog: Catalog) -> Relation {
         Relation(columns: columns(("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("view_definition", .text),
                                   ("check_option", .text), ("is_updatable", .text), ("is_insertable_into", .text),
                                   ("is_trigger_updatable", .text), ("is_trigger_deletable", .text), ("is_trigger_insertable_into", .text)),
                  rows: sortedViews(catalog).map { view in
-                     [.text(databaseName), .text("public"), .text(view.name), .text(" " + view.query + ";"), .text("NONE"),
-                      .text("NO"), .text("NO"), .text("NO"), .text("NO"), .text("NO")]
+                     let updatable = (try? Binder.viewQuery(view)).map { UpdatableView.refusal($0, catalog: catalog) == nil } ?? false
+                     let yes = Value.text(updatable ? "YES" : "NO")
+                     return [.text(databaseName), .text("public"), .text(view.name), .text(" " + view.query + ";"),
+                             .text(view.checkOption?.uppercased() ?? "NONE"), yes, yes, .text("NO"), .text("NO"), .text("NO")]
                  })
     }
 

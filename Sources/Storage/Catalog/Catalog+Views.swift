@@ -15,12 +15,15 @@ public struct ViewDefinition: Codable, Sendable, Hashable {
     public var columns: [ColumnDefinition]
     /// Tables and views the query reads: DROP of one of them needs CASCADE.
     public var dependsOn: [String]
+    /// `WITH [CASCADED | LOCAL] CHECK OPTION`: "cascaded" or "local"; absent when not given.
+    public var checkOption: String?
 
-    public init(name: String, query: String, columns: [ColumnDefinition], dependsOn: [String]) {
+    public init(name: String, query: String, columns: [ColumnDefinition], dependsOn: [String], checkOption: String? = nil) {
         self.name = name
         self.query = query
         self.columns = columns
         self.dependsOn = dependsOn
+        self.checkOption = checkOption
     }
 }
 

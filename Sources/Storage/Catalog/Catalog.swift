@@ -5,6 +5,8 @@
 //   key "s/<sequence name>"  value: 8-byte little-endian Int64, the last value handed out
 //   key "v/<view name>"      value: JSON of ViewDefinition (CREATE VIEW, issue 10)
 //
+// A table's ANALYZE statistics are in its TableDefinition ("statistics", absent until the
+// table is analysed; Catalog+Statistics.swift).
 // A table's FOREIGN KEYs are in its TableDefinition ("foreignKeyConstraints", absent when
 // none, so older files read unchanged).
 //
@@ -161,6 +163,8 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     public var foreignKeyConstraints: [ForeignKeyDefinition]?
     /// COMMENT ON TABLE (absent: none).
     public var comment: String?
+    /// What the last ANALYZE found (Catalog+Statistics.swift); absent: never analysed.
+    public var statistics: TableStatistics?
 
     /// The FOREIGN KEY constraints of this table (it is the referencing one).
     public var foreignKeys: [ForeignKeyDefinition] {

@@ -85,6 +85,7 @@ extension StoreTransaction {
             table.indexes.removeAll { $0.columns.contains(columnName) }
             if table.columns[position].isSerial { dropSequence(Self.sequenceName(table: tableName, column: columnName)) }
             table.columns.remove(at: position)
+            table.statistics?.columns.removeAll { $0.column == columnName }
             if let rowIDColumn = table.rowIDColumn {
                 table.rowIDColumn = rowIDColumn == position ? nil : (rowIDColumn > position ? rowIDColumn - 1 : rowIDColumn)
             }
@@ -102,6 +103,7 @@ extension StoreTransaction {
             }
             try checkColumnNames(table.columns.map(\.name).filter { $0 != columnName } + [newName], table: tableName)
             table.columns[position].name = newName
+            table.statistics?.renameColumn(columnName, to: newName)
             if table.columns[position].isSerial {
                 moveSequence(from: Self.sequenceName(table: tableName, column: columnName),
                              to: Self.sequenceName(table: tableName, column: newName))
