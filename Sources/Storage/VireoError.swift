@@ -60,6 +60,12 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         /// Bytes that are not UTF-8 (22021).
         case characterNotInRepertoire = "character_not_in_repertoire"
         case invalidWidthBucketArgument = "invalid_argument_for_width_bucket_function"
+        /// An operator with several equally good candidates (42725).
+        case ambiguousFunction = "ambiguous_function"
+        /// A cast between types that have none (42846).
+        case cannotCoerce = "cannot_coerce"
+        /// A malformed escape in an E'…' string (22025).
+        case invalidEscapeSequence = "invalid_escape_sequence"
         /// A table, index or view of that name exists (42P07).
         case duplicateTable = "duplicate_table"
         /// DROP of an object others depend on, without CASCADE (2BP01).
@@ -186,6 +192,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidPowerArgument: "2201F"
         case .characterNotInRepertoire: "22021"
         case .invalidWidthBucketArgument: "2201G"
+        case .ambiguousFunction: "42725"
+        case .cannotCoerce: "42846"
+        case .invalidEscapeSequence: "22025"
         case .duplicateTable: "42P07"
         case .dependentObjectsStillExist: "2BP01"
         case .invalidTableDefinition: "42P16"
@@ -204,6 +213,30 @@ extension VireoError {
     /// What every statement but ROLLBACK gets after an error inside a transaction block.
     public static func inFailedTransaction(after cause: VireoError) -> VireoError {
         VireoError(.inFailedTransaction, "current transaction is aborted, commands ignored until end of transaction block (after: \(cause.message))")
+    }
+
+    /// Text decoded from `raw`, or 22021 naming the first byte that is not UTF-8, as
+    /// PostgreSQL refuses such input rather than replacing it with U+FFFD.
+    public static func utf8Text(_ raw: [UInt8]) throws -> String {
+        if let text = String(validating: raw, as: UTF8.self) { return text }
+        throw VireoError(.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": 0x" + hexByte(raw[firstInvalidUTF8(raw)]))
+    }
+
+    private static func hexByte(_ byte: UInt8) -> String {
+        (byte < 16 ? "0" : "") + String(byte, radix: 16)
+    }
+
+    /// Where the first byte sequence that is not UTF-8 starts.
+    static func firstInvalidUTF8(_ raw: [UInt8]) -> Int {
+        var index = 0
+        while index < raw.count {
+            let lead = raw[index]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            guard length > 0, index + length <= raw.count,
+                  String(validating: raw[index..<(index + length)], as: UTF8.self) != nil else { return index }
+            index += length
+        }
+        return 0
     }
 
     static func corrupt(_ file: String, page: UInt32? = nil, _ detail: String) -> VireoError {

@@ -73,18 +73,18 @@ struct SQLShell: ParsableCommand {
                 Interactive(runner: runner, path: path).run()
                 return true
             }
-            return Script.run(runner, lines: StandardInputLines()) != .failed
+            return Script.run(runner, lineBytes: StandardInputLines()) != .failed
         }
         for command in commands {
             let outcome = Script.run(runner, lines: Script.lines(command))
             if outcome != .proceed { return outcome == .quit }
         }
         for file in files {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: file) else {
                 Output.error("vireo sql: could not read \(file)\n")
                 return false
             }
-            let outcome = Script.run(runner, lines: Script.lines(text))
+            let outcome = Script.run(runner, lineBytes: Script.lines(bytes: [UInt8](data)))
             if outcome != .proceed { return outcome == .quit }
         }
         return true
@@ -98,11 +98,26 @@ enum Script {
         text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init).makeIterator()
     }
 
+    /// The lines of a file's bytes, with LF or CRLF line ends; the bytes need not be UTF-8.
+    static func lines(bytes: [UInt8]) -> some IteratorProtocol<[UInt8]> {
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.makeIterator()
+    }
+
     /// Runs the lines; `.quit` after `\q`, `.failed` at the first error.
     static func run(_ runner: ShellRunner, lines: some IteratorProtocol<String>) -> ShellRunner.Outcome {
         var lines = lines
+        return run(runner, lineBytes: AnyIterator { lines.next().map { Array($0.utf8) } })
+    }
+
+    /// Runs raw lines (standard input may hold bytes that are not UTF-8).
+    static func run(_ runner: ShellRunner, lineBytes: some IteratorProtocol<[UInt8]>) -> ShellRunner.Outcome {
+        var lines = lineBytes
         while let line = lines.next() {
-            let outcome = runner.handle(line: line, stopOnError: true)
+            let outcome = runner.handle(lineBytes: line, stopOnError: true)
             if outcome != .proceed { return outcome }
         }
         return runner.finish()
@@ -181,9 +196,39 @@ enum Interrupts {
     }
 }
 
-/// Standard input, one line at a time.
+/// Standard input, one line at a time, as raw bytes without the line end (LF or CRLF):
+/// Swift's `readLine` would replace bytes that are not UTF-8, and the shell refuses them.
 struct StandardInputLines: IteratorProtocol {
-    mutating func next() -> String? { Swift.readLine(strippingNewline: true) }
+    static let chunkBytes = 64 << 10
+    /// Bytes read and not yet handed out start at `start`.
+    private var buffered: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+
+    mutating func next() -> [UInt8]? {
+        while true {
+            if let newline = buffered[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                var line = Array(buffered[start..<newline])
+                start = newline + 1
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                return line
+            }
+            if atEnd { return takeRest() }
+            buffered.removeSubrange(..<start)
+            start = 0
+            var chunk = [UInt8](repeating: 0, count: Self.chunkBytes)
+            let count = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, Self.chunkBytes) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { atEnd = true } else { buffered.append(contentsOf: chunk[..<count]) }
+        }
+    }
+
+    /// The last line when the input does not end with a newline.
+    private mutating func takeRest() -> [UInt8]? {
+        guard start < buffered.count else { return nil }
+        defer { buffered = []; start = 0 }
+        return Array(buffered[start...])
+    }
 }
 
 /// Standard output (buffered) and standard error; output is flushed before each error so

@@ -35,11 +35,17 @@ final class ShellRunner {
     /// Handles one line of input. With `stopOnError`, the rest of the line is skipped after
     /// a failure.
     func handle(line: String, stopOnError: Bool) -> Outcome {
-        if splitter.atTopLevel, line.trimmingBlanks().hasPrefix("\\") {
+        handle(lineBytes: Array(line.utf8), stopOnError: stopOnError)
+    }
+
+    /// Handles one line of raw input (without its newline); bytes that are not UTF-8 make
+    /// the statement holding them fail with 22021, as a PostgreSQL server refuses them.
+    func handle(lineBytes: [UInt8], stopOnError: Bool) -> Outcome {
+        if splitter.atTopLevel, let line = String(validating: lineBytes, as: UTF8.self), line.trimmingBlanks().hasPrefix("\\") {
             return command(line.trimmingBlanks())
         }
         var outcome = Outcome.proceed
-        for statement in splitter.feed(line: line) {
+        for statement in splitter.feed(bytes: lineBytes + [UInt8(ascii: "\n")]) {
             if !run(statement) {
                 outcome = .failed
                 if stopOnError { break }
@@ -59,13 +65,23 @@ final class ShellRunner {
         return run(statement) ? .proceed : .failed
     }
 
+    /// Runs one statement cut by the splitter; false on error.
+    func run(_ statement: StatementSplitter.SplitStatement) -> Bool {
+        switch statement {
+        case .text(let text): return run(text)
+        case .notUTF8(let error):
+            errors(ErrorFormat.render(error, statement: nil, json: format == .json))
+            return false
+        }
+    }
+
     /// Runs one statement and prints its result or its error; false on error.
     func run(_ statement: String) -> Bool {
         let start = DispatchTime.now().uptimeNanoseconds
         do {
             let result = try session.execute(statement)
             let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-            output(format.render(result))
+            output(SessionTimeZone.$current.withValue(session.timeZone) { format.render(result) })
             if timing { output(String(format: "Time: %.3f ms\n", elapsedMs)) }
             return true
         } catch {

@@ -1,3 +1,5 @@
+import VireoStorage
+
 /// Cuts SQL text fed line by line into statements at each `;` that ends one: a `;` inside a
 /// string (`'…'`, `E'…'` with backslash escapes), a quoted identifier, a dollar-quoted string
 /// (`$$…$$`, `$tag$…$tag$`), a `--` comment or a nested `/* */` comment does not.
@@ -5,6 +7,12 @@
 /// A scanner of quoting states, not a parser: the engine's lexer still reads each statement.
 /// It works on UTF-8 bytes, so every state change happens on an ASCII byte.
 struct StatementSplitter {
+    /// A statement cut from the input: its text, or the error refusing bytes that are not UTF-8.
+    enum SplitStatement {
+        case text(String)
+        case notUTF8(Error)
+    }
+
     enum State: Equatable {
         case normal
         case singleQuoted(backslashEscapes: Bool)
@@ -33,14 +41,14 @@ struct StatementSplitter {
 
     /// Adds one line (a newline is appended) and returns the statements it completes, each
     /// ending with its `;`, without surrounding blanks.
-    mutating func feed(line: String) -> [String] {
-        feed(text: line + "\n")
+    mutating func feed(line: String) -> [SplitStatement] {
+        feed(bytes: Array(line.utf8) + [UInt8(ascii: "\n")])
     }
 
-    /// Adds text and returns the statements it completes.
-    mutating func feed(text: String) -> [String] {
-        var statements: [String] = []
-        let bytes = Array(text.utf8)
+    /// Adds raw input bytes and returns the statements they complete. The bytes need not be
+    /// UTF-8: a statement that is not is handed out as `.notUTF8`, to be refused (22021).
+    mutating func feed(bytes: [UInt8]) -> [SplitStatement] {
+        var statements: [SplitStatement] = []
         var index = 0
         while index < bytes.count {
             let consumed = step(bytes, index)
@@ -55,7 +63,7 @@ struct StatementSplitter {
 
     /// The unterminated statement left at the end of input, if it holds anything; the
     /// splitter is empty afterwards.
-    mutating func finish() -> String? {
+    mutating func finish() -> SplitStatement? {
         defer { reset() }
         return hasContent ? Self.trimmed(pending) : nil
     }
@@ -69,7 +77,7 @@ struct StatementSplitter {
         escaping = false
     }
 
-    private mutating func takeStatement() -> String? {
+    private mutating func takeStatement() -> SplitStatement? {
         let statement = hasContent ? Self.trimmed(pending) : nil
         pending = []
         hasContent = false
@@ -77,8 +85,12 @@ struct StatementSplitter {
         return statement
     }
 
-    static func trimmed(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes, as: UTF8.self).trimmingBlanks()
+    static func trimmed(_ bytes: [UInt8]) -> SplitStatement {
+        do {
+            return .text(try VireoError.utf8Text(bytes).trimmingBlanks())
+        } catch {
+            return .notUTF8(error)
+        }
     }
 
     // MARK: - Scanning

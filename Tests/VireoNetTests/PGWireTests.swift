@@ -38,6 +38,23 @@ struct PGWireTests {
                              .execute(portal: "p1", rowsMax: 10), .sync])
     }
 
+    @Test("a Query or Parse whose statement is not UTF-8 decodes to a 22021 refusal, not to repaired text")
+    func statementTextNotUTF8() throws {
+        var decoder = PGFrontendDecoder(messageBytesMax: 1 << 20)
+        decoder.inStartup = false
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(decoder))
+        var bytes = ByteBuffer()
+        bytes.writeMessage("Q") { $0.writeBytes(Array("SELECT 'caf".utf8) + [0xE9, 0x27, 0]) }
+        bytes.writeMessage("P") { $0.writeCString("s1"); $0.writeBytes([0x53, 0xFF, 0]); $0.writeInteger(Int16(0)) }
+        bytes.writeMessage("Q") { $0.writeCString("SELECT 'café'") }
+        try channel.writeInbound(bytes)
+        var messages: [PGFrontendMessage] = []
+        while let message: PGFrontendMessage = try channel.readInbound() { messages.append(message) }
+        #expect(messages == [.invalidStatementText(isQuery: true, message: "invalid byte sequence for encoding \"UTF8\": 0xe9"),
+                             .invalidStatementText(isQuery: false, message: "invalid byte sequence for encoding \"UTF8\": 0xff"),
+                             .query("SELECT 'café'")])
+    }
+
     @Test("a message longer than the limit is refused with 54000 before it is buffered")
     func oversizedMessageIsRefused() throws {
         var decoder = PGFrontendDecoder(messageBytesMax: 64)

@@ -36,7 +36,7 @@ struct ParserErrorTests {
         expectError("SELECT 123abc", "trailing junk after numeric literal at or near \"123abc\"", at: 7)
         expectError("SELECT $0", "there is no parameter $0", at: 7)
         expectError("SELECT a \\ b", "syntax error at or near \"\\\"", at: 9)
-        expectError("SELECT E'\\xff'", .invalidTextRepresentation, "invalid byte sequence", at: 7)
+        expectError("SELECT E'\\xff'", .characterNotInRepertoire, "invalid byte sequence", at: 7)
     }
 
     @Test("unsupported features name themselves")

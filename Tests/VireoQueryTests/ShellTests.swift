@@ -76,6 +76,22 @@ struct ShellTests {
         #expect(run.stdout == expected, "expected:\n\(expected.debugDescription)\ngot:\n\(run.stdout.debugDescription)")
     }
 
+    @Test("a statement on standard input or in a file that is not UTF-8 is refused with 22021, not repaired")
+    func invalidUTF8Refused() throws {
+        let script: [UInt8] = Array("SELECT 'ok' AS first;\nSELECT 'caf".utf8) + [0xE9] + Array("' AS second;\nSELECT 3 AS third;\n".utf8)
+        let run = try Shell.run(["--format", "csv"], inputBytes: script)
+        #expect(run.status == 1, "expected exit status 1, got \(run.status)")
+        #expect(run.stdout == "first\r\nok\r\n", "expected only the first result, got:\n\(run.stdout.debugDescription)")
+        #expect(run.stderr.contains("ERROR:  22021: invalid byte sequence for encoding \"UTF8\": 0xe9"), "got stderr:\n\(run.stderr)")
+        try withTemporaryDirectory { directory in
+            let file = directory + "/script.sql"
+            try Data(script).write(to: URL(fileURLWithPath: file))
+            let fromFile = try Shell.run(["--format", "csv", "-f", file])
+            #expect(fromFile.status == 1 && fromFile.stdout == "first\r\nok\r\n" && fromFile.stderr.contains("22021"),
+                    "got status \(fromFile.status), stdout \(fromFile.stdout.debugDescription), stderr \(fromFile.stderr)")
+        }
+    }
+
     @Test("a syntax error prints ERROR, the line and a caret, and stops the script with status 1")
     func syntaxErrorStops() throws {
         let run = try Shell.run(["-c", "SELECT 1 AS one", "-c", "SELECT * FORM t", "-c", "SELECT 2 AS two"])
@@ -205,7 +221,7 @@ enum Shell {
 
     /// Runs `vireo sql ARGUMENTS` (or `executable ARGUMENTS`) with `input` on standard input.
     @discardableResult
-    static func run(_ arguments: [String], input: String = "", executable: String? = nil,
+    static func run(_ arguments: [String], input: String = "", inputBytes: [UInt8]? = nil, executable: String? = nil,
                     environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable ?? binary())
@@ -220,7 +236,7 @@ enum Shell {
         DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: killer)
         // A child that exits before reading everything must not take the test run down with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(inputBytes ?? Array(input.utf8)))
         try stdin.fileHandleForWriting.close()
         let errorData = ErrorCollector(stderr.fileHandleForReading)
         let outputData = stdout.fileHandleForReading.readDataToEndOfFile()

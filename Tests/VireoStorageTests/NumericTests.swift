@@ -112,7 +112,9 @@ struct NumericTests {
         #expect(Numeric(1.0 / 3)?.description == "0.333333333333333")
         #expect(Numeric(1e20)?.description == "100000000000000000000")
         #expect(Numeric(-1.5e-7)?.description == "-0.00000015")
-        #expect(Numeric(Double.nan) == nil)
+        // NaN and the infinities become numeric's own special values, as in PostgreSQL 14+.
+        #expect(Numeric(Double.nan)?.isNaN == true)
+        #expect(Numeric(-Double.infinity) == Numeric.negativeInfinity)
         #expect(Self.number("0.1").double == 0.1)
     }
 }

@@ -67,6 +67,52 @@ def test_parameters_that_are_not_utf8_are_refused_not_repaired(conn):
     assert conn.execute("SELECT name FROM names").fetchone() == ("café",)
 
 
+def test_statement_text_that_is_not_utf8_is_refused_not_repaired(conn):
+    conn.execute("CREATE TABLE raw_names (name text PRIMARY KEY)")
+    # Simple query protocol (libpq's PQexec) and extended (Parse), the statement's own bytes.
+    for raw in (b"INSERT INTO raw_names VALUES ('caf\xe9')", b"INSERT INTO raw_names VALUES ('ok\xff')"):
+        result = conn.pgconn.exec_(raw)
+        assert result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"22021", raw
+        result = conn.pgconn.prepare(b"", raw)
+        assert result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"22021", raw
+    # The connection goes on, and nothing became U+FFFD.
+    assert conn.execute("SELECT count(*) FROM raw_names").fetchone() == (0,)
+
+
+def test_session_time_zone_from_set_and_from_the_startup_parameter(server):
+    instant = datetime.datetime(2024, 7, 1, 10, 0, tzinfo=datetime.timezone.utc)
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("SET TIME ZONE 'Europe/Berlin'")
+        for binary in (False, True):
+            with conn.cursor(binary=binary) as cursor:
+                row = cursor.execute("SELECT '2024-07-01 12:00'::timestamptz, '2024-07-01 12:00'::timestamptz::text, "
+                                     "'2024-01-01 12:00'::timestamptz::text").fetchone()
+                assert row == (instant, "2024-07-01 12:00:00+02", "2024-01-01 12:00:00+01"), f"binary={binary}: {row}"
+                # The server reported the new TimeZone, so psycopg gives the instant in it.
+                assert row[0].utcoffset() == datetime.timedelta(hours=2), f"binary={binary}: {row}"
+    with psycopg.connect(server.dsn, autocommit=True, options="-c TimeZone=Asia/Kolkata") as conn:
+        assert conn.execute("SELECT '2024-07-01 12:00Z'::timestamptz::text").fetchone() == ("2024-07-01 17:30:00+05:30",)
+        assert conn.info.parameter_status("TimeZone") == "Asia/Kolkata"
+    with pytest.raises(psycopg.OperationalError, match="TimeZone"):
+        psycopg.connect(server.dsn, options="-c TimeZone=Nowhere/Land")
+
+
+def test_time_columns_arrive_as_datetime_time_in_text_and_binary(conn):
+    conn.execute("CREATE TABLE opening (id integer PRIMARY KEY, opens time)")
+    conn.execute("INSERT INTO opening VALUES (%s, %s), (2, '17:30:00.25')", (1, datetime.time(9, 15)))
+    for binary in (False, True):
+        with conn.cursor(binary=binary) as cursor:
+            cursor.execute("SELECT opens, opens + interval '1 hour' FROM opening ORDER BY id")
+            assert cursor.fetchall() == [(datetime.time(9, 15), datetime.time(10, 15)),
+                                         (datetime.time(17, 30, 0, 250000), datetime.time(18, 30, 0, 250000))], f"binary={binary}"
+            assert [column.type_code for column in cursor.description] == [1083, 1083]
+        with conn.cursor(binary=binary) as cursor:
+            found = cursor.execute("SELECT id FROM opening WHERE opens < %s", (datetime.time(12, 0),)).fetchall()
+            assert found == [(1,)], f"binary={binary}"
+    with pytest.raises(psycopg.errors.DatetimeFieldOverflow):
+        conn.execute("INSERT INTO opening VALUES (3, '25:00')")
+
+
 def test_widths_dates_and_time_zones_arrive_as_their_python_types(conn):
     conn.execute("CREATE TABLE dated (id integer PRIMARY KEY, s smallint, r real, v varchar(4), c char(3), "
                  "day date, atz timestamptz)")

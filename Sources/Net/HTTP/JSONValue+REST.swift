@@ -50,6 +50,7 @@ extension JSONValue {
         case .null: .null
         case .bool(let flag): .bool(flag)
         case .number(let number): Int64(exactly: number).map(Value.int) ?? .double(number)
+        case .numeric(let number): .numeric(number)
         case .string(let text): .text(text)
         case .array(let items): items.vectorElements.map(Value.vector) ?? .json(text)
         case .object: .json(text)

@@ -43,6 +43,11 @@ extension PGConnection {
             switch message {
             case .query(let sql): await simpleQuery(sql)
             case .parse(let name, let query, let types): try parse(name, query, types)
+            case .invalidStatementText(let isQuery, let message):
+                let error = VireoError(.characterNotInRepertoire, message)
+                guard isQuery else { throw error }
+                writeError(error, query: nil)
+                output.writeReadyForQuery(session.transactionStatus)
             case .bind(let bind): try await self.bind(bind)
             case .describe(let kind, let name): try await describe(kind, name)
             case .execute(let portal, let rowsMax): try await execute(portal, rowsMax: Int(rowsMax))
@@ -120,11 +125,18 @@ extension PGConnection {
         if describe && result.returnsRows { output.writeRowDescription(result.columns, formats: formats) }
         let types = result.columns.map { PGType($0.type) }
         let end = rowsMax > 0 ? min(result.rows.count, rowsFrom + rowsMax) : result.rows.count
-        for row in result.rows[min(rowsFrom, end)..<end] { output.writeDataRow(row, types: types, formats: formats) }
+        // timestamptz values print in the session's time zone.
+        SessionTimeZone.$current.withValue(session.timeZone) {
+            for row in result.rows[min(rowsFrom, end)..<end] { output.writeDataRow(row, types: types, formats: formats) }
+        }
         if end < result.rows.count {
             output.writePortalSuspended()
         } else {
             output.writeCommandComplete(result.commandTag)
+            // As PostgreSQL reports a change of TimeZone, so drivers read timestamptz in it.
+            if result.commandTag == "SET" || result.commandTag == "RESET" {
+                output.writeParameterStatus("TimeZone", session.timeZoneSetting)
+            }
         }
         return end - rowsFrom
     }
@@ -258,6 +270,7 @@ extension PGFrontendMessage {
     var isExtendedProtocol: Bool {
         switch self {
         case .parse, .bind, .describe, .execute, .close, .flush: true
+        case .invalidStatementText(let isQuery, _): !isQuery
         default: false
         }
     }

@@ -81,6 +81,7 @@ extension PGFrontendMessage {
     var endsBatch: Bool {
         switch self {
         case .query, .sync, .copyDone, .copyFail: true
+        case .invalidStatementText(let isQuery, _): isQuery
         default: false
         }
     }
@@ -115,6 +116,15 @@ extension PGConnection {
             try await flush()
             return nil
         }
+        if let zone = Self.startupTimeZone(parameters) {
+            do {
+                try session.applyStartupParameter("timezone", zone)
+            } catch let error as VireoError {
+                output.writeError(severity: "FATAL", sqlState: error.sqlState, message: error.message)
+                try await flush(outbound)
+                return nil
+            }
+        }
         guard let (processID, secretKey) = server.connections.register(session) else {
             output.writeError(severity: "FATAL", sqlState: "53300", message: "sorry, too many clients already (the server allows \(server.connections.connectionsMax) connections)")
             try await flush()
@@ -130,11 +140,24 @@ extension PGConnection {
         return processID
     }
 
+    /// The time zone a client asks for at startup: the `timezone` parameter (libpq sends
+    /// $PGTZ so) or `-c timezone=…` in `options`.
+    static func startupTimeZone(_ startup: [String: String]) -> String? {
+        if let zone = startup.first(where: { $0.key.lowercased() == "timezone" })?.value { return zone }
+        let words = (startup["options"] ?? "").split(separator: " ").map(String.init)
+        for (index, word) in words.enumerated() {
+            let setting = word == "-c" && index + 1 < words.count ? words[index + 1] : word.hasPrefix("--") ? String(word.dropFirst(2)) : word
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2, parts[0].lowercased() == "timezone" { return parts[1] }
+        }
+        return nil
+    }
+
     /// What the server reports at startup; drivers read server_version and the encodings.
     static func parameterStatus(_ startup: [String: String]) -> [(String, String)] {
         [("server_version", "16.0 (Vireo)"), ("server_encoding", "UTF8"), ("client_encoding", "UTF8"),
          ("DateStyle", "ISO, MDY"), ("IntervalStyle", "postgres"), ("integer_datetimes", "on"),
-         ("standard_conforming_strings", "on"), ("TimeZone", "UTC"), ("is_superuser", "off"),
+         ("standard_conforming_strings", "on"), ("TimeZone", startupTimeZone(startup) ?? "UTC"), ("is_superuser", "off"),
          ("application_name", startup["application_name"] ?? ""), ("session_authorization", startup["user"] ?? "")]
     }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import VireoStorage
 
 /// A message from a PostgreSQL client (protocol 3.0). Startup-phase messages carry no
 /// type byte; every later message is a type byte, an Int32 length and its body.
@@ -12,6 +13,9 @@ enum PGFrontendMessage: Sendable, Equatable {
     case authentication(ByteBuffer)
     case query(String)
     case parse(name: String, query: String, parameterTypes: [Int32])
+    /// A Query ('Q', `isQuery`) or Parse whose statement text is not UTF-8: answered with
+    /// 22021 as PostgreSQL does, never repaired into U+FFFD.
+    case invalidStatementText(isQuery: Bool, message: String)
     case bind(PGBind)
     case describe(kind: PGObjectKind, name: String)
     case execute(portal: String, rowsMax: Int32)
@@ -112,10 +116,13 @@ struct PGFrontendDecoder: ByteToMessageDecoder {
 
     private static func typed(_ type: UInt8, _ body: inout ByteBuffer) throws -> PGFrontendMessage {
         switch type {
-        case UInt8(ascii: "Q"): return .query(try body.requireCString())
+        case UInt8(ascii: "Q"):
+            let query = try body.requireStatementText()
+            return query.text.map(PGFrontendMessage.query) ?? .invalidStatementText(isQuery: true, message: query.error)
         case UInt8(ascii: "P"):
-            let name = try body.requireCString(), query = try body.requireCString()
-            return .parse(name: name, query: query, parameterTypes: try body.readInt32Array())
+            let name = try body.requireCString(), query = try body.requireStatementText()
+            guard let text = query.text else { return .invalidStatementText(isQuery: false, message: query.error) }
+            return .parse(name: name, query: text, parameterTypes: try body.readInt32Array())
         case UInt8(ascii: "B"): return .bind(try bind(&body))
         case UInt8(ascii: "D"): return .describe(kind: try body.readObjectKind(), name: try body.requireCString())
         case UInt8(ascii: "E"):
@@ -169,6 +176,19 @@ extension ByteBuffer {
         let string = readString(length: end - readerIndex)
         moveReaderIndex(forwardBy: 1)
         return string
+    }
+
+    /// A zero-terminated statement: its text, or (when the bytes are not UTF-8) nil and the
+    /// message of the 22021 error that refuses it.
+    mutating func requireStatementText() throws -> (text: String?, error: String) {
+        guard let end = readableBytesView.firstIndex(of: 0) else { throw PGProtocolError("a string in the message is not terminated") }
+        let raw = readBytes(length: end - readerIndex) ?? []
+        moveReaderIndex(forwardBy: 1)
+        do {
+            return (try VireoError.utf8Text(raw), "")
+        } catch let error as VireoError {
+            return (nil, error.message)
+        }
     }
 
     mutating func requireCString() throws -> String {

@@ -29,6 +29,7 @@ struct PGType: Sendable, Equatable {
     static let timestamptz = PGType(oid: 1184, sizeBytes: 8)
     static let uuid = PGType(oid: 2950, sizeBytes: 16)
     static let interval = PGType(oid: 1186, sizeBytes: 16)
+    static let time = PGType(oid: 1083, sizeBytes: 8)
     static let jsonb = PGType(oid: 3802, sizeBytes: -1)
     static let tsvector = PGType(oid: 3614, sizeBytes: -1)
     static let tsquery = PGType(oid: 3615, sizeBytes: -1)
@@ -51,7 +52,7 @@ struct PGType: Sendable, Equatable {
     /// The scalar types, by OID, to find an array's element type.
     static let scalars: [Int32: PGType] = Dictionary(uniqueKeysWithValues: [
         bool, bytea, int8, int2, int4, text, oid, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
-        interval, jsonb, tsvector, tsquery, vector, numeric,
+        interval, time, jsonb, tsvector, tsquery, vector, numeric,
     ].map { ($0.oid, $0) })
 
     /// Array type OIDs as PostgreSQL numbers them, by element OID.
@@ -84,6 +85,7 @@ struct PGType: Sendable, Equatable {
         case .date: self = .date
         case .uuid: self = .uuid
         case .interval: self = .interval
+        case .time: self = .time
         case .vector: self = .vector
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
@@ -108,6 +110,7 @@ struct PGType: Sendable, Equatable {
         case .timestamptz: .timestamptz
         case .uuid: .uuid
         case .interval: .interval
+        case .time: .time
         case .vector: .vector(nil)
         case .numeric: .numeric
         default: element.map { .array($0.sqlType) } ?? .text
@@ -149,6 +152,8 @@ extension ByteBuffer {
         case .timestamp(let micros) where type == .date:
             writeInteger(Int32(truncatingIfNeeded: (micros &- PGType.postgresEpochOffsetMicros).floorDivided(by: 86_400_000_000)))
         case .timestamp(let micros): writeInteger(micros &- PGType.postgresEpochOffsetMicros)
+        // time: microseconds since midnight.
+        case .interval(let interval) where type == .time: writeInteger(interval.micros)
         case .interval(let interval):
             writeInteger(interval.micros)
             writeInteger(interval.days)
@@ -168,7 +173,7 @@ extension ByteBuffer {
         let (weight, digits) = PGNumeric.baseTenThousandDigits(number)
         writeInteger(Int16(digits.count))
         writeInteger(Int16(truncatingIfNeeded: weight))
-        writeInteger(UInt16(number.negative ? 0x4000 : 0))
+        writeInteger(PGNumeric.sign(number))
         writeInteger(UInt16(truncatingIfNeeded: number.scale))
         for digit in digits { writeInteger(digit) }
     }
@@ -223,8 +228,8 @@ enum PGParameterDecoder {
             return .timestamp(try read(&bytes, as: Int64.self) &+ PGType.postgresEpochOffsetMicros)
         case PGType.jsonb.oid:
             _ = bytes.readInteger() as UInt8?
-            return .json(try utf8(&bytes))
-        case PGType.json.oid: return .json(try utf8(&bytes))
+            return .json(try JSONValue.normalized(utf8(&bytes)))
+        case PGType.json.oid: return .json(try JSONValue.normalized(utf8(&bytes)))
         case PGType.vector.oid: return .vector(try vector(&bytes))
         case PGType.interval.oid:
             guard bytes.readableBytes == 16, let micros: Int64 = bytes.readInteger(), let days: Int32 = bytes.readInteger(),
@@ -232,6 +237,7 @@ enum PGParameterDecoder {
                 throw VireoError(.invalidTextRepresentation, "binary interval parameter has \(bytes.readableBytes) bytes, expected 16")
             }
             return .interval(Interval(months: months, days: days, micros: micros))
+        case PGType.time.oid: return .interval(Interval(micros: try read(&bytes, as: Int64.self)))
         case PGType.uuid.oid:
             guard bytes.readableBytes == 16, let raw = bytes.readBytes(length: 16) else {
                 throw VireoError(.invalidTextRepresentation, "binary uuid parameter has \(bytes.readableBytes) bytes, expected 16")
@@ -250,24 +256,7 @@ enum PGParameterDecoder {
     /// The rest of the parameter as text; bytes that are not UTF-8 are refused (22021) rather
     /// than replaced, so two different byte strings never become one value.
     static func utf8(_ bytes: inout ByteBuffer) throws -> String {
-        let raw = bytes.readBytes(length: bytes.readableBytes) ?? []
-        guard let text = String(validating: raw, as: UTF8.self) else {
-            throw VireoError(.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": 0x" + String(format: "%02x", raw[firstInvalidUTF8(raw)]))
-        }
-        return text
-    }
-
-    /// Where the first byte sequence that is not UTF-8 starts.
-    static func firstInvalidUTF8(_ raw: [UInt8]) -> Int {
-        var index = 0
-        while index < raw.count {
-            let lead = raw[index]
-            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
-            guard length > 0, index + length <= raw.count,
-                  String(validating: raw[index..<(index + length)], as: UTF8.self) != nil else { return index }
-            index += length
-        }
-        return 0
+        try VireoError.utf8Text(bytes.readBytes(length: bytes.readableBytes) ?? [])
     }
 
     private static func read<T: FixedWidthInteger>(_ bytes: inout ByteBuffer, as: T.Type) throws -> T {
@@ -314,9 +303,20 @@ enum PGParameterDecoder {
 
 /// numeric's binary form, both ways.
 enum PGNumeric {
+    /// The sign field: 0x4000 negative, and PostgreSQL's codes for NaN and the infinities.
+    static let nanSign: UInt16 = 0xC000, infinitySign: UInt16 = 0xD000, negativeInfinitySign: UInt16 = 0xF000
+
+    static func sign(_ number: Numeric) -> UInt16 {
+        switch number.kind {
+        case .nan: nanSign
+        case .infinity: number.negative ? negativeInfinitySign : infinitySign
+        case .finite: number.negative ? 0x4000 : 0
+        }
+    }
+
     /// The weight of the first base-10000 digit and the digits, zeros trimmed at both ends.
     static func baseTenThousandDigits(_ number: Numeric) -> (weight: Int, digits: [Int16]) {
-        guard !number.isZero else { return (0, []) }
+        guard !number.isZero, number.isFinite else { return (0, []) }
         var decimal = Array(number.coefficient.decimalString.utf8).map { Int16($0 - 48) }
         if decimal.count <= number.scale { decimal = Array(repeating: 0, count: number.scale - decimal.count + 1) + decimal }
         var integerPart = Array(decimal.dropLast(number.scale)), fraction = Array(decimal.suffix(number.scale))
@@ -335,9 +335,15 @@ enum PGNumeric {
     static func read(_ bytes: inout ByteBuffer) throws -> Numeric {
         guard let count: Int16 = bytes.readInteger(), let weight: Int16 = bytes.readInteger(),
               let sign: UInt16 = bytes.readInteger(), let scale: UInt16 = bytes.readInteger(),
-              count >= 0, bytes.readableBytes == Int(count) * 2, sign == 0 || sign == 0x4000,
+              count >= 0, bytes.readableBytes == Int(count) * 2, [0, 0x4000, nanSign, infinitySign, negativeInfinitySign].contains(sign),
               Int(scale) <= Numeric.scaleMax else {
-            throw VireoError(.invalidTextRepresentation, "malformed binary numeric parameter (NaN and infinity are not supported)")
+            throw VireoError(.invalidTextRepresentation, "malformed binary numeric parameter")
+        }
+        switch sign {
+        case nanSign: return .nan
+        case infinitySign: return .infinity
+        case negativeInfinitySign: return .negativeInfinity
+        default: break
         }
         var text = ""
         for _ in 0..<Int(count) {

@@ -109,6 +109,7 @@ extension Binder {
     /// a number, timestamp − timestamp; an unknown literal added to a timestamp is an interval,
     /// one subtracted from it a timestamp (as PostgreSQL resolves `ts - '…'`).
     private func intervalArithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        if a.type == .time || b.type == .time { return try timeArithmetic(op, a, b) }
         let instants: Set<SQLType> = [.timestamp, .timestamptz, .date]
         let additive = op == .add || op == .subtract
         switch (a.type, b.type) {
@@ -126,6 +127,28 @@ extension Binder {
                 && (p != .unknown || q != .unknown):
             let type = p == .unknown ? q : p
             return (.function(Functions.timestampDifference, [try coerce(a, to: type), try coerce(b, to: type)]), .interval)
+        default:
+            return nil
+        }
+    }
+
+    /// time ± interval (wrapping around midnight), time − time (an interval), date or
+    /// timestamp + time (a timestamp), as PostgreSQL defines them; nil for other operators.
+    private func timeArithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        switch (a.type, b.type, op) {
+        case (.time, .interval, .add), (.time, .interval, .subtract), (.time, .unknown, .add):
+            return (.function(TimeOfDay.adding(op == .add ? 1 : -1), [a.expression, try coerce(b, to: .interval)]), .time)
+        case (.interval, .time, .add), (.unknown, .time, .add):
+            return (.function(TimeOfDay.adding(1), [b.expression, try coerce(a, to: .interval)]), .time)
+        case (.time, .time, .subtract), (.time, .unknown, .subtract), (.unknown, .time, .subtract):
+            return (.binary(.subtract, try coerce(a, to: .time), try coerce(b, to: .time)), .interval)
+        case (.date, .time, .add), (.timestamp, .time, .add):
+            return (.binary(.add, try convert(a, to: .timestamp), b.expression), .timestamp)
+        case (.time, .date, .add), (.time, .timestamp, .add):
+            return (.binary(.add, try convert(b, to: .timestamp), a.expression), .timestamp)
+        case (.time, .time, .add):
+            throw VireoError(.ambiguousFunction, "operator is not unique: time without time zone + time without time zone",
+                             hint: "Could not choose a best candidate operator. You might need to add explicit type casts.")
         default:
             return nil
         }
@@ -186,10 +209,30 @@ extension Binder {
         default: break
         }
         let function = try ScalarFunction.lookup(call.name, argumentCount: arguments.count)
-        let bound = try arguments.enumerated().map { try coerce($0.element, to: function.parameterType(at: $0.offset)) }
+        var bound = try arguments.enumerated().map { try coerce($0.element, to: function.parameterType(at: $0.offset)) }
         let types = arguments.enumerated().map { $0.element.type == .unknown ? function.parameterType(at: $0.offset) : $0.element.type }
+        if call.name == "extract" || call.name == "date_part", types.count == 2, types[1] == .time,
+           case .constant(let field) = bound[0], !TimeOfDay.fields.contains(Cast.textForm(field).lowercased()) {
+            throw VireoError(.featureNotSupported, "unit \"\(Cast.textForm(field).lowercased())\" not supported for type time without time zone")
+        }
+        if let position = Self.wallClockArgument[call.name], types.count > position, types[position] == .timestamptz,
+           !Self.isEpochField(call.name, bound[0]) {
+            // These read a timestamptz's fields as its wall clock in the session's time zone;
+            // date_trunc's result is that zone's wall clock read back as an instant.
+            bound[position] = .function(TimeZones.sessionWall, [bound[position]])
+            if call.name == "date_trunc" { return (.function(TimeZones.sessionInstant, [.function(function, bound)]), .timestamptz) }
+        }
         return (.function(function, bound), function.resultType(types))
     }
+
+    /// `extract(epoch from …)`: seconds since 1970 of the instant itself, in no zone.
+    private static func isEpochField(_ name: String, _ field: BoundExpression) -> Bool {
+        guard name != "to_char", case .constant(let value) = field else { return false }
+        return Cast.textForm(value).lowercased() == "epoch"
+    }
+
+    /// The functions that read a timestamptz argument (at this position) as a wall clock.
+    private static let wallClockArgument = ["date_trunc": 1, "extract": 1, "date_part": 1, "to_char": 0]
 
     /// The functions that take arguments by name: make_interval(years, months, weeks, days,
     /// hours, mins, secs), each 0 when not given.

@@ -69,6 +69,7 @@ extension SQLType {
         case .timestamptz: .timestamptz
         case .uuid: .uuid
         case .interval: .interval
+        case .time: .time
         case .vector(let dimension): dimension.map { .vector(dimension: $0) }
         case .tsvector: .tsvector
         case .tsquery: .tsquery

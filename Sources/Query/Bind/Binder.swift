@@ -149,7 +149,18 @@ final class Binder {
     /// `coerce`, and a cast when a known type differs (an integer branch of a real CASE).
     func convert(_ typed: Typed, to type: SQLType) throws -> BoundExpression {
         if typed.type == .unknown || typed.type == type || type == .unknown { return try coerce(typed, to: type) }
-        return .cast(typed.expression, type)
+        return Self.zoned(typed, to: type) ?? .cast(typed.expression, type)
+    }
+
+    /// A conversion between an instant (timestamptz) and a wall clock (timestamp, date),
+    /// which goes through the session's time zone; nil for other pairs of types.
+    static func zoned(_ typed: Typed, to type: SQLType) -> BoundExpression? {
+        switch (typed.type, type) {
+        case (.timestamptz, .timestamp): .function(TimeZones.sessionWall, [typed.expression])
+        case (.timestamptz, .date), (.timestamptz, .time): .cast(.function(TimeZones.sessionWall, [typed.expression]), type)
+        case (.timestamp, .timestamptz), (.date, .timestamptz): .function(TimeZones.sessionInstant, [typed.expression])
+        default: nil
+        }
     }
 
     /// Gives two operands a common type: an unknown side takes the other's type.
@@ -205,6 +216,10 @@ final class Binder {
             }
             return (.constant(.int(oid)), target)
         }
+        if typeName == .json, case .literal(.string(let text)) = operand {
+            // `json` (unlike jsonb) keeps its text as written, once checked.
+            return (.constant(.json(try JSONValue.validated(text))), target)
+        }
         let value = try bind(operand, scope)
         if case .other("regclass", _) = typeName, value.type.isInteger, let output = Functions.catalogReading("regclass_out", catalog) {
             // An OID column cast to regclass reads as the relation's name, as psql's \d shows it.
@@ -225,7 +240,11 @@ final class Binder {
             return (.cast(.function(Cast.roundHalfEven, [value.expression]), target), target)
         }
         if value.type == .unknown { return (try coerce(value, to: target), target) }
-        return (.cast(value.expression, target), target)
+        if value.type == .time, target.isDateTime || target.isNumeric {
+            // A time of day is stored as an interval, whose runtime casts do not know it is a time.
+            throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(target)")
+        }
+        return (Self.zoned(value, to: target) ?? .cast(value.expression, target), target)
     }
 
     /// A cast to numeric: a real keeps its 6 significant digits, and `numeric(p,s)` rounds to

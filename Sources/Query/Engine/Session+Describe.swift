@@ -92,7 +92,7 @@ extension Session {
         case .explain:
             return [ResultColumn(name: "QUERY PLAN", type: .text)]
         case .show(let show):
-            return show.name.map { [ResultColumn(name: $0, type: .text)] }
+            return show.name.map { [ResultColumn(name: Settings.columnName($0), type: .text)] }
                 ?? [ResultColumn(name: "name", type: .text), ResultColumn(name: "setting", type: .text)]
         default:
             return []

@@ -269,7 +269,7 @@ extension Session {
         guard let value = settings.value(name) else {
             throw VireoError(.undefinedObject, "unrecognized configuration parameter \"\(name)\"")
         }
-        return QueryResult(columns: [ResultColumn(name: name, type: .text)], rows: [[.text(value)]], commandTag: "SHOW")
+        return QueryResult(columns: [ResultColumn(name: Settings.columnName(name), type: .text)], rows: [[.text(value)]], commandTag: "SHOW")
     }
 }
 

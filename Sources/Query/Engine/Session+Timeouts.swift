@@ -43,7 +43,7 @@ extension Session {
                 armIdleTimer()
                 publishTransactionStatus()
             }
-            return try body()
+            return try SessionTimeZone.$current.withValue(settings.timeZone) { try body() }
         }
     }
 
@@ -54,7 +54,8 @@ extension Session {
         try statementCancel.check()
         statementCancel.beginStatement(timeoutMs: settings.statementTimeoutMs)
         defer { statementCancel.endStatement() }
-        return try body()
+        // A SET earlier in the request may have changed the zone.
+        return try SessionTimeZone.$current.withValue(settings.timeZone) { try body() }
     }
 
     /// Begins a write transaction whose waits for the writer gate (a schema change, its

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Synchronization
 import VireoStorage
@@ -109,6 +110,19 @@ public final class Session: @unchecked Sendable {
 
     /// Whether a transaction block is open.
     public var isInTransaction: Bool { transactionStatus != .idle }
+
+    /// The session's time zone (`SET TIME ZONE`), nil for UTC: a server binds it as
+    /// `SessionTimeZone.current` while it writes a result's timestamptz values as text.
+    /// Read it between requests (settings change inside them).
+    public var timeZone: TimeZone? { settings.timeZone }
+
+    /// The `timezone` setting as SHOW prints it (what a server reports as `TimeZone`).
+    public var timeZoneSetting: String { settings.value("timezone") ?? "UTC" }
+
+    /// Sets `name` as a client's startup packet does (`TimeZone=Europe/Berlin`), as SET would.
+    public func applyStartupParameter(_ name: String, _ value: String) throws {
+        try withRequest { try settings.set(name.lowercased(), .string(value), local: false) }
+    }
 }
 
 extension StatementBody {

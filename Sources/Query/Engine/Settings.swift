@@ -1,3 +1,4 @@
+import Foundation
 import VireoStorage
 
 /// Session settings (SET, SHOW, RESET). `hnsw.ef_search` steers vector searches,
@@ -32,6 +33,11 @@ struct Settings {
         "default_transaction_read_only": "off",
         "search_path": "\"$user\", public",
     ]
+    /// SHOW's column name: the setting's name as PostgreSQL spells it (`TimeZone`).
+    static func columnName(_ name: String) -> String {
+        ["timezone": "TimeZone", "datestyle": "DateStyle", "intervalstyle": "IntervalStyle"][name] ?? name
+    }
+
     /// Settings that are an amount with a unit; they are kept as SHOW prints them.
     static let unitSettings: [String: UnitSetting] = [
         "work_mem": .memory,
@@ -52,6 +58,8 @@ struct Settings {
     private(set) var statementTimeoutMs = 0
     private(set) var lockTimeoutMs = 0
     private(set) var idleInTransactionSessionTimeoutMs = 0
+    /// The session's time zone; nil is UTC.
+    private(set) var timeZone: TimeZone?
 
     /// `baseline` holds values checked by `checked`.
     init(baseline: [String: String] = [:]) {
@@ -90,6 +98,10 @@ struct Settings {
     static func checked(_ name: String, _ text: String?) throws -> String? {
         guard let text else { return nil }
         if name == "hnsw.ef_search" { try checkEfSearch(text) }
+        if name == "timezone" {
+            _ = try SessionTimeZone.zone(setting: text)
+            return text.trimmingCharacters(in: .whitespaces)
+        }
         if name == "default_transaction_isolation" || name == "transaction_isolation" {
             guard let level = IsolationLevel(settingText: text) else {
                 throw VireoError(.invalidParameter, "invalid value for parameter \"\(name)\": \"\(text)\"")
@@ -106,6 +118,7 @@ struct Settings {
         statementTimeoutMs = parsed("statement_timeout") ?? 0
         lockTimeoutMs = parsed("lock_timeout") ?? 0
         idleInTransactionSessionTimeoutMs = parsed("idle_in_transaction_session_timeout") ?? 0
+        timeZone = (try? SessionTimeZone.zone(setting: value("timezone") ?? "UTC")) ?? nil
     }
 
     private func parsed(_ name: String) -> Int? {

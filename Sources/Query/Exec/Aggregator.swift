@@ -186,6 +186,8 @@ struct Accumulator {
         guard count > (sample ? 1 : 0) else { return .null }
         let n = Numeric(Int64(count))
         let numerator = (try n * exactSquares) - (try exactSum * exactSum)
+        // NaN or an infinity among the values: PostgreSQL's variance is NaN.
+        guard numerator.isFinite else { return .numeric(.nan) }
         guard !numerator.negative && !numerator.isZero else { return .numeric(.zero) }
         let denominator = try n * (sample ? n - Numeric(1) : n)
         let scale = Numeric.divisionScale(numerator, denominator)
@@ -231,7 +233,7 @@ enum OrderedAggregates {
                 guard !entry[0].isNull else { throw VireoError(.invalidParameter, "field name must not be null") }
                 members.append((Cast.textForm(entry[0]), try JSONValue(sqlValue: entry[1])))
             }
-            return .json(JSONValue.object(members).text)
+            return .json(JSONValue.jsonbObject(members).text)
         case .percentileCont, .percentileDisc:
             return try percentile(call.function == .percentileCont, entries.map { $0[0] }, fraction: entries[0].last)
         case .mode:
@@ -271,11 +273,12 @@ extension JSONValue {
         switch value {
         case .null: self = .null
         case .bool(let flag): self = .bool(flag)
-        case .int(let number): self = .number(Double(number))
-        case .double(let number): self = number.isFinite ? .number(number) : .string(Cast.textForm(value))
-        // JSON numbers are doubles here: a numeric keeps its value, not its display scale.
-        case .numeric(let number): self = .number(number.double)
-        case .json(let text): self = try JSONValue.parse(text)
+        case .int(let number): self = .numeric(Numeric(number))
+        // A float becomes jsonb's numeric by its shortest digits, as PostgreSQL converts it.
+        case .double(let number): self = number.isFinite ? .numeric(try Cast.numeric(fromDouble: number)) : .string(Cast.textForm(value))
+        // jsonb has no NaN or infinity: PostgreSQL's to_jsonb makes them strings.
+        case .numeric(let number): self = number.isFinite ? .numeric(number) : .string(number.description)
+        case .json(let text): self = try JSONValue.jsonb(text)
         case .text(let text): self = .string(text)
         case .timestamp: self = .string(Cast.textForm(value).replacingOccurrences(of: " ", with: "T"))
         case .array(let elements): self = .array(try elements.map(JSONValue.init(sqlValue:)))

@@ -167,14 +167,14 @@ enum TableFunctions {
                 return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
             }.map { ($0.key, $0.value) }
         case .array where name.hasSuffix("object_keys"): throw VireoError(.invalidParameter, "cannot call \(name) on an array")
-        case .array, .null, .bool, .number, .string:
+        case .array, .null, .bool, .number, .numeric, .string:
             throw VireoError(.invalidParameter, name.hasSuffix("object_keys") ? "cannot call \(name) on a scalar" : "cannot call \(name) on a non-object")
         }
     }
 
     private static func document(_ value: Value) throws -> JSONValue {
         switch value {
-        case .json(let text), .text(let text): return try JSONValue.parse(text)
+        case .json(let text), .text(let text): return try JSONValue.jsonb(text)
         default: throw VireoError(.internalError, "a JSON table function got \(value)")
         }
     }

@@ -22,6 +22,9 @@ public enum Cast {
         case (.int(let number), .numeric): return .numeric(Numeric(number))
         case (.double(let number), .numeric): return .numeric(try numeric(fromDouble: number))
         case (.numeric(let number), .int), (.numeric(let number), .smallint), (.numeric(let number), .integer):
+            if !number.isFinite {
+                throw VireoError(.featureNotSupported, "cannot convert \(number.isNaN ? "NaN" : "infinity") to \(type == .int ? "bigint" : type.description)")
+            }
             guard let integer = number.roundedInt64 else { throw VireoError(.numericOutOfRange, "\(type) out of range") }
             return .int(type == .int ? integer : try narrowed(integer, to: type))
         case (.numeric(let number), .double): return .double(number.double)
@@ -31,6 +34,8 @@ public enum Cast {
         case (.bool(let flag), .integer): return .int(flag ? 1 : 0)
         case (.timestamp(let micros), .date): return .timestamp(DateTime.midnight(of: micros))
         case (.timestamp, .timestamptz): return value
+        case (.timestamp(let micros), .time): return TimeOfDay.value(micros - DateTime.midnight(of: micros))
+        case (.interval(let interval), .time): return TimeOfDay.value(TimeOfDay.fromInterval(interval))
         case (.text(let text), _): return try fromText(text, to: type)
         case (.bytes(let bytes), .text):
             try TextBuilding.checkHexText(ofBytes: bytes.count)
@@ -64,7 +69,7 @@ public enum Cast {
     /// A double as a numeric: 15 significant digits, as PostgreSQL's float8-to-numeric cast.
     static func numeric(fromDouble number: Double, significantDigits: Int = 15) throws -> Numeric {
         guard let result = Numeric(number, significantDigits: significantDigits) else {
-            throw VireoError(.featureNotSupported, "cannot convert \(Value.format(number)) to numeric: NaN and infinity are not supported by Vireo's numeric")
+            throw VireoError(.internalError, "cannot convert \(Value.format(number)) to numeric")
         }
         return result
     }
@@ -154,21 +159,19 @@ public enum Cast {
             let vector = try VectorText.parse(text)
             if let dimension { try VectorText.check(vector, dimension: dimension) }
             return .vector(vector)
-        case .json: return .json(try JSONValue.validated(text))
-        case .timestamp: return .timestamp(try TimestampText.parse(text))
-        case .timestamptz: return .timestamp(try TimestampText.parse(text, typeName: "timestamp with time zone"))
-        case .date: return .timestamp(DateTime.midnight(of: try TimestampText.parse(text, typeName: "date")))
+        case .json: return .json(try JSONValue.normalized(text))
+        case .timestamp: return .timestamp(try TimestampText.parse(text, ignoringOffset: true))
+        case .timestamptz: return .timestamp(try TimestampText.parseInstant(text))
+        case .date: return .timestamp(DateTime.midnight(of: try TimestampText.parse(text, typeName: "date", ignoringOffset: true)))
         case .uuid: return .text(try canonicalUUID(text))
         case .interval: return .interval(try IntervalMath.parse(text))
+        case .time: return TimeOfDay.value(try TimeOfDay.parse(text))
         case .bytes: return .bytes(try parseBytes(text))
         case .tsvector: return .text(try TSVector(parsing: text).text)
         case .tsquery: return .text(try TSQuery(parsing: text).text)
         case .array(let element): return .array(try ArrayText.parse(text, element: element))
         case .numeric:
             guard let number = Numeric(text) else {
-                if ["nan", "infinity", "+infinity", "-infinity", "inf", "+inf", "-inf"].contains(text.trimmingCharacters(in: .whitespaces).lowercased()) {
-                    throw VireoError(.featureNotSupported, "numeric NaN and infinity are not supported by Vireo: \"\(text)\"")
-                }
                 throw VireoError(.invalidTextRepresentation, "invalid input syntax for type numeric: \"\(text)\"")
             }
             return .numeric(try number.checked())
@@ -194,6 +197,12 @@ public enum Cast {
         }
         guard let number = Double(trimmed), !trimmed.lowercased().contains("n") else {
             throw VireoError(.invalidTextRepresentation, "invalid input syntax for type \(type): \"\(text)\"")
+        }
+        // Beyond the type's range (1e400) or so small it reads as zero (1e-400): 22003, as
+        // PostgreSQL's float input reports, rather than Infinity or 0.
+        let mantissa = trimmed.prefix { $0 != "e" && $0 != "E" }
+        if number.isInfinite || (number == 0 && mantissa.contains(where: { ("1"..."9").contains($0) })) {
+            throw VireoError(.numericOutOfRange, "\"\(trimmed)\" is out of range for type \(type)")
         }
         return number
     }

@@ -157,9 +157,10 @@ extension Functions {
             .timestamp(try DateTime.truncate(string(arguments[0]), timestampMicros(arguments[1])))
         },
         ScalarFunction("current_date", 0...0, [], volatile: true, returns: .date) { _ in
-            .timestamp(DateTime.midnight(of: currentMicros()))
+            .timestamp(DateTime.midnight(of: SessionTimeZone.wall(instant: currentMicros())))
         },
         ScalarFunction("clock_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
+        TimeOfDay.localTime,
         ScalarFunction("gen_random_uuid", 0...0, [], volatile: true, returns: .uuid) { _ in .text(UUID().uuidString.lowercased()) },
     ]
 }

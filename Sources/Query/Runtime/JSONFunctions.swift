@@ -21,11 +21,11 @@ extension Functions {
                 throw VireoError(.nullValueNotAllowed, "path element at position \((path.firstIndex { $0 == nil } ?? 0) + 1) is null")
             }
             let createMissing = arguments.count < 4 || arguments[3] == .bool(true)
-            let document = try JSONValue.parse(string(arguments[0]))
-            let replacement = try JSONValue.parse(string(arguments[2]))
+            let document = try JSONValue.jsonb(string(arguments[0]))
+            let replacement = try JSONValue.jsonb(string(arguments[2]))
             return .json(try document.setting(path.compactMap { $0 }[...], to: replacement, createMissing: createMissing).text)
         },
-        ScalarFunction("jsonb_strip_nulls", 1...1, [.json], returns: .json) { .json(try JSONValue.parse(string($0[0])).strippingNulls.text) },
+        ScalarFunction("jsonb_strip_nulls", 1...1, [.json], returns: .json) { .json(try JSONValue.jsonb(string($0[0])).strippingNulls.text) },
         ScalarFunction("jsonb_array_length", 1...1, [.json], returns: .integer) { try arrayLength($0[0]) },
         ScalarFunction("json_array_length", 1...1, [.json], returns: .integer) { try arrayLength($0[0]) },
         ScalarFunction("jsonb_extract_path", 1...100, [.json, .text], returns: .json) { arguments in
@@ -52,7 +52,7 @@ extension Functions {
     }
 
     static func arrayLength(_ value: Value) throws -> Value {
-        switch try JSONValue.parse(string(value)) {
+        switch try JSONValue.jsonb(string(value)) {
         case .array(let items): return .int(Int64(items.count))
         case .object: throw VireoError(.invalidParameter, "cannot get array length of a non-array")
         default: throw VireoError(.invalidParameter, "cannot get array length of a scalar")
@@ -60,7 +60,7 @@ extension Functions {
     }
 
     static func extractPath(_ arguments: [Value]) throws -> JSONValue? {
-        var current: JSONValue? = try JSONValue.parse(string(arguments[0]))
+        var current: JSONValue? = try JSONValue.jsonb(string(arguments[0]))
         for step in arguments.dropFirst() {
             guard let document = current else { return nil }
             let key = string(step)

@@ -2,10 +2,16 @@ import Foundation
 import VireoStorage
 
 /// JSON documents for the json/jsonb type and its operators (`->`, `->>`, `@>`, `?`).
+///
+/// REST bodies are read with `parse` (numbers as doubles, members as written); SQL's jsonb
+/// with `jsonb`, which keeps what PostgreSQL's jsonb keeps: numbers as exact decimals with
+/// their digits (`1.50`), object members in jsonb's order with the last duplicate winning.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
+    /// A number read as jsonb reads it: PostgreSQL's numeric, digits and scale kept.
+    case numeric(Numeric)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -15,6 +21,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         case (.null, .null): true
         case (.bool(let x), .bool(let y)): x == y
         case (.number(let x), .number(let y)): x == y
+        case (.numeric(let x), .numeric(let y)): x == y
+        case (.number(let x), .numeric(let y)), (.numeric(let y), .number(let x)): x == y.double
         case (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x == y
         case (.object(let x), .object(let y)):
@@ -25,17 +33,33 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Parses JSON text; malformed text is a 22P02 error.
     public static func parse(_ text: String) throws -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8))
+        try parse(text, asJSONB: false)
+    }
+
+    /// Parses JSON text as PostgreSQL's jsonb stores it (exact numbers, members in jsonb's
+    /// order, the last of duplicate keys kept); malformed text is a 22P02 error.
+    public static func jsonb(_ text: String) throws -> JSONValue {
+        try parse(text, asJSONB: true)
+    }
+
+    private static func parse(_ text: String, asJSONB: Bool) throws -> JSONValue {
+        var parser = JSONParser(bytes: Array(text.utf8), asJSONB: asJSONB)
         guard let value = parser.document() else {
             throw VireoError(.invalidTextRepresentation, "invalid input syntax for type json: \"\(text)\"")
         }
         return value
     }
 
-    /// Checks that `text` is JSON and returns it unchanged.
+    /// Checks that `text` is JSON and returns it unchanged (the `json` type's input).
     public static func validated(_ text: String) throws -> String {
         _ = try parse(text)
         return text
+    }
+
+    /// `text` as jsonb prints it: `{"a": 1, "b": [1, 2]}`, keys in jsonb's order, numbers
+    /// with their digits; 22P02 when it is not JSON.
+    public static func normalized(_ text: String) throws -> String {
+        try jsonb(text).text
     }
 
     /// Compact JSON text (keys in stored order).
@@ -45,6 +69,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool(let flag): return flag ? "true" : "false"
         case .number(let number):
             return number == number.rounded() && number.magnitude < 1e15 ? String(Int64(number)) : String(number)
+        case .numeric(let number): return number.description
         case .string(let string): return Self.quote(string)
         case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
         case .object(let fields): return "{" + fields.map { Self.quote($0.0) + ": " + $0.1.text }.joined(separator: ", ") + "}"
@@ -61,6 +86,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
+            case "\u{08}": result += "\\b"
+            case "\u{0C}": result += "\\f"
             default:
                 if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
             }
@@ -117,10 +144,15 @@ public indirect enum JSONValue: Sendable, Equatable {
 struct JSONParser {
     static let depthMax = 512
     let bytes: [UInt8]
+    /// jsonb's reading: exact numbers, objects in jsonb's member order.
+    let asJSONB: Bool
     var position = 0
     var depth = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], asJSONB: Bool = false) {
+        self.bytes = bytes
+        self.asJSONB = asJSONB
+    }
 
     mutating func document() -> JSONValue? {
         guard let value = value() else { return nil }
@@ -143,7 +175,9 @@ struct JSONParser {
         skipSpaces()
         guard position < bytes.count, depth < Self.depthMax else { return nil }
         switch bytes[position] {
-        case UInt8(ascii: "{"): return container(close: UInt8(ascii: "}")) { parser in parser.member() }.map { .object($0) }
+        case UInt8(ascii: "{"):
+            guard let members = container(close: UInt8(ascii: "}"), { parser in parser.member() }) else { return nil }
+            return asJSONB ? JSONValue.jsonbObject(members) : .object(members)
         case UInt8(ascii: "["): return container(close: UInt8(ascii: "]")) { parser in parser.value() }.map { .array($0) }
         case UInt8(ascii: "\""): return string().map { .string($0) }
         case UInt8(ascii: "t"): return literal("true", .bool(true))
@@ -181,12 +215,34 @@ struct JSONParser {
         return (key, value)
     }
 
+    /// RFC 8259's number: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
     private mutating func number() -> JSONValue? {
         let start = position
-        while position < bytes.count, "+-0123456789.eE".utf8.contains(bytes[position]) { position += 1 }
-        guard position > start, let number = Double(String(decoding: bytes[start..<position], as: UTF8.self)),
-              number.isFinite else { return nil }
+        _ = skip(UInt8(ascii: "-"))
+        guard position < bytes.count else { return nil }
+        if bytes[position] == UInt8(ascii: "0") { position += 1 } else if digits() == 0 { return nil }
+        if skip(UInt8(ascii: ".")), digits() == 0 { return nil }
+        if skip(UInt8(ascii: "e")) || skip(UInt8(ascii: "E")) {
+            _ = skip(UInt8(ascii: "+")) || skip(UInt8(ascii: "-"))
+            if digits() == 0 { return nil }
+        }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        if asJSONB { return Numeric(text).map { .numeric($0) } }
+        guard let number = Double(text), number.isFinite else { return nil }
         return .number(number)
+    }
+
+    private mutating func skip(_ byte: UInt8) -> Bool {
+        guard position < bytes.count, bytes[position] == byte else { return false }
+        position += 1
+        return true
+    }
+
+    /// Skips ASCII digits; how many there were.
+    private mutating func digits() -> Int {
+        let start = position
+        while position < bytes.count, (48...57).contains(bytes[position]) { position += 1 }
+        return position - start
     }
 
     private mutating func string() -> String? {

@@ -1,24 +1,25 @@
 import VireoStorage
 
 /// SQL LIKE matching: `%` any run of characters, `_` one character, `\` (or the ESCAPE
-/// character) makes the next character literal.
+/// character) makes the next character literal. Characters are code points, as in
+/// PostgreSQL (`E'e\u0301' LIKE '__'`), not Swift's grapheme clusters.
 enum LikePattern {
     static func matches(_ text: String, pattern: String, escape: String?, caseInsensitive: Bool) throws -> Bool {
-        let subject = Array(caseInsensitive ? text.lowercased() : text)
-        let tokens = try compile(Array(caseInsensitive ? pattern.lowercased() : pattern), escape: escape)
+        let subject = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
+        let tokens = try compile(Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars), escape: escape)
         return match(subject[...], tokens[...])
     }
 
     private enum Token: Equatable {
-        case literal(Character), one, any
+        case literal(Unicode.Scalar), one, any
     }
 
-    private static func compile(_ pattern: [Character], escape: String?) throws -> [Token] {
-        let escapeCharacter: Character?
+    private static func compile(_ pattern: [Unicode.Scalar], escape: String?) throws -> [Token] {
+        let escapeCharacter: Unicode.Scalar?
         switch escape {
         case nil: escapeCharacter = "\\"
         case let text? where text.isEmpty: escapeCharacter = nil
-        case let text? where text.count == 1: escapeCharacter = text.first
+        case let text? where text.unicodeScalars.count == 1: escapeCharacter = text.unicodeScalars.first
         default: throw VireoError(.invalidParameter, "invalid escape string: the ESCAPE string must be empty or one character")
         }
         var tokens: [Token] = []
@@ -40,7 +41,7 @@ enum LikePattern {
     }
 
     /// Iterative matcher with backtracking to the last `%` (linear for most patterns).
-    private static func match(_ subject: ArraySlice<Character>, _ tokens: ArraySlice<Token>) -> Bool {
+    private static func match(_ subject: ArraySlice<Unicode.Scalar>, _ tokens: ArraySlice<Token>) -> Bool {
         var s = subject.startIndex, t = tokens.startIndex
         var starToken: Int?, starSubject = 0
         while s < subject.endIndex {

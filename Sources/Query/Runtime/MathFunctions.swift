@@ -51,7 +51,7 @@ extension Functions {
 
     static func positive(_ number: Double) throws -> Double {
         guard number != 0 else { throw VireoError(.invalidLogarithmArgument, "cannot take logarithm of zero") }
-        guard number > 0 else { throw VireoError(.invalidLogarithmArgument, "cannot take logarithm of a negative number") }
+        guard number > 0 || number.isNaN else { throw VireoError(.invalidLogarithmArgument, "cannot take logarithm of a negative number") }
         return number
     }
 

@@ -23,7 +23,9 @@ extension Functions {
             }
         },
         ScalarFunction("sign", 1...1, [.double], resultType: numericOrDouble) { arguments in
-            if case .numeric(let number) = arguments[0] { return .numeric(Numeric(number.isZero ? 0 : (number.negative ? -1 : 1))) }
+            if case .numeric(let number) = arguments[0] {
+                return .numeric(number.isNaN ? .nan : Numeric(number.isZero ? 0 : (number.negative ? -1 : 1)))
+            }
             let number = try double(arguments[0])
             return .double(number.isNaN ? .nan : (number == 0 ? 0 : (number < 0 ? -1 : 1)))
         },
@@ -34,20 +36,24 @@ extension Functions {
             .numeric(try exactArgument(arguments[0]).divided(by: exactArgument(arguments[1]), scale: 0, truncating: true))
         },
         ScalarFunction("sqrt", 1...1, [.double], resultType: numericOrDouble) { arguments in
+            if let special = try viaDouble(arguments, "sqrt") { return special }
             if case .numeric(let number) = arguments[0] { return .numeric(try NumericMath.sqrt(number)) }
             let number = try double(arguments[0])
             guard number >= 0 || number.isNaN else { throw VireoError(.invalidPowerArgument, "cannot take square root of a negative number") }
             return .double(number.squareRoot())
         },
         ScalarFunction("exp", 1...1, [.double], resultType: numericOrDouble) { arguments in
+            if let special = try viaDouble(arguments, "exp") { return special }
             if case .numeric(let number) = arguments[0] { return .numeric(try NumericMath.exp(number)) }
             return try checkedDouble(Foundation.exp(double(arguments[0])), from: [double(arguments[0])])
         },
         ScalarFunction("ln", 1...1, [.double], resultType: numericOrDouble) { arguments in
+            if let special = try viaDouble(arguments, "ln") { return special }
             if case .numeric(let number) = arguments[0] { return .numeric(try NumericMath.ln(number)) }
             return .double(Foundation.log(try positive(double(arguments[0]))))
         },
         ScalarFunction("log", 1...2, [.double], resultType: { $0.count == 2 ? .numeric : numericOrDouble($0) }) { arguments in
+            if let special = try viaDouble(arguments, "log") { return special }
             if arguments.count == 2 {
                 return .numeric(try NumericMath.log(base: exactArgument(arguments[0]), exactArgument(arguments[1])))
             }
@@ -55,13 +61,21 @@ extension Functions {
             return .double(try logarithm(double(arguments[0]), base: 10))
         },
         ScalarFunction("log10", 1...1, [.double], resultType: numericOrDouble) { arguments in
+            if let special = try viaDouble(arguments, "log10") { return special }
             if case .numeric(let number) = arguments[0] { return .numeric(try NumericMath.log(base: Numeric(10), number)) }
             return .double(try logarithm(double(arguments[0]), base: 10))
         },
         power("power"), power("pow"),
-        ScalarFunction("scale", 1...1, [.numeric], returns: .integer) { .int(Int64(try exactArgument($0[0]).scale)) },
+        // NaN and the infinities have no scale: NULL, as in PostgreSQL.
+        ScalarFunction("scale", 1...1, [.numeric], returns: .integer) { arguments in
+            let number = try exactArgument(arguments[0])
+            return number.isFinite ? .int(Int64(number.scale)) : .null
+        },
         ScalarFunction("trim_scale", 1...1, [.numeric], returns: .numeric) { .numeric(try exactArgument($0[0]).normalized) },
-        ScalarFunction("min_scale", 1...1, [.numeric], returns: .integer) { .int(Int64(try exactArgument($0[0]).normalized.scale)) },
+        ScalarFunction("min_scale", 1...1, [.numeric], returns: .integer) { arguments in
+            let number = try exactArgument(arguments[0])
+            return number.isFinite ? .int(Int64(number.normalized.scale)) : .null
+        },
     ]
 
     /// numeric when any argument is, else double precision.
@@ -97,8 +111,30 @@ extension Functions {
         }
     }
 
+    /// A numeric function of NaN or an infinity, answered as its float8 form answers it
+    /// (PostgreSQL defines numeric's special values to behave as float8's), as a numeric; nil
+    /// when no argument is a special numeric.
+    static func viaDouble(_ arguments: [Value], _ name: String) throws -> Value? {
+        guard arguments.contains(where: { if case .numeric(let number) = $0 { !number.isFinite } else { false } }) else { return nil }
+        let doubles = arguments.map { value -> Value in if case .numeric(let number) = value { .double(number.double) } else { value } }
+        let x = try double(doubles[0])
+        let result: Double
+        switch name {
+        case "sqrt":
+            guard x >= 0 || x.isNaN else { throw VireoError(.invalidPowerArgument, "cannot take square root of a negative number") }
+            result = x.squareRoot()
+        case "exp": result = Foundation.exp(x)
+        case "ln": result = Foundation.log(try positive(x))
+        case "log" where doubles.count == 2: result = Foundation.log(try positive(double(doubles[1]))) / Foundation.log(try positive(x))
+        case "log", "log10": result = try logarithm(x, base: 10)
+        default: result = try Operators.doubles(.power, x, try double(doubles[1]))
+        }
+        return Numeric(result).map(Value.numeric) ?? .double(result)
+    }
+
     static func power(_ name: String) -> ScalarFunction {
         ScalarFunction(name, 2...2, [.double], resultType: numericOrDouble) { arguments in
+            if let special = try viaDouble(arguments, "power") { return special }
             if case .numeric = arguments[0], Operators.exact(arguments[1]) != nil {
                 return .numeric(try NumericMath.power(exactArgument(arguments[0]), exactArgument(arguments[1])))
             }

@@ -13,7 +13,9 @@ enum NumericMath {
         case .multiply: return try x * y
         case .divide: return try x / y
         case .modulo: return try x % y
-        case .power: return try power(x, y)
+        case .power:
+            if !x.isFinite || !y.isFinite { return Numeric(try Operators.doubles(.power, x.double, y.double)) ?? .nan }
+            return try power(x, y)
         default: throw VireoError(.internalError, "not a numeric operator: \(op.rawValue)")
         }
     }
@@ -53,6 +55,7 @@ enum NumericMath {
 
     /// sqrt(x) rounded half up at `scale` digits.
     static func sqrt(_ x: Numeric, scale: Int) -> Numeric {
+        guard x.isFinite else { return x }
         let shift = 2 * scale - x.scale
         let radicand = shift >= 0 ? x.coefficient * .powerOfTen(shift)
             : x.coefficient.quotientAndRemainder(dividingBy: .powerOfTen(-shift)).quotient
@@ -87,6 +90,8 @@ enum NumericMath {
 
     /// e^x at `scale` digits: x halved until below 0.01, a Taylor series, then squared back.
     static func exp(_ x: Numeric, scale: Int) throws -> Numeric {
+        // The series would not end for NaN or an infinity: e^NaN is NaN, e^∞ ∞, e^−∞ 0.
+        guard x.isFinite else { return x.isInfinite && x.negative ? Numeric(0) : x }
         let magnitude = max(x.double * 0.434294481903252, 0)
         var halvings = 0
         var reduced = x
@@ -116,6 +121,10 @@ enum NumericMath {
 
     /// ln(x) at `scale` digits: square roots bring x near 1, then 2·atanh((x−1)/(x+1)).
     static func ln(_ x: Numeric, scale: Int) throws -> Numeric {
+        guard x.isFinite else {
+            if x.isInfinite && x.negative { throw VireoError(.invalidLogarithmArgument, "cannot take logarithm of a negative number") }
+            return x
+        }
         let outerWeight = abs(decimalWeight(x))
         var working = scale + 12 + String(outerWeight).count
         var reduced = x

@@ -172,7 +172,7 @@ enum JSONOperators {
         guard case .json(let text) = a else {
             throw VireoError(.typeMismatch, "operator does not exist: \(SQLType(of: a)) \(op.rawValue) \(SQLType(of: b))")
         }
-        let document = try JSONValue.parse(text)
+        let document = try JSONValue.jsonb(text)
         switch op {
         case .jsonGet: return document.field(b).map { .json($0.text) } ?? .null
         case .jsonGetText: return document.field(b)?.unquotedText.map { .text($0) } ?? .null
@@ -181,8 +181,8 @@ enum JSONOperators {
             for key in try pathKeys(b) { current = current?.field(key) }
             guard let found = current else { return .null }
             return op == .jsonPath ? .json(found.text) : (found.unquotedText.map { .text($0) } ?? .null)
-        case .contains: return .bool(document.contains(try JSONValue.parse(Cast.textForm(b))))
-        case .containedBy: return .bool(try JSONValue.parse(Cast.textForm(b)).contains(document))
+        case .contains: return .bool(document.contains(try JSONValue.jsonb(Cast.textForm(b))))
+        case .containedBy: return .bool(try JSONValue.jsonb(Cast.textForm(b)).contains(document))
         case .hasKey: return .bool(document.hasKey(Cast.textForm(b)))
         case .hasAnyKey, .hasAllKeys:
             let keys = try pathKeys(b).map { Cast.textForm($0) }

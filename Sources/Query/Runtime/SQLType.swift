@@ -16,6 +16,8 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// A `Value.text` in canonical UUID form.
     case uuid
     case interval
+    /// A time of day: a `Value.interval` of microseconds since midnight (0 to 24 hours).
+    case time
     /// A vector; nil dimension means any.
     case vector(Int?)
     /// Text-search types; their values are `.text` holding the canonical form.
@@ -43,6 +45,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .timestamptz: self = .timestamptz
         case .uuid: self = .uuid
         case .interval: self = .interval
+        case .time: self = .time
         case .vector(let dimension): self = .vector(dimension)
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
@@ -73,6 +76,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .date: "date"
         case .uuid: "uuid"
         case .interval: "interval"
+        case .time: "time without time zone"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"

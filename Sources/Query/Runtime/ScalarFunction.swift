@@ -82,8 +82,9 @@ enum Functions {
     static let text: [ScalarFunction] = [
         ScalarFunction("lower", 1...1, [.text], returns: .text) { .text(try TextBuilding.changedCase(string($0[0]), upper: false)) },
         ScalarFunction("upper", 1...1, [.text], returns: .text) { .text(try TextBuilding.changedCase(string($0[0]), upper: true)) },
-        ScalarFunction("length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).count)) },
-        ScalarFunction("char_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).count)) },
+        // Characters are code points, as in PostgreSQL: length('🇩🇪') is 2, not Swift's 1 grapheme.
+        ScalarFunction("length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).unicodeScalars.count)) },
+        ScalarFunction("char_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).unicodeScalars.count)) },
         ScalarFunction("octet_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).utf8.count)) },
         ScalarFunction("substr", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
         ScalarFunction("substring", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
@@ -103,22 +104,23 @@ enum Functions {
             return .text(try TextBuilding.joined(parts, separator: string(separator), builder: "concat_ws()"))
         },
         ScalarFunction("left", 2...2, [.text, .int], returns: .text) { arguments in
-            let characters = Array(string(arguments[0])), count = Int(try int(arguments[1]))
-            return .text(String(count >= 0 ? characters.prefix(count) : characters.dropLast(Int(clamping: count.magnitude))))
+            let characters = Array(string(arguments[0]).unicodeScalars), count = Int(try int(arguments[1]))
+            return .text(String(codePoints: count >= 0 ? characters.prefix(count) : characters.dropLast(Int(clamping: count.magnitude))))
         },
         ScalarFunction("right", 2...2, [.text, .int], returns: .text) { arguments in
-            let characters = Array(string(arguments[0])), count = Int(try int(arguments[1]))
-            return .text(String(count >= 0 ? characters.suffix(count) : characters.dropFirst(Int(clamping: count.magnitude))))
+            let characters = Array(string(arguments[0]).unicodeScalars), count = Int(try int(arguments[1]))
+            return .text(String(codePoints: count >= 0 ? characters.suffix(count) : characters.dropFirst(Int(clamping: count.magnitude))))
         },
         ScalarFunction("strpos", 2...2, [.text], returns: .int) { arguments in
-            let haystack = string(arguments[0]), needle = string(arguments[1])
-            guard let range = haystack.range(of: needle) else { return .int(0) }
-            return .int(Int64(haystack.distance(from: haystack.startIndex, to: range.lowerBound) + 1))
+            // By bytes, as PostgreSQL matches: no Unicode equivalence (é is not e + U+0301).
+            let haystack = Array(string(arguments[0]).utf8), needle = Array(string(arguments[1]).utf8)
+            guard let range = haystack.firstRange(of: needle) else { return .int(0) }
+            return .int(Int64(haystack[..<range.lowerBound].filter { $0 & 0xC0 != 0x80 }.count + 1))
         },
         ScalarFunction("repeat", 2...2, [.text, .int], returns: .text) {
             .text(try TextBuilding.repeated(string($0[0]), count: Int(try int($0[1]))))
         },
-        ScalarFunction("reverse", 1...1, [.text], returns: .text) { .text(String(string($0[0]).reversed())) },
+        ScalarFunction("reverse", 1...1, [.text], returns: .text) { .text(String(codePoints: string($0[0]).unicodeScalars.reversed())) },
     ]
 
     /// `a + b`, clamped to Int's range instead of trapping (substr('x', 1, 9223372036854775807)).
@@ -128,7 +130,7 @@ enum Functions {
     }
 
     static func substring(_ arguments: [Value]) throws -> Value {
-        let characters = Array(string(arguments[0]))
+        let characters = Array(string(arguments[0]).unicodeScalars)
         let start = Int(try int(arguments[1]))
         var end = characters.count + 1
         if arguments.count == 3 {
@@ -137,15 +139,15 @@ enum Functions {
             end = saturatingSum(start, length)
         }
         let from = max(start, 1), to = min(end, characters.count + 1)
-        return .text(from < to ? String(characters[(from - 1)..<(to - 1)]) : "")
+        return .text(from < to ? String(codePoints: characters[(from - 1)..<(to - 1)]) : "")
     }
 
     static func trimmed(_ arguments: [Value], leading: Bool, trailing: Bool) -> Value {
-        let set = Set(arguments.count > 1 ? string(arguments[1]) : " ")
-        var characters = Substring(string(arguments[0]))
+        let set = Set((arguments.count > 1 ? string(arguments[1]) : " ").unicodeScalars)
+        var characters = Array(string(arguments[0]).unicodeScalars)[...]
         if leading { characters = characters.drop { set.contains($0) } }
         if trailing { while let last = characters.last, set.contains(last) { characters.removeLast() } }
-        return .text(String(characters))
+        return .text(String(codePoints: characters))
     }
 
     static func numericResult(_ types: [SQLType]) -> SQLType {
@@ -180,7 +182,9 @@ enum Functions {
     static let misc: [ScalarFunction] = [
         ScalarFunction("now", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
         ScalarFunction("current_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
-        ScalarFunction("localtimestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in .timestamp(currentMicros()) },
+        ScalarFunction("localtimestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in
+            .timestamp(SessionTimeZone.wall(instant: currentMicros()))
+        },
         ScalarFunction("statement_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
         ScalarFunction("version", 0...0, [], returns: .text) { _ in .text("PostgreSQL 16.0 (Vireo 0.1)") },
         ScalarFunction("jsonb_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
@@ -190,10 +194,10 @@ enum Functions {
     static func currentMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
 
     static func jsonType(_ text: String) throws -> String {
-        switch try JSONValue.parse(text) {
+        switch try JSONValue.jsonb(text) {
         case .null: "null"
         case .bool: "boolean"
-        case .number: "number"
+        case .number, .numeric: "number"
         case .string: "string"
         case .array: "array"
         case .object: "object"

@@ -17,20 +17,20 @@ extension Functions {
             return .text(parts.indices.contains(index) ? parts[index] : "")
         },
         ScalarFunction("translate", 3...3, [.text], returns: .text) { arguments in
-            let from = Array(string(arguments[1])), to = Array(string(arguments[2]))
-            var map: [Character: Character?] = [:]
+            let from = Array(string(arguments[1]).unicodeScalars), to = Array(string(arguments[2]).unicodeScalars)
+            var map: [Unicode.Scalar: Unicode.Scalar?] = [:]
             for (index, character) in from.enumerated() where map[character] == nil {
-                map[character] = index < to.count ? to[index] : Character?.none
+                map[character] = index < to.count ? to[index] : Unicode.Scalar?.none
             }
-            var result = ""
-            for character in string(arguments[0]) {
+            var result = String.UnicodeScalarView()
+            for character in string(arguments[0]).unicodeScalars {
                 if let replacement = map[character] {
                     if let replacement { result.append(replacement) }
                 } else {
                     result.append(character)
                 }
             }
-            return .text(result)
+            return .text(String(result))
         },
         ScalarFunction("ascii", 1...1, [.text], returns: .integer) { arguments in
             .int(Int64(string(arguments[0]).unicodeScalars.first?.value ?? 0))
@@ -65,16 +65,17 @@ extension Functions {
     /// lpad/rpad: fill to `length` characters with the fill text repeated, or cut to `length`
     /// (keeping the start) when the text is longer.
     static func padded(_ arguments: [Value], left: Bool) throws -> Value {
-        let characters = Array(string(arguments[0]))
+        let text = string(arguments[0])
+        let characters = Array(text.unicodeScalars)
         let length = max(0, Int(clamping: try int(arguments[1])))
-        let fill = Array(arguments.count > 2 ? string(arguments[2]) : " ")
-        guard length > characters.count else { return .text(String(characters.prefix(length))) }
-        guard !fill.isEmpty else { return .text(String(characters)) }
-        let fillBytesMax = fill.map { $0.utf8.count }.max() ?? 1
-        try TextBuilding.checkLength(String(characters).utf8.count + (length - characters.count) * fillBytesMax,
+        let fill = Array((arguments.count > 2 ? string(arguments[2]) : " ").unicodeScalars)
+        guard length > characters.count else { return .text(String(codePoints: characters.prefix(length))) }
+        guard !fill.isEmpty else { return .text(text) }
+        let fillBytesMax = fill.map { UTF8.width($0) }.max() ?? 1
+        try TextBuilding.checkLength(text.utf8.count + (length - characters.count) * fillBytesMax,
                                      builder: left ? "lpad()" : "rpad()")
-        let padding = String((0..<(length - characters.count)).map { fill[$0 % fill.count] })
-        return .text(left ? padding + String(characters) : String(characters) + padding)
+        let padding = String(codePoints: (0..<(length - characters.count)).map { fill[$0 % fill.count] })
+        return .text(left ? padding + text : text + padding)
     }
 
     /// initcap: the first letter of each run of letters and digits upper case, the rest lower.
@@ -196,5 +197,14 @@ enum MD5 {
         }
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32($0 * 8)) } }
             .map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension String {
+    /// Text of the code points given (SQL's characters are code points, not graphemes).
+    init(codePoints: some Sequence<Unicode.Scalar>) {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: codePoints)
+        self = String(scalars)
     }
 }

@@ -33,7 +33,7 @@ extension Value {
         switch (type, self) {
         case (.real, .double(let number)): return Self.format(real: number)
         case (.date, .timestamp(let micros)): return DateTime.formatDate(micros)
-        case (.timestamptz, .timestamp(let micros)): return TimestampText.format(micros) + "+00"
+        case (.timestamptz, .timestamp(let micros)): return SessionTimeZone.format(instant: micros)
         case (.array(let element), .array(let elements)): return ArrayText.format(elements, element: element)
         default: return text
         }
@@ -92,18 +92,30 @@ public enum TimestampText {
         return text
     }
 
-    /// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]`; a zone offset converts to UTC.
-    public static func parse(_ text: String, typeName: String = "timestamp") throws -> Int64 {
+    /// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]`. A zone offset converts to
+    /// UTC for an instant (`timestamptz`); `timestamp` and `date` are wall clocks, and
+    /// PostgreSQL reads the offset and ignores it for them (`'10:00+02'::timestamp` is 10:00).
+    public static func parse(_ text: String, typeName: String = "timestamp", ignoringOffset: Bool = false) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let parsed = try parseParts(Array(trimmed.utf8), text) else {
+        guard let parsed = try parseParts(Array(trimmed.utf8), text, ignoringOffset: ignoringOffset) else {
             throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type \(typeName): \"\(text)\"")
         }
-        return parsed
+        return parsed.micros
+    }
+
+    /// Parses a timestamptz: text with an offset names its instant; text without one is a
+    /// wall clock in the session's time zone.
+    public static func parseInstant(_ text: String) throws -> Int64 {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let parsed = try parseParts(Array(trimmed.utf8), text, ignoringOffset: false) else {
+            throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"\(text)\"")
+        }
+        return parsed.hasOffset ? parsed.micros : SessionTimeZone.instant(wall: parsed.micros)
     }
 
     /// nil for text that is not a timestamp (22007); 22008 for fields out of range, such as
     /// February 30th or hour 25, which PostgreSQL refuses rather than rolling over.
-    private static func parseParts(_ bytes: [UInt8], _ text: String) throws -> Int64? {
+    private static func parseParts(_ bytes: [UInt8], _ text: String, ignoringOffset: Bool) throws -> (micros: Int64, hasOffset: Bool)? {
         var scanner = DigitScanner(bytes: bytes)
         guard let year = scanner.number(4), scanner.skip("-"), let month = scanner.number(2), scanner.skip("-"),
               let day = scanner.number(2) else { return nil }
@@ -117,14 +129,15 @@ public enum TimestampText {
                 if scanner.skip(".") { micros = scanner.fraction() }
             }
         }
-        guard let offsetSeconds = scanner.zoneOffset(), scanner.atEnd else { return nil }
+        guard let offset = scanner.zoneOffset(), scanner.atEnd else { return nil }
+        let offsetSeconds = ignoringOffset ? 0 : offset ?? 0
         let timeFits = hour < 24 && minute < 60 && second <= 60 || hour == 24 && minute == 0 && second == 0 && micros == 0
         guard (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day), timeFits else {
             throw VireoError(.datetimeFieldOverflow, "date/time field value out of range: \"\(text)\"")
         }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return seconds * 1_000_000 + Int64(micros)
+        return (seconds * 1_000_000 + Int64(micros), offset != nil)
     }
 
     /// The days of `month` (1...12) in `year` of the proleptic Gregorian calendar.
@@ -179,13 +192,14 @@ private struct DigitScanner {
         return micros
     }
 
-    /// `Z`, `+HH`, `+HH:MM`, `-HHMM`, or nothing (UTC); nil when malformed.
-    mutating func zoneOffset() -> Int? {
-        if atEnd { return 0 }
+    /// `Z`, `+HH`, `+HH:MM`, `-HHMM` in seconds east of UTC, or nothing (.some(nil));
+    /// nil when malformed.
+    mutating func zoneOffset() -> Int?? {
+        if atEnd { return .some(nil) }
         if skip("Z") || skip("z") { return 0 }
         _ = skip(" ")
         let sign: Int
-        if skip("+") { sign = 1 } else if skip("-") { sign = -1 } else { return atEnd ? 0 : nil }
+        if skip("+") { sign = 1 } else if skip("-") { sign = -1 } else { return atEnd ? .some(nil) : nil }
         guard let hours = number(2) else { return nil }
         _ = skip(":")
         let minutes = number(2) ?? 0

@@ -41,21 +41,31 @@ extension Lexer {
     mutating func lexString(escapes: Bool) -> TokenKind {
         let start = escapes ? position - 1 : position
         let raw: [UInt8]?
-        if escapes { raw = readEscapedString() } else { raw = readQuoted(quote: UInt8(ascii: "'")) }
+        do {
+            if escapes { raw = try readEscapedString() } else { raw = readQuoted(quote: UInt8(ascii: "'")) }
+        } catch let error as VireoError {
+            position = bytes.count
+            return .error(error)
+        } catch {
+            return failure(at: start, length: 1, "\(error)")
+        }
         guard let raw else {
             return failure(at: start, length: bytes.count - start,
                            "unterminated quoted string at or near \"\(displayText(from: start))\"")
         }
-        guard let value = String(validating: raw, as: UTF8.self) else {
-            return failure(at: start, length: position - start,
-                           "invalid byte sequence for encoding \"UTF8\" in string at or near \"\(displayText(from: start, length: position - start))\"",
-                           code: .invalidTextRepresentation)
+        do {
+            // `\xff` and octal escapes can make bytes that are not UTF-8: refused, as PostgreSQL does.
+            return .string(try VireoError.utf8Text(raw))
+        } catch let error as VireoError {
+            return failure(at: start, length: position - start, error.message, code: error.code)
+        } catch {
+            return failure(at: start, length: 1, "\(error)")
         }
-        return .string(value)
     }
 
     /// Reads an E-string body up to its closing quote, applying escapes; nil when unterminated.
-    private mutating func readEscapedString() -> [UInt8]? {
+    /// Throws for a Unicode escape PostgreSQL refuses.
+    private mutating func readEscapedString() throws -> [UInt8]? {
         var content: [UInt8] = []
         var index = position + 1
         while index < bytes.count {
@@ -70,7 +80,7 @@ extension Lexer {
                 return content
             }
             if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
-                index = appendEscape(at: index + 1, to: &content)
+                index = try appendEscape(at: index + 1, to: &content)
                 continue
             }
             content.append(byte)
@@ -80,7 +90,7 @@ extension Lexer {
     }
 
     /// Decodes the escape whose letter is at `index`; returns the index after it.
-    private func appendEscape(at index: Int, to content: inout [UInt8]) -> Int {
+    private func appendEscape(at index: Int, to content: inout [UInt8]) throws -> Int {
         let letter = bytes[index]
         let simple: [UInt8: UInt8] = [
             UInt8(ascii: "b"): 0x08, UInt8(ascii: "f"): 0x0C, UInt8(ascii: "n"): 0x0A,
@@ -93,8 +103,7 @@ extension Lexer {
         switch letter {
         case UInt8(ascii: "x"): return appendNumericEscape(from: index + 1, radix: 16, digitsMax: 2, fallback: letter, to: &content)
         case UInt8(ascii: "0")...UInt8(ascii: "7"): return appendNumericEscape(from: index, radix: 8, digitsMax: 3, fallback: letter, to: &content)
-        case UInt8(ascii: "u"): return appendUnicodeEscape(from: index + 1, digits: 4, fallback: letter, to: &content)
-        case UInt8(ascii: "U"): return appendUnicodeEscape(from: index + 1, digits: 8, fallback: letter, to: &content)
+        case UInt8(ascii: "u"), UInt8(ascii: "U"): return try appendUnicodeEscape(at: index, to: &content)
         default:
             content.append(letter)
             return index + 1
@@ -112,17 +121,43 @@ extension Lexer {
         return index + digits.count
     }
 
-    /// `\uXXXX` / `\UXXXXXXXX`: a code point, written as UTF-8. An invalid code point (or too
-    /// few digits) yields U+FFFD rather than bytes that are not UTF-8.
-    private func appendUnicodeEscape(from index: Int, digits count: Int, fallback: UInt8, to content: inout [UInt8]) -> Int {
-        let digits = hexOrOctalPrefix(from: index, radix: 16, digitsMax: count)
-        guard digits.count == count, let value = UInt32(String(decoding: digits, as: UTF8.self), radix: 16) else {
-            content.append(fallback)
-            return index
+    /// `\uXXXX` / `\UXXXXXXXX` (the letter at `index`): a code point, written as UTF-8; a
+    /// UTF-16 surrogate pair written as two escapes is one code point. As in PostgreSQL, too
+    /// few digits is 22025, and zero, a value above U+10FFFF or a lone surrogate 42601.
+    private func appendUnicodeEscape(at index: Int, to content: inout [UInt8]) throws -> Int {
+        guard let (value, end) = try unicodeEscapeValue(at: index) else {
+            throw VireoError(.syntaxError, "invalid Unicode escape value at or near \"\(displayText(from: index - 1, length: 2))\"", position: index - 1)
         }
-        let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+        var scalarValue = value, next = end
+        if (0xD800..<0xDC00).contains(value) {
+            guard next + 1 < bytes.count, bytes[next] == UInt8(ascii: "\\"), bytes[next + 1] | 0x20 == UInt8(ascii: "u"),
+                  let (low, afterLow) = try unicodeEscapeValue(at: next + 1), (0xDC00..<0xE000).contains(low) else {
+                throw VireoError(.syntaxError, "invalid Unicode surrogate pair at or near \"\(displayText(from: next, length: 6))\"", position: next)
+            }
+            scalarValue = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
+            next = afterLow
+        } else if (0xDC00..<0xE000).contains(value) {
+            throw VireoError(.syntaxError, "invalid Unicode surrogate pair at or near \"\(displayText(from: index - 1, length: end - index + 1))\"",
+                             position: index - 1)
+        }
+        guard scalarValue != 0, let scalar = Unicode.Scalar(scalarValue) else {
+            throw VireoError(.syntaxError, "invalid Unicode escape value at or near \"\(displayText(from: index - 1, length: end - index + 1))\"",
+                             position: index - 1)
+        }
         content.append(contentsOf: Array(String(Character(scalar)).utf8))
-        return index + count
+        return next
+    }
+
+    /// The value of the escape whose `u`/`U` is at `index`, and the index after its digits;
+    /// 22025 when it has too few digits, nil when the value is above U+10FFFF.
+    private func unicodeEscapeValue(at index: Int) throws -> (UInt32, Int)? {
+        let count = bytes[index] == UInt8(ascii: "u") ? 4 : 8
+        let digits = hexOrOctalPrefix(from: index + 1, radix: 16, digitsMax: count)
+        guard digits.count == count, let value = UInt32(String(decoding: digits, as: UTF8.self), radix: 16) else {
+            throw VireoError(.invalidEscapeSequence, "invalid Unicode escape", position: index - 1,
+                             hint: "Unicode escapes must be \\uXXXX or \\UXXXXXXXX.")
+        }
+        return value <= 0x10FFFF ? (value, index + 1 + count) : nil
     }
 
     private func hexOrOctalPrefix(from index: Int, radix: Int, digitsMax: Int) -> ArraySlice<UInt8> {

@@ -99,7 +99,7 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "date", "uuid", "interval", "vector", "tsvector", "tsquery",
+        "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "tsvector", "tsquery",
     ]
 
     private mutating func parseTypedLiteral() throws -> SQLExpression {
@@ -269,6 +269,12 @@ extension Parser {
         case "date": return .date
         case "uuid": return .uuid
         case "interval": return .interval
+        case "time":
+            // The fractional precision is accepted and not kept (Vireo keeps microseconds).
+            _ = try parseTypeModifiers(countMax: 1)
+            if acceptKeywords(.with, .time, .zone) { throw VireoError(.featureNotSupported, "type time with time zone is not supported", position: lastEnd) }
+            _ = acceptKeywords(.without, .time, .zone)
+            return .time
         default: return .other(name: name, modifiers: try parseTypeModifiers(countMax: 8))
         }
     }

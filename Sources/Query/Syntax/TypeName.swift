@@ -18,6 +18,8 @@ public indirect enum TypeName: Sendable, Equatable {
     case date
     case uuid
     case interval
+    /// `time [(p)] [WITHOUT TIME ZONE]`.
+    case time
     /// `vector(n)`; nil dimension in a cast means any dimension.
     case vector(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
@@ -55,6 +57,7 @@ public indirect enum TypeName: Sendable, Equatable {
         case .date: "date"
         case .uuid: "uuid"
         case .interval: "interval"
+        case .time: "time"
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
@@ -81,6 +84,7 @@ public indirect enum TypeName: Sendable, Equatable {
         case .date: "date"
         case .uuid: "uuid"
         case .interval: "interval"
+        case .time: "time"
         case .vector: "vector"
         case .other(let name, _): name
         // PostgreSQL names a cast to an array type after the element type (`'{1}'::int[]` is `int4`).
@@ -113,6 +117,7 @@ public indirect enum TypeName: Sendable, Equatable {
         case .date: return .date
         case .uuid: return .uuid
         case .interval: return .interval
+        case .time: return .time
         case .tsvector: return .tsvector
         case .tsquery: return .tsquery
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))

@@ -31,6 +31,7 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 1043, name: "varchar", arrayOID: 1015, length: -1, category: "S", informationSchemaName: "character varying"),
         BuiltinType(oid: 1082, name: "date", arrayOID: 1182, length: 4, category: "D", informationSchemaName: "date"),
         BuiltinType(oid: 1186, name: "interval", arrayOID: 1187, length: 16, category: "T", informationSchemaName: "interval"),
+        BuiltinType(oid: 1083, name: "time", arrayOID: 1183, length: 8, category: "D", informationSchemaName: "time without time zone"),
         BuiltinType(oid: 1114, name: "timestamp", arrayOID: 1115, length: 8, category: "D", informationSchemaName: "timestamp without time zone"),
         BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
         BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
@@ -65,6 +66,7 @@ public struct BuiltinType: Sendable {
         case .date: "date"
         case .uuid: "uuid"
         case .interval: "interval"
+        case .time: "time"
         case .vector: "vector"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
@@ -83,7 +85,8 @@ public struct BuiltinType: Sendable {
         let synonyms = ["boolean": "bool", "bigint": "int8", "smallint": "int2", "integer": "int4", "int": "int4",
                         "real": "float4", "double precision": "float8", "character varying": "varchar",
                         "character": "bpchar", "char": "bpchar",
-                        "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz"]
+                        "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
+                        "time without time zone": "time"]
         let canonical = synonyms[name] ?? name
         return all.first { $0.name == canonical }?.oid
     }

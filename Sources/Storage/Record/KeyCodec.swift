@@ -23,8 +23,9 @@
 //  0xA0  array       each element as an ascending component, a NULL element as the single
 //                    byte 0xF0 (after every element tag: NULL elements sort last, as in
 //                    PostgreSQL), then one 0x00: an array sorts before its extensions
-//  0xB0  numeric     the value without trailing zeros: a class byte (0x01 negative, 0x02 zero,
-//                    0x03 positive); then, unless zero, the decimal exponent E (value =
+//  0xB0  numeric     the value without trailing zeros: a class byte (0x00 -Infinity, 0x01
+//                    negative, 0x02 zero, 0x03 positive, 0x04 Infinity, 0x05 NaN, so NaN sorts
+//                    above everything as in PostgreSQL); then, unless zero, the decimal exponent E (value =
 //                    0.d1d2… × 10^E) as 4 bytes big-endian with the sign bit flipped and the
 //                    digits as bytes 1…10, ended by 0x00. A negative number's exponent and
 //                    digit bytes are inverted, so larger magnitudes sort first. 1.5 and 1.50
@@ -195,6 +196,11 @@ public enum KeyCodec {
 
     static func appendNumeric(_ number: Numeric, to bytes: inout [UInt8]) {
         bytes.append(Tag.numeric.rawValue)
+        switch number.kind {
+        case .nan: return bytes.append(0x05)
+        case .infinity: return bytes.append(number.negative ? 0x00 : 0x04)
+        case .finite: break
+        }
         guard !number.isZero else { return bytes.append(0x02) }
         bytes.append(number.negative ? 0x01 : 0x03)
         let form = number.normalized

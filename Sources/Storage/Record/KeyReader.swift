@@ -44,7 +44,13 @@ struct KeyReader {
     /// Reads a numeric body (see KeyCodec.swift): class, exponent, digits.
     private mutating func readNumeric() throws -> Numeric {
         let sign = try nextByte()
-        guard sign != 0x02 else { return .zero }
+        switch sign {
+        case 0x02: return .zero
+        case 0x00: return .negativeInfinity
+        case 0x04: return .infinity
+        case 0x05: return .nan
+        default: break
+        }
         guard sign == 0x01 || sign == 0x03 else { throw Self.corrupt("numeric class \(sign)") }
         let inner: UInt8 = sign == 0x01 ? 0xFF : 0x00
         var exponentBits: UInt32 = 0

@@ -1,9 +1,14 @@
 import Foundation
 
 /// Arithmetic with PostgreSQL's result scales: a sum keeps the larger scale, a product the sum
-/// of the scales, a quotient at least 16 significant digits (`select_div_scale`).
+/// of the scales, a quotient at least 16 significant digits (`select_div_scale`). NaN and the
+/// infinities follow PostgreSQL 14's rules (NaN in, NaN out; ∞ − ∞, ∞ × 0, ∞ / ∞ are NaN).
 extension Numeric {
     public static func + (a: Numeric, b: Numeric) -> Numeric {
+        if !a.isFinite || !b.isFinite {
+            if a.isNaN || b.isNaN || (a.isInfinite && b.isInfinite && a.negative != b.negative) { return .nan }
+            return a.isInfinite ? a : b
+        }
         let scale = max(a.scale, b.scale)
         let x = a.coefficient(atScale: scale), y = b.coefficient(atScale: scale)
         if a.negative == b.negative { return Numeric(negative: a.negative, coefficient: x + y, scale: scale) }
@@ -15,6 +20,10 @@ extension Numeric {
     public static func - (a: Numeric, b: Numeric) -> Numeric { a + b.negated }
 
     public static func * (a: Numeric, b: Numeric) throws -> Numeric {
+        if !a.isFinite || !b.isFinite {
+            if a.isNaN || b.isNaN || a.isZero || b.isZero { return .nan }
+            return a.negative != b.negative ? .negativeInfinity : .infinity
+        }
         let product = Numeric(negative: a.negative != b.negative, coefficient: a.coefficient * b.coefficient,
                               scale: a.scale + b.scale)
         return try (product.scale > scaleMax ? product.rounded(toScale: scaleMax) : product).checked()
@@ -27,7 +36,10 @@ extension Numeric {
 
     /// `a / b` rounded half away from zero at `scale` digits after the point.
     public func divided(by divisor: Numeric, scale resultScale: Int, truncating: Bool = false) throws -> Numeric {
+        if isNaN || divisor.isNaN { return .nan }
         guard !divisor.isZero else { throw VireoError(.divisionByZero, "division by zero") }
+        if isInfinite { return divisor.isInfinite ? .nan : (negative != divisor.negative ? .negativeInfinity : .infinity) }
+        if divisor.isInfinite { return Numeric(0) }
         let shift = resultScale + divisor.scale - scale
         let dividend = shift >= 0 ? coefficient * .powerOfTen(shift) : coefficient
         let denominator = shift >= 0 ? divisor.coefficient : divisor.coefficient * .powerOfTen(-shift)
@@ -38,6 +50,12 @@ extension Numeric {
 
     /// `a % b`: the remainder of the division truncated to an integer, with the larger scale.
     public static func % (a: Numeric, b: Numeric) throws -> Numeric {
+        if a.isNaN || b.isNaN { return .nan }
+        if a.isInfinite {
+            guard !b.isZero else { throw VireoError(.divisionByZero, "division by zero") }
+            return .nan
+        }
+        if b.isInfinite { return a }
         let quotient = try a.divided(by: b, scale: 0, truncating: true)
         return a - (try quotient * b)
     }
@@ -45,6 +63,7 @@ extension Numeric {
     /// PostgreSQL's `select_div_scale`: enough digits after the point for 16 significant
     /// digits of the quotient, and no fewer than either operand shows.
     public static func divisionScale(_ a: Numeric, _ b: Numeric) -> Int {
+        guard a.isFinite, b.isFinite else { return 0 }
         let (weightA, firstA) = a.baseTenThousandLead
         let (weightB, firstB) = b.baseTenThousandLead
         var quotientWeight = weightA - weightB
@@ -56,7 +75,7 @@ extension Numeric {
     /// The weight and value of the first non-zero digit of the number written in base 10000
     /// with groups aligned at the point, as PostgreSQL stores numeric; (0, 0) for zero.
     public var baseTenThousandLead: (weight: Int, digit: Int) {
-        guard !isZero else { return (0, 0) }
+        guard !isZero, isFinite else { return (0, 0) }
         let digits = Array(coefficient.decimalString.utf8)
         let exponent = digits.count - 1 - scale
         let weight = exponent >= 0 ? exponent / 4 : -((-exponent + 3) / 4)
@@ -80,6 +99,11 @@ extension Numeric {
     /// `numeric(precision, scale)`: rounds to `scale` digits and checks that at most
     /// `precision - scale` digits remain before the point (22003 otherwise, PostgreSQL's text).
     public func fitted(precision: Int, scale targetScale: Int) throws -> Numeric {
+        if isNaN { return self }
+        if isInfinite {
+            throw VireoError(.numericOutOfRange, "numeric field overflow",
+                             detail: "A field with precision \(precision), scale \(targetScale) cannot hold an infinite value.")
+        }
         let result = rounded(toScale: targetScale)
         let allowed = precision - targetScale
         if !result.isZero && result.integerDigits > allowed {
@@ -91,18 +115,21 @@ extension Numeric {
 
     /// Rounds toward negative infinity to an integer.
     public var floor: Numeric {
+        guard isFinite else { return self }
         let truncated = truncated(toScale: 0)
         return negative && truncated != self ? truncated - Numeric(1) : truncated
     }
 
     /// Rounds toward positive infinity to an integer.
     public var ceiling: Numeric {
+        guard isFinite else { return self }
         let truncated = truncated(toScale: 0)
         return !negative && truncated != self ? truncated + Numeric(1) : truncated
     }
 
     /// The value as a `Int64` after rounding half away from zero; nil when out of range.
     public var roundedInt64: Int64? {
+        guard isFinite else { return nil }
         let rounded = rounded(toScale: 0)
         guard let magnitude = rounded.coefficient.uint64 else { return nil }
         if rounded.negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
@@ -115,7 +142,14 @@ extension Numeric {
     /// A double as PostgreSQL converts float8 to numeric: rounded to 15 significant digits
     /// (`significantDigits`, 6 for real). Nil for NaN and infinities.
     public init?(_ number: Double, significantDigits: Int = 15) {
-        guard number.isFinite else { return nil }
+        if number.isNaN {
+            self = .nan
+            return
+        }
+        if number.isInfinite {
+            self = number < 0 ? .negativeInfinity : .infinity
+            return
+        }
         // "%.14e" gives d.dddde±x; reading it back keeps all shown digits, then the zeros
         // PostgreSQL drops (it prints with %g) are dropped here too.
         guard let parsed = Numeric(String(format: "%.\(significantDigits - 1)e", number)) else { return nil }

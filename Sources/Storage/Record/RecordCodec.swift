@@ -25,7 +25,10 @@
 //                             column per element); a vector inside is aligned from the
 //                             nested record's first byte
 //   12 numeric                varint display scale, one sign byte (0 or 1), then the
-//                             coefficient's bytes little-endian without high zero bytes
+//                             coefficient's bytes little-endian without high zero bytes;
+//                             sign byte 2 is NaN, 3 Infinity, 4 -Infinity, each with scale 0
+//                             and no coefficient bytes (added later in issue 10; older
+//                             records never hold them, older readers refuse them)
 //
 // Invariants (checked when reading; a violation throws VireoError(.corruption)):
 //   1. n <= the record's byte count (every column costs at least its tag byte).
@@ -169,8 +172,13 @@ public enum RecordCodec {
         case .array(let elements): encode(elements, into: &bytes)
         case .numeric(let number):
             Varint.append(UInt64(number.scale), to: &bytes)
-            bytes.append(number.negative ? 1 : 0)
-            bytes.append(contentsOf: number.coefficient.littleEndianBytes)
+            switch number.kind {
+            case .finite:
+                bytes.append(number.negative ? 1 : 0)
+                bytes.append(contentsOf: number.coefficient.littleEndianBytes)
+            case .nan: bytes.append(2)
+            case .infinity: bytes.append(number.negative ? 4 : 3)
+            }
         }
     }
 

@@ -75,9 +75,15 @@ public struct RecordView {
         let field = UnsafeRawBufferPointer(rebasing: bytes[span])
         var offset = 0
         let scale = try Varint.read(from: field, at: &offset)
-        guard scale <= UInt64(Numeric.scaleMax), offset < field.count, field[offset] <= 1,
-              field.last != 0 || field.count == offset + 1 else {
+        guard scale <= UInt64(Numeric.scaleMax), offset < field.count, field[offset] <= 4,
+              field.last != 0 || field.count == offset + 1, field[offset] <= 1 || field.count == offset + 1 && scale == 0 else {
             throw Self.corrupt("column \(index) numeric is malformed")
+        }
+        switch field[offset] {
+        case 2: return .nan
+        case 3: return .infinity
+        case 4: return .negativeInfinity
+        default: break
         }
         return Numeric(negative: field[offset] == 1,
                        coefficient: Magnitude(littleEndianBytes: field[(offset + 1)...]), scale: Int(scale))

@@ -68,6 +68,9 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     case tsvector, tsquery
     /// A one-dimensional array of `element` values (`integer[]`, `text[]`).
     case array(element: ColumnType)
+    /// `time` (without time zone): a time of day, 00:00:00 to 24:00:00, stored as the
+    /// interval of that many microseconds since midnight (which sorts and prints as the time).
+    case time
     /// `numeric` / `numeric(precision, scale)`: an exact decimal; nil precision is unconstrained.
     case numeric(precision: Int?, scale: Int)
 
@@ -91,6 +94,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .date: "date"
         case .uuid: "uuid"
         case .interval: "interval"
+        case .time: "time without time zone"
         case .vector(let dimension): "vector(\(dimension))"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
@@ -107,6 +111,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .real: .double
         case .varchar, .char, .uuid, .tsvector, .tsquery: .text
         case .date, .timestamptz: .timestamp
+        case .time: .interval
         case .array(let element): .array(element: element.storageType)
         case .numeric: .numeric(precision: nil, scale: 0)
         default: self

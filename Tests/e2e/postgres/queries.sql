@@ -1546,6 +1546,118 @@ ALTER TABLE ledger ADD COLUMN fee numeric(4,2) DEFAULT 0.5;
 SELECT id, fee FROM ledger ORDER BY id;
 DROP TABLE ledger;
 
+-- jsonb normalisation (issue 10): key order, duplicates, spacing, numeric digits; json keeps its text
+SELECT '{"b": 1, "aa": 2, "b": 3, "a": [1, 2.50, 1e2, -0, 0.1e-5, 1E+2]}'::jsonb::text;
+SELECT '{"a":{"zz":1,"y":2}}'::jsonb -> 'a', ('{"a":{"zz":1,"y":2}}'::jsonb -> 'a')::text, '[1.50]'::jsonb ->> 0;
+SELECT jsonb_build_object('a', 1.50, 'b', 2.0)::text, to_jsonb(1.50)::text, to_jsonb(9007199254740993::bigint)::text, to_jsonb(1e20::float8)::text, to_jsonb(0.1::float8)::text;
+SELECT jsonb_build_array(1.50, 2.0::float8, 'x', NULL)::text, json_agg(x)::text FROM (VALUES (1.5), (2.50)) AS v(x);
+SELECT jsonb_object_agg(k, v)::text FROM (VALUES ('bb', 1), ('a', 2), ('bb', 3)) t(k, v);
+SELECT '{"a": 1.0}'::jsonb = '{"a": 1}'::jsonb, '{"a": 1.0}'::jsonb @> '{"a": 1}', '[1.0, 2]'::jsonb @> '[1]';
+SELECT '"\b\f\u0001"'::jsonb::text, '{"b":1,  "a":2}'::json::text;
+SELECT '+1'::jsonb;
+SELECT '01'::jsonb;
+SELECT '.5'::jsonb;
+SELECT '1.'::jsonb;
+CREATE TABLE jn (id int PRIMARY KEY, d jsonb);
+INSERT INTO jn VALUES (1, '{"z": 1.10, "a": true, "z": 2}'), (2, '[3, {"b": null, "a": 0.0}]');
+SELECT id, d::text FROM jn ORDER BY id;
+SELECT id FROM jn WHERE d = '{"a": true, "z": 2.0}' ORDER BY id;
+DROP TABLE jn;
+
+-- timestamp and date ignore an input offset; a session time zone other than UTC (issue 10)
+SELECT '2024-01-01 10:00+02'::timestamp, '2024-01-01 23:00-05'::date, '2024-01-01 10:00+02'::timestamptz;
+SET TIME ZONE 'Europe/Berlin';
+SELECT '2024-07-01 12:00'::timestamptz::text, '2024-01-01 12:00'::timestamptz::text, '2024-03-31 02:30'::timestamptz::text, '2024-10-27 02:30'::timestamptz::text;
+SELECT '2024-07-01 12:00'::timestamptz = '2024-07-01 10:00+00'::timestamptz, '2024-07-01 10:00:00+00'::timestamptz::text;
+CREATE TABLE tz_ev (id int PRIMARY KEY, at timestamptz);
+INSERT INTO tz_ev VALUES (1, '2024-07-01 23:30:00+00'), (2, '2024-03-31 23:30:00+00'), (3, '2024-12-31 23:00');
+SELECT id, at::text, at::date, at::timestamp FROM tz_ev ORDER BY id;
+SELECT id, date_trunc('day', at)::text, date_trunc('month', at)::text, extract(hour FROM at), extract(epoch FROM at), date_part('day', at), to_char(at, 'YYYY-MM-DD HH24:MI') FROM tz_ev ORDER BY id;
+SELECT '2024-07-01 10:00'::timestamp::timestamptz::text, '2024-07-01'::date::timestamptz::text;
+SELECT current_date = now()::date, localtimestamp - now()::timestamp < interval '1 minute';
+SHOW timezone;
+SET timezone = 'Asia/Kolkata';
+SELECT '2024-07-01 12:00Z'::timestamptz::text, '2024-07-01 12:00'::timestamptz::text;
+SET TIME ZONE 'America/St_Johns';
+SELECT '2024-01-01 12:00Z'::timestamptz::text;
+SET TIME ZONE 'Nowhere/Land';
+SHOW timezone;
+SET TIME ZONE 'UTC';
+SELECT at::text FROM tz_ev ORDER BY id;
+DROP TABLE tz_ev;
+
+-- time without time zone (issue 10): input, output, arithmetic, EXTRACT, casts, a column and its index
+SELECT '12:34'::time, '12:34:56.789'::time, '24:00'::time, '2024-01-01 12:30:15'::time, '12:30+02'::time, '1:2:3'::time;
+SELECT '12:30:15.1234567'::time, '12:30 pm'::time, '12:00 am'::time, time '23:59:59.999999';
+SELECT '25:00'::time;
+SELECT '24:00:01'::time;
+SELECT '12:60'::time;
+SELECT '13:00 pm'::time;
+SELECT 'abc'::time;
+SELECT '12'::time;
+SELECT time '08:00' + interval '20 hours', time '08:00' - interval '9 hours', time '12:00' - time '08:30', interval '1 day 1 hour' + time '23:30';
+SELECT date '2024-01-01' + time '10:00', timestamp '2024-01-01 05:00' + time '10:00', time '10:00' + date '2024-01-01';
+SELECT pg_typeof(time '12:00' - time '08:30'), pg_typeof(time '12:00' + interval '1 hour'), pg_typeof(date '2024-01-01' + time '10:00');
+SELECT time '10:00' + time '01:00';
+SELECT extract(hour FROM time '12:34:56.5'), extract(second FROM time '12:34:56.5'), extract(epoch FROM time '01:00'), date_part('minute', time '12:34');
+SELECT extract(day FROM time '12:34');
+SELECT '2024-07-01 12:34:56'::timestamp::time, '1 day 02:00'::interval::time, time '12:00'::interval, time '12:00'::text;
+SELECT '12:00'::time::timestamp;
+SELECT time '12:00' < time '13:00', time '12:00' = '12:00:00', time '24:00' > time '23:59:59.999999';
+CREATE TABLE shifts (id int PRIMARY KEY, starts time NOT NULL, ends time);
+CREATE INDEX shifts_starts ON shifts (starts);
+INSERT INTO shifts VALUES (1, '22:00', '06:00'), (2, '06:30', '14:30'), (3, '14:00:00.25', NULL), (4, '24:00', '08:00');
+INSERT INTO shifts VALUES (5, '25:00', NULL);
+SELECT id, starts, ends FROM shifts ORDER BY starts;
+SELECT id FROM shifts WHERE starts BETWEEN '06:00' AND '15:00' ORDER BY id;
+SELECT id, ends - starts, starts + interval '8 hours' FROM shifts ORDER BY id;
+SELECT max(starts), min(ends) FROM shifts;
+DROP TABLE shifts;
+
+-- numeric NaN, Infinity and -Infinity (issue 10): input, output, order, arithmetic, functions, storage and index
+SELECT 'NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric, 'inf'::numeric, '-INF'::numeric, ' nan '::numeric, '+Infinity'::numeric;
+SELECT 'NaN'::numeric = 'NaN'::numeric, 'NaN'::numeric > 'Infinity'::numeric, 'Infinity'::numeric > 1e100, '-Infinity'::numeric < -1e100, 'NaN'::numeric > 1;
+SELECT 'Infinity'::numeric + 1, 'Infinity'::numeric - 'Infinity'::numeric, 'Infinity'::numeric * 0, 'Infinity'::numeric * -2, 'NaN'::numeric + 1, 1 / 'Infinity'::numeric, 'Infinity'::numeric / -3;
+SELECT 'Infinity'::numeric / 'Infinity'::numeric, 'Infinity'::numeric % 2, 5 % 'Infinity'::numeric, 'NaN'::numeric / 0, -('Infinity'::numeric), abs('-Infinity'::numeric);
+SELECT 'Infinity'::numeric / 0;
+SELECT 'NaN'::numeric::int;
+SELECT 'Infinity'::numeric::bigint;
+SELECT 'NaN'::numeric::float8, '-Infinity'::numeric::float8, 'NaN'::float8::numeric, '-Infinity'::float8::numeric;
+SELECT round('NaN'::numeric, 2), trunc('Infinity'::numeric), floor('-Infinity'::numeric), ceil('NaN'::numeric), sign('NaN'::numeric), sign('-Infinity'::numeric), scale('NaN'::numeric), min_scale('Infinity'::numeric), trim_scale('NaN'::numeric);
+SELECT sqrt('Infinity'::numeric), sqrt('NaN'::numeric), exp('-Infinity'::numeric), exp('Infinity'::numeric), ln('Infinity'::numeric), log('Infinity'::numeric), power('Infinity'::numeric, 2), power(2::numeric, '-Infinity'::numeric), power('NaN'::numeric, 0);
+SELECT sqrt('-Infinity'::numeric);
+SELECT ln('-Infinity'::numeric);
+SELECT 'NaN'::numeric(5,2);
+SELECT 'Infinity'::numeric(5,2);
+SELECT x FROM (VALUES ('1'::numeric), ('NaN'), ('-Infinity'), ('Infinity'), ('-5.5')) t(x) ORDER BY x;
+SELECT sum(x), avg(x), max(x), min(x), count(DISTINCT x) FROM (VALUES ('1'::numeric), ('NaN'), ('NaN'), ('2')) t(x);
+SELECT sum(x), avg(x) FROM (VALUES ('1'::numeric), ('Infinity'), ('-Infinity')) t(x);
+SELECT stddev(x), variance(x) FROM (VALUES ('1'::numeric), ('Infinity')) t(x);
+SELECT to_jsonb('NaN'::numeric), to_jsonb('Infinity'::numeric), 'NaN'::numeric::text;
+CREATE TABLE nan_nums (id int PRIMARY KEY, v numeric);
+CREATE INDEX nan_nums_v ON nan_nums (v);
+INSERT INTO nan_nums VALUES (1, 'NaN'), (2, 'Infinity'), (3, '-Infinity'), (4, 0), (5, 1.5);
+SELECT id FROM nan_nums WHERE v > 1 ORDER BY id;
+SELECT id FROM nan_nums WHERE v = 'NaN' ORDER BY id;
+SELECT id, v FROM nan_nums ORDER BY v DESC;
+SELECT 'NaN'::numeric ^ 2, 2 ^ 'Infinity'::numeric;
+DROP TABLE nan_nums;
+
+-- input validation (issue 10): Unicode escapes, bytes that are not UTF-8, code points in text functions
+SELECT E'\uD800';
+SELECT E'\uDC00\uD800';
+SELECT E'\uD800\u0041';
+SELECT E'\U00110000';
+SELECT E'\u0000';
+SELECT E'\u12';
+SELECT E'\xff';
+SELECT E'\uD83D\uDE00' = '😀', E'\U0001F600' = '😀', E'\303\251' = 'é';
+SELECT '1e400'::float8;
+SELECT '1e-400'::float8;
+SELECT '-1e400'::float8;
+SELECT '1e-310'::float8 > 0;
+SELECT length('🇩🇪'), length(E'e\u0301'), strpos(E'e\u0301', 'e'), strpos('ééx', 'x'), substr('🇩🇪ab', 2, 2), left('🇩🇪ab', 1) = E'\U0001F1E9', reverse(E'e\u0301') = E'\u0301e', lpad('é', 3, '·'), translate(E'e\u0301', E'\u0301', 'x'), E'e\u0301' LIKE '__', strpos('café', E'e\u0301');
+
 -- FOREIGN KEY (issue 10): column and table constraints, actions, errors, catalog
 CREATE TABLE fk_p (id integer PRIMARY KEY, code text UNIQUE, note text);
 INSERT INTO fk_p VALUES (1, 'a', 'one'), (2, 'b', 'two'), (3, 'c', 'three');

@@ -143,6 +143,7 @@ enum RESTColumnType {
         case .timestamp, .timestamptz: "timestamp"
         case .date: "date"
         case .interval: "interval"
+        case .time: "time"
         case .bytes: "bytes"
         case .vector(let dimension): "vector(\(dimension))"
         case .tsvector: "tsvector"

@@ -210,6 +210,7 @@ struct FileConnector: ConnectorReader {
         case .null: .unknown
         case .bool: .boolean
         case .number(let number): number == number.rounded() && abs(number) < 9e15 ? .bigint : .double
+        case .numeric: .double
         case .string(let text): InferredType.looksLikeTimestamp(text) ? .timestamp : .text
         case .array, .object: .unknown
         }
@@ -238,6 +239,7 @@ struct FileConnector: ConnectorReader {
         case .null: return .null
         case .bool(let flag): return .bool(flag)
         case .number(let number): return type == "bigint" ? Int64(exactly: number).map(Value.int) ?? .double(number) : .double(number)
+        case .numeric(let number): return .numeric(number)
         case .string(let text): return .text(text)
         case .array, .object: return .json(json.text)
         }
