@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import random
 import shutil
 import socket
 import sqlite3
@@ -176,6 +177,16 @@ def build_corpus(sets, directory):
     return corpus
 
 
+def subsample(corpus, distractors):
+    """Every judged query and relevant document, and `distractors` other documents (fixed seed):
+    a smaller run (a debug build's exact vector scans) with the same queries and judgments."""
+    relevant = {doc for query in corpus["queries"] for doc in query["relevant"]}
+    others = [document for document in corpus["documents"] if document["id"] not in relevant]
+    kept = [document for document in corpus["documents"] if document["id"] in relevant]
+    kept += random.Random(12).sample(others, min(distractors, len(others)))
+    return dict(corpus, documents=sorted(kept, key=lambda document: document["id"]))
+
+
 def quality_by_set(rankings, corpus, sets):
     """{ranking: {set: figures}}, with "mixed" (every query) when there are several sets."""
     groups = {name: {"queries": [q for q in corpus["queries"] if q["set"] == name]} for name in sets}
@@ -192,10 +203,13 @@ def main():
     parser.add_argument("--pg-bin", default="/usr/lib/postgresql/15/bin")
     parser.add_argument("--sets", default="kjv,dictionary", help="comma-separated: kjv (known-item), dictionary (paraphrase)")
     parser.add_argument("--skip-peers", action="store_true", help="quality only: no SQLite, PostgreSQL or rank_bm25")
+    parser.add_argument("--distractors", type=int, help="keep only the relevant documents and this many others")
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
     sets = arguments.sets.split(",")
     corpus = build_corpus(sets, arguments.out)
+    if arguments.distractors is not None:
+        corpus = subsample(corpus, arguments.distractors)
     corpus_path = os.path.join(arguments.out, "corpus.json")
     json.dump(corpus, open(corpus_path, "w"))
     model = arguments.model_dir if arguments.model_dir and os.path.exists(os.path.join(arguments.model_dir, "model.safetensors")) else None

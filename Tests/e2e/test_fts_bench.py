@@ -69,3 +69,10 @@ def test_quality_by_set_scores_each_set_and_the_mixture():
     corpus = {"queries": [{"id": 1, "relevant": [3], "set": "kjv"}, {"id": 10001, "relevant": [100005], "set": "dictionary"}]}
     figures = run.quality_by_set({"bm25": {"1": [3], "10001": [7]}}, corpus, ["kjv", "dictionary"])["bm25"]
     assert figures["kjv"]["ndcg@10"] == 1.0 and figures["dictionary"]["ndcg@10"] == 0.0 and figures["mixed"]["ndcg@10"] == 0.5
+
+
+def test_subsample_keeps_every_judged_document_and_some_others():
+    corpus = {"documents": [{"id": i, "text": str(i)} for i in range(1, 101)],
+              "queries": [{"id": 1, "relevant": [50], "set": "kjv"}, {"id": 2, "relevant": [99], "set": "kjv"}]}
+    kept = [document["id"] for document in run.subsample(corpus, 10)["documents"]]
+    assert len(kept) == 12 and {50, 99} <= set(kept) and kept == sorted(kept)
