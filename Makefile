@@ -146,6 +146,8 @@ bench-concurrency: release
 bench-fts: release e2e-venv models
 	$(install_postgresql)
 	@command -v bible >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq bible-kjv; }
+	@[ -f /usr/share/wordnet/data.noun ] && [ -f /usr/share/dictd/gcide.dict.dz ] || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get install -y -qq wordnet-base dict-gcide; }
 	@$(VENV)/bin/python -c "import rank_bm25" 2>/dev/null || $(VENV)/bin/pip install -q rank_bm25
 	$(VENV)/bin/python Benchmarks/fts/run.py --vireo $$($(SWIFT) build -c release --show-bin-path)/vireo \
 	  --model-dir "$(MODEL_CACHE)/all-MiniLM-L6-v2" --out bench-out/fts

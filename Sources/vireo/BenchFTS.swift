@@ -16,6 +16,8 @@ struct BenchFTS: ParsableCommand {
     @Option(help: "Directory of all-MiniLM-L6-v2 (vector and hybrid rankings); none skips them.") var modelDirectory: String?
     @Option(help: "Where the benchmark database goes (deleted first).") var database: String = "/tmp/vireo-bench-fts.vireo"
     @Option(help: "Timed passes over the speed queries; the best counts.") var rounds: Int = 3
+    @Option(help: "A file of document vectors kept between runs (made if missing; a text not in it is embedded).")
+    var embeddingCache: String?
 
     struct Corpus: Decodable {
         struct Document: Decodable { var id: Int; var text: String }
@@ -28,6 +30,8 @@ struct BenchFTS: ParsableCommand {
 
     static let anyWord = "CAST(replace(CAST(plainto_tsquery('english', $1) AS text), '&', '|') AS tsquery)"
     static let topKeyword = "SELECT id FROM docs WHERE tsv @@ \(anyWord) ORDER BY bm25(tsv, \(anyWord)) DESC LIMIT "
+    /// The judged queries' keyword ranking, with each row's score (run.py tries fusions on them).
+    static let topKeywordScored = "SELECT id, bm25(tsv, \(anyWord)) FROM docs WHERE tsv @@ \(anyWord) ORDER BY 2 DESC LIMIT 100"
 
     func run() throws {
         let corpus = try JSONDecoder().decode(Corpus.self, from: Data(contentsOf: URL(fileURLWithPath: self.corpus)))
@@ -36,10 +40,10 @@ struct BenchFTS: ParsableCommand {
         let vectors = try embedDocuments(corpus)
         results.merge(try load(corpus, vectors: vectors)) { $1 }
         let db = try Database.open(path: database)
-        results["bm25"] = try rankings(db, corpus, sql: Self.topKeyword + "100") { [.text($0.text)] }
+        results["bm25"] = try rankings(db, corpus, sql: Self.topKeywordScored) { [.text($0.text)] }
         if let vectors {
             let queryVectors = try embed(corpus.queries.map(\.text))
-            results["vector"] = try rankings(db, corpus, sql: "SELECT id FROM docs ORDER BY emb <=> $1 LIMIT 100") { query in
+            results["vector"] = try rankings(db, corpus, sql: "SELECT id, 1 - (emb <=> $1) FROM docs ORDER BY emb <=> $1 LIMIT 100") { query in
                 [.vector(queryVectors[query.offset])]
             }
             results["hybrid"] = try rankings(db, corpus, sql: "SELECT id FROM hybrid_search('docs', 'tsv', 'emb', $1, $2, 100)") { query in
@@ -87,15 +91,25 @@ struct BenchFTS: ParsableCommand {
         (try FileManager.default.attributesOfItem(atPath: database)[.size] as? NSNumber)?.intValue ?? 0
     }
 
+    /// Each query's ranked ids under "ids", and under "scores" the second column when there is one.
     private func rankings(_ db: Database, _ corpus: Corpus, sql: String,
-                          _ parameters: ((offset: Int, text: String)) throws -> [Value]) throws -> [String: [Int]] {
-        var ranked: [String: [Int]] = [:]
+                          _ parameters: ((offset: Int, text: String)) throws -> [Value]) throws -> [String: Any] {
+        var ranked: [String: [Int]] = [:], scores: [String: [Double]] = [:]
         let statement = try db.prepare(sql)
         for (offset, query) in corpus.queries.enumerated() {
             let rows = try statement.execute(try parameters((offset, query.text))).rows
             ranked[String(query.id)] = rows.compactMap { if case .int(let id) = $0.first { Int(id) } else { nil } }
+            scores[String(query.id)] = rows.compactMap { row in row.count > 1 ? Self.number(row[1]) : nil }
         }
-        return ranked
+        return scores.values.contains { !$0.isEmpty } ? ["ids": ranked, "scores": scores] : ["ids": ranked]
+    }
+
+    private static func number(_ value: Value) -> Double? {
+        switch value {
+        case .double(let number): number
+        case .int(let number): Double(number)
+        default: nil
+        }
     }
 
     /// Top-10 BM25 queries per second, single thread, best of `rounds` passes.
@@ -131,9 +145,13 @@ struct BenchFTS: ParsableCommand {
     private func embedDocuments(_ corpus: Corpus) throws -> [[Float]]? {
         guard modelDirectory != nil else { return nil }
         let start = Date()
-        let vectors = try embed(corpus.documents.map(\.text))
-        print(String(format: "embedded %d documents in %.0f s", vectors.count, Date().timeIntervalSince(start)))
-        return vectors
+        var cache = embeddingCache.map { EmbeddingCache(path: $0) } ?? EmbeddingCache()
+        let missing = Array(Set(corpus.documents.map(\.text).filter { cache.vectors[$0] == nil }))
+        for (text, vector) in zip(missing, try embed(missing)) { cache.vectors[text] = vector }
+        if let embeddingCache, !missing.isEmpty { try cache.write(path: embeddingCache) }
+        print(String(format: "embedded %d documents (%d from the cache) in %.0f s", corpus.documents.count,
+                     corpus.documents.count - missing.count, Date().timeIntervalSince(start)))
+        return corpus.documents.map { cache.vectors[$0.text] ?? [] }
     }
 
     private func embed(_ texts: [String]) throws -> [[Float]] {

@@ -3,8 +3,8 @@ import Testing
 @testable import VireoQuery
 import VireoStorage
 
-/// hybrid_search(): reciprocal rank fusion of the BM25 ranking and the vector ranking,
-/// checked against the fusion computed here from each ranking on its own.
+/// hybrid_search(): relative-score or reciprocal-rank fusion of the BM25 ranking and the
+/// vector ranking, checked against the fusion computed here from each ranking on its own.
 @Suite("full-text search: hybrid search")
 struct TextSearchHybridTests {
     static func setUp(_ db: Database, count: Int, seed: UInt64) throws {
@@ -18,28 +18,41 @@ struct TextSearchHybridTests {
         }
     }
 
-    /// The fused ranking from the two rankings, each read by a plain query.
-    static func expected(_ db: Database, words: String, vector: String, k: Int, weights: (Double, Double)) throws -> [(Int, Double)] {
+    /// The fused ranking from the two rankings, each read by a plain query with its score.
+    static func expected(_ db: Database, words: String, vector: String, k: Int, weights: (Double, Double),
+                         fusion: HybridSearchSQL.Fusion) throws -> [(Int, Double)] {
         let query = words.split(separator: " ").joined(separator: " | ")
-        let keyword = try rows(db, "SELECT id FROM t WHERE tsv @@ to_tsquery('english', $1) ORDER BY bm25(tsv, to_tsquery('english', $1)) DESC, id LIMIT 50", [.text(query)])
-        let semantic = try rows(db, "SELECT id FROM t ORDER BY v <=> $1::vector, id LIMIT 50", [.text(vector)])
+        let keyword = try rows(db, "SELECT id, bm25(tsv, to_tsquery('english', $1)) FROM t WHERE tsv @@ to_tsquery('english', $1) ORDER BY 2 DESC, id LIMIT 50", [.text(query)])
+        let semantic = try rows(db, "SELECT id, -(v <=> $1::vector) FROM t ORDER BY v <=> $1::vector, id LIMIT 50", [.text(vector)])
         var scores: [Int: Double] = [:]
-        for (rank, row) in keyword.enumerated() { scores[Int(row[0])!, default: 0] += weights.0 / Double(60 + rank + 1) }
-        for (rank, row) in semantic.enumerated() { scores[Int(row[0])!, default: 0] += weights.1 / Double(60 + rank + 1) }
+        for (list, weight) in [(keyword, weights.0), (semantic, weights.1)] {
+            let values = list.map { Double($0[1])! }
+            let low = values.min() ?? 0, high = values.max() ?? 0
+            for (rank, row) in list.enumerated() {
+                let part = switch fusion {
+                case .rrf: 1 / Double(60 + rank + 1)
+                case .relative: high > low ? (values[rank] - low) / (high - low) : 1
+                }
+                scores[Int(row[0])!, default: 0] += weight * part
+            }
+        }
         return scores.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(k).map { ($0.key, $0.value) }
     }
 
-    @Test("hybrid_search fuses the BM25 and vector rankings by reciprocal rank, with weights")
+    @Test("hybrid_search fuses the BM25 and vector rankings by relative score (the default) or reciprocal rank, with weights")
     func fusion() throws {
         let db = try Database.inMemory()
         try Self.setUp(db, count: 120, seed: 21)
-        for (words, vector, weights) in [("apple kiwi", "[0.1,0.9,0.3,0.5]", (1.0, 1.0)), ("grape", "[0.7,0.2,0.2,0.1]", (2.0, 0.5)),
-                                         ("lemon peach sage", "[0.3,0.3,0.3,0.9]", (0.0, 1.0))] {
-            let got = try rows(db, "SELECT id, score FROM hybrid_search('t', 'tsv', 'v', $1, $2, 7, $3, $4)",
-                               [.text(words), .text(vector), .double(weights.0), .double(weights.1)]).map { (Int($0[0])!, Double($0[1])!) }
-            let want = try Self.expected(db, words: words, vector: vector, k: 7, weights: weights)
-            #expect(got.count == want.count && zip(got, want).allSatisfy { $0.0 == $1.0 && abs($0.1 - $1.1) < 1e-12 },
-                    "\(words): got \(got), want \(want)")
+        for fusion in [nil] + HybridSearchSQL.Fusion.allCases {
+            for (words, vector, weights) in [("apple kiwi", "[0.1,0.9,0.3,0.5]", (1.0, 1.0)), ("grape", "[0.7,0.2,0.2,0.1]", (2.0, 0.5)),
+                                             ("lemon peach sage", "[0.3,0.3,0.3,0.9]", (0.0, 1.0))] {
+                let fusionArgument = fusion.map { ", '\($0.rawValue)'" } ?? ""
+                let got = try rows(db, "SELECT id, score FROM hybrid_search('t', 'tsv', 'v', $1, $2, 7, $3, $4\(fusionArgument))",
+                                   [.text(words), .text(vector), .double(weights.0), .double(weights.1)]).map { (Int($0[0])!, Double($0[1])!) }
+                let want = try Self.expected(db, words: words, vector: vector, k: 7, weights: weights, fusion: fusion ?? .relative)
+                #expect(got.count == want.count && zip(got, want).allSatisfy { $0.0 == $1.0 && abs($0.1 - $1.1) < 1e-9 },
+                        "\(fusion?.rawValue ?? "default") \(words): got \(got), want \(want)")
+            }
         }
         let columns = try db.execute("SELECT * FROM hybrid_search('t', 'tsv', 'v', 'kiwi', '[1,1,1,1]')").columns.map(\.name)
         #expect(columns == ["id", "body", "tsv", "v", "score", "keyword_rank", "vector_rank"])
@@ -55,5 +68,7 @@ struct TextSearchHybridTests {
         #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'tsv', 'nope', 'a', '[1,1,1,1]')")?.sqlState == "42703")
         #expect(sqlError(db, "SELECT * FROM hybrid_search('missing', 'tsv', 'v', 'a', '[1,1,1,1]')")?.sqlState == "42P01")
         #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'tsv')")?.sqlState == "42883")
+        #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'tsv', 'v', 'a', '[1,1,1,1]', 5, 1, 1, 'borda')")?.sqlState == "22023")
+        #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'tsv', 'v', 'a', '[1,1,1,1]', 5, 1, 1, $1)", [.text("rrf")])?.sqlState == "0A000")
     }
 }

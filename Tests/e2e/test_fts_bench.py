@@ -31,10 +31,48 @@ def test_vireo_bench_fts_ranks_and_agrees_with_rank_bm25(tmp_path):
                     str(tmp_path / "vireo.json"), "--database", str(tmp_path / "bench.vireo"), "--rounds", "1"],
                    check=True, capture_output=True)
     result = json.loads((tmp_path / "vireo.json").read_text())
-    assert result["bm25"]["1"][0] == 1 and set(result["bm25"]["1"]) == {1, 4, 2}
+    ranked = result["bm25"]["ids"]["1"]
+    assert ranked[0] == 1 and set(ranked) == {1, 4, 2}
+    assert result["bm25"]["scores"]["1"] == sorted(result["bm25"]["scores"]["1"], reverse=True)
     assert result["top10_qps"] > 0 and result["index_bytes"] >= 0
     pytest.importorskip("rank_bm25")
     lexemes = run.query_lexemes(os.environ["VIREO_BIN"], corpus["queries"], str(tmp_path))
     assert lexemes == [["night", "templ"], ["sheep", "wine"]]
     overlap = run.agreement(result, corpus, lexemes)
     assert overlap["rank_bm25, Lucene idf"] == 1.0
+
+
+def test_fusions_rank_by_rank_or_by_scaled_score():
+    import fusion
+    keyword = {"ids": {"1": [10, 20, 30]}, "scores": {"1": [9.0, 3.0, 1.0]}}
+    vector = {"ids": {"1": [30, 40]}, "scores": {"1": [0.8, 0.6]}}
+    fused = fusion.alternatives(keyword, vector)
+    # RRF: 30 is in both lists (1/63 + 1/61) and beats 10 (1/61 alone).
+    assert fused["rrf k=60 1:1"]["1"][:2] == [30, 10]
+    # Min-max: 10 scores 0.5·1, 30 scores 0.5·0 + 0.5·1, 40 nothing; 10 and 30 tie, the lower id first.
+    assert fused["minmax 0.5:0.5"]["1"] == [10, 30, 20, 40]
+    assert fused["minmax 0.7:0.3"]["1"][0] == 10 and fused["minmax 0.3:0.7"]["1"][0] == 30
+
+
+def test_gcide_senses_are_cleaned_and_wordnet_borrowed_ones_dropped():
+    import build_dictionary
+    single = " [F. riv[`e]re a river.]\n   A large stream of water flowing in a bed; as, the {Thames}.\n   [1913 Webster]\n"
+    assert build_dictionary.only_sense(single) == "A large stream of water flowing in a bed"
+    numbered = "\n   1. One sense.\n      [1913 Webster]\n\n   2. Another.\n      [1913 Webster]\n"
+    assert build_dictionary.only_sense(numbered) is None
+    borrowed = "\n   a large natural stream of water\n      [WordNet 1.5]\n"
+    assert build_dictionary.only_sense(borrowed) is None
+    assert build_dictionary.clean("(Zool.) Any one of numerous small birds. --Shak.") == "Any one of numerous small birds."
+
+
+def test_quality_by_set_scores_each_set_and_the_mixture():
+    corpus = {"queries": [{"id": 1, "relevant": [3], "set": "kjv"}, {"id": 10001, "relevant": [100005], "set": "dictionary"}]}
+    figures = run.quality_by_set({"bm25": {"1": [3], "10001": [7]}}, corpus, ["kjv", "dictionary"])["bm25"]
+    assert figures["kjv"]["ndcg@10"] == 1.0 and figures["dictionary"]["ndcg@10"] == 0.0 and figures["mixed"]["ndcg@10"] == 0.5
+
+
+def test_subsample_keeps_every_judged_document_and_some_others():
+    corpus = {"documents": [{"id": i, "text": str(i)} for i in range(1, 101)],
+              "queries": [{"id": 1, "relevant": [50], "set": "kjv"}, {"id": 2, "relevant": [99], "set": "kjv"}]}
+    kept = [document["id"] for document in run.subsample(corpus, 10)["documents"]]
+    assert len(kept) == 12 and {50, 99} <= set(kept) and kept == sorted(kept)

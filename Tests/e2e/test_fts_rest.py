@@ -1,5 +1,5 @@
 """Ranking modes of the tables API's search (issue 12): vector, keyword (BM25 over a tsvector
-column, from its gin index) and hybrid (reciprocal rank fusion), over a real `vireo serve`,
+column, from its gin index) and hybrid (relative score fusion), over a real `vireo serve`,
 checked against the same rankings computed from SQL."""
 from conftest import rest, call
 
@@ -42,15 +42,19 @@ def test_hybrid_ranking_fuses_both_and_is_the_default_with_both_inputs(server):
     make_table(server, "fts_hybrid")
     body = call(server.base_url, "POST", "/api/v1/tables/fts_hybrid/search", {"query": "disk controller", "vector": [0.85, 0.2], "k": 5})
     assert body["ranking"] == "hybrid"
-    keyword = [row["id"] for row in sql_rows(server, "SELECT id FROM fts_hybrid WHERE tsv @@ to_tsquery('english', 'disk | controller') "
-                                                      "ORDER BY bm25(tsv, to_tsquery('english', 'disk | controller')) DESC, id", [])]
-    vector = [row["id"] for row in sql_rows(server, "SELECT id FROM fts_hybrid ORDER BY embedding <=> '[0.85, 0.2]', id", [])]
+    keyword = sql_rows(server, "SELECT id, bm25(tsv, to_tsquery('english', 'disk | controller')) AS score FROM fts_hybrid "
+                               "WHERE tsv @@ to_tsquery('english', 'disk | controller') ORDER BY score DESC, id", [])
+    vector = sql_rows(server, "SELECT id, -(embedding <=> '[0.85, 0.2]') AS score FROM fts_hybrid ORDER BY embedding <=> '[0.85, 0.2]', id", [])
+    # hybrid_search's default fusion: each side's scores scaled to 0…1 (min-max), then added.
     fused = {}
-    for ranks in (keyword, vector):
-        for rank, row_id in enumerate(ranks, start=1):
-            fused[row_id] = fused.get(row_id, 0) + 1 / (60 + rank)
+    for hits in (keyword, vector):
+        low, high = min(h["score"] for h in hits), max(h["score"] for h in hits)
+        for hit in hits:
+            fused[hit["id"]] = fused.get(hit["id"], 0) + ((hit["score"] - low) / (high - low) if high > low else 1.0)
+    keyword = [hit["id"] for hit in keyword]
     expected = sorted(fused, key=lambda row_id: (-fused[row_id], row_id))[:5]
     assert [r["row"]["id"] for r in body["results"]] == expected
+    assert abs(body["results"][0]["score"] - fused[expected[0]]) < 1e-9
     first = body["results"][0]
     assert first["keyword_rank"] == keyword.index(first["row"]["id"]) + 1
     filtered = call(server.base_url, "POST", "/api/v1/tables/fts_hybrid/search",

@@ -51,7 +51,6 @@ struct TSHeadline {
             if minWords <= 0 { throw VireoError(.invalidParameter, "MinWords should be positive") }
             if shortWord < 0 { throw VireoError(.invalidParameter, "ShortWord should be >= 0") }
             if maxFragments < 0 { throw VireoError(.invalidParameter, "MaxFragments should be >= 0") }
-            if maxFragments > 0 { throw VireoError(.featureNotSupported, "ts_headline with MaxFragments > 0 is not supported") }
         }
 
         private static func integer(_ value: String) throws -> Int {
@@ -157,24 +156,24 @@ struct TSHeadline {
 }
 
 extension TSHeadline {
-    /// The headline text.
+    /// The headline text. With MaxFragments > 0 PostgreSQL takes fragments even when
+    /// HighlightAll is on.
     func headline() -> String {
+        if options.maxFragments > 0 { return fragmentsHeadline() }
         let range = options.highlightAll ? 0..<words.count : bestRange()
-        var output = ""
-        for word in words[range] where word.kind != .skipped {
-            if word.match != nil && word.kind != .blank {
-                output += options.startSelection + word.text + options.stopSelection
-            } else {
-                output += word.text
-            }
-        }
-        return output
+        return words[range].map(marked).joined()
+    }
+
+    /// A word as the headline prints it: a match between StartSel and StopSel.
+    func marked(_ word: Word) -> String {
+        if word.kind == .skipped { return "" }
+        return word.match != nil && word.kind != .blank ? options.startSelection + word.text + options.stopSelection : word.text
     }
 
     private func isInteresting(_ index: Int) -> Bool { words[index].match != nil }
 
     /// PostgreSQL's BADENDPOINT: a blank, number or short word that is not a match.
-    private func isBadEnd(_ index: Int) -> Bool {
+    func isBadEnd(_ index: Int) -> Bool {
         let word = words[index]
         return (word.kind != .word || word.text.utf8.count <= options.shortWord) && !isInteresting(index)
     }
@@ -193,7 +192,7 @@ extension TSHeadline {
     }
 
     /// The earliest shortest cover starting at or after `start` (hlCover).
-    private func cover(from start: Int) -> (Int, Int)? {
+    func cover(from start: Int) -> (Int, Int)? {
         let coverMax = max(options.maxWords * 10, 100)
         var first = firstMatch(from: start)
         while let low = first {

@@ -1110,6 +1110,21 @@ SELECT ts_headline('english', 'a b c d e f g h i j k l m n o p q r s t u v w x y
 SELECT ts_headline('The fat cat sat on the mat', to_tsquery('cat'), 'HighlightAll=1, StartSel="<<", StopSel=">>"');
 SELECT ts_headline('english', 'a b', 'a'::tsquery, 'MinWords=40');
 SELECT ts_headline('english', 'a b', 'a'::tsquery, 'Bogus=1');
+-- ts_headline with MaxFragments: mark_hl_fragments (pieces of covers, stretched, joined by FragmentDelimiter)
+SELECT ts_headline('english', 'The quick brown fox jumps over the lazy dog. A fox is quick and the dog is lazy, but every fox likes a dog now and then when the sun is out.', to_tsquery('english', 'fox & dog'), 'MaxFragments=2, MaxWords=5, MinWords=2');
+SELECT ts_headline('english', 'In the beginning God created the heaven and the earth. And the earth was without form, and void; and darkness was upon the face of the deep. And the Spirit of God moved upon the face of the waters. And God said, Let there be light: and there was light.', to_tsquery('english', 'god | light'), 'MaxFragments=3, MaxWords=8, MinWords=3');
+SELECT ts_headline('english', 'In the beginning God created the heaven and the earth. And the earth was without form, and void; and darkness was upon the face of the deep. And the Spirit of God moved upon the face of the waters. And God said, Let there be light: and there was light.', to_tsquery('english', 'earth & water'), 'MaxFragments=2, MaxWords=6, MinWords=2, FragmentDelimiter=" | "');
+SELECT ts_headline('english', 'Search terms may occur many times in a document, requiring ranking of the search matches to decide which occurrences to display in the result.', to_tsquery('english', 'search & term'), 'MaxFragments=1');
+SELECT ts_headline('english', 'Search terms may occur many times in a document, requiring ranking of the search matches to decide which occurrences to display in the result.', to_tsquery('english', 'search | display'), 'MaxFragments=5, MaxWords=4, MinWords=1, StartSel=<em>, StopSel=</em>');
+SELECT ts_headline('english', 'no match in this text at all, nothing whatsoever to see here, move along please, there is nothing of interest in this sentence', to_tsquery('english', 'zebra'), 'MaxFragments=2, MinWords=4, MaxWords=8');
+SELECT ts_headline('english', 'a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg hh ii jj kk ll mm nn oo pp qq rr ss tt uu vv ww xx yy zz', to_tsquery('simple', 'c | zz | mm'), 'MaxFragments=2, MaxWords=6, MinWords=2, ShortWord=0');
+SELECT ts_headline('english', 'version 1.2.3 of the fat cat, then 2024 and the 42 rats in 7 boxes; cats at 3 and rats at 9 after the fat year', to_tsquery('english', 'cat & rat'), 'MaxFragments=3, MaxWords=7, MinWords=3');
+SELECT ts_headline('english', 'state-of-the-art search at vireo.example.org, and a second search of the state-of-the-art art galleries', to_tsquery('english', 'art & search'), 'MaxFragments=2, MaxWords=5, MinWords=2');
+SELECT ts_headline('english', 'The quick brown fox jumps over the lazy dog, and the dog sleeps while the fox runs far into the woods beyond the hill', phraseto_tsquery('english', 'lazy dog'), 'MaxFragments=4, MaxWords=10, MinWords=5');
+SELECT ts_headline('english', 'The fat cat sat on the mat and ate the fat rats', to_tsquery('english', 'fat'), 'MaxFragments=2, MaxWords=3, MinWords=1, HighlightAll=true');
+SELECT ts_headline('english', 'Cats chase rats. Dogs chase cats. Rats fear cats and dogs. Mice fear everything, cats most of all.', to_tsquery('english', 'cat & (rat | mice)'), 'MaxFragments=10, MaxWords=4, MinWords=1');
+SELECT ts_headline('english', 'a b', 'a'::tsquery, 'MaxFragments=-1');
+SELECT id, ts_headline('english', title || ': ' || body, to_tsquery('english', 'dog | fox | run'), 'MaxFragments=2, MaxWords=6, MinWords=2') FROM articles ORDER BY id;
 
 -- Savepoints: an error rolled back to a savepoint, names repeated, RELEASE, errors outside a block
 DROP TABLE IF EXISTS sp;
