@@ -121,7 +121,7 @@ extension PGConnection {
                 try session.applyStartupParameter("timezone", zone)
             } catch let error as VireoError {
                 output.writeError(severity: "FATAL", sqlState: error.sqlState, message: error.message)
-                try await flush(outbound)
+                try await flush()
                 return nil
             }
         }
