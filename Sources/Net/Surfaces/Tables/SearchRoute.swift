@@ -34,14 +34,14 @@ enum SearchRoute {
     }
 
     /// How results are ranked: by vector distance, by BM25 over a tsvector column, or both
-    /// fused by reciprocal rank.
+    /// combined by relative score fusion.
     enum Ranking: String, CaseIterable {
         case vector, keyword, hybrid
     }
 
     static let search = RouteDeclaration(
         .post, "/api/v1/tables/{name}/search",
-        summary: "The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given)",
+        summary: "The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both combined by relative score fusion, each side scaled to 0…1 (ranking hybrid, the default when both vector and query are given)",
         parameters: [TableRoutes.nameParameter],
         requestBody: .object([
             ("vector", .array(of: .number, count: 1...RESTColumnType.vectorDimensionMax)),
@@ -57,7 +57,7 @@ enum SearchRoute {
         ], required: []),
         response: .object([
             ("results", .array(of: .object([("row", RowRoutes.row), ("distance", .described(.number, "vector ranking")),
-                                            ("score", .described(.number, "keyword ranking: BM25; hybrid: the fused reciprocal-rank score")),
+                                            ("score", .described(.number, "keyword ranking: BM25; hybrid: the two rankings' scores, each scaled to 0…1, combined with equal weights")),
                                             ("keyword_rank", .nullable(.integer())), ("vector_rank", .nullable(.integer()))]))),
             ("count", .integer()), ("column", .string()), ("metric", .string()), ("ranking", .string()),
         ])

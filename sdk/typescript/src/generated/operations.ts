@@ -161,7 +161,7 @@ export const operations = {
   "delete_api_v1_tables__name__rows__id_": { method: "DELETE", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: false, status: 200, otherStatuses: [], requiresKey: true },
   /** PATCH /api/v1/tables/{name}/rows/{id}: Change some columns of one row */
   "patch_api_v1_tables__name__rows__id_": { method: "PATCH", path: "/api/v1/tables/{name}/rows/{id}", pathParams: ["name","id"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
-  /** POST /api/v1/tables/{name}/search: The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
+  /** POST /api/v1/tables/{name}/search: The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both combined by relative score fusion, each side scaled to 0…1 (ranking hybrid, the default when both vector and query are given) */
   "post_api_v1_tables__name__search": { method: "POST", path: "/api/v1/tables/{name}/search", pathParams: ["name"], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },
   /** POST /api/v1/query: Run one SQL statement with parameters $1, $2 … */
   "post_api_v1_query": { method: "POST", path: "/api/v1/query", pathParams: [], queryParams: [], hasBody: true, status: 200, otherStatuses: [], requiresKey: true },

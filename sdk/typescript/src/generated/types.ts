@@ -208,13 +208,13 @@ export type PatchApiV1TablesNameRowsIdBody = GetApiV1TablesNameRowsIdResponse;
 /** Change some columns of one row */
 export type PatchApiV1TablesNameRowsIdResponse = GetApiV1TablesNameRowsIdResponse;
 
-/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both combined by relative score fusion, each side scaled to 0…1 (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchPath = GetApiV1TablesNamePath;
 
-/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both combined by relative score fusion, each side scaled to 0…1 (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchQuery = Record<string, never>;
 
-/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both combined by relative score fusion, each side scaled to 0…1 (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchBody = {
   vector?: number[];
   /** text whose words (any of them) the keyword ranking looks for */
@@ -234,7 +234,7 @@ export type PostApiV1TablesNameSearchBody = {
   include_vectors?: boolean;
 };
 
-/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both fused by reciprocal rank (ranking hybrid, the default when both vector and query are given) */
+/** The k best rows: nearest a vector (inner_product distances are negated, so smaller is nearer), best by BM25 for a text query over a tsvector column, or both combined by relative score fusion, each side scaled to 0…1 (ranking hybrid, the default when both vector and query are given) */
 export type PostApiV1TablesNameSearchResponse = {
   results: ({
     row: {
@@ -242,7 +242,7 @@ export type PostApiV1TablesNameSearchResponse = {
     };
     /** vector ranking */
     distance: number;
-    /** keyword ranking: BM25; hybrid: the fused reciprocal-rank score */
+    /** keyword ranking: BM25; hybrid: the two rankings' scores, each scaled to 0…1, combined with equal weights */
     score: number;
     keyword_rank: number | null;
     vector_rank: number | null;
