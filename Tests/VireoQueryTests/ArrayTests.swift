@@ -78,6 +78,21 @@ struct ArrayTests {
         #expect(try text(session, "SELECT ARRAY(SELECT x * 2 FROM generate_series(1, 3) x)") == ["{2,4,6}"])
     }
 
+    @Test("set-returning functions of one select list run side by side; generate_subscripts")
+    func setReturningFunctionsSideBySide() throws {
+        let session = try Database.inMemory().session()
+        #expect(try text(session, "SELECT unnest(ARRAY[10,20,30]) AS v, generate_subscripts(ARRAY[10,20,30], 1) AS i, 'x'")
+                == ["10|1|x", "20|2|x", "30|3|x"])
+        #expect(try text(session, "SELECT generate_series(1, 3), unnest(ARRAY['a'])") == ["1|a", "2|NULL", "3|NULL"])
+        #expect(try text(session, "SELECT generate_subscripts(ARRAY['a','b'], 1, true)") == ["2", "1"])
+        #expect(try text(session, "SELECT generate_subscripts(ARRAY['a','b'], 2)").isEmpty, "a one-dimensional array has no second dimension")
+        _ = try session.execute("CREATE TABLE t (id bigint PRIMARY KEY, a int, b int)")
+        _ = try session.execute("CREATE INDEX t_b_a ON t (b, a)")
+        let keys = "SELECT unnest(i.indkey) AS k, generate_subscripts(i.indkey, 1) AS o, i.indkey[0], i.indkey::text FROM pg_index i "
+            + "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 't_b_a' ORDER BY o"
+        #expect(try text(session, keys) == ["3|0|3|3 2", "2|1|3|3 2"], "an int2vector's subscripts start at 0, as PostgreSQL's do")
+    }
+
     @Test("array columns are stored, indexed, compared and kept across a reopen")
     func columns() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-arrays-\(UUID().uuidString)")

@@ -8,10 +8,27 @@ struct SystemCatalogTests {
     func registerVectorLookup() throws {
         let db = try Database.inMemory()
         let sql = "SELECT typname AS name, oid, typarray AS array_oid, oid::regtype::text AS regtype, typdelim AS delimiter FROM pg_type t WHERE t.oid = to_regtype($1) ORDER BY t.oid"
-        #expect(try rows(db, sql, [.text("vector")]) == [["vector", "16385", "16386", "16385", ","]])
+        #expect(try rows(db, sql, [.text("vector")]) == [["vector", "16385", "16386", "vector", ","]])
         #expect(try rows(db, sql, [.text("bit")]).count == 1)
         #expect(try rows(db, sql, [.text("halfvec")]).isEmpty, "an unknown type has no row")
         #expect(try rows(db, "SELECT to_regtype('double precision'), to_regtype('public.vector'), to_regtype('nope')") == [["701", "16385", "NULL"]])
+    }
+
+    @Test("catalog columns have PostgreSQL's types: oid for references, name for identifiers, \"char\" for codes")
+    func catalogColumnTypes() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        let lookup = try session.execute("SELECT t.oid, t.typelem AS elemtype, t.typtype AS kind, t.typname FROM pg_catalog.pg_type AS t "
+                                         + "INNER JOIN pg_catalog.pg_namespace AS ns ON (ns.oid = t.typnamespace) WHERE t.typname = 'vector' AND ns.nspname = 'public'")
+        #expect(lookup.columns.map(\.type) == [.oid, .oid, .internalChar, .name])
+        #expect(lookup.rows == [[.int(16385), .int(0), .text("b"), .text("vector")]])
+        #expect(try rows(db, "SELECT (-1)::oid, '4294967295'::oid, 7::oid = 7, 7::oid < 8::bigint, 'x'::name = 'x'::text, 'abc'::\"char\"")
+                == [["4294967295", "4294967295", "t", "t", "t", "a"]])
+        #expect(try rows(db, "SELECT 23::regtype::text, 1043::regtype::text, 1007::regtype::text, 99999::regtype::text")
+                == [["integer", "character varying", "integer[]", "99999"]])
+        #expect(sqlError(db, "SELECT 4294967296::oid")?.sqlState == "22003")
+        #expect(sqlError(db, "SELECT 'x'::oid")?.sqlState == "22P02")
+        #expect(try rows(db, "SELECT count(*) FROM pg_class c WHERE c.relkind = ANY (ARRAY['r', 'p'])") == [["0"]])
     }
 
     @Test("pg_class, pg_attribute, pg_index and information_schema follow the catalog")
@@ -27,7 +44,7 @@ struct SystemCatalogTests {
         #expect(try rows(db, "SELECT 'docs'::regclass = (SELECT oid FROM pg_class WHERE relname = 'docs'), pg_size_pretty(123456789)") == [["t", "118 MB"]])
         let attributes = "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'docs' ORDER BY a.attnum"
         #expect(try rows(db, attributes) == [["id", "bigint", "t"], ["title", "text", "t"], ["embedding", "vector(4)", "f"]])
-        #expect(try rows(db, "SELECT i.indkey FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'docs_embedding'") == [["3"]])
+        #expect(try rows(db, "SELECT i.indkey::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'docs_embedding'") == [["3"]])
         #expect(try rows(db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'docs' ORDER BY ordinal_position")
                 == [["id", "bigint"], ["title", "text"], ["embedding", "USER-DEFINED"]])
         try db.execute("DROP TABLE docs")

@@ -27,3 +27,29 @@ def test_asyncpg_prepares_binds_and_fetches(server):
         finally:
             await conn.close()
     run(scenario())
+
+
+def test_pgvector_register_vector_for_asyncpg(server):
+    """pgvector-python's asyncpg registration looks `vector` up in pg_type and needs
+    typtype typed "char" (asyncpg decodes it as bytes) and oid typed oid; then vectors go
+    both ways in pgvector's binary form."""
+    import numpy as np
+    from pgvector.asyncpg import register_vector
+
+    async def scenario():
+        conn = await asyncpg.connect(host="127.0.0.1", port=server.pg_port, user="vireo", database="vireo",
+                                     password=API_KEY, ssl=False)
+        try:
+            await register_vector(conn)
+            await conn.execute("CREATE TABLE apg_vectors (id bigint PRIMARY KEY, embedding vector(3))")
+            await conn.executemany("INSERT INTO apg_vectors VALUES ($1, $2)",
+                                   [(1, np.array([1, 0, 0], dtype=np.float32)), (2, np.array([0, 1, 0], dtype=np.float32))])
+            row = await conn.fetchrow("SELECT id, embedding FROM apg_vectors ORDER BY embedding <-> $1 LIMIT 1",
+                                      np.array([0.1, 0.9, 0], dtype=np.float32))
+            assert row["id"] == 2
+            assert row["embedding"].to_list() == [0.0, 1.0, 0.0]
+            kinds = await conn.fetch("SELECT typname, typtype FROM pg_type WHERE oid = $1", 16385)
+            assert [(r["typname"], r["typtype"]) for r in kinds] == [("vector", b"b")]
+        finally:
+            await conn.close()
+    run(scenario())

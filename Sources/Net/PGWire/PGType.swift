@@ -19,6 +19,9 @@ struct PGType: Sendable, Equatable {
     static let int4 = PGType(oid: 23, sizeBytes: 4)
     static let text = PGType(oid: 25, sizeBytes: -1)
     static let oid = PGType(oid: 26, sizeBytes: 4)
+    static let internalChar = PGType(oid: 18, sizeBytes: 1)
+    static let name = PGType(oid: 19, sizeBytes: 64)
+    static let int2vector = PGType(oid: 22, sizeBytes: -1, elementOID: 21)
     static let json = PGType(oid: 114, sizeBytes: -1)
     static let float4 = PGType(oid: 700, sizeBytes: 4)
     static let float8 = PGType(oid: 701, sizeBytes: 8)
@@ -51,7 +54,7 @@ struct PGType: Sendable, Equatable {
 
     /// The scalar types, by OID, to find an array's element type.
     static let scalars: [Int32: PGType] = Dictionary(uniqueKeysWithValues: [
-        bool, bytea, int8, int2, int4, text, oid, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
+        bool, bytea, int8, int2, int4, text, oid, internalChar, name, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
         interval, time, jsonb, tsvector, tsquery, vector, numeric,
     ].map { ($0.oid, $0) })
 
@@ -91,6 +94,10 @@ struct PGType: Sendable, Equatable {
         case .tsquery: self = .tsquery
         case .array(let element): self = .array(of: PGType(element))
         case .numeric: self = .numeric
+        case .oid: self = .oid
+        case .name: self = .name
+        case .internalChar: self = .internalChar
+        case .int2vector: self = .int2vector
         }
     }
 
@@ -99,7 +106,11 @@ struct PGType: Sendable, Equatable {
         switch self {
         case .bool: .bool
         case .int2: .smallint
-        case .int4, .oid: .integer
+        case .int4: .integer
+        case .oid: .oid
+        case .name: .name
+        case .internalChar: .internalChar
+        case .int2vector: .int2vector
         case .int8: .int
         case .float4: .real
         case .float8: .double
@@ -217,7 +228,8 @@ enum PGParameterDecoder {
         switch oid {
         case PGType.bool.oid: return .bool((bytes.readInteger() as UInt8? ?? 0) != 0)
         case PGType.int2.oid: return .int(Int64(try read(&bytes, as: Int16.self)))
-        case PGType.int4.oid, PGType.oid.oid: return .int(Int64(try read(&bytes, as: Int32.self)))
+        case PGType.int4.oid: return .int(Int64(try read(&bytes, as: Int32.self)))
+        case PGType.oid.oid: return .int(Int64(try read(&bytes, as: UInt32.self)))
         case PGType.int8.oid: return .int(try read(&bytes, as: Int64.self))
         case PGType.float4.oid: return .double(Double(Float(bitPattern: try read(&bytes, as: UInt32.self))))
         case PGType.float8.oid: return .double(Double(bitPattern: try read(&bytes, as: UInt64.self)))
@@ -244,7 +256,7 @@ enum PGParameterDecoder {
             }
             return .text(raw.map { String(format: "%02x", $0) }.joined())
         case PGType.numeric.oid: return .numeric(try PGNumeric.read(&bytes))
-        case PGType.text.oid, PGType.varchar.oid, 0, PGType.unknown.oid:
+        case PGType.text.oid, PGType.varchar.oid, PGType.name.oid, PGType.internalChar.oid, 0, PGType.unknown.oid:
             return .text(try utf8(&bytes))
         case let arrayOID where PGType.arrayOIDs.values.contains(arrayOID):
             return try array(&bytes)

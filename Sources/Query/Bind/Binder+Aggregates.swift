@@ -185,7 +185,7 @@ extension Binder {
         let bound = try arguments.map { argument -> Typed in
             let type = wanted ?? (argument.type == .unknown ? .text : argument.type)
             let converted = (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
-            if let wanted, converted.1 != wanted {
+            if let wanted, converted.1 != wanted, !(wanted.isText && converted.1.isText) {
                 throw VireoError(.undefinedFunction, "function \(call.name)(\(arguments.map { $0.type.description }.joined(separator: ", "))) does not exist")
             }
             return converted

@@ -29,7 +29,9 @@ extension Binder {
         }
         let bounds = try [lower, upper].map { bound -> BoundExpression in
             guard let bound else { return .constant(.null) }
-            return try convert(bind(bound, scope), to: .int)
+            let index = try convert(bind(bound, scope), to: .int)
+            // An int2vector's subscripts start at 0.
+            return value.type == .int2vector ? .binary(.add, index, .constant(.int(1))) : index
         }
         if isSlice { return (.function(ArrayFunctions.slice(value.type), [value.expression] + bounds), value.type) }
         return (.function(ArrayFunctions.element(element), [value.expression, bounds[0]]), element)
@@ -58,7 +60,7 @@ extension Binder {
         if element == .unknown { element = left.type == .unknown ? .text : left.type }
         if left.type == .unknown { left = (try coerce(left, to: element), element) }
         let right = try coerce(array, to: .array(element))
-        let comparable = left.type == element || (left.type.isNumeric && element.isNumeric)
+        let comparable = left.type == element || (left.type.isNumeric && element.isNumeric) || (left.type.isText && element.isText)
             || (left.type.isDateTime && element.isDateTime) || op.isRegexMatch
         guard comparable else {
             throw VireoError(.undefinedFunction, "operator does not exist: \(left.type) \(op.rawValue) \(element)")

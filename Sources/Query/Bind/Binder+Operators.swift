@@ -156,6 +156,7 @@ extension Binder {
 
     private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
+        if a.isText && b.isText { return }
         if a.isDateTime && b.isDateTime { return }
         if a == .interval && b == .interval { return }
         throw VireoError(.undefinedFunction, "operator does not exist: \(a) \(op.rawValue) \(b)")

@@ -12,9 +12,11 @@ extension Binder {
         if call.distinct || call.star {
             throw VireoError(.syntaxError, "\(call.name)(…) in FROM takes plain arguments")
         }
-        let arguments = try call.arguments.map { try binder.bind($0, Scope()) }
         let plan: PlanNode, columns: [ResultColumn]
-        if let function = TableFunction(name: call.name) {
+        if call.name == Self.zippedFunctionsName {
+            (plan, columns) = try binder.bindZipped(call.arguments)
+        } else if let function = TableFunction(name: call.name) {
+            let arguments = try call.arguments.map { try binder.bind($0, Scope()) }
             let (bound, types) = try binder.resolve(function, call.name, arguments)
             plan = .functionScan(TableFunctionScan(function: function, name: call.name, arguments: bound, withOrdinality: reference.withOrdinality))
             let names = function.columnNames ?? Array(repeating: reference.alias ?? call.name, count: types.count)
@@ -48,6 +50,27 @@ extension Binder {
     /// The FROM alias of a table function lifted out of a select list.
     static let liftedFunctionAlias = "set-returning function"
 
+    /// The call that stands for several set-returning functions of one select list, whose
+    /// arguments are those calls (no SQL name can be spelled so).
+    static let zippedFunctionsName = "rows from"
+
+    /// Several table functions run side by side: one column per function (each lifted
+    /// from a select list has one).
+    private func bindZipped(_ calls: [SQLExpression]) throws -> (PlanNode, [ResultColumn]) {
+        var scans: [TableFunctionScan] = [], columns: [ResultColumn] = [], counts: [Int] = []
+        for case .function(let call) in calls {
+            guard let function = TableFunction(name: call.name) else {
+                throw VireoError(.internalError, "\(call.name) is not a set-returning function")
+            }
+            let (bound, types) = try resolve(function, call.name, try call.arguments.map { try bind($0, Scope()) })
+            scans.append(TableFunctionScan(function: function, name: call.name, arguments: bound, withOrdinality: false))
+            columns += types.map { ResultColumn(name: call.name, type: $0) }
+            counts.append(types.count)
+        }
+        let scan = TableFunctionScan(function: .zipped(scans, columnCounts: counts), name: "ROWS FROM", arguments: [], withOrdinality: false)
+        return (.functionScan(scan), columns)
+    }
+
 
     /// `SELECT generate_series(1, 3)`, `SELECT id, jsonb_array_elements(doc) FROM t`: a
     /// select-list item that is a one-column table function call becomes a column of that
@@ -58,18 +81,23 @@ extension Binder {
                   let function = TableFunction(name: call.name) else { return false }
             return function.columnNames?.count ?? 1 == 1
         }
-        guard let index = lifted.first else { return select }
-        guard lifted.count == 1 else {
-            throw VireoError(.featureNotSupported, "more than one set-returning function in a select list is not supported; call them in FROM")
-        }
+        guard !lifted.isEmpty else { return select }
         guard select.groupBy.isEmpty, select.having == nil, !hasAggregates(select, query) else {
             throw VireoError(.featureNotSupported, "a set-returning function in a select list with aggregates or GROUP BY is not supported; call it in FROM")
         }
-        guard case .expression(.function(let call), let alias) = select.items[index] else { return select }
+        // Several run side by side, as PostgreSQL (10 and later) runs them.
         let name = Self.liftedFunctionAlias
-        var rewritten = select
-        rewritten.items[index] = .expression(.column(ColumnReference(table: name, "value")), alias: alias ?? call.name)
-        rewritten.from.append(.function(TableFunctionReference(call: call, alias: name, columns: ["value"])))
+        var rewritten = select, calls: [SQLExpression] = [], columns: [String] = []
+        for index in lifted {
+            guard case .expression(.function(let call), let alias) = select.items[index] else { continue }
+            let column = lifted.count == 1 ? "value" : "value\(calls.count)"
+            rewritten.items[index] = .expression(.column(ColumnReference(table: name, column)), alias: alias ?? call.name)
+            calls.append(.function(call))
+            columns.append(column)
+        }
+        guard case .function(let first) = calls.first else { return select }
+        let call = calls.count == 1 ? first : FunctionCall(Self.zippedFunctionsName, calls)
+        rewritten.from.append(.function(TableFunctionReference(call: call, alias: name, columns: columns)))
         return rewritten
     }
 
@@ -110,8 +138,17 @@ extension Binder {
             }
             return ([try coerce(arguments[0], to: .json)], columns)
         case .partitionAncestors:
-            guard arguments.count == 1, [.int, .integer, .unknown].contains(types[0]) else { throw noSuchFunction }
+            guard arguments.count == 1, types[0].isInteger || types[0] == .unknown else { throw noSuchFunction }
             return ([try converted(arguments[0], to: .int)], [.int])
+        case .subscripts:
+            guard (2...3).contains(arguments.count), types[0].elementType != nil, types[1].isInteger || types[1] == .unknown else {
+                throw noSuchFunction
+            }
+            let reverse = arguments.count > 2 ? try coerce(arguments[2], to: .bool) : .constant(.bool(false))
+            let base = BoundExpression.constant(.int(types[0] == .int2vector ? 0 : 1))
+            return ([arguments[0].expression, try converted(arguments[1], to: .int), reverse, base], [.integer])
+        case .zipped:
+            throw VireoError(.internalError, "ROWS FROM is bound by bindZipped")
         }
     }
 

@@ -75,6 +75,9 @@ extension SQLType {
         case .tsquery: .tsquery
         case .array(let element): element.columnType.map { .array(element: $0) }
         case .numeric: .numeric(precision: nil, scale: 0)
+        case .oid: .int
+        case .int2vector: .array(element: .smallint)
+        case .name, .internalChar: .text
         }
     }
 }

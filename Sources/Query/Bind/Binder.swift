@@ -225,6 +225,10 @@ final class Binder {
             // An OID column cast to regclass reads as the relation's name, as psql's \d shows it.
             return (.function(output, [try coerce(value, to: .int)]), .text)
         }
+        if case .other("regtype", _) = typeName, value.type.isInteger {
+            // An OID cast to regtype reads as the type's name (pgvector's `oid::regtype::text`).
+            return (.function(Functions.regtypeOut, [value.expression]), .text)
+        }
         if let length = try TextLength(typeName) {
             // An explicit cast to varchar(n)/char(n) truncates silently (an assignment would fail).
             let text = value.type == .unknown ? try coerce(value, to: .text) : BoundExpression.cast(value.expression, .text)
@@ -260,6 +264,7 @@ final class Binder {
     /// The evaluation type of a declared type; `vector` without a dimension means any.
     static func sqlType(_ typeName: TypeName) throws -> SQLType {
         if case .vector(nil) = typeName { return .vector(nil) }
+        if let catalogType = typeName.catalogType { return catalogType }
         return SQLType(try typeName.columnType())
     }
 

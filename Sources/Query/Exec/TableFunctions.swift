@@ -1,7 +1,7 @@
 import VireoStorage
 
 /// The functions whose rows can be read as a table in FROM.
-enum TableFunction: Sendable, Equatable {
+enum TableFunction: Sendable {
     /// generate_series(start, stop [, step]): integers, numerics, doubles or timestamps.
     case series
     /// json(b)_array_elements[_text]: one row per element.
@@ -16,6 +16,13 @@ enum TableFunction: Sendable, Equatable {
     /// pg_partition_ancestors(relation): the relation itself (no table is a partition), so
     /// psql's `\d` queries for foreign keys run.
     case partitionAncestors
+    /// generate_subscripts(array, dimension [, reverse]): the array's subscripts (from 1, or
+    /// from 0 for an int2vector such as pg_index.indkey).
+    case subscripts
+    /// Several set-returning functions of one select list, run side by side (PostgreSQL's
+    /// `ROWS FROM`): row n holds each one's row n, NULLs for one that has ended. Each
+    /// scan's column count is kept, to pad with.
+    case zipped([TableFunctionScan], columnCounts: [Int])
 
     init?(name: String) {
         switch name {
@@ -27,6 +34,7 @@ enum TableFunction: Sendable, Equatable {
         case "jsonb_object_keys", "json_object_keys": self = .jsonKeys(asText: true)
         case "unnest": self = .unnest
         case "pg_partition_ancestors": self = .partitionAncestors
+        case "generate_subscripts": self = .subscripts
         default: return nil
         }
     }
@@ -34,7 +42,7 @@ enum TableFunction: Sendable, Equatable {
     /// Its columns' names; nil for one column named after the function (or its alias).
     var columnNames: [String]? {
         switch self {
-        case .series, .jsonKeys, .unnest: nil
+        case .series, .jsonKeys, .unnest, .subscripts, .zipped: nil
         case .partitionAncestors: ["relid"]
         case .jsonElements: ["value"]
         case .jsonEach: ["key", "value"]
@@ -68,6 +76,7 @@ enum TableFunctions {
                 try numbered(arrays.map { index < $0.count ? $0[index] : .null })
             }
         }
+        if case .zipped(let scans, let counts) = scan.function { return try zipped(scans, counts, context, numbered) }
         if arguments.contains(where: \.isNull) { return true }
         switch scan.function {
         case .series: return try series(arguments, numbered)
@@ -79,8 +88,34 @@ enum TableFunctions {
             }
         case .jsonKeys:
             return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
-        case .unnest: return true
+        case .unnest, .zipped: return true
         case .partitionAncestors: return try numbered([arguments[0]])
+        case .subscripts:
+            // Arguments as resolved: the array, the dimension, reverse, the first subscript.
+            let count = ArrayFunctions.elements(arguments[0])?.count ?? 0
+            guard try integer(arguments[1]) == 1, count > 0 else { return true }
+            let base = try integer(arguments[3]), subscripts = (base..<(base + Int64(count)))
+            let ordered = arguments[2] == .bool(true) ? Array(subscripts.reversed()) : Array(subscripts)
+            return try ordered.allSatisfy { try numbered([.int($0)]) }
+        }
+    }
+
+    /// Runs each scan to its end, then gives their rows side by side.
+    private static func zipped(_ scans: [TableFunctionScan], _ counts: [Int], _ context: ExecutionContext,
+                               _ emit: ([Value]) throws -> Bool) throws -> Bool {
+        var outputs: [[[Value]]] = []
+        for scan in scans {
+            var rows: [[Value]] = []
+            _ = try run(scan, context) { row in
+                try context.workMemory.charge(row, for: .result)
+                rows.append(row)
+                return true
+            }
+            outputs.append(rows)
+        }
+        let length = outputs.map(\.count).max() ?? 0
+        return try (0..<length).allSatisfy { index in
+            try emit(zip(outputs, counts).flatMap { rows, count in index < rows.count ? rows[index] : Array(repeating: Value.null, count: count) })
         }
     }
 

@@ -16,7 +16,9 @@ public enum Cast {
         switch (value, type) {
         case (.array(let elements), .array(let element)): return .array(try elements.map { try convert($0, to: element) })
         case (.array, .text): return .text(value.text(as: SQLType(of: value)) ?? "")
+        case (.array, .int2vector): return value
         case (.int(let number), .smallint), (.int(let number), .integer): return .int(try narrowed(number, to: type))
+        case (.int(let number), .oid): return .int(try objectIdentifier(number))
         case (.double(let number), .smallint), (.double(let number), .integer):
             return .int(try narrowed(try roundToInt(number), to: type))
         case (.int(let number), .numeric): return .numeric(Numeric(number))
@@ -87,6 +89,26 @@ public enum Cast {
         return number
     }
 
+    /// An OID from an integer: 0 to 4294967295, and a negative integer's bits read unsigned
+    /// (`-1::oid` is 4294967295), as PostgreSQL's oid input and int4 cast do; 22003 beyond.
+    static func objectIdentifier(_ number: Int64) throws -> Int64 {
+        if (0...Int64(UInt32.max)).contains(number) { return number }
+        guard let signed = Int32(exactly: number) else { throw VireoError(.numericOutOfRange, "OID out of range") }
+        return Int64(UInt32(bitPattern: signed))
+    }
+
+    /// The longest prefix of whole characters (code points) within `bytesMax` UTF-8 bytes.
+    static func prefix(of text: String, bytesMax: Int) -> String {
+        var bytes = 0
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            bytes += String(scalar).utf8.count
+            guard bytes <= bytesMax else { break }
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
+
     /// A double rounded to float4; 22003 when a finite value overflows or a non-zero one
     /// underflows to zero, as float8-to-float4 does.
     static func float4(_ number: Double) throws -> Double {
@@ -129,7 +151,7 @@ public enum Cast {
     }
 
     /// Types whose values print differently from their storage form.
-    static let typesWithOwnText: Set<SQLType> = [.real, .date, .timestamptz, .array(.real), .array(.date), .array(.timestamptz)]
+    static let typesWithOwnText: Set<SQLType> = [.real, .date, .timestamptz, .array(.real), .array(.date), .array(.timestamptz), .int2vector]
 
     /// The text a value casts to (`true`/`false` for booleans, as `::text` gives).
     public static func textForm(_ value: Value) -> String {
@@ -141,6 +163,12 @@ public enum Cast {
         switch type {
         case .text, .unknown: return .text(text)
         case .int: return .int(try parseInt(text))
+        case .oid: return .int(try objectIdentifier(parseInt(text, as: .oid)))
+        // PostgreSQL's identifiers keep at most 63 bytes; "char" keeps the first byte.
+        case .name: return .text(prefix(of: text, bytesMax: 63))
+        case .internalChar: return .text(prefix(of: text, bytesMax: 1))
+        case .int2vector:
+            return .array(try text.split(separator: " ").map { .int(try narrowed(try parseInt(String($0), as: .smallint), to: .smallint)) })
         case .smallint, .integer:
             let number = try parseInt(text, as: type)
             guard (try? narrowed(number, to: type)) != nil else {

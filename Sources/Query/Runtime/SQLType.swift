@@ -27,6 +27,15 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// An exact decimal: `Value.numeric`. A `numeric(p,s)` typmod is applied where a value
     /// takes the type (a cast, a column), not carried here.
     case numeric
+    /// The catalog's own types. `oid`: a `Value.int` from 0 to 4294967295 that compares
+    /// with integers; `name` (an identifier) and `internalChar` (PostgreSQL's one-byte
+    /// `"char"`, pg_type.typtype's `b`): `Value.text` that compares with text. They are
+    /// described to clients by their own OIDs, as PostgreSQL does, because drivers decode
+    /// by them: asyncpg reads a "char" as bytes and checks pg_type.typtype for `b'b'`.
+    case oid, name, internalChar
+    /// PostgreSQL's int2vector (pg_index.indkey): a `Value.array` of smallints, printed
+    /// space-separated and subscripted from 0.
+    case int2vector
     case unknown
 
     public init(_ columnType: ColumnType) {
@@ -82,6 +91,10 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .tsquery: "tsquery"
         case .array(let element): element.description + "[]"
         case .numeric: "numeric"
+        case .oid: "oid"
+        case .name: "name"
+        case .internalChar: "\"char\""
+        case .int2vector: "int2vector"
         case .unknown: "unknown"
         }
     }
@@ -89,13 +102,16 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// The element type of an array type; nil for other types.
     public var elementType: SQLType? {
         if case .array(let element) = self { return element }
-        return nil
+        return self == .int2vector ? .smallint : nil
     }
 
     public var isNumeric: Bool { isInteger || isFloat || self == .numeric }
 
-    /// smallint, integer or bigint.
-    public var isInteger: Bool { self == .int || self == .integer || self == .smallint }
+    /// smallint, integer, bigint or oid.
+    public var isInteger: Bool { self == .int || self == .integer || self == .smallint || self == .oid }
+
+    /// text, or a catalog type held as text (name, "char"): they compare with one another.
+    public var isText: Bool { self == .text || self == .name || self == .internalChar }
 
     /// date, timestamp or timestamptz: values that are `Value.timestamp` and compare as instants.
     public var isDateTime: Bool { self == .timestamp || self == .timestamptz || self == .date }
@@ -109,7 +125,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .smallint: 0
         case .integer: 1
-        case .int: 2
+        case .int, .oid: 2
         case .numeric: 3
         case .real: 4
         case .double: 5
@@ -124,6 +140,8 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     static func widerNumeric(_ a: SQLType, _ b: SQLType) -> SQLType? {
         guard let x = a.numericRank, let y = b.numericRank else { return nil }
         if a == b { return a }
+        // An oid meets another integer as a bigint, which holds every value of both.
+        if a == .oid || b == .oid, max(x, y) <= SQLType.int.numericRank! { return .int }
         if max(x, y) <= SQLType.numeric.numericRank! { return x > y ? a : b }
         return .double
     }

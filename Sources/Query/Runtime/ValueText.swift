@@ -35,6 +35,7 @@ extension Value {
         case (.date, .timestamp(let micros)): return DateTime.formatDate(micros)
         case (.timestamptz, .timestamp(let micros)): return SessionTimeZone.format(instant: micros)
         case (.array(let element), .array(let elements)): return ArrayText.format(elements, element: element)
+        case (.int2vector, .array(let elements)): return elements.map { $0.text ?? "" }.joined(separator: " ")
         default: return text
         }
     }

@@ -117,11 +117,20 @@ extension Parser {
         let column = try parseLabel()
         // `pg_catalog.format_type(…)`: the catalog's functions are built in.
         if name == "pg_catalog", peek().kind == .leftParen { return try parseFunctionCall(column) }
+        if Self.schemaNames.contains(name), peek().kind == .dot, !peek(1).isOperator("*") {
+            // `pg_catalog.pg_class.relname` (SQLAlchemy's reflection writes columns so): one
+            // database, so the schema adds nothing the table name does not say.
+            advance()
+            return .column(ColumnReference(table: column, try parseLabel()))
+        }
         if peek().kind == .dot || peek().kind == .leftParen {
             throw unexpected("expected a column reference (only table.column is supported)")
         }
         return .column(ColumnReference(table: name, column))
     }
+
+    /// The schemas a three-part column reference may name.
+    static let schemaNames: Set<String> = ["pg_catalog", "public", "information_schema"]
 
     /// `name( [* | [DISTINCT | ALL] expr, …] )`; the name is already consumed.
     private mutating func parseFunctionCall(_ name: String) throws -> SQLExpression {
@@ -242,6 +251,11 @@ extension Parser {
     /// A type name without array brackets; `pg_catalog.` or `public.` before it is allowed.
     private mutating func parseElementTypeName() throws -> TypeName {
         guard var name = identifier(peek()) else { throw unexpected("expected a type name") }
+        // `"char"` quoted is PostgreSQL's one-byte catalog type, not char(1).
+        if case .quotedIdentifier("char") = peek().kind {
+            advance()
+            return .other(name: "\"char\"", modifiers: [])
+        }
         advance()
         if name == "pg_catalog" || name == "public", peek().kind == .dot {
             advance()

@@ -31,8 +31,20 @@ public indirect enum TypeName: Sendable, Equatable {
     /// A name Vireo does not know (`uuid`, `date`, …), kept for the binder's error message.
     case other(name: String, modifiers: [Int])
 
-    /// PostgreSQL's object identifier types; Vireo reads them as plain OIDs (bigint).
+    /// PostgreSQL's object identifier types; a column of one stores a plain OID (bigint).
     static let objectIdentifierTypes: Set<String> = ["oid", "regtype", "regclass", "regproc", "regnamespace"]
+
+    /// The catalog types a cast may name (`x::oid`, `x::name`, `x::"char"`): nil for others.
+    public var catalogType: SQLType? {
+        guard case .other(let name, []) = self else { return nil }
+        switch name {
+        case "oid": return .oid
+        case "name": return .name
+        case "\"char\"": return .internalChar
+        case "int2vector": return .int2vector
+        default: return nil
+        }
+    }
 
     /// The highest dimension a vector may have (pgvector's limit).
     public static let vectorDimensionsMax = 16_000
@@ -129,6 +141,8 @@ public indirect enum TypeName: Sendable, Equatable {
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.
             if Self.objectIdentifierTypes.contains(name) { return .int }
+            // A column of a catalog text type keeps its text (pg_catalog's own use them).
+            if name == "name" || name == "\"char\"" { return .text }
             throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
         }
     }

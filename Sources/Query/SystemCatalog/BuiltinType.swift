@@ -18,6 +18,9 @@ public struct BuiltinType: Sendable {
     public static let all: [BuiltinType] = [
         BuiltinType(oid: 16, name: "bool", arrayOID: 1000, length: 1, category: "B", informationSchemaName: "boolean"),
         BuiltinType(oid: 17, name: "bytea", arrayOID: 1001, length: -1, category: "U", informationSchemaName: "bytea"),
+        BuiltinType(oid: 18, name: "char", arrayOID: 1002, length: 1, category: "Z", informationSchemaName: "\"char\""),
+        BuiltinType(oid: 19, name: "name", arrayOID: 1003, length: 64, category: "S", informationSchemaName: "name"),
+        BuiltinType(oid: 22, name: "int2vector", arrayOID: 1006, length: -1, category: "A", informationSchemaName: "int2vector"),
         BuiltinType(oid: 20, name: "int8", arrayOID: 1016, length: 8, category: "N", informationSchemaName: "bigint"),
         BuiltinType(oid: 21, name: "int2", arrayOID: 1005, length: 2, category: "N", informationSchemaName: "smallint"),
         BuiltinType(oid: 23, name: "int4", arrayOID: 1007, length: 4, category: "N", informationSchemaName: "integer"),
@@ -84,7 +87,7 @@ public struct BuiltinType: Sendable {
         if let open = name.firstIndex(of: "(") { name = String(name[..<open]).trimmingCharacters(in: .whitespaces) }
         let synonyms = ["boolean": "bool", "bigint": "int8", "smallint": "int2", "integer": "int4", "int": "int4",
                         "real": "float4", "double precision": "float8", "character varying": "varchar",
-                        "character": "bpchar", "char": "bpchar",
+                        "character": "bpchar", "char": "bpchar", "\"char\"": "char",
                         "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
                         "time without time zone": "time"]
         let canonical = synonyms[name] ?? name

@@ -1,6 +1,27 @@
 import VireoStorage
 
 extension Functions {
+    /// format_type's text for a type OID and typmod (`integer`, `character varying(20)`,
+    /// `vector(3)`, `text[]`); nil for an OID no type has.
+    static func typeName(_ oid: Int64, _ typmod: Value) -> String? {
+        func shown(_ type: BuiltinType) -> String {
+            type.informationSchemaName == "USER-DEFINED" ? type.name : type.informationSchemaName
+        }
+        if let element = BuiltinType.all.first(where: { $0.arrayOID == oid }) { return shown(element) + "[]" }
+        guard let type = BuiltinType.all.first(where: { $0.oid == oid }) else { return nil }
+        if type.name == "vector", case .int(let dimension) = typmod, dimension > 0 { return "vector(\(dimension))" }
+        if type.name == "varchar" || type.name == "bpchar", case .int(let typmod) = typmod, typmod > 4 {
+            return "\(type.informationSchemaName)(\(typmod - 4))"
+        }
+        return shown(type)
+    }
+
+    /// An OID cast to regtype: the type's name, or the number when no type has it.
+    static let regtypeOut = ScalarFunction("regtype_out", 1...1, [.int], returns: .text) { arguments in
+        guard case .int(let oid) = arguments[0] else { return .null }
+        return .text(typeName(oid, .null) ?? String(oid))
+    }
+
     /// The catalog functions drivers and psql call: type lookups and visibility checks.
     static let catalog: [ScalarFunction] = [
         ScalarFunction("to_regtype", 1...1, [.text], returns: .int) { arguments in
@@ -8,21 +29,11 @@ extension Functions {
         },
         ScalarFunction("format_type", 1...2, [.int, .int], strict: false, returns: .text) { arguments in
             guard case .int(let oid) = arguments[0] else { return .null }
-            if let element = BuiltinType.all.first(where: { $0.arrayOID == oid }) {
-                return .text((element.informationSchemaName == "USER-DEFINED" ? element.name : element.informationSchemaName) + "[]")
-            }
-            let type = BuiltinType.all.first { $0.oid == oid }
-            guard let type else { return .text("???") }
-            if type.name == "vector", arguments.count > 1, case .int(let dimension) = arguments[1], dimension > 0 {
-                return .text("vector(\(dimension))")
-            }
-            if type.name == "varchar" || type.name == "bpchar", arguments.count > 1, case .int(let typmod) = arguments[1], typmod > 4 {
-                return .text("\(type.informationSchemaName)(\(typmod - 4))")
-            }
-            return .text(type.informationSchemaName == "USER-DEFINED" ? type.name : type.informationSchemaName)
+            return .text(typeName(oid, arguments.count > 1 ? arguments[1] : .null) ?? "???")
         },
         ScalarFunction("pg_table_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_type_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
+        ScalarFunction("pg_collation_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_get_userbyid", 1...1, [.int], returns: .text) { _ in .text(SystemCatalog.ownerName) },
         ScalarFunction("current_database", 0...0, [], returns: .text) { _ in .text(SystemCatalog.databaseName) },
         ScalarFunction("current_schema", 0...0, [], returns: .text) { _ in .text("public") },
@@ -63,6 +74,21 @@ extension Functions {
     /// pg_class relation an OID or a name is), made for one statement's catalog.
     static func catalogReading(_ name: String, _ catalog: Catalog) -> ScalarFunction? {
         switch name {
+        case "pg_get_serial_sequence":
+            // The sequence a serial column draws from (`public.items_id_seq`), NULL for others.
+            return ScalarFunction("pg_get_serial_sequence", 2...2, [.text, .text], returns: .text) { arguments in
+                var name = string(arguments[0])
+                for schema in ["public.", "pg_catalog."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
+                if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+                guard let table = catalog.tables[name] else {
+                    throw VireoError(.undefinedTable, "relation \"\(string(arguments[0]))\" does not exist")
+                }
+                let columnName = string(arguments[1])
+                guard let column = table.columns.first(where: { $0.name == columnName }) else {
+                    throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(name)\" does not exist")
+                }
+                return column.isSerial ? .text("public.\(table.name)_\(column.name)_seq") : .null
+            }
         case "pg_get_indexdef":
             return ScalarFunction("pg_get_indexdef", 1...3, [.int, .int, .bool], returns: .text) { arguments in
                 guard case .int(let oid) = arguments[0] else { return .null }

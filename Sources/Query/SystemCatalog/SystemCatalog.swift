@@ -114,9 +114,14 @@ enum SystemCatalog {
                                    ("tgconstraint", .int), ("tgdeferrable", .bool), ("tginitdeferred", .bool), ("tgnargs", .int)) },
         "pg_depend": { _ in empty(("classid", .int), ("objid", .int), ("objsubid", .int), ("refclassid", .int), ("refobjid", .int),
                                   ("refobjsubid", .int), ("deptype", .text)) },
+        // Operator classes are not catalog objects here (an hnsw index's opclass is in its
+        // definition): none is listed, so tools reflect every index column with its default.
+        "pg_opclass": { _ in empty(("oid", .int), ("opcmethod", .int), ("opcname", .text), ("opcnamespace", .int),
+                                   ("opcintype", .int), ("opcdefault", .bool), ("opcfamily", .int)) },
         "pg_rewrite": { _ in empty(("oid", .int), ("ev_class", .int), ("rulename", .text)) },
         "pg_foreign_table": { _ in empty(("ftrelid", .int), ("ftserver", .int)) },
-        "pg_sequence": { _ in empty(("seqrelid", .int)) },
+        "pg_sequence": { _ in empty(("seqrelid", .int), ("seqtypid", .int), ("seqstart", .int), ("seqincrement", .int), ("seqmax", .int),
+                                    ("seqmin", .int), ("seqcache", .int), ("seqcycle", .bool)) },
         "information_schema.tables": informationSchemaTables,
         "information_schema.columns": informationSchemaColumns,
         "information_schema.views": informationSchemaViews,
@@ -125,7 +130,7 @@ enum SystemCatalog {
     /// A relation Vireo has nothing to put in (policies, publications, inheritance…): its
     /// columns are there so that tools' queries bind, and it has no rows.
     static func empty(_ pairs: (String, SQLType)...) -> Relation {
-        Relation(columns: pairs.map { ResultColumn(name: $0.0, type: $0.1) }, rows: [])
+        Relation(columns: pairs.map { ResultColumn(name: $0.0, type: catalogType($0.0, $0.1)) }, rows: [])
     }
 
     static let roles = Relation(
@@ -142,8 +147,39 @@ enum SystemCatalog {
                [.int(951), .text("POSIX"), .int(catalogNamespaceOID), .text("c")]])
 
     static func columns(_ pairs: (String, SQLType)...) -> [ResultColumn] {
-        pairs.map { ResultColumn(name: $0.0, type: $0.1) }
+        pairs.map { ResultColumn(name: $0.0, type: catalogType($0.0, $0.1)) }
     }
+
+    /// The type PostgreSQL gives a pg_catalog column that the declarations write as bigint
+    /// or text: oid for object references, name for identifiers, "char" for one-letter
+    /// codes. Drivers decode catalog rows by these types.
+    static func catalogType(_ column: String, _ declared: SQLType) -> SQLType {
+        switch declared {
+        case .int where objectIdentifierColumns.contains(column): .oid
+        case .text where nameColumns.contains(column): .name
+        case .text where charColumns.contains(column): .internalChar
+        default: declared
+        }
+    }
+
+    static let objectIdentifierColumns: Set<String> = [
+        "oid", "typnamespace", "typarray", "typelem", "typrelid", "typbasetype", "typowner", "typcollation",
+        "relnamespace", "reltype", "reloftype", "relowner", "relam", "relfilenode", "reltablespace", "reltoastrelid",
+        "attrelid", "atttypid", "attcollation", "indexrelid", "indrelid", "adrelid", "conrelid", "contypid", "conindid",
+        "confrelid", "connamespace", "conparentid", "collnamespace", "datdba", "nspowner", "objoid", "classoid", "classid",
+        "objid", "refclassid", "refobjid", "opcmethod", "opcnamespace", "opcintype", "opcfamily", "extnamespace", "extowner", "ev_class", "ftrelid", "ftserver", "grantor", "member",
+        "roleid", "inhrelid", "inhparent", "pnnspid", "pnpubid", "polrelid", "prpubid", "prrelid", "pronamespace", "prorettype",
+        "seqrelid", "seqtypid", "stxrelid", "stxnamespace", "tgconstraint", "tgconstrrelid", "tgfoid", "tgparentid", "tgrelid", "usesysid",
+    ]
+    static let nameColumns: Set<String> = [
+        "typname", "relname", "attname", "nspname", "conname", "collname", "datname", "extname", "proname", "rolname",
+        "rulename", "stxname", "tgname", "amname", "opcname", "polname", "pubname", "usename", "schemaname", "tablename", "tableowner",
+    ]
+    static let charColumns: Set<String> = [
+        "typtype", "typcategory", "typdelim", "relkind", "relpersistence", "relreplident", "attstorage", "attidentity",
+        "attgenerated", "attcompression", "contype", "confdeltype", "confupdtype", "confmatchtype", "deptype", "amtype",
+        "collprovider", "prokind", "tgenabled", "polcmd", "datlocprovider",
+    ]
 
     /// A stable OID for a user object, from its name (FNV-1a): the catalog keeps none.
     static func oid(ofObject name: String) -> Int64 {
@@ -299,29 +335,31 @@ extension SystemCatalog {
         return Relation(columns: columns(("oid", .int), ("adrelid", .int), ("adnum", .int), ("adbin", .text)), rows: rows)
     }
 
-    /// pg_index: which table each index belongs to and its columns (indkey as PostgreSQL
-    /// prints an int2vector: attribute numbers separated by spaces).
+    /// pg_index: which table each index belongs to and its columns (indkey: attribute
+    /// numbers, 0 for an expression; indoption: no DESC or NULLS FIRST bits).
     static func indexes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             for index in indexEntries(table) {
                 let definition = index.definition
                 let keys = index.columns.indices.map { position in
-                    definition?.expression(at: position) != nil ? "0" : table.columnIndex(index.columns[position]).map { String($0 + 1) } ?? "0"
-                }.joined(separator: " ")
+                    Value.int(definition?.expression(at: position) != nil ? 0 : table.columnIndex(index.columns[position]).map { Int64($0 + 1) } ?? 0)
+                }
                 let expressions = definition.map { index in
                     zip(index.keyDefinitions, index.columns.indices).filter { index.expression(at: $0.1) != nil }.map(\.0)
                 } ?? []
                 let predicate = definition?.predicate.map { Value.text("(" + $0 + ")") } ?? .null
                 rows.append([.int(oid(ofObject: index.name)), .int(oid(ofObject: table.name)), .bool(index.isUnique),
-                             .bool(index.isPrimary), .text(keys), .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
+                             .bool(index.isPrimary), .array(keys), .array(keys.map { _ in .int(0) }), .array(keys.map { _ in .int(0) }),
+                             .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
                              .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), predicate,
                              expressions.isEmpty ? .null : .text(expressions.joined(separator: ", ")), .bool(true)])
             }
         }
         return Relation(columns: columns(
             ("indexrelid", .int), ("indrelid", .int), ("indisunique", .bool), ("indisprimary", .bool),
-            ("indkey", .text), ("indnatts", .int), ("indnkeyatts", .int), ("indisclustered", .bool), ("indisvalid", .bool),
+            // indclass is an oidvector in PostgreSQL; no operator class has an OID here (0).
+            ("indkey", .int2vector), ("indoption", .int2vector), ("indclass", .int2vector), ("indnatts", .int), ("indnkeyatts", .int), ("indisclustered", .bool), ("indisvalid", .bool),
             ("indisreplident", .bool), ("indimmediate", .bool), ("indnullsnotdistinct", .bool), ("indpred", .text),
             ("indexprs", .text), ("indisready", .bool)), rows: rows)
     }

@@ -1999,3 +1999,9 @@ CREATE VIEW pl_bad AS SELECT status, count(*) FROM pl_t GROUP BY status WITH CHE
 SELECT table_name, check_option, is_updatable, is_insertable_into FROM information_schema.views WHERE table_name LIKE 'pl%' ORDER BY 1;
 SELECT count(*) FROM pl_t;
 DROP TABLE pl_t CASCADE;
+-- Catalog types: oid, name and "char" (psycopg decodes each by its OID).
+SELECT (-1)::oid AS wrapped, '4294967295'::oid AS top, 7::oid = 7 AS same, 'abc'::"char" AS code, 'x'::name = 'x' AS named;
+SELECT 23::regtype::text, 1043::regtype::text, 1007::regtype::text, 701::regtype::text;
+SELECT 4294967296::oid;
+SELECT typname, typtype, typdelim, typcategory FROM pg_type WHERE oid IN (16, 18, 19, 20, 23, 25, 26) ORDER BY oid;
+SELECT t.oid, t.typelem AS elemtype, t.typtype AS kind FROM pg_catalog.pg_type AS t INNER JOIN pg_catalog.pg_namespace AS ns ON (ns.oid = t.typnamespace) WHERE t.typname = 'int4' AND ns.nspname = 'pg_catalog';
