@@ -53,6 +53,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidObjectDefinition = "invalid_object_definition"
         case noActiveTransaction = "no_active_sql_transaction"
         case invalidSavepoint = "invalid_savepoint_specification"
+        /// A prepared statement or portal name that names none (26000).
+        case invalidStatementName = "invalid_sql_statement_name"
         case indeterminateDatatype = "indeterminate_datatype"
         case nullValueNotAllowed = "null_value_not_allowed"
         case invalidLogarithmArgument = "invalid_argument_for_logarithm"
@@ -186,6 +188,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidObjectDefinition: "42P17"
         case .noActiveTransaction: "25P01"
         case .invalidSavepoint: "3B001"
+        case .invalidStatementName: "26000"
         case .indeterminateDatatype: "42P18"
         case .nullValueNotAllowed: "22004"
         case .invalidLogarithmArgument: "2201E"

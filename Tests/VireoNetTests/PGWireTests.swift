@@ -3,9 +3,20 @@ import NIOCore
 import NIOEmbedded
 import Testing
 @testable import VireoNet
+import VireoStorage
 
 @Suite("pgwire: message decoding and SCRAM")
 struct PGWireTests {
+    @Test("DEALLOCATE is recognised in its PostgreSQL spellings; other statements are left to the engine")
+    func deallocateParsing() throws {
+        #expect(try PGDeallocate.parse("DEALLOCATE ALL") == .all)
+        #expect(try PGDeallocate.parse("  deallocate prepare _pg3_0 ;") == .named("_pg3_0"))
+        #expect(try PGDeallocate.parse("DEALLOCATE \"Mixed\"") == .named("Mixed"))
+        #expect(try PGDeallocate.parse("DEALLOCATE Stmt") == .named("stmt"))
+        #expect(try PGDeallocate.parse("SELECT 1") == nil)
+        #expect(throws: VireoError.self) { try PGDeallocate.parse("DEALLOCATE a b") }
+    }
+
     @Test("SCRAM-SHA-256 reproduces RFC 7677's exchange and refuses a wrong proof")
     func scramMatchesTheRFC() throws {
         let salt = try #require(Data(base64Encoded: "W22ZaJ0SNY7soEsUEjb6gQ=="))

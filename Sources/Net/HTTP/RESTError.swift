@@ -70,7 +70,7 @@ extension RESTError {
         case .undefinedTable: .notFound
         case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure, .deadlockDetected,
              .noActiveTransaction, .invalidSavepoint: .conflict
-        case .syntaxError, .undefinedColumn, .undefinedObject, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
+        case .syntaxError, .undefinedColumn, .undefinedObject, .invalidStatementName, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,

@@ -97,6 +97,9 @@ extension PGConnection {
                 copying = try await startCopy(copy)
                 return
             }
+            if let deallocate = try PGDeallocate.parse(sql) {
+                return output.writeCommandComplete(try self.deallocate(deallocate))
+            }
             statements = try Parser.parseScript(sql)
         } catch let error as VireoError {
             return writeError(error, query: sql)
@@ -155,7 +158,7 @@ extension PGConnection {
 
     private func bind(_ bind: PGBind) async throws {
         guard var prepared = statements[bind.statement] else {
-            throw VireoError(.undefinedObject, "prepared statement \"\(bind.statement)\" does not exist")
+            throw VireoError(.invalidStatementName, "prepared statement \"\(bind.statement)\" does not exist")
         }
         let undeclaredBinary = bind.parameters.indices.contains { bind.parameterFormat($0) == 1 && prepared.parameterType($0) == 0 }
         if undeclaredBinary, prepared.describedTypes == nil, let statement = prepared.statement {
@@ -181,7 +184,7 @@ extension PGConnection {
         switch kind {
         case .statement:
             guard let prepared = statements[name] else {
-                throw VireoError(.undefinedObject, "prepared statement \"\(name)\" does not exist")
+                throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
             }
             try await describeStatement(name, prepared)
         case .portal:

@@ -1,0 +1,44 @@
+import VireoStorage
+
+/// `DEALLOCATE [PREPARE] { name | ALL }`: drops the connection's prepared statements,
+/// which live in pgwire, not in the engine, so it is parsed here, as COPY is. Drivers send
+/// it: psycopg sends `DEALLOCATE ALL` after a ROLLBACK or a DROP while it has statements
+/// prepared, and `DEALLOCATE name` when its cache of them is full.
+enum PGDeallocate: Equatable {
+    case all
+    case named(String)
+
+    /// The command in `sql`, nil when `sql` is not a DEALLOCATE statement.
+    static func parse(_ sql: String) throws -> PGDeallocate? {
+        var text = Substring(sql).drop { $0.isWhitespace }
+        guard text.prefix(10).lowercased() == "deallocate" else { return nil }
+        text = text.dropFirst(10)
+        while let last = text.last, last.isWhitespace || last == ";" { text = text.dropLast() }
+        var words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        if words.first?.lowercased() == "prepare" { words.removeFirst() }
+        guard words.count == 1, let word = words.first else {
+            throw VireoError(.syntaxError, "syntax error in DEALLOCATE: expected DEALLOCATE [PREPARE] { name | ALL }")
+        }
+        if word.lowercased() == "all" { return .all }
+        if word.count >= 2, word.hasPrefix("\""), word.hasSuffix("\"") {
+            return .named(String(word.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\""))
+        }
+        return .named(word.lowercased())
+    }
+}
+
+extension PGConnection {
+    /// Runs a DEALLOCATE: its command tag, or 26000 for a name no statement has.
+    func deallocate(_ command: PGDeallocate) throws -> String {
+        switch command {
+        case .all:
+            statements.removeAll()
+            return "DEALLOCATE ALL"
+        case .named(let name):
+            guard statements.removeValue(forKey: name) != nil else {
+                throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
+            }
+            return "DEALLOCATE"
+        }
+    }
+}
