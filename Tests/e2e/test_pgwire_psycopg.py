@@ -187,6 +187,26 @@ def test_prepared_statements_after_repeated_execution(conn):
     assert conn.execute("SELECT v FROM prep WHERE id = %s", (5,), prepare=True).fetchone() == ("5",)
 
 
+def test_prepared_statements_are_deallocated_after_a_rollback_and_by_name(server):
+    """psycopg sends DEALLOCATE ALL after a ROLLBACK (or DROP) while it holds prepared
+    statements, and DEALLOCATE name when its cache of them overflows."""
+    with psycopg.connect(server.dsn, prepare_threshold=0) as conn:
+        conn.prepared_max = 2
+        conn.execute("CREATE TABLE dealloc (id bigint PRIMARY KEY)")
+        conn.commit()
+        for n in range(5):  # each text is prepared at once; the third evicts the first
+            conn.execute(f"INSERT INTO dealloc VALUES (%s) -- {n}", (n,))
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM dealloc").fetchone() == (0,)
+        conn.execute("INSERT INTO dealloc VALUES (%s)", (7,))
+        conn.commit()
+        assert conn.execute("SELECT id FROM dealloc").fetchall() == [(7,)]
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        assert conn.execute("DEALLOCATE ALL").statusmessage == "DEALLOCATE ALL"
+        with pytest.raises(psycopg.errors.InvalidSqlStatementName):
+            conn.execute("DEALLOCATE PREPARE no_such_statement")
+
+
 def test_transactions_commit_and_roll_back(server):
     with psycopg.connect(server.dsn) as conn:
         conn.execute("CREATE TABLE tx (id bigint PRIMARY KEY)")
@@ -357,3 +377,33 @@ def test_idle_transaction_is_ended_and_its_connection_closed(server):
             idle.execute("SELECT 1")
         with pytest.raises(psycopg.OperationalError):  # the server closed the connection after the FATAL error
             idle.execute("SELECT 1")
+
+
+def test_sigterm_ends_idle_connections_and_exits_cleanly():
+    """A connection pool keeps idle connections open; SIGTERM must not wait for them. They
+    get PostgreSQL's FATAL 57P01 and the server checkpoints and exits 0 at once; a
+    transaction left open is rolled back, a committed one is there after a restart."""
+    import tempfile
+    from conftest import Server
+
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-shutdown-") as data_dir:
+        running = Server(data_dir)
+        idle = psycopg.connect(running.dsn, autocommit=True)
+        in_block = psycopg.connect(running.dsn)
+        idle.execute("CREATE TABLE kept (id bigint PRIMARY KEY)")
+        idle.execute("INSERT INTO kept VALUES (1)")
+        in_block.execute("INSERT INTO kept VALUES (2)")  # never committed
+        started = time.monotonic()
+        code, output = running.stop()
+        assert code == 0 and "checkpointed and closed" in output, output
+        assert time.monotonic() - started < 5, "idle connections held the shutdown up"
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            idle.execute("SELECT 1")
+        idle.close()
+        in_block.close()
+        restarted = Server(data_dir)
+        try:
+            with psycopg.connect(restarted.dsn, autocommit=True) as conn:
+                assert conn.execute("SELECT id FROM kept").fetchall() == [(1,)]
+        finally:
+            assert restarted.stop()[0] == 0

@@ -36,12 +36,19 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
 
     /// The next message; nil once the client has gone and every message was taken.
     /// Throws the error that broke the channel (a malformed message, say) after the
-    /// messages that came before it.
+    /// messages that came before it, and CancellationError when the connection's task is
+    /// cancelled while it waits (the server is shutting down: an idle client must not hold
+    /// it up).
     func next() async throws -> PGFrontendMessage? {
         if eventLoop.inEventLoop, !messages.isEmpty { return take() }
         let promise = eventLoop.makePromise(of: PGFrontendMessage?.self)
-        eventLoop.execute { self.deliver(to: promise) }
-        return try await promise.futureResult.get()
+        return try await withTaskCancellationHandler {
+            eventLoop.execute { self.deliver(to: promise) }
+            return try await promise.futureResult.get()
+        } onCancel: {
+            // Runs after `deliver` on the same loop, so the promise is either answered or waiting.
+            eventLoop.execute { self.cancelWaiting(promise) }
+        }
     }
 
     /// Writes and flushes `bytes`; returns once the channel will take more (so a large
@@ -73,6 +80,12 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
             context.read()
         }
         return message
+    }
+
+    private func cancelWaiting(_ promise: EventLoopPromise<PGFrontendMessage?>) {
+        guard let reader, reader.futureResult === promise.futureResult else { return }
+        self.reader = nil
+        promise.fail(CancellationError())
     }
 
     private func deliver(to promise: EventLoopPromise<PGFrontendMessage?>) {

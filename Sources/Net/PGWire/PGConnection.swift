@@ -51,6 +51,11 @@ final class PGConnection: @unchecked Sendable {
         } catch let error as PGProtocolError {
             output.writeError(severity: "FATAL", sqlState: error.sqlState, message: error.message)
             try? await flush()
+        } catch is CancellationError {
+            // The server is shutting down and the client is between statements: PostgreSQL's
+            // fast shutdown says so, and the connection ends.
+            output.writeError(severity: "FATAL", sqlState: "57P01", message: "terminating connection due to administrator command")
+            try? await flush()
         } catch {
             logger.debug("pgwire connection ended", metadata: ["error": "\(error)"])
         }
@@ -64,8 +69,10 @@ final class PGConnection: @unchecked Sendable {
             server.metrics.pgConnectionClosed()
         }
         guard session.transactionStatus != .idle else { return }
-        let session = self.session
-        _ = try? await server.executor.run { try session.execute("ROLLBACK") }
+        let session = self.session, executor = server.executor
+        // In a task of its own: at shutdown this connection's task is cancelled, and the pool
+        // refuses work from a cancelled task, yet the rollback must run before the database closes.
+        await Task { _ = try? await executor.run { try session.execute("ROLLBACK") } }.value
     }
 
     func flush() async throws {
