@@ -1,0 +1,50 @@
+"""SQLAlchemy 2 over pgwire, with pgvector-python's `Vector` column type, through both of
+its PostgreSQL drivers (psycopg 3 and psycopg2): the ORM's first steps (create_all, which
+reflects whether the table exists, inserts, a nearest-neighbour query, drop_all) and the
+inspector's reflection of tables, columns, keys and indexes. Both run catalog queries
+written as SQLAlchemy writes them (`pg_catalog.pg_class.relname`, relkind compared with
+varchar parameters)."""
+import pytest
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import BigInteger, Column, Index, String, create_engine, inspect, select
+from sqlalchemy.orm import Session, declarative_base
+
+from conftest import API_KEY
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_sqlalchemy_orm_with_pgvector(server, driver):
+    engine = create_engine(f"postgresql+{driver}://vireo:{API_KEY}@127.0.0.1:{server.pg_port}/vireo")
+    Base = declarative_base()
+    table = f"sa_items_{driver}"
+
+    class Item(Base):
+        __tablename__ = table
+        id = Column(BigInteger, primary_key=True)
+        name = Column(String(50), nullable=False)
+        embedding = Column(Vector(3))
+        __table_args__ = (Index(f"{table}_name", "name"),)
+
+    try:
+        Base.metadata.create_all(engine)
+        Base.metadata.create_all(engine)  # checks that the table exists and leaves it
+        with Session(engine) as session:
+            session.add_all([Item(id=1, name="east", embedding=[1, 0, 0]), Item(id=2, name="north", embedding=[0, 1, 0]),
+                             Item(id=3, name="up", embedding=[0, 0, 1])])
+            session.commit()
+            nearest = session.scalars(select(Item).order_by(Item.embedding.l2_distance([0.1, 0.9, 0])).limit(1)).one()
+            assert (nearest.id, nearest.name, list(nearest.embedding)) == (2, "north", [0.0, 1.0, 0.0])
+            distances = session.execute(select(Item.id, Item.embedding.cosine_distance([1, 0, 0])).order_by(Item.id)).all()
+            assert [(row[0], round(row[1], 6)) for row in distances] == [(1, 0.0), (2, 1.0), (3, 1.0)]
+
+        inspector = inspect(engine)
+        assert table in inspector.get_table_names()
+        columns = {column["name"]: column for column in inspector.get_columns(table)}
+        assert list(columns) == ["id", "name", "embedding"]
+        assert str(columns["name"]["type"]) == "VARCHAR(50)" and columns["name"]["nullable"] is False
+        assert inspector.get_pk_constraint(table)["constrained_columns"] == ["id"]
+        assert [(index["name"], index["column_names"]) for index in inspector.get_indexes(table)] == [(f"{table}_name", ["name"])]
+    finally:
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+    assert table not in inspect(engine).get_table_names()
