@@ -1,16 +1,16 @@
 import VireoStorage
 
 extension Binder {
-    /// Binds a binary operator: unknown operands take the type the operator needs, and
-    /// the result type follows PostgreSQL's rules for the operand types.
-    func binary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression, _ scope: Scope) throws -> Typed {
-        let a = try bind(left, scope), b = try bind(right, scope)
+    /// Applies a binary operator to bound operands: unknown operands take the type the
+    /// operator needs, and the result type follows PostgreSQL's rules for the operand types.
+    /// (AND and OR are n-ary, bound in Binder+Chains.swift.)
+    func binary(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
         if op != .and, op != .or, let array = try arrayOperator(op, a, b) { return array }
         switch op {
         case .overlaps: throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) && \(b.type)")
         case .and, .or:
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
-            return (op == .and ? .and(x, y) : .or(x, y), .bool)
+            return (op == .and ? .and([x, y]) : .or([x, y]), .bool)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             var (x, y) = try unify(a, b)
             // A literal compared with a char(n) column is a char(n) too: its trailing blanks do not count.

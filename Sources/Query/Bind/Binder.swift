@@ -60,7 +60,8 @@ final class Binder {
         case .column(let reference): return try column(reference, scope)
         case .parameter(let number): return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
         case .unary(let op, let operand): return try unary(op, operand, scope)
-        case .binary(let op, let left, let right): return try binary(op, left, right, scope)
+        case .binary(let op, let left, let right): return try chain(left, [OperatorLink(op, right)], scope)
+        case .chain(let first, let links): return try chain(first, links, scope)
         case .isNull(let operand, let negated): return (.isNull(try bind(operand, scope).expression, negated: negated), .bool)
         case .isBoolean(let operand, let value, let negated):
             return (.isBoolean(try coerce(bind(operand, scope), to: .bool), value: value, negated: negated), .bool)
@@ -201,8 +202,8 @@ final class Binder {
                          _ scope: Scope) throws -> Typed {
         let value = try bind(operand, scope)
         let low = try unify(value, bind(lower, scope)).1, high = try unify(value, bind(upper, scope)).1
-        let test = BoundExpression.and(.binary(.greaterOrEqual, value.expression, low.expression),
-                                       .binary(.lessOrEqual, value.expression, high.expression))
+        let test = BoundExpression.and([.binary(.greaterOrEqual, value.expression, low.expression),
+                                        .binary(.lessOrEqual, value.expression, high.expression)])
         return (negated ? .not(test) : test, .bool)
     }
 

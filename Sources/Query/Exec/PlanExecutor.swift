@@ -57,8 +57,7 @@ enum PlanExecutor {
         case .nestedLoopJoin(let left, let right, let spec): return try Joins.nestedLoop(left, right, spec, context, path, emit)
         case .hashJoin(let left, let right, let spec, let leftKeys, let rightKeys):
             return try Joins.hash(left, right, spec, leftKeys, rightKeys, context, path, emit)
-        case .setOperation(let kind, let all, let left, let right):
-            return try SetOperations.run(kind, all, left, right, context, path, emit)
+        case .setOperation(let kind, let all, let inputs): return try SetOperations.run(kind, all, inputs, context, path, emit)
         case .commonTableScan(let table): return try CommonTables.scan(table, context, child, emit)
         case .workingTableScan(let table): return try CommonTables.workingTable(table, context, emit)
         case .recursiveUnion(let table, let anchor, let recursive, let all):

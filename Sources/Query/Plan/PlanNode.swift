@@ -27,7 +27,8 @@ indirect enum PlanNode: Sendable {
     case hashJoin(PlanNode, PlanNode, JoinSpec, leftKeys: [BoundExpression], rightKeys: [BoundExpression])
     /// The right plan run again for each left row, which it reads as its enclosing row (LATERAL).
     case lateralJoin(PlanNode, PlanNode, JoinSpec)
-    case setOperation(SetOperation.Kind, all: Bool, PlanNode, PlanNode)
+    /// The inputs (two or more) combined from the left by one set operator.
+    case setOperation(SetOperation.Kind, all: Bool, [PlanNode])
     /// The rows of a WITH query (computed once per statement when read more than once).
     case commonTableScan(CommonTable)
     /// The rows a recursive query's previous iteration produced.
