@@ -123,10 +123,12 @@ extension Binder {
             return (.binary(op, a.expression, b.expression), .interval)
         case (let p, .interval) where p.isNumeric && op == .multiply:
             return (.binary(.multiply, b.expression, a.expression), .interval)
-        case (let p, let q) where op == .subtract && [p, q].allSatisfy({ $0 == .timestamp || $0 == .timestamptz || $0 == .unknown })
+        case (let p, let q) where op == .subtract && [p, q].allSatisfy({ instants.contains($0) || $0 == .unknown })
                 && (p != .unknown || q != .unknown):
-            let type = p == .unknown ? q : p
-            return (.function(Functions.timestampDifference, [try coerce(a, to: type), try coerce(b, to: type)]), .interval)
+            // Mixed with a timestamptz, the other side is read in the session's TimeZone; a date
+            // with a timestamp is its midnight (date − date, an integer, is dateArithmetic's).
+            let type: SQLType = p == .timestamptz || q == .timestamptz ? .timestamptz : .timestamp
+            return (.function(Functions.timestampDifference, [try convert(a, to: type), try convert(b, to: type)]), .interval)
         default:
             return nil
         }
@@ -272,8 +274,10 @@ extension Binder {
     }
 
     private func extreme(_ greatest: Bool, _ arguments: [Typed]) throws -> Typed {
-        let type = arguments.first { $0.type != .unknown }?.type ?? .unknown
-        let bound = try arguments.map { try coerce($0, to: type) }
+        var type = arguments.first { $0.type != .unknown }?.type ?? .unknown
+        // timestamp and date with timestamptz: all compared as timestamptz (unify).
+        if type.isDateTime { type = SQLType.common(arguments.map(\.type)) }
+        let bound = try arguments.map { try type.isDateTime ? convert($0, to: type) : coerce($0, to: type) }
         let function = ScalarFunction(greatest ? "greatest" : "least", 1...100, [type], strict: false, returns: type) { values in
             var best: Value = .null
             for value in values where !value.isNull {

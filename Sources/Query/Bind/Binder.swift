@@ -164,10 +164,14 @@ final class Binder {
         }
     }
 
-    /// Gives two operands a common type: an unknown side takes the other's type.
+    /// Gives two operands a common type: an unknown side takes the other's type, and a
+    /// timestamp or date meeting a timestamptz becomes one, its wall clock read in the
+    /// session's TimeZone (PostgreSQL's implicit cast, used by its cross-type comparisons).
     func unify(_ a: Typed, _ b: Typed) throws -> (Typed, Typed) {
         if a.type == .unknown && b.type != .unknown { return ((try coerce(a, to: b.type), b.type), b) }
         if b.type == .unknown && a.type != .unknown { return (a, (try coerce(b, to: a.type), a.type)) }
+        if a.type == .timestamptz, let instant = Self.zoned(b, to: .timestamptz) { return (a, (instant, .timestamptz)) }
+        if b.type == .timestamptz, let instant = Self.zoned(a, to: .timestamptz) { return ((instant, .timestamptz), b) }
         return (a, b)
     }
 
@@ -194,7 +198,11 @@ final class Binder {
         if value.type == .unknown, let known = items.first(where: { $0.type != .unknown }) {
             value = (try coerce(value, to: known.type), known.type)
         }
-        let bound = try items.map { try coerce($0, to: value.type) }
+        // A timestamp or date among timestamptz items is compared as one (unify).
+        if items.contains(where: { $0.type == .timestamptz }), let instant = Self.zoned(value, to: .timestamptz) {
+            value = (instant, .timestamptz)
+        }
+        let bound = try items.map { try unify(value, $0).1.expression }
         return (.inList(value.expression, bound, negated: negated), .bool)
     }
 

@@ -1598,6 +1598,25 @@ SELECT '2024-01-01 12:00Z'::timestamptz::text;
 SET TIME ZONE 'Nowhere/Land';
 SHOW timezone;
 SET TIME ZONE 'UTC';
+
+-- timestamp and date meet timestamptz through the session TimeZone: comparison, arithmetic, casts (issue 10)
+SET TIME ZONE 'Europe/Berlin';
+SELECT timestamp '2024-07-01 12:00' = timestamptz '2024-07-01 10:00+00', timestamp '2024-07-01 12:00' < timestamptz '2024-07-01 10:30+00', timestamptz '2024-01-01 11:00+00' > timestamp '2024-01-01 12:00';
+SELECT date '2024-07-01' = timestamptz '2024-06-30 22:00+00', date '2024-07-01' < timestamptz '2024-06-30 22:30+00', timestamptz '2024-06-30 21:00+00' >= date '2024-07-01';
+SELECT (timestamptz '2024-07-01 12:00+00' - timestamp '2024-07-01 12:00')::text, (timestamp '2024-07-01 12:00' - timestamptz '2024-07-01 00:00+00')::text, (date '2024-07-02' - timestamptz '2024-07-01 00:00+00')::text, (date '2024-07-02' - timestamp '2024-07-01 06:00')::text;
+SELECT timestamp '2024-03-31 02:30' BETWEEN timestamptz '2024-03-31 00:00+00' AND timestamptz '2024-03-31 01:00+00', timestamp '2024-07-01 12:00' IS DISTINCT FROM timestamptz '2024-07-01 10:00+00';
+SELECT timestamp '2024-07-01 12:00' IN (timestamptz '2024-07-01 10:00+00', timestamptz '2024-07-01 12:00+00'), timestamptz '2024-07-01 10:00+00' IN (timestamp '2024-07-01 12:00');
+SELECT (CASE WHEN true THEN timestamp '2024-07-01 12:00' ELSE timestamptz '2024-01-01 00:00+00' END)::text, pg_typeof(CASE WHEN false THEN timestamp '2024-07-01 12:00' ELSE now() END);
+SELECT greatest(timestamp '2024-07-01 12:00', timestamptz '2024-07-01 11:00+00')::text, least(date '2024-07-01', timestamptz '2024-06-30 23:00+00')::text;
+CREATE TABLE tz_mix (id int PRIMARY KEY, wall timestamp, instant timestamptz, day date);
+INSERT INTO tz_mix VALUES (1, '2024-07-01 12:00', '2024-07-01 10:00+00', '2024-07-01'), (2, '2024-01-01 12:00', '2024-01-01 12:00+00', '2024-01-01'), (3, '2024-10-27 02:30', '2024-10-27 01:30+00', '2024-10-27');
+SELECT id, wall = instant, wall < instant, day <= instant, (instant - wall)::text, (instant - day)::text FROM tz_mix ORDER BY id;
+SELECT a.id, b.id FROM tz_mix a JOIN tz_mix b ON a.wall = b.instant ORDER BY 1, 2;
+SELECT id FROM tz_mix WHERE wall >= timestamptz '2024-07-01 10:00+00' OR instant < timestamp '2024-01-01 13:00' ORDER BY id;
+SELECT id, wall::timestamptz::text, instant::timestamp::text, day::timestamptz::text, instant::date::text FROM tz_mix ORDER BY id;
+SELECT count(*) FROM tz_mix WHERE instant = ANY (ARRAY[timestamptz '2024-07-01 10:00+00']) AND wall = ANY (ARRAY[timestamp '2024-07-01 12:00']);
+DROP TABLE tz_mix;
+SET TIME ZONE 'UTC';
 SELECT at::text FROM tz_ev ORDER BY id;
 DROP TABLE tz_ev;
 
