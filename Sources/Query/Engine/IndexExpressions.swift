@@ -14,6 +14,10 @@ final class IndexExpressions: IndexKeyComputer, @unchecked Sendable {
     struct Bound {
         var keys: [BoundExpression]
         var predicate: BoundExpression?
+        /// Whether a key is jsonb, whose stored key bytes (its text) do not follow jsonb's
+        /// order (JSONOrder: `1.0` = `1`, objects by size …), so the planner does not use the
+        /// index for equality, ranges or order.
+        var hasJSONKey = false
     }
 
     private let lock = Lock()
@@ -51,18 +55,22 @@ final class IndexExpressions: IndexKeyComputer, @unchecked Sendable {
 
     private static func bind(_ index: IndexDefinition, table: TableDefinition) throws -> Bound {
         var keys: [BoundExpression] = []
+        var hasJSONKey = false
         for (position, name) in index.columns.enumerated() {
             if let text = index.expression(at: position) {
-                keys.append(try bindExpression(Parser.parseExpression(text), table: table).expression)
+                let typed = try bindExpression(Parser.parseExpression(text), table: table)
+                keys.append(typed.expression)
+                hasJSONKey = hasJSONKey || typed.type == .json
             } else {
                 guard let column = table.columnIndex(name) else {
                     throw VireoError(.undefinedColumn, "column \"\(name)\" does not exist")
                 }
                 keys.append(.column(column))
+                hasJSONKey = hasJSONKey || SQLType(table.columns[column].type) == .json
             }
         }
         let predicate = try index.predicate.map { try bindPredicate(Parser.parseExpression($0), table: table) }
-        return Bound(keys: keys, predicate: predicate)
+        return Bound(keys: keys, predicate: predicate, hasJSONKey: hasJSONKey)
     }
 
     /// An index expression bound over `table`'s row: immutable functions only (42P17), no

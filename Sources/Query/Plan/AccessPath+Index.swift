@@ -36,6 +36,7 @@ extension AccessPath {
         var best: IndexCandidate?
         for index in scan.table.indexes where index.hasEntryTree {
             guard let bound = try? IndexExpressions.shared.bound(index, table: scan.table) else { continue }
+            if bound.hasJSONKey && !index.isInverted { continue }
             if let predicate = bound.predicate, !implies(conjuncts, predicate, parameters: parameters) { continue }
             let found = index.isInverted
                 ? textSearch(on: index, key: bound.keys[0], conjuncts)

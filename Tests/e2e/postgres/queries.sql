@@ -1579,6 +1579,27 @@ SELECT id, d::text FROM jn ORDER BY id;
 SELECT id FROM jn WHERE d = '{"a": true, "z": 2.0}' ORDER BY id;
 DROP TABLE jn;
 
+-- jsonb ordering: Object > Array > Boolean > Number > String > Null; objects by pair count, arrays by length; 1.0 = 1 (issue 10)
+CREATE TABLE jord (id int PRIMARY KEY, j jsonb);
+INSERT INTO jord VALUES (1, 'null'), (2, '"a"'), (3, '"b"'), (4, '1'), (5, '1.0'), (6, '-2.5'), (7, 'true'), (8, 'false'), (9, '[]'), (10, '[1]'), (11, '[1, 2]'), (12, '[2]'), (13, '{}'), (14, '{"a": 1}'), (15, '{"b": 0}'), (16, '{"a": 1, "b": 2}'), (17, '{"aa": 1}'), (18, '[null]'), (19, '["a"]'), (20, '[{"a": 1}]'), (21, '[[1, 2]]'), (22, '[[3]]'), (23, '{"a": [1, 2]}'), (24, '{"a": [3]}'), (25, '""'), (26, '{"a": null}'), (27, '[true, false]'), (28, '10'), (29, '{"b": 1, "aa": 0}'), (30, '[1.00]'), (31, '{"a": 1.0}'), (32, '"ab"'), (33, '[[]]'), (34, '[{}]'), (35, NULL);
+SELECT id, j::text AS t FROM jord ORDER BY j, id;
+SELECT id, j::text AS t FROM jord ORDER BY j DESC NULLS LAST, id;
+SELECT min(id), count(*) FROM jord GROUP BY j ORDER BY j NULLS FIRST;
+SELECT count(DISTINCT j), count(*) FROM (SELECT DISTINCT j FROM jord) s;
+SELECT a.id, b.id FROM jord a JOIN jord b ON a.j = b.j AND a.id < b.id ORDER BY 1, 2;
+SELECT count(*) FROM jord a, jord b WHERE a.j < b.j;
+SELECT id FROM jord WHERE j > '[1]' ORDER BY id;
+SELECT id FROM jord WHERE j <= '"b"' ORDER BY id;
+SELECT id FROM jord WHERE j BETWEEN '1' AND '[]' ORDER BY id;
+SELECT '[]'::jsonb < 'null'::jsonb, '[1]'::jsonb > '5'::jsonb, '{}'::jsonb > '[1, 2, 3]'::jsonb, 'true'::jsonb > '100'::jsonb, '"z"'::jsonb < '0'::jsonb, '1.0'::jsonb = '1'::jsonb, '{"b": 1, "aa": 0}'::jsonb > '{"a": 5, "b": 0}'::jsonb;
+SELECT greatest('1'::jsonb, '"a"'::jsonb, '[]'::jsonb)::text, least('{"a": 1}'::jsonb, '[0]'::jsonb)::text;
+SELECT j::text AS t FROM jord WHERE j IN ('1', '[1.0]', '{"a": 1}') ORDER BY id;
+SELECT array_agg(id ORDER BY j DESC, id) FROM jord WHERE id < 12;
+CREATE INDEX jord_j ON jord (j);
+SELECT id FROM jord WHERE j = '1' ORDER BY id;
+SELECT id FROM jord WHERE j > '{"a": 1}' ORDER BY j, id;
+DROP TABLE jord;
+
 -- timestamp and date ignore an input offset; a session time zone other than UTC (issue 10)
 SELECT '2024-01-01 10:00+02'::timestamp, '2024-01-01 23:00-05'::date, '2024-01-01 10:00+02'::timestamptz;
 SET TIME ZONE 'Europe/Berlin';
