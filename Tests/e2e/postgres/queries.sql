@@ -1638,6 +1638,30 @@ SELECT id, wall::timestamptz::text, instant::timestamp::text, day::timestamptz::
 SELECT count(*) FROM tz_mix WHERE instant = ANY (ARRAY[timestamptz '2024-07-01 10:00+00']) AND wall = ANY (ARRAY[timestamp '2024-07-01 12:00']);
 DROP TABLE tz_mix;
 SET TIME ZONE 'UTC';
+
+-- INSERT … ON CONFLICT into an automatically updatable view: the base table's unique index is the arbiter (issue 10)
+CREATE TABLE vc_base (id int PRIMARY KEY, code text UNIQUE, qty int, note text);
+CREATE VIEW vc_view AS SELECT id, code AS label, qty FROM vc_base WHERE qty >= 0;
+CREATE VIEW vc_checked AS SELECT id, code, qty FROM vc_base WHERE qty < 100 WITH CHECK OPTION;
+INSERT INTO vc_view VALUES (1, 'a', 5), (2, 'b', 6);
+INSERT INTO vc_view VALUES (1, 'x', 50) ON CONFLICT (id) DO NOTHING;
+INSERT INTO vc_view VALUES (3, 'a', 7) ON CONFLICT (label) DO NOTHING;
+INSERT INTO vc_view VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET qty = vc_view.qty + excluded.qty;
+INSERT INTO vc_view AS v VALUES (2, 'zz', 10) ON CONFLICT (id) DO UPDATE SET qty = v.qty * excluded.qty, label = excluded.label WHERE v.qty > 5 RETURNING id, label, qty;
+INSERT INTO vc_view VALUES (4, 'd', 1) ON CONFLICT (label) DO UPDATE SET qty = 0 RETURNING *;
+INSERT INTO vc_view VALUES (5, 'e', 1), (6, 'a', 2) ON CONFLICT DO NOTHING RETURNING id;
+SELECT * FROM vc_base ORDER BY id;
+INSERT INTO vc_view VALUES (1, 'q', 1) ON CONFLICT (qty) DO NOTHING;
+INSERT INTO vc_view VALUES (1, 'q', 1) ON CONFLICT (nope) DO NOTHING;
+INSERT INTO vc_view VALUES (1, 'q', 1) ON CONFLICT (id) DO UPDATE SET nope = 1;
+INSERT INTO vc_checked VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET qty = 500;
+INSERT INTO vc_checked VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET qty = excluded.qty + 1 RETURNING qty;
+UPDATE vc_base SET qty = -1 WHERE id = 5;
+INSERT INTO vc_view VALUES (5, 'e', 9) ON CONFLICT (id) DO UPDATE SET qty = excluded.qty RETURNING *;
+SELECT * FROM vc_base ORDER BY id;
+DROP VIEW vc_checked;
+DROP VIEW vc_view;
+DROP TABLE vc_base;
 SELECT at::text FROM tz_ev ORDER BY id;
 DROP TABLE tz_ev;
 
