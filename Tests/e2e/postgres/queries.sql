@@ -2063,3 +2063,20 @@ CREATE VIEW pl_bad AS SELECT status, count(*) FROM pl_t GROUP BY status WITH CHE
 SELECT table_name, check_option, is_updatable, is_insertable_into FROM information_schema.views WHERE table_name LIKE 'pl%' ORDER BY 1;
 SELECT count(*) FROM pl_t;
 DROP TABLE pl_t CASCADE;
+
+-- chains of one level's operators in GROUP BY, HAVING, windows, DISTINCT, expression indexes and views (issue 10)
+CREATE TABLE chain_t (id int PRIMARY KEY, a int, b int, s text);
+INSERT INTO chain_t SELECT g, g % 3, g % 2, 'x' || g FROM generate_series(1, 12) g;
+SELECT a + b + 1 AS total, count(*), sum(a + b + id) FROM chain_t GROUP BY a + b + 1 HAVING count(*) + 0 + 0 > 1 ORDER BY a + b + 1;
+SELECT id, sum(a + b + 1) OVER (ORDER BY id + 0 + 0 ROWS 1 PRECEDING) FROM chain_t WHERE id < 4 ORDER BY id;
+SELECT DISTINCT a || '-' || b || '-' || (a * 2 * 3) AS k FROM chain_t ORDER BY k;
+SELECT id FROM chain_t WHERE a = 1 OR b = 1 AND a = 2 OR id = 12 OR id * 2 * 3 = 36 ORDER BY id;
+SELECT id, a - b - 1, a * b * id / 2 / 1, 2 ^ a ^ b, s || s || id FROM chain_t WHERE id <= 3 ORDER BY id;
+CREATE INDEX chain_t_sum ON chain_t ((a + b + id));
+SELECT id FROM chain_t WHERE a + b + id = 14 ORDER BY id;
+CREATE VIEW chain_v AS SELECT id, a + b + id AS total FROM chain_t WHERE id = 1 OR id = 2 OR id = 3 OR id = 11;
+SELECT * FROM chain_v ORDER BY id;
+SELECT count(*) FROM (SELECT id FROM chain_t UNION ALL SELECT id FROM chain_t UNION ALL SELECT a FROM chain_t UNION SELECT 100) u;
+SELECT id FROM chain_t UNION ALL SELECT id FROM chain_t EXCEPT SELECT a FROM chain_t INTERSECT SELECT b FROM chain_t ORDER BY 1;
+DROP VIEW chain_v;
+DROP TABLE chain_t;
