@@ -126,10 +126,13 @@ struct IndexKeySpecification {
     var expressions: [String?] = []
     /// The type of each expression key (nil for a column).
     var expressionTypes: [SQLType?] = []
+    /// Whether each key is DESC.
+    var descending: [Bool] = []
     var predicate: String?
 
     init(_ statement: CreateIndex, table: TableDefinition) throws {
         for column in statement.columns {
+            descending.append(column.descending)
             if let expression = column.expression {
                 if case .column(let reference) = expression, reference.table == nil {
                     // `((email))` is the column itself, as in PostgreSQL.
@@ -163,6 +166,7 @@ struct IndexKeySpecification {
     func apply(to definition: inout IndexDefinition) {
         definition.expressions = expressions.contains { $0 != nil } ? expressions : nil
         definition.predicate = predicate
+        definition.descending = descending.contains(true) ? descending : nil
     }
 }
 
@@ -175,6 +179,11 @@ extension IndexDefinition {
             if case .function? = try? Parser.parseExpression(text) { return text }
             return "(" + text + ")"
         }
+    }
+
+    /// The keys with their direction, as CREATE INDEX and pg_get_indexdef write them (`b DESC`).
+    public var directedKeyDefinitions: [String] {
+        zip(keyDefinitions, columns.indices).map { key, position in isDescending(at: position) ? key + " DESC" : key }
     }
 
     /// ` WHERE predicate` of a partial index (parenthesized unless `pretty`), empty otherwise.

@@ -368,7 +368,7 @@ extension SystemCatalog {
     static func indexDefinition(_ catalog: Catalog, indexOID: Int64, column: Int64, pretty: Bool = false) -> String? {
         for table in catalog.tables.values {
             for index in indexEntries(table) where oid(ofObject: index.name) == indexOID {
-                let keys = index.definition?.keyDefinitions ?? index.columns.map(quoteIdentifier)
+                let keys = index.definition?.directedKeyDefinitions ?? index.columns.map(quoteIdentifier)
                 if column > 0 { return column <= keys.count ? keys[Int(column) - 1] : nil }
                 let on = pretty ? quoteIdentifier(table.name) : "public." + quoteIdentifier(table.name)
                 return "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) (\(keys.joined(separator: ", ")))"

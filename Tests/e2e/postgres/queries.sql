@@ -2080,3 +2080,31 @@ SELECT count(*) FROM (SELECT id FROM chain_t UNION ALL SELECT id FROM chain_t UN
 SELECT id FROM chain_t UNION ALL SELECT id FROM chain_t EXCEPT SELECT a FROM chain_t INTERSECT SELECT b FROM chain_t ORDER BY 1;
 DROP VIEW chain_v;
 DROP TABLE chain_t;
+
+-- DESC index keys: the index holds (a, b DESC) in that order and serves ORDER BY a, b DESC and its reverse (issue 10)
+CREATE TABLE dix (id int PRIMARY KEY, a int, b int, c text);
+INSERT INTO dix SELECT g, g % 4, (g * 7) % 10, 'c' || (g % 3) FROM generate_series(1, 40) g;
+INSERT INTO dix VALUES (41, NULL, 1, 'n'), (42, 2, NULL, 'n'), (43, NULL, NULL, 'n'), (44, 1, NULL, 'x');
+CREATE INDEX dix_a_b ON dix (a, b DESC);
+CREATE INDEX dix_c ON dix (c DESC NULLS LAST);
+SELECT id, a, b FROM dix ORDER BY a, b DESC, id;
+SELECT id, a, b FROM dix ORDER BY a DESC, b, id DESC;
+SELECT id, a, b FROM dix WHERE a = 1 ORDER BY b DESC, id;
+SELECT id, a, b FROM dix WHERE a = 2 ORDER BY b, id DESC;
+SELECT id, b FROM dix WHERE a = 3 AND b > 2 ORDER BY b DESC, id;
+SELECT id, b FROM dix WHERE a = 3 AND b <= 5 ORDER BY b DESC, id;
+SELECT id, b FROM dix WHERE a = 0 AND b BETWEEN 2 AND 6 ORDER BY id;
+SELECT id, b FROM dix WHERE a = 1 AND b >= 3 AND b < 9 ORDER BY b, id;
+SELECT id FROM dix WHERE a = 1 AND b = 7 ORDER BY id;
+SELECT id, a, b FROM dix WHERE a = 2 ORDER BY b DESC NULLS LAST, id LIMIT 4;
+SELECT id, a, b FROM dix WHERE a = 2 ORDER BY b NULLS FIRST, id LIMIT 4;
+SELECT id, c FROM dix ORDER BY c DESC, id LIMIT 5;
+SELECT id, c FROM dix WHERE c > 'c1' ORDER BY c, id;
+SELECT id, c FROM dix WHERE c < 'c1' ORDER BY c DESC, id;
+SELECT count(*) FROM dix WHERE a IN (1, 2) AND b < 5;
+CREATE UNIQUE INDEX dix_u ON dix (c DESC, id DESC);
+INSERT INTO dix VALUES (45, 1, 1, 'c0'), (45, 1, 1, 'c0');
+SELECT pg_get_indexdef('dix_a_b'::regclass);
+SELECT pg_get_indexdef('dix_u'::regclass);
+CREATE INDEX dix_gin ON dix USING gin (to_tsvector('english', c) DESC);
+DROP TABLE dix;
