@@ -72,7 +72,7 @@ enum Describe {
         var kind = index.isUnique ? (index.name == "\(table.name)_pkey" ? "PRIMARY KEY, " : "UNIQUE, ") : ""
         kind += index.method
         guard index.method == "hnsw" else {
-            return "\"\(index.name)\" \(kind) (\(index.keyDefinitions.joined(separator: ", ")))" + index.predicateClause(pretty: true)
+            return "\"\(index.name)\" \(kind) (\(index.directedKeyDefinitions.joined(separator: ", ")))" + index.predicateClause(pretty: true)
         }
         let operatorClass = ["l2": "vector_l2_ops", "ip": "vector_ip_ops", "cosine": "vector_cosine_ops"][index.options["metric"] ?? "l2"] ?? ""
         let options = ["m", "ef_construction"].compactMap { key in index.options[key].map { "\(key)=\($0)" } }

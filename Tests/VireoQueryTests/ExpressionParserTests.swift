@@ -6,9 +6,10 @@ struct ExpressionParserTests {
     @Test("multiplication binds tighter than addition, both associate left")
     func arithmetic() throws {
         #expect(try expr("a + b * c") == bin(.add, col("a"), bin(.multiply, col("b"), col("c"))))
-        #expect(try expr("a - b - c") == bin(.subtract, bin(.subtract, col("a"), col("b")), col("c")))
+        #expect(try expr("a - b - c") == chain(col("a"), (.subtract, col("b")), (.subtract, col("c"))))
         #expect(try expr("(a + b) * c") == bin(.multiply, bin(.add, col("a"), col("b")), col("c")))
-        #expect(try expr("a % 2 / 3") == bin(.divide, bin(.modulo, col("a"), int(2)), int(3)))
+        #expect(try expr("a % 2 / 3") == chain(col("a"), (.modulo, int(2)), (.divide, int(3))))
+        #expect(try expr("(a - b) - c") == bin(.subtract, bin(.subtract, col("a"), col("b")), col("c")))
     }
 
     @Test("NOT binds looser than comparison and tighter than AND; OR is loosest")
@@ -36,7 +37,7 @@ struct ExpressionParserTests {
         #expect(try expr("-2::int") == .unary(.minus, .cast(int(2), .integer)))
         #expect(try expr("- -3") == .unary(.minus, int(-3)))
         #expect(try expr("a<-1") == bin(.less, col("a"), int(-1)))
-        #expect(try expr("2^3^2") == bin(.power, bin(.power, int(2), int(3)), int(2)))
+        #expect(try expr("2^3^2") == chain(int(2), (.power, int(3)), (.power, int(2))))
         #expect(try expr("'[1,2,3]'::vector(3)") == .cast(str("[1,2,3]"), .vector(dimension: 3)))
         #expect(try expr("x::double precision") == .cast(col("x"), .doublePrecision))
         #expect(try expr("CAST(x AS varchar(10))") == .cast(col("x"), .varchar(length: 10)))
@@ -124,7 +125,7 @@ struct ExpressionParserTests {
 
     @Test("JSON operators bind like other operators")
     func json() throws {
-        #expect(try expr("d -> 'a' ->> 'b'") == bin(.jsonGetText, bin(.jsonGet, col("d"), str("a")), str("b")))
+        #expect(try expr("d -> 'a' ->> 'b'") == chain(col("d"), (.jsonGet, str("a")), (.jsonGetText, str("b"))))
         #expect(try expr("d @> '{}' AND d ? 'k'") == bin(.and, bin(.contains, col("d"), str("{}")), bin(.hasKey, col("d"), str("k"))))
         #expect(try expr("d #>> '{a,b}' = 'x'") == bin(.equal, bin(.jsonPathText, col("d"), str("{a,b}")), str("x")))
         #expect(try expr("a != b") == bin(.notEqual, col("a"), col("b")))
@@ -176,4 +177,9 @@ struct SpecialCallTests {
         guard case .function(let call) = try expr(text) else { Issue.record("not a call"); return }
         #expect(call.arguments.count == 50_000)
     }
+}
+
+/// A run of left-associative operators as the parser gives it: one `.chain` node.
+private func chain(_ first: SQLExpression, _ links: (BinaryOperator, SQLExpression)...) -> SQLExpression {
+    .chain(first, links.map { OperatorLink($0.0, $0.1) })
 }

@@ -65,8 +65,8 @@ struct ParserErrorTests {
 
         let deep = "SELECT " + String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
         expectError(deep, .limitExceeded, "nesting is deeper than")
-        let chain = "SELECT " + Array(repeating: "1", count: 100_000).joined(separator: " + ")
-        expectError(chain, .limitExceeded, "nesting is deeper than")
+        let grouped = "SELECT " + String(repeating: "(1 + ", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
+        expectError(grouped, .limitExceeded, "nesting is deeper than")
         let signs = "SELECT " + String(repeating: "- ", count: 100_000) + "1"
         expectError(signs, .limitExceeded, "nesting is deeper than")
         let nots = "SELECT " + String(repeating: "NOT ", count: 100_000) + "true"
@@ -77,8 +77,22 @@ struct ParserErrorTests {
         expectError(subqueries, .limitExceeded, "nesting is deeper than")
         let joins = "SELECT * FROM a" + String(repeating: " JOIN a ON true", count: 10_000)
         expectError(joins, .limitExceeded, "nesting is deeper than")
-        let unions = Array(repeating: "SELECT 1", count: 10_000).joined(separator: " UNION ")
-        expectError(unions, .limitExceeded, "nesting is deeper than")
+        let alternating = (0..<10_000).map { $0 % 2 == 0 ? "SELECT 1 UNION" : "SELECT 1 EXCEPT" }.joined(separator: " ") + " SELECT 1"
+        expectError(alternating, .limitExceeded, "nesting is deeper than")
+    }
+
+    @Test("a flat run of one level's operators counts once against the nesting limit, however long")
+    func flatChainsAreNotNesting() throws {
+        let sum = try expr(Array(repeating: "1", count: 100_000).joined(separator: " + "))
+        guard case .chain(_, let links) = sum else { Issue.record("expected a chain"); return }
+        #expect(links.count == 99_999)
+        let unions = try Parser.parseStatement(Array(repeating: "SELECT 1", count: 10_000).joined(separator: " UNION "))
+        guard case .select(let query) = unions.body, case .setOperation(let operation) = query.body else {
+            Issue.record("expected a set operation")
+            return
+        }
+        #expect(operation.operands.count == 10_000)
+        #expect(try Parser.parseStatement(unions.sql).body == unions.body)
     }
 
     @Test("nesting just under the limit parses, and the tree can be printed and compared")

@@ -67,4 +67,25 @@ struct SessionTimeZoneTests {
         #expect(try rows(db, "SELECT '2024-01-01 10:00+02'::timestamp, '2024-01-01 23:00-05'::date::text") ==
                 [["2024-01-01 10:00:00", "2024-01-01"]])
     }
+
+    @Test("a timestamp or date meeting a timestamptz is read in the session's zone: comparison, subtraction, IN, joins, CASE")
+    func mixedWithTimestamptz() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("""
+            SET TIME ZONE 'Europe/Berlin';
+            CREATE TABLE mix (id int PRIMARY KEY, wall timestamp, instant timestamptz, day date);
+            INSERT INTO mix VALUES (1, '2024-07-01 12:00', '2024-07-01 10:00+00', '2024-07-01'),
+                                   (2, '2024-01-01 12:00', '2024-01-01 12:00+00', '2024-01-01')
+            """)
+        // PostgreSQL 15's answers.
+        #expect(try texts(session, "SELECT id, wall = instant, wall < instant, day <= instant, (instant - wall)::text, (instant - day)::text FROM mix ORDER BY id")
+                == [["1", "t", "f", "t", "00:00:00", "12:00:00"], ["2", "f", "t", "t", "01:00:00", "13:00:00"]])
+        #expect(try texts(session, "SELECT a.id, b.id FROM mix a JOIN mix b ON a.wall = b.instant") == [["1", "1"]])
+        #expect(try texts(session, "SELECT timestamp '2024-07-01 12:00' IN (timestamptz '2024-07-01 10:00+00'), timestamp '2024-03-31 02:30' BETWEEN timestamptz '2024-03-31 00:00+00' AND timestamptz '2024-03-31 01:00+00'")
+                == [["t", "f"]])
+        #expect(try texts(session, "SELECT (CASE WHEN true THEN timestamp '2024-07-01 12:00' ELSE timestamptz '2024-01-01 00:00+00' END)::text, greatest(timestamp '2024-07-01 12:00', timestamptz '2024-07-01 11:00+00')::text")
+                == [["2024-07-01 12:00:00+02", "2024-07-01 13:00:00+02"]])
+        try session.execute("SET TIME ZONE 'UTC'")
+        #expect(try texts(session, "SELECT count(*) FROM mix WHERE wall = instant") == [["1"]])
+    }
 }

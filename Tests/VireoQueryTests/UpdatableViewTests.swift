@@ -106,7 +106,27 @@ struct UpdatableViewTests {
             #expect(error?.hint?.hasPrefix("To enable") == true, "\(statement)")
         }
         #expect(sqlError(db, "CREATE VIEW bad AS SELECT active, count(*) FROM items GROUP BY active WITH CHECK OPTION")?.sqlState == "0A000")
-        #expect(sqlError(db, "INSERT INTO live (label) VALUES ('x') ON CONFLICT DO NOTHING")?.sqlState == "0A000")
+    }
+
+    @Test("INSERT … ON CONFLICT into a view: view columns in the target and SET, the table's unique index as arbiter")
+    func onConflict() throws {
+        let db = try Self.populated()
+        try db.execute("CREATE UNIQUE INDEX items_name ON items (name)")
+        #expect(try rows(db, "INSERT INTO live VALUES (1, 'x', 1) ON CONFLICT (id) DO NOTHING RETURNING id") == [])
+        let updated = try rows(db, """
+            INSERT INTO live AS l VALUES (1, 'a', 3) ON CONFLICT (label) DO UPDATE SET price = l.price * excluded.price
+            RETURNING id, label, price
+            """)
+        #expect(updated == [["1", "a", "15"]])
+        // The view's WHERE (active) does not hide an existing row from the conflict, as in PostgreSQL.
+        #expect(try rows(db, "INSERT INTO live VALUES (2, 'b', 1) ON CONFLICT (id) DO UPDATE SET label = 'bb' RETURNING *") == [["2", "bb", "50"]])
+        #expect(try rows(db, "SELECT name, price, active FROM items WHERE id IN (1, 2) ORDER BY id") == [["a", "15", "t"], ["bb", "50", "f"]])
+        #expect(sqlError(db, "INSERT INTO live VALUES (1, 'a', 1) ON CONFLICT (price) DO NOTHING")?.sqlState == "42P10")
+        #expect(sqlError(db, "INSERT INTO live VALUES (1, 'a', 1) ON CONFLICT (name) DO NOTHING")?.sqlState == "42703")
+        #expect(sqlError(db, "INSERT INTO live VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET active = false")?.sqlState == "42703")
+        try db.execute("CREATE VIEW cheap AS SELECT id, name, price FROM items WHERE price < 100 WITH CHECK OPTION")
+        #expect(sqlError(db, "INSERT INTO cheap VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET price = 500")?.sqlState == "44000")
+        #expect(try rows(db, "SELECT price FROM items WHERE id = 1") == [["15"]])
     }
 
     @Test("the check option is kept in the catalog across a reopen")

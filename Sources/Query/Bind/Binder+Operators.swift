@@ -1,16 +1,16 @@
 import VireoStorage
 
 extension Binder {
-    /// Binds a binary operator: unknown operands take the type the operator needs, and
-    /// the result type follows PostgreSQL's rules for the operand types.
-    func binary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression, _ scope: Scope) throws -> Typed {
-        let a = try bind(left, scope), b = try bind(right, scope)
+    /// Applies a binary operator to bound operands: unknown operands take the type the
+    /// operator needs, and the result type follows PostgreSQL's rules for the operand types.
+    /// (AND and OR are n-ary, bound in Binder+Chains.swift.)
+    func binary(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
         if op != .and, op != .or, let array = try arrayOperator(op, a, b) { return array }
         switch op {
         case .overlaps: throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) && \(b.type)")
         case .and, .or:
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
-            return (op == .and ? .and(x, y) : .or(x, y), .bool)
+            return (op == .and ? .and([x, y]) : .or([x, y]), .bool)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             var (x, y) = try unify(a, b)
             // A literal compared with a char(n) column is a char(n) too: its trailing blanks do not count.
@@ -123,10 +123,12 @@ extension Binder {
             return (.binary(op, a.expression, b.expression), .interval)
         case (let p, .interval) where p.isNumeric && op == .multiply:
             return (.binary(.multiply, b.expression, a.expression), .interval)
-        case (let p, let q) where op == .subtract && [p, q].allSatisfy({ $0 == .timestamp || $0 == .timestamptz || $0 == .unknown })
+        case (let p, let q) where op == .subtract && [p, q].allSatisfy({ instants.contains($0) || $0 == .unknown })
                 && (p != .unknown || q != .unknown):
-            let type = p == .unknown ? q : p
-            return (.function(Functions.timestampDifference, [try coerce(a, to: type), try coerce(b, to: type)]), .interval)
+            // Mixed with a timestamptz, the other side is read in the session's TimeZone; a date
+            // with a timestamp is its midnight (date − date, an integer, is dateArithmetic's).
+            let type: SQLType = p == .timestamptz || q == .timestamptz ? .timestamptz : .timestamp
+            return (.function(Functions.timestampDifference, [try convert(a, to: type), try convert(b, to: type)]), .interval)
         default:
             return nil
         }
@@ -273,8 +275,10 @@ extension Binder {
     }
 
     private func extreme(_ greatest: Bool, _ arguments: [Typed]) throws -> Typed {
-        let type = arguments.first { $0.type != .unknown }?.type ?? .unknown
-        let bound = try arguments.map { try coerce($0, to: type) }
+        var type = arguments.first { $0.type != .unknown }?.type ?? .unknown
+        // timestamp and date with timestamptz: all compared as timestamptz (unify).
+        if type.isDateTime { type = SQLType.common(arguments.map(\.type)) }
+        let bound = try arguments.map { try type.isDateTime ? convert($0, to: type) : coerce($0, to: type) }
         let function = ScalarFunction(greatest ? "greatest" : "least", 1...100, [type], strict: false, returns: type) { values in
             var best: Value = .null
             for value in values where !value.isNull {

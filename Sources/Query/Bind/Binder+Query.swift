@@ -16,25 +16,38 @@ extension Binder {
             let (plan, columns) = try bindValues(rows)
             return try orderAndLimit(plan, columns, query)
         case .setOperation(let operation):
-            let (left, leftColumns) = try bindQuery(operation.left)
-            let (right, rightColumns) = try bindQuery(operation.right)
-            // PostgreSQL: a recursive query's working table may not be read by INTERSECT ALL or
-            // EXCEPT ALL, nor on EXCEPT's right side.
-            let restrictsLeft = operation.kind != .union && operation.all
-            let restrictsRight = restrictsLeft || operation.kind == .except
-            if restrictsLeft && left.readsWorkingTable || restrictsRight && right.readsWorkingTable {
-                throw VireoError(.invalidRecursion, "recursive reference to query must not appear within \(operation.kind.rawValue)")
-            }
-            guard leftColumns.count == rightColumns.count else {
-                throw VireoError(.syntaxError, "each \(operation.kind.rawValue) query must have the same number of columns")
-            }
-            let plan = PlanNode.setOperation(operation.kind, all: operation.all, left, right)
-            var columns = leftColumns
-            for (index, column) in rightColumns.enumerated() {
-                columns[index].type = SQLType.common([columns[index].type, column.type])
-            }
+            let (plan, columns) = try bindSetOperation(operation)
             return try orderAndLimit(plan, columns, query)
         }
+    }
+
+    /// The operands of a set operation, one after another (a run of thousands binds without
+    /// recursing per operand), and the result columns' common types.
+    private func bindSetOperation(_ operation: SetOperation) throws -> (PlanNode, [ResultColumn]) {
+        // PostgreSQL: a recursive query's working table may not be read by INTERSECT ALL or
+        // EXCEPT ALL, nor on EXCEPT's right side.
+        let restrictsLeft = operation.kind != .union && operation.all
+        let restrictsRight = restrictsLeft || operation.kind == .except
+        var plans: [PlanNode] = []
+        var columns: [ResultColumn] = []
+        for operand in operation.operands {
+            let (plan, operandColumns) = try bindQuery(operand)
+            if plan.readsWorkingTable && (plans.isEmpty ? restrictsLeft : restrictsRight) {
+                throw VireoError(.invalidRecursion, "recursive reference to query must not appear within \(operation.kind.rawValue)")
+            }
+            if plans.isEmpty {
+                columns = operandColumns
+            } else {
+                guard operandColumns.count == columns.count else {
+                    throw VireoError(.syntaxError, "each \(operation.kind.rawValue) query must have the same number of columns")
+                }
+                for (index, column) in operandColumns.enumerated() {
+                    columns[index].type = SQLType.common([columns[index].type, column.type])
+                }
+            }
+            plans.append(plan)
+        }
+        return (.setOperation(operation.kind, all: operation.all, plans), columns)
     }
 
     /// ORDER BY (by output name or position) and LIMIT over a set operation's result. As in
@@ -275,7 +288,7 @@ extension Query {
         case .select(let select):
             guard case .expression(let expression, let alias)? = select.items.first else { return nil }
             return alias ?? Binder.columnName(expression)
-        case .setOperation(let operation): return operation.left.firstColumnName
+        case .setOperation(let operation): return operation.operands[0].firstColumnName
         case .values: return "column1"
         }
     }

@@ -60,7 +60,8 @@ final class Binder {
         case .column(let reference): return try column(reference, scope)
         case .parameter(let number): return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
         case .unary(let op, let operand): return try unary(op, operand, scope)
-        case .binary(let op, let left, let right): return try binary(op, left, right, scope)
+        case .binary(let op, let left, let right): return try chain(left, [OperatorLink(op, right)], scope)
+        case .chain(let first, let links): return try chain(first, links, scope)
         case .isNull(let operand, let negated): return (.isNull(try bind(operand, scope).expression, negated: negated), .bool)
         case .isBoolean(let operand, let value, let negated):
             return (.isBoolean(try coerce(bind(operand, scope), to: .bool), value: value, negated: negated), .bool)
@@ -163,10 +164,14 @@ final class Binder {
         }
     }
 
-    /// Gives two operands a common type: an unknown side takes the other's type.
+    /// Gives two operands a common type: an unknown side takes the other's type, and a
+    /// timestamp or date meeting a timestamptz becomes one, its wall clock read in the
+    /// session's TimeZone (PostgreSQL's implicit cast, used by its cross-type comparisons).
     func unify(_ a: Typed, _ b: Typed) throws -> (Typed, Typed) {
         if a.type == .unknown && b.type != .unknown { return ((try coerce(a, to: b.type), b.type), b) }
         if b.type == .unknown && a.type != .unknown { return (a, (try coerce(b, to: a.type), a.type)) }
+        if a.type == .timestamptz, let instant = Self.zoned(b, to: .timestamptz) { return (a, (instant, .timestamptz)) }
+        if b.type == .timestamptz, let instant = Self.zoned(a, to: .timestamptz) { return ((instant, .timestamptz), b) }
         return (a, b)
     }
 
@@ -193,7 +198,11 @@ final class Binder {
         if value.type == .unknown, let known = items.first(where: { $0.type != .unknown }) {
             value = (try coerce(value, to: known.type), known.type)
         }
-        let bound = try items.map { try coerce($0, to: value.type) }
+        // A timestamp or date among timestamptz items is compared as one (unify).
+        if items.contains(where: { $0.type == .timestamptz }), let instant = Self.zoned(value, to: .timestamptz) {
+            value = (instant, .timestamptz)
+        }
+        let bound = try items.map { try unify(value, $0).1.expression }
         return (.inList(value.expression, bound, negated: negated), .bool)
     }
 
@@ -201,8 +210,8 @@ final class Binder {
                          _ scope: Scope) throws -> Typed {
         let value = try bind(operand, scope)
         let low = try unify(value, bind(lower, scope)).1, high = try unify(value, bind(upper, scope)).1
-        let test = BoundExpression.and(.binary(.greaterOrEqual, value.expression, low.expression),
-                                       .binary(.lessOrEqual, value.expression, high.expression))
+        let test = BoundExpression.and([.binary(.greaterOrEqual, value.expression, low.expression),
+                                        .binary(.lessOrEqual, value.expression, high.expression)])
         return (negated ? .not(test) : test, .bool)
     }
 

@@ -13,8 +13,15 @@ indirect enum BoundExpression: Sendable {
     case parameter(Int, SQLType)
     case negate(BoundExpression)
     case not(BoundExpression)
-    case and(BoundExpression, BoundExpression)
-    case or(BoundExpression, BoundExpression)
+    /// True when every part is, false when any is, NULL otherwise (two or more parts).
+    case and([BoundExpression])
+    /// True when any part is, false when every part is, NULL otherwise (two or more parts).
+    case or([BoundExpression])
+    /// A run of left-associative operators (Binder+Chains.swift): `first`'s value, then each
+    /// step evaluated with `.accumulator` standing for the value so far; the last step's value.
+    case fold(BoundExpression, [BoundExpression])
+    /// The value so far of the innermost `.fold` being evaluated (only inside its steps).
+    case accumulator
     case binary(BinaryOperator, BoundExpression, BoundExpression)
     case isNull(BoundExpression, negated: Bool)
     case isBoolean(BoundExpression, value: Bool, negated: Bool)
@@ -36,18 +43,26 @@ indirect enum BoundExpression: Sendable {
     var isConstant: Bool {
         switch self {
         case .constant: true
-        case .column, .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery, .arraySubquery: false
+        case .column, .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery, .arraySubquery, .accumulator: false
+        case .fold(let first, let steps): first.isConstant && steps.allSatisfy(\.isConstantGivenAccumulator)
         case .function(let function, let arguments): !function.isVolatile && arguments.allSatisfy(\.isConstant)
         default: children.allSatisfy(\.isConstant)
         }
     }
 
+    /// Whether a fold's step is constant once the value so far is known.
+    private var isConstantGivenAccumulator: Bool {
+        rewritten { if case .accumulator = $0 { return .constant(.null) } else { return nil } }.isConstant
+    }
+
     var children: [BoundExpression] {
         switch self {
-        case .constant, .column, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery: []
+        case .constant, .column, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery, .accumulator: []
+        case .and(let parts), .or(let parts): parts
+        case .fold(let first, let steps): [first] + steps
         case .quantified(_, let a, let b, _): [a, b]
         case .negate(let a), .not(let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _): [a]
-        case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b), .isDistinctFrom(let a, let b, _): [a, b]
+        case .binary(_, let a, let b), .isDistinctFrom(let a, let b, _): [a, b]
         case .inList(let a, let list, _): [a] + list
         case .inSubquery(let a, _, _): [a]
         case .like(let a, let pattern, let escape, _, _): [a, pattern] + (escape.map { [$0] } ?? [])
@@ -75,15 +90,16 @@ indirect enum BoundExpression: Sendable {
         if let replacement = transform(self) { return replacement }
         func map(_ expression: BoundExpression) -> BoundExpression { expression.rewritten(transform) }
         switch self {
-        case .column, .constant, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery: return self
+        case .column, .constant, .outerColumn, .parameter, .exists, .scalarSubquery, .arraySubquery, .accumulator: return self
+        case .fold(let first, let steps): return .fold(map(first), steps.map(map))
         case .quantified(let op, let a, let b, let all): return .quantified(op, map(a), map(b), all: all)
         case .negate(let a): return .negate(map(a))
         case .not(let a): return .not(map(a))
         case .isNull(let a, let negated): return .isNull(map(a), negated: negated)
         case .isBoolean(let a, let value, let negated): return .isBoolean(map(a), value: value, negated: negated)
         case .cast(let a, let type): return .cast(map(a), type)
-        case .and(let a, let b): return .and(map(a), map(b))
-        case .or(let a, let b): return .or(map(a), map(b))
+        case .and(let parts): return .and(parts.map(map))
+        case .or(let parts): return .or(parts.map(map))
         case .binary(let op, let a, let b): return .binary(op, map(a), map(b))
         case .isDistinctFrom(let a, let b, let negated): return .isDistinctFrom(map(a), map(b), negated: negated)
         case .inList(let a, let list, let negated): return .inList(map(a), list.map(map), negated: negated)
@@ -106,16 +122,14 @@ indirect enum BoundExpression: Sendable {
         }
     }
 
-    /// Splits a predicate into its AND-ed parts.
+    /// Splits a predicate into its AND-ed parts (parenthesised ANDs inside included).
     var conjuncts: [BoundExpression] {
-        if case .and(let a, let b) = self { return a.conjuncts + b.conjuncts }
+        if case .and(let parts) = self { return parts.flatMap(\.conjuncts) }
         return [self]
     }
 
     static func conjunction(_ parts: [BoundExpression]) -> BoundExpression? {
-        guard var result = parts.first else { return nil }
-        for part in parts.dropFirst() { result = .and(result, part) }
-        return result
+        parts.count <= 1 ? parts.first : .and(parts)
     }
 }
 

@@ -1,7 +1,11 @@
 import VireoStorage
 
 /// INSERT … ON CONFLICT: finds the existing row a new row collides with, and skips it
-/// (DO NOTHING) or updates it (DO UPDATE SET …, with `excluded.col` the proposed row).
+/// (DO NOTHING) or updates it (DO UPDATE SET …, with `excluded.col` the proposed row). Into
+/// an automatically updatable view, as PostgreSQL allows: the target and SET name the view's
+/// columns, the base table's unique indexes are the arbiters, and the DO UPDATE expressions
+/// read the view's columns of the existing and the proposed row (the view's WHERE does not
+/// hide an existing row from the conflict; its CHECK OPTION checks the updated one).
 struct ConflictHandler {
     let table: TableDefinition
     let action: OnConflict.Action
@@ -10,30 +14,37 @@ struct ConflictHandler {
     let indexes: [IndexDefinition]
     let assignments: [(Int, BoundExpression)]
     let condition: BoundExpression?
+    /// Through a view: its columns over the table's row (and row id), which the DO UPDATE
+    /// expressions read; nil when they read the table's row.
+    let viewColumns: [BoundExpression]?
 
-    init(onConflict: OnConflict, table: TableDefinition, alias: String?, binder: Binder) throws {
+    init(onConflict: OnConflict, table: TableDefinition, through view: UpdatableView? = nil, alias: String?, binder: Binder) throws {
         self.table = table
         action = onConflict.action
+        viewColumns = view?.columns
+        let targets = try view.map { view in try onConflict.columns.map { try Self.tableColumn($0, of: view, in: nil) } }
+            ?? onConflict.columns
         let rowIDName = table.rowIDColumn.map { table.columns[$0].name }
-        if onConflict.columns.isEmpty {
+        if targets.isEmpty {
             if case .doUpdate = onConflict.action {
                 throw VireoError(.syntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
             }
             checksRowID = rowIDName != nil
             indexes = table.indexes.filter { $0.isUnique && $0.isBTree }
-        } else if onConflict.columns == [rowIDName] {
+        } else if targets == [rowIDName] {
             checksRowID = true
             indexes = []
         } else {
             checksRowID = false
-            indexes = [try Self.inferredIndex(onConflict, table: table)]
+            var target = onConflict
+            target.columns = targets
+            indexes = [try Self.inferredIndex(target, table: table)]
         }
-        var scope = Scope()
-        scope.addTable(table, alias: alias)
-        scope.addTable(table, alias: "excluded")
+        let scope = Self.scope(table, view, alias: alias)
         if case .doUpdate(let sets, let whereClause) = onConflict.action {
             assignments = try sets.map { assignment in
-                guard let position = table.columnIndex(assignment.column) else {
+                let name = try view.map { try Self.tableColumn(assignment.column, of: $0, in: "update") } ?? assignment.column
+                guard let position = table.columnIndex(name) else {
                     throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
                 }
                 guard case .expression(let expression) = assignment.value else { return (position, .constant(.null)) }
@@ -44,6 +55,38 @@ struct ConflictHandler {
             assignments = []
             condition = nil
         }
+    }
+
+    /// The existing row under the target's name (or alias), then the proposed one as
+    /// `excluded`: the table's columns, or the view's.
+    private static func scope(_ table: TableDefinition, _ view: UpdatableView?, alias: String?) -> Scope {
+        var scope = Scope()
+        guard let view else {
+            scope.addTable(table, alias: alias)
+            scope.addTable(table, alias: "excluded")
+            return scope
+        }
+        let columns = view.view.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) }
+        scope.addDerived(name: alias ?? view.view.name, columns: columns)
+        scope.addDerived(name: "excluded", columns: columns)
+        return scope
+    }
+
+    /// The table column a view column is; `verb` names what SET does with it (nil: a
+    /// conflict target, which must name a column of the view that is one of the table).
+    private static func tableColumn(_ name: String, of view: UpdatableView, in verb: String?) throws -> String {
+        guard let position = view.view.columns.firstIndex(where: { $0.name == name }) else {
+            let relation = verb == nil ? "" : " of relation \"\(view.view.name)\""
+            throw VireoError(.undefinedColumn, "column \"\(name)\"\(relation) does not exist")
+        }
+        guard case .column(let column) = view.columns[position], column < view.table.columns.count else {
+            guard let verb else {
+                throw VireoError(.invalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+            }
+            throw VireoError(.featureNotSupported, "cannot \(verb) column \"\(name)\" of view \"\(view.view.name)\"",
+                             detail: "View columns that are not columns of their base relation are not updatable.")
+        }
+        return view.table.columns[column].name
     }
 
     /// The unique index over exactly the target's columns; a partial one only when the
@@ -86,7 +129,12 @@ struct ConflictHandler {
     /// Applies the conflict action; returns the updated row's id, or nil when skipped.
     func resolve(existing: Int64, proposed: [Value], transaction: StoreTransaction, context: ExecutionContext) throws -> Int64? {
         guard case .doUpdate = action, let old = try transaction.row(table, rowID: existing) else { return nil }
-        let combined = old + [.int(existing)] + proposed + [.int(existing)]
+        var combined = old + [.int(existing)] + proposed + [.int(existing)]
+        if let viewColumns {
+            let (oldInput, proposedInput) = (old + [.int(existing)], proposed + [.int(existing)])
+            combined = try viewColumns.map { try Evaluator.evaluate($0, oldInput, context) }
+                + viewColumns.map { try Evaluator.evaluate($0, proposedInput, context) }
+        }
         if let condition, !(try Evaluator.holds(condition, combined, context)) { return nil }
         var row = old
         for (position, expression) in assignments {

@@ -14,6 +14,10 @@ final class IndexExpressions: IndexKeyComputer, @unchecked Sendable {
     struct Bound {
         var keys: [BoundExpression]
         var predicate: BoundExpression?
+        /// Whether a key is jsonb, whose stored key bytes (its text) do not follow jsonb's
+        /// order (JSONOrder: `1.0` = `1`, objects by size …), so the planner does not use the
+        /// index for equality, ranges or order.
+        var hasJSONKey = false
     }
 
     private let lock = Lock()
@@ -51,18 +55,22 @@ final class IndexExpressions: IndexKeyComputer, @unchecked Sendable {
 
     private static func bind(_ index: IndexDefinition, table: TableDefinition) throws -> Bound {
         var keys: [BoundExpression] = []
+        var hasJSONKey = false
         for (position, name) in index.columns.enumerated() {
             if let text = index.expression(at: position) {
-                keys.append(try bindExpression(Parser.parseExpression(text), table: table).expression)
+                let typed = try bindExpression(Parser.parseExpression(text), table: table)
+                keys.append(typed.expression)
+                hasJSONKey = hasJSONKey || typed.type == .json
             } else {
                 guard let column = table.columnIndex(name) else {
                     throw VireoError(.undefinedColumn, "column \"\(name)\" does not exist")
                 }
                 keys.append(.column(column))
+                hasJSONKey = hasJSONKey || SQLType(table.columns[column].type) == .json
             }
         }
         let predicate = try index.predicate.map { try bindPredicate(Parser.parseExpression($0), table: table) }
-        return Bound(keys: keys, predicate: predicate)
+        return Bound(keys: keys, predicate: predicate, hasJSONKey: hasJSONKey)
     }
 
     /// An index expression bound over `table`'s row: immutable functions only (42P17), no
@@ -118,10 +126,13 @@ struct IndexKeySpecification {
     var expressions: [String?] = []
     /// The type of each expression key (nil for a column).
     var expressionTypes: [SQLType?] = []
+    /// Whether each key is DESC.
+    var descending: [Bool] = []
     var predicate: String?
 
     init(_ statement: CreateIndex, table: TableDefinition) throws {
         for column in statement.columns {
+            descending.append(column.descending)
             if let expression = column.expression {
                 if case .column(let reference) = expression, reference.table == nil {
                     // `((email))` is the column itself, as in PostgreSQL.
@@ -155,6 +166,7 @@ struct IndexKeySpecification {
     func apply(to definition: inout IndexDefinition) {
         definition.expressions = expressions.contains { $0 != nil } ? expressions : nil
         definition.predicate = predicate
+        definition.descending = descending.contains(true) ? descending : nil
     }
 }
 
@@ -167,6 +179,11 @@ extension IndexDefinition {
             if case .function? = try? Parser.parseExpression(text) { return text }
             return "(" + text + ")"
         }
+    }
+
+    /// The keys with their direction, as CREATE INDEX and pg_get_indexdef write them (`b DESC`).
+    public var directedKeyDefinitions: [String] {
+        zip(keyDefinitions, columns.indices).map { key, position in isDescending(at: position) ? key + " DESC" : key }
     }
 
     /// ` WHERE predicate` of a partial index (parenthesized unless `pretty`), empty otherwise.

@@ -12,10 +12,9 @@ extension Session {
             ?? targetColumns(statement.columns, table)
         let context = self.context(.transaction(transaction), parameters)
         let sourceRows = try insertRows(statement.source, targets: targets, table: table, binder: binder, context: context)
-        if through != nil, statement.onConflict != nil {
-            throw VireoError(.featureNotSupported, "INSERT … ON CONFLICT into a view is not supported; insert into its table")
+        let conflict = try statement.onConflict.map {
+            try ConflictHandler(onConflict: $0, table: table, through: through, alias: statement.alias, binder: binder)
         }
-        let conflict = try statement.onConflict.map { try ConflictHandler(onConflict: $0, table: table, alias: statement.alias, binder: binder) }
         let returning = try through.map { try ReturningList(statement.returning, through: $0, alias: statement.alias, binder: binder) }
             ?? ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
         var returned: [[Value]] = []
@@ -43,6 +42,7 @@ extension Session {
                     try noteVectorChange(table, rowID: updated, transaction)
                 }
                 if let row = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
+                    try through?.checkRow(row + [.int(updated)], context)
                     try returning.collect(row + [.int(updated)], context, into: &returned)
                 }
                 count += 1

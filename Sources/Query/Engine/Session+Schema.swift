@@ -149,6 +149,10 @@ extension Session {
             throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
         }
         let method = statement.method ?? "btree"
+        if method != "btree", let column = statement.columns.first(where: { $0.descending || $0.nullsFirst != nil }) {
+            let option = column.descending ? "ASC/DESC" : "NULLS FIRST/LAST"
+            throw VireoError(.featureNotSupported, "access method \"\(method)\" does not support \(option) options")
+        }
         switch method {
         case "btree":
             var definition = IndexDefinition(name: name, columns: keys.columns, isUnique: statement.unique)

@@ -10,8 +10,10 @@ enum Evaluator {
         case .parameter(let index, let type): return try parameter(index, type, context)
         case .negate(let operand): return try Operators.negate(evaluate(operand, row, context))
         case .not(let operand): return try truth(evaluate(operand, row, context)).map { .bool(!$0) } ?? .null
-        case .and(let a, let b): return try and(a, b, row, context)
-        case .or(let a, let b): return try or(a, b, row, context)
+        case .and(let parts): return try connective(parts, decisive: false, row, context)
+        case .or(let parts): return try connective(parts, decisive: true, row, context)
+        case .fold(let first, let steps): return try fold(first, steps, row, context)
+        case .accumulator: return context.accumulator
         case .binary(.textSearchMatch, let a, let b): return try TextMatch.evaluate(a, b, row, context)
         case .binary(let op, let a, let b): return try Operators.apply(op, evaluate(a, row, context), evaluate(b, row, context))
         case .isNull(let operand, let negated): return .bool(try evaluate(operand, row, context).isNull != negated)
@@ -61,20 +63,33 @@ enum Evaluator {
         return try Cast.convert(context.parameters[index], to: type)
     }
 
-    private static func and(_ a: BoundExpression, _ b: BoundExpression, _ row: [Value], _ context: ExecutionContext) throws -> Value {
-        let left = try truth(evaluate(a, row, context))
-        if left == false { return .bool(false) }
-        let right = try truth(evaluate(b, row, context))
-        if right == false { return .bool(false) }
-        return left == true && right == true ? .bool(true) : .null
+    /// AND (`decisive` false) and OR (`decisive` true) over their parts: the decisive value
+    /// as soon as a part has it, otherwise NULL when a part is NULL, otherwise the other value.
+    private static func connective(_ parts: [BoundExpression], decisive: Bool, _ row: [Value],
+                                   _ context: ExecutionContext) throws -> Value {
+        var sawNull = false
+        for part in parts {
+            guard let value = try truth(evaluate(part, row, context)) else {
+                sawNull = true
+                continue
+            }
+            if value == decisive { return .bool(decisive) }
+        }
+        return sawNull ? .null : .bool(!decisive)
     }
 
-    private static func or(_ a: BoundExpression, _ b: BoundExpression, _ row: [Value], _ context: ExecutionContext) throws -> Value {
-        let left = try truth(evaluate(a, row, context))
-        if left == true { return .bool(true) }
-        let right = try truth(evaluate(b, row, context))
-        if right == true { return .bool(true) }
-        return left == false && right == false ? .bool(false) : .null
+    /// A run of left-associative operators: each step reads the value so far as
+    /// `.accumulator`. A fold inside a step's operand keeps its own and restores this one.
+    private static func fold(_ first: BoundExpression, _ steps: [BoundExpression], _ row: [Value],
+                             _ context: ExecutionContext) throws -> Value {
+        let enclosing = context.accumulator
+        defer { context.accumulator = enclosing }
+        var value = try evaluate(first, row, context)
+        for step in steps {
+            context.accumulator = value
+            value = try evaluate(step, row, context)
+        }
+        return value
     }
 
     static func isDistinct(_ a: Value, _ b: Value) throws -> Bool {

@@ -82,6 +82,8 @@ final class ExecutionContext {
     var statistics: PlanStatistics?
     /// Locks rows for FOR UPDATE and for UPDATE and DELETE; nil outside a write transaction.
     var rowLocker: RowLocker?
+    /// The value so far of the `.fold` being evaluated (Evaluator), read by `.accumulator`.
+    var accumulator: Value = .null
 
     init(data: DataAccess, parameters: [Value], vectorIndexes: VectorIndexes?, efSearch: Int, workMemory: WorkMemory,
          cancel: StatementCancel?, outerRows: [[Value]] = [], cache: ExecutionCache = ExecutionCache(),

@@ -119,35 +119,62 @@ enum Joins {
     }
 }
 
-/// UNION, INTERSECT, EXCEPT (with or without ALL).
+/// UNION, INTERSECT, EXCEPT (with or without ALL), over two inputs or more combined from the
+/// left, one input after another.
 enum SetOperations {
-    static func run(_ kind: SetOperation.Kind, _ all: Bool, _ left: PlanNode, _ right: PlanNode,
+    static func run(_ kind: SetOperation.Kind, _ all: Bool, _ inputs: [PlanNode],
                     _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
-        let leftRows = try PlanExecutor.materialize(left, context, path + ".0", for: .setOperation)
-        let rightRows = try PlanExecutor.materialize(right, context, path + ".1", for: .setOperation)
+        if kind == .union { return try union(all, inputs, context, path, emit) }
+        var rows = try PlanExecutor.materialize(inputs[0], context, path + ".0", for: .setOperation)
+        for index in inputs.indices.dropFirst() {
+            let rightRows = try PlanExecutor.materialize(inputs[index], context, path + ".\(index)", for: .setOperation)
+            rows = try combine(kind, all, rows, rightRows, context)
+        }
+        for row in rows where !(try emit(row)) { return false }
+        return true
+    }
+
+    /// UNION ALL passes every input's rows on as they come; UNION the first of each set of
+    /// equal rows, across all inputs (`(a UNION b) UNION c` is `a UNION b UNION c`).
+    private static func union(_ all: Bool, _ inputs: [PlanNode], _ context: ExecutionContext, _ path: String,
+                              _ emit: PlanExecutor.Emit) throws -> Bool {
+        var emitted = Set<[GroupKey]>()
+        for (index, input) in inputs.enumerated() {
+            let finished = try PlanExecutor.run(input, context, path: path + ".\(index)") { row in
+                try context.checkCancel()
+                if !all {
+                    guard emitted.insert(row.map(GroupKey.init)).inserted else { return true }
+                    try context.workMemory.charge(row, for: .setOperation)
+                }
+                return try emit(row)
+            }
+            if !finished { return false }
+        }
+        return true
+    }
+
+    /// INTERSECT or EXCEPT of two inputs' rows, in the left rows' order.
+    private static func combine(_ kind: SetOperation.Kind, _ all: Bool, _ leftRows: [[Value]], _ rightRows: [[Value]],
+                                _ context: ExecutionContext) throws -> [[Value]] {
         var rightCounts: [[GroupKey]: Int] = [:]
         for row in rightRows {
             try context.workMemory.charge(row, for: .setOperation)  // the key's copy of the row
             rightCounts[row.map(GroupKey.init), default: 0] += 1
         }
         var emitted = Set<[GroupKey]>()
-        let candidates = kind == .union ? leftRows + rightRows : leftRows
-        for row in candidates {
+        var result: [[Value]] = []
+        for row in leftRows {
             try context.checkCancel()
             let key = row.map(GroupKey.init)
-            switch kind {
-            case .union: break
-            case .intersect, .except:
-                let inRight = (rightCounts[key] ?? 0) > 0
-                if inRight != (kind == .intersect) { continue }
-                if all && kind == .intersect { rightCounts[key]! -= 1 }
-            }
+            let inRight = (rightCounts[key] ?? 0) > 0
+            if inRight != (kind == .intersect) { continue }
+            if all && kind == .intersect { rightCounts[key]! -= 1 }
             if !all {
                 guard emitted.insert(key).inserted else { continue }
                 try context.workMemory.charge(row, for: .setOperation)
             }
-            if !(try emit(row)) { return false }
+            result.append(row)
         }
-        return true
+        return result
     }
 }

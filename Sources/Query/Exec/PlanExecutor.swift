@@ -57,8 +57,7 @@ enum PlanExecutor {
         case .nestedLoopJoin(let left, let right, let spec): return try Joins.nestedLoop(left, right, spec, context, path, emit)
         case .hashJoin(let left, let right, let spec, let leftKeys, let rightKeys):
             return try Joins.hash(left, right, spec, leftKeys, rightKeys, context, path, emit)
-        case .setOperation(let kind, let all, let left, let right):
-            return try SetOperations.run(kind, all, left, right, context, path, emit)
+        case .setOperation(let kind, let all, let inputs): return try SetOperations.run(kind, all, inputs, context, path, emit)
         case .commonTableScan(let table): return try CommonTables.scan(table, context, child, emit)
         case .workingTableScan(let table): return try CommonTables.workingTable(table, context, emit)
         case .recursiveUnion(let table, let anchor, let recursive, let all):
@@ -255,7 +254,9 @@ enum PlanExecutor {
                 lower?[position] = listed
                 upper?[position] = listed
             }
-            guard let from = bound(lower, range.lowerInclusive, true), let to = bound(upper, range.upperInclusive, false) else { continue }
+            guard var from = bound(lower, range.lowerInclusive, true), var to = bound(upper, range.upperInclusive, false) else { continue }
+            // A DESC range key holds its larger values first: the bounds swap into index order.
+            if range.rangeKeyDescending { (from, to) = (to, from) }
             for (partFrom, partTo) in scanParts(range, from, to) {
                 try context.data.scanIndex(range.index, from: partFrom, to: partTo, reverse: range.reverse) { rowID in
                     try context.checkCancel()
@@ -284,13 +285,18 @@ enum PlanExecutor {
     }
 
     /// The key ranges an index scan reads, in order: the range itself, or for `nullsMoved`
-    /// its entries with a non-NULL next key and those with NULL there, the NULL ones last
-    /// when read forward and first when read in reverse.
+    /// its entries with a non-NULL next key and those with NULL there, the NULL ones read
+    /// at the other end from where the direction puts them (an ascending key's NULLs come
+    /// first in index order, a DESC key's last).
     private static func scanParts(_ range: IndexRange, _ lower: ValueBound?, _ upper: ValueBound?) -> [(ValueBound?, ValueBound?)] {
         guard range.nullsMoved else { return [(lower, upper)] }
         let lowerValues = lower?.values ?? [], upperValues = upper?.values ?? []
-        let nonNull = (ValueBound(lowerValues + [.null], inclusive: false), upper)
         let nulls = (ValueBound(lowerValues + [.null]), ValueBound(upperValues + [.null]))
+        if range.rangeKeyDescending {
+            let nonNull = (lower, ValueBound(upperValues + [.null], inclusive: false))
+            return range.reverse ? [nonNull, nulls] : [nulls, nonNull]
+        }
+        let nonNull = (ValueBound(lowerValues + [.null], inclusive: false), upper)
         return range.reverse ? [nulls, nonNull] : [nonNull, nulls]
     }
 

@@ -36,6 +36,7 @@ extension AccessPath {
         var best: IndexCandidate?
         for index in scan.table.indexes where index.hasEntryTree {
             guard let bound = try? IndexExpressions.shared.bound(index, table: scan.table) else { continue }
+            if bound.hasJSONKey && !index.isInverted { continue }
             if let predicate = bound.predicate, !implies(conjuncts, predicate, parameters: parameters) { continue }
             let found = index.isInverted
                 ? textSearch(on: index, key: bound.keys[0], conjuncts)
@@ -106,8 +107,9 @@ extension AccessPath {
             conditions.append(boundsText(bounds, keyText(index, equalities.count)))
         }
         // Ranges read value by value come out in the list's order, not the index's.
-        let ordering = range.keyList != nil ? nil : orderFollows(order, keys: keys, equalityCount: equalities.count,
+        let ordering = range.keyList != nil ? nil : orderFollows(order, index: index, keys: keys, equalityCount: equalities.count,
                                                                  boundedNext: rangeBounds != nil, table: table)
+        range.rangeKeyDescending = index.isDescending(at: equalities.count)
         let ordered = ordering != nil
         range.reverse = ordering?.reverse ?? false
         range.nullsMoved = ordering?.nullsMoved ?? false
@@ -176,20 +178,22 @@ extension AccessPath {
     }
 
     /// Whether reading the index in key order, or in its exact reverse, gives the ORDER BY:
-    /// its keys are the index keys after the equalities, in order, all ascending (forward) or
-    /// all descending (reverse). Index order puts NULL first, so reading forward gives NULLS
-    /// FIRST and in reverse NULLS LAST; a key sorted the other way must hold no NULL (a NOT
-    /// NULL column, or the bounded key), or be the first ORDER BY key, whose NULL entries the
-    /// scan then reads at the other end (`nullsMoved`).
-    private static func orderFollows(_ order: [Binder.OrderKey], keys: [BoundExpression], equalityCount: Int,
-                                     boundedNext: Bool, table: TableDefinition) -> Ordering? {
+    /// its keys are the index keys after the equalities, in order, each in its stored
+    /// direction (forward) or each in the opposite one (reverse). A key's NULLs come first in
+    /// its stored order when it is ascending and last when it is DESC (KeyCodec), and the
+    /// other way round in reverse; a key whose NULLs come where the ORDER BY does not want
+    /// them must hold no NULL (a NOT NULL column, or the bounded key), or be the first ORDER
+    /// BY key, whose NULL entries the scan then reads at the other end (`nullsMoved`).
+    private static func orderFollows(_ order: [Binder.OrderKey], index: IndexDefinition, keys: [BoundExpression],
+                                     equalityCount: Int, boundedNext: Bool, table: TableDefinition) -> Ordering? {
         guard let first = order.first, equalityCount + order.count <= keys.count else { return nil }
-        var ordering = Ordering(reverse: first.output.descending)
+        var ordering = Ordering(reverse: first.output.descending != index.isDescending(at: equalityCount))
         for (offset, key) in order.enumerated() {
             let position = equalityCount + offset
-            guard key.output.descending == ordering.reverse, let wanted = keys[position].structuralKey,
+            let storedDescending = index.isDescending(at: position)
+            guard key.output.descending == (storedDescending != ordering.reverse), let wanted = keys[position].structuralKey,
                   key.input.structuralKey == wanted else { return nil }
-            let nullsWhereRead = !ordering.reverse
+            let nullsWhereRead = storedDescending == ordering.reverse
             if key.output.nullsFirst == nullsWhereRead || isNotNullColumn(keys[position], table)
                 || (offset == 0 && boundedNext) { continue }
             guard offset == 0 else { return nil }

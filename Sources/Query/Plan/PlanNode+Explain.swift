@@ -25,11 +25,12 @@ extension PlanNode {
         switch self {
         case .seqScan, .rowIDLookup, .indexScan, .vectorScan, .values, .functionScan, .workingTableScan: []
         case .commonTableScan(let table): [table.plan]
+        case .setOperation(_, _, let inputs): inputs
         case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _, _),
              .limit(let input, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
              .distinctOn(let input, _), .lockRows(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
-             .setOperation(_, _, let left, let right), .recursiveUnion(_, let left, let right, _),
+             .recursiveUnion(_, let left, let right, _),
              .lateralJoin(let left, let right, _): [left, right]
         }
     }
@@ -51,7 +52,7 @@ extension PlanNode {
         case .aggregate(_, let aggregation): aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate"
         case .nestedLoopJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix
         case .hashJoin(_, _, let spec, _, _): "Hash" + (spec.kind == .inner ? " Join" : spec.kind.explainSuffix)
-        case .setOperation(let kind, let all, _, _): kind.rawValue.capitalized + (all ? " All" : "")
+        case .setOperation(let kind, let all, _): kind.rawValue.capitalized + (all ? " All" : "")
         case .commonTableScan(let table): "CTE Scan on \(table.name)"
         case .workingTableScan(let table): "WorkTable Scan on \(table.name)"
         case .recursiveUnion(_, _, _, let all): all ? "Recursive Union All" : "Recursive Union"

@@ -27,7 +27,8 @@ indirect enum PlanNode: Sendable {
     case hashJoin(PlanNode, PlanNode, JoinSpec, leftKeys: [BoundExpression], rightKeys: [BoundExpression])
     /// The right plan run again for each left row, which it reads as its enclosing row (LATERAL).
     case lateralJoin(PlanNode, PlanNode, JoinSpec)
-    case setOperation(SetOperation.Kind, all: Bool, PlanNode, PlanNode)
+    /// The inputs (two or more) combined from the left by one set operator.
+    case setOperation(SetOperation.Kind, all: Bool, [PlanNode])
     /// The rows of a WITH query (computed once per statement when read more than once).
     case commonTableScan(CommonTable)
     /// The rows a recursive query's previous iteration produced.
@@ -68,10 +69,15 @@ struct ColumnBounds: Sendable {
 /// Bounds over an index's leading columns.
 struct IndexRange: Sendable {
     var index: IndexDefinition
+    /// The bounds in value order (the range key's smallest value is in `lower`); for a DESC
+    /// range key the scan swaps them into index order (`rangeKeyDescending`).
     var lower: [BoundExpression]?
     var lowerInclusive = true
     var upper: [BoundExpression]?
     var upperInclusive = true
+    /// Whether the key after the equalities is stored descending: in index order its
+    /// larger values, and then its NULLs, come first.
+    var rangeKeyDescending = false
     /// For an inverted (gin) index: the tsquery whose lexemes select the candidate rows
     /// (the bounds are then unused); the WHERE clause rechecks every candidate.
     var textQuery: BoundExpression?

@@ -11,8 +11,10 @@ extension BoundExpression {
         case .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery, .arraySubquery: return nil
         case .negate(let a): return Self.key("neg", [a])
         case .not(let a): return Self.key("not", [a])
-        case .and(let a, let b): return Self.key("and", [a, b])
-        case .or(let a, let b): return Self.key("or", [a, b])
+        case .and(let parts): return Self.key("and", parts)
+        case .or(let parts): return Self.key("or", parts)
+        case .fold(let first, let steps): return Self.key("fold", [first] + steps)
+        case .accumulator: return "acc"
         case .binary(let op, let a, let b): return Self.key("op \(op.rawValue)", [a, b])
         case .isNull(let a, let negated): return Self.key(negated ? "notnull" : "isnull", [a])
         case .isBoolean(let a, let value, let negated): return Self.key("is \(value) \(negated)", [a])

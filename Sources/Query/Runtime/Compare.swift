@@ -17,7 +17,7 @@ public enum Compare {
         case (.numeric(let x), .double(let y)): return doubles(x.double, y)
         case (.double(let x), .numeric(let y)): return doubles(x, y.double)
         case (.text(let x), .text(let y)): return bytes(Array(x.utf8), Array(y.utf8))
-        case (.json(let x), .json(let y)): return json(x, y)
+        case (.json(let x), .json(let y)): return JSONOrder.compare(x, y)
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
         case (.bytes(let x), .bytes(let y)): return bytes(x, y)
         case (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x == y ? 0 : 1)
@@ -33,16 +33,6 @@ public enum Compare {
     static func doubles(_ x: Double, _ y: Double) -> Int {
         if x.isNaN || y.isNaN { return x.isNaN == y.isNaN ? 0 : (x.isNaN ? 1 : -1) }
         return x < y ? -1 : (x == y ? 0 : 1)
-    }
-
-    /// jsonb by its text, except that two documents whose texts differ only in how a number
-    /// is written (`1.0` and `1`) are equal, as their numeric values are in PostgreSQL.
-    static func json(_ x: String, _ y: String) -> Int {
-        let order = bytes(Array(x.utf8), Array(y.utf8))
-        // Stored jsonb has no exponents, so only a point can make equal numbers differ.
-        guard order != 0, x.utf8.contains(46) || y.utf8.contains(46),
-              let a = try? JSONValue.jsonb(x), let b = try? JSONValue.jsonb(y), a == b else { return order }
-        return 0
     }
 
     static func bytes(_ x: [UInt8], _ y: [UInt8]) -> Int {
@@ -106,7 +96,8 @@ public struct GroupKey: Hashable, Sendable {
         case .double(let number) where number == number.rounded() && number.magnitude < 9.007199254740992e15:
             key = .int(Int64(number))
         case .double(let number): key = .double((number == 0 ? 0 : number).bitPattern)
-        case .text(let text), .json(let text): key = .utf8(Array(text.utf8))
+        case .text(let text): key = .utf8(Array(text.utf8))
+        case .json(let text): key = .utf8(Array(JSONOrder.groupingText(text).utf8))
         case .bytes(let bytes): key = .bytes(bytes)
         case .timestamp(let micros): key = .timestamp(micros)
         case .vector(let vector): key = .vector(vector.map { ($0 == 0 ? 0 : $0).bitPattern })

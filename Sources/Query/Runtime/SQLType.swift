@@ -155,8 +155,20 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         guard var result = known.first else { return .unknown }
         for type in known.dropFirst() {
             if let x = result.numericRank, let y = type.numericRank, y > x { result = type }
+            if let x = result.dateTimeRank, let y = type.dateTimeRank, y > x { result = type }
         }
         return result
+    }
+
+    /// date < timestamp < timestamptz: PostgreSQL's implicit casts among them go up this order
+    /// (timestamptz is the preferred type of its category).
+    private var dateTimeRank: Int? {
+        switch self {
+        case .date: 0
+        case .timestamp: 1
+        case .timestamptz: 2
+        default: nil
+        }
     }
 
     public var isVector: Bool {

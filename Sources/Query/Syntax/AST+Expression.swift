@@ -10,6 +10,13 @@ public indirect enum SQLExpression: Sendable, Equatable {
     case parameter(Int)
     case unary(UnaryOperator, SQLExpression)
     case binary(BinaryOperator, SQLExpression, SQLExpression)
+    /// A run of two or more left-associative operators of one precedence level, `a + b - c` or
+    /// `p AND q AND r`: the first operand, then each link's operator applied to the result so
+    /// far and the link's operand. A flat chain of thousands of terms is one wide node rather
+    /// than a tree thousands of levels deep, so only real nesting counts against
+    /// `SyntaxLimits.nestingDepthMax` and nothing that walks the tree recurses per term.
+    /// (One operator alone is `.binary`.)
+    case chain(SQLExpression, [OperatorLink])
     /// `x IS [NOT] NULL`.
     case isNull(SQLExpression, negated: Bool)
     /// `x IS [NOT] TRUE` / `x IS [NOT] FALSE`.
@@ -40,6 +47,32 @@ public indirect enum SQLExpression: Sendable, Equatable {
     case subscripted(SQLExpression, lower: SQLExpression?, upper: SQLExpression?, isSlice: Bool)
     /// `x op ANY (array)`, `x op SOME (…)`, `x op ALL (…)`, over an array or a subquery.
     case quantified(BinaryOperator, SQLExpression, QuantifiedOperand, all: Bool)
+}
+
+/// One operator of a `.chain` and its right operand.
+public struct OperatorLink: Sendable, Equatable {
+    /// The operator, applied to the chain's result so far and `operand`.
+    public var op: BinaryOperator
+    /// The right operand.
+    public var operand: SQLExpression
+
+    /// Creates the node from its parts, as the parser would.
+    public init(_ op: BinaryOperator, _ operand: SQLExpression) {
+        self.op = op
+        self.operand = operand
+    }
+}
+
+extension SQLExpression {
+    /// `first` followed by `links`, as the parser represents it: `first` alone, `.binary` for
+    /// one link, `.chain` for more.
+    public static func leftAssociated(_ first: SQLExpression, _ links: [OperatorLink]) -> SQLExpression {
+        switch links.count {
+        case 0: first
+        case 1: .binary(links[0].op, first, links[0].operand)
+        default: .chain(first, links)
+        }
+    }
 }
 
 /// What ANY or ALL ranges over.
@@ -312,6 +345,15 @@ public enum Precedence: Int, Sendable, Comparable {
 
     /// Whether two operators of this level in a row are a syntax error.
     public var isNonAssociative: Bool { self == .isTest || self == .comparison || self == .patternMatch }
+
+    /// Whether a run of this level's binary operators parses into one `.chain` node (the
+    /// left-associative infix levels).
+    var isChainable: Bool {
+        switch self {
+        case .or, .and, .otherOperator, .additive, .multiplicative, .exponent: true
+        default: false
+        }
+    }
 }
 
 // MARK: - Walking
@@ -324,6 +366,7 @@ extension SQLExpression {
         case .literal, .column, .parameter, .exists, .subquery: []
         case .unary(_, let operand), .isNull(let operand, _), .isBoolean(let operand, _, _), .cast(let operand, _): [operand]
         case .binary(_, let left, let right), .isDistinctFrom(let left, let right, _): [left, right]
+        case .chain(let first, let links): [first] + links.map(\.operand)
         case .inList(let operand, let list, _): [operand] + list
         case .inSubquery(let operand, _, _): [operand]
         case .between(let operand, let lower, let upper, _): [operand, lower, upper]

@@ -94,7 +94,11 @@ public indirect enum QueryBody: Sendable, Equatable {
     case values([[SQLExpression]])
 }
 
-/// Two queries combined.
+/// Queries combined by one set operator, from the left: `a UNION ALL b UNION ALL c` is one
+/// node with three operands, so a flat run of thousands of them is a wide node rather than a
+/// tree thousands of levels deep (only real nesting counts against
+/// `SyntaxLimits.nestingDepthMax`). A different operator, or the same one with a different
+/// ALL, starts a node of its own.
 public struct SetOperation: Sendable, Equatable {
     /// Which operation; the raw value is its SQL spelling.
     public enum Kind: String, Sendable, Equatable {
@@ -105,18 +109,29 @@ public struct SetOperation: Sendable, Equatable {
     public var kind: Kind
     /// `ALL` keeps duplicates.
     public var all: Bool
-    /// The left operand.
-    public var left: Query
-    /// The right operand.
-    public var right: Query
+    /// The operands in order, two or more.
+    public var operands: [Query]
 
-    /// Creates the node from its parts, as the parser would.
+    /// `left kind right`.
     public init(_ kind: Kind, all: Bool = false, _ left: Query, _ right: Query) {
+        self.init(kind, all: all, operands: [left, right])
+    }
+
+    /// The operands combined from the left; at least two.
+    public init(_ kind: Kind, all: Bool = false, operands: [Query]) {
+        precondition(operands.count >= 2, "a set operation combines two queries or more")
         self.kind = kind
         self.all = all
-        self.left = left
-        self.right = right
+        self.operands = operands
     }
+
+    /// The left operand of the last operator: every operand but the last, combined.
+    public var left: Query {
+        operands.count == 2 ? operands[0] : Query(body: .setOperation(SetOperation(kind, all: all, operands: Array(operands.dropLast()))))
+    }
+
+    /// The right operand of the last operator.
+    public var right: Query { operands[operands.count - 1] }
 }
 
 /// `SELECT [DISTINCT] items [FROM …] [WHERE …] [GROUP BY …] [HAVING …]`.

@@ -3,23 +3,55 @@ import VireoStorage
 /// Expressions by precedence climbing over PostgreSQL's precedence table (`Precedence`).
 extension Parser {
     /// Parses an expression whose infix operators all bind at least as tightly as `minimum`.
-    /// Each level of recursion and each operator folded into a chain counts toward
-    /// `SyntaxLimits.nestingDepthMax`, which bounds the height of the tree returned.
+    /// Each level of recursion counts toward `SyntaxLimits.nestingDepthMax`, and so does each
+    /// postfix operator that wraps the tree once more (`::`, `IS NULL`, `AT TIME ZONE`); a run of
+    /// left-associative binary operators of one level becomes one `.chain` node and does not,
+    /// so the limit bounds the height of the tree returned, not the number of terms.
     mutating func parseExpression(minimum: Precedence = .or) throws -> SQLExpression {
         let savedDepth = depth
         defer { depth = savedDepth }
         try descend()
         var left = try parsePrefix()
+        var links: [OperatorLink] = []
         var previous: Precedence?
         while let precedence = infixPrecedence(), precedence >= minimum {
             if precedence.isNonAssociative, previous == precedence {
                 throw unexpected("this operator cannot follow another of the same precedence without parentheses")
             }
-            try descend()
-            left = try parseInfix(after: left, precedence)
+            if precedence != previous {
+                left = .leftAssociated(left, links)
+                links.removeAll()
+            }
+            if precedence.isChainable, let link = try parseChainLink(precedence) {
+                links.append(link)
+            } else {
+                left = .leftAssociated(left, links)
+                links.removeAll()
+                try descend()
+                left = try parseInfix(after: left, precedence)
+            }
             previous = precedence
         }
-        return left
+        return .leftAssociated(left, links)
+    }
+
+    /// The next plain binary operator of a chainable level and its right operand, consumed;
+    /// nil (nothing consumed) for the forms `parseInfix` handles (`OPERATOR(…)`, `COLLATE`,
+    /// `op ANY (…)`, an unknown operator).
+    private mutating func parseChainLink(_ precedence: Precedence) throws -> OperatorLink? {
+        let op: BinaryOperator
+        switch peek().kind {
+        case .word(_, .and?): op = .and
+        case .word(_, .or?): op = .or
+        case .op(let spelling):
+            guard let binary = BinaryOperator(spelling: spelling) else { return nil }
+            let quantifier = peek(1).keyword
+            if quantifier == .any || quantifier == .some || quantifier == .all, peek(2).kind == .leftParen { return nil }
+            op = binary
+        default: return nil
+        }
+        advance()
+        return OperatorLink(op, try parseExpression(minimum: precedence.tighter))
     }
 
     /// Prefix `NOT`, `-` and `+`, or a primary. A minus sign straight before a number is
@@ -107,8 +139,6 @@ extension Parser {
 
     private mutating func parseKeywordInfix(_ keyword: Keyword?, after left: SQLExpression, _ precedence: Precedence) throws -> SQLExpression {
         switch keyword {
-        case .or?: return .binary(.or, left, try parseExpression(minimum: precedence.tighter))
-        case .and?: return .binary(.and, left, try parseExpression(minimum: precedence.tighter))
         case .is?: return try parseIsTest(after: left)
         case .isnull?: return .isNull(left, negated: false)
         case .notnull?: return .isNull(left, negated: true)

@@ -18,20 +18,31 @@ extension Parser {
         return query
     }
 
-    /// UNION and EXCEPT (level 1) and the tighter INTERSECT (level 2), left-associative.
+    /// UNION and EXCEPT (level 1) and the tighter INTERSECT (level 2), left-associative. A run
+    /// of one operator (with the same ALL) becomes one node; each new node wraps the tree
+    /// once more and counts toward `SyntaxLimits.nestingDepthMax`.
     private mutating func parseSetOperations(levelMin: Int) throws -> Query {
         let savedDepth = depth
         defer { depth = savedDepth }
         var left = try parseQueryPrimary()
+        var run: (kind: SetOperation.Kind, all: Bool)?
+        var operands: [Query] = []  // of `run`, kept apart so that appending does not copy them
         while let (kind, level) = setOperator(), level >= levelMin {
             advance()
             let all = acceptKeyword(.all)
             if !all { _ = acceptKeyword(.distinct) }
-            try descend()
             let right = try parseSetOperations(levelMin: level + 1)
-            left = Query(body: .setOperation(SetOperation(kind, all: all, left, right)))
+            if let current = run, current.kind == kind, current.all == all {
+                operands.append(right)
+                continue
+            }
+            if let current = run { left = Query(body: .setOperation(SetOperation(current.kind, all: current.all, operands: operands))) }
+            try descend()
+            run = (kind, all)
+            operands = [left, right]
         }
-        return left
+        guard let run else { return left }
+        return Query(body: .setOperation(SetOperation(run.kind, all: run.all, operands: operands)))
     }
 
     private mutating func setOperator() -> (SetOperation.Kind, Int)? {

@@ -9,7 +9,8 @@ extension SQLExpression {
         case .column(let reference): reference.sql
         case .parameter(let number): "$\(number)"
         case .unary(let op, let operand): Self.renderUnary(op, operand)
-        case .binary(let op, let left, let right): Self.renderBinary(op, left, right)
+        case .binary(let op, let left, let right): Self.renderChain(left, [OperatorLink(op, right)])
+        case .chain(let first, let links): Self.renderChain(first, links)
         case .isNull(let operand, let negated):
             operand.operand(parenthesizedAtOrBelow: .isTest) + (negated ? " IS NOT NULL" : " IS NULL")
         case .isBoolean(let operand, let value, let negated):
@@ -59,6 +60,7 @@ extension SQLExpression {
         case .literal(.numeric(let text)) where text.hasPrefix("-"): .unarySign
         case .unary(let op, _): op.precedence
         case .binary(let op, _, _): op.precedence
+        case .chain(_, let links): links[0].op.precedence
         case .isNull, .isBoolean, .isDistinctFrom: .isTest
         case .inList, .inSubquery, .between, .like: .patternMatch
         case .quantified(let op, _, _, _): op.precedence
@@ -80,11 +82,15 @@ extension SQLExpression {
         return op.rawValue + text
     }
 
-    private static func renderBinary(_ op: BinaryOperator, _ left: SQLExpression, _ right: SQLExpression) -> String {
-        let level = op.precedence
-        let leftText = left.precedence < level || (level.isNonAssociative && left.precedence == level)
-            ? "(" + left.sql + ")" : left.sql
-        return leftText + " " + op.rawValue + " " + right.operand(parenthesizedAtOrBelow: level)
+    /// `first op operand op operand …`. The parser folds a run of one level's operators into a
+    /// single node, so a first operand of that level was parenthesised (and is again), as is
+    /// one of a non-associative level.
+    private static func renderChain(_ first: SQLExpression, _ links: [OperatorLink]) -> String {
+        let level = links[0].op.precedence
+        let groupsFirst = first.precedence < level || (first.precedence == level && (level.isNonAssociative || level.isChainable))
+        var text = groupsFirst ? "(" + first.sql + ")" : first.sql
+        for link in links { text += " " + link.op.rawValue + " " + link.operand.operand(parenthesizedAtOrBelow: level) }
+        return text
     }
 
     private static func renderLike(_ operand: SQLExpression, _ pattern: SQLExpression, _ escape: SQLExpression?,

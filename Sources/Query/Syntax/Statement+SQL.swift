@@ -241,7 +241,7 @@ extension QueryBody {
         case .values(let rows): return "VALUES " + rows.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")
         case .setOperation(let operation):
             func operand(_ query: Query) -> String { query.needsParenthesesAsOperand ? "(" + query.sql + ")" : query.sql }
-            return operand(operation.left) + " " + operation.kind.rawValue + (operation.all ? " ALL " : " ") + operand(operation.right)
+            return operation.operands.map(operand).joined(separator: " " + operation.kind.rawValue + (operation.all ? " ALL " : " "))
         }
     }
 }

@@ -89,9 +89,11 @@ struct Token: Sendable, Equatable {
 public enum SyntaxLimits {
     /// Longest SQL text `Parser.parseScript` accepts, in bytes.
     public static let textLengthBytesMax = 64 << 20
-    /// Deepest nesting of expressions, subqueries and joins (each operator applied in a chain
-    /// counts as one level), so that no input can exhaust the stack of the parser or of code
-    /// that walks the tree it returns.
+    /// Deepest nesting of expressions, subqueries and joins, so that no input can exhaust the
+    /// stack of the parser or of code that walks the tree it returns. A flat run of one
+    /// level's operators (`a OR b OR …`, `1 + 1 + …`, `… UNION ALL …`) is one wide node and
+    /// counts once however long it is; each operator that wraps the tree again (`::`, `IS
+    /// NULL`, a change of set operator) counts.
     public static let nestingDepthMax = 1_000
     /// Longest identifier in bytes, as in PostgreSQL (NAMEDATALEN - 1); longer ones are an error.
     public static let identifierLengthBytesMax = 63

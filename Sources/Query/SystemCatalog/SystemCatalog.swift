@@ -336,7 +336,8 @@ extension SystemCatalog {
     }
 
     /// pg_index: which table each index belongs to and its columns (indkey: attribute
-    /// numbers, 0 for an expression; indoption: no DESC or NULLS FIRST bits).
+    /// numbers, 0 for an expression; indoption: where the key keeps its NULLs, as stored:
+    /// first in an ascending key (2, NULLS FIRST), last in a descending one (1, DESC)).
     static func indexes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
@@ -350,7 +351,8 @@ extension SystemCatalog {
                 } ?? []
                 let predicate = definition?.predicate.map { Value.text("(" + $0 + ")") } ?? .null
                 rows.append([.int(oid(ofObject: index.name)), .int(oid(ofObject: table.name)), .bool(index.isUnique),
-                             .bool(index.isPrimary), .array(keys), .array(keys.map { _ in .int(0) }), .array(keys.map { _ in .int(0) }),
+                             .bool(index.isPrimary), .array(keys), .array(index.columns.indices.map { .int(definition?.isDescending(at: $0) == true ? 1 : 2) }),
+                             .array(keys.map { _ in .int(0) }),
                              .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
                              .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), predicate,
                              expressions.isEmpty ? .null : .text(expressions.joined(separator: ", ")), .bool(true)])
@@ -406,7 +408,7 @@ extension SystemCatalog {
     static func indexDefinition(_ catalog: Catalog, indexOID: Int64, column: Int64, pretty: Bool = false) -> String? {
         for table in catalog.tables.values {
             for index in indexEntries(table) where oid(ofObject: index.name) == indexOID {
-                let keys = index.definition?.keyDefinitions ?? index.columns.map(quoteIdentifier)
+                let keys = index.definition?.directedKeyDefinitions ?? index.columns.map(quoteIdentifier)
                 if column > 0 { return column <= keys.count ? keys[Int(column) - 1] : nil }
                 let on = pretty ? quoteIdentifier(table.name) : "public." + quoteIdentifier(table.name)
                 return "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) (\(keys.joined(separator: ", ")))"

@@ -9,6 +9,12 @@
 // table is analysed; Catalog+Statistics.swift).
 // A table's FOREIGN KEYs are in its TableDefinition ("foreignKeyConstraints", absent when
 // none, so older files read unchanged).
+// A B+tree index's key directions are in its IndexDefinition ("descending", one flag a key,
+// absent when every key is ascending, so older files read unchanged). A DESC key's
+// components are stored inverted (KeyCodec), so the index holds its keys in the order its
+// definition names. A build that predates the field reads such an index as ascending: its
+// equality lookups still find the rows, but its ranges and order would be wrong, so do not
+// open a file with a DESC index in one.
 //
 // Column types are ColumnType's Codable JSON (`"int"`, `{"varchar":{"length":5}}` …). Cases
 // are only ever added (smallint, integer, real, varchar(n), char(n), date, timestamptz and
@@ -79,6 +85,9 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     /// SQL text of a partial index's WHERE predicate: only rows for which it is true are in
     /// the index. Absent: every row.
     public var predicate: String?
+    /// Whether each key is stored in descending order (`CREATE INDEX … (a, b DESC)`); absent
+    /// when every key is ascending.
+    public var descending: [Bool]?
 
     public init(name: String, columns: [String], isUnique: Bool = false, method: String = "btree",
                 options: [String: String] = [:], root: PageNumber = 0, deltaRoot: PageNumber? = nil) {
@@ -97,6 +106,12 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     public func expression(at position: Int) -> String? {
         guard let expressions, position < expressions.count else { return nil }
         return expressions[position]
+    }
+
+    /// Whether key `position` is stored in descending order.
+    public func isDescending(at position: Int) -> Bool {
+        guard let descending, position < descending.count else { return false }
+        return descending[position]
     }
 
     /// Whether the keys or the membership of a row need the query layer's evaluation

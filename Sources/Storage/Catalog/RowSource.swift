@@ -45,10 +45,13 @@ extension RowSource {
     public func rowCount(_ table: TableDefinition) throws -> Int { try table.tree.count(in: pages) }
 
     /// Visits the row ids whose `index` values lie between the bounds (each a prefix of
-    /// the index's columns), in index order or reverse.
+    /// the index's columns), in index order or reverse. The bounds are in index order: for
+    /// a DESC key the larger value is the lower bound.
     public func scanIndex(_ index: IndexDefinition, from lower: ValueBound? = nil, to upper: ValueBound? = nil,
                           reverse: Bool = false, _ body: (Int64) throws -> Bool) throws {
-        try BTree(root: index.root).scan(in: pages, from: lower.map(Self.lowerKey), to: upper.flatMap(Self.upperKey),
+        let directions = index.descending ?? []
+        try BTree(root: index.root).scan(in: pages, from: lower.map { Self.lowerKey($0, directions) },
+                                         to: upper.flatMap { Self.upperKey($0, directions) },
                                          reverse: reverse) { key, value in
             // A format 2 inverted index values its postings by their statistics, a format 3 one
             // holds blocks of them; the (first) row id ends the key (InvertedIndex.swift).
@@ -72,14 +75,14 @@ extension RowSource {
 
     // Index keys are encoded values, possibly followed by a row id; an encoded value
     // tuple P is a prefix of exactly the keys of tuples that start with P's values.
-    static func lowerKey(_ bound: ValueBound) -> KeyBound {
-        let prefix = KeyCodec.encode(bound.values)
+    static func lowerKey(_ bound: ValueBound, _ descending: [Bool]) -> KeyBound {
+        let prefix = KeyCodec.encode(bound.values, descending: descending)
         if bound.inclusive { return KeyBound(prefix) }
         return KeyBound(KeyCodec.prefixUpperBound(prefix) ?? prefix + [0xFF], inclusive: true)
     }
 
-    static func upperKey(_ bound: ValueBound) -> KeyBound? {
-        let prefix = KeyCodec.encode(bound.values)
+    static func upperKey(_ bound: ValueBound, _ descending: [Bool]) -> KeyBound? {
+        let prefix = KeyCodec.encode(bound.values, descending: descending)
         if !bound.inclusive { return KeyBound(prefix, inclusive: false) }
         return KeyCodec.prefixUpperBound(prefix).map { KeyBound($0, inclusive: false) }
     }

@@ -147,7 +147,7 @@ extension StoreTransaction {
     /// Index key: the encoded values, followed by the row id unless the index is unique
     /// and no value is NULL (SQL lets any number of NULLs through a unique index).
     static func indexKey(_ index: IndexDefinition, values: [Value], rowID: Int64) -> [UInt8] {
-        var key = KeyCodec.encode(values)
+        var key = KeyCodec.encode(values, descending: index.descending ?? [])
         if !index.isUnique || values.contains(where: \.isNull) { KeyCodec.appendRowID(rowID, to: &key) }
         return key
     }

@@ -1579,6 +1579,27 @@ SELECT id, d::text FROM jn ORDER BY id;
 SELECT id FROM jn WHERE d = '{"a": true, "z": 2.0}' ORDER BY id;
 DROP TABLE jn;
 
+-- jsonb ordering: Object > Array > Boolean > Number > String > Null; objects by pair count, arrays by length; 1.0 = 1 (issue 10)
+CREATE TABLE jord (id int PRIMARY KEY, j jsonb);
+INSERT INTO jord VALUES (1, 'null'), (2, '"a"'), (3, '"b"'), (4, '1'), (5, '1.0'), (6, '-2.5'), (7, 'true'), (8, 'false'), (9, '[]'), (10, '[1]'), (11, '[1, 2]'), (12, '[2]'), (13, '{}'), (14, '{"a": 1}'), (15, '{"b": 0}'), (16, '{"a": 1, "b": 2}'), (17, '{"aa": 1}'), (18, '[null]'), (19, '["a"]'), (20, '[{"a": 1}]'), (21, '[[1, 2]]'), (22, '[[3]]'), (23, '{"a": [1, 2]}'), (24, '{"a": [3]}'), (25, '""'), (26, '{"a": null}'), (27, '[true, false]'), (28, '10'), (29, '{"b": 1, "aa": 0}'), (30, '[1.00]'), (31, '{"a": 1.0}'), (32, '"ab"'), (33, '[[]]'), (34, '[{}]'), (35, NULL);
+SELECT id, j::text AS t FROM jord ORDER BY j, id;
+SELECT id, j::text AS t FROM jord ORDER BY j DESC NULLS LAST, id;
+SELECT min(id), count(*) FROM jord GROUP BY j ORDER BY j NULLS FIRST;
+SELECT count(DISTINCT j), count(*) FROM (SELECT DISTINCT j FROM jord) s;
+SELECT a.id, b.id FROM jord a JOIN jord b ON a.j = b.j AND a.id < b.id ORDER BY 1, 2;
+SELECT count(*) FROM jord a, jord b WHERE a.j < b.j;
+SELECT id FROM jord WHERE j > '[1]' ORDER BY id;
+SELECT id FROM jord WHERE j <= '"b"' ORDER BY id;
+SELECT id FROM jord WHERE j BETWEEN '1' AND '[]' ORDER BY id;
+SELECT '[]'::jsonb < 'null'::jsonb, '[1]'::jsonb > '5'::jsonb, '{}'::jsonb > '[1, 2, 3]'::jsonb, 'true'::jsonb > '100'::jsonb, '"z"'::jsonb < '0'::jsonb, '1.0'::jsonb = '1'::jsonb, '{"b": 1, "aa": 0}'::jsonb > '{"a": 5, "b": 0}'::jsonb;
+SELECT greatest('1'::jsonb, '"a"'::jsonb, '[]'::jsonb)::text, least('{"a": 1}'::jsonb, '[0]'::jsonb)::text;
+SELECT j::text AS t FROM jord WHERE j IN ('1', '[1.0]', '{"a": 1}') ORDER BY id;
+SELECT array_agg(id ORDER BY j DESC, id) FROM jord WHERE id < 12;
+CREATE INDEX jord_j ON jord (j);
+SELECT id FROM jord WHERE j = '1' ORDER BY id;
+SELECT id FROM jord WHERE j > '{"a": 1}' ORDER BY j, id;
+DROP TABLE jord;
+
 -- timestamp and date ignore an input offset; a session time zone other than UTC (issue 10)
 SELECT '2024-01-01 10:00+02'::timestamp, '2024-01-01 23:00-05'::date, '2024-01-01 10:00+02'::timestamptz;
 SET TIME ZONE 'Europe/Berlin';
@@ -1598,6 +1619,49 @@ SELECT '2024-01-01 12:00Z'::timestamptz::text;
 SET TIME ZONE 'Nowhere/Land';
 SHOW timezone;
 SET TIME ZONE 'UTC';
+
+-- timestamp and date meet timestamptz through the session TimeZone: comparison, arithmetic, casts (issue 10)
+SET TIME ZONE 'Europe/Berlin';
+SELECT timestamp '2024-07-01 12:00' = timestamptz '2024-07-01 10:00+00', timestamp '2024-07-01 12:00' < timestamptz '2024-07-01 10:30+00', timestamptz '2024-01-01 11:00+00' > timestamp '2024-01-01 12:00';
+SELECT date '2024-07-01' = timestamptz '2024-06-30 22:00+00', date '2024-07-01' < timestamptz '2024-06-30 22:30+00', timestamptz '2024-06-30 21:00+00' >= date '2024-07-01';
+SELECT (timestamptz '2024-07-01 12:00+00' - timestamp '2024-07-01 12:00')::text, (timestamp '2024-07-01 12:00' - timestamptz '2024-07-01 00:00+00')::text, (date '2024-07-02' - timestamptz '2024-07-01 00:00+00')::text, (date '2024-07-02' - timestamp '2024-07-01 06:00')::text;
+SELECT timestamp '2024-03-31 02:30' BETWEEN timestamptz '2024-03-31 00:00+00' AND timestamptz '2024-03-31 01:00+00', timestamp '2024-07-01 12:00' IS DISTINCT FROM timestamptz '2024-07-01 10:00+00';
+SELECT timestamp '2024-07-01 12:00' IN (timestamptz '2024-07-01 10:00+00', timestamptz '2024-07-01 12:00+00'), timestamptz '2024-07-01 10:00+00' IN (timestamp '2024-07-01 12:00');
+SELECT (CASE WHEN true THEN timestamp '2024-07-01 12:00' ELSE timestamptz '2024-01-01 00:00+00' END)::text, pg_typeof(CASE WHEN false THEN timestamp '2024-07-01 12:00' ELSE now() END);
+SELECT greatest(timestamp '2024-07-01 12:00', timestamptz '2024-07-01 11:00+00')::text, least(date '2024-07-01', timestamptz '2024-06-30 23:00+00')::text;
+CREATE TABLE tz_mix (id int PRIMARY KEY, wall timestamp, instant timestamptz, day date);
+INSERT INTO tz_mix VALUES (1, '2024-07-01 12:00', '2024-07-01 10:00+00', '2024-07-01'), (2, '2024-01-01 12:00', '2024-01-01 12:00+00', '2024-01-01'), (3, '2024-10-27 02:30', '2024-10-27 01:30+00', '2024-10-27');
+SELECT id, wall = instant, wall < instant, day <= instant, (instant - wall)::text, (instant - day)::text FROM tz_mix ORDER BY id;
+SELECT a.id, b.id FROM tz_mix a JOIN tz_mix b ON a.wall = b.instant ORDER BY 1, 2;
+SELECT id FROM tz_mix WHERE wall >= timestamptz '2024-07-01 10:00+00' OR instant < timestamp '2024-01-01 13:00' ORDER BY id;
+SELECT id, wall::timestamptz::text, instant::timestamp::text, day::timestamptz::text, instant::date::text FROM tz_mix ORDER BY id;
+SELECT count(*) FROM tz_mix WHERE instant = ANY (ARRAY[timestamptz '2024-07-01 10:00+00']) AND wall = ANY (ARRAY[timestamp '2024-07-01 12:00']);
+DROP TABLE tz_mix;
+SET TIME ZONE 'UTC';
+
+-- INSERT … ON CONFLICT into an automatically updatable view: the base table's unique index is the arbiter (issue 10)
+CREATE TABLE vc_base (id int PRIMARY KEY, code text UNIQUE, qty int, note text);
+CREATE VIEW vc_view AS SELECT id, code AS label, qty FROM vc_base WHERE qty >= 0;
+CREATE VIEW vc_checked AS SELECT id, code, qty FROM vc_base WHERE qty < 100 WITH CHECK OPTION;
+INSERT INTO vc_view VALUES (1, 'a', 5), (2, 'b', 6);
+INSERT INTO vc_view VALUES (1, 'x', 50) ON CONFLICT (id) DO NOTHING;
+INSERT INTO vc_view VALUES (3, 'a', 7) ON CONFLICT (label) DO NOTHING;
+INSERT INTO vc_view VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET qty = vc_view.qty + excluded.qty;
+INSERT INTO vc_view AS v VALUES (2, 'zz', 10) ON CONFLICT (id) DO UPDATE SET qty = v.qty * excluded.qty, label = excluded.label WHERE v.qty > 5 RETURNING id, label, qty;
+INSERT INTO vc_view VALUES (4, 'd', 1) ON CONFLICT (label) DO UPDATE SET qty = 0 RETURNING *;
+INSERT INTO vc_view VALUES (5, 'e', 1), (6, 'a', 2) ON CONFLICT DO NOTHING RETURNING id;
+SELECT * FROM vc_base ORDER BY id;
+INSERT INTO vc_view VALUES (1, 'q', 1) ON CONFLICT (qty) DO NOTHING;
+INSERT INTO vc_view VALUES (1, 'q', 1) ON CONFLICT (nope) DO NOTHING;
+INSERT INTO vc_view VALUES (1, 'q', 1) ON CONFLICT (id) DO UPDATE SET nope = 1;
+INSERT INTO vc_checked VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET qty = 500;
+INSERT INTO vc_checked VALUES (1, 'a', 1) ON CONFLICT (id) DO UPDATE SET qty = excluded.qty + 1 RETURNING qty;
+UPDATE vc_base SET qty = -1 WHERE id = 5;
+INSERT INTO vc_view VALUES (5, 'e', 9) ON CONFLICT (id) DO UPDATE SET qty = excluded.qty RETURNING *;
+SELECT * FROM vc_base ORDER BY id;
+DROP VIEW vc_checked;
+DROP VIEW vc_view;
+DROP TABLE vc_base;
 SELECT at::text FROM tz_ev ORDER BY id;
 DROP TABLE tz_ev;
 
@@ -2005,3 +2069,48 @@ SELECT 23::regtype::text, 1043::regtype::text, 1007::regtype::text, 701::regtype
 SELECT 4294967296::oid;
 SELECT typname, typtype, typdelim, typcategory FROM pg_type WHERE oid IN (16, 18, 19, 20, 23, 25, 26) ORDER BY oid;
 SELECT t.oid, t.typelem AS elemtype, t.typtype AS kind FROM pg_catalog.pg_type AS t INNER JOIN pg_catalog.pg_namespace AS ns ON (ns.oid = t.typnamespace) WHERE t.typname = 'int4' AND ns.nspname = 'pg_catalog';
+
+-- chains of one level's operators in GROUP BY, HAVING, windows, DISTINCT, expression indexes and views (issue 10)
+CREATE TABLE chain_t (id int PRIMARY KEY, a int, b int, s text);
+INSERT INTO chain_t SELECT g, g % 3, g % 2, 'x' || g FROM generate_series(1, 12) g;
+SELECT a + b + 1 AS total, count(*), sum(a + b + id) FROM chain_t GROUP BY a + b + 1 HAVING count(*) + 0 + 0 > 1 ORDER BY a + b + 1;
+SELECT id, sum(a + b + 1) OVER (ORDER BY id + 0 + 0 ROWS 1 PRECEDING) FROM chain_t WHERE id < 4 ORDER BY id;
+SELECT DISTINCT a || '-' || b || '-' || (a * 2 * 3) AS k FROM chain_t ORDER BY k;
+SELECT id FROM chain_t WHERE a = 1 OR b = 1 AND a = 2 OR id = 12 OR id * 2 * 3 = 36 ORDER BY id;
+SELECT id, a - b - 1, a * b * id / 2 / 1, 2 ^ a ^ b, s || s || id FROM chain_t WHERE id <= 3 ORDER BY id;
+CREATE INDEX chain_t_sum ON chain_t ((a + b + id));
+SELECT id FROM chain_t WHERE a + b + id = 14 ORDER BY id;
+CREATE VIEW chain_v AS SELECT id, a + b + id AS total FROM chain_t WHERE id = 1 OR id = 2 OR id = 3 OR id = 11;
+SELECT * FROM chain_v ORDER BY id;
+SELECT count(*) FROM (SELECT id FROM chain_t UNION ALL SELECT id FROM chain_t UNION ALL SELECT a FROM chain_t UNION SELECT 100) u;
+SELECT id FROM chain_t UNION ALL SELECT id FROM chain_t EXCEPT SELECT a FROM chain_t INTERSECT SELECT b FROM chain_t ORDER BY 1;
+DROP VIEW chain_v;
+DROP TABLE chain_t;
+
+-- DESC index keys: the index holds (a, b DESC) in that order and serves ORDER BY a, b DESC and its reverse (issue 10)
+CREATE TABLE dix (id int PRIMARY KEY, a int, b int, c text);
+INSERT INTO dix SELECT g, g % 4, (g * 7) % 10, 'c' || (g % 3) FROM generate_series(1, 40) g;
+INSERT INTO dix VALUES (41, NULL, 1, 'n'), (42, 2, NULL, 'n'), (43, NULL, NULL, 'n'), (44, 1, NULL, 'x');
+CREATE INDEX dix_a_b ON dix (a, b DESC);
+CREATE INDEX dix_c ON dix (c DESC NULLS LAST);
+SELECT id, a, b FROM dix ORDER BY a, b DESC, id;
+SELECT id, a, b FROM dix ORDER BY a DESC, b, id DESC;
+SELECT id, a, b FROM dix WHERE a = 1 ORDER BY b DESC, id;
+SELECT id, a, b FROM dix WHERE a = 2 ORDER BY b, id DESC;
+SELECT id, b FROM dix WHERE a = 3 AND b > 2 ORDER BY b DESC, id;
+SELECT id, b FROM dix WHERE a = 3 AND b <= 5 ORDER BY b DESC, id;
+SELECT id, b FROM dix WHERE a = 0 AND b BETWEEN 2 AND 6 ORDER BY id;
+SELECT id, b FROM dix WHERE a = 1 AND b >= 3 AND b < 9 ORDER BY b, id;
+SELECT id FROM dix WHERE a = 1 AND b = 7 ORDER BY id;
+SELECT id, a, b FROM dix WHERE a = 2 ORDER BY b DESC NULLS LAST, id LIMIT 4;
+SELECT id, a, b FROM dix WHERE a = 2 ORDER BY b NULLS FIRST, id LIMIT 4;
+SELECT id, c FROM dix ORDER BY c DESC, id LIMIT 5;
+SELECT id, c FROM dix WHERE c > 'c1' ORDER BY c, id;
+SELECT id, c FROM dix WHERE c < 'c1' ORDER BY c DESC, id;
+SELECT count(*) FROM dix WHERE a IN (1, 2) AND b < 5;
+CREATE UNIQUE INDEX dix_u ON dix (c DESC, id DESC);
+INSERT INTO dix VALUES (45, 1, 1, 'c0'), (45, 1, 1, 'c0');
+SELECT pg_get_indexdef('dix_a_b'::regclass);
+SELECT pg_get_indexdef('dix_u'::regclass);
+CREATE INDEX dix_gin ON dix USING gin (to_tsvector('english', c) DESC);
+DROP TABLE dix;
