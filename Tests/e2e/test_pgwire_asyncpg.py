@@ -53,3 +53,23 @@ def test_pgvector_register_vector_for_asyncpg(server):
         finally:
             await conn.close()
     run(scenario())
+
+
+def test_binary_results_of_mixed_type_unions_and_cases(server):
+    """asyncpg reads every result in binary by the column's described type: the branches of a
+    UNION must be converted to it (an integer branch under a numeric column read as 0.0 before)."""
+    import decimal
+
+    async def scenario():
+        conn = await asyncpg.connect(host="127.0.0.1", port=server.pg_port, user="vireo", database="vireo",
+                                     password=API_KEY, ssl=False)
+        try:
+            rows = await conn.fetch("SELECT 1 AS x UNION ALL SELECT 2.5 ORDER BY 1")
+            assert [row["x"] for row in rows] == [decimal.Decimal(1), decimal.Decimal("2.5")]
+            rows = await conn.fetch("SELECT 1.5::real AS x UNION ALL SELECT 2")
+            assert [row["x"] for row in rows] == [1.5, 2.0]
+            assert await conn.fetchval("SELECT CASE WHEN true THEN 1 ELSE 2.5 END") == decimal.Decimal(1)
+            assert tuple(await conn.fetchrow("SELECT * FROM (SELECT 1, 'a') s(n, t)")) == (1, "a")
+        finally:
+            await conn.close()
+    run(scenario())

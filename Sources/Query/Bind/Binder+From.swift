@@ -35,12 +35,12 @@ extension Binder {
             var scope = Scope()
             scope.addTable(table, alias: alias)
             return (.seqScan(TableScan(table: table, filter: nil, reason: "no usable index")), scope)
-        case .subquery(let query, let alias), .lateral(let query, let alias):
+        case .subquery(let query, let alias, let names), .lateral(let query, let alias, let names):
             let inner = nestedBinder(outerScopes: outerScopes)
             let (plan, columns) = try inner.bindQuery(query)
             absorb(inner)
             var scope = Scope()
-            scope.addDerived(name: alias ?? "subquery", columns: columns)
+            scope.addDerived(name: alias ?? "subquery", columns: try Self.renamed(columns, names, alias: alias ?? "subquery"))
             return (plan, scope)
         case .join(let join):
             return try bindJoin(join)
@@ -49,13 +49,8 @@ extension Binder {
         case .values(let rows, let alias, let columns):
             guard let alias else { throw VireoError(.syntaxError, "VALUES in FROM must have an alias") }
             let (plan, resultColumns) = try bindValues(rows)
-            guard columns.count <= resultColumns.count else {
-                throw VireoError(.invalidColumnReference, "table \"\(alias)\" has \(resultColumns.count) columns available but \(columns.count) columns specified")
-            }
-            var named = resultColumns
-            for (position, name) in columns.enumerated() { named[position].name = name }
             var scope = Scope()
-            scope.addDerived(name: alias, columns: named)
+            scope.addDerived(name: alias, columns: try Self.renamed(resultColumns, columns, alias: alias))
             return (plan, scope)
         }
     }
@@ -170,21 +165,31 @@ extension Binder {
     /// bound with them as its nearest enclosing row; nil for other entries.
     private func bindLateralReference(_ reference: TableReference, after left: Scope) throws -> (PlanNode, Scope)? {
         switch reference {
-        case .lateral(let query, let alias): try bindLateral(query, alias: alias, after: left)
+        case .lateral(let query, let alias, let columns): try bindLateral(query, alias: alias, columns: columns, after: left)
         case .function(let function): try bindTableFunction(function, after: left)
         default: nil
         }
     }
 
     /// A LATERAL subquery: bound with the FROM entries before it as its nearest enclosing row.
-    func bindLateral(_ query: Query, alias: String?, after left: Scope) throws -> (PlanNode, Scope) {
+    func bindLateral(_ query: Query, alias: String?, columns names: [String] = [], after left: Scope) throws -> (PlanNode, Scope) {
         let inner = nestedBinder(outerScopes: outerScopes + [left])
         let (plan, columns) = try inner.bindQuery(query)
         absorb(inner)
         if inner.usedOuterScope && !outerScopes.isEmpty { usedOuterScope = true }
         var scope = Scope()
-        scope.addDerived(name: alias ?? "subquery", columns: columns)
+        scope.addDerived(name: alias ?? "subquery", columns: try Self.renamed(columns, names, alias: alias ?? "subquery"))
         return (plan, scope)
+    }
+
+    /// `alias(a, b)` after a FROM entry: its first columns take these names, as in PostgreSQL.
+    static func renamed(_ columns: [ResultColumn], _ names: [String], alias: String) throws -> [ResultColumn] {
+        guard names.count <= columns.count else {
+            throw VireoError(.invalidColumnReference, "table \"\(alias)\" has \(columns.count) columns available but \(names.count) columns specified")
+        }
+        var named = columns
+        for (position, name) in names.enumerated() { named[position].name = name }
+        return named
     }
 
     private func joinCondition(_ condition: Join.Condition, _ leftScope: Scope, _ rightScope: Scope,

@@ -28,7 +28,7 @@ extension Binder {
         // EXCEPT ALL, nor on EXCEPT's right side.
         let restrictsLeft = operation.kind != .union && operation.all
         let restrictsRight = restrictsLeft || operation.kind == .except
-        var plans: [PlanNode] = []
+        var plans: [PlanNode] = [], operandTypes: [[SQLType]] = []
         var columns: [ResultColumn] = []
         for operand in operation.operands {
             let (plan, operandColumns) = try bindQuery(operand)
@@ -46,6 +46,15 @@ extension Binder {
                 }
             }
             plans.append(plan)
+            operandTypes.append(operandColumns.map(\.type))
+        }
+        // Each operand's values take the common types (1 UNION 2.5 is numeric 1 and 2.5), so
+        // a column's values are all of the type it is described with.
+        for (index, types) in operandTypes.enumerated() where types != columns.map(\.type) {
+            let converted = try zip(types, columns).enumerated().map { position, pair in
+                try convert((.column(position), pair.0), to: pair.1.type)
+            }
+            plans[index] = .project(plans[index], converted)
         }
         return (.setOperation(operation.kind, all: operation.all, plans), columns)
     }

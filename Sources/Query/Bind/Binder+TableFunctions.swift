@@ -31,12 +31,9 @@ extension Binder {
             absorb(left)
             if left.usedOuterScope && !outerScopes.isEmpty { usedOuterScope = true }
         }
-        var named = columns + (reference.withOrdinality ? [ResultColumn(name: "ordinality", type: .int)] : [])
         let alias = reference.alias ?? call.name
-        guard reference.columns.count <= named.count else {
-            throw VireoError(.invalidColumnReference, "table \"\(alias)\" has \(named.count) columns available but \(reference.columns.count) columns specified")
-        }
-        for (position, name) in reference.columns.enumerated() { named[position].name = name }
+        let named = try Self.renamed(columns + (reference.withOrdinality ? [ResultColumn(name: "ordinality", type: .int)] : []),
+                                     reference.columns, alias: alias)
         var scope = Scope()
         scope.addDerived(name: alias, columns: named)
         if alias == Self.liftedFunctionAlias {

@@ -180,10 +180,10 @@ public enum SelectItem: Sendable, Equatable {
 public indirect enum TableReference: Sendable, Equatable {
     /// `name [[AS] alias]`.
     case table(TableName, alias: String?)
-    /// `(query) [AS] alias`.
-    case subquery(Query, alias: String?)
-    /// `LATERAL (query) [AS] alias`: a subquery that may read the FROM entries before it.
-    case lateral(Query, alias: String?)
+    /// `(query) [AS] alias [(columns)]`.
+    case subquery(Query, alias: String?, columns: [String] = [])
+    /// `LATERAL (query) [AS] alias [(columns)]`: a subquery that may read the FROM entries before it.
+    case lateral(Query, alias: String?, columns: [String] = [])
     /// `(VALUES (…), (…)) [AS] alias [(columns)]`: constant rows as a table.
     case values([[SQLExpression]], alias: String?, columns: [String])
     /// `name(arguments) [WITH ORDINALITY] [[AS] alias [(columns)]]`: a function's rows as a

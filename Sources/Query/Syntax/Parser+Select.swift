@@ -211,7 +211,8 @@ extension Parser {
             guard startsQuery() else { throw unexpected("expected SELECT") }
             let query = try parseQuery()
             try expect(.rightParen, ")")
-            return .lateral(query, alias: try parseOptionalAlias())
+            let alias = try parseOptionalAlias()
+            return .lateral(query, alias: alias, columns: alias != nil && peek().kind == .leftParen ? try parseParenthesizedNames() : [])
         }
         guard accept(.leftParen) else {
             let name = try parseTableName()
@@ -227,7 +228,8 @@ extension Parser {
         if startsQuery() {
             let query = try parseQuery()
             try expect(.rightParen, ")")
-            return .subquery(query, alias: try parseOptionalAlias())
+            let alias = try parseOptionalAlias()
+            return .subquery(query, alias: alias, columns: alias != nil && peek().kind == .leftParen ? try parseParenthesizedNames() : [])
         }
         let inner = try parseTableReference()
         try expect(.rightParen, ")")

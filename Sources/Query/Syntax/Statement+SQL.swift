@@ -279,8 +279,8 @@ extension TableReference {
     public var sql: String {
         switch self {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
-        case .subquery(let query, let alias): return "(" + query.sql + ")" + aliasSQL(alias)
-        case .lateral(let query, let alias): return "LATERAL (" + query.sql + ")" + aliasSQL(alias)
+        case .subquery(let query, let alias, let columns): return "(" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        case .lateral(let query, let alias, let columns): return "LATERAL (" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .values(let rows, let alias, let columns):
             return "(" + QueryBody.values(rows).sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .function(let function):

@@ -2114,3 +2114,11 @@ SELECT pg_get_indexdef('dix_a_b'::regclass);
 SELECT pg_get_indexdef('dix_u'::regclass);
 CREATE INDEX dix_gin ON dix USING gin (to_tsvector('english', c) DESC);
 DROP TABLE dix;
+-- Set operations convert each branch to the common type; column aliases on a subquery in FROM.
+SELECT 1 AS x UNION ALL SELECT 2.5 ORDER BY 1;
+SELECT 1.5::real AS x UNION ALL SELECT 2 ORDER BY 1;
+SELECT now()::date::timestamp AS t UNION ALL SELECT now()::date::timestamptz ORDER BY 1 LIMIT 0;
+SELECT * FROM (SELECT 1, 'a') s(n, t);
+SELECT n + 1 FROM (SELECT 1 AS a, 2 AS b) s(n);
+SELECT * FROM (SELECT 1, 2) s(a, b, c);
+SELECT x.k FROM generate_series(1, 2) g, LATERAL (SELECT g * 10) x(k) ORDER BY 1;
