@@ -87,6 +87,7 @@ enum SystemCatalog {
         "pg_am": { _ in accessMethods },
         "pg_database": { _ in databases },
         "pg_tables": userTables,
+        "pg_indexes": indexList,
         "pg_stats": statistics,
         "pg_attrdef": attributeDefaults,
         "pg_constraint": constraints,
@@ -173,7 +174,7 @@ enum SystemCatalog {
     ]
     static let nameColumns: Set<String> = [
         "typname", "relname", "attname", "nspname", "conname", "collname", "datname", "extname", "proname", "rolname",
-        "rulename", "stxname", "tgname", "amname", "opcname", "polname", "pubname", "usename", "schemaname", "tablename", "tableowner",
+        "rulename", "stxname", "tgname", "amname", "opcname", "polname", "pubname", "usename", "schemaname", "tablename", "tableowner", "indexname", "tablespace",
     ]
     static let charColumns: Set<String> = [
         "typtype", "typcategory", "typdelim", "relkind", "relpersistence", "relreplident", "attstorage", "attidentity",
@@ -442,6 +443,19 @@ extension SystemCatalog {
                  rows: catalog.tables.values.sorted { $0.name < $1.name }.map {
                      [.text("public"), .text($0.name), .text(ownerName), .bool(!$0.indexes.isEmpty)]
                  })
+    }
+
+    /// pg_indexes: each index with its CREATE INDEX statement.
+    static func indexList(_ catalog: Catalog) -> Relation {
+        var rows: [[Value]] = []
+        for table in sortedTables(catalog) {
+            for index in indexEntries(table) {
+                let definition = indexDefinition(catalog, indexOID: oid(ofObject: index.name), column: 0)
+                rows.append([.text("public"), .text(table.name), .text(index.name), .null, definition.map(Value.text) ?? .null])
+            }
+        }
+        return Relation(columns: columns(("schemaname", .text), ("tablename", .text), ("indexname", .text), ("tablespace", .text),
+                                         ("indexdef", .text)), rows: rows)
     }
 
     static func informationSchemaTables(_ catalog: Catalog) -> Relation {

@@ -2122,3 +2122,8 @@ SELECT * FROM (SELECT 1, 'a') s(n, t);
 SELECT n + 1 FROM (SELECT 1 AS a, 2 AS b) s(n);
 SELECT * FROM (SELECT 1, 2) s(a, b, c);
 SELECT x.k FROM generate_series(1, 2) g, LATERAL (SELECT g * 10) x(k) ORDER BY 1;
+CREATE TABLE pgi_t (id bigint PRIMARY KEY, a int, b text);
+CREATE INDEX pgi_t_a_b ON pgi_t (a, b DESC);
+CREATE UNIQUE INDEX pgi_t_b ON pgi_t (b);
+SELECT schemaname, tablename, indexname, tablespace, indexdef FROM pg_indexes WHERE tablename = 'pgi_t' ORDER BY indexname;
+DROP TABLE pgi_t;
