@@ -86,6 +86,12 @@ public enum HybridSearchSQL {
         case rrf
     }
 
+    /// The rankings a statement puts in its score: both fused, or the keyword side alone,
+    /// scored as its part of the fusion (so a keyword search's scores read like a hybrid one's).
+    public enum Sides: Sendable {
+        case both, keyword
+    }
+
     public static let fusionDefault = Fusion.relative
     static let reciprocalRankConstant = 60
 
@@ -102,10 +108,11 @@ public enum HybridSearchSQL {
     /// The fusion of the best rows by bm25(tsv, query) and by `vectorColumn <op> vector`:
     /// the table's columns (`columns`, or all), then score, keyword_rank and vector_rank, best
     /// first. `text`, `vector`, `k` and the weights are SQL expressions; `filter`, if any, a
-    /// condition on the table's columns both rankings apply.
+    /// condition on the table's columns both rankings apply. With `sides` .keyword, the vector
+    /// side is left out (its rank is NULL, and `vector` is not used).
     public static func statement(table: TableDefinition, key: String, tsv: String, vectorColumn: String, text: String, vector: String,
                                  k: String = "10", keywordWeight: String = "1", vectorWeight: String = "1", fusion: Fusion = fusionDefault,
-                                 filter: String? = nil, columns: [String]? = nil) -> String {
+                                 filter: String? = nil, columns: [String]? = nil, sides: Sides = .both) -> String {
         let t = quoted(table.name), id = quoted(key), document = quoted(tsv), embedding = quoted(vectorColumn)
         let vectorValue = "CAST(\(vector) AS vector)", query = anyWordQuery(text)
         let metric = table.indexes.first { $0.method == "hnsw" && $0.columns.first == vectorColumn }?.options["metric"] ?? "cosine"
@@ -117,14 +124,25 @@ public enum HybridSearchSQL {
         // The vector side's score is the negated distance: larger is better for every metric.
         let vectorHits = "SELECT \(id) AS id, -(\(embedding) \(op) \(vectorValue)) AS score FROM \(t) WHERE \(embedding) IS NOT NULL\(extra) "
             + "ORDER BY \(embedding) \(op) \(vectorValue) LIMIT \(depth(k))"
-        return """
-        SELECT \(selected), fused.score, fused.keyword_rank, fused.vector_rank FROM (
+        let keywordRanked = ranked(keywordHits, alias: "keyword_hits", fusion)
+        let fusedRows = switch sides {
+        case .keyword: """
+          SELECT kw.id AS id, CAST(\(keywordWeight) AS double precision) * kw.part AS score,
+                 kw.rank AS keyword_rank, CAST(NULL AS bigint) AS vector_rank
+          FROM (\(keywordRanked)) AS kw
+          """
+        case .both: """
           SELECT coalesce(kw.id, vec.id) AS id,
                  coalesce(CAST(\(keywordWeight) AS double precision) * kw.part, 0)
                  + coalesce(CAST(\(vectorWeight) AS double precision) * vec.part, 0) AS score,
                  kw.rank AS keyword_rank, vec.rank AS vector_rank
-          FROM (\(ranked(keywordHits, alias: "keyword_hits", fusion))) AS kw
+          FROM (\(keywordRanked)) AS kw
           FULL JOIN (\(ranked(vectorHits, alias: "vector_hits", fusion))) AS vec ON kw.id = vec.id
+          """
+        }
+        return """
+        SELECT \(selected), fused.score, fused.keyword_rank, fused.vector_rank FROM (
+        \(fusedRows)
         ) AS fused JOIN \(t) ON \(t).\(id) = fused.id
         ORDER BY fused.score DESC, fused.id LIMIT \(k)
         """
