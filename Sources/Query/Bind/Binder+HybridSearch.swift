@@ -1,8 +1,9 @@
 import VireoStorage
 
-/// `hybrid_search(table, tsv_column, vector_column, query_text, query_vector [, k
+/// `hybrid_search(table, text_column_or_tsv, vector_column, query_text, query_vector [, k
 /// [, keyword_weight [, vector_weight [, fusion]]]])` in FROM: a BM25 ranking and a vector
-/// ranking of one table fused into one, as one statement. It is the SQL pattern documented in
+/// ranking of one table fused into one, as one statement. A text column is searched as
+/// `to_tsvector('english', column)`, which a gin index on that expression serves. It is the SQL pattern documented in
 /// docs/full-text-search.md, written out for the named table and bound as a subquery:
 ///
 ///   - keyword side: the best `depth` rows by bm25(tsv, q) among `tsv @@ q`, where q is
@@ -31,7 +32,7 @@ extension Binder {
         guard let key = table.rowIDColumn else {
             throw VireoError(.featureNotSupported, "hybrid_search needs a table with an integer primary key; \"\(table.name)\" has none")
         }
-        try Self.checkColumn(table, names[1], isType: { $0 == .tsvector }, "tsvector")
+        try Self.checkColumn(table, names[1], isType: { $0 == .tsvector || HybridSearchSQL.isText($0) }, "tsvector or text")
         try Self.checkColumn(table, names[2], isType: { if case .vector = $0 { true } else { false } }, "vector")
         let fusion = try call.arguments.count > 8 ? Self.fusionArgument(call.arguments[8]) : HybridSearchSQL.fusionDefault
         let arguments = call.arguments.dropFirst(3).prefix(5).map { "(\($0.sql))" }
@@ -97,6 +98,20 @@ public enum HybridSearchSQL {
 
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
+    /// Whether a column of this type is searched as `to_tsvector('english', column)`.
+    public static func isText(_ type: ColumnType) -> Bool {
+        switch type {
+        case .text, .varchar, .char: true
+        default: false
+        }
+    }
+
+    /// The keyword side's document: the tsvector column, or a text column's english tsvector.
+    static func document(_ table: TableDefinition, _ column: String) -> String {
+        guard let position = table.columnIndex(column), isText(table.columns[position].type) else { return quoted(column) }
+        return "to_tsvector('english', \(quoted(column)))"
+    }
+
     /// The keyword side's tsquery: the words of `text` (SQL) joined by `|`.
     public static func anyWordQuery(_ text: String) -> String {
         "CAST(replace(CAST(plainto_tsquery('english', \(text)) AS text), '&', '|') AS tsquery)"
@@ -105,7 +120,8 @@ public enum HybridSearchSQL {
     /// How many candidates each side contributes for `k` results (SQL).
     static func depth(_ k: String) -> String { "greatest(4 * \(k), 50)" }
 
-    /// The fusion of the best rows by bm25(tsv, query) and by `vectorColumn <op> vector`:
+    /// The fusion of the best rows by bm25(tsv, query) (tsv a tsvector column, or a text
+    /// column's `to_tsvector('english', …)`) and by `vectorColumn <op> vector`:
     /// the table's columns (`columns`, or all), then score, keyword_rank and vector_rank, best
     /// first. `text`, `vector`, `k` and the weights are SQL expressions; `filter`, if any, a
     /// condition on the table's columns both rankings apply. With `sides` .keyword, the vector
@@ -113,7 +129,7 @@ public enum HybridSearchSQL {
     public static func statement(table: TableDefinition, key: String, tsv: String, vectorColumn: String, text: String, vector: String,
                                  k: String = "10", keywordWeight: String = "1", vectorWeight: String = "1", fusion: Fusion = fusionDefault,
                                  filter: String? = nil, columns: [String]? = nil, sides: Sides = .both) -> String {
-        let t = quoted(table.name), id = quoted(key), document = quoted(tsv), embedding = quoted(vectorColumn)
+        let t = quoted(table.name), id = quoted(key), document = document(table, tsv), embedding = quoted(vectorColumn)
         let vectorValue = "CAST(\(vector) AS vector)", query = anyWordQuery(text)
         let metric = table.indexes.first { $0.method == "hnsw" && $0.columns.first == vectorColumn }?.options["metric"] ?? "cosine"
         let op = ["l2": "<->", "ip": "<#>", "cosine": "<=>"][metric] ?? "<=>"
