@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import VireoQuery
+import VireoStorage
 @testable import VireoNet
 
 @Suite("Vector stores: files, search and background processing")
@@ -97,6 +98,48 @@ struct VectorStoreFilesTests {
             #expect(fused.items("data").compactMap { $0.field(.text("filename"))?.unquotedText } == ["ml.txt"], "got \(fused.body.text)")
             let one = try await client.send(.post, search, #"{"query": "bread", "max_results": 1}"#)
             #expect(one.items("data").count == 1)
+        }
+    }
+
+    @Test("hybrid ranking is hybrid_search's fusion over the store's chunks (score halved to 0…1); keyword ranking its BM25 part scaled by min-max")
+    func searchFusesAsHybridSearch() async throws {
+        let fixture = try RESTFixture()
+        let notes = [("ml.txt", Self.guide), ("bread.txt", Self.recipe), ("rivers.txt", "Rivers carry water and data from the hills."),
+                     ("mixed.txt", "Models of bread ovens learn nothing."), ("other.txt", "Violins and cellos tuned before the concert.")]
+        try await fixture.test { client in
+            let id = try await client.createStore()
+            for (name, text) in notes { _ = try await client.upload("/v1/vector_stores/\(id)/files", [.text("text", text), .text("filename", name)]) }
+            let query = "models learn from bread data", vector = Value.vector(HashingEmbedder().vector(query))
+            func scores(_ ranking: String) async throws -> [String: Double] {
+                let answer = try await client.send(.post, "/v1/vector_stores/\(id)/search", #"{"query": "\#(query)", "max_results": 4, "ranking": "\#(ranking)"}"#)
+                return Dictionary(uniqueKeysWithValues: answer.items("data").compactMap { hit in
+                    guard let name = hit.field(.text("filename"))?.unquotedText, case .number(let score)? = hit.field(.text("score")) else { return nil }
+                    return (name, score)
+                })
+            }
+            let fused = try fixture.database.execute("SELECT filename, score FROM hybrid_search('\(VectorStoreSchema.chunks)', 'content_tsv', 'embedding', $1, $2, 4)",
+                                                     [.text(query), vector]).rows
+            let expected = Dictionary(uniqueKeysWithValues: fused.map { ($0[0].string ?? "", (Self.number($0[1]) ?? -1) / 2) })
+            let hybrid = try await scores("hybrid")
+            #expect(hybrid.count == 4 && hybrid.keys.sorted() == expected.keys.sorted(), "REST \(hybrid), hybrid_search \(expected)")
+            #expect(hybrid.allSatisfy { abs($0.value - (expected[$0.key] ?? -1)) < 1e-9 }, "REST \(hybrid), hybrid_search \(expected)")
+            let bm25 = try fixture.database.execute("SELECT filename, bm25(content_tsv, to_tsquery('english', 'model | learn | bread | data')) FROM "
+                + "\(VectorStoreSchema.chunks) WHERE content_tsv @@ to_tsquery('english', 'model | learn | bread | data')").rows
+                .map { ($0[0].string ?? "", Self.number($0[1]) ?? 0) }
+            let (low, high) = (bm25.map(\.1).min() ?? 0, bm25.map(\.1).max() ?? 0)
+            let keyword = try await scores("keyword")
+            #expect(keyword.count == min(4, bm25.count) && bm25.count >= 3, "REST \(keyword), bm25 \(bm25)")
+            for (name, score) in bm25 where keyword[name] != nil {
+                #expect(abs(keyword[name]! - (score - low) / (high - low)) < 1e-9, "\(name): REST \(keyword), bm25 \(bm25)")
+            }
+        }
+    }
+
+    static func number(_ value: Value) -> Double? {
+        switch value {
+        case .double(let number): number
+        case .int(let number): Double(number)
+        default: nil
         }
     }
 

@@ -58,13 +58,28 @@ struct TextSearchHybridTests {
         #expect(columns == ["id", "body", "tsv", "v", "score", "keyword_rank", "vector_rank"])
     }
 
+    @Test("hybrid_search over a text column with a gin index on to_tsvector('english', column) equals it over the stored tsvector")
+    func textColumn() throws {
+        let db = try Database.inMemory()
+        try Self.setUp(db, count: 120, seed: 22)
+        try db.execute("CREATE INDEX t_body ON t USING gin (to_tsvector('english', body))")
+        for (words, vector) in [("apple kiwi", "[0.1,0.9,0.3,0.5]"), ("grape the", "[0.7,0.2,0.2,0.1]")] {
+            let sql = "SELECT id, score, keyword_rank FROM hybrid_search('t', $3, 'v', $1, $2, 9)"
+            let stored = try rows(db, sql.replacingOccurrences(of: "$3", with: "'tsv'"), [.text(words), .text(vector)])
+            let text = try rows(db, sql.replacingOccurrences(of: "$3", with: "'body'"), [.text(words), .text(vector)])
+            #expect(stored.count == 9 && text == stored, "\(words): text column \(text), tsvector column \(stored)")
+        }
+    }
+
     @Test("hybrid_search names a table with an integer key and columns of the right types")
     func errors() throws {
         let db = try Database.inMemory()
         try Self.setUp(db, count: 3, seed: 1)
         try db.execute("CREATE TABLE nokey (body text, tsv tsvector, v vector(4))")
         #expect(sqlError(db, "SELECT * FROM hybrid_search('nokey', 'tsv', 'v', 'a', '[1,1,1,1]')")?.sqlState == "0A000")
-        #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'body', 'v', 'a', '[1,1,1,1]')")?.sqlState == "42804")
+        #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'v', 'v', 'a', '[1,1,1,1]')")?.sqlState == "42804")
+        #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'body', 'v', 'a', '[1,1,1,1]')")?.sqlState == "0A000",
+                "a text column needs a gin index on to_tsvector('english', column)")
         #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'tsv', 'nope', 'a', '[1,1,1,1]')")?.sqlState == "42703")
         #expect(sqlError(db, "SELECT * FROM hybrid_search('missing', 'tsv', 'v', 'a', '[1,1,1,1]')")?.sqlState == "42P01")
         #expect(sqlError(db, "SELECT * FROM hybrid_search('t', 'tsv')")?.sqlState == "42883")

@@ -213,6 +213,27 @@ struct VectorEdgeTests {
         try db.execute("INSERT INTO kv VALUES ('m', 1), ('m', 2) ON CONFLICT (k) DO NOTHING")
         #expect(try rows(db, "SELECT k, v FROM kv") == [["m", "1"]])
     }
+
+    @Test("an exact scan (no index) ranks the same whether the query vector is a literal, a vector or text parameter, or a CAST; a bad parameter still fails")
+    func exactScanParameters() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE v (id int PRIMARY KEY, e vector(3))")
+        var random = SplitMix64(seed: 11)
+        for id in 1...200 {
+            let vector = (0..<3).map { _ in Float(Int(random.next() % 2001) - 1000) / 1000 }
+            try db.execute("INSERT INTO v VALUES ($1, $2)", [.int(Int64(id)), .vector(vector)])
+        }
+        let query = "[0.3,-0.2,0.9]"
+        let literal = try rows(db, "SELECT id, e <=> '\(query)' FROM v ORDER BY e <=> '\(query)' LIMIT 10")
+        #expect(literal.count == 10)
+        #expect(try rows(db, "SELECT id, e <=> $1 FROM v ORDER BY e <=> $1 LIMIT 10", [.vector([0.3, -0.2, 0.9])]) == literal)
+        #expect(try rows(db, "SELECT id, e <=> $1 FROM v ORDER BY e <=> $1 LIMIT 10", [.text(query)]) == literal)
+        #expect(try rows(db, "SELECT id, e <=> CAST($1 AS vector) FROM v ORDER BY e <=> CAST($1 AS vector) LIMIT 10", [.text(query)]) == literal)
+        #expect(try rows(db, "SELECT id FROM v WHERE e <=> $1 < 2 AND $1::text <> '' ORDER BY id LIMIT 3", [.text(query)]) == [["1"], ["2"], ["3"]],
+                "one parameter read as two types")
+        #expect(sqlError(db, "SELECT id FROM v ORDER BY e <=> $1 LIMIT 3", [.text("[1,2")])?.sqlState == "22P02")
+        #expect(sqlError(db, "SELECT id FROM v ORDER BY e <=> $1 LIMIT 3", [.vector([1, 2])])?.sqlState == "22000")
+    }
 }
 
 @Suite("SQL: vector index consistency (review findings)")

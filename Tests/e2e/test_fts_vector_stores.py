@@ -1,6 +1,6 @@
 """Ranking modes of vector-store search (issue 12) on a real `vireo serve` with the hashing
 embedder: keyword (BM25 over the chunks' words) finds an exact code that the embedding does
-not single out, hybrid (the default) fuses both rankings, vector keeps cosine similarity."""
+not single out, hybrid (the default) fuses both rankings as hybrid_search does, vector keeps cosine similarity."""
 from conftest import call, rest
 
 NOTES = {
@@ -36,7 +36,10 @@ def test_hybrid_is_the_default_and_fuses_both(server):
     assert [hit["filename"] for hit in default] == [hit["filename"] for hit in hybrid]
     assert hybrid[0]["filename"] == "kitchen.md"
     scores = [hit["score"] for hit in hybrid]
-    assert scores == sorted(scores, reverse=True) and all(0 < score <= 1 for score in scores)
+    # Relative score fusion (hybrid_search's): each ranking scaled to 0..1 between its worst and
+    # best candidate, averaged; the last vector candidate with no keyword match scores 0.
+    assert scores == sorted(scores, reverse=True) and all(0 <= score <= 1 for score in scores)
+    assert scores[0] > scores[-1]
     vector = search(server, store_id, query="bake bread dough", max_results=4, ranking="vector")
     assert len(vector) == 4 and len(hybrid) == 4
     keyword = search(server, store_id, query="bake bread dough", ranking="keyword")

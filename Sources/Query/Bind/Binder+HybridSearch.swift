@@ -1,8 +1,9 @@
 import VireoStorage
 
-/// `hybrid_search(table, tsv_column, vector_column, query_text, query_vector [, k
+/// `hybrid_search(table, text_column_or_tsv, vector_column, query_text, query_vector [, k
 /// [, keyword_weight [, vector_weight [, fusion]]]])` in FROM: a BM25 ranking and a vector
-/// ranking of one table fused into one, as one statement. It is the SQL pattern documented in
+/// ranking of one table fused into one, as one statement. A text column is searched as
+/// `to_tsvector('english', column)`, which a gin index on that expression serves. It is the SQL pattern documented in
 /// docs/full-text-search.md, written out for the named table and bound as a subquery:
 ///
 ///   - keyword side: the best `depth` rows by bm25(tsv, q) among `tsv @@ q`, where q is
@@ -31,7 +32,7 @@ extension Binder {
         guard let key = table.rowIDColumn else {
             throw VireoError(.featureNotSupported, "hybrid_search needs a table with an integer primary key; \"\(table.name)\" has none")
         }
-        try Self.checkColumn(table, names[1], isType: { $0 == .tsvector }, "tsvector")
+        try Self.checkColumn(table, names[1], isType: { $0 == .tsvector || HybridSearchSQL.isText($0) }, "tsvector or text")
         try Self.checkColumn(table, names[2], isType: { if case .vector = $0 { true } else { false } }, "vector")
         let fusion = try call.arguments.count > 8 ? Self.fusionArgument(call.arguments[8]) : HybridSearchSQL.fusionDefault
         let arguments = call.arguments.dropFirst(3).prefix(5).map { "(\($0.sql))" }
@@ -86,10 +87,30 @@ public enum HybridSearchSQL {
         case rrf
     }
 
+    /// The rankings a statement puts in its score: both fused, or the keyword side alone,
+    /// scored as its part of the fusion (so a keyword search's scores read like a hybrid one's).
+    public enum Sides: Sendable {
+        case both, keyword
+    }
+
     public static let fusionDefault = Fusion.relative
     static let reciprocalRankConstant = 60
 
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+    /// Whether a column of this type is searched as `to_tsvector('english', column)`.
+    public static func isText(_ type: ColumnType) -> Bool {
+        switch type {
+        case .text, .varchar, .char: true
+        default: false
+        }
+    }
+
+    /// The keyword side's document: the tsvector column, or a text column's english tsvector.
+    static func document(_ table: TableDefinition, _ column: String) -> String {
+        guard let position = table.columnIndex(column), isText(table.columns[position].type) else { return quoted(column) }
+        return "to_tsvector('english', \(quoted(column)))"
+    }
 
     /// The keyword side's tsquery: the words of `text` (SQL) joined by `|`.
     public static func anyWordQuery(_ text: String) -> String {
@@ -99,14 +120,16 @@ public enum HybridSearchSQL {
     /// How many candidates each side contributes for `k` results (SQL).
     static func depth(_ k: String) -> String { "greatest(4 * \(k), 50)" }
 
-    /// The fusion of the best rows by bm25(tsv, query) and by `vectorColumn <op> vector`:
+    /// The fusion of the best rows by bm25(tsv, query) (tsv a tsvector column, or a text
+    /// column's `to_tsvector('english', …)`) and by `vectorColumn <op> vector`:
     /// the table's columns (`columns`, or all), then score, keyword_rank and vector_rank, best
     /// first. `text`, `vector`, `k` and the weights are SQL expressions; `filter`, if any, a
-    /// condition on the table's columns both rankings apply.
+    /// condition on the table's columns both rankings apply. With `sides` .keyword, the vector
+    /// side is left out (its rank is NULL, and `vector` is not used).
     public static func statement(table: TableDefinition, key: String, tsv: String, vectorColumn: String, text: String, vector: String,
                                  k: String = "10", keywordWeight: String = "1", vectorWeight: String = "1", fusion: Fusion = fusionDefault,
-                                 filter: String? = nil, columns: [String]? = nil) -> String {
-        let t = quoted(table.name), id = quoted(key), document = quoted(tsv), embedding = quoted(vectorColumn)
+                                 filter: String? = nil, columns: [String]? = nil, sides: Sides = .both) -> String {
+        let t = quoted(table.name), id = quoted(key), document = document(table, tsv), embedding = quoted(vectorColumn)
         let vectorValue = "CAST(\(vector) AS vector)", query = anyWordQuery(text)
         let metric = table.indexes.first { $0.method == "hnsw" && $0.columns.first == vectorColumn }?.options["metric"] ?? "cosine"
         let op = ["l2": "<->", "ip": "<#>", "cosine": "<=>"][metric] ?? "<=>"
@@ -117,14 +140,25 @@ public enum HybridSearchSQL {
         // The vector side's score is the negated distance: larger is better for every metric.
         let vectorHits = "SELECT \(id) AS id, -(\(embedding) \(op) \(vectorValue)) AS score FROM \(t) WHERE \(embedding) IS NOT NULL\(extra) "
             + "ORDER BY \(embedding) \(op) \(vectorValue) LIMIT \(depth(k))"
-        return """
-        SELECT \(selected), fused.score, fused.keyword_rank, fused.vector_rank FROM (
+        let keywordRanked = ranked(keywordHits, alias: "keyword_hits", fusion)
+        let fusedRows = switch sides {
+        case .keyword: """
+          SELECT kw.id AS id, CAST(\(keywordWeight) AS double precision) * kw.part AS score,
+                 kw.rank AS keyword_rank, CAST(NULL AS bigint) AS vector_rank
+          FROM (\(keywordRanked)) AS kw
+          """
+        case .both: """
           SELECT coalesce(kw.id, vec.id) AS id,
                  coalesce(CAST(\(keywordWeight) AS double precision) * kw.part, 0)
                  + coalesce(CAST(\(vectorWeight) AS double precision) * vec.part, 0) AS score,
                  kw.rank AS keyword_rank, vec.rank AS vector_rank
-          FROM (\(ranked(keywordHits, alias: "keyword_hits", fusion))) AS kw
+          FROM (\(keywordRanked)) AS kw
           FULL JOIN (\(ranked(vectorHits, alias: "vector_hits", fusion))) AS vec ON kw.id = vec.id
+          """
+        }
+        return """
+        SELECT \(selected), fused.score, fused.keyword_rank, fused.vector_rank FROM (
+        \(fusedRows)
         ) AS fused JOIN \(t) ON \(t).\(id) = fused.id
         ORDER BY fused.score DESC, fused.id LIMIT \(k)
         """

@@ -30,6 +30,7 @@ enum Evaluator {
             return try ArrayFunctions.quantified(op, evaluate(operand, row, context), evaluate(array, row, context), all: all)
         case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
             return try like(operand, pattern, escape, caseInsensitive, negated, row, context)
+        case .cast(.parameter(let index, let type), let target): return try parameter(index, type, cast: target, context)
         case .cast(let operand, let type): return try Cast.convert(evaluate(operand, row, context), to: type)
         case .function(let function, let arguments):
             if let contextBody = function.contextBody { return try contextBody(arguments.map { try evaluate($0, row, context) }, context) }
@@ -56,11 +57,19 @@ enum Evaluator {
         }
     }
 
-    private static func parameter(_ index: Int, _ type: SQLType, _ context: ExecutionContext) throws -> Value {
+    /// Parameter `index` converted to `type` (then to `cast`), once per statement: a scan
+    /// evaluates `emb <=> $1` for every row, and a vector sent as text would otherwise be
+    /// parsed (and any vector checked) again each time.
+    private static func parameter(_ index: Int, _ type: SQLType, cast: SQLType? = nil, _ context: ExecutionContext) throws -> Value {
         guard index < context.parameters.count else {
             throw VireoError(.invalidParameter, "there is no parameter $\(index + 1)")
         }
-        return try Cast.convert(context.parameters[index], to: type)
+        let key = ExecutionCache.ParameterKey(index: index, type: type, cast: cast)
+        if let converted = context.cache.parameters[key] { return converted }
+        var value = try Cast.convert(context.parameters[index], to: type)
+        if let cast { value = try Cast.convert(value, to: cast) }
+        context.cache.parameters[key] = value
+        return value
     }
 
     /// AND (`decisive` false) and OR (`decisive` true) over their parts: the decisive value

@@ -63,6 +63,15 @@ final class ExecutionCache {
     var textStatistics: [String: TextCorpusStatistics] = [:]
     /// The tsqueries `@@` has parsed, by their text (TextMatch).
     var textQueries: [String: TSQuery] = [:]
+    /// Parameters converted to the type they are read as (Evaluator), by their key.
+    var parameters: [ParameterKey: Value] = [:]
+
+    /// A parameter read as `type`, and then cast to `cast` when the expression is one.
+    struct ParameterKey: Hashable {
+        var index: Int
+        var type: SQLType
+        var cast: SQLType?
+    }
 }
 
 /// Everything a plan needs while it runs.

@@ -1,7 +1,7 @@
 import VireoStorage
 
-/// `WHERE tsv @@ q … ORDER BY bm25(tsv, q) DESC LIMIT k` straight from a format 2 gin
-/// index, by WAND (Broder et al., 2003): one cursor per query term over its postings in row
+/// `WHERE tsv @@ q … ORDER BY bm25(tsv, q) DESC LIMIT k` (tsv a column or the index's key
+/// expression) straight from a format 2 gin index, by WAND (Broder et al., 2003): one cursor per query term over its postings in row
 /// order, each term with an upper bound of its score (from its statistics' largest term
 /// frequency and smallest document length). Sorted by current row, the cursors' bounds are
 /// added up until they pass the k-th best score so far; rows before that pivot cannot enter
@@ -14,6 +14,8 @@ import VireoStorage
 enum TextTopK {
     /// The search a plan runs: the scoring call's query and parameters, and how many rows.
     struct Search: Sendable {
+        /// bm25's document: the index's key, a tsvector column or an expression over the row.
+        var document: BoundExpression
         /// bm25's query.
         var query: BoundExpression
         /// The query of the WHERE clause's `tsv @@ query`.
@@ -36,19 +38,20 @@ enum TextTopK {
         if value.isNull { return try PlanExecutor.invertedIndexScan(scan, index, search.match, context, emit) }
         let parameters = try BM25.Parameters(k1: Functions.double(Evaluator.evaluate(search.k1, [], context)),
                                              b: Functions.double(Evaluator.evaluate(search.b, [], context))).validated()
-        guard let column = scan.table.columnIndex(index.columns[0]) else { return true }
-        let statistics = try TextCorpusStatistics.load(table: scan.table.name, column: column, context)
+        let document = search.document
+        let source: TextScore.Source = if case .column(let column) = document { .column(column) } else { .index(index.name) }
+        let statistics = try TextCorpusStatistics.load(table: scan.table.name, source: source, context)
         let query = try TSQuery(parsing: Cast.textForm(value))
         var scan = scan
-        scan.filter = withQueryValue(scan.filter, column: column, query: search.match, value: matchValue)
+        scan.filter = withQueryValue(scan.filter, document: document, query: search.match, value: matchValue)
         let best: [(Double, Int64)]
         // WAND sees only rows holding one of bm25's terms: enough when they are the terms of
         // the WHERE clause's query and it cannot match rows holding none of them.
         if Cast.textForm(value) == Cast.textForm(matchValue), let root = query.root, isNarrowed(root) {
             let terms = try cursors(BM25.Terms(query), index, statistics, parameters, context)
-            best = try wand(terms, k: k, scan: scan, column: column, statistics: statistics, parameters: parameters, context)
+            best = try wand(terms, k: k, scan: scan, document: document, statistics: statistics, parameters: parameters, context)
         } else {
-            best = try exactTopK(scan, index, .constant(matchValue), column: column, query: query, k: k, statistics, parameters, context)
+            best = try exactTopK(scan, index, .constant(matchValue), document: document, query: query, k: k, statistics, parameters, context)
         }
         var unfiltered = scan
         unfiltered.filter = nil
@@ -56,14 +59,15 @@ enum TextTopK {
         return true
     }
 
-    /// The WHERE clause with the query of `column @@ query` evaluated once, rather than for
+    /// The WHERE clause with the query of `document @@ query` evaluated once, rather than for
     /// every candidate row (it is independent of the row: the planner checked).
-    private static func withQueryValue(_ filter: BoundExpression?, column: Int, query: BoundExpression, value: Value) -> BoundExpression? {
+    private static func withQueryValue(_ filter: BoundExpression?, document: BoundExpression, query: BoundExpression, value: Value) -> BoundExpression? {
         guard let filter else { return nil }
         let key = String(describing: query)
         return BoundExpression.conjunction(filter.conjuncts.map { conjunct in
-            guard case .binary(.textSearchMatch, .column(column), let written) = conjunct, String(describing: written) == key else { return conjunct }
-            return .binary(.textSearchMatch, .column(column), .constant(value))
+            guard case .binary(.textSearchMatch, let written, let writtenQuery) = conjunct, written.structuralKey == document.structuralKey,
+                  String(describing: writtenQuery) == key else { return conjunct }
+            return .binary(.textSearchMatch, written, .constant(value))
         })
     }
 
@@ -79,14 +83,14 @@ enum TextTopK {
 
     /// A query that matches rows holding none of its terms: every row the WHERE clause
     /// accepts is scored.
-    private static func exactTopK(_ scan: TableScan, _ index: IndexDefinition, _ queryExpression: BoundExpression, column: Int,
+    private static func exactTopK(_ scan: TableScan, _ index: IndexDefinition, _ queryExpression: BoundExpression, document: BoundExpression,
                                   query: TSQuery, k: Int, _ statistics: TextCorpusStatistics, _ parameters: BM25.Parameters,
                                   _ context: ExecutionContext) throws -> [(Double, Int64)] {
         var heap = ScoreHeap(capacity: k)
         let terms = BM25.Terms(query)
         let rowIDPosition = scan.table.columns.count
         _ = try PlanExecutor.invertedIndexScan(scan, index, queryExpression, context) { row in
-            guard case .int(let rowID) = row[rowIDPosition], case .text(let text) = row[column] else { return true }
+            guard case .int(let rowID) = row[rowIDPosition], case .text(let text) = try Evaluator.evaluate(document, row, context) else { return true }
             let score = try BM25.score(try TSVector(parsing: text), terms, statistics, parameters, context.data)
             if heap.admits(score) { heap.insert(score, rowID) }
             return true
@@ -121,12 +125,12 @@ enum TextTopK {
     /// WAND's pivot from the terms' bounds, then the bounds of the blocks holding the pivot's
     /// row; when those cannot beat the k-th score either, every row up to the end of the
     /// first of those blocks is skipped without decoding a posting.
-    private static func wand(_ cursors: [PostingCursor], k: Int, scan: TableScan, column: Int, statistics: TextCorpusStatistics,
+    private static func wand(_ cursors: [PostingCursor], k: Int, scan: TableScan, document: BoundExpression, statistics: TextCorpusStatistics,
                              parameters: BM25.Parameters, _ context: ExecutionContext) throws -> [(Double, Int64)] {
         var heap = ScoreHeap(capacity: k)
         for cursor in cursors { try cursor.seek(.min) }
         var live = cursors.filter { $0.current != nil }
-        let recheck = needsRecheck(scan, column: column)
+        let recheck = needsRecheck(scan, document: document)
         while true {
             try context.checkCancel()
             live.removeAll { $0.current == nil }
@@ -166,12 +170,13 @@ enum TextTopK {
     }
 
     /// Whether a row holding one of the terms must still be checked against the WHERE
-    /// clause: not when the clause is only `tsv @@ q` and q is terms joined by `|` (no
+    /// clause: not when the clause is only `document @@ q` and q is terms joined by `|` (no
     /// weights, phrases or `!`), which every such row satisfies.
-    private static func needsRecheck(_ scan: TableScan, column: Int) -> Bool {
+    private static func needsRecheck(_ scan: TableScan, document: BoundExpression) -> Bool {
         guard let filter = scan.filter else { return false }
         let conjuncts = filter.conjuncts
-        guard conjuncts.count == 1, case .binary(.textSearchMatch, .column(column), .constant(let value)) = conjuncts[0],
+        guard conjuncts.count == 1, case .binary(.textSearchMatch, let written, .constant(let value)) = conjuncts[0],
+              written.structuralKey == document.structuralKey,
               case .text(let text) = value, let root = try? TSQuery(parsing: text).root else { return true }
         return !isDisjunction(root)
     }

@@ -127,9 +127,29 @@ enum AccessPath {
             offset = bound
         }
         let distance = SortKey(expression: first.input, descending: false, nullsFirst: false)
-        let exact = PlanNode.topK(.seqScan(scan), [distance], limit: k, offset: offset)
-        let search = VectorSearch(index: index, query: value, limit: k, offset: offset, exactPlan: exact)
+        let textFilter = textPrefilter(scan)
+        let rows: PlanNode = textFilter.map { filter in
+            var range = IndexRange(index: filter.index)
+            range.textQuery = filter.query
+            return .indexScan(with(scan, reason: "pre-filter of a vector search"), range)
+        } ?? .seqScan(scan)
+        let exact = PlanNode.topK(rows, [distance], limit: k, offset: offset)
+        let search = VectorSearch(index: index, query: value, limit: k, offset: offset, exactPlan: exact, textFilter: textFilter)
         return .vectorScan(with(scan, reason: "ORDER BY \(columnName) \(op.rawValue) value LIMIT k"), search)
+    }
+
+    /// The first `document @@ query` term of the scan's WHERE clause (query independent of
+    /// the row) whose document a gin index (not a partial one) keys on.
+    private static func textPrefilter(_ scan: TableScan) -> VectorSearch.TextFilter? {
+        for conjunct in scan.filter?.conjuncts ?? [] {
+            guard case .binary(.textSearchMatch, let document, let query) = conjunct, query.isRowIndependent,
+                  let key = document.structuralKey else { continue }
+            for index in scan.table.indexes where index.isInverted && index.hasEntryTree && index.predicate == nil {
+                guard let bound = try? IndexExpressions.shared.bound(index, table: scan.table), bound.keys.first?.structuralKey == key else { continue }
+                return VectorSearch.TextFilter(index: index, query: query)
+            }
+        }
+        return nil
     }
 
     static func metric(of op: BinaryOperator) -> String? {

@@ -73,8 +73,9 @@ extension PlanNode {
                 + (range.index.predicate.map { ["Index Predicate: \($0)"] } ?? [])
                 + (range.textTopK != nil ? ["Top-k: BM25 by block-max WAND over the posting blocks"] : [])
                 + (range.ordered ? [range.reverse ? "Order: index key order backward (no sort)" : "Order: index key order (no sort)"] : []) + ["Recheck: WHERE clause"]
-        case .vectorScan(let scan, _):
+        case .vectorScan(let scan, let search):
             ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])
+                + (search.textFilter.map { ["Pre-filter: rows matching @@ from gin index \($0.index.name) (exact scan when few)"] } ?? [])
         case .sort(_, let keys), .topK(_, let keys, _, _): ["Sort keys: \(keys.count)"]
         case .aggregate(_, let aggregation):
             ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]

@@ -113,8 +113,16 @@ struct VectorSearch: Sendable {
     var limit: BoundExpression
     var offset: BoundExpression?
     /// The same rows by brute force, nearest first: for a k beyond what the index
-    /// searches, or a NULL query vector.
+    /// searches, a NULL query vector, or few rows matching `textFilter`.
     var exactPlan: PlanNode
+    /// A `document @@ query` term of the WHERE clause that a gin index serves: the rows it
+    /// may match are read from that index before the search.
+    var textFilter: TextFilter?
+
+    struct TextFilter: Sendable {
+        var index: IndexDefinition
+        var query: BoundExpression
+    }
 }
 
 extension PlanNode {

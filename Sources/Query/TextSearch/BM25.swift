@@ -99,24 +99,33 @@ final class TextCorpusStatistics {
         self.frequencies = frequencies
     }
 
-    /// The statistics of `column` of `tableName`, as the statement's data sees them.
-    static func load(table tableName: String, column: Int, _ context: ExecutionContext) throws -> TextCorpusStatistics {
-        let key = "\(tableName)\u{0}\(column)"
+    /// The statistics of `source` in `tableName`, as the statement's data sees them.
+    static func load(table tableName: String, source: TextScore.Source, _ context: ExecutionContext) throws -> TextCorpusStatistics {
+        let key = "\(tableName)\u{0}\(source)"
         if let cached = context.cache.textStatistics[key] { return cached }
         let table = try context.data.catalog.table(tableName)
         let statistics: TextCorpusStatistics
-        if let index = textIndex(table, column: column), let corpus = try context.data.invertedCorpus(index) {
+        switch source {
+        case .column(let column):
+            if let index = textIndex(table, column: column), let corpus = try context.data.invertedCorpus(index) {
+                statistics = TextCorpusStatistics(corpus: corpus, index: index, frequencies: [:])
+            } else {
+                statistics = try counted(table, column: column, context)
+            }
+        case .index(let name):
+            guard let index = table.indexes.first(where: { $0.name == name && $0.keepsTextStatistics }),
+                  let corpus = try context.data.invertedCorpus(index) else {
+                throw VireoError(.undefinedObject, "index \"\(name)\" that bm25() reads its statistics from no longer exists")
+            }
             statistics = TextCorpusStatistics(corpus: corpus, index: index, frequencies: [:])
-        } else {
-            statistics = try counted(table, column: column, context)
         }
         context.cache.textStatistics[key] = statistics
         return statistics
     }
 
-    /// The format 2 gin index on the column, if any.
+    /// The format 2 gin index on the column, if any (not a partial one: it counts only some rows).
     static func textIndex(_ table: TableDefinition, column: Int) -> IndexDefinition? {
-        table.indexes.first { $0.keepsTextStatistics && $0.columns.first == table.columns[column].name }
+        table.indexes.first { $0.keepsTextStatistics && $0.predicate == nil && $0.expression(at: 0) == nil && $0.columns.first == table.columns[column].name }
     }
 
     private static func counted(_ table: TableDefinition, column: Int, _ context: ExecutionContext) throws -> TextCorpusStatistics {

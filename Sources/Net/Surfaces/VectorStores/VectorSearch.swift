@@ -13,11 +13,11 @@ struct SQLParameters {
 }
 
 /// How a vector-store search orders chunks: by embedding similarity, by BM25 over the
-/// chunks' words, or both fused by reciprocal rank (the default).
+/// chunks' words, or both fused as `hybrid_search` fuses them (the default).
 enum SearchRanking: String, CaseIterable, Sendable {
     case vector, keyword, hybrid
 
-    static let fieldDescription = "vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking)"
+    static let fieldDescription = "vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by relative score fusion as hybrid_search does, the default); for hybrid, score is the mean of each ranking's score scaled to 0…1 between its worst and best of max(4 × max results, 50) candidates (1: first in every ranking, a ranking that misses the chunk adding 0), for keyword that BM25 part alone"
 
     /// The request's `ranking` field; hybrid when absent.
     static func requested(_ value: JSONValue?) throws -> SearchRanking {
@@ -85,52 +85,44 @@ extension VectorStoreService {
     }
 
     /// One query's hits with their scores, which they sort by: the cosine similarity for
-    /// vector ranking; for keyword ranking 1 / (60 + BM25 rank), and for hybrid the sum of that
-    /// and the same of the vector rank (each ranking taking max(4 × limit, 50) chunks), both
-    /// scaled so that a chunk first in every ranking scores 1.
+    /// vector ranking; for hybrid, the fusion of `hybrid_search` (HybridSearchSQL: relative
+    /// score fusion of the BM25 and the vector ranking, each taking max(4 × limit, 50) chunks),
+    /// and for keyword its BM25 part alone, both scaled so that a chunk first in every ranking
+    /// scores 1.
     private func rankedHits(store storeID: String, query: String, vector: [Float], limit: Int, ranking: SearchRanking,
                             condition: @escaping @Sendable (inout SQLParameters) throws -> String?) async throws -> [(SearchHit, Double)] {
-        let depth = ranking == .hybrid ? max(4 * limit, 50) : limit
-        var lists: [[SearchHit]] = []
-        if ranking != .keyword {
-            let (sql, parameters) = try Self.searchStatement(store: storeID, vector: vector, limit: depth, condition: condition)
-            lists.append(try await session { try $0.execute(sql, parameters).rows }.map(Self.hit))
+        if ranking == .vector {
+            let (sql, parameters) = try Self.searchStatement(store: storeID, vector: vector, limit: limit, condition: condition)
+            return try await session { try $0.execute(sql, parameters).rows }.map(Self.hit).map { ($0, $0.score) }
         }
-        if ranking != .vector {
-            let (sql, parameters) = try Self.keywordStatement(store: storeID, query: query, vector: vector, limit: depth, condition: condition)
-            lists.append(try await session { try $0.execute(sql, parameters).rows }.map(Self.hit))
+        let rows = try await session { session in
+            let (sql, parameters) = try Self.fusedStatement(session, store: storeID, query: query, vector: vector, limit: limit,
+                                                            sides: ranking == .keyword ? .keyword : .both, condition: condition)
+            return try session.execute(sql, parameters).rows
         }
-        if ranking == .vector { return lists[0].map { ($0, $0.score) } }
-        var fused: [String: (hit: SearchHit, order: Double)] = [:]
-        for list in lists {
-            for (position, hit) in list.enumerated() {
-                let key = hit.fileID + "#\(hit.chunkIndex)"
-                fused[key] = (hit, (fused[key]?.order ?? 0) + 1 / Double(Self.reciprocalRankConstant + position + 1))
-            }
-        }
-        // Scaled to 0…1: 1 for a chunk first in every ranking.
-        let best = Double(lists.count) / Double(Self.reciprocalRankConstant + 1)
-        return fused.values.map { entry in
-            var hit = entry.hit
-            hit.score = entry.order / best
+        let weights = ranking == .keyword ? 1.0 : 2.0
+        return rows.map { row in
+            let hit = Self.hit(row, score: (Self.number(row[6]) ?? 0) / weights)
             return (hit, hit.score)
         }
     }
 
-    static let reciprocalRankConstant = 60
+    /// The chunks' columns that a hit reads, in `hit(_:)`'s order.
+    static let hitColumns = ["file_id", "filename", "chunk_index", "content", "metadata", "attributes"]
 
-    /// One statement the planner serves with the gin index's BM25 top-k (WAND): chunks
-    /// holding any of the query's words, best by bm25 first, with their cosine distance.
-    static func keywordStatement(store storeID: String, query: String, vector: [Float], limit: Int,
-                                 condition: (inout SQLParameters) throws -> String?) throws -> (String, [Value]) {
+    /// The statement `hybrid_search` runs (HybridSearchSQL, equal weights, its default
+    /// fusion) over the store's chunks: the hit's columns, then score, keyword_rank and
+    /// vector_rank, best first. `sides` .keyword ranks by the BM25 side alone.
+    static func fusedStatement(_ session: Session, store storeID: String, query: String, vector: [Float], limit: Int,
+                               sides: HybridSearchSQL.Sides, condition: (inout SQLParameters) throws -> String?) throws -> (String, [Value]) {
+        let table = try session.tableDefinition(VectorStoreSchema.chunks)
         var parameters = SQLParameters()
-        let vectorParameter = parameters.add(.vector(vector))
-        let words = HybridSearchSQL.anyWordQuery(parameters.add(.text(query)))
-        let column = VectorStoreSchema.textColumn
-        var terms = ["\(column) @@ \(words)", "store_id = " + parameters.add(.text(storeID))]
+        let text = parameters.add(.text(query)), vectorParameter = parameters.add(.vector(vector))
+        var terms = ["store_id = " + parameters.add(.text(storeID))]
         if let filter = try condition(&parameters) { terms.append("(" + filter + ")") }
-        let sql = "SELECT file_id, filename, chunk_index, content, metadata, attributes, embedding <=> \(vectorParameter) AS distance "
-            + "FROM \(VectorStoreSchema.chunks) WHERE \(terms.joined(separator: " AND ")) ORDER BY bm25(\(column), \(words)) DESC LIMIT \(limit)"
+        let sql = HybridSearchSQL.statement(table: table, key: "id", tsv: VectorStoreSchema.textColumn, vectorColumn: "embedding",
+                                            text: text, vector: vectorParameter, k: String(limit),
+                                            filter: terms.joined(separator: " AND "), columns: hitColumns, sides: sides)
         return (sql, parameters.values)
     }
 
@@ -142,21 +134,31 @@ extension VectorStoreService {
         let query = parameters.add(.vector(vector))
         var terms = ["store_id = " + parameters.add(.text(storeID))]
         if let filter = try condition(&parameters) { terms.append("(" + filter + ")") }
-        let sql = "SELECT file_id, filename, chunk_index, content, metadata, attributes, embedding <=> \(query) AS distance "
+        let sql = "SELECT \(hitColumns.joined(separator: ", ")), embedding <=> \(query) AS distance "
             + "FROM \(VectorStoreSchema.chunks) WHERE \(terms.joined(separator: " AND ")) ORDER BY embedding <=> \(query) LIMIT \(limit)"
         return (sql, parameters.values)
     }
 
+    /// A row of `searchStatement`: the hit's columns, then the cosine distance (its score is
+    /// the similarity, clamped to 0…1).
     static func hit(_ row: [Value]) -> SearchHit {
-        let distance: Double = switch row[6] {
+        hit(row, score: 1 - (number(row[6]) ?? 2))
+    }
+
+    /// A row of the hit's columns (`hitColumns`) with `score`, clamped to 0…1.
+    static func hit(_ row: [Value], score: Double) -> SearchHit {
+        SearchHit(fileID: row[0].string ?? "", filename: row[1].string ?? "", chunkIndex: Int(row[2].integer ?? 0),
+                  content: row[3].string ?? "", score: min(1, max(0, score)), metadata: JSONValue(row[4]),
+                  attributes: JSONValue(row[5]))
+    }
+
+    private static func number(_ value: Value) -> Double? {
+        switch value {
         case .double(let value): value
         case .int(let value): Double(value)
         case .numeric(let value): value.double
-        default: 2
+        default: nil
         }
-        return SearchHit(fileID: row[0].string ?? "", filename: row[1].string ?? "", chunkIndex: Int(row[2].integer ?? 0),
-                         content: row[3].string ?? "", score: min(1, max(0, 1 - distance)), metadata: JSONValue(row[4]),
-                         attributes: JSONValue(row[5]))
     }
 }
 

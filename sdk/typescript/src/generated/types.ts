@@ -434,7 +434,7 @@ export type PostV1VectorStoresVectorStoreIdSearchBody = {
   } | null;
   /** the lowest score returned, 0 to 1 */
   score_threshold?: number | null;
-  /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking) */
+  /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by relative score fusion as hybrid_search does, the default); for hybrid, score is the mean of each ranking's score scaled to 0…1 between its worst and best of max(4 × max results, 50) candidates (1: first in every ranking, a ranking that misses the chunk adding 0), for keyword that BM25 part alone */
   ranking?: "vector" | "keyword" | "hybrid";
 };
 
@@ -701,7 +701,7 @@ export type PostOpenaiV1VectorStoresVectorStoreIdSearchBody = {
   ranking_options?: {
     ranker?: string;
     score_threshold?: number;
-    /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by reciprocal rank, the default); for keyword and hybrid, score is the reciprocal-rank score scaled to 0…1 (1: first in every ranking) */
+    /** vector (score: cosine similarity), keyword (BM25 over the chunks' words) or hybrid (both fused by relative score fusion as hybrid_search does, the default); for hybrid, score is the mean of each ranking's score scaled to 0…1 between its worst and best of max(4 × max results, 50) candidates (1: first in every ranking, a ranking that misses the chunk adding 0), for keyword that BM25 part alone */
     ranking?: "vector" | "keyword" | "hybrid";
   };
   rewrite_query?: boolean;
