@@ -42,6 +42,9 @@ extension Binder {
                     throw VireoError(.syntaxError, "each \(operation.kind.rawValue) query must have the same number of columns")
                 }
                 for (index, column) in operandColumns.enumerated() {
+                    guard SQLType.canMeet(columns[index].type, column.type) else {
+                        throw VireoError(.typeMismatch, "\(operation.kind.rawValue) types \(columns[index].type) and \(column.type) cannot be matched")
+                    }
                     columns[index].type = SQLType.common([columns[index].type, column.type])
                 }
             }

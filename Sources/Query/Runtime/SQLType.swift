@@ -154,6 +154,11 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         let known = types.filter { $0 != .unknown }
         guard var result = known.first else { return .unknown }
         for type in known.dropFirst() {
+            if case .array(let x) = result, case .array(let y) = type {
+                // Arrays meet where their elements do (int[] and numeric[] in numeric[]).
+                result = .array(common([x, y]))
+                continue
+            }
             if let x = result.numericRank, let y = type.numericRank, y > x { result = type }
             if let x = result.dateTimeRank, let y = type.dateTimeRank, y > x { result = type }
         }
@@ -169,6 +174,15 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .timestamptz: 2
         default: nil
         }
+    }
+
+    /// Whether a UNION column (or a CASE's results) may hold values of both types, as
+    /// PostgreSQL resolves them: the same type category (numbers, text, date/times, vectors,
+    /// arrays of such), or one side unknown. `1 UNION 'a'::text` is 42804.
+    static func canMeet(_ a: SQLType, _ b: SQLType) -> Bool {
+        if a == .unknown || b == .unknown || a == b { return true }
+        if let x = a.elementType, let y = b.elementType, a != .int2vector, b != .int2vector { return canMeet(x, y) }
+        return (a.isNumeric && b.isNumeric) || (a.isText && b.isText) || (a.isDateTime && b.isDateTime) || (a.isVector && b.isVector)
     }
 
     public var isVector: Bool {

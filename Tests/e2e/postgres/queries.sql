@@ -2127,3 +2127,6 @@ CREATE INDEX pgi_t_a_b ON pgi_t (a, b DESC);
 CREATE UNIQUE INDEX pgi_t_b ON pgi_t (b);
 SELECT schemaname, tablename, indexname, tablespace, indexdef FROM pg_indexes WHERE tablename = 'pgi_t' ORDER BY indexname;
 DROP TABLE pgi_t;
+SELECT 1 UNION SELECT 'a'::text;
+SELECT now()::date UNION ALL SELECT interval '1 day';
+SELECT ARRAY[1] UNION ALL SELECT ARRAY[2.5] ORDER BY 1;
