@@ -5,7 +5,9 @@ extension Binder {
     /// operator needs, and the result type follows PostgreSQL's rules for the operand types.
     /// (AND and OR are n-ary, bound in Binder+Chains.swift.)
     func binary(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
-        if op != .and, op != .or, let array = try arrayOperator(op, a, b) { return array }
+        // `jsonb ?| text[]`, `jsonb #> text[]`: a text array is these operators' right side.
+        let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText]
+        if !takesKeyArray.contains(op), let array = try arrayOperator(op, a, b) { return array }
         switch op {
         case .overlaps: throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) && \(b.type)")
         case .and, .or:

@@ -25,7 +25,9 @@ struct ConflictHandler {
         let targets = try view.map { view in try onConflict.columns.map { try Self.tableColumn($0, of: view, in: nil) } }
             ?? onConflict.columns
         let rowIDName = table.rowIDColumn.map { table.columns[$0].name }
-        if targets.isEmpty {
+        if let constraint = onConflict.constraint {
+            (checksRowID, indexes) = try Self.arbiter(named: constraint, table: table)
+        } else if targets.isEmpty {
             if case .doUpdate = onConflict.action {
                 throw VireoError(.syntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
             }
@@ -87,6 +89,14 @@ struct ConflictHandler {
                              detail: "View columns that are not columns of their base relation are not updatable.")
         }
         return view.table.columns[column].name
+    }
+
+    /// `ON CONSTRAINT name`: the primary key (the row-id key, or the `_pkey` index) or a
+    /// unique index of that name.
+    private static func arbiter(named name: String, table: TableDefinition) throws -> (checksRowID: Bool, indexes: [IndexDefinition]) {
+        if let index = table.indexes.first(where: { $0.name == name && $0.isUnique && $0.isBTree }) { return (false, [index]) }
+        if name == "\(table.name)_pkey", table.rowIDColumn != nil { return (true, []) }
+        throw VireoError(.undefinedObject, "constraint \"\(name)\" for table \"\(table.name)\" does not exist")
     }
 
     /// The unique index over exactly the target's columns; a partial one only when the

@@ -339,6 +339,8 @@ public struct OnConflict: Sendable, Equatable {
     /// `(columns) WHERE predicate`: the target may be a partial unique index whose
     /// predicate this implies.
     public var targetPredicate: SQLExpression? = nil
+    /// `ON CONSTRAINT name`: the target is that unique constraint (or primary key).
+    public var constraint: String? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(columns: [String] = [], action: Action) {

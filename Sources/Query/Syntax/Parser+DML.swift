@@ -42,11 +42,24 @@ extension Parser {
         acceptKeyword(.default) ? .default : .expression(try parseExpression())
     }
 
-    /// `ON CONFLICT [(columns) [WHERE predicate]] DO NOTHING | DO UPDATE SET … [WHERE …]`.
+    /// `ON CONFLICT [(columns) [WHERE predicate] | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET … [WHERE …]`.
     private mutating func parseOnConflict() throws -> OnConflict? {
         guard peekKeyword(.on), peekKeyword(.conflict, at: 1) else { return nil }
         advance()
         advance()
+        if acceptKeyword(.on) {
+            try expectKeyword(.constraint)
+            let constraint = try parseIdentifier("a constraint name")
+            try expectKeyword(.do)
+            var onConflict = OnConflict(action: .doNothing)
+            onConflict.constraint = constraint
+            if acceptKeyword(.nothing) { return onConflict }
+            try expectKeyword(.update)
+            try expectKeyword(.set)
+            let assignments = try parseAssignments()
+            onConflict.action = .doUpdate(assignments: assignments, whereClause: acceptKeyword(.where) ? try parseExpression() : nil)
+            return onConflict
+        }
         let columns = peek().kind == .leftParen ? try parseParenthesizedNames() : []
         // `(columns) WHERE predicate` infers a partial unique index.
         let targetPredicate = !columns.isEmpty && acceptKeyword(.where) ? try parseExpression() : nil

@@ -399,6 +399,7 @@ extension OnConflict {
     /// ` ON CONFLICT …`.
     public var sql: String {
         var text = " ON CONFLICT" + (columns.isEmpty ? "" : " " + namesSQL(columns))
+        if let constraint { text += " ON CONSTRAINT " + quoteIdentifier(constraint) }
         if let targetPredicate { text += " WHERE " + targetPredicate.sql }
         switch action {
         case .doNothing: text += " DO NOTHING"
