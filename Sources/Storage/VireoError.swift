@@ -213,6 +213,17 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 extension VireoError {
+    /// 42883 for a call no function matches, with PostgreSQL's HINT.
+    public static func undefinedFunction(_ name: String, _ argumentTypes: [String]) -> VireoError {
+        VireoError(.undefinedFunction, "function \(name)(\(argumentTypes.joined(separator: ", "))) does not exist",
+                   hint: "No function matches the given name and argument types. You might need to add explicit type casts.")
+    }
+
+    /// 42883 for an operator no operand types match (`integer + text`), with PostgreSQL's HINT.
+    public static func undefinedOperator(_ operation: String) -> VireoError {
+        VireoError(.undefinedFunction, "operator does not exist: \(operation)",
+                   hint: "No operator matches the given name and argument types. You might need to add explicit type casts.")
+    }
     /// What every statement but ROLLBACK gets after an error inside a transaction block.
     public static func inFailedTransaction(after cause: VireoError) -> VireoError {
         VireoError(.inFailedTransaction, "current transaction is aborted, commands ignored until end of transaction block (after: \(cause.message))")

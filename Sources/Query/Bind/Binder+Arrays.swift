@@ -63,7 +63,7 @@ extension Binder {
         let comparable = left.type == element || (left.type.isNumeric && element.isNumeric) || (left.type.isText && element.isText)
             || (left.type.isDateTime && element.isDateTime) || op.isRegexMatch
         guard comparable else {
-            throw VireoError(.undefinedFunction, "operator does not exist: \(left.type) \(op.rawValue) \(element)")
+            throw VireoError.undefinedOperator("\(left.type) \(op.rawValue) \(element)")
         }
         let leftExpression = op.isRegexMatch ? try convert(left, to: .text) : left.expression
         return (.quantified(op, leftExpression, right, all: all), .bool)
@@ -78,13 +78,13 @@ extension Binder {
             // array (`tags || 'z'` reads 'z' as text[], as PostgreSQL resolves it).
             if let element = a.type.elementType, b.type.elementType == nil, b.type != .unknown {
                 if b.type != element, !(b.type.isNumeric && element.isNumeric) {
-                    throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) || \(b.type)")
+                    throw VireoError.undefinedOperator("\(a.type) || \(b.type)")
                 }
                 return (.function(ArrayFunctions.append(a.type), [a.expression, try convert(b, to: element)]), a.type)
             }
             if let element = b.type.elementType, a.type.elementType == nil, a.type != .unknown {
                 if a.type != element, !(a.type.isNumeric && element.isNumeric) {
-                    throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) || \(b.type)")
+                    throw VireoError.undefinedOperator("\(a.type) || \(b.type)")
                 }
                 return (.function(ArrayFunctions.prepend(b.type), [try convert(a, to: element), b.expression]), b.type)
             }
@@ -98,7 +98,7 @@ extension Binder {
             let (x, y) = try sameArrays(a, b, op)
             return (.binary(op, x.expression, y.expression), .bool)
         default:
-            throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) \(op.rawValue) \(b.type)")
+            throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
         }
     }
 
@@ -107,8 +107,7 @@ extension Binder {
     private func sameArrays(_ a: Typed, _ b: Typed, _ op: BinaryOperator) throws -> (Typed, Typed) {
         let (x, y) = try unify(a, b)
         guard x.type.elementType != nil, x.type == y.type else {
-            throw VireoError(.undefinedFunction, "operator does not exist: \(x.type) \(op.rawValue) \(y.type)",
-                             hint: "No operator matches the given name and argument types. You might need to add explicit type casts.")
+            throw VireoError.undefinedOperator("\(x.type) \(op.rawValue) \(y.type)")
         }
         return (x, y)
     }

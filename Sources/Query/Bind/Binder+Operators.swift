@@ -9,7 +9,7 @@ extension Binder {
         let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText]
         if !takesKeyArray.contains(op), let array = try arrayOperator(op, a, b) { return array }
         switch op {
-        case .overlaps: throw VireoError(.undefinedFunction, "operator does not exist: \(a.type) && \(b.type)")
+        case .overlaps: throw VireoError.undefinedOperator("\(a.type) && \(b.type)")
         case .and, .or:
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
             return (op == .and ? .and([x, y]) : .or([x, y]), .bool)
@@ -52,7 +52,7 @@ extension Binder {
     /// on the query side with plainto_tsquery (`body @@ 'fat cats'`).
     private func textSearchMatch(_ a: Typed, _ b: Typed) throws -> Typed {
         let (document, search) = a.type == .tsquery || b.type == .tsvector ? (b, a) : (a, b)
-        let mismatch = VireoError(.undefinedFunction, "operator does not exist: \(a.type) @@ \(b.type)")
+        let mismatch = VireoError.undefinedOperator("\(a.type) @@ \(b.type)")
         let vector: BoundExpression, query: BoundExpression
         switch document.type {
         case .text, .unknown:
@@ -83,7 +83,7 @@ extension Binder {
             type = (p == .numeric || q == .numeric) && !p.isFloat && !q.isFloat ? .numeric : .double
         case (let p, let q) where SQLType.widerNumeric(p, q) != nil: type = SQLType.widerNumeric(p, q) ?? .double
         default:
-            throw VireoError(.undefinedFunction, "operator does not exist: \(x.type) \(op.rawValue) \(y.type)")
+            throw VireoError.undefinedOperator("\(x.type) \(op.rawValue) \(y.type)")
         }
         let result = BoundExpression.binary(op, x.expression, y.expression)
         // Arithmetic runs on 64-bit integers and doubles; the cast brings the result back into
@@ -163,12 +163,12 @@ extension Binder {
         if a.isText && b.isText { return }
         if a.isDateTime && b.isDateTime { return }
         if a == .interval && b == .interval { return }
-        throw VireoError(.undefinedFunction, "operator does not exist: \(a) \(op.rawValue) \(b)")
+        throw VireoError.undefinedOperator("\(a) \(op.rawValue) \(b)")
     }
 
     private func checkVectorOperand(_ type: SQLType, _ op: BinaryOperator) throws {
         guard type == .unknown || type.isVector else {
-            throw VireoError(.undefinedFunction, "operator does not exist: \(type) \(op.rawValue) vector")
+            throw VireoError.undefinedOperator("\(type) \(op.rawValue) vector")
         }
     }
 
@@ -213,7 +213,7 @@ extension Binder {
         case "greatest", "least": return try extreme(call.name == "greatest", arguments)
         default: break
         }
-        let function = try ScalarFunction.lookup(call.name, argumentCount: arguments.count)
+        let function = try ScalarFunction.lookup(call.name, argumentCount: arguments.count, argumentTypes: arguments.map(\.type))
         var bound = try arguments.enumerated().map { try coerce($0.element, to: function.parameterType(at: $0.offset)) }
         let types = arguments.enumerated().map { $0.element.type == .unknown ? function.parameterType(at: $0.offset) : $0.element.type }
         if call.name == "extract" || call.name == "date_part", types.count == 2, types[1] == .time,

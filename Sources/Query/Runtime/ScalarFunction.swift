@@ -41,10 +41,11 @@ extension ScalarFunction {
                   resultType: resultType, body: body)
     }
 
-    /// Looks a function up by name and argument count, with PostgreSQL's error otherwise.
-    static func lookup(_ name: String, argumentCount: Int) throws -> ScalarFunction {
+    /// Looks a function up by name and argument count, with PostgreSQL's error otherwise
+    /// (naming the argument types when the caller knows them).
+    static func lookup(_ name: String, argumentCount: Int, argumentTypes: [SQLType]? = nil) throws -> ScalarFunction {
         guard let function = Functions.all[name], function.arity.contains(argumentCount) else {
-            throw VireoError(.undefinedFunction, "function \(name)(\(argumentCount) arguments) does not exist")
+            throw VireoError.undefinedFunction(name, argumentTypes.map { $0.map(\.description) } ?? ["\(argumentCount) arguments"])
         }
         return function
     }

@@ -63,7 +63,7 @@ extension StoreTransaction {
     public func addColumn(_ column: ColumnDefinition, to tableName: String, fill: Value = .null) throws {
         try step {
             var table = try catalog.table(tableName)
-            try checkColumnNames(table.columns.map(\.name) + [column.name], table: tableName)
+            try checkNewColumnName(column.name, among: table.columns.map(\.name), table: tableName)
             let hasRows = try rowCount(table) > 0
             if column.notNull && fill.isNull && hasRows {
                 throw VireoError(.notNullViolation, "column \"\(column.name)\" of relation \"\(tableName)\" contains null values")
@@ -101,7 +101,7 @@ extension StoreTransaction {
             guard let position = table.columnIndex(columnName) else {
                 throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(tableName)\" does not exist")
             }
-            try checkColumnNames(table.columns.map(\.name).filter { $0 != columnName } + [newName], table: tableName)
+            try checkNewColumnName(newName, among: table.columns.map(\.name).filter { $0 != columnName }, table: tableName)
             table.columns[position].name = newName
             table.statistics?.renameColumn(columnName, to: newName)
             if table.columns[position].isSerial {
@@ -243,6 +243,11 @@ extension StoreTransaction {
         for (rowID, row) in rows {
             try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(transform(row)), in: pages)
         }
+    }
+
+    /// ADD COLUMN and RENAME COLUMN: PostgreSQL's 42701 names the table.
+    private func checkNewColumnName(_ name: String, among names: [String], table: String) throws {
+        if names.contains(name) { throw VireoError(.duplicateColumn, "column \"\(name)\" of relation \"\(table)\" already exists") }
     }
 
     private func checkColumnNames(_ names: [String], table: String) throws {

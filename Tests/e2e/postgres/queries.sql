@@ -2139,3 +2139,9 @@ INSERT INTO oc_t VALUES (2, 'x', 'third') ON CONFLICT ON CONSTRAINT oc_t_code_ke
 INSERT INTO oc_t VALUES (3, 'z', 'fourth') ON CONFLICT ON CONSTRAINT no_such_constraint DO NOTHING;
 SELECT * FROM oc_t ORDER BY id;
 DROP TABLE oc_t;
+CREATE TABLE dupcol (id int, v text);
+ALTER TABLE dupcol ADD COLUMN v int;
+ALTER TABLE dupcol RENAME COLUMN id TO v;
+DROP TABLE dupcol;
+SELECT no_such_function(1, 'a');
+SELECT 1 + 'a'::text;
