@@ -63,6 +63,7 @@ enum PlanExecutor {
         case .recursiveUnion(let table, let anchor, let recursive, let all):
             return try CommonTables.recursiveUnion(table, anchor: anchor, recursive: recursive, all: all, context, path, emit)
         case .lateralJoin(let left, let right, let spec): return try Joins.lateral(left, right, spec, context, path, emit)
+        case .indexNestedLoopJoin(let left, let probe, let spec): return try Joins.indexNestedLoop(left, probe, spec, context, path, emit)
         case .window(let input, let calls): return try Windows.run(input, calls, context, child, emit)
         case .lockRows(let input, let targets): return try LockRows.run(input, targets, context, child, emit)
         case .distinctOn(let input, let keys): return try distinctOn(input, keys, context, child, emit)
@@ -158,15 +159,18 @@ enum PlanExecutor {
 
     private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
         var (lower, upper): (Int64?, Int64?) = (nil, nil)
+        var filter = scan.filter
         if let bounds = scan.rowIDBounds {
             guard let range = try rowIDRange(bounds, context) else { return true }
             (lower, upper) = range
+            // Integer bounds are the comparisons themselves; an open side (`id > 2.5`) is not.
+            if (bounds.lower == nil || lower != nil) && (bounds.upper == nil || upper != nil) { filter = scan.filterWithinBounds }
         }
         var keepGoing = true
         try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
             let row = try row(record, rowID: rowID, scan: scan)
-            if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
+            if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
             keepGoing = try emit(row)
             return keepGoing
         }
@@ -218,7 +222,8 @@ enum PlanExecutor {
 
     /// The row id a key value names: nil for NULL and for a double that is not a whole
     /// number in range (`id = 2.5` or `id = 1e20` matches no row, it is not an error).
-    private static func rowID(_ value: Value) throws -> Int64? {
+    static func rowID(_ value: Value) throws -> Int64? {
+        if case .int(let rowID) = value { return rowID }
         if case .double(let number) = value {
             guard number.rounded() == number, number >= -9.223372036854775808e18, number < 9.223372036854775808e18 else { return nil }
             return Int64(number)
