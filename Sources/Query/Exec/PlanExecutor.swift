@@ -87,7 +87,10 @@ enum PlanExecutor {
 
     private static func project(_ input: PlanNode, _ expressions: [BoundExpression], _ context: ExecutionContext,
                                 _ path: String, _ emit: Emit) throws -> Bool {
-        try run(input, context, path: path) { row in
+        if case .seqScan(let scan) = input, context.statistics == nil, let columns = plainColumns(expressions) {
+            return try seqScan(scan, context, projecting: columns, emit)
+        }
+        return try run(input, context, path: path) { row in
             try emit(expressions.map { try Evaluator.evaluate($0, row, context) })
         }
     }
@@ -157,7 +160,21 @@ enum PlanExecutor {
         return values
     }
 
-    private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+    /// The row positions `expressions` read when each is a plain column; nil otherwise.
+    private static func plainColumns(_ expressions: [BoundExpression]) -> [Int]? {
+        var columns: [Int] = []
+        for expression in expressions {
+            guard case .column(let position) = expression else { return nil }
+            columns.append(position)
+        }
+        return columns
+    }
+
+    /// A table scan; with `projecting`, each row emitted as just those positions of the
+    /// scan's row, decoded straight from the record when no filter needs the whole row
+    /// (one array per row instead of two).
+    private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, projecting columns: [Int]? = nil,
+                                _ emit: Emit) throws -> Bool {
         var (lower, upper): (Int64?, Int64?) = (nil, nil)
         var filter = scan.filter
         if let bounds = scan.rowIDBounds {
@@ -167,11 +184,18 @@ enum PlanExecutor {
             if (bounds.lower == nil || lower != nil) && (bounds.upper == nil || upper != nil) { filter = scan.filterWithinBounds }
         }
         var keepGoing = true
+        let columnCount = scan.table.columns.count
         try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
+            if let columns, filter == nil {
+                keepGoing = try emit(columns.map { column in
+                    column == columnCount ? .int(rowID) : column < record.columnCount ? try record.value(at: column) : .null
+                })
+                return keepGoing
+            }
             let row = try row(record, rowID: rowID, scan: scan)
             if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
-            keepGoing = try emit(row)
+            keepGoing = try emit(columns.map { $0.map { row[$0] } } ?? row)
             return keepGoing
         }
         return keepGoing
