@@ -53,6 +53,18 @@ struct PrimaryKeyRangeTests {
         #expect(try plan(db, "SELECT v FROM t WHERE id + 1 > 3").contains("Seq Scan on t"))
     }
 
+    @Test("plain columns projected straight from a scan: the key, columns added after the row was written, a filter left to check")
+    func projectionOverScan() throws {
+        let db = try database()
+        try db.execute("ALTER TABLE t ADD COLUMN extra int")
+        try db.execute("INSERT INTO t VALUES (4, 'row 4', 1, 7)")
+        #expect(try rows(db, "SELECT extra, id, v FROM t WHERE id BETWEEN 3 AND 5") ==
+                [["NULL", "3", "row 3"], ["7", "4", "row 4"], ["NULL", "5", "row 5"]])
+        #expect(try rows(db, "SELECT id FROM t WHERE id BETWEEN $1 AND 5", [.double(2.5)]) == [["3"], ["4"], ["5"]])
+        #expect(try rows(db, "SELECT g, id FROM t WHERE id < 3 AND v <> 'row 1'") ==
+                [["0", "-9223372036854775808"], ["1", "-5"], ["2", "-1"], ["0", "0"], ["2", "2"]])
+    }
+
     @Test("a transaction's range scan sees its own inserts and deletes, and UPDATE/DELETE by range change just those rows")
     func rangesInTransactions() throws {
         let db = try database()

@@ -96,15 +96,7 @@ extension Binder {
         let written = try naturalColumns(join.condition, leftScope, rightScope)
         let condition = try joinCondition(written, leftScope, rightScope, scope)
         let spec = JoinSpec(kind: kind, condition: condition, rightWidth: rightScope.width, leftWidth: leftScope.width)
-        var plan = PlanNode.nestedLoopJoin(left, right, spec)
-        if let condition {
-            let (leftKeys, rightKeys, residual) = Self.equalityKeys(condition, leftWidth: leftScope.width)
-            if !leftKeys.isEmpty {
-                var hashSpec = spec.choosingHashedSide(left, right)
-                hashSpec.condition = residual
-                plan = .hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys)
-            }
-        }
+        let plan = PredicatePushdown.join(left, right, spec, leftWidth: leftScope.width)
         guard case .using(let names) = written else { return (plan, scope) }
         return try mergingUsingColumns(names, plan, kind, leftScope, rightScope)
     }

@@ -82,6 +82,41 @@ enum Joins {
         }
     }
 
+    /// Index nested loop: for each left row, the right table's rows with its key, found
+    /// by `probe` (a row-id lookup or index range evaluated over the left row); the whole
+    /// condition is still checked on each joined row.
+    static func indexNestedLoop(_ left: PlanNode, _ probe: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
+                                _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        let probePath = path + ".1"
+        // Matched once, not for each left row: copying the scan out of the plan retains its parts.
+        var directLookup: (scan: TableScan, key: BoundExpression)?
+        if case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil { directLookup = (scan, keys[0]) }
+        return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
+            var matched = false
+            let emitJoined = { (rightRow: [Value]) throws -> Bool in
+                let joined = leftRow + rightRow
+                if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { return true }
+                matched = true
+                return try emit(joined)
+            }
+            let finished: Bool
+            if let directLookup {
+                finished = try lookUp(directLookup.key, leftRow, directLookup.scan, context, emitJoined)
+            } else {
+                finished = try PlanExecutor.run(try probe.probing(leftRow, context), context, path: probePath, emitJoined)
+            }
+            return try finished && emitUnmatched(matched, leftRow, spec, emit)
+        }
+    }
+
+    /// A primary-key probe without building a plan for each left row: the one row whose
+    /// id the key names, if it exists and passes the scan's filter (NULL names none).
+    private static func lookUp(_ key: BoundExpression, _ leftRow: [Value], _ scan: TableScan, _ context: ExecutionContext,
+                               _ emit: PlanExecutor.Emit) throws -> Bool {
+        guard let rowID = try PlanExecutor.rowID(Evaluator.evaluate(key, leftRow, context)) else { return true }
+        return try PlanExecutor.emitRow(rowID, scan, context, emit)
+    }
+
     /// LATERAL: the right side runs for each left row, with that row as its enclosing row;
     /// what it held is given back to work_mem before the next.
     static func lateral(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,

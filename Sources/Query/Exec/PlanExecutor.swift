@@ -63,6 +63,7 @@ enum PlanExecutor {
         case .recursiveUnion(let table, let anchor, let recursive, let all):
             return try CommonTables.recursiveUnion(table, anchor: anchor, recursive: recursive, all: all, context, path, emit)
         case .lateralJoin(let left, let right, let spec): return try Joins.lateral(left, right, spec, context, path, emit)
+        case .indexNestedLoopJoin(let left, let probe, let spec): return try Joins.indexNestedLoop(left, probe, spec, context, path, emit)
         case .window(let input, let calls): return try Windows.run(input, calls, context, child, emit)
         case .lockRows(let input, let targets): return try LockRows.run(input, targets, context, child, emit)
         case .distinctOn(let input, let keys): return try distinctOn(input, keys, context, child, emit)
@@ -86,7 +87,10 @@ enum PlanExecutor {
 
     private static func project(_ input: PlanNode, _ expressions: [BoundExpression], _ context: ExecutionContext,
                                 _ path: String, _ emit: Emit) throws -> Bool {
-        try run(input, context, path: path) { row in
+        if case .seqScan(let scan) = input, context.statistics == nil, let columns = plainColumns(expressions) {
+            return try seqScan(scan, context, projecting: columns, emit)
+        }
+        return try run(input, context, path: path) { row in
             try emit(expressions.map { try Evaluator.evaluate($0, row, context) })
         }
     }
@@ -156,18 +160,42 @@ enum PlanExecutor {
         return values
     }
 
-    private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+    /// The row positions `expressions` read when each is a plain column; nil otherwise.
+    private static func plainColumns(_ expressions: [BoundExpression]) -> [Int]? {
+        var columns: [Int] = []
+        for expression in expressions {
+            guard case .column(let position) = expression else { return nil }
+            columns.append(position)
+        }
+        return columns
+    }
+
+    /// A table scan; with `projecting`, each row emitted as just those positions of the
+    /// scan's row, decoded straight from the record when no filter needs the whole row
+    /// (one array per row instead of two).
+    private static func seqScan(_ scan: TableScan, _ context: ExecutionContext, projecting columns: [Int]? = nil,
+                                _ emit: Emit) throws -> Bool {
         var (lower, upper): (Int64?, Int64?) = (nil, nil)
+        var filter = scan.filter
         if let bounds = scan.rowIDBounds {
             guard let range = try rowIDRange(bounds, context) else { return true }
             (lower, upper) = range
+            // Integer bounds are the comparisons themselves; an open side (`id > 2.5`) is not.
+            if (bounds.lower == nil || lower != nil) && (bounds.upper == nil || upper != nil) { filter = scan.filterWithinBounds }
         }
         var keepGoing = true
+        let columnCount = scan.table.columns.count
         try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
+            if let columns, filter == nil {
+                keepGoing = try emit(columns.map { column in
+                    column == columnCount ? .int(rowID) : column < record.columnCount ? try record.value(at: column) : .null
+                })
+                return keepGoing
+            }
             let row = try row(record, rowID: rowID, scan: scan)
-            if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
-            keepGoing = try emit(row)
+            if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
+            keepGoing = try emit(columns.map { $0.map { row[$0] } } ?? row)
             return keepGoing
         }
         return keepGoing
@@ -218,7 +246,8 @@ enum PlanExecutor {
 
     /// The row id a key value names: nil for NULL and for a double that is not a whole
     /// number in range (`id = 2.5` or `id = 1e20` matches no row, it is not an error).
-    private static func rowID(_ value: Value) throws -> Int64? {
+    static func rowID(_ value: Value) throws -> Int64? {
+        if case .int(let rowID) = value { return rowID }
         if case .double(let number) = value {
             guard number.rounded() == number, number >= -9.223372036854775808e18, number < 9.223372036854775808e18 else { return nil }
             return Int64(number)

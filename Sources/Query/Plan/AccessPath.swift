@@ -27,6 +27,8 @@ enum AccessPath {
     /// under a LIMIT (`limited`): reading every row through it costs more than a sort.
     static func scanPath(_ scan: TableScan, order: [Binder.OrderKey] = [], limited: Bool = false,
                          parameters: PlanParameters? = nil) -> PlanNode {
+        var scan = scan
+        (scan.rowIDBounds, scan.filterWithinBounds) = (nil, nil)  // found again from the filter below
         let conjuncts = scan.filter?.conjuncts ?? []
         if let lookup = rowIDLookup(scan, conjuncts) { return lookup }
         // A secondary index's equality beats a primary-key range; its range does not.
@@ -45,6 +47,8 @@ enum AccessPath {
         guard let column = scan.table.rowIDColumn, let bounds = bounds(on: column, conjuncts) else { return nil }
         var limited = with(scan, reason: "range on primary key \(scan.table.columns[column].name)")
         limited.rowIDBounds = bounds
+        limited.filterWithinBounds = BoundExpression.conjunction(
+            conjuncts.enumerated().filter { !bounds.sources.contains($0.offset) }.map(\.element))
         return limited
     }
 
@@ -83,20 +87,22 @@ enum AccessPath {
     static func bounds(on key: BoundExpression, _ conjuncts: [BoundExpression]) -> ColumnBounds? {
         guard let wanted = key.structuralKey else { return nil }
         var bounds = ColumnBounds()
-        for conjunct in conjuncts {
+        var lowerSource: Int?, upperSource: Int?
+        for (position, conjunct) in conjuncts.enumerated() {
             guard case .binary(let op, let a, let b) = conjunct else { continue }
             let (columnOnLeft, value): (Bool, BoundExpression)
             if b.isRowIndependent, a.structuralKey == wanted { (columnOnLeft, value) = (true, b) }
             else if a.isRowIndependent, b.structuralKey == wanted { (columnOnLeft, value) = (false, a) }
             else { continue }
             switch (op, columnOnLeft) {
-            case (.greater, true), (.less, false): (bounds.lower, bounds.lowerInclusive) = (value, false)
-            case (.greaterOrEqual, true), (.lessOrEqual, false): (bounds.lower, bounds.lowerInclusive) = (value, true)
-            case (.less, true), (.greater, false): (bounds.upper, bounds.upperInclusive) = (value, false)
-            case (.lessOrEqual, true), (.greaterOrEqual, false): (bounds.upper, bounds.upperInclusive) = (value, true)
+            case (.greater, true), (.less, false): (bounds.lower, bounds.lowerInclusive, lowerSource) = (value, false, position)
+            case (.greaterOrEqual, true), (.lessOrEqual, false): (bounds.lower, bounds.lowerInclusive, lowerSource) = (value, true, position)
+            case (.less, true), (.greater, false): (bounds.upper, bounds.upperInclusive, upperSource) = (value, false, position)
+            case (.lessOrEqual, true), (.greaterOrEqual, false): (bounds.upper, bounds.upperInclusive, upperSource) = (value, true, position)
             default: continue
             }
         }
+        bounds.sources = [lowerSource, upperSource].compactMap { $0 }
         return bounds.lower != nil || bounds.upper != nil ? bounds : nil
     }
 

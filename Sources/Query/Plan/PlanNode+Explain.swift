@@ -31,7 +31,7 @@ extension PlanNode {
              .distinctOn(let input, _), .lockRows(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
              .recursiveUnion(_, let left, let right, _),
-             .lateralJoin(let left, let right, _): [left, right]
+             .lateralJoin(let left, let right, _), .indexNestedLoopJoin(let left, let right, _): [left, right]
         }
     }
 
@@ -50,7 +50,7 @@ extension PlanNode {
         case .limit: "Limit"
         case .distinct: "Unique"
         case .aggregate(_, let aggregation): aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate"
-        case .nestedLoopJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix
+        case .nestedLoopJoin(_, _, let spec), .indexNestedLoopJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix
         case .hashJoin(_, _, let spec, _, _): "Hash" + (spec.kind == .inner ? " Join" : spec.kind.explainSuffix)
         case .setOperation(let kind, let all, _): kind.rawValue.capitalized + (all ? " All" : "")
         case .commonTableScan(let table): "CTE Scan on \(table.name)"

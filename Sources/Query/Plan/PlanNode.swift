@@ -25,6 +25,9 @@ indirect enum PlanNode: Sendable {
     case aggregate(PlanNode, Aggregation)
     case nestedLoopJoin(PlanNode, PlanNode, JoinSpec)
     case hashJoin(PlanNode, PlanNode, JoinSpec, leftKeys: [BoundExpression], rightKeys: [BoundExpression])
+    /// For each left row, the right table probed by its key (a `.rowIDLookup` or `.indexScan`
+    /// whose key expressions read the left row, Plan/IndexJoin.swift); INNER or LEFT.
+    case indexNestedLoopJoin(PlanNode, PlanNode, JoinSpec)
     /// The right plan run again for each left row, which it reads as its enclosing row (LATERAL).
     case lateralJoin(PlanNode, PlanNode, JoinSpec)
     /// The inputs (two or more) combined from the left by one set operator.
@@ -56,6 +59,10 @@ struct TableScan: Sendable {
     var neededColumns: [Bool]? = nil
     /// A primary-key range: only rows whose id lies within it are read. Nil: every row.
     var rowIDBounds: ColumnBounds? = nil
+    /// With `rowIDBounds`: the filter without the comparisons the bounds come from, checked
+    /// instead of `filter` when every bound is an exact integer key (the range then keeps
+    /// no row they would reject).
+    var filterWithinBounds: BoundExpression? = nil
 }
 
 /// Bounds on one column, from the comparisons of a WHERE clause with row-independent values.
@@ -64,6 +71,9 @@ struct ColumnBounds: Sendable {
     var lowerInclusive = true
     var upper: BoundExpression?
     var upperInclusive = true
+    /// Positions, among the conjuncts the bounds were taken from, of the comparisons that
+    /// gave `lower` and `upper`.
+    var sources: [Int] = []
 }
 
 /// Bounds over an index's leading columns.
@@ -144,6 +154,9 @@ extension PlanNode {
         case .nestedLoopJoin(let left, let right, let spec):
             guard let (left, right) = Self.joinSides(left, right, spec, [], needed) else { return self }
             return .nestedLoopJoin(left, right, spec)
+        case .indexNestedLoopJoin(let left, let probe, let spec):
+            guard let (left, probe) = Self.joinSides(left, probe, spec, probe.probeKeys, needed) else { return self }
+            return .indexNestedLoopJoin(left, probe, spec)
         default: return self
         }
     }

@@ -29,6 +29,10 @@ enum PredicatePushdown {
             spec.condition = BoundExpression.conjunction(keys + (spec.condition.map { [$0] } ?? []))
             let (joined, rest) = pushIntoJoin(movable, left, right, spec, width: width)
             return (joined, rest + fixed)
+        case .indexNestedLoopJoin(let left, let probe, let spec):
+            // The condition still holds the key equalities: the rebuilt join finds the probe again.
+            let (joined, rest) = pushIntoJoin(movable, left, probe.probedTable, spec, width: width)
+            return (joined, rest + fixed)
         case .lateralJoin(let left, let right, let spec) where spec.kind == .inner || spec.kind == .left:
             // Parts on the left side's columns filter it before the right side runs for
             // each of its rows (`FROM t, jsonb_each(t.doc) WHERE t.id = 1` reads one document).
@@ -69,11 +73,15 @@ enum PredicatePushdown {
         return (join(newLeft, newRight, newSpec, leftWidth: leftWidth), rest)
     }
 
-    /// A nested-loop join, or a hash join when its condition has equality keys.
-    private static func join(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, leftWidth: Int) -> PlanNode {
+    /// A nested-loop join; when its condition has equality keys, an index nested-loop join
+    /// (IndexJoin) or else a hash join.
+    static func join(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, leftWidth: Int) -> PlanNode {
         guard let condition = spec.condition else { return .nestedLoopJoin(left, right, spec) }
         let (leftKeys, rightKeys, residual) = Binder.equalityKeys(condition, leftWidth: leftWidth)
         guard !leftKeys.isEmpty else { return .nestedLoopJoin(left, right, spec) }
+        if let probe = IndexJoin.probe(left, right, spec, leftKeys: leftKeys, rightKeys: rightKeys) {
+            return .indexNestedLoopJoin(left, probe, spec)
+        }
         var hashSpec = spec.choosingHashedSide(left, right)
         hashSpec.condition = residual
         return .hashJoin(left, right, hashSpec, leftKeys: leftKeys, rightKeys: rightKeys)
