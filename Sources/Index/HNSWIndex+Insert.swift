@@ -124,10 +124,10 @@ extension HNSWIndex {
             searchLayer(g, context, query: query, entry: entry, level: current, ef: efConstruction, filter: AcceptAll())
             // Concurrent inserts may already link to this node; never link it to itself.
             let candidates = context.results.sorted().filter { $0.id != id }
-            // Up to the level's whole capacity (2m on level 0, as pgvector links), not m as
-            // hnswlib does: the same ef_search then reaches more recall for about the same
-            // QPS (docs/benchmarks-ann.md, "Level-0 links").
-            let chosen = selectNeighbors(g, candidates, limit: g.linkCapacity(level: current))
+            // m links on every level, as hnswlib links. Up to 2m on level 0 (pgvector's choice)
+            // gave more recall per ef_search but was reverted: see docs/benchmarks-ann.md,
+            // "Level-0 links".
+            let chosen = selectNeighbors(g, candidates, limit: m)
             nodeLocks.withLock(id) { g.setLinks(id, level: current, chosen) }
             for neighbor in chosen { addLink(g, from: neighbor, to: id, level: current) }
             entry = candidates.first?.id ?? entry
