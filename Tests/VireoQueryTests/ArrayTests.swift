@@ -91,6 +91,8 @@ struct ArrayTests {
         let keys = "SELECT unnest(i.indkey) AS k, generate_subscripts(i.indkey, 1) AS o, i.indkey[0], i.indkey::text FROM pg_index i "
             + "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 't_b_a' ORDER BY o"
         #expect(try text(session, keys) == ["3|0|3|3 2", "2|1|3|3 2"], "an int2vector's subscripts start at 0, as PostgreSQL's do")
+        #expect(try text(session, "SELECT '1 2'::int2vector::text, ('7 8'::int2vector)[1]") == ["1 2|8"])
+        #expect(throws: VireoError.self) { try session.execute("SELECT '1 70000'::int2vector") }
     }
 
     @Test("array columns are stored, indexed, compared and kept across a reopen")

@@ -22,9 +22,7 @@ struct PGCopyCommand: Equatable {
 
     /// The command in `sql`, nil when `sql` is not a COPY statement.
     static func parse(_ sql: String) throws -> PGCopyCommand? {
-        // Every simple query passes here: look at its first word before copying it.
-        let start = sql.utf8.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard start.prefix(4).map({ $0 | 0x20 }) == Array("copy".utf8) else { return nil }
+        guard startsWithWord(sql, "copy") else { return nil }
         var scanner = CopyScanner(sql)
         guard scanner.keyword("copy") else { return nil }
         var command = PGCopyCommand()
@@ -59,6 +57,14 @@ struct PGCopyCommand: Equatable {
 }
 
 /// A small scanner for COPY's own syntax: keywords, identifiers, quoted strings.
+/// Whether `sql`, after leading blanks, begins with the lower-case letters of `word` in any
+/// case. Every simple query passes the pgwire layer's own statements (COPY, DEALLOCATE), so
+/// they look at the first bytes before copying or scanning anything.
+func startsWithWord(_ sql: String, _ word: StaticString) -> Bool {
+    var bytes = sql.utf8.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }.makeIterator()
+    return word.withUTF8Buffer { expected in expected.allSatisfy { bytes.next().map { $0 | 0x20 } == $0 } }
+}
+
 struct CopyScanner {
     private let characters: [Character]
     private var position = 0

@@ -10,9 +10,10 @@ enum PGDeallocate: Equatable {
 
     /// The command in `sql`, nil when `sql` is not a DEALLOCATE statement.
     static func parse(_ sql: String) throws -> PGDeallocate? {
-        var text = Substring(sql).drop { $0.isWhitespace }
-        guard text.prefix(10).lowercased() == "deallocate" else { return nil }
-        text = text.dropFirst(10)
+        guard startsWithWord(sql, "deallocate") else { return nil }
+        var text = Substring(sql).drop { $0.isWhitespace }.dropFirst(10)
+        // `deallocatex` is another word: the engine's parser reports it.
+        if let next = text.first, !next.isWhitespace, next != ";" { return nil }
         while let last = text.last, last.isWhitespace || last == ";" { text = text.dropLast() }
         var words = text.split(whereSeparator: \.isWhitespace).map(String.init)
         if words.first?.lowercased() == "prepare" { words.removeFirst() }

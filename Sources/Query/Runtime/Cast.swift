@@ -16,7 +16,7 @@ public enum Cast {
         switch (value, type) {
         case (.array(let elements), .array(let element)): return .array(try elements.map { try convert($0, to: element) })
         case (.array, .text): return .text(value.text(as: SQLType(of: value)) ?? "")
-        case (.array, .int2vector): return value
+        case (.array(let elements), .int2vector): return .array(try elements.map { try convert($0, to: .smallint) })
         case (.int(let number), .smallint), (.int(let number), .integer): return .int(try narrowed(number, to: type))
         case (.int(let number), .oid): return .int(try objectIdentifier(number))
         case (.double(let number), .smallint), (.double(let number), .integer):
