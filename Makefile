@@ -55,7 +55,7 @@ postgres-server:
 ## VIREO_MODEL_DIR makes the MiniLM tests fail, not skip, if the model were missing.
 test: deps e2e-venv models sdk-deps postgres-server
 	$(SWIFT) build
-	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(SWIFT) test
+	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo scripts/swift-test.sh
 	scripts/check-package-dependency.sh
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
 	$(sdk_test)
