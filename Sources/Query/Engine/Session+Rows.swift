@@ -3,31 +3,21 @@ import VireoStorage
 extension Session {
     // MARK: INSERT
 
-    func insert(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        let binder = makeBinder(transaction.catalog)
-        let through = try UpdatableView.resolve(statement.table.name, .insert, catalog: transaction.catalog, binder: binder)
-        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "insert into")
-        try bindWith(statement.with, binder, transaction, parameters)
-        let targets = try through.map { try viewTargetColumns(statement.columns, $0, source: statement.source) }
-            ?? targetColumns(statement.columns, table)
+    /// INSERT; with a `cache` (a prepared statement), the plan is made once per schema version.
+    func insert(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value], cache: PlanCache? = nil) throws -> QueryResult {
+        let plan = try insertPlan(statement, transaction, parameters, cache: cache)
+        let table = plan.table
         let context = self.context(.transaction(transaction), parameters)
-        let sourceRows = try insertRows(statement.source, targets: targets, table: table, binder: binder, context: context)
-        let conflict = try statement.onConflict.map {
-            try ConflictHandler(onConflict: $0, table: table, through: through, alias: statement.alias, binder: binder)
-        }
-        let returning = try through.map { try ReturningList(statement.returning, through: $0, alias: statement.alias, binder: binder) }
-            ?? ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        let sourceRows = try plan.sourceRows(context)
         var returned: [[Value]] = []
         var count = 0
         var touched = Set<Int64>()
-        let defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: transaction.catalog) }
-        let generated = try GeneratedColumns(table, catalog: transaction.catalog)
-        let keys = foreignKeyEnforcer(table, transaction, context)
+        let keys = plan.checksForeignKeys ? foreignKeyEnforcer(transaction, context) : nil
         for partial in sourceRows {
             try context.checkCancel()
-            var row = try completeRow(partial, table: table, defaults: defaults, transaction: transaction, context: context)
-            try generated.fill(&row, context: context)
-            if let conflict, let existing = try conflict.conflictingRow(row, transaction) {
+            var row = try completeRow(partial, table: table, defaults: plan.defaults, transaction: transaction, context: context)
+            try plan.generated.fill(&row, context: context)
+            if let conflict = plan.conflict, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
                 }
@@ -42,8 +32,8 @@ extension Session {
                     try noteVectorChange(table, rowID: updated, transaction)
                 }
                 if let row = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
-                    try through?.checkRow(row + [.int(updated)], context)
-                    try returning.collect(row + [.int(updated)], context, into: &returned)
+                    try plan.through?.checkRow(row + [.int(updated)], context)
+                    try plan.returning.collect(row + [.int(updated)], context, into: &returned)
                 }
                 count += 1
                 continue
@@ -53,85 +43,25 @@ extension Session {
             try noteVectorChange(table, rowID: rowID, transaction)
             var stored = row
             if let column = table.rowIDColumn { stored[column] = .int(rowID) }
-            try through?.checkRow(stored + [.int(rowID)], context)
+            try plan.through?.checkRow(stored + [.int(rowID)], context)
             keys?.inserted(table, row: stored, rowID: rowID)
-            try returning.collect(stored + [.int(rowID)], context, into: &returned)
+            try plan.returning.collect(stored + [.int(rowID)], context, into: &returned)
             count += 1
         }
         try keys?.finish()
-        return QueryResult(columns: returning.columns, rows: returned, commandTag: "INSERT 0 \(count)")
+        return QueryResult(columns: plan.returning.columns, rows: returned, commandTag: "INSERT 0 \(count)")
     }
 
-    private func targetColumns(_ names: [String], _ table: TableDefinition) throws -> [Int] {
-        if names.isEmpty { return Array(table.columns.indices) }
-        var seen = Set<String>()
-        return try names.map { name in
-            guard let position = table.columnIndex(name) else {
-                throw VireoError(.undefinedColumn, "column \"\(name)\" of relation \"\(table.name)\" does not exist")
-            }
-            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
-            return position
+    /// The statement's plan: the cached one while the schema is the one it was made for.
+    /// A WITH clause runs its data-modifying entries here, before binding, at every execution.
+    private func insertPlan(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value], cache: PlanCache?) throws -> InsertPlan {
+        let make = {
+            let binder = self.makeBinder(transaction.catalog)
+            try self.bindWith(statement.with, binder, transaction, parameters)
+            return try InsertPlan(statement, catalog: transaction.catalog, binder: binder)
         }
-    }
-
-    /// The table columns an INSERT into a view writes: the view's columns named (when none
-    /// are, its first columns, as many as VALUES gives), each a plain column of the table.
-    private func viewTargetColumns(_ names: [String], _ view: UpdatableView, source: InsertSource) throws -> [Int] {
-        if names.isEmpty {
-            var given = view.view.columns.count
-            if case .values(let rows) = source { given = min(given, rows.first?.count ?? 0) }
-            if case .defaultValues = source { given = 0 }
-            return try (0..<given).map { try view.tableColumn($0, .insert) }
-        }
-        var seen = Set<String>()
-        return try names.map { name in
-            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
-            return try view.tableColumn(named: name, .insert)
-        }
-    }
-
-    /// The inserted rows, one value or nil (DEFAULT / not given) per table column.
-    private func insertRows(_ source: InsertSource, targets: [Int], table: TableDefinition, binder: Binder,
-                            context: ExecutionContext) throws -> [[Value?]] {
-        let width = table.columns.count
-        switch source {
-        case .defaultValues:
-            return [Array(repeating: nil, count: width)]
-        case .values(let rows):
-            if let first = rows.first, rows.contains(where: { $0.count != first.count }) {
-                throw VireoError(.syntaxError, "VALUES lists must all be the same length")
-            }
-            return try rows.map { values in
-                try context.checkCancel()
-                guard values.count <= targets.count else {
-                    throw VireoError(.syntaxError, "INSERT has more expressions than target columns")
-                }
-                var row = [Value?](repeating: nil, count: width)
-                for (value, position) in zip(values, targets) {
-                    guard case .expression(let expression) = value else { continue }
-                    try GeneratedColumns.refuseValue(for: table.columns[position])
-                    let type = SQLType(table.columns[position].type)
-                    let bound = try binder.coerce(binder.bind(expression, Scope()), to: type)
-                    row[position] = try Cast.assign(Evaluator.evaluate(bound, [], context), to: table.columns[position].type)
-                }
-                return row
-            }
-        case .query(let query):
-            let (plan, columns) = try binder.bindQuery(query)
-            guard columns.count <= targets.count else { throw VireoError(.syntaxError, "INSERT has more expressions than target columns") }
-            for position in targets.prefix(columns.count) { try GeneratedColumns.refuseValue(for: table.columns[position]) }
-            var rows: [[Value?]] = []
-            try PlanExecutor.run(plan, context) { values in
-                var row = [Value?](repeating: nil, count: width)
-                for (value, position) in zip(values, targets) {
-                    row[position] = try Cast.assign(value, to: table.columns[position].type)
-                }
-                try context.workMemory.charge(values, for: .changedRows)
-                rows.append(row)
-                return true
-            }
-            return rows
-        }
+        guard let cache, statement.with == nil else { return try make() }
+        return try cache.insertPlan(for: transaction.catalog.version, make: make)
     }
 
     /// Fills absent values from defaults and sequences.
@@ -150,10 +80,17 @@ extension Session {
     /// The statement's FOREIGN KEY enforcer, when changes to `table` can matter to one.
     func foreignKeyEnforcer(_ table: TableDefinition, _ transaction: StoreTransaction, _ context: ExecutionContext) -> ForeignKeyEnforcer? {
         guard ForeignKeyEnforcer.applies(to: table.name, transaction.catalog) else { return nil }
-        return ForeignKeyEnforcer(transaction, context) { [self] table, rowID in try noteVectorChange(table, rowID: rowID, transaction) }
+        return foreignKeyEnforcer(transaction, context)
+    }
+
+    /// An enforcer for a statement already known to need one.
+    func foreignKeyEnforcer(_ transaction: StoreTransaction, _ context: ExecutionContext) -> ForeignKeyEnforcer {
+        ForeignKeyEnforcer(transaction, context) { [self] table, rowID in try noteVectorChange(table, rowID: rowID, transaction) }
     }
 
     func noteVectorChange(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {
+        // Most tables have no vector index: no need to ask the store (a catalog look-up a row).
+        guard table.indexes.contains(where: { $0.method == "hnsw" }) else { return }
         for name in try transaction.noteVectorChange(table: table.name, rowID: rowID) {
             pendingVectorChanges[name, default: []].insert(rowID)
         }

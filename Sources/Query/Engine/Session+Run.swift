@@ -276,11 +276,12 @@ extension Session {
 /// `Session.executeImmediately` met a statement that is not a point lookup.
 struct NotAPointLookup: Error {}
 
-/// The plan of a prepared query, for one schema version. A plan made for its parameters'
-/// values (a custom plan, PlanParameters) is not kept: the next execution plans again.
+/// The plan of a prepared query or INSERT, for one schema version. A plan made for its
+/// parameters' values (a custom plan, PlanParameters) is not kept: the next execution plans again.
 public final class PlanCache: @unchecked Sendable {
     private let lock = Lock()
     private var entry: (version: UInt64, plan: PlanNode, columns: [ResultColumn])?
+    private var insertEntry: (version: UInt64, plan: InsertPlan)?
 
     /// An empty cache; the first execution fills it.
     public init() {}
@@ -291,5 +292,12 @@ public final class PlanCache: @unchecked Sendable {
         let (plan, columns, generic) = try make()
         if generic { lock.withLock { entry = (version, plan, columns) } }
         return (plan, columns)
+    }
+
+    func insertPlan(for version: UInt64, make: () throws -> InsertPlan) throws -> InsertPlan {
+        if let entry = lock.withLock({ insertEntry }), entry.version == version { return entry.plan }
+        let plan = try make()
+        if plan.isReusable { lock.withLock { insertEntry = (version, plan) } }
+        return plan
     }
 }

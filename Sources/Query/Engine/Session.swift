@@ -59,7 +59,7 @@ public final class Session: @unchecked Sendable {
     }
 
     /// The one path of a statement inside a request: the failed-block check, the statement
-    /// timer, and an error aborting the block. A SELECT with a `planCache` reuses its plan.
+    /// timer, and an error aborting the block. A SELECT or INSERT with a `planCache` reuses its plan.
     private func executeInRequest(_ statement: Statement, _ parameters: [Value], planCache: PlanCache? = nil,
                                   pointLookupOnly: Bool = false) throws -> QueryResult {
         if let abortedBy, !statement.body.isAllowedInFailedBlock {
@@ -69,6 +69,9 @@ public final class Session: @unchecked Sendable {
             return try withStatementTimer {
                 if let planCache, case .select(let query) = statement.body {
                     return try runQueryInRequest(query, parameters, cache: planCache, pointLookupOnly: pointLookupOnly)
+                }
+                if let planCache, case .insert(let insert) = statement.body {
+                    return try write(statement.body) { try self.insert(insert, $0, parameters, cache: planCache) }
                 }
                 return try run(statement.body, parameters)
             }

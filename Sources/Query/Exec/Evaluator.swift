@@ -57,16 +57,23 @@ enum Evaluator {
         }
     }
 
-    /// Parameter `index` converted to `type` (then to `cast`), once per statement: a scan
-    /// evaluates `emb <=> $1` for every row, and a vector sent as text would otherwise be
-    /// parsed (and any vector checked) again each time.
+    /// Parameter `index` converted to `type` (then to `cast`), once per statement when that
+    /// parses text: a scan evaluates `emb <=> $1` for every row, and a vector sent as text
+    /// would otherwise be parsed (and any vector checked) again each time. Other conversions
+    /// (a value of its type already, a number widened) cost less than a dictionary entry,
+    /// which an INSERT's one evaluation per value would pay at every execution.
     private static func parameter(_ index: Int, _ type: SQLType, cast: SQLType? = nil, _ context: ExecutionContext) throws -> Value {
         guard index < context.parameters.count else {
             throw VireoError(.invalidParameter, "there is no parameter $\(index + 1)")
         }
+        let raw = context.parameters[index]
+        guard case .text = raw, type != .text || cast != nil else {
+            let value = try Cast.convert(raw, to: type)
+            return try cast.map { try Cast.convert(value, to: $0) } ?? value
+        }
         let key = ExecutionCache.ParameterKey(index: index, type: type, cast: cast)
         if let converted = context.cache.parameters[key] { return converted }
-        var value = try Cast.convert(context.parameters[index], to: type)
+        var value = try Cast.convert(raw, to: type)
         if let cast { value = try Cast.convert(value, to: cast) }
         context.cache.parameters[key] = value
         return value

@@ -85,14 +85,14 @@ extension StoreTransaction {
                 throw VireoError(.undefinedTable, "view \"\(name)\" does not exist")
             }
             catalog.views[name] = nil
-            catalog.version &+= 1
+            catalog.noteSchemaChange()
         }
     }
 
     private func setView(_ view: ViewDefinition) {
         assert(pages.holdsGate, "a schema change outside the writer gate")
         catalog.views[view.name] = view
-        catalog.version &+= 1
+        catalog.noteSchemaChange()
     }
 
     /// Writes the views that differ from the committed catalog (the transaction holds the

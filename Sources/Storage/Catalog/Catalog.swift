@@ -35,6 +35,7 @@
 // predates views refuses a file with one as an unknown catalog entry.
 
 import Foundation
+import Synchronization
 
 /// A column of a table.
 public struct ColumnDefinition: Codable, Sendable, Hashable {
@@ -210,15 +211,25 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     public var tree: BTree { BTree(root: root) }
 }
 
+/// Where schema versions come from (`Catalog.noteSchemaChange`).
+private let schemaVersions = Atomic<UInt64>(0)
+
 /// The schema as of one committed transaction.
 public struct Catalog: Sendable {
     public internal(set) var tables: [String: TableDefinition] = [:]
     public internal(set) var sequences: [String: Int64] = [:]
     /// The views, by name (Catalog+Views.swift).
     public internal(set) var views: [String: ViewDefinition] = [:]
-    /// Changes with every committed schema change in this process (not stored): a plan
-    /// made for one version is valid for every snapshot of that version.
+    /// Changes with every schema change in this process (not stored), to a number no other
+    /// schema had: a plan made for one version is valid for every snapshot of that version.
     public internal(set) var version: UInt64 = 0
+
+    /// Gives the changed schema a new version. The numbers come from one counter for the
+    /// process, not from `version + 1`: two transactions changing the schema from the same
+    /// base (or one rolled back to a savepoint) must not end with equal versions.
+    mutating func noteSchemaChange() {
+        version = schemaVersions.add(1, ordering: .relaxed).newValue
+    }
 
     /// An empty schema.
     public init() {}

@@ -50,7 +50,7 @@ extension StoreTransaction {
         catalog = state.catalog
         // A schema seen after the savepoint must never be mistaken for this one, and
         // sequence values are not given back.
-        catalog.version = current.version &+ 1
+        catalog.noteSchemaChange()
         catalog.sequences.merge(current.sequences.filter { state.catalog.sequences[$0.key] != nil }) { max($0, $1) }
         changedTables = state.changedTables
         droppedTables = state.droppedTables

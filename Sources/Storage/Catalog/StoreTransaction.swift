@@ -123,7 +123,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
             nextRowIDs[previousName] = nil
         }
         catalog.tables[table.name] = table
-        catalog.version &+= 1
+        catalog.noteSchemaChange()
         changedTables.insert(table.name)
         droppedTables.remove(table.name)
     }
@@ -132,7 +132,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         assert(pages.holdsGate, "a schema change outside the writer gate")
         store.forgetAllocatedRowIDs(name)
         catalog.tables[name] = nil
-        catalog.version &+= 1
+        catalog.noteSchemaChange()
         changedTables.remove(name)
         droppedTables.insert(name)
         nextRowIDs[name] = nil

@@ -1,0 +1,136 @@
+import VireoStorage
+
+/// What an INSERT works out from its text and the schema before it touches a row: the
+/// target table and columns, each VALUES expression bound and coerced to its column's type
+/// (or the bound query), the defaults, generated columns, ON CONFLICT and RETURNING.
+/// A prepared INSERT keeps it (`PlanCache`) while the schema stays the same, so that each
+/// execution only evaluates its values and stores the rows.
+struct InsertPlan {
+    enum Source {
+        /// Per VALUES row, the given (non-DEFAULT) values: table column and bound expression.
+        case values([[(position: Int, expression: BoundExpression)]])
+        case defaultValues
+        /// A query's plan; its columns go to `targets` in order.
+        case query(PlanNode, columnCount: Int)
+    }
+
+    let table: TableDefinition
+    let through: UpdatableView?
+    let targets: [Int]
+    let source: Source
+    let defaults: [BoundExpression]
+    let generated: GeneratedColumns
+    let conflict: ConflictHandler?
+    let returning: ReturningList
+    let checksForeignKeys: Bool
+    /// Whether later executions may reuse the plan: nothing in it was bound against data
+    /// that can change without a schema change (a WITH entry's rows, another table read by
+    /// a subquery, whose vector index may be stale in this session).
+    let isReusable: Bool
+
+    /// Binds `statement`; `binder` already holds the rows of its data-modifying WITH entries.
+    init(_ statement: Insert, catalog: Catalog, binder: Binder) throws {
+        let through = try UpdatableView.resolve(statement.table.name, .insert, catalog: catalog, binder: binder)
+        self.through = through
+        let table = try through?.table ?? catalog.changedTable(statement.table.name, verb: "insert into")
+        self.table = table
+        let targets = try through.map { try Self.viewTargetColumns(statement.columns, $0, source: statement.source) }
+            ?? Self.targetColumns(statement.columns, table)
+        self.targets = targets
+        source = try Self.bindSource(statement.source, targets: targets, table: table, binder: binder)
+        conflict = try statement.onConflict.map {
+            try ConflictHandler(onConflict: $0, table: table, through: through, alias: statement.alias, binder: binder)
+        }
+        returning = try through.map { try ReturningList(statement.returning, through: $0, alias: statement.alias, binder: binder) }
+            ?? ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
+        defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: catalog) }
+        generated = try GeneratedColumns(table, catalog: catalog)
+        checksForeignKeys = ForeignKeyEnforcer.applies(to: table.name, catalog)
+        isReusable = statement.with == nil && binder.relationsRead.names.isEmpty
+    }
+
+    /// The inserted rows, one value or nil (DEFAULT / not given) per table column.
+    func sourceRows(_ context: ExecutionContext) throws -> [[Value?]] {
+        let width = table.columns.count
+        switch source {
+        case .defaultValues:
+            return [Array(repeating: nil, count: width)]
+        case .values(let rows):
+            return try rows.map { values in
+                try context.checkCancel()
+                var row = [Value?](repeating: nil, count: width)
+                for (position, expression) in values {
+                    row[position] = try Cast.assign(Evaluator.evaluate(expression, [], context), to: table.columns[position].type)
+                }
+                return row
+            }
+        case .query(let plan, _):
+            var rows: [[Value?]] = []
+            try PlanExecutor.run(plan, context) { values in
+                var row = [Value?](repeating: nil, count: width)
+                for (value, position) in zip(values, targets) {
+                    row[position] = try Cast.assign(value, to: table.columns[position].type)
+                }
+                try context.workMemory.charge(values, for: .changedRows)
+                rows.append(row)
+                return true
+            }
+            return rows
+        }
+    }
+
+    private static func bindSource(_ source: InsertSource, targets: [Int], table: TableDefinition, binder: Binder) throws -> Source {
+        switch source {
+        case .defaultValues:
+            return .defaultValues
+        case .values(let rows):
+            if let first = rows.first, rows.contains(where: { $0.count != first.count }) {
+                throw VireoError(.syntaxError, "VALUES lists must all be the same length")
+            }
+            return .values(try rows.map { values in
+                guard values.count <= targets.count else {
+                    throw VireoError(.syntaxError, "INSERT has more expressions than target columns")
+                }
+                return try zip(values, targets).compactMap { value, position -> (position: Int, expression: BoundExpression)? in
+                    guard case .expression(let expression) = value else { return nil }
+                    try GeneratedColumns.refuseValue(for: table.columns[position])
+                    let type = SQLType(table.columns[position].type)
+                    return (position, try binder.coerce(binder.bind(expression, Scope()), to: type))
+                }
+            })
+        case .query(let query):
+            let (plan, columns) = try binder.bindQuery(query)
+            guard columns.count <= targets.count else { throw VireoError(.syntaxError, "INSERT has more expressions than target columns") }
+            for position in targets.prefix(columns.count) { try GeneratedColumns.refuseValue(for: table.columns[position]) }
+            return .query(plan, columnCount: columns.count)
+        }
+    }
+
+    private static func targetColumns(_ names: [String], _ table: TableDefinition) throws -> [Int] {
+        if names.isEmpty { return Array(table.columns.indices) }
+        var seen = Set<String>()
+        return try names.map { name in
+            guard let position = table.columnIndex(name) else {
+                throw VireoError(.undefinedColumn, "column \"\(name)\" of relation \"\(table.name)\" does not exist")
+            }
+            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
+            return position
+        }
+    }
+
+    /// The table columns an INSERT into a view writes: the view's columns named (when none
+    /// are, its first columns, as many as VALUES gives), each a plain column of the table.
+    private static func viewTargetColumns(_ names: [String], _ view: UpdatableView, source: InsertSource) throws -> [Int] {
+        if names.isEmpty {
+            var given = view.view.columns.count
+            if case .values(let rows) = source { given = min(given, rows.first?.count ?? 0) }
+            if case .defaultValues = source { given = 0 }
+            return try (0..<given).map { try view.tableColumn($0, .insert) }
+        }
+        var seen = Set<String>()
+        return try names.map { name in
+            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
+            return try view.tableColumn(named: name, .insert)
+        }
+    }
+}
