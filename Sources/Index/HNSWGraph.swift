@@ -19,10 +19,14 @@ import CVireoSupport
 /// - upper levels: per node with level L > 0, one block of L × (1 + m) UInt32, level l
 ///   at offset (l − 1)(1 + m): `[linkCount][links × m]`
 /// - per node: label (Int64), level (Int32), tombstone flag (UInt32, 0 or 1)
+/// - per node, in memory only: how many level-0 lists link to it (`inLinks`), so that
+///   pruning never drops a node's last in-link on level 0 (snapshots recount them)
 ///
 /// Invariants: link counts never exceed the level's capacity; every stored link is the id
 /// of a node whose record was complete before the link was published (links are stored
-/// with release and loaded with acquire); vectors never change once published.
+/// with release and loaded with acquire); vectors never change once published; a node's
+/// `inLinks` never exceeds the number of level-0 lists holding it (counted up after a link
+/// is stored, down before it is removed), and never drops from 1 to 0.
 struct HNSWGraph: @unchecked Sendable {
     let dimension: Int
     let m: Int
@@ -42,6 +46,7 @@ struct HNSWGraph: @unchecked Sendable {
     private(set) var labels: UnsafeMutablePointer<Int64>
     private(set) var levels: UnsafeMutablePointer<Int32>
     private(set) var tombstones: UnsafeMutablePointer<UInt32>
+    private(set) var inLinks: UnsafeMutablePointer<UInt32>
     private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
 
     init(dimension: Int, m: Int, capacity: Int, quantized: Bool = false) {
@@ -68,6 +73,8 @@ struct HNSWGraph: @unchecked Sendable {
         labels = .allocate(capacity: self.capacity)
         levels = .allocate(capacity: self.capacity)
         tombstones = .allocate(capacity: self.capacity)
+        inLinks = .allocate(capacity: self.capacity)
+        inLinks.initialize(repeating: 0, count: self.capacity)
         upperLinks = .allocate(capacity: self.capacity)
     }
 
@@ -88,6 +95,7 @@ struct HNSWGraph: @unchecked Sendable {
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
+        inLinks.deallocate()
         upperLinks.deallocate()
     }
 
@@ -99,19 +107,21 @@ struct HNSWGraph: @unchecked Sendable {
         bigger.labels.update(from: labels, count: nodeCount)
         bigger.levels.update(from: levels, count: nodeCount)
         bigger.tombstones.update(from: tombstones, count: nodeCount)
+        bigger.inLinks.update(from: inLinks, count: nodeCount)
         bigger.upperLinks.update(from: upperLinks, count: nodeCount)
         LargeAllocation.free(level0)
         LargeAllocation.free(floats)
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
+        inLinks.deallocate()
         upperLinks.deallocate()
         self = bigger
     }
 
     /// Bytes held by the arrays for `nodeCount` nodes, upper-level blocks included.
     func memoryBytes(nodeCount: Int) -> Int {
-        var total = capacity * (recordBytes + 8 + 4 + 4 + 8 + (quantized ? 4 * dimension : 0))
+        var total = capacity * (recordBytes + 8 + 4 + 4 + 4 + 8 + (quantized ? 4 * dimension : 0))
         for i in 0..<nodeCount where levels[i] > 0 { total += Int(levels[i]) * (1 + m) * 4 }
         return total
     }
@@ -200,6 +210,7 @@ struct HNSWGraph: @unchecked Sendable {
         let i = Int(id)
         labels[i] = label
         levels[i] = Int32(level)
+        inLinks[i] = 0
         (level0 + i * recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
         self.vector(id).update(from: vector, count: dimension)
         if quantized {
@@ -225,5 +236,34 @@ struct HNSWGraph: @unchecked Sendable {
         let list = linkList(id, level: level)
         for (j, link) in links.enumerated() { vireo_store_release_u32(list + 1 + j, link) }
         vireo_store_release_u32(list, UInt32(links.count))
+    }
+}
+
+extension HNSWGraph {
+    /// Counts, after `id`'s level-0 list has stored a link to `target`, that link.
+    @inline(__always)
+    func noteInLink(_ target: UInt32) { vireo_increment_u32(inLinks + Int(target)) }
+
+    /// Claims the removal of one level-0 link to `target`, before it is removed: false,
+    /// claiming nothing, when it is the last one (the link must then stay).
+    @inline(__always)
+    func releaseInLink(_ target: UInt32) -> Bool { vireo_decrement_above_one_u32(inLinks + Int(target)) != 0 }
+
+    @inline(__always)
+    func inLinkCount(_ id: UInt32) -> UInt32 { vireo_load_acquire_u32(inLinks + Int(id)) }
+
+    /// How many level-0 lists link to each of the first `nodeCount` nodes.
+    func countInLinks(nodeCount: Int) -> [UInt32] {
+        var counts = [UInt32](repeating: 0, count: nodeCount)
+        for id in 0..<nodeCount {
+            let list = linkList(UInt32(id), level: 0)
+            for j in 0..<Int(list[0]) where Int(list[1 + j]) < nodeCount { counts[Int(list[1 + j])] += 1 }
+        }
+        return counts
+    }
+
+    /// Sets `inLinks` from the lists (after reading a snapshot). Not concurrent with inserts.
+    func recountInLinks(nodeCount: Int) {
+        for (id, count) in countInLinks(nodeCount: nodeCount).enumerated() { inLinks[id] = count }
     }
 }

@@ -120,18 +120,32 @@ extension HNSWIndex {
         let query = UnsafePointer(context.query)
         var entry = greedyDescent(g, query: query, entry: start.entry, fromLevel: start.maxLevel, toLevel: level)
         var current = min(level, start.maxLevel)
+        var found: [[UInt32]] = []
         while current >= 0 {
             searchLayer(g, context, query: query, entry: entry, level: current, ef: efConstruction, filter: AcceptAll())
             // Concurrent inserts may already link to this node; never link it to itself.
             let candidates = context.results.sorted().filter { $0.id != id }
-            // m links on every level, as hnswlib links. Up to 2m on level 0 (pgvector's choice)
-            // gave more recall per ef_search but was reverted: see docs/benchmarks-ann.md,
-            // "Level-0 links".
-            let chosen = selectNeighbors(g, candidates, limit: m)
-            nodeLocks.withLock(id) { g.setLinks(id, level: current, chosen) }
-            for neighbor in chosen { addLink(g, from: neighbor, to: id, level: current) }
+            // Up to the level's whole capacity (2m on level 0, as pgvector links), not m as
+            // hnswlib does: the same ef_search then reaches more recall for about the same
+            // QPS (docs/benchmarks-ann.md, "Level-0 links").
+            let chosen = selectNeighbors(g, candidates, limit: g.linkCapacity(level: current))
+            found.append(chosen)
             entry = candidates.first?.id ?? entry
             current -= 1
+        }
+        // Published from level 0 up, so that a concurrent insert or search that reaches
+        // the node on an upper level and descends from it never finds its level-0 list
+        // still empty (it then linked to it alone, or returned it alone).
+        for current in 0..<found.count {
+            let chosen = found[found.count - 1 - current]
+            setOwnLinks(g, id, level: current, chosen: chosen)
+            var linkedBack = false
+            for neighbor in chosen where addLink(g, from: neighbor, to: id, level: current) { linkedBack = true }
+            // Every neighbour pruned the link back: the closest one that can keeps it anyway,
+            // so that level 0 still reaches the node.
+            if current == 0 && !linkedBack && g.inLinkCount(id) == 0 {
+                for neighbor in chosen where addLink(g, from: neighbor, to: id, level: 0, force: true) { break }
+            }
         }
         if level > start.maxLevel {
             state.withLock { s in
@@ -162,30 +176,89 @@ extension HNSWIndex {
         return chosen
     }
 
+    /// Stores a new node's own links at `level`. Its list there is still empty: no other
+    /// thread reaches the node on a level before it has linked that level's neighbours back
+    /// to it, which `link` does only after this (and from level 0 up).
+    func setOwnLinks(_ g: HNSWGraph, _ id: UInt32, level: Int, chosen: [UInt32]) {
+        nodeLocks.withLock(id) { g.setLinks(id, level: level, chosen) }
+        if level == 0 { for link in chosen { g.noteInLink(link) } }
+    }
+
     /// Adds the link `from` → `to` at `level`, pruning `from`'s list by the heuristic
-    /// when it is full.
-    func addLink(_ g: HNSWGraph, from: UInt32, to: UInt32, level: Int) {
+    /// when it is full. Returns whether the list then holds the link. With `force`, a
+    /// pruned list keeps it (false only when every other link is its target's last).
+    @discardableResult
+    func addLink(_ g: HNSWGraph, from: UInt32, to: UInt32, level: Int, force: Bool = false) -> Bool {
         nodeLocks.withLock(from) {
             let list = g.linkList(from, level: level)
             let linkCount = Int(list[0]), capacity = g.linkCapacity(level: level)
-            for j in 0..<linkCount where list[1 + j] == to { return }
+            for j in 0..<linkCount where list[1 + j] == to { return true }
             if linkCount < capacity {
                 vireo_store_release_u32(list + 1 + linkCount, to)
                 vireo_store_release_u32(list, UInt32(linkCount + 1))
-                return
+                if level == 0 { g.noteInLink(to) }
+                return true
             }
+            let current = (0..<linkCount).map { list[1 + $0] }
             let origin = g.vector(from)
             var candidates = [(distance: Float, id: UInt32)]()
             candidates.reserveCapacity(linkCount + 1)
             candidates.append((metric.internalDistance(origin, g.vector(to), count: dimension), to))
-            for j in 0..<linkCount {
-                let other = list[1 + j]
+            for other in current {
                 candidates.append((metric.internalDistance(origin, g.vector(other), count: dimension), other))
             }
             candidates.sort { $0.distance < $1.distance }
-            let kept = selectNeighbors(g, candidates, limit: capacity)
-            g.setLinks(from, level: level, kept)
+            return prune(g, from, level: level, candidates: candidates, current: current, force: force ? to : nil)
         }
+    }
+
+    /// Replaces `from`'s list at `level` (its lock held) with the heuristic's choice among
+    /// `candidates` (sorted by distance from `from`; its current links among them). On level
+    /// 0 a current link that is its target's last in-link stays, and so does `force`: each
+    /// takes the place of the farthest chosen link that may go. Returns whether the list
+    /// then holds `force` (or, without it, the candidates that were not linked before);
+    /// when `force` cannot fit, nothing changes.
+    @discardableResult
+    func prune(_ g: HNSWGraph, _ from: UInt32, level: Int, candidates: [(distance: Float, id: UInt32)],
+               current: [UInt32], force: UInt32?) -> Bool {
+        let capacity = g.linkCapacity(level: level)
+        var kept = selectNeighbors(g, candidates, limit: capacity)
+        guard level == 0 else {
+            g.setLinks(from, level: level, kept)
+            return candidates.allSatisfy { current.contains($0.id) || kept.contains($0.id) }
+        }
+        var released: [UInt32] = []
+        var required: [UInt32] = []
+        for candidate in candidates where !kept.contains(candidate.id) {
+            if !current.contains(candidate.id) {
+                if candidate.id == force { required.append(candidate.id) }
+            } else if g.releaseInLink(candidate.id) {
+                released.append(candidate.id)
+            } else {
+                required.append(candidate.id)
+            }
+        }
+        // Make room for the links that must stay: drop chosen ones from the farthest.
+        var slot = kept.count - 1
+        while kept.count + required.count > capacity {
+            guard slot >= 0 else {
+                for id in released { g.noteInLink(id) }
+                return false
+            }
+            let id = kept[slot]
+            if id != force && (!current.contains(id) || g.releaseInLink(id)) {
+                kept.remove(at: slot)
+                if current.contains(id) { released.append(id) }
+            }
+            slot -= 1
+        }
+        kept += required
+        g.setLinks(from, level: 0, kept)
+        var allNewKept = true
+        for candidate in candidates where !current.contains(candidate.id) {
+            if kept.contains(candidate.id) { g.noteInLink(candidate.id) } else { allNewKept = false }
+        }
+        return force.map { kept.contains($0) } ?? allNewKept
     }
 }
 

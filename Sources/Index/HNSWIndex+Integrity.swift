@@ -3,8 +3,8 @@ import VireoStorage
 extension HNSWIndex {
     /// Every broken invariant of the graph, in words; empty when the graph is sound.
     /// Checks: link counts within capacity, links in range, no self links, no duplicate
-    /// links, upper-level links only to nodes that have that level, and every live node
-    /// reachable on level 0 from the entry point.
+    /// links, upper-level links only to nodes that have that level, level-0 in-link counts
+    /// that match the lists, and every live node reachable on level 0 from the entry point.
     public func integrityProblems() -> [String] {
         growthLock.withWriteLock {
             let s = state.withLock { $0 }
@@ -15,7 +15,7 @@ extension HNSWIndex {
                     problems += linkProblems(UInt32(id), level: l, nodeCount: s.nodeCount)
                 }
             }
-            if problems.isEmpty { problems += reachabilityProblems(s) }
+            if problems.isEmpty { problems += inLinkCountProblems(s) + reachabilityProblems(s) }
             return problems
         }
     }
@@ -48,6 +48,14 @@ extension HNSWIndex {
             }
         }
         return problems
+    }
+
+    /// Each node's level-0 in-link count against the lists (pruning relies on it).
+    func inLinkCountProblems(_ s: HNSWState) -> [String] {
+        let counts = graph.countInLinks(nodeCount: s.nodeCount)
+        let wrong = (0..<s.nodeCount).filter { graph.inLinks[$0] != counts[$0] }
+        guard let first = wrong.first else { return [] }
+        return ["\(wrong.count) nodes with a wrong level-0 in-link count, first \(first): \(graph.inLinks[first]) counted, \(counts[first]) in the lists"]
     }
 
     func reachabilityProblems(_ s: HNSWState) -> [String] {
@@ -110,22 +118,29 @@ extension HNSWIndex {
         return reached
     }
 
-    /// Adds a link to `id` from the closest reachable node with a free slot, or replaces
-    /// the last (farthest-added) link of the closest one when all are full.
+    /// Adds a link to `id` from the closest reachable node with a free slot, or in place of
+    /// the last (farthest-added) link of the closest one that is not its target's only
+    /// in-link. Runs under the exclusive lock.
     func relink(_ id: UInt32, entry: UInt32, reached: [Bool], context: SearchContext) {
         let g = graph
         searchLayer(g, context, query: g.vector(id), entry: entry, level: 0, ef: efConstruction, filter: AcceptAll())
         let candidates = context.results.sorted().filter { $0.id != id && reached[Int($0.id)] }
-        guard let closest = candidates.first?.id else { return }
-        let host = candidates.first { Int(g.linkList($0.id, level: 0)[0]) < g.linkCapacity0 }?.id ?? closest
-        let list = g.linkList(host, level: 0)
-        let linkCount = Int(list[0])
-        for j in 0..<linkCount where list[1 + j] == id { return }
-        if linkCount < g.linkCapacity0 {
-            list[1 + linkCount] = id
-            list[0] = UInt32(linkCount + 1)
-        } else {
-            list[linkCount] = id
+        let hosts = candidates.filter { Int(g.linkList($0.id, level: 0)[0]) < g.linkCapacity0 } + candidates
+        for host in hosts {
+            let list = g.linkList(host.id, level: 0)
+            let linkCount = Int(list[0])
+            if (0..<linkCount).contains(where: { list[1 + $0] == id }) { return }
+            if linkCount < g.linkCapacity0 {
+                list[1 + linkCount] = id
+                list[0] = UInt32(linkCount + 1)
+            } else if let slot = (1...linkCount).reversed().first(where: { g.inLinks[Int(list[$0])] > 1 }) {
+                g.inLinks[Int(list[slot])] -= 1
+                list[slot] = id
+            } else {
+                continue
+            }
+            g.inLinks[Int(id)] += 1
+            return
         }
     }
 }

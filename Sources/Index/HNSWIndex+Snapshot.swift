@@ -163,6 +163,7 @@ extension HNSWIndex {
             }
             guard reader.remaining == 0 else { throw reader.corrupt("\(reader.remaining) unexpected trailing bytes") }
             try validateLinks(g, h, reader)
+            g.recountInLinks(nodeCount: n)
             return g
         } catch {
             g.deallocate(nodeCount: upperRead)

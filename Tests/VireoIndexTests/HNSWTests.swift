@@ -200,7 +200,8 @@ struct HNSWTests {
         // The point is safety (no crash, no lost row, a sound graph); recall is only a sanity check.
         #expect(failures.value <= 24, "searches that missed their own row: \(failures.value) of 800")
         #expect(index.count == 3000, "expected 3000 rows, got \(index.count)")
-        // One-at-a-time inserts can strand a node when pruning drops its last in-link.
+        // Pruning never drops a node's last level-0 in-link, but a group of nodes can still
+        // end up linked only from one another: the repair links it back.
         index.repairReachability()
         #expect(index.integrityProblems() == [], "integrity: \(index.integrityProblems())")
     }

@@ -72,6 +72,20 @@ static inline void vireo_store_release_u32(uint32_t *p, uint32_t v) {
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
+/// Atomic counter steps for the HNSW graph's level-0 in-link counts. The decrement
+/// refuses to leave the count below 1 and says whether it happened, so two threads
+/// pruning the last two links to a node cannot both drop theirs.
+static inline void vireo_increment_u32(uint32_t *p) {
+    __atomic_fetch_add(p, 1, __ATOMIC_ACQ_REL);
+}
+static inline int vireo_decrement_above_one_u32(uint32_t *p) {
+    uint32_t count = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+    while (count > 1) {
+        if (__atomic_compare_exchange_n(p, &count, count - 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return 1;
+    }
+    return 0;
+}
+
 #endif
 
 // Activations of the MiniLM forward pass over float32 arrays, in place (activations.c).
