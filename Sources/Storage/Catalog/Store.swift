@@ -102,6 +102,17 @@ public final class Store: @unchecked Sendable {
         rowLock.withLock { lastWrites[key] ?? 0 }
     }
 
+    /// Whether a commit after `version` updated or deleted (`shared`: key-shared) one of
+    /// `keys`, or one of them is in `alsoIn`: the conflict checks of a commit, under one lock.
+    func anyChanged(_ keys: Set<RowKey>, after version: UInt64, shared: Bool = false, alsoIn: Set<RowKey> = []) -> Bool {
+        guard !keys.isEmpty else { return false }
+        if !alsoIn.isEmpty, !keys.isDisjoint(with: alsoIn) { return true }
+        return rowLock.withLock {
+            let versions = shared ? lastShares : lastWrites
+            return keys.contains { (versions[$0] ?? 0) > version }
+        }
+    }
+
     /// Remembers the rows `transaction` changed as written at `version`. Entries no open
     /// transaction can conflict with (at or below the oldest snapshot) are dropped now and then.
     func recordWrites(_ transaction: StoreTransaction, version: UInt64) {
@@ -117,11 +128,6 @@ public final class Store: @unchecked Sendable {
                 lastShares = lastShares.filter { $0.value > (oldest ?? UInt64.max) }
             }
         }
-    }
-
-    /// The version of the last commit that key-shared the row (0: none remembered).
-    func lastShareVersion(of key: RowKey) -> UInt64 {
-        rowLock.withLock { lastShares[key] ?? 0 }
     }
 
     static let rememberedWritesMax = 100_000

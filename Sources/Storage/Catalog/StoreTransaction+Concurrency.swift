@@ -158,13 +158,11 @@ extension StoreTransaction {
     /// C1: throws 40001 when a row this transaction changed, or one of its tables, was
     /// changed by a commit it has not seen, or by `alsoWritten` (earlier in a batch).
     func checkConflicts(with newest: Catalog, alsoWritten: Set<RowKey> = [], alsoShared: Set<RowKey> = []) throws {
-        for key in writtenRows where alsoWritten.contains(key) || store.lastWriteVersion(of: key) > validatedThrough {
+        if store.anyChanged(writtenRows, after: validatedThrough, alsoIn: alsoWritten)
+            || store.anyChanged(keySharedRows, after: validatedThrough, alsoIn: alsoWritten) {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
         }
-        for key in keySharedRows where alsoWritten.contains(key) || store.lastWriteVersion(of: key) > validatedThrough {
-            throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
-        }
-        for key in writtenRows where alsoShared.contains(key) || store.lastShareVersion(of: key) > validatedThrough {
+        if store.anyChanged(writtenRows, after: validatedThrough, shared: true, alsoIn: alsoShared) {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update",
                              detail: "A concurrent transaction added a row that references this one.")
         }

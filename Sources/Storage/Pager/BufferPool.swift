@@ -68,7 +68,12 @@ final class BufferPool: @unchecked Sendable {
     }
 
     static func allocatePage(_ sizeBytes: Int) -> UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer.allocate(byteCount: sizeBytes, alignment: 64)
+        PageBuffers.shared.take(sizeBytes)
+    }
+
+    /// Gives back a buffer from `allocatePage(sizeBytes)` for reuse.
+    static func deallocatePage(_ buffer: UnsafeMutableRawPointer, _ sizeBytes: Int) {
+        PageBuffers.shared.give(buffer, sizeBytes)
     }
 
     /// Calls `body` with the committed bytes of page `pageNumber`, reading and verifying it
@@ -108,7 +113,7 @@ final class BufferPool: @unchecked Sendable {
         return lock.withLock {
             // Another reader loaded it, or a publish retained the version we want, meanwhile.
             if let hit = retainedOrCached(pageNumber, asOf: version) {
-                buffer.deallocate()
+                Self.deallocatePage(buffer, pageSizeBytes)
                 return hit
             }
             let slot = insert(pageNumber, buffer: buffer, dirty: false)
@@ -154,7 +159,7 @@ final class BufferPool: @unchecked Sendable {
             try PageLayout.verify(UnsafeRawBufferPointer(page), pageNumber: pageNumber, file: file.path)
             return buffer
         } catch {
-            buffer.deallocate()
+            Self.deallocatePage(buffer, pageSizeBytes)
             throw error
         }
     }
@@ -182,7 +187,7 @@ final class BufferPool: @unchecked Sendable {
                     let slot = insert(pageNumber, buffer: buffer, dirty: false)
                     slots[slot].referenced = false
                 } else {
-                    buffer.deallocate()
+                    Self.deallocatePage(buffer, pageSizeBytes)
                 }
             }
         }
@@ -252,7 +257,7 @@ final class BufferPool: @unchecked Sendable {
             let (until, pageNumber) = retainedOrder[retainedOrderStart]
             retainedOrderStart += 1
             guard var versions = retained[pageNumber], let position = versions.firstIndex(where: { $0.until == until }) else { continue }
-            versions[position].buffer.deallocate()
+            Self.deallocatePage(versions[position].buffer, pageSizeBytes)
             versions.remove(at: position)
             retained[pageNumber] = versions.isEmpty ? nil : versions
         }
@@ -280,7 +285,7 @@ final class BufferPool: @unchecked Sendable {
                         retain(slots[slot].buffer, of: pageNumber, until: publishedVersion)
                     } else {
                         precondition(slots[slot].pins == 0, "publishing over a page pinned by a reader without a snapshot")
-                        slots[slot].buffer.deallocate()
+                        Self.deallocatePage(slots[slot].buffer, pageSizeBytes)
                     }
                     slots[slot].buffer = buffer
                     if !slots[slot].dirty { dirtyPageCount += 1 }
@@ -345,7 +350,7 @@ final class BufferPool: @unchecked Sendable {
                 slots[clockHand].referenced = false
                 continue
             }
-            slot.buffer.deallocate()
+            Self.deallocatePage(slot.buffer, pageSizeBytes)
             slotOfPage[slot.pageNumber] = nil
             slots[clockHand].pageNumber = PageNumber.max
             emptySlots.append(clockHand)
@@ -366,4 +371,40 @@ final class BufferPool: @unchecked Sendable {
             dirtyPageCount = 0
         }
     }
+}
+
+/// Page buffers kept for reuse. Every commit copies each page it writes into a fresh
+/// buffer, and the version it replaces is freed later by another thread; glibc serves
+/// such 8 KiB blocks from locked arenas and consolidates them, which cost a tenth of the
+/// CPU of many small concurrent commits. Buffers of the most recent size are kept, up to
+/// `keptMax`; others go straight back to the system.
+final class PageBuffers: @unchecked Sendable {
+    static let shared = PageBuffers()
+    static let keptMax = 2048
+    private let lock = Lock()
+    private var sizeBytes = 0
+    private var kept: [UnsafeMutableRawPointer] = []
+
+    deinit { for buffer in kept { buffer.deallocate() } }
+
+    func take(_ sizeBytes: Int) -> UnsafeMutableRawPointer {
+        let reused = lock.withLock { self.sizeBytes == sizeBytes ? kept.popLast() : nil }
+        return reused ?? UnsafeMutableRawPointer.allocate(byteCount: sizeBytes, alignment: 64)
+    }
+
+    func give(_ buffer: UnsafeMutableRawPointer, _ sizeBytes: Int) {
+        let keep = lock.withLock { () -> Bool in
+            if self.sizeBytes != sizeBytes {
+                guard kept.isEmpty else { return false }
+                self.sizeBytes = sizeBytes
+            }
+            guard kept.count < Self.keptMax else { return false }
+            kept.append(buffer)
+            return true
+        }
+        if !keep { buffer.deallocate() }
+    }
+
+    /// How many buffers are kept now (tests).
+    var keptCount: Int { lock.withLock { kept.count } }
 }

@@ -200,7 +200,7 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         do {
             try readBase(pageNumber) { copy.copyMemory(from: $0.baseAddress!, byteCount: pageSizeBytes) }
         } catch {
-            copy.deallocate()
+            BufferPool.deallocatePage(copy, pageSizeBytes)
             throw error
         }
         overlay[pageNumber] = copy
@@ -269,7 +269,7 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         precondition(level >= 1 && level <= undoLevels.count, "no savepoint at level \(level)")
         while undoLevels.count >= level {
             for (pageNumber, saved) in undoLevels.removeLast() {
-                overlay[pageNumber]?.deallocate()
+                if let page = overlay[pageNumber] { BufferPool.deallocatePage(page, pageSizeBytes) }
                 overlay[pageNumber] = saved
             }
         }
@@ -282,22 +282,22 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         precondition(level >= 1 && level <= undoLevels.count, "no savepoint at level \(level)")
         while undoLevels.count >= level {
             let top = undoLevels.removeLast()
-            if undoLevels.isEmpty { Self.free(top) } else { mergeIntoTop(top) }
+            if undoLevels.isEmpty { free(top) } else { mergeIntoTop(top) }
         }
     }
 
     private func mergeIntoTop(_ level: [PageNumber: UnsafeMutableRawPointer?]) {
         for (pageNumber, saved) in level {
             if undoLevels[undoLevels.count - 1].keys.contains(pageNumber) {
-                saved?.deallocate()
+                if let saved { BufferPool.deallocatePage(saved, pageSizeBytes) }
             } else {
                 undoLevels[undoLevels.count - 1][pageNumber] = saved
             }
         }
     }
 
-    private static func free(_ level: [PageNumber: UnsafeMutableRawPointer?]) {
-        for saved in level.values { saved?.deallocate() }
+    private func free(_ level: [PageNumber: UnsafeMutableRawPointer?]) {
+        for case let saved? in level.values { BufferPool.deallocatePage(saved, pageSizeBytes) }
     }
 
     /// Keeps the page's contents before its first change under the innermost savepoint.
@@ -366,7 +366,7 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         precondition(!isFinished, "commit of a finished transaction")
         precondition(holdsGate, "a transaction over a snapshot is committed by the store")
         isFinished = true
-        for level in undoLevels { Self.free(level) }
+        for level in undoLevels { free(level) }
         undoLevels = []
         defer { pager.finishWrite() }
         guard !overlay.isEmpty else { return try afterPublish() }
@@ -380,8 +380,8 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     public func rollback() {
         guard !isFinished else { return }
         isFinished = true
-        for page in overlay.values { page.deallocate() }
-        for level in undoLevels { Self.free(level) }
+        for page in overlay.values { BufferPool.deallocatePage(page, pageSizeBytes) }
+        for level in undoLevels { free(level) }
         overlay = [:]
         undoLevels = []
         if holdsGate { pager.finishWrite() } else { base?.close() }

@@ -29,6 +29,7 @@ enum PageDelta {
     /// Unchanged runs shorter than this are carried inside a range: a new range costs more.
     static let gapBytes = 8
     private static let blockBytes = 64
+    private static let largeBlockBytes = 1024
 
     /// The delta turning `old` into `new` (same size), or nil when it is too large to pay.
     static func encode(pageNumber: PageNumber, from old: UnsafeRawBufferPointer, to new: UnsafeRawBufferPointer) -> [UInt8]? {
@@ -49,11 +50,16 @@ enum PageDelta {
     }
 
     /// Byte ranges, in 8-byte words, where `old` and `new` differ; gaps under `gapBytes` merged.
-    /// Equal 64-byte blocks are skipped with memcmp: most of a page is unchanged.
+    /// Equal 1 KiB, then 64-byte blocks are skipped with memcmp: most of a page is unchanged.
     private static func changedRanges(_ old: UnsafeRawBufferPointer, _ new: UnsafeRawBufferPointer) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         var offset = 0
         while offset < new.count {
+            if offset % largeBlockBytes == 0, offset + largeBlockBytes <= new.count,
+               memcmp(old.baseAddress! + offset, new.baseAddress! + offset, largeBlockBytes) == 0 {
+                offset += largeBlockBytes
+                continue
+            }
             if offset % blockBytes == 0, offset + blockBytes <= new.count,
                memcmp(old.baseAddress! + offset, new.baseAddress! + offset, blockBytes) == 0 {
                 offset += blockBytes
