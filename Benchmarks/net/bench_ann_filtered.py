@@ -41,8 +41,9 @@ SELECTIVITIES = {"50%": 500, "10%": 100, "1%": 10, "0.1%": 1}  # label: s in `ca
 EF_CANDIDATES = [10, 20, 40, 64, 100, 160, 256, 400, 640, 1000]
 
 # A prepared statement in PostgreSQL switches to its generic plan after five runs when that
-# plan is no dearer than the custom ones; for this query it always is (the HNSW index scan,
-# estimated for an unknown `s`), so every pgvector mode runs it from the first query on.
+# plan is no dearer than the custom ones, as it is here from about 20,000 rows on (the HNSW
+# index scan, estimated for an unknown `s`; on a few thousand rows it is a sequential scan);
+# this runs the generic plan from the first query on, and the plan printed is that one.
 PGVECTOR_SETTINGS = ["SET plan_cache_mode = force_generic_plan"]
 # name, system, settings before the sweep's `SET hnsw.ef_search`
 MODES = [
