@@ -125,10 +125,11 @@ extension HNSWIndex {
             searchLayer(g, context, query: query, entry: entry, level: current, ef: efConstruction, filter: AcceptAll())
             // Concurrent inserts may already link to this node; never link it to itself.
             let candidates = context.results.sorted().filter { $0.id != id }
-            // Up to the level's whole capacity (2m on level 0, as pgvector links), not m as
-            // hnswlib does: the same ef_search then reaches more recall for about the same
-            // QPS (docs/benchmarks-ann.md, "Level-0 links").
-            let chosen = selectNeighbors(g, candidates, limit: g.linkCapacity(level: current))
+            // m links on every level, as hnswlib links (level 0's lists fill to 2m through
+            // later nodes' links back). Up to 2m there, as pgvector links, gained a little
+            // recall on cosine and L2 but lost it on inner product (docs/benchmarks-ann.md,
+            // "Level-0 links").
+            let chosen = selectNeighbors(g, candidates, limit: m)
             found.append(chosen)
             entry = candidates.first?.id ?? entry
             current -= 1
