@@ -188,7 +188,7 @@ def main():
     parser.add_argument("--clients", default="1,8", help="client counts for the servers (hnswlib: one thread)")
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--queries-per-client-max", type=int, default=100000)
-    parser.add_argument("--selectivities", default=",".join(SELECTIVITIES), help="of " + ",".join(SELECTIVITIES))
+    parser.add_argument("--selectivities", default=",".join(SELECTIVITIES), help="of " + ",".join(SELECTIVITIES).replace("%", "%%"))
     parser.add_argument("--modes", default="all", help="comma-separated names of MODES, or all")
     args = parser.parse_args()
     if args.count % CATEGORIES:

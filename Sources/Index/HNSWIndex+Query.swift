@@ -19,14 +19,27 @@ extension HNSWIndex {
     /// whose label passes are returned, and always min(k, matching rows) of them: a
     /// selective filter is answered exactly by BLAS over the matching rows.
     public func search(
-        _ query: [Float], k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil
+        _ query: [Float], k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil, exactScanDecided: Bool? = nil
     ) throws -> [(label: Int64, distance: Float)] {
-        try query.withUnsafeBufferPointer { try search($0, k: k, efSearch: efSearch, filter: filter) }
+        try query.withUnsafeBufferPointer { try search($0, k: k, efSearch: efSearch, filter: filter, exactScanDecided: exactScanDecided) }
     }
 
-    /// `search` over a caller-owned buffer of `dimension` floats.
+    /// Whether `search` with `filter` would rank the matching rows exactly rather than walk
+    /// the graph: the filter is selective (sampled over the live rows), or the index small.
+    /// A caller that can find the matching rows faster than one label at a time (a table
+    /// scan) answers those itself, and passes `exactScanDecided` to `search` otherwise.
+    public func prefersExactScan(filter: (Int64) -> Bool) -> Bool {
+        growthLock.withReadLock {
+            let (nodeCount, tombstoneCount) = state.withLock { ($0.nodeCount, $0.tombstoneCount) }
+            return prefersExactScan(graph, nodeCount: nodeCount, liveCount: nodeCount - tombstoneCount, filter: filter)
+        }
+    }
+
+    /// `search` over a caller-owned buffer of `dimension` floats. `exactScanDecided` skips the
+    /// sampling of a filter when the caller already asked `prefersExactScan`.
     public func search(
-        _ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil
+        _ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil,
+        exactScanDecided: Bool? = nil
     ) throws -> [(label: Int64, distance: Float)] {
         try validate(query)
         let ef = max(efSearch ?? defaultEfSearch, k)
@@ -37,20 +50,20 @@ extension HNSWIndex {
         return growthLock.withReadLock {
             contexts.withContext(nodeCapacity: graph.capacity) { context in
                 prepare(queryBase, into: context.query)
-                return searchLocked(context, k: k, ef: ef, filter: filter)
+                return searchLocked(context, k: k, ef: ef, filter: filter, exactScanDecided: exactScanDecided)
             }
         }
     }
 
     /// The search itself; the caller holds `growthLock` shared.
     func searchLocked(
-        _ context: SearchContext, k: Int, ef: Int, filter: ((Int64) -> Bool)?
+        _ context: SearchContext, k: Int, ef: Int, filter: ((Int64) -> Bool)?, exactScanDecided: Bool? = nil
     ) -> [(label: Int64, distance: Float)] {
         let g = graph
         let snapshot = state.withLock { ($0.entryPoint, $0.maxLevel, $0.nodeCount, $0.tombstoneCount) }
         guard let entry = snapshot.0 else { return [] }
         let nodeCount = snapshot.2, liveCount = nodeCount - snapshot.3
-        if let filter, prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, filter: filter) {
+        if let filter, exactScanDecided ?? prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, filter: filter) {
             return exactSearchLocked(g, context.query, nodeCount: nodeCount, k: k, filter: filter)
         }
         let accept = LiveFilter(graph: g, hasTombstones: snapshot.3 > 0, predicate: filter)

@@ -142,11 +142,33 @@ enum PlanExecutor {
         let columnCount = scan.table.columns.count
         guard let needed = scan.neededColumns else { return try row(record, rowID: rowID, columnCount: columnCount) }
         var values = [Value](repeating: .null, count: columnCount + 1)
-        for column in 0..<min(columnCount, record.columnCount) where needed[column] {
-            values[column] = try record.value(at: column)
-        }
+        try decode(record, into: &values, columns: needed)
         values[columnCount] = .int(rowID)
         return values
+    }
+
+    /// Decodes the `columns` marked into `values` (a row of the record's table).
+    private static func decode(_ record: RecordView, into values: inout [Value], columns: [Bool]) throws {
+        for column in 0..<min(values.count - 1, record.columnCount) where columns[column] {
+            values[column] = try record.value(at: column)
+        }
+    }
+
+    /// The columns a scan's filter reads, when they are fewer than the scan reads and the
+    /// filter has no subquery (whose outer references the mask would not show): the scan
+    /// decodes them first, and the rest only for rows the filter keeps.
+    private static func filterColumnsFirst(_ filter: BoundExpression, _ scan: TableScan) -> [Bool]? {
+        guard let needed = scan.neededColumns, !readsSubquery(filter) else { return nil }
+        let read = Binder.columnsRead(by: [filter], width: needed.count)
+        let fewer = zip(needed, read).contains { isNeeded, isRead in isNeeded && !isRead }
+        return fewer ? read : nil
+    }
+
+    private static func readsSubquery(_ expression: BoundExpression) -> Bool {
+        switch expression {
+        case .inSubquery, .exists, .scalarSubquery, .arraySubquery: true
+        default: expression.children.contains(where: readsSubquery)
+        }
     }
 
     /// A row known from its id alone, when the query reads nothing but the row id.
@@ -185,6 +207,9 @@ enum PlanExecutor {
         }
         var keepGoing = true
         let columnCount = scan.table.columns.count
+        let phases = filter.flatMap { filterColumnsFirst($0, scan) }.map { first in
+            (first: first, rest: zip(scan.neededColumns ?? [], first).map { isNeeded, isRead in isNeeded && !isRead })
+        }
         try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
             if let columns, filter == nil {
@@ -193,8 +218,17 @@ enum PlanExecutor {
                 })
                 return keepGoing
             }
-            let row = try row(record, rowID: rowID, scan: scan)
-            if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
+            var row: [Value]
+            if let filter, let phases {
+                row = [Value](repeating: .null, count: columnCount + 1)
+                row[columnCount] = .int(rowID)
+                try decode(record, into: &row, columns: phases.first)
+                if !(try Evaluator.holds(filter, row, context)) { return true }
+                try decode(record, into: &row, columns: phases.rest)
+            } else {
+                row = try Self.row(record, rowID: rowID, scan: scan)
+                if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
+            }
             keepGoing = try emit(columns.map { $0.map { row[$0] } } ?? row)
             return keepGoing
         }

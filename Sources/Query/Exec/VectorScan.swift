@@ -32,7 +32,13 @@ enum VectorScan {
         }
         let failure = FilterFailure()
         let filter = scan.filter.map { predicate in rowFilter(predicate, scan, context, failure, candidates: candidates) }
-        let found = try index.search(query, k: k, efSearch: max(context.efSearch, k), filter: filter)
+        // A selective filter: the index would rank every matching row, which it finds one
+        // label at a time (a row look-up and the WHERE clause each, for every live row); the
+        // exact plan finds them in one pass over the table (or the text pre-filter's rows).
+        let exact = filter.map { index.prefersExactScan(filter: $0) }
+        if let error = failure.error { throw error }
+        if exact == true { return try PlanExecutor.run(search.exactPlan, context, emit) }
+        let found = try index.search(query, k: k, efSearch: max(context.efSearch, k), filter: filter, exactScanDecided: exact)
         if let error = failure.error { throw error }
         try context.checkCancel()
         var unfiltered = scan

@@ -142,7 +142,14 @@ extension PlanNode {
         case .seqScan(var scan): scan.neededColumns = needed; return .seqScan(scan)
         case .rowIDLookup(var scan, let rowIDs): scan.neededColumns = needed; return .rowIDLookup(scan, rowIDs: rowIDs)
         case .indexScan(var scan, let range): scan.neededColumns = needed; return .indexScan(scan, range)
-        case .vectorScan(var scan, let search): scan.neededColumns = needed; return .vectorScan(scan, search)
+        case .vectorScan(var scan, var search):
+            scan.neededColumns = needed
+            // The exact plan sorts by the distance, so it also reads the vector column.
+            if case .topK(let rows, let keys, let limit, let offset) = search.exactPlan {
+                let read = Self.adding(keys.map(\.expression) + [scan.filter].compactMap { $0 }, to: needed)
+                search.exactPlan = .topK(rows.readingOnly(read), keys, limit: limit, offset: offset)
+            }
+            return .vectorScan(scan, search)
         case .filter(let input, let condition):
             guard !condition.hasCorrelatedSubquery else { return self }
             return .filter(input.readingOnly(Self.adding([condition], to: needed)), condition)
