@@ -117,10 +117,11 @@ struct Serve: AsyncParsableCommand {
         say(embedderNote)
         let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(), embedder: embedder)
         try await jobs.prepare()
+        let webSocketStop = WebSocketStop()
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
                                            logger: logger, metrics: metrics, tls: tls, vectorStores: vectorStores,
                                            pipelines: pipelines, jobs: jobs, training: training,
-                                           webhooks: webhooks) { channel in
+                                           webhooks: webhooks, webSocketStop: webSocketStop) { channel in
             training.setServerURL("\(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort)")
             say("REST listening on \(scheme)://\(configuration.host):\(channel.localAddress?.port ?? configuration.httpPort) (docs at /docs, OpenAPI at /openapi.json)")
         }
@@ -134,6 +135,9 @@ struct Serve: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
+                // Every open WebSocket writes its close frame before the HTTP server's graceful
+                // stop begins: that stop's own close of a socket could drop the frame.
+                await webSocketStop.closeAll()
                 await services.triggerGracefulShutdown()
             }
             defer { group.cancelAll() }  // the signal watcher, when a service failed instead

@@ -15,11 +15,14 @@ import VireoStorage
 /// SIGINT), or put it in a `ServiceGroup` beside the pgwire listener. Engine work runs on
 /// `executor`, never on an event loop; the caller owns `database` and `executor` and closes
 /// them after the application has stopped. `onServerRunning` is called once the socket
-/// listens (its local address says where, useful with port 0).
+/// listens (its local address says where, useful with port 0). `webSocketStop` closes the open
+/// WebSockets: call its `closeAll` before stopping the application gracefully, so each gets its
+/// close frame (without it, the application's graceful stop still ends them).
 public func makeHTTPApplication(database: Database, executor: EngineExecutor, keys: APIKeys,
                                 configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics(),
                                 tls: ServerTLS? = nil, vectorStores: VectorStoreService, pipelines: PipelineService? = nil,
                                 jobs: JobService? = nil, training: TrainingService? = nil, webhooks: WebhookDispatcher? = nil,
+                                webSocketStop: WebSocketStop = WebSocketStop(),
                                 onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     var engine = RESTEngine(database: database, executor: executor, vectorStores: vectorStores, pipelines: pipelines)
     if let jobs { engine.jobs = jobs }
@@ -31,7 +34,7 @@ public func makeHTTPApplication(database: Database, executor: EngineExecutor, ke
     // WebSocket upgrades (every surface's live streams) are answered before routing, by one hook.
     let tokens = tokenPrincipals(engine)
     let webSockets = WebSocketDispatcher(routes: RESTRoutes.webSockets, services: RouteServices(engine: engine),
-                                         sendTimeoutMs: configuration.webSocketSendTimeoutMs) { presented, path in
+                                         sendTimeoutMs: configuration.webSocketSendTimeoutMs, stop: webSocketStop) { presented, path in
         try? await APIKeyMiddleware.principal(presented, path: path, keys: keys, tokens: tokens)
     }
     let server = HTTPServerBuilder.http1WebSocketUpgrade(shouldUpgrade: webSockets.shouldUpgrade)
