@@ -52,7 +52,8 @@ extension Session {
         return QueryResult(columns: plan.returning.columns, rows: returned, commandTag: "INSERT 0 \(count)")
     }
 
-    /// The statement's plan: the cached one while the schema is the one it was made for.
+    /// The statement's plan: the cached one while the schema is the one it was made for
+    /// (`InsertPlan.isReusable` keeps a statement with a WITH clause out of the cache).
     /// A WITH clause runs its data-modifying entries here, before binding, at every execution.
     private func insertPlan(_ statement: Insert, _ transaction: StoreTransaction, _ parameters: [Value], cache: PlanCache?) throws -> InsertPlan {
         let make = {
@@ -60,7 +61,7 @@ extension Session {
             try self.bindWith(statement.with, binder, transaction, parameters)
             return try InsertPlan(statement, catalog: transaction.catalog, binder: binder)
         }
-        guard let cache, statement.with == nil else { return try make() }
+        guard let cache else { return try make() }
         return try cache.insertPlan(for: transaction.catalog.version, make: make)
     }
 

@@ -155,20 +155,13 @@ enum PlanExecutor {
     }
 
     /// The columns a scan's filter reads, when they are fewer than the scan reads and the
-    /// filter has no subquery (whose outer references the mask would not show): the scan
-    /// decodes them first, and the rest only for rows the filter keeps.
+    /// filter has no correlated subquery (whose outer references the mask would not show):
+    /// the scan decodes them first, and the rest only for rows the filter keeps.
     private static func filterColumnsFirst(_ filter: BoundExpression, _ scan: TableScan) -> [Bool]? {
-        guard let needed = scan.neededColumns, !readsSubquery(filter) else { return nil }
+        guard let needed = scan.neededColumns, !filter.hasCorrelatedSubquery else { return nil }
         let read = Binder.columnsRead(by: [filter], width: needed.count)
         let fewer = zip(needed, read).contains { isNeeded, isRead in isNeeded && !isRead }
         return fewer ? read : nil
-    }
-
-    private static func readsSubquery(_ expression: BoundExpression) -> Bool {
-        switch expression {
-        case .inSubquery, .exists, .scalarSubquery, .arraySubquery: true
-        default: expression.children.contains(where: readsSubquery)
-        }
     }
 
     /// A row known from its id alone, when the query reads nothing but the row id.
