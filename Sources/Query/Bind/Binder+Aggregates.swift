@@ -59,13 +59,26 @@ extension Binder {
         if select.distinct && items.contains(where: \.hidden) {
             throw VireoError(.invalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
-        var plan = PlanNode.aggregate(input, Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls))
+        let aggregation = Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls)
+        var plan = PlanNode.aggregate(Self.prunedInput(input, aggregation, whereClause, width: scope.width), aggregation)
         if let having { plan = .filter(plan, having) }
         if !windows.calls.isEmpty {
             items = Self.resolvingWindowColumns(items, inputWidth: keys.count + context.calls.count)
             plan = .window(plan, windows.calls)
         }
         return try finishSelect(.project(plan, items.map(\.expression)), items, orderKeys, distinctKeys, select, query)
+    }
+
+    /// The input decoding only the columns the aggregation and the WHERE clause read (a
+    /// `GROUP BY grp` with `sum(score)` over a wide table decodes two columns, not every text).
+    /// Select items, HAVING and ORDER BY see the grouped rows, not the input, so they read
+    /// nothing here. A correlated subquery's outer references do not show in the mask, so
+    /// one of those keeps every column.
+    private static func prunedInput(_ input: PlanNode, _ aggregation: Aggregation, _ whereClause: BoundExpression?,
+                                    width: Int) -> PlanNode {
+        let reading = aggregation.inputExpressions + [whereClause].compactMap { $0 }
+        guard !reading.contains(where: \.hasCorrelatedSubquery) else { return input }
+        return input.readingOnly(columnsRead(by: reading, width: width))
     }
 
     /// The names a grouped row answers to: each GROUP BY column under its table's name, at

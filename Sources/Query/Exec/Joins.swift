@@ -88,33 +88,54 @@ enum Joins {
     static func indexNestedLoop(_ left: PlanNode, _ probe: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
                                 _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
         let probePath = path + ".1"
-        // Matched once, not for each left row: copying the scan out of the plan retains its parts.
-        var directLookup: (scan: TableScan, key: BoundExpression)?
-        if case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil { directLookup = (scan, keys[0]) }
+        let directLookup = DirectLookup(probe, context)
+        let condition = spec.condition
+        // The closures below are passed straight to the calls, so their contexts live on the
+        // stack: a closure kept in a local would be allocated (with `matched` boxed) per row.
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             var matched = false
-            let emitJoined = { (rightRow: [Value]) throws -> Bool in
-                let joined = leftRow + rightRow
-                if let condition = spec.condition, !(try Evaluator.holds(condition, joined, context)) { return true }
-                matched = true
-                return try emit(joined)
-            }
             let finished: Bool
             if let directLookup {
-                finished = try lookUp(directLookup.key, leftRow, directLookup.scan, context, emitJoined)
+                finished = try directLookup.emit(leftRow, context) { rightRow in
+                    try emitJoined(leftRow, rightRow, condition, context, &matched, emit)
+                }
             } else {
-                finished = try PlanExecutor.run(try probe.probing(leftRow, context), context, path: probePath, emitJoined)
+                finished = try PlanExecutor.run(try probe.probing(leftRow, context), context, path: probePath) { rightRow in
+                    try emitJoined(leftRow, rightRow, condition, context, &matched, emit)
+                }
             }
             return try finished && emitUnmatched(matched, leftRow, spec, emit)
         }
     }
 
+    /// Emits the left row joined with a right row when the join condition holds.
+    private static func emitJoined(_ leftRow: [Value], _ rightRow: [Value], _ condition: BoundExpression?,
+                                   _ context: ExecutionContext, _ matched: inout Bool, _ emit: PlanExecutor.Emit) throws -> Bool {
+        var joined = leftRow
+        joined.append(contentsOf: rightRow)
+        if let condition, !(try Evaluator.holds(condition, joined, context)) { return true }
+        matched = true
+        return try emit(joined)
+    }
+
     /// A primary-key probe without building a plan for each left row: the one row whose
-    /// id the key names, if it exists and passes the scan's filter (NULL names none).
-    private static func lookUp(_ key: BoundExpression, _ leftRow: [Value], _ scan: TableScan, _ context: ExecutionContext,
-                               _ emit: PlanExecutor.Emit) throws -> Bool {
-        guard let rowID = try PlanExecutor.rowID(Evaluator.evaluate(key, leftRow, context)) else { return true }
-        return try PlanExecutor.emitRow(rowID, scan, context, emit)
+    /// id the key names, if it exists and passes the scan's filter (NULL names none). A
+    /// class, matched once per join, so that each left row shares the scan instead of
+    /// copying (and retaining) its table definition.
+    private final class DirectLookup {
+        let scan: TableScan
+        let key: BoundExpression
+
+        init?(_ probe: PlanNode, _ context: ExecutionContext) {
+            guard case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil else { return nil }
+            self.scan = scan
+            key = keys[0]
+        }
+
+        func emit(_ leftRow: [Value], _ context: ExecutionContext, _ emit: PlanExecutor.Emit) throws -> Bool {
+            guard let rowID = try PlanExecutor.rowID(Evaluator.evaluate(key, leftRow, context)) else { return true }
+            return try PlanExecutor.emitRow(rowID, scan, context, emit)
+        }
     }
 
     /// LATERAL: the right side runs for each left row, with that row as its enclosing row;

@@ -213,6 +213,14 @@ struct JoinSpec: Sendable {
 struct Aggregation: Sendable {
     var groupKeys: [BoundExpression]
     var aggregates: [AggregateCall]
+
+    /// Every expression evaluated on an input row: the group keys, and each call's
+    /// argument, second argument, FILTER and ORDER BY keys.
+    var inputExpressions: [BoundExpression] {
+        groupKeys + aggregates.flatMap { call in
+            [call.argument, call.second, call.filter].compactMap { $0?.expression } + call.order.map(\.key.expression)
+        }
+    }
 }
 
 struct AggregateCall: Sendable, Equatable {

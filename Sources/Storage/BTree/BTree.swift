@@ -55,7 +55,15 @@ public struct BTree: Sendable, Hashable {
     /// node the child position taken.
     func descend(to key: UnsafeRawBufferPointer, in source: some PageSource,
                  path: inout [(page: PageNumber, position: Int)]) throws -> PageNumber {
+        try descend(to: key, in: source) { page, position in path.append((page, position)) }
+    }
+
+    /// The leaf where `key` belongs; `step` sees each interior page passed and the child
+    /// position taken. A lookup that needs no path passes a no-op and allocates nothing.
+    func descend(to key: UnsafeRawBufferPointer, in source: some PageSource,
+                 step: (PageNumber, Int) -> Void) throws -> PageNumber {
         var pageNumber = root
+        var depth = 0
         while true {
             let next: (Int, PageNumber)? = try node(source, pageNumber) { page in
                 if BTreeNode.isLeaf(page) { return nil }
@@ -63,8 +71,9 @@ public struct BTree: Sendable, Hashable {
                 return (position, try BTreeNode.child(page, position))
             }
             guard let (position, child) = next else { return pageNumber }
-            path.append((pageNumber, position))
-            guard path.count <= Self.depthMax else {
+            step(pageNumber, position)
+            depth += 1
+            guard depth <= Self.depthMax else {
                 throw VireoError.corrupt(source.path, page: root, "tree deeper than \(Self.depthMax) levels (a cycle?)")
             }
             pageNumber = child
@@ -74,8 +83,7 @@ public struct BTree: Sendable, Hashable {
     /// Calls `body` with the value stored under `key`; returns nil when absent.
     public func withValue<R>(forKey key: UnsafeRawBufferPointer, in source: some PageSource,
                              _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
-        var path: [(page: PageNumber, position: Int)] = []
-        let leaf = try descend(to: key, in: source, path: &path)
+        let leaf = try descend(to: key, in: source) { _, _ in }
         return try node(source, leaf) { page -> R? in
             let (index, found) = try BTreeNode.search(page, key)
             guard found else { return nil }

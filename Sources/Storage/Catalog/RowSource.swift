@@ -21,7 +21,7 @@ extension RowSource {
 
     /// Calls `body` with the stored record of row `rowID`; nil when there is no such row.
     public func withRow<R>(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> R) throws -> R? {
-        try KeyCodec.encodeRowID(rowID).withUnsafeBytes { key in
+        try KeyCodec.withRowIDKey(rowID) { key in
             try table.tree.withValue(forKey: key, in: pages) { try body(try RecordView($0)) }
         }
     }

@@ -139,6 +139,12 @@ public enum KeyCodec {
         return bytes
     }
 
+    /// Calls `body` with a row id's 8 key bytes, kept on the stack: a point lookup by row id
+    /// (a join's probe, a foreign-key check) then allocates nothing for its key.
+    public static func withRowIDKey<R>(_ id: Int64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: orderedBits(id).bigEndian, body)
+    }
+
     /// Appends a row id's 8 bytes to `bytes`.
     public static func appendRowID(_ id: Int64, to bytes: inout [UInt8]) {
         appendBigEndian(orderedBits(id), to: &bytes)

@@ -105,7 +105,7 @@ struct KeyReader {
 
     private mutating func readText() throws -> String {
         let data = try readEscaped()
-        guard let text = String(validating: data, as: UTF8.self) else {
+        guard let text = data.withUnsafeBytes({ UTF8Text.decode($0) }) else {
             throw Self.corrupt("text is not valid UTF-8")
         }
         return text

@@ -181,7 +181,7 @@ public struct RecordView {
 
     private func readText(_ span: Range<Int>, _ index: Int) throws -> String {
         let field = UnsafeRawBufferPointer(rebasing: bytes[span])
-        guard let text = String(validating: field, as: UTF8.self) else {
+        guard let text = UTF8Text.decode(field) else {
             throw Self.corrupt("column \(index) is not valid UTF-8")
         }
         return text
