@@ -11,6 +11,9 @@ rows by COPY and the same `CREATE INDEX ... USING hnsw (embedding vector_cosine_
 statement, `SELECT id FROM items WHERE category < %s ORDER BY embedding <=> %s LIMIT 10`.
 hnswlib gets the same vectors, labels, M and ef_construction, and a filter function (the
 `__contains__` of a frozenset of the matching labels, so no Python frame runs per node).
+Vireo runs twice: as configured (it keeps the bitmap of a filter's matching rows for the
+next search with the same filter while no commit changes the database), and with
+`SET vireo.filter_cache = off`, so that every search finds its filter's rows anew.
 
 For each system and filter, `hnsw.ef_search` (hnswlib: `set_ef`) is swept until recall@10
 reaches the target; recall is against numpy's exact neighbours among the matching rows. Each
@@ -48,6 +51,8 @@ PGVECTOR_SETTINGS = ["SET plan_cache_mode = force_generic_plan"]
 # name, system, settings before the sweep's `SET hnsw.ef_search`
 MODES = [
     ("Vireo", "vireo", []),
+    # Each search finds its filter's rows anew (no bitmap kept from the previous one).
+    ("Vireo without filter cache", "vireo", ["SET vireo.filter_cache = off"]),
     ("pgvector relaxed_order", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = relaxed_order"]),
     ("pgvector strict_order", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = strict_order"]),
     ("pgvector, no iterative scan", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = off"]),

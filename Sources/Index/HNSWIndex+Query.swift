@@ -2,36 +2,40 @@ import CVireoSupport
 import VireoStorage
 
 extension HNSWIndex {
-    /// A filter whose estimated matching rows are at most this many is answered by an
-    /// exact scan over exactly those rows instead of the graph.
-    public static let exactFilterRowsMax = 4096
-    /// ... or whose estimated selectivity is at most this share of the live rows.
-    public static let exactFilterSelectivityMax = 0.02
     /// Largest k and ef_search accepted: bounds the per-search heaps.
     public static let efSearchMax = 10_000
 
     /// Nodes sampled to estimate a filter's selectivity.
-    static let selectivitySampleCount = 512
+    public static let selectivitySampleCount = 512
 
     /// The `k` nearest live vectors to `query`, best first, with pgvector-style distances
     /// (Euclidean for l2, negative inner product, 1 − cosine). `efSearch` (default
     /// `defaultEfSearch`, raised to k) trades speed for recall. With a `filter` only rows
     /// whose label passes are returned, and always min(k, matching rows) of them: a
-    /// selective filter is answered exactly by BLAS over the matching rows.
+    /// filter for which `FilteredSearchCost` finds an exact ranking cheaper is answered by
+    /// BLAS over the matching rows' vectors as the index keeps them.
     public func search(
         _ query: [Float], k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil, exactScanDecided: Bool? = nil
     ) throws -> [(label: Int64, distance: Float)] {
         try query.withUnsafeBufferPointer { try search($0, k: k, efSearch: efSearch, filter: filter, exactScanDecided: exactScanDecided) }
     }
 
-    /// Whether `search` with `filter` would rank the matching rows exactly rather than walk
-    /// the graph: the filter is selective (sampled over the live rows), or the index small.
-    /// A caller that can find the matching rows faster than one label at a time (a table
-    /// scan) answers those itself, and passes `exactScanDecided` to `search` otherwise.
-    public func prefersExactScan(filter: (Int64) -> Bool) -> Bool {
+    /// Whether an exact ranking of `matchingCount` rows (one distance each, streamed) is
+    /// cheaper than a graph search whose filter passes that many of the live rows.
+    public func prefersExactScan(matchingCount: Int, liveCount: Int? = nil, efSearch: Int? = nil) -> Bool {
+        let live = liveCount ?? count
+        let cost = FilteredSearchCost(matchingCount: matchingCount, liveCount: live, efSearch: efSearch ?? defaultEfSearch,
+                                      dimension: dimension)
+        return cost.exactNs <= cost.graphNs
+    }
+
+    /// How many live rows pass `filter`, estimated from about `sampleCount` evenly spaced
+    /// nodes (every live row on a small index), and how many rows are live.
+    public func estimatedMatching(sampleCount: Int = HNSWIndex.selectivitySampleCount, filter: (Int64) -> Bool) -> (matching: Int, live: Int) {
         growthLock.withReadLock {
             let (nodeCount, tombstoneCount) = state.withLock { ($0.nodeCount, $0.tombstoneCount) }
-            return prefersExactScan(graph, nodeCount: nodeCount, liveCount: nodeCount - tombstoneCount, filter: filter)
+            return estimatedMatching(graph, nodeCount: nodeCount, liveCount: nodeCount - tombstoneCount,
+                                     sampleCount: sampleCount, filter: filter)
         }
     }
 
@@ -63,8 +67,8 @@ extension HNSWIndex {
         let snapshot = state.withLock { ($0.entryPoint, $0.maxLevel, $0.nodeCount, $0.tombstoneCount) }
         guard let entry = snapshot.0 else { return [] }
         let nodeCount = snapshot.2, liveCount = nodeCount - snapshot.3
-        if let filter, exactScanDecided ?? prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, filter: filter) {
-            return exactSearchLocked(g, context.query, nodeCount: nodeCount, k: k, filter: filter)
+        if let filter, exactScanDecided ?? prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, ef: ef, filter: filter) {
+            return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, filter: filter)
         }
         let accept = LiveFilter(graph: g, hasTombstones: snapshot.3 > 0, predicate: filter)
         if g.quantized {
@@ -81,7 +85,7 @@ extension HNSWIndex {
         let found = takeResults(g, context, k: k)
         // The graph can miss rows when a filter is selective; the exact scan cannot.
         if found.count < min(k, liveCount), filter != nil || snapshot.3 > 0 {
-            return exactSearchLocked(g, context.query, nodeCount: nodeCount, k: k, filter: filter)
+            return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, filter: filter)
         }
         return found
     }
@@ -103,9 +107,9 @@ extension HNSWIndex {
     }
 
     /// Samples evenly spaced nodes to estimate how many live rows pass `filter`.
-    func prefersExactScan(_ g: HNSWGraph, nodeCount: Int, liveCount: Int, filter: (Int64) -> Bool) -> Bool {
-        guard liveCount > Self.exactFilterRowsMax else { return true }
-        let step = max(1, nodeCount / Self.selectivitySampleCount)
+    func estimatedMatching(_ g: HNSWGraph, nodeCount: Int, liveCount: Int, sampleCount: Int = HNSWIndex.selectivitySampleCount,
+                           filter: (Int64) -> Bool) -> (matching: Int, live: Int) {
+        let step = max(1, nodeCount / max(sampleCount, 1))
         var sampled = 0, passed = 0
         var id = 0
         while id < nodeCount {
@@ -115,24 +119,47 @@ extension HNSWIndex {
             }
             id += step
         }
-        guard sampled > 0 else { return true }
-        let selectivity = Double(passed) / Double(sampled)
-        let estimatedRows = selectivity * Double(liveCount)
-        return selectivity <= Self.exactFilterSelectivityMax || estimatedRows <= Double(Self.exactFilterRowsMax)
+        guard sampled > 0 else { return (0, liveCount) }
+        return (Int((Double(passed) / Double(sampled) * Double(liveCount)).rounded()), liveCount)
     }
 
-    /// Exact top-k over the live rows passing `filter` (all live rows when nil), by BLAS
-    /// over the stored vectors in place.
+    /// Whether the search ranks the rows passing `filter` exactly (see `prefersExactScan`).
+    func prefersExactScan(_ g: HNSWGraph, nodeCount: Int, liveCount: Int, ef: Int, filter: (Int64) -> Bool) -> Bool {
+        let (matching, live) = estimatedMatching(g, nodeCount: nodeCount, liveCount: liveCount, filter: filter)
+        return prefersExactScan(matchingCount: matching, liveCount: live, efSearch: ef)
+    }
+
+    /// Rows whose distances the exact scan computes in one kernel call.
+    static let exactBatchCount = 64
+
+    /// Exact top-k over the live rows passing `filter` (all live rows when nil): one
+    /// distance each over the vectors where the index keeps them, through the graph search's
+    /// kernel in batches of `exactBatchCount` (no copy of the vectors, no norms recomputed).
     func exactSearchLocked(
-        _ g: HNSWGraph, _ query: UnsafePointer<Float>, nodeCount: Int, k: Int, filter: ((Int64) -> Bool)?
+        _ g: HNSWGraph, _ context: SearchContext, nodeCount: Int, k: Int, filter: ((Int64) -> Bool)?
     ) -> [(label: Int64, distance: Float)] {
-        var rows: [Int] = []
-        for id in 0..<nodeCount where vireo_load_acquire_u32(g.tombstones + id) == NodeFlag.live {
-            if filter?(g.labels[id]) ?? true { rows.append(id) }
+        let measure = FloatQueryDistance(graph: g, metric: metric, query: context.query)
+        context.begin(nodeCapacity: g.capacity, ef: k)
+        var results = context.results
+        defer { context.results = results }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.exactBatchCount) { ids in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.exactBatchCount) { distances in
+                guard let idBase = ids.baseAddress, let distanceBase = distances.baseAddress else { return }
+                var id = 0
+                while id < nodeCount {
+                    var batched = 0
+                    while id < nodeCount && batched < Self.exactBatchCount {
+                        if vireo_load_acquire_u32(g.tombstones + id) == NodeFlag.live, filter?(g.labels[id]) ?? true {
+                            idBase[batched] = UInt32(id)
+                            batched += 1
+                        }
+                        id += 1
+                    }
+                    measure.distances(to: idBase, count: batched, into: distanceBase)
+                    for j in 0..<batched { results.offer(distanceBase[j], idBase[j]) }
+                }
+            }
         }
-        let view = g.floatMatrix(rowCount: nodeCount)
-        let found = ExactSearch.topK(queries: UnsafeBufferPointer(start: query, count: dimension),
-                                     base: view, rows: rows, k: k, metric: metric)
-        return (found.first ?? []).map { (g.labels[Int($0.label)], $0.distance) }
+        return results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
     }
 }

@@ -101,7 +101,7 @@ struct HNSWTests {
         #expect(found[0].distance == 0, "expected distance 0, got \(found[0].distance)")
     }
 
-    @Test(arguments: [0.001, 0.01, 0.3])
+    @Test(arguments: [0.001, 0.01, 0.1, 0.3, 0.5])
     func filteredSearchReturnsOnlyMatchingRowsAndEnoughOfThem(share: Double) throws {
         let (index, data) = try Self.build(count: 5000)
         let modulus = Int64((1 / share).rounded())
@@ -111,6 +111,12 @@ struct HNSWTests {
             let query = TestData.row(data, q * 13, Self.dimension)
             let found = try index.search(query, k: 10, efSearch: 40, filter: filter)
             #expect(found.count == min(10, matching), "share \(share): expected \(min(10, matching)) rows, got \(found.count)")
+            // The same search forced through the graph and through the exact ranking.
+            for exact in [false, true] {
+                let forced = try index.search(query, k: 10, efSearch: 40, filter: filter, exactScanDecided: exact)
+                #expect(forced.count == min(10, matching), "share \(share), exact \(exact): got \(forced.count) rows")
+                #expect(forced.allSatisfy { filter($0.label) }, "share \(share), exact \(exact): non-matching rows in \(forced)")
+            }
             #expect(found.allSatisfy { filter($0.label) }, "share \(share): non-matching rows in \(found)")
             let expected = TestData.bruteForce(query, data, dimension: Self.dimension, k: 10, metric: .l2,
                                                where: { filter(Int64($0)) })

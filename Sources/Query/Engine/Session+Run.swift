@@ -200,6 +200,7 @@ extension Session {
         let context = ExecutionContext(data: data, parameters: parameters, vectorIndexes: database.vectorIndexes,
                                        efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes),
                                        cancel: statementCancel)
+        context.reusesFilterBitmaps = settings.filterCache
         if case .transaction(let transaction) = data {
             context.rowLocker = RowLocker(transaction: transaction, timeoutMs: lockTimeoutMs, checkCancel: statementCancel.check,
                                           usesOneSnapshot: isolationLevel.usesOneSnapshot)

@@ -1,7 +1,7 @@
 import Foundation
 import VireoStorage
 
-/// Session settings (SET, SHOW, RESET). `hnsw.ef_search` steers vector searches,
+/// Session settings (SET, SHOW, RESET). `hnsw.ef_search` and `vireo.filter_cache` steer vector searches,
 /// `work_mem` bounds a statement's memory, and `statement_timeout`, `lock_timeout` and
 /// `idle_in_transaction_session_timeout` bound its time (see Session+Timeouts.swift); other
 /// names are kept so that clients which set them (`application_name`, `search_path` …)
@@ -53,6 +53,9 @@ struct Settings {
     private var savedForTransaction: [String: String?] = [:]
 
     var efSearch: Int { Int(value("hnsw.ef_search") ?? "") ?? 40 }
+    /// `vireo.filter_cache` (on unless set to off, false, no or 0): vector searches reuse
+    /// the bitmaps of rows their filters matched (`MatchingRowsCache`).
+    var filterCache: Bool { !["off", "false", "no", "0"].contains(value("vireo.filter_cache")?.lowercased() ?? "on") }
     // Kept parsed so that starting a statement costs no parsing; 0 ms means no limit.
     private(set) var workMemKilobytes = workMemKilobytesDefault
     private(set) var statementTimeoutMs = 0

@@ -93,6 +93,9 @@ final class ExecutionContext {
     var rowLocker: RowLocker?
     /// The value so far of the `.fold` being evaluated (Evaluator), read by `.accumulator`.
     var accumulator: Value = .null
+    /// Whether vector searches reuse the bitmaps of rows their filters matched
+    /// (`MatchingRowsCache`; setting `vireo.filter_cache`).
+    var reusesFilterBitmaps = true
 
     init(data: DataAccess, parameters: [Value], vectorIndexes: VectorIndexes?, efSearch: Int, workMemory: WorkMemory,
          cancel: StatementCancel?, outerRows: [[Value]] = [], cache: ExecutionCache = ExecutionCache(),
@@ -127,6 +130,7 @@ final class ExecutionContext {
                                        workMemory: workMemory, cancel: cancel, outerRows: outerRows + [outer], cache: cache,
                                        statistics: nil)
         context.rowLocker = rowLocker
+        context.reusesFilterBitmaps = reusesFilterBitmaps
         return context
     }
 }

@@ -158,7 +158,7 @@ enum PlanExecutor {
     }
 
     /// Decodes the `columns` marked into `values` (a row of the record's table).
-    private static func decode(_ record: RecordView, into values: inout [Value], columns: [Bool]) throws {
+    static func decode(_ record: RecordView, into values: inout [Value], columns: [Bool]) throws {
         for column in 0..<min(values.count - 1, record.columnCount) where columns[column] {
             values[column] = try record.value(at: column)
         }

@@ -2,8 +2,9 @@ import VireoIndex
 import VireoStorage
 
 /// The k nearest rows through an HNSW index, nearest first. A WHERE filter is checked
-/// inside the search; the index answers a selective filter exactly, so the scan returns
-/// min(k, matching rows) rows. A `tsv @@ query` term that a gin index serves is a
+/// inside the search, on each row it reaches or, when selective, on a bitmap of the
+/// matching rows made first (`FilterRoute`); the index ranks a very selective filter's rows
+/// exactly, so the scan returns min(k, matching rows) rows. A `tsv @@ query` term that a gin index serves is a
 /// pre-filter: the rows it may match are read from the gin index first; when they are few
 /// the exact plan ranks them (through the gin index), else the search passes over every
 /// other row without reading it.
@@ -31,14 +32,15 @@ enum VectorScan {
             return try PlanExecutor.run(search.exactPlan, context, emit)
         }
         let failure = FilterFailure()
-        let filter = scan.filter.map { predicate in rowFilter(predicate, scan, context, failure, candidates: candidates) }
-        // A selective filter: the index would rank every matching row, which it finds one
-        // label at a time (a row look-up and the WHERE clause each, for every live row); the
-        // exact plan finds them in one pass over the table (or the text pre-filter's rows).
-        let exact = filter.map { index.prefersExactScan(filter: $0) }
-        if let error = failure.error { throw error }
-        if exact == true { return try PlanExecutor.run(search.exactPlan, context, emit) }
-        let found = try index.search(query, k: k, efSearch: max(context.efSearch, k), filter: filter, exactScanDecided: exact)
+        let ef = max(context.efSearch, k)
+        var filter: ((Int64) -> Bool)?, exact: Bool?
+        if let predicate = scan.filter {
+            switch try filteredSearch(predicate, scan, index, efSearch: ef, candidates: candidates, context, failure) {
+            case .exactPlan: return try PlanExecutor.run(search.exactPlan, context, emit)
+            case .index(let labelFilter, let rankExactly): (filter, exact) = (labelFilter, rankExactly)
+            }
+        }
+        let found = try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact)
         if let error = failure.error { throw error }
         try context.checkCancel()
         var unfiltered = scan
@@ -61,8 +63,8 @@ enum VectorScan {
     /// A label filter that fetches the row and evaluates the WHERE predicate on it. The
     /// index calls it inside its search, which cannot throw: the first error stops every
     /// later row from passing and is thrown once the search returns.
-    private static func rowFilter(_ predicate: BoundExpression, _ scan: TableScan, _ context: ExecutionContext,
-                                  _ failure: FilterFailure, candidates: Set<Int64>?) -> (Int64) -> Bool {
+    static func rowFilter(_ predicate: BoundExpression, _ scan: TableScan, _ context: ExecutionContext,
+                          _ failure: FilterFailure, candidates: Set<Int64>?) -> (Int64) -> Bool {
         { rowID in
             guard failure.error == nil, candidates?.contains(rowID) ?? true else { return false }
             do {
@@ -92,6 +94,6 @@ extension VectorScan {
 }
 
 /// The first error a filter met inside an index search.
-private final class FilterFailure: @unchecked Sendable {
+final class FilterFailure: @unchecked Sendable {
     var error: Error?
 }

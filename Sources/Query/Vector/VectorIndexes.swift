@@ -20,6 +20,9 @@ final class VectorIndexes: @unchecked Sendable {
     /// Counts commits that changed vector indexes, so a load that raced one can tell.
     private var commitCount: UInt64 = 0
 
+    /// Bitmaps of the rows filters matched, for vector searches repeating a filter.
+    let matchingRows = MatchingRowsCache()
+
     init(store: Store) { self.store = store }
 
     /// Live vectors of each index loaded in memory, by index name (indexes not yet used

@@ -1,0 +1,175 @@
+import VireoIndex
+import VireoStorage
+
+/// How a vector search with a WHERE filter finds the rows the filter passes.
+///
+/// - `lookingUpRows`: the graph search asks the filter about each node it reaches, and the
+///   filter looks that row up (a B-tree descent) and evaluates the WHERE clause on it,
+///   remembering the answer. Cheapest when the filter passes many rows, so the search
+///   reaches few nodes.
+/// - `matchingRowsFirst`: one pass over the table decoding only the filter's columns marks
+///   the matching rows in a bitmap; the index then either walks the graph asking the
+///   bitmap, or ranks exactly the matching rows' vectors as it keeps them, whichever
+///   `FilteredSearchCost` finds cheaper for their exact count. Cheapest when the filter is
+///   selective: the graph would reach most rows one look-up at a time.
+enum FilterRoute: Equatable {
+    case lookingUpRows
+    case matchingRowsFirst
+
+    /// One row look-up by id and the WHERE clause on it, in nanoseconds (release build,
+    /// 20,000 rows of 384-d vectors; only the ratio to `rowScanNs` matters).
+    static let rowLookupNs = 1_500.0
+    /// One row of a table pass decoding only the filter's columns, and the WHERE clause.
+    static let rowScanNs = 250.0
+    /// Rows looked up to estimate how many the filter passes: enough to tell the routes
+    /// apart (the index's own default, 512, would cost more look-ups than a broad filter's
+    /// whole graph search).
+    static let sampleCount = 128
+
+    /// The cheaper route for a filter estimated to pass `matchingEstimate` of `liveCount` rows.
+    static func choose(matchingEstimate: Int, liveCount: Int, efSearch: Int, dimension: Int) -> FilterRoute {
+        let lookingUp = FilteredSearchCost(matchingCount: matchingEstimate, liveCount: liveCount, efSearch: efSearch,
+                                           dimension: dimension, filterNs: rowLookupNs)
+        let afterPass = FilteredSearchCost(matchingCount: matchingEstimate, liveCount: liveCount, efSearch: efSearch,
+                                           dimension: dimension)
+        let passNs = Double(liveCount) * rowScanNs + min(afterPass.graphNs, afterPass.exactNs)
+        return lookingUp.graphNs <= passNs ? .lookingUpRows : .matchingRowsFirst
+    }
+}
+
+/// What answers a vector search with a WHERE filter.
+enum FilteredSearch {
+    /// The plan ranking every matching row it reads from the table (or the text pre-filter).
+    case exactPlan
+    /// The index, with a filter on row ids; `exact`: it ranks every row passing, else it
+    /// walks the graph.
+    case index(filter: (Int64) -> Bool, exact: Bool)
+}
+
+extension VectorScan {
+    /// A bitmap of matching rows kept from an earlier search with the same filter at the
+    /// same version (`MatchingRowsCache`), else the route (`FilterRoute`) picked by the
+    /// matching rows estimated from the index's sample (whose look-ups the graph search then
+    /// reuses); with a bitmap, the index's graph or exact ranking by the exact count.
+    static func filteredSearch(_ predicate: BoundExpression, _ scan: TableScan, _ index: HNSWIndex, efSearch: Int,
+                               candidates: Set<Int64>?, _ context: ExecutionContext, _ failure: FilterFailure) throws -> FilteredSearch {
+        let slot = candidates == nil ? cacheSlot(predicate, scan, context) : nil
+        let cached = slot.map { $0.cache.lookup($0.key, version: $0.version) } ?? .miss
+        if case .hit(let rows) = cached { return bitmapSearch(rows, index, efSearch: efSearch) }
+        let lookUp = RememberingFilter(rowFilter(predicate, scan, context, failure, candidates: candidates))
+        var route = FilterRoute.matchingRowsFirst
+        if case .miss = cached {
+            let (matching, live) = index.estimatedMatching(sampleCount: FilterRoute.sampleCount, filter: { lookUp($0) })
+            if let error = failure.error { throw error }
+            // Text pre-filter candidates, too many for the exact plan to rank them all: the
+            // exact plan or the graph, whose look-ups skip every other row at once.
+            if candidates != nil {
+                return index.prefersExactScan(matchingCount: matching, liveCount: live, efSearch: efSearch)
+                    ? .exactPlan : .index(filter: { lookUp($0) }, exact: false)
+            }
+            route = FilterRoute.choose(matchingEstimate: matching, liveCount: live, efSearch: efSearch, dimension: index.dimension)
+        }
+        if route == .lookingUpRows { return .index(filter: { lookUp($0) }, exact: false) }
+        // The index holds committed rows only: inside a transaction, which may have added
+        // rows, the exact plan reads them.
+        if case .transaction = context.data { return .exactPlan }
+        let rows = try matchingRows(predicate, scan, context)
+        if let slot { slot.cache.remember(rows, for: slot.key, version: slot.version) }
+        return bitmapSearch(rows, index, efSearch: efSearch)
+    }
+
+    /// The index searching with a bitmap of the matching rows: exactly when `FilteredSearchCost`
+    /// finds that cheaper for their count.
+    private static func bitmapSearch(_ rows: RowIDBitmap, _ index: HNSWIndex, efSearch: Int) -> FilteredSearch {
+        .index(filter: { rows.contains($0) }, exact: index.prefersExactScan(matchingCount: rows.count, efSearch: efSearch))
+    }
+
+    /// Where `MatchingRowsCache` may keep this filter's bitmap: a statement reading a
+    /// committed snapshot, with the cache on and a filter it covers.
+    private static func cacheSlot(_ predicate: BoundExpression, _ scan: TableScan, _ context: ExecutionContext)
+        -> (cache: MatchingRowsCache, key: FilterKey, version: UInt64)? {
+        guard context.reusesFilterBitmaps, case .snapshot(let snapshot) = context.data, let cache = context.vectorIndexes?.matchingRows,
+              let key = FilterKey(predicate, table: "\(scan.table.name)@\(scan.table.root)", parameters: context.parameters) else { return nil }
+        return (cache, key, snapshot.pages.snapshot.version)
+    }
+
+    /// The rows of `scan`'s table that `predicate` passes, in one pass decoding only the
+    /// columns the predicate reads (every column when it has a correlated subquery).
+    static func matchingRows(_ predicate: BoundExpression, _ scan: TableScan, _ context: ExecutionContext) throws -> RowIDBitmap {
+        let columnCount = scan.table.columns.count
+        let read = predicate.hasCorrelatedSubquery
+            ? [Bool](repeating: true, count: columnCount + 1)
+            : Binder.columnsRead(by: [predicate], width: columnCount + 1)
+        let rows = RowIDBitmap()
+        // One row buffer for the whole pass: the predicate only reads it.
+        var row = [Value](repeating: .null, count: columnCount + 1)
+        var scanned = 0
+        try context.data.scanRows(scan.table) { rowID, record in
+            scanned += 1
+            if scanned % Self.rowsBetweenCancelChecks == 0 { try context.checkCancel() }
+            // Columns added after this row was written read as NULL.
+            for column in min(record.columnCount, columnCount)..<columnCount { row[column] = .null }
+            try PlanExecutor.decode(record, into: &row, columns: read)
+            row[columnCount] = .int(rowID)
+            if try Evaluator.holds(predicate, row, context) { rows.insert(rowID) }
+            return true
+        }
+        return rows
+    }
+
+    /// Rows a pass reads between two checks for a cancelled statement.
+    static let rowsBetweenCancelChecks = 256
+}
+
+/// A set of row ids: one bit per id in 0..<`bitsMax` (ids are mostly small and dense), a
+/// hash set for the others. A class so that a filter closure can fill it as it goes.
+final class RowIDBitmap {
+    /// 2^26 bits: 8 MiB at most.
+    static let bitsMax: Int64 = 1 << 26
+    private var words: [UInt64] = []
+    private var outside: Set<Int64> = []
+    private(set) var count = 0
+
+    /// What the set holds in memory, roughly.
+    var memoryBytes: Int { words.count * 8 + outside.count * 16 }
+
+    func insert(_ rowID: Int64) {
+        guard rowID >= 0, rowID < Self.bitsMax else {
+            if outside.insert(rowID).inserted { count += 1 }
+            return
+        }
+        let word = Int(rowID >> 6), bit = UInt64(1) << UInt64(rowID & 63)
+        if word >= words.count {
+            let grown = min(max(word + 1, words.count * 2), Int(Self.bitsMax >> 6))
+            words.append(contentsOf: repeatElement(0, count: grown - words.count))
+        }
+        if words[word] & bit == 0 {
+            words[word] |= bit
+            count += 1
+        }
+    }
+
+    @inline(__always)
+    func contains(_ rowID: Int64) -> Bool {
+        guard rowID >= 0, rowID < Self.bitsMax else { return outside.contains(rowID) }
+        let word = Int(rowID >> 6)
+        return word < words.count && words[word] & (UInt64(1) << UInt64(rowID & 63)) != 0
+    }
+}
+
+/// A row filter that answers each row id once: the sample that estimates the filter's
+/// selectivity and the graph search then never look the same row up twice.
+final class RememberingFilter {
+    private let check: (Int64) -> Bool
+    private let known = RowIDBitmap(), passed = RowIDBitmap()
+
+    init(_ check: @escaping (Int64) -> Bool) { self.check = check }
+
+    func callAsFunction(_ rowID: Int64) -> Bool {
+        if known.contains(rowID) { return passed.contains(rowID) }
+        known.insert(rowID)
+        let passes = check(rowID)
+        if passes { passed.insert(rowID) }
+        return passes
+    }
+}
