@@ -67,10 +67,7 @@ extension PGConnection {
             case .describe(let kind, let name): try await describe(kind, name)
             case .execute(let portal, let rowsMax): try await execute(portal, rowsMax: Int(rowsMax))
             case .close(let kind, let name): close(kind, name)
-            case .sync:
-                discardingUntilSync = false
-                portals[""] = nil
-                output.writeReadyForQuery(session.transactionStatus)
+            case .sync: sync()
             case .flush, .copyData, .copyDone, .copyFail: break
             case .terminate: return false
             case .startup, .sslRequest, .gssEncryptionRequest, .cancel, .authentication:
@@ -105,10 +102,7 @@ extension PGConnection {
                     guard case .done(let result) = try runPortalImmediately(name) else { return false }
                     if let result { writeExecuted(name, result, rowsMax: Int(rowsMax)) } else { output.writeEmptyQueryResponse() }
                 case .close(let kind, let name): close(kind, name)
-                case .sync:
-                    discardingUntilSync = false
-                    portals[""] = nil
-                    output.writeReadyForQuery(session.transactionStatus)
+                case .sync: sync()
                 case .flush: break
                 default: return false
                 }
@@ -123,6 +117,13 @@ extension PGConnection {
         }
         if terminating { port.closeImmediately() }
         return true
+    }
+
+    /// Sync: ends the batch (and an error's skipping), drops the unnamed portal, reports the status.
+    private func sync() {
+        discardingUntilSync = false
+        portals[""] = nil
+        output.writeReadyForQuery(session.transactionStatus)
     }
 
     /// An ErrorResponse; the idle-in-transaction timeout is FATAL and ends the connection,
