@@ -187,6 +187,35 @@ def test_prepared_statements_after_repeated_execution(conn):
     assert conn.execute("SELECT v FROM prep WHERE id = %s", (5,), prepare=True).fetchone() == ("5",)
 
 
+def test_pipelined_point_selects_keep_their_order_around_statements_that_wait(conn):
+    # A prepared point select is answered on the event loop as its messages arrive; an INSERT
+    # or a scan waits for an engine thread. Pipelined together, the answers keep their order
+    # and each statement sees the ones before it.
+    conn.execute("CREATE TABLE pipe (id bigint PRIMARY KEY, v text)")
+    with conn.cursor() as cursor:
+        cursor.executemany("INSERT INTO pipe VALUES (%s, %s)", [(n, f"v{n}") for n in range(1, 21)])
+    point = "SELECT v FROM pipe WHERE id = %s"
+    for _ in range(3):
+        with conn.pipeline():
+            before = [conn.execute(point, (n,), prepare=True) for n in (1, 2)]
+            conn.execute("INSERT INTO pipe VALUES (%s, %s)", (100, "new"), prepare=True)
+            after = conn.execute(point, (100,), prepare=True)
+            count = conn.execute("SELECT count(*) FROM pipe")
+            conn.execute("DELETE FROM pipe WHERE id = %s", (100,), prepare=True)
+            gone = conn.execute(point, (100,), prepare=True)
+        assert [cursor.fetchone() for cursor in before] == [("v1",), ("v2",)]
+        assert after.fetchone() == ("new",)
+        assert count.fetchone() == (21,)
+        assert gone.fetchone() is None
+    # An error skips the rest of its batch, point selects too; the next batch runs again.
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        with conn.pipeline():
+            conn.execute("INSERT INTO pipe VALUES (%s, %s)", (1, "duplicate"), prepare=True)
+            conn.execute(point, (1,), prepare=True)
+    assert conn.execute(point, (1,), prepare=True).fetchone() == ("v1",)
+    assert conn.execute("SELECT count(*) FROM pipe").fetchone() == (20,)
+
+
 def test_prepared_statements_are_deallocated_after_a_rollback_and_by_name(server):
     """psycopg sends DEALLOCATE ALL after a ROLLBACK (or DROP) while it holds prepared
     statements, and DEALLOCATE name when its cache of them overflows."""

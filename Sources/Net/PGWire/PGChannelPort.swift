@@ -9,6 +9,12 @@ import NIOCore
 /// `next()` returns a message that has already arrived without suspending, and `write`
 /// writes at once. All state is touched on the event loop only; calls from elsewhere hop
 /// there first.
+///
+/// While the task waits in `next()` with nothing buffered, a message that arrives is first
+/// offered to `immediate`, which answers it right there in `channelRead` when it can (a
+/// prepared point select's Bind, Describe, Execute and Sync): no promise, continuation or
+/// task resumption per message. What it declines goes to the task, so messages are still
+/// handled one at a time and in order.
 final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = PGFrontendMessage
     typealias OutboundIn = ByteBuffer
@@ -29,6 +35,11 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     /// A read the pipeline asked for while `messages` was full; issued once it drains.
     private var readHeld = false
     private var closed = false
+    /// Handles a message on the event loop without the task; false leaves it to the task
+    /// (untouched). Called only while the task waits in `next()` and nothing is buffered, so
+    /// the connection's state is never touched by both at once. An error it throws ends the
+    /// connection as one thrown by the task's handling would. Set with `handleImmediately`.
+    private var immediate: (@Sendable (PGFrontendMessage) throws -> Bool)?
 
     init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
@@ -40,10 +51,11 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     /// cancelled while it waits (the server is shutting down: an idle client must not hold
     /// it up).
     func next() async throws -> PGFrontendMessage? {
-        if eventLoop.inEventLoop, !messages.isEmpty { return take() }
+        let onLoop = eventLoop.inEventLoop
+        if onLoop, !messages.isEmpty { return take() }
         let promise = eventLoop.makePromise(of: PGFrontendMessage?.self)
         return try await withTaskCancellationHandler {
-            eventLoop.execute { self.deliver(to: promise) }
+            if onLoop { deliver(to: promise) } else { eventLoop.execute { self.deliver(to: promise) } }
             return try await promise.futureResult.get()
         } onCancel: {
             // Runs after `deliver` on the same loop, so the promise is either answered or waiting.
@@ -63,6 +75,25 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
                 return self.eventLoop.makeFailedFuture(error)
             }
         }.get()
+    }
+
+    /// Sets (or with nil, clears) `immediate`.
+    func handleImmediately(with handler: (@Sendable (PGFrontendMessage) throws -> Bool)?) {
+        if eventLoop.inEventLoop { immediate = handler } else { eventLoop.execute { self.immediate = handler } }
+    }
+
+    /// Writes and flushes `bytes` from the event loop, without waiting for the channel to
+    /// drain (`immediate` runs only while the channel is writable, and its answers are small).
+    func writeImmediately(_ bytes: ByteBuffer) throws {
+        eventLoop.preconditionInEventLoop()
+        guard let context, !closed else { throw ChannelError.ioOnClosedChannel }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    /// Closes the channel from the event loop; the task waiting in `next()` then gets nil.
+    func closeImmediately() {
+        eventLoop.preconditionInEventLoop()
+        context?.close(promise: nil)
     }
 
     /// Closes the channel.
@@ -132,6 +163,17 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
         if let reader {
+            if messages.isEmpty, ending == nil, context.channel.isWritable, let immediate {
+                do {
+                    if try immediate(message) { return }
+                } catch {
+                    // `immediate` may have closed the channel, which answered the reader already.
+                    guard let waiting = self.reader else { return }
+                    self.reader = nil
+                    return waiting.fail(error)
+                }
+            }
+            guard let reader = self.reader else { return messages.append(message) }
             self.reader = nil
             reader.succeed(message)
         } else {

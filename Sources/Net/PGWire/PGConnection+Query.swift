@@ -3,16 +3,23 @@ import NIOCore
 import VireoQuery
 import VireoStorage
 
-/// A statement prepared by Parse. `statement` is nil for an empty query string.
-struct PGPreparedStatement: Sendable {
-    var statement: Statement?
+/// A statement prepared by Parse. `statement` is nil for an empty query string. A class,
+/// so that each Bind's portal refers to it instead of copying it; only its connection
+/// touches it, on its event loop.
+final class PGPreparedStatement: @unchecked Sendable {
+    let statement: Statement?
     /// The plan, made at the first execution and kept while the schema holds.
-    var planCache = PlanCache()
+    let planCache = PlanCache()
     /// The OIDs the client declared for its parameters (0: let the server decide).
-    var declaredTypes: [Int32]
+    let declaredTypes: [Int32]
     /// The OIDs Describe reported: declared ones, else those the statement's use decides.
     /// Clients such as asyncpg then send binary parameters of these types.
     var describedTypes: [Int32]?
+
+    init(statement: Statement?, declaredTypes: [Int32]) {
+        self.statement = statement
+        self.declaredTypes = declaredTypes
+    }
 
     /// The OID parameter `index` is read as.
     func parameterType(_ index: Int) -> Int32 {
@@ -22,13 +29,21 @@ struct PGPreparedStatement: Sendable {
 }
 
 /// A portal made by Bind: a statement with its parameters. It runs at its first
-/// Describe or Execute; later Executes page through the rows it produced.
-struct PGPortal: Sendable {
-    var prepared: PGPreparedStatement
-    var parameters: [Value]
-    var resultFormats: [Int16]
+/// Describe or Execute; later Executes page through the rows it produced. A class, so that
+/// a prepared select's Describe and Execute update it in place instead of copying it out of
+/// `portals` and back; only its connection touches it, on its event loop.
+final class PGPortal: @unchecked Sendable {
+    let prepared: PGPreparedStatement
+    let parameters: [Value]
+    let resultFormats: [Int16]
     var result: QueryResult?
     var rowsSent = 0
+
+    init(prepared: PGPreparedStatement, parameters: [Value], resultFormats: [Int16]) {
+        self.prepared = prepared
+        self.parameters = parameters
+        self.resultFormats = resultFormats
+    }
 }
 
 extension PGConnection {
@@ -52,10 +67,7 @@ extension PGConnection {
             case .describe(let kind, let name): try await describe(kind, name)
             case .execute(let portal, let rowsMax): try await execute(portal, rowsMax: Int(rowsMax))
             case .close(let kind, let name): close(kind, name)
-            case .sync:
-                discardingUntilSync = false
-                portals[""] = nil
-                output.writeReadyForQuery(session.transactionStatus)
+            case .sync: sync()
             case .flush, .copyData, .copyDone, .copyFail: break
             case .terminate: return false
             case .startup, .sslRequest, .gssEncryptionRequest, .cancel, .authentication:
@@ -66,6 +78,52 @@ extension PGConnection {
             discardingUntilSync = true
         }
         return true
+    }
+
+    /// Handles `message` at once on the event loop, without the connection's task, when
+    /// nothing in it has to wait (for an engine thread, for COPY data): the extended
+    /// protocol's messages whose statement is a point lookup with cached pages. False (with
+    /// nothing done) leaves the message to `handle`. See `PGChannelPort.immediate`.
+    func handleImmediately(_ message: PGFrontendMessage) throws -> Bool {
+        guard copyIn == nil, !terminating else { return false }
+        if discardingUntilSync, message.isExtendedProtocol {
+            // Skipped as `handle` skips it.
+        } else {
+            do {
+                switch message {
+                case .parse(let name, let query, let types): try parse(name, query, types)
+                case .bind(let bind):
+                    guard let prepared = statements[bind.statement], !Self.needsParameterTypes(bind, prepared) else { return false }
+                    try finishBind(bind, prepared)
+                case .describe(.portal, let name):
+                    guard case .done(let result) = try runPortalImmediately(name) else { return false }
+                    writePortalDescription(name, result)
+                case .execute(let name, let rowsMax):
+                    guard case .done(let result) = try runPortalImmediately(name) else { return false }
+                    if let result { writeExecuted(name, result, rowsMax: Int(rowsMax)) } else { output.writeEmptyQueryResponse() }
+                case .close(let kind, let name): close(kind, name)
+                case .sync: sync()
+                case .flush: break
+                default: return false
+                }
+            } catch let error as VireoError {
+                writeError(error, query: nil)
+                discardingUntilSync = true
+            }
+        }
+        if output.readableBytes > 0, output.readableBytes >= Self.outputFlushBytes || message.endsBatch || message.isFlush {
+            try port.writeImmediately(output)
+            clearOutput()
+        }
+        if terminating { port.closeImmediately() }
+        return true
+    }
+
+    /// Sync: ends the batch (and an error's skipping), drops the unnamed portal, reports the status.
+    private func sync() {
+        discardingUntilSync = false
+        portals[""] = nil
+        output.writeReadyForQuery(session.transactionStatus)
     }
 
     /// An ErrorResponse; the idle-in-transaction timeout is FATAL and ends the connection,
@@ -128,9 +186,14 @@ extension PGConnection {
         if describe && result.returnsRows { output.writeRowDescription(result.columns, formats: formats) }
         let types = result.columns.map { PGType($0.type) }
         let end = rowsMax > 0 ? min(result.rows.count, rowsFrom + rowsMax) : result.rows.count
-        // timestamptz values print in the session's time zone.
-        SessionTimeZone.$current.withValue(session.timeZone) {
-            for row in result.rows[min(rowsFrom, end)..<end] { output.writeDataRow(row, types: types, formats: formats) }
+        let rows = result.rows[min(rowsFrom, end)..<end]
+        if let zone = session.timeZone {
+            // timestamptz values print in the session's time zone (UTC when none is bound).
+            SessionTimeZone.$current.withValue(zone) {
+                for row in rows { output.writeDataRow(row, types: types, formats: formats) }
+            }
+        } else {
+            for row in rows { output.writeDataRow(row, types: types, formats: formats) }
         }
         if end < result.rows.count {
             output.writePortalSuspended()
@@ -157,20 +220,31 @@ extension PGConnection {
     }
 
     private func bind(_ bind: PGBind) async throws {
-        guard var prepared = statements[bind.statement] else {
+        guard let prepared = statements[bind.statement] else {
             throw VireoError(.invalidStatementName, "prepared statement \"\(bind.statement)\" does not exist")
         }
-        let undeclaredBinary = bind.parameters.indices.contains { bind.parameterFormat($0) == 1 && prepared.parameterType($0) == 0 }
-        if undeclaredBinary, prepared.describedTypes == nil, let statement = prepared.statement {
+        if Self.needsParameterTypes(bind, prepared), let statement = prepared.statement {
             prepared.describedTypes = try await parameterOIDs(statement, declared: prepared.declaredTypes)
-            statements[bind.statement] = prepared
         }
+        try finishBind(bind, prepared)
+    }
+
+    /// Whether the parameters' types must be worked out (on an engine thread) before `bind`'s
+    /// binary parameters can be read: some are binary of no declared or described type.
+    private static func needsParameterTypes(_ bind: PGBind, _ prepared: PGPreparedStatement) -> Bool {
+        guard prepared.describedTypes == nil, prepared.statement != nil else { return false }
+        return bind.parameters.indices.contains { bind.parameterFormat($0) == 1 && prepared.parameterType($0) == 0 }
+    }
+
+    private func finishBind(_ bind: PGBind, _ prepared: PGPreparedStatement) throws {
         let expected = prepared.statement?.parameterCount ?? 0
         guard bind.parameters.count == expected else {
             throw VireoError(.invalidParameter, "bind message supplies \(bind.parameters.count) parameters, but prepared statement \"\(bind.statement)\" requires \(expected)")
         }
-        let values = try bind.parameters.enumerated().map { index, bytes in
-            try PGParameterDecoder.decode(bytes, oid: prepared.parameterType(index), binary: bind.parameterFormat(index) == 1)
+        var values: [Value] = []
+        values.reserveCapacity(bind.parameters.count)
+        for (index, bytes) in bind.parameters.enumerated() {
+            values.append(try PGParameterDecoder.decode(bytes, oid: prepared.parameterType(index), binary: bind.parameterFormat(index) == 1))
         }
         if !bind.portal.isEmpty, portals[bind.portal] != nil {
             throw VireoError(.duplicateObject, "portal \"\(bind.portal)\" already exists")
@@ -187,10 +261,7 @@ extension PGConnection {
                 throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
             }
             try await describeStatement(name, prepared)
-        case .portal:
-            let result = try await runPortal(name)
-            guard let result, result.returnsRows else { return output.writeNoData() }
-            output.writeRowDescription(result.columns, formats: expandedFormats(portals[name]?.resultFormats ?? [], result.columns.count))
+        case .portal: writePortalDescription(name, try await runPortal(name))
         }
     }
 
@@ -223,13 +294,37 @@ extension PGConnection {
 
     /// Runs the portal's statement once; nil for an empty query.
     private func runPortal(_ name: String) async throws -> QueryResult? {
-        guard var portal = portals[name] else { throw VireoError(.undefinedObject, "portal \"\(name)\" does not exist") }
-        if let result = portal.result { return result }
-        guard let statement = portal.prepared.statement else { return nil }
-        let result = try await run(statement, portal.parameters, planCache: portal.prepared.planCache)
+        switch try runPortalImmediately(name) {
+        case .done(let result): return result
+        case .needsEngine(let statement, let portal):
+            let session = self.session, parameters = portal.parameters, cache = portal.prepared.planCache
+            let result = try await server.executor.run { try session.execute(statement, parameters, planCache: cache) }
+            return ranPortal(portal, result)
+        }
+    }
+
+    enum PortalRun {
+        /// The portal's result (nil for an empty query).
+        case done(QueryResult?)
+        /// The statement must run on an engine thread.
+        case needsEngine(Statement, PGPortal)
+    }
+
+    /// Runs the portal's statement on this event loop when it is a point lookup whose pages
+    /// are cached (it cannot block: `Session.executeImmediately`); else says the engine must.
+    private func runPortalImmediately(_ name: String) throws -> PortalRun {
+        guard let portal = portals[name] else { throw VireoError(.undefinedObject, "portal \"\(name)\" does not exist") }
+        if let result = portal.result { return .done(result) }
+        guard let statement = portal.prepared.statement else { return .done(nil) }
+        guard let result = try session.executeImmediately(statement, portal.parameters, planCache: portal.prepared.planCache) else {
+            return .needsEngine(statement, portal)
+        }
+        return .done(ranPortal(portal, result))
+    }
+
+    private func ranPortal(_ portal: PGPortal, _ result: QueryResult) -> QueryResult {
         server.metrics.recordStatement(commandTag: result.commandTag)
         portal.result = result
-        portals[name] = portal
         return result
     }
 
@@ -247,12 +342,19 @@ extension PGConnection {
     }
 
     private func execute(_ name: String, rowsMax: Int) async throws {
-        guard let result = try await runPortal(name), var portal = portals[name] else {
-            return output.writeEmptyQueryResponse()
-        }
+        guard let result = try await runPortal(name) else { return output.writeEmptyQueryResponse() }
+        writeExecuted(name, result, rowsMax: rowsMax)
+    }
+
+    private func writeExecuted(_ name: String, _ result: QueryResult, rowsMax: Int) {
+        guard let portal = portals[name] else { return }
         let formats = expandedFormats(portal.resultFormats, result.columns.count)
         portal.rowsSent += writeResult(result, formats: formats, rowsFrom: portal.rowsSent, rowsMax: rowsMax, describe: false)
-        portals[name] = portal
+    }
+
+    private func writePortalDescription(_ name: String, _ result: QueryResult?) {
+        guard let result, result.returnsRows else { return output.writeNoData() }
+        output.writeRowDescription(result.columns, formats: expandedFormats(portals[name]?.resultFormats ?? [], result.columns.count))
     }
 
     private func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {
@@ -269,6 +371,11 @@ extension PGConnection {
 }
 
 extension PGFrontendMessage {
+    var isFlush: Bool {
+        if case .flush = self { return true }
+        return false
+    }
+
     /// Messages skipped after an extended-protocol error, until Sync.
     var isExtendedProtocol: Bool {
         switch self {

@@ -40,6 +40,8 @@ final class PGConnection: @unchecked Sendable {
         do {
             processID = try await startUp()
             if processID != nil {
+                port.handleImmediately { message in try self.handleImmediately(message) }
+                defer { port.handleImmediately(with: nil) }
                 while let message = try await port.next() {
                     guard try await handle(message), !terminating else { break }
                     if output.readableBytes >= Self.outputFlushBytes { try await flush() }
@@ -77,9 +79,14 @@ final class PGConnection: @unchecked Sendable {
 
     func flush() async throws {
         guard output.readableBytes > 0 else { return }
-        let bytes = output
-        output = ByteBuffer()
-        try await port.write(bytes)
+        try await port.write(output)
+        clearOutput()
+    }
+
+    /// Empties `output` once its bytes were handed to the channel. The channel has usually
+    /// written them already, so the buffer's storage is reused; a large one is let go.
+    func clearOutput() {
+        if output.capacity > Self.outputFlushBytes * 2 { output = ByteBuffer() } else { output.clear() }
     }
 }
 

@@ -42,7 +42,9 @@ public final class ServerMetrics: Sendable {
 
     /// One statement run for a pgwire client, by its command (the tag's first word).
     public func recordStatement(commandTag: String) {
-        let kind = commandTag.split(separator: " ").first.map(String.init) ?? "OTHER"
+        // The tag's first word, without splitting the tag into an array (this runs per statement).
+        let end = commandTag.firstIndex(of: " ") ?? commandTag.endIndex
+        let kind = end == commandTag.startIndex ? "OTHER" : String(commandTag[..<end])
         state.withLock { $0.statements[kind, default: 0] += 1 }
     }
 

@@ -207,6 +207,8 @@ public enum Cast {
     }
 
     static func parseInt(_ text: String, as type: SQLType = .int) throws -> Int64 {
+        // Most input has no blanks (a prepared statement's text parameter per execution): no trimming then.
+        if let number = Int64(text) { return number }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let number = Int64(trimmed) { return number }
         if trimmed.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }), !trimmed.isEmpty {
