@@ -6,10 +6,12 @@
 ///   matching node it keeps, so ef × `graphDistancesPerEf` × live / matching in all, at most
 ///   every live node; each costs a distance over a vector read at random, plus the filter.
 /// - exact: the filter checked on every live node, then one streamed distance for each of
-///   the matching rows (BLAS over the vectors as the index keeps them).
+///   the matching rows (the graph search's distance kernel over the vectors where the index
+///   keeps them, in row order).
 ///
-/// The per-operation costs are nanoseconds measured on a 2-core x86-64 (AVX2) at 384
-/// dimensions, scaled by the dimension; only their ratios matter.
+/// The per-operation costs are nanoseconds estimated for a 2-core x86-64 (AVX2) at 384
+/// dimensions, scaled by the dimension, not calibrated by a benchmark; only their ratios
+/// matter.
 public struct FilteredSearchCost: Sendable {
     /// Nodes a filtered search reaches per unit of ef and per matching node kept (level 0
     /// of an m = 16 graph holds up to 32 links; about a third of them are new to the search).
@@ -17,7 +19,7 @@ public struct FilteredSearchCost: Sendable {
     /// One graph step: a distance over a vector read at random, the visited tag, the heaps.
     public static let graphDistanceNsPerDimension = 0.3
     public static let graphStepNs = 40.0
-    /// One distance over a vector streamed in row order (BLAS).
+    /// One distance over a vector read in row order.
     public static let exactDistanceNsPerDimension = 0.08
 
     public let graphNs: Double

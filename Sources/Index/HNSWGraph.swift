@@ -133,12 +133,6 @@ struct HNSWGraph: @unchecked Sendable {
         return (level0 + Int(id) * recordBytes + vectorOffsetBytes).assumingMemoryBound(to: Float.self)
     }
 
-    /// All full vectors as a matrix (rows inside the level-0 records, or the `floats` array).
-    func floatMatrix(rowCount: Int) -> MatrixView {
-        MatrixView(base: vector(0), rowCount: rowCount, dimension: dimension,
-                   rowStride: quantized ? dimension : recordBytes / 4)
-    }
-
     /// Quantized form of `id` (only when `quantized`): scale, squared norm, int8 codes.
     @inline(__always)
     func code(_ id: UInt32) -> (scale: Float, normSquared: Float, codes: UnsafePointer<Int8>) {

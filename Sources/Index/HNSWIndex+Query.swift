@@ -13,7 +13,7 @@ extension HNSWIndex {
     /// `defaultEfSearch`, raised to k) trades speed for recall. With a `filter` only rows
     /// whose label passes are returned, and always min(k, matching rows) of them: a
     /// filter for which `FilteredSearchCost` finds an exact ranking cheaper is answered by
-    /// BLAS over the matching rows' vectors as the index keeps them.
+    /// one distance per matching row over its vector where the index keeps it.
     public func search(
         _ query: [Float], k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil, exactScanDecided: Bool? = nil
     ) throws -> [(label: Int64, distance: Float)] {

@@ -297,9 +297,7 @@ extension PGConnection {
         switch try runPortalImmediately(name) {
         case .done(let result): return result
         case .needsEngine(let statement, let portal):
-            let session = self.session, parameters = portal.parameters, cache = portal.prepared.planCache
-            let result = try await server.executor.run { try session.execute(statement, parameters, planCache: cache) }
-            return ranPortal(portal, result)
+            return ranPortal(portal, try await runOnEngine(statement, portal.parameters, planCache: portal.prepared.planCache))
         }
     }
 
@@ -337,8 +335,13 @@ extension PGConnection {
         if let result = try session.executeImmediately(statement, parameters, planCache: cache) {
             return result
         }
+        return try await runOnEngine(statement, parameters, planCache: cache)
+    }
+
+    /// Runs a statement on an engine thread (the bounded pool), off the event loop.
+    private func runOnEngine(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) async throws -> QueryResult {
         let session = self.session
-        return try await server.executor.run { try session.execute(statement, parameters, planCache: cache) }
+        return try await server.executor.run { try session.execute(statement, parameters, planCache: planCache) }
     }
 
     private func execute(_ name: String, rowsMax: Int) async throws {

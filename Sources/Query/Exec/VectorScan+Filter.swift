@@ -16,8 +16,9 @@ enum FilterRoute: Equatable {
     case lookingUpRows
     case matchingRowsFirst
 
-    /// One row look-up by id and the WHERE clause on it, in nanoseconds (release build,
-    /// 20,000 rows of 384-d vectors; only the ratio to `rowScanNs` matters).
+    /// One row look-up by id and the WHERE clause on it, in nanoseconds (estimated for a
+    /// release build over 20,000 rows of 384-d vectors, not calibrated; only the ratio to
+    /// `rowScanNs` matters).
     static let rowLookupNs = 1_500.0
     /// One row of a table pass decoding only the filter's columns, and the WHERE clause.
     static let rowScanNs = 250.0
