@@ -45,24 +45,50 @@ extension HNSWIndex {
         _ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil,
         exactScanDecided: Bool? = nil
     ) throws -> [(label: Int64, distance: Float)] {
+        let ef = try checkedSearchParameters(query, k: k, efSearch: efSearch)
+        guard k > 0, let queryBase = query.baseAddress else { return [] }
+        return growthLock.withReadLock {
+            searchUnderLock(queryBase, k: k, ef: ef, filter: filter, exactScanDecided: exactScanDecided)!
+        }
+    }
+
+    /// `search` without a filter, or nil at once when the index is being grown or rebuilt
+    /// (which can take seconds) or when the graph found fewer than k live rows (an exact
+    /// scan of every node would then be needed): for a thread that must not wait, such as a server's event
+    /// loop, which then hands the statement to an engine thread.
+    public func searchIfIdle(_ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int) throws -> [(label: Int64, distance: Float)]? {
+        let ef = try checkedSearchParameters(query, k: k, efSearch: efSearch)
+        guard k > 0, let queryBase = query.baseAddress else { return [] }
+        return growthLock.withReadLockIfFree {
+            searchUnderLock(queryBase, k: k, ef: ef, filter: nil, exactScanDecided: nil, exactFallback: false)
+        } ?? nil
+    }
+
+    /// The effective ef_search, after checking the query's values, k and ef_search.
+    private func checkedSearchParameters(_ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int?) throws -> Int {
         try validate(query)
         let ef = max(efSearch ?? defaultEfSearch, k)
         guard ef <= Self.efSearchMax, k >= 0 else {
             throw VireoError(.invalidParameter, "k and ef_search must be in 0...\(Self.efSearchMax), got k \(k), ef_search \(ef)")
         }
-        guard k > 0, let queryBase = query.baseAddress else { return [] }
-        return growthLock.withReadLock {
-            contexts.withContext(nodeCapacity: graph.capacity) { context in
-                prepare(queryBase, into: context.query)
-                return searchLocked(context, k: k, ef: ef, filter: filter, exactScanDecided: exactScanDecided)
-            }
+        return ef
+    }
+
+    private func searchUnderLock(_ query: UnsafePointer<Float>, k: Int, ef: Int, filter: ((Int64) -> Bool)?,
+                                 exactScanDecided: Bool?, exactFallback: Bool = true) -> [(label: Int64, distance: Float)]? {
+        contexts.withContext(nodeCapacity: graph.capacity) { context in
+            prepare(query, into: context.query)
+            return searchLocked(context, k: k, ef: ef, filter: filter, exactScanDecided: exactScanDecided,
+                                exactFallback: exactFallback)
         }
     }
 
-    /// The search itself; the caller holds `growthLock` shared.
+    /// The search itself; the caller holds `growthLock` shared. Nil only without
+    /// `exactFallback`, when the graph found fewer than k live rows.
     func searchLocked(
-        _ context: SearchContext, k: Int, ef: Int, filter: ((Int64) -> Bool)?, exactScanDecided: Bool? = nil
-    ) -> [(label: Int64, distance: Float)] {
+        _ context: SearchContext, k: Int, ef: Int, filter: ((Int64) -> Bool)?, exactScanDecided: Bool? = nil,
+        exactFallback: Bool = true
+    ) -> [(label: Int64, distance: Float)]? {
         let g = graph
         let snapshot = state.withLock { ($0.entryPoint, $0.maxLevel, $0.nodeCount, $0.tombstoneCount) }
         guard let entry = snapshot.0 else { return [] }
@@ -85,6 +111,7 @@ extension HNSWIndex {
         let found = takeResults(g, context, k: k)
         // The graph can miss rows when a filter is selective; the exact scan cannot.
         if found.count < min(k, liveCount), filter != nil || snapshot.3 > 0 {
+            guard exactFallback else { return nil }
             return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, filter: filter)
         }
         return found

@@ -2,10 +2,10 @@ import Testing
 @testable import VireoQuery
 import VireoStorage
 
-/// `Session.executeImmediately` lets a server's event loop answer a point lookup itself;
-/// it must refuse (nil) everything that could wait or run long, and answer exactly as
-/// `execute` does otherwise.
-@Suite("Immediate execution: point lookups on cached pages only")
+/// `Session.executeImmediately` lets a server's event loop answer a point lookup or a
+/// plain nearest-neighbour search itself; it must refuse (nil) everything that could wait
+/// or run long, and answer exactly as `execute` does otherwise.
+@Suite("Immediate execution: point lookups and plain index searches on cached pages only")
 struct ImmediateExecutionTests {
     private func database(_ path: String? = nil) throws -> Database {
         let db = try path.map { try Database.open(path: $0) } ?? Database.inMemory()
@@ -98,6 +98,62 @@ struct ImmediateExecutionTests {
             #expect(try session.execute(statement, [.int(4_321)], planCache: cache).rows == [[.text("value 4321")]])
             #expect(try session.executeImmediately(statement, [.int(4_321)], planCache: cache)?.rows == [[.text("value 4321")]])
             #expect(!CachedPagesOnly.isActive, "the thread's reads are unrestricted again")
+        }
+    }
+
+    private func vectorDatabase(_ path: String? = nil) throws -> Database {
+        let db = try path.map { try Database.open(path: $0) } ?? Database.inMemory()
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS items (id bigint PRIMARY KEY, g int, embedding vector(3));
+            INSERT INTO items SELECT i, i % 5, ('[' || i % 17 || ',' || i % 13 || ',' || i % 7 || ']')::vector
+                FROM generate_series(1, 500) i ON CONFLICT DO NOTHING;
+            CREATE INDEX IF NOT EXISTS items_embedding ON items USING hnsw (embedding vector_l2_ops)
+            """)
+        return db
+    }
+
+    @Test("an unfiltered nearest-neighbour search by an index in memory is answered, as execute answers it")
+    func answersIndexSearches() throws {
+        let db = try vectorDatabase()
+        let session = db.session()
+        let searches: [(String, [Value])] = [
+            ("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 5", [.vector([3, 4, 5])]),
+            ("SELECT id, g, embedding <-> '[1,1,1]' FROM items ORDER BY embedding <-> '[1,1,1]' LIMIT $1", [.int(10)]),
+            ("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 3 OFFSET 2", [.vector([0, 0, 0])]),
+        ]
+        _ = try session.execute(Parser.parseStatement(searches[0].0), searches[0].1)  // loads the index
+        for (sql, parameters) in searches {
+            let answered = try immediate(session, sql, parameters)
+            #expect(answered != nil, "\(sql) should run immediately")
+            #expect(answered == (try session.execute(Parser.parseStatement(sql), parameters).rows), "\(sql)")
+        }
+    }
+
+    @Test("a filtered search, a large ef_search or k, a NULL query vector and an index not yet loaded go to an engine thread")
+    func refusesUnboundedSearches() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/vectors.vireo"
+            try vectorDatabase(path).close()
+            let db = try vectorDatabase(path)
+            defer { try? db.close() }
+            let session = db.session()
+            let search = "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 5"
+            #expect(try immediate(session, search, [.vector([1, 2, 3])]) == nil, "the index is not in memory yet")
+            _ = try session.execute(Parser.parseStatement(search), [.vector([1, 2, 3])])
+            #expect(try immediate(session, search, [.vector([1, 2, 3])]) != nil)
+            let refused: [(String, [Value])] = [
+                ("SELECT id FROM items WHERE g = 1 ORDER BY embedding <-> $1 LIMIT 5", [.vector([1, 2, 3])]),
+                ("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 300", [.vector([1, 2, 3])]),
+                ("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 5", [.null]),
+                ("SELECT id FROM items ORDER BY embedding <-> $1", [.vector([1, 2, 3])]),
+            ]
+            for (sql, parameters) in refused {
+                #expect(try immediate(session, sql, parameters) == nil, "\(sql) must not run immediately")
+            }
+            try session.execute("SET hnsw.ef_search = 400")
+            #expect(try immediate(session, search, [.vector([1, 2, 3])]) == nil, "ef_search 400 is past the bound")
+            try session.execute("SET hnsw.ef_search = 40")
+            #expect(try immediate(session, search, [.vector([1, 2, 3])]) != nil)
         }
     }
 

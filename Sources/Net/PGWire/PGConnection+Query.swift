@@ -82,7 +82,7 @@ extension PGConnection {
 
     /// Handles `message` at once on the event loop, without the connection's task, when
     /// nothing in it has to wait (for an engine thread, for COPY data): the extended
-    /// protocol's messages whose statement is a point lookup with cached pages. False (with
+    /// protocol's messages whose statement is a bounded read with cached pages. False (with
     /// nothing done) leaves the message to `handle`. See `PGChannelPort.immediate`.
     func handleImmediately(_ message: PGFrontendMessage) throws -> Bool {
         guard copyIn == nil, !terminating else { return false }
@@ -308,7 +308,7 @@ extension PGConnection {
         case needsEngine(Statement, PGPortal)
     }
 
-    /// Runs the portal's statement on this event loop when it is a point lookup whose pages
+    /// Runs the portal's statement on this event loop when it is a bounded read whose pages
     /// are cached (it cannot block: `Session.executeImmediately`); else says the engine must.
     private func runPortalImmediately(_ name: String) throws -> PortalRun {
         guard let portal = portals[name] else { throw VireoError(.undefinedObject, "portal \"\(name)\" does not exist") }
@@ -326,8 +326,9 @@ extension PGConnection {
         return result
     }
 
-    /// Runs a statement: a point lookup whose pages are cached at once, on this event loop
-    /// (it cannot block: `Session.executeImmediately`), anything else on an engine thread.
+    /// Runs a statement: a bounded read (a point lookup, an unfiltered index search) whose
+    /// pages are cached at once, on this event loop (it cannot block:
+    /// `Session.executeImmediately`), anything else on an engine thread.
     /// A simple query (no `planCache`) is planned at each run, once: the plan the immediate
     /// attempt made is the one the engine thread runs.
     private func run(_ statement: Statement, _ parameters: [Value], planCache: PlanCache?) async throws -> QueryResult {

@@ -220,12 +220,12 @@ extension Session {
         }
     }
 
-    /// With `pointLookupOnly`, a plan that is not a point lookup throws `NotAPointLookup`
+    /// With `boundedReadOnly`, a plan that is not a bounded read (`PlanNode.isBoundedRead`) throws `NotABoundedRead`
     /// before it reads anything.
-    func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache, pointLookupOnly: Bool = false) throws -> QueryResult {
+    func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache, boundedReadOnly: Bool = false) throws -> QueryResult {
         try read { data in
             guard case .snapshot(let snapshot) = data, pendingVectorChanges.isEmpty else {
-                if pointLookupOnly { throw NotAPointLookup() }
+                if boundedReadOnly { throw NotABoundedRead() }
                 return try runQuery(query, data, parameters)
             }
             let (plan, columns) = try cache.plan(for: snapshot.catalog.version) {
@@ -233,7 +233,7 @@ extension Session {
                 let (plan, columns) = try binder.bindQuery(query)
                 return (plan, columns, binder.planParameters?.used != true)
             }
-            if pointLookupOnly, !plan.isPointLookup { throw NotAPointLookup() }
+            if boundedReadOnly, !plan.isBoundedRead { throw NotABoundedRead() }
             return try run(plan, columns, data, parameters)
         }
     }
@@ -274,8 +274,9 @@ extension Session {
     }
 }
 
-/// `Session.executeImmediately` met a statement that is not a point lookup.
-struct NotAPointLookup: Error {}
+/// `Session.executeImmediately` met a statement that is not a bounded read (or a search
+/// that would have to wait or run long): it runs on an engine thread instead.
+struct NotABoundedRead: Error {}
 
 /// The plan of a prepared query or INSERT, for one schema version. A plan made for its
 /// parameters' values (a custom plan, PlanParameters) is not kept: the next execution plans again.

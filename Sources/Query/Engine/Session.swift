@@ -61,14 +61,14 @@ public final class Session: @unchecked Sendable {
     /// The one path of a statement inside a request: the failed-block check, the statement
     /// timer, and an error aborting the block. A SELECT or INSERT with a `planCache` reuses its plan.
     private func executeInRequest(_ statement: Statement, _ parameters: [Value], planCache: PlanCache? = nil,
-                                  pointLookupOnly: Bool = false) throws -> QueryResult {
+                                  boundedReadOnly: Bool = false) throws -> QueryResult {
         if let abortedBy, !statement.body.isAllowedInFailedBlock {
             throw VireoError.inFailedTransaction(after: abortedBy)
         }
         do {
             return try withStatementTimer {
                 if let planCache, case .select(let query) = statement.body {
-                    return try runQueryInRequest(query, parameters, cache: planCache, pointLookupOnly: pointLookupOnly)
+                    return try runQueryInRequest(query, parameters, cache: planCache, boundedReadOnly: boundedReadOnly)
                 }
                 if let planCache, case .insert(let insert) = statement.body {
                     return try write(statement.body) { try self.insert(insert, $0, parameters, cache: planCache) }
@@ -93,20 +93,21 @@ public final class Session: @unchecked Sendable {
         try withRequest { try executeInRequest(statement, parameters, planCache: planCache) }
     }
 
-    /// Runs a SELECT on the calling thread only if it is a point lookup (`PlanNode.isPointLookup`)
-    /// outside a transaction block and every page it reads is cached: then it cannot wait
-    /// for the disk, a lock or a long computation, and the caller (a server's event loop)
-    /// saves two thread hops. Nil when it is not such a statement; the caller then runs it
+    /// Runs a SELECT on the calling thread only if it is a bounded read (a point lookup or an
+    /// unfiltered index search with a moderate ef_search: `PlanNode.isBoundedRead`) outside
+    /// a transaction block and every page it reads is cached: then it cannot wait for the
+    /// disk, a lock or a long computation, and the caller (a server's event loop) saves two
+    /// thread hops. Nil when it is not such a statement; the caller then runs it
     /// with `execute` on an engine thread, which is safe because nothing was changed.
     public func executeImmediately(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) throws -> QueryResult? {
         guard case .select = statement.body, transactionStatus == .idle else { return nil }
         do {
             return try CachedPagesOnly.run {
-                try withRequest { try executeInRequest(statement, parameters, planCache: planCache, pointLookupOnly: true) }
+                try withRequest { try executeInRequest(statement, parameters, planCache: planCache, boundedReadOnly: true) }
             }
         } catch is PageNotCached {
             return nil
-        } catch is NotAPointLookup {
+        } catch is NotABoundedRead {
             return nil
         }
     }

@@ -31,6 +31,12 @@ final class VectorIndexes: @unchecked Sendable {
         lock.withLock { loaded }.mapValues(\.count)
     }
 
+    /// The index named `name` if it is already in memory (nil when its first use would have
+    /// to load it).
+    func loadedIndex(_ name: String) -> HNSWIndex? {
+        lock.withLock { loaded[name] }
+    }
+
     /// The in-memory index named `name`, loading it on first use from the committed
     /// catalog's definition (never an open transaction's, whose columns may have moved).
     ///

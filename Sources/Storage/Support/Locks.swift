@@ -53,6 +53,14 @@ public final class ReadWriteLock: @unchecked Sendable {
         return try body()
     }
 
+    /// `body` under the lock held shared, or nil at once when a writer holds it (a thread
+    /// that must not wait, such as a server's event loop, then hands the work elsewhere).
+    public func withReadLockIfFree<R>(_ body: () throws -> R) rethrows -> R? {
+        guard pthread_rwlock_tryrdlock(lock) == 0 else { return nil }
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+
     public func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }

@@ -1,21 +1,25 @@
 extension PlanNode {
-    /// A plan that reads at most a few rows, each found by an exact key (a primary key or
-    /// every column of a unique index), and computes nothing costly from them: no function
-    /// calls, subqueries, sorts or joins. Its work is bounded by a few B+tree descents, so
-    /// the server may run it without handing it to an engine thread (see
-    /// `Session.executeImmediately`).
-    var isPointLookup: Bool {
+    /// A plan whose work is small and bounded, so that a server may run it without handing
+    /// it to an engine thread (see `Session.executeImmediately`): it reads at most a few
+    /// rows, each found by an exact key (a primary key or every column of a unique index),
+    /// or the k nearest rows by an HNSW index without a filter (ef_search, checked when it
+    /// runs, bounds its work: `VectorScan.searchWithoutWaiting`), and computes nothing
+    /// costly from them: no function calls, subqueries, sorts or joins.
+    var isBoundedRead: Bool {
         switch self {
         case .rowIDLookup(let scan, let rowIDs):
             return rowIDs.count <= Self.pointLookupRowsMax && rowIDs.allSatisfy(\.isCheap) && scan.isCheap
         case .indexScan(let scan, let range):
             return scan.isCheap && range.isExactUniqueKey
+        case .vectorScan(let scan, let search):
+            return scan.isCheap && scan.filter == nil && search.textFilter == nil
+                && ([search.query, search.limit] + [search.offset].compactMap { $0 }).allSatisfy(\.isCheap)
         case .filter(let input, let condition):
-            return condition.isCheap && input.isPointLookup
+            return condition.isCheap && input.isBoundedRead
         case .project(let input, let expressions):
-            return expressions.allSatisfy(\.isCheap) && input.isPointLookup
+            return expressions.allSatisfy(\.isCheap) && input.isBoundedRead
         case .limit(let input, let limit, let offset):
-            return [limit, offset].allSatisfy { $0?.isCheap ?? true } && input.isPointLookup
+            return [limit, offset].allSatisfy { $0?.isCheap ?? true } && input.isBoundedRead
         default:
             return false
         }
