@@ -91,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         let database = try Database.open(path: configuration.databasePath, options: StorageOptions(
             busyTimeoutMs: configuration.busyTimeoutMs, logger: storageLogger))
         for (name, value) in configuration.sessionDefaults { try database.setSessionDefault(name, value) }
+        database.loadVectorIndexes()  // in the background: the first search then finds its index in memory
         let (keys, generated) = try APIKeys.load(configured: configuration.apiKeys, dataDirectory: configuration.dataDirectory)
         let executor = EngineExecutor(threadCount: configuration.engineThreadCount)
         let metrics = ServerMetrics()

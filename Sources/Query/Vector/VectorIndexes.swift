@@ -14,6 +14,9 @@ final class VectorIndexes: @unchecked Sendable {
 
     let store: Store
     private let lock = Lock()
+    /// Held while an index loads (seconds for a million vectors), so that a search arriving
+    /// meanwhile waits for that load instead of making a second copy.
+    private let loadLock = Lock()
     private var loaded: [String: HNSWIndex] = [:]
     private var pendingRewrite: Set<String> = []
     private var changedSinceSnapshot: [String: Int] = [:]
@@ -43,6 +46,20 @@ final class VectorIndexes: @unchecked Sendable {
     /// The index may be newer or older than a reader's snapshot (commits go on while it
     /// reads), so a search checks that the rows it finds exist in the reader's snapshot.
     func index(_ name: String) throws -> HNSWIndex {
+        if let cached = lock.withLock({ loaded[name] }) { return cached }
+        return try loadLock.withLock { try loadOnce(name) }
+    }
+
+    /// Loads every HNSW index of the committed catalog that is not in memory yet, one after
+    /// another, until `shouldStop` (`Database.loadVectorIndexes`). An index that fails to
+    /// load is left for its first search, which then reports the error.
+    func loadAll(shouldStop: () -> Bool) {
+        let names = store.catalog.tables.values.flatMap { $0.indexes.filter { $0.method == "hnsw" }.map(\.name) }
+        for name in names.sorted() where !shouldStop() { _ = try? index(name) }
+    }
+
+    /// `index`'s load, `loadLock` held.
+    private func loadOnce(_ name: String) throws -> HNSWIndex {
         let (cached, commitsBefore) = lock.withLock { (loaded[name], commitCount) }
         if let cached { return cached }
         let index = try store.read { snapshot in try load(name, from: snapshot) }
