@@ -1,5 +1,6 @@
 import Testing
 @testable import VireoQuery
+import VireoStorage
 
 @Suite("Parser: SELECT, INSERT, UPDATE, DELETE")
 struct DMLParserTests {
@@ -75,6 +76,35 @@ struct DMLParserTests {
                 assignments: [Assignment(column: "n", value: .expression(bin(.add, col("n", "t"), col("n", "excluded"))))],
                 whereClause: bin(.less, col("n", "t"), int(10)))),
             returning: [.wildcard])))
+    }
+
+    @Test("VALUES items that are lone literals parse as the general expression parser reads them")
+    func insertLiteralFastPath() throws {
+        // Each item once with `,` after it and once with `)`, so the lone-literal path and,
+        // for the rest, the general one both run; the expected tree is parseExpression's.
+        let items = ["42", "-7", "- 7", "0", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+                     "-99999999999999999999", "1.5", "-1.5", ".5", "1e5", "-2.5E-3", "'text'", "'it''s'", "''", "E'a\\nb'",
+                     "NULL", "null", "TRUE", "false", "$1", "-'5'", "'5'::int", "-5::int", "5 + 1", "-5 * 2", "(7)",
+                     "CAST(1 AS text)", "NULL::text", "'[1,2]'::vector", "1.5::real", "-$1", "+5", "ARRAY[1, -2]"]
+        for item in items {
+            let general = try Parser.parseExpression(item)
+            let sql = "INSERT INTO t VALUES (\(item), \(item)), (DEFAULT, \(item))"
+            guard case .insert(let insert) = try body(sql), case .values(let rows) = insert.source else {
+                Issue.record("\(sql): not an INSERT … VALUES")
+                continue
+            }
+            #expect(rows == [[.expression(general), .expression(general)], [.default, .expression(general)]], "\(sql)")
+        }
+        let strings = ["'it''s'": "it's", "''": "", "''''": "'", "'héllo 日本'": "héllo 日本", "'a''b''c'": "a'b'c", "'x'": "x"]
+        for (item, value) in strings {
+            #expect(try Parser.parseExpression(item) == str(value), "\(item)")
+            #expect(try body("INSERT INTO t VALUES (\(item))") == .insert(Insert(table: TableName("t"), source: .values([[.expression(str(value))]]))))
+        }
+        #expect(throws: VireoError.self) { try Parser.parseStatement("INSERT INTO t VALUES ('unterminated)") }
+        #expect(try Parser.parseStatement("INSERT INTO t VALUES ($3, 1)").parameterCount == 3)
+        #expect(throws: VireoError.self) { try Parser.parseStatement("INSERT INTO t VALUES (1 2)") }
+        #expect(throws: VireoError.self) { try Parser.parseStatement("INSERT INTO t VALUES (1,)") }
+        #expect(throws: VireoError.self) { try Parser.parseStatement("INSERT INTO t VALUES (-, 1)") }
     }
 
     @Test("UPDATE with alias, FROM, WHERE, RETURNING; DELETE with USING, WHERE, RETURNING")

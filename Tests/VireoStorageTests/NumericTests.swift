@@ -117,4 +117,28 @@ struct NumericTests {
         #expect(Numeric(-Double.infinity) == Numeric.negativeInfinity)
         #expect(Self.number("0.1").double == 0.1)
     }
+
+    @Test("numeric to double gives the double its text parses to, with and without the exact fast path")
+    func toDouble() {
+        // Edges of the fast path: a coefficient of 2^53 - 1 and 2^53, scales 22 and 23,
+        // zero with a scale, negatives, the special values; then random decimals.
+        var texts = ["9007199254740991", "9007199254740992", "900719925474099.1", "9007199254740993", "0.0000000000000000000001",
+                     "0.00000000000000000000001", "1.0000000000000000000000", "0.000", "-0.5", "-123456.789",
+                     "123456789012345678901234567890.123", "1e20", "1.5e-7", "NaN", "Infinity", "-Infinity"]
+        var random = SplitMix64(seed: 17)
+        for _ in 0..<2_000 {
+            let digits = String(UInt64.random(in: 0...UInt64(1) << 54, using: &random))
+            let scale = Int.random(in: 0...min(24, digits.count), using: &random)
+            let point = digits.index(digits.endIndex, offsetBy: -scale)
+            let sign = Bool.random(using: &random) && digits != "0" ? "-" : ""
+            let whole = point == digits.startIndex ? "0" : String(digits[..<point])
+            texts.append(sign + whole + (scale == 0 ? "" : "." + digits[point...]))
+        }
+        for text in texts {
+            let expected = Double(text) ?? .nan
+            let actual = Self.number(text).double
+            #expect(actual == expected || (actual.isNaN && expected.isNaN), "\(text): expected \(expected), got \(actual)")
+            #expect(actual.sign == expected.sign || expected.isNaN, "\(text): sign")
+        }
+    }
 }

@@ -4,8 +4,9 @@ import VireoStorage
 /// target table and columns, each VALUES expression bound and coerced to its column's type
 /// (or the bound query), the defaults, generated columns, ON CONFLICT and RETURNING.
 /// A prepared INSERT keeps it (`PlanCache`) while the schema stays the same, so that each
-/// execution only evaluates its values and stores the rows.
-struct InsertPlan {
+/// execution only evaluates its values and stores the rows. A class, so that handing the
+/// cached plan to an execution is one retain, not a copy of each of its references.
+final class InsertPlan {
     enum Source {
         /// Per VALUES row, the given (non-DEFAULT) values: table column and bound expression.
         case values([[(position: Int, expression: BoundExpression)]])
@@ -54,11 +55,11 @@ struct InsertPlan {
         let width = table.columns.count
         switch source {
         case .defaultValues:
-            return [Array(repeating: nil, count: width)]
+            return [Self.absentRow(width)]
         case .values(let rows):
             return try rows.map { values in
                 try context.checkCancel()
-                var row = [Value?](repeating: nil, count: width)
+                var row = Self.absentRow(width)
                 for (position, expression) in values {
                     row[position] = try Cast.assign(Evaluator.evaluate(expression, [], context), to: table.columns[position].type)
                 }
@@ -67,7 +68,7 @@ struct InsertPlan {
         case .query(let plan, _):
             var rows: [[Value?]] = []
             try PlanExecutor.run(plan, context) { values in
-                var row = [Value?](repeating: nil, count: width)
+                var row = Self.absentRow(width)
                 for (value, position) in zip(values, targets) {
                     row[position] = try Cast.assign(value, to: table.columns[position].type)
                 }
@@ -79,6 +80,15 @@ struct InsertPlan {
         }
     }
 
+    /// `width` absent values, grown by appending (see `PlanExecutor.nullRow`): one row of
+    /// each INSERT passes here, and `Array(repeating:count:)` looks up type metadata per call.
+    private static func absentRow(_ width: Int) -> [Value?] {
+        var row: [Value?] = []
+        row.reserveCapacity(width)
+        for _ in 0..<width { row.append(nil) }
+        return row
+    }
+
     private static func bindSource(_ source: InsertSource, targets: [Int], table: TableDefinition, binder: Binder) throws -> Source {
         switch source {
         case .defaultValues:
@@ -87,16 +97,21 @@ struct InsertPlan {
             if let first = rows.first, rows.contains(where: { $0.count != first.count }) {
                 throw VireoError(.syntaxError, "VALUES lists must all be the same length")
             }
+            // Worked out once per target column, not once per value of a many-row VALUES list.
+            let types = targets.map { SQLType(table.columns[$0].type) }
+            let scope = Scope()
             return .values(try rows.map { values in
                 guard values.count <= targets.count else {
                     throw VireoError(.syntaxError, "INSERT has more expressions than target columns")
                 }
-                return try zip(values, targets).compactMap { value, position -> (position: Int, expression: BoundExpression)? in
-                    guard case .expression(let expression) = value else { return nil }
-                    try GeneratedColumns.refuseValue(for: table.columns[position])
-                    let type = SQLType(table.columns[position].type)
-                    return (position, try binder.coerce(binder.bind(expression, Scope()), to: type))
+                var bound: [(position: Int, expression: BoundExpression)] = []
+                bound.reserveCapacity(values.count)
+                for (index, value) in values.enumerated() {
+                    guard case .expression(let expression) = value else { continue }
+                    try GeneratedColumns.refuseValue(for: table.columns[targets[index]])
+                    bound.append((targets[index], try binder.coerce(binder.bind(expression, scope), to: types[index])))
                 }
+                return bound
             })
         case .query(let query):
             let (plan, columns) = try binder.bindQuery(query)

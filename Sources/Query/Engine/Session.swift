@@ -70,8 +70,8 @@ public final class Session: @unchecked Sendable {
                 if let planCache, case .select(let query) = statement.body {
                     return try runQueryInRequest(query, parameters, cache: planCache, boundedReadOnly: boundedReadOnly)
                 }
-                if let planCache, case .insert(let insert) = statement.body {
-                    return try write(statement.body) { try self.insert(insert, $0, parameters, cache: planCache) }
+                if let planCache, statement.body.isInsert {
+                    return try write(statement.body) { try self.insert(prepared: statement.body, $0, parameters, cache: planCache) }
                 }
                 return try run(statement.body, parameters)
             }
@@ -130,6 +130,12 @@ public final class Session: @unchecked Sendable {
 }
 
 extension StatementBody {
+    /// An INSERT (a prepared one keeps its plan in a `PlanCache`).
+    var isInsert: Bool {
+        if case .insert = self { return true }
+        return false
+    }
+
     /// INSERT, UPDATE or DELETE: changes rows, not the schema, so it needs no writer gate.
     var isRowChange: Bool {
         switch self {

@@ -52,11 +52,12 @@ struct Settings {
     /// Values replaced by SET LOCAL, restored when the transaction ends.
     private var savedForTransaction: [String: String?] = [:]
 
-    var efSearch: Int { Int(value("hnsw.ef_search") ?? "") ?? 40 }
+    // Kept parsed so that starting a statement costs no parsing or dictionary look-up
+    // (every statement's execution context reads them); 0 ms means no limit.
+    private(set) var efSearch = 40
     /// `vireo.filter_cache` (on unless set to off, false, no or 0): vector searches reuse
     /// the bitmaps of rows their filters matched (`MatchingRowsCache`).
-    var filterCache: Bool { !["off", "false", "no", "0"].contains(value("vireo.filter_cache")?.lowercased() ?? "on") }
-    // Kept parsed so that starting a statement costs no parsing; 0 ms means no limit.
+    private(set) var filterCache = true
     private(set) var workMemKilobytes = workMemKilobytesDefault
     private(set) var statementTimeoutMs = 0
     private(set) var lockTimeoutMs = 0
@@ -117,6 +118,8 @@ struct Settings {
 
     /// Values stored for unit settings were checked by `checked`, so they always parse.
     private mutating func updateParsed() {
+        efSearch = Int(value("hnsw.ef_search") ?? "") ?? 40
+        filterCache = !["off", "false", "no", "0"].contains(value("vireo.filter_cache")?.lowercased() ?? "on")
         workMemKilobytes = parsed("work_mem") ?? Self.workMemKilobytesDefault
         statementTimeoutMs = parsed("statement_timeout") ?? 0
         lockTimeoutMs = parsed("lock_timeout") ?? 0

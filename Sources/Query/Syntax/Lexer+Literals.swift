@@ -39,6 +39,7 @@ extension Lexer {
     /// backslash escapes are PostgreSQL's: `\b \f \n \r \t`, `\ooo`, `\xHH`, `\uXXXX`,
     /// `\UXXXXXXXX`, and `\c` for any other c. The lexer stands on the opening quote.
     mutating func lexString(escapes: Bool) -> TokenKind {
+        if !escapes, let plain = lexPlainString() { return plain }
         let start = escapes ? position - 1 : position
         let raw: [UInt8]?
         do {
@@ -61,6 +62,19 @@ extension Lexer {
         } catch {
             return failure(at: start, length: 1, "\(error)")
         }
+    }
+
+    /// A standard string with no doubled quote inside, consumed: its text straight from the
+    /// input, which is UTF-8 already (a quote never splits a character), so it needs neither
+    /// a copy of its bytes nor validation. Nil, consuming nothing, for any other string.
+    private mutating func lexPlainString() -> TokenKind? {
+        let quote = UInt8(ascii: "'")
+        var end = position + 1
+        while end < bytes.count, bytes[end] != quote { end += 1 }
+        guard end < bytes.count, end + 1 == bytes.count || bytes[end + 1] != quote else { return nil }
+        let text = String(decoding: bytes[(position + 1)..<end], as: UTF8.self)
+        position = end + 1
+        return .string(text)
     }
 
     /// Reads an E-string body up to its closing quote, applying escapes; nil when unterminated.

@@ -39,7 +39,41 @@ extension Parser {
     }
 
     private mutating func parseColumnValue() throws -> ColumnValue {
-        acceptKeyword(.default) ? .default : .expression(try parseExpression())
+        if let literal = parseLoneLiteral() { return .expression(.literal(literal)) }
+        return acceptKeyword(.default) ? .default : .expression(try parseExpression())
+    }
+
+    /// A VALUES item that is one literal (`42`, `-7`, `1.5`, `'text'`, NULL, TRUE, FALSE) with
+    /// `,` or `)` after it, consumed; nil, consuming nothing, for anything else. The literal
+    /// is the one `parseExpression` returns for the same tokens (a minus sign folded into a
+    /// number, an integer too large for 64 bits kept as numeric); bulk INSERTs of thousands
+    /// of such rows skip its precedence climbing.
+    mutating func parseLoneLiteral() -> Literal? {
+        var isNegative = false
+        if case .op("-") = peek().kind { isNegative = true }
+        let offset = isNegative ? 1 : 0
+        switch peek(offset + 1).kind {
+        case .comma, .rightParen: break
+        default: return nil
+        }
+        let literal: Literal
+        switch peek(offset).kind {
+        case .integer(let digits):
+            let text = isNegative ? "-" + digits : digits
+            literal = Int64(text).map(Literal.integer) ?? .numeric(text)
+        case .decimal(let text): literal = .numeric(isNegative ? "-" + text : text)
+        case .string(let value) where !isNegative: literal = .string(value)
+        case .word(_, let keyword?) where !isNegative:
+            switch keyword {
+            case .null: literal = .null
+            case .true, .false: literal = .boolean(keyword == .true)
+            default: return nil
+            }
+        default: return nil
+        }
+        if isNegative { advance() }
+        advance()
+        return literal
     }
 
     /// `ON CONFLICT [(columns) [WHERE predicate] | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET … [WHERE …]`.

@@ -56,9 +56,28 @@ extension BTree {
             return compareKeys(try BTreeNode.key(page, count - 1), key) < 0
         }
         guard appends else { return false }
-        let cell = try leafCell(key: key, value: value, in: sink)
-        return try mutableNode(sink, leaf) { page in
-            try cell.withUnsafeBytes { try BTreeNode.insertCell(page, at: BTreeNode.cellCount(UnsafeRawBufferPointer(page)), $0) }
+        return try withInlineLeafCell(key: key, value: value) { cell in
+            try mutableNode(sink, leaf) { page in
+                try BTreeNode.insertCell(page, at: BTreeNode.cellCount(UnsafeRawBufferPointer(page)), cell)
+            }
+        }
+    }
+
+    /// Calls `body` with the inline leaf cell of `key` and `value` (the layout `leafCell`
+    /// builds when the value stays inline), made in temporary memory, on the stack when
+    /// small: appending a row then allocates nothing. The caller checked the cell fits
+    /// in `BTreeNode.maxCellBytes`.
+    private func withInlineLeafCell<R>(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
+                                       _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let header = BTreeNode.leafCellHeaderBytes
+        assert(header + key.count + value.count <= BTreeNode.maxCellBytes, "an inline cell fits in maxCellBytes (N4)")
+        return try withUnsafeTemporaryAllocation(byteCount: header + key.count + value.count, alignment: 1) { cell in
+            cell.storeBytes(of: UInt16(key.count).littleEndian, toByteOffset: 0, as: UInt16.self)
+            cell[2] = 0
+            cell.storeBytes(of: UInt32(value.count).littleEndian, toByteOffset: 3, as: UInt32.self)
+            UnsafeMutableRawBufferPointer(rebasing: cell[header..<header + key.count]).copyMemory(from: key)
+            UnsafeMutableRawBufferPointer(rebasing: cell[(header + key.count)...]).copyMemory(from: value)
+            return try body(UnsafeRawBufferPointer(cell))
         }
     }
 

@@ -142,7 +142,7 @@ public final class Store: @unchecked Sendable {
     }
 
     func noteRowIDUsed(_ table: String, _ rowID: Int64) {
-        rowLock.withLock { allocatedRowIDs[table] = max(allocatedRowIDs[table] ?? 0, rowID == Int64.max ? rowID : rowID + 1) }
+        rowLock.withLock { raise(&allocatedRowIDs[table, default: 0], to: rowID == Int64.max ? rowID : rowID + 1) }
     }
 
     /// A schema change to `table` (under the gate) makes the next allocation look again.

@@ -13,15 +13,31 @@ extension StoreTransaction {
             var row = row
             let rowID = try presetRowID ?? assignRowID(table, &row)
             try validate(row, for: table)
-            let inserted = try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row),
-                                                 ifPresent: .keep, in: pages)
-            if inserted { throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID) }
+            if try insertRecord(row, rowID: rowID, into: table.tree) {
+                throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID)
+            }
             noteRowID(rowID, in: table)
             for index in table.indexes where index.hasEntryTree {
                 try insertIndexEntries(index, table: table, row: row, rowID: rowID)
             }
             try log(.insert(table: tableName, rowID: rowID, row: row))
             return rowID
+        }
+    }
+
+    /// The largest record buffer kept between inserts: a huge value's buffer is let go.
+    static let recordBufferBytesMax = 64 << 10
+
+    /// Adds `row` under `rowID` unless the key is present; true when it was (nothing
+    /// changed). The key lives on the stack and the record in `recordBuffer`.
+    private func insertRecord(_ row: [Value], rowID: Int64, into tree: BTree) throws -> Bool {
+        var record = recordBuffer
+        recordBuffer = []
+        defer { if record.capacity <= Self.recordBufferBytesMax { recordBuffer = record } }
+        record.removeAll(keepingCapacity: true)
+        RecordCodec.encode(row, into: &record)
+        return try KeyCodec.withRowIDKey(rowID) { key in
+            try record.withUnsafeBytes { try tree.insert(key: key, value: $0, ifPresent: .keep, in: pages) }
         }
     }
 
@@ -120,15 +136,19 @@ extension StoreTransaction {
         guard row.count == table.columns.count else {
             throw VireoError(.internalError, "row of \(row.count) values for table \"\(table.name)\" of \(table.columns.count) columns")
         }
-        for (value, column) in zip(row, table.columns) {
-            if value.isNull {
-                if column.notNull {
+        // By position: zipping with the columns copied each ColumnDefinition (name, type,
+        // default and generated texts) for every value of every inserted row.
+        for position in row.indices {
+            if row[position].isNull {
+                if table.columns[position].notNull {
+                    let column = table.columns[position]
                     throw VireoError(.notNullViolation, "null value in column \"\(column.name)\" of relation \"\(table.name)\" violates not-null constraint")
                 }
-            } else if !value.fits(column.type) {
-                throw VireoError(.typeMismatch, "column \"\(column.name)\" is of type \(column.type.name) but the value is of type \(value.typeName)")
+            } else if !row[position].fits(table.columns[position].type) {
+                let column = table.columns[position]
+                throw VireoError(.typeMismatch, "column \"\(column.name)\" is of type \(column.type.name) but the value is of type \(row[position].typeName)")
             } else {
-                try Self.checkDeclaredType(value, column.type)
+                try Self.checkDeclaredType(row[position], table.columns[position].type)
             }
         }
     }

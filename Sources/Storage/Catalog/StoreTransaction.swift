@@ -35,6 +35,9 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     public var checkCancel: () throws -> Void = {}
     /// Whether it may hold row locks (StoreTransaction+RowLocks.swift), released when it ends.
     var holdsRowLocks = false
+    /// The bytes of the record being inserted, kept between inserts so that encoding a row
+    /// allocates nothing once it has grown to the table's row size.
+    var recordBuffer: [UInt8] = []
 
     init(store: Store, pages: WriteTransaction, catalog: Catalog) {
         self.store = store
@@ -158,7 +161,11 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     /// Records that `rowID` is in use, after inserting it: later ids go past it.
     func noteRowID(_ rowID: Int64, in table: TableDefinition) {
         // At the last row id the cache is dropped: the next call finds every id used.
-        nextRowIDs[table.name] = rowID == Int64.max ? nil : max(nextRowIDs[table.name] ?? 0, rowID + 1)
+        if rowID == Int64.max {
+            nextRowIDs[table.name] = nil
+        } else {
+            raise(&nextRowIDs[table.name, default: 0], to: rowID + 1)  // one hash look-up a row, not two
+        }
         store.noteRowIDUsed(table.name, rowID)
     }
 
@@ -189,4 +196,11 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         catalog.sequences[name] = nil
         changedSequences.insert(name)
     }
+}
+
+/// Raises `value` to `floor` if it is below; `raise(&dictionary[key, default: 0], to: n)`
+/// reads and writes the entry with one hash look-up.
+@inline(__always)
+func raise(_ value: inout Int64, to floor: Int64) {
+    if value < floor { value = floor }
 }

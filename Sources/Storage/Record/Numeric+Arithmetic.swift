@@ -136,8 +136,26 @@ extension Numeric {
         return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
-    /// The nearest double (correctly rounded through its decimal text).
-    public var double: Double { Double(description) ?? (negative ? -.infinity : .infinity) }
+    /// The nearest double (correctly rounded, as through its decimal text).
+    public var double: Double {
+        if let exact = exactlyRoundedDouble { return exact }
+        return Double(description) ?? (negative ? -.infinity : .infinity)
+    }
+
+    /// Powers of ten a double holds exactly (10^0 … 10^22).
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { power, _ in power * 10 }
+    }
+
+    /// The double without going through text, when both the coefficient (below 2^53) and
+    /// 10^scale (scale ≤ 22) are exact doubles: one IEEE division of exact operands is
+    /// correctly rounded, so it is the double the text would parse to (Clinger's fast path).
+    /// Nil otherwise. Numeric literals in INSERTs into double columns take this path.
+    private var exactlyRoundedDouble: Double? {
+        guard isFinite, scale <= 22, let magnitude = coefficient.uint64, magnitude < 1 << 53 else { return nil }
+        let quotient = Double(magnitude) / Self.exactPowersOfTen[scale]
+        return negative ? -quotient : quotient
+    }
 
     /// A double as PostgreSQL converts float8 to numeric: rounded to 15 significant digits
     /// (`significantDigits`, 6 for real). Nil for NaN and infinities.
