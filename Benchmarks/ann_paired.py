@@ -71,8 +71,9 @@ def time_peers(h, f, queries, truth, efs, metric, faiss_too=True):
     return result
 
 
-def time_vireo(binary, data, metric, efs, quantization="none", system="vireo", cache=False):
+def time_vireo(binary, data, metric, efs, quantization="none", system="vireo", cache=False, extra=()):
     command = [binary] if os.path.basename(binary).startswith("vireo-bench-ann") else [binary, "bench", "ann"]
+    command += list(extra)
     if cache:
         command += ["--index-cache", f"{data}/vireo-{quantization}.snap", "--skip-exact"]
     out = subprocess.run(command + ["--quantization", quantization, "--base", f"{data}/base.fvecs", "--queries", f"{data}/queries.fvecs",
@@ -84,8 +85,8 @@ def time_vireo(binary, data, metric, efs, quantization="none", system="vireo", c
         cells = [c.strip() for c in line.strip("|").split("|")]
         if len(cells) == 5 and cells[0].isdigit():
             result[(system, int(cells[0]))] = (float(cells[1]), float(cells[2]))
-        if line.startswith("build "):
-            result[(system, "rss")] = line
+        if line.startswith("build ") or line.startswith("re-rank "):
+            result[(system, "rss")] = result.get((system, "rss"), "") + line + "; "
     return result
 
 
@@ -99,6 +100,7 @@ def main():
     parser.add_argument("--baseline", help="a second Vireo binary timed in the same rounds")
     parser.add_argument("--quantization", default="none")
     parser.add_argument("--no-faiss", action="store_true")
+    parser.add_argument("--vireo-args", default="", help="more options for --vireo, e.g. '--rerank-from pages --rerank 20'")
     parser.add_argument("--cache", action="store_true",
                         help="--vireo builds its index once and reloads the snapshot in later rounds (as the peers do)")
     args = parser.parse_args()
@@ -109,7 +111,8 @@ def main():
     runs = {}
     systems = ["vireo"] + (["baseline"] if args.baseline else []) + ["hnswlib"] + ([] if args.no_faiss else ["faiss"])
     for _ in range(args.rounds):
-        measured = time_vireo(args.vireo, args.data, args.metric, efs, args.quantization, cache=args.cache)
+        measured = time_vireo(args.vireo, args.data, args.metric, efs, args.quantization, cache=args.cache,
+                              extra=args.vireo_args.split())
         if args.baseline:
             measured.update(time_vireo(args.baseline, args.data, args.metric, efs, args.quantization, "baseline"))
         measured.update(time_peers(h, f, queries, truth, efs, args.metric, not args.no_faiss))

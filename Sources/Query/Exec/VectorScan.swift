@@ -40,7 +40,10 @@ enum VectorScan {
             case .index(let labelFilter, let rankExactly): (filter, exact) = (labelFilter, rankExactly)
             }
         }
-        let found = try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact)
+        // An int8 index re-ranks its best candidates from the rows this statement sees.
+        let source = index.quantization == .int8
+            ? scan.table.columnIndex(search.index.columns[0]).flatMap { context.data.vectorSource(scan.table, column: $0) } : nil
+        let found = try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact, source: source)
         if let error = failure.error { throw error }
         try context.checkCancel()
         var unfiltered = scan
