@@ -24,9 +24,11 @@ import numpy as np
 from ann_peers import read_vecs, recall
 
 
-def peers(data, metric, m=16, ef_construction=200):
-    import faiss
+def peers(data, metric, m=16, ef_construction=200, faiss_too=True):
     import hnswlib
+    if not faiss_too:
+        return hnswlib_only(data, metric, m, ef_construction), None
+    import faiss
     base = read_vecs(f"{data}/base.fvecs", np.float32)
     space = {"l2": "l2", "ip": "ip", "cosine": "cosine"}[metric]
     h = hnswlib.Index(space=space, dim=base.shape[1])
@@ -51,15 +53,36 @@ def peers(data, metric, m=16, ef_construction=200):
     return h, f
 
 
+def hnswlib_only(data, metric, m, ef_construction):
+    """hnswlib without faiss (a venv without faiss-cpu); prints its index's memory."""
+    import hnswlib
+    base = read_vecs(f"{data}/base.fvecs", np.float32)
+    h_path = f"{data}/hnswlib.bin"
+    if not os.path.exists(h_path):
+        h = hnswlib.Index(space=metric, dim=base.shape[1])
+        h.init_index(max_elements=len(base), ef_construction=ef_construction, M=m)
+        h.set_num_threads(2)
+        h.add_items(base)
+        h.save_index(h_path)
+    h = hnswlib.Index(space=metric, dim=base.shape[1])
+    h.load_index(h_path)
+    h.set_num_threads(1)
+    # The saved index is hnswlib's level-0 array and link lists as they sit in memory.
+    print(f"hnswlib: index {os.path.getsize(h_path) / 2**20:.0f} MiB (its saved file)")
+    return h
+
+
 def time_peers(h, f, queries, truth, efs, metric, faiss_too=True):
-    import faiss
     fq = queries.copy()
-    if metric == "cosine":
-        faiss.normalize_L2(fq)
+    if faiss_too:
+        import faiss
+        if metric == "cosine":
+            faiss.normalize_L2(fq)
     result = {}
     for ef in efs:
         h.set_ef(ef)
-        f.hnsw.efSearch = ef
+        if faiss_too:
+            f.hnsw.efSearch = ef
         best_h = best_f = float("inf")
         for _ in range(3):
             t = time.perf_counter(); lh = h.knn_query(queries, k=10, num_threads=1)[0]; best_h = min(best_h, time.perf_counter() - t)
@@ -107,7 +130,7 @@ def main():
     efs = [int(e) for e in args.ef.split(",")]
     queries = read_vecs(f"{args.data}/queries.fvecs", np.float32)
     truth = read_vecs(f"{args.data}/groundtruth.ivecs", np.int32)
-    h, f = peers(args.data, args.metric)
+    h, f = peers(args.data, args.metric, faiss_too=not args.no_faiss)
     runs = {}
     systems = ["vireo"] + (["baseline"] if args.baseline else []) + ["hnswlib"] + ([] if args.no_faiss else ["faiss"])
     for _ in range(args.rounds):

@@ -178,7 +178,7 @@ struct ANNReport: Codable {
     var peakRSSBytes = 0
     var integrityProblems = 0
     /// int8: where re-ranking read the float vectors ("pages" or "memory"), how many
-    /// candidates it re-ranked (nil: all ef), and what that source held in memory at the end
+    /// candidates it re-ranked (nil: the index's default), and what that source held in memory at the end
     /// (the array, or the buffer pool's resident pages), beside the index's own bytes.
     var rerankFrom: String?
     var rerankCount: Int?
@@ -217,7 +217,7 @@ struct ANNReport: Codable {
     /// The int8 re-ranking source's line: the index above holds only graph, codes and labels.
     func sourceLines() -> [String] {
         guard let rerankFrom, let resident = sourceResidentBytes else { return [] }
-        let count = rerankCount.map { "best \($0)" } ?? "all ef"
+        let count = "best \(rerankCount ?? HNSWIndex.rerankPerResult * k)"
         guard rerankFrom == "pages" else {
             return ["re-rank (\(count)) from an in-memory float array: \(resident / 1_048_576) MiB"]
         }

@@ -23,7 +23,7 @@ public struct BenchANN: ParsableCommand {
     @Option(name: .customLong("rerank-from"),
             help: "int8: where re-ranking reads the float vectors: pages (rows of a Vireo table, through the buffer pool) or memory (an array).")
     var rerankFrom: String = "pages"
-    @Option(help: "int8: candidates re-ranked exactly per query (default: all ef of them).") var rerank: Int?
+    @Option(help: "int8: candidates re-ranked exactly per query (default: HNSWIndex.rerankPerResult · k).") var rerank: Int?
     @Option(name: .customLong("buffer-pool-mib"), help: "int8 with --rerank-from pages: the store's buffer pool.")
     var bufferPoolMiB: Int = 256
     @Option(help: "Neighbours per query.") var k: Int = 10

@@ -5,6 +5,12 @@ extension HNSWIndex {
     /// Largest k and ef_search accepted: bounds the per-search heaps.
     public static let efSearchMax = 10_000
 
+    /// Candidates an int8 search re-ranks per result wanted, by default. Each costs a read of
+    /// its row when the source is the table; on 100k × 384 (cosine) and 100k × 128 (L2)
+    /// re-ranking 2k gave the same recall@10 as re-ranking all ef (40–160) candidates
+    /// (docs/benchmarks-ann.md), and k alone lost up to 0.07.
+    public static let rerankPerResult = 2
+
     /// Nodes sampled to estimate a filter's selectivity.
     public static let selectivitySampleCount = 512
 
@@ -16,7 +22,7 @@ extension HNSWIndex {
     /// one distance per matching row over its vector where the index keeps it.
     ///
     /// An int8 index ranks by its codes, then re-ranks the `rerankCount` best candidates
-    /// (default: all ef of them; at least k) by their exact distance over the float vectors
+    /// (default `rerankPerResult` · k, at least k) by their exact distance over the float vectors
     /// `source` gives (default `vectorSource`); a candidate the source has no vector for
     /// (a row deleted since, or invisible to the caller) is skipped and the next one taken.
     /// With no source at all the code ranking and its approximate distances are returned.
@@ -69,7 +75,7 @@ extension HNSWIndex {
             }
             guard found.coded else { return found.results }
             // Outside the lock: the source reads storage pages, and inserts need not wait for that.
-            return try rerank(found.results, context, k: k, count: max(k, rerankCount ?? ef), source: source)
+            return try rerank(found.results, context, k: k, count: max(k, rerankCount ?? Self.rerankPerResult * k), source: source)
         }
     }
 

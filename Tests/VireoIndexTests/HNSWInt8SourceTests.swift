@@ -46,7 +46,7 @@ struct HNSWInt8SourceTests {
         let queries = TestData.clustered(count: 10, dimension: Self.dimension, clusters: 10, seed: 77)
         for q in 0..<10 {
             let query = TestData.row(queries, q, Self.dimension)
-            let found = try index.search(query, k: 10, efSearch: 300)
+            let found = try index.search(query, k: 10, efSearch: 300, rerankCount: 300)
             let expected = TestData.bruteForce(query, data, dimension: Self.dimension, k: 10, metric: metric)
             #expect(found.map(\.label) == expected.map(\.label), "\(metric) query \(q): expected \(expected.map(\.label)), got \(found.map(\.label))")
             for (got, want) in zip(found, expected) {
