@@ -198,6 +198,33 @@ struct VectorSQLTests {
         }
     }
 
+    @Test("int8 searches on several threads while another session updates rows: k rows each, in exact distance order")
+    func int8SearchesWhileRowsChange() throws {
+        let db = try Database.inMemory()
+        let vectors = try Self.populate(db, count: 400, dimension: 8, seed: 21)
+        try db.execute("CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = int8)")
+        let failures = ProblemList()
+        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+            let session = db.session()
+            for round in 0..<30 {
+                do {
+                    if worker == 0 {
+                        let moved = vectors[(round * 13) % 400].map { $0 + 0.01 }
+                        try session.execute("UPDATE items SET embedding = $1 WHERE id = $2", [.vector(moved), .int(Int64(round * 7 % 400 + 1))])
+                        continue
+                    }
+                    let query = vectors[(round * 31 + worker) % 400]
+                    let result = try session.execute("SELECT embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+                    let distances = result.rows.map { row -> Double in if case .double(let d) = row[0] { d } else { -1 } }
+                    if distances.count != 10 || distances != distances.sorted() { failures.add("worker \(worker) round \(round): \(distances)") }
+                } catch {
+                    failures.add("worker \(worker) round \(round): \(error)")
+                }
+            }
+        }
+        #expect(failures.items.isEmpty, "\(failures.items.prefix(3))")
+    }
+
     @Test("a search inside a transaction that changed the table sees its own rows")
     func searchInsideTransaction() throws {
         let db = try Database.inMemory()
