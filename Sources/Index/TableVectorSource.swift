@@ -20,18 +20,17 @@ public struct TableVectorSource<Rows: RowSource>: VectorSource, @unchecked Senda
         self.column = column
     }
 
-    /// A row that is gone, NULL in the column, or of another dimension has no vector.
+    /// A row that is gone, NULL in the column, or of another dimension has no vector. The
+    /// rows are looked up together (`withRows`: each B+tree node on the way read once).
     public func readVectors(_ labels: UnsafeBufferPointer<Int64>, dimension: Int,
                             into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws {
-        for (i, rowID) in labels.enumerated() {
-            let target = destination + i * dimension
-            found[i] = try rows.withRow(table, rowID: rowID) { record -> Bool in
-                guard column < record.columnCount else { return false }
-                return try record.withVector(at: column) { vector -> Bool in
-                    guard vector.count == dimension, let base = vector.baseAddress else { return false }
-                    target.update(from: base, count: dimension)
-                    return true
-                } ?? false
+        for i in 0..<labels.count { found[i] = false }
+        try rows.withRows(table, rowIDs: Array(labels)) { i, record in
+            guard column < record.columnCount else { return }
+            found[i] = try record.withVector(at: column) { vector -> Bool in
+                guard vector.count == dimension, let base = vector.baseAddress else { return false }
+                (destination + i * dimension).update(from: base, count: dimension)
+                return true
             } ?? false
         }
     }
