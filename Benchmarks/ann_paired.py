@@ -24,9 +24,11 @@ import numpy as np
 from ann_peers import read_vecs, recall
 
 
-def peers(data, metric, m=16, ef_construction=200):
-    import faiss
+def peers(data, metric, m=16, ef_construction=200, faiss_too=True):
     import hnswlib
+    if not faiss_too:
+        return hnswlib_only(data, metric, m, ef_construction), None
+    import faiss
     base = read_vecs(f"{data}/base.fvecs", np.float32)
     space = {"l2": "l2", "ip": "ip", "cosine": "cosine"}[metric]
     h = hnswlib.Index(space=space, dim=base.shape[1])
@@ -51,15 +53,36 @@ def peers(data, metric, m=16, ef_construction=200):
     return h, f
 
 
+def hnswlib_only(data, metric, m, ef_construction):
+    """hnswlib without faiss (a venv without faiss-cpu); prints its index's memory."""
+    import hnswlib
+    base = read_vecs(f"{data}/base.fvecs", np.float32)
+    h_path = f"{data}/hnswlib.bin"
+    if not os.path.exists(h_path):
+        h = hnswlib.Index(space=metric, dim=base.shape[1])
+        h.init_index(max_elements=len(base), ef_construction=ef_construction, M=m)
+        h.set_num_threads(2)
+        h.add_items(base)
+        h.save_index(h_path)
+    h = hnswlib.Index(space=metric, dim=base.shape[1])
+    h.load_index(h_path)
+    h.set_num_threads(1)
+    # The saved index is hnswlib's level-0 array and link lists as they sit in memory.
+    print(f"hnswlib: index {os.path.getsize(h_path) / 2**20:.0f} MiB (its saved file)")
+    return h
+
+
 def time_peers(h, f, queries, truth, efs, metric, faiss_too=True):
-    import faiss
     fq = queries.copy()
-    if metric == "cosine":
-        faiss.normalize_L2(fq)
+    if faiss_too:
+        import faiss
+        if metric == "cosine":
+            faiss.normalize_L2(fq)
     result = {}
     for ef in efs:
         h.set_ef(ef)
-        f.hnsw.efSearch = ef
+        if faiss_too:
+            f.hnsw.efSearch = ef
         best_h = best_f = float("inf")
         for _ in range(3):
             t = time.perf_counter(); lh = h.knn_query(queries, k=10, num_threads=1)[0]; best_h = min(best_h, time.perf_counter() - t)
@@ -71,8 +94,9 @@ def time_peers(h, f, queries, truth, efs, metric, faiss_too=True):
     return result
 
 
-def time_vireo(binary, data, metric, efs, quantization="none", system="vireo", cache=False):
+def time_vireo(binary, data, metric, efs, quantization="none", system="vireo", cache=False, extra=()):
     command = [binary] if os.path.basename(binary).startswith("vireo-bench-ann") else [binary, "bench", "ann"]
+    command += list(extra)
     if cache:
         command += ["--index-cache", f"{data}/vireo-{quantization}.snap", "--skip-exact"]
     out = subprocess.run(command + ["--quantization", quantization, "--base", f"{data}/base.fvecs", "--queries", f"{data}/queries.fvecs",
@@ -84,8 +108,8 @@ def time_vireo(binary, data, metric, efs, quantization="none", system="vireo", c
         cells = [c.strip() for c in line.strip("|").split("|")]
         if len(cells) == 5 and cells[0].isdigit():
             result[(system, int(cells[0]))] = (float(cells[1]), float(cells[2]))
-        if line.startswith("build "):
-            result[(system, "rss")] = line
+        if line.startswith("build ") or line.startswith("re-rank "):
+            result[(system, "rss")] = result.get((system, "rss"), "") + line + "; "
     return result
 
 
@@ -99,17 +123,19 @@ def main():
     parser.add_argument("--baseline", help="a second Vireo binary timed in the same rounds")
     parser.add_argument("--quantization", default="none")
     parser.add_argument("--no-faiss", action="store_true")
+    parser.add_argument("--vireo-args", default="", help="more options for --vireo, e.g. '--rerank-from pages --rerank 20'")
     parser.add_argument("--cache", action="store_true",
                         help="--vireo builds its index once and reloads the snapshot in later rounds (as the peers do)")
     args = parser.parse_args()
     efs = [int(e) for e in args.ef.split(",")]
     queries = read_vecs(f"{args.data}/queries.fvecs", np.float32)
     truth = read_vecs(f"{args.data}/groundtruth.ivecs", np.int32)
-    h, f = peers(args.data, args.metric)
+    h, f = peers(args.data, args.metric, faiss_too=not args.no_faiss)
     runs = {}
     systems = ["vireo"] + (["baseline"] if args.baseline else []) + ["hnswlib"] + ([] if args.no_faiss else ["faiss"])
     for _ in range(args.rounds):
-        measured = time_vireo(args.vireo, args.data, args.metric, efs, args.quantization, cache=args.cache)
+        measured = time_vireo(args.vireo, args.data, args.metric, efs, args.quantization, cache=args.cache,
+                              extra=args.vireo_args.split())
         if args.baseline:
             measured.update(time_vireo(args.baseline, args.data, args.metric, efs, args.quantization, "baseline"))
         measured.update(time_peers(h, f, queries, truth, efs, args.metric, not args.no_faiss))

@@ -177,6 +177,15 @@ struct ANNReport: Codable {
     var buildRSSDeltaBytes = 0
     var peakRSSBytes = 0
     var integrityProblems = 0
+    /// int8: where re-ranking read the float vectors ("pages" or "memory"), how many
+    /// candidates it re-ranked (nil: the index's default), and what that source held in memory at the end
+    /// (the array, or the buffer pool's resident pages), beside the index's own bytes.
+    var rerankFrom: String?
+    var rerankCount: Int?
+    var sourceResidentBytes: Int?
+    var sourceFileBytes: Int?
+    var sourceLoadSeconds: Double?
+    var bufferPoolBytes: Int?
     var sweep: [SweepPoint] = []
     var exactSingleQPS = 0.0
     var exactBatchSize = 0
@@ -187,6 +196,7 @@ struct ANNReport: Codable {
         var lines = [
             "Vireo HNSW (\(quantization)) — \(dataset), \(count) × \(dimension), \(metric), m=\(m), ef_construction=\(efConstruction), k=\(k), \(threads) build threads",
             "build \(String(format: "%.2f", buildSeconds)) s, index \(indexBytes / 1_048_576) MiB, peak RSS \(peakRSSBytes / 1_048_576) MiB, integrity problems \(integrityProblems)",
+        ] + sourceLines() + [
             "",
             "| ef_search | recall@\(k) | QPS (1 thread) | p50 ms | p99 ms |" + (searchThreads > 1 ? " QPS (\(searchThreads) threads) | scaling | CPU µs/query, 1 → \(searchThreads) threads |" : ""),
             "|---:|---:|---:|---:|---:|" + (searchThreads > 1 ? "---:|---:|---:|" : ""),
@@ -202,5 +212,17 @@ struct ANNReport: Codable {
         lines.append(String(format: "exact (BLAS): %.1f QPS one query at a time; batch of %d in %.3f s = %.0f QPS",
                             exactSingleQPS, exactBatchSize, exactBatchSeconds, exactBatchQPS))
         return lines.joined(separator: "\n")
+    }
+
+    /// The int8 re-ranking source's line: the index above holds only graph, codes and labels.
+    func sourceLines() -> [String] {
+        guard let rerankFrom, let resident = sourceResidentBytes else { return [] }
+        let count = "best \(rerankCount ?? HNSWIndex.rerankPerResult * k)"
+        guard rerankFrom == "pages" else {
+            return ["re-rank (\(count)) from an in-memory float array: \(resident / 1_048_576) MiB"]
+        }
+        return [String(format: "re-rank (%@) from table pages: buffer pool %d MiB resident after the sweep (of %d MiB), table file %d MiB, loaded in %.1f s",
+                       count, resident / 1_048_576, (bufferPoolBytes ?? 0) / 1_048_576, (sourceFileBytes ?? 0) / 1_048_576,
+                       sourceLoadSeconds ?? 0)]
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VireoIndex
+import VireoStorage
 
 /// `vireo bench ann` (and the light `vireo-bench-ann`, which links only the index): recall and throughput of the HNSW index (and the BLAS exact
 /// search) on files or synthetic data. Writes the vectors it used, so peers
@@ -19,6 +20,12 @@ public struct BenchANN: ParsableCommand {
     @Option(name: .customLong("ef-construction")) var efConstruction: Int = 200
     @Option(name: .customLong("ef-search"), help: "Comma-separated ef_search sweep.") var efSearch: String = "10,20,40,80,160"
     @Option(help: "none or int8 (int8 codes in the graph, float re-ranking).") var quantization: String = "none"
+    @Option(name: .customLong("rerank-from"),
+            help: "int8: where re-ranking reads the float vectors: pages (rows of a Vireo table, through the buffer pool) or memory (an array).")
+    var rerankFrom: String = "pages"
+    @Option(help: "int8: candidates re-ranked exactly per query (default: HNSWIndex.rerankPerResult · k).") var rerank: Int?
+    @Option(name: .customLong("buffer-pool-mib"), help: "int8 with --rerank-from pages: the store's buffer pool.")
+    var bufferPoolMiB: Int = 256
     @Option(help: "Neighbours per query.") var k: Int = 10
     @Option(help: "Runs of each ef_search; the fastest counts (the machine may be shared).") var repeats: Int = 3
     @Option(help: "Build threads.") var threads: Int = 2
@@ -46,6 +53,8 @@ public struct BenchANN: ParsableCommand {
             throw ValidationError("k, threads, search-threads, m, ef-construction must be positive")
         }
         guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none or int8") }
+        guard ["pages", "memory"].contains(rerankFrom) else { throw ValidationError("--rerank-from must be pages or memory") }
+        guard (rerank ?? 1) > 0, bufferPoolMiB >= 1 else { throw ValidationError("--rerank and --buffer-pool-mib must be positive") }
         guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }
     }
 
@@ -61,9 +70,14 @@ public struct BenchANN: ParsableCommand {
                                efConstruction: efConstruction, k: k, threads: threads, files: paths)
         if quantization == "int8" { report.system = "vireo-int8" }
         let index = try buildIndex(data, metric, &report)
+        let pages = try attachSource(index, data, &report)
         _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
         report.searchThreads = searchThreads
         for ef in efSweep { report.sweep.append(try sweepPoint(index, data, truth, ef: ef)) }
+        if let pages {
+            report.sourceResidentBytes = pages.residentPages * StorageFormat.pageSizeBytes
+            report.sourceFileBytes = pages.fileBytes
+        }
         if !skipExact { measureExact(data, metric, &report) }
         report.peakRSSBytes = ProcessMemory.peakRSSBytes()
         print(report.markdown())
@@ -107,6 +121,26 @@ public struct BenchANN: ParsableCommand {
         }
         try VectorFiles.writeIvecs("\(dataOut)/groundtruth.ivecs", rows)
         return rows
+    }
+
+    /// Gives an int8 index the float vectors it re-ranks with: rows of a Vireo table (read
+    /// through the buffer pool, whose resident pages are reported apart from the index) or
+    /// an in-memory array. Returns the table's store when there is one.
+    func attachSource(_ index: HNSWIndex, _ data: BenchData, _ report: inout ANNReport) throws -> PageVectorStore? {
+        guard index.quantization == .int8 else { return nil }
+        report.rerankFrom = rerankFrom
+        report.rerankCount = rerank
+        guard rerankFrom == "pages" else {
+            index.vectorSource = ArrayVectorSource(dimension: data.dimension, labels: (0..<data.baseCount).map(Int64.init),
+                                                   vectors: data.base)
+            report.sourceResidentBytes = data.base.count * 4
+            return nil
+        }
+        let pages = try PageVectorStore.create(path: "\(dataOut)/vectors.vireo", data: data, bufferPoolBytes: bufferPoolMiB << 20)
+        index.vectorSource = pages.source
+        report.sourceLoadSeconds = pages.loadSeconds
+        report.bufferPoolBytes = bufferPoolMiB << 20
+        return pages
     }
 
     func buildIndex(_ data: BenchData, _ metric: VectorMetric, _ report: inout ANNReport) throws -> HNSWIndex {
@@ -166,7 +200,7 @@ public struct BenchANN: ParsableCommand {
     func measureParallel(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> (qps: Double, cpuMicros: Double, hits: Int) {
         let failure = FirstError()
         let totals = ThreadTotals()
-        let (threadCount, k, dimension, queryCount) = (searchThreads, k, data.dimension, data.queryCount)
+        let (threadCount, k, dimension, queryCount, rerank) = (searchThreads, k, data.dimension, data.queryCount, rerank)
         let start = Clock.seconds()
         data.queries.withUnsafeBufferPointer { q in
             nonisolated(unsafe) let queries = q  // read-only while the threads run
@@ -178,7 +212,7 @@ public struct BenchANN: ParsableCommand {
                     do {
                         // The same recall count as one thread's run: the CPU per query compares,
                         // and the hits must be the same (searches share the index, not results).
-                        let found = try index.search(query, k: k, efSearch: ef)
+                        let found = try index.search(query, k: k, efSearch: ef, rerankCount: rerank)
                         let expected = Set(truth[i].prefix(k).map(Int64.init))
                         totals.add(hits: found.filter { expected.contains($0.label) }.count)
                     } catch { failure.record(error); return }
@@ -200,7 +234,7 @@ public struct BenchANN: ParsableCommand {
             for i in 0..<data.queryCount {
                 let query = UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension])
                 let start = Clock.seconds()
-                let found = try index.search(query, k: k, efSearch: ef)
+                let found = try index.search(query, k: k, efSearch: ef, rerankCount: rerank)
                 latencies.append(Clock.seconds() - start)
                 let expected = Set(truth[i].prefix(k).map(Int64.init))
                 hits += found.filter { expected.contains($0.label) }.count

@@ -47,6 +47,12 @@ struct ByteReader {
         offset += byteCount
     }
 
+    /// Moves past `byteCount` bytes.
+    mutating func skip(_ byteCount: Int) throws {
+        guard byteCount >= 0, remaining >= byteCount else { throw truncated(byteCount) }
+        offset += byteCount
+    }
+
     func corrupt(_ detail: String) -> VireoError {
         VireoError(.corruption, "corruption in '\(source)': \(detail)")
     }

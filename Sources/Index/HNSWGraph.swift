@@ -11,10 +11,11 @@ import CVireoSupport
 ///   `[vector: Float32 × dimension]`, zero padding
 /// - or with int8 quantization, a 16-byte header right before 64-byte-aligned codes:
 ///   `[linkCount][links]`, padding, `[scale: Float32][squared norm: Float32]
-///   [sum of codes: Int32][0: UInt32][codes: Int8 × dimension]`, padding;
-///   plus the full float32 vectors in a separate contiguous array (`floats`) for re-ranking
-///   and exact scans
-/// Snapshots store records packed, without the padding or the code sum (format v2; see
+///   [sum of codes: Int32][0: UInt32][codes: Int8 × dimension]`, padding. An int8 graph
+///   keeps no float32 copy: re-ranking reads the full vectors through the caller's
+///   `VectorSource` (in the SQL engine, the table's rows in the buffer pool), and building
+///   compares codes with codes
+/// Snapshots store records packed, without the padding or the code sum (format v3; see
 /// HNSWIndex+Snapshot.swift): `packedRecordBytes` each.
 /// - upper levels: per node with level L > 0, one block of L × (1 + m) UInt32, level l
 ///   at offset (l − 1)(1 + m): `[linkCount][links × m]`
@@ -41,8 +42,6 @@ struct HNSWGraph: @unchecked Sendable {
     let packedPayloadBytes: Int
     private(set) var capacity: Int
     private(set) var level0: UnsafeMutableRawPointer
-    /// Full vectors, `dimension` floats per node, only when `quantized`.
-    private(set) var floats: UnsafeMutablePointer<Float>?
     private(set) var labels: UnsafeMutablePointer<Int64>
     private(set) var levels: UnsafeMutablePointer<Int32>
     private(set) var tombstones: UnsafeMutablePointer<UInt32>
@@ -67,9 +66,6 @@ struct HNSWGraph: @unchecked Sendable {
         }
         self.capacity = max(capacity, 1)
         level0 = LargeAllocation.allocate(byteCount: self.capacity * recordBytes)
-        floats = quantized
-            ? LargeAllocation.allocate(byteCount: self.capacity * dimension * 4).bindMemory(to: Float.self, capacity: self.capacity * dimension)
-            : nil
         labels = .allocate(capacity: self.capacity)
         levels = .allocate(capacity: self.capacity)
         tombstones = .allocate(capacity: self.capacity)
@@ -91,7 +87,6 @@ struct HNSWGraph: @unchecked Sendable {
     func deallocate(nodeCount: Int) {
         for i in 0..<nodeCount { upperLinks[i]?.deallocate() }
         LargeAllocation.free(level0)
-        LargeAllocation.free(floats)
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
@@ -103,14 +98,12 @@ struct HNSWGraph: @unchecked Sendable {
     mutating func grow(to newCapacity: Int, nodeCount: Int) {
         let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity, quantized: quantized)
         bigger.level0.copyMemory(from: level0, byteCount: nodeCount * recordBytes)
-        if let floats { bigger.floats?.update(from: floats, count: nodeCount * dimension) }
         bigger.labels.update(from: labels, count: nodeCount)
         bigger.levels.update(from: levels, count: nodeCount)
         bigger.tombstones.update(from: tombstones, count: nodeCount)
         bigger.inLinks.update(from: inLinks, count: nodeCount)
         bigger.upperLinks.update(from: upperLinks, count: nodeCount)
         LargeAllocation.free(level0)
-        LargeAllocation.free(floats)
         labels.deallocate()
         levels.deallocate()
         tombstones.deallocate()
@@ -121,15 +114,15 @@ struct HNSWGraph: @unchecked Sendable {
 
     /// Bytes held by the arrays for `nodeCount` nodes, upper-level blocks included.
     func memoryBytes(nodeCount: Int) -> Int {
-        var total = capacity * (recordBytes + 8 + 4 + 4 + 4 + 8 + (quantized ? 4 * dimension : 0))
+        var total = capacity * (recordBytes + 8 + 4 + 4 + 4 + 8)
         for i in 0..<nodeCount where levels[i] > 0 { total += Int(levels[i]) * (1 + m) * 4 }
         return total
     }
 
-    /// The full float32 vector of `id`.
+    /// The float32 vector of `id`; only a float graph has one (an int8 graph keeps codes).
     @inline(__always)
     func vector(_ id: UInt32) -> UnsafeMutablePointer<Float> {
-        if let floats { return floats + Int(id) * dimension }
+        assert(!quantized, "an int8 graph keeps no float vectors")
         return (level0 + Int(id) * recordBytes + vectorOffsetBytes).assumingMemoryBound(to: Float.self)
     }
 
@@ -197,7 +190,7 @@ struct HNSWGraph: @unchecked Sendable {
     @inline(__always)
     func setFlag(_ id: UInt32, _ flag: UInt32) { vireo_store_release_u32(tombstones + Int(id), flag) }
 
-    /// Writes a node's vector, label and level and empties its link lists. Called
+    /// Writes a node's vector (or its codes), label and level and empties its link lists. Called
     /// before any other thread can know the id; the caller then publishes it by storing
     /// `NodeFlag.live` into its tombstone slot.
     func initializeNode(_ id: UInt32, label: Int64, level: Int, vector: UnsafePointer<Float>) {
@@ -206,7 +199,6 @@ struct HNSWGraph: @unchecked Sendable {
         levels[i] = Int32(level)
         inLinks[i] = 0
         (level0 + i * recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
-        self.vector(id).update(from: vector, count: dimension)
         if quantized {
             let base = level0 + i * recordBytes + vectorOffsetBytes
             let codes = (base + Int(VIREO_I8_HEADER_BYTES)).assumingMemoryBound(to: Int8.self)
@@ -214,7 +206,27 @@ struct HNSWGraph: @unchecked Sendable {
             base.storeBytes(of: scale, as: Float.self)
             base.storeBytes(of: normSquared, toByteOffset: 4, as: Float.self)
             base.storeBytes(of: Self.codeSum(codes, dimension), toByteOffset: 8, as: Int32.self)
+        } else {
+            self.vector(id).update(from: vector, count: dimension)
         }
+        initializeLinks(i, level: level)
+    }
+
+    /// Writes a node whose int8 header and codes are copied from node `source` of the
+    /// int8 graph `from` (a rebuild, which has no float vectors to encode again).
+    func initializeNode(_ id: UInt32, label: Int64, level: Int, copyingCodesOf source: UInt32, from: HNSWGraph) {
+        let i = Int(id)
+        labels[i] = label
+        levels[i] = Int32(level)
+        inLinks[i] = 0
+        (level0 + i * recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
+        (level0 + i * recordBytes + vectorOffsetBytes).copyMemory(
+            from: from.level0 + Int(source) * from.recordBytes + from.vectorOffsetBytes,
+            byteCount: Int(VIREO_I8_HEADER_BYTES) + dimension)
+        initializeLinks(i, level: level)
+    }
+
+    private func initializeLinks(_ i: Int, level: Int) {
         if level > 0 {
             let block = UnsafeMutablePointer<UInt32>.allocate(capacity: level * (1 + m))
             block.initialize(repeating: 0, count: level * (1 + m))

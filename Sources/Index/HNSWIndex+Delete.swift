@@ -20,23 +20,29 @@ extension HNSWIndex {
         return outcome.removed
     }
 
-    /// Rebuilds the graph from the live vectors, dropping every tombstone. Searches and
-    /// inserts wait while it runs.
+    /// Rebuilds the graph from the live nodes, dropping every tombstone: from their float
+    /// vectors, or in an int8 graph from their codes (copied as they are; there are no
+    /// floats to encode again). Searches and inserts wait while it runs.
     public func rebuild(threads: Int = 2) {
         growthLock.withWriteLock {
             let nodeCount = state.withLock { $0.nodeCount }
-            var labels: [Int64] = []
-            var vectors: [Float] = []
-            for id in 0..<nodeCount where graph.tombstones[id] == NodeFlag.live {
-                labels.append(graph.labels[id])
-                vectors.append(contentsOf: UnsafeBufferPointer(start: graph.vector(UInt32(id)), count: dimension))
-            }
+            let old = graph
+            let live = (0..<nodeCount).filter { old.tombstones[$0] == NodeFlag.live }.map { UInt32($0) }
             guard let fresh = try? HNSWIndex(
                 dimension: dimension, metric: metric, m: m, efConstruction: efConstruction,
                 seed: seed, defaultEfSearch: defaultEfSearch, quantization: quantization,
-                initialCapacity: labels.count)
+                initialCapacity: live.count)
             else { return }
-            try? fresh.insertBatchValidated(labels: labels, vectors: vectors, threads: threads)
+            try? fresh.insertConcurrently(count: live.count, threads: threads) { i in
+                let source = live[i], label = old.labels[Int(source)]
+                try fresh.insertNode(label: label) { g, id, level, _ in
+                    if old.quantized {
+                        g.initializeNode(id, label: label, level: level, copyingCodesOf: source, from: old)
+                    } else {
+                        g.initializeNode(id, label: label, level: level, vector: old.vector(source))
+                    }
+                }
+            }
             let (freshGraph, freshState) = fresh.takeContents()
             graph.deallocate(nodeCount: nodeCount)
             graph = freshGraph

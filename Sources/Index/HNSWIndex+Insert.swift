@@ -37,19 +37,32 @@ extension HNSWIndex {
 
     func insertBatchValidated(labels: [Int64], vectors: [Float], threads: Int,
                               shouldStop: @Sendable () -> Bool = { false }) throws {
+        let dimension = self.dimension
+        try vectors.withUnsafeBufferPointer { buffer in
+            guard let start = buffer.baseAddress else { return }
+            let base = SendablePointer(start)
+            try insertConcurrently(count: labels.count, threads: threads, shouldStop: shouldStop) { i in
+                try insertValidated(label: labels[i], vector: base.pointer + i * dimension)
+            }
+        }
+    }
+
+    /// Calls `insertOne` for 0..<count from `threads` threads (each node's insert is
+    /// independent), after growing the arrays once, then repairs level-0 reachability.
+    func insertConcurrently(count: Int, threads: Int, shouldStop: @Sendable () -> Bool = { false },
+                            _ insertOne: (Int) throws -> Void) throws {
         let used = state.withLock { $0.nodeCount }
-        guard used + labels.count <= Self.nodeCountMax else {
+        guard used + count <= Self.nodeCountMax else {
             throw VireoError(.limitExceeded, "an index holds at most \(Self.nodeCountMax) vectors")
         }
-        reserveCapacity(used + labels.count)
-        let workers = max(1, min(threads, labels.count))
-        vectors.withUnsafeBufferPointer { buffer in
-            let base = SendablePointer(buffer.baseAddress!)
-            let dimension = self.dimension
+        reserveCapacity(used + count)
+        let workers = max(1, min(threads, count))
+        withoutActuallyEscaping(insertOne) { insertOne in
+            let shared = UncheckedSendable(insertOne)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var i = worker
-                while i < labels.count && !shouldStop() {
-                    try? insertValidated(label: labels[i], vector: base.pointer + i * dimension)
+                while i < count && !shouldStop() {
+                    try? shared.value(i)
                     i += workers
                 }
             }
@@ -59,12 +72,20 @@ extension HNSWIndex {
 
     /// Inserts one checked vector, growing the arrays when they are full.
     func insertValidated(label: Int64, vector: UnsafePointer<Float>) throws {
+        try insertNode(label: label) { g, id, level, context in
+            prepare(vector, into: context.query)
+            g.initializeNode(id, label: label, level: level, vector: context.query)
+        }
+    }
+
+    /// Reserves an id for `label`, lets `write` fill the node (vector or codes, label,
+    /// level), publishes it and links it in; grows the arrays and retries when they are full.
+    func insertNode(label: Int64, write: (HNSWGraph, UInt32, Int, SearchContext) -> Void) throws {
         while true {
             let inserted = try growthLock.withReadLock { () throws -> Bool in
                 guard let reservation = try reserve(label: label) else { return false }
                 contexts.withContext(nodeCapacity: graph.capacity) { context in
-                    prepare(vector, into: context.query)
-                    graph.initializeNode(reservation.id, label: label, level: reservation.level, vector: context.query)
+                    write(graph, reservation.id, reservation.level, context)
                     graph.setFlag(reservation.id, NodeFlag.live)
                     link(reservation.id, level: reservation.level, context: context)
                 }
@@ -105,9 +126,20 @@ extension HNSWIndex {
         }
     }
 
-    /// Connects a written node into the graph, level by level from its top.
+    /// Connects a written node into the graph, level by level from its top, measuring from
+    /// its float vector (prepared in `context.query`) or, in an int8 graph, from its codes.
     func link(_ id: UInt32, level: Int, context: SearchContext) {
         let g = graph
+        if g.quantized {
+            link(g, id, level: level, context: context,
+                 distance: Int8QueryDistance(graph: g, metric: metric, node: id, biased: context.queryBiased))
+        } else {
+            link(g, id, level: level, context: context,
+                 distance: FloatQueryDistance(graph: g, metric: metric, query: context.query))
+        }
+    }
+
+    func link<D: QueryDistance>(_ g: HNSWGraph, _ id: UInt32, level: Int, context: SearchContext, distance measure: D) {
         let start = state.withLock { s -> (entry: UInt32, maxLevel: Int)? in
             guard let entry = s.entryPoint else {
                 s.entryPoint = id
@@ -117,12 +149,11 @@ extension HNSWIndex {
             return (entry, s.maxLevel)
         }
         guard let start else { return }
-        let query = UnsafePointer(context.query)
-        var entry = greedyDescent(g, query: query, entry: start.entry, fromLevel: start.maxLevel, toLevel: level)
+        var entry = greedyDescent(g, distance: measure, entry: start.entry, fromLevel: start.maxLevel, toLevel: level)
         var current = min(level, start.maxLevel)
         var found: [[UInt32]] = []
         while current >= 0 {
-            searchLayer(g, context, query: query, entry: entry, level: current, ef: efConstruction, filter: AcceptAll())
+            searchLayer(g, context, distance: measure, entry: entry, level: current, ef: efConstruction, filter: AcceptAll())
             // Concurrent inserts may already link to this node; never link it to itself.
             let candidates = context.results.sorted().filter { $0.id != id }
             // m links on every level, as hnswlib links (level 0's lists fill to 2m through
@@ -163,11 +194,8 @@ extension HNSWIndex {
         var chosen: [UInt32] = []
         chosen.reserveCapacity(limit)
         for candidate in candidates {
-            let vector = g.vector(candidate.id)
-            var keep = true
-            for other in chosen where metric.internalDistance(vector, g.vector(other), count: dimension) < candidate.distance {
-                keep = false
-                break
+            let keep = withNodeDistance(g, from: candidate.id) { distance in
+                !chosen.contains { distance($0) < candidate.distance }
             }
             if keep {
                 chosen.append(candidate.id)
@@ -201,12 +229,8 @@ extension HNSWIndex {
                 return true
             }
             let current = (0..<linkCount).map { list[1 + $0] }
-            let origin = g.vector(from)
-            var candidates = [(distance: Float, id: UInt32)]()
-            candidates.reserveCapacity(linkCount + 1)
-            candidates.append((metric.internalDistance(origin, g.vector(to), count: dimension), to))
-            for other in current {
-                candidates.append((metric.internalDistance(origin, g.vector(other), count: dimension), other))
+            var candidates = withNodeDistance(g, from: from) { distance in
+                [(distance: distance(to), id: to)] + current.map { (distance: distance($0), id: $0) }
             }
             candidates.sort { $0.distance < $1.distance }
             return prune(g, from, level: level, candidates: candidates, current: current, force: force ? to : nil)
@@ -261,6 +285,13 @@ extension HNSWIndex {
         }
         return force.map { kept.contains($0) } ?? allNewKept
     }
+}
+
+/// A value handed to worker threads that the caller knows to be safe to share (a
+/// non-escaping closure that only inserts, which the index allows from any thread).
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// A pointer handed to worker threads that only read through it.

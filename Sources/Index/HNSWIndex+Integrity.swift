@@ -123,7 +123,12 @@ extension HNSWIndex {
     /// in-link. Runs under the exclusive lock.
     func relink(_ id: UInt32, entry: UInt32, reached: [Bool], context: SearchContext) {
         let g = graph
-        searchLayer(g, context, query: g.vector(id), entry: entry, level: 0, ef: efConstruction, filter: AcceptAll())
+        if g.quantized {
+            searchLayer(g, context, distance: Int8QueryDistance(graph: g, metric: metric, node: id, biased: context.queryBiased),
+                        entry: entry, level: 0, ef: efConstruction, filter: AcceptAll())
+        } else {
+            searchLayer(g, context, query: g.vector(id), entry: entry, level: 0, ef: efConstruction, filter: AcceptAll())
+        }
         let candidates = context.results.sorted().filter { $0.id != id && reached[Int($0.id)] }
         let hosts = candidates.filter { Int(g.linkList($0.id, level: 0)[0]) < g.linkCapacity0 } + candidates
         for host in hosts {

@@ -5,6 +5,12 @@ extension HNSWIndex {
     /// Largest k and ef_search accepted: bounds the per-search heaps.
     public static let efSearchMax = 10_000
 
+    /// Candidates an int8 search re-ranks per result wanted, by default. Each costs a read of
+    /// its row when the source is the table; on 100k × 384 (cosine) and 100k × 128 (L2)
+    /// re-ranking 2k gave the same recall@10 as re-ranking all ef (40–160) candidates
+    /// (docs/benchmarks-ann.md), and k alone lost up to 0.07.
+    public static let rerankPerResult = 2
+
     /// Nodes sampled to estimate a filter's selectivity.
     public static let selectivitySampleCount = 512
 
@@ -14,10 +20,20 @@ extension HNSWIndex {
     /// whose label passes are returned, and always min(k, matching rows) of them: a
     /// filter for which `FilteredSearchCost` finds an exact ranking cheaper is answered by
     /// one distance per matching row over its vector where the index keeps it.
+    ///
+    /// An int8 index ranks by its codes, then re-ranks the `rerankCount` best candidates
+    /// (default `rerankPerResult` · k, at least k) by their exact distance over the float vectors
+    /// `source` gives (default `vectorSource`); a candidate the source has no vector for
+    /// (a row deleted since, or invisible to the caller) is skipped and the next one taken.
+    /// With no source at all the code ranking and its approximate distances are returned.
     public func search(
-        _ query: [Float], k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil, exactScanDecided: Bool? = nil
+        _ query: [Float], k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil, exactScanDecided: Bool? = nil,
+        source: (any VectorSource)? = nil, rerankCount: Int? = nil
     ) throws -> [(label: Int64, distance: Float)] {
-        try query.withUnsafeBufferPointer { try search($0, k: k, efSearch: efSearch, filter: filter, exactScanDecided: exactScanDecided) }
+        try query.withUnsafeBufferPointer {
+            try search($0, k: k, efSearch: efSearch, filter: filter, exactScanDecided: exactScanDecided,
+                       source: source, rerankCount: rerankCount)
+        }
     }
 
     /// Whether an exact ranking of `matchingCount` rows (one distance each, streamed) is
@@ -43,25 +59,28 @@ extension HNSWIndex {
     /// sampling of a filter when the caller already asked `prefersExactScan`.
     public func search(
         _ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int? = nil, filter: ((Int64) -> Bool)? = nil,
-        exactScanDecided: Bool? = nil
+        exactScanDecided: Bool? = nil, source: (any VectorSource)? = nil, rerankCount: Int? = nil
     ) throws -> [(label: Int64, distance: Float)] {
         let ef = try checkedSearchParameters(query, k: k, efSearch: efSearch)
         guard k > 0, let queryBase = query.baseAddress else { return [] }
-        return growthLock.withReadLock {
-            searchUnderLock(queryBase, k: k, ef: ef, filter: filter, exactScanDecided: exactScanDecided)!
-        }
+        return try searchPrepared(queryBase, k: k, rerankCount: rerankCount, source: source ?? vectorSource) { context in
+            growthLock.withReadLock { searchLocked(context, k: k, ef: ef, filter: filter, exactScanDecided: exactScanDecided) }
+        } ?? []
     }
 
     /// `search` without a filter, or nil at once when the index is being grown or rebuilt
     /// (which can take seconds) or when the graph found fewer than k live rows (an exact
-    /// scan of every node would then be needed): for a thread that must not wait, such as a server's event
-    /// loop, which then hands the statement to an engine thread.
-    public func searchIfIdle(_ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int) throws -> [(label: Int64, distance: Float)]? {
+    /// scan of every node would then be needed): for a thread that must not wait, such as a
+    /// server's event loop, which then hands the statement to an engine thread.
+    public func searchIfIdle(_ query: UnsafeBufferPointer<Float>, k: Int, efSearch: Int,
+                             source: (any VectorSource)? = nil) throws -> [(label: Int64, distance: Float)]? {
         let ef = try checkedSearchParameters(query, k: k, efSearch: efSearch)
         guard k > 0, let queryBase = query.baseAddress else { return [] }
-        return growthLock.withReadLockIfFree {
-            searchUnderLock(queryBase, k: k, ef: ef, filter: nil, exactScanDecided: nil, exactFallback: false)
-        } ?? nil
+        return try searchPrepared(queryBase, k: k, rerankCount: nil, source: source ?? vectorSource) { context in
+            growthLock.withReadLockIfFree {
+                searchLocked(context, k: k, ef: ef, filter: nil, exactFallback: false)
+            } ?? nil
+        }
     }
 
     /// The effective ef_search, after checking the query's values, k and ef_search.
@@ -74,34 +93,40 @@ extension HNSWIndex {
         return ef
     }
 
-    private func searchUnderLock(_ query: UnsafePointer<Float>, k: Int, ef: Int, filter: ((Int64) -> Bool)?,
-                                 exactScanDecided: Bool?, exactFallback: Bool = true) -> [(label: Int64, distance: Float)]? {
-        contexts.withContext(nodeCapacity: graph.capacity) { context in
+    /// Prepares `query` in a search context, runs `graphSearch` (which takes the lock) on it
+    /// and re-ranks int8 candidates by their float vectors from `source`, outside the lock:
+    /// the source reads storage pages, and inserts need not wait for that. Nil when
+    /// `graphSearch` found nothing it may return.
+    private func searchPrepared(_ query: UnsafePointer<Float>, k: Int, rerankCount: Int?, source: (any VectorSource)?,
+                                _ graphSearch: (SearchContext) -> Found?) throws -> [(label: Int64, distance: Float)]? {
+        try contexts.withContext(nodeCapacity: 0) { context in
             prepare(query, into: context.query)
-            return searchLocked(context, k: k, ef: ef, filter: filter, exactScanDecided: exactScanDecided,
-                                exactFallback: exactFallback)
+            guard let found = graphSearch(context) else { return nil }
+            guard found.coded else { return found.results }
+            return try rerank(found.results, context, k: k, count: max(k, rerankCount ?? Self.rerankPerResult * k), source: source)
         }
     }
+
+    /// What a search found under the lock: the best k with reported distances, or with int8
+    /// codes every candidate, best first, with its code distance (internal units), to re-rank.
+    typealias Found = (results: [(label: Int64, distance: Float)], coded: Bool)
 
     /// The search itself; the caller holds `growthLock` shared. Nil only without
     /// `exactFallback`, when the graph found fewer than k live rows.
     func searchLocked(
         _ context: SearchContext, k: Int, ef: Int, filter: ((Int64) -> Bool)?, exactScanDecided: Bool? = nil,
         exactFallback: Bool = true
-    ) -> [(label: Int64, distance: Float)]? {
+    ) -> Found? {
         let g = graph
         let snapshot = state.withLock { ($0.entryPoint, $0.maxLevel, $0.nodeCount, $0.tombstoneCount) }
-        guard let entry = snapshot.0 else { return [] }
+        guard let entry = snapshot.0 else { return ([], false) }
         let nodeCount = snapshot.2, liveCount = nodeCount - snapshot.3
         if let filter, exactScanDecided ?? prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, ef: ef, filter: filter) {
-            return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, filter: filter)
+            return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, ef: ef, filter: filter)
         }
         let accept = LiveFilter(graph: g, hasTombstones: snapshot.3 > 0, predicate: filter)
         if g.quantized {
-            let (scale, normSquared) = Int8Quantizer.encode(context.query, count: dimension, into: context.queryCodes)
-            for i in 0..<dimension { context.queryBiased[i] = UInt8(Int(context.queryCodes[i]) + 128) }
-            let measure = Int8QueryDistance(graph: g, metric: metric, codes: context.queryCodes, biasedCodes: context.queryBiased,
-                                            scale: scale, normSquared: normSquared)
+            let measure = queryCodeDistance(g, context)
             let start = greedyDescent(g, distance: measure, entry: entry, fromLevel: snapshot.1, toLevel: 0)
             searchLayer(g, context, distance: measure, entry: start, level: 0, ef: ef, filter: accept)
         } else {
@@ -110,27 +135,70 @@ extension HNSWIndex {
         }
         let found = takeResults(g, context, k: k)
         // The graph can miss rows when a filter is selective; the exact scan cannot.
-        if found.count < min(k, liveCount), filter != nil || snapshot.3 > 0 {
+        if min(found.results.count, k) < min(k, liveCount), filter != nil || snapshot.3 > 0 {
             guard exactFallback else { return nil }
-            return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, filter: filter)
+            return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, ef: ef, filter: filter)
         }
         return found
     }
 
-    /// The best k of the result heap, best first, as (label, reported distance). With
-    /// int8 codes, every candidate is first re-ranked by its exact float distance.
-    func takeResults(_ g: HNSWGraph, _ context: SearchContext, k: Int) -> [(label: Int64, distance: Float)] {
+    /// Codes the prepared query (`context.query`) for an int8 graph.
+    func queryCodeDistance(_ g: HNSWGraph, _ context: SearchContext) -> Int8QueryDistance {
+        let (scale, normSquared) = Int8Quantizer.encode(context.query, count: dimension, into: context.queryCodes)
+        for i in 0..<dimension { context.queryBiased[i] = UInt8(Int(context.queryCodes[i]) + 128) }
+        return Int8QueryDistance(graph: g, metric: metric, codes: context.queryCodes, biasedCodes: context.queryBiased,
+                                 scale: scale, normSquared: normSquared)
+    }
+
+    /// The best k of the result heap, best first, as (label, reported distance); with int8
+    /// codes every candidate, best first, with its code distance, for `rerank`.
+    func takeResults(_ g: HNSWGraph, _ context: SearchContext, k: Int) -> Found {
         var results = context.results
         if g.quantized {
-            var exact = results.sorted().map { candidate in
-                (id: candidate.id, distance: metric.internalDistance(context.query, g.vector(candidate.id), count: dimension))
-            }
-            exact.sort { $0.distance < $1.distance }
-            return exact.prefix(k).map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
+            return (results.sorted().map { (g.labels[Int($0.id)], $0.distance) }, true)
         }
         while results.count > k { results.popWorst() }
         context.results = results
-        return results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
+        return (results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }, false)
+    }
+
+    /// Ranks int8 candidates (best first by code distance) by their exact distance to the
+    /// prepared query over float vectors read from `source`: the first `count`, then k more
+    /// at a time while fewer than k of them had a vector. Without a source, the code ranking.
+    func rerank(_ candidates: [(label: Int64, distance: Float)], _ context: SearchContext, k: Int, count: Int,
+                source: (any VectorSource)?) throws -> [(label: Int64, distance: Float)] {
+        guard let source else { return candidates.prefix(k).map { ($0.label, metric.reportedDistance($0.distance)) } }
+        var exact: [(label: Int64, distance: Float)] = []
+        var start = 0
+        while start < candidates.count && exact.count < k {
+            let end = min(candidates.count, start + (start == 0 ? count : k))
+            exact += try exactDistances(candidates[start..<end].map(\.label), to: context.query, source: source)
+            start = end
+        }
+        exact.sort { $0.distance < $1.distance }
+        return exact.prefix(k).map { ($0.label, metric.reportedDistance($0.distance)) }
+    }
+
+    /// The internal distances from `query` (prepared) to the vectors `source` has for
+    /// `labels`; labels without one are left out.
+    func exactDistances(_ labels: [Int64], to query: UnsafePointer<Float>, source: any VectorSource) throws -> [(label: Int64, distance: Float)] {
+        let dimension = self.dimension
+        return try labels.withUnsafeBufferPointer { labelBuffer in
+            try withUnsafeTemporaryAllocation(of: Float.self, capacity: labels.count * dimension) { vectors in
+                try withUnsafeTemporaryAllocation(of: Bool.self, capacity: labels.count) { found in
+                    guard let base = vectors.baseAddress, let foundBase = found.baseAddress else { return [] }
+                    try source.readVectors(labelBuffer, dimension: dimension, into: base, found: foundBase)
+                    var result: [(label: Int64, distance: Float)] = []
+                    result.reserveCapacity(labels.count)
+                    for i in 0..<labels.count where foundBase[i] {
+                        let vector = base + i * dimension
+                        if metric.normalizesVectors { normalizeInPlace(vector, count: dimension) }
+                        result.append((labels[i], metric.internalDistance(query, vector, count: dimension)))
+                    }
+                    return result
+                }
+            }
+        }
     }
 
     /// Samples evenly spaced nodes to estimate how many live rows pass `filter`.
@@ -160,13 +228,26 @@ extension HNSWIndex {
     static let exactBatchCount = 64
 
     /// Exact top-k over the live rows passing `filter` (all live rows when nil): one
-    /// distance each over the vectors where the index keeps them, through the graph search's
+    /// distance each over the vectors where the index keeps it, through the graph search's
     /// kernel in batches of `exactBatchCount` (no copy of the vectors, no norms recomputed).
+    /// An int8 graph ranks by code distance and keeps max(k, ef) candidates for `rerank`.
     func exactSearchLocked(
-        _ g: HNSWGraph, _ context: SearchContext, nodeCount: Int, k: Int, filter: ((Int64) -> Bool)?
-    ) -> [(label: Int64, distance: Float)] {
-        let measure = FloatQueryDistance(graph: g, metric: metric, query: context.query)
-        context.begin(nodeCapacity: g.capacity, ef: k)
+        _ g: HNSWGraph, _ context: SearchContext, nodeCount: Int, k: Int, ef: Int, filter: ((Int64) -> Bool)?
+    ) -> Found {
+        if g.quantized {
+            exactRank(g, context, distance: queryCodeDistance(g, context), nodeCount: nodeCount, keep: max(k, ef), filter: filter)
+        } else {
+            exactRank(g, context, distance: FloatQueryDistance(graph: g, metric: metric, query: context.query),
+                      nodeCount: nodeCount, keep: k, filter: filter)
+        }
+        return takeResults(g, context, k: k)
+    }
+
+    /// Leaves the `keep` closest live rows passing `filter` in `context.results`.
+    func exactRank<D: QueryDistance>(
+        _ g: HNSWGraph, _ context: SearchContext, distance measure: D, nodeCount: Int, keep: Int, filter: ((Int64) -> Bool)?
+    ) {
+        context.begin(nodeCapacity: g.capacity, ef: keep)
         var results = context.results
         defer { context.results = results }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.exactBatchCount) { ids in
@@ -187,6 +268,5 @@ extension HNSWIndex {
                 }
             }
         }
-        return results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }
     }
 }

@@ -61,11 +61,7 @@ struct FloatQueryDistance: QueryDistance {
 
     @inline(__always)
     func distances(to ids: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
-        if let floats = graph.floats {
-            vireo_distances_f32(metric.kernelKind, query, floats, 4 * graph.dimension, ids, count, graph.dimension, out)
-        } else {
-            vireo_distances_f32(metric.kernelKind, query, graph.payloadBase, graph.recordBytes, ids, count, graph.dimension, out)
-        }
+        vireo_distances_f32(metric.kernelKind, query, graph.payloadBase, graph.recordBytes, ids, count, graph.dimension, out)
     }
 
     @inline(__always)
@@ -81,6 +77,26 @@ struct Int8QueryDistance: QueryDistance {
     let biasedCodes: UnsafePointer<UInt8>
     let scale: Float
     let normSquared: Float
+
+    /// The distance from an int8-coded query (its codes in `codes`, biased into `biasedCodes`).
+    init(graph: HNSWGraph, metric: VectorMetric, codes: UnsafePointer<Int8>, biasedCodes: UnsafePointer<UInt8>,
+         scale: Float, normSquared: Float) {
+        self.graph = graph
+        self.metric = metric
+        self.codes = codes
+        self.biasedCodes = biasedCodes
+        self.scale = scale
+        self.normSquared = normSquared
+    }
+
+    /// The distance from node `origin`'s own codes (building, which has no float vectors),
+    /// biasing them into `biased` (`dimension` bytes, owned by the caller).
+    init(graph: HNSWGraph, metric: VectorMetric, node origin: UInt32, biased: UnsafeMutablePointer<UInt8>) {
+        let code = graph.code(origin)
+        for i in 0..<graph.dimension { biased[i] = UInt8(Int(code.codes[i]) + 128) }
+        self.init(graph: graph, metric: metric, codes: code.codes, biasedCodes: biased,
+                  scale: code.scale, normSquared: code.normSquared)
+    }
 
     @inline(__always)
     func distance(to id: UInt32) -> Float {
@@ -153,6 +169,20 @@ extension HNSWIndex {
                     bound = results.worst
                 }
             }
+        }
+    }
+
+    /// Calls `body` with the distance from node `origin` to other nodes: exact over float
+    /// vectors, or over int8 codes in an int8 graph (which keeps no floats). Linking and
+    /// pruning use it, as hnswlib's and faiss's quantized indexes build on their codes.
+    func withNodeDistance<R>(_ g: HNSWGraph, from origin: UInt32, _ body: (_ distance: (UInt32) -> Float) throws -> R) rethrows -> R {
+        guard g.quantized else {
+            let vector = g.vector(origin)
+            return try body { metric.internalDistance(vector, g.vector($0), count: dimension) }
+        }
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: dimension) { biased in
+            let measure = Int8QueryDistance(graph: g, metric: metric, node: origin, biased: biased.baseAddress!)
+            return try body { measure.distance(to: $0) }
         }
     }
 

@@ -1,11 +1,11 @@
 import CVireoSupport
 import VireoStorage
 
-// HNSW snapshot format, version 2. All integers little-endian.
+// HNSW snapshot format, version 3. All integers little-endian.
 //
 //   offset  size  field
 //        0     8  magic "VIREOHNS"
-//        8     4  format version (2)
+//        8     4  format version (3; 2 is read too)
 //       12     1  metric code (0 l2, 1 inner product, 2 cosine)
 //       13     1  quantization code (0 none, 1 int8)
 //       14     2  zero
@@ -25,7 +25,9 @@ import VireoStorage
 //                          see HNSWGraph): 4 · (1 + 2m) bytes of [link count][2m links],
 //                          then 4 · dimension bytes of vector, or with int8:
 //                          [scale f32][squared norm f32][codes, padded to 4]
-//                 floats: with int8 only, N × dimension Float32 (the full vectors)
+//                 floats: only in version 2 with int8, N × dimension Float32 (the full
+//                          vectors, which version 3 no longer keeps: an int8 index re-ranks
+//                          from its `VectorSource`); read past and dropped
 //                 upper levels: for each node with level L > 0, in id order,
 //                          L × (1 + m) UInt32: [link count][m links] per level
 //   end − 4    4  CRC32C of every byte before it
@@ -36,7 +38,9 @@ import VireoStorage
 // Anything else throws `corruption`; reading never traps.
 enum HNSWSnapshot {
     static let magic: [UInt8] = Array("VIREOHNS".utf8)
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
+    /// The last version whose int8 snapshots carry a float copy of every vector.
+    static let versionWithFloats: UInt32 = 2
     static let headerBytes = 64
     static let noEntry = UInt32.max
 }
@@ -58,7 +62,6 @@ extension HNSWIndex {
                 graph.packRecord(id, into: packed)
                 writer.append(raw: packed, byteCount: graph.packedRecordBytes)
             }
-            if let floats = graph.floats { writer.append(raw: floats, byteCount: n * dimension * 4) }
             for id in 0..<n where graph.levels[id] > 0 {
                 writer.append(raw: graph.upperLinks[id]!, byteCount: Int(graph.levels[id]) * (1 + m) * 4)
             }
@@ -148,7 +151,7 @@ extension HNSWIndex {
                 try reader.read(into: packed, byteCount: g.packedRecordBytes)
                 g.unpackRecord(id, from: packed)
             }
-            if let floats = g.floats { try reader.read(into: floats, byteCount: n * h.dimension * 4) }
+            if h.version == HNSWSnapshot.versionWithFloats && g.quantized { try reader.skip(n * h.dimension * 4) }
             for id in 0..<n {
                 g.upperLinks[id] = nil
                 upperRead = id + 1
@@ -201,6 +204,7 @@ extension HNSWIndex {
 
 /// The fixed 64-byte header of a snapshot.
 struct SnapshotHeader {
+    var version: UInt32
     var metric: VectorMetric
     var quantization: VectorQuantization
     var dimension: Int, m: Int, efConstruction: Int, defaultEfSearch: Int
@@ -213,9 +217,9 @@ struct SnapshotHeader {
         var magic = [UInt8](repeating: 0, count: 8)
         try reader.read(into: &magic, byteCount: 8)
         guard magic == HNSWSnapshot.magic else { throw reader.corrupt("bad magic \(magic)") }
-        let version = try reader.read(UInt32.self)
-        guard version == HNSWSnapshot.version else {
-            throw reader.corrupt("format version \(version), this build reads \(HNSWSnapshot.version)")
+        version = try reader.read(UInt32.self)
+        guard version == HNSWSnapshot.version || version == HNSWSnapshot.versionWithFloats else {
+            throw reader.corrupt("format version \(version), this build reads \(HNSWSnapshot.versionWithFloats)…\(HNSWSnapshot.version)")
         }
         let code = try reader.read(UInt8.self)
         guard let metric = VectorMetric(code: code) else { throw reader.corrupt("unknown metric code \(code)") }

@@ -44,6 +44,7 @@ public final class HNSWIndex: @unchecked Sendable {
     let growthLock = ReadWriteLock()
     let nodeLocks = StripedLocks()
     let contexts: SearchContextPool
+    private let defaultSource = Locked<(any VectorSource)?>(nil)
     /// Replaced only under `growthLock` held exclusively.
     var graph: HNSWGraph
     let state: Locked<HNSWState>
@@ -82,6 +83,13 @@ public final class HNSWIndex: @unchecked Sendable {
         graph.deallocate(nodeCount: state.withLock { $0.nodeCount })
     }
 
+    /// Where an int8 index reads the float vectors it re-ranks with when a search names no
+    /// source of its own (see `VectorSource`); unused by a float index.
+    public var vectorSource: (any VectorSource)? {
+        get { defaultSource.withLock { $0 } }
+        set { defaultSource.withLock { $0 = newValue } }
+    }
+
     /// Number of live (not deleted) vectors.
     public var count: Int { state.withLock { $0.nodeCount - $0.tombstoneCount } }
 
@@ -91,9 +99,14 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Whether `label` is in the index and not deleted.
     public func contains(label: Int64) -> Bool { state.withLock { $0.ids[label] != nil } }
 
-    /// Bytes held by the graph and vectors (arrays at their current capacity).
+    /// Bytes held by the graph, the vectors or codes and the labels (arrays at their current
+    /// capacity); an int8 index holds no float vectors, so its source's memory is not here.
     public var memoryBytes: Int {
-        growthLock.withReadLock { graph.memoryBytes(nodeCount: state.withLock { $0.nodeCount }) }
+        growthLock.withReadLock {
+            let (nodeCount, labelSlots) = state.withLock { ($0.nodeCount, $0.ids.capacity) }
+            // The label → id map: a key, a value and about a bit of occupancy per slot.
+            return graph.memoryBytes(nodeCount: nodeCount) + labelSlots * (8 + 4) + labelSlots / 8
+        }
     }
 
     /// Grows the arrays to hold at least `nodeCount` nodes, so a bulk load does not copy.

@@ -4,8 +4,9 @@ import CVireoSupport
 public enum VectorQuantization: String, Sendable, CaseIterable {
     /// float32 in the level-0 records (the default).
     case none
-    /// int8 codes in the level-0 records (a quarter of the bytes read per hop); full
-    /// float32 vectors are kept aside and re-rank the ef candidates of every search.
+    /// int8 codes in the level-0 records (a quarter of the bytes read per hop, a quarter of
+    /// the memory); no float32 copy is kept: every search re-ranks its best candidates by
+    /// the float vectors its `VectorSource` reads (in the SQL engine, the table's rows).
     case int8
 
     var code: UInt8 { self == .none ? 0 : 1 }

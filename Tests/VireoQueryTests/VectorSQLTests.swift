@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VireoQuery
+import VireoIndex
 import VireoStorage
 
 @Suite("SQL: vectors, pgvector operators and HNSW indexes")
@@ -167,6 +168,61 @@ struct VectorSQLTests {
             #expect(index.contains(label: rowID), "\(report): row \(rowID) is missing from the index")
         }
         #expect(try db.store.checkIntegrity().isSound)
+    }
+
+    @Test("an int8 index walks codes and re-ranks from the table's rows: exact order, changed and deleted rows followed")
+    func int8IndexReranksFromTableRows() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/int8.vireo"
+            var db = try Database.open(path: path)
+            let vectors = try Self.populate(db, count: 800, dimension: 16, seed: 13)
+            #expect(sqlError(db, "CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = int4)")?.sqlState == "22023")
+            try db.execute("CREATE INDEX items_int8 ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = int8)")
+            try db.close()
+            db = try Database.open(path: path)
+            #expect(try db.vectorIndexes.index("items_int8").quantization == .int8, "the reopened index lost its quantization")
+            var found = 0
+            for q in 0..<20 {
+                let query = vectors[q * 37]
+                let result = try db.query("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+                let distances = result.rows.map { row -> Double in if case .double(let d) = row[1] { d } else { -1 } }
+                #expect(distances == distances.sorted() && distances.first == 0, "query \(q): not in exact order: \(distances)")
+                found += Set(result.rows.map { $0[0] }).intersection(Self.exactNearest(vectors, query, k: 10).map(Value.int)).count
+            }
+            #expect(Double(found) / 200 >= 0.9, "int8 recall@10 \(Double(found) / 200) below 0.9")
+            try db.execute("DELETE FROM items WHERE id = 42")
+            try db.execute("UPDATE items SET embedding = $1 WHERE id = 7", [.vector(vectors[41])])
+            let after = try db.query("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 3", [.vector(vectors[41])])
+            #expect(after.rows.first?[0] == .int(7) && !after.rows.contains { $0[0] == .int(42) }, "after update and delete: \(after.rows)")
+            try db.close()
+        }
+    }
+
+    @Test("int8 searches on several threads while another session updates rows: k rows each, in exact distance order")
+    func int8SearchesWhileRowsChange() throws {
+        let db = try Database.inMemory()
+        let vectors = try Self.populate(db, count: 400, dimension: 8, seed: 21)
+        try db.execute("CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = int8)")
+        let failures = ProblemList()
+        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+            let session = db.session()
+            for round in 0..<30 {
+                do {
+                    if worker == 0 {
+                        let moved = vectors[(round * 13) % 400].map { $0 + 0.01 }
+                        try session.execute("UPDATE items SET embedding = $1 WHERE id = $2", [.vector(moved), .int(Int64(round * 7 % 400 + 1))])
+                        continue
+                    }
+                    let query = vectors[(round * 31 + worker) % 400]
+                    let result = try session.execute("SELECT embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+                    let distances = result.rows.map { row -> Double in if case .double(let d) = row[0] { d } else { -1 } }
+                    if distances.count != 10 || distances != distances.sorted() { failures.add("worker \(worker) round \(round): \(distances)") }
+                } catch {
+                    failures.add("worker \(worker) round \(round): \(error)")
+                }
+            }
+        }
+        #expect(failures.items.isEmpty, "\(failures.items.prefix(3))")
     }
 
     @Test("a search inside a transaction that changed the table sees its own rows")

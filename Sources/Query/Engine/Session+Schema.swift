@@ -1,3 +1,4 @@
+import VireoIndex
 import VireoStorage
 
 extension Session {
@@ -236,6 +237,10 @@ enum HNSWOptions {
         let metric = try self.metric(column.operatorClass)
         var options = ["metric": metric, "m": "16", "ef_construction": "64"]
         for option in statement.options {
+            if option.name == "quantization" {
+                options[option.name] = try quantization(option)
+                continue
+            }
             guard option.name == "m" || option.name == "ef_construction" else {
                 throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
             }
@@ -254,6 +259,16 @@ enum HNSWOptions {
         case "vector_cosine_ops": "cosine"
         case let other: throw VireoError(.undefinedObject, "operator class \"\(other)\" does not exist for access method \"hnsw\"")
         }
+    }
+
+    /// `quantization = int8` (codes in the graph, re-ranked from the table's rows) or `none`.
+    private static func quantization(_ option: IndexOption) throws -> String {
+        switch option.value {
+        case .string(let value), .word(let value):
+            if let quantization = VectorQuantization(rawValue: value.lowercased()) { return quantization.rawValue }
+        default: break
+        }
+        throw VireoError(.invalidParameter, "invalid value for option \"quantization\"\nDETAIL: Valid values are \"none\" and \"int8\".")
     }
 
     private static func number(_ option: IndexOption, range: ClosedRange<Int>) throws -> String {

@@ -55,6 +55,7 @@ enum TableLikes {
             } else if index.method == "hnsw" {
                 let operatorClass = ["l2": "vector_l2_ops", "ip": "vector_ip_ops", "cosine": "vector_cosine_ops"][index.options["metric"] ?? "l2"]
                 let options = ["m", "ef_construction"].compactMap { name in index.options[name].map { IndexOption(name: name, value: .number($0)) } }
+                    + (index.options["quantization"].map { [IndexOption(name: "quantization", value: .word($0))] } ?? [])
                 vectorIndexes.append(CreateIndex(name: nil, table: TableName(definition.name), method: "hnsw",
                                                  columns: [IndexColumn(name: index.columns[0], operatorClass: operatorClass)], options: options))
                 continue

@@ -70,10 +70,18 @@ enum VectorScan {
             case .index(let labelFilter, let rankExactly): (filter, exact) = (labelFilter, rankExactly)
             }
         }
-        let found = try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact)
+        let found = try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact,
+                                     source: rerankSource(index, scan, search, context))
         if let error = failure.error { throw error }
         try context.checkCancel()
         return found
+    }
+
+    /// An int8 index re-ranks its best candidates from the rows this statement sees.
+    private static func rerankSource(_ index: HNSWIndex, _ scan: TableScan, _ search: VectorSearch,
+                                     _ context: ExecutionContext) -> (any VectorSource)? {
+        guard index.quantization == .int8, let column = scan.table.columnIndex(search.index.columns[0]) else { return nil }
+        return context.data.vectorSource(scan.table, column: column)
     }
 
     /// The search of a statement that a server's event loop runs itself
@@ -87,7 +95,8 @@ enum VectorScan {
         guard scan.filter == nil, search.textFilter == nil, ef <= immediateEfSearchMax,
               let index = context.vectorIndexes?.loadedIndex(search.index.name) else { throw NotABoundedRead() }
         try VectorText.check(query, dimension: index.dimension)
-        guard let found = try query.withUnsafeBufferPointer({ try index.searchIfIdle($0, k: k, efSearch: ef) }) else {
+        let source = rerankSource(index, scan, search, context)
+        guard let found = try query.withUnsafeBufferPointer({ try index.searchIfIdle($0, k: k, efSearch: ef, source: source) }) else {
             throw NotABoundedRead()
         }
         return found

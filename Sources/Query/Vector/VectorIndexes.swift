@@ -103,7 +103,7 @@ final class VectorIndexes: @unchecked Sendable {
     static func makeEmpty(_ definition: IndexDefinition, table: TableDefinition) throws -> HNSWIndex {
         let options = try VectorIndexOptions(definition, table: table)
         return try HNSWIndex(dimension: options.dimension, metric: options.metric, m: options.m,
-                             efConstruction: options.efConstruction)
+                             efConstruction: options.efConstruction, quantization: options.quantization)
     }
 
     /// Brings the rows `rowIDs` of the index up to date with the table.
@@ -223,6 +223,8 @@ struct VectorIndexOptions {
     var m: Int
     var efConstruction: Int
     var dimension: Int
+    /// int8 keeps codes in the graph and re-ranks from the table's rows (`rowSource`).
+    var quantization: VectorQuantization
 
     init(_ definition: IndexDefinition, table: TableDefinition) throws {
         guard let column = table.columns.first(where: { $0.name == definition.columns.first }),
@@ -233,5 +235,20 @@ struct VectorIndexOptions {
         metric = VectorMetric(name: definition.options["metric"] ?? "l2") ?? .l2
         m = Int(definition.options["m"] ?? "") ?? 16
         efConstruction = Int(definition.options["ef_construction"] ?? "") ?? 64
+        quantization = VectorQuantization(rawValue: definition.options["quantization"] ?? "none") ?? .none
+    }
+}
+
+extension DataAccess {
+    /// The vectors an int8 index re-ranks with: column `column` of `table`'s rows as this
+    /// statement sees them (its snapshot, or its transaction with its own changes), read
+    /// from the table's pages; so a row deleted or updated since the index saw it is
+    /// skipped or re-ranked by its current vector.
+    func vectorSource(_ table: TableDefinition, column: Int) -> (any VectorSource)? {
+        switch self {
+        case .snapshot(let snapshot): TableVectorSource(rows: snapshot, table: table, column: column)
+        case .transaction(let transaction): TableVectorSource(rows: transaction, table: table, column: column)
+        case .none: nil
+        }
     }
 }
