@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 @testable import VireoStorage
@@ -12,7 +13,10 @@ struct CommitMergeTests {
 
     /// A table of `rowCount` rows of about 100 bytes: some 30 leaf pages.
     static func store(_ backend: any IOBackend, _ directory: String) throws -> Store {
-        let store = try Store.open(path: directory + "/merge.vireo", options: testOptions(backend, poolPages: 256))
+        try fill(Store.open(path: directory + "/merge.vireo", options: testOptions(backend, poolPages: 256)))
+    }
+
+    static func fill(_ store: Store) throws -> Store {
         try store.write { transaction in
             try transaction.createTable(TableDefinition(
                 name: "t", columns: [ColumnDefinition(name: "id", type: .int, notNull: true),
@@ -23,6 +27,17 @@ struct CommitMergeTests {
     }
 
     static func note(_ id: Int64, _ version: Int) -> String { "v\(version) " + String(repeating: "x", count: 90) + " \(id)" }
+
+    /// Over one snapshot: `first` changes rows 1 and 1500, `second` rows 2 (row 1's page) and 1000.
+    static func updateSharingOnePage(_ first: StoreTransaction, _ second: StoreTransaction) throws -> [Int64: String] {
+        let changes: [(StoreTransaction, Int64, Int)] = [(first, 1, 1), (first, 1500, 1), (second, 2, 2), (second, 1000, 2)]
+        var expected = Dictionary(uniqueKeysWithValues: (1...rowCount).map { ($0, note($0, 0)) })
+        for (transaction, id, version) in changes {
+            _ = try transaction.update("t", rowID: id, to: [.int(id), .text(note(id, version))])
+            expected[id] = note(id, version)
+        }
+        return expected
+    }
 
     static func notes(_ store: Store) throws -> [Int64: String] {
         try store.read { snapshot in
@@ -42,10 +57,7 @@ struct CommitMergeTests {
             defer { try? store.close() }
             let first = try store.beginTransaction()
             let second = try store.beginTransaction()
-            _ = try first.update("t", rowID: 1, to: [.int(1), .text(Self.note(1, 1))])
-            _ = try first.update("t", rowID: 1500, to: [.int(1500), .text(Self.note(1500, 1))])
-            _ = try second.update("t", rowID: 2, to: [.int(2), .text(Self.note(2, 2))])  // row 1's page
-            _ = try second.update("t", rowID: 1000, to: [.int(1000), .text(Self.note(1000, 2))])
+            let expected = try Self.updateSharingOnePage(first, second)
             _ = try second.insert(into: "t", row: [.int(5000), .text(Self.note(5000, 2))])
             let before = store.commitPaths.snapshot
             try first.commit()
@@ -53,11 +65,6 @@ struct CommitMergeTests {
             let after = store.commitPaths.snapshot
             #expect(after.movedWhole == before.movedWhole + 1, "the first commit's pages move whole")
             #expect(after.movedInPart == before.movedInPart + 1, "the second moves all but row 2's page: \(after)")
-            var expected = Dictionary(uniqueKeysWithValues: (1...Self.rowCount).map { ($0, Self.note($0, 0)) })
-            expected[1] = Self.note(1, 1)
-            expected[1500] = Self.note(1500, 1)
-            expected[2] = Self.note(2, 2)
-            expected[1000] = Self.note(1000, 2)
             #expect(try Self.notes(store) == expected)
             let inserted = try store.read { try $0.row($0.table("t"), rowID: 5000) }
             #expect(inserted == [.int(5000), .text(Self.note(5000, 2))])
@@ -122,4 +129,51 @@ struct CommitMergeTests {
             #expect(paths.movedWhole > 0 && paths.movedInPart > 0, "seed \(seed): every path taken: \(paths)")
         }
     }
+
+    @Test("two commits of one batch sharing a page: one moves whole, the other in part, in one WAL commit that recovery rebuilds")
+    func oneBatchSharingAPage() throws {
+        let backend = SimulatedBackend()
+        var store = try Self.fill(Store.open(path: DataSafetyTests.path, options: DataSafetyTests.options(backend)))
+        let first = try store.beginTransaction()
+        let second = try store.beginTransaction()
+        let expected = try Self.updateSharingOnePage(first, second)
+        // The locks an UPDATE takes, as the query layer asks for them.
+        for (transaction, rowID) in [(first, Int64(1)), (first, 1500), (second, 2), (second, 1000)] {
+            #expect(try transaction.lockRow(table: "t", rowID: rowID, mode: .noKeyUpdate, implicit: true, timeoutMs: nil) == .locked)
+        }
+        #expect(store.rowLocks.lockedRowCount == 4)
+        let before = store.commitPaths.snapshot
+        let syncsBefore = store.pager.statistics.walCommitSyncs
+        // Holding the writer gate makes both commits queue, so one leader takes them as one batch.
+        let gate = try store.pager.beginWrite()
+        let failures = Failures()
+        let done = DispatchGroup()
+        for transaction in [first, second] {
+            DispatchQueue.global().async(group: done) {
+                do { try transaction.commit() } catch { failures.add("\(error)") }
+            }
+        }
+        while store.commitQueue.withLock({ store.pendingCommits.count }) < 2 { sched_yield() }
+        gate.rollback()
+        done.wait()
+        #expect(failures.messages.isEmpty, "commits failed: \(failures.messages)")
+        let after = store.commitPaths.snapshot
+        #expect(after.movedWhole == before.movedWhole + 1 && after.movedInPart == before.movedInPart + 1,
+                "one moves whole, the other in part, in either order: \(after)")
+        #expect(store.pager.statistics.walCommitSyncs == syncsBefore + 1, "the batch is one WAL commit")
+        #expect(store.rowLocks.lockedRowCount == 0, "each member released its row locks once answered")
+        backend.crash(policy: .dropUnsynced)
+        store = try Store.open(path: DataSafetyTests.path, options: DataSafetyTests.options(backend))
+        defer { try? store.close() }
+        #expect(try Self.notes(store) == expected)
+        #expect(try store.checkIntegrity().isSound)
+    }
+}
+
+/// Errors from several threads.
+private final class Failures: @unchecked Sendable {
+    private let lock = Lock()
+    private var stored: [String] = []
+    func add(_ message: String) { lock.withLock { stored.append(message) } }
+    var messages: [String] { lock.withLock { stored } }
 }

@@ -55,8 +55,17 @@ struct DataSafetyTests {
         try overwrite(backend, walPath, at: offset, with: [byte ^ 0x5a])
     }
 
+    /// Frames of the log's generation, up to the zeros written ahead of them (W7).
     static func frameCount(_ backend: SimulatedBackend) throws -> Int {
-        (try #require(backend.durableContents(path: walPath)).count - WriteAheadLog.headerBytes) / frameBytes
+        let wal = try #require(backend.durableContents(path: walPath))
+        let salt = Array(wal[16..<20])
+        var count = 0
+        while WriteAheadLog.headerBytes + (count + 1) * frameBytes <= wal.count {
+            let frameSalt = WriteAheadLog.headerBytes + count * frameBytes + 12
+            guard Array(wal[frameSalt..<(frameSalt + 4)]) == salt else { break }
+            count += 1
+        }
+        return count
     }
 
     // MARK: - One writer per file

@@ -85,8 +85,13 @@ final class RowLockTable: @unchecked Sendable {
     func acquire(_ key: RowKey, owner: Owner, mode: RowLockMode, implicit: Bool, policy: RowLockWaitPolicy,
                  timeoutMs: Int?, recording: Bool = true, checkCancel: () throws -> Void) throws -> RowLockOutcome {
         let request = Holding(owner: owner, mode: mode, implicit: implicit)
-        let deadline = timeoutMs.map { ContinuousClock.now + .milliseconds(max(0, $0)) }
+        var deadline: ContinuousClock.Instant?
         return try condition.withLock { () throws -> RowLockOutcome in
+            // Most rows are held by nobody: grant at once, with no wait bookkeeping.
+            if holders[key] == nil {
+                if recording { grant(request, key) }
+                return .acquired(waited: false)
+            }
             defer { waitsFor[owner] = nil }
             var waited = false
             while true {
@@ -106,6 +111,7 @@ final class RowLockTable: @unchecked Sendable {
                                      detail: "Two transactions each wait for a row lock the other holds (table \"\(key.table)\").")
                 }
                 try checkCancel()
+                if deadline == nil, let timeoutMs { deadline = ContinuousClock.now + .milliseconds(max(0, timeoutMs)) }
                 if let deadline, ContinuousClock.now >= deadline {
                     throw VireoError(.lockNotAvailable, "canceling statement due to lock timeout")
                 }
@@ -129,7 +135,8 @@ final class RowLockTable: @unchecked Sendable {
 
     /// Under the condition's lock: records `request` as held, at least as strong as before.
     private func grant(_ request: Holding, _ key: RowKey) {
-        var list = holders[key] ?? []
+        var list = holders.removeValue(forKey: key) ?? []
+        defer { holders[key] = list }
         let position = list.firstIndex { $0.owner == request.owner }
         let previous = position.map { list[$0] }
         if let previous, previous.mode >= request.mode, !previous.implicit || request.implicit { return }
@@ -139,7 +146,6 @@ final class RowLockTable: @unchecked Sendable {
             granted.implicit = previous.implicit && request.implicit
         }
         if let position { list[position] = granted } else { list.append(granted) }
-        holders[key] = list
         acquisitions[request.owner, default: []].append(Acquisition(key: key, previous: previous))
     }
 
@@ -156,14 +162,16 @@ final class RowLockTable: @unchecked Sendable {
     /// Releases what `owner` acquired after `mark` (0: everything), newest first, and wakes waiters.
     func release(_ owner: Owner, downTo mark: Int = 0) {
         condition.withLock {
-            guard var log = acquisitions[owner], log.count > mark else { return }
+            // Taken out of the tables while edited, so the arrays are not copied.
+            guard var log = acquisitions.removeValue(forKey: owner) else { return }
+            defer { if !log.isEmpty { acquisitions[owner] = log } }
+            guard log.count > mark else { return }
             while log.count > mark, let last = log.popLast() {
-                var list = holders[last.key] ?? []
+                var list = holders.removeValue(forKey: last.key) ?? []
                 list.removeAll { $0.owner == owner }
                 if let previous = last.previous { list.append(previous) }
-                holders[last.key] = list.isEmpty ? nil : list
+                if !list.isEmpty { holders[last.key] = list }
             }
-            acquisitions[owner] = log.isEmpty ? nil : log
             condition.broadcast()
         }
     }

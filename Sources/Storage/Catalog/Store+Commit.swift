@@ -6,7 +6,8 @@
 // (C1), then its pages are taken as they are when none changed since its snapshot (C4),
 // or the unchanged part is taken and the rest replayed (C5), or all of it is replayed
 // (C2), under a savepoint, so a member that fails is undone alone and told why. Every
-// member is answered only after the batch is durable and visible. Meanwhile newer commits queue up
+// member is answered only after the batch is durable and visible, and then releases its
+// row locks in its own thread, out of the leader's chain. Meanwhile newer commits queue up
 // and form the next batch: the more sessions commit at once, the fewer fsyncs per commit.
 
 import Synchronization
@@ -119,7 +120,8 @@ extension Store {
 
     /// Applies each member to `gated` (its pages moved, or replayed), then commits them as one.
     private func commit(_ batch: [CommitRequest], in gated: WriteTransaction) -> [Result<Void, Error>] {
-        defer { for request in batch { request.transaction.rollback() } }
+        // Each member's thread releases its row locks once answered (L4): not in the chain.
+        defer { for request in batch { request.transaction.pages.rollback() } }
         let catalog = self.catalog
         var outcomes: [Result<Void, Error>] = []
         var written = Set<RowKey>()

@@ -22,6 +22,9 @@ public final class Store: @unchecked Sendable {
     private var lastWrites: [RowKey: UInt64] = [:]
     /// The version of the last commit that key-shared each row (a FOREIGN KEY check found it).
     private var lastShares: [RowKey: UInt64] = [:]
+    /// Sizes past which `recordWrites` next drops entries no open transaction can conflict with.
+    private var lastWritesPruneCount = Store.rememberedWritesMin
+    private var lastSharesPruneCount = Store.rememberedWritesMin
     /// Row ids and sequence values handed out, so concurrent transactions never share one.
     private var allocatedRowIDs: [String: Int64] = [:]
     private var sequenceValues: [String: Int64] = [:]
@@ -121,15 +124,21 @@ public final class Store: @unchecked Sendable {
         rowLock.withLock {
             for key in transaction.writtenRows { lastWrites[key] = version }
             for key in transaction.keySharedRows { lastShares[key] = version }
-            if lastWrites.count > Self.rememberedWritesMax {
-                lastWrites = lastWrites.filter { $0.value > (oldest ?? UInt64.max) }
-            }
-            if lastShares.count > Self.rememberedWritesMax {
-                lastShares = lastShares.filter { $0.value > (oldest ?? UInt64.max) }
-            }
+            Self.prune(&lastWrites, past: &lastWritesPruneCount, keepingAfter: oldest)
+            Self.prune(&lastShares, past: &lastSharesPruneCount, keepingAfter: oldest)
         }
     }
 
+    /// Past `count` entries, keeps only those after `oldest` (the oldest open snapshot;
+    /// nil: none), and prunes next at twice what is left, between the bounds below: the
+    /// table stays small enough to stay in cache, and pruning costs little per commit.
+    private static func prune(_ versions: inout [RowKey: UInt64], past count: inout Int, keepingAfter oldest: UInt64?) {
+        guard versions.count > count else { return }
+        versions = versions.filter { $0.value > (oldest ?? UInt64.max) }
+        count = min(rememberedWritesMax, max(rememberedWritesMin, 2 * versions.count))
+    }
+
+    static let rememberedWritesMin = 4_096
     static let rememberedWritesMax = 100_000
 
     /// A row id for a new row of `table`, at least `atLeast` and above every one handed out.
