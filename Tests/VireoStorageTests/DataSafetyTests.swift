@@ -57,7 +57,12 @@ struct DataSafetyTests {
 
     /// Frames of the log's generation, up to the zeros written ahead of them (W7).
     static func frameCount(_ backend: SimulatedBackend) throws -> Int {
-        let wal = try #require(backend.durableContents(path: walPath))
+        frameCount(inWAL: try #require(backend.durableContents(path: walPath)))
+    }
+
+    /// Frames of the log's current generation in `wal`: up to the first whose salt differs
+    /// (older frames or the zeros written ahead of the frames, W7).
+    static func frameCount(inWAL wal: [UInt8]) -> Int {
         let salt = Array(wal[16..<20])
         var count = 0
         while WriteAheadLog.headerBytes + (count + 1) * frameBytes <= wal.count {

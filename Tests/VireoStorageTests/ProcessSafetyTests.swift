@@ -164,8 +164,8 @@ struct ProcessSafetyTests {
             let path = directory + "/w.vireo"
             _ = try Self.killedWriter(path: path, commits: 40)
             var wal = try #require(Self.bytes(path + "-wal"))
-            let frameBytes = WriteAheadLog.frameHeaderBytes + StorageFormat.pageSizeBytes
-            let frames = (wal.count - WriteAheadLog.headerBytes) / frameBytes
+            let frameBytes = DataSafetyTests.frameBytes
+            let frames = DataSafetyTests.frameCount(inWAL: [UInt8](wal))
             #expect(frames > 10, "the writer left only \(frames) frames")
             wal[WriteAheadLog.headerBytes + (frames / 2) * frameBytes + 4000] ^= 0xff
             try wal.write(to: URL(fileURLWithPath: path + "-wal"))
