@@ -194,11 +194,7 @@ struct HNSWGraph: @unchecked Sendable {
     /// before any other thread can know the id; the caller then publishes it by storing
     /// `NodeFlag.live` into its tombstone slot.
     func initializeNode(_ id: UInt32, label: Int64, level: Int, vector: UnsafePointer<Float>) {
-        let i = Int(id)
-        labels[i] = label
-        levels[i] = Int32(level)
-        inLinks[i] = 0
-        (level0 + i * recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
+        let i = startNode(id, label: label, level: level)
         if quantized {
             let base = level0 + i * recordBytes + vectorOffsetBytes
             let codes = (base + Int(VIREO_I8_HEADER_BYTES)).assumingMemoryBound(to: Int8.self)
@@ -215,15 +211,21 @@ struct HNSWGraph: @unchecked Sendable {
     /// Writes a node whose int8 header and codes are copied from node `source` of the
     /// int8 graph `from` (a rebuild, which has no float vectors to encode again).
     func initializeNode(_ id: UInt32, label: Int64, level: Int, copyingCodesOf source: UInt32, from: HNSWGraph) {
+        let i = startNode(id, label: label, level: level)
+        (level0 + i * recordBytes + vectorOffsetBytes).copyMemory(
+            from: from.level0 + Int(source) * from.recordBytes + from.vectorOffsetBytes,
+            byteCount: Int(VIREO_I8_HEADER_BYTES) + dimension)
+        initializeLinks(i, level: level)
+    }
+
+    /// Sets a new node's label and level and zeroes its level-0 record; returns its index.
+    private func startNode(_ id: UInt32, label: Int64, level: Int) -> Int {
         let i = Int(id)
         labels[i] = label
         levels[i] = Int32(level)
         inLinks[i] = 0
         (level0 + i * recordBytes).initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
-        (level0 + i * recordBytes + vectorOffsetBytes).copyMemory(
-            from: from.level0 + Int(source) * from.recordBytes + from.vectorOffsetBytes,
-            byteCount: Int(VIREO_I8_HEADER_BYTES) + dimension)
-        initializeLinks(i, level: level)
+        return i
     }
 
     private func initializeLinks(_ i: Int, level: Int) {
