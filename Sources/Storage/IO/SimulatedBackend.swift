@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// An in-memory disk for tests, after SQLite's crash-simulating test VFS and TigerBeetle's
 /// simulated storage. Each file keeps the image reads see and the image that would
@@ -32,27 +31,27 @@ public final class SimulatedBackend: IOBackend {
     }
 
     public func openFile(path: String, mode: FileOpenMode) throws -> any StorageFile {
-        let handle = try disk.state.withLock { try $0.open(path: path, mode: mode) }
+        let handle = try disk.withState { try $0.open(path: path, mode: mode) }
         return SimulatedFile(handle: handle, disk: disk)
     }
 
     public func fileExists(path: String) -> Bool {
-        disk.state.withLock { $0.files[path] != nil }
+        disk.withState { $0.files[path] != nil }
     }
 
     public func removeFile(path: String) throws {
-        disk.state.withLock { _ = $0.files.removeValue(forKey: path) }
+        disk.withState { _ = $0.files.removeValue(forKey: path) }
     }
 
     /// Counts of operations attempted so far, and of faults that fired.
-    public var stats: SimulatedIOStats { disk.state.withLock { $0.stats } }
+    public var stats: SimulatedIOStats { disk.withState { $0.stats } }
 
     /// Simulates a power loss; see `SimulatedCrashPolicy`. Without a `seed`, one is drawn
     /// from the backend's generator; the report carries it so the crash can be replayed.
     /// Faults stay armed: call `faults.clear()` to recover on a healthy disk.
     @discardableResult
     public func crash(seed: UInt64? = nil, policy: SimulatedCrashPolicy = .random) -> SimulatedCrashReport {
-        disk.state.withLock { state in
+        disk.withState { state in
             let crashSeed = seed ?? state.random.next()
             return state.crash(seed: crashSeed, policy: policy)
         }
@@ -60,12 +59,12 @@ public final class SimulatedBackend: IOBackend {
 
     /// The bytes of `path` that a crash right now could not take away, or nil if no such file.
     public func durableContents(path: String) -> [UInt8]? {
-        disk.state.withLock { $0.files[path]?.durable }
+        disk.withState { $0.files[path]?.durable }
     }
 
     /// The bytes of `path` as reads see them (without read corruption), or nil if no such file.
     public func currentContents(path: String) -> [UInt8]? {
-        disk.state.withLock { $0.files[path]?.current }
+        disk.withState { $0.files[path]?.current }
     }
 }
 
@@ -106,16 +105,16 @@ final class SimulatedFile: StorageFile {
     var path: String { handle.path }
 
     func size() throws -> Int {
-        try disk.state.withLock { try $0.image(handle).current.count }
+        try disk.withState { try $0.image(handle).current.count }
     }
 
     @discardableResult
     func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try disk.state.withLock { try $0.read(handle, offset: offset, into: buffer) }
+        try disk.withState { try $0.read(handle, offset: offset, into: buffer) }
     }
 
     func write(offset: Int, from buffer: UnsafeRawBufferPointer) throws {
-        try disk.state.withLock { try $0.write(handle, offset: offset, from: buffer) }
+        try disk.withState { try $0.write(handle, offset: offset, from: buffer) }
     }
 
     func readBatch(_ requests: [IORequest]) throws {
@@ -127,20 +126,20 @@ final class SimulatedFile: StorageFile {
     }
 
     func sync() throws {
-        try disk.state.withLock { try $0.sync(handle) }
+        try disk.withState { try $0.sync(handle) }
     }
 
     func truncate(size: Int) throws {
-        try disk.state.withLock { try $0.truncate(handle, sizeBytes: size) }
+        try disk.withState { try $0.truncate(handle, sizeBytes: size) }
     }
 
     func tryLock(_ kind: FileLockKind) throws -> Bool {
-        try disk.state.withLock { try $0.tryLock(handle, kind) }
+        try disk.withState { try $0.tryLock(handle, kind) }
     }
 
     func lockHolderProcessID() -> Int32? { nil }
 
     func close() {
-        disk.state.withLock { $0.unlock(handle) }
+        disk.withState { $0.unlock(handle) }
     }
 }

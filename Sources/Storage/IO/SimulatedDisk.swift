@@ -1,12 +1,19 @@
 import Glibc
-import Synchronization
 
 /// The state behind a `SimulatedBackend`, under one lock.
-final class SimulatedDisk: Sendable {
-    let state: Mutex<SimulatedDiskState>
+///
+/// The lock is the pthread-based `Lock`, not `Synchronization.Mutex`: ThreadSanitizer does
+/// not model the Mutex's futex waits and reported every access to this state as a race.
+final class SimulatedDisk: @unchecked Sendable {
+    private let lock = Lock()
+    private var state: SimulatedDiskState
 
     init(seed: UInt64) {
-        state = Mutex(SimulatedDiskState(random: SplitMix64(seed: seed)))
+        state = SimulatedDiskState(random: SplitMix64(seed: seed))
+    }
+
+    func withState<R>(_ body: (inout SimulatedDiskState) throws -> R) rethrows -> R {
+        try lock.withLock { try body(&state) }
     }
 }
 

@@ -53,7 +53,7 @@ public struct SimulatedFaults: Sendable {
     }
 
     private func edit(_ body: (inout SimulatedFaultPlan) -> Void) {
-        disk.state.withLock { body(&$0.faults) }
+        disk.withState { body(&$0.faults) }
     }
 }
 
