@@ -105,11 +105,18 @@ extension Session {
         let changes = pendingVectorChanges
         let vectorIndexes = database.vectorIndexes
         let store = database.store
+        // Until its changes are in the indexes, searches look up every row they find.
+        let changesIndexes = !changes.isEmpty || vectorIndexes.hasUncommittedBuilds
+        if changesIndexes { vectorIndexes.exactness.begin() }
         do {
             try transaction.commit(afterPublish: {
-                if !changes.isEmpty { vectorIndexes.applyCommitted(changes, catalog: store.catalog) }
+                if changesIndexes {
+                    vectorIndexes.applyCommitted(changes, catalog: store.catalog, version: store.pager.publishedVersion)
+                }
             })
+            if changesIndexes { vectorIndexes.exactness.end() }
         } catch {
+            if changesIndexes { vectorIndexes.exactness.end() }
             forgetCreatedVectorIndexes(transaction)
             throw error
         }

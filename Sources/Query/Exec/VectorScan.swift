@@ -35,12 +35,13 @@ enum VectorScan {
         guard let found else { return try PlanExecutor.run(search.exactPlan, context, emit) }
         var unfiltered = scan
         unfiltered.filter = nil
-        // The index follows commits, not this statement's snapshot: a row it holds may be
-        // gone from (or not yet in) the snapshot, so each row is looked up there.
-        for (label, _) in found {
+        // The index follows commits, not this statement's snapshot: unless it is known to
+        // hold exactly the snapshot's rows, a row it holds may be gone from (or not yet in)
+        // the snapshot, so each row is looked up there.
+        for (label, _) in found.rows {
             let keepGoing: Bool
             if let row = PlanExecutor.rowFromID(label, scan: unfiltered) {
-                if try context.data.withRow(scan.table, rowID: label, { _ in true }) == nil { continue }
+                if !found.inSnapshot, try context.data.withRow(scan.table, rowID: label, { _ in true }) == nil { continue }
                 keepGoing = try emit(row)
             } else {
                 keepGoing = try PlanExecutor.emitRow(label, unfiltered, context, emit)
@@ -50,10 +51,31 @@ enum VectorScan {
         return true
     }
 
+    /// The labels an index search found, nearest first, and whether they are known to be rows
+    /// of the statement's snapshot (`IndexExactness`) or must each be looked up there.
+    struct Found {
+        var rows: [(label: Int64, distance: Float)]
+        var inSnapshot: Bool
+    }
+
+    /// `body`'s search of `index`, and whether the index held exactly the rows of the
+    /// statement's snapshot all through it (never for a statement of a write transaction,
+    /// whose own changes the index does not hold).
+    private static func noting(_ index: HNSWIndex, _ search: VectorSearch, _ context: ExecutionContext,
+                               _ body: () throws -> [(label: Int64, distance: Float)]?) rethrows -> Found? {
+        var stamp: IndexExactness.Stamp?
+        if case .snapshot(let snapshot) = context.data, let exactness = context.vectorIndexes?.exactness {
+            stamp = exactness.stamp(index, named: search.index.name, snapshotVersion: snapshot.pages.snapshot.version)
+        }
+        guard let rows = try body() else { return nil }
+        let inSnapshot = stamp.map { context.vectorIndexes?.exactness.holds($0) ?? false } ?? false
+        return Found(rows: rows, inSnapshot: inSnapshot)
+    }
+
     /// The k nearest labels by the index (the WHERE filter and text pre-filter applied), or
     /// nil when the exact plan is the better way to answer.
     private static func search(_ query: [Float], k: Int, _ scan: TableScan, _ search: VectorSearch,
-                               _ context: ExecutionContext) throws -> [(label: Int64, distance: Float)]? {
+                               _ context: ExecutionContext) throws -> Found? {
         guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
         let index = try vectorIndexes.index(search.index.name)
         try VectorText.check(query, dimension: index.dimension)
@@ -70,8 +92,10 @@ enum VectorScan {
             case .index(let labelFilter, let rankExactly): (filter, exact) = (labelFilter, rankExactly)
             }
         }
-        let found = try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact,
-                                     source: rerankSource(index, scan, search, context))
+        let found = try noting(index, search, context) {
+            try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact,
+                             source: rerankSource(index, scan, search, context))
+        }
         if let error = failure.error { throw error }
         try context.checkCancel()
         return found
@@ -90,15 +114,16 @@ enum VectorScan {
     /// not being grown. Anything else throws `NotABoundedRead` before any work, and the
     /// statement runs again on an engine thread.
     private static func searchWithoutWaiting(_ query: [Float], k: Int, _ scan: TableScan, _ search: VectorSearch,
-                                             _ context: ExecutionContext) throws -> [(label: Int64, distance: Float)] {
+                                             _ context: ExecutionContext) throws -> Found {
         let ef = max(context.efSearch, k)
         guard scan.filter == nil, search.textFilter == nil, ef <= immediateEfSearchMax,
               let index = context.vectorIndexes?.loadedIndex(search.index.name) else { throw NotABoundedRead() }
         try VectorText.check(query, dimension: index.dimension)
         let source = rerankSource(index, scan, search, context)
-        guard let found = try query.withUnsafeBufferPointer({ try index.searchIfIdle($0, k: k, efSearch: ef, source: source) }) else {
-            throw NotABoundedRead()
+        let found = try noting(index, search, context) {
+            try query.withUnsafeBufferPointer { try index.searchIfIdle($0, k: k, efSearch: ef, source: source) }
         }
+        guard let found else { throw NotABoundedRead() }
         return found
     }
 

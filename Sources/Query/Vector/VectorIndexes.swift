@@ -22,6 +22,12 @@ final class VectorIndexes: @unchecked Sendable {
     private var changedSinceSnapshot: [String: Int] = [:]
     /// Counts commits that changed vector indexes, so a load that raced one can tell.
     private var commitCount: UInt64 = 0
+    /// Indexes built by CREATE INDEX in a transaction not yet committed: the root of the
+    /// snapshot each wrote, by which its commit is recognised.
+    private var uncommittedBuilds: [String: PageNumber] = [:]
+
+    /// Which loaded indexes hold exactly the rows a read snapshot sees.
+    let exactness = IndexExactness()
 
     /// Bitmaps of the rows filters matched, for vector searches repeating a filter.
     let matchingRows = MatchingRowsCache()
@@ -66,10 +72,13 @@ final class VectorIndexes: @unchecked Sendable {
         let (stored, raced) = lock.withLock { () -> (HNSWIndex, Bool) in
             if let other = loaded[name] { return (other, false) }
             loaded[name] = index
-            return (index, commitCount != commitsBefore)
+            let raced = commitCount != commitsBefore
+            if !raced { exactness.markExact(name, index) }
+            return (index, raced)
         }
         // A commit between the snapshot and storing the index skipped it (it was not
-        // loaded yet); its rows are in the change tree, so read those rows again.
+        // loaded yet); its rows are in the change tree, so read those rows again. Such an
+        // index is never marked exact (another commit may apply to it meanwhile).
         if raced { try store.read { snapshot in try refreshChanged(name, index: stored, from: snapshot) } }
         return stored
     }
@@ -146,7 +155,11 @@ final class VectorIndexes: @unchecked Sendable {
         var result = definition
         result.root = try writeSnapshot(index, in: transaction)
         result.deltaRoot = try BTree.create(in: transaction.pages).root
-        lock.withLock { loaded[definition.name] = index }
+        lock.withLock {
+            loaded[definition.name] = index
+            uncommittedBuilds[definition.name] = result.root
+            exactness.forget(definition.name)
+        }
         return result
     }
 
@@ -154,10 +167,13 @@ final class VectorIndexes: @unchecked Sendable {
         try index.serialize().withUnsafeBytes { try Blob.write($0, in: transaction.pages) }
     }
 
-    /// After a commit: applies the committed changes of `rowIDs` to the loaded indexes.
-    /// It cannot fail the commit, which is durable already: an index it cannot bring up to
-    /// date is dropped from memory and loads again (snapshot plus change tree) when next used.
-    func applyCommitted(_ changes: [String: Set<Int64>], catalog: Catalog) {
+    /// After a commit published as `version`, under the writer gate (between the commit's
+    /// `exactness.begin` and `end`): applies the committed changes of `rowIDs` to the loaded
+    /// indexes. It cannot fail the commit, which is durable already: an index it cannot
+    /// bring up to date is dropped from memory and loads again (snapshot plus change tree)
+    /// when next used. An index this commit built (CREATE INDEX) now holds committed rows.
+    func applyCommitted(_ changes: [String: Set<Int64>], catalog: Catalog, version: UInt64) {
+        defer { markCommittedBuilds(catalog: catalog); exactness.applied(version: version) }
         lock.withLock { commitCount &+= 1 }
         for (name, rowIDs) in changes {
             guard let (table, definition) = catalog.index(name), let index = lock.withLock({ loaded[name] }) else { continue }
@@ -168,6 +184,22 @@ final class VectorIndexes: @unchecked Sendable {
                 noteChanges(name, count: rowIDs.count, indexCount: index.count)
             } catch {
                 forget(name)
+            }
+        }
+    }
+
+    /// Whether a CREATE INDEX of an open transaction built an index: every commit then
+    /// counts as one that may change an index, since it may be that transaction's.
+    var hasUncommittedBuilds: Bool {
+        lock.withLock { !uncommittedBuilds.isEmpty }
+    }
+
+    private func markCommittedBuilds(catalog: Catalog) {
+        lock.withLock {
+            for (name, root) in uncommittedBuilds {
+                guard catalog.index(name)?.index.root == root, let index = loaded[name] else { continue }
+                uncommittedBuilds[name] = nil
+                exactness.markExact(name, index)
             }
         }
     }
@@ -213,6 +245,8 @@ final class VectorIndexes: @unchecked Sendable {
         lock.withLock {
             _ = loaded.removeValue(forKey: name)
             pendingRewrite.remove(name)
+            uncommittedBuilds[name] = nil
+            exactness.forget(name)
         }
     }
 }
