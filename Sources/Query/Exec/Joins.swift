@@ -123,7 +123,7 @@ enum Joins {
     /// id the key names, if it exists and passes the scan's filter (NULL names none). A
     /// class, matched once per join, so that each left row shares the scan instead of
     /// copying (and retaining) its table definition.
-    final class DirectLookup {
+    private final class DirectLookup {
         let scan: TableScan
         let key: BoundExpression
 
