@@ -5,12 +5,34 @@ import VireoStorage
 enum Aggregator {
     static func run(_ input: PlanNode, _ aggregation: Aggregation, _ context: ExecutionContext, _ path: String,
                     _ emit: PlanExecutor.Emit) throws -> Bool {
-        var groups: [[GroupKey]: Int] = [:]
+        // One key (the usual GROUP BY) hashes as itself; several as an array of keys.
+        if aggregation.groupKeys.count == 1 {
+            return try group(input, aggregation, context, path, emit) { GroupKey($0[0]) }
+        }
+        return try group(input, aggregation, context, path, emit) { $0.map(GroupKey.init) }
+    }
+
+    /// Groups the input's rows by `key` of their group-key values. Per row, the key values
+    /// are evaluated into one reused array (copied only for a new group) and the group's
+    /// accumulators are updated in place in one flat array (group × aggregate).
+    private static func group<Key: Hashable>(_ input: PlanNode, _ aggregation: Aggregation, _ context: ExecutionContext,
+                                             _ path: String, _ emit: PlanExecutor.Emit,
+                                             key: ([Value]) -> Key) throws -> Bool {
+        let groupKeys = aggregation.groupKeys, width = aggregation.aggregates.count
+        var groups: [Key: Int] = [:]
         var keys: [[Value]] = []
-        var states: [[Accumulator]] = []
+        var states: [Accumulator] = []
+        var keyValues = PlanExecutor.nullRow(groupKeys.count)
+        let keyColumns = PlanExecutor.plainColumns(groupKeys)
         try PlanExecutor.run(input, context, path: path) { row in
-            let keyValues = try aggregation.groupKeys.map { try Evaluator.evaluate($0, row, context) }
-            let groupKey = keyValues.map(GroupKey.init)
+            if let keyColumns {
+                for (position, column) in keyColumns.enumerated() { keyValues[position] = row[column] }
+            } else {
+                for (position, expression) in groupKeys.enumerated() {
+                    keyValues[position] = try Evaluator.evaluate(expression, row, context)
+                }
+            }
+            let groupKey = key(keyValues)
             let index: Int
             if let existing = groups[groupKey] {
                 index = existing
@@ -19,18 +41,21 @@ enum Aggregator {
                 index = keys.count
                 groups[groupKey] = index
                 keys.append(keyValues)
-                states.append(aggregation.aggregates.map(Accumulator.init))
+                states.append(contentsOf: aggregation.aggregates.map(Accumulator.init))
             }
-            for position in states[index].indices {
-                try states[index][position].add(row, context)
+            for position in (index * width)..<(index * width + width) {
+                try states[position].add(row, context)
             }
             return true
         }
-        if keys.isEmpty && aggregation.groupKeys.isEmpty {
+        if keys.isEmpty && groupKeys.isEmpty {
             keys.append([])
-            states.append(aggregation.aggregates.map(Accumulator.init))
+            states.append(contentsOf: aggregation.aggregates.map(Accumulator.init))
         }
-        for (index, key) in keys.enumerated() where !(try emit(key + states[index].map { try $0.result() })) { return false }
+        for (index, key) in keys.enumerated() {
+            let results = try states[(index * width)..<(index * width + width)].map { try $0.result() }
+            if !(try emit(key + results)) { return false }
+        }
         return true
     }
 
@@ -58,7 +83,14 @@ struct Accumulator {
     /// order: each row's sort keys and values, sorted when the result is asked for.
     var collected: [(keys: [Value], values: [Value])] = []
 
-    init(_ call: AggregateCall) { self.call = call }
+    /// The input column the argument is, when it is a plain one: read by position, without
+    /// evaluating (and retaining) the argument's expression for every row.
+    private let argumentColumn: Int?
+
+    init(_ call: AggregateCall) {
+        self.call = call
+        if case .column(let column)? = call.argument?.expression { argumentColumn = column } else { argumentColumn = nil }
+    }
 
     /// Whether a NULL value is aggregated too (as JSON null), not skipped.
     private var keepsNulls: Bool {
@@ -77,8 +109,13 @@ struct Accumulator {
 
     mutating func add(_ row: [Value], _ context: ExecutionContext) throws {
         if let filter = call.filter, !(try Evaluator.holds(filter.expression, row, context)) { return }
-        guard let argument = call.argument else { count += 1; return }
-        let value = try Evaluator.evaluate(argument.expression, row, context)
+        let value: Value
+        if let argumentColumn {
+            value = row[argumentColumn]
+        } else {
+            guard let argument = call.argument else { count += 1; return }
+            value = try Evaluator.evaluate(argument.expression, row, context)
+        }
         if value.isNull && !keepsNulls { return }
         if call.distinct {
             guard seen.insert(GroupKey(value)).inserted else { return }

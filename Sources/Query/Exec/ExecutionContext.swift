@@ -35,6 +35,16 @@ enum DataAccess {
         }
     }
 
+    /// Calls `body` with row `rowID`'s record; false when there is none. Preferred to
+    /// `withRow` on paths run per row: it reaches storage without generic entry points.
+    func visitRow(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> Void) throws -> Bool {
+        switch self {
+        case .snapshot(let source): try source.visitRow(table, rowID: rowID, body)
+        case .transaction(let source): try source.visitRow(table, rowID: rowID, body)
+        case .none: throw Self.noDataError
+        }
+    }
+
     func scanIndex(_ index: IndexDefinition, from lower: ValueBound?, to upper: ValueBound?, reverse: Bool = false,
                    _ body: (Int64) throws -> Bool) throws {
         switch self {

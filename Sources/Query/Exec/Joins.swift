@@ -84,21 +84,22 @@ enum Joins {
 
     /// Index nested loop: for each left row, the right table's rows with its key, found
     /// by `probe` (a row-id lookup or index range evaluated over the left row); the whole
-    /// condition is still checked on each joined row.
+    /// condition is still checked on each joined row, unless it is only the key equality
+    /// that the row-id lookup itself guarantees (DirectLookup.implies).
     static func indexNestedLoop(_ left: PlanNode, _ probe: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
                                 _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
         let probePath = path + ".1"
         let directLookup = DirectLookup(probe, context)
         let condition = spec.condition
+        // The joined row of a direct lookup, written over for each left row (see DirectLookup.emit).
+        var joined: [Value] = []
         // The closures below are passed straight to the calls, so their contexts live on the
         // stack: a closure kept in a local would be allocated (with `matched` boxed) per row.
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             var matched = false
             let finished: Bool
             if let directLookup {
-                finished = try directLookup.emit(leftRow, context) { rightRow in
-                    try emitJoined(leftRow, rightRow, condition, context, &matched, emit)
-                }
+                finished = try directLookup.emit(leftRow, into: &joined, condition, context, &matched, emit)
             } else {
                 finished = try PlanExecutor.run(try probe.probing(leftRow, context), context, path: probePath) { rightRow in
                     try emitJoined(leftRow, rightRow, condition, context, &matched, emit)
@@ -132,9 +133,60 @@ enum Joins {
             key = keys[0]
         }
 
-        func emit(_ leftRow: [Value], _ context: ExecutionContext, _ emit: PlanExecutor.Emit) throws -> Bool {
-            guard let rowID = try PlanExecutor.rowID(Evaluator.evaluate(key, leftRow, context)) else { return true }
-            return try PlanExecutor.emitRow(rowID, scan, context, emit)
+        /// Emits `leftRow` joined with the row its key names, when that row exists and the
+        /// condition holds. Without a filter on the right table, the right row is decoded
+        /// straight into `joined`, which the previous left row's match left behind: when the
+        /// consumer kept nothing of it (a projection, an aggregate), no array is made per row.
+        func emit(_ leftRow: [Value], into joined: inout [Value], _ condition: BoundExpression?, _ context: ExecutionContext,
+                  _ matched: inout Bool, _ emit: PlanExecutor.Emit) throws -> Bool {
+            let keyValue = try Evaluator.evaluate(key, leftRow, context)
+            guard let rowID = try PlanExecutor.rowID(keyValue) else { return true }
+            guard scan.filter == nil else {
+                return try PlanExecutor.emitRow(rowID, scan, context) { rightRow in
+                    try emitJoined(leftRow, rightRow, condition, context, &matched, emit)
+                }
+            }
+            try context.checkCancel()
+            let columnCount = scan.table.columns.count
+            if joined.count != leftRow.count + columnCount + 1 { joined = PlanExecutor.nullRow(leftRow.count + columnCount + 1) }
+            let found = try context.data.visitRow(scan.table, rowID: rowID) { record in
+                try PlanExecutor.refill(&joined, at: leftRow.count, columnCount: columnCount, record, columns: scan.neededColumns)
+            }
+            guard found else { return true }
+            for (position, value) in leftRow.enumerated() { joined[position] = value }
+            joined[leftRow.count + columnCount] = .int(rowID)
+            if let condition, !(isInteger(keyValue) && implies(condition, leftWidth: leftRow.count)),
+               !(try Evaluator.holds(condition, joined, context)) { return true }
+            matched = true
+            return try emit(joined)
+        }
+
+        private func isInteger(_ value: Value) -> Bool {
+            if case .int = value { true } else { false }
+        }
+
+        /// Whether the condition is the key equality, worked out at the first row (the left
+        /// width is the same for every row).
+        private var conditionImplied: Bool?
+
+        /// Whether `condition` is just `key = right.rowIDColumn` (either way round), which the
+        /// lookup of an integer key guarantees: the row found has that id, and its row-id
+        /// column holds it. Any other condition, a cast, or a key of another type is evaluated.
+        func implies(_ condition: BoundExpression, leftWidth: Int) -> Bool {
+            if let conditionImplied { return conditionImplied }
+            let implied = isKeyEquality(condition, leftWidth: leftWidth)
+            conditionImplied = implied
+            return implied
+        }
+
+        private func isKeyEquality(_ condition: BoundExpression, leftWidth: Int) -> Bool {
+            guard case .binary(.equal, let a, let b) = condition, case .column(let keyColumn) = key, keyColumn < leftWidth,
+                  let rowIDColumn = scan.table.rowIDColumn else { return false }
+            let idColumn = leftWidth + rowIDColumn
+            switch (a, b) {
+            case (.column(let x), .column(let y)): return (x == keyColumn && y == idColumn) || (x == idColumn && y == keyColumn)
+            default: return false
+            }
         }
     }
 

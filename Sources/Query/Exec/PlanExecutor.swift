@@ -90,6 +90,11 @@ enum PlanExecutor {
         if case .seqScan(let scan) = input, context.statistics == nil, let columns = plainColumns(expressions) {
             return try seqScan(scan, context, projecting: columns, emit)
         }
+        // Plain columns are copied by position, without evaluating (and retaining) each
+        // column expression's box for every row.
+        if let columns = plainColumns(expressions) {
+            return try run(input, context, path: path) { row in try emit(columns.map { row[$0] }) }
+        }
         return try run(input, context, path: path) { row in
             try emit(expressions.map { try Evaluator.evaluate($0, row, context) })
         }
@@ -186,7 +191,7 @@ enum PlanExecutor {
     }
 
     /// The row positions `expressions` read when each is a plain column; nil otherwise.
-    private static func plainColumns(_ expressions: [BoundExpression]) -> [Int]? {
+    static func plainColumns(_ expressions: [BoundExpression]) -> [Int]? {
         var columns: [Int] = []
         for expression in expressions {
             guard case .column(let position) = expression else { return nil }
@@ -213,6 +218,11 @@ enum PlanExecutor {
         let phases = filter.flatMap { filterColumnsFirst($0, scan) }.map { first in
             (first: first, rest: zip(scan.neededColumns ?? [], first).map { isNeeded, isRead in isNeeded && !isRead })
         }
+        // One row buffer for the whole scan, each record decoded over the previous one: a
+        // consumer that does not keep the row (a join, an aggregate, a projection, a filter
+        // above) lets the next row reuse it in place; one that keeps it (a result, a hash
+        // table, a sort) makes the next write copy it first, as a new row would have been.
+        var row = nullRow(columnCount + 1)
         try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
             if let columns, filter == nil {
@@ -221,15 +231,13 @@ enum PlanExecutor {
                 })
                 return keepGoing
             }
-            var row: [Value]
+            row[columnCount] = .int(rowID)
             if let filter, let phases {
-                row = nullRow(columnCount + 1)
-                row[columnCount] = .int(rowID)
-                try decode(record, into: &row, columns: phases.first)
+                try refill(&row, columnCount: columnCount, record, columns: phases.first)
                 if !(try Evaluator.holds(filter, row, context)) { return true }
-                try decode(record, into: &row, columns: phases.rest)
+                try refill(&row, columnCount: columnCount, record, columns: phases.rest)
             } else {
-                row = try Self.row(record, rowID: rowID, scan: scan)
+                try refill(&row, columnCount: columnCount, record, columns: scan.neededColumns)
                 if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
             }
             keepGoing = try emit(columns.map { $0.map { row[$0] } } ?? row)
@@ -238,10 +246,24 @@ enum PlanExecutor {
         return keepGoing
     }
 
+    /// Decodes `record` over the `columnCount` table columns of `row` from `start` (the row
+    /// id after them is the caller's):
+    /// those marked in `columns`, every one when nil, NULL where the record has none (a
+    /// column added after the row was written). Columns not marked keep what they held: a
+    /// scan never marks them, so they stay the NULLs the row started with, or (the second
+    /// half of a filtered scan's columns) are decoded before the row is read past its filter.
+    static func refill(_ row: inout [Value], at start: Int = 0, columnCount: Int, _ record: RecordView,
+                       columns: [Bool]?) throws {
+        for column in 0..<columnCount where columns?[column] ?? true {
+            row[start + column] = column < record.columnCount ? try record.value(at: column) : .null
+        }
+    }
+
     /// Fetches one row by id and emits it if it passes the scan's filter.
     static func emitRow(_ rowID: Int64, _ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
         try context.checkCancel()
-        guard let row = try context.data.withRow(scan.table, rowID: rowID, { try row($0, rowID: rowID, scan: scan) }) else {
+        var row: [Value] = []
+        guard try context.data.visitRow(scan.table, rowID: rowID, { row = try Self.row($0, rowID: rowID, scan: scan) }) else {
             return true
         }
         if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }

@@ -80,7 +80,7 @@ public enum Compare {
 /// (integral doubles below 2^53 key as integers), NaN equals NaN, and text compares by its
 /// UTF-8 bytes (as `=` does), not by Unicode canonical equivalence as Swift strings do.
 public struct GroupKey: Hashable, Sendable {
-    private indirect enum Key: Hashable {
+    private enum Key: Hashable {
         case null, bool(Bool), int(Int64), double(UInt64), utf8([UInt8]), bytes([UInt8])
         case timestamp(Int64), vector([UInt32]), interval(Int128), array([Key]), numeric(Numeric)
     }

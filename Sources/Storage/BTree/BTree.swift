@@ -80,15 +80,37 @@ public struct BTree: Sendable, Hashable {
         }
     }
 
-    /// Calls `body` with the value stored under `key`; returns nil when absent.
+    /// Calls `body` with the value stored under `key`; returns nil when absent. Each page
+    /// on the way down is pinned once: the leaf is searched in the visit that finds it is a
+    /// leaf (descending first and then visiting the leaf again pinned it twice, and a pin
+    /// and unpin each take the buffer pool's lock).
     public func withValue<R>(forKey key: UnsafeRawBufferPointer, in source: some PageSource,
                              _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
-        let leaf = try descend(to: key, in: source) { _, _ in }
-        return try node(source, leaf) { page -> R? in
-            let (index, found) = try BTreeNode.search(page, key)
-            guard found else { return nil }
-            return try withLeafValue(page, index, source, body)
+        var pageNumber = root
+        var depth = 0
+        while true {
+            let step: LookupStep<R> = try node(source, pageNumber) { page in
+                guard BTreeNode.isLeaf(page) else {
+                    return .child(try BTreeNode.child(page, try BTreeNode.childPosition(page, key)))
+                }
+                let (index, found) = try BTreeNode.search(page, key)
+                return .leaf(found ? try withLeafValue(page, index, source, body) : nil)
+            }
+            switch step {
+            case .leaf(let result): return result
+            case .child(let child): pageNumber = child
+            }
+            depth += 1
+            guard depth <= Self.depthMax else {
+                throw VireoError.corrupt(source.path, page: root, "tree deeper than \(Self.depthMax) levels (a cycle?)")
+            }
         }
+    }
+
+    /// What one page of a lookup gave: the child to visit next, or the leaf's answer.
+    private enum LookupStep<R> {
+        case child(PageNumber)
+        case leaf(R?)
     }
 
     /// The value stored under `key`, copied; nil when absent.

@@ -26,6 +26,15 @@ extension RowSource {
         }
     }
 
+    /// Calls `body` with the stored record of row `rowID`; false when there is no such row.
+    /// The concrete sources (StoreSnapshot, StoreTransaction) offer it as `visitRow`, which
+    /// is not generic: another module calling `withRow` runs its unspecialized form, which
+    /// looked up type metadata on every call (7% of a primary-key join's time).
+    @inline(__always)
+    func visitRecord(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> Void) throws -> Bool {
+        try withRow(table, rowID: rowID, body) != nil
+    }
+
     /// The values of row `rowID`, or nil.
     public func row(_ table: TableDefinition, rowID: Int64) throws -> [Value]? {
         try withRow(table, rowID: rowID) { try $0.values() }
@@ -85,5 +94,19 @@ extension RowSource {
         let prefix = KeyCodec.encode(bound.values, descending: descending)
         if !bound.inclusive { return KeyBound(prefix, inclusive: false) }
         return KeyCodec.prefixUpperBound(prefix).map { KeyBound($0, inclusive: false) }
+    }
+}
+
+extension StoreSnapshot {
+    /// `withRow` for one row's record, specialized here (see `visitRecord`).
+    public func visitRow(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> Void) throws -> Bool {
+        try visitRecord(table, rowID: rowID, body)
+    }
+}
+
+extension StoreTransaction {
+    /// `withRow` for one row's record, specialized here (see `visitRecord`).
+    public func visitRow(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> Void) throws -> Bool {
+        try visitRecord(table, rowID: rowID, body)
     }
 }

@@ -141,9 +141,14 @@ public struct RecordView {
 
     private func end(ofColumn index: Int) throws -> Int {
         let entryStart = tableStart + index * offsetWidthBytes
-        var end: UInt64 = 0
-        for byteIndex in 0..<offsetWidthBytes {
-            end |= UInt64(bytes[entryStart + byteIndex]) << (8 * UInt64(byteIndex))
+        // One little-endian load of the entry's width (1, 2, 4 or 8 bytes, from the header's
+        // flags) instead of a loop over its bytes: every column read passes here twice.
+        let end: UInt64
+        switch offsetWidthBytes {
+        case 1: end = UInt64(bytes[entryStart])
+        case 2: end = UInt64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: entryStart, as: UInt16.self)))
+        case 4: end = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: entryStart, as: UInt32.self)))
+        default: end = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: entryStart, as: UInt64.self))
         }
         guard end <= UInt64(bytes.count - payloadStart) else {
             throw Self.corrupt("column \(index) ends at \(end), past the payload")
