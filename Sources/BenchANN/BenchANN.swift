@@ -23,7 +23,7 @@ public struct BenchANN: ParsableCommand {
     @Option(name: .customLong("rerank-from"),
             help: "int8, binary: where re-ranking reads the float vectors: pages (rows of a Vireo table, through the buffer pool) or memory (an array).")
     var rerankFrom: String = "pages"
-    @Option(help: "int8, binary: candidates re-ranked exactly per query (default: HNSWIndex.defaultRerankPerResult · k).") var rerank: Int?
+    @Option(help: "int8, binary: candidates re-ranked exactly per query (default: HNSWIndex.defaultRerankCount, all ef candidates with binary).") var rerank: Int?
     @Option(name: .customLong("buffer-pool-mib"), help: "int8 with --rerank-from pages: the store's buffer pool.")
     var bufferPoolMiB: Int = 256
     @Option(help: "Neighbours per query.") var k: Int = 10
@@ -129,7 +129,7 @@ public struct BenchANN: ParsableCommand {
     func attachSource(_ index: HNSWIndex, _ data: BenchData, _ report: inout ANNReport) throws -> PageVectorStore? {
         guard index.quantization != .none else { return nil }
         report.rerankFrom = rerankFrom
-        report.rerankCount = rerank ?? index.defaultRerankPerResult * k
+        report.rerankCount = rerank ?? (index.quantization == .binary ? nil : index.defaultRerankCount(k: k))
         guard rerankFrom == "pages" else {
             index.vectorSource = ArrayVectorSource(dimension: data.dimension, labels: (0..<data.baseCount).map(Int64.init),
                                                    vectors: data.base)

@@ -3,13 +3,12 @@
 // Popcount through the processor's instruction where it has one (every x86-64 of the last
 // decade; the baseline target compiles __builtin_popcountll to a table-free bit trick).
 
-static inline float finishBinary(int kind, float rr, float factor, float centreDotR, float setSum,
-                                 float querySum, float queryResidualSquared, float centreDotQuery) {
-    float dot = factor * (2 * setSum - querySum);
+static inline float finishBinary(int kind, const float *header, float setSum, float querySum, float centreTerm) {
+    float dot = header[1] * (2 * setSum - querySum) + header[2];
     switch (kind) {
-    case 0: return rr + queryResidualSquared - 2 * dot;
-    case 2: return 0.5f * (rr + queryResidualSquared - 2 * dot);
-    default: return -(dot + centreDotR + centreDotQuery);
+    case 0: return header[0] + centreTerm - 2 * dot;
+    case 2: return 0.5f * (header[0] + centreTerm - 2 * dot);
+    default: return -(dot + header[5] + centreTerm);
     }
 }
 
@@ -28,8 +27,8 @@ static inline float finishBinary(int kind, float rr, float factor, float centreD
         }                                                                                          \
         uint32_t set = *(const uint32_t *)(node + 12);                                             \
         float setSum = low * (float)set + step * (float)weighted;                                  \
-        out[i] = finishBinary(kind, header[0], header[1], header[2], setSum, querySum,             \
-                              queryResidualSquared, centreDotQuery);                               \
+        uint32_t centre = *(const uint32_t *)(node + 16);                                          \
+        out[i] = finishBinary(kind, header, setSum, querySum, centreTable[centre]);                \
     }
 
 #if defined(__x86_64__)
@@ -42,7 +41,7 @@ __attribute__((constructor)) static void detectPopcnt(void) {
 
 __attribute__((target("popcnt")))
 static void distancesPopcnt(int kind, const uint64_t *planes, size_t planeCount, float low, float step,
-                            float querySum, float queryResidualSquared, float centreDotQuery,
+                            float querySum, const float *centreTable,
                             const void *base, size_t strideBytes, const uint32_t *ids, size_t count,
                             size_t words, float *out) {
     BINARY_BODY
@@ -50,23 +49,23 @@ static void distancesPopcnt(int kind, const uint64_t *planes, size_t planeCount,
 #endif
 
 static void distancesPortable(int kind, const uint64_t *planes, size_t planeCount, float low, float step,
-                              float querySum, float queryResidualSquared, float centreDotQuery,
+                              float querySum, const float *centreTable,
                               const void *base, size_t strideBytes, const uint32_t *ids, size_t count,
                               size_t words, float *out) {
     BINARY_BODY
 }
 
 void vireo_distances_bin(int kind, const uint64_t *planes, size_t planeCount, float low, float step,
-                         float querySum, float queryResidualSquared, float centreDotQuery,
+                         float querySum, const float *centreTable,
                          const void *base, size_t strideBytes, const uint32_t *ids, size_t count,
                          size_t words, float *out) {
 #if defined(__x86_64__)
     if (hasPopcnt) {
-        distancesPopcnt(kind, planes, planeCount, low, step, querySum, queryResidualSquared, centreDotQuery,
+        distancesPopcnt(kind, planes, planeCount, low, step, querySum, centreTable,
                         base, strideBytes, ids, count, words, out);
         return;
     }
 #endif
-    distancesPortable(kind, planes, planeCount, low, step, querySum, queryResidualSquared, centreDotQuery,
+    distancesPortable(kind, planes, planeCount, low, step, querySum, centreTable,
                       base, strideBytes, ids, count, words, out);
 }

@@ -15,9 +15,9 @@ import CVireoSupport
 ///   keeps no float32 copy: re-ranking reads the full vectors through the caller's
 ///   `VectorSource` (in the SQL engine, the table's rows in the buffer pool), and building
 ///   compares codes with codes
-/// - or with binary quantization, the same with a 16-byte header before 64-byte-aligned
-///   bits: `[‖r‖²: Float32][‖r‖²/‖r‖₁: Float32][⟨r, c⟩: Float32][bits set: UInt32]
-///   [bits: UInt64 × ⌈dimension / 64⌉]` (see BinaryQuantizer; r = vector − `centre`)
+/// - or with binary quantization, the same with a 32-byte header before 64-byte-aligned
+///   bits: `[header: see VIREO_BIN_HEADER_BYTES][bits: UInt64 × ⌈dimension / 64⌉]` (see
+///   BinaryQuantizer; the bits are the signs of the vector minus its nearest of `centres`)
 /// Snapshots store records packed, without the padding or the int8 code sum (format v3; see
 /// HNSWIndex+Snapshot.swift): `packedRecordBytes` each.
 /// - upper levels: per node with level L > 0, one block of L × (1 + m) UInt32, level l
@@ -50,11 +50,11 @@ struct HNSWGraph: @unchecked Sendable {
     private(set) var tombstones: UnsafeMutablePointer<UInt32>
     private(set) var inLinks: UnsafeMutablePointer<UInt32>
     private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
-    /// Binary quantization's centre c (`dimension` floats; zero until the index learns it,
-    /// written only under the index's exclusive lock). Allocated for every graph.
-    let centre: UnsafeMutablePointer<Float>
+    /// Binary quantization's centres (one zero centre until the index learns them; written
+    /// only under the index's exclusive lock). Shared with the graph a grow makes.
+    let centres: BinaryCentres
 
-    init(dimension: Int, m: Int, capacity: Int, quantization: VectorQuantization = .none) {
+    init(dimension: Int, m: Int, capacity: Int, quantization: VectorQuantization = .none, centres: BinaryCentres? = nil) {
         self.dimension = dimension
         self.m = m
         self.quantization = quantization
@@ -84,8 +84,8 @@ struct HNSWGraph: @unchecked Sendable {
         inLinks = .allocate(capacity: self.capacity)
         inLinks.initialize(repeating: 0, count: self.capacity)
         upperLinks = .allocate(capacity: self.capacity)
-        centre = .allocate(capacity: dimension)
-        centre.initialize(repeating: 0, count: dimension)
+        self.centres = centres ?? BinaryCentres(dimension: dimension,
+                                                capacity: quantization == .binary ? BinaryQuantizer.centreCountMax : 1)
     }
 
     /// Whether the records hold codes instead of float vectors (int8 or binary).
@@ -109,13 +109,11 @@ struct HNSWGraph: @unchecked Sendable {
         tombstones.deallocate()
         inLinks.deallocate()
         upperLinks.deallocate()
-        centre.deallocate()
     }
 
     /// Moves the first `nodeCount` nodes into arrays of `newCapacity`.
     mutating func grow(to newCapacity: Int, nodeCount: Int) {
-        let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity, quantization: quantization)
-        bigger.centre.update(from: centre, count: dimension)
+        let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity, quantization: quantization, centres: centres)
         bigger.level0.copyMemory(from: level0, byteCount: nodeCount * recordBytes)
         bigger.labels.update(from: labels, count: nodeCount)
         bigger.levels.update(from: levels, count: nodeCount)
@@ -128,13 +126,12 @@ struct HNSWGraph: @unchecked Sendable {
         tombstones.deallocate()
         inLinks.deallocate()
         upperLinks.deallocate()
-        centre.deallocate()
         self = bigger
     }
 
     /// Bytes held by the arrays for `nodeCount` nodes, upper-level blocks included.
     func memoryBytes(nodeCount: Int) -> Int {
-        var total = capacity * (recordBytes + 8 + 4 + 4 + 4 + 8) + 4 * dimension
+        var total = capacity * (recordBytes + 8 + 4 + 4 + 4 + 8) + 4 * dimension * centres.count
         for i in 0..<nodeCount where levels[i] > 0 { total += Int(levels[i]) * (1 + m) * 4 }
         return total
     }
@@ -216,13 +213,13 @@ struct HNSWGraph: @unchecked Sendable {
     @inline(__always)
     func setFlag(_ id: UInt32, _ flag: UInt32) { vireo_store_release_u32(tombstones + Int(id), flag) }
 
-    /// Writes a node's vector (or its codes; binary codes against `centre`), label and level and empties its link lists. Called
+    /// Writes a node's vector (or its codes; binary codes against the nearest of `centres`), label and level and empties its link lists. Called
     /// before any other thread can know the id; the caller then publishes it by storing
     /// `NodeFlag.live` into its tombstone slot.
     func initializeNode(_ id: UInt32, label: Int64, level: Int, vector: UnsafePointer<Float>) {
         let i = startNode(id, label: label, level: level)
         if quantization == .binary {
-            BinaryQuantizer.encode(vector, centre: centre, dimension: dimension, into: level0 + i * recordBytes + vectorOffsetBytes)
+            BinaryQuantizer.encode(vector, centres: centres, into: level0 + i * recordBytes + vectorOffsetBytes)
         } else if quantized {
             let base = level0 + i * recordBytes + vectorOffsetBytes
             let codes = (base + Int(VIREO_I8_HEADER_BYTES)).assumingMemoryBound(to: Int8.self)

@@ -1,8 +1,8 @@
 import CVireoSupport
 
-/// Binary quantization before its centre is learned: the first vectors inserted, kept as
-/// floats (prepared) until `BinaryQuantizer.trainingCount` of them have arrived; their
-/// mean then becomes the centre and every node is coded again. Guarded by its `Locked`.
+/// Binary quantization before its centres are learned: the first vectors inserted, kept as
+/// floats (prepared) until `binaryTrainingCount` of them have arrived; their k-means
+/// centroids then become the centres and every node is coded again. Guarded by its `Locked`.
 struct BinaryTraining: Sendable {
     var pending: [(id: UInt32, vector: [Float])] = []
     var trained: Bool
@@ -97,16 +97,17 @@ extension HNSWIndex {
         }
     }
 
-    /// Learns the centre once enough vectors have arrived (takes the exclusive lock).
+    /// Learns the centres once enough vectors have arrived (takes the exclusive lock).
     func learnCentreIfReady() {
         guard quantization == .binary,
-              training.withLock({ !$0.trained && $0.pending.count >= BinaryQuantizer.trainingCount }) else { return }
+              training.withLock({ !$0.trained && $0.pending.count >= binaryTrainingCount }) else { return }
         growthLock.withWriteLock { learnCentreLocked() }
     }
 
-    /// Sets the centre to the mean of the kept vectors and codes every node again: the kept
-    /// ones from their floats, any other (coded against the old centre before a snapshot
-    /// reload lost their floats) from its decoded code. The caller holds the exclusive lock.
+    /// Sets the centres to a k-means of the kept vectors (one per `vectorsPerCentre`, at most
+    /// `centreCountMax`) and codes every node again: the kept ones from their floats, any
+    /// other (coded against the old centres before a snapshot reload lost their floats)
+    /// from its decoded code. The caller holds the exclusive lock.
     func learnCentreLocked() {
         let pending = training.withLock { t -> [(id: UInt32, vector: [Float])]? in
             guard !t.trained else { return nil }
@@ -117,38 +118,35 @@ extension HNSWIndex {
         guard let pending, !pending.isEmpty else { return }
         let g = graph, dimension = self.dimension
         let nodeCount = state.withLock { $0.nodeCount }
-        var mean = [Double](repeating: 0, count: dimension)
-        for (_, vector) in pending { for i in 0..<dimension { mean[i] += Double(vector[i]) } }
-        let oldCentre = Array(UnsafeBufferPointer(start: g.centre, count: dimension))
         var kept = [Bool](repeating: false, count: nodeCount)
         for (id, _) in pending where Int(id) < nodeCount { kept[Int(id)] = true }
-        var decoded = [Float](repeating: 0, count: dimension)
-        var others: [(UInt32, [Float])] = []
+        var others: [(id: UInt32, vector: [Float])] = []
         for id in 0..<nodeCount where !kept[id] && g.tombstones[id] != NodeFlag.pending {
-            oldCentre.withUnsafeBufferPointer { c in
-                decoded.withUnsafeMutableBufferPointer {
-                    BinaryQuantizer.decode(g.binaryCode(UInt32(id)), centre: c.baseAddress!, dimension: dimension, into: $0.baseAddress!)
-                }
+            var decoded = [Float](repeating: 0, count: dimension)
+            decoded.withUnsafeMutableBufferPointer {
+                BinaryQuantizer.decode(g.binaryCode(UInt32(id)), centres: g.centres, into: $0.baseAddress!)
             }
             others.append((UInt32(id), decoded))
         }
-        for i in 0..<dimension { g.centre[i] = Float(mean[i] / Double(pending.count)) }
+        let centreCount = min(BinaryQuantizer.centreCountMax, max(1, pending.count / BinaryQuantizer.vectorsPerCentre))
+        let centres = BinaryQuantizer.kMeans(pending.map(\.vector), centreCount: centreCount, dimension: dimension)
+        g.centres.set(centres, count: centreCount)
         for (id, vector) in pending + others where Int(id) < nodeCount {
             vector.withUnsafeBufferPointer {
-                BinaryQuantizer.encode($0.baseAddress!, centre: g.centre, dimension: dimension,
-                                       into: UnsafeMutableRawPointer(mutating: g.binaryCode(id)))
+                BinaryQuantizer.encode($0.baseAddress!, centres: g.centres, into: UnsafeMutableRawPointer(mutating: g.binaryCode(id)))
             }
         }
     }
 
     /// The binary distance from the prepared vector in `context.query`.
     func binaryQueryDistance(_ g: HNSWGraph, _ context: SearchContext) -> BinaryQueryDistance {
-        BinaryQueryDistance(graph: g, metric: metric, query: context.query, planes: context.binaryPlanes)
+        BinaryQueryDistance(graph: g, metric: metric, query: context.query, planes: context.binaryPlanes,
+                            centreTable: context.binaryCentreTable)
     }
 
     /// Writes node `id`'s decoded binary code into `context.query` (a rebuild or relink,
     /// which measure from a node that has no float vector).
     func decodeIntoQuery(_ g: HNSWGraph, _ id: UInt32, _ context: SearchContext) {
-        BinaryQuantizer.decode(g.binaryCode(id), centre: g.centre, dimension: dimension, into: context.query)
+        BinaryQuantizer.decode(g.binaryCode(id), centres: g.centres, into: context.query)
     }
 }

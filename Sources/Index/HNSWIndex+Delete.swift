@@ -34,7 +34,7 @@ extension HNSWIndex {
                 seed: seed, defaultEfSearch: defaultEfSearch, quantization: quantization,
                 initialCapacity: live.count)
             else { return }
-            fresh.graph.centre.update(from: old.centre, count: dimension)
+            fresh.graph.centres.set(old.centres.values, count: old.centres.count)
             fresh.training.withLock { $0.trained = true }
             fresh.vectorSource = vectorSource
             let build = fresh.buildSource(batch: nil)

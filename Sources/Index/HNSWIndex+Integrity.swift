@@ -58,12 +58,16 @@ extension HNSWIndex {
         return ["\(wrong.count) nodes with a wrong level-0 in-link count, first \(first): \(graph.inLinks[first]) counted, \(counts[first]) in the lists"]
     }
 
-    /// A binary graph's centre and codes: finite, and each code's bit count matching its bits.
+    /// A binary graph's centres and codes: finite, each code's centre one of them and its
+    /// bit count matching its bits.
     func codeProblems(_ s: HNSWState) -> [String] {
         guard graph.quantization == .binary else { return [] }
-        if (0..<dimension).contains(where: { !graph.centre[$0].isFinite }) { return ["binary centre holds a non-finite value"] }
+        let centres = graph.centres
+        if (0..<centres.count * dimension).contains(where: { !centres.values[$0].isFinite }) {
+            return ["binary centres hold a non-finite value"]
+        }
         for id in 0..<s.nodeCount where graph.tombstones[id] != NodeFlag.pending {
-            if let problem = BinaryQuantizer.problems(graph.binaryCode(UInt32(id)), dimension: dimension) {
+            if let problem = BinaryQuantizer.problems(graph.binaryCode(UInt32(id)), centreCount: centres.count, dimension: dimension) {
                 return ["node \(id): \(problem)"]
             }
         }

@@ -205,9 +205,12 @@ extension HNSWIndex {
         let words = BinaryQuantizer.words(dimension: dimension)
         return try withUnsafeTemporaryAllocation(of: Float.self, capacity: dimension) { decoded in
             try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: BinaryQuantizer.queryBits * words) { planes in
-                BinaryQuantizer.decode(g.binaryCode(origin), centre: g.centre, dimension: dimension, into: decoded.baseAddress!)
-                let measure = BinaryQueryDistance(graph: g, metric: metric, query: decoded.baseAddress!, planes: planes.baseAddress!)
-                return try body { measure.distance(to: $0) }
+                try withUnsafeTemporaryAllocation(of: Float.self, capacity: BinaryQuantizer.centreCountMax) { table in
+                    BinaryQuantizer.decode(g.binaryCode(origin), centres: g.centres, into: decoded.baseAddress!)
+                    let measure = BinaryQueryDistance(graph: g, metric: metric, query: decoded.baseAddress!, planes: planes.baseAddress!,
+                                                      centreTable: table.baseAddress!)
+                    return try body { measure.distance(to: $0) }
+                }
             }
         }
     }

@@ -33,8 +33,9 @@ import VireoStorage
 //                          from its `VectorSource`); read past and dropped
 //                 upper levels: for each node with level L > 0, in id order,
 //                          L × (1 + m) UInt32: [link count][m links] per level
-//                 centre: only with binary, [learned u32 (0 or 1)][dimension × f32]: the
-//                          centre codes are measured against, and whether it is final
+//                 centres: only with binary, [learned u32 (0 or 1)][K u32][K × dimension
+//                          f32]: the centres codes are measured against (K ≤ 256), and
+//                          whether they are final
 //   end − 4    4  CRC32C of every byte before it
 //
 // A snapshot is valid when its magic, version and CRC match and every field is in range:
@@ -72,7 +73,8 @@ extension HNSWIndex {
             }
             if quantization == .binary {
                 writer.append(UInt32(training.withLock { $0.trained } ? 1 : 0))
-                writer.append(raw: graph.centre, byteCount: dimension * 4)
+                writer.append(UInt32(graph.centres.count))
+                writer.append(raw: graph.centres.values, byteCount: graph.centres.count * dimension * 4)
             }
             var bytes = writer.bytes
             let crc = bytes.withUnsafeBytes { vireo_crc32c(0, $0.baseAddress, $0.count) }
@@ -178,10 +180,21 @@ extension HNSWIndex {
             var trained = true
             if h.quantization == .binary {
                 let flag = try reader.read(UInt32.self)
-                guard flag <= 1 else { throw reader.corrupt("binary centre flag \(flag)") }
+                let count = Int(try reader.read(UInt32.self))
+                guard flag <= 1, (1...BinaryQuantizer.centreCountMax).contains(count) else {
+                    throw reader.corrupt("binary centres: flag \(flag), count \(count)")
+                }
                 trained = flag == 1
-                try reader.read(into: g.centre, byteCount: h.dimension * 4)
-                guard (0..<h.dimension).allSatisfy({ g.centre[$0].isFinite }) else { throw reader.corrupt("binary centre not finite") }
+                let values = UnsafeMutablePointer<Float>.allocate(capacity: count * h.dimension)
+                defer { values.deallocate() }
+                try reader.read(into: values, byteCount: count * h.dimension * 4)
+                guard (0..<count * h.dimension).allSatisfy({ values[$0].isFinite }) else { throw reader.corrupt("binary centres not finite") }
+                g.centres.set(values, count: count)
+                for id in 0..<n {
+                    if let problem = BinaryQuantizer.problems(g.binaryCode(UInt32(id)), centreCount: count, dimension: h.dimension) {
+                        throw reader.corrupt("node \(id): \(problem)")
+                    }
+                }
             }
             guard reader.remaining == 0 else { throw reader.corrupt("\(reader.remaining) unexpected trailing bytes") }
             try validateLinks(g, h, reader)

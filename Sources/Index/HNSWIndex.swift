@@ -50,6 +50,8 @@ public final class HNSWIndex: @unchecked Sendable {
     let state: Locked<HNSWState>
     /// Binary quantization's centre while it is being learned (see `BinaryTraining`).
     let training: Locked<BinaryTraining>
+    /// Vectors a binary index learns its centres from (tests set it lower before inserting).
+    var binaryTrainingCount = BinaryQuantizer.trainingCount
 
     /// Creates an empty index. Throws `invalidParameter` for a dimension, m or
     /// ef_construction out of range.

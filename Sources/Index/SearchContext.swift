@@ -17,6 +17,8 @@ final class SearchContext: @unchecked Sendable {
     let queryBiased: UnsafeMutablePointer<UInt8>
     /// The query's bit planes, for indexes with binary quantization (`BinaryQueryDistance`).
     let binaryPlanes: UnsafeMutablePointer<UInt64>
+    /// The query's distance term to each binary centre.
+    let binaryCentreTable: UnsafeMutablePointer<Float>
     let neighbors: UnsafeMutablePointer<UInt32>
     let neighborDistances: UnsafeMutablePointer<Float>
     let dimension: Int
@@ -31,6 +33,7 @@ final class SearchContext: @unchecked Sendable {
         queryCodes = .allocate(capacity: dimension)
         queryBiased = .allocate(capacity: dimension)
         binaryPlanes = .allocate(capacity: BinaryQuantizer.queryBits * BinaryQuantizer.words(dimension: dimension))
+        binaryCentreTable = .allocate(capacity: BinaryQuantizer.centreCountMax)
         neighbors = .allocate(capacity: linkCapacityMax * 2 + 2)
         neighborDistances = .allocate(capacity: linkCapacityMax * 2 + 2)
     }
@@ -43,6 +46,7 @@ final class SearchContext: @unchecked Sendable {
         queryCodes.deallocate()
         queryBiased.deallocate()
         binaryPlanes.deallocate()
+        binaryCentreTable.deallocate()
         neighbors.deallocate()
         neighborDistances.deallocate()
     }

@@ -11,6 +11,7 @@ struct HNSWBinaryTests {
     static func build(count: Int, metric: VectorMetric, seed: UInt64 = 9) throws -> (HNSWIndex, [Float]) {
         let data = TestData.clustered(count: count, dimension: dimension, clusters: 20, seed: seed)
         let index = try HNSWIndex(dimension: dimension, metric: metric, m: 8, efConstruction: 64, seed: seed, quantization: .binary)
+        index.binaryTrainingCount = 1024
         try index.insert(labels: (0..<count).map(Int64.init), vectors: data, threads: 1)
         return (index, data)
     }
@@ -70,29 +71,33 @@ struct HNSWBinaryTests {
         return cov / (va * vb).squareRoot()
     }
 
-    /// The centre is the mean of the first `trainingCount` vectors, and every code is then
-    /// against it; before that the codes are plain signs (centre zero) and still searchable.
-    @Test func centreIsLearnedFromTheFirstVectors() throws {
-        let count = BinaryQuantizer.trainingCount
+    /// The centres are k-means centroids of the first `binaryTrainingCount` vectors (one per
+    /// 16), and every code is then against its nearest one; before that there is one zero
+    /// centre (plain signs) and the index is still searchable.
+    @Test func centresAreLearnedFromTheFirstVectors() throws {
+        let count = 512
         let data = TestData.clustered(count: count + 50, dimension: Self.dimension, clusters: 5, seed: 3)
         let index = try HNSWIndex(dimension: Self.dimension, metric: .l2, m: 8, efConstruction: 32, seed: 3, quantization: .binary)
+        index.binaryTrainingCount = count
         for i in 0..<count - 1 { try index.insert(label: Int64(i), vector: TestData.row(data, i, Self.dimension)) }
-        #expect(index.isTrainingCentre)
-        #expect((0..<Self.dimension).allSatisfy { index.graph.centre[$0] == 0 }, "the centre moved before it was learned")
+        #expect(index.isTrainingCentre && index.graph.centres.count == 1)
+        #expect((0..<Self.dimension).allSatisfy { index.graph.centres.values[$0] == 0 }, "the centre moved before it was learned")
+        #expect(try index.search(TestData.row(data, 3, Self.dimension), k: 1, efSearch: 600).first?.label == 3)
         try index.insert(labels: (count - 1..<count + 50).map(Int64.init), vectors: Array(data[((count - 1) * Self.dimension)...]))
         #expect(!index.isTrainingCentre)
-        for d in [0, 17, 255] {
-            let mean = (0..<count).map { Double(data[$0 * Self.dimension + d]) }.reduce(0, +) / Double(count)
-            #expect(abs(Double(index.graph.centre[d]) - mean) < 1e-3, "centre[\(d)] \(index.graph.centre[d]), mean \(mean)")
-        }
-        // Node 0 was coded again against the centre: its code is that of its vector now.
-        let recoded = UnsafeMutableRawPointer.allocate(byteCount: BinaryQuantizer.codeBytes(dimension: Self.dimension), alignment: 16)
+        let centres = index.graph.centres
+        #expect(centres.count == count / BinaryQuantizer.vectorsPerCentre, "\(centres.count) centres")
+        // Every training vector is closer to some centre than to the zero centre of before,
+        // and node 0 was coded again: its code is that of its vector against the centres now.
+        let bytes = BinaryQuantizer.codeBytes(dimension: Self.dimension)
+        let recoded = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
         defer { recoded.deallocate() }
         TestData.row(data, 0, Self.dimension).withUnsafeBufferPointer {
-            BinaryQuantizer.encode($0.baseAddress!, centre: index.graph.centre, dimension: Self.dimension, into: recoded)
+            let k = centres.nearest($0.baseAddress!)
+            #expect(vireo_l2sq_f32($0.baseAddress!, centres.centre(k), Self.dimension) < vireo_dot_f32($0.baseAddress!, $0.baseAddress!, Self.dimension) / 4)
+            BinaryQuantizer.encode($0.baseAddress!, centres: centres, into: recoded)
         }
         let id = try #require(index.state.withLock { $0.ids[0] })
-        let bytes = BinaryQuantizer.codeBytes(dimension: Self.dimension)
         #expect(Array(UnsafeRawBufferPointer(start: recoded, count: bytes)) == Array(UnsafeRawBufferPointer(start: index.graph.binaryCode(id), count: bytes)))
         #expect(index.integrityProblems() == [], "integrity: \(index.integrityProblems())")
     }
@@ -137,8 +142,8 @@ struct HNSWBinaryTests {
         code.storeBytes(of: set + 1, toByteOffset: 12, as: UInt32.self)
         #expect(index.integrityProblems().contains { $0.contains("node 5") && $0.contains("bit count") }, "\(index.integrityProblems())")
         code.storeBytes(of: set, toByteOffset: 12, as: UInt32.self)
-        index.graph.centre[3] = .nan
-        #expect(index.integrityProblems().contains { $0.contains("centre") })
+        index.graph.centres.values[3] = .nan
+        #expect(index.integrityProblems().contains { $0.contains("centres") })
     }
 
     /// Deleting past the rebuild threshold rebuilds a binary graph from its codes (and
