@@ -45,7 +45,10 @@ extension HNSWIndex {
                         g.initializeNode(id, label: label, level: level, copyingCodesOf: source, from: old)
                         if old.quantization == .binary { fresh.decodeIntoQuery(g, id, context) }
                     } else {
-                        g.initializeNode(id, label: label, level: level, vector: old.vector(source))
+                        // Linking measures from context.query: it must hold this node's vector
+                        // (already prepared), not the last one the pooled context saw.
+                        context.query.update(from: old.vector(source), count: g.dimension)
+                        g.initializeNode(id, label: label, level: level, vector: context.query)
                     }
                 }
             }
