@@ -10,11 +10,13 @@ import VireoStorage
 extension HNSWIndex {
     /// Adds `vector` under `label`. A label already present is replaced: its old node
     /// becomes a tombstone. Throws `invalidParameter`/`dataException` for a wrong
-    /// dimension or a non-finite value, `limitExceeded` when the index is full.
-    public func insert(label: Int64, vector: [Float]) throws {
+    /// dimension or a non-finite value, `limitExceeded` when the index is full. A binary
+    /// index links the node by exact distances over the vectors `source` (default
+    /// `vectorSource`) has for its neighbours; other indexes ignore it.
+    public func insert(label: Int64, vector: [Float], source: (any VectorSource)? = nil) throws {
         try vector.withUnsafeBufferPointer { buffer in
             try validate(buffer)
-            try insertValidated(label: label, vector: buffer.baseAddress!, build: buildSource(batch: nil))
+            try insertValidated(label: label, vector: buffer.baseAddress!, build: buildSource(batch: nil, source: source))
         }
         learnCentreIfReady()
     }
@@ -22,9 +24,9 @@ extension HNSWIndex {
     /// What a binary index measures exactly with while linking: the batch being inserted
     /// (its labels and row-major vectors) and the index's `vectorSource`. Nil for other
     /// indexes, and for a binary one with neither.
-    func buildSource(batch: (labels: [Int64], base: UnsafePointer<Float>)?) -> BuildSource? {
+    func buildSource(batch: (labels: [Int64], base: UnsafePointer<Float>)?, source given: (any VectorSource)? = nil) -> BuildSource? {
         guard quantization == .binary else { return nil }
-        let source = vectorSource
+        let source = given ?? vectorSource
         guard batch != nil || source != nil else { return nil }
         let rows = batch.map { batch in
             var rows: [Int64: Int] = [:]

@@ -115,7 +115,9 @@ final class VectorIndexes: @unchecked Sendable {
                 return vector
             }
             if let vector = vector ?? nil {
-                try index.insert(label: rowID, vector: vector)
+                // A binary index links by exact distances over its neighbours' rows.
+                try index.insert(label: rowID, vector: vector,
+                                 source: index.quantization == .binary ? data.vectorSource(table, column: column) : nil)
             } else {
                 _ = index.remove(label: rowID)
             }
