@@ -51,8 +51,12 @@ enum BinaryQuantizer {
     /// Lloyd iterations of the k-means that learns the centres.
     static let kMeansIterations = 8
 
-    /// Bit planes of the query's scalar code: 4 bits, as RaBitQ keeps its queries.
-    static let queryBits = 4
+    /// Bit planes of the query's scalar code. RaBitQ keeps 4 (after its rotation, which
+    /// evens out the coordinates); without the rotation a unit query's range is set by a few
+    /// large coordinates and 4 bits are coarse: on 100k × 384 cosine 8 bits raised recall@10
+    /// from 0.687 / 0.860 / 0.902 to 0.740 / 0.900 / 0.939 at ef 40 / 80 / 160 (best 100
+    /// re-ranked) at the same QPS; 1 bit gave 0.18 / 0.29 / 0.34.
+    static let queryBits = 8
 
     static func words(dimension: Int) -> Int { (dimension + 63) / 64 }
 

@@ -14,7 +14,7 @@ extension HNSWIndex {
     /// Candidates a search re-ranks by default: int8 `rerankPerResult` · k; binary every
     /// one of its ef candidates, because the 1-bit estimate finds the neighbours but orders
     /// them loosely: on 100k × 384 cosine, re-ranking the best 200 of ef 320 gave recall@10
-    /// 0.978, all 320 gave 0.996 (docs/benchmarks-ann.md, "1-bit quantization").
+    /// 0.990, all 320 gave 0.999 (docs/benchmarks-ann.md, "1-bit quantization").
     public func defaultRerankCount(k: Int) -> Int { quantization == .binary ? Self.efSearchMax : Self.rerankPerResult * k }
 
     /// Nodes sampled to estimate a filter's selectivity.
