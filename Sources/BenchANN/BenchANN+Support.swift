@@ -214,10 +214,10 @@ struct ANNReport: Codable {
         return lines.joined(separator: "\n")
     }
 
-    /// The int8 re-ranking source's line: the index above holds only graph, codes and labels.
+    /// The int8 or binary re-ranking source's line: the index above holds only graph, codes and labels.
     func sourceLines() -> [String] {
         guard let rerankFrom, let resident = sourceResidentBytes else { return [] }
-        let count = "best \(rerankCount ?? HNSWIndex.rerankPerResult * k)"
+        let count = rerankCount.map { "best \($0)" } ?? (quantization == "binary" ? "every candidate" : "best \(HNSWIndex.rerankPerResult * k)")
         guard rerankFrom == "pages" else {
             return ["re-rank (\(count)) from an in-memory float array: \(resident / 1_048_576) MiB"]
         }

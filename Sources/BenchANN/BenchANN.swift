@@ -19,11 +19,11 @@ public struct BenchANN: ParsableCommand {
     @Option(help: "HNSW links per node.") var m: Int = 16
     @Option(name: .customLong("ef-construction")) var efConstruction: Int = 200
     @Option(name: .customLong("ef-search"), help: "Comma-separated ef_search sweep.") var efSearch: String = "10,20,40,80,160"
-    @Option(help: "none or int8 (int8 codes in the graph, float re-ranking).") var quantization: String = "none"
+    @Option(help: "none, int8 or binary (int8 or 1-bit codes in the graph, float re-ranking).") var quantization: String = "none"
     @Option(name: .customLong("rerank-from"),
-            help: "int8: where re-ranking reads the float vectors: pages (rows of a Vireo table, through the buffer pool) or memory (an array).")
+            help: "int8, binary: where re-ranking reads the float vectors: pages (rows of a Vireo table, through the buffer pool) or memory (an array).")
     var rerankFrom: String = "pages"
-    @Option(help: "int8: candidates re-ranked exactly per query (default: HNSWIndex.rerankPerResult · k).") var rerank: Int?
+    @Option(help: "int8, binary: candidates re-ranked exactly per query (default: HNSWIndex.defaultRerankCount, all ef candidates with binary).") var rerank: Int?
     @Option(name: .customLong("buffer-pool-mib"), help: "int8 with --rerank-from pages: the store's buffer pool.")
     var bufferPoolMiB: Int = 256
     @Option(help: "Neighbours per query.") var k: Int = 10
@@ -52,7 +52,7 @@ public struct BenchANN: ParsableCommand {
         guard k > 0, threads > 0, searchThreads > 0, m >= 2, efConstruction > 0 else {
             throw ValidationError("k, threads, search-threads, m, ef-construction must be positive")
         }
-        guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none or int8") }
+        guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none, int8 or binary") }
         guard ["pages", "memory"].contains(rerankFrom) else { throw ValidationError("--rerank-from must be pages or memory") }
         guard (rerank ?? 1) > 0, bufferPoolMiB >= 1 else { throw ValidationError("--rerank and --buffer-pool-mib must be positive") }
         guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }
@@ -68,7 +68,7 @@ public struct BenchANN: ParsableCommand {
         var report = ANNReport(quantization: quantization, dataset: data.name, count: data.baseCount, dimension: data.dimension,
                                queryCount: data.queryCount, metric: metric.rawValue, m: m,
                                efConstruction: efConstruction, k: k, threads: threads, files: paths)
-        if quantization == "int8" { report.system = "vireo-int8" }
+        if quantization != "none" { report.system = "vireo-\(quantization)" }
         let index = try buildIndex(data, metric, &report)
         let pages = try attachSource(index, data, &report)
         _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
@@ -127,9 +127,9 @@ public struct BenchANN: ParsableCommand {
     /// through the buffer pool, whose resident pages are reported apart from the index) or
     /// an in-memory array. Returns the table's store when there is one.
     func attachSource(_ index: HNSWIndex, _ data: BenchData, _ report: inout ANNReport) throws -> PageVectorStore? {
-        guard index.quantization == .int8 else { return nil }
+        guard index.quantization != .none else { return nil }
         report.rerankFrom = rerankFrom
-        report.rerankCount = rerank
+        report.rerankCount = rerank ?? (index.quantization == .binary ? nil : index.defaultRerankCount(k: k))
         guard rerankFrom == "pages" else {
             index.vectorSource = ArrayVectorSource(dimension: data.dimension, labels: (0..<data.baseCount).map(Int64.init),
                                                    vectors: data.base)

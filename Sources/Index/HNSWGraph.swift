@@ -15,7 +15,10 @@ import CVireoSupport
 ///   keeps no float32 copy: re-ranking reads the full vectors through the caller's
 ///   `VectorSource` (in the SQL engine, the table's rows in the buffer pool), and building
 ///   compares codes with codes
-/// Snapshots store records packed, without the padding or the code sum (format v3; see
+/// - or with binary quantization, the same with a 32-byte header before 64-byte-aligned
+///   bits: `[header: see VIREO_BIN_HEADER_BYTES][bits: UInt64 × ⌈dimension / 64⌉]` (see
+///   BinaryQuantizer; the bits are the signs of the vector minus its nearest of `centres`)
+/// Snapshots store records packed, without the padding or the int8 code sum (format v3; see
 /// HNSWIndex+Snapshot.swift): `packedRecordBytes` each.
 /// - upper levels: per node with level L > 0, one block of L × (1 + m) UInt32, level l
 ///   at offset (l − 1)(1 + m): `[linkCount][links × m]`
@@ -31,7 +34,7 @@ import CVireoSupport
 struct HNSWGraph: @unchecked Sendable {
     let dimension: Int
     let m: Int
-    let quantized: Bool
+    let quantization: VectorQuantization
     let linkCapacity0: Int
     let recordBytes: Int
     /// Offset of the float vector, or with int8 of the 16-byte code header.
@@ -47,19 +50,28 @@ struct HNSWGraph: @unchecked Sendable {
     private(set) var tombstones: UnsafeMutablePointer<UInt32>
     private(set) var inLinks: UnsafeMutablePointer<UInt32>
     private(set) var upperLinks: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
+    /// Binary quantization's centres (one zero centre until the index learns them; written
+    /// only under the index's exclusive lock). Shared with the graph a grow makes.
+    let centres: BinaryCentres
 
-    init(dimension: Int, m: Int, capacity: Int, quantized: Bool = false) {
+    init(dimension: Int, m: Int, capacity: Int, quantization: VectorQuantization = .none, centres: BinaryCentres? = nil) {
         self.dimension = dimension
         self.m = m
-        self.quantized = quantized
+        self.quantization = quantization
         linkCapacity0 = 2 * m
         linkBytes = 4 * (1 + linkCapacity0)
-        if quantized {
+        switch quantization {
+        case .int8:
             let codesOffset = Self.roundUp(linkBytes + Int(VIREO_I8_HEADER_BYTES), 64)
             vectorOffsetBytes = codesOffset - Int(VIREO_I8_HEADER_BYTES)
             recordBytes = Self.roundUp(codesOffset + dimension, 64)
             packedPayloadBytes = 8 + Self.roundUp(dimension, 4)
-        } else {
+        case .binary:
+            let codesOffset = Self.roundUp(linkBytes + Int(VIREO_BIN_HEADER_BYTES), 64)
+            vectorOffsetBytes = codesOffset - Int(VIREO_BIN_HEADER_BYTES)
+            recordBytes = Self.roundUp(vectorOffsetBytes + BinaryQuantizer.codeBytes(dimension: dimension), 64)
+            packedPayloadBytes = BinaryQuantizer.codeBytes(dimension: dimension)
+        case .none:
             vectorOffsetBytes = Self.roundUp(linkBytes, 64)
             recordBytes = Self.roundUp(vectorOffsetBytes + 4 * dimension, 64)
             packedPayloadBytes = 4 * dimension
@@ -72,7 +84,12 @@ struct HNSWGraph: @unchecked Sendable {
         inLinks = .allocate(capacity: self.capacity)
         inLinks.initialize(repeating: 0, count: self.capacity)
         upperLinks = .allocate(capacity: self.capacity)
+        self.centres = centres ?? BinaryCentres(dimension: dimension,
+                                                capacity: quantization == .binary ? BinaryQuantizer.centreCountMax : 1)
     }
+
+    /// Whether the records hold codes instead of float vectors (int8 or binary).
+    var quantized: Bool { quantization != .none }
 
     static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
 
@@ -96,7 +113,7 @@ struct HNSWGraph: @unchecked Sendable {
 
     /// Moves the first `nodeCount` nodes into arrays of `newCapacity`.
     mutating func grow(to newCapacity: Int, nodeCount: Int) {
-        let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity, quantized: quantized)
+        let bigger = HNSWGraph(dimension: dimension, m: m, capacity: newCapacity, quantization: quantization, centres: centres)
         bigger.level0.copyMemory(from: level0, byteCount: nodeCount * recordBytes)
         bigger.labels.update(from: labels, count: nodeCount)
         bigger.levels.update(from: levels, count: nodeCount)
@@ -114,7 +131,7 @@ struct HNSWGraph: @unchecked Sendable {
 
     /// Bytes held by the arrays for `nodeCount` nodes, upper-level blocks included.
     func memoryBytes(nodeCount: Int) -> Int {
-        var total = capacity * (recordBytes + 8 + 4 + 4 + 4 + 8)
+        var total = capacity * (recordBytes + 8 + 4 + 4 + 4 + 8) + 4 * dimension * centres.count
         for i in 0..<nodeCount where levels[i] > 0 { total += Int(levels[i]) * (1 + m) * 4 }
         return total
     }
@@ -126,7 +143,13 @@ struct HNSWGraph: @unchecked Sendable {
         return (level0 + Int(id) * recordBytes + vectorOffsetBytes).assumingMemoryBound(to: Float.self)
     }
 
-    /// Quantized form of `id` (only when `quantized`): scale, squared norm, int8 codes.
+    /// Node `id`'s binary code (header, then bits; only with binary quantization).
+    @inline(__always)
+    func binaryCode(_ id: UInt32) -> UnsafeRawPointer {
+        UnsafeRawPointer(level0 + Int(id) * recordBytes + vectorOffsetBytes)
+    }
+
+    /// Quantized form of `id` (only with int8): scale, squared norm, int8 codes.
     @inline(__always)
     func code(_ id: UInt32) -> (scale: Float, normSquared: Float, codes: UnsafePointer<Int8>) {
         let base = level0 + Int(id) * recordBytes + vectorOffsetBytes
@@ -139,7 +162,7 @@ struct HNSWGraph: @unchecked Sendable {
         let record = level0 + id * recordBytes
         destination.copyMemory(from: record, byteCount: linkBytes)
         let payload = destination + linkBytes
-        if quantized {
+        if quantization == .int8 {
             payload.copyMemory(from: record + vectorOffsetBytes, byteCount: 8)
             payload.advanced(by: 8).initializeMemory(as: UInt8.self, repeating: 0, count: packedPayloadBytes - 8)
             payload.advanced(by: 8).copyMemory(from: record + vectorOffsetBytes + Int(VIREO_I8_HEADER_BYTES), byteCount: dimension)
@@ -155,7 +178,7 @@ struct HNSWGraph: @unchecked Sendable {
         record.initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
         record.copyMemory(from: source, byteCount: linkBytes)
         let payload = source + linkBytes
-        if quantized {
+        if quantization == .int8 {
             let header = record + vectorOffsetBytes
             header.copyMemory(from: payload, byteCount: 8)
             let codes = header + Int(VIREO_I8_HEADER_BYTES)
@@ -190,12 +213,14 @@ struct HNSWGraph: @unchecked Sendable {
     @inline(__always)
     func setFlag(_ id: UInt32, _ flag: UInt32) { vireo_store_release_u32(tombstones + Int(id), flag) }
 
-    /// Writes a node's vector (or its codes), label and level and empties its link lists. Called
+    /// Writes a node's vector (or its codes; binary codes against the nearest of `centres`), label and level and empties its link lists. Called
     /// before any other thread can know the id; the caller then publishes it by storing
     /// `NodeFlag.live` into its tombstone slot.
     func initializeNode(_ id: UInt32, label: Int64, level: Int, vector: UnsafePointer<Float>) {
         let i = startNode(id, label: label, level: level)
-        if quantized {
+        if quantization == .binary {
+            BinaryQuantizer.encode(vector, centres: centres, into: level0 + i * recordBytes + vectorOffsetBytes)
+        } else if quantized {
             let base = level0 + i * recordBytes + vectorOffsetBytes
             let codes = (base + Int(VIREO_I8_HEADER_BYTES)).assumingMemoryBound(to: Int8.self)
             let (scale, normSquared) = Int8Quantizer.encode(vector, count: dimension, into: codes)
@@ -208,13 +233,14 @@ struct HNSWGraph: @unchecked Sendable {
         initializeLinks(i, level: level)
     }
 
-    /// Writes a node whose int8 header and codes are copied from node `source` of the
-    /// int8 graph `from` (a rebuild, which has no float vectors to encode again).
+    /// Writes a node whose code (header and codes) is copied from node `source` of the
+    /// quantized graph `from` (a rebuild, which has no float vectors to encode again).
     func initializeNode(_ id: UInt32, label: Int64, level: Int, copyingCodesOf source: UInt32, from: HNSWGraph) {
         let i = startNode(id, label: label, level: level)
+        let codeBytes = quantization == .binary ? BinaryQuantizer.codeBytes(dimension: dimension)
+            : Int(VIREO_I8_HEADER_BYTES) + dimension
         (level0 + i * recordBytes + vectorOffsetBytes).copyMemory(
-            from: from.level0 + Int(source) * from.recordBytes + from.vectorOffsetBytes,
-            byteCount: Int(VIREO_I8_HEADER_BYTES) + dimension)
+            from: from.level0 + Int(source) * from.recordBytes + from.vectorOffsetBytes, byteCount: codeBytes)
         initializeLinks(i, level: level)
     }
 

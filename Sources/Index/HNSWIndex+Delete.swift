@@ -25,6 +25,7 @@ extension HNSWIndex {
     /// floats to encode again). Searches and inserts wait while it runs.
     public func rebuild(threads: Int = 2) {
         growthLock.withWriteLock {
+            if quantization == .binary { learnCentreLocked() }
             let nodeCount = state.withLock { $0.nodeCount }
             let old = graph
             let live = (0..<nodeCount).filter { old.tombstones[$0] == NodeFlag.live }.map { UInt32($0) }
@@ -33,13 +34,21 @@ extension HNSWIndex {
                 seed: seed, defaultEfSearch: defaultEfSearch, quantization: quantization,
                 initialCapacity: live.count)
             else { return }
+            fresh.graph.centres.set(old.centres.values, count: old.centres.count)
+            fresh.training.withLock { $0.trained = true }
+            fresh.vectorSource = vectorSource
+            let build = fresh.buildSource(batch: nil)
             try? fresh.insertConcurrently(count: live.count, threads: threads) { i in
                 let source = live[i], label = old.labels[Int(source)]
-                try fresh.insertNode(label: label) { g, id, level, _ in
+                try fresh.insertNode(label: label, build: build) { g, id, level, context in
                     if old.quantized {
                         g.initializeNode(id, label: label, level: level, copyingCodesOf: source, from: old)
+                        if old.quantization == .binary { fresh.decodeIntoQuery(g, id, context) }
                     } else {
-                        g.initializeNode(id, label: label, level: level, vector: old.vector(source))
+                        // Linking measures from context.query: it must hold this node's vector
+                        // (already prepared), not the last one the pooled context saw.
+                        context.query.update(from: old.vector(source), count: g.dimension)
+                        g.initializeNode(id, label: label, level: level, vector: context.query)
                     }
                 }
             }
@@ -54,7 +63,7 @@ extension HNSWIndex {
     func takeContents() -> (HNSWGraph, HNSWState) {
         growthLock.withWriteLock {
             let taken = graph
-            graph = HNSWGraph(dimension: dimension, m: m, capacity: 16, quantized: quantization == .int8)
+            graph = HNSWGraph(dimension: dimension, m: m, capacity: 16, quantization: quantization)
             let takenState = state.withLock { s in
                 let old = s
                 s = HNSWState(seed: seed)

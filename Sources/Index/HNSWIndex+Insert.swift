@@ -10,12 +10,31 @@ import VireoStorage
 extension HNSWIndex {
     /// Adds `vector` under `label`. A label already present is replaced: its old node
     /// becomes a tombstone. Throws `invalidParameter`/`dataException` for a wrong
-    /// dimension or a non-finite value, `limitExceeded` when the index is full.
-    public func insert(label: Int64, vector: [Float]) throws {
+    /// dimension or a non-finite value, `limitExceeded` when the index is full. A binary
+    /// index links the node by exact distances over the vectors `source` (default
+    /// `vectorSource`) has for its neighbours; other indexes ignore it.
+    public func insert(label: Int64, vector: [Float], source: (any VectorSource)? = nil) throws {
         try vector.withUnsafeBufferPointer { buffer in
             try validate(buffer)
-            try insertValidated(label: label, vector: buffer.baseAddress!)
+            try insertValidated(label: label, vector: buffer.baseAddress!, build: buildSource(batch: nil, source: source))
         }
+        learnCentreIfReady()
+    }
+
+    /// What a binary index measures exactly with while linking: the batch being inserted
+    /// (its labels and row-major vectors) and the index's `vectorSource`. Nil for other
+    /// indexes, and for a binary one with neither.
+    func buildSource(batch: (labels: [Int64], base: UnsafePointer<Float>)?, source given: (any VectorSource)? = nil) -> BuildSource? {
+        guard quantization == .binary else { return nil }
+        let source = given ?? vectorSource
+        guard batch != nil || source != nil else { return nil }
+        let rows = batch.map { batch in
+            var rows: [Int64: Int] = [:]
+            rows.reserveCapacity(batch.labels.count)
+            for (row, label) in batch.labels.enumerated() { rows[label] = row }
+            return (rows, batch.base)
+        }
+        return BuildSource(batch: rows, source: source)
     }
 
     /// Adds `labels.count` vectors stored row-major in `vectors`, using `threads` threads.
@@ -41,9 +60,12 @@ extension HNSWIndex {
         try vectors.withUnsafeBufferPointer { buffer in
             guard let start = buffer.baseAddress else { return }
             let base = SendablePointer(start)
+            let build = buildSource(batch: (labels, start))
             try insertConcurrently(count: labels.count, threads: threads, shouldStop: shouldStop) { i in
-                try insertValidated(label: labels[i], vector: base.pointer + i * dimension)
+                try insertValidated(label: labels[i], vector: base.pointer + i * dimension, build: build)
+                if i % 64 == 0 { learnCentreIfReady() }
             }
+            learnCentreIfReady()
         }
     }
 
@@ -71,23 +93,26 @@ extension HNSWIndex {
     }
 
     /// Inserts one checked vector, growing the arrays when they are full.
-    func insertValidated(label: Int64, vector: UnsafePointer<Float>) throws {
-        try insertNode(label: label) { g, id, level, context in
+    func insertValidated(label: Int64, vector: UnsafePointer<Float>, build: BuildSource? = nil) throws {
+        try insertNode(label: label, build: build) { g, id, level, context in
             prepare(vector, into: context.query)
             g.initializeNode(id, label: label, level: level, vector: context.query)
+            keepForTraining(id, context.query)
         }
     }
 
     /// Reserves an id for `label`, lets `write` fill the node (vector or codes, label,
     /// level), publishes it and links it in; grows the arrays and retries when they are full.
-    func insertNode(label: Int64, write: (HNSWGraph, UInt32, Int, SearchContext) -> Void) throws {
+    /// A binary index's `write` leaves the node's float vector, or its decoded code, in
+    /// `context.query`: linking measures from it.
+    func insertNode(label: Int64, build: BuildSource? = nil, write: (HNSWGraph, UInt32, Int, SearchContext) -> Void) throws {
         while true {
             let inserted = try growthLock.withReadLock { () throws -> Bool in
                 guard let reservation = try reserve(label: label) else { return false }
                 contexts.withContext(nodeCapacity: graph.capacity) { context in
                     write(graph, reservation.id, reservation.level, context)
                     graph.setFlag(reservation.id, NodeFlag.live)
-                    link(reservation.id, level: reservation.level, context: context)
+                    link(reservation.id, level: reservation.level, context: context, build: build)
                 }
                 return true
             }
@@ -128,18 +153,25 @@ extension HNSWIndex {
 
     /// Connects a written node into the graph, level by level from its top, measuring from
     /// its float vector (prepared in `context.query`) or, in an int8 graph, from its codes.
-    func link(_ id: UInt32, level: Int, context: SearchContext) {
+    /// A binary graph searches by the estimator from `context.query` and, with a `build`
+    /// source, chooses and prunes neighbours by exact distances.
+    func link(_ id: UInt32, level: Int, context: SearchContext, build: BuildSource? = nil) {
         let g = graph
-        if g.quantized {
+        switch g.quantization {
+        case .int8:
             link(g, id, level: level, context: context,
                  distance: Int8QueryDistance(graph: g, metric: metric, node: id, biased: context.queryBiased))
-        } else {
+        case .binary:
+            link(g, id, level: level, context: context, distance: binaryQueryDistance(g, context),
+                 exact: build.map { BuildVectors($0, index: self, graph: g) })
+        case .none:
             link(g, id, level: level, context: context,
                  distance: FloatQueryDistance(graph: g, metric: metric, query: context.query))
         }
     }
 
-    func link<D: QueryDistance>(_ g: HNSWGraph, _ id: UInt32, level: Int, context: SearchContext, distance measure: D) {
+    func link<D: QueryDistance>(_ g: HNSWGraph, _ id: UInt32, level: Int, context: SearchContext, distance measure: D,
+                                exact: BuildVectors? = nil) {
         let start = state.withLock { s -> (entry: UInt32, maxLevel: Int)? in
             guard let entry = s.entryPoint else {
                 s.entryPoint = id
@@ -155,12 +187,13 @@ extension HNSWIndex {
         while current >= 0 {
             searchLayer(g, context, distance: measure, entry: entry, level: current, ef: efConstruction, filter: AcceptAll())
             // Concurrent inserts may already link to this node; never link it to itself.
-            let candidates = context.results.sorted().filter { $0.id != id }
+            var candidates = context.results.sorted().filter { $0.id != id }
+            if let exact { candidates = rescore(candidates, from: context.query, exact) }
             // m links on every level, as hnswlib links (level 0's lists fill to 2m through
             // later nodes' links back). Up to 2m there, as pgvector links, gained a little
             // recall on cosine and L2 but lost it on inner product (docs/benchmarks-ann.md,
             // "Level-0 links").
-            let chosen = selectNeighbors(g, candidates, limit: m)
+            let chosen = selectNeighbors(g, candidates, limit: m, exact: exact)
             found.append(chosen)
             entry = candidates.first?.id ?? entry
             current -= 1
@@ -172,11 +205,11 @@ extension HNSWIndex {
             let chosen = found[found.count - 1 - current]
             setOwnLinks(g, id, level: current, chosen: chosen)
             var linkedBack = false
-            for neighbor in chosen where addLink(g, from: neighbor, to: id, level: current) { linkedBack = true }
+            for neighbor in chosen where addLink(g, from: neighbor, to: id, level: current, exact: exact) { linkedBack = true }
             // Every neighbour pruned the link back: the closest one that can keeps it anyway,
             // so that level 0 still reaches the node.
             if current == 0 && !linkedBack && g.inLinkCount(id) == 0 {
-                for neighbor in chosen where addLink(g, from: neighbor, to: id, level: 0, force: true) { break }
+                for neighbor in chosen where addLink(g, from: neighbor, to: id, level: 0, force: true, exact: exact) { break }
             }
         }
         if level > start.maxLevel {
@@ -189,12 +222,13 @@ extension HNSWIndex {
     /// The HNSW heuristic: walk candidates from the closest and keep one only if it is
     /// closer to the query than to every candidate already kept, which spreads links
     /// over directions instead of clustering them.
-    func selectNeighbors(_ g: HNSWGraph, _ candidates: [(distance: Float, id: UInt32)], limit: Int) -> [UInt32] {
+    func selectNeighbors(_ g: HNSWGraph, _ candidates: [(distance: Float, id: UInt32)], limit: Int,
+                         exact: BuildVectors? = nil) -> [UInt32] {
         guard candidates.count > limit else { return candidates.map(\.id) }
         var chosen: [UInt32] = []
         chosen.reserveCapacity(limit)
         for candidate in candidates {
-            let keep = withNodeDistance(g, from: candidate.id) { distance in
+            let keep = withNodeDistance(g, from: candidate.id, exact: exact) { distance in
                 !chosen.contains { distance($0) < candidate.distance }
             }
             if keep {
@@ -217,7 +251,7 @@ extension HNSWIndex {
     /// when it is full. Returns whether the list then holds the link. With `force`, a
     /// pruned list keeps it (false only when every other link is its target's last).
     @discardableResult
-    func addLink(_ g: HNSWGraph, from: UInt32, to: UInt32, level: Int, force: Bool = false) -> Bool {
+    func addLink(_ g: HNSWGraph, from: UInt32, to: UInt32, level: Int, force: Bool = false, exact: BuildVectors? = nil) -> Bool {
         nodeLocks.withLock(from) {
             let list = g.linkList(from, level: level)
             let linkCount = Int(list[0]), capacity = g.linkCapacity(level: level)
@@ -229,11 +263,12 @@ extension HNSWIndex {
                 return true
             }
             let current = (0..<linkCount).map { list[1 + $0] }
-            var candidates = withNodeDistance(g, from: from) { distance in
+            exact?.load([from, to] + current)
+            var candidates = withNodeDistance(g, from: from, exact: exact) { distance in
                 [(distance: distance(to), id: to)] + current.map { (distance: distance($0), id: $0) }
             }
             candidates.sort { $0.distance < $1.distance }
-            return prune(g, from, level: level, candidates: candidates, current: current, force: force ? to : nil)
+            return prune(g, from, level: level, candidates: candidates, current: current, force: force ? to : nil, exact: exact)
         }
     }
 
@@ -245,9 +280,9 @@ extension HNSWIndex {
     /// when `force` cannot fit, nothing changes.
     @discardableResult
     func prune(_ g: HNSWGraph, _ from: UInt32, level: Int, candidates: [(distance: Float, id: UInt32)],
-               current: [UInt32], force: UInt32?) -> Bool {
+               current: [UInt32], force: UInt32?, exact: BuildVectors? = nil) -> Bool {
         let capacity = g.linkCapacity(level: level)
-        var kept = selectNeighbors(g, candidates, limit: capacity)
+        var kept = selectNeighbors(g, candidates, limit: capacity, exact: exact)
         guard level == 0 else {
             g.setLinks(from, level: level, kept)
             return candidates.allSatisfy { current.contains($0.id) || kept.contains($0.id) }
@@ -284,6 +319,16 @@ extension HNSWIndex {
             if kept.contains(candidate.id) { g.noteInLink(candidate.id) } else { allNewKept = false }
         }
         return force.map { kept.contains($0) } ?? allNewKept
+    }
+}
+
+extension HNSWIndex {
+    /// `candidates` measured again exactly from `query` (those whose vector can be had;
+    /// the others keep their estimate), closest first.
+    func rescore(_ candidates: [(distance: Float, id: UInt32)], from query: UnsafePointer<Float>,
+                 _ exact: BuildVectors) -> [(distance: Float, id: UInt32)] {
+        exact.load(candidates.map(\.id))
+        return candidates.map { (exact.distance(query, to: $0.id) ?? $0.distance, $0.id) }.sorted { $0.distance < $1.distance }
     }
 }
 

@@ -15,7 +15,7 @@ extension HNSWIndex {
                     problems += linkProblems(UInt32(id), level: l, nodeCount: s.nodeCount)
                 }
             }
-            if problems.isEmpty { problems += inLinkCountProblems(s) + reachabilityProblems(s) }
+            if problems.isEmpty { problems += inLinkCountProblems(s) + reachabilityProblems(s) + codeProblems(s) }
             return problems
         }
     }
@@ -56,6 +56,22 @@ extension HNSWIndex {
         let wrong = (0..<s.nodeCount).filter { graph.inLinks[$0] != counts[$0] }
         guard let first = wrong.first else { return [] }
         return ["\(wrong.count) nodes with a wrong level-0 in-link count, first \(first): \(graph.inLinks[first]) counted, \(counts[first]) in the lists"]
+    }
+
+    /// A binary graph's centres and codes: finite, each code's centre one of them and its
+    /// bit count matching its bits.
+    func codeProblems(_ s: HNSWState) -> [String] {
+        guard graph.quantization == .binary else { return [] }
+        let centres = graph.centres
+        if (0..<centres.count * dimension).contains(where: { !centres.values[$0].isFinite }) {
+            return ["binary centres hold a non-finite value"]
+        }
+        for id in 0..<s.nodeCount where graph.tombstones[id] != NodeFlag.pending {
+            if let problem = BinaryQuantizer.problems(graph.binaryCode(UInt32(id)), centreCount: centres.count, dimension: dimension) {
+                return ["node \(id): \(problem)"]
+            }
+        }
+        return []
     }
 
     func reachabilityProblems(_ s: HNSWState) -> [String] {
@@ -123,10 +139,15 @@ extension HNSWIndex {
     /// in-link. Runs under the exclusive lock.
     func relink(_ id: UInt32, entry: UInt32, reached: [Bool], context: SearchContext) {
         let g = graph
-        if g.quantized {
+        switch g.quantization {
+        case .int8:
             searchLayer(g, context, distance: Int8QueryDistance(graph: g, metric: metric, node: id, biased: context.queryBiased),
                         entry: entry, level: 0, ef: efConstruction, filter: AcceptAll())
-        } else {
+        case .binary:
+            decodeIntoQuery(g, id, context)
+            searchLayer(g, context, distance: binaryQueryDistance(g, context), entry: entry, level: 0, ef: efConstruction,
+                        filter: AcceptAll())
+        case .none:
             searchLayer(g, context, query: g.vector(id), entry: entry, level: 0, ef: efConstruction, filter: AcceptAll())
         }
         let candidates = context.results.sorted().filter { $0.id != id && reached[Int($0.id)] }

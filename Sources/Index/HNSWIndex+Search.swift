@@ -68,8 +68,20 @@ struct FloatQueryDistance: QueryDistance {
     func prefetch(_ id: UInt32) { vireo_prefetch(graph.vector(id), 64) }
 }
 
+/// A distance whose kernel only comes batched (the quantized ones): one node is a batch of one.
+protocol BatchedQueryDistance: QueryDistance {}
+
+extension BatchedQueryDistance {
+    @inline(__always)
+    func distance(to id: UInt32) -> Float {
+        var one = id, out: Float = 0
+        distances(to: &one, count: 1, into: &out)
+        return out
+    }
+}
+
 /// Approximate distance from an int8-coded query to a node's int8 codes.
-struct Int8QueryDistance: QueryDistance {
+struct Int8QueryDistance: BatchedQueryDistance {
     let graph: HNSWGraph
     let metric: VectorMetric
     let codes: UnsafePointer<Int8>
@@ -96,13 +108,6 @@ struct Int8QueryDistance: QueryDistance {
         for i in 0..<graph.dimension { biased[i] = UInt8(Int(code.codes[i]) + 128) }
         self.init(graph: graph, metric: metric, codes: code.codes, biasedCodes: biased,
                   scale: code.scale, normSquared: code.normSquared)
-    }
-
-    @inline(__always)
-    func distance(to id: UInt32) -> Float {
-        var one = id, out: Float = 0
-        distances(to: &one, count: 1, into: &out)
-        return out
     }
 
     @inline(__always)
@@ -174,8 +179,17 @@ extension HNSWIndex {
 
     /// Calls `body` with the distance from node `origin` to other nodes: exact over float
     /// vectors, or over int8 codes in an int8 graph (which keeps no floats). Linking and
-    /// pruning use it, as hnswlib's and faiss's quantized indexes build on their codes.
-    func withNodeDistance<R>(_ g: HNSWGraph, from origin: UInt32, _ body: (_ distance: (UInt32) -> Float) throws -> R) rethrows -> R {
+    /// pruning use it, as hnswlib's and faiss's quantized indexes build on their codes. A
+    /// binary graph measures exactly over the vectors `exact` can read (a node it cannot
+    /// read counts as far), else by the estimator from `origin`'s decoded code.
+    func withNodeDistance<R>(_ g: HNSWGraph, from origin: UInt32, exact: BuildVectors? = nil,
+                             _ body: (_ distance: (UInt32) -> Float) throws -> R) rethrows -> R {
+        if g.quantization == .binary {
+            if let exact, let result = try exact.withVector(origin, { vector in
+                try body { exact.distance(vector, to: $0) ?? .infinity }
+            }) { return result }
+            return try withBinaryNodeDistance(g, from: origin, body)
+        }
         guard g.quantized else {
             let vector = g.vector(origin)
             return try body { metric.internalDistance(vector, g.vector($0), count: dimension) }
@@ -183,6 +197,21 @@ extension HNSWIndex {
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: dimension) { biased in
             let measure = Int8QueryDistance(graph: g, metric: metric, node: origin, biased: biased.baseAddress!)
             return try body { measure.distance(to: $0) }
+        }
+    }
+
+    /// The binary estimator from node `origin`'s decoded code.
+    func withBinaryNodeDistance<R>(_ g: HNSWGraph, from origin: UInt32, _ body: (_ distance: (UInt32) -> Float) throws -> R) rethrows -> R {
+        let words = BinaryQuantizer.words(dimension: dimension)
+        return try withUnsafeTemporaryAllocation(of: Float.self, capacity: dimension) { decoded in
+            try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: BinaryQuantizer.queryBits * words) { planes in
+                try withUnsafeTemporaryAllocation(of: Float.self, capacity: BinaryQuantizer.centreCountMax) { table in
+                    BinaryQuantizer.decode(g.binaryCode(origin), centres: g.centres, into: decoded.baseAddress!)
+                    let measure = BinaryQueryDistance(graph: g, metric: metric, query: decoded.baseAddress!, planes: planes.baseAddress!,
+                                                      centreTable: table.baseAddress!)
+                    return try body { measure.distance(to: $0) }
+                }
+            }
         }
     }
 

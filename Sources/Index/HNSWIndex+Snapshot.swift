@@ -7,7 +7,8 @@ import VireoStorage
 //        0     8  magic "VIREOHNS"
 //        8     4  format version (3; 2 is read too)
 //       12     1  metric code (0 l2, 1 inner product, 2 cosine)
-//       13     1  quantization code (0 none, 1 int8)
+//       13     1  quantization code (0 none, 1 int8, 2 binary; builds before binary
+//                 reject code 2 as unknown, so the version stayed 3)
 //       14     2  zero
 //       16     4  dimension
 //       20     4  m
@@ -24,12 +25,17 @@ import VireoStorage
 //                 level 0: N packed records (in memory they are padded to cache lines,
 //                          see HNSWGraph): 4 · (1 + 2m) bytes of [link count][2m links],
 //                          then 4 · dimension bytes of vector, or with int8:
-//                          [scale f32][squared norm f32][codes, padded to 4]
+//                          [scale f32][squared norm f32][codes, padded to 4], or with
+//                          binary: [‖r‖² f32][‖r‖²/‖r‖₁ f32][⟨r,c⟩ f32][bits set u32]
+//                          [bits: ⌈dimension / 64⌉ × u64]
 //                 floats: only in version 2 with int8, N × dimension Float32 (the full
 //                          vectors, which version 3 no longer keeps: an int8 index re-ranks
 //                          from its `VectorSource`); read past and dropped
 //                 upper levels: for each node with level L > 0, in id order,
 //                          L × (1 + m) UInt32: [link count][m links] per level
+//                 centres: only with binary, [learned u32 (0 or 1)][K u32][K × dimension
+//                          f32]: the centres codes are measured against (K ≤ 256), and
+//                          whether they are final
 //   end − 4    4  CRC32C of every byte before it
 //
 // A snapshot is valid when its magic, version and CRC match and every field is in range:
@@ -65,6 +71,11 @@ extension HNSWIndex {
             for id in 0..<n where graph.levels[id] > 0 {
                 writer.append(raw: graph.upperLinks[id]!, byteCount: Int(graph.levels[id]) * (1 + m) * 4)
             }
+            if quantization == .binary {
+                writer.append(UInt32(training.withLock { $0.trained } ? 1 : 0))
+                writer.append(UInt32(graph.centres.count))
+                writer.append(raw: graph.centres.values, byteCount: graph.centres.count * dimension * 4)
+            }
             var bytes = writer.bytes
             let crc = bytes.withUnsafeBytes { vireo_crc32c(0, $0.baseAddress, $0.count) }
             withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
@@ -91,10 +102,11 @@ extension HNSWIndex {
     /// Reads a snapshot made by `serialize()`. Throws `corruption` (naming `source`) for
     /// bad magic, version, checksum or any out-of-range field.
     public convenience init(deserializing bytes: [UInt8], source: String = "HNSW snapshot") throws {
-        let (header, loaded) = try bytes.withUnsafeBytes { raw -> (SnapshotHeader, HNSWGraph) in
+        let (header, loaded, trained) = try bytes.withUnsafeBytes { raw -> (SnapshotHeader, HNSWGraph, Bool) in
             var reader = try Self.checkedReader(raw, source: source)
             let header = try SnapshotHeader(&reader)
-            return (header, try Self.readGraph(&reader, header))
+            let (graph, trained) = try Self.readGraph(&reader, header)
+            return (header, graph, trained)
         }
         do {
             try self.init(dimension: header.dimension, metric: header.metric, m: header.m,
@@ -120,6 +132,7 @@ extension HNSWIndex {
         graph.deallocate(nodeCount: 0)
         graph = loaded
         state.withLock { $0 = restored }
+        training.withLock { $0.trained = trained }
     }
 
     /// A reader over everything but the trailing checksum, once the checksum matches.
@@ -135,10 +148,10 @@ extension HNSWIndex {
         return ByteReader(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 4]), source: source)
     }
 
-    /// Reads the node sections into a new graph, validating every field.
-    static func readGraph(_ reader: inout ByteReader, _ h: SnapshotHeader) throws -> HNSWGraph {
-        let g = HNSWGraph(dimension: h.dimension, m: h.m, capacity: max(h.nodeCount, 16),
-                          quantized: h.quantization == .int8)
+    /// Reads the node sections into a new graph, validating every field; also whether a
+    /// binary graph's centre is learned (true for the others).
+    static func readGraph(_ reader: inout ByteReader, _ h: SnapshotHeader) throws -> (HNSWGraph, Bool) {
+        let g = HNSWGraph(dimension: h.dimension, m: h.m, capacity: max(h.nodeCount, 16), quantization: h.quantization)
         let n = h.nodeCount
         var upperRead = 0
         do {
@@ -151,7 +164,7 @@ extension HNSWIndex {
                 try reader.read(into: packed, byteCount: g.packedRecordBytes)
                 g.unpackRecord(id, from: packed)
             }
-            if h.version == HNSWSnapshot.versionWithFloats && g.quantized { try reader.skip(n * h.dimension * 4) }
+            if h.version == HNSWSnapshot.versionWithFloats && g.quantization == .int8 { try reader.skip(n * h.dimension * 4) }
             for id in 0..<n {
                 g.upperLinks[id] = nil
                 upperRead = id + 1
@@ -164,10 +177,29 @@ extension HNSWIndex {
                 g.upperLinks[id] = block
                 try reader.read(into: block, byteCount: level * (1 + h.m) * 4)
             }
+            var trained = true
+            if h.quantization == .binary {
+                let flag = try reader.read(UInt32.self)
+                let count = Int(try reader.read(UInt32.self))
+                guard flag <= 1, (1...BinaryQuantizer.centreCountMax).contains(count) else {
+                    throw reader.corrupt("binary centres: flag \(flag), count \(count)")
+                }
+                trained = flag == 1
+                let values = UnsafeMutablePointer<Float>.allocate(capacity: count * h.dimension)
+                defer { values.deallocate() }
+                try reader.read(into: values, byteCount: count * h.dimension * 4)
+                guard (0..<count * h.dimension).allSatisfy({ values[$0].isFinite }) else { throw reader.corrupt("binary centres not finite") }
+                g.centres.set(values, count: count)
+                for id in 0..<n {
+                    if let problem = BinaryQuantizer.problems(g.binaryCode(UInt32(id)), centreCount: count, dimension: h.dimension) {
+                        throw reader.corrupt("node \(id): \(problem)")
+                    }
+                }
+            }
             guard reader.remaining == 0 else { throw reader.corrupt("\(reader.remaining) unexpected trailing bytes") }
             try validateLinks(g, h, reader)
             g.recountInLinks(nodeCount: n)
-            return g
+            return (g, trained)
         } catch {
             g.deallocate(nodeCount: upperRead)
             throw error
@@ -242,8 +274,17 @@ struct SnapshotHeader {
         maxLevel = Int(try reader.read(Int32.self))
         guard (1...HNSWIndex.dimensionMax).contains(dimension), (2...HNSWIndex.mMax).contains(m),
               count <= UInt64(HNSWIndex.nodeCountMax),
-              Int(count) * (4 * (1 + 2 * m) + (quantization == .int8 ? 8 : 4 * dimension)) <= reader.remaining
+              Int(count) * (4 * (1 + 2 * m) + Self.payloadBytesMin(quantization, dimension: dimension)) <= reader.remaining
         else { throw reader.corrupt("header fields out of range or larger than the file") }
         nodeCount = Int(count)
+    }
+
+    /// The fewest bytes a node's payload takes in a snapshot (for the size check).
+    static func payloadBytesMin(_ quantization: VectorQuantization, dimension: Int) -> Int {
+        switch quantization {
+        case .none: 4 * dimension
+        case .int8: 8
+        case .binary: BinaryQuantizer.codeBytes(dimension: dimension)
+        }
     }
 }

@@ -48,6 +48,10 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Replaced only under `growthLock` held exclusively.
     var graph: HNSWGraph
     let state: Locked<HNSWState>
+    /// Binary quantization's centre while it is being learned (see `BinaryTraining`).
+    let training: Locked<BinaryTraining>
+    /// Vectors a binary index learns its centres from (tests set it lower before inserting).
+    var binaryTrainingCount = BinaryQuantizer.trainingCount
 
     /// Creates an empty index. Throws `invalidParameter` for a dimension, m or
     /// ef_construction out of range.
@@ -75,16 +79,18 @@ public final class HNSWIndex: @unchecked Sendable {
         levelMultiplier = 1 / log(Double(m))
         contexts = SearchContextPool(dimension: dimension, linkCapacityMax: 2 * m)
         graph = HNSWGraph(dimension: dimension, m: m, capacity: max(initialCapacity, 16),
-                          quantized: quantization == .int8)
+                          quantization: quantization)
         state = Locked(HNSWState(seed: seed))
+        training = Locked(BinaryTraining(trained: quantization != .binary))
     }
 
     deinit {
         graph.deallocate(nodeCount: state.withLock { $0.nodeCount })
     }
 
-    /// Where an int8 index reads the float vectors it re-ranks with when a search names no
-    /// source of its own (see `VectorSource`); unused by a float index.
+    /// Where a quantized (int8 or binary) index reads the float vectors it re-ranks with when
+    /// a search names no source of its own (see `VectorSource`); a binary index also builds
+    /// with it (exact distances for neighbour selection); unused by a float index.
     public var vectorSource: (any VectorSource)? {
         get { defaultSource.withLock { $0 } }
         set { defaultSource.withLock { $0 = newValue } }

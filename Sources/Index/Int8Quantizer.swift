@@ -8,13 +8,24 @@ public enum VectorQuantization: String, Sendable, CaseIterable {
     /// the memory); no float32 copy is kept: every search re-ranks its best candidates by
     /// the float vectors its `VectorSource` reads (in the SQL engine, the table's rows).
     case int8
+    /// One bit per dimension (signs of the vector minus a learned centre, see
+    /// `BinaryQuantizer`): a 32nd of float32's bytes. Like int8, no float copy; every search
+    /// re-ranks its best candidates (more of them than int8) from its `VectorSource`.
+    case binary
 
-    var code: UInt8 { self == .none ? 0 : 1 }
+    var code: UInt8 {
+        switch self {
+        case .none: 0
+        case .int8: 1
+        case .binary: 2
+        }
+    }
 
     init?(code: UInt8) {
         switch code {
         case 0: self = .none
         case 1: self = .int8
+        case 2: self = .binary
         default: return nil
         }
     }

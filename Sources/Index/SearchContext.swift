@@ -15,6 +15,10 @@ final class SearchContext: @unchecked Sendable {
     let queryCodes: UnsafeMutablePointer<Int8>
     /// The same codes plus 128 as unsigned bytes, for the VNNI kernel.
     let queryBiased: UnsafeMutablePointer<UInt8>
+    /// The query's bit planes, for indexes with binary quantization (`BinaryQueryDistance`).
+    let binaryPlanes: UnsafeMutablePointer<UInt64>
+    /// The query's distance term to each binary centre.
+    let binaryCentreTable: UnsafeMutablePointer<Float>
     let neighbors: UnsafeMutablePointer<UInt32>
     let neighborDistances: UnsafeMutablePointer<Float>
     let dimension: Int
@@ -28,6 +32,8 @@ final class SearchContext: @unchecked Sendable {
         query = .allocate(capacity: dimension)
         queryCodes = .allocate(capacity: dimension)
         queryBiased = .allocate(capacity: dimension)
+        binaryPlanes = .allocate(capacity: BinaryQuantizer.queryBits * BinaryQuantizer.words(dimension: dimension))
+        binaryCentreTable = .allocate(capacity: BinaryQuantizer.centreCountMax)
         neighbors = .allocate(capacity: linkCapacityMax * 2 + 2)
         neighborDistances = .allocate(capacity: linkCapacityMax * 2 + 2)
     }
@@ -39,6 +45,8 @@ final class SearchContext: @unchecked Sendable {
         query.deallocate()
         queryCodes.deallocate()
         queryBiased.deallocate()
+        binaryPlanes.deallocate()
+        binaryCentreTable.deallocate()
         neighbors.deallocate()
         neighborDistances.deallocate()
     }

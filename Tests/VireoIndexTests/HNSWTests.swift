@@ -151,20 +151,23 @@ struct HNSWTests {
         #expect(copy.integrityProblems() == [], "integrity: \(copy.integrityProblems())")
     }
 
-    /// Level-0 records are padded so vectors (and int8 codes) start on a cache line, and
-    /// snapshots keep them packed (format v3): 4·(1+2m) link bytes, then the payload; an int8
-    /// snapshot holds no float vectors.
+    /// Level-0 records are padded so vectors (and int8 or binary codes) start on a cache line,
+    /// and snapshots keep them packed (format v3): 4·(1+2m) link bytes, then the payload; a
+    /// quantized snapshot holds no float vectors.
     @Test(arguments: VectorQuantization.allCases)
     func recordsAreCacheLineAlignedAndSnapshotsPacked(quantization: VectorQuantization) throws {
         let (index, _) = try Self.build(count: 100, quantization: quantization)
         let g = index.graph
         #expect(g.recordBytes % 64 == 0)
-        let payload = quantization == .int8 ? g.vectorOffsetBytes + 16 : g.vectorOffsetBytes
+        let payload = g.vectorOffsetBytes + [.none: 0, .int8: 16, .binary: 32][quantization]!
         #expect(payload % 64 == 0, "payload at \(payload)")
         let linkBytes = 4 * (1 + 2 * index.m)
-        let packed = linkBytes + (quantization == .int8 ? 8 + (Self.dimension + 3) / 4 * 4 : 4 * Self.dimension)
+        let packed = linkBytes + [.none: 4 * Self.dimension, .int8: 8 + (Self.dimension + 3) / 4 * 4,
+                                  .binary: 32 + (Self.dimension + 63) / 64 * 8][quantization]!
         let upper = (0..<100).reduce(0) { $0 + Int(g.levels[$1]) * (1 + index.m) * 4 }
-        #expect(index.serialize().count == 64 + 100 * (8 + 4 + 4 + packed) + upper + 4)
+        // A binary snapshot ends with its centres: a learned flag, a count (1 while learning) and the floats.
+        let centre = quantization == .binary ? 8 + 4 * Self.dimension : 0
+        #expect(index.serialize().count == 64 + 100 * (8 + 4 + 4 + packed) + upper + centre + 4)
         if quantization == .int8 {
             for id in 0..<100 {
                 let codes = g.code(UInt32(id)).codes

@@ -198,6 +198,40 @@ struct VectorSQLTests {
         }
     }
 
+    @Test("a binary index walks 1-bit codes and re-ranks from the table's rows: exact order, inserts and deletes followed")
+    func binaryIndexReranksFromTableRows() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/binary.vireo"
+            var db = try Database.open(path: path)
+            let vectors = try Self.populate(db, count: 1_200, dimension: 64, seed: 17)
+            let error = sqlError(db, "CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = bits)")
+            #expect(error?.sqlState == "22023" && error?.message.contains("\"binary\"") == true, "\(String(describing: error))")
+            try db.execute("CREATE INDEX items_bin ON items USING hnsw (embedding vector_l2_ops) WITH (quantization = binary)")
+            try db.close()
+            db = try Database.open(path: path)
+            #expect(try db.vectorIndexes.index("items_bin").quantization == .binary, "the reopened index lost its quantization")
+            try db.execute("SET hnsw.ef_search = 100")
+            var found = 0
+            for q in 0..<20 {
+                let query = vectors[q * 53].map { $0 + 0.05 }
+                let result = try db.query("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+                let distances = result.rows.map { row -> Double in if case .double(let d) = row[1] { d } else { -1 } }
+                #expect(distances == distances.sorted() && distances.count == 10, "query \(q): not 10 rows in exact order: \(distances)")
+                found += Set(result.rows.map { $0[0] }).intersection(Self.exactNearest(vectors, query, k: 10).map(Value.int)).count
+            }
+            #expect(Double(found) / 200 >= 0.85, "binary recall@10 \(Double(found) / 200) below 0.85")
+            let fresh = vectors[5].map { -$0 }
+            try db.execute("INSERT INTO items (category, embedding) VALUES (1, $1)", [.vector(fresh)])
+            let inserted = try db.query("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 1", [.vector(fresh)])
+            #expect(inserted.rows.first?[0] == .int(1_201) && inserted.rows.first?[1] == .double(0), "new row: \(inserted.rows)")
+            try db.execute("DELETE FROM items WHERE id = 1201")
+            let after = try db.query("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 5", [.vector(fresh)])
+            #expect(after.rows.count == 5 && !after.rows.contains { $0[0] == .int(1_201) }, "after delete: \(after.rows)")
+            #expect(try db.vectorIndexes.index("items_bin").integrityProblems() == [])
+            try db.close()
+        }
+    }
+
     @Test("int8 searches on several threads while another session updates rows: k rows each, in exact distance order")
     func int8SearchesWhileRowsChange() throws {
         let db = try Database.inMemory()

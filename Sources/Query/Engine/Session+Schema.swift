@@ -261,14 +261,20 @@ enum HNSWOptions {
         }
     }
 
-    /// `quantization = int8` (codes in the graph, re-ranked from the table's rows) or `none`.
+    /// `quantization = int8` or `binary` (codes in the graph, re-ranked from the table's rows) or `none`.
     private static func quantization(_ option: IndexOption) throws -> String {
         switch option.value {
         case .string(let value), .word(let value):
             if let quantization = VectorQuantization(rawValue: value.lowercased()) { return quantization.rawValue }
         default: break
         }
-        throw VireoError(.invalidParameter, "invalid value for option \"quantization\"\nDETAIL: Valid values are \"none\" and \"int8\".")
+        throw VireoError(.invalidParameter, "invalid value for option \"quantization\"\nDETAIL: Valid values are \(validValues).")
+    }
+
+    /// "none", "int8" and "binary", as the error detail lists them.
+    private static var validValues: String {
+        let names = VectorQuantization.allCases.map { "\"\($0.rawValue)\"" }
+        return names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
     private static func number(_ option: IndexOption, range: ClosedRange<Int>) throws -> String {

@@ -101,10 +101,10 @@ enum VectorScan {
         return found
     }
 
-    /// An int8 index re-ranks its best candidates from the rows this statement sees.
+    /// A quantized (int8 or binary) index re-ranks its best candidates from the rows this statement sees.
     private static func rerankSource(_ index: HNSWIndex, _ scan: TableScan, _ search: VectorSearch,
                                      _ context: ExecutionContext) -> (any VectorSource)? {
-        guard index.quantization == .int8, let column = scan.table.columnIndex(search.index.columns[0]) else { return nil }
+        guard index.quantization != .none, let column = scan.table.columnIndex(search.index.columns[0]) else { return nil }
         return context.data.vectorSource(scan.table, column: column)
     }
 

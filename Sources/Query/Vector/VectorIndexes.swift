@@ -124,7 +124,9 @@ final class VectorIndexes: @unchecked Sendable {
                 return vector
             }
             if let vector = vector ?? nil {
-                try index.insert(label: rowID, vector: vector)
+                // A binary index links by exact distances over its neighbours' rows.
+                try index.insert(label: rowID, vector: vector,
+                                 source: index.quantization == .binary ? data.vectorSource(table, column: column) : nil)
             } else {
                 _ = index.remove(label: rowID)
             }
@@ -257,7 +259,7 @@ struct VectorIndexOptions {
     var m: Int
     var efConstruction: Int
     var dimension: Int
-    /// int8 keeps codes in the graph and re-ranks from the table's rows (`rowSource`).
+    /// int8 or binary keeps codes in the graph and re-ranks from the table's rows (`vectorSource`).
     var quantization: VectorQuantization
 
     init(_ definition: IndexDefinition, table: TableDefinition) throws {
@@ -274,7 +276,7 @@ struct VectorIndexOptions {
 }
 
 extension DataAccess {
-    /// The vectors an int8 index re-ranks with: column `column` of `table`'s rows as this
+    /// The vectors an int8 or binary index re-ranks with (a binary one also links by): column `column` of `table`'s rows as this
     /// statement sees them (its snapshot, or its transaction with its own changes), read
     /// from the table's pages; so a row deleted or updated since the index saw it is
     /// skipped or re-ranked by its current vector.
