@@ -170,6 +170,19 @@ struct VectorSQLTests {
         #expect(try db.store.checkIntegrity().isSound)
     }
 
+    /// Recall@10 of `queries` through SQL against exact search; each answer must be ten rows
+    /// in exact distance order (a quantized index re-ranks exactly).
+    private static func recallInExactOrder(_ db: Database, _ vectors: [[Float]], queries: [[Float]]) throws -> Double {
+        var found = 0
+        for (q, query) in queries.enumerated() {
+            let result = try db.query("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
+            let distances = result.rows.map { row -> Double in if case .double(let d) = row[1] { d } else { -1 } }
+            #expect(distances == distances.sorted() && distances.count == 10, "query \(q): not 10 rows in exact order: \(distances)")
+            found += Set(result.rows.map { $0[0] }).intersection(exactNearest(vectors, query, k: 10).map(Value.int)).count
+        }
+        return Double(found) / Double(10 * queries.count)
+    }
+
     @Test("an int8 index walks codes and re-ranks from the table's rows: exact order, changed and deleted rows followed")
     func int8IndexReranksFromTableRows() throws {
         try withTemporaryDirectory { directory in
@@ -181,15 +194,8 @@ struct VectorSQLTests {
             try db.close()
             db = try Database.open(path: path)
             #expect(try db.vectorIndexes.index("items_int8").quantization == .int8, "the reopened index lost its quantization")
-            var found = 0
-            for q in 0..<20 {
-                let query = vectors[q * 37]
-                let result = try db.query("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
-                let distances = result.rows.map { row -> Double in if case .double(let d) = row[1] { d } else { -1 } }
-                #expect(distances == distances.sorted() && distances.first == 0, "query \(q): not in exact order: \(distances)")
-                found += Set(result.rows.map { $0[0] }).intersection(Self.exactNearest(vectors, query, k: 10).map(Value.int)).count
-            }
-            #expect(Double(found) / 200 >= 0.9, "int8 recall@10 \(Double(found) / 200) below 0.9")
+            let recall = try Self.recallInExactOrder(db, vectors, queries: (0..<20).map { vectors[$0 * 37] })
+            #expect(recall >= 0.9, "int8 recall@10 \(recall) below 0.9")
             try db.execute("DELETE FROM items WHERE id = 42")
             try db.execute("UPDATE items SET embedding = $1 WHERE id = 7", [.vector(vectors[41])])
             let after = try db.query("SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 3", [.vector(vectors[41])])
@@ -211,15 +217,8 @@ struct VectorSQLTests {
             db = try Database.open(path: path)
             #expect(try db.vectorIndexes.index("items_bin").quantization == .binary, "the reopened index lost its quantization")
             try db.execute("SET hnsw.ef_search = 100")
-            var found = 0
-            for q in 0..<20 {
-                let query = vectors[q * 53].map { $0 + 0.05 }
-                let result = try db.query("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 10", [.vector(query)])
-                let distances = result.rows.map { row -> Double in if case .double(let d) = row[1] { d } else { -1 } }
-                #expect(distances == distances.sorted() && distances.count == 10, "query \(q): not 10 rows in exact order: \(distances)")
-                found += Set(result.rows.map { $0[0] }).intersection(Self.exactNearest(vectors, query, k: 10).map(Value.int)).count
-            }
-            #expect(Double(found) / 200 >= 0.85, "binary recall@10 \(Double(found) / 200) below 0.85")
+            let recall = try Self.recallInExactOrder(db, vectors, queries: (0..<20).map { q in vectors[q * 53].map { $0 + 0.05 } })
+            #expect(recall >= 0.85, "binary recall@10 \(recall) below 0.85")
             let fresh = vectors[5].map { -$0 }
             try db.execute("INSERT INTO items (category, embedding) VALUES (1, $1)", [.vector(fresh)])
             let inserted = try db.query("SELECT id, embedding <-> $1 FROM items ORDER BY embedding <-> $1 LIMIT 1", [.vector(fresh)])

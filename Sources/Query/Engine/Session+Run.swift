@@ -106,7 +106,8 @@ extension Session {
         let vectorIndexes = database.vectorIndexes
         let store = database.store
         // Until its changes are in the indexes, searches look up every row they find.
-        let changesIndexes = !changes.isEmpty || vectorIndexes.hasUncommittedBuilds
+        // (A schema change may be a CREATE INDEX, whose index then becomes committed.)
+        let changesIndexes = !changes.isEmpty || transaction.changesTableDefinitions
         if changesIndexes { vectorIndexes.exactness.begin() }
         do {
             try transaction.commit(afterPublish: {

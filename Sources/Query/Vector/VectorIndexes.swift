@@ -190,12 +190,6 @@ final class VectorIndexes: @unchecked Sendable {
         }
     }
 
-    /// Whether a CREATE INDEX of an open transaction built an index: every commit then
-    /// counts as one that may change an index, since it may be that transaction's.
-    var hasUncommittedBuilds: Bool {
-        lock.withLock { !uncommittedBuilds.isEmpty }
-    }
-
     private func markCommittedBuilds(catalog: Catalog) {
         lock.withLock {
             for (name, root) in uncommittedBuilds {

@@ -115,6 +115,10 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     }
 
     /// Records a new or changed table definition (the transaction holds the gate).
+    /// Whether this transaction changed a table's definition (a schema change: an index, a
+    /// column, a new table).
+    public var changesTableDefinitions: Bool { !changedTables.isEmpty }
+
     func setTable(_ table: TableDefinition, previousName: String? = nil) {
         assert(pages.holdsGate, "a schema change outside the writer gate")
         store.forgetAllocatedRowIDs(table.name)
