@@ -75,9 +75,10 @@ struct VireoPrepared: PreparedSQL {
             case .text(let value): .text(value)
             }
         }
-        let result = try session.execute(statement, values, planCache: planCache)
-        var checksum = Checksum(rows: result.rows.count)
-        for row in result.rows {
+        // Rows streamed as SQLite's sqlite3_step hands them out, none collected.
+        var checksum = Checksum(rows: 0)
+        try session.execute(statement, values, planCache: planCache) { row in
+            checksum.rows += 1
             for value in row {
                 switch value {
                 case .int(let value): checksum.integers &+= value

@@ -152,3 +152,25 @@ def test_psql_shows_comments(server):
     described = psql(server, "-c", "\\d+ commented")
     assert described.returncode == 0, described.stderr
     assert "What it is called" in described.stdout, described.stdout
+
+
+def test_psql_streams_a_result_larger_than_work_mem(server):
+    """A simple query's rows go out as the plan makes them: a result far past work_mem
+    arrives whole (collected, it would be refused with 54000), and a script goes on after it."""
+    script = """
+    CREATE TABLE streamed (id bigint PRIMARY KEY, body text);
+    INSERT INTO streamed SELECT g, repeat('x', 100) || g FROM generate_series(1, 40000) AS g;
+    SET work_mem = '64kB';
+    SELECT id, body FROM streamed;
+    SELECT count(*) FROM streamed;
+    """
+    result = psql(server, "-A", "-t", "-q", stdin=script)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 40001
+    assert lines[0] == "1|" + "x" * 100 + "1" and lines[39999] == "40000|" + "x" * 100 + "40000"
+    assert lines[-1] == "40000"
+    # An error after many rows went out ends the statement as PostgreSQL's does.
+    failed = psql(server, "-c", "SELECT id, 1 / (30000 - id) FROM streamed")
+    assert failed.returncode != 0 and "division by zero" in failed.stderr, failed.stderr
+    assert psql(server, "-A", "-t", "-c", "SELECT count(*) FROM streamed").stdout.strip() == "40000"

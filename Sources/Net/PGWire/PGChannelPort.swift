@@ -70,11 +70,24 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
             if let wait = try writeNow(bytes) { try await wait.get() }
             return
         }
-        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+        try await writeFromElsewhere(bytes).get()
+    }
+
+    /// `write` for a thread that is not the event loop (an engine thread streaming a
+    /// result): blocks until the channel will take more, so the result's rows wait for a
+    /// slow client instead of piling up in memory.
+    func writeWaiting(_ bytes: ByteBuffer) throws {
+        precondition(!eventLoop.inEventLoop, "writeWaiting would block the event loop")
+        try writeFromElsewhere(bytes).wait()
+    }
+
+    /// Hops to the event loop to write; the future succeeds once the channel will take more.
+    private func writeFromElsewhere(_ bytes: ByteBuffer) -> EventLoopFuture<Void> {
+        eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             do { return try self.writeNow(bytes) ?? self.eventLoop.makeSucceededVoidFuture() } catch {
                 return self.eventLoop.makeFailedFuture(error)
             }
-        }.get()
+        }
     }
 
     /// Sets (or with nil, clears) `immediate`.

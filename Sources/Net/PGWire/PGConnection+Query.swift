@@ -168,6 +168,10 @@ extension PGConnection {
         let session = self.session
         for statement in statements {
             do {
+                if case .select = statement.body {
+                    try await streamQuery(statement)
+                    continue
+                }
                 let result = try await run(statement, [], planCache: nil)
                 server.metrics.recordStatement(commandTag: result.commandTag)
                 writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
@@ -205,6 +209,40 @@ extension PGConnection {
             }
         }
         return end - rowsFrom
+    }
+
+    /// Answers a simple query's SELECT with its rows written as the plan makes them, in
+    /// chunks from the engine thread, so a large result needs neither the memory nor the
+    /// work_mem to hold it, and the client sees the first rows before the last are read
+    /// (as PostgreSQL's backend sends them). A bounded read with cached pages is answered
+    /// at once instead, as any statement is.
+    private func streamQuery(_ statement: Statement) async throws {
+        let cache = PlanCache()
+        if let result = try session.executeImmediately(statement, [], planCache: cache) {
+            server.metrics.recordStatement(commandTag: result.commandTag)
+            writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
+            return
+        }
+        try await flush()
+        let session = self.session, port = self.port
+        var (result, rest) = try await server.executor.run { () -> (QueryResult, ByteBuffer) in
+            var chunk = ByteBuffer()
+            var types: [PGType] = []
+            // Rows are encoded inside the request, where the session's time zone is bound.
+            let result = try session.execute(statement, [], planCache: cache, columns: { columns in
+                types = columns.map { PGType($0.type) }
+                chunk.writeRowDescription(columns, formats: [])
+            }, row: { row in
+                chunk.writeDataRow(row, types: types, formats: [])
+                guard chunk.readableBytes >= Self.outputFlushBytes else { return }
+                try port.writeWaiting(chunk)
+                chunk.clear()
+            })
+            return (result, chunk)
+        }
+        output.writeBuffer(&rest)
+        server.metrics.recordStatement(commandTag: result.commandTag)
+        writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: false)
     }
 
     // MARK: Extended query

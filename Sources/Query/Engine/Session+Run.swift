@@ -252,8 +252,20 @@ extension Session {
     }
 
     private func run(_ plan: PlanNode, _ columns: [ResultColumn], _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
-        let rows = try PlanExecutor.materialize(plan, context(data, parameters), for: .result)
-        return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
+        let context = context(data, parameters)
+        guard let stream = rowStream?.take() else {
+            let rows = try PlanExecutor.materialize(plan, context, for: .result)
+            return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
+        }
+        try stream.columns(columns)
+        var count = 0
+        try PlanExecutor.run(plan, context) { row in
+            try context.checkCancel()
+            try stream.row(row)
+            count += 1
+            return true
+        }
+        return QueryResult(columns: columns, commandTag: "SELECT \(count)")
     }
 
     /// pgvector's `CREATE EXTENSION vector` is accepted: the vector type is built in.

@@ -28,6 +28,8 @@ public final class Session: @unchecked Sendable {
     /// back under a statement that starts at the same moment. Guards the state above.
     let requestLock = Lock()
     let statementCancel = StatementCancel()
+    /// Where the request's query hands its rows, for a streaming `execute` (taken by the first query that runs).
+    var rowStream: RowStream?
     // Guarded by `requestLock` (see Session+Timeouts.swift):
     var idleTimer: DispatchWorkItem?
     /// Numbers idle periods, so that a timer armed before the last request does nothing.
@@ -91,6 +93,35 @@ public final class Session: @unchecked Sendable {
     /// holds: a client's prepared statement, run many times, is planned once.
     public func execute(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) throws -> QueryResult {
         try withRequest { try executeInRequest(statement, parameters, planCache: planCache) }
+    }
+
+    /// Runs `statement` as `execute(_:_:planCache:)` does, but hands each result row to `row`
+    /// as the plan produces it instead of collecting the rows: a query's result is bounded
+    /// neither by memory nor by work_mem, and the first row arrives before the last is read.
+    /// `columns` is called once, before the first row. The array handed to `row` is lent:
+    /// copy what outlives the call. Returns the result without rows (its command tag counts
+    /// them). The closures run inside the request: they must not use this session.
+    @discardableResult
+    public func execute(_ statement: Statement, _ parameters: [Value], planCache: PlanCache,
+                        columns: ([ResultColumn]) throws -> Void = { _ in },
+                        row: ([Value]) throws -> Void) throws -> QueryResult {
+        try withoutActuallyEscaping(columns) { columns in
+            try withoutActuallyEscaping(row) { row in
+                try withRequest {
+                    let stream = RowStream(columns: columns, row: row)
+                    rowStream = stream
+                    defer { rowStream = nil }
+                    var result = try executeInRequest(statement, parameters, planCache: planCache)
+                    if !stream.isUsed {
+                        // Not a streamed query (RETURNING, SHOW, EXPLAIN…): its rows were collected.
+                        try stream.columns(result.columns)
+                        for values in result.rows { try stream.row(values) }
+                        result.rows = []
+                    }
+                    return result
+                }
+            }
+        }
     }
 
     /// Runs a SELECT on the calling thread only if it is a bounded read (a point lookup or an
@@ -163,5 +194,24 @@ extension StatementBody {
         case .commit, .rollback, .rollbackToSavepoint: return true
         default: return false
         }
+    }
+}
+
+/// The consumer of a streaming `execute`: the result's columns, then each row.
+final class RowStream {
+    let columns: ([ResultColumn]) throws -> Void
+    let row: ([Value]) throws -> Void
+    /// Whether a query took the stream (else the request's collected rows go to it).
+    private(set) var isUsed = false
+
+    init(columns: @escaping ([ResultColumn]) throws -> Void, row: @escaping ([Value]) throws -> Void) {
+        self.columns = columns
+        self.row = row
+    }
+
+    func take() -> RowStream? {
+        guard !isUsed else { return nil }
+        isUsed = true
+        return self
     }
 }

@@ -92,11 +92,18 @@ enum PlanExecutor {
         }
         // Plain columns are copied by position, without evaluating (and retaining) each
         // column expression's box for every row.
+        // One output row for the whole run, as a scan's (see seqScan): a consumer that only
+        // looks at each row (a streamed result, an aggregate) lets the next reuse it.
+        var output = nullRow(expressions.count)
         if let columns = plainColumns(expressions) {
-            return try run(input, context, path: path) { row in try emit(columns.map { row[$0] }) }
+            return try run(input, context, path: path) { row in
+                for (index, column) in columns.enumerated() { output[index] = row[column] }
+                return try emit(output)
+            }
         }
         return try run(input, context, path: path) { row in
-            try emit(expressions.map { try Evaluator.evaluate($0, row, context) })
+            for (index, expression) in expressions.enumerated() { output[index] = try Evaluator.evaluate(expression, row, context) }
+            return try emit(output)
         }
     }
 
@@ -223,12 +230,14 @@ enum PlanExecutor {
         // above) lets the next row reuse it in place; one that keeps it (a result, a hash
         // table, a sort) makes the next write copy it first, as a new row would have been.
         var row = nullRow(columnCount + 1)
+        var output = nullRow(columns?.count ?? 0)
         try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
             if let columns, filter == nil {
-                keepGoing = try emit(columns.map { column in
-                    column == columnCount ? .int(rowID) : column < record.columnCount ? try record.value(at: column) : .null
-                })
+                for (index, column) in columns.enumerated() {
+                    output[index] = column == columnCount ? .int(rowID) : column < record.columnCount ? try record.value(at: column) : .null
+                }
+                keepGoing = try emit(output)
                 return keepGoing
             }
             row[columnCount] = .int(rowID)
@@ -240,7 +249,12 @@ enum PlanExecutor {
                 try refill(&row, columnCount: columnCount, record, columns: scan.neededColumns)
                 if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
             }
-            keepGoing = try emit(columns.map { $0.map { row[$0] } } ?? row)
+            guard let columns else {
+                keepGoing = try emit(row)
+                return keepGoing
+            }
+            for (index, column) in columns.enumerated() { output[index] = row[column] }
+            keepGoing = try emit(output)
             return keepGoing
         }
         return keepGoing
