@@ -10,10 +10,14 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+async def connect(server):
+    return await asyncpg.connect(host="127.0.0.1", port=server.pg_port, user="vireo", database="vireo",
+                                 password=API_KEY, ssl=False)
+
+
 def test_asyncpg_prepares_binds_and_fetches(server):
     async def scenario():
-        conn = await asyncpg.connect(host="127.0.0.1", port=server.pg_port, user="vireo", database="vireo",
-                                     password=API_KEY, ssl=False)
+        conn = await connect(server)
         try:
             await conn.execute("CREATE TABLE apg (id bigint PRIMARY KEY, name text, score double precision, ok boolean)")
             await conn.executemany("INSERT INTO apg VALUES ($1, $2, $3, $4)",
@@ -29,6 +33,24 @@ def test_asyncpg_prepares_binds_and_fetches(server):
     run(scenario())
 
 
+def test_asyncpg_fetches_a_result_larger_than_work_mem(server):
+    """asyncpg describes the statement, then binds and executes: the rows stream in binary."""
+    async def scenario():
+        conn = await connect(server)
+        try:
+            await conn.execute("CREATE TABLE apg_big (id bigint PRIMARY KEY, body text)")
+            await conn.execute("INSERT INTO apg_big SELECT g, repeat('q', 200) || g FROM generate_series(1, 20000) AS g")
+            await conn.execute("SET work_mem = '64kB'")
+            rows = await conn.fetch("SELECT id, body FROM apg_big WHERE id > $1", 0)
+            assert len(rows) == 20000 and tuple(rows[-1]) == (20000, "q" * 200 + "20000")
+            async with conn.transaction():
+                rows = await conn.fetch("SELECT id FROM apg_big WHERE id > $1", 10)
+                assert len(rows) == 19990
+        finally:
+            await conn.close()
+    run(scenario())
+
+
 def test_pgvector_register_vector_for_asyncpg(server):
     """pgvector-python's asyncpg registration looks `vector` up in pg_type and needs
     typtype typed "char" (asyncpg decodes it as bytes) and oid typed oid; then vectors go
@@ -37,8 +59,7 @@ def test_pgvector_register_vector_for_asyncpg(server):
     from pgvector.asyncpg import register_vector
 
     async def scenario():
-        conn = await asyncpg.connect(host="127.0.0.1", port=server.pg_port, user="vireo", database="vireo",
-                                     password=API_KEY, ssl=False)
+        conn = await connect(server)
         try:
             await register_vector(conn)
             await conn.execute("CREATE TABLE apg_vectors (id bigint PRIMARY KEY, embedding vector(3))")
@@ -61,8 +82,7 @@ def test_binary_results_of_mixed_type_unions_and_cases(server):
     import decimal
 
     async def scenario():
-        conn = await asyncpg.connect(host="127.0.0.1", port=server.pg_port, user="vireo", database="vireo",
-                                     password=API_KEY, ssl=False)
+        conn = await connect(server)
         try:
             rows = await conn.fetch("SELECT 1 AS x UNION ALL SELECT 2.5 ORDER BY 1")
             assert [row["x"] for row in rows] == [decimal.Decimal(1), decimal.Decimal("2.5")]

@@ -171,6 +171,25 @@ def test_null_parameters_and_results(conn):
     assert conn.execute("SELECT %s::text IS NULL", (None,)).fetchone() == (True,)
 
 
+def test_results_larger_than_work_mem_stream_in_text_and_binary(conn):
+    """An Execute that wants every row streams them (Describe of the portal plans the
+    query without running it): past work_mem, which collected rows would exceed, the rows
+    arrive whole; an error part way is reported with its SQLSTATE and the connection goes on."""
+    conn.execute("CREATE TABLE streamed_rows (id bigint PRIMARY KEY, body text, score double precision)")
+    conn.execute("INSERT INTO streamed_rows SELECT g, repeat('z', 100) || g, g * 0.5 FROM generate_series(1, 30000) AS g")
+    conn.execute("SET work_mem = '64kB'")
+    for binary in (False, True):
+        cursor = conn.cursor(binary=binary)
+        cursor.execute("SELECT id, body, score FROM streamed_rows WHERE id > %s", (0,))
+        assert [column.name for column in cursor.description] == ["id", "body", "score"]
+        rows = cursor.fetchall()
+        assert len(rows) == 30000 and cursor.rowcount == 30000
+        assert rows[0] == (1, "z" * 100 + "1", 0.5) and rows[-1] == (30000, "z" * 100 + "30000", 15000.0)
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        conn.execute("SELECT id, 1 / (20000 - id) FROM streamed_rows WHERE id > %s", (0,)).fetchall()
+    assert conn.execute("SELECT count(*) FROM streamed_rows WHERE id > %s", (29990,)).fetchone() == (10,)
+
+
 def test_executemany_pipelines_inserts(conn):
     conn.execute("CREATE TABLE many (id bigint PRIMARY KEY, label text)")
     with conn.cursor() as cursor:

@@ -29,7 +29,8 @@ final class PGPreparedStatement: @unchecked Sendable {
 }
 
 /// A portal made by Bind: a statement with its parameters. It runs at its first
-/// Describe or Execute; later Executes page through the rows it produced. A class, so that
+/// Describe or Execute (a query that streams its rows: at Execute); later Executes page
+/// through the rows it produced. A class, so that
 /// a prepared select's Describe and Execute update it in place instead of copying it out of
 /// `portals` and back; only its connection touches it, on its event loop.
 final class PGPortal: @unchecked Sendable {
@@ -38,6 +39,8 @@ final class PGPortal: @unchecked Sendable {
     let resultFormats: [Int16]
     var result: QueryResult?
     var rowsSent = 0
+    /// The columns Describe sent before the rows were made (they stream at Execute).
+    var describedColumns: [ResultColumn]?
 
     init(prepared: PGPreparedStatement, parameters: [Value], resultFormats: [Int16]) {
         self.prepared = prepared
@@ -211,11 +214,9 @@ extension PGConnection {
         return end - rowsFrom
     }
 
-    /// Answers a simple query's SELECT with its rows written as the plan makes them, in
-    /// chunks from the engine thread, so a large result needs neither the memory nor the
-    /// work_mem to hold it, and the client sees the first rows before the last are read
-    /// (as PostgreSQL's backend sends them). A bounded read with cached pages is answered
-    /// at once instead, as any statement is.
+    /// Answers a simple query's SELECT with its rows written as the plan makes them
+    /// (`streamRows`). A bounded read with cached pages is answered at once instead, as any
+    /// statement is.
     private func streamQuery(_ statement: Statement) async throws {
         let cache = PlanCache()
         if let result = try session.executeImmediately(statement, [], planCache: cache) {
@@ -223,26 +224,55 @@ extension PGConnection {
             writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
             return
         }
-        try await flush()
-        let session = self.session, port = self.port
-        var (result, rest) = try await server.executor.run { () -> (QueryResult, ByteBuffer) in
-            var chunk = ByteBuffer()
-            var types: [PGType] = []
-            // Rows are encoded inside the request, where the session's time zone is bound.
-            let result = try session.execute(statement, [], planCache: cache, columns: { columns in
-                types = columns.map { PGType($0.type) }
-                chunk.writeRowDescription(columns, formats: [])
-            }, row: { row in
-                chunk.writeDataRow(row, types: types, formats: [])
-                guard chunk.readableBytes >= Self.outputFlushBytes else { return }
-                try port.writeWaiting(chunk)
-                chunk.clear()
-            })
-            return (result, chunk)
-        }
-        output.writeBuffer(&rest)
-        server.metrics.recordStatement(commandTag: result.commandTag)
+        let result = try await streamRows(statement, [], planCache: cache, resultFormats: [], described: nil)
         writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: false)
+    }
+
+    /// Runs a query on an engine thread, writing its RowDescription (unless `described`:
+    /// a Describe of its portal already sent these columns) and each row as a DataRow as
+    /// the plan makes them, in chunks written from the engine thread, which waits while
+    /// the client is slow to read. A result of any size then needs neither the server's
+    /// memory nor work_mem, and the client sees the first rows before the last are read,
+    /// as with PostgreSQL's backend. Returns the result without rows, for CommandComplete.
+    private func streamRows(_ statement: Statement, _ parameters: [Value], planCache: PlanCache, resultFormats: [Int16],
+                            described: [ResultColumn]?) async throws -> QueryResult {
+        // What is waiting in `output` (BindComplete…) goes out with the first rows: one
+        // write for a small result, as before. Nothing else writes to `output` meanwhile.
+        let pending = output
+        output = ByteBuffer()
+        let session = self.session, port = self.port
+        var ran: (outcome: Result<QueryResult, any Error>, rest: ByteBuffer)
+        do {
+            ran = try await server.executor.run { () -> (Result<QueryResult, any Error>, ByteBuffer) in
+                var chunk = pending
+                var types: [PGType] = []
+                var formats: [Int16] = []
+                // Rows are encoded inside the request, where the session's time zone is bound.
+                let outcome = Result {
+                    try session.execute(statement, parameters, planCache: planCache, columns: { columns in
+                        types = columns.map { PGType($0.type) }
+                        formats = Self.expandedFormats(resultFormats, columns.count)
+                        guard let described else { return chunk.writeRowDescription(columns, formats: formats) }
+                        // PostgreSQL's words when a plan's columns change between Describe and Execute.
+                        guard described == columns else { throw VireoError(.featureNotSupported, "cached plan must not change result type") }
+                    }, row: { row in
+                        chunk.writeDataRow(row, types: types, formats: formats)
+                        guard chunk.readableBytes >= Self.outputFlushBytes else { return }
+                        try port.writeWaiting(chunk)
+                        chunk.clear()
+                    })
+                }
+                return (outcome, chunk)
+            }
+        } catch {
+            output = pending  // the pool refused the work: nothing was sent
+            throw error
+        }
+        // Unsent bytes (those before the rows, the last rows) go before an error's answer too.
+        output.writeBuffer(&ran.rest)
+        let result = try ran.outcome.get()
+        server.metrics.recordStatement(commandTag: result.commandTag)
+        return result
     }
 
     // MARK: Extended query
@@ -299,7 +329,7 @@ extension PGConnection {
                 throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
             }
             try await describeStatement(name, prepared)
-        case .portal: writePortalDescription(name, try await runPortal(name))
+        case .portal: try await describePortal(name)
         }
     }
 
@@ -330,12 +360,39 @@ extension PGConnection {
         }
     }
 
-    /// Runs the portal's statement once; nil for an empty query.
-    private func runPortal(_ name: String) async throws -> QueryResult? {
+    /// Describes a portal: a query that must run on an engine thread is planned, not run,
+    /// so that Execute can stream its rows; any other statement runs now.
+    private func describePortal(_ name: String) async throws {
         switch try runPortalImmediately(name) {
-        case .done(let result): return result
+        case .done(let result): writePortalDescription(name, result)
         case .needsEngine(let statement, let portal):
-            return ranPortal(portal, try await runOnEngine(statement, portal.parameters, planCache: portal.prepared.planCache))
+            let session = self.session
+            let columns = try await server.executor.run {
+                try session.resultColumns(statement, portal.parameters, planCache: portal.prepared.planCache)
+            }
+            guard let columns else {
+                return writePortalDescription(name, ranPortal(portal, try await runOnEngine(statement, portal)))
+            }
+            portal.describedColumns = columns
+            output.writeRowDescription(columns, formats: Self.expandedFormats(portal.resultFormats, columns.count))
+        }
+    }
+
+    /// Executes a portal. A query that must run on an engine thread and whose rows are all
+    /// wanted streams them (`streamRows`); with a row limit its rows are collected, so that
+    /// later Executes page through them.
+    private func execute(_ name: String, rowsMax: Int) async throws {
+        switch try runPortalImmediately(name) {
+        case .done(nil): output.writeEmptyQueryResponse()
+        case .done(let result?): writeExecuted(name, result, rowsMax: rowsMax)
+        case .needsEngine(let statement, let portal):
+            guard rowsMax == 0, case .select = statement.body else {
+                return writeExecuted(name, ranPortal(portal, try await runOnEngine(statement, portal)), rowsMax: rowsMax)
+            }
+            let result = try await streamRows(statement, portal.parameters, planCache: portal.prepared.planCache,
+                                              resultFormats: portal.resultFormats, described: portal.describedColumns)
+            portal.result = result
+            output.writeCommandComplete(result.commandTag)
         }
     }
 
@@ -383,23 +440,22 @@ extension PGConnection {
         return try await server.executor.run { try session.execute(statement, parameters, planCache: planCache) }
     }
 
-    private func execute(_ name: String, rowsMax: Int) async throws {
-        guard let result = try await runPortal(name) else { return output.writeEmptyQueryResponse() }
-        writeExecuted(name, result, rowsMax: rowsMax)
+    private func runOnEngine(_ statement: Statement, _ portal: PGPortal) async throws -> QueryResult {
+        try await runOnEngine(statement, portal.parameters, planCache: portal.prepared.planCache)
     }
 
     private func writeExecuted(_ name: String, _ result: QueryResult, rowsMax: Int) {
         guard let portal = portals[name] else { return }
-        let formats = expandedFormats(portal.resultFormats, result.columns.count)
+        let formats = Self.expandedFormats(portal.resultFormats, result.columns.count)
         portal.rowsSent += writeResult(result, formats: formats, rowsFrom: portal.rowsSent, rowsMax: rowsMax, describe: false)
     }
 
     private func writePortalDescription(_ name: String, _ result: QueryResult?) {
         guard let result, result.returnsRows else { return output.writeNoData() }
-        output.writeRowDescription(result.columns, formats: expandedFormats(portals[name]?.resultFormats ?? [], result.columns.count))
+        output.writeRowDescription(result.columns, formats: Self.expandedFormats(portals[name]?.resultFormats ?? [], result.columns.count))
     }
 
-    private func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {
+    private static func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {
         formats.count == 1 ? Array(repeating: formats[0], count: count) : formats
     }
 

@@ -232,17 +232,35 @@ extension Session {
     /// before it reads anything.
     func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache, boundedReadOnly: Bool = false) throws -> QueryResult {
         try read { data in
-            guard case .snapshot(let snapshot) = data, pendingVectorChanges.isEmpty else {
-                if boundedReadOnly { throw NotABoundedRead() }
-                return try runQuery(query, data, parameters)
-            }
-            let (plan, columns) = try cache.plan(for: snapshot.catalog.version) {
-                let binder = makeBinder(data.catalog, parameters: parameters)
-                let (plan, columns) = try binder.bindQuery(query)
-                return (plan, columns, binder.planParameters?.used != true)
-            }
+            if boundedReadOnly, !keepsPlans(data) { throw NotABoundedRead() }
+            let (plan, columns) = try self.plan(query, data, parameters, cache: cache)
             if boundedReadOnly, !plan.isBoundedRead { throw NotABoundedRead() }
             return try run(plan, columns, data, parameters)
+        }
+    }
+
+    /// The columns `runQuery(query, parameters, cache:)` would give its rows now: the query
+    /// is planned (the plan kept in `cache` as a run keeps it), not run.
+    func resultColumns(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> [ResultColumn] {
+        try withRequest {
+            if let abortedBy { throw VireoError.inFailedTransaction(after: abortedBy) }
+            return try read { data in try plan(query, data, parameters, cache: cache).1 }
+        }
+    }
+
+    /// Whether plans made on `data` may be kept: only those of committed snapshots are (an
+    /// open transaction's schema may still roll back).
+    private func keepsPlans(_ data: DataAccess) -> Bool {
+        guard case .snapshot = data else { return false }
+        return pendingVectorChanges.isEmpty
+    }
+
+    private func plan(_ query: Query, _ data: DataAccess, _ parameters: [Value], cache: PlanCache) throws -> (PlanNode, [ResultColumn]) {
+        guard keepsPlans(data) else { return try makeBinder(data.catalog, parameters: parameters).bindQuery(query) }
+        return try cache.plan(for: data.catalog.version) {
+            let binder = makeBinder(data.catalog, parameters: parameters)
+            let (plan, columns) = try binder.bindQuery(query)
+            return (plan, columns, binder.planParameters?.used != true)
         }
     }
 

@@ -124,6 +124,15 @@ public final class Session: @unchecked Sendable {
         }
     }
 
+    /// The columns of the rows `execute(statement, parameters, planCache:)` would give now,
+    /// found by planning the statement (the plan is kept in `planCache`, as a run keeps it)
+    /// without running it; nil for a statement that is not a query. A server describes a
+    /// portal with them before it streams the portal's rows.
+    public func resultColumns(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) throws -> [ResultColumn]? {
+        guard case .select(let query) = statement.body else { return nil }
+        return try resultColumns(query, parameters, cache: planCache)
+    }
+
     /// Runs a SELECT on the calling thread only if it is a bounded read (a point lookup or an
     /// unfiltered index search with a moderate ef_search: `PlanNode.isBoundedRead`) outside
     /// a transaction block and every page it reads is cached: then it cannot wait for the
