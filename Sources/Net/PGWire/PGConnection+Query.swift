@@ -56,6 +56,19 @@ extension PGConnection {
             try await handleCopyIn(message)
             return true
         }
+        if let name = pendingDescription {
+            pendingDescription = nil
+            do {
+                if !discardingUntilSync, case .execute(name, 0) = message {
+                    try await execute(name, rowsMax: 0, describing: true)
+                    return true
+                }
+                try await describeNow(name)
+            } catch let error as VireoError {
+                writeError(error, query: nil)
+                discardingUntilSync = true
+            }
+        }
         if discardingUntilSync, message.isExtendedProtocol { return true }
         do {
             switch message {
@@ -88,7 +101,7 @@ extension PGConnection {
     /// protocol's messages whose statement is a bounded read with cached pages. False (with
     /// nothing done) leaves the message to `handle`. See `PGChannelPort.immediate`.
     func handleImmediately(_ message: PGFrontendMessage) throws -> Bool {
-        guard copyIn == nil, !terminating else { return false }
+        guard copyIn == nil, !terminating, pendingDescription == nil else { return false }
         if discardingUntilSync, message.isExtendedProtocol {
             // Skipped as `handle` skips it.
         } else {
@@ -224,18 +237,18 @@ extension PGConnection {
             writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
             return
         }
-        let result = try await streamRows(statement, [], planCache: cache, resultFormats: [], described: nil)
+        let result = try await streamRows(statement, [], planCache: cache, resultFormats: [], describe: true, described: nil)
         writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: false)
     }
 
-    /// Runs a query on an engine thread, writing its RowDescription (unless `described`:
-    /// a Describe of its portal already sent these columns) and each row as a DataRow as
-    /// the plan makes them, in chunks written from the engine thread, which waits while
+    /// Runs a query on an engine thread, writing its RowDescription (when `describe`; a
+    /// Describe that already sent `described` fails the query if its columns differ) and
+    /// each row as a DataRow as the plan makes them, in chunks written from the engine thread, which waits while
     /// the client is slow to read. A result of any size then needs neither the server's
     /// memory nor work_mem, and the client sees the first rows before the last are read,
     /// as with PostgreSQL's backend. Returns the result without rows, for CommandComplete.
     private func streamRows(_ statement: Statement, _ parameters: [Value], planCache: PlanCache, resultFormats: [Int16],
-                            described: [ResultColumn]?) async throws -> QueryResult {
+                            describe: Bool, described: [ResultColumn]?) async throws -> QueryResult {
         // What is waiting in `output` (BindComplete…) goes out with the first rows: one
         // write for a small result, as before. Nothing else writes to `output` meanwhile.
         let pending = output
@@ -252,9 +265,11 @@ extension PGConnection {
                     try session.execute(statement, parameters, planCache: planCache, columns: { columns in
                         types = columns.map { PGType($0.type) }
                         formats = Self.expandedFormats(resultFormats, columns.count)
-                        guard let described else { return chunk.writeRowDescription(columns, formats: formats) }
                         // PostgreSQL's words when a plan's columns change between Describe and Execute.
-                        guard described == columns else { throw VireoError(.featureNotSupported, "cached plan must not change result type") }
+                        if let described, described != columns {
+                            throw VireoError(.featureNotSupported, "cached plan must not change result type")
+                        }
+                        if describe { chunk.writeRowDescription(columns, formats: formats) }
                     }, row: { row in
                         chunk.writeDataRow(row, types: types, formats: formats)
                         guard chunk.readableBytes >= Self.outputFlushBytes else { return }
@@ -329,7 +344,7 @@ extension PGConnection {
                 throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
             }
             try await describeStatement(name, prepared)
-        case .portal: try await describePortal(name)
+        case .portal: try describePortal(name)
         }
     }
 
@@ -360,37 +375,50 @@ extension PGConnection {
         }
     }
 
-    /// Describes a portal: a query that must run on an engine thread is planned, not run,
-    /// so that Execute can stream its rows; any other statement runs now.
-    private func describePortal(_ name: String) async throws {
+    /// Describes a portal. A query that must run on an engine thread is not run here, so
+    /// that Execute can stream its rows: its description waits for the next message. When
+    /// that is the portal's Execute for every row (a client's usual Describe-Execute pair),
+    /// the rows' stream starts with the description, with no engine trip of its own; else
+    /// the query is planned, not run, to describe it (`describeNow`).
+    private func describePortal(_ name: String) throws {
         switch try runPortalImmediately(name) {
         case .done(let result): writePortalDescription(name, result)
-        case .needsEngine(let statement, let portal):
-            let session = self.session
-            let columns = try await server.executor.run {
-                try session.resultColumns(statement, portal.parameters, planCache: portal.prepared.planCache)
-            }
-            guard let columns else {
-                return writePortalDescription(name, ranPortal(portal, try await runOnEngine(statement, portal)))
-            }
-            portal.describedColumns = columns
-            output.writeRowDescription(columns, formats: Self.expandedFormats(portal.resultFormats, columns.count))
+        case .needsEngine: pendingDescription = name
         }
     }
 
-    /// Executes a portal. A query that must run on an engine thread and whose rows are all
-    /// wanted streams them (`streamRows`); with a row limit its rows are collected, so that
-    /// later Executes page through them.
-    private func execute(_ name: String, rowsMax: Int) async throws {
+    private func describeNow(_ name: String) async throws {
+        guard case .needsEngine(let statement, let portal) = try runPortalImmediately(name) else { return }
+        let session = self.session
+        let columns = try await server.executor.run {
+            try session.resultColumns(statement, portal.parameters, planCache: portal.prepared.planCache)
+        }
+        guard let columns else {
+            return writePortalDescription(name, ranPortal(portal, try await runOnEngine(statement, portal)))
+        }
+        portal.describedColumns = columns
+        output.writeRowDescription(columns, formats: Self.expandedFormats(portal.resultFormats, columns.count))
+    }
+
+    /// Executes a portal (after writing its description when `describing`). A query that
+    /// must run on an engine thread and whose rows are all wanted streams them
+    /// (`streamRows`); with a row limit its rows are collected, so that later Executes page
+    /// through them.
+    private func execute(_ name: String, rowsMax: Int, describing: Bool = false) async throws {
         switch try runPortalImmediately(name) {
         case .done(nil): output.writeEmptyQueryResponse()
-        case .done(let result?): writeExecuted(name, result, rowsMax: rowsMax)
+        case .done(let result?):
+            if describing { writePortalDescription(name, result) }
+            writeExecuted(name, result, rowsMax: rowsMax)
         case .needsEngine(let statement, let portal):
             guard rowsMax == 0, case .select = statement.body else {
-                return writeExecuted(name, ranPortal(portal, try await runOnEngine(statement, portal)), rowsMax: rowsMax)
+                let result = ranPortal(portal, try await runOnEngine(statement, portal))
+                if describing { writePortalDescription(name, result) }
+                return writeExecuted(name, result, rowsMax: rowsMax)
             }
             let result = try await streamRows(statement, portal.parameters, planCache: portal.prepared.planCache,
-                                              resultFormats: portal.resultFormats, described: portal.describedColumns)
+                                              resultFormats: portal.resultFormats, describe: describing,
+                                              described: portal.describedColumns)
             portal.result = result
             output.writeCommandComplete(result.commandTag)
         }

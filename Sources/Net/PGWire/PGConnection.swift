@@ -18,6 +18,8 @@ final class PGConnection: @unchecked Sendable {
     var output = ByteBuffer()
     var statements: [String: PGPreparedStatement] = [:]
     var portals: [String: PGPortal] = [:]
+    /// A portal whose Describe is answered with the next message (`describePortal`).
+    var pendingDescription: String?
     /// After an error in the extended protocol, messages up to Sync are skipped.
     var discardingUntilSync = false
     /// Set while a COPY FROM STDIN receives its rows.

@@ -1,0 +1,183 @@
+"""The extended query protocol message by message, as drivers combine it: which answers
+come back, in which order, for Describe and Execute of streamed and row-limited portals.
+A raw client over a socket against `vireo serve --pg-auth trust`."""
+import socket
+import struct
+import tempfile
+
+import pytest
+
+from conftest import Server
+
+
+@pytest.fixture(scope="module")
+def trust_server():
+    with tempfile.TemporaryDirectory(prefix="vireo-e2e-protocol-") as data_dir:
+        running = Server(data_dir, ["--pg-auth", "trust"])
+        yield running
+        code, output = running.stop()
+        assert code == 0, output
+
+
+class RawClient:
+    """Sends frontend messages and reads backend ones as (type, body) pairs."""
+
+    def __init__(self, port):
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buffer = b""
+        parameters = b"user\0vireo\0database\0vireo\0\0"
+        self.socket.sendall(struct.pack("!ii", 8 + len(parameters), 196608) + parameters)
+        self.read_until("Z")
+
+    def send(self, kind, body=b""):
+        self.socket.sendall(kind.encode() + struct.pack("!i", 4 + len(body)) + body)
+
+    def parse(self, sql, name=""):
+        self.send("P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!h", 0))
+
+    def bind(self, portal="", statement=""):
+        self.send("B", portal.encode() + b"\0" + statement.encode() + b"\0" + struct.pack("!hhh", 0, 0, 0))
+
+    def describe_portal(self, portal=""):
+        self.send("D", b"P" + portal.encode() + b"\0")
+
+    def execute(self, portal="", rows=0):
+        self.send("E", portal.encode() + b"\0" + struct.pack("!i", rows))
+
+    def sync(self):
+        self.send("S")
+
+    def flush(self):
+        self.send("H")
+
+    def query(self, sql):
+        self.send("Q", sql.encode() + b"\0")
+        return self.read_until("Z")
+
+    def read_message(self):
+        while len(self.buffer) < 5 or len(self.buffer) < 1 + struct.unpack("!i", self.buffer[1:5])[0]:
+            chunk = self.socket.recv(1 << 16)
+            assert chunk, "the server closed the connection"
+            self.buffer += chunk
+        length = struct.unpack("!i", self.buffer[1:5])[0]
+        kind, body = chr(self.buffer[0]), self.buffer[5:1 + length]
+        self.buffer = self.buffer[1 + length:]
+        return kind, body
+
+    def read_until(self, last):
+        messages = []
+        while True:
+            kind, body = self.read_message()
+            if kind in "NS":  # notices and parameter status say nothing about the order
+                continue
+            messages.append((kind, body))
+            if kind == last:
+                return messages
+
+    def close(self):
+        self.send("X")
+        self.socket.close()
+
+
+def kinds(messages):
+    """Message types with each run of DataRows as one 'D*n'."""
+    out = []
+    for kind, _ in messages:
+        if kind == "D" and out and out[-1].startswith("D*"):
+            out[-1] = f"D*{int(out[-1][2:]) + 1}"
+        else:
+            out.append("D*1" if kind == "D" else kind)
+    return out
+
+
+def sqlstate(messages):
+    error = next(body for kind, body in messages if kind == "E")
+    fields = dict((part[:1], part[1:]) for part in error.split(b"\0") if part)
+    return fields[b"C"].decode()
+
+
+@pytest.fixture(scope="module")
+def client(trust_server):
+    connection = RawClient(trust_server.pg_port)
+    connection.query("CREATE TABLE wire (id bigint PRIMARY KEY, body text)")
+    connection.query("INSERT INTO wire SELECT g, repeat('w', 50) || g FROM generate_series(1, 20000) AS g")
+    yield connection
+    connection.close()
+
+
+SELECT = "SELECT id, body FROM wire WHERE id > 0"
+
+
+def test_execute_without_describe_sends_no_row_description(client):
+    client.parse(SELECT)
+    client.bind()
+    client.execute()
+    client.sync()
+    assert kinds(client.read_until("Z")) == ["1", "2", "D*20000", "C", "Z"]
+
+
+def test_describe_then_execute_sends_the_description_first(client):
+    client.parse(SELECT)
+    client.bind()
+    client.describe_portal()
+    client.execute()
+    client.sync()
+    assert kinds(client.read_until("Z")) == ["1", "2", "T", "D*20000", "C", "Z"]
+
+
+def test_describe_answered_at_sync_and_the_rows_at_a_later_execute(client):
+    client.query("BEGIN")  # the named portal outlives Sync inside a transaction block
+    client.parse(SELECT, name="s1")
+    client.bind(portal="p1", statement="s1")
+    client.describe_portal("p1")
+    client.sync()
+    assert kinds(client.read_until("Z")) == ["1", "2", "T", "Z"]
+    client.describe_portal("p1")
+    client.flush()
+    assert kinds([client.read_message()]) == ["T"]
+    client.execute("p1")
+    client.sync()
+    assert kinds(client.read_until("Z")) == ["D*20000", "C", "Z"]
+    client.query("COMMIT")
+
+
+def test_row_limited_executes_page_through_the_rows(client):
+    client.query("BEGIN")
+    client.parse("SELECT id FROM wire WHERE id <= 12", name="s2")
+    client.bind(portal="p2", statement="s2")
+    client.describe_portal("p2")
+    client.execute("p2", rows=5)
+    client.execute("p2", rows=5)
+    client.execute("p2", rows=5)
+    client.sync()
+    assert kinds(client.read_until("Z")) == ["1", "2", "T", "D*5", "s", "D*5", "s", "D*2", "C", "Z"]
+    client.query("COMMIT")
+
+
+def test_columns_changed_between_describe_and_execute_fail_as_in_postgresql(client, trust_server):
+    client.query("CREATE TABLE reshaped (id bigint PRIMARY KEY, a text)")
+    client.query("INSERT INTO reshaped VALUES (1, 'one')")
+    client.parse("SELECT * FROM reshaped WHERE id > 0", name="s3")
+    client.bind(portal="p3", statement="s3")
+    client.describe_portal("p3")
+    client.flush()
+    assert [kind for kind, _ in (client.read_message(), client.read_message(), client.read_message())] == ["1", "2", "T"]
+    other = RawClient(trust_server.pg_port)
+    other.query("ALTER TABLE reshaped ADD COLUMN b int")
+    other.close()
+    client.execute("p3")
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["E", "Z"] and sqlstate(answers) == "0A000"
+
+
+def test_an_error_part_way_follows_the_rows_already_sent(client):
+    client.parse("SELECT id, 1 / (15000 - id) FROM wire WHERE id > 0")
+    client.bind()
+    client.describe_portal()
+    client.execute()
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers)[:3] == ["1", "2", "T"] and kinds(answers)[-2:] == ["E", "Z"]
+    assert sqlstate(answers) == "22012"
+    assert client.query("SELECT count(*) FROM wire")[-3][0] == "D"
