@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pgwire throughput: Vireo (`vireo serve`, release build) and PostgreSQL 15 from Debian,
 # side by side in one run, on the same table and data, driven by the same pgbench
-# scripts: point selects and single-row inserts at 1, 8 and 64 clients.
+# scripts: point selects, ranges of 100 rows and single-row inserts at 1, 8 and 64 clients.
 #
 #   Benchmarks/net/bench_pgwire.sh [ROWS] [SECONDS] [PROTOCOL]
 #
@@ -14,6 +14,7 @@ ROWS=${1:-100000}
 SECONDS_PER_RUN=${2:-10}
 PROTOCOL=${3:-prepared}
 CLIENT_COUNTS=${CLIENT_COUNTS:-"1 8 64"}
+WORKLOADS=${WORKLOADS:-"select range insert"}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/vireo-bench-net-XXXXXX)
@@ -56,6 +57,10 @@ cat > "$WORK/select.sql" <<SQL
 \set id random(1, $ROWS)
 SELECT v FROM kv WHERE id = :id;
 SQL
+cat > "$WORK/range.sql" <<SQL
+\set id random(1, $((ROWS > 100 ? ROWS - 99 : 1)))
+SELECT id, v FROM kv WHERE id BETWEEN :id AND :id + 99;
+SQL
 cat > "$WORK/insert.sql" <<SQL
 \set id random($((ROWS + 1)), 2000000000)
 INSERT INTO kv VALUES (:id, 'inserted') ON CONFLICT DO NOTHING;
@@ -70,11 +75,12 @@ run_pgbench() {  # host port user script clients
 
 echo "| workload | clients | Vireo tps | PostgreSQL tps | Vireo / PostgreSQL | Vireo latency ms | PostgreSQL latency ms |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for script in select insert; do
+declare -A LABELS=([select]="point select" [range]="range of 100 rows" [insert]="point insert")
+for script in $WORKLOADS; do
   for clients in $CLIENT_COUNTS; do
     read -r vireo_tps vireo_latency < <(run_pgbench 127.0.0.1 "$VIREO_PORT" vireo "$script" "$clients")
     read -r pg_tps pg_latency < <(run_pgbench 127.0.0.1 "$PG_PORT" postgres "$script" "$clients")
     ratio=$(awk -v a="$vireo_tps" -v b="$pg_tps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    echo "| point $script | $clients | $vireo_tps | $pg_tps | $ratio | $vireo_latency | $pg_latency |"
+    echo "| ${LABELS[$script]} | $clients | $vireo_tps | $pg_tps | $ratio | $vireo_latency | $pg_latency |"
   done
 done
