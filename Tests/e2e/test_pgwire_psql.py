@@ -170,6 +170,10 @@ def test_psql_streams_a_result_larger_than_work_mem(server):
     assert len(lines) == 40001
     assert lines[0] == "1|" + "x" * 100 + "1" and lines[39999] == "40000|" + "x" * 100 + "40000"
     assert lines[-1] == "40000"
+    copied = psql(server, "-A", "-t", "-q", "-c", "SET work_mem = '64kB'", "-c", "\\copy streamed TO STDOUT WITH (FORMAT csv, HEADER)")
+    assert copied.returncode == 0, copied.stderr
+    copied_lines = copied.stdout.splitlines()
+    assert len(copied_lines) == 40001 and copied_lines[0] == "id,body" and copied_lines[-1] == "40000," + "x" * 100 + "40000"
     # An error after many rows went out ends the statement as PostgreSQL's does.
     failed = psql(server, "-c", "SELECT id, 1 / (30000 - id) FROM streamed")
     assert failed.returncode != 0 and "division by zero" in failed.stderr, failed.stderr

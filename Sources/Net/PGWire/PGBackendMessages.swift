@@ -105,6 +105,11 @@ extension ByteBuffer {
     }
 
     /// CopyInResponse / CopyOutResponse: overall format and a per-column format.
+    /// CopyData carrying one line of COPY text.
+    mutating func writeCopyData(_ text: String) {
+        writeMessage("d") { $0.writeString(text) }
+    }
+
     mutating func writeCopyResponse(_ type: Character, columnCount: Int, binary: Bool = false) {
         writeMessage(type) { buffer in
             buffer.writeInteger(Int8(binary ? 1 : 0))

@@ -49,19 +49,13 @@ extension PGConnection {
         return try await server.executor.run { try session.execute(sql, parameters) }
     }
 
+    /// COPY … TO STDOUT: the rows stream out as the query makes them (`streamRows`).
     private func copyOut(_ command: PGCopyCommand) async throws {
         let columnList = command.columns.isEmpty ? "*" : command.columns.map(PGCopyCommand.quoted).joined(separator: ", ")
         let query = command.query ?? "SELECT \(columnList) FROM \(PGCopyCommand.quoted(command.table ?? ""))"
-        let result = try await run(query)
-        output.writeCopyResponse("H", columnCount: result.columns.count)
-        if command.format.header { writeCopyData(command.format.headerLine(result.columns.map(\.name))) }
-        for row in result.rows { writeCopyData(command.format.line(row)) }
+        let result = try await streamRows(try Parser.parseStatement(query), [], planCache: PlanCache(), PGCopyRowEncoder(format: command.format))
         output.writeMessage("c") { _ in }
-        output.writeCommandComplete("COPY \(result.rows.count)")
-    }
-
-    private func writeCopyData(_ text: String) {
-        output.writeMessage("d") { $0.writeString(text) }
+        output.writeCommandComplete("COPY \(result.rowCount)")
     }
 
     /// A message while in copy-in mode; false when the copy has ended.

@@ -237,18 +237,18 @@ extension PGConnection {
             writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
             return
         }
-        let result = try await streamRows(statement, [], planCache: cache, resultFormats: [], describe: true, described: nil)
+        let result = try await streamRows(statement, [], planCache: cache, PGDataRowEncoder(resultFormats: [], describe: true))
         writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: false)
     }
 
-    /// Runs a query on an engine thread, writing its RowDescription (when `describe`; a
-    /// Describe that already sent `described` fails the query if its columns differ) and
-    /// each row as a DataRow as the plan makes them, in chunks written from the engine thread, which waits while
-    /// the client is slow to read. A result of any size then needs neither the server's
-    /// memory nor work_mem, and the client sees the first rows before the last are read,
-    /// as with PostgreSQL's backend. Returns the result without rows, for CommandComplete.
-    private func streamRows(_ statement: Statement, _ parameters: [Value], planCache: PlanCache, resultFormats: [Int16],
-                            describe: Bool, described: [ResultColumn]?) async throws -> QueryResult {
+    /// Runs a query on an engine thread, writing its rows as the plan makes them (`encoder`
+    /// says how: DataRows, COPY data), in chunks written from the engine thread, which waits
+    /// while the client is slow to read. A result of any size then needs neither the
+    /// server's memory nor work_mem, and the client sees the first rows before the last are
+    /// read, as with PostgreSQL's backend. Returns the result without rows, for the
+    /// command's completion.
+    func streamRows(_ statement: Statement, _ parameters: [Value], planCache: PlanCache,
+                    _ encoder: some PGRowEncoder) async throws -> QueryResult {
         // What is waiting in `output` (BindComplete…) goes out with the first rows: one
         // write for a small result, as before. Nothing else writes to `output` meanwhile.
         let pending = output
@@ -258,20 +258,13 @@ extension PGConnection {
         do {
             ran = try await server.executor.run { () -> (Result<QueryResult, any Error>, ByteBuffer) in
                 var chunk = pending
-                var types: [PGType] = []
-                var formats: [Int16] = []
+                var encoder = encoder
                 // Rows are encoded inside the request, where the session's time zone is bound.
                 let outcome = Result {
                     try session.execute(statement, parameters, planCache: planCache, columns: { columns in
-                        types = columns.map { PGType($0.type) }
-                        formats = Self.expandedFormats(resultFormats, columns.count)
-                        // PostgreSQL's words when a plan's columns change between Describe and Execute.
-                        if let described, described != columns {
-                            throw VireoError(.featureNotSupported, "cached plan must not change result type")
-                        }
-                        if describe { chunk.writeRowDescription(columns, formats: formats) }
+                        try encoder.begin(columns, into: &chunk)
                     }, row: { row in
-                        chunk.writeDataRow(row, types: types, formats: formats)
+                        encoder.write(row, into: &chunk)
                         guard chunk.readableBytes >= Self.outputFlushBytes else { return }
                         try port.writeWaiting(chunk)
                         chunk.clear()
@@ -416,9 +409,8 @@ extension PGConnection {
                 if describing { writePortalDescription(name, result) }
                 return writeExecuted(name, result, rowsMax: rowsMax)
             }
-            let result = try await streamRows(statement, portal.parameters, planCache: portal.prepared.planCache,
-                                              resultFormats: portal.resultFormats, describe: describing,
-                                              described: portal.describedColumns)
+            let encoder = PGDataRowEncoder(resultFormats: portal.resultFormats, describe: describing, described: portal.describedColumns)
+            let result = try await streamRows(statement, portal.parameters, planCache: portal.prepared.planCache, encoder)
             portal.result = result
             output.writeCommandComplete(result.commandTag)
         }
@@ -483,7 +475,7 @@ extension PGConnection {
         output.writeRowDescription(result.columns, formats: Self.expandedFormats(portals[name]?.resultFormats ?? [], result.columns.count))
     }
 
-    private static func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {
+    static func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {
         formats.count == 1 ? Array(repeating: formats[0], count: count) : formats
     }
 
