@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Bounded max-heaps over raw buffers, used by every top-k selection. The heap keeps
 /// the `capacity` smallest distances seen; its root is the worst of them, so a new
 /// candidate is rejected with one comparison. No allocation after `init`.
@@ -93,6 +99,16 @@ struct TopKHeap<ID: BinaryInteger> {
         ids[i] = id
     }
 
+    /// Replaces the contents with `newCount` (≤ capacity) elements given best first, stored
+    /// worst first (a descending array is a valid max-heap).
+    mutating func replace(ascending source: UnsafePointer<(distance: Float, id: ID)>, count newCount: Int) {
+        precondition(newCount <= capacity, "more elements than the heap keeps")
+        for i in 0..<newCount {
+            (distances[i], ids[i]) = source[newCount - 1 - i]
+        }
+        count = newCount
+    }
+
     /// The kept elements, best first.
     func sorted() -> [(distance: Float, id: ID)] {
         var out: [(distance: Float, id: ID)] = []
@@ -182,4 +198,77 @@ struct CandidateHeap {
         ids = newIDs
         capacity = newCapacity
     }
+}
+
+/// The frontier and the results of a graph search whose filter rejects nothing, in one
+/// array sorted by distance (best first) holding at most `limit` (ef) entries, each
+/// flagged once expanded. The next node to expand is the first unexpanded entry, and a
+/// node pushed out of the array could never have been expanded (it is farther than ef
+/// others), so this replaces the candidate heap and the result heap of the classic loop
+/// (NSG and its successors search this way). Inserting is a binary search and a move of
+/// the entries behind; no allocation after `init`.
+struct SearchPool {
+    /// Distance and node of each entry, best first.
+    private(set) var entries: UnsafeMutablePointer<(distance: Float, id: UInt32)>
+    /// Whether entry i's links have been read.
+    private(set) var expanded: UnsafeMutablePointer<Bool>
+    /// Entries the buffers hold.
+    let bufferCount: Int
+    /// Entries kept (ef, ≤ bufferCount) and entries held now.
+    private(set) var limit = 1
+    private(set) var count = 0
+
+    init(bufferCount: Int) {
+        self.bufferCount = max(bufferCount, 1)
+        entries = .allocate(capacity: self.bufferCount)
+        expanded = .allocate(capacity: self.bufferCount)
+    }
+
+    func deallocate() {
+        entries.deallocate()
+        expanded.deallocate()
+    }
+
+    /// Empties the pool and sets how many entries it keeps.
+    mutating func reset(limit newLimit: Int) {
+        precondition(newLimit >= 1 && newLimit <= bufferCount, "pool limit beyond its buffers")
+        limit = newLimit
+        count = 0
+    }
+
+    /// Inserts an unexpanded entry unless the pool is full and it is not closer than the
+    /// worst (which it then pushes out); returns its position, or `limit` when it was
+    /// not kept. Equal distances keep their arrival order.
+    @inline(__always)
+    mutating func insert(_ distance: Float, _ id: UInt32) -> Int {
+        if count == limit {
+            if !(distance < entries[count - 1].distance) { return limit }
+            count -= 1
+        }
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) >> 1
+            if entries[middle].distance <= distance { low = middle + 1 } else { high = middle }
+        }
+        let behind = count - low
+        if behind > 0 {
+            memmove(entries + low + 1, entries + low, behind * MemoryLayout<(distance: Float, id: UInt32)>.stride)
+            memmove(expanded + low + 1, expanded + low, behind * MemoryLayout<Bool>.stride)
+        }
+        entries[low] = (distance, id)
+        expanded[low] = false
+        count += 1
+        return low
+    }
+
+    /// The first unexpanded position at or after `start` (`count` when there is none).
+    @inline(__always)
+    func firstUnexpanded(from start: Int) -> Int {
+        var i = start
+        while i < count && expanded[i] { i += 1 }
+        return i
+    }
+
+    @inline(__always)
+    func markExpanded(_ position: Int) { expanded[position] = true }
 }
