@@ -128,9 +128,11 @@ public final class HNSWIndex: @unchecked Sendable {
         guard vector.count == dimension else {
             throw VireoError(.invalidParameter, "expected a vector of \(dimension) dimensions, got \(vector.count)")
         }
-        for value in vector where !value.isFinite {
-            throw VireoError(.dataException, "vector contains a NaN or infinite value")
-        }
+        // An exponent of all ones is an infinity or a NaN; or-ing the tests of every value
+        // (no early exit) lets the loop run on vector registers.
+        var nonFinite = false
+        for value in vector { nonFinite = nonFinite || (value.bitPattern & 0x7f80_0000) == 0x7f80_0000 }
+        if nonFinite { throw VireoError(.dataException, "vector contains a NaN or infinite value") }
     }
 }
 

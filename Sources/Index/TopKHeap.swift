@@ -109,11 +109,40 @@ struct TopKHeap<ID: BinaryInteger> {
         count = newCount
     }
 
+    /// Whether the elements are in descending order, as `replace(ascending:)` leaves them
+    /// (a graph search's pool): then the best are read from the end, with no sifting.
+    private var isSortedDescending: Bool {
+        var i = 1
+        while i < count && distances[i - 1] >= distances[i] { i += 1 }
+        return i >= count
+    }
+
+    /// Keeps only the `k` best elements.
+    mutating func keepBest(_ k: Int) {
+        guard count > k else { return }
+        if isSortedDescending {
+            let drop = count - k
+            for i in 0..<k {
+                distances[i] = distances[drop + i]
+                ids[i] = ids[drop + i]
+            }
+            count = k
+        } else {
+            while count > k { popWorst() }
+        }
+    }
+
     /// The kept elements, best first.
     func sorted() -> [(distance: Float, id: ID)] {
         var out: [(distance: Float, id: ID)] = []
         out.reserveCapacity(count)
-        for i in 0..<count { out.append((distances[i], ids[i])) }
+        if isSortedDescending {
+            // Ascending already; the sort below then only orders equal distances by id (it is
+            // linear on sorted input).
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append((distances[i], ids[i])) }
+        } else {
+            for i in 0..<count { out.append((distances[i], ids[i])) }
+        }
         out.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
         return out
     }
