@@ -274,15 +274,27 @@ struct SearchPool {
             if !(distance < entries[count - 1].distance) { return limit }
             count -= 1
         }
-        var low = 0, high = count
-        while low < high {
-            let middle = (low + high) >> 1
-            if entries[middle].distance <= distance { low = middle + 1 } else { high = middle }
+        // The first entry farther than `distance`, by a binary search whose steps depend only
+        // on `count` (a conditional move, not a branch: the comparisons are unpredictable).
+        var low = 0, length = count
+        while length > 1 {
+            let half = length >> 1
+            low = entries[low + half].distance <= distance ? low + half : low
+            length -= half
         }
+        if count > 0 && entries[low].distance <= distance { low += 1 }
         let behind = count - low
-        if behind > 0 {
+        if behind > 16 {
             memmove(entries + low + 1, entries + low, behind * MemoryLayout<(distance: Float, id: UInt32)>.stride)
             memmove(expanded + low + 1, expanded + low, behind * MemoryLayout<Bool>.stride)
+        } else {
+            // A few entries (the usual case at search ef): cheaper than two library calls.
+            var i = count
+            while i > low {
+                entries[i] = entries[i - 1]
+                expanded[i] = expanded[i - 1]
+                i -= 1
+            }
         }
         entries[low] = (distance, id)
         expanded[low] = false
