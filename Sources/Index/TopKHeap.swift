@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CVireoSupport
 
 /// Bounded max-heaps over raw buffers, used by every top-k selection. The heap keeps
 /// the `capacity` smallest distances seen; its root is the worst of them, so a new
@@ -248,6 +249,8 @@ struct SearchPool {
     private(set) var count = 0
 
     init(bufferCount: Int) {
+        // vireo_upper_bound_pairs reads the distances as every other float.
+        precondition(MemoryLayout<(distance: Float, id: UInt32)>.stride == 8, "pool entries must be two packed 32-bit fields")
         self.bufferCount = max(bufferCount, 1)
         entries = .allocate(capacity: self.bufferCount)
         expanded = .allocate(capacity: self.bufferCount)
@@ -274,15 +277,7 @@ struct SearchPool {
             if !(distance < entries[count - 1].distance) { return limit }
             count -= 1
         }
-        // The first entry farther than `distance`, by a binary search whose steps depend only
-        // on `count` (a conditional move, not a branch: the comparisons are unpredictable).
-        var low = 0, length = count
-        while length > 1 {
-            let half = length >> 1
-            low = entries[low + half].distance <= distance ? low + half : low
-            length -= half
-        }
-        if count > 0 && entries[low].distance <= distance { low += 1 }
+        let low = vireo_upper_bound_pairs(entries, count, distance)
         let behind = count - low
         if behind > 16 {
             memmove(entries + low + 1, entries + low, behind * MemoryLayout<(distance: Float, id: UInt32)>.stride)
