@@ -6,10 +6,13 @@ each system's best and median QPS over the rounds.
 
 usage: ann_paired.py DATA_DIR [--metric l2|ip|cosine] [--ef 10,40,160] [--rounds 4]
                      [--vireo BINARY] [--baseline BINARY] [--quantization none|int8] [--no-faiss] [--cache]
+                     [--baseline-cache]
 
 BINARY is `vireo` or the lighter `vireo-bench-ann` (same options). With --baseline, a
 second Vireo binary (e.g. the build before a change) runs in the same rounds as
-"baseline", so a change is measured under the same load as the peers. After the table,
+"baseline", so a change is measured under the same load as the peers; with
+--baseline-cache it loads the same snapshot as --vireo (same graph, same recall: only the
+search code differs; both binaries must read that snapshot format). After the table,
 the median ratio of Vireo's QPS to each other system's at each ef_search (recall
 differences shown beside it) and the median over rounds of the per-round ratios.
 """
@@ -126,6 +129,8 @@ def main():
     parser.add_argument("--vireo-args", default="", help="more options for --vireo, e.g. '--rerank-from pages --rerank 20'")
     parser.add_argument("--cache", action="store_true",
                         help="--vireo builds its index once and reloads the snapshot in later rounds (as the peers do)")
+    parser.add_argument("--baseline-cache", action="store_true",
+                        help="--baseline loads --vireo's cached snapshot too (same graph for both)")
     args = parser.parse_args()
     efs = [int(e) for e in args.ef.split(",")]
     queries = read_vecs(f"{args.data}/queries.fvecs", np.float32)
@@ -137,7 +142,8 @@ def main():
         measured = time_vireo(args.vireo, args.data, args.metric, efs, args.quantization, cache=args.cache,
                               extra=args.vireo_args.split())
         if args.baseline:
-            measured.update(time_vireo(args.baseline, args.data, args.metric, efs, args.quantization, "baseline"))
+            measured.update(time_vireo(args.baseline, args.data, args.metric, efs, args.quantization, "baseline",
+                                       cache=args.baseline_cache))
         measured.update(time_peers(h, f, queries, truth, efs, args.metric, not args.no_faiss))
         for key, value in measured.items():
             runs.setdefault(key, []).append(value)

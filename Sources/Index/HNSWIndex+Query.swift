@@ -168,7 +168,7 @@ extension HNSWIndex {
         if g.quantized {
             return (results.sorted().map { (g.labels[Int($0.id)], $0.distance) }, true)
         }
-        while results.count > k { results.popWorst() }
+        results.keepBest(k)
         context.results = results
         return (results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }, false)
     }

@@ -137,6 +137,9 @@ extension HNSWIndex {
         level: Int, ef: Int, filter: F
     ) {
         context.begin(nodeCapacity: g.capacity, ef: ef)
+        guard filter.rejectsSome else {
+            return searchLayerPooled(g, context, distance: measure, entry: entry, level: level)
+        }
         var candidates = context.candidates, results = context.results
         defer { context.candidates = candidates; context.results = results }
         let fresh = context.neighbors, freshDistances = context.neighborDistances
@@ -152,19 +155,8 @@ extension HNSWIndex {
             let current = candidates.popBest().id
             // The next node to expand is likely the new best: start loading its links.
             if !candidates.isEmpty { vireo_prefetch(g.linkList(candidates.bestID, level: level), 128) }
-            let list = g.linkList(current, level: level)
-            let linkCount = Int(vireo_load_acquire_u32(list))
-            var freshCount = 0
-            for j in 0..<linkCount {
-                let neighbor = vireo_load_acquire_u32(list + 1 + j)
-                if tags[Int(neighbor)] != generation {
-                    tags[Int(neighbor)] = generation
-                    fresh[freshCount] = neighbor
-                    freshCount += 1
-                    measure.prefetch(neighbor)
-                }
-            }
-            measure.distances(to: fresh, count: freshCount, into: freshDistances)
+            let freshCount = measureUnvisited(g, current, level: level, tags: tags, generation: generation,
+                                              distance: measure, into: fresh, freshDistances)
             for j in 0..<freshCount {
                 let neighbor = fresh[j], distance = freshDistances[j]
                 guard distance < bound else { continue }
@@ -175,6 +167,64 @@ extension HNSWIndex {
                 }
             }
         }
+    }
+
+    /// `searchLayer` when every node may be returned, over one sorted array of the ef best
+    /// nodes found (`SearchPool`) instead of a candidate heap and a result heap: the same
+    /// nodes are expanded (the next is the closest not yet expanded, and one farther than
+    /// the ef-th could never be), with a fraction of the heap work per neighbour. Leaves the
+    /// pool's nodes in `context.results`. The caller has called `context.begin`.
+    private func searchLayerPooled<D: QueryDistance>(
+        _ g: HNSWGraph, _ context: SearchContext, distance measure: D, entry: UInt32, level: Int
+    ) {
+        var pool = context.pool
+        defer { context.pool = pool }
+        let fresh = context.neighbors, freshDistances = context.neighborDistances
+        let tags = context.tags, generation = context.generation
+        tags[Int(entry)] = generation
+        _ = pool.insert(measure.distance(to: entry), entry)
+        var next = 0
+        while next < pool.count {
+            let current = pool.entries[next].id
+            pool.markExpanded(next)
+            // The next node to expand is likely the following unexpanded one: load its links.
+            let following = pool.firstUnexpanded(from: next + 1)
+            if following < pool.count { vireo_prefetch(g.linkList(pool.entries[following].id, level: level), 128) }
+            let freshCount = measureUnvisited(g, current, level: level, tags: tags, generation: generation,
+                                              distance: measure, into: fresh, freshDistances)
+            var lowest = pool.count
+            for j in 0..<freshCount {
+                let position = pool.insert(freshDistances[j], fresh[j])
+                if position < lowest { lowest = position }
+            }
+            // Everything before `next` is expanded: an entry inserted there is the next one.
+            next = lowest <= next ? lowest : pool.firstUnexpanded(from: next + 1)
+        }
+        context.results.replace(ascending: pool.entries, count: pool.count)
+    }
+
+    /// Marks the links of `node` at `level` not yet visited as visited, copies them to
+    /// `fresh` (prefetching their vectors' first line) and computes their distances into
+    /// `freshDistances` with one batched call; returns how many there were.
+    @inline(__always)
+    private func measureUnvisited<D: QueryDistance>(
+        _ g: HNSWGraph, _ node: UInt32, level: Int, tags: UnsafeMutablePointer<UInt16>, generation: UInt16,
+        distance measure: D, into fresh: UnsafeMutablePointer<UInt32>, _ freshDistances: UnsafeMutablePointer<Float>
+    ) -> Int {
+        let list = g.linkList(node, level: level)
+        let linkCount = Int(vireo_load_acquire_u32(list))
+        var freshCount = 0
+        for j in 0..<linkCount {
+            let neighbor = vireo_load_acquire_u32(list + 1 + j)
+            if tags[Int(neighbor)] != generation {
+                tags[Int(neighbor)] = generation
+                fresh[freshCount] = neighbor
+                freshCount &+= 1
+                measure.prefetch(neighbor)
+            }
+        }
+        measure.distances(to: fresh, count: freshCount, into: freshDistances)
+        return freshCount
     }
 
     /// Calls `body` with the distance from node `origin` to other nodes: exact over float
@@ -224,31 +274,41 @@ extension HNSWIndex {
                       entry: entry, fromLevel: fromLevel, toLevel: toLevel)
     }
 
+    /// Each hop computes the distances to all of the node's links in one batched call (the
+    /// links are copied first, with acquire loads), so their vectors' cache misses overlap
+    /// as on level 0; one distance at a time left the upper levels waiting on memory (8% of
+    /// a search's time on 100k × 384). The result is the same node: the first strictly
+    /// closer minimum of each list, as a one-by-one scan picks.
     func greedyDescent<D: QueryDistance>(
         _ g: HNSWGraph, distance measure: D, entry: UInt32, fromLevel: Int, toLevel: Int
     ) -> UInt32 {
         var current = entry
         var currentDistance = measure.distance(to: entry)
         var level = fromLevel
-        while level > toLevel {
-            var changed = true
-            while changed {
-                changed = false
-                let list = g.linkList(current, level: level)
-                let linkCount = Int(vireo_load_acquire_u32(list))
-                for j in 0..<linkCount {
-                    let neighbor = vireo_load_acquire_u32(list + 1 + j)
-                    let distance = measure.distance(to: neighbor)
-                    if distance < currentDistance {
-                        currentDistance = distance
-                        current = neighbor
-                        changed = true
+        guard level > toLevel else { return current }
+        let capacity = g.linkCapacity(level: 1)
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { idBuffer in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { distanceBuffer in
+                let ids = idBuffer.baseAddress!, distances = distanceBuffer.baseAddress!
+                while level > toLevel {
+                    var changed = true
+                    while changed {
+                        changed = false
+                        let list = g.linkList(current, level: level)
+                        let linkCount = min(Int(vireo_load_acquire_u32(list)), capacity)
+                        for j in 0..<linkCount { ids[j] = vireo_load_acquire_u32(list + 1 + j) }
+                        measure.distances(to: ids, count: linkCount, into: distances)
+                        for j in 0..<linkCount where distances[j] < currentDistance {
+                            currentDistance = distances[j]
+                            current = ids[j]
+                            changed = true
+                        }
                     }
+                    level -= 1
                 }
+                return current
             }
-            level -= 1
         }
-        return current
     }
 
     /// Copies `vector` into `destination`, scaled to unit length for cosine.

@@ -10,6 +10,8 @@ final class SearchContext: @unchecked Sendable {
     private(set) var generation: UInt16 = 0
     var candidates = CandidateHeap(capacity: 256)
     var results: TopKHeap<UInt32>
+    /// Frontier and results in one sorted array, for searches whose filter rejects nothing.
+    var pool = SearchPool(bufferCount: 64)
     let query: UnsafeMutablePointer<Float>
     /// The query's int8 codes, for indexes with int8 quantization.
     let queryCodes: UnsafeMutablePointer<Int8>
@@ -42,6 +44,7 @@ final class SearchContext: @unchecked Sendable {
         tags.deallocate()
         candidates.deallocate()
         results.deallocate()
+        pool.deallocate()
         query.deallocate()
         queryCodes.deallocate()
         queryBiased.deallocate()
@@ -71,6 +74,11 @@ final class SearchContext: @unchecked Sendable {
             results = TopKHeap(capacity: ef)
         }
         results.reset(capacity: ef)
+        if pool.bufferCount < ef {
+            pool.deallocate()
+            pool = SearchPool(bufferCount: ef)
+        }
+        pool.reset(limit: ef)
     }
 }
 

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CVireoSupport
+
 /// Bounded max-heaps over raw buffers, used by every top-k selection. The heap keeps
 /// the `capacity` smallest distances seen; its root is the worst of them, so a new
 /// candidate is rejected with one comparison. No allocation after `init`.
@@ -93,11 +100,50 @@ struct TopKHeap<ID: BinaryInteger> {
         ids[i] = id
     }
 
+    /// Replaces the contents with `newCount` (≤ capacity) elements given best first, stored
+    /// worst first (a descending array is a valid max-heap).
+    mutating func replace(ascending source: UnsafePointer<(distance: Float, id: ID)>, count newCount: Int) {
+        precondition(newCount <= capacity, "more elements than the heap keeps")
+        for i in 0..<newCount {
+            (distances[i], ids[i]) = source[newCount - 1 - i]
+        }
+        count = newCount
+    }
+
+    /// Whether the elements are in descending order, as `replace(ascending:)` leaves them
+    /// (a graph search's pool): then the best are read from the end, with no sifting.
+    private var isSortedDescending: Bool {
+        var i = 1
+        while i < count && distances[i - 1] >= distances[i] { i += 1 }
+        return i >= count
+    }
+
+    /// Keeps only the `k` best elements.
+    mutating func keepBest(_ k: Int) {
+        guard count > k else { return }
+        if isSortedDescending {
+            let drop = count - k
+            for i in 0..<k {
+                distances[i] = distances[drop + i]
+                ids[i] = ids[drop + i]
+            }
+            count = k
+        } else {
+            while count > k { popWorst() }
+        }
+    }
+
     /// The kept elements, best first.
     func sorted() -> [(distance: Float, id: ID)] {
         var out: [(distance: Float, id: ID)] = []
         out.reserveCapacity(count)
-        for i in 0..<count { out.append((distances[i], ids[i])) }
+        if isSortedDescending {
+            // Ascending already; the sort below then only orders equal distances by id (it is
+            // linear on sorted input).
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append((distances[i], ids[i])) }
+        } else {
+            for i in 0..<count { out.append((distances[i], ids[i])) }
+        }
         out.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
         return out
     }
@@ -182,4 +228,83 @@ struct CandidateHeap {
         ids = newIDs
         capacity = newCapacity
     }
+}
+
+/// The frontier and the results of a graph search whose filter rejects nothing, in one
+/// array sorted by distance (best first) holding at most `limit` (ef) entries, each
+/// flagged once expanded. The next node to expand is the first unexpanded entry, and a
+/// node pushed out of the array could never have been expanded (it is farther than ef
+/// others), so this replaces the candidate heap and the result heap of the classic loop
+/// (NSG and its successors search this way). Inserting is a binary search and a move of
+/// the entries behind; no allocation after `init`.
+struct SearchPool {
+    /// Distance and node of each entry, best first.
+    private(set) var entries: UnsafeMutablePointer<(distance: Float, id: UInt32)>
+    /// Whether entry i's links have been read.
+    private(set) var expanded: UnsafeMutablePointer<Bool>
+    /// Entries the buffers hold.
+    let bufferCount: Int
+    /// Entries kept (ef, ≤ bufferCount) and entries held now.
+    private(set) var limit = 1
+    private(set) var count = 0
+
+    init(bufferCount: Int) {
+        // vireo_upper_bound_pairs reads the distances as every other float.
+        precondition(MemoryLayout<(distance: Float, id: UInt32)>.stride == 8, "pool entries must be two packed 32-bit fields")
+        self.bufferCount = max(bufferCount, 1)
+        entries = .allocate(capacity: self.bufferCount)
+        expanded = .allocate(capacity: self.bufferCount)
+    }
+
+    func deallocate() {
+        entries.deallocate()
+        expanded.deallocate()
+    }
+
+    /// Empties the pool and sets how many entries it keeps.
+    mutating func reset(limit newLimit: Int) {
+        precondition(newLimit >= 1 && newLimit <= bufferCount, "pool limit beyond its buffers")
+        limit = newLimit
+        count = 0
+    }
+
+    /// Inserts an unexpanded entry unless the pool is full and it is not closer than the
+    /// worst (which it then pushes out); returns its position, or `limit` when it was
+    /// not kept. Equal distances keep their arrival order.
+    @inline(__always)
+    mutating func insert(_ distance: Float, _ id: UInt32) -> Int {
+        if count == limit {
+            if !(distance < entries[count - 1].distance) { return limit }
+            count -= 1
+        }
+        let low = vireo_upper_bound_pairs(entries, count, distance)
+        let behind = count - low
+        if behind > 16 {
+            memmove(entries + low + 1, entries + low, behind * MemoryLayout<(distance: Float, id: UInt32)>.stride)
+            memmove(expanded + low + 1, expanded + low, behind * MemoryLayout<Bool>.stride)
+        } else {
+            // A few entries (the usual case at search ef): cheaper than two library calls.
+            var i = count
+            while i > low {
+                entries[i] = entries[i - 1]
+                expanded[i] = expanded[i - 1]
+                i -= 1
+            }
+        }
+        entries[low] = (distance, id)
+        expanded[low] = false
+        count += 1
+        return low
+    }
+
+    /// The first unexpanded position at or after `start` (`count` when there is none).
+    @inline(__always)
+    func firstUnexpanded(from start: Int) -> Int {
+        var i = start
+        while i < count && expanded[i] { i += 1 }
+        return i
+    }
+
+    @inline(__always)
+    func markExpanded(_ position: Int) { expanded[position] = true }
 }

@@ -62,6 +62,21 @@ static inline void vireo_prefetch(const void *p, size_t bytes) {
     for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
 }
 
+/// How many of `count` (distance: float, id: uint32) pairs at `pairs`, sorted by distance,
+/// have a distance <= `distance`: a binary search whose steps depend only on `count`, each
+/// a conditional move rather than a branch (the comparisons of a graph search's candidates
+/// are unpredictable; Swift's ternary compiled to a branch).
+static inline size_t vireo_upper_bound_pairs(const void *pairs, size_t count, float distance) {
+    const float *d = (const float *)pairs;  // the distance of pair i is d[2 i]
+    size_t low = 0, length = count;
+    while (length > 1) {
+        size_t half = length >> 1;
+        low = __builtin_unpredictable(d[2 * (low + half)] <= distance) ? low + half : low;
+        length -= half;
+    }
+    return low + (count > 0 && d[2 * low] <= distance);
+}
+
 /// Atomic 32-bit loads and stores for graph links read by searches while inserts write
 /// them. On x86 both compile to plain moves; they exist so the memory model (and the
 /// thread sanitizer) see the publication order.
