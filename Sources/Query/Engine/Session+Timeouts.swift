@@ -54,7 +54,9 @@ extension Session {
         try statementCancel.check()
         statementCancel.beginStatement(timeoutMs: settings.statementTimeoutMs)
         defer { statementCancel.endStatement() }
-        // A SET earlier in the request may have changed the zone.
+        // A SET earlier in the request may have changed the zone (binding a task-local
+        // value costs a push and a pop: only then).
+        guard settings.timeZone != SessionTimeZone.current else { return try body() }
         return try SessionTimeZone.$current.withValue(settings.timeZone) { try body() }
     }
 

@@ -192,9 +192,14 @@ enum PlanExecutor {
         let rowIDColumn = scan.table.rowIDColumn
         for (column, isNeeded) in needed.enumerated().dropLast() where isNeeded && column != rowIDColumn { return nil }
         var values = nullRow(scan.table.columns.count + 1)
-        if let rowIDColumn { values[rowIDColumn] = .int(rowID) }
-        values[scan.table.columns.count] = .int(rowID)
+        setRowID(&values, rowID, scan: scan)
         return values
+    }
+
+    /// Makes a row of `rowFromID` the row of `rowID`.
+    static func setRowID(_ row: inout [Value], _ rowID: Int64, scan: TableScan) {
+        if let rowIDColumn = scan.table.rowIDColumn { row[rowIDColumn] = .int(rowID) }
+        row[scan.table.columns.count] = .int(rowID)
     }
 
     /// The row positions `expressions` read when each is a plain column; nil otherwise.

@@ -35,14 +35,17 @@ enum VectorScan {
         guard let found else { return try PlanExecutor.run(search.exactPlan, context, emit) }
         var unfiltered = scan
         unfiltered.filter = nil
+        // A query that reads nothing but the row id reuses one row for all of them.
+        var idRow = PlanExecutor.rowFromID(0, scan: unfiltered)
         // The index follows commits, not this statement's snapshot: unless it is known to
         // hold exactly the snapshot's rows, a row it holds may be gone from (or not yet in)
         // the snapshot, so each row is looked up there.
         for (label, _) in found.rows {
             let keepGoing: Bool
-            if let row = PlanExecutor.rowFromID(label, scan: unfiltered) {
+            if idRow != nil {
                 if !found.inSnapshot, try context.data.withRow(scan.table, rowID: label, { _ in true }) == nil { continue }
-                keepGoing = try emit(row)
+                PlanExecutor.setRowID(&idRow!, label, scan: unfiltered)
+                keepGoing = try emit(idRow!)
             } else {
                 keepGoing = try PlanExecutor.emitRow(label, unfiltered, context, emit)
             }
