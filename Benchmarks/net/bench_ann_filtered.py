@@ -60,6 +60,7 @@ MODES = [
     ("Vireo without filter cache", "vireo", ["SET vireo.filter_cache = off"]),
     # Every query its own filter (QUERY_VARYING): the cache never holds it.
     ("Vireo with a filter differing per query", "vireo", []),
+    ("Vireo with a filter differing per query and no cache", "vireo", ["SET vireo.filter_cache = off"]),
     ("pgvector relaxed_order", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = relaxed_order"]),
     ("pgvector strict_order", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = strict_order"]),
     ("pgvector, no iterative scan", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = off"]),
@@ -67,7 +68,7 @@ MODES = [
 ]
 
 
-VARYING = {"Vireo with a filter differing per query"}
+VARYING = {"Vireo with a filter differing per query", "Vireo with a filter differing per query and no cache"}
 
 
 def filtered_truth(base, queries, categories, s):
