@@ -7,8 +7,11 @@ Every row of `items (id bigint PRIMARY KEY, category int, embedding vector(DIM))
 `category` in 0...999, each value on count / 1000 rows (shuffled, independent of the
 vector), so `category < s` matches exactly s / 1000 of the rows. Both servers get the same
 rows by COPY and the same `CREATE INDEX ... USING hnsw (embedding vector_cosine_ops) WITH
-(m = M, ef_construction = EFC)` (no index on `category`), and answer the same prepared
-statement, `SELECT id FROM items WHERE category < %s ORDER BY embedding <=> %s LIMIT 10`.
+(m = M, ef_construction = EFC)`, and (unless `--category-index off`) the same B-tree index
+on `category`, `CREATE INDEX items_category_idx ON items (category)`, which a user filtering
+by a column would create (Vireo reads a selective filter's matching rows from it; pgvector's
+planner may use it too); they answer the same prepared statement,
+`SELECT id FROM items WHERE category < %s ORDER BY embedding <=> %s LIMIT 10`.
 hnswlib gets the same vectors, labels, M and ef_construction, and a filter function (the
 `__contains__` of a frozenset of the matching labels, so no Python frame runs per node).
 Vireo runs twice: as configured (it keeps the bitmap of a filter's matching rows for the
@@ -39,6 +42,8 @@ from netbench import minilm_like
 
 K = 10
 QUERY = "SELECT id FROM items WHERE category < %s ORDER BY embedding <=> %s LIMIT 10"
+# The same share of rows, a different range of categories for each query (`VARYING`).
+QUERY_VARYING = "SELECT id FROM items WHERE category >= %s AND category < %s ORDER BY embedding <=> %s LIMIT 10"
 CATEGORIES = 1000
 SELECTIVITIES = {"50%": 500, "10%": 100, "1%": 10, "0.1%": 1}  # label: s in `category < s`
 EF_CANDIDATES = [10, 20, 40, 64, 100, 160, 256, 400, 640, 1000]
@@ -53,11 +58,17 @@ MODES = [
     ("Vireo", "vireo", []),
     # Each search finds its filter's rows anew (no bitmap kept from the previous one).
     ("Vireo without filter cache", "vireo", ["SET vireo.filter_cache = off"]),
+    # Every query its own filter (QUERY_VARYING): the cache never holds it.
+    ("Vireo with a filter differing per query", "vireo", []),
+    ("Vireo with a filter differing per query and no cache", "vireo", ["SET vireo.filter_cache = off"]),
     ("pgvector relaxed_order", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = relaxed_order"]),
     ("pgvector strict_order", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = strict_order"]),
     ("pgvector, no iterative scan", "pgvector", PGVECTOR_SETTINGS + ["SET hnsw.iterative_scan = off"]),
     ("hnswlib filter", "hnswlib", []),
 ]
+
+
+VARYING = {"Vireo with a filter differing per query", "Vireo with a filter differing per query and no cache"}
 
 
 def filtered_truth(base, queries, categories, s):
@@ -69,23 +80,47 @@ def filtered_truth(base, queries, categories, s):
     return [list(ids[row] + 1) for row in top]
 
 
+class Workload:
+    """What a server mode runs for one selectivity: the statement, each query's parameters,
+    the exact answers, and whether an id lies inside query n's filter. A fixed filter is
+    `category < s`; a varying one `category >= low AND category < low + s`, low differing
+    from query to query."""
+
+    def __init__(self, base, queries, categories, s, varying):
+        self.statement = QUERY_VARYING if varying else QUERY
+        if not varying:
+            matching = set(int(i) for i in np.nonzero(categories < s)[0] + 1)
+            self.parameters = [(s, q) for q in queries]
+            self.truth = filtered_truth(base, queries, categories, s)
+            self.inside = lambda n, i: i in matching
+            return
+        lows = [(37 * n) % (CATEGORIES - s + 1) for n in range(len(queries))]
+        self.parameters = [(low, low + s, q) for low, q in zip(lows, queries)]
+        self.truth = []
+        for low, q in zip(lows, queries):
+            ids = np.nonzero((categories >= low) & (categories < low + s))[0]
+            top = np.argsort(-(base[ids] @ q), kind="stable")[:min(K, len(ids))]
+            self.truth.append([int(i) for i in ids[top] + 1])
+        self.inside = lambda n, i: lows[n] <= categories[i - 1] < lows[n] + s
+
+
 class Checked:
     """What a sweep point's answers show against the truth."""
 
-    def __init__(self, answers, truth, matching_ids):
+    def __init__(self, answers, truth, inside):
         wanted = len(truth[0])
         self.recall = sum(len(set(a) & set(t)) for a, t in zip(answers, truth)) / float(len(truth) * wanted)
         self.full = sum(len(a) == wanted for a in answers) / float(len(answers))
-        self.outside = sum(1 for a in answers for i in a if i not in matching_ids)
+        self.outside = sum(1 for n, a in enumerate(answers) for i in a if not inside(n, i))
         self.duplicated = sum(len(a) - len(set(a)) for a in answers)
         self.short = [n for n, a in enumerate(answers) if len(a) < wanted]
 
 
 # --- the two servers ---------------------------------------------------------------------
 
-def server_answers(connection, s, queries):
+def server_answers(connection, statement, parameters):
     with connection.cursor() as cursor:
-        return [[row[0] for row in cursor.execute(QUERY, (s, q), prepare=True)] for q in queries]
+        return [[row[0] for row in cursor.execute(statement, p, prepare=True)] for p in parameters]
 
 
 def plan(dsn, settings, s, query_vector, generic):
@@ -101,15 +136,16 @@ def plan(dsn, settings, s, query_vector, generic):
         return re.sub(r"'\[[^]]*\]'", "'[...]'", " / ".join(str(row[0]).strip() for row in rows))
 
 
-def server_sweep(dsn, settings, s, queries, truth, matching_ids, target):
+def server_sweep(dsn, settings, workload, target):
     points = []
     with connect(dsn) as connection:
         for setting in settings:
             connection.execute(setting)
-        server_answers(connection, s, queries[:20])  # warm-up: pages and the prepared statement
+        server_answers(connection, workload.statement, workload.parameters[:20])  # warm-up: pages and the prepared statement
         for ef in EF_CANDIDATES:
             connection.execute(f"SET hnsw.ef_search = {ef}")
-            points.append((ef, Checked(server_answers(connection, s, queries), truth, matching_ids)))
+            answers = server_answers(connection, workload.statement, workload.parameters)
+            points.append((ef, Checked(answers, workload.truth, workload.inside)))
             if sweep_done(points, target):
                 break
     return points
@@ -159,7 +195,7 @@ def hnswlib_sweep(index, queries, truth, matching_ids, target):
     points = []
     for ef in EF_CANDIDATES:
         index.set_ef(ef)
-        points.append((ef, Checked(hnswlib_answers(index, queries, accept), truth, matching_ids)))
+        points.append((ef, Checked(hnswlib_answers(index, queries, accept), truth, lambda n, i: i in matching_ids)))
         if sweep_done(points, target):
             break
     return points
@@ -195,6 +231,8 @@ def main():
     parser.add_argument("--queries-per-client-max", type=int, default=100000)
     parser.add_argument("--selectivities", default=",".join(SELECTIVITIES), help="of " + ",".join(SELECTIVITIES).replace("%", "%%"))
     parser.add_argument("--modes", default="all", help="comma-separated names of MODES, or all")
+    parser.add_argument("--category-index", choices=["on", "off"], default="on",
+                        help="a B-tree index on category on both servers (default on)")
     args = parser.parse_args()
     if args.count % CATEGORIES:
         raise SystemExit(f"--count must be a multiple of {CATEGORIES}")
@@ -211,12 +249,18 @@ def report(args, dsns, modes, base, queries, categories):
     builds = {}
     for system in ("vireo", "pgvector"):
         builds[system] = load(dsns[system], base, args.m, args.ef_construction, system == "pgvector", categories)
+        if args.category_index == "on":
+            with connect(dsns[system]) as connection:
+                connection.execute("CREATE INDEX items_category_idx ON items (category)")
+                if system == "pgvector":
+                    connection.execute("ANALYZE items")
     index, seconds = hnswlib_index(base, args.m, args.ef_construction)
     builds["hnswlib"] = (0.0, seconds)
     for system, (load_seconds, build_seconds) in builds.items():
         print(f"{system}: COPY {load_seconds:.1f} s, index build {build_seconds:.1f} s", file=sys.stderr)
     print(f"{args.count} × {args.dim} MiniLM-like vectors, cosine, m={args.m}, ef_construction={args.ef_construction}, "
           f"{len(queries)} queries, k={K}, target recall@{K} {args.target_recall}; `{QUERY}`; "
+          f"B-tree index on category: {args.category_index}; "
           f"load average {os.getloadavg()[0]:.1f} at the start\n")
     header = "| filter (rows) | system | ef | recall@10 | min(k, matching) rows | rows outside filter |"
     header += "".join(f" QPS, {n} client{'s' if n > 1 else ''} | p50 / p99 ms, {n} |" for n in clients)
@@ -232,7 +276,8 @@ def report(args, dsns, modes, base, queries, categories):
                 points = hnswlib_sweep(index, queries, truth, matching_ids, args.target_recall)
             else:
                 print(f"{name}, {label}: plan {plan(dsns[system], settings, s, queries[0], system == 'pgvector')}", file=sys.stderr)
-                points = server_sweep(dsns[system], settings, s, queries, truth, matching_ids, args.target_recall)
+                workload = Workload(base, queries, categories, s, name in VARYING)
+                points = server_sweep(dsns[system], settings, workload, args.target_recall)
             print(f"{name}, {label}: sweep (ef: recall, full) " +
                   ", ".join(f"{ef}: {c.recall:.3f}, {c.full:.2f}" for ef, c in points), file=sys.stderr, flush=True)
             ef, checked = chosen(points, args.target_recall)
@@ -249,8 +294,8 @@ def report(args, dsns, modes, base, queries, categories):
                                    if n == 1 else None)
                 else:
                     figures.append(throughput(dsns[system], settings + [f"SET hnsw.ef_search = {ef}"],
-                                              [(s, q) for q in queries], n, args.seconds, args.queries_per_client_max,
-                                              statement=QUERY))
+                                              workload.parameters, n, args.seconds, args.queries_per_client_max,
+                                              statement=workload.statement))
             row = (f"| {label} ({len(matching)}) | {name} | {ef} | {checked.recall:.3f} | {checked.full:.1%} | "
                    f"{checked.outside} |")
             row += "".join(" | |" if f is None else f" {f[0]:.0f} | {f[1]:.2f} / {f[2]:.2f} |" for f in figures)

@@ -10,15 +10,16 @@ struct FilteredVectorSearchTests {
     static let rowCount = 5_000
     static let dimension = 8
 
-    /// Rows `id` 1…rowCount with `category = (id - 1) % 1000` and random vectors; an HNSW index.
-    static func database() throws -> (Database, [[Float]]) {
+    /// Rows `id` 1…`count` with `category = (id - 1) % 1000` (or `category(id)`) and random
+    /// vectors; an HNSW index.
+    static func database(count: Int = rowCount, category: (Int) -> Value = { .int(Int64(($0 - 1) % 1000)) }) throws -> (Database, [[Float]]) {
         let db = try Database.inMemory()
         try db.execute("CREATE TABLE items (id bigserial PRIMARY KEY, category int, embedding vector(\(dimension)))")
         var random = SeededRandom(seed: 17)
-        let vectors = (0..<rowCount).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) } }
+        let vectors = (0..<count).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &random) } }
         try db.transaction { session in
-            for (index, vector) in vectors.enumerated() {
-                try session.execute("INSERT INTO items (category, embedding) VALUES ($1, $2)", [.int(Int64(index % 1000)), .vector(vector)])
+            for (offset, vector) in vectors.enumerated() {
+                try session.execute("INSERT INTO items (category, embedding) VALUES ($1, $2)", [category(offset + 1), .vector(vector)])
             }
         }
         try db.execute("CREATE INDEX items_embedding ON items USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)")

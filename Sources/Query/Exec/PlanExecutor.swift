@@ -341,9 +341,27 @@ enum PlanExecutor {
     private static func indexScan(_ scan: TableScan, _ range: IndexRange, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
         if let search = range.textTopK { return try TextTopK.run(scan, range.index, search, context, emit) }
         if let textQuery = range.textQuery { return try invertedIndexScan(scan, range.index, textQuery, context, emit) }
+        var rowIDs: [Int64] = []
+        _ = try scanRange(range, scan.table, context) { rowID in
+            try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
+            rowIDs.append(rowID)
+            return true
+        }
+        for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
+        return true
+    }
+
+    /// Visits the row ids of a B+tree index range's entries (its bounds evaluated now), each
+    /// once, in index order for each value of its key list, until `body` returns false.
+    /// `skippingNullKeys`: the entries whose range key (the key after the equalities) is
+    /// NULL are not read, as no comparison of that key passes them. Returns whether the bounds are exact, so that
+    /// every entry read meets the range's conditions: each bound value an integer on an
+    /// integer key (a bound of another type is widened to the key's, `IndexKeyBound`).
+    static func scanRange(_ range: IndexRange, _ table: TableDefinition, _ context: ExecutionContext, skippingNullKeys: Bool = false,
+                          _ body: (Int64) throws -> Bool) throws -> Bool {
         let columnTypes = range.index.columns.indices.map { position -> ColumnType? in
             guard range.index.expression(at: position) == nil else { return nil }
-            return scan.table.columnIndex(range.index.columns[position]).map { scan.table.columns[$0].type }
+            return table.columnIndex(range.index.columns[position]).map { table.columns[$0].type }
         }
         let bound = { (values: [Value]?, inclusive: Bool, isLower: Bool) -> ValueBound?? in
             guard let values else { return .some(nil) }
@@ -353,30 +371,30 @@ enum PlanExecutor {
         }
         let lowerValues = try range.lower?.map { try Evaluator.evaluate($0, [], context) }
         let upperValues = try range.upper?.map { try Evaluator.evaluate($0, [], context) }
-        var rowIDs: [Int64] = []
         var seen = Set<Int64>()
-        for listed in try keyListValues(range.keyList, context) {
+        var exact = true, stopped = false
+        for listed in try keyListValues(range.keyList, context) where !stopped {
             var lower = lowerValues, upper = upperValues
             if let listed, let position = range.keyList?.position {
                 lower?[position] = listed
                 upper?[position] = listed
             }
+            exact = exact && IndexKeyBound.isExact(lower ?? [], columnTypes: columnTypes) && IndexKeyBound.isExact(upper ?? [], columnTypes: columnTypes)
             guard var from = bound(lower, range.lowerInclusive, true), var to = bound(upper, range.upperInclusive, false) else { continue }
             // A DESC range key holds its larger values first: the bounds swap into index order.
             if range.rangeKeyDescending { (from, to) = (to, from) }
-            for (partFrom, partTo) in scanParts(range, from, to) {
+            if skippingNullKeys { (from, to) = IndexKeyBound.skippingNull(from, to, lower: lower, upper: upper, descending: range.rangeKeyDescending) }
+            for (partFrom, partTo) in scanParts(range, from, to) where !stopped {
                 try context.data.scanIndex(range.index, from: partFrom, to: partTo, reverse: range.reverse) { rowID in
                     try context.checkCancel()
                     // Two listed values can name the same key (1 and 1.0): each row once.
                     guard range.keyList == nil || seen.insert(rowID).inserted else { return true }
-                    try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)
-                    rowIDs.append(rowID)
-                    return true
+                    stopped = try !body(rowID)
+                    return !stopped
                 }
             }
         }
-        for rowID in rowIDs where !(try emitRow(rowID, scan, context, emit)) { return false }
-        return true
+        return exact
     }
 
     /// The values an index scan's key list takes in turn, NULLs left out (they match
@@ -464,6 +482,36 @@ enum IndexKeyBound {
             return .some(prefix.isEmpty ? nil : ValueBound(prefix, inclusive: true))
         }
         return .some(ValueBound(prefix + tail.values, inclusive: tail.inclusive))
+    }
+
+    /// Whether a bound's `values` are keys as they are: integers on integer keys (any other
+    /// bound may be converted and widened; NULLs match nothing, so they count as exact).
+    static func isExact(_ values: [Value], columnTypes: [ColumnType?]) -> Bool {
+        values.enumerated().allSatisfy { position, value in
+            if value.isNull { return true }
+            guard case .int = value, position < columnTypes.count else { return false }
+            return columnTypes[position]?.storageType == .int
+        }
+    }
+
+    /// Bounds in index order (`from`, `to`) that also leave out the entries whose range key
+    /// is NULL when the range is open on the side where they lie (first for an ascending
+    /// key, last for a DESC one). `lower` and `upper` are the bound values in value order:
+    /// the equalities, then the range key's bound when it has one.
+    static func skippingNull(_ from: ValueBound?, _ to: ValueBound?, lower: [Value]?, upper: [Value]?,
+                             descending: Bool) -> (ValueBound?, ValueBound?) {
+        let lowerCount = lower?.count ?? 0, upperCount = upper?.count ?? 0
+        // Bounded on neither side or on both (the range key's NULLs then lie outside), or
+        // equalities alone (which no NULL meets).
+        guard lowerCount != upperCount else { return (from, to) }
+        let rangeKey = max(lowerCount, upperCount) - 1
+        // The equalities as keys (converted to their keys' types, as both bounds hold them).
+        let prefix = Array((from ?? to)?.values.prefix(rangeKey) ?? [])
+        let pastNulls = ValueBound(prefix + [.null], inclusive: false)
+        if descending {
+            return (from, (to?.values.count ?? 0) > rangeKey ? to : pastNulls)
+        }
+        return ((from?.values.count ?? 0) > rangeKey ? from : pastNulls, to)
     }
 
     /// `value` as a key of `columnType` equal to it, nil when no such key exists.

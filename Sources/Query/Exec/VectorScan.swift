@@ -90,7 +90,8 @@ enum VectorScan {
         let ef = max(context.efSearch, k)
         var filter: ((Int64) -> Bool)?, exact: Bool?
         if let predicate = scan.filter {
-            switch try filteredSearch(predicate, scan, index, efSearch: ef, candidates: candidates, context, failure) {
+            switch try filteredSearch(predicate, scan, index, efSearch: ef, candidates: candidates, filterRange: search.filterRange,
+                                      context, failure) {
             case .exactPlan: return nil
             case .index(let labelFilter, let rankExactly): (filter, exact) = (labelFilter, rankExactly)
             }
@@ -135,14 +136,12 @@ enum VectorScan {
     /// later row from passing and is thrown once the search returns.
     static func rowFilter(_ predicate: BoundExpression, _ scan: TableScan, _ context: ExecutionContext,
                           _ failure: FilterFailure, candidates: Set<Int64>?) -> (Int64) -> Bool {
-        { rowID in
+        let check = RowPredicate(predicate, scan.table)
+        return { rowID in
             guard failure.error == nil, candidates?.contains(rowID) ?? true else { return false }
             do {
                 try context.checkCancel()
-                guard let row = try context.data.withRow(scan.table, rowID: rowID, { try PlanExecutor.row($0, rowID: rowID, scan: scan) }) else {
-                    return false
-                }
-                return try Evaluator.holds(predicate, row, context)
+                return try check.holds(rowID, scan.table, context)
             } catch {
                 failure.error = error
                 return false

@@ -56,6 +56,21 @@ extension AccessPath {
         return .indexScan(with(scan, reason: best.reason), best.range)
     }
 
+    /// The B+tree index range that best narrows a vector search's WHERE clause, whatever
+    /// ANALYZE's statistics say: the search reads only the range's row ids (no row), to
+    /// build the bitmap of matching rows when it needs one (`VectorScan.filterRangeRows`).
+    static func filterRange(_ scan: TableScan, parameters: PlanParameters?) -> IndexRange? {
+        let conjuncts = scan.filter?.conjuncts ?? []
+        var best: IndexCandidate?
+        for index in scan.table.indexes where index.hasEntryTree && !index.isInverted {
+            guard let bound = try? IndexExpressions.shared.bound(index, table: scan.table), !bound.hasJSONKey else { continue }
+            if let predicate = bound.predicate, !implies(conjuncts, predicate, parameters: parameters) { continue }
+            guard let found = range(on: index, keys: bound.keys, table: scan.table, conjuncts, order: [], orderOnly: false) else { continue }
+            if best == nil || found.beats(best!) { best = found }
+        }
+        return best?.range
+    }
+
     /// Above this fraction of the table a sequential scan is cheaper than an index scan,
     /// which reads each row it finds by a B+tree lookup of its own (PostgreSQL's cost model
     /// puts the turn near here for rows scattered over the table).
@@ -90,11 +105,13 @@ extension AccessPath {
         var equalities: [BoundExpression] = []
         var conditions: [String] = []
         for (position, key) in keys.enumerated() {
-            if let value = equality(conjuncts, key: key) {
+            if let (value, source) = equalityConjunct(conjuncts, key: key) {
                 equalities.append(value)
+                range.conjunctsUsed.append(source)
                 conditions.append("\(keyText(index, position)) = value")
-            } else if range.keyList == nil, let list = keyList(conjuncts, key: key, position: position) {
+            } else if range.keyList == nil, let (list, source) = keyList(conjuncts, key: key, position: position) {
                 range.keyList = list
+                range.conjunctsUsed.append(source)
                 equalities.append(.constant(.null))  // each listed value in turn, when the scan runs
                 conditions.append("\(keyText(index, position)) = ANY (values)")
             } else {
@@ -104,6 +121,7 @@ extension AccessPath {
         var rangeBounds: ColumnBounds?
         if equalities.count < keys.count, let bounds = bounds(on: keys[equalities.count], conjuncts) {
             rangeBounds = bounds
+            range.conjunctsUsed += bounds.sources
             conditions.append(boundsText(bounds, keyText(index, equalities.count)))
         }
         // Ranges read value by value come out in the list's order, not the index's.
@@ -132,25 +150,30 @@ extension AccessPath {
 
     /// `key = value` or `value = key` among the conjuncts, with `value` independent of the row.
     private static func equality(_ conjuncts: [BoundExpression], key: BoundExpression) -> BoundExpression? {
+        equalityConjunct(conjuncts, key: key)?.value
+    }
+
+    /// `equality`'s value and the position of its conjunct.
+    private static func equalityConjunct(_ conjuncts: [BoundExpression], key: BoundExpression) -> (value: BoundExpression, source: Int)? {
         guard let wanted = key.structuralKey else { return nil }
-        for conjunct in conjuncts {
+        for (position, conjunct) in conjuncts.enumerated() {
             guard case .binary(.equal, let a, let b) = conjunct else { continue }
-            if b.isRowIndependent, a.structuralKey == wanted { return b }
-            if a.isRowIndependent, b.structuralKey == wanted { return a }
+            if b.isRowIndependent, a.structuralKey == wanted { return (b, position) }
+            if a.isRowIndependent, b.structuralKey == wanted { return (a, position) }
         }
         return nil
     }
 
     /// `key IN (values)` or `key = ANY (array)`, the values independent of the row.
-    private static func keyList(_ conjuncts: [BoundExpression], key: BoundExpression, position: Int) -> IndexRange.KeyList? {
+    private static func keyList(_ conjuncts: [BoundExpression], key: BoundExpression, position: Int) -> (IndexRange.KeyList, source: Int)? {
         guard let wanted = key.structuralKey else { return nil }
-        for conjunct in conjuncts {
+        for (source, conjunct) in conjuncts.enumerated() {
             switch conjunct {
             case .inList(let subject, let values, negated: false) where subject.structuralKey == wanted && values.allSatisfy(\.isRowIndependent):
-                return IndexRange.KeyList(position: position, values: values, isArray: false)
+                return (IndexRange.KeyList(position: position, values: values, isArray: false), source)
             case .quantified(.equal, let subject, let array, all: false)
                 where subject.structuralKey == wanted && array.isRowIndependent && isArrayValued(array):
-                return IndexRange.KeyList(position: position, values: [array], isArray: true)
+                return (IndexRange.KeyList(position: position, values: [array], isArray: true), source)
             default: continue
             }
         }

@@ -140,7 +140,11 @@ enum AccessPath {
             return .indexScan(with(scan, reason: "pre-filter of a vector search"), range)
         } ?? .seqScan(scan)
         let exact = PlanNode.topK(rows, [distance], limit: k, offset: offset)
-        let search = VectorSearch(index: index, query: value, limit: k, offset: offset, exactPlan: exact, textFilter: textFilter)
+        var search = VectorSearch(index: index, query: value, limit: k, offset: offset, exactPlan: exact, textFilter: textFilter)
+        if textFilter == nil, let range = filterRange(scan, parameters: binder.planParameters) {
+            let conjunctCount = scan.filter?.conjuncts.count ?? 0
+            search.filterRange = VectorSearch.FilterRange(range: range, coversFilter: Set(range.conjunctsUsed).count == conjunctCount)
+        }
         return .vectorScan(with(scan, reason: "ORDER BY \(columnName) \(op.rawValue) value LIMIT k"), search)
     }
 

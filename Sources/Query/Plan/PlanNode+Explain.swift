@@ -76,6 +76,7 @@ extension PlanNode {
         case .vectorScan(let scan, let search):
             ["Reason: \(scan.reason)"] + (scan.filter != nil ? ["Filter: checked during the search (exact scan when selective)"] : [])
                 + (search.textFilter.map { ["Pre-filter: rows matching @@ from gin index \($0.index.name) (exact scan when few)"] } ?? [])
+                + (search.filterRange.map { ["Matching rows: from index \($0.range.index.name) when selective" + ($0.coversFilter ? "" : ", WHERE clause rechecked")] } ?? [])
         case .sort(_, let keys), .topK(_, let keys, _, _): ["Sort keys: \(keys.count)"]
         case .aggregate(_, let aggregation):
             ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]

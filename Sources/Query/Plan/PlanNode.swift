@@ -106,6 +106,10 @@ struct IndexRange: Sendable {
     /// `key IN (…)` or `key = ANY (array)` on one key within the equalities: the range is
     /// read once per distinct value, put at `position` of both bounds.
     var keyList: KeyList?
+    /// Positions, among the conjuncts the range was made from, of those its bounds and key
+    /// list come from (each row it reads passes them, barring NULLs and bounds widened to
+    /// the key's type: `VectorScan.filterRangeRows`).
+    var conjunctsUsed: [Int] = []
 
     struct KeyList: Sendable {
         var position: Int
@@ -128,6 +132,16 @@ struct VectorSearch: Sendable {
     /// A `document @@ query` term of the WHERE clause that a gin index serves: the rows it
     /// may match are read from that index before the search.
     var textFilter: TextFilter?
+    /// A B+tree index range over the WHERE clause's columns: when the search needs the
+    /// bitmap of matching rows, it reads the range's row ids instead of the table.
+    var filterRange: FilterRange?
+
+    struct FilterRange: Sendable {
+        var range: IndexRange
+        /// Whether the range's conditions are the whole WHERE clause, so that each row id it
+        /// reads (its key not NULL, its bounds exact) passes without reading the row.
+        var coversFilter: Bool
+    }
 
     struct TextFilter: Sendable {
         var index: IndexDefinition
