@@ -10,7 +10,8 @@ let isFetchedDependency = ["/checkouts/", "/registry/downloads/"].contains { Con
 func onlyWhenDeveloping<Setting>(_ settings: [Setting]) -> [Setting] { isFetchedDependency ? [] : settings }
 
 /// Release builds skip Swift's run-time exclusivity checks in the engine's hot loops
-/// (12% of insert time in the storage benchmark); debug builds and tests keep them.
+/// (12% of insert time in the storage benchmark) and in the server's per-message code;
+/// debug builds and tests keep them.
 let engineSwiftSettings: [SwiftSetting] = onlyWhenDeveloping([
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ])
@@ -88,7 +89,7 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Sources/Net"),
+            path: "Sources/Net", swiftSettings: engineSwiftSettings),
         // `vireo bench ann`, also built alone as vireo-bench-ann: a release build of the
         // index benchmark then skips the server's dependencies.
         .target(
