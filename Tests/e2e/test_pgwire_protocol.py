@@ -181,3 +181,19 @@ def test_an_error_part_way_follows_the_rows_already_sent(client):
     assert kinds(answers)[:3] == ["1", "2", "T"] and kinds(answers)[-2:] == ["E", "Z"]
     assert sqlstate(answers) == "22012"
     assert client.query("SELECT count(*) FROM wire")[-3][0] == "D"
+
+
+def test_a_describe_that_fails_reports_its_error_and_sync_recovers(client):
+    client.parse("SELECT * FROM no_such_table WHERE 1 = 1")
+    client.bind()
+    client.describe_portal()
+    client.execute()
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["1", "2", "E", "Z"] and sqlstate(answers) == "42P01"
+    client.parse("SELECT * FROM no_such_table WHERE 1 = 1")
+    client.bind()
+    client.describe_portal()
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["1", "2", "E", "Z"] and sqlstate(answers) == "42P01"
