@@ -44,7 +44,7 @@ struct ImmediateExecutionTests {
         }
     }
 
-    @Test("scans, ranges, function calls, subqueries, sorts and writes are left to an engine thread")
+    @Test("scans, open ranges, function calls, subqueries, sorts and writes are left to an engine thread")
     func refusesEverythingElse() throws {
         let db = try database()
         try fill(db, rows: 100)
@@ -65,6 +65,33 @@ struct ImmediateExecutionTests {
             #expect(try immediate(session, sql) == nil, "\(sql) must not run immediately")
         }
         #expect(try rows(db, "SELECT count(*) FROM t") == [["100"]], "a refused INSERT did not run")
+    }
+
+    @Test("a primary-key range bounded on both sides and narrower than 1,000 ids is answered; a wider or open one is not")
+    func answersNarrowRanges() throws {
+        let db = try database()
+        try fill(db, rows: 3000)
+        let session = db.session()
+        let answered: [(String, [Value])] = [
+            ("SELECT id, v FROM t WHERE id BETWEEN $1 AND $2", [.int(10), .int(109)]),
+            ("SELECT id FROM t WHERE id >= $1 AND id < $2 AND v <> 'value 7'", [.int(1), .int(1000)]),
+            ("SELECT v FROM t WHERE id > 2900 AND id <= 3500", []),
+            ("SELECT id FROM t WHERE id BETWEEN $1 AND $2", [.int(50), .int(40)]),
+        ]
+        for (sql, parameters) in answered {
+            let rows = try immediate(session, sql, parameters)
+            #expect(rows != nil, "\(sql) \(parameters) should run immediately")
+            #expect(rows == (try session.execute(Parser.parseStatement(sql), parameters).rows), "\(sql)")
+        }
+        let refused: [(String, [Value])] = [
+            ("SELECT id FROM t WHERE id BETWEEN $1 AND $2", [.int(1), .int(1001)]),
+            ("SELECT id FROM t WHERE id > $1", [.int(2990)]),
+            ("SELECT id FROM t WHERE id BETWEEN $1 AND $2", [.int(-9_223_372_036_854_775_807), .int(9_223_372_036_854_775_807)]),
+            ("SELECT upper(v) FROM t WHERE id BETWEEN 1 AND 10", []),
+        ]
+        for (sql, parameters) in refused {
+            #expect(try immediate(session, sql, parameters) == nil, "\(sql) \(parameters) must not run immediately")
+        }
     }
 
     @Test("inside a transaction block nothing runs immediately, and the block is untouched")

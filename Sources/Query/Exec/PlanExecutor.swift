@@ -222,6 +222,8 @@ enum PlanExecutor {
         if let bounds = scan.rowIDBounds {
             guard let range = try rowIDRange(bounds, context) else { return true }
             (lower, upper) = range
+            // A range run as a bounded read (on a server's event loop) must be narrow.
+            if CachedPagesOnly.isActive, !Self.isNarrow(lower, upper) { throw NotABoundedRead() }
             // Integer bounds are the comparisons themselves; an open side (`id > 2.5`) is not.
             if (bounds.lower == nil || lower != nil) && (bounds.upper == nil || upper != nil) { filter = scan.filterWithinBounds }
         }
@@ -306,6 +308,12 @@ enum PlanExecutor {
               let upper = try rowIDBound(bounds.upper, inclusive: bounds.upperInclusive, inward: -1, context) else { return nil }
         if let lower, let upper, lower > upper { return nil }
         return (lower, upper)
+    }
+
+    private static func isNarrow(_ lower: Int64?, _ upper: Int64?) -> Bool {
+        guard let lower, let upper else { return false }
+        let (span, overflow) = upper.subtractingReportingOverflow(lower)
+        return !overflow && span < PlanNode.rowIDRangeRowsMax
     }
 
     /// One side of a row-id range as an inclusive key: `.some(nil)` leaves it open (no bound,

@@ -3,10 +3,15 @@ extension PlanNode {
     /// it to an engine thread (see `Session.executeImmediately`): it reads at most a few
     /// rows, each found by an exact key (a primary key or every column of a unique index),
     /// or the k nearest rows by an HNSW index without a filter (ef_search, checked when it
-    /// runs, bounds its work: `VectorScan.searchWithoutWaiting`), and computes nothing
-    /// costly from them: no function calls, subqueries, sorts or joins.
+    /// runs, bounds its work: `VectorScan.searchWithoutWaiting`), or a primary-key range
+    /// bounded on both sides (its span, checked when it runs, bounds its work:
+    /// `rowIDRangeRowsMax`), and computes nothing costly from them: no function calls,
+    /// subqueries, sorts or joins.
     var isBoundedRead: Bool {
         switch self {
+        case .seqScan(let scan):
+            guard let bounds = scan.rowIDBounds, let lower = bounds.lower, let upper = bounds.upper else { return false }
+            return lower.isCheap && upper.isCheap && (scan.filter?.isCheap ?? true)
         case .rowIDLookup(let scan, let rowIDs):
             return rowIDs.count <= Self.pointLookupRowsMax && rowIDs.allSatisfy(\.isCheap) && scan.isCheap
         case .indexScan(let scan, let range):
@@ -26,6 +31,9 @@ extension PlanNode {
     }
 
     private static let pointLookupRowsMax = 16
+    /// The widest primary-key range a bounded read scans: about what a point lookup of 16
+    /// rows costs in page reads, a few tens of microseconds of decoding.
+    static let rowIDRangeRowsMax: Int64 = 1_000
 }
 
 private extension TableScan {
