@@ -89,6 +89,11 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case foreignKeyViolation = "foreign_key_violation"
         /// A FOREIGN KEY whose referenced columns are not a primary key or unique (42830).
         case invalidForeignKey = "invalid_foreign_key"
+        // New codes go last: code compiled against the earlier list keeps its meaning.
+        /// A cursor name that names no open cursor (34000).
+        case invalidCursorName = "invalid_cursor_name"
+        /// DECLARE of a name an open cursor has (42P03).
+        case duplicateCursor = "duplicate_cursor"
     }
 
     public var code: Code
@@ -189,6 +194,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .noActiveTransaction: "25P01"
         case .invalidSavepoint: "3B001"
         case .invalidStatementName: "26000"
+        case .invalidCursorName: "34000"
+        case .duplicateCursor: "42P03"
         case .indeterminateDatatype: "42P18"
         case .nullValueNotAllowed: "22004"
         case .invalidLogarithmArgument: "2201E"

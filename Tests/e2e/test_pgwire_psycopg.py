@@ -455,3 +455,34 @@ def test_sigterm_ends_idle_connections_and_exits_cleanly():
                 assert conn.execute("SELECT id FROM kept").fetchall() == [(1,)]
         finally:
             assert restarted.stop()[0] == 0
+
+
+def test_named_cursors_fetch_in_pieces(server):
+    """psycopg's server-side cursors: DECLARE, a Describe of the cursor's portal, then FETCH
+    FORWARD itersize until a short piece; fetchmany, scroll, and WITH HOLD past COMMIT."""
+    with psycopg.connect(server.dsn) as conn:
+        conn.execute("CREATE TABLE cursor_rows (id bigint PRIMARY KEY, label text)")
+        conn.execute("INSERT INTO cursor_rows SELECT i, 'row ' || i FROM generate_series(1, 5000) AS s(i)")
+        conn.commit()
+        with conn.cursor(name="big") as cursor:
+            cursor.itersize = 500
+            cursor.execute("SELECT id, label FROM cursor_rows WHERE id > %s ORDER BY id", (0,))
+            assert [column.name for column in cursor.description] == ["id", "label"]
+            rows = list(cursor)
+        assert [row[0] for row in rows] == list(range(1, 5001))
+        assert rows[4999] == (5000, "row 5000")
+        with conn.cursor(name="pieces") as cursor:
+            cursor.execute("SELECT id FROM cursor_rows ORDER BY id")
+            sizes = []
+            while piece := cursor.fetchmany(1200):
+                sizes.append(len(piece))
+            assert sizes == [1200, 1200, 1200, 1200, 200]
+            cursor.scroll(9, mode="absolute")
+            assert cursor.fetchone() == (10,)
+        conn.commit()
+        with conn.cursor(name="held", withhold=True) as cursor:
+            cursor.execute("SELECT id FROM cursor_rows ORDER BY id LIMIT 3")
+            conn.commit()
+            assert cursor.fetchall() == [(1,), (2,), (3,)]
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            conn.execute('FETCH 1 FROM "big"')

@@ -12,9 +12,13 @@ from sqlalchemy.orm import Session, declarative_base
 from conftest import API_KEY
 
 
+def engine_for(server, driver):
+    return create_engine(f"postgresql+{driver}://vireo:{API_KEY}@127.0.0.1:{server.pg_port}/vireo")
+
+
 @pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
 def test_sqlalchemy_orm_with_pgvector(server, driver):
-    engine = create_engine(f"postgresql+{driver}://vireo:{API_KEY}@127.0.0.1:{server.pg_port}/vireo")
+    engine = engine_for(server, driver)
     Base = declarative_base()
     table = f"sa_items_{driver}"
 
@@ -48,3 +52,37 @@ def test_sqlalchemy_orm_with_pgvector(server, driver):
         Base.metadata.drop_all(engine)
         engine.dispose()
     assert table not in inspect(engine).get_table_names()
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_sqlalchemy_streams_results_through_a_server_side_cursor(server, driver):
+    """stream_results and yield_per make SQLAlchemy read through a named cursor
+    (DECLARE … CURSOR, FETCH FORWARD n), a piece at a time."""
+    engine = engine_for(server, driver)
+    Base = declarative_base()
+    table = f"sa_stream_{driver}"
+
+    class Row(Base):
+        __tablename__ = table
+        id = Column(BigInteger, primary_key=True)
+        name = Column(String(20), nullable=False)
+
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as session:
+            session.add_all([Row(id=i, name=f"n{i}") for i in range(1, 1001)])
+            session.commit()
+        with engine.connect() as connection:
+            result = connection.execution_options(stream_results=True).execute(select(Row.id, Row.name).order_by(Row.id))
+            assert getattr(result.context.cursor, "name", None), "a server-side (named) cursor"
+            pieces = [len(piece) for piece in result.partitions(300)]
+            assert pieces == [300, 300, 300, 100]
+        with Session(engine) as session:
+            ids = [row.id for row in session.query(Row).order_by(Row.id).yield_per(100)]
+            assert ids == list(range(1, 1001))
+            names = [row.name for row in session.scalars(select(Row).where(Row.id > 990).order_by(Row.id)
+                                                         .execution_options(yield_per=100))]
+            assert names == [f"n{i}" for i in range(991, 1001)]
+    finally:
+        Base.metadata.drop_all(engine)
+        engine.dispose()

@@ -69,8 +69,8 @@ extension RESTError {
         switch code {
         case .undefinedTable: .notFound
         case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure, .deadlockDetected,
-             .noActiveTransaction, .invalidSavepoint: .conflict
-        case .syntaxError, .undefinedColumn, .undefinedObject, .invalidStatementName, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
+             .noActiveTransaction, .invalidSavepoint, .duplicateCursor: .conflict
+        case .syntaxError, .undefinedColumn, .undefinedObject, .invalidStatementName, .invalidCursorName, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,

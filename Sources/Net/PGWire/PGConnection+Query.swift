@@ -112,6 +112,7 @@ extension PGConnection {
                     guard let prepared = statements[bind.statement], !Self.needsParameterTypes(bind, prepared) else { return false }
                     try finishBind(bind, prepared)
                 case .describe(.portal, let name):
+                    if describeCursor(name) { break }
                     guard case .done(let result) = try runPortalImmediately(name) else { return false }
                     writePortalDescription(name, result)
                 case .execute(let name, let rowsMax):
@@ -337,7 +338,8 @@ extension PGConnection {
                 throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
             }
             try await describeStatement(name, prepared)
-        case .portal: try describePortal(name)
+        case .portal:
+            if !describeCursor(name) { try describePortal(name) }
         }
     }
 
@@ -366,6 +368,14 @@ extension PGConnection {
         description.parameterTypes.enumerated().map { index, type in
             index < declared.count && declared[index] != 0 ? declared[index] : PGType(type).oid
         }
+    }
+
+    /// Describes the cursor `name` if no portal has the name and DECLARE opened such a cursor:
+    /// in PostgreSQL a cursor is a portal too, and psycopg describes its named cursors so.
+    private func describeCursor(_ name: String) -> Bool {
+        guard portals[name] == nil, let columns = session.cursorColumns(name) else { return false }
+        output.writeRowDescription(columns, formats: [])
+        return true
     }
 
     /// Describes a portal. A query that must run on an engine thread is not run here, so

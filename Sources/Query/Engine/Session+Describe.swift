@@ -91,6 +91,12 @@ extension Session {
             return try ReturningList(delete.returning, scope: scope, binder: binder, through: through).columns
         case .explain:
             return [ResultColumn(name: "QUERY PLAN", type: .text)]
+        case .declareCursor(let declare):
+            _ = try binder.bindQuery(declare.query) // for the types of its parameters; DECLARE returns no rows
+            return []
+        case .fetch(let fetch) where !fetch.isMove:
+            guard let cursor = cursors[fetch.name] else { throw Self.noSuchCursor(fetch.name) }
+            return cursor.columns
         case .show(let show):
             return show.name.map { [ResultColumn(name: Settings.columnName($0), type: .text)] }
                 ?? [ResultColumn(name: "name", type: .text), ResultColumn(name: "setting", type: .text)]

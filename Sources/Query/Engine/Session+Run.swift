@@ -16,6 +16,9 @@ extension Session {
             settings.reset(statement.name)
             return QueryResult(commandTag: "RESET")
         case .explain(let explain): return try self.explain(explain, parameters)
+        case .declareCursor(let declare): return try declareCursor(declare, parameters)
+        case .fetch(let fetch): return try fetchCursor(fetch)
+        case .closeCursor(let name): return try closeCursor(name)
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
         default:
@@ -78,14 +81,22 @@ extension Session {
     }
 
     private func endTransaction(commit: Bool) throws {
-        guard commit, let transaction else { return rollBackTransactionBlock() }
-        defer { leaveTransactionBlock() }
-        try commitWrite(transaction)
+        guard commit else { return rollBackTransactionBlock() }
+        do {
+            if let transaction { try commitWrite(transaction) }
+        } catch {
+            endCursorsOfBlock(committed: false)
+            leaveTransactionBlock()
+            throw error
+        }
+        endCursorsOfBlock(committed: true)
+        leaveTransactionBlock()
     }
 
     /// Rolls back the block's transaction, if it wrote, and leaves the block.
     func rollBackTransactionBlock() {
         if let transaction { rollbackWrite(transaction) }
+        endCursorsOfBlock(committed: false)
         leaveTransactionBlock()
     }
 

@@ -21,6 +21,8 @@ public final class Session: @unchecked Sendable {
     var pendingVectorChanges: [String: Set<Int64>] = [:]
     /// The open block's savepoints, oldest first (Session+Savepoints.swift).
     var savepoints: [BlockSavepoint] = []
+    /// Open cursors by name (Session+Cursors.swift).
+    var cursors: [String: Cursor] = [:]
     var settings: Settings
 
     /// Held by a request (an `execute` call) from start to end, and by the idle timer

@@ -62,6 +62,12 @@ public indirect enum StatementBody: Sendable, Equatable {
     case show(ShowStatement)
     case reset(ResetStatement)
     case explain(Explain)
+    /// `DECLARE name … CURSOR [WITH | WITHOUT HOLD] FOR query` (AST+Cursors.swift).
+    case declareCursor(DeclareCursor)
+    /// `FETCH …` or `MOVE …`.
+    case fetch(FetchCursor)
+    /// `CLOSE name`, or `CLOSE ALL` (nil).
+    case closeCursor(String?)
 }
 
 /// A possibly schema-qualified table or index name (`items`, `public.items`).

@@ -9,6 +9,9 @@ extension Parser {
         if acceptWord("comment") { return .comment(try parseCommentOn()) }
         if acceptKeyword(.analyze) || acceptKeyword(.analyse) { return .analyze(try parseAnalyze()) }
         if acceptWord("savepoint") { return .transaction(.savepoint(try parseIdentifier("a savepoint name"))) }
+        if peekWord("declare") { return .declareCursor(try parseDeclareCursor()) }
+        if peekKeyword(.fetch) || peekWord("move") { return .fetch(try parseFetchCursor()) }
+        if peekWord("close") { return .closeCursor(try parseCloseCursor()) }
         if acceptWord("release") {
             _ = acceptWord("savepoint")
             return .transaction(.releaseSavepoint(try parseIdentifier("a savepoint name")))

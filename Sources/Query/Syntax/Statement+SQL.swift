@@ -41,6 +41,9 @@ extension StatementBody {
         case .show(let statement): "SHOW " + (statement.name.map(settingNameSQL) ?? "ALL")
         case .reset(let statement): "RESET " + (statement.name.map(settingNameSQL) ?? "ALL")
         case .explain(let explain): explain.sql
+        case .declareCursor(let declare): declare.sql
+        case .fetch(let fetch): fetch.sql
+        case .closeCursor(let name): "CLOSE " + (name.map(quoteIdentifier) ?? "ALL")
         }
     }
 }
