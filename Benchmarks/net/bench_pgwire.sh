@@ -8,7 +8,8 @@
 # ROWS rows are loaded first (default 100000); each run lasts SECONDS (default 10);
 # PROTOCOL is pgbench's -M (simple, extended or prepared; default prepared). Both
 # servers commit durably (Vireo fsyncs its WAL per commit; PostgreSQL has fsync and
-# synchronous_commit on). Prints a markdown table.
+# synchronous_commit on). Prints a markdown table. CLIENT_COUNTS (default "1 8 64") and
+# WORKLOADS (default "select range insert") choose what runs.
 set -euo pipefail
 ROWS=${1:-100000}
 SECONDS_PER_RUN=${2:-10}

@@ -58,7 +58,7 @@ extension AccessPath {
 
     /// The B+tree index range that best narrows a vector search's WHERE clause, whatever
     /// ANALYZE's statistics say: the search reads only the range's row ids (no row), to
-    /// build the bitmap of matching rows when it needs one (`VectorScan.filterRangeRows`).
+    /// build the bitmap of matching rows when it needs one (`VectorScan.matchingRows(_:_:from:entriesMax:_:)`).
     static func filterRange(_ scan: TableScan, parameters: PlanParameters?) -> IndexRange? {
         let conjuncts = scan.filter?.conjuncts ?? []
         var best: IndexCandidate?

@@ -108,7 +108,7 @@ struct IndexRange: Sendable {
     var keyList: KeyList?
     /// Positions, among the conjuncts the range was made from, of those its bounds and key
     /// list come from (each row it reads passes them, barring NULLs and bounds widened to
-    /// the key's type: `VectorScan.filterRangeRows`).
+    /// the key's type: `VectorScan.matchingRows(_:_:from:entriesMax:_:)`).
     var conjunctsUsed: [Int] = []
 
     struct KeyList: Sendable {
