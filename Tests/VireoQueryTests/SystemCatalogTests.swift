@@ -14,6 +14,18 @@ struct SystemCatalogTests {
         #expect(try rows(db, "SELECT to_regtype('double precision'), to_regtype('public.vector'), to_regtype('nope')") == [["701", "16385", "NULL"]])
     }
 
+    @Test("SQL's user and catalog value functions need no parentheses, as in PostgreSQL")
+    func bareValueFunctions() throws {
+        let db = try Database.inMemory()
+        let result = try db.session().execute("SELECT current_user, session_user, user, current_role, current_catalog, current_schema, current_schema()")
+        #expect(result.columns.map(\.name) == ["current_user", "session_user", "current_user", "current_role", "current_catalog", "current_schema", "current_schema"])
+        #expect(try rows(db, "SELECT current_user = session_user, current_catalog = current_database(), current_schema")
+                == [["t", "t", "public"]])
+        #expect(sqlError(db, "SELECT current_user()")?.sqlState == "42601", "PostgreSQL refuses parentheses here")
+        try db.execute("CREATE VIEW who AS SELECT current_user AS name")
+        #expect(try rows(db, "SELECT name FROM who") == [[SystemCatalog.ownerName]])
+    }
+
     @Test("catalog columns have PostgreSQL's types: oid for references, name for identifiers, \"char\" for codes")
     func catalogColumnTypes() throws {
         let db = try Database.inMemory()

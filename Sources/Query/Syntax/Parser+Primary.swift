@@ -83,6 +83,13 @@ extension Parser {
         case .currentTimestamp?, .currentDate?, .currentTime?, .localtimestamp?, .localtime?:
             advance()
             return .function(FunctionCall(name))
+        case .currentUser?, .sessionUser?, .user?:
+            // SQL's user functions take no parentheses (PostgreSQL refuses `current_user()`).
+            advance()
+            return .function(FunctionCall(keyword == .user ? "current_user" : name))
+        case nil where Self.bareNameFunctions.contains(name) && peek(1).kind != .leftParen:
+            advance()
+            return .function(FunctionCall(name))
         case .left? where peek(1).kind == .leftParen, .right? where peek(1).kind == .leftParen:
             advance()
             return try parseFunctionCall(name)
@@ -93,6 +100,9 @@ extension Parser {
             return try parseNameExpression(name)
         }
     }
+
+    /// Value functions PostgreSQL also accepts without parentheses (`SELECT current_schema`).
+    private static let bareNameFunctions: Set<String> = ["current_role", "current_catalog", "current_schema"]
 
     /// Type names that may prefix a string to give it a type: `timestamp '2024-01-01'`,
     /// `vector '[1,2,3]'`, `jsonb '{}'`.

@@ -144,7 +144,8 @@ extension FunctionCall {
     }
 
     /// SQL-standard value functions written without parentheses.
-    static let bareKeywords: Set<String> = ["current_timestamp", "current_date", "current_time", "localtimestamp", "localtime"]
+    static let bareKeywords: Set<String> = ["current_timestamp", "current_date", "current_time", "localtimestamp", "localtime",
+                                            "current_user", "session_user", "current_role", "current_catalog"]
 }
 
 extension CaseExpression {

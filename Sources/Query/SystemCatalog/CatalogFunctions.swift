@@ -38,6 +38,9 @@ extension Functions {
         ScalarFunction("current_database", 0...0, [], returns: .text) { _ in .text(SystemCatalog.databaseName) },
         ScalarFunction("current_schema", 0...0, [], returns: .text) { _ in .text("public") },
         ScalarFunction("current_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
+        ScalarFunction("session_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
+        ScalarFunction("current_role", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
+        ScalarFunction("current_catalog", 0...0, [], returns: .text) { _ in .text(SystemCatalog.databaseName) },
         ScalarFunction("pg_encoding_to_char", 1...1, [.int], returns: .text) { _ in .text("UTF8") },
         ScalarFunction("shobj_description", 2...2, [.int, .text], returns: .text) { _ in .null },
         // Expressions are kept as SQL text, so the "parsed" form is the text itself.
