@@ -145,4 +145,27 @@ struct CursorTests {
         #expect(try fetch(session, "FETCH ALL FROM c") == [1, 2, 3, 4, 5])
         try session.execute("COMMIT")
     }
+
+    @Test("a pgwire portal's rows kept as a cursor page as Executes do and are moved, closed and ended as cursors are")
+    func portalCursors() throws {
+        let session = try session()
+        try session.execute("BEGIN")
+        try session.openPortalCursor("p", try session.execute("SELECT id FROM t ORDER BY id"))
+        let first = try #require(session.fetchPortalCursor("p", count: 2))
+        #expect(ids(QueryResult(columns: [], rows: first.rows, commandTag: "")) == [1, 2] && first.suspended)
+        #expect(try fetch(session, "FETCH 1 FROM p") == [3], "SQL's FETCH reaches the portal")
+        let last = try #require(session.fetchPortalCursor("p", count: 2))
+        #expect(last.rows.count == 2 && last.suspended, "taking exactly the last rows still suspends, as in PostgreSQL")
+        let after = try #require(session.fetchPortalCursor("p", count: 2))
+        #expect(after.rows.isEmpty && !after.suspended)
+        #expect(sqlState { try session.openPortalCursor("p", QueryResult(commandTag: "SELECT 0")) } == "42P03")
+        session.closePortalCursor("p")
+        #expect(session.fetchPortalCursor("p", count: nil) == nil)
+        try session.execute("DECLARE d CURSOR FOR SELECT id FROM t")
+        session.closePortalCursor("d")
+        #expect(try fetch(session, "FETCH 1 FROM d") == [1], "closing a portal leaves a DECLARE's cursor of its name alone")
+        try session.openPortalCursor("q", try session.execute("SELECT id FROM t"))
+        try session.execute("COMMIT")
+        #expect(session.fetchPortalCursor("q", count: 1) == nil, "the end of the transaction that bound it closes it")
+    }
 }

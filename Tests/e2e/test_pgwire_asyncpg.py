@@ -93,3 +93,38 @@ def test_binary_results_of_mixed_type_unions_and_cases(server):
         finally:
             await conn.close()
     run(scenario())
+
+
+def test_asyncpg_cursors_are_portals_that_move_and_fetch_moves(server):
+    """asyncpg's cursors are pgwire portals paged by row-limited Executes; `forward` sends
+    `MOVE FORWARD n portal`, so SQL's MOVE, FETCH and CLOSE must reach the same portal (in
+    PostgreSQL portals and cursors share one namespace), even one bound and not yet run."""
+    async def scenario():
+        conn = await connect(server)
+        try:
+            await conn.execute("CREATE TABLE apg_cur (id bigint PRIMARY KEY)")
+            await conn.execute("INSERT INTO apg_cur SELECT g FROM generate_series(1, 1000) AS g")
+            async with conn.transaction():
+                seen = [row["id"] async for row in conn.cursor("SELECT id FROM apg_cur ORDER BY id", prefetch=7)]
+                assert seen == list(range(1, 1001))
+                cursor = await conn.cursor("SELECT id FROM apg_cur WHERE id > $1 ORDER BY id", 10)
+                assert [row["id"] for row in await cursor.fetch(5)] == [11, 12, 13, 14, 15]
+                assert await cursor.forward(10) == 10
+                assert [row["id"] for row in await cursor.fetch(2)] == [26, 27]
+                name = cursor._portal_name
+                assert [row["id"] for row in await conn.fetch(f'FETCH 2 FROM "{name}"')] == [28, 29]
+                assert await conn.execute(f'MOVE BACKWARD 3 IN "{name}"') == "MOVE 3"
+                assert (await cursor.fetchrow())["id"] == 27
+                await conn.execute(f'CLOSE "{name}"')
+                try:
+                    await cursor.fetch(1)
+                    raise AssertionError("a closed portal was fetched")
+                except asyncpg.exceptions.InvalidCursorNameError:
+                    pass
+            async with conn.transaction():
+                bound = await conn.cursor("SELECT id FROM apg_cur WHERE id > 995")
+                assert await bound.forward(10) == 5
+                assert await bound.fetch(1) == []
+        finally:
+            await conn.close()
+    run(scenario())

@@ -41,6 +41,8 @@ final class PGPortal: @unchecked Sendable {
     var rowsSent = 0
     /// The columns Describe sent before the rows were made (they stream at Execute).
     var describedColumns: [ResultColumn]?
+    /// Its rows are the session's cursor by the portal's name (`Session.openPortalCursor`).
+    var isCursor = false
 
     init(prepared: PGPreparedStatement, parameters: [Value], resultFormats: [Int16]) {
         self.prepared = prepared
@@ -117,7 +119,7 @@ extension PGConnection {
                     writePortalDescription(name, result)
                 case .execute(let name, let rowsMax):
                     guard case .done(let result) = try runPortalImmediately(name) else { return false }
-                    if let result { writeExecuted(name, result, rowsMax: Int(rowsMax)) } else { output.writeEmptyQueryResponse() }
+                    if let result { try writeExecuted(name, result, rowsMax: Int(rowsMax)) } else { output.writeEmptyQueryResponse() }
                 case .close(let kind, let name): close(kind, name)
                 case .sync: sync()
                 case .flush: break
@@ -189,6 +191,7 @@ extension PGConnection {
                     try await streamQuery(statement)
                     continue
                 }
+                try await openCursor(ofPortalNamedIn: statement)
                 let result = try await run(statement, [], planCache: nil)
                 server.metrics.recordStatement(commandTag: result.commandTag)
                 writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
@@ -201,9 +204,10 @@ extension PGConnection {
     }
 
     /// Rows `rowsFrom…` (at most `rowsMax` of them, 0 for all) and, when they are the
-    /// last, the command tag; returns how many rows were written.
+    /// last and not `suspended`, the command tag, else PortalSuspended; returns how many rows
+    /// were written.
     @discardableResult
-    func writeResult(_ result: QueryResult, formats: [Int16], rowsFrom: Int, rowsMax: Int, describe: Bool) -> Int {
+    func writeResult(_ result: QueryResult, formats: [Int16], rowsFrom: Int, rowsMax: Int, describe: Bool, suspended: Bool = false) -> Int {
         if describe && result.returnsRows { output.writeRowDescription(result.columns, formats: formats) }
         let types = result.columns.map { PGType($0.type) }
         let end = rowsMax > 0 ? min(result.rows.count, rowsFrom + rowsMax) : result.rows.count
@@ -216,7 +220,7 @@ extension PGConnection {
         } else {
             for row in rows { output.writeDataRow(row, types: types, formats: formats) }
         }
-        if end < result.rows.count {
+        if end < result.rows.count || suspended {
             output.writePortalSuspended()
         } else {
             output.writeCommandComplete(result.commandTag)
@@ -323,8 +327,8 @@ extension PGConnection {
         for (index, bytes) in bind.parameters.enumerated() {
             values.append(try PGParameterDecoder.decode(bytes, oid: prepared.parameterType(index), binary: bind.parameterFormat(index) == 1))
         }
-        if !bind.portal.isEmpty, portals[bind.portal] != nil {
-            throw VireoError(.duplicateObject, "portal \"\(bind.portal)\" already exists")
+        if let portal = portals[bind.portal], !bind.portal.isEmpty, !portal.isCursor || session.cursorColumns(bind.portal) != nil {
+            throw VireoError(.duplicateCursor, "portal \"\(bind.portal)\" already exists")
         }
         let formats = (0..<max(1, bind.resultFormats.count)).map { bind.resultFormat($0) }
         portals[bind.portal] = PGPortal(prepared: prepared, parameters: values, resultFormats: formats)
@@ -412,12 +416,12 @@ extension PGConnection {
         case .done(nil): output.writeEmptyQueryResponse()
         case .done(let result?):
             if describing { writePortalDescription(name, result) }
-            writeExecuted(name, result, rowsMax: rowsMax)
+            try writeExecuted(name, result, rowsMax: rowsMax)
         case .needsEngine(let statement, let portal):
             guard rowsMax == 0, case .select = statement.body else {
                 let result = ranPortal(portal, try await runOnEngine(statement, portal))
                 if describing { writePortalDescription(name, result) }
-                return writeExecuted(name, result, rowsMax: rowsMax)
+                return try writeExecuted(name, result, rowsMax: rowsMax)
             }
             let encoder = PGDataRowEncoder(resultFormats: portal.resultFormats, describe: describing, described: portal.describedColumns)
             let result = try await streamRows(statement, portal.parameters, planCache: portal.prepared.planCache, encoder)
@@ -436,7 +440,7 @@ extension PGConnection {
     /// Runs the portal's statement on this event loop when it is a bounded read whose pages
     /// are cached (it cannot block: `Session.executeImmediately`); else says the engine must.
     private func runPortalImmediately(_ name: String) throws -> PortalRun {
-        guard let portal = portals[name] else { throw VireoError(.undefinedObject, "portal \"\(name)\" does not exist") }
+        guard let portal = portals[name] else { throw Self.noSuchPortal(name) }
         if let result = portal.result { return .done(result) }
         guard let statement = portal.prepared.statement else { return .done(nil) }
         guard let result = try session.executeImmediately(statement, portal.parameters, planCache: portal.prepared.planCache) else {
@@ -474,10 +478,50 @@ extension PGConnection {
         try await runOnEngine(statement, portal.parameters, planCache: portal.prepared.planCache)
     }
 
-    private func writeExecuted(_ name: String, _ result: QueryResult, rowsMax: Int) {
+    /// Writes an Execute's rows. The first Execute with a row limit of a named portal that
+    /// returns rows makes them the session's cursor by that name (SQL's MOVE and FETCH then
+    /// move it too, as in PostgreSQL); its Executes take their rows from that cursor.
+    private func writeExecuted(_ name: String, _ result: QueryResult, rowsMax: Int) throws {
         guard let portal = portals[name] else { return }
         let formats = Self.expandedFormats(portal.resultFormats, result.columns.count)
-        portal.rowsSent += writeResult(result, formats: formats, rowsFrom: portal.rowsSent, rowsMax: rowsMax, describe: false)
+        if !portal.isCursor, rowsMax > 0, !name.isEmpty, portal.rowsSent == 0, result.returnsRows {
+            try keepAsCursor(name, portal, result)
+        }
+        guard portal.isCursor else {
+            portal.rowsSent += writeResult(result, formats: formats, rowsFrom: portal.rowsSent, rowsMax: rowsMax, describe: false)
+            return
+        }
+        guard let (rows, suspended) = session.fetchPortalCursor(name, count: rowsMax > 0 ? rowsMax : nil) else {
+            throw Self.noSuchPortal(name)
+        }
+        let page = QueryResult(columns: result.columns, rows: rows, commandTag: "SELECT \(rows.count)")
+        writeResult(page, formats: formats, rowsFrom: 0, rowsMax: 0, describe: false, suspended: suspended)
+    }
+
+    /// Before FETCH, MOVE or CLOSE names a portal bound but not yet executed (asyncpg binds
+    /// its cursors, then moves them with `MOVE FORWARD n portal`), runs the portal's query
+    /// and makes its rows the cursor the statement reaches.
+    func openCursor(ofPortalNamedIn statement: Statement) async throws {
+        let name: String
+        switch statement.body {
+        case .fetch(let fetch): name = fetch.name
+        case .closeCursor(let closed?): name = closed
+        default: return
+        }
+        guard let portal = portals[name], !portal.isCursor, portal.rowsSent == 0, let query = portal.prepared.statement else { return }
+        let result = ranPortal(portal, try await runOnEngine(query, portal))
+        if result.returnsRows { try keepAsCursor(name, portal, result) }
+    }
+
+    /// Hands the portal's rows to the session as its cursor; the portal keeps only the columns.
+    private func keepAsCursor(_ name: String, _ portal: PGPortal, _ result: QueryResult) throws {
+        try session.openPortalCursor(name, result)
+        portal.isCursor = true
+        portal.result = QueryResult(columns: result.columns, rows: [], commandTag: result.commandTag)
+    }
+
+    static func noSuchPortal(_ name: String) -> VireoError {
+        VireoError(.invalidCursorName, "portal \"\(name)\" does not exist")
     }
 
     private func writePortalDescription(_ name: String, _ result: QueryResult?) {
@@ -492,7 +536,8 @@ extension PGConnection {
     private func close(_ kind: PGObjectKind, _ name: String) {
         switch kind {
         case .statement: statements[name] = nil
-        case .portal: portals[name] = nil
+        case .portal:
+            if portals.removeValue(forKey: name)?.isCursor == true { session.closePortalCursor(name) }
         }
         output.writeCloseComplete()
     }

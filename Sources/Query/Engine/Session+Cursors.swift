@@ -12,6 +12,8 @@ struct Cursor {
     let withHold: Bool
     /// Declared in the open transaction block: a ROLLBACK closes it even WITH HOLD.
     var declaredInBlock: Bool
+    /// A pgwire portal's rows rather than a DECLARE's (`openPortalCursor`).
+    var isPortal = false
 
     /// The rows a FETCH in `direction` returns (0-based indexes, in the order returned),
     /// moving the cursor past them: onto the last row returned, or off the end when fewer
@@ -107,6 +109,40 @@ extension Session {
     /// PostgreSQL does (psycopg describes its named cursors so).
     public func cursorColumns(_ name: String) -> [ResultColumn]? {
         requestLock.withLock { cursors[name]?.columns }
+    }
+
+    /// Keeps a pgwire portal's collected rows as the cursor `name`, positioned on its first
+    /// row, since PostgreSQL's portals and cursors are one namespace: SQL's FETCH, MOVE and
+    /// CLOSE reach a portal a driver bound (asyncpg's `Cursor.forward` sends `MOVE FORWARD n
+    /// portal`), and it lives as long as a cursor declared where it was bound would.
+    public func openPortalCursor(_ name: String, _ result: QueryResult) throws {
+        try requestLock.withLock {
+            guard cursors[name] == nil else { throw VireoError(.duplicateCursor, "cursor \"\(name)\" already exists") }
+            cursors[name] = Cursor(columns: result.columns, rows: result.rows, withHold: !inTransactionBlock,
+                                   declaredInBlock: inTransactionBlock, isPortal: true)
+        }
+    }
+
+    /// The next `count` rows of the portal cursor `name` (all that are left when nil), and
+    /// whether the count was reached, so that more may follow (pgwire's PortalSuspended: as
+    /// in PostgreSQL, an Execute that takes exactly the last rows is suspended and the next
+    /// one returns none). Nil when no cursor by that name is open (closed by CLOSE, or by the
+    /// end of the transaction that bound it).
+    public func fetchPortalCursor(_ name: String, count: Int?) -> (rows: [[Value]], suspended: Bool)? {
+        requestLock.withLock {
+            guard var cursor = cursors[name] else { return nil }
+            let taken = cursor.take(.forward(count.map(Int64.init)))
+            cursors[name] = cursor
+            return (taken.map { cursor.rows[$0] }, count != nil && taken.count == count)
+        }
+    }
+
+    /// Closes the portal cursor `name` (pgwire's Close of the portal); a DECLARE's cursor of
+    /// that name is left alone.
+    public func closePortalCursor(_ name: String) {
+        requestLock.withLock {
+            if cursors[name]?.isPortal == true { cursors[name] = nil }
+        }
     }
 
     static func noSuchCursor(_ name: String) -> VireoError {
