@@ -128,3 +128,26 @@ def test_asyncpg_cursors_are_portals_that_move_and_fetch_moves(server):
         finally:
             await conn.close()
     run(scenario())
+
+
+def test_asyncpg_pool_resets_connections_it_takes_back(server):
+    """A pool runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;` on
+    each connection returned to it: every part must be accepted, and do what it says."""
+    async def scenario():
+        pool = await asyncpg.create_pool(host="127.0.0.1", port=server.pg_port, user="vireo", database="vireo",
+                                         password=API_KEY, ssl=False, min_size=1, max_size=1)
+        try:
+            async with pool.acquire() as conn:
+                await conn.execute("SET application_name = 'borrowed'")
+                assert await conn.fetchval("SELECT pg_try_advisory_lock(17)") is True
+            async with pool.acquire() as conn:
+                assert await conn.fetchval("SELECT current_setting('application_name')") != "borrowed"
+                other = await connect(server)
+                try:
+                    assert await other.fetchval("SELECT pg_try_advisory_lock(17)") is True, "the pool's reset unlocked it"
+                finally:
+                    await other.close()
+            assert await pool.fetchval("SELECT $1::int + 1", 41) == 42
+        finally:
+            await pool.close()
+    run(scenario())

@@ -146,6 +146,7 @@ extension PGConnection {
             try await flush()
             return nil
         }
+        session.backendProcessID = processID
         logger[metadataKey: "pgwire.pid"] = "\(processID)"
         server.metrics.pgConnectionOpened()
         output.writeAuthentication(0)

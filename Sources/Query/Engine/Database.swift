@@ -12,6 +12,8 @@ import VireoStorage
 public final class Database: @unchecked Sendable {
     public let store: Store
     let vectorIndexes: VectorIndexes
+    /// pg_advisory_lock's locks, shared by the database's sessions.
+    let advisoryLocks = AdvisoryLocks()
     private let defaultSessionLock = Lock()
     private lazy var defaultSession = session()
     private let sessionDefaultsLock = Lock()
@@ -40,6 +42,7 @@ public final class Database: @unchecked Sendable {
 
     init(store: Store) {
         IndexExpressions.install()
+        _ = Functions.processStartMicros  // pg_postmaster_start_time: when the first database opened
         self.store = store
         vectorIndexes = VectorIndexes(store: store)
     }

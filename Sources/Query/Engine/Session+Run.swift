@@ -19,6 +19,7 @@ extension Session {
         case .declareCursor(let declare): return try declareCursor(declare, parameters)
         case .fetch(let fetch): return try fetchCursor(fetch)
         case .closeCursor(let name): return try closeCursor(name)
+        case .unlisten: return QueryResult(commandTag: "UNLISTEN")
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
         default:
@@ -109,6 +110,7 @@ extension Session {
         pendingVectorChanges = [:]
         savepoints = []
         settings.endTransaction()
+        unlockTransactionAdvisoryLocks()
     }
 
     /// Commits, then brings in-memory vector indexes up to date before it returns.
@@ -220,6 +222,7 @@ extension Session {
                                        efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes),
                                        cancel: statementCancel)
         context.reusesFilterBitmaps = settings.filterCache
+        context.session = self
         if case .transaction(let transaction) = data {
             context.rowLocker = RowLocker(transaction: transaction, timeoutMs: lockTimeoutMs, checkCancel: statementCancel.check,
                                           usesOneSnapshot: isolationLevel.usesOneSnapshot)

@@ -40,10 +40,23 @@ public final class Session: @unchecked Sendable {
     var terminatedBy: VireoError?
     /// `transactionStatus` as of the end of the last request, readable without the lock.
     let publishedStatus = Atomic<Int>(TransactionStatus.idle.rawValue)
+    /// What pg_backend_pid() answers: the process id a server gave the connection in its
+    /// BackendKeyData, else this process's.
+    public var backendProcessID = Int32(getpid())
+    /// This session's number in `database.advisoryLocks` (SessionFunctions.swift).
+    let advisorySession: Int
+    /// Whether the open transaction took transaction-level advisory locks (released at its end).
+    var holdsTransactionAdvisoryLocks = false
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database
         self.settings = settings
+        advisorySession = database.advisoryLocks.newSession()
+    }
+
+    deinit {
+        database.advisoryLocks.unlockAll(AdvisoryLocks.Owner(session: advisorySession, transactionLevel: false))
+        database.advisoryLocks.unlockAll(AdvisoryLocks.Owner(session: advisorySession, transactionLevel: true))
     }
 
     /// Runs every statement of `sql`; returns the last one's result.
@@ -69,6 +82,7 @@ public final class Session: @unchecked Sendable {
         if let abortedBy, !statement.body.isAllowedInFailedBlock {
             throw VireoError.inFailedTransaction(after: abortedBy)
         }
+        defer { if holdsTransactionAdvisoryLocks && !inTransactionBlock { unlockTransactionAdvisoryLocks() } }
         do {
             return try withStatementTimer {
                 if let planCache, case .select(let query) = statement.body {

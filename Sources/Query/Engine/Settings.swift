@@ -23,6 +23,7 @@ struct Settings {
         "lock_timeout": "0",
         "idle_in_transaction_session_timeout": "0",
         "server_version": "16.0",
+        "server_version_num": "160000",
         "server_encoding": "UTF8",
         "client_encoding": "UTF8",
         "datestyle": "ISO, MDY",
@@ -32,6 +33,12 @@ struct Settings {
         "default_transaction_isolation": "read committed",
         "default_transaction_read_only": "off",
         "search_path": "\"$user\", public",
+        "application_name": "",
+        "intervalstyle": "postgres",
+        "bytea_output": "hex",
+        "extra_float_digits": "1",
+        "max_identifier_length": "63",
+        "is_superuser": "on",
     ]
     /// SHOW's column name: the setting's name as PostgreSQL spells it (`TimeZone`).
     static func columnName(_ name: String) -> String {

@@ -106,6 +106,9 @@ final class ExecutionContext {
     /// Whether vector searches reuse the bitmaps of rows their filters matched
     /// (`MatchingRowsCache`; setting `vireo.filter_cache`).
     var reusesFilterBitmaps = true
+    /// The session running the statement, for the functions that read or change it
+    /// (SessionFunctions.swift); nil while binding.
+    weak var session: Session?
 
     init(data: DataAccess, parameters: [Value], vectorIndexes: VectorIndexes?, efSearch: Int, workMemory: WorkMemory,
          cancel: StatementCancel?, outerRows: [[Value]] = [], cache: ExecutionCache = ExecutionCache(),
@@ -141,6 +144,7 @@ final class ExecutionContext {
                                        statistics: nil)
         context.rowLocker = rowLocker
         context.reusesFilterBitmaps = reusesFilterBitmaps
+        context.session = session
         return context
     }
 }

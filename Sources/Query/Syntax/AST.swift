@@ -68,6 +68,10 @@ public indirect enum StatementBody: Sendable, Equatable {
     case fetch(FetchCursor)
     /// `CLOSE name`, or `CLOSE ALL` (nil).
     case closeCursor(String?)
+    /// `UNLISTEN channel` or `UNLISTEN *` (nil): Vireo has no LISTEN, so there is nothing
+    /// to stop; accepted because connection pools send `UNLISTEN *` when a connection is
+    /// returned (asyncpg's reset).
+    case unlisten(String?)
 }
 
 /// A possibly schema-qualified table or index name (`items`, `public.items`).

@@ -83,17 +83,11 @@ extension Parser {
         case .currentTimestamp?, .currentDate?, .currentTime?, .localtimestamp?, .localtime?:
             advance()
             return .function(FunctionCall(name))
-        case .currentUser?, .sessionUser?, .user?:
-            // SQL's user functions take no parentheses (PostgreSQL refuses `current_user()`).
-            advance()
-            return .function(FunctionCall(keyword == .user ? "current_user" : name))
-        case nil where Self.bareNameFunctions.contains(name) && peek(1).kind != .leftParen:
-            advance()
-            return .function(FunctionCall(name))
         case .left? where peek(1).kind == .leftParen, .right? where peek(1).kind == .leftParen:
             advance()
             return try parseFunctionCall(name)
         default:
+            if let function = parseBareValueFunction(name, keyword) { return function }
             guard !(keyword?.isReserved ?? false) else { throw unexpected("expected an expression") }
             if case .string = peek(1).kind, Self.typedLiteralWords.contains(name) { return try parseTypedLiteral() }
             advance()
@@ -101,7 +95,23 @@ extension Parser {
         }
     }
 
-    /// Value functions PostgreSQL also accepts without parentheses (`SELECT current_schema`).
+    /// SQL's user functions, which take no parentheses (PostgreSQL refuses `current_user()`),
+    /// and the value functions PostgreSQL also accepts without them (`SELECT current_schema`).
+    /// Kept out of `parseWordPrimary`, whose stack frame bounds how deep expressions nest.
+    @inline(never)
+    private mutating func parseBareValueFunction(_ name: String, _ keyword: Keyword?) -> SQLExpression? {
+        switch keyword {
+        case .currentUser?, .sessionUser?, .user?:
+            advance()
+            return .function(FunctionCall(keyword == .user ? "current_user" : name))
+        case nil where Self.bareNameFunctions.contains(name) && peek(1).kind != .leftParen:
+            advance()
+            return .function(FunctionCall(name))
+        default:
+            return nil
+        }
+    }
+
     private static let bareNameFunctions: Set<String> = ["current_role", "current_catalog", "current_schema"]
 
     /// Type names that may prefix a string to give it a type: `timestamp '2024-01-01'`,

@@ -12,6 +12,13 @@ extension Parser {
         if peekWord("declare") { return .declareCursor(try parseDeclareCursor()) }
         if peekKeyword(.fetch) || peekWord("move") { return .fetch(try parseFetchCursor()) }
         if peekWord("close") { return .closeCursor(try parseCloseCursor()) }
+        if acceptWord("unlisten") {
+            if acceptOperator("*") { return .unlisten(nil) }
+            return .unlisten(try parseIdentifier("a channel name"))
+        }
+        if peekWord("listen") || peekWord("notify") {
+            throw VireoError(.featureNotSupported, "LISTEN and NOTIFY are not supported: Vireo does not deliver notifications")
+        }
         if acceptWord("release") {
             _ = acceptWord("savepoint")
             return .transaction(.releaseSavepoint(try parseIdentifier("a savepoint name")))

@@ -44,6 +44,7 @@ extension StatementBody {
         case .declareCursor(let declare): declare.sql
         case .fetch(let fetch): fetch.sql
         case .closeCursor(let name): "CLOSE " + (name.map(quoteIdentifier) ?? "ALL")
+        case .unlisten(let channel): "UNLISTEN " + (channel.map(quoteIdentifier) ?? "*")
         }
     }
 }

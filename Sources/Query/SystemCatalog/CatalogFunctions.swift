@@ -42,6 +42,8 @@ extension Functions {
         ScalarFunction("current_role", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
         ScalarFunction("current_catalog", 0...0, [], returns: .text) { _ in .text(SystemCatalog.databaseName) },
         ScalarFunction("pg_encoding_to_char", 1...1, [.int], returns: .text) { _ in .text("UTF8") },
+        ScalarFunction("pg_is_in_recovery", 0...0, [], returns: .bool) { _ in .bool(false) },
+        ScalarFunction("pg_postmaster_start_time", 0...0, [], returns: .timestamptz) { _ in .timestamp(processStartMicros) },
         ScalarFunction("shobj_description", 2...2, [.int, .text], returns: .text) { _ in .null },
         // Expressions are kept as SQL text, so the "parsed" form is the text itself.
         ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in arguments[0] },
@@ -58,6 +60,15 @@ extension Functions {
             return .text(sizePretty(bytes))
         },
     ]
+
+    /// When this process opened its first database (pg_postmaster_start_time).
+    static let processStartMicros = currentMicros()
+
+    /// has_table_privilege and its family, with or without a user name first: every
+    /// connection is the database's one role (any API key), which may do anything.
+    static let privilegeChecks: [ScalarFunction] = ["table", "column", "schema", "database", "function", "sequence", "any_column"].map { object in
+        ScalarFunction("has_\(object)_privilege", 2...4, [.text], returns: .bool) { _ in .bool(true) }
+    }
 
     /// pg_size_pretty: bytes up to 10 kB (rounded), then kB, MB, GB, TB, each unit while the
     /// number stays below 10240 of it, halves rounded away from zero.
