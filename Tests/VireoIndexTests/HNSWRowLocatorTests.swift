@@ -160,4 +160,47 @@ struct HNSWRowLocatorTests {
             try other.close()
         }
     }
+
+    /// Two threads search (learning and using locators, pinning pages in batches) while a
+    /// third commits updates that move the rows' pages on: every search still gets k rows,
+    /// each at its exact distance to some version of its row. Under the thread sanitizer
+    /// this is the race check of `RowLocatorTable` and `BufferPool.withCachedPages`.
+    @Test("concurrent searches and commits")
+    func concurrentSearchesAndCommits() throws {
+        try Self.withStore { store, _ in
+            let count = 300
+            let (index, data) = try Self.indexedRows(store, count: count, clusters: 6, seed: 12)
+            // Row i is only ever data[i] or data[i] + 1 in every coordinate.
+            let versions = (0..<count).map { i in [TestData.row(data, i, Self.dimension), TestData.row(data, i, Self.dimension).map { $0 + 1 }] }
+            let failures = Locked<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 3) { worker in
+                do {
+                    if worker == 2 {
+                        for round in 0..<20 {
+                            try store.write { t in
+                                for id in stride(from: round % 5, to: count, by: 5) {
+                                    _ = try t.update("items", rowID: Int64(id), to: [.int(Int64(id)), .vector(versions[id][(round / 5) % 2])])
+                                }
+                            }
+                        }
+                        return
+                    }
+                    for q in 0..<60 {
+                        let query = TestData.row(data, (q * 7 + worker * 13) % count, Self.dimension)
+                        let found = try index.search(query, k: 10, efSearch: 60)
+                        if found.count != 10 { failures.withLock { $0.append("worker \(worker) query \(q): \(found.count) rows") } }
+                        for result in found {
+                            let exact = versions[Int(result.label)].map { VectorMetric.l2.distance(query, $0) }
+                            if !exact.contains(where: { abs($0 - result.distance) <= 1e-3 * max(1, $0) }) {
+                                failures.withLock { $0.append("worker \(worker) query \(q) label \(result.label): \(result.distance) is no version's distance \(exact)") }
+                            }
+                        }
+                    }
+                } catch {
+                    failures.withLock { $0.append("worker \(worker): \(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 } == [])
+        }
+    }
 }
