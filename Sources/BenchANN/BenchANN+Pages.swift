@@ -45,7 +45,10 @@ struct PageVectorStore {
         return PageVectorStore(store: store, table: try store.catalog.table(tableName), path: path, loadSeconds: loadSeconds)
     }
 
-    var source: StoreVectorSource { StoreVectorSource(store: store, table: table, column: 1) }
+    var source: StoreVectorSource {
+        StoreVectorSource(store: store, table: table, column: 1,
+                          locatorDomain: try? store.read { TableVectorSource(rows: $0, table: table, column: 1).locatorDomain })
+    }
 
     /// Pages now in the buffer pool (the table's pages re-ranking brought in, plus the
     /// catalog's), and the database file's size.
@@ -59,12 +62,22 @@ struct StoreVectorSource: VectorSource {
     let store: Store
     let table: TableDefinition
     let column: Int
+    /// The store's pager life (every snapshot of it has the same).
+    let locatorDomain: UInt64?
 
     func readVectors(_ labels: UnsafeBufferPointer<Int64>, dimension: Int,
                      into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws {
         try store.read { snapshot in
             try TableVectorSource(rows: snapshot, table: table, column: column)
                 .readVectors(labels, dimension: dimension, into: destination, found: found)
+        }
+    }
+
+    func readVectors(_ labels: UnsafeBufferPointer<Int64>, locators: UnsafeMutablePointer<RowLocator>, dimension: Int,
+                     into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws {
+        try store.read { snapshot in
+            try TableVectorSource(rows: snapshot, table: table, column: column)
+                .readVectors(labels, locators: locators, dimension: dimension, into: destination, found: found)
         }
     }
 }

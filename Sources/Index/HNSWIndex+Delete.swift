@@ -56,6 +56,7 @@ extension HNSWIndex {
             graph.deallocate(nodeCount: nodeCount)
             graph = freshGraph
             state.withLock { $0 = freshState }
+            rowLocators.removeAll()
         }
     }
 

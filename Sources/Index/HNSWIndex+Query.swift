@@ -109,13 +109,15 @@ extension HNSWIndex {
             prepare(query, into: context.query)
             guard let found = graphSearch(context) else { return nil }
             guard found.coded else { return found.results }
-            return try rerank(found.results, context, k: k, count: max(k, rerankCount ?? defaultRerankCount(k: k)), source: source)
+            return try rerank(found.results, ids: found.ids, context, k: k,
+                              count: max(k, rerankCount ?? defaultRerankCount(k: k)), source: source)
         }
     }
 
     /// What a search found under the lock: the best k with reported distances, or with int8
-    /// codes every candidate, best first, with its code distance (internal units), to re-rank.
-    typealias Found = (results: [(label: Int64, distance: Float)], coded: Bool)
+    /// codes every candidate, best first, with its code distance (internal units), to re-rank,
+    /// and its node id (for its row locator).
+    typealias Found = (results: [(label: Int64, distance: Float)], coded: Bool, ids: [UInt32])
 
     /// The search itself; the caller holds `growthLock` shared. Nil only without
     /// `exactFallback`, when the graph found fewer than k live rows.
@@ -125,7 +127,7 @@ extension HNSWIndex {
     ) -> Found? {
         let g = graph
         let snapshot = state.withLock { ($0.entryPoint, $0.maxLevel, $0.nodeCount, $0.tombstoneCount) }
-        guard let entry = snapshot.0 else { return ([], false) }
+        guard let entry = snapshot.0 else { return ([], false, []) }
         let nodeCount = snapshot.2, liveCount = nodeCount - snapshot.3
         if let filter, exactScanDecided ?? prefersExactScan(g, nodeCount: nodeCount, liveCount: liveCount, ef: ef, filter: filter) {
             return exactSearchLocked(g, context, nodeCount: nodeCount, k: k, ef: ef, filter: filter)
@@ -166,24 +168,26 @@ extension HNSWIndex {
     func takeResults(_ g: HNSWGraph, _ context: SearchContext, k: Int) -> Found {
         var results = context.results
         if g.quantized {
-            return (results.sorted().map { (g.labels[Int($0.id)], $0.distance) }, true)
+            let sorted = results.sorted()
+            return (sorted.map { (g.labels[Int($0.id)], $0.distance) }, true, sorted.map(\.id))
         }
         results.keepBest(k)
         context.results = results
-        return (results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }, false)
+        return (results.sorted().map { (g.labels[Int($0.id)], metric.reportedDistance($0.distance)) }, false, [])
     }
 
     /// Ranks int8 candidates (best first by code distance) by their exact distance to the
     /// prepared query over float vectors read from `source`: the first `count`, then k more
     /// at a time while fewer than k of them had a vector. Without a source, the code ranking.
-    func rerank(_ candidates: [(label: Int64, distance: Float)], _ context: SearchContext, k: Int, count: Int,
+    func rerank(_ candidates: [(label: Int64, distance: Float)], ids: [UInt32], _ context: SearchContext, k: Int, count: Int,
                 source: (any VectorSource)?) throws -> [(label: Int64, distance: Float)] {
         guard let source else { return candidates.prefix(k).map { ($0.label, metric.reportedDistance($0.distance)) } }
         var exact: [(label: Int64, distance: Float)] = []
         var start = 0
         while start < candidates.count && exact.count < k {
             let end = min(candidates.count, start + (start == 0 ? count : k))
-            exact += try exactDistances(candidates[start..<end].map(\.label), to: context.query, source: source)
+            exact += try exactDistances(candidates[start..<end].map(\.label), ids: Array(ids[start..<end]),
+                                        to: context.query, source: source)
             start = end
         }
         exact.sort { $0.distance < $1.distance }
@@ -191,14 +195,15 @@ extension HNSWIndex {
     }
 
     /// The internal distances from `query` (prepared) to the vectors `source` has for
-    /// `labels`; labels without one are left out.
-    func exactDistances(_ labels: [Int64], to query: UnsafePointer<Float>, source: any VectorSource) throws -> [(label: Int64, distance: Float)] {
+    /// `labels` (of nodes `ids`); labels without one are left out.
+    func exactDistances(_ labels: [Int64], ids: [UInt32], to query: UnsafePointer<Float>,
+                        source: any VectorSource) throws -> [(label: Int64, distance: Float)] {
         let dimension = self.dimension
         return try labels.withUnsafeBufferPointer { labelBuffer in
             try withUnsafeTemporaryAllocation(of: Float.self, capacity: labels.count * dimension) { vectors in
                 try withUnsafeTemporaryAllocation(of: Bool.self, capacity: labels.count) { found in
                     guard let base = vectors.baseAddress, let foundBase = found.baseAddress else { return [] }
-                    try source.readVectors(labelBuffer, dimension: dimension, into: base, found: foundBase)
+                    try readVectors(labelBuffer, ids: ids, source: source, into: base, found: foundBase)
                     var result: [(label: Int64, distance: Float)] = []
                     result.reserveCapacity(labels.count)
                     for i in 0..<labels.count where foundBase[i] {
@@ -209,6 +214,23 @@ extension HNSWIndex {
                     return result
                 }
             }
+        }
+    }
+
+    /// `source.readVectors`, through the nodes' row locators when the source takes them
+    /// (`RowLocatorTable`), recording where the rows were found.
+    func readVectors(_ labels: UnsafeBufferPointer<Int64>, ids: [UInt32], source: any VectorSource,
+                     into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws {
+        guard let domain = source.locatorDomain, ids.count == labels.count else {
+            return try source.readVectors(labels, dimension: dimension, into: destination, found: found)
+        }
+        try withUnsafeTemporaryAllocation(of: RowLocator.self, capacity: 2 * labels.count) { buffer in
+            guard let locators = buffer.baseAddress else { return }
+            let before = locators + labels.count
+            rowLocators.read(ids, domain: domain, into: before)
+            locators.update(from: before, count: labels.count)
+            try source.readVectors(labels, locators: locators, dimension: dimension, into: destination, found: found)
+            rowLocators.write(ids, domain: domain, locators, before: before)
         }
     }
 

@@ -45,6 +45,8 @@ public final class HNSWIndex: @unchecked Sendable {
     let nodeLocks = StripedLocks()
     let contexts: SearchContextPool
     private let defaultSource = Locked<(any VectorSource)?>(nil)
+    /// Where each node's row was last found by the re-ranking (int8, binary).
+    let rowLocators = RowLocatorTable()
     /// Replaced only under `growthLock` held exclusively.
     var graph: HNSWGraph
     let state: Locked<HNSWState>
@@ -111,7 +113,7 @@ public final class HNSWIndex: @unchecked Sendable {
         growthLock.withReadLock {
             let (nodeCount, labelSlots) = state.withLock { ($0.nodeCount, $0.ids.capacity) }
             // The label → id map: a key, a value and about a bit of occupancy per slot.
-            return graph.memoryBytes(nodeCount: nodeCount) + labelSlots * (8 + 4) + labelSlots / 8
+            return graph.memoryBytes(nodeCount: nodeCount) + labelSlots * (8 + 4) + labelSlots / 8 + rowLocators.memoryBytes
         }
     }
 

@@ -26,12 +26,36 @@ public struct TableVectorSource<Rows: RowSource>: VectorSource, @unchecked Senda
                             into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws {
         for i in 0..<labels.count { found[i] = false }
         try rows.withRows(table, rowIDs: Array(labels)) { i, record in
-            guard column < record.columnCount else { return }
-            found[i] = try record.withVector(at: column) { vector -> Bool in
-                guard vector.count == dimension, let base = vector.baseAddress else { return false }
-                (destination + i * dimension).update(from: base, count: dimension)
-                return true
-            } ?? false
+            found[i] = try copyVector(record, dimension: dimension, into: destination + i * dimension)
         }
+    }
+
+    /// The pages' pager life (nil for pages that take no locators).
+    public var locatorDomain: UInt64? {
+        let domain = rows.pages.locatorDomain
+        return domain == 0 ? nil : domain
+    }
+
+    /// `readVectors`, reading through each row's locator where it holds
+    /// (`RowSource.withRows(_:rowIDs:locators:_:)`) and descending for the others.
+    public func readVectors(_ labels: UnsafeBufferPointer<Int64>, locators: UnsafeMutablePointer<RowLocator>, dimension: Int,
+                            into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws {
+        guard locatorDomain != nil else {
+            return try readVectors(labels, dimension: dimension, into: destination, found: found)
+        }
+        for i in 0..<labels.count { found[i] = false }
+        try rows.withRows(table, rowIDs: Array(labels), locators: locators) { i, record in
+            found[i] = try copyVector(record, dimension: dimension, into: destination + i * dimension)
+        }
+    }
+
+    /// Copies the vector column of `record` when it holds `dimension` floats.
+    private func copyVector(_ record: RecordView, dimension: Int, into destination: UnsafeMutablePointer<Float>) throws -> Bool {
+        guard column < record.columnCount else { return false }
+        return try record.withVector(at: column) { vector -> Bool in
+            guard vector.count == dimension, let base = vector.baseAddress else { return false }
+            destination.update(from: base, count: dimension)
+            return true
+        } ?? false
     }
 }

@@ -17,6 +17,25 @@ public protocol VectorSource: Sendable {
     /// a NULL, a row the caller's snapshot does not see). `dimension` is the index's.
     func readVectors(_ labels: UnsafeBufferPointer<Int64>, dimension: Int,
                      into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws
+
+    /// Where the rows live, for row locators (see `RowLocator`): nil for a source that takes
+    /// none. Locators from one domain are never given to a source of another.
+    var locatorDomain: UInt64? { get }
+
+    /// `readVectors`, with a locator per label: where that label's row was found before
+    /// (`RowLocator.none` when unknown), to be checked and used instead of a search, and
+    /// left naming where it was found now. The default ignores them.
+    func readVectors(_ labels: UnsafeBufferPointer<Int64>, locators: UnsafeMutablePointer<RowLocator>, dimension: Int,
+                     into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws
+}
+
+extension VectorSource {
+    public var locatorDomain: UInt64? { nil }
+
+    public func readVectors(_ labels: UnsafeBufferPointer<Int64>, locators: UnsafeMutablePointer<RowLocator>, dimension: Int,
+                            into destination: UnsafeMutablePointer<Float>, found: UnsafeMutablePointer<Bool>) throws {
+        try readVectors(labels, dimension: dimension, into: destination, found: found)
+    }
 }
 
 /// Vectors held in one array, row-major, looked up by label: a `VectorSource` for tests,

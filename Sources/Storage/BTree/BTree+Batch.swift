@@ -3,22 +3,28 @@ extension BTree {
     /// must be sorted (memcmp order). The keys that fall under one child are looked up
     /// together, so each node on the way is read once per batch rather than once per key:
     /// re-ranking an int8 index's candidates reads a few tens of rows at once.
+    /// `located(i, locator)` learns, before `body(i, …)`, where `keys[i]` was found.
     public func withValues(forSortedKeys keys: [[UInt8]], in source: some PageSource,
+                           located: ((Int, RowLocator) -> Void)? = nil,
                            _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         guard !keys.isEmpty else { return }
-        try visit(root, keys, 0..<keys.count, depth: 0, in: source, body)
+        try visit(root, keys, 0..<keys.count, depth: 0, in: source, located, body)
     }
 
     private func visit(_ pageNumber: PageNumber, _ keys: [[UInt8]], _ range: Range<Int>, depth: Int,
-                       in source: some PageSource, _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+                       in source: some PageSource, _ located: ((Int, RowLocator) -> Void)?,
+                       _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         guard depth <= Self.depthMax else {
             throw VireoError.corrupt(source.path, page: root, "tree deeper than \(Self.depthMax) levels (a cycle?)")
         }
         try node(source, pageNumber) { page in
             if BTreeNode.isLeaf(page) {
+                let lsn: UInt64 = page.loadLE(at: PageLayout.lsnOffset)
                 for i in range {
                     let (index, found) = try keys[i].withUnsafeBytes { try BTreeNode.search(page, $0) }
-                    if found { try withLeafValue(page, index, source) { try body(i, $0) } }
+                    guard found else { continue }
+                    located?(i, RowLocator(page: pageNumber, slot: UInt16(index), lsn: lsn))
+                    try withLeafValue(page, index, source) { try body(i, $0) }
                 }
                 return
             }
@@ -32,7 +38,7 @@ extension BTree {
                     if next != position { break }
                     end += 1
                 }
-                try visit(try BTreeNode.child(page, position), keys, start..<end, depth: depth + 1, in: source, body)
+                try visit(try BTreeNode.child(page, position), keys, start..<end, depth: depth + 1, in: source, located, body)
                 (start, position) = (end, next)
             }
         }

@@ -8,10 +8,25 @@ public protocol PageSource {
     func withPage<R>(_ pageNumber: PageNumber, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
     /// Hints that these pages will be read soon (a scan reading ahead).
     func prefetch(_ pageNumbers: [PageNumber])
+    /// The life of the pager behind the pages, within which row locators hold (see
+    /// RowLocator); 0 for a source whose pages take none.
+    var locatorDomain: UInt64 { get }
+    /// Calls `body` with the bytes of each of `pageNumbers` that is in memory (an empty
+    /// buffer for the others), all valid until it returns. A source without such a cache
+    /// gives only empty buffers; the caller reads those pages through `withPage`.
+    func withCachedPages<R>(_ pageNumbers: UnsafeBufferPointer<PageNumber>,
+                            _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) throws -> R
 }
 
 extension PageSource {
     public func prefetch(_ pageNumbers: [PageNumber]) {}
+    public var locatorDomain: UInt64 { 0 }
+
+    public func withCachedPages<R>(_ pageNumbers: UnsafeBufferPointer<PageNumber>,
+                                   _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) throws -> R {
+        let empty = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: pageNumbers.count)
+        return try empty.withUnsafeBufferPointer(body)
+    }
 }
 
 /// Read and write access to pages inside a write transaction.
@@ -57,6 +72,11 @@ public struct ReadView: PageSource {
     }
 
     public func prefetch(_ pageNumbers: [PageNumber]) { pool.prefetch(pageNumbers) }
+
+    public func withCachedPages<R>(_ pageNumbers: UnsafeBufferPointer<PageNumber>,
+                                   _ body: (UnsafeBufferPointer<UnsafeRawBufferPointer>) throws -> R) throws -> R {
+        try pool.withCachedPages(pageNumbers, asOf: snapshot.version, body)
+    }
 }
 
 extension Pager {
