@@ -3,6 +3,7 @@ import NIOCore
 import NIOEmbedded
 import Testing
 @testable import VireoNet
+import VireoQuery
 import VireoStorage
 
 @Suite("pgwire: message decoding and SCRAM")
@@ -17,6 +18,17 @@ struct PGWireTests {
         #expect(try PGDeallocate.parse("deallocated x") == nil, "another word starting with deallocate is the engine's to parse")
         #expect(startsWithWord("  COPY t FROM STDIN", "copy") && !startsWithWord("co", "copy"))
         #expect(throws: VireoError.self) { try PGDeallocate.parse("DEALLOCATE a b") }
+    }
+
+    @Test("statements are counted by their tag's first word, common kinds and others alike")
+    func statementCounts() throws {
+        let metrics = ServerMetrics()
+        for tag in ["SELECT 1", "SELECT 0", "INSERT 0 3", "CREATE TABLE", "SELECTED 1", ""] { metrics.recordStatement(commandTag: tag) }
+        let text = metrics.render(storage: try Database.inMemory().store.pager.statistics)
+        for line in ["command=\"SELECT\"} 2", "command=\"INSERT\"} 1", "command=\"CREATE\"} 1", "command=\"SELECTED\"} 1", "command=\"OTHER\"} 1"] {
+            #expect(text.contains("vireo_pgwire_statements_total{" + line), "\(line)")
+        }
+        #expect(!text.contains("command=\"UPDATE\""), "kinds never run are not listed")
     }
 
     @Test("SCRAM-SHA-256 reproduces RFC 7677's exchange and refuses a wrong proof")
