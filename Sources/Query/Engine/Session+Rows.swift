@@ -22,8 +22,11 @@ extension Session {
 
     /// Runs an INSERT's plan: evaluates its rows and stores them.
     private func insert(planned plan: InsertPlan, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        try withContext(.transaction(transaction), parameters) { try insert(planned: plan, transaction, $0) }
+    }
+
+    private func insert(planned plan: InsertPlan, _ transaction: StoreTransaction, _ context: ExecutionContext) throws -> QueryResult {
         let table = plan.table
-        let context = self.context(.transaction(transaction), parameters)
         let sourceRows = try plan.sourceRows(context)
         var returned: [[Value]] = []
         var count = 0
