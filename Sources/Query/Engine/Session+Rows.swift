@@ -57,7 +57,7 @@ extension Session {
                 count += 1
                 continue
             }
-            let rowID = try transaction.insert(into: table.name, row: row)
+            let rowID = try transaction.insert(into: table, row: row)
             // Only ON CONFLICT DO UPDATE asks which rows the statement touched.
             if plan.conflict != nil { touched.insert(rowID) }
             try noteVectorChange(table, rowID: rowID, transaction)
