@@ -107,6 +107,24 @@ struct DMLParserTests {
         #expect(throws: VireoError.self) { try Parser.parseStatement("INSERT INTO t VALUES (-, 1)") }
     }
 
+    @Test("decimal literals the binder reads without the general parse are the numbers Numeric(text) reads")
+    func plainDecimalLiterals() throws {
+        let short = ["0", "0.0", "00.50", "1234.25", ".5", "5.", "0.000001", "1.50", "999999999999999999",
+                     "12345678901234567.8", "000000000000000001"]
+        for text in short {
+            let fast = try #require(Binder.plainDecimal(text), "\(text)")
+            #expect(fast == Numeric(text), "\(text)")
+            #expect(fast.description == Numeric(text)?.description, "\(text)")
+        }
+        // Left to the general parse: more than 18 digits, exponents, signs, spaces, two points, no digit.
+        for text in ["1234567890123456789", "0.1234567890123456789", "1e5", "-1.5", "+1", " 1", "1.2.3", ".", ""] {
+            #expect(Binder.plainDecimal(text) == nil, "\(text)")
+        }
+        let db = try Database.inMemory()
+        #expect(try db.execute("SELECT 1234.25::float8, 00.50, 1.50 * 2, 1234567890123456789.5").rows
+            == [[.double(1234.25), .numeric(Numeric("0.50")!), .numeric(Numeric("3.00")!), .numeric(Numeric("1234567890123456789.5")!)]])
+    }
+
     @Test("UPDATE with alias, FROM, WHERE, RETURNING; DELETE with USING, WHERE, RETURNING")
     func updateAndDelete() throws {
         #expect(try body("UPDATE t AS x SET a = 1, b = DEFAULT FROM u WHERE x.id = u.id RETURNING x.a") == .update(Update(

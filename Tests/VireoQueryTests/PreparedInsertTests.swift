@@ -68,4 +68,53 @@ struct PreparedInsertTests {
         try session.execute(counted, [.int(0)], planCache: countedCache)
         #expect(try db.execute("SELECT id FROM seen ORDER BY id").rows == [[.int(2)], [.int(3)]])
     }
+
+    @Test("inside one block, a reused context and plan see CREATE INDEX, ALTER TABLE and a table dropped and made again")
+    func schemaChangesInsideABlock() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, a int)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t (id, a) VALUES ($1, $2)")
+        try session.execute("BEGIN")
+        for id in 1...3 { try session.execute(statement, [.int(Int64(id)), .int(Int64(id) * 10)], planCache: cache) }
+        try session.execute("CREATE UNIQUE INDEX t_a ON t (a)")
+        try session.execute(statement, [.int(4), .int(40)], planCache: cache)
+        try session.execute("SAVEPOINT s")
+        #expect(throws: VireoError.self) { try session.execute(statement, [.int(5), .int(40)], planCache: cache) }
+        try session.execute("ROLLBACK TO SAVEPOINT s")
+        try session.execute("ALTER TABLE t ADD COLUMN b text DEFAULT 'x'")
+        try session.execute(statement, [.int(5), .int(50)], planCache: cache)
+        #expect(try session.execute("SELECT id FROM t WHERE a = 50").rows == [[.int(5)]])
+        try session.execute("DROP TABLE t; CREATE TABLE t (a int, id int PRIMARY KEY, c int DEFAULT 3)")
+        try session.execute(statement, [.int(6), .int(60)], planCache: cache)
+        try session.execute("COMMIT")
+        #expect(try db.execute("SELECT a, id, c FROM t").rows == [[.int(60), .int(6), .int(3)]])
+    }
+
+    @Test("a parameter converted from text is converted again at each execution, not taken from the last one")
+    func convertedParametersAreNotKept() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, d date)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t VALUES ($1, $2)")
+        try session.execute(statement, [.int(1), .text("2026-01-02")], planCache: cache)
+        try session.execute(statement, [.int(2), .text("2026-03-04")], planCache: cache)
+        #expect(try db.execute("SELECT id, d::text FROM t ORDER BY id").rows
+            == [[.int(1), .text("2026-01-02")], [.int(2), .text("2026-03-04")]])
+    }
+
+    @Test("work_mem is counted per execution and follows SET between executions")
+    func workMemoryPerExecution() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int, pad text)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, $1) g")
+        try session.execute("SET work_mem = '64kB'")
+        // About 30 kB a run of 100 rows: counted over runs, the third would pass 64 kB.
+        for _ in 1...10 { try session.execute(statement, [.int(100)], planCache: cache) }
+        #expect(throws: VireoError.self) { try session.execute(statement, [.int(300)], planCache: cache) }
+        try session.execute("RESET work_mem")
+        try session.execute(statement, [.int(300)], planCache: cache)
+        #expect(try db.execute("SELECT count(*) FROM t").rows == [[.int(1300)]])
+    }
 }

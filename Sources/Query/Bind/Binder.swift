@@ -105,9 +105,31 @@ final class Binder {
         case .boolean(let flag): return (.constant(.bool(flag)), .bool)
         // As PostgreSQL: an integer literal is an integer (int4) when it fits, else a bigint.
         case .integer(let number): return (.constant(.int(number)), Int32(exactly: number) == nil ? .int : .integer)
-        case .numeric(let text): return (.constant(Numeric(text).map(Value.numeric) ?? .double(Double(text) ?? .nan)), .numeric)
+        case .numeric(let text):
+            return (.constant((Self.plainDecimal(text) ?? Numeric(text)).map(Value.numeric) ?? .double(Double(text) ?? .nan)), .numeric)
         case .string(let text): return (.constant(.text(text)), .unknown)
         }
+    }
+
+    /// A literal of digits and one point, at most 18 digits (`1234.25`), read as
+    /// `Numeric(text)` reads it but without its general parse, which made two byte arrays
+    /// and a multiplication per chunk for every literal (5% of a bulk INSERT's time). Nil
+    /// for any other spelling (an exponent, more digits), which the general parse takes.
+    static func plainDecimal(_ text: String) -> Numeric? {
+        var coefficient: UInt64 = 0
+        var digitCount = 0, fractionDigitCount = 0, seenPoint = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "."), !seenPoint {
+                seenPoint = true
+                continue
+            }
+            guard (48...57).contains(byte), digitCount < 18 else { return nil }
+            coefficient = coefficient * 10 + UInt64(byte - 48)
+            digitCount += 1
+            if seenPoint { fractionDigitCount += 1 }
+        }
+        guard digitCount > 0 else { return nil }
+        return Numeric(negative: false, coefficient: Magnitude(coefficient), scale: fractionDigitCount)
     }
 
     private func column(_ reference: ColumnReference, _ scope: Scope) throws -> Typed {

@@ -24,6 +24,9 @@ final class InsertPlan {
     let conflict: ConflictHandler?
     let returning: ReturningList
     let checksForeignKeys: Bool
+    /// The table columns each source row leaves to their default (absent or DEFAULT):
+    /// one list per VALUES row, or one for every row of a query or DEFAULT VALUES.
+    private let absentPositions: [[Int]]
     /// Whether later executions may reuse the plan: nothing in it was bound against data
     /// that can change without a schema change (a WITH entry's rows, another table read by
     /// a subquery, whose vector index may be stale in this session).
@@ -38,7 +41,9 @@ final class InsertPlan {
         let targets = try through.map { try Self.viewTargetColumns(statement.columns, $0, source: statement.source) }
             ?? Self.targetColumns(statement.columns, table)
         self.targets = targets
-        source = try Self.bindSource(statement.source, targets: targets, table: table, binder: binder)
+        let source = try Self.bindSource(statement.source, targets: targets, table: table, binder: binder)
+        self.source = source
+        absentPositions = Self.absentPositions(source, targets: targets, width: table.columns.count)
         conflict = try statement.onConflict.map {
             try ConflictHandler(onConflict: $0, table: table, through: through, alias: statement.alias, binder: binder)
         }
@@ -50,25 +55,27 @@ final class InsertPlan {
         isReusable = statement.with == nil && binder.relationsRead.names.isEmpty
     }
 
-    /// The inserted rows, one value or nil (DEFAULT / not given) per table column.
-    func sourceRows(_ context: ExecutionContext) throws -> [[Value?]] {
+    /// The inserted rows, one value per table column; the columns `absentPositions(row:)`
+    /// names hold NULL until their defaults fill them. (Rows of optional values, completed
+    /// into a second array, cost every inserted row two arrays.)
+    func sourceRows(_ context: ExecutionContext) throws -> [[Value]] {
         let width = table.columns.count
         switch source {
         case .defaultValues:
-            return [Self.absentRow(width)]
+            return [PlanExecutor.nullRow(width)]
         case .values(let rows):
             return try rows.map { values in
                 try context.checkCancel()
-                var row = Self.absentRow(width)
+                var row = PlanExecutor.nullRow(width)
                 for (position, expression) in values {
                     row[position] = try Cast.assign(Evaluator.evaluate(expression, [], context), to: table.columns[position].type)
                 }
                 return row
             }
         case .query(let plan, _):
-            var rows: [[Value?]] = []
+            var rows: [[Value]] = []
             try PlanExecutor.run(plan, context) { values in
-                var row = Self.absentRow(width)
+                var row = PlanExecutor.nullRow(width)
                 for (value, position) in zip(values, targets) {
                     row[position] = try Cast.assign(value, to: table.columns[position].type)
                 }
@@ -80,13 +87,22 @@ final class InsertPlan {
         }
     }
 
-    /// `width` absent values, grown by appending (see `PlanExecutor.nullRow`): one row of
-    /// each INSERT passes here, and `Array(repeating:count:)` looks up type metadata per call.
-    private static func absentRow(_ width: Int) -> [Value?] {
-        var row: [Value?] = []
-        row.reserveCapacity(width)
-        for _ in 0..<width { row.append(nil) }
-        return row
+    /// The columns source row `index` leaves to their defaults, in column order.
+    func absentPositions(row index: Int) -> [Int] {
+        absentPositions.count == 1 ? absentPositions[0] : absentPositions[index]
+    }
+
+    private static func absentPositions(_ source: Source, targets: [Int], width: Int) -> [[Int]] {
+        func absent(given: some Sequence<Int>) -> [Int] {
+            var isGiven = [Bool](repeating: false, count: width)
+            for position in given { isGiven[position] = true }
+            return (0..<width).filter { !isGiven[$0] }
+        }
+        switch source {
+        case .defaultValues: return [Array(0..<width)]
+        case .values(let rows): return rows.map { values in absent(given: values.lazy.map(\.position)) }
+        case .query(_, let columnCount): return [absent(given: targets.prefix(columnCount))]
+        }
     }
 
     private static func bindSource(_ source: InsertSource, targets: [Int], table: TableDefinition, binder: Binder) throws -> Source {

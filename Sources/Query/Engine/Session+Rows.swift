@@ -22,16 +22,23 @@ extension Session {
 
     /// Runs an INSERT's plan: evaluates its rows and stores them.
     private func insert(planned plan: InsertPlan, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        try withContext(.transaction(transaction), parameters) { try insert(planned: plan, transaction, $0) }
+    }
+
+    private func insert(planned plan: InsertPlan, _ transaction: StoreTransaction, _ context: ExecutionContext) throws -> QueryResult {
         let table = plan.table
-        let context = self.context(.transaction(transaction), parameters)
-        let sourceRows = try plan.sourceRows(context)
+        var sourceRows = try plan.sourceRows(context)
         var returned: [[Value]] = []
         var count = 0
         var touched = Set<Int64>()
         let keys = plan.checksForeignKeys ? foreignKeyEnforcer(transaction, context) : nil
-        for partial in sourceRows {
+        for index in sourceRows.indices {
             try context.checkCancel()
-            var row = try completeRow(partial, table: table, defaults: plan.defaults, transaction: transaction, context: context)
+            // Taken out of the list, so that filling it in does not copy it.
+            var row: [Value] = []
+            swap(&row, &sourceRows[index])
+            try completeRow(&row, absent: plan.absentPositions(row: index), table: table, defaults: plan.defaults,
+                            transaction: transaction, context: context)
             try plan.generated.fill(&row, context: context)
             if let conflict = plan.conflict, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
@@ -54,7 +61,7 @@ extension Session {
                 count += 1
                 continue
             }
-            let rowID = try transaction.insert(into: table.name, row: row)
+            let rowID = try transaction.insert(into: table, row: row)
             // Only ON CONFLICT DO UPDATE asks which rows the statement touched.
             if plan.conflict != nil { touched.insert(rowID) }
             try noteVectorChange(table, rowID: rowID, transaction)
@@ -81,16 +88,16 @@ extension Session {
         return try InsertPlan(statement, catalog: transaction.catalog, binder: binder)
     }
 
-    /// Fills absent values from defaults and sequences.
-    private func completeRow(_ partial: [Value?], table: TableDefinition, defaults: [BoundExpression],
-                             transaction: StoreTransaction, context: ExecutionContext) throws -> [Value] {
-        try partial.enumerated().map { position, value in
-            if let value { return value }
+    /// Fills the `absent` values from defaults and sequences.
+    private func completeRow(_ row: inout [Value], absent: [Int], table: TableDefinition, defaults: [BoundExpression],
+                             transaction: StoreTransaction, context: ExecutionContext) throws {
+        for position in absent {
             let column = table.columns[position]
             if column.isSerial {
-                return .int(try transaction.nextSequenceValue(StoreTransaction.sequenceName(table: table.name, column: column.name)))
+                row[position] = .int(try transaction.nextSequenceValue(StoreTransaction.sequenceName(table: table.name, column: column.name)))
+            } else {
+                row[position] = try Cast.assign(Evaluator.evaluate(defaults[position], [], context), to: column.type)
             }
-            return try Cast.assign(Evaluator.evaluate(defaults[position], [], context), to: column.type)
         }
     }
 

@@ -30,6 +30,10 @@ public final class Session: @unchecked Sendable {
     /// back under a statement that starts at the same moment. Guards the state above.
     let requestLock = Lock()
     let statementCancel = StatementCancel()
+    /// `statementCancel.check` as a closure made once (a row locker holds it).
+    private(set) lazy var checkStatementCancel: () throws -> Void = { [statementCancel] in try statementCancel.check() }
+    /// A statement's context kept for the next one (`withContext`), nil while one runs.
+    var spareContext: ExecutionContext?
     /// Where the request's query hands its rows, for a streaming `execute` (taken by the first query that runs).
     var rowStream: RowStream?
     // Guarded by `requestLock` (see Session+Timeouts.swift):

@@ -76,6 +76,17 @@ final class ExecutionCache {
     /// Parameters converted to the type they are read as (Evaluator), by their key.
     var parameters: [ParameterKey: Value] = [:]
 
+    /// Empties the caches for another statement (the converted parameters keep their
+    /// table's memory: a prepared statement converts the same ones each time).
+    func clear() {
+        if !rows.isEmpty { rows = [:] }
+        if !sets.isEmpty { sets = [:] }
+        if !workingTables.isEmpty { workingTables = [:] }
+        if !textStatistics.isEmpty { textStatistics = [:] }
+        if !textQueries.isEmpty { textQueries = [:] }
+        if !parameters.isEmpty { parameters.removeAll(keepingCapacity: true) }
+    }
+
     /// A parameter read as `type`, and then cast to `cast` when the expression is one.
     struct ParameterKey: Hashable {
         var index: Int
@@ -86,15 +97,16 @@ final class ExecutionCache {
 
 /// Everything a plan needs while it runs.
 final class ExecutionContext {
-    let data: DataAccess
-    let parameters: [Value]
+    // Variables only for `reuse` (a session's spare context, `Session.withContext`).
+    private(set) var data: DataAccess
+    private(set) var parameters: [Value]
     let vectorIndexes: VectorIndexes?
-    let efSearch: Int
+    private(set) var efSearch: Int
     /// Rows of enclosing queries, innermost last (correlated subqueries).
     let outerRows: [[Value]]
-    let cache: ExecutionCache
+    private(set) var cache: ExecutionCache
     /// The statement's work_mem budget, shared with its subqueries.
-    let workMemory: WorkMemory
+    private(set) var workMemory: WorkMemory
     /// Raised by a cancel or the statement timeout; nil while binding.
     let cancel: StatementCancel?
     /// Rows produced per plan node, when EXPLAIN ANALYZE counts them.
@@ -135,6 +147,40 @@ final class ExecutionContext {
     static var constantFolding: ExecutionContext {
         ExecutionContext(data: .none, parameters: [], vectorIndexes: nil, efSearch: 40,
                          workMemory: WorkMemory(kilobytesMax: Settings.workMemKilobytesDefault), cancel: nil)
+    }
+
+    /// Makes a top-level context that ran a statement ready for the next one, as a new
+    /// context with these values would be; false (nothing changed) unless `context` is
+    /// the only reference to it. Its cache and work memory are emptied and kept when
+    /// nothing else holds them either, else replaced.
+    static func reuse(_ context: inout ExecutionContext, data: DataAccess, parameters: [Value], efSearch: Int,
+                      workMemKilobytes: Int, rowLocker: RowLocker?, reusesFilterBitmaps: Bool) -> Bool {
+        guard isKnownUniquelyReferenced(&context), context.outerRows.isEmpty else { return false }
+        context.data = data
+        context.parameters = parameters
+        context.efSearch = efSearch
+        if isKnownUniquelyReferenced(&context.cache) { context.cache.clear() } else { context.cache = ExecutionCache() }
+        if context.workMemory.kilobytesMax == workMemKilobytes, isKnownUniquelyReferenced(&context.workMemory) {
+            context.workMemory.release(bytes: context.workMemory.usedBytes)
+        } else {
+            context.workMemory = WorkMemory(kilobytesMax: workMemKilobytes)
+        }
+        context.statistics = nil
+        context.rowLocker = rowLocker
+        context.accumulator = .null
+        context.reusesFilterBitmaps = reusesFilterBitmaps
+        return true
+    }
+
+    /// Lets go of what the finished statement read and was given (its transaction or
+    /// snapshot, parameters, cached rows), so that a spare context holds nothing alive.
+    func release() {
+        data = .none
+        parameters = []
+        rowLocker = nil
+        statistics = nil
+        accumulator = .null
+        if isKnownUniquelyReferenced(&cache) { cache.clear() }
     }
 
     /// A context for a subquery run for `outer`.

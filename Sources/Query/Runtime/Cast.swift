@@ -7,6 +7,12 @@ public enum Cast {
     /// Converts `value` to `type`; NULL stays NULL. Throws PostgreSQL's errors for
     /// malformed text (22P02), out-of-range numbers (22003) and impossible casts.
     public static func convert(_ value: Value, to type: SQLType) throws -> Value {
+        // A value of its type already, for the common scalars, without working out the
+        // value's SQLType and comparing the enums (each INSERT value passes here twice).
+        switch (value, type) {
+        case (.int, .int), (.double, .double), (.text, .text), (.bool, .bool): return value
+        default: break
+        }
         if value.isNull || type == .unknown { return value }
         if case .vector(let vector) = value {
             // Parameters bypass the literal parser: check them as pgvector checks its input.

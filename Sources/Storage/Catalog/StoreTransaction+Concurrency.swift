@@ -62,7 +62,7 @@ extension StoreTransaction {
         case .insert, .vectorChange: break
         }
         guard !pages.holdsGate else { return }
-        operations.append(LoggedOperation(operation: operation, pages: pages.takeChangedPages()))
+        operations.append(LoggedOperation(operation: operation, pages: pages.takeChangedPages(sameAs: operations.last?.pages)))
         if operations.count > store.loggedOperationsMax {
             try acquireWriterGate(timeoutMs: lockTimeoutMs, checkCancel: checkCancel)
         }

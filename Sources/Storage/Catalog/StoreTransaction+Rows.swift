@@ -6,23 +6,33 @@ extension StoreTransaction {
         try insert(into: tableName, row: row, rowID: nil)
     }
 
+    /// `insert(into:row:)` into `table` as this transaction's catalog defines it now (the
+    /// caller read it at the catalog's current schema version, as a prepared INSERT's plan
+    /// does): no look-up and copy of the definition by name for each row.
+    @discardableResult
+    public func insert(into table: TableDefinition, row: [Value]) throws -> Int64 {
+        assert(catalog.tables[table.name] == table, "inserting through a stale definition of \(table.name)")
+        return try step { try insertRow(row, into: table, rowID: nil) }
+    }
+
     /// Inserts with row id `presetRowID` when given (a replay), else as `insert(into:row:)`.
     func insert(into tableName: String, row: [Value], rowID presetRowID: Int64?) throws -> Int64 {
-        try step {
-            let table = try catalog.table(tableName)
-            var row = row
-            let rowID = try presetRowID ?? assignRowID(table, &row)
-            try validate(row, for: table)
-            if try insertRecord(row, rowID: rowID, into: table.tree) {
-                throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID)
-            }
-            noteRowID(rowID, in: table)
-            for index in table.indexes where index.hasEntryTree {
-                try insertIndexEntries(index, table: table, row: row, rowID: rowID)
-            }
-            try log(.insert(table: tableName, rowID: rowID, row: row))
-            return rowID
+        try step { try insertRow(row, into: catalog.table(tableName), rowID: presetRowID) }
+    }
+
+    private func insertRow(_ row: [Value], into table: TableDefinition, rowID presetRowID: Int64?) throws -> Int64 {
+        var row = row
+        let rowID = try presetRowID ?? assignRowID(table, &row)
+        try validate(row, for: table)
+        if try insertRecord(row, rowID: rowID, into: table.tree) {
+            throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID)
         }
+        noteRowID(rowID, in: table)
+        for index in table.indexes where index.hasEntryTree {
+            try insertIndexEntries(index, table: table, row: row, rowID: rowID)
+        }
+        try log(.insert(table: table.name, rowID: rowID, row: row))
+        return rowID
     }
 
     /// The largest record buffer kept between inserts: a huge value's buffer is let go.

@@ -352,6 +352,15 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
         return changedSinceTaken
     }
 
+    /// As `takeChangedPages`, but hands back `previous` itself when the same pages changed
+    /// (consecutive inserts into one leaf): the operation log then shares one set, where
+    /// a copy for each row was allocated and later freed.
+    func takeChangedPages(sameAs previous: Set<PageNumber>?) -> Set<PageNumber> {
+        guard let previous, previous == changedSinceTaken else { return takeChangedPages() }
+        changedSinceTaken.removeAll(keepingCapacity: true)
+        return previous
+    }
+
     /// The pages of this transaction that changed after its snapshot, by a publish or in
     /// `target`'s overlay: those `movePages` refuses to move.
     func pagesChanged(comparedTo target: WriteTransaction) -> Set<PageNumber> {
