@@ -63,22 +63,29 @@ extension Store {
         let request = CommitRequest(transaction, onPublish: onPublish, afterPublish: afterPublish)
         commitQueue.withLock { pendingCommits.append(request) }
         if waitForLeader(request) {
-            defer { commitQueue.withLock { commitLeaderActive = false; wakeNextLeader() } }
-            do {
-                try lead(waitingMs: transaction.lockTimeoutMs, checkCancel: transaction.checkCancel)
-            } catch {
-                // The gate did not come in time: withdraw, unless a batch already took it.
-                commitQueue.withLock {
-                    if let position = pendingCommits.firstIndex(where: { $0 === request }) {
-                        pendingCommits.remove(at: position)
-                        request.outcome = .failure(error)
-                    }
-                }
-            }
+            leadOrWithdraw(request)
+            // Out of the chain: the next leader goes on meanwhile (W8 in WriteAheadLog.swift).
+            pager.zeroLogAheadIfDue()
         }
         let outcome = commitQueue.withLock { request.outcome }
         guard let outcome else { preconditionFailure("a commit request left the queue without an outcome") }
         try outcome.get()
+    }
+
+    /// As leader: commits a batch, then hands on leadership.
+    private func leadOrWithdraw(_ request: CommitRequest) {
+        defer { commitQueue.withLock { commitLeaderActive = false; wakeNextLeader() } }
+        do {
+            try lead(waitingMs: request.transaction.lockTimeoutMs, checkCancel: request.transaction.checkCancel)
+        } catch {
+            // The gate did not come in time: withdraw, unless a batch already took it.
+            commitQueue.withLock {
+                if let position = pendingCommits.firstIndex(where: { $0 === request }) {
+                    pendingCommits.remove(at: position)
+                    request.outcome = .failure(error)
+                }
+            }
+        }
     }
 
     /// Waits until the request has an outcome (false) or there is no leader, in which
@@ -192,10 +199,8 @@ extension Store {
         let published = tail.catalog
         try gated.commit(onPublish: {
             self.publish(published)
-            for request in accepted {
-                self.recordWrites(request.transaction, version: version)
-                request.onPublish()
-            }
+            self.recordWrites(accepted.lazy.map(\.transaction), version: version)
+            for request in accepted { request.onPublish() }
         }, afterPublish: {
             for request in accepted { try? request.afterPublish() }
         })

@@ -116,14 +116,21 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Remembers the rows `transaction` changed as written at `version`. Entries no open
-    /// transaction can conflict with (at or below the oldest snapshot) are dropped now and then.
-    func recordWrites(_ transaction: StoreTransaction, version: UInt64) {
-        guard !transaction.writtenRows.isEmpty || !transaction.keySharedRows.isEmpty else { return }
+    /// Remembers the rows the transactions changed as written at `version` (one commit,
+    /// or one batch), under one lock. Entries no open transaction can conflict with (at or
+    /// below the oldest snapshot) are dropped now and then; only then is the oldest
+    /// snapshot looked up.
+    func recordWrites(_ transactions: some Sequence<StoreTransaction>, version: UInt64) {
+        let pruneDue = rowLock.withLock { () -> Bool in
+            for transaction in transactions {
+                for key in transaction.writtenRows { lastWrites[key] = version }
+                for key in transaction.keySharedRows { lastShares[key] = version }
+            }
+            return lastWrites.count > lastWritesPruneCount || lastShares.count > lastSharesPruneCount
+        }
+        guard pruneDue else { return }
         let oldest = pager.oldestSnapshotVersion
         rowLock.withLock {
-            for key in transaction.writtenRows { lastWrites[key] = version }
-            for key in transaction.keySharedRows { lastShares[key] = version }
             Self.prune(&lastWrites, past: &lastWritesPruneCount, keepingAfter: oldest)
             Self.prune(&lastShares, past: &lastSharesPruneCount, keepingAfter: oldest)
         }
@@ -132,10 +139,14 @@ public final class Store: @unchecked Sendable {
     /// Past `count` entries, keeps only those after `oldest` (the oldest open snapshot;
     /// nil: none), and prunes next at twice what is left, between the bounds below: the
     /// table stays small enough to stay in cache, and pruning costs little per commit.
+    /// The kept table has room for that many from the start, so it does not regrow on the way.
     private static func prune(_ versions: inout [RowKey: UInt64], past count: inout Int, keepingAfter oldest: UInt64?) {
         guard versions.count > count else { return }
-        versions = versions.filter { $0.value > (oldest ?? UInt64.max) }
-        count = min(rememberedWritesMax, max(rememberedWritesMin, 2 * versions.count))
+        let floor = oldest ?? UInt64.max
+        var kept = versions.filter { $0.value > floor }
+        count = min(rememberedWritesMax, max(rememberedWritesMin, 2 * kept.count))
+        kept.reserveCapacity(count + 1)
+        versions = kept
     }
 
     static let rememberedWritesMin = 4_096

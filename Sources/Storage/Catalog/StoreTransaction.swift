@@ -80,7 +80,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         let version = store.pager.publishedVersion + 1
         try pages.commit(onPublish: {
             store.publish(catalog)
-            store.recordWrites(self, version: version)
+            store.recordWrites(CollectionOfOne(self), version: version)
             onPublish()
         }, afterPublish: afterPublish)
     }

@@ -32,7 +32,7 @@ extension Pager {
             }
             return pager
         } catch {
-            wal?.file.close()
+            wal?.close()
             databaseFile.close()
             throw error
         }

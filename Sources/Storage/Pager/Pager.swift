@@ -180,7 +180,7 @@ public final class Pager: @unchecked Sendable {
 
     /// Closes the log, then the database file, whose descriptor holds the lock (G0).
     func closeFiles() {
-        wal?.file.close()
+        wal?.close()
         databaseFile.close()
     }
 

@@ -490,6 +490,10 @@ extension Pager {
         return try pool.withPage(0) { $0.loadLE(at: MetaPage.pageCountOffset) }
     }
 
+    /// Writes the WAL's next step of zeros if a commit asked for it (W8), without the
+    /// writer gate: a group-commit leader calls it once it has handed on leadership.
+    func zeroLogAheadIfDue() { wal?.zeroAheadIfDue() }
+
     /// Ends the write transaction: back to `.idle` unless the pager failed meanwhile.
     func finishWrite() {
         if state == .writing { state = .idle }

@@ -48,9 +48,20 @@
 //       change of size (PostgreSQL zero-fills its WAL segments for the same reason; on
 //       ext4 this takes the fsync of a small commit from about 150 to 90 µs). A zero
 //       frame has salt 0, which no generation has, so recovery stops there (W2).
+//   W8. Group commit zeroes ahead off its chain: a commit that leaves less than half a
+//       step of zeros after its frames asks for the next step (`zeroAheadIfDue`), which
+//       the leader writes and fsyncs after it has handed on leadership, while the next
+//       batch goes on. The two never write the same bytes: a commit writes its frames
+//       below `zeroedBytes` without `growthLock`, and under it otherwise, while zeroing
+//       holds `growthLock` and writes only from `zeroedBytes` on, raising it once durable.
 
 import CVireoSupport
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why a WAL header did not read back (invariant W5).
 enum WALHeaderProblem: Equatable, CustomStringConvertible {
@@ -92,8 +103,15 @@ final class WriteAheadLog: @unchecked Sendable {
     private(set) var headerVersion = formatVersion
     /// Pages with an image in this generation, so later commits may log deltas (W6).
     private var loggedPages = Set<PageNumber>()
-    /// How far the file holds written bytes (frames, older frames, or zeros; W7).
-    private var writtenBytes = 0
+    /// How far the file holds written bytes (frames, older frames, or zeros; W7). Raised
+    /// only under `growthLock`; commits read it without the lock (W8).
+    private let zeroedBytes = Atomic<Int>(0)
+    /// Held while zeros are written ahead, and by a commit whose frames pass `zeroedBytes`.
+    private let growthLock = Lock()
+    /// Set by a commit that left less than half a step of zeros (W8).
+    private let zeroAheadDue = Atomic<Bool>(false)
+    /// Set under `growthLock` once the file is closed: no zeroing after that.
+    private var isClosed = false
     /// The step, in bytes, by which the file grows with zeros ahead of its frames (W7).
     static let growthBytes = 1 << 20
 
@@ -114,7 +132,7 @@ final class WriteAheadLog: @unchecked Sendable {
         var header = [UInt8](repeating: 0, count: headerBytes)
         let bytesRead = try header.withUnsafeMutableBytes { try file.read(offset: 0, into: $0) }
         let log = WriteAheadLog(file: file, pageSizeBytes: pageSizeBytes, salt: 0, endOffset: headerBytes)
-        log.writtenBytes = try file.size()
+        log.zeroedBytes.store(try file.size(), ordering: .releasing)
         if bytesRead == headerBytes {
             switch try parseHeader(header, pageSizeBytes: pageSizeBytes, path: file.path) {
             case .valid(let salt, let version): (log.salt, log.headerVersion) = (salt, version)
@@ -167,7 +185,7 @@ final class WriteAheadLog: @unchecked Sendable {
         try file.sync()
         salt = next
         endOffset = Self.headerBytes
-        writtenBytes = max(writtenBytes, Self.headerBytes)
+        if zeroedBytes.load(ordering: .acquiring) < Self.headerBytes { zeroedBytes.store(Self.headerBytes, ordering: .releasing) }
         headerProblem = nil
         headerVersion = Self.formatVersion
         loggedPages.removeAll(keepingCapacity: true)
@@ -176,9 +194,20 @@ final class WriteAheadLog: @unchecked Sendable {
     /// Gives back the disk space of frames a checkpoint made obsolete (at close).
     func shrink() throws {
         precondition(endOffset == Self.headerBytes, "shrinking a WAL that still holds frames")
-        try file.truncate(size: Self.headerBytes)
-        try file.sync()
-        writtenBytes = Self.headerBytes
+        try growthLock.withLock {
+            zeroAheadDue.store(false, ordering: .relaxed)
+            try file.truncate(size: Self.headerBytes)
+            try file.sync()
+            zeroedBytes.store(Self.headerBytes, ordering: .releasing)
+        }
+    }
+
+    /// Closes the file, once zeros being written ahead (W8) are done; none are written after.
+    func close() {
+        growthLock.withLock {
+            isClosed = true
+            file.close()
+        }
     }
 
     /// Whether a commit may log page `pageNumber` as a delta against its current version (W6).
@@ -215,24 +244,60 @@ final class WriteAheadLog: @unchecked Sendable {
                 }
             }
         }
-        try file.write(offset: endOffset, from: UnsafeRawBufferPointer(buffer))
+        let end = endOffset + totalBytes
+        if end <= zeroedBytes.load(ordering: .acquiring) {
+            try file.write(offset: endOffset, from: UnsafeRawBufferPointer(buffer))
+        } else {
+            // Past the zeros: wait for any zeroing ahead (W8), then grow here if still short.
+            try growthLock.withLock {
+                try file.write(offset: endOffset, from: UnsafeRawBufferPointer(buffer))
+                if end > zeroedBytes.load(ordering: .acquiring) { try growZeroed(past: end) }
+            }
+        }
         bytesWrittenCount.add(totalBytes, ordering: .relaxed)
-        if endOffset + totalBytes > writtenBytes { try growZeroed(past: endOffset + totalBytes) }
         try file.sync()
         commitSyncCount.add(1, ordering: .relaxed)
-        endOffset += totalBytes
+        endOffset = end
         for (pageNumber, _) in images { loggedPages.insert(pageNumber) }
+        if zeroedBytes.load(ordering: .acquiring) - end < Self.growthBytes / 2 { zeroAheadDue.store(true, ordering: .releasing) }
     }
 
-    /// Writes zeros from `end` to the next multiple of `growthBytes` (W7); the caller's fsync
-    /// makes them durable with its frames.
+    /// Writes zeros from `end` to the next multiple of `growthBytes` (W7), under
+    /// `growthLock`; the caller's fsync makes them durable with its frames.
     private func growZeroed(past end: Int) throws {
         let target = (end / Self.growthBytes + 1) * Self.growthBytes
-        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: target - end, alignment: 4096)
-        defer { zeros.deallocate() }
-        zeros.initializeMemory(as: UInt8.self, repeating: 0)
-        try file.write(offset: end, from: UnsafeRawBufferPointer(zeros))
-        writtenBytes = target
+        try file.write(offset: end, from: Self.zeros(target - end))
+        zeroedBytes.store(target, ordering: .releasing)
+    }
+
+    /// W8: when a commit asked for it, writes zeros from `zeroedBytes` to the next multiple
+    /// of `growthBytes` and fsyncs them, then raises `zeroedBytes`. Called by a group-commit
+    /// leader once it has handed on leadership, so commits go on meanwhile (below the old
+    /// `zeroedBytes`, or waiting for this). Does nothing while another thread grows the file.
+    /// A failure is left for the next commit, which grows the file itself and reports it.
+    func zeroAheadIfDue() {
+        guard zeroAheadDue.load(ordering: .acquiring), zeroAheadDue.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        growthLock.withLockIfAvailable {
+            guard !isClosed else { return }
+            let start = zeroedBytes.load(ordering: .acquiring)
+            let target = (start / Self.growthBytes + 1) * Self.growthBytes
+            do {
+                try file.write(offset: start, from: Self.zeros(target - start))
+                try file.sync()
+            } catch {
+                return
+            }
+            zeroedBytes.store(target, ordering: .releasing)
+        }
+    }
+
+    /// Zeros to write ahead of the frames: one buffer of `growthBytes`, never written to,
+    /// allocated once (the system maps it to its zero page, so it costs no memory).
+    private nonisolated(unsafe) static let zeroBuffer = UnsafeRawPointer(calloc(growthBytes, 1)!)
+
+    private static func zeros(_ count: Int) -> UnsafeRawBufferPointer {
+        precondition(count <= growthBytes, "zeros ahead of the frames span at most one step")
+        return UnsafeRawBufferPointer(start: zeroBuffer, count: count)
     }
 
     /// Delta records grouped into frames' payloads, in order.
