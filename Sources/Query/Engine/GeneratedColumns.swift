@@ -47,11 +47,19 @@ struct GeneratedColumns {
         }
     }
 
-    /// PostgreSQL's error for a value given to a generated column.
-    static func refuseValue(for column: VireoStorage.ColumnDefinition, updating: Bool = false) throws {
-        guard column.generatedExpression != nil else { return }
-        throw VireoError(.generatedAlways, updating
+    /// PostgreSQL's error for a value given to a generated column, or to a GENERATED ALWAYS
+    /// identity column (which an INSERT's OVERRIDING SYSTEM VALUE lets through).
+    static func refuseValue(for column: VireoStorage.ColumnDefinition, updating: Bool = false,
+                            overriding: Insert.Overriding? = nil) throws {
+        let alwaysIdentity = column.identity == .always && !(overriding == .system && !updating)
+        guard column.generatedExpression != nil || alwaysIdentity else { return }
+        var error = VireoError(.generatedAlways, updating
             ? "column \"\(column.name)\" can only be updated to DEFAULT"
             : "cannot insert a non-DEFAULT value into column \"\(column.name)\"")
+        if alwaysIdentity {
+            error.detail = "Column \"\(column.name)\" is an identity column defined as GENERATED ALWAYS."
+            if !updating { error.hint = "Use OVERRIDING SYSTEM VALUE to override." }
+        }
+        throw error
     }
 }

@@ -41,7 +41,7 @@ final class InsertPlan {
         let targets = try through.map { try Self.viewTargetColumns(statement.columns, $0, source: statement.source) }
             ?? Self.targetColumns(statement.columns, table)
         self.targets = targets
-        let source = try Self.bindSource(statement.source, targets: targets, table: table, binder: binder)
+        let source = try Self.bindSource(statement.source, targets: targets, table: table, overriding: statement.overriding, binder: binder)
         self.source = source
         absentPositions = Self.absentPositions(source, targets: targets, width: table.columns.count)
         conflict = try statement.onConflict.map {
@@ -105,7 +105,8 @@ final class InsertPlan {
         }
     }
 
-    private static func bindSource(_ source: InsertSource, targets: [Int], table: TableDefinition, binder: Binder) throws -> Source {
+    private static func bindSource(_ source: InsertSource, targets: [Int], table: TableDefinition, overriding: Insert.Overriding?,
+                                   binder: Binder) throws -> Source {
         switch source {
         case .defaultValues:
             return .defaultValues
@@ -124,7 +125,10 @@ final class InsertPlan {
                 bound.reserveCapacity(values.count)
                 for (index, value) in values.enumerated() {
                     guard case .expression(let expression) = value else { continue }
-                    try GeneratedColumns.refuseValue(for: table.columns[targets[index]])
+                    let column = table.columns[targets[index]]
+                    // OVERRIDING USER VALUE: an identity column takes the sequence's value instead.
+                    if overriding == .user && column.identity != nil { continue }
+                    try GeneratedColumns.refuseValue(for: column, overriding: overriding)
                     bound.append((targets[index], try binder.coerce(binder.bind(expression, scope), to: types[index])))
                 }
                 return bound
@@ -132,7 +136,12 @@ final class InsertPlan {
         case .query(let query):
             let (plan, columns) = try binder.bindQuery(query)
             guard columns.count <= targets.count else { throw VireoError(.syntaxError, "INSERT has more expressions than target columns") }
-            for position in targets.prefix(columns.count) { try GeneratedColumns.refuseValue(for: table.columns[position]) }
+            for position in targets.prefix(columns.count) {
+                if overriding == .user && table.columns[position].identity != nil {
+                    throw VireoError(.featureNotSupported, "OVERRIDING USER VALUE is supported with VALUES, not with a query")
+                }
+                try GeneratedColumns.refuseValue(for: table.columns[position], overriding: overriding)
+            }
             return .query(plan, columnCount: columns.count)
         }
     }

@@ -44,10 +44,33 @@ enum TableBuilder {
         if column.generatedValue != nil && (column.defaultValue != nil || column.type.isSerial) {
             throw VireoError(.syntaxError, "both default and generation expression specified for column \"\(column.name)\" of table \"\(table)\"")
         }
-        return VireoStorage.ColumnDefinition(
-            name: column.name, type: type, notNull: column.isNotNull || column.type.isSerial,
-            defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial,
+        let identity = column.identity
+        if identity != nil {
+            try checkIdentity(column, type: type, table: table)
+        }
+        var definition = VireoStorage.ColumnDefinition(
+            name: column.name, type: type, notNull: column.isNotNull || column.type.isSerial || identity != nil,
+            defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial || identity != nil,
             generatedExpression: column.generatedValue?.sql)
+        definition.identity = identity
+        return definition
+    }
+
+    /// PostgreSQL's errors for an identity column that cannot be one.
+    private static func checkIdentity(_ column: VireoQuery.ColumnDefinition, type: ColumnType, table: String) throws {
+        let subject = "column \"\(column.name)\" of table \"\(table)\""
+        if column.generatedValue != nil {
+            throw VireoError(.syntaxError, "both identity and generation expression specified for \(subject)")
+        }
+        if column.defaultValue != nil || column.type.isSerial {
+            throw VireoError(.syntaxError, "both default and identity specified for \(subject)")
+        }
+        if column.constraints.filter({ if case .identity = $0.kind { return true } else { return false } }).count > 1 {
+            throw VireoError(.syntaxError, "multiple identity specifications for \(subject)")
+        }
+        guard type == .smallint || type == .integer || type == .int else {
+            throw VireoError(.invalidParameter, "identity column type must be smallint, integer, or bigint")
+        }
     }
 
     /// A column's DEFAULT, parsed and bound (once per statement; evaluated per row, so

@@ -31,6 +31,10 @@ enum TableLikes {
         var copied = column
         if !including.contains(.defaults) {
             copied.defaultExpression = nil
+            if copied.identity == nil { copied.isSerial = false }
+        }
+        if !including.contains(.identity), copied.identity != nil {
+            copied.identity = nil
             copied.isSerial = false
         }
         if !including.contains(.generated) { copied.generatedExpression = nil }

@@ -300,6 +300,15 @@ public struct Insert: Sendable, Equatable {
     public var returning: [SelectItem]
     /// `WITH …` written before INSERT; nil when absent.
     public var with: WithClause? = nil
+    /// `OVERRIDING SYSTEM VALUE` (values given to GENERATED ALWAYS identity columns are
+    /// kept) or `OVERRIDING USER VALUE` (values given to identity columns are replaced by
+    /// the sequence's); nil when absent.
+    public var overriding: Overriding? = nil
+
+    /// Which values an INSERT's OVERRIDING clause lets win.
+    public enum Overriding: String, Sendable, Equatable {
+        case system = "SYSTEM", user = "USER"
+    }
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, columns: [String] = [], source: InsertSource,

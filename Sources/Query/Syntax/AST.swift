@@ -162,6 +162,13 @@ public struct ColumnDefinition: Sendable, Equatable {
         }
         return nil
     }
+    /// `GENERATED … AS IDENTITY`, when declared.
+    public var identity: ColumnIdentity? {
+        for constraint in constraints {
+            if case .identity(let kind) = constraint.kind { return kind }
+        }
+        return nil
+    }
     /// The `DEFAULT` expression, when there is one (the last, if written twice).
     public var defaultValue: SQLExpression? {
         for constraint in constraints.reversed() {
@@ -183,6 +190,8 @@ public struct ColumnConstraint: Sendable, Equatable {
         case defaultValue(SQLExpression)
         /// `GENERATED ALWAYS AS (expression) STORED`.
         case generated(SQLExpression)
+        /// `GENERATED ALWAYS | BY DEFAULT AS IDENTITY`.
+        case identity(ColumnIdentity)
         /// `CHECK (expression)`: every row's value of it must not be false.
         case check(SQLExpression)
         /// `REFERENCES table [(column)] [ON DELETE …] [ON UPDATE …]`.

@@ -170,16 +170,31 @@ extension Parser {
         return expression
     }
 
-    /// `ALWAYS AS (expression) STORED`, after GENERATED (PostgreSQL 15 stores every generated column).
-    private mutating func parseGeneratedExpression() throws -> SQLExpression {
-        guard acceptWord("always"), acceptKeyword(.as) else {
-            throw unexpected("expected ALWAYS AS (expression) STORED (identity columns are not supported)")
+    /// After GENERATED: `ALWAYS AS (expression) STORED` (PostgreSQL 15 stores every
+    /// generated column) or `{ALWAYS | BY DEFAULT} AS IDENTITY`.
+    private mutating func parseGeneratedColumn() throws -> ColumnConstraint.Kind {
+        let identity: ColumnIdentity
+        if acceptWord("always") {
+            identity = .always
+        } else if acceptKeyword(.by), acceptKeyword(.default) {
+            identity = .byDefault
+        } else {
+            throw unexpected("expected ALWAYS or BY DEFAULT")
         }
+        try expectKeyword(.as)
+        if acceptWord("identity") {
+            if peek().kind == .leftParen {
+                throw VireoError(.featureNotSupported, "sequence options of identity columns are not supported (the sequence starts at 1 and counts by 1)",
+                                 position: peek().start)
+            }
+            return .identity(identity)
+        }
+        guard identity == .always else { throw unexpected("expected IDENTITY") }
         try expect(.leftParen, "(")
         let expression = try parseExpression()
         try expect(.rightParen, ")")
         guard acceptWord("stored") else { throw unexpected("expected STORED (virtual generated columns are not supported)") }
-        return expression
+        return .generated(expression)
     }
 
     /// `name type [constraint …]`.
@@ -206,7 +221,7 @@ extension Parser {
         } else if acceptKeyword(.default) {
             kind = .defaultValue(try parseExpression())
         } else if acceptWord("generated") {
-            kind = .generated(try parseGeneratedExpression())
+            kind = try parseGeneratedColumn()
         } else if acceptKeyword(.check) {
             kind = .check(try parseCheckExpression())
         } else if acceptKeyword(.references) {

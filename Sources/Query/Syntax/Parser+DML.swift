@@ -13,10 +13,24 @@ extension Parser {
         if peek().kind == .leftParen, !peekKeyword(.select, at: 1), peek(1).kind != .leftParen {
             columns = try parseParenthesizedNames()
         }
+        let overriding = try parseOverriding()
         let source = try parseInsertSource()
         let onConflict = try parseOnConflict()
-        return Insert(table: table, alias: alias, columns: columns, source: source,
-                      onConflict: onConflict, returning: try parseReturning())
+        var insert = Insert(table: table, alias: alias, columns: columns, source: source,
+                            onConflict: onConflict, returning: try parseReturning())
+        insert.overriding = overriding
+        return insert
+    }
+
+    /// `OVERRIDING {SYSTEM | USER} VALUE`, nil when absent.
+    private mutating func parseOverriding() throws -> Insert.Overriding? {
+        guard acceptWord("overriding") else { return nil }
+        let overriding: Insert.Overriding
+        if acceptWord("system") { overriding = .system } else if acceptKeyword(.user) { overriding = .user } else {
+            throw unexpected("expected SYSTEM or USER")
+        }
+        try expectWord("value")
+        return overriding
     }
 
     private mutating func parseInsertSource() throws -> InsertSource {

@@ -125,6 +125,7 @@ extension ColumnConstraint {
         case .defaultValue(let expression):
             return prefix + "DEFAULT " + (expression.precedence == .primary ? expression.sql : "(" + expression.sql + ")")
         case .generated(let expression): return prefix + "GENERATED ALWAYS AS (" + expression.sql + ") STORED"
+        case .identity(let kind): return prefix + "GENERATED " + kind.rawValue + " AS IDENTITY"
         case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
         case .references(let reference): return prefix + reference.sql
         }
@@ -388,6 +389,7 @@ extension Insert {
     public var sql: String {
         var text = withSQL(with) + "INSERT INTO " + table.sql + aliasSQL(alias)
         if !columns.isEmpty { text += " " + namesSQL(columns) }
+        if let overriding { text += " OVERRIDING " + overriding.rawValue + " VALUE" }
         switch source {
         case .values(let rows):
             text += " VALUES " + rows.map { "(" + $0.map(\.sql).joined(separator: ", ") + ")" }.joined(separator: ", ")

@@ -312,10 +312,12 @@ extension SystemCatalog {
 
     private static func attributeRow(_ relation: String, _ column: VireoStorage.ColumnDefinition, _ number: Int) -> [Value] {
         let type = BuiltinType.of(column.type)
-        let hasDefault = column.defaultExpression != nil || column.isSerial || column.generatedExpression != nil
+        // An identity column draws from its sequence without a default expression.
+        let hasDefault = column.defaultExpression != nil || (column.isSerial && column.identity == nil) || column.generatedExpression != nil
+        let identity = column.identity.map { $0 == .always ? "a" : "d" } ?? ""
         return [.int(oid(ofObject: relation)), .text(column.name), .int(type.oid), .int(Int64(number)), .bool(column.notNull),
                 .bool(false), .int(type.typmod(column.type)), .int(type.length), .bool(hasDefault),
-                .int(type.category == "S" ? defaultCollationOID : 0), .text(""), .text(column.generatedExpression == nil ? "" : "s"),
+                .int(type.category == "S" ? defaultCollationOID : 0), .text(identity), .text(column.generatedExpression == nil ? "" : "s"),
                 .text(type.length == -1 ? "x" : "p"), .text(""), .int(-1), .int(type.category == "A" ? 1 : 0)]
     }
 
@@ -327,7 +329,7 @@ extension SystemCatalog {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             for (position, column) in table.columns.enumerated() {
-                let serial = column.isSerial ? "nextval('\(table.name)_\(column.name)_seq'::regclass)" : nil
+                let serial = column.isSerial && column.identity == nil ? "nextval('\(table.name)_\(column.name)_seq'::regclass)" : nil
                 guard let expression = column.generatedExpression ?? column.defaultExpression ?? serial else { continue }
                 rows.append([.int(oid(ofObject: "\(table.name).\(column.name).default")), .int(oid(ofObject: table.name)),
                              .int(Int64(position + 1)), .text(expression)])

@@ -51,6 +51,9 @@ public struct ColumnDefinition: Codable, Sendable, Hashable {
     public var generatedExpression: String?
     /// COMMENT ON COLUMN (absent: none).
     public var comment: String?
+    /// `GENERATED ALWAYS | BY DEFAULT AS IDENTITY` (absent: not an identity column). An
+    /// identity column is also `isSerial`: its values come from the table's sequence.
+    public var identity: ColumnIdentity?
 
     public init(name: String, type: ColumnType, notNull: Bool = false,
                 defaultExpression: String? = nil, isSerial: Bool = false, generatedExpression: String? = nil) {
@@ -61,6 +64,13 @@ public struct ColumnDefinition: Codable, Sendable, Hashable {
         self.defaultExpression = defaultExpression
         self.isSerial = isSerial
     }
+}
+
+/// How an identity column takes values given to it: ALWAYS refuses them (unless the INSERT
+/// says OVERRIDING SYSTEM VALUE), BY DEFAULT keeps them, as a serial column does.
+public enum ColumnIdentity: String, Codable, Sendable, Hashable {
+    case always = "ALWAYS"
+    case byDefault = "BY DEFAULT"
 }
 
 /// An index of a table: a B+tree over encoded column values (`method == "btree"`), or
