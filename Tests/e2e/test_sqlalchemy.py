@@ -86,3 +86,31 @@ def test_sqlalchemy_streams_results_through_a_server_side_cursor(server, driver)
     finally:
         Base.metadata.drop_all(engine)
         engine.dispose()
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_sqlalchemy_identity_columns_and_reflecting_the_whole_database(server, driver):
+    """`Identity()` columns (GENERATED … AS IDENTITY, what Django makes too) and
+    `MetaData.reflect`, which reads pg_enum, domains (pg_type.typdefault), pg_tablespace and
+    `current_setting('default_table_access_method')`."""
+    from sqlalchemy import ForeignKey, Identity, Integer, MetaData, Table
+    engine = engine_for(server, driver)
+    metadata = MetaData()
+    things = Table(f"sa_things_{driver}", metadata, Column("id", BigInteger, Identity(always=True), primary_key=True),
+                   Column("name", String(20), nullable=False))
+    others = Table(f"sa_others_{driver}", metadata, Column("id", Integer, Identity(), primary_key=True),
+                   Column("thing_id", ForeignKey(things.c.id)))
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            ids = connection.execute(things.insert().returning(things.c.id), [{"name": "a"}, {"name": "b"}]).scalars().all()
+            assert ids == [1, 2]
+            connection.execute(others.insert(), [{"thing_id": 1}, {"thing_id": 2}])
+            connection.execute(others.insert().values(id=10, thing_id=2))  # BY DEFAULT keeps a value given
+            assert connection.execute(select(others.c.id).order_by(others.c.id)).scalars().all() == [1, 2, 10]
+        reflected = MetaData()
+        reflected.reflect(engine)
+        assert {things.name, others.name} <= set(reflected.tables)
+        assert [key.parent.name for key in reflected.tables[others.name].foreign_keys] == ["thing_id"]
+    finally:
+        metadata.drop_all(engine)

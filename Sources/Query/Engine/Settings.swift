@@ -39,6 +39,11 @@ struct Settings {
         "extra_float_digits": "1",
         "max_identifier_length": "63",
         "is_superuser": "on",
+        "default_table_access_method": "heap",
+        "default_tablespace": "",
+        "lc_collate": "C",
+        "lc_ctype": "C",
+        "max_connections": "100",
     ]
     /// SHOW's column name: the setting's name as PostgreSQL spells it (`TimeZone`).
     static func columnName(_ name: String) -> String {

@@ -6,6 +6,8 @@
 /// are resolved by the binder. Every node is a value: `Sendable` and `Equatable`.
 /// `Statement.sql` renders any statement back as canonical SQL that parses to the same tree.
 
+import VireoStorage
+
 /// One parsed statement with the source it came from.
 public struct Statement: Sendable, Equatable {
     /// What the statement says.
