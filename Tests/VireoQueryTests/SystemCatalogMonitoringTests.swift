@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import VireoQuery
 import VireoStorage
@@ -129,5 +130,19 @@ struct SystemCatalogMonitoringTests {
             #expect(try session.execute(sql).commandTag == tag)
         }
         #expect(sqlError(session, "DISCARD everything")?.sqlState == "42601")
+    }
+
+    @Test("pg_cancel_backend and pg_terminate_backend reach the handler a server installs; without one no pid is a backend")
+    func backendSignals() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SELECT pg_cancel_backend(4711), pg_terminate_backend(4711), pg_cancel_backend(NULL)") == [["f", "f", "NULL"]])
+        let received = Mutex<[String]>([])
+        db.backendSignals.install { processID, signal in
+            received.withLock { $0.append("\(signal) \(processID)") }
+            return processID == 7
+        }
+        #expect(try rows(db, "SELECT pg_cancel_backend(7), pg_terminate_backend(7, 1000), pg_cancel_backend(8), pg_cancel_backend(99999999999)")
+                == [["t", "t", "f", "f"]])
+        #expect(received.withLock { $0 } == ["cancel 7", "terminate 7", "cancel 8"])
     }
 }

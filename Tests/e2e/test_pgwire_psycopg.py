@@ -518,3 +518,36 @@ def test_discard_all_resets_the_connection_and_drops_its_prepared_statements(con
     assert result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"
     with psycopg.connect(server.dsn, autocommit=True) as other:
         assert other.execute("SELECT pg_try_advisory_lock(4242)").fetchone() == (True,)
+
+
+def test_pg_cancel_backend_and_pg_terminate_backend_reach_other_connections(server):
+    """What an administrator's dashboard sends: cancel another connection's statement
+    (57014), end another connection (FATAL 57P01); false for a pid no connection has."""
+    import threading
+    with psycopg.connect(server.dsn, autocommit=True) as admin, \
+            psycopg.connect(server.dsn, autocommit=True) as busy, \
+            psycopg.connect(server.dsn, autocommit=True) as idle:
+        outcome = {}
+
+        def sleep():
+            try:
+                busy.execute("SELECT pg_sleep(30)")
+            except psycopg.Error as error:
+                outcome["sqlstate"] = error.sqlstate
+
+        sleeper = threading.Thread(target=sleep)
+        sleeper.start()
+        cancelled = False
+        for _ in range(500):
+            cancelled = admin.execute("SELECT pg_cancel_backend(%s)", (busy.info.backend_pid,)).fetchone()[0]
+            sleeper.join(timeout=0.01)
+            if not sleeper.is_alive():
+                break
+        sleeper.join()
+        assert cancelled is True
+        assert outcome == {"sqlstate": "57014"}
+        assert busy.execute("SELECT 1").fetchone() == (1,)
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (idle.info.backend_pid,)).fetchone() == (True,)
+        with pytest.raises(psycopg.OperationalError):
+            idle.execute("SELECT 1")
+        assert admin.execute("SELECT pg_cancel_backend(999999)").fetchone() == (False,)
