@@ -70,6 +70,10 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidEscapeSequence = "invalid_escape_sequence"
         /// A table, index or view of that name exists (42P07).
         case duplicateTable = "duplicate_table"
+        /// A statement that cannot run inside a transaction block (DISCARD ALL) (25001).
+        case activeTransaction = "active_sql_transaction"
+        /// A database name the server does not have (3D000).
+        case invalidCatalogName = "invalid_catalog_name"
         /// DROP of an object others depend on, without CASCADE (2BP01).
         case dependentObjectsStillExist = "dependent_objects_still_exist"
         /// CREATE OR REPLACE VIEW that would drop or change a column (42P16).
@@ -206,6 +210,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .cannotCoerce: "42846"
         case .invalidEscapeSequence: "22025"
         case .duplicateTable: "42P07"
+        case .activeTransaction: "25001"
+        case .invalidCatalogName: "3D000"
         case .dependentObjectsStillExist: "2BP01"
         case .invalidTableDefinition: "42P16"
         case .duplicateColumn: "42701"

@@ -486,3 +486,68 @@ def test_named_cursors_fetch_in_pieces(server):
             assert cursor.fetchall() == [(1,), (2,), (3,)]
         with pytest.raises(psycopg.errors.InvalidCursorName):
             conn.execute('FETCH 1 FROM "big"')
+
+
+def test_tools_read_pg_settings_and_pg_views(conn):
+    """The introspection monitoring tools and admin GUIs send: pg_settings with the
+    session's own values (in base units), pg_views with the view's query."""
+    conn.execute("SET work_mem = '4MB'")
+    row = conn.execute("SELECT setting, unit, source, vartype FROM pg_settings WHERE name = %s", ("work_mem",)).fetchone()
+    assert row == ("4096", "kB", "session", "integer")
+    conn.execute("CREATE TABLE tool_items (id bigint PRIMARY KEY, tag text)")
+    conn.execute("CREATE VIEW tool_tags AS SELECT tag FROM tool_items")
+    views = conn.execute("SELECT schemaname, viewname, definition FROM pg_catalog.pg_views WHERE viewname = %s", ("tool_tags",)).fetchall()
+    assert views == [("public", "tool_tags", " SELECT tag FROM tool_items;")]
+    assert conn.execute("SELECT pg_relation_size('tool_items'), pg_total_relation_size(%s)", ("tool_items",)).fetchone() == (None, None)
+
+
+def test_discard_all_resets_the_connection_and_drops_its_prepared_statements(conn, server):
+    """DISCARD ALL, as connection pools send it: settings back to their defaults, cursors
+    closed, advisory locks released, and the connection's prepared statements dropped."""
+    from psycopg import pq
+    conn.execute("SET application_name = 'before-discard'")
+    conn.execute("SELECT pg_advisory_lock(4242)")
+    assert conn.pgconn.prepare(b"kept_statement", b"SELECT 1").status == pq.ExecStatus.COMMAND_OK
+    with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+        with conn.transaction():
+            conn.execute("DISCARD ALL")
+    conn.execute("DISCARD ALL")
+    assert conn.execute("SHOW application_name").fetchone() == ("",)
+    result = conn.pgconn.exec_prepared(b"kept_statement", [])
+    assert result.status == pq.ExecStatus.FATAL_ERROR
+    assert result.error_field(pq.DiagnosticField.SQLSTATE) == b"26000"
+    with psycopg.connect(server.dsn, autocommit=True) as other:
+        assert other.execute("SELECT pg_try_advisory_lock(4242)").fetchone() == (True,)
+
+
+def test_pg_cancel_backend_and_pg_terminate_backend_reach_other_connections(server):
+    """What an administrator's dashboard sends: cancel another connection's statement
+    (57014), end another connection (FATAL 57P01); false for a pid no connection has."""
+    import threading
+    with psycopg.connect(server.dsn, autocommit=True) as admin, \
+            psycopg.connect(server.dsn, autocommit=True) as busy, \
+            psycopg.connect(server.dsn, autocommit=True) as idle:
+        outcome = {}
+
+        def sleep():
+            try:
+                busy.execute("SELECT pg_sleep(30)")
+            except psycopg.Error as error:
+                outcome["sqlstate"] = error.sqlstate
+
+        sleeper = threading.Thread(target=sleep)
+        sleeper.start()
+        cancelled = False
+        for _ in range(500):
+            cancelled = admin.execute("SELECT pg_cancel_backend(%s)", (busy.info.backend_pid,)).fetchone()[0]
+            sleeper.join(timeout=0.01)
+            if not sleeper.is_alive():
+                break
+        sleeper.join()
+        assert cancelled is True
+        assert outcome == {"sqlstate": "57014"}
+        assert busy.execute("SELECT 1").fetchone() == (1,)
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (idle.info.backend_pid,)).fetchone() == (True,)
+        with pytest.raises(psycopg.OperationalError):
+            idle.execute("SELECT 1")
+        assert admin.execute("SELECT pg_cancel_backend(999999)").fetchone() == (False,)

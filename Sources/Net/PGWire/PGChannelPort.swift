@@ -109,6 +109,13 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
         context?.close(promise: nil)
     }
 
+    /// Ends the connection from any thread (pg_terminate_backend): the messages already
+    /// read are still handed out, then `next()` throws CancellationError, which the
+    /// connection answers with FATAL 57P01, as at shutdown.
+    func terminate() {
+        eventLoop.execute { self.end(.failure(CancellationError())) }
+    }
+
     /// Closes the channel.
     func close() async {
         try? await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in

@@ -471,7 +471,11 @@ extension PGConnection {
     /// Runs a statement on an engine thread (the bounded pool), off the event loop.
     private func runOnEngine(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) async throws -> QueryResult {
         let session = self.session
-        return try await server.executor.run { try session.execute(statement, parameters, planCache: planCache) }
+        let result = try await server.executor.run { try session.execute(statement, parameters, planCache: planCache) }
+        // The prepared statements are the connection's, not the session's: DISCARD ALL drops
+        // them here, as DEALLOCATE ALL does.
+        if case .discard(.all) = statement.body { _ = try deallocate(.all) }
+        return result
     }
 
     private func runOnEngine(_ statement: Statement, _ portal: PGPortal) async throws -> QueryResult {

@@ -141,7 +141,7 @@ extension PGConnection {
                 return nil
             }
         }
-        guard let (processID, secretKey) = server.connections.register(session) else {
+        guard let (processID, secretKey) = server.connections.register(session, port) else {
             output.writeError(severity: "FATAL", sqlState: "53300", message: "sorry, too many clients already (the server allows \(server.connections.connectionsMax) connections)")
             try await flush()
             return nil

@@ -26,7 +26,9 @@ final class PGServerContext: Sendable {
         self.scram = SCRAMVerifier(passwords: keys.keys)
         self.configuration = configuration
         self.logger = logger
-        self.connections = PGConnectionRegistry(connectionsMax: configuration.connectionsMax)
+        let connections = PGConnectionRegistry(connectionsMax: configuration.connectionsMax)
+        self.connections = connections
+        database.backendSignals.install { processID, signal in connections.signal(processID, signal) }
     }
 }
 
@@ -36,6 +38,8 @@ final class PGConnectionRegistry: Sendable {
     struct Entry: Sendable {
         var secretKey: Int32
         var session: Session
+        /// The connection's channel, which pg_terminate_backend ends.
+        var port: PGChannelPort
     }
 
     let connectionsMax: Int
@@ -44,13 +48,13 @@ final class PGConnectionRegistry: Sendable {
     init(connectionsMax: Int) { self.connectionsMax = connectionsMax }
 
     /// A process id and secret key for a new connection; nil when the limit is reached.
-    func register(_ session: Session) -> (processID: Int32, secretKey: Int32)? {
+    func register(_ session: Session, _ port: PGChannelPort) -> (processID: Int32, secretKey: Int32)? {
         state.withLock { state in
             guard state.entries.count < connectionsMax else { return nil }
             let processID = state.nextProcessID
             state.nextProcessID = processID == Int32.max ? 1 : processID + 1
             let secretKey = Int32.random(in: Int32.min...Int32.max)
-            state.entries[processID] = Entry(secretKey: secretKey, session: session)
+            state.entries[processID] = Entry(secretKey: secretKey, session: session, port: port)
             return (processID, secretKey)
         }
     }
@@ -68,4 +72,15 @@ final class PGConnectionRegistry: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// pg_cancel_backend and pg_terminate_backend (BackendSignals): cancels the running
+    /// statement of the connection with that process id; terminating also ends the
+    /// connection once the statement stops, with FATAL 57P01 as PostgreSQL sends it.
+    /// Whether a connection had that id. Never blocks.
+    func signal(_ processID: Int32, _ signal: BackendSignals.Signal) -> Bool {
+        guard let entry = state.withLock({ $0.entries[processID] }) else { return false }
+        if signal == .terminate { entry.port.terminate() }
+        entry.session.cancel()
+        return true
+    }
 }

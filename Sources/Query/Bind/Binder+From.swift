@@ -25,6 +25,11 @@ extension Binder {
         case .table(let name, let alias):
             if let common = try commonTableReference(name, alias: alias) { return common }
             if let view = try viewReference(name, alias: alias) { return view }
+            if let relation = SystemCatalog.sessionRelation(name, catalog) {
+                // Read from the session when the statement runs, as PostgreSQL's views over
+                // pg_show_all_settings() and pg_cursor() are.
+                return try bindTableFunction(TableFunctionReference(call: FunctionCall(relation.rawValue), alias: alias ?? name.name), after: nil)
+            }
             if let relation = SystemCatalog.relation(name, catalog) {
                 var scope = Scope()
                 scope.addDerived(name: alias ?? name.name, columns: relation.columns)

@@ -134,6 +134,9 @@ extension Binder {
             default: [valueType]
             }
             return ([try coerce(arguments[0], to: .json)], columns)
+        case .session(let relation):
+            guard arguments.isEmpty else { throw noSuchFunction }
+            return ([], relation.columns.map(\.type))
         case .partitionAncestors:
             guard arguments.count == 1, types[0].isInteger || types[0] == .unknown else { throw noSuchFunction }
             return ([try converted(arguments[0], to: .int)], [.int])

@@ -14,6 +14,8 @@ public final class Database: @unchecked Sendable {
     let vectorIndexes: VectorIndexes
     /// pg_advisory_lock's locks, shared by the database's sessions.
     let advisoryLocks = AdvisoryLocks()
+    /// pg_cancel_backend's and pg_terminate_backend's way to other connections (a server installs it).
+    public let backendSignals = BackendSignals()
     private let defaultSessionLock = Lock()
     private lazy var defaultSession = session()
     private let sessionDefaultsLock = Lock()

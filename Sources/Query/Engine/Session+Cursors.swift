@@ -14,6 +14,10 @@ struct Cursor {
     var declaredInBlock: Bool
     /// A pgwire portal's rows rather than a DECLARE's (`openPortalCursor`).
     var isPortal = false
+    /// The DECLARE statement, as pg_cursors shows it (nil for a portal's rows).
+    var statement: String? = nil
+    /// When it was opened, in microseconds since 1970 (pg_cursors' creation_time).
+    var createdMicros = Functions.currentMicros()
 
     /// The rows a FETCH in `direction` returns (0-based indexes, in the order returned),
     /// moving the cursor past them: onto the last row returned, or off the end when fewer
@@ -72,7 +76,7 @@ extension Session {
         defer { rowStream = stream }
         let result = try read { data in try runQuery(declare.query, data, parameters) }
         cursors[declare.name] = Cursor(columns: result.columns, rows: result.rows, withHold: declare.withHold,
-                                       declaredInBlock: inTransactionBlock)
+                                       declaredInBlock: inTransactionBlock, statement: declare.sql)
         return QueryResult(commandTag: "DECLARE CURSOR")
     }
 
@@ -143,6 +147,21 @@ extension Session {
         requestLock.withLock {
             if cursors[name]?.isPortal == true { cursors[name] = nil }
         }
+    }
+
+    /// DISCARD: ALL gives the session back as a new connection has it (RESET ALL, CLOSE
+    /// ALL, pg_advisory_unlock_all(); a server also drops its prepared statements), and may
+    /// not run in a transaction block (25001). PLANS, SEQUENCES and TEMP have nothing to drop.
+    func discard(_ target: DiscardTarget) throws -> QueryResult {
+        if target == .all {
+            guard !inTransactionBlock else {
+                throw VireoError(.activeTransaction, "DISCARD ALL cannot run inside a transaction block")
+            }
+            settings.reset(nil)
+            cursors = [:]
+            unlockAllAdvisoryLocks()
+        }
+        return QueryResult(commandTag: "DISCARD " + target.rawValue.uppercased())
     }
 
     static func noSuchCursor(_ name: String) -> VireoError {

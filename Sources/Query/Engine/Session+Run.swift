@@ -20,6 +20,7 @@ extension Session {
         case .fetch(let fetch): return try fetchCursor(fetch)
         case .closeCursor(let name): return try closeCursor(name)
         case .unlisten: return QueryResult(commandTag: "UNLISTEN")
+        case .discard(let target): return try discard(target)
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
         default:

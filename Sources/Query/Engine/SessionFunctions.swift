@@ -36,7 +36,21 @@ extension Functions {
             session.unlockAllAdvisoryLocks()
             return .null
         },
-    ] + advisoryLockFunctions
+    ] + advisoryLockFunctions + backendSignalFunctions
+
+    /// pg_cancel_backend(pid) and pg_terminate_backend(pid [, timeout]): true when a backend
+    /// had that process id (a server's connection: BackendSignals), else false, as
+    /// PostgreSQL answers (with a warning there) for a pid that is not a backend.
+    private static let backendSignalFunctions: [ScalarFunction] = [
+        ("pg_cancel_backend", BackendSignals.Signal.cancel, 1...1), ("pg_terminate_backend", .terminate, 1...2),
+    ].map { name, signal, arity in
+        sessionFunction(name, arity, [.integer, .int], returns: .bool) { arguments, session in
+            guard !arguments[0].isNull else { return .null }
+            let processID = try int(arguments[0])
+            guard let pid = Int32(exactly: processID) else { return .bool(false) }
+            return .bool(session.database.backendSignals.send(signal, to: pid))
+        }
+    }
 
     /// pg_advisory_lock and its family: (bigint) or (int, int) keys, exclusive or shared,
     /// session- or transaction-level, waiting or trying.

@@ -85,6 +85,15 @@ struct Settings {
 
     func value(_ name: String) -> String? { values[name] ?? baseline[name] ?? Self.defaults[name] }
 
+    /// Where the value comes from, as pg_settings' source says: the session (SET), the
+    /// database's session defaults, or the built-in default.
+    func source(_ name: String) -> String {
+        values[name] != nil ? "session" : baseline[name] != nil ? "database" : "default"
+    }
+
+    /// What RESET goes back to (pg_settings' reset_val).
+    func resetValue(_ name: String) -> String? { baseline[name] ?? Self.defaults[name] }
+
     var all: [(String, String)] {
         Self.defaults.merging(baseline) { _, set in set }.merging(values) { _, set in set }.sorted { $0.key < $1.key }
     }

@@ -23,6 +23,9 @@ enum TableFunction: Sendable {
     /// `ROWS FROM`): row n holds each one's row n, NULLs for one that has ended. Each
     /// scan's column count is kept, to pad with.
     case zipped([TableFunctionScan], columnCounts: [Int])
+    /// The rows of a relation that shows the running session (pg_settings, pg_cursors:
+    /// SystemCatalog+Session.swift), read when the statement runs, not when it is bound.
+    case session(SystemCatalog.SessionRelation)
 
     init?(name: String) {
         switch name {
@@ -35,7 +38,9 @@ enum TableFunction: Sendable {
         case "unnest": self = .unnest
         case "pg_partition_ancestors": self = .partitionAncestors
         case "generate_subscripts": self = .subscripts
-        default: return nil
+        default:
+            guard let relation = SystemCatalog.SessionRelation(rawValue: name) else { return nil }
+            self = .session(relation)
         }
     }
 
@@ -43,6 +48,7 @@ enum TableFunction: Sendable {
     var columnNames: [String]? {
         switch self {
         case .series, .jsonKeys, .unnest, .subscripts, .zipped: nil
+        case .session(let relation): relation.columns.map(\.name)
         case .partitionAncestors: ["relid"]
         case .jsonElements: ["value"]
         case .jsonEach: ["key", "value"]
@@ -77,6 +83,7 @@ enum TableFunctions {
             }
         }
         if case .zipped(let scans, let counts) = scan.function { return try zipped(scans, counts, context, numbered) }
+        if case .session(let relation) = scan.function { return try relation.rows(context.session).allSatisfy(numbered) }
         if arguments.contains(where: \.isNull) { return true }
         switch scan.function {
         case .series: return try series(arguments, numbered)
@@ -88,7 +95,7 @@ enum TableFunctions {
             }
         case .jsonKeys:
             return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
-        case .unnest, .zipped: return true
+        case .unnest, .zipped, .session: return true
         case .partitionAncestors: return try numbered([arguments[0]])
         case .subscripts:
             // Arguments as resolved: the array, the dimension, reverse, the first subscript.

@@ -74,6 +74,21 @@ public indirect enum StatementBody: Sendable, Equatable {
     /// to stop; accepted because connection pools send `UNLISTEN *` when a connection is
     /// returned (asyncpg's reset).
     case unlisten(String?)
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP[ORARY]`: connection pools send DISCARD ALL
+    /// to reset a connection they take back (pgbouncer's server_reset_query).
+    case discard(DiscardTarget)
+}
+
+/// What DISCARD throws away.
+public enum DiscardTarget: String, Sendable, Equatable {
+    /// The whole session state: settings, cursors, advisory locks, prepared statements.
+    case all
+    /// Cached plans (Vireo checks a kept plan against the catalog before each run: none to drop).
+    case plans
+    /// Sequence state kept by the session (Vireo keeps none).
+    case sequences
+    /// Temporary tables (Vireo has none).
+    case temp
 }
 
 /// A possibly schema-qualified table or index name (`items`, `public.items`).

@@ -16,6 +16,7 @@ extension Parser {
             if acceptOperator("*") { return .unlisten(nil) }
             return .unlisten(try parseIdentifier("a channel name"))
         }
+        if acceptWord("discard") { return .discard(try parseDiscardTarget()) }
         if peekWord("listen") || peekWord("notify") {
             throw VireoError(.featureNotSupported, "LISTEN and NOTIFY are not supported: Vireo does not deliver notifications")
         }
@@ -41,6 +42,14 @@ extension Parser {
         case .explain?: return .explain(try parseExplain())
         default: throw unexpected("expected a statement")
         }
+    }
+
+    /// What follows DISCARD: ALL, PLANS, SEQUENCES, TEMP or TEMPORARY.
+    private mutating func parseDiscardTarget() throws -> DiscardTarget {
+        if acceptKeyword(.all) { return .all }
+        for target in [DiscardTarget.plans, .sequences, .temp] where acceptWord(target.rawValue) { return target }
+        if acceptWord("temporary") { return .temp }
+        throw unexpected("expected ALL, PLANS, SEQUENCES or TEMP after DISCARD")
     }
 
     /// `BEGIN | START TRANSACTION | COMMIT | END | ROLLBACK | ABORT`, with optional

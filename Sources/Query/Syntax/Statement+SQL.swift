@@ -45,6 +45,7 @@ extension StatementBody {
         case .fetch(let fetch): fetch.sql
         case .closeCursor(let name): "CLOSE " + (name.map(quoteIdentifier) ?? "ALL")
         case .unlisten(let channel): "UNLISTEN " + (channel.map(quoteIdentifier) ?? "*")
+        case .discard(let target): "DISCARD " + target.rawValue.uppercased()
         }
     }
 }

@@ -59,6 +59,7 @@ extension Functions {
             guard case .int(let bytes) = arguments[0] else { return .null }
             return .text(sizePretty(bytes))
         },
+        databaseSize,
     ]
 
     /// When this process opened its first database (pg_postmaster_start_time).
@@ -146,8 +147,7 @@ extension Functions {
                 SystemCatalog.relationOID(Cast.textForm(arguments[0]), catalog).map(Value.int) ?? .null
             }
         case "pg_table_size", "pg_relation_size", "pg_total_relation_size", "pg_indexes_size":
-            // Sizes per relation are not kept apart in Vireo's one file: NULL, not a made-up number.
-            return ScalarFunction(name, 1...2, [.int, .text], returns: .int) { _ in .null }
+            return relationSize(name, catalog)
         default:
             return nil
         }

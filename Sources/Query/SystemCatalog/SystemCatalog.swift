@@ -74,7 +74,8 @@ enum SystemCatalog {
     static func relation(_ name: TableName, _ catalog: Catalog) -> Relation? {
         if let schema = name.schema, !schemas.contains(schema) { return nil }
         if name.schema == nil, catalog.tables[name.name] != nil || catalog.views[name.name] != nil { return nil }
-        let builder = relations[name.schema == "information_schema" ? "information_schema." + name.name : name.name]
+        let key = name.schema == "information_schema" ? "information_schema." + name.name : name.name
+        let builder = relations[key] ?? monitoringRelations[key]
         return builder?(catalog)
     }
 
@@ -175,10 +176,12 @@ enum SystemCatalog {
         "objid", "refclassid", "refobjid", "opcmethod", "opcnamespace", "opcintype", "opcfamily", "extnamespace", "extowner", "ev_class", "ftrelid", "ftserver", "grantor", "member",
         "roleid", "inhrelid", "inhparent", "pnnspid", "pnpubid", "polrelid", "prpubid", "prrelid", "pronamespace", "prorettype",
         "seqrelid", "seqtypid", "stxrelid", "stxnamespace", "tgconstraint", "tgconstrrelid", "tgfoid", "tgparentid", "tgrelid", "usesysid",
+        "relid", "database", "relation",
     ]
     static let nameColumns: Set<String> = [
         "typname", "relname", "attname", "nspname", "conname", "collname", "datname", "extname", "proname", "rolname",
         "rulename", "stxname", "tgname", "amname", "opcname", "polname", "pubname", "usename", "schemaname", "tablename", "tableowner", "indexname", "tablespace",
+        "viewname", "viewowner", "matviewname", "matviewowner", "sequencename", "sequenceowner", "indexrelname",
     ]
     static let charColumns: Set<String> = [
         "typtype", "typcategory", "typdelim", "relkind", "relpersistence", "relreplident", "attstorage", "attidentity",

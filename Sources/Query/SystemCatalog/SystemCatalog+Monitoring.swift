@@ -1,0 +1,131 @@
+import Foundation
+import VireoStorage
+
+/// The relations monitoring dashboards and administration tools read (pgAdmin, DBeaver,
+/// Grafana's PostgreSQL source, Metabase, check scripts): schemata, views, and the
+/// statistics views. Vireo counts no scans or tuple changes per table, so those counters
+/// are 0 and the times NULL; a row count is ANALYZE's when the table has been analysed.
+extension SystemCatalog {
+    static let monitoringRelations: [String: @Sendable (Catalog) -> Relation] = [
+        "information_schema.schemata": { _ in schemata },
+        "pg_views": views,
+        "pg_matviews": { _ in empty(("schemaname", .text), ("matviewname", .text), ("matviewowner", .text), ("tablespace", .text),
+                                    ("hasindexes", .bool), ("ispopulated", .bool), ("definition", .text)) },
+        // Serial columns draw from counters kept with their tables, not from sequence objects.
+        "pg_sequences": { _ in empty(("schemaname", .text), ("sequencename", .text), ("sequenceowner", .text), ("data_type", .text),
+                                     ("start_value", .int), ("min_value", .int), ("max_value", .int), ("increment_by", .int),
+                                     ("cycle", .bool), ("cache_size", .int), ("last_value", .int)) },
+        "pg_stat_user_tables": tableActivity,
+        "pg_stat_all_tables": tableActivity,
+        "pg_stat_sys_tables": { _ in tableActivity(Catalog()) },
+        "pg_statio_user_tables": tableInputOutput,
+        "pg_statio_all_tables": tableInputOutput,
+        "pg_stat_user_indexes": indexActivity,
+        "pg_stat_all_indexes": indexActivity,
+        // Not listed: the storage's row locks and the database's advisory locks are kept
+        // where no catalog query reads them. Empty, so that tools' lock queries run.
+        "pg_locks": { _ in empty(("locktype", .text), ("database", .int), ("relation", .int), ("page", .integer), ("tuple", .smallint),
+                                 ("virtualxid", .text), ("transactionid", .int), ("classid", .int), ("objid", .int),
+                                 ("objsubid", .smallint), ("virtualtransaction", .text), ("pid", .integer), ("mode", .text),
+                                 ("granted", .bool), ("fastpath", .bool), ("waitstart", .timestamptz)) },
+    ]
+
+    static let schemata = Relation(
+        columns: columns(("catalog_name", .text), ("schema_name", .text), ("schema_owner", .text), ("default_character_set_catalog", .text),
+                         ("default_character_set_schema", .text), ("default_character_set_name", .text), ("sql_path", .text)),
+        rows: ["information_schema", "pg_catalog", "public"].map { schema in
+            [.text(databaseName), .text(schema), .text(ownerName), .null, .null, .null, .null]
+        })
+
+    /// pg_views: each view with its query (as pg_get_viewdef prints it).
+    static func views(_ catalog: Catalog) -> Relation {
+        Relation(columns: columns(("schemaname", .text), ("viewname", .text), ("viewowner", .text), ("definition", .text)),
+                 rows: sortedViews(catalog).map { view in
+                     [.text("public"), .text(view.name), .text(ownerName), .text(" " + view.query + ";")]
+                 })
+    }
+
+    /// pg_stat_user_tables: one row per table; n_live_tup is ANALYZE's row count (0 before).
+    static func tableActivity(_ catalog: Catalog) -> Relation {
+        let counters = ["seq_scan", "seq_tup_read", "idx_scan", "idx_tup_fetch", "n_tup_ins", "n_tup_upd", "n_tup_del",
+                        "n_tup_hot_upd", "n_live_tup", "n_dead_tup", "n_mod_since_analyze", "n_ins_since_vacuum"]
+        let times = ["last_vacuum", "last_autovacuum", "last_analyze", "last_autoanalyze"]
+        let counts = ["vacuum_count", "autovacuum_count", "analyze_count", "autoanalyze_count"]
+        let liveIndex = counters.firstIndex(of: "n_live_tup") ?? 0
+        let rows = sortedTables(catalog).map { table -> [Value] in
+            var numbers = [Value](repeating: .int(0), count: counters.count)
+            numbers[liveIndex] = .int(Int64(table.statistics?.rowCount ?? 0))
+            return tableHead(table) + numbers + times.map { _ in Value.null } + counts.map { _ in Value.int(0) }
+        }
+        return Relation(columns: tableHeadColumns + counters.map { ResultColumn(name: $0, type: .int) }
+                        + times.map { ResultColumn(name: $0, type: .timestamptz) } + counts.map { ResultColumn(name: $0, type: .int) },
+                        rows: rows)
+    }
+
+    /// pg_statio_user_tables: block reads and hits per table (not counted: 0; no TOAST: NULL).
+    static func tableInputOutput(_ catalog: Catalog) -> Relation {
+        let counted = ["heap_blks_read", "heap_blks_hit", "idx_blks_read", "idx_blks_hit"]
+        let toast = ["toast_blks_read", "toast_blks_hit", "tidx_blks_read", "tidx_blks_hit"]
+        return Relation(columns: tableHeadColumns + (counted + toast).map { ResultColumn(name: $0, type: .int) },
+                        rows: sortedTables(catalog).map { table in
+                            tableHead(table) + counted.map { _ in Value.int(0) } + toast.map { _ in Value.null }
+                        })
+    }
+
+    /// pg_stat_user_indexes: one row per index (scans not counted: 0).
+    static func indexActivity(_ catalog: Catalog) -> Relation {
+        var rows: [[Value]] = []
+        for table in sortedTables(catalog) {
+            for index in indexEntries(table) {
+                rows.append([.int(oid(ofObject: table.name)), .int(oid(ofObject: index.name)), .text("public"), .text(table.name),
+                             .text(index.name), .int(0), .null, .int(0), .int(0)])
+            }
+        }
+        return Relation(columns: columns(("relid", .int), ("indexrelid", .int), ("schemaname", .text), ("relname", .text),
+                                         ("indexrelname", .text), ("idx_scan", .int), ("last_idx_scan", .timestamptz),
+                                         ("idx_tup_read", .int), ("idx_tup_fetch", .int)), rows: rows)
+    }
+
+    private static let tableHeadColumns = columns(("relid", .int), ("schemaname", .text), ("relname", .text))
+
+    private static func tableHead(_ table: TableDefinition) -> [Value] {
+        [.int(oid(ofObject: table.name)), .text("public"), .text(table.name)]
+    }
+}
+
+extension Functions {
+    /// pg_relation_size and its family, given an OID or a name ('items', which PostgreSQL
+    /// casts to regclass; 42P01 when no relation has it). Vireo keeps every relation in one
+    /// file and counts no sizes per relation: NULL, not a made-up number.
+    static func relationSize(_ name: String, _ catalog: Catalog) -> ScalarFunction {
+        ScalarFunction(name, 1...2, [.text, .text], returns: .int) { arguments in
+            if case .text(let text) = arguments[0], SystemCatalog.relationOID(text, catalog) == nil {
+                throw VireoError(.undefinedTable, "relation \"\(text)\" does not exist")
+            }
+            return .null
+        }
+    }
+
+    /// pg_database_size(name | oid): the size of the database's file and its WAL (NULL for
+    /// one held in memory); 3D000 for a name that is not the database's.
+    static let databaseSize: ScalarFunction = {
+        var function = ScalarFunction("pg_database_size", 1...1, [.text], strict: true, volatile: true, returns: .int) { _ in .null }
+        function.contextBody = { arguments, context in
+            switch arguments[0] {
+            case .null: return .null
+            case .int(let oid) where oid != 1:
+                return .null
+            case .text(let name) where name != SystemCatalog.databaseName:
+                throw VireoError(.invalidCatalogName, "database \"\(name)\" does not exist")
+            default:
+                guard let path = context.session?.database.store.pager.path else { return .null }
+                // The database file and its WAL, where commits not yet checkpointed are.
+                let sizes = [path, path + "-wal"].compactMap { file in
+                    ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value
+                }
+                return sizes.isEmpty ? .null : .int(sizes.reduce(0, +))
+            }
+        }
+        return function
+    }()
+}
