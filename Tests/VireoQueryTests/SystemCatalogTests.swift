@@ -22,6 +22,9 @@ struct SystemCatalogTests {
         #expect(try rows(db, "SELECT current_user = session_user, current_catalog = current_database(), current_schema")
                 == [["t", "t", "public"]])
         #expect(sqlError(db, "SELECT current_user()")?.sqlState == "42601", "PostgreSQL refuses parentheses here")
+        let byParameter = try db.session().execute(Parser.parseStatement("SELECT CAST($1 AS regclass) = 'pg_class'::regclass"), [.text("pg_catalog.pg_class")], planCache: PlanCache())
+        #expect(byParameter.rows == [[.bool(true)]], "a name given as a parameter is looked up when it runs")
+        #expect(throws: VireoError.self) { try db.session().execute(Parser.parseStatement("SELECT CAST($1 AS regclass)"), [.text("nope")], planCache: PlanCache()) }
         try db.execute("CREATE VIEW who AS SELECT current_user AS name")
         #expect(try rows(db, "SELECT name FROM who") == [[SystemCatalog.ownerName]])
     }

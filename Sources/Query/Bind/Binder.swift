@@ -237,6 +237,17 @@ final class Binder {
         return (negated ? .not(test) : test, .bool)
     }
 
+    /// regclass's input: a relation's name as its OID, 42P01 for a name no relation has.
+    private static func regclassInput(_ catalog: Catalog) -> ScalarFunction {
+        ScalarFunction("regclass_in", 1...1, [.text], returns: .int) { arguments in
+            let name = Functions.string(arguments[0])
+            guard let oid = SystemCatalog.relationOID(name, catalog) else {
+                throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
+            }
+            return .int(oid)
+        }
+    }
+
     private func cast(_ operand: SQLExpression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
         let target = try Self.sqlType(typeName)
         if case .array([]) = operand, target.elementType != nil { return (.constant(.array([])), target) }
@@ -255,6 +266,11 @@ final class Binder {
         if case .other("regclass", _) = typeName, value.type.isInteger, let output = Functions.catalogReading("regclass_out", catalog) {
             // An OID column cast to regclass reads as the relation's name, as psql's \d shows it.
             return (.function(output, [try coerce(value, to: .int)]), .text)
+        }
+        if case .other("regclass", _) = typeName, value.type == .unknown || value.type == .text {
+            // A name known only when the statement runs (a parameter: SQLAlchemy's
+            // `CAST(%(param)s AS REGCLASS)`) is looked up then, as the literal is above.
+            return (.function(Self.regclassInput(catalog), [try coerce(value, to: .text)]), target)
         }
         if case .other("regtype", _) = typeName, value.type.isInteger {
             // An OID cast to regtype reads as the type's name (pgvector's `oid::regtype::text`).
