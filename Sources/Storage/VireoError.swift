@@ -98,6 +98,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidCursorName = "invalid_cursor_name"
         /// DECLARE of a name an open cursor has (42P03).
         case duplicateCursor = "duplicate_cursor"
+        /// COPY data that is not in the binary format it claims (22P04).
+        case badCopyFileFormat = "bad_copy_file_format"
     }
 
     public var code: Code
@@ -212,6 +214,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .duplicateTable: "42P07"
         case .activeTransaction: "25001"
         case .invalidCatalogName: "3D000"
+        case .badCopyFileFormat: "22P04"
         case .dependentObjectsStillExist: "2BP01"
         case .invalidTableDefinition: "42P16"
         case .duplicateColumn: "42701"

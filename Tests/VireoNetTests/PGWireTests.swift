@@ -20,6 +20,43 @@ struct PGWireTests {
         #expect(throws: VireoError.self) { try PGDeallocate.parse("DEALLOCATE a b") }
     }
 
+    @Test("binary COPY rows are read whatever the CopyData messages split them at; bad data is 22P04")
+    func binaryCopyRows() throws {
+        var stream = ByteBuffer(bytes: PGCopyBinary.header)
+        let rows: [[Value]] = [[.int(1), .text("one")], [.int(-2), .null], [.null, .text("")]]
+        for row in rows { stream.writeBinaryCopyRow(row, types: [.int8, .text], after: []) }
+        // writeBinaryCopyRow frames each row as a CopyData message: keep only its payload.
+        var data = Array(PGCopyBinary.header)
+        var messages = stream
+        messages.moveReaderIndex(forwardBy: PGCopyBinary.header.count)
+        while messages.readableBytes > 0 {
+            _ = messages.readInteger(as: UInt8.self)
+            let length = Int(messages.readInteger(as: Int32.self)!) - 4
+            data += messages.readBytes(length: length)!
+        }
+        data += PGCopyBinary.trailer + Array("ignored".utf8)
+        for chunk in [1, 2, 3, 7, 1000] {
+            var buffer: [UInt8] = [], headerRead = false, read: [[Value]] = [], ended = false
+            for start in stride(from: 0, to: data.count, by: chunk) where !ended {
+                buffer += data[start..<min(start + chunk, data.count)]
+                let found = try PGCopyBinary.takeRows(from: &buffer, headerRead: &headerRead, oids: [PGType.int8.oid, PGType.text.oid])
+                read += found.rows
+                ended = found.ended
+            }
+            #expect(read == rows && ended, "chunks of \(chunk) bytes")
+        }
+        var bad = Array("PGCOPY\nwrong".utf8) + [UInt8](repeating: 0, count: 8), headerRead = false
+        #expect(throws: VireoError.self) { try PGCopyBinary.takeRows(from: &bad, headerRead: &headerRead, oids: []) }
+        var short = PGCopyBinary.header + [0, 1, 0, 0, 0, 0]
+        headerRead = false
+        do {
+            _ = try PGCopyBinary.takeRows(from: &short, headerRead: &headerRead, oids: [PGType.int8.oid, PGType.text.oid])
+            Issue.record("a row of one field was read as two")
+        } catch let error as VireoError {
+            #expect(error.sqlState == "22P04")
+        }
+    }
+
     @Test("statements are counted by their tag's first word, common kinds and others alike")
     func statementCounts() throws {
         let metrics = ServerMetrics()

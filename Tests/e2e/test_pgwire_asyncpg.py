@@ -151,3 +151,18 @@ def test_asyncpg_pool_resets_connections_it_takes_back(server):
         finally:
             await pool.close()
     run(scenario())
+
+
+def test_asyncpg_copy_records_to_table_uses_binary_copy(server):
+    """asyncpg's copy_records_to_table sends PostgreSQL's binary COPY format."""
+    async def scenario():
+        conn = await connect(server)
+        try:
+            await conn.execute("CREATE TABLE apg_copy (id bigint PRIMARY KEY, name text, score double precision)")
+            records = [(n, None if n % 7 == 0 else f"name {n}", n / 4) for n in range(2000)]
+            assert await conn.copy_records_to_table("apg_copy", records=records) == "COPY 2000"
+            rows = await conn.fetch("SELECT id, name, score FROM apg_copy ORDER BY id")
+            assert [tuple(row) for row in rows] == records
+        finally:
+            await conn.close()
+    run(scenario())

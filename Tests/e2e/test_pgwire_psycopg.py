@@ -368,6 +368,49 @@ def test_copy_from_stdin_and_to_stdout(conn):
     assert text == "id,label\n0,\n1,label\t1\n2,label\t2\n"
 
 
+def test_binary_copy_in_and_out_as_pgvector_python_bulk_loads(server):
+    """pgvector-python's README loads embeddings with a binary COPY; rows of every common
+    type go in and come back in PostgreSQL's binary COPY format."""
+    import numpy as np
+    from pgvector.psycopg import register_vector
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        register_vector(conn)
+        conn.execute("CREATE TABLE bin_items (id bigserial PRIMARY KEY, embedding vector(3))")
+        embeddings = np.random.default_rng(7).random((1500, 3), dtype=np.float32)
+        with conn.cursor().copy("COPY bin_items (embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["vector"])
+            for embedding in embeddings:
+                copy.write_row([embedding])
+        assert conn.execute("SELECT count(*) FROM bin_items").fetchone() == (1500,)
+        stored = conn.execute("SELECT embedding FROM bin_items WHERE id = 1500").fetchone()[0]
+        assert as_list(stored) == embeddings[-1].tolist()
+
+        conn.execute("CREATE TABLE bin_typed (i int, b bigint, s smallint, f double precision, r real, t text, "
+                     "ok boolean, raw bytea, day date, at timestamptz, doc jsonb, n numeric, tags text[])")
+        row = (1, 2**40, 3, 1.5, 2.5, "tab\there", True, b"\x00\xff", datetime.date(2024, 2, 29),
+               datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), {"a": [1, 2]}, decimal.Decimal("12.50"), ["x", "y"])
+        types = ["int4", "int8", "int2", "float8", "float4", "text", "bool", "bytea", "date", "timestamptz", "jsonb", "numeric", "text[]"]
+        with conn.cursor().copy("COPY bin_typed FROM STDIN (FORMAT binary)") as copy:
+            copy.set_types(types)
+            copy.write_row(row)
+            copy.write_row((None,) * len(types))
+        with conn.cursor().copy("COPY (SELECT * FROM bin_typed ORDER BY i NULLS LAST) TO STDOUT WITH (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            out = list(copy.rows())
+        assert out[0][:7] == row[:7] and out[0][7] == row[7] and out[0][8:] == row[8:]
+        assert out[1] == (None,) * len(types)
+        with conn.cursor().copy("COPY (SELECT i FROM bin_typed WHERE false) TO STDOUT WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int4"])
+            assert list(copy.rows()) == [], "no rows: the header and the trailer only"
+
+        with pytest.raises(psycopg.errors.BadCopyFileFormat):
+            with conn.cursor().copy("COPY bin_items (embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
+                copy.write(b"not the binary COPY signature")
+        with pytest.raises(psycopg.errors.SyntaxError):
+            conn.execute("COPY bin_items FROM STDIN WITH (FORMAT binary, HEADER)")
+        assert conn.execute("SELECT count(*) FROM bin_items").fetchone() == (1500,)
+
+
 def test_copy_errors_roll_back_the_whole_copy(conn):
     conn.execute("CREATE TABLE strict_copy (id bigint PRIMARY KEY)")
     with pytest.raises(psycopg.errors.UniqueViolation):

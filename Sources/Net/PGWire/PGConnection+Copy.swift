@@ -6,10 +6,15 @@ import VireoStorage
 struct PGCopyIn {
     var command: PGCopyCommand
     var columns: [String]
+    /// The columns' type OIDs, which binary data is read as.
+    var oids: [Int32] = []
     var buffer: [UInt8] = []
     var pendingRows: [[Value]] = []
     var rowCount = 0
+    /// The text header line was skipped, or the binary format's header read.
     var headerSkipped = false
+    /// The binary format's trailer was read: any later data is ignored, as in PostgreSQL.
+    var trailerRead = false
     /// The first error; later data is ignored until CopyDone or CopyFail.
     var error: VireoError?
     /// Whether COPY opened the transaction (and so commits or rolls it back).
@@ -28,19 +33,23 @@ extension PGConnection {
             try await copyOut(command)
             return false
         case .from:
-            let columns = command.columns.isEmpty ? try await tableColumns(command.table ?? "") : command.columns
+            let described = try await tableColumns(command.table ?? "", command.columns)
             let ownsTransaction = session.transactionStatus == .idle
             if ownsTransaction { try await run("BEGIN") }
-            copyIn = PGCopyIn(command: command, columns: columns, ownsTransaction: ownsTransaction)
-            output.writeCopyResponse("G", columnCount: columns.count)
+            copyIn = PGCopyIn(command: command, columns: described.map(\.name), oids: described.map { PGType($0.type).oid },
+                              ownsTransaction: ownsTransaction)
+            output.writeCopyResponse("G", columnCount: described.count, binary: command.format.kind == .binary)
             return true
         }
     }
 
-    private func tableColumns(_ table: String) async throws -> [String] {
-        let statement = try Parser.parseStatement("SELECT * FROM \(PGCopyCommand.quoted(table))")
+    /// The table's columns (those named, else all) with their types.
+    private func tableColumns(_ table: String, _ names: [String]) async throws -> [ResultColumn] {
+        let list = names.isEmpty ? "*" : names.map(PGCopyCommand.quoted).joined(separator: ", ")
+        let statement = try Parser.parseStatement("SELECT \(list) FROM \(PGCopyCommand.quoted(table))")
         let session = self.session
-        return try await server.executor.run { try session.describe(statement) }.columns.map(\.name)
+        let columns = try await server.executor.run { try session.describe(statement) }.columns
+        return names.isEmpty ? columns : zip(names, columns).map { ResultColumn(name: $0, type: $1.type) }
     }
 
     @discardableResult
@@ -54,6 +63,9 @@ extension PGConnection {
         let columnList = command.columns.isEmpty ? "*" : command.columns.map(PGCopyCommand.quoted).joined(separator: ", ")
         let query = command.query ?? "SELECT \(columnList) FROM \(PGCopyCommand.quoted(command.table ?? ""))"
         let result = try await streamRows(try Parser.parseStatement(query), [], planCache: PlanCache(), PGCopyRowEncoder(format: command.format))
+        if command.format.kind == .binary {
+            output.writeCopyData(bytes: (result.rowCount == 0 ? PGCopyBinary.header : []) + PGCopyBinary.trailer)
+        }
         output.writeMessage("c") { _ in }
         output.writeCommandComplete("COPY \(result.rowCount)")
     }
@@ -67,7 +79,14 @@ extension PGConnection {
             copyIn?.buffer += bytes.readableBytesView
             await absorbRecords()
         case .copyDone:
-            if copy.error == nil, !copy.buffer.isEmpty { copyIn?.buffer.append(UInt8(ascii: "\n")); await absorbRecords() }
+            if copy.command.format.kind == .binary {
+                if copy.error == nil, !copy.trailerRead {
+                    copyIn?.error = PGCopyBinary.badFormat(copy.headerSkipped ? "unexpected EOF in COPY data" : "COPY file signature not recognized")
+                }
+            } else if copy.error == nil, !copy.buffer.isEmpty {
+                copyIn?.buffer.append(UInt8(ascii: "\n"))
+                await absorbRecords()
+            }
             if copyIn?.error == nil { await insertPending() }
             await finishCopy(failure: nil)
         case .copyFail(let reason):
@@ -83,6 +102,12 @@ extension PGConnection {
     private func absorbRecords() async {
         guard var copy = copyIn else { return }
         copyIn = nil  // so that `copy` owns the buffer it trims (no copy of it)
+        if copy.command.format.kind == .binary {
+            absorbBinaryRows(&copy)
+            copyIn = copy
+            if copy.pendingRows.count >= Self.copyRowsPerInsertMax { await insertPending() }
+            return
+        }
         let records = copy.command.format.takeRecords(from: &copy.buffer)
         do {
             for record in records {
@@ -101,6 +126,23 @@ extension PGConnection {
         }
         copyIn = copy
         if copy.pendingRows.count >= Self.copyRowsPerInsertMax { await insertPending() }
+    }
+
+    /// Takes the complete binary rows received so far; data after the trailer is ignored.
+    private func absorbBinaryRows(_ copy: inout PGCopyIn) {
+        guard !copy.trailerRead else { return copy.buffer.removeAll() }
+        do {
+            let found = try PGCopyBinary.takeRows(from: &copy.buffer, headerRead: &copy.headerSkipped, oids: copy.oids)
+            copy.pendingRows += found.rows
+            if found.ended {
+                copy.trailerRead = true
+                copy.buffer.removeAll()
+            }
+        } catch let error as VireoError {
+            copy.error = error
+        } catch {
+            copy.error = VireoError(.internalError, "\(error)")
+        }
     }
 
     /// Inserts the rows parsed so far with multi-row INSERTs.

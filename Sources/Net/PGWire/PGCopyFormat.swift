@@ -1,7 +1,8 @@
 import VireoQuery
 import VireoStorage
 
-/// COPY's text and CSV formats: how a line splits into fields and fields join into a line.
+/// COPY's text and CSV formats: how a line splits into fields and fields join into a line;
+/// and its binary format (PGCopyBinary.swift).
 ///
 /// Text: fields separated by the delimiter (tab), `\N` for NULL, backslash escapes
 /// (`\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal `\ooo`, hex `\xhh`).
@@ -9,7 +10,7 @@ import VireoStorage
 /// delimiter, a quote or a line break (a quote inside doubled); NULL is an unquoted
 /// empty field; a quoted empty field is an empty string.
 struct PGCopyFormat: Equatable {
-    enum Kind: Equatable { case text, csv }
+    enum Kind: Equatable { case text, csv, binary }
 
     var kind = Kind.text
     var delimiter: Character = "\t"
@@ -20,23 +21,30 @@ struct PGCopyFormat: Equatable {
     /// Reads `[WITH] (option, …)` or the old bare options.
     mutating func parseOptions(_ scanner: inout CopyScanner) throws {
         _ = scanner.keyword("with")
+        var textOptions: [String] = []
         if scanner.accept("(") {
-            repeat { try parseOption(&scanner, parenthesised: true) } while scanner.accept(",")
+            repeat { textOptions += try parseOption(&scanner, parenthesised: true) } while scanner.accept(",")
             guard scanner.accept(")") else { throw VireoError(.syntaxError, "syntax error in COPY options: expected ')'") }
         } else {
-            while !scanner.atEnd { try parseOption(&scanner, parenthesised: false) }
+            while !scanner.atEnd { textOptions += try parseOption(&scanner, parenthesised: false) }
+        }
+        if kind == .binary, let option = textOptions.first {
+            throw VireoError(.syntaxError, "cannot specify \(option.uppercased()) in BINARY mode")
         }
     }
 
-    private mutating func parseOption(_ scanner: inout CopyScanner, parenthesised: Bool) throws {
+    /// Reads one option; returns its name when it is one of the text formats' own.
+    private mutating func parseOption(_ scanner: inout CopyScanner, parenthesised: Bool) throws -> [String] {
         guard let name = scanner.word() else { throw VireoError(.syntaxError, "syntax error in COPY options") }
         switch name {
         case "format":
             switch scanner.word() {
             case "text": setKind(.text)
             case "csv": setKind(.csv)
+            case "binary": setKind(.binary)
             case let other: throw PGCopyCommand.unsupported("COPY format \(other ?? "")")
             }
+        case "binary": setKind(.binary)
         case "csv": setKind(.csv)
         case "text": setKind(.text)
         case "header": header = parenthesised ? (scanner.word().map { !["false", "off"].contains($0) } ?? true) : true
@@ -54,6 +62,7 @@ struct PGCopyFormat: Equatable {
             }
         default: throw PGCopyCommand.unsupported("COPY option \(name)")
         }
+        return ["header", "delimiter", "null", "quote", "escape"].contains(name) ? [name] : []
     }
 
     private mutating func setKind(_ newKind: Kind) {

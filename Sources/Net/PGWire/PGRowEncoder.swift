@@ -7,7 +7,7 @@ import VireoStorage
 protocol PGRowEncoder: Sendable {
     /// Called once, before the first row, with the result's columns.
     mutating func begin(_ columns: [ResultColumn], into buffer: inout ByteBuffer) throws
-    func write(_ row: [Value], into buffer: inout ByteBuffer)
+    mutating func write(_ row: [Value], into buffer: inout ByteBuffer)
 }
 
 /// A query's rows as DataRows, after its RowDescription when `describe`.
@@ -40,16 +40,31 @@ struct PGDataRowEncoder: PGRowEncoder {
     }
 }
 
-/// COPY … TO STDOUT: CopyOutResponse, the header line if asked for, then a CopyData per row.
+/// COPY … TO STDOUT: CopyOutResponse, the header line if asked for, then a CopyData per
+/// row. In the binary format the header goes in the first row's CopyData, as PostgreSQL
+/// sends it (psycopg reads the signature and the first row from one message); the trailer
+/// (with the header, when no row came) is the caller's to write.
 struct PGCopyRowEncoder: PGRowEncoder {
     let format: PGCopyFormat
+    private var types: [PGType] = []
+    private var headerPending = false
 
-    func begin(_ columns: [ResultColumn], into buffer: inout ByteBuffer) throws {
-        buffer.writeCopyResponse("H", columnCount: columns.count)
-        if format.header { buffer.writeCopyData(format.headerLine(columns.map(\.name))) }
+    init(format: PGCopyFormat) { self.format = format }
+
+    mutating func begin(_ columns: [ResultColumn], into buffer: inout ByteBuffer) throws {
+        let binary = format.kind == .binary
+        buffer.writeCopyResponse("H", columnCount: columns.count, binary: binary)
+        if binary {
+            types = columns.map { PGType($0.type) }
+            headerPending = true
+        } else if format.header {
+            buffer.writeCopyData(format.headerLine(columns.map(\.name)))
+        }
     }
 
-    func write(_ row: [Value], into buffer: inout ByteBuffer) {
-        buffer.writeCopyData(format.line(row))
+    mutating func write(_ row: [Value], into buffer: inout ByteBuffer) {
+        guard format.kind == .binary else { return buffer.writeCopyData(format.line(row)) }
+        buffer.writeBinaryCopyRow(row, types: types, after: headerPending ? PGCopyBinary.header : [])
+        headerPending = false
     }
 }
