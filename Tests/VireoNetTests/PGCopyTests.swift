@@ -15,7 +15,10 @@ struct PGCopyTests {
         #expect(query.query == "SELECT ')' AS x FROM t")
         #expect(try PGCopyCommand.parse("SELECT 1") == nil)
         #expect(throws: VireoError.self) { try PGCopyCommand.parse("COPY t FROM '/etc/passwd'") }
-        #expect(throws: VireoError.self) { try PGCopyCommand.parse("COPY t FROM STDIN (FORMAT binary)") }
+        #expect(try PGCopyCommand.parse("COPY t FROM STDIN (FORMAT binary)")?.format.kind == .binary)
+        #expect(try PGCopyCommand.parse("COPY t TO STDOUT BINARY")?.format.kind == .binary, "the old spelling")
+        #expect(throws: VireoError.self) { try PGCopyCommand.parse("COPY t FROM STDIN (FORMAT binary, DELIMITER ',')") }
+        #expect(throws: VireoError.self) { try PGCopyCommand.parse("COPY t FROM STDIN (FORMAT parquet)") }
     }
 
     @Test("text format: escapes and NULL survive a round trip")
