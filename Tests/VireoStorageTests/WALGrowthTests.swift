@@ -124,4 +124,31 @@ struct WALGrowthTests {
         #expect(store.pager.wal!.endOffset > WriteAheadLog.growthBytes, "the frames passed the first step")
         try Self.expectAfterCrash(backend, acknowledged.withLock { $0 })
     }
+
+    @Test("a full disk under the zeros written ahead (W8): commits that fit go on, the one that needs the space fails with disk full, and every acknowledged row survives a crash")
+    func zeroingAheadOnAFullDisk() throws {
+        let backend = SimulatedBackend()
+        let store = try Self.openWithLog(backend)
+        let step = WriteAheadLog.growthBytes
+        let used = [DataSafetyTests.path, DataSafetyTests.walPath].map { backend.currentContents(path: $0)?.count ?? 0 }.reduce(0, +)
+        // Room for a quarter of the next step: the leader's zeroing ahead of it fails.
+        backend.faults.limitCapacity(bytes: used + step / 4)
+        var acknowledged: [Int64: String] = [:]
+        var failure: VireoError?
+        var id: Int64 = 0
+        while failure == nil, id < 2_000 {
+            id += 1
+            do {
+                acknowledged[id] = try Self.commitRow(store, id)
+            } catch let error as VireoError {
+                failure = error
+            }
+        }
+        #expect(store.pager.wal!.endOffset > step / 2, "commits went on after the zeroing ahead failed")
+        #expect(failure?.code == .diskFull, "the commit that needed the space: \(String(describing: failure))")
+        #expect(backend.stats.faultsInjected >= 2, "the zeroing ahead met the full disk before the commit did")
+        try? store.close()
+        backend.faults.clear()
+        try Self.expectAfterCrash(backend, acknowledged)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VireoStorage
 
 /// PostgreSQL's advisory locks (`pg_advisory_lock` and its family): locks on numbers that
@@ -41,14 +42,11 @@ final class AdvisoryLocks: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var held: [Key: Holders] = [:]
-    private var sessionCount = 0
+    private let sessionCount = Atomic<Int>(0)
 
-    /// A number for a new session.
+    /// A number for a new session (every session gets one: no lock taken).
     func newSession() -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        sessionCount += 1
-        return sessionCount
+        sessionCount.add(1, ordering: .relaxed).newValue
     }
 
     /// Takes the lock, waiting while another session holds it (unless `wait` is false:

@@ -51,6 +51,9 @@ public final class Session: @unchecked Sendable {
     let advisorySession: Int
     /// Whether the open transaction took transaction-level advisory locks (released at its end).
     var holdsTransactionAdvisoryLocks = false
+    /// Whether the session ever took an advisory lock: only then has its end any to release
+    /// (sessions are made per REST request, most never take one).
+    var tookAdvisoryLocks = false
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database
@@ -59,6 +62,7 @@ public final class Session: @unchecked Sendable {
     }
 
     deinit {
+        guard tookAdvisoryLocks else { return }
         database.advisoryLocks.unlockAll(AdvisoryLocks.Owner(session: advisorySession, transactionLevel: false))
         database.advisoryLocks.unlockAll(AdvisoryLocks.Owner(session: advisorySession, transactionLevel: true))
     }

@@ -139,7 +139,10 @@ extension Session {
     func lockAdvisory(_ key: AdvisoryLocks.Key, exclusive: Bool, transactionLevel: Bool, wait: Bool) throws -> Bool {
         let taken = try database.advisoryLocks.lock(key, owner: advisoryOwner(transactionLevel: transactionLevel), exclusive: exclusive,
                                                     wait: wait, timeoutMs: lockTimeoutMs, checkCancel: statementCancel.check)
-        if taken && transactionLevel { holdsTransactionAdvisoryLocks = true }
+        if taken {
+            tookAdvisoryLocks = true
+            if transactionLevel { holdsTransactionAdvisoryLocks = true }
+        }
         return taken
     }
 

@@ -43,7 +43,6 @@ struct Settings {
         "default_tablespace": "",
         "lc_collate": "C",
         "lc_ctype": "C",
-        "max_connections": "100",
     ]
     /// SHOW's column name: the setting's name as PostgreSQL spells it (`TimeZone`).
     static func columnName(_ name: String) -> String {
