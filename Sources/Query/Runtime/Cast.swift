@@ -66,6 +66,10 @@ public enum Cast {
     /// the cast to the column's type, then varchar(n)/char(n)'s length rule (22001 unless the
     /// excess is only spaces; char pads with blanks).
     public static func assign(_ value: Value, to type: ColumnType) throws -> Value {
+        // A float stored into an integer column rounds half to even (2.5 → 2), as a cast does.
+        if case .double(let number) = value, type.isInteger {
+            return try convert(.double(number.rounded(.toNearestOrEven)), to: SQLType(type))
+        }
         let converted = try convert(value, to: SQLType(type))
         if case .numeric(let precision?, let scale) = type, case .numeric(let number) = converted {
             return .numeric(try number.fitted(precision: precision, scale: scale))
@@ -266,7 +270,8 @@ public enum Cast {
         }
     }
 
-    /// Rounds half away from zero, as PostgreSQL's float-to-integer cast does.
+    /// Rounds half away from zero (a double parameter compared with an integer key); casts
+    /// and assignments round half to even first, as PostgreSQL's rint.
     static func roundToInt(_ number: Double) throws -> Int64 {
         let rounded = number.rounded(.toNearestOrAwayFromZero)
         guard rounded.isFinite, rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else {
