@@ -44,14 +44,24 @@ enum CheckConstraints {
 
     /// A constraint's expression bound over a row of `table` (the row id after its columns).
     static func bind(_ text: String, table: TableDefinition, catalog: Catalog) throws -> BoundExpression {
-        var scope = Scope()
-        scope.addTable(table, alias: nil)
-        let binder = Binder(catalog: catalog)
-        let typed = try binder.bind(Parser.parseExpression(text), scope)
+        let (typed, binder) = try bindTyped(text, table: table, catalog: catalog)
         guard typed.type == .bool || typed.type == .unknown else {
             throw VireoError(.typeMismatch, "argument of CHECK must be type boolean, not type \(typed.type)")
         }
         return try binder.coerce(typed, to: .bool)
+    }
+
+    /// An expression over one row of `table` (ALTER COLUMN … USING, a generated column's),
+    /// of whatever type it has; evaluated over the row's values followed by its row id.
+    static func bindValue(_ text: String, table: TableDefinition, catalog: Catalog) throws -> BoundExpression {
+        try bindTyped(text, table: table, catalog: catalog).0.expression
+    }
+
+    private static func bindTyped(_ text: String, table: TableDefinition, catalog: Catalog) throws -> (Binder.Typed, Binder) {
+        var scope = Scope()
+        scope.addTable(table, alias: nil)
+        let binder = Binder(catalog: catalog)
+        return (try binder.bind(Parser.parseExpression(text), scope), binder)
     }
 
     static func columnsRead(_ expression: BoundExpression) -> [Int] {

@@ -25,6 +25,25 @@ extension Session {
         }
         return QueryResult(commandTag: "ANALYZE")
     }
+
+    /// VACUUM: Vireo's B+trees reuse the space of deleted rows at once, so there are no
+    /// dead rows to reclaim; it checks the tables named, gathers statistics with ANALYZE,
+    /// and checkpoints (writes the committed pages from the WAL into the database file).
+    func vacuum(_ statement: Vacuum) throws -> QueryResult {
+        if inTransactionBlock {
+            throw VireoError(.activeTransaction, "VACUUM cannot run inside a transaction block")
+        }
+        _ = try write(.vacuum(statement)) { transaction in
+            for table in statement.targets.tables where transaction.catalog.tables[table.name] == nil
+                && transaction.catalog.views[table.name] == nil {
+                throw VireoError(.undefinedTable, "relation \"\(table.name)\" does not exist")
+            }
+            if statement.analyzes { _ = try analyze(statement.targets, transaction) }
+            return QueryResult(commandTag: "VACUUM")
+        }
+        try database.store.checkpoint()
+        return QueryResult(commandTag: "VACUUM")
+    }
 }
 
 /// Computes a table's statistics in one pass over its rows: the exact row count, and a

@@ -21,6 +21,7 @@ extension Session {
         case .closeCursor(let name): return try closeCursor(name)
         case .unlisten: return QueryResult(commandTag: "UNLISTEN")
         case .discard(let target): return try discard(target)
+        case .vacuum(let statement): return try vacuum(statement)
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
         default:

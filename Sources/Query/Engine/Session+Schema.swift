@@ -16,6 +16,7 @@ extension Session {
         case .delete(let statement): return try delete(statement, transaction, parameters)
         case .truncate(let statement): return try truncate(statement, transaction)
         case .analyze(let statement): return try analyze(statement, transaction)
+        case .alterIndex(let statement): return try alterIndex(statement, transaction)
         case .comment(let statement):
             if transaction.catalog.views[statement.table.name] != nil, statement.column == nil {
                 throw VireoError(.wrongObjectType, "\"\(statement.table.name)\" is not a table")
@@ -122,22 +123,21 @@ extension Session {
                 return try addForeignKey(name: constraint.name, columns: columns, reference: reference, to: name, transaction)
             }
             guard case .check(let expression) = constraint.kind else {
-                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK and FOREIGN KEY constraints only")
+                return try addKeyConstraint(constraint, to: table, transaction)
             }
             let check = try CheckConstraints.definition(name: constraint.name, expression: expression, table: table, catalog: transaction.catalog)
             try CheckConstraints.validateExisting(check, table: table, transaction: transaction, context: context(.transaction(transaction), []))
             try transaction.setCheckConstraints(table.checks + [check], of: name)
         case .dropConstraint(let constraint, let ifExists):
             if try dropForeignKey(constraint, of: table, transaction) { return }
+            if try dropKeyConstraint(constraint, of: table, transaction) { return }
             guard table.checks.contains(where: { $0.name == constraint }) else {
                 if ifExists { return }
-                if SystemCatalog.indexEntries(table).contains(where: { $0.name == constraint && $0.constraintType != nil }) {
-                    throw VireoError(.featureNotSupported, "DROP CONSTRAINT drops CHECK constraints; drop index \"\(constraint)\" instead")
-                }
                 throw VireoError(.undefinedObject, "constraint \"\(constraint)\" of relation \"\(name)\" does not exist")
             }
             try transaction.setCheckConstraints(table.checks.filter { $0.name != constraint }, of: name)
         case .renameTable(let to): try transaction.renameTable(name, to: to)
+        case .alterColumn(let column, let change): try alterColumn(column, change, of: table, transaction)
         }
     }
 
@@ -292,7 +292,7 @@ enum HNSWOptions {
 
 extension Session {
     /// The CHECK constraints of `table` whose expression reads column `column`.
-    private func checks(reading column: String, of table: TableDefinition, _ catalog: Catalog) throws -> [CheckConstraintDefinition] {
+    func checks(reading column: String, of table: TableDefinition, _ catalog: Catalog) throws -> [CheckConstraintDefinition] {
         guard let position = table.columnIndex(column) else { return [] }
         return try table.checks.filter { check in
             CheckConstraints.columnsRead(try CheckConstraints.bind(check.expression, table: table, catalog: catalog)).contains(position)
@@ -300,7 +300,7 @@ extension Session {
     }
 
     /// The indexes of `table` whose key expressions or predicate read `column`.
-    private func computedIndexes(reading column: String, of table: TableDefinition) throws -> [IndexDefinition] {
+    func computedIndexes(reading column: String, of table: TableDefinition) throws -> [IndexDefinition] {
         guard let position = table.columnIndex(column) else { return [] }
         return try table.indexes.filter { index in
             guard index.isComputed else { return false }

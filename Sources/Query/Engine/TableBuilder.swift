@@ -6,11 +6,11 @@ enum TableBuilder {
         let name = statement.name.name
         var columns = try statement.columns.map { try column($0, table: name) }
         var primaryKey = statement.columns.filter(\.isPrimaryKey).map(\.name)
-        var uniques: [[String]] = statement.columns.filter(\.isUnique).map { [$0.name] }
+        var uniques: [(name: String?, columns: [String])] = statement.columns.filter(\.isUnique).map { (nil, [$0.name]) }
         for constraint in statement.constraints {
             switch constraint.kind {
             case .primaryKey(let keyColumns): primaryKey += keyColumns
-            case .unique(let keyColumns): uniques.append(keyColumns)
+            case .unique(let keyColumns): uniques.append((constraint.name, keyColumns))
             case .check: break  // named and bound by CheckConstraints
             case .foreignKey: break  // checked and named by ForeignKeys
             }
@@ -30,10 +30,16 @@ enum TableBuilder {
         } else if !primaryKey.isEmpty {
             table.indexes.append(IndexDefinition(name: "\(name)_pkey", columns: primaryKey, isUnique: true))
         }
-        for key in uniques {
-            table.indexes.append(IndexDefinition(name: "\(name)_\(key.joined(separator: "_"))_key", columns: key, isUnique: true))
-        }
+        for key in uniques { table.indexes.append(uniqueConstraintIndex(key.name, columns: key.columns, table: name)) }
         return table
+    }
+
+    /// The index behind `[CONSTRAINT name] UNIQUE (columns)`: named as written, else as
+    /// PostgreSQL names it (table_columns_key).
+    static func uniqueConstraintIndex(_ name: String?, columns: [String], table: String) -> IndexDefinition {
+        var index = IndexDefinition(name: name ?? "\(table)_\(columns.joined(separator: "_"))_key", columns: columns, isUnique: true)
+        if name != nil { index.isConstraint = true }
+        return index
     }
 
     static func column(_ column: VireoQuery.ColumnDefinition, table: String) throws -> VireoStorage.ColumnDefinition {

@@ -58,6 +58,10 @@ public indirect enum StatementBody: Sendable, Equatable {
     case comment(CommentOn)
     /// `ANALYZE [VERBOSE] [table [(columns)] [, …]]`.
     case analyze(Analyze)
+    /// `VACUUM …`.
+    case vacuum(Vacuum)
+    /// `ALTER INDEX … RENAME TO …`.
+    case alterIndex(AlterIndex)
     /// BEGIN, COMMIT or ROLLBACK.
     case transaction(TransactionCommand)
     case set(SetStatement)
@@ -372,6 +376,57 @@ public enum AlterTableAction: Sendable, Equatable {
     case addConstraint(TableConstraint)
     /// `DROP CONSTRAINT [IF EXISTS] name [CASCADE | RESTRICT]`.
     case dropConstraint(name: String, ifExists: Bool)
+    /// `ALTER [COLUMN] name change`.
+    case alterColumn(name: String, AlterColumnChange)
+}
+
+/// What `ALTER TABLE … ALTER [COLUMN] name` changes.
+public enum AlterColumnChange: Sendable, Equatable {
+    /// `SET DEFAULT expression`.
+    case setDefault(SQLExpression)
+    /// `DROP DEFAULT`.
+    case dropDefault
+    /// `SET NOT NULL`: existing rows are checked first.
+    case setNotNull
+    /// `DROP NOT NULL`.
+    case dropNotNull
+    /// `[SET DATA] TYPE type [USING expression]`: every row's value is converted (by an
+    /// assignment cast, or by the USING expression over the old row).
+    case setType(TypeName, using: SQLExpression?)
+    /// `SET STATISTICS n`, `SET STORAGE …`, `SET COMPRESSION …`: PostgreSQL's physical
+    /// hints, as written (Vireo's storage has no such knobs; accepted so that migrations run).
+    case physicalHint(String)
+}
+
+/// `ALTER INDEX [IF EXISTS] name RENAME TO new`.
+public struct AlterIndex: Sendable, Equatable {
+    public var name: TableName
+    public var ifExists: Bool
+    public var newName: String
+
+    public init(name: TableName, ifExists: Bool = false, newName: String) {
+        self.name = name
+        self.ifExists = ifExists
+        self.newName = newName
+    }
+}
+
+/// `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(columns)], …]`, or with options in
+/// parentheses. Vireo reuses freed space at once; VACUUM checkpoints (moves committed pages
+/// from the WAL into the database file) and, with ANALYZE, gathers statistics.
+public struct Vacuum: Sendable, Equatable {
+    /// The options as written, lower case (full, freeze, verbose, analyze, …).
+    public var options: [String]
+    /// The tables and their columns, as ANALYZE takes them (none: every table).
+    public var targets: Analyze
+
+    public init(options: [String] = [], targets: Analyze = Analyze()) {
+        self.options = options
+        self.targets = targets
+    }
+
+    /// ANALYZE was among the options.
+    public var analyzes: Bool { options.contains("analyze") || options.contains("analyse") }
 }
 
 // MARK: - Indexes

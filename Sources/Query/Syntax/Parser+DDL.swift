@@ -368,6 +368,7 @@ extension Parser {
     mutating func parseAlterTable() throws -> AlterTable {
         try expectKeyword(.alter)
         try expectKeyword(.table)
+        _ = acceptKeyword(.only)
         let ifExists = acceptKeywords(.if, .exists)
         let name = try parseTableName()
         if acceptKeyword(.rename) {
@@ -389,19 +390,10 @@ extension Parser {
     /// `ADD [COLUMN] [IF NOT EXISTS] definition` or `DROP [COLUMN] [IF EXISTS] name [CASCADE | RESTRICT]`.
     private mutating func parseAlterAction() throws -> AlterTableAction {
         if acceptKeyword(.add) {
-            if [.constraint, .check, .foreign].contains(peek().keyword) {
-                let start = peek().start
-                let constraint = try parseTableConstraint()
-                switch constraint.kind {
-                case .check, .foreignKey: return .addConstraint(constraint)
-                default:
-                    throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK and FOREIGN KEY constraints only", position: start)
-                }
+            if [.constraint, .check, .foreign, .primary, .unique].contains(peek().keyword) {
+                return .addConstraint(try parseTableConstraint())
             }
             _ = acceptKeyword(.column)
-            if [.constraint, .primary, .unique, .check, .foreign].contains(peek().keyword) {
-                throw VireoError(.featureNotSupported, "ALTER TABLE … ADD CONSTRAINT supports CHECK and FOREIGN KEY constraints only", position: peek().start)
-            }
             let ifNotExists = acceptKeywords(.if, .not, .exists)
             return .addColumn(try parseColumnDefinition(), ifNotExists: ifNotExists)
         }
@@ -417,6 +409,87 @@ extension Parser {
             let column = try parseIdentifier("a column name")
             return .dropColumn(name: column, ifExists: ifExists, cascade: parseDropBehavior())
         }
-        throw unexpected("expected ADD, DROP or RENAME")
+        if acceptKeyword(.alter) {
+            _ = acceptKeyword(.column)
+            let column = try parseIdentifier("a column name")
+            return .alterColumn(name: column, try parseAlterColumnChange())
+        }
+        throw unexpected("expected ADD, DROP, ALTER or RENAME")
+    }
+
+    /// After `ALTER [COLUMN] name`: `SET DEFAULT e | DROP DEFAULT | {SET | DROP} NOT NULL |
+    /// [SET DATA] TYPE t [COLLATE c] [USING e] | SET {STATISTICS n | STORAGE s | COMPRESSION c}`.
+    private mutating func parseAlterColumnChange() throws -> AlterColumnChange {
+        if acceptKeyword(.drop) {
+            if acceptKeyword(.default) { return .dropDefault }
+            if acceptKeywords(.not, .null) { return .dropNotNull }
+            throw unexpected("expected DEFAULT or NOT NULL after DROP")
+        }
+        if acceptKeyword(.set) {
+            if acceptKeyword(.default) { return .setDefault(try parseExpression()) }
+            if acceptKeywords(.not, .null) { return .setNotNull }
+            if acceptWord("data") { return try parseAlterColumnType() }
+            for hint in ["statistics", "storage", "compression"] where acceptWord(hint) {
+                guard let value = spelling(of: peek()) else { throw unexpected("expected a value after \(hint.uppercased())") }
+                advance()
+                return .physicalHint(hint + " " + value)
+            }
+            throw unexpected("expected DEFAULT, NOT NULL, DATA TYPE, STATISTICS, STORAGE or COMPRESSION after SET")
+        }
+        if peekWord("type") { return try parseAlterColumnType() }
+        throw unexpected("expected SET, DROP or TYPE")
+    }
+
+    /// `TYPE t [COLLATE c] [USING expression]`.
+    private mutating func parseAlterColumnType() throws -> AlterColumnChange {
+        try expectWord("type")
+        let type = try parseTypeName()
+        if acceptKeyword(.collate) { _ = try parseIdentifier("a collation name") }
+        return .setType(type, using: acceptKeyword(.using) ? try parseExpression() : nil)
+    }
+
+    /// `ALTER INDEX [IF EXISTS] name RENAME TO new`, after ALTER INDEX.
+    mutating func parseAlterIndex() throws -> AlterIndex {
+        let ifExists = acceptKeywords(.if, .exists)
+        let name = try parseTableName("an index name")
+        guard acceptKeyword(.rename) else {
+            throw VireoError(.featureNotSupported, "ALTER INDEX supports RENAME TO only", position: peek().start)
+        }
+        try expectKeyword(.to)
+        return AlterIndex(name: name, ifExists: ifExists, newName: try parseIdentifier("an index name"))
+    }
+
+    /// After VACUUM: `[FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(columns)], …]` or
+    /// `(option [value], …) [table …]`.
+    mutating func parseVacuum() throws -> Vacuum {
+        var vacuum = Vacuum()
+        if accept(.leftParen) {
+            repeat {
+                guard case .word(let option, _) = peek().kind else { throw unexpected("expected a VACUUM option") }
+                advance()
+                // `(ANALYZE true, PARALLEL 2)`: an option's value, when written.
+                if peek().kind != .comma && peek().kind != .rightParen {
+                    guard spelling(of: peek()) != nil else { throw unexpected("expected a value for \(option.uppercased())") }
+                    advance()
+                }
+                vacuum.options.append(option)
+            } while accept(.comma)
+            try expect(.rightParen, ")")
+        } else {
+            for word in ["full", "freeze", "verbose", "analyze", "analyse"] where acceptWord(word) {
+                vacuum.options.append(word)
+            }
+        }
+        if peek().kind != .end, peek().kind != .semicolon { vacuum.targets = try parseAnalyze() }
+        return vacuum
+    }
+
+    /// A word, number or string as written: the value of an option that Vireo takes but
+    /// does not interpret.
+    private func spelling(of token: Token) -> String? {
+        switch token.kind {
+        case .word(let text, _), .quotedIdentifier(let text), .integer(let text), .decimal(let text), .string(let text): text
+        default: nil
+        }
     }
 }

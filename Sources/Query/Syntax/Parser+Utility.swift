@@ -8,6 +8,7 @@ extension Parser {
         if peekWord("truncate") { return try parseTruncate() }
         if acceptWord("comment") { return .comment(try parseCommentOn()) }
         if acceptKeyword(.analyze) || acceptKeyword(.analyse) { return .analyze(try parseAnalyze()) }
+        if acceptWord("vacuum") { return .vacuum(try parseVacuum()) }
         if acceptWord("savepoint") { return .transaction(.savepoint(try parseIdentifier("a savepoint name"))) }
         if peekWord("declare") { return .declareCursor(try parseDeclareCursor()) }
         if peekKeyword(.fetch) || peekWord("move") { return .fetch(try parseFetchCursor()) }
@@ -32,7 +33,13 @@ extension Parser {
         case .delete?: return .delete(try parseDelete())
         case .create?: return try parseCreate()
         case .drop?: return try parseDrop()
-        case .alter?: return .alterTable(try parseAlterTable())
+        case .alter?:
+            if peekKeyword(.index, at: 1) {
+                advance()
+                advance()
+                return .alterIndex(try parseAlterIndex())
+            }
+            return .alterTable(try parseAlterTable())
         case .begin?, .start?, .commit?, .end?, .rollback?, .abort?: return .transaction(try parseTransaction())
         case .set?:
             if peekKeyword(.transaction, at: 1) || peekWord("characteristics", at: 2) { return .transaction(try parseSetTransaction()) }

@@ -15,10 +15,11 @@ extension StatementBody {
         case .comment(let statement):
             "COMMENT ON " + (statement.column.map { "COLUMN " + statement.table.sql + "." + quoteIdentifier($0) } ?? "TABLE " + statement.table.sql)
                 + " IS " + (statement.text.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL")
-        case .analyze(let statement):
-            "ANALYZE" + (statement.tables.isEmpty ? "" : " " + zip(statement.tables, statement.columns).map { table, columns in
-                table.sql + (columns.isEmpty ? "" : " (" + columns.map(quoteIdentifier).joined(separator: ", ") + ")")
-            }.joined(separator: ", "))
+        case .analyze(let statement): "ANALYZE" + statement.targetsSQL
+        case .vacuum(let statement):
+            "VACUUM" + (statement.options.isEmpty ? "" : " (" + statement.options.joined(separator: ", ") + ")") + statement.targets.targetsSQL
+        case .alterIndex(let statement):
+            "ALTER INDEX " + (statement.ifExists ? "IF EXISTS " : "") + statement.name.sql + " RENAME TO " + quoteIdentifier(statement.newName)
         case .truncate(let statement): "TRUNCATE " + statement.names.map(\.sql).joined(separator: ", ") + (statement.cascade ? " CASCADE" : "")
         case .alterTable(let statement): statement.sql
         case .createIndex(let statement): statement.sql
@@ -160,6 +161,15 @@ private func namesSQL(_ names: [String]) -> String {
     "(" + names.map(quoteIdentifier).joined(separator: ", ") + ")"
 }
 
+extension Analyze {
+    /// The tables and their columns after ANALYZE or VACUUM, with a leading space (empty: all tables).
+    var targetsSQL: String {
+        tables.isEmpty ? "" : " " + zip(tables, columns).map { table, columns in
+            table.sql + (columns.isEmpty ? "" : " (" + columns.map(quoteIdentifier).joined(separator: ", ") + ")")
+        }.joined(separator: ", ")
+    }
+}
+
 extension AlterTable {
     /// This node as canonical SQL.
     public var sql: String {
@@ -178,6 +188,21 @@ extension AlterTableAction {
         case .renameTable(let to): "RENAME TO " + quoteIdentifier(to)
         case .addConstraint(let constraint): "ADD " + constraint.sql
         case .dropConstraint(let name, let ifExists): "DROP CONSTRAINT " + (ifExists ? "IF EXISTS " : "") + quoteIdentifier(name)
+        case .alterColumn(let name, let change): "ALTER COLUMN " + quoteIdentifier(name) + " " + change.sql
+        }
+    }
+}
+
+extension AlterColumnChange {
+    /// This node as canonical SQL.
+    public var sql: String {
+        switch self {
+        case .setDefault(let expression): "SET DEFAULT " + expression.sql
+        case .dropDefault: "DROP DEFAULT"
+        case .setNotNull: "SET NOT NULL"
+        case .dropNotNull: "DROP NOT NULL"
+        case .setType(let type, let using): "TYPE " + type.sql + (using.map { " USING " + $0.sql } ?? "")
+        case .physicalHint(let hint): "SET " + hint.uppercased()
         }
     }
 }

@@ -98,6 +98,8 @@ public struct BuiltinType: Sendable {
     /// length word in), -1 otherwise.
     func typmod(_ type: ColumnType) -> Int64 {
         if case .vector(let dimension) = type { return Int64(dimension) }
+        // numeric(p, s): PostgreSQL packs both into the modifier, plus its 4-byte header.
+        if case .numeric(let precision?, let scale) = type { return Int64(precision << 16 | scale) + 4 }
         if let length = type.lengthMax { return Int64(length) + 4 }
         return -1
     }

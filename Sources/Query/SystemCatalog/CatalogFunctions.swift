@@ -13,6 +13,9 @@ extension Functions {
         if type.name == "varchar" || type.name == "bpchar", case .int(let typmod) = typmod, typmod > 4 {
             return "\(type.informationSchemaName)(\(typmod - 4))"
         }
+        if type.name == "numeric", case .int(let typmod) = typmod, typmod >= 4 {
+            return "numeric(\((typmod - 4) >> 16),\((typmod - 4) & 0xFFFF))"
+        }
         return shown(type)
     }
 
@@ -45,6 +48,8 @@ extension Functions {
         ScalarFunction("pg_is_in_recovery", 0...0, [], returns: .bool) { _ in .bool(false) },
         ScalarFunction("pg_postmaster_start_time", 0...0, [], returns: .timestamptz) { _ in .timestamp(processStartMicros) },
         ScalarFunction("shobj_description", 2...2, [.int, .text], returns: .text) { _ in .null },
+        // Both tablespaces are the data directory's own: PostgreSQL answers '' for them.
+        ScalarFunction("pg_tablespace_location", 1...1, [.int], returns: .text) { _ in .text("") },
         // Expressions are kept as SQL text, so the "parsed" form is the text itself.
         ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in arguments[0] },
         // Views are expanded from their SQL, not by rewrite rules: there is no rule to print.

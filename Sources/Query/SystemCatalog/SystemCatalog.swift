@@ -12,6 +12,8 @@ enum SystemCatalog {
     static let ownerOID: Int64 = 10
     static let ownerName = "vireo"
     static let databaseName = "vireo"
+    /// The pgvector release whose SQL Vireo's vector type and operators follow.
+    static let pgvectorVersion = "0.8.0"
     /// Where user objects' OIDs start, as in PostgreSQL.
     static let firstUserOID: Int64 = 16_384
 
@@ -108,8 +110,12 @@ enum SystemCatalog {
                                                 [.int(1664), .text("pg_global"), .int(ownerOID), .null]]) },
         "pg_enum": { _ in empty(("oid", .int), ("enumtypid", .int), ("enumsortorder", .double), ("enumlabel", .text)) },
         "pg_inherits": { _ in empty(("inhrelid", .int), ("inhparent", .int), ("inhseqno", .int), ("inhdetachpending", .bool)) },
-        "pg_extension": { _ in empty(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
-                                       ("extversion", .text)) },
+        // pgvector is built in: listed as installed, at the version whose behaviour Vireo follows.
+        "pg_extension": { _ in Relation(columns: columns(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
+                                                         ("extrelocatable", .bool), ("extversion", .text),
+                                                         ("extconfig", .array(.int)), ("extcondition", .array(.text))),
+                                        rows: [[.int(oid(ofObject: "extension vector")), .text("vector"), .int(ownerOID),
+                                                .int(publicNamespaceOID), .bool(true), .text(pgvectorVersion), .null, .null]]) },
         "pg_description": descriptions,
         "pg_auth_members": { _ in empty(("roleid", .int), ("member", .int), ("grantor", .int)) },
         "pg_proc": { _ in empty(("oid", .int), ("proname", .text), ("pronamespace", .int), ("prokind", .text),
@@ -205,9 +211,12 @@ enum SystemCatalog {
     static let databases = Relation(
         columns: columns(("oid", .int), ("datname", .text), ("datdba", .int), ("encoding", .int), ("datlocprovider", .text),
                          ("datcollate", .text), ("datctype", .text), ("daticulocale", .text), ("datacl", .array(.text)),
-                         ("datistemplate", .bool), ("datallowconn", .bool)),
+                         ("datistemplate", .bool), ("datallowconn", .bool), ("dattablespace", .int), ("datconnlimit", .int)),
         rows: [[.int(1), .text(databaseName), .int(ownerOID), .int(6), .text("c"), .text("C.UTF-8"), .text("C.UTF-8"),
-                .null, .null, .bool(false), .bool(true)]])
+                .null, .null, .bool(false), .bool(true), .int(defaultTablespaceOID), .int(-1)]])
+
+    /// pg_default, the one tablespace (inside the data directory).
+    static let defaultTablespaceOID: Int64 = 1663
 
     static let accessMethods = Relation(
         columns: columns(("oid", .int), ("amname", .text), ("amtype", .text)),
@@ -227,7 +236,9 @@ extension SystemCatalog {
         /// The index's definition (nil for the row-id primary key).
         var definition: IndexDefinition? = nil
         /// pg_constraint's contype when the index backs a constraint: p (primary key) or u (unique).
-        var constraintType: String? { isPrimary ? "p" : (isUnique && name.hasSuffix("_key") ? "u" : nil) }
+        var constraintType: String? {
+            isPrimary ? "p" : (isUnique && (definition?.isConstraint == true || name.hasSuffix("_key")) ? "u" : nil)
+        }
     }
 
     static func indexEntries(_ table: TableDefinition) -> [IndexEntry] {
@@ -314,7 +325,7 @@ extension SystemCatalog {
             ("attrelid", .int), ("attname", .text), ("atttypid", .int), ("attnum", .int), ("attnotnull", .bool),
             ("attisdropped", .bool), ("atttypmod", .int), ("attlen", .int), ("atthasdef", .bool), ("attcollation", .int),
             ("attidentity", .text), ("attgenerated", .text), ("attstorage", .text), ("attcompression", .text),
-            ("attstattarget", .int), ("attndims", .int)), rows: rows)
+            ("attstattarget", .int), ("attndims", .int), ("attacl", .array(.text))), rows: rows)
     }
 
     private static func attributeRow(_ relation: String, _ column: VireoStorage.ColumnDefinition, _ number: Int) -> [Value] {
@@ -325,7 +336,7 @@ extension SystemCatalog {
         return [.int(oid(ofObject: relation)), .text(column.name), .int(type.oid), .int(Int64(number)), .bool(column.notNull),
                 .bool(false), .int(type.typmod(column.type)), .int(type.length), .bool(hasDefault),
                 .int(type.category == "S" ? defaultCollationOID : 0), .text(identity), .text(column.generatedExpression == nil ? "" : "s"),
-                .text(type.length == -1 ? "x" : "p"), .text(""), .int(-1), .int(type.category == "A" ? 1 : 0)]
+                .text(type.length == -1 ? "x" : "p"), .text(""), .int(-1), .int(type.category == "A" ? 1 : 0), .null]
     }
 
     /// The collation text columns use (PostgreSQL's "default"; Vireo compares bytes, as C).
@@ -336,8 +347,7 @@ extension SystemCatalog {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             for (position, column) in table.columns.enumerated() {
-                let serial = column.isSerial && column.identity == nil ? "nextval('\(table.name)_\(column.name)_seq'::regclass)" : nil
-                guard let expression = column.generatedExpression ?? column.defaultExpression ?? serial else { continue }
+                guard let expression = column.generatedExpression ?? defaultText(column, of: table.name) else { continue }
                 rows.append([.int(oid(ofObject: "\(table.name).\(column.name).default")), .int(oid(ofObject: table.name)),
                              .int(Int64(position + 1)), .text(expression)])
             }
@@ -475,19 +485,61 @@ extension SystemCatalog {
                         })
     }
 
+    /// A column's default as pg_attrdef and information_schema show it: its expression, or
+    /// the nextval of a serial column's sequence (nil for none, and for identity columns).
+    static func defaultText(_ column: VireoStorage.ColumnDefinition, of table: String) -> String? {
+        if column.isSerial && column.identity == nil { return "nextval('\(table)_\(column.name)_seq'::regclass)" }
+        return column.defaultExpression
+    }
+
     static func informationSchemaColumns(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
         let relations = catalog.tables.values.map { ($0.name, $0.columns) } + catalog.views.values.map { ($0.name, $0.columns) }
         for table in relations.sorted(by: { $0.0 < $1.0 }).map({ (name: $0.0, columns: $0.1) }) {
             for (position, column) in table.columns.enumerated() {
                 let type = BuiltinType.of(column.type)
+                let (precision, radix, scale) = numericPrecision(column.type)
                 rows.append([.text(databaseName), .text("public"), .text(table.name), .text(column.name), .int(Int64(position + 1)),
-                             .text(type.informationSchemaName), .text(column.notNull ? "NO" : "YES"), .text(type.name)])
+                             .text(type.informationSchemaName), .text(column.notNull ? "NO" : "YES"), .text(type.name),
+                             column.generatedExpression == nil ? defaultText(column, of: table.name).map(Value.text) ?? .null : .null,
+                             characterLength(column.type).map(Value.int) ?? .null,
+                             precision.map(Value.int) ?? .null, radix.map(Value.int) ?? .null, scale.map(Value.int) ?? .null,
+                             .text(column.identity == nil ? "NO" : "YES"),
+                             column.identity.map { Value.text($0 == .always ? "ALWAYS" : "BY DEFAULT") } ?? .null,
+                             .text(column.generatedExpression == nil ? "NEVER" : "ALWAYS"),
+                             column.generatedExpression.map(Value.text) ?? .null,
+                             .text(type.oid == BuiltinType.vectorOID ? "public" : "pg_catalog"), .text("YES")])
             }
         }
         return Relation(columns: columns(
             ("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("column_name", .text),
-            ("ordinal_position", .int), ("data_type", .text), ("is_nullable", .text), ("udt_name", .text)), rows: rows)
+            ("ordinal_position", .int), ("data_type", .text), ("is_nullable", .text), ("udt_name", .text),
+            ("column_default", .text), ("character_maximum_length", .int), ("numeric_precision", .int),
+            ("numeric_precision_radix", .int), ("numeric_scale", .int), ("is_identity", .text), ("identity_generation", .text),
+            ("is_generated", .text), ("generation_expression", .text), ("udt_schema", .text), ("is_updatable", .text)), rows: rows)
+    }
+
+    /// information_schema's character_maximum_length: varchar(n) and char(n)'s n.
+    private static func characterLength(_ type: ColumnType) -> Int64? {
+        switch type {
+        case .varchar(let length), .char(let length): Int64(length)
+        default: nil
+        }
+    }
+
+    /// information_schema's numeric_precision, its radix and numeric_scale: bits for
+    /// integers and floats (radix 2), digits for a declared numeric (radix 10).
+    private static func numericPrecision(_ type: ColumnType) -> (Int64?, Int64?, Int64?) {
+        switch type {
+        case .smallint: (16, 2, 0)
+        case .integer: (32, 2, 0)
+        case .int: (64, 2, 0)
+        case .real: (24, 2, nil)
+        case .double: (53, 2, nil)
+        case .numeric(let precision?, let scale): (Int64(precision), 10, Int64(scale))
+        case .numeric: (nil, 10, nil)
+        default: (nil, nil, nil)
+        }
     }
 
     static func sortedViews(_ catalog: Catalog) -> [ViewDefinition] {

@@ -99,6 +99,9 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     /// Whether each key is stored in descending order (`CREATE INDEX … (a, b DESC)`); absent
     /// when every key is ascending.
     public var descending: [Bool]?
+    /// The index backs a UNIQUE constraint of the same name (`CONSTRAINT name UNIQUE (…)`);
+    /// absent in files written before: an index named `…_key` is taken to back one.
+    public var isConstraint: Bool?
 
     public init(name: String, columns: [String], isUnique: Bool = false, method: String = "btree",
                 options: [String: String] = [:], root: PageNumber = 0, deltaRoot: PageNumber? = nil) {

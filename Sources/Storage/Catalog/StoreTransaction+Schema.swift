@@ -129,6 +129,54 @@ extension StoreTransaction {
         }
     }
 
+    /// Replaces column `column.name`'s definition (ALTER COLUMN). With `convert`, every row's
+    /// value of the column becomes `convert(row)` (the old row), and the B+tree indexes over
+    /// the column are built again from the new values (a unique one fails on a duplicate).
+    /// The query layer has refused the changes this cannot follow (computed indexes, vector
+    /// indexes, keys of other types).
+    public func replaceColumn(_ column: ColumnDefinition, in tableName: String,
+                              convert: (([Value]) throws -> Value)? = nil) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            guard let position = table.columnIndex(column.name) else {
+                throw VireoError(.undefinedColumn, "column \"\(column.name)\" of relation \"\(tableName)\" does not exist")
+            }
+            table.columns[position] = column
+            guard let convert else { return setTable(table) }
+            table.statistics?.columns.removeAll { $0.column == column.name }
+            try rewriteRows(table) { row in
+                var row = row
+                row[position] = try convert(row)
+                return row
+            }
+            for (i, index) in table.indexes.enumerated() where index.hasEntryTree && index.columns.contains(column.name) {
+                try destroyStorage(of: index)
+                table.indexes[i].root = try BTree.create(in: pages).root
+                try fillIndex(table.indexes[i], table: table)
+            }
+            setTable(table)
+        }
+    }
+
+    /// Renames index `name` (ALTER INDEX … RENAME TO).
+    public func renameIndex(_ name: String, to newName: String) throws {
+        try step {
+            guard let (owner, _) = catalog.index(name) else {
+                throw VireoError(.undefinedObject, "index \"\(name)\" does not exist")
+            }
+            guard !catalog.hasRelation(newName) else {
+                throw VireoError(.duplicateTable, "relation \"\(newName)\" already exists")
+            }
+            var table = owner
+            table.indexes = table.indexes.map { index in
+                var index = index
+                if index.name == name { index.name = newName }
+                return index
+            }
+            setTable(table)
+        }
+    }
+
     /// Creates an index. A B+tree index is filled from the existing rows (and fails on
     /// a duplicate when unique); for other methods only the definition is recorded, with
     /// `definition.root` as given.
@@ -234,7 +282,7 @@ extension StoreTransaction {
         if let deltaRoot = index.deltaRoot { try BTree(root: deltaRoot).destroy(in: pages) }
     }
 
-    private func rewriteRows(_ table: TableDefinition, _ transform: ([Value]) -> [Value]) throws {
+    private func rewriteRows(_ table: TableDefinition, _ transform: ([Value]) throws -> [Value]) throws {
         var rows: [(Int64, [Value])] = []
         try scanRows(table) { rowID, record in
             rows.append((rowID, try record.values()))
