@@ -118,8 +118,11 @@ extension Session {
             let own = activity ?? SessionActivity(processID: backendProcessID, client: SessionActivity.Client())
             var record = own.snapshot
             if activity == nil {
+                // An embedded session: it is running the statement that reads the view.
                 record.state = .active
                 record.query = runningSQL ?? ""
+                record.queryStartMicros = record.stateChangeMicros
+                record.transactionStartMicros = record.stateChangeMicros
             }
             rows.append(Self.activityRow(own, record))
         }
