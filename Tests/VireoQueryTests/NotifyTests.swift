@@ -200,6 +200,7 @@ struct NotifyTests {
             [.int(10), .text("idle in transaction (aborted)"), .text("SELECT 1/0"), .text("ana"), .text("psql"), .text("127.0.0.1"), .int(50000), .bool(true), .text("ClientRead"), .bool(true)],
         ])
         #expect(try session.execute("SELECT count(*) FROM pg_stat_activity").rows == [[.int(5)]], "the four and the reading session")
+        #expect(try session.execute("SELECT cardinality(pg_blocking_pids(pid)) FROM pg_stat_activity WHERE pid = 7").rows == [[.int(0)]])
         database.sessionActivities.install(nil)
     }
 }

@@ -38,6 +38,11 @@ extension Functions {
                                payload: arguments[1].isNull ? "" : string(arguments[1]))
             return .null
         },
+        // pgAdmin's dashboard reads it beside pg_stat_activity. Empty, as pg_locks is: lock
+        // waits are not recorded by process id.
+        sessionFunction("pg_blocking_pids", 1...1, [.integer], returns: .array(.integer)) { arguments, _ in
+            arguments[0].isNull ? .null : .array([])
+        },
         sessionFunction("pg_advisory_unlock_all", 0...0, [], returns: .text) { _, session in
             session.unlockAllAdvisoryLocks()
             return .null
