@@ -126,4 +126,36 @@ struct PGWireTests {
         bytes.writeInteger(UInt8(ascii: "Q")); bytes.writeInteger(Int32(1_000_000))
         #expect(throws: PGProtocolError.self) { try channel.writeInbound(bytes) }
     }
+
+    @Test("NotificationResponse carries the sender's pid, the channel and the payload as C strings")
+    func notificationResponse() throws {
+        var buffer = ByteBuffer()
+        buffer.writeNotification(ChannelNotification(processID: 42, channel: "jobs", payload: "done é"))
+        #expect(buffer.readInteger(as: UInt8.self) == UInt8(ascii: "A"))
+        #expect(buffer.readInteger(as: Int32.self) == Int32(4 + 4 + 5 + 8))
+        #expect(buffer.readInteger(as: Int32.self) == 42)
+        #expect(try buffer.readCString() == "jobs")
+        #expect(try buffer.readCString() == "done é")
+        #expect(buffer.readableBytes == 0)
+    }
+
+    @Test("pg_stat_activity lists each registered connection's activity until it is removed")
+    func registryActivities() throws {
+        let database = try Database.inMemory()
+        let registry = PGConnectionRegistry(connectionsMax: 2)
+        let port = PGChannelPort(eventLoop: EmbeddedEventLoop())
+        let client = SessionActivity.Client(user: "u", database: "d", applicationName: "app", address: "10.0.0.1", port: 5000)
+        let first = try #require(registry.register(database.session(), port, client))
+        let second = try #require(registry.register(database.session(), port, client))
+        #expect(registry.register(database.session(), port, client) == nil, "the limit")
+        #expect(Set(registry.activities.map(\.processID)) == [first.processID, second.processID])
+        #expect(first.activity.processID == first.processID)
+        registry.remove(first.processID)
+        #expect(registry.activities.map(\.processID) == [second.processID])
+        database.sessionActivities.install { registry.activities }
+        second.activity.statementStarted("SELECT 42")
+        let rows = try database.session().execute("SELECT pid, state, query, client_addr, client_port, datname FROM pg_stat_activity ORDER BY pid").rows
+        #expect(rows.first == [.int(Int64(second.processID)), .text("active"), .text("SELECT 42"), .text("10.0.0.1"), .int(5000), .text("d")])
+        #expect(rows.count == 2, "and the reading session's own row")
+    }
 }

@@ -39,6 +39,15 @@ extension ByteBuffer {
         writeMessage("Z") { $0.writeInteger(code.asciiValue ?? 0) }
     }
 
+    /// NotificationResponse: the sender's process id, the channel, the payload.
+    mutating func writeNotification(_ notification: ChannelNotification) {
+        writeMessage("A") { buffer in
+            buffer.writeInteger(notification.processID)
+            buffer.writeCString(notification.channel)
+            buffer.writeCString(notification.payload)
+        }
+    }
+
     mutating func writeCommandComplete(_ tag: String) { writeMessage("C") { $0.writeCString(tag) } }
     mutating func writeEmptyQueryResponse() { writeMessage("I") { _ in } }
     mutating func writeParseComplete() { writeMessage("1") { _ in } }

@@ -40,6 +40,13 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     /// the connection's state is never touched by both at once. An error it throws ends the
     /// connection as one thrown by the task's handling would. Set with `handleImmediately`.
     private var immediate: (@Sendable (PGFrontendMessage) throws -> Bool)?
+    /// Runs on the event loop while the task waits in `next()` with nothing buffered, after
+    /// `wakeWhenIdle` (notifications arrived): the connection writes them then. Set with `whenIdle`.
+    private var idle: (@Sendable () throws -> Void)?
+    /// `wakeWhenIdle` came while the task was busy: `idle` runs when it next waits.
+    private var wokenWhileBusy = false
+    /// The client's address, read when the channel is added.
+    private(set) var remoteAddress: SocketAddress?
 
     init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
@@ -95,6 +102,32 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
         if eventLoop.inEventLoop { immediate = handler } else { eventLoop.execute { self.immediate = handler } }
     }
 
+    /// Sets (or with nil, clears) `idle`.
+    func whenIdle(_ handler: (@Sendable () throws -> Void)?) {
+        if eventLoop.inEventLoop { idle = handler } else { eventLoop.execute { self.idle = handler } }
+    }
+
+    /// From any thread: runs `idle` on the event loop now if the task waits for a message
+    /// with nothing buffered, else as soon as it does.
+    func wakeWhenIdle() {
+        eventLoop.execute {
+            self.wokenWhileBusy = true
+            self.runIdleIfWaiting()
+        }
+    }
+
+    private func runIdleIfWaiting() {
+        guard wokenWhileBusy, reader != nil, messages.isEmpty, ending == nil, let idle else { return }
+        wokenWhileBusy = false
+        do {
+            try idle()
+        } catch {
+            guard let waiting = reader else { return }
+            reader = nil
+            waiting.fail(error)
+        }
+    }
+
     /// Writes and flushes `bytes` from the event loop, without waiting for the channel to
     /// drain (`immediate` runs only while the channel is writable, and its answers are small).
     func writeImmediately(_ bytes: ByteBuffer) throws {
@@ -144,7 +177,9 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
         switch ending {
         case .success?: promise.succeed(nil)
         case .failure(let error)?: promise.fail(error)
-        case nil: reader = promise
+        case nil:
+            reader = promise
+            if wokenWhileBusy { runIdleIfWaiting() }
         }
     }
 
@@ -172,7 +207,10 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
 
     // MARK: The pipeline's side
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        remoteAddress = context.channel.remoteAddress
+    }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         closed = true
@@ -185,7 +223,10 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
         if let reader {
             if messages.isEmpty, ending == nil, context.channel.isWritable, let immediate {
                 do {
-                    if try immediate(message) { return }
+                    if try immediate(message) {
+                        if wokenWhileBusy { runIdleIfWaiting() }
+                        return
+                    }
                 } catch {
                     // `immediate` may have closed the channel, which answered the reader already.
                     guard let waiting = self.reader else { return }

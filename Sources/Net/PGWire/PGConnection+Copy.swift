@@ -188,6 +188,6 @@ extension PGConnection {
                 output.writeError(sqlState: "XX000", message: "\(error)")
             }
         }
-        output.writeReadyForQuery(session.transactionStatus)
+        writeReadyForQuery()
     }
 }

@@ -80,7 +80,7 @@ extension PGConnection {
                 let error = VireoError(.characterNotInRepertoire, message)
                 guard isQuery else { throw error }
                 writeError(error, query: nil)
-                output.writeReadyForQuery(session.transactionStatus)
+                writeReadyForQuery()
             case .bind(let bind): try await self.bind(bind)
             case .describe(let kind, let name): try await describe(kind, name)
             case .execute(let portal, let rowsMax): try await execute(portal, rowsMax: Int(rowsMax))
@@ -142,7 +142,7 @@ extension PGConnection {
     private func sync() {
         discardingUntilSync = false
         portals[""] = nil
-        output.writeReadyForQuery(session.transactionStatus)
+        writeReadyForQuery()
     }
 
     /// An ErrorResponse; the idle-in-transaction timeout is FATAL and ends the connection,
@@ -166,8 +166,9 @@ extension PGConnection {
 
     /// Runs every statement of `sql` in order, answering each; the first error stops the rest.
     func simpleQuery(_ sql: String) async {
+        activity?.statementStarted(sql)
         var copying = false
-        defer { if !copying { output.writeReadyForQuery(session.transactionStatus) } }
+        defer { if !copying { writeReadyForQuery() } }
         let statements: [Statement]
         do {
             if let copy = try PGCopyCommand.parse(sql) {
@@ -443,6 +444,7 @@ extension PGConnection {
         guard let portal = portals[name] else { throw Self.noSuchPortal(name) }
         if let result = portal.result { return .done(result) }
         guard let statement = portal.prepared.statement else { return .done(nil) }
+        activity?.statementStarted(statement.sourceText)
         guard let result = try session.executeImmediately(statement, portal.parameters, planCache: portal.prepared.planCache) else {
             return .needsEngine(statement, portal)
         }

@@ -26,6 +26,8 @@ final class PGConnection: @unchecked Sendable {
     var copyIn: PGCopyIn?
     /// Set after an error that ends the connection (25P03, the idle-in-transaction timeout).
     var terminating = false
+    /// What pg_stat_activity shows of the connection (set at startup).
+    var activity: SessionActivity?
     var logger: Logger
 
     init(server: PGServerContext, port: PGChannelPort) {
@@ -43,7 +45,13 @@ final class PGConnection: @unchecked Sendable {
             processID = try await startUp()
             if processID != nil {
                 port.handleImmediately { message in try self.handleImmediately(message) }
-                defer { port.handleImmediately(with: nil) }
+                port.whenIdle { try self.deliverNotificationsWhileIdle() }
+                session.notificationInbox.onArrival { [weak port = self.port] in port?.wakeWhenIdle() }
+                defer {
+                    port.handleImmediately(with: nil)
+                    port.whenIdle(nil)
+                    session.notificationInbox.onArrival(nil)
+                }
                 while let message = try await port.next() {
                     guard try await handle(message), !terminating else { break }
                     if output.readableBytes >= Self.outputFlushBytes { try await flush() }
@@ -77,6 +85,31 @@ final class PGConnection: @unchecked Sendable {
         // In a task of its own: at shutdown this connection's task is cancelled, and the pool
         // refuses work from a cancelled task, yet the rollback must run before the database closes.
         await Task { _ = try? await executor.run { try session.execute("ROLLBACK") } }.value
+    }
+
+    /// ReadyForQuery, after the notifications that arrived if no transaction block is open
+    /// (PostgreSQL sends them when a command completes outside a transaction); the
+    /// connection's activity becomes idle.
+    func writeReadyForQuery() {
+        let status = session.transactionStatus
+        if status == .idle, session.notificationInbox.hasArrived {
+            for notification in session.notificationInbox.take() { output.writeNotification(notification) }
+        }
+        activity?.statementsEnded(status)
+        output.writeReadyForQuery(status)
+    }
+
+    /// Writes the notifications that arrived while the connection waits for its client
+    /// between batches (PGChannelPort.whenIdle, on the event loop while the task waits):
+    /// psycopg's `notifies()` and asyncpg's listeners wait for them without sending
+    /// anything. In a transaction block or in the middle of a batch they wait for the next
+    /// ReadyForQuery instead.
+    func deliverNotificationsWhileIdle() throws {
+        guard output.readableBytes == 0, copyIn == nil, !terminating, pendingDescription == nil,
+              session.transactionStatus == .idle, session.notificationInbox.hasArrived else { return }
+        var buffer = ByteBuffer()
+        for notification in session.notificationInbox.take() { buffer.writeNotification(notification) }
+        try port.writeImmediately(buffer)
     }
 
     func flush() async throws {
@@ -141,12 +174,17 @@ extension PGConnection {
                 return nil
             }
         }
-        guard let (processID, secretKey) = server.connections.register(session, port) else {
+        let client = SessionActivity.Client(user: parameters["user"], database: parameters["database"] ?? parameters["user"],
+                                            applicationName: parameters["application_name"],
+                                            address: port.remoteAddress?.ipAddress, port: port.remoteAddress?.port)
+        guard let (processID, secretKey, activity) = server.connections.register(session, port, client) else {
             output.writeError(severity: "FATAL", sqlState: "53300", message: "sorry, too many clients already (the server allows \(server.connections.connectionsMax) connections)")
             try await flush()
             return nil
         }
         session.backendProcessID = processID
+        session.activity = activity
+        self.activity = activity
         logger[metadataKey: "pgwire.pid"] = "\(processID)"
         server.metrics.pgConnectionOpened()
         output.writeAuthentication(0)

@@ -29,6 +29,7 @@ final class PGServerContext: Sendable {
         let connections = PGConnectionRegistry(connectionsMax: configuration.connectionsMax)
         self.connections = connections
         database.backendSignals.install { processID, signal in connections.signal(processID, signal) }
+        database.sessionActivities.install { connections.activities }
     }
 }
 
@@ -40,6 +41,8 @@ final class PGConnectionRegistry: Sendable {
         var session: Session
         /// The connection's channel, which pg_terminate_backend ends.
         var port: PGChannelPort
+        /// What pg_stat_activity shows of it.
+        var activity: SessionActivity
     }
 
     let connectionsMax: Int
@@ -47,17 +50,22 @@ final class PGConnectionRegistry: Sendable {
 
     init(connectionsMax: Int) { self.connectionsMax = connectionsMax }
 
-    /// A process id and secret key for a new connection; nil when the limit is reached.
-    func register(_ session: Session, _ port: PGChannelPort) -> (processID: Int32, secretKey: Int32)? {
+    /// A process id, secret key and activity record for a new connection; nil when the limit is reached.
+    func register(_ session: Session, _ port: PGChannelPort,
+                  _ client: SessionActivity.Client) -> (processID: Int32, secretKey: Int32, activity: SessionActivity)? {
         state.withLock { state in
             guard state.entries.count < connectionsMax else { return nil }
             let processID = state.nextProcessID
             state.nextProcessID = processID == Int32.max ? 1 : processID + 1
             let secretKey = Int32.random(in: Int32.min...Int32.max)
-            state.entries[processID] = Entry(secretKey: secretKey, session: session, port: port)
-            return (processID, secretKey)
+            let activity = SessionActivity(processID: processID, client: client)
+            state.entries[processID] = Entry(secretKey: secretKey, session: session, port: port, activity: activity)
+            return (processID, secretKey, activity)
         }
     }
+
+    /// pg_stat_activity's rows: every open connection's activity.
+    var activities: [SessionActivity] { state.withLock { $0.entries.values.map(\.activity) } }
 
     func remove(_ processID: Int32) {
         _ = state.withLock { $0.entries.removeValue(forKey: processID) }

@@ -16,6 +16,10 @@ public final class Database: @unchecked Sendable {
     let advisoryLocks = AdvisoryLocks()
     /// pg_cancel_backend's and pg_terminate_backend's way to other connections (a server installs it).
     public let backendSignals = BackendSignals()
+    /// LISTEN's listeners, by channel (Notifications.swift).
+    public let notifications = NotificationHub()
+    /// pg_stat_activity's connections (a server installs the list).
+    public let sessionActivities = SessionActivities()
     private let defaultSessionLock = Lock()
     private lazy var defaultSession = session()
     private let sessionDefaultsLock = Lock()

@@ -160,6 +160,7 @@ extension Session {
             settings.reset(nil)
             cursors = [:]
             unlockAllAdvisoryLocks()
+            queueListen(.unlisten(nil))  // as PostgreSQL's DISCARD ALL does UNLISTEN *
         }
         return QueryResult(commandTag: "DISCARD " + target.rawValue.uppercased())
     }

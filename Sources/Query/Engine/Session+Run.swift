@@ -19,7 +19,15 @@ extension Session {
         case .declareCursor(let declare): return try declareCursor(declare, parameters)
         case .fetch(let fetch): return try fetchCursor(fetch)
         case .closeCursor(let name): return try closeCursor(name)
-        case .unlisten: return QueryResult(commandTag: "UNLISTEN")
+        case .listen(let channel):
+            queueListen(.listen(channel))
+            return QueryResult(commandTag: "LISTEN")
+        case .unlisten(let channel):
+            queueListen(.unlisten(channel))
+            return QueryResult(commandTag: "UNLISTEN")
+        case .notify(let channel, let payload):
+            try notify(channel: channel, payload: payload ?? "")
+            return QueryResult(commandTag: "NOTIFY")
         case .discard(let target): return try discard(target)
         case .vacuum(let statement): return try vacuum(statement)
         case .select(let query):
@@ -98,6 +106,7 @@ extension Session {
 
     /// Rolls back the block's transaction, if it wrote, and leaves the block.
     func rollBackTransactionBlock() {
+        notificationQueue = nil
         if let transaction { rollbackWrite(transaction) }
         endCursorsOfBlock(committed: false)
         leaveTransactionBlock()

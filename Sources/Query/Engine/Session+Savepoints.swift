@@ -6,6 +6,8 @@ import VireoStorage
 struct BlockSavepoint {
     let name: String
     let vectorChanges: [String: Set<Int64>]
+    /// The block's NOTIFYs and LISTENs then: rolling back to it drops the later ones.
+    let notifications: NotificationQueue?
 }
 
 extension Session {
@@ -17,7 +19,7 @@ extension Session {
         case .savepoint(let name):
             try requireBlock("SAVEPOINT")
             blockHasRunStatement = true
-            savepoints.append(BlockSavepoint(name: name, vectorChanges: pendingVectorChanges))
+            savepoints.append(BlockSavepoint(name: name, vectorChanges: pendingVectorChanges, notifications: notificationQueue))
             transaction?.setSavepoint()
             return QueryResult(commandTag: "SAVEPOINT")
         case .rollbackToSavepoint(let name):
@@ -30,6 +32,7 @@ extension Session {
                 forgetVectorIndexes(createdIn: schemaBefore, notIn: transaction.catalog)
             }
             pendingVectorChanges = savepoints[index].vectorChanges
+            notificationQueue = savepoints[index].notifications
             abortedBy = nil
             return QueryResult(commandTag: "ROLLBACK")
         case .releaseSavepoint(let name):

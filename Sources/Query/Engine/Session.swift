@@ -54,6 +54,16 @@ public final class Session: @unchecked Sendable {
     /// Whether the session ever took an advisory lock: only then has its end any to release
     /// (sessions are made per REST request, most never take one).
     var tookAdvisoryLocks = false
+    /// NOTIFYs, LISTENs and UNLISTENs of the open transaction (or of the running statement
+    /// outside a block), published when it commits (Notifications.swift); nil when none.
+    var notificationQueue: NotificationQueue?
+    /// The session's committed LISTENs and the notifications that arrived for it.
+    public let notificationInbox = NotificationInbox()
+    /// What pg_stat_activity shows of the session: a server sets it for its connection
+    /// before the session is shared, and keeps it up to date (SessionActivity.swift).
+    public var activity: SessionActivity?
+    /// The text `execute(_:)` runs, for pg_stat_activity's row of a session without `activity`.
+    var runningSQL: String?
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database
@@ -62,6 +72,7 @@ public final class Session: @unchecked Sendable {
     }
 
     deinit {
+        notificationInbox.unlistenAll(hub: database.notifications)
         guard tookAdvisoryLocks else { return }
         database.advisoryLocks.unlockAll(AdvisoryLocks.Owner(session: advisorySession, transactionLevel: false))
         database.advisoryLocks.unlockAll(AdvisoryLocks.Owner(session: advisorySession, transactionLevel: true))
@@ -72,6 +83,8 @@ public final class Session: @unchecked Sendable {
     public func execute(_ sql: String, _ parameters: [Value] = []) throws -> QueryResult {
         let statements = try Parser.parseScript(sql)
         return try withRequest {
+            runningSQL = sql
+            defer { runningSQL = nil }
             var last = QueryResult(commandTag: "EMPTY")
             for statement in statements { last = try executeInRequest(statement, parameters) }
             return last
@@ -91,8 +104,10 @@ public final class Session: @unchecked Sendable {
             throw VireoError.inFailedTransaction(after: abortedBy)
         }
         defer { if holdsTransactionAdvisoryLocks && !inTransactionBlock { unlockTransactionAdvisoryLocks() } }
+        // Outside a block, what the statement queued and did not publish (it failed) is dropped.
+        defer { if notificationQueue != nil && !inTransactionBlock { notificationQueue = nil } }
         do {
-            return try withStatementTimer {
+            let result = try withStatementTimer {
                 if let planCache, case .select(let query) = statement.body {
                     return try runQueryInRequest(query, parameters, cache: planCache, boundedReadOnly: boundedReadOnly)
                 }
@@ -101,6 +116,8 @@ public final class Session: @unchecked Sendable {
                 }
                 return try run(statement.body, parameters)
             }
+            if notificationQueue != nil && !inTransactionBlock { publishNotifications() }
+            return result
         } catch let error as VireoError {
             fail(error)
             throw error

@@ -32,6 +32,17 @@ extension Functions {
             try session.sleep(seconds: double(arguments[0]))
             return .null
         },
+        sessionFunction("pg_notify", 2...2, [.text, .text], returns: .text) { arguments, session in
+            // As PostgreSQL: a NULL channel is an empty one (22023), a NULL payload an empty one.
+            try session.notify(channel: arguments[0].isNull ? "" : string(arguments[0]),
+                               payload: arguments[1].isNull ? "" : string(arguments[1]))
+            return .null
+        },
+        // pgAdmin's dashboard reads it beside pg_stat_activity. Empty, as pg_locks is: lock
+        // waits are not recorded by process id.
+        sessionFunction("pg_blocking_pids", 1...1, [.integer], returns: .array(.integer)) { arguments, _ in
+            arguments[0].isNull ? .null : .array([])
+        },
         sessionFunction("pg_advisory_unlock_all", 0...0, [], returns: .text) { _, session in
             session.unlockAllAdvisoryLocks()
             return .null

@@ -74,10 +74,13 @@ public indirect enum StatementBody: Sendable, Equatable {
     case fetch(FetchCursor)
     /// `CLOSE name`, or `CLOSE ALL` (nil).
     case closeCursor(String?)
-    /// `UNLISTEN channel` or `UNLISTEN *` (nil): Vireo has no LISTEN, so there is nothing
-    /// to stop; accepted because connection pools send `UNLISTEN *` when a connection is
-    /// returned (asyncpg's reset).
+    /// `LISTEN channel` (Engine/Notifications.swift).
+    case listen(String)
+    /// `UNLISTEN channel` or `UNLISTEN *` (nil); connection pools send `UNLISTEN *` when a
+    /// connection is returned (asyncpg's reset).
     case unlisten(String?)
+    /// `NOTIFY channel [, 'payload']`.
+    case notify(channel: String, payload: String?)
     /// `DISCARD ALL | PLANS | SEQUENCES | TEMP[ORARY]`: connection pools send DISCARD ALL
     /// to reset a connection they take back (pgbouncer's server_reset_query).
     case discard(DiscardTarget)

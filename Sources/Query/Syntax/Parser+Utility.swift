@@ -13,14 +13,8 @@ extension Parser {
         if peekWord("declare") { return .declareCursor(try parseDeclareCursor()) }
         if peekKeyword(.fetch) || peekWord("move") { return .fetch(try parseFetchCursor()) }
         if peekWord("close") { return .closeCursor(try parseCloseCursor()) }
-        if acceptWord("unlisten") {
-            if acceptOperator("*") { return .unlisten(nil) }
-            return .unlisten(try parseIdentifier("a channel name"))
-        }
+        if peekWord("listen") || peekWord("unlisten") || peekWord("notify") { return try parseListenOrNotify() }
         if acceptWord("discard") { return .discard(try parseDiscardTarget()) }
-        if peekWord("listen") || peekWord("notify") {
-            throw VireoError(.featureNotSupported, "LISTEN and NOTIFY are not supported: Vireo does not deliver notifications")
-        }
         if acceptWord("release") {
             _ = acceptWord("savepoint")
             return .transaction(.releaseSavepoint(try parseIdentifier("a savepoint name")))
@@ -49,6 +43,21 @@ extension Parser {
         case .explain?: return .explain(try parseExplain())
         default: throw unexpected("expected a statement")
         }
+    }
+
+    /// `LISTEN channel`, `UNLISTEN { channel | * }`, `NOTIFY channel [, 'payload']`.
+    private mutating func parseListenOrNotify() throws -> StatementBody {
+        if acceptWord("listen") { return .listen(try parseIdentifier("a channel name")) }
+        if acceptWord("unlisten") {
+            if acceptOperator("*") { return .unlisten(nil) }
+            return .unlisten(try parseIdentifier("a channel name"))
+        }
+        advance()
+        let channel = try parseIdentifier("a channel name")
+        guard accept(.comma) else { return .notify(channel: channel, payload: nil) }
+        guard case .string(let payload) = peek().kind else { throw unexpected("expected a string payload") }
+        advance()
+        return .notify(channel: channel, payload: payload)
     }
 
     /// What follows DISCARD: ALL, PLANS, SEQUENCES, TEMP or TEMPORARY.

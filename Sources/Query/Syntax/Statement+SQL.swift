@@ -45,7 +45,9 @@ extension StatementBody {
         case .declareCursor(let declare): declare.sql
         case .fetch(let fetch): fetch.sql
         case .closeCursor(let name): "CLOSE " + (name.map(quoteIdentifier) ?? "ALL")
+        case .listen(let channel): "LISTEN " + quoteIdentifier(channel)
         case .unlisten(let channel): "UNLISTEN " + (channel.map(quoteIdentifier) ?? "*")
+        case .notify(let channel, let payload): "NOTIFY " + quoteIdentifier(channel) + (payload.map { ", " + quoteString($0) } ?? "")
         case .discard(let target): "DISCARD " + target.rawValue.uppercased()
         }
     }

@@ -9,9 +9,20 @@ extension SystemCatalog {
     enum SessionRelation: String, Sendable {
         case settings = "pg_show_all_settings"
         case cursors = "pg_cursor"
+        /// pg_stat_activity: the server's connections (SessionActivity.swift).
+        case activity = "pg_stat_get_activity"
+        /// pg_listening_channels(): the session's committed LISTENs.
+        case listeningChannels = "pg_listening_channels"
 
-        /// The relation name that reads it, in pg_catalog.
-        var viewName: String { self == .settings ? "pg_settings" : "pg_cursors" }
+        /// The relation name that reads it, in pg_catalog (nil: only the function).
+        var viewName: String? {
+            switch self {
+            case .settings: "pg_settings"
+            case .cursors: "pg_cursors"
+            case .activity: "pg_stat_activity"
+            case .listeningChannels: nil
+            }
+        }
 
         var columns: [ResultColumn] {
             switch self {
@@ -23,6 +34,8 @@ extension SystemCatalog {
             case .cursors:
                 SystemCatalog.columns(("name", .text), ("statement", .text), ("is_holdable", .bool), ("is_binary", .bool),
                                       ("is_scrollable", .bool), ("creation_time", .timestamptz))
+            case .activity: Session.activityColumns
+            case .listeningChannels: [ResultColumn(name: "pg_listening_channels", type: .text)]
             }
         }
 
@@ -32,6 +45,8 @@ extension SystemCatalog {
             switch self {
             case .settings: return try session.settingRows()
             case .cursors: return session.cursorRows()
+            case .activity: return session.activityRows()
+            case .listeningChannels: return session.listeningChannels.map { [.text($0)] }
             }
         }
     }
@@ -40,7 +55,7 @@ extension SystemCatalog {
     static func sessionRelation(_ name: TableName, _ catalog: Catalog) -> SessionRelation? {
         if let schema = name.schema, schema != "pg_catalog" { return nil }
         if name.schema == nil, catalog.tables[name.name] != nil || catalog.views[name.name] != nil { return nil }
-        return [SessionRelation.settings, .cursors].first { $0.viewName == name.name }
+        return [SessionRelation.settings, .cursors, .activity].first { $0.viewName == name.name }
     }
 }
 
