@@ -27,10 +27,11 @@ struct BenchConcurrency: ParsableCommand {
         for workload in workloads.split(separator: ",").map(String.init) {
             for count in sessions.split(separator: ",").compactMap({ Int($0) }) {
                 let paths = db.store.commitPaths.snapshot
+                let chain = db.store.commitChainTimes
                 let result = try measure(db, workload: workload, sessions: count)
                 FileHandle.standardOutput.write(Data((result.line(workload: workload, sessions: count) + "\n").utf8))
                 let after = db.store.commitPaths.snapshot
-                FileHandle.standardError.write(Data("\(workload) \(count): pages moved whole \(after.movedWhole - paths.movedWhole), in part \(after.movedInPart - paths.movedInPart), replayed \(after.replayed - paths.replayed)\n".utf8))
+                FileHandle.standardError.write(Data("\(workload) \(count): pages moved whole \(after.movedWhole - paths.movedWhole), in part \(after.movedInPart - paths.movedInPart), replayed \(after.replayed - paths.replayed); \(db.store.commitChainTimes.perBatch(since: chain))\n".utf8))
             }
         }
         try db.close()

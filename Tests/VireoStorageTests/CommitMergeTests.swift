@@ -60,11 +60,17 @@ struct CommitMergeTests {
             let expected = try Self.updateSharingOnePage(first, second)
             _ = try second.insert(into: "t", row: [.int(5000), .text(Self.note(5000, 2))])
             let before = store.commitPaths.snapshot
+            let chainBefore = store.commitChainTimes
             try first.commit()
             try second.commit()
             let after = store.commitPaths.snapshot
+            let chain = store.commitChainTimes
             #expect(after.movedWhole == before.movedWhole + 1, "the first commit's pages move whole")
             #expect(after.movedInPart == before.movedInPart + 1, "the second moves all but row 2's page: \(after)")
+            // The chain's timers: two batches of one, one row operation (row 2's update) re-run.
+            #expect(chain.batches - chainBefore.batches == 2 && chain.members - chainBefore.members == 2)
+            #expect(chain.rerunOperations - chainBefore.rerunOperations == 1, "\(chain.perBatch(since: chainBefore))")
+            #expect(chain.syncNanos > chainBefore.syncNanos && chain.publishNanos - chainBefore.publishNanos >= chain.syncNanos - chainBefore.syncNanos)
             #expect(try Self.notes(store) == expected)
             let inserted = try store.read { try $0.row($0.table("t"), rowID: 5000) }
             #expect(inserted == [.int(5000), .text(Self.note(5000, 2))])

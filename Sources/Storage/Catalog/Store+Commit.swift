@@ -10,6 +10,7 @@
 // row locks in its own thread, out of the leader's chain. Meanwhile newer commits queue up
 // and form the next batch: the more sessions commit at once, the fewer fsyncs per commit.
 
+import Dispatch
 import Synchronization
 
 /// How many transactions over snapshots a leader committed by each path (C4, C5, C2).
@@ -24,6 +25,62 @@ public final class CommitPathCounts: Sendable {
         public var replayed: Int
         public var description: String { "pages moved whole \(movedWhole), in part \(movedInPart), replayed \(replayed)" }
     }
+
+    // Where the commit chain's time goes (wall clock, nanoseconds, summed over batches):
+    // a leader waiting for the writer gate, checking and applying its members, publishing
+    // them (seal, WAL deltas, write, fsync, install), answering them, and the hand-over
+    // from one leader to the next while commits wait. A few clock reads per batch.
+    let batchCount = Atomic<Int>(0)
+    let batchMemberCount = Atomic<Int>(0)
+    let rerunOperationCount = Atomic<Int>(0)
+    let gateNanos = Atomic<Int>(0)
+    let applyNanos = Atomic<Int>(0)
+    let publishNanos = Atomic<Int>(0)
+    let answerNanos = Atomic<Int>(0)
+    let handoffNanos = Atomic<Int>(0)
+    let handoffCount = Atomic<Int>(0)
+    /// When the last leader left with commits waiting (0: none waited).
+    let leftWithWaitingAt = Atomic<Int>(0)
+
+    /// Sums of the commit chain's steps since open (see above).
+    public struct ChainTimes: Sendable {
+        public var batches = 0
+        public var members = 0
+        /// Logged row operations a leader re-ran on pages changed since its member's snapshot.
+        public var rerunOperations = 0
+        public var gateNanos = 0
+        public var applyNanos = 0
+        public var publishNanos = 0
+        /// The WAL fsyncs' share of `publishNanos`.
+        public var syncNanos = 0
+        public var answerNanos = 0
+        public var handoffNanos = 0
+        public var handoffs = 0
+
+        /// The steps' averages per batch, in microseconds, since `earlier`.
+        public func perBatch(since earlier: ChainTimes) -> String {
+            let batches = max(1, self.batches - earlier.batches)
+            func micros(_ nanos: KeyPath<ChainTimes, Int>, per count: Int) -> String {
+                String(format: "%.0f", Double(self[keyPath: nanos] - earlier[keyPath: nanos]) / Double(max(1, count)) / 1000)
+            }
+            return "batches \(self.batches - earlier.batches), members per batch "
+                + String(format: "%.1f", Double(members - earlier.members) / Double(batches))
+                + ", row operations re-run \(rerunOperations - earlier.rerunOperations); µs per batch: gate \(micros(\.gateNanos, per: batches)), "
+                + "check+apply \(micros(\.applyNanos, per: batches)), publish \(micros(\.publishNanos, per: batches)) "
+                + "(fsync \(micros(\.syncNanos, per: batches))), answer \(micros(\.answerNanos, per: batches)), "
+                + "hand-over \(micros(\.handoffNanos, per: handoffs - earlier.handoffs))"
+        }
+    }
+
+    func chainTimes(syncNanos: Int) -> ChainTimes {
+        ChainTimes(batches: batchCount.load(ordering: .relaxed), members: batchMemberCount.load(ordering: .relaxed),
+                   rerunOperations: rerunOperationCount.load(ordering: .relaxed), gateNanos: gateNanos.load(ordering: .relaxed),
+                   applyNanos: applyNanos.load(ordering: .relaxed), publishNanos: publishNanos.load(ordering: .relaxed),
+                   syncNanos: syncNanos, answerNanos: answerNanos.load(ordering: .relaxed),
+                   handoffNanos: handoffNanos.load(ordering: .relaxed), handoffs: handoffCount.load(ordering: .relaxed))
+    }
+
+    static var nanosNow: Int { Int(DispatchTime.now().uptimeNanoseconds) }
 
     public var snapshot: Counts {
         Counts(movedWhole: movedWholeCount.load(ordering: .relaxed), movedInPart: movedInPartCount.load(ordering: .relaxed),
@@ -49,6 +106,9 @@ final class CommitRequest {
 }
 
 extension Store {
+    /// Where the commit chain's time went since open (`CommitPathCounts.ChainTimes`).
+    public var commitChainTimes: CommitPathCounts.ChainTimes { commitPaths.chainTimes(syncNanos: pager.walCommitSyncNanos) }
+
     /// Most transactions committed as one batch.
     static let commitBatchMax = 256
 
@@ -74,7 +134,13 @@ extension Store {
 
     /// As leader: commits a batch, then hands on leadership.
     private func leadOrWithdraw(_ request: CommitRequest) {
-        defer { commitQueue.withLock { commitLeaderActive = false; wakeNextLeader() } }
+        defer {
+            commitQueue.withLock {
+                commitLeaderActive = false
+                commitPaths.leftWithWaitingAt.store(pendingCommits.isEmpty ? 0 : CommitPathCounts.nanosNow, ordering: .relaxed)
+                wakeNextLeader()
+            }
+        }
         do {
             try lead(waitingMs: request.transaction.lockTimeoutMs, checkCancel: request.transaction.checkCancel)
         } catch {
@@ -97,25 +163,36 @@ extension Store {
             }
             if request.outcome != nil { return false }
             commitLeaderActive = true
+            let left = commitPaths.leftWithWaitingAt.exchange(0, ordering: .relaxed)
+            if left > 0 {
+                commitPaths.handoffNanos.add(CommitPathCounts.nanosNow - left, ordering: .relaxed)
+                commitPaths.handoffCount.add(1, ordering: .relaxed)
+            }
             return true
         }
     }
 
     /// As leader: takes the gate, then commits the waiting batch.
     private func lead(waitingMs timeoutMs: Int?, checkCancel: () throws -> Void) throws {
+        let started = CommitPathCounts.nanosNow
         let gated = try pager.beginWrite(timeoutMs: timeoutMs, checkCancel: checkCancel)
+        commitPaths.gateNanos.add(CommitPathCounts.nanosNow - started, ordering: .relaxed)
         let batch = commitQueue.withLock { () -> [CommitRequest] in
             let batch = Array(pendingCommits.prefix(Self.commitBatchMax))
             pendingCommits.removeFirst(batch.count)
             return batch
         }
         let outcomes = commit(batch, in: gated)
+        let answering = CommitPathCounts.nanosNow
         commitQueue.withLock {
             for (request, outcome) in zip(batch, outcomes) {
                 request.outcome = outcome
                 commitQueue.signal(request.waiter)
             }
         }
+        commitPaths.answerNanos.add(CommitPathCounts.nanosNow - answering, ordering: .relaxed)
+        commitPaths.batchCount.add(1, ordering: .relaxed)
+        commitPaths.batchMemberCount.add(batch.count, ordering: .relaxed)
     }
 
     /// Under the queue's lock, as a leader leaves: wakes the oldest waiting commit, whose
@@ -134,6 +211,7 @@ extension Store {
         var written = Set<RowKey>()
         var shared = Set<RowKey>()
         var sequences = Set<String>()
+        let applying = CommitPathCounts.nanosNow
         for request in batch {
             let member = request.transaction
             do {
@@ -147,6 +225,9 @@ extension Store {
             }
         }
         let accepted = zip(batch, outcomes).compactMap { request, outcome in (try? outcome.get()).map { request } }
+        let publishing = CommitPathCounts.nanosNow
+        commitPaths.applyNanos.add(publishing - applying, ordering: .relaxed)
+        defer { commitPaths.publishNanos.add(CommitPathCounts.nanosNow - publishing, ordering: .relaxed) }
         do {
             try publish(accepted, sequences: sequences, catalog: catalog, in: gated)
         } catch {
@@ -171,6 +252,7 @@ extension Store {
                 commitPaths.movedInPartCount.add(1, ordering: .relaxed)
             } else {
                 gated.rollback(toSavepoint: savepoint)
+                commitPaths.rerunOperationCount.add(member.operations.count, ordering: .relaxed)
                 try member.replay(into: StoreTransaction(store: self, pages: gated, catalog: catalog))
                 commitPaths.replayedCount.add(1, ordering: .relaxed)
             }

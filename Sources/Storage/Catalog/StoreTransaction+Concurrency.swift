@@ -214,7 +214,9 @@ extension StoreTransaction {
         target.pages.tracksChangedPages = true
         defer { target.pages.tracksChangedPages = target.pages.base != nil }
         _ = target.pages.takeChangedPages()
-        try replay(operations.indices.filter { replayed[$0] }.map { operations[$0].operation }, into: target)
+        let rerun = operations.indices.filter { replayed[$0] }.map { operations[$0].operation }
+        store.commitPaths.rerunOperationCount.add(rerun.count, ordering: .relaxed)
+        try replay(rerun, into: target)
         let written = target.pages.takeChangedPages().union(target.operations.reduce(into: Set<PageNumber>()) { $0.formUnion($1.pages) })
         guard written.isDisjoint(with: moving) else { return false }
         pages.movePages(moving, into: target.pages)

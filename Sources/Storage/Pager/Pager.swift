@@ -102,6 +102,8 @@ public final class Pager: @unchecked Sendable {
     let databaseFile: any StorageFile
     /// The log; nil for a read-only open of a database that has none.
     let wal: WriteAheadLog?
+    /// Nanoseconds the WAL's commit fsyncs took since open.
+    var walCommitSyncNanos: Int { wal?.commitSyncNanos.load(ordering: .relaxed) ?? 0 }
     let pool: BufferPool
     let writerGate = Gate()
     let publishLock = ReadWriteLock()

@@ -56,6 +56,7 @@
 //       holds `growthLock` and writes only from `zeroedBytes` on, raising it once durable.
 
 import CVireoSupport
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -97,6 +98,8 @@ final class WriteAheadLog: @unchecked Sendable {
     /// Bytes of frames appended, and fsyncs of committed transactions, since open.
     let bytesWrittenCount = Atomic<Int>(0)
     let commitSyncCount = Atomic<Int>(0)
+    /// Nanoseconds spent in those fsyncs (the commit chain's wait for the disk).
+    let commitSyncNanos = Atomic<Int>(0)
     /// Why the header did not read back, if it did not; until a reset no frame is trusted.
     private(set) var headerProblem: WALHeaderProblem?
     /// The format version in the header; a reset writes `formatVersion`.
@@ -255,7 +258,9 @@ final class WriteAheadLog: @unchecked Sendable {
             }
         }
         bytesWrittenCount.add(totalBytes, ordering: .relaxed)
+        let syncStart = DispatchTime.now().uptimeNanoseconds
         try file.sync()
+        commitSyncNanos.add(Int(DispatchTime.now().uptimeNanoseconds - syncStart), ordering: .relaxed)
         commitSyncCount.add(1, ordering: .relaxed)
         endOffset = end
         for (pageNumber, _) in images { loggedPages.insert(pageNumber) }
