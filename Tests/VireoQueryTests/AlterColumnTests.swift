@@ -5,7 +5,7 @@ import VireoStorage
 /// What migration tools send after the first CREATE TABLE: ALTER COLUMN (defaults, NOT
 /// NULL, types), UNIQUE and PRIMARY KEY constraints added and dropped, ALTER INDEX … RENAME,
 /// and VACUUM, with PostgreSQL's errors.
-@Suite("ALTER COLUMN, key constraints, ALTER INDEX and VACUUM")
+@Suite("ALTER COLUMN, key constraints, ALTER INDEX, CREATE TABLE AS and VACUUM")
 struct AlterColumnTests {
     private static func populated() throws -> Database {
         let db = try Database.inMemory()
@@ -153,6 +153,25 @@ struct AlterColumnTests {
         let session = try db.session()
         try session.execute("BEGIN")
         #expect(sqlError(session, "VACUUM")?.sqlState == "25001")
+    }
+
+    @Test("CREATE TABLE … AS makes a table of the query's columns and rows; WITH NO DATA only the columns")
+    func createTableAs() throws {
+        let db = try Self.populated()
+        #expect(try db.execute("CREATE TABLE copy AS SELECT id, name, n * 2 AS twice, 'x' AS tag FROM t WHERE n < 3").commandTag == "SELECT 2")
+        #expect(try rows(db, "SELECT * FROM copy ORDER BY id") == [["1", "a", "2", "x"], ["2", "b", "4", "x"]])
+        #expect(try rows(db, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'copy' ORDER BY ordinal_position")
+                == [["id", "bigint"], ["name", "text"], ["twice", "integer"], ["tag", "text"]])
+        try db.execute("CREATE TABLE named (k, v) AS WITH s AS (SELECT n, f FROM t) SELECT * FROM s WITH NO DATA")
+        #expect(try rows(db, "SELECT count(*) FROM named") == [["0"]])
+        try db.execute("INSERT INTO named VALUES (7, 0.5)")
+        #expect(try rows(db, "SELECT k, v FROM named") == [["7", "0.5"]])
+        #expect(try db.execute("CREATE TABLE IF NOT EXISTS named AS SELECT 1").commandTag == "CREATE TABLE AS")
+        #expect(sqlError(db, "CREATE TABLE named AS SELECT 1")?.sqlState == "42P07")
+        #expect(sqlError(db, "CREATE TABLE bad (a, b, c) AS SELECT 1, 2")?.sqlState == "42601")
+        #expect(try db.execute("CREATE TABLE p AS SELECT $1::int AS x", [.int(5)]).commandTag == "SELECT 1")
+        #expect(try rows(db, "SELECT x FROM p") == [["5"]])
+        try db.execute("CREATE TABLE plain (a int, b text)")  // a column list still makes a plain table
     }
 
     @Test("pgvector is listed as an installed extension")

@@ -5,6 +5,7 @@ extension Session {
     func runWrite(_ body: StatementBody, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
         switch body {
         case .createTable(let statement): return try createTable(statement, transaction)
+        case .createTableAs(let statement): return try createTableAs(statement, transaction, parameters)
         case .dropTable(let statement): return try dropTables(statement, transaction)
         case .alterTable(let statement): return try alterTable(statement, transaction)
         case .createIndex(let statement): return try createIndex(statement, transaction)
@@ -40,6 +41,23 @@ extension Session {
         try transaction.createTable(definition)
         for index in vectorIndexes { _ = try createIndex(index, transaction) }
         return QueryResult(commandTag: "CREATE TABLE")
+    }
+
+    /// CREATE TABLE … AS: a table with the query's columns (a literal of unknown type becomes
+    /// text, as in PostgreSQL), then its rows as INSERT … SELECT would add them.
+    private func createTableAs(_ statement: CreateTableAs, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        let name = statement.name.name
+        if transaction.catalog.hasRelation(name) {
+            if statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE AS") }
+            throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
+        }
+        var (_, resultColumns) = try makeBinder(transaction.catalog, parameters: parameters).bindQuery(statement.query)
+        for i in resultColumns.indices where resultColumns[i].type == .unknown { resultColumns[i].type = .text }
+        let columns = try Self.viewColumns(resultColumns, names: statement.columns, statement: "CREATE TABLE AS")
+        try transaction.createTable(TableDefinition(name: name, columns: columns))
+        guard statement.withData else { return QueryResult(commandTag: "SELECT 0") }
+        let inserted = try insert(Insert(table: statement.name, source: .query(statement.query)), transaction, parameters)
+        return QueryResult(commandTag: "SELECT \(inserted.rowCount)")
     }
 
     private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {

@@ -28,10 +28,11 @@ extension Session {
         return QueryResult(commandTag: "CREATE VIEW")
     }
 
-    /// The view's columns: the query's, renamed by the names written after the view's name.
-    private static func viewColumns(_ columns: [ResultColumn], names: [String]) throws -> [VireoStorage.ColumnDefinition] {
+    /// The view's (or CREATE TABLE AS's) columns: the query's, renamed by the names written
+    /// after the view's name.
+    static func viewColumns(_ columns: [ResultColumn], names: [String], statement: String = "CREATE VIEW") throws -> [VireoStorage.ColumnDefinition] {
         guard names.count <= columns.count else {
-            throw VireoError(.syntaxError, "CREATE VIEW specifies more column names than columns")
+            throw VireoError(.syntaxError, "\(statement) specifies more column names than columns")
         }
         var seen = Set<String>()
         return try columns.enumerated().map { position, column in

@@ -33,6 +33,8 @@ public struct Statement: Sendable, Equatable {
 /// and each capture copied it, about a tenth of a prepared one-row INSERT's time.
 public indirect enum StatementBody: Sendable, Equatable {
     case createTable(CreateTable)
+    /// `CREATE TABLE [IF NOT EXISTS] name [(columns)] AS query [WITH [NO] DATA]`.
+    case createTableAs(CreateTableAs)
     case dropTable(DropTable)
     case alterTable(AlterTable)
     case createIndex(CreateIndex)
@@ -399,6 +401,24 @@ public enum AlterColumnChange: Sendable, Equatable {
     /// `SET STATISTICS n`, `SET STORAGE …`, `SET COMPRESSION …`: PostgreSQL's physical
     /// hints, as written (Vireo's storage has no such knobs; accepted so that migrations run).
     case physicalHint(String)
+}
+
+/// `CREATE TABLE name [(column names)] AS query [WITH [NO] DATA]`: a table with the query's
+/// columns (renamed by the names given), filled with its rows unless WITH NO DATA.
+public struct CreateTableAs: Sendable, Equatable {
+    public var name: TableName
+    public var ifNotExists: Bool
+    public var columns: [String]
+    public var query: Query
+    public var withData: Bool
+
+    public init(name: TableName, ifNotExists: Bool = false, columns: [String] = [], query: Query, withData: Bool = true) {
+        self.name = name
+        self.ifNotExists = ifNotExists
+        self.columns = columns
+        self.query = query
+        self.withData = withData
+    }
 }
 
 /// `ALTER INDEX [IF EXISTS] name RENAME TO new`.

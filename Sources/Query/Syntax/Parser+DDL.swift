@@ -11,7 +11,7 @@ extension Parser {
             return .createView(try parseCreateView(orReplace: true))
         }
         if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
-        if acceptKeyword(.table) { return .createTable(try parseCreateTable()) }
+        if acceptKeyword(.table) { return try parseCreateTableOrAs() }
         let unique = acceptKeyword(.unique)
         if acceptKeyword(.index) { return .createIndex(try parseCreateIndex(unique: unique)) }
         if !unique, case .word("extension", _) = peek().kind {
@@ -51,10 +51,42 @@ extension Parser {
         return option
     }
 
-    /// `[IF NOT EXISTS] name ( element [, …] )`.
-    private mutating func parseCreateTable() throws -> CreateTable {
+    /// After TABLE: `[IF NOT EXISTS] name ( element [, …] )`, or `… name [(names)] AS query
+    /// [WITH [NO] DATA]`.
+    private mutating func parseCreateTableOrAs() throws -> StatementBody {
         let ifNotExists = acceptKeywords(.if, .not, .exists)
-        var table = CreateTable(name: try parseTableName(), ifNotExists: ifNotExists, columns: [])
+        let name = try parseTableName()
+        var names: [String] = []
+        if peek().kind == .leftParen {
+            // `(a, b) AS …` names the query's columns; anything else is a column list.
+            var probe = self
+            if let parsed = try? probe.parseParenthesizedNames(), probe.peekKeyword(.as) {
+                self = probe
+                names = parsed
+            }
+        }
+        guard acceptKeyword(.as) else { return .createTable(try parseCreateTable(name, ifNotExists: ifNotExists)) }
+        var statement = CreateTableAs(name: name, ifNotExists: ifNotExists, columns: names, query: try parseQueryOfCreateAs())
+        if acceptKeyword(.with) {
+            statement.withData = !acceptWord("no")
+            try expectWord("data")
+        }
+        return .createTableAs(statement)
+    }
+
+    /// The query after `CREATE TABLE … AS` or `CREATE VIEW … AS`: a SELECT, VALUES or WITH … SELECT.
+    private mutating func parseQueryOfCreateAs() throws -> Query {
+        guard peek().keyword == .with else { return try parseQuery() }
+        let start = peek().start
+        guard case .select(let query) = try parseStatementWithCommonTables() else {
+            throw VireoError(.featureNotSupported, "data-modifying statements in WITH are not supported here", position: start)
+        }
+        return query
+    }
+
+    /// After the name: `( element [, …] )`.
+    private mutating func parseCreateTable(_ name: TableName, ifNotExists: Bool) throws -> CreateTable {
+        var table = CreateTable(name: name, ifNotExists: ifNotExists, columns: [])
         try expect(.leftParen, "(")
         if accept(.rightParen) { return table }
         repeat {

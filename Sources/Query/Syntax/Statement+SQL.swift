@@ -11,6 +11,10 @@ extension StatementBody {
     public var sql: String {
         switch self {
         case .createTable(let statement): statement.sql
+        case .createTableAs(let statement):
+            "CREATE TABLE " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + statement.name.sql
+                + (statement.columns.isEmpty ? "" : " (" + statement.columns.map(quoteIdentifier).joined(separator: ", ") + ")")
+                + " AS " + statement.query.sql + (statement.withData ? "" : " WITH NO DATA")
         case .dropTable(let statement): "DROP TABLE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .comment(let statement):
             "COMMENT ON " + (statement.column.map { "COLUMN " + statement.table.sql + "." + quoteIdentifier($0) } ?? "TABLE " + statement.table.sql)
