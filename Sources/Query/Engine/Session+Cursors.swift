@@ -161,6 +161,7 @@ extension Session {
             cursors = [:]
             unlockAllAdvisoryLocks()
         }
+        if target == .all || target == .sequences { sequenceUse.currentValues = [:]; sequenceUse.lastName = nil }
         return QueryResult(commandTag: "DISCARD " + target.rawValue.uppercased())
     }
 

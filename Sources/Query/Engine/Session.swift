@@ -54,6 +54,8 @@ public final class Session: @unchecked Sendable {
     /// Whether the session ever took an advisory lock: only then has its end any to release
     /// (sessions are made per REST request, most never take one).
     var tookAdvisoryLocks = false
+    /// currval and lastval's memory (SessionFunctions+Sequences.swift).
+    var sequenceUse = SequenceUse()
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database

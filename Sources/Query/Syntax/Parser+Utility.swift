@@ -32,7 +32,7 @@ extension Parser {
         case .delete?: return .delete(try parseDelete())
         case .create?: return try parseCreate()
         case .drop?: return try parseDrop()
-        case .alter?: return .alterTable(try parseAlterTable())
+        case .alter?: return peekWord("sequence", at: 1) ? .alterSequence(try parseAlterSequence()) : .alterTable(try parseAlterTable())
         case .begin?, .start?, .commit?, .end?, .rollback?, .abort?: return .transaction(try parseTransaction())
         case .set?:
             if peekKeyword(.transaction, at: 1) || peekWord("characteristics", at: 2) { return .transaction(try parseSetTransaction()) }

@@ -90,7 +90,8 @@ extension Functions {
     static func catalogReading(_ name: String, _ catalog: Catalog) -> ScalarFunction? {
         switch name {
         case "pg_get_serial_sequence":
-            // The sequence a serial column draws from (`public.items_id_seq`), NULL for others.
+            // The sequence a serial or identity column draws from, or one OWNED BY the column
+            // (`public.items_id_seq`), NULL for others.
             return ScalarFunction("pg_get_serial_sequence", 2...2, [.text, .text], returns: .text) { arguments in
                 var name = string(arguments[0])
                 for schema in ["public.", "pg_catalog."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
@@ -102,7 +103,7 @@ extension Functions {
                 guard let column = table.columns.first(where: { $0.name == columnName }) else {
                     throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(name)\" does not exist")
                 }
-                return column.isSerial ? .text("public.\(table.name)_\(column.name)_seq") : .null
+                return SystemCatalog.ownedSequence(catalog, table: table, column: column).map { .text("public." + quoteIdentifier($0)) } ?? .null
             }
         case "pg_get_indexdef":
             return ScalarFunction("pg_get_indexdef", 1...3, [.int, .int, .bool], returns: .text) { arguments in

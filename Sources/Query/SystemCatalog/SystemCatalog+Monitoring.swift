@@ -11,10 +11,7 @@ extension SystemCatalog {
         "pg_views": views,
         "pg_matviews": { _ in empty(("schemaname", .text), ("matviewname", .text), ("matviewowner", .text), ("tablespace", .text),
                                     ("hasindexes", .bool), ("ispopulated", .bool), ("definition", .text)) },
-        // Serial columns draw from counters kept with their tables, not from sequence objects.
-        "pg_sequences": { _ in empty(("schemaname", .text), ("sequencename", .text), ("sequenceowner", .text), ("data_type", .text),
-                                     ("start_value", .int), ("min_value", .int), ("max_value", .int), ("increment_by", .int),
-                                     ("cycle", .bool), ("cache_size", .int), ("last_value", .int)) },
+        "pg_sequences": sequenceList,
         "pg_stat_user_tables": tableActivity,
         "pg_stat_all_tables": tableActivity,
         "pg_stat_sys_tables": { _ in tableActivity(Catalog()) },

@@ -30,7 +30,8 @@ enum SystemCatalog {
         for schema in ["pg_catalog.", "public."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
         if let number = Int64(name) { return number }
         if let system = catalogRelationOIDs[name] { return system }
-        if catalog.tables[name] != nil || catalog.views[name] != nil || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
+        if catalog.tables[name] != nil || catalog.views[name] != nil || catalog.sequence(named: name) != nil
+            || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
             return oid(ofObject: name)
         }
         return nil
@@ -60,6 +61,7 @@ enum SystemCatalog {
     static func relationName(_ oid: Int64, _ catalog: Catalog) -> String? {
         if let system = catalogRelationOIDs.first(where: { $0.value == oid }) { return system.key }
         let names = catalog.tables.values.flatMap { table in [table.name] + indexEntries(table).map(\.name) } + catalog.views.keys
+            + catalog.allSequences.map(\.name)
         return names.first { self.oid(ofObject: $0) == oid }
     }
 
@@ -118,16 +120,15 @@ enum SystemCatalog {
         "pg_trigger": { _ in empty(("oid", .int), ("tgrelid", .int), ("tgparentid", .int), ("tgname", .text), ("tgfoid", .int),
                                    ("tgtype", .int), ("tgenabled", .text), ("tgisinternal", .bool), ("tgconstrrelid", .int),
                                    ("tgconstraint", .int), ("tgdeferrable", .bool), ("tginitdeferred", .bool), ("tgnargs", .int)) },
-        "pg_depend": { _ in empty(("classid", .int), ("objid", .int), ("objsubid", .int), ("refclassid", .int), ("refobjid", .int),
-                                  ("refobjsubid", .int), ("deptype", .text)) },
+        "pg_depend": dependencies,
         // Operator classes are not catalog objects here (an hnsw index's opclass is in its
         // definition): none is listed, so tools reflect every index column with its default.
         "pg_opclass": { _ in empty(("oid", .int), ("opcmethod", .int), ("opcname", .text), ("opcnamespace", .int),
                                    ("opcintype", .int), ("opcdefault", .bool), ("opcfamily", .int)) },
         "pg_rewrite": { _ in empty(("oid", .int), ("ev_class", .int), ("rulename", .text)) },
         "pg_foreign_table": { _ in empty(("ftrelid", .int), ("ftserver", .int)) },
-        "pg_sequence": { _ in empty(("seqrelid", .int), ("seqtypid", .int), ("seqstart", .int), ("seqincrement", .int), ("seqmax", .int),
-                                    ("seqmin", .int), ("seqcache", .int), ("seqcycle", .bool)) },
+        "pg_sequence": sequenceOptions,
+        "information_schema.sequences": informationSchemaSequences,
         "information_schema.tables": informationSchemaTables,
         "information_schema.columns": informationSchemaColumns,
         "information_schema.views": informationSchemaViews,
@@ -273,6 +274,7 @@ extension SystemCatalog {
         for view in sortedViews(catalog) {
             rows.append(classRow(view.name, kind: "v", accessMethod: 0, hasIndex: false, attributeCount: view.columns.count))
         }
+        rows += sequenceClassRows(catalog)
         return Relation(columns: columns(
             ("oid", .int), ("relname", .text), ("relnamespace", .int), ("relkind", .text), ("relowner", .int),
             ("relam", .int), ("relhasindex", .bool), ("relpersistence", .text), ("relispartition", .bool),
@@ -282,7 +284,7 @@ extension SystemCatalog {
             ("relpartbound", .text), ("relacl", .array(.text)), ("relfilenode", .int), ("relpages", .int)), rows: rows)
     }
 
-    private static func classRow(_ name: String, kind: String, accessMethod: Int64, hasIndex: Bool, attributeCount: Int) -> [Value] {
+    static func classRow(_ name: String, kind: String, accessMethod: Int64, hasIndex: Bool, attributeCount: Int) -> [Value] {
         [.int(oid(ofObject: name)), .text(name), .int(publicNamespaceOID), .text(kind), .int(ownerOID), .int(accessMethod),
          .bool(hasIndex), .text("p"), .bool(false), .double(-1), .int(Int64(attributeCount)), .int(0), .int(0), .bool(false),
          .bool(false), .bool(false), .bool(false), .int(0), .int(0), .text(kind == "r" ? "d" : "n"), .int(0), .null, .null, .null,
@@ -336,7 +338,8 @@ extension SystemCatalog {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             for (position, column) in table.columns.enumerated() {
-                let serial = column.isSerial && column.identity == nil ? "nextval('\(table.name)_\(column.name)_seq'::regclass)" : nil
+                let sequence = StoreTransaction.sequenceName(table: table.name, column: column.name)
+                let serial = column.isSerial && column.identity == nil ? "nextval(" + quoteString(quoteIdentifier(sequence)) + "::regclass)" : nil
                 guard let expression = column.generatedExpression ?? column.defaultExpression ?? serial else { continue }
                 rows.append([.int(oid(ofObject: "\(table.name).\(column.name).default")), .int(oid(ofObject: table.name)),
                              .int(Int64(position + 1)), .text(expression)])
