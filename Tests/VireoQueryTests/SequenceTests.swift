@@ -22,6 +22,7 @@ struct SequenceObjectTests {
         try session.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b'), (40, 'c')")
         #expect(try values(session, "SELECT setval(pg_get_serial_sequence('t','id'), (SELECT max(id) FROM t))") == ["40"])
         #expect(try values(session, "INSERT INTO t (name) VALUES ('d') RETURNING id") == ["41"])
+        #expect(try values(session, "SELECT currval('t_id_seq')") == ["41"], "a default's nextval sets currval, as PostgreSQL's")
         #expect(try values(session, "SELECT nextval('t_id_seq')") == ["42"])
         #expect(try values(session, "SELECT nextval('t_id_seq'::regclass), currval('t_id_seq'), lastval()") == ["43"])
         #expect(try values(session, "SELECT currval('public.t_id_seq')") == ["43"])

@@ -94,7 +94,7 @@ extension Session {
         for position in absent {
             let column = table.columns[position]
             if column.isSerial {
-                row[position] = .int(try transaction.nextSequenceValue(transaction.catalog.serialSequence(table: table.name, column: column)))
+                row[position] = .int(try nextval(transaction.catalog.serialSequence(table: table.name, column: column), .transaction(transaction)))
             } else {
                 row[position] = try Cast.assign(Evaluator.evaluate(defaults[position], [], context), to: column.type)
             }
