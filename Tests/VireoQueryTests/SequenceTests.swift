@@ -171,4 +171,21 @@ struct SequenceObjectTests {
         #expect(try values(session, "INSERT INTO t (n) VALUES (4) RETURNING id") == ["202"])
         try database.close()
     }
+
+    @Test("Vireo's own tables (vireo_…) are listed in schema vireo, not public, and are not visible on the search path")
+    func internalTablesInTheirOwnSchema() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE TABLE vireo_jobs (id serial PRIMARY KEY, kind text); CREATE TABLE notes (id int PRIMARY KEY)")
+        #expect(try values(session, "SELECT schemaname || '.' || tablename FROM pg_tables ORDER BY 1") == ["public.notes", "vireo.vireo_jobs"])
+        #expect(try values(session, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'") == ["notes"])
+        #expect(try values(session, """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND pg_table_is_visible(c.oid) ORDER BY 1
+            """) == ["notes", "notes_pkey"])
+        #expect(try values(session, """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'vireo' ORDER BY 1
+            """) == ["vireo_jobs", "vireo_jobs_id_seq", "vireo_jobs_pkey"])
+        #expect(try values(session, "SELECT count(*) FROM pg_class WHERE pg_table_is_visible(oid) AND relname LIKE 'vireo%'") == ["0"])
+        #expect(try values(session, "INSERT INTO vireo_jobs (kind) VALUES ('x') RETURNING id") == ["1"], "the tables themselves work as before")
+    }
 }

@@ -111,6 +111,9 @@ def test_sqlalchemy_identity_columns_and_reflecting_the_whole_database(server, d
         reflected = MetaData()
         reflected.reflect(engine)
         assert {things.name, others.name} <= set(reflected.tables)
+        # Vireo's own tables (vector stores', jobs' …) are in schema vireo, not reflected with the user's.
+        assert [name for name in reflected.tables if name.startswith("vireo_")] == []
+        assert "vireo_jobs" in inspect(engine).get_table_names(schema="vireo")
         assert [key.parent.name for key in reflected.tables[others.name].foreign_keys] == ["thing_id"]
     finally:
         metadata.drop_all(engine)

@@ -31,7 +31,6 @@ extension Functions {
             guard case .int(let oid) = arguments[0] else { return .null }
             return .text(typeName(oid, arguments.count > 1 ? arguments[1] : .null) ?? "???")
         },
-        ScalarFunction("pg_table_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_type_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_collation_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_get_userbyid", 1...1, [.int], returns: .text) { _ in .text(SystemCatalog.ownerName) },
@@ -104,6 +103,12 @@ extension Functions {
                     throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(name)\" does not exist")
                 }
                 return SystemCatalog.ownedSequence(catalog, table: table, column: column).map { .text("public." + quoteIdentifier($0)) } ?? .null
+            }
+        case "pg_table_is_visible":
+            // Only public is on the search path: Vireo's own tables (schema vireo) are not visible.
+            return ScalarFunction("pg_table_is_visible", 1...1, [.int], returns: .bool) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return .bool(SystemCatalog.relationName(oid, catalog).map { SystemCatalog.schemaName(of: $0) != "vireo" } ?? true)
             }
         case "pg_get_indexdef":
             return ScalarFunction("pg_get_indexdef", 1...3, [.int, .int, .bool], returns: .text) { arguments in

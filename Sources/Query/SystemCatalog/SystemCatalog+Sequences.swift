@@ -36,7 +36,7 @@ extension SystemCatalog {
                                   ("cycle", .bool), ("cache_size", .int), ("last_value", .int)),
                  rows: catalog.allSequences.map { sequence in
                      let state = catalog.sequences[sequence.name] ?? sequence.initialState
-                     return [.text("public"), .text(sequence.name), .text(ownerName), .text(sequence.dataType), .int(sequence.start),
+                     return [.text(schemaName(of: sequence.name)), .text(sequence.name), .text(ownerName), .text(sequence.dataType), .int(sequence.start),
                              .int(sequence.minValue), .int(sequence.maxValue), .int(sequence.increment), .bool(sequence.cycle),
                              .int(sequence.cache), state.isCalled ? .int(state.lastValue) : .null]
                  })
@@ -54,7 +54,7 @@ extension SystemCatalog {
                      case "integer": 32
                      default: 64
                      }
-                     return [.text(databaseName), .text("public"), .text(sequence.name), .text(sequence.dataType), .int(precision), .int(2), .int(0),
+                     return [.text(databaseName), .text(schemaName(of: sequence.name)), .text(sequence.name), .text(sequence.dataType), .int(precision), .int(2), .int(0),
                              .text(String(sequence.start)), .text(String(sequence.minValue)), .text(String(sequence.maxValue)),
                              .text(String(sequence.increment)), .text(sequence.cycle ? "YES" : "NO")]
                  })
