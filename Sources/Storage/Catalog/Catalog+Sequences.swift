@@ -151,7 +151,10 @@ extension Catalog {
     /// identity column; nil when none has that name.
     public func sequence(named name: String) -> SequenceDefinition? {
         if let definition = sequenceDefinitions[name] { return definition }
-        for table in tables.values {
+        // Every commit that drew a value asks (StoreTransaction.writeCatalogChanges): only
+        // tables whose name begins the sequence's are looked into.
+        guard name.hasSuffix("_seq") else { return nil }
+        for table in tables.values where name.hasPrefix(table.name) {
             for column in table.columns where column.isSerial && StoreTransaction.sequenceName(table: table.name, column: column.name) == name {
                 return Self.implicitSequence(table: table.name, column: column)
             }
