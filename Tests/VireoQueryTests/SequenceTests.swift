@@ -56,6 +56,9 @@ struct SequenceObjectTests {
         #expect(try values(second, "SELECT nextval('s')") == ["2"])
         #expect(try values(first, "SELECT currval('s'), lastval()") == ["1"])
         #expect(try values(second, "SELECT currval('s')") == ["2"])
+        try first.execute("BEGIN READ ONLY")
+        #expect(sqlError(first, "SELECT nextval('s')")?.sqlState == "25006")
+        try first.execute("ROLLBACK")
         try first.execute("DISCARD SEQUENCES")
         #expect(sqlError(first, "SELECT currval('s')")?.sqlState == "55000")
     }

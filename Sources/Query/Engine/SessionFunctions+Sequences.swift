@@ -101,6 +101,7 @@ struct SequenceUse {
 extension Session {
     /// nextval: through the statement's write transaction, or (a read) in the store itself.
     func nextval(_ definition: SequenceDefinition, _ data: DataAccess) throws -> Int64 {
+        try refuseInReadOnlyBlock("nextval()")
         let value: Int64
         if case .transaction(let transaction) = data {
             value = try transaction.nextSequenceValue(definition)
@@ -115,6 +116,7 @@ extension Session {
 
     /// setval: the state holds at once for every session (and currval's value when is_called).
     func setval(_ definition: SequenceDefinition, _ state: SequenceState, _ data: DataAccess) throws {
+        try refuseInReadOnlyBlock("setval()")
         if case .transaction(let transaction) = data {
             try transaction.setSequenceState(definition.name, state)
         } else {
@@ -122,6 +124,13 @@ extension Session {
             sequenceUse.advancedInReads.insert(definition.name)
         }
         if state.isCalled { sequenceUse.currentValues[definition.name] = state.lastValue }
+    }
+
+    /// 25006 in a READ ONLY transaction block, as PostgreSQL refuses nextval and setval there.
+    private func refuseInReadOnlyBlock(_ function: String) throws {
+        if inTransactionBlock, blockModes.readOnly == true {
+            throw VireoError(.readOnly, "cannot execute \(function) in a read-only transaction")
+        }
     }
 
     /// Writes the sequences a read advanced, in a small transaction of their own.
