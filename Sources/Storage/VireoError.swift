@@ -100,6 +100,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case duplicateCursor = "duplicate_cursor"
         /// COPY data that is not in the binary format it claims (22P04).
         case badCopyFileFormat = "bad_copy_file_format"
+        /// nextval past a sequence's MAXVALUE or MINVALUE without CYCLE (2200H).
+        case sequenceGeneratorLimitExceeded = "sequence_generator_limit_exceeded"
     }
 
     public var code: Code
@@ -215,6 +217,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .activeTransaction: "25001"
         case .invalidCatalogName: "3D000"
         case .badCopyFileFormat: "22P04"
+        case .sequenceGeneratorLimitExceeded: "2200H"
         case .dependentObjectsStillExist: "2BP01"
         case .invalidTableDefinition: "42P16"
         case .duplicateColumn: "42701"

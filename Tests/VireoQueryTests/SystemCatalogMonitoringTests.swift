@@ -74,7 +74,7 @@ struct SystemCatalogMonitoringTests {
         try db.execute("CREATE VIEW tagged AS SELECT id FROM big WHERE tag IS NOT NULL")
         try db.execute("INSERT INTO big SELECT g, 't' || g FROM generate_series(1, 30) g")
         #expect(try rows(db, "SELECT schema_name FROM information_schema.schemata ORDER BY 1")
-                == [["information_schema"], ["pg_catalog"], ["public"]])
+                == [["information_schema"], ["pg_catalog"], ["public"], ["vireo"]], "vireo: Vireo's own tables")
         #expect(try rows(db, "SELECT schemaname, viewname, viewowner, definition FROM pg_views")
                 == [["public", "tagged", SystemCatalog.ownerName, " SELECT id FROM big WHERE tag IS NOT NULL;"]])
         let activity = "SELECT relid = 'big'::regclass, schemaname, relname, n_live_tup, seq_scan, last_analyze FROM pg_stat_user_tables"

@@ -178,3 +178,21 @@ def test_psql_streams_a_result_larger_than_work_mem(server):
     failed = psql(server, "-c", "SELECT id, 1 / (30000 - id) FROM streamed")
     assert failed.returncode != 0 and "division by zero" in failed.stderr, failed.stderr
     assert psql(server, "-A", "-t", "-c", "SELECT count(*) FROM streamed").stdout.strip() == "40000"
+
+
+def test_psql_lists_sequences_and_hides_vireos_own_tables(server):
+    """`\\ds` lists sequences (CREATE SEQUENCE and a serial column's); `\\dt` lists the
+    user's tables only: Vireo's own (vireo_…, made by the REST surfaces) are in schema vireo."""
+    script = "CREATE SEQUENCE listed_seq START 5; CREATE TABLE counted (id serial PRIMARY KEY);"
+    assert psql(server, "-c", script).returncode == 0
+    sequences = psql(server, "-c", "\\ds")
+    assert sequences.returncode == 0, sequences.stderr
+    assert "listed_seq" in sequences.stdout and "counted_id_seq" in sequences.stdout and "sequence" in sequences.stdout
+    described = psql(server, "-c", "\\d counted")
+    assert described.returncode == 0 and "nextval('counted_id_seq'::regclass)" in described.stdout, described.stdout + described.stderr
+    tables = psql(server, "-A", "-t", "-c", "\\dt")
+    assert tables.returncode == 0 and "counted" in tables.stdout, tables.stderr
+    assert "vireo_" not in tables.stdout, tables.stdout
+    own = psql(server, "-A", "-t", "-c", "SELECT count(*) > 0 FROM pg_tables WHERE schemaname = 'vireo'")
+    assert own.stdout.strip() == "t", own.stdout + own.stderr
+    assert psql(server, "-c", "DROP TABLE counted; DROP SEQUENCE listed_seq").returncode == 0

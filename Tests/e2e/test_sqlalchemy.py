@@ -111,6 +111,48 @@ def test_sqlalchemy_identity_columns_and_reflecting_the_whole_database(server, d
         reflected = MetaData()
         reflected.reflect(engine)
         assert {things.name, others.name} <= set(reflected.tables)
+        # Vireo's own tables (vector stores', jobs' …) are in schema vireo, not reflected with the user's.
+        assert [name for name in reflected.tables if name.startswith("vireo_")] == []
+        assert "vireo_jobs" in inspect(engine).get_table_names(schema="vireo")
         assert [key.parent.name for key in reflected.tables[others.name].foreign_keys] == ["thing_id"]
     finally:
         metadata.drop_all(engine)
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_sqlalchemy_sequences_identity_options_and_the_setval_idiom(server, driver):
+    """Sequences as SQLAlchemy uses them: `Identity(start, increment)` reflected through
+    pg_sequence and pg_get_serial_sequence, a `Sequence` created, listed and advanced, and
+    the idiom ORMs and fixture loaders run after loading rows with explicit ids."""
+    from sqlalchemy import Identity, Integer, MetaData, Sequence, Table, text
+    engine = engine_for(server, driver)
+    metadata = MetaData()
+    counted = Table(f"sa_counted_{driver}", metadata,
+                    Column("id", Integer, Identity(start=10, increment=5), primary_key=True), Column("name", String(20)))
+    loaded = Table(f"sa_loaded_{driver}", metadata, Column("id", Integer, primary_key=True), Column("name", String(20)))
+    sequence = Sequence(f"sa_seq_{driver}", start=100, increment=3, metadata=metadata)
+    try:
+        metadata.create_all(engine)
+        columns = {column["name"]: column for column in inspect(engine).get_columns(counted.name)}
+        identity = columns["id"]["identity"]
+        assert (identity["start"], identity["increment"], identity["always"]) == (10, 5, False)
+        assert "identity" not in columns["name"] or columns["name"]["identity"] is None
+        assert sequence.name in inspect(engine).get_sequence_names()
+        with engine.begin() as connection:
+            ids = connection.execute(counted.insert().returning(counted.c.id), [{"name": "a"}, {"name": "b"}]).scalars().all()
+            assert ids == [10, 15]
+            assert [connection.execute(sequence.next_value().select()).scalar() for _ in range(2)] == [100, 103]
+            # The implicit sequence of a serial key, reset after an explicit-id load.
+            connection.execute(loaded.insert(), [{"id": 1, "name": "x"}, {"id": 7, "name": "y"}])
+            serial = f"sa_serial_{driver}"
+            connection.execute(text(f"CREATE TABLE {serial} (id serial PRIMARY KEY, name text)"))
+            connection.execute(text(f"INSERT INTO {serial} VALUES (1, 'x'), (7, 'y')"))
+            reset = connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{serial}', 'id'), (SELECT max(id) FROM {serial}))"))
+            assert reset.scalar() == 7
+            inserted = connection.execute(text(f"INSERT INTO {serial} (name) VALUES ('z') RETURNING id")).scalar()
+            assert inserted == 8
+            assert connection.execute(text(f"SELECT currval('{serial}_id_seq'), lastval()")).one() == (8, 8)
+            connection.execute(text(f"DROP TABLE {serial}"))
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()

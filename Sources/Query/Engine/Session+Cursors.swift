@@ -162,6 +162,7 @@ extension Session {
             unlockAllAdvisoryLocks()
             queueListen(.unlisten(nil))  // as PostgreSQL's DISCARD ALL does UNLISTEN *
         }
+        if target == .all || target == .sequences { sequenceUse.currentValues = [:]; sequenceUse.lastName = nil }
         return QueryResult(commandTag: "DISCARD " + target.rawValue.uppercased())
     }
 

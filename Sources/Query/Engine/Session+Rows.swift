@@ -94,7 +94,7 @@ extension Session {
         for position in absent {
             let column = table.columns[position]
             if column.isSerial {
-                row[position] = .int(try transaction.nextSequenceValue(StoreTransaction.sequenceName(table: table.name, column: column.name)))
+                row[position] = .int(try nextval(transaction.catalog.serialSequence(table: table.name, column: column), .transaction(transaction)))
             } else {
                 row[position] = try Cast.assign(Evaluator.evaluate(defaults[position], [], context), to: column.type)
             }
@@ -135,7 +135,7 @@ extension Session {
                 throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
             }
             guard case .expression(let expression) = assignment.value else {
-                return (position, try TableBuilder.defaultExpression(table.columns[position], catalog: transaction.catalog))
+                return (position, try TableBuilder.defaultExpression(table.columns[position], table: table.name, catalog: transaction.catalog))
             }
             try GeneratedColumns.refuseValue(for: table.columns[position], updating: true)
             let bound = try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))

@@ -153,6 +153,8 @@ extension Session {
 
     func rollbackWrite(_ transaction: StoreTransaction) {
         transaction.rollback()
+        // Sequences are not rolled back: what the transaction drew or set is written anyway.
+        try? StoreTransaction.persistSequences(transaction.sequencesChanged, in: database.store)
         forgetCreatedVectorIndexes(transaction)
         pendingVectorChanges = [:]
     }
@@ -177,7 +179,13 @@ extension Session {
     /// sees its own changes); otherwise on a snapshot of what is committed now.
     func read<R>(_ body: (DataAccess) throws -> R) throws -> R {
         if let transaction = try transactionForStatement(opening: false) { return try body(.transaction(transaction)) }
-        return try database.store.read { try body(.snapshot($0)) }
+        let result: R
+        do { result = try database.store.read { try body(.snapshot($0)) } } catch {
+            try? persistSequencesAdvancedInReads()
+            throw error
+        }
+        try persistSequencesAdvancedInReads()
+        return result
     }
 
     /// Runs a write in the block's transaction (opening it), or in its own transaction.

@@ -12,6 +12,9 @@ extension Session {
         case .dropIndex(let statement): return try dropIndexes(statement, transaction)
         case .createView(let statement): return try createView(statement, transaction)
         case .dropView(let statement): return try dropViews(statement, transaction)
+        case .createSequence(let statement): return try createSequence(statement, transaction)
+        case .alterSequence(let statement): return try alterSequence(statement, transaction)
+        case .dropSequence(let statement): return try dropSequences(statement, transaction)
         case .insert(let statement): return try insert(statement, transaction, parameters)
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
@@ -39,6 +42,7 @@ extension Session {
         definition.foreignKeys = try ForeignKeys.definitions(statement, table: definition, catalog: transaction.catalog)
         _ = try GeneratedColumns(definition, catalog: transaction.catalog)
         try transaction.createTable(definition)
+        try applyIdentityOptions(statement, transaction)
         for index in vectorIndexes { _ = try createIndex(index, transaction) }
         return QueryResult(commandTag: "CREATE TABLE")
     }

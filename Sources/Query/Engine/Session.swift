@@ -64,6 +64,8 @@ public final class Session: @unchecked Sendable {
     public var activity: SessionActivity?
     /// The text `execute(_:)` runs, for pg_stat_activity's row of a session without `activity`.
     var runningSQL: String?
+    /// currval and lastval's memory (SessionFunctions+Sequences.swift).
+    var sequenceUse = SequenceUse()
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database

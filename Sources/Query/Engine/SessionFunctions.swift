@@ -47,7 +47,7 @@ extension Functions {
             session.unlockAllAdvisoryLocks()
             return .null
         },
-    ] + advisoryLockFunctions + backendSignalFunctions
+    ] + advisoryLockFunctions + backendSignalFunctions + sequenceFunctions
 
     /// pg_cancel_backend(pid) and pg_terminate_backend(pid [, timeout]): true when a backend
     /// had that process id (a server's connection: BackendSignals), else false, as

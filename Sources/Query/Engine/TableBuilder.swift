@@ -87,6 +87,14 @@ enum TableBuilder {
         return .cast(typed.expression, SQLType(column.type))
     }
 
+    /// What `SET column = DEFAULT` assigns: a serial or identity column's next sequence value.
+    static func defaultExpression(_ column: VireoStorage.ColumnDefinition, table: String, catalog: Catalog) throws -> BoundExpression {
+        guard column.isSerial, column.defaultExpression == nil else { return try defaultExpression(column, catalog: catalog) }
+        let sequence = StoreTransaction.sequenceName(table: table, column: column.name)
+        let call = try Parser.parseExpression("nextval('" + quoteIdentifier(sequence).replacingOccurrences(of: "'", with: "''") + "')")
+        return try Binder(catalog: catalog).bind(call, Scope()).expression
+    }
+
     /// The value existing rows take when a column is added.
     static func defaultValue(_ column: VireoStorage.ColumnDefinition, transaction: StoreTransaction) throws -> Value {
         try Cast.assign(Evaluator.evaluate(defaultExpression(column, catalog: transaction.catalog), [], .constantFolding), to: column.type)

@@ -43,6 +43,10 @@ public indirect enum StatementBody: Sendable, Equatable {
     case createView(CreateView)
     /// `DROP VIEW [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
     case dropView(DropView)
+    /// `CREATE SEQUENCE …`, `ALTER SEQUENCE …`, `DROP SEQUENCE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+    case createSequence(CreateSequence)
+    case alterSequence(AlterSequence)
+    case dropSequence(DropTable)
     /// `CREATE EXTENSION [IF NOT EXISTS] name` (pgvector scripts begin with
     /// `CREATE EXTENSION vector`; the engine has it built in).
     case createExtension(CreateExtension)
@@ -94,7 +98,7 @@ public enum DiscardTarget: String, Sendable, Equatable {
     case all
     /// Cached plans (Vireo checks a kept plan against the catalog before each run: none to drop).
     case plans
-    /// Sequence state kept by the session (Vireo keeps none).
+    /// What the session's currval and lastval would answer.
     case sequences
     /// Temporary tables (Vireo has none).
     case temp
@@ -191,9 +195,16 @@ public struct ColumnDefinition: Sendable, Equatable {
     /// `GENERATED … AS IDENTITY`, when declared.
     public var identity: ColumnIdentity? {
         for constraint in constraints {
-            if case .identity(let kind) = constraint.kind { return kind }
+            if case .identity(let kind, _) = constraint.kind { return kind }
         }
         return nil
+    }
+    /// The sequence options of `GENERATED … AS IDENTITY (…)` (none when not written).
+    public var identityOptions: [SequenceOption] {
+        for constraint in constraints {
+            if case .identity(_, let options) = constraint.kind { return options }
+        }
+        return []
     }
     /// The `DEFAULT` expression, when there is one (the last, if written twice).
     public var defaultValue: SQLExpression? {
@@ -216,8 +227,8 @@ public struct ColumnConstraint: Sendable, Equatable {
         case defaultValue(SQLExpression)
         /// `GENERATED ALWAYS AS (expression) STORED`.
         case generated(SQLExpression)
-        /// `GENERATED ALWAYS | BY DEFAULT AS IDENTITY`.
-        case identity(ColumnIdentity)
+        /// `GENERATED ALWAYS | BY DEFAULT AS IDENTITY [(sequence options)]`.
+        case identity(ColumnIdentity, [SequenceOption])
         /// `CHECK (expression)`: every row's value of it must not be false.
         case check(SQLExpression)
         /// `REFERENCES table [(column)] [ON DELETE …] [ON UPDATE …]`.

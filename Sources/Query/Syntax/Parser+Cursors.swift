@@ -36,33 +36,34 @@ extension Parser {
         if acceptWord("prior") { return .backward(1) }
         if acceptWord("first") { return .absolute(1) }
         if acceptWord("last") { return .absolute(-1) }
-        if acceptWord("absolute") { return .absolute(try parseCursorCount()) }
-        if acceptWord("relative") { return .relative(try parseCursorCount()) }
+        if acceptWord("absolute") { return .absolute(try parseSignedInteger()) }
+        if acceptWord("relative") { return .relative(try parseSignedInteger()) }
         if acceptKeyword(.all) { return .forward(nil) }
         if acceptWord("forward") { return .forward(try parseOptionalCursorCount()) }
         if acceptWord("backward") { return .backward(try parseOptionalCursorCount()) }
-        if peekCursorCount() { return .forward(try parseCursorCount()) }
+        if peekSignedInteger() { return .forward(try parseSignedInteger()) }
         return .forward(1)
     }
 
     /// A count, ALL (nil), or nothing (1).
     private mutating func parseOptionalCursorCount() throws -> Int64? {
         if acceptKeyword(.all) { return nil }
-        return peekCursorCount() ? try parseCursorCount() : 1
+        return peekSignedInteger() ? try parseSignedInteger() : 1
     }
 
-    private mutating func peekCursorCount() -> Bool {
+    /// Whether a possibly signed integer is next (a cursor's count, a sequence option's value).
+    mutating func peekSignedInteger() -> Bool {
         if case .integer = peek().kind { return true }
         if case .op(let sign) = peek().kind, sign == "-" || sign == "+", case .integer = peek(1).kind { return true }
         return false
     }
 
-    /// A possibly signed integer.
-    private mutating func parseCursorCount() throws -> Int64 {
+    /// A possibly signed integer that fits in bigint; `what` names it in errors.
+    mutating func parseSignedInteger(_ what: String = "a row count") throws -> Int64 {
         let negative = acceptOperator("-")
         if !negative { _ = acceptOperator("+") }
-        guard case .integer(let digits) = peek().kind else { throw unexpected("expected a row count") }
-        guard let count = Int64((negative ? "-" : "") + digits) else { throw unexpected("expected a row count that fits in bigint") }
+        guard case .integer(let digits) = peek().kind else { throw unexpected("expected \(what)") }
+        guard let count = Int64((negative ? "-" : "") + digits) else { throw unexpected("expected \(what) that fits in bigint") }
         advance()
         return count
     }

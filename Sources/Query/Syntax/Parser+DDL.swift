@@ -11,6 +11,7 @@ extension Parser {
             return .createView(try parseCreateView(orReplace: true))
         }
         if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
+        if acceptWord("sequence") { return .createSequence(try parseCreateSequence()) }
         if acceptKeyword(.table) { return try parseCreateTableOrAs() }
         let unique = acceptKeyword(.unique)
         if acceptKeyword(.index) { return .createIndex(try parseCreateIndex(unique: unique)) }
@@ -19,7 +20,7 @@ extension Parser {
             let ifNotExists = acceptKeywords(.if, .not, .exists)
             return .createExtension(CreateExtension(name: try parseIdentifier("an extension name"), ifNotExists: ifNotExists))
         }
-        throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX, VIEW or EXTENSION")
+        throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX, VIEW, SEQUENCE or EXTENSION")
     }
 
     /// After VIEW: `name [(column, …)] AS query [WITH [CASCADED | LOCAL] CHECK OPTION]`, the
@@ -203,7 +204,7 @@ extension Parser {
     }
 
     /// After GENERATED: `ALWAYS AS (expression) STORED` (PostgreSQL 15 stores every
-    /// generated column) or `{ALWAYS | BY DEFAULT} AS IDENTITY`.
+    /// generated column) or `{ALWAYS | BY DEFAULT} AS IDENTITY [(sequence options)]`.
     private mutating func parseGeneratedColumn() throws -> ColumnConstraint.Kind {
         let identity: ColumnIdentity
         if acceptWord("always") {
@@ -215,11 +216,10 @@ extension Parser {
         }
         try expectKeyword(.as)
         if acceptWord("identity") {
-            if peek().kind == .leftParen {
-                throw VireoError(.featureNotSupported, "sequence options of identity columns are not supported (the sequence starts at 1 and counts by 1)",
-                                 position: peek().start)
-            }
-            return .identity(identity)
+            guard accept(.leftParen) else { return .identity(identity, []) }
+            let options = try parseSequenceOptions(alter: false)
+            try expect(.rightParen, ")")
+            return .identity(identity, options)
         }
         guard identity == .always else { throw unexpected("expected IDENTITY") }
         try expect(.leftParen, "(")
@@ -331,6 +331,7 @@ extension Parser {
             let names = try commaSeparated { try $0.parseTableName("a view name") }
             return .dropView(DropView(names: names, ifExists: ifExists, cascade: parseDropBehavior()))
         }
+        if acceptWord("sequence") { return try parseDropSequence() }
         let isTable = acceptKeyword(.table)
         if !isTable, !acceptKeyword(.index) { throw unexpected("expected TABLE, INDEX or VIEW") }
         if !isTable { skipConcurrently() }

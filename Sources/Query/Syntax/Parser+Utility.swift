@@ -33,6 +33,7 @@ extension Parser {
                 advance()
                 return .alterIndex(try parseAlterIndex())
             }
+            if peekWord("sequence", at: 1) { return .alterSequence(try parseAlterSequence()) }
             return .alterTable(try parseAlterTable())
         case .begin?, .start?, .commit?, .end?, .rollback?, .abort?: return .transaction(try parseTransaction())
         case .set?:

@@ -34,6 +34,9 @@ extension StatementBody {
                 + " AS " + statement.query.sql
                 + (statement.checkOption.map { " WITH \($0.uppercased()) CHECK OPTION" } ?? "")
         case .dropView(let statement): "DROP VIEW " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .createSequence(let statement): statement.sql
+        case .alterSequence(let statement): statement.sql
+        case .dropSequence(let statement): "DROP SEQUENCE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .createExtension(let statement):
             "CREATE EXTENSION " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)
         case .insert(let statement): statement.sql
@@ -133,7 +136,8 @@ extension ColumnConstraint {
         case .defaultValue(let expression):
             return prefix + "DEFAULT " + (expression.precedence == .primary ? expression.sql : "(" + expression.sql + ")")
         case .generated(let expression): return prefix + "GENERATED ALWAYS AS (" + expression.sql + ") STORED"
-        case .identity(let kind): return prefix + "GENERATED " + kind.rawValue + " AS IDENTITY"
+        case .identity(let kind, let options):
+            return prefix + "GENERATED " + kind.rawValue + " AS IDENTITY" + (options.isEmpty ? "" : " (" + options.map(\.sql).joined(separator: " ") + ")")
         case .check(let expression): return prefix + "CHECK (" + expression.sql + ")"
         case .references(let reference): return prefix + reference.sql
         }

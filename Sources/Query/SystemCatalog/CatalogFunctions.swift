@@ -34,7 +34,6 @@ extension Functions {
             guard case .int(let oid) = arguments[0] else { return .null }
             return .text(typeName(oid, arguments.count > 1 ? arguments[1] : .null) ?? "???")
         },
-        ScalarFunction("pg_table_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_type_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_collation_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_get_userbyid", 1...1, [.int], returns: .text) { _ in .text(SystemCatalog.ownerName) },
@@ -95,7 +94,8 @@ extension Functions {
     static func catalogReading(_ name: String, _ catalog: Catalog) -> ScalarFunction? {
         switch name {
         case "pg_get_serial_sequence":
-            // The sequence a serial column draws from (`public.items_id_seq`), NULL for others.
+            // The sequence a serial or identity column draws from, or one OWNED BY the column
+            // (`public.items_id_seq`), NULL for others.
             return ScalarFunction("pg_get_serial_sequence", 2...2, [.text, .text], returns: .text) { arguments in
                 var name = string(arguments[0])
                 for schema in ["public.", "pg_catalog."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
@@ -107,7 +107,13 @@ extension Functions {
                 guard let column = table.columns.first(where: { $0.name == columnName }) else {
                     throw VireoError(.undefinedColumn, "column \"\(columnName)\" of relation \"\(name)\" does not exist")
                 }
-                return column.isSerial ? .text("public.\(table.name)_\(column.name)_seq") : .null
+                return SystemCatalog.ownedSequence(catalog, table: table, column: column).map { .text("public." + quoteIdentifier($0)) } ?? .null
+            }
+        case "pg_table_is_visible":
+            // Only public is on the search path: Vireo's own tables (schema vireo) are not visible.
+            return ScalarFunction("pg_table_is_visible", 1...1, [.int], returns: .bool) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                return .bool(SystemCatalog.relationName(oid, catalog).map { SystemCatalog.schemaName(of: $0) != "vireo" } ?? true)
             }
         case "pg_get_indexdef":
             return ScalarFunction("pg_get_indexdef", 1...3, [.int, .int, .bool], returns: .text) { arguments in

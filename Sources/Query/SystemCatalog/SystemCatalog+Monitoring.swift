@@ -11,10 +11,7 @@ extension SystemCatalog {
         "pg_views": views,
         "pg_matviews": { _ in empty(("schemaname", .text), ("matviewname", .text), ("matviewowner", .text), ("tablespace", .text),
                                     ("hasindexes", .bool), ("ispopulated", .bool), ("definition", .text)) },
-        // Serial columns draw from counters kept with their tables, not from sequence objects.
-        "pg_sequences": { _ in empty(("schemaname", .text), ("sequencename", .text), ("sequenceowner", .text), ("data_type", .text),
-                                     ("start_value", .int), ("min_value", .int), ("max_value", .int), ("increment_by", .int),
-                                     ("cycle", .bool), ("cache_size", .int), ("last_value", .int)) },
+        "pg_sequences": sequenceList,
         "pg_stat_user_tables": tableActivity,
         "pg_stat_all_tables": tableActivity,
         "pg_stat_sys_tables": { _ in tableActivity(Catalog()) },
@@ -33,7 +30,7 @@ extension SystemCatalog {
     static let schemata = Relation(
         columns: columns(("catalog_name", .text), ("schema_name", .text), ("schema_owner", .text), ("default_character_set_catalog", .text),
                          ("default_character_set_schema", .text), ("default_character_set_name", .text), ("sql_path", .text)),
-        rows: ["information_schema", "pg_catalog", "public"].map { schema in
+        rows: ["information_schema", "pg_catalog", "public", "vireo"].map { schema in
             [.text(databaseName), .text(schema), .text(ownerName), .null, .null, .null, .null]
         })
 
@@ -41,7 +38,7 @@ extension SystemCatalog {
     static func views(_ catalog: Catalog) -> Relation {
         Relation(columns: columns(("schemaname", .text), ("viewname", .text), ("viewowner", .text), ("definition", .text)),
                  rows: sortedViews(catalog).map { view in
-                     [.text("public"), .text(view.name), .text(ownerName), .text(" " + view.query + ";")]
+                     [.text(schemaName(of: view.name)), .text(view.name), .text(ownerName), .text(" " + view.query + ";")]
                  })
     }
 
@@ -77,7 +74,7 @@ extension SystemCatalog {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             for index in indexEntries(table) {
-                rows.append([.int(oid(ofObject: table.name)), .int(oid(ofObject: index.name)), .text("public"), .text(table.name),
+                rows.append([.int(oid(ofObject: table.name)), .int(oid(ofObject: index.name)), .text(schemaName(of: table.name)), .text(table.name),
                              .text(index.name), .int(0), .null, .int(0), .int(0)])
             }
         }
@@ -89,7 +86,7 @@ extension SystemCatalog {
     private static let tableHeadColumns = columns(("relid", .int), ("schemaname", .text), ("relname", .text))
 
     private static func tableHead(_ table: TableDefinition) -> [Value] {
-        [.int(oid(ofObject: table.name)), .text("public"), .text(table.name)]
+        [.int(oid(ofObject: table.name)), .text(schemaName(of: table.name)), .text(table.name)]
     }
 }
 

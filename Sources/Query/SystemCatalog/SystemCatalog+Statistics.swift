@@ -30,7 +30,7 @@ extension SystemCatalog {
         }
         let frequencies: Value = analysed.mostCommonFrequencies.isEmpty ? .null
             : .array(analysed.mostCommonFrequencies.map { .double($0) })
-        return [.text("public"), .text(table), .text(column.name), .bool(false), .double(analysed.nullFraction),
+        return [.text(SystemCatalog.schemaName(of: table)), .text(table), .text(column.name), .bool(false), .double(analysed.nullFraction),
                 .int(Int64(analysed.averageWidthBytes)), .double(analysed.distinctCount),
                 values(analysed.mostCommonValues), frequencies, values(analysed.histogramBounds), .null, .null, .null, .null]
     }

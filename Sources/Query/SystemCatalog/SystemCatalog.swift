@@ -9,6 +9,10 @@ enum SystemCatalog {
     static let catalogNamespaceOID: Int64 = 11
     static let publicNamespaceOID: Int64 = 2200
     static let informationSchemaOID: Int64 = 13_000
+    /// Where Vireo's own tables (vector stores', jobs', users' … all named `vireo_…`, made by
+    /// the REST surfaces) are listed, so that tools browsing public see only the user's.
+    static let vireoNamespaceOID: Int64 = 13_100
+    static let internalRelationPrefix = "vireo_"
     static let ownerOID: Int64 = 10
     static let ownerName = "vireo"
     static let databaseName = "vireo"
@@ -29,10 +33,11 @@ enum SystemCatalog {
     static func relationOID(_ text: String, _ catalog: Catalog) -> Int64? {
         var name = text.trimmingCharacters(in: .whitespaces)
         if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
-        for schema in ["pg_catalog.", "public."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
+        for schema in ["pg_catalog.", "public.", "vireo."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
         if let number = Int64(name) { return number }
         if let system = catalogRelationOIDs[name] { return system }
-        if catalog.tables[name] != nil || catalog.views[name] != nil || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
+        if catalog.tables[name] != nil || catalog.views[name] != nil || catalog.sequence(named: name) != nil
+            || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
             return oid(ofObject: name)
         }
         return nil
@@ -62,6 +67,7 @@ enum SystemCatalog {
     static func relationName(_ oid: Int64, _ catalog: Catalog) -> String? {
         if let system = catalogRelationOIDs.first(where: { $0.value == oid }) { return system.key }
         let names = catalog.tables.values.flatMap { table in [table.name] + indexEntries(table).map(\.name) } + catalog.views.keys
+            + catalog.allSequences.map(\.name)
         return names.first { self.oid(ofObject: $0) == oid }
     }
 
@@ -124,16 +130,15 @@ enum SystemCatalog {
         "pg_trigger": { _ in empty(("oid", .int), ("tgrelid", .int), ("tgparentid", .int), ("tgname", .text), ("tgfoid", .int),
                                    ("tgtype", .int), ("tgenabled", .text), ("tgisinternal", .bool), ("tgconstrrelid", .int),
                                    ("tgconstraint", .int), ("tgdeferrable", .bool), ("tginitdeferred", .bool), ("tgnargs", .int)) },
-        "pg_depend": { _ in empty(("classid", .int), ("objid", .int), ("objsubid", .int), ("refclassid", .int), ("refobjid", .int),
-                                  ("refobjsubid", .int), ("deptype", .text)) },
+        "pg_depend": dependencies,
         // Operator classes are not catalog objects here (an hnsw index's opclass is in its
         // definition): none is listed, so tools reflect every index column with its default.
         "pg_opclass": { _ in empty(("oid", .int), ("opcmethod", .int), ("opcname", .text), ("opcnamespace", .int),
                                    ("opcintype", .int), ("opcdefault", .bool), ("opcfamily", .int)) },
         "pg_rewrite": { _ in empty(("oid", .int), ("ev_class", .int), ("rulename", .text)) },
         "pg_foreign_table": { _ in empty(("ftrelid", .int), ("ftserver", .int)) },
-        "pg_sequence": { _ in empty(("seqrelid", .int), ("seqtypid", .int), ("seqstart", .int), ("seqincrement", .int), ("seqmax", .int),
-                                    ("seqmin", .int), ("seqcache", .int), ("seqcycle", .bool)) },
+        "pg_sequence": sequenceOptions,
+        "information_schema.sequences": informationSchemaSequences,
         "information_schema.tables": informationSchemaTables,
         "information_schema.columns": informationSchemaColumns,
         "information_schema.views": informationSchemaViews,
@@ -195,6 +200,15 @@ enum SystemCatalog {
         "collprovider", "prokind", "tgenabled", "polcmd", "datlocprovider",
     ]
 
+    /// The schema a relation is listed in: vireo for Vireo's own (`vireo_…`), else public.
+    static func schemaName(of relation: String) -> String {
+        relation.hasPrefix(internalRelationPrefix) ? "vireo" : "public"
+    }
+
+    static func namespaceOID(of relation: String) -> Int64 {
+        relation.hasPrefix(internalRelationPrefix) ? vireoNamespaceOID : publicNamespaceOID
+    }
+
     /// A stable OID for a user object, from its name (FNV-1a): the catalog keeps none.
     static func oid(ofObject name: String) -> Int64 {
         var hash: UInt32 = 2_166_136_261
@@ -206,7 +220,8 @@ enum SystemCatalog {
         columns: columns(("oid", .int), ("nspname", .text), ("nspowner", .int)),
         rows: [[.int(catalogNamespaceOID), .text("pg_catalog"), .int(ownerOID)],
                [.int(publicNamespaceOID), .text("public"), .int(ownerOID)],
-               [.int(informationSchemaOID), .text("information_schema"), .int(ownerOID)]])
+               [.int(informationSchemaOID), .text("information_schema"), .int(ownerOID)],
+               [.int(vireoNamespaceOID), .text("vireo"), .int(ownerOID)]])
 
     static let databases = Relation(
         columns: columns(("oid", .int), ("datname", .text), ("datdba", .int), ("encoding", .int), ("datlocprovider", .text),
@@ -277,13 +292,16 @@ extension SystemCatalog {
             row[14] = .bool(!table.foreignKeys.isEmpty || !catalog.foreignKeys(referencing: table.name).isEmpty)
             rows.append(row)
             for index in indexes {
-                rows.append(classRow(index.name, kind: "i", accessMethod: accessMethodOID(index.method), hasIndex: false,
-                                     attributeCount: index.columns.count))
+                var row = classRow(index.name, kind: "i", accessMethod: accessMethodOID(index.method), hasIndex: false,
+                                   attributeCount: index.columns.count)
+                row[2] = .int(namespaceOID(of: table.name))  // an index is in its table's schema
+                rows.append(row)
             }
         }
         for view in sortedViews(catalog) {
             rows.append(classRow(view.name, kind: "v", accessMethod: 0, hasIndex: false, attributeCount: view.columns.count))
         }
+        rows += sequenceClassRows(catalog)
         return Relation(columns: columns(
             ("oid", .int), ("relname", .text), ("relnamespace", .int), ("relkind", .text), ("relowner", .int),
             ("relam", .int), ("relhasindex", .bool), ("relpersistence", .text), ("relispartition", .bool),
@@ -293,8 +311,8 @@ extension SystemCatalog {
             ("relpartbound", .text), ("relacl", .array(.text)), ("relfilenode", .int), ("relpages", .int)), rows: rows)
     }
 
-    private static func classRow(_ name: String, kind: String, accessMethod: Int64, hasIndex: Bool, attributeCount: Int) -> [Value] {
-        [.int(oid(ofObject: name)), .text(name), .int(publicNamespaceOID), .text(kind), .int(ownerOID), .int(accessMethod),
+    static func classRow(_ name: String, kind: String, accessMethod: Int64, hasIndex: Bool, attributeCount: Int) -> [Value] {
+        [.int(oid(ofObject: name)), .text(name), .int(namespaceOID(of: name)), .text(kind), .int(ownerOID), .int(accessMethod),
          .bool(hasIndex), .text("p"), .bool(false), .double(-1), .int(Int64(attributeCount)), .int(0), .int(0), .bool(false),
          .bool(false), .bool(false), .bool(false), .int(0), .int(0), .text(kind == "r" ? "d" : "n"), .int(0), .null, .null, .null,
          .int(oid(ofObject: name)), .int(0)]
@@ -393,12 +411,12 @@ extension SystemCatalog {
             for index in indexEntries(table) {
                 guard let type = index.constraintType else { continue }
                 let keys = index.columns.compactMap { table.columnIndex($0).map { Value.int(Int64($0 + 1)) } }
-                rows.append([.int(oid(ofObject: index.name + ".constraint")), .text(index.name), .int(publicNamespaceOID), .text(type),
+                rows.append([.int(oid(ofObject: index.name + ".constraint")), .text(index.name), .int(namespaceOID(of: table.name)), .text(type),
                              .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
                              .int(oid(ofObject: index.name)), .int(0), .array(keys)])
             }
             for check in table.checks {
-                rows.append([.int(checkOID(table, check)), .text(check.name), .int(publicNamespaceOID), .text("c"),
+                rows.append([.int(checkOID(table, check)), .text(check.name), .int(namespaceOID(of: table.name)), .text("c"),
                              .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
                              .int(0), .int(0), .array(checkColumns(table, check))])
             }
@@ -406,7 +424,7 @@ extension SystemCatalog {
                 let attributes = { (columns: [String], of: TableDefinition?) -> Value in
                     .array(columns.compactMap { name in of?.columnIndex(name).map { Value.int(Int64($0 + 1)) } })
                 }
-                rows.append([.int(foreignKeyOID(table, key)), .text(key.name), .int(publicNamespaceOID), .text("f"),
+                rows.append([.int(foreignKeyOID(table, key)), .text(key.name), .int(namespaceOID(of: table.name)), .text("f"),
                              .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
                              .int(0), .int(oid(ofObject: key.referencedTable)), attributes(key.columns, table),
                              attributes(key.referencedColumns, catalog.tables[key.referencedTable]), .text(key.onUpdate), .text(key.onDelete),
@@ -460,7 +478,7 @@ extension SystemCatalog {
     static func userTables(_ catalog: Catalog) -> Relation {
         Relation(columns: columns(("schemaname", .text), ("tablename", .text), ("tableowner", .text), ("hasindexes", .bool)),
                  rows: catalog.tables.values.sorted { $0.name < $1.name }.map {
-                     [.text("public"), .text($0.name), .text(ownerName), .bool(!$0.indexes.isEmpty)]
+                     [.text(schemaName(of: $0.name)), .text($0.name), .text(ownerName), .bool(!$0.indexes.isEmpty)]
                  })
     }
 
@@ -470,7 +488,7 @@ extension SystemCatalog {
         for table in sortedTables(catalog) {
             for index in indexEntries(table) {
                 let definition = indexDefinition(catalog, indexOID: oid(ofObject: index.name), column: 0)
-                rows.append([.text("public"), .text(table.name), .text(index.name), .null, definition.map(Value.text) ?? .null])
+                rows.append([.text(schemaName(of: table.name)), .text(table.name), .text(index.name), .null, definition.map(Value.text) ?? .null])
             }
         }
         return Relation(columns: columns(("schemaname", .text), ("tablename", .text), ("indexname", .text), ("tablespace", .text),
@@ -481,14 +499,17 @@ extension SystemCatalog {
         let tables = catalog.tables.keys.map { ($0, "BASE TABLE") } + catalog.views.keys.map { ($0, "VIEW") }
         return Relation(columns: columns(("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("table_type", .text)),
                         rows: tables.sorted { $0.0 < $1.0 }.map {
-                            [.text(databaseName), .text("public"), .text($0.0), .text($0.1)]
+                            [.text(databaseName), .text(schemaName(of: $0.0)), .text($0.0), .text($0.1)]
                         })
     }
 
     /// A column's default as pg_attrdef and information_schema show it: its expression, or
     /// the nextval of a serial column's sequence (nil for none, and for identity columns).
     static func defaultText(_ column: VireoStorage.ColumnDefinition, of table: String) -> String? {
-        if column.isSerial && column.identity == nil { return "nextval('\(table)_\(column.name)_seq'::regclass)" }
+        if column.isSerial && column.identity == nil {
+            let sequence = StoreTransaction.sequenceName(table: table, column: column.name)
+            return "nextval(" + quoteString(quoteIdentifier(sequence)) + "::regclass)"
+        }
         return column.defaultExpression
     }
 
@@ -499,7 +520,7 @@ extension SystemCatalog {
             for (position, column) in table.columns.enumerated() {
                 let type = BuiltinType.of(column.type)
                 let (precision, radix, scale) = numericPrecision(column.type)
-                rows.append([.text(databaseName), .text("public"), .text(table.name), .text(column.name), .int(Int64(position + 1)),
+                rows.append([.text(databaseName), .text(schemaName(of: table.name)), .text(table.name), .text(column.name), .int(Int64(position + 1)),
                              .text(type.informationSchemaName), .text(column.notNull ? "NO" : "YES"), .text(type.name),
                              column.generatedExpression == nil ? defaultText(column, of: table.name).map(Value.text) ?? .null : .null,
                              characterLength(column.type).map(Value.int) ?? .null,
@@ -561,7 +582,7 @@ extension SystemCatalog {
                  rows: sortedViews(catalog).map { view in
                      let updatable = (try? Binder.viewQuery(view)).map { UpdatableView.refusal($0, catalog: catalog) == nil } ?? false
                      let yes = Value.text(updatable ? "YES" : "NO")
-                     return [.text(databaseName), .text("public"), .text(view.name), .text(" " + view.query + ";"),
+                     return [.text(databaseName), .text(schemaName(of: view.name)), .text(view.name), .text(" " + view.query + ";"),
                              .text(view.checkOption?.uppercased() ?? "NONE"), yes, yes, .text("NO"), .text("NO"), .text("NO")]
                  })
     }

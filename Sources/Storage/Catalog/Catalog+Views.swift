@@ -30,7 +30,7 @@ public struct ViewDefinition: Codable, Sendable, Hashable {
 extension Catalog {
     /// Whether a table, index or view is called `name` (they share one namespace).
     public func hasRelation(_ name: String) -> Bool {
-        tables[name] != nil || views[name] != nil || index(name) != nil
+        tables[name] != nil || views[name] != nil || index(name) != nil || sequence(named: name) != nil
     }
 
     /// The views that read relation `name` directly, by name.
@@ -98,11 +98,16 @@ extension StoreTransaction {
     /// Writes the views that differ from the committed catalog (the transaction holds the
     /// writer gate, so nothing else changed that since it began).
     func writeViewChanges() throws {
-        let committed = store.catalog.views
-        for name in Set(committed.keys).union(catalog.views.keys) where committed[name] != catalog.views[name] {
-            let key = Array((Catalog.viewPrefix + name).utf8)
-            if let view = catalog.views[name] {
-                try store.catalogTree.insert(key: key, value: Catalog.encode(view), in: pages)
+        try writeEntryChanges(prefix: Catalog.viewPrefix, committed: store.catalog.views, current: catalog.views)
+    }
+
+    /// Writes the JSON entries under `prefix` that differ between `committed` and `current`
+    /// (removing those `current` no longer has).
+    func writeEntryChanges<Entry: Encodable & Equatable>(prefix: String, committed: [String: Entry], current: [String: Entry]) throws {
+        for name in Set(committed.keys).union(current.keys) where committed[name] != current[name] {
+            let key = Array((prefix + name).utf8)
+            if let entry = current[name] {
+                try store.catalogTree.insert(key: key, value: Catalog.encode(entry), in: pages)
             } else {
                 try store.catalogTree.remove(key: key, in: pages)
             }

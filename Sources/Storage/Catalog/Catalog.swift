@@ -2,7 +2,8 @@
 // meta page names. Entries:
 //
 //   key "t/<table name>"     value: JSON of TableDefinition
-//   key "s/<sequence name>"  value: 8-byte little-endian Int64, the last value handed out
+//   key "s/<sequence name>"  value: the sequence's state (Catalog+Sequences.swift)
+//   key "q/<sequence name>"  value: JSON of SequenceDefinition (Catalog+Sequences.swift)
 //   key "v/<view name>"      value: JSON of ViewDefinition (CREATE VIEW, issue 10)
 //
 // A table's ANALYZE statistics are in its TableDefinition ("statistics", absent until the
@@ -230,7 +231,10 @@ private let schemaVersions = Atomic<UInt64>(0)
 /// The schema as of one committed transaction.
 public struct Catalog: Sendable {
     public internal(set) var tables: [String: TableDefinition] = [:]
-    public internal(set) var sequences: [String: Int64] = [:]
+    /// Sequence states as committed (Catalog+Sequences.swift; the Store keeps newer ones).
+    public internal(set) var sequences: [String: SequenceState] = [:]
+    /// Stored sequence definitions (CREATE SEQUENCE, altered or identity-option ones).
+    public internal(set) var sequenceDefinitions: [String: SequenceDefinition] = [:]
     /// The views, by name (Catalog+Views.swift).
     public internal(set) var views: [String: ViewDefinition] = [:]
     /// Changes with every schema change in this process (not stored), to a number no other
@@ -286,8 +290,11 @@ public struct Catalog: Sendable {
             } else if name.hasPrefix(viewPrefix) {
                 let view = try decodeView(value, path: source.path)
                 catalog.views[view.name] = view
-            } else if name.hasPrefix(sequencePrefix), value.count == 8 {
-                catalog.sequences[String(name.dropFirst(sequencePrefix.count))] = value.loadLE(at: 0)
+            } else if name.hasPrefix(sequencePrefix), let state = SequenceState.decode(value) {
+                catalog.sequences[String(name.dropFirst(sequencePrefix.count))] = state
+            } else if name.hasPrefix(sequenceDefinitionPrefix) {
+                let sequence = try decodeSequence(value, path: source.path)
+                catalog.sequenceDefinitions[sequence.name] = sequence
             } else {
                 throw VireoError.corrupt(source.path, "unknown catalog entry '\(name)'")
             }

@@ -268,7 +268,7 @@ extension Store {
     private func publish(_ accepted: [CommitRequest], sequences: Set<String>, catalog: Catalog, in gated: WriteTransaction) throws {
         let tail = StoreTransaction(store: self, pages: gated, catalog: catalog)
         for name in sequences {
-            tail.catalog.sequences[name] = max(catalog.sequences[name] ?? 0, sequenceValue(name) ?? 0)
+            tail.catalog.sequences[name] = sequenceState(name) ?? catalog.sequences[name]
         }
         tail.changedSequences = sequences
         let version = pager.publishedVersion + 1

@@ -27,7 +27,7 @@ public final class Store: @unchecked Sendable {
     private var lastSharesPruneCount = Store.rememberedWritesMin
     /// Row ids and sequence values handed out, so concurrent transactions never share one.
     private var allocatedRowIDs: [String: Int64] = [:]
-    private var sequenceValues: [String: Int64] = [:]
+    private var sequenceValues: [String: SequenceState] = [:]
     /// Row locks of open transactions (RowLocks.swift).
     let rowLocks = RowLockTable()
 
@@ -170,17 +170,29 @@ public final class Store: @unchecked Sendable {
         rowLock.withLock { _ = allocatedRowIDs.removeValue(forKey: table) }
     }
 
-    /// nextval: one past the larger of the committed value and every value handed out.
-    func nextSequenceValue(_ name: String, committed: Int64) -> Int64 {
-        rowLock.withLock {
-            let value = max(committed, sequenceValues[name] ?? 0) + 1
-            sequenceValues[name] = value
-            return value
+    /// nextval: advances the newest state of sequence `definition` (this process's, else
+    /// `committed`, else its start) and keeps it (Q1).
+    func advanceSequence(_ definition: SequenceDefinition, committed: SequenceState?) throws -> SequenceState {
+        try rowLock.withLock {
+            let next = try definition.advanced(from: sequenceValues[definition.name] ?? committed ?? definition.initialState)
+            sequenceValues[definition.name] = next
+            return next
         }
     }
 
-    /// The last value handed out by sequence `name` since open, if any.
-    func sequenceValue(_ name: String) -> Int64? { rowLock.withLock { sequenceValues[name] } }
+    /// nextval outside a write transaction (a read): the caller writes the state later
+    /// (`StoreTransaction.persistSequences`).
+    public func nextSequenceValue(_ definition: SequenceDefinition) throws -> Int64 {
+        try advanceSequence(definition, committed: catalog.sequences[definition.name]).lastValue
+    }
+
+    /// setval: the state every transaction's next nextval of `name` starts from.
+    public func setSequenceState(_ name: String, _ state: SequenceState) {
+        rowLock.withLock { sequenceValues[name] = state }
+    }
+
+    /// The newest state of sequence `name` in this process, if it was used since open.
+    public func sequenceState(_ name: String) -> SequenceState? { rowLock.withLock { sequenceValues[name] } }
 
     func forgetSequence(_ name: String) {
         rowLock.withLock { _ = sequenceValues.removeValue(forKey: name) }

@@ -147,7 +147,7 @@ extension StoreTransaction {
         pages.rollback()
         pages = fresh.pages
         catalog = fresh.catalog
-        catalog.sequences.merge(changedSequences.compactMap { name in store.sequenceValue(name).map { (name, $0) } }) { max($0, $1) }
+        catalog.sequences.merge(changedSequences.compactMap { name in store.sequenceState(name).map { (name, $0) } }) { $1 }
         baseCatalog = fresh.baseCatalog
         if !movedPages {
             nextRowIDs = fresh.nextRowIDs

@@ -51,7 +51,7 @@ extension StoreTransaction {
         // A schema seen after the savepoint must never be mistaken for this one, and
         // sequence values are not given back.
         catalog.noteSchemaChange()
-        catalog.sequences.merge(current.sequences.filter { state.catalog.sequences[$0.key] != nil }) { max($0, $1) }
+        catalog.sequences.merge(current.sequences.filter { state.catalog.sequences[$0.key] != nil }) { $1 }
         changedTables = state.changedTables
         droppedTables = state.droppedTables
         writtenRows = state.writtenRows

@@ -23,6 +23,7 @@ extension StoreTransaction {
             try table.tree.destroy(in: pages)
             removeTable(name)
             for column in table.columns where column.isSerial { dropSequence(Self.sequenceName(table: name, column: column.name)) }
+            dropOwnedSequences(table: name)
         }
     }
 
@@ -54,8 +55,9 @@ extension StoreTransaction {
             }
             for column in table.columns where column.isSerial {
                 moveSequence(from: Self.sequenceName(table: name, column: column.name),
-                             to: Self.sequenceName(table: newName, column: column.name))
+                             to: Self.sequenceName(table: newName, column: column.name), table: newName, column: column.name)
             }
+            renameSequenceOwner(table: name, toTable: newName)
         }
     }
 
@@ -84,6 +86,7 @@ extension StoreTransaction {
             for index in table.indexes where index.columns.contains(columnName) { try destroyStorage(of: index) }
             table.indexes.removeAll { $0.columns.contains(columnName) }
             if table.columns[position].isSerial { dropSequence(Self.sequenceName(table: tableName, column: columnName)) }
+            dropOwnedSequences(table: tableName, column: columnName)
             table.columns.remove(at: position)
             table.statistics?.columns.removeAll { $0.column == columnName }
             if let rowIDColumn = table.rowIDColumn {
@@ -106,8 +109,9 @@ extension StoreTransaction {
             table.statistics?.renameColumn(columnName, to: newName)
             if table.columns[position].isSerial {
                 moveSequence(from: Self.sequenceName(table: tableName, column: columnName),
-                             to: Self.sequenceName(table: tableName, column: newName))
+                             to: Self.sequenceName(table: tableName, column: newName), table: tableName, column: newName)
             }
+            renameSequenceOwner(table: tableName, column: columnName, toTable: tableName, column: newName)
             for i in table.indexes.indices {
                 table.indexes[i].columns = table.indexes[i].columns.map { $0 == columnName ? newName : $0 }
             }

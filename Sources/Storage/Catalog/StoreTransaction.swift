@@ -103,13 +103,18 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
             guard let table = catalog.tables[name] else { continue }
             try store.catalogTree.insert(key: Array((Catalog.tablePrefix + name).utf8), value: Catalog.encode(table), in: pages)
         }
+        if pages.holdsGate { try writeSequenceDefinitionChanges() }
         for name in changedSequences {
             let key = Array((Catalog.sequencePrefix + name).utf8)
-            catalog.sequences[name] = catalog.sequences[name].map { max($0, store.sequenceValue(name) ?? $0) }
-            if let value = catalog.sequences[name] {
-                try store.catalogTree.insert(key: key, value: withUnsafeBytes(of: value.littleEndian) { Array($0) }, in: pages)
-            } else {
+            // The newest state, not this transaction's: sequences are not transactional (Q1).
+            guard catalog.sequence(named: name) != nil else {
+                catalog.sequences[name] = nil
                 try store.catalogTree.remove(key: key, in: pages)
+                continue
+            }
+            if let state = store.sequenceState(name) ?? catalog.sequences[name] {
+                catalog.sequences[name] = state
+                try store.catalogTree.insert(key: key, value: state.encoded, in: pages)
             }
         }
     }
@@ -173,24 +178,30 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         store.noteRowIDUsed(table.name, rowID)
     }
 
-    /// Advances sequence `name` and returns its new value (nextval).
+    /// Advances sequence `definition` and returns its new value (nextval).
     /// Like PostgreSQL's, a value once handed out is never handed out again, whether the
-    /// transaction commits or not, so concurrent transactions draw distinct values.
-    public func nextSequenceValue(_ name: String) throws -> Int64 {
+    /// transaction commits or not, so concurrent transactions draw distinct values (Q1).
+    public func nextSequenceValue(_ definition: SequenceDefinition) throws -> Int64 {
         try step {
-            let value = store.nextSequenceValue(name, committed: catalog.sequences[name] ?? 0)
-            catalog.sequences[name] = value
-            changedSequences.insert(name)
-            return value
+            let state = try store.advanceSequence(definition, committed: catalog.sequences[definition.name])
+            catalog.sequences[definition.name] = state
+            changedSequences.insert(definition.name)
+            return state.lastValue
         }
     }
 
-    /// A SERIAL column's sequence follows its table or column when renamed.
-    func moveSequence(from oldName: String, to newName: String) {
-        guard oldName != newName, let value = catalog.sequences[oldName] else { return }
+    /// A serial column's sequence (and a sequence it owns) follows its table or column when renamed.
+    func moveSequence(from oldName: String, to newName: String, table: String, column: String) {
+        guard oldName != newName else { return }
+        if var definition = catalog.sequenceDefinitions.removeValue(forKey: oldName) {
+            definition.name = newName
+            (definition.ownedByTable, definition.ownedByColumn) = (table, column)
+            catalog.sequenceDefinitions[newName] = definition
+        }
+        guard let state = store.sequenceState(oldName) ?? catalog.sequences[oldName] else { return }
         store.forgetSequence(oldName)
-        store.forgetSequence(newName)
-        catalog.sequences[newName] = value
+        store.setSequenceState(newName, state)
+        catalog.sequences[newName] = state
         catalog.sequences[oldName] = nil
         changedSequences.formUnion([oldName, newName])
     }
@@ -198,7 +209,24 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     func dropSequence(_ name: String) {
         store.forgetSequence(name)
         catalog.sequences[name] = nil
+        catalog.sequenceDefinitions[name] = nil
         changedSequences.insert(name)
+    }
+
+    /// The sequences (explicit, OWNED BY) that go with a table or one of its columns.
+    func dropOwnedSequences(table: String, column: String? = nil) {
+        for definition in catalog.sequenceDefinitions.values where definition.ownedByTable == table {
+            if column == nil || definition.ownedByColumn == column { dropSequence(definition.name) }
+        }
+    }
+
+    /// OWNED BY follows a renamed table or column.
+    func renameSequenceOwner(table: String, column: String? = nil, toTable newTable: String, column newColumn: String? = nil) {
+        for (name, definition) in catalog.sequenceDefinitions where definition.ownedByTable == table {
+            guard column == nil || definition.ownedByColumn == column else { continue }
+            catalog.sequenceDefinitions[name]?.ownedByTable = newTable
+            if let newColumn { catalog.sequenceDefinitions[name]?.ownedByColumn = newColumn }
+        }
     }
 }
 
