@@ -113,3 +113,57 @@ struct CompactRecordTests {
         Self.expectCorrupt([1, flags, RecordCodec.Tag.int.rawValue | 2 << 4, 0x80, 0x80], "an int whose varint runs past its span")
     }
 }
+
+/// The row-id column of a table row is stored once, in the key: the record keeps its tag.
+@Suite("Row id column stored once")
+struct RowIDColumnTests {
+    @Test("the id column keeps only its tag; every reader gives the id back; update, reopen and check pass")
+    func rowIDColumnStoredOnce() throws {
+        try withBackend(.posix) { backend, directory in
+            let path = directory + "/rowid.vireo"
+            var store = try Store.open(path: path, options: testOptions(backend))
+            try store.write { try $0.createTable(BTreeFillTests.table) }
+            try BTreeFillTests.insertRows(Array(1...500), into: store, perTransaction: 100)
+            try store.write { transaction in
+                _ = try transaction.update("items", rowID: 5, to: [.int(5), .int(1), .text("changed"), .double(0.5)])
+            }
+            try store.close()
+            store = try Store.open(path: path, options: testOptions(backend))
+            let table = try store.catalog.table("items")
+            try store.read { snapshot in
+                let raw = try KeyCodec.withRowIDKey(300) { key in
+                    try table.tree.withValue(forKey: key, in: snapshot.pages) { Array($0) }
+                }
+                #expect(raw?[2] == RecordCodec.Tag.rowID.rawValue, "expected the row id tag first in \(String(describing: raw))")
+                #expect(throws: VireoError.self, "a reader that does not give the id must fail, not guess") {
+                    try raw?.withUnsafeBytes { _ = try RecordView($0).values() }
+                }
+                #expect(try snapshot.row(table, rowID: 300)?.first == .int(300))
+                #expect(try snapshot.row(table, rowID: 5) == [.int(5), .int(1), .text("changed"), .double(0.5)])
+                var scanned = 0
+                try snapshot.scanRows(table) { rowID, record in
+                    let value = try record.value(at: 0)
+                    #expect(value == .int(rowID), "scan of row \(rowID)")
+                    scanned += 1
+                    return true
+                }
+                #expect(scanned == 500, "expected 500 rows scanned, got \(scanned)")
+                let wanted: [Int64] = [499, 3, 250]
+                var batch: [Int64: Value] = [:]
+                try snapshot.withRows(table, rowIDs: wanted) { index, record in batch[wanted[index]] = try record.value(at: 0) }
+                var locators = [RowLocator](repeating: .none, count: wanted.count)
+                for _ in 0..<2 {  // the second pass goes through the locators the first one found
+                    try locators.withUnsafeMutableBufferPointer { buffer in
+                        try snapshot.withRows(table, rowIDs: wanted, locators: buffer.baseAddress!) { index, record in
+                            let value = try record.value(at: 0)
+                            #expect(value == .int(wanted[index]), "located row \(wanted[index])")
+                        }
+                    }
+                }
+                #expect(batch == [499: .int(499), 3: .int(3), 250: .int(250)], "batch read: \(batch)")
+            }
+            try expectSound(store)
+            try store.close()
+        }
+    }
+}

@@ -29,6 +29,10 @@
 //                             sign byte 2 is NaN, 3 Infinity, 4 -Infinity, each with scale 0
 //                             and no coefficient bytes (added later in issue 10; older
 //                             records never hold them, older readers refuse them)
+//   13 row id                 no bytes: the column holds the row's id, which is the record's
+//                             key in its table's tree (written in the compact layout only, by
+//                             StoreTransaction for a table's row-id column; the reader is given
+//                             the id with the record, RecordView(_:rowID:))
 //
 // Invariants (checked when reading; a violation throws VireoError(.corruption)):
 //   1. n <= the record's byte count (every column costs at least its tag byte).
@@ -55,11 +59,12 @@
 //
 // A value is stored as in the offset-table layout except doubles: the IEEE 754 bit pattern
 // without its low-order zero bytes, so 0 to 8 bytes holding the pattern's high bytes,
-// little-endian (0.0 takes none, 1.5 or 12345.75 one to three); the lowest byte kept is
-// never zero. Invariant 2 holds with the lengths in place of the ends. Reading one column
+// little-endian (0.0 takes none, 1.5 two bytes, 12345.75 four); the lowest byte kept is
+// never zero. A table's row-id column holding the row's id is tag 13 with no bytes (the key
+// has the id). Invariant 2 holds with the lengths in place of the ends. Reading one column
 // walks the header up to it (at most `compactColumnCountMax` bytes and length varints); what
-// it saves is one offset per column and most of a double's bytes: 36 → 28 bytes for a row of
-// (bigint, int, 14-byte text, double).
+// it saves is one offset per column, most of a double's bytes and the row id: 36 → 25 bytes
+// for a table row of (bigint row id, int, 14-byte text, double).
 
 /// Encodes and decodes table rows in the record format described at the top of this file.
 public enum RecordCodec {
@@ -68,6 +73,7 @@ public enum RecordCodec {
     enum Tag: UInt8 {
         case null = 0, falseValue = 1, trueValue = 2, int = 3, double = 4
         case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9, interval = 10, array = 11, numeric = 12
+        case rowID = 13
     }
 
     /// Float32 payloads start at a multiple of this many bytes from the record's start.
@@ -84,6 +90,15 @@ public enum RecordCodec {
     /// Reserves the needed capacity once, so the only allocation is the growth of `bytes`.
     public static func encode(_ row: [Value], into bytes: inout [UInt8]) {
         encode(row, into: &bytes, layout: fitsCompactLayout(row) ? .compact : .offsetTable)
+    }
+
+    /// Appends the encoding of a table row stored under `rowID`: when column `rowIDColumn`
+    /// holds that id, a compact record keeps only its tag (the key holds the id), so the
+    /// reader must give the id back (`RecordView(_:rowID:)`).
+    public static func encode(_ row: [Value], into bytes: inout [UInt8], rowIDColumn: Int?, rowID: Int64) {
+        guard fitsCompactLayout(row) else { return encode(row, into: &bytes, layout: .offsetTable) }
+        let column = rowIDColumn.flatMap { row.indices.contains($0) && row[$0] == .int(rowID) ? $0 : nil }
+        encodeCompact(row, into: &bytes, rowIDColumn: column)
     }
 
     /// The two layouts of the header (see the top of this file).
@@ -161,11 +176,12 @@ public enum RecordCodec {
         try RecordView(bytes).withVector(at: index, body)
     }
 
-    static func encodeCompact(_ row: [Value], into bytes: inout [UInt8]) {
+    /// Appends `row` in the compact layout; column `rowIDColumn`, if given, as a row id tag.
+    static func encodeCompact(_ row: [Value], into bytes: inout [UInt8], rowIDColumn: Int? = nil) {
         assert(fitsCompactLayout(row), "compact layout for a row it cannot hold")
         var payloadBytes = 0
         var headerBytes = Varint.size(of: UInt64(row.count)) + 1
-        for value in row {
+        for (column, value) in row.enumerated() where column != rowIDColumn {
             let length = compactPayloadSizeBytes(value)
             payloadBytes += length
             headerBytes += length < compactLengthEscape ? 1 : 1 + Varint.size(of: UInt64(length))
@@ -173,14 +189,15 @@ public enum RecordCodec {
         bytes.reserveCapacity(bytes.count + headerBytes + payloadBytes)
         Varint.append(UInt64(row.count), to: &bytes)
         bytes.append(compactFlags)
-        for value in row {
+        for (column, value) in row.enumerated() {
+            if column == rowIDColumn { bytes.append(Tag.rowID.rawValue); continue }
             let length = compactPayloadSizeBytes(value)
             let nibble = min(length, compactLengthEscape)
             bytes.append(tag(of: value).rawValue | UInt8(nibble) << 4)
             if nibble == compactLengthEscape { Varint.append(UInt64(length), to: &bytes) }
         }
         let payloadStart = bytes.count
-        for value in row {
+        for (column, value) in row.enumerated() where column != rowIDColumn {
             if case .double(let number) = value {
                 appendTrimmedDouble(number, to: &bytes)
             } else {

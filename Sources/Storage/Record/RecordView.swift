@@ -10,6 +10,8 @@ public struct RecordView {
     public let bytes: UnsafeRawBufferPointer
     /// How many columns the record holds.
     public let columnCount: Int
+    /// The id of the row the record is stored under, for a column that holds it by a tag.
+    private let rowID: Int64?
     /// Width of an offset-table entry; 0 for a compact record, which has no table.
     private let offsetWidthBytes: Int
     /// Where the tags (compact: the per-column header bytes) begin.
@@ -18,8 +20,11 @@ public struct RecordView {
     private let payloadStart: Int
 
     /// Parses and checks the header of the record in `bytes`.
-    public init(_ bytes: UnsafeRawBufferPointer) throws {
+    /// `rowID` is the id the record is stored under, given by readers of a table's rows; a
+    /// column holding it by a row id tag reads as corruption without it.
+    public init(_ bytes: UnsafeRawBufferPointer, rowID: Int64? = nil) throws {
         self.bytes = bytes
+        self.rowID = rowID
         var offset = 0
         let count = try Varint.read(from: bytes, at: &offset)
         guard count <= UInt64(bytes.count) else {
@@ -98,6 +103,10 @@ public struct RecordView {
             }
             return .array(elements)
         case .numeric: return .numeric(try readNumeric(span, index))
+        case .rowID:
+            guard let rowID else { throw Self.corrupt("column \(index) holds the row id, which was not given") }
+            try expectEmpty(span, index)
+            return .int(rowID)
         }
     }
 
