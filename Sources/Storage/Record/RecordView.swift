@@ -254,10 +254,9 @@ public struct RecordView {
         guard span.count <= 8, span.isEmpty || bytes[span.lowerBound] != 0 else {
             throw Self.corrupt("column \(index) double of \(span.count) bytes is not in its shortest form")
         }
+        // Each byte shifts the ones before it down: the last one kept ends as the top byte.
         var pattern: UInt64 = 0
-        for (byteIndex, byte) in bytes[span].enumerated() {
-            pattern |= UInt64(byte) << (8 * UInt64(8 - span.count + byteIndex))
-        }
+        for offset in span { pattern = pattern >> 8 | UInt64(bytes[offset]) << 56 }
         return Double(bitPattern: pattern)
     }
 
