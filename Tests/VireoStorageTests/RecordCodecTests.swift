@@ -73,13 +73,15 @@ struct RecordCodecTests {
         #expect(column == .vector(vector), "decodeColumn of the vector after a 1 MiB text differs")
     }
 
-    @Test("offset widths 1, 2, 4 bytes are chosen by payload size and all decode")
+    @Test("offset widths 1, 2, 4 bytes are chosen by payload size and all decode (offset-table layout)")
     func offsetWidths() throws {
         for size in [0, 254, 255, 256, 65_534, 65_535, 65_536, 70_000] {
             let row: [Value] = [.bytes(Array(repeating: 7, count: size)), .int(-5), .null]
-            let bytes = RecordCodec.encode(row)
+            var bytes: [UInt8] = []
+            RecordCodec.encode(row, into: &bytes, layout: .offsetTable)
             let expectedWidthCode = size + 1 <= 0xFF ? 0 : (size + 1 <= 0xFFFF ? 1 : 2)
             #expect(bytes[1] == UInt8(expectedWidthCode), "payload \(size): expected width code \(expectedWidthCode), got \(bytes[1])")
+            #expect(try RecordCodec.decode(bytes) == row, "payload \(size): the offset-table record does not decode to its row")
             try roundTrip(row)
         }
         // Width 8 is only written for payloads over 4 GiB; decode a hand-made one instead.

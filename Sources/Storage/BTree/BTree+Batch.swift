@@ -52,7 +52,7 @@ extension RowSource {
         let order = rowIDs.indices.sorted { rowIDs[$0] < rowIDs[$1] }
         let keys = order.map { KeyCodec.encodeRowID(rowIDs[$0]) }
         try table.tree.withValues(forSortedKeys: keys, in: pages) { sortedIndex, value in
-            try body(order[sortedIndex], try RecordView(value))
+            try body(order[sortedIndex], try RecordView(value, rowID: rowIDs[order[sortedIndex]]))
         }
     }
 }

@@ -107,7 +107,7 @@ extension RowSource {
             let pageNumbers = located.map { locators[$0].page }
             try pageNumbers.withUnsafeBufferPointer { numbers in
                 try pages.withCachedPages(numbers) { buffers in
-                    try withLocatedRows(table, located, keys, locators, buffers, &missing, body)
+                    try withLocatedRows(table, located, rowIDs, keys, locators, buffers, &missing, body)
                 }
             }
         }
@@ -116,13 +116,13 @@ extension RowSource {
         try table.tree.withValues(forSortedKeys: order.map { keys[$0] }, in: pages, located: { sortedIndex, locator in
             locators[order[sortedIndex]] = locator
         }) { sortedIndex, value in
-            try body(order[sortedIndex], try RecordView(value))
+            try body(order[sortedIndex], try RecordView(value, rowID: rowIDs[order[sortedIndex]]))
         }
     }
 
     /// The rows `located` through their locators' pages (`buffers`, empty for a page not in
     /// memory, read then through `withPage`); those whose locator does not hold go to `missing`.
-    private func withLocatedRows(_ table: TableDefinition, _ located: [Int], _ keys: [[UInt8]],
+    private func withLocatedRows(_ table: TableDefinition, _ located: [Int], _ rowIDs: [Int64], _ keys: [[UInt8]],
                                  _ locators: UnsafeMutablePointer<RowLocator>, _ buffers: UnsafeBufferPointer<UnsafeRawBufferPointer>,
                                  _ missing: inout [Int], _ body: (Int, RecordView) throws -> Void) throws {
         for buffer in buffers where buffer.baseAddress != nil { vireo_prefetch(buffer.baseAddress, 64) }
@@ -139,13 +139,13 @@ extension RowSource {
             var found: RowLocator?
             if page.baseAddress == nil {
                 found = try keys[i].withUnsafeBytes { key in
-                    try table.tree.withValue(forKey: key, at: locators[i], in: pages) { try body(i, try RecordView($0)) }
+                    try table.tree.withValue(forKey: key, at: locators[i], in: pages) { try body(i, try RecordView($0, rowID: rowIDs[i])) }
                 }
             } else if slots[j] >= 0 {
                 if j + 1 < located.count, slots[j + 1] >= 0, let next = try? BTreeNode.cellOffset(buffers[j + 1], slots[j + 1]) {
                     vireo_prefetch(buffers[j + 1].baseAddress! + next, min(buffers[j + 1].count - next, 2048))
                 }
-                try table.tree.withLeafValue(page, slots[j], pages) { try body(i, try RecordView($0)) }
+                try table.tree.withLeafValue(page, slots[j], pages) { try body(i, try RecordView($0, rowID: rowIDs[i])) }
                 found = RowLocator(page: locators[i].page, slot: UInt16(slots[j]), lsn: locators[i].lsn)
             }
             if let found {

@@ -22,7 +22,7 @@ extension RowSource {
     /// Calls `body` with the stored record of row `rowID`; nil when there is no such row.
     public func withRow<R>(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> R) throws -> R? {
         try KeyCodec.withRowIDKey(rowID) { key in
-            try table.tree.withValue(forKey: key, in: pages) { try body(try RecordView($0)) }
+            try table.tree.withValue(forKey: key, in: pages) { try body(try RecordView($0, rowID: rowID)) }
         }
     }
 
@@ -46,7 +46,8 @@ extension RowSource {
                          reverse: Bool = false, _ body: (Int64, RecordView) throws -> Bool) throws {
         try table.tree.scan(in: pages, from: lower.map { KeyBound(KeyCodec.encodeRowID($0)) },
                             to: upper.map { KeyBound(KeyCodec.encodeRowID($0)) }, reverse: reverse) { key, value in
-            try body(try KeyCodec.decodeRowID(key), try RecordView(value))
+            let rowID = try KeyCodec.decodeRowID(key)
+            return try body(rowID, try RecordView(value, rowID: rowID))
         }
     }
 

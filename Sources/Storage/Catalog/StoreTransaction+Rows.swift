@@ -24,7 +24,7 @@ extension StoreTransaction {
         var row = row
         let rowID = try presetRowID ?? assignRowID(table, &row)
         try validate(row, for: table)
-        if try insertRecord(row, rowID: rowID, into: table.tree) {
+        if try insertRecord(row, rowID: rowID, into: table) {
             throw duplicateKey(table, rowIDColumn: table.rowIDColumn, rowID: rowID)
         }
         noteRowID(rowID, in: table)
@@ -40,15 +40,23 @@ extension StoreTransaction {
 
     /// Adds `row` under `rowID` unless the key is present; true when it was (nothing
     /// changed). The key lives on the stack and the record in `recordBuffer`.
-    private func insertRecord(_ row: [Value], rowID: Int64, into tree: BTree) throws -> Bool {
+    private func insertRecord(_ row: [Value], rowID: Int64, into table: TableDefinition) throws -> Bool {
         var record = recordBuffer
         recordBuffer = []
         defer { if record.capacity <= Self.recordBufferBytesMax { recordBuffer = record } }
         record.removeAll(keepingCapacity: true)
-        RecordCodec.encode(row, into: &record)
+        RecordCodec.encode(row, into: &record, rowIDColumn: table.rowIDColumn, rowID: rowID)
         return try KeyCodec.withRowIDKey(rowID) { key in
-            try record.withUnsafeBytes { try tree.insert(key: key, value: $0, ifPresent: .keep, in: pages) }
+            try record.withUnsafeBytes { try table.tree.insert(key: key, value: $0, ifPresent: .keep, in: pages) }
         }
+    }
+
+    /// The record of `row` stored under `rowID`, its row-id column kept in the key: the same
+    /// bytes an insert writes, so an update of the same size overwrites the cell in place.
+    static func record(_ row: [Value], of table: TableDefinition, rowID: Int64) -> [UInt8] {
+        var record: [UInt8] = []
+        RecordCodec.encode(row, into: &record, rowIDColumn: table.rowIDColumn, rowID: rowID)
+        return record
     }
 
     /// Replaces row `rowID` with `row`; returns the row's id afterwards (it changes
@@ -78,7 +86,7 @@ extension StoreTransaction {
                 for key in oldKeys { try BTree(root: index.root).remove(key: key, in: pages) }
                 try insertIndexEntries(index, table: table, row: row, rowID: rowID)
             }
-            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(row), in: pages)
+            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: Self.record(row, of: table, rowID: rowID), in: pages)
             try log(.update(table: tableName, rowID: rowID, row: row))
             return rowID
         }
@@ -92,7 +100,7 @@ extension StoreTransaction {
         if let column = table.rowIDColumn, row[column] != .int(rowID) { return nil }
         try validate(row, for: table)
         let key = KeyCodec.encodeRowID(rowID)
-        guard try table.tree.insert(key: key, value: RecordCodec.encode(row), in: pages) else {
+        guard try table.tree.insert(key: key, value: Self.record(row, of: table, rowID: rowID), in: pages) else {
             // There was no such row: take back what the insert added.
             _ = try table.tree.remove(key: key, in: pages)
             return .some(nil)

@@ -293,7 +293,7 @@ extension StoreTransaction {
             return true
         }
         for (rowID, row) in rows {
-            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: RecordCodec.encode(transform(row)), in: pages)
+            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: Self.record(transform(row), of: table, rowID: rowID), in: pages)
         }
     }
 

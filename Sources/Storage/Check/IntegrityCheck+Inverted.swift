@@ -24,9 +24,10 @@ extension IntegrityChecker {
         do {
             var expected = ExpectedInverted()
             try table.tree.scan(in: pages) { key, value in
-                let row = try RecordView(value).values()
+                let rowID = try KeyCodec.decodeRowID(key)
+                let row = try RecordView(value, rowID: rowID).values()
                 if let document = try StoreTransaction.invertedDocument(index, table: table, row: row) {
-                    expected.add(document, rowID: try KeyCodec.decodeRowID(key))
+                    expected.add(document, rowID: rowID)
                 }
                 return true
             }

@@ -109,7 +109,7 @@ struct IntegrityChecker {
             var expected: [[UInt8]: Int64] = [:]
             try table.tree.scan(in: pages) { key, value in
                 let rowID = try KeyCodec.decodeRowID(key)
-                let row = try RecordView(value).values()
+                let row = try RecordView(value, rowID: rowID).values()
                 for entry in try StoreTransaction.indexKeys(index, table: table, row: row, rowID: rowID) { expected[entry] = rowID }
                 return true
             }
@@ -134,7 +134,7 @@ struct IntegrityChecker {
             var expected = Set<[UInt8]>()
             try table.tree.scan(in: pages) { key, value in
                 let rowID = try KeyCodec.decodeRowID(key)
-                for lexeme in try StoreTransaction.lexemes(index, table: table, row: try RecordView(value).values()) {
+                for lexeme in try StoreTransaction.lexemes(index, table: table, row: try RecordView(value, rowID: rowID).values()) {
                     var entry = KeyCodec.encode([.text(lexeme)])
                     KeyCodec.appendRowID(rowID, to: &entry)
                     expected.insert(entry)

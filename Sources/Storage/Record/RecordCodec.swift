@@ -29,6 +29,10 @@
 //                             sign byte 2 is NaN, 3 Infinity, 4 -Infinity, each with scale 0
 //                             and no coefficient bytes (added later in issue 10; older
 //                             records never hold them, older readers refuse them)
+//   13 row id                 no bytes: the column holds the row's id, which is the record's
+//                             key in its table's tree (written in the compact layout only, by
+//                             StoreTransaction for a table's row-id column; the reader is given
+//                             the id with the record, RecordView(_:rowID:))
 //
 // Invariants (checked when reading; a violation throws VireoError(.corruption)):
 //   1. n <= the record's byte count (every column costs at least its tag byte).
@@ -41,6 +45,26 @@
 // chosen from an upper bound of the payload size (it counts 3 padding bytes per vector), so
 // a record near a width boundary may use the wider width; readers only use the stored code.
 // No size limit lives here: limits are checked where input enters (the query layer).
+//
+// Compact layout (flags = 0x04; written since 5 Dec 2026 for rows of at most
+// `compactColumnCountMax` columns holding no vector and no array; the offset-table layout
+// above is still written for the others and read everywhere):
+//
+//   offset  size      field
+//   0       varint    n, the column count
+//   +0      1         flags = 0x04 (bit 2: compact; bits 0-1 zero)
+//   +1      ...       per column one byte: low 4 bits the type tag, high 4 bits the value's
+//                     length in bytes (0-14); 15 means a varint of the length (>= 15) follows
+//   ...               payload: the values back to back
+//
+// A value is stored as in the offset-table layout except doubles: the IEEE 754 bit pattern
+// without its low-order zero bytes, so 0 to 8 bytes holding the pattern's high bytes,
+// little-endian (0.0 takes none, 1.5 two bytes, 12345.75 four); the lowest byte kept is
+// never zero. A table's row-id column holding the row's id is tag 13 with no bytes (the key
+// has the id). Invariant 2 holds with the lengths in place of the ends. Reading one column
+// walks the header up to it (at most `compactColumnCountMax` bytes and length varints); what
+// it saves is one offset per column, most of a double's bytes and the row id: 36 → 25 bytes
+// for a table row of (bigint row id, int, 14-byte text, double).
 
 /// Encodes and decodes table rows in the record format described at the top of this file.
 public enum RecordCodec {
@@ -49,6 +73,7 @@ public enum RecordCodec {
     enum Tag: UInt8 {
         case null = 0, falseValue = 1, trueValue = 2, int = 3, double = 4
         case text = 5, bytes = 6, json = 7, timestamp = 8, vector = 9, interval = 10, array = 11, numeric = 12
+        case rowID = 13
     }
 
     /// Float32 payloads start at a multiple of this many bytes from the record's start.
@@ -64,6 +89,47 @@ public enum RecordCodec {
     /// Appends the encoding of `row` to `bytes`; the record starts at `bytes.count` on entry.
     /// Reserves the needed capacity once, so the only allocation is the growth of `bytes`.
     public static func encode(_ row: [Value], into bytes: inout [UInt8]) {
+        encode(row, into: &bytes, layout: fitsCompactLayout(row) ? .compact : .offsetTable)
+    }
+
+    /// Appends the encoding of a table row stored under `rowID`: when column `rowIDColumn`
+    /// holds that id, a compact record keeps only its tag (the key holds the id), so the
+    /// reader must give the id back (`RecordView(_:rowID:)`).
+    public static func encode(_ row: [Value], into bytes: inout [UInt8], rowIDColumn: Int?, rowID: Int64) {
+        guard fitsCompactLayout(row) else { return encode(row, into: &bytes, layout: .offsetTable) }
+        let column = rowIDColumn.flatMap { row.indices.contains($0) && row[$0] == .int(rowID) ? $0 : nil }
+        encodeCompact(row, into: &bytes, rowIDColumn: column)
+    }
+
+    /// The two layouts of the header (see the top of this file).
+    enum Layout {
+        case offsetTable, compact
+    }
+
+    /// Flags byte of a compact record.
+    static let compactFlags: UInt8 = 0x04
+    /// Widest row written in the compact layout: reading a column walks the header up to it.
+    static let compactColumnCountMax = 16
+    /// A compact header byte's length nibble that says a varint length follows.
+    static let compactLengthEscape = 15
+
+    /// Whether `row` is written in the compact layout: few columns, and no value whose
+    /// bytes depend on where the payload starts (a vector's padding, nested in an array too).
+    static func fitsCompactLayout(_ row: [Value]) -> Bool {
+        guard row.count <= compactColumnCountMax else { return false }
+        for value in row {
+            switch value {
+            case .vector, .array: return false
+            default: continue
+            }
+        }
+        return true
+    }
+
+    /// Appends `row` in the given layout (tests write the offset-table layout of older
+    /// databases with it).
+    static func encode(_ row: [Value], into bytes: inout [UInt8], layout: Layout) {
+        if layout == .compact { return encodeCompact(row, into: &bytes) }
         var payloadUpperBoundBytes = 0
         for value in row { payloadUpperBoundBytes += payloadSizeBytesMax(value) }
         let widthCode = offsetWidthCode(payloadSizeBytes: payloadUpperBoundBytes)
@@ -108,6 +174,59 @@ public enum RecordCodec {
         _ body: (UnsafeBufferPointer<Float>) throws -> Result
     ) throws -> Result? {
         try RecordView(bytes).withVector(at: index, body)
+    }
+
+    /// Appends `row` in the compact layout; column `rowIDColumn`, if given, as a row id tag.
+    static func encodeCompact(_ row: [Value], into bytes: inout [UInt8], rowIDColumn: Int? = nil) {
+        assert(fitsCompactLayout(row), "compact layout for a row it cannot hold")
+        var payloadBytes = 0
+        var headerBytes = Varint.size(of: UInt64(row.count)) + 1
+        for (column, value) in row.enumerated() where column != rowIDColumn {
+            let length = compactPayloadSizeBytes(value)
+            payloadBytes += length
+            headerBytes += length < compactLengthEscape ? 1 : 1 + Varint.size(of: UInt64(length))
+        }
+        bytes.reserveCapacity(bytes.count + headerBytes + payloadBytes)
+        Varint.append(UInt64(row.count), to: &bytes)
+        bytes.append(compactFlags)
+        for (column, value) in row.enumerated() {
+            if column == rowIDColumn { bytes.append(Tag.rowID.rawValue); continue }
+            let length = compactPayloadSizeBytes(value)
+            let nibble = min(length, compactLengthEscape)
+            bytes.append(tag(of: value).rawValue | UInt8(nibble) << 4)
+            if nibble == compactLengthEscape { Varint.append(UInt64(length), to: &bytes) }
+        }
+        let payloadStart = bytes.count
+        for (column, value) in row.enumerated() where column != rowIDColumn {
+            if case .double(let number) = value {
+                appendTrimmedDouble(number, to: &bytes)
+            } else {
+                appendPayload(value, to: &bytes, recordStart: 0)
+            }
+        }
+        assert(bytes.count - payloadStart == payloadBytes, "compact payload differs from its header's lengths")
+    }
+
+    /// The exact payload size of `value` in a compact record (no vectors or arrays there).
+    static func compactPayloadSizeBytes(_ value: Value) -> Int {
+        switch value {
+        case .double(let number): trimmedDoubleSizeBytes(number)
+        case .numeric(let number):
+            Varint.size(of: UInt64(number.scale)) + 1 + (number.kind == .finite ? number.coefficient.littleEndianBytes.count : 0)
+        default: payloadSizeBytesMax(value)
+        }
+    }
+
+    /// Bytes a double keeps in a compact record: its bit pattern without low zero bytes.
+    static func trimmedDoubleSizeBytes(_ number: Double) -> Int {
+        let pattern = number.bitPattern
+        return pattern == 0 ? 0 : 8 - pattern.trailingZeroBitCount / 8
+    }
+
+    static func appendTrimmedDouble(_ number: Double, to bytes: inout [UInt8]) {
+        let pattern = number.bitPattern
+        let kept = trimmedDoubleSizeBytes(number)
+        for byteIndex in (8 - kept)..<8 { bytes.append(UInt8(truncatingIfNeeded: pattern >> (8 * UInt64(byteIndex)))) }
     }
 
     // MARK: Encoding helpers

@@ -1,6 +1,7 @@
 // Reading side of the record format described in RecordCodec.swift. A RecordView parses
 // only the header; each column is validated when it is read, so reading one column costs
-// O(1) plus that column's size, and nothing here traps on malformed bytes.
+// O(1) plus that column's size (a compact record: a walk of its header, at most
+// RecordCodec.compactColumnCountMax entries), and nothing here traps on malformed bytes.
 
 /// A parsed record header over borrowed bytes: reads single columns without decoding the
 /// others. Valid only while the bytes it was made from stay alive and unchanged.
@@ -9,14 +10,21 @@ public struct RecordView {
     public let bytes: UnsafeRawBufferPointer
     /// How many columns the record holds.
     public let columnCount: Int
+    /// The id of the row the record is stored under, for a column that holds it by a tag.
+    private let rowID: Int64?
+    /// Width of an offset-table entry; 0 for a compact record, which has no table.
     private let offsetWidthBytes: Int
+    /// Where the tags (compact: the per-column header bytes) begin.
     private let tagsStart: Int
     private let tableStart: Int
     private let payloadStart: Int
 
     /// Parses and checks the header of the record in `bytes`.
-    public init(_ bytes: UnsafeRawBufferPointer) throws {
+    /// `rowID` is the id the record is stored under, given by readers of a table's rows; a
+    /// column holding it by a row id tag reads as corruption without it.
+    public init(_ bytes: UnsafeRawBufferPointer, rowID: Int64? = nil) throws {
         self.bytes = bytes
+        self.rowID = rowID
         var offset = 0
         let count = try Varint.read(from: bytes, at: &offset)
         guard count <= UInt64(bytes.count) else {
@@ -24,10 +32,22 @@ public struct RecordView {
         }
         guard offset < bytes.count else { throw Self.corrupt("truncated header") }
         let flags = bytes[offset]
-        guard flags & ~0x03 == 0 else { throw Self.corrupt("unknown flags \(flags)") }
         columnCount = Int(count)
-        offsetWidthBytes = 1 << Int(flags)
         tagsStart = offset + 1
+        if flags == RecordCodec.compactFlags {
+            offsetWidthBytes = 0
+            tableStart = tagsStart
+            var position = tagsStart
+            var payloadBytes = 0
+            for _ in 0..<columnCount { payloadBytes += try Self.compactEntry(bytes, at: &position).length }
+            payloadStart = position
+            guard payloadBytes == bytes.count - payloadStart else {
+                throw Self.corrupt("payload is \(bytes.count - payloadStart) bytes, lengths say \(payloadBytes)")
+            }
+            return
+        }
+        guard flags & ~0x03 == 0 else { throw Self.corrupt("unknown flags \(flags)") }
+        offsetWidthBytes = 1 << Int(flags)
         tableStart = tagsStart + columnCount
         payloadStart = tableStart + columnCount * offsetWidthBytes
         guard payloadStart <= bytes.count else { throw Self.corrupt("truncated header") }
@@ -41,21 +61,36 @@ public struct RecordView {
     public func values() throws -> [Value] {
         var result: [Value] = []
         result.reserveCapacity(columnCount)
-        for index in 0..<columnCount { result.append(try value(at: index)) }
+        guard offsetWidthBytes == 0 else {
+            for index in 0..<columnCount { result.append(try value(at: index)) }
+            return result
+        }
+        // One walk of a compact header rather than one per column.
+        var position = tagsStart
+        var start = payloadStart
+        for index in 0..<columnCount {
+            let (tagByte, length) = try Self.compactEntry(bytes, at: &position)
+            result.append(try value(try Self.tag(tagByte, index), start..<(start + length), index))
+            start += length
+        }
         return result
     }
 
     /// Decodes column `index` alone.
     public func value(at index: Int) throws -> Value {
-        let tag = try self.tag(at: index)
-        let span = try self.span(ofColumn: index)
+        let (tag, span) = try field(at: index)
+        return try value(tag, span, index)
+    }
+
+    private func value(_ tag: RecordCodec.Tag, _ span: Range<Int>, _ index: Int) throws -> Value {
         switch tag {
         case .null: try expectEmpty(span, index); return .null
         case .falseValue: try expectEmpty(span, index); return .bool(false)
         case .trueValue: try expectEmpty(span, index); return .bool(true)
         case .int: return .int(try readInteger(span, index))
         case .timestamp: return .timestamp(try readInteger(span, index))
-        case .double: return .double(try readDouble(span, index))
+        case .double:
+            return .double(offsetWidthBytes == 0 ? try readTrimmedDouble(span, index) : try readDouble(span, index))
         case .text: return .text(try readText(span, index))
         case .json: return .json(try readText(span, index))
         case .bytes: return .bytes(Array(UnsafeRawBufferPointer(rebasing: bytes[span])))
@@ -68,6 +103,10 @@ public struct RecordView {
             }
             return .array(elements)
         case .numeric: return .numeric(try readNumeric(span, index))
+        case .rowID:
+            guard let rowID else { throw Self.corrupt("column \(index) holds the row id, which was not given") }
+            try expectEmpty(span, index)
+            return .int(rowID)
         }
     }
 
@@ -91,7 +130,7 @@ public struct RecordView {
 
     /// Whether column `index` is NULL, without decoding it.
     public func isNull(at index: Int) throws -> Bool {
-        try tag(at: index) == .null
+        try field(at: index).tag == .null
     }
 
     /// Calls `body` with the elements of vector column `index`, in place when they are 4-byte
@@ -100,12 +139,13 @@ public struct RecordView {
     public func withVector<Result>(
         at index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> Result
     ) throws -> Result? {
-        switch try tag(at: index) {
+        let (tag, span) = try field(at: index)
+        switch tag {
         case .null: return nil
         case .vector: break
         default: throw VireoError(.typeMismatch, "record column \(index) does not hold a vector")
         }
-        let elements = try vectorElements(try span(ofColumn: index), index)
+        let elements = try vectorElements(span, index)
         #if _endian(little)
         if let base = elements.start, UInt(bitPattern: base) % UInt(MemoryLayout<Float>.alignment) == 0 {
             return try base.withMemoryRebound(to: Float.self, capacity: elements.count) {
@@ -121,12 +161,45 @@ public struct RecordView {
 
     // MARK: Header access
 
+    /// The tag and absolute byte range of column `index`, in either layout.
+    @inline(__always)
+    func field(at index: Int) throws -> (tag: RecordCodec.Tag, span: Range<Int>) {
+        guard offsetWidthBytes == 0 else { return (try tag(at: index), try span(ofColumn: index)) }
+        guard index >= 0 && index < columnCount else {
+            throw Self.corrupt("column \(index) requested from a record of \(columnCount) columns")
+        }
+        var position = tagsStart
+        var start = payloadStart
+        for _ in 0..<index { start += try Self.compactEntry(bytes, at: &position).length }
+        let (tagByte, length) = try Self.compactEntry(bytes, at: &position)
+        return (try Self.tag(tagByte, index), start..<(start + length))
+    }
+
+    /// Reads one compact header entry at `position` and moves past it.
+    @inline(__always)
+    private static func compactEntry(_ bytes: UnsafeRawBufferPointer, at position: inout Int) throws -> (tag: UInt8, length: Int) {
+        guard position < bytes.count else { throw Self.corrupt("truncated header") }
+        let byte = bytes[position]
+        position += 1
+        let nibble = Int(byte >> 4)
+        guard nibble == RecordCodec.compactLengthEscape else { return (byte & 0x0F, nibble) }
+        let length = try Varint.read(from: bytes, at: &position)
+        guard length >= UInt64(RecordCodec.compactLengthEscape), length <= UInt64(bytes.count) else {
+            throw Self.corrupt("column length \(length) is not a valid escaped length")
+        }
+        return (byte & 0x0F, Int(length))
+    }
+
     func tag(at index: Int) throws -> RecordCodec.Tag {
         guard index >= 0 && index < columnCount else {
             throw Self.corrupt("column \(index) requested from a record of \(columnCount) columns")
         }
-        guard let tag = RecordCodec.Tag(rawValue: bytes[tagsStart + index]) else {
-            throw Self.corrupt("unknown type tag \(bytes[tagsStart + index]) in column \(index)")
+        return try Self.tag(bytes[tagsStart + index], index)
+    }
+
+    private static func tag(_ byte: UInt8, _ index: Int) throws -> RecordCodec.Tag {
+        guard let tag = RecordCodec.Tag(rawValue: byte) else {
+            throw corrupt("unknown type tag \(byte) in column \(index)")
         }
         return tag
     }
@@ -174,6 +247,17 @@ public struct RecordView {
         guard span.count == 8 else { throw Self.corrupt("column \(index) double is \(span.count) bytes") }
         let pattern = bytes.loadUnaligned(fromByteOffset: span.lowerBound, as: UInt64.self)
         return Double(bitPattern: UInt64(littleEndian: pattern))
+    }
+
+    /// A compact record's double: the high bytes of its bit pattern, low zero bytes left out.
+    private func readTrimmedDouble(_ span: Range<Int>, _ index: Int) throws -> Double {
+        guard span.count <= 8, span.isEmpty || bytes[span.lowerBound] != 0 else {
+            throw Self.corrupt("column \(index) double of \(span.count) bytes is not in its shortest form")
+        }
+        // Each byte shifts the ones before it down: the last one kept ends as the top byte.
+        var pattern: UInt64 = 0
+        for offset in span { pattern = pattern >> 8 | UInt64(bytes[offset]) << 56 }
+        return Double(bitPattern: pattern)
     }
 
     private func readInterval(_ span: Range<Int>, _ index: Int) throws -> Interval {
