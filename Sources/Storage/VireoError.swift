@@ -100,6 +100,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case duplicateCursor = "duplicate_cursor"
         /// COPY data that is not in the binary format it claims (22P04).
         case badCopyFileFormat = "bad_copy_file_format"
+        /// A bit string of another length than its bit(n) type's (22026).
+        case stringDataLengthMismatch = "string_data_length_mismatch"
     }
 
     public var code: Code
@@ -224,6 +226,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .withCheckOptionViolation: "44000"
         case .foreignKeyViolation: "23503"
         case .invalidForeignKey: "42830"
+        case .stringDataLengthMismatch: "22026"
         }
     }
 }

@@ -300,6 +300,7 @@ extension Parser {
         case "char", "bpchar": return .char(length: try parseTypeModifiers(countMax: 1).first)
         case "timestamp", "timestamptz": return try parseTimestampType(withTimeZone: name == "timestamptz")
         case "vector": return .vector(dimension: try parseTypeModifiers(countMax: 1).first)
+        case "bit" where acceptKeyword(.varying): return .other(name: "varbit", modifiers: try parseTypeModifiers(countMax: 1))
         case "date": return .date
         case "uuid": return .uuid
         case "interval": return .interval
