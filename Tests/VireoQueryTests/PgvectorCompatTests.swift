@@ -40,6 +40,7 @@ struct PgvectorCompatTests {
         #expect(try rows(db, "SELECT emb, count(*) FROM t WHERE emb IS NOT NULL GROUP BY emb ORDER BY emb") == [
             ["[0,9,9]", "1"], ["[1,2,3]", "2"], ["[1,2,3.5]", "1"], ["[1,2,4]", "1"],
         ])
+        #expect(try rows(db, "SELECT '[1,2]'::vector(2) UNION ALL SELECT '[1,2,3]'::vector(3)") == [["[1,2]"], ["[1,2,3]"]])
         // Element by element, then the shorter first.
         #expect(try rows(db, "SELECT '[1,2]'::vector < '[1,2,0]', '[2]'::vector > '[1,5]', '[1,2,3]'::vector = '[1,2,3]'") == [["t", "t", "t"]])
     }
@@ -52,6 +53,9 @@ struct PgvectorCompatTests {
         #expect(try rows(db, "SELECT binary_quantize('[1,-2,3,4,5]')::bit(3), '101'::bit(5), '101'::bit, '10101'::varbit(2)") == [["101", "10100", "1", "10"]])
         #expect(try rows(db, "SELECT '101'::bit(3) <~> '011', hamming_distance('1111', '0000'), '1100'::bit(4) <%> '1010', jaccard_distance('0000', '0000')") == [["2", "4", "0.6666666666666667", "1"]])
         #expect(try rows(db, "SELECT '101'::bit(3) = '101', '100'::bit(3) < '101', binary_quantize('[1,2]')::text") == [["t", "t", "11"]])
+        #expect(try rows(db, "SELECT B'10'::bit(2) UNION ALL SELECT '101'::bit(3)") == [["10"], ["101"]])
+        // Bit string constants: B'…' and X'…' (hex, 4 bits a digit).
+        #expect(try rows(db, "SELECT B'1010', x'1F', B'101' <~> b'011', B'1100' <%> binary_quantize('[1,-1,1,-1]')") == [["1010", "00011111", "2", "0.6666666666666667"]])
         try db.execute("CREATE TABLE items (id int PRIMARY KEY, embedding vector(3))")
         try db.execute("INSERT INTO items VALUES (1, '[1,1,1]'), (2, '[2,-2,3]'), (3, '[-1,-2,-3]'), (4, '[1,-2,2.5]'), (5, '[-1,2,3]')")
         // pgvector's README: binary quantization, then re-ranking by the exact distance.
@@ -76,6 +80,7 @@ struct PgvectorCompatTests {
         ("SELECT '[1,2]'::vector::double precision[]", "42846", "cannot cast type vector to double precision[]"),
         ("SELECT '102'::bit(3)", "22P02", "\"2\" is not a valid binary digit"),
         ("SELECT 'xG'::varbit", "22P02", "\"G\" is not a valid hexadecimal digit"),
+        ("SELECT B'12'", "22P02", "\"2\" is not a valid binary digit"),
         ("SELECT '101'::bit(3) <~> '1010'", "22000", "different bit lengths 3 and 4"),
         ("SELECT jaccard_distance('1', '10')", "22000", "different bit lengths 1 and 2"),
         ("SELECT 1::bit(3)", "42846", "cannot cast type integer to bit(3)"),

@@ -163,6 +163,8 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
                 result = .array(common([x, y]))
                 continue
             }
+            // vector(2) and vector(3), bit(2) and bit(3): the type without a length.
+            if result != type, result.unconstrained == type.unconstrained { result = result.unconstrained }
             if let x = result.numericRank, let y = type.numericRank, y > x { result = type }
             if let x = result.dateTimeRank, let y = type.dateTimeRank, y > x { result = type }
         }
