@@ -102,6 +102,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case badCopyFileFormat = "bad_copy_file_format"
         /// nextval past a sequence's MAXVALUE or MINVALUE without CYCLE (2200H).
         case sequenceGeneratorLimitExceeded = "sequence_generator_limit_exceeded"
+        /// A bit string of another length than its bit(n) type's (22026).
+        case stringDataLengthMismatch = "string_data_length_mismatch"
     }
 
     public var code: Code
@@ -227,6 +229,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .withCheckOptionViolation: "44000"
         case .foreignKeyViolation: "23503"
         case .invalidForeignKey: "42830"
+        case .stringDataLengthMismatch: "22026"
         }
     }
 }

@@ -341,6 +341,28 @@ def test_register_vector_and_numpy_search(server):
             assert as_list(cursor.fetchone()[0]) == [4, 5, 6]
 
 
+def test_real_array_parameters_into_vector_columns_and_binary_quantize_rerank(conn):
+    """pgvector declares its array-to-vector casts AS ASSIGNMENT: a Python list (sent as a
+    float8[] in text), a binary float8[] and a numpy array's list go into a vector column;
+    then pgvector's README query, binary quantization re-ranked by cosine distance."""
+    import numpy as np
+
+    conn.execute("CREATE TABLE quantized (id bigint PRIMARY KEY, embedding vector(3))")
+    conn.execute("INSERT INTO quantized VALUES (1, %s), (2, %s)", ([1.0, 1.0, 1.0], [2.0, -2.0, 3.0]))
+    conn.execute("INSERT INTO quantized VALUES (3, %b)", ([-1.0, -2.0, -3.0],))
+    conn.execute("INSERT INTO quantized VALUES (4, %s), (5, %s)",
+                 (np.array([1, -2, 2.5], dtype=np.float32).tolist(), np.array([-1, 2, 3], dtype=np.float32).tolist()))
+    rows = conn.execute("SELECT id, embedding::text, binary_quantize(embedding) FROM quantized ORDER BY id").fetchall()
+    assert rows == [(1, "[1,1,1]", "111"), (2, "[2,-2,3]", "101"), (3, "[-1,-2,-3]", "000"),
+                    (4, "[1,-2,2.5]", "101"), (5, "[-1,2,3]", "011")]
+    with pytest.raises(psycopg.errors.NullValueNotAllowed, match="array must not contain nulls"):
+        conn.execute("INSERT INTO quantized VALUES (6, %s)", ([1.0, None, 3.0],))
+    rerank = conn.execute(
+        "SELECT id FROM (SELECT * FROM quantized ORDER BY binary_quantize(embedding)::bit(3) <~> binary_quantize(%s) LIMIT 3) "
+        "ORDER BY embedding <=> %s LIMIT 2", ("[1,-2,3]", "[1,-2,3]")).fetchall()
+    assert rerank == [(4,), (2,)]
+
+
 def as_list(vector):
     """pgvector-python returns numpy arrays or, in newer versions, its Vector class."""
     return vector.to_list() if hasattr(vector, "to_list") else vector.tolist()

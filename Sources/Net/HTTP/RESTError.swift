@@ -75,7 +75,7 @@ extension RESTError {
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
              .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
-             .invalidOffsetCount, .stringDataRightTruncation, .invalidDatetimeFormat, .datetimeFieldOverflow,
+             .invalidOffsetCount, .stringDataRightTruncation, .stringDataLengthMismatch, .invalidDatetimeFormat, .datetimeFieldOverflow,
              .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument, .invalidPowerArgument, .characterNotInRepertoire,
              .invalidWidthBucketArgument, .invalidTableDefinition, .undefinedParameter, .ambiguousFunction, .cannotCoerce, .invalidEscapeSequence,
              .objectNotInPrerequisiteState, .withCheckOptionViolation, .badCopyFileFormat, .sequenceGeneratorLimitExceeded:

@@ -37,6 +37,8 @@ struct PGType: Sendable, Equatable {
     static let tsvector = PGType(oid: 3614, sizeBytes: -1)
     static let tsquery = PGType(oid: 3615, sizeBytes: -1)
     static let numeric = PGType(oid: 1700, sizeBytes: -1)
+    static let bit = PGType(oid: 1560, sizeBytes: -1)
+    static let varbit = PGType(oid: 1562, sizeBytes: -1)
     /// pgvector's type has no fixed OID (an extension's type gets one at CREATE
     /// EXTENSION); Vireo's is fixed, in the range of user-defined types, and pg_type
     /// reports it to drivers that look it up (pgvector-python's register_vector).
@@ -55,7 +57,7 @@ struct PGType: Sendable, Equatable {
     /// The scalar types, by OID, to find an array's element type.
     static let scalars: [Int32: PGType] = Dictionary(uniqueKeysWithValues: [
         bool, bytea, int8, int2, int4, text, oid, internalChar, name, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
-        interval, time, jsonb, tsvector, tsquery, vector, numeric,
+        interval, time, jsonb, tsvector, tsquery, vector, numeric, bit, varbit,
     ].map { ($0.oid, $0) })
 
     /// Array type OIDs as PostgreSQL numbers them, by element OID.
@@ -90,6 +92,7 @@ struct PGType: Sendable, Equatable {
         case .interval: self = .interval
         case .time: self = .time
         case .vector: self = .vector
+        case .bit(_, let varying): self = varying ? .varbit : .bit
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
         case .array(let element): self = .array(of: PGType(element))
@@ -154,6 +157,14 @@ extension ByteBuffer {
             let digits = Array(string.utf8.filter { $0 != UInt8(ascii: "-") })
             for index in stride(from: 0, to: digits.count - 1, by: 2) {
                 writeInteger(UInt8(String(decoding: digits[index...(index + 1)], as: UTF8.self), radix: 16) ?? 0)
+            }
+        case .text(let string) where type == .bit || type == .varbit:
+            // The bit count, then the bits packed first-bit-high, zero-padded to a byte.
+            let bits = Array(string.utf8)
+            writeInteger(Int32(bits.count))
+            for start in stride(from: 0, to: bits.count, by: 8) {
+                let byte = (0..<8).reduce(UInt8(0)) { $0 << 1 | (start + $1 < bits.count && bits[start + $1] == UInt8(ascii: "1") ? 1 : 0) }
+                writeInteger(byte)
             }
         case .text(let string): writeString(string)
         case .json(let string):
@@ -224,7 +235,11 @@ enum PGParameterDecoder {
     /// PostgreSQL does for parameters it infers. A binary one is read by its declared OID.
     static func decode(_ bytes: ByteBuffer?, oid: Int32, binary: Bool) throws -> Value {
         guard var bytes else { return .null }
-        guard binary else { return .text(try utf8(&bytes)) }
+        guard binary else {
+            let text = try utf8(&bytes)
+            guard let element = numericArrayElements[oid] else { return .text(text) }
+            return try Cast.convert(.text(text), to: .array(element))
+        }
         switch oid {
         case PGType.bool.oid: return .bool((bytes.readInteger() as UInt8? ?? 0) != 0)
         case PGType.int2.oid: return .int(Int64(try read(&bytes, as: Int16.self)))
@@ -264,6 +279,11 @@ enum PGParameterDecoder {
             throw VireoError(.featureNotSupported, "binary format for parameters of type OID \(oid) is not supported; send it as text")
         }
     }
+
+    /// Arrays of numbers declared as such, read as arrays even in text form, so that one
+    /// assigned to a vector column takes pgvector's array-to-vector cast (psycopg sends a
+    /// Python list of floats as a text float8[]), rather than being parsed as vector text.
+    private static let numericArrayElements: [Int32: SQLType] = [1007: .integer, 1021: .real, 1022: .double, 1231: .numeric]
 
     /// The rest of the parameter as text; bytes that are not UTF-8 are refused (22021) rather
     /// than replaced, so two different byte strings never become one value.

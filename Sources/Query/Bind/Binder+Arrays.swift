@@ -61,7 +61,7 @@ extension Binder {
         if left.type == .unknown { left = (try coerce(left, to: element), element) }
         let right = try coerce(array, to: .array(element))
         let comparable = left.type == element || (left.type.isNumeric && element.isNumeric) || (left.type.isText && element.isText)
-            || (left.type.isDateTime && element.isDateTime) || op.isRegexMatch
+            || (left.type.isDateTime && element.isDateTime) || (left.type.isVector && element.isVector) || op.isRegexMatch
         guard comparable else {
             throw VireoError.undefinedOperator("\(left.type) \(op.rawValue) \(element)")
         }

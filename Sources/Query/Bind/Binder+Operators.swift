@@ -24,6 +24,9 @@ extension Binder {
             return try arithmetic(op, a, b)
         case .concat where a.type == .tsvector && b.type == .tsvector:
             return (.function(try ScalarFunction.lookup("tsvector_concat", argumentCount: 2), [a.expression, b.expression]), .tsvector)
+        case .concat where (a.type.isVector || b.type.isVector) && (a.type.isVector || a.type == .unknown) && (b.type.isVector || b.type == .unknown):
+            // pgvector's `vector || vector`: an untyped literal on the other side is a vector.
+            return (.binary(op, try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil))), .vector(nil))
         case .concat:
             let bothVectors = a.type.isVector && b.type.isVector
             return (.binary(op, a.expression, b.expression), bothVectors ? .vector(nil) : .text)
@@ -32,6 +35,11 @@ extension Binder {
             try checkVectorOperand(a.type, op)
             try checkVectorOperand(b.type, op)
             return (.binary(op, x, y), .double)
+        case .hammingDistance, .jaccardDistance:
+            for operand in [a, b] where operand.type != .unknown && !operand.type.isBit {
+                throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
+            }
+            return (.binary(op, try coerce(a, to: .bit(nil, varying: false)), try coerce(b, to: .bit(nil, varying: false))), .double)
         case .jsonGet, .jsonGetText, .jsonPath, .jsonPathText:
             let key = try coerce(b, to: .text)
             let resultType: SQLType = op == .jsonGet || op == .jsonPath ? .json : .text
@@ -160,6 +168,7 @@ extension Binder {
 
     private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
+        if a.isBit && b.isBit { return }
         if a.isText && b.isText { return }
         if a.isDateTime && b.isDateTime { return }
         if a == .interval && b == .interval { return }

@@ -78,6 +78,8 @@ extension SQLType {
         case .oid: .int
         case .int2vector: .array(element: .smallint)
         case .name, .internalChar: .text
+        // A bit string is kept as its text of 0s and 1s: no column type holds bits.
+        case .bit: .text
         }
     }
 }

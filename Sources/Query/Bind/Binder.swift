@@ -190,8 +190,10 @@ final class Binder {
     /// timestamp or date meeting a timestamptz becomes one, its wall clock read in the
     /// session's TimeZone (PostgreSQL's implicit cast, used by its cross-type comparisons).
     func unify(_ a: Typed, _ b: Typed) throws -> (Typed, Typed) {
-        if a.type == .unknown && b.type != .unknown { return ((try coerce(a, to: b.type), b.type), b) }
-        if b.type == .unknown && a.type != .unknown { return (a, (try coerce(b, to: a.type), a.type)) }
+        // The operators' argument types carry no typmod: `emb = '[1,2]'` with emb a vector(3) is
+        // false, not a dimension error.
+        if a.type == .unknown && b.type != .unknown { return ((try coerce(a, to: b.type.unconstrained), b.type.unconstrained), b) }
+        if b.type == .unknown && a.type != .unknown { return (a, (try coerce(b, to: a.type.unconstrained), a.type.unconstrained)) }
         if a.type == .timestamptz, let instant = Self.zoned(b, to: .timestamptz) { return (a, (instant, .timestamptz)) }
         if b.type == .timestamptz, let instant = Self.zoned(a, to: .timestamptz) { return ((instant, .timestamptz), b) }
         return (a, b)
@@ -282,6 +284,7 @@ final class Binder {
             return (.function(length.explicitCast, [text]), .text)
         }
         if target == .numeric { return try numericCast(value, typeName) }
+        if case .bit(let length, let varying) = target { return try bitCast(value, length, varying) }
         if target == .text && Cast.typesWithOwnText.contains(value.type) {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
@@ -291,11 +294,45 @@ final class Binder {
             return (.cast(.function(Cast.roundHalfEven, [value.expression]), target), target)
         }
         if value.type == .unknown { return (try coerce(value, to: target), target) }
+        try Self.checkVectorCast(from: value.type, to: target)
         if value.type == .time, target.isDateTime || target.isNumeric {
             // A time of day is stored as an interval, whose runtime casts do not know it is a time.
             throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(target)")
         }
         return (Self.zoned(value, to: target) ?? .cast(value.expression, target), target)
+    }
+
+    /// `bit(n)` (`bit` alone is bit(1)) and `bit varying(n)` / `varbit(n)` (no length: any);
+    /// nil for other types.
+    static func bitType(_ typeName: TypeName) throws -> SQLType? {
+        guard case .other(let name, let modifiers) = typeName, name == "bit" || name == "varbit" else { return nil }
+        if let length = modifiers.first, length < 1 {
+            throw VireoError(.invalidParameter, "length for type \(name) must be at least 1")
+        }
+        return .bit(modifiers.first ?? (name == "bit" ? 1 : nil), varying: name == "varbit")
+    }
+
+    /// An explicit cast to bit(n) or bit varying(n): text is read as bits, then cut (or for
+    /// bit(n) padded with zeros) to n bits, as PostgreSQL's explicit length coercion does.
+    private func bitCast(_ value: Typed, _ length: Int?, _ varying: Bool) throws -> Typed {
+        let any = SQLType.bit(nil, varying: varying)
+        let bits: BoundExpression
+        switch value.type {
+        case .unknown: bits = try coerce(value, to: any)
+        case .text: bits = .cast(value.expression, any)
+        case .bit: bits = value.expression
+        default: throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(SQLType.bit(length, varying: varying))")
+        }
+        guard let length else { return (bits, any) }
+        return (.function(BitString.resized(length: length, varying: varying), [bits]), .bit(length, varying: varying))
+    }
+
+    /// pgvector's casts between arrays and vectors exist only from integer[], real[], double
+    /// precision[] and numeric[], and to real[]: others are 42846, as PostgreSQL finds no cast.
+    static func checkVectorCast(from source: SQLType, to target: SQLType) throws {
+        let fromArray = target.isVector && source.elementType.map { ![.integer, .real, .double, .numeric, .unknown].contains($0) } == true
+        let toArray = source.isVector && target.elementType != nil && target != .array(.real)
+        if fromArray || toArray { throw VireoError(.cannotCoerce, "cannot cast type \(source) to \(target)") }
     }
 
     /// A cast to numeric: a real keeps its 6 significant digits, and `numeric(p,s)` rounds to
@@ -312,6 +349,7 @@ final class Binder {
     static func sqlType(_ typeName: TypeName) throws -> SQLType {
         if case .vector(nil) = typeName { return .vector(nil) }
         if let catalogType = typeName.catalogType { return catalogType }
+        if let bit = try bitType(typeName) { return bit }
         return SQLType(try typeName.columnType())
     }
 

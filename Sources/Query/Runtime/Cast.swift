@@ -57,6 +57,10 @@ public enum Cast {
             if let dimension { try VectorText.check(vector, dimension: dimension) }
             return value
         case (.json(let text), .json): return .json(text)
+        // pgvector's casts: integer[], real[], double precision[] and numeric[] to vector
+        // (array_to_vector), and vector to real[] (vector_to_float4).
+        case (.array(let elements), .vector(let dimension)): return .vector(try VectorText.fromArray(elements, dimension: dimension))
+        case (.vector(let vector), .array(.real)): return .array(vector.map { .double(Double($0)) })
         default:
             throw VireoError(.typeMismatch, "cannot cast type \(SQLType(of: value)) to \(type)")
         }
@@ -193,6 +197,7 @@ public enum Cast {
             }
             return .double(rounded)
         case .bool: return .bool(try parseBool(text))
+        case .bit(let length, let varying): return .text(try BitString.assigned(BitString.parse(text), length: length, varying: varying))
         case .vector(let dimension):
             let vector = try VectorText.parse(text)
             if let dimension { try VectorText.check(vector, dimension: dimension) }

@@ -16,6 +16,8 @@ public enum Operators {
         case .add, .subtract, .multiply, .divide, .modulo, .power: return try arithmetic(op, a, b)
         case .concat: return try concatenate(a, b)
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance: return try distance(op, a, b)
+        case .hammingDistance: return .double(try BitString.hammingDistance(Cast.textForm(a), Cast.textForm(b)))
+        case .jaccardDistance: return .double(try BitString.jaccardDistance(Cast.textForm(a), Cast.textForm(b)))
         case .jsonGet, .jsonGetText, .jsonPath, .jsonPathText, .contains, .containedBy, .hasKey, .hasAnyKey, .hasAllKeys:
             return try JSONOperators.apply(op, a, b)
         case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:

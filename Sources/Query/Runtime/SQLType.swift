@@ -20,6 +20,9 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case time
     /// A vector; nil dimension means any.
     case vector(Int?)
+    /// `bit(n)`, or `bit varying(n)`: a `Value.text` of `0` and `1` characters; nil length
+    /// means any (binary_quantize's result, `varbit`).
+    case bit(Int?, varying: Bool)
     /// Text-search types; their values are `.text` holding the canonical form.
     case tsvector, tsquery
     /// A one-dimensional array; its values are `Value.array`.
@@ -87,6 +90,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .interval: "interval"
         case .time: "time without time zone"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
+        case .bit(let length, let varying): (varying ? "bit varying" : "bit") + (length.map { "(\($0))" } ?? "")
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .array(let element): element.description + "[]"
@@ -159,6 +163,8 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
                 result = .array(common([x, y]))
                 continue
             }
+            // vector(2) and vector(3), bit(2) and bit(3): the type without a length.
+            if result != type, result.unconstrained == type.unconstrained { result = result.unconstrained }
             if let x = result.numericRank, let y = type.numericRank, y > x { result = type }
             if let x = result.dateTimeRank, let y = type.dateTimeRank, y > x { result = type }
         }
@@ -182,7 +188,20 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     static func canMeet(_ a: SQLType, _ b: SQLType) -> Bool {
         if a == .unknown || b == .unknown || a == b { return true }
         if let x = a.elementType, let y = b.elementType, a != .int2vector, b != .int2vector { return canMeet(x, y) }
-        return (a.isNumeric && b.isNumeric) || (a.isText && b.isText) || (a.isDateTime && b.isDateTime) || (a.isVector && b.isVector)
+        return (a.isNumeric && b.isNumeric) || (a.isText && b.isText) || (a.isDateTime && b.isDateTime) || (a.isVector && b.isVector) || (a.isBit && b.isBit)
+    }
+
+    /// bit or bit varying, of any length.
+    public var isBit: Bool {
+        if case .bit = self { return true }
+        return false
+    }
+
+    /// The type without its modifier (a vector's dimension), as operators' arguments take it.
+    var unconstrained: SQLType {
+        if case .vector = self { return .vector(nil) }
+        if case .bit(_, let varying) = self { return .bit(nil, varying: varying) }
+        return self
     }
 
     public var isVector: Bool {

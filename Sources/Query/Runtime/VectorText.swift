@@ -50,10 +50,36 @@ public enum VectorText {
         return text
     }
 
+    /// pgvector's array_to_vector: an array of numbers as a vector, refusing NULL elements
+    /// (22004), too few or too many elements, a count other than the declared dimension, and
+    /// elements that are NaN or infinite as float4 (a double beyond float4's range).
+    public static func fromArray(_ elements: [Value], dimension: Int?) throws -> [Float] {
+        if elements.contains(where: \.isNull) { throw VireoError(.nullValueNotAllowed, "array must not contain nulls") }
+        if elements.isEmpty { throw VireoError(.dataException, "vector must have at least 1 dimension") }
+        guard elements.count <= dimensionsMax else {
+            throw VireoError(.limitExceeded, "vector cannot have more than \(dimensionsMax) dimensions")
+        }
+        if let dimension { try check(count: elements.count, dimension: dimension) }
+        let vector = try elements.map { element -> Float in
+            switch element {
+            case .int(let number): return Float(number)
+            case .double(let number): return Float(number)
+            case .numeric(let number): return Float(number.double)
+            default: throw VireoError(.dataException, "unsupported array type")
+            }
+        }
+        try checkFinite(vector)
+        return vector
+    }
+
     /// Checks a vector against a declared dimension (pgvector's typmod check).
     public static func check(_ vector: [Float], dimension: Int) throws {
-        guard vector.count == dimension else {
-            throw VireoError(.dataException, "expected \(dimension) dimensions, not \(vector.count)")
+        try check(count: vector.count, dimension: dimension)
+    }
+
+    static func check(count: Int, dimension: Int) throws {
+        guard count == dimension else {
+            throw VireoError(.dataException, "expected \(dimension) dimensions, not \(count)")
         }
     }
 

@@ -290,6 +290,8 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case hasKey = "?", hasAnyKey = "?|", hasAllKeys = "?&"
     /// pgvector: `<->` L2 distance, `<#>` negative inner product, `<=>` cosine distance, `<+>` L1 distance.
     case l2Distance = "<->", negativeInnerProduct = "<#>", cosineDistance = "<=>", l1Distance = "<+>"
+    /// pgvector on bit strings: `<~>` Hamming distance, `<%>` Jaccard distance.
+    case hammingDistance = "<~>", jaccardDistance = "<%>"
     /// POSIX regular expression match: `~`, `~*` (case-insensitive) and their negations.
     case regexMatch = "~", regexMatchInsensitive = "~*", regexNotMatch = "!~", regexNotMatchInsensitive = "!~*"
     /// Text search: `tsvector @@ tsquery` (either order; text on the left is to_tsvector'd).

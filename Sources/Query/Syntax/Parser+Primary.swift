@@ -119,14 +119,26 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "tsvector", "tsquery",
+        "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "tsvector", "tsquery", "bit", "varbit",
+        "b", "x",
     ]
 
     private mutating func parseTypedLiteral() throws -> SQLExpression {
+        if let bits = parseBitStringConstant() { return bits }
         let type = try parseTypeName()
         guard case .string(let value) = peek().kind else { throw unexpected("expected a string") }
         advance()
         return .cast(.literal(.string(value)), type)
+    }
+
+    /// `B'1010'` and `X'1F'`: bit string constants (the letter right against the quote), as
+    /// bit varying; bit input reads the letter's prefix. Nil for anything else.
+    private mutating func parseBitStringConstant() -> SQLExpression? {
+        guard case .word(let letter, _) = peek().kind, letter == "b" || letter == "x",
+              case .string(let value) = peek(1).kind, peek(1).start == peek().end else { return nil }
+        advance()
+        advance()
+        return .cast(.literal(.string(letter + value)), .other(name: "varbit", modifiers: []))
     }
 
     /// After a name: a call `name(…)`, a qualified column `name.column`, or a column.
@@ -300,6 +312,7 @@ extension Parser {
         case "char", "bpchar": return .char(length: try parseTypeModifiers(countMax: 1).first)
         case "timestamp", "timestamptz": return try parseTimestampType(withTimeZone: name == "timestamptz")
         case "vector": return .vector(dimension: try parseTypeModifiers(countMax: 1).first)
+        case "bit" where acceptKeyword(.varying): return .other(name: "varbit", modifiers: try parseTypeModifiers(countMax: 1))
         case "date": return .date
         case "uuid": return .uuid
         case "interval": return .interval

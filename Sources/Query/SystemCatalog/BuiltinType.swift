@@ -38,6 +38,7 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 1114, name: "timestamp", arrayOID: 1115, length: 8, category: "D", informationSchemaName: "timestamp without time zone"),
         BuiltinType(oid: 1184, name: "timestamptz", arrayOID: 1185, length: 8, category: "D", informationSchemaName: "timestamp with time zone"),
         BuiltinType(oid: 1560, name: "bit", arrayOID: 1561, length: -1, category: "V", informationSchemaName: "bit"),
+        BuiltinType(oid: 1562, name: "varbit", arrayOID: 1563, length: -1, category: "V", informationSchemaName: "bit varying"),
         BuiltinType(oid: 2950, name: "uuid", arrayOID: 2951, length: 16, category: "U", informationSchemaName: "uuid"),
         BuiltinType(oid: 3614, name: "tsvector", arrayOID: 3643, length: -1, category: "U", informationSchemaName: "tsvector"),
         BuiltinType(oid: 3615, name: "tsquery", arrayOID: 3645, length: -1, category: "U", informationSchemaName: "tsquery"),
