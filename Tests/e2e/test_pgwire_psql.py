@@ -196,3 +196,24 @@ def test_psql_lists_sequences_and_hides_vireos_own_tables(server):
     own = psql(server, "-A", "-t", "-c", "SELECT count(*) > 0 FROM pg_tables WHERE schemaname = 'vireo'")
     assert own.stdout.strip() == "t", own.stdout + own.stderr
     assert psql(server, "-c", "DROP TABLE counted; DROP SEQUENCE listed_seq").returncode == 0
+
+
+def test_psql_runs_migration_ddl(server):
+    """CREATE TABLE … AS prints its tag (no empty result), ALTER COLUMN, ADD PRIMARY KEY,
+    ALTER INDEX and VACUUM run as a migration script sends them."""
+    script = """
+    CREATE TABLE mig_src (id int, price float8);
+    INSERT INTO mig_src VALUES (1, 2.5), (2, 3.5);
+    CREATE TABLE mig_copy AS SELECT * FROM mig_src;
+    ALTER TABLE mig_copy ALTER COLUMN price TYPE int, ALTER COLUMN id SET NOT NULL;
+    ALTER TABLE mig_copy ADD PRIMARY KEY (id);
+    CREATE INDEX mig_copy_price ON mig_copy (price);
+    ALTER INDEX mig_copy_price RENAME TO mig_copy_by_price;
+    VACUUM ANALYZE mig_copy;
+    SELECT id, price FROM mig_copy ORDER BY id;
+    DROP TABLE mig_copy, mig_src;
+    """
+    result = psql(server, "-A", "-t", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["CREATE", "TABLE", "INSERT", "0", "2", "SELECT", "2", "ALTER", "TABLE", "ALTER", "TABLE",
+                                     "CREATE", "INDEX", "ALTER", "INDEX", "VACUUM", "1|2", "2|4", "DROP", "TABLE"]

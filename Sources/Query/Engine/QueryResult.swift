@@ -17,6 +17,9 @@ public struct QueryResult: Sendable, Equatable {
     public var rows: [[Value]]
     /// `SELECT 3`, `INSERT 0 2`, `UPDATE 1`, `CREATE TABLE`, `BEGIN` …
     public var commandTag: String
+    /// A command whose tag reads `SELECT n` but which returns no rows (CREATE TABLE AS, as
+    /// PostgreSQL tags it): no RowDescription goes with it.
+    public var isRowlessSelectTag = false
 
     public init(columns: [ResultColumn] = [], rows: [[Value]] = [], commandTag: String) {
         self.columns = columns
@@ -26,7 +29,7 @@ public struct QueryResult: Sendable, Equatable {
 
     /// Whether the statement produces rows (SELECT, RETURNING, EXPLAIN, SHOW). A query always
     /// does, even with an empty select list (`SELECT FROM t`: rows of no columns).
-    public var returnsRows: Bool { !columns.isEmpty || commandTag.hasPrefix("SELECT ") }
+    public var returnsRows: Bool { !columns.isEmpty || (commandTag.hasPrefix("SELECT ") && !isRowlessSelectTag) }
 
     /// Rows affected or returned, from the command tag's last number.
     public var rowCount: Int { commandTag.split(separator: " ").last.flatMap { Int($0) } ?? rows.count }

@@ -59,9 +59,11 @@ extension Session {
         for i in resultColumns.indices where resultColumns[i].type == .unknown { resultColumns[i].type = .text }
         let columns = try Self.viewColumns(resultColumns, names: statement.columns, statement: "CREATE TABLE AS")
         try transaction.createTable(TableDefinition(name: name, columns: columns))
-        guard statement.withData else { return QueryResult(commandTag: "SELECT 0") }
-        let inserted = try insert(Insert(table: statement.name, source: .query(statement.query)), transaction, parameters)
-        return QueryResult(commandTag: "SELECT \(inserted.rowCount)")
+        let count = statement.withData
+            ? try insert(Insert(table: statement.name, source: .query(statement.query)), transaction, parameters).rowCount : 0
+        var result = QueryResult(commandTag: "SELECT \(count)")
+        result.isRowlessSelectTag = true
+        return result
     }
 
     private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
