@@ -29,16 +29,8 @@ extension Parser {
         let name = try parseTableName("a view name")
         let columns = peek().kind == .leftParen ? try parseParenthesizedNames() : []
         try expectKeyword(.as)
-        let start = peek().start
-        var view = CreateView(name: name, orReplace: orReplace, columns: columns, query: Query(body: .values([])))
-        if peek().keyword == .with {
-            guard case .select(let query) = try parseStatementWithCommonTables() else {
-                throw VireoError(.featureNotSupported, "views must not contain data-modifying statements in WITH", position: start)
-            }
-            view.query = query
-        } else {
-            view.query = try parseQuery()
-        }
+        var view = CreateView(name: name, orReplace: orReplace, columns: columns,
+                              query: try parseQueryOfCreateAs(refusal: "views must not contain data-modifying statements in WITH"))
         view.checkOption = try parseCheckOption()
         return view
     }
@@ -75,12 +67,13 @@ extension Parser {
         return .createTableAs(statement)
     }
 
-    /// The query after `CREATE TABLE … AS` or `CREATE VIEW … AS`: a SELECT, VALUES or WITH … SELECT.
-    private mutating func parseQueryOfCreateAs() throws -> Query {
+    /// The query after `CREATE TABLE … AS` or `CREATE VIEW … AS`: a SELECT, VALUES or WITH …
+    /// SELECT; `refusal` is the error for a WITH that changes data.
+    private mutating func parseQueryOfCreateAs(refusal: String = "CREATE TABLE AS must not contain data-modifying statements in WITH") throws -> Query {
         guard peek().keyword == .with else { return try parseQuery() }
         let start = peek().start
         guard case .select(let query) = try parseStatementWithCommonTables() else {
-            throw VireoError(.featureNotSupported, "data-modifying statements in WITH are not supported here", position: start)
+            throw VireoError(.featureNotSupported, refusal, position: start)
         }
         return query
     }
