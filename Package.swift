@@ -66,7 +66,10 @@ let package = Package(
             name: "VireoIndex",
             dependencies: ["VireoStorage", "COpenBLAS", "CVireoSupport"],
             path: "Sources/Index", swiftSettings: engineSwiftSettings),
-        .target(name: "VireoQuery", dependencies: ["VireoIndex", "COpenBLAS", "CVireoSupport"], path: "Sources/Query", swiftSettings: engineSwiftSettings),
+        .target(
+            name: "VireoQuery",
+            dependencies: ["VireoIndex", "COpenBLAS", "CVireoSupport", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Query", swiftSettings: engineSwiftSettings),
         .target(
             name: "VireoNet",
             dependencies: [

@@ -103,10 +103,31 @@ enum DocBlocks {
         let lines = text.components(separatedBy: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard lines.count > 1 else { return [lines.map { $0.trimmingCharacters(in: .whitespaces) }] }
         // The header, then the rows up to the `(N rows)` footer (a RETURNING tag may follow it).
-        let body = lines.prefix { !($0.hasPrefix("(") && $0.hasSuffix(")")) }
+        let body = joiningContinuedLines(Array(lines.prefix { !($0.hasPrefix("(") && $0.hasSuffix(")")) }))
         return body.enumerated().filter { $0.offset != 1 }.map { _, line in
             line.components(separatedBy: "|").map { $0.trimmingCharacters(in: .whitespaces) }
         }
+    }
+
+    /// psql prints a value of several lines (one column) as lines ending in `+`: those are
+    /// joined into one line whose cell keeps the newlines and each line's indentation.
+    private static func joiningContinuedLines(_ lines: [String]) -> [String] {
+        var joined: [String] = [], pending: [String] = []
+        for line in lines {
+            var content = String(line.dropFirst())
+            while content.last == " " { content.removeLast() }
+            if !line.contains("|"), content.hasSuffix("+") {
+                content.removeLast()
+                while content.last == " " { content.removeLast() }
+                pending.append(content)
+            } else if pending.isEmpty {
+                joined.append(line)
+            } else {
+                joined.append((pending + [content]).joined(separator: "\n"))
+                pending = []
+            }
+        }
+        return joined + (pending.isEmpty ? [] : [pending.joined(separator: "\n")])
     }
 
     /// A result as header and rows of trimmed text cells (NULL is empty); a command tag when no rows.

@@ -616,3 +616,19 @@ def test_pg_cancel_backend_and_pg_terminate_backend_reach_other_connections(serv
         with pytest.raises(psycopg.OperationalError):
             idle.execute("SELECT 1")
         assert admin.execute("SELECT pg_cancel_backend(999999)").fetchone() == (False,)
+
+
+def test_explain_format_json_arrives_as_a_parsed_plan(conn):
+    """Plan viewers and ORMs' query loggers read EXPLAIN (FORMAT JSON) as a json value."""
+    conn.execute("CREATE TABLE planned (id bigint PRIMARY KEY, grp int, name text)")
+    conn.execute("INSERT INTO planned VALUES (1, 1, 'a'), (2, 2, 'b')")
+    (document,) = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) SELECT name FROM planned WHERE id = %s", (1,)).fetchone()
+    assert isinstance(document, list) and len(document) == 1
+    assert document[0]["Execution Time"] >= 0
+    plan = document[0]["Plan"]
+    nodes = [plan] + plan.get("Plans", [])
+    lookup = next(node for node in nodes if node.get("Relation Name") == "planned")
+    assert lookup["Node Type"] == "Primary Key Lookup"
+    assert lookup["Actual Rows"] == 1
+    digest = conn.execute("SELECT encode(sha256(%s), 'hex')", (b"abc",)).fetchone()[0]
+    assert digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -35,32 +35,96 @@ extension PlanNode {
         }
     }
 
-    private var title: String {
+    /// What EXPLAIN names a node by: its type (PostgreSQL's name where it has the node), the
+    /// index and table it reads, and the fields FORMAT JSON adds.
+    private struct Heading {
+        var type: String
+        /// The text form's name for the type when it differs (`Hash Left Join`, `Index Scan Backward`).
+        var textType: String? = nil
+        var index: String? = nil
+        var relation: String? = nil
+        var note: String? = nil
+        var fields: [(String, JSONValue)] = []
+    }
+
+    private var heading: Heading {
         switch self {
-        case .seqScan(let scan): scan.rowIDBounds == nil ? "Seq Scan on \(scan.table.name)" : "Primary Key Range Scan on \(scan.table.name)"
-        case .rowIDLookup(let scan, _): "Primary Key Lookup on \(scan.table.name)"
-        case .indexScan(let scan, let range): "Index Scan\(range.reverse ? " Backward" : "") using \(range.index.name) on \(scan.table.name)"
-        case .vectorScan(let scan, let search): "Vector Index Scan using \(search.index.name) on \(scan.table.name) (hnsw, \(search.index.options["metric"] ?? "l2"))"
-        case .values(let rows): "Values (\(rows.count) rows)"
-        case .functionScan(let scan): "Function Scan on \(scan.name)"
-        case .filter: "Filter"
-        case .project: "Project"
-        case .sort: "Sort"
-        case .topK: "Top-K Sort"
-        case .limit: "Limit"
-        case .distinct: "Unique"
-        case .aggregate(_, let aggregation): aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate"
-        case .nestedLoopJoin(_, _, let spec), .indexNestedLoopJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix
-        case .hashJoin(_, _, let spec, _, _): "Hash" + (spec.kind == .inner ? " Join" : spec.kind.explainSuffix)
-        case .setOperation(let kind, let all, _): kind.rawValue.capitalized + (all ? " All" : "")
-        case .commonTableScan(let table): "CTE Scan on \(table.name)"
-        case .workingTableScan(let table): "WorkTable Scan on \(table.name)"
-        case .recursiveUnion(_, _, _, let all): all ? "Recursive Union All" : "Recursive Union"
-        case .window: "WindowAgg"
-        case .lateralJoin(_, _, let spec): "Nested Loop" + spec.kind.explainSuffix + " (LATERAL)"
-        case .distinctOn: "Unique (DISTINCT ON)"
-        case .lockRows: "LockRows"
+        case .seqScan(let scan):
+            Heading(type: scan.rowIDBounds == nil ? "Seq Scan" : "Primary Key Range Scan", relation: scan.table.name)
+        case .rowIDLookup(let scan, _): Heading(type: "Primary Key Lookup", relation: scan.table.name)
+        case .indexScan(let scan, let range):
+            Heading(type: "Index Scan", textType: range.reverse ? "Index Scan Backward" : nil, index: range.index.name, relation: scan.table.name,
+                    fields: [("Scan Direction", .string(range.reverse ? "Backward" : "Forward"))])
+        case .vectorScan(let scan, let search):
+            Heading(type: "Vector Index Scan", index: search.index.name, relation: scan.table.name,
+                    note: "hnsw, \(search.index.options["metric"] ?? "l2")", fields: [("Index Method", .string("hnsw")), ("Metric", .string(search.index.options["metric"] ?? "l2"))])
+        case .values(let rows): Heading(type: "Values Scan", textType: "Values (\(rows.count) rows)", fields: [("Rows", .number(Double(rows.count)))])
+        case .functionScan(let scan): Heading(type: "Function Scan", textType: "Function Scan on \(scan.name)", fields: [("Function Name", .string(scan.name))])
+        case .filter: Heading(type: "Filter")
+        case .project: Heading(type: "Project")
+        case .sort: Heading(type: "Sort")
+        case .topK: Heading(type: "Sort", textType: "Top-K Sort", fields: [("Sort Method", .string("top-N heapsort"))])
+        case .limit: Heading(type: "Limit")
+        case .distinct: Heading(type: "Unique")
+        case .aggregate(_, let aggregation):
+            Heading(type: "Aggregate", textType: aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate",
+                    fields: [("Strategy", .string(aggregation.groupKeys.isEmpty ? "Plain" : "Hashed"))])
+        case .nestedLoopJoin(_, _, let spec), .indexNestedLoopJoin(_, _, let spec):
+            Heading(type: "Nested Loop", textType: "Nested Loop" + spec.kind.explainSuffix, fields: [("Join Type", .string(spec.kind.explainName))])
+        case .hashJoin(_, _, let spec, _, _):
+            Heading(type: "Hash Join", textType: "Hash" + (spec.kind == .inner ? " Join" : spec.kind.explainSuffix), fields: [("Join Type", .string(spec.kind.explainName))])
+        case .setOperation(let kind, let all, _): Heading(type: kind.rawValue.capitalized + (all ? " All" : ""))
+        case .commonTableScan(let table): Heading(type: "CTE Scan", textType: "CTE Scan on \(table.name)", fields: [("CTE Name", .string(table.name))])
+        case .workingTableScan(let table): Heading(type: "WorkTable Scan", textType: "WorkTable Scan on \(table.name)", fields: [("CTE Name", .string(table.name))])
+        case .recursiveUnion(_, _, _, let all): Heading(type: all ? "Recursive Union All" : "Recursive Union")
+        case .window: Heading(type: "WindowAgg")
+        case .lateralJoin(_, _, let spec):
+            Heading(type: "Nested Loop", textType: "Nested Loop" + spec.kind.explainSuffix + " (LATERAL)",
+                    fields: [("Join Type", .string(spec.kind.explainName)), ("Lateral", .bool(true))])
+        case .distinctOn: Heading(type: "Unique", textType: "Unique (DISTINCT ON)")
+        case .lockRows: Heading(type: "LockRows")
         }
+    }
+
+    private var title: String {
+        let heading = heading
+        return (heading.textType ?? heading.type) + (heading.index.map { " using \($0)" } ?? "") + (heading.relation.map { " on \($0)" } ?? "")
+            + (heading.note.map { " (\($0))" } ?? "")
+    }
+
+    /// The plan as EXPLAIN (FORMAT JSON) shows it: PostgreSQL's keys ("Node Type", "Relation
+    /// Name", "Index Name", "Join Type", "Plans", "Actual Rows", "Actual Total Time") for what
+    /// Vireo's plan has, and each detail line of the text form as a key of its own.
+    func explainJSON(statistics: PlanStatistics? = nil, path: String = "0", relationship: String? = nil) -> JSONValue {
+        let heading = heading
+        var fields: [(String, JSONValue)] = [("Node Type", .string(heading.type))]
+        if let relationship { fields.append(("Parent Relationship", .string(relationship))) }
+        if let relation = heading.relation { fields.append(("Relation Name", .string(relation))) }
+        if let index = heading.index { fields.append(("Index Name", .string(index))) }
+        fields += heading.fields
+        if let statistics {
+            fields.append(("Actual Total Time", .number((Double(statistics.nanoseconds[path] ?? 0) / 1_000).rounded() / 1_000)))
+            fields.append(("Actual Rows", .number(Double(statistics.rows[path] ?? 0))))
+        }
+        for detail in details {
+            guard let colon = detail.range(of: ": ") else { continue }
+            fields.append((String(detail[..<colon.lowerBound]), .string(String(detail[colon.upperBound...]))))
+        }
+        let children = children
+        if !children.isEmpty {
+            let plans = children.enumerated().map { position, child in
+                child.explainJSON(statistics: statistics, path: path + ".\(position)", relationship: childRelationship(position, of: children.count))
+            }
+            fields.append(("Plans", .array(plans)))
+        }
+        return .object(fields)
+    }
+
+    /// PostgreSQL's "Parent Relationship": a join's left input is its outer side, the right
+    /// its inner; a set operation's inputs are its members.
+    private func childRelationship(_ position: Int, of count: Int) -> String {
+        if case .setOperation = self { return "Member" }
+        return count == 2 && position == 1 ? "Inner" : "Outer"
     }
 
     private var details: [String] {
@@ -95,6 +159,16 @@ extension JoinSpec.Kind {
         case .left: " Left Join"
         case .right: " Right Join"
         case .full: " Full Join"
+        }
+    }
+
+    /// The "Join Type" of EXPLAIN (FORMAT JSON).
+    var explainName: String {
+        switch self {
+        case .inner: "Inner"
+        case .left: "Left"
+        case .right: "Right"
+        case .full: "Full"
         }
     }
 }

@@ -76,6 +76,23 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// JSON text over several lines, each level indented by `indent` spaces more, as
+    /// PostgreSQL's EXPLAIN (FORMAT JSON) (2) and jsonb_pretty (4) print it.
+    public func pretty(indent: Int, level: Int = 0) -> String {
+        let inner = String(repeating: " ", count: indent * (level + 1))
+        let outer = String(repeating: " ", count: indent * level)
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            return "[\n" + items.map { inner + $0.pretty(indent: indent, level: level + 1) }.joined(separator: ",\n") + "\n" + outer + "]"
+        case .object(let fields) where !fields.isEmpty:
+            let members = fields.map { inner + Self.quote($0.0) + ": " + $0.1.pretty(indent: indent, level: level + 1) }
+            return "{\n" + members.joined(separator: ",\n") + "\n" + outer + "}"
+        case .array: return "[]"
+        case .object: return "{}"
+        default: return text
+        }
+    }
+
     /// A JSON string literal for `string`, escaped as RFC 8259 requires.
     public static func quote(_ string: String) -> String {
         var result = "\""

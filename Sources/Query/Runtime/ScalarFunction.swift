@@ -59,6 +59,11 @@ enum Functions {
 
     static func string(_ value: Value) -> String { Cast.textForm(value) }
 
+    /// The number of bytes of a bytea value; nil for any other.
+    static func byteCount(_ value: Value) -> Int? {
+        if case .bytes(let bytes) = value { bytes.count } else { nil }
+    }
+
     static func int(_ value: Value) throws -> Int64 {
         switch value {
         case .int(let number): return number
@@ -84,9 +89,10 @@ enum Functions {
         ScalarFunction("lower", 1...1, [.text], returns: .text) { .text(try TextBuilding.changedCase(string($0[0]), upper: false)) },
         ScalarFunction("upper", 1...1, [.text], returns: .text) { .text(try TextBuilding.changedCase(string($0[0]), upper: true)) },
         // Characters are code points, as in PostgreSQL: length('🇩🇪') is 2, not Swift's 1 grapheme.
-        ScalarFunction("length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).unicodeScalars.count)) },
+        // A bytea's length is its number of bytes (PostgreSQL's length(bytea)), not its text form's.
+        ScalarFunction("length", 1...1, [.text], returns: .int) { .int(Int64(byteCount($0[0]) ?? string($0[0]).unicodeScalars.count)) },
         ScalarFunction("char_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).unicodeScalars.count)) },
-        ScalarFunction("octet_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).utf8.count)) },
+        ScalarFunction("octet_length", 1...1, [.text], returns: .int) { .int(Int64(byteCount($0[0]) ?? string($0[0]).utf8.count)) },
         ScalarFunction("substr", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
         ScalarFunction("substring", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
         ScalarFunction("trim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: true, trailing: true) },
@@ -190,6 +196,7 @@ enum Functions {
         ScalarFunction("version", 0...0, [], returns: .text) { _ in .text("PostgreSQL 16.0 (Vireo 0.1)") },
         ScalarFunction("jsonb_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
         ScalarFunction("json_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
+        ScalarFunction("jsonb_pretty", 1...1, [.json], returns: .text) { .text(try JSONValue.jsonb(string($0[0])).pretty(indent: 4)) },
     ]
 
     static func currentMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }

@@ -1,8 +1,9 @@
 import Foundation
+import Crypto
 import VireoStorage
 
 /// PostgreSQL's string functions beyond the basics in ScalarFunction.swift: padding, case,
-/// fields, translation, code points, quoting, format() and md5. Characters are Unicode
+/// fields, translation, code points, quoting, format(), md5 and the SHA-2 digests. Characters are Unicode
 /// extended grapheme clusters as Swift counts them, as `length` counts them.
 extension Functions {
     static let moreText: [ScalarFunction] = [
@@ -55,12 +56,27 @@ extension Functions {
         ScalarFunction("quote_nullable", 1...1, [.text], strict: false, returns: .text) { arguments in
             .text(arguments[0].isNull ? "NULL" : quotedLiteral(Cast.textForm(arguments[0])))
         },
-        ScalarFunction("md5", 1...1, [.text], returns: .text) { .text(MD5.hex(Array(string($0[0]).utf8))) },
+        ScalarFunction("md5", 1...1, [.text], returns: .text) { .text(hexDigits(Insecure.MD5.hash(data: rawBytes($0[0])))) },
+        ScalarFunction("encode", 2...2, [.bytes, .text], returns: .text) { .text(try BinaryText.encode(rawBytes($0[0]), string($0[1]))) },
+        ScalarFunction("decode", 2...2, [.text, .text], returns: .bytes) { .bytes(try BinaryText.decode(string($0[0]), string($0[1]))) },
+        ScalarFunction("sha256", 1...1, [.bytes], returns: .bytes) { .bytes(Array(SHA256.hash(data: rawBytes($0[0])))) },
+        ScalarFunction("sha384", 1...1, [.bytes], returns: .bytes) { .bytes(Array(SHA384.hash(data: rawBytes($0[0])))) },
+        ScalarFunction("sha512", 1...1, [.bytes], returns: .bytes) { .bytes(Array(SHA512.hash(data: rawBytes($0[0])))) },
         ScalarFunction("format", 1...100, [.text], strict: false, returns: .text) { arguments in
             guard !arguments[0].isNull else { return .null }
             return .text(try formatted(string(arguments[0]), Array(arguments.dropFirst())))
         },
     ]
+
+    /// A bytea's own bytes, a text's UTF-8 (PostgreSQL's md5 hashes either).
+    static func rawBytes(_ value: Value) -> [UInt8] {
+        if case .bytes(let bytes) = value { return bytes }
+        return Array(string(value).utf8)
+    }
+
+    static func hexDigits(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
 
     /// lpad/rpad: fill to `length` characters with the fill text repeated, or cut to `length`
     /// (keeping the start) when the text is longer.
@@ -161,42 +177,73 @@ extension Functions {
     }
 }
 
-/// MD5 (RFC 1321), for PostgreSQL's md5(): a checksum, not a security measure.
-enum MD5 {
-    private static let shifts: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-                                           5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-                                           4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-                                           6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21]
-    private static let constants: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296)) }
-
-    static func hex(_ message: [UInt8]) -> String {
-        var bytes = message
-        let bitLength = UInt64(message.count) &* 8
-        bytes.append(0x80)
-        while bytes.count % 64 != 56 { bytes.append(0) }
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        var state: [UInt32] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476]
-        for chunk in stride(from: 0, to: bytes.count, by: 64) {
-            let words = (0..<16).map { index -> UInt32 in
-                (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[chunk + index * 4 + $1]) << UInt32($1 * 8) }
-            }
-            var (a, b, c, d) = (state[0], state[1], state[2], state[3])
-            for round in 0..<64 {
-                let (f, g): (UInt32, Int)
-                switch round {
-                case 0..<16: (f, g) = ((b & c) | (~b & d), round)
-                case 16..<32: (f, g) = ((d & b) | (~d & c), (5 * round + 1) % 16)
-                case 32..<48: (f, g) = (b ^ c ^ d, (3 * round + 5) % 16)
-                default: (f, g) = (c ^ (b | ~d), (7 * round) % 16)
-                }
-                let sum = a &+ f &+ constants[round] &+ words[g]
-                (a, d, c) = (d, c, b)
-                b = b &+ (sum << shifts[round] | sum >> (32 - shifts[round]))
-            }
-            state = [state[0] &+ a, state[1] &+ b, state[2] &+ c, state[3] &+ d]
+/// encode/decode: bytea as text in PostgreSQL's three formats (hex, base64, escape).
+enum BinaryText {
+    static func encode(_ bytes: [UInt8], _ format: String) throws -> String {
+        switch format.lowercased() {
+        case "hex": return Functions.hexDigits(bytes)
+        case "base64":
+            // PostgreSQL breaks base64 output into lines of 76 characters.
+            let text = Data(bytes).base64EncodedString()
+            return stride(from: 0, to: text.count, by: 76).map { start in
+                let from = text.index(text.startIndex, offsetBy: start)
+                return String(text[from..<(text.index(from, offsetBy: 76, limitedBy: text.endIndex) ?? text.endIndex)])
+            }.joined(separator: "\n")
+        case "escape":
+            return bytes.map { byte in
+                if byte == 0x5C { return "\\\\" }
+                if byte == 0 || byte >= 0x80 { return "\\" + String(repeating: "0", count: 3 - String(byte, radix: 8).count) + String(byte, radix: 8) }
+                return String(UnicodeScalar(byte))
+            }.joined()
+        default: throw unknownFormat(format)
         }
-        return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32($0 * 8)) } }
-            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func decode(_ text: String, _ format: String) throws -> [UInt8] {
+        switch format.lowercased() {
+        case "hex": return try hex(text)
+        case "base64":
+            let compact = text.filter { !$0.isWhitespace }
+            guard let data = Data(base64Encoded: compact) else {
+                throw VireoError(.invalidParameter, "invalid base64 sequence")
+            }
+            return Array(data)
+        case "escape": return try unescaped(text)
+        default: throw unknownFormat(format)
+        }
+    }
+
+    private static func hex(_ text: String) throws -> [UInt8] {
+        var bytes: [UInt8] = [], high: UInt8?
+        for character in text where !character.isWhitespace {
+            guard let digit = character.hexDigitValue else {
+                throw VireoError(.invalidParameter, "invalid hexadecimal digit: \"\(character)\"")
+            }
+            if let first = high { bytes.append(first << 4 | UInt8(digit)); high = nil } else { high = UInt8(digit) }
+        }
+        guard high == nil else { throw VireoError(.invalidParameter, "invalid hexadecimal data: odd number of digits") }
+        return bytes
+    }
+
+    /// The escape format: `\\` is a backslash, `\ooo` an octal byte, anything else itself.
+    private static func unescaped(_ text: String) throws -> [UInt8] {
+        let input = Array(text.utf8)
+        var bytes: [UInt8] = [], index = 0
+        while index < input.count {
+            guard input[index] == 0x5C else { bytes.append(input[index]); index += 1; continue }
+            if index + 1 < input.count, input[index + 1] == 0x5C { bytes.append(0x5C); index += 2; continue }
+            let digits = input.dropFirst(index + 1).prefix(3)
+            guard digits.count == 3, digits.allSatisfy({ (0x30...0x37).contains($0) }), digits.first! <= 0x33 else {
+                throw VireoError(.invalidTextRepresentation, "invalid input syntax for type bytea")
+            }
+            bytes.append(digits.reduce(0) { $0 << 3 | ($1 - 0x30) })
+            index += 4
+        }
+        return bytes
+    }
+
+    private static func unknownFormat(_ format: String) -> VireoError {
+        VireoError(.invalidParameter, "unrecognized encoding: \"\(format)\"")
     }
 }
 
