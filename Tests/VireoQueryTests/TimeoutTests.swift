@@ -185,7 +185,12 @@ struct TimeoutTests {
 
     /// Runs `sql` on another thread, cancelling it until it ends, and returns its error.
     private func cancelUntilDone(_ session: Session, _ sql: String) -> VireoError? {
-        let statement = Finishing { try session.execute(sql) }
+        cancelUntilDone(session, sql) { try session.execute(sql) }
+    }
+
+    /// Runs `run` on another thread, cancelling `session` until it ends, and returns its error.
+    private func cancelUntilDone(_ session: Session, _ sql: String, _ run: @escaping @Sendable () throws -> Void) -> VireoError? {
+        let statement = Finishing(run)
         for _ in 0..<Self.cancelRetriesMax {
             session.cancel()
             if statement.wait(timeoutMs: Self.cancelRetryMs) { break }
@@ -231,6 +236,57 @@ struct TimeoutTests {
         session.cancel()
         let next = try session.execute("SELECT count(*) FROM slow").rows
         #expect(next == [[.int(Int64(Self.slowRowCount))]], "expected the statement to run, got \(next)")
+    }
+
+    // MARK: Prepared statements (a request of one statement, its timer begun with the request)
+
+    /// The error `run` throws (recording an issue if it succeeds).
+    private func preparedError(_ run: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {
+        do {
+            try run()
+            Issue.record("expected the prepared statement to fail", sourceLocation: sourceLocation)
+        } catch {
+            return error as? VireoError
+        }
+        return nil
+    }
+
+    @Test("statement_timeout stops a prepared query, streamed or not, and a prepared INSERT … SELECT; the next executions run")
+    func statementTimeoutPrepared() throws {
+        let db = try database()
+        let session = db.session()
+        try session.execute("CREATE TABLE copy (n int); SET statement_timeout = '100ms'")
+        let query = try Parser.parseStatement("SELECT count(*) FROM slow a, slow b, slow c WHERE a.n > $1")
+        let insert = try Parser.parseStatement("INSERT INTO copy SELECT a.n FROM slow a, slow b, slow c WHERE a.n > $1")
+        let quick = try Parser.parseStatement("SELECT $1::int + 1")
+        let queryCache = PlanCache(), insertCache = PlanCache(), quickCache = PlanCache()
+        let timedOut = "canceling statement due to statement timeout"
+        expect(preparedError { try session.execute(query, [.int(0)], planCache: queryCache) }, "57014", timedOut)
+        #expect(try session.execute(quick, [.int(1)], planCache: quickCache).rows == [[.int(2)]])
+        expect(preparedError { try session.execute(query, [.int(0)], planCache: queryCache) { _ in } }, "57014", timedOut)
+        expect(preparedError { try session.execute(insert, [.int(0)], planCache: insertCache) }, "57014", timedOut)
+        #expect(try session.execute(quick, [.int(2)], planCache: quickCache).rows == [[.int(3)]])
+        #expect(try count(session, "copy") == [[.int(0)]], "expected no row inserted")
+        // Inside a block the timeout aborts the block, as for any statement.
+        try session.execute("BEGIN")
+        expect(preparedError { try session.execute(insert, [.int(0)], planCache: insertCache) }, "57014", timedOut)
+        #expect(preparedError { try session.execute(quick, [.int(1)], planCache: quickCache) }?.sqlState == "25P02")
+        try session.execute("ROLLBACK")
+        #expect(try session.execute(quick, [.int(3)], planCache: quickCache).rows == [[.int(4)]])
+    }
+
+    @Test("cancel() stops a prepared query streaming its rows with 57014, and is ignored while the session is idle")
+    func cancelPrepared() throws {
+        let db = try database()
+        let session = db.session()
+        try session.execute(Self.backstop)
+        let query = try Parser.parseStatement("SELECT a.n, b.n, c.n FROM slow a, slow b, slow c WHERE a.n > $1")
+        let cache = PlanCache()
+        expect(cancelUntilDone(session, query.sourceText) { try session.execute(query, [.int(0)], planCache: cache) { _ in } },
+               "57014", "canceling statement due to user request")
+        session.cancel()
+        let quick = try Parser.parseStatement("SELECT count(*) FROM slow WHERE n > $1")
+        #expect(try session.execute(quick, [.int(10)], planCache: PlanCache()).rows == [[.int(Int64(Self.slowRowCount - 10))]])
     }
 
     // MARK: Settings

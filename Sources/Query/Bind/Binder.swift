@@ -100,14 +100,20 @@ final class Binder {
 
     @inline(never)
     func literalValue(_ literal: Literal) -> Typed {
+        let (value, type) = Self.literalConstant(literal)
+        return (.constant(value), type)
+    }
+
+    /// A literal's value and type (`literalValue` without the expression around it).
+    static func literalConstant(_ literal: Literal) -> (Value, SQLType) {
         switch literal {
-        case .null: return (.constant(.null), .unknown)
-        case .boolean(let flag): return (.constant(.bool(flag)), .bool)
+        case .null: return (.null, .unknown)
+        case .boolean(let flag): return (.bool(flag), .bool)
         // As PostgreSQL: an integer literal is an integer (int4) when it fits, else a bigint.
-        case .integer(let number): return (.constant(.int(number)), Int32(exactly: number) == nil ? .int : .integer)
+        case .integer(let number): return (.int(number), Int32(exactly: number) == nil ? .int : .integer)
         case .numeric(let text):
-            return (.constant((Self.plainDecimal(text) ?? Numeric(text)).map(Value.numeric) ?? .double(Double(text) ?? .nan)), .numeric)
-        case .string(let text): return (.constant(.text(text)), .unknown)
+            return ((Self.plainDecimal(text) ?? Numeric(text)).map(Value.numeric) ?? .double(Double(text) ?? .nan), .numeric)
+        case .string(let text): return (.text(text), .unknown)
         }
     }
 

@@ -34,8 +34,11 @@ struct GeneratedColumns {
 
     /// Computes every generated column of `row` (a full row of the table) from its other
     /// values, then checks the row against the table's CHECK constraints.
+    /// Whether `fill` has nothing to do (no generated column, no CHECK constraint).
+    var isEmpty: Bool { expressions.isEmpty && checks.isEmpty }
+
     func fill(_ row: inout [Value], context: ExecutionContext) throws {
-        guard !expressions.isEmpty || !checks.isEmpty else { return }
+        guard !isEmpty else { return }
         let rowID = table.rowIDColumn.map { row[$0] } ?? .null
         var input = row + [rowID]
         for (position, expression) in expressions {

@@ -8,8 +8,12 @@ import VireoStorage
 /// cached plan to an execution is one retain, not a copy of each of its references.
 final class InsertPlan {
     enum Source {
-        /// Per VALUES row, the given (non-DEFAULT) values: table column and bound expression.
-        case values([[(position: Int, expression: BoundExpression)]])
+        /// Per VALUES row, the given (non-DEFAULT) values: table column and bound item.
+        case values([[(position: Int, item: ValuesItem)]])
+        /// A VALUES list of literals (and DEFAULTs) only: its rows as stored, one value per
+        /// table column, each literal through its column's assignment cast; NULL where
+        /// `absentPositions` leaves the column to its default.
+        case literalRows([[Value]])
         case defaultValues
         /// A query's plan; its columns go to `targets` in order.
         case query(PlanNode, columnCount: Int)
@@ -18,7 +22,7 @@ final class InsertPlan {
     let table: TableDefinition
     let through: UpdatableView?
     let targets: [Int]
-    let source: Source
+    private(set) var source: Source
     let defaults: [BoundExpression]
     let generated: GeneratedColumns
     let conflict: ConflictHandler?
@@ -53,6 +57,32 @@ final class InsertPlan {
         generated = try GeneratedColumns(table, catalog: catalog)
         checksForeignKeys = ForeignKeyEnforcer.applies(to: table.name, catalog)
         isReusable = statement.with == nil && binder.relationsRead.names.isEmpty
+        // Last, so that what binding the rest of the statement throws still comes first,
+        // as when the casts ran with the statement.
+        if let rows = try Self.literalRows(source, table: table) { self.source = .literalRows(rows) }
+    }
+
+    /// The rows of a VALUES list made only of literals (and DEFAULTs), as
+    /// `sourceRows` would make them: each literal's value through its column's assignment
+    /// cast, in the same order, so that the same value fails first with the same error.
+    /// A literal's value is the same at every execution (`Cast.assign` of a literal's type,
+    /// or of the column's own type that binding gave a string literal, depends on no
+    /// setting), so a kept plan keeps them. Nil when an item is an expression.
+    private static func literalRows(_ source: Source, table: TableDefinition) throws -> [[Value]]? {
+        guard case .values(let rows) = source else { return nil }
+        for values in rows {
+            for (_, item) in values { guard case .value = item else { return nil } }
+        }
+        let width = table.columns.count
+        let types = table.columns.map(\.type)
+        return try rows.map { values in
+            var row = PlanExecutor.nullRow(width)
+            for (position, item) in values {
+                guard case .value(let value) = item else { preconditionFailure("checked above") }
+                row[position] = try Cast.assign(value, to: types[position])
+            }
+            return row
+        }
     }
 
     /// The inserted rows, one value per table column; the columns `absentPositions(row:)`
@@ -63,12 +93,18 @@ final class InsertPlan {
         switch source {
         case .defaultValues:
             return [PlanExecutor.nullRow(width)]
+        case .literalRows(let rows):
+            return rows
         case .values(let rows):
             return try rows.map { values in
                 try context.checkCancel()
                 var row = PlanExecutor.nullRow(width)
-                for (position, expression) in values {
-                    row[position] = try Cast.assign(Evaluator.evaluate(expression, [], context), to: table.columns[position].type)
+                for (position, item) in values {
+                    let value = switch item {
+                    case .value(let value): value
+                    case .expression(let expression): try Evaluator.evaluate(expression, [], context)
+                    }
+                    row[position] = try Cast.assign(value, to: table.columns[position].type)
                 }
                 return row
             }
@@ -94,6 +130,13 @@ final class InsertPlan {
 
     private static func absentPositions(_ source: Source, targets: [Int], width: Int) -> [[Int]] {
         func absent(given: some Sequence<Int>) -> [Int] {
+            // A row that gives every column leaves none (most rows of a bulk INSERT, which
+            // then allocate nothing here).
+            if width <= 64 {
+                var givenMask: UInt64 = 0
+                for position in given { givenMask |= 1 << UInt64(position) }
+                if givenMask == (width == 64 ? ~0 : (1 << UInt64(width)) - 1) { return [] }
+            }
             var isGiven = [Bool](repeating: false, count: width)
             for position in given { isGiven[position] = true }
             return (0..<width).filter { !isGiven[$0] }
@@ -101,6 +144,7 @@ final class InsertPlan {
         switch source {
         case .defaultValues: return [Array(0..<width)]
         case .values(let rows): return rows.map { values in absent(given: values.lazy.map(\.position)) }
+        case .literalRows: preconditionFailure("worked out from the bound .values")
         case .query(_, let columnCount): return [absent(given: targets.prefix(columnCount))]
         }
     }
@@ -114,22 +158,30 @@ final class InsertPlan {
             if let first = rows.first, rows.contains(where: { $0.count != first.count }) {
                 throw VireoError(.syntaxError, "VALUES lists must all be the same length")
             }
-            // Worked out once per target column, not once per value of a many-row VALUES list.
-            let types = targets.map { SQLType(table.columns[$0].type) }
+            // Worked out once per target column, not once per value of a many-row VALUES list
+            // (each value copied its column's definition): its type, whether OVERRIDING USER
+            // VALUE skips it, and whether it refuses a value (thrown at the first row giving one).
+            let columns = targets.map { table.columns[$0] }
+            let types = columns.map { SQLType($0.type) }
+            let skipped = columns.map { overriding == .user && $0.identity != nil }
+            let refusals = columns.map { column in Result { try GeneratedColumns.refuseValue(for: column, overriding: overriding) } }
             let scope = Scope()
             return .values(try rows.map { values in
                 guard values.count <= targets.count else {
                     throw VireoError(.syntaxError, "INSERT has more expressions than target columns")
                 }
-                var bound: [(position: Int, expression: BoundExpression)] = []
+                var bound: [(position: Int, item: ValuesItem)] = []
                 bound.reserveCapacity(values.count)
                 for (index, value) in values.enumerated() {
                     guard case .expression(let expression) = value else { continue }
-                    let column = table.columns[targets[index]]
                     // OVERRIDING USER VALUE: an identity column takes the sequence's value instead.
-                    if overriding == .user && column.identity != nil { continue }
-                    try GeneratedColumns.refuseValue(for: column, overriding: overriding)
-                    bound.append((targets[index], try binder.coerce(binder.bind(expression, scope), to: types[index])))
+                    if skipped[index] { continue }
+                    try refusals[index].get()
+                    if case .literal(let literal) = expression {
+                        bound.append((targets[index], .value(try Self.value(of: literal, coercedTo: types[index]))))
+                    } else {
+                        bound.append((targets[index], .expression(try binder.coerce(binder.bind(expression, scope), to: types[index]))))
+                    }
                 }
                 return bound
             })
@@ -172,5 +224,24 @@ final class InsertPlan {
             guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
             return try view.tableColumn(named: name, .insert)
         }
+    }
+}
+
+/// A VALUES item once bound: a literal's value, or an expression. A literal is not boxed
+/// as a `.constant` expression (a bulk INSERT's VALUES list has thousands: an allocation
+/// each to make, and one to free).
+enum ValuesItem {
+    case value(Value)
+    case expression(BoundExpression)
+}
+
+extension InsertPlan {
+    /// What `binder.coerce(binder.bind(.literal(literal), scope), to: type)` gives, as a
+    /// value: a string literal or NULL (of unknown type) converted to `type` now, with the
+    /// errors binding throws; other literals keep their own type until the assignment cast.
+    static func value(of literal: Literal, coercedTo type: SQLType) throws -> Value {
+        let (value, literalType) = Binder.literalConstant(literal)
+        guard literalType == .unknown, type != .unknown else { return value }
+        return try Cast.convert(value, to: type)
     }
 }

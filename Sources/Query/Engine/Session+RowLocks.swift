@@ -12,6 +12,7 @@ extension Session {
     /// transaction to the newest version and runs it again, as PostgreSQL re-reads such a
     /// row. Only a statement that has written nothing yet can run again; otherwise, and past
     /// `lockedRowRestartsMax`, it fails with 40001.
+    @inline(__always)
     func runRestartingOnLockedRows<R>(_ transaction: StoreTransaction, _ body: (StoreTransaction) throws -> R) throws -> R {
         var restarts = 0
         while true {

@@ -13,10 +13,16 @@ extension Session {
     /// statement for each execution copied it (a few dozen references retained and
     /// released, a tenth of a one-row INSERT's time).
     func insert(prepared body: StatementBody, _ transaction: StoreTransaction, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
-        let plan = try cache.insertPlan(for: transaction.catalog.version) {
+        let version = transaction.catalog.version
+        if let memo = planMemo, memo.cache === cache, memo.version == version, let plan = memo.insert {
+            return try insert(planned: plan, transaction, parameters)
+        }
+        let plan = try cache.insertPlan(for: version) {
             guard case .insert(let statement) = body else { throw VireoError(.internalError, "a prepared INSERT that is not an INSERT") }
             return try makeInsertPlan(statement, transaction, parameters)
         }
+        // The cache keeps only reusable plans; so does the session's memo.
+        planMemo = plan.isReusable ? PlanMemo(cache: cache, version: version, insert: plan) : nil
         return try insert(planned: plan, transaction, parameters)
     }
 
@@ -26,53 +32,61 @@ extension Session {
     }
 
     private func insert(planned plan: InsertPlan, _ transaction: StoreTransaction, _ context: ExecutionContext) throws -> QueryResult {
-        let table = plan.table
+        // The plan's table is read where it is used: a copy of the definition retained and
+        // released each of its references at every execution.
         var sourceRows = try plan.sourceRows(context)
         var returned: [[Value]] = []
         var count = 0
         var touched = Set<Int64>()
         let keys = plan.checksForeignKeys ? foreignKeyEnforcer(transaction, context) : nil
+        // What every row asks of the plan, read once: each read of the plan's parts per row
+        // retained and released them (the generated columns hold the table's definition).
+        let fillsGenerated = !plan.generated.isEmpty
+        let readsStoredRow = plan.through != nil || keys != nil || !plan.returning.items.isEmpty
+        let notesVectorChanges = Self.hasVectorIndex(plan.table)
         for index in sourceRows.indices {
             try context.checkCancel()
             // Taken out of the list, so that filling it in does not copy it.
             var row: [Value] = []
             swap(&row, &sourceRows[index])
-            try completeRow(&row, absent: plan.absentPositions(row: index), table: table, defaults: plan.defaults,
-                            transaction: transaction, context: context)
-            try plan.generated.fill(&row, context: context)
+            let absent = plan.absentPositions(row: index)
+            if !absent.isEmpty {
+                try completeRow(&row, absent: absent, table: plan.table, defaults: plan.defaults, transaction: transaction, context: context)
+            }
+            if fillsGenerated { try plan.generated.fill(&row, context: context) }
             if let conflict = plan.conflict, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
                 }
-                let before = try keys == nil ? nil : transaction.row(table, rowID: existing)
+                let before = try keys == nil ? nil : transaction.row(plan.table, rowID: existing)
                 guard let updated = try conflict.resolve(existing: existing, proposed: row, transaction: transaction, context: context) else { continue }
-                if let keys, let before, let after = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
-                    try keys.updated(table, old: before, new: after, rowID: updated)
+                if let keys, let before, let after = try transaction.row(transaction.catalog.table(plan.table.name), rowID: updated) {
+                    try keys.updated(plan.table, old: before, new: after, rowID: updated)
                 }
-                try noteVectorChange(table, rowID: existing, transaction)
+                try noteVectorChange(plan.table, rowID: existing, transaction)
                 if updated != existing {
                     touched.insert(updated)
-                    try noteVectorChange(table, rowID: updated, transaction)
+                    try noteVectorChange(plan.table, rowID: updated, transaction)
                 }
-                if let row = try transaction.row(transaction.catalog.table(table.name), rowID: updated) {
+                if let row = try transaction.row(transaction.catalog.table(plan.table.name), rowID: updated) {
                     try plan.through?.checkRow(row + [.int(updated)], context)
                     try plan.returning.collect(row + [.int(updated)], context, into: &returned)
                 }
                 count += 1
                 continue
             }
-            let rowID = try transaction.insert(into: table, row: row)
+            let rowID = try transaction.insert(into: plan.table, row: row)
             // Only ON CONFLICT DO UPDATE asks which rows the statement touched.
             if plan.conflict != nil { touched.insert(rowID) }
-            try noteVectorChange(table, rowID: rowID, transaction)
+            if notesVectorChanges { try noteVectorChange(plan.table, rowID: rowID, transaction) }
             count += 1
             // The row as stored, only for what reads it: copying it and appending the row id
             // cost every plain INSERT two arrays a row.
-            guard plan.through != nil || keys != nil || !plan.returning.items.isEmpty else { continue }
+            guard readsStoredRow else { continue }
             var stored = row
-            if let column = table.rowIDColumn { stored[column] = .int(rowID) }
+            if let column = plan.table.rowIDColumn { stored[column] = .int(rowID) }
             try plan.through?.checkRow(stored + [.int(rowID)], context)
-            keys?.inserted(table, row: stored, rowID: rowID)
+            keys?.inserted(plan.table, row: stored, rowID: rowID)
             try plan.returning.collect(stored + [.int(rowID)], context, into: &returned)
         }
         try keys?.finish()
@@ -114,10 +128,14 @@ extension Session {
 
     func noteVectorChange(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {
         // Most tables have no vector index: no need to ask the store (a catalog look-up a row).
-        guard table.indexes.contains(where: { $0.method == "hnsw" }) else { return }
+        guard Self.hasVectorIndex(table) else { return }
         for name in try transaction.noteVectorChange(table: table.name, rowID: rowID) {
             pendingVectorChanges[name, default: []].insert(rowID)
         }
+    }
+
+    static func hasVectorIndex(_ table: TableDefinition) -> Bool {
+        table.indexes.contains { $0.method == "hnsw" }
     }
 
     // MARK: UPDATE and DELETE

@@ -189,7 +189,9 @@ extension Session {
     }
 
     /// Runs a write in the block's transaction (opening it), or in its own transaction.
-    /// Schema changes take the writer gate first (DDL is exclusive).
+    /// Schema changes take the writer gate first (DDL is exclusive). Inlined with its
+    /// caller's closure, as `withRequest` is.
+    @inline(__always)
     func write<R>(_ statement: StatementBody, _ body: (StoreTransaction) throws -> R) throws -> R {
         if inTransactionBlock, blockModes.readOnly == true {
             throw VireoError(.readOnly, "cannot execute \(statement.commandName) in a read-only transaction")
@@ -258,6 +260,7 @@ extension Session {
     /// else holds it (a subquery's cache, a cursor): a prepared INSERT run many times made
     /// and freed a context, its cache, its work memory and a row locker at each execution
     /// (7% of its time in a profile). The spare holds no transaction, snapshot or parameters.
+    @inline(__always)
     func withContext<R>(_ data: DataAccess, _ parameters: [Value], _ body: (ExecutionContext) throws -> R) throws -> R {
         var context: ExecutionContext
         if var reused = spareContext.take(),
@@ -281,20 +284,23 @@ extension Session {
     /// Only plans made on committed snapshots are kept: an open transaction's schema may
     /// still roll back.
     func runQuery(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
-        try withRequest {
+        try withRequest(timingOneStatement: true) {
             if let abortedBy {
                 throw VireoError.inFailedTransaction(after: abortedBy)
             }
-            return try withStatementTimer { try runQueryInRequest(query, parameters, cache: cache) }
+            return try withStatementTimer(startedWithRequest: true) { try runQueryInRequest(query, parameters, cache: cache) }
         }
     }
 
     /// With `boundedReadOnly`, a plan that is not a bounded read (`PlanNode.isBoundedRead`) throws `NotABoundedRead`
     /// before it reads anything.
-    func runQueryInRequest(_ query: Query, _ parameters: [Value], cache: PlanCache, boundedReadOnly: Bool = false) throws -> QueryResult {
+    /// `query` is read only when a plan is made: a copy of it (retaining each part of its
+    /// tree) at every execution of a prepared query cost more than the plan cache's check.
+    func runQueryInRequest(_ query: @autoclosure () -> Query, _ parameters: [Value], cache: PlanCache,
+                           boundedReadOnly: Bool = false) throws -> QueryResult {
         try read { data in
             if boundedReadOnly, !keepsPlans(data) { throw NotABoundedRead() }
-            let (plan, columns) = try self.plan(query, data, parameters, cache: cache)
+            let (plan, columns) = try self.plan(query(), data, parameters, cache: cache)
             if boundedReadOnly, !plan.isBoundedRead { throw NotABoundedRead() }
             return try run(plan, columns, data, parameters)
         }
@@ -316,13 +322,21 @@ extension Session {
         return pendingVectorChanges.isEmpty
     }
 
-    private func plan(_ query: Query, _ data: DataAccess, _ parameters: [Value], cache: PlanCache) throws -> (PlanNode, [ResultColumn]) {
-        guard keepsPlans(data) else { return try makeBinder(data.catalog, parameters: parameters).bindQuery(query) }
-        return try cache.plan(for: data.catalog.version) {
+    private func plan(_ query: @autoclosure () -> Query, _ data: DataAccess, _ parameters: [Value],
+                      cache: PlanCache) throws -> (PlanNode, [ResultColumn]) {
+        guard keepsPlans(data) else { return try makeBinder(data.catalog, parameters: parameters).bindQuery(query()) }
+        let version = data.catalog.version
+        if let memo = planMemo, memo.cache === cache, memo.version == version, let plan = memo.query { return plan }
+        // Remembered when the cache keeps it: found there, or made for any parameter values.
+        var kept = true
+        let plan = try cache.plan(for: version) {
             let binder = makeBinder(data.catalog, parameters: parameters)
-            let (plan, columns) = try binder.bindQuery(query)
-            return (plan, columns, binder.planParameters?.used != true)
+            let (plan, columns) = try binder.bindQuery(query())
+            kept = binder.planParameters?.used != true
+            return (plan, columns, kept)
         }
+        planMemo = kept ? PlanMemo(cache: cache, version: version, query: plan) : nil
+        return plan
     }
 
     func runQuery(_ query: Query, _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
@@ -331,8 +345,13 @@ extension Session {
     }
 
     private func run(_ plan: PlanNode, _ columns: [ResultColumn], _ data: DataAccess, _ parameters: [Value]) throws -> QueryResult {
-        let context = context(data, parameters)
-        guard let stream = rowStream?.take() else {
+        try withContext(data, parameters) { try run(plan, columns, $0) }
+    }
+
+    /// A query's run in `context`, made or reused by `withContext` (a prepared search made
+    /// a context, its cache and its work memory at each execution).
+    private func run(_ plan: PlanNode, _ columns: [ResultColumn], _ context: ExecutionContext) throws -> QueryResult {
+        guard let stream = rowStream.take() else {
             let rows = try PlanExecutor.materialize(plan, context, for: .result)
             return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
         }
@@ -401,4 +420,15 @@ public final class PlanCache: @unchecked Sendable {
         if plan.isReusable { lock.withLock { insertEntry = (version, plan) } }
         return plan
     }
+}
+
+/// The plan a session's last prepared statement ran with, and the `PlanCache` and schema
+/// version it came from: the next execution of the same statement takes it without the
+/// cache's lock. Only plans the cache keeps (for any parameter values) are remembered;
+/// a plan is valid for its schema version whichever session runs it.
+struct PlanMemo {
+    let cache: PlanCache
+    let version: UInt64
+    var query: (PlanNode, [ResultColumn])?
+    var insert: InsertPlan?
 }

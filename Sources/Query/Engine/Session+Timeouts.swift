@@ -29,34 +29,47 @@ extension Session {
 
     /// Runs one request (an `execute` call) under `requestLock`: stops the idle timer,
     /// reports a transaction block the timer ended, and arms the timer again if the
-    /// request leaves a block open.
-    func withRequest<R>(_ body: () throws -> R) throws -> R {
+    /// request leaves a block open. With `timingOneStatement` the request is one statement
+    /// (a prepared one), whose statement_timeout starts with the request: the cancel flag
+    /// then takes its lock once at the start and once at the end, not twice each (the
+    /// statement then runs `withStatementTimer(startedWithRequest: true)`).
+    ///
+    /// Inlined, with its callers' closures: a call of its own built and retained a context
+    /// for what each closure captured, at every execution of a prepared statement.
+    @inline(__always)
+    func withRequest<R>(timingOneStatement: Bool = false, _ body: () throws -> R) throws -> R {
         try requestLock.withLock {
             disarmIdleTimer()
             if let terminatedBy {
                 self.terminatedBy = nil
                 throw terminatedBy
             }
-            statementCancel.beginRequest()
+            statementCancel.beginRequest(statementTimeoutMs: timingOneStatement ? settings.statementTimeoutMs : nil)
             defer {
                 statementCancel.endRequest()
                 armIdleTimer()
                 publishTransactionStatus()
             }
-            return try SessionTimeZone.$current.withValue(settings.timeZone) { try body() }
+            // Binding a task-local value costs a push (an allocation) and a pop: only when
+            // the caller's zone is not the session's already (nil, UTC, on both most times).
+            let zone = settings.timeZone
+            guard zone != SessionTimeZone.current else { return try body() }
+            return try SessionTimeZone.$current.withValue(zone) { try body() }
         }
     }
 
-    /// Runs one statement of a request under its statement_timeout.
-    func withStatementTimer<R>(_ body: () throws -> R) throws -> R {
+    /// Runs one statement of a request under its statement_timeout (started with the
+    /// request when `startedWithRequest`).
+    @inline(__always)
+    func withStatementTimer<R>(startedWithRequest: Bool = false, _ body: () throws -> R) throws -> R {
         // A cancel raised during an earlier statement of the request that did not notice
         // it stops the rest of the request here.
         try statementCancel.check()
-        statementCancel.beginStatement(timeoutMs: settings.statementTimeoutMs)
-        defer { statementCancel.endStatement() }
+        if !startedWithRequest { statementCancel.beginStatement(timeoutMs: settings.statementTimeoutMs) }
+        defer { if !startedWithRequest { statementCancel.endStatement() } }
         // A SET earlier in the request may have changed the zone (binding a task-local
         // value costs a push and a pop: only then).
-        guard settings.timeZone != SessionTimeZone.current else { return try body() }
+        guard startedWithRequest || settings.timeZone != SessionTimeZone.current else { return try body() }
         return try SessionTimeZone.$current.withValue(settings.timeZone) { try body() }
     }
 

@@ -34,6 +34,8 @@ public final class Session: @unchecked Sendable {
     private(set) lazy var checkStatementCancel: () throws -> Void = { [statementCancel] in try statementCancel.check() }
     /// A statement's context kept for the next one (`withContext`), nil while one runs.
     var spareContext: ExecutionContext?
+    /// The plan of the last prepared statement run, taken without its cache's lock.
+    var planMemo: PlanMemo?
     /// Where the request's query hands its rows, for a streaming `execute` (taken by the first query that runs).
     var rowStream: RowStream?
     // Guarded by `requestLock` (see Session+Timeouts.swift):
@@ -95,13 +97,15 @@ public final class Session: @unchecked Sendable {
 
     /// Runs one parsed statement.
     public func execute(_ statement: Statement, _ parameters: [Value] = []) throws -> QueryResult {
-        try withRequest { try executeInRequest(statement, parameters) }
+        try withRequest(timingOneStatement: true) { try executeInRequest(statement, parameters, timedWithRequest: true) }
     }
 
     /// The one path of a statement inside a request: the failed-block check, the statement
     /// timer, and an error aborting the block. A SELECT or INSERT with a `planCache` reuses its plan.
+    /// `timedWithRequest`: the request is this one statement, begun with
+    /// `withRequest(timingOneStatement: true)`, whose statement timer is running.
     private func executeInRequest(_ statement: Statement, _ parameters: [Value], planCache: PlanCache? = nil,
-                                  boundedReadOnly: Bool = false) throws -> QueryResult {
+                                  boundedReadOnly: Bool = false, timedWithRequest: Bool = false) throws -> QueryResult {
         if let abortedBy, !statement.body.isAllowedInFailedBlock {
             throw VireoError.inFailedTransaction(after: abortedBy)
         }
@@ -109,9 +113,9 @@ public final class Session: @unchecked Sendable {
         // Outside a block, what the statement queued and did not publish (it failed) is dropped.
         defer { if notificationQueue != nil && !inTransactionBlock { notificationQueue = nil } }
         do {
-            let result = try withStatementTimer {
-                if let planCache, case .select(let query) = statement.body {
-                    return try runQueryInRequest(query, parameters, cache: planCache, boundedReadOnly: boundedReadOnly)
+            let result = try withStatementTimer(startedWithRequest: timedWithRequest) {
+                if let planCache, statement.body.isSelect {
+                    return try runQueryInRequest(statement.body.selectQuery, parameters, cache: planCache, boundedReadOnly: boundedReadOnly)
                 }
                 if let planCache, statement.body.isInsert {
                     return try write(statement.body) { try self.insert(prepared: statement.body, $0, parameters, cache: planCache) }
@@ -135,7 +139,7 @@ public final class Session: @unchecked Sendable {
     /// Runs `statement`, reusing the plan in `planCache` while the schema it was made for
     /// holds: a client's prepared statement, run many times, is planned once.
     public func execute(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) throws -> QueryResult {
-        try withRequest { try executeInRequest(statement, parameters, planCache: planCache) }
+        try withRequest(timingOneStatement: true) { try executeInRequest(statement, parameters, planCache: planCache, timedWithRequest: true) }
     }
 
     /// Runs `statement` as `execute(_:_:planCache:)` does, but hands each result row to `row`
@@ -150,12 +154,11 @@ public final class Session: @unchecked Sendable {
                         row: ([Value]) throws -> Void) throws -> QueryResult {
         try withoutActuallyEscaping(columns) { columns in
             try withoutActuallyEscaping(row) { row in
-                try withRequest {
-                    let stream = RowStream(columns: columns, row: row)
-                    rowStream = stream
+                try withRequest(timingOneStatement: true) {
+                    rowStream = RowStream(columns: columns, row: row)
                     defer { rowStream = nil }
-                    var result = try executeInRequest(statement, parameters, planCache: planCache)
-                    if !stream.isUsed {
+                    var result = try executeInRequest(statement, parameters, planCache: planCache, timedWithRequest: true)
+                    if let stream = rowStream.take() {
                         // Not a streamed query (RETURNING, SHOW, EXPLAIN…): its rows were collected.
                         try stream.columns(result.columns)
                         for values in result.rows { try stream.row(values) }
@@ -186,7 +189,9 @@ public final class Session: @unchecked Sendable {
         guard case .select = statement.body, transactionStatus == .idle else { return nil }
         do {
             return try CachedPagesOnly.run {
-                try withRequest { try executeInRequest(statement, parameters, planCache: planCache, boundedReadOnly: true) }
+                try withRequest(timingOneStatement: true) {
+                    try executeInRequest(statement, parameters, planCache: planCache, boundedReadOnly: true, timedWithRequest: true)
+                }
             }
         } catch is PageNotCached {
             return nil
@@ -213,6 +218,18 @@ public final class Session: @unchecked Sendable {
 }
 
 extension StatementBody {
+    /// A SELECT (a prepared one keeps its plan in a `PlanCache`).
+    var isSelect: Bool {
+        if case .select = self { return true }
+        return false
+    }
+
+    /// A SELECT's query (copied out of the statement: read it only to make a plan).
+    var selectQuery: Query {
+        guard case .select(let query) = self else { preconditionFailure("not a SELECT") }
+        return query
+    }
+
     /// An INSERT (a prepared one keeps its plan in a `PlanCache`).
     var isInsert: Bool {
         if case .insert = self { return true }
@@ -249,21 +266,10 @@ extension StatementBody {
     }
 }
 
-/// The consumer of a streaming `execute`: the result's columns, then each row.
-final class RowStream {
+/// The consumer of a streaming `execute`: the result's columns, then each row. The first
+/// query takes it from `Session.rowStream` (`take()`); when none did, the request's
+/// collected rows go to it. A struct: a class cost an allocation per execution.
+struct RowStream {
     let columns: ([ResultColumn]) throws -> Void
     let row: ([Value]) throws -> Void
-    /// Whether a query took the stream (else the request's collected rows go to it).
-    private(set) var isUsed = false
-
-    init(columns: @escaping ([ResultColumn]) throws -> Void, row: @escaping ([Value]) throws -> Void) {
-        self.columns = columns
-        self.row = row
-    }
-
-    func take() -> RowStream? {
-        guard !isUsed else { return nil }
-        isUsed = true
-        return self
-    }
 }

@@ -30,19 +30,23 @@ final class StatementCancel: @unchecked Sendable {
     private var statementNumber: UInt64 = 0
     private var statementTimer: DispatchWorkItem?
 
-    /// A request starts: from now on a cancel stops it.
-    func beginRequest() {
+    /// A request starts: from now on a cancel stops it. With `statementTimeoutMs`, its one
+    /// statement starts too (as `beginStatement` would), under the same lock.
+    func beginRequest(statementTimeoutMs: Int? = nil) {
         lock.withLock {
             isRunning = true
             raised.store(Reason.none.rawValue, ordering: .relaxed)
+            if let statementTimeoutMs { beginStatementLocked(timeoutMs: statementTimeoutMs) }
         }
     }
 
-    /// The request ended: nothing raised now reaches the next one.
+    /// The request ended (and its statement, if `beginRequest` began one): nothing raised
+    /// now reaches the next one, and no timer of its statements can raise any more.
     func endRequest() {
         lock.withLock {
             isRunning = false
             stopStatementTimerLocked()
+            statementNumber &+= 1
             raised.store(Reason.none.rawValue, ordering: .relaxed)
         }
     }
@@ -55,14 +59,16 @@ final class StatementCancel: @unchecked Sendable {
 
     /// A statement of the request starts: after `timeoutMs` (0: never) it is stopped.
     func beginStatement(timeoutMs: Int) {
-        lock.withLock {
-            statementNumber &+= 1
-            guard timeoutMs > 0 else { return }
-            let number = statementNumber
-            let timer = DispatchWorkItem { [weak self] in self?.statementTimerFired(number) }
-            statementTimer = timer
-            Self.timerQueue.asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: timer)
-        }
+        lock.withLock { beginStatementLocked(timeoutMs: timeoutMs) }
+    }
+
+    private func beginStatementLocked(timeoutMs: Int) {
+        statementNumber &+= 1
+        guard timeoutMs > 0 else { return }
+        let number = statementNumber
+        let timer = DispatchWorkItem { [weak self] in self?.statementTimerFired(number) }
+        statementTimer = timer
+        Self.timerQueue.asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: timer)
     }
 
     /// The statement ended; a timeout it did not notice does not stop the next statement.

@@ -39,17 +39,24 @@ struct Lexer {
         }
     }
 
-    private static let punctuation: [UInt8: TokenKind] = [
-        UInt8(ascii: "("): .leftParen, UInt8(ascii: ")"): .rightParen,
-        UInt8(ascii: "["): .leftBracket, UInt8(ascii: "]"): .rightBracket,
-        UInt8(ascii: ","): .comma, UInt8(ascii: ";"): .semicolon,
-    ]
+    /// The one-byte punctuation tokens (a switch: a dictionary cost a hash per comma).
+    private static func punctuationKind(_ byte: UInt8) -> TokenKind? {
+        switch byte {
+        case UInt8(ascii: "("): .leftParen
+        case UInt8(ascii: ")"): .rightParen
+        case UInt8(ascii: "["): .leftBracket
+        case UInt8(ascii: "]"): .rightBracket
+        case UInt8(ascii: ","): .comma
+        case UInt8(ascii: ";"): .semicolon
+        default: nil
+        }
+    }
 
     /// Characters that let an operator end in `+` or `-`.
     private static let operatorOnlyCharacters = Set("~!@#%^&|`?".utf8)
 
     private mutating func lexPunctuationOrOperator(_ byte: UInt8) -> TokenKind {
-        if let kind = Self.punctuation[byte] {
+        if let kind = Self.punctuationKind(byte) {
             position += 1
             return kind
         }

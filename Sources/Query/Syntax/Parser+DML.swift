@@ -63,15 +63,12 @@ extension Parser {
     /// number, an integer too large for 64 bits kept as numeric); bulk INSERTs of thousands
     /// of such rows skip its precedence climbing.
     mutating func parseLoneLiteral() -> Literal? {
-        var isNegative = false
-        if case .op("-") = peek().kind { isNegative = true }
+        let isNegative = peekIs(.op("-"))
         let offset = isNegative ? 1 : 0
-        switch peek(offset + 1).kind {
-        case .comma, .rightParen: break
-        default: return nil
-        }
+        guard peekIs(.comma, at: offset + 1) || peekIs(.rightParen, at: offset + 1) else { return nil }
         let literal: Literal
-        switch peek(offset).kind {
+        // In place: `peek` hands out a copy of the token.
+        switch lookahead[lookaheadStart + offset].kind {
         case .integer(let digits):
             let text = isNegative ? "-" + digits : digits
             literal = Int64(text).map(Literal.integer) ?? .numeric(text)
@@ -85,8 +82,8 @@ extension Parser {
             }
         default: return nil
         }
-        if isNegative { advance() }
-        advance()
+        if isNegative { skip() }
+        skip()
         return literal
     }
 

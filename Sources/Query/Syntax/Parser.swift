@@ -91,9 +91,22 @@ public struct Parser {
     // MARK: - Tokens
 
     /// The token `offset` places ahead, without consuming anything.
+    @inline(__always)
     mutating func peek(_ offset: Int = 0) -> Token {
-        while lookahead.count - lookaheadStart <= offset { lookahead.append(lexer.next()) }
+        if lookahead.count - lookaheadStart <= offset { fillLookahead(through: offset) }
         return lookahead[lookaheadStart + offset]
+    }
+
+    /// Whether the token `offset` places ahead is `kind`, without copying the token.
+    @inline(__always)
+    mutating func peekIs(_ kind: TokenKind, at offset: Int = 0) -> Bool {
+        if lookahead.count - lookaheadStart <= offset { fillLookahead(through: offset) }
+        return lookahead[lookaheadStart + offset].kind == kind
+    }
+
+    @inline(never)
+    private mutating func fillLookahead(through offset: Int) {
+        while lookahead.count - lookaheadStart <= offset { lookahead.append(lexer.next()) }
     }
 
     /// Consumes and returns the next token.
@@ -110,14 +123,28 @@ public struct Parser {
         return token
     }
 
+    /// Consumes the next token, as `advance()` does, without handing out a copy of it.
+    mutating func skip() {
+        if lookahead.count == lookaheadStart { fillLookahead(through: 0) }
+        lastEnd = lookahead[lookaheadStart].end
+        if case .end = lookahead[lookaheadStart].kind { return }
+        lookaheadStart += 1
+        if lookaheadStart == lookahead.count {
+            lookahead.removeAll(keepingCapacity: true)
+            lookaheadStart = 0
+        }
+    }
+
     mutating func peekKeyword(_ keyword: Keyword, at offset: Int = 0) -> Bool {
-        peek(offset).keyword == keyword
+        if lookahead.count - lookaheadStart <= offset { fillLookahead(through: offset) }
+        guard case .word(_, let found?) = lookahead[lookaheadStart + offset].kind else { return false }
+        return found == keyword
     }
 
     /// Consumes the keyword if it is next.
     mutating func acceptKeyword(_ keyword: Keyword) -> Bool {
         guard peekKeyword(keyword) else { return false }
-        advance()
+        skip()
         return true
     }
 
@@ -133,8 +160,8 @@ public struct Parser {
     }
 
     mutating func accept(_ kind: TokenKind) -> Bool {
-        guard peek().kind == kind else { return false }
-        advance()
+        guard peekIs(kind) else { return false }
+        skip()
         return true
     }
 
