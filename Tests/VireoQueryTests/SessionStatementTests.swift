@@ -81,6 +81,8 @@ struct SessionStatementTests {
         #expect(try rows(other, "SELECT a FROM t") == [["1"]], "SHARE lets others read")
         try other.execute("SET lock_timeout = 50")
         #expect(sqlError(other, "INSERT INTO t VALUES (2)")?.sqlState == "55P03", "SHARE blocks others' writes")
+        try other.execute("PREPARE add AS INSERT INTO t VALUES ($1)")
+        #expect(sqlError(other, "EXECUTE add (2)")?.sqlState == "55P03", "also through a prepared statement")
         try holder.execute("COMMIT")
         try other.execute("INSERT INTO t VALUES (2)")
         try holder.execute("BEGIN; LOCK t")

@@ -79,6 +79,7 @@ extension Session {
                              detail: "Expected \(prepared.parameterCount) parameters but got \(statement.arguments.count).")
         }
         let values = try argumentValues(statement.arguments, types: prepared.declaredTypes, parameters)
+        try waitForTableLocks(prepared.statement.body)
         if case .select(let query) = prepared.statement.body {
             return try runQueryInRequest(query, values, cache: prepared.planCache)
         }
