@@ -13,6 +13,8 @@ struct TemporaryTableTests {
         try owner.execute("CREATE TEMP TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'temporary'), (2, 'x')")
         #expect(try rows(owner, "SELECT v FROM t ORDER BY id") == [["temporary"], ["x"]])
         #expect(try rows(owner, "SELECT t.v FROM pg_temp.t WHERE t.id = 1") == [["temporary"]])
+        #expect(try rows(owner, "SELECT v FROM public.t") == [["permanent"]], "a schema-qualified name means the permanent table")
+        #expect(sqlError(other, "SELECT * FROM pg_temp.t")?.sqlState == "42P01", "the other session has no temporary t")
         #expect(try rows(other, "SELECT v FROM t") == [["permanent"]])
         try owner.execute("CREATE TEMPORARY TABLE only_mine (a int)")
         #expect(sqlError(other, "SELECT * FROM only_mine")?.sqlState == "42P01")

@@ -47,6 +47,24 @@ extension Catalog {
         return tables[temporary] != nil ? temporary : name
     }
 
+    /// The table `schema.name` names: without a schema, as `table(_:)` finds it; in
+    /// `pg_temp`, only the session's temporary table; in another schema (`public.t`), only
+    /// a permanent one, even when a temporary table of that name hides it.
+    public func table(_ name: String, schema: String?) throws -> TableDefinition {
+        switch schema {
+        case nil:
+            return try table(name)
+        case "pg_temp"?:
+            let stored = resolve(name)
+            guard TemporarySchema.split(stored) != nil else {
+                throw VireoError(.undefinedTable, "relation \"pg_temp.\(name)\" does not exist")
+            }
+            return try table(stored)
+        default:
+            return try TemporarySchema.$current.withValue(nil) { try table(name) }
+        }
+    }
+
     /// The temporary tables of `schema` (one session's), by stored name.
     public func temporaryTables(of schema: String) -> [TableDefinition] {
         let prefix = schema + "."
