@@ -104,6 +104,10 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case sequenceGeneratorLimitExceeded = "sequence_generator_limit_exceeded"
         /// A bit string of another length than its bit(n) type's (22026).
         case stringDataLengthMismatch = "string_data_length_mismatch"
+        /// PREPARE of a name a prepared statement of the session already has (42P05).
+        case duplicatePreparedStatement = "duplicate_prepared_statement"
+        /// A schema name that names none (3F000).
+        case invalidSchemaName = "invalid_schema_name"
     }
 
     public var code: Code
@@ -230,6 +234,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .foreignKeyViolation: "23503"
         case .invalidForeignKey: "42830"
         case .stringDataLengthMismatch: "22026"
+        case .duplicatePreparedStatement: "42P05"
+        case .invalidSchemaName: "3F000"
         }
     }
 }

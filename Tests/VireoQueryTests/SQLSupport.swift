@@ -9,6 +9,11 @@ func rows(_ database: Database, _ sql: String, _ parameters: [Value] = [],
     try database.execute(sql, parameters).rows.map { $0.map { $0.text ?? "NULL" } }
 }
 
+/// Runs SQL in `session` and returns the rows of the last statement as text.
+func rows(_ session: Session, _ sql: String) throws -> [[String]] {
+    try session.execute(sql).rows.map { $0.map { $0.text ?? "NULL" } }
+}
+
 /// The error a statement throws (recording an issue if it succeeds).
 func sqlError(_ database: Database, _ sql: String, _ parameters: [Value] = [],
               sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {

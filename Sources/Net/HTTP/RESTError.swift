@@ -67,9 +67,9 @@ extension RESTError {
 
     static func status(of code: VireoError.Code) -> HTTPResponse.Status {
         switch code {
-        case .undefinedTable, .invalidCatalogName: .notFound
+        case .undefinedTable, .invalidCatalogName, .invalidSchemaName: .notFound
         case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure, .deadlockDetected,
-             .noActiveTransaction, .activeTransaction, .invalidSavepoint, .duplicateCursor: .conflict
+             .noActiveTransaction, .activeTransaction, .invalidSavepoint, .duplicateCursor, .duplicatePreparedStatement: .conflict
         case .syntaxError, .undefinedColumn, .undefinedObject, .invalidStatementName, .invalidCursorName, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,

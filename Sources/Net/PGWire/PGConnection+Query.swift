@@ -294,8 +294,12 @@ extension PGConnection {
     private func parse(_ name: String, _ query: String, _ types: [Int32]) throws {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
         let statement = trimmed.isEmpty ? nil : try Parser.parseStatement(query)
-        if !name.isEmpty, statements[name] != nil {
-            throw VireoError(.duplicateObject, "prepared statement \"\(name)\" already exists")
+        if !name.isEmpty {
+            // One namespace with SQL's PREPARE, as in PostgreSQL: the session keeps the names
+            // (EXECUTE runs them, pg_prepared_statements lists them).
+            if statements[name] != nil { throw VireoError(.duplicatePreparedStatement, "prepared statement \"\(name)\" already exists") }
+            try session.notePreparedStatement(name: name, statement: statement, text: query,
+                                              parameterTypes: types.map { oid in BuiltinType.all.first { $0.oid == Int64(oid) }?.name })
         }
         statements[name] = PGPreparedStatement(statement: statement, declaredTypes: types)
         output.writeParseComplete()
@@ -541,7 +545,9 @@ extension PGConnection {
 
     private func close(_ kind: PGObjectKind, _ name: String) {
         switch kind {
-        case .statement: statements[name] = nil
+        case .statement:
+            statements[name] = nil
+            if !name.isEmpty { session.forgetPreparedStatement(name) }
         case .portal:
             if portals.removeValue(forKey: name)?.isCursor == true { session.closePortalCursor(name) }
         }

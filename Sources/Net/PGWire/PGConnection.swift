@@ -80,11 +80,12 @@ final class PGConnection: @unchecked Sendable {
             server.connections.remove(processID)
             server.metrics.pgConnectionClosed()
         }
-        guard session.transactionStatus != .idle else { return }
+        guard session.transactionStatus != .idle || session.hasTemporaryTables else { return }
         let session = self.session, executor = server.executor
         // In a task of its own: at shutdown this connection's task is cancelled, and the pool
-        // refuses work from a cancelled task, yet the rollback must run before the database closes.
-        await Task { _ = try? await executor.run { try session.execute("ROLLBACK") } }.value
+        // refuses work from a cancelled task, yet the rollback (and the drop of the session's
+        // temporary tables) must run before the database closes.
+        await Task { _ = try? await executor.run { session.close() } }.value
     }
 
     /// ReadyForQuery, after the notifications that arrived if no transaction block is open

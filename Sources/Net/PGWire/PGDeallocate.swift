@@ -1,7 +1,8 @@
 import VireoStorage
 
-/// `DEALLOCATE [PREPARE] { name | ALL }`: drops the connection's prepared statements,
-/// which live in pgwire, not in the engine, so it is parsed here, as COPY is. Drivers send
+/// `DEALLOCATE [PREPARE] { name | ALL }`: drops the connection's prepared statements, which
+/// pgwire describes and the session names (with SQL PREPARE's), so it is parsed here, as COPY
+/// is, and drops both. Drivers send
 /// it: psycopg sends `DEALLOCATE ALL` after a ROLLBACK or a DROP while it has statements
 /// prepared, and `DEALLOCATE name` when its cache of them is full.
 enum PGDeallocate: Equatable {
@@ -34,9 +35,12 @@ extension PGConnection {
         switch command {
         case .all:
             statements.removeAll()
+            session.forgetPreparedStatement(nil)
             return "DEALLOCATE ALL"
         case .named(let name):
-            guard statements.removeValue(forKey: name) != nil else {
+            // The name may be the client's (Parse) or SQL's PREPARE: both are the session's.
+            let protocolLevel = statements.removeValue(forKey: name) != nil
+            guard session.forgetPreparedStatement(name) || protocolLevel else {
                 throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
             }
             return "DEALLOCATE"

@@ -24,7 +24,7 @@ struct Scope {
 
     /// Adds a base table (its columns, then a hidden row id).
     mutating func addTable(_ table: TableDefinition, alias: String?) {
-        entries.append(ScopeEntry(name: alias ?? table.name, columns: table.columns.map(\.name),
+        entries.append(ScopeEntry(name: alias ?? table.visibleName, columns: table.columns.map(\.name),
                                   types: table.columns.map { SQLType($0.type) }, offset: width,
                                   width: table.columns.count + 1, table: table))
     }

@@ -14,6 +14,8 @@ public final class Database: @unchecked Sendable {
     let vectorIndexes: VectorIndexes
     /// pg_advisory_lock's locks, shared by the database's sessions.
     let advisoryLocks = AdvisoryLocks()
+    /// LOCK TABLE's locks (TableLocks.swift).
+    let tableLocks = TableLocks()
     /// pg_cancel_backend's and pg_terminate_backend's way to other connections (a server installs it).
     public let backendSignals = BackendSignals()
     /// LISTEN's listeners, by channel (Notifications.swift).
@@ -31,7 +33,9 @@ public final class Database: @unchecked Sendable {
 
     /// Opens (creating if absent) the database at `path`, recovering it after a crash.
     public static func open(path: String, options: StorageOptions = StorageOptions()) throws -> Database {
-        Database(store: try Store.open(path: path, options: options))
+        let database = Database(store: try Store.open(path: path, options: options))
+        if !options.readOnly { try Session.dropLeftoverTemporaryTables(database) }
+        return database
     }
 
     /// Lets a Store opened without a Database (`vireo check`) compute the keys of indexes

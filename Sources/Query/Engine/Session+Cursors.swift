@@ -163,6 +163,8 @@ extension Session {
             queueListen(.unlisten(nil))  // as PostgreSQL's DISCARD ALL does UNLISTEN *
         }
         if target == .all || target == .sequences { sequenceUse.currentValues = [:]; sequenceUse.lastName = nil }
+        if target == .all || target == .temp { try discardTemporaryTables() }
+        if target == .all { preparedStatements = [:] }
         return QueryResult(commandTag: "DISCARD " + target.rawValue.uppercased())
     }
 

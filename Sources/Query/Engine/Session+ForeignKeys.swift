@@ -80,7 +80,7 @@ extension Session {
 
     /// TRUNCATE: a table other tables reference goes only with them, named or (CASCADE) added.
     func truncate(_ statement: Truncate, _ transaction: StoreTransaction) throws -> QueryResult {
-        var names = statement.names.map(\.name)
+        var names = statement.names.map { transaction.catalog.resolve($0.name) }
         for name in names { _ = try transaction.catalog.table(name) }
         var position = 0
         while position < names.count {

@@ -236,7 +236,7 @@ extension Session {
         let scan = PlanNode.seqScan(TableScan(table: table, filter: nil, reason: "no usable index"))
         guard !entries.isEmpty else { return ChangeSource(plan: scan, layout: layout, names: names) }
         let (joined, joinedScope) = try binder.bindFrom(entries)
-        if let name = joinedScope.entries.first(where: { $0.name == alias ?? through?.view.name ?? table.name })?.name {
+        if let name = joinedScope.entries.first(where: { $0.name == alias ?? through?.view.name ?? table.visibleName })?.name {
             throw VireoError(.duplicateAlias, "table name \"\(name)\" specified more than once")
         }
         layout.append(joinedScope)

@@ -29,6 +29,11 @@ extension Session {
             try notify(channel: channel, payload: payload ?? "")
             return QueryResult(commandTag: "NOTIFY")
         case .discard(let target): return try discard(target)
+        case .prepare(let statement): return try prepare(statement, text: runningSQL ?? body.sql)
+        case .executePrepared(let statement): return try executePrepared(statement, parameters)
+        case .deallocate(let name): return try deallocate(name)
+        case .lockTable(let statement): return try lockTables(statement)
+        case .grant(let statement): return try grant(statement)
         case .vacuum(let statement): return try vacuum(statement)
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
@@ -122,10 +127,12 @@ extension Session {
         savepoints = []
         settings.endTransaction()
         unlockTransactionAdvisoryLocks()
+        unlockTableLocks()
     }
 
     /// Commits, then brings in-memory vector indexes up to date before it returns.
     func commitWrite(_ transaction: StoreTransaction) throws {
+        if !temporaryOnCommit.isEmpty { try applyOnCommitActions(transaction) }
         let changes = pendingVectorChanges
         let vectorIndexes = database.vectorIndexes
         let store = database.store
@@ -288,7 +295,10 @@ extension Session {
             if let abortedBy {
                 throw VireoError.inFailedTransaction(after: abortedBy)
             }
-            return try withStatementTimer(startedWithRequest: true) { try runQueryInRequest(query, parameters, cache: cache) }
+            return try withStatementTimer(startedWithRequest: true) {
+                if database.tableLocks.isActive { try waitForTableLocks(.select(query)) }
+                return try runQueryInRequest(query, parameters, cache: cache)
+            }
         }
     }
 
@@ -311,7 +321,7 @@ extension Session {
     func resultColumns(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> [ResultColumn] {
         try withRequest {
             if let abortedBy { throw VireoError.inFailedTransaction(after: abortedBy) }
-            return try read { data in try plan(query, data, parameters, cache: cache).1 }
+            return try withTemporarySchema { try read { data in try plan(query, data, parameters, cache: cache).1 } }
         }
     }
 

@@ -22,11 +22,12 @@ extension Session {
         case .analyze(let statement): return try analyze(statement, transaction)
         case .alterIndex(let statement): return try alterIndex(statement, transaction)
         case .comment(let statement):
-            if transaction.catalog.views[statement.table.name] != nil, statement.column == nil {
-                throw VireoError(.wrongObjectType, "\"\(statement.table.name)\" is not a table")
+            let table = transaction.catalog.resolve(statement.table.name)
+            if transaction.catalog.views[table] != nil, statement.column == nil {
+                throw VireoError(.wrongObjectType, "\"\(table)\" is not a table")
             }
-            _ = try transaction.catalog.table(statement.table.name)
-            try transaction.setComment(statement.text, table: statement.table.name, column: statement.column)
+            _ = try transaction.catalog.table(table)
+            try transaction.setComment(statement.text, table: table, column: statement.column)
             return QueryResult(commandTag: "COMMENT")
         case .selectChangingData(let query): return try selectChangingData(query, transaction, parameters)
         default: throw VireoError(.internalError, "not a write statement")
@@ -34,8 +35,13 @@ extension Session {
     }
 
     private func createTable(_ statement: CreateTable, _ transaction: StoreTransaction) throws -> QueryResult {
+        var statement = statement
+        statement.name = createdTableName(statement.name, onCommit: statement.onCommit)
         let name = statement.name.name
-        if transaction.catalog.hasRelation(name), statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
+        if transaction.catalog.hasRelation(name) {
+            if statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
+            throw VireoError(.duplicateTable, "relation \"\(TemporarySchema.split(name)?.name ?? name)\" already exists")
+        }
         var definition = try TableBuilder.definition(statement)
         let vectorIndexes = try TableLikes.expand(statement, &definition, catalog: transaction.catalog)
         definition.checks += try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
@@ -50,10 +56,12 @@ extension Session {
     /// CREATE TABLE … AS: a table with the query's columns (a literal of unknown type becomes
     /// text, as in PostgreSQL), then its rows as INSERT … SELECT would add them.
     private func createTableAs(_ statement: CreateTableAs, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        var statement = statement
+        statement.name = createdTableName(statement.name, onCommit: statement.onCommit)
         let name = statement.name.name
         if transaction.catalog.hasRelation(name) {
             if statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE AS") }
-            throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
+            throw VireoError(.duplicateTable, "relation \"\(TemporarySchema.split(name)?.name ?? name)\" already exists")
         }
         var (_, resultColumns) = try makeBinder(transaction.catalog, parameters: parameters).bindQuery(statement.query)
         for i in resultColumns.indices where resultColumns[i].type == .unknown { resultColumns[i].type = .text }
@@ -67,8 +75,9 @@ extension Session {
     }
 
     private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
-        let dropping = Set(statement.names.map(\.name))
-        for name in statement.names.map(\.name) {
+        let names = statement.names.map { transaction.catalog.resolve($0.name) }
+        let dropping = Set(names)
+        for name in names {
             guard let table = transaction.catalog.tables[name] else {
                 if transaction.catalog.views[name] != nil {
                     throw VireoError(.wrongObjectType, "\"\(name)\" is not a table", hint: "Use DROP VIEW to remove a view.")
@@ -85,7 +94,7 @@ extension Session {
     }
 
     private func alterTable(_ statement: AlterTable, _ transaction: StoreTransaction) throws -> QueryResult {
-        let name = statement.name.name
+        let name = transaction.catalog.resolve(statement.name.name)
         guard transaction.catalog.tables[name] != nil else {
             if transaction.catalog.views[name] != nil { _ = try transaction.catalog.table(name) }
             if statement.ifExists { return QueryResult(commandTag: "ALTER TABLE") }
@@ -160,8 +169,12 @@ extension Session {
                 throw VireoError(.undefinedObject, "constraint \"\(constraint)\" of relation \"\(name)\" does not exist")
             }
             try transaction.setCheckConstraints(table.checks.filter { $0.name != constraint }, of: name)
-        case .renameTable(let to): try transaction.renameTable(name, to: to)
+        case .renameTable(let to):
+            // A temporary table stays in its session's temporary schema.
+            let stored = TemporarySchema.split(name).map { TemporarySchema.storedName(to, schema: $0.schema) } ?? to
+            try transaction.renameTable(name, to: stored)
         case .alterColumn(let column, let change): try alterColumn(column, change, of: table, transaction)
+        case .renameConstraint(let from, let to): try renameConstraint(from, to: to, of: table, transaction)
         }
     }
 

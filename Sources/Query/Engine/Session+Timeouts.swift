@@ -69,8 +69,8 @@ extension Session {
         defer { if !startedWithRequest { statementCancel.endStatement() } }
         // A SET earlier in the request may have changed the zone (binding a task-local
         // value costs a push and a pop: only then).
-        guard startedWithRequest || settings.timeZone != SessionTimeZone.current else { return try body() }
-        return try SessionTimeZone.$current.withValue(settings.timeZone) { try body() }
+        guard !startedWithRequest && settings.timeZone != SessionTimeZone.current else { return try withTemporarySchema(body) }
+        return try SessionTimeZone.$current.withValue(settings.timeZone) { try withTemporarySchema(body) }
     }
 
     /// Begins a write transaction whose waits for the writer gate (a schema change, its

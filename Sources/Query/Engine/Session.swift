@@ -68,6 +68,14 @@ public final class Session: @unchecked Sendable {
     var runningSQL: String?
     /// currval and lastval's memory (SessionFunctions+Sequences.swift).
     var sequenceUse = SequenceUse()
+    /// Whether the session ever created a temporary table (Session+Temporary.swift).
+    var usesTemporaryTables = false
+    /// ON COMMIT DELETE ROWS and DROP of the session's temporary tables, by stored name.
+    var temporaryOnCommit: [String: OnCommitAction] = [:]
+    /// Whether the open block took table locks (LOCK TABLE, Session+TableLocks.swift).
+    var holdsTableLocks = false
+    /// The statements of SQL PREPARE, by name (Session+Prepared.swift).
+    var preparedStatements: [String: PreparedSQLStatement] = [:]
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database
@@ -76,6 +84,8 @@ public final class Session: @unchecked Sendable {
     }
 
     deinit {
+        if usesTemporaryTables { close() }
+        if holdsTableLocks { database.tableLocks.unlockAll(session: advisorySession) }
         notificationInbox.unlistenAll(hub: database.notifications)
         guard tookAdvisoryLocks else { return }
         database.advisoryLocks.unlockAll(AdvisoryLocks.Owner(session: advisorySession, transactionLevel: false))
@@ -114,6 +124,9 @@ public final class Session: @unchecked Sendable {
         defer { if notificationQueue != nil && !inTransactionBlock { notificationQueue = nil } }
         do {
             let result = try withStatementTimer(startedWithRequest: timedWithRequest) {
+                // A bounded read runs on a server's event loop: it must not wait for a table lock.
+                if boundedReadOnly && database.tableLocks.isActive { throw NotABoundedRead() }
+                try waitForTableLocks(statement.body)
                 if let planCache, statement.body.isSelect {
                     return try runQueryInRequest(statement.body.selectQuery, parameters, cache: planCache, boundedReadOnly: boundedReadOnly)
                 }
@@ -175,6 +188,7 @@ public final class Session: @unchecked Sendable {
     /// without running it; nil for a statement that is not a query. A server describes a
     /// portal with them before it streams the portal's rows.
     public func resultColumns(_ statement: Statement, _ parameters: [Value], planCache: PlanCache) throws -> [ResultColumn]? {
+        if case .executePrepared(let execute) = statement.body { return try resultColumns(of: execute, parameters) }
         guard case .select(let query) = statement.body else { return nil }
         return try resultColumns(query, parameters, cache: planCache)
     }

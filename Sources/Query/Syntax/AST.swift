@@ -90,6 +90,16 @@ public indirect enum StatementBody: Sendable, Equatable {
     /// `DISCARD ALL | PLANS | SEQUENCES | TEMP[ORARY]`: connection pools send DISCARD ALL
     /// to reset a connection they take back (pgbouncer's server_reset_query).
     case discard(DiscardTarget)
+    /// `PREPARE name [(type, …)] AS statement` (AST+Session.swift).
+    case prepare(PrepareStatement)
+    /// `EXECUTE name [(argument, …)]`.
+    case executePrepared(ExecuteStatement)
+    /// `DEALLOCATE [PREPARE] name`, or `DEALLOCATE ALL` (nil).
+    case deallocate(String?)
+    /// `LOCK [TABLE] [ONLY] name [, …] [IN mode MODE] [NOWAIT]`.
+    case lockTable(LockTable)
+    /// `GRANT …` or `REVOKE …`.
+    case grant(GrantStatement)
 }
 
 /// What DISCARD throws away.
@@ -100,8 +110,15 @@ public enum DiscardTarget: String, Sendable, Equatable {
     case plans
     /// What the session's currval and lastval would answer.
     case sequences
-    /// Temporary tables (Vireo has none).
+    /// The session's temporary tables.
     case temp
+}
+
+/// What a temporary table's `ON COMMIT` clause does at the end of each transaction.
+public enum OnCommitAction: String, Sendable, Equatable {
+    case preserveRows = "PRESERVE ROWS"
+    case deleteRows = "DELETE ROWS"
+    case drop = "DROP"
 }
 
 /// A possibly schema-qualified table or index name (`items`, `public.items`).
@@ -132,6 +149,8 @@ public struct CreateTable: Sendable, Equatable {
     public var constraints: [TableConstraint]
     /// `LIKE source [INCLUDING … | EXCLUDING …]` elements, in the order written.
     public var likes: [TableLike] = []
+    /// `ON COMMIT …` of a temporary table, nil when not written.
+    public var onCommit: OnCommitAction?
 
     /// Creates the node from its parts, as the parser would.
     public init(name: TableName, ifNotExists: Bool = false, columns: [ColumnDefinition], constraints: [TableConstraint] = []) {
@@ -394,6 +413,8 @@ public enum AlterTableAction: Sendable, Equatable {
     case dropConstraint(name: String, ifExists: Bool)
     /// `ALTER [COLUMN] name change`.
     case alterColumn(name: String, AlterColumnChange)
+    /// `RENAME CONSTRAINT old TO new`.
+    case renameConstraint(from: String, to: String)
 }
 
 /// What `ALTER TABLE … ALTER [COLUMN] name` changes.
@@ -422,6 +443,8 @@ public struct CreateTableAs: Sendable, Equatable {
     public var columns: [String]
     public var query: Query
     public var withData: Bool
+    /// `ON COMMIT …` of a temporary table, nil when not written.
+    public var onCommit: OnCommitAction?
 
     public init(name: TableName, ifNotExists: Bool = false, columns: [String] = [], query: Query, withData: Bool = true) {
         self.name = name

@@ -12,7 +12,11 @@ extension Parser {
         }
         if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
         if acceptWord("sequence") { return .createSequence(try parseCreateSequence()) }
-        if acceptKeyword(.table) { return try parseCreateTableOrAs() }
+        if acceptKeyword(.table) { return try parseCreateTableOrAs(temporary: false) }
+        if try acceptTemporary() {
+            try expectKeyword(.table)
+            return try parseCreateTableOrAs(temporary: true)
+        }
         let unique = acceptKeyword(.unique)
         if acceptKeyword(.index) { return .createIndex(try parseCreateIndex(unique: unique)) }
         if !unique, case .word("extension", _) = peek().kind {
@@ -44,22 +48,72 @@ extension Parser {
         return option
     }
 
-    /// After TABLE: `[IF NOT EXISTS] name ( element [, …] )`, or `… name [(names)] AS query
-    /// [WITH [NO] DATA]`.
-    private mutating func parseCreateTableOrAs() throws -> StatementBody {
+    /// `[LOCAL | GLOBAL] {TEMPORARY | TEMP}` before TABLE (GLOBAL and LOCAL are noise
+    /// words in PostgreSQL, which warns about GLOBAL).
+    mutating func acceptTemporary() throws -> Bool {
+        let scoped = (peekKeyword(.local) || peekWord("global")) && (peekWord("temp", at: 1) || peekWord("temporary", at: 1))
+        if scoped { advance() }
+        return acceptWord("temp") || acceptWord("temporary")
+    }
+
+    /// The table name after CREATE [TEMP] TABLE: a temporary table's is in `pg_temp`, as
+    /// PostgreSQL's is, and naming another schema for one is refused (42P16).
+    mutating func parseCreatedTableName(temporary: Bool) throws -> TableName {
+        let start = peek().start
+        var name = try parseTableName()
+        guard temporary else { return name }
+        if let schema = name.schema, schema != "pg_temp" {
+            throw VireoError(.invalidTableDefinition, "cannot create temporary relation in non-temporary schema", position: start)
+        }
+        name.schema = "pg_temp"
+        return name
+    }
+
+    /// `ON COMMIT { PRESERVE ROWS | DELETE ROWS | DROP }`, nil when absent; only a temporary
+    /// table may have it (`name` is in pg_temp), as PostgreSQL says (42P16).
+    private mutating func parseOnCommit(of name: TableName) throws -> OnCommitAction? {
+        guard peekKeyword(.on), peekKeyword(.commit, at: 1) else { return nil }
+        let start = peek().start
+        advance()
+        advance()
+        let action: OnCommitAction
+        if acceptKeyword(.drop) {
+            action = .drop
+        } else if acceptWord("preserve") || peekKeyword(.delete) {
+            action = acceptKeyword(.delete) ? .deleteRows : .preserveRows
+            try expectKeyword(.rows)
+        } else {
+            throw unexpected("expected PRESERVE ROWS, DELETE ROWS or DROP after ON COMMIT")
+        }
+        guard name.schema == "pg_temp" else {
+            throw VireoError(.invalidTableDefinition, "ON COMMIT can only be used on temporary tables", position: start)
+        }
+        return action
+    }
+
+    /// After TABLE: `[IF NOT EXISTS] name ( element [, …] ) [ON COMMIT …]`, or `… name
+    /// [(names)] [ON COMMIT …] AS query [WITH [NO] DATA]`.
+    private mutating func parseCreateTableOrAs(temporary: Bool) throws -> StatementBody {
         let ifNotExists = acceptKeywords(.if, .not, .exists)
-        let name = try parseTableName()
+        let name = try parseCreatedTableName(temporary: temporary)
         var names: [String] = []
         if peek().kind == .leftParen {
             // `(a, b) AS …` names the query's columns; anything else is a column list.
             var probe = self
-            if let parsed = try? probe.parseParenthesizedNames(), probe.peekKeyword(.as) {
+            if let parsed = try? probe.parseParenthesizedNames(), probe.peekKeyword(.as) || probe.peekKeyword(.on) {
                 self = probe
                 names = parsed
             }
         }
-        guard acceptKeyword(.as) else { return .createTable(try parseCreateTable(name, ifNotExists: ifNotExists)) }
+        let onCommit = try parseOnCommit(of: name)
+        guard acceptKeyword(.as) else {
+            if onCommit != nil { throw unexpected("expected AS") }
+            var table = try parseCreateTable(name, ifNotExists: ifNotExists)
+            table.onCommit = try parseOnCommit(of: name)
+            return .createTable(table)
+        }
         var statement = CreateTableAs(name: name, ifNotExists: ifNotExists, columns: names, query: try parseQueryOfCreateAs())
+        statement.onCommit = onCommit
         if acceptKeyword(.with) {
             statement.withData = !acceptWord("no")
             try expectWord("data")
@@ -404,9 +458,14 @@ extension Parser {
         return AlterTable(name: name, ifExists: ifExists, actions: actions)
     }
 
-    /// After RENAME: `TO new` or `[COLUMN] old TO new`.
+    /// After RENAME: `TO new`, `CONSTRAINT old TO new` or `[COLUMN] old TO new`.
     private mutating func parseRename() throws -> AlterTableAction {
         if acceptKeyword(.to) { return .renameTable(to: try parseIdentifier("a table name")) }
+        if acceptKeyword(.constraint) {
+            let old = try parseIdentifier("a constraint name")
+            try expectKeyword(.to)
+            return .renameConstraint(from: old, to: try parseIdentifier("a constraint name"))
+        }
         _ = acceptKeyword(.column)
         let old = try parseIdentifier("a column name")
         try expectKeyword(.to)

@@ -145,12 +145,27 @@ extension Parser {
             _ = acceptKeyword(.all)
         }
         if !endsSelectList() { select.items = try commaSeparated { try $0.parseSelectItem() } }
+        if peekKeyword(.into) { try parseSelectInto() }
         if acceptKeyword(.from) { select.from = try commaSeparated { try $0.parseTableReference() } }
         if acceptKeyword(.where) { select.whereClause = try parseExpression() }
         if acceptKeywords(.group, .by) { select.groupBy = try commaSeparated { try $0.parseExpression() } }
         if acceptKeyword(.having) { select.having = try parseExpression() }
         select.windows = try parseWindowClause()
         return select
+    }
+
+    /// `INTO [TEMPORARY | TEMP | UNLOGGED] [TABLE] name` after a top-level select list: the
+    /// statement is CREATE TABLE AS (`parseStatementWithSource` makes it one).
+    private mutating func parseSelectInto() throws {
+        let start = peek().start
+        advance()
+        guard depth == 1, selectInto == nil else {
+            throw VireoError(.syntaxError, "SELECT ... INTO is not allowed here", position: start)
+        }
+        let temporary = try acceptTemporary()
+        if !temporary { _ = acceptWord("unlogged") }
+        _ = acceptKeyword(.table)
+        selectInto = try parseCreatedTableName(temporary: temporary)
     }
 
     /// Whether the select list is empty (`SELECT FROM t`, `EXISTS (SELECT WHERE …)`).

@@ -21,6 +21,8 @@ public struct Parser {
     var parameterCountMax = 0
     /// Whether the statement has a `FOR UPDATE …` clause anywhere (it then runs as a write).
     var hasLockingClause = false
+    /// The table of `SELECT … INTO name`: the statement is then CREATE TABLE AS.
+    var selectInto: TableName?
     /// Where the stack stood when parsing began, and the guard made from it once nesting
     /// gets deep (see `StackGuard`).
     let entryStackAddress: UInt
@@ -79,8 +81,15 @@ public struct Parser {
         parameterCountMax = 0
         depth = 0
         hasLockingClause = false
+        selectInto = nil
         let start = peek().start
         var body = try parseStatementBody()
+        if let into = selectInto {
+            guard case .select(let query) = body, !hasLockingClause else {
+                throw VireoError(.syntaxError, "SELECT ... INTO is not allowed here", position: start)
+            }
+            body = .createTableAs(CreateTableAs(name: into, query: query))
+        }
         // A query that locks rows runs as a write, in a transaction that owns the locks.
         if hasLockingClause, case .select(let query) = body { body = .selectChangingData(query) }
         let range = start..<max(start, lastEnd)

@@ -14,6 +14,7 @@ extension StatementBody {
         case .createTableAs(let statement):
             "CREATE TABLE " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + statement.name.sql
                 + (statement.columns.isEmpty ? "" : " (" + statement.columns.map(quoteIdentifier).joined(separator: ", ") + ")")
+                + (statement.onCommit.map { " ON COMMIT " + $0.rawValue } ?? "")
                 + " AS " + statement.query.sql + (statement.withData ? "" : " WITH NO DATA")
         case .dropTable(let statement): "DROP TABLE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .comment(let statement):
@@ -56,6 +57,11 @@ extension StatementBody {
         case .unlisten(let channel): "UNLISTEN " + (channel.map(quoteIdentifier) ?? "*")
         case .notify(let channel, let payload): "NOTIFY " + quoteIdentifier(channel) + (payload.map { ", " + quoteString($0) } ?? "")
         case .discard(let target): "DISCARD " + target.rawValue.uppercased()
+        case .prepare(let statement): statement.sql
+        case .executePrepared(let statement): statement.sql
+        case .deallocate(let name): "DEALLOCATE " + (name.map(quoteIdentifier) ?? "ALL")
+        case .lockTable(let statement): statement.sql
+        case .grant(let statement): statement.sql
         }
     }
 }
@@ -114,6 +120,7 @@ extension CreateTable {
         }
         let elements = columnTexts + constraints.map(\.sql)
         return "CREATE TABLE " + (ifNotExists ? "IF NOT EXISTS " : "") + name.sql + " (" + elements.joined(separator: ", ") + ")"
+            + (onCommit.map { " ON COMMIT " + $0.rawValue } ?? "")
     }
 }
 
@@ -199,6 +206,7 @@ extension AlterTableAction {
         case .addConstraint(let constraint): "ADD " + constraint.sql
         case .dropConstraint(let name, let ifExists): "DROP CONSTRAINT " + (ifExists ? "IF EXISTS " : "") + quoteIdentifier(name)
         case .alterColumn(let name, let change): "ALTER COLUMN " + quoteIdentifier(name) + " " + change.sql
+        case .renameConstraint(let from, let to): "RENAME CONSTRAINT " + quoteIdentifier(from) + " TO " + quoteIdentifier(to)
         }
     }
 }

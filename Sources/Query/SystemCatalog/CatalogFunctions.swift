@@ -113,7 +113,11 @@ extension Functions {
             // Only public is on the search path: Vireo's own tables (schema vireo) are not visible.
             return ScalarFunction("pg_table_is_visible", 1...1, [.int], returns: .bool) { arguments in
                 guard case .int(let oid) = arguments[0] else { return .null }
-                return .bool(SystemCatalog.relationName(oid, catalog).map { SystemCatalog.schemaName(of: $0) != "vireo" } ?? true)
+                return .bool(SystemCatalog.relationName(oid, catalog).map { relation in
+                    let schema = SystemCatalog.schemaName(of: relation)
+                    // Another session's temporary tables are not on this session's search path.
+                    return schema != "vireo" && (!schema.hasPrefix(TemporarySchema.prefix) || schema == TemporarySchema.current)
+                } ?? true)
             }
         case "pg_get_indexdef":
             return ScalarFunction("pg_get_indexdef", 1...3, [.int, .int, .bool], returns: .text) { arguments in

@@ -13,6 +13,8 @@ extension SystemCatalog {
         case activity = "pg_stat_get_activity"
         /// pg_listening_channels(): the session's committed LISTENs.
         case listeningChannels = "pg_listening_channels"
+        /// pg_prepared_statements: PREPARE's and the client's named statements.
+        case preparedStatements = "pg_prepared_statement"
 
         /// The relation name that reads it, in pg_catalog (nil: only the function).
         var viewName: String? {
@@ -21,6 +23,7 @@ extension SystemCatalog {
             case .cursors: "pg_cursors"
             case .activity: "pg_stat_activity"
             case .listeningChannels: nil
+            case .preparedStatements: "pg_prepared_statements"
             }
         }
 
@@ -36,6 +39,9 @@ extension SystemCatalog {
                                       ("is_scrollable", .bool), ("creation_time", .timestamptz))
             case .activity: Session.activityColumns
             case .listeningChannels: [ResultColumn(name: "pg_listening_channels", type: .text)]
+            case .preparedStatements:
+                SystemCatalog.columns(("name", .text), ("statement", .text), ("prepare_time", .timestamptz),
+                                      ("parameter_types", .array(.text)), ("from_sql", .bool))
             }
         }
 
@@ -47,6 +53,7 @@ extension SystemCatalog {
             case .cursors: return session.cursorRows()
             case .activity: return session.activityRows()
             case .listeningChannels: return session.listeningChannels.map { [.text($0)] }
+            case .preparedStatements: return session.preparedStatementRows()
             }
         }
     }
@@ -55,7 +62,7 @@ extension SystemCatalog {
     static func sessionRelation(_ name: TableName, _ catalog: Catalog) -> SessionRelation? {
         if let schema = name.schema, schema != "pg_catalog" { return nil }
         if name.schema == nil, catalog.tables[name.name] != nil || catalog.views[name.name] != nil { return nil }
-        return [SessionRelation.settings, .cursors, .activity].first { $0.viewName == name.name }
+        return [SessionRelation.settings, .cursors, .activity, .preparedStatements].first { $0.viewName == name.name }
     }
 }
 

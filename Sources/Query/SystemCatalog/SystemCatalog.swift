@@ -33,8 +33,11 @@ enum SystemCatalog {
     static func relationOID(_ text: String, _ catalog: Catalog) -> Int64? {
         var name = text.trimmingCharacters(in: .whitespaces)
         if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
-        for schema in ["pg_catalog.", "public.", "vireo."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
+        let temporary = name.hasPrefix("pg_temp.")
+        for schema in ["pg_catalog.", "public.", "vireo.", "pg_temp."] where name.hasPrefix(schema) { name.removeFirst(schema.count) }
         if let number = Int64(name) { return number }
+        name = catalog.resolve(name)
+        if temporary, TemporarySchema.split(name) == nil { return nil }
         if let system = catalogRelationOIDs[name] { return system }
         if catalog.tables[name] != nil || catalog.views[name] != nil || catalog.sequence(named: name) != nil
             || catalog.tables.values.contains(where: { table in indexEntries(table).contains { $0.name == name } }) {
@@ -88,7 +91,7 @@ enum SystemCatalog {
     }
 
     private static let relations: [String: @Sendable (Catalog) -> Relation] = [
-        "pg_namespace": { _ in namespaces },
+        "pg_namespace": namespaceRelation,
         "pg_type": { _ in types },
         "pg_class": classes,
         "pg_attribute": attributes,
@@ -200,13 +203,29 @@ enum SystemCatalog {
         "collprovider", "prokind", "tgenabled", "polcmd", "datlocprovider",
     ]
 
-    /// The schema a relation is listed in: vireo for Vireo's own (`vireo_…`), else public.
+    /// The schema a relation is listed in: vireo for Vireo's own (`vireo_…`), its session's
+    /// pg_temp_N for a temporary table (and its indexes and sequences), else public.
     static func schemaName(of relation: String) -> String {
-        relation.hasPrefix(internalRelationPrefix) ? "vireo" : "public"
+        if let temporary = TemporarySchema.split(relation) { return temporary.schema }
+        return relation.hasPrefix(internalRelationPrefix) ? "vireo" : "public"
     }
 
     static func namespaceOID(of relation: String) -> Int64 {
-        relation.hasPrefix(internalRelationPrefix) ? vireoNamespaceOID : publicNamespaceOID
+        if let temporary = TemporarySchema.split(relation) { return oid(ofObject: temporary.schema) }
+        return relation.hasPrefix(internalRelationPrefix) ? vireoNamespaceOID : publicNamespaceOID
+    }
+
+    /// A relation's name as pg_class shows it: a temporary one's without its schema.
+    static func relationName(of relation: String) -> String {
+        TemporarySchema.split(relation)?.name ?? relation
+    }
+
+    /// pg_namespace: the fixed schemas, and a pg_temp_N for each session with temporary tables.
+    static func namespaceRelation(_ catalog: Catalog) -> Relation {
+        let temporary = Set(catalog.allTemporaryTables.compactMap { TemporarySchema.split($0.name)?.schema })
+        var relation = namespaces
+        relation.rows += temporary.sorted().map { [.int(oid(ofObject: $0)), .text($0), .int(ownerOID)] }
+        return relation
     }
 
     /// A stable OID for a user object, from its name (FNV-1a): the catalog keeps none.
@@ -312,8 +331,8 @@ extension SystemCatalog {
     }
 
     static func classRow(_ name: String, kind: String, accessMethod: Int64, hasIndex: Bool, attributeCount: Int) -> [Value] {
-        [.int(oid(ofObject: name)), .text(name), .int(namespaceOID(of: name)), .text(kind), .int(ownerOID), .int(accessMethod),
-         .bool(hasIndex), .text("p"), .bool(false), .double(-1), .int(Int64(attributeCount)), .int(0), .int(0), .bool(false),
+        [.int(oid(ofObject: name)), .text(relationName(of: name)), .int(namespaceOID(of: name)), .text(kind), .int(ownerOID), .int(accessMethod),
+         .bool(hasIndex), .text(TemporarySchema.split(name) == nil ? "p" : "t"), .bool(false), .double(-1), .int(Int64(attributeCount)), .int(0), .int(0), .bool(false),
          .bool(false), .bool(false), .bool(false), .int(0), .int(0), .text(kind == "r" ? "d" : "n"), .int(0), .null, .null, .null,
          .int(oid(ofObject: name)), .int(0)]
     }
@@ -488,7 +507,8 @@ extension SystemCatalog {
         for table in sortedTables(catalog) {
             for index in indexEntries(table) {
                 let definition = indexDefinition(catalog, indexOID: oid(ofObject: index.name), column: 0)
-                rows.append([.text(schemaName(of: table.name)), .text(table.name), .text(index.name), .null, definition.map(Value.text) ?? .null])
+                rows.append([.text(schemaName(of: table.name)), .text(table.visibleName), .text(relationName(of: index.name)), .null,
+                             definition.map(Value.text) ?? .null])
             }
         }
         return Relation(columns: columns(("schemaname", .text), ("tablename", .text), ("indexname", .text), ("tablespace", .text),
@@ -496,10 +516,11 @@ extension SystemCatalog {
     }
 
     static func informationSchemaTables(_ catalog: Catalog) -> Relation {
-        let tables = catalog.tables.keys.map { ($0, "BASE TABLE") } + catalog.views.keys.map { ($0, "VIEW") }
+        let tables = catalog.tables.keys.map { ($0, TemporarySchema.split($0) == nil ? "BASE TABLE" : "LOCAL TEMPORARY") }
+            + catalog.views.keys.map { ($0, "VIEW") }
         return Relation(columns: columns(("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("table_type", .text)),
                         rows: tables.sorted { $0.0 < $1.0 }.map {
-                            [.text(databaseName), .text(schemaName(of: $0.0)), .text($0.0), .text($0.1)]
+                            [.text(databaseName), .text(schemaName(of: $0.0)), .text(relationName(of: $0.0)), .text($0.1)]
                         })
     }
 
@@ -520,7 +541,7 @@ extension SystemCatalog {
             for (position, column) in table.columns.enumerated() {
                 let type = BuiltinType.of(column.type)
                 let (precision, radix, scale) = numericPrecision(column.type)
-                rows.append([.text(databaseName), .text(schemaName(of: table.name)), .text(table.name), .text(column.name), .int(Int64(position + 1)),
+                rows.append([.text(databaseName), .text(schemaName(of: table.name)), .text(relationName(of: table.name)), .text(column.name), .int(Int64(position + 1)),
                              .text(type.informationSchemaName), .text(column.notNull ? "NO" : "YES"), .text(type.name),
                              column.generatedExpression == nil ? defaultText(column, of: table.name).map(Value.text) ?? .null : .null,
                              characterLength(column.type).map(Value.int) ?? .null,

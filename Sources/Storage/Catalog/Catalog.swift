@@ -253,7 +253,7 @@ public struct Catalog: Sendable {
 
     /// The table called `name`, or an `undefinedTable` error.
     public func table(_ name: String) throws -> TableDefinition {
-        guard let table = tables[name] else {
+        guard let table = tables[resolve(name)] else {
             if views[name] != nil { throw VireoError(.wrongObjectType, "\"\(name)\" is not a table") }
             throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
         }

@@ -162,8 +162,9 @@ extension StoreTransaction {
         }
     }
 
-    /// Renames index `name` (ALTER INDEX … RENAME TO).
-    public func renameIndex(_ name: String, to newName: String) throws {
+    /// Renames index `name` (ALTER INDEX … RENAME TO); `asConstraint` marks it as backing a
+    /// UNIQUE constraint of its new name (ALTER TABLE … RENAME CONSTRAINT).
+    public func renameIndex(_ name: String, to newName: String, asConstraint: Bool = false) throws {
         try step {
             guard let (owner, _) = catalog.index(name) else {
                 throw VireoError(.undefinedObject, "index \"\(name)\" does not exist")
@@ -174,7 +175,10 @@ extension StoreTransaction {
             var table = owner
             table.indexes = table.indexes.map { index in
                 var index = index
-                if index.name == name { index.name = newName }
+                if index.name == name {
+                    index.name = newName
+                    if asConstraint { index.isConstraint = true }
+                }
                 return index
             }
             setTable(table)
