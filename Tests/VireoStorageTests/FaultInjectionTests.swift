@@ -120,6 +120,46 @@ struct FaultInjectionTests {
         Issue.record("\(fault): the fault still fired after 400 operations; the workload is larger than the sweep")
     }
 
+    @Test("a failed fsync of the zeros written ahead of the log fails every commit after it (W9)")
+    func failedSyncOfZerosAhead() throws {
+        // A WAL limit past what the workload writes: the log grows to half a step of zeros,
+        // and a commit then writes and fsyncs the next step (W8) after its own fsync.
+        func open(_ backend: SimulatedBackend) throws -> Store {
+            try Store.open(path: Self.path, options: testOptions(backend, poolPages: 16, walCheckpointBytes: 64 << 20))
+        }
+        // A first run finds the commit that writes zeros ahead: the one that syncs twice.
+        let probe = SimulatedBackend(seed: 21)
+        try Self.createTable(probe)
+        var zeroingCommit: Int?
+        do {
+            let store = try open(probe)
+            for commit in 0..<2_000 where zeroingCommit == nil {
+                let syncsBefore = probe.stats.syncs
+                _ = Self.runWorkload(store, firstID: Int64(commit * 3 + 1), transactions: 1)
+                if probe.stats.syncs - syncsBefore >= 2 { zeroingCommit = commit }
+            }
+            try store.close()
+        }
+        guard let zeroingCommit else { Issue.record("no commit wrote zeros ahead in 2,000"); return }
+        // The same run again, with that commit's second fsync (the zeros') failing.
+        let backend = SimulatedBackend(seed: 21)
+        try Self.createTable(backend)
+        let store = try open(backend)
+        var outcome = Self.runWorkload(store, firstID: 1, transactions: zeroingCommit)
+        #expect(outcome.error == nil)
+        backend.faults.failSync(number: 2)
+        let zeroing = Self.runWorkload(store, firstID: Int64(zeroingCommit * 3 + 1), transactions: 1)
+        #expect(zeroing.error == nil, "the commit's own fsync succeeded before the zeros' failed")
+        let next = Self.runWorkload(store, firstID: Int64(zeroingCommit * 3 + 4), transactions: 1)
+        #expect(next.error != nil, "a commit after the failed fsync of zeros must fail, not be acknowledged")
+        outcome.acknowledged.formUnion(zeroing.acknowledged.union(next.acknowledged))
+        outcome.inDoubt.formUnion(zeroing.inDoubt.union(next.inDoubt))
+        let refusal = expectVireoError { _ = try store.write { try $0.insert(into: "log", row: [.int(1_000_000), .null]) } }
+        #expect(refusal?.code == .readOnly, "expected writes to be refused, got \(String(describing: refusal))")
+        backend.crash()
+        try Self.verifyAfterRestart(backend, outcome, context: "zeros ahead, commit \(zeroingCommit)")
+    }
+
     @Test("random power loss during a stream of commits keeps every acknowledged one")
     func randomCrashes() throws {
         let seed = UInt64.random(in: 0...UInt64.max)

@@ -54,6 +54,11 @@
 //       batch goes on. The two never write the same bytes: a commit writes its frames
 //       below `zeroedBytes` without `growthLock`, and under it otherwise, while zeroing
 //       holds `growthLock` and writes only from `zeroedBytes` on, raising it once durable.
+//   W9. The fsync of zeros ahead (W8) may be the one that reports a failed writeback of a
+//       commit's frames (Linux reports a writeback error to one fsync of the file, and the
+//       commit's own fsync then succeeds). So a commit is acknowledged only once no fsync of
+//       zeros that overlapped its own is still running, and none failed: a failed one makes
+//       this and every later commit fail (the pager then refuses writes until reopened).
 
 import CVireoSupport
 import Dispatch
@@ -113,6 +118,12 @@ final class WriteAheadLog: @unchecked Sendable {
     private let growthLock = Lock()
     /// Set by a commit that left less than half a step of zeros (W8).
     private let zeroAheadDue = Atomic<Bool>(false)
+    /// True while zeros ahead are written and fsynced; set and cleared under `growthLock` (W9).
+    private let zeroAheadRunning = Atomic<Bool>(false)
+    /// Set (for good) once an fsync of zeros ahead failed; the error is `zeroAheadFailure` (W9).
+    private let zeroAheadFailed = Atomic<Bool>(false)
+    /// Read and written under `growthLock`.
+    private var zeroAheadFailure: (any Error)?
     /// Set under `growthLock` once the file is closed: no zeroing after that.
     private var isClosed = false
     /// The step, in bytes, by which the file grows with zeros ahead of its frames (W7).
@@ -260,6 +271,7 @@ final class WriteAheadLog: @unchecked Sendable {
         bytesWrittenCount.add(totalBytes, ordering: .relaxed)
         let syncStart = DispatchTime.now().uptimeNanoseconds
         try file.sync()
+        try checkZerosAheadSynced()
         commitSyncNanos.add(Int(DispatchTime.now().uptimeNanoseconds - syncStart), ordering: .relaxed)
         commitSyncCount.add(1, ordering: .relaxed)
         endOffset = end
@@ -286,14 +298,30 @@ final class WriteAheadLog: @unchecked Sendable {
             guard !isClosed else { return }
             let start = zeroedBytes.load(ordering: .acquiring)
             let target = (start / Self.growthBytes + 1) * Self.growthBytes
+            zeroAheadRunning.store(true, ordering: .releasing)
+            defer { zeroAheadRunning.store(false, ordering: .releasing) }
             do {
                 try file.write(offset: start, from: Self.zeros(target - start))
+            } catch {
+                return  // nothing reached the disk: the next commit grows the file itself
+            }
+            do {
                 try file.sync()
             } catch {
+                zeroAheadFailure = error
+                zeroAheadFailed.store(true, ordering: .releasing)
                 return
             }
             zeroedBytes.store(target, ordering: .releasing)
         }
+    }
+
+    /// W9: throws the failure of an fsync of zeros ahead that may have swallowed the report
+    /// of this commit's lost frames, after waiting for one still running.
+    private func checkZerosAheadSynced() throws {
+        if zeroAheadRunning.load(ordering: .acquiring) { growthLock.withLock {} }
+        guard zeroAheadFailed.load(ordering: .acquiring) else { return }
+        throw growthLock.withLock { zeroAheadFailure } ?? VireoError(.ioError, "an fsync of the write-ahead log failed")
     }
 
     /// Zeros to write ahead of the frames: one buffer of `growthBytes`, never written to,
