@@ -139,8 +139,14 @@ public struct BTree: Sendable, Hashable {
     /// Calls `body` with the value of leaf cell `index`, reading overflow pages if needed.
     func withLeafValue<R>(_ page: UnsafeRawBufferPointer, _ index: Int, _ source: some PageSource,
                           _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try withLeafValue(page, try BTreeNode.leafCell(page, index), source, body)
+    }
+
+    /// Calls `body` with the value of a leaf cell whose header the caller has read.
+    @inline(__always)
+    func withLeafValue<R>(_ page: UnsafeRawBufferPointer, _ cell: BTreeNode.LeafCell, _ source: some PageSource,
+                          _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         // leafCell checked that the value (or the overflow page number) lies in the page.
-        let cell = try BTreeNode.leafCell(page, index)
         let start = cell.valueStart
         if !cell.isOverflow {
             return try body(UnsafeRawBufferPointer(rebasing: page[start..<(start + cell.valueLength)]))

@@ -93,10 +93,17 @@ enum BTreeNode {
         let keyLength: Int
         let start: Int
         if isCompactLeaf(page) {
-            var position = offset
-            keyLength = try readLength(page, &position, index)
-            _ = try readLength(page, &position, index)
-            start = position
+            // cellOffset checked that both header bytes are in the page; most cells'
+            // lengths take one byte each.
+            if (page[offset] | page[offset + 1]) < 0x80 {
+                keyLength = Int(page[offset])
+                start = offset + 2
+            } else {
+                var position = offset
+                keyLength = try readLength(page, &position, index)
+                _ = try readLength(page, &position, index)
+                start = position
+            }
         } else {
             keyLength = Int(page.loadLE(at: offset) as UInt16)
             start = offset + (isLeaf(page) ? leafCellHeaderBytes : interiorCellHeaderBytes)
@@ -129,8 +136,16 @@ enum BTreeNode {
         let cell: LeafCell
         if isCompactLeaf(page) {
             var position = offset
-            let keyLength = try readLength(page, &position, index)
-            let valueWord = try readLength(page, &position, index)
+            let keyLength: Int
+            let valueWord: Int
+            if (page[offset] | page[offset + 1]) < 0x80 {
+                keyLength = Int(page[offset])
+                valueWord = Int(page[offset + 1])
+                position += 2
+            } else {
+                keyLength = try readLength(page, &position, index)
+                valueWord = try readLength(page, &position, index)
+            }
             cell = LeafCell(keyLength: keyLength, valueLength: valueWord >> 1, isOverflow: valueWord & 1 != 0, keyStart: position)
         } else {
             guard offset + leafCellHeaderBytes <= page.count else {
