@@ -50,6 +50,37 @@ struct CrashTests {
         try killRepeatedly(threads: 4, kills: max(1, Self.killCount / 2))
     }
 
+    @Test("SIGKILL while writing into a version-1 file: its conversion and version raise are whole or absent")
+    func killsDuringWritesIntoLegacyFile() throws {
+        let binary = try Self.binaryPath()
+        try withBackend(.posix) { backend, directory in
+            let path = directory + "/legacy.vireo"
+            let (tree, model) = try CompactLeafTests.makeThinnedDatabase(path, backend)
+            try CompactLeafTests.makeLegacy(path, backend)
+            var history = ChildLog()
+            var random = SystemRandomNumberGenerator()
+            // The writer's first transaction creates its table: the catalog's legacy leaf
+            // is converted and the format version raised in the commit the kills aim at.
+            for kill in 0..<8 {
+                let log = try runAndKill(binary, path: path, backend: "posix", firstID: history.lastBegun + 1,
+                                         afterCommits: Int.random(in: 0...3, using: &random),
+                                         extraDelayMicroseconds: UInt32.random(in: 0...2_000, using: &random))
+                history.committed += log.committed
+                history.rolledBack += log.rolledBack
+                history.begun += log.begun
+                try verify(path: path, history: history, kill: kill)
+                let census = try CompactLeafTests.census(path, backend)
+                #expect(census.version == 2 || census.compact == 0, "after kill \(kill): compact leaves in a version-1 file: \(census)")
+                let pager = try Pager.open(path: path, options: testOptions(backend))
+                #expect(try contents(of: tree, in: pager) == model, "after kill \(kill): the legacy table's rows changed")
+                try pager.close()
+            }
+            if !history.committed.isEmpty {
+                #expect(try CompactLeafTests.census(path, backend).version == 2, "acknowledged commits raised the version")
+            }
+        }
+    }
+
     private func killRepeatedly(threads: Int, kills: Int) throws {
         let binary = try Self.binaryPath()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-crash-\(UUID().uuidString)").path

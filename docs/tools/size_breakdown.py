@@ -22,6 +22,7 @@ for p in range(n):
     pg = data[p*P:(p+1)*P]
     t = names.get(pg[4], '?'); types[t] += 1
     if t != 'leaf': continue
+    types['  of which compact' if pg[30] & 1 else '  of which legacy'] += 1
     count, start, frag = struct.unpack_from('<HHH', pg, 24)
     leaf_cap += P - 40
     gap = start - 40 - 2*count
@@ -29,8 +30,11 @@ for p in range(n):
     acc['fragmented'] += frag
     for i in range(count):
         off = struct.unpack_from('<H', pg, 40 + 2*i)[0]
-        kl, fl, vl = struct.unpack_from('<HBI', pg, off); ovf = fl & 1; o = off + 7
-        acc['cell header'] += 7
+        if pg[30] & 1:  # compact leaf: key length varint, (value length << 1 | overflow) varint
+            kl, o = varint(pg, off); vw, o = varint(pg, o); vl, ovf = vw >> 1, vw & 1
+        else:           # legacy leaf (format version 1): key length u16, flags u8, value length u32
+            kl, fl, vl = struct.unpack_from('<HBI', pg, off); ovf = fl & 1; o = off + 7
+        acc['cell header'] += o - off
         acc['slot'] += 2; acc['key'] += kl; cells += 1
         if ovf: acc['overflow ref'] += 4; continue
         rec = pg[o+kl:o+kl+vl]
@@ -49,7 +53,7 @@ for p in range(n):
             acc['record payload'] += len(rec) - q
         else:
             acc['other values (index/catalog)'] += vl
-print(f"file {path}: {len(data)} bytes, {n} pages of {P}")
+print(f"file {path}: {len(data)} bytes, {n} pages of {P}, format version {struct.unpack_from('<I', data, 32)[0]}")
 for k, v in types.most_common(): print(f"  {k:9} {v:6} pages")
 print(f"leaf fill: {100*leaf_used/max(1,leaf_cap):.1f}% of {leaf_cap} usable bytes; {cells} cells")
 for k, v in acc.most_common(): print(f"  {k:30} {v:9} bytes  {v/max(1,cells):6.2f} per cell")

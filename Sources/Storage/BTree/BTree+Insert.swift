@@ -18,8 +18,12 @@ extension BTree {
         if try appendToRightmostLeaf(key: key, value: value, in: sink) { return false }
         var path: [(page: PageNumber, position: Int)] = []
         let leaf = try descend(to: key, in: sink, path: &path)
-        let (index, found) = try node(sink, leaf) { try BTreeNode.search($0, key) }
+        let (index, found, isCompact) = try node(sink, leaf) { page in
+            let (index, found) = try BTreeNode.search(page, key)
+            return (index, found, BTreeNode.isCompactLeaf(page))
+        }
         if found && ifPresent == .keep { return true }
+        if !isCompact { try convertLeafToCompact(leaf, in: sink) }
         let cell = try leafCell(key: key, value: value, in: sink)
         if try node(sink, leaf, { BTreeNode.cellCount($0) == index }) { rememberRightmostPath(path, leaf: leaf, in: sink) }
         // A value of the same size is overwritten where it is: the page keeps its layout,
@@ -52,7 +56,7 @@ extension BTree {
               BTreeNode.leafCellHeaderBytes + key.count + value.count <= BTreeNode.maxCellBytes else { return false }
         let appends = try node(sink, leaf) { page -> Bool in
             let count = BTreeNode.cellCount(page)
-            guard BTreeNode.isLeaf(page), count > 0 else { return false }
+            guard BTreeNode.isCompactLeaf(page), count > 0 else { return false }
             return compareKeys(try BTreeNode.key(page, count - 1), key) < 0
         }
         guard appends else { return false }
@@ -63,18 +67,18 @@ extension BTree {
         }
     }
 
-    /// Calls `body` with the inline leaf cell of `key` and `value` (the layout `leafCell`
-    /// builds when the value stays inline), made in temporary memory, on the stack when
-    /// small: appending a row then allocates nothing. The caller checked the cell fits
-    /// in `BTreeNode.maxCellBytes`.
+    /// Calls `body` with the inline leaf cell of `key` and `value` (the compact layout
+    /// `leafCell` builds when the value stays inline), made in temporary memory, on the
+    /// stack when small: appending a row then allocates nothing. The caller checked the
+    /// cell fits in `BTreeNode.maxCellBytes`.
     private func withInlineLeafCell<R>(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
                                        _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let header = BTreeNode.leafCellHeaderBytes
+        let header = BTreeNode.compactHeaderBytes(keyLength: key.count, valueLength: value.count)
         assert(header + key.count + value.count <= BTreeNode.maxCellBytes, "an inline cell fits in maxCellBytes (N4)")
         return try withUnsafeTemporaryAllocation(byteCount: header + key.count + value.count, alignment: 1) { cell in
-            cell.storeBytes(of: UInt16(key.count).littleEndian, toByteOffset: 0, as: UInt16.self)
-            cell[2] = 0
-            cell.storeBytes(of: UInt32(value.count).littleEndian, toByteOffset: 3, as: UInt32.self)
+            var position = 0
+            BTreeNode.storeVarint(UInt64(key.count), in: cell, at: &position)
+            BTreeNode.storeVarint(UInt64(value.count) << 1, in: cell, at: &position)
             UnsafeMutableRawBufferPointer(rebasing: cell[header..<header + key.count]).copyMemory(from: key)
             UnsafeMutableRawBufferPointer(rebasing: cell[(header + key.count)...]).copyMemory(from: value)
             return try body(UnsafeRawBufferPointer(cell))
@@ -111,9 +115,7 @@ extension BTree {
         let inline = BTreeNode.leafCellHeaderBytes + key.count + value.count <= BTreeNode.maxCellBytes
         var cell = [UInt8]()
         cell.reserveCapacity(BTreeNode.leafCellHeaderBytes + key.count + (inline ? value.count : 4))
-        appendLE(UInt16(key.count), to: &cell)
-        cell.append(inline ? 0 : BTreeNode.overflowFlag)
-        appendLE(UInt32(value.count), to: &cell)
+        BTreeNode.appendCompactHeader(keyLength: key.count, valueLength: value.count, isOverflow: !inline, to: &cell)
         cell.append(contentsOf: key)
         if inline {
             cell.append(contentsOf: value)
@@ -126,11 +128,9 @@ extension BTree {
     /// Frees the overflow chain of leaf cell `index`, if it has one.
     func freeOverflow(_ page: UnsafeMutableRawBufferPointer, _ index: Int, _ sink: some PageSink) throws {
         let view = UnsafeRawBufferPointer(page)
-        let offset = try BTreeNode.cellOffset(view, index)
-        guard view[offset + 2] & BTreeNode.overflowFlag != 0 else { return }
-        let keyLength = Int(view.loadLE(at: offset) as UInt16)
-        let first: PageNumber = view.loadLE(at: offset + BTreeNode.leafCellHeaderBytes + keyLength)
-        try Overflow.free(first: first, lengthBytes: Int(view.loadLE(at: offset + 3) as UInt32), in: sink)
+        let cell = try BTreeNode.leafCell(view, index)
+        guard cell.isOverflow else { return }
+        try Overflow.free(first: view.loadLE(at: cell.valueStart), lengthBytes: cell.valueLength, in: sink)
     }
 
     /// Where to split `cells` (the node's cells with the new one at `insertedAt`): the
@@ -155,7 +155,7 @@ extension BTree {
         var cells = try node(sink, leaf) { try BTreeNode.copyCells($0) }
         cells.insert(cell, at: index)
         let split = Self.splitIndex(cells, insertedAt: index, minimumRight: 1)
-        let separator = BTreeNode.key(ofCell: cells[split], leaf: true)
+        let separator = try BTreeNode.key(ofCell: cells[split], leaf: true)
         try splitNode(leaf, left: cells[..<split], right: cells[split...], leftRightChild: 0,
                       rightRightChild: 0, separator: separator, type: .btreeLeaf, path: path, in: sink)
     }
@@ -167,7 +167,7 @@ extension BTree {
         cells.insert(cell, at: index)
         // The middle cell moves up: its key separates, its child ends the left half.
         let middle = Self.splitIndex(cells, insertedAt: index, minimumRight: 2)
-        let separator = BTreeNode.key(ofCell: cells[middle], leaf: false)
+        let separator = try BTreeNode.key(ofCell: cells[middle], leaf: false)
         try splitNode(interior, left: cells[..<middle], right: cells[(middle + 1)...],
                       leftRightChild: BTreeNode.child(ofCell: cells[middle]), rightRightChild: rightChild,
                       separator: separator, type: .btreeInterior, path: path, in: sink)

@@ -43,6 +43,7 @@ extension BTree {
         let right = try node(sink, parent) { try BTreeNode.child($0, leftPosition + 1) }
         let cells = try node(sink, left) { try BTreeNode.copyCells($0) } + node(sink, right) { try BTreeNode.copyCells($0) }
         guard BTreeNode.bytesNeeded(cells) <= BTreeNode.usableBytes else { return }
+        try Self.allowCompactLeaves(in: sink)  // the merged leaf is written compact
         try mutableNode(sink, left) { try BTreeNode.rewrite($0, cells: cells[...], rightChild: 0) }
         try removeSeparator(leftPosition, of: parent, survivor: left, path: path, in: sink)
         try sink.freePage(right)

@@ -42,9 +42,11 @@ extension BTree {
         }
         let end = reverse ? lower : upper
         while index >= 0 && index < count {
-            let key = try BTreeNode.key(page, index)
+            // One parse of the cell's header gives both its key and its value.
+            let cell = try BTreeNode.leafCell(page, index)
+            let key = UnsafeRawBufferPointer(rebasing: page[cell.keyStart..<cell.valueStart])
             if let end, !Self.isWithin(key, end, reverse: reverse) { return false }
-            let keepGoing = try withLeafValue(page, index, source) { try body(key, $0) }
+            let keepGoing = try withLeafValue(page, cell, source) { try body(key, $0) }
             if !keepGoing { return false }
             index += reverse ? -1 : 1
         }

@@ -22,9 +22,27 @@ public struct BTree: Sendable, Hashable {
 
     /// Creates an empty tree (a single leaf) inside `transaction`.
     public static func create(in transaction: some PageSink) throws -> BTree {
+        try allowCompactLeaves(in: transaction)
         let root = try transaction.allocatePage(type: .btreeLeaf)
         try transaction.withMutablePage(root) { BTreeNode.initialize($0, type: .btreeLeaf) }
         return BTree(root: root)
+    }
+
+    /// Raises the file's format version to the one with compact leaf cells (2) when it is
+    /// lower, in the transaction about to write a compact leaf: older builds then refuse
+    /// the file (MetaPage.validate) instead of misreading its leaves. One read of the
+    /// meta page when the version is already 2.
+    static func allowCompactLeaves(in sink: some PageSink) throws {
+        let version: UInt32 = try sink.withPage(0) { $0.loadLE(at: MetaPage.versionOffset) }
+        guard version < StorageFormat.compactLeavesVersion else { return }
+        try sink.withMutablePage(0) { $0.storeLE(StorageFormat.compactLeavesVersion, at: MetaPage.versionOffset) }
+    }
+
+    /// Converts `leaf` to compact cells if it still has legacy ones, raising the format
+    /// version first; the cells keep their order, so indexes into the leaf stay valid.
+    func convertLeafToCompact(_ leaf: PageNumber, in sink: some PageSink) throws {
+        try Self.allowCompactLeaves(in: sink)
+        try mutableNode(sink, leaf) { try BTreeNode.convertToCompact($0) }
     }
 
     /// Runs `body` on a node, turning node-level inconsistencies into corruption errors.
@@ -121,16 +139,19 @@ public struct BTree: Sendable, Hashable {
     /// Calls `body` with the value of leaf cell `index`, reading overflow pages if needed.
     func withLeafValue<R>(_ page: UnsafeRawBufferPointer, _ index: Int, _ source: some PageSource,
                           _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let offset = try BTreeNode.cellOffset(page, index)
-        let keyLength = Int(page.loadLE(at: offset) as UInt16)
-        let valueLength = Int(page.loadLE(at: offset + 3) as UInt32)
-        let start = offset + BTreeNode.leafCellHeaderBytes + keyLength
-        if page[offset + 2] & BTreeNode.overflowFlag == 0 {
-            guard start + valueLength <= page.count else { throw CorruptNode(detail: "value of cell \(index) runs past the page") }
-            return try body(UnsafeRawBufferPointer(rebasing: page[start..<(start + valueLength)]))
+        try withLeafValue(page, try BTreeNode.leafCell(page, index), source, body)
+    }
+
+    /// Calls `body` with the value of a leaf cell whose header the caller has read.
+    @inline(__always)
+    func withLeafValue<R>(_ page: UnsafeRawBufferPointer, _ cell: BTreeNode.LeafCell, _ source: some PageSource,
+                          _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        // leafCell checked that the value (or the overflow page number) lies in the page.
+        let start = cell.valueStart
+        if !cell.isOverflow {
+            return try body(UnsafeRawBufferPointer(rebasing: page[start..<(start + cell.valueLength)]))
         }
-        guard start + 4 <= page.count else { throw CorruptNode(detail: "overflow pointer of cell \(index) runs past the page") }
-        let bytes = try Overflow.read(first: page.loadLE(at: start), lengthBytes: valueLength, in: source)
+        let bytes = try Overflow.read(first: page.loadLE(at: start), lengthBytes: cell.valueLength, in: source)
         return try bytes.withUnsafeBytes(body)
     }
 }

@@ -2,9 +2,11 @@ import Foundation
 
 extension BTreeNode {
     /// Inserts `cell` as cell `index`, compacting first if only fragmented space would
-    /// make room. Returns false, changing nothing, when the cell does not fit.
+    /// make room. Returns false, changing nothing, when the cell does not fit. A leaf
+    /// must be compact already (`convertToCompact`): `cell` is a compact leaf cell.
     static func insertCell(_ page: UnsafeMutableRawBufferPointer, at index: Int, _ cell: UnsafeRawBufferPointer) throws -> Bool {
         let view = UnsafeRawBufferPointer(page)
+        precondition(!isLeaf(view) || isCompactLeaf(view), "a compact cell inserted into a legacy leaf")
         let needed = cell.count + 2
         if gapBytes(view) < needed {
             guard gapBytes(view) + fragmentedBytes(view) >= needed else { return false }
@@ -23,11 +25,13 @@ extension BTreeNode {
 
     /// Overwrites leaf cell `index` with `cell` when both are the same size and the old
     /// one keeps no value in overflow pages (which would need freeing). Returns whether
-    /// it did.
+    /// it did. The leaf must be compact, as for `insertCell`.
     static func overwriteCell(_ page: UnsafeMutableRawBufferPointer, at index: Int, _ cell: UnsafeRawBufferPointer) throws -> Bool {
         let view = UnsafeRawBufferPointer(page)
+        precondition(isCompactLeaf(view), "a compact cell written into a legacy leaf")
         let offset = try cellOffset(view, index)
-        guard try cellSize(view, index) == cell.count, view[offset + 2] & overflowFlag == 0 else { return false }
+        let old = try leafCell(view, index)
+        guard old.size(from: offset) == cell.count, !old.isOverflow else { return false }
         (page.baseAddress! + offset).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
         return true
     }
@@ -54,26 +58,45 @@ extension BTreeNode {
         }
     }
 
-    /// Rewrites the cell area without holes.
+    /// Rewrites the cell area without holes (a leaf in compact cells, whatever it had).
     static func compact(_ page: UnsafeMutableRawBufferPointer) throws {
         let cells = try copyCells(UnsafeRawBufferPointer(page))
         let rightChild = self.rightChild(UnsafeRawBufferPointer(page))
         try rewrite(page, cells: cells[...], rightChild: rightChild)
     }
 
-    /// Copies of every cell, in order (for splits, merges and compaction).
+    /// Copies of every cell, in order (for splits, merges and compaction); a legacy
+    /// leaf's cells come out converted to compact cells, which are never larger.
     static func copyCells(_ page: UnsafeRawBufferPointer) throws -> [[UInt8]] {
-        try (0..<cellCount(page)).map { index in
+        let isLegacyLeaf = isLeaf(page) && !isCompactLeaf(page)
+        return try (0..<cellCount(page)).map { index in
             let offset = try cellOffset(page, index)
-            return Array(page[offset..<(offset + (try cellSize(page, index)))])
+            guard isLegacyLeaf else { return Array(page[offset..<(offset + (try cellSize(page, index)))]) }
+            let header = try leafCell(page, index)
+            var cell = [UInt8]()
+            cell.reserveCapacity(header.size(from: offset))
+            appendCompactHeader(keyLength: header.keyLength, valueLength: header.valueLength, isOverflow: header.isOverflow, to: &cell)
+            cell.append(contentsOf: page[header.keyStart..<(offset + header.size(from: offset))])
+            return cell
         }
     }
 
+    /// Converts a legacy leaf to compact cells (a compaction); a compact leaf or an
+    /// interior node is left as it is. The caller has made sure the file's format
+    /// version allows compact leaves (`BTree.allowCompactLeaves`).
+    static func convertToCompact(_ page: UnsafeMutableRawBufferPointer) throws {
+        let view = UnsafeRawBufferPointer(page)
+        guard isLeaf(view), !isCompactLeaf(view) else { return }
+        try compact(page)
+    }
+
     /// Replaces the node's cells with `cells` (which must fit) and sets its right child.
+    /// A leaf becomes compact: `cells` are compact leaf cells (as `copyCells` gives them).
     static func rewrite(_ page: UnsafeMutableRawBufferPointer, cells: ArraySlice<[UInt8]>, rightChild: PageNumber) throws {
         resetContent(page)
         page.storeLE(UInt16(0), at: cellCountOffset)
         page.storeLE(rightChild, at: rightChildOffset)
+        if isLeaf(UnsafeRawBufferPointer(page)) { page[nodeFlagsOffset] |= compactLeafFlag }
         for (index, cell) in cells.enumerated() {
             let fits = try cell.withUnsafeBytes { try insertCell(page, at: index, $0) }
             precondition(fits, "rewrite of cells that do not fit in one page")
@@ -92,11 +115,19 @@ extension BTreeNode {
 
     static var usableBytes: Int { StorageFormat.pageSizeBytes - slotArrayOffset }
 
-    /// The key inside a copied cell.
-    static func key(ofCell cell: [UInt8], leaf: Bool) -> ArraySlice<UInt8> {
-        let keyLength = Int(cell[0]) | Int(cell[1]) << 8
-        let start = leaf ? leafCellHeaderBytes : interiorCellHeaderBytes
-        return cell[start..<(start + keyLength)]
+    /// The key inside a copied cell (a compact cell for a leaf, as `copyCells` gives).
+    static func key(ofCell cell: [UInt8], leaf: Bool) throws -> ArraySlice<UInt8> {
+        guard leaf else {
+            let keyLength = Int(cell[0]) | Int(cell[1]) << 8
+            return cell[interiorCellHeaderBytes..<(interiorCellHeaderBytes + keyLength)]
+        }
+        return try cell.withUnsafeBytes { bytes in
+            var position = 0
+            let keyLength = try readLength(bytes, &position, 0)
+            _ = try readLength(bytes, &position, 0)
+            guard position + keyLength <= cell.count else { throw CorruptNode(detail: "copied cell's key runs past its end") }
+            return cell[position..<(position + keyLength)]
+        }
     }
 
     /// The child page inside a copied interior cell.

@@ -5,14 +5,28 @@
 //   26      2     cell content start: lowest byte used by cells (cells grow down from
 //                 the end of the page)
 //   28      2     fragmented bytes: holes inside the cell area left by removed cells
-//   30      2     reserved, zero
+//   30      1     node flags: bit 0 (leaves only) = compact leaf cells, below; other
+//                 bits zero. Format version 2; a version-1 file has it zero everywhere.
+//   31      1     reserved, zero
 //   32      4     right child (interior pages): the subtree of keys >= the last key
 //   36      4     reserved, zero
 //   40      2×n   slot array: offsets of the n cells, in ascending key order
 //
-// Leaf cell:     key length u16 · flags u8 (bit 0: value in overflow pages) ·
+// Leaf cell, compact (flag set; every leaf a format-2 build writes):
+//                key length varint · (value length << 1 | in overflow) varint · key ·
+//                value bytes, or the first overflow page u32. 2 header bytes for a key
+//                under 128 bytes and a value under 64.
+// Leaf cell, legacy (flag clear; leaves of version-1 files not yet rewritten):
+//                key length u16 · flags u8 (bit 0: value in overflow pages) ·
 //                value length u32 · key · value bytes, or the first overflow page u32
 // Interior cell: key length u16 · child page u32 · key
+//
+// A legacy leaf is read as it is and converted to compact cells (a compaction) by the
+// first insert or overwrite into it; splits and merges write compact leaves. Removing a
+// cell leaves the layout as it is. The first transaction that writes a compact leaf into
+// a version-1 file raises the meta page's format version to 2 (BTree.allowCompactLeaves),
+// so older builds refuse the file instead of misreading it. The WAL logs pages as bytes
+// (images and byte-range deltas), whatever the layout.
 //
 // Invariants:
 //   N1. 40 + 2×count <= content start <= page size; every cell lies inside
@@ -22,6 +36,7 @@
 //       right child holds keys >= the last key.
 //   N4. A leaf cell is at most `maxCellBytes`, so any four cells fit in a page and a
 //       split always succeeds.
+//   N5. Only leaves carry the compact flag, and every cell of a leaf has its layout.
 
 import Foundation
 
@@ -30,8 +45,12 @@ enum BTreeNode {
     static let cellCountOffset = 24
     static let contentStartOffset = 26
     static let fragmentedOffset = 28
+    static let nodeFlagsOffset = 30
+    static let compactLeafFlag: UInt8 = 1
     static let rightChildOffset = 32
     static let slotArrayOffset = 40
+    /// Header of a legacy leaf cell; the most a compact one takes with a 4-byte value
+    /// length is 2 + 5, so this also bounds a cell's header for size checks (N4).
     static let leafCellHeaderBytes = 7
     static let interiorCellHeaderBytes = 6
     static let overflowFlag: UInt8 = 1
@@ -43,9 +62,13 @@ enum BTreeNode {
     static func initialize(_ page: UnsafeMutableRawBufferPointer, type: PageType) {
         PageLayout.initialize(page, type: type)
         page.storeLE(UInt16(page.count == 65536 ? 0 : page.count), at: contentStartOffset)
+        if type == .btreeLeaf { page[nodeFlagsOffset] = compactLeafFlag }
     }
 
     static func isLeaf(_ page: UnsafeRawBufferPointer) -> Bool { PageLayout.type(page) == .btreeLeaf }
+    /// Whether the node's cells are compact leaf cells (N5: only leaves have the flag).
+    @inline(__always)
+    static func isCompactLeaf(_ page: UnsafeRawBufferPointer) -> Bool { page[nodeFlagsOffset] & compactLeafFlag != 0 }
     static func cellCount(_ page: UnsafeRawBufferPointer) -> Int { Int(page.loadLE(at: cellCountOffset) as UInt16) }
     static func contentStart(_ page: UnsafeRawBufferPointer) -> Int { Int(page.loadLE(at: contentStartOffset) as UInt16) }
     static func fragmentedBytes(_ page: UnsafeRawBufferPointer) -> Int { Int(page.loadLE(at: fragmentedOffset) as UInt16) }
@@ -55,7 +78,9 @@ enum BTreeNode {
     @inline(__always)
     static func cellOffset(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> Int {
         let offset = Int(page.loadLE(at: slotArrayOffset + 2 * index) as UInt16)
-        guard offset >= slotArrayOffset, offset + interiorCellHeaderBytes <= page.count else {
+        // A compact cell may be as short as its two header bytes.
+        let headerMinimum = isCompactLeaf(page) ? 2 : interiorCellHeaderBytes
+        guard offset >= slotArrayOffset, offset + headerMinimum <= page.count else {
             throw CorruptNode(detail: "cell \(index) offset \(offset) is outside the page")
         }
         return offset
@@ -65,32 +90,140 @@ enum BTreeNode {
     @inline(__always)
     static func key(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> UnsafeRawBufferPointer {
         let offset = try cellOffset(page, index)
-        let keyLength = Int(page.loadLE(at: offset) as UInt16)
-        let start = offset + (isLeaf(page) ? leafCellHeaderBytes : interiorCellHeaderBytes)
+        let keyLength: Int
+        let start: Int
+        if isCompactLeaf(page) {
+            // cellOffset checked that both header bytes are in the page; most cells'
+            // lengths take one byte each.
+            if (page[offset] | page[offset + 1]) < 0x80 {
+                keyLength = Int(page[offset])
+                start = offset + 2
+            } else {
+                var position = offset
+                keyLength = try readLength(page, &position, index)
+                _ = try readLength(page, &position, index)
+                start = position
+            }
+        } else {
+            keyLength = Int(page.loadLE(at: offset) as UInt16)
+            start = offset + (isLeaf(page) ? leafCellHeaderBytes : interiorCellHeaderBytes)
+        }
         guard start + keyLength <= page.count else {
             throw CorruptNode(detail: "key of cell \(index) runs past the end of the page")
         }
         return UnsafeRawBufferPointer(rebasing: page[start..<(start + keyLength)])
     }
 
+    /// A leaf cell's header, in either layout.
+    struct LeafCell {
+        var keyLength: Int
+        /// The value's length, inline or in overflow pages.
+        var valueLength: Int
+        var isOverflow: Bool
+        /// Offset of the key in the page.
+        var keyStart: Int
+        /// Offset of the value (or of the overflow page number) in the page.
+        var valueStart: Int { keyStart + keyLength }
+        /// Bytes the cell takes from its first byte at `offset`.
+        func size(from offset: Int) -> Int { valueStart - offset + (isOverflow ? 4 : valueLength) }
+    }
+
+    /// The header of leaf cell `index`, checked to lie inside the page with its key and
+    /// value (or overflow page number).
+    @inline(__always)
+    static func leafCell(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> LeafCell {
+        let offset = try cellOffset(page, index)
+        let cell: LeafCell
+        if isCompactLeaf(page) {
+            var position = offset
+            let keyLength: Int
+            let valueWord: Int
+            if (page[offset] | page[offset + 1]) < 0x80 {
+                keyLength = Int(page[offset])
+                valueWord = Int(page[offset + 1])
+                position += 2
+            } else {
+                keyLength = try readLength(page, &position, index)
+                valueWord = try readLength(page, &position, index)
+            }
+            cell = LeafCell(keyLength: keyLength, valueLength: valueWord >> 1, isOverflow: valueWord & 1 != 0, keyStart: position)
+        } else {
+            guard offset + leafCellHeaderBytes <= page.count else {
+                throw CorruptNode(detail: "cell \(index) header runs past the end of the page")
+            }
+            cell = LeafCell(keyLength: Int(page.loadLE(at: offset) as UInt16),
+                            valueLength: Int(page.loadLE(at: offset + 3) as UInt32),
+                            isOverflow: page[offset + 2] & overflowFlag != 0, keyStart: offset + leafCellHeaderBytes)
+        }
+        guard offset + cell.size(from: offset) <= page.count else {
+            throw CorruptNode(detail: "cell \(index) runs past the end of the page")
+        }
+        return cell
+    }
+
+    /// A length in a compact leaf cell header (a varint of at most 33 bits), advancing
+    /// `position` past it.
+    @inline(__always)
+    static func readLength(_ page: UnsafeRawBufferPointer, _ position: inout Int, _ index: Int) throws -> Int {
+        if position < page.count, page[position] < 0x80 {
+            position += 1
+            return Int(page[position - 1])
+        }
+        return try readLongLength(page, &position, index)
+    }
+
+    private static func readLongLength(_ page: UnsafeRawBufferPointer, _ position: inout Int, _ index: Int) throws -> Int {
+        guard let value = try? Varint.read(from: page, at: &position), value <= UInt64(UInt32.max) << 1 | 1 else {
+            throw CorruptNode(detail: "cell \(index) has a malformed length")
+        }
+        return Int(value)
+    }
+
+    /// Appends a compact leaf cell's header.
+    static func appendCompactHeader(keyLength: Int, valueLength: Int, isOverflow: Bool, to cell: inout [UInt8]) {
+        Varint.append(UInt64(keyLength), to: &cell)
+        Varint.append(UInt64(valueLength) << 1 | (isOverflow ? 1 : 0), to: &cell)
+    }
+
+    /// Stores `value` in LEB128 (as `Varint.append`) at `position`, advancing it.
+    @inline(__always)
+    static func storeVarint(_ value: UInt64, in bytes: UnsafeMutableRawBufferPointer, at position: inout Int) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes[position] = UInt8(truncatingIfNeeded: rest) | 0x80
+            rest >>= 7
+            position += 1
+        }
+        bytes[position] = UInt8(rest)
+        position += 1
+    }
+
+    /// Bytes of a compact leaf cell's header.
+    static func compactHeaderBytes(keyLength: Int, valueLength: Int) -> Int {
+        Varint.size(of: UInt64(keyLength)) + Varint.size(of: UInt64(valueLength) << 1 | 1)
+    }
+
     /// The child page of interior cell `index`, or the right child when `index == count`.
     static func child(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> PageNumber {
         if index == cellCount(page) { return rightChild(page) }
-        return page.loadLE(at: try cellOffset(page, index) + 2)
+        let offset = try cellOffset(page, index)
+        guard !isLeaf(page), offset + interiorCellHeaderBytes <= page.count else {
+            throw CorruptNode(detail: "cell \(index) is not an interior cell inside the page")
+        }
+        return page.loadLE(at: offset + 2)
     }
 
     /// Byte size of cell `index`.
     static func cellSize(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> Int {
         let offset = try cellOffset(page, index)
-        let keyLength = Int(page.loadLE(at: offset) as UInt16)
-        guard isLeaf(page) else { return interiorCellHeaderBytes + keyLength }
-        let isOverflow = page[offset + 2] & overflowFlag != 0
-        let valueLength = Int(page.loadLE(at: offset + 3) as UInt32)
-        let size = leafCellHeaderBytes + keyLength + (isOverflow ? 4 : valueLength)
-        guard offset + size <= page.count else {
-            throw CorruptNode(detail: "cell \(index) runs past the end of the page")
+        guard isLeaf(page) else {
+            let size = interiorCellHeaderBytes + Int(page.loadLE(at: offset) as UInt16)
+            guard offset + size <= page.count else {
+                throw CorruptNode(detail: "cell \(index) runs past the end of the page")
+            }
+            return size
         }
-        return size
+        return try leafCell(page, index).size(from: offset)
     }
 
     /// Binary search (invariant N2): the index of `key` if present, else where it goes.

@@ -59,6 +59,11 @@ struct NodeSummary {
 
     init(page: UnsafeRawBufferPointer, pageNumber: PageNumber, tree: BTree, source: some PageSource) throws {
         isLeaf = BTreeNode.isLeaf(page)
+        let flags = page[BTreeNode.nodeFlagsOffset]
+        if flags & ~BTreeNode.compactLeafFlag != 0 || (!isLeaf && flags != 0) {
+            problems.append("unknown node flags \(flags)")  // N5
+            return
+        }
         let count = BTreeNode.cellCount(page)
         let contentStart = BTreeNode.contentStart(page)
         guard BTreeNode.slotArrayOffset + 2 * count <= contentStart, contentStart <= page.count else {
@@ -74,9 +79,8 @@ struct NodeSummary {
                 problems.append("keys out of order at cell \(index)")
             }
             keys.append(key)
-            if isLeaf, page[offset + 2] & BTreeNode.overflowFlag != 0 {
-                overflows.append((page.loadLE(at: offset + BTreeNode.leafCellHeaderBytes + key.count),
-                                  Int(page.loadLE(at: offset + 3) as UInt32)))
+            if isLeaf, case let cell = try BTreeNode.leafCell(page, index), cell.isOverflow {
+                overflows.append((page.loadLE(at: cell.valueStart), cell.valueLength))
             }
         }
         if !isLeaf { children = try (0...count).map { try BTreeNode.child(page, $0) } }

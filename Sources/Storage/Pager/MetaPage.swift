@@ -2,7 +2,8 @@
 //
 //   offset  size  field
 //   24      8     magic "VIREODB\0"
-//   32      4     format version
+//   32      4     format version (StorageFormat.version; a build opens the versions
+//                 from StorageFormat.oldestReadableVersion up to its own)
 //   36      4     page size in bytes
 //   40      4     page count: pages in the database, the meta page included
 //   44      4     first free page (0: the free list is empty)
@@ -42,8 +43,9 @@ enum MetaPage {
             throw VireoError.corrupt(path, page: 0, "not a Vireo database (bad magic)")
         }
         let version: UInt32 = page.loadLE(at: versionOffset)
-        guard version == StorageFormat.version else {
-            throw VireoError(.corruption, "'\(path)' has format version \(version); this build reads version \(StorageFormat.version)")
+        guard version >= StorageFormat.oldestReadableVersion, version <= StorageFormat.version else {
+            throw VireoError(.corruption, "'\(path)' has format version \(version); this build reads versions \(StorageFormat.oldestReadableVersion) to \(StorageFormat.version)"
+                             + (version > StorageFormat.version ? " (the file was written by a newer build)" : ""))
         }
         let pageSize: UInt32 = page.loadLE(at: pageSizeOffset)
         guard Int(pageSize) == pageSizeBytes else {

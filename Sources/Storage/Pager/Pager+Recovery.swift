@@ -207,6 +207,10 @@ struct DatabaseFileState {
         guard firstBytes.count >= 32, Array(firstBytes[24..<32]) == MetaPage.magic else {
             throw VireoError(.corruption, "'\(path)' is not a Vireo database (it begins with \(FileSignature.describe(firstBytes))); Vireo leaves it as it is")
         }
+        if firstBytes.count >= MetaPage.versionOffset + 4,
+           firstBytes.withUnsafeBytes({ $0.loadLE(at: MetaPage.versionOffset) as UInt32 }) > StorageFormat.version {
+            throw metaProblem  // a newer build's file, not a damaged one
+        }
         throw VireoError(.corruption, "'\(path)' has a damaged header, so it cannot be opened: \(metaProblem.message)")
     }
 }
