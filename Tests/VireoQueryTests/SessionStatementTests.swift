@@ -90,6 +90,13 @@ struct SessionStatementTests {
         try holder.execute("INSERT INTO t VALUES (3)")
         try holder.execute("ROLLBACK")
         #expect(try rows(other, "SELECT count(*) FROM t") == [["2"]])
+        // A session holds every mode it took: SHARE then ROW EXCLUSIVE conflicts with both.
+        try holder.execute("BEGIN; LOCK t IN SHARE MODE; LOCK t IN ROW EXCLUSIVE MODE")
+        #expect(sqlError(other, "BEGIN; LOCK t IN SHARE MODE NOWAIT")?.sqlState == "55P03", "the ROW EXCLUSIVE held too")
+        try other.execute("ROLLBACK")
+        #expect(sqlError(other, "BEGIN; LOCK t IN ROW EXCLUSIVE MODE NOWAIT")?.sqlState == "55P03", "the SHARE held too")
+        try other.execute("ROLLBACK")
+        try holder.execute("COMMIT")
     }
 
     @Test("a write waiting for a LOCK goes on at the holder's COMMIT, and a cancel ends the wait with 57014")

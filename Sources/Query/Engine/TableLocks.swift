@@ -25,7 +25,9 @@ import VireoStorage
 final class TableLocks: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`:
-    private var held: [String: [Int: TableLockMode]] = [:]
+    /// The modes each session holds on each table: a session may hold several (SHARE, then
+    /// ROW EXCLUSIVE, conflicts with what either conflicts with, as in PostgreSQL).
+    private var held: [String: [Int: Set<TableLockMode>]] = [:]
     private var waitsFor: [Int: Set<Int>] = [:]
     private let holderCount = Atomic<Int>(0)
 
@@ -43,7 +45,7 @@ final class TableLocks: @unchecked Sendable {
             condition.unlock()
         }
         while true {
-            let blockers = Set((held[table] ?? [:]).filter { $0.key != session && mode.conflicts.contains($0.value) }.keys)
+            let blockers = Set((held[table] ?? [:]).filter { $0.key != session && !mode.conflicts.isDisjoint(with: $0.value) }.keys)
             if blockers.isEmpty { break }
             if noWait { throw VireoError(.lockNotAvailable, "could not obtain lock on relation \"\(TemporarySchema.split(table)?.name ?? table)\"") }
             if let deadline, Date() >= deadline { throw VireoError(.lockNotAvailable, "canceling statement due to lock timeout") }
@@ -58,9 +60,8 @@ final class TableLocks: @unchecked Sendable {
             try checkCancel()
         }
         guard holding else { return }
-        if held[table]?[session].map({ $0 >= mode }) == true { return }
         if held.values.allSatisfy({ $0[session] == nil }) { _ = holderCount.add(1, ordering: .releasing) }
-        held[table, default: [:]][session] = mode
+        held[table, default: [:]][session, default: []].insert(mode)
     }
 
     /// Whether a session in `start` waits, directly or through others, for `target` (T3).
