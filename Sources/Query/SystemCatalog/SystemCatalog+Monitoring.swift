@@ -92,15 +92,53 @@ extension SystemCatalog {
 
 extension Functions {
     /// pg_relation_size and its family, given an OID or a name ('items', which PostgreSQL
-    /// casts to regclass; 42P01 when no relation has it). Vireo keeps every relation in one
-    /// file and counts no sizes per relation: NULL, not a made-up number.
+    /// casts to regclass; 42P01 when no relation has it): the bytes of the pages the table's
+    /// B+tree (overflow pages included, as PostgreSQL counts TOAST in the table) and its
+    /// indexes hold (`Store.relationSizes`, a walk of their pages). A row-id primary key is the
+    /// table's own tree (0 bytes of its own); a view is 0; an OID of nothing is NULL.
     static func relationSize(_ name: String, _ catalog: Catalog) -> ScalarFunction {
-        ScalarFunction(name, 1...2, [.text, .text], returns: .int) { arguments in
-            if case .text(let text) = arguments[0], SystemCatalog.relationOID(text, catalog) == nil {
-                throw VireoError(.undefinedTable, "relation \"\(text)\" does not exist")
+        var function = ScalarFunction(name, 1...2, [.text, .text], volatile: true, returns: .int) { _ in .null }
+        function.contextBody = { arguments, context in
+            let oid: Int64
+            switch arguments[0] {
+            case .null: return .null
+            case .int(let number): oid = number
+            default:
+                let text = Cast.textForm(arguments[0])
+                guard let found = SystemCatalog.relationOID(text, catalog) else {
+                    throw VireoError(.undefinedTable, "relation \"\(text)\" does not exist")
+                }
+                oid = found
             }
-            return .null
+            if arguments.count == 2, Cast.textForm(arguments[1]) != "main" { return .int(0) }  // other forks: none
+            guard let (table, index) = relation(oid, catalog) else {
+                return catalog.views.keys.contains { SystemCatalog.oid(ofObject: $0) == oid } ? .int(0) : .null
+            }
+            guard let store = context.session?.database.store else { return .null }
+            let sizes = try store.relationSizes(table)
+            if let index {
+                let bytes = index.definition == nil ? 0 : sizes.indexes[index.name] ?? 0
+                return .int(Int64(name == "pg_indexes_size" ? 0 : bytes))
+            }
+            let indexes = sizes.indexes.values.reduce(0, +)
+            switch name {
+            case "pg_indexes_size": return .int(Int64(indexes))
+            case "pg_total_relation_size": return .int(Int64(sizes.table + indexes))
+            default: return .int(Int64(sizes.table))
+            }
         }
+        return function
+    }
+
+    /// The table an OID names, with the index when it names one of the table's indexes.
+    private static func relation(_ oid: Int64, _ catalog: Catalog) -> (TableDefinition, SystemCatalog.IndexEntry?)? {
+        for table in catalog.tables.values {
+            if SystemCatalog.oid(ofObject: table.name) == oid { return (table, nil) }
+            if let entry = SystemCatalog.indexEntries(table).first(where: { SystemCatalog.oid(ofObject: $0.name) == oid }) {
+                return (table, entry)
+            }
+        }
+        return nil
     }
 
     /// pg_database_size(name | oid): the size of the database's file and its WAL (NULL for

@@ -35,6 +35,44 @@ extension Store {
 }
 
 /// Bookkeeping of one integrity check.
+/// The bytes a table and each of its indexes take in the database file: the table's B+tree
+/// with its overflow pages; an index's tree, or its stored graph and change log. What
+/// PostgreSQL's pg_relation_size and its family report.
+public struct RelationSizes: Sendable, Equatable {
+    public var table = 0
+    public var indexes: [String: Int] = [:]
+}
+
+extension Store {
+    /// Walks the pages of `table` and its indexes in the committed data (the integrity
+    /// check's walk, without its checks of entries against rows); corruption if a walk fails.
+    public func relationSizes(_ table: TableDefinition) throws -> RelationSizes {
+        try read { snapshot in
+            var checker = try IntegrityChecker(pages: snapshot.pages)
+            _ = checker.checkTree(table.tree, name: "table")
+            for index in table.indexes {
+                let name = "index \(index.name)"
+                if index.isBTree || index.isInverted {
+                    _ = checker.checkTree(BTree(root: index.root), name: name)
+                } else {
+                    if index.root != 0 { checker.checkBlob(index.root, name: name) }
+                    if let deltaRoot = index.deltaRoot { _ = checker.checkTree(BTree(root: deltaRoot), name: name + " (changes)") }
+                }
+            }
+            if let problem = checker.report.problems.first { throw VireoError.corrupt(pager.path, problem) }
+            var pageCounts: [String: Int] = [:]
+            for case let owner? in checker.owners { pageCounts[owner, default: 0] += 1 }
+            func bytes(_ name: String) -> Int {
+                [name, name + " (overflow)", name + " (changes)", name + " (changes) (overflow)"]
+                    .reduce(0) { $0 + (pageCounts[$1] ?? 0) } * StorageFormat.pageSizeBytes
+            }
+            var sizes = RelationSizes(table: bytes("table"))
+            for index in table.indexes { sizes.indexes[index.name] = bytes("index \(index.name)") }
+            return sizes
+        }
+    }
+}
+
 struct IntegrityChecker {
     let pages: ReadView
     var owners: [String?]
