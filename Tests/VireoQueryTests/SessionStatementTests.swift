@@ -144,6 +144,7 @@ struct SessionStatementTests {
         #expect(done.wait(timeout: .now() + 0.1) == .timedOut)
         let deadlock = try #require(sqlError(second, "LOCK a"))
         #expect(deadlock.sqlState == "40P01")
+        #expect(deadlock.detail?.contains("waits for AccessExclusiveLock on relation \"a\"") == true, "\(String(describing: deadlock.detail))")
         try second.execute("ROLLBACK")
         done.wait()
         #expect(firstOutcome == nil, "the other one gets its lock once the victim rolls back")

@@ -37,10 +37,8 @@ extension Session {
     private func createTable(_ statement: CreateTable, _ transaction: StoreTransaction) throws -> QueryResult {
         var statement = statement
         statement.name = createdTableName(statement.name, onCommit: statement.onCommit)
-        let name = statement.name.name
-        if transaction.catalog.hasRelation(name) {
-            if statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE") }
-            throw VireoError(.duplicateTable, "relation \"\(TemporarySchema.split(name)?.name ?? name)\" already exists")
+        guard try isNewRelation(statement.name.name, ifNotExists: statement.ifNotExists, transaction) else {
+            return QueryResult(commandTag: "CREATE TABLE")
         }
         var definition = try TableBuilder.definition(statement)
         let vectorIndexes = try TableLikes.expand(statement, &definition, catalog: transaction.catalog)
@@ -53,15 +51,22 @@ extension Session {
         return QueryResult(commandTag: "CREATE TABLE")
     }
 
+    /// Whether `name` (a stored name) is free for a new table; false when it is taken and IF
+    /// NOT EXISTS was written (nothing to do), 42P07 when it is taken otherwise.
+    private func isNewRelation(_ name: String, ifNotExists: Bool, _ transaction: StoreTransaction) throws -> Bool {
+        guard transaction.catalog.hasRelation(name) else { return true }
+        if ifNotExists { return false }
+        throw VireoError(.duplicateTable, "relation \"\(TemporarySchema.split(name)?.name ?? name)\" already exists")
+    }
+
     /// CREATE TABLE … AS: a table with the query's columns (a literal of unknown type becomes
     /// text, as in PostgreSQL), then its rows as INSERT … SELECT would add them.
     private func createTableAs(_ statement: CreateTableAs, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
         var statement = statement
         statement.name = createdTableName(statement.name, onCommit: statement.onCommit)
         let name = statement.name.name
-        if transaction.catalog.hasRelation(name) {
-            if statement.ifNotExists { return QueryResult(commandTag: "CREATE TABLE AS") }
-            throw VireoError(.duplicateTable, "relation \"\(TemporarySchema.split(name)?.name ?? name)\" already exists")
+        guard try isNewRelation(name, ifNotExists: statement.ifNotExists, transaction) else {
+            return QueryResult(commandTag: "CREATE TABLE AS")
         }
         var (_, resultColumns) = try makeBinder(transaction.catalog, parameters: parameters).bindQuery(statement.query)
         for i in resultColumns.indices where resultColumns[i].type == .unknown { resultColumns[i].type = .text }

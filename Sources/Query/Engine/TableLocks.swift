@@ -52,7 +52,7 @@ final class TableLocks: @unchecked Sendable {
             waitsFor[session] = blockers
             if reaches(from: blockers, to: session) {
                 throw VireoError(.deadlockDetected, "deadlock detected",
-                                 detail: "Process \(session) waits for \(mode.sql)Lock on relation \"\(table)\"; blocked by process \(blockers.sorted().map(String.init).joined(separator: ", ")).")
+                                 detail: "Process \(session) waits for \(mode.lockName) on relation \"\(TemporarySchema.split(table)?.name ?? table)\"; blocked by process \(blockers.sorted().map(String.init).joined(separator: ", ")).")
             }
             condition.wait(until: min(deadline ?? .distantFuture, Date(timeIntervalSinceNow: 0.01)))
             condition.unlock()

@@ -36,7 +36,7 @@ public struct ExecuteStatement: Sendable, Equatable {
 }
 
 /// PostgreSQL's eight table lock modes, weakest first (the order of its lock.h).
-public enum TableLockMode: Int, Sendable, Equatable, CaseIterable, Comparable {
+public enum TableLockMode: Int, Sendable, Equatable, CaseIterable {
     case accessShare = 1, rowShare, rowExclusive, shareUpdateExclusive, share, shareRowExclusive, exclusive, accessExclusive
 
     /// The mode as LOCK … IN … MODE writes it.
@@ -67,7 +67,10 @@ public enum TableLockMode: Int, Sendable, Equatable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (left: TableLockMode, right: TableLockMode) -> Bool { left.rawValue < right.rawValue }
+    /// PostgreSQL's name of the lock in messages: `AccessExclusiveLock`, `ShareLock`.
+    public var lockName: String {
+        sql.split(separator: " ").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined() + "Lock"
+    }
 }
 
 /// `LOCK [TABLE] [ONLY] name [, …] [IN mode MODE] [NOWAIT]`.
