@@ -108,6 +108,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case duplicatePreparedStatement = "duplicate_prepared_statement"
         /// A schema name that names none (3F000).
         case invalidSchemaName = "invalid_schema_name"
+        /// CREATE SCHEMA of a schema that exists (42P06).
+        case duplicateSchema = "duplicate_schema"
     }
 
     public var code: Code
@@ -236,6 +238,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .stringDataLengthMismatch: "22026"
         case .duplicatePreparedStatement: "42P05"
         case .invalidSchemaName: "3F000"
+        case .duplicateSchema: "42P06"
         }
     }
 }

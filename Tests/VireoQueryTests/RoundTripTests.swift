@@ -32,6 +32,8 @@ let corpus: [String] = [
     "CREATE INDEX idx ON items USING hnsw (embedding vector_ip_ops)",
     "DROP INDEX IF EXISTS idx, idx2",
     "CREATE EXTENSION IF NOT EXISTS vector",
+    "CREATE SCHEMA IF NOT EXISTS public",
+    "DROP SCHEMA IF EXISTS a, b CASCADE",
     "INSERT INTO t (a, b) VALUES (1, 'x'), (2, DEFAULT), ($1, $2) RETURNING *",
     "INSERT INTO t VALUES ('[1,2,3]', '{\"a\": 1}', E'line\\nbreak', -1.5e-3)",
     "INSERT INTO t AS x SELECT * FROM u WHERE u.a > 0 ON CONFLICT DO NOTHING",

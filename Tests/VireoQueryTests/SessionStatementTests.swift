@@ -172,6 +172,21 @@ struct SessionStatementTests {
         #expect(sqlError(db, "CREATE USER app")?.sqlState == "0A000")
     }
 
+    @Test("CREATE SCHEMA IF NOT EXISTS of a fixed schema does nothing; a new schema is 0A000; DROP SCHEMA IF EXISTS skips a missing one")
+    func schemas() throws {
+        let db = try Database.inMemory()
+        #expect(try db.execute("CREATE SCHEMA IF NOT EXISTS \"public\"").commandTag == "CREATE SCHEMA")
+        try db.execute("CREATE SCHEMA IF NOT EXISTS public AUTHORIZATION vireo")
+        #expect(sqlError(db, "CREATE SCHEMA public")?.sqlState == "42P06")
+        let new = try #require(sqlError(db, "CREATE SCHEMA app"))
+        #expect(new.sqlState == "0A000" && new.message.contains("public"))
+        #expect(sqlError(db, "CREATE SCHEMA IF NOT EXISTS app")?.sqlState == "0A000")
+        #expect(try db.execute("DROP SCHEMA IF EXISTS app, other CASCADE").commandTag == "DROP SCHEMA")
+        #expect(sqlError(db, "DROP SCHEMA app")?.sqlState == "3F000")
+        #expect(sqlError(db, "DROP SCHEMA public CASCADE")?.sqlState == "0A000")
+        #expect(try rows(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'public'") == [["1"]])
+    }
+
     @Test("RENAME CONSTRAINT renames CHECK, FOREIGN KEY and UNIQUE constraints (42704 unknown, 42710 taken, 0A000 primary key)")
     func renameConstraint() throws {
         let db = try Database.inMemory()

@@ -28,6 +28,30 @@ struct TemporaryTableTests {
         #expect(try rows(owner, "SELECT v FROM t") == [["permanent"]], "the permanent table shows again")
     }
 
+    @Test("a change naming public.t while a temporary t hides it is refused (0A000), never applied to the temporary table; pg_temp.t without one is 42P01")
+    func qualifiedTargets() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'permanent')")
+        let session = db.session()
+        try session.execute("CREATE TEMP TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'temporary')")
+        for statement in ["INSERT INTO public.t VALUES (2, 'x')", "UPDATE public.t SET v = 'x'", "DELETE FROM public.t",
+                          "TRUNCATE public.t", "DROP TABLE public.t", "ALTER TABLE public.t ADD COLUMN n int",
+                          "CREATE INDEX ON public.t (v)", "COMMENT ON TABLE public.t IS 'x'"] {
+            let error = try #require(sqlError(session, statement), "\(statement)")
+            #expect(error.sqlState == "0A000", "\(statement)")
+        }
+        #expect(try rows(session, "SELECT v FROM t") == [["temporary"]])
+        #expect(try rows(session, "SELECT v FROM public.t") == [["permanent"]])
+        try session.execute("UPDATE pg_temp.t SET v = 'changed'")
+        #expect(try rows(session, "SELECT v FROM t") == [["changed"]])
+        try session.execute("CREATE TEMP TABLE other (a int)")
+        #expect(sqlError(session, "INSERT INTO pg_temp.nothing VALUES (1)")?.sqlState == "42P01")
+        try session.execute("CREATE TABLE nothing (a int)")
+        #expect(sqlError(session, "INSERT INTO pg_temp.nothing VALUES (1)")?.sqlState == "42P01", "pg_temp names no permanent table")
+        try session.execute("DROP TABLE IF EXISTS pg_temp.nothing; DROP TABLE t; INSERT INTO public.t VALUES (2, 'x')")
+        #expect(try rows(session, "SELECT count(*) FROM t") == [["2"]], "with the temporary table gone, public.t is the permanent one")
+    }
+
     @Test("pg_class lists a temporary table with relpersistence t in its session's pg_temp schema")
     func catalog() throws {
         let db = try Database.inMemory()

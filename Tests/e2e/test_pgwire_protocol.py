@@ -197,3 +197,25 @@ def test_a_describe_that_fails_reports_its_error_and_sync_recovers(client):
     client.sync()
     answers = client.read_until("Z")
     assert kinds(answers) == ["1", "2", "E", "Z"] and sqlstate(answers) == "42P01"
+
+
+def test_a_statement_prepared_in_sql_is_bound_and_described_by_name(client):
+    """PostgreSQL lets the extended protocol use a statement SQL's PREPARE made; its declared
+    parameter types are the ones Describe reports."""
+    client.query("PREPARE sql_made (bigint) AS SELECT body FROM wire WHERE id = $1")
+    client.send("D", b"Ssql_made\0")
+    value = b"7"
+    client.send("B", b"\0sql_made\0" + struct.pack("!hh", 0, 1) + struct.pack("!i", len(value)) + value + struct.pack("!h", 0))
+    client.execute()
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["t", "T", "2", "D*1", "C", "Z"]
+    parameters = next(body for kind, body in answers if kind == "t")
+    assert struct.unpack("!hi", parameters) == (1, 20)  # one parameter, int8
+    row = next(body for kind, body in answers if kind == "D")
+    assert row.endswith(b"w" * 50 + b"7")
+    client.query("DEALLOCATE sql_made")
+    client.bind(statement="sql_made")
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["E", "Z"] and sqlstate(answers) == "26000"

@@ -69,7 +69,7 @@ extension RESTError {
         switch code {
         case .undefinedTable, .invalidCatalogName, .invalidSchemaName: .notFound
         case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure, .deadlockDetected,
-             .noActiveTransaction, .activeTransaction, .invalidSavepoint, .duplicateCursor, .duplicatePreparedStatement: .conflict
+             .noActiveTransaction, .activeTransaction, .invalidSavepoint, .duplicateCursor, .duplicatePreparedStatement, .duplicateSchema: .conflict
         case .syntaxError, .undefinedColumn, .undefinedObject, .invalidStatementName, .invalidCursorName, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,

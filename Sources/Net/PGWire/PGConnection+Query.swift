@@ -305,8 +305,17 @@ extension PGConnection {
         output.writeParseComplete()
     }
 
+    /// The statement `name` names: the client's (Parse), or one SQL's PREPARE made, which
+    /// PostgreSQL lets a client bind and describe as well. The latter is looked up each
+    /// time, not kept, so that a DEALLOCATE however it is sent leaves nothing behind.
+    private func preparedStatement(_ name: String) -> PGPreparedStatement? {
+        if let prepared = statements[name] { return prepared }
+        guard !name.isEmpty, let (statement, types) = session.statementPreparedInSQL(name) else { return nil }
+        return PGPreparedStatement(statement: statement, declaredTypes: types.map { $0.map { PGType($0).oid } ?? 0 })
+    }
+
     private func bind(_ bind: PGBind) async throws {
-        guard let prepared = statements[bind.statement] else {
+        guard let prepared = preparedStatement(bind.statement) else {
             throw VireoError(.invalidStatementName, "prepared statement \"\(bind.statement)\" does not exist")
         }
         if Self.needsParameterTypes(bind, prepared), let statement = prepared.statement {
@@ -343,7 +352,7 @@ extension PGConnection {
     private func describe(_ kind: PGObjectKind, _ name: String) async throws {
         switch kind {
         case .statement:
-            guard let prepared = statements[name] else {
+            guard let prepared = preparedStatement(name) else {
                 throw VireoError(.invalidStatementName, "prepared statement \"\(name)\" does not exist")
             }
             try await describeStatement(name, prepared)

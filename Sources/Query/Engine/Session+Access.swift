@@ -31,7 +31,7 @@ extension Session {
                 throw VireoError(.undefinedTable, "relation \"\(object.name)\" does not exist")
             }
         case .schema, .allTablesInSchema, .allSequencesInSchema, .allFunctionsInSchema:
-            let schemas: Set<String> = ["public", "pg_catalog", "information_schema", "vireo", "pg_temp", temporarySchemaName]
+            let schemas = SystemCatalog.fixedSchemas + ["pg_temp", temporarySchemaName]
             guard schemas.contains(object.name) else { throw VireoError(.invalidSchemaName, "schema \"\(object.name)\" does not exist") }
         case .database:
             guard object.name == SystemCatalog.databaseName || object.name == activity?.client.database else {

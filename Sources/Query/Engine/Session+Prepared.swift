@@ -42,6 +42,17 @@ extension Session {
         }
     }
 
+    /// The statement SQL's `PREPARE name` made, with the types it declared for its
+    /// parameters (nil where not declared or not a type Vireo has): PostgreSQL lets a client
+    /// bind and describe such a statement by name over the extended protocol. Nil when SQL
+    /// did not prepare `name`.
+    public func statementPreparedInSQL(_ name: String) -> (statement: Statement, parameterTypes: [SQLType?])? {
+        (try? withRequest { () -> (Statement, [SQLType?])? in
+            guard let prepared = preparedStatements[name], prepared.fromSQL else { return nil }
+            return (prepared.statement, prepared.declaredTypes.map { try? Binder.sqlType($0) })
+        }) ?? nil
+    }
+
     /// Forgets the prepared statement `name` (nil: all of them); whether there was one.
     @discardableResult
     public func forgetPreparedStatement(_ name: String?) -> Bool {

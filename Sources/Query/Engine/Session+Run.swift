@@ -11,6 +11,8 @@ extension Session {
             return QueryResult(commandTag: "SET")
         case .createExtension(let statement):
             return try createExtension(statement)
+        case .createSchema(let statement): return try createSchema(statement)
+        case .dropSchema(let statement): return try dropSchemas(statement)
         case .show(let statement): return try show(statement.name)
         case .reset(let statement):
             settings.reset(statement.name)
@@ -374,6 +376,29 @@ extension Session {
             return true
         }
         return QueryResult(columns: columns, commandTag: "SELECT \(count)")
+    }
+
+    /// CREATE SCHEMA: IF NOT EXISTS of a fixed schema does nothing, as migration tools send it
+    /// (Prisma's `CREATE SCHEMA IF NOT EXISTS "public"`); a new schema is not supported.
+    private func createSchema(_ statement: CreateSchema) throws -> QueryResult {
+        guard SystemCatalog.fixedSchemas.contains(statement.name) else {
+            throw VireoError(.featureNotSupported, "CREATE SCHEMA \"\(statement.name)\" is not supported: Vireo keeps every table, view and sequence in the schema \"public\"",
+                             hint: "Create the objects without a schema, or with public. before their names.")
+        }
+        guard statement.ifNotExists else { throw VireoError(.duplicateSchema, "schema \"\(statement.name)\" already exists") }
+        return QueryResult(commandTag: "CREATE SCHEMA")
+    }
+
+    /// DROP SCHEMA: IF EXISTS of a schema that does not exist does nothing; a fixed schema
+    /// cannot be dropped.
+    private func dropSchemas(_ statement: DropSchema) throws -> QueryResult {
+        for name in statement.names {
+            if SystemCatalog.fixedSchemas.contains(name) {
+                throw VireoError(.featureNotSupported, "cannot drop schema \"\(name)\": Vireo's schemas are fixed")
+            }
+            if !statement.ifExists { throw VireoError(.invalidSchemaName, "schema \"\(name)\" does not exist") }
+        }
+        return QueryResult(commandTag: "DROP SCHEMA")
     }
 
     /// pgvector's `CREATE EXTENSION vector` is accepted: the vector type is built in.

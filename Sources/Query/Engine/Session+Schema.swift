@@ -3,6 +3,7 @@ import VireoStorage
 
 extension Session {
     func runWrite(_ body: StatementBody, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
+        try checkQualifiedTargets(body, transaction.catalog)
         switch body {
         case .createTable(let statement): return try createTable(statement, transaction)
         case .createTableAs(let statement): return try createTableAs(statement, transaction, parameters)
@@ -80,7 +81,7 @@ extension Session {
     }
 
     private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
-        let names = statement.names.map { transaction.catalog.resolve($0.name) }
+        let names = statement.names.compactMap { storedName(of: $0, transaction.catalog) }
         let dropping = Set(names)
         for name in names {
             guard let table = transaction.catalog.tables[name] else {
@@ -99,7 +100,7 @@ extension Session {
     }
 
     private func alterTable(_ statement: AlterTable, _ transaction: StoreTransaction) throws -> QueryResult {
-        let name = transaction.catalog.resolve(statement.name.name)
+        let name = storedName(of: statement.name, transaction.catalog) ?? "pg_temp.\(statement.name.name)"
         guard transaction.catalog.tables[name] != nil else {
             if transaction.catalog.views[name] != nil { _ = try transaction.catalog.table(name) }
             if statement.ifExists { return QueryResult(commandTag: "ALTER TABLE") }

@@ -26,6 +26,34 @@ extension Session {
         return TableName(stored)
     }
 
+    /// Refuses a change whose table is named with a schema that the rest of the statement's
+    /// path would not honour: past this point a table is found by its name alone, so
+    /// `public.t` while this session's temporary `t` hides it, or `pg_temp.t` without one,
+    /// would change the other table. (DROP and ALTER … IF EXISTS of a missing `pg_temp.t`
+    /// skip it: `storedName(of:)`.)
+    func checkQualifiedTargets(_ body: StatementBody, _ catalog: Catalog) throws {
+        try body.forEachChangedTable { name, mayBeMissing in
+            guard let schema = name.schema else { return }
+            let isTemporary = TemporarySchema.split(withTemporarySchema { catalog.resolve(name.name) }) != nil
+            if schema == "pg_temp", !isTemporary, !mayBeMissing {
+                throw VireoError(.undefinedTable, "relation \"pg_temp.\(name.name)\" does not exist")
+            }
+            if schema != "pg_temp", isTemporary {
+                throw VireoError(.featureNotSupported,
+                                 "cannot change \"\(schema).\(name.name)\" while this session's temporary table \"\(name.name)\" hides it",
+                                 hint: "Drop or rename the temporary table first.")
+            }
+        }
+    }
+
+    /// The stored name of the table `name` names: nil for `pg_temp.t` when the session has
+    /// no temporary `t` (the permanent `t` is not in that schema).
+    func storedName(of name: TableName, _ catalog: Catalog) -> String? {
+        let stored = catalog.resolve(name.name)
+        if name.schema == "pg_temp", TemporarySchema.split(stored) == nil { return nil }
+        return stored
+    }
+
     /// ON COMMIT DELETE ROWS and ON COMMIT DROP, in the transaction about to commit.
     func applyOnCommitActions(_ transaction: StoreTransaction) throws {
         for (name, action) in temporaryOnCommit.sorted(by: { $0.key < $1.key }) {
@@ -83,6 +111,24 @@ extension Session {
             try session.write(.discard(.temp)) { transaction in
                 for table in transaction.catalog.allTemporaryTables { try session.dropTemporaryTable(table, transaction) }
             }
+        }
+    }
+}
+
+extension StatementBody {
+    /// Calls `body` with each table the statement changes (or drops, alters, indexes) and
+    /// whether it may be missing (IF EXISTS); no array, as every write passes here.
+    func forEachChangedTable(_ body: (TableName, _ mayBeMissing: Bool) throws -> Void) rethrows {
+        switch self {
+        case .insert(let insert): try body(insert.table, false)
+        case .update(let update): try body(update.table, false)
+        case .delete(let delete): try body(delete.table, false)
+        case .truncate(let truncate): for name in truncate.names { try body(name, false) }
+        case .dropTable(let drop): for name in drop.names { try body(name, drop.ifExists) }
+        case .alterTable(let alter): try body(alter.name, alter.ifExists)
+        case .createIndex(let create): try body(create.table, false)
+        case .comment(let comment): try body(comment.table, false)
+        default: break
         }
     }
 }

@@ -50,6 +50,10 @@ public indirect enum StatementBody: Sendable, Equatable {
     /// `CREATE EXTENSION [IF NOT EXISTS] name` (pgvector scripts begin with
     /// `CREATE EXTENSION vector`; the engine has it built in).
     case createExtension(CreateExtension)
+    /// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]`, `DROP SCHEMA [IF EXISTS]
+    /// name [, …] [CASCADE | RESTRICT]`: Vireo has PostgreSQL's fixed schemas and no others.
+    case createSchema(CreateSchema)
+    case dropSchema(DropSchema)
     case insert(Insert)
     /// A query: `SELECT …`, possibly combined with UNION/INTERSECT/EXCEPT.
     case select(Query)
@@ -602,6 +606,17 @@ public struct DropIndex: Sendable, Equatable {
 }
 
 /// `CREATE EXTENSION [IF NOT EXISTS] name`.
+public struct CreateSchema: Sendable, Equatable {
+    public var name: String
+    public var ifNotExists: Bool
+}
+
+public struct DropSchema: Sendable, Equatable {
+    public var names: [String]
+    public var ifExists: Bool
+    public var cascade: Bool
+}
+
 public struct CreateExtension: Sendable, Equatable {
     /// Lower case unless quoted (`vector`).
     public var name: String

@@ -12,6 +12,7 @@ extension Parser {
         }
         if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
         if acceptWord("sequence") { return .createSequence(try parseCreateSequence()) }
+        if acceptWord("schema") { return .createSchema(try parseCreateSchema()) }
         if acceptKeyword(.table) { return try parseCreateTableOrAs(temporary: false) }
         if try acceptTemporary() {
             try expectKeyword(.table)
@@ -25,6 +26,18 @@ extension Parser {
             return .createExtension(CreateExtension(name: try parseIdentifier("an extension name"), ifNotExists: ifNotExists))
         }
         throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX, VIEW, SEQUENCE or EXTENSION")
+    }
+
+    /// After SCHEMA: `[IF NOT EXISTS] name [AUTHORIZATION role]` or `[IF NOT EXISTS]
+    /// AUTHORIZATION role` (the schema is named after the role).
+    private mutating func parseCreateSchema() throws -> CreateSchema {
+        let ifNotExists = acceptKeywords(.if, .not, .exists)
+        if acceptWord("authorization") {
+            return CreateSchema(name: try parseIdentifier("a role name"), ifNotExists: ifNotExists)
+        }
+        let name = try parseIdentifier("a schema name")
+        if acceptWord("authorization") { _ = try parseIdentifier("a role name") }
+        return CreateSchema(name: name, ifNotExists: ifNotExists)
     }
 
     /// After VIEW: `name [(column, …)] AS query [WITH [CASCADED | LOCAL] CHECK OPTION]`, the
@@ -379,6 +392,11 @@ extension Parser {
             return .dropView(DropView(names: names, ifExists: ifExists, cascade: parseDropBehavior()))
         }
         if acceptWord("sequence") { return try parseDropSequence() }
+        if acceptWord("schema") {
+            let ifExists = acceptKeywords(.if, .exists)
+            let names = try commaSeparated { try $0.parseIdentifier("a schema name") }
+            return .dropSchema(DropSchema(names: names, ifExists: ifExists, cascade: parseDropBehavior()))
+        }
         let isTable = acceptKeyword(.table)
         if !isTable, !acceptKeyword(.index) { throw unexpected("expected TABLE, INDEX or VIEW") }
         if !isTable { skipConcurrently() }

@@ -38,6 +38,11 @@ extension StatementBody {
         case .createSequence(let statement): statement.sql
         case .alterSequence(let statement): statement.sql
         case .dropSequence(let statement): "DROP SEQUENCE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
+        case .createSchema(let statement):
+            "CREATE SCHEMA " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)
+        case .dropSchema(let statement):
+            "DROP SCHEMA " + (statement.ifExists ? "IF EXISTS " : "") + statement.names.map(quoteIdentifier).joined(separator: ", ")
+                + (statement.cascade ? " CASCADE" : "")
         case .createExtension(let statement):
             "CREATE EXTENSION " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + quoteIdentifier(statement.name)
         case .insert(let statement): statement.sql

@@ -30,7 +30,7 @@ extension SystemCatalog {
     static let schemata = Relation(
         columns: columns(("catalog_name", .text), ("schema_name", .text), ("schema_owner", .text), ("default_character_set_catalog", .text),
                          ("default_character_set_schema", .text), ("default_character_set_name", .text), ("sql_path", .text)),
-        rows: ["information_schema", "pg_catalog", "public", "vireo"].map { schema in
+        rows: fixedSchemas.map { schema in
             [.text(databaseName), .text(schema), .text(ownerName), .null, .null, .null, .null]
         })
 

@@ -6,6 +6,10 @@ import VireoStorage
 /// time a query reads them, so they can never disagree with it, and they are read-only.
 enum SystemCatalog {
     static let schemas: Set<String> = ["pg_catalog", "information_schema"]
+    /// Every schema a database has (and no other can be created): user objects are in
+    /// `public`, Vireo's own tables in `vireo`; a session's temporary tables are in its
+    /// pg_temp schema besides.
+    static let fixedSchemas = ["information_schema", "pg_catalog", "public", "vireo"]
     static let catalogNamespaceOID: Int64 = 11
     static let publicNamespaceOID: Int64 = 2200
     static let informationSchemaOID: Int64 = 13_000
