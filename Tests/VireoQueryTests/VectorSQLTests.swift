@@ -293,6 +293,29 @@ struct VectorEdgeTests {
         #expect(nullQuery.rows.count == 3, "a NULL query vector still returns rows (all distances are NULL)")
     }
 
+    @Test("a k-NN query's rows go straight from the scan to the result: OFFSET, LIMIT 0, columns read from the rows, the row id twice, an expression, a prepared query and EXPLAIN ANALYZE agree")
+    func nearestRowsWithoutOperators() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE v (id int PRIMARY KEY, label text, e vector(2))")
+        for id in 1...30 { try db.execute("INSERT INTO v VALUES ($1, $2, $3)", id, "n\(id)", [Float(id), 0] as [Float]) }
+        try db.execute("CREATE INDEX ON v USING hnsw (e vector_l2_ops)")
+        #expect(try rows(db, "SELECT id FROM v ORDER BY e <-> '[0,0]' LIMIT 3 OFFSET 2") == [["3"], ["4"], ["5"]])
+        #expect(try rows(db, "SELECT id FROM v ORDER BY e <-> '[0,0]' LIMIT 0").isEmpty)
+        #expect(try rows(db, "SELECT label, id, label FROM v ORDER BY e <-> '[30,0]' LIMIT 2") == [["n30", "30", "n30"], ["n29", "29", "n29"]])
+        #expect(try rows(db, "SELECT id, id FROM v ORDER BY e <-> '[0,0]' LIMIT 1") == [["1", "1"]])
+        #expect(try rows(db, "SELECT id * 10 FROM v ORDER BY e <-> '[0,0]' LIMIT 2") == [["10"], ["20"]])
+        #expect(sqlError(db, "SELECT id FROM v ORDER BY e <-> '[0,0]' LIMIT -1")?.sqlState == "2201W")
+        #expect(sqlError(db, "SELECT id FROM v ORDER BY e <-> $1 LIMIT 2", [.vector([.nan, 0])])?.message == "NaN not allowed in vector")
+        #expect(sqlError(db, "SELECT id FROM v ORDER BY e <-> $1 LIMIT 2", [.vector([.infinity, .nan])])?.message == "infinite value not allowed in vector")
+        let prepared = try db.prepare("SELECT id, label FROM v ORDER BY e <-> $1 LIMIT $2 OFFSET 1")
+        for k in [1, 4] {
+            let found = try prepared.execute([.vector([10.2, 0]), .int(Int64(k))]).rows
+            #expect(found.map { $0[0] } == [.int(11), .int(9), .int(12), .int(8)].prefix(k).map { $0 }, "k \(k)")
+        }
+        let analyzed = try rows(db, "EXPLAIN ANALYZE SELECT id FROM v ORDER BY e <-> '[0,0]' LIMIT 3").map { $0[0] }.joined(separator: "\n")
+        #expect(analyzed.contains("Vector Index Scan") && analyzed.contains("rows=3"))
+    }
+
     @Test("VALUES lists of different lengths and ON CONFLICT touching a row twice are errors, as in PostgreSQL")
     func insertErrors() throws {
         let db = try Database.inMemory()

@@ -130,6 +130,7 @@ enum PlanExecutor {
     /// Every row of `node`, counted against work_mem as held for `purpose`.
     static func materialize(_ node: PlanNode, _ context: ExecutionContext, _ path: String = "0",
                             for purpose: WorkMemory.Purpose) throws -> [[Value]] {
+        if let rows = try VectorScan.materializeNearest(node, context, for: purpose) { return rows }
         var rows: [[Value]] = []
         try run(node, context, path: path) { row in
             try context.checkCancel()
