@@ -42,6 +42,8 @@ struct InsertLiteralRowsTests {
         "(1, 2, 'ab', 12.25, 3, true), (2, -7, NULL, -0.04, 1.5, FALSE), (3, 0, 'x', 999.9, -2e3, NULL)",
         "(1, 2.5, 'abc', 1, 7, 't'), (2, 3.5, '', '12.34', '1e2', 'no')",
         "(1, DEFAULT, 'a', 1, 1, true)",
+        // Rows that leave different columns to their defaults, each its own list of absent columns.
+        "(1, 2, DEFAULT, 1, 1, true), (2, 3, 'x', DEFAULT, DEFAULT, DEFAULT), (3, 4, 'y', 2, 2, false)",
     ])
     func storedAsTheExpressionPathStoresThem(values: String) throws {
         let (literal, expression) = try outcomes(values)

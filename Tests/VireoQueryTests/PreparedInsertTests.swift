@@ -117,4 +117,30 @@ struct PreparedInsertTests {
         try session.execute(statement, [.int(300)], planCache: cache)
         #expect(try db.execute("SELECT count(*) FROM t").rows == [[.int(1300)]])
     }
+    @Test("a parameter of its column's own kind is stored as sent; others are converted, range- and length-checked as before")
+    func parametersOfTheColumnsKindAndOthers() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id bigint, f double precision, b boolean, s text, n int, v varchar(3))")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6)")
+        try session.execute(statement, [.int(1), .double(2.5), .bool(true), .text("x"), .int(5), .text("abc")], planCache: cache)
+        try session.execute(statement, [.text("2"), .int(3), .text("t"), .int(7), .double(2), .text("ab")], planCache: cache)
+        try session.execute(statement, [.double(4), .null, .null, .null, .null, .null], planCache: cache)
+        for (parameters, sqlState) in [([Value.int(9), .null, .null, .null, .int(3_000_000_000), .null], "22003"),
+                                       ([.int(9), .null, .null, .null, .null, .text("abcd")], "22001"),
+                                       ([.int(9), .text("nope"), .null, .null, .null, .null], "22P02")] {
+            do {
+                try session.execute(statement, parameters, planCache: cache)
+                Issue.record("expected \(sqlState) for \(parameters)")
+            } catch let error as VireoError {
+                #expect(error.sqlState == sqlState, "for \(parameters)")
+            }
+        }
+        let stored = try db.execute("SELECT * FROM t ORDER BY id").rows
+        #expect(stored == [
+            [.int(1), .double(2.5), .bool(true), .text("x"), .int(5), .text("abc")],
+            [.int(2), .double(3), .bool(true), .text("7"), .int(2), .text("ab")],
+            [.int(4), .null, .null, .null, .null, .null],
+        ], "got \(stored)")
+    }
 }

@@ -90,7 +90,8 @@ extension Session {
             try plan.returning.collect(stored + [.int(rowID)], context, into: &returned)
         }
         try keys?.finish()
-        return QueryResult(columns: plan.returning.columns, rows: returned, commandTag: "INSERT 0 \(count)")
+        // A prepared INSERT of one row formatted its tag at every execution (1% of its time).
+        return QueryResult(columns: plan.returning.columns, rows: returned, commandTag: count == 1 ? "INSERT 0 1" : "INSERT 0 \(count)")
     }
 
     /// The statement's plan (`PlanCache` keeps it unless `InsertPlan.isReusable` says

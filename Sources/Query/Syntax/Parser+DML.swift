@@ -35,7 +35,13 @@ extension Parser {
 
     private mutating func parseInsertSource() throws -> InsertSource {
         if acceptKeyword(.values) {
-            return .values(try commaSeparated { try $0.parseValuesRow() })
+            // Rows are as wide as the first: each makes room for that many values at once.
+            var width = 0
+            return .values(try commaSeparated { parser in
+                let row = try parser.parseValuesRow(reserving: width)
+                width = row.count
+                return row
+            })
         }
         if acceptKeywords(.default, .values) { return .defaultValues }
         guard startsQuery() || peek().kind == .leftParen else {
@@ -45,9 +51,9 @@ extension Parser {
     }
 
     /// `( value [, value …] )` where a value is an expression or DEFAULT.
-    private mutating func parseValuesRow() throws -> [ColumnValue] {
+    private mutating func parseValuesRow(reserving width: Int) throws -> [ColumnValue] {
         try expect(.leftParen, "(")
-        let values = try commaSeparated { try $0.parseColumnValue() }
+        let values = try commaSeparated(reserving: width) { try $0.parseColumnValue() }
         try expect(.rightParen, ")")
         return values
     }

@@ -124,11 +124,7 @@ public struct Parser {
         let token = peek()
         lastEnd = token.end
         guard token.kind != .end else { return token }
-        lookaheadStart += 1
-        if lookaheadStart == lookahead.count {
-            lookahead.removeAll(keepingCapacity: true)
-            lookaheadStart = 0
-        }
+        consumeLookahead()
         return token
     }
 
@@ -137,11 +133,23 @@ public struct Parser {
         if lookahead.count == lookaheadStart { fillLookahead(through: 0) }
         lastEnd = lookahead[lookaheadStart].end
         if case .end = lookahead[lookaheadStart].kind { return }
+        consumeLookahead()
+    }
+
+    /// Drops the token at `lookaheadStart`, emptying the buffer once all are consumed:
+    /// most times it holds a token or two, dropped one by one rather than through
+    /// `removeAll(keepingCapacity:)`'s general range replacement (a bulk INSERT consumes
+    /// tens of thousands of tokens).
+    @inline(__always)
+    private mutating func consumeLookahead() {
         lookaheadStart += 1
-        if lookaheadStart == lookahead.count {
+        guard lookaheadStart == lookahead.count else { return }
+        if lookaheadStart <= 4 {
+            repeat { lookahead.removeLast() } while !lookahead.isEmpty
+        } else {
             lookahead.removeAll(keepingCapacity: true)
-            lookaheadStart = 0
         }
+        lookaheadStart = 0
     }
 
     mutating func peekKeyword(_ keyword: Keyword, at offset: Int = 0) -> Bool {
@@ -250,8 +258,13 @@ public struct Parser {
     }
 
     /// `element [, element …]`.
-    mutating func commaSeparated<Element>(_ parseElement: (inout Parser) throws -> Element) throws -> [Element] {
-        var elements = [try parseElement(&self)]
+    /// `reserving`: how many elements to make room for at once, when the caller expects as
+    /// many as a list before (each row of a VALUES list grew its array one step at a time).
+    mutating func commaSeparated<Element>(reserving capacity: Int = 0,
+                                          _ parseElement: (inout Parser) throws -> Element) throws -> [Element] {
+        var elements: [Element] = []
+        elements.reserveCapacity(capacity)
+        elements.append(try parseElement(&self))
         while accept(.comma) { elements.append(try parseElement(&self)) }
         return elements
     }

@@ -170,7 +170,7 @@ extension StoreTransaction {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update",
                              detail: "A concurrent transaction added a row that references this one.")
         }
-        let tables = Set(operations.map(\.operation.table))
+        let tables = changedTableNames
         for name in tables where !Self.sameShape(baseCatalog.tables[name], newest.tables[name]) {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
         }
@@ -179,6 +179,20 @@ extension StoreTransaction {
         for name in tables where newest.foreignKeys(referencing: name).map { $0.key } != baseCatalog.foreignKeys(referencing: name).map { $0.key } {
             throw VireoError(.serializationFailure, "could not serialize access due to concurrent update")
         }
+    }
+
+    /// The tables its logged operations changed. Operations come in runs on one table (a
+    /// bulk INSERT logs a thousand in a row): a name is hashed once per run, not once per
+    /// operation through an array of every name, as each commit did.
+    private var changedTableNames: Set<String> {
+        var names = Set<String>()
+        var last: String?
+        for logged in operations {
+            let name = logged.operation.table
+            if name != last { names.insert(name) }
+            last = name
+        }
+        return names
     }
 
     private static func sameShape(_ old: TableDefinition?, _ new: TableDefinition?) -> Bool {
