@@ -115,7 +115,7 @@ struct IndexKindsTests {
         // The entry of row 2 under another key: as if the key were computed from a stale row.
         #expect(try BTree(root: index.root).remove(key: StoreTransaction.indexKeys(index, table: table, row: [.int(2), .text("B")], rowID: 2)[0], in: transaction.pages))
         _ = try BTree(root: index.root).insert(key: StoreTransaction.indexKeys(index, table: table, row: [.int(2), .text("C")], rowID: 2)[0],
-                                               value: KeyCodec.encodeRowID(2), in: transaction.pages)
+                                               value: KeyCodec.encodeRowID(2, form: .fixed), in: transaction.pages)
         try transaction.commit()
         let integrity = try db.store.checkIntegrity()
         #expect(integrity.problems.contains { $0.contains("index u_lower has 2 entries (1 not matching a row)") }, "\(integrity)")

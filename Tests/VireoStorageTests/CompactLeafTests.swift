@@ -19,10 +19,10 @@ struct CompactLeafTests {
         defer { try? store.close() }
         var model: [[UInt8]: [UInt8]] = [:]
         let tree = try store.write { transaction -> BTree in
-            try transaction.createTable(TableDefinition(name: "t", columns: []))
+            try transaction.createTable(TableDefinition(name: "t", columns: [], rowKeyForm: .fixed))
             let tree = try transaction.table("t").tree
             for number in 0..<3_000 {
-                let key = KeyCodec.encodeRowID(Int64(number))
+                let key = KeyCodec.encodeRowID(Int64(number), form: .fixed)
                 try tree.insert(key: key, value: fixtureValue(number), in: transaction.pages)
                 model[key] = fixtureValue(number)
             }
@@ -30,7 +30,7 @@ struct CompactLeafTests {
         }
         try store.write { transaction in
             for number in 0..<3_000 where number % 3 != 0 {
-                let key = KeyCodec.encodeRowID(Int64(number))
+                let key = KeyCodec.encodeRowID(Int64(number), form: .fixed)
                 try tree.remove(key: key, in: transaction.pages)
                 model[key] = nil
             }
@@ -107,11 +107,11 @@ struct CompactLeafTests {
             let store = try Store.open(path: directory + "/size.vireo", options: testOptions(backend))
             defer { try? store.close() }
             let tree = try store.write { transaction -> BTree in
-                try transaction.createTable(TableDefinition(name: "t", columns: []))
+                try transaction.createTable(TableDefinition(name: "t", columns: [], rowKeyForm: .fixed))
                 let tree = try transaction.table("t").tree
-                try tree.insert(key: KeyCodec.encodeRowID(1), value: valueBytes(1, length: 20), in: transaction.pages)
+                try tree.insert(key: KeyCodec.encodeRowID(1, form: .fixed), value: valueBytes(1, length: 20), in: transaction.pages)
                 // 200 bytes: the value length (400 with the flag bit) takes two varint bytes.
-                try tree.insert(key: KeyCodec.encodeRowID(2), value: valueBytes(2, length: 200), in: transaction.pages)
+                try tree.insert(key: KeyCodec.encodeRowID(2, form: .fixed), value: valueBytes(2, length: 200), in: transaction.pages)
                 return tree
             }
             let (used, compact, sizes) = try store.pager.read { view in
@@ -122,8 +122,8 @@ struct CompactLeafTests {
             #expect(compact)
             #expect(sizes == [2 + 8 + 20, 3 + 8 + 200])
             #expect(used == 30 + 211 + 4)
-            #expect(try contents(of: tree, in: store.pager)[KeyCodec.encodeRowID(2)] == valueBytes(2, length: 200))
-            #expect(try Self.census(store.pager).version == 2, "a new file has version 2")
+            #expect(try contents(of: tree, in: store.pager)[KeyCodec.encodeRowID(2, form: .fixed)] == valueBytes(2, length: 200))
+            #expect(try Self.census(store.pager).version == StorageFormat.version, "a new file has this build's version")
         }
     }
 
@@ -157,7 +157,7 @@ struct CompactLeafTests {
             // One row in a legacy leaf overwritten with a value of its own size: the leaf
             // is converted first, so the cell (smaller now) is still overwritten in place.
             try store.write { transaction in
-                let key = KeyCodec.encodeRowID(2_400)
+                let key = KeyCodec.encodeRowID(2_400, form: .fixed)
                 let value = valueBytes(-1, length: Self.fixtureValue(2_400).count)
                 try tree.insert(key: key, value: value, in: transaction.pages)
                 model[key] = value
@@ -167,7 +167,7 @@ struct CompactLeafTests {
             #expect(afterOne.legacy < legacyBefore && afterOne.legacy >= legacyBefore - 2, "only the written leaves converted: \(afterOne) of \(legacyBefore)")
             let (written, untouched) = try store.pager.read { view in
                 try [2_400, 0].map { number in
-                    let leaf = try KeyCodec.encodeRowID(Int64(number)).withUnsafeBytes { key in
+                    let leaf = try KeyCodec.encodeRowID(Int64(number), form: .fixed).withUnsafeBytes { key in
                         try tree.descend(to: key, in: view) { _, _ in }
                     }
                     return try tree.node(view, leaf) { BTreeNode.isCompactLeaf($0) }
@@ -178,7 +178,7 @@ struct CompactLeafTests {
             // updates, overflow values in and out, removals down to merges.
             try store.write { transaction in
                 for number in 0..<3_000 {
-                    let key = KeyCodec.encodeRowID(Int64(number))
+                    let key = KeyCodec.encodeRowID(Int64(number), form: .fixed)
                     switch number % 7 {
                     case 0: try tree.insert(key: key, value: valueBytes(number, length: 60), in: transaction.pages)  // grows
                             model[key] = valueBytes(number, length: 60)
@@ -196,7 +196,7 @@ struct CompactLeafTests {
             try expectSound(store)
             try store.write { transaction in
                 for number in 0..<2_800 {
-                    let key = KeyCodec.encodeRowID(Int64(number))
+                    let key = KeyCodec.encodeRowID(Int64(number), form: .fixed)
                     if model[key] != nil { try tree.remove(key: key, in: transaction.pages) }
                     model[key] = nil
                 }
@@ -236,10 +236,10 @@ struct CompactLeafTests {
             let store = try Store.open(path: directory + "/bad.vireo", options: testOptions(backend))
             defer { try? store.close() }
             let tree = try store.write { transaction -> BTree in
-                try transaction.createTable(TableDefinition(name: "t", columns: []))
+                try transaction.createTable(TableDefinition(name: "t", columns: [], rowKeyForm: .fixed))
                 let tree = try transaction.table("t").tree
                 for number in 0..<10 {
-                    try tree.insert(key: KeyCodec.encodeRowID(Int64(number)), value: valueBytes(number, length: 20), in: transaction.pages)
+                    try tree.insert(key: KeyCodec.encodeRowID(Int64(number), form: .fixed), value: valueBytes(number, length: 20), in: transaction.pages)
                 }
                 return tree
             }

@@ -131,7 +131,7 @@ struct RowIDColumnTests {
             store = try Store.open(path: path, options: testOptions(backend))
             let table = try store.catalog.table("items")
             try store.read { snapshot in
-                let raw = try KeyCodec.withRowIDKey(300) { key in
+                let raw = try KeyCodec.withRowIDKey(300, form: table.rowKeyForm) { key in
                     try table.tree.withValue(forKey: key, in: snapshot.pages) { Array($0) }
                 }
                 #expect(raw?[2] == RecordCodec.Tag.rowID.rawValue, "expected the row id tag first in \(String(describing: raw))")

@@ -145,26 +145,26 @@ struct KeyCodecTests {
     func rowIDs() throws {
         let ids: [Int64] = [.min, .min + 1, -1, 0, 1, 1 << 40, .max]
         for (smaller, larger) in zip(ids, ids.dropFirst()) {
-            #expect(KeyCodec.encodeRowID(smaller).lexicographicallyPrecedes(KeyCodec.encodeRowID(larger)), "\(smaller) should sort before \(larger)")
+            #expect(KeyCodec.encodeRowID(smaller, form: .fixed).lexicographicallyPrecedes(KeyCodec.encodeRowID(larger, form: .fixed)), "\(smaller) should sort before \(larger)")
         }
         for id in ids {
-            let bytes = KeyCodec.encodeRowID(id)
+            let bytes = KeyCodec.encodeRowID(id, form: .fixed)
             #expect(bytes.count == 8, "expected 8 bytes, got \(bytes.count)")
-            let back = try KeyCodec.decodeRowID(bytes)
+            let back = try KeyCodec.decodeRowID(bytes, form: .fixed)
             #expect(back == id, "expected \(id), got \(back)")
         }
-        #expect(throws: VireoError.self) { try KeyCodec.decodeRowID([1, 2, 3]) }
+        #expect(throws: VireoError.self) { try KeyCodec.decodeRowID([1, 2, 3], form: .fixed) }
     }
 
     @Test("decodePrefix splits a secondary-index key from the row id after it")
     func decodePrefixThenRowID() throws {
         var key = KeyCodec.encode([.text("a\0b"), .int(-4)], descending: [false, true])
         let prefixBytes = key.count
-        KeyCodec.appendRowID(42, to: &key)
+        KeyCodec.appendRowID(42, form: .fixed, to: &key)
         let (values, byteCount) = try key.withUnsafeBytes { try KeyCodec.decodePrefix($0, count: 2) }
         #expect(values == [.text("a\0b"), .int(-4)], "expected the two components, got \(values)")
         #expect(byteCount == prefixBytes, "expected \(prefixBytes) bytes, got \(byteCount)")
-        let id = try key.withUnsafeBytes { try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: $0[byteCount...])) }
+        let id = try key.withUnsafeBytes { try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: $0[byteCount...]), form: .fixed) }
         #expect(id == 42, "expected row id 42, got \(id)")
     }
 
@@ -213,7 +213,7 @@ struct KeyCodecTests {
             }
             if (try? KeyCodec.decode(bytes)) != nil { accepted += 1 }
             _ = bytes.withUnsafeBytes { try? KeyCodec.decodePrefix($0, count: 3) }
-            _ = try? KeyCodec.decodeRowID(bytes)
+            _ = try? KeyCodec.decodeRowID(bytes, form: .fixed)
         }
         print("seed \(seed): \(accepted) of 3000 random keys decoded as valid keys")
     }

@@ -41,7 +41,7 @@ struct RowLocatorTests {
     /// Locators whose page still holds the row, checked without any descent.
     static func holding(_ rows: some RowSource, _ table: TableDefinition, _ ids: [Int64], _ locators: [RowLocator]) -> Int {
         zip(ids, locators).filter { id, locator in
-            KeyCodec.encodeRowID(id).withUnsafeBytes { key in
+            KeyCodec.encodeRowID(id, form: table.rowKeyForm).withUnsafeBytes { key in
                 ((try? table.tree.withValue(forKey: key, at: locator, in: rows.pages) { _ in }) ?? nil) != nil
             }
         }.count

@@ -103,7 +103,7 @@ final class VectorIndexes: @unchecked Sendable {
         guard let (table, definition) = snapshot.catalog.index(name), let deltaRoot = definition.deltaRoot else { return }
         var changed: [Int64] = []
         try BTree(root: deltaRoot).scan(in: snapshot.pages) { key, _ in
-            changed.append(try KeyCodec.decodeRowID(key))
+            changed.append(try KeyCodec.decodeRowID(key, form: .fixed))
             return true
         }
         try refresh(index, definition: definition, table: table, rowIDs: changed, data: .snapshot(snapshot))

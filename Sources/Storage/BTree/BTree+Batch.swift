@@ -50,7 +50,7 @@ extension RowSource {
     /// tree once for all of them (`BTree.withValues`); `rowIDs` may come in any order.
     public func withRows(_ table: TableDefinition, rowIDs: [Int64], _ body: (Int, RecordView) throws -> Void) throws {
         let order = rowIDs.indices.sorted { rowIDs[$0] < rowIDs[$1] }
-        let keys = order.map { KeyCodec.encodeRowID(rowIDs[$0]) }
+        let keys = order.map { KeyCodec.encodeRowID(rowIDs[$0], form: table.rowKeyForm) }
         try table.tree.withValues(forSortedKeys: keys, in: pages) { sortedIndex, value in
             try body(order[sortedIndex], try RecordView(value, rowID: rowIDs[order[sortedIndex]]))
         }

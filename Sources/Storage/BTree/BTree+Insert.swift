@@ -88,10 +88,21 @@ extension BTree {
     /// Caches the leaf when the descent took the last child at every level.
     private func rememberRightmostPath(_ path: [(page: PageNumber, position: Int)], leaf: PageNumber, in sink: some PageSink) {
         guard let transaction = sink as? WriteTransaction else { return }
-        let isRightmost = (try? path.allSatisfy { step in
-            try node(sink, step.page) { BTreeNode.cellCount($0) == step.position }
-        }) ?? false
+        let isRightmost = (try? isOnEdge(path, last: true, in: sink)) ?? false
         transaction.rightmostLeaves[root] = isRightmost ? leaf : nil
+    }
+
+    /// Whether every interior node on `path` took its last child (`last`) or its first, so
+    /// the node below is the last (or first) of its level.
+    func isOnEdge(_ path: [(page: PageNumber, position: Int)], last: Bool, in source: some PageSource) throws -> Bool {
+        try path.allSatisfy { step in
+            try last ? node(source, step.page) { BTreeNode.cellCount($0) == step.position } : step.position == 0
+        }
+    }
+
+    /// Whether the node below `path` is the first and the last of its level.
+    func edges(_ path: [(page: PageNumber, position: Int)], in source: some PageSource) throws -> (first: Bool, last: Bool) {
+        (try isOnEdge(path, last: false, in: source), try isOnEdge(path, last: true, in: source))
     }
 
     /// Any change of the tree's shape invalidates the cached rightmost leaf.
@@ -134,13 +145,16 @@ extension BTree {
     }
 
     /// Where to split `cells` (the node's cells with the new one at `insertedAt`): the
-    /// first index of the right half. Appending at either end splits off just the new
-    /// cell, so sequential inserts leave full pages behind them.
-    static func splitIndex(_ cells: [[UInt8]], insertedAt: Int, minimumRight: Int) -> Int {
+    /// first index of the right half. Appending at the end of the last node of its level
+    /// (or before the start of the first) splits off just the new cell, so sequential
+    /// inserts leave full pages behind them. Anywhere else a node splits in the middle: a
+    /// cell split off alone at the end of an inner node could stay alone for good when no
+    /// key falls between it and the next node (ids inserted in random order).
+    static func splitIndex(_ cells: [[UInt8]], insertedAt: Int, minimumRight: Int, edges: (first: Bool, last: Bool)) -> Int {
         let lowest = 1
         let highest = cells.count - minimumRight
-        if insertedAt == cells.count - 1 { return highest }
-        if insertedAt == 0 { return lowest }
+        if insertedAt == cells.count - 1 && edges.last { return highest }
+        if insertedAt == 0 && edges.first { return lowest }
         let halfBytes = BTreeNode.bytesNeeded(cells) / 2
         var leftBytes = 0
         for (index, cell) in cells.enumerated() {
@@ -163,7 +177,7 @@ extension BTree {
         }
         var cells = try node(sink, leaf) { try BTreeNode.copyCells($0) }
         cells.insert(cell, at: index)
-        let split = Self.splitIndex(cells, insertedAt: index, minimumRight: 1)
+        let split = Self.splitIndex(cells, insertedAt: index, minimumRight: 1, edges: try edges(path, in: sink))
         let separator = try BTreeNode.key(ofCell: cells[split], leaf: true)
         try splitNode(leaf, left: cells[..<split], right: cells[split...], leftRightChild: 0,
                       rightRightChild: 0, separator: separator, type: .btreeLeaf, path: path, in: sink)
@@ -175,7 +189,7 @@ extension BTree {
         let rightChild = try node(sink, interior) { BTreeNode.rightChild($0) }
         cells.insert(cell, at: index)
         // The middle cell moves up: its key separates, its child ends the left half.
-        let middle = Self.splitIndex(cells, insertedAt: index, minimumRight: 2)
+        let middle = Self.splitIndex(cells, insertedAt: index, minimumRight: 2, edges: try edges(path, in: sink))
         let separator = try BTreeNode.key(ofCell: cells[middle], leaf: false)
         try splitNode(interior, left: cells[..<middle], right: cells[(middle + 1)...],
                       leftRightChild: BTreeNode.child(ofCell: cells[middle]), rightRightChild: rightChild,

@@ -100,7 +100,7 @@ extension RowSource {
     /// following one another.
     public func withRows(_ table: TableDefinition, rowIDs: [Int64], locators: UnsafeMutablePointer<RowLocator>,
                          _ body: (Int, RecordView) throws -> Void) throws {
-        let keys = rowIDs.map { KeyCodec.encodeRowID($0) }
+        let keys = rowIDs.map { KeyCodec.encodeRowID($0, form: table.rowKeyForm) }
         let located = rowIDs.indices.filter { locators[$0].isKnown }
         var missing = rowIDs.indices.filter { !locators[$0].isKnown }
         if !located.isEmpty {

@@ -1,5 +1,5 @@
 // B+tree over pages: keys are byte strings in memcmp order (see BTreeNode for the page
-// format). Row tables key by KeyCodec.encodeRowID; secondary indexes by encoded values.
+// format). Row tables key by row id (KeyCodec+RowID.swift); secondary indexes by encoded values.
 // Values larger than a cell may hold live in overflow chains (BTree+Overflow).
 //
 // Invariants:
@@ -33,9 +33,7 @@ public struct BTree: Sendable, Hashable {
     /// the file (MetaPage.validate) instead of misreading its leaves. One read of the
     /// meta page when the version is already 2.
     static func allowCompactLeaves(in sink: some PageSink) throws {
-        let version: UInt32 = try sink.withPage(0) { $0.loadLE(at: MetaPage.versionOffset) }
-        guard version < StorageFormat.compactLeavesVersion else { return }
-        try sink.withMutablePage(0) { $0.storeLE(StorageFormat.compactLeavesVersion, at: MetaPage.versionOffset) }
+        try MetaPage.raiseVersion(to: StorageFormat.compactLeavesVersion, in: sink)
     }
 
     /// Converts `leaf` to compact cells if it still has legacy ones, raising the format

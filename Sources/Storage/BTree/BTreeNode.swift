@@ -21,6 +21,10 @@
 //                value length u32 · key · value bytes, or the first overflow page u32
 // Interior cell: key length u16 · child page u32 · key
 //
+// Keys are opaque bytes here. A table's key is its row id (KeyCodec+RowID.swift): 8 bytes
+// in the fixed form, 1 to 9 in the compact form of format version 3 (4 bytes for ids up
+// to 2^24 - 1), so a compact table row's cell header and key take 2 + 4 bytes, not 2 + 8.
+//
 // A legacy leaf is read as it is and converted to compact cells (a compaction) by the
 // first insert or overwrite into it; splits and merges write compact leaves. Removing a
 // cell leaves the layout as it is. The first transaction that writes a compact leaf into

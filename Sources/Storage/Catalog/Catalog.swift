@@ -6,6 +6,11 @@
 //   key "q/<sequence name>"  value: JSON of SequenceDefinition (Catalog+Sequences.swift)
 //   key "v/<view name>"      value: JSON of ViewDefinition (CREATE VIEW, issue 10)
 //
+// A table's row-key form is in its TableDefinition ("rowKeys": "compact", absent for the
+// fixed 8-byte keys of tables created before format version 3, KeyCodec+RowID.swift).
+// Creating a compact-keyed table raises the file to format version 3 in the same
+// transaction: an older build ignores unknown fields, so the version is what makes it
+// refuse the file rather than read compact keys as 8-byte ones.
 // A table's ANALYZE statistics are in its TableDefinition ("statistics", absent until the
 // table is analysed; Catalog+Statistics.swift).
 // A table's FOREIGN KEYs are in its TableDefinition ("foreignKeyConstraints", absent when
@@ -195,6 +200,16 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     public var comment: String?
     /// What the last ANALYZE found (Catalog+Statistics.swift); absent: never analysed.
     public var statistics: TableStatistics?
+    /// How the row tree's keys hold row ids (KeyCodec+RowID.swift); absent: the fixed
+    /// 8-byte form, which every table created before format version 3 has.
+    public var rowKeys: RowKeyForm?
+
+    /// The form of the row tree's keys; fixed is stored as an absent field, so a table
+    /// with fixed keys has the catalog entry an older build wrote.
+    public var rowKeyForm: RowKeyForm {
+        get { rowKeys ?? .fixed }
+        set { rowKeys = newValue == .fixed ? nil : newValue }
+    }
 
     /// The FOREIGN KEY constraints of this table (it is the referencing one).
     public var foreignKeys: [ForeignKeyDefinition] {
@@ -208,13 +223,16 @@ public struct TableDefinition: Codable, Sendable, Hashable {
         set { checkConstraints = newValue.isEmpty ? nil : newValue }
     }
 
+    /// A new table's definition; its rows are keyed in `rowKeyForm`, compact unless a
+    /// caller needs the form older builds wrote.
     public init(name: String, columns: [ColumnDefinition], root: PageNumber = 0,
-                rowIDColumn: Int? = nil, indexes: [IndexDefinition] = []) {
+                rowIDColumn: Int? = nil, indexes: [IndexDefinition] = [], rowKeyForm: RowKeyForm = .compact) {
         self.name = name
         self.columns = columns
         self.root = root
         self.rowIDColumn = rowIDColumn
         self.indexes = indexes
+        self.rowKeyForm = rowKeyForm
     }
 
     /// Position of the column called `name`, if any.

@@ -27,7 +27,7 @@ extension InvertedIndex {
     /// The first row id of a block, from the end of its key.
     static func blockFirstRowID(_ key: UnsafeRawBufferPointer) throws -> Int64 {
         guard key.count > KeyCodec.rowIDSizeBytes else { throw VireoError(.corruption, "malformed inverted index block key") }
-        return try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[(key.count - KeyCodec.rowIDSizeBytes)...]))
+        return try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[(key.count - KeyCodec.rowIDSizeBytes)...]), form: .fixed)
     }
 
     static func blockReference(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> PostingBlockReference {

@@ -48,7 +48,7 @@ public enum InvertedIndex {
     /// The key of the posting of `lexeme` in row `rowID`.
     public static func postingKey(_ lexeme: String, rowID: Int64) -> [UInt8] {
         var key = KeyCodec.encode([.text(lexeme)])
-        KeyCodec.appendRowID(rowID, to: &key)
+        KeyCodec.appendRowID(rowID, form: .fixed, to: &key)
         return key
     }
 
@@ -177,7 +177,7 @@ extension RowSource {
         let upper = KeyCodec.prefixUpperBound(prefix).map { KeyBound($0, inclusive: false) }
         try BTree(root: index.root).scan(in: pages, from: KeyBound(InvertedIndex.postingKey(lexeme, rowID: startRowID)), to: upper) { key, value in
             guard key.count == prefix.count + KeyCodec.rowIDSizeBytes else { throw VireoError(.corruption, "malformed inverted index posting key") }
-            let rowID = try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[prefix.count...]))
+            let rowID = try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[prefix.count...]), form: .fixed)
             let numbers = try InvertedIndex.decode(value, count: 2)
             return try body(InvertedPosting(rowID: rowID, termFrequency: numbers[0], documentLength: numbers[1]))
         }

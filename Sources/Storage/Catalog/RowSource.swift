@@ -21,7 +21,7 @@ extension RowSource {
 
     /// Calls `body` with the stored record of row `rowID`; nil when there is no such row.
     public func withRow<R>(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> R) throws -> R? {
-        try KeyCodec.withRowIDKey(rowID) { key in
+        try KeyCodec.withRowIDKey(rowID, form: table.rowKeyForm) { key in
             try table.tree.withValue(forKey: key, in: pages) { try body(try RecordView($0, rowID: rowID)) }
         }
     }
@@ -44,9 +44,10 @@ extension RowSource {
     /// returns false to stop. The record is valid only during the call.
     public func scanRows(_ table: TableDefinition, from lower: Int64? = nil, to upper: Int64? = nil,
                          reverse: Bool = false, _ body: (Int64, RecordView) throws -> Bool) throws {
-        try table.tree.scan(in: pages, from: lower.map { KeyBound(KeyCodec.encodeRowID($0)) },
-                            to: upper.map { KeyBound(KeyCodec.encodeRowID($0)) }, reverse: reverse) { key, value in
-            let rowID = try KeyCodec.decodeRowID(key)
+        let form = table.rowKeyForm
+        try table.tree.scan(in: pages, from: lower.map { KeyBound(KeyCodec.encodeRowID($0, form: form)) },
+                            to: upper.map { KeyBound(KeyCodec.encodeRowID($0, form: form)) }, reverse: reverse) { key, value in
+            let rowID = try KeyCodec.decodeRowID(key, form: form)
             return try body(rowID, try RecordView(value, rowID: rowID))
         }
     }
@@ -65,14 +66,14 @@ extension RowSource {
                                          reverse: reverse) { key, value in
             // A format 2 inverted index values its postings by their statistics, a format 3 one
             // holds blocks of them; the (first) row id ends the key (InvertedIndex.swift).
-            guard index.keepsTextStatistics else { return try body(try KeyCodec.decodeRowID(value)) }
+            guard index.keepsTextStatistics else { return try body(try KeyCodec.decodeRowID(value, form: .fixed)) }
             if index.storesPostingBlocks {
                 let block = try PostingBlock.decode(value, firstRowID: try InvertedIndex.blockFirstRowID(key))
                 for rowID in block.rowIDs where !(try body(rowID)) { return false }
                 return true
             }
             guard key.count > KeyCodec.rowIDSizeBytes else { throw VireoError(.corruption, "malformed inverted index posting key") }
-            return try body(try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[(key.count - KeyCodec.rowIDSizeBytes)...])))
+            return try body(try KeyCodec.decodeRowID(UnsafeRawBufferPointer(rebasing: key[(key.count - KeyCodec.rowIDSizeBytes)...]), form: .fixed))
         }
     }
 

@@ -88,7 +88,7 @@ extension StoreTransaction {
             var names: [String] = []
             for definition in table.indexes where definition.method == "hnsw" {
                 guard let deltaRoot = definition.deltaRoot else { continue }
-                try BTree(root: deltaRoot).insert(key: KeyCodec.encodeRowID(rowID), value: [], ifPresent: .keep, in: pages)
+                try BTree(root: deltaRoot).insert(key: KeyCodec.encodeRowID(rowID, form: .fixed), value: [], ifPresent: .keep, in: pages)
                 names.append(definition.name)
             }
             if !names.isEmpty { try log(.vectorChange(table: tableName, rowID: rowID)) }

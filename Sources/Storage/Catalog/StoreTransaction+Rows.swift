@@ -46,7 +46,7 @@ extension StoreTransaction {
         defer { if record.capacity <= Self.recordBufferBytesMax { recordBuffer = record } }
         record.removeAll(keepingCapacity: true)
         RecordCodec.encode(row, into: &record, rowIDColumn: table.rowIDColumn, rowID: rowID)
-        return try KeyCodec.withRowIDKey(rowID) { key in
+        return try KeyCodec.withRowIDKey(rowID, form: table.rowKeyForm) { key in
             try record.withUnsafeBytes { try table.tree.insert(key: key, value: $0, ifPresent: .keep, in: pages) }
         }
     }
@@ -86,7 +86,7 @@ extension StoreTransaction {
                 for key in oldKeys { try BTree(root: index.root).remove(key: key, in: pages) }
                 try insertIndexEntries(index, table: table, row: row, rowID: rowID)
             }
-            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: Self.record(row, of: table, rowID: rowID), in: pages)
+            try table.tree.insert(key: KeyCodec.encodeRowID(rowID, form: table.rowKeyForm), value: Self.record(row, of: table, rowID: rowID), in: pages)
             try log(.update(table: tableName, rowID: rowID, row: row))
             return rowID
         }
@@ -99,7 +99,7 @@ extension StoreTransaction {
         guard !table.indexes.contains(where: \.hasEntryTree) else { return nil }
         if let column = table.rowIDColumn, row[column] != .int(rowID) { return nil }
         try validate(row, for: table)
-        let key = KeyCodec.encodeRowID(rowID)
+        let key = KeyCodec.encodeRowID(rowID, form: table.rowKeyForm)
         guard try table.tree.insert(key: key, value: Self.record(row, of: table, rowID: rowID), in: pages) else {
             // There was no such row: take back what the insert added.
             _ = try table.tree.remove(key: key, in: pages)
@@ -129,7 +129,7 @@ extension StoreTransaction {
             }
             for key in try indexKeys(index, table: table, row: old, rowID: rowID) { try BTree(root: index.root).remove(key: key, in: pages) }
         }
-        try table.tree.remove(key: KeyCodec.encodeRowID(rowID), in: pages)
+        try table.tree.remove(key: KeyCodec.encodeRowID(rowID, form: table.rowKeyForm), in: pages)
     }
 
     private func assignRowID(_ table: TableDefinition, _ row: inout [Value]) throws -> Int64 {
@@ -186,7 +186,7 @@ extension StoreTransaction {
     /// and no value is NULL (SQL lets any number of NULLs through a unique index).
     static func indexKey(_ index: IndexDefinition, values: [Value], rowID: Int64) -> [UInt8] {
         var key = KeyCodec.encode(values, descending: index.descending ?? [])
-        if !index.isUnique || values.contains(where: \.isNull) { KeyCodec.appendRowID(rowID, to: &key) }
+        if !index.isUnique || values.contains(where: \.isNull) { KeyCodec.appendRowID(rowID, form: .fixed, to: &key) }
         return key
     }
 
@@ -200,7 +200,7 @@ extension StoreTransaction {
         }
         return try Self.lexemes(index, table: table, row: row).map { lexeme in
             var key = KeyCodec.encode([.text(lexeme)])
-            KeyCodec.appendRowID(rowID, to: &key)
+            KeyCodec.appendRowID(rowID, form: .fixed, to: &key)
             return key
         }
     }
@@ -221,7 +221,7 @@ extension StoreTransaction {
             return try applyInvertedDocument(index, document, rowID: rowID, sign: 1)
         }
         for key in try indexKeys(index, table: table, row: row, rowID: rowID) {
-            let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID), ifPresent: .keep, in: pages)
+            let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID, form: .fixed), ifPresent: .keep, in: pages)
             if present {
                 let values = try IndexKeys.values(index, table: table, row: row) ?? []
                 let shown = values.map(\.messageText).joined(separator: ", ")

@@ -1,5 +1,6 @@
 extension StoreTransaction {
-    /// Creates a table with an empty row tree; `definition.root` is assigned here.
+    /// Creates a table with an empty row tree; `definition.root` is assigned here. A table
+    /// with compact row keys raises the file's format version to 3 (Catalog.swift).
     /// Creates the B+tree indexes `definition.indexes` lists, too.
     public func createTable(_ definition: TableDefinition) throws {
         try step {
@@ -8,6 +9,7 @@ extension StoreTransaction {
             }
             try checkColumnNames(definition.columns.map(\.name), table: definition.name)
             var table = definition
+            if table.rowKeyForm == .compact { try MetaPage.raiseVersion(to: StorageFormat.compactRowKeysVersion, in: pages) }
             table.root = try BTree.create(in: pages).root
             table.indexes = []
             setTable(table)
@@ -297,7 +299,7 @@ extension StoreTransaction {
             return true
         }
         for (rowID, row) in rows {
-            try table.tree.insert(key: KeyCodec.encodeRowID(rowID), value: Self.record(transform(row), of: table, rowID: rowID), in: pages)
+            try table.tree.insert(key: KeyCodec.encodeRowID(rowID, form: table.rowKeyForm), value: Self.record(transform(row), of: table, rowID: rowID), in: pages)
         }
     }
 

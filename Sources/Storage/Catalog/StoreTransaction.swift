@@ -157,7 +157,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         if let next = nextRowIDs[table.name] {
             local = next
         } else {
-            let last = try table.tree.lastKey(in: pages).map { try KeyCodec.decodeRowID($0) } ?? 0
+            let last = try table.tree.lastKey(in: pages).map { try KeyCodec.decodeRowID($0, form: table.rowKeyForm) } ?? 0
             guard last < Int64.max else { throw VireoError(.limitExceeded, "table \"\(table.name)\" has used every row id") }
             local = last + 1
         }

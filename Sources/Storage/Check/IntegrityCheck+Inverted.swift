@@ -23,13 +23,10 @@ extension IntegrityChecker {
     mutating func checkTextStatistics(_ index: IndexDefinition, table: TableDefinition) {
         do {
             var expected = ExpectedInverted()
-            try table.tree.scan(in: pages) { key, value in
-                let rowID = try KeyCodec.decodeRowID(key)
-                let row = try RecordView(value, rowID: rowID).values()
-                if let document = try StoreTransaction.invertedDocument(index, table: table, row: row) {
+            try forEachRow(table) { rowID, record in
+                if let document = try StoreTransaction.invertedDocument(index, table: table, row: try record.values()) {
                     expected.add(document, rowID: rowID)
                 }
-                return true
             }
             let found = try storedInverted(index)
             for problem in Self.differences(index.name, expected: expected, found: found) { self.problem(problem) }

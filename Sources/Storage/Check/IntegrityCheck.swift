@@ -126,6 +126,7 @@ struct IntegrityChecker {
     mutating func checkTable(_ table: TableDefinition) {
         let rows = checkTree(table.tree, name: "table \(table.name)")
         report.rowCounts[table.name] = rows
+        if rows != nil { checkRowKeys(table) }
         for index in table.indexes {
             if index.isBTree {
                 if checkTree(BTree(root: index.root), name: "index \(index.name)") != nil, rows != nil {
@@ -140,21 +141,47 @@ struct IntegrityChecker {
         }
     }
 
+    /// Every key of a table's tree is a row id in the table's form, and a file holding a
+    /// compact-keyed table has the format version that makes older builds refuse it (R2).
+    mutating func checkRowKeys(_ table: TableDefinition) {
+        do {
+            let version: UInt32 = try pages.withPage(0) { $0.loadLE(at: MetaPage.versionOffset) }
+            if table.rowKeyForm == .compact && version < StorageFormat.compactRowKeysVersion {
+                problem("table \(table.name) has compact row keys in a file of format version \(version) (needs \(StorageFormat.compactRowKeysVersion))")
+            }
+            let form = table.rowKeyForm
+            try table.tree.scan(in: pages) { key, _ in
+                _ = try KeyCodec.decodeRowID(key, form: form)
+                return true
+            }
+        } catch {
+            problem("table \(table.name): \(error)")
+        }
+    }
+
+    /// Calls `body` with each row of `table` and its id, read in the table's key form.
+    func forEachRow(_ table: TableDefinition, _ body: (Int64, RecordView) throws -> Void) throws {
+        let form = table.rowKeyForm
+        try table.tree.scan(in: pages) { key, value in
+            let rowID = try KeyCodec.decodeRowID(key, form: form)
+            try body(rowID, try RecordView(value, rowID: rowID))
+            return true
+        }
+    }
+
     /// A B+tree index holds exactly the key of each row in it (every row, or the rows its
     /// predicate is true for), with the row id as its value.
     mutating func checkBTreeEntries(_ index: IndexDefinition, table: TableDefinition) {
         do {
             var expected: [[UInt8]: Int64] = [:]
-            try table.tree.scan(in: pages) { key, value in
-                let rowID = try KeyCodec.decodeRowID(key)
-                let row = try RecordView(value, rowID: rowID).values()
+            try forEachRow(table) { rowID, record in
+                let row = try record.values()
                 for entry in try StoreTransaction.indexKeys(index, table: table, row: row, rowID: rowID) { expected[entry] = rowID }
-                return true
             }
             var found = 0, unexpected = 0
             try BTree(root: index.root).scan(in: pages) { key, value in
                 found += 1
-                if try expected[Array(key)] != KeyCodec.decodeRowID(value) { unexpected += 1 }
+                if try expected[Array(key)] != KeyCodec.decodeRowID(value, form: .fixed) { unexpected += 1 }
                 return true
             }
             if unexpected > 0 || found != expected.count {
@@ -170,14 +197,12 @@ struct IntegrityChecker {
         if index.keepsTextStatistics { return checkTextStatistics(index, table: table) }
         do {
             var expected = Set<[UInt8]>()
-            try table.tree.scan(in: pages) { key, value in
-                let rowID = try KeyCodec.decodeRowID(key)
-                for lexeme in try StoreTransaction.lexemes(index, table: table, row: try RecordView(value, rowID: rowID).values()) {
+            try forEachRow(table) { rowID, record in
+                for lexeme in try StoreTransaction.lexemes(index, table: table, row: try record.values()) {
                     var entry = KeyCodec.encode([.text(lexeme)])
-                    KeyCodec.appendRowID(rowID, to: &entry)
+                    KeyCodec.appendRowID(rowID, form: .fixed, to: &entry)
                     expected.insert(entry)
                 }
-                return true
             }
             var found = 0, unexpected = 0
             try BTree(root: index.root).scan(in: pages) { key, _ in

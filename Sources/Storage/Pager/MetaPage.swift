@@ -37,6 +37,15 @@ enum MetaPage {
         page.storeLE(catalogRoot, at: catalogRootOffset)
     }
 
+    /// Raises the file's format version to `version` when it is lower, inside the
+    /// transaction about to write what needs it, so the raise commits with that write and
+    /// older builds then refuse the file (`validate`). One read when it is already there.
+    static func raiseVersion(to version: UInt32, in sink: some PageSink) throws {
+        let current: UInt32 = try sink.withPage(0) { $0.loadLE(at: versionOffset) }
+        guard current < version else { return }
+        try sink.withMutablePage(0) { $0.storeLE(version, at: versionOffset) }
+    }
+
     /// Checks magic, version and page size of a verified meta page.
     static func validate(_ page: UnsafeRawBufferPointer, pageSizeBytes: Int, path: String) throws {
         guard Array(page[magicOffset..<(magicOffset + 8)]) == magic, PageLayout.type(page) == .meta else {

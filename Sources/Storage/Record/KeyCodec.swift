@@ -48,7 +48,8 @@
 //     doubles are never compared here; the query layer converts before probing.
 //   - Decoding gives back 0.0 for -0.0 and Double.nan / Float.nan for every NaN, and an
 //     interval as its span in days and time (months folded in at 30 days).
-// Row ids (encodeRowID) are the int body alone, without a tag: 8 bytes, sign bit flipped.
+// Row ids (KeyCodec+RowID.swift) have no tag: a table tree's key is the row id alone, in
+// the tree's RowKeyForm, and an index entry ends in the row id's 8-byte form.
 
 /// Order-preserving encoding of value tuples as B+tree keys compared with memcmp.
 public enum KeyCodec {
@@ -62,9 +63,6 @@ public enum KeyCodec {
 
     /// A NULL element inside an array component.
     static let nullElement: UInt8 = 0xF0
-
-    /// Size of an encoded row id.
-    public static let rowIDSizeBytes = 8
 
     /// Encodes `values` as one key, every component ascending.
     public static func encode(_ values: [Value]) -> [UInt8] {
@@ -127,41 +125,6 @@ public enum KeyCodec {
             bound.removeLast()
         }
         return nil
-    }
-
-    // MARK: Row ids
-
-    /// A row id as 8 bytes that sort like the signed integer.
-    public static func encodeRowID(_ id: Int64) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(rowIDSizeBytes)
-        appendRowID(id, to: &bytes)
-        return bytes
-    }
-
-    /// Calls `body` with a row id's 8 key bytes, kept on the stack: a point lookup by row id
-    /// (a join's probe, a foreign-key check) then allocates nothing for its key.
-    public static func withRowIDKey<R>(_ id: Int64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeBytes(of: orderedBits(id).bigEndian, body)
-    }
-
-    /// Appends a row id's 8 bytes to `bytes`.
-    public static func appendRowID(_ id: Int64, to bytes: inout [UInt8]) {
-        appendBigEndian(orderedBits(id), to: &bytes)
-    }
-
-    /// Reads a row id from exactly 8 bytes.
-    public static func decodeRowID(_ bytes: UnsafeRawBufferPointer) throws -> Int64 {
-        guard bytes.count == rowIDSizeBytes else {
-            throw VireoError(.corruption, "malformed key: row id is \(bytes.count) bytes, expected 8")
-        }
-        let bits = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
-        return Int64(bitPattern: bits ^ signBit64)
-    }
-
-    /// Reads a row id from an array of exactly 8 bytes.
-    public static func decodeRowID(_ bytes: [UInt8]) throws -> Int64 {
-        try bytes.withUnsafeBytes { try decodeRowID($0) }
     }
 
     // MARK: Encoding helpers

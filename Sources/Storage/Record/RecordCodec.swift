@@ -30,7 +30,8 @@
 //                             and no coefficient bytes (added later in issue 10; older
 //                             records never hold them, older readers refuse them)
 //   13 row id                 no bytes: the column holds the row's id, which is the record's
-//                             key in its table's tree (written in the compact layout only, by
+//                             key in its table's tree (in the table's row-key form,
+//                             KeyCodec+RowID.swift; written in the compact layout only, by
 //                             StoreTransaction for a table's row-id column; the reader is given
 //                             the id with the record, RecordView(_:rowID:))
 //
