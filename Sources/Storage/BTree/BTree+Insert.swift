@@ -166,10 +166,12 @@ extension BTree {
 
     private func splitLeaf(_ leaf: PageNumber, inserting cell: [UInt8], at index: Int,
                            path: [(page: PageNumber, position: Int)], in sink: some PageSink) throws {
-        // A cell past the last one goes alone to a new right sibling (what `splitIndex` picks
-        // for it), and the full leaf keeps its cells where they are: copying them all out and
-        // writing them back made a split cost as much as a hundred appends.
-        if leaf != root, try node(sink, leaf, { BTreeNode.cellCount($0) == index && index > 0 }) {
+        // A cell past the last one of the level's last leaf goes alone to a new right sibling
+        // (what `splitIndex` picks for it), and the full leaf keeps its cells where they are:
+        // copying them all out and writing them back made a split cost as much as a hundred
+        // appends.
+        if leaf != root, try node(sink, leaf, { BTreeNode.cellCount($0) == index && index > 0 }),
+           try isOnEdge(path, last: true, in: sink) {
             let rightPage = try sink.allocatePage(type: .btreeLeaf)
             try fill(rightPage, type: .btreeLeaf, cells: [cell][...], rightChild: 0, in: sink)
             try insertIntoParent(separator: BTreeNode.key(ofCell: cell, leaf: true), left: leaf, right: rightPage, path: path, in: sink)
