@@ -25,6 +25,22 @@ struct PreparedInsertTests {
         #expect(try session.execute("SELECT count(*), min(name), max(tag) FROM t").rows == [[.int(5), .text("n1"), .text("t5")]])
     }
 
+    @Test("a float parameter for an integer column rounds half to even, as PostgreSQL's float8-to-int cast (rint)")
+    func floatParametersRoundHalfToEven() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (k int PRIMARY KEY, i int, b bigint, s smallint)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t VALUES ($1, $2, $3, $4)")
+        for (key, number) in [2.5, 3.5, -2.5, 0.5, 2.4999, 2.5001].enumerated() {
+            try session.execute(statement, [.int(Int64(key)), .double(number), .double(number), .double(number)], planCache: cache)
+        }
+        let expected: [Int64] = [2, 4, -2, 0, 2, 3]
+        #expect(try db.execute("SELECT i, b, s FROM t ORDER BY k").rows == expected.map { [.int($0), .int($0), .int($0)] })
+        // The same rounding in a comparison with a parameter and in an explicit cast.
+        #expect(try session.execute("SELECT k FROM t WHERE i = $1::float8::int", [.double(3.5)]).rows == [[.int(1)]])
+        #expect(try session.execute("SELECT 2.5::float8::int, (-3.5)::float8::bigint, 2.5::int").rows == [[.int(2), .int(-4), .int(3)]])
+    }
+
     @Test("a schema change between executions is seen: a new column's default fills the next row")
     func followsSchemaChanges() throws {
         let db = try Database.inMemory()
