@@ -136,6 +136,9 @@ struct Serve: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
+                // In-flight requests must end within the grace period: a commit's vector-index
+                // catch-up (seconds after a large file) is left to the index's next load.
+                database.stopVectorIndexCatchUp()
                 // Every open WebSocket writes its close frame before the HTTP server's graceful
                 // stop begins: that stop's own close of a socket could drop the frame.
                 await webSocketStop.closeAll()

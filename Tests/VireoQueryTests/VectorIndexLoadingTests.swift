@@ -49,6 +49,34 @@ struct VectorIndexLoadingTests {
         }
     }
 
+    @Test("after stopVectorIndexCatchUp commits drop the indexes they change from memory, and searches still see every committed row, before and after a reopen")
+    func stoppedCatchUp() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/stop.vireo"
+            try makeDatabase(path)
+            let nearNew = "SELECT id FROM a ORDER BY embedding <-> '[100,100,100,100]' LIMIT 2"
+            func check(_ db: Database) throws {
+                #expect(try db.query(nearNew).rows == [[.int(5001)], [.int(5002)]], "the index holds the rows inserted after the stop")
+                let found = try db.query(search).rows
+                #expect(found.count == 5 && found.allSatisfy { if case .int(let id) = $0[0] { id > 1000 } else { false } },
+                        "and none of the rows deleted after it")
+            }
+            let db = try Database.open(path: path)
+            _ = try db.query(search)
+            #expect(db.vectorIndexSizes["a_embedding"] == 2000)
+            db.stopVectorIndexCatchUp()
+            try db.execute("INSERT INTO a VALUES (5001, '[100,100,100,100]'), (5002, '[100,100,100,101]'); DELETE FROM a WHERE id <= 1000")
+            #expect(db.vectorIndexSizes["a_embedding"] == nil, "the commit dropped the index it changed instead of catching up")
+            try check(db)
+            #expect(db.vectorIndexSizes["a_embedding"] == 1002, "loaded again from its snapshot and change tree")
+            try db.close()
+
+            let reopened = try Database.open(path: path)
+            defer { try? reopened.close() }
+            try check(reopened)
+        }
+    }
+
     @Test("closing right after loadVectorIndexes waits for the load and closes cleanly")
     func closeDuringLoad() throws {
         try withTemporaryDirectory { directory in

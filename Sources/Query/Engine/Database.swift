@@ -78,6 +78,12 @@ public final class Database: @unchecked Sendable {
         }
     }
 
+    /// Stops bringing in-memory HNSW indexes up to date after commits, for a shutdown that
+    /// must not wait for it (`vireo serve` at SIGTERM): a commit then drops the indexes it
+    /// changed from memory, and each loads again from what the commit wrote (snapshot and
+    /// change tree) when next used. Searches and commits go on working.
+    public func stopVectorIndexCatchUp() { vectorIndexes.stopCatchingUp() }
+
     /// The storage engine's counters (WAL, buffer pool), for monitoring.
     public var storageStatistics: StorageStatistics { store.pager.statistics }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import VireoIndex
 import VireoStorage
 
@@ -31,6 +32,9 @@ final class VectorIndexes: @unchecked Sendable {
 
     /// Bitmaps of the rows filters matched, for vector searches repeating a filter.
     let matchingRows = MatchingRowsCache()
+
+    /// Set by `stopCatchingUp`: commits no longer bring loaded indexes up to date.
+    private let catchUpStopped = Atomic<Bool>(false)
 
     init(store: Store) { self.store = store }
 
@@ -115,10 +119,13 @@ final class VectorIndexes: @unchecked Sendable {
                              efConstruction: options.efConstruction, quantization: options.quantization)
     }
 
-    /// Brings the rows `rowIDs` of the index up to date with the table.
-    func refresh(_ index: HNSWIndex, definition: IndexDefinition, table: TableDefinition, rowIDs: [Int64], data: DataAccess) throws {
+    /// Brings the rows `rowIDs` of the index up to date with the table; throws
+    /// `CatchUpStopped` as soon as `shouldStop` says so.
+    func refresh(_ index: HNSWIndex, definition: IndexDefinition, table: TableDefinition, rowIDs: [Int64], data: DataAccess,
+                 shouldStop: () -> Bool = { false }) throws {
         guard let column = table.columnIndex(definition.columns[0]) else { return }
         for rowID in rowIDs {
+            if shouldStop() { throw CatchUpStopped() }
             let vector = try data.withRow(table, rowID: rowID) { record -> [Float]? in
                 guard column < record.columnCount, case .vector(let vector) = try record.value(at: column) else { return nil }
                 return vector
@@ -181,7 +188,8 @@ final class VectorIndexes: @unchecked Sendable {
             guard let (table, definition) = catalog.index(name), let index = lock.withLock({ loaded[name] }) else { continue }
             do {
                 try store.read { snapshot in
-                    try refresh(index, definition: definition, table: table, rowIDs: Array(rowIDs), data: .snapshot(snapshot))
+                    try refresh(index, definition: definition, table: table, rowIDs: Array(rowIDs), data: .snapshot(snapshot),
+                                shouldStop: { catchUpStopped.load(ordering: .relaxed) })
                 }
                 noteChanges(name, count: rowIDs.count, indexCount: index.count)
             } catch {
@@ -189,6 +197,15 @@ final class VectorIndexes: @unchecked Sendable {
             }
         }
     }
+
+    /// From now on a commit drops the loaded indexes it changed from memory instead of
+    /// bringing them up to date (one it is bringing up to date stops at its next row): for
+    /// a server shutting down, which must not wait for an index catch-up (thousands of
+    /// graph inserts after a large file's last commit). Nothing is lost: a dropped index
+    /// loads again from its snapshot and change tree, which the commit wrote, when next used.
+    func stopCatchingUp() { catchUpStopped.store(true, ordering: .relaxed) }
+
+    private struct CatchUpStopped: Error {}
 
     private func markCommittedBuilds(catalog: Catalog) {
         lock.withLock {
