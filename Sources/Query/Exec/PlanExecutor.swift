@@ -294,6 +294,10 @@ enum PlanExecutor {
 
     private static func rowIDLookup(_ scan: TableScan, _ expressions: [BoundExpression], _ context: ExecutionContext,
                                     _ emit: Emit) throws -> Bool {
+        if expressions.count == 1 {  // a point lookup: no set of the ids seen
+            guard let rowID = try rowID(Evaluator.evaluate(expressions[0], [], context)) else { return true }
+            return try emitRow(rowID, scan, context, emit)
+        }
         var seen = Set<Int64>()
         for expression in expressions {
             guard let rowID = try rowID(Evaluator.evaluate(expression, [], context)), seen.insert(rowID).inserted else { continue }
