@@ -90,6 +90,7 @@ enum Joins {
                                 _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
         let probePath = path + ".1"
         let directLookup = DirectLookup(probe, context)
+        defer { directLookup?.release() }
         let condition = spec.condition
         // The joined row of a direct lookup, written over for each left row (see DirectLookup.emit).
         var joined: [Value] = []
@@ -126,11 +127,31 @@ enum Joins {
     private final class DirectLookup {
         let scan: TableScan
         let key: BoundExpression
+        /// On a snapshot, the pages the probes read stay pinned until the join ends
+        /// (PinnedPages): each probe descends the same tree, and pinning its pages again
+        /// took the buffer pool's lock twice per page. A write transaction's reads (its own
+        /// pages change under it) go through `context.data`.
+        private let pinned: PinnedPages?
+        /// The right table's row tree, key form and column count, taken from its definition
+        /// once: reading them from `scan.table` for each probe copied the definition.
+        private let tree: BTree
+        private let keyForm: RowKeyForm
+        private let columnCount: Int
 
         init?(_ probe: PlanNode, _ context: ExecutionContext) {
             guard case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil else { return nil }
             self.scan = scan
             key = keys[0]
+            (tree, keyForm, columnCount) = (scan.table.tree, scan.table.rowKeyForm, scan.table.columns.count)
+            if case .snapshot(let snapshot) = context.data { pinned = snapshot.pinningPages() } else { pinned = nil }
+        }
+
+        /// Unpins the probes' pages; runs before the statement's snapshot closes.
+        func release() { pinned?.release() }
+
+        private func visitRow(_ rowID: Int64, _ context: ExecutionContext, _ body: (RecordView) throws -> Void) throws -> Bool {
+            guard let pinned else { return try context.data.visitRow(scan.table, rowID: rowID, body) }
+            return try pinned.visitRow(in: tree, form: keyForm, rowID: rowID, body)
         }
 
         /// Emits `leftRow` joined with the row its key names, when that row exists and the
@@ -147,13 +168,15 @@ enum Joins {
                 }
             }
             try context.checkCancel()
-            let columnCount = scan.table.columns.count
             if joined.count != leftRow.count + columnCount + 1 { joined = PlanExecutor.nullRow(leftRow.count + columnCount + 1) }
-            let found = try context.data.visitRow(scan.table, rowID: rowID) { record in
+            let found = try visitRow(rowID, context) { record in
                 try PlanExecutor.refill(&joined, at: leftRow.count, columnCount: columnCount, record, columns: scan.neededColumns)
             }
             guard found else { return true }
-            for (position, value) in leftRow.enumerated() { joined[position] = value }
+            // One uniqueness check for the whole left part, not one per value.
+            joined.withUnsafeMutableBufferPointer { row in
+                for (position, value) in leftRow.enumerated() { row[position] = value }
+            }
             joined[leftRow.count + columnCount] = .int(rowID)
             if let condition, !(isInteger(keyValue) && implies(condition, leftWidth: leftRow.count)),
                !(try Evaluator.holds(condition, joined, context)) { return true }

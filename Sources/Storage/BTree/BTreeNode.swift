@@ -261,16 +261,31 @@ enum BTreeNode {
     }
 }
 
+/// Keys compared by `compareKeys` byte by byte instead of with memcmp.
+let shortKeyBytesMax = 16
+
 /// A node-level inconsistency; the tree turns it into a corruption error naming the page.
 struct CorruptNode: Error {
     var detail: String
 }
 
-/// Unsigned byte order, then length: the order of keys in every tree.
+/// Unsigned byte order, then length: the order of keys in every tree. The result's sign
+/// is the order; its size means nothing.
 @inline(__always)
 func compareKeys(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
     let common = min(a.count, b.count)
-    if common > 0 {
+    if common <= shortKeyBytesMax {
+        // Row-id keys (1 to 9 bytes, most differing by their second): a loop here costs less
+        // than the call into memcmp, which was 4% of a primary-key join.
+        var index = 0
+        while index < common {
+            let x = a[index], y = b[index]
+            if x != y { return Int(x) - Int(y) }
+            index += 1
+        }
+        return a.count - b.count
+    }
+    do {
         let order = memcmp(a.baseAddress!, b.baseAddress!, common)
         if order != 0 { return Int(order) }
     }

@@ -21,9 +21,7 @@ extension RowSource {
 
     /// Calls `body` with the stored record of row `rowID`; nil when there is no such row.
     public func withRow<R>(_ table: TableDefinition, rowID: Int64, _ body: (RecordView) throws -> R) throws -> R? {
-        try KeyCodec.withRowIDKey(rowID, form: table.rowKeyForm) { key in
-            try table.tree.withValue(forKey: key, in: pages) { try body(try RecordView($0, rowID: rowID)) }
-        }
+        try table.tree.withRecord(rowID: rowID, form: table.rowKeyForm, in: pages, body)
     }
 
     /// Calls `body` with the stored record of row `rowID`; false when there is no such row.
@@ -96,6 +94,17 @@ extension RowSource {
         let prefix = KeyCodec.encode(bound.values, descending: descending)
         if !bound.inclusive { return KeyBound(prefix, inclusive: false) }
         return KeyCodec.prefixUpperBound(prefix).map { KeyBound($0, inclusive: false) }
+    }
+}
+
+extension BTree {
+    /// Calls `body` with the stored record of row `rowID` of this table tree, whose keys
+    /// are in `form`, read from `pages`; nil when there is no such row.
+    @inline(__always)
+    func withRecord<R>(rowID: Int64, form: RowKeyForm, in pages: some PageSource, _ body: (RecordView) throws -> R) throws -> R? {
+        try KeyCodec.withRowIDKey(rowID, form: form) { key in
+            try withValue(forKey: key, in: pages) { try body(try RecordView($0, rowID: rowID)) }
+        }
     }
 }
 

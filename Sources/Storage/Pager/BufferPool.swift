@@ -141,7 +141,7 @@ final class BufferPool: @unchecked Sendable {
 
     /// Pins the version of the page that `version` sees (nil: the current one). A retained
     /// version is not pinned (slot nil): it lives as long as the snapshot reading it.
-    private func pin(_ pageNumber: PageNumber, asOf version: UInt64?) throws -> (Int?, UnsafeMutableRawPointer) {
+    func pin(_ pageNumber: PageNumber, asOf version: UInt64?) throws -> (Int?, UnsafeMutableRawPointer) {
         if let hit = lock.withLock({ retainedOrCached(pageNumber, asOf: version) }) {
             hitCount.add(1, ordering: .relaxed)
             return hit
@@ -180,7 +180,7 @@ final class BufferPool: @unchecked Sendable {
         return (slot, slots[slot].buffer)
     }
 
-    private func unpin(_ slot: Int) {
+    func unpin(_ slot: Int) {
         lock.withLock {
             assert(slots[slot].pins > 0, "unpin of a page that is not pinned")
             slots[slot].pins -= 1
@@ -287,7 +287,16 @@ final class BufferPool: @unchecked Sendable {
         return (pinned, true)
     }
 
-    func unpin(_ pinned: [Int]) { for slot in pinned { unpin(slot) } }
+    /// Unpins each of `pinned` under one hold of the lock.
+    func unpin(_ pinned: [Int]) {
+        guard !pinned.isEmpty else { return }
+        lock.withLock {
+            for slot in pinned {
+                assert(slots[slot].pins > 0, "unpin of a page that is not pinned")
+                slots[slot].pins -= 1
+            }
+        }
+    }
 
     /// Frees retained versions no open snapshot can see any more (V2).
     private func freeUnneededVersions() {
