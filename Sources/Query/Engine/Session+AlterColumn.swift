@@ -32,7 +32,7 @@ extension Session {
         case .physicalHint:
             return  // Vireo's storage has no per-column statistics target, storage or compression knob.
         case .setType(let typeName, let using):
-            return try changeType(of: column, at: position, to: typeName.columnType(), using: using, table, transaction)
+            return try changeType(of: column, at: position, to: typeName.columnType(in: transaction.catalog), using: using, table, transaction)
         }
         try transaction.replaceColumn(column, in: table.name)
     }

@@ -53,6 +53,7 @@ public struct BuiltinType: Sendable {
             return BuiltinType(oid: base.arrayOID, name: "_" + base.name, arrayOID: 0, length: -1, category: "A",
                                informationSchemaName: "ARRAY")
         }
+        if case .enumeration(let enumType) = type { return of(enumType) }
         let name = switch type {
         case .bool: "bool"
         case .int: "int8"
@@ -76,6 +77,7 @@ public struct BuiltinType: Sendable {
         case .tsquery: "tsquery"
         case .numeric: "numeric"
         case .array: "text"
+        case .enumeration(let enumType): enumType.name
         }
         return all.first { $0.name == name } ?? all[0]
     }
