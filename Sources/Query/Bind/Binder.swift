@@ -372,6 +372,8 @@ final class Binder {
     static func sqlType(_ typeName: TypeName, in catalog: Catalog? = nil) throws -> SQLType {
         if case .vector(nil) = typeName { return .vector(nil) }
         if let catalogType = typeName.catalogType { return catalogType }
+        // `$1::oid[]` (asyncpg's type introspection): an array of the catalog type, described as oid[].
+        if case .array(let element) = typeName, let catalogType = element.catalogType { return .array(catalogType) }
         if let bit = try bitType(typeName) { return bit }
         return SQLType(try typeName.columnType(in: catalog))
     }

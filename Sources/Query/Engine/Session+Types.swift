@@ -38,20 +38,24 @@ extension Session {
     }
 
     /// A new enum type with PostgreSQL's checks: the name free among types (built-in ones
-    /// and tables' row types included), each label 1 to 63 bytes and given once.
+    /// and tables' row types included), each label 1 to 63 bytes and given once (a label
+    /// given twice is 23505, as PostgreSQL's unique index on pg_enum reports it).
     static func newEnumType(_ name: String, _ labels: [String], _ catalog: Catalog) throws -> EnumType {
         if catalog.enumTypes[name] != nil || BuiltinType.oid(named: name) != nil || catalog.tables[name] != nil || catalog.views[name] != nil {
             throw VireoError(.duplicateObject, "type \"\(name)\" already exists")
-        }
-        var seen: Set<String> = []
-        for label in labels {
-            try EnumType.checkLabel(label)
-            guard seen.insert(label).inserted else { throw VireoError(.duplicateObject, "enum label \"\(label)\" already exists") }
         }
         // A stable OID from the name, moved past any other enum type's.
         let taken = Set(catalog.enumTypes.values.map(\.oid))
         var oid = SystemCatalog.oid(ofObject: "type " + name)
         while taken.contains(oid) { oid += 1 }
+        var seen: Set<String> = []
+        for label in labels {
+            try EnumType.checkLabel(label)
+            guard seen.insert(label).inserted else {
+                throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"pg_enum_typid_label_index\"",
+                                 detail: "Key (enumtypid, enumlabel)=(\(oid), \(label)) already exists.")
+            }
+        }
         return EnumType(name: name, oid: oid, labels: labels)
     }
 

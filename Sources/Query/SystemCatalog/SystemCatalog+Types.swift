@@ -10,7 +10,7 @@ extension SystemCatalog {
         var relation = types
         relation.rows += catalog.enumTypes.values.sorted { $0.oid < $1.oid }.map { type -> [Value] in
             [.int(type.oid), .text(type.name), .int(publicNamespaceOID), .int(4), .text("e"), .text("E"), .int(0), .int(0),
-             .text(","), .int(0), .int(0), .int(-1), .bool(false), .int(ownerOID), .int(0), .null]
+             .text(","), .int(0), .int(0), .int(-1), .bool(false), .int(ownerOID), .int(0), .null, .null]
         }
         return relation
     }

@@ -122,6 +122,9 @@ enum SystemCatalog {
                                          rows: [[.int(1663), .text("pg_default"), .int(ownerOID), .null],
                                                 [.int(1664), .text("pg_global"), .int(ownerOID), .null]]) },
         "pg_enum": enumRelation,
+        // No range types: asyncpg's type introspection joins it.
+        "pg_range": { _ in empty(("rngtypid", .int), ("rngsubtype", .int), ("rngmultitypid", .int), ("rngcollation", .int),
+                                 ("rngsubopc", .int), ("rngcanonical", .text), ("rngsubdiff", .text)) },
         "pg_inherits": { _ in empty(("inhrelid", .int), ("inhparent", .int), ("inhseqno", .int), ("inhdetachpending", .bool)) },
         // pgvector is built in: listed as installed, at the version whose behaviour Vireo follows.
         "pg_extension": { _ in Relation(columns: columns(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
@@ -194,7 +197,7 @@ enum SystemCatalog {
         "objid", "refclassid", "refobjid", "opcmethod", "opcnamespace", "opcintype", "opcfamily", "extnamespace", "extowner", "ev_class", "ftrelid", "ftserver", "grantor", "member",
         "roleid", "inhrelid", "inhparent", "pnnspid", "pnpubid", "polrelid", "prpubid", "prrelid", "pronamespace", "prorettype",
         "seqrelid", "seqtypid", "stxrelid", "stxnamespace", "tgconstraint", "tgconstrrelid", "tgfoid", "tgparentid", "tgrelid", "usesysid",
-        "relid", "database", "relation",
+        "relid", "database", "relation", "enumtypid", "rngtypid", "rngsubtype", "rngmultitypid", "rngcollation", "rngsubopc",
     ]
     static let nameColumns: Set<String> = [
         "typname", "relname", "attname", "nspname", "conname", "collname", "datname", "extname", "proname", "rolname",
