@@ -73,7 +73,7 @@ struct EnumTypeTests {
         try moodTable(db)
         try db.execute("CREATE INDEX people_m ON people (m); CREATE TABLE one_each (m mood UNIQUE)")
         try db.execute("INSERT INTO one_each VALUES ('sad'), ('happy')")
-        #expect(sqlError(db, "INSERT INTO one_each VALUES ('sad')")?.sqlState == "23505")
+        #expect(sqlError(db, "INSERT INTO one_each VALUES ('sad')")?.detail == "Key (m)=(sad) already exists.")
         try db.execute("ALTER TYPE mood ADD VALUE 'ecstatic' AFTER 'happy'")
         try db.execute("ALTER TYPE mood ADD VALUE 'glum' BEFORE 'ok'")
         try db.execute("ALTER TYPE mood ADD VALUE 'meh' AFTER 'glum'")
@@ -111,6 +111,12 @@ struct EnumTypeTests {
         #expect(try rows(db, "SELECT id FROM copy WHERE m = $1 ORDER BY id", [.text("ok")]) == [["3"], ["11"]])
         let drop = sqlError(db, "DROP TYPE mood")
         #expect(drop?.detail?.contains("column m of table copy depends on type mood") == true, "\(String(describing: drop?.detail))")
+        try db.execute("ALTER TABLE copy ALTER COLUMN m TYPE text")
+        #expect(try rows(db, "SELECT m FROM copy ORDER BY m") == [["happy"], ["ok"], ["ok"], ["sad"], ["sad"]], "as labels, now in text order")
+        #expect(sqlError(db, "ALTER TABLE copy ALTER COLUMN m TYPE mood")?.sqlState == "42804")
+        try db.execute("ALTER TABLE copy ALTER COLUMN m TYPE mood USING m::mood")
+        #expect(try rows(db, "SELECT m FROM copy ORDER BY m DESC LIMIT 1") == [["happy"]])
+        #expect(sqlError(db, "CREATE TABLE many (ms mood[])")?.sqlState == "0A000")
     }
 
     @Test("pg_type, pg_enum, pg_attribute, format_type and regtype describe the type")

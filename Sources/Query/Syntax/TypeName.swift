@@ -138,6 +138,7 @@ public indirect enum TypeName: Sendable, Equatable {
             if element.isSerial { throw VireoError(.featureNotSupported, "array of serial is not implemented") }
             let elementType = try element.columnType(in: catalog)
             if case .vector = elementType { throw VireoError(.featureNotSupported, "arrays of vectors are not supported") }
+            if case .enumeration = elementType { throw VireoError(.featureNotSupported, "arrays of enum types are not supported") }
             return .array(element: elementType)
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.

@@ -59,6 +59,12 @@ public struct EnumType: Codable, Sendable, Hashable {
         labels.first { $0.sortOrder == sortOrder }?.label
     }
 
+    /// The label a stored value of the type stands for; nil for NULL or another value.
+    public func label(of value: Value) -> String? {
+        guard case .double(let sortOrder) = value else { return nil }
+        return label(of: sortOrder)
+    }
+
     /// Checks a label's length (42602, PostgreSQL's message).
     public static func checkLabel(_ label: String) throws {
         guard !label.isEmpty, label.utf8.count <= labelBytesMax else {
