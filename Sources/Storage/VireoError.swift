@@ -110,6 +110,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidSchemaName = "invalid_schema_name"
         /// CREATE SCHEMA of a schema that exists (42P06).
         case duplicateSchema = "duplicate_schema"
+        /// 42602: a name (an enum label) too long or empty.
+        case invalidName = "invalid_name"
     }
 
     public var code: Code
@@ -239,6 +241,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .duplicatePreparedStatement: "42P05"
         case .invalidSchemaName: "3F000"
         case .duplicateSchema: "42P06"
+        case .invalidName: "42602"
         }
     }
 }

@@ -78,7 +78,7 @@ extension RESTError {
              .invalidOffsetCount, .stringDataRightTruncation, .stringDataLengthMismatch, .invalidDatetimeFormat, .datetimeFieldOverflow,
              .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument, .invalidPowerArgument, .characterNotInRepertoire,
              .invalidWidthBucketArgument, .invalidTableDefinition, .undefinedParameter, .ambiguousFunction, .cannotCoerce, .invalidEscapeSequence,
-             .objectNotInPrerequisiteState, .withCheckOptionViolation, .badCopyFileFormat, .sequenceGeneratorLimitExceeded:
+             .objectNotInPrerequisiteState, .withCheckOptionViolation, .invalidName, .badCopyFileFormat, .sequenceGeneratorLimitExceeded:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

@@ -44,6 +44,8 @@ struct PGType: Sendable, Equatable {
     /// reports it to drivers that look it up (pgvector-python's register_vector).
     static let vector = PGType(oid: 16_385, sizeBytes: -1)
     static let vectorArray = PGType(oid: 16_386, sizeBytes: -1)
+    /// The first OID of a user-defined type (an enum type's OID is at or above it).
+    static let firstUserOID: Int32 = 16_384
 
     /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01), for binary timestamps.
     static let postgresEpochOffsetMicros: Int64 = 946_684_800_000_000
@@ -101,6 +103,8 @@ struct PGType: Sendable, Equatable {
         case .name: self = .name
         case .internalChar: self = .internalChar
         case .int2vector: self = .int2vector
+        // An enum type by its own OID (its values reach here as their labels: text).
+        case .enumeration(let type): self = PGType(oid: Int32(truncatingIfNeeded: type.oid), sizeBytes: 4)
         }
     }
 
@@ -275,6 +279,9 @@ enum PGParameterDecoder {
             return .text(try utf8(&bytes))
         case let arrayOID where PGType.arrayOIDs.values.contains(arrayOID):
             return try array(&bytes)
+        case let userOID where userOID >= PGType.firstUserOID && userOID != PGType.vectorArray.oid:
+            // A user-defined type's (an enum's) binary form is its label's bytes, as enum_send writes it.
+            return .text(try utf8(&bytes))
         default:
             throw VireoError(.featureNotSupported, "binary format for parameters of type OID \(oid) is not supported; send it as text")
         }

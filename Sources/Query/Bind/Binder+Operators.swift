@@ -199,6 +199,7 @@ extension Binder {
         let arguments = try call.arguments.map { try bind($0, scope) }
         // pg_typeof: the argument's type, known here (PostgreSQL's regtype prints as its name).
         if call.name == "pg_typeof", arguments.count == 1 { return (.constant(.text(arguments[0].type.description)), .text) }
+        if let enumCall = try EnumValues.function(call.name, arguments.map(\.type)) { return enumCall }
         if call.name == "timezone", arguments.count == 2 {
             // timestamptz → the wall-clock timestamp in the zone; timestamp (a wall clock in
             // the zone) → the instant, a timestamptz.

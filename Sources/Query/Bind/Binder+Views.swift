@@ -80,6 +80,7 @@ extension SQLType {
         case .name, .internalChar: .text
         // A bit string is kept as its text of 0s and 1s: no column type holds bits.
         case .bit: .text
+        case .enumeration(let type): .enumeration(type)
         }
     }
 }

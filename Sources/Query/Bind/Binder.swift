@@ -257,12 +257,19 @@ final class Binder {
     }
 
     private func cast(_ operand: SQLExpression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
-        let target = try Self.sqlType(typeName)
+        let target = try Self.sqlType(typeName, in: catalog)
         if case .array([]) = operand, target.elementType != nil { return (.constant(.array([])), target) }
         if case .other("regclass", _) = typeName, case .literal(.string(let name)) = operand {
             // A relation's name as its OID ('pg_class'::regclass), as PostgreSQL's regclass input does.
             guard let oid = SystemCatalog.relationOID(name, catalog) else {
                 throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
+            }
+            return (.constant(.int(oid)), target)
+        }
+        if case .other("regtype", _) = typeName, case .literal(.string(let name)) = operand {
+            // A type's name as its OID ('mood'::regtype), as PostgreSQL's regtype input does.
+            guard let oid = SystemCatalog.typeOID(named: name, catalog) else {
+                throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
             }
             return (.constant(.int(oid)), target)
         }
@@ -282,7 +289,16 @@ final class Binder {
         }
         if case .other("regtype", _) = typeName, value.type.isInteger {
             // An OID cast to regtype reads as the type's name (pgvector's `oid::regtype::text`).
-            return (.function(Functions.regtypeOut, [value.expression]), .text)
+            return (.function(Functions.typeFunction("regtype_out", catalog), [value.expression]), .text)
+        }
+        if case .enumeration(let type) = value.type, target != value.type {
+            // An enum value casts to text types only (its label), as in PostgreSQL.
+            guard try target.isText || TextLength(typeName) != nil else {
+                throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(target)")
+            }
+            let label = BoundExpression.function(EnumValues.labelFunction(type), [value.expression])
+            guard let length = try TextLength(typeName) else { return (label, target) }
+            return (.function(length.explicitCast, [label]), .text)
         }
         if let length = try TextLength(typeName) {
             // An explicit cast to varchar(n)/char(n) truncates silently (an assignment would fail).
@@ -346,12 +362,15 @@ final class Binder {
         return (.function(NumericMath.typmod(precision: precision, scale: scale ?? 0), [exact]), .numeric)
     }
 
-    /// The evaluation type of a declared type; `vector` without a dimension means any.
-    static func sqlType(_ typeName: TypeName) throws -> SQLType {
+    /// The evaluation type of a declared type; `vector` without a dimension means any. A name
+    /// no built-in type has is looked up among `catalog`'s enum types.
+    static func sqlType(_ typeName: TypeName, in catalog: Catalog? = nil) throws -> SQLType {
         if case .vector(nil) = typeName { return .vector(nil) }
         if let catalogType = typeName.catalogType { return catalogType }
+        // `$1::oid[]` (asyncpg's type introspection): an array of the catalog type, described as oid[].
+        if case .array(let element) = typeName, let catalogType = element.catalogType { return .array(catalogType) }
         if let bit = try bitType(typeName) { return bit }
-        return SQLType(try typeName.columnType())
+        return SQLType(try typeName.columnType(in: catalog))
     }
 
     private func caseWhen(_ caseExpression: CaseExpression, _ scope: Scope) throws -> Typed {

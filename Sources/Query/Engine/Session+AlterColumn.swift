@@ -32,7 +32,7 @@ extension Session {
         case .physicalHint:
             return  // Vireo's storage has no per-column statistics target, storage or compression knob.
         case .setType(let typeName, let using):
-            return try changeType(of: column, at: position, to: typeName.columnType(), using: using, table, transaction)
+            return try changeType(of: column, at: position, to: typeName.columnType(in: transaction.catalog), using: using, table, transaction)
         }
         try transaction.replaceColumn(column, in: table.name)
     }
@@ -88,7 +88,8 @@ extension Session {
         let converter = try using.map { try CheckConstraints.bindValue($0.sql, table: table, catalog: transaction.catalog) }
         try transaction.replaceColumn(changed, in: table.name) { row in
             try context.checkCancel()
-            guard let converter else { return try Cast.assign(row[position], to: type) }
+            // An enum value converts as its label (enum to text is the one automatic change from an enum).
+            guard let converter else { return try Cast.assign(EnumValues.printed(row[position], SQLType(column.type)), to: type) }
             var row = row
             row.append(table.rowIDColumn.map { row[$0] } ?? .null)
             return try Cast.assign(Evaluator.evaluate(converter, row, context), to: type)

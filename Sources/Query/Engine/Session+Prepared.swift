@@ -49,7 +49,7 @@ extension Session {
     public func statementPreparedInSQL(_ name: String) -> (statement: Statement, parameterTypes: [SQLType?])? {
         (try? withRequest { () -> (Statement, [SQLType?])? in
             guard let prepared = preparedStatements[name], prepared.fromSQL else { return nil }
-            return (prepared.statement, prepared.declaredTypes.map { try? Binder.sqlType($0) })
+            return (prepared.statement, prepared.declaredTypes.map { try? Binder.sqlType($0, in: database.store.catalog) })
         }) ?? nil
     }
 

@@ -369,9 +369,10 @@ extension Session {
         }
         try stream.columns(columns)
         var count = 0
+        let printer = EnumValues.rowPrinter(columns)
         try PlanExecutor.run(plan, context) { row in
             try context.checkCancel()
-            try stream.row(row)
+            try stream.row(printer.map { $0(row) } ?? row)
             count += 1
             return true
         }

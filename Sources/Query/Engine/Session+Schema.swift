@@ -22,6 +22,7 @@ extension Session {
         case .truncate(let statement): return try truncate(statement, transaction)
         case .analyze(let statement): return try analyze(statement, transaction)
         case .alterIndex(let statement): return try alterIndex(statement, transaction)
+        case .typeCommand(let command): return try runTypeCommand(command, transaction)
         case .comment(let statement):
             let table = transaction.catalog.resolve(statement.table.name)
             if transaction.catalog.views[table] != nil, statement.column == nil {
@@ -41,7 +42,7 @@ extension Session {
         guard try isNewRelation(statement.name.name, ifNotExists: statement.ifNotExists, transaction) else {
             return QueryResult(commandTag: "CREATE TABLE")
         }
-        var definition = try TableBuilder.definition(statement)
+        var definition = try TableBuilder.definition(statement, catalog: transaction.catalog)
         let vectorIndexes = try TableLikes.expand(statement, &definition, catalog: transaction.catalog)
         definition.checks += try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
         definition.foreignKeys = try ForeignKeys.definitions(statement, table: definition, catalog: transaction.catalog)
@@ -135,7 +136,7 @@ extension Session {
         switch action {
         case .addColumn(let column, let ifNotExists):
             if table.columnIndex(column.name) != nil && ifNotExists { return }
-            let definition = try TableBuilder.column(column, table: name)
+            let definition = try TableBuilder.column(column, table: name, catalog: transaction.catalog)
             let fill = try TableBuilder.defaultValue(definition, transaction: transaction)
             try transaction.addColumn(definition, to: name, fill: fill)
             if definition.generatedExpression != nil { try computeGeneratedColumns(of: name, transaction) }

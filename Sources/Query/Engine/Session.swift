@@ -136,7 +136,7 @@ public final class Session: @unchecked Sendable {
                 return try run(statement.body, parameters)
             }
             if notificationQueue != nil && !inTransactionBlock { publishNotifications() }
-            return result
+            return EnumValues.labelled(result)
         } catch let error as VireoError {
             fail(error)
             throw error

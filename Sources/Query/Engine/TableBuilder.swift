@@ -2,9 +2,9 @@ import VireoStorage
 
 /// Turns CREATE TABLE syntax into a storage table definition.
 enum TableBuilder {
-    static func definition(_ statement: CreateTable) throws -> TableDefinition {
+    static func definition(_ statement: CreateTable, catalog: Catalog) throws -> TableDefinition {
         let name = statement.name.name
-        var columns = try statement.columns.map { try column($0, table: name) }
+        var columns = try statement.columns.map { try column($0, table: name, catalog: catalog) }
         var primaryKey = statement.columns.filter(\.isPrimaryKey).map(\.name)
         var uniques: [(name: String?, columns: [String])] = statement.columns.filter(\.isUnique).map { (nil, [$0.name]) }
         for constraint in statement.constraints {
@@ -42,8 +42,8 @@ enum TableBuilder {
         return index
     }
 
-    static func column(_ column: VireoQuery.ColumnDefinition, table: String) throws -> VireoStorage.ColumnDefinition {
-        let type = try column.type.columnType()
+    static func column(_ column: VireoQuery.ColumnDefinition, table: String, catalog: Catalog) throws -> VireoStorage.ColumnDefinition {
+        let type = try column.type.columnType(in: catalog)
         if column.constraints.contains(where: { $0.kind == .notNull }) && column.constraints.contains(where: { $0.kind == .null }) {
             throw VireoError(.syntaxError, "conflicting NULL/NOT NULL declarations for column \"\(column.name)\" of table \"\(table)\"")
         }

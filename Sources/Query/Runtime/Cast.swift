@@ -45,6 +45,7 @@ public enum Cast {
         case (.timestamp(let micros), .time): return TimeOfDay.value(micros - DateTime.midnight(of: micros))
         case (.interval(let interval), .time): return TimeOfDay.value(TimeOfDay.fromInterval(interval))
         case (.text(let text), _): return try fromText(text, to: type)
+        case (.double(let sortOrder), .enumeration(let enumType)): return try EnumValues.checked(sortOrder, enumType)
         case (.bytes(let bytes), .text):
             try TextBuilding.checkHexText(ofBytes: bytes.count)
             return .text(textForm(value))
@@ -203,6 +204,7 @@ public enum Cast {
         case .tsvector: return .text(try TSVector(parsing: text).text)
         case .tsquery: return .text(try TSQuery(parsing: text).text)
         case .array(let element): return .array(try ArrayText.parse(text, element: element))
+        case .enumeration(let enumType): return try EnumValues.parse(text, enumType)
         case .numeric:
             guard let number = Numeric(text) else {
                 throw VireoError(.invalidTextRepresentation, "invalid input syntax for type numeric: \"\(text)\"")

@@ -39,6 +39,9 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// PostgreSQL's int2vector (pg_index.indkey): a `Value.array` of smallints, printed
     /// space-separated and subscripted from 0.
     case int2vector
+    /// A value of an enum type: a `Value.double` holding its label's sort order, so values
+    /// compare and sort in declaration order; printed as the label (Catalog+Types.swift).
+    case enumeration(EnumType)
     case unknown
 
     public init(_ columnType: ColumnType) {
@@ -63,6 +66,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .tsquery: self = .tsquery
         case .array(let element): self = .array(SQLType(element))
         case .numeric: self = .numeric
+        case .enumeration(let type): self = .enumeration(type)
         }
     }
 
@@ -99,6 +103,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .name: "name"
         case .internalChar: "\"char\""
         case .int2vector: "int2vector"
+        case .enumeration(let type): type.name
         case .unknown: "unknown"
         }
     }

@@ -104,6 +104,8 @@ public indirect enum StatementBody: Sendable, Equatable {
     case lockTable(LockTable)
     /// `GRANT …` or `REVOKE …`.
     case grant(GrantStatement)
+    /// `CREATE TYPE … AS ENUM`, `ALTER TYPE`, `DROP TYPE` (AST+Types.swift).
+    case typeCommand(TypeCommand)
 }
 
 /// What DISCARD throws away.

@@ -13,6 +13,7 @@ extension Parser {
         if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
         if acceptWord("sequence") { return .createSequence(try parseCreateSequence()) }
         if acceptWord("schema") { return .createSchema(try parseCreateSchema()) }
+        if acceptWord("type") { return .typeCommand(try parseCreateType()) }
         if acceptKeyword(.table) { return try parseCreateTableOrAs(temporary: false) }
         if try acceptTemporary() {
             try expectKeyword(.table)
@@ -392,6 +393,7 @@ extension Parser {
             return .dropView(DropView(names: names, ifExists: ifExists, cascade: parseDropBehavior()))
         }
         if acceptWord("sequence") { return try parseDropSequence() }
+        if acceptWord("type") { return .typeCommand(try parseDropType()) }
         if acceptWord("schema") {
             let ifExists = acceptKeywords(.if, .exists)
             let names = try commaSeparated { try $0.parseIdentifier("a schema name") }

@@ -35,6 +35,7 @@ extension Parser {
                 return .alterIndex(try parseAlterIndex())
             }
             if peekWord("sequence", at: 1) { return .alterSequence(try parseAlterSequence()) }
+            if peekWord("type", at: 1) { return .typeCommand(try parseAlterType()) }
             return .alterTable(try parseAlterTable())
         case .begin?, .start?, .commit?, .end?, .rollback?, .abort?: return .transaction(try parseTransaction())
         case .set?:

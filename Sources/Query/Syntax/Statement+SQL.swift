@@ -36,6 +36,7 @@ extension StatementBody {
                 + (statement.checkOption.map { " WITH \($0.uppercased()) CHECK OPTION" } ?? "")
         case .dropView(let statement): "DROP VIEW " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .createSequence(let statement): statement.sql
+        case .typeCommand(let command): command.sql
         case .alterSequence(let statement): statement.sql
         case .dropSequence(let statement): "DROP SEQUENCE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .createSchema(let statement):

@@ -110,9 +110,10 @@ public indirect enum TypeName: Sendable, Equatable {
 
     /// The type of a column declared with this type. NUMERIC is an exact decimal; smallint, integer (and serial) and real keep their width, varchar(n) and char(n) their
     /// length; varchar without a length is text.
+    /// A name that is no built-in type is looked up among `catalog`'s enum types.
     /// Throws for unknown types, a vector without or with an invalid dimension, and
     /// out-of-range length modifiers, with PostgreSQL's and pgvector's messages.
-    public func columnType() throws -> ColumnType {
+    public func columnType(in catalog: Catalog? = nil) throws -> ColumnType {
         switch self {
         case .smallint: return .smallint
         case .integer, .serial: return .integer
@@ -135,14 +136,16 @@ public indirect enum TypeName: Sendable, Equatable {
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .array(let element):
             if element.isSerial { throw VireoError(.featureNotSupported, "array of serial is not implemented") }
-            let elementType = try element.columnType()
+            let elementType = try element.columnType(in: catalog)
             if case .vector = elementType { throw VireoError(.featureNotSupported, "arrays of vectors are not supported") }
+            if case .enumeration = elementType { throw VireoError(.featureNotSupported, "arrays of enum types are not supported") }
             return .array(element: elementType)
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.
             if Self.objectIdentifierTypes.contains(name) { return .int }
             // A column of a catalog text type keeps its text (pg_catalog's own use them).
             if name == "name" || name == "\"char\"" { return .text }
+            if let type = catalog?.enumType(named: name) { return .enumeration(type) }
             throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
         }
     }

@@ -53,6 +53,7 @@ public struct BuiltinType: Sendable {
             return BuiltinType(oid: base.arrayOID, name: "_" + base.name, arrayOID: 0, length: -1, category: "A",
                                informationSchemaName: "ARRAY")
         }
+        if case .enumeration(let enumType) = type { return of(enumType) }
         let name = switch type {
         case .bool: "bool"
         case .int: "int8"
@@ -76,6 +77,7 @@ public struct BuiltinType: Sendable {
         case .tsquery: "tsquery"
         case .numeric: "numeric"
         case .array: "text"
+        case .enumeration(let enumType): enumType.name
         }
         return all.first { $0.name == name } ?? all[0]
     }
@@ -111,15 +113,15 @@ extension SystemCatalog {
         columns: columns(("oid", .int), ("typname", .text), ("typnamespace", .int), ("typlen", .int), ("typtype", .text),
                          ("typcategory", .text), ("typarray", .int), ("typelem", .int), ("typdelim", .text),
                          ("typrelid", .int), ("typbasetype", .int), ("typtypmod", .int), ("typnotnull", .bool), ("typowner", .int),
-                         ("typcollation", .int), ("typdefault", .text)),
+                         ("typcollation", .int), ("typdefault", .text), ("typacl", .array(.text))),
         rows: BuiltinType.all.flatMap { type -> [[Value]] in
             let namespace = type.name == "vector" ? publicNamespaceOID : catalogNamespaceOID
             let base: [Value] = [.int(type.oid), .text(type.name), .int(namespace), .int(type.length), .text("b"),
                                  .text(type.category), .int(type.arrayOID), .int(0), .text(","), .int(0), .int(0), .int(-1),
-                                 .bool(false), .int(ownerOID), .int(type.category == "S" ? defaultCollationOID : 0), .null]
+                                 .bool(false), .int(ownerOID), .int(type.category == "S" ? defaultCollationOID : 0), .null, .null]
             let array: [Value] = [.int(type.arrayOID), .text("_" + type.name), .int(namespace), .int(-1), .text("b"),
                                   .text("A"), .int(0), .int(type.oid), .text(","), .int(0), .int(0), .int(-1), .bool(false),
-                                  .int(ownerOID), .int(type.category == "S" ? defaultCollationOID : 0), .null]
+                                  .int(ownerOID), .int(type.category == "S" ? defaultCollationOID : 0), .null, .null]
             return [base, array]
         })
 }

@@ -161,6 +161,7 @@ extension Functions {
             return ScalarFunction("to_regclass", 1...1, [.text], returns: .int) { arguments in
                 SystemCatalog.relationOID(Cast.textForm(arguments[0]), catalog).map(Value.int) ?? .null
             }
+        case "format_type", "regtype_out", "to_regtype": return typeFunction(name, catalog)
         case "pg_table_size", "pg_relation_size", "pg_total_relation_size", "pg_indexes_size":
             return relationSize(name, catalog)
         default:

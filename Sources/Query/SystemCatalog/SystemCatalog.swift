@@ -96,7 +96,7 @@ enum SystemCatalog {
 
     private static let relations: [String: @Sendable (Catalog) -> Relation] = [
         "pg_namespace": namespaceRelation,
-        "pg_type": { _ in types },
+        "pg_type": typeRelation,
         "pg_class": classes,
         "pg_attribute": attributes,
         "pg_index": indexes,
@@ -121,7 +121,10 @@ enum SystemCatalog {
         "pg_tablespace": { _ in Relation(columns: columns(("oid", .int), ("spcname", .text), ("spcowner", .int), ("spcoptions", .array(.text))),
                                          rows: [[.int(1663), .text("pg_default"), .int(ownerOID), .null],
                                                 [.int(1664), .text("pg_global"), .int(ownerOID), .null]]) },
-        "pg_enum": { _ in empty(("oid", .int), ("enumtypid", .int), ("enumsortorder", .double), ("enumlabel", .text)) },
+        "pg_enum": enumRelation,
+        // No range types: asyncpg's type introspection joins it.
+        "pg_range": { _ in empty(("rngtypid", .int), ("rngsubtype", .int), ("rngmultitypid", .int), ("rngcollation", .int),
+                                 ("rngsubopc", .int), ("rngcanonical", .text), ("rngsubdiff", .text)) },
         "pg_inherits": { _ in empty(("inhrelid", .int), ("inhparent", .int), ("inhseqno", .int), ("inhdetachpending", .bool)) },
         // pgvector is built in: listed as installed, at the version whose behaviour Vireo follows.
         "pg_extension": { _ in Relation(columns: columns(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
@@ -194,7 +197,7 @@ enum SystemCatalog {
         "objid", "refclassid", "refobjid", "opcmethod", "opcnamespace", "opcintype", "opcfamily", "extnamespace", "extowner", "ev_class", "ftrelid", "ftserver", "grantor", "member",
         "roleid", "inhrelid", "inhparent", "pnnspid", "pnpubid", "polrelid", "prpubid", "prrelid", "pronamespace", "prorettype",
         "seqrelid", "seqtypid", "stxrelid", "stxnamespace", "tgconstraint", "tgconstrrelid", "tgfoid", "tgparentid", "tgrelid", "usesysid",
-        "relid", "database", "relation",
+        "relid", "database", "relation", "enumtypid", "rngtypid", "rngsubtype", "rngmultitypid", "rngcollation", "rngsubopc",
     ]
     static let nameColumns: Set<String> = [
         "typname", "relname", "attname", "nspname", "conname", "collname", "datname", "extname", "proname", "rolname",
@@ -554,7 +557,7 @@ extension SystemCatalog {
                              column.identity.map { Value.text($0 == .always ? "ALWAYS" : "BY DEFAULT") } ?? .null,
                              .text(column.generatedExpression == nil ? "NEVER" : "ALWAYS"),
                              column.generatedExpression.map(Value.text) ?? .null,
-                             .text(type.oid == BuiltinType.vectorOID ? "public" : "pg_catalog"), .text("YES")])
+                             .text(type.oid == BuiltinType.vectorOID || type.category == "E" ? "public" : "pg_catalog"), .text("YES")])
             }
         }
         return Relation(columns: columns(

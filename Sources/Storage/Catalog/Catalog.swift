@@ -5,6 +5,7 @@
 //   key "s/<sequence name>"  value: the sequence's state (Catalog+Sequences.swift)
 //   key "q/<sequence name>"  value: JSON of SequenceDefinition (Catalog+Sequences.swift)
 //   key "v/<view name>"      value: JSON of ViewDefinition (CREATE VIEW, issue 10)
+//   key "y/<type name>"      value: JSON of EnumType (CREATE TYPE … AS ENUM, Catalog+Types.swift)
 //
 // A table's row-key form is in its TableDefinition ("rowKeys": "compact", absent for the
 // fixed 8-byte keys of tables created before format version 3, KeyCodec+RowID.swift).
@@ -255,6 +256,8 @@ public struct Catalog: Sendable {
     public internal(set) var sequenceDefinitions: [String: SequenceDefinition] = [:]
     /// The views, by name (Catalog+Views.swift).
     public internal(set) var views: [String: ViewDefinition] = [:]
+    /// The enum types, by name (Catalog+Types.swift).
+    public internal(set) var enumTypes: [String: EnumType] = [:]
     /// Changes with every schema change in this process (not stored), to a number no other
     /// schema had: a plan made for one version is valid for every snapshot of that version.
     public internal(set) var version: UInt64 = 0
@@ -308,6 +311,9 @@ public struct Catalog: Sendable {
             } else if name.hasPrefix(viewPrefix) {
                 let view = try decodeView(value, path: source.path)
                 catalog.views[view.name] = view
+            } else if name.hasPrefix(enumTypePrefix) {
+                let type = try decodeEnumType(value, path: source.path)
+                catalog.enumTypes[type.name] = type
             } else if name.hasPrefix(sequencePrefix), let state = SequenceState.decode(value) {
                 catalog.sequences[String(name.dropFirst(sequencePrefix.count))] = state
             } else if name.hasPrefix(sequenceDefinitionPrefix) {

@@ -224,7 +224,10 @@ extension StoreTransaction {
             let present = try BTree(root: index.root).insert(key: key, value: KeyCodec.encodeRowID(rowID, form: .fixed), ifPresent: .keep, in: pages)
             if present {
                 let values = try IndexKeys.values(index, table: table, row: row) ?? []
-                let shown = values.map(\.messageText).joined(separator: ", ")
+                // A key of an enum column shows its label (E3: a stored value is a label's sort order).
+                let shown = zip(values, index.columns).map { value, name in
+                    table.columnIndex(name).flatMap { table.columns[$0].type.enumType?.label(of: value) } ?? value.messageText
+                }.joined(separator: ", ")
                 let keys = index.columns.indices.map { index.expression(at: $0) ?? index.columns[$0] }
                 throw VireoError(.uniqueViolation, "duplicate key value violates unique constraint \"\(index.name)\"",
                                  detail: "Key (\(keys.joined(separator: ", ")))=(\(shown)) already exists.")

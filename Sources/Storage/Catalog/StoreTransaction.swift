@@ -95,7 +95,10 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     public var loggedOperationCount: Int { operations.count }
 
     func writeCatalogChanges() throws {
-        if pages.holdsGate { try writeViewChanges() }
+        if pages.holdsGate {
+            try writeViewChanges()
+            try writeEnumTypeChanges()
+        }
         for name in droppedTables.subtracting(changedTables) {
             try store.catalogTree.remove(key: Array((Catalog.tablePrefix + name).utf8), in: pages)
         }

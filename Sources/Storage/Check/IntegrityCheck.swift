@@ -142,12 +142,16 @@ struct IntegrityChecker {
     }
 
     /// Every key of a table's tree is a row id in the table's form, and a file holding a
-    /// compact-keyed table has the format version that makes older builds refuse it (R2).
+    /// compact-keyed table (or a column of an enum type) has the format version that makes
+    /// older builds refuse it (R2).
     mutating func checkRowKeys(_ table: TableDefinition) {
         do {
             let version: UInt32 = try pages.withPage(0) { $0.loadLE(at: MetaPage.versionOffset) }
             if table.rowKeyForm == .compact && version < StorageFormat.compactRowKeysVersion {
                 problem("table \(table.name) has compact row keys in a file of format version \(version) (needs \(StorageFormat.compactRowKeysVersion))")
+            }
+            if table.columns.contains(where: { $0.type.enumType != nil }) && version < StorageFormat.enumTypesVersion {
+                problem("table \(table.name) has a column of an enum type in a file of format version \(version) (needs \(StorageFormat.enumTypesVersion))")
             }
             let form = table.rowKeyForm
             try table.tree.scan(in: pages) { key, _ in

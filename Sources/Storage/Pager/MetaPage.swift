@@ -2,8 +2,9 @@
 //
 //   offset  size  field
 //   24      8     magic "VIREODB\0"
-//   32      4     format version (StorageFormat.version; a build opens the versions
-//                 from StorageFormat.oldestReadableVersion up to its own)
+//   32      4     format version (StorageFormat.newFileVersion when created, raised by the
+//                 first transaction using a later version's feature; a build opens the
+//                 versions from StorageFormat.oldestReadableVersion up to StorageFormat.version)
 //   36      4     page size in bytes
 //   40      4     page count: pages in the database, the meta page included
 //   44      4     first free page (0: the free list is empty)
@@ -31,7 +32,7 @@ enum MetaPage {
     static func initialize(_ page: UnsafeMutableRawBufferPointer, pageSizeBytes: Int, catalogRoot: PageNumber) {
         PageLayout.initialize(page, type: .meta)
         UnsafeMutableRawBufferPointer(rebasing: page[magicOffset..<(magicOffset + 8)]).copyBytes(from: magic)
-        page.storeLE(StorageFormat.version, at: versionOffset)
+        page.storeLE(StorageFormat.newFileVersion, at: versionOffset)
         page.storeLE(UInt32(pageSizeBytes), at: pageSizeOffset)
         page.storeLE(UInt32(catalogRoot + 1), at: pageCountOffset)
         page.storeLE(catalogRoot, at: catalogRootOffset)

@@ -73,6 +73,9 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     case time
     /// `numeric` / `numeric(precision, scale)`: an exact decimal; nil precision is unconstrained.
     case numeric(precision: Int?, scale: Int)
+    /// A value of an enum type (CREATE TYPE … AS ENUM), stored as its label's sort order
+    /// (a `.double`), so that it sorts in declaration order (Catalog+Types.swift).
+    case enumeration(EnumType)
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -101,6 +104,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .array(let element): element.name + "[]"
         case .numeric(let precision?, let scale): "numeric(\(precision),\(scale))"
         case .numeric: "numeric"
+        case .enumeration(let type): type.name
         }
     }
 
@@ -114,6 +118,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .time: .interval
         case .array(let element): .array(element: element.storageType)
         case .numeric: .numeric(precision: nil, scale: 0)
+        case .enumeration: .double
         default: self
         }
     }

@@ -149,6 +149,8 @@ enum RESTColumnType {
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .array(let element): name(element) + "[]"
+        // An enum column (made with SQL) by its type's name, as PostgreSQL shows it.
+        case .enumeration(let type): type.name
         }
     }
 }
