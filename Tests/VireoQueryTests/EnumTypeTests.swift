@@ -36,6 +36,25 @@ struct EnumTypeTests {
         #expect(type.name == "mood")
     }
 
+    @Test("an enum value given to text and JSON functions, ||, or stored into a column of another type is its label, never its sort order")
+    func labelsWhereverTextIsMade() throws {
+        let db = try Database.inMemory()
+        try moodTable(db)
+        #expect(try rows(db, "SELECT m || '!', '<' || m, concat(m, 'x'), format('%s', m), upper(m::text) FROM people WHERE id = 1")
+                == [["happy!", "<happy", "happyx", "happy", "HAPPY"]])
+        #expect(try rows(db, "SELECT to_jsonb(m)::text, json_build_object('m', m)->>'m' FROM people WHERE id = 1")
+                == [["\"happy\"", "happy"]])
+        #expect(try rows(db, "SELECT jsonb_agg(m ORDER BY id)::text FROM people WHERE id <= 2") == [["[\"happy\", \"sad\"]"]])
+        try db.execute("CREATE TABLE notes (id int, t text, v varchar(10)); INSERT INTO notes SELECT id, m, m FROM people WHERE id <= 2")
+        try db.execute("INSERT INTO notes (id, t) VALUES (9, (SELECT m FROM people WHERE id = 3))")
+        try db.execute("UPDATE notes SET v = (SELECT m FROM people WHERE id = 3) WHERE id = 2")
+        #expect(try rows(db, "SELECT id, t, v FROM notes ORDER BY id") == [["1", "happy", "happy"], ["2", "sad", "ok"], ["9", "ok", "NULL"]])
+        #expect(throws: VireoError.self) { try db.execute("CREATE TABLE counts (n int); INSERT INTO counts SELECT m FROM people WHERE id = 1") }
+        // Still the enum where the type is kept: a copy into a column of the type, comparisons, min/max.
+        try db.execute("CREATE TABLE moods (m mood); INSERT INTO moods SELECT m FROM people")
+        #expect(try rows(db, "SELECT max(m), count(*) FROM moods WHERE m > 'sad'") == [["happy", "2"]])
+    }
+
     @Test("input, casts and DDL errors carry PostgreSQL's SQLSTATEs and messages")
     func errors() throws {
         let db = try Database.inMemory()

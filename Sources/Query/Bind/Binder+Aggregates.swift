@@ -188,7 +188,10 @@ extension Binder {
         guard call.arguments.count == (takesTwo ? 2 : 1) else {
             throw VireoError(.undefinedFunction, "function \(call.name) takes exactly \(takesTwo ? "two arguments" : "one argument")")
         }
-        let arguments = try call.arguments.map { try bind($0, scope) }
+        var arguments = try call.arguments.map { try bind($0, scope) }
+        if [.jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg].contains(function) {
+            arguments = arguments.map(EnumValues.asText)  // JSON holds an enum value's label
+        }
         let wanted: SQLType? = switch function {
         case .stringAgg: .text
         case .boolAnd, .boolOr, .every: .bool

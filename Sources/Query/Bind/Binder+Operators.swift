@@ -29,7 +29,7 @@ extension Binder {
             return (.binary(op, try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil))), .vector(nil))
         case .concat:
             let bothVectors = a.type.isVector && b.type.isVector
-            return (.binary(op, a.expression, b.expression), bothVectors ? .vector(nil) : .text)
+            return (.binary(op, EnumValues.asText(a).expression, EnumValues.asText(b).expression), bothVectors ? .vector(nil) : .text)
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance:
             let (x, y) = (try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil)))
             try checkVectorOperand(a.type, op)
@@ -196,7 +196,7 @@ extension Binder {
             throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and as a whole select-list item, not here")
         }
         if !call.argumentNames.isEmpty { return try namedCall(call, scope) }
-        let arguments = try call.arguments.map { try bind($0, scope) }
+        var arguments = try call.arguments.map { try bind($0, scope) }
         // pg_typeof: the argument's type, known here (PostgreSQL's regtype prints as its name).
         if call.name == "pg_typeof", arguments.count == 1 { return (.constant(.text(arguments[0].type.description)), .text) }
         if let enumCall = try EnumValues.function(call.name, arguments.map(\.type)) { return enumCall }
@@ -223,6 +223,7 @@ extension Binder {
         case "greatest", "least": return try extreme(call.name == "greatest", arguments)
         default: break
         }
+        arguments = arguments.map(EnumValues.asText)
         let function = try ScalarFunction.lookup(call.name, argumentCount: arguments.count, argumentTypes: arguments.map(\.type))
         var bound = try arguments.enumerated().map { try coerce($0.element, to: function.parameterType(at: $0.offset)) }
         let types = arguments.enumerated().map { $0.element.type == .unknown ? function.parameterType(at: $0.offset) : $0.element.type }

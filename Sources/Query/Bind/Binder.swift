@@ -161,6 +161,9 @@ final class Binder {
     /// `type`, at bind time for constants; other types pass through unchanged.
     func coerce(_ typed: Typed, to type: SQLType) throws -> BoundExpression {
         guard typed.type == .unknown, type != .unknown else {
+            if case .enumeration = typed.type, type != typed.type, type != .unknown {
+                return EnumValues.asText(typed).expression  // its label, which the target's input rules read
+            }
             if case .vector(let dimension?) = type, case .vector = typed.type, typed.type != type {
                 return .cast(typed.expression, .vector(dimension))
             }

@@ -265,8 +265,24 @@ final class InsertPlan {
                 }
                 try GeneratedColumns.refuseValue(for: table.columns[position], overriding: overriding)
             }
-            return .query(plan, columnCount: columns.count)
+            let targetTypes = targets.prefix(columns.count).map { SQLType(table.columns[$0].type) }
+            return .query(labellingEnums(plan, columns, into: targetTypes), columnCount: columns.count)
         }
+    }
+
+    /// The query's rows with each enum value that goes into a column of another type as its
+    /// label (`INSERT INTO notes (text_col) SELECT mood_col …`): an enum value is its label's
+    /// sort order, a number the column's assignment cast would store as it is.
+    private static func labellingEnums(_ plan: PlanNode, _ columns: [ResultColumn], into targetTypes: [SQLType]) -> PlanNode {
+        let labelled = zip(columns, targetTypes).map { column, target -> Bool in
+            if case .enumeration = column.type { return column.type != target }
+            return false
+        }
+        guard labelled.contains(true) else { return plan }
+        return .project(plan, columns.indices.map { index in
+            let value = (expression: BoundExpression.column(index), type: columns[index].type)
+            return labelled[index] ? EnumValues.asText(value).expression : value.expression
+        })
     }
 
     private static func targetColumns(_ names: [String], _ table: TableDefinition) throws -> [Int] {

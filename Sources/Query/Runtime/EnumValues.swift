@@ -33,6 +33,14 @@ enum EnumValues {
         ScalarFunction("text", 1...1, [.enumeration(type)], returns: .text) { arguments in label(arguments[0], type) }
     }
 
+    /// An enum-typed operand as its label (text), for an operator or function that takes it
+    /// as text or as any value (`m || '!'`, concat, format, to_jsonb, json_build_object): its
+    /// sort order, a number, must never reach them. Other operands as they are.
+    static func asText(_ operand: (expression: BoundExpression, type: SQLType)) -> (expression: BoundExpression, type: SQLType) {
+        guard case .enumeration(let type) = operand.type else { return operand }
+        return (.function(labelFunction(type), [operand.expression]), .text)
+    }
+
     /// A value of `type` printed: enum values (and arrays of them) as their labels.
     static func printed(_ value: Value, _ type: SQLType) -> Value {
         switch (type, value) {
