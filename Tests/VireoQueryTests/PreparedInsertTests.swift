@@ -36,7 +36,7 @@ struct PreparedInsertTests {
         }
         let expected: [Int64] = [2, 4, -2, 0, 2, 3]
         #expect(try db.execute("SELECT i, b, s FROM t ORDER BY k").rows == expected.map { [.int($0), .int($0), .int($0)] })
-        // The same rounding in a comparison with a parameter and in an explicit cast.
+        // The same rounding in an explicit cast.
         #expect(try session.execute("SELECT k FROM t WHERE i = $1::float8::int", [.double(3.5)]).rows == [[.int(1)]])
         #expect(try session.execute("SELECT 2.5::float8::int, (-3.5)::float8::bigint, 2.5::int").rows == [[.int(2), .int(-4), .int(3)]])
     }

@@ -313,6 +313,11 @@ final class Binder {
         if target == .text && Cast.typesWithOwnText.contains(value.type) {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
+        if target.isInteger && value.type.isFloat {
+            // float4/float8 to an integer rounds half to even (rint); numeric rounds half away
+            // from zero.
+            return (.cast(.function(Cast.roundHalfEven, [value.expression]), target), target)
+        }
         if value.type == .unknown { return (try coerce(value, to: target), target) }
         try Self.checkVectorCast(from: value.type, to: target)
         if value.type == .time, target.isDateTime || target.isNumeric {

@@ -182,9 +182,13 @@ final class InsertPlan {
     @inline(__always)
     private static func assigned(_ item: ValuesItem, _ plain: PlainAssignment?, _ type: ColumnType,
                                  _ context: ExecutionContext) throws -> Value {
-        if let plain, case .expression(.parameter(let index, let bound)) = item, bound == plain.type,
-           index < context.parameters.count, plain.passes(context.parameters[index]) {
-            return context.parameters[index]
+        if case .expression(.parameter(let index, let bound)) = item, index < context.parameters.count {
+            let raw = context.parameters[index]
+            if let plain, bound == plain.type, plain.passes(raw) { return raw }
+            // A float for an integer column rounds half to even as it is stored (PostgreSQL's
+            // float8-to-int assignment, rint), not as the parameter's conversion to the
+            // column's type rounds it for a comparison.
+            if case .double = raw, type.isInteger, bound.isInteger { return try Cast.assign(raw, to: type) }
         }
         let value = switch item {
         case .value(let value): value

@@ -71,6 +71,10 @@ public enum Cast {
     /// the cast to the column's type, then varchar(n)/char(n)'s length rule (22001 unless the
     /// excess is only spaces; char pads with blanks).
     public static func assign(_ value: Value, to type: ColumnType) throws -> Value {
+        // A float stored into an integer column rounds half to even (2.5 → 2), as a cast does.
+        if case .double(let number) = value, type.isInteger {
+            return try convert(.double(number.rounded(.toNearestOrEven)), to: SQLType(type))
+        }
         let converted = try convert(value, to: SQLType(type))
         if case .numeric(let precision?, let scale) = type, case .numeric(let number) = converted {
             return .numeric(try number.fitted(precision: precision, scale: scale))
@@ -127,6 +131,12 @@ public enum Cast {
         if rounded.isInfinite && number.isFinite { throw VireoError(.numericOutOfRange, "value out of range: overflow") }
         if rounded == 0 && number != 0 { throw VireoError(.numericOutOfRange, "value out of range: underflow") }
         return Double(rounded)
+    }
+
+    /// rint: a float rounded to the nearest integer, halves to even (float-to-integer casts).
+    static let roundHalfEven = ScalarFunction("rint", 1...1, [.double], returns: .double) { arguments in
+        guard case .double(let number) = arguments[0] else { return arguments[0] }
+        return .double(number.rounded(.toNearestOrEven))
     }
 
     /// PostgreSQL's uuid input: 32 hex digits, upper or lower case, optionally in braces, with
@@ -267,10 +277,10 @@ public enum Cast {
         }
     }
 
-    /// Rounds half to even, as PostgreSQL's float-to-integer casts (rint): a float8
-    /// parameter 2.5 bound for an integer column is 2, as `2.5::float8::int` is.
+    /// Rounds half away from zero (a double parameter compared with an integer key); casts
+    /// and assignments round half to even first, as PostgreSQL's rint.
     static func roundToInt(_ number: Double) throws -> Int64 {
-        let rounded = number.rounded(.toNearestOrEven)
+        let rounded = number.rounded(.toNearestOrAwayFromZero)
         guard rounded.isFinite, rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else {
             throw VireoError(.numericOutOfRange, "bigint out of range")
         }
