@@ -50,6 +50,8 @@ struct EnumTypeTests {
         try db.execute("UPDATE notes SET v = (SELECT m FROM people WHERE id = 3) WHERE id = 2")
         #expect(try rows(db, "SELECT id, t, v FROM notes ORDER BY id") == [["1", "happy", "happy"], ["2", "sad", "ok"], ["9", "ok", "NULL"]])
         #expect(throws: VireoError.self) { try db.execute("CREATE TABLE counts (n int); INSERT INTO counts SELECT m FROM people WHERE id = 1") }
+        let prepared = try db.prepare("SELECT m, m::text FROM people WHERE id = $1")
+        #expect(try prepared.execute([.int(1)]).rows == [[.text("happy"), .text("happy")]], "an embedded prepared query's result")
         // Still the enum where the type is kept: a copy into a column of the type, comparisons, min/max.
         try db.execute("CREATE TABLE moods (m mood); INSERT INTO moods SELECT m FROM people")
         #expect(try rows(db, "SELECT max(m), count(*) FROM moods WHERE m > 'sad'") == [["happy", "2"]])

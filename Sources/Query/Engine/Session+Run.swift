@@ -299,7 +299,8 @@ extension Session {
             }
             return try withStatementTimer(startedWithRequest: true) {
                 if database.tableLocks.isActive { try waitForTableLocks(.select(query)) }
-                return try runQueryInRequest(query, parameters, cache: cache)
+                // An embedded prepared query's result leaves the engine here: enum values as labels.
+                return EnumValues.labelled(try runQueryInRequest(query, parameters, cache: cache))
             }
         }
     }
