@@ -175,6 +175,47 @@ struct SequenceObjectTests {
         try database.close()
     }
 
+    @Test("txid_current() is one number per transaction, rising, distinct between sessions, and after a crash")
+    func transactionNumbers() throws {
+        let backend = SimulatedBackend(seed: 22)
+        let options = StorageOptions(backend: backend)
+        let path = "/sim/txid.vireo"
+        var database = try Database.open(path: path, options: options)
+        let session = try database.session()
+        try session.execute("CREATE TABLE t (n bigint)")
+        let number = { (sql: String) throws -> Int64 in Int64(try values(session, sql)[0])! }
+        #expect(try values(session, "SELECT txid_current_if_assigned()") == ["NULL"])
+        let first = try number("SELECT txid_current()")
+        let second = try number("SELECT pg_current_xact_id()")
+        #expect(second > first, "each statement outside a block is a transaction of its own")
+
+        try session.execute("BEGIN")
+        #expect(try values(session, "SELECT pg_current_xact_id_if_assigned()") == ["NULL"], "a block has none until asked")
+        let inBlock = try number("SELECT txid_current()")
+        try session.execute("INSERT INTO t VALUES (txid_current())")
+        #expect(try values(session, "SELECT n FROM t") == ["\(inBlock)"], "the same number for the whole block")
+        #expect(try number("SELECT txid_current_if_assigned()") == inBlock)
+        let other = try database.session()
+        let otherNumber = Int64(try other.execute("SELECT txid_current()").rows[0][0].text!)!
+        #expect(otherNumber > inBlock, "a concurrent transaction gets its own")
+        try session.execute("ROLLBACK")
+        #expect(try values(session, "SELECT txid_current_if_assigned()") == ["NULL"])
+        let afterRollback = try number("SELECT txid_current()")
+        #expect(afterRollback > otherNumber)
+
+        try session.execute("BEGIN READ ONLY")
+        let readOnly = try number("SELECT txid_current()")
+        try session.execute("COMMIT")
+        #expect(readOnly > afterRollback, "a READ ONLY block may ask, as in PostgreSQL")
+        #expect(try values(session, "SELECT count(*) FROM pg_sequences") == ["0"], "the counter is no catalog sequence")
+
+        backend.crash()
+        database = try Database.open(path: path, options: options)
+        let reopened = Int64(try database.session().execute("SELECT txid_current()").rows[0][0].text!)!
+        #expect(reopened > readOnly, "numbers handed out before the crash are not handed out again")
+        try database.close()
+    }
+
     @Test("Vireo's own tables (vireo_…) are listed in schema vireo, not public, and are not visible on the search path")
     func internalTablesInTheirOwnSchema() throws {
         let session = try Database.inMemory().session()

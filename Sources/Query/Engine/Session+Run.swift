@@ -121,6 +121,7 @@ extension Session {
 
     private func leaveTransactionBlock() {
         transaction = nil
+        endTransactionNumber()
         inTransactionBlock = false
         blockModes = TransactionModes()
         blockHasRunStatement = false

@@ -66,7 +66,10 @@ extension Session {
         // it stops the rest of the request here.
         try statementCancel.check()
         if !startedWithRequest { statementCancel.beginStatement(timeoutMs: settings.statementTimeoutMs) }
-        defer { if !startedWithRequest { statementCancel.endStatement() } }
+        defer {
+            if !startedWithRequest { statementCancel.endStatement() }
+            if !inTransactionBlock { endTransactionNumber() }
+        }
         // A SET earlier in the request may have changed the zone (binding a task-local
         // value costs a push and a pop: only then).
         guard !startedWithRequest && settings.timeZone != SessionTimeZone.current else { return try withTemporarySchema(body) }

@@ -32,7 +32,16 @@ extension Functions {
             try session.setval(definition, definition.setState(value, isCalled: isCalled), context.data)
             return .int(value)
         },
-    ]
+    ] + transactionNumberFunctions
+
+    /// txid_current() and pg_current_xact_id(): the transaction's number, drawn at the first
+    /// call; the `_if_assigned` forms answer NULL before that (a write alone draws none).
+    private static let transactionNumberFunctions: [ScalarFunction] = ["txid_current", "pg_current_xact_id"].flatMap { name in
+        [
+            sequenceFunction(name, 0...0, []) { _, session, context in .int(try session.transactionNumber(context.data)) },
+            sequenceFunction(name + "_if_assigned", 0...0, []) { _, session, _ in session.assignedTransactionNumber.map(Value.int) ?? .null },
+        ]
+    }
 
     /// A strict, volatile function that reaches the session and the statement's data.
     private static func sequenceFunction(_ name: String, _ arity: ClosedRange<Int>, _ parameterTypes: [SQLType],
@@ -91,11 +100,13 @@ extension Functions {
 }
 
 /// What a session remembers of the sequences it used: currval's value of each and the
-/// last one (lastval), and those advanced in reads, not yet written.
+/// last one (lastval), those advanced in reads, not yet written, and the number
+/// txid_current() gave the open transaction.
 struct SequenceUse {
     var currentValues: [String: Int64] = [:]
     var lastName: String?
     var advancedInReads: Set<String> = []
+    var transactionNumber: Int64?
 }
 
 extension Session {
@@ -112,6 +123,33 @@ extension Session {
         sequenceUse.currentValues[definition.name] = value
         sequenceUse.lastName = definition.name
         return value
+    }
+
+    /// txid_current(): the open transaction's number, drawn from a sequence of its own
+    /// (`SequenceDefinition.transactionNumbers`) at the first call, so that numbers rise
+    /// with every transaction that asks, differ between concurrent ones and keep rising
+    /// after a restart. A READ ONLY block may ask too, as in PostgreSQL.
+    func transactionNumber(_ data: DataAccess) throws -> Int64 {
+        if let number = sequenceUse.transactionNumber { return number }
+        let counter = SequenceDefinition.transactionNumbers
+        let number: Int64
+        if case .transaction(let transaction) = data {
+            number = try transaction.nextSequenceValue(counter)
+        } else {
+            number = try database.store.nextSequenceValue(counter)
+            sequenceUse.advancedInReads.insert(counter.name)
+        }
+        sequenceUse.transactionNumber = number
+        return number
+    }
+
+    /// The open transaction's number if txid_current() drew one.
+    var assignedTransactionNumber: Int64? { sequenceUse.transactionNumber }
+
+    /// Forgets the transaction's number when it ends: at the end of a block, and after each
+    /// statement outside one (a statement is its own transaction there).
+    func endTransactionNumber() {
+        if sequenceUse.transactionNumber != nil { sequenceUse.transactionNumber = nil }
     }
 
     /// setval: the state holds at once for every session (and currval's value when is_called).

@@ -58,6 +58,13 @@ public struct SequenceDefinition: Codable, Sendable, Hashable {
         }
     }
 
+    /// The counter txid_current() draws transaction numbers from (Session+Sequences in the
+    /// query layer): a sequence like the others, so its state is durable as theirs is (Q1),
+    /// kept under `s/` as theirs. Its name begins with a NUL byte, which no identifier a
+    /// client sends can hold, so no statement names it and no catalog view lists it (it has
+    /// no `q/` definition); a build without it loads the state and leaves it alone.
+    public static let transactionNumbers = SequenceDefinition(name: "\u{0}transaction_numbers")
+
     /// The smallest value a sequence of `dataType` may reach.
     public static func typeMinimum(_ dataType: String) -> Int64 {
         switch dataType {
@@ -151,6 +158,7 @@ extension Catalog {
     /// identity column; nil when none has that name.
     public func sequence(named name: String) -> SequenceDefinition? {
         if let definition = sequenceDefinitions[name] { return definition }
+        if name == SequenceDefinition.transactionNumbers.name { return .transactionNumbers }
         // Every commit that drew a value asks (StoreTransaction.writeCatalogChanges): only
         // tables whose name begins the sequence's are looked into.
         guard name.hasSuffix("_seq") else { return nil }
