@@ -113,16 +113,20 @@ extension Session {
     /// nextval: through the statement's write transaction, or (a read) in the store itself.
     func nextval(_ definition: SequenceDefinition, _ data: DataAccess) throws -> Int64 {
         try refuseInReadOnlyBlock("nextval()")
-        let value: Int64
-        if case .transaction(let transaction) = data {
-            value = try transaction.nextSequenceValue(definition)
-        } else {
-            value = try database.store.nextSequenceValue(definition)
-            sequenceUse.advancedInReads.insert(definition.name)
-        }
+        let value = try advance(definition, data)
         sequenceUse.currentValues[definition.name] = value
         sequenceUse.lastName = definition.name
         return value
+    }
+
+    /// Advances `definition` through the statement's write transaction, or (a read) in the
+    /// store itself, noting it for `persistSequencesAdvancedInReads`.
+    private func advance(_ definition: SequenceDefinition, _ data: DataAccess) throws -> Int64 {
+        guard case .transaction(let transaction) = data else {
+            sequenceUse.advancedInReads.insert(definition.name)
+            return try database.store.nextSequenceValue(definition)
+        }
+        return try transaction.nextSequenceValue(definition)
     }
 
     /// txid_current(): the open transaction's number, drawn from a sequence of its own
@@ -131,14 +135,7 @@ extension Session {
     /// after a restart. A READ ONLY block may ask too, as in PostgreSQL.
     func transactionNumber(_ data: DataAccess) throws -> Int64 {
         if let number = sequenceUse.transactionNumber { return number }
-        let counter = SequenceDefinition.transactionNumbers
-        let number: Int64
-        if case .transaction(let transaction) = data {
-            number = try transaction.nextSequenceValue(counter)
-        } else {
-            number = try database.store.nextSequenceValue(counter)
-            sequenceUse.advancedInReads.insert(counter.name)
-        }
+        let number = try advance(.transactionNumbers, data)
         sequenceUse.transactionNumber = number
         return number
     }
