@@ -44,10 +44,32 @@ struct InsertLiteralRowsTests {
         "(1, DEFAULT, 'a', 1, 1, true)",
         // Rows that leave different columns to their defaults, each its own list of absent columns.
         "(1, 2, DEFAULT, 1, 1, true), (2, 3, 'x', DEFAULT, DEFAULT, DEFAULT), (3, 4, 'y', 2, 2, false)",
+        // Integers at int's bounds; decimals into double precision with a coefficient below
+        // 2^53 (one division) and above it (through the numeric), leading and trailing zeros.
+        "(1, 2147483647, 'a', 1, 0.1, true), (2, -2147483648, 'b', 2, 123.000, false), (3, 0, 'c', 3, 00012.500, true)",
+        "(1, 1, 'a', 1, 0.30000000000000004, true), (2, 1, 'b', 2, 9007199254740993.5, true), (3, 1, 'c', 3, 123456789012345.678, true)",
+        "(1, 1, 'a', 1, 4503599627370495.5, true), (2, 1, 'b', 2, 0.000000000000000001, true), (3, 1, 'c', 3, 999999999999999.999, true)",
     ])
     func storedAsTheExpressionPathStoresThem(values: String) throws {
         let (literal, expression) = try outcomes(values)
         #expect(literal == expression)
+    }
+
+    @Test("a decimal literal's double made without the numeric is the numeric's double")
+    func plainDecimalDoubleIsTheNumericsDouble() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "0.0", "1.", "00012.500", "9007199254740991", "9007199254740993", "999999999999999999", "0.00000000000000001"]
+        for _ in 0..<2_000 {
+            let digits = String((0..<Int.random(in: 1...18, using: &generator)).map { _ in "0123456789".randomElement(using: &generator)! })
+            let point = Int.random(in: 0...digits.count, using: &generator)
+            texts.append(String(digits.prefix(point)) + "." + digits.dropFirst(point))
+        }
+        for text in texts {
+            let numeric = try #require(Binder.plainDecimal(text), "\(text)")
+            #expect(Binder.plainDecimalDouble(text) == numeric.double, "\(text)")
+        }
+        #expect(Binder.plainDecimalDouble("1e5") == nil && Binder.plainDecimalDouble("-1.5") == nil)
+        #expect(Binder.plainDecimalDouble("1234567890123456789") == nil)
     }
 
     @Test("a failing literal fails with the same SQLSTATE, message and position, and nothing is stored", arguments: [

@@ -133,6 +133,27 @@ struct PreparedInsertTests {
         try session.execute(statement, [.int(300)], planCache: cache)
         #expect(try db.execute("SELECT count(*) FROM t").rows == [[.int(1300)]])
     }
+    @Test("an integer or smallint column takes an int parameter within its range as sent and refuses one past it with 22003")
+    func narrowIntegerParametersAtTheirBounds() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (k bigint PRIMARY KEY, i int, s smallint)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t VALUES ($1, $2, $3)")
+        try session.execute(statement, [.int(1), .int(2_147_483_647), .int(32_767)], planCache: cache)
+        try session.execute(statement, [.int(2), .int(-2_147_483_648), .int(-32_768)], planCache: cache)
+        for parameters: [Value] in [[.int(3), .int(2_147_483_648), .int(0)], [.int(3), .int(-2_147_483_649), .int(0)],
+                                    [.int(3), .int(0), .int(32_768)], [.int(3), .int(0), .int(-32_769)]] {
+            do {
+                try session.execute(statement, parameters, planCache: cache)
+                Issue.record("expected 22003 for \(parameters)")
+            } catch let error as VireoError {
+                #expect(error.sqlState == "22003", "for \(parameters): \(error.message)")
+            }
+        }
+        let stored = try db.execute("SELECT * FROM t ORDER BY k").rows
+        #expect(stored == [[.int(1), .int(2_147_483_647), .int(32_767)], [.int(2), .int(-2_147_483_648), .int(-32_768)]], "got \(stored)")
+    }
+
     @Test("a parameter of its column's own kind is stored as sent; others are converted, range- and length-checked as before")
     func parametersOfTheColumnsKindAndOthers() throws {
         let db = try Database.inMemory()

@@ -122,6 +122,26 @@ final class Binder {
     /// and a multiplication per chunk for every literal (5% of a bulk INSERT's time). Nil
     /// for any other spelling (an exponent, more digits), which the general parse takes.
     static func plainDecimal(_ text: String) -> Numeric? {
+        plainDecimalDigits(text).map { Numeric(negative: false, coefficient: Magnitude($0.coefficient), scale: $0.scale) }
+    }
+
+    /// `plainDecimal(text)?.double` (the assignment cast of such a literal into a double
+    /// precision column) without the numeric: a coefficient below 2^53 over an exact power
+    /// of ten is one correctly rounded division, the double `Numeric.double` gives for the
+    /// same value; a longer coefficient goes through the numeric as before.
+    static func plainDecimalDouble(_ text: String) -> Double? {
+        guard let digits = plainDecimalDigits(text) else { return nil }
+        guard digits.coefficient < 1 << 53 else { return plainDecimal(text)?.double }
+        return Double(digits.coefficient) / exactPowersOfTen[digits.scale]
+    }
+
+    /// 10^0 … 10^18, each an exact double (the scales `plainDecimalDigits` allows).
+    private static let exactPowersOfTen: [Double] = (0...18).map { exponent in
+        (0..<exponent).reduce(1.0) { power, _ in power * 10 }
+    }
+
+    /// The coefficient and scale of a literal of digits and one point with 1 to 18 digits.
+    private static func plainDecimalDigits(_ text: String) -> (coefficient: UInt64, scale: Int)? {
         var coefficient: UInt64 = 0
         var digitCount = 0, fractionDigitCount = 0, seenPoint = false
         for byte in text.utf8 {
@@ -135,7 +155,7 @@ final class Binder {
             if seenPoint { fractionDigitCount += 1 }
         }
         guard digitCount > 0 else { return nil }
-        return Numeric(negative: false, coefficient: Magnitude(coefficient), scale: fractionDigitCount)
+        return (coefficient, fractionDigitCount)
     }
 
     private func column(_ reference: ColumnReference, _ scope: Scope) throws -> Typed {

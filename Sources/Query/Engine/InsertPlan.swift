@@ -103,8 +103,12 @@ final class InsertPlan {
                     if skipped[index] { continue }
                     guard !refused[index], case .literal(let literal) = expression else { return nil }
                     let position = targets[index]
-                    let value = try value(of: literal, coercedTo: types[index])
-                    row[position] = plain[index]?.passes(value) == true ? value : try Cast.assign(value, to: columns[index].type)
+                    if let kind = plain[index], let value = kind.storedValue(of: literal) {
+                        row[position] = value
+                    } else {
+                        let value = try value(of: literal, coercedTo: types[index])
+                        row[position] = plain[index]?.passes(value) == true ? value : try Cast.assign(value, to: columns[index].type)
+                    }
                     given |= 1 << UInt64(position)
                 }
                 stored.append(row)
@@ -152,7 +156,7 @@ final class InsertPlan {
         case .values(let rows):
             let types = columnTypes
             let plain = plainAssignments
-            return try rows.map { values in
+            func assignedRow(_ values: [(position: Int, item: ValuesItem)]) throws -> [Value] {
                 try context.checkCancel()
                 var row = PlanExecutor.nullRow(width)
                 for (position, item) in values {
@@ -160,6 +164,10 @@ final class InsertPlan {
                 }
                 return row
             }
+            // One row (a prepared INSERT's): an array of one, without `map`'s reserved
+            // buffer grown and copied.
+            if rows.count == 1 { return [try assignedRow(rows[0])] }
+            return try rows.map(assignedRow)
         case .query(let plan, _):
             var rows: [[Value]] = []
             try PlanExecutor.run(plan, context) { values in
@@ -319,15 +327,18 @@ final class InsertPlan {
 }
 
 /// A column type whose assignment cast (`Cast.assign`) returns a value of one kind as it
-/// is: bigint and int values, double precision and double values, boolean and bool values,
-/// text (without a length limit) and text values. Conversion (`Cast.convert`) to its
-/// `type` returns such a value as it is too.
+/// is: bigint and int values, integer and smallint and int values in their range, double
+/// precision and double values, boolean and bool values, text (without a length limit) and
+/// text values. Conversion (`Cast.convert`) to its `type` returns such a value as it is too.
+/// A value out of range is not passed: the cast then throws its 22003.
 enum PlainAssignment {
-    case int, double, bool, text
+    case int, smallint, integer, double, bool, text
 
     init?(_ type: ColumnType) {
         switch type {
         case .int: self = .int
+        case .smallint: self = .smallint
+        case .integer: self = .integer
         case .double: self = .double
         case .bool: self = .bool
         case .text: self = .text
@@ -339,6 +350,8 @@ enum PlainAssignment {
     var type: SQLType {
         switch self {
         case .int: .int
+        case .smallint: .smallint
+        case .integer: .integer
         case .double: .double
         case .bool: .bool
         case .text: .text
@@ -350,7 +363,29 @@ enum PlainAssignment {
     func passes(_ value: Value) -> Bool {
         switch (self, value) {
         case (.int, .int), (.double, .double), (.bool, .bool), (.text, .text): true
+        case (.integer, .int(let number)): Int32(exactly: number) != nil
+        case (.smallint, .int(let number)): Int16(exactly: number) != nil
         default: false
+        }
+    }
+
+    /// The value `literal` is stored as in the column, made without the value of the
+    /// literal's own type when that is what binding and the assignment cast give: an
+    /// integer in the column's range, a string into text, a boolean, and a decimal of
+    /// digits and one point into double precision (`Binder.plainDecimalDouble`: no numeric
+    /// with its array of limbs made and freed per literal). Nil for anything else (NULL,
+    /// an integer out of range, a decimal into bigint…), which takes the general path with
+    /// its errors.
+    @inline(__always)
+    func storedValue(of literal: Literal) -> Value? {
+        switch (self, literal) {
+        case (.int, .integer(let number)): Value.int(number)
+        case (.integer, .integer(let number)), (.smallint, .integer(let number)):
+            passes(.int(number)) ? Value.int(number) : nil
+        case (.double, .numeric(let text)): Binder.plainDecimalDouble(text).map(Value.double)
+        case (.text, .string(let text)): Value.text(text)
+        case (.bool, .boolean(let flag)): Value.bool(flag)
+        default: nil
         }
     }
 }

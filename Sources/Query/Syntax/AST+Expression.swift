@@ -1,52 +1,54 @@
 /// Expressions. Operator precedence lives here (`Precedence`) so that the parser and the SQL
 /// printer cannot disagree about it.
 
-/// A scalar expression.
-public indirect enum SQLExpression: Sendable, Equatable {
+/// A scalar expression. A literal and a parameter are held in place; every other case is
+/// boxed (`indirect`). A bulk INSERT's VALUES list is thousands of literals: a box each,
+/// made by the parser and freed with the statement.
+public enum SQLExpression: Sendable, Equatable {
     case literal(Literal)
     /// `column` or `table.column` (also `excluded.column` in ON CONFLICT DO UPDATE).
-    case column(ColumnReference)
+    indirect case column(ColumnReference)
     /// `$n`, numbered from 1.
     case parameter(Int)
-    case unary(UnaryOperator, SQLExpression)
-    case binary(BinaryOperator, SQLExpression, SQLExpression)
+    indirect case unary(UnaryOperator, SQLExpression)
+    indirect case binary(BinaryOperator, SQLExpression, SQLExpression)
     /// A run of two or more left-associative operators of one precedence level, `a + b - c` or
     /// `p AND q AND r`: the first operand, then each link's operator applied to the result so
     /// far and the link's operand. A flat chain of thousands of terms is one wide node rather
     /// than a tree thousands of levels deep, so only real nesting counts against
     /// `SyntaxLimits.nestingDepthMax` and nothing that walks the tree recurses per term.
     /// (One operator alone is `.binary`.)
-    case chain(SQLExpression, [OperatorLink])
+    indirect case chain(SQLExpression, [OperatorLink])
     /// `x IS [NOT] NULL`.
-    case isNull(SQLExpression, negated: Bool)
+    indirect case isNull(SQLExpression, negated: Bool)
     /// `x IS [NOT] TRUE` / `x IS [NOT] FALSE`.
-    case isBoolean(SQLExpression, value: Bool, negated: Bool)
+    indirect case isBoolean(SQLExpression, value: Bool, negated: Bool)
     /// `x IS [NOT] DISTINCT FROM y`.
-    case isDistinctFrom(SQLExpression, SQLExpression, negated: Bool)
+    indirect case isDistinctFrom(SQLExpression, SQLExpression, negated: Bool)
     /// `x [NOT] IN (a, b, …)`.
-    case inList(SQLExpression, [SQLExpression], negated: Bool)
+    indirect case inList(SQLExpression, [SQLExpression], negated: Bool)
     /// `x [NOT] IN (SELECT …)`.
-    case inSubquery(SQLExpression, Query, negated: Bool)
+    indirect case inSubquery(SQLExpression, Query, negated: Bool)
     /// `x [NOT] BETWEEN lower AND upper`.
-    case between(SQLExpression, lower: SQLExpression, upper: SQLExpression, negated: Bool)
+    indirect case between(SQLExpression, lower: SQLExpression, upper: SQLExpression, negated: Bool)
     /// `x [NOT] LIKE pattern [ESCAPE e]`; ILIKE when `caseInsensitive`.
-    case like(SQLExpression, pattern: SQLExpression, escape: SQLExpression?, caseInsensitive: Bool, negated: Bool)
+    indirect case like(SQLExpression, pattern: SQLExpression, escape: SQLExpression?, caseInsensitive: Bool, negated: Bool)
     /// `EXISTS (SELECT …)`.
-    case exists(Query)
+    indirect case exists(Query)
     /// `(SELECT …)` used as a value.
-    case subquery(Query)
+    indirect case subquery(Query)
     /// `CAST(x AS type)`, also written `x::type` or `type 'literal'`.
-    case cast(SQLExpression, TypeName)
-    case function(FunctionCall)
-    case caseWhen(CaseExpression)
+    indirect case cast(SQLExpression, TypeName)
+    indirect case function(FunctionCall)
+    indirect case caseWhen(CaseExpression)
     /// `ARRAY[a, b, …]`.
-    case array([SQLExpression])
+    indirect case array([SQLExpression])
     /// `ARRAY(SELECT …)`: the subquery's single column as an array.
-    case arraySubquery(Query)
+    indirect case arraySubquery(Query)
     /// `a[i]`, or the slice `a[lower:upper]` (either bound may be left out) when `isSlice`.
-    case subscripted(SQLExpression, lower: SQLExpression?, upper: SQLExpression?, isSlice: Bool)
+    indirect case subscripted(SQLExpression, lower: SQLExpression?, upper: SQLExpression?, isSlice: Bool)
     /// `x op ANY (array)`, `x op SOME (…)`, `x op ALL (…)`, over an array or a subquery.
-    case quantified(BinaryOperator, SQLExpression, QuantifiedOperand, all: Bool)
+    indirect case quantified(BinaryOperator, SQLExpression, QuantifiedOperand, all: Bool)
 }
 
 /// One operator of a `.chain` and its right operand.

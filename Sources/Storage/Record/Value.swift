@@ -184,6 +184,13 @@ extension Value {
     /// Whether the value may be stored in a column of `columnType` without conversion:
     /// NULL fits every type, a vector only a vector column of the same dimension.
     public func fits(_ columnType: ColumnType) -> Bool {
+        // The common kinds without making the value's type and the column's storage type
+        // (each INSERT's every value passes here).
+        switch (self, columnType) {
+        case (.int, .int), (.int, .integer), (.int, .smallint), (.double, .double), (.double, .real), (.text, .text), (.bool, .bool):
+            return true
+        default: break
+        }
         guard let own = type else { return true }
         if case .array(let elements) = self {
             guard case .array(let element) = columnType else { return false }
