@@ -100,6 +100,33 @@ struct PGWireTests {
                              .execute(portal: "p1", rowsMax: 10), .sync])
     }
 
+    @Test("the channel's port decodes messages from reads split anywhere, then fails with a message over the limit")
+    func portDecodesSplitReads() async throws {
+        let loop = EmbeddedEventLoop()
+        let port = PGChannelPort(eventLoop: loop, messageBytesMax: 64)
+        let channel = EmbeddedChannel(handler: port, loop: loop)
+        var bytes = ByteBuffer()
+        let startupBody: [UInt8] = Array("user\0vireo\0\0".utf8)
+        bytes.writeInteger(Int32(8 + startupBody.count)); bytes.writeInteger(PGFrontendDecoder.protocolVersion3); bytes.writeBytes(startupBody)
+        bytes.writeMessage("B") { buffer in
+            buffer.writeCString(""); buffer.writeCString("s1")
+            buffer.writeInteger(Int16(0)); buffer.writeInteger(Int16(1))
+            buffer.writeInteger(Int32(2)); buffer.writeString("42")
+            buffer.writeInteger(Int16(1)); buffer.writeInteger(Int16(1))
+        }
+        bytes.writeMessage("E") { $0.writeCString(""); $0.writeInteger(Int32(0)) }
+        bytes.writeMessage("S") { _ in }
+        bytes.writeInteger(UInt8(ascii: "Q")); bytes.writeInteger(Int32(1_000_000))
+        while bytes.readableBytes > 0 {  // reads of 3 bytes: messages and length fields split
+            try channel.writeInbound(bytes.readSlice(length: min(3, bytes.readableBytes))!)
+        }
+        var messages: [PGFrontendMessage?] = []
+        for _ in 0..<4 { messages.append(try await port.next()) }
+        let bind = PGBind(portal: "", statement: "s1", parameterFormats: [], parameters: [ByteBuffer(string: "42")], resultFormats: [1])
+        #expect(messages == [.startup(parameters: ["user": "vireo"]), .bind(bind), .execute(portal: "", rowsMax: 0), .sync])
+        await #expect(throws: PGProtocolError.self) { _ = try await port.next() }
+    }
+
     @Test("a Query or Parse whose statement is not UTF-8 decodes to a 22021 refusal, not to repaired text")
     func statementTextNotUTF8() throws {
         var decoder = PGFrontendDecoder(messageBytesMax: 1 << 20)

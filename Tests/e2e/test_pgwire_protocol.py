@@ -219,3 +219,48 @@ def test_a_statement_prepared_in_sql_is_bound_and_described_by_name(client):
     client.sync()
     answers = client.read_until("Z")
     assert kinds(answers) == ["E", "Z"] and sqlstate(answers) == "26000"
+
+
+def point_select_batch(key, result_format=0):
+    """Bind, Describe, Execute and Sync of the prepared point select 'point' for `key`, as
+    bytes (what pgbench -M prepared sends per query)."""
+    value = str(key).encode()
+    bind = b"\0point\0" + struct.pack("!hh", 0, 1) + struct.pack("!i", len(value)) + value + struct.pack("!hh", 1, result_format)
+    messages = [("B", bind), ("D", b"P\0"), ("E", b"\0" + struct.pack("!i", 0)), ("S", b"")]
+    return b"".join(kind.encode() + struct.pack("!i", 4 + len(body)) + body for kind, body in messages)
+
+
+def test_pipelined_point_selects_in_one_read_and_split_reads_are_each_answered_in_order(client):
+    """The server decodes messages from the bytes as they come (no matter where a read ends)
+    and answers the batches one read brings in one write: each batch still gets its own
+    answers, in order, also around a statement that goes to an engine thread."""
+    client.send("P", b"point\0SELECT body FROM wire WHERE id = $1\0" + struct.pack("!h", 0))
+    client.sync()
+    assert kinds(client.read_until("Z")) == ["1", "Z"]
+    keys = [5, 17, 20001, 3, 19999]  # 20001 has no row
+    client.socket.sendall(b"".join(point_select_batch(key) for key in keys))
+    for key in keys:
+        answers = client.read_until("Z")
+        assert kinds(answers) == (["2", "T", "D*1", "C", "Z"] if key <= 20000 else ["2", "T", "C", "Z"])
+        if key <= 20000:
+            assert next(body for kind, body in answers if kind == "D").endswith(b"w" * 50 + str(key).encode())
+    # One batch split inside its Bind, then inside its length field, then between messages.
+    stream = point_select_batch(42) + point_select_batch(43)
+    for start, end in [(0, 9), (9, 30), (30, 34), (34, len(stream))]:
+        client.socket.sendall(stream[start:end])
+    for key in (42, 43):
+        answers = client.read_until("Z")
+        assert kinds(answers) == ["2", "T", "D*1", "C", "Z"]
+        assert next(body for kind, body in answers if kind == "D").endswith(str(key).encode())
+    # A point select, a statement that needs an engine thread, a point select, in one send.
+    count = b"\0" + b"SELECT count(*) FROM wire\0" + struct.pack("!h", 0)
+    engine_batch = b"".join(kind.encode() + struct.pack("!i", 4 + len(body)) + body for kind, body in
+                            [("P", count), ("B", b"\0\0" + struct.pack("!hhh", 0, 0, 0)), ("E", b"\0" + struct.pack("!i", 0)), ("S", b"")])
+    client.socket.sendall(point_select_batch(7) + engine_batch + point_select_batch(8, result_format=1))
+    first, counted, last = client.read_until("Z"), client.read_until("Z"), client.read_until("Z")
+    assert kinds(first) == ["2", "T", "D*1", "C", "Z"] and next(b for k, b in first if k == "D").endswith(b"7")
+    assert kinds(counted) == ["1", "2", "D*1", "C", "Z"] and next(b for k, b in counted if k == "D").endswith(b"20000")
+    assert kinds(last) == ["2", "T", "D*1", "C", "Z"] and next(b for k, b in last if k == "D").endswith(b"8")
+    client.send("C", b"Spoint\0")
+    client.sync()
+    assert kinds(client.read_until("Z")) == ["3", "Z"]

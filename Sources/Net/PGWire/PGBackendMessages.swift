@@ -5,8 +5,8 @@ import VireoStorage
 /// Writers of backend messages: a type byte, an Int32 length that counts itself, a body.
 extension ByteBuffer {
     /// Appends one message; `body` writes its contents and the length is filled in after.
-    mutating func writeMessage(_ type: Character, _ body: (inout ByteBuffer) -> Void) {
-        writeInteger(type.asciiValue ?? 0)
+    mutating func writeMessage(_ type: Unicode.Scalar, _ body: (inout ByteBuffer) -> Void) {
+        writeInteger(UInt8(truncatingIfNeeded: type.value))
         let lengthIndex = writerIndex
         writeInteger(Int32(0))
         body(&self)
@@ -31,12 +31,12 @@ extension ByteBuffer {
     }
 
     mutating func writeReadyForQuery(_ status: TransactionStatus) {
-        let code: Character = switch status {
+        let code: Unicode.Scalar = switch status {
         case .idle: "I"
         case .inBlock: "T"
         case .failed: "E"
         }
-        writeMessage("Z") { $0.writeInteger(code.asciiValue ?? 0) }
+        writeMessage("Z") { $0.writeInteger(UInt8(truncatingIfNeeded: code.value)) }
     }
 
     /// NotificationResponse: the sender's process id, the channel, the payload.
@@ -119,7 +119,7 @@ extension ByteBuffer {
         writeMessage("d") { $0.writeString(text) }
     }
 
-    mutating func writeCopyResponse(_ type: Character, columnCount: Int, binary: Bool = false) {
+    mutating func writeCopyResponse(_ type: Unicode.Scalar, columnCount: Int, binary: Bool = false) {
         writeMessage(type) { buffer in
             buffer.writeInteger(Int8(binary ? 1 : 0))
             buffer.writeInteger(Int16(columnCount))

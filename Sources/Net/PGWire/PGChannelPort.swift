@@ -1,9 +1,21 @@
 import NIOCore
 
+/// What answers a connection's messages on its event loop while its task waits
+/// (`PGConnection`); see `PGChannelPort.handleImmediately`.
+protocol PGImmediateHandler: AnyObject, Sendable {
+    /// Handles `message` now; false leaves it, untouched, to the task.
+    func handleImmediately(_ message: PGFrontendMessage) throws -> Bool
+    /// Writes and flushes the answers of the batches handled so far: called once all of a
+    /// read's messages were offered, and before a message goes to the task.
+    func writeAnswered() throws
+}
+
 /// A pgwire connection's end of its channel: the frontend messages in the order they
-/// arrived, and a way to write. It replaces NIOAsyncChannel, whose async-sequence
-/// producer and writer (locks, a continuation and an event-loop hop for each element)
-/// cost more CPU than the engine does for a point lookup.
+/// arrived, and a way to write. It replaces NIOAsyncChannel, whose async-sequence producer
+/// and writer (locks, a continuation and an event-loop hop for each element) cost more CPU
+/// than the engine does for a point lookup. It decodes the messages itself from the bytes
+/// the socket (or TLS) hands it (`PGFrontendDecoder.next(from:)`): no ByteToMessageHandler,
+/// pipeline hop, NIOAny box and cast per message.
 ///
 /// The connection's task prefers the channel's event loop (`EventLoopTaskExecutor`), so
 /// `next()` returns a message that has already arrived without suspending, and `write`
@@ -14,9 +26,10 @@ import NIOCore
 /// offered to `immediate`, which answers it right there in `channelRead` when it can (a
 /// prepared point select's Bind, Describe, Execute and Sync): no promise, continuation or
 /// task resumption per message. What it declines goes to the task, so messages are still
-/// handled one at a time and in order.
+/// handled one at a time and in order. The answers of all the batches one read brought
+/// (pipelined Syncs) go out in one write and flush at the end of the read.
 final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
-    typealias InboundIn = PGFrontendMessage
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -25,6 +38,11 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
 
     let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
+    private var decoder: PGFrontendDecoder
+    /// Bytes read that do not make a whole message yet.
+    private var partial: ByteBuffer?
+    /// Set once the input broke the protocol: what is read after is dropped.
+    private var inputFailed = false
     private var messages = CircularBuffer<PGFrontendMessage>()
     /// The task waiting in `next()` for a message.
     private var reader: EventLoopPromise<PGFrontendMessage?>?
@@ -35,11 +53,13 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     /// A read the pipeline asked for while `messages` was full; issued once it drains.
     private var readHeld = false
     private var closed = false
-    /// Handles a message on the event loop without the task; false leaves it to the task
-    /// (untouched). Called only while the task waits in `next()` and nothing is buffered, so
-    /// the connection's state is never touched by both at once. An error it throws ends the
-    /// connection as one thrown by the task's handling would. Set with `handleImmediately`.
-    private var immediate: (@Sendable (PGFrontendMessage) throws -> Bool)?
+    /// Handles messages on the event loop without the task. Called only while the task waits
+    /// in `next()` and nothing is buffered, so the connection's state is never touched by both
+    /// at once. An error it throws ends the connection as one thrown by the task's handling
+    /// would. Set with `handleImmediately`.
+    private var immediate: (any PGImmediateHandler)?
+    /// `immediate` answered messages of this read; their answers may wait in its output.
+    private var answersPending = false
     /// Runs on the event loop while the task waits in `next()` with nothing buffered, after
     /// `wakeWhenIdle` (notifications arrived): the connection writes them then. Set with `whenIdle`.
     private var idle: (@Sendable () throws -> Void)?
@@ -48,7 +68,10 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     /// The client's address, read when the channel is added.
     private(set) var remoteAddress: SocketAddress?
 
-    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    init(eventLoop: any EventLoop, messageBytesMax: Int = ServerConfiguration().messageBytesMax) {
+        self.eventLoop = eventLoop
+        decoder = PGFrontendDecoder(messageBytesMax: messageBytesMax)
+    }
 
     // MARK: The connection's side
 
@@ -98,7 +121,7 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     /// Sets (or with nil, clears) `immediate`.
-    func handleImmediately(with handler: (@Sendable (PGFrontendMessage) throws -> Bool)?) {
+    func handleImmediately(with handler: (any PGImmediateHandler)?) {
         if eventLoop.inEventLoop { immediate = handler } else { eventLoop.execute { self.immediate = handler } }
     }
 
@@ -219,12 +242,49 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let message = unwrapInboundIn(data)
-        if let reader {
+        guard !inputFailed else { return }
+        var bytes = unwrapInboundIn(data)
+        if var held = partial {
+            partial = nil
+            held.writeBuffer(&bytes)
+            bytes = held
+        }
+        do {
+            while let message = try decoder.next(from: &bytes) { receive(message, context: context) }
+        } catch {
+            // The messages before the broken one are still handed out, then the error.
+            inputFailed = true
+            writeAnswers()
+            return end(.failure(error))
+        }
+        // Kept only while a message is incomplete: the read buffer is then the socket's to reuse.
+        if bytes.readableBytes > 0 { partial = bytes }
+        // One write and flush for all the batches this read answered.
+        writeAnswers()
+        if wokenWhileBusy { runIdleIfWaiting() }
+    }
+
+    /// Has `immediate` write the answers it holds, while the task still waits; an error is the task's.
+    private func writeAnswers() {
+        guard answersPending, let reader, let immediate else { return }
+        answersPending = false
+        do {
+            try immediate.writeAnswered()
+        } catch {
+            guard self.reader != nil else { return }
+            self.reader = nil
+            reader.fail(error)
+        }
+    }
+
+    /// One message: answered at once by `immediate` when the task waits and it can, else
+    /// handed to the waiting task or queued.
+    private func receive(_ message: PGFrontendMessage, context: ChannelHandlerContext) {
+        if reader != nil {
             if messages.isEmpty, ending == nil, context.channel.isWritable, let immediate {
                 do {
-                    if try immediate(message) {
-                        if wokenWhileBusy { runIdleIfWaiting() }
+                    if try immediate.handleImmediately(message) {
+                        answersPending = true
                         return
                     }
                 } catch {
@@ -234,6 +294,8 @@ final class PGChannelPort: ChannelDuplexHandler, @unchecked Sendable {
                     return waiting.fail(error)
                 }
             }
+            // The answers before this message go out before the task handles it.
+            writeAnswers()
             guard let reader = self.reader else { return messages.append(message) }
             self.reader = nil
             reader.succeed(message)

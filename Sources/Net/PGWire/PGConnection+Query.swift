@@ -15,16 +15,46 @@ final class PGPreparedStatement: @unchecked Sendable {
     /// The OIDs Describe reported: declared ones, else those the statement's use decides.
     /// Clients such as asyncpg then send binary parameters of these types.
     var describedTypes: [Int32]?
+    /// The wire types of the columns of its last result, kept for the next execution.
+    private var resultTypes: (columns: [ResultColumn], types: [PGType])?
 
     init(statement: Statement?, declaredTypes: [Int32]) {
         self.statement = statement
         self.declaredTypes = declaredTypes
     }
 
+    /// The wire types of `columns`, from the last execution's while the columns are the same.
+    func types(of columns: [ResultColumn]) -> [PGType] {
+        if let resultTypes, resultTypes.columns == columns { return resultTypes.types }
+        let types = columns.map { PGType($0.type) }
+        resultTypes = (columns, types)
+        return types
+    }
+
     /// The OID parameter `index` is read as.
     func parameterType(_ index: Int) -> Int32 {
         if let describedTypes, index < describedTypes.count { return describedTypes[index] }
         return index < declaredTypes.count ? declaredTypes[index] : 0
+    }
+}
+
+/// The connection's portals by name. The unnamed one, which each Bind of a client's usual
+/// prepared statement makes and its Sync drops, has a field of its own: no string hashing
+/// for each of the batch's messages.
+struct PGPortals {
+    private var unnamed: PGPortal?
+    private var named: [String: PGPortal] = [:]
+
+    subscript(name: String) -> PGPortal? {
+        get { name.isEmpty ? unnamed : named[name] }
+        set { if name.isEmpty { unnamed = newValue } else { named[name] = newValue } }
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey name: String) -> PGPortal? {
+        guard name.isEmpty else { return named.removeValue(forKey: name) }
+        defer { unnamed = nil }
+        return unnamed
     }
 }
 
@@ -131,11 +161,30 @@ extension PGConnection {
             }
         }
         if output.readableBytes > 0, output.readableBytes >= Self.outputFlushBytes || message.endsBatch || message.isFlush {
+            // Written at the end of the channel's read, with the other batches it brought.
+            answeredBytes = output.readableBytes
+            if answeredBytes >= Self.outputFlushBytes { try writeAnswered() }
+        }
+        if terminating {
+            // The FATAL that ends the connection goes out before it closes.
+            answeredBytes = output.readableBytes
+            try writeAnswered()
+            port.closeImmediately()
+        }
+        return true
+    }
+
+    /// Writes and flushes the answers `handleImmediately` holds (`answeredBytes`); the rest
+    /// of `output` (an unfinished batch's) stays.
+    func writeAnswered() throws {
+        guard answeredBytes > 0 else { return }
+        if answeredBytes == output.readableBytes {
             try port.writeImmediately(output)
             clearOutput()
+        } else if let answered = output.readSlice(length: answeredBytes) {
+            answeredBytes = 0
+            try port.writeImmediately(answered)
         }
-        if terminating { port.closeImmediately() }
-        return true
     }
 
     /// Sync: ends the batch (and an error's skipping), drops the unnamed portal, reports the status.
@@ -208,9 +257,10 @@ extension PGConnection {
     /// last and not `suspended`, the command tag, else PortalSuspended; returns how many rows
     /// were written.
     @discardableResult
-    func writeResult(_ result: QueryResult, formats: [Int16], rowsFrom: Int, rowsMax: Int, describe: Bool, suspended: Bool = false) -> Int {
+    func writeResult(_ result: QueryResult, formats: [Int16], rowsFrom: Int, rowsMax: Int, describe: Bool, suspended: Bool = false,
+                     types: [PGType]? = nil) -> Int {
         if describe && result.returnsRows { output.writeRowDescription(result.columns, formats: formats) }
-        let types = result.columns.map { PGType($0.type) }
+        let types = types ?? result.columns.map { PGType($0.type) }
         let end = rowsMax > 0 ? min(result.rows.count, rowsFrom + rowsMax) : result.rows.count
         let rows = result.rows[min(rowsFrom, end)..<end]
         if let zone = session.timeZone {
@@ -344,7 +394,8 @@ extension PGConnection {
         if let portal = portals[bind.portal], !bind.portal.isEmpty, !portal.isCursor || session.cursorColumns(bind.portal) != nil {
             throw VireoError(.duplicateCursor, "portal \"\(bind.portal)\" already exists")
         }
-        let formats = (0..<max(1, bind.resultFormats.count)).map { bind.resultFormat($0) }
+        // No codes means text for every column.
+        let formats = bind.resultFormats.isEmpty ? PGBind.allText : bind.resultFormats
         portals[bind.portal] = PGPortal(prepared: prepared, parameters: values, resultFormats: formats)
         output.writeBindComplete()
     }
@@ -507,7 +558,8 @@ extension PGConnection {
             try keepAsCursor(name, portal, result)
         }
         guard portal.isCursor else {
-            portal.rowsSent += writeResult(result, formats: formats, rowsFrom: portal.rowsSent, rowsMax: rowsMax, describe: false)
+            portal.rowsSent += writeResult(result, formats: formats, rowsFrom: portal.rowsSent, rowsMax: rowsMax, describe: false,
+                                           types: portal.prepared.types(of: result.columns))
             return
         }
         guard let (rows, suspended) = session.fetchPortalCursor(name, count: rowsMax > 0 ? rowsMax : nil) else {
@@ -549,7 +601,8 @@ extension PGConnection {
     }
 
     static func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {
-        formats.count == 1 ? Array(repeating: formats[0], count: count) : formats
+        // One code for one column is already expanded (no array made per query).
+        formats.count == 1 && count != 1 ? Array(repeating: formats[0], count: count) : formats
     }
 
     private func close(_ kind: PGObjectKind, _ name: String) {

@@ -7,7 +7,7 @@ import VireoStorage
 /// until Terminate. Messages are handled one at a time, in order, so a pipelined batch
 /// (many Bind/Execute before one Sync) is answered in order; every engine call runs on
 /// the server's engine threads, never on the event loop.
-final class PGConnection: @unchecked Sendable {
+final class PGConnection: PGImmediateHandler, @unchecked Sendable {
 
     /// Output is sent at ReadyForQuery and Flush, or once this much has gathered.
     static let outputFlushBytes = 256 << 10
@@ -16,8 +16,11 @@ final class PGConnection: @unchecked Sendable {
     let port: PGChannelPort
     let session: Session
     var output = ByteBuffer()
+    /// How many of `output`'s bytes answer whole batches that `handleImmediately` answered
+    /// and the end of the channel's read writes (`writeAnswered`).
+    var answeredBytes = 0
     var statements: [String: PGPreparedStatement] = [:]
-    var portals: [String: PGPortal] = [:]
+    var portals = PGPortals()
     /// A portal whose Describe is answered with the next message (`describePortal`).
     var pendingDescription: String?
     /// After an error in the extended protocol, messages up to Sync are skipped.
@@ -44,9 +47,12 @@ final class PGConnection: @unchecked Sendable {
         do {
             processID = try await startUp()
             if processID != nil {
-                port.handleImmediately { message in try self.handleImmediately(message) }
+                let port = self.port
+                port.handleImmediately(with: self)
                 port.whenIdle { try self.deliverNotificationsWhileIdle() }
-                session.notificationInbox.onArrival { [weak port = self.port] in port?.wakeWhenIdle() }
+                // The port held strongly (the defer below lets go of it): a weak reference would
+                // move its reference counts to a side table, slower on every retain and release.
+                session.notificationInbox.onArrival { port.wakeWhenIdle() }
                 defer {
                     port.handleImmediately(with: nil)
                     port.whenIdle(nil)
@@ -122,6 +128,7 @@ final class PGConnection: @unchecked Sendable {
     /// Empties `output` once its bytes were handed to the channel. The channel has usually
     /// written them already, so the buffer's storage is reused; a large one is let go.
     func clearOutput() {
+        answeredBytes = 0
         if output.capacity > Self.outputFlushBytes * 2 { output = ByteBuffer() } else { output.clear() }
     }
 }

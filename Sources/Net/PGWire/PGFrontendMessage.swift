@@ -44,6 +44,10 @@ struct PGBind: Sendable, Equatable {
     var parameters: [ByteBuffer?]
     var resultFormats: [Int16]
 
+    /// One format code, text or binary, for every column or parameter.
+    static let allText: [Int16] = [0]
+    static let allBinary: [Int16] = [1]
+
     func parameterFormat(_ index: Int) -> Int16 {
         parameterFormats.count == 1 ? parameterFormats[0] : (index < parameterFormats.count ? parameterFormats[index] : 0)
     }
@@ -54,7 +58,8 @@ struct PGBind: Sendable, Equatable {
 }
 
 /// Splits the byte stream into frontend messages. It starts in the startup phase and
-/// leaves it after a StartupMessage; SSLRequest and GSSENCRequest keep it there.
+/// leaves it after a StartupMessage; SSLRequest and GSSENCRequest keep it there. The server
+/// calls `next(from:)` from `PGChannelPort`; as a ByteToMessageDecoder it serves tests.
 struct PGFrontendDecoder: ByteToMessageDecoder {
     typealias InboundOut = PGFrontendMessage
 
@@ -69,23 +74,30 @@ struct PGFrontendDecoder: ByteToMessageDecoder {
     var inStartup = true
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let message = try next(from: &buffer) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(message))
+        return .continue
+    }
+
+    /// Takes the next whole message off the front of `buffer`; nil (leaving `buffer` as it
+    /// was) until all of its bytes have arrived. `PGChannelPort` calls it on the bytes it
+    /// reads, with no handler between the socket and the connection.
+    mutating func next(from buffer: inout ByteBuffer) throws -> PGFrontendMessage? {
         let headerBytes = inStartup ? 4 : 5
-        guard buffer.readableBytes >= headerBytes else { return .needMoreData }
+        guard buffer.readableBytes >= headerBytes else { return nil }
         let start = buffer.readerIndex
         let type: UInt8? = inStartup ? nil : buffer.getInteger(at: start)
-        guard let length: Int32 = buffer.getInteger(at: start + headerBytes - 4) else { return .needMoreData }
+        guard let length: Int32 = buffer.getInteger(at: start + headerBytes - 4) else { return nil }
         let limit = inStartup ? Self.startupBytesMax : messageBytesMax
         guard length >= 4, Int(length) <= limit else {
             throw PGProtocolError(sqlState: length < 4 ? "08P01" : "54000",
                                   "invalid message length \(length) (the limit is \(limit) bytes)")
         }
         let total = headerBytes - 4 + Int(length)
-        guard buffer.readableBytes >= total else { return .needMoreData }
+        guard buffer.readableBytes >= total else { return nil }
         buffer.moveReaderIndex(forwardBy: headerBytes)
-        guard var body = buffer.readSlice(length: Int(length) - 4) else { return .needMoreData }
-        let message = try type.map { try Self.typed($0, &body) } ?? startup(&body)
-        context.fireChannelRead(wrapInboundOut(message))
-        return .continue
+        guard var body = buffer.readSlice(length: Int(length) - 4) else { return nil }
+        return try type.map { try Self.typed($0, &body) } ?? startup(&body)
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
@@ -145,6 +157,7 @@ struct PGFrontendDecoder: ByteToMessageDecoder {
         let formats = try body.readInt16Array()
         guard let count: Int16 = body.readInteger(), count >= 0 else { throw PGProtocolError("bind message too short") }
         var parameters: [ByteBuffer?] = []
+        parameters.reserveCapacity(Int(count))
         for _ in 0..<count {
             guard let length: Int32 = body.readInteger() else { throw PGProtocolError("bind message too short") }
             if length < 0 { parameters.append(nil); continue }
@@ -205,6 +218,11 @@ extension ByteBuffer {
 
     mutating func readInt16Array() throws -> [Int16] {
         guard let count: Int16 = readInteger(), count >= 0 else { throw PGProtocolError("message too short") }
+        if count == 1, let only: Int16 = getInteger(at: readerIndex), only == 0 || only == 1 {
+            // One format code for all (what libpq sends with every Bind): shared, not allocated.
+            moveReaderIndex(forwardBy: 2)
+            return only == 0 ? PGBind.allText : PGBind.allBinary
+        }
         return try (0..<count).map { _ in
             guard let value: Int16 = readInteger() else { throw PGProtocolError("message too short") }
             return value

@@ -44,8 +44,7 @@ public struct PGServer: Sendable {
             .bind(host: context.configuration.host, port: context.configuration.pgPort) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tlsContext { try channel.pipeline.syncOperations.addHandler(PGSSLNegotiationHandler(tls: tlsContext)) }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PGFrontendDecoder(messageBytesMax: messageBytesMax)))
-                    let port = PGChannelPort(eventLoop: channel.eventLoop)
+                    let port = PGChannelPort(eventLoop: channel.eventLoop, messageBytesMax: messageBytesMax)
                     try channel.pipeline.syncOperations.addHandler(port)
                     return port
                 }

@@ -241,7 +241,7 @@ enum PGParameterDecoder {
         guard var bytes else { return .null }
         guard binary else {
             let text = try utf8(&bytes)
-            guard let element = numericArrayElements[oid] else { return .text(text) }
+            guard oid != 0, let element = numericArrayElements[oid] else { return .text(text) }
             return try Cast.convert(.text(text), to: .array(element))
         }
         switch oid {
@@ -295,7 +295,13 @@ enum PGParameterDecoder {
     /// The rest of the parameter as text; bytes that are not UTF-8 are refused (22021) rather
     /// than replaced, so two different byte strings never become one value.
     static func utf8(_ bytes: inout ByteBuffer) throws -> String {
-        try VireoError.utf8Text(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        // ASCII (a key, a number: most parameters) is UTF-8 as it stands: read without an array
+        // of the bytes or the generic validation.
+        if bytes.withUnsafeReadableBytes({ raw in raw.allSatisfy { $0 < 0x80 } }),
+           let text = bytes.readString(length: bytes.readableBytes) {
+            return text
+        }
+        return try VireoError.utf8Text(bytes.readBytes(length: bytes.readableBytes) ?? [])
     }
 
     private static func read<T: FixedWidthInteger>(_ bytes: inout ByteBuffer, as: T.Type) throws -> T {

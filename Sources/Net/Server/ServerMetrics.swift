@@ -49,12 +49,13 @@ public final class ServerMetrics: Sendable {
     public func recordStatement(commandTag: String) {
         // The tag's first word, without splitting the tag into an array (this runs per statement).
         let end = commandTag.utf8.firstIndex(of: UInt8(ascii: " ")) ?? commandTag.utf8.endIndex
-        let word = commandTag.utf8[..<end]
-        if let common = Self.commonKinds.firstIndex(where: { $0.utf8.elementsEqual(word) }) {
+        // A short word is a small string (no allocation), compared with the kinds as a whole.
+        let word = String(commandTag[..<end])
+        if let common = Self.commonKinds.firstIndex(of: word) {
             commonKindCounts[common].value.wrappingAdd(1, ordering: .relaxed)
             return
         }
-        let kind = word.isEmpty ? "OTHER" : String(commandTag[..<end])
+        let kind = word.isEmpty ? "OTHER" : word
         state.withLock { $0.statements[kind, default: 0] += 1 }
     }
 
