@@ -90,12 +90,14 @@ struct PGWireTests {
         bytes.writeMessage("Q") { $0.writeCString("SELECT 1") }
         bytes.writeMessage("E") { $0.writeCString("p1"); $0.writeInteger(Int32(10)) }
         bytes.writeMessage("S") { _ in }
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(PGFrontendDecoder(messageBytesMax: 1 << 20)))
-        while bytes.readableBytes > 0 {  // one byte at a time: every split point
-            try channel.writeInbound(bytes.readSlice(length: 1)!)
-        }
+        var decoder = PGFrontendDecoder(messageBytesMax: 1 << 20)
+        var received = ByteBuffer()
         var messages: [PGFrontendMessage] = []
-        while let message: PGFrontendMessage = try channel.readInbound() { messages.append(message) }
+        while bytes.readableBytes > 0 {  // one byte at a time: every split point
+            var byte = bytes.readSlice(length: 1)!
+            received.writeBuffer(&byte)
+            while let message = try decoder.next(from: &received) { messages.append(message) }
+        }
         #expect(messages == [.sslRequest, .startup(parameters: ["user": "vireo", "database": "db"]), .query("SELECT 1"),
                              .execute(portal: "p1", rowsMax: 10), .sync])
     }

@@ -59,10 +59,8 @@ struct PGBind: Sendable, Equatable {
 
 /// Splits the byte stream into frontend messages. It starts in the startup phase and
 /// leaves it after a StartupMessage; SSLRequest and GSSENCRequest keep it there. The server
-/// calls `next(from:)` from `PGChannelPort`; as a ByteToMessageDecoder it serves tests.
-struct PGFrontendDecoder: ByteToMessageDecoder {
-    typealias InboundOut = PGFrontendMessage
-
+/// calls `next(from:)` from `PGChannelPort`.
+struct PGFrontendDecoder {
     static let protocolVersion3: Int32 = 196_608
     static let sslRequestCode: Int32 = 80_877_103
     static let gssRequestCode: Int32 = 80_877_104
@@ -72,12 +70,6 @@ struct PGFrontendDecoder: ByteToMessageDecoder {
 
     let messageBytesMax: Int
     var inStartup = true
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let message = try next(from: &buffer) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(message))
-        return .continue
-    }
 
     /// Takes the next whole message off the front of `buffer`; nil (leaving `buffer` as it
     /// was) until all of its bytes have arrived. `PGChannelPort` calls it on the bytes it
@@ -98,10 +90,6 @@ struct PGFrontendDecoder: ByteToMessageDecoder {
         buffer.moveReaderIndex(forwardBy: headerBytes)
         guard var body = buffer.readSlice(length: Int(length) - 4) else { return nil }
         return try type.map { try Self.typed($0, &body) } ?? startup(&body)
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try decode(context: context, buffer: &buffer)
     }
 
     private mutating func startup(_ body: inout ByteBuffer) throws -> PGFrontendMessage {
