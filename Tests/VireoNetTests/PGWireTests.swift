@@ -133,14 +133,12 @@ struct PGWireTests {
     func statementTextNotUTF8() throws {
         var decoder = PGFrontendDecoder(messageBytesMax: 1 << 20)
         decoder.inStartup = false
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(decoder))
         var bytes = ByteBuffer()
         bytes.writeMessage("Q") { $0.writeBytes(Array("SELECT 'caf".utf8) + [0xE9, 0x27, 0]) }
         bytes.writeMessage("P") { $0.writeCString("s1"); $0.writeBytes([0x53, 0xFF, 0]); $0.writeInteger(Int16(0)) }
         bytes.writeMessage("Q") { $0.writeCString("SELECT 'café'") }
-        try channel.writeInbound(bytes)
         var messages: [PGFrontendMessage] = []
-        while let message: PGFrontendMessage = try channel.readInbound() { messages.append(message) }
+        while let message = try decoder.next(from: &bytes) { messages.append(message) }
         #expect(messages == [.invalidStatementText(isQuery: true, message: "invalid byte sequence for encoding \"UTF8\": 0xe9"),
                              .invalidStatementText(isQuery: false, message: "invalid byte sequence for encoding \"UTF8\": 0xff"),
                              .query("SELECT 'café'")])
@@ -150,10 +148,9 @@ struct PGWireTests {
     func oversizedMessageIsRefused() throws {
         var decoder = PGFrontendDecoder(messageBytesMax: 64)
         decoder.inStartup = false
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(decoder))
         var bytes = ByteBuffer()
         bytes.writeInteger(UInt8(ascii: "Q")); bytes.writeInteger(Int32(1_000_000))
-        #expect(throws: PGProtocolError.self) { try channel.writeInbound(bytes) }
+        #expect(throws: PGProtocolError.self) { try decoder.next(from: &bytes) }
     }
 
     @Test("NotificationResponse carries the sender's pid, the channel and the payload as C strings")
