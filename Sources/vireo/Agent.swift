@@ -102,7 +102,9 @@ final class AgentNode: Sendable {
         var stopping = false
         var stops = 0
         var runs: [String: AgentJobRun] = [:]
-        var polls: [Int: Task<JSONValue, any Error>] = [:]
+        var polls: [Int: PollOutcome] = [:]
+        /// Set once the node is deregistering: the heartbeat sends no more and registers no more.
+        var leaving = false
         var heartbeatMs = 10_000
         var tokenGeneration = 0
     }
@@ -128,27 +130,28 @@ final class AgentNode: Sendable {
 
     var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// First signal: stop taking work (polls in flight are cancelled). Second: hand back now.
+    /// First signal: stop taking work (the slots stop waiting for their polls). Second: hand back now.
     func stop() {
         let (polls, runs, count) = state.withLock { state in
             state.stopping = true
             state.stops += 1
             return (Array(state.polls.values), Array(state.runs.values), state.stops)
         }
-        polls.forEach { $0.cancel() }
+        polls.forEach { $0.abandon() }
         say(count == 1 ? "vireo agent: stopping; running jobs get \(Int(drainSeconds)) s to end" : "vireo agent: handing back running jobs")
         if count > 1 { runs.forEach { $0.handBack() } }
     }
 
     func run() async {
         guard await register() else { return }
-        let heartbeat = Task { await heartbeatLoop() }
+        Task { await heartbeatLoop() }
         await withTaskGroup(of: Void.self) { group in
             for slot in 0..<slots { group.addTask { await self.slotLoop(slot) } }
             group.addTask { await self.drainAfterStop() }
         }
-        heartbeat.cancel()
-        _ = await heartbeat.value
+        // The heartbeat is not cancelled (see PollOutcome: a cancelled request may never
+        // return): it stops at its next beat, and the process ends without waiting for it.
+        state.withLock { $0.leaving = true }
         // Leaving: a poll the server still holds for this node must not take a job for it.
         _ = try? await client.call("POST", "/api/nodes/deregister", timeoutSeconds: 5)
     }
@@ -189,7 +192,7 @@ final class AgentNode: Sendable {
     }
 
     private func heartbeatLoop() async {
-        while !Task.isCancelled {
+        while !state.withLock({ $0.leaving }) {
             let (intervalMs, running) = state.withLock { ($0.heartbeatMs, Array($0.runs.keys)) }
             let body = JSONValue.object([("usage", machine.usage()), ("jobs", .array(running.map(JSONValue.string)))])
             do {
@@ -198,7 +201,7 @@ final class AgentNode: Sendable {
                     state.withLock { $0.runs[jobID] }?.cancel()
                 }
             } catch AgentCallError.unauthorized {
-                await register()
+                if !state.withLock({ $0.leaving }) { await register() }
             } catch {
                 // The server is away; the next beat tries again, and leases outlast a few.
             }
@@ -234,25 +237,41 @@ final class AgentNode: Sendable {
         }
     }
 
-    /// One long poll, cancellable by `stop`.
+    /// One long poll, which `stop` abandons: nil then, and a job the request still brings
+    /// is given back.
     private func poll(_ slot: Int) async throws -> JSONValue? {
         let wait = pollWaitSeconds, client = self.client
-        let task = Task { try await client.call("GET", "/api/jobs/poll?wait=\(wait)", timeoutSeconds: Double(wait) + 30) }
+        let outcome = PollOutcome()
+        Task {
+            let result: Result<JSONValue, any Error>
+            do {
+                result = .success(try await client.call("GET", "/api/jobs/poll?wait=\(wait)", timeoutSeconds: Double(wait) + 30))
+            } catch {
+                result = .failure(error)
+            }
+            if !outcome.deliver(result), case .success(let answer) = result { await Self.release(answer, client) }
+        }
         let stopping = state.withLock { state -> Bool in
-            state.polls[slot] = task
+            state.polls[slot] = outcome
             return state.stopping
         }
-        if stopping { task.cancel() }
+        if stopping { outcome.abandon() }
         defer { state.withLock { _ = $0.polls.removeValue(forKey: slot) } }
-        let answer = try await task.value
-        guard let job = answer.field(.text("job")), job != .null else { return nil }
+        guard let answer = try await outcome.value() else { return nil }
         if isStopping {
             // Taken as the stop came: give it back untouched.
-            let reference = JSONValue.object([("jobId", job.field(.text("jobId")) ?? .null), ("attempt", job.field(.text("attempt")) ?? .null)])
-            _ = try? await client.call("POST", "/api/jobs/release", reference)
+            await Self.release(answer, client)
             return nil
         }
+        guard let job = answer.field(.text("job")), job != .null else { return nil }
         return job
+    }
+
+    /// Gives back the job a poll's `answer` holds, if any.
+    private static func release(_ answer: JSONValue, _ client: AgentClient) async {
+        guard let job = answer.field(.text("job")), job != .null else { return }
+        let reference = JSONValue.object([("jobId", job.field(.text("jobId")) ?? .null), ("attempt", job.field(.text("attempt")) ?? .null)])
+        _ = try? await client.call("POST", "/api/jobs/release", reference)
     }
 
     private func runJob(_ job: JSONValue) async {
@@ -278,5 +297,55 @@ final class AgentNode: Sendable {
             try? await Task.sleep(for: .milliseconds(100))
         }
         state.withLock { Array($0.runs.values) }.forEach { $0.handBack() }
+    }
+}
+
+/// A long poll's answer, waited for by its slot. `stop` abandons it instead of cancelling
+/// the request: cancelling URLSession's async `data(for:)` on Linux can leave it never
+/// returning (swift-corelibs-foundation #5412), and a slot stuck there kept a stopped agent
+/// alive. The request runs on to its own timeout; what it brings after the abandon is the
+/// caller's to give back (`deliver` answers false).
+final class PollOutcome: Sendable {
+    private enum State {
+        case pending(CheckedContinuation<JSONValue?, any Error>?)
+        case delivered(Result<JSONValue, any Error>)
+        case abandoned
+    }
+
+    private let state = Mutex(State.pending(nil))
+
+    /// The answer, or nil once abandoned.
+    func value() async throws -> JSONValue? {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<JSONValue?, any Error>? = state.withLock { state in
+                switch state {
+                case .pending: state = .pending(continuation); return nil
+                case .delivered(let result): return result.map { Optional($0) }
+                case .abandoned: return .success(nil)
+                }
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// Hands the request's result to the slot; false when the slot no longer waits for it.
+    func deliver(_ result: Result<JSONValue, any Error>) -> Bool {
+        let (taken, waiter): (Bool, CheckedContinuation<JSONValue?, any Error>?) = state.withLock { state in
+            guard case .pending(let waiter) = state else { return (false, nil) }
+            state = .delivered(result)
+            return (true, waiter)
+        }
+        waiter?.resume(with: result.map { Optional($0) })
+        return taken
+    }
+
+    /// The slot stops waiting: `value` returns nil (now, or when it is called).
+    func abandon() {
+        let waiter: CheckedContinuation<JSONValue?, any Error>? = state.withLock { state in
+            guard case .pending(let waiter) = state else { return nil }
+            state = .abandoned
+            return waiter
+        }
+        waiter?.resume(returning: nil)
     }
 }

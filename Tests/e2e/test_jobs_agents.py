@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import tempfile
+import time
 
 import psycopg
 import pytest
@@ -109,6 +110,17 @@ def test_sigterm_hands_a_running_job_back_untried(jobs_server, work_dir):
     assert detail["status"] == "pending" and detail["attempts"] == 0, detail
     assert [event["event"] for event in detail["provenance"]][-1] == "released"
     ok(base, "POST", "/api/frontend/jobs/handed-back/cancel")
+
+
+def test_sigterm_stops_an_idle_agent_at_any_moment_of_its_polls(jobs_server, work_dir):
+    # A stop used to cancel the slot's long poll, and a cancelled URLSession request can
+    # never return: the agent then hung instead of exiting (seen in CI). Polls of 2 s,
+    # SIGTERM at moments spread over them.
+    for attempt, delay in enumerate([0.3, 0.9, 1.6, 2.2, 2.9, 3.7]):
+        agent = AgentProcess(jobs_server.base_url, work_dir, f"idle-{attempt}")
+        wait_for(lambda: "registered as" in agent.output(), 30, "the agent to register")
+        time.sleep(delay)
+        assert agent.stop(signal.SIGTERM, timeout=15) == 0, agent.output()
 
 
 def test_the_agent_reports_each_jobs_cpu_time_and_peak_memory(jobs_server, work_dir):
