@@ -99,7 +99,14 @@ class AgentProcess:
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        code = self.process.wait(timeout=timeout)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # Killed, so that an agent that did not stop cannot take the next tests' jobs.
+            self.process.kill()
+            self.process.wait()
+            self.log.close()
+            raise AssertionError(f"the agent did not stop within {timeout} s of signal {sig}:\n{self.output()}")
         self.log.close()
         return code
 

@@ -73,8 +73,15 @@ def test_three_agents_run_twenty_jobs_each_to_one_final_state(jobs_server, work_
         assert [line["line"] for line in chatty if line["stream"] == "stdout"] == [f"line {n}" for n in range(MANY_LINES)]
         assert {detail["assignedNode"] for detail in details} == {"agent-0", "agent-1", "agent-2"}, "every agent should have worked"
     finally:
-        codes = [agent.stop() for agent in agents]
+        codes = [stopped(agent) for agent in agents]  # every agent, even after one fails to stop
     assert codes == [0, 0, 0], [agent.output() for agent in agents]
+
+
+def stopped(agent):
+    try:
+        return agent.stop()
+    except AssertionError as error:
+        return str(error)
 
 
 def test_a_killed_agents_job_runs_again_on_another_after_the_lease(jobs_server, work_dir):
