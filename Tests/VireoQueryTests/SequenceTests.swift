@@ -216,6 +216,34 @@ struct SequenceObjectTests {
         try database.close()
     }
 
+    @Test("txid_current() on four threads at once: every transaction's number is its own and each session's rise")
+    func transactionNumbersOnThreads() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (n bigint)")
+        let drawn = ProblemList(), failures = ProblemList()
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            let session = db.session()
+            var last: Int64 = 0
+            for round in 0..<40 {
+                do {
+                    // Alternately a statement of its own and a block that writes the number it draws.
+                    let inBlock = round % 2 == 1
+                    if inBlock { try session.execute("BEGIN; INSERT INTO t VALUES (txid_current())") }
+                    let number = try Int64(#require(session.execute("SELECT txid_current()").rows.first?.first?.text))!
+                    if inBlock { try session.execute("COMMIT") }
+                    if number <= last { failures.add("worker \(worker): \(number) after \(last)") }
+                    last = number
+                    drawn.add("\(number)")
+                } catch {
+                    failures.add("\(error)")
+                }
+            }
+        }
+        #expect(failures.items.isEmpty, "\(failures.items.prefix(3))")
+        #expect(drawn.items.count == 160 && Set(drawn.items).count == 160, "no number is handed to two transactions")
+        #expect(try values(db.session(), "SELECT count(DISTINCT n) FROM t") == ["80"])
+    }
+
     @Test("Vireo's own tables (vireo_…) are listed in schema vireo, not public, and are not visible on the search path")
     func internalTablesInTheirOwnSchema() throws {
         let session = try Database.inMemory().session()
