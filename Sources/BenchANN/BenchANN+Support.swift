@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import VireoStorage
 import VireoIndex
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Base and query vectors, row-major.
 struct BenchData {
@@ -105,14 +108,71 @@ enum VectorFiles {
         try write(path, rows: rows.count, dimension: d) { UInt32(bitPattern: flat[$0]) }
     }
 
+    /// Writes `rows` rows a few thousand at a time: a copy of a multi-gigabyte base never
+    /// exists in memory.
     private static func write(_ path: String, rows: Int, dimension: Int, word: (Int) -> UInt32) throws {
+        let file = try OutputFile(path: path)
+        let rowsPerChunk = max(1, (1 << 20) / (dimension + 1))
         var out = [UInt32]()
-        out.reserveCapacity(rows * (dimension + 1))
-        for r in 0..<rows {
-            out.append(UInt32(dimension).littleEndian)
-            for c in 0..<dimension { out.append(word(r * dimension + c).littleEndian) }
+        out.reserveCapacity(rowsPerChunk * (dimension + 1))
+        for first in stride(from: 0, to: rows, by: rowsPerChunk) {
+            out.removeAll(keepingCapacity: true)
+            for r in first..<min(first + rowsPerChunk, rows) {
+                out.append(UInt32(dimension).littleEndian)
+                for c in 0..<dimension { out.append(word(r * dimension + c).littleEndian) }
+            }
+            try out.withUnsafeBytes { try file.write($0) }
         }
-        try out.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
+        try file.close()
+    }
+}
+
+/// A file written through POSIX calls, for outputs too large to gather in memory first.
+final class OutputFile {
+    private var descriptor: Int32
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw ValidationError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            offset += written
+        }
+    }
+
+    func close() throws {
+        defer { descriptor = -1 }
+        guard Glibc.close(descriptor) == 0 else { throw ValidationError("cannot close \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
+}
+
+/// A file mapped read-only: a snapshot of many gigabytes is read in place, through the
+/// page cache, instead of being copied into the process first.
+enum MappedFile {
+    static func withBytes<R>(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw ValidationError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { _ = Glibc.close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw ValidationError("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        let size = Int(status.st_size)
+        guard size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+            throw ValidationError("cannot map \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { munmap(address, size) }
+        _ = madvise(address, size, MADV_SEQUENTIAL)
+        return try body(UnsafeRawBufferPointer(start: address, count: size))
     }
 }
 

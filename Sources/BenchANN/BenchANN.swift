@@ -150,8 +150,7 @@ public struct BenchANN: ParsableCommand {
         let rssBefore = ProcessMemory.currentRSSBytes()
         let start = Clock.seconds()
         if let indexCache, FileManager.default.fileExists(atPath: indexCache) {
-            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: indexCache)))
-            let loaded = try HNSWIndex(deserializing: bytes, source: indexCache)
+            let loaded = try MappedFile.withBytes(indexCache) { try HNSWIndex(deserializing: $0, source: indexCache) }
             guard loaded.dimension == data.dimension, loaded.metric == metric, loaded.quantization == index.quantization,
                   loaded.count == data.baseCount
             else { throw ValidationError("\(indexCache) holds another index; remove it") }
@@ -163,7 +162,11 @@ public struct BenchANN: ParsableCommand {
         }
         try index.insert(labels: (0..<data.baseCount).map(Int64.init), vectors: data.base, threads: threads)
         report.buildSeconds = Clock.seconds() - start
-        if let indexCache { try Data(index.serialize()).write(to: URL(fileURLWithPath: indexCache)) }
+        if let indexCache {
+            let file = try OutputFile(path: indexCache)
+            try index.serialize { try file.write($0) }
+            try file.close()
+        }
         report.indexBytes = index.memoryBytes
         report.buildRSSDeltaBytes = ProcessMemory.currentRSSBytes() - rssBefore
         report.integrityProblems = index.integrityProblems().count

@@ -1,19 +1,51 @@
+import CVireoSupport
 import VireoStorage
 
-/// Appends little-endian fixed-width values to a byte array.
+/// Writes little-endian values to `sink` in chunks of about `chunkBytes`, keeping the
+/// CRC32C of every byte written: a multi-gigabyte snapshot never exists whole in memory.
 struct ByteWriter {
-    private(set) var bytes: [UInt8] = []
+    private var buffer: [UInt8] = []
+    private let chunkBytes: Int
+    private let sink: (UnsafeRawBufferPointer) throws -> Void
+    private(set) var checksum: UInt32 = 0
+    private(set) var byteCount = 0
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    init(chunkBytes: Int, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        self.chunkBytes = chunkBytes
+        self.sink = sink
+        buffer.reserveCapacity(chunkBytes)
+    }
 
-    mutating func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    mutating func append<T: FixedWidthInteger>(_ value: T) throws {
+        try withUnsafeBytes(of: value.littleEndian) { try append($0) }
     }
 
     /// Appends raw memory as it is (the caller's values are little-endian on every
     /// platform Vireo runs on; `HNSWSnapshot` asserts that at compile time).
-    mutating func append(raw pointer: UnsafeRawPointer, byteCount: Int) {
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: byteCount))
+    mutating func append(raw pointer: UnsafeRawPointer, byteCount: Int) throws {
+        try append(UnsafeRawBufferPointer(start: pointer, count: byteCount))
+    }
+
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > chunkBytes { try flush() }
+        if bytes.count >= chunkBytes { return try emit(bytes) }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Hands every buffered byte to the sink.
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        var pending: [UInt8] = []
+        swap(&pending, &buffer)  // emit changes self: the bytes must not be borrowed from it
+        try pending.withUnsafeBytes { try emit($0) }
+        pending.removeAll(keepingCapacity: true)
+        buffer = pending
+    }
+
+    private mutating func emit(_ bytes: UnsafeRawBufferPointer) throws {
+        checksum = vireo_crc32c(checksum, bytes.baseAddress, bytes.count)
+        byteCount += bytes.count
+        try sink(bytes)
     }
 }
 

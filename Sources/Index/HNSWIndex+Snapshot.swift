@@ -54,60 +54,86 @@ enum HNSWSnapshot {
 extension HNSWIndex {
     /// A self-contained binary snapshot of the index (format above).
     public func serialize() -> [UInt8] {
-        growthLock.withWriteLock {
-            let s = state.withLock { $0 }
-            let n = s.nodeCount
-            var writer = ByteWriter(capacity: HNSWSnapshot.headerBytes + n * (graph.packedRecordBytes + 16) + 4)
-            writeHeader(&writer, s)
-            writer.append(raw: graph.labels, byteCount: n * 8)
-            writer.append(raw: graph.levels, byteCount: n * 4)
-            for id in 0..<n { writer.append(graph.tombstones[id] == NodeFlag.live ? UInt32(0) : UInt32(1)) }
-            let packed = UnsafeMutableRawPointer.allocate(byteCount: graph.packedRecordBytes, alignment: 64)
-            defer { packed.deallocate() }
-            for id in 0..<n {
-                graph.packRecord(id, into: packed)
-                writer.append(raw: packed, byteCount: graph.packedRecordBytes)
+        var bytes: [UInt8] = []
+        serialize(chunkBytes: 1 << 20) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// The same snapshot handed to `sink` in chunks of about `chunkBytes`, so that an index
+    /// of many gigabytes can be written to a file without a second copy in memory. Inserts
+    /// and searches wait until it is done, as for `serialize()`.
+    public func serialize(chunkBytes: Int = 4 << 20, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try withoutActuallyEscaping(sink) { sink in
+            try growthLock.withWriteLock {
+                var writer = ByteWriter(chunkBytes: chunkBytes, sink: sink)
+                try writeSnapshot(&writer, state.withLock { $0 })
             }
-            for id in 0..<n where graph.levels[id] > 0 {
-                writer.append(raw: graph.upperLinks[id]!, byteCount: Int(graph.levels[id]) * (1 + m) * 4)
-            }
-            if quantization == .binary {
-                writer.append(UInt32(training.withLock { $0.trained } ? 1 : 0))
-                writer.append(UInt32(graph.centres.count))
-                writer.append(raw: graph.centres.values, byteCount: graph.centres.count * dimension * 4)
-            }
-            var bytes = writer.bytes
-            let crc = bytes.withUnsafeBytes { vireo_crc32c(0, $0.baseAddress, $0.count) }
-            withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
-            return bytes
         }
     }
 
-    private func writeHeader(_ writer: inout ByteWriter, _ s: HNSWState) {
-        writer.append(raw: HNSWSnapshot.magic, byteCount: 8)
-        writer.append(HNSWSnapshot.version)
-        writer.append(metric.code)
-        writer.append(quantization.code); writer.append(UInt16(0))
-        writer.append(UInt32(dimension))
-        writer.append(UInt32(m))
-        writer.append(UInt32(efConstruction))
-        writer.append(UInt32(defaultEfSearch))
-        writer.append(seed)
-        writer.append(s.random.state)
-        writer.append(UInt64(s.nodeCount))
-        writer.append(s.entryPoint ?? HNSWSnapshot.noEntry)
-        writer.append(Int32(s.maxLevel))
+    private func writeSnapshot(_ writer: inout ByteWriter, _ s: HNSWState) throws {
+        let n = s.nodeCount
+        try writeHeader(&writer, s)
+        try writer.append(raw: graph.labels, byteCount: n * 8)
+        try writer.append(raw: graph.levels, byteCount: n * 4)
+        for id in 0..<n { try writer.append(graph.tombstones[id] == NodeFlag.live ? UInt32(0) : UInt32(1)) }
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: graph.packedRecordBytes, alignment: 64)
+        defer { packed.deallocate() }
+        for id in 0..<n {
+            graph.packRecord(id, into: packed)
+            try writer.append(raw: packed, byteCount: graph.packedRecordBytes)
+        }
+        for id in 0..<n where graph.levels[id] > 0 {
+            try writer.append(raw: graph.upperLinks[id]!, byteCount: Int(graph.levels[id]) * (1 + m) * 4)
+        }
+        if quantization == .binary {
+            try writer.append(UInt32(training.withLock { $0.trained } ? 1 : 0))
+            try writer.append(UInt32(graph.centres.count))
+            try writer.append(raw: graph.centres.values, byteCount: graph.centres.count * dimension * 4)
+        }
+        try writer.flush()
+        let crc = writer.checksum
+        try writer.append(crc)
+        try writer.flush()
+    }
+
+    private func writeHeader(_ writer: inout ByteWriter, _ s: HNSWState) throws {
+        try writer.append(raw: HNSWSnapshot.magic, byteCount: 8)
+        try writer.append(HNSWSnapshot.version)
+        try writer.append(metric.code)
+        try writer.append(quantization.code); try writer.append(UInt16(0))
+        try writer.append(UInt32(dimension))
+        try writer.append(UInt32(m))
+        try writer.append(UInt32(efConstruction))
+        try writer.append(UInt32(defaultEfSearch))
+        try writer.append(seed)
+        try writer.append(s.random.state)
+        try writer.append(UInt64(s.nodeCount))
+        try writer.append(s.entryPoint ?? HNSWSnapshot.noEntry)
+        try writer.append(Int32(s.maxLevel))
     }
 
     /// Reads a snapshot made by `serialize()`. Throws `corruption` (naming `source`) for
     /// bad magic, version, checksum or any out-of-range field.
     public convenience init(deserializing bytes: [UInt8], source: String = "HNSW snapshot") throws {
-        let (header, loaded, trained) = try bytes.withUnsafeBytes { raw -> (SnapshotHeader, HNSWGraph, Bool) in
-            var reader = try Self.checkedReader(raw, source: source)
-            let header = try SnapshotHeader(&reader)
-            let (graph, trained) = try Self.readGraph(&reader, header)
-            return (header, graph, trained)
-        }
+        try self.init(decoded: bytes.withUnsafeBytes { try Self.decode($0, source: source) }, source: source)
+    }
+
+    /// The same from memory the caller owns, such as a mapped snapshot file: nothing is
+    /// copied but the index itself.
+    public convenience init(deserializing raw: UnsafeRawBufferPointer, source: String = "HNSW snapshot") throws {
+        try self.init(decoded: Self.decode(raw, source: source), source: source)
+    }
+
+    private static func decode(_ raw: UnsafeRawBufferPointer, source: String) throws -> (SnapshotHeader, HNSWGraph, Bool) {
+        var reader = try checkedReader(raw, source: source)
+        let header = try SnapshotHeader(&reader)
+        let (graph, trained) = try readGraph(&reader, header)
+        return (header, graph, trained)
+    }
+
+    private convenience init(decoded: (SnapshotHeader, HNSWGraph, Bool), source: String) throws {
+        let (header, loaded, trained) = decoded
         do {
             try self.init(dimension: header.dimension, metric: header.metric, m: header.m,
                           efConstruction: header.efConstruction, seed: header.seed,

@@ -142,6 +142,13 @@ struct HNSWTests {
         copy.vectorSource = index.vectorSource
         #expect(copy.count == index.count, "expected \(index.count) rows, got \(copy.count)")
         #expect(copy.serialize() == bytes, "re-serialized snapshot differs")
+        var chunked: [UInt8] = [], chunks = 0
+        index.serialize(chunkBytes: 1000) { chunk in
+            chunked.append(contentsOf: chunk)
+            chunks += 1
+        }
+        #expect(chunked == bytes, "the snapshot streamed in 1000-byte chunks differs from the whole one")
+        #expect(chunks > bytes.count / 12_000, "\(chunks) chunks for \(bytes.count) bytes")
         for q in 0..<20 {
             let query = TestData.row(data, q * 31, Self.dimension)
             let a = try index.search(query, k: 10).map(\.label), b = try copy.search(query, k: 10).map(\.label)
