@@ -110,7 +110,10 @@ struct CompactRecordTests {
                                .numeric(Numeric(negative: false, coefficient: Magnitude(littleEndianBytes: [9, 8, 7][...]), scale: 4))]
         for round in 0..<500 {
             var row = generator.row(columnCount: Int.random(in: 0...RecordCodec.compactColumnCountMax, using: &generator.random))
-            row = row.map { if case .vector = $0 { .null } else { $0 } }
+            row = row.map { value -> Value in
+                if case .vector = value { return .null }
+                return value
+            }
             if round % 7 == 0, !row.isEmpty { row[Int.random(in: row.indices, using: &generator.random)] = longer[round / 7 % longer.count] }
             let rowIDColumn = row.isEmpty || round % 3 == 0 ? nil : Int.random(in: row.indices, using: &generator.random)
             let held: [UInt8] = Array(repeating: 0xAB, count: round % 5)
