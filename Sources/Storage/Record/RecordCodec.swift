@@ -184,11 +184,12 @@ public enum RecordCodec {
     static func encodeCompact(_ row: [Value], into bytes: inout [UInt8], rowIDColumn: Int? = nil) {
         assert(fitsCompactLayout(row), "compact layout for a row it cannot hold")
         var payloadBytes = 0
-        var headerBytes = Varint.size(of: UInt64(row.count)) + 1
+        // The count, the flags, and a header byte per column (the row id's tag alone for its column).
+        var headerBytes = Varint.size(of: UInt64(row.count)) + 1 + row.count
         for (column, value) in row.enumerated() where column != rowIDColumn {
             let length = compactPayloadSizeBytes(value)
             payloadBytes += length
-            headerBytes += length < compactLengthEscape ? 1 : 1 + Varint.size(of: UInt64(length))
+            if length >= compactLengthEscape { headerBytes += Varint.size(of: UInt64(length)) }
         }
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: headerBytes + payloadBytes))
