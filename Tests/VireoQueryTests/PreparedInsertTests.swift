@@ -180,4 +180,33 @@ struct PreparedInsertTests {
             [.int(4), .null, .null, .null, .null, .null],
         ], "got \(stored)")
     }
+
+    @Test("a VALUES row of parameters only, in another order than the columns, takes each value as sent or through its column's cast, in order")
+    func rowOfParametersOnly() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id bigint PRIMARY KEY, n int, f double precision, s text)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t (s, id, f, n) VALUES ($2, $1, $3, $4)")
+        try session.execute(statement, [.int(1), .text("one"), .double(1.5), .int(1)], planCache: cache)
+        try session.execute(statement, [.text("2"), .int(22), .int(3), .text("2")], planCache: cache)
+        // A double for the bigint and int columns rounds half to even: 3.5 is stored as 4.
+        try session.execute(statement, [.double(3.5), .null, .null, .double(3.5)], planCache: cache)
+        for (parameters, sqlState) in [([Value.int(5), .text("big"), .null, .int(3_000_000_000)], "22003"),
+                                       ([.int(5), .text("x"), .text("nope"), .int(5)], "22P02"),
+                                       ([.int(1), .text("again"), .null, .null], "23505")] {
+            do {
+                try session.execute(statement, parameters, planCache: cache)
+                Issue.record("expected \(sqlState) for \(parameters)")
+            } catch let error as VireoError {
+                #expect(error.sqlState == sqlState, "for \(parameters): got \(error)")
+            }
+        }
+        #expect(throws: VireoError.self) { try session.execute(statement, [.int(6), .text("short"), .null], planCache: cache) }
+        let stored = try db.execute("SELECT id, n, f, s FROM t ORDER BY id").rows
+        #expect(stored == [
+            [.int(1), .int(1), .double(1.5), .text("one")],
+            [.int(2), .int(2), .double(3), .text("22")],
+            [.int(4), .int(4), .null, .null],
+        ], "got \(stored)")
+    }
 }

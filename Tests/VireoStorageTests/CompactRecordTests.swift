@@ -66,6 +66,64 @@ struct CompactRecordTests {
         #expect(try Self.decode(compact) == row && Self.decode(table) == row, "both layouts decode to the row")
     }
 
+    /// The compact layout written the plain way, byte by byte: what `encodeCompact`, which
+    /// writes in place, must give.
+    static func referenceCompact(_ row: [Value], rowIDColumn: Int?) -> [UInt8] {
+        var bytes: [UInt8] = []
+        Varint.append(UInt64(row.count), to: &bytes)
+        bytes.append(RecordCodec.compactFlags)
+        var payload: [UInt8] = []
+        for (column, value) in row.enumerated() {
+            if column == rowIDColumn {
+                bytes.append(RecordCodec.Tag.rowID.rawValue)
+                continue
+            }
+            var valueBytes: [UInt8] = []
+            if case .double(let number) = value {
+                let pattern = number.bitPattern
+                valueBytes = (0..<8).map { UInt8(truncatingIfNeeded: pattern >> (8 * UInt64($0))) }
+                while valueBytes.first == 0 { valueBytes.removeFirst() }
+            } else {
+                RecordCodec.appendPayload(value, to: &valueBytes, recordStart: 0)
+            }
+            let nibble = min(valueBytes.count, RecordCodec.compactLengthEscape)
+            bytes.append(RecordCodec.tag(of: value).rawValue | UInt8(nibble) << 4)
+            if nibble == RecordCodec.compactLengthEscape { Varint.append(UInt64(valueBytes.count), to: &bytes) }
+            payload += valueBytes
+        }
+        return bytes + payload
+    }
+
+    @Test("compact records are written in place with the bytes the layout gives byte by byte, after what the buffer held")
+    func inPlaceWritingMatchesTheLayout() throws {
+        let benchmarkRow: [Value] = [.int(100_000), .int(42), .text("item-000100000"), .double(12_345.75)]
+        // Four columns, flags; headers: the row id's tag, an int of 1 byte, a text of 14, a
+        // double of 4; then 42 zig-zagged, the text, and 12,345.75's four high bytes.
+        let handMade: [UInt8] = [4, 0x04, 0x0D, 0x13, 0xE5, 0x44, 0x54] + Array("item-000100000".utf8) + [0xE0, 0x1C, 0xC8, 0x40]
+        var written: [UInt8] = []
+        RecordCodec.encodeCompact(benchmarkRow, into: &written, rowIDColumn: 0)
+        #expect(written == handMade, "expected \(handMade), got \(written)")
+        var generator = CodecValueGenerator(random: CodecTestRandom(seed: 0xC0DE))
+        // Lengths past the header nibble's escape, and the kinds written through `appendPayload`.
+        let longer: [Value] = [.text(String(repeating: "é", count: 40_000)), .bytes(Array(repeating: 7, count: 300)),
+                               .interval(Interval(months: 1, days: -2, micros: 3)), .numeric(.nan),
+                               .numeric(Numeric(negative: false, coefficient: Magnitude(littleEndianBytes: [9, 8, 7][...]), scale: 4))]
+        for round in 0..<500 {
+            var row = generator.row(columnCount: Int.random(in: 0...RecordCodec.compactColumnCountMax, using: &generator.random))
+            row = row.map { value -> Value in
+                if case .vector = value { return .null }
+                return value
+            }
+            if round % 7 == 0, !row.isEmpty { row[Int.random(in: row.indices, using: &generator.random)] = longer[round / 7 % longer.count] }
+            let rowIDColumn = row.isEmpty || round % 3 == 0 ? nil : Int.random(in: row.indices, using: &generator.random)
+            let held: [UInt8] = Array(repeating: 0xAB, count: round % 5)
+            var bytes = held
+            RecordCodec.encodeCompact(row, into: &bytes, rowIDColumn: rowIDColumn)
+            let expected = held + Self.referenceCompact(row, rowIDColumn: rowIDColumn)
+            #expect(bytes == expected, "\(describe(row)), row id column \(String(describing: rowIDColumn)): expected \(expected), got \(bytes)")
+        }
+    }
+
     @Test("records in the offset-table layout, as older databases hold them, still decode")
     func offsetTableRecordsStillRead() throws {
         // [.int(1), .text("ab"), .double(1.5)] as written before the compact layout existed.

@@ -195,6 +195,81 @@ struct BufferPoolTests {
 
 @Suite("Row ids")
 struct RowIDTests {
+    private static func idTable(_ name: String) -> TableDefinition {
+        TableDefinition(name: name, columns: [ColumnDefinition(name: "id", type: .int)], rowIDColumn: 0)
+    }
+
+    @Test("a concurrent transaction's new row ids pass the ids an open one inserted, table after table and across a schema change")
+    func concurrentTransactionsPassInsertedIDs() throws {
+        try withBackend(.simulated) { backend, directory in
+            let store = try Store.open(path: directory + "/ids.vireo", options: testOptions(backend))
+            try store.write { transaction in
+                for name in ["a", "b"] { try transaction.createTable(Self.idTable(name)) }
+            }
+            let first = try store.beginTransaction()
+            let second = try store.beginTransaction()
+            for id: Int64 in [3, 7, 5] { try first.insert(into: "a", row: [.int(id)]) }
+            try first.insert(into: "b", row: [.int(20)])
+            try first.insert(into: "a", row: [.int(9)])
+            // The second sees none of the first's rows; its new ids pass them all the same.
+            #expect(try second.insert(into: "a", row: [.null]) == 10)
+            #expect(try second.insert(into: "b", row: [.null]) == 21)
+            // The first's new ids follow its own rows and the second's ids.
+            #expect(try first.insert(into: "a", row: [.null]) == 11)
+            #expect(try first.insert(into: "b", row: [.null]) == 22)
+            // A schema change of a retires a's floor; an id the first inserts afterwards
+            // raises the new floor, and the second's next id passes it.
+            try store.write { try $0.addColumn(ColumnDefinition(name: "x", type: .int), to: "a") }
+            try first.insert(into: "a", row: [.int(50)])
+            #expect(try second.insert(into: "a", row: [.null]) == 51)
+            #expect(try second.insert(into: "b", row: [.null]) == 23)
+            first.rollback()
+            second.rollback()
+            try store.close()
+        }
+    }
+
+    @Test("a table dropped and created again under its name numbers its rows from 1, whatever an open transaction inserted into the old one")
+    func recreatedTableStartsAfresh() throws {
+        try withBackend(.simulated) { backend, directory in
+            let store = try Store.open(path: directory + "/ids.vireo", options: testOptions(backend))
+            try store.write { try $0.createTable(Self.idTable("t")) }
+            let open = try store.beginTransaction()
+            try open.insert(into: "t", row: [.int(100)])
+            try store.write { transaction in
+                try transaction.dropTable("t")
+                try transaction.createTable(Self.idTable("t"))
+            }
+            let fresh = try store.beginTransaction()
+            #expect(try fresh.insert(into: "t", row: [.null]) == 1)
+            #expect(try fresh.insert(into: "t", row: [.null]) == 2)
+            fresh.rollback()
+            open.rollback()
+            try store.close()
+        }
+    }
+
+    @Test("a row id inserted into a gap below the last row does not make the next new id fall into the rows above it")
+    func insertedIDBelowLastRow() throws {
+        try withBackend(.simulated) { backend, directory in
+            let path = directory + "/ids.vireo"
+            var store = try Store.open(path: path, options: testOptions(backend))
+            try store.write { transaction in
+                try transaction.createTable(Self.idTable("t"))
+                for id: Int64 in [1, 2, 10] { try transaction.insert(into: "t", row: [.int(id)]) }
+            }
+            try store.close()
+            // Reopened: the store remembers no row id of t, only its tree knows them.
+            store = try Store.open(path: path, options: testOptions(backend))
+            try store.write { transaction in
+                try transaction.insert(into: "t", row: [.int(5)])
+                #expect(try transaction.insert(into: "t", row: [.null]) == 11)
+                #expect(try transaction.insert(into: "t", row: [.null]) == 12)
+            }
+            try store.close()
+        }
+    }
+
     @Test("after the largest row id is used, a new row gets limit_exceeded, not a duplicate key")
     func lastRowID() throws {
         try withBackend(.simulated) { backend, directory in

@@ -36,6 +36,10 @@ final class InsertPlan {
     private let columnTypes: [ColumnType]
     /// Per table column, the value kind its assignment cast hands back unchanged (nil: none).
     private let plainAssignments: [PlainAssignment?]
+    /// A one-row VALUES list of parameters only, each bound to its column's own type (a
+    /// prepared INSERT's, most times): where each parameter goes, found once. Its row is then
+    /// made without copying each bound item and comparing its type at every execution.
+    private let parameterSlots: [ParameterSlot]?
     /// Whether later executions may reuse the plan: nothing in it was bound against data
     /// that can change without a schema change (a WITH entry's rows, another table read by
     /// a subquery, whose vector index may be stale in this session).
@@ -51,7 +55,8 @@ final class InsertPlan {
             ?? Self.targetColumns(statement.columns, table)
         self.targets = targets
         columnTypes = table.columns.map(\.type)
-        plainAssignments = table.columns.map { PlainAssignment($0.type) }
+        let plainAssignments = table.columns.map { PlainAssignment($0.type) }
+        self.plainAssignments = plainAssignments
         // A VALUES list of literals is made straight into its rows; anything else (or any
         // error) takes the general path, which reports errors in their usual order.
         let direct = Self.directLiteralRows(statement.source, targets: targets, table: table, overriding: statement.overriding)
@@ -59,6 +64,7 @@ final class InsertPlan {
             ?? Self.bindSource(statement.source, targets: targets, table: table, overriding: statement.overriding, binder: binder)
         self.source = source
         absentPositions = direct?.absent ?? Self.absentPositions(source, targets: targets, width: table.columns.count)
+        parameterSlots = Self.parameterSlots(source, plainAssignments)
         conflict = try statement.onConflict.map {
             try ConflictHandler(onConflict: $0, table: table, through: through, alias: statement.alias, binder: binder)
         }
@@ -166,6 +172,7 @@ final class InsertPlan {
             }
             // One row (a prepared INSERT's): an array of one, without `map`'s reserved
             // buffer grown and copied.
+            if let parameterSlots { return [try parameterRow(parameterSlots, rows[0], width: width, context)] }
             if rows.count == 1 { return [try assignedRow(rows[0])] }
             return try rows.map(assignedRow)
         case .query(let plan, _):
@@ -181,6 +188,38 @@ final class InsertPlan {
             }
             return rows
         }
+    }
+
+    /// Where each parameter of a one-row VALUES list of parameters goes, when each is bound
+    /// to its column's own type (nil otherwise).
+    private static func parameterSlots(_ source: Source, _ plain: [PlainAssignment?]) -> [ParameterSlot]? {
+        guard case .values(let rows) = source, rows.count == 1 else { return nil }
+        var slots: [ParameterSlot] = []
+        for (item, (position, value)) in rows[0].enumerated() {
+            guard case .expression(.parameter(let parameter, let bound)) = value, let kind = plain[position], bound == kind.type else {
+                return nil
+            }
+            slots.append(ParameterSlot(item: item, position: position, parameter: parameter, plain: kind))
+        }
+        return slots
+    }
+
+    /// The row of a one-row VALUES list of parameters (`parameterSlots`): what
+    /// `assignedRow` makes of it, each value sent as a value of its column's kind taken as it
+    /// is, any other through `assigned`, in the same order with the same errors.
+    private func parameterRow(_ slots: [ParameterSlot], _ items: [(position: Int, item: ValuesItem)], width: Int,
+                              _ context: ExecutionContext) throws -> [Value] {
+        try context.checkCancel()
+        let parameters = context.parameters
+        var row = PlanExecutor.nullRow(width)
+        for slot in slots {
+            if slot.parameter < parameters.count, slot.plain.passes(parameters[slot.parameter]) {
+                row[slot.position] = parameters[slot.parameter]
+            } else {
+                row[slot.position] = try Self.assigned(items[slot.item].item, slot.plain, columnTypes[slot.position], context)
+            }
+        }
+        return row
     }
 
     /// A VALUES item's value through its column's assignment cast. A parameter bound to the
@@ -393,6 +432,16 @@ enum PlainAssignment {
 /// A VALUES item once bound: a literal's value, or an expression. A literal is not boxed
 /// as a `.constant` expression (a bulk INSERT's VALUES list has thousands: an allocation
 /// each to make, and one to free).
+/// A parameter of a one-row VALUES list (`InsertPlan.parameterSlots`): the item's index in
+/// the row, the table column it fills, the parameter's index, and the column's plain kind
+/// (the parameter is bound to its type).
+struct ParameterSlot {
+    let item: Int
+    let position: Int
+    let parameter: Int
+    let plain: PlainAssignment
+}
+
 enum ValuesItem {
     case value(Value)
     case expression(BoundExpression)

@@ -31,8 +31,9 @@ extension Session {
     /// reports a transaction block the timer ended, and arms the timer again if the
     /// request leaves a block open. With `timingOneStatement` the request is one statement
     /// (a prepared one), whose statement_timeout starts with the request: the cancel flag
-    /// then takes its lock once at the start and once at the end, not twice each (the
-    /// statement then runs `withStatementTimer(startedWithRequest: true)`).
+    /// then takes its lock once at the start and once at the end, not twice each, and none
+    /// at all when statement_timeout is 0 (the statement then runs
+    /// `withStatementTimer(startedWithRequest: true)`).
     ///
     /// Inlined, with its callers' closures: a call of its own built and retained a context
     /// for what each closure captured, at every execution of a prepared statement.

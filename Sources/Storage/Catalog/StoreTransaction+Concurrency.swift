@@ -150,7 +150,7 @@ extension StoreTransaction {
         catalog.sequences.merge(changedSequences.compactMap { name in store.sequenceState(name).map { (name, $0) } }) { $1 }
         baseCatalog = fresh.baseCatalog
         if !movedPages {
-            nextRowIDs = fresh.nextRowIDs
+            rowIDs = fresh.rowIDs
             operations = fresh.operations
             savepoints = fresh.savepoints
         }

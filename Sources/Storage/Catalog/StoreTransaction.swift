@@ -14,7 +14,12 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     var changedTables: Set<String> = []
     var droppedTables: Set<String> = []
     var changedSequences: Set<String> = []
-    var nextRowIDs: [String: Int64] = [:]
+    /// Row-id bookkeeping per table it inserted into (StoreTransaction.swift, `noteRowID`).
+    var rowIDs: [String: TableRowIDs] = [:] {
+        didSet { lastRowIDs = nil }
+    }
+    /// The entry of `rowIDs` used last, found by comparing the table's name, not hashing it.
+    private var lastRowIDs: TableRowIDs?
     var abortCause: VireoError?
     /// Row changes in order, replayed when the transaction moves to a newer snapshot.
     var operations: [LoggedOperation] = []
@@ -135,7 +140,7 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
             catalog.tables[previousName] = nil
             droppedTables.insert(previousName)
             changedTables.remove(previousName)
-            nextRowIDs[previousName] = nil
+            rowIDs[previousName] = nil
         }
         catalog.tables[table.name] = table
         catalog.noteSchemaChange()
@@ -150,14 +155,15 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         catalog.noteSchemaChange()
         changedTables.remove(name)
         droppedTables.insert(name)
-        nextRowIDs[name] = nil
+        rowIDs[name] = nil
     }
 
     /// A fresh row id for `table`: one past the largest this transaction sees, and past
     /// every id the store handed out (so concurrent transactions never pick the same one).
     func allocateRowID(_ table: TableDefinition) throws -> Int64 {
+        let ids = rowIDs(of: table.name)
         let local: Int64
-        if let next = nextRowIDs[table.name] {
+        if let next = ids.next {
             local = next
         } else {
             let last = try table.tree.lastKey(in: pages).map { try KeyCodec.decodeRowID($0, form: table.rowKeyForm) } ?? 0
@@ -166,19 +172,40 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         }
         let rowID = store.allocateRowID(table.name, atLeast: local)
         guard rowID < Int64.max else { throw VireoError(.limitExceeded, "table \"\(table.name)\" has used every row id") }
-        nextRowIDs[table.name] = rowID + 1
+        ids.next = rowID + 1
         return rowID
     }
 
-    /// Records that `rowID` is in use, after inserting it: later ids go past it.
+    /// Records that `rowID` is in use, after inserting it: later ids go past it. Until an
+    /// allocation has looked at the table's last key, this transaction's own next id stays
+    /// unknown (its inserted rows are in the tree that allocation reads); the store's floor
+    /// is raised either way, for concurrent transactions, which do not see them.
     func noteRowID(_ rowID: Int64, in table: TableDefinition) {
-        // At the last row id the cache is dropped: the next call finds every id used.
+        let ids = rowIDs(of: table.name)
+        // At the last row id the cache is dropped: the next allocation finds every id used.
         if rowID == Int64.max {
-            nextRowIDs[table.name] = nil
-        } else {
-            raise(&nextRowIDs[table.name, default: 0], to: rowID + 1)  // one hash look-up a row, not two
+            ids.next = nil
+        } else if let next = ids.next, next <= rowID {
+            ids.next = rowID + 1
         }
-        store.noteRowIDUsed(table.name, rowID)
+        if !ids.floor.raise(past: rowID) {
+            ids.floor = store.rowIDFloor(table.name)
+            _ = ids.floor.raise(past: rowID)
+        }
+    }
+
+    /// The entry of `rowIDs` for `table`, made on its first use.
+    private func rowIDs(of table: String) -> TableRowIDs {
+        if let last = lastRowIDs, last.table == table { return last }
+        let ids: TableRowIDs
+        if let known = rowIDs[table] {
+            ids = known
+        } else {
+            ids = TableRowIDs(table: table, floor: store.rowIDFloor(table))
+            rowIDs[table] = ids
+        }
+        lastRowIDs = ids
+        return ids
     }
 
     /// Advances sequence `definition` and returns its new value (nextval).
@@ -233,9 +260,18 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
     }
 }
 
-/// Raises `value` to `floor` if it is below; `raise(&dictionary[key, default: 0], to: n)`
-/// reads and writes the entry with one hash look-up.
-@inline(__always)
-func raise(_ value: inout Int64, to floor: Int64) {
-    if value < floor { value = floor }
+/// One table's row ids in one transaction: inserts one after another into a table find it
+/// by comparing the table's name with the last one's (`StoreTransaction.rowIDs(of:)`).
+final class TableRowIDs {
+    let table: String
+    /// One past the largest row id this transaction allocated or inserted, from the table's
+    /// last key on: nil until an allocation reads that key.
+    var next: Int64?
+    /// The table's floor in the store (`Store.rowIDFloor`), taken again once a schema change retires it.
+    var floor: RowIDFloor
+
+    init(table: String, floor: RowIDFloor) {
+        self.table = table
+        self.floor = floor
+    }
 }
