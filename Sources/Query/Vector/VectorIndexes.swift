@@ -173,7 +173,7 @@ final class VectorIndexes: @unchecked Sendable {
     }
 
     private func writeSnapshot(_ index: HNSWIndex, in transaction: StoreTransaction) throws -> PageNumber {
-        try index.serialize().withUnsafeBytes { try Blob.write($0, in: transaction.pages) }
+        try Blob.write(in: transaction.pages) { append in try index.serialize(to: append) }
     }
 
     /// After a commit published as `version`, under the writer gate (between the commit's

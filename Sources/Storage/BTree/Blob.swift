@@ -8,17 +8,32 @@ public enum Blob {
 
     /// Writes `bytes` as a new blob and returns its first page.
     public static func write(_ bytes: UnsafeRawBufferPointer, in sink: some PageSink) throws -> PageNumber {
-        var framed = [UInt8]()
-        framed.reserveCapacity(lengthBytes + bytes.count)
-        appendLE(UInt64(bytes.count), to: &framed)
-        framed.append(contentsOf: bytes)
-        return try framed.withUnsafeBytes { try Overflow.write($0, in: sink) }
+        try write(in: sink) { append in try append(bytes) }
+    }
+
+    /// Writes a new blob from the pieces `produce` hands to `append`, page by page, and
+    /// returns its first page: a blob of gigabytes (an index snapshot) is never copied whole.
+    public static func write(in sink: some PageSink,
+                             _ produce: (_ append: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> PageNumber {
+        var chain = try Overflow.ChainWriter(sink)
+        try withUnsafeBytes(of: UInt64(0)) { try chain.append($0) }  // the length, known at the end
+        try produce { try chain.append($0) }
+        try withUnsafeBytes(of: UInt64(chain.byteCount - lengthBytes).littleEndian) { try chain.patchFirstPage($0, at: 0) }
+        return chain.first
     }
 
     /// Reads the blob that starts at `first`.
     public static func read(first: PageNumber, in source: some PageSource) throws -> [UInt8] {
         let length = try totalLength(first: first, in: source)
-        return Array(try Overflow.read(first: first, lengthBytes: length, in: source).dropFirst(lengthBytes))
+        var result = [UInt8]()
+        result.reserveCapacity(length - lengthBytes)
+        var prefixLeft = lengthBytes
+        try Overflow.walk(first: first, lengthBytes: length, in: source) { _, data in
+            let skipped = min(prefixLeft, data.count)
+            prefixLeft -= skipped
+            result.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[skipped...]))
+        }
+        return result
     }
 
     /// Frees every page of the blob that starts at `first`.

@@ -19,19 +19,62 @@ enum Overflow {
 
     /// Writes `value` to a new chain; returns its first page.
     static func write(_ value: UnsafeRawBufferPointer, in sink: some PageSink) throws -> PageNumber {
-        let pageCount = (value.count + capacityBytes - 1) / capacityBytes
-        var pages: [PageNumber] = []
-        for _ in 0..<pageCount { pages.append(try sink.allocatePage(type: .overflow)) }
-        for (index, pageNumber) in pages.enumerated() {
-            let start = index * capacityBytes
-            let chunk = UnsafeRawBufferPointer(rebasing: value[start..<min(value.count, start + capacityBytes)])
+        var chain = try ChainWriter(sink)
+        try chain.append(value)
+        return chain.first
+    }
+
+    /// Writes a chain from bytes that arrive in pieces, page by page, each page but the last
+    /// full (invariant O2): a value is never gathered into one buffer first. `first` is the
+    /// chain's first page from the start.
+    struct ChainWriter<Sink: PageSink> {
+        let sink: Sink
+        let first: PageNumber
+        private var current: PageNumber
+        private var filled = 0
+        private(set) var byteCount = 0
+
+        init(_ sink: Sink) throws {
+            self.sink = sink
+            first = try sink.allocatePage(type: .overflow)
+            current = first
+            try Self.startPage(first, in: sink)
+        }
+
+        private static func startPage(_ pageNumber: PageNumber, in sink: Sink) throws {
             try sink.withMutablePage(pageNumber) { page in
-                page.storeLE(index + 1 < pages.count ? pages[index + 1] : 0, at: nextOffset)
-                page.storeLE(UInt32(chunk.count), at: lengthOffset)
-                (page.baseAddress! + dataOffset).copyMemory(from: chunk.baseAddress!, byteCount: chunk.count)
+                page.storeLE(PageNumber(0), at: nextOffset)
+                page.storeLE(UInt32(0), at: lengthOffset)
             }
         }
-        return pages[0]
+
+        mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                if filled == capacityBytes { try startNextPage() }
+                let count = min(bytes.count - offset, capacityBytes - filled)
+                try sink.withMutablePage(current) { [filled] page in
+                    (page.baseAddress! + dataOffset + filled).copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
+                    page.storeLE(UInt32(filled + count), at: lengthOffset)
+                }
+                (filled, offset, byteCount) = (filled + count, offset + count, byteCount + count)
+            }
+        }
+
+        private mutating func startNextPage() throws {
+            let next = try sink.allocatePage(type: .overflow)
+            try Self.startPage(next, in: sink)
+            try sink.withMutablePage(current) { $0.storeLE(next, at: nextOffset) }
+            (current, filled) = (next, 0)
+        }
+
+        /// Overwrites bytes already appended at `offset` of the first page's data.
+        func patchFirstPage(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+            precondition(offset + bytes.count <= min(byteCount, capacityBytes), "patch past the first page's data")
+            try sink.withMutablePage(first) { page in
+                (page.baseAddress! + dataOffset + offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            }
+        }
     }
 
     /// Reads a chain of `lengthBytes` bytes starting at `first` (invariants O1, O2).
