@@ -200,7 +200,7 @@ enum ProcessMemory {
     private static func statusField(_ name: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
-              let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+              let kib = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")  // "VmHWM:\t16156752 kB"
         else { return 0 }
         return kib * 1024
     }
