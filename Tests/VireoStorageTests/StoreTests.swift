@@ -191,6 +191,27 @@ struct BufferPoolTests {
             try store.close()
         }
     }
+
+    @Test("a commit of far more pages than the pool holds sweeps the clock a bounded number of times, not once per new page")
+    func largeCommitSweepsLinearly() throws {
+        try withBackend(.posix) { backend, directory in
+            let store = try Store.open(path: directory + "/large-commit.vireo", options: testOptions(backend, poolPages: 16))
+            defer { try? store.close() }
+            let text = String(repeating: "q", count: 3_000)
+            try store.write { transaction in
+                try transaction.createTable(TableDefinition(name: "t", columns: [ColumnDefinition(name: "v", type: .text)]))
+                for number in 0..<2_000 { try transaction.insert(into: "t", row: [.text(text + "\(number)")]) }
+            }
+            // Before: every new page of the commit swept up to twice the pool's slots, all
+            // dirty by then, about four million slots for this commit.
+            let swept = store.pager.pool.sweptSlotCount  // before the walk below reads pages
+            let pages = try store.relationSizes(store.catalog.table("t")).table / StorageFormat.pageSizeBytes
+            #expect(pages > 500, "the commit should have written hundreds of pages, found \(pages)")
+            #expect(swept <= 20 * pages, "the clock examined \(swept) slots for a commit of about \(pages) pages")
+            let report = try store.checkIntegrity()
+            #expect(report.isSound, "\(report.problems)")
+        }
+    }
 }
 
 @Suite("Row ids")
