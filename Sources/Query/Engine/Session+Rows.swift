@@ -143,8 +143,8 @@ extension Session {
 
     func update(_ statement: Update, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
         let binder = makeBinder(transaction.catalog, parameters: parameters)
-        let through = try UpdatableView.resolve(statement.table.name, .update, catalog: transaction.catalog, binder: binder)
-        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "update")
+        let through = try UpdatableView.resolve(statement.table, .update, catalog: transaction.catalog, binder: binder)
+        let table = try through?.table ?? transaction.catalog.changedTable(statement.table, verb: "update")
         try bindWith(statement.with, binder, transaction, parameters)
         let source = try changeSource(table, alias: statement.alias, joining: statement.from, binder, through: through)
         let scope = source.names
@@ -195,8 +195,8 @@ extension Session {
     /// references the ones it empties.
     func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value], enforcingKeys: Bool = true) throws -> QueryResult {
         let binder = makeBinder(transaction.catalog, parameters: parameters)
-        let through = try UpdatableView.resolve(statement.table.name, .delete, catalog: transaction.catalog, binder: binder)
-        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "delete from")
+        let through = try UpdatableView.resolve(statement.table, .delete, catalog: transaction.catalog, binder: binder)
+        let table = try through?.table ?? transaction.catalog.changedTable(statement.table, verb: "delete from")
         try bindWith(statement.with, binder, transaction, parameters)
         let source = try changeSource(table, alias: statement.alias, joining: statement.using, binder, through: through)
         let context = self.context(.transaction(transaction), parameters)
