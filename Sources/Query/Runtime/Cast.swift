@@ -66,6 +66,25 @@ public enum Cast {
         }
     }
 
+    /// A parameter's value as the type the statement bound it to. A float sent where an
+    /// integer is compared rounds half away from zero (`id BETWEEN $1 AND 5` with 2.5 starts
+    /// at 3); a float assigned to an integer column is not converted here but by
+    /// `assign` (half to even, `assignedParameter`), as PostgreSQL's rint stores it.
+    static func parameter(_ value: Value, to type: SQLType) throws -> Value {
+        if case .double(let number) = value, type.isInteger {
+            return try convert(.double(number.rounded(.toNearestOrAwayFromZero)), to: type)
+        }
+        return try convert(value, to: type)
+    }
+
+    /// What an UPDATE or ON CONFLICT DO UPDATE assigns `bound` (bound and coerced to its
+    /// column's type): a parameter bound to an integer type as the value sent, so that
+    /// `assign` rounds a float half to even, as the prepared INSERT does.
+    static func assignedParameter(_ bound: BoundExpression) -> BoundExpression {
+        guard case .parameter(let index, let type) = bound, type.isInteger else { return bound }
+        return .parameter(index, .unknown)
+    }
+
     /// Converts `value` for storing in a column of `type`, as an INSERT or UPDATE assigns it:
     /// the cast to the column's type, then varchar(n)/char(n)'s length rule (22001 unless the
     /// excess is only spaces; char pads with blanks).
@@ -304,9 +323,9 @@ public enum Cast {
     }
 
     /// A float (float4 or float8) as an integer, the one rounding of every float-to-integer
-    /// conversion: an explicit cast, an assignment to a smallint/integer/bigint column (UPDATE
-    /// SET, INSERT … SELECT, ON CONFLICT DO UPDATE, a default), a double parameter bound where
-    /// an integer goes. PostgreSQL's int2/int4/int8(float8) round half to even (rint: 2.5 → 2,
+    /// conversion but a parameter's compared with an integer (`parameter(_:to:)`): an explicit
+    /// cast, an assignment to a smallint/integer/bigint column (INSERT, UPDATE SET, INSERT …
+    /// SELECT, ON CONFLICT DO UPDATE, a default). PostgreSQL's int2/int4/int8(float8) round half to even (rint: 2.5 → 2,
     /// -2.5 → -2); numeric's casts round half away from zero (`Numeric.roundedInt64`).
     /// NaN, infinities and what bigint cannot hold are 22003 named after `type`, the integer
     /// type asked for (`integer out of range` for `'NaN'::float8::int`, as PostgreSQL says).
