@@ -64,6 +64,17 @@ struct TemporaryTableTests {
         }
     }
 
+    @Test("a statement naming a temporary table is described as it would run (pgwire's Describe, COPY's columns)")
+    func describesTemporaryTables() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (a int)")
+        let session = db.session()
+        try session.execute("CREATE TEMP TABLE t (b text, c int)")
+        #expect(try session.describe(Parser.parseStatement("SELECT * FROM t")).columns.map(\.name) == ["b", "c"])
+        #expect(try session.describe(Parser.parseStatement("SELECT * FROM pg_temp.t")).columns.map(\.name) == ["b", "c"])
+        #expect(try session.describe(Parser.parseStatement("SELECT * FROM public.t")).columns.map(\.name) == ["a"])
+    }
+
     @Test("pg_temp.t without a temporary t names nothing (42P01, or skipped with IF EXISTS), even where a permanent t exists")
     func missingTemporaryTargets() throws {
         let db = try Database.inMemory()

@@ -36,13 +36,15 @@ extension Session {
     /// this session's uncommitted DDL), without running it.
     /// Like PostgreSQL's Describe message, it counts as activity for the idle timeout.
     public func describe(_ statement: Statement) throws -> StatementDescription {
-        try withRequest {
+        // A statement runs with the session's temporary schema searched first: so is it
+        // described (pgwire's Describe, COPY's columns of `pg_temp.t`).
+        try withRequest { try withTemporarySchema {
             let catalog = try read { $0.catalog }
             let binder = makeBinder(catalog)
             let columns = try describedColumns(statement.body, binder, catalog)
             let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
             return StatementDescription(parameterTypes: types, columns: columns)
-        }
+        } }
     }
 
     /// Gives `binder` the RETURNING columns of the WITH list's data-modifying entries,
