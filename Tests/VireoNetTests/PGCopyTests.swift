@@ -7,9 +7,11 @@ struct PGCopyTests {
     @Test("COPY statements parse with their options, in the new and the old spellings")
     func parsesCommands() throws {
         let csv = try #require(try PGCopyCommand.parse("copy public.\"My Table\" (a, \"B\") from stdin with (format csv, header true, delimiter ';', null 'NA');"))
-        #expect(csv.table == "My Table" && csv.columns == ["a", "B"] && csv.direction == .from)
+        #expect(csv.table == "My Table" && csv.schema == "public" && csv.columns == ["a", "B"] && csv.direction == .from)
+        #expect(csv.quotedTable == "\"public\".\"My Table\"", "the schema reaches the INSERT COPY runs")
         #expect(csv.format == PGCopyFormat(kind: .csv, delimiter: ";", null: "NA", header: true, quote: "\""))
         let old = try #require(try PGCopyCommand.parse("COPY t TO STDOUT CSV HEADER"))
+        #expect(old.schema == nil && old.quotedTable == "\"t\"")
         #expect(old.direction == .to && old.format.kind == .csv && old.format.header && old.format.delimiter == ",")
         let query = try #require(try PGCopyCommand.parse("COPY (SELECT ')' AS x FROM t) TO STDOUT"))
         #expect(query.query == "SELECT ')' AS x FROM t")

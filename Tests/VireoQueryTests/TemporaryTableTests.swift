@@ -28,28 +28,85 @@ struct TemporaryTableTests {
         #expect(try rows(owner, "SELECT v FROM t") == [["permanent"]], "the permanent table shows again")
     }
 
-    @Test("a change naming public.t while a temporary t hides it is refused (0A000), never applied to the temporary table; pg_temp.t without one is 42P01")
+    @Test("while a temporary t hides it, every change naming public.t changes the permanent t and pg_temp.t the temporary one, in and out of a transaction block; another session sees only the permanent one")
     func qualifiedTargets() throws {
-        let db = try Database.inMemory()
-        try db.execute("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'permanent')")
-        let session = db.session()
-        try session.execute("CREATE TEMP TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'temporary')")
-        for statement in ["INSERT INTO public.t VALUES (2, 'x')", "UPDATE public.t SET v = 'x'", "DELETE FROM public.t",
-                          "TRUNCATE public.t", "DROP TABLE public.t", "ALTER TABLE public.t ADD COLUMN n int",
-                          "CREATE INDEX ON public.t (v)", "COMMENT ON TABLE public.t IS 'x'"] {
-            let error = try #require(sqlError(session, statement), "\(statement)")
-            #expect(error.sqlState == "0A000", "\(statement)")
+        for inBlock in [false, true] {
+            let db = try Database.inMemory()
+            try db.execute("CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) VALUES ('permanent')")
+            let session = db.session(), other = db.session()
+            try session.execute("CREATE TEMP TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) VALUES ('temporary')")
+            if inBlock { try session.execute("BEGIN") }
+            #expect(try rows(session, "INSERT INTO public.t (v) VALUES ('p2') RETURNING id, v") == [["2", "p2"]], "block: \(inBlock)")
+            #expect(try rows(session, "INSERT INTO pg_temp.t (v) VALUES ('t2') RETURNING id, v") == [["2", "t2"]])
+            let updated = "UPDATE public.t SET v = v || '!' WHERE id IN (SELECT id FROM t WHERE v = 'temporary') RETURNING id, v"
+            #expect(try rows(session, updated) == [["1", "permanent!"]], "the subquery's bare t is the temporary table")
+            #expect(try rows(session, "UPDATE pg_temp.t SET v = upper(v) WHERE id = 2 RETURNING v") == [["T2"]])
+            #expect(try rows(session, "DELETE FROM public.t WHERE id = 2 RETURNING v") == [["p2"]])
+            try session.execute("INSERT INTO public.t (v) SELECT v FROM t ORDER BY id")
+            try session.execute("ALTER TABLE public.t ADD COLUMN n int DEFAULT 7; CREATE INDEX t_v_permanent ON public.t (v)")
+            try session.execute("COMMENT ON TABLE public.t IS 'kept'; ALTER TABLE pg_temp.t ADD COLUMN m int DEFAULT 8; ANALYZE public.t")
+            let permanent: [[String]] = [["1", "permanent!", "7"], ["3", "temporary", "7"], ["4", "T2", "7"]]
+            #expect(try rows(session, "SELECT id, v, n FROM public.t ORDER BY id") == permanent)
+            #expect(try rows(session, "SELECT id, v, m FROM t ORDER BY id") == [["1", "temporary", "8"], ["2", "T2", "8"]])
+            #expect(try rows(session, "SELECT count(*) FROM public.t WHERE v = 'T2'") == [["1"]], "the permanent table's new index answers")
+            try session.execute("TRUNCATE pg_temp.t")
+            #expect(try rows(session, "SELECT count(*) FROM public.t") == [["3"]])
+            if inBlock { try session.execute("COMMIT") }
+            #expect(try rows(other, "SELECT id, v, n FROM t ORDER BY id") == permanent)
+            #expect(try rows(other, "SELECT obj_description('t'::regclass, 'pg_class')") == [["kept"]])
+            #expect(try rows(other, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 't' ORDER BY 1") == [["t_pkey"], ["t_v_permanent"]])
+            try session.execute("TRUNCATE public.t; INSERT INTO t (v) VALUES ('again')")
+            #expect(try rows(other, "SELECT count(*) FROM t") == [["0"]])
+            #expect(try rows(session, "SELECT v FROM t") == [["again"]], "a bare name still means the temporary table")
+            try session.execute("DROP TABLE public.t")
+            #expect(sqlError(other, "SELECT * FROM t")?.sqlState == "42P01")
+            #expect(try rows(session, "SELECT v FROM t") == [["again"]])
         }
-        #expect(try rows(session, "SELECT v FROM t") == [["temporary"]])
-        #expect(try rows(session, "SELECT v FROM public.t") == [["permanent"]])
-        try session.execute("UPDATE pg_temp.t SET v = 'changed'")
-        #expect(try rows(session, "SELECT v FROM t") == [["changed"]])
-        try session.execute("CREATE TEMP TABLE other (a int)")
-        #expect(sqlError(session, "INSERT INTO pg_temp.nothing VALUES (1)")?.sqlState == "42P01")
-        try session.execute("CREATE TABLE nothing (a int)")
-        #expect(sqlError(session, "INSERT INTO pg_temp.nothing VALUES (1)")?.sqlState == "42P01", "pg_temp names no permanent table")
-        try session.execute("DROP TABLE IF EXISTS pg_temp.nothing; DROP TABLE t; INSERT INTO public.t VALUES (2, 'x')")
-        #expect(try rows(session, "SELECT count(*) FROM t") == [["2"]], "with the temporary table gone, public.t is the permanent one")
+    }
+
+    @Test("a statement naming a temporary table is described as it would run (pgwire's Describe, COPY's columns)")
+    func describesTemporaryTables() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (a int)")
+        let session = db.session()
+        try session.execute("CREATE TEMP TABLE t (b text, c int)")
+        #expect(try session.describe(Parser.parseStatement("SELECT * FROM t")).columns.map(\.name) == ["b", "c"])
+        #expect(try session.describe(Parser.parseStatement("SELECT * FROM pg_temp.t")).columns.map(\.name) == ["b", "c"])
+        #expect(try session.describe(Parser.parseStatement("SELECT * FROM public.t")).columns.map(\.name) == ["a"])
+    }
+
+    @Test("pg_temp.t without a temporary t names nothing (42P01, or skipped with IF EXISTS), even where a permanent t exists")
+    func missingTemporaryTargets() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        try session.execute("CREATE TABLE nothing (a int); CREATE TEMP TABLE other (a int)")
+        for statement in ["INSERT INTO pg_temp.nothing VALUES (1)", "UPDATE pg_temp.nothing SET a = 1", "DELETE FROM pg_temp.nothing",
+                          "TRUNCATE pg_temp.nothing", "ALTER TABLE pg_temp.nothing ADD COLUMN b int", "CREATE INDEX ON pg_temp.nothing (a)",
+                          "COMMENT ON TABLE pg_temp.nothing IS 'x'", "SELECT * FROM pg_temp.nothing"] {
+            #expect(sqlError(session, statement)?.sqlState == "42P01", "\(statement)")
+        }
+        let dropped = try #require(sqlError(session, "DROP TABLE pg_temp.nothing"))
+        #expect(dropped.sqlState == "42P01" && dropped.message == "table \"nothing\" does not exist")
+        try session.execute("DROP TABLE IF EXISTS pg_temp.nothing; ALTER TABLE IF EXISTS pg_temp.nothing ADD COLUMN b int")
+        try session.execute("INSERT INTO public.nothing VALUES (1)")
+        #expect(try rows(db.session(), "SELECT a FROM nothing") == [["1"]])
+    }
+
+    @Test("a foreign key between permanent tables checks and acts on the permanent parent where a temporary table of its name hides it")
+    func foreignKeysIgnoreTheShadow() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE parent (id int PRIMARY KEY); INSERT INTO parent VALUES (1)")
+        try db.execute("CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent ON DELETE CASCADE)")
+        let session = db.session()
+        try session.execute("CREATE TEMP TABLE parent (id int PRIMARY KEY); INSERT INTO parent VALUES (2)")
+        try session.execute("INSERT INTO child VALUES (1, 1)")
+        #expect(sqlError(session, "INSERT INTO child VALUES (2, 2)")?.sqlState == "23503", "2 is only in the temporary parent")
+        try session.execute("DELETE FROM parent WHERE id = 2")
+        #expect(try rows(session, "SELECT count(*) FROM child") == [["1"]])
+        try session.execute("DELETE FROM public.parent WHERE id = 1")
+        #expect(try rows(session, "SELECT count(*) FROM child") == [["0"]], "the cascade went from the permanent parent")
+        #expect(sqlError(session, "TRUNCATE public.parent")?.sqlState == "0A000", "child references the permanent parent")
+        try session.execute("TRUNCATE parent")
     }
 
     @Test("pg_class lists a temporary table with relpersistence t in its session's pg_temp schema")

@@ -390,6 +390,29 @@ def test_copy_from_stdin_and_to_stdout(conn):
     assert text == "id,label\n0,\n1,label\t1\n2,label\t2\n"
 
 
+def test_copy_and_float_parameters_name_the_table_their_schema_says_while_a_temporary_table_hides_it(conn):
+    """COPY public.t and UPDATE public.t change the permanent t, pg_temp.t and a bare t the
+    temporary one; a float8 parameter stored into an integer column rounds half to even."""
+    conn.execute("CREATE TABLE shadowed (id int PRIMARY KEY, i int)")
+    conn.execute("CREATE TEMP TABLE shadowed (id int PRIMARY KEY, i int)")
+    with conn.cursor() as cursor:
+        with cursor.copy("COPY public.shadowed FROM STDIN") as copy:
+            copy.write_row((1, 10))
+        with cursor.copy("COPY pg_temp.shadowed (id, i) FROM STDIN") as copy:
+            copy.write_row((1, 20))
+            copy.write_row((2, 21))
+    conn.execute("UPDATE public.shadowed SET i = %s", (2.5,))
+    conn.execute("UPDATE shadowed SET i = %s WHERE id = 1", (-2.5,))
+    assert conn.execute("SELECT id, i FROM public.shadowed").fetchall() == [(1, 2)]
+    assert conn.execute("SELECT id, i FROM shadowed ORDER BY id").fetchall() == [(1, -2), (2, 21)]
+    with conn.cursor() as cursor:
+        with cursor.copy("COPY public.shadowed TO STDOUT") as copy:
+            assert b"".join(bytes(block) for block in copy) == b"1\t2\n"
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        with conn.cursor().copy("COPY public.shadowed FROM STDIN") as copy:
+            copy.write_row((3, "2.5"))
+
+
 def test_binary_copy_in_and_out_as_pgvector_python_bulk_loads(server):
     """pgvector-python's README loads embeddings with a binary COPY; rows of every common
     type go in and come back in PostgreSQL's binary COPY format."""

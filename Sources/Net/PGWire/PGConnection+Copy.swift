@@ -33,7 +33,7 @@ extension PGConnection {
             try await copyOut(command)
             return false
         case .from:
-            let described = try await tableColumns(command.table ?? "", command.columns)
+            let described = try await tableColumns(command.quotedTable, command.columns)
             let ownsTransaction = session.transactionStatus == .idle
             if ownsTransaction { try await run("BEGIN") }
             copyIn = PGCopyIn(command: command, columns: described.map(\.name), oids: described.map { PGType($0.type).oid },
@@ -44,9 +44,9 @@ extension PGConnection {
     }
 
     /// The table's columns (those named, else all) with their types.
-    private func tableColumns(_ table: String, _ names: [String]) async throws -> [ResultColumn] {
+    private func tableColumns(_ quotedTable: String, _ names: [String]) async throws -> [ResultColumn] {
         let list = names.isEmpty ? "*" : names.map(PGCopyCommand.quoted).joined(separator: ", ")
-        let statement = try Parser.parseStatement("SELECT \(list) FROM \(PGCopyCommand.quoted(table))")
+        let statement = try Parser.parseStatement("SELECT \(list) FROM \(quotedTable)")
         let session = self.session
         let columns = try await server.executor.run { try session.describe(statement) }.columns
         return names.isEmpty ? columns : zip(names, columns).map { ResultColumn(name: $0, type: $1.type) }
@@ -61,7 +61,7 @@ extension PGConnection {
     /// COPY … TO STDOUT: the rows stream out as the query makes them (`streamRows`).
     private func copyOut(_ command: PGCopyCommand) async throws {
         let columnList = command.columns.isEmpty ? "*" : command.columns.map(PGCopyCommand.quoted).joined(separator: ", ")
-        let query = command.query ?? "SELECT \(columnList) FROM \(PGCopyCommand.quoted(command.table ?? ""))"
+        let query = command.query ?? "SELECT \(columnList) FROM \(command.quotedTable)"
         let result = try await streamRows(try Parser.parseStatement(query), [], planCache: PlanCache(), PGCopyRowEncoder(format: command.format))
         if command.format.kind == .binary {
             output.writeCopyData(bytes: (result.rowCount == 0 ? PGCopyBinary.header : []) + PGCopyBinary.trailer)
@@ -147,7 +147,7 @@ extension PGConnection {
 
     /// Inserts the rows parsed so far with multi-row INSERTs.
     private func insertPending() async {
-        guard var copy = copyIn, copy.error == nil, !copy.pendingRows.isEmpty, let table = copy.command.table else { return }
+        guard var copy = copyIn, copy.error == nil, !copy.pendingRows.isEmpty, copy.command.table != nil else { return }
         let columns = copy.columns.map(PGCopyCommand.quoted).joined(separator: ", ")
         let rowsPerInsert = max(1, min(Self.copyRowsPerInsertMax, 65_535 / max(1, copy.columns.count)))
         do {
@@ -157,7 +157,7 @@ extension PGConnection {
                 let tuples = rows.map { row in
                     "(" + row.map { _ in number += 1; return "$\(number)" }.joined(separator: ", ") + ")"
                 }
-                try await run("INSERT INTO \(PGCopyCommand.quoted(table)) (\(columns)) VALUES \(tuples.joined(separator: ", "))",
+                try await run("INSERT INTO \(copy.command.quotedTable) (\(columns)) VALUES \(tuples.joined(separator: ", "))",
                               rows.flatMap { $0 })
                 copy.rowCount += rows.count
             }

@@ -14,6 +14,9 @@ struct PGCopyCommand: Equatable {
     enum Direction: Equatable { case from, to }
 
     var table: String?
+    /// The table's schema when written (`public.t` is the permanent `t` even where the
+    /// session's temporary `t` hides it; `pg_temp.t` the temporary one).
+    var schema: String?
     var columns: [String] = []
     /// `COPY (query) TO STDOUT`.
     var query: String?
@@ -29,7 +32,9 @@ struct PGCopyCommand: Equatable {
         if scanner.accept("(") {
             command.query = try scanner.balancedParenthesised()
         } else {
-            command.table = try scanner.identifier()
+            let name = try scanner.qualifiedIdentifier()
+            command.schema = name.schema
+            command.table = name.name
             if scanner.accept("(") { command.columns = try scanner.identifierList() }
         }
         if scanner.keyword("from") {
@@ -48,6 +53,11 @@ struct PGCopyCommand: Equatable {
 
     static func unsupported(_ what: String) -> VireoError {
         VireoError(.featureNotSupported, "\(what) is not supported")
+    }
+
+    /// The table as the statements COPY runs name it: `"schema"."name"` when a schema was written.
+    var quotedTable: String {
+        (schema.map { Self.quoted($0) + "." } ?? "") + Self.quoted(table ?? "")
     }
 
     /// `"name"`, with embedded quotes doubled, for the statements COPY runs.
@@ -99,12 +109,21 @@ struct CopyScanner {
         return true
     }
 
-    /// A plain (lower-cased) or double-quoted identifier, possibly schema-qualified
-    /// (`public.items`; the schema is dropped, Vireo has one).
+    /// A plain (lower-cased) or double-quoted identifier, possibly qualified (`a.b`: the last
+    /// part).
     mutating func identifier() throws -> String {
+        try qualifiedIdentifier().name
+    }
+
+    /// An identifier and the part before its last dot (`public.items`: the schema), if any.
+    mutating func qualifiedIdentifier() throws -> (schema: String?, name: String) {
+        var schema: String?
         var name = try identifierPart()
-        while accept(".") { name = try identifierPart() }
-        return name
+        while accept(".") {
+            schema = name
+            name = try identifierPart()
+        }
+        return (schema, name)
     }
 
     private mutating func identifierPart() throws -> String {

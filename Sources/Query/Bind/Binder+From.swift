@@ -35,7 +35,7 @@ extension Binder {
                 scope.addDerived(name: alias ?? name.name, columns: relation.columns)
                 return (.values(relation.rows.map { $0.map(BoundExpression.constant) }), scope)
             }
-            let table = try catalog.table(name.name, schema: name.schema)
+            let table = try catalog.table(name)
             relationsRead.names.insert(table.name)
             var scope = Scope()
             scope.addTable(table, alias: alias)

@@ -28,7 +28,7 @@ extension Binder {
                              hint: "hybrid_search(table, tsv_column, vector_column, query_text, query_vector [, k [, keyword_weight [, vector_weight [, fusion]]]])")
         }
         let names = try call.arguments.prefix(3).map(Self.nameArgument)
-        let table = try catalog.table(names[0])
+        let table = try catalog.table(names[0], schema: nil)
         guard let key = table.rowIDColumn else {
             throw VireoError(.featureNotSupported, "hybrid_search needs a table with an integer primary key; \"\(table.name)\" has none")
         }

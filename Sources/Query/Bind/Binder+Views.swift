@@ -9,7 +9,7 @@ extension Binder {
     /// A FROM entry naming a view: the view's stored query, parsed and bound afresh, under
     /// the view's column names; nil when no view has the name.
     func viewReference(_ name: TableName, alias: String?) throws -> (PlanNode, Scope)? {
-        guard name.schema == nil || name.schema == "public", let view = catalog.views[name.name] else { return nil }
+        guard let view = catalog.view(name) else { return nil }
         relationsRead.names.insert(view.name)
         let (plan, columns) = try bindView(view)
         var scope = Scope()

@@ -333,13 +333,9 @@ final class Binder {
         if target == .text && Cast.typesWithOwnText.contains(value.type) {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
-        if target.isInteger && value.type.isFloat {
-            // float4/float8 to an integer rounds half to even (rint); numeric rounds half away
-            // from zero.
-            return (.cast(.function(Cast.roundHalfEven, [value.expression]), target), target)
-        }
         if value.type == .unknown { return (try coerce(value, to: target), target) }
         try Self.checkVectorCast(from: value.type, to: target)
+        try Self.checkBooleanCast(from: value.type, to: target)
         if value.type == .time, target.isDateTime || target.isNumeric {
             // A time of day is stored as an interval, whose runtime casts do not know it is a time.
             throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(target)")
@@ -370,6 +366,14 @@ final class Binder {
         }
         guard let length else { return (bits, any) }
         return (.function(BitString.resized(length: length, varying: varying), [bits]), .bit(length, varying: varying))
+    }
+
+    /// boolean casts to and from integer (int4) only: bigint and smallint have no cast to or
+    /// from it in PostgreSQL (`true::int8`, `1::int8::bool` are 42846).
+    static func checkBooleanCast(from source: SQLType, to target: SQLType) throws {
+        let other: SQLType? = source == .bool ? target : target == .bool ? source : nil
+        guard let other, other == .int || other == .smallint else { return }
+        throw VireoError(.cannotCoerce, "cannot cast type \(source) to \(target)")
     }
 
     /// pgvector's casts between arrays and vectors exist only from integer[], real[], double

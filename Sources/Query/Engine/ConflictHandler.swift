@@ -50,7 +50,7 @@ struct ConflictHandler {
                     throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
                 }
                 guard case .expression(let expression) = assignment.value else { return (position, .constant(.null)) }
-                return (position, try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type)))
+                return (position, Cast.assignedParameter(try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))))
             }
             condition = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
         } else {

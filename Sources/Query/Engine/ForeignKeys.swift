@@ -26,7 +26,7 @@ enum ForeignKeys {
     /// One new FOREIGN KEY of `table` (which may reference itself, also while being created).
     static func definition(name: String?, columns: [String], reference: ForeignKeyReference, table: TableDefinition,
                            catalog: Catalog) throws -> ForeignKeyDefinition {
-        let referenced = try referencedTable(reference.table.name, from: table, catalog: catalog)
+        let referenced = try referencedTable(reference.table, from: table, catalog: catalog)
         for column in columns where table.columnIndex(column) == nil {
             throw VireoError(.undefinedColumn, "column \"\(column)\" referenced in foreign key constraint does not exist")
         }
@@ -46,9 +46,9 @@ enum ForeignKeys {
                                     onDelete: reference.onDelete.rawValue, onUpdate: reference.onUpdate.rawValue)
     }
 
-    private static func referencedTable(_ name: String, from table: TableDefinition, catalog: Catalog) throws -> TableDefinition {
-        if name == table.name { return table }
-        if catalog.views[name] != nil { throw VireoError(.wrongObjectType, "referenced relation \"\(name)\" is not a table") }
+    private static func referencedTable(_ name: TableName, from table: TableDefinition, catalog: Catalog) throws -> TableDefinition {
+        if name.name == table.visibleName, name.schema == nil || (name.schema == "pg_temp") == table.isTemporary { return table }
+        if catalog.view(name) != nil { throw VireoError(.wrongObjectType, "referenced relation \"\(name.name)\" is not a table") }
         return try catalog.table(name)
     }
 

@@ -47,9 +47,9 @@ final class InsertPlan {
 
     /// Binds `statement`; `binder` already holds the rows of its data-modifying WITH entries.
     init(_ statement: Insert, catalog: Catalog, binder: Binder) throws {
-        let through = try UpdatableView.resolve(statement.table.name, .insert, catalog: catalog, binder: binder)
+        let through = try UpdatableView.resolve(statement.table, .insert, catalog: catalog, binder: binder)
         self.through = through
-        let table = try through?.table ?? catalog.changedTable(statement.table.name, verb: "insert into")
+        let table = try through?.table ?? catalog.changedTable(statement.table, verb: "insert into")
         self.table = table
         let targets = try through.map { try Self.viewTargetColumns(statement.columns, $0, source: statement.source) }
             ?? Self.targetColumns(statement.columns, table)

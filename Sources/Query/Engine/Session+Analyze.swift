@@ -8,7 +8,7 @@ extension Session {
     func analyze(_ statement: Analyze, _ transaction: StoreTransaction) throws -> QueryResult {
         let targets = statement.tables.isEmpty
             ? transaction.catalog.tables.keys.sorted().map { ($0, [String]()) }
-            : Array(zip(statement.tables.map(\.name), statement.columns))
+            : Array(zip(statement.tables.map(transaction.catalog.storedName), statement.columns))
         for (name, columns) in targets {
             if transaction.catalog.views[name] != nil { continue }  // PostgreSQL skips views with a warning
             let table = try transaction.catalog.table(name)
@@ -34,9 +34,9 @@ extension Session {
             throw VireoError(.activeTransaction, "VACUUM cannot run inside a transaction block")
         }
         _ = try write(.vacuum(statement)) { transaction in
-            for table in statement.targets.tables where transaction.catalog.tables[table.name] == nil
-                && transaction.catalog.views[table.name] == nil {
-                throw VireoError(.undefinedTable, "relation \"\(table.name)\" does not exist")
+            for table in statement.targets.tables.map(transaction.catalog.storedName)
+            where transaction.catalog.tables[table] == nil && transaction.catalog.views[table] == nil {
+                _ = try transaction.catalog.table(table)  // 42P01 under the name as written
             }
             if statement.analyzes { _ = try analyze(statement.targets, transaction) }
             return QueryResult(commandTag: "VACUUM")

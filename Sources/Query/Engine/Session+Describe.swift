@@ -36,13 +36,15 @@ extension Session {
     /// this session's uncommitted DDL), without running it.
     /// Like PostgreSQL's Describe message, it counts as activity for the idle timeout.
     public func describe(_ statement: Statement) throws -> StatementDescription {
-        try withRequest {
+        // A statement runs with the session's temporary schema searched first: so is it
+        // described (pgwire's Describe, COPY's columns of `pg_temp.t`).
+        try withRequest { try withTemporarySchema {
             let catalog = try read { $0.catalog }
             let binder = makeBinder(catalog)
             let columns = try describedColumns(statement.body, binder, catalog)
             let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
             return StatementDescription(parameterTypes: types, columns: columns)
-        }
+        } }
     }
 
     /// Gives `binder` the RETURNING columns of the WITH list's data-modifying entries,
@@ -65,16 +67,16 @@ extension Session {
         case .insert(let insert):
             try describeChanges(insert.with, binder, catalog)
             try binder.bindWith(insert.with)
-            let through = try UpdatableView.resolve(insert.table.name, .insert, catalog: catalog, binder: binder)
-            let table = try through?.table ?? catalog.changedTable(insert.table.name, verb: "insert into")
+            let through = try UpdatableView.resolve(insert.table, .insert, catalog: catalog, binder: binder)
+            let table = try through?.table ?? catalog.changedTable(insert.table, verb: "insert into")
             try bindInsertValues(insert, table, binder, through: through)
             if let through { return try ReturningList(insert.returning, through: through, alias: insert.alias, binder: binder).columns }
             return try ReturningList(insert.returning, table: table, alias: insert.alias, binder: binder).columns
         case .update(let update):
             try describeChanges(update.with, binder, catalog)
             try binder.bindWith(update.with)
-            let through = try UpdatableView.resolve(update.table.name, .update, catalog: catalog, binder: binder)
-            let table = try through?.table ?? catalog.changedTable(update.table.name, verb: "update")
+            let through = try UpdatableView.resolve(update.table, .update, catalog: catalog, binder: binder)
+            let table = try through?.table ?? catalog.changedTable(update.table, verb: "update")
             let scope = try bindFiltered(table, update.alias, update.whereClause, binder, through: through)
             for assignment in update.assignments {
                 let column = try through.map { try $0.tableColumn(named: assignment.column, .update) } ?? table.columnIndex(assignment.column)
@@ -85,8 +87,8 @@ extension Session {
         case .delete(let delete):
             try describeChanges(delete.with, binder, catalog)
             try binder.bindWith(delete.with)
-            let through = try UpdatableView.resolve(delete.table.name, .delete, catalog: catalog, binder: binder)
-            let table = try through?.table ?? catalog.changedTable(delete.table.name, verb: "delete from")
+            let through = try UpdatableView.resolve(delete.table, .delete, catalog: catalog, binder: binder)
+            let table = try through?.table ?? catalog.changedTable(delete.table, verb: "delete from")
             let scope = try bindFiltered(table, delete.alias, delete.whereClause, binder, through: through)
             return try ReturningList(delete.returning, scope: scope, binder: binder, through: through).columns
         case .explain:

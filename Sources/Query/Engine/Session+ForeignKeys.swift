@@ -80,8 +80,7 @@ extension Session {
 
     /// TRUNCATE: a table other tables reference goes only with them, named or (CASCADE) added.
     func truncate(_ statement: Truncate, _ transaction: StoreTransaction) throws -> QueryResult {
-        var names = statement.names.map { transaction.catalog.resolve($0.name) }
-        for name in names { _ = try transaction.catalog.table(name) }
+        var names = try statement.names.map { try transaction.catalog.table($0).name }
         var position = 0
         while position < names.count {
             for (child, _) in transaction.catalog.foreignKeys(referencing: names[position]) where !names.contains(child.name) {
@@ -94,7 +93,7 @@ extension Session {
             }
             position += 1
         }
-        for name in names { _ = try delete(Delete(table: TableName(name)), transaction, [], enforcingKeys: false) }
+        for name in names { _ = try delete(Delete(table: TableName(stored: name)), transaction, [], enforcingKeys: false) }
         return QueryResult(commandTag: "TRUNCATE TABLE")
     }
 }

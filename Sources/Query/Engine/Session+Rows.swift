@@ -143,8 +143,8 @@ extension Session {
 
     func update(_ statement: Update, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
         let binder = makeBinder(transaction.catalog, parameters: parameters)
-        let through = try UpdatableView.resolve(statement.table.name, .update, catalog: transaction.catalog, binder: binder)
-        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "update")
+        let through = try UpdatableView.resolve(statement.table, .update, catalog: transaction.catalog, binder: binder)
+        let table = try through?.table ?? transaction.catalog.changedTable(statement.table, verb: "update")
         try bindWith(statement.with, binder, transaction, parameters)
         let source = try changeSource(table, alias: statement.alias, joining: statement.from, binder, through: through)
         let scope = source.names
@@ -157,7 +157,7 @@ extension Session {
                 return (position, try TableBuilder.defaultExpression(table.columns[position], table: table.name, catalog: transaction.catalog))
             }
             try GeneratedColumns.refuseValue(for: table.columns[position], updating: true)
-            let bound = try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))
+            let bound = Cast.assignedParameter(try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type)))
             return (position, try through?.overTable(bound) ?? bound)
         }
         let generated = try GeneratedColumns(table, catalog: transaction.catalog)
@@ -195,8 +195,8 @@ extension Session {
     /// references the ones it empties.
     func delete(_ statement: Delete, _ transaction: StoreTransaction, _ parameters: [Value], enforcingKeys: Bool = true) throws -> QueryResult {
         let binder = makeBinder(transaction.catalog, parameters: parameters)
-        let through = try UpdatableView.resolve(statement.table.name, .delete, catalog: transaction.catalog, binder: binder)
-        let table = try through?.table ?? transaction.catalog.changedTable(statement.table.name, verb: "delete from")
+        let through = try UpdatableView.resolve(statement.table, .delete, catalog: transaction.catalog, binder: binder)
+        let table = try through?.table ?? transaction.catalog.changedTable(statement.table, verb: "delete from")
         try bindWith(statement.with, binder, transaction, parameters)
         let source = try changeSource(table, alias: statement.alias, joining: statement.using, binder, through: through)
         let context = self.context(.transaction(transaction), parameters)

@@ -3,7 +3,6 @@ import VireoStorage
 
 extension Session {
     func runWrite(_ body: StatementBody, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        try checkQualifiedTargets(body, transaction.catalog)
         switch body {
         case .createTable(let statement): return try createTable(statement, transaction)
         case .createTableAs(let statement): return try createTableAs(statement, transaction, parameters)
@@ -24,7 +23,7 @@ extension Session {
         case .alterIndex(let statement): return try alterIndex(statement, transaction)
         case .typeCommand(let command): return try runTypeCommand(command, transaction)
         case .comment(let statement):
-            let table = transaction.catalog.resolve(statement.table.name)
+            let table = transaction.catalog.storedName(statement.table)
             if transaction.catalog.views[table] != nil, statement.column == nil {
                 throw VireoError(.wrongObjectType, "\"\(table)\" is not a table")
             }
@@ -82,15 +81,15 @@ extension Session {
     }
 
     private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
-        let names = statement.names.compactMap { storedName(of: $0, transaction.catalog) }
+        let names = statement.names.map(transaction.catalog.storedName)
         let dropping = Set(names)
-        for name in names {
+        for (written, name) in zip(statement.names, names) {
             guard let table = transaction.catalog.tables[name] else {
                 if transaction.catalog.views[name] != nil {
                     throw VireoError(.wrongObjectType, "\"\(name)\" is not a table", hint: "Use DROP VIEW to remove a view.")
                 }
                 if statement.ifExists { continue }
-                throw VireoError(.undefinedTable, "table \"\(name)\" does not exist")
+                throw VireoError(.undefinedTable, "table \"\(written.name)\" does not exist")
             }
             try dropDependentViews(of: name, kind: "table", cascade: statement.cascade, transaction)
             try dropReferencingKeys(of: name, dropping: dropping, cascade: statement.cascade, transaction)
@@ -101,7 +100,7 @@ extension Session {
     }
 
     private func alterTable(_ statement: AlterTable, _ transaction: StoreTransaction) throws -> QueryResult {
-        let name = storedName(of: statement.name, transaction.catalog) ?? "pg_temp.\(statement.name.name)"
+        let name = transaction.catalog.storedName(statement.name)
         guard transaction.catalog.tables[name] != nil else {
             if transaction.catalog.views[name] != nil { _ = try transaction.catalog.table(name) }
             if statement.ifExists { return QueryResult(commandTag: "ALTER TABLE") }
@@ -186,7 +185,7 @@ extension Session {
     }
 
     func createIndex(_ statement: CreateIndex, _ transaction: StoreTransaction) throws -> QueryResult {
-        let table = try transaction.catalog.table(statement.table.name)
+        let table = try transaction.catalog.table(statement.table)
         let keys = try IndexKeySpecification(statement, table: table)
         let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: keys.columns, catalog: transaction.catalog)
         if transaction.catalog.hasRelation(name) {

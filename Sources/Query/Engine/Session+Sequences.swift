@@ -87,7 +87,7 @@ enum SequenceOptions {
             case .cache(let value): definition.cache = value
             case .cycle(let on): definition.cycle = on
             case .ownedBy(let table, let column):
-                guard try catalog.table(table).columnIndex(column) != nil else {
+                guard try catalog.table(table, schema: nil).columnIndex(column) != nil else {
                     throw VireoError(.undefinedColumn, "column \"\(column)\" of relation \"\(table)\" does not exist")
                 }
                 (definition.ownedByTable, definition.ownedByColumn) = (table, column)

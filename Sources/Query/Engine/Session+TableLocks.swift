@@ -10,7 +10,7 @@ extension Session {
         }
         let names = try read { data in
             try statement.names.map { name -> String in
-                let stored = data.catalog.resolve(name.name)
+                let stored = data.catalog.storedName(name)
                 if data.catalog.views[stored] != nil { return stored }  // PostgreSQL locks a view's name too
                 return try data.catalog.table(stored).name
             }
@@ -38,7 +38,7 @@ extension Session {
         guard !uses.isEmpty else { return }
         let catalog = database.store.catalog
         for (name, mode) in uses {
-            let stored = withTemporarySchema { catalog.resolve(name) }
+            let stored = withTemporarySchema { catalog.storedName(name) }
             try database.tableLocks.lock(stored, mode: mode, session: advisorySession, holding: false,
                                          timeoutMs: lockTimeoutMs, checkCancel: checkStatementCancel)
         }
@@ -47,20 +47,20 @@ extension Session {
 
 extension StatementBody {
     /// The tables a statement uses and the lock mode PostgreSQL would take on each.
-    var tableUses: [(String, TableLockMode)] {
+    var tableUses: [(TableName, TableLockMode)] {
         switch self {
         case .select(let query), .selectChangingData(let query):
             return query.tablesRead.map { ($0, TableLockMode.accessShare) }
         case .insert(let insert):
-            var uses: [(String, TableLockMode)] = [(insert.table.name, .rowExclusive)]
+            var uses: [(TableName, TableLockMode)] = [(insert.table, .rowExclusive)]
             if case .query(let query) = insert.source { uses += query.tablesRead.map { ($0, TableLockMode.accessShare) } }
             return uses
-        case .update(let update): return [(update.table.name, .rowExclusive)]
-        case .delete(let delete): return [(delete.table.name, .rowExclusive)]
-        case .truncate(let truncate): return truncate.names.map { ($0.name, TableLockMode.accessExclusive) }
-        case .dropTable(let drop): return drop.names.map { ($0.name, TableLockMode.accessExclusive) }
-        case .alterTable(let alter): return [(alter.name.name, .accessExclusive)]
-        case .createIndex(let create): return [(create.table.name, .share)]
+        case .update(let update): return [(update.table, .rowExclusive)]
+        case .delete(let delete): return [(delete.table, .rowExclusive)]
+        case .truncate(let truncate): return truncate.names.map { ($0, TableLockMode.accessExclusive) }
+        case .dropTable(let drop): return drop.names.map { ($0, TableLockMode.accessExclusive) }
+        case .alterTable(let alter): return [(alter.name, .accessExclusive)]
+        case .createIndex(let create): return [(create.table, .share)]
         default: return []
         }
     }
@@ -69,7 +69,7 @@ extension StatementBody {
 extension Query {
     /// The tables the query's FROM clauses name (of each SELECT of a set operation, and of
     /// subqueries in FROM).
-    var tablesRead: [String] {
+    var tablesRead: [TableName] {
         switch body {
         case .select(let select): select.from.flatMap(\.tablesRead)
         case .setOperation(let operation): operation.operands.flatMap(\.tablesRead)
@@ -79,9 +79,9 @@ extension Query {
 }
 
 extension TableReference {
-    var tablesRead: [String] {
+    var tablesRead: [TableName] {
         switch self {
-        case .table(let name, _): [name.name]
+        case .table(let name, _): [name]
         case .subquery(let query, _, _), .lateral(let query, _, _): query.tablesRead
         case .join(let join): join.left.tablesRead + join.right.tablesRead
         default: []

@@ -9,6 +9,6 @@ extension Session {
 
     /// The table called `name`; an `undefined_table` error when there is none.
     public func tableDefinition(_ name: String) throws -> TableDefinition {
-        try read { $0.catalog }.table(name)
+        try read { $0.catalog }.table(name, schema: nil)
     }
 }

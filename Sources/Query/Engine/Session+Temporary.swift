@@ -2,9 +2,11 @@ import VireoStorage
 
 /// Temporary tables (CREATE TEMP TABLE): stored as tables named `pg_temp_<session>.<name>`
 /// (Catalog+Temporary.swift). While the session's statements run, `TemporarySchema.current`
-/// names its schema, so that `catalog.table(name)` finds its temporary table before a
-/// permanent one. They are dropped at ON COMMIT DROP, DISCARD TEMP / ALL, when the session
-/// ends (`close`), and when a database opens (tables of sessions of a process that died).
+/// names its schema, so that a name written without a schema finds its temporary table
+/// before a permanent one (`Catalog.resolve(_:schema:)`, once per name a statement writes;
+/// `public.t` is the permanent `t` and `pg_temp.t` the temporary one). They are dropped at
+/// ON COMMIT DROP, DISCARD TEMP / ALL, when the session ends (`close`), and when a database
+/// opens (tables of sessions of a process that died).
 extension Session {
     /// This session's temporary schema, as pg_class shows it (`pg_temp_3`).
     var temporarySchemaName: String { TemporarySchema.name(session: advisorySession) }
@@ -26,36 +28,14 @@ extension Session {
         return TableName(stored)
     }
 
-    /// Refuses a change whose table is named with a schema that the rest of the statement's
-    /// path would not honour: past this point a table is found by its name alone, so
-    /// `public.t` while this session's temporary `t` hides it, or `pg_temp.t` without one,
-    /// would change the other table. (DROP and ALTER … IF EXISTS of a missing `pg_temp.t`
-    /// skip it: `storedName(of:)`.)
-    func checkQualifiedTargets(_ body: StatementBody, _ catalog: Catalog) throws {
-        try body.forEachChangedTable { name, mayBeMissing in
-            guard let schema = name.schema else { return }
-            let isTemporary = TemporarySchema.split(withTemporarySchema { catalog.resolve(name.name) }) != nil
-            if schema == "pg_temp", !isTemporary, !mayBeMissing {
-                throw VireoError(.undefinedTable, "relation \"pg_temp.\(name.name)\" does not exist")
-            }
-            if schema != "pg_temp", isTemporary {
-                throw VireoError(.featureNotSupported,
-                                 "cannot change \"\(schema).\(name.name)\" while this session's temporary table \"\(name.name)\" hides it",
-                                 hint: "Drop or rename the temporary table first.")
-            }
-        }
-    }
-
-    /// The stored name of the table `name` names: nil for `pg_temp.t` when the session has
-    /// no temporary `t` (the permanent `t` is not in that schema).
-    func storedName(of name: TableName, _ catalog: Catalog) -> String? {
-        let stored = catalog.resolve(name.name)
-        if name.schema == "pg_temp", TemporarySchema.split(stored) == nil { return nil }
-        return stored
-    }
-
-    /// ON COMMIT DELETE ROWS and ON COMMIT DROP, in the transaction about to commit.
+    /// ON COMMIT DELETE ROWS and ON COMMIT DROP, in the transaction about to commit (which
+    /// a COMMIT may reach outside its statement's temporary schema: bound again here, so
+    /// that the DELETE finds `pg_temp_3.t`).
     func applyOnCommitActions(_ transaction: StoreTransaction) throws {
+        try withTemporarySchema { try applyOnCommitActionsInSchema(transaction) }
+    }
+
+    private func applyOnCommitActionsInSchema(_ transaction: StoreTransaction) throws {
         for (name, action) in temporaryOnCommit.sorted(by: { $0.key < $1.key }) {
             guard let table = transaction.catalog.tables[name] else {
                 temporaryOnCommit[name] = nil  // dropped, or its CREATE rolled back
@@ -66,7 +46,7 @@ extension Session {
                 try dropTemporaryTable(table, transaction)
                 temporaryOnCommit[name] = nil
             case .deleteRows:
-                _ = try delete(Delete(table: TableName(name)), transaction, [], enforcingKeys: false)
+                _ = try delete(Delete(table: TableName(stored: name)), transaction, [], enforcingKeys: false)
             case .preserveRows:
                 break
             }
@@ -115,20 +95,37 @@ extension Session {
     }
 }
 
-extension StatementBody {
-    /// Calls `body` with each table the statement changes (or drops, alters, indexes) and
-    /// whether it may be missing (IF EXISTS); no array, as every write passes here.
-    func forEachChangedTable(_ body: (TableName, _ mayBeMissing: Bool) throws -> Void) rethrows {
-        switch self {
-        case .insert(let insert): try body(insert.table, false)
-        case .update(let update): try body(update.table, false)
-        case .delete(let delete): try body(delete.table, false)
-        case .truncate(let truncate): for name in truncate.names { try body(name, false) }
-        case .dropTable(let drop): for name in drop.names { try body(name, drop.ifExists) }
-        case .alterTable(let alter): try body(alter.name, alter.ifExists)
-        case .createIndex(let create): try body(create.table, false)
-        case .comment(let comment): try body(comment.table, false)
-        default: break
+extension Catalog {
+    /// The stored name of the relation SQL names `name` (`resolve(_:schema:)`: `public.t` is
+    /// the permanent `t` even where this session's temporary `t` hides it); for `pg_temp.t`
+    /// without a temporary `t`, `pg_temp.t`, which no relation is called, so that a lookup
+    /// reports it missing under the name written.
+    func storedName(_ name: TableName) -> String {
+        resolve(name.name, schema: name.schema) ?? "pg_temp." + name.name
+    }
+
+    /// The table SQL names `name`, or 42P01.
+    func table(_ name: TableName) throws -> TableDefinition {
+        try table(name.name, schema: name.schema)
+    }
+
+    /// The view SQL names `name`; nil when the name is a table's (a temporary table hides a
+    /// view of its name) or nothing's. Views live in `public` only.
+    func view(_ name: TableName) -> ViewDefinition? {
+        guard name.schema == nil || name.schema == "public", let stored = resolve(name.name, schema: name.schema) else { return nil }
+        return views[stored]
+    }
+}
+
+extension TableName {
+    /// The name that finds the table stored as `storedName` again, whatever the session's
+    /// temporary tables hide: `pg_temp_3.t` for a temporary table, `public.t` for a permanent
+    /// one (a statement run for another, as TRUNCATE runs DELETE).
+    init(stored storedName: String) {
+        if let temporary = TemporarySchema.split(storedName) {
+            self.init(schema: temporary.schema, temporary.name)
+        } else {
+            self.init(schema: "public", storedName)
         }
     }
 }

@@ -117,7 +117,7 @@ extension Session {
 extension Catalog {
     /// The table an INSERT, UPDATE or DELETE changes, when it names no view (a view is
     /// written through by UpdatableView, or refused there as PostgreSQL refuses it).
-    func changedTable(_ name: String, verb: String) throws -> TableDefinition {
+    func changedTable(_ name: TableName, verb: String) throws -> TableDefinition {
         try table(name)
     }
 }

@@ -13,7 +13,7 @@ enum TableLikes {
         var inserted = 0
         var vectorIndexes: [CreateIndex] = []
         for like in statement.likes {
-            let source = try catalog.table(like.table.name)
+            let source = try catalog.table(like.table)
             let at = like.position + inserted
             let columns = source.columns.map { copy($0, like.including) }
             definition.columns.insert(contentsOf: columns, at: at)

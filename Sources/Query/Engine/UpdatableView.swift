@@ -45,8 +45,8 @@ struct UpdatableView {
     let checks: [Check]
 
     /// The view called `name` as a target of `verb`; nil when no view has that name.
-    static func resolve(_ name: String, _ verb: Verb, catalog: Catalog, binder: Binder) throws -> UpdatableView? {
-        guard let view = catalog.views[name] else { return nil }
+    static func resolve(_ name: TableName, _ verb: Verb, catalog: Catalog, binder: Binder) throws -> UpdatableView? {
+        guard let view = catalog.view(name) else { return nil }
         return try resolve(view, verb, catalog: catalog, binder: binder, cascaded: false)
     }
 
@@ -98,10 +98,10 @@ struct UpdatableView {
         }
         let checksHere = cascaded || view.checkOption == "cascaded"
         var scope = Scope()
-        let inner = try catalog.views[name.name].map { innerView in
+        let inner = try catalog.view(name).map { innerView in
             try resolve(innerView, verb, catalog: catalog, binder: binder, cascaded: checksHere)
         }
-        let table = try inner?.table ?? catalog.table(name.name)
+        let table = try inner?.table ?? catalog.table(name)
         let below: [BoundExpression]
         if let inner {
             scope.addDerived(name: alias ?? inner.view.name, columns: inner.view.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) })

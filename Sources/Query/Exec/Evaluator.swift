@@ -68,12 +68,12 @@ enum Evaluator {
         }
         let raw = context.parameters[index]
         guard case .text = raw, type != .text || cast != nil else {
-            let value = try Cast.convert(raw, to: type)
+            let value = try Cast.parameter(raw, to: type)
             return try cast.map { try Cast.convert(value, to: $0) } ?? value
         }
         let key = ExecutionCache.ParameterKey(index: index, type: type, cast: cast)
         if let converted = context.cache.parameters[key] { return converted }
-        var value = try Cast.convert(raw, to: type)
+        var value = try Cast.parameter(raw, to: type)
         if let cast { value = try Cast.convert(value, to: cast) }
         context.cache.parameters[key] = value
         return value

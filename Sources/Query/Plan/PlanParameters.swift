@@ -17,7 +17,7 @@ final class PlanParameters {
         expressions.map { expression in
             expression.rewritten { node in
                 guard case .parameter(let index, let type) = node, index < values.count,
-                      let value = try? Cast.convert(values[index], to: type) else { return nil }
+                      let value = try? Cast.parameter(values[index], to: type) else { return nil }
                 return .constant(value)
             }
         }

@@ -26,7 +26,7 @@ public enum Cast {
         case (.int(let number), .smallint), (.int(let number), .integer): return .int(try narrowed(number, to: type))
         case (.int(let number), .oid): return .int(try objectIdentifier(number))
         case (.double(let number), .smallint), (.double(let number), .integer):
-            return .int(try narrowed(try roundToInt(number), to: type))
+            return .int(try narrowed(try roundToInt(number, as: type), to: type))
         case (.int(let number), .numeric): return .numeric(Numeric(number))
         case (.double(let number), .numeric): return .numeric(try numeric(fromDouble: number))
         case (.numeric(let number), .int), (.numeric(let number), .smallint), (.numeric(let number), .integer):
@@ -35,8 +35,7 @@ public enum Cast {
             }
             guard let integer = number.roundedInt64 else { throw VireoError(.numericOutOfRange, "\(type) out of range") }
             return .int(type == .int ? integer : try narrowed(integer, to: type))
-        case (.numeric(let number), .double): return .double(number.double)
-        case (.numeric(let number), .real): return .double(try float4(number.double))
+        case (.numeric(let number), .double), (.numeric(let number), .real): return .double(try float(fromNumeric: number, as: type))
         case (.int(let number), .real): return .double(Double(Float(number)))
         case (.double(let number), .real): return .double(try float4(number))
         case (.bool(let flag), .integer): return .int(flag ? 1 : 0)
@@ -51,7 +50,7 @@ public enum Cast {
             return .text(textForm(value))
         case (_, .text): return .text(textForm(value))
         case (.int(let number), .double): return .double(Double(number))
-        case (.double(let number), .int): return .int(try roundToInt(number))
+        case (.double(let number), .int): return .int(try roundToInt(number, as: type))
         case (.int(let number), .bool): return .bool(number != 0)
         case (.bool(let flag), .int): return .int(flag ? 1 : 0)
         case (.vector(let vector), .vector(let dimension)):
@@ -67,14 +66,29 @@ public enum Cast {
         }
     }
 
+    /// A parameter's value as the type the statement bound it to. A float sent where an
+    /// integer is compared rounds half away from zero (`id BETWEEN $1 AND 5` with 2.5 starts
+    /// at 3); a float assigned to an integer column is not converted here but by
+    /// `assign` (half to even, `assignedParameter`), as PostgreSQL's rint stores it.
+    static func parameter(_ value: Value, to type: SQLType) throws -> Value {
+        if case .double(let number) = value, type.isInteger {
+            return try convert(.double(number.rounded(.toNearestOrAwayFromZero)), to: type)
+        }
+        return try convert(value, to: type)
+    }
+
+    /// What an UPDATE or ON CONFLICT DO UPDATE assigns `bound` (bound and coerced to its
+    /// column's type): a parameter bound to an integer type as the value sent, so that
+    /// `assign` rounds a float half to even, as the prepared INSERT does.
+    static func assignedParameter(_ bound: BoundExpression) -> BoundExpression {
+        guard case .parameter(let index, let type) = bound, type.isInteger else { return bound }
+        return .parameter(index, .unknown)
+    }
+
     /// Converts `value` for storing in a column of `type`, as an INSERT or UPDATE assigns it:
     /// the cast to the column's type, then varchar(n)/char(n)'s length rule (22001 unless the
     /// excess is only spaces; char pads with blanks).
     public static func assign(_ value: Value, to type: ColumnType) throws -> Value {
-        // A float stored into an integer column rounds half to even (2.5 → 2), as a cast does.
-        if case .double(let number) = value, type.isInteger {
-            return try convert(.double(number.rounded(.toNearestOrEven)), to: SQLType(type))
-        }
         let converted = try convert(value, to: SQLType(type))
         if case .numeric(let precision?, let scale) = type, case .numeric(let number) = converted {
             return .numeric(try number.fitted(precision: precision, scale: scale))
@@ -124,6 +138,18 @@ public enum Cast {
         return String(scalars)
     }
 
+    /// A numeric as a double or float4, as PostgreSQL converts it (through its text): 22003
+    /// naming that text when the number is beyond the type (`1e309::numeric::float8`) or so
+    /// small that it would read as zero; NaN and the infinities convert.
+    static func float(fromNumeric number: Numeric, as type: SQLType) throws -> Double {
+        guard number.isFinite else { return number.double }
+        let converted = type == .real ? Double(Float(number.double)) : number.double
+        if converted.isInfinite || (converted == 0 && !number.isZero) {
+            throw VireoError(.numericOutOfRange, "\"\(number)\" is out of range for type \(type)")
+        }
+        return converted
+    }
+
     /// A double rounded to float4; 22003 when a finite value overflows or a non-zero one
     /// underflows to zero, as float8-to-float4 does.
     static func float4(_ number: Double) throws -> Double {
@@ -131,12 +157,6 @@ public enum Cast {
         if rounded.isInfinite && number.isFinite { throw VireoError(.numericOutOfRange, "value out of range: overflow") }
         if rounded == 0 && number != 0 { throw VireoError(.numericOutOfRange, "value out of range: underflow") }
         return Double(rounded)
-    }
-
-    /// rint: a float rounded to the nearest integer, halves to even (float-to-integer casts).
-    static let roundHalfEven = ScalarFunction("rint", 1...1, [.double], returns: .double) { arguments in
-        guard case .double(let number) = arguments[0] else { return arguments[0] }
-        return .double(number.rounded(.toNearestOrEven))
     }
 
     /// PostgreSQL's uuid input: 32 hex digits, upper or lower case, optionally in braces, with
@@ -178,7 +198,12 @@ public enum Cast {
         switch type {
         case .text, .unknown: return .text(text)
         case .int: return .int(try parseInt(text))
-        case .oid: return .int(try objectIdentifier(parseInt(text, as: .oid)))
+        case .oid:
+            guard let oid = try? objectIdentifier(parseInt(text, as: .oid)) else {
+                _ = try parseInt(text, as: .oid)  // 22P02 for what is not a number
+                throw VireoError(.numericOutOfRange, "value \"\(text)\" is out of range for type oid")
+            }
+            return .int(oid)
         // PostgreSQL's identifiers keep at most 63 bytes; "char" keeps the first byte.
         case .name: return .text(prefix(of: text, bytesMax: 63))
         case .internalChar: return .text(prefix(of: text, bytesMax: 1))
@@ -194,7 +219,7 @@ public enum Cast {
         case .real:
             let number = try parseDouble(text, as: type)
             guard let rounded = try? float4(number) else {
-                throw VireoError(.numericOutOfRange, "\"\(text.trimmingCharacters(in: .whitespaces))\" is out of range for type real")
+                throw VireoError(.numericOutOfRange, "\"\(trimmingBlanks(text))\" is out of range for type real")
             }
             return .double(rounded)
         case .bool: return .bool(try parseBool(text))
@@ -226,16 +251,17 @@ public enum Cast {
     static func parseInt(_ text: String, as type: SQLType = .int) throws -> Int64 {
         // Most input has no blanks (a prepared statement's text parameter per execution): no trimming then.
         if let number = Int64(text) { return number }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmingBlanks(text)
         if let number = Int64(trimmed) { return number }
-        if trimmed.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }), !trimmed.isEmpty {
+        let digits = trimmed.first == "-" || trimmed.first == "+" ? trimmed.dropFirst() : Substring(trimmed)
+        if !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) {
             throw VireoError(.numericOutOfRange, "value \"\(text)\" is out of range for type \(type)")
         }
         throw VireoError(.invalidTextRepresentation, "invalid input syntax for type \(type): \"\(text)\"")
     }
 
     static func parseDouble(_ text: String, as type: SQLType = .double) throws -> Double {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmingBlanks(text)
         switch trimmed.lowercased() {
         case "nan": return .nan
         case "infinity", "+infinity", "inf", "+inf": return .infinity
@@ -254,12 +280,31 @@ public enum Cast {
         return number
     }
 
-    static func parseBool(_ text: String) throws -> Bool {
-        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
-        case "t", "true", "y", "yes", "on", "1": return true
-        case "f", "false", "n", "no", "off", "0": return false
-        default: throw VireoError(.invalidTextRepresentation, "invalid input syntax for type boolean: \"\(text)\"")
+    /// `text` without the blanks PostgreSQL's integer, float and boolean input skip around a
+    /// value: C's isspace (space, tab, newline, carriage return, vertical tab, form feed),
+    /// and no other (a no-break space is part of the value, and makes it invalid).
+    static func trimmingBlanks(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        let isBlank = { (scalar: Unicode.Scalar) in scalar == " " || (0x09...0x0D).contains(scalar.value) }
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }), let last = scalars.lastIndex(where: { !isBlank($0) }) else {
+            return ""
         }
+        return String(scalars[first...last])
+    }
+
+    private static let booleanSpellings: [(String, Bool, Int)] = [
+        ("true", true, 1), ("false", false, 1), ("yes", true, 1), ("no", false, 1),
+        ("on", true, 2), ("off", false, 2), ("1", true, 1), ("0", false, 1),
+    ]
+
+    static func parseBool(_ text: String) throws -> Bool {
+        // PostgreSQL's boolin: any prefix of true, false, yes, no; on and off from two
+        // letters (`o` alone is neither); 1 and 0; in any case.
+        let word = trimmingBlanks(text).lowercased()
+        for (spelling, value, lettersMin) in booleanSpellings where word.count >= lettersMin && spelling.hasPrefix(word) {
+            return value
+        }
+        throw VireoError(.invalidTextRepresentation, "invalid input syntax for type boolean: \"\(text)\"")
     }
 
     /// `\x0a1b…` (hex form) or the text's own bytes.
@@ -277,12 +322,17 @@ public enum Cast {
         }
     }
 
-    /// Rounds half away from zero (a double parameter compared with an integer key); casts
-    /// and assignments round half to even first, as PostgreSQL's rint.
-    static func roundToInt(_ number: Double) throws -> Int64 {
-        let rounded = number.rounded(.toNearestOrAwayFromZero)
+    /// A float (float4 or float8) as an integer, the one rounding of every float-to-integer
+    /// conversion but a parameter's compared with an integer (`parameter(_:to:)`): an explicit
+    /// cast, an assignment to a smallint/integer/bigint column (INSERT, UPDATE SET, INSERT …
+    /// SELECT, ON CONFLICT DO UPDATE, a default). PostgreSQL's int2/int4/int8(float8) round half to even (rint: 2.5 → 2,
+    /// -2.5 → -2); numeric's casts round half away from zero (`Numeric.roundedInt64`).
+    /// NaN, infinities and what bigint cannot hold are 22003 named after `type`, the integer
+    /// type asked for (`integer out of range` for `'NaN'::float8::int`, as PostgreSQL says).
+    static func roundToInt(_ number: Double, as type: SQLType = .int) throws -> Int64 {
+        let rounded = number.rounded(.toNearestOrEven)
         guard rounded.isFinite, rounded >= -9.223372036854775808e18, rounded < 9.223372036854775808e18 else {
-            throw VireoError(.numericOutOfRange, "bigint out of range")
+            throw VireoError(.numericOutOfRange, "\(type) out of range")
         }
         return Int64(rounded)
     }

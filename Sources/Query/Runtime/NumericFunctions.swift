@@ -6,8 +6,10 @@ import VireoStorage
 /// where PostgreSQL sends them (`round(5)` is double precision, `div(7, 2)` numeric).
 extension Functions {
     static let numericMath: [ScalarFunction] = [
+        // round(numeric) rounds half away from zero; round(double precision) is C's rint,
+        // half to even (round(2.5::float8) = 2), as a float-to-integer cast.
         rounding("round", toInteger: { $0.rounded(toScale: 0) }, toScale: { $0.rounded(toScale: $1) },
-                 double: { $0.rounded(.toNearestOrAwayFromZero) }),
+                 double: { $0.rounded(.toNearestOrEven) }),
         rounding("trunc", toInteger: { $0.truncated(toScale: 0) }, toScale: { $0.truncated(toScale: $1) },
                  double: { $0.rounded(.towardZero) }),
         rounding("floor", toInteger: \.floor, toScale: nil, double: { $0.rounded(.down) }),

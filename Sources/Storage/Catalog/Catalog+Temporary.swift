@@ -7,7 +7,11 @@
 //
 // A name written without a schema is looked up in the running session's temporary schema
 // first (`TemporarySchema.current`, bound by the session while its statements run), so a
-// temporary table hides a permanent one of the same name for that session only.
+// temporary table hides a permanent one of the same name for that session only. That
+// lookup happens once, where a statement names its tables (`resolve(_:schema:)`, which
+// also honours `public.t` and `pg_temp.t`); from there on tables go by their stored name
+// (`table(_:)`), so that a statement changing `public.t` never slides onto the temporary
+// `t` in its foreign key checks, its index updates or its storage calls.
 
 /// The temporary schema of the session whose statement runs on this thread (nil: the
 /// session has no temporary tables, and names mean permanent relations only).
@@ -39,30 +43,35 @@ extension TableDefinition {
 }
 
 extension Catalog {
-    /// The stored name `name` refers to in the running session: its temporary table of
-    /// that name when it has one (PostgreSQL searches pg_temp first), else `name`.
+    /// The stored name `name` written without a schema refers to in the running session:
+    /// its temporary table of that name when it has one (PostgreSQL searches pg_temp
+    /// first), else `name`.
     public func resolve(_ name: String) -> String {
         guard let schema = TemporarySchema.current else { return name }
         let temporary = TemporarySchema.storedName(name, schema: schema)
         return tables[temporary] != nil ? temporary : name
     }
 
-    /// The table `schema.name` names: without a schema, as `table(_:)` finds it; in
-    /// `pg_temp`, only the session's temporary table; in another schema (`public.t`), only
-    /// a permanent one, even when a temporary table of that name hides it.
+    /// The stored name of the relation SQL writes as `schema.name`, the one place where a
+    /// written schema is honoured: without one, as `resolve(_:)` finds it; `pg_temp` (or
+    /// the session's own `pg_temp_3`), only the session's temporary table (nil when it has
+    /// none of that name; another session's schema has none); another schema (`public.t`),
+    /// the permanent `name`, even where a temporary table of that name hides it.
+    public func resolve(_ name: String, schema: String?) -> String? {
+        guard let schema else { return resolve(name) }
+        guard schema == "pg_temp" || schema.hasPrefix(TemporarySchema.prefix) else { return name }
+        guard let current = TemporarySchema.current, schema == "pg_temp" || schema == current else { return nil }
+        let stored = TemporarySchema.storedName(name, schema: current)
+        return tables[stored] != nil ? stored : nil
+    }
+
+    /// The table SQL names `schema.name` (`resolve(_:schema:)`), or an `undefinedTable` error
+    /// that names the schema when one was written (`relation "public.t" does not exist`).
     public func table(_ name: String, schema: String?) throws -> TableDefinition {
-        switch schema {
-        case nil:
-            return try table(name)
-        case "pg_temp"?:
-            let stored = resolve(name)
-            guard TemporarySchema.split(stored) != nil else {
-                throw VireoError(.undefinedTable, "relation \"pg_temp.\(name)\" does not exist")
-            }
-            return try table(stored)
-        default:
-            return try TemporarySchema.$current.withValue(nil) { try table(name) }
+        guard let stored = resolve(name, schema: schema), schema == nil || tables[stored] != nil || views[stored] != nil else {
+            throw VireoError(.undefinedTable, "relation \"\(schema ?? "").\(name)\" does not exist")
         }
+        return try table(stored)
     }
 
     /// The temporary tables of `schema` (one session's), by stored name.

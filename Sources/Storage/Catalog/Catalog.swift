@@ -272,11 +272,16 @@ public struct Catalog: Sendable {
     /// An empty schema.
     public init() {}
 
-    /// The table called `name`, or an `undefinedTable` error.
+    /// The table whose stored name is `name` (`TableDefinition.name`: a temporary table's
+    /// carries its session's schema), or an `undefinedTable` error. A stored name is never
+    /// looked up again in the session's temporary schema: once a statement has found its
+    /// table, `t` stays the permanent `t` even where a temporary `t` hides it. Names as SQL
+    /// writes them go through `table(_:schema:)`.
     public func table(_ name: String) throws -> TableDefinition {
-        guard let table = tables[resolve(name)] else {
-            if views[name] != nil { throw VireoError(.wrongObjectType, "\"\(name)\" is not a table") }
-            throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
+        guard let table = tables[name] else {
+            let visible = TemporarySchema.split(name)?.name ?? name
+            if views[name] != nil { throw VireoError(.wrongObjectType, "\"\(visible)\" is not a table") }
+            throw VireoError(.undefinedTable, "relation \"\(visible)\" does not exist")
         }
         return table
     }
