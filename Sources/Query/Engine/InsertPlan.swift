@@ -429,9 +429,6 @@ enum PlainAssignment {
     }
 }
 
-/// A VALUES item once bound: a literal's value, or an expression. A literal is not boxed
-/// as a `.constant` expression (a bulk INSERT's VALUES list has thousands: an allocation
-/// each to make, and one to free).
 /// A parameter of a one-row VALUES list (`InsertPlan.parameterSlots`): the item's index in
 /// the row, the table column it fills, the parameter's index, and the column's plain kind
 /// (the parameter is bound to its type).
@@ -442,6 +439,9 @@ struct ParameterSlot {
     let plain: PlainAssignment
 }
 
+/// A VALUES item once bound: a literal's value, or an expression. A literal is not boxed
+/// as a `.constant` expression (a bulk INSERT's VALUES list has thousands: an allocation
+/// each to make, and one to free).
 enum ValuesItem {
     case value(Value)
     case expression(BoundExpression)
