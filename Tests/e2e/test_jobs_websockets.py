@@ -133,6 +133,8 @@ def test_a_client_that_takes_nothing_is_disconnected_and_others_are_served(jobs_
     token = claimed_job(base, "ws-flood", "ws-flooder")
     wide = "x" * 8000
     for start in range(0, 1000, 100):  # 8 MB: more than the kernel's socket buffers hold
+        # The node beats as an agent does: ten posts of 800 KB outlast the 2 s lease in a debug build.
+        ok(base, "POST", "/api/nodes/heartbeat", {"jobs": ["ws-flood"]}, token=token)
         post_lines(base, "ws-flood", token, range(start + 1, start + 101), text=lambda n: f"{n} {wide}")
     ok(base, "POST", "/api/jobs/finish", {"jobId": "ws-flood", "attempt": 1, "status": "finished", "exitCode": 0}, token=token)
     stalled = WebSocket(port, f"/ws/jobs/ws-flood/logs?tail=1000&api_key={API_KEY}", receive_buffer_bytes=4096)
