@@ -364,7 +364,7 @@ private struct CompactWriter {
             let kept = RecordCodec.trimmedDoubleSizeBytes(number)
             for byteIndex in (8 - kept)..<8 { byte(UInt8(truncatingIfNeeded: pattern >> (8 * UInt64(byteIndex)))) }
         case .text(let string), .json(let string):
-            let copied = string.utf8.withContiguousStorageIfAvailable { copy(UnsafeRawBufferPointer($0)) }
+            let copied: Void? = string.utf8.withContiguousStorageIfAvailable { copy(UnsafeRawBufferPointer($0)) }
             if copied == nil { for unit in string.utf8 { byte(unit) } }
         default:
             var bytes: [UInt8] = []
