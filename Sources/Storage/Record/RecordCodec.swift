@@ -192,7 +192,7 @@ public enum RecordCodec {
             if length >= compactLengthEscape { headerBytes += Varint.size(of: UInt64(length)) }
         }
         let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: headerBytes + payloadBytes))
+        appendZeros(headerBytes + payloadBytes, to: &bytes)
         bytes.withUnsafeMutableBufferPointer { buffer in
             var writer = CompactWriter(buffer: buffer, offset: start)
             writer.varint(UInt64(row.count))
@@ -210,6 +210,25 @@ public enum RecordCodec {
             precondition(writer.offset == start + headerBytes, "compact header differs from its size")
             for (column, value) in row.enumerated() where column != rowIDColumn { writer.payload(value) }
             precondition(writer.offset == buffer.count, "compact payload differs from its header's lengths")
+        }
+    }
+
+    /// Zeros from a shared block, a chunk at a time: appending `repeatElement(0, count:)`
+    /// went element by element through unspecialized generic code in debug builds (an 8 KB
+    /// text took 0.3-0.8 s per hundred rows), while a buffer's bytes are one copy in both.
+    nonisolated(unsafe) private static let zeroBlock: UnsafeBufferPointer<UInt8> = {  // never written after it is made
+        let block = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+        block.initialize(repeating: 0)
+        return UnsafeBufferPointer(block)
+    }()
+
+    static func appendZeros(_ count: Int, to bytes: inout [UInt8]) {
+        bytes.reserveCapacity(bytes.count + count)
+        var left = count
+        while left > 0 {
+            let chunk = min(left, zeroBlock.count)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: zeroBlock[0..<chunk]))
+            left -= chunk
         }
     }
 
