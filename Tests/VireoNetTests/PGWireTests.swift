@@ -14,6 +14,7 @@ struct PGWireTests {
         #expect(try PGDeallocate.parse("  deallocate prepare _pg3_0 ;") == .named("_pg3_0"))
         #expect(try PGDeallocate.parse("DEALLOCATE \"Mixed\"") == .named("Mixed"))
         #expect(try PGDeallocate.parse("DEALLOCATE Stmt") == .named("stmt"))
+        #expect(try PGDeallocate.parse("DEALLOCATE prepare") == .named("prepare"), "PREPARE alone is the statement's name")
         #expect(try PGDeallocate.parse("SELECT 1") == nil)
         #expect(try PGDeallocate.parse("deallocated x") == nil, "another word starting with deallocate is the engine's to parse")
         #expect(startsWithWord("  COPY t FROM STDIN", "copy") && !startsWithWord("co", "copy"))

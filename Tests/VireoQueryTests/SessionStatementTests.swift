@@ -44,6 +44,8 @@ struct SessionStatementTests {
         try session.execute("PREPARE p AS SELECT 1; PREPARE q AS SELECT 2")
         #expect(try session.execute("DEALLOCATE ALL").commandTag == "DEALLOCATE ALL")
         #expect(try rows(session, "SELECT count(*) FROM pg_prepared_statements") == [["0"]])
+        try session.execute("PREPARE prepare AS SELECT 1")
+        #expect(try session.execute("DEALLOCATE prepare").commandTag == "DEALLOCATE", "a statement may be named prepare")
         try session.execute("PREPARE p AS SELECT 1; DISCARD ALL")
         #expect(sqlError(session, "EXECUTE p")?.sqlState == "26000")
     }
@@ -167,6 +169,8 @@ struct SessionStatementTests {
         #expect(sqlError(db, "GRANT USAGE ON SCHEMA nope TO PUBLIC")?.sqlState == "3F000")
         #expect(sqlError(db, "GRANT CONNECT ON DATABASE nope TO PUBLIC")?.sqlState == "3D000")
         #expect(sqlError(db, "GRANT FLY ON t TO PUBLIC")?.sqlState == "42601")
+        #expect(sqlError(db, "GRANT USAGE ON SCHEMA pu.blic TO PUBLIC")?.sqlState == "42601", "a schema's name has one part")
+        #expect(sqlError(db, "REVOKE ALL ON ALL TABLES IN SCHEMA pu.blic FROM PUBLIC")?.sqlState == "42601")
         let create = try #require(sqlError(db, "CREATE ROLE app LOGIN PASSWORD 'x'"))
         #expect(create.sqlState == "0A000" && create.message.contains("API keys"))
         #expect(sqlError(db, "CREATE USER app")?.sqlState == "0A000")

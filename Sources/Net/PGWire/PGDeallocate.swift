@@ -17,7 +17,7 @@ enum PGDeallocate: Equatable {
         if let next = text.first, !next.isWhitespace, next != ";" { return nil }
         while let last = text.last, last.isWhitespace || last == ";" { text = text.dropLast() }
         var words = text.split(whereSeparator: \.isWhitespace).map(String.init)
-        if words.first?.lowercased() == "prepare" { words.removeFirst() }
+        if words.count == 2, words[0].lowercased() == "prepare" { words.removeFirst() }
         guard words.count == 1, let word = words.first else {
             throw VireoError(.syntaxError, "syntax error in DEALLOCATE: expected DEALLOCATE [PREPARE] { name | ALL }")
         }

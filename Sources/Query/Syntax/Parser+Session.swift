@@ -7,7 +7,8 @@ extension Parser {
         if acceptWord("prepare") { return .prepare(try parsePrepare()) }
         if acceptWord("execute") { return .executePrepared(try parseExecute()) }
         if acceptWord("deallocate") {
-            _ = acceptWord("prepare")
+            // `DEALLOCATE prepare` names a statement `prepare`; PREPARE is only the optional word.
+            if peekWord("prepare"), ![.end, .semicolon].contains(peek(1).kind) { advance() }
             if acceptKeyword(.all) { return .deallocate(nil) }
             return .deallocate(try parseIdentifier("a prepared statement name"))
         }
@@ -118,7 +119,10 @@ extension Parser {
         repeat { privileges.append(try parsePrivilege()) } while accept(.comma)
         try expectKeyword(.on)
         let kind = try parseGrantObjectKind()
+        // Schemas and databases have one-part names, as PostgreSQL's grammar says.
+        let oneWordNames = kind == .database || kind == .schema || kind.rawValue.hasPrefix("ALL ")
         let objects = try commaSeparated { parser -> TableName in
+            if oneWordNames { return TableName(try parser.parseIdentifier("a \(kind == .database ? "database" : "schema") name")) }
             let name = try parser.parseTableName("an object name")
             if kind == .function, parser.peek().kind == .leftParen { try parser.skipParenthesized() }
             return name

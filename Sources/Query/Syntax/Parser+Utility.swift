@@ -205,7 +205,10 @@ extension Parser {
     private mutating func parseExplain() throws -> Explain {
         try expectKeyword(.explain)
         var options: [ExplainOption] = []
-        if peek().kind == .leftParen, !peekKeyword(.select, at: 1) {
+        // An option list starts with an option's name; `((SELECT …) UNION …)` and
+        // `(SELECT …)` are the statement.
+        let startsQuery = peek(1).kind == .leftParen || [.select, .with, .values].contains { peekKeyword($0, at: 1) }
+        if peek().kind == .leftParen, !startsQuery {
             advance()
             options = try commaSeparated { try $0.parseExplainOption() }
             try expect(.rightParen, ")")

@@ -65,7 +65,7 @@ extension StatementBody {
         case .discard(let target): "DISCARD " + target.rawValue.uppercased()
         case .prepare(let statement): statement.sql
         case .executePrepared(let statement): statement.sql
-        case .deallocate(let name): "DEALLOCATE " + (name.map(quoteIdentifier) ?? "ALL")
+        case .deallocate(let name): name.map { "DEALLOCATE PREPARE " + quoteIdentifier($0) } ?? "DEALLOCATE ALL"
         case .lockTable(let statement): statement.sql
         case .grant(let statement): statement.sql
         }
