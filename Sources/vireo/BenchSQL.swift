@@ -16,6 +16,7 @@ struct BenchSQL: ParsableCommand {
     @Option(name: .customLong("query-count"), help: "Vector queries timed.") var queryCount: Int = 2_000
     @Option(name: .customLong("ef-search")) var efSearch: Int = 40
     @Option(help: "Repetitions of each statement for parse/plan timing.") var repetitions: Int = 2_000
+    @Option(help: "Rounds of the vector-query comparison, the two paths alternating.") var rounds: Int = 7
 
     static let statements = [
         "SELECT id FROM items ORDER BY embedding <=> $1 LIMIT 10",
@@ -66,24 +67,56 @@ struct BenchSQL: ParsableCommand {
         let index = try db.vectorIndex("items_embedding")
         let sql = try db.prepare("SELECT id FROM items ORDER BY embedding <=> $1 LIMIT 10")
         for query in queries.prefix(100) { _ = try index.search(query, k: 10, efSearch: efSearch); _ = try sql.execute([.vector(query)]) }
-        // Alternate the two paths and keep each one's best round, so that neither pays
-        // for the other's cache misses or for background load.
-        var (rawQPS, sqlQPS) = (0.0, 0.0)
-        for _ in 0..<3 {
-            let rawStart = Date()
-            for query in queries { _ = try index.search(query, k: 10, efSearch: efSearch) }
-            rawQPS = max(rawQPS, Double(queries.count) / Date().timeIntervalSince(rawStart))
-            let sqlStart = Date()
-            for query in queries { _ = try sql.execute([.vector(query)]) }
-            sqlQPS = max(sqlQPS, Double(queries.count) / Date().timeIntervalSince(sqlStart))
+        // Alternate the two paths, each going first in every other round, so that neither
+        // pays for the other's cache misses or for a burst of background load alone. Thread
+        // CPU time is kept beside wall time: another process taking the core stretches the
+        // wall clock of a round but not the CPU time the queries themselves used.
+        var raw: [PathRound] = [], prepared: [PathRound] = []
+        for round in 0..<rounds {
+            let runRaw = { raw.append(try PathRound.time(queries.count) { for query in queries { _ = try index.search(query, k: 10, efSearch: efSearch) } }) }
+            let runSQL = { prepared.append(try PathRound.time(queries.count) { for query in queries { _ = try sql.execute([.vector(query)]) } }) }
+            if round % 2 == 0 { try runRaw(); try runSQL() } else { try runSQL(); try runRaw() }
         }
         print("")
-        print("| path | QPS (single thread) |")
-        print("|---|---:|")
-        print("| HNSWIndex.search | \(Int(rawQPS)) |")
-        print("| Database: prepared `SELECT id … ORDER BY embedding <=> $1 LIMIT 10` | \(Int(sqlQPS)) |")
+        print("| path | QPS, median (range) of \(rounds) rounds | CPU µs per query, median (range) |")
+        print("|---|---:|---:|")
+        print("| HNSWIndex.search | \(PathRound.summary(raw)) |")
+        print("| Database: prepared `SELECT id … ORDER BY embedding <=> $1 LIMIT 10` | \(PathRound.summary(prepared)) |")
         print("")
-        print(String(format: "SQL overhead: %.1f%% of the raw index's QPS (%d rows × %d dims, ef_search %d)",
-                     (1 - sqlQPS / rawQPS) * 100, count, dim, efSearch))
+        let wall = 1 - PathRound.median(prepared.map(\.qps)) / PathRound.median(raw.map(\.qps))
+        let cpu = PathRound.median(prepared.map(\.cpuMicros)) / PathRound.median(raw.map(\.cpuMicros)) - 1
+        print(String(format: "SQL overhead: %.1f%% of the raw index's QPS by wall clock, %.1f%% more CPU per query (%d rows × %d dims, ef_search %d, medians of %d rounds)",
+                     wall * 100, cpu * 100, count, dim, efSearch, rounds))
+    }
+}
+
+/// One timed round of one path of `vireo bench sql`'s comparison.
+private struct PathRound {
+    var qps: Double
+    var cpuMicros: Double
+
+    static func time(_ queries: Int, _ body: () throws -> Void) rethrows -> PathRound {
+        let (wallStart, cpuStart) = (Date(), threadCPUSeconds())
+        try body()
+        let (wall, cpu) = (Date().timeIntervalSince(wallStart), threadCPUSeconds() - cpuStart)
+        return PathRound(qps: Double(queries) / wall, cpuMicros: cpu / Double(queries) * 1e6)
+    }
+
+    /// The calling thread's CPU time, user and system.
+    private static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    static func summary(_ rounds: [PathRound]) -> String {
+        let (qps, cpu) = (rounds.map(\.qps), rounds.map(\.cpuMicros))
+        return String(format: "%.0f (%.0f–%.0f) | %.2f (%.2f–%.2f)", median(qps), qps.min() ?? 0, qps.max() ?? 0,
+                      median(cpu), cpu.min() ?? 0, cpu.max() ?? 0)
     }
 }
