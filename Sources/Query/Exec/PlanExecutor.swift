@@ -38,7 +38,8 @@ enum PlanExecutor {
     @inline(never)
     private static func dispatch(_ node: PlanNode, _ context: ExecutionContext, _ path: String, _ box: EmitBox) throws -> Bool {
         let emit = box.emit
-        let child = path + ".0"
+        // Paths name nodes only for EXPLAIN ANALYZE's statistics: no string built otherwise.
+        let child = context.statistics == nil ? path : path + ".0"
         switch node {
         case .seqScan(let scan): return try seqScan(scan, context, emit)
         case .rowIDLookup(let scan, let rowIDs): return try rowIDLookup(scan, rowIDs, context, emit)
