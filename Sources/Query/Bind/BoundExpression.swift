@@ -128,6 +128,15 @@ indirect enum BoundExpression: Sendable {
         return [self]
     }
 
+    /// A constant or a parameter (cast or not): evaluated again within one statement, it
+    /// gives the same value (a function call, even a stable one, is not counted).
+    var isFixedForStatement: Bool {
+        switch self {
+        case .constant, .parameter, .cast(.parameter, _): true
+        default: false
+        }
+    }
+
     static func conjunction(_ parts: [BoundExpression]) -> BoundExpression? {
         parts.count <= 1 ? parts.first : .and(parts)
     }

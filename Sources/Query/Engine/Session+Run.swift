@@ -367,7 +367,7 @@ extension Session {
     private func run(_ plan: PlanNode, _ columns: [ResultColumn], _ context: ExecutionContext) throws -> QueryResult {
         guard let stream = rowStream.take() else {
             let rows = try PlanExecutor.materialize(plan, context, for: .result)
-            return QueryResult(columns: columns, rows: rows, commandTag: "SELECT \(rows.count)")
+            return QueryResult(columns: columns, rows: rows, commandTag: Self.selectTag(rows.count))
         }
         try stream.columns(columns)
         var count = 0
@@ -378,7 +378,16 @@ extension Session {
             count += 1
             return true
         }
-        return QueryResult(columns: columns, commandTag: "SELECT \(count)")
+        return QueryResult(columns: columns, commandTag: Self.selectTag(count))
+    }
+
+    /// A SELECT's command tag: a point lookup's one row (or none) without formatting a number.
+    static func selectTag(_ count: Int) -> String {
+        switch count {
+        case 0: "SELECT 0"
+        case 1: "SELECT 1"
+        default: "SELECT \(count)"
+        }
     }
 
     /// CREATE SCHEMA: IF NOT EXISTS of a fixed schema does nothing, as migration tools send it

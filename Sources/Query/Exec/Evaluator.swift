@@ -72,10 +72,10 @@ enum Evaluator {
             return try cast.map { try Cast.convert(value, to: $0) } ?? value
         }
         let key = ExecutionCache.ParameterKey(index: index, type: type, cast: cast)
-        if let converted = context.cache.parameters[key] { return converted }
+        if let converted = context.cache.parameter(key) { return converted }
         var value = try Cast.parameter(raw, to: type)
         if let cast { value = try Cast.convert(value, to: cast) }
-        context.cache.parameters[key] = value
+        context.cache.keepParameter(key, value)
         return value
     }
 

@@ -73,7 +73,10 @@ final class ExecutionCache {
     var textStatistics: [String: TextCorpusStatistics] = [:]
     /// The tsqueries `@@` has parsed, by their text (TextMatch).
     var textQueries: [String: TSQuery] = [:]
-    /// Parameters converted to the type they are read as (Evaluator), by their key.
+    /// The first parameter converted (Evaluator), outside the table: most statements
+    /// convert one, a point lookup once, and a dictionary entry cost it a hash and an insert.
+    var firstParameter: (key: ParameterKey, value: Value)?
+    /// The other parameters converted to the type they are read as (Evaluator), by their key.
     var parameters: [ParameterKey: Value] = [:]
 
     /// Empties the caches for another statement (the converted parameters keep their
@@ -84,7 +87,19 @@ final class ExecutionCache {
         if !workingTables.isEmpty { workingTables = [:] }
         if !textStatistics.isEmpty { textStatistics = [:] }
         if !textQueries.isEmpty { textQueries = [:] }
+        firstParameter = nil
         if !parameters.isEmpty { parameters.removeAll(keepingCapacity: true) }
+    }
+
+    /// Parameter `key` as converted before in this statement, if it was.
+    func parameter(_ key: ParameterKey) -> Value? {
+        guard let firstParameter else { return nil }
+        return firstParameter.key == key ? firstParameter.value : parameters[key]
+    }
+
+    /// Keeps `value`, parameter `key` converted, for the rest of the statement.
+    func keepParameter(_ key: ParameterKey, _ value: Value) {
+        if firstParameter == nil { firstParameter = (key, value) } else { parameters[key] = value }
     }
 
     /// A parameter read as `type`, and then cast to `cast` when the expression is one.

@@ -38,7 +38,8 @@ enum PlanExecutor {
     @inline(never)
     private static func dispatch(_ node: PlanNode, _ context: ExecutionContext, _ path: String, _ box: EmitBox) throws -> Bool {
         let emit = box.emit
-        let child = path + ".0"
+        // Paths name nodes only for EXPLAIN ANALYZE's statistics: no string built otherwise.
+        let child = context.statistics == nil ? path : path + ".0"
         switch node {
         case .seqScan(let scan): return try seqScan(scan, context, emit)
         case .rowIDLookup(let scan, let rowIDs): return try rowIDLookup(scan, rowIDs, context, emit)
@@ -281,21 +282,27 @@ enum PlanExecutor {
         }
     }
 
-    /// Fetches one row by id and emits it if it passes the scan's filter.
-    static func emitRow(_ rowID: Int64, _ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+    /// Fetches one row by id and emits it if it passes the scan's filter. `byIntegerKey`:
+    /// the id is the value of the lookup's key expression, an integer (not converted from
+    /// another type), so the filter may go without the key's equality (`filterBesideKey`).
+    static func emitRow(_ rowID: Int64, _ scan: TableScan, _ context: ExecutionContext, byIntegerKey: Bool = false,
+                        _ emit: Emit) throws -> Bool {
         try context.checkCancel()
         var row: [Value] = []
         guard try context.data.visitRow(scan.table, rowID: rowID, { row = try Self.row($0, rowID: rowID, scan: scan) }) else {
             return true
         }
-        if let filter = scan.filter, !(try Evaluator.holds(filter, row, context)) { return true }
+        let filter = byIntegerKey ? scan.filter(forRowFoundBy: rowID, row) : scan.filter
+        if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
         return try emit(row)
     }
 
     private static func rowIDLookup(_ scan: TableScan, _ expressions: [BoundExpression], _ context: ExecutionContext,
                                     _ emit: Emit) throws -> Bool {
         if expressions.count == 1 {  // a point lookup: no set of the ids seen
-            guard let rowID = try rowID(Evaluator.evaluate(expressions[0], [], context)) else { return true }
+            let key = try Evaluator.evaluate(expressions[0], [], context)
+            guard let rowID = try rowID(key) else { return true }
+            if case .int = key { return try emitRow(rowID, scan, context, byIntegerKey: true, emit) }
             return try emitRow(rowID, scan, context, emit)
         }
         var seen = Set<Int64>()

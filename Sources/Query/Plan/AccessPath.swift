@@ -57,9 +57,14 @@ enum AccessPath {
     private static func rowIDLookup(_ scan: TableScan, _ conjuncts: [BoundExpression]) -> PlanNode? {
         guard let column = scan.table.rowIDColumn else { return nil }
         let name = scan.table.columns[column].name
-        for conjunct in conjuncts {
+        for (position, conjunct) in conjuncts.enumerated() {
             if let value = equality(conjunct, column: column) {
-                return .rowIDLookup(with(scan, reason: "primary key \(name) = value"), rowIDs: [value])
+                var lookup = with(scan, reason: "primary key \(name) = value")
+                if value.isFixedForStatement {
+                    lookup.filterBesideKey = .some(BoundExpression.conjunction(
+                        conjuncts.enumerated().filter { $0.offset != position }.map(\.element)))
+                }
+                return .rowIDLookup(lookup, rowIDs: [value])
             }
             if case .inList(.column(column), let list, negated: false) = conjunct, list.allSatisfy(\.isRowIndependent) {
                 return .rowIDLookup(with(scan, reason: "primary key \(name) IN list"), rowIDs: list)
@@ -106,9 +111,12 @@ enum AccessPath {
         return bounds.lower != nil || bounds.upper != nil ? bounds : nil
     }
 
+    /// `scan` for another access path: its `filterBesideKey` belonged to the lookup it was
+    /// made for (a join's probe keys by the outer row's value, which it does not name).
     static func with(_ scan: TableScan, reason: String) -> TableScan {
         var copy = scan
         copy.reason = reason
+        copy.filterBesideKey = nil
         return copy
     }
 

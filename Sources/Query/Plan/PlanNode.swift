@@ -63,6 +63,22 @@ struct TableScan: Sendable {
     /// instead of `filter` when every bound is an exact integer key (the range then keeps
     /// no row they would reject).
     var filterWithinBounds: BoundExpression? = nil
+    /// For a lookup by one primary-key value that is a constant or a parameter (`id = $1`,
+    /// AccessPath): the filter without that equality (`.some(nil)`: nothing else), checked
+    /// instead of `filter` on a row found by an integer key value that the row holds, where
+    /// the equality holds exactly (`filter(forRowFoundBy:_:)`). Nil: always `filter`.
+    var filterBesideKey: BoundExpression?? = nil
+}
+
+extension TableScan {
+    /// The filter that `row`, found by looking up the integer key value `rowID`, must pass:
+    /// `filterBesideKey` when the row holds that value in its key column (`id = $1` with
+    /// `$1` = `rowID` then holds exactly, integers on both sides), `filter` otherwise.
+    func filter(forRowFoundBy rowID: Int64, _ row: [Value]) -> BoundExpression? {
+        guard let besides = filterBesideKey, let column = table.rowIDColumn, column < row.count,
+              case .int(rowID) = row[column] else { return filter }
+        return besides
+    }
 }
 
 /// Bounds on one column, from the comparisons of a WHERE clause with row-independent values.

@@ -7,7 +7,9 @@ import Logging
 public final class Store: @unchecked Sendable {
     public let pager: Pager
     private let catalogLock = Lock()
-    private var publishedCatalog: Catalog
+    /// Boxed: a snapshot keeps the box (one retain), not a copy of the schema's five
+    /// tables (a retain of each at open and a release of each at close, per statement).
+    private var publishedCatalog: PublishedCatalog
     let catalogTree: BTree
     /// Row operations past this count make a transaction take the writer gate, so its log
     /// (rows kept in memory for replay) stays bounded; bulk loads then run as the one writer.
@@ -42,11 +44,11 @@ public final class Store: @unchecked Sendable {
         self.pager = pager
         let root: PageNumber = try pager.read { view in try view.withPage(0) { $0.loadLE(at: MetaPage.catalogRootOffset) } }
         catalogTree = BTree(root: root)
-        publishedCatalog = try pager.read { try Catalog.load(tree: BTree(root: root), from: $0) }
+        publishedCatalog = PublishedCatalog(try pager.read { try Catalog.load(tree: BTree(root: root), from: $0) })
     }
 
     /// The schema as last committed.
-    public var catalog: Catalog { catalogLock.withLock { publishedCatalog } }
+    public var catalog: Catalog { catalogLock.withLock { publishedCatalog.catalog } }
 
     /// Runs `body` on a consistent snapshot of committed data and schema.
     public func read<R>(_ body: (StoreSnapshot) throws -> R) throws -> R {
@@ -57,8 +59,8 @@ public final class Store: @unchecked Sendable {
 
     /// A snapshot of committed data and schema that stays open until `close()`.
     public func openSnapshot() throws -> StoreSnapshot {
-        let (pages, catalog) = try pager.openSnapshot { self.catalog }
-        return StoreSnapshot(pages: ReadView(pool: pager.pool, snapshot: pages, path: pager.path), catalog: catalog)
+        let (pages, published) = try pager.openSnapshot { catalogLock.withLock { publishedCatalog } }
+        return StoreSnapshot(pages: ReadView(pool: pager.pool, snapshot: pages, path: pager.path), published: published)
     }
 
     /// Starts a write transaction over the newest version. Any number may be open at once;
@@ -97,7 +99,8 @@ public final class Store: @unchecked Sendable {
     }
 
     func publish(_ catalog: Catalog) {
-        catalogLock.withLock { publishedCatalog = catalog }
+        let published = PublishedCatalog(catalog)
+        catalogLock.withLock { publishedCatalog = published }
     }
 
     // MARK: Row versions and allocation
@@ -235,15 +238,26 @@ public final class Store: @unchecked Sendable {
 /// seven retains and releases per copy — a quarter of a primary-key join's time.
 public final class StoreSnapshot: RowSource {
     public let pages: ReadView
-    public let catalog: Catalog
+    @usableFromInline let published: PublishedCatalog
+    /// The schema as of the snapshot's version. Inlinable, so that a caller reading one
+    /// field of it (a plan cache's check of `version`) copies nothing (a copy is a retain
+    /// and a release of each of its tables).
+    @inlinable public var catalog: Catalog { published.catalog }
 
-    init(pages: ReadView, catalog: Catalog) {
+    init(pages: ReadView, published: PublishedCatalog) {
         self.pages = pages
-        self.catalog = catalog
+        self.published = published
     }
 
     /// Ends a snapshot from `Store.openSnapshot` (`read` closes its own).
     public func close() { pages.snapshot.close() }
+}
+
+/// A committed schema, shared by the snapshots that see it.
+@usableFromInline
+final class PublishedCatalog: Sendable {
+    @usableFromInline let catalog: Catalog
+    init(_ catalog: Catalog) { self.catalog = catalog }
 }
 
 /// One past the largest row id of a table handed out or inserted in this process since its
