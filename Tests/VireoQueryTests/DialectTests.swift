@@ -204,8 +204,11 @@ struct DialectTests {
         #expect(throws: VireoError.self) { try message(["BEGIN", "INSERT INTO s VALUES (7)", "SELECT 1/0"]) }
         #expect(session.transactionStatus == .failed, "an explicit block stays, aborted")
         try session.execute("ROLLBACK")
-        try message(["INSERT INTO s VALUES (8)", "INSERT INTO s VALUES (9)"])
+        let listener = db.session()
+        try listener.execute("LISTEN implicit_channel")
+        try message(["INSERT INTO s VALUES (8)", "NOTIFY implicit_channel, 'sent'", "INSERT INTO s VALUES (9)"])
         #expect(session.transactionStatus == .idle)
+        #expect(listener.notificationInbox.take().map(\.payload) == ["sent"], "a NOTIFY goes out when the block commits")
         #expect(try rows(db, "SELECT count(*) FROM s WHERE a > 7") == [["2"]], "committed for other sessions")
     }
 }

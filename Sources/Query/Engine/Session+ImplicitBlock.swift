@@ -27,6 +27,8 @@ extension Session {
             guard inImplicitBlock else { return }
             guard succeeded, abortedBy == nil else { return rollBackTransactionBlock() }
             try endTransaction(commit: true)
+            // What the block's NOTIFYs queued goes out with its commit, as after COMMIT.
+            if notificationQueue != nil { publishNotifications() }
         }
     }
 }
