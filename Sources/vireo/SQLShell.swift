@@ -76,7 +76,7 @@ struct SQLShell: ParsableCommand {
             return Script.run(runner, lineBytes: StandardInputLines()) != .failed
         }
         for command in commands {
-            let outcome = Script.run(runner, lines: Script.lines(command))
+            let outcome = runner.runAsOneMessage(command) { Script.run(runner, lines: Script.lines(command)) }
             if outcome != .proceed { return outcome == .quit }
         }
         for file in files {

@@ -101,7 +101,9 @@ enum TableFormat {
 enum CSVFormat {
     static func render(_ result: QueryResult) -> String {
         var lines = [result.columns.map { field($0.name) }.joined(separator: ",")]
-        for row in result.rows { lines.append(row.map { $0.text.map(field) ?? "" }.joined(separator: ",")) }
+        // Each value as its column's type prints it (a date without a time, a real's float4
+        // digits, a timestamptz's offset), as psql --csv prints what the server sends.
+        for row in result.rows { lines.append(zip(row, result.columns).map { $0.text(as: $1.type).map(field) ?? "" }.joined(separator: ",")) }
         return lines.map { $0 + "\r\n" }.joined()
     }
 
@@ -117,24 +119,25 @@ enum CSVFormat {
 enum JSONFormat {
     static func render(_ result: QueryResult) -> String {
         let objects = result.rows.map { row in
-            "{" + zip(result.columns, row).map { string($0.name) + ":" + value($1) }.joined(separator: ",") + "}"
+            "{" + zip(result.columns, row).map { string($0.name) + ":" + value($1, as: $0.type) }.joined(separator: ",") + "}"
         }
         return "[" + objects.joined(separator: ",") + "]"
     }
 
-    /// A value as JSON: NaN and infinities, which JSON cannot spell, become strings.
-    static func value(_ value: Value) -> String {
+    /// A value as JSON, in its column type's text (a real's float4 digits, a date without a
+    /// time): NaN and infinities, which JSON cannot spell, become strings.
+    static func value(_ value: Value, as type: SQLType) -> String {
         switch value {
         case .null: return "null"
         case .bool(let flag): return flag ? "true" : "false"
         case .int(let number): return String(number)
         case .numeric(let number): return number.description
-        case .double(let number): return number.isFinite ? (value.text ?? "null") : string(value.text ?? "")
+        case .double(let number): return number.isFinite ? (value.text(as: type) ?? "null") : string(value.text(as: type) ?? "")
         case .json(let text): return text
         case .vector(let elements):
             guard elements.allSatisfy(\.isFinite) else { return string(value.text ?? "") }
             return value.text ?? "[]"
-        default: return string(value.text ?? "")
+        default: return string(value.text(as: type) ?? "")
         }
     }
 

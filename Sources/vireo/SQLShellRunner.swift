@@ -17,6 +17,9 @@ final class ShellRunner {
     let session: Session
     let format: OutputFormat
     var timing = false
+    /// Whether each statement runs in the implicit block of a several-statement `-c`
+    /// string (`runAsOneMessage`), as psql's one Query message for it runs in PostgreSQL.
+    private var opensImplicitBlocks = false
     private(set) var splitter = StatementSplitter()
     private let output: (String) -> Void
     private let errors: (String) -> Void
@@ -79,6 +82,7 @@ final class ShellRunner {
     func run(_ statement: String) -> Bool {
         let start = DispatchTime.now().uptimeNanoseconds
         do {
+            if opensImplicitBlocks { try session.beginImplicitBlock() }
             let result = try session.execute(statement)
             let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
             output(SessionTimeZone.$current.withValue(session.timeZone) { format.render(result) })
@@ -88,6 +92,27 @@ final class ShellRunner {
             errors(ErrorFormat.render(error, statement: statement, json: format == .json))
             return false
         }
+    }
+
+    /// Runs a `-c` string as psql sends it, one Query message: when it holds several
+    /// statements they are one implicit transaction, which the first error rolls back
+    /// (with its statements before it), else the end commits. A BEGIN in it opens an explicit
+    /// block instead, as in PostgreSQL. (`-f` files and standard input run each statement
+    /// in a transaction of its own, as psql sends each as a message of its own.)
+    func runAsOneMessage(_ text: String, _ runLines: () -> Outcome) -> Outcome {
+        var counter = StatementSplitter()
+        let count = counter.feed(bytes: Array(text.utf8) + [UInt8(ascii: "\n")]).count + (counter.finish() == nil ? 0 : 1)
+        guard count > 1 else { return runLines() }
+        opensImplicitBlocks = true
+        let outcome = runLines()
+        opensImplicitBlocks = false
+        do {
+            try session.endImplicitBlock(succeeded: outcome != .failed)
+        } catch {
+            errors(ErrorFormat.render(error, statement: nil, json: format == .json))
+            return .failed
+        }
+        return outcome
     }
 
     // MARK: - Backslash commands

@@ -129,6 +129,30 @@ struct ShellTests {
         #expect(after.stdout.contains(" 0\n"), "the block's insert must be rolled back, got:\n\(after.stdout)")
     }
 
+    @Test("--format csv and json print a date, a timestamptz and a real as their types print them, as psql --csv does")
+    func typedTextInCSVAndJSON() throws {
+        let sql = "SELECT '1999-01-08'::date AS d, '2024-01-02 03:04:05+05:30'::timestamptz AS tz, 0.1::real AS r"
+        let csv = try Shell.run(["--format", "csv", "-c", sql])
+        #expect(csv.stdout == "d,tz,r\r\n1999-01-08,2024-01-01 21:34:05+00,0.1\r\n", "got \(csv.stdout.debugDescription)")
+        let json = try Shell.run(["--format", "json", "-c", sql])
+        #expect(json.stdout == "[{\"d\":\"1999-01-08\",\"tz\":\"2024-01-01 21:34:05+00\",\"r\":0.1}]\n", "got \(json.stdout)")
+    }
+
+    @Test("a -c string of several statements is one transaction, as psql's one Query message: a failure rolls back those before it; a script commits each")
+    func commandStringIsOneTransaction() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("shell-implicit-\(UUID().uuidString).vireo").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Shell.run([path, "-c", "CREATE TABLE t (a int PRIMARY KEY)"]).expectSuccess()
+        let failed = try Shell.run([path, "-c", "INSERT INTO t VALUES (1); INSERT INTO t VALUES (1)"])
+        #expect(failed.status == 1 && failed.stdout == "INSERT 0 1\n" && failed.stderr.contains("23505"), "got \(failed)")
+        let count = "SELECT count(*) FROM t"
+        #expect(try Shell.run([path, "--format", "csv", "-c", count]).stdout == "count\r\n0\r\n", "the first INSERT is rolled back")
+        try Shell.run([path, "-c", "INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)"]).expectSuccess()
+        let script = try Shell.run([path], input: "INSERT INTO t VALUES (3);\nINSERT INTO t VALUES (3);\n")
+        #expect(script.status == 1, "got \(script)")
+        #expect(try Shell.run([path, "--format", "csv", "-c", count]).stdout == "count\r\n3\r\n", "a script's statements commit one by one, as psql -f")
+    }
+
     @Test("\\d lists tables, \\d NAME describes columns and indexes, \\di lists indexes, an unknown command fails")
     func describeCommands() throws {
         let setup = """

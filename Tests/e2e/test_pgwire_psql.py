@@ -217,3 +217,17 @@ def test_psql_runs_migration_ddl(server):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["CREATE", "TABLE", "INSERT", "0", "2", "SELECT", "2", "ALTER", "TABLE", "ALTER", "TABLE",
                                      "CREATE", "INDEX", "ALTER", "INDEX", "VACUUM", "1|2", "2|4", "DROP", "TABLE"]
+
+
+def test_psql_c_with_several_statements_is_one_transaction(server):
+    """psql -c sends one Query message; PostgreSQL runs its statements in one implicit
+    transaction, so the failure of the second rolls back the first. psql reading a script
+    sends each statement alone: each commits."""
+    assert psql(server, "-c", "CREATE TABLE implicit_block (a int PRIMARY KEY)").returncode == 0
+    failed = psql(server, "-c", "INSERT INTO implicit_block VALUES (1); INSERT INTO implicit_block VALUES (1)")
+    assert failed.returncode != 0 and "duplicate key" in failed.stderr, failed.stderr
+    count = "SELECT count(*) FROM implicit_block"
+    assert psql(server, "-A", "-t", "-c", count).stdout.strip() == "0"
+    script = psql(server, stdin="INSERT INTO implicit_block VALUES (2);\nINSERT INTO implicit_block VALUES (2);\n")
+    assert script.returncode != 0
+    assert psql(server, "-A", "-t", "-c", count).stdout.strip() == "1"

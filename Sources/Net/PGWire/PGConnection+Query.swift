@@ -234,23 +234,43 @@ extension PGConnection {
             return output.writeError(sqlState: "XX000", message: "\(error)")
         }
         guard !statements.isEmpty else { return output.writeEmptyQueryResponse() }
-        let session = self.session
+        // Several statements run in one implicit transaction, as PostgreSQL runs them: the
+        // first error rolls back the ones before it (Session+ImplicitBlock.swift).
+        let implicitBlock = statements.count > 1
+        var succeeded = true
         for statement in statements {
             do {
-                if case .select = statement.body {
-                    try await streamQuery(statement)
-                    continue
-                }
-                try await openCursor(ofPortalNamedIn: statement)
-                let result = try await run(statement, [], planCache: nil)
-                server.metrics.recordStatement(commandTag: result.commandTag)
-                writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
-            } catch let error as VireoError {
-                return writeError(error, query: sql)
+                if implicitBlock { try session.beginImplicitBlock() }
+                try await simpleQueryStatement(statement)
             } catch {
-                return output.writeError(sqlState: "XX000", message: "\(error)")
+                writeStatementError(error, query: sql)
+                succeeded = false
+                break
             }
         }
+        guard implicitBlock else { return }
+        do {
+            let session = self.session, committing = succeeded
+            try await server.executor.run { try session.endImplicitBlock(succeeded: committing) }
+        } catch {
+            writeStatementError(error, query: sql)
+        }
+    }
+
+    /// One statement of a simple Query message, answered.
+    private func simpleQueryStatement(_ statement: Statement) async throws {
+        if case .select = statement.body { return try await streamQuery(statement) }
+        try await openCursor(ofPortalNamedIn: statement)
+        let result = try await run(statement, [], planCache: nil)
+        server.metrics.recordStatement(commandTag: result.commandTag)
+        writeResult(result, formats: [], rowsFrom: 0, rowsMax: 0, describe: true)
+    }
+
+    /// An ErrorResponse for a statement's error: its SQLSTATE, or XX000 for an error that is
+    /// not the engine's.
+    private func writeStatementError(_ error: any Error, query: String) {
+        guard let error = error as? VireoError else { return output.writeError(sqlState: "XX000", message: "\(error)") }
+        writeError(error, query: query)
     }
 
     /// Rows `rowsFrom…` (at most `rowsMax` of them, 0 for all) and, when they are the

@@ -221,6 +221,10 @@ extension Binder {
             let (a, b) = try unify(arguments[0], arguments[1])
             return (.caseWhen([(.binary(.equal, a.expression, b.expression), .constant(.null))], otherwise: a.expression), a.type)
         case "greatest", "least": return try extreme(call.name == "greatest", arguments)
+        case "substring" where arguments.count == 2 && Self.isText(arguments[1]):
+            // substring(s FROM pattern): a text (or string literal) start is a regular expression.
+            let bound = try arguments.map { try coerce($0, to: .text) }
+            return (.function(Functions.substringMatching, bound), .text)
         default: break
         }
         arguments = arguments.map(EnumValues.asText)
@@ -239,6 +243,13 @@ extension Binder {
             if call.name == "date_trunc" { return (.function(TimeZones.sessionInstant, [.function(function, bound)]), .timestamptz) }
         }
         return (.function(function, bound), function.resultType(types))
+    }
+
+    /// Whether `argument` is text: of a text type, or a string literal.
+    private static func isText(_ argument: Typed) -> Bool {
+        if argument.type.isText { return true }
+        if argument.type == .unknown, case .constant(.text) = argument.expression { return true }
+        return false
     }
 
     /// `extract(epoch from …)`: seconds since 1970 of the instant itself, in no zone.

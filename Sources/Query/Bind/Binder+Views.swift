@@ -26,7 +26,7 @@ extension Binder {
         let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
         inner.expandingViews = expandingViews.union([view.name])
         inner.relationsRead = relationsRead
-        let (plan, columns) = try inner.bindQuery(try Self.viewQuery(view))
+        let (plan, columns) = try Self.asCreated(view) { try inner.bindQuery(try Self.viewQuery(view)) }
         let shown = view.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) }
         let stillMatches = columns.count >= shown.count
             && zip(columns, shown).allSatisfy { $0.type.storedInView == $1.type || $0.type == .unknown && $1.type == .text }
@@ -37,6 +37,16 @@ extension Binder {
         return (.project(plan, shown.indices.map { BoundExpression.column($0) }), shown)
     }
 
+    /// Runs `body`, which binds `view`'s query, with its names meaning the relations they
+    /// meant at CREATE VIEW: PostgreSQL binds a view's relations then (by OID), so a view
+    /// that read only permanent relations reads them still when a temporary table of the
+    /// same name later hides one for the session. (A view over a temporary table, which
+    /// PostgreSQL makes a temporary view, finds its names as the session does.)
+    static func asCreated<R>(_ view: ViewDefinition, _ body: () throws -> R) rethrows -> R {
+        guard TemporarySchema.current != nil, !view.readsTemporaryTables else { return try body() }
+        return try TemporarySchema.$current.withValue(nil, operation: body)
+    }
+
     /// A view's stored SQL as a query.
     static func viewQuery(_ view: ViewDefinition) throws -> Query {
         guard case .select(let query) = try Parser.parseStatement(view.query).body else {
@@ -44,6 +54,11 @@ extension Binder {
         }
         return query
     }
+}
+
+extension ViewDefinition {
+    /// Whether the view reads a temporary table, itself or through the views it reads.
+    var readsTemporaryTables: Bool { dependsOn.contains { TemporarySchema.split($0) != nil } }
 }
 
 extension SQLType {

@@ -109,11 +109,21 @@ final class Binder {
         switch literal {
         case .null: return (.null, .unknown)
         case .boolean(let flag): return (.bool(flag), .bool)
-        // As PostgreSQL: an integer literal is an integer (int4) when it fits, else a bigint.
-        case .integer(let number): return (.int(number), Int32(exactly: number) == nil ? .int : .integer)
+        case .integer(let number): return (.int(number), literalType(literal))
         case .numeric(let text):
             return ((Self.plainDecimal(text) ?? Numeric(text)).map(Value.numeric) ?? .double(Double(text) ?? .nan), .numeric)
         case .string(let text): return (.text(text), .unknown)
+        }
+    }
+
+    /// A literal's type: a string literal and NULL are of unknown type; as PostgreSQL, an
+    /// integer literal is an integer (int4) when it fits, else a bigint.
+    static func literalType(_ literal: Literal) -> SQLType {
+        switch literal {
+        case .null, .string: .unknown
+        case .boolean: .bool
+        case .integer(let number): Int32(exactly: number) == nil ? .int : .integer
+        case .numeric: .numeric
         }
     }
 
@@ -196,6 +206,14 @@ final class Binder {
             return .parameter(index, type)
         default: return .cast(typed.expression, type)
         }
+    }
+
+    /// An expression an INSERT, UPDATE SET or ON CONFLICT DO UPDATE SET stores into `column`
+    /// (named `name` in the statement), coerced to its type: 42804 when PostgreSQL has no
+    /// assignment cast from the expression's type (`true` into an integer column).
+    func assigned(_ typed: Typed, to column: VireoStorage.ColumnDefinition, name: String? = nil) throws -> BoundExpression {
+        try Cast.checkAssignment(from: typed.type, to: column, name: name)
+        return try coerce(typed, to: SQLType(column.type))
     }
 
     /// `coerce`, and a cast when a known type differs (an integer branch of a real CASE).
@@ -334,12 +352,9 @@ final class Binder {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
         if value.type == .unknown { return (try coerce(value, to: target), target) }
-        try Self.checkVectorCast(from: value.type, to: target)
-        try Self.checkBooleanCast(from: value.type, to: target)
-        if value.type == .time, target.isDateTime || target.isNumeric {
-            // A time of day is stored as an interval, whose runtime casts do not know it is a time.
-            throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(target)")
-        }
+        // Refused here, by the types the statement gives, as PostgreSQL refuses it: at run
+        // time only the value's kind is known (an integer is a bigint, a time an interval).
+        try Cast.checkExplicit(from: value.type, to: target)
         return (Self.zoned(value, to: target) ?? .cast(value.expression, target), target)
     }
 
@@ -368,26 +383,11 @@ final class Binder {
         return (.function(BitString.resized(length: length, varying: varying), [bits]), .bit(length, varying: varying))
     }
 
-    /// boolean casts to and from integer (int4) only: bigint and smallint have no cast to or
-    /// from it in PostgreSQL (`true::int8`, `1::int8::bool` are 42846).
-    static func checkBooleanCast(from source: SQLType, to target: SQLType) throws {
-        let other: SQLType? = source == .bool ? target : target == .bool ? source : nil
-        guard let other, other == .int || other == .smallint else { return }
-        throw VireoError(.cannotCoerce, "cannot cast type \(source) to \(target)")
-    }
-
-    /// pgvector's casts between arrays and vectors exist only from integer[], real[], double
-    /// precision[] and numeric[], and to real[]: others are 42846, as PostgreSQL finds no cast.
-    static func checkVectorCast(from source: SQLType, to target: SQLType) throws {
-        let fromArray = target.isVector && source.elementType.map { ![.integer, .real, .double, .numeric, .unknown].contains($0) } == true
-        let toArray = source.isVector && target.elementType != nil && target != .array(.real)
-        if fromArray || toArray { throw VireoError(.cannotCoerce, "cannot cast type \(source) to \(target)") }
-    }
-
     /// A cast to numeric: a real keeps its 6 significant digits, and `numeric(p,s)` rounds to
     /// s digits and checks against p. Kept out of `cast` so the binder's recursion stays small.
     @inline(never)
     private func numericCast(_ value: Typed, _ typeName: TypeName) throws -> Typed {
+        try Cast.checkExplicit(from: value.type, to: .numeric)
         let exact = value.type == .real ? BoundExpression.function(Cast.realToNumeric, [value.expression])
             : value.type == .unknown ? try coerce(value, to: .numeric) : .cast(value.expression, .numeric)
         guard case .numeric(let precision?, let scale) = typeName else { return (exact, .numeric) }

@@ -50,7 +50,8 @@ struct ConflictHandler {
                     throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
                 }
                 guard case .expression(let expression) = assignment.value else { return (position, .constant(.null)) }
-                return (position, Cast.assignedParameter(try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))))
+                let bound = try binder.assigned(binder.bind(expression, scope), to: table.columns[position], name: assignment.column)
+                return (position, Cast.assignedParameter(bound))
             }
             condition = try whereClause.map { try binder.coerce(binder.bind($0, scope), to: .bool) }
         } else {

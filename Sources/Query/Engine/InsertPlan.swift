@@ -112,6 +112,7 @@ final class InsertPlan {
                     if let kind = plain[index], let value = kind.storedValue(of: literal) {
                         row[position] = value
                     } else {
+                        try checkAssignment(of: literal, to: columns[index])
                         let value = try value(of: literal, coercedTo: types[index])
                         row[position] = plain[index]?.passes(value) == true ? value : try Cast.assign(value, to: columns[index].type)
                     }
@@ -300,9 +301,10 @@ final class InsertPlan {
                     if skipped[index] { continue }
                     try refusals[index].get()
                     if case .literal(let literal) = expression {
+                        try checkAssignment(of: literal, to: columns[index])
                         bound.append((targets[index], .value(try Self.value(of: literal, coercedTo: types[index]))))
                     } else {
-                        bound.append((targets[index], .expression(try binder.coerce(binder.bind(expression, scope), to: types[index]))))
+                        bound.append((targets[index], .expression(try binder.assigned(binder.bind(expression, scope), to: columns[index]))))
                     }
                 }
                 return bound
@@ -315,6 +317,9 @@ final class InsertPlan {
                     throw VireoError(.featureNotSupported, "OVERRIDING USER VALUE is supported with VALUES, not with a query")
                 }
                 try GeneratedColumns.refuseValue(for: table.columns[position], overriding: overriding)
+            }
+            for (column, position) in zip(columns, targets) {
+                try Cast.checkAssignment(from: column.type, to: table.columns[position])
             }
             let targetTypes = targets.prefix(columns.count).map { SQLType(table.columns[$0].type) }
             return .query(labellingEnums(plan, columns, into: targetTypes), columnCount: columns.count)
@@ -455,5 +460,12 @@ extension InsertPlan {
         let (value, literalType) = Binder.literalConstant(literal)
         guard literalType == .unknown, type != .unknown else { return value }
         return try Cast.convert(value, to: type)
+    }
+
+    /// 42804 when a literal's type has no assignment cast to `column`'s (`1` or `2.5` into a
+    /// boolean column, `true` into an integer one); a string literal or NULL goes anywhere.
+    /// Its type without its value: a decimal's numeric is not made twice.
+    static func checkAssignment(of literal: Literal, to column: VireoStorage.ColumnDefinition) throws {
+        try Cast.checkAssignment(from: Binder.literalType(literal), to: column)
     }
 }

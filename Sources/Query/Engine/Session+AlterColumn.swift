@@ -13,8 +13,7 @@ extension Session {
         case .setDefault(let expression):
             try checkDefaultCanChange(column, of: table)
             column.defaultExpression = expression.sql
-            // Binds it now, as CREATE TABLE does, so a bad default fails here and not at the next INSERT.
-            _ = try TableBuilder.defaultExpression(column, catalog: transaction.catalog)
+            try TableBuilder.checkDefault(column, catalog: transaction.catalog)
         case .dropDefault:
             try checkDefaultCanChange(column, of: table)
             column.defaultExpression = nil
@@ -150,7 +149,7 @@ extension Session {
     private func dependentViewTypes(of table: String, _ catalog: Catalog) throws -> [String: [String]] {
         var types: [String: [String]] = [:]
         for view in catalog.viewsDependingTransitively(on: table) {
-            let (_, columns) = try makeBinder(catalog).bindQuery(try Binder.viewQuery(view))
+            let (_, columns) = try Binder.asCreated(view) { try makeBinder(catalog).bindQuery(try Binder.viewQuery(view)) }
             types[view.name] = columns.map { "\($0.type)" }
         }
         return types

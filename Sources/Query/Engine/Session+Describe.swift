@@ -81,7 +81,7 @@ extension Session {
             for assignment in update.assignments {
                 let column = try through.map { try $0.tableColumn(named: assignment.column, .update) } ?? table.columnIndex(assignment.column)
                 guard case .expression(let expression) = assignment.value, let position = column else { continue }
-                _ = try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type))
+                _ = try binder.assigned(binder.bind(expression, scope), to: table.columns[position], name: assignment.column)
             }
             return try ReturningList(update.returning, scope: scope, binder: binder, through: through).columns
         case .delete(let delete):
@@ -121,7 +121,7 @@ extension Session {
         for row in rows {
             for (position, value) in zip(targets, row) {
                 guard case .expression(let expression) = value else { continue }
-                _ = try binder.coerce(binder.bind(expression, Scope()), to: SQLType(table.columns[position].type))
+                _ = try binder.assigned(binder.bind(expression, Scope()), to: table.columns[position])
             }
         }
     }

@@ -157,7 +157,7 @@ extension Session {
                 return (position, try TableBuilder.defaultExpression(table.columns[position], table: table.name, catalog: transaction.catalog))
             }
             try GeneratedColumns.refuseValue(for: table.columns[position], updating: true)
-            let bound = Cast.assignedParameter(try binder.coerce(binder.bind(expression, scope), to: SQLType(table.columns[position].type)))
+            let bound = Cast.assignedParameter(try binder.assigned(binder.bind(expression, scope), to: table.columns[position], name: assignment.column))
             return (position, try through?.overTable(bound) ?? bound)
         }
         let generated = try GeneratedColumns(table, catalog: transaction.catalog)

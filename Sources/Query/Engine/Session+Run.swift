@@ -49,7 +49,9 @@ extension Session {
     private func transactionCommand(_ command: TransactionCommand) throws -> QueryResult {
         switch command {
         case .begin(let modes):
-            // PostgreSQL warns and carries on when a block is already open.
+            // PostgreSQL warns and carries on when a block is already open; in the implicit
+            // block of a several-statement message, BEGIN opens the block explicitly.
+            inImplicitBlock = false
             if !inTransactionBlock {
                 inTransactionBlock = true
                 blockModes = defaultTransactionModes
@@ -78,7 +80,7 @@ extension Session {
     }
 
     /// The modes of a transaction when BEGIN names none: the session's defaults.
-    private var defaultTransactionModes: TransactionModes {
+    var defaultTransactionModes: TransactionModes {
         TransactionModes(isolation: IsolationLevel(settingText: settings.value("default_transaction_isolation") ?? "") ?? .readCommitted,
                          readOnly: settings.value("default_transaction_read_only") == "on")
     }
@@ -98,7 +100,7 @@ extension Session {
         (inTransactionBlock ? blockModes.isolation : nil) ?? defaultTransactionModes.isolation ?? .readCommitted
     }
 
-    private func endTransaction(commit: Bool) throws {
+    func endTransaction(commit: Bool) throws {
         guard commit else { return rollBackTransactionBlock() }
         do {
             if let transaction { try commitWrite(transaction) }
@@ -123,6 +125,7 @@ extension Session {
         transaction = nil
         endTransactionNumber()
         inTransactionBlock = false
+        inImplicitBlock = false
         blockModes = TransactionModes()
         blockHasRunStatement = false
         abortedBy = nil

@@ -52,7 +52,7 @@ extension Session {
     }
 
     private func requireBlock(_ command: String) throws {
-        guard inTransactionBlock else {
+        guard inTransactionBlock, !inImplicitBlock else {
             throw VireoError(.noActiveTransaction, "\(command) can only be used in transaction blocks")
         }
     }

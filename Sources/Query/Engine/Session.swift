@@ -12,6 +12,9 @@ public final class Session: @unchecked Sendable {
     /// The write transaction of an explicit BEGIN, opened at its first write.
     var transaction: StoreTransaction?
     var inTransactionBlock = false
+    /// Whether the open block is PostgreSQL's implicit one, around the statements of one
+    /// simple Query message (Session+ImplicitBlock.swift); BEGIN makes it explicit.
+    var inImplicitBlock = false
     /// The open block's isolation and access mode (BEGIN, SET TRANSACTION, defaults).
     var blockModes = TransactionModes()
     /// Whether a statement other than transaction control ran in the open block.

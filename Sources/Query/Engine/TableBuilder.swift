@@ -59,7 +59,17 @@ enum TableBuilder {
             defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial || identity != nil,
             generatedExpression: column.generatedValue?.sql)
         definition.identity = identity
+        try checkDefault(definition, catalog: catalog)
         return definition
+    }
+
+    /// Binds a column's DEFAULT where it is defined (CREATE TABLE, ADD COLUMN, SET DEFAULT),
+    /// so that a bad one fails there and not at the next INSERT: 42804 when its type has no
+    /// assignment cast to the column's (`boolean DEFAULT 1`), as PostgreSQL's cookDefault.
+    static func checkDefault(_ column: VireoStorage.ColumnDefinition, catalog: Catalog) throws {
+        guard let text = column.defaultExpression else { return }
+        let typed = try Binder(catalog: catalog).bind(Parser.parseExpression(text), Scope())
+        try Cast.checkAssignment(from: typed.type, to: column, isDefault: true)
     }
 
     /// PostgreSQL's errors for an identity column that cannot be one.

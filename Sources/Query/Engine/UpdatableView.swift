@@ -89,6 +89,11 @@ struct UpdatableView {
     /// `cascaded`: a view above asked CASCADED CHECK OPTION, so this one's WHERE is checked too.
     private static func resolve(_ view: ViewDefinition, _ verb: Verb, catalog: Catalog, binder: Binder,
                                 cascaded: Bool) throws -> UpdatableView {
+        try Binder.asCreated(view) { try resolveAsCreated(view, verb, catalog: catalog, binder: binder, cascaded: cascaded) }
+    }
+
+    private static func resolveAsCreated(_ view: ViewDefinition, _ verb: Verb, catalog: Catalog, binder: Binder,
+                                         cascaded: Bool) throws -> UpdatableView {
         let query = try Binder.viewQuery(view)
         if let reason = refusal(query, catalog: catalog) {
             throw VireoError(.objectNotInPrerequisiteState, "\(verb.refusal) \"\(view.name)\"", hint: verb.hint, detail: reason)

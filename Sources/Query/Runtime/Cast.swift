@@ -61,8 +61,30 @@ public enum Cast {
         // (array_to_vector), and vector to real[] (vector_to_float4).
         case (.array(let elements), .vector(let dimension)): return .vector(try VectorText.fromArray(elements, dimension: dimension))
         case (.vector(let vector), .array(.real)): return .array(vector.map { .double(Double($0)) })
+        case (.json(let text), _) where type == .bool || (type.isNumeric && type != .oid): return try fromJSONB(text, to: type)
         default:
-            throw VireoError(.typeMismatch, "cannot cast type \(SQLType(of: value)) to \(type)")
+            throw VireoError(.cannotCoerce, "cannot cast type \(SQLType(of: value)) to \(type)")
+        }
+    }
+
+    /// `jsonb::boolean` and `jsonb::integer` (and the other numeric types): a JSON boolean or
+    /// number as that type, anything else 22023 naming what it is, as PostgreSQL 15 does.
+    static func fromJSONB(_ text: String, to type: SQLType) throws -> Value {
+        let json = try JSONValue.jsonb(text)
+        switch json {
+        case .bool(let flag) where type == .bool: return .bool(flag)
+        case .numeric(let number) where type != .bool: return try convert(.numeric(number), to: type)
+        case .number(let number) where type != .bool: return try convert(.numeric(try numeric(fromDouble: number)), to: type)
+        default:
+            let kind = switch json {
+            case .null: "null"
+            case .bool: "boolean"
+            case .number, .numeric: "numeric"
+            case .string: "string"
+            case .array: "array"
+            case .object: "object"
+            }
+            throw VireoError(.invalidParameter, "cannot cast jsonb \(kind) to type \(type)")
         }
     }
 

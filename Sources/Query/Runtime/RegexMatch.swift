@@ -141,6 +141,14 @@ enum RegexMatch {
 }
 
 extension Functions {
+    /// `substring(text FROM pattern)`: the part of the first match of the POSIX regular
+    /// expression that its first parenthesized group matched (the whole match without one);
+    /// NULL without a match.
+    static let substringMatching = ScalarFunction("substring", 2...2, [.text], returns: .text) { arguments in
+        guard case .array(let groups) = try RegexMatch.firstMatch(string(arguments[0]), string(arguments[1]), flags: nil) else { return .null }
+        return groups.first ?? .null
+    }
+
     static let regex: [ScalarFunction] = [
         ScalarFunction("regexp_replace", 3...4, [.text], returns: .text) { arguments in
             .text(try RegexMatch.replace(string(arguments[0]), string(arguments[1]), string(arguments[2]),

@@ -93,6 +93,7 @@ enum Functions {
         ScalarFunction("length", 1...1, [.text], returns: .int) { .int(Int64(byteCount($0[0]) ?? string($0[0]).unicodeScalars.count)) },
         ScalarFunction("char_length", 1...1, [.text], returns: .int) { .int(Int64(string($0[0]).unicodeScalars.count)) },
         ScalarFunction("octet_length", 1...1, [.text], returns: .int) { .int(Int64(byteCount($0[0]) ?? string($0[0]).utf8.count)) },
+        ScalarFunction("bit_length", 1...1, [.text], returns: .integer) { .int(8 * Int64(byteCount($0[0]) ?? string($0[0]).utf8.count)) },
         ScalarFunction("substr", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
         ScalarFunction("substring", 2...3, [.text, .int, .int], returns: .text) { try substring($0) },
         ScalarFunction("trim", 1...2, [.text, .text], returns: .text) { trimmed($0, leading: true, trailing: true) },
@@ -121,6 +122,8 @@ enum Functions {
         ScalarFunction("strpos", 2...2, [.text], returns: .int) { arguments in
             // By bytes, as PostgreSQL matches: no Unicode equivalence (é is not e + U+0301).
             let haystack = Array(string(arguments[0]).utf8), needle = Array(string(arguments[1]).utf8)
+            // The empty string is found at once, as PostgreSQL's text_position finds it.
+            if needle.isEmpty { return .int(1) }
             guard let range = haystack.firstRange(of: needle) else { return .int(0) }
             return .int(Int64(haystack[..<range.lowerBound].filter { $0 & 0xC0 != 0x80 }.count + 1))
         },

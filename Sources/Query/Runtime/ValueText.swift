@@ -98,6 +98,7 @@ public enum TimestampText {
     /// PostgreSQL reads the offset and ignores it for them (`'10:00+02'::timestamp` is 10:00).
     public static func parse(_ text: String, typeName: String = "timestamp", ignoringOffset: Bool = false) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let special = special(trimmed, wall: true) { return special }
         guard let parsed = try parseParts(Array(trimmed.utf8), text, ignoringOffset: ignoringOffset) else {
             throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type \(typeName): \"\(text)\"")
         }
@@ -108,10 +109,25 @@ public enum TimestampText {
     /// wall clock in the session's time zone.
     public static func parseInstant(_ text: String) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let special = special(trimmed, wall: false) { return special }
         guard let parsed = try parseParts(Array(trimmed.utf8), text, ignoringOffset: false) else {
             throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"\(text)\"")
         }
         return parsed.hasOffset ? parsed.micros : SessionTimeZone.instant(wall: parsed.micros)
+    }
+
+    /// PostgreSQL's special inputs, in any case: `epoch` (1970-01-01 00:00, UTC for an
+    /// instant), `now`, and `today`, `tomorrow`, `yesterday` (midnight in the session's time
+    /// zone); as a wall clock or an instant; nil for other text.
+    private static func special(_ trimmed: String, wall: Bool) -> Int64? {
+        guard (3...9).contains(trimmed.utf8.count), trimmed.utf8.allSatisfy({ $0 >= 65 }) else { return nil }
+        let word = trimmed.lowercased()
+        if word == "epoch" { return 0 }
+        let now = Functions.currentMicros()
+        if word == "now" { return wall ? SessionTimeZone.wall(instant: now) : now }
+        guard let days: Int64 = ["yesterday": -1, "today": 0, "tomorrow": 1][word] else { return nil }
+        let midnight = DateTime.midnight(of: SessionTimeZone.wall(instant: now)) + days * 86_400_000_000
+        return wall ? midnight : SessionTimeZone.instant(wall: midnight)
     }
 
     /// nil for text that is not a timestamp (22007); 22008 for fields out of range, such as
@@ -182,15 +198,23 @@ private struct DigitScanner {
         return value
     }
 
+    /// The digits after a decimal point as microseconds, rounded at the seventh digit as
+    /// PostgreSQL rounds them (`.9999995` is a whole second: the caller carries it).
     mutating func fraction() -> Int {
         var micros = 0
-        var scale = 100_000
+        var digits = 0
+        var roundsUp = false
         while position < bytes.count, (48...57).contains(bytes[position]) {
-            micros += Int(bytes[position] - 48) * scale
-            scale /= 10
+            let digit = Int(bytes[position] - 48)
+            if digits < 6 { micros = micros * 10 + digit } else if digits == 6 { roundsUp = digit >= 5 }
+            digits += 1
             position += 1
         }
-        return micros
+        while digits < 6 {
+            micros *= 10
+            digits += 1
+        }
+        return micros + (roundsUp ? 1 : 0)
     }
 
     /// `Z`, `+HH`, `+HH:MM`, `-HHMM` in seconds east of UTC, or nothing (.some(nil));
