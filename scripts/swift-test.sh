@@ -11,6 +11,8 @@ status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then
   echo
   echo "=== swift test failed (exit $status); what failed, from $log ==="
-  grep -E "✘|recorded an issue|error:|Fatal error|Expectation failed" "$log" | grep -v "✘ Test run with" | head -60
+  # An issue's comment (a fuzz test's seed, the failing input) is on the "↳" lines after it.
+  awk '/✘|recorded an issue|error:|Fatal error|Expectation failed/ && !/✘ Test run with/ { print; comment = /recorded an issue/; next }
+       comment && /^↳/ { print; next } { comment = 0 }' "$log" | head -80
 fi
 exit "$status"
