@@ -13,6 +13,8 @@ import VireoStorage
 ///       a CASCADE one of the same table fails as in PostgreSQL.
 ///   F3. The referenced row that F1 found is key-shared (StoreTransaction.shareKey), so that a
 ///       concurrent delete or key update of it and this transaction never both commit.
+///   F4. The checks of F1 and of NO ACTION in F2 for a key whose checks are deferred go to the
+///       transaction's DeferredConstraints instead, which runs them at the commit.
 ///
 /// Cascaded changes run through a work list, not recursion, so a long chain cannot
 /// exhaust the stack; each change of a row happens once (a deleted row is not found again).
@@ -20,14 +22,18 @@ final class ForeignKeyEnforcer {
     private let transaction: StoreTransaction
     private let context: ExecutionContext
     private let noteVectorChange: (TableDefinition, Int64) throws -> Void
+    /// Where deferred keys' checks go (F4); nil checks every key when the statement ends.
+    private let deferred: DeferredConstraints?
     private var pendingReferences: [(table: String, key: ForeignKeyDefinition, rowID: Int64)] = []
     /// Changes of referenced rows, in statement order, acted on when it ends (F2).
     private var events: [(table: String, old: [Value], new: [Value]?)] = []
     private var work: [(table: String, old: [Value], new: [Value]?)] = []
 
-    init(_ transaction: StoreTransaction, _ context: ExecutionContext, noteVectorChange: @escaping (TableDefinition, Int64) throws -> Void) {
+    init(_ transaction: StoreTransaction, _ context: ExecutionContext, deferred: DeferredConstraints? = nil,
+         noteVectorChange: @escaping (TableDefinition, Int64) throws -> Void) {
         self.transaction = transaction
         self.context = context
+        self.deferred = deferred
         self.noteVectorChange = noteVectorChange
     }
 
@@ -64,18 +70,40 @@ final class ForeignKeyEnforcer {
         }
         events.removeAll()
         for (tableName, key, rowID) in pendingReferences {
-            let table = try catalog.table(tableName)
-            guard let row = try transaction.row(table, rowID: rowID) else { continue }
-            let keyValues = values(key.columns, of: table, in: row)
-            if keyValues.contains(where: \.isNull) { continue }
-            let parent = try catalog.table(key.referencedTable)
-            guard let parentRowID = try findRow(parent, key.referencedColumns, keyValues) else {
-                throw VireoError(.foreignKeyViolation, "insert or update on table \"\(tableName)\" violates foreign key constraint \"\(key.name)\"",
-                                 detail: ForeignKeys.keyText(key.columns, keyValues) + " is not present in table \"\(parent.name)\".")
+            if let deferred, deferred.defers(key) {
+                deferred.add(.init(table: tableName, key: key, rowID: rowID))
+            } else {
+                try checkReference(tableName, key, rowID: rowID)
             }
-            transaction.shareKey(table: parent.name, rowID: parentRowID)
         }
         pendingReferences.removeAll()
+    }
+
+    /// The checks a transaction put off (F4), on its rows as they are now.
+    func check(_ references: [DeferredConstraints.Reference], _ stillReferenced: [DeferredConstraints.StillReferenced]) throws {
+        for reference in references {
+            try context.checkCancel()
+            guard catalog.tables[reference.table]?.foreignKeys.contains(reference.key) == true else { continue }  // dropped since
+            try checkReference(reference.table, reference.key, rowID: reference.rowID)
+        }
+        for check in stillReferenced {
+            guard let child = catalog.tables[check.child], child.foreignKeys.contains(check.key) else { continue }
+            try checkStillReferenced(child, check.key, parent: check.parent, oldKey: check.oldKey)
+        }
+    }
+
+    /// F1 for one row: its key, unless NULL, is a referenced row's, which is key-shared (F3).
+    private func checkReference(_ tableName: String, _ key: ForeignKeyDefinition, rowID: Int64) throws {
+        let table = try catalog.table(tableName)
+        guard let row = try transaction.row(table, rowID: rowID) else { return }
+        let keyValues = values(key.columns, of: table, in: row)
+        if keyValues.contains(where: \.isNull) { return }
+        let parent = try catalog.table(key.referencedTable)
+        guard let parentRowID = try findRow(parent, key.referencedColumns, keyValues) else {
+            throw VireoError(.foreignKeyViolation, "insert or update on table \"\(tableName)\" violates foreign key constraint \"\(key.name)\"",
+                             detail: ForeignKeys.keyText(key.columns, keyValues) + " is not present in table \"\(parent.name)\".")
+        }
+        transaction.shareKey(table: parent.name, rowID: parentRowID)
     }
 
     // MARK: Referenced rows that change (F2)
@@ -98,9 +126,10 @@ final class ForeignKeyEnforcer {
         let action = ReferentialAction(rawValue: newKey == nil ? key.onDelete : key.onUpdate) ?? .noAction
         switch action {
         case .noAction:
-            let parentTable = try catalog.table(parent)
-            if try findRow(parentTable, key.referencedColumns, oldKey) == nil, try !referencingRows(child, key, oldKey, limit: 1).isEmpty {
-                throw stillReferenced(parent, key, child.name, oldKey)
+            if let deferred, deferred.defers(key) {
+                deferred.add(.init(child: child.name, key: key, parent: parent, oldKey: oldKey))
+            } else {
+                try checkStillReferenced(child, key, parent: parent, oldKey: oldKey)
             }
         case .restrict:
             if try !referencingRows(child, key, oldKey, limit: 1).isEmpty { throw stillReferenced(parent, key, child.name, oldKey) }
@@ -138,6 +167,14 @@ final class ForeignKeyEnforcer {
             try noteVectorChange(child, rowID)
             if newKey == nil && defaults { pendingReferences.append((child.name, key, newRowID)) }
             work.append((child.name, old, row))
+        }
+    }
+
+    /// NO ACTION's check: fails when no row has `oldKey` any more and rows still refer to it.
+    private func checkStillReferenced(_ child: TableDefinition, _ key: ForeignKeyDefinition, parent: String, oldKey: [Value]) throws {
+        let parentTable = try catalog.table(parent)
+        if try findRow(parentTable, key.referencedColumns, oldKey) == nil, try !referencingRows(child, key, oldKey, limit: 1).isEmpty {
+            throw stillReferenced(parent, key, child.name, oldKey)
         }
     }
 

@@ -43,7 +43,8 @@ enum ForeignKeys {
             }
         }
         return ForeignKeyDefinition(name: chosen, columns: columns, referencedTable: referenced.name, referencedColumns: referencedColumns,
-                                    onDelete: reference.onDelete.rawValue, onUpdate: reference.onUpdate.rawValue)
+                                    onDelete: reference.onDelete.rawValue, onUpdate: reference.onUpdate.rawValue,
+                                    deferrable: reference.deferrable, initiallyDeferred: reference.initiallyDeferred)
     }
 
     private static func referencedTable(_ name: TableName, from table: TableDefinition, catalog: Catalog) throws -> TableDefinition {
@@ -121,6 +122,7 @@ extension ForeignKeyDefinition {
         let onUpdate = ReferentialAction(rawValue: self.onUpdate) ?? .noAction, onDelete = ReferentialAction(rawValue: self.onDelete) ?? .noAction
         if onUpdate != .noAction { text += " ON UPDATE " + onUpdate.sql }
         if onDelete != .noAction { text += " ON DELETE " + onDelete.sql }
+        if deferrable { text += initiallyDeferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE" }
         return text
     }
 }

@@ -124,7 +124,9 @@ extension Session {
 
     /// An enforcer for a statement already known to need one.
     func foreignKeyEnforcer(_ transaction: StoreTransaction, _ context: ExecutionContext) -> ForeignKeyEnforcer {
-        ForeignKeyEnforcer(transaction, context) { [self] table, rowID in try noteVectorChange(table, rowID: rowID, transaction) }
+        ForeignKeyEnforcer(transaction, context, deferred: deferredConstraints) { [self] table, rowID in
+            try noteVectorChange(table, rowID: rowID, transaction)
+        }
     }
 
     func noteVectorChange(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {

@@ -76,6 +76,8 @@ extension Session {
             return QueryResult(commandTag: "SET")
         case .savepoint, .rollbackToSavepoint, .releaseSavepoint:
             return try savepointCommand(command)
+        case .setConstraints(let names, let deferred):
+            return try setConstraints(names, deferred: deferred)
         }
     }
 
@@ -102,6 +104,12 @@ extension Session {
 
     func endTransaction(commit: Bool) throws {
         guard commit else { return rollBackTransactionBlock() }
+        if let transaction {
+            do { try runDeferredChecks(transaction, all: true) } catch {
+                rollBackTransactionBlock()
+                throw error
+            }
+        }
         do {
             if let transaction { try commitWrite(transaction) }
         } catch {
@@ -130,6 +138,7 @@ extension Session {
         blockHasRunStatement = false
         abortedBy = nil
         pendingVectorChanges = [:]
+        deferredConstraints.reset()
         savepoints = []
         settings.endTransaction()
         unlockTransactionAdvisoryLocks()
@@ -170,6 +179,7 @@ extension Session {
         try? StoreTransaction.persistSequences(transaction.sequencesChanged, in: database.store)
         forgetCreatedVectorIndexes(transaction)
         pendingVectorChanges = [:]
+        deferredConstraints.reset()
     }
 
     /// A rolled-back CREATE INDEX must not leave its in-memory index behind.
@@ -218,6 +228,7 @@ extension Session {
         do {
             if !statement.isRowChange { try takeWriterGate(transaction) }
             let result = try runRestartingOnLockedRows(transaction, body)
+            try runDeferredChecks(transaction, all: true)
             try commitWrite(transaction)
             return result
         } catch {

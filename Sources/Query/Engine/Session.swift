@@ -22,6 +22,8 @@ public final class Session: @unchecked Sendable {
     var abortedBy: VireoError?
     /// Vector-index changes of the open transaction, applied to memory at commit.
     var pendingVectorChanges: [String: Set<Int64>] = [:]
+    /// FOREIGN KEY checks put off to the commit, and SET CONSTRAINTS' modes.
+    let deferredConstraints = DeferredConstraints()
     /// The open block's savepoints, oldest first (Session+Savepoints.swift).
     var savepoints: [BlockSavepoint] = []
     /// Open cursors by name (Session+Cursors.swift).

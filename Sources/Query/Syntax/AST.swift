@@ -348,6 +348,10 @@ public struct ForeignKeyReference: Sendable, Equatable {
     public var columns: [String]
     public var onDelete: ReferentialAction
     public var onUpdate: ReferentialAction
+    /// `DEFERRABLE` (implied by INITIALLY DEFERRED).
+    public var deferrable = false
+    /// `INITIALLY DEFERRED`.
+    public var initiallyDeferred = false
 
     public init(table: TableName, columns: [String] = [], onDelete: ReferentialAction = .noAction, onUpdate: ReferentialAction = .noAction) {
         self.table = table
@@ -649,6 +653,8 @@ public enum TransactionCommand: Sendable, Equatable {
     case savepoint(String)
     /// `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`.
     case rollbackToSavepoint(String)
+    /// `SET CONSTRAINTS { ALL | name [, …] } { DEFERRED | IMMEDIATE }`; `names` nil is ALL.
+    case setConstraints(names: [TableName]?, deferred: Bool)
     /// `RELEASE [SAVEPOINT] name`.
     case releaseSavepoint(String)
 

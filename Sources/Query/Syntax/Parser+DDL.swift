@@ -204,10 +204,12 @@ extension Parser {
     }
 
     /// After REFERENCES: `table [(columns)] [MATCH SIMPLE] [ON DELETE action] [ON UPDATE action]
-    /// [NOT DEFERRABLE] [INITIALLY IMMEDIATE]`, the clauses in any order.
+    /// [[NOT] DEFERRABLE] [INITIALLY {DEFERRED | IMMEDIATE}]`, the clauses in any order.
     private mutating func parseForeignKeyReference() throws -> ForeignKeyReference {
         var reference = ForeignKeyReference(table: try parseTableName())
         if peek().kind == .leftParen { reference.columns = try parseParenthesizedNames() }
+        var deferrableWritten: Bool?
+        var initiallyDeferredAt: Int?
         while true {
             let start = peek().start
             if acceptWord("match") {
@@ -218,15 +220,26 @@ extension Parser {
                 if !isDelete { try expectKeyword(.update) }
                 let action = try parseReferentialAction()
                 if isDelete { reference.onDelete = action } else { reference.onUpdate = action }
-            } else if peekKeyword(.not) && peekKeyword(.deferrable, at: 1) {
+            } else if peekKeyword(.deferrable) || (peekKeyword(.not) && peekKeyword(.deferrable, at: 1)) {
+                let deferrable = !acceptKeyword(.not)
                 advance()
-                advance()
+                guard deferrableWritten == nil else {
+                    throw VireoError(.syntaxError, "multiple DEFERRABLE/NOT DEFERRABLE clauses not allowed", position: start)
+                }
+                deferrableWritten = deferrable
             } else if acceptKeyword(.initially) {
-                if acceptWord("immediate") { continue }
-                throw VireoError(.featureNotSupported, "deferred constraints are not supported", position: start)
-            } else if peekKeyword(.deferrable) {
-                throw VireoError(.featureNotSupported, "deferrable constraints are not supported", position: start)
+                if acceptWord("deferred") {
+                    reference.initiallyDeferred = true
+                    initiallyDeferredAt = start
+                } else if !acceptWord("immediate") {
+                    throw unexpected("expected DEFERRED or IMMEDIATE")
+                }
             } else {
+                // As PostgreSQL: INITIALLY DEFERRED implies DEFERRABLE, and refuses NOT DEFERRABLE.
+                if reference.initiallyDeferred && deferrableWritten == false {
+                    throw VireoError(.syntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE", position: initiallyDeferredAt)
+                }
+                reference.deferrable = deferrableWritten ?? reference.initiallyDeferred
                 return reference
             }
         }

@@ -40,6 +40,7 @@ extension Parser {
         case .begin?, .start?, .commit?, .end?, .rollback?, .abort?: return .transaction(try parseTransaction())
         case .set?:
             if peekKeyword(.transaction, at: 1) || peekWord("characteristics", at: 2) { return .transaction(try parseSetTransaction()) }
+            if peekWord("constraints", at: 1) && !isSettingAssignment(at: 2) { return .transaction(try parseSetConstraints()) }
             return .set(try parseSet())
         case .show?: return .show(ShowStatement(name: try parseSettingTarget(after: .show)))
         case .reset?: return .reset(ResetStatement(name: try parseSettingTarget(after: .reset)))
@@ -103,6 +104,27 @@ extension Parser {
         let modes = try parseTransactionModes()
         if modes == TransactionModes() { throw unexpected("expected ISOLATION LEVEL, READ ONLY or READ WRITE") }
         return .setModes(modes, sessionDefault: sessionDefault)
+    }
+
+    /// `SET CONSTRAINTS { ALL | name [, …] } { DEFERRED | IMMEDIATE }`.
+    private mutating func parseSetConstraints() throws -> TransactionCommand {
+        try expectKeyword(.set)
+        advance()
+        var names: [TableName]?
+        if !acceptKeyword(.all) {
+            var list = [try parseTableName()]
+            while accept(.comma) { list.append(try parseTableName()) }
+            names = list
+        }
+        if acceptWord("deferred") { return .setConstraints(names: names, deferred: true) }
+        if acceptWord("immediate") { return .setConstraints(names: names, deferred: false) }
+        throw unexpected("expected DEFERRED or IMMEDIATE")
+    }
+
+    /// Whether the token at `offset` makes `SET name …` a setting's assignment (`=`, TO, or
+    /// the dot of a qualified setting name).
+    private mutating func isSettingAssignment(at offset: Int) -> Bool {
+        peekKeyword(.to, at: offset) || peekIs(.op("="), at: offset) || peekIs(.dot, at: offset)
     }
 
     /// `ISOLATION LEVEL level`, `READ ONLY | READ WRITE`, `[NOT] DEFERRABLE`, separated by

@@ -163,6 +163,8 @@ extension ForeignKeyReference {
         var text = "REFERENCES " + table.sql + (columns.isEmpty ? "" : " " + namesSQL(columns))
         if onDelete != .noAction { text += " ON DELETE " + onDelete.sql }
         if onUpdate != .noAction { text += " ON UPDATE " + onUpdate.sql }
+        if deferrable { text += " DEFERRABLE" }
+        if initiallyDeferred { text += " INITIALLY DEFERRED" }
         return text
     }
 }
@@ -498,6 +500,8 @@ extension TransactionCommand {
         case .savepoint(let name): "SAVEPOINT " + quoteIdentifier(name)
         case .rollbackToSavepoint(let name): "ROLLBACK TO SAVEPOINT " + quoteIdentifier(name)
         case .releaseSavepoint(let name): "RELEASE SAVEPOINT " + quoteIdentifier(name)
+        case .setConstraints(let names, let deferred):
+            "SET CONSTRAINTS " + (names.map { $0.map(\.sql).joined(separator: ", ") } ?? "ALL") + (deferred ? " DEFERRED" : " IMMEDIATE")
         }
     }
 }

@@ -451,7 +451,7 @@ extension SystemCatalog {
                     .array(columns.compactMap { name in of?.columnIndex(name).map { Value.int(Int64($0 + 1)) } })
                 }
                 rows.append([.int(foreignKeyOID(table, key)), .text(key.name), .int(namespaceOID(of: table.name)), .text("f"),
-                             .bool(false), .bool(false), .bool(true), .int(oid(ofObject: table.name)), .int(0),
+                             .bool(key.deferrable), .bool(key.initiallyDeferred), .bool(true), .int(oid(ofObject: table.name)), .int(0),
                              .int(0), .int(oid(ofObject: key.referencedTable)), attributes(key.columns, table),
                              attributes(key.referencedColumns, catalog.tables[key.referencedTable]), .text(key.onUpdate), .text(key.onDelete),
                              .text("s"), .int(0)])

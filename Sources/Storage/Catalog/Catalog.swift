@@ -170,15 +170,38 @@ public struct ForeignKeyDefinition: Codable, Sendable, Hashable {
     public var referencedColumns: [String]
     public var onDelete: String
     public var onUpdate: String
+    /// `DEFERRABLE`: SET CONSTRAINTS may put off its checks to the commit.
+    public var deferrable: Bool
+    /// `INITIALLY DEFERRED`: its checks wait for the commit unless SET CONSTRAINTS says otherwise.
+    public var initiallyDeferred: Bool
 
     public init(name: String, columns: [String], referencedTable: String, referencedColumns: [String],
-                onDelete: String = "a", onUpdate: String = "a") {
+                onDelete: String = "a", onUpdate: String = "a", deferrable: Bool = false, initiallyDeferred: Bool = false) {
         self.name = name
         self.columns = columns
         self.referencedTable = referencedTable
         self.referencedColumns = referencedColumns
         self.onDelete = onDelete
         self.onUpdate = onUpdate
+        self.deferrable = deferrable
+        self.initiallyDeferred = initiallyDeferred
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, columns, referencedTable, referencedColumns, onDelete, onUpdate, deferrable, initiallyDeferred
+    }
+
+    /// Catalogs written before deferrable keys have neither flag: their keys are immediate.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        columns = try container.decode([String].self, forKey: .columns)
+        referencedTable = try container.decode(String.self, forKey: .referencedTable)
+        referencedColumns = try container.decode([String].self, forKey: .referencedColumns)
+        onDelete = try container.decode(String.self, forKey: .onDelete)
+        onUpdate = try container.decode(String.self, forKey: .onUpdate)
+        deferrable = try container.decodeIfPresent(Bool.self, forKey: .deferrable) ?? false
+        initiallyDeferred = try container.decodeIfPresent(Bool.self, forKey: .initiallyDeferred) ?? false
     }
 }
 
