@@ -46,12 +46,9 @@ extension Binder {
         aggregateContext = context
         defer { aggregateContext = nil }
         let outputScope = try groupedScope(groupBy, scope)
-        if select.items.contains(where: { if case .expression = $0 { false } else { true } }) {
-            throw VireoError(.groupingError, "SELECT * is not supported with GROUP BY or aggregates; list the columns")
-        }
         let windows = try windowContext(for: select)
         windowContext = windows
-        var items = try selectItems(select.items, outputScope)
+        var items = try select.items.flatMap { item in try groupedWildcard(item, context) ?? selectItems([item], outputScope) }
         let distinctKeys = try distinctOnKeys(select.distinctOn, &items, outputScope)
         let orderKeys = try self.orderKeys(query.orderBy, &items, outputScope).map(\.output)
         windowContext = nil
@@ -131,21 +128,58 @@ extension Binder {
         case .function(let call) where call.over == nil && AggregateCall.Function(rawValue: call.name) != nil:
             return try aggregate(call, context)
         case .column(let reference):
-            if let (position, _) = try context.inputScope.resolve(reference) {
-                // `emp.dept_id` when grouped by `dept_id` (or the other way round).
-                if let key = try context.groupBy.firstIndex(where: { key in
-                    guard case .column(let grouped) = key else { return false }
-                    return try context.inputScope.resolve(grouped)?.0 == position
-                }) {
-                    return (.column(key), context.groupTypes[key])
-                }
-                let name = reference.table.map { "\($0).\(reference.column)" } ?? reference.column
-                throw VireoError(.groupingError, "column \"\(name)\" must appear in the GROUP BY clause or be used in an aggregate function")
-            }
-            return nil
+            guard let (position, type) = try context.inputScope.resolve(reference) else { return nil }
+            return try groupedColumn(position, type: type, context)
         default:
             return nil
         }
+    }
+
+    /// The input column at `position` in a grouped row: its group key (`emp.dept_id` when
+    /// grouped by `dept_id`, or the other way round), or a column the grouped primary key
+    /// determines (isDeterminedByGroupedKey); else 42803 as PostgreSQL words it.
+    private func groupedColumn(_ position: Int, type: SQLType, _ context: AggregateContext) throws -> Typed {
+        if let key = try context.groupBy.firstIndex(where: { key in
+            guard case .column(let grouped) = key else { return false }
+            return try context.inputScope.resolve(grouped)?.0 == position
+        }) {
+            return (.column(key), context.groupTypes[key])
+        }
+        if try isDeterminedByGroupedKey(position, context) {
+            let argument = BoundExpressionBox(expression: .column(position), key: "input column \(position)")
+            return appendCall(AggregateCall(function: .anyValue, argument: argument, distinct: false), type: type, context)
+        }
+        let entry = context.inputScope.entries.first { position >= $0.offset && position < $0.offset + $0.columns.count }
+        let name = entry.map { "\($0.name).\($0.columns[position - $0.offset])" } ?? "?"
+        throw VireoError(.groupingError, "column \"\(name)\" must appear in the GROUP BY clause or be used in an aggregate function")
+    }
+
+    /// `*` and `t.*` of a grouped query: each column as `groupedColumn` binds it.
+    func groupedWildcard(_ item: SelectItem, _ context: AggregateContext) throws -> [OutputItem]? {
+        let columns: [(name: String, position: Int, type: SQLType)]
+        switch item {
+        case .wildcard: columns = try context.inputScope.visibleColumns()
+        case .qualifiedWildcard(let table): columns = try context.inputScope.visibleColumns(of: table)
+        case .expression: return nil
+        }
+        return try columns.map { column in
+            let (bound, type) = try groupedColumn(column.position, type: column.type, context)
+            return OutputItem(expression: bound, name: column.name, type: type)
+        }
+    }
+
+    /// PostgreSQL's functional dependency: when every primary-key column of a table is a
+    /// GROUP BY key, each group holds one row of it, so its other columns may be used as
+    /// they are (`SELECT a.name, count(*) FROM a JOIN b … GROUP BY a.id`, what Django writes).
+    private func isDeterminedByGroupedKey(_ position: Int, _ context: AggregateContext) throws -> Bool {
+        guard let entry = context.inputScope.entries.first(where: { position >= $0.offset && position < $0.offset + $0.columns.count }),
+              let table = entry.table, entry.columns == table.columns.map(\.name),
+              let keyColumns = ForeignKeys.primaryKey(of: table) else { return false }
+        let grouped = Set(try context.groupBy.compactMap { key -> Int? in
+            guard case .column(let column) = key else { return nil }
+            return try context.inputScope.resolve(column)?.0
+        })
+        return keyColumns.allSatisfy { name in table.columnIndex(name).map { grouped.contains(entry.offset + $0) } ?? false }
     }
 
     private func aggregate(_ call: FunctionCall, _ context: AggregateContext) throws -> Typed {
@@ -156,8 +190,13 @@ extension Binder {
         aggregateContext = nil
         defer { aggregateContext = saved }
         let (aggregateCall, type) = try self.aggregateCall(call, context.inputScope)
-        let position = context.calls.firstIndex(of: aggregateCall) ?? {
-            context.calls.append(aggregateCall)
+        return appendCall(aggregateCall, type: type, context)
+    }
+
+    /// The grouped row's column of `call`, added to the context's calls unless it is there.
+    private func appendCall(_ call: AggregateCall, type: SQLType, _ context: AggregateContext) -> Typed {
+        let position = context.calls.firstIndex(of: call) ?? {
+            context.calls.append(call)
             context.callTypes.append(type)
             return context.calls.count - 1
         }()
@@ -238,7 +277,7 @@ extension Binder {
         case .avg: argument.isVector ? .vector(nil) : (argument.isInteger || argument == .numeric ? .numeric : .double)
         case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop:
             argument.isInteger || argument == .numeric ? .numeric : .double
-        case .min, .max, .bitAnd, .bitOr, .percentileDisc, .mode: argument
+        case .min, .max, .bitAnd, .bitOr, .percentileDisc, .mode, .anyValue: argument
         case .stringAgg: .text
         case .boolAnd, .boolOr, .every: .bool
         case .percentileCont: .double

@@ -127,6 +127,9 @@ struct Accumulator {
         case .count: break
         case .sum, .avg: total = try total.isNull ? startTotal(value) : add(total, value)
         case .min, .max: try keepIfExtreme(value, context)
+        case .anyValue where count == 1:
+            try context.workMemory.charge(bytes: WorkMemory.estimatedBytes(value), for: .grouping)
+            extreme = value
         case .boolAnd, .every, .boolOr:
             guard case .bool(let flag) = value else { throw mismatch(value) }
             let keep = call.function == .boolOr ? (running == .bool(true) || flag) : (running != .bool(false) && flag)
@@ -191,7 +194,7 @@ struct Accumulator {
     func result() throws -> Value {
         switch call.function {
         case .count: return .int(Int64(count))
-        case .min, .max: return extreme
+        case .min, .max, .anyValue: return extreme
         case .sum: return call.exact ? Operators.exact(total).map(Value.numeric) ?? total : total
         case .avg:
             guard count > 0 else { return .null }

@@ -261,6 +261,9 @@ struct AggregateCall: Sendable, Equatable {
         case jsonbAgg = "jsonb_agg", jsonAgg = "json_agg", jsonbObjectAgg = "jsonb_object_agg", jsonObjectAgg = "json_object_agg"
         case percentileCont = "percentile_cont", percentileDisc = "percentile_disc"
         case arrayAgg = "array_agg"
+        /// A non-NULL value of the group (PostgreSQL 16's any_value); what a column that the
+        /// grouped primary key determines is bound as.
+        case anyValue = "any_value"
 
         /// stddev, variance and their sample and population forms.
         var isVariance: Bool { [.stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop].contains(self) }
