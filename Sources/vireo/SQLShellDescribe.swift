@@ -74,7 +74,7 @@ enum Describe {
         guard index.method == "hnsw" else {
             return "\"\(index.name)\" \(kind) (\(index.directedKeyDefinitions.joined(separator: ", ")))" + index.predicateClause(pretty: true)
         }
-        let operatorClass = ["l2": "vector_l2_ops", "ip": "vector_ip_ops", "cosine": "vector_cosine_ops"][index.options["metric"] ?? "l2"] ?? ""
+        let operatorClass = index.vectorOperatorClass
         let options = ["m", "ef_construction"].compactMap { key in index.options[key].map { "\(key)=\($0)" } }
         return "\"\(index.name)\" \(kind) (\(index.columns.joined(separator: ", ")) \(operatorClass)) WITH (\(options.joined(separator: ", ")))"
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Synchronization
 import Logging
 import ServiceLifecycle
 import VireoNet
@@ -41,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     var tlsKey: String?
     @Option(help: "statement_timeout of every session, e.g. 30s (default: none).")
     var statementTimeout: String?
-    @Option(help: "lock_timeout of every session: how long a writer waits for the one write transaction (default: no limit).")
+    @Option(help: "lock_timeout of every session: how long a statement waits for a row, table or advisory lock or the writer gate (default: no limit).")
     var lockTimeout: String?
     @Option(help: "idle_in_transaction_session_timeout of every session (default: 10min; 0: none).")
     var idleInTransactionTimeout: String?
@@ -335,13 +336,13 @@ final class ShutdownSignals: @unchecked Sendable {
         self.graceMs = graceMs
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         self.stream = stream
+        // One count for both signals: SIGTERM then SIGINT (or the other way) is a second signal too.
+        let received = Atomic<Int>(0)
         sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            nonisolated(unsafe) var received = 0
             source.setEventHandler {
-                received += 1
-                if received > 1 { _exit(130) }
+                if received.add(1, ordering: .relaxed).newValue > 1 { _exit(130) }
                 continuation.yield(number)
             }
             source.resume()

@@ -64,7 +64,7 @@ struct Check: ParsableCommand {
         defer { try? store.close() }  // not database.close(), which writes index snapshots
         var report = try store.checkIntegrity()
         if let damage = store.pager.walDamage {
-            report.problems.insert("\(damage). \(WALDamage.acceptLossAdvice)", at: 0)
+            report.problems.insert("\(damage). \(WALDamage.acceptLossAdvice(path))", at: 0)
         }
         // A vector index is loaded from pages the walk above has checked; over damaged
         // pages its load would only repeat what the report says.

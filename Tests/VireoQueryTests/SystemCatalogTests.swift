@@ -53,8 +53,17 @@ struct SystemCatalogTests {
         try db.execute("CREATE INDEX docs_embedding ON docs USING hnsw (embedding vector_cosine_ops)")
         #expect(try rows(db, "SELECT relname, relkind FROM pg_catalog.pg_class ORDER BY relname") == [["docs", "r"], ["docs_embedding", "i"], ["docs_pkey", "i"]])
         #expect(try rows(db, "SELECT pg_get_indexdef(indexrelid), indisprimary FROM pg_index ORDER BY 1")
-                == [["CREATE INDEX docs_embedding ON public.docs USING hnsw (embedding)", "f"],
+                == [["CREATE INDEX docs_embedding ON public.docs USING hnsw (embedding vector_cosine_ops) WITH (m='16', ef_construction='64')", "f"],
                     ["CREATE UNIQUE INDEX docs_pkey ON public.docs USING btree (id)", "t"]])
+        // The printed statement makes the same index again (operator class and options included).
+        let printed = try rows(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'docs_embedding'")[0][0]
+        try db.execute("DROP INDEX docs_embedding")
+        try db.execute(printed)
+        #expect(try db.store.catalog.index("docs_embedding")?.index.options["metric"] == "cosine")
+        try db.execute("CREATE INDEX docs_l2 ON docs USING hnsw (embedding) WITH (m = 8, ef_construction = 32, quantization = int8)")
+        #expect(try rows(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'docs_l2'")
+                == [["CREATE INDEX docs_l2 ON public.docs USING hnsw (embedding) WITH (m='8', ef_construction='32', quantization='int8')"]])
+        try db.execute("DROP INDEX docs_l2")
         #expect(try rows(db, "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint") == [["docs_pkey", "p", "PRIMARY KEY (id)"]])
         #expect(try rows(db, "SELECT 'docs'::regclass = (SELECT oid FROM pg_class WHERE relname = 'docs'), pg_size_pretty(123456789)") == [["t", "118 MB"]])
         let attributes = "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'docs' ORDER BY a.attnum"

@@ -296,6 +296,7 @@ enum HNSWOptions {
     }
 
     private static func metric(_ operatorClass: String?) throws -> String {
+        // IndexDefinition.vectorOperatorClass is the way back.
         switch operatorClass ?? "vector_l2_ops" {
         case "vector_l2_ops": "l2"
         case "vector_ip_ops": "ip"
@@ -359,5 +360,20 @@ extension Session {
         guard !dropped.isEmpty else { return }
         let current = try transaction.catalog.table(table.name)
         try transaction.setCheckConstraints(current.checks.filter { !dropped.contains($0.name) }, of: table.name)
+    }
+}
+
+extension IndexDefinition {
+    /// An HNSW index's operator class, from the metric CREATE INDEX stored.
+    public var vectorOperatorClass: String {
+        ["ip": "vector_ip_ops", "cosine": "vector_cosine_ops"][options["metric"] ?? "l2"] ?? "vector_l2_ops"
+    }
+
+    /// ` WITH (m='16', ef_construction='64')`, as pg_get_indexdef prints an HNSW index's
+    /// options (with `quantization` when the graph holds codes).
+    var vectorOptionsClause: String {
+        let names = ["m", "ef_construction"] + (options["quantization"].map { $0 == "none" ? [] : ["quantization"] } ?? [])
+        let written = names.compactMap { name in options[name].map { "\(name)='\($0)'" } }
+        return written.isEmpty ? "" : " WITH (" + written.joined(separator: ", ") + ")"
     }
 }

@@ -57,7 +57,7 @@ enum TableLikes {
                 if hasPrimaryKey { continue }
                 copied.name = "\(definition.name)_pkey"
             } else if index.method == "hnsw" {
-                let operatorClass = ["l2": "vector_l2_ops", "ip": "vector_ip_ops", "cosine": "vector_cosine_ops"][index.options["metric"] ?? "l2"]
+                let operatorClass = index.vectorOperatorClass
                 let options = ["m", "ef_construction"].compactMap { name in index.options[name].map { IndexOption(name: name, value: .number($0)) } }
                     + (index.options["quantization"].map { [IndexOption(name: "quantization", value: .word($0))] } ?? [])
                 vectorIndexes.append(CreateIndex(name: nil, table: TableName(definition.name), method: "hnsw",

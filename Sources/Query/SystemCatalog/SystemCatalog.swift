@@ -474,9 +474,14 @@ extension SystemCatalog {
             for index in indexEntries(table) where oid(ofObject: index.name) == indexOID {
                 let keys = index.definition?.directedKeyDefinitions ?? index.columns.map(quoteIdentifier)
                 if column > 0 { return column <= keys.count ? keys[Int(column) - 1] : nil }
-                let on = pretty ? quoteIdentifier(table.name) : "public." + quoteIdentifier(table.name)
-                return "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) (\(keys.joined(separator: ", ")))"
-                    + (index.definition?.predicateClause(pretty: pretty) ?? "")
+                let on = pretty ? quoteIdentifier(table.visibleName) : quoteIdentifier(schemaName(of: table.name)) + "." + quoteIdentifier(table.visibleName)
+                let head = "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) "
+                if let vector = index.definition, vector.method == "hnsw" {
+                    // As PostgreSQL with pgvector: the operator class unless the default, then the options.
+                    let operatorClass = vector.vectorOperatorClass == "vector_l2_ops" ? "" : " " + vector.vectorOperatorClass
+                    return head + "(\(keys.joined(separator: ", "))\(operatorClass))" + vector.vectorOptionsClause
+                }
+                return head + "(\(keys.joined(separator: ", ")))" + (index.definition?.predicateClause(pretty: pretty) ?? "")
             }
         }
         return nil

@@ -21,7 +21,7 @@ extension Pager {
         try judgeUnreadableHeader(&recovered)
         if let damage = recovered.damage {
             guard options.acceptWALLoss else {
-                throw VireoError(.corruption, "\(damage). \(WALDamage.acceptLossAdvice)")
+                throw VireoError(.corruption, "\(damage). \(WALDamage.acceptLossAdvice(path))")
             }
             walDamage = damage
             options.logger.warning("opening without the transactions at and after the WAL damage", metadata: ["damage": "\(damage)"])

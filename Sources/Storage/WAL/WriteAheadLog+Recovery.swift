@@ -44,7 +44,10 @@ public struct WALDamage: Sendable, Equatable, CustomStringConvertible {
     public var transactionsAtStake: [UInt64]
 
     /// How a user opens the database anyway (documented in docs/operations.md).
-    public static let acceptLossAdvice = "To open the database without them, run `vireo recover PATH --accept-wal-loss` (the damaged WAL is kept beside the database as PATH-wal.damaged); `vireo check PATH` shows what would be lost."
+    /// What to run, for the database at `path`.
+    public static func acceptLossAdvice(_ path: String) -> String {
+        "To open the database without them, run `vireo recover \(path) --accept-wal-loss` (the damaged WAL is kept beside the database as \(path)-wal.damaged); `vireo check \(path)` shows what would be lost."
+    }
 
     public var description: String {
         let lost = transactionsAtStake.isEmpty ? "" : "; \(transactionsAtStake.count) transaction(s) after it cannot be recovered (LSN \(Self.ranges(transactionsAtStake)))"
