@@ -75,6 +75,14 @@ struct RESTTablesTests {
             let one = try await client.send(.get, "/api/v1/tables/docs/rows/1")
             #expect(one["meta", "n"] == .number(1) && one["at"] == .string("2024-01-02T03:04:05Z"), "got \(one.body.text)")
             #expect(one["embedding"] == .array([.number(1), .number(0), .number(0)]), "got \(one.body.text)")
+            // An offset converts to UTC, in a row, a patch and a filter (docs/rest.md).
+            let moved = try await client.send(.patch, "/api/v1/tables/docs/rows/3", #"{"at": "2024-01-02T03:04:05+02:00"}"#)
+            #expect(moved["at"] == .string("2024-01-02T01:04:05Z"), "got \(moved.body.text)")
+            let atFilter = try await client.send(.get, "/api/v1/tables/docs/rows?at=2024-01-02T05:04:05%2B04:00")
+            #expect(atFilter["total"] == .number(1), "got \(atFilter.body.text)")
+            // A date shows as a date, over /query as in a row.
+            let date = try await client.send(.post, "/api/v1/query", #"{"sql": "SELECT $1::date AS d, $1::timestamp AS t", "params": ["2024-01-02"]}"#)
+            #expect(date["rows"] == .array([.array([.string("2024-01-02"), .string("2024-01-02T00:00:00Z")])]), "got \(date.body.text)")
 
             let search = try await client.send(.post, "/api/v1/tables/docs/search", #"{"vector": [1, 0, 0], "k": 5, "filter": {"kind": "x"}}"#)
             expectStatus(search, .ok)

@@ -43,6 +43,16 @@ extension JSONValue {
         }
     }
 
+    /// A value of a result column of `type`: a date as `2024-01-02` (a date is a timestamp at
+    /// midnight inside, which `init(_:)` would show with its time); the rest as `init(_:)`.
+    init(_ value: Value, type: SQLType) {
+        if type == SQLType.date, case .timestamp = value {
+            self = .string(value.text(as: SQLType.date) ?? "")
+        } else {
+            self.init(value)
+        }
+    }
+
     /// A request value as a parameter with no column to guide it: the engine casts it to
     /// whatever type its place in the statement needs, as it does a quoted literal.
     var parameter: Value {
@@ -73,6 +83,9 @@ extension JSONValue {
         default:
             if case .array = self { throw .invalid(field, "must be a single value of type \(type.name)") }
             if case .object = self { throw .invalid(field, "must be a single value of type \(type.name)") }
+            // REST's timestamps are instants: an offset converts to UTC (a SQL cast to
+            // timestamp would read it and drop it, as PostgreSQL's does).
+            if type == .timestamp, case .string = self { return try converted(converted(parameter, to: .timestamptz, field), to: type, field) }
             return try converted(parameter, to: type, field)
         }
     }

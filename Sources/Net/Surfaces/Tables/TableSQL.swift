@@ -78,7 +78,7 @@ enum TableSQL {
 
     /// A row of `result` as an object keyed by column name.
     static func object(_ row: [Value], _ columns: [ResultColumn]) -> JSONValue {
-        .object(zip(columns, row).map { ($0.name, JSONValue($1)) })
+        .object(zip(columns, row).map { ($0.name, JSONValue($1, type: $0.type)) })
     }
 
     /// Runs `body` inside BEGIN … COMMIT, so a plan of several statements is all or nothing.

@@ -31,7 +31,7 @@ enum QueryRoute {
         }
         let result = try session.execute(statement, parameters)
         let columns: [JSONValue] = result.columns.map { .fields(("name", .string($0.name)), ("type", .string($0.type.description))) }
-        return RouteOutput(.fields(("columns", .array(columns)), ("rows", .array(result.rows.map { .array($0.map(JSONValue.init)) })),
+        return RouteOutput(.fields(("columns", .array(columns)), ("rows", .array(result.rows.map { row in .array(zip(row, result.columns).map { JSONValue($0, type: $1.type) }) })),
                                    ("row_count", .integer(result.rowCount)), ("command", .string(result.commandTag))))
     }
 }
