@@ -117,7 +117,7 @@ struct Serve: AsyncParsableCommand {
             resourceSampleIntervalMs: configuration.resourceSampleIntervalMs), webhooks: webhooks)
         try await training.prepare()
         say(embedderNote)
-        let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(), embedder: embedder)
+        let jobs = JobService(engine: EngineAccess(database: database, executor: executor), configuration: try jobsSettings(configuration.variables), embedder: embedder)
         try await jobs.prepare()
         let webSocketStop = WebSocketStop()
         let http = try makeHTTPApplication(database: database, executor: executor, keys: keys, configuration: configuration,
@@ -203,10 +203,9 @@ struct Serve: AsyncParsableCommand {
         return configuration
     }
 
-    /// The job queue's settings: flags, else VIREO_JOB_* variables, else defaults.
-    private func jobsSettings() throws -> JobsConfiguration {
+    /// The job queue's settings: flags, else VIREO_JOB_* settings (environment or config file), else defaults.
+    private func jobsSettings(_ environment: [String: String]) throws -> JobsConfiguration {
         var settings = JobsConfiguration()
-        let environment = ProcessInfo.processInfo.environment
         func seconds(_ flag: Double?, _ variable: String, _ name: String) throws -> Int? {
             guard let value = flag ?? environment[variable].flatMap(Double.init) else { return nil }
             guard value > 0, value <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }

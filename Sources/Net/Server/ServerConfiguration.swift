@@ -51,6 +51,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a WebSocket client may leave one message untaken (its buffers full) before it
     /// is disconnected as too slow.
     public var webSocketSendTimeoutMs = 30_000
+    /// Every VIREO_* setting given, from the config file and the environment (the
+    /// environment's winning): surfaces configured outside this type read theirs here.
+    public var variables: [String: String] = [:]
     /// REST requests one API key may make per minute (429 beyond); nil: no limit.
     public var requestsPerMinuteMax: Int?
     /// Largest pgwire message; larger ones end the connection with 54000.
@@ -96,6 +99,10 @@ extension ServerConfiguration {
         "VIREO_RESOURCE_SAMPLE_MS": "how often resources are sampled for monitoring and alerts (10000)",
         "VIREO_WEBHOOK_BACKOFF_MS": "first webhook retry delay, doubled at each retry (1000)",
         "VIREO_EMBEDDER": "auto, hashing, minilm or openai (auto: minilm when its model is found, else hashing)",
+        "VIREO_WEBSOCKET_SEND_TIMEOUT_MS": "how long a WebSocket send waits for a client that reads nothing (30000)",
+        "VIREO_JOB_LEASE_SECONDS": "seconds a node keeps a job without ack or heartbeat (60)",
+        "VIREO_JOB_MAX_ATTEMPTS": "runs of a job before it fails for good (3)",
+        "VIREO_NODE_INACTIVE_SECONDS": "seconds without a heartbeat before a node is inactive (60)",
     ].merging(OpenAIEmbedderSettings.environmentVariables) { first, _ in first }
 
     /// Defaults, overridden by the config file's settings (when given), overridden by
@@ -130,6 +137,7 @@ extension ServerConfiguration {
     /// Defaults overridden by VIREO_* environment variables; a malformed value is an error.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
+        configuration.variables = environment.filter { $0.key.hasPrefix("VIREO_") }
         if let data = environment["VIREO_DATA"] { configuration.dataDirectory = data }
         if let host = environment["VIREO_HOST"] { configuration.host = host }
         if let port = environment["VIREO_HTTP_PORT"] { configuration.httpPort = try Self.port(port, "VIREO_HTTP_PORT") }
