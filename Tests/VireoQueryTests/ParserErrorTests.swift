@@ -43,7 +43,8 @@ struct ParserErrorTests {
     func unsupported() {
         expectError("SELECT a ## b", .featureNotSupported, "operator does not exist: ##", at: 9)
         expectError("SELECT * FROM a NATURAL CROSS JOIN b", "syntax error at or near \"CROSS\": expected JOIN")
-        expectError("CREATE TABLE t (a int REFERENCES u DEFERRABLE)", .featureNotSupported, "deferrable constraints")
+        expectError("CREATE TABLE t (a int UNIQUE DEFERRABLE)", .featureNotSupported, "deferrable UNIQUE and PRIMARY KEY constraints")
+        expectError("CREATE TABLE t (a int, PRIMARY KEY (a) INITIALLY DEFERRED)", .featureNotSupported, "deferrable UNIQUE and PRIMARY KEY constraints")
         expectError("SELECT (1, 2)", .featureNotSupported, "row constructors")
     }
 

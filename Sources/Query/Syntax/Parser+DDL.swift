@@ -191,8 +191,16 @@ extension Parser {
     /// `[CONSTRAINT name] PRIMARY KEY (columns) | UNIQUE (columns)`.
     private mutating func parseTableConstraint() throws -> TableConstraint {
         let name = acceptKeyword(.constraint) ? try parseIdentifier("a constraint name") : nil
-        if acceptKeywords(.primary, .key) { return TableConstraint(name: name, .primaryKey(columns: try parseParenthesizedNames())) }
-        if acceptKeyword(.unique) { return TableConstraint(name: name, .unique(columns: try parseParenthesizedNames())) }
+        if acceptKeywords(.primary, .key) {
+            let constraint = TableConstraint(name: name, .primaryKey(columns: try parseParenthesizedNames()))
+            try parseKeyTiming()
+            return constraint
+        }
+        if acceptKeyword(.unique) {
+            let constraint = TableConstraint(name: name, .unique(columns: try parseParenthesizedNames()))
+            try parseKeyTiming()
+            return constraint
+        }
         if acceptKeyword(.check) { return TableConstraint(name: name, .check(try parseCheckExpression())) }
         if acceptKeyword(.foreign) {
             try expectKeyword(.key)
@@ -311,6 +319,25 @@ extension Parser {
         return column
     }
 
+    /// After PRIMARY KEY or UNIQUE: `NOT DEFERRABLE` and `INITIALLY IMMEDIATE` (what such a
+    /// key is anyway); a deferrable one is 0A000 (only FOREIGN KEYs defer, parseForeignKeyReference).
+    private mutating func parseKeyTiming() throws {
+        while true {
+            let start = peek().start
+            if peekKeyword(.not) && peekKeyword(.deferrable, at: 1) {
+                advance()
+                advance()
+            } else if peekKeyword(.initially) && peekWord("immediate", at: 1) {
+                advance()
+                advance()
+            } else if peekKeyword(.deferrable) || peekKeyword(.initially) {
+                throw VireoError(.featureNotSupported, "deferrable UNIQUE and PRIMARY KEY constraints are not supported", position: start)
+            } else {
+                return
+            }
+        }
+    }
+
     /// `[CONSTRAINT name] PRIMARY KEY | NOT NULL | NULL | UNIQUE | DEFAULT expr | CHECK (…) | REFERENCES …`;
     /// nil when none follows.
     private mutating func parseColumnConstraint() throws -> ColumnConstraint? {
@@ -318,12 +345,14 @@ extension Parser {
         let kind: ColumnConstraint.Kind
         if acceptKeywords(.primary, .key) {
             kind = .primaryKey
+            try parseKeyTiming()
         } else if acceptKeywords(.not, .null) {
             kind = .notNull
         } else if acceptKeyword(.null) {
             kind = .null
         } else if acceptKeyword(.unique) {
             kind = .unique
+            try parseKeyTiming()
         } else if acceptKeyword(.default) {
             kind = .defaultValue(try parseExpression())
         } else if acceptWord("generated") {
