@@ -21,6 +21,19 @@ enum VectorScan {
     /// The rows of `plan`'s vector scan, nearest first. `plan` is made once with a
     /// prepared query's plan, so its parts are read in place rather than copied.
     static func run(_ plan: NearestPlan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit) throws -> Bool {
+        try run(plan, context, emit, givesLabels: false, label: { _ in true })
+    }
+
+    /// `run(plan, context, emit)` for a query that reads nothing but the row id
+    /// (`plan.idRow`): each row id the index found goes to `label` instead of a row to
+    /// `emit` (the exact plan's rows still go to `emit`).
+    static func run(_ plan: NearestPlan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit,
+                    label: (Int64) throws -> Bool) throws -> Bool {
+        try run(plan, context, emit, givesLabels: plan.idRow != nil, label: label)
+    }
+
+    private static func run(_ plan: NearestPlan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit,
+                            givesLabels: Bool, label: (Int64) throws -> Bool) throws -> Bool {
         let wanted = try PlanExecutor.rowsWanted(limit: plan.search.limit, offset: plan.search.offset, context)
         if wanted == 0 { return true }
         // No limit (LIMIT NULL), a k past what the index searches, or a NULL query vector:
@@ -34,18 +47,23 @@ enum VectorScan {
             : self.search(query, k: k, plan, context)
         guard let found else { return try PlanExecutor.run(plan.search.exactPlan, context, emit) }
         // A query that reads nothing but the row id reuses one row for all of them.
-        var idRow = plan.idRow
+        var idRow = givesLabels ? nil : plan.idRow
+        let readsRowIDOnly = plan.idRow != nil
         // The index follows commits, not this statement's snapshot: unless it is known to
         // hold exactly the snapshot's rows, a row it holds may be gone from (or not yet in)
         // the snapshot, so each row is looked up there.
-        for (label, _) in found.rows {
+        for (rowID, _) in found.rows {
             let keepGoing: Bool
-            if idRow != nil {
-                if !found.inSnapshot, try context.data.withRow(plan.scan.table, rowID: label, { _ in true }) == nil { continue }
-                PlanExecutor.setRowID(&idRow!, label, scan: plan.unfiltered)
-                keepGoing = try emit(idRow!)
+            if readsRowIDOnly {
+                if !found.inSnapshot, try context.data.withRow(plan.scan.table, rowID: rowID, { _ in true }) == nil { continue }
+                if givesLabels {
+                    keepGoing = try label(rowID)
+                } else {
+                    PlanExecutor.setRowID(&idRow!, rowID, scan: plan.unfiltered)
+                    keepGoing = try emit(idRow!)
+                }
             } else {
-                keepGoing = try PlanExecutor.emitRow(label, plan.unfiltered, context, emit)
+                keepGoing = try PlanExecutor.emitRow(rowID, plan.unfiltered, context, emit)
             }
             if !keepGoing { return false }
         }
