@@ -44,7 +44,7 @@ enum PlanExecutor {
         case .seqScan(let scan): return try seqScan(scan, context, emit)
         case .rowIDLookup(let scan, let rowIDs): return try rowIDLookup(scan, rowIDs, context, emit)
         case .indexScan(let scan, let range): return try indexScan(scan, range, context, emit)
-        case .vectorScan(let scan, let search): return try VectorScan.run(scan, search, context, emit)
+        case .vectorScan(let scan, let search): return try VectorScan.run(NearestPlan(scan, search), context, emit)
         case .values(let rows): return try values(rows, context, emit)
         case .functionScan(let scan): return try TableFunctions.run(scan, context, emit)
         case .filter(let input, let predicate): return try filter(input, predicate, context, child, emit)

@@ -18,35 +18,52 @@ enum VectorScan {
     /// cost grows with ef, about 0.1 ms at 80 on 20,000 384-d vectors (docs/pgwire.md).
     static let immediateEfSearchMax = 256
 
-    static func run(_ scan: TableScan, _ search: VectorSearch, _ context: ExecutionContext,
-                    _ emit: PlanExecutor.Emit) throws -> Bool {
-        let wanted = try PlanExecutor.rowsWanted(limit: search.limit, offset: search.offset, context)
+    /// The rows of `plan`'s vector scan, nearest first. `plan` is made once with a
+    /// prepared query's plan, so its parts are read in place rather than copied.
+    static func run(_ plan: NearestPlan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit) throws -> Bool {
+        try run(plan, context, emit, givesLabels: false, label: { _ in true })
+    }
+
+    /// `run(plan, context, emit)` for a query that reads nothing but the row id
+    /// (`plan.idRow`): each row id the index found goes to `label` instead of a row to
+    /// `emit` (the exact plan's rows still go to `emit`).
+    static func run(_ plan: NearestPlan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit,
+                    label: (Int64) throws -> Bool) throws -> Bool {
+        try run(plan, context, emit, givesLabels: plan.idRow != nil, label: label)
+    }
+
+    private static func run(_ plan: NearestPlan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit,
+                            givesLabels: Bool, label: (Int64) throws -> Bool) throws -> Bool {
+        let wanted = try PlanExecutor.rowsWanted(limit: plan.search.limit, offset: plan.search.offset, context)
         if wanted == 0 { return true }
         // No limit (LIMIT NULL), a k past what the index searches, or a NULL query vector:
         // the exact plan answers (on an engine thread, never on an event loop).
-        guard let k = wanted, k <= HNSWIndex.efSearchMax, case .vector(let query) = try queryVector(search.query, context) else {
+        guard let k = wanted, k <= HNSWIndex.efSearchMax, case .vector(let query) = try queryVector(plan.search.query, context) else {
             if CachedPagesOnly.isActive { throw NotABoundedRead() }
-            return try PlanExecutor.run(search.exactPlan, context, emit)
+            return try PlanExecutor.run(plan.search.exactPlan, context, emit)
         }
         let found = try CachedPagesOnly.isActive
-            ? searchWithoutWaiting(query, k: k, scan, search, context)
-            : self.search(query, k: k, scan, search, context)
-        guard let found else { return try PlanExecutor.run(search.exactPlan, context, emit) }
-        var unfiltered = scan
-        unfiltered.filter = nil
+            ? searchWithoutWaiting(query, k: k, plan, context)
+            : self.search(query, k: k, plan, context)
+        guard let found else { return try PlanExecutor.run(plan.search.exactPlan, context, emit) }
         // A query that reads nothing but the row id reuses one row for all of them.
-        var idRow = PlanExecutor.rowFromID(0, scan: unfiltered)
+        var idRow = givesLabels ? nil : plan.idRow
+        let readsRowIDOnly = plan.idRow != nil
         // The index follows commits, not this statement's snapshot: unless it is known to
         // hold exactly the snapshot's rows, a row it holds may be gone from (or not yet in)
         // the snapshot, so each row is looked up there.
-        for (label, _) in found.rows {
+        for (rowID, _) in found.rows {
             let keepGoing: Bool
-            if idRow != nil {
-                if !found.inSnapshot, try context.data.withRow(scan.table, rowID: label, { _ in true }) == nil { continue }
-                PlanExecutor.setRowID(&idRow!, label, scan: unfiltered)
-                keepGoing = try emit(idRow!)
+            if readsRowIDOnly {
+                if !found.inSnapshot, try context.data.withRow(plan.scan.table, rowID: rowID, { _ in true }) == nil { continue }
+                if givesLabels {
+                    keepGoing = try label(rowID)
+                } else {
+                    PlanExecutor.setRowID(&idRow!, rowID, scan: plan.unfiltered)
+                    keepGoing = try emit(idRow!)
+                }
             } else {
-                keepGoing = try PlanExecutor.emitRow(label, unfiltered, context, emit)
+                keepGoing = try PlanExecutor.emitRow(rowID, plan.unfiltered, context, emit)
             }
             if !keepGoing { return false }
         }
@@ -73,11 +90,11 @@ enum VectorScan {
     /// `body`'s search of `index`, and whether the index held exactly the rows of the
     /// statement's snapshot all through it (never for a statement of a write transaction,
     /// whose own changes the index does not hold).
-    private static func noting(_ index: HNSWIndex, _ search: VectorSearch, _ context: ExecutionContext,
+    private static func noting(_ index: HNSWIndex, _ plan: NearestPlan, _ context: ExecutionContext,
                                _ body: () throws -> [(label: Int64, distance: Float)]?) rethrows -> Found? {
         var stamp: IndexExactness.Stamp?
         if case .snapshot(let snapshot) = context.data, let exactness = context.vectorIndexes?.exactness {
-            stamp = exactness.stamp(index, named: search.index.name, snapshotVersion: snapshot.pages.snapshot.version)
+            stamp = exactness.stamp(index, named: plan.search.index.name, snapshotVersion: snapshot.pages.snapshot.version)
         }
         guard let rows = try body() else { return nil }
         let inSnapshot = stamp.map { context.vectorIndexes?.exactness.holds($0) ?? false } ?? false
@@ -86,28 +103,28 @@ enum VectorScan {
 
     /// The k nearest labels by the index (the WHERE filter and text pre-filter applied), or
     /// nil when the exact plan is the better way to answer.
-    private static func search(_ query: [Float], k: Int, _ scan: TableScan, _ search: VectorSearch,
-                               _ context: ExecutionContext) throws -> Found? {
-        guard let vectorIndexes = context.vectorIndexes else { throw DataAccess.noDataError }
-        let index = try vectorIndexes.index(search.index.name)
+    private static func search(_ query: [Float], k: Int, _ plan: NearestPlan, _ context: ExecutionContext) throws -> Found? {
+        guard let vectorIndexes = context.vectorIndexes, let index = try plan.index(in: vectorIndexes) else {
+            throw DataAccess.noDataError
+        }
         try VectorText.check(query, dimension: index.dimension)
-        let candidates = try search.textFilter.flatMap { try textCandidates($0, context) }
+        let candidates = try plan.search.textFilter.flatMap { try textCandidates($0, context) }
         if let candidates, candidates.count <= Self.textCandidatesExactPerEf * max(context.efSearch, k) {
             return nil
         }
         let failure = FilterFailure()
         let ef = max(context.efSearch, k)
         var filter: ((Int64) -> Bool)?, exact: Bool?
-        if let predicate = scan.filter {
-            switch try filteredSearch(predicate, scan, index, efSearch: ef, candidates: candidates, filterRange: search.filterRange,
-                                      context, failure) {
+        if let predicate = plan.scan.filter {
+            switch try filteredSearch(predicate, plan.scan, index, efSearch: ef, candidates: candidates,
+                                      filterRange: plan.search.filterRange, context, failure) {
             case .exactPlan: return nil
             case .index(let labelFilter, let rankExactly): (filter, exact) = (labelFilter, rankExactly)
             }
         }
-        let found = try noting(index, search, context) {
+        let found = try noting(index, plan, context) {
             try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact,
-                             source: rerankSource(index, scan, search, context))
+                             source: rerankSource(index, plan, context))
         }
         if let error = failure.error { throw error }
         try context.checkCancel()
@@ -115,10 +132,9 @@ enum VectorScan {
     }
 
     /// A quantized (int8 or binary) index re-ranks its best candidates from the rows this statement sees.
-    private static func rerankSource(_ index: HNSWIndex, _ scan: TableScan, _ search: VectorSearch,
-                                     _ context: ExecutionContext) -> (any VectorSource)? {
-        guard index.quantization != .none, let column = scan.table.columnIndex(search.index.columns[0]) else { return nil }
-        return context.data.vectorSource(scan.table, column: column)
+    private static func rerankSource(_ index: HNSWIndex, _ plan: NearestPlan, _ context: ExecutionContext) -> (any VectorSource)? {
+        guard index.quantization != .none, let column = plan.scan.table.columnIndex(plan.search.index.columns[0]) else { return nil }
+        return context.data.vectorSource(plan.scan.table, column: column)
     }
 
     /// The search of a statement that a server's event loop runs itself
@@ -126,14 +142,14 @@ enum VectorScan {
     /// search, ef_search at most `immediateEfSearchMax`, on an index already in memory and
     /// not being grown. Anything else throws `NotABoundedRead` before any work, and the
     /// statement runs again on an engine thread.
-    private static func searchWithoutWaiting(_ query: [Float], k: Int, _ scan: TableScan, _ search: VectorSearch,
+    private static func searchWithoutWaiting(_ query: [Float], k: Int, _ plan: NearestPlan,
                                              _ context: ExecutionContext) throws -> Found {
         let ef = max(context.efSearch, k)
-        guard scan.filter == nil, search.textFilter == nil, ef <= immediateEfSearchMax,
-              let index = context.vectorIndexes?.loadedIndex(search.index.name) else { throw NotABoundedRead() }
+        guard plan.scan.filter == nil, plan.search.textFilter == nil, ef <= immediateEfSearchMax, let vectorIndexes = context.vectorIndexes,
+              let index = try plan.index(in: vectorIndexes, loading: false) else { throw NotABoundedRead() }
         try VectorText.check(query, dimension: index.dimension)
-        let source = rerankSource(index, scan, search, context)
-        let found = try noting(index, search, context) {
+        let source = rerankSource(index, plan, context)
+        let found = try noting(index, plan, context) {
             try query.withUnsafeBufferPointer { try index.searchIfIdle($0, k: k, efSearch: ef, source: source) }
         }
         guard let found else { throw NotABoundedRead() }
@@ -178,37 +194,11 @@ final class FilterFailure: @unchecked Sendable {
 
 extension VectorScan {
     /// The rows of a nearest-neighbour query's usual plan, `[LIMIT] project(plain columns,
-    /// vector scan)`, made without an operator per row: the scan's rows go straight to the
-    /// result, as LIMIT and the projection would pass them. The operators' boxes, closures
-    /// and row copies were about a quarter of what a prepared k-NN query cost outside the
-    /// index search. Nil for any other plan, and under EXPLAIN ANALYZE (which counts each
-    /// operator's rows).
+    /// vector scan)`, made without an operator per row (`NearestPlan.materialize`). Nil for
+    /// any other plan, and under EXPLAIN ANALYZE (which counts each operator's rows).
     static func materializeNearest(_ node: PlanNode, _ context: ExecutionContext,
                                    for purpose: WorkMemory.Purpose) throws -> [[Value]]? {
-        guard context.statistics == nil else { return nil }
-        var input = node, limit: BoundExpression?, offset: BoundExpression?
-        if case .limit(let below, let limitExpression, let offsetExpression) = node {
-            (input, limit, offset) = (below, limitExpression, offsetExpression)
-        }
-        guard case .project(.vectorScan(let scan, let search), let expressions) = input,
-              let columns = PlanExecutor.plainColumns(expressions) else { return nil }
-        var remaining = try limit.flatMap { try PlanExecutor.count($0, context, clause: "LIMIT") } ?? Int.max
-        var skip = try offset.flatMap { try PlanExecutor.count($0, context, clause: "OFFSET") } ?? 0
-        var rows: [[Value]] = []
-        guard remaining > 0 else { return rows }
-        rows.reserveCapacity(min(remaining, 64))
-        _ = try run(scan, search, context) { row in
-            if skip > 0 {
-                skip -= 1
-                return true
-            }
-            remaining -= 1
-            let output = columns.map { row[$0] }
-            try context.checkCancel()
-            try context.workMemory.charge(output, for: purpose)
-            rows.append(output)
-            return remaining > 0
-        }
-        return rows
+        guard context.statistics == nil, let plan = NearestPlan(resultOf: node) else { return nil }
+        return try plan.materialize(context, for: purpose)
     }
 }

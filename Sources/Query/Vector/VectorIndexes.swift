@@ -27,6 +27,19 @@ final class VectorIndexes: @unchecked Sendable {
     /// snapshot each wrote, by which its commit is recognised.
     private var uncommittedBuilds: [String: PageNumber] = [:]
 
+    /// Changes whenever an index in memory is replaced or dropped (`build`, `forget`), so
+    /// that while it holds, the index a look-up by name gives is the one it gave before
+    /// (`NearestPlan.index(in:)` keeps it with a prepared query's plan). Loading an index
+    /// not in memory leaves it as it is: no look-up found that name before. Its values are
+    /// unique across registries.
+    var generation: UInt64 { currentGeneration.load(ordering: .acquiring) }
+    private let currentGeneration = Atomic<UInt64>(VectorIndexes.newGeneration())
+    private static let generations = Atomic<UInt64>(0)
+
+    private static func newGeneration() -> UInt64 {
+        generations.add(1, ordering: .relaxed).newValue
+    }
+
     /// Which loaded indexes hold exactly the rows a read snapshot sees.
     let exactness = IndexExactness()
 
@@ -166,6 +179,7 @@ final class VectorIndexes: @unchecked Sendable {
         result.deltaRoot = try BTree.create(in: transaction.pages).root
         lock.withLock {
             loaded[definition.name] = index
+            currentGeneration.store(Self.newGeneration(), ordering: .releasing)
             uncommittedBuilds[definition.name] = result.root
             exactness.forget(definition.name)
         }
@@ -257,6 +271,7 @@ final class VectorIndexes: @unchecked Sendable {
     func forget(_ name: String) {
         lock.withLock {
             _ = loaded.removeValue(forKey: name)
+            currentGeneration.store(Self.newGeneration(), ordering: .releasing)
             pendingRewrite.remove(name)
             uncommittedBuilds[name] = nil
             exactness.forget(name)

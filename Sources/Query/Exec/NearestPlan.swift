@@ -1,0 +1,175 @@
+import Synchronization
+import VireoIndex
+import VireoStorage
+
+/// What an execution of a nearest-neighbour plan reads, in one object made with the plan.
+///
+/// A prepared `SELECT id FROM items ORDER BY embedding <=> $1 LIMIT 10` kept its plan, but
+/// each execution copied the plan's `TableScan` and `VectorSearch` out of the plan node,
+/// copied the scan again without its filter, and looked the index up by name under the
+/// registry's lock: about 300 of the 2,081 CPU samples it spent outside the HNSW search at
+/// 20,000 × 128 (docs/benchmarks-sql.md). `QueryPlan` now makes this object once, with the
+/// plan, so an execution retains one reference. It lives exactly as long as the plan it
+/// was made from: a schema change (DROP/CREATE INDEX, ALTER, DROP TABLE) makes a new plan
+/// and with it a new `NearestPlan`. The resolved index is kept with the registry's
+/// generation (`VectorIndexes.generation`), which changes whenever an index in memory is
+/// replaced or dropped, so it is the object a look-up by name would give.
+final class NearestPlan: @unchecked Sendable {
+    /// The vector scan: its table, its WHERE filter (checked inside the search), the
+    /// columns it reads.
+    let scan: TableScan
+    /// `scan` without its filter, which the search applied: how each row found is read.
+    let unfiltered: TableScan
+    let search: VectorSearch
+    /// For a query that reads nothing but the row id: the row each label found is written
+    /// into (`PlanExecutor.rowFromID`); nil when each row is read from the table.
+    let idRow: [Value]?
+    /// The result of the plan shape `[LIMIT] project(plain columns, vector scan)`; nil for
+    /// a vector scan alone (`PlanExecutor.run` of a `.vectorScan` node).
+    let output: Output?
+    /// With `idRow` and `output`: for each result column, whether it is the row id (else
+    /// NULL, a column the query does not read), so a result row is made from the label
+    /// found without the scan's row.
+    private let idColumns: [Bool]?
+    /// The first `ResolvedIndex` `index(in:)` made, retained, as its address (0: none
+    /// yet). Set once and released at deinit. Not `AtomicLazyReference`, whose `load`
+    /// was not specialized: it fetched generic metadata at each call (274 of the 5,537
+    /// samples a prepared query spent outside the search).
+    private let resolvedAddress = Atomic<UInt>(0)
+
+    /// The result's columns (positions in the scan's row), LIMIT and OFFSET.
+    struct Output {
+        let columns: [Int]
+        let limit: BoundExpression?
+        let offset: BoundExpression?
+    }
+
+    private final class ResolvedIndex: @unchecked Sendable {
+        let index: HNSWIndex
+        let generation: UInt64
+
+        init(_ index: HNSWIndex, generation: UInt64) {
+            self.index = index
+            self.generation = generation
+        }
+    }
+
+    init(_ scan: TableScan, _ search: VectorSearch, output: Output? = nil) {
+        self.scan = scan
+        var unfiltered = scan
+        unfiltered.filter = nil
+        self.unfiltered = unfiltered
+        self.search = search
+        idRow = PlanExecutor.rowFromID(0, scan: unfiltered)
+        self.output = output
+        let rowIDColumns = [scan.table.rowIDColumn, scan.table.columns.count]
+        idColumns = idRow == nil ? nil : output?.columns.map { rowIDColumns.contains($0) }
+    }
+
+    deinit {
+        let address = resolvedAddress.load(ordering: .acquiring)
+        if let pointer = UnsafeRawPointer(bitPattern: address) { Unmanaged<ResolvedIndex>.fromOpaque(pointer).release() }
+    }
+
+    /// The parts of `node` when it has the shape `[LIMIT] project(plain columns, vector
+    /// scan)`, a nearest-neighbour query's usual plan; nil for any other plan.
+    convenience init?(resultOf node: PlanNode) {
+        var input = node, limit: BoundExpression?, offset: BoundExpression?
+        if case .limit(let below, let limitExpression, let offsetExpression) = node {
+            (input, limit, offset) = (below, limitExpression, offsetExpression)
+        }
+        guard case .project(.vectorScan(let scan, let search), let expressions) = input,
+              let columns = PlanExecutor.plainColumns(expressions) else { return nil }
+        self.init(scan, search, output: Output(columns: columns, limit: limit, offset: offset))
+    }
+
+    /// The index the search reads, as `registry.index(name)` (or, without `loading`,
+    /// `registry.loadedIndex(name)`) gives it now. The first look-up is kept with the
+    /// generation read before it; while the registry's generation is the same, the index
+    /// under that name is the same object (only `VectorIndexes.build` and `forget` change
+    /// or remove one, and each makes a new generation), so no look-up is needed.
+    func index(in registry: VectorIndexes, loading: Bool = true) throws -> HNSWIndex? {
+        let generation = registry.generation
+        if let pointer = UnsafeRawPointer(bitPattern: resolvedAddress.load(ordering: .acquiring)) {
+            let kept = Unmanaged<ResolvedIndex>.fromOpaque(pointer).takeUnretainedValue()
+            if kept.generation == generation { return kept.index }
+        }
+        guard let index = loading ? try registry.index(search.index.name) : registry.loadedIndex(search.index.name) else {
+            return nil
+        }
+        keep(ResolvedIndex(index, generation: generation))
+        return index
+    }
+
+    /// Publishes `resolved` unless one was published before (it then stays, and a look-up
+    /// by name answers while its generation is past).
+    private func keep(_ resolved: ResolvedIndex) {
+        let retained = Unmanaged.passRetained(resolved)
+        let address = UInt(bitPattern: retained.toOpaque())
+        if !resolvedAddress.compareExchange(expected: 0, desired: address, ordering: .acquiringAndReleasing).exchanged {
+            retained.release()
+        }
+    }
+
+    /// Each result row of the plan shape `[LIMIT] project(plain columns, vector scan)` in
+    /// turn, nearest first, OFFSET rows skipped and at most LIMIT given, until `body`
+    /// returns false: the scan's rows go straight to `body`, without an operator, a closure
+    /// or a row copy per row for LIMIT and the projection (those were about a quarter of
+    /// what a prepared k-NN query cost outside the index search). False when this is a
+    /// vector scan alone (`output` nil), which gives no rows here.
+    func forEachResultRow(_ context: ExecutionContext, _ body: ([Value]) throws -> Bool) throws -> Bool {
+        guard let output else { return false }
+        let (count, skipped) = try Self.window(output, context)
+        try forEachResultRow(output, count: count, skipping: skipped, context, body)
+        return true
+    }
+
+    /// The result rows of `forEachResultRow`, each charged to the statement's work memory
+    /// for `purpose`; nil when this is a vector scan alone (`output` nil).
+    func materialize(_ context: ExecutionContext, for purpose: WorkMemory.Purpose) throws -> [[Value]]? {
+        guard let output else { return nil }
+        let (count, skipped) = try Self.window(output, context)
+        var rows: [[Value]] = []
+        rows.reserveCapacity(min(count, Self.reservedRowsMax))
+        try forEachResultRow(output, count: count, skipping: skipped, context) { row in
+            try context.checkCancel()
+            try context.workMemory.charge(row, for: purpose)
+            rows.append(row)
+            return true
+        }
+        return rows
+    }
+
+    /// Rows reserved for a result up front, at most.
+    private static let reservedRowsMax = 64
+
+    /// How many rows LIMIT gives (`Int.max`: no LIMIT) and OFFSET skips.
+    private static func window(_ output: Output, _ context: ExecutionContext) throws -> (count: Int, skipped: Int) {
+        let count = try output.limit.flatMap { try PlanExecutor.count($0, context, clause: "LIMIT") } ?? Int.max
+        let skipped = try output.offset.flatMap { try PlanExecutor.count($0, context, clause: "OFFSET") } ?? 0
+        return (count, skipped)
+    }
+
+    private func forEachResultRow(_ output: Output, count: Int, skipping skipped: Int, _ context: ExecutionContext,
+                                  _ body: ([Value]) throws -> Bool) throws {
+        guard count > 0 else { return }
+        var remaining = count, skip = skipped
+        func give(_ row: () -> [Value]) throws -> Bool {
+            if skip > 0 {
+                skip -= 1
+                return true
+            }
+            remaining -= 1
+            guard try body(row()) else { return false }
+            return remaining > 0
+        }
+        guard let idColumns else {
+            _ = try VectorScan.run(self, context) { row in try give { output.columns.map { row[$0] } } }
+            return
+        }
+        // A query reading nothing but the row id makes each row from the label found
+        // (no template row copied and written per execution, no row copied per result row).
+        _ = try VectorScan.run(self, context, { row in try give { output.columns.map { row[$0] } } },
+                               label: { label in try give { idColumns.map { $0 ? .int(label) : .null } } })
+    }
+}
