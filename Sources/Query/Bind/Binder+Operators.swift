@@ -166,7 +166,7 @@ extension Binder {
         }
     }
 
-    private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
+    func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
         if a.isBit && b.isBit { return }
         if a.isText && b.isText { return }
@@ -242,8 +242,17 @@ extension Binder {
             bound[position] = .function(TimeZones.sessionWall, [bound[position]])
             if call.name == "date_trunc" { return (.function(TimeZones.sessionInstant, [.function(function, bound)]), .timestamptz) }
         }
-        return (.function(function, bound), function.resultType(types))
+        let resultType = function.resultType(types)
+        if Self.integerWidthResults.contains(call.name), resultType == .smallint || resultType == .integer {
+            // Computed in 64 bits: the cast checks the result fits its type (abs(-2147483648)
+            // and gcd(-2147483648, 0) are 22003), as arithmetic's results are checked.
+            return (.cast(.function(function, bound), resultType), resultType)
+        }
+        return (.function(function, bound), resultType)
     }
+
+    /// The functions whose integer result takes its arguments' width.
+    private static let integerWidthResults: Set<String> = ["abs", "gcd", "lcm"]
 
     /// Whether `argument` is text: of a text type, or a string literal.
     private static func isText(_ argument: Typed) -> Bool {
@@ -324,6 +333,7 @@ extension Binder {
             throw VireoError(.syntaxError, "subquery must return only one column")
         }
         if inner.usedOuterScope && outerScopes.count > 0 { usedOuterScope = true }
-        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), columns.first?.type ?? .unknown)
+        // An unknown column (`(SELECT '1')`) is text, as in PostgreSQL (resolvingUnknown).
+        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), Self.resolvingUnknown(columns).first?.type ?? .unknown)
     }
 }

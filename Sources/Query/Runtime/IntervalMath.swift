@@ -150,6 +150,7 @@ enum IntervalMath {
 
     /// timestamp + interval: months (day clamped to the month's end), then days, then time.
     static func add(_ micros: Int64, _ interval: Interval) throws -> Int64 {
+        if DateTime.isInfinite(micros) { return micros }
         var result = micros
         if interval.months != 0 {
             let fields = DateTime.Fields(micros)
@@ -166,6 +167,9 @@ enum IntervalMath {
 
     /// timestamp − timestamp: whole days and the rest, both with the difference's sign.
     static func difference(_ a: Int64, _ b: Int64) throws -> Interval {
+        guard !DateTime.isInfinite(a) && !DateTime.isInfinite(b) else {
+            throw VireoError(.datetimeFieldOverflow, "cannot subtract infinite timestamps")
+        }
         let (span, overflow) = a.subtractingReportingOverflow(b)
         guard !overflow, let days = Int32(exactly: span / microsPerDay) else { throw outOfRange }
         return Interval(days: days, micros: span % microsPerDay)
@@ -230,7 +234,50 @@ extension Functions {
         .interval(try IntervalMath.difference(try timestampMicros(arguments[0]), try timestampMicros(arguments[1])))
     }
 
+    /// justify_hours, justify_days and justify_interval: whole days of the time moved to days,
+    /// whole 30-day months of the days moved to months, signs made to agree, as PostgreSQL 15.
+    static func justified(_ interval: Interval, hours: Bool, days: Bool) throws -> Interval {
+        var (months, dayCount, micros) = (Int64(interval.months), Int64(interval.days), interval.micros)
+        if hours && days && (dayCount > 0 && micros > 0 || dayCount < 0 && micros < 0) {
+            months += dayCount / 30
+            dayCount %= 30
+        }
+        if hours {
+            dayCount += micros / IntervalMath.microsPerDay
+            micros %= IntervalMath.microsPerDay
+        }
+        if days {
+            months += dayCount / 30
+            dayCount %= 30
+            if months > 0 && (dayCount < 0 || hours && dayCount == 0 && micros < 0) {
+                dayCount += 30
+                months -= 1
+            } else if months < 0 && (dayCount > 0 || hours && dayCount == 0 && micros > 0) {
+                dayCount -= 30
+                months += 1
+            }
+        }
+        if hours && dayCount > 0 && micros < 0 {
+            micros += IntervalMath.microsPerDay
+            dayCount -= 1
+        } else if hours && dayCount < 0 && micros > 0 {
+            micros -= IntervalMath.microsPerDay
+            dayCount += 1
+        }
+        guard let m = Int32(exactly: months), let d = Int32(exactly: dayCount) else { throw IntervalMath.outOfRange }
+        return Interval(months: m, days: d, micros: micros)
+    }
+
     static let intervals: [ScalarFunction] = [
+        ScalarFunction("justify_hours", 1...1, [.interval], returns: .interval) {
+            .interval(try justified(interval($0[0]), hours: true, days: false))
+        },
+        ScalarFunction("justify_days", 1...1, [.interval], returns: .interval) {
+            .interval(try justified(interval($0[0]), hours: false, days: true))
+        },
+        ScalarFunction("justify_interval", 1...1, [.interval], returns: .interval) {
+            .interval(try justified(interval($0[0]), hours: true, days: true))
+        },
         ScalarFunction("age", 1...2, [.timestamp], volatile: true, returns: .interval) { arguments in
             let later = arguments.count == 2 ? try timestampMicros(arguments[0]) : DateTime.midnight(of: currentMicros())
             return .interval(try IntervalMath.age(later, try timestampMicros(arguments[arguments.count - 1])))
