@@ -129,6 +129,25 @@ struct DialectFunctionTests {
                       "29 days 23:00:00", "-29 days -23:00:00", "28 days 23:00:00", "1 mon 12 days 02:00:00"]])
     }
 
+    @Test("jsonb − key, − keys, − index; || needs text on one side (or two bytea, bit strings, jsonb); interval × and ÷ round as PostgreSQL")
+    func operatorEdges() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT '{"a":1, "b":2}'::jsonb - 'a', '["a","b",1]'::jsonb - 'a', '["a","b"]'::jsonb - 0, '["a","b"]'::jsonb - -1,
+                   '["a"]'::jsonb - 5, '{"a":1, "b":2, "c":3}'::jsonb - '{a,b}'::text[], jsonb_delete('{"a":1}', 'a')
+            """) == [[#"{"b": 2}"#, #"["b", 1]"#, #"["b"]"#, #"["a"]"#, #"["a"]"#, #"{"c": 3}"#, "{}"]])
+        #expect(Self.failure(db, #"SELECT '{"a":1}'::jsonb - 0"#) == "22023: cannot delete from object using integer index")
+        #expect(Self.failure(db, "SELECT '1'::jsonb - 'a'") == "22023: cannot delete from scalar")
+        #expect(try DialectTests.typedRows(db, #"SELECT 'a' || 1, 1 || 'a', 'x' || NULL, '\x01'::bytea || '\x02'::bytea, B'1' || B'0', '{"a":1}'::jsonb || '{"b":2}'::jsonb"#)
+                == [["a1", "1a", "NULL", "\\x0102", "10", #"{"a": 1, "b": 2}"#]])
+        #expect(Self.failure(db, "SELECT 1 || 2") == "42883: operator does not exist: integer || integer")
+        #expect(Self.failure(db, "SELECT true || false") == "42883: operator does not exist: boolean || boolean")
+        #expect(try rows(db, """
+            SELECT interval '1 year' / 13, interval '1 mon 1 day' / 3, interval '1.5 mons 2.5 days' * 3.3, interval '-1 mon -3 days' / 7,
+                   interval '10 days' * 0.1
+            """) == [["27 days 16:36:55.4112", "10 days 08:00:00", "3 mons 65 days 42:00:00", "-4 days -17:08:34.261029", "1 day"]])
+    }
+
     @Test("date input as PostgreSQL's table spells it (DateStyle ISO, MDY): month names, slashes, compact and Julian forms")
     func dateSpellings() throws {
         let db = try Database.inMemory()

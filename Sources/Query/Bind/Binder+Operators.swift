@@ -7,7 +7,9 @@ extension Binder {
     func binary(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
         // `jsonb ?| text[]`, `jsonb #> text[]`: a text array is these operators' right side.
         let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText]
-        if !takesKeyArray.contains(op), let array = try arrayOperator(op, a, b) { return array }
+        // `jsonb - text[]` deletes keys (arithmetic's jsonb_delete), not an array operation.
+        let deletesKeys = op == .subtract && a.type == .json
+        if !takesKeyArray.contains(op), !deletesKeys, let array = try arrayOperator(op, a, b) { return array }
         switch op {
         case .overlaps: throw VireoError.undefinedOperator("\(a.type) && \(b.type)")
         case .and, .or:
@@ -28,6 +30,16 @@ extension Binder {
             // pgvector's `vector || vector`: an untyped literal on the other side is a vector.
             return (.binary(op, try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil))), .vector(nil))
         case .concat:
+            // PostgreSQL's `||` takes text on one side (anything else is cast to text), or two
+            // bytea, bit strings, jsonb or tsquery values: `1 || 2` is 42883.
+            let texts = [a.type, b.type].contains { type in
+                if case .enumeration = type { return true }
+                return type == .unknown || type.isText
+            }
+            let sameKind = a.type == b.type && [.bytes, .json, .tsquery].contains(a.type) || a.type.isBit && b.type.isBit
+            guard texts || sameKind || a.type.isVector || b.type.isVector else {
+                throw VireoError.undefinedOperator("\(a.type) || \(b.type)")
+            }
             let bothVectors = a.type.isVector && b.type.isVector
             return (.binary(op, EnumValues.asText(a).expression, EnumValues.asText(b).expression), bothVectors ? .vector(nil) : .text)
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance:
@@ -79,6 +91,14 @@ extension Binder {
     }
 
     private func arithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
+        if op == .subtract, a.type == .json, b.type != .json {
+            // jsonb − text (a string literal is one), − text[], − integer: jsonb_delete.
+            guard b.type == .unknown || b.type.isText || b.type.isInteger || b.type == .array(.text) else {
+                throw VireoError.undefinedOperator("jsonb - \(b.type)")
+            }
+            let key = b.type == .unknown ? try coerce(b, to: .text) : b.expression
+            return (.function(try ScalarFunction.lookup("jsonb_delete", argumentCount: 2), [a.expression, key]), .json)
+        }
         if let dated = try dateArithmetic(op, a, b) ?? intervalArithmetic(op, a, b) { return dated }
         var (x, y) = try unify(a, b)
         if x.type == .unknown { x = (try coerce(x, to: .double), .double) }

@@ -141,11 +141,33 @@ enum IntervalMath {
     }
 
     /// interval × factor (or ÷ when `dividing`), spreading fractions downwards like PostgreSQL.
+    /// PostgreSQL 15's interval_mul and interval_div: the fraction of the months becomes days
+    /// and that of the days seconds, each rounded to a millionth first (TSROUND), so that
+    /// `interval '1 year' / 13` is 27 days 16:36:55.4112 as there.
     static func scale(_ interval: Interval, by factor: Double, dividing: Bool) throws -> Interval {
         if dividing && factor == 0 { throw VireoError(.divisionByZero, "division by zero") }
         let apply = { (value: Double) in dividing ? value / factor : value * factor }
-        return try spread(months: apply(Double(interval.months)), days: apply(Double(interval.days)),
-                          micros: apply(Double(interval.micros)), text: "interval")
+        let months = apply(Double(interval.months)), days = apply(Double(interval.days))
+        guard let wholeMonths = Int32(exactly: months.rounded(.towardZero)), var wholeDays = Int32(exactly: days.rounded(.towardZero)) else {
+            throw outOfRange
+        }
+        let millionth = { (value: Double) in (value * 1_000_000).rounded(.toNearestOrEven) / 1_000_000 }
+        let monthRemainderDays = millionth((months - Double(wholeMonths)) * 30)
+        var secondsRemainder = millionth((days - Double(wholeDays) + monthRemainderDays - monthRemainderDays.rounded(.towardZero)) * 86_400)
+        if abs(secondsRemainder) >= 86_400 {
+            let carried = (secondsRemainder / 86_400).rounded(.towardZero)
+            wholeDays = try checkedDays(Double(wholeDays) + carried)
+            secondsRemainder -= carried * 86_400
+        }
+        wholeDays = try checkedDays(Double(wholeDays) + monthRemainderDays.rounded(.towardZero))
+        let micros = (apply(Double(interval.micros)) + secondsRemainder * 1_000_000).rounded(.toNearestOrEven)
+        guard micros.magnitude < 9.2e18 else { throw outOfRange }
+        return Interval(months: wholeMonths, days: wholeDays, micros: Int64(micros))
+    }
+
+    private static func checkedDays(_ days: Double) throws -> Int32 {
+        guard let whole = Int32(exactly: days) else { throw outOfRange }
+        return whole
     }
 
     /// timestamp + interval: months (day clamped to the month's end), then days, then time.

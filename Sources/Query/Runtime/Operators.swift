@@ -142,6 +142,14 @@ public enum Operators {
             }
             return .vector(x + y)
         }
+        if case .bytes(let x) = a, case .bytes(let y) = b {
+            var size = ResultSize(of: "||")
+            size.add(x.count)
+            size.add(y.count)
+            try size.check()
+            return .bytes(x + y)
+        }
+        if case .json(let x) = a, case .json(let y) = b { return .json(try JSONValue.concatenated(x, y).text) }
         return .text(try TextBuilding.joined([Cast.textForm(a), Cast.textForm(b)], builder: "||"))
     }
 

@@ -30,14 +30,18 @@ extension Parser {
             let haystack = try parseExpression(minimum: Precedence.patternMatch.tighter)
             return FunctionCall("strpos", [haystack, first])
         }
-        if name == "overlay", acceptKeyword(.placing) {
-            let replacement = try parseExpression()
-            try expectKeyword(.from)
-            let start = try parseExpression()
-            guard acceptKeyword(.for) else { return FunctionCall("overlay", [first, replacement, start]) }
-            return FunctionCall("overlay", [first, replacement, start, try parseExpression()])
-        }
+        if name == "overlay", acceptKeyword(.placing) { return try parseOverlayTail(first) }
         return nil
+    }
+
+    /// `overlay(s PLACING r FROM a [FOR n])` after `PLACING`.
+    @inline(never)
+    private mutating func parseOverlayTail(_ first: SQLExpression) throws -> FunctionCall {
+        let replacement = try parseExpression()
+        try expectKeyword(.from)
+        let start = try parseExpression()
+        guard acceptKeyword(.for) else { return FunctionCall("overlay", [first, replacement, start]) }
+        return FunctionCall("overlay", [first, replacement, start, try parseExpression()])
     }
 
     /// The precedence at which the first argument of `name(` is parsed: `position(a IN b)`
