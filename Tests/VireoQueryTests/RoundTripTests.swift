@@ -84,6 +84,8 @@ let corpus: [String] = [
     "SELECT timestamp '2024-01-01 00:00:00', vector '[1,2]', jsonb '{}'",
     "SELECT 1 LIMIT ALL OFFSET 3",
     "SELECT substring(s FROM 2 FOR 3), trim(BOTH 'x' FROM s), trim(s), position('a' IN s), extract(epoch FROM ts) FROM t",
+    "SELECT overlay(s PLACING 'ab' FROM 2 FOR 3), overlay(s PLACING r FROM n), @ -5 + 1, 2 * @ x, @ @ y FROM t",
+    "SELECT a SIMILAR TO '%(b|c)%', a NOT SIMILAR TO 'x#_' ESCAPE '#', b SIMILAR TO c || 'd' AND e FROM t WHERE s SIMILAR TO '[a-z]*'",
     "UPDATE t SET a = 1, b = DEFAULT, c = c || 'x' WHERE id = $1 RETURNING *",
     "UPDATE t AS x SET a = u.a FROM u WHERE x.id = u.id RETURNING x.a, u.b AS c",
     "DELETE FROM t WHERE id IN (SELECT id FROM u) RETURNING id",

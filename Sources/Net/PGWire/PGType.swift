@@ -175,9 +175,12 @@ extension ByteBuffer {
             if type == .jsonb { writeInteger(UInt8(1)) }
             writeString(string)
         case .bytes(let bytes): writeBytes(bytes)
+        // ±infinity are the ends of the integer, in PostgreSQL's binary form as in Vireo's.
         case .timestamp(let micros) where type == .date:
-            writeInteger(Int32(truncatingIfNeeded: (micros &- PGType.postgresEpochOffsetMicros).floorDivided(by: 86_400_000_000)))
-        case .timestamp(let micros): writeInteger(micros &- PGType.postgresEpochOffsetMicros)
+            writeInteger(micros == .max ? Int32.max : micros == .min ? Int32.min
+                         : Int32(truncatingIfNeeded: (micros &- PGType.postgresEpochOffsetMicros).floorDivided(by: 86_400_000_000)))
+        case .timestamp(let micros):
+            writeInteger(micros == .max || micros == .min ? micros : micros &- PGType.postgresEpochOffsetMicros)
         // time: microseconds since midnight.
         case .interval(let interval) where type == .time: writeInteger(interval.micros)
         case .interval(let interval):
@@ -254,9 +257,14 @@ enum PGParameterDecoder {
         case PGType.float8.oid: return .double(Double(bitPattern: try read(&bytes, as: UInt64.self)))
         case PGType.bytea.oid: return .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
         case PGType.date.oid:
-            return .timestamp(Int64(try read(&bytes, as: Int32.self)) * 86_400_000_000 &+ PGType.postgresEpochOffsetMicros)
+            let days = try read(&bytes, as: Int32.self)
+            if days == .max || days == .min { return .timestamp(days == .max ? .max : .min) }
+            let (micros, overflow) = Int64(days).multipliedReportingOverflow(by: 86_400_000_000)
+            guard !overflow else { throw VireoError(.datetimeFieldOverflow, "date out of range") }
+            return .timestamp(micros &+ PGType.postgresEpochOffsetMicros)
         case PGType.timestamp.oid, PGType.timestamptz.oid:
-            return .timestamp(try read(&bytes, as: Int64.self) &+ PGType.postgresEpochOffsetMicros)
+            let micros = try read(&bytes, as: Int64.self)
+            return .timestamp(micros == .max || micros == .min ? micros : micros &+ PGType.postgresEpochOffsetMicros)
         case PGType.jsonb.oid:
             _ = bytes.readInteger() as UInt8?
             return .json(try JSONValue.normalized(utf8(&bytes)))

@@ -45,7 +45,7 @@ extension Binder {
             let (plan, columns) = try inner.bindQuery(query)
             absorb(inner)
             var scope = Scope()
-            scope.addDerived(name: alias ?? "subquery", columns: try Self.renamed(columns, names, alias: alias ?? "subquery"))
+            scope.addDerived(name: alias ?? "subquery", columns: try Self.renamed(Self.resolvingUnknown(columns), names, alias: alias ?? "subquery"))
             return (plan, scope)
         case .join(let join):
             return try bindJoin(join)
@@ -175,7 +175,7 @@ extension Binder {
         absorb(inner)
         if inner.usedOuterScope && !outerScopes.isEmpty { usedOuterScope = true }
         var scope = Scope()
-        scope.addDerived(name: alias ?? "subquery", columns: try Self.renamed(columns, names, alias: alias ?? "subquery"))
+        scope.addDerived(name: alias ?? "subquery", columns: try Self.renamed(Self.resolvingUnknown(columns), names, alias: alias ?? "subquery"))
         return (plan, scope)
     }
 

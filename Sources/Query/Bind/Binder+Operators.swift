@@ -7,7 +7,9 @@ extension Binder {
     func binary(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
         // `jsonb ?| text[]`, `jsonb #> text[]`: a text array is these operators' right side.
         let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText]
-        if !takesKeyArray.contains(op), let array = try arrayOperator(op, a, b) { return array }
+        // `jsonb - text[]` deletes keys (arithmetic's jsonb_delete), not an array operation.
+        let deletesKeys = op == .subtract && a.type == .json
+        if !takesKeyArray.contains(op), !deletesKeys, let array = try arrayOperator(op, a, b) { return array }
         switch op {
         case .overlaps: throw VireoError.undefinedOperator("\(a.type) && \(b.type)")
         case .and, .or:
@@ -28,6 +30,16 @@ extension Binder {
             // pgvector's `vector || vector`: an untyped literal on the other side is a vector.
             return (.binary(op, try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil))), .vector(nil))
         case .concat:
+            // PostgreSQL's `||` takes text on one side (anything else is cast to text), or two
+            // bytea, bit strings, jsonb or tsquery values: `1 || 2` is 42883.
+            let texts = [a.type, b.type].contains { type in
+                if case .enumeration = type { return true }
+                return type == .unknown || type.isText
+            }
+            let sameKind = a.type == b.type && [.bytes, .json, .tsquery].contains(a.type) || a.type.isBit && b.type.isBit
+            guard texts || sameKind || a.type.isVector || b.type.isVector else {
+                throw VireoError.undefinedOperator("\(a.type) || \(b.type)")
+            }
             let bothVectors = a.type.isVector && b.type.isVector
             return (.binary(op, EnumValues.asText(a).expression, EnumValues.asText(b).expression), bothVectors ? .vector(nil) : .text)
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance:
@@ -79,6 +91,14 @@ extension Binder {
     }
 
     private func arithmetic(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
+        if op == .subtract, a.type == .json, b.type != .json {
+            // jsonb − text (a string literal is one), − text[], − integer: jsonb_delete.
+            guard b.type == .unknown || b.type.isText || b.type.isInteger || b.type == .array(.text) else {
+                throw VireoError.undefinedOperator("jsonb - \(b.type)")
+            }
+            let key = b.type == .unknown ? try coerce(b, to: .text) : b.expression
+            return (.function(try ScalarFunction.lookup("jsonb_delete", argumentCount: 2), [a.expression, key]), .json)
+        }
         if let dated = try dateArithmetic(op, a, b) ?? intervalArithmetic(op, a, b) { return dated }
         var (x, y) = try unify(a, b)
         if x.type == .unknown { x = (try coerce(x, to: .double), .double) }
@@ -166,7 +186,7 @@ extension Binder {
         }
     }
 
-    private func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
+    func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
         if a.isBit && b.isBit { return }
         if a.isText && b.isText { return }
@@ -242,8 +262,17 @@ extension Binder {
             bound[position] = .function(TimeZones.sessionWall, [bound[position]])
             if call.name == "date_trunc" { return (.function(TimeZones.sessionInstant, [.function(function, bound)]), .timestamptz) }
         }
-        return (.function(function, bound), function.resultType(types))
+        let resultType = function.resultType(types)
+        if Self.integerWidthResults.contains(call.name), resultType == .smallint || resultType == .integer {
+            // Computed in 64 bits: the cast checks the result fits its type (abs(-2147483648)
+            // and gcd(-2147483648, 0) are 22003), as arithmetic's results are checked.
+            return (.cast(.function(function, bound), resultType), resultType)
+        }
+        return (.function(function, bound), resultType)
     }
+
+    /// The functions whose integer result takes its arguments' width.
+    private static let integerWidthResults: Set<String> = ["abs", "gcd", "lcm"]
 
     /// Whether `argument` is text: of a text type, or a string literal.
     private static func isText(_ argument: Typed) -> Bool {
@@ -324,6 +353,7 @@ extension Binder {
             throw VireoError(.syntaxError, "subquery must return only one column")
         }
         if inner.usedOuterScope && outerScopes.count > 0 { usedOuterScope = true }
-        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), columns.first?.type ?? .unknown)
+        // An unknown column (`(SELECT '1')`) is text, as in PostgreSQL (resolvingUnknown).
+        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), Self.resolvingUnknown(columns).first?.type ?? .unknown)
     }
 }

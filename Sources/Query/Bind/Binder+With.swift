@@ -52,6 +52,16 @@ extension Binder {
         return inner
     }
 
+    /// A nested query's result columns as the query around it sees them: PostgreSQL
+    /// resolves an output column of unknown type (a string literal, NULL) to text, so that
+    /// `1 + x FROM (SELECT '1' AS x) s` is 42883 as `1 + '1'::text` is, and an INSERT of
+    /// it into an integer column 42804. Such a column's values are text or NULL already:
+    /// only its type changes, and no plan node is added.
+    static func resolvingUnknown(_ columns: [ResultColumn]) -> [ResultColumn] {
+        guard columns.contains(where: { $0.type == .unknown }) else { return columns }
+        return columns.map { ResultColumn(name: $0.name, type: $0.type == .unknown ? .text : $0.type) }
+    }
+
     /// Takes back what a nested binder learned: parameter types, and whether it read an
     /// enclosing query's row.
     func absorb(_ inner: Binder) {
@@ -88,7 +98,7 @@ extension Binder {
             absorb(inner)
             if inner.usedOuterScope { table.isCorrelated = true; usedOuterScope = true }
             table.plan = plan
-            table.columns = try Self.renamed(columns, entry)
+            table.columns = try Self.renamed(Self.resolvingUnknown(columns), entry)
             commonTables.append((entry.name, .ready(table)))
         }
     }
@@ -101,7 +111,7 @@ extension Binder {
         let (anchor, anchorColumns) = try anchorBinder.bindQuery(operation.left)
         commonTables.removeLast()
         absorb(anchorBinder)
-        table.columns = try Self.renamed(anchorColumns.map { ResultColumn(name: $0.name, type: $0.type == .unknown ? .text : $0.type) }, entry)
+        table.columns = try Self.renamed(Self.resolvingUnknown(anchorColumns), entry)
         commonTables.append((entry.name, .workingTable(table)))
         let recursiveBinder = nestedBinder(outerScopes: outerScopes)
         let (recursive, recursiveColumns) = try recursiveBinder.bindQuery(operation.right)

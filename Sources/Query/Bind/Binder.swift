@@ -71,7 +71,9 @@ final class Binder {
         case .inList(let operand, let list, let negated): return try inList(operand, list, negated, scope)
         case .inSubquery(let operand, let query, let negated):
             let value = try bind(operand, scope)
-            let (subquery, _) = try bindSubquery(query, scope, columnsMax: 1)
+            let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
+            // `x IN (SELECT …)` is `x = ANY (SELECT …)`: 1 IN (SELECT '1') is 42883, as in PostgreSQL.
+            try checkComparable(value.type, type, .equal)
             return (.inSubquery(value.expression, subquery, negated: negated), .bool)
         case .between(let operand, let lower, let upper, let negated): return try between(operand, lower, upper, negated, scope)
         case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):

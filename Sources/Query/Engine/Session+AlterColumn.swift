@@ -80,6 +80,7 @@ extension Session {
             throw VireoError(.typeMismatch, "column \"\(column.name)\" cannot be cast automatically to type \(type.name)",
                              hint: "You might need to specify \"USING \(quoteIdentifier(column.name))::\(type.name)\".")
         }
+        try TableBuilder.checkDefault(column, changingTo: type, catalog: transaction.catalog)
         var changed = column
         changed.type = type
         let viewTypes = try dependentViewTypes(of: table.name, transaction.catalog)

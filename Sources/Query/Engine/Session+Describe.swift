@@ -57,7 +57,7 @@ extension Session {
         }
     }
 
-    private func describedColumns(_ body: StatementBody, _ binder: Binder, _ catalog: Catalog) throws -> [ResultColumn] {
+    func describedColumns(_ body: StatementBody, _ binder: Binder, _ catalog: Catalog) throws -> [ResultColumn] {
         switch body {
         case .select(let query):
             return try binder.bindQuery(query).1

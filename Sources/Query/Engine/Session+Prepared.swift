@@ -11,6 +11,9 @@ public final class PreparedSQLStatement: @unchecked Sendable {
     let text: String
     /// The types PREPARE declared for `$1`, `$2` …: EXECUTE casts its arguments to them.
     let declaredTypes: [TypeName]
+    /// `declaredTypes` resolved when PREPARE ran: the statement is bound with `$n` of these
+    /// types (`Session.declaredParameterTypes`).
+    let declaredSQLTypes: [SQLType]
     /// The parameters' type names as pg_prepared_statements shows them (nil: inferred).
     let parameterTypes: [String?]
     let fromSQL: Bool
@@ -18,9 +21,11 @@ public final class PreparedSQLStatement: @unchecked Sendable {
     /// The plan of a prepared query, kept while the schema holds.
     let planCache = PlanCache()
 
-    init(name: String, statement: Statement, text: String, declaredTypes: [TypeName] = [], parameterTypes: [String?], fromSQL: Bool) {
+    init(name: String, statement: Statement, text: String, declaredTypes: [TypeName] = [], declaredSQLTypes: [SQLType] = [],
+         parameterTypes: [String?], fromSQL: Bool) {
         self.name = name
         self.declaredTypes = declaredTypes
+        self.declaredSQLTypes = declaredSQLTypes
         self.statement = statement
         self.text = text
         self.parameterTypes = parameterTypes
@@ -67,17 +72,21 @@ extension Session {
 
     func prepare(_ statement: PrepareStatement, text: String) throws -> QueryResult {
         guard preparedStatements[statement.name] == nil else { throw Self.duplicatePrepared(statement.name) }
-        if case .select(let query) = statement.statement.body {
-            // PostgreSQL analyses the statement at PREPARE: an unknown table is reported now.
-            do {
-                _ = try read { data in try makeBinder(data.catalog).bindQuery(query) }
-            } catch let error as VireoError where error.code == .indeterminateDatatype || error.code == .undefinedParameter {
-                // Its parameters' types are settled by EXECUTE's arguments.
+        // An unknown type name is 42704 here, as PostgreSQL reports it at PREPARE.
+        let types = try read { data in try statement.parameterTypes.map { try Binder.sqlType($0, in: data.catalog) } }
+        // PostgreSQL analyses the statement at PREPARE, `$n` of its declared type: an unknown
+        // table, `$1 + 1` with $1 text (42883), an integer $1 into a boolean column (42804)
+        // is reported now. The statement is bound as Describe binds it, not run.
+        do {
+            _ = try withDeclaredParameterTypes(types) {
+                try read { data in try describedColumns(statement.statement.body, makeBinder(data.catalog), data.catalog) }
             }
+        } catch let error as VireoError where error.code == .indeterminateDatatype || error.code == .undefinedParameter {
+            // Its parameters' types are settled by EXECUTE's arguments.
         }
         preparedStatements[statement.name] = PreparedSQLStatement(
             name: statement.name, statement: statement.statement, text: text, declaredTypes: statement.parameterTypes,
-            parameterTypes: statement.parameterTypes.map(\.sql), fromSQL: true)
+            declaredSQLTypes: types, parameterTypes: statement.parameterTypes.map(\.sql), fromSQL: true)
         return QueryResult(commandTag: "PREPARE")
     }
 
@@ -85,16 +94,35 @@ extension Session {
         guard let prepared = preparedStatements[statement.name] else {
             throw VireoError(.invalidStatementName, "prepared statement \"\(statement.name)\" does not exist")
         }
+        let values = try argumentValues(of: statement, prepared, parameters)
+        try waitForTableLocks(prepared.statement.body)
+        return try withDeclaredParameterTypes(prepared.declaredSQLTypes) {
+            if case .select(let query) = prepared.statement.body {
+                return try runQueryInRequest(query, values, cache: prepared.planCache)
+            }
+            return try run(prepared.statement.body, values)
+        }
+    }
+
+    /// Runs `body` with `declaredParameterTypes` set to `types` (PREPARE's declared types).
+    func withDeclaredParameterTypes<R>(_ types: [SQLType], _ body: () throws -> R) rethrows -> R {
+        guard !types.isEmpty else { return try body() }
+        let saved = declaredParameterTypes
+        declaredParameterTypes = types
+        defer { declaredParameterTypes = saved }
+        return try body()
+    }
+
+    /// EXECUTE's arguments as the values of the prepared statement's parameters: 42601 for
+    /// a wrong number of them. As in PostgreSQL, a statement without parameters ignores
+    /// the arguments it is given (`EXECUTE p(1)` of `PREPARE p AS SELECT 1`).
+    private func argumentValues(of statement: ExecuteStatement, _ prepared: PreparedSQLStatement, _ parameters: [Value]) throws -> [Value] {
+        guard prepared.parameterCount > 0 else { return [] }
         guard statement.arguments.count == prepared.parameterCount else {
             throw VireoError(.syntaxError, "wrong number of parameters for prepared statement \"\(statement.name)\"",
                              detail: "Expected \(prepared.parameterCount) parameters but got \(statement.arguments.count).")
         }
-        let values = try argumentValues(statement.arguments, types: prepared.declaredTypes, parameters)
-        try waitForTableLocks(prepared.statement.body)
-        if case .select(let query) = prepared.statement.body {
-            return try runQueryInRequest(query, values, cache: prepared.planCache)
-        }
-        return try run(prepared.statement.body, values)
+        return try argumentValues(statement.arguments, types: prepared.declaredTypes, parameters)
     }
 
     /// EXECUTE's arguments, each cast to its parameter's declared type, evaluated as one
@@ -113,11 +141,11 @@ extension Session {
     func resultColumns(of statement: ExecuteStatement, _ parameters: [Value]) throws -> [ResultColumn]? {
         let query = try withRequest { () -> (Query, PreparedSQLStatement, [Value])? in
             guard let prepared = preparedStatements[statement.name], case .select(let query) = prepared.statement.body,
-                  statement.arguments.count == prepared.parameterCount else { return nil }
-            return (query, prepared, try argumentValues(statement.arguments, types: prepared.declaredTypes, parameters))
+                  prepared.parameterCount == 0 || statement.arguments.count == prepared.parameterCount else { return nil }
+            return (query, prepared, try argumentValues(of: statement, prepared, parameters))
         }
         guard let (query, prepared, values) = query else { return nil }
-        return try resultColumns(query, values, cache: prepared.planCache)
+        return try withDeclaredParameterTypes(prepared.declaredSQLTypes) { try resultColumns(query, values, cache: prepared.planCache) }
     }
 
     func deallocate(_ name: String?) throws -> QueryResult {

@@ -259,6 +259,7 @@ extension Session {
     func makeBinder(_ catalog: Catalog, parameters: [Value] = []) -> Binder {
         let binder = Binder(catalog: catalog, staleVectorIndexes: Set(pendingVectorChanges.keys))
         if !parameters.isEmpty { binder.planParameters = PlanParameters(parameters) }
+        for (index, type) in declaredParameterTypes.enumerated() { binder.parameterTypes[index] = type }
         return binder
     }
 

@@ -81,6 +81,10 @@ public final class Session: @unchecked Sendable {
     var holdsTableLocks = false
     /// The statements of SQL PREPARE, by name (Session+Prepared.swift).
     var preparedStatements: [String: PreparedSQLStatement] = [:]
+    /// The types PREPARE declared for the parameters of the statement being prepared or
+    /// executed: every binder `makeBinder` makes meanwhile starts from them, as PostgreSQL
+    /// analyses the statement with `$n` of its declared type. Empty otherwise.
+    var declaredParameterTypes: [SQLType] = []
 
     init(database: Database, settings: Settings = Settings()) {
         self.database = database

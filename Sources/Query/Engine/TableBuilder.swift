@@ -72,6 +72,20 @@ enum TableBuilder {
         try Cast.checkAssignment(from: typed.type, to: column, isDefault: true)
     }
 
+    /// ALTER COLUMN … TYPE of a column with a default: PostgreSQL keeps the default as an
+    /// expression of the column's type (a string literal read as one) and converts it to the
+    /// new type by an assignment cast, or refuses (42804), whatever USING converts the rows
+    /// with: an integer's `DEFAULT 1` does not become a boolean, a text's `DEFAULT 'x'` not an
+    /// integer. A NULL default, which PostgreSQL does not keep, goes anywhere.
+    static func checkDefault(_ column: VireoStorage.ColumnDefinition, changingTo type: ColumnType, catalog: Catalog) throws {
+        guard let text = column.defaultExpression else { return }
+        let typed = try Binder(catalog: catalog).bind(Parser.parseExpression(text), Scope())
+        if case .constant(.null) = typed.expression { return }
+        let source = typed.type == .unknown ? SQLType(column.type) : typed.type
+        guard CastContext.of(source, to: SQLType(type)) != .assignment else { return }
+        throw VireoError(.typeMismatch, "default for column \"\(column.name)\" cannot be cast automatically to type \(type.name)")
+    }
+
     /// PostgreSQL's errors for an identity column that cannot be one.
     private static func checkIdentity(_ column: VireoQuery.ColumnDefinition, type: ColumnType, table: String) throws {
         let subject = "column \"\(column.name)\" of table \"\(table)\""

@@ -191,8 +191,14 @@ extension DateFormat {
 
 extension Functions {
     static let dateFormatting: [ScalarFunction] = [
+        // to_char of a number (NumberFormat.swift) or of a date/time; an infinity has no text (NULL).
         ScalarFunction("to_char", 2...2, [.timestamp, .text], returns: .text) { arguments in
-            .text(DateFormat.format(try timestampMicros(arguments[0]), string(arguments[1])))
+            switch arguments[0] {
+            case .int, .double, .numeric: return .text(try NumberFormat.format(arguments[0], string(arguments[1])))
+            default:
+                let micros = try timestampMicros(arguments[0])
+                return DateTime.isInfinite(micros) ? .null : .text(DateFormat.format(micros, string(arguments[1])))
+            }
         },
         // to_timestamp(seconds since 1970) or to_timestamp(text, template).
         ScalarFunction("to_timestamp", 1...2, [.text, .text], returns: .timestamptz) { arguments in

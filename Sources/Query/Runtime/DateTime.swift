@@ -15,6 +15,9 @@ enum DateTime {
         var epochDay: Int
 
         init(_ value: Int64) {
+            // An infinity (or a value as near the ends of Int64) has no fields: read two
+            // days inside, where the day count times a day's microseconds cannot overflow.
+            let value = Swift.min(Swift.max(value, -DateTime.fieldsMicrosMax), DateTime.fieldsMicrosMax)
             epochDay = Int(value.floorDivided(by: DateTime.microsPerDay))
             let timeOfDay = Int(value - Int64(epochDay) * DateTime.microsPerDay)
             (year, month, day) = DateTime.civil(fromDays: epochDay)
@@ -46,17 +49,50 @@ enum DateTime {
         Int64(TimestampText.daysFromCivil(year: year, month: month, day: day)) * microsPerDay
     }
 
-    /// The start of the day holding `value`.
-    static func midnight(of value: Int64) -> Int64 { value.floorDivided(by: microsPerDay) * microsPerDay }
+    /// PostgreSQL's `infinity` and `-infinity` of date, timestamp and timestamptz: the ends
+    /// of Int64, as PostgreSQL keeps them (DT_NOEND, DT_NOBEGIN). They sort after and before
+    /// every other value as integers do, print as words, and pass through arithmetic with
+    /// intervals, day counts, time zones and casts among the three types unchanged.
+    static func isInfinite(_ micros: Int64) -> Bool { micros == .max || micros == .min }
+
+    /// `infinity` or `-infinity`; nil for a finite value.
+    static func infinityText(_ micros: Int64) -> String? {
+        micros == .max ? "infinity" : (micros == .min ? "-infinity" : nil)
+    }
+
+    /// The largest magnitude `Fields` reads: two days inside Int64's range.
+    static let fieldsMicrosMax = Int64.max - 2 * microsPerDay
+
+    /// The start of the day holding `value`; an infinity is its own.
+    static func midnight(of value: Int64) -> Int64 {
+        guard value > -fieldsMicrosMax && value < fieldsMicrosMax else { return value }
+        return value.floorDivided(by: microsPerDay) * microsPerDay
+    }
+
+    /// EXTRACT of an infinity, as PostgreSQL 15: ±Infinity for the fields that grow with
+    /// time, NaN (the callers' NULL) for the others; 22023 for a unit it does not know.
+    static func infiniteField(_ field: String, positive: Bool) throws -> Double {
+        switch field.lowercased() {
+        case "year", "years", "decade", "century", "millennium", "julian", "isoyear", "epoch":
+            return positive ? .infinity : -.infinity
+        case "month", "months", "day", "days", "hour", "hours", "minute", "minutes", "second", "seconds",
+             "milliseconds", "millisecond", "microseconds", "microsecond", "dow", "isodow", "doy", "quarter", "week":
+            return .nan
+        default:
+            throw VireoError(.invalidParameter, "unit \"\(field.lowercased())\" not recognized for type timestamp without time zone")
+        }
+    }
 
     /// `2024-01-02`, as PostgreSQL prints a date (DateStyle ISO).
     static func formatDate(_ value: Int64) -> String {
+        if let infinity = infinityText(value) { return infinity }
         let fields = Fields(value)
         return String(format: "%04d-%02d-%02d", fields.year, fields.month, fields.day)
     }
 
     /// EXTRACT(field FROM value) / date_part: PostgreSQL's fields, seconds with their fraction.
     static func extract(_ field: String, _ value: Int64, type: SQLType) throws -> Double {
+        if isInfinite(value) { return try infiniteField(field, positive: value > 0) }
         let fields = Fields(value)
         let unit = field.lowercased()
         switch unit {
@@ -98,6 +134,10 @@ enum DateTime {
 
     /// date_trunc(field, value): the value with every smaller field at its start.
     static func truncate(_ field: String, _ value: Int64) throws -> Int64 {
+        if isInfinite(value) {
+            _ = try infiniteField(field, positive: true)  // the unit is still checked
+            return value
+        }
         let fields = Fields(value)
         let day = midnight(of: value)
         switch field.lowercased() {
@@ -131,6 +171,10 @@ extension Functions {
     /// EXTRACT / date_part of a timestamp, date or interval.
     static func field(_ arguments: [Value]) throws -> Value {
         if case .interval(let interval) = arguments[1] { return .double(try IntervalMath.extract(string(arguments[0]), interval)) }
+        if case .timestamp(let micros) = arguments[1], DateTime.isInfinite(micros) {
+            let number = try DateTime.infiniteField(string(arguments[0]), positive: micros > 0)
+            return number.isNaN ? .null : .double(number)
+        }
         return .double(try DateTime.extract(string(arguments[0]), timestampMicros(arguments[1]), type: .timestamp))
     }
 
@@ -138,6 +182,11 @@ extension Functions {
     /// after the point, milliseconds with three, whole fields with none. date_part stays double.
     static func exactField(_ arguments: [Value]) throws -> Value {
         let unit = string(arguments[0]).lowercased()
+        if case .timestamp(let micros) = arguments[1], DateTime.isInfinite(micros) {
+            // ±Infinity for the fields that grow with time, NULL for the others, as PostgreSQL 15.
+            let number = try DateTime.infiniteField(unit, positive: micros > 0)
+            return number.isNaN ? .null : .numeric(number > 0 ? .infinity : .negativeInfinity)
+        }
         let scale = ["second", "seconds", "epoch"].contains(unit) ? 6 : (["millisecond", "milliseconds"].contains(unit) ? 3 : 0)
         if unit == "epoch", case .timestamp(let micros) = arguments[1] {
             return .numeric(Numeric(negative: micros < 0, coefficient: Magnitude(micros.magnitude), scale: 6))
@@ -150,6 +199,11 @@ extension Functions {
 
     /// The date and time functions; `extract`/`date_part` and `date_trunc` take their source's type.
     static let dateTime: [ScalarFunction] = [
+        // Whether a date, timestamp or interval is finite (intervals always are in PostgreSQL 15).
+        ScalarFunction("isfinite", 1...1, [.timestamp], returns: .bool) { arguments in
+            if case .timestamp(let micros) = arguments[0] { return .bool(!DateTime.isInfinite(micros)) }
+            return .bool(true)
+        },
         ScalarFunction("extract", 2...2, [.text, .timestamp], resultType: { _ in .numeric }) { try exactField($0) },
         ScalarFunction("date_part", 2...2, [.text, .timestamp], resultType: { _ in .double }) { try field($0) },
         ScalarFunction("date_trunc", 2...2, [.text, .timestamp],

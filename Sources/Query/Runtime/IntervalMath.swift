@@ -141,15 +141,38 @@ enum IntervalMath {
     }
 
     /// interval × factor (or ÷ when `dividing`), spreading fractions downwards like PostgreSQL.
+    /// PostgreSQL 15's interval_mul and interval_div: the fraction of the months becomes days
+    /// and that of the days seconds, each rounded to a millionth first (TSROUND), so that
+    /// `interval '1 year' / 13` is 27 days 16:36:55.4112 as there.
     static func scale(_ interval: Interval, by factor: Double, dividing: Bool) throws -> Interval {
         if dividing && factor == 0 { throw VireoError(.divisionByZero, "division by zero") }
         let apply = { (value: Double) in dividing ? value / factor : value * factor }
-        return try spread(months: apply(Double(interval.months)), days: apply(Double(interval.days)),
-                          micros: apply(Double(interval.micros)), text: "interval")
+        let months = apply(Double(interval.months)), days = apply(Double(interval.days))
+        guard let wholeMonths = Int32(exactly: months.rounded(.towardZero)), var wholeDays = Int32(exactly: days.rounded(.towardZero)) else {
+            throw outOfRange
+        }
+        let millionth = { (value: Double) in (value * 1_000_000).rounded(.toNearestOrEven) / 1_000_000 }
+        let monthRemainderDays = millionth((months - Double(wholeMonths)) * 30)
+        var secondsRemainder = millionth((days - Double(wholeDays) + monthRemainderDays - monthRemainderDays.rounded(.towardZero)) * 86_400)
+        if abs(secondsRemainder) >= 86_400 {
+            let carried = (secondsRemainder / 86_400).rounded(.towardZero)
+            wholeDays = try checkedDays(Double(wholeDays) + carried)
+            secondsRemainder -= carried * 86_400
+        }
+        wholeDays = try checkedDays(Double(wholeDays) + monthRemainderDays.rounded(.towardZero))
+        let micros = (apply(Double(interval.micros)) + secondsRemainder * 1_000_000).rounded(.toNearestOrEven)
+        guard micros.magnitude < 9.2e18 else { throw outOfRange }
+        return Interval(months: wholeMonths, days: wholeDays, micros: Int64(micros))
+    }
+
+    private static func checkedDays(_ days: Double) throws -> Int32 {
+        guard let whole = Int32(exactly: days) else { throw outOfRange }
+        return whole
     }
 
     /// timestamp + interval: months (day clamped to the month's end), then days, then time.
     static func add(_ micros: Int64, _ interval: Interval) throws -> Int64 {
+        if DateTime.isInfinite(micros) { return micros }
         var result = micros
         if interval.months != 0 {
             let fields = DateTime.Fields(micros)
@@ -166,6 +189,9 @@ enum IntervalMath {
 
     /// timestamp − timestamp: whole days and the rest, both with the difference's sign.
     static func difference(_ a: Int64, _ b: Int64) throws -> Interval {
+        guard !DateTime.isInfinite(a) && !DateTime.isInfinite(b) else {
+            throw VireoError(.datetimeFieldOverflow, "cannot subtract infinite timestamps")
+        }
         let (span, overflow) = a.subtractingReportingOverflow(b)
         guard !overflow, let days = Int32(exactly: span / microsPerDay) else { throw outOfRange }
         return Interval(days: days, micros: span % microsPerDay)
@@ -230,7 +256,50 @@ extension Functions {
         .interval(try IntervalMath.difference(try timestampMicros(arguments[0]), try timestampMicros(arguments[1])))
     }
 
+    /// justify_hours, justify_days and justify_interval: whole days of the time moved to days,
+    /// whole 30-day months of the days moved to months, signs made to agree, as PostgreSQL 15.
+    static func justified(_ interval: Interval, hours: Bool, days: Bool) throws -> Interval {
+        var (months, dayCount, micros) = (Int64(interval.months), Int64(interval.days), interval.micros)
+        if hours && days && (dayCount > 0 && micros > 0 || dayCount < 0 && micros < 0) {
+            months += dayCount / 30
+            dayCount %= 30
+        }
+        if hours {
+            dayCount += micros / IntervalMath.microsPerDay
+            micros %= IntervalMath.microsPerDay
+        }
+        if days {
+            months += dayCount / 30
+            dayCount %= 30
+            if months > 0 && (dayCount < 0 || hours && dayCount == 0 && micros < 0) {
+                dayCount += 30
+                months -= 1
+            } else if months < 0 && (dayCount > 0 || hours && dayCount == 0 && micros > 0) {
+                dayCount -= 30
+                months += 1
+            }
+        }
+        if hours && dayCount > 0 && micros < 0 {
+            micros += IntervalMath.microsPerDay
+            dayCount -= 1
+        } else if hours && dayCount < 0 && micros > 0 {
+            micros -= IntervalMath.microsPerDay
+            dayCount += 1
+        }
+        guard let m = Int32(exactly: months), let d = Int32(exactly: dayCount) else { throw IntervalMath.outOfRange }
+        return Interval(months: m, days: d, micros: micros)
+    }
+
     static let intervals: [ScalarFunction] = [
+        ScalarFunction("justify_hours", 1...1, [.interval], returns: .interval) {
+            .interval(try justified(interval($0[0]), hours: true, days: false))
+        },
+        ScalarFunction("justify_days", 1...1, [.interval], returns: .interval) {
+            .interval(try justified(interval($0[0]), hours: false, days: true))
+        },
+        ScalarFunction("justify_interval", 1...1, [.interval], returns: .interval) {
+            .interval(try justified(interval($0[0]), hours: true, days: true))
+        },
         ScalarFunction("age", 1...2, [.timestamp], volatile: true, returns: .interval) { arguments in
             let later = arguments.count == 2 ? try timestampMicros(arguments[0]) : DateTime.midnight(of: currentMicros())
             return .interval(try IntervalMath.age(later, try timestampMicros(arguments[arguments.count - 1])))

@@ -15,6 +15,10 @@ extension Functions {
         },
         ScalarFunction("to_jsonb", 1...1, [.text], returns: .json) { .json(try JSONValue(sqlValue: $0[0]).text) },
         ScalarFunction("to_json", 1...1, [.text], returns: .json) { .json(try JSONValue(sqlValue: $0[0]).text) },
+        // jsonb - key, jsonb - index, jsonb - keys (the binder's reading of `-` with a jsonb on the left).
+        ScalarFunction("jsonb_delete", 2...2, [.json, .text], returns: .json) { arguments in
+            .json(try JSONValue.deleting(arguments[1], from: JSONValue.jsonb(string(arguments[0]))).text)
+        },
         ScalarFunction("jsonb_set", 3...4, [.json, .array(.text), .json, .bool], returns: .json) { arguments in
             let path = (ArrayFunctions.elements(arguments[1]) ?? []).map { $0.isNull ? nil : Cast.textForm($0) }
             guard !path.contains(where: { $0 == nil }) else {
@@ -118,6 +122,49 @@ extension JSONValue {
         case .object(let members): .object(members.filter { $0.1 != .null }.map { ($0.0, $0.1.strippingNulls) })
         case .array(let items): .array(items.map(\.strippingNulls))
         default: self
+        }
+    }
+
+    /// PostgreSQL's jsonb − text (an object's key, or an array's string elements equal to
+    /// it), − text[] (each of the keys) and − integer (an array's element, from the end when
+    /// negative); 22023 for a scalar, or an integer index into an object.
+    static func deleting(_ key: Value, from document: JSONValue) throws -> JSONValue {
+        if case .int(let index) = key {
+            switch document {
+            case .array(let items):
+                let position = index < 0 ? Int64(items.count) + index : index
+                guard position >= 0 && position < Int64(items.count) else { return document }
+                var remaining = items
+                remaining.remove(at: Int(position))
+                return .array(remaining)
+            case .object: throw VireoError(.invalidParameter, "cannot delete from object using integer index")
+            default: throw VireoError(.invalidParameter, "cannot delete from scalar")
+            }
+        }
+        let keys = Set((ArrayFunctions.elements(key) ?? [key]).filter { !$0.isNull }.map(Cast.textForm))
+        switch document {
+        case .object(let fields): return .object(fields.filter { !keys.contains($0.0) })
+        case .array(let items):
+            return .array(items.filter { item in
+                if case .string(let text) = item { return !keys.contains(text) }
+                return true
+            })
+        default: throw VireoError(.invalidParameter, "cannot delete from scalar")
+        }
+    }
+
+    /// jsonb || jsonb: two objects merged (the right one's keys win), two arrays joined, and
+    /// otherwise the non-array sides taken as one-element arrays, as PostgreSQL does.
+    static func concatenated(_ leftText: String, _ rightText: String) throws -> JSONValue {
+        let left = try jsonb(leftText), right = try jsonb(rightText)
+        switch (left, right) {
+        case (.object(let x), .object(let y)):
+            let replaced = Set(y.map(\.0))
+            return try jsonb(JSONValue.object(x.filter { !replaced.contains($0.0) } + y).text)
+        case (.array(let x), .array(let y)): return .array(x + y)
+        case (.array(let x), _): return .array(x + [right])
+        case (_, .array(let y)): return .array([left] + y)
+        default: return .array([left, right])
         }
     }
 }

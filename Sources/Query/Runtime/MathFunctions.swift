@@ -14,16 +14,21 @@ extension Functions {
         trigonometric("asin", Foundation.asin, domain: -1...1), trigonometric("acos", Foundation.acos, domain: -1...1),
         trigonometric("atan", Foundation.atan),
         ScalarFunction("atan2", 2...2, [.double], returns: .double) { .double(Foundation.atan2(try double($0[0]), try double($0[1]))) },
-        ScalarFunction("gcd", 2...2, [.int], resultType: numericResult) { arguments in
-            .int(try greatestCommonDivisor(int(arguments[0]), int(arguments[1])))
+        // Integers give their type (the binder checks smallint's and integer's range, 22003);
+        // a numeric argument makes both numeric, as PostgreSQL's gcd(numeric, numeric).
+        ScalarFunction("gcd", 2...2, [.int], resultType: exactIntegerResult) { arguments in
+            if arguments.contains(where: isNumeric) { return .numeric(try numericGCD(exactArgument(arguments[0]), exactArgument(arguments[1]))) }
+            return .int(try greatestCommonDivisor(int(arguments[0]), int(arguments[1])))
         },
-        ScalarFunction("lcm", 2...2, [.int], resultType: numericResult) { arguments in
+        ScalarFunction("lcm", 2...2, [.int], resultType: exactIntegerResult) { arguments in
+            if arguments.contains(where: isNumeric) { return .numeric(try numericLCM(exactArgument(arguments[0]), exactArgument(arguments[1]))) }
             let a = try int(arguments[0]), b = try int(arguments[1])
             guard a != 0, b != 0 else { return .int(0) }
             let (product, overflow) = (a / (try greatestCommonDivisor(a, b))).multipliedReportingOverflow(by: b)
             guard !overflow, product != .min else { throw VireoError(.numericOutOfRange, "bigint out of range") }
             return .int(abs(product))
         },
+        ScalarFunction("factorial", 1...1, [.int], returns: .numeric) { .numeric(try factorial(int($0[0]))) },
         ScalarFunction("width_bucket", 4...4, [.double, .double, .double, .integer], returns: .integer) { arguments in
             let operand = try double(arguments[0]), low = try double(arguments[1]), high = try double(arguments[2])
             let count = try int(arguments[3])
@@ -69,6 +74,53 @@ extension Functions {
             }
             return .double(body(number))
         }
+    }
+
+    /// gcd and lcm: the integer type of integer arguments (the wider of two), else numeric.
+    static func exactIntegerResult(_ types: [SQLType]) -> SQLType {
+        if types.allSatisfy(\.isInteger) { return types.count == 2 ? SQLType.widerNumeric(types[0], types[1]) ?? .int : .int }
+        return .numeric
+    }
+
+    /// Whether gcd or lcm works on exact decimals: some argument is not an integer.
+    private static func isNumeric(_ value: Value) -> Bool {
+        if case .int = value { false } else { true }
+    }
+
+    /// gcd(numeric, numeric): Euclid's algorithm on the exact values, at the larger scale
+    /// (gcd(1.5, 2.25) is 0.75); NaN in, NaN out; an infinity is 22003 … as PostgreSQL 15.
+    static func numericGCD(_ a: Numeric, _ b: Numeric) throws -> Numeric {
+        if a.isNaN || b.isNaN { return .nan }
+        guard a.isFinite, b.isFinite else { throw VireoError(.numericOutOfRange, "value overflows numeric format") }
+        var (x, y) = (a.absolute, b.absolute)
+        while !y.isZero { (x, y) = (y, try x % y) }
+        return x.rounded(toScale: max(a.scale, b.scale))
+    }
+
+    /// lcm(numeric, numeric): |a| / gcd × |b| at the larger scale; 0 when either is 0.
+    static func numericLCM(_ a: Numeric, _ b: Numeric) throws -> Numeric {
+        if a.isNaN || b.isNaN { return .nan }
+        let scale = max(a.scale, b.scale)
+        if a.isZero || b.isZero { return Numeric(0).rounded(toScale: scale) }
+        let divisor = try numericGCD(a, b)
+        return try (a.absolute.divided(by: divisor, scale: 0, truncating: true) * b.absolute).rounded(toScale: scale)
+    }
+
+    /// factorial(n): n! as a numeric. 22003 for a negative n, and for one whose factorial has
+    /// more than numeric's 131,072 digits before the point (found by its logarithm first,
+    /// so that factorial(1000000) does not multiply for minutes before failing).
+    static func factorial(_ n: Int64) throws -> Numeric {
+        guard n >= 0 else { throw VireoError(.numericOutOfRange, "factorial of a negative number is undefined") }
+        guard Foundation.lgamma(Double(n) + 1) / Foundation.log(10) < Double(Numeric.integerDigitsMax) + 1 else {
+            throw VireoError(.numericOutOfRange, "value overflows numeric format")
+        }
+        var result = Numeric(1)
+        var factor: Int64 = 2
+        while factor <= n {
+            result = try result * Numeric(factor)
+            factor += 1
+        }
+        return result
     }
 
     static func greatestCommonDivisor(_ a: Int64, _ b: Int64) throws -> Int64 {

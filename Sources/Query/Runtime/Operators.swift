@@ -36,8 +36,12 @@ public enum Operators {
             return .numeric(try NumericMath.apply(op, exact(a)!, exact(b)!))
         case (.vector(let x), .vector(let y)): return .vector(try vectors(op, x, y))
         case (.timestamp(let x), .int(let y)) where op == .add || op == .subtract:
-            return .timestamp(op == .add ? x &+ y : x &- y)
+            // date ± days: an infinity stays one.
+            return .timestamp(DateTime.isInfinite(x) ? x : try integers(op, x, y))
         case (.timestamp(let x), .timestamp(let y)) where op == .subtract:
+            guard !DateTime.isInfinite(x) && !DateTime.isInfinite(y) else {
+                throw VireoError(.datetimeFieldOverflow, "cannot subtract infinite dates")
+            }
             return .int(try integers(.subtract, x, y))
         case (.timestamp(let x), .interval(let y)) where op == .add || op == .subtract:
             return .timestamp(try IntervalMath.add(x, op == .add ? y : try IntervalMath.negate(y)))
@@ -138,6 +142,14 @@ public enum Operators {
             }
             return .vector(x + y)
         }
+        if case .bytes(let x) = a, case .bytes(let y) = b {
+            var size = ResultSize(of: "||")
+            size.add(x.count)
+            size.add(y.count)
+            try size.check()
+            return .bytes(x + y)
+        }
+        if case .json(let x) = a, case .json(let y) = b { return .json(try JSONValue.concatenated(x, y).text) }
         return .text(try TextBuilding.joined([Cast.textForm(a), Cast.textForm(b)], builder: "||"))
     }
 

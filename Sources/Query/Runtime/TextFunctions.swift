@@ -7,6 +7,16 @@ import VireoStorage
 /// extended grapheme clusters as Swift counts them, as `length` counts them.
 extension Functions {
     static let moreText: [ScalarFunction] = [
+        // overlay(s PLACING r FROM a [FOR n]): text or bytea; n defaults to r's length.
+        ScalarFunction("overlay", 3...4, [.text, .text, .int, .int], resultType: { $0.first == .bytes ? .bytes : .text }) { arguments in
+            if case .bytes(let bytes) = arguments[0], case .bytes(let replacement) = arguments[1] {
+                let count = arguments.count > 3 ? try int(arguments[3]) : Int64(replacement.count)
+                return .bytes(try overlaid(bytes, replacement, start: int(arguments[2]), count: count))
+            }
+            let text = Array(string(arguments[0]).unicodeScalars), replacement = Array(string(arguments[1]).unicodeScalars)
+            let count = arguments.count > 3 ? try int(arguments[3]) : Int64(replacement.count)
+            return .text(String(codePoints: try overlaid(text, replacement, start: int(arguments[2]), count: count)))
+        },
         ScalarFunction("lpad", 2...3, [.text, .int, .text], returns: .text) { try padded($0, left: true) },
         ScalarFunction("rpad", 2...3, [.text, .int, .text], returns: .text) { try padded($0, left: false) },
         ScalarFunction("initcap", 1...1, [.text], returns: .text) { .text(initialCapitals(string($0[0]))) },
@@ -174,6 +184,18 @@ extension Functions {
             try TextBuilding.checkLength(result.utf8.count, builder: "format()")
         }
         return result
+    }
+
+    /// `elements` with `count` of them from `start` (1-based) replaced by `replacement`:
+    /// PostgreSQL's substring(s, 1, start − 1) || r || substring(s, start + count), so a start
+    /// below 1 is 22011 and a negative count keeps the whole of `elements` after `replacement`.
+    static func overlaid<Element>(_ elements: [Element], _ replacement: [Element], start: Int64, count: Int64) throws -> [Element] {
+        guard start >= 1 else { throw VireoError(.substringError, "negative substring length not allowed") }
+        let (end, overflow) = start.addingReportingOverflow(count)
+        guard !overflow else { throw VireoError(.numericOutOfRange, "integer out of range") }
+        let prefix = elements.prefix(Int(min(start - 1, Int64(elements.count))))
+        let suffix = end < 1 ? elements[...] : elements.dropFirst(Int(min(end - 1, Int64(elements.count))))
+        return Array(prefix) + replacement + Array(suffix)
     }
 }
 

@@ -19,7 +19,8 @@ enum TimeZones {
 
     /// The wall clock in `zone` at the instant `micros`.
     static func wall(_ zone: TimeZone, instant micros: Int64) -> Int64 {
-        micros + offsetMicros(zone, atInstant: micros)
+        if DateTime.isInfinite(micros) { return micros }
+        return micros + offsetMicros(zone, atInstant: micros)
     }
 
     /// The instant of the wall clock `micros` in `zone`: the offset that holds at
@@ -27,6 +28,7 @@ enum TimeZones {
     /// reads the clock with the offset before the change (02:30 becomes 03:30 summer time),
     /// and an hour that happens twice is read in standard time, as PostgreSQL reads them.
     static func instant(_ zone: TimeZone, wall micros: Int64) -> Int64 {
+        if DateTime.isInfinite(micros) { return micros }
         let guess = micros - offsetMicros(zone, atInstant: micros)
         return micros - offsetMicros(zone, atInstant: guess)
     }
@@ -80,6 +82,7 @@ public enum SessionTimeZone {
     /// A timestamptz as PostgreSQL prints it in the session's zone: the wall clock and the
     /// offset (`+02`, `+05:30`, `-03:30`, seconds only when the zone has them).
     public static func format(instant micros: Int64) -> String {
+        if let infinity = DateTime.infinityText(micros) { return infinity }
         let offset = offsetSeconds(atInstant: micros)
         let magnitude = abs(offset)
         var text = TimestampText.format(micros + Int64(offset) * 1_000_000) + (offset < 0 ? "-" : "+") + twoDigits(magnitude / 3600)

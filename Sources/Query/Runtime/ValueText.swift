@@ -78,6 +78,7 @@ extension Value {
 public enum TimestampText {
     /// Formats microseconds since the Unix epoch as PostgreSQL prints a timestamp.
     public static func format(_ micros: Int64) -> String {
+        if let infinity = DateTime.infinityText(micros) { return infinity }
         let seconds = micros.floorDivided(by: 1_000_000)
         let fraction = micros - seconds * 1_000_000
         var time = time_t(seconds)
@@ -99,7 +100,7 @@ public enum TimestampText {
     public static func parse(_ text: String, typeName: String = "timestamp", ignoringOffset: Bool = false) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let special = special(trimmed, wall: true) { return special }
-        guard let parsed = try parseParts(Array(trimmed.utf8), text, ignoringOffset: ignoringOffset) else {
+        guard let parsed = try parseAnySpelling(trimmed, text, ignoringOffset: ignoringOffset) else {
             throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type \(typeName): \"\(text)\"")
         }
         return parsed.micros
@@ -110,7 +111,7 @@ public enum TimestampText {
     public static func parseInstant(_ text: String) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let special = special(trimmed, wall: false) { return special }
-        guard let parsed = try parseParts(Array(trimmed.utf8), text, ignoringOffset: false) else {
+        guard let parsed = try parseAnySpelling(trimmed, text, ignoringOffset: false) else {
             throw VireoError(.invalidDatetimeFormat, "invalid input syntax for type timestamp with time zone: \"\(text)\"")
         }
         return parsed.hasOffset ? parsed.micros : SessionTimeZone.instant(wall: parsed.micros)
@@ -120,14 +121,49 @@ public enum TimestampText {
     /// instant), `now`, and `today`, `tomorrow`, `yesterday` (midnight in the session's time
     /// zone); as a wall clock or an instant; nil for other text.
     private static func special(_ trimmed: String, wall: Bool) -> Int64? {
+        if trimmed.utf8.count == 9, trimmed.lowercased() == "-infinity" { return .min }
         guard (3...9).contains(trimmed.utf8.count), trimmed.utf8.allSatisfy({ $0 >= 65 }) else { return nil }
         let word = trimmed.lowercased()
         if word == "epoch" { return 0 }
+        if word == "infinity" { return .max }
         let now = Functions.currentMicros()
         if word == "now" { return wall ? SessionTimeZone.wall(instant: now) : now }
         guard let days: Int64 = ["yesterday": -1, "today": 0, "tomorrow": 1][word] else { return nil }
         let midnight = DateTime.midnight(of: SessionTimeZone.wall(instant: now)) + days * 86_400_000_000
         return wall ? midnight : SessionTimeZone.instant(wall: midnight)
+    }
+
+    /// ISO 8601 text, or one of PostgreSQL's other date spellings (`DateSpelling`) with
+    /// the same time and offset after it.
+    /// A time zone's name after the time (`2024-01-01 10:00 Europe/Berlin`, `… UTC`, `… EST`)
+    /// names the instant's offset, as a numeric offset does: a `timestamp` reads and ignores it.
+    private static func parseAnySpelling(_ trimmed: String, _ text: String, ignoringOffset: Bool) throws -> (micros: Int64, hasOffset: Bool)? {
+        if let parsed = try parseSpelling(trimmed, text, ignoringOffset: ignoringOffset) { return parsed }
+        guard let blank = trimmed.lastIndex(of: " "), trimmed[blank...].contains(where: \.isLetter),
+              let wall = try parseSpelling(String(trimmed[..<blank]), text, ignoringOffset: true), !wall.hasOffset else { return nil }
+        let name = String(trimmed[trimmed.index(after: blank)...])
+        guard let zone = namedZone(name) else {
+            throw VireoError(.invalidParameter, "time zone \"\(name.lowercased())\" not recognized")
+        }
+        if ignoringOffset { return wall }
+        return (TimeZones.instant(zone, wall: wall.micros), true)
+    }
+
+    /// A zone by its IANA name in any case, or by an abbreviation the system knows (`EST`).
+    private static func namedZone(_ name: String) -> TimeZone? {
+        let lowered = name.lowercased()
+        if ["utc", "gmt", "z", "zulu", "etc/utc", "universal"].contains(lowered) { return TimeZone(identifier: "UTC") }
+        if let zone = TimeZone(identifier: name) { return zone }
+        if let identifier = TimeZone.knownTimeZoneIdentifiers.first(where: { $0.lowercased() == lowered }) {
+            return TimeZone(identifier: identifier)
+        }
+        return name.count <= 5 ? TimeZone(abbreviation: name.uppercased()) : nil
+    }
+
+    private static func parseSpelling(_ trimmed: String, _ text: String, ignoringOffset: Bool) throws -> (micros: Int64, hasOffset: Bool)? {
+        if let parsed = try parseParts(Array(trimmed.utf8), text, ignoringOffset: ignoringOffset) { return parsed }
+        guard let iso = DateSpelling.isoText(trimmed) else { return nil }
+        return try parseParts(Array(iso.utf8), text, ignoringOffset: ignoringOffset)
     }
 
     /// nil for text that is not a timestamp (22007); 22008 for fields out of range, such as

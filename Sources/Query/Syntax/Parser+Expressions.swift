@@ -54,12 +54,13 @@ extension Parser {
         return OperatorLink(op, try parseExpression(minimum: precedence.tighter))
     }
 
-    /// Prefix `NOT`, `-` and `+`, or a primary. A minus sign straight before a number is
+    /// Prefix `NOT`, `-`, `+` and `@`, or a primary. A minus sign straight before a number is
     /// folded into the literal (unless a `::` cast follows, which binds tighter).
     private mutating func parsePrefix() throws -> SQLExpression {
         if acceptKeyword(.not) {
             return .unary(.not, try parseExpression(minimum: .not))
         }
+        if case .op("@") = peek().kind { return try parseAbsoluteValue() }
         guard case .op(let spelling) = peek().kind, spelling == "-" || spelling == "+" else {
             let primary = try parsePrimary()
             return peek().kind == .leftBracket ? try parseSubscripts(after: primary) : primary
@@ -68,6 +69,15 @@ extension Parser {
         if spelling == "-", let literal = negativeNumber() { return .literal(literal) }
         let operand = try parseExpression(minimum: .unarySign)
         return .unary(spelling == "-" ? .minus : .plus, operand)
+    }
+
+    /// PostgreSQL's prefix `@` is abs(); as any prefix operator other than a sign, it takes
+    /// everything that binds tighter than "any other operator" (`@ -5 + 1` is 4). Apart from
+    /// parsePrefix, whose stack frame every level of nesting pays for.
+    @inline(never)
+    private mutating func parseAbsoluteValue() throws -> SQLExpression {
+        advance()
+        return .function(FunctionCall("abs", [try parseExpression(minimum: Precedence.otherOperator.tighter)]))
     }
 
     /// The next token as a negative literal, consumed, when it is a number not followed by `::`.
@@ -101,7 +111,8 @@ extension Parser {
             case .and: return .and
             case .is, .isnull, .notnull: return .isTest
             case .in, .between, .like, .ilike: return .patternMatch
-            case .not: return isPatternKeyword(peek(1).keyword) ? .patternMatch : nil
+            case .similar where peek(1).keyword == .to: return .patternMatch
+            case .not: return isPatternKeyword(peek(1).keyword) || (peek(1).keyword == .similar && peek(2).keyword == .to) ? .patternMatch : nil
             default: return nil
             }
         default: return nil
@@ -227,9 +238,23 @@ extension Parser {
             let pattern = try parseExpression(minimum: operandLevel)
             let escape = acceptKeyword(.escape) ? try parseExpression(minimum: operandLevel) : nil
             return .like(left, pattern: pattern, escape: escape, caseInsensitive: keyword == .ilike, negated: negated)
+        case .similar?:
+            return try parseSimilarTo(after: left, negated: negated)
         default:
-            throw unexpected("expected IN, BETWEEN, LIKE or ILIKE")
+            throw unexpected("expected IN, BETWEEN, LIKE, ILIKE or SIMILAR TO")
         }
+    }
+
+    /// After `[NOT] SIMILAR`: PostgreSQL's own reading of `a SIMILAR TO p [ESCAPE e]`, which
+    /// is `a ~ similar_to_escape(p [, e])` (`!~` for NOT).
+    @inline(never)
+    private mutating func parseSimilarTo(after left: SQLExpression, negated: Bool) throws -> SQLExpression {
+        let operandLevel = Precedence.patternMatch.tighter
+        try expectKeyword(.to)
+        let pattern = try parseExpression(minimum: operandLevel)
+        let escape = acceptKeyword(.escape) ? try parseExpression(minimum: operandLevel) : nil
+        let regex = SQLExpression.function(FunctionCall("similar_to_escape", [pattern] + (escape.map { [$0] } ?? [])))
+        return .binary(negated ? .regexNotMatch : .regexMatch, left, regex)
     }
 
     /// `( SELECT … )` or `( expr, … )`.

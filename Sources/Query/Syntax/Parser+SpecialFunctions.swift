@@ -7,6 +7,7 @@ import VireoStorage
 /// - `trim([LEADING | TRAILING | BOTH] [chars] FROM s)` → `ltrim` / `rtrim` / `btrim(s [, chars])`
 /// - `position(a IN s)` → `strpos(s, a)`
 /// - `extract(field FROM t)` → `extract('field', t)`
+/// - `overlay(s PLACING r FROM a [FOR n])` → `overlay(s, r, a [, n])`
 extension Parser {
     /// Parses the arguments of `name(` when `name` has a special syntax and the input uses it;
     /// nil (nothing consumed) otherwise. The opening parenthesis is already consumed.
@@ -29,7 +30,18 @@ extension Parser {
             let haystack = try parseExpression(minimum: Precedence.patternMatch.tighter)
             return FunctionCall("strpos", [haystack, first])
         }
+        if name == "overlay", acceptKeyword(.placing) { return try parseOverlayTail(first) }
         return nil
+    }
+
+    /// `overlay(s PLACING r FROM a [FOR n])` after `PLACING`.
+    @inline(never)
+    private mutating func parseOverlayTail(_ first: SQLExpression) throws -> FunctionCall {
+        let replacement = try parseExpression()
+        try expectKeyword(.from)
+        let start = try parseExpression()
+        guard acceptKeyword(.for) else { return FunctionCall("overlay", [first, replacement, start]) }
+        return FunctionCall("overlay", [first, replacement, start, try parseExpression()])
     }
 
     /// The precedence at which the first argument of `name(` is parsed: `position(a IN b)`
