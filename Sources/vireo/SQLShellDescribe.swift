@@ -67,16 +67,14 @@ enum Describe {
         return output + foreignKeySections(table, catalog) + "\n"
     }
 
-    /// `"name" UNIQUE, btree (a, b)`, `"name" btree (lower(email)) WHERE deleted_at IS NULL` or `"name" hnsw (embedding vector_cosine_ops) WITH (m=16, ef_construction=64)`.
+    /// `"name" UNIQUE, btree (a, b)`, `"name" btree (lower(email)) WHERE deleted_at IS NULL` or `"name" hnsw (embedding vector_cosine_ops) WITH (m='16', ef_construction='64')`, as psql shows pg_get_indexdef's.
     static func indexLine(_ index: IndexDefinition, _ table: TableDefinition) -> String {
         var kind = index.isUnique ? (index.name == "\(table.name)_pkey" ? "PRIMARY KEY, " : "UNIQUE, ") : ""
         kind += index.method
         guard index.method == "hnsw" else {
             return "\"\(index.name)\" \(kind) (\(index.directedKeyDefinitions.joined(separator: ", ")))" + index.predicateClause(pretty: true)
         }
-        let operatorClass = index.vectorOperatorClass
-        let options = ["m", "ef_construction"].compactMap { key in index.options[key].map { "\(key)=\($0)" } }
-        return "\"\(index.name)\" \(kind) (\(index.columns.joined(separator: ", ")) \(operatorClass)) WITH (\(options.joined(separator: ", ")))"
+        return "\"\(index.name)\" \(kind) (\(index.columns.joined(separator: ", ")) \(index.vectorOperatorClass))" + index.vectorOptionsClause
     }
 
     private static func column(_ name: String, _ type: SQLType = .text) -> ResultColumn {

@@ -143,6 +143,14 @@ struct DeferredConstraintTests {
         }
         try session.endImplicitBlock(succeeded: true)
         #expect(try rows(db, "SELECT id, pid FROM c ORDER BY id") == [["2", "NULL"], ["3", "8"]])
+
+        // Tables and columns renamed after the check was queued: it still runs, on the new names.
+        try session.execute("BEGIN")
+        try session.execute("INSERT INTO c VALUES (4, 99, NULL, NULL)")
+        try session.execute("ALTER TABLE c RENAME TO c2")
+        try session.execute("ALTER TABLE p RENAME COLUMN id TO pk")
+        #expect(sqlError(session, "COMMIT")?.detail == "Key (pid)=(99) is not present in table \"p\".")
+        #expect(try rows(db, "SELECT count(*) FROM c WHERE id = 4") == [["0"]])
     }
 
     @Test("deferrable keys survive a reopen (catalogs written before them read as immediate)")

@@ -168,7 +168,7 @@ struct ShellTests {
                          " id        | bigint    | not null | nextval('items_id_seq')",
                          " name      | text      | not null |", " embedding | vector(3) |",
                          "\"items_name_key\" UNIQUE, btree (name)",
-                         "\"items_embedding_idx\" hnsw (embedding vector_cosine_ops) WITH (m=8, ef_construction=32)",
+                         "\"items_embedding_idx\" hnsw (embedding vector_cosine_ops) WITH (m='8', ef_construction='32')",
                          "List of indexes"] {
             #expect(run.stdout.contains(fragment), "expected the output to contain \(fragment.debugDescription), got:\n\(run.stdout)")
         }

@@ -57,11 +57,11 @@ final class DeferredConstraints {
 
     /// Takes the put-off checks whose keys are no longer deferred (all of them at commit).
     func takeDue(all: Bool) -> (references: [Reference], stillReferenced: [StillReferenced]) {
-        let dueReferences = references.filter { all || !defers($0.key) }
-        let dueStill = stillReferenced.filter { all || !defers($0.key) }
-        references.removeAll { all || !defers($0.key) }
-        stillReferenced.removeAll { all || !defers($0.key) }
-        return (dueReferences, dueStill)
+        let isDue = { (key: ForeignKeyDefinition) in all || !self.defers(key) }
+        let due = (references.filter { isDue($0.key) }, stillReferenced.filter { isDue($0.key) })
+        references.removeAll { isDue($0.key) }
+        stillReferenced.removeAll { isDue($0.key) }
+        return due
     }
 
     /// Forgets checks and modes, at the transaction's end.

@@ -83,13 +83,25 @@ final class ForeignKeyEnforcer {
     func check(_ references: [DeferredConstraints.Reference], _ stillReferenced: [DeferredConstraints.StillReferenced]) throws {
         for reference in references {
             try context.checkCancel()
-            guard catalog.tables[reference.table]?.foreignKeys.contains(reference.key) == true else { continue }  // dropped since
-            try checkReference(reference.table, reference.key, rowID: reference.rowID)
+            guard let (table, key) = current(reference.table, reference.key) else { continue }  // dropped since
+            try checkReference(table.name, key, rowID: reference.rowID)
         }
         for check in stillReferenced {
-            guard let child = catalog.tables[check.child], child.foreignKeys.contains(check.key) else { continue }
-            try checkStillReferenced(child, check.key, parent: check.parent, oldKey: check.oldKey)
+            guard let (child, key) = current(check.child, check.key) else { continue }
+            try checkStillReferenced(child, key, parent: key.referencedTable, oldKey: check.oldKey)
         }
+    }
+
+    /// The table and key a put-off check was queued for, as the catalog has them now (a
+    /// table or column renamed since changes the definitions, not the constraint's name);
+    /// nil when the key was dropped.
+    private func current(_ tableName: String, _ queued: ForeignKeyDefinition) -> (TableDefinition, ForeignKeyDefinition)? {
+        if let table = catalog.tables[tableName], let key = table.foreignKeys.first(where: { $0.name == queued.name }) {
+            return (table, key)
+        }
+        // The table was renamed: the one table holding a key of that name.
+        let holders = catalog.tables.values.compactMap { table in table.foreignKeys.first { $0.name == queued.name }.map { (table, $0) } }
+        return holders.count == 1 ? holders[0] : nil
     }
 
     /// F1 for one row: its key, unless NULL, is a referenced row's, which is key-shared (F3).

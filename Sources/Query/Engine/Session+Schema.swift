@@ -371,7 +371,7 @@ extension IndexDefinition {
 
     /// ` WITH (m='16', ef_construction='64')`, as pg_get_indexdef prints an HNSW index's
     /// options (with `quantization` when the graph holds codes).
-    var vectorOptionsClause: String {
+    public var vectorOptionsClause: String {
         let names = ["m", "ef_construction"] + (options["quantization"].map { $0 == "none" ? [] : ["quantization"] } ?? [])
         let written = names.compactMap { name in options[name].map { "\(name)='\($0)'" } }
         return written.isEmpty ? "" : " WITH (" + written.joined(separator: ", ") + ")"
