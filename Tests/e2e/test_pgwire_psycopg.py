@@ -341,6 +341,54 @@ def test_register_vector_and_numpy_search(server):
             assert as_list(cursor.fetchone()[0]) == [4, 5, 6]
 
 
+def test_halfvec_with_register_vector(server):
+    """pgvector-python registers halfvec when pg_type has it: HalfVector and float16 numpy
+    values go in as text and binary, come back rounded to half precision, and an HNSW index
+    with halfvec_cosine_ops answers what the exact scan answers."""
+    import numpy as np
+    from pgvector import HalfVector
+    from pgvector.psycopg import register_vector
+
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        register_vector(conn)
+        conn.execute("CREATE TABLE halves (id int PRIMARY KEY, embedding halfvec(3))")
+        conn.execute("INSERT INTO halves VALUES (1, %s), (2, %s)", (HalfVector([0.1, 0.2, 0.3]), HalfVector([1, 2, 3])))
+        conn.execute("INSERT INTO halves VALUES (3, %b)", (HalfVector([-1, 0.5, 65504]),))
+        with conn.cursor(binary=True) as cursor:
+            cursor.execute("INSERT INTO halves VALUES (4, %s)", (HalfVector(np.array([3, 2, 1], dtype=np.float16)),))
+        rows = conn.execute("SELECT id, embedding::text, embedding FROM halves ORDER BY id").fetchall()
+        assert [row[1] for row in rows] == ["[0.099975586,0.19995117,0.30004883]", "[1,2,3]", "[-1,0.5,65504]", "[3,2,1]"]
+        assert isinstance(rows[0][2], HalfVector) and rows[0][2].to_list() == [np.float16(0.1), np.float16(0.2), np.float16(0.3)]
+        with conn.cursor(binary=True) as cursor:
+            cursor.execute("SELECT embedding FROM halves WHERE id = 3")
+            assert cursor.fetchone()[0].to_list() == [-1, 0.5, 65504]
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange, match="out of range for type halfvec"):
+            conn.execute("INSERT INTO halves VALUES (5, %s)", ("[1,2,100000]",))
+        query = "SELECT id FROM halves ORDER BY embedding <=> %s LIMIT 2"
+        exact = conn.execute(query, (HalfVector([1, 2, 2.9]),)).fetchall()
+        conn.execute("CREATE INDEX ON halves USING hnsw (embedding halfvec_cosine_ops)")
+        assert conn.execute(query, (HalfVector([1, 2, 2.9]),)).fetchall() == exact == [(2, ), (1, )]
+        plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + query, (HalfVector([1, 2, 2.9]),)).fetchall())
+        assert "halves_embedding_idx" in plan
+
+
+def test_bit_columns_with_register_vector(server):
+    """pgvector's binary vectors: a bit(3) column filled with pgvector-python's Bit in text
+    and binary form, searched by Hamming distance."""
+    from pgvector import Bit
+    from pgvector.psycopg import register_vector
+
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        register_vector(conn)
+        conn.execute("CREATE TABLE bitvecs (id int PRIMARY KEY, embedding bit(3))")
+        conn.execute("INSERT INTO bitvecs VALUES (1, %s), (2, %s)", (Bit("000"), Bit("111")))
+        conn.execute("INSERT INTO bitvecs VALUES (3, %b)", (Bit("011"),))
+        assert conn.execute("SELECT id FROM bitvecs ORDER BY embedding <~> %s, id", (Bit("101"),)).fetchall() == [(2,), (1,), (3,)]
+        assert conn.execute("SELECT embedding FROM bitvecs WHERE id = 3").fetchone()[0] == "011", "no loader: text, as from pgvector"
+        with pytest.raises(psycopg.errors.StringDataLengthMismatch):
+            conn.execute("INSERT INTO bitvecs VALUES (4, %s)", (Bit("10"),))
+
+
 def test_real_array_parameters_into_vector_columns_and_binary_quantize_rerank(conn):
     """pgvector declares its array-to-vector casts AS ASSIGNMENT: a Python list (sent as a
     float8[] in text), a binary float8[] and a numpy array's list go into a vector column;

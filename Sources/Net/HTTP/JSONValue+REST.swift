@@ -72,7 +72,7 @@ extension JSONValue {
         if case .null = self { return .null }
         switch type {
         case .json: return .json(text)
-        case .vector:
+        case .vector, .halfvec:
             guard case .array(let items) = self, let elements = items.vectorElements else {
                 throw .invalid(field, "must be an array of numbers (\(type.name))")
             }

@@ -44,6 +44,8 @@ struct PGType: Sendable, Equatable {
     /// reports it to drivers that look it up (pgvector-python's register_vector).
     static let vector = PGType(oid: 16_385, sizeBytes: -1)
     static let vectorArray = PGType(oid: 16_386, sizeBytes: -1)
+    /// pgvector's halfvec, at the OID pg_type gives it (`BuiltinType.halfvecOID`).
+    static let halfvec = PGType(oid: Int32(BuiltinType.halfvecOID), sizeBytes: -1)
     /// The first OID of a user-defined type (an enum type's OID is at or above it).
     static let firstUserOID: Int32 = 16_384
 
@@ -59,7 +61,7 @@ struct PGType: Sendable, Equatable {
     /// The scalar types, by OID, to find an array's element type.
     static let scalars: [Int32: PGType] = Dictionary(uniqueKeysWithValues: [
         bool, bytea, int8, int2, int4, text, oid, internalChar, name, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
-        interval, time, jsonb, tsvector, tsquery, vector, numeric, bit, varbit,
+        interval, time, jsonb, tsvector, tsquery, vector, halfvec, numeric, bit, varbit,
     ].map { ($0.oid, $0) })
 
     /// Array type OIDs as PostgreSQL numbers them, by element OID.
@@ -94,6 +96,7 @@ struct PGType: Sendable, Equatable {
         case .interval: self = .interval
         case .time: self = .time
         case .vector: self = .vector
+        case .halfvec: self = .halfvec
         case .bit(_, let varying): self = varying ? .varbit : .bit
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
@@ -130,6 +133,7 @@ struct PGType: Sendable, Equatable {
         case .interval: .interval
         case .time: .time
         case .vector: .vector(nil)
+        case .halfvec: .halfvec(nil)
         case .numeric: .numeric
         default: element.map { .array($0.sqlType) } ?? .text
         }
@@ -187,6 +191,11 @@ extension ByteBuffer {
             writeInteger(interval.micros)
             writeInteger(interval.days)
             writeInteger(interval.months)
+        case .vector(let values) where type == .halfvec:
+            // pgvector's halfvec_send: the dimension, an unused Int16, then each half's bits.
+            writeInteger(Int16(values.count))
+            writeInteger(Int16(0))
+            for element in values { writeInteger(Float16(element).bitPattern) }
         case .vector(let values):
             writeInteger(Int16(values.count))
             writeInteger(Int16(0))
@@ -256,6 +265,13 @@ enum PGParameterDecoder {
         case PGType.float4.oid: return .double(Double(Float(bitPattern: try read(&bytes, as: UInt32.self))))
         case PGType.float8.oid: return .double(Double(bitPattern: try read(&bytes, as: UInt64.self)))
         case PGType.bytea.oid: return .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        case PGType.bit.oid, PGType.varbit.oid:
+            // bit_send's form: the bit count, then the bits packed first-bit-high.
+            guard let count: Int32 = bytes.readInteger(), count >= 0, bytes.readableBytes == (Int(count) + 7) / 8,
+                  let packed = bytes.readBytes(length: bytes.readableBytes) else {
+                throw VireoError(.invalidTextRepresentation, "malformed binary bit string parameter")
+            }
+            return .text(String((0..<Int(count)).map { packed[$0 / 8] & (0x80 >> UInt8($0 % 8)) != 0 ? "1" : "0" }))
         case PGType.date.oid:
             let days = try read(&bytes, as: Int32.self)
             if days == .max || days == .min { return .timestamp(days == .max ? .max : .min) }
@@ -270,6 +286,7 @@ enum PGParameterDecoder {
             return .json(try JSONValue.normalized(utf8(&bytes)))
         case PGType.json.oid: return .json(try JSONValue.normalized(utf8(&bytes)))
         case PGType.vector.oid: return .vector(try vector(&bytes))
+        case PGType.halfvec.oid: return .vector(try vector(&bytes, elementBytes: 2))
         case PGType.interval.oid:
             guard bytes.readableBytes == 16, let micros: Int64 = bytes.readInteger(), let days: Int32 = bytes.readInteger(),
                   let months: Int32 = bytes.readInteger() else {
@@ -344,12 +361,14 @@ enum PGParameterDecoder {
         return .array(elements)
     }
 
-    /// pgvector's binary form: UInt16 dimension, UInt16 unused, big-endian float32s.
-    private static func vector(_ bytes: inout ByteBuffer) throws -> [Float] {
+    /// pgvector's binary forms: UInt16 dimension, UInt16 unused, then big-endian float32s
+    /// (vector) or float16s (halfvec, `elementBytes` 2).
+    private static func vector(_ bytes: inout ByteBuffer, elementBytes: Int = 4) throws -> [Float] {
         guard let dimension: Int16 = bytes.readInteger(), let _: Int16 = bytes.readInteger(),
-              dimension >= 0, bytes.readableBytes == Int(dimension) * 4 else {
-            throw VireoError(.invalidTextRepresentation, "malformed binary vector parameter")
+              dimension >= 0, bytes.readableBytes == Int(dimension) * elementBytes else {
+            throw VireoError(.invalidTextRepresentation, "malformed binary \(elementBytes == 2 ? "halfvec" : "vector") parameter")
         }
+        if elementBytes == 2 { return (0..<Int(dimension)).map { _ in Float(Float16(bitPattern: bytes.readInteger() ?? 0)) } }
         return (0..<Int(dimension)).map { _ in Float(bitPattern: bytes.readInteger() ?? 0) }
     }
 }

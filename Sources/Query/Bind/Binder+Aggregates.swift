@@ -246,9 +246,10 @@ extension Binder {
             return converted
         }
         let boxes = zip(bound, call.arguments).map { BoundExpressionBox(expression: $0.0.expression, key: $0.1.sql) }
-        let aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
+        var aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
                                           second: boxes.count > 1 ? boxes[1] : nil, order: order,
                                           exact: Self.resultType(function, bound[0].type) == .numeric)
+        aggregateCall.halfPrecision = (function == .sum || function == .avg) && bound[0].type.isHalfVector
         return (aggregateCall, Self.resultType(function, bound[0].type))
     }
 
@@ -273,8 +274,8 @@ extension Binder {
         // PostgreSQL: sum of smallint/integer is bigint, of bigint and numeric numeric, of real
         // real; avg and the variances of integers and numerics are numeric.
         case .sum: argument == .int || argument == .numeric ? .numeric
-            : argument.isInteger ? .int : (argument.isVector ? .vector(nil) : (argument == .real ? .real : .double))
-        case .avg: argument.isVector ? .vector(nil) : (argument.isInteger || argument == .numeric ? .numeric : .double)
+            : argument.isInteger ? .int : (argument.isVector ? argument.unconstrained : (argument == .real ? .real : .double))
+        case .avg: argument.isVector ? argument.unconstrained : (argument.isInteger || argument == .numeric ? .numeric : .double)
         case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop:
             argument.isInteger || argument == .numeric ? .numeric : .double
         case .min, .max, .bitAnd, .bitOr, .percentileDisc, .mode, .anyValue: argument

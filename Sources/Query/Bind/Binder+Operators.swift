@@ -28,7 +28,8 @@ extension Binder {
             return (.function(try ScalarFunction.lookup("tsvector_concat", argumentCount: 2), [a.expression, b.expression]), .tsvector)
         case .concat where (a.type.isVector || b.type.isVector) && (a.type.isVector || a.type == .unknown) && (b.type.isVector || b.type == .unknown):
             // pgvector's `vector || vector`: an untyped literal on the other side is a vector.
-            return (.binary(op, try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil))), .vector(nil))
+            let type = Self.vectorOperands(a.type, b.type)
+            return (Self.halved(.binary(op, try coerce(a, to: type), try coerce(b, to: type)), type), type)
         case .concat:
             // PostgreSQL's `||` takes text on one side (anything else is cast to text), or two
             // bytea, bit strings, jsonb or tsquery values: `1 || 2` is 42883.
@@ -43,9 +44,12 @@ extension Binder {
             let bothVectors = a.type.isVector && b.type.isVector
             return (.binary(op, EnumValues.asText(a).expression, EnumValues.asText(b).expression), bothVectors ? .vector(nil) : .text)
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance:
-            let (x, y) = (try coerce(a, to: .vector(nil)), try coerce(b, to: .vector(nil)))
             try checkVectorOperand(a.type, op)
             try checkVectorOperand(b.type, op)
+            // With a halfvec on either side both are halfvecs (pgvector's vector-to-halfvec
+            // cast is implicit): a vector operand is rounded to half precision first.
+            let type = Self.vectorOperands(a.type, b.type)
+            let (x, y) = (try halfvecOperand(a, type), try halfvecOperand(b, type))
             return (.binary(op, x, y), .double)
         case .hammingDistance, .jaccardDistance:
             for operand in [a, b] where operand.type != .unknown && !operand.type.isBit {
@@ -105,7 +109,9 @@ extension Binder {
         if y.type == .unknown { y = (try coerce(y, to: .double), .double) }
         let type: SQLType
         switch (x.type, y.type) {
-        case (.vector, .vector): type = .vector(nil)
+        case (let p, let q) where p.isVector && q.isVector:
+            type = Self.vectorOperands(p, q)
+            if type.isHalfVector { return (Self.halved(.binary(op, x.expression, y.expression), type), type) }
         case (.timestamp, let q) where q.isInteger: type = .timestamp
         case (let p, let q) where op == .power && p.isNumeric && q.isNumeric:
             type = (p == .numeric || q == .numeric) && !p.isFloat && !q.isFloat ? .numeric : .double
@@ -195,6 +201,25 @@ extension Binder {
         throw VireoError.undefinedOperator("\(a) \(op.rawValue) \(b)")
     }
 
+    /// The type pgvector's operators take for operands of types `a` and `b` (each a vector,
+    /// a halfvec or unknown): halfvec when either is one, else vector.
+    static func vectorOperands(_ a: SQLType, _ b: SQLType) -> SQLType {
+        a.isHalfVector || b.isHalfVector ? .halfvec(nil) : .vector(nil)
+    }
+
+    /// A halfvec operator's result (`+`, `-`, `*`, `||`) rounded to half precision, where
+    /// pgvector checks it for overflow (22003); other results as they are.
+    static func halved(_ result: BoundExpression, _ type: SQLType) -> BoundExpression {
+        type.isHalfVector ? .cast(result, .halfvec(nil)) : result
+    }
+
+    /// An operand of a distance operator taking `type`: an unknown one takes it; a vector
+    /// meeting a halfvec is cast to one (rounded), as pgvector's implicit cast does.
+    func halfvecOperand(_ operand: Typed, _ type: SQLType) throws -> BoundExpression {
+        guard type.isHalfVector, operand.type.isVector, !operand.type.isHalfVector else { return try coerce(operand, to: type) }
+        return .cast(operand.expression, type)
+    }
+
     private func checkVectorOperand(_ type: SQLType, _ op: BinaryOperator) throws {
         guard type == .unknown || type.isVector else {
             throw VireoError.undefinedOperator("\(type) \(op.rawValue) vector")
@@ -218,7 +243,8 @@ extension Binder {
         if !call.argumentNames.isEmpty { return try namedCall(call, scope) }
         var arguments = try call.arguments.map { try bind($0, scope) }
         // pg_typeof: the argument's type, known here (PostgreSQL's regtype prints as its name).
-        if call.name == "pg_typeof", arguments.count == 1 { return (.constant(.text(arguments[0].type.description)), .text) }
+        // Without the type's modifier, as regtype prints: `vector`, not `vector(3)`.
+        if call.name == "pg_typeof", arguments.count == 1 { return (.constant(.text(arguments[0].type.unconstrained.description)), .text) }
         if let enumCall = try EnumValues.function(call.name, arguments.map(\.type)) { return enumCall }
         if call.name == "timezone", arguments.count == 2 {
             // timestamptz → the wall-clock timestamp in the zone; timestamp (a wall clock in
@@ -249,8 +275,14 @@ extension Binder {
         }
         arguments = arguments.map(EnumValues.asText)
         let function = try ScalarFunction.lookup(call.name, argumentCount: arguments.count, argumentTypes: arguments.map(\.type))
-        var bound = try arguments.enumerated().map { try coerce($0.element, to: function.parameterType(at: $0.offset)) }
-        let types = arguments.enumerated().map { $0.element.type == .unknown ? function.parameterType(at: $0.offset) : $0.element.type }
+        // pgvector's functions of vectors have halfvec forms, taken when a halfvec is passed.
+        let halves = arguments.contains { $0.type.isHalfVector }
+        func parameterType(_ position: Int) -> SQLType {
+            let type = function.parameterType(at: position)
+            return halves && type == .vector(nil) ? .halfvec(nil) : type
+        }
+        var bound = try arguments.enumerated().map { try halfvecOperand($0.element, parameterType($0.offset)) }
+        let types = arguments.enumerated().map { $0.element.type == .unknown ? parameterType($0.offset) : $0.element.type }
         if call.name == "extract" || call.name == "date_part", types.count == 2, types[1] == .time,
            case .constant(let field) = bound[0], !TimeOfDay.fields.contains(Cast.textForm(field).lowercased()) {
             throw VireoError(.featureNotSupported, "unit \"\(Cast.textForm(field).lowercased())\" not supported for type time without time zone")
@@ -263,6 +295,7 @@ extension Binder {
             if call.name == "date_trunc" { return (.function(TimeZones.sessionInstant, [.function(function, bound)]), .timestamptz) }
         }
         let resultType = function.resultType(types)
+        if halves, resultType == .vector(nil) { return (Self.halved(.function(function, bound), .halfvec(nil)), .halfvec(nil)) }
         if Self.integerWidthResults.contains(call.name), resultType == .smallint || resultType == .integer {
             // Computed in 64 bits: the cast checks the result fits its type (abs(-2147483648)
             // and gcd(-2147483648, 0) are 22003), as arithmetic's results are checked.

@@ -86,6 +86,7 @@ extension SQLType {
         case .interval: .interval
         case .time: .time
         case .vector(let dimension): dimension.map { .vector(dimension: $0) }
+        case .halfvec(let dimension): dimension.map { .halfvec(dimension: $0) }
         case .tsvector: .tsvector
         case .tsquery: .tsquery
         case .array(let element): element.columnType.map { .array(element: $0) }
@@ -93,8 +94,7 @@ extension SQLType {
         case .oid: .int
         case .int2vector: .array(element: .smallint)
         case .name, .internalChar: .text
-        // A bit string is kept as its text of 0s and 1s: no column type holds bits.
-        case .bit: .text
+        case .bit(let length, let varying): .bit(length: length, varying: varying)
         case .enumeration(let type): .enumeration(type)
         }
     }

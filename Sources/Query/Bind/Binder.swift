@@ -196,8 +196,12 @@ final class Binder {
             if case .enumeration = typed.type, type != typed.type, type != .unknown {
                 return EnumValues.asText(typed).expression  // its label, which the target's input rules read
             }
-            if case .vector(let dimension?) = type, case .vector = typed.type, typed.type != type {
+            if case .vector(let dimension?) = type, typed.type.isVector, typed.type != type {
                 return .cast(typed.expression, .vector(dimension))
+            }
+            // Into a halfvec: a vector is rounded, a halfvec of a declared dimension checked.
+            if type.isHalfVector, typed.type.isVector, typed.type != type, type != .halfvec(nil) || !typed.type.isHalfVector {
+                return .cast(typed.expression, type)
             }
             return typed.expression
         }
@@ -400,6 +404,7 @@ final class Binder {
     /// no built-in type has is looked up among `catalog`'s enum types.
     static func sqlType(_ typeName: TypeName, in catalog: Catalog? = nil) throws -> SQLType {
         if case .vector(nil) = typeName { return .vector(nil) }
+        if case .halfvec(nil) = typeName { return .halfvec(nil) }
         if let catalogType = typeName.catalogType { return catalogType }
         // `$1::oid[]` (asyncpg's type introspection): an array of the catalog type, described as oid[].
         if case .array(let element) = typeName, let catalogType = element.catalogType { return .array(catalogType) }

@@ -137,9 +137,11 @@ extension Session {
     static func convertsAutomatically(_ old: ColumnType, to new: ColumnType) -> Bool {
         if SQLType(new).isText { return true }
         if SQLType(old).isNumeric && SQLType(new).isNumeric { return true }
+        // vector and halfvec of any dimensions, either way (pgvector's casts between them).
+        if SQLType(old).isVector && SQLType(new).isVector { return true }
         switch (old, new) {
         case (.timestamp, .timestamptz), (.timestamptz, .timestamp), (.date, .timestamp), (.date, .timestamptz),
-             (.timestamp, .date), (.timestamptz, .date), (.vector, .vector), (.json, .json):
+             (.timestamp, .date), (.timestamptz, .date), (.json, .json):
             return true
         default:
             return false

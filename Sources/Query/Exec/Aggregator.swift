@@ -192,6 +192,12 @@ struct Accumulator {
     }
 
     func result() throws -> Value {
+        let value = try unroundedResult()
+        guard call.halfPrecision, case .vector(let elements) = value else { return value }
+        return .vector(try HalfVector.rounded(elements, dimension: nil))
+    }
+
+    private func unroundedResult() throws -> Value {
         switch call.function {
         case .count: return .int(Int64(count))
         case .min, .max, .anyValue: return extreme

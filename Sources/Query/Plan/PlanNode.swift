@@ -281,6 +281,8 @@ struct AggregateCall: Sendable, Equatable {
     /// sum, avg and the variances answer in numeric (PostgreSQL's result type for bigint,
     /// and for integer and numeric input to avg and the variances).
     var exact = false
+    /// sum and avg of halfvecs: the result rounded to half precision, as pgvector's is.
+    var halfPrecision = false
 }
 
 /// One key of an aggregate's ORDER BY.

@@ -56,10 +56,13 @@ public enum Cast {
         case (.vector(let vector), .vector(let dimension)):
             if let dimension { try VectorText.check(vector, dimension: dimension) }
             return value
+        case (.vector(let vector), .halfvec(let dimension)): return .vector(try HalfVector.rounded(vector, dimension: dimension))
         case (.json(let text), .json): return .json(text)
         // pgvector's casts: integer[], real[], double precision[] and numeric[] to vector
         // (array_to_vector), and vector to real[] (vector_to_float4).
         case (.array(let elements), .vector(let dimension)): return .vector(try VectorText.fromArray(elements, dimension: dimension))
+        case (.array(let elements), .halfvec(let dimension)):
+            return .vector(try HalfVector.rounded(VectorText.fromArray(elements, dimension: dimension), dimension: nil))
         case (.vector(let vector), .array(.real)): return .array(vector.map { .double(Double($0)) })
         case (.json(let text), _) where type == .bool || (type.isNumeric && type != .oid): return try fromJSONB(text, to: type)
         default:
@@ -250,6 +253,7 @@ public enum Cast {
             let vector = try VectorText.parse(text)
             if let dimension { try VectorText.check(vector, dimension: dimension) }
             return .vector(vector)
+        case .halfvec(let dimension): return .vector(try HalfVector.rounded(VectorText.parse(text), dimension: dimension))
         case .json: return .json(try JSONValue.normalized(text))
         case .timestamp: return .timestamp(try TimestampText.parse(text, ignoringOffset: true))
         case .timestamptz: return .timestamp(try TimestampText.parseInstant(text))

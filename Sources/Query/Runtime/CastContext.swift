@@ -18,11 +18,13 @@ enum CastContext: Int, Comparable {
     static func of(_ source: SQLType, to target: SQLType) -> CastContext? {
         if source == target || source == .unknown || target == .unknown { return .assignment }
         switch (source, target) {
-        case (.vector, .vector), (.bit, .bit): return .assignment
+        case (.bit, .bit): return .assignment
+        // vector to halfvec is implicit in pgvector, halfvec to vector by assignment.
+        case (let from, let to) where from.isVector && to.isVector: return .assignment
         case (.array(let from), .array(let to)): return of(from, to: to)
         case (.int2vector, .array(let to)): return of(.smallint, to: to)
-        case (.array(let element), .vector): return vectorElements.contains(element) ? .assignment : nil
-        case (.vector, .array(.real)): return .assignment
+        case (.array(let element), .vector), (.array(let element), .halfvec): return vectorElements.contains(element) ? .assignment : nil
+        case (.vector, .array(.real)), (.halfvec, .array(.real)): return .assignment
         case (.text, .internalChar), (.name, .internalChar): return .assignment
         case (.integer, .internalChar), (.internalChar, .integer): return .explicit
         case (_, .internalChar), (.internalChar, _): return target.isText ? .assignment : nil
@@ -82,6 +84,7 @@ extension ColumnType {
         case .varchar: "character varying"
         case .char: "character"
         case .vector: "vector"
+        case .halfvec: "halfvec"
         case .array(let element): element.unqualifiedName + "[]"
         default: SQLType(self).description
         }

@@ -20,6 +20,9 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     case time
     /// A vector; nil dimension means any.
     case vector(Int?)
+    /// pgvector's halfvec: a `Value.vector` whose elements a Float16 holds exactly (a cast
+    /// to it rounds them); nil dimension means any.
+    case halfvec(Int?)
     /// `bit(n)`, or `bit varying(n)`: a `Value.text` of `0` and `1` characters; nil length
     /// means any (binary_quantize's result, `varbit`).
     case bit(Int?, varying: Bool)
@@ -62,6 +65,8 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .interval: self = .interval
         case .time: self = .time
         case .vector(let dimension): self = .vector(dimension)
+        case .halfvec(let dimension): self = .halfvec(dimension)
+        case .bit(let length, let varying): self = .bit(length, varying: varying)
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
         case .array(let element): self = .array(SQLType(element))
@@ -94,6 +99,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .interval: "interval"
         case .time: "time without time zone"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
+        case .halfvec(let dimension): dimension.map { "halfvec(\($0))" } ?? "halfvec"
         case .bit(let length, let varying): (varying ? "bit varying" : "bit") + (length.map { "(\($0))" } ?? "")
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
@@ -205,12 +211,22 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// The type without its modifier (a vector's dimension), as operators' arguments take it.
     var unconstrained: SQLType {
         if case .vector = self { return .vector(nil) }
+        if case .halfvec = self { return .halfvec(nil) }
         if case .bit(_, let varying) = self { return .bit(nil, varying: varying) }
         return self
     }
 
+    /// vector or halfvec, of any dimension.
     public var isVector: Bool {
-        if case .vector = self { return true }
+        switch self {
+        case .vector, .halfvec: true
+        default: false
+        }
+    }
+
+    /// halfvec, of any dimension.
+    public var isHalfVector: Bool {
+        if case .halfvec = self { return true }
         return false
     }
 }

@@ -178,6 +178,8 @@ enum Functions {
         ScalarFunction("l1_distance", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.l1Distance(vector($0[0]), vector($0[1]))) },
         ScalarFunction("vector_dims", 1...1, [.vector(nil)], returns: .int) { .int(Int64(try vector($0[0]).count)) },
         ScalarFunction("vector_norm", 1...1, [.vector(nil)], returns: .double) { .double(VectorMath.norm(try vector($0[0]))) },
+        // pgvector's name for a halfvec's norm.
+        ScalarFunction("l2_norm", 1...1, [.vector(nil)], returns: .double) { .double(VectorMath.norm(try vector($0[0]))) },
         ScalarFunction("l2_normalize", 1...1, [.vector(nil)], returns: .vector(nil)) { .vector(VectorMath.normalized(try vector($0[0]))) },
         ScalarFunction("subvector", 3...3, [.vector(nil), .int, .int], returns: .vector(nil)) { arguments in
             let elements = try vector(arguments[0])

@@ -142,3 +142,27 @@ public enum VectorText {
         VireoError(.invalidTextRepresentation, "invalid input syntax for type vector: \"\(text)\"")
     }
 }
+
+/// pgvector's halfvec: a vector of half-precision floats. Vireo keeps its values as float32
+/// vectors that a Float16 holds exactly; these are the conversions into that form.
+public enum HalfVector {
+    /// The largest dimension of a halfvec HNSW index in pgvector; Vireo's index takes it too.
+    public static let indexDimensionsMax = 4_000
+
+    /// `vector` rounded to half precision (to nearest, ties to even, as pgvector's
+    /// Float4ToHalf): 22003 naming the element when it is beyond a half's range (±65504);
+    /// tiny elements become zero. With `dimension`, pgvector's typmod check first.
+    public static func rounded(_ vector: [Float], dimension: Int?) throws -> [Float] {
+        if let dimension { try VectorText.check(vector, dimension: dimension) }
+        var result = [Float](repeating: 0, count: vector.count)
+        for index in vector.indices {
+            let half = Float(Float16(vector[index]))
+            if half.isInfinite, vector[index].isFinite {
+                throw VireoError(.numericOutOfRange, "\"\(VectorText.formatElement(vector[index]))\" is out of range for type halfvec")
+            }
+            result[index] = half
+        }
+        try VectorText.checkFinite(result)
+        return result
+    }
+}

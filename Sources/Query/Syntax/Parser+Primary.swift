@@ -119,7 +119,7 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "tsvector", "tsquery", "bit", "varbit",
+        "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "halfvec", "tsvector", "tsquery", "bit", "varbit",
         "b", "x",
     ]
 
@@ -312,6 +312,7 @@ extension Parser {
         case "char", "bpchar": return .char(length: try parseTypeModifiers(countMax: 1).first)
         case "timestamp", "timestamptz": return try parseTimestampType(withTimeZone: name == "timestamptz")
         case "vector": return .vector(dimension: try parseTypeModifiers(countMax: 1).first)
+        case "halfvec": return .halfvec(dimension: try parseTypeModifiers(countMax: 1).first)
         case "bit" where acceptKeyword(.varying): return .other(name: "varbit", modifiers: try parseTypeModifiers(countMax: 1))
         case "date": return .date
         case "uuid": return .uuid

@@ -22,6 +22,8 @@ public indirect enum TypeName: Sendable, Equatable {
     case time
     /// `vector(n)`; nil dimension in a cast means any dimension.
     case vector(dimension: Int?)
+    /// pgvector's `halfvec(n)`; nil dimension in a cast means any dimension.
+    case halfvec(dimension: Int?)
     /// `serial` / `bigserial`: an integer column filled from a sequence when not given.
     case serial, bigserial
     /// PostgreSQL's text-search types.
@@ -71,6 +73,7 @@ public indirect enum TypeName: Sendable, Equatable {
         case .interval: "interval"
         case .time: "time"
         case .vector(let dimension): "vector" + modifierList(dimension.map { [$0] } ?? [])
+        case .halfvec(let dimension): "halfvec" + modifierList(dimension.map { [$0] } ?? [])
         case .serial: "serial"
         case .bigserial: "bigserial"
         case .tsvector: "tsvector"
@@ -98,6 +101,7 @@ public indirect enum TypeName: Sendable, Equatable {
         case .interval: "interval"
         case .time: "time"
         case .vector: "vector"
+        case .halfvec: "halfvec"
         case .other(let name, _): name
         // PostgreSQL names a cast to an array type after the element type (`'{1}'::int[]` is `int4`).
         case .array(let element): element.internalName
@@ -134,12 +138,18 @@ public indirect enum TypeName: Sendable, Equatable {
         case .tsvector: return .tsvector
         case .tsquery: return .tsquery
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
+        case .halfvec(let dimension): return .halfvec(dimension: try Self.checkedVectorDimension(dimension, typeName: "halfvec"))
         case .array(let element):
             if element.isSerial { throw VireoError(.featureNotSupported, "array of serial is not implemented") }
             let elementType = try element.columnType(in: catalog)
-            if case .vector = elementType { throw VireoError(.featureNotSupported, "arrays of vectors are not supported") }
+            if SQLType(elementType).isVector { throw VireoError(.featureNotSupported, "arrays of vectors are not supported") }
             if case .enumeration = elementType { throw VireoError(.featureNotSupported, "arrays of enum types are not supported") }
             return .array(element: elementType)
+        case .other(let name, let modifiers) where name == "bit" || name == "varbit":
+            if let length = modifiers.first, length < 1 {
+                throw VireoError(.invalidParameter, "length for type \(name) must be at least 1")
+            }
+            return .bit(length: modifiers.first ?? (name == "bit" ? 1 : nil), varying: name == "varbit")
         case .other(let name, _):
             // Catalog references are numbers (OIDs), as drivers' introspection casts them.
             if Self.objectIdentifierTypes.contains(name) { return .int }
@@ -165,15 +175,15 @@ public indirect enum TypeName: Sendable, Equatable {
     }
 
     /// pgvector's checks on a column's dimension.
-    static func checkedVectorDimension(_ dimension: Int?) throws -> Int {
+    static func checkedVectorDimension(_ dimension: Int?, typeName: String = "vector") throws -> Int {
         guard let dimension else {
-            throw VireoError(.featureNotSupported, "a vector column needs its dimension, as in vector(3)")
+            throw VireoError(.featureNotSupported, "a \(typeName) column needs its dimension, as in \(typeName)(3)")
         }
         guard dimension >= 1 else {
-            throw VireoError(.invalidParameter, "dimensions for type vector must be at least 1")
+            throw VireoError(.invalidParameter, "dimensions for type \(typeName) must be at least 1")
         }
         guard dimension <= vectorDimensionsMax else {
-            throw VireoError(.invalidParameter, "dimensions for type vector cannot exceed \(vectorDimensionsMax)")
+            throw VireoError(.invalidParameter, "dimensions for type \(typeName) cannot exceed \(vectorDimensionsMax)")
         }
         return dimension
     }

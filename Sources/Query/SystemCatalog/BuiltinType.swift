@@ -14,6 +14,8 @@ public struct BuiltinType: Sendable {
     public var informationSchemaName: String
 
     public static let vectorOID: Int64 = 16_385
+    /// pgvector's halfvec, beside vector in the user range (its array type is the next OID).
+    public static let halfvecOID: Int64 = 16_387
 
     public static let all: [BuiltinType] = [
         BuiltinType(oid: 16, name: "bool", arrayOID: 1000, length: 1, category: "B", informationSchemaName: "boolean"),
@@ -44,6 +46,7 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 3615, name: "tsquery", arrayOID: 3645, length: -1, category: "U", informationSchemaName: "tsquery"),
         BuiltinType(oid: 3802, name: "jsonb", arrayOID: 3807, length: -1, category: "U", informationSchemaName: "jsonb"),
         BuiltinType(oid: vectorOID, name: "vector", arrayOID: vectorOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
+        BuiltinType(oid: halfvecOID, name: "halfvec", arrayOID: halfvecOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
     ]
 
     /// The type a column of `type` is stored as.
@@ -73,6 +76,8 @@ public struct BuiltinType: Sendable {
         case .interval: "interval"
         case .time: "time"
         case .vector: "vector"
+        case .halfvec: "halfvec"
+        case .bit(_, let varying): varying ? "varbit" : "bit"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .numeric: "numeric"
@@ -100,7 +105,8 @@ public struct BuiltinType: Sendable {
     /// atttypmod: a vector's dimension, varchar(n)/char(n)'s n + 4 (PostgreSQL counts the
     /// length word in), -1 otherwise.
     func typmod(_ type: ColumnType) -> Int64 {
-        if case .vector(let dimension) = type { return Int64(dimension) }
+        if case .vector(let dimension) = type.storageType { return Int64(dimension) }
+        if case .bit(let length?, _) = type { return Int64(length) }
         // numeric(p, s): PostgreSQL packs both into the modifier, plus its 4-byte header.
         if case .numeric(let precision?, let scale) = type { return Int64(precision << 16 | scale) + 4 }
         if let length = type.lengthMax { return Int64(length) + 4 }
@@ -115,7 +121,7 @@ extension SystemCatalog {
                          ("typrelid", .int), ("typbasetype", .int), ("typtypmod", .int), ("typnotnull", .bool), ("typowner", .int),
                          ("typcollation", .int), ("typdefault", .text), ("typacl", .array(.text))),
         rows: BuiltinType.all.flatMap { type -> [[Value]] in
-            let namespace = type.name == "vector" ? publicNamespaceOID : catalogNamespaceOID
+            let namespace = type.informationSchemaName == "USER-DEFINED" ? publicNamespaceOID : catalogNamespaceOID
             let base: [Value] = [.int(type.oid), .text(type.name), .int(namespace), .int(type.length), .text("b"),
                                  .text(type.category), .int(type.arrayOID), .int(0), .text(","), .int(0), .int(0), .int(-1),
                                  .bool(false), .int(ownerOID), .int(type.category == "S" ? defaultCollationOID : 0), .null, .null]

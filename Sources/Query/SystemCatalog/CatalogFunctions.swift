@@ -9,7 +9,12 @@ extension Functions {
         }
         if let element = BuiltinType.all.first(where: { $0.arrayOID == oid }) { return shown(element) + "[]" }
         guard let type = BuiltinType.all.first(where: { $0.oid == oid }) else { return nil }
-        if type.name == "vector", case .int(let dimension) = typmod, dimension > 0 { return "vector(\(dimension))" }
+        if type.name == "vector" || type.name == "halfvec", case .int(let dimension) = typmod, dimension > 0 {
+            return "\(type.name)(\(dimension))"
+        }
+        if type.name == "bit" || type.name == "varbit", case .int(let length) = typmod, length > 0 {
+            return "\(type.informationSchemaName)(\(length))"
+        }
         if type.name == "varchar" || type.name == "bpchar", case .int(let typmod) = typmod, typmod > 4 {
             return "\(type.informationSchemaName)(\(typmod - 4))"
         }

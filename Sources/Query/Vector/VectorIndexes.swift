@@ -290,7 +290,7 @@ struct VectorIndexOptions {
 
     init(_ definition: IndexDefinition, table: TableDefinition) throws {
         guard let column = table.columns.first(where: { $0.name == definition.columns.first }),
-              case .vector(let dimension) = column.type else {
+              case .vector(let dimension) = column.type.storageType else {
             throw VireoError(.dataException, "column \"\(definition.columns.first ?? "")\" is not a vector column")
         }
         self.dimension = dimension

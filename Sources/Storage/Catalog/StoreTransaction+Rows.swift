@@ -180,6 +180,10 @@ extension StoreTransaction {
         if let lengthMax = type.lengthMax, case .text(let text) = value, text.unicodeScalars.count > lengthMax {
             throw VireoError(.stringDataRightTruncation, "value too long for type \(type.name)")
         }
+        if case .halfvec = type, case .vector(let elements) = value,
+           let inexact = elements.first(where: { Float(Float16($0)) != $0 }) {
+            throw VireoError(.numericOutOfRange, "\(inexact) is not a half-precision value, as a halfvec column holds")
+        }
     }
 
     /// Index key: the encoded values, followed by the row id unless the index is unique

@@ -52,6 +52,13 @@ public struct Interval: Sendable, Hashable {
 public indirect enum ColumnType: Sendable, Hashable, Codable {
     case bool, int, double, text, bytes, json, timestamp
     case vector(dimension: Int)
+    /// pgvector's `halfvec(n)`: a vector whose elements are half-precision floats. Its
+    /// values are `.vector`s of float32s that a Float16 holds exactly (the query layer
+    /// rounds them; `StoreTransaction.checkDeclaredType` refuses others), stored as vectors.
+    case halfvec(dimension: Int)
+    /// `bit(n)` (exactly n bits) or `bit varying(n)` (at most n; nil: any), stored as the
+    /// text of its `0` and `1` digits.
+    case bit(length: Int?, varying: Bool)
     case smallint, integer, real
     /// `varchar(n)`: at most `length` characters (code points).
     case varchar(length: Int)
@@ -99,6 +106,8 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .interval: "interval"
         case .time: "time without time zone"
         case .vector(let dimension): "vector(\(dimension))"
+        case .halfvec(let dimension): "halfvec(\(dimension))"
+        case .bit(let length, let varying): (varying ? "bit varying" : "bit") + (length.map { "(\($0))" } ?? "")
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .array(let element): element.name + "[]"
@@ -113,12 +122,13 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         switch self {
         case .smallint, .integer: .int
         case .real: .double
-        case .varchar, .char, .uuid, .tsvector, .tsquery: .text
+        case .varchar, .char, .uuid, .tsvector, .tsquery, .bit: .text
         case .date, .timestamptz: .timestamp
         case .time: .interval
         case .array(let element): .array(element: element.storageType)
         case .numeric: .numeric(precision: nil, scale: 0)
         case .enumeration: .double
+        case .halfvec(let dimension): .vector(dimension: dimension)
         default: self
         }
     }
