@@ -126,4 +126,24 @@ struct HalfVectorTests {
         #expect(try Self.texts(db, "SELECT pg_typeof(embedding), pg_typeof(v) FROM bits LIMIT 1") == [["bit", "bit varying"]])
         #expect(try Self.texts(db, "SELECT binary_quantize('[1,-2,3]'::vector)::bit(3) = embedding FROM bits WHERE id = 1") == [["f"]])
     }
+
+    @Test("vector and halfvec columns without a dimension hold vectors of any dimension, as in pgvector")
+    func columnsOfAnyDimension() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE anyv (id int, e vector, h halfvec)")
+        try db.execute("INSERT INTO anyv VALUES (1, '[1,2]', '[1,2]'), (2, '[1,2,3]', '[0.1,2,3]')")
+        #expect(try Self.texts(db, "SELECT id, e::text, h::text FROM anyv ORDER BY id") == [["1", "[1,2]", "[1,2]"], ["2", "[1,2,3]", "[0.099975586,2,3]"]])
+        #expect(try Self.texts(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'anyv'::regclass AND attnum > 0 ORDER BY attnum") == [
+            ["integer"], ["vector"], ["halfvec"],
+        ])
+        let noDimensions = sqlError(db, "CREATE INDEX ON anyv USING hnsw (e vector_l2_ops)")
+        #expect(noDimensions?.sqlState == "22023" && noDimensions?.message == "column does not have dimensions")
+        #expect(sqlError(db, "SELECT e <-> '[1,2]' FROM anyv")?.message == "different vector dimensions 3 and 2")
+        #expect(sqlError(db, "ALTER TABLE anyv ALTER COLUMN e TYPE vector(2)")?.message == "expected 2 dimensions, not 3")
+        try db.execute("DELETE FROM anyv WHERE id = 2")
+        try db.execute("ALTER TABLE anyv ALTER COLUMN e TYPE vector(2)")
+        try db.execute("CREATE INDEX ON anyv USING hnsw (e vector_l2_ops)")
+        try db.execute("CREATE TABLE copied AS SELECT e::vector AS e FROM anyv")
+        #expect(try Self.texts(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'copied'::regclass AND attnum > 0") == [["vector"]])
+    }
 }

@@ -66,8 +66,8 @@ extension SQLType {
     /// PostgreSQL since version 10.
     var storedInView: SQLType { self == .unknown ? .text : self }
 
-    /// The column type that stores a view column of this type; nil for a vector of no
-    /// fixed dimension, which a column cannot declare.
+    /// The column type that stores a view column of this type (a vector of no fixed
+    /// dimension in a column of any dimension); nil for an array of what no column holds.
     var columnType: ColumnType? {
         switch self {
         case .bool: .bool
@@ -85,8 +85,8 @@ extension SQLType {
         case .uuid: .uuid
         case .interval: .interval
         case .time: .time
-        case .vector(let dimension): dimension.map { .vector(dimension: $0) }
-        case .halfvec(let dimension): dimension.map { .halfvec(dimension: $0) }
+        case .vector(let dimension): .vector(dimension: dimension ?? 0)
+        case .halfvec(let dimension): .halfvec(dimension: dimension ?? 0)
         case .tsvector: .tsvector
         case .tsquery: .tsquery
         case .array(let element): element.columnType.map { .array(element: $0) }

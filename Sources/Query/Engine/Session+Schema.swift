@@ -291,6 +291,9 @@ enum HNSWOptions {
         default:
             throw VireoError(.typeMismatch, "data type \(type.name) has no default operator class for access method \"hnsw\"")
         }
+        guard type.storageType != .vector(dimension: 0) else {
+            throw VireoError(.invalidParameter, "column does not have dimensions")
+        }
         let typeName = isHalf ? "halfvec" : "vector"
         let metric = try self.metric(column.operatorClass, typeName: typeName)
         var options = ["metric": metric, "m": "16", "ef_construction": "64"]

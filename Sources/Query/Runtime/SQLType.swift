@@ -64,8 +64,8 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .uuid: self = .uuid
         case .interval: self = .interval
         case .time: self = .time
-        case .vector(let dimension): self = .vector(dimension)
-        case .halfvec(let dimension): self = .halfvec(dimension)
+        case .vector(let dimension): self = .vector(dimension == 0 ? nil : dimension)
+        case .halfvec(let dimension): self = .halfvec(dimension == 0 ? nil : dimension)
         case .bit(let length, let varying): self = .bit(length, varying: varying)
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery

@@ -174,11 +174,9 @@ public indirect enum TypeName: Sendable, Equatable {
         return .numeric(precision: precision, scale: scale)
     }
 
-    /// pgvector's checks on a column's dimension.
+    /// pgvector's checks on a column's dimension; 0 for none (any dimension).
     static func checkedVectorDimension(_ dimension: Int?, typeName: String = "vector") throws -> Int {
-        guard let dimension else {
-            throw VireoError(.featureNotSupported, "a \(typeName) column needs its dimension, as in \(typeName)(3)")
-        }
+        guard let dimension else { return 0 }
         guard dimension >= 1 else {
             throw VireoError(.invalidParameter, "dimensions for type \(typeName) must be at least 1")
         }

@@ -105,7 +105,7 @@ public struct BuiltinType: Sendable {
     /// atttypmod: a vector's dimension, varchar(n)/char(n)'s n + 4 (PostgreSQL counts the
     /// length word in), -1 otherwise.
     func typmod(_ type: ColumnType) -> Int64 {
-        if case .vector(let dimension) = type.storageType { return Int64(dimension) }
+        if case .vector(let dimension) = type.storageType { return dimension == 0 ? -1 : Int64(dimension) }
         if case .bit(let length?, _) = type { return Int64(length) }
         // numeric(p, s): PostgreSQL packs both into the modifier, plus its 4-byte header.
         if case .numeric(let precision?, let scale) = type { return Int64(precision << 16 | scale) + 4 }

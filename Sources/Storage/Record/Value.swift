@@ -51,8 +51,10 @@ public struct Interval: Sendable, Hashable {
 /// The catalog stores this enum as JSON, so adding a case keeps older files readable.
 public indirect enum ColumnType: Sendable, Hashable, Codable {
     case bool, int, double, text, bytes, json, timestamp
+    /// `vector(n)`; dimension 0 is pgvector's `vector` without one, holding vectors of any
+    /// dimension (no HNSW index can cover it).
     case vector(dimension: Int)
-    /// pgvector's `halfvec(n)`: a vector whose elements are half-precision floats. Its
+    /// pgvector's `halfvec(n)` (dimension 0: any): a vector whose elements are half-precision floats. Its
     /// values are `.vector`s of float32s that a Float16 holds exactly (the query layer
     /// rounds them; `StoreTransaction.checkDeclaredType` refuses others), stored as vectors.
     case halfvec(dimension: Int)
@@ -105,8 +107,8 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .uuid: "uuid"
         case .interval: "interval"
         case .time: "time without time zone"
-        case .vector(let dimension): "vector(\(dimension))"
-        case .halfvec(let dimension): "halfvec(\(dimension))"
+        case .vector(let dimension): dimension == 0 ? "vector" : "vector(\(dimension))"
+        case .halfvec(let dimension): dimension == 0 ? "halfvec" : "halfvec(\(dimension))"
         case .bit(let length, let varying): (varying ? "bit varying" : "bit") + (length.map { "(\($0))" } ?? "")
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
@@ -202,6 +204,7 @@ extension Value {
         default: break
         }
         guard let own = type else { return true }
+        if case .vector = self, columnType.storageType == .vector(dimension: 0) { return true }
         if case .array(let elements) = self {
             guard case .array(let element) = columnType else { return false }
             return elements.allSatisfy { $0.fits(element) }

@@ -145,8 +145,7 @@ enum RESTColumnType {
         case .interval: "interval"
         case .time: "time"
         case .bytes: "bytes"
-        case .vector(let dimension): "vector(\(dimension))"
-        case .halfvec, .bit: type.name
+        case .vector, .halfvec, .bit: type.name
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .array(let element): name(element) + "[]"
