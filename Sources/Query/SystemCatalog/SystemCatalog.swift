@@ -39,6 +39,7 @@ enum SystemCatalog {
         "pg_range": 3541, "pg_transform": 3576, "pg_shseclabel": 3592, "pg_seclabel": 3596, "pg_ts_dict": 3600,
         "pg_ts_parser": 3601, "pg_ts_config": 3602, "pg_ts_template": 3764, "pg_subscription": 6100,
         "pg_subscription_rel": 6102, "pg_publication": 6104, "pg_publication_rel": 6106, "pg_publication_namespace": 6237,
+        "pg_db_role_setting": 2964,
     ]
 
     /// The OID of the relation `text` names (`t`, `public.t`, `pg_catalog.pg_class`), as a
