@@ -175,10 +175,11 @@ struct AlterColumnTests {
         try db.execute("CREATE TABLE plain (a int, b text)")  // a column list still makes a plain table
     }
 
-    @Test("pgvector is listed as an installed extension")
+    @Test("pgvector is listed as an installed extension, beside the built-in one Vireo's own tables belong to")
     func extensionListed() throws {
         let db = try Database.inMemory()
-        try db.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        #expect(try rows(db, "SELECT extname, extversion FROM pg_extension") == [["vector", SystemCatalog.pgvectorVersion]])
+        try db.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public")
+        #expect(try rows(db, "SELECT extname, extversion, oid >= 16384 FROM pg_extension ORDER BY 1")
+                == [["vector", SystemCatalog.pgvectorVersion, "t"], ["vireo", SystemCatalog.vireoVersion, "f"]])
     }
 }

@@ -63,7 +63,7 @@ struct SystemCatalogTests {
         #expect(try db.store.catalog.index("docs_embedding")?.index.options["metric"] == "cosine")
         try db.execute("CREATE INDEX docs_l2 ON docs USING hnsw (embedding) WITH (m = 8, ef_construction = 32, quantization = int8)")
         #expect(try rows(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'docs_l2'")
-                == [["CREATE INDEX docs_l2 ON public.docs USING hnsw (embedding) WITH (m='8', ef_construction='32', quantization='int8')"]])
+                == [["CREATE INDEX docs_l2 ON public.docs USING hnsw (embedding vector_l2_ops) WITH (m='8', ef_construction='32', quantization='int8')"]])
         try db.execute("DROP INDEX docs_l2")
         #expect(try rows(db, "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint") == [["docs_pkey", "p", "PRIMARY KEY (id)"]])
         #expect(try rows(db, "SELECT 'docs'::regclass = (SELECT oid FROM pg_class WHERE relname = 'docs'), pg_size_pretty(123456789)") == [["t", "118 MB"]])

@@ -6,6 +6,7 @@ reason. A listed statement that agrees fails the test too, so the list only shri
 
 Rows compare in order when the statement ends with a top-level ORDER BY, as a multiset otherwise.
 Numbers compare by value to 12 significant digits (PostgreSQL's numeric 2.5000 equals Vireo's double 2.5)."""
+import contextlib
 import os
 import re
 import shutil
@@ -137,18 +138,27 @@ class PostgresCluster:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
 
 
+@contextlib.contextmanager
+def temporary_cluster(prefix, make=PostgresCluster):
+    """A cluster `make(directory)` starts in a new temporary directory, stopped and removed after."""
+    directory = tempfile.mkdtemp(prefix=prefix)
+    if os.geteuid() == 0:
+        os.chmod(directory, 0o755)
+    cluster = make(directory)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def postgres():
     if not (PG_BIN / "initdb").exists():
         pytest.skip("PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin/initdb): `make test` installs "
                     "Debian's postgresql package; where apt cannot, this comparison cannot run")
-    directory = tempfile.mkdtemp(prefix="vireo-pgdiff-")
-    if os.geteuid() == 0:
-        os.chmod(directory, 0o755)
-    cluster = PostgresCluster(directory)
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(directory, ignore_errors=True)
+    with temporary_cluster("vireo-pgdiff-") as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,9 @@ struct PGCopyIn {
     var headerSkipped = false
     /// The binary format's trailer was read: any later data is ignored, as in PostgreSQL.
     var trailerRead = false
+    /// A text or CSV stream's `\.` line was read: what follows is ignored, as PostgreSQL
+    /// does (pg_restore sends the `\.` and the empty line after it that pg_dump archived).
+    var endMarkerRead = false
     /// The first error; later data is ignored until CopyDone or CopyFail.
     var error: VireoError?
     /// Whether COPY opened the transaction (and so commits or rolls it back).
@@ -112,7 +115,8 @@ extension PGConnection {
         do {
             for record in records {
                 if copy.command.format.header && !copy.headerSkipped { copy.headerSkipped = true; continue }
-                if record.elementsEqual("\\.".utf8) { continue }  // the old end-of-data marker
+                if copy.endMarkerRead { continue }
+                if record.elementsEqual("\\.".utf8) { copy.endMarkerRead = true; continue }  // the old end-of-data marker
                 let fields = try copy.command.format.fields(record)
                 guard fields.count == copy.columns.count else {
                     throw VireoError(.dataException, "COPY row \(copy.rowCount + copy.pendingRows.count + 1) has \(fields.count) fields, the table's column list has \(copy.columns.count)")

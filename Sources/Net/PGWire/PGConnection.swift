@@ -218,7 +218,7 @@ extension PGConnection {
 
     /// What the server reports at startup; drivers read server_version and the encodings.
     static func parameterStatus(_ startup: [String: String]) -> [(String, String)] {
-        [("server_version", "16.0 (Vireo)"), ("server_encoding", "UTF8"), ("client_encoding", "UTF8"),
+        [("server_version", "15.0 (Vireo)"), ("server_encoding", "UTF8"), ("client_encoding", "UTF8"),
          ("DateStyle", "ISO, MDY"), ("IntervalStyle", "postgres"), ("integer_datetimes", "on"),
          ("standard_conforming_strings", "on"), ("TimeZone", startupTimeZone(startup) ?? "UTC"), ("is_superuser", "off"),
          ("application_name", startup["application_name"] ?? ""), ("session_authorization", startup["user"] ?? "")]

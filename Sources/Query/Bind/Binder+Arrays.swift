@@ -24,6 +24,10 @@ extension Binder {
     func subscripted(_ array: SQLExpression, _ lower: SQLExpression?, _ upper: SQLExpression?, isSlice: Bool,
                      _ scope: Scope) throws -> Typed {
         let value = try bind(array, scope)
+        if value.type == .name, !isSlice, let lower {
+            // A name is a fixed array of bytes in PostgreSQL: `typname[0]` is its first, a "char".
+            return (.function(Self.nameByte, [value.expression, try convert(bind(lower, scope), to: .int)]), .internalChar)
+        }
         guard let element = value.type.elementType else {
             throw VireoError(.typeMismatch, "cannot subscript type \(value.type) because it does not support subscripting")
         }
@@ -35,6 +39,13 @@ extension Binder {
         }
         if isSlice { return (.function(ArrayFunctions.slice(value.type), [value.expression] + bounds), value.type) }
         return (.function(ArrayFunctions.element(element), [value.expression, bounds[0]]), element)
+    }
+
+    /// The byte of a name at a 0-based position (empty past its end, as PostgreSQL's NUL padding prints).
+    static let nameByte = ScalarFunction("name_subscript", 2...2, [.name, .int], returns: .internalChar) { arguments in
+        guard case .text(let name) = arguments[0], case .int(let position) = arguments[1] else { return .null }
+        let bytes = Array(name.utf8)
+        return .text(position >= 0 && position < bytes.count ? String(decoding: [bytes[Int(position)]], as: UTF8.self) : "")
     }
 
     /// `x op ANY|ALL (array or subquery)`: an untyped side takes the other side's type.

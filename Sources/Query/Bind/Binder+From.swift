@@ -30,10 +30,14 @@ extension Binder {
                 // pg_show_all_settings() and pg_cursor() are.
                 return try bindTableFunction(TableFunctionReference(call: FunctionCall(relation.rawValue), alias: alias ?? name.name), after: nil)
             }
-            if let relation = SystemCatalog.relation(name, catalog) {
+            if let relation = SystemCatalog.relation(name, catalog) ?? SystemCatalog.sequenceRelation(name, catalog) {
                 var scope = Scope()
-                scope.addDerived(name: alias ?? name.name, columns: relation.columns)
-                return (.values(relation.rows.map { $0.map(BoundExpression.constant) }), scope)
+                guard let tableOID = SystemCatalog.tableOID(of: name) else {
+                    scope.addDerived(name: alias ?? name.name, columns: relation.columns)
+                    return (.values(relation.rows.map { $0.map(BoundExpression.constant) }), scope)
+                }
+                scope.addCatalogTable(name: alias ?? name.name, columns: relation.columns, tableOID: tableOID)
+                return (.values(relation.rows.map { $0.map(BoundExpression.constant) + [.constant(.int(tableOID))] }), scope)
             }
             let table = try catalog.table(name)
             relationsRead.names.insert(table.name)

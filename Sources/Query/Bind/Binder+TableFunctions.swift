@@ -140,6 +140,9 @@ extension Binder {
         case .partitionAncestors:
             guard arguments.count == 1, types[0].isInteger || types[0] == .unknown else { throw noSuchFunction }
             return ([try converted(arguments[0], to: .int)], [.int])
+        case .optionsToTable:
+            guard arguments.count == 1, types[0] == .array(.text) || types[0] == .unknown else { throw noSuchFunction }
+            return ([try coerce(arguments[0], to: .array(.text))], [.text, .text])
         case .subscripts:
             guard (2...3).contains(arguments.count), types[0].elementType != nil, types[1].isInteger || types[1] == .unknown else {
                 throw noSuchFunction

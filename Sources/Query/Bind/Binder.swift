@@ -320,6 +320,13 @@ final class Binder {
             }
             return (.constant(.int(oid)), target)
         }
+        if case .other("regnamespace", _) = typeName, case .literal(.string(let name)) = operand {
+            // A schema's name as its OID ('pg_catalog'::regnamespace: pg_dump asks so).
+            guard let oid = SystemCatalog.namespaceOID(named: name, catalog) else {
+                throw VireoError(.invalidSchemaName, "schema \"\(name)\" does not exist")
+            }
+            return (.constant(.int(oid)), target)
+        }
         if typeName == .json, case .literal(.string(let text)) = operand {
             // `json` (unlike jsonb) keeps its text as written, once checked.
             return (.constant(.json(try JSONValue.validated(text))), target)

@@ -14,6 +14,9 @@ struct ScopeEntry {
     /// Columns merged by a USING or NATURAL join: reachable only qualified (`t.id`), and
     /// left out of `*` (the join's merged column stands for them).
     var mergedAway: Set<String> = []
+    /// A pg_catalog table's OID, which its hidden `tableoid` column holds (after its
+    /// columns): pg_dump reads it to tell the catalogs' objects apart.
+    var tableOID: Int64?
 }
 
 /// The names visible at one level of a query, in row order.
@@ -33,6 +36,13 @@ struct Scope {
     mutating func addDerived(name: String, columns: [ResultColumn]) {
         entries.append(ScopeEntry(name: name, columns: columns.map(\.name), types: columns.map(\.type),
                                   offset: width, width: columns.count, table: nil))
+    }
+
+    /// Adds a pg_catalog table whose rows end with a hidden tableoid column.
+    mutating func addCatalogTable(name: String, columns: [ResultColumn], tableOID: Int64) {
+        addDerived(name: name, columns: columns)
+        entries[entries.count - 1].tableOID = tableOID
+        entries[entries.count - 1].width += 1
     }
 
     /// Appends another scope's entries after this one's (a join).
@@ -67,11 +77,12 @@ struct Scope {
         var found: (Int, SQLType)?
         for entry in entries where reference.table == nil || reference.table == entry.name {
             if reference.table == nil && entry.mergedAway.contains(reference.column) { continue }
-            guard let index = entry.columns.firstIndex(of: reference.column) else { continue }
+            let systemColumn = entry.tableOID != nil && reference.column == "tableoid" ? entry.columns.count : nil
+            guard let index = entry.columns.firstIndex(of: reference.column) ?? systemColumn else { continue }
             if found != nil {
                 throw VireoError(.ambiguousColumn, "column reference \"\(reference.column)\" is ambiguous")
             }
-            found = (entry.offset + index, entry.types[index])
+            found = (entry.offset + index, index < entry.types.count ? entry.types[index] : .oid)
         }
         return found
     }

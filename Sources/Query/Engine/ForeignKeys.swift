@@ -118,7 +118,7 @@ extension ForeignKeyDefinition {
     /// `FOREIGN KEY (p_id) REFERENCES p(id) ON DELETE CASCADE`.
     public var sql: String {
         let quoted = { (names: [String]) in names.map(quoteIdentifier).joined(separator: ", ") }
-        var text = "FOREIGN KEY (\(quoted(columns))) REFERENCES \(quoteIdentifier(referencedTable))(\(quoted(referencedColumns)))"
+        var text = "FOREIGN KEY (\(quoted(columns))) REFERENCES \(SearchPath.qualified(quoteIdentifier(referencedTable)) ?? "")(\(quoted(referencedColumns)))"
         let onUpdate = ReferentialAction(rawValue: self.onUpdate) ?? .noAction, onDelete = ReferentialAction(rawValue: self.onDelete) ?? .noAction
         if onUpdate != .noAction { text += " ON UPDATE " + onUpdate.sql }
         if onDelete != .noAction { text += " ON DELETE " + onDelete.sql }

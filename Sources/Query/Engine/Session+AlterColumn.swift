@@ -12,7 +12,10 @@ extension Session {
         switch change {
         case .setDefault(let expression):
             try checkDefaultCanChange(column, of: table)
-            column.defaultExpression = expression.sql
+            // A sequence's nextval is kept as pg_get_expr prints it (pg_dump writes `public.s`).
+            column.defaultExpression = SearchPath.nextvalSequence(expression).map { sequence in
+                SearchPath.$publicIsVisible.withValue(true) { SearchPath.nextvalDefault(sequence) }
+            } ?? expression.sql
             try TableBuilder.checkDefault(column, catalog: transaction.catalog)
         case .dropDefault:
             try checkDefaultCanChange(column, of: table)
@@ -32,8 +35,37 @@ extension Session {
             return  // Vireo's storage has no per-column statistics target, storage or compression knob.
         case .setType(let typeName, let using):
             return try changeType(of: column, at: position, to: typeName.columnType(in: transaction.catalog), using: using, table, transaction)
+        case .addIdentity(let identity, let options):
+            return try addIdentity(identity, options, to: column, of: table, transaction)
         }
         try transaction.replaceColumn(column, in: table.name)
+    }
+
+    /// `ADD GENERATED … AS IDENTITY`: the column draws from a new sequence, with PostgreSQL's
+    /// checks (NOT NULL, no default, not already an identity column).
+    private func addIdentity(_ identity: ColumnIdentity, _ options: [SequenceOption], to column: VireoStorage.ColumnDefinition,
+                             of table: TableDefinition, _ transaction: StoreTransaction) throws {
+        let subject = "column \"\(column.name)\" of relation \"\(table.name)\""
+        if column.identity != nil { throw VireoError(.objectNotInPrerequisiteState, "\(subject) is already an identity column") }
+        if !column.notNull {
+            throw VireoError(.objectNotInPrerequisiteState, "\(subject) must be declared NOT NULL before identity can be added")
+        }
+        if column.defaultExpression != nil || column.isSerial || column.generatedExpression != nil {
+            throw VireoError(.objectNotInPrerequisiteState, "\(subject) already has a default value")
+        }
+        guard column.type == .smallint || column.type == .integer || column.type == .int else {
+            throw VireoError(.invalidParameter, "identity column type must be smallint, integer, or bigint")
+        }
+        let sequenceName = StoreTransaction.sequenceName(table: table.name, column: column.name)
+        if transaction.catalog.hasRelation(sequenceName) {
+            throw VireoError(.duplicateTable, "relation \"\(sequenceName)\" already exists")
+        }
+        var changed = column
+        (changed.identity, changed.isSerial) = (identity, true)
+        try transaction.replaceColumn(changed, in: table.name)
+        let base = transaction.catalog.serialSequence(table: table.name, column: changed)
+        let (definition, _) = try SequenceOptions.apply(options, to: base, isNew: true, catalog: transaction.catalog)
+        try transaction.setSequence(definition, replace: true)
     }
 
     private func checkDefaultCanChange(_ column: VireoStorage.ColumnDefinition, of table: TableDefinition) throws {

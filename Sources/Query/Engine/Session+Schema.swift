@@ -101,6 +101,12 @@ extension Session {
 
     private func alterTable(_ statement: AlterTable, _ transaction: StoreTransaction) throws -> QueryResult {
         let name = transaction.catalog.storedName(statement.name)
+        // OWNER TO is the one action that applies to views and sequences too (pg_dump writes it for each).
+        if transaction.catalog.tables[name] == nil, transaction.catalog.hasRelation(name),
+           case .ownerTo(let role) = statement.actions.first, statement.actions.count == 1 {
+            try SystemCatalog.checkRole(role)
+            return QueryResult(commandTag: "ALTER TABLE")
+        }
         guard transaction.catalog.tables[name] != nil else {
             if transaction.catalog.views[name] != nil { _ = try transaction.catalog.table(name) }
             if statement.ifExists { return QueryResult(commandTag: "ALTER TABLE") }
@@ -181,6 +187,7 @@ extension Session {
             try transaction.renameTable(name, to: stored)
         case .alterColumn(let column, let change): try alterColumn(column, change, of: table, transaction)
         case .renameConstraint(let from, let to): try renameConstraint(from, to: to, of: table, transaction)
+        case .ownerTo(let role): try SystemCatalog.checkRole(role)
         }
     }
 

@@ -92,6 +92,11 @@ enum SequenceOptions {
                 }
                 (definition.ownedByTable, definition.ownedByColumn) = (table, column)
             case .ownedByNone: (definition.ownedByTable, definition.ownedByColumn) = (nil, nil)
+            case .sequenceName(let name):
+                // An identity column's sequence is named after it (table_column_seq), as PostgreSQL names it by default.
+                guard try Self.name(name) == base.name else {
+                    throw VireoError(.featureNotSupported, "an identity column's sequence is named \(base.name) in Vireo, not \(name.name)")
+                }
             }
         }
         let ascending = definition.increment > 0

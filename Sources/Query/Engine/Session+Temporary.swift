@@ -13,7 +13,14 @@ extension Session {
 
     /// Runs `body` with the session's temporary schema searched first, once it has created
     /// a temporary table (binding a task-local value costs a push and a pop: only then).
+    /// Without public on the search path (as pg_dump sets it), SearchPath.publicIsVisible is
+    /// false meanwhile.
     func withTemporarySchema<R>(_ body: () throws -> R) rethrows -> R {
+        guard settings.searchPathHasPublic else { return try SearchPath.$publicIsVisible.withValue(false) { try withTemporarySchemaOnly(body) } }
+        return try withTemporarySchemaOnly(body)
+    }
+
+    private func withTemporarySchemaOnly<R>(_ body: () throws -> R) rethrows -> R {
         guard usesTemporaryTables else { return try body() }
         return try TemporarySchema.$current.withValue(temporarySchemaName, operation: body)
     }

@@ -27,6 +27,9 @@ extension Session {
             if BuiltinType.oid(named: newName) != nil { throw VireoError(.duplicateObject, "type \"\(newName)\" already exists") }
             type.name = newName
             try transaction.alterEnumType(name, to: type)
+        case .ownerTo(let name, let role):
+            _ = try Self.enumType(name, catalog)
+            try SystemCatalog.checkRole(role)
         }
         return QueryResult(commandTag: command.commandTag)
     }

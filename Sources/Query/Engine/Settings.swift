@@ -22,8 +22,8 @@ struct Settings {
         "statement_timeout": "0",
         "lock_timeout": "0",
         "idle_in_transaction_session_timeout": "0",
-        "server_version": "16.0",
-        "server_version_num": "160000",
+        "server_version": "15.0",
+        "server_version_num": "150000",
         "server_encoding": "UTF8",
         "client_encoding": "UTF8",
         "datestyle": "ISO, MDY",
@@ -75,6 +75,9 @@ struct Settings {
     private(set) var idleInTransactionSessionTimeoutMs = 0
     /// The session's time zone; nil is UTC.
     private(set) var timeZone: TimeZone?
+    /// Whether search_path names public (pg_dump empties it, and then expects the catalog
+    /// functions to qualify public's types and operator classes: SearchPath).
+    private(set) var searchPathHasPublic = true
 
     /// `baseline` holds values checked by `checked`.
     init(baseline: [String: String] = [:]) {
@@ -145,6 +148,9 @@ struct Settings {
         lockTimeoutMs = parsed("lock_timeout") ?? 0
         idleInTransactionSessionTimeoutMs = parsed("idle_in_transaction_session_timeout") ?? 0
         timeZone = (try? SessionTimeZone.zone(setting: value("timezone") ?? "UTC")) ?? nil
+        searchPathHasPublic = (value("search_path") ?? "public").split(separator: ",").contains {
+            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == "public"
+        }
     }
 
     private func parsed(_ name: String) -> Int? {

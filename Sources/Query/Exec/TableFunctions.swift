@@ -19,6 +19,9 @@ enum TableFunction: Sendable {
     /// generate_subscripts(array, dimension [, reverse]): the array's subscripts (from 1, or
     /// from 0 for an int2vector such as pg_index.indkey).
     case subscripts
+    /// pg_options_to_table(options): one (option_name, option_value) row per `name=value`
+    /// of a reloptions-style text array.
+    case optionsToTable
     /// Several set-returning functions of one select list, run side by side (PostgreSQL's
     /// `ROWS FROM`): row n holds each one's row n, NULLs for one that has ended. Each
     /// scan's column count is kept, to pad with.
@@ -38,6 +41,7 @@ enum TableFunction: Sendable {
         case "unnest": self = .unnest
         case "pg_partition_ancestors": self = .partitionAncestors
         case "generate_subscripts": self = .subscripts
+        case "pg_options_to_table": self = .optionsToTable
         default:
             guard let relation = SystemCatalog.SessionRelation(rawValue: name) else { return nil }
             self = .session(relation)
@@ -52,6 +56,7 @@ enum TableFunction: Sendable {
         case .partitionAncestors: ["relid"]
         case .jsonElements: ["value"]
         case .jsonEach: ["key", "value"]
+        case .optionsToTable: ["option_name", "option_value"]
         }
     }
 }
@@ -97,6 +102,12 @@ enum TableFunctions {
             return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
         case .unnest, .zipped, .session: return true
         case .partitionAncestors: return try numbered([arguments[0]])
+        case .optionsToTable:
+            return try (ArrayFunctions.elements(arguments[0]) ?? []).allSatisfy { option in
+                let text = Cast.textForm(option)
+                let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+                return try numbered([.text(parts.first ?? ""), parts.count > 1 ? .text(parts[1]) : .null])
+            }
         case .subscripts:
             // Arguments as resolved: the array, the dimension, reverse, the first subscript.
             let count = ArrayFunctions.elements(arguments[0])?.count ?? 0

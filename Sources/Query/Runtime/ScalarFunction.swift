@@ -198,7 +198,7 @@ enum Functions {
             .timestamp(SessionTimeZone.wall(instant: currentMicros()))
         },
         ScalarFunction("statement_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
-        ScalarFunction("version", 0...0, [], returns: .text) { _ in .text("PostgreSQL 16.0 (Vireo 0.1)") },
+        ScalarFunction("version", 0...0, [], returns: .text) { _ in .text("PostgreSQL 15.0 (Vireo 0.1)") },
         ScalarFunction("jsonb_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
         ScalarFunction("json_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
         ScalarFunction("jsonb_pretty", 1...1, [.json], returns: .text) { .text(try JSONValue.jsonb(string($0[0])).pretty(indent: 4)) },

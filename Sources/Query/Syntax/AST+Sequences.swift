@@ -17,6 +17,8 @@ public enum SequenceOption: Sendable, Equatable {
     case ownedBy(table: String, column: String)
     /// `OWNED BY NONE`.
     case ownedByNone
+    /// `SEQUENCE NAME name`, in an identity column's options (pg_dump writes it).
+    case sequenceName(TableName)
 }
 
 /// `CREATE SEQUENCE [IF NOT EXISTS] name [option …]`.
@@ -61,6 +63,7 @@ extension SequenceOption {
         case .cycle(let on): on ? "CYCLE" : "NO CYCLE"
         case .ownedBy(let table, let column): "OWNED BY " + quoteIdentifier(table) + "." + quoteIdentifier(column)
         case .ownedByNone: "OWNED BY NONE"
+        case .sequenceName(let name): "SEQUENCE NAME " + name.sql
         }
     }
 }

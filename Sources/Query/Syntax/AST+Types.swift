@@ -13,6 +13,8 @@ public enum TypeCommand: Sendable, Equatable {
     case renameValue(type: String, from: String, to: String)
     /// `ALTER TYPE name RENAME TO new`.
     case rename(type: String, to: String)
+    /// `ALTER TYPE name OWNER TO role` (the database's one role owns every type).
+    case ownerTo(type: String, role: String)
 
     /// The statement as canonical SQL.
     public var sql: String {
@@ -27,6 +29,7 @@ public enum TypeCommand: Sendable, Equatable {
         case .renameValue(let type, let from, let to):
             "ALTER TYPE \(quoteIdentifier(type)) RENAME VALUE \(quotedLiteral(from)) TO \(quotedLiteral(to))"
         case .rename(let type, let to): "ALTER TYPE \(quoteIdentifier(type)) RENAME TO \(quoteIdentifier(to))"
+        case .ownerTo(let type, let role): "ALTER TYPE \(quoteIdentifier(type)) OWNER TO \(quoteIdentifier(role))"
         }
     }
 

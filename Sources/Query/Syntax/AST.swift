@@ -425,6 +425,9 @@ public enum AlterTableAction: Sendable, Equatable {
     case alterColumn(name: String, AlterColumnChange)
     /// `RENAME CONSTRAINT old TO new`.
     case renameConstraint(from: String, to: String)
+    /// `OWNER TO role`: the database's one role owns everything; pg_dump writes it for
+    /// every table, view and sequence.
+    case ownerTo(String)
 }
 
 /// What `ALTER TABLE … ALTER [COLUMN] name` changes.
@@ -443,6 +446,9 @@ public enum AlterColumnChange: Sendable, Equatable {
     /// `SET STATISTICS n`, `SET STORAGE …`, `SET COMPRESSION …`: PostgreSQL's physical
     /// hints, as written (Vireo's storage has no such knobs; accepted so that migrations run).
     case physicalHint(String)
+    /// `ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(sequence options)]`: how pg_dump
+    /// writes an identity column (after CREATE TABLE, before the rows).
+    case addIdentity(ColumnIdentity, [SequenceOption])
 }
 
 /// `CREATE TABLE name [(column names)] AS query [WITH [NO] DATA]`: a table with the query's

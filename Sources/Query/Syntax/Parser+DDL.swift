@@ -24,7 +24,17 @@ extension Parser {
         if !unique, case .word("extension", _) = peek().kind {
             advance()
             let ifNotExists = acceptKeywords(.if, .not, .exists)
-            return .createExtension(CreateExtension(name: try parseIdentifier("an extension name"), ifNotExists: ifNotExists))
+            let name = try parseIdentifier("an extension name")
+            // `[WITH] [SCHEMA s] [VERSION v] [CASCADE]` (pg_dump writes WITH SCHEMA public): Vireo's
+            // extensions are built in, each in its one schema and at its one version.
+            _ = acceptKeyword(.with)
+            if acceptWord("schema") { _ = try parseIdentifier("a schema name") }
+            if acceptWord("version") {
+                guard spelling(of: peek()) != nil else { throw unexpected("expected a version") }
+                advance()
+            }
+            _ = acceptKeyword(.cascade)
+            return .createExtension(CreateExtension(name: name, ifNotExists: ifNotExists))
         }
         throw unexpected(unique ? "expected INDEX" : "expected TABLE, INDEX, VIEW, SEQUENCE or EXTENSION")
     }
@@ -395,8 +405,10 @@ extension Parser {
             column = IndexColumn(name: try parseIdentifier("a column name"))
         }
         let nullsNext = peekKeyword(.nulls) && (peekKeyword(.first, at: 1) || peekKeyword(.last, at: 1))
-        if !nullsNext, let operatorClass = identifier(peek()) {
+        if !nullsNext, var operatorClass = identifier(peek()) {
             advance()
+            // pg_dump qualifies it (public.vector_cosine_ops) when public is not on its search path.
+            if ["public", "pg_catalog"].contains(operatorClass), accept(.dot) { operatorClass = try parseIdentifier("an operator class") }
             column.operatorClass = operatorClass
         }
         column.descending = acceptKeyword(.desc)
@@ -561,12 +573,23 @@ extension Parser {
             let column = try parseIdentifier("a column name")
             return .alterColumn(name: column, try parseAlterColumnChange())
         }
-        throw unexpected("expected ADD, DROP, ALTER or RENAME")
+        if acceptWord("owner") {
+            try expectKeyword(.to)
+            return .ownerTo(try parseLabel())
+        }
+        throw unexpected("expected ADD, DROP, ALTER, RENAME or OWNER")
     }
 
     /// After `ALTER [COLUMN] name`: `SET DEFAULT e | DROP DEFAULT | {SET | DROP} NOT NULL |
     /// [SET DATA] TYPE t [COLLATE c] [USING e] | SET {STATISTICS n | STORAGE s | COMPRESSION c}`.
     private mutating func parseAlterColumnChange() throws -> AlterColumnChange {
+        if acceptKeyword(.add) {
+            try expectWord("generated")
+            guard case .identity(let identity, let options) = try parseGeneratedColumn() else {
+                throw unexpected("expected AS IDENTITY")
+            }
+            return .addIdentity(identity, options)
+        }
         if acceptKeyword(.drop) {
             if acceptKeyword(.default) { return .dropDefault }
             if acceptKeywords(.not, .null) { return .dropNotNull }
@@ -584,7 +607,7 @@ extension Parser {
             throw unexpected("expected DEFAULT, NOT NULL, DATA TYPE, STATISTICS, STORAGE or COMPRESSION after SET")
         }
         if peekWord("type") { return try parseAlterColumnType() }
-        throw unexpected("expected SET, DROP or TYPE")
+        throw unexpected("expected SET, DROP, TYPE or ADD GENERATED")
     }
 
     /// `TYPE t [COLLATE c] [USING expression]`.

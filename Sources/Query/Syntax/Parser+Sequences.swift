@@ -61,6 +61,11 @@ extension Parser {
             throw unexpected("expected MINVALUE, MAXVALUE or CYCLE after NO")
         }
         if acceptWord("owned") { return try parseSequenceOwner() }
+        if peekWord("sequence"), peekWord("name", at: 1) {
+            advance()
+            advance()
+            return .sequenceName(try parseTableName("a sequence name"))
+        }
         return nil
     }
 

@@ -42,8 +42,12 @@ extension Parser {
             return .addValue(type: name, label: label, ifNotExists: ifNotExists, neighbour: try parseStringLiteral(), before: before)
         }
         let start = peek().start
+        if acceptWord("owner") {
+            try expectKeyword(.to)
+            return .ownerTo(type: name, role: try parseLabel())
+        }
         guard acceptKeyword(.rename) else {
-            throw VireoError(.featureNotSupported, "ALTER TYPE supports ADD VALUE, RENAME VALUE and RENAME TO", position: start)
+            throw VireoError(.featureNotSupported, "ALTER TYPE supports ADD VALUE, RENAME VALUE, RENAME TO and OWNER TO", position: start)
         }
         if acceptWord("value") {
             let old = try parseStringLiteral()

@@ -215,6 +215,7 @@ extension AlterTableAction {
         case .dropConstraint(let name, let ifExists): "DROP CONSTRAINT " + (ifExists ? "IF EXISTS " : "") + quoteIdentifier(name)
         case .alterColumn(let name, let change): "ALTER COLUMN " + quoteIdentifier(name) + " " + change.sql
         case .renameConstraint(let from, let to): "RENAME CONSTRAINT " + quoteIdentifier(from) + " TO " + quoteIdentifier(to)
+        case .ownerTo(let role): "OWNER TO " + quoteIdentifier(role)
         }
     }
 }
@@ -229,6 +230,9 @@ extension AlterColumnChange {
         case .dropNotNull: "DROP NOT NULL"
         case .setType(let type, let using): "TYPE " + type.sql + (using.map { " USING " + $0.sql } ?? "")
         case .physicalHint(let hint): "SET " + hint.uppercased()
+        case .addIdentity(let identity, let options):
+            "ADD GENERATED " + (identity == .always ? "ALWAYS" : "BY DEFAULT") + " AS IDENTITY"
+                + (options.isEmpty ? "" : " (" + options.map(\.sql).joined(separator: " ") + ")")
         }
     }
 }

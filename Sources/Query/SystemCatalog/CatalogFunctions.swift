@@ -41,7 +41,10 @@ extension Functions {
         },
         ScalarFunction("pg_type_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_collation_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
-        ScalarFunction("pg_get_userbyid", 1...1, [.int], returns: .text) { _ in .text(SystemCatalog.ownerName) },
+        ScalarFunction("pg_get_userbyid", 1...1, [.int], returns: .text) { arguments in
+            guard case .int(let oid) = arguments[0] else { return .null }
+            return .text(SystemCatalog.roleName(oid))
+        },
         ScalarFunction("current_database", 0...0, [], returns: .text) { _ in .text(SystemCatalog.databaseName) },
         ScalarFunction("current_schema", 0...0, [], returns: .text) { _ in .text("public") },
         ScalarFunction("current_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
@@ -55,7 +58,10 @@ extension Functions {
         // Both tablespaces are the data directory's own: PostgreSQL answers '' for them.
         ScalarFunction("pg_tablespace_location", 1...1, [.int], returns: .text) { _ in .text("") },
         // Expressions are kept as SQL text, so the "parsed" form is the text itself.
-        ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in arguments[0] },
+        ScalarFunction("pg_get_expr", 2...3, [.text, .int, .bool], returns: .text) { arguments in
+            guard case .text(let text) = arguments[0] else { return arguments[0] }
+            return .text(SearchPath.printedDefault(text))
+        },
         // Views are expanded from their SQL, not by rewrite rules: there is no rule to print.
         ScalarFunction("pg_get_ruledef", 1...2, [.int, .bool], returns: .text) { _ in .null },
         ScalarFunction("pg_relation_is_publishable", 1...1, [.int], returns: .bool) { _ in .bool(false) },
@@ -69,7 +75,36 @@ extension Functions {
             return .text(sizePretty(bytes))
         },
         databaseSize,
+        // The search path (`{public}`; pg_catalog first when implicit schemas are asked for).
+        ScalarFunction("current_schemas", 1...1, [.bool], returns: .array(.name)) { arguments in
+            let path = SearchPath.publicIsVisible ? ["public"] : []
+            return .array(((arguments[0] == .bool(true) ? ["pg_catalog"] : []) + path).map(Value.text))
+        },
+        ScalarFunction("acldefault", 2...2, [.internalChar, .int], returns: .array(.text)) { arguments in
+            guard case .text(let kind) = arguments[0], case .int(let owner) = arguments[1] else { return .null }
+            return defaultPrivileges(kind, owner: SystemCatalog.roleName(owner)).map { .array($0.map(Value.text)) } ?? .null
+        },
     ]
+
+    /// acldefault's answer: the privileges an owner and PUBLIC hold on a new object of
+    /// `kind` (PostgreSQL 15's codes and letters), nil for a kind it does not know.
+    static func defaultPrivileges(_ kind: String, owner: String) -> [String]? {
+        let (ownerPrivileges, publicPrivileges): (String, String)
+        switch kind {
+        case "r": (ownerPrivileges, publicPrivileges) = ("arwdDxt", "")
+        case "s": (ownerPrivileges, publicPrivileges) = ("rwU", "")
+        case "d": (ownerPrivileges, publicPrivileges) = ("CTc", "Tc")
+        case "f": (ownerPrivileges, publicPrivileges) = ("X", "X")
+        case "l", "T": (ownerPrivileges, publicPrivileges) = ("U", "U")
+        case "n", "F", "S": (ownerPrivileges, publicPrivileges) = (kind == "n" ? "UC" : "U", "")
+        case "L": (ownerPrivileges, publicPrivileges) = ("rw", "")
+        case "t": (ownerPrivileges, publicPrivileges) = ("C", "")
+        case "p": (ownerPrivileges, publicPrivileges) = ("sA", "")
+        default: return nil
+        }
+        let name = quoteIdentifier(owner)
+        return (publicPrivileges.isEmpty ? [] : ["=\(publicPrivileges)/\(name)"]) + ["\(name)=\(ownerPrivileges)/\(name)"]
+    }
 
     /// When this process opened its first database (pg_postmaster_start_time).
     static let processStartMicros = currentMicros()

@@ -19,6 +19,18 @@ extension SystemCatalog {
         }
     }
 
+    /// A sequence read as a relation (`SELECT last_value, is_called FROM items_id_seq`, as
+    /// pg_dump saves its state): one row, its state when the statement began; nil when
+    /// `name` is not a sequence (a table of the name comes first).
+    static func sequenceRelation(_ name: TableName, _ catalog: Catalog) -> Relation? {
+        guard name.schema == nil || name.schema == "public", catalog.tables[catalog.resolve(name.name)] == nil,
+              let sequence = catalog.sequence(named: name.name) else { return nil }
+        let state = catalog.sequences[sequence.name] ?? sequence.initialState
+        return Relation(columns: [ResultColumn(name: "last_value", type: .int), ResultColumn(name: "log_cnt", type: .int),
+                                  ResultColumn(name: "is_called", type: .bool)],
+                        rows: [[.int(state.lastValue), .int(0), .bool(state.isCalled)]])
+    }
+
     /// pg_sequence: each sequence's options.
     static func sequenceOptions(_ catalog: Catalog) -> Relation {
         Relation(columns: columns(("seqrelid", .int), ("seqtypid", .int), ("seqstart", .int), ("seqincrement", .int), ("seqmax", .int),
@@ -73,8 +85,25 @@ extension SystemCatalog {
             rows.append([pgClass, .int(oid(ofObject: sequence.name)), .int(0), pgClass, .int(oid(ofObject: table.name)),
                          .int(Int64(position + 1)), .text(identity ? "i" : "a")])
         }
+        rows += defaultSequenceDependencies(catalog) + extensionMemberships(catalog)
         return Relation(columns: columns(("classid", .int), ("objid", .int), ("objsubid", .int), ("refclassid", .int), ("refobjid", .int),
                                          ("refobjsubid", .int), ("deptype", .text)), rows: rows)
+    }
+
+    /// A default that draws from a sequence (a serial column's, or `nextval('s'::regclass)`)
+    /// depends on it, normally ('n'): pg_dump then creates the table, the sequence, and
+    /// sets the default after both.
+    private static func defaultSequenceDependencies(_ catalog: Catalog) -> [[Value]] {
+        sortedTables(catalog).flatMap { table in
+            table.columns.compactMap { column -> [Value]? in
+                guard column.identity == nil, column.generatedExpression == nil, let text = defaultText(column, of: table.name),
+                      let expression = try? Parser.parseExpression(text), var sequence = SearchPath.nextvalSequence(expression) else { return nil }
+                if sequence.count >= 2, sequence.hasPrefix("\""), sequence.hasSuffix("\"") { sequence = String(sequence.dropFirst().dropLast()) }
+                guard catalog.sequence(named: sequence) != nil else { return nil }
+                return [.int(catalogRelationOIDs["pg_attrdef"] ?? 2604), .int(attributeDefaultOID(table, column)), .int(0),
+                        .int(catalogRelationOIDs["pg_class"] ?? 1259), .int(oid(ofObject: sequence)), .int(0), .text("n")]
+            }
+        }
     }
 
     /// The sequence owned by `table`.`column` (serial, identity or OWNED BY), if any.
@@ -82,5 +111,45 @@ extension SystemCatalog {
         if column.isSerial { return StoreTransaction.sequenceName(table: table.name, column: column.name) }
         return catalog.sequenceDefinitions.values.filter { $0.ownedByTable == table.name && $0.ownedByColumn == column.name }
             .map(\.name).min()
+    }
+}
+
+/// The extensions pg_extension lists, and the objects that are theirs (pg_depend's 'e'
+/// rows): pg_dump writes CREATE EXTENSION for an extension, never its members' own DDL.
+extension SystemCatalog {
+    /// pgvector's: Vireo's vector type, its array type and the hnsw access method. An OID
+    /// of a user object's range, so that pg_dump writes `CREATE EXTENSION vector` (which
+    /// a PostgreSQL with pgvector needs before the tables that use it).
+    static let vectorExtensionOID = oid(ofObject: "extension vector")
+    /// Vireo's own tables (schema vireo, made by the REST surfaces) belong to an extension
+    /// named vireo with a built-in OID, as plpgsql's is: pg_dump leaves built-in extensions
+    /// and their members out, so a dump holds the user's objects only, which restore into
+    /// a fresh Vireo (that makes its own tables) and into PostgreSQL alike.
+    static let vireoExtensionOID: Int64 = 13_200
+
+    static func extensionRelation(_ catalog: Catalog) -> Relation {
+        Relation(columns: columns(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
+                                  ("extrelocatable", .bool), ("extversion", .text), ("extconfig", .array(.int)), ("extcondition", .array(.text))),
+                 rows: [[.int(vireoExtensionOID), .text("vireo"), .int(ownerOID), .int(vireoNamespaceOID), .bool(false), .text(vireoVersion), .null, .null],
+                        [.int(vectorExtensionOID), .text("vector"), .int(ownerOID), .int(publicNamespaceOID), .bool(true),
+                         .text(pgvectorVersion), .null, .null]])
+    }
+
+    static let vireoVersion = "0.1"
+
+    private static func extensionMemberships(_ catalog: Catalog) -> [[Value]] {
+        func member(_ relation: String, _ objectOID: Int64, of extensionOID: Int64) -> [Value] {
+            [.int(catalogRelationOIDs[relation] ?? 0), .int(objectOID), .int(0), .int(catalogRelationOIDs["pg_extension"] ?? 3079),
+             .int(extensionOID), .int(0), .text("e")]
+        }
+        var rows = [member("pg_type", BuiltinType.vectorOID, of: vectorExtensionOID),
+                    member("pg_am", accessMethodOID("hnsw"), of: vectorExtensionOID),
+                    member("pg_namespace", vireoNamespaceOID, of: vireoExtensionOID)]
+        if let array = BuiltinType.all.first(where: { $0.oid == BuiltinType.vectorOID })?.arrayOID, array != 0 {
+            rows.append(member("pg_type", array, of: vectorExtensionOID))
+        }
+        let own = catalog.tables.keys.filter { schemaName(of: $0) == "vireo" } + catalog.allSequences.map(\.name).filter { schemaName(of: $0) == "vireo" }
+        rows += own.sorted().map { member("pg_class", oid(ofObject: $0), of: vireoExtensionOID) }
+        return rows
     }
 }

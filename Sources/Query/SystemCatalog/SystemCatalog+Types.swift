@@ -50,7 +50,10 @@ extension Functions {
     /// format_type, regtype output and to_regtype over the built-in types and `catalog`'s enum types.
     static func typeFunction(_ name: String, _ catalog: Catalog) -> ScalarFunction {
         @Sendable func typeName(_ oid: Int64, _ typmod: Value) -> String? {
-            catalog.enumTypes.values.first { $0.oid == oid }.map { quoteIdentifier($0.name) } ?? Functions.typeName(oid, typmod)
+            let userType = catalog.enumTypes.values.first { $0.oid == oid }
+            let name = userType.map { quoteIdentifier($0.name) } ?? Functions.typeName(oid, typmod)
+            let inPublic = userType != nil || oid == BuiltinType.vectorOID || oid == BuiltinType.vectorOID + 1
+            return inPublic ? SearchPath.qualified(name) : name
         }
         switch name {
         case "to_regtype":

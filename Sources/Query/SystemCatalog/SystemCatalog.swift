@@ -27,9 +27,19 @@ enum SystemCatalog {
 
     /// The OIDs PostgreSQL gives its own catalog relations, for `'pg_class'::regclass`.
     static let catalogRelationOIDs: [String: Int64] = [
-        "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259, "pg_database": 1262,
-        "pg_namespace": 2615, "pg_constraint": 2606, "pg_index": 2610, "pg_description": 2609, "pg_extension": 3079,
-        "pg_am": 2601, "pg_attrdef": 2604, "pg_collation": 3456, "pg_roles": 1260, "pg_trigger": 2620, "pg_depend": 2608,
+        "pg_default_acl": 826, "pg_tablespace": 1213, "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259,
+        "pg_authid": 1260, "pg_roles": 1260, "pg_auth_members": 1261, "pg_database": 1262, "pg_foreign_server": 1417,
+        "pg_user_mapping": 1418, "pg_sequence": 2224, "pg_foreign_data_wrapper": 2328, "pg_shdescription": 2396,
+        "pg_aggregate": 2600, "pg_am": 2601, "pg_amop": 2602, "pg_amproc": 2603, "pg_attrdef": 2604, "pg_cast": 2605,
+        "pg_constraint": 2606, "pg_conversion": 2607, "pg_depend": 2608, "pg_description": 2609, "pg_index": 2610,
+        "pg_inherits": 2611, "pg_language": 2612, "pg_namespace": 2615, "pg_opclass": 2616, "pg_operator": 2617,
+        "pg_rewrite": 2618, "pg_trigger": 2620, "pg_opfamily": 2753, "pg_largeobject_metadata": 2995, "pg_extension": 3079,
+        "pg_foreign_table": 3118, "pg_policy": 3256, "pg_partitioned_table": 3350, "pg_statistic_ext": 3381,
+        "pg_init_privs": 3394, "pg_statistic_ext_data": 3429, "pg_collation": 3456, "pg_event_trigger": 3466, "pg_enum": 3501,
+        "pg_range": 3541, "pg_transform": 3576, "pg_shseclabel": 3592, "pg_seclabel": 3596, "pg_ts_dict": 3600,
+        "pg_ts_parser": 3601, "pg_ts_config": 3602, "pg_ts_template": 3764, "pg_subscription": 6100,
+        "pg_subscription_rel": 6102, "pg_publication": 6104, "pg_publication_rel": 6106, "pg_publication_namespace": 6237,
+        "pg_db_role_setting": 2964,
     ]
 
     /// The OID of the relation `text` names (`t`, `public.t`, `pg_catalog.pg_class`), as a
@@ -52,7 +62,7 @@ enum SystemCatalog {
 
     /// pg_description: COMMENT ON TABLE (objsubid 0) and COLUMN (its attribute number).
     static func descriptions(_ catalog: Catalog) -> Relation {
-        var rows: [[Value]] = []
+        var rows: [[Value]] = [[.int(publicNamespaceOID), .int(catalogRelationOIDs["pg_namespace"] ?? 2615), .int(0), .text("standard public schema")]]
         for table in sortedTables(catalog) {
             let oid = Value.int(oid(ofObject: table.name)), pgClass = Value.int(catalogRelationOIDs["pg_class"] ?? 1259)
             if let comment = table.comment { rows.append([oid, pgClass, .int(0), .text(comment)]) }
@@ -78,6 +88,14 @@ enum SystemCatalog {
         return names.first { self.oid(ofObject: $0) == oid }
     }
 
+    /// Refuses a role other than the database's one (which every connection is), as
+    /// PostgreSQL refuses a role that does not exist.
+    static func checkRole(_ role: String) throws {
+        guard [ownerName, "current_user", "session_user", "current_role"].contains(role) else {
+            throw VireoError(.undefinedObject, "role \"\(role)\" does not exist")
+        }
+    }
+
     /// A relation's columns and rows.
     struct Relation {
         var columns: [ResultColumn]
@@ -90,8 +108,15 @@ enum SystemCatalog {
         if let schema = name.schema, !schemas.contains(schema) { return nil }
         if name.schema == nil, catalog.tables[name.name] != nil || catalog.views[name.name] != nil { return nil }
         let key = name.schema == "information_schema" ? "information_schema." + name.name : name.name
-        let builder = relations[key] ?? monitoringRelations[key]
-        return builder?(catalog)
+        guard let builder = relations[key] ?? monitoringRelations[key] else { return emptyPostgresRelation(key) }
+        return shaped(key, builder(catalog))
+    }
+
+    /// The OID of the pg_catalog table `name` is (its rows' tableoid), nil for a view or
+    /// an information_schema relation.
+    static func tableOID(of name: TableName) -> Int64? {
+        guard name.schema == nil || name.schema == "pg_catalog", postgresColumns[name.name] != nil else { return nil }
+        return catalogRelationOIDs[name.name]
     }
 
     private static let relations: [String: @Sendable (Catalog) -> Relation] = [
@@ -107,46 +132,16 @@ enum SystemCatalog {
         "pg_stats": statistics,
         "pg_attrdef": attributeDefaults,
         "pg_constraint": constraints,
-        "pg_roles": { _ in roles },
+        "pg_roles": { _ in Relation(columns: roles.columns, rows: roles.rows + [databaseOwnerRole]) },
         "pg_user": { _ in roles },
         "pg_collation": { _ in collations },
-        "pg_policy": { _ in empty(("oid", .int), ("polname", .text), ("polrelid", .int), ("polcmd", .text), ("polpermissive", .bool),
-                                   ("polroles", .array(.int)), ("polqual", .text), ("polwithcheck", .text)) },
-        "pg_statistic_ext": { _ in empty(("oid", .int), ("stxrelid", .int), ("stxname", .text), ("stxnamespace", .int),
-                                           ("stxstattarget", .int), ("stxkind", .array(.text))) },
-        "pg_publication": { _ in empty(("oid", .int), ("pubname", .text), ("puballtables", .bool)) },
-        "pg_publication_namespace": { _ in empty(("oid", .int), ("pnpubid", .int), ("pnnspid", .int)) },
-        "pg_publication_rel": { _ in empty(("oid", .int), ("prpubid", .int), ("prrelid", .int), ("prqual", .text),
-                                             ("prattrs", .array(.smallint))) },
         "pg_tablespace": { _ in Relation(columns: columns(("oid", .int), ("spcname", .text), ("spcowner", .int), ("spcoptions", .array(.text))),
                                          rows: [[.int(1663), .text("pg_default"), .int(ownerOID), .null],
                                                 [.int(1664), .text("pg_global"), .int(ownerOID), .null]]) },
         "pg_enum": enumRelation,
-        // No range types: asyncpg's type introspection joins it.
-        "pg_range": { _ in empty(("rngtypid", .int), ("rngsubtype", .int), ("rngmultitypid", .int), ("rngcollation", .int),
-                                 ("rngsubopc", .int), ("rngcanonical", .text), ("rngsubdiff", .text)) },
-        "pg_inherits": { _ in empty(("inhrelid", .int), ("inhparent", .int), ("inhseqno", .int), ("inhdetachpending", .bool)) },
-        // pgvector is built in: listed as installed, at the version whose behaviour Vireo follows.
-        "pg_extension": { _ in Relation(columns: columns(("oid", .int), ("extname", .text), ("extowner", .int), ("extnamespace", .int),
-                                                         ("extrelocatable", .bool), ("extversion", .text),
-                                                         ("extconfig", .array(.int)), ("extcondition", .array(.text))),
-                                        rows: [[.int(oid(ofObject: "extension vector")), .text("vector"), .int(ownerOID),
-                                                .int(publicNamespaceOID), .bool(true), .text(pgvectorVersion), .null, .null]]) },
+        "pg_extension": extensionRelation,
         "pg_description": descriptions,
-        "pg_auth_members": { _ in empty(("roleid", .int), ("member", .int), ("grantor", .int)) },
-        "pg_proc": { _ in empty(("oid", .int), ("proname", .text), ("pronamespace", .int), ("prokind", .text),
-                                  ("prorettype", .int), ("proargtypes", .text)) },
-        // No user triggers (a FOREIGN KEY is not one here); the columns psql's \d reads.
-        "pg_trigger": { _ in empty(("oid", .int), ("tgrelid", .int), ("tgparentid", .int), ("tgname", .text), ("tgfoid", .int),
-                                   ("tgtype", .int), ("tgenabled", .text), ("tgisinternal", .bool), ("tgconstrrelid", .int),
-                                   ("tgconstraint", .int), ("tgdeferrable", .bool), ("tginitdeferred", .bool), ("tgnargs", .int)) },
         "pg_depend": dependencies,
-        // Operator classes are not catalog objects here (an hnsw index's opclass is in its
-        // definition): none is listed, so tools reflect every index column with its default.
-        "pg_opclass": { _ in empty(("oid", .int), ("opcmethod", .int), ("opcname", .text), ("opcnamespace", .int),
-                                   ("opcintype", .int), ("opcdefault", .bool), ("opcfamily", .int)) },
-        "pg_rewrite": { _ in empty(("oid", .int), ("ev_class", .int), ("rulename", .text)) },
-        "pg_foreign_table": { _ in empty(("ftrelid", .int), ("ftserver", .int)) },
         "pg_sequence": sequenceOptions,
         "information_schema.sequences": informationSchemaSequences,
         "information_schema.tables": informationSchemaTables,
@@ -158,6 +153,20 @@ enum SystemCatalog {
     /// columns are there so that tools' queries bind, and it has no rows.
     static func empty(_ pairs: (String, SQLType)...) -> Relation {
         Relation(columns: pairs.map { ResultColumn(name: $0.0, type: catalogType($0.0, $0.1)) }, rows: [])
+    }
+
+    /// PostgreSQL 15's pg_database_owner, the role that owns public (pg_dump writes no
+    /// ALTER SCHEMA public OWNER for it): it cannot log in, and is the database's owner.
+    static let databaseOwnerOID: Int64 = 6171
+    static let databaseOwnerName = "pg_database_owner"
+    static let databaseOwnerRole: [Value] = [
+        .int(databaseOwnerOID), .text(databaseOwnerName), .bool(false), .bool(true), .bool(false), .bool(false), .bool(false), .int(-1), .null,
+        .bool(false), .bool(false), .text(databaseOwnerName), .int(databaseOwnerOID),
+    ]
+
+    /// The name of role `oid` (pg_get_userbyid).
+    static func roleName(_ oid: Int64) -> String {
+        oid == databaseOwnerOID ? databaseOwnerName : ownerName
     }
 
     static let roles = Relation(
@@ -231,8 +240,17 @@ enum SystemCatalog {
     static func namespaceRelation(_ catalog: Catalog) -> Relation {
         let temporary = Set(catalog.allTemporaryTables.compactMap { TemporarySchema.split($0.name)?.schema })
         var relation = namespaces
-        relation.rows += temporary.sorted().map { [.int(oid(ofObject: $0)), .text($0), .int(ownerOID)] }
+        relation.rows += temporary.sorted().map { [.int(oid(ofObject: $0)), .text($0), .int(ownerOID), .null] }
         return relation
+    }
+
+    /// The OID of the schema `name` names (regnamespace input), nil when there is none.
+    static func namespaceOID(named name: String, _ catalog: Catalog) -> Int64? {
+        var bare = name.trimmingCharacters(in: .whitespaces)
+        if bare.count >= 2, bare.hasPrefix("\""), bare.hasSuffix("\"") { bare = String(bare.dropFirst().dropLast()) }
+        let row = namespaceRelation(catalog).rows.first { $0[1] == .text(bare) }
+        guard case .int(let oid)? = row?.first else { return nil }
+        return oid
     }
 
     /// A stable OID for a user object, from its name (FNV-1a): the catalog keeps none.
@@ -242,12 +260,15 @@ enum SystemCatalog {
         return firstUserOID + Int64(hash % 1_000_000_000)
     }
 
+    /// public as PostgreSQL 15 makes it: owned by pg_database_owner, usable by everyone
+    /// (pg_dump takes this ACL and comment for the default and writes nothing for them).
     static let namespaces = Relation(
-        columns: columns(("oid", .int), ("nspname", .text), ("nspowner", .int)),
-        rows: [[.int(catalogNamespaceOID), .text("pg_catalog"), .int(ownerOID)],
-               [.int(publicNamespaceOID), .text("public"), .int(ownerOID)],
-               [.int(informationSchemaOID), .text("information_schema"), .int(ownerOID)],
-               [.int(vireoNamespaceOID), .text("vireo"), .int(ownerOID)]])
+        columns: columns(("oid", .int), ("nspname", .text), ("nspowner", .int), ("nspacl", .array(.text))),
+        rows: [[.int(catalogNamespaceOID), .text("pg_catalog"), .int(ownerOID), .null],
+               [.int(publicNamespaceOID), .text("public"), .int(databaseOwnerOID),
+                .array(["\(databaseOwnerName)=UC/\(databaseOwnerName)", "=U/\(databaseOwnerName)"].map(Value.text))],
+               [.int(informationSchemaOID), .text("information_schema"), .int(ownerOID), .null],
+               [.int(vireoNamespaceOID), .text("vireo"), .int(ownerOID), .null]])
 
     static let databases = Relation(
         columns: columns(("oid", .int), ("datname", .text), ("datdba", .int), ("encoding", .int), ("datlocprovider", .text),
@@ -383,6 +404,10 @@ extension SystemCatalog {
                 .text(type.length == -1 ? "x" : "p"), .text(""), .int(-1), .int(type.category == "A" ? 1 : 0), .null]
     }
 
+    static func attributeDefaultOID(_ table: TableDefinition, _ column: VireoStorage.ColumnDefinition) -> Int64 {
+        oid(ofObject: "\(table.name).\(column.name).default")
+    }
+
     /// The collation text columns use (PostgreSQL's "default"; Vireo compares bytes, as C).
     static let defaultCollationOID: Int64 = 100
 
@@ -392,7 +417,7 @@ extension SystemCatalog {
         for table in sortedTables(catalog) {
             for (position, column) in table.columns.enumerated() {
                 guard let expression = column.generatedExpression ?? defaultText(column, of: table.name) else { continue }
-                rows.append([.int(oid(ofObject: "\(table.name).\(column.name).default")), .int(oid(ofObject: table.name)),
+                rows.append([.int(attributeDefaultOID(table, column)), .int(oid(ofObject: table.name)),
                              .int(Int64(position + 1)), .text(expression)])
             }
         }
@@ -477,8 +502,9 @@ extension SystemCatalog {
                 let on = pretty ? quoteIdentifier(table.visibleName) : quoteIdentifier(schemaName(of: table.name)) + "." + quoteIdentifier(table.visibleName)
                 let head = "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) "
                 if let vector = index.definition, vector.method == "hnsw" {
-                    // As PostgreSQL with pgvector: the operator class unless the default, then the options.
-                    let operatorClass = vector.vectorOperatorClass == "vector_l2_ops" ? "" : " " + vector.vectorOperatorClass
+                    // As PostgreSQL with pgvector: the operator class, always (pgvector's hnsw has no default
+                    // one, so a restore needs it), then the options.
+                    let operatorClass = " " + (SearchPath.qualified(vector.vectorOperatorClass) ?? "")
                     return head + "(\(keys.joined(separator: ", "))\(operatorClass))" + vector.vectorOptionsClause
                 }
                 return head + "(\(keys.joined(separator: ", ")))" + (index.definition?.predicateClause(pretty: pretty) ?? "")
@@ -540,8 +566,7 @@ extension SystemCatalog {
     /// the nextval of a serial column's sequence (nil for none, and for identity columns).
     static func defaultText(_ column: VireoStorage.ColumnDefinition, of table: String) -> String? {
         if column.isSerial && column.identity == nil {
-            let sequence = StoreTransaction.sequenceName(table: table, column: column.name)
-            return "nextval(" + quoteString(quoteIdentifier(sequence)) + "::regclass)"
+            return SearchPath.nextvalDefault(quoteIdentifier(StoreTransaction.sequenceName(table: table, column: column.name)))
         }
         return column.defaultExpression
     }
@@ -603,7 +628,9 @@ extension SystemCatalog {
     /// The query of the view with OID `viewOID`, as pg_get_viewdef gives it (Vireo's
     /// canonical SQL rather than PostgreSQL's deparsed, indented form).
     static func viewDefinition(_ catalog: Catalog, viewOID: Int64) -> String? {
-        catalog.views.values.first { oid(ofObject: $0.name) == viewOID }.map { " " + $0.query + ";" }
+        guard let view = catalog.views.values.first(where: { oid(ofObject: $0.name) == viewOID }) else { return nil }
+        guard !SearchPath.publicIsVisible, let query = try? Binder.viewQuery(view) else { return " " + view.query + ";" }
+        return " " + SearchPath.qualified(query, catalog).sql + ";"
     }
 
     /// information_schema.views: each view with its definition, its check option, and
