@@ -52,7 +52,8 @@ extension Functions {
         @Sendable func typeName(_ oid: Int64, _ typmod: Value) -> String? {
             let userType = catalog.enumTypes.values.first { $0.oid == oid }
             let name = userType.map { quoteIdentifier($0.name) } ?? Functions.typeName(oid, typmod)
-            let inPublic = userType != nil || oid == BuiltinType.vectorOID || oid == BuiltinType.vectorOID + 1
+            // pgvector's types (and their arrays) live in public, as enum types do.
+            let inPublic = userType != nil || [BuiltinType.vectorOID, BuiltinType.halfvecOID].contains { oid == $0 || oid == $0 + 1 }
             return inPublic ? SearchPath.qualified(name) : name
         }
         switch name {
