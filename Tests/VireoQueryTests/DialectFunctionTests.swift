@@ -117,6 +117,45 @@ struct DialectFunctionTests {
         for (sql, expected) in cases { #expect(Self.failure(db, sql) == expected, "\(sql)") }
     }
 
+    @Test("BETWEEN SYMMETRIC takes its bounds in either order, NULLs as PostgreSQL's rewrite gives them; NOT negates it")
+    func betweenSymmetric() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT 5 BETWEEN SYMMETRIC 10 AND 1, 5 NOT BETWEEN SYMMETRIC 10 AND 1, 5 BETWEEN 10 AND 1, NULL BETWEEN SYMMETRIC 1 AND 10,
+                   1 BETWEEN SYMMETRIC NULL AND 1, 11 BETWEEN SYMMETRIC 10 AND 1, 5 BETWEEN ASYMMETRIC 1 AND 10, 'b' BETWEEN SYMMETRIC 'c' AND 'a'
+            """) == [["t", "f", "f", "NULL", "NULL", "f", "t", "t"]])
+        try db.execute("CREATE TABLE n (x int)")
+        try db.execute("INSERT INTO n VALUES (1), (3), (5), (NULL)")
+        #expect(try rows(db, "SELECT x FROM n WHERE x BETWEEN SYMMETRIC 4 AND 2 OR x NOT BETWEEN SYMMETRIC 6 AND 2 ORDER BY x") == [["1"], ["3"]])
+    }
+
+    @Test("ISO 8601 interval input, designators and the alternative format; 22015 for a field out of range, 22008 for a sum")
+    func iso8601Intervals() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT interval 'P1Y2M3DT4H5M6S', interval 'PT1.5S', interval 'P1W', interval 'P0001-02-03T04:05:06', interval 'P1.5Y',
+                   interval 'PT1H30M', interval 'P-1Y', interval 'P1Y-2M', interval 'PT'
+            """) == [["1 year 2 mons 3 days 04:05:06", "00:00:01.5", "7 days", "1 year 2 mons 3 days 04:05:06", "1 year 6 mons",
+                      "01:30:00", "-1 years", "10 mons", "00:00:00"]])
+        #expect(try rows(db, """
+            SELECT interval 'P1.5M', interval 'P1.5W', interval 'P1.5D', interval 'PT1H30.5M', interval 'P0001-02', interval 'PT04:05',
+                   interval 'P1', interval 'P1YT', interval 'P0001-02-03T04:05:06.5', interval 'P-1.5Y', interval 'P1Y1Y', interval 'P1.5Y2.5M'
+            """) == [["1 mon 15 days", "10 days 12:00:00", "1 day 12:00:00", "01:30:30", "1 year 2 mons", "04:05:00",
+                      "1 year", "1 year", "1 year 2 mons 3 days 04:05:06.5", "-1 years -6 mons", "2 years", "1 year 8 mons 15 days"]])
+        for bad in ["P", "p1y", " P1Y ", "P1H", "PT1D", "P1Y ago"] {
+            #expect(Self.failure(db, "SELECT interval '\(bad)'") == "22007: invalid input syntax for type interval: \"\(bad)\"")
+        }
+        for field in ["2147483648 days", "2147483647 days 1 day", "2562047789 hours", "P2147483648D", "2147483648 months",
+                      "3000000000 years", "306783379 weeks", "P2147483648M", "PT2562047789H"] {
+            #expect(Self.failure(db, "SELECT interval '\(field)'") == "22015: interval field value out of range: \"\(field)\"")
+        }
+        for sum in ["178956971 years", "200000000 years", "1 year 2147483647 months"] {
+            #expect(Self.failure(db, "SELECT interval '\(sum)'") == "22008: interval out of range")
+        }
+        #expect(try rows(db, "SELECT interval '2562047788 hours', interval '2147483647 months', interval '17895697 years 8 months'")
+            == [["2562047788:00:00", "178956970 years 7 mons", "17895697 years 8 mons"]])
+    }
+
     @Test("justify_hours, justify_days and justify_interval move whole days and 30-day months up and make the signs agree")
     func justify() throws {
         let db = try Database.inMemory()
