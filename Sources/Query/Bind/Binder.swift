@@ -10,6 +10,9 @@ final class Binder {
     var usedOuterScope = false
     /// The type each `$n` was first used as.
     var parameterTypes: [Int: SQLType] = [:]
+    /// The parameters whose types were declared (PREPARE's list, a Parse message's OIDs):
+    /// each use reads its value as that type, as PostgreSQL's input function did at Bind.
+    var declaredParameterTypes: [Int: SQLType] = [:]
     /// Vector indexes with uncommitted changes in this session: not used for searches.
     let staleVectorIndexes: Set<String>
     /// Set while binding the outputs of a grouped query.
@@ -58,7 +61,9 @@ final class Binder {
         switch expression {
         case .literal(let literal): return literalValue(literal)
         case .column(let reference): return try column(reference, scope)
-        case .parameter(let number): return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
+        case .parameter(let number):
+            if let declared = declaredParameterTypes[number - 1] { return (.parameter(number - 1, declared), declared) }
+            return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
         case .unary(let op, let operand): return try unary(op, operand, scope)
         case .binary(let op, let left, let right): return try chain(left, [OperatorLink(op, right)], scope)
         case .chain(let first, let links): return try chain(first, links, scope)

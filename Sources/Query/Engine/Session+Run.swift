@@ -259,7 +259,10 @@ extension Session {
     func makeBinder(_ catalog: Catalog, parameters: [Value] = []) -> Binder {
         let binder = Binder(catalog: catalog, staleVectorIndexes: Set(pendingVectorChanges.keys))
         if !parameters.isEmpty { binder.planParameters = PlanParameters(parameters) }
-        for (index, type) in declaredParameterTypes.enumerated() where type != .unknown { binder.parameterTypes[index] = type }
+        for (index, type) in declaredParameterTypes.enumerated() where type != .unknown {
+            binder.parameterTypes[index] = type
+            binder.declaredParameterTypes[index] = type
+        }
         return binder
     }
 
