@@ -69,6 +69,48 @@ struct DialectFunctionTests {
                 == [[" 12.5", "  12.50", " ###", "  485"]])
     }
 
+    @Test("to_number reads text with to_char's number templates: signs, groups, points, brackets, skipped characters, as PostgreSQL 15 does")
+    func toNumber() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT to_number('12,454.8-', '99G999D9S'), to_number('-12,454.8', 'S99G999D9'), to_number('$1,234.56', 'L9,999.99'),
+                   to_number('1234.567', '9999.99'), to_number('12345', '999'), to_number(' 123 ', '999'), to_number('<123>', '999PR'),
+                   to_number('0012', '0000'), to_number('12.3', 'FM99.99'), to_number('1,2,3', '9,9,9'), to_number('-5', '9'),
+                   to_number('5-', '9MI'), to_number('12%', '99%'), to_number('1 234', '9 999'), pg_typeof(to_number('1', '9'))
+            """) == [["-12454.8", "-12454.8", "1234.56", "1234.56", "123", "123", "-123", "12", "12.3", "123", "-5", "-5", "12",
+                      "1234", "numeric"]])
+        #expect(try rows(db, """
+            SELECT to_number('12', '9,999'), to_number('1,234', 'FM9,999'), to_number('12.345', '99.99'), to_number('+12', '999'),
+                   to_number('12+', '99PL'), to_number('12-', '99S'), to_number('-12', 'S99'), to_number('12th', '99th'),
+                   to_number('1', ''), to_number('12 34', '99 99'), to_number('12.5', '99'), to_number('123', '9'),
+                   to_number('.5', '9.9'), to_number('x12', '999'), to_number('1x2', '999'), to_number('5.', '9.'), to_number('12', '00D00')
+            """) == [["12", "123", "12.34", "12", "12", "-12", "-12", "12", "NULL", "1234", "12", "1", "0.5", "12", "12", "5", "12"]])
+        #expect(Self.failure(db, "SELECT to_number('abc', '999')") == "22P02: invalid input syntax for type numeric: \" \"")
+        #expect(Self.failure(db, "SELECT to_number('', '999')") == "22P02: invalid input syntax for type numeric: \" \"")
+        #expect(Self.failure(db, "SELECT to_number('1234', '99.9')") == "22003: numeric field overflow")
+        #expect(Self.failure(db, "SELECT to_number('1.2.3', '9.9.9')") == "42601: multiple decimal points")
+        #expect(Self.failure(db, "SELECT to_number('1.5e3', '9.9EEEE')") == "0A000: \"EEEE\" not supported for input")
+        #expect(Self.failure(db, "SELECT to_number('123', 'RN')") == "0A000: \"RN\" not supported for input")
+    }
+
+    @Test("EXTRACT and date_part of timezone, timezone_hour and timezone_minute: the session zone's offset at the instant; 0A000 for other types")
+    func extractTimeZoneFields() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        #expect(try rows(session, "SELECT extract(timezone FROM timestamptz '2024-01-01 00:00+00')") == [["0"]])
+        try session.execute("SET timezone = 'America/St_Johns'")
+        #expect(try rows(session, """
+            SELECT extract(timezone FROM timestamptz '2024-07-01 00:00+00'), extract(timezone_hour FROM timestamptz '2024-07-01 00:00+00'),
+                   extract(timezone_minute FROM timestamptz '2024-07-01 00:00+00'), date_part('timezone', timestamptz '2024-01-01 00:00+00'),
+                   pg_typeof(extract(timezone FROM now())), extract(timezone_hour FROM timestamptz '2024-01-01 00:00+00'),
+                   extract(timezone FROM timestamptz 'infinity')
+            """) == [["-9000", "-2", "-30", "-12600", "numeric", "-3", "NULL"]])
+        let timestamp = try #require(sqlError(session, "SELECT extract(timezone FROM timestamp '2024-01-01')"))
+        #expect(timestamp.sqlState == "0A000" && timestamp.message == "unit \"timezone\" not supported for type timestamp without time zone",
+                "\(timestamp.message)")
+        #expect(sqlError(session, "SELECT extract(timezone FROM date '2024-01-01')")?.message == "unit \"timezone\" not supported for type date")
+    }
+
     @Test("make_date, make_timestamp and make_timestamptz: fields checked with PostgreSQL's 22008 messages, hour 24 and second 60 roll over")
     func makeDateAndTimestamp() throws {
         let db = try Database.inMemory()
