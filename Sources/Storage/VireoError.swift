@@ -48,6 +48,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case stringDataRightTruncation = "string_data_right_truncation"
         case invalidDatetimeFormat = "invalid_datetime_format"
         case datetimeFieldOverflow = "datetime_field_overflow"
+        /// One field of an interval's input beyond its range (`'2147483648 days'`).
+        case intervalFieldOverflow = "interval_field_overflow"
         /// A value written into a GENERATED ALWAYS column.
         case generatedAlways = "generated_always"
         case invalidObjectDefinition = "invalid_object_definition"
@@ -207,6 +209,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .stringDataRightTruncation: "22001"
         case .invalidDatetimeFormat: "22007"
         case .datetimeFieldOverflow: "22008"
+        case .intervalFieldOverflow: "22015"
         case .generatedAlways: "428C9"
         case .invalidObjectDefinition: "42P17"
         case .noActiveTransaction: "25P01"

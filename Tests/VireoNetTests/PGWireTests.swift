@@ -130,6 +130,33 @@ struct PGWireTests {
         await #expect(throws: PGProtocolError.self) { _ = try await port.next() }
     }
 
+    @Test("a text parameter of a declared type is read as that type at Bind: 22P02, 22008 or 22003 for bad input, as PostgreSQL 15 answers")
+    func declaredTextParameters() throws {
+        func decode(_ text: String, _ oid: Int32, _ type: SQLType?) throws -> Value {
+            try PGParameterDecoder.decode(ByteBuffer(string: text), oid: oid, binary: false, declared: type)
+        }
+        func sqlState(_ text: String, _ oid: Int32, _ type: SQLType) -> String? {
+            do {
+                _ = try decode(text, oid, type)
+                return nil
+            } catch let error as VireoError {
+                return error.sqlState
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(try decode("42", 23, .integer) == .int(42))
+        #expect(try decode("42", 0, nil) == .text("42"))  // undeclared: the use decides
+        #expect(try decode("x", 25, .text) == .text("x"))
+        #expect(try decode("t", 16, .bool) == .bool(true))
+        #expect(try decode("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", 2950, .uuid) == .text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"))
+        #expect(sqlState("abc", 23, .integer) == "22P02")
+        #expect(sqlState("99999999999", 23, .integer) == "22003")
+        #expect(sqlState("maybe", 16, .bool) == "22P02")
+        #expect(sqlState("nope", 2950, .uuid) == "22P02")
+        #expect(sqlState("2024-13-01", 1082, .date) == "22008")
+    }
+
     @Test("a Query or Parse whose statement is not UTF-8 decodes to a 22021 refusal, not to repaired text")
     func statementTextNotUTF8() throws {
         var decoder = PGFrontendDecoder(messageBytesMax: 1 << 20)

@@ -153,6 +153,46 @@ struct DeferredConstraintTests {
         #expect(try rows(db, "SELECT count(*) FROM c WHERE id = 4") == [["0"]])
     }
 
+    @Test("ROLLBACK TO SAVEPOINT undoes a later SET CONSTRAINTS and queues again the checks a later IMMEDIATE took; RELEASE keeps both")
+    func savepointsRestoreChecksAndModes() throws {
+        let db = try database()
+        let session = db.session()
+        // The SET CONSTRAINTS after the savepoint is undone: qid is checked at once again.
+        try session.execute("BEGIN")
+        try session.execute("SAVEPOINT s")
+        try session.execute("SET CONSTRAINTS ALL DEFERRED")
+        try session.execute("ROLLBACK TO SAVEPOINT s")
+        let immediate = sqlError(session, "INSERT INTO c VALUES (1, NULL, 99, NULL)")
+        #expect(immediate?.sqlState == "23503" && immediate?.message.contains("c_qid_fkey") == true, "\(String(describing: immediate))")
+        try session.execute("ROLLBACK")
+        // Released, the savepoint's SET CONSTRAINTS stays.
+        try session.execute("BEGIN")
+        try session.execute("SAVEPOINT s")
+        try session.execute("SET CONSTRAINTS c_qid_fkey DEFERRED")
+        try session.execute("RELEASE SAVEPOINT s")
+        try session.execute("INSERT INTO c VALUES (1, NULL, 99, NULL)")
+        try session.execute("ROLLBACK")
+        // The check an IMMEDIATE after the savepoint ran (and failed) is pending again after
+        // the rollback to it: COMMIT fails.
+        try session.execute("BEGIN")
+        try session.execute("INSERT INTO c VALUES (1, 99, NULL, NULL)")
+        try session.execute("SAVEPOINT s")
+        #expect(sqlError(session, "SET CONSTRAINTS ALL IMMEDIATE")?.sqlState == "23503")
+        try session.execute("ROLLBACK TO SAVEPOINT s")
+        let atCommit = sqlError(session, "COMMIT")
+        #expect(atCommit?.sqlState == "23503" && atCommit?.message.contains("c_pid_fkey") == true, "\(String(describing: atCommit))")
+        #expect(try rows(db, "SELECT count(*) FROM c") == [["0"]])
+        // … and still deferred: fixed before the commit, it passes.
+        try session.execute("BEGIN")
+        try session.execute("INSERT INTO c VALUES (1, 99, NULL, NULL)")
+        try session.execute("SAVEPOINT s")
+        #expect(sqlError(session, "SET CONSTRAINTS ALL IMMEDIATE")?.sqlState == "23503")
+        try session.execute("ROLLBACK TO SAVEPOINT s")
+        try session.execute("INSERT INTO p VALUES (99)")
+        try session.execute("COMMIT")
+        #expect(try rows(db, "SELECT id, pid FROM c") == [["1", "99"]])
+    }
+
     @Test("deferrable keys survive a reopen (catalogs written before them read as immediate)")
     func persistence() throws {
         try withTemporaryDirectory { directory in

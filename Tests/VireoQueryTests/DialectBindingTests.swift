@@ -30,6 +30,49 @@ struct DialectBindingTests {
         #expect(try rows(session, "EXECUTE s(5)") == [["f"]])
     }
 
+    @Test("a Parse message's parameter OIDs are resolved as PREPARE's type names: 0 and unknown leave the use to decide, an OID of no type is 42704")
+    func parameterTypesByOID() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        let oids: [Int32] = [23, 20, 701, 1700, 25, 1043, 16, 1082, 1114, 1184, 3802, 2950, 16_385, 1007, 0, 705]
+        let expected: [SQLType] = [.integer, .int, .double, .numeric, .text, .text, .bool, .date, .timestamp, .timestamptz, .json,
+                                   .uuid, .vector(nil), .array(.integer), .unknown, .unknown]
+        #expect(try session.parameterTypes(oids: oids) == expected)
+        #expect(try session.parameterTypes(oids: [0, 0]) == [])
+        do {
+            _ = try session.parameterTypes(oids: [23, 99_999])
+            Issue.record("OID 99999 was accepted")
+        } catch let error as VireoError {
+            #expect(error.sqlState == "42704" && error.message == "type with OID 99999 does not exist", "\(error.message)")
+        }
+    }
+
+    @Test("a statement whose plan cache carries declared types is described, planned and run with $n of those types, as PostgreSQL 15 answers a Parse with OIDs")
+    func declaredTypesBindParsedStatements() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        // PostgreSQL 15, Parse "SELECT $1, $2, $2 || 'x', pg_typeof($2)" with OIDs 25, 23: text, int4, text, regtype.
+        let statement = try Parser.parseStatement("SELECT $1, $2, $2 || 'x', pg_typeof($2)")
+        let types = try session.parameterTypes(oids: [25, 23])
+        let description = try session.describe(statement, parameterTypes: types)
+        #expect(description.parameterTypes == [.text, .integer])
+        #expect(description.columns.map(\.type).prefix(3) == [.text, .integer, .text])
+        let cache = PlanCache(parameterTypes: types)
+        let result = try session.execute(statement, [.text("hello"), .text("41")], planCache: cache)
+        #expect(result.columns.map(\.type).prefix(3) == [.text, .integer, .text])
+        #expect(result.rows.map { $0.map { $0.text ?? "NULL" } } == [["hello", "41", "41x", "integer"]])
+        #expect(try session.resultColumns(statement, [.text("a"), .int(1)], planCache: cache)?.map(\.type).prefix(2) == [.text, .integer])
+        // Declared text, `$1 = 1` has no operator (42883); undeclared, $1 takes the integer's type.
+        let compare = try Parser.parseStatement("SELECT $1 = 1")
+        do {
+            _ = try session.execute(compare, [.text("4")], planCache: PlanCache(parameterTypes: [.text]))
+            Issue.record("text = integer was accepted")
+        } catch let error as VireoError {
+            #expect(error.sqlState == "42883" && error.message == "operator does not exist: text = integer", "\(error.message)")
+        }
+        #expect(try session.execute(compare, [.text("4")], planCache: PlanCache()).rows.first?.first == .bool(false))
+    }
+
     @Test("PREPARE names an unknown type as 42704 at once; a statement without parameters ignores EXECUTE's arguments")
     func prepareTypeErrors() throws {
         let db = try Database.inMemory()

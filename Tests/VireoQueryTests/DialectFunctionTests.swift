@@ -69,6 +69,48 @@ struct DialectFunctionTests {
                 == [[" 12.5", "  12.50", " ###", "  485"]])
     }
 
+    @Test("to_number reads text with to_char's number templates: signs, groups, points, brackets, skipped characters, as PostgreSQL 15 does")
+    func toNumber() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT to_number('12,454.8-', '99G999D9S'), to_number('-12,454.8', 'S99G999D9'), to_number('$1,234.56', 'L9,999.99'),
+                   to_number('1234.567', '9999.99'), to_number('12345', '999'), to_number(' 123 ', '999'), to_number('<123>', '999PR'),
+                   to_number('0012', '0000'), to_number('12.3', 'FM99.99'), to_number('1,2,3', '9,9,9'), to_number('-5', '9'),
+                   to_number('5-', '9MI'), to_number('12%', '99%'), to_number('1 234', '9 999'), pg_typeof(to_number('1', '9'))
+            """) == [["-12454.8", "-12454.8", "1234.56", "1234.56", "123", "123", "-123", "12", "12.3", "123", "-5", "-5", "12",
+                      "1234", "numeric"]])
+        #expect(try rows(db, """
+            SELECT to_number('12', '9,999'), to_number('1,234', 'FM9,999'), to_number('12.345', '99.99'), to_number('+12', '999'),
+                   to_number('12+', '99PL'), to_number('12-', '99S'), to_number('-12', 'S99'), to_number('12th', '99th'),
+                   to_number('1', ''), to_number('12 34', '99 99'), to_number('12.5', '99'), to_number('123', '9'),
+                   to_number('.5', '9.9'), to_number('x12', '999'), to_number('1x2', '999'), to_number('5.', '9.'), to_number('12', '00D00')
+            """) == [["12", "123", "12.34", "12", "12", "-12", "-12", "12", "NULL", "1234", "12", "1", "0.5", "12", "12", "5", "12"]])
+        #expect(Self.failure(db, "SELECT to_number('abc', '999')") == "22P02: invalid input syntax for type numeric: \" \"")
+        #expect(Self.failure(db, "SELECT to_number('', '999')") == "22P02: invalid input syntax for type numeric: \" \"")
+        #expect(Self.failure(db, "SELECT to_number('1234', '99.9')") == "22003: numeric field overflow")
+        #expect(Self.failure(db, "SELECT to_number('1.2.3', '9.9.9')") == "42601: multiple decimal points")
+        #expect(Self.failure(db, "SELECT to_number('1.5e3', '9.9EEEE')") == "0A000: \"EEEE\" not supported for input")
+        #expect(Self.failure(db, "SELECT to_number('123', 'RN')") == "0A000: \"RN\" not supported for input")
+    }
+
+    @Test("EXTRACT and date_part of timezone, timezone_hour and timezone_minute: the session zone's offset at the instant; 0A000 for other types")
+    func extractTimeZoneFields() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        #expect(try rows(session, "SELECT extract(timezone FROM timestamptz '2024-01-01 00:00+00')") == [["0"]])
+        try session.execute("SET timezone = 'America/St_Johns'")
+        #expect(try rows(session, """
+            SELECT extract(timezone FROM timestamptz '2024-07-01 00:00+00'), extract(timezone_hour FROM timestamptz '2024-07-01 00:00+00'),
+                   extract(timezone_minute FROM timestamptz '2024-07-01 00:00+00'), date_part('timezone', timestamptz '2024-01-01 00:00+00'),
+                   pg_typeof(extract(timezone FROM now())), extract(timezone_hour FROM timestamptz '2024-01-01 00:00+00'),
+                   extract(timezone FROM timestamptz 'infinity')
+            """) == [["-9000", "-2", "-30", "-12600", "numeric", "-3", "NULL"]])
+        let timestamp = try #require(sqlError(session, "SELECT extract(timezone FROM timestamp '2024-01-01')"))
+        #expect(timestamp.sqlState == "0A000" && timestamp.message == "unit \"timezone\" not supported for type timestamp without time zone",
+                "\(timestamp.message)")
+        #expect(sqlError(session, "SELECT extract(timezone FROM date '2024-01-01')")?.message == "unit \"timezone\" not supported for type date")
+    }
+
     @Test("make_date, make_timestamp and make_timestamptz: fields checked with PostgreSQL's 22008 messages, hour 24 and second 60 roll over")
     func makeDateAndTimestamp() throws {
         let db = try Database.inMemory()
@@ -115,6 +157,45 @@ struct DialectFunctionTests {
             ("SELECT @ (-32768)::smallint", "22003: smallint out of range"),
         ]
         for (sql, expected) in cases { #expect(Self.failure(db, sql) == expected, "\(sql)") }
+    }
+
+    @Test("BETWEEN SYMMETRIC takes its bounds in either order, NULLs as PostgreSQL's rewrite gives them; NOT negates it")
+    func betweenSymmetric() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT 5 BETWEEN SYMMETRIC 10 AND 1, 5 NOT BETWEEN SYMMETRIC 10 AND 1, 5 BETWEEN 10 AND 1, NULL BETWEEN SYMMETRIC 1 AND 10,
+                   1 BETWEEN SYMMETRIC NULL AND 1, 11 BETWEEN SYMMETRIC 10 AND 1, 5 BETWEEN ASYMMETRIC 1 AND 10, 'b' BETWEEN SYMMETRIC 'c' AND 'a'
+            """) == [["t", "f", "f", "NULL", "NULL", "f", "t", "t"]])
+        try db.execute("CREATE TABLE n (x int)")
+        try db.execute("INSERT INTO n VALUES (1), (3), (5), (NULL)")
+        #expect(try rows(db, "SELECT x FROM n WHERE x BETWEEN SYMMETRIC 4 AND 2 OR x NOT BETWEEN SYMMETRIC 6 AND 2 ORDER BY x") == [["1"], ["3"]])
+    }
+
+    @Test("ISO 8601 interval input, designators and the alternative format; 22015 for a field out of range, 22008 for a sum")
+    func iso8601Intervals() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT interval 'P1Y2M3DT4H5M6S', interval 'PT1.5S', interval 'P1W', interval 'P0001-02-03T04:05:06', interval 'P1.5Y',
+                   interval 'PT1H30M', interval 'P-1Y', interval 'P1Y-2M', interval 'PT'
+            """) == [["1 year 2 mons 3 days 04:05:06", "00:00:01.5", "7 days", "1 year 2 mons 3 days 04:05:06", "1 year 6 mons",
+                      "01:30:00", "-1 years", "10 mons", "00:00:00"]])
+        #expect(try rows(db, """
+            SELECT interval 'P1.5M', interval 'P1.5W', interval 'P1.5D', interval 'PT1H30.5M', interval 'P0001-02', interval 'PT04:05',
+                   interval 'P1', interval 'P1YT', interval 'P0001-02-03T04:05:06.5', interval 'P-1.5Y', interval 'P1Y1Y', interval 'P1.5Y2.5M'
+            """) == [["1 mon 15 days", "10 days 12:00:00", "1 day 12:00:00", "01:30:30", "1 year 2 mons", "04:05:00",
+                      "1 year", "1 year", "1 year 2 mons 3 days 04:05:06.5", "-1 years -6 mons", "2 years", "1 year 8 mons 15 days"]])
+        for bad in ["P", "p1y", " P1Y ", "P1H", "PT1D", "P1Y ago"] {
+            #expect(Self.failure(db, "SELECT interval '\(bad)'") == "22007: invalid input syntax for type interval: \"\(bad)\"")
+        }
+        for field in ["2147483648 days", "2147483647 days 1 day", "2562047789 hours", "P2147483648D", "2147483648 months",
+                      "3000000000 years", "306783379 weeks", "P2147483648M", "PT2562047789H"] {
+            #expect(Self.failure(db, "SELECT interval '\(field)'") == "22015: interval field value out of range: \"\(field)\"")
+        }
+        for sum in ["178956971 years", "200000000 years", "1 year 2147483647 months"] {
+            #expect(Self.failure(db, "SELECT interval '\(sum)'") == "22008: interval out of range")
+        }
+        #expect(try rows(db, "SELECT interval '2562047788 hours', interval '2147483647 months', interval '17895697 years 8 months'")
+            == [["2562047788:00:00", "178956970 years 7 mons", "17895697 years 8 mons"]])
     }
 
     @Test("justify_hours, justify_days and justify_interval move whole days and 30-day months up and make the signs agree")

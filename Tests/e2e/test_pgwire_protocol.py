@@ -221,6 +221,56 @@ def test_a_statement_prepared_in_sql_is_bound_and_described_by_name(client):
     assert kinds(answers) == ["E", "Z"] and sqlstate(answers) == "26000"
 
 
+def parse_typed(client, sql, oids):
+    """Parse of the unnamed statement with the parameter type OIDs a driver declares."""
+    types = struct.pack("!h", len(oids)) + b"".join(struct.pack("!i", oid) for oid in oids)
+    client.send("P", b"\0" + sql.encode() + b"\0" + types)
+
+
+def bind_text(client, values):
+    """Bind of the unnamed statement with text-format values, text results."""
+    body = b"\0\0" + struct.pack("!hh", 0, len(values))
+    for value in values:
+        body += struct.pack("!i", len(value)) + value.encode()
+    client.send("B", body + struct.pack("!h", 0))
+
+
+def test_parse_with_parameter_oids_binds_them_as_declared(client):
+    """PostgreSQL 15 answers Parse 'SELECT $1, $2, $2 || 'x'' with OIDs text, int4 so: the
+    parameters are described as declared, the columns as text, int4, text; a value that
+    does not read as int4 is 22P02 at Bind; an OID of no type fails the Parse."""
+    parse_typed(client, "SELECT $1, $2, $2 || 'x'", [25, 23])
+    client.send("D", b"S\0")
+    bind_text(client, ["hello", "41"])
+    client.execute()
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["1", "t", "T", "2", "D*1", "C", "Z"]
+    parameters = next(body for kind, body in answers if kind == "t")
+    assert struct.unpack("!hii", parameters) == (2, 25, 23)
+    description = next(body for kind, body in answers if kind == "T")
+    oids, offset = [], 2
+    for _ in range(struct.unpack("!h", description[:2])[0]):
+        offset = description.index(b"\0", offset) + 1
+        oids.append(struct.unpack("!i", description[offset + 6:offset + 10])[0])
+        offset += 18
+    assert oids == [25, 23, 25]
+    row = next(body for kind, body in answers if kind == "D")
+    assert row == struct.pack("!hi", 3, 5) + b"hello" + struct.pack("!i", 2) + b"41" + struct.pack("!i", 3) + b"41x"
+
+    parse_typed(client, "SELECT $1", [23])
+    bind_text(client, ["abc"])
+    client.execute()
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["1", "E", "Z"] and sqlstate(answers) == "22P02"
+
+    parse_typed(client, "SELECT $1", [99999])
+    client.sync()
+    answers = client.read_until("Z")
+    assert kinds(answers) == ["E", "Z"] and sqlstate(answers) == "42704"
+
+
 def point_select_batch(key, result_format=0):
     """Bind, Describe, Execute and Sync of the prepared point select 'point' for `key`, as
     bytes (what pgbench -M prepared sends per query)."""

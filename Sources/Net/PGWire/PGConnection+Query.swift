@@ -8,8 +8,9 @@ import VireoStorage
 /// touches it, on its event loop.
 final class PGPreparedStatement: @unchecked Sendable {
     let statement: Statement?
-    /// The plan, made at the first execution and kept while the schema holds.
-    let planCache = PlanCache()
+    /// The plan, made at the first execution and kept while the schema holds, and the
+    /// engine types of the declared parameters, which every run and Describe binds.
+    let planCache: PlanCache
     /// The OIDs the client declared for its parameters (0: let the server decide).
     let declaredTypes: [Int32]
     /// The OIDs Describe reported: declared ones, else those the statement's use decides.
@@ -18,9 +19,10 @@ final class PGPreparedStatement: @unchecked Sendable {
     /// The wire types of the columns of its last result, kept for the next execution.
     private var resultTypes: (columns: [ResultColumn], types: [PGType])?
 
-    init(statement: Statement?, declaredTypes: [Int32]) {
+    init(statement: Statement?, declaredTypes: [Int32], planCache: PlanCache = PlanCache()) {
         self.statement = statement
         self.declaredTypes = declaredTypes
+        self.planCache = planCache
     }
 
     /// The wire types of `columns`, from the last execution's while the columns are the same.
@@ -35,6 +37,12 @@ final class PGPreparedStatement: @unchecked Sendable {
     func parameterType(_ index: Int) -> Int32 {
         if let describedTypes, index < describedTypes.count { return describedTypes[index] }
         return index < declaredTypes.count ? declaredTypes[index] : 0
+    }
+
+    /// The engine type parameter `index` was declared with (nil: none declared).
+    func declaredType(_ index: Int) -> SQLType? {
+        let types = planCache.parameterTypes
+        return index < types.count && types[index] != .unknown ? types[index] : nil
     }
 }
 
@@ -364,14 +372,17 @@ extension PGConnection {
     private func parse(_ name: String, _ query: String, _ types: [Int32]) throws {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
         let statement = trimmed.isEmpty ? nil : try Parser.parseStatement(query)
+        // Declared OIDs bind `$n` as PREPARE's declared types do; an OID of no type is 42704 now.
+        let declared = try session.parameterTypes(oids: types)
         if !name.isEmpty {
             // One namespace with SQL's PREPARE, as in PostgreSQL: the session keeps the names
             // (EXECUTE runs them, pg_prepared_statements lists them).
             if statements[name] != nil { throw VireoError(.duplicatePreparedStatement, "prepared statement \"\(name)\" already exists") }
             try session.notePreparedStatement(name: name, statement: statement, text: query,
-                                              parameterTypes: types.map { oid in BuiltinType.all.first { $0.oid == Int64(oid) }?.name })
+                                              parameterTypes: types.map { oid in BuiltinType.all.first { $0.oid == Int64(oid) }?.name },
+                                              declaredTypes: declared)
         }
-        statements[name] = PGPreparedStatement(statement: statement, declaredTypes: types)
+        statements[name] = PGPreparedStatement(statement: statement, declaredTypes: types, planCache: PlanCache(parameterTypes: declared))
         output.writeParseComplete()
     }
 
@@ -380,8 +391,9 @@ extension PGConnection {
     /// time, not kept, so that a DEALLOCATE however it is sent leaves nothing behind.
     private func preparedStatement(_ name: String) -> PGPreparedStatement? {
         if let prepared = statements[name] { return prepared }
-        guard !name.isEmpty, let (statement, types) = session.statementPreparedInSQL(name) else { return nil }
-        return PGPreparedStatement(statement: statement, declaredTypes: types.map { $0.map { PGType($0).oid } ?? 0 })
+        guard !name.isEmpty, let (statement, planCache) = session.statementPreparedInSQL(name) else { return nil }
+        let oids = planCache.parameterTypes.map { $0 == .unknown ? 0 : PGType($0).oid }
+        return PGPreparedStatement(statement: statement, declaredTypes: oids, planCache: planCache)
     }
 
     private func bind(_ bind: PGBind) async throws {
@@ -389,7 +401,7 @@ extension PGConnection {
             throw VireoError(.invalidStatementName, "prepared statement \"\(bind.statement)\" does not exist")
         }
         if Self.needsParameterTypes(bind, prepared), let statement = prepared.statement {
-            prepared.describedTypes = try await parameterOIDs(statement, declared: prepared.declaredTypes)
+            prepared.describedTypes = try await parameterOIDs(statement, prepared)
         }
         try finishBind(bind, prepared)
     }
@@ -406,11 +418,7 @@ extension PGConnection {
         guard bind.parameters.count == expected else {
             throw VireoError(.invalidParameter, "bind message supplies \(bind.parameters.count) parameters, but prepared statement \"\(bind.statement)\" requires \(expected)")
         }
-        var values: [Value] = []
-        values.reserveCapacity(bind.parameters.count)
-        for (index, bytes) in bind.parameters.enumerated() {
-            values.append(try PGParameterDecoder.decode(bytes, oid: prepared.parameterType(index), binary: bind.parameterFormat(index) == 1))
-        }
+        let values = try bindValues(bind, prepared)
         if let portal = portals[bind.portal], !bind.portal.isEmpty, !portal.isCursor || session.cursorColumns(bind.portal) != nil {
             throw VireoError(.duplicateCursor, "portal \"\(bind.portal)\" already exists")
         }
@@ -418,6 +426,22 @@ extension PGConnection {
         let formats = bind.resultFormats.isEmpty ? PGBind.allText : bind.resultFormats
         portals[bind.portal] = PGPortal(prepared: prepared, parameters: values, resultFormats: formats)
         output.writeBindComplete()
+    }
+
+    /// Bind's parameters as engine values. A text one of a declared type is read as that type
+    /// now, in the session's time zone (22P02 for bad input, at Bind as in PostgreSQL).
+    private func bindValues(_ bind: PGBind, _ prepared: PGPreparedStatement) throws -> [Value] {
+        func decode() throws -> [Value] {
+            var values: [Value] = []
+            values.reserveCapacity(bind.parameters.count)
+            for (index, bytes) in bind.parameters.enumerated() {
+                values.append(try PGParameterDecoder.decode(bytes, oid: prepared.parameterType(index), binary: bind.parameterFormat(index) == 1,
+                                                            declared: prepared.declaredType(index)))
+            }
+            return values
+        }
+        guard !prepared.planCache.parameterTypes.isEmpty else { return try decode() }
+        return try SessionTimeZone.$current.withValue(session.timeZone) { try decode() }
     }
 
     private func describe(_ kind: PGObjectKind, _ name: String) async throws {
@@ -438,7 +462,8 @@ extension PGConnection {
             return output.writeNoData()
         }
         let session = self.session
-        let description = try await server.executor.run { try session.describe(statement) }
+        let types = prepared.planCache.parameterTypes
+        let description = try await server.executor.run { try session.describe(statement, parameterTypes: types) }
         let oids = Self.parameterOIDs(description, declared: prepared.declaredTypes)
         statements[name]?.describedTypes = oids
         output.writeParameterDescription(oids)
@@ -446,10 +471,10 @@ extension PGConnection {
         output.writeRowDescription(description.columns, formats: [])
     }
 
-    private func parameterOIDs(_ statement: Statement, declared: [Int32]) async throws -> [Int32] {
-        let session = self.session
-        let description = try await server.executor.run { try session.describe(statement) }
-        return Self.parameterOIDs(description, declared: declared)
+    private func parameterOIDs(_ statement: Statement, _ prepared: PGPreparedStatement) async throws -> [Int32] {
+        let session = self.session, types = prepared.planCache.parameterTypes
+        let description = try await server.executor.run { try session.describe(statement, parameterTypes: types) }
+        return Self.parameterOIDs(description, declared: prepared.declaredTypes)
     }
 
     /// Declared OIDs where the client gave them, else the types the statement's use decides.

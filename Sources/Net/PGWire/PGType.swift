@@ -247,12 +247,15 @@ extension Value {
 
 /// Parameters of a Bind, decoded into engine values.
 enum PGParameterDecoder {
-    /// A text parameter stays text: the engine converts it to the type its use needs, as
-    /// PostgreSQL does for parameters it infers. A binary one is read by its declared OID.
-    static func decode(_ bytes: ByteBuffer?, oid: Int32, binary: Bool) throws -> Value {
+    /// A text parameter of a declared type (`declared`) is read as that type, as PostgreSQL's
+    /// input function reads it at Bind; one of no declared type stays text: the engine
+    /// converts it to the type its use needs, as PostgreSQL does for parameters it infers.
+    /// A binary one is read by its OID.
+    static func decode(_ bytes: ByteBuffer?, oid: Int32, binary: Bool, declared: SQLType? = nil) throws -> Value {
         guard var bytes else { return .null }
         guard binary else {
             let text = try utf8(&bytes)
+            if let declared, declared.readsTextAtBind { return try Cast.convert(.text(text), to: declared) }
             guard oid != 0, let element = numericArrayElements[oid] else { return .text(text) }
             return try Cast.convert(.text(text), to: .array(element))
         }
@@ -370,6 +373,17 @@ enum PGParameterDecoder {
         }
         if elementBytes == 2 { return (0..<Int(dimension)).map { _ in Float(Float16(bitPattern: bytes.readInteger() ?? 0)) } }
         return (0..<Int(dimension)).map { _ in Float(bitPattern: bytes.readInteger() ?? 0) }
+    }
+}
+
+extension SQLType {
+    /// Whether a text parameter declared of this type is converted at Bind. An enum's
+    /// label stays text (the engine reads it as the enum where it is used, as when inferred).
+    fileprivate var readsTextAtBind: Bool {
+        switch self {
+        case .unknown, .text, .enumeration: false
+        default: true
+        }
     }
 }
 

@@ -287,6 +287,15 @@ extension Binder {
            case .constant(let field) = bound[0], !TimeOfDay.fields.contains(Cast.textForm(field).lowercased()) {
             throw VireoError(.featureNotSupported, "unit \"\(Cast.textForm(field).lowercased())\" not supported for type time without time zone")
         }
+        if call.name == "extract" || call.name == "date_part", types.count == 2, case .constant(let field) = bound[0],
+           TimeZones.offsetFields.contains(Cast.textForm(field).lowercased()) {
+            let unit = Cast.textForm(field).lowercased()
+            guard types[1] == .timestamptz else {
+                throw VireoError(.featureNotSupported, "unit \"\(unit)\" not supported for type \(types[1])")
+            }
+            let exact = call.name == "extract"
+            return (.function(TimeZones.offsetField(unit, exact: exact), [bound[1]]), exact ? .numeric : .double)
+        }
         if let position = Self.wallClockArgument[call.name], types.count > position, types[position] == .timestamptz,
            !Self.isEpochField(call.name, bound[0]) {
             // These read a timestamptz's fields as its wall clock in the session's time zone;

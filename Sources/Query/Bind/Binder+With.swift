@@ -46,6 +46,7 @@ extension Binder {
         let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
         inner.outerScopes = outerScopes
         inner.parameterTypes = parameterTypes
+        inner.declaredParameterTypes = declaredParameterTypes
         inner.commonTables = commonTables
         inner.relationsRead = relationsRead
         inner.expandingViews = expandingViews

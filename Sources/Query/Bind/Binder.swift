@@ -10,6 +10,9 @@ final class Binder {
     var usedOuterScope = false
     /// The type each `$n` was first used as.
     var parameterTypes: [Int: SQLType] = [:]
+    /// The parameters whose types were declared (PREPARE's list, a Parse message's OIDs):
+    /// each use reads its value as that type, as PostgreSQL's input function did at Bind.
+    var declaredParameterTypes: [Int: SQLType] = [:]
     /// Vector indexes with uncommitted changes in this session: not used for searches.
     let staleVectorIndexes: Set<String>
     /// Set while binding the outputs of a grouped query.
@@ -58,7 +61,9 @@ final class Binder {
         switch expression {
         case .literal(let literal): return literalValue(literal)
         case .column(let reference): return try column(reference, scope)
-        case .parameter(let number): return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
+        case .parameter(let number):
+            if let declared = declaredParameterTypes[number - 1] { return (.parameter(number - 1, declared), declared) }
+            return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
         case .unary(let op, let operand): return try unary(op, operand, scope)
         case .binary(let op, let left, let right): return try chain(left, [OperatorLink(op, right)], scope)
         case .chain(let first, let links): return try chain(first, links, scope)
@@ -75,7 +80,8 @@ final class Binder {
             // `x IN (SELECT …)` is `x = ANY (SELECT …)`: 1 IN (SELECT '1') is 42883, as in PostgreSQL.
             try checkComparable(value.type, type, .equal)
             return (.inSubquery(value.expression, subquery, negated: negated), .bool)
-        case .between(let operand, let lower, let upper, let negated): return try between(operand, lower, upper, negated, scope)
+        case .between(let operand, let lower, let upper, let negated, let symmetric):
+            return try between(operand, lower, upper, negated: negated, symmetric: symmetric, scope)
         case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
             return (.like(try coerce(bind(operand, scope), to: .text), pattern: try coerce(bind(pattern, scope), to: .text),
                           escape: try escape.map { try coerce(bind($0, scope), to: .text) },
@@ -283,12 +289,16 @@ final class Binder {
         return (.inList(value.expression, bound, negated: negated), .bool)
     }
 
-    private func between(_ operand: SQLExpression, _ lower: SQLExpression, _ upper: SQLExpression, _ negated: Bool,
+    /// `x BETWEEN a AND b` is `x >= a AND x <= b`; SYMMETRIC also tries the bounds swapped
+    /// (`… OR (x >= b AND x <= a)`), as PostgreSQL rewrites it, NULLs included.
+    private func between(_ operand: SQLExpression, _ lower: SQLExpression, _ upper: SQLExpression, negated: Bool, symmetric: Bool,
                          _ scope: Scope) throws -> Typed {
         let value = try bind(operand, scope)
         let low = try unify(value, bind(lower, scope)).1, high = try unify(value, bind(upper, scope)).1
-        let test = BoundExpression.and([.binary(.greaterOrEqual, value.expression, low.expression),
-                                        .binary(.lessOrEqual, value.expression, high.expression)])
+        func within(_ low: Typed, _ high: Typed) -> BoundExpression {
+            .and([.binary(.greaterOrEqual, value.expression, low.expression), .binary(.lessOrEqual, value.expression, high.expression)])
+        }
+        let test: BoundExpression = symmetric ? .or([within(low, high), within(high, low)]) : within(low, high)
         return (negated ? .not(test) : test, .bool)
     }
 

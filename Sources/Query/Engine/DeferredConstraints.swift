@@ -11,9 +11,12 @@ import VireoStorage
 ///       the statement ends, deferrable or not.
 ///   D3. A put-off check looks at the transaction's rows as they are when it runs (at the
 ///       commit, or at a SET CONSTRAINTS … IMMEDIATE): a row fixed in between passes, a
-///       row gone is not checked. So a check queued by work a savepoint rolled back costs
-///       a look-up and nothing more.
+///       row gone is not checked.
 ///   D4. A failed check at COMMIT rolls the transaction back (23503).
+///   D5. ROLLBACK TO SAVEPOINT restores the queue and the modes as they were at the
+///       savepoint (`Snapshot`): the checks queued after it are dropped, a SET CONSTRAINTS
+///       made after it is undone, and checks a SET CONSTRAINTS … IMMEDIATE after it took
+///       (and failed) are queued again. RELEASE keeps everything.
 final class DeferredConstraints {
     struct Reference {
         var table: String
@@ -36,6 +39,25 @@ final class DeferredConstraints {
     private var deferredByName: [String: Bool] = [:]
 
     var isEmpty: Bool { references.isEmpty && stillReferenced.isEmpty }
+
+    /// The queue and the modes as a savepoint keeps them (D5).
+    struct Snapshot {
+        fileprivate let references: [Reference]
+        fileprivate let stillReferenced: [StillReferenced]
+        fileprivate let allDeferred: Bool?
+        fileprivate let deferredByName: [String: Bool]
+    }
+
+    func snapshot() -> Snapshot {
+        Snapshot(references: references, stillReferenced: stillReferenced, allDeferred: allDeferred, deferredByName: deferredByName)
+    }
+
+    func restore(_ snapshot: Snapshot) {
+        references = snapshot.references
+        stillReferenced = snapshot.stillReferenced
+        allDeferred = snapshot.allDeferred
+        deferredByName = snapshot.deferredByName
+    }
 
     /// Whether `key`'s checks wait for the commit now (D1).
     func defers(_ key: ForeignKeyDefinition) -> Bool {

@@ -35,16 +35,17 @@ extension Session {
     /// Parameter types and result columns of `statement` on the current schema (with
     /// this session's uncommitted DDL), without running it.
     /// Like PostgreSQL's Describe message, it counts as activity for the idle timeout.
-    public func describe(_ statement: Statement) throws -> StatementDescription {
+    /// `parameterTypes`: the types the statement's parameters were declared with.
+    public func describe(_ statement: Statement, parameterTypes declared: [SQLType] = []) throws -> StatementDescription {
         // A statement runs with the session's temporary schema searched first: so is it
         // described (pgwire's Describe, COPY's columns of `pg_temp.t`).
-        try withRequest { try withTemporarySchema {
+        try withRequest { try withDeclaredParameterTypes(declared) { try withTemporarySchema {
             let catalog = try read { $0.catalog }
             let binder = makeBinder(catalog)
             let columns = try describedColumns(statement.body, binder, catalog)
             let types = (0..<statement.parameterCount).map { binder.parameterTypes[$0] ?? .unknown }
             return StatementDescription(parameterTypes: types, columns: columns)
-        } }
+        } } }
     }
 
     /// Gives `binder` the RETURNING columns of the WITH list's data-modifying entries,

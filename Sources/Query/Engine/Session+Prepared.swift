@@ -11,21 +11,20 @@ public final class PreparedSQLStatement: @unchecked Sendable {
     let text: String
     /// The types PREPARE declared for `$1`, `$2` …: EXECUTE casts its arguments to them.
     let declaredTypes: [TypeName]
-    /// `declaredTypes` resolved when PREPARE ran: the statement is bound with `$n` of these
-    /// types (`Session.declaredParameterTypes`).
-    let declaredSQLTypes: [SQLType]
     /// The parameters' type names as pg_prepared_statements shows them (nil: inferred).
     let parameterTypes: [String?]
     let fromSQL: Bool
     let preparedMicros = Functions.currentMicros()
-    /// The plan of a prepared query, kept while the schema holds.
-    let planCache = PlanCache()
+    /// The plan of a prepared query, kept while the schema holds, and the declared types
+    /// resolved when the statement was prepared (PREPARE's, or a Parse message's OIDs):
+    /// the statement is bound with `$n` of these types.
+    let planCache: PlanCache
 
     init(name: String, statement: Statement, text: String, declaredTypes: [TypeName] = [], declaredSQLTypes: [SQLType] = [],
          parameterTypes: [String?], fromSQL: Bool) {
         self.name = name
         self.declaredTypes = declaredTypes
-        self.declaredSQLTypes = declaredSQLTypes
+        self.planCache = PlanCache(parameterTypes: declaredSQLTypes)
         self.statement = statement
         self.text = text
         self.parameterTypes = parameterTypes
@@ -38,11 +37,13 @@ public final class PreparedSQLStatement: @unchecked Sendable {
 
 extension Session {
     /// Notes a client's named statement (a Parse message): 42P05 when the name is taken.
-    public func notePreparedStatement(name: String, statement: Statement?, text: String, parameterTypes: [String?]) throws {
+    /// `declaredTypes`: the types its Parse message declared (`parameterTypes(oids:)`).
+    public func notePreparedStatement(name: String, statement: Statement?, text: String, parameterTypes: [String?],
+                                      declaredTypes: [SQLType] = []) throws {
         try withRequest {
             guard preparedStatements[name] == nil else { throw Self.duplicatePrepared(name) }
             guard let statement else { return }  // an empty query: nothing EXECUTE could run
-            preparedStatements[name] = PreparedSQLStatement(name: name, statement: statement, text: text,
+            preparedStatements[name] = PreparedSQLStatement(name: name, statement: statement, text: text, declaredSQLTypes: declaredTypes,
                                                             parameterTypes: parameterTypes, fromSQL: false)
         }
     }
@@ -51,11 +52,34 @@ extension Session {
     /// parameters (nil where not declared or not a type Vireo has): PostgreSQL lets a client
     /// bind and describe such a statement by name over the extended protocol. Nil when SQL
     /// did not prepare `name`.
-    public func statementPreparedInSQL(_ name: String) -> (statement: Statement, parameterTypes: [SQLType?])? {
-        (try? withRequest { () -> (Statement, [SQLType?])? in
+    public func statementPreparedInSQL(_ name: String) -> (statement: Statement, planCache: PlanCache)? {
+        (try? withRequest { () -> (Statement, PlanCache)? in
             guard let prepared = preparedStatements[name], prepared.fromSQL else { return nil }
-            return (prepared.statement, prepared.declaredTypes.map { try? Binder.sqlType($0, in: database.store.catalog) })
+            return (prepared.statement, prepared.planCache)
         }) ?? nil
+    }
+
+    /// The types a client's Parse message declares for `$1`, `$2` … by OID (0: the use
+    /// decides, `unknown`), resolved as PREPARE resolves its type names: empty when none is
+    /// declared. 42704 for an OID that names no type Vireo has.
+    public func parameterTypes(oids: [Int32]) throws -> [SQLType] {
+        guard oids.contains(where: { $0 != 0 }) else { return [] }
+        return try withRequest { try read { data in try oids.map { try Self.parameterType(oid: Int64($0), data.catalog) } } }
+    }
+
+    private static func parameterType(oid: Int64, _ catalog: Catalog) throws -> SQLType {
+        if oid == 0 || oid == BuiltinType.unknownOID { return .unknown }
+        if let type = catalog.enumTypes.values.first(where: { $0.oid == oid }) { return .enumeration(type) }
+        if let builtin = BuiltinType.all.first(where: { $0.oid == oid }) { return try sqlType(of: builtin, catalog) }
+        if let element = BuiltinType.all.first(where: { $0.arrayOID == oid }) { return .array(try sqlType(of: element, catalog)) }
+        throw VireoError(.undefinedObject, "type with OID \(oid) does not exist")
+    }
+
+    private static func sqlType(of builtin: BuiltinType, _ catalog: Catalog) throws -> SQLType {
+        // A type OID carries no length: bit is any bit string here, not the bit(1) the name means in SQL.
+        if builtin.name == "bit" || builtin.name == "varbit" { return .bit(nil, varying: builtin.name == "varbit") }
+        // pg_type's `char` is the one-byte catalog type, which SQL spells quoted.
+        try Binder.sqlType(Parser.parseTypeName(builtin.name == "char" ? "\"char\"" : builtin.name), in: catalog)
     }
 
     /// Forgets the prepared statement `name` (nil: all of them); whether there was one.
@@ -96,7 +120,7 @@ extension Session {
         }
         let values = try argumentValues(of: statement, prepared, parameters)
         try waitForTableLocks(prepared.statement.body)
-        return try withDeclaredParameterTypes(prepared.declaredSQLTypes) {
+        return try withDeclaredParameterTypes(prepared.planCache.parameterTypes) {
             if case .select(let query) = prepared.statement.body {
                 return try runQueryInRequest(query, values, cache: prepared.planCache)
             }
@@ -145,7 +169,7 @@ extension Session {
             return (query, prepared, try argumentValues(of: statement, prepared, parameters))
         }
         guard let (query, prepared, values) = query else { return nil }
-        return try withDeclaredParameterTypes(prepared.declaredSQLTypes) { try resultColumns(query, values, cache: prepared.planCache) }
+        return try resultColumns(query, values, cache: prepared.planCache)
     }
 
     func deallocate(_ name: String?) throws -> QueryResult {

@@ -259,7 +259,10 @@ extension Session {
     func makeBinder(_ catalog: Catalog, parameters: [Value] = []) -> Binder {
         let binder = Binder(catalog: catalog, staleVectorIndexes: Set(pendingVectorChanges.keys))
         if !parameters.isEmpty { binder.planParameters = PlanParameters(parameters) }
-        for (index, type) in declaredParameterTypes.enumerated() { binder.parameterTypes[index] = type }
+        for (index, type) in declaredParameterTypes.enumerated() where type != .unknown {
+            binder.parameterTypes[index] = type
+            binder.declaredParameterTypes[index] = type
+        }
         return binder
     }
 
@@ -342,7 +345,9 @@ extension Session {
     func resultColumns(_ query: Query, _ parameters: [Value], cache: PlanCache) throws -> [ResultColumn] {
         try withRequest {
             if let abortedBy { throw VireoError.inFailedTransaction(after: abortedBy) }
-            return try withTemporarySchema { try read { data in try plan(query, data, parameters, cache: cache).columns } }
+            return try withDeclaredParameterTypes(cache.parameterTypes) {
+                try withTemporarySchema { try read { data in try plan(query, data, parameters, cache: cache).columns } }
+            }
         }
     }
 
@@ -474,9 +479,15 @@ public final class PlanCache: @unchecked Sendable {
     private let lock = Lock()
     private var entry: (version: UInt64, plan: QueryPlan)?
     private var insertEntry: (version: UInt64, plan: InsertPlan)?
+    /// The types the statement's `$1`, `$2` … were declared with (PREPARE's list, a pgwire
+    /// Parse's OIDs; `unknown` where the use decides): every run, plan and description of
+    /// the statement binds them so (`Session.withDeclaredParameterTypes`).
+    public let parameterTypes: [SQLType]
 
     /// An empty cache; the first execution fills it.
-    public init() {}
+    public init(parameterTypes: [SQLType] = []) {
+        self.parameterTypes = parameterTypes
+    }
 
     /// `make` gives the plan and whether it holds for any parameter values.
     func plan(for version: UInt64, make: () throws -> (QueryPlan, generic: Bool)) throws -> QueryPlan {

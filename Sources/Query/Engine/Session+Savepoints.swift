@@ -8,6 +8,8 @@ struct BlockSavepoint {
     let vectorChanges: [String: Set<Int64>]
     /// The block's NOTIFYs and LISTENs then: rolling back to it drops the later ones.
     let notifications: NotificationQueue?
+    /// The put-off foreign-key checks and SET CONSTRAINTS modes then (D5).
+    let deferredConstraints: DeferredConstraints.Snapshot
 }
 
 extension Session {
@@ -19,7 +21,8 @@ extension Session {
         case .savepoint(let name):
             try requireBlock("SAVEPOINT")
             blockHasRunStatement = true
-            savepoints.append(BlockSavepoint(name: name, vectorChanges: pendingVectorChanges, notifications: notificationQueue))
+            savepoints.append(BlockSavepoint(name: name, vectorChanges: pendingVectorChanges, notifications: notificationQueue,
+                                             deferredConstraints: deferredConstraints.snapshot()))
             transaction?.setSavepoint()
             return QueryResult(commandTag: "SAVEPOINT")
         case .rollbackToSavepoint(let name):
@@ -33,6 +36,7 @@ extension Session {
             }
             pendingVectorChanges = savepoints[index].vectorChanges
             notificationQueue = savepoints[index].notifications
+            deferredConstraints.restore(savepoints[index].deferredConstraints)
             abortedBy = nil
             return QueryResult(commandTag: "ROLLBACK")
         case .releaseSavepoint(let name):

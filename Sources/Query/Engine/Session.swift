@@ -132,7 +132,7 @@ public final class Session: @unchecked Sendable {
         // Outside a block, what the statement queued and did not publish (it failed) is dropped.
         defer { if notificationQueue != nil && !inTransactionBlock { notificationQueue = nil } }
         do {
-            let result = try withStatementTimer(startedWithRequest: timedWithRequest) {
+            let result = try withDeclaredParameterTypes(planCache?.parameterTypes ?? []) { try withStatementTimer(startedWithRequest: timedWithRequest) {
                 // A bounded read runs on a server's event loop: it must not wait for a table lock.
                 if boundedReadOnly && database.tableLocks.isActive { throw NotABoundedRead() }
                 try waitForTableLocks(statement.body)
@@ -143,7 +143,7 @@ public final class Session: @unchecked Sendable {
                     return try write(statement.body) { try self.insert(prepared: statement.body, $0, parameters, cache: planCache) }
                 }
                 return try run(statement.body, parameters)
-            }
+            } }
             if notificationQueue != nil && !inTransactionBlock { publishNotifications() }
             return EnumValues.labelled(result)
         } catch let error as VireoError {

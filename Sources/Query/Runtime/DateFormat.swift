@@ -200,6 +200,9 @@ extension Functions {
                 return DateTime.isInfinite(micros) ? .null : .text(DateFormat.format(micros, string(arguments[1])))
             }
         },
+        ScalarFunction("to_number", 2...2, [.text, .text], returns: .numeric) { arguments in
+            try NumberFormat.parse(string(arguments[0]), string(arguments[1]))
+        },
         // to_timestamp(seconds since 1970) or to_timestamp(text, template).
         ScalarFunction("to_timestamp", 1...2, [.text, .text], returns: .timestamptz) { arguments in
             if arguments.count == 2 {

@@ -61,20 +61,41 @@ enum IntervalMath {
         }
     }
 
-    /// Parses `1 year 2 months 3 days 04:05:06`, `-1 day`, `1.5 hours`, `10:00`, `3 mons ago`.
+    /// What interval input adds up before it becomes an `Interval`: months from years (and
+    /// longer units) apart from months, so that a field beyond its range (22015) is told
+    /// from a sum beyond the interval's (22008), as PostgreSQL tells them.
+    private struct Fields {
+        var yearMonths = 0.0, months = 0.0, days = 0.0, micros = 0.0
+
+        mutating func add(_ number: Double, _ unit: Unit) {
+            switch unit {
+            case .micros(let scale): micros += number * scale
+            case .days(let scale): days += number * scale
+            case .months(let scale) where scale >= 12: yearMonths += number * scale
+            case .months(let scale): months += number * scale
+            }
+        }
+    }
+
+    /// Parses `1 year 2 months 3 days 04:05:06`, `-1 day`, `1.5 hours`, `10:00`, `3 mons ago`,
+    /// and ISO 8601's `P1Y2M3DT4H5M6S` and `P0001-02-03T04:05:06` (`iso8601`).
     static func parse(_ text: String) throws -> Interval {
         let invalid = VireoError(.invalidDatetimeFormat, "invalid input syntax for type interval: \"\(text)\"")
+        if text.hasPrefix("P") {
+            guard let fields = iso8601(text.dropFirst()) else { throw invalid }
+            return try spread(fields, text: text)
+        }
         var tokens = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         if tokens.first == "@" { tokens.removeFirst() }
         let ago = tokens.last == "ago"
         if ago { tokens.removeLast() }
         guard !tokens.isEmpty else { throw invalid }
-        var (months, days, micros) = (0.0, 0.0, 0.0)
+        var fields = Fields()
         var index = 0
         while index < tokens.count {
             let token = tokens[index]
             if token.contains(":") {
-                micros += try clockMicros(token) ?? { throw invalid }()
+                fields.micros += try clockMicros(token) ?? { throw invalid }()
                 index += 1
                 continue
             }
@@ -82,19 +103,53 @@ enum IntervalMath {
             guard index + 1 < tokens.count, let unit = unit(tokens[index + 1]) else {
                 // A bare number is seconds (PostgreSQL reads '10' as 10 seconds).
                 guard index + 1 == tokens.count else { throw invalid }
-                micros += number * 1_000_000
+                fields.micros += number * 1_000_000
                 index += 1
                 continue
             }
-            switch unit {
-            case .micros(let scale): micros += number * scale
-            case .days(let scale): days += number * scale
-            case .months(let scale): months += number * scale
-            }
+            fields.add(number, unit)
             index += 2
         }
-        let result = try spread(months: months, days: days, micros: micros, text: text)
+        let result = try spread(fields, text: text)
         return ago ? try negate(result) : result
+    }
+
+    /// ISO 8601's interval after its `P`: designators (`1Y2M3W4DT5H6M7.5S`, each number
+    /// signed and maybe fractional, `M` months before the `T` and minutes after it), or the
+    /// alternative format (`0001-02-03T04:05:06`, either half optional). Nil when malformed.
+    private static func iso8601(_ body: Substring) -> Fields? {
+        let split = body.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
+        guard !body.isEmpty, let datePart = split.first else { return nil }
+        var fields = Fields()
+        if datePart.contains(where: \.isLetter) {
+            guard designators(datePart, ["Y": .months(12), "M": .months(1), "W": .days(7), "D": .days(1)], into: &fields) else { return nil }
+        } else if !datePart.isEmpty {
+            let numbers = datePart.split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
+            guard numbers.count <= 3, numbers.allSatisfy({ $0 != nil }) else { return nil }
+            for (number, unit) in zip(numbers, [Unit.months(12), .months(1), .days(1)]) { fields.add(number ?? 0, unit) }
+        }
+        guard split.count == 2 else { return fields }
+        let timePart = split[1]
+        if timePart.contains(":") {
+            guard let micros = clockMicros(String(timePart)) else { return nil }
+            fields.micros += micros
+        } else if !designators(timePart, ["H": .micros(3_600_000_000), "M": .micros(60_000_000), "S": .micros(1_000_000)], into: &fields) {
+            return nil
+        }
+        return fields
+    }
+
+    /// `number designator` pairs, each designator one of `units`; false when malformed.
+    private static func designators(_ text: Substring, _ units: [Character: Unit], into fields: inout Fields) -> Bool {
+        var rest = text
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }
+            rest = rest.dropFirst(number.count)
+            guard let value = Double(number), value.isFinite, let designator = rest.first, let unit = units[designator] else { return false }
+            fields.add(value, unit)
+            rest = rest.dropFirst()
+        }
+        return true
     }
 
     /// `[-]HH:MM[:SS[.frac]]` in microseconds; nil when malformed.
@@ -110,6 +165,19 @@ enum IntervalMath {
         return negative ? -value : value
     }
 
+    /// `fields` as an interval: 22015 when one field is beyond its range, 22008 when the
+    /// months of years and months together are.
+    private static func spread(_ fields: Fields, text: String) throws -> Interval {
+        let fieldOverflow = VireoError(.intervalFieldOverflow, "interval field value out of range: \"\(text)\"")
+        guard abs(fields.yearMonths / 12) <= Double(Int32.max), abs(fields.months) <= Double(Int32.max),
+              abs(fields.days) <= Double(Int32.max), abs(fields.micros) < 0x1p63 else { throw fieldOverflow }
+        do {
+            return try spread(months: fields.yearMonths + fields.months, days: fields.days, micros: fields.micros, text: text)
+        } catch let error as VireoError where error.code == .datetimeFieldOverflow {
+            throw outOfRange
+        }
+    }
+
     /// Fractions of months become days (30 a month) and fractions of days time, as PostgreSQL
     /// spreads `1.5 months` into `1 mon 15 days`.
     static func spread(months: Double, days: Double, micros: Double, text: String) throws -> Interval {
@@ -117,7 +185,7 @@ enum IntervalMath {
         let allDays = days + (months - wholeMonths) * 30
         let wholeDays = allDays.rounded(.towardZero)
         let allMicros = (micros + (allDays - wholeDays) * Double(microsPerDay)).rounded()
-        guard let m = Int32(exactly: wholeMonths), let d = Int32(exactly: wholeDays), abs(allMicros) < 9.2e18 else {
+        guard let m = Int32(exactly: wholeMonths), let d = Int32(exactly: wholeDays), abs(allMicros) < 0x1p63 else {
             throw VireoError(.datetimeFieldOverflow, "interval field value out of range: \"\(text)\"")
         }
         return Interval(months: m, days: d, micros: Int64(allMicros))

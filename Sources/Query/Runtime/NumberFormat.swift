@@ -9,7 +9,7 @@ import VireoStorage
 /// negative number in angle brackets), `L` (the currency symbol, a blank in the C locale),
 /// `TH`/`th` (an ordinal suffix); other characters and `"quoted"` text are copied. A number
 /// with more integer digits than the template has is all `#`. `V`, `EEEE` and `RN` are
-/// refused (0A000).
+/// refused (0A000). to_number reads text with the same templates (`parse`).
 enum NumberFormat {
     static func format(_ value: Value, _ template: String) throws -> String {
         var pattern = try Pattern(template)
@@ -30,7 +30,8 @@ enum NumberFormat {
         var localeSign = false, localeSignAfter = false, localeSignPreCount = 0
         var zeroStart = 0, zeroEnd = 0
 
-        init(_ template: String) throws {
+        /// `forInput`: to_number's template, whose refusals say so.
+        init(_ template: String, forInput: Bool = false) throws {
             let bytes = Array(template.utf8)
             var index = 0
             while index < bytes.count {
@@ -45,7 +46,7 @@ enum NumberFormat {
                     index += 1
                     continue
                 }
-                let (part, length) = try Self.part(bytes, at: index)
+                let (part, length) = try Self.part(bytes, at: index, forInput: forInput)
                 index += length
                 try add(part)
             }
@@ -54,7 +55,7 @@ enum NumberFormat {
         }
 
         /// The keyword at `index` (upper or lower case, as PostgreSQL lists them) and its length.
-        private static func part(_ bytes: [UInt8], at index: Int) throws -> (Part, Int) {
+        private static func part(_ bytes: [UInt8], at index: Int, forInput: Bool) throws -> (Part, Int) {
             func word(_ text: String) -> Bool {
                 let word = Array(text.utf8)
                 guard index + word.count <= bytes.count else { return false }
@@ -62,6 +63,7 @@ enum NumberFormat {
                 return slice == word || slice == Array(text.lowercased().utf8)
             }
             for unsupported in ["EEEE", "RN", "V"] where word(unsupported) {
+                if forInput { throw VireoError(.featureNotSupported, "\"\(unsupported)\" not supported for input") }
                 throw VireoError(.featureNotSupported, "to_char's \"\(unsupported)\" pattern for numbers is not supported")
             }
             let words: [(String, Part)] = [("FM", .fillMode), ("MI", .minus), ("PL", .plus), ("SG", .signWord), ("PR", .brackets),
@@ -256,6 +258,124 @@ enum NumberFormat {
             var suffix = tens == 1 ? "th" : (last == 1 ? "st" : (last == 2 ? "nd" : (last == 3 ? "rd" : "th")))
             if upper { suffix = suffix.uppercased() }
             output += Array(suffix.utf8)
+        }
+    }
+}
+
+extension NumberFormat {
+    /// to_number(text, template): PostgreSQL 15's NUM_processor reading text (formatting.c).
+    /// Each `9`, `0`, `.`/`D` place reads one digit or the decimal point, after one blank,
+    /// and a leading sign (`-`, `+`, `<` under `PR`); fraction digits past the template's are
+    /// dropped. `,`/`G` consume a comma if one is there (never in FM mode); `MI` `PL` `SG`
+    /// read a sign there, `S` one after the digits; `L` and `TH` skip that many characters
+    /// that are not digits, points, commas or signs; other template characters skip one
+    /// input character each. The digits read are a numeric of the template's precision and
+    /// of as many fraction digits as were read (22003 past it, 22P02 for no digits).
+    static func parse(_ text: String, _ template: String) throws -> Value {
+        guard !template.isEmpty else { return .null }
+        var reader = Reader(pattern: try Pattern(template, forInput: true), input: Array(text.utf8))
+        let numberText = reader.run()
+        guard let number = Numeric(numberText.trimmingCharacters(in: .whitespaces)) else {
+            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type numeric: \"\(numberText)\"")
+        }
+        let precision = reader.pattern.pre + reader.readPost
+        return .numeric(precision > 0 ? try number.fitted(precision: precision, scale: reader.readPost) : number)
+    }
+
+    /// NUM_processor and NUM_numpart_from_char, reading one template part at a time.
+    private struct Reader {
+        let pattern: Pattern
+        let input: [UInt8]
+        var position = 0
+        /// The sign read, blank until one is.
+        var sign = UInt8(ascii: " ")
+        var digits: [UInt8] = []
+        var readPre = 0, readPost = 0, readDecimal = false
+
+        private var atEnd: Bool { position >= input.count }
+        private var character: UInt8 { position < input.count ? input[position] : 0 }
+
+        private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        private static func isSign(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") }
+
+        /// The number as PostgreSQL hands it to numeric_in: the sign (or a blank), the digits.
+        mutating func run() -> String {
+            for part in pattern.parts where !atEnd {
+                switch part {
+                case .nine, .zero, .point:
+                    numberPart(part)
+                    position += 1
+                case .comma:
+                    if !pattern.fillMode && character == UInt8(ascii: ",") { position += 1 }
+                case .currency: skipNonData(1)
+                case .ordinal: if !pattern.isDecimal { skipNonData(2) }
+                case .minus: readSign(character == UInt8(ascii: "-"))
+                case .plus: readSign(character == UInt8(ascii: "+"))
+                case .signWord: readSign(Self.isSign(character))
+                case .literal: skipCharacter()
+                case .fillMode, .localeSign, .brackets: break
+                }
+            }
+            if digits.last == UInt8(ascii: ".") { digits.removeLast() }
+            return String(decoding: [sign] + digits, as: UTF8.self)
+        }
+
+        /// `MI`, `PL`, `SG`: the sign at this place when `present`, else one non-data character skipped.
+        private mutating func readSign(_ present: Bool) {
+            guard present else { return skipNonData(1) }
+            sign = character
+            position += 1
+        }
+
+        private mutating func skipNonData(_ count: Int) {
+            for _ in 0..<count {
+                guard !atEnd, !Array("0123456789.,+-".utf8).contains(character) else { return }
+                skipCharacter()
+            }
+        }
+
+        /// One UTF-8 character, as pg_mblen steps.
+        private mutating func skipCharacter() {
+            let lead = character
+            position += lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        }
+
+        private mutating func numberPart(_ part: Pattern.Part) {
+            if character == UInt8(ascii: " ") { position += 1 }
+            guard !atEnd else { return }
+            if sign == UInt8(ascii: " ") && part != .point && readPre + readPost == 0 { readLeadingSign() }
+            guard !atEnd else { return }
+            var isRead = false
+            if Self.isDigit(character) {
+                if readDecimal && readPost == pattern.post { return }
+                digits.append(character)
+                if readDecimal { readPost += 1 } else { readPre += 1 }
+                isRead = true
+            } else if pattern.isDecimal && !readDecimal && character == UInt8(ascii: ".") {
+                digits.append(character)
+                readDecimal = true
+                isRead = true
+            }
+            guard !atEnd, sign == UInt8(ascii: " "), readPre + readPost > 0 else { return }
+            if pattern.localeSign {
+                // `S` after the digits: a sign right after the last one.
+                if isRead, position + 1 < input.count, !Self.isDigit(input[position + 1]), Self.isSign(input[position + 1]) {
+                    position += 1
+                    sign = character
+                }
+            } else if !isRead && (pattern.plus || pattern.minus) && Self.isSign(character) {
+                sign = character
+            }
+        }
+
+        private mutating func readLeadingSign() {
+            if character == UInt8(ascii: "-") || (pattern.bracket && !pattern.localeSign && character == UInt8(ascii: "<")) {
+                sign = UInt8(ascii: "-")
+                position += 1
+            } else if character == UInt8(ascii: "+") {
+                sign = UInt8(ascii: "+")
+                position += 1
+            }
         }
     }
 }

@@ -41,6 +41,22 @@ enum TimeZones {
         }
     }
 
+    /// EXTRACT's time-zone fields, which only a timestamptz has (0A000 for other types).
+    static let offsetFields: Set<String> = ["timezone", "timezone_hour", "timezone_minute"]
+
+    /// EXTRACT(timezone | timezone_hour | timezone_minute FROM timestamptz) (numeric when
+    /// `exact`, date_part's double otherwise): the session zone's offset east of UTC at the
+    /// instant, in seconds, whole hours, and the minutes left, as PostgreSQL 15 gives them
+    /// (-9000, -2, -30 in America/St_Johns in July); NULL for an infinity.
+    static func offsetField(_ unit: String, exact: Bool) -> ScalarFunction {
+        ScalarFunction("extract_" + unit, 1...1, [.timestamptz], returns: exact ? .numeric : .double) { arguments in
+            guard case .timestamp(let micros) = arguments[0], !DateTime.isInfinite(micros) else { return .null }
+            let seconds = SessionTimeZone.offsetSeconds(atInstant: micros)
+            let value = unit == "timezone" ? seconds : unit == "timezone_hour" ? seconds / 3600 : seconds / 60 % 60
+            return exact ? .numeric(Numeric(Int64(value))) : .double(Double(value))
+        }
+    }
+
     /// A timestamptz as the wall clock in the session's zone (a timestamp).
     static let sessionWall = ScalarFunction("session_wall_clock", 1...1, [.timestamptz], returns: .timestamp) { arguments in
         guard case .timestamp(let micros) = arguments[0] else { return arguments[0] }

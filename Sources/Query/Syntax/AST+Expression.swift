@@ -30,7 +30,8 @@ public enum SQLExpression: Sendable, Equatable {
     /// `x [NOT] IN (SELECT …)`.
     indirect case inSubquery(SQLExpression, Query, negated: Bool)
     /// `x [NOT] BETWEEN lower AND upper`.
-    indirect case between(SQLExpression, lower: SQLExpression, upper: SQLExpression, negated: Bool)
+    /// `BETWEEN SYMMETRIC` (`symmetric`) takes the bounds in either order.
+    indirect case between(SQLExpression, lower: SQLExpression, upper: SQLExpression, negated: Bool, symmetric: Bool = false)
     /// `x [NOT] LIKE pattern [ESCAPE e]`; ILIKE when `caseInsensitive`.
     indirect case like(SQLExpression, pattern: SQLExpression, escape: SQLExpression?, caseInsensitive: Bool, negated: Bool)
     /// `EXISTS (SELECT …)`.
@@ -373,7 +374,7 @@ extension SQLExpression {
         case .chain(let first, let links): [first] + links.map(\.operand)
         case .inList(let operand, let list, _): [operand] + list
         case .inSubquery(let operand, _, _): [operand]
-        case .between(let operand, let lower, let upper, _): [operand, lower, upper]
+        case .between(let operand, let lower, let upper, _, _): [operand, lower, upper]
         case .like(let operand, let pattern, let escape, _, _): [operand, pattern] + (escape.map { [$0] } ?? [])
         case .function(let call):
             call.arguments + (call.orderBy + call.withinGroup).map(\.expression) + (call.filter.map { [$0] } ?? [])

@@ -230,10 +230,12 @@ extension Parser {
         switch keyword {
         case .in?: return try parseInList(after: left, negated: negated)
         case .between?:
+            let symmetric = acceptKeyword(.symmetric)
+            if !symmetric { _ = acceptKeyword(.asymmetric) }  // the default, as PostgreSQL reads it
             let lower = try parseExpression(minimum: operandLevel)
             try expectKeyword(.and)
             let upper = try parseExpression(minimum: operandLevel)
-            return .between(left, lower: lower, upper: upper, negated: negated)
+            return .between(left, lower: lower, upper: upper, negated: negated, symmetric: symmetric)
         case .like?, .ilike?:
             let pattern = try parseExpression(minimum: operandLevel)
             let escape = acceptKeyword(.escape) ? try parseExpression(minimum: operandLevel) : nil

@@ -62,6 +62,14 @@ public struct Parser {
         return statement
     }
 
+    /// Parses a lone type name (`int4`, `varchar(10)`, `"char"`, `text[]`).
+    public static func parseTypeName(_ text: String) throws -> TypeName {
+        var parser = try Parser(checking: text)
+        let typeName = try parser.parseTypeName()
+        if parser.peek().kind != .end { throw parser.unexpected("expected end of type name") }
+        return typeName
+    }
+
     /// Parses a lone expression (a stored DEFAULT, a REST filter, a test).
     public static func parseExpression(_ text: String) throws -> SQLExpression {
         var parser = try Parser(checking: text)

@@ -23,8 +23,8 @@ extension SQLExpression {
                 + list.map(\.sql).joined(separator: ", ") + ")"
         case .inSubquery(let operand, let query, let negated):
             operand.operand(parenthesizedAtOrBelow: .patternMatch) + (negated ? " NOT IN (" : " IN (") + query.sql + ")"
-        case .between(let operand, let lower, let upper, let negated):
-            operand.operand(parenthesizedAtOrBelow: .patternMatch) + (negated ? " NOT BETWEEN " : " BETWEEN ")
+        case .between(let operand, let lower, let upper, let negated, let symmetric):
+            operand.operand(parenthesizedAtOrBelow: .patternMatch) + (negated ? " NOT BETWEEN " : " BETWEEN ") + (symmetric ? "SYMMETRIC " : "")
                 + lower.operand(parenthesizedAtOrBelow: .patternMatch) + " AND " + upper.operand(parenthesizedAtOrBelow: .patternMatch)
         case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):
             Self.renderLike(operand, pattern, escape, caseInsensitive: caseInsensitive, negated: negated)
