@@ -79,7 +79,7 @@ extension Session {
         // A type OID carries no length: bit is any bit string here, not the bit(1) the name means in SQL.
         if builtin.name == "bit" || builtin.name == "varbit" { return .bit(nil, varying: builtin.name == "varbit") }
         // pg_type's `char` is the one-byte catalog type, which SQL spells quoted.
-        try Binder.sqlType(Parser.parseTypeName(builtin.name == "char" ? "\"char\"" : builtin.name), in: catalog)
+        return try Binder.sqlType(Parser.parseTypeName(builtin.name == "char" ? "\"char\"" : builtin.name), in: catalog)
     }
 
     /// Forgets the prepared statement `name` (nil: all of them); whether there was one.
