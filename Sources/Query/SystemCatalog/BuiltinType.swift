@@ -16,6 +16,8 @@ public struct BuiltinType: Sendable {
     public static let vectorOID: Int64 = 16_385
     /// pgvector's halfvec, beside vector in the user range (its array type is the next OID).
     public static let halfvecOID: Int64 = 16_387
+    /// The types of pgvector's extension, which live in public.
+    static let pgvectorOIDs: Set<Int64> = [vectorOID, halfvecOID]
     /// PostgreSQL's `unknown` (an untyped literal's type): a parameter declared so takes
     /// the type its use decides, as one declared 0 does.
     public static let unknownOID: Int64 = 705

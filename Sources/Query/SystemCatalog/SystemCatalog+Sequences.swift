@@ -142,11 +142,12 @@ extension SystemCatalog {
             [.int(catalogRelationOIDs[relation] ?? 0), .int(objectOID), .int(0), .int(catalogRelationOIDs["pg_extension"] ?? 3079),
              .int(extensionOID), .int(0), .text("e")]
         }
-        var rows = [member("pg_type", BuiltinType.vectorOID, of: vectorExtensionOID),
-                    member("pg_am", accessMethodOID("hnsw"), of: vectorExtensionOID),
+        var rows = [member("pg_am", accessMethodOID("hnsw"), of: vectorExtensionOID),
                     member("pg_namespace", vireoNamespaceOID, of: vireoExtensionOID)]
-        if let array = BuiltinType.all.first(where: { $0.oid == BuiltinType.vectorOID })?.arrayOID, array != 0 {
-            rows.append(member("pg_type", array, of: vectorExtensionOID))
+        // pgvector's types and their array types belong to the extension: pg_dump leaves them out.
+        for type in BuiltinType.all where BuiltinType.pgvectorOIDs.contains(type.oid) {
+            rows.append(member("pg_type", type.oid, of: vectorExtensionOID))
+            if type.arrayOID != 0 { rows.append(member("pg_type", type.arrayOID, of: vectorExtensionOID)) }
         }
         let own = catalog.tables.keys.filter { schemaName(of: $0) == "vireo" } + catalog.allSequences.map(\.name).filter { schemaName(of: $0) == "vireo" }
         rows += own.sorted().map { member("pg_class", oid(ofObject: $0), of: vireoExtensionOID) }

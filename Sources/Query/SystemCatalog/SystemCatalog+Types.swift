@@ -53,7 +53,7 @@ extension Functions {
             let userType = catalog.enumTypes.values.first { $0.oid == oid }
             let name = userType.map { quoteIdentifier($0.name) } ?? Functions.typeName(oid, typmod)
             // pgvector's types (and their arrays) live in public, as enum types do.
-            let inPublic = userType != nil || [BuiltinType.vectorOID, BuiltinType.halfvecOID].contains { oid == $0 || oid == $0 + 1 }
+            let inPublic = userType != nil || BuiltinType.pgvectorOIDs.contains { oid == $0 || oid == $0 + 1 }
             return inPublic ? SearchPath.qualified(name) : name
         }
         switch name {

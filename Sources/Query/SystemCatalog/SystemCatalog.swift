@@ -587,7 +587,7 @@ extension SystemCatalog {
                              column.identity.map { Value.text($0 == .always ? "ALWAYS" : "BY DEFAULT") } ?? .null,
                              .text(column.generatedExpression == nil ? "NEVER" : "ALWAYS"),
                              column.generatedExpression.map(Value.text) ?? .null,
-                             .text(type.oid == BuiltinType.vectorOID || type.category == "E" ? "public" : "pg_catalog"), .text("YES")])
+                             .text(BuiltinType.pgvectorOIDs.contains(type.oid) || type.category == "E" ? "public" : "pg_catalog"), .text("YES")])
             }
         }
         return Relation(columns: columns(
