@@ -420,8 +420,6 @@ final class Binder {
     /// The evaluation type of a declared type; `vector` without a dimension means any. A name
     /// no built-in type has is looked up among `catalog`'s enum types.
     static func sqlType(_ typeName: TypeName, in catalog: Catalog? = nil) throws -> SQLType {
-        if case .vector(nil) = typeName { return .vector(nil) }
-        if case .halfvec(nil) = typeName { return .halfvec(nil) }
         if let catalogType = typeName.catalogType { return catalogType }
         // `$1::oid[]` (asyncpg's type introspection): an array of the catalog type, described as oid[].
         if case .array(let element) = typeName, let catalogType = element.catalogType { return .array(catalogType) }

@@ -170,6 +170,10 @@ enum Functions {
         ScalarFunction("pi", 0...0, [], returns: .double) { _ in .double(Double.pi) },
     ]
 
+    private static func norm(_ name: String) -> ScalarFunction {
+        ScalarFunction(name, 1...1, [.vector(nil)], returns: .double) { .double(VectorMath.norm(try vector($0[0]))) }
+    }
+
     static let vector: [ScalarFunction] = [
         ScalarFunction("l2_distance", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.l2Distance(vector($0[0]), vector($0[1]))) },
         ScalarFunction("cosine_distance", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.cosineDistance(vector($0[0]), vector($0[1]))) },
@@ -177,9 +181,8 @@ enum Functions {
         ScalarFunction("negative_inner_product", 2...2, [.vector(nil)], returns: .double) { .double(-(try VectorMath.innerProduct(vector($0[0]), vector($0[1])))) },
         ScalarFunction("l1_distance", 2...2, [.vector(nil)], returns: .double) { .double(try VectorMath.l1Distance(vector($0[0]), vector($0[1]))) },
         ScalarFunction("vector_dims", 1...1, [.vector(nil)], returns: .int) { .int(Int64(try vector($0[0]).count)) },
-        ScalarFunction("vector_norm", 1...1, [.vector(nil)], returns: .double) { .double(VectorMath.norm(try vector($0[0]))) },
-        // pgvector's name for a halfvec's norm.
-        ScalarFunction("l2_norm", 1...1, [.vector(nil)], returns: .double) { .double(VectorMath.norm(try vector($0[0]))) },
+        norm("vector_norm"),
+        norm("l2_norm"),  // pgvector's name for a halfvec's norm
         ScalarFunction("l2_normalize", 1...1, [.vector(nil)], returns: .vector(nil)) { .vector(VectorMath.normalized(try vector($0[0]))) },
         ScalarFunction("subvector", 3...3, [.vector(nil), .int, .int], returns: .vector(nil)) { arguments in
             let elements = try vector(arguments[0])

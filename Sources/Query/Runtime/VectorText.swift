@@ -162,7 +162,6 @@ public enum HalfVector {
             }
             result[index] = half
         }
-        try VectorText.checkFinite(result)
         return result
     }
 }
