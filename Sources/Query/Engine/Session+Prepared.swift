@@ -64,22 +64,40 @@ extension Session {
     /// declared. 42704 for an OID that names no type Vireo has.
     public func parameterTypes(oids: [Int32]) throws -> [SQLType] {
         guard oids.contains(where: { $0 != 0 }) else { return [] }
+        // Built-in OIDs need no catalog: psycopg declares them in the Parse of every query
+        // it sends with parameters, and a request and snapshot there were work per query.
+        if let types = try? oids.map({ try Self.builtinParameterType(oid: Int64($0)) }) { return types }
         return try withRequest { try read { data in try oids.map { try Self.parameterType(oid: Int64($0), data.catalog) } } }
     }
 
     private static func parameterType(oid: Int64, _ catalog: Catalog) throws -> SQLType {
-        if oid == 0 || oid == BuiltinType.unknownOID { return .unknown }
         if let type = catalog.enumTypes.values.first(where: { $0.oid == oid }) { return .enumeration(type) }
-        if let builtin = BuiltinType.all.first(where: { $0.oid == oid }) { return try sqlType(of: builtin, catalog) }
-        if let element = BuiltinType.all.first(where: { $0.arrayOID == oid }) { return .array(try sqlType(of: element, catalog)) }
-        throw VireoError(.undefinedObject, "type with OID \(oid) does not exist")
+        return try builtinParameterType(oid: oid)
     }
 
-    private static func sqlType(of builtin: BuiltinType, _ catalog: Catalog) throws -> SQLType {
+    /// A built-in type's (or its array type's) parameter type; 42704 for another OID.
+    private static func builtinParameterType(oid: Int64) throws -> SQLType {
+        if oid == 0 || oid == BuiltinType.unknownOID { return .unknown }
+        guard let type = builtinParameterTypes[oid] else { throw VireoError(.undefinedObject, "type with OID \(oid) does not exist") }
+        return type
+    }
+
+    /// Every built-in type and array type by OID, resolved once as PREPARE resolves their names.
+    private static let builtinParameterTypes: [Int64: SQLType] = {
+        var types: [Int64: SQLType] = [:]
+        for builtin in BuiltinType.all {
+            guard let type = try? sqlType(of: builtin) else { continue }
+            types[builtin.oid] = type
+            if builtin.arrayOID != 0 { types[builtin.arrayOID] = .array(type) }
+        }
+        return types
+    }()
+
+    private static func sqlType(of builtin: BuiltinType) throws -> SQLType {
         // A type OID carries no length: bit is any bit string here, not the bit(1) the name means in SQL.
         if builtin.name == "bit" || builtin.name == "varbit" { return .bit(nil, varying: builtin.name == "varbit") }
         // pg_type's `char` is the one-byte catalog type, which SQL spells quoted.
-        return try Binder.sqlType(Parser.parseTypeName(builtin.name == "char" ? "\"char\"" : builtin.name), in: catalog)
+        return try Binder.sqlType(Parser.parseTypeName(builtin.name == "char" ? "\"char\"" : builtin.name))
     }
 
     /// Forgets the prepared statement `name` (nil: all of them); whether there was one.
