@@ -99,10 +99,44 @@ struct SystemCatalogTests {
         let session = db.session()
         let insert = try session.describe(Parser.parseStatement("INSERT INTO t VALUES ($1, $2, $3) RETURNING id"))
         #expect(insert.parameterTypes == [.int, .text, .double])
-        #expect(insert.columns == [ResultColumn(name: "id", type: .int)])
+        let t = SystemCatalog.oid(ofObject: "t")
+        #expect(insert.columns == [ResultColumn(name: "id", type: .int, origin: ColumnOrigin(tableOID: t, attributeNumber: 1, declaredType: .int))])
         let select = try session.describe(Parser.parseStatement("SELECT name FROM t WHERE score > $1 AND id = $2"))
         #expect(select.parameterTypes == [.double, .int])
-        #expect(select.columns == [ResultColumn(name: "name", type: .text)])
+        #expect(select.columns == [ResultColumn(name: "name", type: .text, origin: ColumnOrigin(tableOID: t, attributeNumber: 2, declaredType: .text))])
         #expect(try rows(db, "SELECT count(*) FROM t") == [["0"]], "describe ran the INSERT")
+    }
+
+    @Test("result columns name the table column they read unchanged and its declared type, as PostgreSQL's RowDescription does")
+    func resultColumnOrigins() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE oq (id int PRIMARY KEY, v varchar(10), n numeric(10,2), c char(4));
+            CREATE TABLE oq2 (id int, w varchar(10));
+            CREATE VIEW ov AS SELECT id, v, n + 1 AS n1 FROM oq
+            """)
+        let session = db.session()
+        func described(_ sql: String) throws -> [String] {
+            try session.describe(Parser.parseStatement(sql)).columns.map { column in
+                guard let origin = column.origin else { return "-" }
+                let table = [("oq", "oq"), ("oq2", "oq2"), ("ov", "ov"), ("copied", "copied")].first { SystemCatalog.oid(ofObject: $0.0) == origin.tableOID }?.1 ?? "\(origin.tableOID)"
+                return "\(table).\(origin.attributeNumber) \(origin.textTypeOID ?? 0) \(origin.typeModifier)"
+            }
+        }
+        // Each expected description is real PostgreSQL 15's (table, attnum, OID of a text type, typmod).
+        #expect(try described("SELECT * FROM oq") == ["oq.1 0 -1", "oq.2 1043 14", "oq.3 0 655366", "oq.4 1042 8"])
+        #expect(try described("SELECT id + 1, v AS vv, v::varchar(3), n::numeric(5,1), (v) FROM oq")
+                == ["-", "oq.2 1043 14", "0.0 1043 7", "0.0 0 327685", "oq.2 1043 14"])
+        #expect(try described("SELECT * FROM ov") == ["ov.1 0 -1", "ov.2 1043 14", "ov.3 0 -1"])
+        try db.execute("CREATE TABLE copied AS SELECT v, n FROM oq")
+        #expect(try described("SELECT * FROM copied") == ["copied.1 1043 14", "copied.2 0 655366"], "CREATE TABLE AS keeps the declared types")
+        #expect(try described("SELECT s.v FROM (SELECT v FROM oq) s") == ["oq.2 1043 14"])
+        #expect(try described("WITH w AS (SELECT n FROM oq) SELECT n FROM w") == ["oq.3 0 655366"])
+        #expect(try described("SELECT oq.v, oq2.w FROM oq JOIN oq2 USING (id)") == ["oq.2 1043 14", "oq2.2 1043 14"])
+        #expect(try described("UPDATE oq SET n = 2 WHERE id = 2 RETURNING id, c") == ["oq.1 0 -1", "oq.4 1042 8"])
+        #expect(try described("SELECT v FROM oq UNION ALL SELECT w FROM oq2") == ["0.0 1043 14"])
+        #expect(try described("SELECT v FROM oq UNION ALL SELECT c FROM oq") == ["-"])
+        #expect(try described("SELECT max(v), coalesce(n, 0) FROM oq GROUP BY n") == ["-", "-"])
+        #expect(try described("SELECT v FROM oq GROUP BY v") == ["oq.2 1043 14"])
     }
 }

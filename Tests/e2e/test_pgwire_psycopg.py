@@ -704,3 +704,25 @@ def test_explain_format_json_arrives_as_a_parsed_plan(conn):
     assert lookup["Actual Rows"] == 1
     digest = conn.execute("SELECT encode(sha256(%s), 'hex')", (b"abc",)).fetchone()[0]
     assert digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_result_description_names_the_source_column_and_its_declared_type(conn):
+    """RowDescription as PostgreSQL 15 sends it: the table OID and attribute number of a column
+    read unchanged, varchar's and char's own OIDs, and the declared modifiers that
+    cursor.description turns into display_size, precision and scale."""
+    conn.execute("CREATE TABLE column_origins (id integer PRIMARY KEY, name varchar(10), price numeric(10,2), code char(4))")
+    conn.execute("CREATE VIEW origin_view AS SELECT id, name FROM column_origins")
+    table_oid, view_oid = conn.execute("SELECT 'column_origins'::regclass::oid, 'origin_view'::regclass::oid").fetchone()
+    for prepare in (False, True):
+        cursor = conn.execute("SELECT id, name, price, code, id + 1 AS next, name::varchar(3) AS short FROM column_origins",
+                              prepare=prepare)
+        description = cursor.description
+        assert [column.type_code for column in description] == [23, 1043, 1700, 1042, 23, 1043]
+        assert [(column.display_size, column.precision, column.scale) for column in description[1:4]] == \
+            [(10, None, None), (None, 10, 2), (4, None, None)]
+        assert description[5].display_size == 3
+        result = cursor.pgresult
+        assert [(result.ftable(i), result.ftablecol(i)) for i in range(6)] == \
+            [(table_oid, 1), (table_oid, 2), (table_oid, 3), (table_oid, 4), (0, 0), (0, 0)]
+    result = conn.execute("SELECT name FROM origin_view").pgresult
+    assert (result.ftable(0), result.ftablecol(0), result.ftype(0), result.fmod(0)) == (view_oid, 2, 1043, 14)

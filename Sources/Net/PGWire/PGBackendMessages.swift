@@ -63,19 +63,22 @@ extension ByteBuffer {
         }
     }
 
-    /// RowDescription: per column its name, no table, its type's OID and size, and the
-    /// format (0 text, 1 binary) rows will use.
+    /// RowDescription: per column its name, the table and attribute number it reads unchanged
+    /// (0 and 0 otherwise), its type's OID, size and modifier, and the format (0 text, 1
+    /// binary) rows will use.
     mutating func writeRowDescription(_ columns: [ResultColumn], formats: [Int16]) {
         writeMessage("T") { buffer in
             buffer.writeInteger(Int16(columns.count))
             for (index, column) in columns.enumerated() {
                 let type = PGType(column.type)
+                let origin = column.origin
                 buffer.writeCString(column.name)
-                buffer.writeInteger(Int32(0))
-                buffer.writeInteger(Int16(0))
-                buffer.writeInteger(type.oid)
+                buffer.writeInteger(UInt32(truncatingIfNeeded: origin?.tableOID ?? 0))
+                buffer.writeInteger(Int16(truncatingIfNeeded: origin?.attributeNumber ?? 0))
+                // varchar and char(n) values are text on the wire, in both formats.
+                buffer.writeInteger(origin?.textTypeOID ?? type.oid)
                 buffer.writeInteger(type.sizeBytes)
-                buffer.writeInteger(Int32(-1))
+                buffer.writeInteger(origin?.typeModifier ?? -1)
                 buffer.writeInteger(index < formats.count ? formats[index] : 0)
             }
         }

@@ -90,7 +90,7 @@ extension Binder {
                   let entry = input.entries.first(where: { inputPosition >= $0.offset && inputPosition < $0.offset + $0.columns.count })
             else { continue }
             grouped.entries.append(ScopeEntry(name: entry.name, columns: [entry.columns[inputPosition - entry.offset]], types: [type],
-                                              offset: position, width: 1, table: nil))
+                                              offset: position, width: 1, table: nil, origins: [input.origin(at: inputPosition)]))
         }
         return grouped
     }

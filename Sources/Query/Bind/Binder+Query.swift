@@ -46,6 +46,7 @@ extension Binder {
                         throw VireoError(.typeMismatch, "\(operation.kind.rawValue) types \(columns[index].type) and \(column.type) cannot be matched")
                     }
                     columns[index].type = SQLType.common([columns[index].type, column.type])
+                    columns[index].origin = ColumnOrigin.common([columns[index].origin, column.origin])
                 }
             }
             plans.append(plan)
@@ -181,7 +182,7 @@ extension Binder {
         if !locks.isEmpty { plan = .lockRows(plan, locks) }
         let visible = items.filter { !$0.hidden }
         if visible.count != items.count { plan = .project(plan, visible.indices.map { .column($0) }) }
-        return (plan, visible.map { ResultColumn(name: $0.name, type: $0.type) })
+        return (plan, visible.map(\.resultColumn))
     }
 
     /// DISTINCT ON keys as positions among the output items: a select-list column (by
@@ -214,6 +215,10 @@ extension Binder {
         /// The select-list expression it came from (nil for `*`), so an ORDER BY key written
         /// the same way sorts by it instead of adding a hidden column.
         var source: SQLExpression? = nil
+        /// The column or declared type it shows unchanged, for the result's description.
+        var origin: ColumnOrigin? = nil
+
+        var resultColumn: ResultColumn { ResultColumn(name: name, type: type, origin: origin) }
     }
 
     /// ORDER BY keys, both as output-column references (for the sort) and as expressions
@@ -228,18 +233,42 @@ extension Binder {
             switch item {
             case .wildcard:
                 guard !scope.entries.isEmpty else { throw VireoError(.syntaxError, "SELECT * with no tables specified is not valid") }
-                return try scope.visibleColumns().map { OutputItem(expression: .column($0.position), name: $0.name, type: $0.type) }
+                return try scope.visibleColumns().map {
+                    OutputItem(expression: .column($0.position), name: $0.name, type: $0.type, origin: scope.origin(at: $0.position))
+                }
             case .qualifiedWildcard(let table):
-                return try scope.visibleColumns(of: table).map { OutputItem(expression: .column($0.position), name: $0.name, type: $0.type) }
+                return try scope.visibleColumns(of: table).map {
+                    OutputItem(expression: .column($0.position), name: $0.name, type: $0.type, origin: scope.origin(at: $0.position))
+                }
             case .expression(let expression, let alias):
+                let name = alias ?? Self.columnName(expression)
                 if case .column(let reference) = expression, let (position, type) = try scope.resolve(reference),
                    scope.isBlankPadded(position) {
                     // A char(n) column shown as a result keeps its padding, as PostgreSQL prints it.
-                    return [OutputItem(expression: .column(position), name: alias ?? Self.columnName(expression), type: type, source: expression)]
+                    return [OutputItem(expression: .column(position), name: name, type: type, source: expression, origin: scope.origin(at: position))]
                 }
                 let (bound, type) = try bind(expression, scope)
-                return [OutputItem(expression: bound, name: alias ?? Self.columnName(expression), type: type, source: expression)]
+                return [OutputItem(expression: bound, name: name, type: type, source: expression, origin: origin(of: expression, bound, scope))]
             }
+        }
+    }
+
+    /// What a select-list expression shows unchanged: a column read as it is, or a value cast
+    /// to a declared type.
+    private func origin(of expression: SQLExpression, _ bound: BoundExpression, _ scope: Scope) -> ColumnOrigin? {
+        switch (expression, bound) {
+        case (.column, .column(let position)): return scope.origin(at: position)
+        case (.cast(_, let typeName), _): return Self.castOrigin(typeName)
+        default: return nil
+        }
+    }
+
+    /// A cast to a type whose modifier the value's SQL type does not keep (varchar(n),
+    /// char(n), numeric(p,s)) describes its result with it, as PostgreSQL does.
+    private static func castOrigin(_ typeName: TypeName) -> ColumnOrigin? {
+        switch typeName {
+        case .varchar(_?), .char, .numeric(_?, _): (try? typeName.columnType()).map(ColumnOrigin.init(castTo:))
+        default: nil
         }
     }
 

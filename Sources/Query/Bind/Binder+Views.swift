@@ -27,7 +27,8 @@ extension Binder {
         inner.expandingViews = expandingViews.union([view.name])
         inner.relationsRead = relationsRead
         let (plan, columns) = try Self.asCreated(view) { try inner.bindQuery(try Self.viewQuery(view)) }
-        let shown = view.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) }
+        let origins = Scope.origins(of: view.columns, relation: view.name)
+        let shown = zip(view.columns, origins).map { ResultColumn(name: $0.name, type: SQLType($0.type), origin: $1) }
         let stillMatches = columns.count >= shown.count
             && zip(columns, shown).allSatisfy { $0.type.storedInView == $1.type || $0.type == .unknown && $1.type == .text }
         guard stillMatches else {

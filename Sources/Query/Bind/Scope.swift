@@ -17,6 +17,8 @@ struct ScopeEntry {
     /// A pg_catalog table's OID, which its hidden `tableoid` column holds (after its
     /// columns): pg_dump reads it to tell the catalogs' objects apart.
     var tableOID: Int64?
+    /// Where each column comes from (a base table's, a view's or a subquery's column).
+    var origins: [ColumnOrigin?] = []
 }
 
 /// The names visible at one level of a query, in row order.
@@ -29,19 +31,27 @@ struct Scope {
     mutating func addTable(_ table: TableDefinition, alias: String?) {
         entries.append(ScopeEntry(name: alias ?? table.visibleName, columns: table.columns.map(\.name),
                                   types: table.columns.map { SQLType($0.type) }, offset: width,
-                                  width: table.columns.count + 1, table: table))
+                                  width: table.columns.count + 1, table: table,
+                                  origins: Self.origins(of: table.columns, relation: table.name)))
+    }
+
+    /// The origins of a table's or view's columns: its OID and their attribute numbers.
+    static func origins(of columns: [VireoStorage.ColumnDefinition], relation: String) -> [ColumnOrigin?] {
+        let oid = SystemCatalog.oid(ofObject: relation)
+        return columns.enumerated().map { ColumnOrigin(tableOID: oid, attributeNumber: $0.offset + 1, declaredType: $0.element.type) }
     }
 
     /// Adds a derived row source (subquery) with the given columns.
     mutating func addDerived(name: String, columns: [ResultColumn]) {
         entries.append(ScopeEntry(name: name, columns: columns.map(\.name), types: columns.map(\.type),
-                                  offset: width, width: columns.count, table: nil))
+                                  offset: width, width: columns.count, table: nil, origins: columns.map(\.origin)))
     }
 
     /// Adds a pg_catalog table whose rows end with a hidden tableoid column.
     mutating func addCatalogTable(name: String, columns: [ResultColumn], tableOID: Int64) {
         addDerived(name: name, columns: columns)
         entries[entries.count - 1].tableOID = tableOID
+        entries[entries.count - 1].origins = columns.indices.map { ColumnOrigin(tableOID: tableOID, attributeNumber: $0 + 1, declaredType: nil) }
         entries[entries.count - 1].width += 1
     }
 
@@ -67,6 +77,14 @@ struct Scope {
               let table = entry.table, position - entry.offset < table.columns.count else { return false }
         if case .char = table.columns[position - entry.offset].type { return true }
         return false
+    }
+
+    /// Where the column at `position` comes from, when it is a column of a table, view or
+    /// subquery that shows one.
+    func origin(at position: Int) -> ColumnOrigin? {
+        guard let entry = entries.first(where: { position >= $0.offset && position < $0.offset + $0.width }),
+              position - entry.offset < entry.origins.count else { return nil }
+        return entry.origins[position - entry.offset]
     }
 
     /// Whether an entry (table or alias) is called `name`.

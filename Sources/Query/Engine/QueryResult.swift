@@ -4,10 +4,58 @@ import VireoStorage
 public struct ResultColumn: Sendable, Equatable {
     public var name: String
     public var type: SQLType
+    /// The table column or declared type it shows, when it shows one unchanged.
+    public var origin: ColumnOrigin?
 
-    public init(name: String, type: SQLType) {
+    public init(name: String, type: SQLType, origin: ColumnOrigin? = nil) {
         self.name = name
         self.type = type
+        self.origin = origin
+    }
+}
+
+/// Where a result column comes from, as PostgreSQL's RowDescription tells it: the table (or
+/// view) and attribute number of a column read unchanged (resorigtbl, resorigcol; 0 for a
+/// cast), and the declared type with its modifier: varchar(n), char(n), numeric(p,s),
+/// vector(n). Drivers read them: JDBC's getTableName and getPrecision, psycopg's
+/// Column.precision and internal_size, npgsql's key info.
+public struct ColumnOrigin: Sendable, Hashable {
+    public var tableOID: Int64
+    public var attributeNumber: Int
+    public var declaredType: ColumnType?
+
+    public init(tableOID: Int64, attributeNumber: Int, declaredType: ColumnType?) {
+        self.tableOID = tableOID
+        self.attributeNumber = attributeNumber
+        self.declaredType = declaredType
+    }
+
+    /// A value cast to a declared type (`v::varchar(3)`): the type, no table.
+    public init(castTo type: ColumnType) {
+        self.init(tableOID: 0, attributeNumber: 0, declaredType: type)
+    }
+
+    /// The declared type's modifier (pg_attribute.atttypmod), -1 when it has none.
+    public var typeModifier: Int32 {
+        guard let declaredType else { return -1 }
+        return Int32(truncatingIfNeeded: BuiltinType.of(declaredType).typmod(declaredType))
+    }
+
+    /// The OID to describe the column with when the declared type is a text type whose name
+    /// the value's SQL type does not keep (varchar 1043, bpchar 1042); nil otherwise.
+    public var textTypeOID: Int32? {
+        guard let type = declaredType else { return nil }
+        switch type {
+        case .varchar, .char: return Int32(BuiltinType.of(type).oid)
+        default: return nil
+        }
+    }
+
+    /// The origin that survives a set operation: no table, the declared type when every
+    /// operand declares the same one.
+    static func common(_ origins: [ColumnOrigin?]) -> ColumnOrigin? {
+        guard let type = origins.first??.declaredType, origins.allSatisfy({ $0?.declaredType == type }) else { return nil }
+        return ColumnOrigin(castTo: type)
     }
 }
 

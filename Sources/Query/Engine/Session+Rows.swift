@@ -306,7 +306,7 @@ struct ReturningList {
         try self.init(selectItems, scope: through.scope(alias: alias), binder: binder, through: through)
     }
 
-    var columns: [ResultColumn] { items.map { ResultColumn(name: $0.name, type: $0.type) } }
+    var columns: [ResultColumn] { items.map(\.resultColumn) }
 
     func collect(_ row: [Value], _ context: ExecutionContext, into rows: inout [[Value]]) throws {
         guard !items.isEmpty else { return }

@@ -29,7 +29,7 @@ extension Session {
     }
 
     /// The view's (or CREATE TABLE AS's) columns: the query's, renamed by the names written
-    /// after the view's name.
+    /// after the view's name, with the declared types of the columns they read unchanged.
     static func viewColumns(_ columns: [ResultColumn], names: [String], statement: String = "CREATE VIEW") throws -> [VireoStorage.ColumnDefinition] {
         guard names.count <= columns.count else {
             throw VireoError(.syntaxError, "\(statement) specifies more column names than columns")
@@ -40,7 +40,9 @@ extension Session {
             guard seen.insert(name).inserted else {
                 throw VireoError(.duplicateColumn, "column \"\(name)\" specified more than once")
             }
-            guard let type = column.type.columnType else {
+            // A column read unchanged keeps its declared type (varchar(10), numeric(10,2)), as in PostgreSQL.
+            let declared = column.origin?.declaredType.flatMap { SQLType($0) == column.type ? $0 : nil }
+            guard let type = declared ?? column.type.columnType else {
                 throw VireoError(.featureNotSupported, "view column \"\(name)\" has type \(column.type), which a column cannot have")
             }
             return VireoStorage.ColumnDefinition(name: name, type: type)

@@ -425,8 +425,11 @@ extension SystemCatalog {
     }
 
     /// pg_index: which table each index belongs to and its columns (indkey: attribute
-    /// numbers, 0 for an expression; indoption: where the key keeps its NULLs, as stored:
-    /// first in an ascending key (2, NULLS FIRST), last in a descending one (1, DESC)).
+    /// numbers, 0 for an expression; indoption: the order PostgreSQL gives the declared key,
+    /// 0 for ASC (NULLS LAST), 3 for DESC (NULLS FIRST). The B+tree keeps NULLs at its low end
+    /// whatever the key's direction, and the planner reads it in whichever direction a query
+    /// needs, so the declared order is the one to report: SQLAlchemy's and Alembic's reflection
+    /// compare it with the models' indexes.)
     static func indexes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
@@ -440,7 +443,7 @@ extension SystemCatalog {
                 } ?? []
                 let predicate = definition?.predicate.map { Value.text("(" + $0 + ")") } ?? .null
                 rows.append([.int(oid(ofObject: index.name)), .int(oid(ofObject: table.name)), .bool(index.isUnique),
-                             .bool(index.isPrimary), .array(keys), .array(index.columns.indices.map { .int(definition?.isDescending(at: $0) == true ? 1 : 2) }),
+                             .bool(index.isPrimary), .array(keys), .array(index.columns.indices.map { .int(definition?.isDescending(at: $0) == true ? 3 : 0) }),
                              .array(keys.map { _ in .int(0) }),
                              .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
                              .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), predicate,
