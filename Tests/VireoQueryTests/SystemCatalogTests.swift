@@ -107,6 +107,20 @@ struct SystemCatalogTests {
         #expect(try rows(db, "SELECT count(*) FROM t") == [["0"]], "describe ran the INSERT")
     }
 
+    @Test("a default that is one literal reads back from pg_attrdef as PostgreSQL 15 prints it, with its column's type")
+    func literalDefaultsCarryTheirType() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TYPE mood AS ENUM ('ok', 'sad');
+            CREATE TABLE dflt (m mood DEFAULT 'ok', t text DEFAULT 'x', v varchar(5) DEFAULT 'y', c char(2) DEFAULT 'z',
+                               j jsonb DEFAULT '{}', a int[] DEFAULT '{1,2}', b bool DEFAULT TRUE, i int DEFAULT 0,
+                               s text DEFAULT 'a' || 'b', m2 mood DEFAULT 'sad'::public.mood, t2 text DEFAULT CAST('w' AS text))
+            """)
+        let defaults = try rows(db, "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'dflt'::regclass ORDER BY adnum")
+        #expect(defaults == [["'ok'::mood"], ["'x'::text"], ["'y'::character varying"], ["'z'::bpchar"], ["'{}'::jsonb"],
+                             ["'{1,2}'::integer[]"], ["true"], ["0"], ["'a' || 'b'"], ["'sad'::mood"], ["'w'::text"]])
+    }
+
     @Test("result columns name the table column they read unchanged and its declared type, as PostgreSQL's RowDescription does")
     func resultColumnOrigins() throws {
         let db = try Database.inMemory()

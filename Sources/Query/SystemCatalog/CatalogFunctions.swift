@@ -18,6 +18,8 @@ extension Functions {
         if type.name == "varchar" || type.name == "bpchar", case .int(let typmod) = typmod, typmod > 4 {
             return "\(type.informationSchemaName)(\(typmod - 4))"
         }
+        // A char without a length would read as char(1): PostgreSQL names it bpchar.
+        if type.name == "bpchar", case .int = typmod { return "bpchar" }
         if type.name == "numeric", case .int(let typmod) = typmod, typmod >= 4 {
             return "numeric(\((typmod - 4) >> 16),\((typmod - 4) & 0xFFFF))"
         }

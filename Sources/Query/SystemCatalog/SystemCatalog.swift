@@ -571,7 +571,35 @@ extension SystemCatalog {
         if column.isSerial && column.identity == nil {
             return SearchPath.nextvalDefault(quoteIdentifier(StoreTransaction.sequenceName(table: table, column: column.name)))
         }
-        return column.defaultExpression
+        return column.defaultExpression.map { typedLiteral($0, column.type) }
+    }
+
+    /// A default that is one literal, as pg_get_expr prints it: a string with its column's
+    /// type (`'ok'::mood`, `'{}'::jsonb`, `'y'::character varying`), also when written as a
+    /// cast to that type (as pg_dump's output restores it), a boolean in lower case. pg_dump
+    /// writes it back as it reads it, and tools compare it with their models.
+    private static func typedLiteral(_ text: String, _ type: ColumnType) -> String {
+        let literal: String
+        switch try? Parser.parseExpression(text) {
+        case .literal(.boolean(let value))?: return value ? "true" : "false"
+        case .literal(.string)?: literal = text
+        case .cast(.literal(.string(let value)), let typeName)? where names(typeName, type): literal = quoteString(value)
+        default: return text
+        }
+        let name = if case .enumeration(let enumType) = type {
+            SearchPath.qualified(quoteIdentifier(enumType.name))
+        } else {
+            Functions.typeName(BuiltinType.of(type).oid, .int(-1))
+        }
+        return name.map { literal + "::" + $0 } ?? text
+    }
+
+    /// Whether a cast's type name is the column's type (an enum by its name, qualified or not).
+    private static func names(_ typeName: TypeName, _ type: ColumnType) -> Bool {
+        if case .enumeration(let enumType) = type, case .other(let name, _) = typeName {
+            return name == enumType.name || name.hasSuffix("." + enumType.name)
+        }
+        return (try? typeName.columnType()) == type
     }
 
     static func informationSchemaColumns(_ catalog: Catalog) -> Relation {
