@@ -175,6 +175,8 @@ enum AccessPath {
         case .l2Distance: "l2"
         case .negativeInnerProduct: "ip"
         case .cosineDistance: "cosine"
+        case .hammingDistance: "hamming"
+        case .jaccardDistance: "jaccard"
         default: nil
         }
     }
