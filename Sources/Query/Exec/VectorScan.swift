@@ -74,8 +74,8 @@ enum VectorScan {
     /// the parameter's type as it was evaluated; the scan's cast checked it a second time
     /// (the finiteness check was 132 of the 21,353 samples of prepared searches at 20,000 ×
     /// 128, docs/benchmarks-sql.md).
-    /// A bit index's query is a bit string, searched as its 0/1 floats (`IndexedVector`).
-    /// Nil for NULL.
+    /// A bit or sparsevec index's query is a bit string or a sparsevec, searched as its
+    /// floats (`IndexedVector`). Nil for NULL.
     private static func queryVector(_ plan: NearestPlan, _ context: ExecutionContext) throws -> [Float]? {
         let expression = plan.search.query
         let value = try Evaluator.evaluate(expression, [], context)

@@ -38,8 +38,8 @@ enum HNSWOptions {
     /// The largest bit(n) an HNSW index covers, as in pgvector.
     static let bitLengthMax = 64_000
 
-    /// The name of the type an HNSW index over a column of `type` indexes (vector, halfvec
-    /// or bit; another type's name, which no operator class accepts), after
+    /// The name of the type an HNSW index over a column of `type` indexes (vector, halfvec,
+    /// sparsevec or bit; another type's name, which no operator class accepts), after
     /// pgvector's checks of the column: a dimension, and not too many.
     private static func indexedTypeName(_ type: ColumnType) throws -> String {
         switch type {
@@ -49,6 +49,14 @@ enum HNSWOptions {
                 throw VireoError(.limitExceeded, "column cannot have more than \(HalfVector.indexDimensionsMax) dimensions for hnsw index")
             }
             return type.name.hasPrefix("halfvec") ? "halfvec" : "vector"
+        case .sparsevec(let dimension):
+            guard dimension > 0 else { throw VireoError(.invalidParameter, "column does not have dimensions") }
+            // pgvector indexes up to 1,000,000,000 dimensions; Vireo's graph holds the
+            // vectors dense (`IndexedVector`), up to its own limit.
+            guard dimension <= HNSWIndex.dimensionMax else {
+                throw VireoError(.limitExceeded, "column cannot have more than \(HNSWIndex.dimensionMax) dimensions for hnsw index")
+            }
+            return "sparsevec"
         case .bit(let length?, varying: false):
             guard length <= bitLengthMax else {
                 throw VireoError(.limitExceeded, "column cannot have more than \(bitLengthMax) dimensions for hnsw index")
@@ -64,11 +72,12 @@ enum HNSWOptions {
         }
     }
 
-    /// The metrics of each type's HNSW operator classes (`<type>_<suffix>`); bit has no
-    /// default class, vector and halfvec default to l2.
+    /// The metrics of each type's HNSW operator classes (`<type>_<suffix>`); bit and
+    /// sparsevec have no default class, vector and halfvec default to l2.
     private static let operatorClasses: [(type: String, metrics: [String: String])] = [
-        ("vector", ["l2_ops": "l2", "ip_ops": "ip", "cosine_ops": "cosine"]),
-        ("halfvec", ["l2_ops": "l2", "ip_ops": "ip", "cosine_ops": "cosine"]),
+        ("vector", ["l2_ops": "l2", "ip_ops": "ip", "cosine_ops": "cosine", "l1_ops": "l1"]),
+        ("halfvec", ["l2_ops": "l2", "ip_ops": "ip", "cosine_ops": "cosine", "l1_ops": "l1"]),
+        ("sparsevec", ["l2_ops": "l2", "ip_ops": "ip", "cosine_ops": "cosine", "l1_ops": "l1"]),
         ("bit", ["hamming_ops": "hamming", "jaccard_ops": "jaccard"]),
     ]
 
@@ -92,8 +101,8 @@ enum HNSWOptions {
 
     /// `quantization = int8` or `binary` (codes in the graph, re-ranked from the table's rows) or `none`.
     private static func quantization(_ option: IndexOption, typeName: String) throws -> String {
-        // Codes re-rank from the rows' float vectors, which bit rows do not hold.
-        guard typeName != "bit" else {
+        // Codes re-rank from the rows' float vectors, which bit and sparsevec rows do not hold.
+        guard typeName != "bit", typeName != "sparsevec" else {
             throw VireoError(.invalidParameter, "unrecognized parameter \"quantization\"")
         }
         switch option.value {
@@ -126,7 +135,7 @@ enum HNSWOptions {
 extension IndexDefinition {
     /// An HNSW index's operator class, from the metric CREATE INDEX stored.
     public var vectorOperatorClass: String {
-        let suffix = ["ip": "ip", "cosine": "cosine", "hamming": "hamming", "jaccard": "jaccard"][options["metric"] ?? "l2"] ?? "l2"
+        let suffix = ["ip": "ip", "cosine": "cosine", "l1": "l1", "hamming": "hamming", "jaccard": "jaccard"][options["metric"] ?? "l2"] ?? "l2"
         return (options["type"] ?? "vector") + "_" + suffix + "_ops"
     }
 

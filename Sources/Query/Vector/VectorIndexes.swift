@@ -166,7 +166,10 @@ final class VectorIndexes: @unchecked Sendable {
         var vectors: [Float] = []
         try transaction.scanRows(table) { rowID, record in
             try cancel.check()
-            if column < record.columnCount, let vector = IndexedVector.floats(try record.value(at: column)) {
+            guard column < record.columnCount else { return true }
+            let value = try record.value(at: column)
+            try IndexedVector.checkIndexable(value)
+            if let vector = IndexedVector.floats(value) {
                 labels.append(rowID)
                 vectors += vector
             }
