@@ -106,12 +106,18 @@ struct SparseVectorTests {
         #expect(StoreTransaction.isSparseVectorText("{1:1}/3", dimension: 3) && !StoreTransaction.isSparseVectorText("{1:1}/3", dimension: 4))
     }
 
-    /// Sparse rows of `dimension` with `nonZero` random elements each, seeded.
+    /// Sparse rows of `dimension` as a learned sparse embedding's are: each row draws
+    /// `nonZero` terms, most from one of 30 topics' 24 terms, with positive weights; seeded.
     static func sparseRows(count: Int, dimension: Int = 200, nonZero: Int = 12, seed: UInt64) -> [String] {
-        var random = SplitMix64(seed: seed)
+        var topicRandom = SplitMix64(seed: 17), random = SplitMix64(seed: seed)
+        let topics = (0..<30).map { _ in (0..<24).map { _ in Int.random(in: 1...dimension, using: &topicRandom) } }
         return (0..<count).map { _ in
-            let indices = Set((0..<nonZero).map { _ in Int.random(in: 1...dimension, using: &random) }).sorted()
-            return "{" + indices.map { "\($0):\(Float.random(in: -1...1, using: &random))" }.joined(separator: ",") + "}/\(dimension)"
+            let topic = topics[Int.random(in: 0..<topics.count, using: &random)]
+            let terms = (0..<nonZero).map { n in
+                n < nonZero - 2 ? topic[Int.random(in: 0..<topic.count, using: &random)] : Int.random(in: 1...dimension, using: &random)
+            }
+            let elements = Set(terms).sorted().map { "\($0):\(Float.random(in: 0.05...1, using: &random))" }
+            return "{" + elements.joined(separator: ",") + "}/\(dimension)"
         }
     }
 
