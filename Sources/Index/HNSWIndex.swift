@@ -14,8 +14,9 @@ import VireoStorage
 /// stripe of `nodeLocks`; readers load links with acquire ordering and take no lock.
 /// Node bookkeeping (count, entry point, label map, random levels) sits in `state`.
 public final class HNSWIndex: @unchecked Sendable {
-    /// Largest dimension accepted (pgvector's limit for indexed vectors is lower; this is a safety bound).
-    public static let dimensionMax = 16_000
+    /// Largest dimension accepted: pgvector's limit for indexed bit(n), whose bits a bit
+    /// index holds as 0/1 floats (its limit for indexed vectors is lower).
+    public static let dimensionMax = 64_000
     /// Largest `m` accepted.
     public static let mMax = 256
     /// Largest number of nodes one index holds (ids are UInt32, the top value marks "none").

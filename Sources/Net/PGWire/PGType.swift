@@ -46,6 +46,8 @@ struct PGType: Sendable, Equatable {
     static let vectorArray = PGType(oid: 16_386, sizeBytes: -1)
     /// pgvector's halfvec, at the OID pg_type gives it (`BuiltinType.halfvecOID`).
     static let halfvec = PGType(oid: Int32(BuiltinType.halfvecOID), sizeBytes: -1)
+    /// pgvector's sparsevec, at the OID pg_type gives it (`BuiltinType.sparsevecOID`).
+    static let sparsevec = PGType(oid: Int32(BuiltinType.sparsevecOID), sizeBytes: -1)
     /// The first OID of a user-defined type (an enum type's OID is at or above it).
     static let firstUserOID: Int32 = 16_384
 
@@ -61,7 +63,7 @@ struct PGType: Sendable, Equatable {
     /// The scalar types, by OID, to find an array's element type.
     static let scalars: [Int32: PGType] = Dictionary(uniqueKeysWithValues: [
         bool, bytea, int8, int2, int4, text, oid, internalChar, name, json, float4, float8, varchar, date, timestamp, timestamptz, uuid,
-        interval, time, jsonb, tsvector, tsquery, vector, halfvec, numeric, bit, varbit,
+        interval, time, jsonb, tsvector, tsquery, vector, halfvec, sparsevec, numeric, bit, varbit,
     ].map { ($0.oid, $0) })
 
     /// Array type OIDs as PostgreSQL numbers them, by element OID.
@@ -97,6 +99,7 @@ struct PGType: Sendable, Equatable {
         case .time: self = .time
         case .vector: self = .vector
         case .halfvec: self = .halfvec
+        case .sparsevec: self = .sparsevec
         case .bit(_, let varying): self = varying ? .varbit : .bit
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
@@ -134,6 +137,7 @@ struct PGType: Sendable, Equatable {
         case .time: .time
         case .vector: .vector(nil)
         case .halfvec: .halfvec(nil)
+        case .sparsevec: .sparsevec(nil)
         case .numeric: .numeric
         default: element.map { .array($0.sqlType) } ?? .text
         }
@@ -174,6 +178,9 @@ extension ByteBuffer {
                 let byte = (0..<8).reduce(UInt8(0)) { $0 << 1 | (start + $1 < bits.count && bits[start + $1] == UInt8(ascii: "1") ? 1 : 0) }
                 writeInteger(byte)
             }
+        case .text(let string) where type == .sparsevec:
+            // pgvector's sparsevec_send; the stored text is canonical, so it parses.
+            writeBytes((try? SparseVector(parsing: string).binary) ?? [])
         case .text(let string): writeString(string)
         case .json(let string):
             if type == .jsonb { writeInteger(UInt8(1)) }
@@ -290,6 +297,8 @@ enum PGParameterDecoder {
         case PGType.json.oid: return .json(try JSONValue.normalized(utf8(&bytes)))
         case PGType.vector.oid: return .vector(try vector(&bytes))
         case PGType.halfvec.oid: return .vector(try vector(&bytes, elementBytes: 2))
+        case PGType.sparsevec.oid:
+            return .text(try SparseVector(binary: bytes.readBytes(length: bytes.readableBytes) ?? []).text)
         case PGType.interval.oid:
             guard bytes.readableBytes == 16, let micros: Int64 = bytes.readInteger(), let days: Int32 = bytes.readInteger(),
                   let months: Int32 = bytes.readInteger() else {

@@ -16,6 +16,7 @@ extension Binder {
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
             return (op == .and ? .and([x, y]) : .or([x, y]), .bool)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            if let sparse = try sparseComparison(op, a, b) { return sparse }
             var (x, y) = try unify(a, b)
             // A literal compared with a char(n) column is a char(n) too: its trailing blanks do not count.
             if x.expression.isUnpaddedChar { y.expression = y.expression.unpaddedConstant }
@@ -44,6 +45,7 @@ extension Binder {
             let bothVectors = a.type.isVector && b.type.isVector
             return (.binary(op, EnumValues.asText(a).expression, EnumValues.asText(b).expression), bothVectors ? .vector(nil) : .text)
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance:
+            if let sparse = try sparseDistance(op, a, b) { return sparse }
             try checkVectorOperand(a.type, op)
             try checkVectorOperand(b.type, op)
             // With a halfvec on either side both are halfvecs (pgvector's vector-to-halfvec
@@ -255,6 +257,7 @@ extension Binder {
                     fromInstant ? .timestamp : .timestamptz)
         }
         if let array = try arrayFunction(call.name, arguments) { return array }
+        if let sparse = try sparseVectorFunction(call.name, arguments) { return sparse }
         if call.name == TextScore.name { return try textScore(arguments, scope) }
         if let reading = Functions.catalogReading(call.name, catalog) {
             let bound = try arguments.enumerated().map { try coerce($0.element, to: reading.parameterType(at: $0.offset)) }

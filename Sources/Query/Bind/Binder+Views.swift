@@ -88,6 +88,7 @@ extension SQLType {
         case .time: .time
         case .vector(let dimension): .vector(dimension: dimension ?? 0)
         case .halfvec(let dimension): .halfvec(dimension: dimension ?? 0)
+        case .sparsevec(let dimension): .sparsevec(dimension: dimension ?? 0)
         case .tsvector: .tsvector
         case .tsquery: .tsquery
         case .array(let element): element.columnType.map { .array(element: $0) }

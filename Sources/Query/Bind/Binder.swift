@@ -209,6 +209,7 @@ final class Binder {
             if type.isHalfVector, typed.type.isVector, typed.type != type, type != .halfvec(nil) || !typed.type.isHalfVector {
                 return .cast(typed.expression, type)
             }
+            if let converted = Self.sparseToDense(typed, type) ?? Self.toSparse(typed, type) { return converted }
             return typed.expression
         }
         switch typed.expression {
@@ -231,7 +232,7 @@ final class Binder {
     /// `coerce`, and a cast when a known type differs (an integer branch of a real CASE).
     func convert(_ typed: Typed, to type: SQLType) throws -> BoundExpression {
         if typed.type == .unknown || typed.type == type || type == .unknown { return try coerce(typed, to: type) }
-        return Self.zoned(typed, to: type) ?? .cast(typed.expression, type)
+        return Self.zoned(typed, to: type) ?? Self.sparseToDense(typed, type) ?? .cast(typed.expression, type)
     }
 
     /// A conversion between an instant (timestamptz) and a wall clock (timestamp, date),
@@ -378,7 +379,7 @@ final class Binder {
         // Refused here, by the types the statement gives, as PostgreSQL refuses it: at run
         // time only the value's kind is known (an integer is a bigint, a time an interval).
         try Cast.checkExplicit(from: value.type, to: target)
-        return (Self.zoned(value, to: target) ?? .cast(value.expression, target), target)
+        return (Self.zoned(value, to: target) ?? Self.sparseToDense(value, target) ?? .cast(value.expression, target), target)
     }
 
     /// `bit(n)` (`bit` alone is bit(1)) and `bit varying(n)` / `varbit(n)` (no length: any);

@@ -79,7 +79,7 @@ struct StatisticsCollector {
         let named = columns.isEmpty ? table.columns.indices.map { $0 } : columns.compactMap(table.columnIndex)
         positions = named.filter { position in
             switch table.columns[position].type {
-            case .vector, .halfvec, .tsvector, .tsquery: false
+            case .vector, .halfvec, .sparsevec, .tsvector, .tsquery: false
             default: true
             }
         }

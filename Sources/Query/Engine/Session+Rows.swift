@@ -132,8 +132,21 @@ extension Session {
     func noteVectorChange(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {
         // Most tables have no vector index: no need to ask the store (a catalog look-up a row).
         guard Self.hasVectorIndex(table) else { return }
+        try checkSparseIndexLimit(table, rowID: rowID, transaction)
         for name in try transaction.noteVectorChange(table: table.name, rowID: rowID) {
             pendingVectorChanges[name, default: []].insert(rowID)
+        }
+    }
+
+    /// pgvector's limit on a sparsevec row of an HNSW index, checked as the row is written
+    /// (the index itself follows the commit, which must not fail then).
+    private func checkSparseIndexLimit(_ table: TableDefinition, rowID: Int64, _ transaction: StoreTransaction) throws {
+        for index in table.indexes where index.method == "hnsw" && index.options["type"] == "sparsevec" {
+            guard let column = table.columnIndex(index.columns[0]) else { continue }
+            let value = try DataAccess.transaction(transaction).withRow(table, rowID: rowID) { record -> Value in
+                column < record.columnCount ? try record.value(at: column) : .null
+            }
+            if let value { try IndexedVector.checkIndexable(value) }
         }
     }
 

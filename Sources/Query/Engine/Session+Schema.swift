@@ -274,97 +274,6 @@ extension Session {
     }
 }
 
-/// pgvector's HNSW index options and operator classes.
-enum HNSWOptions {
-    static let mRange = 2...100
-    static let efConstructionRange = 4...1000
-
-    static func definition(_ statement: CreateIndex, name: String, table: TableDefinition) throws -> IndexDefinition {
-        guard statement.columns.count == 1, let column = statement.columns.first else {
-            throw VireoError(.featureNotSupported, "hnsw indexes cover exactly one column")
-        }
-        guard let position = table.columnIndex(column.name) else {
-            throw VireoError(.undefinedColumn, "column \"\(column.name)\" does not exist")
-        }
-        let type = table.columns[position].type
-        let isHalf: Bool
-        switch type {
-        case .vector: isHalf = false
-        case .halfvec(let dimension):
-            isHalf = true
-            guard dimension <= HalfVector.indexDimensionsMax else {
-                throw VireoError(.invalidParameter, "column cannot have more than \(HalfVector.indexDimensionsMax) dimensions for hnsw index")
-            }
-        default:
-            throw VireoError(.typeMismatch, "data type \(type.name) has no default operator class for access method \"hnsw\"")
-        }
-        guard type.storageType != .vector(dimension: 0) else {
-            throw VireoError(.invalidParameter, "column does not have dimensions")
-        }
-        let typeName = isHalf ? "halfvec" : "vector"
-        let metric = try self.metric(column.operatorClass, typeName: typeName)
-        var options = ["metric": metric, "m": "16", "ef_construction": "64"]
-        // A halfvec index names its operator classes halfvec_*_ops (vectorOperatorClass).
-        if isHalf { options["type"] = typeName }
-        for option in statement.options {
-            if option.name == "quantization" {
-                options[option.name] = try quantization(option)
-                continue
-            }
-            guard option.name == "m" || option.name == "ef_construction" else {
-                throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
-            }
-            options[option.name] = try number(option, range: option.name == "m" ? mRange : efConstructionRange)
-        }
-        if let m = Int(options["m"]!), let ef = Int(options["ef_construction"]!), ef < 2 * m {
-            throw VireoError(.invalidParameter, "ef_construction must be greater than or equal to 2 * m")
-        }
-        return IndexDefinition(name: name, columns: [column.name], method: "hnsw", options: options)
-    }
-
-    /// The metric of an HNSW operator class over a column of `typeName` (vector or
-    /// halfvec); IndexDefinition.vectorOperatorClass is the way back.
-    private static func metric(_ operatorClass: String?, typeName: String) throws -> String {
-        let name = operatorClass ?? typeName + "_l2_ops"
-        for (prefix, type) in [("vector_", "vector"), ("halfvec_", "halfvec")] where name.hasPrefix(prefix) {
-            guard let metric = ["l2_ops": "l2", "ip_ops": "ip", "cosine_ops": "cosine"][String(name.dropFirst(prefix.count))] else { break }
-            guard type == typeName else {
-                throw VireoError(.typeMismatch, "operator class \"\(name)\" does not accept data type \(typeName)")
-            }
-            return metric
-        }
-        throw VireoError(.undefinedObject, "operator class \"\(name)\" does not exist for access method \"hnsw\"")
-    }
-
-    /// `quantization = int8` or `binary` (codes in the graph, re-ranked from the table's rows) or `none`.
-    private static func quantization(_ option: IndexOption) throws -> String {
-        switch option.value {
-        case .string(let value), .word(let value):
-            if let quantization = VectorQuantization(rawValue: value.lowercased()) { return quantization.rawValue }
-        default: break
-        }
-        throw VireoError(.invalidParameter, "invalid value for option \"quantization\"\nDETAIL: Valid values are \(validValues).")
-    }
-
-    /// "none", "int8" and "binary", as the error detail lists them.
-    private static var validValues: String {
-        let names = VectorQuantization.allCases.map { "\"\($0.rawValue)\"" }
-        return names.dropLast().joined(separator: ", ") + " and " + names.last!
-    }
-
-    private static func number(_ option: IndexOption, range: ClosedRange<Int>) throws -> String {
-        let text: String
-        switch option.value {
-        case .number(let value), .string(let value), .word(let value): text = value
-        default: text = ""
-        }
-        guard let value = Int(text), range.contains(value) else {
-            throw VireoError(.invalidParameter, "value \(text) out of bounds for option \"\(option.name)\"\nDETAIL: Valid values are between \"\(range.lowerBound)\" and \"\(range.upperBound)\".")
-        }
-        return String(value)
-    }
-}
-
 extension Session {
     /// The CHECK constraints of `table` whose expression reads column `column`.
     func checks(reading column: String, of table: TableDefinition, _ catalog: Catalog) throws -> [CheckConstraintDefinition] {
@@ -391,20 +300,5 @@ extension Session {
         guard !dropped.isEmpty else { return }
         let current = try transaction.catalog.table(table.name)
         try transaction.setCheckConstraints(current.checks.filter { !dropped.contains($0.name) }, of: table.name)
-    }
-}
-
-extension IndexDefinition {
-    /// An HNSW index's operator class, from the metric CREATE INDEX stored.
-    public var vectorOperatorClass: String {
-        (options["type"] ?? "vector") + "_" + (["ip": "ip", "cosine": "cosine"][options["metric"] ?? "l2"] ?? "l2") + "_ops"
-    }
-
-    /// ` WITH (m='16', ef_construction='64')`, as pg_get_indexdef prints an HNSW index's
-    /// options (with `quantization` when the graph holds codes).
-    public var vectorOptionsClause: String {
-        let names = ["m", "ef_construction"] + (options["quantization"].map { $0 == "none" ? [] : ["quantization"] } ?? [])
-        let written = names.compactMap { name in options[name].map { "\(name)='\($0)'" } }
-        return written.isEmpty ? "" : " WITH (" + written.joined(separator: ", ") + ")"
     }
 }

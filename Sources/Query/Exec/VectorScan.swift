@@ -38,7 +38,7 @@ enum VectorScan {
         if wanted == 0 { return true }
         // No limit (LIMIT NULL), a k past what the index searches, or a NULL query vector:
         // the exact plan answers (on an engine thread, never on an event loop).
-        guard let k = wanted, k <= HNSWIndex.efSearchMax, case .vector(let query) = try queryVector(plan.search.query, context) else {
+        guard let k = wanted, k <= HNSWIndex.efSearchMax, let query = try queryVector(plan, context) else {
             if CachedPagesOnly.isActive { throw NotABoundedRead() }
             return try PlanExecutor.run(plan.search.exactPlan, context, emit)
         }
@@ -74,10 +74,15 @@ enum VectorScan {
     /// the parameter's type as it was evaluated; the scan's cast checked it a second time
     /// (the finiteness check was 132 of the 21,353 samples of prepared searches at 20,000 ×
     /// 128, docs/benchmarks-sql.md).
-    private static func queryVector(_ expression: BoundExpression, _ context: ExecutionContext) throws -> Value {
+    /// A bit or sparsevec index's query is a bit string or a sparsevec, searched as its
+    /// floats (`IndexedVector`). Nil for NULL.
+    private static func queryVector(_ plan: NearestPlan, _ context: ExecutionContext) throws -> [Float]? {
+        let expression = plan.search.query
         let value = try Evaluator.evaluate(expression, [], context)
-        if case .parameter(_, .vector) = expression, case .vector = value { return value }
-        return try Cast.convert(value, to: .vector(nil))
+        if let type = plan.search.textValuedType { return IndexedVector.floats(try Cast.convert(value, to: type)) }
+        if case .parameter(_, .vector) = expression, case .vector(let vector) = value { return vector }
+        guard case .vector(let vector) = try Cast.convert(value, to: .vector(nil)) else { return nil }
+        return vector
     }
 
     /// The labels an index search found, nearest first, and whether they are known to be rows
@@ -107,6 +112,7 @@ enum VectorScan {
         guard let vectorIndexes = context.vectorIndexes, let index = try plan.index(in: vectorIndexes) else {
             throw DataAccess.noDataError
         }
+        try plan.search.checkQuery(query, dimension: index.dimension)
         try VectorText.check(query, dimension: index.dimension)
         let candidates = try plan.search.textFilter.flatMap { try textCandidates($0, context) }
         if let candidates, candidates.count <= Self.textCandidatesExactPerEf * max(context.efSearch, k) {
@@ -123,12 +129,13 @@ enum VectorScan {
             }
         }
         let found = try noting(index, plan, context) {
-            try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact,
-                             source: rerankSource(index, plan, context))
+            let candidates = candidateCount(plan, k: k, efSearch: ef)
+            return try index.search(query, k: candidates, efSearch: max(ef, candidates), filter: filter,
+                                    exactScanDecided: exact, source: rerankSource(index, plan, context))
         }
         if let error = failure.error { throw error }
         try context.checkCancel()
-        return found
+        return try found.map { try rerankExactly($0, k: k, plan, context) }
     }
 
     /// A quantized (int8 or binary) index re-ranks its best candidates from the rows this statement sees.
@@ -146,14 +153,15 @@ enum VectorScan {
                                              _ context: ExecutionContext) throws -> Found {
         let ef = max(context.efSearch, k)
         guard plan.scan.filter == nil, plan.search.textFilter == nil, ef <= immediateEfSearchMax, let vectorIndexes = context.vectorIndexes,
-              let index = try plan.index(in: vectorIndexes, loading: false) else { throw NotABoundedRead() }
+              let index = try plan.index(in: vectorIndexes, loading: false),
+              plan.search.textValuedType == nil || query.count == index.dimension else { throw NotABoundedRead() }
         try VectorText.check(query, dimension: index.dimension)
-        let source = rerankSource(index, plan, context)
+        let source = rerankSource(index, plan, context), candidates = candidateCount(plan, k: k, efSearch: ef)
         let found = try noting(index, plan, context) {
-            try query.withUnsafeBufferPointer { try index.searchIfIdle($0, k: k, efSearch: ef, source: source) }
+            try query.withUnsafeBufferPointer { try index.searchIfIdle($0, k: candidates, efSearch: max(ef, candidates), source: source) }
         }
         guard let found else { throw NotABoundedRead() }
-        return found
+        return try rerankExactly(found, k: k, plan, context)
     }
 
     /// A label filter that fetches the row and evaluates the WHERE predicate on it. The

@@ -175,6 +175,9 @@ enum AccessPath {
         case .l2Distance: "l2"
         case .negativeInnerProduct: "ip"
         case .cosineDistance: "cosine"
+        case .l1Distance: "l1"
+        case .hammingDistance: "hamming"
+        case .jaccardDistance: "jaccard"
         default: nil
         }
     }

@@ -57,6 +57,9 @@ public enum Cast {
             if let dimension { try VectorText.check(vector, dimension: dimension) }
             return value
         case (.vector(let vector), .halfvec(let dimension)): return .vector(try HalfVector.rounded(vector, dimension: dimension))
+        case (.vector(let vector), .sparsevec(let dimension)): return .text(try sparse(vector, dimension: dimension))
+        case (.array(let elements), .sparsevec(let dimension)):
+            return .text(try sparse(VectorText.fromArray(elements, dimension: nil), dimension: dimension))
         case (.json(let text), .json): return .json(text)
         // pgvector's casts: integer[], real[], double precision[] and numeric[] to vector
         // (array_to_vector), and vector to real[] (vector_to_float4).
@@ -68,6 +71,13 @@ public enum Cast {
         default:
             throw VireoError(.cannotCoerce, "cannot cast type \(SQLType(of: value)) to \(type)")
         }
+    }
+
+    /// pgvector's vector_to_sparsevec (and halfvec's and the arrays'): the declared dimension
+    /// checked first, then the non-zero elements.
+    private static func sparse(_ vector: [Float], dimension: Int?) throws -> String {
+        try SparseVector.check(vector.count, declared: dimension)
+        return try SparseVector(dense: vector).text
     }
 
     /// `jsonb::boolean` and `jsonb::integer` (and the other numeric types): a JSON boolean or
@@ -254,6 +264,7 @@ public enum Cast {
             if let dimension { try VectorText.check(vector, dimension: dimension) }
             return .vector(vector)
         case .halfvec(let dimension): return .vector(try HalfVector.rounded(VectorText.parse(text), dimension: dimension))
+        case .sparsevec(let dimension): return .text(try SparseVector(parsing: text, dimension: dimension).text)
         case .json: return .json(try JSONValue.normalized(text))
         case .timestamp: return .timestamp(try TimestampText.parse(text, ignoringOffset: true))
         case .timestamptz: return .timestamp(try TimestampText.parseInstant(text))

@@ -19,6 +19,11 @@ enum CastContext: Int, Comparable {
         if source == target || source == .unknown || target == .unknown { return .assignment }
         switch (source, target) {
         case (.bit, .bit): return .assignment
+        // pgvector: vector and halfvec to sparsevec are implicit, back by assignment.
+        case (.sparsevec, .sparsevec): return .assignment
+        case (let from, .sparsevec) where from.isVector: return .assignment
+        case (.sparsevec, let to) where to.isVector: return .assignment
+        case (.array(let element), .sparsevec): return vectorElements.contains(element) ? .assignment : nil
         // vector to halfvec is implicit in pgvector, halfvec to vector by assignment.
         case (let from, let to) where from.isVector && to.isVector: return .assignment
         case (.array(let from), .array(let to)): return of(from, to: to)
@@ -85,6 +90,7 @@ extension ColumnType {
         case .char: "character"
         case .vector: "vector"
         case .halfvec: "halfvec"
+        case .sparsevec: "sparsevec"
         case .array(let element): element.unqualifiedName + "[]"
         default: SQLType(self).description
         }

@@ -154,6 +154,8 @@ public enum Operators {
     }
 
     static func distance(_ op: BinaryOperator, _ a: Value, _ b: Value) throws -> Value {
+        // The binder gives a distance with a sparsevec on either side two sparsevecs (texts).
+        if case .text(let x) = a, case .text(let y) = b { return .double(try SparseVector(parsing: x).distance(op, SparseVector(parsing: y))) }
         guard case .vector(let x) = a, case .vector(let y) = b else {
             throw VireoError(.typeMismatch, "operator does not exist: \(SQLType(of: a)) \(op.rawValue) \(SQLType(of: b))")
         }

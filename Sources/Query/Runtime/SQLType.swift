@@ -23,6 +23,9 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// pgvector's halfvec: a `Value.vector` whose elements a Float16 holds exactly (a cast
     /// to it rounds them); nil dimension means any.
     case halfvec(Int?)
+    /// pgvector's sparsevec: a `Value.text` holding its canonical text (`SparseVector`);
+    /// nil dimension means any.
+    case sparsevec(Int?)
     /// `bit(n)`, or `bit varying(n)`: a `Value.text` of `0` and `1` characters; nil length
     /// means any (binary_quantize's result, `varbit`).
     case bit(Int?, varying: Bool)
@@ -66,6 +69,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .time: self = .time
         case .vector(let dimension): self = .vector(dimension == 0 ? nil : dimension)
         case .halfvec(let dimension): self = .halfvec(dimension == 0 ? nil : dimension)
+        case .sparsevec(let dimension): self = .sparsevec(dimension == 0 ? nil : dimension)
         case .bit(let length, let varying): self = .bit(length, varying: varying)
         case .tsvector: self = .tsvector
         case .tsquery: self = .tsquery
@@ -100,6 +104,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .time: "time without time zone"
         case .vector(let dimension): dimension.map { "vector(\($0))" } ?? "vector"
         case .halfvec(let dimension): dimension.map { "halfvec(\($0))" } ?? "halfvec"
+        case .sparsevec(let dimension): dimension.map { "sparsevec(\($0))" } ?? "sparsevec"
         case .bit(let length, let varying): (varying ? "bit varying" : "bit") + (length.map { "(\($0))" } ?? "")
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
@@ -212,6 +217,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     var unconstrained: SQLType {
         if case .vector = self { return .vector(nil) }
         if case .halfvec = self { return .halfvec(nil) }
+        if case .sparsevec = self { return .sparsevec(nil) }
         if case .bit(_, let varying) = self { return .bit(nil, varying: varying) }
         return self
     }
@@ -227,6 +233,12 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// halfvec, of any dimension.
     public var isHalfVector: Bool {
         if case .halfvec = self { return true }
+        return false
+    }
+
+    /// sparsevec, of any dimension.
+    public var isSparseVector: Bool {
+        if case .sparsevec = self { return true }
         return false
     }
 }

@@ -119,7 +119,7 @@ extension Parser {
     private static let typedLiteralWords: Set<String> = [
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
-        "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "halfvec", "tsvector", "tsquery", "bit", "varbit",
+        "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "halfvec", "sparsevec", "tsvector", "tsquery", "bit", "varbit",
         "b", "x",
     ]
 

@@ -145,6 +145,7 @@ public indirect enum TypeName: Sendable, Equatable {
             if SQLType(elementType).isVector { throw VireoError(.featureNotSupported, "arrays of vectors are not supported") }
             if case .enumeration = elementType { throw VireoError(.featureNotSupported, "arrays of enum types are not supported") }
             return .array(element: elementType)
+        case .other("sparsevec", let modifiers): return .sparsevec(dimension: try Self.sparseVectorDimension(modifiers))
         case .other(let name, let modifiers) where name == "bit" || name == "varbit":
             if let length = modifiers.first, length < 1 {
                 throw VireoError(.invalidParameter, "length for type \(name) must be at least 1")
@@ -172,6 +173,17 @@ public indirect enum TypeName: Sendable, Equatable {
             throw VireoError(.invalidParameter, "NUMERIC scale \(scale) must be between 0 and precision \(precision)")
         }
         return .numeric(precision: precision, scale: scale)
+    }
+
+    /// pgvector's checks on a sparsevec's dimension (sparsevec_typmod_in); 0 for none.
+    static func sparseVectorDimension(_ modifiers: [Int]) throws -> Int {
+        guard let dimension = modifiers.first else { return 0 }
+        guard modifiers.count == 1 else { throw VireoError(.invalidParameter, "invalid type modifier") }
+        guard dimension >= 1 else { throw VireoError(.invalidParameter, "dimensions for type sparsevec must be at least 1") }
+        guard dimension <= SparseVector.dimensionsMax else {
+            throw VireoError(.invalidParameter, "dimensions for type sparsevec cannot exceed \(SparseVector.dimensionsMax)")
+        }
+        return dimension
     }
 
     /// pgvector's checks on a column's dimension; 0 for none (any dimension).

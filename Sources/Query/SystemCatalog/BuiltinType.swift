@@ -16,8 +16,10 @@ public struct BuiltinType: Sendable {
     public static let vectorOID: Int64 = 16_385
     /// pgvector's halfvec, beside vector in the user range (its array type is the next OID).
     public static let halfvecOID: Int64 = 16_387
+    /// pgvector's sparsevec, after halfvec (its array type is the next OID).
+    public static let sparsevecOID: Int64 = 16_389
     /// The types of pgvector's extension, which live in public.
-    static let pgvectorOIDs: Set<Int64> = [vectorOID, halfvecOID]
+    static let pgvectorOIDs: Set<Int64> = [vectorOID, halfvecOID, sparsevecOID]
     /// PostgreSQL's `unknown` (an untyped literal's type): a parameter declared so takes
     /// the type its use decides, as one declared 0 does.
     public static let unknownOID: Int64 = 705
@@ -52,6 +54,7 @@ public struct BuiltinType: Sendable {
         BuiltinType(oid: 3802, name: "jsonb", arrayOID: 3807, length: -1, category: "U", informationSchemaName: "jsonb"),
         BuiltinType(oid: vectorOID, name: "vector", arrayOID: vectorOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
         BuiltinType(oid: halfvecOID, name: "halfvec", arrayOID: halfvecOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
+        BuiltinType(oid: sparsevecOID, name: "sparsevec", arrayOID: sparsevecOID + 1, length: -1, category: "U", informationSchemaName: "USER-DEFINED"),
     ]
 
     /// The type a column of `type` is stored as.
@@ -82,6 +85,7 @@ public struct BuiltinType: Sendable {
         case .time: "time"
         case .vector: "vector"
         case .halfvec: "halfvec"
+        case .sparsevec: "sparsevec"
         case .bit(_, let varying): varying ? "varbit" : "bit"
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
@@ -107,10 +111,11 @@ public struct BuiltinType: Sendable {
         return all.first { $0.name == canonical }?.oid
     }
 
-    /// atttypmod: a vector's dimension, varchar(n)/char(n)'s n + 4 (PostgreSQL counts the
+    /// atttypmod: a vector's (halfvec's, sparsevec's) dimension, varchar(n)/char(n)'s n + 4 (PostgreSQL counts the
     /// length word in), -1 otherwise.
     func typmod(_ type: ColumnType) -> Int64 {
         if case .vector(let dimension) = type.storageType { return dimension == 0 ? -1 : Int64(dimension) }
+        if case .sparsevec(let dimension) = type { return dimension == 0 ? -1 : Int64(dimension) }
         if case .bit(let length?, _) = type { return Int64(length) }
         // numeric(p, s): PostgreSQL packs both into the modifier, plus its 4-byte header.
         if case .numeric(let precision?, let scale) = type { return Int64(precision << 16 | scale) + 4 }

@@ -9,7 +9,7 @@ extension Functions {
         }
         if let element = BuiltinType.all.first(where: { $0.arrayOID == oid }) { return shown(element) + "[]" }
         guard let type = BuiltinType.all.first(where: { $0.oid == oid }) else { return nil }
-        if type.name == "vector" || type.name == "halfvec", case .int(let dimension) = typmod, dimension > 0 {
+        if ["vector", "halfvec", "sparsevec"].contains(type.name), case .int(let dimension) = typmod, dimension > 0 {
             return "\(type.name)(\(dimension))"
         }
         if type.name == "bit" || type.name == "varbit", case .int(let length) = typmod, length > 0 {

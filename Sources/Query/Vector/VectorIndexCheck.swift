@@ -48,7 +48,7 @@ extension Database {
             var withVector = 0
             var missing: [Int64] = []
             try snapshot.scanRows(table) { rowID, record in
-                guard column < record.columnCount, case .vector = try record.value(at: column) else { return true }
+                guard column < record.columnCount, IndexedVector.floats(try record.value(at: column)) != nil else { return true }
                 withVector += 1
                 if !index.contains(label: rowID) { missing.append(rowID) }
                 return true

@@ -140,8 +140,8 @@ final class VectorIndexes: @unchecked Sendable {
         for rowID in rowIDs {
             if shouldStop() { throw CatchUpStopped() }
             let vector = try data.withRow(table, rowID: rowID) { record -> [Float]? in
-                guard column < record.columnCount, case .vector(let vector) = try record.value(at: column) else { return nil }
-                return vector
+                guard column < record.columnCount else { return nil }
+                return IndexedVector.floats(try record.value(at: column))
             }
             if let vector = vector ?? nil {
                 // A binary index links by exact distances over its neighbours' rows.
@@ -166,7 +166,10 @@ final class VectorIndexes: @unchecked Sendable {
         var vectors: [Float] = []
         try transaction.scanRows(table) { rowID, record in
             try cancel.check()
-            if column < record.columnCount, case .vector(let vector) = try record.value(at: column) {
+            guard column < record.columnCount else { return true }
+            let value = try record.value(at: column)
+            try IndexedVector.checkIndexable(value)
+            if let vector = IndexedVector.floats(value) {
                 labels.append(rowID)
                 vectors += vector
             }
@@ -290,11 +293,11 @@ struct VectorIndexOptions {
 
     init(_ definition: IndexDefinition, table: TableDefinition) throws {
         guard let column = table.columns.first(where: { $0.name == definition.columns.first }),
-              case .vector(let dimension) = column.type.storageType else {
+              let dimension = IndexedVector.dimension(of: column.type) else {
             throw VireoError(.dataException, "column \"\(definition.columns.first ?? "")\" is not a vector column")
         }
         self.dimension = dimension
-        metric = VectorMetric(name: definition.options["metric"] ?? "l2") ?? .l2
+        metric = IndexedVector.graphMetric(definition.options["metric"] ?? "l2")
         m = Int(definition.options["m"] ?? "") ?? 16
         efConstruction = Int(definition.options["ef_construction"] ?? "") ?? 64
         quantization = VectorQuantization(rawValue: definition.options["quantization"] ?? "none") ?? .none

@@ -184,6 +184,17 @@ extension StoreTransaction {
            let inexact = elements.first(where: { Float(Float16($0)) != $0 }) {
             throw VireoError(.numericOutOfRange, "\(inexact) is not a half-precision value, as a halfvec column holds")
         }
+        if case .sparsevec(let dimension) = type, case .text(let text) = value, !Self.isSparseVectorText(text, dimension: dimension) {
+            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type sparsevec: \"\(text)\"")
+        }
+    }
+
+    /// Whether `text` has the shape of a canonical sparsevec (`{i:v,…}/n`, n the declared
+    /// dimension unless 0): what the query layer stores. Values and order are its to check.
+    static func isSparseVectorText(_ text: String, dimension: Int) -> Bool {
+        guard text.first == "{", let slash = text.lastIndex(of: "/"), text[text.index(before: slash)] == "}",
+              let stored = Int(text[text.index(after: slash)...]), stored >= 1 else { return false }
+        return dimension == 0 || stored == dimension
     }
 
     /// Index key: the encoded values, followed by the row id unless the index is unique

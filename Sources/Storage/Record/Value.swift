@@ -58,6 +58,10 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     /// values are `.vector`s of float32s that a Float16 holds exactly (the query layer
     /// rounds them; `StoreTransaction.checkDeclaredType` refuses others), stored as vectors.
     case halfvec(dimension: Int)
+    /// pgvector's `sparsevec(n)` (dimension 0: any), stored as its canonical text
+    /// (`{1:1.5,3:2}/5`: indices 1-based and ascending, no zeros), which the query layer
+    /// makes and `StoreTransaction.checkDeclaredType` checks the shape of.
+    case sparsevec(dimension: Int)
     /// `bit(n)` (exactly n bits) or `bit varying(n)` (at most n; nil: any), stored as the
     /// text of its `0` and `1` digits.
     case bit(length: Int?, varying: Bool)
@@ -109,6 +113,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .time: "time without time zone"
         case .vector(let dimension): dimension == 0 ? "vector" : "vector(\(dimension))"
         case .halfvec(let dimension): dimension == 0 ? "halfvec" : "halfvec(\(dimension))"
+        case .sparsevec(let dimension): dimension == 0 ? "sparsevec" : "sparsevec(\(dimension))"
         case .bit(let length, let varying): (varying ? "bit varying" : "bit") + (length.map { "(\($0))" } ?? "")
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
@@ -124,7 +129,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         switch self {
         case .smallint, .integer: .int
         case .real: .double
-        case .varchar, .char, .uuid, .tsvector, .tsquery, .bit: .text
+        case .varchar, .char, .uuid, .tsvector, .tsquery, .bit, .sparsevec: .text
         case .date, .timestamptz: .timestamp
         case .time: .interval
         case .array(let element): .array(element: element.storageType)

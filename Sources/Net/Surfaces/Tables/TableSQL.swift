@@ -145,7 +145,7 @@ enum RESTColumnType {
         case .interval: "interval"
         case .time: "time"
         case .bytes: "bytes"
-        case .vector, .halfvec, .bit: type.name
+        case .vector, .halfvec, .sparsevec, .bit: type.name
         case .tsvector: "tsvector"
         case .tsquery: "tsquery"
         case .array(let element): name(element) + "[]"
