@@ -1,12 +1,12 @@
-"""LangChain's pgvector stores (langchain-postgres `PGVector`, and the newer `PGVectorStore` over
-a `PGEngine`) against `vireo serve`, unchanged. PGVector
-it creates its tables and the gin index over `cmetadata jsonb_path_ops`, adds texts with
-metadata, searches with k and with metadata filters (which compile to jsonb_path_match,
-`->>` … IN, LIKE and jsonb_exists), scores, deletes by id and re-opens the store. Every
-answer is checked against a brute-force computation of the same cosine distances in numpy.
-PGVectorStore keeps metadata in columns of its own table (filters compile to plain SQL on
-them) and talks through SQLAlchemy's async engine with psycopg.
-The embeddings are seeded fakes: no model, no network."""
+"""LangChain's pgvector stores (langchain-postgres `PGVector`, and the newer `PGVectorStore` over a
+`PGEngine`) against `vireo serve`, unchanged. PGVector creates its tables and the gin index over
+`cmetadata jsonb_path_ops`, adds texts with metadata, searches with k and with metadata filters
+(which compile to jsonb_path_match, `->>` … IN, LIKE and jsonb_exists), scores, deletes by id
+and re-opens the store. Every answer is checked against a brute-force computation of the same
+cosine distances in numpy. PGVectorStore keeps metadata in columns of its own table (filters
+compile to plain SQL on them), talks through SQLAlchemy's async engine with psycopg, and its
+search reads one parameter twice (in cosine_distance, then in ORDER BY … <=>). The embeddings
+are seeded fakes: no model, no network."""
 import uuid
 import zlib
 
@@ -171,10 +171,6 @@ V2_FILTERS = [None, {"topic": "birds"}, {"page": {"$gte": 40}}, {"topic": {"$in"
               {"$and": [{"topic": {"$ne": "fish"}}, {"page": {"$lt": 30}}]}, {"page": {"$between": [10, 20]}}]
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason=(
-    "Vireo types a parameter used twice as text once a function call has read it: PGVectorStore's search, "
-    "`SELECT cosine_distance(embedding, %(q)s) … ORDER BY embedding <=> %(q)s`, fails with 42883 "
-    "`vector(16) <=> text` (PostgreSQL types $1 as vector from its first use)"))
 def test_langchain_pgvectorstore_over_pgengine(server):
     texts, metadatas, names = corpus()
     for metadata in metadatas:
