@@ -97,11 +97,16 @@ test-quality: deps e2e-venv models
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q -s Tests/e2e/test_search_quality.py
 
 ## Python clients for the end-to-end tests, in $(VENV).
-E2E_PACKAGES = "psycopg[binary]" psycopg2-binary sqlalchemy alembic pytest numpy asyncpg pgvector schemathesis openai rank_bm25 "django>=5.0,<5.2"
+E2E_PACKAGES = "psycopg[binary]" psycopg2-binary sqlalchemy alembic pytest numpy asyncpg pgvector schemathesis openai rank_bm25 "django>=5.0,<5.2" \
+  langchain-core psycopg-pool greenlet
+## langchain-postgres pins pgvector-python below 0.4, whose API the other tests use (`to_list`);
+## it works with the newer one (Tests/e2e/test_langchain_pgvector.py), so it goes in without its
+## pins, its dependencies listed above.
+E2E_NODEPS_PACKAGES = langchain-postgres
 e2e-venv:
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import psycopg, psycopg2, sqlalchemy, alembic, pytest, numpy, asyncpg, pgvector, schemathesis, openai, rank_bm25, django" 2>/dev/null || \
-	  $(VENV)/bin/pip install -q $(E2E_PACKAGES)
+	@$(VENV)/bin/python -c "import psycopg, psycopg2, sqlalchemy, alembic, pytest, numpy, asyncpg, pgvector, schemathesis, openai, rank_bm25, django, langchain_postgres" 2>/dev/null || \
+	  { $(VENV)/bin/pip install -q $(E2E_PACKAGES) && $(VENV)/bin/pip install -q --no-deps $(E2E_NODEPS_PACKAGES); }
 
 ## Integrity check of the database in $(DATA_DIR).
 check: release

@@ -66,6 +66,16 @@ struct PgvectorCompatTests {
         #expect(try rows(db, rerank) == [["4"], ["2"]])
     }
 
+    @Test("a parameter keeps the type its first use gave it: a function call, then a distance operator (LangChain's PGVectorStore)")
+    func parameterTypedByFirstUse() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE items (id int, embedding vector(3))")
+        try db.execute("INSERT INTO items VALUES (1, '[1,0,0]'), (2, '[0,1,0]')")
+        let sql = "SELECT id, cosine_distance(embedding, $1) FROM items ORDER BY embedding <=> $1 LIMIT 2"
+        #expect(try rows(db, sql, [.text("[0,1,0]")]).map { $0[0] } == ["2", "1"])
+        #expect(try rows(db, "SELECT vector_dims($1), $1 <-> '[0,0,0]' FROM items LIMIT 1", [.text("[3,4,0]")]) == [["3", "5"]])
+    }
+
     @Test("array casts and bit strings give pgvector's and PostgreSQL's errors", arguments: [
         ("SELECT ARRAY[1,NULL,3]::vector", "22004", "array must not contain nulls"),
         ("SELECT '{}'::real[]::vector", "22000", "vector must have at least 1 dimension"),

@@ -63,7 +63,11 @@ final class Binder {
         case .column(let reference): return try column(reference, scope)
         case .parameter(let number):
             if let declared = declaredParameterTypes[number - 1] { return (.parameter(number - 1, declared), declared) }
-            return (.parameter(number - 1, .unknown), parameterTypes[number - 1] ?? .unknown)
+            // A type its first use gave it holds for every later use, as in PostgreSQL: left
+            // unknown here, a later use that is not coerced (a typed operand is left as it is)
+            // would read the text sent (`cosine_distance(e, $1) … ORDER BY e <=> $1`).
+            if let inferred = parameterTypes[number - 1] { return (.parameter(number - 1, inferred), inferred) }
+            return (.parameter(number - 1, .unknown), .unknown)
         case .unary(let op, let operand): return try unary(op, operand, scope)
         case .binary(let op, let left, let right): return try chain(left, [OperatorLink(op, right)], scope)
         case .chain(let first, let links): return try chain(first, links, scope)

@@ -35,6 +35,13 @@ final class IndexExpressions: IndexKeyComputer, @unchecked Sendable {
         return try bound.keys.map { try Evaluator.evaluate($0, input, context) }
     }
 
+    func invertedTerms(_ index: IndexDefinition, key: Value) throws -> [String] {
+        guard let operatorClass = index.invertedOperatorClass, JSONIndexTerms.operatorClasses.contains(operatorClass) else {
+            throw VireoError(.corruption, "index \"\(index.name)\" has an unknown gin operator class")
+        }
+        return JSONIndexTerms.terms(try JSONValue.jsonb(Cast.textForm(key)), operatorClass: operatorClass)
+    }
+
     /// The bound keys and predicate of `index` on `table`.
     func bound(_ index: IndexDefinition, table: TableDefinition) throws -> Bound {
         let signature = Self.signature(index, table: table)
@@ -181,9 +188,13 @@ extension IndexDefinition {
         }
     }
 
-    /// The keys with their direction, as CREATE INDEX and pg_get_indexdef write them (`b DESC`).
+    /// The keys with their direction, as CREATE INDEX and pg_get_indexdef write them (`b DESC`),
+    /// and a gin key's operator class unless it is the default (`doc jsonb_path_ops`).
     public var directedKeyDefinitions: [String] {
-        zip(keyDefinitions, columns.indices).map { key, position in isDescending(at: position) ? key + " DESC" : key }
+        if let operatorClass = invertedOperatorClass, operatorClass != JSONIndexTerms.defaultOperatorClass {
+            return keyDefinitions.map { $0 + " " + operatorClass }
+        }
+        return zip(keyDefinitions, columns.indices).map { key, position in isDescending(at: position) ? key + " DESC" : key }
     }
 
     /// ` WHERE predicate` of a partial index (parenthesized unless `pretty`), empty otherwise.

@@ -232,11 +232,11 @@ extension Session {
     }
 
     /// `USING gin (tsv)` or `USING gin (to_tsvector(…))`: one tsvector key (tsvector_ops,
-    /// the default operator class).
+    /// the default operator class); or `USING gin (doc [jsonb_ops | jsonb_path_ops])`.
     private func invertedIndexDefinition(_ statement: CreateIndex, _ keys: IndexKeySpecification, name: String,
                                          table: TableDefinition) throws -> IndexDefinition {
         guard statement.columns.count == 1, let column = statement.columns.first, !statement.unique else {
-            throw VireoError(.featureNotSupported, "gin indexes cover exactly one tsvector column and cannot be unique")
+            throw VireoError(.featureNotSupported, "gin indexes cover exactly one tsvector or jsonb column and cannot be unique")
         }
         let type: String
         if let keyType = keys.expressionTypes[0] {
@@ -247,17 +247,22 @@ extension Session {
             }
             type = table.columns[position].type.name
         }
-        guard type == "tsvector" else {
-            throw VireoError(.undefinedObject, "data type \(type) has no default operator class for access method \"gin\"")
+        let operatorClasses: Set<String> = type == "jsonb" ? JSONIndexTerms.operatorClasses : ["tsvector_ops"]
+        guard type == "tsvector" || type == "jsonb" else {
+            throw VireoError(.undefinedObject, "data type \(type) has no default operator class for access method \"gin\"",
+                             hint: "gin indexes take tsvector (tsvector_ops) or jsonb (jsonb_ops, jsonb_path_ops).")
         }
-        if let operatorClass = column.operatorClass, operatorClass != "tsvector_ops" {
+        if let operatorClass = column.operatorClass, !operatorClasses.contains(operatorClass) {
             throw VireoError(.undefinedObject, "operator class \"\(operatorClass)\" does not exist for access method \"gin\"")
         }
         if let option = statement.options.first {
             throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
         }
-        return IndexDefinition(name: name, columns: keys.columns, method: "gin",
-                               options: [InvertedIndex.formatOption: InvertedIndex.formatVersion])
+        // A jsonb index keeps format 1's bare postings: its terms carry no frequencies for BM25.
+        let options = type == "jsonb"
+            ? [InvertedIndex.operatorClassOption: column.operatorClass ?? JSONIndexTerms.defaultOperatorClass]
+            : [InvertedIndex.formatOption: InvertedIndex.formatVersion]
+        return IndexDefinition(name: name, columns: keys.columns, method: "gin", options: options)
     }
 
     private func dropIndexes(_ statement: DropIndex, _ transaction: StoreTransaction) throws -> QueryResult {

@@ -1,6 +1,6 @@
 import VireoStorage
 
-/// Reads a gin index for `tsvector @@ tsquery`: each operand's lexeme (or prefix) names the
+/// Reads a gin index for `tsvector @@ tsquery` (and for jsonb: `jsonIndexScan`): each operand's lexeme (or prefix) names the
 /// rows whose tsvector holds it, `&` and phrases intersect, `|` unites. A query whose answer
 /// can include rows without any of its lexemes (`!a`, `a | !b`) cannot be narrowed and reads
 /// the whole table; either way the WHERE clause rechecks each row (phrases, weights, NOT).
@@ -14,6 +14,31 @@ extension PlanExecutor {
         guard let candidates = try InvertedIndexReader(index: index, context: context).rows(root) else {
             return try seqScanFallback(scan, context, emit)
         }
+        for rowID in candidates.sorted() where !(try emitRow(rowID, scan, context, emit)) { return false }
+        return true
+    }
+
+    /// `doc @> value`: the rows holding every term of value's document (none: every row);
+    /// `doc ? key`, `?&` keys: every key's term; `?|`: any key's. The WHERE clause rechecks
+    /// each candidate, which also drops NULL documents and the structure terms cannot see.
+    static func jsonIndexScan(_ scan: TableScan, _ index: IndexDefinition, _ query: JSONIndexQuery,
+                              _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        let value = try Evaluator.evaluate(query.value, [], context)
+        if value.isNull { return true }
+        let reader = InvertedIndexReader(index: index, context: context)
+        var terms: [String]
+        switch query.op {
+        case .contains: terms = JSONIndexTerms.terms(try JSONValue.jsonb(Cast.textForm(value)), operatorClass: index.invertedOperatorClass ?? "")
+        case .hasKey: terms = [JSONIndexTerms.keyTerm(Cast.textForm(value))]
+        default: terms = try JSONOperators.pathKeys(value).map { JSONIndexTerms.keyTerm(Cast.textForm($0)) }
+        }
+        var candidates: Set<Int64>?
+        for term in terms {
+            let rows = try reader.postings(term, isPrefix: false)
+            candidates = query.op == .hasAnyKey ? (candidates ?? []).union(rows) : (candidates?.intersection(rows) ?? rows)
+        }
+        if query.op == .hasAnyKey, candidates == nil { return true }  // `?|` of no keys holds for no row
+        guard let candidates else { return try seqScanFallback(scan, context, emit) }
         for rowID in candidates.sorted() where !(try emitRow(rowID, scan, context, emit)) { return false }
         return true
     }
@@ -55,8 +80,13 @@ struct InvertedIndexReader {
 
     /// The row ids listed under a lexeme, or under every lexeme starting with a prefix.
     func postings(_ operand: TSQuery.Operand) throws -> Set<Int64> {
-        let lower = ValueBound([.text(operand.lexeme)], inclusive: true)
-        let upper = operand.isPrefix ? ValueBound([.text(operand.lexeme + "\u{10FFFF}")], inclusive: true) : lower
+        try postings(operand.lexeme, isPrefix: operand.isPrefix)
+    }
+
+    /// The row ids listed under a term, or under every term starting with it.
+    func postings(_ term: String, isPrefix: Bool) throws -> Set<Int64> {
+        let lower = ValueBound([.text(term)], inclusive: true)
+        let upper = isPrefix ? ValueBound([.text(term + "\u{10FFFF}")], inclusive: true) : lower
         var rowIDs = Set<Int64>()
         try context.data.scanIndex(index, from: lower, to: upper) { rowID in
             try context.checkCancel()

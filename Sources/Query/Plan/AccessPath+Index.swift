@@ -39,7 +39,7 @@ extension AccessPath {
             if bound.hasJSONKey && !index.isInverted { continue }
             if let predicate = bound.predicate, !implies(conjuncts, predicate, parameters: parameters) { continue }
             let found = index.isInverted
-                ? textSearch(on: index, key: bound.keys[0], conjuncts)
+                ? (index.invertedOperatorClass == nil ? textSearch(on: index, key: bound.keys[0], conjuncts) : jsonSearch(on: index, key: bound.keys[0], conjuncts))
                 : range(on: index, keys: bound.keys, table: scan.table, conjuncts, order: order, orderOnly: orderOnly)
             guard var found else { continue }
             found.selectivity = estimate(found.range, keys: bound.keys, scan.table, conjuncts)
@@ -80,7 +80,7 @@ extension AccessPath {
     /// the keys taken as independent; nil without statistics or for a text search.
     private static func estimate(_ range: IndexRange, keys: [BoundExpression], _ table: TableDefinition,
                                  _ conjuncts: [BoundExpression]) -> Double? {
-        guard let selectivity = Selectivity(table), range.textQuery == nil else { return nil }
+        guard let selectivity = Selectivity(table), !range.isTermSearch else { return nil }
         var fraction = 1.0
         for (position, key) in keys.enumerated() {
             if let value = equality(conjuncts, key: key) {
@@ -240,6 +240,23 @@ extension AccessPath {
             var range = IndexRange(index: index)
             range.textQuery = query
             range.condition = "\(keyText(index, 0)) @@ query"
+            return IndexCandidate(range: range, score: 2, keysUsed: 1, reason: range.condition!)
+        }
+        return nil
+    }
+
+    /// `key @> value` (either operator class) or `key ?`, `?|`, `?&` (jsonb_ops) on a gin
+    /// index over jsonb, the value independent of the row; scores as an equality.
+    private static func jsonSearch(on index: IndexDefinition, key: BoundExpression, _ conjuncts: [BoundExpression]) -> IndexCandidate? {
+        guard let wanted = key.structuralKey else { return nil }
+        let operators: Set<BinaryOperator> = index.invertedOperatorClass == "jsonb_path_ops" ? [.contains] : [.contains, .hasKey, .hasAnyKey, .hasAllKeys]
+        for (position, conjunct) in conjuncts.enumerated() {
+            guard case .binary(let op, let document, let value) = conjunct, operators.contains(op), value.isRowIndependent,
+                  document.structuralKey == wanted else { continue }
+            var range = IndexRange(index: index)
+            range.jsonQuery = JSONIndexQuery(op: op, value: value)
+            range.condition = "\(keyText(index, 0)) \(op.rawValue) value"
+            range.conjunctsUsed = [position]
             return IndexCandidate(range: range, score: 2, keysUsed: 1, reason: range.condition!)
         }
         return nil

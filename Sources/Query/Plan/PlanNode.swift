@@ -109,6 +109,11 @@ struct IndexRange: Sendable {
     var textQuery: BoundExpression?
     /// With `textQuery`: the BM25 top-k search answering ORDER BY bm25(…) DESC LIMIT k.
     var textTopK: TextTopK.Search?
+    /// For a gin index over jsonb: the `@>`, `?`, `?|` or `?&` whose right side's terms
+    /// select the candidate rows (the bounds are then unused); the WHERE clause rechecks them.
+    var jsonQuery: JSONIndexQuery?
+    /// Whether the index is read for a term search (tsquery or jsonb), not by key bounds.
+    var isTermSearch: Bool { textQuery != nil || jsonQuery != nil }
     /// Rows come out in the query's ORDER BY, so no sort follows.
     var ordered = false
     /// With `ordered`: the index is read backwards (ORDER BY … DESC).
@@ -133,6 +138,12 @@ struct IndexRange: Sendable {
         var values: [BoundExpression]
         var isArray: Bool
     }
+}
+
+/// `key op value` served by a gin index over jsonb; `value` is independent of the row.
+struct JSONIndexQuery: Sendable {
+    var op: BinaryOperator
+    var value: BoundExpression
 }
 
 /// A nearest-neighbour search through a vector index.

@@ -38,7 +38,31 @@ extension Functions {
         ScalarFunction("jsonb_extract_path_text", 1...100, [.json, .text], returns: .text) { arguments in
             try extractPath(arguments).flatMap(\.unquotedText).map(Value.text) ?? .null
         },
+        ScalarFunction("jsonb_path_match", 2...4, [.json, .text, .json, .bool], returns: .bool) { arguments in
+            try pathCall(arguments) { path, document, variables in try path.match(document, variables: variables).map(Value.bool) ?? .null }
+        },
+        ScalarFunction("jsonb_path_exists", 2...4, [.json, .text, .json, .bool], returns: .bool) { arguments in
+            try pathCall(arguments) { path, document, variables in .bool(try path.exists(document, variables: variables)) }
+        },
+        // The functions behind `?`, `?|` and `?&` (LangChain's $exists filter calls jsonb_exists).
+        ScalarFunction("jsonb_exists", 2...2, [.json, .text], returns: .bool) { try JSONOperators.apply(.hasKey, $0[0], $0[1]) },
+        ScalarFunction("jsonb_exists_any", 2...2, [.json, .array(.text)], returns: .bool) { try JSONOperators.apply(.hasAnyKey, $0[0], $0[1]) },
+        ScalarFunction("jsonb_exists_all", 2...2, [.json, .array(.text)], returns: .bool) { try JSONOperators.apply(.hasAllKeys, $0[0], $0[1]) },
     ]
+
+    /// jsonb_path_match and jsonb_path_exists: (target, path, vars = '{}', silent = false);
+    /// `silent` turns the errors of evaluation (not of the path's syntax) into NULL.
+    private static func pathCall(_ arguments: [Value],
+                                 _ body: (JSONPath, JSONValue, JSONValue) throws -> Value) throws -> Value {
+        let path = try JSONPath(parsing: string(arguments[1]))
+        let document = try JSONValue.jsonb(string(arguments[0]))
+        let variables = arguments.count > 2 ? try JSONValue.jsonb(string(arguments[2])) : .object([])
+        do {
+            return try body(path, document, variables)
+        } catch let error as VireoError where arguments.count > 3 && arguments[3] == .bool(true) && error.code != .featureNotSupported {
+            return .null
+        }
+    }
 
     static func builtObject(_ arguments: [Value]) throws -> Value {
         guard arguments.count % 2 == 0 else {

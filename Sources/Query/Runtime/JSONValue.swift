@@ -132,15 +132,22 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// `@>`: whether this document contains `other` (jsonb containment).
+    /// `@>`: whether this document contains `other` (jsonb containment). Structure must
+    /// match at every level, except that a top-level array contains a scalar it holds
+    /// (`'["a", "b"]' @> '"a"'`), as in PostgreSQL: `{"a": [1]}` does not contain `{"a": 1}`.
     public func contains(_ other: JSONValue) -> Bool {
+        if case .array(let items) = self, !other.isContainer { return items.contains(other) }
+        return containsStructurally(other)
+    }
+
+    private func containsStructurally(_ other: JSONValue) -> Bool {
         switch (self, other) {
         case (.object(let fields), .object(let wanted)):
-            return wanted.allSatisfy { key, value in fields.contains { $0.0 == key && $0.1.contains(value) } }
+            return wanted.allSatisfy { key, value in fields.contains { $0.0 == key && $0.1.containsStructurally(value) } }
         case (.array(let items), .array(let wanted)):
-            return wanted.allSatisfy { value in items.contains { $0.contains(value) } }
-        case (.array(let items), _):
-            return items.contains { $0 == other }
+            return wanted.allSatisfy { value in items.contains { $0.containsStructurally(value) } }
+        case (.object, _), (.array, _), (_, .object), (_, .array):
+            return false
         default:
             return self == other
         }

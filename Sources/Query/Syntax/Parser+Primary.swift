@@ -120,6 +120,7 @@ extension Parser {
         "int", "integer", "int2", "int4", "int8", "bigint", "smallint", "real", "float", "float4", "float8",
         "numeric", "decimal", "text", "varchar", "char", "boolean", "bool", "bytea", "json", "jsonb",
         "timestamp", "timestamptz", "date", "uuid", "interval", "time", "vector", "halfvec", "sparsevec", "tsvector", "tsquery", "bit", "varbit",
+        "jsonpath",
         "b", "x",
     ]
 
@@ -333,6 +334,8 @@ extension Parser {
         "text": .text, "boolean": .boolean, "bool": .boolean, "bytea": .bytea, "json": .json, "jsonb": .jsonb,
         "serial": .serial, "serial4": .serial, "bigserial": .bigserial, "serial8": .bigserial,
         "tsvector": .tsvector, "tsquery": .tsquery,
+        // jsonpath values are their text: jsonb_path_match and jsonb_path_exists parse it.
+        "jsonpath": .text,
     ]
 
     /// `float [(p)]`: p 1–24 is real, 25–53 (or none) double precision, as in PostgreSQL.

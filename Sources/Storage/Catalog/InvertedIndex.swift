@@ -30,8 +30,18 @@
 //   G4. (format 3) A lexeme's blocks do not overlap (InvertedIndex+Blocks.swift), and each
 //       block decodes with its own invariants B1–B3 (PostingBlock.swift).
 
+// A gin index over jsonb (option `opclass`: jsonb_ops or jsonb_path_ops) is format 1: one
+// entry per (term, row), the terms derived from the row's document by the query layer
+// (IndexKeyComputer.invertedTerms), no statistics.
+
 /// The on-disk keys and values of a version 2 inverted index.
 public enum InvertedIndex {
+    /// The index option naming a gin index's operator class when it is not tsvector_ops.
+    public static let operatorClassOption = "opclass"
+    /// A term longer than this is cut and suffixed with a hash of the whole (the executor
+    /// rechecks every candidate row, so a collision costs a recheck, never a wrong row).
+    public static let termSizeBytesMax = 120
+
     /// The index option that marks the format version.
     public static let formatOption = "format"
     /// The format CREATE INDEX makes.
@@ -132,6 +142,9 @@ extension IndexDefinition {
 
     /// Whether this inverted index keeps its postings in compressed blocks (format 3).
     public var storesPostingBlocks: Bool { isInverted && options[InvertedIndex.formatOption] == "3" }
+
+    /// The operator class of a gin index over jsonb (jsonb_ops, jsonb_path_ops); nil for tsvector_ops.
+    public var invertedOperatorClass: String? { isInverted ? options[InvertedIndex.operatorClassOption] : nil }
 }
 
 extension RowSource {

@@ -224,9 +224,12 @@ extension StoreTransaction {
         try Self.indexKeys(index, table: table, row: row, rowID: rowID)
     }
 
-    /// The distinct lexemes of the indexed tsvector column of `row`.
+    /// The distinct terms `row` is listed under: the lexemes of the indexed tsvector, or the
+    /// derived terms of a jsonb key (jsonb_ops, jsonb_path_ops: IndexKeyComputer).
     public static func lexemes(_ index: IndexDefinition, table: TableDefinition, row: [Value]) throws -> [String] {
-        guard case .text(let text)? = try IndexKeys.values(index, table: table, row: row)?.first else { return [] }
+        guard let key = try IndexKeys.values(index, table: table, row: row)?.first, !key.isNull else { return [] }
+        if index.invertedOperatorClass != nil { return try IndexKeys.invertedTerms(index, key: key) }
+        guard case .text(let text) = key else { return [] }
         return try TSVector(parsing: text).entries.map(\.lexeme)
     }
 
