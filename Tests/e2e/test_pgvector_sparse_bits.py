@@ -93,11 +93,11 @@ def test_sparsevec_operators_functions_and_errors_as_pgvector(conn):
     assert row == (2.449489742783178, -3.0, 0.5527864045000421, 4.0, 5.0, "{1:0.6,3:0.8}/3")
     assert conn.execute("SELECT '[1,0,2]'::vector::sparsevec::text, '{1:1,3:2}/3'::sparsevec::vector::text, "
                         "'{1:1,3:2}/3'::sparsevec <-> '[1,0,2]'::vector").fetchone() == ("{1:1,3:2}/3", "[1,0,2]", 0.0)
-    conn.execute("CREATE TABLE docs (id int PRIMARY KEY, embedding sparsevec(4))")
-    conn.execute("INSERT INTO docs VALUES (1, '{1:1}/4'), (2, '{2:1,4:1}/4'), (3, '{1:0.9,2:0.1}/4')")
-    query = "SELECT id FROM docs ORDER BY embedding <-> %s LIMIT 2"
+    conn.execute("CREATE TABLE sparse_docs (id int PRIMARY KEY, embedding sparsevec(4))")
+    conn.execute("INSERT INTO sparse_docs VALUES (1, '{1:1}/4'), (2, '{2:1,4:1}/4'), (3, '{1:0.9,2:0.1}/4')")
+    query = "SELECT id FROM sparse_docs ORDER BY embedding <-> %s LIMIT 2"
     assert conn.execute(query, (SparseVector({0: 1.0}, 4),)).fetchall() == [(1,), (3,)]
-    conn.execute("CREATE INDEX docs_l2 ON docs USING hnsw (embedding sparsevec_l2_ops)")
+    conn.execute("CREATE INDEX docs_l2 ON sparse_docs USING hnsw (embedding sparsevec_l2_ops)")
     assert conn.execute(query, (SparseVector({0: 1.0}, 4),)).fetchall() == [(1,), (3,)]
     plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + query, (SparseVector({0: 1.0}, 4),)).fetchall())
     assert "docs_l2" in plan
@@ -110,7 +110,7 @@ def test_sparsevec_operators_functions_and_errors_as_pgvector(conn):
         ("SELECT '{1:1}/1000000001'::sparsevec", psycopg.errors.ProgramLimitExceeded, "more than 1000000000 dimensions"),
         ("SELECT '{1:1.5,3:2}'::sparsevec", psycopg.errors.InvalidTextRepresentation, "invalid input syntax for type sparsevec"),
         ("SELECT '{1:1}/3'::sparsevec <-> '{1:1}/4'", psycopg.errors.DataException, "different sparsevec dimensions 3 and 4"),
-        ("INSERT INTO docs VALUES (9, '{1:1}/3')", psycopg.errors.DataException, "expected 4 dimensions, not 3"),
+        ("INSERT INTO sparse_docs VALUES (9, '{1:1}/3')", psycopg.errors.DataException, "expected 4 dimensions, not 3"),
     ]
     for sql, error, message in errors:
         with pytest.raises(error, match=message):
