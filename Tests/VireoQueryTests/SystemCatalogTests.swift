@@ -122,6 +122,51 @@ struct SystemCatalogTests {
                              ["'{1,2}'::integer[]"], ["true"], ["0"], ["'a' || 'b'"], ["'sad'::mood"], ["'w'::text"]])
     }
 
+    @Test("information_schema's constraint views list keys, foreign keys and checks as PostgreSQL 15 does")
+    func informationSchemaConstraintViews() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE ic_authors (id serial PRIMARY KEY, email text UNIQUE, age int CHECK (age > 0));
+            CREATE TABLE ic_books (id int PRIMARY KEY, author_id int REFERENCES ic_authors (id) ON DELETE CASCADE, isbn text, code text,
+                                   UNIQUE (isbn, code));
+            CREATE TABLE ic_editions (isbn text, code text,
+                                      FOREIGN KEY (code, isbn) REFERENCES ic_books (code, isbn) ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED)
+            """)
+        // Every expected row is what PostgreSQL 15 answers to the same statements.
+        #expect(try rows(db, """
+            SELECT constraint_schema, constraint_name, table_name, constraint_type, is_deferrable, initially_deferred, enforced, nulls_distinct
+            FROM information_schema.table_constraints WHERE table_name LIKE 'ic_%' ORDER BY constraint_name
+            """) == [["public", "ic_authors_age_check", "ic_authors", "CHECK", "NO", "NO", "YES", "NULL"],
+                       ["public", "ic_authors_email_key", "ic_authors", "UNIQUE", "NO", "NO", "YES", "YES"],
+                       ["public", "ic_authors_pkey", "ic_authors", "PRIMARY KEY", "NO", "NO", "YES", "NULL"],
+                       ["public", "ic_books_author_id_fkey", "ic_books", "FOREIGN KEY", "NO", "NO", "YES", "NULL"],
+                       ["public", "ic_books_isbn_code_key", "ic_books", "UNIQUE", "NO", "NO", "YES", "YES"],
+                       ["public", "ic_books_pkey", "ic_books", "PRIMARY KEY", "NO", "NO", "YES", "NULL"],
+                       ["public", "ic_editions_code_isbn_fkey", "ic_editions", "FOREIGN KEY", "YES", "YES", "YES", "NULL"]])
+        #expect(try rows(db, """
+            SELECT constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint
+            FROM information_schema.key_column_usage WHERE table_name LIKE 'ic_%' ORDER BY constraint_name, ordinal_position
+            """) == [["ic_authors_email_key", "ic_authors", "email", "1", "NULL"], ["ic_authors_pkey", "ic_authors", "id", "1", "NULL"],
+                       ["ic_books_author_id_fkey", "ic_books", "author_id", "1", "1"], ["ic_books_isbn_code_key", "ic_books", "isbn", "1", "NULL"],
+                       ["ic_books_isbn_code_key", "ic_books", "code", "2", "NULL"], ["ic_books_pkey", "ic_books", "id", "1", "NULL"],
+                       ["ic_editions_code_isbn_fkey", "ic_editions", "code", "1", "2"], ["ic_editions_code_isbn_fkey", "ic_editions", "isbn", "2", "1"]])
+        #expect(try rows(db, """
+            SELECT table_name, column_name, constraint_name FROM information_schema.constraint_column_usage
+            WHERE constraint_name LIKE 'ic_%' ORDER BY constraint_name, column_name
+            """) == [["ic_authors", "age", "ic_authors_age_check"], ["ic_authors", "email", "ic_authors_email_key"],
+                       ["ic_authors", "id", "ic_authors_pkey"], ["ic_authors", "id", "ic_books_author_id_fkey"],
+                       ["ic_books", "code", "ic_books_isbn_code_key"], ["ic_books", "isbn", "ic_books_isbn_code_key"],
+                       ["ic_books", "id", "ic_books_pkey"], ["ic_books", "code", "ic_editions_code_isbn_fkey"],
+                       ["ic_books", "isbn", "ic_editions_code_isbn_fkey"]])
+        #expect(try rows(db, """
+            SELECT constraint_name, unique_constraint_schema, unique_constraint_name, match_option, update_rule, delete_rule
+            FROM information_schema.referential_constraints WHERE constraint_name LIKE 'ic_%' ORDER BY 1
+            """) == [["ic_books_author_id_fkey", "public", "ic_authors_pkey", "NONE", "NO ACTION", "CASCADE"],
+                       ["ic_editions_code_isbn_fkey", "public", "ic_books_isbn_code_key", "NONE", "SET NULL", "NO ACTION"]])
+        #expect(try rows(db, "SELECT constraint_name, check_clause FROM information_schema.check_constraints WHERE constraint_name LIKE 'ic_%'")
+                == [["ic_authors_age_check", "((age > 0))"]])
+    }
+
     @Test("result columns name the table column they read unchanged and its declared type, as PostgreSQL's RowDescription does")
     func resultColumnOrigins() throws {
         let db = try Database.inMemory()

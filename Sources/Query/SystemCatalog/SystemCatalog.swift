@@ -108,7 +108,7 @@ enum SystemCatalog {
         if let schema = name.schema, !schemas.contains(schema) { return nil }
         if name.schema == nil, catalog.tables[name.name] != nil || catalog.views[name.name] != nil { return nil }
         let key = name.schema == "information_schema" ? "information_schema." + name.name : name.name
-        guard let builder = relations[key] ?? monitoringRelations[key] else { return emptyPostgresRelation(key) }
+        guard let builder = relations[key] ?? monitoringRelations[key] ?? constraintViews[key] else { return emptyPostgresRelation(key) }
         return shaped(key, builder(catalog))
     }
 
@@ -687,7 +687,7 @@ extension SystemCatalog {
     }
 
     /// conkey of a CHECK constraint: the attribute numbers of the columns it reads.
-    private static func checkColumns(_ table: TableDefinition, _ check: CheckConstraintDefinition) -> [Value] {
+    static func checkColumns(_ table: TableDefinition, _ check: CheckConstraintDefinition) -> [Value] {
         guard let bound = try? CheckConstraints.bind(check.expression, table: table, catalog: Catalog()) else { return [] }
         return Set(CheckConstraints.columnsRead(bound)).filter { $0 < table.columns.count }.sorted().map { Value.int(Int64($0 + 1)) }
     }
