@@ -137,8 +137,11 @@ enum JobLogSearchRoute {
         let vector = try await embedder.embed([query]).first ?? []
         let (results, pending) = try await jobs.session { session in
             try TableSQL.transaction(session) {
-                let results = try JobLogSearch.search(session, vector: vector, limit: limit, jobID: jobID)
+                // Counted before the search: each statement of a READ COMMITTED block reads its own
+                // snapshot, so a batch embedded between the two would leave `pending` at 0 beside
+                // results that miss it. This way `pending` 0 means the results include every line.
                 let pending = try session.execute("SELECT count(*) FROM \(JobsSchema.logs) WHERE embedded = false").rows.first?.first
+                let results = try JobLogSearch.search(session, vector: vector, limit: limit, jobID: jobID)
                 return (results, pending.flatMap { if case .int(let count) = $0 { Int(count) } else { nil } } ?? 0)
             }
         }
