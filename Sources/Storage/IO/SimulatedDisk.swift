@@ -126,9 +126,10 @@ struct SimulatedDiskState {
     private mutating func update<Result>(
         _ handle: SimulatedHandle, _ body: (inout SimulatedFileImage) throws -> Result
     ) throws -> Result {
-        var image = try image(handle)
-        defer { files[handle.path] = image }
-        return try body(&image)
+        _ = try image(handle)  // the handle is alive and names this file
+        // Mutated where it is stored: a copy taken out and put back would share the byte
+        // arrays with the dictionary's, and every write would then copy the whole file.
+        return try body(&files[handle.path]!)
     }
 
     private func checkRange(_ operation: String, path: String, offset: Int, sizeBytes: Int) throws {
@@ -224,17 +225,23 @@ extension SimulatedDiskState {
 
 extension [UInt8] {
     /// Writes `bytes` at `offset`, zero-filling any gap past the current end.
+    // Whole-buffer copies, not element-wise collection calls: the fault sweeps replay
+    // thousands of writes and zero-fills, and in a debug build the generic per-byte paths
+    // (`repeatElement`, `replaceSubrange`) took nearly all of their time.
     mutating func overwrite(at offset: Int, with bytes: [UInt8]) {
         let end = offset + bytes.count
-        if count < end { append(contentsOf: repeatElement(0, count: end - count)) }
-        replaceSubrange(offset..<end, with: bytes)
+        if count < end { resize(to: end) }
+        guard !bytes.isEmpty else { return }
+        withUnsafeMutableBytes { image in
+            bytes.withUnsafeBytes { image.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
     }
 
     mutating func resize(to sizeBytes: Int) {
         if count > sizeBytes {
             removeLast(count - sizeBytes)
-        } else {
-            append(contentsOf: repeatElement(0, count: sizeBytes - count))
+        } else if count < sizeBytes {
+            append(contentsOf: [UInt8](repeating: 0, count: sizeBytes - count))
         }
     }
 }
