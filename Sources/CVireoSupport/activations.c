@@ -4,6 +4,7 @@
 // times slower than release. Plain float arithmetic with no calls, so the loops vectorise.
 #include "VireoKernels.h"
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 /// e^x for x in about [−87, 88]: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor series to
@@ -55,4 +56,31 @@ float vireo_exp_shifted_f32(float *values, size_t count, float shift) {
     float sum = 0;
     for (size_t i = 0; i < count; i++) sum += values[i];
     return sum;
+}
+
+void vireo_softmax_rows_f32(float *values, size_t rows, size_t columns) {
+    for (size_t row = 0; row < rows; row++) {
+        float *x = values + row * columns;
+        float largest = -INFINITY;
+        for (size_t i = 0; i < columns; i++) largest = x[i] > largest ? x[i] : largest;
+        float inverse = 1.0f / vireo_exp_shifted_f32(x, columns, largest);
+        for (size_t i = 0; i < columns; i++) x[i] *= inverse;
+    }
+}
+
+void vireo_layer_norm_f32(float *values, size_t rows, size_t width, const float *scale, const float *shift, float epsilon) {
+    for (size_t row = 0; row < rows; row++) {
+        float *x = values + row * width;
+        float sum = 0;
+        for (size_t i = 0; i < width; i++) sum += x[i];
+        float mean = sum / (float)width;
+        float squares = 0;
+        for (size_t i = 0; i < width; i++) squares += (x[i] - mean) * (x[i] - mean);
+        float inverse = 1.0f / sqrtf(squares / (float)width + epsilon);
+        for (size_t i = 0; i < width; i++) x[i] = (x[i] - mean) * inverse * scale[i] + shift[i];
+    }
+}
+
+void vireo_add_f32(float *target, const float *source, size_t count) {
+    for (size_t i = 0; i < count; i++) target[i] += source[i];
 }

@@ -110,3 +110,13 @@ void vireo_gelu_f32(float *values, size_t count);
 
 /// values[i] = e^(values[i] − shift); returns their sum (softmax's denominator).
 float vireo_exp_shifted_f32(float *values, size_t count, float shift);
+
+/// Softmax of each of `rows` rows of `columns` floats in place, shifted by the row's maximum.
+void vireo_softmax_rows_f32(float *values, size_t rows, size_t columns);
+
+/// LayerNorm of each of `rows` rows of `width` floats in place:
+/// (x − mean) / √(variance + epsilon) · scale + shift.
+void vireo_layer_norm_f32(float *values, size_t rows, size_t width, const float *scale, const float *shift, float epsilon);
+
+/// target[i] += source[i].
+void vireo_add_f32(float *target, const float *source, size_t count);

@@ -1,4 +1,5 @@
 import COpenBLAS
+import CVireoSupport
 import Foundation
 
 /// Scratch memory of one forward pass over a packed batch of `tokenCount` tokens.
@@ -128,39 +129,21 @@ extension BertSentenceModel {
     }
 }
 
-/// Element-wise kernels over raw buffers, kept free of closures so they compile to plain loops.
+/// Element-wise kernels over raw buffers, in C (`activations.c`, optimised in every build):
+/// as Swift loops they ran unoptimised in the debug builds the tests use, where LayerNorm and
+/// softmax took about as long as the matrix products.
 extension BertSentenceModel {
     func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { target[i] += source[i] }
+        vireo_add_f32(target, source, count)
     }
 
     /// LayerNorm of each row in place: (x − mean) / √(variance + ε) · scale + shift.
     func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, scale: [Float], shift: [Float]) {
-        let width = configuration.hiddenSize, epsilon = configuration.layerNormEpsilon
-        scale.withUnsafeBufferPointer { scale in
-            shift.withUnsafeBufferPointer { shift in
-                for row in 0..<rows {
-                    let values = x + row * width
-                    var sum: Float = 0
-                    for i in 0..<width { sum += values[i] }
-                    let mean = sum / Float(width)
-                    var squares: Float = 0
-                    for i in 0..<width { squares += (values[i] - mean) * (values[i] - mean) }
-                    let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
-                    for i in 0..<width { values[i] = (values[i] - mean) * inverse * scale[i] + shift[i] }
-                }
-            }
-        }
+        vireo_layer_norm_f32(x, rows, configuration.hiddenSize, scale, shift, configuration.layerNormEpsilon)
     }
 
     /// Softmax of each row in place, shifted by the row's maximum for range.
     func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-        for row in 0..<rows {
-            let values = x + row * columns
-            var largest = -Float.infinity
-            for i in 0..<columns { largest = max(largest, values[i]) }
-            let inverse = 1 / ActivationKernels.exponentiate(values, count: columns, shift: largest)
-            for i in 0..<columns { values[i] *= inverse }
-        }
+        vireo_softmax_rows_f32(x, rows, columns)
     }
 }
