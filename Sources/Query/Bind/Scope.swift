@@ -17,7 +17,9 @@ struct ScopeEntry {
     /// A pg_catalog table's OID, which its hidden `tableoid` column holds (after its
     /// columns): pg_dump reads it to tell the catalogs' objects apart.
     var tableOID: Int64?
-    /// Where each column comes from (a base table's, a view's or a subquery's column).
+    /// Where each column of a derived or catalog entry comes from (a view's or a subquery's
+    /// column). Empty for a base table, whose origins `Scope.origin(at:)` computes from
+    /// `table` when asked: most statements never ask, and binding stays cheap.
     var origins: [ColumnOrigin?] = []
 }
 
@@ -31,8 +33,7 @@ struct Scope {
     mutating func addTable(_ table: TableDefinition, alias: String?) {
         entries.append(ScopeEntry(name: alias ?? table.visibleName, columns: table.columns.map(\.name),
                                   types: table.columns.map { SQLType($0.type) }, offset: width,
-                                  width: table.columns.count + 1, table: table,
-                                  origins: Self.origins(of: table.columns, relation: table.name)))
+                                  width: table.columns.count + 1, table: table))
     }
 
     /// The origins of a table's or view's columns: its OID and their attribute numbers.
@@ -82,9 +83,14 @@ struct Scope {
     /// Where the column at `position` comes from, when it is a column of a table, view or
     /// subquery that shows one.
     func origin(at position: Int) -> ColumnOrigin? {
-        guard let entry = entries.first(where: { position >= $0.offset && position < $0.offset + $0.width }),
-              position - entry.offset < entry.origins.count else { return nil }
-        return entry.origins[position - entry.offset]
+        guard let entry = entries.first(where: { position >= $0.offset && position < $0.offset + $0.width }) else { return nil }
+        let column = position - entry.offset
+        if let table = entry.table {
+            guard column < table.columns.count else { return nil }
+            return ColumnOrigin(tableOID: SystemCatalog.oid(ofObject: table.name), attributeNumber: column + 1,
+                                declaredType: table.columns[column].type)
+        }
+        return column < entry.origins.count ? entry.origins[column] : nil
     }
 
     /// Whether an entry (table or alias) is called `name`.

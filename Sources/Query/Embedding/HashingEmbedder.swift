@@ -28,7 +28,7 @@ public struct HashingEmbedder: Embedder {
     }
 
     private func add(_ feature: String, to vector: inout [Float], weight: Float) {
-        let hash = Self.fnv1a(feature)
+        let hash = FNV1a.hash64(feature.utf8)
         let bucket = Int(hash % UInt64(dimension))
         vector[bucket] += (hash >> 63) == 0 ? weight : -weight
     }
@@ -36,14 +36,5 @@ public struct HashingEmbedder: Embedder {
     /// Lower-cased runs of letters and digits.
     static func words(_ text: String) -> [String] {
         text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
-    }
-
-    static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return hash
     }
 }

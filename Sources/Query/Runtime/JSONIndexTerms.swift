@@ -77,8 +77,7 @@ enum JSONIndexTerms {
     private static func bounded(_ term: String) -> String {
         let bytes = Array(term.utf8)
         guard bytes.count > InvertedIndex.termSizeBytesMax else { return term }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across processes, unlike Hasher
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hash = FNV1a.hash64(bytes)  // stored in the index: must not change between runs
         var head = Substring(term).prefix(80)
         while head.utf8.count > 80 { head = head.dropLast() }
         return String(head) + "#" + String(hash, radix: 16)

@@ -255,9 +255,7 @@ enum SystemCatalog {
 
     /// A stable OID for a user object, from its name (FNV-1a): the catalog keeps none.
     static func oid(ofObject name: String) -> Int64 {
-        var hash: UInt32 = 2_166_136_261
-        for byte in name.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return firstUserOID + Int64(hash % 1_000_000_000)
+        firstUserOID + Int64(FNV1a.hash32(name.utf8) % 1_000_000_000)
     }
 
     /// public as PostgreSQL 15 makes it: owned by pg_database_owner, usable by everyone
