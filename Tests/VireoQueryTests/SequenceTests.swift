@@ -35,6 +35,25 @@ struct SequenceObjectTests {
         #expect(sqlError(session, "SELECT setval('t_id_seq', 0)")?.sqlState == "22003")
     }
 
+    @Test("a prepared read of a sequence's state sees each nextval (its plan is not kept)")
+    func preparedSequenceRead() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE SEQUENCE s")
+        let relation = try Parser.parseStatement("SELECT last_value, is_called FROM s")
+        let listed = try Parser.parseStatement("SELECT last_value FROM pg_sequences WHERE sequencename = 's'")
+        let inserted = try Parser.parseStatement("INSERT INTO seen SELECT last_value FROM s")
+        try session.execute("CREATE TABLE seen (v bigint)")
+        let relationCache = PlanCache(), listedCache = PlanCache(), insertCache = PlanCache()
+        for expected in 1...3 {
+            _ = try session.execute("SELECT nextval('s')")
+            let row = try session.execute(relation, [], planCache: relationCache).rows
+            #expect(row == [[.int(Int64(expected)), .bool(true)]])
+            #expect(try session.execute(listed, [], planCache: listedCache).rows == [[.int(Int64(expected))]])
+            _ = try session.execute(inserted, [], planCache: insertCache)
+        }
+        #expect(try values(session, "SELECT string_agg(v::text, ',' ORDER BY v) FROM seen") == ["1,2,3"])
+    }
+
     @Test("UPDATE … SET serial_col = DEFAULT takes the next value, as PostgreSQL")
     func updateSetDefault() throws {
         let session = try Database.inMemory().session()

@@ -31,6 +31,7 @@ extension Binder {
                 return try bindTableFunction(TableFunctionReference(call: FunctionCall(relation.rawValue), alias: alias ?? name.name), after: nil)
             }
             if let relation = SystemCatalog.relation(name, catalog) ?? SystemCatalog.sequenceRelation(name, catalog) {
+                relationsRead.catalogRows = true
                 var scope = Scope()
                 guard let tableOID = SystemCatalog.tableOID(of: name) else {
                     scope.addDerived(name: alias ?? name.name, columns: relation.columns)

@@ -3,6 +3,11 @@ import VireoStorage
 /// The tables and views one statement names, collected across its nested binders.
 final class RelationsRead {
     var names: Set<String> = []
+    /// Whether the statement reads a pg_catalog relation or a sequence as a relation: the
+    /// plan holds their rows as constants, and some change without a new schema version
+    /// (a sequence's last value, pg_sequences, ANALYZE's counts), so such a plan is made
+    /// afresh for each execution, never kept.
+    var catalogRows = false
 }
 
 extension Binder {

@@ -73,7 +73,7 @@ final class InsertPlan {
         defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: catalog) }
         generated = try GeneratedColumns(table, catalog: catalog)
         checksForeignKeys = ForeignKeyEnforcer.applies(to: table.name, catalog)
-        isReusable = statement.with == nil && binder.relationsRead.names.isEmpty
+        isReusable = statement.with == nil && binder.relationsRead.names.isEmpty && !binder.relationsRead.catalogRows
         // Last, so that what binding the rest of the statement throws still comes first,
         // as when the casts ran with the statement.
         if direct == nil, let rows = try Self.literalRows(source, table: table) { self.source = .literalRows(rows) }

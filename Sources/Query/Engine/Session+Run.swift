@@ -368,7 +368,7 @@ extension Session {
         let plan = try cache.plan(for: version) {
             let binder = makeBinder(data.catalog, parameters: parameters)
             let planned = QueryPlan(try binder.bindQuery(query()))
-            kept = binder.planParameters?.used != true
+            kept = binder.planParameters?.used != true && !binder.relationsRead.catalogRows
             return (planned, kept)
         }
         planMemo = kept ? PlanMemo(cache: cache, version: version, query: plan) : nil
