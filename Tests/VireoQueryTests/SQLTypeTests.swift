@@ -93,6 +93,22 @@ struct SQLTypeTests {
         #expect(try rows(db, "SELECT 'toolong'::varchar") == [["toolong"]])
     }
 
+    @Test("varchar without a length is character varying of any length, as PostgreSQL 15 shows it")
+    func unboundedVarchar() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE uv (a varchar, b character varying, c text, d varchar(3))")
+        try db.execute("INSERT INTO uv VALUES ('\(String(repeating: "x", count: 20_000))', 'y', 'z', 'abc')")
+        #expect(try rows(db, "SELECT length(a), b, c FROM uv") == [["20000", "y", "z"]])
+        // Each expectation is PostgreSQL 15's answer to the same statement.
+        #expect(try rows(db, "SELECT format_type(atttypid, atttypmod), atttypid::text, atttypmod FROM pg_attribute WHERE attrelid = 'uv'::regclass AND attnum > 0 ORDER BY attnum") == [
+            ["character varying", "1043", "-1"], ["character varying", "1043", "-1"], ["text", "25", "-1"], ["character varying(3)", "1043", "7"]])
+        #expect(try rows(db, "SELECT data_type, coalesce(character_maximum_length::text, 'NULL') FROM information_schema.columns WHERE table_name = 'uv' ORDER BY ordinal_position") == [
+            ["character varying", "NULL"], ["character varying", "NULL"], ["text", "NULL"], ["character varying", "3"]])
+        let described = try db.session().describe(Parser.parseStatement("SELECT a, c FROM uv")).columns
+        #expect(described.map { $0.origin?.textTypeOID ?? 0 } == [1043, 0])
+        #expect(described.map { $0.origin?.typeModifier ?? 0 } == [-1, -1])
+    }
+
     @Test("declared types persist: a reopened database still checks widths and lengths")
     func persistence() throws {
         try withTemporaryDirectory { directory in

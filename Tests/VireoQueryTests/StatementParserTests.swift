@@ -43,7 +43,7 @@ struct StatementParserTests {
     @Test("type names map to storage column types")
     func columnTypes() throws {
         #expect(try TypeName.varchar(length: 3).columnType() == .varchar(length: 3))
-        #expect(try TypeName.varchar(length: nil).columnType() == .text)
+        #expect(try TypeName.varchar(length: nil).columnType() == .varchar(length: 0), "varchar of any length")
         #expect(try TypeName.char(length: nil).columnType() == .char(length: 1))
         #expect(try TypeName.numeric(precision: 5, scale: 1).columnType() == .numeric(precision: 5, scale: 1))
         #expect(try TypeName.serial.columnType() == .integer)

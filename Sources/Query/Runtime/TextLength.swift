@@ -29,7 +29,7 @@ struct TextLength: Sendable {
     /// The rule of a column's type.
     init?(_ type: ColumnType) {
         switch type {
-        case .varchar(let length): kind = .varchar; self.length = length
+        case .varchar(let length) where length > 0: kind = .varchar; self.length = length
         case .char(let length): kind = .char; self.length = length
         default: return nil
         }

@@ -125,7 +125,8 @@ public indirect enum TypeName: Sendable, Equatable {
         case .real: return .real
         case .doublePrecision: return .double
         case .numeric(let precision, let scale): return try Self.numericColumnType(precision, scale)
-        case .text, .varchar(nil): return .text
+        case .text: return .text
+        case .varchar(nil): return .varchar(length: 0)
         case .varchar, .char: return try TextLength(self)?.columnType ?? .text
         case .boolean: return .bool
         case .bytea: return .bytes

@@ -629,10 +629,7 @@ extension SystemCatalog {
 
     /// information_schema's character_maximum_length: varchar(n) and char(n)'s n.
     private static func characterLength(_ type: ColumnType) -> Int64? {
-        switch type {
-        case .varchar(let length), .char(let length): Int64(length)
-        default: nil
-        }
+        type.lengthMax.map(Int64.init)
     }
 
     /// information_schema's numeric_precision, its radix and numeric_scale: bits for

@@ -66,7 +66,8 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     /// text of its `0` and `1` digits.
     case bit(length: Int?, varying: Bool)
     case smallint, integer, real
-    /// `varchar(n)`: at most `length` characters (code points).
+    /// `varchar(n)`: at most `length` characters (code points); length 0 is `varchar`
+    /// without one, any length (PostgreSQL keeps the name: it is not `text` to a client).
     case varchar(length: Int)
     /// `char(n)`: exactly `length` characters, blank-padded.
     case char(length: Int)
@@ -101,7 +102,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .double: "double precision"
         case .real: "real"
         case .text: "text"
-        case .varchar(let length): "character varying(\(length))"
+        case .varchar(let length): length == 0 ? "character varying" : "character varying(\(length))"
         case .char(let length): "character(\(length))"
         case .bytes: "bytea"
         case .json: "jsonb"
@@ -155,7 +156,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     /// The most characters a text column's value may have; nil for unbounded ones.
     public var lengthMax: Int? {
         switch self {
-        case .varchar(let length), .char(let length): length
+        case .varchar(let length), .char(let length): length > 0 ? length : nil
         default: nil
         }
     }
