@@ -148,9 +148,10 @@ extension ANNReport {
             "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for p in filtered {
-            lines.append(String(format: "| %g%% | %d | %d | %@ | %.4f | %.0f | %.3f | %.3f | %.1f | %d | %d |", p.percent, p.matchingCount,
-                                p.efSearch, p.rankedExactly ? "exact" : "graph", p.recall, p.qps, p.latencyMsP50, p.latencyMsP99,
-                                p.cpuMicrosPerQuery, p.shortAnswers, p.rowsOutsideFilter))
+            let route = p.rankedExactly ? "exact" : "graph"
+            lines.append(String(format: "| %g%% | %d | %d | ", p.percent, p.matchingCount, p.efSearch) + route
+                         + String(format: " | %.4f | %.0f | %.3f | %.3f | %.1f | %d | %d |", p.recall, p.qps, p.latencyMsP50,
+                                  p.latencyMsP99, p.cpuMicrosPerQuery, p.shortAnswers, p.rowsOutsideFilter))
         }
         return lines.joined(separator: "\n")
     }
