@@ -247,6 +247,8 @@ struct ANNReport: Codable {
     var sourceLoadSeconds: Double?
     var bufferPoolBytes: Int?
     var sweep: [SweepPoint] = []
+    /// With `--filter-percent`: the filtered sweep (`sweep` is then empty).
+    var filtered: [FilteredPoint] = []
     var exactSingleQPS = 0.0
     var exactBatchSize = 0
     var exactBatchSeconds = 0.0

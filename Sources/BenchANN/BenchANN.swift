@@ -44,6 +44,9 @@ public struct BenchANN: ParsableCommand {
     @Option(name: .customLong("index-cache"),
             help: "Snapshot file: loaded instead of building when it exists, written after a build when not (build figures are then those of the load).")
     var indexCache: String?
+    @Option(name: .customLong("filter-percent"),
+            help: "Comma-separated shares of rows a filter matches (e.g. 50,10,1,0.1): time filtered searches instead of unfiltered ones.")
+    var filterPercent: String?
 
     public init() {}
 
@@ -56,6 +59,9 @@ public struct BenchANN: ParsableCommand {
         guard ["pages", "memory"].contains(rerankFrom) else { throw ValidationError("--rerank-from must be pages or memory") }
         guard (rerank ?? 1) > 0, bufferPoolMiB >= 1 else { throw ValidationError("--rerank and --buffer-pool-mib must be positive") }
         guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }
+        guard filterPercent == nil || (!filterPercents.isEmpty && filterPercents.allSatisfy { $0 > 0 && $0 <= 100 }) else {
+            throw ValidationError("--filter-percent needs percents in (0, 100]")
+        }
     }
 
     var efSweep: [Int] { efSearch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 } }
@@ -64,11 +70,9 @@ public struct BenchANN: ParsableCommand {
         let metric = VectorMetric(name: metric)!
         let data = try loadData()
         let paths = try writeData(data)
+        if filterPercent != nil { return try runFiltered(data, metric, paths) }
         let truth = try groundTruth.map { try VectorFiles.readInt32($0, dimension: nil).rows } ?? computeTruth(data, metric)
-        var report = ANNReport(quantization: quantization, dataset: data.name, count: data.baseCount, dimension: data.dimension,
-                               queryCount: data.queryCount, metric: metric.rawValue, m: m,
-                               efConstruction: efConstruction, k: k, threads: threads, files: paths)
-        if quantization != "none" { report.system = "vireo-\(quantization)" }
+        var report = newReport(data, metric, paths)
         let index = try buildIndex(data, metric, &report)
         let pages = try attachSource(index, data, &report)
         _ = try measure(index, data, truth, ef: efSweep.max()!)  // warm-up: caches, search contexts
@@ -80,7 +84,30 @@ public struct BenchANN: ParsableCommand {
         }
         if !skipExact { measureExact(data, metric, &report) }
         report.peakRSSBytes = ProcessMemory.peakRSSBytes()
-        print(report.markdown())
+        try finish(report)
+    }
+
+    /// With `--filter-percent`: the index, then the filtered sweep in place of the unfiltered one.
+    private func runFiltered(_ data: BenchData, _ metric: VectorMetric, _ paths: [String: String]) throws {
+        var report = newReport(data, metric, paths)
+        let index = try buildIndex(data, metric, &report)
+        _ = try attachSource(index, data, &report)
+        report.filtered = try measureFiltered(index, data, metric)
+        report.peakRSSBytes = ProcessMemory.peakRSSBytes()
+        try finish(report)
+    }
+
+    private func newReport(_ data: BenchData, _ metric: VectorMetric, _ paths: [String: String]) -> ANNReport {
+        var report = ANNReport(quantization: quantization, dataset: data.name, count: data.baseCount, dimension: data.dimension,
+                               queryCount: data.queryCount, metric: metric.rawValue, m: m,
+                               efConstruction: efConstruction, k: k, threads: threads, files: paths)
+        if quantization != "none" { report.system = "vireo-\(quantization)" }
+        return report
+    }
+
+    /// Prints the report and writes it as JSON with `--json`.
+    private func finish(_ report: ANNReport) throws {
+        print(report.filtered.isEmpty ? report.markdown() : report.filteredMarkdown())
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -112,4 +112,25 @@ struct NearestPlanTests {
         let immediate = try session.executeImmediately(statement, [.vector([9.9, 0]), .int(2)], planCache: cache)
         #expect(immediate?.rows == [[.text("n9"), .int(9)], [.text("n11"), .int(11)]])
     }
+
+    @Test("constant LIMIT and OFFSET, kept with the plan, give the rows their parameters give; negative ones fail as before")
+    func constantLimitAndOffset() throws {
+        let db = try Database.inMemory()
+        try Self.makeTable(db)
+        let query: [Float] = [9.9, 0]
+        let byParameters = try db.prepare("SELECT id FROM v ORDER BY e <-> $1 LIMIT $2 OFFSET $3")
+        for (limit, offset) in [(0, 0), (3, 0), (2, 1), (4, 18), (5, 30)] {
+            let constant = try db.prepare("SELECT id FROM v ORDER BY e <-> $1 LIMIT \(limit) OFFSET \(offset)")
+            let expected = try Self.ids(byParameters.execute([Value.vector(query), .int(Int64(limit)), .int(Int64(offset))]))
+            for _ in 0..<2 {
+                #expect(try Self.ids(constant.execute([Value.vector(query)])) == expected, "LIMIT \(limit) OFFSET \(offset)")
+            }
+        }
+        #expect(try Self.ids(db.prepare("SELECT id FROM v ORDER BY e <-> $1 LIMIT 2").execute([Value.vector(query)])) == [10, 9])
+        for (sql, code) in [("LIMIT -1", VireoError.Code.invalidRowCount), ("LIMIT 2 OFFSET -1", .invalidOffsetCount)] {
+            let prepared = try db.prepare("SELECT id FROM v ORDER BY e <-> $1 \(sql)")
+            let error = #expect(throws: VireoError.self, "\(sql)") { try prepared.execute([Value.vector(query)]) }
+            #expect(error?.code == code, "\(sql)")
+        }
+    }
 }

@@ -37,18 +37,18 @@ extension VectorScan {
     /// scan re-ranks them (`exactOperator`; on 1,500 random 200-d sparsevecs, l1 over the l2
     /// graph found 0.80 of the exact 10 from ef candidates), else the k nearest.
     static func candidateCount(_ plan: NearestPlan, k: Int, efSearch: Int) -> Int {
-        plan.search.exactOperator == nil ? k : min(HNSWIndex.efSearchMax, max(k, 2 * efSearch))
+        plan.exactOperator == nil ? k : min(HNSWIndex.efSearchMax, max(k, 2 * efSearch))
     }
 
     /// `found`'s k rows nearest by the search's operator, measured on the values this
     /// statement sees (a row it does not see is left out), when the graph measures another
     /// metric; `found` as it is otherwise.
     static func rerankExactly(_ found: Found, k: Int, _ plan: NearestPlan, _ context: ExecutionContext) throws -> Found {
-        guard let op = plan.search.exactOperator, let column = plan.scan.table.columnIndex(plan.search.index.columns[0]) else {
+        guard let op = plan.exactOperator, let column = plan.scan.table.columnIndex(plan.search.index.columns[0]) else {
             return found
         }
         var query = try Evaluator.evaluate(plan.search.query, [], context)
-        if let type = plan.search.textValuedType { query = try Cast.convert(query, to: type) }
+        if let type = plan.textValuedType { query = try Cast.convert(query, to: type) }
         var measured: [(label: Int64, distance: Float)] = []
         measured.reserveCapacity(found.rows.count)
         for (label, _) in found.rows {

@@ -34,7 +34,7 @@ enum VectorScan {
 
     private static func run(_ plan: NearestPlan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit,
                             givesLabels: Bool, label: (Int64) throws -> Bool) throws -> Bool {
-        let wanted = try PlanExecutor.rowsWanted(limit: plan.search.limit, offset: plan.search.offset, context)
+        let wanted = try plan.constantRowsWanted ?? PlanExecutor.rowsWanted(limit: plan.search.limit, offset: plan.search.offset, context)
         if wanted == 0 { return true }
         // No limit (LIMIT NULL), a k past what the index searches, or a NULL query vector:
         // the exact plan answers (on an engine thread, never on an event loop).
@@ -79,7 +79,7 @@ enum VectorScan {
     private static func queryVector(_ plan: NearestPlan, _ context: ExecutionContext) throws -> [Float]? {
         let expression = plan.search.query
         let value = try Evaluator.evaluate(expression, [], context)
-        if let type = plan.search.textValuedType { return IndexedVector.floats(try Cast.convert(value, to: type)) }
+        if let type = plan.textValuedType { return IndexedVector.floats(try Cast.convert(value, to: type)) }
         if case .parameter(_, .vector) = expression, case .vector(let vector) = value { return vector }
         guard case .vector(let vector) = try Cast.convert(value, to: .vector(nil)) else { return nil }
         return vector
@@ -112,7 +112,7 @@ enum VectorScan {
         guard let vectorIndexes = context.vectorIndexes, let index = try plan.index(in: vectorIndexes) else {
             throw DataAccess.noDataError
         }
-        try plan.search.checkQuery(query, dimension: index.dimension)
+        if plan.textValuedType != nil { try plan.search.checkQuery(query, dimension: index.dimension) }
         try VectorText.check(query, dimension: index.dimension)
         let candidates = try plan.search.textFilter.flatMap { try textCandidates($0, context) }
         if let candidates, candidates.count <= Self.textCandidatesExactPerEf * max(context.efSearch, k) {
@@ -154,7 +154,7 @@ enum VectorScan {
         let ef = max(context.efSearch, k)
         guard plan.scan.filter == nil, plan.search.textFilter == nil, ef <= immediateEfSearchMax, let vectorIndexes = context.vectorIndexes,
               let index = try plan.index(in: vectorIndexes, loading: false),
-              plan.search.textValuedType == nil || query.count == index.dimension else { throw NotABoundedRead() }
+              plan.textValuedType == nil || query.count == index.dimension else { throw NotABoundedRead() }
         try VectorText.check(query, dimension: index.dimension)
         let source = rerankSource(index, plan, context), candidates = candidateCount(plan, k: k, efSearch: ef)
         let found = try noting(index, plan, context) {

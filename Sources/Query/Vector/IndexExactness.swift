@@ -1,3 +1,4 @@
+import Synchronization
 import VireoIndex
 import VireoStorage
 
@@ -23,8 +24,9 @@ final class IndexExactness: @unchecked Sendable {
     private let lock = Lock()
     /// Commits that change indexed rows, begun and not yet ended.
     private var inFlight = 0
-    /// Counts every `begin` and `end`.
-    private var events: UInt64 = 0
+    /// Counts every `begin` and `end`; changed under `lock`, read by `holds` without it
+    /// (one lock pair less per search).
+    private let events = Atomic<UInt64>(0)
     /// The newest published version whose changes to indexed rows were applied.
     private var lastChangeVersion: UInt64 = 0
     /// Indexes that hold exactly the committed rows as of `lastChangeVersion`, by name; an
@@ -33,7 +35,7 @@ final class IndexExactness: @unchecked Sendable {
     private var exact: [String: HNSWIndex] = [:]
 
     func begin() {
-        lock.withLock { inFlight += 1; events &+= 1 }
+        lock.withLock { inFlight += 1; events.wrappingAdd(1, ordering: .sequentiallyConsistent) }
     }
 
     /// Inside a commit's begin and end, once its changes (published as `version`) are in
@@ -43,7 +45,7 @@ final class IndexExactness: @unchecked Sendable {
     }
 
     func end() {
-        lock.withLock { inFlight -= 1; events &+= 1 }
+        lock.withLock { inFlight -= 1; events.wrappingAdd(1, ordering: .sequentiallyConsistent) }
     }
 
     func markExact(_ name: String, _ index: HNSWIndex) {
@@ -59,12 +61,14 @@ final class IndexExactness: @unchecked Sendable {
     func stamp(_ index: HNSWIndex, named name: String, snapshotVersion: UInt64) -> Stamp? {
         lock.withLock {
             guard inFlight == 0, lastChangeVersion <= snapshotVersion, exact[name] === index else { return nil }
-            return Stamp(events: events)
+            return Stamp(events: events.load(ordering: .sequentiallyConsistent))
         }
     }
 
-    /// Whether no commit changing indexed rows began or ended since `stamp` was taken.
+    /// Whether no commit changing indexed rows began or ended since `stamp` was taken. A
+    /// begin counts before its commit touches the index, so a search that overlapped it
+    /// reads a changed count here.
     func holds(_ stamp: Stamp) -> Bool {
-        lock.withLock { events == stamp.events }
+        events.load(ordering: .sequentiallyConsistent) == stamp.events
     }
 }
