@@ -36,15 +36,10 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "net"))
-from ann_peers import read_vecs  # noqa: E402
+from ann_peers import read_vecs, write_fvecs  # noqa: E402
 from netbench import minilm_like  # noqa: E402
 
 K = 10
-
-
-def write_fvecs(path, vectors):
-    rows = np.hstack([np.full((len(vectors), 1), vectors.shape[1], dtype=np.int32), vectors.astype(np.float32).view(np.int32)])
-    rows.tofile(path)
 
 
 def read_truth(path):

@@ -23,6 +23,8 @@ import sys
 
 import numpy as np
 
+from ann_peers import write_fvecs
+
 MODEL = os.path.expanduser("~/.cache/vireo/models/all-MiniLM-L6-v2")
 VERSE_LINE = re.compile(r"^([1-3]?[A-Za-z]+)(\d+):(\d+) (.*)$")
 
@@ -98,14 +100,6 @@ class MiniLM:
             x = self.norm(x + linear(inner, "output.dense"), w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
         pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
-
-
-def write_fvecs(path, rows):
-    rows = np.ascontiguousarray(rows, np.float32)
-    out = np.empty((rows.shape[0], rows.shape[1] + 1), np.float32)
-    out[:, 0] = np.array([rows.shape[1]], np.int32).view(np.float32)[0]
-    out[:, 1:] = rows
-    out.tofile(path)
 
 
 def main():

@@ -21,6 +21,15 @@ def read_vecs(path, dtype):
     return np.ascontiguousarray(raw.reshape(-1, d + 1)[:, 1:]).view(dtype)
 
 
+def write_fvecs(path, rows):
+    """Rows of floats as an .fvecs file (each row: its dimension as int32, then the floats)."""
+    rows = np.ascontiguousarray(rows, np.float32)
+    out = np.empty((rows.shape[0], rows.shape[1] + 1), np.float32)
+    out[:, 0] = np.array([rows.shape[1]], np.int32).view(np.float32)[0]
+    out[:, 1:] = rows
+    out.tofile(path)
+
+
 def rss_bytes():
     with open("/proc/self/status") as f:
         for line in f:

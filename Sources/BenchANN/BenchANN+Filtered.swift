@@ -102,40 +102,25 @@ extension BenchANN {
         return positions.map { $0.map { Int32(matching[Int($0)]) } }
     }
 
-    /// One pass over the queries with the filter `bits[label]`, timed one query at a time;
-    /// the answers are checked afterwards.
+    /// One timed pass over the queries with the filter `bits[label]`; the answers are
+    /// checked afterwards.
     func measureFiltered(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], bits: [Bool], matchingCount: Int,
                          percent: Double, ef: Int) throws -> FilteredPoint {
         // As the SQL engine does with a bitmap: the exact count decides the route.
         let exact = index.prefersExactScan(matchingCount: matchingCount, efSearch: ef)
         let filter: (Int64) -> Bool = { label in label >= 0 && label < Int64(bits.count) && bits[Int(label)] }
-        var answers: [[(label: Int64, distance: Float)]] = [], latencies: [Double] = []
-        answers.reserveCapacity(data.queryCount)
-        latencies.reserveCapacity(data.queryCount)
-        let total = Clock.seconds(), cpuStart = Clock.threadCPUSeconds()
-        try data.queries.withUnsafeBufferPointer { q in
-            for i in 0..<data.queryCount {
-                let query = UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension])
-                let start = Clock.seconds()
-                answers.append(try index.search(query, k: k, efSearch: ef, filter: filter, exactScanDecided: exact, rerankCount: rerank))
-                latencies.append(Clock.seconds() - start)
-            }
-        }
-        let elapsed = Clock.seconds() - total
-        let cpuMicros = (Clock.threadCPUSeconds() - cpuStart) / Double(data.queryCount) * 1e6
+        let pass = try timedPass(data) { try index.search($0, k: k, efSearch: ef, filter: filter, exactScanDecided: exact, rerankCount: rerank) }
         var hits = 0, wanted = 0, short = 0, outside = 0
-        for (i, found) in answers.enumerated() {
+        for (i, found) in pass.answers.enumerated() {
             let expected = Set(truth[i].map(Int64.init))
             hits += found.filter { expected.contains($0.label) }.count
             wanted += expected.count
             if found.count < min(k, matchingCount) { short += 1 }
             outside += found.filter { !filter($0.label) }.count
         }
-        latencies.sort()
         return FilteredPoint(percent: percent, matchingCount: matchingCount, efSearch: ef, recall: Double(hits) / Double(max(wanted, 1)),
-                             qps: Double(data.queryCount) / elapsed, latencyMsP50: latencies[latencies.count / 2] * 1000,
-                             latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
-                             cpuMicrosPerQuery: cpuMicros, rankedExactly: exact, shortAnswers: short, rowsOutsideFilter: outside)
+                             qps: pass.qps, latencyMsP50: pass.latencyMsP50, latencyMsP99: pass.latencyMsP99,
+                             cpuMicrosPerQuery: pass.cpuMicrosPerQuery, rankedExactly: exact, shortAnswers: short, rowsOutsideFilter: outside)
     }
 }
 

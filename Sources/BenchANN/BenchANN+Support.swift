@@ -288,3 +288,12 @@ struct ANNReport: Codable {
                        sourceLoadSeconds ?? 0)]
     }
 }
+
+/// One timed pass over the queries (`BenchANN.timedPass`): the answers, kept for recall.
+struct TimedPass {
+    var answers: [[(label: Int64, distance: Float)]]
+    var qps: Double
+    var latencyMsP50: Double
+    var latencyMsP99: Double
+    var cpuMicrosPerQuery: Double
+}

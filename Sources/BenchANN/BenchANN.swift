@@ -256,35 +256,40 @@ public struct BenchANN: ParsableCommand {
 
     /// One query at a time on this thread: recall@k, QPS and latency percentiles.
     func measure(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], ef: Int) throws -> SweepPoint {
-        var latencies: [Double] = []
+        let pass = try timedPass(data) { try index.search($0, k: k, efSearch: ef, rerankCount: rerank) }
         var hits = 0, wanted = 0
-        latencies.reserveCapacity(data.queryCount)
-        // The timed loop only searches and keeps the answers; recall is counted afterwards,
-        // as the peers' batch calls are timed without it.
-        var answers: [[(label: Int64, distance: Float)]] = []
+        for (i, found) in pass.answers.enumerated() {
+            let expected = Set(truth[i].prefix(k).map(Int64.init))
+            hits += found.filter { expected.contains($0.label) }.count
+            wanted += expected.count
+        }
+        return SweepPoint(efSearch: ef, recall: Double(hits) / Double(max(wanted, 1)), qps: pass.qps,
+                          latencyMsP50: pass.latencyMsP50, latencyMsP99: pass.latencyMsP99,
+                          cpuMicrosPerQuery: pass.cpuMicrosPerQuery, hits: hits)
+    }
+
+    /// Each query searched in turn on this thread by `search`, timed one at a time. The timed
+    /// loop only searches and keeps the answers; callers count recall afterwards, as the
+    /// peers' batch calls are timed without it.
+    func timedPass(_ data: BenchData, _ search: (UnsafeBufferPointer<Float>) throws -> [(label: Int64, distance: Float)]) throws -> TimedPass {
+        var answers: [[(label: Int64, distance: Float)]] = [], latencies: [Double] = []
         answers.reserveCapacity(data.queryCount)
+        latencies.reserveCapacity(data.queryCount)
         let total = Clock.seconds(), cpuStart = Clock.threadCPUSeconds()
         try data.queries.withUnsafeBufferPointer { q in
             for i in 0..<data.queryCount {
-                let query = UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension])
                 let start = Clock.seconds()
-                answers.append(try index.search(query, k: k, efSearch: ef, rerankCount: rerank))
+                answers.append(try search(UnsafeBufferPointer(rebasing: q[i * data.dimension..<(i + 1) * data.dimension])))
                 latencies.append(Clock.seconds() - start)
             }
         }
         let elapsed = Clock.seconds() - total
         let cpuMicros = (Clock.threadCPUSeconds() - cpuStart) / Double(data.queryCount) * 1e6
-        for (i, found) in answers.enumerated() {
-            let expected = Set(truth[i].prefix(k).map(Int64.init))
-            hits += found.filter { expected.contains($0.label) }.count
-            wanted += expected.count
-        }
         latencies.sort()
-        return SweepPoint(efSearch: ef, recall: Double(hits) / Double(max(wanted, 1)),
-                          qps: Double(data.queryCount) / elapsed,
-                          latencyMsP50: latencies[latencies.count / 2] * 1000,
-                          latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
-                          cpuMicrosPerQuery: cpuMicros, hits: hits)
+        return TimedPass(answers: answers, qps: Double(data.queryCount) / elapsed,
+                         latencyMsP50: latencies[latencies.count / 2] * 1000,
+                         latencyMsP99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000,
+                         cpuMicrosPerQuery: cpuMicros)
     }
 
     /// BLAS exact search: one query at a time, and one batch of up to 1,000 queries.
