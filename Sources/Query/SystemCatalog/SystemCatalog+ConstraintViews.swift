@@ -127,15 +127,9 @@ extension SystemCatalog {
         return key.referencedColumns.map { column in referenced?.columns.firstIndex(of: column).map { $0 + 1 } }
     }
 
-    /// pg_constraint's action letter as information_schema spells it.
+    /// pg_constraint's action letter as information_schema spells it (as SQL writes it).
     private static func referentialAction(_ letter: String) -> String {
-        switch letter {
-        case "r": "RESTRICT"
-        case "c": "CASCADE"
-        case "n": "SET NULL"
-        case "d": "SET DEFAULT"
-        default: "NO ACTION"
-        }
+        (ReferentialAction(rawValue: letter) ?? .noAction).sql
     }
 
     private static func attributeName(_ table: TableDefinition, _ attribute: Value) -> String? {
