@@ -172,6 +172,33 @@ struct ActivationKernelTests {
         let expected = inputs.reduce(Float(0)) { $0 + expf($1 * 5 - 1) }
         #expect(abs(sum / expected - 1) < 1e-4, "sum \(sum), expected \(expected)")
     }
+
+    @Test("LayerNorm, softmax and the residual add agree with the formulas in Double")
+    func rowKernels() {
+        let rows = 3, width = 7
+        let input = (0..<rows * width).map { Float(($0 * 37) % 23) / 4 - 2.5 }
+        let scale = (0..<width).map { 0.5 + Float($0) / 10 }, shift = (0..<width).map { Float($0) / 20 - 0.1 }
+        var normed = input, soft = input, summed = input
+        normed.withUnsafeMutableBufferPointer {
+            ActivationKernels.layerNorm($0.baseAddress!, rows: rows, width: width, scale: scale, shift: shift, epsilon: 1e-12)
+        }
+        soft.withUnsafeMutableBufferPointer { ActivationKernels.softmaxRows($0.baseAddress!, rows: rows, columns: width) }
+        input.withUnsafeBufferPointer { source in
+            summed.withUnsafeMutableBufferPointer { ActivationKernels.add(source.baseAddress!, into: $0.baseAddress!, count: rows * width) }
+        }
+        for row in 0..<rows {
+            let x = input[row * width..<(row + 1) * width].map(Double.init)
+            let mean = x.reduce(0, +) / Double(width)
+            let deviation = (x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width) + 1e-12).squareRoot()
+            let largest = x.max()!, exps = x.map { Foundation.exp($0 - largest) }, total = exps.reduce(0, +)
+            for i in 0..<width {
+                let expectedNorm = (x[i] - mean) / deviation * Double(scale[i]) + Double(shift[i])
+                #expect(abs(Double(normed[row * width + i]) - expectedNorm) < 1e-5, "LayerNorm row \(row) column \(i)")
+                #expect(abs(Double(soft[row * width + i]) - exps[i] / total) < 1e-6, "softmax row \(row) column \(i)")
+                #expect(summed[row * width + i] == 2 * input[row * width + i])
+            }
+        }
+    }
 }
 
 @Suite("safetensors reader")

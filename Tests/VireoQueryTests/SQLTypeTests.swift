@@ -107,6 +107,17 @@ struct SQLTypeTests {
         let described = try db.session().describe(Parser.parseStatement("SELECT a, c FROM uv")).columns
         #expect(described.map { $0.origin?.textTypeOID ?? 0 } == [1043, 0])
         #expect(described.map { $0.origin?.typeModifier ?? 0 } == [-1, -1])
+        try withTemporaryDirectory { directory in
+            var stored = try Database.open(path: directory + "/uv.vireo")
+            try stored.execute("CREATE TABLE uv (a varchar, d varchar(3))")
+            try stored.close()
+            stored = try Database.open(path: directory + "/uv.vireo")
+            #expect(try rows(stored, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'uv'::regclass AND attnum > 0 ORDER BY attnum")
+                    == [["character varying"], ["character varying(3)"]], "the declared types survive a reopen")
+            try stored.execute("INSERT INTO uv VALUES ('\(String(repeating: "y", count: 300))', 'abc')")
+            #expect(sqlError(stored, "INSERT INTO uv (d) VALUES ('abcd')")?.sqlState == "22001")
+            try stored.close()
+        }
     }
 
     @Test("declared types persist: a reopened database still checks widths and lengths")

@@ -1,5 +1,4 @@
 import COpenBLAS
-import CVireoSupport
 import Foundation
 
 /// Scratch memory of one forward pass over a packed batch of `tokenCount` tokens.
@@ -67,7 +66,7 @@ extension BertSentenceModel {
         attention(workspace)
         linear(workspace.context, rows: rows, inputs: width, layer.attentionOutput, layer.attentionOutputBias,
                outputs: width, into: workspace.projected)
-        add(workspace.projected, into: workspace.hidden, count: rows * width)
+        ActivationKernels.add(workspace.projected, into: workspace.hidden, count: rows * width)
         layerNorm(workspace.hidden, rows: rows, scale: layer.attentionNormScale, shift: layer.attentionNormShift)
 
         let inner = configuration.intermediateSize
@@ -76,7 +75,7 @@ extension BertSentenceModel {
         ActivationKernels.gelu(workspace.intermediate, count: rows * inner)  // the erf form, as BERT's "gelu"
         linear(workspace.intermediate, rows: rows, inputs: inner, layer.output, layer.outputBias,
                outputs: width, into: workspace.projected)
-        add(workspace.projected, into: workspace.hidden, count: rows * width)
+        ActivationKernels.add(workspace.projected, into: workspace.hidden, count: rows * width)
         layerNorm(workspace.hidden, rows: rows, scale: layer.outputNormScale, shift: layer.outputNormShift)
     }
 
@@ -93,7 +92,7 @@ extension BertSentenceModel {
                 let key = query + width, value = query + 2 * width
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, Int32(headSize), scale,
                             query, stride, key, stride, 0, workspace.scores, n)
-                softmaxRows(workspace.scores, rows: length, columns: length)
+                ActivationKernels.softmaxRows(workspace.scores, rows: length, columns: length)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, Int32(headSize), n, 1,
                             workspace.scores, n, value, stride, 0,
                             workspace.context + start * width + head * headSize, Int32(width))
@@ -129,21 +128,10 @@ extension BertSentenceModel {
     }
 }
 
-/// Element-wise kernels over raw buffers, in C (`activations.c`, optimised in every build):
-/// as Swift loops they ran unoptimised in the debug builds the tests use, where LayerNorm and
-/// softmax took about as long as the matrix products.
 extension BertSentenceModel {
-    func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-        vireo_add_f32(target, source, count)
-    }
-
-    /// LayerNorm of each row in place: (x − mean) / √(variance + ε) · scale + shift.
+    /// LayerNorm of each row of the hidden width in place, with this model's epsilon.
     func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, scale: [Float], shift: [Float]) {
-        vireo_layer_norm_f32(x, rows, configuration.hiddenSize, scale, shift, configuration.layerNormEpsilon)
-    }
-
-    /// Softmax of each row in place, shifted by the row's maximum for range.
-    func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-        vireo_softmax_rows_f32(x, rows, columns)
+        ActivationKernels.layerNorm(x, rows: rows, width: configuration.hiddenSize, scale: scale, shift: shift,
+                                    epsilon: configuration.layerNormEpsilon)
     }
 }
