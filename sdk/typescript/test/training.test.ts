@@ -213,15 +213,18 @@ describe('monitoring, alerts, notifications, webhooks', () => {
       assert.equal(tested.success, true);
       assert.equal(received[0]?.headers['x-vireo-event'], 'test');
       assert.match(String(received[0]?.headers['x-vireo-signature']), /^sha256=[0-9a-f]{64}$/);
-      // A session that completes is delivered in the background and recorded: wait for the delivery itself.
+      // A session that completes is queued as a pending delivery, then sent in the background:
+      // wait until the record says delivered (a pending row alone raced the receiver).
       const session = await vireo.training.create({ config_path: 'quick.yaml' });
       await vireo.training.start(session.session_id);
-      let deliveries: unknown[] = [];
-      for (let polls = 0; polls < 200 && deliveries.length === 0; polls += 1) {
-        deliveries = (await vireo.webhooks.deliveries(hook.webhook_id)).deliveries;
-        if (deliveries.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      let deliveries: { event?: string; status?: string }[] = [];
+      const delivered = () => deliveries[0]?.status === 'delivered';
+      for (let polls = 0; polls < 200 && !delivered(); polls += 1) {
+        deliveries = (await vireo.webhooks.deliveries(hook.webhook_id)).deliveries as typeof deliveries;
+        if (!delivered()) await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      assert.equal((deliveries[0] as { event?: string } | undefined)?.event, 'training_completed', JSON.stringify(deliveries));
+      assert.equal(deliveries[0]?.event, 'training_completed', JSON.stringify(deliveries));
+      assert.equal(deliveries[0]?.status, 'delivered', JSON.stringify(deliveries));
       assert.ok(received.some((delivery) => delivery.headers['x-vireo-event'] === 'training_completed'));
       await vireo.webhooks.delete(hook.webhook_id);
       assert.equal((await failure(vireo.webhooks.test(hook.webhook_id))).status, 404);
