@@ -106,8 +106,9 @@ extension BenchANN {
     /// checked afterwards.
     func measureFiltered(_ index: HNSWIndex, _ data: BenchData, _ truth: [[Int32]], bits: [Bool], matchingCount: Int,
                          percent: Double, ef: Int) throws -> FilteredPoint {
-        // As the SQL engine does with a bitmap: the exact count decides the route.
-        let exact = index.prefersExactScan(matchingCount: matchingCount, efSearch: ef)
+        // As the SQL engine does with a bitmap: the exact count decides the route, unless
+        // --filter-route forces one.
+        let exact = filterRoute == "auto" ? index.prefersExactScan(matchingCount: matchingCount, efSearch: ef) : filterRoute == "exact"
         let filter: (Int64) -> Bool = { label in label >= 0 && label < Int64(bits.count) && bits[Int(label)] }
         let pass = try timedPass(data) { try index.search($0, k: k, efSearch: ef, filter: filter, exactScanDecided: exact, rerankCount: rerank) }
         var hits = 0, wanted = 0, short = 0, outside = 0

@@ -47,6 +47,9 @@ public struct BenchANN: ParsableCommand {
     @Option(name: .customLong("filter-percent"),
             help: "Comma-separated shares of rows a filter matches (e.g. 50,10,1,0.1): time filtered searches instead of unfiltered ones.")
     var filterPercent: String?
+    @Option(name: .customLong("filter-route"),
+            help: "With --filter-percent: auto (the cost model chooses, as SQL does), graph or exact (forced, to calibrate the model).")
+    var filterRoute: String = "auto"
 
     public init() {}
 
@@ -56,6 +59,7 @@ public struct BenchANN: ParsableCommand {
             throw ValidationError("k, threads, search-threads, m, ef-construction must be positive")
         }
         guard VectorQuantization(rawValue: quantization) != nil else { throw ValidationError("--quantization must be none, int8 or binary") }
+        guard ["auto", "graph", "exact"].contains(filterRoute) else { throw ValidationError("--filter-route must be auto, graph or exact") }
         guard ["pages", "memory"].contains(rerankFrom) else { throw ValidationError("--rerank-from must be pages or memory") }
         guard (rerank ?? 1) > 0, bufferPoolMiB >= 1 else { throw ValidationError("--rerank and --buffer-pool-mib must be positive") }
         guard !efSweep.isEmpty else { throw ValidationError("--ef-search needs at least one positive integer") }

@@ -47,8 +47,17 @@ extension HNSWIndex {
     public func prefersExactScan(matchingCount: Int, liveCount: Int? = nil, efSearch: Int? = nil) -> Bool {
         let live = liveCount ?? count
         let cost = FilteredSearchCost(matchingCount: matchingCount, liveCount: live, efSearch: efSearch ?? defaultEfSearch,
-                                      dimension: dimension)
+                                      dimension: dimension, vectorBytes: vectorBytes)
         return cost.exactNs <= cost.graphNs
+    }
+
+    /// Bytes of one vector as the graph ranks it: float32, int8 codes, or bits.
+    public var vectorBytes: Int {
+        switch quantization {
+        case .none: 4 * dimension
+        case .int8: dimension
+        case .binary: (dimension + 7) / 8
+        }
     }
 
     /// How many live rows pass `filter`, estimated from about `sampleCount` evenly spaced

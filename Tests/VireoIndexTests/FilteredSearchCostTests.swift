@@ -17,6 +17,34 @@ struct FilteredSearchCostTests {
         #expect(exact(0), "no matching row: expected the exact ranking")
     }
 
+    @Test("half of 20,000 rows whose vectors outgrow the cache: the graph up to ef 160, exact by ef 400 (as measured)")
+    func streamedVectorsFavourTheGraph() {
+        func exact(_ matching: Int, ef: Int, cacheBytes: Int) -> Bool {
+            let cost = FilteredSearchCost(matchingCount: matching, liveCount: 20_000, efSearch: ef, dimension: 384, cacheBytes: cacheBytes)
+            return cost.exactNs <= cost.graphNs
+        }
+        let small = 10 << 20
+        #expect(![40, 100, 160].contains { exact(10_000, ef: $0, cacheBytes: small) }, "50%, 15 MB of vectors: expected the graph")
+        #expect(exact(10_000, ef: 400, cacheBytes: small), "50% at ef 400: expected the exact ranking")
+        #expect(exact(4_000, ef: 40, cacheBytes: small), "20%, 6 MB of vectors, cached: expected the exact ranking")
+        #expect(!exact(4_000, ef: 10, cacheBytes: small), "20% at ef 10: expected the graph")
+        // int8 codes are a quarter of the bytes: the same rows stay cached.
+        let codes = FilteredSearchCost(matchingCount: 10_000, liveCount: 20_000, efSearch: 400, dimension: 384, vectorBytes: 384,
+                                       cacheBytes: small)
+        let floats = FilteredSearchCost(matchingCount: 10_000, liveCount: 20_000, efSearch: 400, dimension: 384, cacheBytes: small)
+        #expect(codes.exactNs < floats.exactNs)
+    }
+
+    @Test("cache sizes as Linux writes them")
+    func cacheSizes() {
+        #expect(FilteredSearchCost.parseCacheSize("32768K\n") == 32 << 20)
+        #expect(FilteredSearchCost.parseCacheSize("1M") == 1 << 20)
+        #expect(FilteredSearchCost.parseCacheSize("4096") == 4096)
+        #expect(FilteredSearchCost.parseCacheSize("") == nil)
+        #expect(FilteredSearchCost.parseCacheSize("xK") == nil)
+        #expect(FilteredSearchCost.cacheBudgetBytes > 0)
+    }
+
     @Test("the exact ranking's share grows with ef: once exact at some ef, exact at every larger one")
     func exactIsMonotoneInEf() {
         for matching in stride(from: 100, through: 20_000, by: 700) {

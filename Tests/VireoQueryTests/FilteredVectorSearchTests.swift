@@ -69,7 +69,7 @@ struct FilteredVectorSearchTests {
     @Test("20,000 rows of 384 dimensions: a broad filter is looked up row by row in the graph, a selective one marked in one pass first")
     func routeFollowsTheEstimate() {
         func route(_ matching: Int, ef: Int) -> FilterRoute {
-            FilterRoute.choose(matchingEstimate: matching, liveCount: 20_000, efSearch: ef, dimension: 384)
+            FilterRoute.choose(matchingEstimate: matching, liveCount: 20_000, efSearch: ef, dimension: 384, vectorBytes: 1536)
         }
         #expect(route(10_000, ef: 10) == .lookingUpRows)
         #expect(route(2_000, ef: 10) == .lookingUpRows)

@@ -35,11 +35,11 @@ enum FilterRoute: Equatable {
     static let sampleCount = 128
 
     /// The cheaper route for a filter estimated to pass `matchingEstimate` of `liveCount` rows.
-    static func choose(matchingEstimate: Int, liveCount: Int, efSearch: Int, dimension: Int) -> FilterRoute {
+    static func choose(matchingEstimate: Int, liveCount: Int, efSearch: Int, dimension: Int, vectorBytes: Int) -> FilterRoute {
         let lookingUp = FilteredSearchCost(matchingCount: matchingEstimate, liveCount: liveCount, efSearch: efSearch,
-                                           dimension: dimension, filterNs: rowLookupNs)
+                                           dimension: dimension, vectorBytes: vectorBytes, filterNs: rowLookupNs)
         let afterPass = FilteredSearchCost(matchingCount: matchingEstimate, liveCount: liveCount, efSearch: efSearch,
-                                           dimension: dimension)
+                                           dimension: dimension, vectorBytes: vectorBytes)
         let passNs = Double(liveCount) * rowScanNs + min(afterPass.graphNs, afterPass.exactNs)
         return lookingUp.graphNs <= passNs ? .lookingUpRows : .matchingRowsFirst
     }
@@ -48,11 +48,12 @@ enum FilterRoute: Equatable {
     /// and searching with their bitmap costs less than the graph search looking rows up:
     /// the range is read up to that many entries, and a filter passing more takes
     /// `lookingUpRows` (so no sample of look-ups is needed to tell the two apart).
-    static func indexEntriesMax(liveCount: Int, efSearch: Int, dimension: Int, entryNs: Double) -> Int {
+    static func indexEntriesMax(liveCount: Int, efSearch: Int, dimension: Int, vectorBytes: Int, entryNs: Double) -> Int {
         func bitmapPays(_ matching: Int) -> Bool {
             let lookingUp = FilteredSearchCost(matchingCount: matching, liveCount: liveCount, efSearch: efSearch,
-                                               dimension: dimension, filterNs: rowLookupNs)
-            let withBitmap = FilteredSearchCost(matchingCount: matching, liveCount: liveCount, efSearch: efSearch, dimension: dimension)
+                                               dimension: dimension, vectorBytes: vectorBytes, filterNs: rowLookupNs)
+            let withBitmap = FilteredSearchCost(matchingCount: matching, liveCount: liveCount, efSearch: efSearch,
+                                                dimension: dimension, vectorBytes: vectorBytes)
             return Double(matching) * entryNs + min(withBitmap.graphNs, withBitmap.exactNs) <= lookingUp.graphNs
         }
         // The bitmap's cost grows with the matching rows and the look-ups' falls: the
@@ -94,7 +95,8 @@ extension VectorScan {
         if candidates == nil, let filterRange, case .snapshot = context.data {
             let entryNs = FilterRoute.indexEntryNs + (filterRange.coversFilter ? 0 : FilterRoute.rowLookupNs)
             // All of them when the cache is to keep the bitmap.
-            var entriesMax = FilterRoute.indexEntriesMax(liveCount: index.count, efSearch: efSearch, dimension: index.dimension, entryNs: entryNs)
+            var entriesMax = FilterRoute.indexEntriesMax(liveCount: index.count, efSearch: efSearch, dimension: index.dimension,
+                                                         vectorBytes: index.vectorBytes, entryNs: entryNs)
             if case .seenOnce = cached { entriesMax = .max }
             guard let rows = try matchingRows(predicate, scan, from: filterRange, entriesMax: entriesMax, context) else {
                 return .index(filter: { lookUp($0) }, exact: false)
@@ -112,7 +114,8 @@ extension VectorScan {
                 return index.prefersExactScan(matchingCount: matching, liveCount: live, efSearch: efSearch)
                     ? .exactPlan : .index(filter: { lookUp($0) }, exact: false)
             }
-            route = FilterRoute.choose(matchingEstimate: matching, liveCount: live, efSearch: efSearch, dimension: index.dimension)
+            route = FilterRoute.choose(matchingEstimate: matching, liveCount: live, efSearch: efSearch, dimension: index.dimension,
+                                       vectorBytes: index.vectorBytes)
         }
         if route == .lookingUpRows { return .index(filter: { lookUp($0) }, exact: false) }
         // The index holds committed rows only: inside a transaction, which may have added
