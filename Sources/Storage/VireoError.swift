@@ -114,6 +114,18 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case duplicateSchema = "duplicate_schema"
         /// 42602: a name (an enum label) too long or empty.
         case invalidName = "invalid_name"
+        /// SQL/JSON path errors (jsonpath in strict mode, its arithmetic and item methods):
+        /// a subscript out of bounds or not a number (22033), an item method's operand of
+        /// the wrong type (22036), an operand that is not one numeric item (22038), an
+        /// array, member, number or object accessor on another kind of item (22039, 2203A,
+        /// 2203B, 2203C).
+        case invalidSQLJSONSubscript = "invalid_sql_json_subscript"
+        case nonNumericSQLJSONItem = "non_numeric_sql_json_item"
+        case singletonSQLJSONItemRequired = "singleton_sql_json_item_required"
+        case sqlJSONArrayNotFound = "sql_json_array_not_found"
+        case sqlJSONMemberNotFound = "sql_json_member_not_found"
+        case sqlJSONNumberNotFound = "sql_json_number_not_found"
+        case sqlJSONObjectNotFound = "sql_json_object_not_found"
     }
 
     public var code: Code
@@ -245,6 +257,13 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .invalidSchemaName: "3F000"
         case .duplicateSchema: "42P06"
         case .invalidName: "42602"
+        case .invalidSQLJSONSubscript: "22033"
+        case .nonNumericSQLJSONItem: "22036"
+        case .singletonSQLJSONItemRequired: "22038"
+        case .sqlJSONArrayNotFound: "22039"
+        case .sqlJSONMemberNotFound: "2203A"
+        case .sqlJSONNumberNotFound: "2203B"
+        case .sqlJSONObjectNotFound: "2203C"
         }
     }
 }

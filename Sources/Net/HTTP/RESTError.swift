@@ -78,7 +78,9 @@ extension RESTError {
              .invalidOffsetCount, .stringDataRightTruncation, .stringDataLengthMismatch, .invalidDatetimeFormat, .datetimeFieldOverflow, .intervalFieldOverflow,
              .generatedAlways, .invalidObjectDefinition, .indeterminateDatatype, .nullValueNotAllowed, .invalidLogarithmArgument, .invalidPowerArgument, .characterNotInRepertoire,
              .invalidWidthBucketArgument, .invalidTableDefinition, .undefinedParameter, .ambiguousFunction, .cannotCoerce, .invalidEscapeSequence,
-             .objectNotInPrerequisiteState, .withCheckOptionViolation, .invalidName, .badCopyFileFormat, .sequenceGeneratorLimitExceeded:
+             .objectNotInPrerequisiteState, .withCheckOptionViolation, .invalidName, .badCopyFileFormat, .sequenceGeneratorLimitExceeded,
+             .invalidSQLJSONSubscript, .nonNumericSQLJSONItem, .singletonSQLJSONItemRequired, .sqlJSONArrayNotFound,
+             .sqlJSONMemberNotFound, .sqlJSONNumberNotFound, .sqlJSONObjectNotFound:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

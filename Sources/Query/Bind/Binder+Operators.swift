@@ -69,8 +69,22 @@ extension Binder {
         case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:
             return (.binary(op, try coerce(a, to: .text), try coerce(b, to: .text)), .bool)
         case .textSearchMatch:
+            if a.type == .json { return try jsonPathCall("jsonb_path_match", a, b) }
             return try textSearchMatch(a, b)
+        case .jsonPathExists:
+            return try jsonPathCall("jsonb_path_exists", a, b)
         }
+    }
+
+    /// `jsonb @? path` and `jsonb @@ path`: the function with no variables and `silent`, so
+    /// that an error of the path's evaluation is NULL, as PostgreSQL's operators answer.
+    private func jsonPathCall(_ name: String, _ a: Typed, _ b: Typed) throws -> Typed {
+        guard a.type == .json || a.type == .unknown, b.type == .text || b.type == .unknown else {
+            throw VireoError.undefinedOperator("\(a.type) \(name == "jsonb_path_match" ? "@@" : "@?") \(b.type)")
+        }
+        let function = try ScalarFunction.lookup(name, argumentCount: 4)
+        let arguments = [try coerce(a, to: .json), try coerce(b, to: .text), .constant(.json("{}")), .constant(.bool(true))]
+        return (.function(function, arguments), .bool)
     }
 
     /// `@@` as PostgreSQL resolves it: `tsvector @@ tsquery` or `tsquery @@ tsvector`; text

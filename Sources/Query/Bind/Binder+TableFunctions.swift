@@ -134,6 +134,10 @@ extension Binder {
             default: [valueType]
             }
             return ([try coerce(arguments[0], to: .json)], columns)
+        case .jsonPathQuery:
+            guard (2...4).contains(arguments.count) else { throw noSuchFunction }
+            let expected: [SQLType] = [.json, .text, .json, .bool]
+            return (try zip(arguments, expected).map { try coerce($0, to: $1) }, [.json])
         case .session(let relation):
             guard arguments.isEmpty else { throw noSuchFunction }
             return ([], relation.columns.map(\.type))

@@ -10,6 +10,8 @@ enum TableFunction: Sendable {
     case jsonEach(asText: Bool)
     /// json(b)_object_keys.
     case jsonKeys(asText: Bool)
+    /// jsonb_path_query(target, path [, vars [, silent]]): one row per item the path yields.
+    case jsonPathQuery
     /// unnest(array [, array …]): one row per element; several arrays side by side, the
     /// shorter ones padded with NULLs.
     case unnest
@@ -38,6 +40,7 @@ enum TableFunction: Sendable {
         case "jsonb_each", "json_each": self = .jsonEach(asText: false)
         case "jsonb_each_text", "json_each_text": self = .jsonEach(asText: true)
         case "jsonb_object_keys", "json_object_keys": self = .jsonKeys(asText: true)
+        case "jsonb_path_query": self = .jsonPathQuery
         case "unnest": self = .unnest
         case "pg_partition_ancestors": self = .partitionAncestors
         case "generate_subscripts": self = .subscripts
@@ -51,7 +54,7 @@ enum TableFunction: Sendable {
     /// Its columns' names; nil for one column named after the function (or its alias).
     var columnNames: [String]? {
         switch self {
-        case .series, .jsonKeys, .unnest, .subscripts, .zipped: nil
+        case .series, .jsonKeys, .jsonPathQuery, .unnest, .subscripts, .zipped: nil
         case .session(let relation): relation.columns.map(\.name)
         case .partitionAncestors: ["relid"]
         case .jsonElements: ["value"]
@@ -100,6 +103,14 @@ enum TableFunctions {
             }
         case .jsonKeys:
             return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
+        case .jsonPathQuery:
+            // One call of the scalar form gives the items as an array (NULL when `silent`
+            // turned an error into none), then one row per item.
+            let items = try Functions.pathCall(arguments) { path, document, variables in
+                .json(JSONValue.array(try path.query(document, variables: variables)).text)
+            }
+            guard !items.isNull else { return true }
+            return try json(elements: items, asText: false, scan.name).allSatisfy { try numbered([$0]) }
         case .unnest, .zipped, .session: return true
         case .partitionAncestors: return try numbered([arguments[0]])
         case .optionsToTable:

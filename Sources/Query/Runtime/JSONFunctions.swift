@@ -44,6 +44,12 @@ extension Functions {
         ScalarFunction("jsonb_path_exists", 2...4, [.json, .text, .json, .bool], returns: .bool) { arguments in
             try pathCall(arguments) { path, document, variables in .bool(try path.exists(document, variables: variables)) }
         },
+        ScalarFunction("jsonb_path_query_array", 2...4, [.json, .text, .json, .bool], returns: .json) { arguments in
+            try pathCall(arguments) { path, document, variables in .json(JSONValue.array(try path.query(document, variables: variables)).text) }
+        },
+        ScalarFunction("jsonb_path_query_first", 2...4, [.json, .text, .json, .bool], returns: .json) { arguments in
+            try pathCall(arguments) { path, document, variables in try path.query(document, variables: variables).first.map { .json($0.text) } ?? .null }
+        },
         // The functions behind `?`, `?|` and `?&` (LangChain's $exists filter calls jsonb_exists).
         ScalarFunction("jsonb_exists", 2...2, [.json, .text], returns: .bool) { try JSONOperators.apply(.hasKey, $0[0], $0[1]) },
         ScalarFunction("jsonb_exists_any", 2...2, [.json, .array(.text)], returns: .bool) { try JSONOperators.apply(.hasAnyKey, $0[0], $0[1]) },
@@ -52,7 +58,7 @@ extension Functions {
 
     /// jsonb_path_match and jsonb_path_exists: (target, path, vars = '{}', silent = false);
     /// `silent` turns the errors of evaluation (not of the path's syntax) into NULL.
-    private static func pathCall(_ arguments: [Value],
+    static func pathCall(_ arguments: [Value],
                                  _ body: (JSONPath, JSONValue, JSONValue) throws -> Value) throws -> Value {
         let path = try JSONPath(parsing: string(arguments[1]))
         let document = try JSONValue.jsonb(string(arguments[0]))

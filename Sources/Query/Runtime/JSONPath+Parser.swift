@@ -1,15 +1,23 @@
 import VireoStorage
 
-/// A recursive-descent reader of the jsonpath subset JSONPath evaluates:
+/// A recursive-descent reader of jsonpath text (JSONPath documents what it holds), lowest
+/// precedence first:
 ///
-///     document   = ["lax"] disjunction
-///     disjunction = conjunction {"||" conjunction}
-///     conjunction = unary {"&&" unary}
-///     unary      = "!" unary | operand [comparison operand]
-///     operand    = "(" disjunction ")" | "exists" "(" path ")" | path | literal
-///     path       = ("$" | "$" name) {"." (name | string | "*") | "[" (integer | "*") "]"}
+///     document       = ["strict" | "lax"] disjunction
+///     disjunction    = conjunction {"||" conjunction}
+///     conjunction    = negation {"&&" negation}
+///     negation       = "!" negation | predicate
+///     predicate      = "exists" "(" disjunction ")" | additive [comparison additive
+///                      | "like_regex" string ["flag" string] | "starts" "with" (string | variable)]
+///                      ["is" "unknown"]
+///     additive       = multiplicative {("+" | "-") multiplicative}
+///     multiplicative = unary {("*" | "/" | "%") unary}
+///     unary          = ("+" | "-") unary | primary {accessor}
+///     primary        = "$" [name] | "@" | "last" | literal | "(" disjunction ")"
+///     accessor       = "." (name ["(" ")"] | string | "*" | "**" [levels]) | "[" ("*" | subscripts) "]"
+///                      | "?" "(" disjunction ")"
 struct JSONPathParser {
-    /// Nesting of parentheses and `!` kept at most, so text cannot exhaust the stack.
+    /// Nesting of parentheses, signs and `!` kept at most, so text cannot exhaust the stack.
     static let depthMax = 128
     /// Longer tokens first, so that `<=` is not read as `<`.
     private static let comparisons: [(String, JSONPath.Comparison)] = [
@@ -19,103 +27,208 @@ struct JSONPathParser {
     private let text: String
     private var position = 0
     private var depth = 0
+    /// Filters and subscripts being read: `@` and `last` are allowed only inside them.
+    private var filterDepth = 0, subscriptDepth = 0
 
     init(text: String) {
         self.text = text
         scalars = Array(text.unicodeScalars)
     }
 
-    mutating func document() throws -> JSONPath.Node {
+    mutating func document() throws -> (JSONPath.Node, strict: Bool) {
         skipSpace()
-        if acceptWord("strict") { throw unsupported("strict mode") }
-        _ = acceptWord("lax")
+        let strict = acceptWord("strict")
+        if !strict { _ = acceptWord("lax") }
         let node = try disjunction()
         skipSpace()
         guard position == scalars.count else { throw syntaxError() }
-        return node
+        return (node, strict)
     }
 
     private mutating func disjunction() throws -> JSONPath.Node {
-        var node = try conjunction()
-        while accept("||") { node = .or(node, try conjunction()) }
-        return node
+        try nested {
+            var node = try $0.conjunction()
+            while $0.accept("||") { node = .or(node, try $0.conjunction()) }
+            return node
+        }
     }
 
     private mutating func conjunction() throws -> JSONPath.Node {
-        var node = try unary()
-        while accept("&&") { node = .and(node, try unary()) }
+        var node = try negation()
+        while accept("&&") { node = .and(node, try negation()) }
         return node
     }
 
-    private mutating func unary() throws -> JSONPath.Node {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= Self.depthMax else { throw VireoError(.limitExceeded, "jsonpath nests deeper than \(Self.depthMax) levels") }
-        if accept("!") { return .not(try unary()) }
-        let left = try operand()
-        for (token, comparison) in Self.comparisons {
-            if accept(token) { return .compare(comparison, left, try operand()) }
+    private mutating func negation() throws -> JSONPath.Node {
+        if peekToken("!") && !peekToken("!=") {
+            _ = accept("!")
+            return try nested { .not(try $0.negation()) }
         }
-        return left
+        return try predicate()
     }
 
-    private mutating func operand() throws -> JSONPath.Node {
+    private mutating func predicate() throws -> JSONPath.Node {
+        var node: JSONPath.Node
+        if acceptWord("exists") {
+            guard accept("(") else { throw syntaxError() }
+            node = .exists(try disjunction())
+            guard accept(")") else { throw syntaxError() }
+        } else {
+            node = try additive()
+            if let comparison = Self.comparisons.first(where: { accept($0.0) }) {
+                node = .compare(comparison.1, node, try additive())
+            } else if acceptWord("like_regex") {
+                let pattern = try quoted()
+                let flags = try acceptWord("flag") ? quoted() : ""
+                _ = try JSONPathRegex.compile(pattern, flags: flags)
+                node = .likeRegex(node, pattern: pattern, flags: flags)
+            } else if acceptWord("starts") {
+                guard acceptWord("with") else { throw syntaxError() }
+                skipSpace()
+                let prefix: JSONPath.Node = try peek() == "$" ? primary() : .literal(.string(quoted()))
+                node = .startsWith(node, prefix)
+            }
+        }
+        if acceptWord("is") {
+            guard acceptWord("unknown"), node.isPredicate else { throw syntaxError() }
+            node = .isUnknown(node)
+        }
+        return node
+    }
+
+    private mutating func additive() throws -> JSONPath.Node {
+        var node = try multiplicative()
+        while true {
+            if accept("+") { node = .arithmetic(.add, node, try multiplicative()) }
+            else if accept("-") { node = .arithmetic(.subtract, node, try multiplicative()) }
+            else { return node }
+        }
+    }
+
+    private mutating func multiplicative() throws -> JSONPath.Node {
+        var node = try unary()
+        while true {
+            if accept("*") { node = .arithmetic(.multiply, node, try unary()) }
+            else if accept("/") { node = .arithmetic(.divide, node, try unary()) }
+            else if accept("%") { node = .arithmetic(.modulo, node, try unary()) }
+            else { return node }
+        }
+    }
+
+    private mutating func unary() throws -> JSONPath.Node {
+        if accept("-") {
+            return try nested {
+                let operand = try $0.unary()
+                if case .literal(.numeric(let number)) = operand { return .literal(.numeric(number.negated)) }
+                return .negated(operand)
+            }
+        }
+        if accept("+") { return try nested { try $0.unary() } }
+        var node = try primary()
+        while let next = try accessor(node) { node = next }
+        return node
+    }
+
+    private mutating func primary() throws -> JSONPath.Node {
         skipSpace()
         if accept("(") {
             let node = try disjunction()
             guard accept(")") else { throw syntaxError() }
             return node
         }
-        if acceptWord("exists") {
-            guard accept("(") else { throw syntaxError() }
-            let node = try path()
-            guard accept(")") else { throw syntaxError() }
-            return .exists(node)
+        if accept("$") {
+            if peek() == "\"" { return .variable(try quoted()) }
+            if let first = peek(), Self.isNameStart(first) { return .variable(name()) }
+            return .root
         }
-        if peek() == "$" { return try path() }
-        if peek() == "@" { throw unsupported("filter expressions (@)") }
+        if accept("@") {
+            guard filterDepth > 0 else { throw VireoError(.syntaxError, "@ is not allowed in root expressions") }
+            return .current
+        }
+        if acceptWord("last") {
+            guard subscriptDepth > 0 else { throw VireoError(.syntaxError, "LAST is allowed only in array subscripts") }
+            return .last
+        }
         return .literal(try literal())
     }
 
-    private mutating func path() throws -> JSONPath.Node {
-        guard accept("$") else { throw syntaxError() }
-        var node: JSONPath.Node = .root
-        if let first = peek(), Self.isNameStart(first) { node = .variable(name()) }
-        while true {
+    /// The accessor after `base`, or nil when none follows.
+    private mutating func accessor(_ base: JSONPath.Node) throws -> JSONPath.Node? {
+        skipSpace()
+        if accept(".") {
             skipSpace()
-            if accept(".") {
-                skipSpace()
-                if accept("*") { node = .member(node, nil) }
-                else if peek() == "\"" { node = .member(node, try quoted()) }
-                else if let next = peek(), Self.isNameStart(next) {
-                    let key = name()
-                    skipSpace()
-                    if peek() == "(" { throw unsupported("item methods (.\(key)())") }
-                    node = .member(node, key)
-                } else { throw syntaxError() }
-            } else if accept("[") {
-                if accept("*") { node = .element(node, nil) }
-                else { node = .element(node, try integer()) }
-                guard accept("]") else { throw syntaxError() }
-            } else if peek() == "?" {
-                throw unsupported("filter expressions (? (…))")
-            } else {
-                return node
-            }
+            if accept("**") { return .descendants(base, try levels()) }
+            if accept("*") { return .member(base, nil) }
+            if peek() == "\"" { return .member(base, try quoted()) }
+            guard let next = peek(), Self.isNameStart(next) else { throw syntaxError() }
+            let key = name()
+            guard accept("(") else { return .member(base, key) }
+            guard accept(")") else { throw syntaxError() }
+            if key == "datetime" { throw unsupported("item method .datetime()") }
+            guard let method = JSONPath.Method(rawValue: key) else { throw syntaxError() }
+            return .method(base, method)
         }
+        if accept("[") {
+            if accept("*") {
+                guard accept("]") else { throw syntaxError() }
+                return .allElements(base)
+            }
+            subscriptDepth += 1
+            defer { subscriptDepth -= 1 }
+            var subscripts: [JSONPath.Subscript] = []
+            repeat {
+                let from = try disjunction()
+                let to = try acceptWord("to") ? disjunction() : nil
+                subscripts.append(JSONPath.Subscript(from: from, to: to))
+            } while accept(",")
+            guard accept("]") else { throw syntaxError() }
+            return .elements(base, subscripts)
+        }
+        if accept("?") {
+            guard accept("(") else { throw syntaxError() }
+            filterDepth += 1
+            defer { filterDepth -= 1 }
+            let predicate = try disjunction()
+            guard accept(")"), predicate.isPredicate else { throw syntaxError() }
+            return .filter(base, predicate)
+        }
+        return nil
+    }
+
+    /// `.**`'s levels: `{n}`, `{m to n}`, with `last` for the deepest; every level without.
+    private mutating func levels() throws -> ClosedRange<Int> {
+        guard accept("{") else { return 0...Int.max }
+        func level(_ parser: inout JSONPathParser) throws -> Int {
+            if parser.acceptWord("last") { return Int.max }
+            return try parser.integer()
+        }
+        let low = try level(&self)
+        let high = try acceptWord("to") ? level(&self) : low
+        guard accept("}") else { throw syntaxError() }
+        return low <= high ? low...high : high...high
     }
 
     private mutating func literal() throws -> JSONValue {
+        skipSpace()
         if peek() == "\"" { return .string(try quoted()) }
         if acceptWord("true") { return .bool(true) }
         if acceptWord("false") { return .bool(false) }
         if acceptWord("null") { return .null }
         let start = position
-        if peek() == "-" || peek() == "+" { position += 1 }
-        while let next = peek(), next.properties.numericType != nil || ".eE".unicodeScalars.contains(next)
-            || ((next == "-" || next == "+") && ["e", "E"].contains(scalars[position - 1])) { position += 1 }
+        while let next = peek(), ("0"..."9").contains(next) { position += 1 }
+        if peek() == ".", position + 1 < scalars.count, ("0"..."9").contains(scalars[position + 1]) {
+            position += 1
+            while let next = peek(), ("0"..."9").contains(next) { position += 1 }
+        }
+        if position > start, let e = peek(), e == "e" || e == "E" {
+            let mark = position
+            position += 1
+            if peek() == "+" || peek() == "-" { position += 1 }
+            let digits = position
+            while let next = peek(), ("0"..."9").contains(next) { position += 1 }
+            if position == digits { position = mark }
+        }
         guard position > start, let number = Numeric(String(String.UnicodeScalarView(scalars[start..<position]))) else {
-            if let next = peek(), "+-*/%".unicodeScalars.contains(next) { throw unsupported("arithmetic") }
             throw syntaxError()
         }
         return .numeric(number)
@@ -131,6 +244,7 @@ struct JSONPathParser {
 
     /// A double-quoted string with JSON's escapes.
     private mutating func quoted() throws -> String {
+        skipSpace()
         let start = position
         guard accept("\"") else { throw syntaxError() }
         var escaped = false
@@ -151,6 +265,14 @@ struct JSONPathParser {
         return String(String.UnicodeScalarView(scalars[start..<position]))
     }
 
+    /// Runs `body` one level deeper, refusing text that nests past `depthMax`.
+    private mutating func nested(_ body: (inout JSONPathParser) throws -> JSONPath.Node) throws -> JSONPath.Node {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.depthMax else { throw VireoError(.limitExceeded, "jsonpath nests deeper than \(Self.depthMax) levels") }
+        return try body(&self)
+    }
+
     private static func isNameStart(_ scalar: Unicode.Scalar) -> Bool {
         scalar == "_" || scalar.properties.isAlphabetic
     }
@@ -159,6 +281,13 @@ struct JSONPathParser {
 
     private mutating func skipSpace() {
         while let next = peek(), next.properties.isWhitespace { position += 1 }
+    }
+
+    /// Whether `token` comes next (after space), without taking it.
+    private mutating func peekToken(_ token: String) -> Bool {
+        let saved = position
+        defer { position = saved }
+        return accept(token)
     }
 
     /// Skips space, then `token` if it comes next.
@@ -187,6 +316,6 @@ struct JSONPathParser {
 
     private func unsupported(_ what: String) -> VireoError {
         VireoError(.featureNotSupported, "jsonpath \(what) is not supported",
-                   hint: "Vireo evaluates $-paths with .key, [n], [*], comparisons, &&, ||, ! and exists (lax mode).")
+                   hint: "Vireo evaluates PostgreSQL's jsonpath except .datetime().")
     }
 }

@@ -326,3 +326,17 @@ struct JSONParser {
         return value
     }
 }
+
+extension JSONValue {
+    /// jsonb_typeof's and jsonpath's `.type()` name of the value's kind.
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number, .numeric: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}

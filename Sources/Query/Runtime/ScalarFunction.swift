@@ -209,14 +209,5 @@ enum Functions {
 
     static func currentMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
 
-    static func jsonType(_ text: String) throws -> String {
-        switch try JSONValue.jsonb(text) {
-        case .null: "null"
-        case .bool: "boolean"
-        case .number, .numeric: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
-        }
-    }
+    static func jsonType(_ text: String) throws -> String { try JSONValue.jsonb(text).typeName }
 }

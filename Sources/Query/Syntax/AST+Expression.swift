@@ -297,8 +297,11 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case hammingDistance = "<~>", jaccardDistance = "<%>"
     /// POSIX regular expression match: `~`, `~*` (case-insensitive) and their negations.
     case regexMatch = "~", regexMatchInsensitive = "~*", regexNotMatch = "!~", regexNotMatchInsensitive = "!~*"
-    /// Text search: `tsvector @@ tsquery` (either order; text on the left is to_tsvector'd).
+    /// Text search: `tsvector @@ tsquery` (either order; text on the left is to_tsvector'd);
+    /// `jsonb @@ jsonpath`: the path's predicate holds (jsonb_path_match, errors as NULL).
     case textSearchMatch = "@@"
+    /// `jsonb @? jsonpath`: the path yields an item (jsonb_path_exists, errors as NULL).
+    case jsonPathExists = "@?"
 
     /// How tightly the operator binds, from PostgreSQL's table.
     public var precedence: Precedence {
