@@ -612,7 +612,7 @@ extension SystemCatalog {
                              column.generatedExpression == nil ? defaultText(column, of: table.name).map(Value.text) ?? .null : .null,
                              characterLength(column.type).map(Value.int) ?? .null,
                              precision.map(Value.int) ?? .null, radix.map(Value.int) ?? .null, scale.map(Value.int) ?? .null,
-                             .text(column.identity == nil ? "NO" : "YES"),
+                             datetimePrecision(column.type).map(Value.int) ?? .null, .text(column.identity == nil ? "NO" : "YES"),
                              column.identity.map { Value.text($0 == .always ? "ALWAYS" : "BY DEFAULT") } ?? .null,
                              .text(column.generatedExpression == nil ? "NEVER" : "ALWAYS"),
                              column.generatedExpression.map(Value.text) ?? .null,
@@ -623,7 +623,7 @@ extension SystemCatalog {
             ("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("column_name", .text),
             ("ordinal_position", .int), ("data_type", .text), ("is_nullable", .text), ("udt_name", .text),
             ("column_default", .text), ("character_maximum_length", .int), ("numeric_precision", .int),
-            ("numeric_precision_radix", .int), ("numeric_scale", .int), ("is_identity", .text), ("identity_generation", .text),
+            ("numeric_precision_radix", .int), ("numeric_scale", .int), ("datetime_precision", .int), ("is_identity", .text), ("identity_generation", .text),
             ("is_generated", .text), ("generation_expression", .text), ("udt_schema", .text), ("is_updatable", .text)), rows: rows)
     }
 
@@ -644,6 +644,17 @@ extension SystemCatalog {
         case .numeric(let precision?, let scale): (Int64(precision), 10, Int64(scale))
         case .numeric: (nil, 10, nil)
         default: (nil, nil, nil)
+        }
+    }
+
+    /// information_schema's datetime_precision: a time type's fractional digits (6 when not
+    /// declared), 0 for a date, nil for other types.
+    private static func datetimePrecision(_ type: ColumnType) -> Int64? {
+        switch type {
+        case .fractionalSeconds(_, let digits): Int64(digits)
+        case .timestamp, .timestamptz, .time, .interval: Int64(TypeName.fractionalDigitsMax)
+        case .date: 0
+        default: nil
         }
     }
 

@@ -28,6 +28,8 @@
 // uuid came with issue 10), so every older file still reads, and StorageFormat.version
 // stays 1; a build that predates a case refuses a file using it as an unreadable table
 // definition instead of guessing.
+// A time type's fractional-seconds precision (`timestamp(2)`) is such a case, wrapping the
+// type it is a precision of: `{"fractionalSeconds":{"_0":{"timestamp":{}},"digits":2}}`.
 //
 // Invariants:
 //   C1. Every table and index root named here is a live B+tree root.
