@@ -120,6 +120,29 @@ struct SQLTypeTests {
         }
     }
 
+    @Test("pg_typeof names varchar and char columns and casts as PostgreSQL 15 does; expressions over them are text")
+    func textTypeNames() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE tn (a varchar(5), b varchar, c char(3), d text);
+            INSERT INTO tn VALUES ('x', 'y', 'z', 'w');
+            CREATE VIEW tnv AS SELECT a, c FROM tn;
+            """)
+        // Each expectation is PostgreSQL 15's answer to the same statement.
+        #expect(try rows(db, "SELECT pg_typeof(a), pg_typeof(b), pg_typeof(c), pg_typeof(d), pg_typeof(a || 'x'), pg_typeof(upper(c)), pg_typeof(tn.a) FROM tn") == [
+            ["character varying", "character varying", "character", "text", "text", "text", "character varying"]])
+        #expect(try rows(db, "SELECT pg_typeof('a'::varchar), pg_typeof('a'::varchar(3)), pg_typeof('a'::char(2)), pg_typeof(CAST('a' AS character)), pg_typeof('a'::text)") == [
+            ["character varying", "character varying", "character", "character", "text"]])
+        #expect(try rows(db, "SELECT pg_typeof(s.a), pg_typeof(s.c) FROM (SELECT a, c FROM tn) s") == [["character varying", "character"]])
+        #expect(try rows(db, "SELECT pg_typeof(a), pg_typeof(c) FROM tnv") == [["character varying", "character"]])
+        #expect(try rows(db, "SELECT a FROM tn WHERE pg_typeof(c)::text = 'character'") == [["x"]])
+        // RowDescription: varchar 1043 and bpchar 1042 with their typmods (n + 4), text 25.
+        let described = try db.session().describe(Parser.parseStatement(
+            "SELECT a, b, c, a || 'x', 'a'::varchar, 'a'::varchar(3), 'a'::char(2) FROM tn")).columns
+        #expect(described.map { $0.origin?.textTypeOID ?? 25 } == [1043, 1043, 1042, 25, 1043, 1043, 1042])
+        #expect(described.map { $0.origin?.typeModifier ?? -1 } == [9, -1, 7, -1, -1, 7, 6])
+    }
+
     @Test("declared types persist: a reopened database still checks widths and lengths")
     func persistence() throws {
         try withTemporaryDirectory { directory in

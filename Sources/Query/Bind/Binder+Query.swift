@@ -255,7 +255,7 @@ extension Binder {
 
     /// What a select-list expression shows unchanged: a column read as it is, or a value cast
     /// to a declared type.
-    private func origin(of expression: SQLExpression, _ bound: BoundExpression, _ scope: Scope) -> ColumnOrigin? {
+    func origin(of expression: SQLExpression, _ bound: BoundExpression, _ scope: Scope) -> ColumnOrigin? {
         switch (expression, bound) {
         case (.column, .column(let position)): return scope.origin(at: position)
         case (.cast(_, let typeName), _): return Self.castOrigin(typeName)
