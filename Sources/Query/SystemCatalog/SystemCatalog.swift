@@ -423,10 +423,10 @@ extension SystemCatalog {
     }
 
     /// pg_index: which table each index belongs to and its columns (indkey: attribute
-    /// numbers, 0 for an expression; indoption: the order PostgreSQL gives the declared key,
-    /// 0 for ASC (NULLS LAST), 3 for DESC (NULLS FIRST). The B+tree keeps NULLs at its low end
-    /// whatever the key's direction, and the planner reads it in whichever direction a query
-    /// needs, so the declared order is the one to report: SQLAlchemy's and Alembic's reflection
+    /// numbers, 0 for an expression; indoption: the declared order of each key, bit 1 DESC and
+    /// bit 2 NULLS FIRST, as PostgreSQL's INDOPTION_DESC and INDOPTION_NULLS_FIRST. The B+tree
+    /// orders NULL below every value whatever was declared, and the planner reads it by that,
+    /// so the declared order is the one to report: SQLAlchemy's and Alembic's reflection
     /// compare it with the models' indexes.)
     static func indexes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
@@ -440,8 +440,9 @@ extension SystemCatalog {
                     zip(index.keyDefinitions, index.columns.indices).filter { index.expression(at: $0.1) != nil }.map(\.0)
                 } ?? []
                 let predicate = definition?.predicate.map { Value.text("(" + $0 + ")") } ?? .null
+                let options = index.columns.indices.map { position in Value.int(definition.map { keyOption($0, at: position) } ?? 0) }
                 rows.append([.int(oid(ofObject: index.name)), .int(oid(ofObject: table.name)), .bool(index.isUnique),
-                             .bool(index.isPrimary), .array(keys), .array(index.columns.indices.map { .int(definition?.isDescending(at: $0) == true ? 3 : 0) }),
+                             .bool(index.isPrimary), .array(keys), .array(options),
                              .array(keys.map { _ in .int(0) }),
                              .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
                              .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), predicate,
@@ -454,6 +455,11 @@ extension SystemCatalog {
             ("indkey", .int2vector), ("indoption", .int2vector), ("indclass", .int2vector), ("indnatts", .int), ("indnkeyatts", .int), ("indisclustered", .bool), ("indisvalid", .bool),
             ("indisreplident", .bool), ("indimmediate", .bool), ("indnullsnotdistinct", .bool), ("indpred", .text),
             ("indexprs", .text), ("indisready", .bool)), rows: rows)
+    }
+
+    /// A key's indoption bits: 1 when DESC, 2 when its NULLs come first.
+    private static func keyOption(_ index: IndexDefinition, at position: Int) -> Int64 {
+        (index.isDescending(at: position) ? 1 : 0) | (index.isNullsFirst(at: position) ? 2 : 0)
     }
 
     /// pg_constraint: primary keys and unique constraints (the indexes behind them).
@@ -494,12 +500,16 @@ extension SystemCatalog {
     }
 
     /// `CREATE [UNIQUE] INDEX name ON public.table USING method (columns)`, as pg_get_indexdef
-    /// prints it (column 0), or the name of the index's column `column` (1-based).
+    /// prints it (column 0), or the index's key `column` (1-based) alone, without its order
+    /// or operator class, as PostgreSQL prints one key.
     static func indexDefinition(_ catalog: Catalog, indexOID: Int64, column: Int64, pretty: Bool = false) -> String? {
         for table in catalog.tables.values {
             for index in indexEntries(table) where oid(ofObject: index.name) == indexOID {
+                if column > 0 {
+                    let keys = index.definition?.keyDefinitions ?? index.columns.map(quoteIdentifier)
+                    return column <= keys.count ? keys[Int(column) - 1] : nil
+                }
                 let keys = index.definition?.directedKeyDefinitions ?? index.columns.map(quoteIdentifier)
-                if column > 0 { return column <= keys.count ? keys[Int(column) - 1] : nil }
                 let on = pretty ? quoteIdentifier(table.visibleName) : quoteIdentifier(schemaName(of: table.name)) + "." + quoteIdentifier(table.visibleName)
                 let head = "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) "
                 if let vector = index.definition, vector.method == "hnsw" {
