@@ -78,14 +78,10 @@ struct IndexDescendingKeyTests {
     @Test("the directions are kept across a reopen, and a definition written without them reads as ascending")
     func durableAndCompatible() throws {
         try withTemporaryDirectory { directory in
-            let path = directory + "/desc.vireo"
-            do {
-                let db = try Database.open(path: path)
-                try db.execute("CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL); CREATE INDEX t_a ON t (a DESC)")
-                try db.execute("INSERT INTO t SELECT g, (g * 7) % 23 FROM generate_series(1, 50) g")
-                try db.close()
-            }
-            let db = try Database.open(path: path)
+            let db = try reopenedDatabase(directory, "desc.vireo", after: """
+                CREATE TABLE t (id int PRIMARY KEY, a int NOT NULL); CREATE INDEX t_a ON t (a DESC);
+                INSERT INTO t SELECT g, (g * 7) % 23 FROM generate_series(1, 50) g
+                """)
             let plan = try rows(db, "EXPLAIN SELECT a FROM t ORDER BY a DESC LIMIT 3").map { $0[0] }.joined(separator: "\n")
             #expect(plan.contains("Index Scan using t_a") && !plan.contains("Sort"), "\(plan)")
             #expect(try rows(db, "SELECT a FROM t ORDER BY a DESC LIMIT 3") == [["22"], ["22"], ["21"]])
