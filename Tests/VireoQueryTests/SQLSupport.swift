@@ -44,3 +44,13 @@ func withTemporaryDirectory(_ body: (String) throws -> Void) throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try body(directory)
 }
+
+/// The database file `name` in `directory` after `setup` ran on it and it was closed and opened
+/// again, as a restart leaves it.
+func reopenedDatabase(_ directory: String, _ name: String, after setup: String) throws -> Database {
+    let path = directory + "/" + name
+    let created = try Database.open(path: path)
+    try created.execute(setup)
+    try created.close()
+    return try Database.open(path: path)
+}

@@ -108,10 +108,7 @@ struct SQLTypeTests {
         #expect(described.map { $0.origin?.textTypeOID ?? 0 } == [1043, 0])
         #expect(described.map { $0.origin?.typeModifier ?? 0 } == [-1, -1])
         try withTemporaryDirectory { directory in
-            var stored = try Database.open(path: directory + "/uv.vireo")
-            try stored.execute("CREATE TABLE uv (a varchar, d varchar(3))")
-            try stored.close()
-            stored = try Database.open(path: directory + "/uv.vireo")
+            let stored = try reopenedDatabase(directory, "uv.vireo", after: "CREATE TABLE uv (a varchar, d varchar(3))")
             #expect(try rows(stored, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'uv'::regclass AND attnum > 0 ORDER BY attnum")
                     == [["character varying"], ["character varying(3)"]], "the declared types survive a reopen")
             try stored.execute("INSERT INTO uv VALUES ('\(String(repeating: "y", count: 300))', 'abc')")
@@ -120,14 +117,33 @@ struct SQLTypeTests {
         }
     }
 
+    @Test("pg_typeof names varchar and char columns and casts as PostgreSQL 15 does; expressions over them are text")
+    func textTypeNames() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE tn (a varchar(5), b varchar, c char(3), d text);
+            INSERT INTO tn VALUES ('x', 'y', 'z', 'w');
+            CREATE VIEW tnv AS SELECT a, c FROM tn;
+            """)
+        // Each expectation is PostgreSQL 15's answer to the same statement.
+        #expect(try rows(db, "SELECT pg_typeof(a), pg_typeof(b), pg_typeof(c), pg_typeof(d), pg_typeof(a || 'x'), pg_typeof(upper(c)), pg_typeof(tn.a) FROM tn") == [
+            ["character varying", "character varying", "character", "text", "text", "text", "character varying"]])
+        #expect(try rows(db, "SELECT pg_typeof('a'::varchar), pg_typeof('a'::varchar(3)), pg_typeof('a'::char(2)), pg_typeof(CAST('a' AS character)), pg_typeof('a'::text)") == [
+            ["character varying", "character varying", "character", "character", "text"]])
+        #expect(try rows(db, "SELECT pg_typeof(s.a), pg_typeof(s.c) FROM (SELECT a, c FROM tn) s") == [["character varying", "character"]])
+        #expect(try rows(db, "SELECT pg_typeof(a), pg_typeof(c) FROM tnv") == [["character varying", "character"]])
+        #expect(try rows(db, "SELECT a FROM tn WHERE pg_typeof(c)::text = 'character'") == [["x"]])
+        // RowDescription: varchar 1043 and bpchar 1042 with their typmods (n + 4), text 25.
+        let described = try db.session().describe(Parser.parseStatement(
+            "SELECT a, b, c, a || 'x', 'a'::varchar, 'a'::varchar(3), 'a'::char(2) FROM tn")).columns
+        #expect(described.map { $0.origin?.textTypeOID ?? 25 } == [1043, 1043, 1042, 25, 1043, 1043, 1042])
+        #expect(described.map { $0.origin?.typeModifier ?? -1 } == [9, -1, 7, -1, -1, 7, 6])
+    }
+
     @Test("declared types persist: a reopened database still checks widths and lengths")
     func persistence() throws {
         try withTemporaryDirectory { directory in
-            let path = directory + "/types.vireo"
-            var db = try Database.open(path: path)
-            try db.execute(Self.setup + "INSERT INTO w VALUES (7, 8, 9, 1.25, 2.5, 'abc', 'z');")
-            try db.close()
-            db = try Database.open(path: path)
+            let db = try reopenedDatabase(directory, "types.vireo", after: Self.setup + "INSERT INTO w VALUES (7, 8, 9, 1.25, 2.5, 'abc', 'z');")
             #expect(sqlError(db, "INSERT INTO w (s) VALUES (40000)")?.sqlState == "22003")
             #expect(sqlError(db, "INSERT INTO w (v) VALUES ('abcdef')")?.sqlState == "22001")
             #expect(try rows(db, "SELECT s, i, b, r, d, v, c || '|' FROM w") == [["7", "8", "9", "1.25", "2.5", "abc", "z|"]])
@@ -176,15 +192,11 @@ struct DateTypeTests {
     @Test("dates print as dates, take day arithmetic and persist with their type")
     func datesPersist() throws {
         try withTemporaryDirectory { directory in
-            let path = directory + "/dates.vireo"
-            var db = try Database.open(path: path)
-            try db.execute("""
+            let db = try reopenedDatabase(directory, "dates.vireo", after: """
                 CREATE TABLE ev (id integer PRIMARY KEY, day date, atz timestamptz);
                 INSERT INTO ev VALUES (1, '2024-02-28', '2024-01-01 01:00:00+02:00'), (2, '1969-12-31 23:59', '1970-01-01 00:00:00Z');
                 CREATE INDEX ev_day ON ev (day);
                 """)
-            try db.close()
-            db = try Database.open(path: path)
             let result = try db.execute("SELECT day, day + 1, atz, date '2024-03-01' - day FROM ev ORDER BY day")
             #expect(result.columns.map(\.type) == [.date, .date, .timestamptz, .integer])
             #expect(result.rows.map { zip($0, result.columns).map { $0.text(as: $1.type) ?? "NULL" } } == [
@@ -215,15 +227,11 @@ struct UUIDTypeTests {
     @Test("uuid input is normalised, refused when malformed, and keys a table across a reopen")
     func uuids() throws {
         try withTemporaryDirectory { directory in
-            let path = directory + "/uuid.vireo"
-            var db = try Database.open(path: path)
-            try db.execute("""
+            let db = try reopenedDatabase(directory, "uuid.vireo", after: """
                 CREATE TABLE k (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n int);
                 INSERT INTO k VALUES ('{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}', 1), ('a0eebc999c0b4ef8bb6d6bb9bd380a12', 2);
                 INSERT INTO k (n) VALUES (3);
                 """)
-            try db.close()
-            db = try Database.open(path: path)
             #expect(try rows(db, "SELECT n FROM k WHERE id = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12'") == [["2"]])
             #expect(sqlError(db, "INSERT INTO k VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 4)")?.sqlState == "23505")
             #expect(sqlError(db, "INSERT INTO k VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g', 4)")?.sqlState == "22P02")
@@ -239,15 +247,11 @@ struct IntervalTypeTests {
     @Test("intervals persist in rows and index keys, order by span and print as PostgreSQL does")
     func intervalsPersist() throws {
         try withTemporaryDirectory { directory in
-            let path = directory + "/interval.vireo"
-            var db = try Database.open(path: path)
-            try db.execute("""
+            let db = try reopenedDatabase(directory, "interval.vireo", after: """
                 CREATE TABLE s (id int PRIMARY KEY, d interval);
                 CREATE INDEX s_d ON s (d);
                 INSERT INTO s VALUES (1, '1 mon'), (2, '-1 day 2 hours'), (3, '1 year 2 mons -3 days 04:05:06.5'), (4, '25 hours');
                 """)
-            try db.close()
-            db = try Database.open(path: path)
             #expect(try rows(db, "SELECT id, d FROM s WHERE d > '1 day' ORDER BY d") == [
                 ["4", "25:00:00"], ["1", "1 mon"], ["3", "1 year 2 mons -3 days +04:05:06.5"]])
             #expect(try rows(db, "SELECT d FROM s WHERE id = 2") == [["-1 days +02:00:00"]])

@@ -132,11 +132,14 @@ struct SystemCatalogTests {
             CREATE TABLE ic_editions (isbn text, code text,
                                       FOREIGN KEY (code, isbn) REFERENCES ic_books (code, isbn) ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED)
             """)
-        // Every expected row is what PostgreSQL 15 answers to the same statements.
+        // Every expected row is what PostgreSQL 15 answers to the same statements; each NOT NULL
+        // column (the primary keys' here) is a CHECK named by its schema's, table's and column's numbers.
+        let notNulls = ["ic_authors", "ic_books"].map { ("2200_\(SystemCatalog.oid(ofObject: $0))_1_not_null", $0) }.sorted { $0.0 < $1.0 }
         #expect(try rows(db, """
             SELECT constraint_schema, constraint_name, table_name, constraint_type, is_deferrable, initially_deferred, enforced, nulls_distinct
             FROM information_schema.table_constraints WHERE table_name LIKE 'ic_%' ORDER BY constraint_name
-            """) == [["public", "ic_authors_age_check", "ic_authors", "CHECK", "NO", "NO", "YES", "NULL"],
+            """) == notNulls.map { ["public", $0.0, $0.1, "CHECK", "NO", "NO", "YES", "NULL"] } + [
+                       ["public", "ic_authors_age_check", "ic_authors", "CHECK", "NO", "NO", "YES", "NULL"],
                        ["public", "ic_authors_email_key", "ic_authors", "UNIQUE", "NO", "NO", "YES", "YES"],
                        ["public", "ic_authors_pkey", "ic_authors", "PRIMARY KEY", "NO", "NO", "YES", "NULL"],
                        ["public", "ic_books_author_id_fkey", "ic_books", "FOREIGN KEY", "NO", "NO", "YES", "NULL"],
@@ -165,6 +168,22 @@ struct SystemCatalogTests {
                        ["ic_editions_code_isbn_fkey", "public", "ic_books_isbn_code_key", "NONE", "SET NULL", "NO ACTION"]])
         #expect(try rows(db, "SELECT constraint_name, check_clause FROM information_schema.check_constraints WHERE constraint_name LIKE 'ic_%'")
                 == [["ic_authors_age_check", "((age > 0))"]])
+    }
+
+    @Test("information_schema lists each NOT NULL column as a CHECK in table_constraints and check_constraints only, as PostgreSQL 15 does")
+    func notNullConstraints() throws {
+        let db = try Database.inMemory()
+        try db.execute(#"CREATE TABLE nn (id int PRIMARY KEY, a text NOT NULL, b int CHECK (b > 0), "Mixed" int NOT NULL, c int)"#)
+        let prefix = "2200_\(SystemCatalog.oid(ofObject: "nn"))_"
+        // PostgreSQL 15's answers (its table's OID in the names).
+        #expect(try rows(db, "SELECT constraint_name, check_clause FROM information_schema.check_constraints ORDER BY 1") == [
+            [prefix + "1_not_null", "id IS NOT NULL"], [prefix + "2_not_null", "a IS NOT NULL"], [prefix + "4_not_null", "Mixed IS NOT NULL"],
+            ["nn_b_check", "((b > 0))"]])
+        #expect(try rows(db, "SELECT constraint_name, constraint_type FROM information_schema.table_constraints WHERE table_name = 'nn' ORDER BY 1") == [
+            [prefix + "1_not_null", "CHECK"], [prefix + "2_not_null", "CHECK"], [prefix + "4_not_null", "CHECK"], ["nn_b_check", "CHECK"],
+            ["nn_pkey", "PRIMARY KEY"]])
+        #expect(try rows(db, "SELECT count(*) FROM information_schema.constraint_column_usage WHERE table_name = 'nn'") == [["2"]])
+        #expect(try rows(db, "SELECT count(*) FROM information_schema.key_column_usage WHERE table_name = 'nn'") == [["1"]])
     }
 
     @Test("result columns name the table column they read unchanged and its declared type, as PostgreSQL's RowDescription does")

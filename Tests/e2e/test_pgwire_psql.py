@@ -12,6 +12,14 @@ def psql(server, *arguments, stdin=None):
          *arguments], input=stdin, capture_output=True, text=True, env=environment, timeout=60)
 
 
+def described(server, name):
+    """psql's `\\d name`: its lines, each with its runs of spaces made one, and its output as
+    printed (for assertion messages)."""
+    result = psql(server, "-c", f"\\d {name}")
+    assert result.returncode == 0, result.stderr
+    return [" ".join(line.split()) for line in result.stdout.splitlines()], result.stdout
+
+
 def test_psql_runs_a_script(server):
     script = """
     CREATE TABLE notes (id bigserial PRIMARY KEY, body text);
@@ -57,9 +65,7 @@ def test_psql_describes_a_table_and_its_indexes(server):
                                 "n serial, tags text[], created timestamptz DEFAULT now(), emb vector(3))")
     assert create.returncode == 0, create.stderr
     assert psql(server, "-c", "CREATE INDEX described_name ON described (name)").returncode == 0
-    table = psql(server, "-c", "\\d described")
-    assert table.returncode == 0, table.stderr
-    lines = [" ".join(line.split()) for line in table.stdout.splitlines()]
+    lines, _ = described(server, "described")
     assert 'Table "public.described"' in lines[0]
     assert "name | character varying(20) | | not null |" in lines
     assert "n | integer | | not null | nextval('described_n_seq'::regclass)" in lines
@@ -76,6 +82,25 @@ def test_psql_describes_a_table_and_its_indexes(server):
         assert result.returncode == 0, f"{command}: {result.stderr}"
 
 
+def test_psql_describes_index_nulls_order_and_time_precision(server):
+    """`\\d table` prints an index's NULLS clause where it is not the direction's default and a
+    time type's precision, as PostgreSQL 15's psql shows them."""
+    script = """
+    CREATE TABLE nulls_ordered (n integer, m text, at timestamp(2), span interval(3));
+    CREATE INDEX nulls_ordered_n ON nulls_ordered (n DESC NULLS LAST);
+    CREATE INDEX nulls_ordered_m ON nulls_ordered (m NULLS FIRST, n DESC);
+    CREATE INDEX nulls_ordered_at ON nulls_ordered (at DESC NULLS FIRST);
+    """
+    created = psql(server, stdin=script)
+    assert created.returncode == 0, created.stderr
+    lines, output = described(server, "nulls_ordered")
+    assert "at | timestamp(2) without time zone | | |" in lines, output
+    assert "span | interval(3) | | |" in lines, output
+    assert '"nulls_ordered_n" btree (n DESC NULLS LAST)' in lines, output
+    assert '"nulls_ordered_m" btree (m NULLS FIRST, n DESC)' in lines, output
+    assert '"nulls_ordered_at" btree (at DESC)' in lines, output
+
+
 def test_psql_lists_and_describes_a_view(server):
     """`\\dv` lists views (pg_class relkind 'v'); `\\d view` shows its columns under
     'View "public.name"'; `\\d+ view` adds its definition (pg_get_viewdef)."""
@@ -90,12 +115,10 @@ def test_psql_lists_and_describes_a_view(server):
     assert any(" ".join(line.split()) == "public | viewed_top | view | vireo" for line in views.stdout.splitlines()), views.stdout
     tables = psql(server, "-c", "\\dt")
     assert "viewed_top" not in tables.stdout, tables.stdout
-    described = psql(server, "-c", "\\d viewed_top")
-    assert described.returncode == 0, described.stderr
-    lines = [" ".join(line.split()) for line in described.stdout.splitlines()]
-    assert 'View "public.viewed_top"' in lines[0], described.stdout
-    assert "who | text | | |" in lines, described.stdout
-    assert "score | integer | | |" in lines, described.stdout
+    lines, output = described(server, "viewed_top")
+    assert 'View "public.viewed_top"' in lines[0], output
+    assert "who | text | | |" in lines, output
+    assert "score | integer | | |" in lines, output
     verbose = psql(server, "-c", "\\d+ viewed_top")
     assert verbose.returncode == 0 and "View definition:" in verbose.stdout, verbose.stderr + verbose.stdout
 
@@ -105,12 +128,10 @@ def test_psql_describes_check_constraints(server):
     pg_constraint contype 'c', pg_get_constraintdef)."""
     created = psql(server, "-c", "CREATE TABLE checked (n integer CHECK (n > 0), m integer, CONSTRAINT m_small CHECK (m < 10))")
     assert created.returncode == 0, created.stderr
-    described = psql(server, "-c", "\\d checked")
-    assert described.returncode == 0, described.stderr
-    lines = [" ".join(line.split()) for line in described.stdout.splitlines()]
-    assert "Check constraints:" in lines, described.stdout
-    assert '"checked_n_check" CHECK (n > 0)' in lines, described.stdout
-    assert '"m_small" CHECK (m < 10)' in lines, described.stdout
+    lines, output = described(server, "checked")
+    assert "Check constraints:" in lines, output
+    assert '"checked_n_check" CHECK (n > 0)' in lines, output
+    assert '"m_small" CHECK (m < 10)' in lines, output
     refused = psql(server, "-c", "INSERT INTO checked VALUES (0, 1)")
     assert refused.returncode != 0
     assert 'new row for relation "checked" violates check constraint "checked_n_check"' in refused.stderr
@@ -123,16 +144,12 @@ def test_psql_describes_foreign_keys(server):
     created = psql(server, "-c", "CREATE TABLE fk_parent (id integer PRIMARY KEY)",
                    "-c", "CREATE TABLE fk_child (id integer, p integer REFERENCES fk_parent ON DELETE CASCADE)")
     assert created.returncode == 0, created.stderr
-    child = psql(server, "-c", "\\d fk_child")
-    assert child.returncode == 0, child.stderr
-    lines = [" ".join(line.split()) for line in child.stdout.splitlines()]
-    assert "Foreign-key constraints:" in lines, child.stdout
-    assert '"fk_child_p_fkey" FOREIGN KEY (p) REFERENCES fk_parent(id) ON DELETE CASCADE' in lines, child.stdout
-    parent = psql(server, "-c", "\\d fk_parent")
-    assert parent.returncode == 0, parent.stderr
-    lines = [" ".join(line.split()) for line in parent.stdout.splitlines()]
-    assert "Referenced by:" in lines, parent.stdout
-    assert 'TABLE "fk_child" CONSTRAINT "fk_child_p_fkey" FOREIGN KEY (p) REFERENCES fk_parent(id) ON DELETE CASCADE' in lines, parent.stdout
+    lines, output = described(server, "fk_child")
+    assert "Foreign-key constraints:" in lines, output
+    assert '"fk_child_p_fkey" FOREIGN KEY (p) REFERENCES fk_parent(id) ON DELETE CASCADE' in lines, output
+    lines, output = described(server, "fk_parent")
+    assert "Referenced by:" in lines, output
+    assert 'TABLE "fk_child" CONSTRAINT "fk_child_p_fkey" FOREIGN KEY (p) REFERENCES fk_parent(id) ON DELETE CASCADE' in lines, output
     refused = psql(server, "-c", "INSERT INTO fk_child VALUES (1, 7)")
     assert refused.returncode != 0
     assert 'violates foreign key constraint "fk_child_p_fkey"' in refused.stderr

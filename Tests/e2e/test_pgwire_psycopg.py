@@ -726,3 +726,21 @@ def test_result_description_names_the_source_column_and_its_declared_type(conn):
             [(table_oid, 1), (table_oid, 2), (table_oid, 3), (table_oid, 4), (0, 0), (0, 0)]
     result = conn.execute("SELECT name FROM origin_view").pgresult
     assert (result.ftable(0), result.ftablecol(0), result.ftype(0), result.fmod(0)) == (view_oid, 2, 1043, 14)
+
+
+def test_text_type_names_and_time_precisions_as_postgres_describes_them(conn):
+    """PostgreSQL 15's answers: pg_typeof names a varchar or char column or cast by its own type,
+    an expression over one is text (OID 25) while the column and an unbounded ::varchar are
+    varchar (1043); a timestamp(p) or time(p) column or cast rounds its values to p digits and
+    carries p as the RowDescription's type modifier."""
+    conn.execute("CREATE TABLE typed_columns (v varchar, c char(3), at timestamp(2), t time(1))")
+    conn.execute("INSERT INTO typed_columns VALUES ('a', 'b', %s, '10:00:00.16')",
+                 (datetime.datetime(2024, 1, 1, 10, 0, 0, 125000),))
+    for prepare in (False, True):
+        cursor = conn.execute("SELECT v, v || 'x', 'a'::varchar, at, t, at::timestamp(1), pg_typeof(v)::text, pg_typeof(c)::text "
+                              "FROM typed_columns", prepare=prepare)
+        result = cursor.pgresult
+        assert [result.ftype(i) for i in range(6)] == [1043, 25, 1043, 1114, 1083, 1114]
+        assert [result.fmod(i) for i in range(6)] == [-1, -1, -1, 2, 1, 1]
+        assert cursor.fetchone() == ("a", "ax", "a", datetime.datetime(2024, 1, 1, 10, 0, 0, 130000), datetime.time(10, 0, 0, 200000),
+                                     datetime.datetime(2024, 1, 1, 10, 0, 0, 100000), "character varying", "character")

@@ -85,7 +85,7 @@ extension JSONValue {
             if case .object = self { throw .invalid(field, "must be a single value of type \(type.name)") }
             // REST's timestamps are instants: an offset converts to UTC (a SQL cast to
             // timestamp would read it and drop it, as PostgreSQL's does).
-            if type == .timestamp, case .string = self { return try converted(converted(parameter, to: .timestamptz, field), to: type, field) }
+            if type.withoutFractionalSeconds == .timestamp, case .string = self { return try converted(converted(parameter, to: .timestamptz, field), to: type, field) }
             return try converted(parameter, to: type, field)
         }
     }

@@ -242,6 +242,20 @@ extension Binder {
         }
     }
 
+    /// pg_typeof's answer: the argument's type, known here, named as regtype prints it, without
+    /// its modifier (`vector`, not `vector(3)`). A varchar or char column or cast keeps that
+    /// name (`character varying`), which its value's SQL type (text) does not.
+    private func regtypeName(of expression: SQLExpression, _ argument: Typed, _ scope: Scope) -> String {
+        // A char(n) column binds to its unpadded text, so the column is found by its name.
+        let shown = if case .column(let reference) = expression, let (position, _) = try? scope.resolve(reference) {
+            scope.origin(at: position)
+        } else {
+            origin(of: expression, argument.expression, scope)
+        }
+        if let oid = shown?.textTypeOID, let name = Functions.typeName(Int64(oid), .null) { return name }
+        return argument.type.unconstrained.description
+    }
+
     /// Binds a call of a built-in scalar function (aggregates are bound by the query).
     func function(_ call: FunctionCall, _ scope: Scope) throws -> Typed {
         if AggregateCall.Function(rawValue: call.name) != nil {
@@ -258,9 +272,9 @@ extension Binder {
         }
         if !call.argumentNames.isEmpty { return try namedCall(call, scope) }
         var arguments = try call.arguments.map { try bind($0, scope) }
-        // pg_typeof: the argument's type, known here (PostgreSQL's regtype prints as its name).
-        // Without the type's modifier, as regtype prints: `vector`, not `vector(3)`.
-        if call.name == "pg_typeof", arguments.count == 1 { return (.constant(.text(arguments[0].type.unconstrained.description)), .text) }
+        if call.name == "pg_typeof", arguments.count == 1 {
+            return (.constant(.text(regtypeName(of: call.arguments[0], arguments[0], scope))), .text)
+        }
         if let enumCall = try EnumValues.function(call.name, arguments.map(\.type)) { return enumCall }
         if call.name == "timezone", arguments.count == 2 {
             // timestamptz → the wall-clock timestamp in the zone; timestamp (a wall clock in

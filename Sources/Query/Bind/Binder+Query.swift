@@ -255,7 +255,7 @@ extension Binder {
 
     /// What a select-list expression shows unchanged: a column read as it is, or a value cast
     /// to a declared type.
-    private func origin(of expression: SQLExpression, _ bound: BoundExpression, _ scope: Scope) -> ColumnOrigin? {
+    func origin(of expression: SQLExpression, _ bound: BoundExpression, _ scope: Scope) -> ColumnOrigin? {
         switch (expression, bound) {
         case (.column, .column(let position)): return scope.origin(at: position)
         case (.cast(_, let typeName), _): return Self.castOrigin(typeName)
@@ -263,11 +263,12 @@ extension Binder {
         }
     }
 
-    /// A cast to a type whose modifier the value's SQL type does not keep (varchar(n),
-    /// char(n), numeric(p,s)) describes its result with it, as PostgreSQL does.
+    /// A cast to a type whose name or modifier the value's SQL type does not keep (varchar,
+    /// varchar(n), char(n), numeric(p,s), timestamp(p) …) describes its result with it, as
+    /// PostgreSQL does.
     private static func castOrigin(_ typeName: TypeName) -> ColumnOrigin? {
         switch typeName {
-        case .varchar(_?), .char, .numeric(_?, _): (try? typeName.columnType()).map(ColumnOrigin.init(castTo:))
+        case .varchar, .char, .numeric(_?, _), .fractionalSeconds: (try? typeName.columnType()).map(ColumnOrigin.init(castTo:))
         default: nil
         }
     }

@@ -319,6 +319,12 @@ final class Binder {
     }
 
     private func cast(_ operand: SQLExpression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
+        if case .fractionalSeconds(let base, let digits) = typeName {
+            // `x::timestamp(2)`: the cast to the type, then its precision (at most 6 digits).
+            let value = try cast(operand, base, scope)
+            let kept = min(digits, TypeName.fractionalDigitsMax)
+            return (.function(FractionalSeconds.cast(digits: kept), [value.expression]), value.type)
+        }
         let target = try Self.sqlType(typeName, in: catalog)
         if case .array([]) = operand, target.elementType != nil { return (.constant(.array([])), target) }
         if case .other("regclass", _) = typeName, case .literal(.string(let name)) = operand {

@@ -96,7 +96,8 @@ enum ForeignKeys {
     }
 
     /// Types whose values compare with each other (PostgreSQL's btree operator families).
-    private static func family(_ type: ColumnType) -> String {
+    private static func family(_ declared: ColumnType) -> String {
+        let type = declared.withoutFractionalSeconds
         if type.isInteger { return "number" }
         switch type {
         case .double, .real: return "number"

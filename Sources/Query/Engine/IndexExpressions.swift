@@ -135,11 +135,14 @@ struct IndexKeySpecification {
     var expressionTypes: [SQLType?] = []
     /// Whether each key is DESC.
     var descending: [Bool] = []
+    /// Whether each key's NULLs come first, as written or by its direction's default.
+    var nullsFirst: [Bool] = []
     var predicate: String?
 
     init(_ statement: CreateIndex, table: TableDefinition) throws {
         for column in statement.columns {
             descending.append(column.descending)
+            nullsFirst.append(column.nullsFirst ?? column.descending)
             if let expression = column.expression {
                 if case .column(let reference) = expression, reference.table == nil {
                     // `((email))` is the column itself, as in PostgreSQL.
@@ -174,6 +177,7 @@ struct IndexKeySpecification {
         definition.expressions = expressions.contains { $0 != nil } ? expressions : nil
         definition.predicate = predicate
         definition.descending = descending.contains(true) ? descending : nil
+        definition.nullsFirst = nullsFirst == descending ? nil : nullsFirst
     }
 }
 
@@ -188,13 +192,18 @@ extension IndexDefinition {
         }
     }
 
-    /// The keys with their direction, as CREATE INDEX and pg_get_indexdef write them (`b DESC`),
-    /// and a gin key's operator class unless it is the default (`doc jsonb_path_ops`).
+    /// The keys with their order, as CREATE INDEX and pg_get_indexdef write them (`b DESC`,
+    /// `c NULLS FIRST`: the NULLS clause only where it is not the direction's default), and a
+    /// gin key's operator class unless it is the default (`doc jsonb_path_ops`).
     public var directedKeyDefinitions: [String] {
         if let operatorClass = invertedOperatorClass, operatorClass != JSONIndexTerms.defaultOperatorClass {
             return keyDefinitions.map { $0 + " " + operatorClass }
         }
-        return zip(keyDefinitions, columns.indices).map { key, position in isDescending(at: position) ? key + " DESC" : key }
+        return zip(keyDefinitions, columns.indices).map { key, position in
+            let descending = isDescending(at: position), nullsFirst = isNullsFirst(at: position)
+            let nulls = nullsFirst == descending ? "" : nullsFirst ? " NULLS FIRST" : " NULLS LAST"
+            return key + (descending ? " DESC" : "") + nulls
+        }
     }
 
     /// ` WHERE predicate` of a partial index (parenthesized unless `pretty`), empty otherwise.

@@ -165,13 +165,17 @@ extension Session {
 
     /// Whether PostgreSQL converts `old` to `new` without USING (an implicit or assignment
     /// cast): among numbers, to any string type, between string types, between the two
-    /// JSON spellings and the timestamp kinds, and between vector dimensions (checked per row).
+    /// JSON spellings and the timestamp kinds, between a time type's precisions, and between
+    /// vector dimensions (checked per row).
     static func convertsAutomatically(_ old: ColumnType, to new: ColumnType) -> Bool {
         if SQLType(new).isText { return true }
         if SQLType(old).isNumeric && SQLType(new).isNumeric { return true }
         // vector and halfvec of any dimensions, either way (pgvector's casts between them).
         if SQLType(old).isVector && SQLType(new).isVector { return true }
-        switch (old, new) {
+        // A time type's precision changes freely (the values are rounded to the new one).
+        switch (old.withoutFractionalSeconds, new.withoutFractionalSeconds) {
+        case let (old, new) where old == new:
+            return true
         case (.timestamp, .timestamptz), (.timestamptz, .timestamp), (.date, .timestamp), (.date, .timestamptz),
              (.timestamp, .date), (.timestamptz, .date), (.json, .json):
             return true

@@ -122,9 +122,11 @@ public enum Cast {
 
     /// Converts `value` for storing in a column of `type`, as an INSERT or UPDATE assigns it:
     /// the cast to the column's type, then varchar(n)/char(n)'s length rule (22001 unless the
-    /// excess is only spaces; char pads with blanks).
+    /// excess is only spaces; char pads with blanks), numeric(p,s)'s rounding, and a time
+    /// type's fractional-seconds precision.
     public static func assign(_ value: Value, to type: ColumnType) throws -> Value {
         let converted = try convert(value, to: SQLType(type))
+        if case .fractionalSeconds(_, let digits) = type { return FractionalSeconds.rounded(converted, digits: digits) }
         if case .numeric(let precision?, let scale) = type, case .numeric(let number) = converted {
             return .numeric(try number.fitted(precision: precision, scale: scale))
         }

@@ -76,6 +76,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .array(let element): self = .array(SQLType(element))
         case .numeric: self = .numeric
         case .enumeration(let type): self = .enumeration(type)
+        case .fractionalSeconds(let base, _): self = SQLType(base)
         }
     }
 

@@ -89,7 +89,7 @@ extension Parser {
         default:
             if let function = parseBareValueFunction(name, keyword) { return function }
             guard !(keyword?.isReserved ?? false) else { throw unexpected("expected an expression") }
-            if case .string = peek(1).kind, Self.typedLiteralWords.contains(name) { return try parseTypedLiteral() }
+            if startsTypedLiteral(name) { return try parseTypedLiteral() }
             advance()
             return try parseNameExpression(name)
         }
@@ -123,6 +123,15 @@ extension Parser {
         "jsonpath",
         "b", "x",
     ]
+
+    /// Whether `name` starts a typed literal: `timestamp '…'`, or a time type with its
+    /// precision first (`timestamp(3) '…'`, `time(0) '…'`), as PostgreSQL reads them.
+    private mutating func startsTypedLiteral(_ name: String) -> Bool {
+        if case .string = peek(1).kind { return Self.typedLiteralWords.contains(name) }
+        guard ["timestamp", "timestamptz", "time", "interval"].contains(name), peekIs(.leftParen, at: 1),
+              case .integer = peek(2).kind, peekIs(.rightParen, at: 3), case .string = peek(4).kind else { return false }
+        return true
+    }
 
     private mutating func parseTypedLiteral() throws -> SQLExpression {
         if let bits = parseBitStringConstant() { return bits }
@@ -317,13 +326,12 @@ extension Parser {
         case "bit" where acceptKeyword(.varying): return .other(name: "varbit", modifiers: try parseTypeModifiers(countMax: 1))
         case "date": return .date
         case "uuid": return .uuid
-        case "interval": return .interval
+        case "interval": return try withFractionalDigits(.interval)
         case "time":
-            // The fractional precision is accepted and not kept (Vireo keeps microseconds).
-            _ = try parseTypeModifiers(countMax: 1)
+            let time = try withFractionalDigits(.time)
             if acceptKeywords(.with, .time, .zone) { throw VireoError(.featureNotSupported, "type time with time zone is not supported", position: lastEnd) }
             _ = acceptKeywords(.without, .time, .zone)
-            return .time
+            return time
         default: return .other(name: name, modifiers: try parseTypeModifiers(countMax: 8))
         }
     }
@@ -349,14 +357,18 @@ extension Parser {
         }
     }
 
-    /// `timestamp [(p)] [WITH | WITHOUT TIME ZONE]`; the fractional precision is accepted and
-    /// not kept (Vireo stores microseconds).
+    /// `timestamp [(p)] [WITH | WITHOUT TIME ZONE]`.
     private mutating func parseTimestampType(withTimeZone: Bool) throws -> TypeName {
-        _ = try parseTypeModifiers(countMax: 1)
-        if withTimeZone { return .timestamp(withTimeZone: true) }
-        if acceptKeywords(.with, .time, .zone) { return .timestamp(withTimeZone: true) }
-        _ = acceptKeywords(.without, .time, .zone)
-        return .timestamp(withTimeZone: false)
+        let digits = try parseTypeModifiers(countMax: 1).first
+        let zoned = withTimeZone || acceptKeywords(.with, .time, .zone)
+        if !zoned { _ = acceptKeywords(.without, .time, .zone) }
+        let base = TypeName.timestamp(withTimeZone: zoned)
+        return digits.map { .fractionalSeconds(base, digits: $0) } ?? base
+    }
+
+    /// `base [(p)]` for time and interval: the fractional-seconds precision when written.
+    private mutating func withFractionalDigits(_ base: TypeName) throws -> TypeName {
+        try parseTypeModifiers(countMax: 1).first.map { .fractionalSeconds(base, digits: $0) } ?? base
     }
 
     /// An optional `( integer [, integer …] )` of at most `countMax` values.

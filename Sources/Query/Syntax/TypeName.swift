@@ -30,6 +30,9 @@ public indirect enum TypeName: Sendable, Equatable {
     case tsvector, tsquery
     /// `element[]`: a one-dimensional array.
     case array(TypeName)
+    /// `timestamp(p)`, `timestamptz(p)`, `time(p)`, `interval(p)`: `base` (a `.timestamp`,
+    /// `.time` or `.interval`) with p written.
+    case fractionalSeconds(TypeName, digits: Int)
     /// A name Vireo does not know (`uuid`, `date`, …), kept for the binder's error message.
     case other(name: String, modifiers: [Int])
 
@@ -80,6 +83,8 @@ public indirect enum TypeName: Sendable, Equatable {
         case .tsquery: "tsquery"
         case .other(let name, let modifiers): quoteIdentifier(name) + modifierList(modifiers)
         case .array(let element): element.sql + "[]"
+        case .fractionalSeconds(.timestamp(let withTimeZone), let digits): "timestamp(\(digits))" + (withTimeZone ? " with time zone" : "")
+        case .fractionalSeconds(let base, let digits): base.sql + "(\(digits))"
         }
     }
 
@@ -105,6 +110,7 @@ public indirect enum TypeName: Sendable, Equatable {
         case .other(let name, _): name
         // PostgreSQL names a cast to an array type after the element type (`'{1}'::int[]` is `int4`).
         case .array(let element): element.internalName
+        case .fractionalSeconds(let base, _): base.internalName
         default: sql
         }
     }
@@ -140,6 +146,7 @@ public indirect enum TypeName: Sendable, Equatable {
         case .tsquery: return .tsquery
         case .vector(let dimension): return .vector(dimension: try Self.checkedVectorDimension(dimension))
         case .halfvec(let dimension): return .halfvec(dimension: try Self.checkedVectorDimension(dimension, typeName: "halfvec"))
+        case .fractionalSeconds(let base, let digits): return .fractionalSeconds(try base.columnType(in: catalog), digits: min(digits, Self.fractionalDigitsMax))
         case .array(let element):
             if element.isSerial { throw VireoError(.featureNotSupported, "array of serial is not implemented") }
             let elementType = try element.columnType(in: catalog)
@@ -161,6 +168,10 @@ public indirect enum TypeName: Sendable, Equatable {
             throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
         }
     }
+
+    /// The most fractional digits of a second a time type keeps (microseconds); PostgreSQL
+    /// reduces a larger precision to it (with a warning).
+    public static let fractionalDigitsMax = 6
 
     /// `numeric(p,s)` with PostgreSQL's limits: 1 ≤ p ≤ 1000, 0 ≤ s ≤ p (Vireo keeps no
     /// negative scales).

@@ -65,6 +65,7 @@ public struct BuiltinType: Sendable {
                                informationSchemaName: "ARRAY")
         }
         if case .enumeration(let enumType) = type { return of(enumType) }
+        if case .fractionalSeconds(let base, _) = type { return of(base) }
         let name = switch type {
         case .bool: "bool"
         case .int: "int8"
@@ -92,6 +93,7 @@ public struct BuiltinType: Sendable {
         case .numeric: "numeric"
         case .array: "text"
         case .enumeration(let enumType): enumType.name
+        case .fractionalSeconds(let base, _): of(base).name
         }
         return all.first { $0.name == name } ?? all[0]
     }
@@ -112,8 +114,11 @@ public struct BuiltinType: Sendable {
     }
 
     /// atttypmod: a vector's (halfvec's, sparsevec's) dimension, varchar(n)/char(n)'s n + 4 (PostgreSQL counts the
-    /// length word in), -1 otherwise.
+    /// length word in), a time type's fractional digits, -1 otherwise.
     func typmod(_ type: ColumnType) -> Int64 {
+        if case .fractionalSeconds(let base, let digits) = type {
+            return base == .interval ? Self.intervalTypmod(digits: digits) : Int64(digits)
+        }
         if case .vector(let dimension) = type.storageType { return dimension == 0 ? -1 : Int64(dimension) }
         if case .sparsevec(let dimension) = type { return dimension == 0 ? -1 : Int64(dimension) }
         if case .bit(let length?, _) = type { return Int64(length) }
@@ -122,6 +127,12 @@ public struct BuiltinType: Sendable {
         if let length = type.lengthMax { return Int64(length) + 4 }
         return -1
     }
+
+    /// PostgreSQL's INTERVAL_TYPMOD(p, INTERVAL_FULL_RANGE): the fields a qualifier allows
+    /// (all, 0x7FFF) above the precision.
+    static func intervalTypmod(digits: Int) -> Int64 { Int64(intervalFullRange) << 16 | Int64(digits) }
+
+    static let intervalFullRange = 0x7FFF
 }
 
 extension SystemCatalog {

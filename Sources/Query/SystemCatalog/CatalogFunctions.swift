@@ -20,10 +20,27 @@ extension Functions {
         }
         // A char without a length would read as char(1): PostgreSQL names it bpchar.
         if type.name == "bpchar", case .int = typmod { return "bpchar" }
+        if let precise = fractionalSecondsName(type, typmod) { return precise }
         if type.name == "numeric", case .int(let typmod) = typmod, typmod >= 4 {
             return "numeric(\((typmod - 4) >> 16),\((typmod - 4) & 0xFFFF))"
         }
         return shown(type)
+    }
+
+    /// A time type with its fractional-seconds precision (`timestamp(2) without time zone`,
+    /// `interval(2)`); nil for other types and for no precision (typmod -1).
+    private static func fractionalSecondsName(_ type: BuiltinType, _ typmod: Value) -> String? {
+        guard case .int(let typmod) = typmod, typmod >= 0 else { return nil }
+        switch type.name {
+        case "timestamp", "timestamptz", "time":
+            let words = type.informationSchemaName.split(separator: " ", maxSplits: 1)
+            return "\(words[0])(\(typmod)) \(words[1])"
+        case "interval":
+            // An interval's typmod holds its field range above the precision (0xFFFF: none).
+            let digits = typmod & 0xFFFF
+            return digits == 0xFFFF ? nil : "interval(\(digits))"
+        default: return nil
+        }
     }
 
     /// An OID cast to regtype: the type's name, or the number when no type has it.

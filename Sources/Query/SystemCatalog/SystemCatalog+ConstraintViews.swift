@@ -3,8 +3,10 @@ import VireoStorage
 /// information_schema's constraint views, over the same constraints pg_constraint lists:
 /// table_constraints, key_column_usage, constraint_column_usage, referential_constraints and
 /// check_constraints. ORMs and schema tools read these instead of pg_catalog (peewee's
-/// get_primary_keys and get_foreign_keys, DBeaver, Metabase). PostgreSQL 15 also lists each
-/// NOT NULL column as a CHECK constraint there; Vireo does not.
+/// get_primary_keys and get_foreign_keys, DBeaver, Metabase). As PostgreSQL 15 does, they
+/// also list each NOT NULL column as a CHECK constraint named `<schema oid>_<table oid>_<attnum>_not_null`
+/// in table_constraints and check_constraints (`email IS NOT NULL`), though in no other view:
+/// schema-diff tools compare them.
 extension SystemCatalog {
     /// A constraint as the views show it.
     struct NamedConstraint {
@@ -16,6 +18,8 @@ extension SystemCatalog {
         var columns: [String]
         var foreignKey: ForeignKeyDefinition? = nil
         var check: CheckConstraintDefinition? = nil
+        /// The column of a NOT NULL constraint.
+        var notNullColumn: String? = nil
     }
 
     static let constraintViews: [String: @Sendable (Catalog) -> Relation] = [
@@ -39,7 +43,11 @@ extension SystemCatalog {
                 NamedConstraint(name: check.name, table: table, kind: "CHECK",
                                 columns: checkColumns(table, check).compactMap { attributeName(table, $0) }, check: check)
             }
-            return keys + foreignKeys + checks
+            let notNulls = table.columns.enumerated().filter(\.element.notNull).map { position, column in
+                NamedConstraint(name: "\(namespaceOID(of: table.name))_\(oid(ofObject: table.name))_\(position + 1)_not_null", table: table,
+                                kind: "CHECK", columns: [column.name], notNullColumn: column.name)
+            }
+            return keys + foreignKeys + checks + notNulls
         }
     }
 
@@ -79,7 +87,7 @@ extension SystemCatalog {
 
     /// Each column a constraint uses: a foreign key's referenced columns, the others' own.
     private static func constraintColumnUsage(_ catalog: Catalog) -> Relation {
-        let rows = namedConstraints(catalog).flatMap { constraint in
+        let rows = namedConstraints(catalog).filter { $0.notNullColumn == nil }.flatMap { constraint in
             let table = constraint.foreignKey?.referencedTable ?? constraint.table.name
             return (constraint.foreignKey?.referencedColumns ?? constraint.columns).map { column -> [Value] in
                 [.text(databaseName), .text(schemaName(of: table)), .text(relationName(of: table)), .text(column),
@@ -103,12 +111,15 @@ extension SystemCatalog {
                                              "delete_rule"), rows: rows)
     }
 
-    /// check_clause as PostgreSQL shows it: pg_get_constraintdef without its `CHECK `.
+    /// check_clause as PostgreSQL shows it: pg_get_constraintdef without its `CHECK `, and
+    /// `column IS NOT NULL` for a NOT NULL column.
     private static func checkConstraints(_ catalog: Catalog) -> Relation {
         let rows = namedConstraints(catalog).compactMap { constraint -> [Value]? in
-            guard let check = constraint.check else { return nil }
-            return [.text(databaseName), .text(schemaName(of: constraint.table.name)), .text(constraint.name),
-                    .text("((" + check.expression + "))")]
+            // PostgreSQL writes the column's name as it is, unquoted.
+            guard let clause = constraint.check.map({ "((" + $0.expression + "))" }) ?? constraint.notNullColumn.map({ $0 + " IS NOT NULL" }) else {
+                return nil
+            }
+            return [.text(databaseName), .text(schemaName(of: constraint.table.name)), .text(constraint.name), .text(clause)]
         }
         return Relation(columns: textColumns("constraint_catalog", "constraint_schema", "constraint_name", "check_clause"), rows: rows)
     }

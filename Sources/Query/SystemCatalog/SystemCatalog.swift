@@ -423,10 +423,10 @@ extension SystemCatalog {
     }
 
     /// pg_index: which table each index belongs to and its columns (indkey: attribute
-    /// numbers, 0 for an expression; indoption: the order PostgreSQL gives the declared key,
-    /// 0 for ASC (NULLS LAST), 3 for DESC (NULLS FIRST). The B+tree keeps NULLs at its low end
-    /// whatever the key's direction, and the planner reads it in whichever direction a query
-    /// needs, so the declared order is the one to report: SQLAlchemy's and Alembic's reflection
+    /// numbers, 0 for an expression; indoption: the declared order of each key, bit 1 DESC and
+    /// bit 2 NULLS FIRST, as PostgreSQL's INDOPTION_DESC and INDOPTION_NULLS_FIRST. The B+tree
+    /// orders NULL below every value whatever was declared, and the planner reads it by that,
+    /// so the declared order is the one to report: SQLAlchemy's and Alembic's reflection
     /// compare it with the models' indexes.)
     static func indexes(_ catalog: Catalog) -> Relation {
         var rows: [[Value]] = []
@@ -440,8 +440,9 @@ extension SystemCatalog {
                     zip(index.keyDefinitions, index.columns.indices).filter { index.expression(at: $0.1) != nil }.map(\.0)
                 } ?? []
                 let predicate = definition?.predicate.map { Value.text("(" + $0 + ")") } ?? .null
+                let options = index.columns.indices.map { position in Value.int(definition.map { keyOption($0, at: position) } ?? 0) }
                 rows.append([.int(oid(ofObject: index.name)), .int(oid(ofObject: table.name)), .bool(index.isUnique),
-                             .bool(index.isPrimary), .array(keys), .array(index.columns.indices.map { .int(definition?.isDescending(at: $0) == true ? 3 : 0) }),
+                             .bool(index.isPrimary), .array(keys), .array(options),
                              .array(keys.map { _ in .int(0) }),
                              .int(Int64(index.columns.count)), .int(Int64(index.columns.count)),
                              .bool(false), .bool(true), .bool(false), .bool(true), .bool(false), predicate,
@@ -454,6 +455,11 @@ extension SystemCatalog {
             ("indkey", .int2vector), ("indoption", .int2vector), ("indclass", .int2vector), ("indnatts", .int), ("indnkeyatts", .int), ("indisclustered", .bool), ("indisvalid", .bool),
             ("indisreplident", .bool), ("indimmediate", .bool), ("indnullsnotdistinct", .bool), ("indpred", .text),
             ("indexprs", .text), ("indisready", .bool)), rows: rows)
+    }
+
+    /// A key's indoption bits: 1 when DESC, 2 when its NULLs come first.
+    private static func keyOption(_ index: IndexDefinition, at position: Int) -> Int64 {
+        (index.isDescending(at: position) ? 1 : 0) | (index.isNullsFirst(at: position) ? 2 : 0)
     }
 
     /// pg_constraint: primary keys and unique constraints (the indexes behind them).
@@ -494,12 +500,16 @@ extension SystemCatalog {
     }
 
     /// `CREATE [UNIQUE] INDEX name ON public.table USING method (columns)`, as pg_get_indexdef
-    /// prints it (column 0), or the name of the index's column `column` (1-based).
+    /// prints it (column 0), or the index's key `column` (1-based) alone, without its order
+    /// or operator class, as PostgreSQL prints one key.
     static func indexDefinition(_ catalog: Catalog, indexOID: Int64, column: Int64, pretty: Bool = false) -> String? {
         for table in catalog.tables.values {
             for index in indexEntries(table) where oid(ofObject: index.name) == indexOID {
+                if column > 0 {
+                    let keys = index.definition?.keyDefinitions ?? index.columns.map(quoteIdentifier)
+                    return column <= keys.count ? keys[Int(column) - 1] : nil
+                }
                 let keys = index.definition?.directedKeyDefinitions ?? index.columns.map(quoteIdentifier)
-                if column > 0 { return column <= keys.count ? keys[Int(column) - 1] : nil }
                 let on = pretty ? quoteIdentifier(table.visibleName) : quoteIdentifier(schemaName(of: table.name)) + "." + quoteIdentifier(table.visibleName)
                 let head = "CREATE \(index.isUnique ? "UNIQUE " : "")INDEX \(quoteIdentifier(index.name)) ON \(on) USING \(index.method) "
                 if let vector = index.definition, vector.method == "hnsw" {
@@ -612,7 +622,7 @@ extension SystemCatalog {
                              column.generatedExpression == nil ? defaultText(column, of: table.name).map(Value.text) ?? .null : .null,
                              characterLength(column.type).map(Value.int) ?? .null,
                              precision.map(Value.int) ?? .null, radix.map(Value.int) ?? .null, scale.map(Value.int) ?? .null,
-                             .text(column.identity == nil ? "NO" : "YES"),
+                             datetimePrecision(column.type).map(Value.int) ?? .null, .text(column.identity == nil ? "NO" : "YES"),
                              column.identity.map { Value.text($0 == .always ? "ALWAYS" : "BY DEFAULT") } ?? .null,
                              .text(column.generatedExpression == nil ? "NEVER" : "ALWAYS"),
                              column.generatedExpression.map(Value.text) ?? .null,
@@ -623,7 +633,7 @@ extension SystemCatalog {
             ("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("column_name", .text),
             ("ordinal_position", .int), ("data_type", .text), ("is_nullable", .text), ("udt_name", .text),
             ("column_default", .text), ("character_maximum_length", .int), ("numeric_precision", .int),
-            ("numeric_precision_radix", .int), ("numeric_scale", .int), ("is_identity", .text), ("identity_generation", .text),
+            ("numeric_precision_radix", .int), ("numeric_scale", .int), ("datetime_precision", .int), ("is_identity", .text), ("identity_generation", .text),
             ("is_generated", .text), ("generation_expression", .text), ("udt_schema", .text), ("is_updatable", .text)), rows: rows)
     }
 
@@ -644,6 +654,17 @@ extension SystemCatalog {
         case .numeric(let precision?, let scale): (Int64(precision), 10, Int64(scale))
         case .numeric: (nil, 10, nil)
         default: (nil, nil, nil)
+        }
+    }
+
+    /// information_schema's datetime_precision: a time type's fractional digits (6 when not
+    /// declared), 0 for a date, nil for other types.
+    private static func datetimePrecision(_ type: ColumnType) -> Int64? {
+        switch type {
+        case .fractionalSeconds(_, let digits): Int64(digits)
+        case .timestamp, .timestamptz, .time, .interval: Int64(TypeName.fractionalDigitsMax)
+        case .date: 0
+        default: nil
         }
     }
 

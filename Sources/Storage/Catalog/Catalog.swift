@@ -22,12 +22,20 @@
 // definition names. A build that predates the field reads such an index as ascending: its
 // equality lookups still find the rows, but its ranges and order would be wrong, so do not
 // open a file with a DESC index in one.
+// Its declared NULL placements are there too ("nullsFirst", one flag a key, absent when
+// every key has its direction's default: NULLS LAST ascending, NULLS FIRST descending). They
+// are what the definition says, not how the keys are stored (KeyCodec orders NULL below
+// every value, so an ascending key holds its NULLs first and a DESC key last, whatever was
+// declared, and the planner reads the index by that), so an older build reads them
+// harmlessly as the defaults.
 //
 // Column types are ColumnType's Codable JSON (`"int"`, `{"varchar":{"length":5}}` …). Cases
 // are only ever added (smallint, integer, real, varchar(n), char(n), date, timestamptz and
 // uuid came with issue 10), so every older file still reads, and StorageFormat.version
 // stays 1; a build that predates a case refuses a file using it as an unreadable table
 // definition instead of guessing.
+// A time type's fractional-seconds precision (`timestamp(2)`) is such a case, wrapping the
+// type it is a precision of: `{"fractionalSeconds":{"_0":{"timestamp":{}},"digits":2}}`.
 //
 // Invariants:
 //   C1. Every table and index root named here is a live B+tree root.
@@ -106,6 +114,9 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     /// Whether each key is stored in descending order (`CREATE INDEX … (a, b DESC)`); absent
     /// when every key is ascending.
     public var descending: [Bool]?
+    /// Whether each key's NULLs come first as declared (`CREATE INDEX … (a DESC NULLS LAST)`);
+    /// absent when every key has its direction's default (ascending: last, DESC: first).
+    public var nullsFirst: [Bool]?
     /// The index backs a UNIQUE constraint of the same name (`CONSTRAINT name UNIQUE (…)`);
     /// absent in files written before: an index named `…_key` is taken to back one.
     public var isConstraint: Bool?
@@ -133,6 +144,13 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
     public func isDescending(at position: Int) -> Bool {
         guard let descending, position < descending.count else { return false }
         return descending[position]
+    }
+
+    /// Whether key `position` is declared with its NULLs first (NULLS FIRST, or DESC without
+    /// a NULLS clause).
+    public func isNullsFirst(at position: Int) -> Bool {
+        guard let nullsFirst, position < nullsFirst.count else { return isDescending(at: position) }
+        return nullsFirst[position]
     }
 
     /// Whether the keys or the membership of a row need the query layer's evaluation

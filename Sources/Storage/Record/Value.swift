@@ -90,6 +90,10 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     /// A value of an enum type (CREATE TYPE … AS ENUM), stored as its label's sort order
     /// (a `.double`), so that it sorts in declaration order (Catalog+Types.swift).
     case enumeration(EnumType)
+    /// `timestamp(p)`, `timestamptz(p)`, `time(p)` or `interval(p)`: `base` (one of those four
+    /// without a precision) whose values keep `digits` (0…6) fractional digits of a second,
+    /// stored as `base` stores them. Without a written precision a column is `base` itself.
+    case fractionalSeconds(ColumnType, digits: Int)
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -122,7 +126,15 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .numeric(let precision?, let scale): "numeric(\(precision),\(scale))"
         case .numeric: "numeric"
         case .enumeration(let type): type.name
+        case .fractionalSeconds(let base, let digits): Self.inserting(precision: digits, into: base.name)
         }
+    }
+
+    /// `(p)` after a type name's first word, where PostgreSQL writes it: `timestamp(3) with time
+    /// zone`, `time(0) without time zone`, `interval(2)`.
+    private static func inserting(precision: Int, into name: String) -> String {
+        guard let space = name.firstIndex(of: " ") else { return name + "(\(precision))" }
+        return String(name[..<space]) + "(\(precision))" + String(name[space...])
     }
 
     /// The type of the values stored in a column of this type.
@@ -137,8 +149,16 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .numeric: .numeric(precision: nil, scale: 0)
         case .enumeration: .double
         case .halfvec(let dimension): .vector(dimension: dimension)
+        case .fractionalSeconds(let base, _): base.storageType
         default: self
         }
+    }
+
+    /// The type without a fractional-seconds precision (`timestamp(2)` is `timestamp`): what
+    /// the values are, for code that asks which kind of value a column holds.
+    public var withoutFractionalSeconds: ColumnType {
+        if case .fractionalSeconds(let base, _) = self { return base }
+        return self
     }
 
     /// Whether values are integers (of any width).

@@ -2242,3 +2242,25 @@ SELECT interval '2147483648 days';
 SELECT interval '178956971 years';
 SELECT extract(timezone FROM timestamptz '2024-07-01 00:00+00'), extract(timezone_hour FROM timestamptz '2024-07-01 00:00+00'), date_part('timezone_minute', timestamptz '2024-07-01 00:00+00');
 SELECT extract(timezone FROM timestamp '2024-07-01 00:00');
+
+-- Declared type names and modifiers: pg_typeof of varchar and char, timestamp(p) and its kin, index NULLS clauses, NOT NULL as a CHECK
+DROP TABLE IF EXISTS tpx;
+CREATE TABLE tpx (id integer PRIMARY KEY, a varchar(5), b varchar, c char(3), e timestamp(2), f timestamptz(3), g time(1), h interval(2), i timestamp(9));
+INSERT INTO tpx VALUES (1, 'x', 'y', 'z', '2024-01-01 10:00:00.125', '2024-01-01 10:00:00.12345+00', '10:00:00.16', '1.255 seconds', '2024-01-01 10:00:00.1234567');
+INSERT INTO tpx (id, a, e) VALUES (2, NULL, NULL), (3, 'w', '1999-12-31 23:59:59.995');
+SELECT pg_typeof(t.a)::text, pg_typeof(t.b)::text, pg_typeof(t.c)::text, pg_typeof(t.a || 'x')::text, pg_typeof('a'::varchar)::text, pg_typeof('a'::char(2))::text, pg_typeof(s.sa)::text FROM tpx t, (SELECT a AS sa FROM tpx WHERE id = 1) s WHERE t.id = 1;
+SELECT e, f, g, h, i FROM tpx ORDER BY id;
+UPDATE tpx SET e = e + interval '0.004 seconds', g = '11:00:00.04' WHERE id = 1;
+SELECT e, g FROM tpx WHERE id = 1;
+SELECT '2024-01-01 10:00:00.125'::timestamp(2), '2024-01-01 10:00:00.115'::timestamp(2), '1960-01-01 10:00:00.125'::timestamp(2), '-0.125 seconds'::interval(2), timestamp(1) '2024-01-01 00:00:00.25', '10:00:00.5'::time(0);
+SELECT attname, atttypmod, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'tpx'::regclass AND attnum > 1 ORDER BY attnum;
+SELECT column_name, data_type, datetime_precision FROM information_schema.columns WHERE table_name = 'tpx' ORDER BY ordinal_position;
+CREATE INDEX tpx_e ON tpx (e DESC NULLS LAST);
+CREATE INDEX tpx_ac ON tpx (a NULLS FIRST, c DESC);
+CREATE INDEX tpx_f ON tpx (f DESC NULLS FIRST);
+SELECT pg_get_indexdef('tpx_e'::regclass), pg_get_indexdef('tpx_ac'::regclass), pg_get_indexdef('tpx_f'::regclass), pg_get_indexdef('tpx_ac'::regclass, 1, true);
+SELECT c.relname, i.indoption::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'tpx'::regclass AND NOT i.indisprimary ORDER BY 1;
+SELECT id, e FROM tpx ORDER BY e DESC NULLS LAST;
+SELECT id, a FROM tpx ORDER BY a NULLS FIRST, c DESC;
+SELECT t.constraint_type, c.check_clause FROM information_schema.table_constraints t JOIN information_schema.check_constraints c ON c.constraint_name = t.constraint_name WHERE t.table_name = 'tpx';
+DROP TABLE tpx;

@@ -151,6 +151,7 @@ enum RESTColumnType {
         case .array(let element): name(element) + "[]"
         // An enum column (made with SQL) by its type's name, as PostgreSQL shows it.
         case .enumeration(let type): type.name
+        case .fractionalSeconds(let base, _): name(base)
         }
     }
 }
