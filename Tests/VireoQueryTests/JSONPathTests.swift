@@ -115,7 +115,12 @@ struct JSONPathTests {
         #expect(try rows(db, #"SELECT '{"a":[1,2,3]}'::jsonb @? '$.a[*] ? (@ > 2)', '{"a":[1]}'::jsonb @? '$.a[*] ? (@ > 2)'"#) == [["t", "f"]])
         #expect(try rows(db, #"SELECT '{"a":[1,2,3]}'::jsonb @@ '$.a[*] > 2', '{"a":1}'::jsonb @@ '$.a'"#) == [["t", "NULL"]])
         // The operators and silent turn evaluation errors into NULL, as PostgreSQL's do.
-        #expect(try rows(db, #"SELECT '{"a":1}'::jsonb @? 'strict $.b', jsonb_path_query_array('{"a":1}', 'strict $.b', '{}', true)"#) == [["NULL", "NULL"]])
+        #expect(try rows(db, #"SELECT '{"a":1}'::jsonb @? 'strict $.b', jsonb_path_query_array('{"a":1}', 'strict $.b', '{}', true)"#) == [["NULL", "[]"]])
+        // silent keeps the items found before the error; strict exists evaluates it all.
+        #expect(try rows(db, #"SELECT jsonb_path_query_array('[1,"a",2]', '$[*].abs()', '{}', true), jsonb_path_query_first('[1,"a",2]', '$[*].abs()', '{}', true)"#)
+                == [["[1]", "1"]])
+        #expect(try rows(db, #"SELECT jsonb_path_exists('[1,"a",2]', 'strict $[*].abs()', '{}', true), jsonb_path_exists('[1,"a",2]', 'lax $[*].abs()', '{}', true)"#)
+                == [["NULL", "t"]])
         #expect(try rows(db, #"SELECT count(*) FROM jsonb_path_query('{"a":1}', 'strict $.b', '{}', true)"#) == [["0"]])
         try db.execute("CREATE TABLE docs (id int PRIMARY KEY, body jsonb)")
         try db.execute(#"INSERT INTO docs VALUES (1, '{"tags":["x","y"]}'), (2, '{"tags":["z"]}'), (3, '{}')"#)

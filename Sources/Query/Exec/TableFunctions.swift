@@ -104,13 +104,12 @@ enum TableFunctions {
         case .jsonKeys:
             return try json(members: arguments[0], scan.name).allSatisfy { key, _ in try numbered([.text(key)]) }
         case .jsonPathQuery:
-            // One call of the scalar form gives the items as an array (NULL when `silent`
-            // turned an error into none), then one row per item.
-            let items = try Functions.pathCall(arguments) { path, document, variables in
-                .json(JSONValue.array(try path.query(document, variables: variables)).text)
+            var items: [JSONValue] = []
+            _ = try Functions.pathCall(arguments) { path, document, variables, silent in
+                items = try path.query(document, variables: variables, silent: silent)
+                return .null
             }
-            guard !items.isNull else { return true }
-            return try json(elements: items, asText: false, scan.name).allSatisfy { try numbered([$0]) }
+            return try items.allSatisfy { try numbered([.json($0.text)]) }
         case .unnest, .zipped, .session: return true
         case .partitionAncestors: return try numbered([arguments[0]])
         case .optionsToTable:

@@ -39,16 +39,24 @@ extension Functions {
             try extractPath(arguments).flatMap(\.unquotedText).map(Value.text) ?? .null
         },
         ScalarFunction("jsonb_path_match", 2...4, [.json, .text, .json, .bool], returns: .bool) { arguments in
-            try pathCall(arguments) { path, document, variables in try path.match(document, variables: variables).map(Value.bool) ?? .null }
+            try pathCall(arguments) { path, document, variables, silent in
+                try path.match(document, variables: variables, silent: silent).map(Value.bool) ?? .null
+            }
         },
         ScalarFunction("jsonb_path_exists", 2...4, [.json, .text, .json, .bool], returns: .bool) { arguments in
-            try pathCall(arguments) { path, document, variables in .bool(try path.exists(document, variables: variables)) }
+            try pathCall(arguments) { path, document, variables, silent in
+                try path.exists(document, variables: variables, silent: silent).map(Value.bool) ?? .null
+            }
         },
         ScalarFunction("jsonb_path_query_array", 2...4, [.json, .text, .json, .bool], returns: .json) { arguments in
-            try pathCall(arguments) { path, document, variables in .json(JSONValue.array(try path.query(document, variables: variables)).text) }
+            try pathCall(arguments) { path, document, variables, silent in
+                .json(JSONValue.array(try path.query(document, variables: variables, silent: silent)).text)
+            }
         },
         ScalarFunction("jsonb_path_query_first", 2...4, [.json, .text, .json, .bool], returns: .json) { arguments in
-            try pathCall(arguments) { path, document, variables in try path.query(document, variables: variables).first.map { .json($0.text) } ?? .null }
+            try pathCall(arguments) { path, document, variables, silent in
+                try path.query(document, variables: variables, silent: silent).first.map { .json($0.text) } ?? .null
+            }
         },
         // The functions behind `?`, `?|` and `?&` (LangChain's $exists filter calls jsonb_exists).
         ScalarFunction("jsonb_exists", 2...2, [.json, .text], returns: .bool) { try JSONOperators.apply(.hasKey, $0[0], $0[1]) },
@@ -56,18 +64,14 @@ extension Functions {
         ScalarFunction("jsonb_exists_all", 2...2, [.json, .array(.text)], returns: .bool) { try JSONOperators.apply(.hasAllKeys, $0[0], $0[1]) },
     ]
 
-    /// jsonb_path_match and jsonb_path_exists: (target, path, vars = '{}', silent = false);
-    /// `silent` turns the errors of evaluation (not of the path's syntax) into NULL.
-    static func pathCall(_ arguments: [Value],
-                                 _ body: (JSONPath, JSONValue, JSONValue) throws -> Value) throws -> Value {
+    /// The jsonb_path_* functions' arguments: (target, path, vars = '{}', silent = false).
+    /// `silent` is handed to the path, which then answers a data error of its evaluation
+    /// as PostgreSQL does (NULL, or the items found before it), not errors of its syntax.
+    static func pathCall(_ arguments: [Value], _ body: (JSONPath, JSONValue, JSONValue, Bool) throws -> Value) throws -> Value {
         let path = try JSONPath(parsing: string(arguments[1]))
         let document = try JSONValue.jsonb(string(arguments[0]))
         let variables = arguments.count > 2 ? try JSONValue.jsonb(string(arguments[2])) : .object([])
-        do {
-            return try body(path, document, variables)
-        } catch let error as VireoError where arguments.count > 3 && arguments[3] == .bool(true) && error.code != .featureNotSupported {
-            return .null
-        }
+        return try body(path, document, variables, arguments.count > 3 && arguments[3] == .bool(true))
     }
 
     static func builtObject(_ arguments: [Value]) throws -> Value {

@@ -19,45 +19,65 @@ extension JSONPath {
 
         /// The items `node` yields, in order.
         func items(_ node: Node, _ scope: Scope) throws -> [JSONValue] {
+            var found: [JSONValue] = []
+            try each(node, scope) { found.append($0) }
+            return found
+        }
+
+        /// Hands the items `node` yields to `emit`, depth first as PostgreSQL's executeItem
+        /// does, so that the items yielded before an error are the ones PostgreSQL keeps.
+        func each(_ node: Node, _ scope: Scope, _ emit: (JSONValue) throws -> Void) throws {
             switch node {
-            case .root: return [document]
-            case .current: return scope.current.map { [$0] } ?? []
+            case .root: try emit(document)
+            case .current: if let current = scope.current { try emit(current) }
             case .last:
                 guard let last = scope.last else { throw VireoError(.syntaxError, "LAST is allowed only in array subscripts") }
-                return [.numeric(Numeric(Int64(last)))]
+                try emit(.numeric(Numeric(Int64(last))))
             case .variable(let name):
                 guard let value = variables.last(where: { $0.0 == name })?.1 else {
                     throw VireoError(.undefinedObject, "could not find jsonpath variable \"\(name)\"")
                 }
-                return [value]
-            case .literal(let value): return [value]
+                try emit(value)
+            case .literal(let value): try emit(value)
             case .member(let base, let key):
-                return try unwrapped(items(base, scope)).flatMap { try member($0, key) }
+                try each(base, scope) { try unwrapping($0) { try member($0, key).forEach(emit) } }
             case .descendants(let base, let levels):
-                return try items(base, scope).flatMap { Self.descendants($0, levels, level: 0) }
+                try each(base, scope) { try Self.descendants($0, levels, level: 0).forEach(emit) }
             case .allElements(let base):
-                return try items(base, scope).flatMap { try allElements($0) }
+                try each(base, scope) { try allElements($0).forEach(emit) }
             case .elements(let base, let subscripts):
-                return try items(base, scope).flatMap { try elements($0, subscripts, scope) }
+                try each(base, scope) { try elements($0, subscripts, scope).forEach(emit) }
             case .filter(let base, let predicate):
-                return try unwrapped(items(base, scope)).filter {
-                    try truth(predicate, Scope(current: $0, last: scope.last)) == true
+                try each(base, scope) {
+                    try unwrapping($0) { item in
+                        if try truth(predicate, Scope(current: item, last: scope.last)) == true { try emit(item) }
+                    }
                 }
             case .method(let base, let method):
-                let operands = try items(base, scope)
-                return try (method == .type || method == .size ? operands : unwrapped(operands)).flatMap { try apply(method, $0) }
+                try each(base, scope) { item in
+                    if method == .type || method == .size { return try apply(method, item).forEach(emit) }
+                    try unwrapping(item) { try apply(method, $0).forEach(emit) }
+                }
             case .arithmetic(let op, let left, let right):
-                return [try arithmetic(op, left, right, scope)]
+                try emit(try arithmetic(op, left, right, scope))
             case .negated(let operand):
-                return try unwrapped(items(operand, scope)).map { item in
-                    guard let number = Self.number(item) else {
-                        throw VireoError(.sqlJSONNumberNotFound, "operand of unary jsonpath operator - is not a numeric value")
+                try each(operand, scope) {
+                    try unwrapping($0) { item in
+                        guard let number = Self.number(item) else {
+                            throw VireoError(.sqlJSONNumberNotFound, "operand of unary jsonpath operator - is not a numeric value")
+                        }
+                        try emit(.numeric(number.negated))
                     }
-                    return .numeric(number.negated)
                 }
             default:
-                return [try truth(node, scope).map(JSONValue.bool) ?? .null]
+                try emit(try truth(node, scope).map(JSONValue.bool) ?? .null)
             }
+        }
+
+        /// Lax mode takes an array's elements one by one where an accessor, filter or method
+        /// meets it; strict mode the array itself.
+        private func unwrapping(_ item: JSONValue, _ body: (JSONValue) throws -> Void) throws {
+            if !strict, case .array(let elements) = item { try elements.forEach(body) } else { try body(item) }
         }
 
         /// A predicate's truth: nil is unknown (items that cannot be compared, or a data

@@ -68,23 +68,49 @@ struct JSONPath {
     }
 
     /// jsonb_path_query: every item the path yields (a predicate yields its truth, or null).
-    func query(_ document: JSONValue, variables: JSONValue) throws -> [JSONValue] {
-        try evaluation(document, variables).items(root, .top)
-    }
-
-    /// jsonb_path_match: the predicate's truth (nil: unknown), or the path's single boolean.
-    func match(_ document: JSONValue, variables: JSONValue) throws -> Bool? {
+    /// `silent` answers a data error with the items yielded before it, as PostgreSQL does.
+    func query(_ document: JSONValue, variables: JSONValue, silent: Bool = false) throws -> [JSONValue] {
         let evaluation = try evaluation(document, variables)
-        if root.isPredicate { return try evaluation.truth(root, .top) }
-        let items = try evaluation.items(root, .top)
-        if items.count == 1, case .bool(let flag) = items[0] { return flag }
-        if items.count == 1, case .null = items[0] { return nil }
-        throw VireoError(.singletonSQLJSONItemRequired, "single boolean result is expected")
+        var found: [JSONValue] = []
+        do {
+            try evaluation.each(root, .top) { found.append($0) }
+        } catch let error as VireoError where silent && Evaluation.dataErrors.contains(error.code) {}
+        return found
     }
 
-    /// jsonb_path_exists: whether the path yields an item (a predicate always yields one).
-    func exists(_ document: JSONValue, variables: JSONValue) throws -> Bool {
-        !(try query(document, variables: variables)).isEmpty
+    /// jsonb_path_match: the predicate's truth (nil: unknown), or the path's single boolean;
+    /// nil for a data error when `silent`.
+    func match(_ document: JSONValue, variables: JSONValue, silent: Bool = false) throws -> Bool? {
+        let evaluation = try evaluation(document, variables)
+        do {
+            if root.isPredicate { return try evaluation.truth(root, .top) }
+            let items = try evaluation.items(root, .top)
+            if items.count == 1, case .bool(let flag) = items[0] { return flag }
+            if items.count == 1, case .null = items[0] { return nil }
+            throw VireoError(.singletonSQLJSONItemRequired, "single boolean result is expected")
+        } catch let error as VireoError where silent && Evaluation.dataErrors.contains(error.code) {
+            return nil
+        }
+    }
+
+    /// jsonb_path_exists: whether the path yields an item (a predicate always yields one);
+    /// nil for a data error when `silent`. Lax mode stops at the first item, strict mode
+    /// evaluates the whole path (an error after the first item still counts), as PostgreSQL.
+    func exists(_ document: JSONValue, variables: JSONValue, silent: Bool = false) throws -> Bool? {
+        struct Found: Error {}
+        let evaluation = try evaluation(document, variables)
+        do {
+            var found = false
+            try evaluation.each(root, .top) { _ in
+                found = true
+                if !strict { throw Found() }
+            }
+            return found
+        } catch is Found {
+            return true
+        } catch let error as VireoError where silent && Evaluation.dataErrors.contains(error.code) {
+            return nil
+        }
     }
 
     private func evaluation(_ document: JSONValue, _ variables: JSONValue) throws -> Evaluation {
