@@ -6,7 +6,7 @@ extension Binder {
     /// (AND and OR are n-ary, bound in Binder+Chains.swift.)
     func binary(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
         // `jsonb ?| text[]`, `jsonb #> text[]`: a text array is these operators' right side.
-        let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText]
+        let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText, .deletePath]
         // `jsonb - text[]` deletes keys (arithmetic's jsonb_delete), not an array operation.
         let deletesKeys = op == .subtract && a.type == .json
         if !takesKeyArray.contains(op), !deletesKeys, let array = try arrayOperator(op, a, b) { return array }
@@ -73,6 +73,12 @@ extension Binder {
             return try textSearchMatch(a, b)
         case .jsonPathExists:
             return try jsonPathCall("jsonb_path_exists", a, b)
+        case .deletePath:
+            guard a.type == .json || a.type == .unknown, b.type == .array(.text) || b.type == .unknown else {
+                throw VireoError.undefinedOperator("\(a.type) #- \(b.type)")
+            }
+            let function = try ScalarFunction.lookup("jsonb_delete_path", argumentCount: 2)
+            return (.function(function, [try coerce(a, to: .json), try coerce(b, to: .array(.text))]), .json)
         }
     }
 
