@@ -255,6 +255,14 @@ struct DialectFunctionTests {
         #expect(Self.failure(db, "SELECT 1 #- '{a}'") == "42883: operator does not exist: integer #- unknown")
     }
 
+    @Test("num_nulls and num_nonnulls count the NULLs among arguments of any types")
+    func nullCounts() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SELECT num_nonnulls(1, NULL, 2), num_nulls(1, NULL), num_nulls(NULL::int, 'a', NULL::text[]), num_nonnulls(NULL)")
+                == [["2", "1", "2", "0"]])
+        #expect(sqlError(db, "SELECT num_nulls()")?.sqlState == "42883")
+    }
+
     @Test("date input as PostgreSQL's table spells it (DateStyle ISO, MDY): month names, slashes, compact and Julian forms")
     func dateSpellings() throws {
         let db = try Database.inMemory()
