@@ -95,6 +95,34 @@ struct ArrayTests {
         #expect(throws: VireoError.self) { try session.execute("SELECT '1 70000'::int2vector") }
     }
 
+    @Test("regexp_matches gives one text[] row per match (every match with g), in FROM and in a select list")
+    func regexpMatches() throws {
+        let session = try Database.inMemory().session()
+        #expect(try text(session, #"SELECT regexp_matches('a1b22', '\d+', 'g')"#) == ["{1}", "{22}"])
+        #expect(try text(session, #"SELECT regexp_matches('a1b22', '\d+')"#) == ["{1}"])
+        #expect(try text(session, #"SELECT regexp_matches('a1b22', '([a-z])(\d+)', 'g')"#) == ["{a,1}", "{b,22}"])
+        #expect(try text(session, "SELECT regexp_matches('abc', 'x', 'g')").isEmpty)
+        #expect(try text(session, #"SELECT * FROM regexp_matches('a1b22', '(\d)(x)?', 'g') AS m"#) == ["{1,NULL}", "{2,NULL}", "{2,NULL}"])
+        #expect(try text(session, #"SELECT m[1] FROM regexp_matches('A1a2', 'a(\d)', 'gi') m"#) == ["1", "2"])
+        #expect(try text(session, "SELECT regexp_matches('aaa', '', 'g')") == [#"{""}"#, #"{""}"#, #"{""}"#, #"{""}"#])
+        #expect(sqlState { try session.execute(#"SELECT regexp_matches('a1', '\d', 'z')"#) } == "22023")
+        let result = try session.execute(#"SELECT regexp_matches('a1', '\d')"#)
+        #expect(result.columns.map(\.name) == ["regexp_matches"] && result.columns.first?.type == .array(.text))
+    }
+
+    @Test("a set-returning function inside a select-list expression (cast, operator, function, subscript) gives its rows")
+    func setReturningFunctionInsideExpressions() throws {
+        let session = try Database.inMemory().session()
+        #expect(try text(session, "SELECT generate_series('2024-01-01'::date, '2024-01-03', '1 day')::date") == ["2024-01-01", "2024-01-02", "2024-01-03"])
+        #expect(try text(session, #"SELECT generate_series(1,3) * 10 AS x, upper(unnest(ARRAY['a','b'])), (regexp_matches('a1b22', '\d+', 'g'))[1]"#)
+                == ["10|A|1", "20|B|22", "30|NULL|NULL"])
+        let result = try session.execute("SELECT 1 + generate_series(1,2), 'k', (regexp_matches('x9y8', '(\\w)(\\d)', 'g'))[2] AS d")
+        #expect(result.columns.map(\.name) == ["?column?", "?column?", "d"])
+        #expect(try text(session, "SELECT 1 + generate_series(1,2), 'k', (regexp_matches('x9y8', '(\\w)(\\d)', 'g'))[2] AS d") == ["2|k|9", "3|k|8"])
+        #expect(sqlState { try session.execute("SELECT coalesce(generate_series(1,2), 0)") } == "0A000")
+        #expect(sqlState { try session.execute("SELECT x FROM generate_series(1,3) x WHERE x > generate_series(1,2)") } == "0A000")
+    }
+
     @Test("array columns are stored, indexed, compared and kept across a reopen")
     func columns() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vireo-arrays-\(UUID().uuidString)")

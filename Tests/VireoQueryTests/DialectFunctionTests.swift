@@ -229,6 +229,40 @@ struct DialectFunctionTests {
             """) == [["27 days 16:36:55.4112", "10 days 08:00:00", "3 mons 65 days 42:00:00", "-4 days -17:08:34.261029", "1 day"]])
     }
 
+    @Test("jsonb #- text[] and jsonb_insert edit at a path as PostgreSQL's setPath: negative indexes, missing steps, its errors")
+    func pathEdits() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT '{"a":1,"b":2}'::jsonb #- '{a}', '[1,2,3]'::jsonb #- '{-1}', '[1,2,3]'::jsonb #- '{-4}', '{"a":[1,{"b":2}]}'::jsonb #- '{a,1,b}',
+                   '{"a":{"b":1}}'::jsonb #- '{a,b,c}', '{}'::jsonb #- '{NULL}', '{"a":1}'::jsonb #- '{}'
+            """) == [[#"{"b": 2}"#, "[1, 2]", "[1, 2, 3]", #"{"a": [1, {}]}"#, #"{"a": {"b": 1}}"#, "{}", #"{"a": 1}"#]])
+        #expect(try rows(db, """
+            SELECT jsonb_insert('{"a":[1,2]}', '{a,1}', '9'), jsonb_insert('{"a":[1,2]}', '{a,1}', '9', true),
+                   jsonb_insert('{"a":[1,2]}', '{a,-10}', '9'), jsonb_insert('{"a":[1,2]}', '{a,10}', '"x"'),
+                   jsonb_insert('{"a":[1,2]}', '{b}', '{"c":3}'), jsonb_insert('[]', '{0}', '9'), jsonb_insert('{"a":[1,2]}', '{b,c}', '9')
+            """) == [[#"{"a": [1, 9, 2]}"#, #"{"a": [1, 2, 9]}"#, #"{"a": [9, 1, 2]}"#, #"{"a": [1, 2, "x"]}"#,
+                      #"{"a": [1, 2], "b": {"c": 3}}"#, "[9]", #"{"a": [1, 2]}"#]])
+        #expect(try rows(db, """
+            SELECT jsonb_set('{"a":1}', '{a,b}', '2'), jsonb_set('{"a":[1]}', '{a,-5}', '0'), jsonb_set('{"a":[1]}', '{a,0}', '5', false),
+                   jsonb_set('{}', '{a}', '2', false)
+            """) == [[#"{"a": 1}"#, #"{"a": [0, 1]}"#, #"{"a": [5]}"#, "{}"]])
+        #expect(Self.failure(db, #"SELECT jsonb_insert('{"a":[1,2]}', '{a}', '9')"#) == "22023: cannot replace existing key")
+        #expect(Self.failure(db, #"SELECT '5'::jsonb #- '{a}'"#) == "22023: cannot delete path in scalar")
+        #expect(Self.failure(db, #"SELECT jsonb_insert('5', '{a}', '9')"#) == "22023: cannot set path in scalar")
+        #expect(Self.failure(db, #"SELECT '{"a":[1]}'::jsonb #- '{a,x}'"#) == #"22P02: path element at position 2 is not an integer: "x""#)
+        #expect(Self.failure(db, #"SELECT '{"a":1}'::jsonb #- '{a,NULL}'"#) == "22004: path element at position 2 is null")
+        #expect(Self.failure(db, #"SELECT jsonb_set('{"a":[1]}', '{a,NULL}', '2')"#) == "22004: path element at position 2 is null")
+        #expect(Self.failure(db, "SELECT 1 #- '{a}'") == "42883: operator does not exist: integer #- unknown")
+    }
+
+    @Test("num_nulls and num_nonnulls count the NULLs among arguments of any types")
+    func nullCounts() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, "SELECT num_nonnulls(1, NULL, 2), num_nulls(1, NULL), num_nulls(NULL::int, 'a', NULL::text[]), num_nonnulls(NULL)")
+                == [["2", "1", "2", "0"]])
+        #expect(sqlError(db, "SELECT num_nulls()")?.sqlState == "42883")
+    }
+
     @Test("date input as PostgreSQL's table spells it (DateStyle ISO, MDY): month names, slashes, compact and Julian forms")
     func dateSpellings() throws {
         let db = try Database.inMemory()

@@ -152,4 +152,30 @@ struct JSONPathTests {
             #expect(sqlError(db, sql)?.sqlState == state, "\(sql): expected \(state), got \(String(describing: sqlError(db, sql)))")
         }
     }
+
+    @Test("the jsonpath functions take target, path, vars and silent by name; 42883 for a name they lack or a missing path")
+    func namedArguments() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, #"""
+            SELECT jsonb_path_exists('{"a":1}', '$.b', silent => true), jsonb_path_exists(target => '{"a":1}', path => '$.a'),
+                   jsonb_path_match('{"a":1}', '$.a == $x', vars => '{"x":1}'),
+                   jsonb_path_query_array(silent => true, path => '$.a[*]', target => '{"a":[1,2]}'),
+                   jsonb_path_query_first('{"a":[1,2]}', 'strict $.b', silent => true)
+            """#) == [["f", "t", "t", "[1, 2]", "NULL"]])
+        #expect(try rows(db, #"SELECT * FROM jsonb_path_query('{"a":[1,2,3]}', '$.a[*] ? (@ > $m)', vars => '{"m":1}')"#) == [["2"], ["3"]])
+        #expect(try rows(db, #"SELECT jsonb_path_query('{"a":[1,2]}', '$.a[*]', silent => true)"#) == [["1"], ["2"]])
+        #expect(sqlError(db, #"SELECT jsonb_path_exists('{"a":1}', 'strict $.b', silent => false)"#)?.sqlState == "2203A")
+        let failures: [(String, String)] = [
+            ("SELECT jsonb_path_exists(path => '$.a', silent => true)", "function jsonb_path_exists(path => unknown, silent => boolean) does not exist"),
+            (#"SELECT jsonb_path_exists('{"a":1}', target => '{}', path => '$.a')"#,
+             "function jsonb_path_exists(unknown, target => unknown, path => unknown) does not exist"),
+            (#"SELECT jsonb_path_exists('{"a":1}', '$.a', nope => true)"#, "function jsonb_path_exists(unknown, unknown, nope => boolean) does not exist"),
+            ("SELECT abs(x => 1)", "function abs(x => integer) does not exist"),
+        ]
+        for (sql, message) in failures {
+            let error = sqlError(db, sql)
+            #expect(error?.sqlState == "42883" && error?.message == message, "\(sql): expected \(message), got \(String(describing: error))")
+        }
+        #expect(sqlError(db, #"SELECT jsonb_path_exists('{}', '$', silent => true, silent => false)"#)?.message == #"argument name "silent" used more than once"#)
+    }
 }

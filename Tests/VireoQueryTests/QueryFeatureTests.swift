@@ -169,6 +169,27 @@ struct QueryFeatureTests {
         #expect(sqlError(db, "SELECT DISTINCT ON (dept) dept, id FROM emp ORDER BY id")?.sqlState == "42P10")
     }
 
+    @Test("FETCH FIRST n ROWS WITH TIES keeps the rows tied with the last in the ORDER BY keys; 42601 without ORDER BY")
+    func fetchWithTies() throws {
+        let db = try database()
+        try db.execute("CREATE INDEX emp_dept ON emp (dept)")
+        #expect(try rows(db, "SELECT id FROM emp ORDER BY salary DESC NULLS LAST, id FETCH FIRST 1 ROW WITH TIES") == [["1"]])
+        #expect(try rows(db, "SELECT id FROM emp ORDER BY salary DESC NULLS LAST FETCH FIRST 1 ROW WITH TIES").sorted { $0[0] < $1[0] } == [["1"], ["2"]])
+        #expect(try rows(db, "SELECT dept FROM emp ORDER BY dept FETCH FIRST 1 ROWS WITH TIES") == [["1"], ["1"], ["1"]], "read in index order")
+        #expect(try rows(db, "SELECT dept, id FROM emp ORDER BY dept DESC OFFSET 1 ROWS FETCH NEXT 1 ROW WITH TIES").sorted { $0[1] < $1[1] }
+                == [["2", "4"], ["2", "5"]])
+        #expect(try rows(db, "SELECT salary FROM emp ORDER BY salary DESC FETCH FIRST 1 ROW WITH TIES") == [["NULL"]])
+        #expect(try rows(db, "SELECT dept FROM emp ORDER BY dept FETCH FIRST 0 ROWS WITH TIES").isEmpty)
+        #expect(try rows(db, "SELECT count(*) FROM (SELECT dept FROM emp ORDER BY dept FETCH FIRST 2 ROWS WITH TIES) s") == [["3"]])
+        #expect(try rows(db, "SELECT dept, count(*) FROM emp GROUP BY dept ORDER BY count(*) DESC FETCH FIRST 1 ROW WITH TIES") == [["1", "3"]])
+        #expect(try rows(db, "SELECT dept FROM emp UNION ALL SELECT 1 ORDER BY dept FETCH FIRST 1 ROWS WITH TIES").count == 4)
+        #expect(try rows(db, "SELECT x FROM (VALUES (1),(1),(1),(2)) v(x) ORDER BY x FETCH FIRST 2 ROWS WITH TIES") == [["1"], ["1"], ["1"]])
+        #expect(sqlError(db, "SELECT dept FROM emp FETCH FIRST 1 ROWS WITH TIES")?.message == "WITH TIES cannot be specified without ORDER BY clause")
+        #expect(sqlError(db, "SELECT dept FROM emp FETCH FIRST 1 ROWS WITH TIES")?.sqlState == "42601")
+        #expect(sqlError(db, "SELECT dept FROM emp ORDER BY dept FETCH FIRST NULL ROWS WITH TIES")?.sqlState == "2201W")
+        #expect(sqlError(db, "SELECT dept FROM emp ORDER BY dept FETCH FIRST -1 ROWS WITH TIES")?.sqlState == "2201W")
+    }
+
     @Test("FILTER (WHERE …) on every aggregate, grouped or not")
     func filter() throws {
         let db = try database()

@@ -21,7 +21,9 @@ extension Binder {
         case .select(let select):
             try refuseLocking(select, query, clause)
             pendingLocking = query.locking
-            return try bindQuery(Query(body: query.body, orderBy: query.orderBy, limit: query.limit, offset: query.offset, with: query.with))
+            var unlocked = query
+            unlocked.locking = []
+            return try bindQuery(unlocked)
         }
     }
 

@@ -6,7 +6,7 @@ extension Binder {
     /// (AND and OR are n-ary, bound in Binder+Chains.swift.)
     func binary(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
         // `jsonb ?| text[]`, `jsonb #> text[]`: a text array is these operators' right side.
-        let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText]
+        let takesKeyArray: Set<BinaryOperator> = [.and, .or, .hasAnyKey, .hasAllKeys, .jsonPath, .jsonPathText, .deletePath]
         // `jsonb - text[]` deletes keys (arithmetic's jsonb_delete), not an array operation.
         let deletesKeys = op == .subtract && a.type == .json
         if !takesKeyArray.contains(op), !deletesKeys, let array = try arrayOperator(op, a, b) { return array }
@@ -73,6 +73,12 @@ extension Binder {
             return try textSearchMatch(a, b)
         case .jsonPathExists:
             return try jsonPathCall("jsonb_path_exists", a, b)
+        case .deletePath:
+            guard a.type == .json || a.type == .unknown, b.type == .array(.text) || b.type == .unknown else {
+                throw VireoError.undefinedOperator("\(a.type) #- \(b.type)")
+            }
+            let function = try ScalarFunction.lookup("jsonb_delete_path", argumentCount: 2)
+            return (.function(function, [try coerce(a, to: .json), try coerce(b, to: .array(.text))]), .json)
         }
     }
 
@@ -268,9 +274,9 @@ extension Binder {
             throw VireoError(.wrongObjectType, "window function \(call.name) requires an OVER clause")
         }
         if TableFunction(name: call.name) != nil {
-            throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and as a whole select-list item, not here")
+            throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and in a select list, not here")
         }
-        if !call.argumentNames.isEmpty { return try namedCall(call, scope) }
+        if !call.argumentNames.isEmpty { return try function(try positionalCall(call, scope), scope) }
         var arguments = try call.arguments.map { try bind($0, scope) }
         if call.name == "pg_typeof", arguments.count == 1 {
             return (.constant(.text(regtypeName(of: call.arguments[0], arguments[0], scope))), .text)
@@ -362,32 +368,6 @@ extension Binder {
 
     /// The functions that read a timestamptz argument (at this position) as a wall clock.
     private static let wallClockArgument = ["date_trunc": 1, "extract": 1, "date_part": 1, "to_char": 0]
-
-    /// The functions that take arguments by name: make_interval(years, months, weeks, days,
-    /// hours, mins, secs), each 0 when not given.
-    private func namedCall(_ call: FunctionCall, _ scope: Scope) throws -> Typed {
-        let parameters = ["make_interval": ["years", "months", "weeks", "days", "hours", "mins", "secs"]]
-        guard let names = parameters[call.name] else {
-            throw VireoError(.undefinedFunction, "function \(call.name) does not take named arguments")
-        }
-        var positional: [SQLExpression] = Array(repeating: .literal(.integer(0)), count: names.count)
-        var given = Set<String>()
-        for (index, argument) in call.arguments.enumerated() {
-            let name = index < call.argumentNames.count ? call.argumentNames[index] : nil
-            guard let position = name.map({ names.firstIndex(of: $0) }) ?? index else {
-                throw VireoError(.undefinedFunction, "function \(call.name) has no parameter named \"\(name ?? "")\"",
-                                 hint: "Its parameters are \(names.joined(separator: ", ")).")
-            }
-            guard given.insert(names[position]).inserted else {
-                throw VireoError(.syntaxError, "argument name \"\(names[position])\" used more than once")
-            }
-            positional[position] = argument
-        }
-        var plain = call
-        plain.arguments = positional
-        plain.argumentNames = []
-        return try function(plain, scope)
-    }
 
     private func coalesce(_ arguments: [Typed]) throws -> Typed {
         guard let last = arguments.last else { throw VireoError(.syntaxError, "coalesce needs at least one argument") }

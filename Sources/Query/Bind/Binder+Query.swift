@@ -93,6 +93,16 @@ extension Binder {
     func applyOrderAndLimit(_ plan: PlanNode, _ keys: [SortKey], _ query: Query) throws -> PlanNode {
         let limit = try query.limit.map { try coerce(bind($0, Scope()), to: .int) }
         let offset = try query.offset.map { try coerce(bind($0, Scope()), to: .int) }
+        if query.withTies, let limit {
+            guard query.limit != .literal(.null) else {
+                throw VireoError(.invalidRowCount, "row count cannot be null in FETCH FIRST ... WITH TIES clause")
+            }
+            // The keys tell the ties apart: DISTINCT ON and FOR UPDATE pass none (their rows are sorted below).
+            guard !keys.isEmpty else {
+                throw VireoError(.featureNotSupported, "FETCH FIRST … WITH TIES is not supported with DISTINCT ON or FOR UPDATE")
+            }
+            return .limitWithTies(.sort(plan, keys), keys, limit: limit, offset: offset)
+        }
         var result = plan
         if !keys.isEmpty {
             if let limit {
@@ -109,7 +119,8 @@ extension Binder {
     private func bindSelect(_ select: Select, _ query: Query) throws -> (PlanNode, [ResultColumn]) {
         let locking = takePendingLocking()
         // Locked rows are limited above the LockRows node: no access path may apply the limit.
-        let unlimited = locking.isEmpty ? query : Query(body: query.body, orderBy: query.orderBy, with: query.with)
+        // Nor may one limit the rows WITH TIES reads past the limit.
+        let unlimited = locking.isEmpty && !query.withTies ? query : Query(body: query.body, orderBy: query.orderBy, with: query.with)
         let select = try liftingSetReturningItem(select, query)
         var (source, scope) = try bindFrom(select.from)
         let whereClause = try select.whereClause.map { try coerce(bind($0, scope), to: .bool) }
@@ -136,12 +147,13 @@ extension Binder {
         source = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: keys, query: unlimited,
                                        binder: self, distinct: select.distinct || !distinctKeys.isEmpty)
         var sortKeys = keys.map(\.output)
-        if case .vectorScan = source, keys.count == 1 {
+        if case .vectorScan = source, keys.count == 1, !query.withTies {
             // The vector scan emits rows nearest first: no sort, and no distance column.
             sortKeys = []
             if items.last?.hidden == true { items.removeLast() }
         }
-        if case .indexScan(_, let range) = source, range.ordered { sortKeys = [] }
+        // Ties are found by the keys, which WITH TIES keeps (their sort of sorted rows is cheap).
+        if case .indexScan(_, let range) = source, range.ordered, !query.withTies { sortKeys = [] }
         let locks = try lockTargets(locking, &items, scope)
         let reading = items.map(\.expression) + [whereClause].compactMap { $0 }
         if !reading.contains(where: \.hasCorrelatedSubquery) {

@@ -7,7 +7,7 @@ extension Binder {
     /// may read those, as a LATERAL subquery does; the caller then joins with lateralJoin.
     func bindTableFunction(_ reference: TableFunctionReference, after left: Scope?) throws -> (PlanNode, Scope) {
         let binder = left.map { nestedBinder(outerScopes: outerScopes + [$0]) } ?? self
-        let call = reference.call
+        let call = try binder.positionalCall(reference.call, Scope())
         if call.name == Self.hybridSearchName { return try bindHybridSearch(reference) }
         if call.distinct || call.star {
             throw VireoError(.syntaxError, "\(call.name)(…) in FROM takes plain arguments")
@@ -55,7 +55,8 @@ extension Binder {
     /// from a select list has one).
     private func bindZipped(_ calls: [SQLExpression]) throws -> (PlanNode, [ResultColumn]) {
         var scans: [TableFunctionScan] = [], columns: [ResultColumn] = [], counts: [Int] = []
-        for case .function(let call) in calls {
+        for case .function(let named) in calls {
+            let call = try positionalCall(named, Scope())
             guard let function = TableFunction(name: call.name) else {
                 throw VireoError(.internalError, "\(call.name) is not a set-returning function")
             }
@@ -69,33 +70,57 @@ extension Binder {
     }
 
 
-    /// `SELECT generate_series(1, 3)`, `SELECT id, jsonb_array_elements(doc) FROM t`: a
-    /// select-list item that is a one-column table function call becomes a column of that
-    /// function, added to FROM after the other entries (so it runs once per row of theirs).
+    /// `SELECT generate_series(1, 3)`, `SELECT id, jsonb_array_elements(doc) FROM t`,
+    /// `SELECT generate_series(…)::date`: each one-column table function call in a select-list
+    /// item (the item itself, or inside its casts, operators and function arguments) becomes
+    /// a column of that function, added to FROM after the other entries (so it runs once per
+    /// row of theirs), as PostgreSQL's ProjectSet runs them.
     func liftingSetReturningItem(_ select: Select, _ query: Query) throws -> Select {
-        let lifted = select.items.indices.filter { index in
-            guard case .expression(.function(let call), _) = select.items[index], call.over == nil,
-                  let function = TableFunction(name: call.name) else { return false }
-            return function.columnNames?.count ?? 1 == 1
+        let name = Self.liftedFunctionAlias
+        var rewritten = select, calls: [SQLExpression] = []
+        for (index, item) in select.items.enumerated() {
+            guard case .expression(let expression, let alias) = item else { continue }
+            let before = calls.count
+            let lifted = Self.liftingSetReturningCalls(expression, into: &calls)
+            if calls.count > before { rewritten.items[index] = .expression(lifted, alias: alias ?? Self.columnName(expression)) }
         }
-        guard !lifted.isEmpty else { return select }
+        guard case .function(let first) = calls.first else { return select }
         guard select.groupBy.isEmpty, select.having == nil, !hasAggregates(select, query) else {
             throw VireoError(.featureNotSupported, "a set-returning function in a select list with aggregates or GROUP BY is not supported; call it in FROM")
         }
         // Several run side by side, as PostgreSQL (10 and later) runs them.
-        let name = Self.liftedFunctionAlias
-        var rewritten = select, calls: [SQLExpression] = [], columns: [String] = []
-        for index in lifted {
-            guard case .expression(.function(let call), let alias) = select.items[index] else { continue }
-            let column = lifted.count == 1 ? "value" : "value\(calls.count)"
-            rewritten.items[index] = .expression(.column(ColumnReference(table: name, column)), alias: alias ?? call.name)
-            calls.append(.function(call))
-            columns.append(column)
-        }
-        guard case .function(let first) = calls.first else { return select }
         let call = calls.count == 1 ? first : FunctionCall(Self.zippedFunctionsName, calls)
+        let columns = calls.indices.map(Self.liftedColumnName)
         rewritten.from.append(.function(TableFunctionReference(call: call, alias: name, columns: columns)))
         return rewritten
+    }
+
+    /// The column of the lifted function at `index`.
+    private static func liftedColumnName(_ index: Int) -> String { index == 0 ? "value" : "value\(index)" }
+
+    /// `expression` with each one-column table function call in it (not in its subqueries,
+    /// CASE or another such call's arguments) replaced by its lifted column, the calls
+    /// appended to `calls`.
+    private static func liftingSetReturningCalls(_ expression: SQLExpression, into calls: inout [SQLExpression]) -> SQLExpression {
+        func lift(_ operand: SQLExpression) -> SQLExpression { liftingSetReturningCalls(operand, into: &calls) }
+        switch expression {
+        case .function(let call) where call.over == nil:
+            if let function = TableFunction(name: call.name), function.columnNames?.count ?? 1 == 1 {
+                calls.append(expression)
+                return .column(ColumnReference(table: liftedFunctionAlias, liftedColumnName(calls.count - 1)))
+            }
+            // PostgreSQL refuses one inside COALESCE (as inside CASE), which the binder reports.
+            guard call.name != "coalesce" else { return expression }
+            var lifted = call
+            lifted.arguments = call.arguments.map(lift)
+            return .function(lifted)
+        case .cast(let operand, let type): return .cast(lift(operand), type)
+        case .unary(let op, let operand): return .unary(op, lift(operand))
+        case .binary(let op, let left, let right): return .binary(op, lift(left), lift(right))
+        case .subscripted(let array, let lower, let upper, let isSlice):
+            return .subscripted(lift(array), lower: lower.map(lift), upper: upper.map(lift), isSlice: isSlice)
+        default: return expression
+        }
     }
 
     /// The arguments converted to the types `function` takes, and its column types.
@@ -138,6 +163,9 @@ extension Binder {
             guard (2...4).contains(arguments.count) else { throw noSuchFunction }
             let expected: [SQLType] = [.json, .text, .json, .bool]
             return (try zip(arguments, expected).map { try coerce($0, to: $1) }, [.json])
+        case .regexMatches:
+            guard (2...3).contains(arguments.count), types.allSatisfy({ $0.isText || $0 == .unknown }) else { throw noSuchFunction }
+            return (try arguments.map { try coerce($0, to: .text) }, [.array(.text)])
         case .session(let relation):
             guard arguments.isEmpty else { throw noSuchFunction }
             return ([], relation.columns.map(\.type))

@@ -53,6 +53,8 @@ enum PlanExecutor {
         case .topK(let input, let keys, let limit, let offset):
             return try Sorting.sort(input, keys, limit, offset: offset, context, child, emit)
         case .limit(let input, let limit, let offset): return try self.limit(input, limit, offset, context, child, emit)
+        case .limitWithTies(let input, let keys, let limit, let offset):
+            return try Sorting.limitWithTies(input, keys, limit, offset, context, child, emit)
         case .distinct(let input): return try distinct(input, context, child, emit)
         case .aggregate(let input, let aggregation): return try Aggregator.run(input, aggregation, context, child, emit)
         case .nestedLoopJoin(let left, let right, let spec): return try Joins.nestedLoop(left, right, spec, context, path, emit)

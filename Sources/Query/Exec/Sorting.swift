@@ -29,6 +29,28 @@ enum Sorting {
 
     static let topKInsertionMax = 4096
 
+    /// FETCH FIRST … WITH TIES over rows sorted by `keys`: after OFFSET, the first LIMIT
+    /// rows, then every following row whose keys equal the last one's (NULLs tie).
+    static func limitWithTies(_ input: PlanNode, _ keys: [SortKey], _ limit: BoundExpression, _ offset: BoundExpression?,
+                              _ context: ExecutionContext, _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        var remaining = try PlanExecutor.count(limit, context, clause: "LIMIT") ?? Int.max
+        var skip = try offset.flatMap { try PlanExecutor.count($0, context, clause: "OFFSET") } ?? 0
+        if remaining == 0 { return true }
+        var last: [Value] = []
+        _ = try PlanExecutor.run(input, context, path: path) { row in
+            if skip > 0 { skip -= 1; return true }
+            let values = try keys.map { try Evaluator.evaluate($0.expression, row, context) }
+            if remaining > 0 {
+                remaining -= 1
+                last = values
+            } else if compare(values, last, keys) != 0 {
+                return false
+            }
+            return try emit(row)
+        }
+        return true
+    }
+
     /// A sort key that is a column of the row shares its storage but counts twice: the
     /// estimate errs high rather than compare storage.
     private static func entryBytes(_ entry: (keys: [Value], row: [Value])) -> Int {

@@ -12,6 +12,9 @@ enum TableFunction: Sendable {
     case jsonKeys(asText: Bool)
     /// jsonb_path_query(target, path [, vars [, silent]]): one row per item the path yields.
     case jsonPathQuery
+    /// regexp_matches(text, pattern [, flags]): one text[] row per match (every match with
+    /// the `g` flag, else the first), holding its groups.
+    case regexMatches
     /// unnest(array [, array …]): one row per element; several arrays side by side, the
     /// shorter ones padded with NULLs.
     case unnest
@@ -41,6 +44,7 @@ enum TableFunction: Sendable {
         case "jsonb_each_text", "json_each_text": self = .jsonEach(asText: true)
         case "jsonb_object_keys", "json_object_keys": self = .jsonKeys(asText: true)
         case "jsonb_path_query": self = .jsonPathQuery
+        case "regexp_matches": self = .regexMatches
         case "unnest": self = .unnest
         case "pg_partition_ancestors": self = .partitionAncestors
         case "generate_subscripts": self = .subscripts
@@ -54,7 +58,7 @@ enum TableFunction: Sendable {
     /// Its columns' names; nil for one column named after the function (or its alias).
     var columnNames: [String]? {
         switch self {
-        case .series, .jsonKeys, .jsonPathQuery, .unnest, .subscripts, .zipped: nil
+        case .series, .jsonKeys, .jsonPathQuery, .regexMatches, .unnest, .subscripts, .zipped: nil
         case .session(let relation): relation.columns.map(\.name)
         case .partitionAncestors: ["relid"]
         case .jsonElements: ["value"]
@@ -110,6 +114,10 @@ enum TableFunctions {
                 return .null
             }
             return try items.allSatisfy { try numbered([.json($0.text)]) }
+        case .regexMatches:
+            let flags = arguments.count > 2 ? Cast.textForm(arguments[2]) : nil
+            return try RegexMatch.allMatches(Cast.textForm(arguments[0]), Cast.textForm(arguments[1]), flags: flags)
+                .allSatisfy { try numbered([$0]) }
         case .unnest, .zipped, .session: return true
         case .partitionAncestors: return try numbered([arguments[0]])
         case .optionsToTable:

@@ -27,7 +27,7 @@ extension PlanNode {
         case .commonTableScan(let table): [table.plan]
         case .setOperation(_, _, let inputs): inputs
         case .filter(let input, _), .project(let input, _), .sort(let input, _), .topK(let input, _, _, _),
-             .limit(let input, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
+             .limit(let input, _, _), .limitWithTies(let input, _, _, _), .distinct(let input), .aggregate(let input, _), .window(let input, _),
              .distinctOn(let input, _), .lockRows(let input, _): [input]
         case .nestedLoopJoin(let left, let right, _), .hashJoin(let left, let right, _, _, _),
              .recursiveUnion(_, let left, let right, _),
@@ -64,7 +64,7 @@ extension PlanNode {
         case .project: Heading(type: "Project")
         case .sort: Heading(type: "Sort")
         case .topK: Heading(type: "Sort", textType: "Top-K Sort", fields: [("Sort Method", .string("top-N heapsort"))])
-        case .limit: Heading(type: "Limit")
+        case .limit, .limitWithTies: Heading(type: "Limit")
         case .distinct: Heading(type: "Unique")
         case .aggregate(_, let aggregation):
             Heading(type: "Aggregate", textType: aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate",

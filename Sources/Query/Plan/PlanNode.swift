@@ -21,6 +21,9 @@ indirect enum PlanNode: Sendable {
     /// Sort, keeping only the first `limit` rows (a heap).
     case topK(PlanNode, [SortKey], limit: BoundExpression, offset: BoundExpression?)
     case limit(PlanNode, limit: BoundExpression?, offset: BoundExpression?)
+    /// FETCH FIRST n ROWS WITH TIES: the first n rows after the offset, then those that
+    /// follow with the same keys as the last of them (the input is sorted by the keys).
+    case limitWithTies(PlanNode, [SortKey], limit: BoundExpression, offset: BoundExpression?)
     case distinct(PlanNode)
     case aggregate(PlanNode, Aggregation)
     case nestedLoopJoin(PlanNode, PlanNode, JoinSpec)

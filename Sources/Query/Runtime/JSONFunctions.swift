@@ -1,6 +1,7 @@
 import VireoStorage
 
-/// Building and changing JSON documents: jsonb_build_object/array, to_jsonb, jsonb_set,
+/// Building and changing JSON documents: jsonb_build_object/array, to_jsonb, jsonb_set (and
+/// jsonb_insert, `#-`: JSONPathEdit.swift),
 /// jsonb_strip_nulls, jsonb_array_length, jsonb_extract_path[_text]. Objects built here are
 /// in jsonb's order (shorter keys first, then by bytes; the last of duplicate keys wins).
 extension Functions {
@@ -20,14 +21,16 @@ extension Functions {
             .json(try JSONValue.deleting(arguments[1], from: JSONValue.jsonb(string(arguments[0]))).text)
         },
         ScalarFunction("jsonb_set", 3...4, [.json, .array(.text), .json, .bool], returns: .json) { arguments in
-            let path = (ArrayFunctions.elements(arguments[1]) ?? []).map { $0.isNull ? nil : Cast.textForm($0) }
-            guard !path.contains(where: { $0 == nil }) else {
-                throw VireoError(.nullValueNotAllowed, "path element at position \((path.firstIndex { $0 == nil } ?? 0) + 1) is null")
-            }
-            let createMissing = arguments.count < 4 || arguments[3] == .bool(true)
-            let document = try JSONValue.jsonb(string(arguments[0]))
-            let replacement = try JSONValue.jsonb(string(arguments[2]))
-            return .json(try document.setting(path.compactMap { $0 }[...], to: replacement, createMissing: createMissing).text)
+            let create = arguments.count < 4 || arguments[3] == .bool(true)
+            return try editedPath(arguments[0], arguments[1], .replace(try JSONValue.jsonb(string(arguments[2])), create: create))
+        },
+        ScalarFunction("jsonb_insert", 3...4, [.json, .array(.text), .json, .bool], returns: .json) { arguments in
+            let after = arguments.count > 3 && arguments[3] == .bool(true)
+            return try editedPath(arguments[0], arguments[1], .insert(try JSONValue.jsonb(string(arguments[2])), after: after))
+        },
+        // jsonb #- text[] (the binder's reading of the operator).
+        ScalarFunction("jsonb_delete_path", 2...2, [.json, .array(.text)], returns: .json) { arguments in
+            try editedPath(arguments[0], arguments[1], .delete)
         },
         ScalarFunction("jsonb_strip_nulls", 1...1, [.json], returns: .json) { .json(try JSONValue.jsonb(string($0[0])).strippingNulls.text) },
         ScalarFunction("jsonb_array_length", 1...1, [.json], returns: .integer) { try arrayLength($0[0]) },
@@ -117,37 +120,6 @@ extension JSONValue {
             let x = Array(a.key.utf8), y = Array(b.key.utf8)
             return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
         }.map { ($0.key, $0.value) })
-    }
-
-    /// jsonb_set: the document with the value at `path` replaced (or added, in an object or
-    /// at an array's end or start, when `createMissing`); a path through a scalar is an error.
-    func setting(_ path: ArraySlice<String>, to value: JSONValue, createMissing: Bool) throws -> JSONValue {
-        guard let step = path.first else { return value }
-        let rest = path.dropFirst()
-        switch self {
-        case .object(let members):
-            if let position = members.firstIndex(where: { $0.0 == step }) {
-                var changed = members
-                changed[position].1 = try members[position].1.setting(rest, to: value, createMissing: createMissing)
-                return .object(changed)
-            }
-            guard createMissing, rest.isEmpty else { return self }
-            return JSONValue.jsonbObject(members + [(step, value)])
-        case .array(var items):
-            guard let index = Int(step) else {
-                throw VireoError(.invalidTextRepresentation, "path element at position \(1) is not an integer: \"\(step)\"")
-            }
-            let position = index < 0 ? items.count + index : index
-            if items.indices.contains(position) {
-                items[position] = try items[position].setting(rest, to: value, createMissing: createMissing)
-                return .array(items)
-            }
-            guard createMissing, rest.isEmpty else { return self }
-            if position < 0 { items.insert(value, at: 0) } else { items.append(value) }
-            return .array(items)
-        default:
-            throw VireoError(.invalidParameter, "cannot set path in scalar")
-        }
     }
 
     /// jsonb_strip_nulls: every object member whose value is null removed, at any depth.

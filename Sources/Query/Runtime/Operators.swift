@@ -24,7 +24,7 @@ public enum Operators {
             return try RegexMatch.apply(op, Cast.textForm(a), Cast.textForm(b))
         case .textSearchMatch:
             return .bool(try TSQuery(parsing: Cast.textForm(b)).matches(TSVector(parsing: Cast.textForm(a))))
-        case .and, .or, .overlaps, .jsonPathExists:
+        case .and, .or, .overlaps, .jsonPathExists, .deletePath:
             throw VireoError(.internalError, "\(op.rawValue) reached the value operators")
         }
     }

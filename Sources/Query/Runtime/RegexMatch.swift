@@ -89,10 +89,26 @@ enum RegexMatch {
         let expression = try compile(pattern, caseInsensitive: options.caseInsensitive)
         let nsText = text as NSString
         guard let match = expression.firstMatch(in: text, range: NSRange(location: 0, length: nsText.length)) else { return .null }
-        let groups = match.numberOfRanges > 1 ? Array(1..<match.numberOfRanges) : [0]
-        return .array(groups.map { index in
+        return groups(match, nsText)
+    }
+
+    /// regexp_matches: each match's groups as regexp_match gives them, for every match with
+    /// the `g` flag, else for the first; none when nothing matches.
+    static func allMatches(_ text: String, _ pattern: String, flags: String?) throws -> [Value] {
+        let options = try Flags(flags, allowsGlobal: true)
+        let expression = try compile(pattern, caseInsensitive: options.caseInsensitive)
+        let nsText = text as NSString
+        let matches = expression.matches(in: text, range: NSRange(location: 0, length: nsText.length))
+        return (options.global ? matches : Array(matches.prefix(1))).map { groups($0, nsText) }
+    }
+
+    /// A match's parenthesized groups (the whole match when there are none); an unmatched
+    /// group is NULL.
+    private static func groups(_ match: NSTextCheckingResult, _ text: NSString) -> Value {
+        let indexes = match.numberOfRanges > 1 ? Array(1..<match.numberOfRanges) : [0]
+        return .array(indexes.map { index in
             let range = match.range(at: index)
-            return range.location == NSNotFound ? .null : .text(nsText.substring(with: range))
+            return range.location == NSNotFound ? .null : .text(text.substring(with: range))
         })
     }
 

@@ -205,6 +205,9 @@ enum Functions {
         ScalarFunction("jsonb_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
         ScalarFunction("json_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
         ScalarFunction("jsonb_pretty", 1...1, [.json], returns: .text) { .text(try JSONValue.jsonb(string($0[0])).pretty(indent: 4)) },
+        // Variadic "any": arguments of every type, counted (not NULL-strict).
+        ScalarFunction("num_nulls", 1...100, [.text], strict: false, returns: .integer) { .int(Int64($0.filter(\.isNull).count)) },
+        ScalarFunction("num_nonnulls", 1...100, [.text], strict: false, returns: .integer) { .int(Int64($0.filter { !$0.isNull }.count)) },
     ]
 
     static func currentMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }

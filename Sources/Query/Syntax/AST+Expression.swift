@@ -285,6 +285,8 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case jsonGet = "->", jsonGetText = "->>"
     /// `#>` JSON at a path, `#>>` the same as text.
     case jsonPath = "#>", jsonPathText = "#>>"
+    /// `#-`: the JSON value at a path removed (jsonb_delete_path).
+    case deletePath = "#-"
     /// `@>` contains, `<@` is contained by.
     case contains = "@>", containedBy = "<@"
     /// `&&`: arrays overlap.

@@ -10,6 +10,9 @@ public struct Query: Sendable, Equatable {
     public var limit: SQLExpression?
     /// The OFFSET expression; nil when absent.
     public var offset: SQLExpression?
+    /// `FETCH FIRST n ROWS WITH TIES`: the rows after the limit's last that tie with it in
+    /// the ORDER BY keys are kept too.
+    public var withTies = false
     /// `WITH [RECURSIVE] …` written before the query; nil when absent.
     public var with: WithClause?
     /// `FOR UPDATE …` clauses, in order; empty when absent.

@@ -90,9 +90,12 @@ extension Parser {
             switch keyword {
             case .limit: query.limit = acceptKeyword(.all) ? nil : try parseExpression()
             case .offset: query.offset = try parseOffsetValue()
-            default: query.limit = try parseFetchCount()
+            default: (query.limit, query.withTies) = try parseFetchCount()
             }
             if isOffset { seenOffset = true } else { seenLimit = true }
+        }
+        if query.withTies && query.orderBy.isEmpty {
+            throw VireoError(.syntaxError, "WITH TIES cannot be specified without ORDER BY clause")
         }
     }
 
@@ -103,14 +106,19 @@ extension Parser {
         return value
     }
 
-    /// After FETCH: `{FIRST | NEXT} [n] {ROW | ROWS} ONLY`; n defaults to 1.
-    private mutating func parseFetchCount() throws -> SQLExpression {
+    /// After FETCH: `{FIRST | NEXT} [n] {ROW | ROWS} {ONLY | WITH TIES}`; n defaults to 1.
+    /// Gives the count and whether ties are kept.
+    private mutating func parseFetchCount() throws -> (SQLExpression, Bool) {
         if !acceptKeyword(.first) { try expectKeyword(.next) }
         var count = SQLExpression.literal(.integer(1))
         if !peekKeyword(.row), !peekKeyword(.rows) { count = try parseExpression(minimum: .unarySign) }
         if !acceptKeyword(.rows) { try expectKeyword(.row) }
+        if acceptKeyword(.with) {
+            try expectWord("ties")
+            return (count, true)
+        }
         try expectKeyword(.only)
-        return count
+        return (count, false)
     }
 
     /// `expr [ASC | DESC] [NULLS {FIRST | LAST}]`.

@@ -280,8 +280,9 @@ extension Query {
     public var sql: String {
         var text = withSQL(with) + body.sql
         if !orderBy.isEmpty { text += " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ") }
-        if let limit { text += " LIMIT " + limit.sql }
+        if let limit, !withTies { text += " LIMIT " + limit.sql }
         if let offset { text += " OFFSET " + offset.sql }
+        if let limit, withTies { text += " FETCH FIRST (" + limit.sql + ") ROWS WITH TIES" }
         for clause in locking { text += " " + clause.sql }
         return text
     }

@@ -324,6 +324,11 @@ SELECT id FROM emp ORDER BY id LIMIT 0;
 SELECT id FROM emp ORDER BY id LIMIT -1;
 SELECT id FROM emp ORDER BY id OFFSET -1;
 SELECT count(*) FROM (SELECT id FROM emp LIMIT ALL) s;
+SELECT id, salary FROM emp ORDER BY salary DESC FETCH FIRST 2 ROWS WITH TIES;
+SELECT x FROM (VALUES (1), (1), (1), (2)) v(x) ORDER BY x FETCH FIRST 2 ROWS WITH TIES;
+SELECT * FROM (SELECT dept_id, id FROM emp ORDER BY dept_id DESC OFFSET 1 ROWS FETCH NEXT 1 ROW WITH TIES) s;
+SELECT id FROM emp FETCH FIRST 2 ROWS WITH TIES;
+SELECT id FROM emp ORDER BY id FETCH FIRST NULL ROWS WITH TIES;
 
 -- Empty select lists, EXISTS (SELECT FROM …)
 SELECT EXISTS (SELECT FROM emp);
@@ -1185,6 +1190,15 @@ SELECT d.name, (SELECT sum(x) FROM generate_series(1, d.id) x) FROM dept d ORDER
 SELECT generate_series(1, 3);
 SELECT generate_series(1, 3) AS n ORDER BY n DESC;
 SELECT name, generate_series(1, dept_id) FROM emp WHERE id <= 2 ORDER BY 1, 2;
+SELECT generate_series('2024-01-01'::date, '2024-01-03', '1 day')::date;
+SELECT generate_series(1, 3) * 10 AS x, upper(unnest(ARRAY['a', 'b'])), (regexp_matches('a1b22', '\d+', 'g'))[1];
+SELECT coalesce(generate_series(1, 2), 0);
+SELECT regexp_matches('a1b22', '\d+', 'g');
+SELECT regexp_matches('a1b22', '([a-z])(\d+)');
+SELECT * FROM regexp_matches('a1b22', '(\d)(x)?', 'g') AS m;
+SELECT regexp_matches('aaa', '', 'g');
+SELECT regexp_matches('a1', '\d', 'z');
+SELECT * FROM jsonb_path_query('{"a": [1, 2, 3]}', '$.a[*] ? (@ > $m)', vars => '{"m": 1}');
 SELECT * FROM jsonb_each('{"b": 1, "a": [1, 2], "aa": null, "b": 2}');
 SELECT * FROM jsonb_each_text('{"b": "x", "a": [1, 2], "c": null}');
 SELECT key FROM jsonb_each('{"zz": 1, "a": 2}') ORDER BY key;
@@ -1377,6 +1391,16 @@ SELECT to_jsonb(1), to_jsonb('text'::text), to_jsonb(true), to_jsonb(ARRAY[1, 2]
 SELECT jsonb_set('{"a": 1, "b": [1, 2]}', '{a}', '5'), jsonb_set('{"a": 1}', '{c}', '"new"'), jsonb_set('{"a": 1}', '{c}', '3', false), jsonb_set('{"b": [1, 2]}', '{b,0}', '9'), jsonb_set('{"b": [1, 2]}', '{b,5}', '9');
 SELECT jsonb_strip_nulls('{"a": 1, "b": null, "c": {"d": null}}'), jsonb_array_length('[1, 2, 3]'), jsonb_extract_path('{"a": {"b": [10, 20]}}', 'a', 'b', '1'), jsonb_extract_path_text('{"a": {"b": "x"}}', 'a', 'b');
 SELECT jsonb_array_length('{"a": 1}');
+SELECT '{"a": 1, "b": 2}'::jsonb #- '{a}', '[1, 2, 3]'::jsonb #- '{-1}', '{"a": [1, {"b": 2}]}'::jsonb #- '{a,1,b}', '{"a": {"b": 1}}'::jsonb #- '{a,b,c}';
+SELECT '{"a": [1]}'::jsonb #- '{a,x}';
+SELECT '{"a": 1}'::jsonb #- '{a,NULL}';
+SELECT jsonb_insert('{"a": [1, 2]}', '{a,1}', '9'), jsonb_insert('{"a": [1, 2]}', '{a,1}', '9', true), jsonb_insert('{"a": [1, 2]}', '{a,-10}', '9'), jsonb_insert('{"a": [1, 2]}', '{b}', '{"c": 3}');
+SELECT jsonb_insert('{"a": [1, 2]}', '{a}', '9');
+SELECT jsonb_set('{"a": 1}', '{a,b}', '2'), jsonb_set('{"a": [1]}', '{a,-5}', '0');
+SELECT jsonb_path_exists('{"a": 1}', '$.b', silent => true), jsonb_path_match('{"a": 1}', '$.a == $x', vars => '{"x": 1}'), jsonb_path_query_array(silent => true, path => '$.a[*]', target => '{"a": [1, 2]}');
+SELECT jsonb_path_exists(path => '$.a', silent => true);
+SELECT num_nonnulls(1, NULL, 2), num_nulls(1, NULL), num_nulls(NULL::int, 'a', NULL::text[]);
+SELECT num_nulls();
 -- Dates from text and from epoch seconds
 SELECT to_timestamp(0), to_timestamp(1700000000.5), to_date('2024-03-05', 'YYYY-MM-DD'), to_date('05 Mar 2024', 'DD Mon YYYY');
 SELECT to_timestamp('2024-03-05 14:07:09', 'YYYY-MM-DD HH24:MI:SS'), to_timestamp('05/03/2024 02:07 PM', 'DD/MM/YYYY HH:MI AM'), to_timestamp('20240305', 'YYYYMMDD');
