@@ -419,14 +419,20 @@ extension Binder {
     /// Binds a subquery used inside an expression of `scope`; returns it with the type of
     /// its first column.
     func bindSubquery(_ query: Query, _ scope: Scope, columnsMax: Int?) throws -> (Subquery, SQLType) {
+        let (subquery, types) = try bindSubqueryColumns(query, scope)
+        if let columnsMax, types.count > columnsMax {
+            throw VireoError(.syntaxError, "subquery must return only one column")
+        }
+        return (subquery, types.first ?? .unknown)
+    }
+
+    /// A subquery and the types of its columns.
+    func bindSubqueryColumns(_ query: Query, _ scope: Scope) throws -> (Subquery, [SQLType]) {
         let inner = nestedBinder(outerScopes: outerScopes + [scope])
         let (plan, columns) = try inner.bindQuery(query)
         absorb(inner)
-        if let columnsMax, columns.count > columnsMax {
-            throw VireoError(.syntaxError, "subquery must return only one column")
-        }
         if inner.usedOuterScope && outerScopes.count > 0 { usedOuterScope = true }
         // An unknown column (`(SELECT '1')`) is text, as in PostgreSQL (resolvingUnknown).
-        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), Self.resolvingUnknown(columns).first?.type ?? .unknown)
+        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), Self.resolvingUnknown(columns).map(\.type))
     }
 }
