@@ -153,4 +153,24 @@ struct RowComparisonTests {
             """)
         #expect(try rows(db, "SELECT a, b FROM v ORDER BY a, b") == [["1", "2"], ["2", "0"]])
     }
+
+    @Test("row_to_json, to_json and to_jsonb of a FROM entry's whole row")
+    func wholeRowJSON() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE wr (id int, name text, score numeric, ok boolean, doc jsonb, tags text[]);
+            INSERT INTO wr VALUES (1, 'a"b', 2.50, true, '{"k": [1, 2]}', '{x,y}'), (2, NULL, NULL, NULL, NULL, NULL)
+            """)
+        #expect(try rows(db, "SELECT row_to_json(w), to_jsonb(w), to_json(w) FROM wr w ORDER BY id") == [
+            [#"{"id":1,"name":"a\"b","score":2.50,"ok":true,"doc":{"k": [1, 2]},"tags":["x","y"]}"#,
+             #"{"id": 1, "ok": true, "doc": {"k": [1, 2]}, "name": "a\"b", "tags": ["x", "y"], "score": 2.50}"#,
+             #"{"id":1,"name":"a\"b","score":2.50,"ok":true,"doc":{"k": [1, 2]},"tags":["x","y"]}"#],
+            [#"{"id":2,"name":null,"score":null,"ok":null,"doc":null,"tags":null}"#,
+             #"{"id": 2, "ok": null, "doc": null, "name": null, "tags": null, "score": null}"#,
+             #"{"id":2,"name":null,"score":null,"ok":null,"doc":null,"tags":null}"#],
+        ])
+        #expect(try rows(db, "SELECT row_to_json(t) FROM (SELECT id, name FROM wr) t ORDER BY id")
+                == [[#"{"id":1,"name":"a\"b"}"#], [#"{"id":2,"name":null}"#]])
+        #expect(try rows(db, "SELECT to_jsonb(wr) ->> 'name' FROM wr WHERE id = 1") == [[#"a"b"#]])
+    }
 }

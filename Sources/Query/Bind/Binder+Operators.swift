@@ -271,6 +271,7 @@ extension Binder {
             throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and as a whole select-list item, not here")
         }
         if !call.argumentNames.isEmpty { return try namedCall(call, scope) }
+        if let wholeRow = try wholeRowJSON(call, scope) { return wholeRow }
         var arguments = try call.arguments.map { try bind($0, scope) }
         if call.name == "pg_typeof", arguments.count == 1 {
             return (.constant(.text(regtypeName(of: call.arguments[0], arguments[0], scope))), .text)

@@ -2282,3 +2282,6 @@ SELECT e.id FROM emp e WHERE (e.dept_id, e.salary) = ANY (SELECT dept_id, min(sa
 SELECT (1, 2) = (1, 2, 3);
 SELECT (1, 2) IN (SELECT 1);
 SELECT ROW() = ROW();
+SELECT row_to_json(d) FROM dept d ORDER BY d.id;
+SELECT d.id, to_jsonb(d), to_json(d) FROM dept d ORDER BY d.id;
+SELECT row_to_json(t) FROM (SELECT id, name, salary FROM emp WHERE id < 3) t ORDER BY t.id;
