@@ -45,7 +45,6 @@ struct ParserErrorTests {
         expectError("SELECT * FROM a NATURAL CROSS JOIN b", "syntax error at or near \"CROSS\": expected JOIN")
         expectError("CREATE TABLE t (a int UNIQUE DEFERRABLE)", .featureNotSupported, "deferrable UNIQUE and PRIMARY KEY constraints")
         expectError("CREATE TABLE t (a int, PRIMARY KEY (a) INITIALLY DEFERRED)", .featureNotSupported, "deferrable UNIQUE and PRIMARY KEY constraints")
-        expectError("SELECT (1, 2)", .featureNotSupported, "row constructors")
     }
 
     @Test("limits: identifier length, parameter number, nesting depth, text length")

@@ -744,3 +744,28 @@ def test_text_type_names_and_time_precisions_as_postgres_describes_them(conn):
         assert [result.fmod(i) for i in range(6)] == [-1, -1, -1, 2, 1, 1]
         assert cursor.fetchone() == ("a", "ax", "a", datetime.datetime(2024, 1, 1, 10, 0, 0, 130000), datetime.time(10, 0, 0, 200000),
                                      datetime.datetime(2024, 1, 1, 10, 0, 0, 100000), "character varying", "character")
+
+
+def test_keyset_pagination_with_a_row_comparison_of_parameters(conn):
+    # The idiom of keyset pagination: `(created_at, id) > (%s, %s)` with the last row's values,
+    # which psycopg sends typed (timestamptz, integer), in text and in binary.
+    conn.execute("CREATE TABLE feed (id integer PRIMARY KEY, created_at timestamptz NOT NULL, title text)")
+    start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    with conn.cursor() as cursor:
+        cursor.executemany("INSERT INTO feed VALUES (%s, %s, %s)",
+                           [(i, start + datetime.timedelta(minutes=i // 3), f"t{i}") for i in range(1, 41)])
+    expected = [row[0] for row in conn.execute("SELECT id FROM feed ORDER BY created_at, id").fetchall()]
+    for binary in (False, True):
+        seen, after = [], (start - datetime.timedelta(days=1), 0)
+        with conn.cursor(binary=binary) as cursor:
+            for _ in range(20):
+                page = cursor.execute("SELECT created_at, id FROM feed WHERE (created_at, id) > (%s, %s) "
+                                      "ORDER BY created_at, id LIMIT 6", after).fetchall()
+                if not page:
+                    break
+                seen += [row[1] for row in page]
+                after = page[-1]
+        assert seen == expected, binary
+    found = conn.execute("SELECT id FROM feed WHERE (id, title) IN ((%s, %s), (%s, %s)) ORDER BY id",
+                         (3, "t3", 4, "nope")).fetchall()
+    assert found == [(3,)]

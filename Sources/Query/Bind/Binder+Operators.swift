@@ -277,6 +277,7 @@ extension Binder {
             throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and in a select list, not here")
         }
         if !call.argumentNames.isEmpty { return try function(try positionalCall(call, scope), scope) }
+        if let wholeRow = try wholeRowJSON(call, scope) { return wholeRow }
         var arguments = try call.arguments.map { try bind($0, scope) }
         if call.name == "pg_typeof", arguments.count == 1 {
             return (.constant(.text(regtypeName(of: call.arguments[0], arguments[0], scope))), .text)
@@ -399,14 +400,20 @@ extension Binder {
     /// Binds a subquery used inside an expression of `scope`; returns it with the type of
     /// its first column.
     func bindSubquery(_ query: Query, _ scope: Scope, columnsMax: Int?) throws -> (Subquery, SQLType) {
+        let (subquery, types) = try bindSubqueryColumns(query, scope)
+        if let columnsMax, types.count > columnsMax {
+            throw VireoError(.syntaxError, "subquery must return only one column")
+        }
+        return (subquery, types.first ?? .unknown)
+    }
+
+    /// A subquery and the types of its columns.
+    func bindSubqueryColumns(_ query: Query, _ scope: Scope) throws -> (Subquery, [SQLType]) {
         let inner = nestedBinder(outerScopes: outerScopes + [scope])
         let (plan, columns) = try inner.bindQuery(query)
         absorb(inner)
-        if let columnsMax, columns.count > columnsMax {
-            throw VireoError(.syntaxError, "subquery must return only one column")
-        }
         if inner.usedOuterScope && outerScopes.count > 0 { usedOuterScope = true }
         // An unknown column (`(SELECT '1')`) is text, as in PostgreSQL (resolvingUnknown).
-        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), Self.resolvingUnknown(columns).first?.type ?? .unknown)
+        return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), Self.resolvingUnknown(columns).map(\.type))
     }
 }

@@ -69,8 +69,16 @@ final class Binder {
             if let inferred = parameterTypes[number - 1] { return (.parameter(number - 1, inferred), inferred) }
             return (.parameter(number - 1, .unknown), .unknown)
         case .unary(let op, let operand): return try unary(op, operand, scope)
-        case .binary(let op, let left, let right): return try chain(left, [OperatorLink(op, right)], scope)
+        case .binary(let op, let left, let right):
+            if left.isRow || right.isRow { return try rowOperation(expression, scope) }
+            return try chain(left, [OperatorLink(op, right)], scope)
         case .chain(let first, let links): return try chain(first, links, scope)
+        case .isNull(let operand, _) where operand.isRow: return try rowOperation(expression, scope)
+        case .isDistinctFrom(let left, let right, _) where left.isRow || right.isRow: return try rowOperation(expression, scope)
+        case .inList(let operand, _, _) where operand.isRow: return try rowOperation(expression, scope)
+        case .inSubquery(let operand, _, _) where operand.isRow: return try rowOperation(expression, scope)
+        case .quantified(_, let operand, _, _) where operand.isRow: return try rowOperation(expression, scope)
+        case .row: return try rowOperation(expression, scope)
         case .isNull(let operand, let negated): return (.isNull(try bind(operand, scope).expression, negated: negated), .bool)
         case .isBoolean(let operand, let value, let negated):
             return (.isBoolean(try coerce(bind(operand, scope), to: .bool), value: value, negated: negated), .bool)
@@ -83,7 +91,7 @@ final class Binder {
             let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
             // `x IN (SELECT …)` is `x = ANY (SELECT …)`: 1 IN (SELECT '1') is 42883, as in PostgreSQL.
             try checkComparable(value.type, type, .equal)
-            return (.inSubquery(value.expression, subquery, negated: negated), .bool)
+            return (.inSubquery([value.expression], subquery, negated: negated), .bool)
         case .between(let operand, let lower, let upper, let negated, let symmetric):
             return try between(operand, lower, upper, negated: negated, symmetric: symmetric, scope)
         case .like(let operand, let pattern, let escape, let caseInsensitive, let negated):

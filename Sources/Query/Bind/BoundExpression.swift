@@ -27,7 +27,8 @@ indirect enum BoundExpression: Sendable {
     case isBoolean(BoundExpression, value: Bool, negated: Bool)
     case isDistinctFrom(BoundExpression, BoundExpression, negated: Bool)
     case inList(BoundExpression, [BoundExpression], negated: Bool)
-    case inSubquery(BoundExpression, Subquery, negated: Bool)
+    /// `x IN (SELECT …)`, or with two or more operands `(a, b) IN (SELECT x, y …)`, row-wise.
+    case inSubquery([BoundExpression], Subquery, negated: Bool)
     case exists(Subquery)
     case scalarSubquery(Subquery)
     case like(BoundExpression, pattern: BoundExpression, escape: BoundExpression?, caseInsensitive: Bool, negated: Bool)
@@ -64,7 +65,7 @@ indirect enum BoundExpression: Sendable {
         case .negate(let a), .not(let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _): [a]
         case .binary(_, let a, let b), .isDistinctFrom(let a, let b, _): [a, b]
         case .inList(let a, let list, _): [a] + list
-        case .inSubquery(let a, _, _): [a]
+        case .inSubquery(let operands, _, _): operands
         case .like(let a, let pattern, let escape, _, _): [a, pattern] + (escape.map { [$0] } ?? [])
         case .function(_, let arguments): arguments
         case .caseWhen(let branches, let otherwise): branches.flatMap { [$0.0, $0.1] } + (otherwise.map { [$0] } ?? [])
@@ -103,7 +104,7 @@ indirect enum BoundExpression: Sendable {
         case .binary(let op, let a, let b): return .binary(op, map(a), map(b))
         case .isDistinctFrom(let a, let b, let negated): return .isDistinctFrom(map(a), map(b), negated: negated)
         case .inList(let a, let list, let negated): return .inList(map(a), list.map(map), negated: negated)
-        case .inSubquery(let a, let subquery, let negated): return .inSubquery(map(a), subquery, negated: negated)
+        case .inSubquery(let operands, let subquery, let negated): return .inSubquery(operands.map(map), subquery, negated: negated)
         case .like(let a, let pattern, let escape, let caseInsensitive, let negated):
             return .like(map(a), pattern: map(pattern), escape: escape.map(map), caseInsensitive: caseInsensitive, negated: negated)
         case .function(let function, let arguments): return .function(function, arguments.map(map))
@@ -117,7 +118,7 @@ indirect enum BoundExpression: Sendable {
     var hasCorrelatedSubquery: Bool {
         switch self {
         case .exists(let subquery), .scalarSubquery(let subquery), .arraySubquery(let subquery): subquery.isCorrelated
-        case .inSubquery(let operand, let subquery, _): subquery.isCorrelated || operand.hasCorrelatedSubquery
+        case .inSubquery(let operands, let subquery, _): subquery.isCorrelated || operands.contains { $0.hasCorrelatedSubquery }
         default: children.contains { $0.hasCorrelatedSubquery }
         }
     }

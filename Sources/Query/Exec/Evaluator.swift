@@ -22,7 +22,7 @@ enum Evaluator {
         case .isDistinctFrom(let a, let b, let negated):
             return .bool(try isDistinct(evaluate(a, row, context), evaluate(b, row, context)) != negated)
         case .inList(let operand, let list, let negated): return try inList(operand, list, negated, row, context)
-        case .inSubquery(let operand, let subquery, let negated): return try inSubquery(operand, subquery, negated, row, context)
+        case .inSubquery(let operands, let subquery, let negated): return try inSubquery(operands, subquery, negated, row, context)
         case .exists(let subquery): return .bool(!(try subquery.rows(context, outer: row)).isEmpty)
         case .scalarSubquery(let subquery): return try scalar(subquery, row, context)
         case .arraySubquery(let subquery): return .array(try subquery.rows(context, outer: row).map { $0.first ?? .null })
@@ -126,9 +126,10 @@ enum Evaluator {
         return sawNull ? .null : .bool(negated)
     }
 
-    private static func inSubquery(_ operand: BoundExpression, _ subquery: Subquery, _ negated: Bool,
+    private static func inSubquery(_ operands: [BoundExpression], _ subquery: Subquery, _ negated: Bool,
                                    _ row: [Value], _ context: ExecutionContext) throws -> Value {
-        let value = try evaluate(operand, row, context)
+        guard operands.count == 1 else { return try rowInSubquery(operands, subquery, negated, row, context) }
+        let value = try evaluate(operands[0], row, context)
         if let (set, hasNull) = try subquery.valueSet(context, outer: row) {
             // `x IN (empty)` is false and `x NOT IN (empty)` true, even for a NULL x.
             if set.isEmpty && !hasNull { return .bool(negated) }
@@ -139,6 +140,36 @@ enum Evaluator {
         let list = try subquery.rows(context, outer: row).map { BoundExpression.constant($0.first ?? .null) }
         if list.isEmpty { return .bool(negated) }
         return try inList(.constant(value), list, negated, row, context)
+    }
+
+    /// `(a, b) IN (SELECT x, y …)`: true when some row equals the operands, else NULL when
+    /// some row's comparison is NULL, else false; NOT IN the opposite, NULL staying NULL. (An
+    /// empty subquery gives false for IN even for NULL operands, as PostgreSQL's ANY does.)
+    private static func rowInSubquery(_ operands: [BoundExpression], _ subquery: Subquery, _ negated: Bool,
+                                      _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let values = try operands.map { try evaluate($0, row, context) }
+        var sawNull = false
+        for candidate in try subquery.rows(context, outer: row) {
+            switch try rowEquality(values, candidate) {
+            case true?: return .bool(!negated)
+            case nil: sawNull = true
+            case false?: continue
+            }
+        }
+        return sawNull ? .null : .bool(negated)
+    }
+
+    /// Row-wise `=`: false when some pair differs, else NULL when some pair holds a NULL, else true.
+    static func rowEquality(_ left: [Value], _ right: [Value]) throws -> Bool? {
+        var sawNull = false
+        for (a, b) in zip(left, right) {
+            if a.isNull || b.isNull {
+                sawNull = true
+            } else if try Compare.values(a, b) != 0 {
+                return false
+            }
+        }
+        return sawNull ? nil : true
     }
 
     private static func scalar(_ subquery: Subquery, _ row: [Value], _ context: ExecutionContext) throws -> Value {

@@ -50,6 +50,10 @@ public enum SQLExpression: Sendable, Equatable {
     indirect case subscripted(SQLExpression, lower: SQLExpression?, upper: SQLExpression?, isSlice: Bool)
     /// `x op ANY (array)`, `x op SOME (…)`, `x op ALL (…)`, over an array or a subquery.
     indirect case quantified(BinaryOperator, SQLExpression, QuantifiedOperand, all: Bool)
+    /// A row constructor, `(a, b, …)` or `ROW(a, …)` (which may hold one element or none).
+    /// Vireo has no record values: a row is an operand of a row-wise comparison, IS [NOT]
+    /// NULL, IS [NOT] DISTINCT FROM or IN (Binder+Rows.swift).
+    indirect case row([SQLExpression])
 }
 
 /// One operator of a `.chain` and its right operand.
@@ -385,7 +389,7 @@ extension SQLExpression {
             call.arguments + (call.orderBy + call.withinGroup).map(\.expression) + (call.filter.map { [$0] } ?? [])
                 + (call.over?.expressions ?? [])
         case .caseWhen(let caseExpression): caseExpression.children
-        case .array(let elements): elements
+        case .array(let elements), .row(let elements): elements
         case .arraySubquery: []
         case .subscripted(let array, let lower, let upper, _): [array] + [lower, upper].compactMap { $0 }
         case .quantified(_, let operand, .array(let array), _): [operand, array]
@@ -419,6 +423,13 @@ extension SQLExpression {
             return !found
         }
         return found
+    }
+}
+
+extension SQLExpression {
+    /// Whether this is a row constructor.
+    public var isRow: Bool {
+        if case .row = self { true } else { false }
     }
 }
 

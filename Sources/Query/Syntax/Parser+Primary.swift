@@ -57,11 +57,25 @@ extension Parser {
             return .subquery(query)
         }
         let expression = try parseExpression()
-        if peek().kind == .comma {
-            throw VireoError(.featureNotSupported, "row constructors such as (a, b) are not supported", position: peek().start)
+        if accept(.comma) {
+            let rest = try commaSeparated { try $0.parseExpression() }
+            try expect(.rightParen, ")")
+            return .row([expression] + rest)
         }
         try expect(.rightParen, ")")
         return expression
+    }
+
+    /// `ROW ( [ expr, … ] )`, the word ROW not yet consumed: a row constructor, which may
+    /// hold one element (`ROW(a)`, unlike `(a)`) or none.
+    @inline(never)
+    private mutating func parseRowConstructor() throws -> SQLExpression {
+        advance()
+        advance()
+        if accept(.rightParen) { return .row([]) }
+        let elements = try commaSeparated { try $0.parseExpression() }
+        try expect(.rightParen, ")")
+        return .row(elements)
     }
 
     private mutating func parseWordPrimary(_ name: String, _ keyword: Keyword?) throws -> SQLExpression {
@@ -72,6 +86,7 @@ extension Parser {
         case .case?: return try parseCase()
         case .cast?: return try parseCast()
         case .exists? where peek(1).kind == .leftParen: return try parseExists()
+        case .row? where peek(1).kind == .leftParen: return try parseRowConstructor()
         case .array? where peek(1).kind == .leftBracket: return try parseArray()
         case .array? where peek(1).kind == .leftParen:
             advance()

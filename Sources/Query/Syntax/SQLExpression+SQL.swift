@@ -35,6 +35,7 @@ extension SQLExpression {
         case .caseWhen(let caseExpression): caseExpression.sql
         case .array(let elements): "ARRAY[" + elements.map(\.sql).joined(separator: ", ") + "]"
         case .arraySubquery(let query): "ARRAY(" + query.sql + ")"
+        case .row(let elements): "ROW(" + elements.map(\.sql).joined(separator: ", ") + ")"
         case .subscripted(let array, let lower, let upper, let isSlice):
             (array.precedence < .primary || array.isSubscriptable == false ? "(" + array.sql + ")" : array.sql)
                 + "[" + (lower?.sql ?? "") + (isSlice ? ":" + (upper?.sql ?? "") : "") + "]"

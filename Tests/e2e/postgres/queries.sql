@@ -2304,3 +2304,24 @@ SELECT id, e FROM tpx ORDER BY e DESC NULLS LAST;
 SELECT id, a FROM tpx ORDER BY a NULLS FIRST, c DESC;
 SELECT t.constraint_type, c.check_clause FROM information_schema.table_constraints t JOIN information_schema.check_constraints c ON c.constraint_name = t.constraint_name WHERE t.table_name = 'tpx';
 DROP TABLE tpx;
+
+-- Row constructors: row-wise comparisons (NULLs as PostgreSQL decides them), IS [NOT] NULL,
+-- IS [NOT] DISTINCT FROM, IN over lists and subqueries, and the errors
+SELECT id, name FROM emp WHERE (dept_id, salary) = (1, 100) ORDER BY id;
+SELECT id, (dept_id, salary) <> (1, 100) AS ne FROM emp ORDER BY id;
+SELECT id, (dept_id, salary) < (2, 90) AS lt, (dept_id, salary) <= (2, 90) AS le, (dept_id, salary) > (2, 90) AS gt, (dept_id, salary) >= (2, 90) AS ge FROM emp ORDER BY id;
+SELECT id FROM emp WHERE (salary, id) > (90, 4) ORDER BY salary, id LIMIT 3;
+SELECT id FROM emp WHERE ROW(dept_id) = ROW(3) ORDER BY id;
+SELECT id, (dept_id, manager_id) IS NULL AS all_null, (dept_id, manager_id) IS NOT NULL AS none_null FROM emp ORDER BY id;
+SELECT id, (dept_id, salary) IS DISTINCT FROM (3, NULL) AS d, (dept_id, salary) IS NOT DISTINCT FROM (3, NULL) AS nd FROM emp ORDER BY id;
+SELECT id FROM emp WHERE (dept_id, name) IN ((1, 'bob'), (2, 'eve'), (NULL, 'gus')) ORDER BY id;
+SELECT id, (dept_id, salary) NOT IN ((1, 100), (3, NULL)) AS x FROM emp ORDER BY id;
+SELECT e.id FROM emp e WHERE (e.dept_id, e.salary) IN (SELECT dept_id, max(salary) FROM emp GROUP BY dept_id) ORDER BY e.id;
+SELECT e.id, (e.dept_id, e.manager_id) NOT IN (SELECT dept_id, manager_id FROM emp WHERE id > 5) AS x FROM emp e ORDER BY e.id;
+SELECT e.id FROM emp e WHERE (e.dept_id, e.salary) = ANY (SELECT dept_id, min(salary) FROM emp GROUP BY dept_id) ORDER BY e.id;
+SELECT (1, 2) = (1, 2, 3);
+SELECT (1, 2) IN (SELECT 1);
+SELECT ROW() = ROW();
+SELECT row_to_json(d) FROM dept d ORDER BY d.id;
+SELECT d.id, to_jsonb(d), to_json(d) FROM dept d ORDER BY d.id;
+SELECT row_to_json(t) FROM (SELECT id, name, salary FROM emp WHERE id < 3) t ORDER BY t.id;
