@@ -104,9 +104,8 @@ extension JSONPath {
                 guard let x = try unlessDataError({ try unwrapped(items(left, scope)) }),
                       let y = try unlessDataError({ try unwrapped(items(right, scope)) }) else { return nil }
                 return anyPair(x, y) { Self.order($0, $1, comparison) }
-            case .likeRegex(let operand, let pattern, let flags):
-                guard let x = try unlessDataError({ try unwrapped(items(operand, scope)) }),
-                      let expression = try? JSONPathRegex.compile(pattern, flags: flags) else { return nil }
+            case .likeRegex(let operand, let expression):
+                guard let x = try unlessDataError({ try unwrapped(items(operand, scope)) }) else { return nil }
                 return anyPair(x, [.null]) { item, _ in
                     guard case .string(let text) = item else { return nil }
                     return expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil

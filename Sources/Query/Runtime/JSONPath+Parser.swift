@@ -80,8 +80,7 @@ struct JSONPathParser {
             } else if acceptWord("like_regex") {
                 let pattern = try quoted()
                 let flags = try acceptWord("flag") ? quoted() : ""
-                _ = try JSONPathRegex.compile(pattern, flags: flags)
-                node = .likeRegex(node, pattern: pattern, flags: flags)
+                node = .likeRegex(node, try JSONPathRegex.compile(pattern, flags: flags))
             } else if acceptWord("starts") {
                 guard acceptWord("with") else { throw syntaxError() }
                 skipSpace()

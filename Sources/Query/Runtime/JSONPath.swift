@@ -1,3 +1,4 @@
+import Foundation
 import VireoStorage
 
 /// PostgreSQL's SQL/JSON path language (jsonpath), as jsonb_path_query(_array, _first),
@@ -35,7 +36,8 @@ struct JSONPath {
         case and(Node, Node), or(Node, Node), not(Node)
         case exists(Node)
         case isUnknown(Node)
-        case likeRegex(Node, pattern: String, flags: String)
+        /// `like_regex`, its pattern compiled once when the path is parsed.
+        case likeRegex(Node, NSRegularExpression)
         case startsWith(Node, Node)
 
         var isPredicate: Bool {
