@@ -91,6 +91,8 @@ struct CompatibilityTests {
         let db = try Database.inMemory()
         try db.execute("CREATE EXTENSION IF NOT EXISTS vector")
         #expect(sqlError(db, "CREATE EXTENSION postgis")?.sqlState == "42704")
+        // asyncpg reads jit before it introspects a type, inside the caller's transaction.
+        #expect(try rows(db, "SELECT current_setting('jit'), current_setting('enable_bitmapscan')") == [["off", "on"]])
         try db.execute("SET LOCAL hnsw.ef_search = 77")
         #expect(try rows(db, "SHOW hnsw.ef_search") == [["40"]])
         let session = db.session()
