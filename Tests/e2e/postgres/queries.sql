@@ -2325,3 +2325,13 @@ SELECT ROW() = ROW();
 SELECT row_to_json(d) FROM dept d ORDER BY d.id;
 SELECT d.id, to_jsonb(d), to_json(d) FROM dept d ORDER BY d.id;
 SELECT row_to_json(t) FROM (SELECT id, name, salary FROM emp WHERE id < 3) t ORDER BY t.id;
+
+-- ||: jsonb, bytea, bit strings and tsquery keep their type, an untyped literal beside one takes it
+SELECT pg_typeof('{"a":1}'::jsonb || '{"b":2}'), '{"a":1}'::jsonb || '{"b":2}', '[1]'::jsonb || '[2]'::jsonb;
+SELECT pg_typeof('{"a":1}'::jsonb || 'x'::text), '{"a":1}'::jsonb || 'x'::text;
+SELECT pg_typeof(COALESCE(NULL::jsonb, '{}'::jsonb) || '{"b":2}'::jsonb);
+SELECT pg_typeof('\x01'::bytea || '\x02'), '\x01'::bytea || '\x02';
+SELECT pg_typeof(B'10' || B'1'), B'10' || B'1', B'10' || '01';
+SELECT pg_typeof('a:1'::tsvector || 'b:2'), 'a:1'::tsvector || 'b:2';
+SELECT 'a & b'::tsquery || 'c', 'a'::tsquery && 'b|c', pg_typeof('a'::tsquery && 'b');
+SELECT to_tsvector('english', 'fat cats') @@ (to_tsquery('english', 'dog') || to_tsquery('english', 'cat'));
