@@ -292,13 +292,22 @@ struct AggregateCall: Sendable, Equatable {
         case regrAvgy = "regr_avgy", regrSxx = "regr_sxx", regrSyy = "regr_syy", regrSxy = "regr_sxy"
 
         /// stddev, variance and their sample and population forms.
-        var isVariance: Bool { [.stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop].contains(self) }
+        /// (A switch, not an array's contains: the accumulators ask for every row.)
+        var isVariance: Bool {
+            switch self {
+            case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop: true
+            default: false
+            }
+        }
 
         /// corr, covar_pop, covar_samp and the regr_ aggregates: two double precision
         /// arguments, the dependent Y first.
         var isRegression: Bool {
-            [.corr, .covarPop, .covarSamp, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgx, .regrAvgy,
-             .regrSxx, .regrSyy, .regrSxy].contains(self)
+            switch self {
+            case .corr, .covarPop, .covarSamp, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgx, .regrAvgy,
+                 .regrSxx, .regrSyy, .regrSxy: true
+            default: false
+            }
         }
     }
     var function: Function
