@@ -28,6 +28,12 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case diskFull = "disk_full"
         case corruption = "corruption"
         case limitExceeded = "limit_exceeded"
+        /// A query too complex to plan (more grouping sets than PostgreSQL's 4096).
+        case statementTooComplex = "statement_too_complex"
+        /// More elements than a construct takes (CUBE's 12).
+        case tooManyColumns = "too_many_columns"
+        /// More arguments than a function takes (GROUPING's 31).
+        case tooManyArguments = "too_many_arguments"
         case cardinalityViolation = "cardinality_violation"
         case undefinedFunction = "undefined_function"
         case ambiguousColumn = "ambiguous_column"
@@ -201,6 +207,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .diskFull: "53100"
         case .corruption: "XX001"
         case .limitExceeded: "54000"
+        case .statementTooComplex: "54001"
+        case .tooManyColumns: "54011"
+        case .tooManyArguments: "54023"
         case .cardinalityViolation: "21000"
         case .undefinedFunction: "42883"
         case .ambiguousColumn: "42702"

@@ -267,8 +267,9 @@ extension Binder {
 
     /// Binds a call of a built-in scalar function (aggregates are bound by the query).
     func function(_ call: FunctionCall, _ scope: Scope) throws -> Typed {
-        if AggregateCall.Function(rawValue: call.name) != nil {
-            throw VireoError(.groupingError, "aggregate functions are not allowed here: \(call.name)")
+        if let function = AggregateCall.Function(rawValue: call.name) {
+            throw VireoError(.groupingError, function == .grouping ? "grouping operations are not allowed here"
+                                                                   : "aggregate functions are not allowed here: \(call.name)")
         }
         if call.filter != nil {
             throw VireoError(.wrongObjectType, "FILTER specified, but \(call.name) is not an aggregate function")

@@ -316,12 +316,28 @@ extension Select {
         if !items.isEmpty { text += " " + items.map(\.sql).joined(separator: ", ") }
         if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
         if let whereClause { text += " WHERE " + whereClause.sql }
-        if !groupBy.isEmpty { text += " GROUP BY " + groupBy.map(\.sql).joined(separator: ", ") }
+        if !groupBy.isEmpty {
+            text += " GROUP BY " + (groupByDistinct ? "DISTINCT " : "") + groupBy.map(\.sql).joined(separator: ", ")
+        }
         if let having { text += " HAVING " + having.sql }
         if !windows.isEmpty {
             text += " WINDOW " + windows.map { quoteIdentifier($0.name) + " AS " + $0.specification.sql }.joined(separator: ", ")
         }
         return text
+    }
+}
+
+extension GroupingElement {
+    /// This node as canonical SQL.
+    public var sql: String {
+        func list(_ expressions: [SQLExpression]) -> String { "(" + expressions.map(\.sql).joined(separator: ", ") + ")" }
+        return switch self {
+        case .expression(let expression): expression.sql
+        case .empty: "()"
+        case .rollup(let elements): "ROLLUP " + list(elements)
+        case .cube(let elements): "CUBE " + list(elements)
+        case .sets(let elements): "GROUPING SETS (" + elements.map(\.sql).joined(separator: ", ") + ")"
+        }
     }
 }
 
