@@ -50,6 +50,7 @@ extension StatementBody {
         case .select(let query), .selectChangingData(let query): query.sql
         case .update(let statement): statement.sql
         case .delete(let statement): statement.sql
+        case .merge(let statement): statement.sql
         case .transaction(let command): command.sql
         case .set(let statement):
             "SET " + (statement.scope == .local ? "LOCAL " : "") + settingNameSQL(statement.name) + " = " + statement.value.sql
@@ -182,7 +183,7 @@ extension TableConstraint {
     }
 }
 
-private func namesSQL(_ names: [String]) -> String {
+func namesSQL(_ names: [String]) -> String {
     "(" + names.map(quoteIdentifier).joined(separator: ", ") + ")"
 }
 
@@ -395,7 +396,7 @@ extension WindowFrame {
     }
 }
 
-private func aliasSQL(_ alias: String?) -> String {
+func aliasSQL(_ alias: String?) -> String {
     alias.map { " AS " + quoteIdentifier($0) } ?? ""
 }
 

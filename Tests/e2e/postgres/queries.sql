@@ -2325,3 +2325,30 @@ SELECT ROW() = ROW();
 SELECT row_to_json(d) FROM dept d ORDER BY d.id;
 SELECT d.id, to_jsonb(d), to_json(d) FROM dept d ORDER BY d.id;
 SELECT row_to_json(t) FROM (SELECT id, name, salary FROM emp WHERE id < 3) t ORDER BY t.id;
+
+-- MERGE: clauses in order with their conditions, every source kind, DO NOTHING, DEFAULT,
+-- INSERT DEFAULT VALUES, constraints and the errors PostgreSQL 15 gives
+DROP TABLE IF EXISTS mstock;
+DROP TABLE IF EXISTS mdeliv;
+CREATE TABLE mstock (item text PRIMARY KEY, qty integer NOT NULL CHECK (qty >= 0), note text DEFAULT 'new');
+CREATE TABLE mdeliv (item text, qty integer);
+INSERT INTO mstock VALUES ('apple', 5, 'old'), ('pear', 2, 'old'), ('plum', 0, 'old');
+INSERT INTO mdeliv VALUES ('apple', 3), ('pear', -2), ('kiwi', 4), ('fig', 0);
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND s.qty + d.qty = 0 THEN DELETE WHEN MATCHED THEN UPDATE SET qty = s.qty + d.qty, note = 'restocked' WHEN NOT MATCHED AND d.qty > 0 THEN INSERT (item, qty) VALUES (d.item, d.qty) WHEN NOT MATCHED THEN DO NOTHING;
+SELECT * FROM mstock ORDER BY item;
+MERGE INTO mstock USING (SELECT 'plum' AS item) q ON mstock.item = q.item WHEN MATCHED THEN UPDATE SET note = DEFAULT;
+MERGE INTO mstock s USING (VALUES ('apple', 1), ('zz', 1)) v(item, qty) ON s.item = v.item WHEN MATCHED THEN UPDATE SET qty = v.qty WHEN NOT MATCHED THEN INSERT VALUES (v.item, v.qty, 'x');
+MERGE INTO mstock s USING (VALUES ('apple'), ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN DO NOTHING;
+SELECT * FROM mstock ORDER BY item;
+MERGE INTO mstock s USING (VALUES ('apple'), ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN UPDATE SET note = 'twice';
+MERGE INTO mstock s USING (VALUES ('a1', 1), ('a2', 1), ('a2', 2)) v(item, qty) ON s.item = v.item WHEN NOT MATCHED THEN INSERT (item, qty) VALUES (v.item, v.qty);
+MERGE INTO mstock s USING (VALUES ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN UPDATE SET qty = -1;
+MERGE INTO mstock s USING (VALUES ('q')) v(item) ON s.item = v.item WHEN NOT MATCHED THEN INSERT DEFAULT VALUES;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED THEN DELETE RETURNING *;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN NOT MATCHED THEN INSERT VALUES (d.item, s.qty);
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED THEN DELETE WHEN MATCHED THEN DO NOTHING;
+MERGE INTO mstock USING mstock ON true WHEN MATCHED THEN DELETE;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND d.qty THEN DELETE;
+SELECT * FROM mstock ORDER BY item;
+DROP TABLE mstock;
+DROP TABLE mdeliv;
