@@ -2352,3 +2352,21 @@ MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND d.qty THE
 SELECT * FROM mstock ORDER BY item;
 DROP TABLE mstock;
 DROP TABLE mdeliv;
+
+-- OVERLAPS over dates, timestamps, times and (start, interval) pairs, with NULL and
+-- reversed endpoints; date_bin with its errors
+SELECT (date '2020-01-01', date '2020-02-01') OVERLAPS (date '2020-01-15', date '2020-03-01') AS a, (date '2020-02-01', date '2020-01-01') OVERLAPS (date '2020-01-15', date '2020-03-01') AS b, (date '2020-01-01', date '2020-01-02') OVERLAPS (date '2020-01-02', date '2020-01-03') AS c;
+SELECT (timestamp '2020-01-01', interval '1 day') OVERLAPS (timestamp '2020-01-01 12:00', interval '1 hour') AS a, (timestamp '2020-01-01', NULL::timestamp) OVERLAPS (timestamp '2020-01-01 12:00', interval '1 hour') AS b, (NULL::timestamp, timestamp '2020-01-01') OVERLAPS (timestamp '2019-12-01', timestamp '2020-02-01') AS c;
+SELECT (date '2020-01-01', date '2020-01-01') OVERLAPS (date '2020-01-01', date '2020-01-01') AS a, (time '10:00', time '11:00') OVERLAPS (time '10:30', interval '1 hour') AS b, (timestamp '2020-01-01', date '2020-01-05') OVERLAPS (date '2020-01-03', timestamptz '2020-01-09') AS c;
+SELECT (timestamp '2020-01-01', NULL::timestamp) OVERLAPS (timestamp '2019-12-01', interval '1 hour') AS a, (time '10:00', NULL::interval) OVERLAPS (time '10:00', time '11:00') AS b, (NULL::time, NULL::time) OVERLAPS (time '10:00', time '11:00') AS c;
+SELECT (1, 2) OVERLAPS (3, 4);
+SELECT (date '2020-01-01', date '2020-01-02', date '2020-01-03') OVERLAPS (date '2020-01-02', date '2020-01-03');
+SELECT date_bin('15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01') AS a, date_bin('15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01 00:02:30') AS b, date_bin('1 day 2 hours', timestamp '1990-02-11 15:44:17.123456', timestamp '2001-01-01 00:00:00.5') AS c;
+SELECT date_bin('1 day', timestamp '1990-02-11 15:44:17', timestamp '2001-01-01') AS a, date_bin('1 week', timestamp 'infinity', timestamp '2001-01-01') AS b, date_bin('15 minutes', NULL, timestamp '2001-01-01') AS c;
+SELECT date_bin('15 minutes', timestamptz '2020-02-11 15:44:17+00', timestamptz '2001-01-01 00:00+00') = timestamptz '2020-02-11 15:30:00+00';
+SELECT pg_typeof(date_bin('15 minutes', '2020-02-11 15:44:17', '2001-01-01')), pg_typeof(date_bin('1 hour', date '2020-02-11', timestamp '2001-01-01'));
+SELECT date_bin('1 month', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('0 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('-15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('15 minutes', timestamp '2020-02-11 15:44:17');
+SELECT date_bin('1 hour', timestamp '2020-02-11 15:44:17', timestamp 'infinity');
