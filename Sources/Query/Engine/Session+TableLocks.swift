@@ -83,6 +83,7 @@ extension TableReference {
     var tablesRead: [TableName] {
         switch self {
         case .table(let name, _): [name]
+        case .sample(let sample): [sample.table]
         case .subquery(let query, _, _), .lateral(let query, _, _): query.tablesRead
         case .join(let join): join.left.tablesRead + join.right.tablesRead
         default: []

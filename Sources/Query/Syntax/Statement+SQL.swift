@@ -342,6 +342,9 @@ extension TableReference {
     public var sql: String {
         switch self {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
+        case .sample(let sample):
+            return sample.table.sql + aliasSQL(sample.alias) + " TABLESAMPLE " + quoteIdentifier(sample.method)
+                + "(" + sample.arguments.map(\.sql).joined(separator: ", ") + ")" + (sample.seed.map { " REPEATABLE (" + $0.sql + ")" } ?? "")
         case .subquery(let query, let alias, let columns): return "(" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .lateral(let query, let alias, let columns): return "LATERAL (" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .values(let rows, let alias, let columns):

@@ -2370,3 +2370,15 @@ SELECT date_bin('0 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01
 SELECT date_bin('-15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
 SELECT date_bin('15 minutes', timestamp '2020-02-11 15:44:17');
 SELECT date_bin('1 hour', timestamp '2020-02-11 15:44:17', timestamp 'infinity');
+
+-- TABLESAMPLE: which rows a sample holds is each system's own; its bounds and errors agree
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (100);
+SELECT count(*) FROM emp AS e TABLESAMPLE BERNOULLI (100) REPEATABLE (3) WHERE e.salary >= 100;
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (0);
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (0) REPEATABLE (1);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (101);
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (-1);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (NULL);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10) REPEATABLE (NULL);
+SELECT count(*) FROM emp TABLESAMPLE foo (10);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10, 2);
