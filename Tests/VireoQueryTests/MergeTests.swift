@@ -194,6 +194,18 @@ struct MergeTests {
         #expect(try rows(db, "SELECT count(*) FROM docs WHERE id = 2") == [["0"]])
     }
 
+    @Test("a WITH list before MERGE names what its source reads")
+    func withClause() throws {
+        let db = try Self.stock()
+        let merged = try db.execute("""
+            WITH big AS (SELECT item, qty FROM deliveries WHERE qty > 2)
+            MERGE INTO stock s USING big ON s.item = big.item
+              WHEN MATCHED THEN UPDATE SET qty = s.qty + big.qty WHEN NOT MATCHED THEN INSERT (item, qty) VALUES (big.item, big.qty)
+            """)
+        #expect(merged.commandTag == "MERGE 2")
+        #expect(try rows(db, "SELECT item, qty FROM stock ORDER BY item") == [["apple", "8"], ["kiwi", "4"], ["pear", "2"], ["plum", "0"]])
+    }
+
     @Test("EXPLAIN MERGE shows the target and the join its rows come from")
     func explain() throws {
         let db = try Self.stock()
@@ -208,5 +220,7 @@ struct MergeTests {
     func roundTrip() throws {
         let statement = try Parser.parseStatement(Self.restock + " WHEN NOT MATCHED AND d.qty < 0 THEN INSERT DEFAULT VALUES")
         #expect(try Parser.parseStatement(statement.body.sql).body == statement.body)
+        let with = try Parser.parseStatement("WITH d AS (SELECT 1 AS item) " + Self.restock)
+        #expect(try Parser.parseStatement(with.body.sql).body == with.body)
     }
 }

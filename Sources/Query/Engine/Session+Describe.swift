@@ -93,6 +93,8 @@ extension Session {
             let scope = try bindFiltered(table, delete.alias, delete.whereClause, binder, through: through)
             return try ReturningList(delete.returning, scope: scope, binder: binder, through: through).columns
         case .merge(let merge):
+            try describeChanges(merge.with, binder, catalog)
+            try binder.bindWith(merge.with)
             _ = try makeMergePlan(merge, binder)  // for the types of its parameters; MERGE returns no rows
             return []
         case .explain:

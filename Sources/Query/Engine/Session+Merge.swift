@@ -8,7 +8,9 @@ import VireoStorage
 /// undoes the whole statement, as for any other.
 extension Session {
     func merge(_ statement: Merge, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        let plan = try makeMergePlan(statement, makeBinder(transaction.catalog, parameters: parameters))
+        let binder = makeBinder(transaction.catalog, parameters: parameters)
+        try bindWith(statement.with, binder, transaction, parameters)
+        let plan = try makeMergePlan(statement, binder)
         let context = self.context(.transaction(transaction), parameters)
         let rows = try PlanExecutor.materialize(plan.join, context, for: .changedRows)
         let keys = foreignKeyEnforcer(plan.table, transaction, context)
@@ -66,7 +68,11 @@ extension Session {
 
     /// EXPLAIN MERGE: the target, then the join its rows come from. With ANALYZE it runs.
     func explainMerge(_ statement: Merge, _ explain: Explain, _ parameters: [Value], json: Bool) throws -> QueryResult {
-        let join = try read { data in try makeMergePlan(statement, makeBinder(data.catalog, parameters: parameters)).join }
+        let join = try read { data in
+            let binder = makeBinder(data.catalog, parameters: parameters)
+            try binder.bindWith(statement.with)
+            return try makeMergePlan(statement, binder).join
+        }
         let title = "Merge on " + statement.table.name
         guard explain.analyze else {
             guard json else { return Self.planResult([title] + join.explainLines(depth: 1)) }

@@ -12,6 +12,8 @@ public struct Merge: Sendable, Equatable {
     /// The WHEN clauses in the order written: for each source row, the first of its kind
     /// (matched or not) whose condition holds acts.
     public var clauses: [MergeClause]
+    /// `WITH …` written before the statement; nil when absent.
+    public var with: WithClause? = nil
 
     /// Creates the node from its parts, as the parser would.
     public init(table: TableName, alias: String? = nil, source: TableReference, condition: SQLExpression, clauses: [MergeClause]) {
@@ -52,7 +54,7 @@ public enum MergeAction: Sendable, Equatable {
 extension Merge {
     /// This node as canonical SQL.
     public var sql: String {
-        "MERGE INTO " + table.sql + aliasSQL(alias) + " USING " + source.sql + " ON " + condition.sql
+        withSQL(with) + "MERGE INTO " + table.sql + aliasSQL(alias) + " USING " + source.sql + " ON " + condition.sql
             + clauses.map { " " + $0.sql }.joined()
     }
 }

@@ -362,7 +362,7 @@ extension TableReference {
 }
 
 /// `WITH [RECURSIVE] name [(columns)] AS (query), … ` (with its trailing space), or nothing.
-private func withSQL(_ with: WithClause?) -> String {
+func withSQL(_ with: WithClause?) -> String {
     guard let with else { return "" }
     let entries = with.queries.map { entry in
         quoteIdentifier(entry.name) + (entry.columns.isEmpty ? "" : " " + namesSQL(entry.columns)) + " AS (" + (entry.change?.sql ?? entry.query.sql) + ")"

@@ -2349,6 +2349,7 @@ MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN NOT MATCHED THEN INSE
 MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED THEN DELETE WHEN MATCHED THEN DO NOTHING;
 MERGE INTO mstock USING mstock ON true WHEN MATCHED THEN DELETE;
 MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND d.qty THEN DELETE;
+WITH big AS (SELECT item, qty FROM mdeliv WHERE qty > 2) MERGE INTO mstock s USING big ON s.item = big.item WHEN MATCHED THEN UPDATE SET qty = s.qty + big.qty WHEN NOT MATCHED THEN INSERT (item, qty) VALUES (big.item, big.qty);
 SELECT * FROM mstock ORDER BY item;
 DROP TABLE mstock;
 DROP TABLE mdeliv;
