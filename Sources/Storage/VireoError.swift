@@ -132,6 +132,10 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case sqlJSONMemberNotFound = "sql_json_member_not_found"
         case sqlJSONNumberNotFound = "sql_json_number_not_found"
         case sqlJSONObjectNotFound = "sql_json_object_not_found"
+        /// A TABLESAMPLE percentage that is NULL or outside 0–100, or the wrong number of them (2202H).
+        case invalidTablesampleArgument = "invalid_tablesample_argument"
+        /// A TABLESAMPLE REPEATABLE seed that is NULL (2202G).
+        case invalidTablesampleRepeat = "invalid_tablesample_repeat"
     }
 
     public var code: Code
@@ -262,6 +266,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .foreignKeyViolation: "23503"
         case .invalidForeignKey: "42830"
         case .stringDataLengthMismatch: "22026"
+        case .invalidTablesampleArgument: "2202H"
+        case .invalidTablesampleRepeat: "2202G"
         case .duplicatePreparedStatement: "42P05"
         case .invalidSchemaName: "3F000"
         case .duplicateSchema: "42P06"

@@ -309,6 +309,8 @@ extension Binder {
             let (a, b) = try unify(arguments[0], arguments[1])
             return (.caseWhen([(.binary(.equal, a.expression, b.expression), .constant(.null))], otherwise: a.expression), a.type)
         case "greatest", "least": return try extreme(call.name == "greatest", arguments)
+        case "overlaps": return try overlaps(call, arguments, scope)
+        case "date_bin": return try dateBin(arguments)
         case "substring" where arguments.count == 2 && Self.isText(arguments[1]):
             // substring(s FROM pattern): a text (or string literal) start is a regular expression.
             let bound = try arguments.map { try coerce($0, to: .text) }

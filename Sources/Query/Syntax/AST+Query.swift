@@ -211,6 +211,28 @@ public indirect enum TableReference: Sendable, Equatable {
     /// table (generate_series, jsonb_each …); it may read the FROM entries before it.
     case function(TableFunctionReference)
     case join(Join)
+    /// `name [[AS] alias] TABLESAMPLE method (argument, …) [REPEATABLE (seed)]`.
+    case sample(TableSample)
+}
+
+/// A table read through a sampling method: SYSTEM or BERNOULLI with their percentage.
+public struct TableSample: Sendable, Equatable {
+    public var table: TableName
+    public var alias: String?
+    /// The method's name, lower case unless quoted.
+    public var method: String
+    public var arguments: [SQLExpression]
+    /// `REPEATABLE (seed)`: the same seed picks the same rows of the same data.
+    public var seed: SQLExpression?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(table: TableName, alias: String? = nil, method: String, arguments: [SQLExpression], seed: SQLExpression? = nil) {
+        self.table = table
+        self.alias = alias
+        self.method = method
+        self.arguments = arguments
+        self.seed = seed
+    }
 }
 
 /// A function call in FROM.

@@ -273,7 +273,10 @@ extension Parser {
         }
         guard accept(.leftParen) else {
             let name = try parseTableName()
-            return .table(name, alias: try parseOptionalAlias())
+            // TABLESAMPLE is no alias (PostgreSQL keeps it out of bare names).
+            let alias = peekWord("tablesample") ? nil : try parseOptionalAlias()
+            guard acceptWord("tablesample") else { return .table(name, alias: alias) }
+            return .sample(try parseTableSample(name, alias: alias))
         }
         if acceptKeyword(.values) {
             let rows = try parseValuesRows()
@@ -291,6 +294,21 @@ extension Parser {
         let inner = try parseTableReference()
         try expect(.rightParen, ")")
         return inner
+    }
+
+    /// `method (argument [, …]) [REPEATABLE (seed)]`, after `name [alias] TABLESAMPLE`.
+    private mutating func parseTableSample(_ name: TableName, alias: String?) throws -> TableSample {
+        let method = try parseIdentifier("a sampling method")
+        try expect(.leftParen, "(")
+        let arguments = try commaSeparated { try $0.parseExpression() }
+        try expect(.rightParen, ")")
+        var sample = TableSample(table: name, alias: alias, method: method, arguments: arguments)
+        if acceptWord("repeatable") {
+            try expect(.leftParen, "(")
+            sample.seed = try parseExpression()
+            try expect(.rightParen, ")")
+        }
+        return sample
     }
 
     /// `name(…) [WITH ORDINALITY] [[AS] alias [(column, …)]]`.

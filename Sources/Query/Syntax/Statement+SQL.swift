@@ -50,6 +50,7 @@ extension StatementBody {
         case .select(let query), .selectChangingData(let query): query.sql
         case .update(let statement): statement.sql
         case .delete(let statement): statement.sql
+        case .merge(let statement): statement.sql
         case .transaction(let command): command.sql
         case .set(let statement):
             "SET " + (statement.scope == .local ? "LOCAL " : "") + settingNameSQL(statement.name) + " = " + statement.value.sql
@@ -182,7 +183,7 @@ extension TableConstraint {
     }
 }
 
-private func namesSQL(_ names: [String]) -> String {
+func namesSQL(_ names: [String]) -> String {
     "(" + names.map(quoteIdentifier).joined(separator: ", ") + ")"
 }
 
@@ -357,6 +358,9 @@ extension TableReference {
     public var sql: String {
         switch self {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
+        case .sample(let sample):
+            return sample.table.sql + aliasSQL(sample.alias) + " TABLESAMPLE " + quoteIdentifier(sample.method)
+                + "(" + sample.arguments.map(\.sql).joined(separator: ", ") + ")" + (sample.seed.map { " REPEATABLE (" + $0.sql + ")" } ?? "")
         case .subquery(let query, let alias, let columns): return "(" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .lateral(let query, let alias, let columns): return "LATERAL (" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .values(let rows, let alias, let columns):
@@ -374,7 +378,7 @@ extension TableReference {
 }
 
 /// `WITH [RECURSIVE] name [(columns)] AS (query), … ` (with its trailing space), or nothing.
-private func withSQL(_ with: WithClause?) -> String {
+func withSQL(_ with: WithClause?) -> String {
     guard let with else { return "" }
     let entries = with.queries.map { entry in
         quoteIdentifier(entry.name) + (entry.columns.isEmpty ? "" : " " + namesSQL(entry.columns)) + " AS (" + (entry.change?.sql ?? entry.query.sql) + ")"
@@ -411,7 +415,7 @@ extension WindowFrame {
     }
 }
 
-private func aliasSQL(_ alias: String?) -> String {
+func aliasSQL(_ alias: String?) -> String {
     alias.map { " AS " + quoteIdentifier($0) } ?? ""
 }
 

@@ -2381,3 +2381,61 @@ SELECT var_pop(v), stddev(v) FROM (VALUES ('infinity'::float8), (1)) s(v);
 SELECT var_pop(v) FROM (VALUES (1e308::float8), (-1e308::float8), (1e308::float8)) s(v);
 SELECT regr_count(DISTINCT qty, price), corr(qty, price) FILTER (WHERE id > 2) FROM sales;
 SELECT region, corr(qty, price), stddev(price) FROM sales GROUP BY ROLLUP (region) ORDER BY 1;
+
+-- MERGE: clauses in order with their conditions, every source kind, DO NOTHING, DEFAULT,
+-- INSERT DEFAULT VALUES, constraints and the errors PostgreSQL 15 gives
+DROP TABLE IF EXISTS mstock;
+DROP TABLE IF EXISTS mdeliv;
+CREATE TABLE mstock (item text PRIMARY KEY, qty integer NOT NULL CHECK (qty >= 0), note text DEFAULT 'new');
+CREATE TABLE mdeliv (item text, qty integer);
+INSERT INTO mstock VALUES ('apple', 5, 'old'), ('pear', 2, 'old'), ('plum', 0, 'old');
+INSERT INTO mdeliv VALUES ('apple', 3), ('pear', -2), ('kiwi', 4), ('fig', 0);
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND s.qty + d.qty = 0 THEN DELETE WHEN MATCHED THEN UPDATE SET qty = s.qty + d.qty, note = 'restocked' WHEN NOT MATCHED AND d.qty > 0 THEN INSERT (item, qty) VALUES (d.item, d.qty) WHEN NOT MATCHED THEN DO NOTHING;
+SELECT * FROM mstock ORDER BY item;
+MERGE INTO mstock USING (SELECT 'plum' AS item) q ON mstock.item = q.item WHEN MATCHED THEN UPDATE SET note = DEFAULT;
+MERGE INTO mstock s USING (VALUES ('apple', 1), ('zz', 1)) v(item, qty) ON s.item = v.item WHEN MATCHED THEN UPDATE SET qty = v.qty WHEN NOT MATCHED THEN INSERT VALUES (v.item, v.qty, 'x');
+MERGE INTO mstock s USING (VALUES ('apple'), ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN DO NOTHING;
+SELECT * FROM mstock ORDER BY item;
+MERGE INTO mstock s USING (VALUES ('apple'), ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN UPDATE SET note = 'twice';
+MERGE INTO mstock s USING (VALUES ('a1', 1), ('a2', 1), ('a2', 2)) v(item, qty) ON s.item = v.item WHEN NOT MATCHED THEN INSERT (item, qty) VALUES (v.item, v.qty);
+MERGE INTO mstock s USING (VALUES ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN UPDATE SET qty = -1;
+MERGE INTO mstock s USING (VALUES ('q')) v(item) ON s.item = v.item WHEN NOT MATCHED THEN INSERT DEFAULT VALUES;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED THEN DELETE RETURNING *;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN NOT MATCHED THEN INSERT VALUES (d.item, s.qty);
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED THEN DELETE WHEN MATCHED THEN DO NOTHING;
+MERGE INTO mstock USING mstock ON true WHEN MATCHED THEN DELETE;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND d.qty THEN DELETE;
+WITH big AS (SELECT item, qty FROM mdeliv WHERE qty > 2) MERGE INTO mstock s USING big ON s.item = big.item WHEN MATCHED THEN UPDATE SET qty = s.qty + big.qty WHEN NOT MATCHED THEN INSERT (item, qty) VALUES (big.item, big.qty);
+SELECT * FROM mstock ORDER BY item;
+DROP TABLE mstock;
+DROP TABLE mdeliv;
+
+-- OVERLAPS over dates, timestamps, times and (start, interval) pairs, with NULL and
+-- reversed endpoints; date_bin with its errors
+SELECT (date '2020-01-01', date '2020-02-01') OVERLAPS (date '2020-01-15', date '2020-03-01') AS a, (date '2020-02-01', date '2020-01-01') OVERLAPS (date '2020-01-15', date '2020-03-01') AS b, (date '2020-01-01', date '2020-01-02') OVERLAPS (date '2020-01-02', date '2020-01-03') AS c;
+SELECT (timestamp '2020-01-01', interval '1 day') OVERLAPS (timestamp '2020-01-01 12:00', interval '1 hour') AS a, (timestamp '2020-01-01', NULL::timestamp) OVERLAPS (timestamp '2020-01-01 12:00', interval '1 hour') AS b, (NULL::timestamp, timestamp '2020-01-01') OVERLAPS (timestamp '2019-12-01', timestamp '2020-02-01') AS c;
+SELECT (date '2020-01-01', date '2020-01-01') OVERLAPS (date '2020-01-01', date '2020-01-01') AS a, (time '10:00', time '11:00') OVERLAPS (time '10:30', interval '1 hour') AS b, (timestamp '2020-01-01', date '2020-01-05') OVERLAPS (date '2020-01-03', timestamptz '2020-01-09') AS c;
+SELECT (timestamp '2020-01-01', NULL::timestamp) OVERLAPS (timestamp '2019-12-01', interval '1 hour') AS a, (time '10:00', NULL::interval) OVERLAPS (time '10:00', time '11:00') AS b, (NULL::time, NULL::time) OVERLAPS (time '10:00', time '11:00') AS c;
+SELECT (1, 2) OVERLAPS (3, 4);
+SELECT (date '2020-01-01', date '2020-01-02', date '2020-01-03') OVERLAPS (date '2020-01-02', date '2020-01-03');
+SELECT date_bin('15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01') AS a, date_bin('15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01 00:02:30') AS b, date_bin('1 day 2 hours', timestamp '1990-02-11 15:44:17.123456', timestamp '2001-01-01 00:00:00.5') AS c;
+SELECT date_bin('1 day', timestamp '1990-02-11 15:44:17', timestamp '2001-01-01') AS a, date_bin('1 week', timestamp 'infinity', timestamp '2001-01-01') AS b, date_bin('15 minutes', NULL, timestamp '2001-01-01') AS c;
+SELECT date_bin('15 minutes', timestamptz '2020-02-11 15:44:17+00', timestamptz '2001-01-01 00:00+00') = timestamptz '2020-02-11 15:30:00+00';
+SELECT pg_typeof(date_bin('15 minutes', '2020-02-11 15:44:17', '2001-01-01')), pg_typeof(date_bin('1 hour', date '2020-02-11', timestamp '2001-01-01'));
+SELECT date_bin('1 month', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('0 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('-15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('15 minutes', timestamp '2020-02-11 15:44:17');
+SELECT date_bin('1 hour', timestamp '2020-02-11 15:44:17', timestamp 'infinity');
+
+-- TABLESAMPLE: which rows a sample holds is each system's own; its bounds and errors agree
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (100);
+SELECT count(*) FROM emp AS e TABLESAMPLE BERNOULLI (100) REPEATABLE (3) WHERE e.salary >= 100;
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (0);
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (0) REPEATABLE (1);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (101);
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (-1);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (NULL);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10) REPEATABLE (NULL);
+SELECT count(*) FROM emp TABLESAMPLE foo (10);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10, 2);
