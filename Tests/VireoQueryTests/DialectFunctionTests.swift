@@ -248,6 +248,17 @@ struct DialectFunctionTests {
         #expect(try rows(db, "SELECT meta FROM t ORDER BY id") == [[#"{"a": 1, "b": 2, "d": 3, "e": 4}"#], [#"{"b": 2, "d": 3, "e": 4}"#]])
     }
 
+    @Test("integer &, |, #, << and >>: the wider operand's type, shifts wrapping in the left operand's width (read from PostgreSQL 15)")
+    func bitwiseIntegerOperators() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, """
+            SELECT 5 & 3, 5 | 3, 5 # 3, 1 << 4, 256 >> 2, -16 >> 2, pg_typeof(5::smallint & 3::smallint), pg_typeof(5 & 3::bigint),
+                   1 << 31, 1 << 32, 1::bigint << 40, 1::smallint << 15, 1::smallint << 16, 7 >> 33, 1 << -1, 12 & 10 | 1, 2 + 3 & 6
+            """) == [["1", "7", "6", "16", "64", "-4", "smallint", "bigint",
+                      "-2147483648", "1", "1099511627776", "-32768", "0", "3", "-2147483648", "9", "4"]])
+        #expect(Self.failure(db, "SELECT 1.5 & 1") == "42883: operator does not exist: numeric & integer")
+    }
+
     @Test("jsonb #- text[] and jsonb_insert edit at a path as PostgreSQL's setPath: negative indexes, missing steps, its errors")
     func pathEdits() throws {
         let db = try Database.inMemory()

@@ -28,6 +28,8 @@ extension Binder {
             return (.binary(op, x.expression, y.expression), .bool)
         case .add, .subtract, .multiply, .divide, .modulo, .power:
             return try arithmetic(op, a, b)
+        case .bitAnd, .bitOr, .bitXor, .shiftLeft, .shiftRight:
+            return try bitwise(op, a, b)
         case .concat where [a.type, b.type].contains(.tsvector) && [a.type, b.type].allSatisfy({ $0 == .tsvector || $0 == .unknown }):
             let operands = [try coerce(a, to: .tsvector), try coerce(b, to: .tsvector)]
             return (.function(try ScalarFunction.lookup("tsvector_concat", argumentCount: 2), operands), .tsvector)
@@ -440,5 +442,42 @@ extension Binder {
         let y = b.type == .unknown ? try coerce(b, to: kindA) : b.expression
         if kindA == .tsquery { return (.function(try ScalarFunction.lookup("tsquery_or", argumentCount: 2), [x, y]), .tsquery) }
         return (.binary(.concat, x, y), kindA)
+    }
+}
+
+extension Binder {
+    /// `&`, `|`, `#` between integers, in the wider operand's type; `<<` and `>>` shift the
+    /// left operand's type by an integer count, wrapping as PostgreSQL's int2shl, int4shl
+    /// and int8shl do (the count taken modulo the machine word, as C's shift on x86). An
+    /// untyped literal is an integer. Bit strings and other types are 42883.
+    func bitwise(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
+        func integer(_ operand: Typed) throws -> Typed {
+            if operand.type == .unknown { return (try coerce(operand, to: .integer), .integer) }
+            guard operand.type.isInteger else { throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)") }
+            return operand
+        }
+        let (x, y) = (try integer(a), try integer(b))
+        if op == .shiftLeft || op == .shiftRight {
+            let function = BitShift.function(op == .shiftLeft ? "shl" : "shr", x.type)
+            return (.function(function, [x.expression, y.expression]), x.type)
+        }
+        let type = SQLType.widerNumeric(x.type, y.type) ?? .int
+        return (.binary(op, x.expression, y.expression), type)
+    }
+}
+
+/// PostgreSQL's int2shl … int8shr: a shift in the operand's width, wrapping.
+enum BitShift {
+    static func function(_ direction: String, _ type: SQLType) -> ScalarFunction {
+        let bits = type == .smallint || type == .integer ? 32 : 64
+        let name = (type == .smallint ? "int2" : type == .integer ? "int4" : "int8") + direction
+        return ScalarFunction(name, 2...2, [type, .integer], returns: type) { arguments in
+            guard case .int(let value) = arguments[0], case .int(let count) = arguments[1] else { return .null }
+            let shift = Int(count & Int64(bits - 1))
+            let shifted: Int64 = bits == 32
+                ? Int64(direction == "shl" ? Int32(truncatingIfNeeded: value) << shift : Int32(truncatingIfNeeded: value) >> shift)
+                : (direction == "shl" ? value << shift : value >> shift)
+            return .int(type == .smallint ? Int64(Int16(truncatingIfNeeded: shifted)) : shifted)
+        }
     }
 }

@@ -38,6 +38,8 @@ struct Settings {
         "bytea_output": "hex",
         "extra_float_digits": "1",
         "max_identifier_length": "63",
+        // pgJDBC reads it before its foreign-key and index metadata queries.
+        "max_index_keys": "32",
         "is_superuser": "on",
         "default_table_access_method": "heap",
         "default_tablespace": "",

@@ -15,6 +15,9 @@ public enum Operators {
         case .greaterOrEqual: return .bool(try Compare.values(a, b)! >= 0)
         case .add, .subtract, .multiply, .divide, .modulo, .power: return try arithmetic(op, a, b)
         case .concat: return try concatenate(a, b)
+        case .bitAnd, .bitOr, .bitXor:
+            guard case .int(let x) = a, case .int(let y) = b else { throw VireoError(.internalError, "\(op.rawValue) of non-integers") }
+            return .int(op == .bitAnd ? x & y : op == .bitOr ? x | y : x ^ y)
         case .l2Distance, .negativeInnerProduct, .cosineDistance, .l1Distance: return try distance(op, a, b)
         case .hammingDistance: return .double(try BitString.hammingDistance(Cast.textForm(a), Cast.textForm(b)))
         case .jaccardDistance: return .double(try BitString.jaccardDistance(Cast.textForm(a), Cast.textForm(b)))
@@ -24,7 +27,7 @@ public enum Operators {
             return try RegexMatch.apply(op, Cast.textForm(a), Cast.textForm(b))
         case .textSearchMatch:
             return .bool(try TSQuery(parsing: Cast.textForm(b)).matches(TSVector(parsing: Cast.textForm(a))))
-        case .and, .or, .overlaps, .jsonPathExists, .deletePath:
+        case .and, .or, .overlaps, .jsonPathExists, .deletePath, .shiftLeft, .shiftRight:
             throw VireoError(.internalError, "\(op.rawValue) reached the value operators")
         }
     }

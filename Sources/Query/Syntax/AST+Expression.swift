@@ -308,6 +308,8 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case textSearchMatch = "@@"
     /// `jsonb @? jsonpath`: the path yields an item (jsonb_path_exists, errors as NULL).
     case jsonPathExists = "@?"
+    /// Bitwise and, or and exclusive or of integers; shifts of an integer by an integer count.
+    case bitAnd = "&", bitOr = "|", bitXor = "#", shiftLeft = "<<", shiftRight = ">>"
 
     /// How tightly the operator binds, from PostgreSQL's table.
     public var precedence: Precedence {

@@ -2336,6 +2336,12 @@ SELECT pg_typeof('a:1'::tsvector || 'b:2'), 'a:1'::tsvector || 'b:2';
 SELECT 'a & b'::tsquery || 'c', 'a'::tsquery && 'b|c', pg_typeof('a'::tsquery && 'b');
 SELECT to_tsvector('english', 'fat cats') @@ (to_tsquery('english', 'dog') || to_tsquery('english', 'cat'));
 
+-- Integer bitwise operators: types, wrapping shifts, precedence
+SELECT 5 & 3, 5 | 3, 5 # 3, 1 << 4, 256 >> 2, -16 >> 2, pg_typeof(5::smallint & 3::smallint), pg_typeof(5 & 3::bigint);
+SELECT 1 << 31, 1 << 32, 1::bigint << 40, 1::smallint << 15, 1::smallint << 16, 7 >> 33, 1 << -1;
+SELECT 12 & 10 | 1, 1 | 2 = 3, 2 + 3 & 6, 3 << 1 + 1;
+SELECT n, n & 1 AS odd FROM generate_series(1, 6) n WHERE n & 1 = 1 ORDER BY n;
+
 -- GROUPING SETS, ROLLUP, CUBE, grouping() and GROUP BY DISTINCT; the statistical aggregates
 SELECT region, product, sum(qty), count(*) FROM sales GROUP BY ROLLUP (region, product);
 SELECT region, product, sum(qty) FROM sales GROUP BY CUBE (region, product) ORDER BY region, product;
