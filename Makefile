@@ -53,12 +53,17 @@ postgres-server:
 ## end-to-end tests with real clients (psql, psycopg, asyncpg, the TypeScript SDK) against
 ## `vireo serve`, and the differential test against PostgreSQL 15 (Tests/e2e/test_postgres_differential.py).
 ## VIREO_MODEL_DIR makes the MiniLM tests fail, not skip, if the model were missing.
-test: deps e2e-venv models sdk-deps postgres-server
+test: deps e2e-venv models sdk-deps postgres-server jdbc-deps
 	$(SWIFT) build
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo scripts/swift-test.sh
 	scripts/check-package-dependency.sh
 	VIREO_MODEL_DIR="$(MODEL_CACHE)/all-MiniLM-L6-v2" VIREO_BIN=$$($(SWIFT) build --show-bin-path)/vireo $(VENV)/bin/python -m pytest -q Tests/e2e
 	$(sdk_test)
+
+## pgJDBC and a JDK to run Tests/e2e/jdbc/JdbcClient.java (the single-file launcher needs no build).
+jdbc-deps:
+	@{ command -v java >/dev/null && [ -f /usr/share/java/postgresql.jar ]; } || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq default-jdk-headless libpostgresql-jdbc-java; }
 
 ## The TypeScript SDK in $(SDK_DIR). tsc comes from Debian's node-typescript: there is no npm
 ## registry, and the SDK and its tests need nothing from one.

@@ -96,6 +96,9 @@ struct CompatibilityTests {
         #expect(try rows(db, "SELECT to_tsvector('english'::regconfig, 'fat cats'), to_tsvector(cfgname::regconfig, 'cats') FROM pg_ts_config WHERE cfgname = 'simple'")
                 == [["'cat':2 'fat':1", "'cats':1"]])
         #expect(sqlError(db, "SELECT 'klingon'::regconfig")?.sqlState == "42704")
+        // pgJDBC's getTypeInfo tells arrays by their input function, named by a regproc literal.
+        #expect(try rows(db, "SELECT typname FROM pg_type WHERE typinput = 'pg_catalog.array_in'::regproc AND typname IN ('_int4', 'int4')")
+                == [["_int4"]])
         // asyncpg reads jit before it introspects a type, inside the caller's transaction.
         #expect(try rows(db, "SELECT current_setting('jit'), current_setting('enable_bitmapscan')") == [["off", "on"]])
         try db.execute("SET LOCAL hnsw.ef_search = 77")

@@ -363,6 +363,10 @@ final class Binder {
             }
             return (.constant(.int(oid)), target)
         }
+        if case .other("regproc", _) = typeName, case .literal(.string(let name)) = operand, Int64(name) == nil {
+            // A function's name as its OID ('pg_catalog.array_in'::regproc, pgJDBC's type query).
+            return (.constant(.int(SystemCatalog.procedureOID(named: name))), target)
+        }
         if typeName == .json, case .literal(.string(let text)) = operand {
             // `json` (unlike jsonb) keeps its text as written, once checked.
             return (.constant(.json(try JSONValue.validated(text))), target)

@@ -124,6 +124,12 @@ extension SystemCatalog {
         if column.name == "typstorage", let length = positions["typlen"].map({ row[$0] }) {
             return .text(length == .int(-1) ? "x" : "p")
         }
+        if column.name == "typinput", let name = positions["typname"].map({ row[$0] }), let category = positions["typcategory"].map({ row[$0] }) {
+            // The input function's OID as `'array_in'::regproc` gives it (pgJDBC's getTypeInfo
+            // tells arrays by `typinput = 'pg_catalog.array_in'::regproc`).
+            let function = category == .text("A") ? "array_in" : category == .text("E") ? "enum_in" : Cast.textForm(name) + "in"
+            return .int(procedureOID(named: function))
+        }
         if let value = columnDefaults[column.name] { return value }
         // Every object is the database's one role's (pg_dump looks each owner up in pg_roles).
         if column.type == .oid, column.name.hasSuffix("owner") || column.name == "datdba" { return .int(ownerOID) }

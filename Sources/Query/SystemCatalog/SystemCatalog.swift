@@ -259,6 +259,15 @@ enum SystemCatalog {
         return relation
     }
 
+    /// A function's OID as regproc input gives it: Vireo keeps no pg_proc rows, so the OID is
+    /// derived from the name alone (schema and quotes dropped), the same wherever it is asked.
+    static func procedureOID(named name: String) -> Int64 {
+        var bare = name.trimmingCharacters(in: .whitespaces)
+        if bare.hasPrefix("pg_catalog.") { bare.removeFirst("pg_catalog.".count) }
+        if bare.count >= 2, bare.hasPrefix("\""), bare.hasSuffix("\"") { bare = String(bare.dropFirst().dropLast()) }
+        return oid(ofObject: "function " + bare)
+    }
+
     /// The OID of the schema `name` names (regnamespace input), nil when there is none.
     static func namespaceOID(named name: String, _ catalog: Catalog) -> Int64? {
         var bare = name.trimmingCharacters(in: .whitespaces)
