@@ -196,8 +196,24 @@ extension Parser {
             advance()
             return .qualifiedWildcard(table: table)
         }
+        if let expanded = parseExpandedRow() { return expanded }
         let expression = try parseExpression()
         return .expression(expression, alias: try parseOptionalAlias())
+    }
+
+    /// `(f(…)).*`, or nil (nothing consumed) for anything else in parentheses. Its own frame
+    /// holds the parser's copy, off the path nested subqueries recurse through.
+    @inline(never)
+    private mutating func parseExpandedRow() -> SelectItem? {
+        guard peek().kind == .leftParen, identifier(peek(1)) != nil, peek(2).kind == .leftParen else { return nil }
+        var probe = self
+        probe.advance()
+        guard case .function(let call)? = try? probe.parsePrimary(), probe.accept(.rightParen),
+              probe.peek().kind == .dot, probe.peek(1).isOperator("*") else { return nil }
+        probe.advance()
+        probe.advance()
+        self = probe
+        return .expandedRow(call)
     }
 
     // MARK: - FROM
@@ -259,7 +275,8 @@ extension Parser {
         return inner
     }
 
-    /// `name(…) [WITH ORDINALITY] [[AS] alias [(column, …)]]`.
+    /// `name(…) [WITH ORDINALITY] [[AS] alias [(column, …)]]`, or `name(…) [AS] [alias]
+    /// (column type, …)` for a function returning `record`.
     private mutating func parseTableFunction() throws -> TableFunctionReference {
         let start = peek()
         guard case .function(let call) = try parsePrimary(), call.over == nil, call.filter == nil else {
@@ -271,8 +288,25 @@ extension Parser {
             advance()
             reference.withOrdinality = true
         }
-        reference.alias = try parseOptionalAlias()
-        if reference.alias != nil, peek().kind == .leftParen { reference.columns = try parseParenthesizedNames() }
+        if peekKeyword(.as), peek(1).kind == .leftParen {
+            advance()  // `AS (a int, …)`: a column definition list without an alias
+        } else {
+            reference.alias = try parseOptionalAlias()
+            guard reference.alias != nil, peek().kind == .leftParen else { return reference }
+        }
+        // `(a, b)` renames the columns; `(a int, b text)` defines them (the first entry decides).
+        if identifier(peek(1)) != nil, peek(2).kind == .comma || peek(2).kind == .rightParen, reference.alias != nil {
+            reference.columns = try parseParenthesizedNames()
+            return reference
+        }
+        let list = peek()
+        try expect(.leftParen, "(")
+        reference.recordColumns = try commaSeparated { RecordColumn(try $0.parseIdentifier("a column name"), try $0.parseTypeName()) }
+        try expect(.rightParen, ")")
+        if reference.withOrdinality {
+            throw VireoError(.syntaxError, "WITH ORDINALITY cannot be used with a column definition list",
+                             position: list.start, hint: "Put the column definition list inside ROWS FROM().")
+        }
         return reference
     }
 
