@@ -98,14 +98,15 @@ test-quality: deps e2e-venv models
 
 ## Python clients for the end-to-end tests, in $(VENV).
 E2E_PACKAGES = "psycopg[binary]" psycopg2-binary sqlalchemy alembic pytest numpy asyncpg pgvector schemathesis openai rank_bm25 "django>=5.0,<5.2" \
-  "langchain-core>=1.0,<2" psycopg-pool greenlet peewee
+  "langchain-core>=1.0,<2" psycopg-pool greenlet peewee llama-index-core==0.14.25 llama-index-vector-stores-postgres==0.9.0 \
+  haystack-ai==3.4.1 pgvector-haystack==8.1.2
 ## langchain-postgres pins pgvector-python below 0.4, whose API the other tests use (`to_list`);
 ## it works with the newer one (Tests/e2e/test_langchain_pgvector.py), so it goes in without its
 ## pins, its dependencies listed above (versions fixed to those tested: a new release may need more).
 E2E_NODEPS_PACKAGES = langchain-postgres==0.0.19
 e2e-venv:
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import psycopg, psycopg2, sqlalchemy, alembic, pytest, numpy, asyncpg, pgvector, schemathesis, openai, rank_bm25, django, langchain_postgres, peewee" 2>/dev/null || \
+	@$(VENV)/bin/python -c "import psycopg, psycopg2, sqlalchemy, alembic, pytest, numpy, asyncpg, pgvector, schemathesis, openai, rank_bm25, django, langchain_postgres, peewee, llama_index.vector_stores.postgres, haystack_integrations.document_stores.pgvector" 2>/dev/null || \
 	  { $(VENV)/bin/pip install -q $(E2E_PACKAGES) && $(VENV)/bin/pip install -q --no-deps $(E2E_NODEPS_PACKAGES); }
 
 ## Integrity check of the database in $(DATA_DIR).

@@ -28,6 +28,12 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case diskFull = "disk_full"
         case corruption = "corruption"
         case limitExceeded = "limit_exceeded"
+        /// A query too complex to plan (more grouping sets than PostgreSQL's 4096).
+        case statementTooComplex = "statement_too_complex"
+        /// More elements than a construct takes (CUBE's 12).
+        case tooManyColumns = "too_many_columns"
+        /// More arguments than a function takes (GROUPING's 31).
+        case tooManyArguments = "too_many_arguments"
         case cardinalityViolation = "cardinality_violation"
         case undefinedFunction = "undefined_function"
         case ambiguousColumn = "ambiguous_column"
@@ -126,6 +132,10 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case sqlJSONMemberNotFound = "sql_json_member_not_found"
         case sqlJSONNumberNotFound = "sql_json_number_not_found"
         case sqlJSONObjectNotFound = "sql_json_object_not_found"
+        /// A TABLESAMPLE percentage that is NULL or outside 0–100, or the wrong number of them (2202H).
+        case invalidTablesampleArgument = "invalid_tablesample_argument"
+        /// A TABLESAMPLE REPEATABLE seed that is NULL (2202G).
+        case invalidTablesampleRepeat = "invalid_tablesample_repeat"
     }
 
     public var code: Code
@@ -201,6 +211,9 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .diskFull: "53100"
         case .corruption: "XX001"
         case .limitExceeded: "54000"
+        case .statementTooComplex: "54001"
+        case .tooManyColumns: "54011"
+        case .tooManyArguments: "54023"
         case .cardinalityViolation: "21000"
         case .undefinedFunction: "42883"
         case .ambiguousColumn: "42702"
@@ -253,6 +266,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .foreignKeyViolation: "23503"
         case .invalidForeignKey: "42830"
         case .stringDataLengthMismatch: "22026"
+        case .invalidTablesampleArgument: "2202H"
+        case .invalidTablesampleRepeat: "2202G"
         case .duplicatePreparedStatement: "42P05"
         case .invalidSchemaName: "3F000"
         case .duplicateSchema: "42P06"

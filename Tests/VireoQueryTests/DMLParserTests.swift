@@ -34,7 +34,7 @@ struct DMLParserTests {
         let q = try query("SELECT a, count(*) FROM t WHERE b > 1 GROUP BY a HAVING count(*) > 2 ORDER BY a DESC NULLS LAST, 2, c ASC NULLS FIRST LIMIT 10 OFFSET 5")
         guard case .select(let s) = q.body else { Issue.record("not a select"); return }
         #expect(s.whereClause == bin(.greater, col("b"), int(1)))
-        #expect(s.groupBy == [col("a")])
+        #expect(s.groupBy == [.expression(col("a"))])
         #expect(s.having == bin(.greater, .function(FunctionCall("count", star: true)), int(2)))
         #expect(q.orderBy == [OrderItem(col("a"), descending: true, nullsFirst: false), OrderItem(int(2)),
                               OrderItem(col("c"), nullsFirst: true)])

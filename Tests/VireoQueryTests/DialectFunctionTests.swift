@@ -229,6 +229,25 @@ struct DialectFunctionTests {
             """) == [["27 days 16:36:55.4112", "10 days 08:00:00", "3 mons 65 days 42:00:00", "-4 days -17:08:34.261029", "1 day"]])
     }
 
+    @Test("|| of two jsonb, bytea, bit strings or tsquery values has their type, and an untyped literal beside one takes it (read from PostgreSQL 15)")
+    func concatenationKeepsTheOperandsType() throws {
+        let db = try Database.inMemory()
+        #expect(try rows(db, #"""
+            SELECT pg_typeof('{"a":1}'::jsonb || '{"b":2}'), '{"a":1}'::jsonb || '{"b":2}', pg_typeof('{"a":1}'::jsonb || 'x'::text),
+                   pg_typeof('\x01'::bytea || '\x02'), '\x01'::bytea || '\x02', pg_typeof(B'10' || B'1'), B'10' || '01',
+                   pg_typeof('a:1'::tsvector || 'b:2'), 'a:1'::tsvector || 'b:2',
+                   'a & b'::tsquery || 'c', 'a'::tsquery && 'b|c', ''::tsquery || 'a', pg_typeof('a'::tsquery && 'b')
+            """#) == [["jsonb", #"{"a": 1, "b": 2}"#, "text", "bytea", "\\x0102", "bit varying", "1001", "tsvector", "'a':1 'b':3",
+                       "'a' & 'b' | 'c'", "'a' & ( 'b' | 'c' )", "'a'", "tsquery"]])
+        #expect(Self.failure(db, #"SELECT '{"a":1}'::jsonb || 'nope'"#).hasPrefix("22P02"))
+        // Haystack's update_by_filter: a jsonb column set to a merge, literal and parameter alike.
+        try db.execute(#"CREATE TABLE t (id int PRIMARY KEY, meta jsonb); INSERT INTO t VALUES (1, '{"a":1}'), (2, NULL)"#)
+        try db.execute(#"UPDATE t SET meta = COALESCE(meta, '{}'::jsonb) || '{"b":2}'::jsonb"#)
+        try db.execute("UPDATE t SET meta = COALESCE(meta, '{}'::jsonb) || $1::jsonb", [.text(#"{"d":3}"#)])
+        try db.execute("UPDATE t SET meta = meta || $1", [.text(#"{"e":4}"#)])
+        #expect(try rows(db, "SELECT meta FROM t ORDER BY id") == [[#"{"a": 1, "b": 2, "d": 3, "e": 4}"#], [#"{"b": 2, "d": 3, "e": 4}"#]])
+    }
+
     @Test("jsonb #- text[] and jsonb_insert edit at a path as PostgreSQL's setPath: negative indexes, missing steps, its errors")
     func pathEdits() throws {
         let db = try Database.inMemory()

@@ -20,7 +20,7 @@ struct ParserErrorTests {
         expectError("SELECT a FROM t JOIN u", "expected ON or USING")
         expectError("SELECT 1 LIMIT 1 LIMIT 2", "multiple LIMIT clauses not allowed")
         expectError("INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET a = 1", "requires a conflict target")
-        expectError("EXPLAIN BEGIN", "expected SELECT, INSERT, UPDATE or DELETE after EXPLAIN")
+        expectError("EXPLAIN BEGIN", "expected SELECT, INSERT, UPDATE, DELETE or MERGE after EXPLAIN")
         expectError("SET \"a.b\" = 1", "a part may not contain '.'", at: 4)
         expectError("SELECT select", "syntax error at or near \"select\": expected an expression", at: 7)
     }

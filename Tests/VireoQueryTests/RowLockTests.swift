@@ -262,6 +262,28 @@ struct RowLockTests {
         #expect(try deleting.result() == "DELETE 0", "the row no longer matches v = 20")
     }
 
+    @Test("MERGE locks the rows it changes as UPDATE does: it waits for a FOR UPDATE holder, then merges the new version")
+    func mergeWaitsLikeUpdate() throws {
+        let db = try database()
+        let holder = db.session(), writer = db.session()
+        try holder.execute("BEGIN")
+        #expect(try ints(holder, "SELECT v FROM t WHERE id = 1 FOR UPDATE") == [10])
+        let merge = """
+            MERGE INTO t USING (VALUES (1, 1), (4, 40)) s(id, d) ON t.id = s.id
+              WHEN MATCHED THEN UPDATE SET v = t.v + s.d WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.d)
+            """
+        let waiting = Background { () -> String in try writer.execute(merge).commandTag }
+        waitForWaiters(db, 1)
+        try holder.execute("UPDATE t SET v = v + 10 WHERE id = 1; COMMIT")
+        #expect(try waiting.result() == "MERGE 2")
+        #expect(try ints(holder, "SELECT v FROM t WHERE id IN (1, 4) ORDER BY id") == [21, 40], "the holder's update and the merge both count")
+        // Two plain writers of one row: the first to commit wins, as for UPDATE.
+        try holder.execute("BEGIN; MERGE INTO t USING (SELECT 2 AS id) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = 1")
+        try writer.execute("BEGIN; MERGE INTO t USING (SELECT 2 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE")
+        try holder.execute("COMMIT")
+        expect(sqlError(writer, "COMMIT"), "40001", "could not serialize access due to concurrent update")
+    }
+
     @Test("two plain writers of a row still do not wait for each other: the first to commit wins (40001)")
     func plainWritersDoNotWait() throws {
         let db = try database()

@@ -91,6 +91,13 @@ struct CompatibilityTests {
         let db = try Database.inMemory()
         try db.execute("CREATE EXTENSION IF NOT EXISTS vector")
         #expect(sqlError(db, "CREATE EXTENSION postgis")?.sqlState == "42704")
+        // Text-search configurations: listed in pg_ts_config (psql's \dF), named by regconfig.
+        #expect(try rows(db, "SELECT cfgname FROM pg_ts_config ORDER BY 1") == [["english"], ["simple"]])
+        #expect(try rows(db, "SELECT to_tsvector('english'::regconfig, 'fat cats'), to_tsvector(cfgname::regconfig, 'cats') FROM pg_ts_config WHERE cfgname = 'simple'")
+                == [["'cat':2 'fat':1", "'cats':1"]])
+        #expect(sqlError(db, "SELECT 'klingon'::regconfig")?.sqlState == "42704")
+        // asyncpg reads jit before it introspects a type, inside the caller's transaction.
+        #expect(try rows(db, "SELECT current_setting('jit'), current_setting('enable_bitmapscan')") == [["off", "on"]])
         try db.execute("SET LOCAL hnsw.ef_search = 77")
         #expect(try rows(db, "SHOW hnsw.ef_search") == [["40"]])
         let session = db.session()

@@ -77,9 +77,12 @@ def test_psql_describes_a_table_and_its_indexes(server):
     assert '"described_name" btree (name)' in lines
     index = psql(server, "-c", "\\d described_name")
     assert index.returncode == 0 and 'btree, for table "public.described"' in index.stdout, index.stderr
-    for command in ["\\d+ described", "\\dt+", "\\di+", "\\du", "\\dx", "\\df", "\\dT", "\\dn"]:
+    for command in ["\\d+ described", "\\dt+", "\\di+", "\\du", "\\dx", "\\df", "\\df+ now", "\\dT", "\\dn", "\\do", "\\dF",
+                    "\\dFp", "\\dc", "\\dd", "\\dX", "\\dAc", "\\dD", "\\dm", "\\dp", "\\l"]:
         result = psql(server, "-c", command)
         assert result.returncode == 0, f"{command}: {result.stderr}"
+    configurations = psql(server, "-c", "\\dF")
+    assert "english" in configurations.stdout and "simple" in configurations.stdout, configurations.stdout
 
 
 def test_psql_describes_index_nulls_order_and_time_precision(server):

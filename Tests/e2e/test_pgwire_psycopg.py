@@ -305,6 +305,29 @@ def test_unique_violation(conn):
         conn.execute("INSERT INTO uniq VALUES (%s)", (1,))
 
 
+def test_merge_with_parameters_reports_its_rowcount(conn):
+    conn.execute("CREATE TABLE stock (item text PRIMARY KEY, qty integer NOT NULL CHECK (qty >= 0))")
+    conn.execute("INSERT INTO stock VALUES ('apple', 5), ('pear', 2)")
+    upsert = ("MERGE INTO stock s USING (VALUES (%s, %s)) AS d(item, qty) ON s.item = d.item "
+              "WHEN MATCHED AND s.qty + d.qty = 0 THEN DELETE "
+              "WHEN MATCHED THEN UPDATE SET qty = s.qty + d.qty "
+              "WHEN NOT MATCHED THEN INSERT VALUES (d.item, d.qty)")
+    with conn.cursor() as cursor:
+        cursor.execute(upsert, ("apple", 3))
+        assert cursor.rowcount == 1 and cursor.statusmessage == "MERGE 1"
+        cursor.execute(upsert, ("kiwi", 4), prepare=True)
+        assert cursor.rowcount == 1
+        cursor.execute(upsert, ("pear", -2), prepare=True)
+        assert cursor.rowcount == 1
+        cursor.execute("MERGE INTO stock s USING (SELECT %s::text AS item) d ON s.item = d.item WHEN MATCHED THEN DO NOTHING", ("apple",))
+        assert cursor.rowcount == 0 and cursor.statusmessage == "MERGE 0"
+    assert conn.execute("SELECT item, qty FROM stock ORDER BY item").fetchall() == [("apple", 8), ("kiwi", 4)]
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(upsert, ("apple", -9))
+    with pytest.raises(psycopg.errors.CardinalityViolation):
+        conn.execute("MERGE INTO stock s USING (VALUES (%s), (%s)) AS d(item) ON s.item = d.item WHEN MATCHED THEN DELETE", ("kiwi", "kiwi"))
+    assert conn.execute("SELECT item, qty FROM stock ORDER BY item").fetchall() == [("apple", 8), ("kiwi", 4)]
+
 def test_vector_search_with_text_parameters(conn):
     conn.execute("CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(3))")
     conn.execute("INSERT INTO items (embedding) VALUES ('[1,2,3]'), ('[4,5,6]'), ('[1,1,1]')")

@@ -5,13 +5,16 @@ import VireoStorage
 final class AggregateContext {
     let groupBy: [SQLExpression]
     let groupTypes: [SQLType]
+    /// The keys every grouping set groups by (all of them without grouping sets).
+    let commonKeys: Set<Int>
     let inputScope: Scope
     var calls: [AggregateCall] = []
     var callTypes: [SQLType] = []
 
-    init(groupBy: [SQLExpression], groupTypes: [SQLType], inputScope: Scope) {
+    init(groupBy: [SQLExpression], groupTypes: [SQLType], commonKeys: Set<Int>, inputScope: Scope) {
         self.groupBy = groupBy
         self.groupTypes = groupTypes
+        self.commonKeys = commonKeys
         self.inputScope = inputScope
     }
 }
@@ -40,9 +43,12 @@ extension Binder {
                              whereClause: BoundExpression?) throws -> (PlanNode, [ResultColumn]) {
         let input = try AccessPath.choose(source, scope: scope, whereClause: whereClause, order: [], query: nil,
                                           binder: self, distinct: false)
-        let groupBy = try resolveGroupBy(select.groupBy, select.items, scope)
+        let grouping = try GroupingExpansion(select.groupBy, distinct: select.groupByDistinct,
+                                             resolve: { try self.resolveGroupBy($0, select.items, scope) },
+                                             sameKey: { try self.isSameGroupKey($0, $1, scope) })
+        let groupBy = grouping.keys
         let keys = try groupBy.map { try bind($0, scope) }
-        let context = AggregateContext(groupBy: groupBy, groupTypes: keys.map(\.type), inputScope: scope)
+        let context = AggregateContext(groupBy: groupBy, groupTypes: keys.map(\.type), commonKeys: grouping.commonKeys, inputScope: scope)
         aggregateContext = context
         defer { aggregateContext = nil }
         let outputScope = try groupedScope(groupBy, scope)
@@ -56,7 +62,8 @@ extension Binder {
         if select.distinct && items.contains(where: \.hidden) {
             throw VireoError(.invalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
         }
-        let aggregation = Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls)
+        let aggregation = Aggregation(groupKeys: keys.map(\.expression), aggregates: context.calls, groupingSets: grouping.sets,
+                                      keyNames: groupBy.map(\.sql))
         var plan = PlanNode.aggregate(Self.prunedInput(input, aggregation, whereClause, width: scope.width), aggregation)
         if let having { plan = .filter(plan, having) }
         if !windows.calls.isEmpty {
@@ -97,25 +104,23 @@ extension Binder {
 
     /// `GROUP BY 1` and `GROUP BY alias` name select-list expressions. As in PostgreSQL, a
     /// bare name that is also a column of the FROM clause means that column, not the alias.
-    private func resolveGroupBy(_ groupBy: [SQLExpression], _ items: [SelectItem], _ scope: Scope) throws -> [SQLExpression] {
+    private func resolveGroupBy(_ expression: SQLExpression, _ items: [SelectItem], _ scope: Scope) throws -> SQLExpression {
         let expressions = items.compactMap { item -> (SQLExpression, String?)? in
             if case .expression(let expression, let alias) = item { return (expression, alias) }
             return nil
         }
-        return try groupBy.map { expression in
-            if case .literal(.integer(let position)) = expression {
-                guard position >= 1 && Int(position) <= expressions.count else {
-                    throw VireoError(.invalidParameter, "GROUP BY position \(position) is not in select list")
-                }
-                return expressions[Int(position) - 1].0
+        if case .literal(.integer(let position)) = expression {
+            guard position >= 1 && Int(position) <= expressions.count else {
+                throw VireoError(.invalidParameter, "GROUP BY position \(position) is not in select list")
             }
-            if case .column(let reference) = expression, reference.table == nil,
-               try scope.resolve(reference) == nil,
-               let match = expressions.first(where: { $0.1 == reference.column }) {
-                return match.0
-            }
-            return expression
+            return expressions[Int(position) - 1].0
         }
+        if case .column(let reference) = expression, reference.table == nil,
+           try scope.resolve(reference) == nil,
+           let match = expressions.first(where: { $0.1 == reference.column }) {
+            return match.0
+        }
+        return expression
     }
 
     /// Inside a grouped query: a GROUP BY expression or an aggregate call as a column of
@@ -125,6 +130,8 @@ extension Binder {
             return (.column(position), context.groupTypes[position])
         }
         switch expression {
+        case .function(let call) where call.over == nil && call.name == AggregateCall.Function.grouping.rawValue:
+            return try groupingCall(call, context)
         case .function(let call) where call.over == nil && AggregateCall.Function(rawValue: call.name) != nil:
             return try aggregate(call, context)
         case .column(let reference):
@@ -139,10 +146,7 @@ extension Binder {
     /// grouped by `dept_id`, or the other way round), or a column the grouped primary key
     /// determines (isDeterminedByGroupedKey); else 42803 as PostgreSQL words it.
     private func groupedColumn(_ position: Int, type: SQLType, _ context: AggregateContext) throws -> Typed {
-        if let key = try context.groupBy.firstIndex(where: { key in
-            guard case .column(let grouped) = key else { return false }
-            return try context.inputScope.resolve(grouped)?.0 == position
-        }) {
+        if let key = try keyPosition(ofInputColumn: position, context) {
             return (.column(key), context.groupTypes[key])
         }
         if try isDeterminedByGroupedKey(position, context) {
@@ -175,8 +179,8 @@ extension Binder {
         guard let entry = context.inputScope.entries.first(where: { position >= $0.offset && position < $0.offset + $0.columns.count }),
               let table = entry.table, entry.columns == table.columns.map(\.name),
               let keyColumns = ForeignKeys.primaryKey(of: table) else { return false }
-        let grouped = Set(try context.groupBy.compactMap { key -> Int? in
-            guard case .column(let column) = key else { return nil }
+        let grouped = Set(try context.commonKeys.compactMap { key -> Int? in
+            guard case .column(let column) = context.groupBy[key] else { return nil }
             return try context.inputScope.resolve(column)?.0
         })
         return keyColumns.allSatisfy { name in table.columnIndex(name).map { grouped.contains(entry.offset + $0) } ?? false }
@@ -194,7 +198,7 @@ extension Binder {
     }
 
     /// The grouped row's column of `call`, added to the context's calls unless it is there.
-    private func appendCall(_ call: AggregateCall, type: SQLType, _ context: AggregateContext) -> Typed {
+    func appendCall(_ call: AggregateCall, type: SQLType, _ context: AggregateContext) -> Typed {
         let position = context.calls.firstIndex(of: call) ?? {
             context.calls.append(call)
             context.callTypes.append(type)
@@ -206,6 +210,8 @@ extension Binder {
     /// An aggregate call with its arguments, ORDER BY and FILTER bound over rows of `scope`.
     func aggregateCall(_ call: FunctionCall, _ scope: Scope) throws -> (AggregateCall, SQLType) {
         guard let function = AggregateCall.Function(rawValue: call.name) else { throw VireoError(.internalError, "not an aggregate") }
+        // PostgreSQL's grammar gives GROUPING no OVER (grouped queries bind it in groupingCall).
+        if function == .grouping { throw VireoError(.syntaxError, "syntax error at or near \"OVER\": GROUPING is not a window function") }
         let orderedSet = function == .percentileCont || function == .percentileDisc || function == .mode
         guard orderedSet == !call.withinGroup.isEmpty else {
             throw VireoError(.undefinedFunction, orderedSet ? "WITHIN GROUP is required for ordered-set aggregate \(call.name)"
@@ -223,7 +229,7 @@ extension Binder {
             guard function == .count else { throw VireoError(.syntaxError, "\(call.name)(*) is only valid for count") }
             return (AggregateCall(function: function, argument: nil, distinct: false, filter: filter, order: order), .int)
         }
-        let takesTwo = function == .stringAgg || function == .jsonbObjectAgg || function == .jsonObjectAgg
+        let takesTwo = function == .stringAgg || function == .jsonbObjectAgg || function == .jsonObjectAgg || function.isRegression
         guard call.arguments.count == (takesTwo ? 2 : 1) else {
             throw VireoError(.undefinedFunction, "function \(call.name) takes exactly \(takesTwo ? "two arguments" : "one argument")")
         }
@@ -234,16 +240,16 @@ extension Binder {
         let wanted: SQLType? = switch function {
         case .stringAgg: .text
         case .boolAnd, .boolOr, .every: .bool
+        case _ where function.isRegression: .double
         default: nil
         }
         if function == .arrayAgg, arguments[0].type.elementType != nil { throw Self.multidimensional }
         let bound = try arguments.map { argument -> Typed in
             let type = wanted ?? (argument.type == .unknown ? .text : argument.type)
-            let converted = (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
-            if let wanted, converted.1 != wanted, !(wanted.isText && converted.1.isText) {
+            if let wanted, argument.type != .unknown, !Self.converts(argument.type, to: wanted) {
                 throw VireoError(.undefinedFunction, "function \(call.name)(\(arguments.map { $0.type.description }.joined(separator: ", "))) does not exist")
             }
-            return converted
+            return (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
         }
         let boxes = zip(bound, call.arguments).map { BoundExpressionBox(expression: $0.0.expression, key: $0.1.sql) }
         var aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
@@ -268,6 +274,12 @@ extension Binder {
         return (AggregateCall(function: function, argument: order[0].key, distinct: false, filter: filter, second: fraction, order: order), type)
     }
 
+    /// Whether an argument of type `type` is taken by an aggregate over `wanted`: any text
+    /// type for text, any number for double precision (PostgreSQL's implicit casts to float8).
+    private static func converts(_ type: SQLType, to wanted: SQLType) -> Bool {
+        type == wanted || (wanted.isText && type.isText) || (wanted == .double && type.isNumeric)
+    }
+
     static func resultType(_ function: AggregateCall.Function, _ argument: SQLType) -> SQLType {
         switch function {
         case .count: .int
@@ -284,6 +296,10 @@ extension Binder {
         case .percentileCont: .double
         case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: .json
         case .arrayAgg: .array(argument)
+        case .grouping: .integer
+        case .regrCount: .int
+        // corr, covar_pop, covar_samp and the other regr_ statistics.
+        default: .double
         }
     }
 }

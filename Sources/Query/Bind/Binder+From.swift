@@ -54,6 +54,8 @@ extension Binder {
             return (plan, scope)
         case .join(let join):
             return try bindJoin(join)
+        case .sample(let sample):
+            return try bindTableSample(sample)
         case .function(let function):
             return try bindTableFunction(function, after: nil)
         case .values(let rows, let alias, let columns):

@@ -11,6 +11,9 @@ extension Binder {
         let deletesKeys = op == .subtract && a.type == .json
         if !takesKeyArray.contains(op), !deletesKeys, let array = try arrayOperator(op, a, b) { return array }
         switch op {
+        case .overlaps where [a.type, b.type].contains(.tsquery) && [a.type, b.type].allSatisfy({ $0 == .tsquery || $0 == .unknown }):
+            let operands = [try coerce(a, to: .tsquery), try coerce(b, to: .tsquery)]
+            return (.function(try ScalarFunction.lookup("tsquery_and", argumentCount: 2), operands), .tsquery)
         case .overlaps: throw VireoError.undefinedOperator("\(a.type) && \(b.type)")
         case .and, .or:
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
@@ -25,21 +28,21 @@ extension Binder {
             return (.binary(op, x.expression, y.expression), .bool)
         case .add, .subtract, .multiply, .divide, .modulo, .power:
             return try arithmetic(op, a, b)
-        case .concat where a.type == .tsvector && b.type == .tsvector:
-            return (.function(try ScalarFunction.lookup("tsvector_concat", argumentCount: 2), [a.expression, b.expression]), .tsvector)
+        case .concat where [a.type, b.type].contains(.tsvector) && [a.type, b.type].allSatisfy({ $0 == .tsvector || $0 == .unknown }):
+            let operands = [try coerce(a, to: .tsvector), try coerce(b, to: .tsvector)]
+            return (.function(try ScalarFunction.lookup("tsvector_concat", argumentCount: 2), operands), .tsvector)
         case .concat where (a.type.isVector || b.type.isVector) && (a.type.isVector || a.type == .unknown) && (b.type.isVector || b.type == .unknown):
             // pgvector's `vector || vector`: an untyped literal on the other side is a vector.
             let type = Self.vectorOperands(a.type, b.type)
             return (Self.halved(.binary(op, try coerce(a, to: type), try coerce(b, to: type)), type), type)
         case .concat:
-            // PostgreSQL's `||` takes text on one side (anything else is cast to text), or two
-            // bytea, bit strings, jsonb or tsquery values: `1 || 2` is 42883.
+            if let sameKind = try concatOfOneKind(a, b) { return sameKind }
+            // PostgreSQL's `||` takes text on one side (anything else is cast to text): `1 || 2` is 42883.
             let texts = [a.type, b.type].contains { type in
                 if case .enumeration = type { return true }
                 return type == .unknown || type.isText
             }
-            let sameKind = a.type == b.type && [.bytes, .json, .tsquery].contains(a.type) || a.type.isBit && b.type.isBit
-            guard texts || sameKind || a.type.isVector || b.type.isVector else {
+            guard texts || a.type.isVector || b.type.isVector else {
                 throw VireoError.undefinedOperator("\(a.type) || \(b.type)")
             }
             let bothVectors = a.type.isVector && b.type.isVector
@@ -264,8 +267,9 @@ extension Binder {
 
     /// Binds a call of a built-in scalar function (aggregates are bound by the query).
     func function(_ call: FunctionCall, _ scope: Scope) throws -> Typed {
-        if AggregateCall.Function(rawValue: call.name) != nil {
-            throw VireoError(.groupingError, "aggregate functions are not allowed here: \(call.name)")
+        if let function = AggregateCall.Function(rawValue: call.name) {
+            throw VireoError(.groupingError, function == .grouping ? "grouping operations are not allowed here"
+                                                                   : "aggregate functions are not allowed here: \(call.name)")
         }
         if call.filter != nil {
             throw VireoError(.wrongObjectType, "FILTER specified, but \(call.name) is not an aggregate function")
@@ -306,6 +310,8 @@ extension Binder {
             let (a, b) = try unify(arguments[0], arguments[1])
             return (.caseWhen([(.binary(.equal, a.expression, b.expression), .constant(.null))], otherwise: a.expression), a.type)
         case "greatest", "least": return try extreme(call.name == "greatest", arguments)
+        case "overlaps": return try overlaps(call, arguments, scope)
+        case "date_bin": return try dateBin(arguments)
         case "substring" where arguments.count == 2 && Self.isText(arguments[1]):
             // substring(s FROM pattern): a text (or string literal) start is a regular expression.
             let bound = try arguments.map { try coerce($0, to: .text) }
@@ -416,5 +422,24 @@ extension Binder {
         if inner.usedOuterScope && outerScopes.count > 0 { usedOuterScope = true }
         // An unknown column (`(SELECT '1')`) is text, as in PostgreSQL (resolvingUnknown).
         return (Subquery(plan: plan, isCorrelated: inner.usedOuterScope), Self.resolvingUnknown(columns).map(\.type))
+    }
+}
+
+extension Binder {
+    /// `||` between two jsonb, bytea, tsquery or bit string values, which is that type's own
+    /// operator and gives that type (a bit string: bit varying), not text. An untyped literal
+    /// beside one of them takes its type, as PostgreSQL finds that operator first:
+    /// `meta || '{"b": 1}'` merges objects. Nil for any other pair.
+    func concatOfOneKind(_ a: Typed, _ b: Typed) throws -> Typed? {
+        func kind(_ type: SQLType) -> SQLType? {
+            if type.isBit { return .bit(nil, varying: true) }
+            return [.bytes, .json, .tsquery].contains(type) ? type : nil
+        }
+        guard let kindA = a.type == .unknown ? kind(b.type) : kind(a.type),
+              let kindB = b.type == .unknown ? kindA : kind(b.type), kindA == kindB else { return nil }
+        let x = a.type == .unknown ? try coerce(a, to: kindA) : a.expression
+        let y = b.type == .unknown ? try coerce(b, to: kindA) : b.expression
+        if kindA == .tsquery { return (.function(try ScalarFunction.lookup("tsquery_or", argumentCount: 2), [x, y]), .tsquery) }
+        return (.binary(.concat, x, y), kindA)
     }
 }

@@ -333,6 +333,13 @@ final class Binder {
             let kept = min(digits, TypeName.fractionalDigitsMax)
             return (.function(FractionalSeconds.cast(digits: kept), [value.expression]), value.type)
         }
+        if case .other("regconfig", []) = typeName {
+            // A text-search configuration's name (`to_tsvector('english'::regconfig, body)`,
+            // SQLAlchemy's REGCONFIG casts): kept as its name, which the text-search functions
+            // take; a literal is checked at once, as PostgreSQL's regconfig input does.
+            if case .literal(.string(let name)) = operand { _ = try TextSearchConfiguration(name: name) }
+            return (try coerce(try bind(operand, scope), to: .text), .text)
+        }
         let target = try Self.sqlType(typeName, in: catalog)
         if case .array([]) = operand, target.elementType != nil { return (.constant(.array([])), target) }
         if case .other("regclass", _) = typeName, case .literal(.string(let name)) = operand {

@@ -341,14 +341,14 @@ final class InsertPlan {
         })
     }
 
-    private static func targetColumns(_ names: [String], _ table: TableDefinition) throws -> [Int] {
+    static func targetColumns(_ names: [String], _ table: TableDefinition) throws -> [Int] {
         if names.isEmpty { return Array(table.columns.indices) }
         var seen = Set<String>()
         return try names.map { name in
             guard let position = table.columnIndex(name) else {
                 throw VireoError(.undefinedColumn, "column \"\(name)\" of relation \"\(table.name)\" does not exist")
             }
-            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
+            guard seen.insert(name).inserted else { throw VireoError(.duplicateColumn, "column \"\(name)\" specified more than once") }
             return position
         }
     }
@@ -364,7 +364,7 @@ final class InsertPlan {
         }
         var seen = Set<String>()
         return try names.map { name in
-            guard seen.insert(name).inserted else { throw VireoError(.syntaxError, "column \"\(name)\" specified more than once") }
+            guard seen.insert(name).inserted else { throw VireoError(.duplicateColumn, "column \"\(name)\" specified more than once") }
             return try view.tableColumn(named: name, .insert)
         }
     }

@@ -92,6 +92,11 @@ extension Session {
             let table = try through?.table ?? catalog.changedTable(delete.table, verb: "delete from")
             let scope = try bindFiltered(table, delete.alias, delete.whereClause, binder, through: through)
             return try ReturningList(delete.returning, scope: scope, binder: binder, through: through).columns
+        case .merge(let merge):
+            try describeChanges(merge.with, binder, catalog)
+            try binder.bindWith(merge.with)
+            _ = try makeMergePlan(merge, binder)  // for the types of its parameters; MERGE returns no rows
+            return []
         case .explain:
             return [ResultColumn(name: "QUERY PLAN", type: .text)]
         case .declareCursor(let declare):

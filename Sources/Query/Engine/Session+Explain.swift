@@ -31,12 +31,23 @@ extension Session {
         case .insert(let insert): (operation, table) = ("Insert", insert.table.name)
         case .update(let update): (operation, table) = ("Update", update.table.name)
         case .delete(let delete): (operation, table) = ("Delete", delete.table.name)
-        default: throw VireoError(.featureNotSupported, "EXPLAIN supports SELECT, INSERT, UPDATE and DELETE")
+        case .merge(let merge): return try explainMerge(merge, explain, parameters, json: json)
+        default: throw VireoError(.featureNotSupported, "EXPLAIN supports SELECT, INSERT, UPDATE, DELETE and MERGE")
         }
-        var node: [(String, JSONValue)] = [("Node Type", .string("ModifyTable")), ("Operation", .string(operation)), ("Relation Name", .string(table))]
         guard explain.analyze else {
-            return json ? Self.planResult(json: .object(node)) : Self.planResult(["\(operation) on \(table)"])
+            return json ? Self.planResult(json: .object(Self.modifyTableNode(operation, table))) : Self.planResult(["\(operation) on \(table)"])
         }
+        return try explainWriteRun(explain, parameters, json: json, operation: operation, table: table)
+    }
+
+    /// The JSON node of a write: PostgreSQL's ModifyTable.
+    static func modifyTableNode(_ operation: String, _ table: String) -> [(String, JSONValue)] {
+        [("Node Type", .string("ModifyTable")), ("Operation", .string(operation)), ("Relation Name", .string(table))]
+    }
+
+    /// EXPLAIN ANALYZE of a write: runs it, and shows the rows it changed and its time.
+    func explainWriteRun(_ explain: Explain, _ parameters: [Value], json: Bool, operation: String, table: String) throws -> QueryResult {
+        var node = Self.modifyTableNode(operation, table)
         let start = DispatchTime.now().uptimeNanoseconds
         let result = try run(explain.statement, parameters)
         let total = Self.milliseconds(since: start)

@@ -49,11 +49,8 @@ extension Session {
             // Taken out of the list, so that filling it in does not copy it.
             var row: [Value] = []
             swap(&row, &sourceRows[index])
-            let absent = plan.absentPositions(row: index)
-            if !absent.isEmpty {
-                try completeRow(&row, absent: absent, table: plan.table, defaults: plan.defaults, transaction: transaction, context: context)
-            }
-            if fillsGenerated { try plan.generated.fill(&row, context: context) }
+            try fillNewRow(&row, absent: plan.absentPositions(row: index), table: plan.table, defaults: plan.defaults,
+                           generated: fillsGenerated ? plan.generated : nil, transaction, context)
             if let conflict = plan.conflict, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
@@ -75,16 +72,14 @@ extension Session {
                 count += 1
                 continue
             }
-            let rowID = try transaction.insert(into: plan.table, row: row)
+            let rowID = try storeNewRow(row, plan.table, notesVectorChanges: notesVectorChanges, transaction)
             // Only ON CONFLICT DO UPDATE asks which rows the statement touched.
             if plan.conflict != nil { touched.insert(rowID) }
-            if notesVectorChanges { try noteVectorChange(plan.table, rowID: rowID, transaction) }
             count += 1
             // The row as stored, only for what reads it: copying it and appending the row id
             // cost every plain INSERT two arrays a row.
             guard readsStoredRow else { continue }
-            var stored = row
-            if let column = plan.table.rowIDColumn { stored[column] = .int(rowID) }
+            let stored = Self.storedRow(row, plan.table, rowID: rowID)
             try plan.through?.checkRow(stored + [.int(rowID)], context)
             keys?.inserted(plan.table, row: stored, rowID: rowID)
             try plan.returning.collect(stored + [.int(rowID)], context, into: &returned)
@@ -101,6 +96,35 @@ extension Session {
         let binder = makeBinder(transaction.catalog)
         try bindWith(statement.with, binder, transaction, parameters)
         return try InsertPlan(statement, catalog: transaction.catalog, binder: binder)
+    }
+
+    /// A new row as INSERT and MERGE's INSERT store it: the `absent` columns from their
+    /// defaults and sequences, then the generated columns and CHECK constraints (`generated`
+    /// nil when the table has neither).
+    @inline(__always)
+    func fillNewRow(_ row: inout [Value], absent: [Int], table: TableDefinition, defaults: [BoundExpression], generated: GeneratedColumns?,
+                    _ transaction: StoreTransaction, _ context: ExecutionContext) throws {
+        if !absent.isEmpty {
+            try completeRow(&row, absent: absent, table: table, defaults: defaults, transaction: transaction, context: context)
+        }
+        try generated?.fill(&row, context: context)
+    }
+
+    /// Stores a new row (the store checks NOT NULL and unique keys) and notes it for the
+    /// table's vector indexes; its row id.
+    @inline(__always)
+    func storeNewRow(_ row: [Value], _ table: TableDefinition, notesVectorChanges: Bool, _ transaction: StoreTransaction) throws -> Int64 {
+        let rowID = try transaction.insert(into: table, row: row)
+        if notesVectorChanges { try noteVectorChange(table, rowID: rowID, transaction) }
+        return rowID
+    }
+
+    /// A new row as stored: a column that is the row id holds the id the store gave it.
+    static func storedRow(_ row: [Value], _ table: TableDefinition, rowID: Int64) -> [Value] {
+        guard let column = table.rowIDColumn else { return row }
+        var stored = row
+        stored[column] = .int(rowID)
+        return stored
     }
 
     /// Fills the `absent` values from defaults and sequences.
@@ -163,18 +187,7 @@ extension Session {
         try bindWith(statement.with, binder, transaction, parameters)
         let source = try changeSource(table, alias: statement.alias, joining: statement.from, binder, through: through)
         let scope = source.names
-        let assignments = try statement.assignments.map { assignment -> (Int, BoundExpression) in
-            let position = try through?.tableColumn(named: assignment.column, .update) ?? table.columnIndex(assignment.column)
-            guard let position else {
-                throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
-            }
-            guard case .expression(let expression) = assignment.value else {
-                return (position, try TableBuilder.defaultExpression(table.columns[position], table: table.name, catalog: transaction.catalog))
-            }
-            try GeneratedColumns.refuseValue(for: table.columns[position], updating: true)
-            let bound = Cast.assignedParameter(try binder.assigned(binder.bind(expression, scope), to: table.columns[position], name: assignment.column))
-            return (position, try through?.overTable(bound) ?? bound)
-        }
+        let assignments = try bindAssignments(statement.assignments, table, scope: scope, binder, through: through)
         let generated = try GeneratedColumns(table, catalog: transaction.catalog)
         let context = self.context(.transaction(transaction), parameters)
         let targets = try matchingRows(table, source, statement.whereClause, binder, context, through: through)
@@ -182,25 +195,11 @@ extension Session {
         var returned: [[Value]] = []
         let width = table.columns.count + 1
         let keys = foreignKeyEnforcer(table, transaction, context)
+        let writer = RowUpdate(table: table, assignments: assignments, generated: generated, keys: keys, through: through)
         for joined in targets {
             try context.checkCancel()
-            let old = Array(joined.prefix(width))
-            let rowID = Self.rowID(of: old)
-            var row = Array(old.dropLast())
-            for (position, expression) in assignments {
-                row[position] = try Cast.assign(Evaluator.evaluate(expression, joined, context), to: table.columns[position].type)
-            }
-            try generated.fill(&row, context: context)
-            try through?.checkRow(row + [.int(rowID)], context)
-            try lockForChange(table.name, rowID: rowID, deleting: false, context)
-            guard let newRowID = try transaction.update(table.name, rowID: rowID, to: row) else { continue }
-            if newRowID != rowID || Self.changesIndexedVector(table, old: old, new: row) {
-                try noteVectorChange(table, rowID: rowID, transaction)
-                if newRowID != rowID { try noteVectorChange(table, rowID: newRowID, transaction) }
-            }
-            if let column = table.rowIDColumn { row[column] = .int(newRowID) }
-            try keys?.updated(table, old: Array(old.dropLast()), new: row, rowID: newRowID)
-            try returning.collect(row + [.int(newRowID)] + joined.dropFirst(width), context, into: &returned)
+            guard let row = try updateRow(writer, old: Array(joined.prefix(width)), joined: joined, transaction, context) else { continue }
+            try returning.collect(row + joined.dropFirst(width), context, into: &returned)
         }
         try keys?.finish()
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "UPDATE \(targets.count)")
@@ -222,14 +221,33 @@ extension Session {
         for row in targets {
             try context.checkCancel()
             let rowID = Self.rowID(of: Array(row.prefix(table.columns.count + 1)))
-            try lockForChange(table.name, rowID: rowID, deleting: true, context)
-            guard let removed = try transaction.delete(from: table.name, rowID: rowID) else { continue }
-            try noteVectorChange(table, rowID: rowID, transaction)
-            try keys?.deleted(table, old: removed)
+            guard try deleteRow(table, rowID: rowID, keys: keys, transaction, context) else { continue }
             try returning.collect(row, context, into: &returned)
         }
         try keys?.finish()
         return QueryResult(columns: returning.columns, rows: returned, commandTag: "DELETE \(targets.count)")
+    }
+
+    /// The SET list of an UPDATE or of MERGE's UPDATE, bound over `scope`: per assignment, the
+    /// table column and its value (a column's default for DEFAULT), each column set once.
+    func bindAssignments(_ assignments: [Assignment], _ table: TableDefinition, scope: Scope, _ binder: Binder,
+                         through: UpdatableView?) throws -> [(Int, BoundExpression)] {
+        var seen = Set<Int>()
+        return try assignments.map { assignment -> (Int, BoundExpression) in
+            let position = try through?.tableColumn(named: assignment.column, .update) ?? table.columnIndex(assignment.column)
+            guard let position else {
+                throw VireoError(.undefinedColumn, "column \"\(assignment.column)\" of relation \"\(table.name)\" does not exist")
+            }
+            guard seen.insert(position).inserted else {
+                throw VireoError(.syntaxError, "multiple assignments to same column \"\(assignment.column)\"")
+            }
+            guard case .expression(let expression) = assignment.value else {
+                return (position, try TableBuilder.defaultExpression(table.columns[position], table: table.name, catalog: binder.catalog))
+            }
+            try GeneratedColumns.refuseValue(for: table.columns[position], updating: true)
+            let bound = Cast.assignedParameter(try binder.assigned(binder.bind(expression, scope), to: table.columns[position], name: assignment.column))
+            return (position, try through?.overTable(bound) ?? bound)
+        }
     }
 
     /// What an UPDATE or DELETE reads: the plan, and the scopes over its rows.

@@ -18,6 +18,7 @@ extension Session {
         case .insert(let statement): return try insert(statement, transaction, parameters)
         case .update(let statement): return try update(statement, transaction, parameters)
         case .delete(let statement): return try delete(statement, transaction, parameters)
+        case .merge(let statement): return try merge(statement, transaction, parameters)
         case .truncate(let statement): return try truncate(statement, transaction)
         case .analyze(let statement): return try analyze(statement, transaction)
         case .alterIndex(let statement): return try alterIndex(statement, transaction)

@@ -57,6 +57,7 @@ extension StatementBody {
             return uses
         case .update(let update): return [(update.table, .rowExclusive)]
         case .delete(let delete): return [(delete.table, .rowExclusive)]
+        case .merge(let merge): return [(merge.table, .rowExclusive)] + merge.source.tablesRead.map { ($0, TableLockMode.accessShare) }
         case .truncate(let truncate): return truncate.names.map { ($0, TableLockMode.accessExclusive) }
         case .dropTable(let drop): return drop.names.map { ($0, TableLockMode.accessExclusive) }
         case .alterTable(let alter): return [(alter.name, .accessExclusive)]
@@ -82,6 +83,7 @@ extension TableReference {
     var tablesRead: [TableName] {
         switch self {
         case .table(let name, _): [name]
+        case .sample(let sample): [sample.table]
         case .subquery(let query, _, _), .lateral(let query, _, _): query.tablesRead
         case .join(let join): join.left.tablesRead + join.right.tablesRead
         default: []

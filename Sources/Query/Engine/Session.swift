@@ -259,10 +259,10 @@ extension StatementBody {
         return false
     }
 
-    /// INSERT, UPDATE or DELETE: changes rows, not the schema, so it needs no writer gate.
+    /// INSERT, UPDATE, DELETE or MERGE: changes rows, not the schema, so it needs no writer gate.
     var isRowChange: Bool {
         switch self {
-        case .insert, .update, .delete, .selectChangingData: true
+        case .insert, .update, .delete, .merge, .selectChangingData: true
         default: false
         }
     }
@@ -273,6 +273,7 @@ extension StatementBody {
         case .insert: "INSERT"
         case .update: "UPDATE"
         case .delete: "DELETE"
+        case .merge: "MERGE"
         case .analyze: "ANALYZE"
         case .selectChangingData(let query) where !query.locking.isEmpty: "SELECT " + query.locking[0].mode.clauseSQL
         default: String(sql.prefix { $0 != "(" }.split(separator: " ").prefix(2).joined(separator: " ")).uppercased()

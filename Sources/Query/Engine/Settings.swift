@@ -43,6 +43,25 @@ struct Settings {
         "default_tablespace": "",
         "lc_collate": "C",
         "lc_ctype": "C",
+        // Vireo compiles no query, so jit is off; asyncpg reads it (inside the caller's
+        // transaction) before it introspects a type such as vector, and an unknown name
+        // there would abort that transaction.
+        "jit": "off",
+        // PostgreSQL's planner switches and pgvector's search settings, which clients set
+        // and read back; SET keeps what they set (only hnsw.ef_search steers Vireo).
+        "enable_seqscan": "on",
+        "enable_indexscan": "on",
+        "enable_indexonlyscan": "on",
+        "enable_bitmapscan": "on",
+        "enable_hashjoin": "on",
+        "enable_mergejoin": "on",
+        "enable_nestloop": "on",
+        "enable_sort": "on",
+        "enable_hashagg": "on",
+        "random_page_cost": "4",
+        "ivfflat.probes": "1",
+        "hnsw.iterative_scan": "off",
+        "hnsw.max_scan_tuples": "20000",
     ]
     /// SHOW's column name: the setting's name as PostgreSQL spells it (`TimeZone`).
     static func columnName(_ name: String) -> String {

@@ -1,10 +1,12 @@
 import Foundation
 import VireoStorage
 
-/// GROUP BY and aggregate functions. Groups come out in the order first seen.
+/// GROUP BY and aggregate functions. Groups come out in the order first seen; with grouping
+/// sets, one set's groups after another's.
 enum Aggregator {
     static func run(_ input: PlanNode, _ aggregation: Aggregation, _ context: ExecutionContext, _ path: String,
                     _ emit: PlanExecutor.Emit) throws -> Bool {
+        if let sets = aggregation.groupingSets { return try groupSets(input, aggregation, sets, context, path, emit) }
         // One key (the usual GROUP BY) hashes as itself; several as an array of keys.
         if aggregation.groupKeys.count == 1 {
             return try group(input, aggregation, context, path, emit) { GroupKey($0[0]) }
@@ -13,45 +15,100 @@ enum Aggregator {
     }
 
     /// Groups the input's rows by `key` of their group-key values. Per row, the key values
-    /// are evaluated into one reused array (copied only for a new group) and the group's
-    /// accumulators are updated in place in one flat array (group × aggregate).
+    /// are evaluated into one reused array (copied only for a new group).
     private static func group<Key: Hashable>(_ input: PlanNode, _ aggregation: Aggregation, _ context: ExecutionContext,
                                              _ path: String, _ emit: PlanExecutor.Emit,
                                              key: ([Value]) -> Key) throws -> Bool {
-        let groupKeys = aggregation.groupKeys, width = aggregation.aggregates.count
-        var groups: [Key: Int] = [:]
-        var keys: [[Value]] = []
-        var states: [Accumulator] = []
-        var keyValues = PlanExecutor.nullRow(groupKeys.count)
-        let keyColumns = PlanExecutor.plainColumns(groupKeys)
+        var table = GroupTable<Key>(aggregation, set: nil)
+        var keyValues = PlanExecutor.nullRow(aggregation.groupKeys.count)
+        let keyColumns = PlanExecutor.plainColumns(aggregation.groupKeys)
         try PlanExecutor.run(input, context, path: path) { row in
-            if let keyColumns {
-                for (position, column) in keyColumns.enumerated() { keyValues[position] = row[column] }
-            } else {
-                for (position, expression) in groupKeys.enumerated() {
-                    keyValues[position] = try Evaluator.evaluate(expression, row, context)
-                }
-            }
-            let groupKey = key(keyValues)
-            let index: Int
-            if let existing = groups[groupKey] {
-                index = existing
-            } else {
-                try context.workMemory.charge(bytes: groupBytes(keyValues, aggregation), for: .grouping)
-                index = keys.count
-                groups[groupKey] = index
-                keys.append(keyValues)
-                states.append(contentsOf: aggregation.aggregates.map(Accumulator.init))
-            }
-            for position in (index * width)..<(index * width + width) {
-                try states[position].add(row, context)
+            try evaluateKeys(row, aggregation, keyColumns, into: &keyValues, context)
+            try table.add(row, key: key(keyValues), keyValues: keyValues, context)
+            return true
+        }
+        return try table.emitGroups(emit)
+    }
+
+    /// GROUPING SETS, ROLLUP and CUBE: one hash table per set, each input row added to a
+    /// group of every set (PostgreSQL's hashed strategy), the input read once.
+    private static func groupSets(_ input: PlanNode, _ aggregation: Aggregation, _ sets: [[Int]], _ context: ExecutionContext,
+                                  _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+        var tables = sets.map { GroupTable<[GroupKey]>(aggregation, set: $0) }
+        var keyValues = PlanExecutor.nullRow(aggregation.groupKeys.count)
+        let keyColumns = PlanExecutor.plainColumns(aggregation.groupKeys)
+        try PlanExecutor.run(input, context, path: path) { row in
+            try evaluateKeys(row, aggregation, keyColumns, into: &keyValues, context)
+            for index in tables.indices {
+                try tables[index].add(row, key: sets[index].map { GroupKey(keyValues[$0]) }, keyValues: keyValues, context)
             }
             return true
         }
-        if keys.isEmpty && groupKeys.isEmpty {
-            keys.append([])
-            states.append(contentsOf: aggregation.aggregates.map(Accumulator.init))
+        for index in tables.indices where !(try tables[index].emitGroups(emit)) { return false }
+        return true
+    }
+
+    /// The row's group-key values into `keyValues`: read by position when every key is a
+    /// plain column (`keyColumns`), evaluated otherwise.
+    private static func evaluateKeys(_ row: [Value], _ aggregation: Aggregation, _ keyColumns: [Int]?,
+                                     into keyValues: inout [Value], _ context: ExecutionContext) throws {
+        if let keyColumns {
+            for (position, column) in keyColumns.enumerated() { keyValues[position] = row[column] }
+        } else {
+            for (position, expression) in aggregation.groupKeys.enumerated() {
+                keyValues[position] = try Evaluator.evaluate(expression, row, context)
+            }
         }
+    }
+}
+
+/// The groups of one grouping set (or of a plain GROUP BY): the hash table from key to group,
+/// each group's key values, and its accumulators in one flat array (group × aggregate),
+/// updated in place.
+struct GroupTable<Key: Hashable> {
+    private let aggregation: Aggregation
+    /// The keys the set groups by; nil for every key. A row of the set holds NULL for the others.
+    private let set: [Int]?
+    private let grouped: [Bool]?
+    /// A new group's accumulators (grouping() already answered for the set).
+    private let initialStates: [Accumulator]
+    private var groups: [Key: Int] = [:]
+    private var keys: [[Value]] = []
+    private var states: [Accumulator] = []
+
+    init(_ aggregation: Aggregation, set: [Int]?) {
+        self.aggregation = aggregation
+        self.set = set
+        grouped = set.map { set in aggregation.groupKeys.indices.map(set.contains) }
+        initialStates = aggregation.aggregates.map { Accumulator($0, groupingSet: set) }
+    }
+
+    mutating func add(_ row: [Value], key: Key, keyValues: [Value], _ context: ExecutionContext) throws {
+        let index: Int
+        if let existing = groups[key] {
+            index = existing
+        } else {
+            let values = grouped.map { grouped in keyValues.indices.map { grouped[$0] ? keyValues[$0] : .null } } ?? keyValues
+            try context.workMemory.charge(bytes: Self.groupBytes(values, aggregation), for: .grouping)
+            index = keys.count
+            groups[key] = index
+            keys.append(values)
+            states.append(contentsOf: initialStates)
+        }
+        let width = initialStates.count
+        for position in (index * width)..<(index * width + width) {
+            try states[position].add(row, context)
+        }
+    }
+
+    /// Emits each group: its key values, then its aggregates' results. A set that groups by
+    /// no key has its one group even over no rows (`SELECT count(*) … WHERE false` is 0).
+    mutating func emitGroups(_ emit: PlanExecutor.Emit) throws -> Bool {
+        if keys.isEmpty && (set?.isEmpty ?? aggregation.groupKeys.isEmpty) {
+            keys.append(PlanExecutor.nullRow(aggregation.groupKeys.count))
+            states.append(contentsOf: initialStates)
+        }
+        let width = initialStates.count
         for (index, key) in keys.enumerated() {
             let results = try states[(index * width)..<(index * width + width)].map { try $0.result() }
             if !(try emit(key + results)) { return false }
@@ -75,9 +132,10 @@ struct Accumulator {
     var seen = Set<GroupKey>()
     /// bool_and/bool_or/every and bit_and/bit_or: the running result.
     var running: Value = .null
-    /// stddev and variance: Welford's running mean and sum of squared deviations, or for
-    /// exact (numeric) answers the sums of the values and of their squares.
-    var mean = 0.0, squares = 0.0
+    /// The float8 variances and the statistics of pairs: PostgreSQL's running sums.
+    var statistics = YoungsCramer()
+    /// stddev and variance of integers and numerics: the exact sums of the values and of
+    /// their squares.
     var exactSum = Numeric.zero, exactSquares = Numeric.zero
     /// Aggregates that need every value (string_agg, jsonb_agg, percentiles, mode) or an
     /// order: each row's sort keys and values, sorted when the result is asked for.
@@ -87,9 +145,15 @@ struct Accumulator {
     /// evaluating (and retaining) the argument's expression for every row.
     private let argumentColumn: Int?
 
-    init(_ call: AggregateCall) {
+    /// `groupingSet`: the keys the group's grouping set groups by (nil: all of them), which
+    /// is what grouping() answers.
+    init(_ call: AggregateCall, groupingSet: [Int]? = nil) {
         self.call = call
         if case .column(let column)? = call.argument?.expression { argumentColumn = column } else { argumentColumn = nil }
+        if call.function == .grouping {
+            // The first argument is the most significant bit, set when its key is not grouped.
+            running = .int(call.groupingKeys.reduce(0) { bits, key in bits << 1 | (groupingSet?.contains(key) == false ? 1 : 0) })
+        }
     }
 
     /// Whether a NULL value is aggregated too (as JSON null), not skipped.
@@ -117,9 +181,13 @@ struct Accumulator {
             value = try Evaluator.evaluate(argument.expression, row, context)
         }
         if value.isNull && !keepsNulls { return }
+        // corr, covar_* and regr_*: the X of the pair, which skips the pair when NULL too.
+        let x = call.function.isRegression ? try call.second.map { try Evaluator.evaluate($0.expression, row, context) } : nil
+        if x?.isNull == true { return }
         if call.distinct {
-            guard seen.insert(GroupKey(value)).inserted else { return }
-            try context.workMemory.charge(bytes: WorkMemory.estimatedBytes(value), for: .grouping)
+            let distinctValue = x.map { Value.array([value, $0]) } ?? value
+            guard seen.insert(GroupKey(distinctValue)).inserted else { return }
+            try context.workMemory.charge(bytes: WorkMemory.estimatedBytes(distinctValue), for: .grouping)
         }
         count += 1
         if collects { return try collect(value, row, context) }
@@ -143,10 +211,11 @@ struct Accumulator {
             exactSum = exactSum + x
             exactSquares = exactSquares + (try x * x)
         case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop:
-            guard let x = Operators.number(value) else { throw mismatch(value) }
-            let delta = x - mean
-            mean += delta / Double(count)
-            squares += delta * (x - mean)
+            guard let number = Operators.number(value) else { throw mismatch(value) }
+            try statistics.add(number)
+        case let function where function.isRegression:
+            guard let y = Operators.number(value), let x = x.flatMap(Operators.number) else { throw mismatch(value) }
+            try statistics.add(y: y, x: x)
         default: break
         }
     }
@@ -211,15 +280,10 @@ struct Accumulator {
             }
         case let function where call.exact && function.isVariance:
             return try exactVariance()
-        case .boolAnd, .boolOr, .every, .bitAnd, .bitOr: return running
-        case .stddev, .stddevSamp, .variance, .varSamp:
-            guard count > 1 else { return .null }
-            let variance = squares / Double(count - 1)
-            return .double(call.function == .variance || call.function == .varSamp ? variance : variance.squareRoot())
-        case .stddevPop, .varPop:
-            guard count > 0 else { return .null }
-            let variance = squares / Double(count)
-            return .double(call.function == .varPop ? variance : variance.squareRoot())
+        case .boolAnd, .boolOr, .every, .bitAnd, .bitOr, .grouping: return running
+        case .regrCount: return .int(Int64(count))
+        case let function where function.isVariance || function.isRegression:
+            return statistics.result(function).map(Value.double) ?? .null
         default:
             return try OrderedAggregates.result(call, sorted())
         }

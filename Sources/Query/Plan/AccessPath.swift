@@ -10,7 +10,8 @@ enum AccessPath {
             guard let whereClause else { return source }
             return PredicatePushdown.apply(whereClause.conjuncts, to: source, width: scope.width)
         }
-        scan.filter = whereClause
+        // A TABLESAMPLE scan keeps its sampling test under the WHERE clause.
+        scan.filter = BoundExpression.conjunction((scan.filter?.conjuncts ?? []) + (whereClause?.conjuncts ?? []))
         if let query, !distinct, let vector = vectorSearch(scan, order: order, query: query, binder: binder) {
             return vector
         }

@@ -67,8 +67,8 @@ extension PlanNode {
         case .limit, .limitWithTies: Heading(type: "Limit")
         case .distinct: Heading(type: "Unique")
         case .aggregate(_, let aggregation):
-            Heading(type: "Aggregate", textType: aggregation.groupKeys.isEmpty ? "Aggregate" : "HashAggregate",
-                    fields: [("Strategy", .string(aggregation.groupKeys.isEmpty ? "Plain" : "Hashed"))])
+            Heading(type: "Aggregate", textType: ["Plain": "Aggregate", "Mixed": "MixedAggregate"][aggregation.strategy] ?? "HashAggregate",
+                    fields: [("Strategy", .string(aggregation.strategy))])
         case .nestedLoopJoin(_, _, let spec), .indexNestedLoopJoin(_, _, let spec):
             Heading(type: "Nested Loop", textType: "Nested Loop" + spec.kind.explainSuffix, fields: [("Join Type", .string(spec.kind.explainName))])
         case .hashJoin(_, _, let spec, _, _):
@@ -144,10 +144,23 @@ extension PlanNode {
         case .sort(_, let keys), .topK(_, let keys, _, _): ["Sort keys: \(keys.count)"]
         case .aggregate(_, let aggregation):
             ["Group keys: \(aggregation.groupKeys.count), aggregates: " + aggregation.aggregates.map { $0.function.rawValue }.joined(separator: ", ")]
+                + (aggregation.groupingSets.map { sets in
+                    ["Grouping Sets: " + sets.map { "(" + $0.map { aggregation.keyNames[$0] }.joined(separator: ", ") + ")" }.joined(separator: ", ")]
+                } ?? [])
         case .hashJoin(let left, let right, let spec, let keys, _):
             ["Hash keys: \(keys.count)"] + (spec.hashesLeft ? ["Hashed: left side (estimated \(Int(left.estimatedRows ?? 0)) rows against \(Int(right.estimatedRows ?? 0)))"] : [])
         default: []
         }
+    }
+}
+
+extension Aggregation {
+    /// PostgreSQL's name for how the groups are formed: Plain (one group, or only empty
+    /// grouping sets), Hashed, or Mixed (hashed sets beside the empty set).
+    fileprivate var strategy: String {
+        guard let sets = groupingSets else { return groupKeys.isEmpty ? "Plain" : "Hashed" }
+        let empty = sets.filter(\.isEmpty).count
+        return empty == sets.count ? "Plain" : (empty == 0 ? "Hashed" : "Mixed")
     }
 }
 

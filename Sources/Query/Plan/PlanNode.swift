@@ -257,6 +257,11 @@ struct JoinSpec: Sendable {
 struct Aggregation: Sendable {
     var groupKeys: [BoundExpression]
     var aggregates: [AggregateCall]
+    /// GROUPING SETS, ROLLUP and CUBE: each set the positions of the keys it groups by; a
+    /// row of a set holds NULL for the other keys. nil: one set of every key.
+    var groupingSets: [[Int]]? = nil
+    /// The keys as written, for EXPLAIN.
+    var keyNames: [String] = []
 
     /// Every expression evaluated on an input row: the group keys, and each call's
     /// argument, second argument, FILTER and ORDER BY keys.
@@ -278,9 +283,32 @@ struct AggregateCall: Sendable, Equatable {
         /// A non-NULL value of the group (PostgreSQL 16's any_value); what a column that the
         /// grouped primary key determines is bound as.
         case anyValue = "any_value"
+        /// `grouping(a, …)`: which of its arguments the row's grouping set leaves out, as bits.
+        case grouping
+        /// The statistics of pairs (Y, X), PostgreSQL's float8 aggregates; pairs with a NULL
+        /// are skipped.
+        case corr, covarPop = "covar_pop", covarSamp = "covar_samp", regrSlope = "regr_slope"
+        case regrIntercept = "regr_intercept", regrR2 = "regr_r2", regrCount = "regr_count", regrAvgx = "regr_avgx"
+        case regrAvgy = "regr_avgy", regrSxx = "regr_sxx", regrSyy = "regr_syy", regrSxy = "regr_sxy"
 
         /// stddev, variance and their sample and population forms.
-        var isVariance: Bool { [.stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop].contains(self) }
+        /// (A switch, not an array's contains: the accumulators ask for every row.)
+        var isVariance: Bool {
+            switch self {
+            case .stddev, .stddevSamp, .stddevPop, .variance, .varSamp, .varPop: true
+            default: false
+            }
+        }
+
+        /// corr, covar_pop, covar_samp and the regr_ aggregates: two double precision
+        /// arguments, the dependent Y first.
+        var isRegression: Bool {
+            switch self {
+            case .corr, .covarPop, .covarSamp, .regrSlope, .regrIntercept, .regrR2, .regrCount, .regrAvgx, .regrAvgy,
+                 .regrSxx, .regrSyy, .regrSxy: true
+            default: false
+            }
+        }
     }
     var function: Function
     /// The aggregated value (an ordered-set aggregate's WITHIN GROUP key); nil for count(*).
@@ -297,6 +325,8 @@ struct AggregateCall: Sendable, Equatable {
     var exact = false
     /// sum and avg of halfvecs: the result rounded to half precision, as pgvector's is.
     var halfPrecision = false
+    /// grouping(): the positions of its arguments among the GROUP BY keys.
+    var groupingKeys: [Int] = []
 }
 
 /// One key of an aggregate's ORDER BY.

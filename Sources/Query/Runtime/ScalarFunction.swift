@@ -55,7 +55,7 @@ extension ScalarFunction {
 enum Functions {
     static let all: [String: ScalarFunction] = Dictionary(
         (numericMath + text + moreText + math + moreMath + regex + json + vector + misc + catalog + dateTime + dateFormatting + intervals
-         + textSearch + session + privilegeChecks + BitString.functions + dateConstruction + [similarTo]).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+         + textSearch + session + privilegeChecks + visibilityChecks + BitString.functions + dateConstruction + [similarTo]).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func string(_ value: Value) -> String { Cast.textForm(value) }
 

@@ -152,14 +152,16 @@ public struct Select: Sendable, Equatable {
     public var from: [TableReference]
     /// The WHERE condition; nil when absent.
     public var whereClause: SQLExpression?
-    /// The GROUP BY expressions; empty when absent.
-    public var groupBy: [SQLExpression]
+    /// The GROUP BY elements (expressions, ROLLUP, CUBE, GROUPING SETS, `()`); empty when absent.
+    public var groupBy: [GroupingElement]
+    /// `GROUP BY DISTINCT`: grouping sets that expand to the same set are computed once.
+    public var groupByDistinct = false
     /// The HAVING condition; nil when absent.
     public var having: SQLExpression?
 
     /// Creates the node from its parts, as the parser would.
     public init(distinct: Bool = false, items: [SelectItem], from: [TableReference] = [],
-                whereClause: SQLExpression? = nil, groupBy: [SQLExpression] = [], having: SQLExpression? = nil) {
+                whereClause: SQLExpression? = nil, groupBy: [GroupingElement] = [], having: SQLExpression? = nil) {
         self.distinct = distinct
         self.items = items
         self.from = from
@@ -167,6 +169,22 @@ public struct Select: Sendable, Equatable {
         self.groupBy = groupBy
         self.having = having
     }
+}
+
+/// One element of GROUP BY. A parenthesised list `(a, b)` (a row constructor) inside
+/// ROLLUP, CUBE or GROUPING SETS is one composite element: its expressions are grouped
+/// together or not at all.
+public indirect enum GroupingElement: Sendable, Equatable {
+    /// An expression (or `(a, b)`, which groups by each of them).
+    case expression(SQLExpression)
+    /// `()`: the empty grouping set, one group of every row.
+    case empty
+    /// `ROLLUP (e1, …, en)`: the sets (e1 … en), (e1 … en-1), …, (e1), ().
+    case rollup([SQLExpression])
+    /// `CUBE (e1, …, en)`: every subset of the elements.
+    case cube([SQLExpression])
+    /// `GROUPING SETS (element, …)`: the sets each element expands to, one after another.
+    case sets([GroupingElement])
 }
 
 /// An entry of a select list or of RETURNING.
@@ -197,6 +215,28 @@ public indirect enum TableReference: Sendable, Equatable {
     /// function returning `record` (jsonb_to_record) takes `[AS] [alias] (name type, …)`.
     case function(TableFunctionReference)
     case join(Join)
+    /// `name [[AS] alias] TABLESAMPLE method (argument, …) [REPEATABLE (seed)]`.
+    case sample(TableSample)
+}
+
+/// A table read through a sampling method: SYSTEM or BERNOULLI with their percentage.
+public struct TableSample: Sendable, Equatable {
+    public var table: TableName
+    public var alias: String?
+    /// The method's name, lower case unless quoted.
+    public var method: String
+    public var arguments: [SQLExpression]
+    /// `REPEATABLE (seed)`: the same seed picks the same rows of the same data.
+    public var seed: SQLExpression?
+
+    /// Creates the node from its parts, as the parser would.
+    public init(table: TableName, alias: String? = nil, method: String, arguments: [SQLExpression], seed: SQLExpression? = nil) {
+        self.table = table
+        self.alias = alias
+        self.method = method
+        self.arguments = arguments
+        self.seed = seed
+    }
 }
 
 /// A function call in FROM.

@@ -62,6 +62,8 @@ public indirect enum StatementBody: Sendable, Equatable {
     case selectChangingData(Query)
     case update(Update)
     case delete(Delete)
+    /// `MERGE INTO … USING … ON … WHEN …` (AST+Merge.swift).
+    case merge(Merge)
     /// `TRUNCATE [TABLE] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     case truncate(Truncate)
     /// `COMMENT ON TABLE name | COLUMN table.column IS 'text' | NULL`.

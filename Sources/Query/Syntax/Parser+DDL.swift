@@ -398,8 +398,9 @@ extension Parser {
     /// `column [opclass] [ASC | DESC] [NULLS FIRST | LAST]`.
     private mutating func parseIndexColumn() throws -> IndexColumn {
         var column: IndexColumn
-        if peek().kind == .leftParen || (identifier(peek()) != nil && peek(1).kind == .leftParen) {
-            // `(expression)` or a function call: an expression key.
+        if peek().kind == .leftParen || ((identifier(peek()) != nil || peek().keyword != nil) && peek(1).kind == .leftParen) {
+            // `(expression)`, a function call or a keyword's call form (`CAST(x AS int)`,
+            // `COALESCE(a, b)`, as SQLAlchemy writes them): an expression key.
             column = IndexColumn(name: "", expression: try parsePrimary())
         } else {
             column = IndexColumn(name: try parseIdentifier("a column name"))

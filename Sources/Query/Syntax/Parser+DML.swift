@@ -23,7 +23,7 @@ extension Parser {
     }
 
     /// `OVERRIDING {SYSTEM | USER} VALUE`, nil when absent.
-    private mutating func parseOverriding() throws -> Insert.Overriding? {
+    mutating func parseOverriding() throws -> Insert.Overriding? {
         guard acceptWord("overriding") else { return nil }
         let overriding: Insert.Overriding
         if acceptWord("system") { overriding = .system } else if acceptKeyword(.user) { overriding = .user } else {
@@ -51,7 +51,7 @@ extension Parser {
     }
 
     /// `( value [, value …] )` where a value is an expression or DEFAULT.
-    private mutating func parseValuesRow(reserving width: Int) throws -> [ColumnValue] {
+    mutating func parseValuesRow(reserving width: Int) throws -> [ColumnValue] {
         try expect(.leftParen, "(")
         let values = try commaSeparated(reserving: width) { try $0.parseColumnValue() }
         try expect(.rightParen, ")")
@@ -134,7 +134,7 @@ extension Parser {
     }
 
     /// `column = value [, …]`.
-    private mutating func parseAssignments() throws -> [Assignment] {
+    mutating func parseAssignments() throws -> [Assignment] {
         try commaSeparated { parser in
             let column = try parser.parseIdentifier("a column name")
             guard parser.acceptOperator("=") else { throw parser.unexpected("expected '='") }

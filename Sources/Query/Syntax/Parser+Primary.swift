@@ -39,7 +39,7 @@ extension Parser {
             advance()
             parameterCountMax = max(parameterCountMax, number)
             return .parameter(number)
-        case .leftParen: return try parseParenthesized()
+        case .leftParen: return try parseParenthesizedOrOverlaps()
         case .word(let name, let keyword): return try parseWordPrimary(name, keyword)
         case .quotedIdentifier(let name):
             advance()
@@ -49,7 +49,7 @@ extension Parser {
     }
 
     /// `( SELECT … )` as a value, or a parenthesised expression.
-    private mutating func parseParenthesized() throws -> SQLExpression {
+    mutating func parseParenthesized() throws -> SQLExpression {
         advance()
         if startsQuery() {
             let query = try parseQuery()
@@ -69,7 +69,7 @@ extension Parser {
     /// `ROW ( [ expr, … ] )`, the word ROW not yet consumed: a row constructor, which may
     /// hold one element (`ROW(a)`, unlike `(a)`) or none.
     @inline(never)
-    private mutating func parseRowConstructor() throws -> SQLExpression {
+    mutating func parseRowConstructor() throws -> SQLExpression {
         advance()
         advance()
         if accept(.rightParen) { return .row([]) }
@@ -86,7 +86,7 @@ extension Parser {
         case .case?: return try parseCase()
         case .cast?: return try parseCast()
         case .exists? where peek(1).kind == .leftParen: return try parseExists()
-        case .row? where peek(1).kind == .leftParen: return try parseRowConstructor()
+        case .row? where peek(1).kind == .leftParen: return try parseRowOrOverlaps()
         case .array? where peek(1).kind == .leftBracket: return try parseArray()
         case .array? where peek(1).kind == .leftParen:
             advance()

@@ -156,10 +156,44 @@ extension Parser {
         if peekKeyword(.into) { try parseSelectInto() }
         if acceptKeyword(.from) { select.from = try commaSeparated { try $0.parseTableReference() } }
         if acceptKeyword(.where) { select.whereClause = try parseExpression() }
-        if acceptKeywords(.group, .by) { select.groupBy = try commaSeparated { try $0.parseExpression() } }
+        if acceptKeywords(.group, .by) {
+            if acceptKeyword(.distinct) { select.groupByDistinct = true } else { _ = acceptKeyword(.all) }
+            select.groupBy = try commaSeparated { try $0.parseGroupingElement() }
+        }
         if acceptKeyword(.having) { select.having = try parseExpression() }
         select.windows = try parseWindowClause()
         return select
+    }
+
+    /// One GROUP BY element: `()`, `ROLLUP (…)`, `CUBE (…)`, `GROUPING SETS (…)` or an
+    /// expression. PostgreSQL reserves none of these words: only followed by `(` here are they
+    /// the constructs, so `cube` stays usable as a column name (and `(cube(x))` as a call).
+    mutating func parseGroupingElement() throws -> GroupingElement {
+        let savedDepth = depth
+        defer { depth = savedDepth }
+        try descend()
+        if peekIs(.leftParen), peekIs(.rightParen, at: 1) {
+            advance()
+            advance()
+            return .empty
+        }
+        for (word, make) in [("rollup", GroupingElement.rollup), ("cube", GroupingElement.cube)]
+        where peekWord(word) && peekIs(.leftParen, at: 1) {
+            advance()
+            advance()
+            let elements = try commaSeparated { try $0.parseExpression() }
+            try expect(.rightParen, ")")
+            return make(elements)
+        }
+        if peekWord("grouping"), peekWord("sets", at: 1), peekIs(.leftParen, at: 2) {
+            advance()
+            advance()
+            advance()
+            let elements = try commaSeparated { try $0.parseGroupingElement() }
+            try expect(.rightParen, ")")
+            return .sets(elements)
+        }
+        return .expression(try parseExpression())
     }
 
     /// `INTO [TEMPORARY | TEMP | UNLOGGED] [TABLE] name` after a top-level select list: the
@@ -255,7 +289,10 @@ extension Parser {
         }
         guard accept(.leftParen) else {
             let name = try parseTableName()
-            return .table(name, alias: try parseOptionalAlias())
+            // TABLESAMPLE is no alias (PostgreSQL keeps it out of bare names).
+            let alias = peekWord("tablesample") ? nil : try parseOptionalAlias()
+            guard acceptWord("tablesample") else { return .table(name, alias: alias) }
+            return .sample(try parseTableSample(name, alias: alias))
         }
         if acceptKeyword(.values) {
             let rows = try parseValuesRows()
@@ -273,6 +310,21 @@ extension Parser {
         let inner = try parseTableReference()
         try expect(.rightParen, ")")
         return inner
+    }
+
+    /// `method (argument [, …]) [REPEATABLE (seed)]`, after `name [alias] TABLESAMPLE`.
+    private mutating func parseTableSample(_ name: TableName, alias: String?) throws -> TableSample {
+        let method = try parseIdentifier("a sampling method")
+        try expect(.leftParen, "(")
+        let arguments = try commaSeparated { try $0.parseExpression() }
+        try expect(.rightParen, ")")
+        var sample = TableSample(table: name, alias: alias, method: method, arguments: arguments)
+        if acceptWord("repeatable") {
+            try expect(.leftParen, "(")
+            sample.seed = try parseExpression()
+            try expect(.rightParen, ")")
+        }
+        return sample
     }
 
     /// `name(…) [WITH ORDINALITY] [[AS] alias [(column, …)]]`, or `name(…) [AS] [alias]

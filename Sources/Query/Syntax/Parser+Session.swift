@@ -22,7 +22,7 @@ extension Parser {
     }
 
     /// After PREPARE: `name [(type, …)] AS statement`, the statement a SELECT, VALUES,
-    /// INSERT, UPDATE or DELETE (PostgreSQL's preparable statements).
+    /// INSERT, UPDATE, DELETE or MERGE (PostgreSQL's preparable statements).
     private mutating func parsePrepare() throws -> PrepareStatement {
         let name = try parseIdentifier("a prepared statement name")
         var types: [TypeName] = []
@@ -34,7 +34,7 @@ extension Parser {
         let start = peek().start
         let body = try parseStatementBody()
         switch body {
-        case .select, .selectChangingData, .insert, .update, .delete: break
+        case .select, .selectChangingData, .insert, .update, .delete, .merge: break
         default: throw VireoError(.syntaxError, "syntax error at or near \"\(body.sql.prefix { $0 != " " })\"", position: start)
         }
         let range = start..<max(start, lastEnd)

@@ -112,3 +112,37 @@ extension Parser {
         }
     }
 }
+
+extension Parser {
+    /// `(start, end) OVERLAPS (start, end)` after its left row, as the call
+    /// `overlaps(start, end, start, end)` (PostgreSQL parses it so); `left` as it is when
+    /// OVERLAPS does not follow.
+    /// A parenthesised expression, row or subquery, and OVERLAPS when it follows. Not inlined,
+    /// as `parseOverlaps` is not: their locals would grow `parsePrimary`'s frame, which every
+    /// level of nesting adds to the stack.
+    @inline(never)
+    mutating func parseParenthesizedOrOverlaps() throws -> SQLExpression {
+        try parseOverlaps(after: parseParenthesized())
+    }
+
+    /// `ROW (…)`, and OVERLAPS when it follows.
+    @inline(never)
+    mutating func parseRowOrOverlaps() throws -> SQLExpression {
+        try parseOverlaps(after: parseRowConstructor())
+    }
+
+    @inline(never)
+    mutating func parseOverlaps(after left: SQLExpression) throws -> SQLExpression {
+        guard peekWord("overlaps") else { return left }
+        let word = peek()
+        advance()
+        let right = try parsePrimary()
+        guard case .row(let leftItems) = left, leftItems.count == 2 else {
+            throw VireoError(.syntaxError, "wrong number of parameters on left side of OVERLAPS expression", position: word.start)
+        }
+        guard case .row(let rightItems) = right, rightItems.count == 2 else {
+            throw VireoError(.syntaxError, "wrong number of parameters on right side of OVERLAPS expression", position: word.start)
+        }
+        return .function(FunctionCall("overlaps", leftItems + rightItems))
+    }
+}

@@ -6,6 +6,7 @@ extension Parser {
     mutating func parseStatementBody() throws -> StatementBody {
         if peek().kind == .leftParen { return .select(try parseQuery()) }
         if peekWord("truncate") { return try parseTruncate() }
+        if peekWord("merge") { return .merge(try parseMerge()) }
         if acceptWord("comment") { return .comment(try parseCommentOn()) }
         if acceptKeyword(.analyze) || acceptKeyword(.analyse) { return .analyze(try parseAnalyze()) }
         if acceptWord("vacuum") { return .vacuum(try parseVacuum()) }
@@ -239,8 +240,8 @@ extension Parser {
             if acceptKeyword(.verbose) { options.append(ExplainOption(name: "verbose")) }
         }
         let explainable: Set<Keyword> = [.select, .insert, .update, .delete, .with]
-        guard peek().kind == .leftParen || peek().keyword.map(explainable.contains) == true else {
-            throw unexpected("expected SELECT, INSERT, UPDATE or DELETE after EXPLAIN")
+        guard peek().kind == .leftParen || peek().keyword.map(explainable.contains) == true || peekWord("merge") else {
+            throw unexpected("expected SELECT, INSERT, UPDATE, DELETE or MERGE after EXPLAIN")
         }
         return Explain(options: options, statement: try parseStatementBody())
     }

@@ -46,6 +46,10 @@ extension Parser {
             var delete = try parseDelete()
             delete.with = with
             return .delete(delete)
+        case nil where peekWord("merge"):
+            var merge = try parseMerge()
+            merge.with = with
+            return .merge(merge)
         default:
             var query = try parseQuery()
             if query.with != nil { query = Query(body: .select(Select(items: [.wildcard], from: [.subquery(query, alias: "with")]))) }

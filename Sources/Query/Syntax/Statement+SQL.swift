@@ -50,6 +50,7 @@ extension StatementBody {
         case .select(let query), .selectChangingData(let query): query.sql
         case .update(let statement): statement.sql
         case .delete(let statement): statement.sql
+        case .merge(let statement): statement.sql
         case .transaction(let command): command.sql
         case .set(let statement):
             "SET " + (statement.scope == .local ? "LOCAL " : "") + settingNameSQL(statement.name) + " = " + statement.value.sql
@@ -182,7 +183,7 @@ extension TableConstraint {
     }
 }
 
-private func namesSQL(_ names: [String]) -> String {
+func namesSQL(_ names: [String]) -> String {
     "(" + names.map(quoteIdentifier).joined(separator: ", ") + ")"
 }
 
@@ -316,12 +317,28 @@ extension Select {
         if !items.isEmpty { text += " " + items.map(\.sql).joined(separator: ", ") }
         if !from.isEmpty { text += " FROM " + from.map(\.sql).joined(separator: ", ") }
         if let whereClause { text += " WHERE " + whereClause.sql }
-        if !groupBy.isEmpty { text += " GROUP BY " + groupBy.map(\.sql).joined(separator: ", ") }
+        if !groupBy.isEmpty {
+            text += " GROUP BY " + (groupByDistinct ? "DISTINCT " : "") + groupBy.map(\.sql).joined(separator: ", ")
+        }
         if let having { text += " HAVING " + having.sql }
         if !windows.isEmpty {
             text += " WINDOW " + windows.map { quoteIdentifier($0.name) + " AS " + $0.specification.sql }.joined(separator: ", ")
         }
         return text
+    }
+}
+
+extension GroupingElement {
+    /// This node as canonical SQL.
+    public var sql: String {
+        func list(_ expressions: [SQLExpression]) -> String { "(" + expressions.map(\.sql).joined(separator: ", ") + ")" }
+        return switch self {
+        case .expression(let expression): expression.sql
+        case .empty: "()"
+        case .rollup(let elements): "ROLLUP " + list(elements)
+        case .cube(let elements): "CUBE " + list(elements)
+        case .sets(let elements): "GROUPING SETS (" + elements.map(\.sql).joined(separator: ", ") + ")"
+        }
     }
 }
 
@@ -342,6 +359,9 @@ extension TableReference {
     public var sql: String {
         switch self {
         case .table(let name, let alias): return name.sql + aliasSQL(alias)
+        case .sample(let sample):
+            return sample.table.sql + aliasSQL(sample.alias) + " TABLESAMPLE " + quoteIdentifier(sample.method)
+                + "(" + sample.arguments.map(\.sql).joined(separator: ", ") + ")" + (sample.seed.map { " REPEATABLE (" + $0.sql + ")" } ?? "")
         case .subquery(let query, let alias, let columns): return "(" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .lateral(let query, let alias, let columns): return "LATERAL (" + query.sql + ")" + aliasSQL(alias) + (columns.isEmpty ? "" : " " + namesSQL(columns))
         case .values(let rows, let alias, let columns):
@@ -361,7 +381,7 @@ extension TableReference {
 }
 
 /// `WITH [RECURSIVE] name [(columns)] AS (query), … ` (with its trailing space), or nothing.
-private func withSQL(_ with: WithClause?) -> String {
+func withSQL(_ with: WithClause?) -> String {
     guard let with else { return "" }
     let entries = with.queries.map { entry in
         quoteIdentifier(entry.name) + (entry.columns.isEmpty ? "" : " " + namesSQL(entry.columns)) + " AS (" + (entry.change?.sql ?? entry.query.sql) + ")"
@@ -398,7 +418,7 @@ extension WindowFrame {
     }
 }
 
-private func aliasSQL(_ alias: String?) -> String {
+func aliasSQL(_ alias: String?) -> String {
     alias.map { " AS " + quoteIdentifier($0) } ?? ""
 }
 

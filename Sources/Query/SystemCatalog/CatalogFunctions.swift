@@ -58,8 +58,6 @@ extension Functions {
             guard case .int(let oid) = arguments[0] else { return .null }
             return .text(typeName(oid, arguments.count > 1 ? arguments[1] : .null) ?? "???")
         },
-        ScalarFunction("pg_type_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
-        ScalarFunction("pg_collation_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_get_userbyid", 1...1, [.int], returns: .text) { arguments in
             guard case .int(let oid) = arguments[0] else { return .null }
             return .text(SystemCatalog.roleName(oid))
@@ -84,10 +82,11 @@ extension Functions {
         // Views are expanded from their SQL, not by rewrite rules: there is no rule to print.
         ScalarFunction("pg_get_ruledef", 1...2, [.int, .bool], returns: .text) { _ in .null },
         ScalarFunction("pg_relation_is_publishable", 1...1, [.int], returns: .bool) { _ in .bool(false) },
-        ScalarFunction("pg_function_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) },
         ScalarFunction("pg_get_statisticsobjdef_columns", 1...1, [.int], returns: .text) { _ in .null },
         ScalarFunction("pg_get_function_result", 1...1, [.int], returns: .text) { _ in .null },
         ScalarFunction("pg_get_function_arguments", 1...1, [.int], returns: .text) { _ in .null },
+        // psql's \df+ reads it; no function here has a SQL-standard body.
+        ScalarFunction("pg_get_function_sqlbody", 1...1, [.int], returns: .text) { _ in .null },
         ScalarFunction("pg_get_function_identity_arguments", 1...1, [.int], returns: .text) { _ in .null },
         ScalarFunction("pg_size_pretty", 1...1, [.int], returns: .text) { arguments in
             guard case .int(let bytes) = arguments[0] else { return .null }
@@ -127,6 +126,15 @@ extension Functions {
 
     /// When this process opened its first database (pg_postmaster_start_time).
     static let processStartMicros = currentMicros()
+
+    /// pg_type_is_visible and its family, which psql's \dT, \do, \dF, \dc … call: every object is
+    /// in pg_catalog or public, both always on the search path, so every one is visible.
+    static let visibilityChecks: [ScalarFunction] = [
+        "type", "collation", "function", "operator", "opclass", "opfamily", "conversion", "statistics_obj",
+        "ts_config", "ts_parser", "ts_dict", "ts_template",
+    ].map { object in
+        ScalarFunction("pg_\(object)_is_visible", 1...1, [.int], returns: .bool) { _ in .bool(true) }
+    }
 
     /// has_table_privilege and its family, with or without a user name first: every
     /// connection is the database's one role (any API key), which may do anything.

@@ -36,14 +36,22 @@ extension SearchPath {
         }
     }
 
+    private static func qualified(_ name: TableName, _ catalog: Catalog, _ shadowed: Set<String>) -> TableName {
+        var name = name
+        if name.schema == nil, !shadowed.contains(name.name), catalog.tables[name.name] != nil || catalog.views[name.name] != nil,
+           SystemCatalog.schemaName(of: name.name) == "public" {
+            name.schema = "public"
+        }
+        return name
+    }
+
     private static func qualified(_ reference: TableReference, _ catalog: Catalog, _ shadowed: Set<String>) -> TableReference {
         switch reference {
-        case .table(var name, let alias):
-            if name.schema == nil, !shadowed.contains(name.name), catalog.tables[name.name] != nil || catalog.views[name.name] != nil,
-               SystemCatalog.schemaName(of: name.name) == "public" {
-                name.schema = "public"
-            }
-            return .table(name, alias: alias)
+        case .table(let name, let alias):
+            return .table(qualified(name, catalog, shadowed), alias: alias)
+        case .sample(var sample):
+            sample.table = qualified(sample.table, catalog, shadowed)
+            return .sample(sample)
         case .subquery(let query, let alias, let columns): return .subquery(qualified(query, catalog, shadowed), alias: alias, columns: columns)
         case .lateral(let query, let alias, let columns): return .lateral(qualified(query, catalog, shadowed), alias: alias, columns: columns)
         case .join(var join):

@@ -135,6 +135,8 @@ enum SystemCatalog {
         "pg_roles": { _ in Relation(columns: roles.columns, rows: roles.rows + [databaseOwnerRole]) },
         "pg_user": { _ in roles },
         "pg_collation": { _ in collations },
+        "pg_ts_config": { _ in textSearchConfigurations },
+        "pg_ts_parser": { _ in textSearchParsers },
         "pg_tablespace": { _ in Relation(columns: columns(("oid", .int), ("spcname", .text), ("spcowner", .int), ("spcoptions", .array(.text))),
                                          rows: [[.int(1663), .text("pg_default"), .int(ownerOID), .null],
                                                 [.int(1664), .text("pg_global"), .int(ownerOID), .null]]) },
@@ -181,6 +183,19 @@ enum SystemCatalog {
         rows: [[.int(defaultCollationOID), .text("default"), .int(catalogNamespaceOID), .text("d")],
                [.int(950), .text("C"), .int(catalogNamespaceOID), .text("c")],
                [.int(951), .text("POSIX"), .int(catalogNamespaceOID), .text("c")]])
+
+    /// The text-search configurations to_tsvector and to_tsquery take (`SELECT cfgname FROM
+    /// pg_ts_config` is how clients list them; psql's \dF), all on PostgreSQL's one parser.
+    static let textSearchConfigurations = Relation(
+        columns: columns(("oid", .int), ("cfgname", .text), ("cfgnamespace", .int), ("cfgowner", .int), ("cfgparser", .int)),
+        rows: TextSearchConfiguration.allCases.map { configuration in
+            [.int(configuration == .simple ? 3748 : oid(ofObject: "ts_config " + configuration.rawValue)), .text(configuration.rawValue),
+             .int(catalogNamespaceOID), .int(ownerOID), .int(textSearchParserOID)]
+        })
+    static let textSearchParserOID: Int64 = 3722
+    static let textSearchParsers = Relation(
+        columns: columns(("oid", .int), ("prsname", .text), ("prsnamespace", .int)),
+        rows: [[.int(textSearchParserOID), .text("default"), .int(catalogNamespaceOID)]])
 
     static func columns(_ pairs: (String, SQLType)...) -> [ResultColumn] {
         pairs.map { ResultColumn(name: $0.0, type: catalogType($0.0, $0.1)) }

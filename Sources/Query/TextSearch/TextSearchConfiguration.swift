@@ -3,7 +3,7 @@ import VireoStorage
 /// A text-search configuration: how a token becomes a lexeme. `simple` lower-cases every
 /// token; `english` also drops PostgreSQL's English stop words and stems words with the
 /// Snowball English stemmer (other tokens, such as numbers and `abc123`, are only lower-cased).
-enum TextSearchConfiguration: String, Sendable {
+enum TextSearchConfiguration: String, Sendable, CaseIterable {
     case simple, english
 
     /// The configuration `default_text_search_config` names in a database initialised with the C locale.

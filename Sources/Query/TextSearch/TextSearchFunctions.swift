@@ -34,6 +34,13 @@ extension Functions {
             let stripped = try textVector(arguments[0]).entries.map { TSVector.Entry(lexeme: $0.lexeme, positions: []) }
             return .text(TSVector(unsorted: stripped).text)
         },
+        // `tsquery || tsquery` and `tsquery && tsquery`; an empty query gives the other one.
+        ScalarFunction("tsquery_or", 2...2, [.tsquery, .tsquery], returns: .tsquery) { arguments in
+            try combined(arguments) { .or($0, $1) }
+        },
+        ScalarFunction("tsquery_and", 2...2, [.tsquery, .tsquery], returns: .tsquery) { arguments in
+            try combined(arguments) { .and($0, $1) }
+        },
         ScalarFunction("tsvector_concat", 2...2, [.tsvector, .tsvector], returns: .tsvector) { arguments in
             .text(concatenated(try textVector(arguments[0]), try textVector(arguments[1])).text)
         },
@@ -55,6 +62,14 @@ extension Functions {
             let (configuration, text) = try configured(arguments)
             return .text(try build(configuration, text).text)
         }
+    }
+
+    /// Two queries joined by `join`, in PostgreSQL's text form; an empty one gives the other.
+    static func combined(_ arguments: [Value], _ join: (TSQuery.Node, TSQuery.Node) -> TSQuery.Node) throws -> Value {
+        let (a, b) = (try textQuery(arguments[0]), try textQuery(arguments[1]))
+        guard let x = a.root else { return .text(b.text) }
+        guard let y = b.root else { return .text(a.text) }
+        return .text(TSQuery(root: join(x, y)).text)
     }
 
     /// `a || b`: b's positions move past a's last position, as PostgreSQL's tsvector_concat does.

@@ -2350,3 +2350,117 @@ SELECT * FROM jsonb_to_record('{"a":1}');
 SELECT * FROM generate_series(1, 2) AS x(a int);
 SELECT * FROM jsonb_to_record('{"a":1}') AS x(a int, a text);
 SELECT * FROM jsonb_populate_record(NULL::no_such_type, '{}');
+
+-- ||: jsonb, bytea, bit strings and tsquery keep their type, an untyped literal beside one takes it
+SELECT pg_typeof('{"a":1}'::jsonb || '{"b":2}'), '{"a":1}'::jsonb || '{"b":2}', '[1]'::jsonb || '[2]'::jsonb;
+SELECT pg_typeof('{"a":1}'::jsonb || 'x'::text), '{"a":1}'::jsonb || 'x'::text;
+SELECT pg_typeof(COALESCE(NULL::jsonb, '{}'::jsonb) || '{"b":2}'::jsonb);
+SELECT pg_typeof('\x01'::bytea || '\x02'), '\x01'::bytea || '\x02';
+SELECT pg_typeof(B'10' || B'1'), B'10' || B'1', B'10' || '01';
+SELECT pg_typeof('a:1'::tsvector || 'b:2'), 'a:1'::tsvector || 'b:2';
+SELECT 'a & b'::tsquery || 'c', 'a'::tsquery && 'b|c', pg_typeof('a'::tsquery && 'b');
+SELECT to_tsvector('english', 'fat cats') @@ (to_tsquery('english', 'dog') || to_tsquery('english', 'cat'));
+
+-- GROUPING SETS, ROLLUP, CUBE, grouping() and GROUP BY DISTINCT; the statistical aggregates
+SELECT region, product, sum(qty), count(*) FROM sales GROUP BY ROLLUP (region, product);
+SELECT region, product, sum(qty) FROM sales GROUP BY CUBE (region, product) ORDER BY region, product;
+SELECT region, product, count(*) FROM sales GROUP BY GROUPING SETS ((region), (product), ()) ORDER BY 1, 2, 3;
+SELECT region, product, price, count(*) FROM sales GROUP BY region, ROLLUP (product, price) ORDER BY 1, 2, 3, 4;
+SELECT region, product, count(*) FROM sales GROUP BY GROUPING SETS (region, ROLLUP (region, product), CUBE (product), GROUPING SETS ((), (region, product)));
+SELECT region, product, price, sum(qty) FROM sales GROUP BY ROLLUP ((region, product), price);
+SELECT region, product, grouping(region, product), grouping(product), sum(qty) FROM sales GROUP BY CUBE (region, product) HAVING grouping(region) = 0 ORDER BY grouping(region, product), region, product;
+SELECT region, count(*) FROM sales GROUP BY DISTINCT ROLLUP (region), ROLLUP (region);
+SELECT region, count(*) FROM sales GROUP BY ROLLUP (region), ROLLUP (region);
+SELECT dept_id, count(DISTINCT salary), sum(salary) FILTER (WHERE salary > 80), string_agg(name, ',' ORDER BY name DESC) FROM emp GROUP BY ROLLUP (dept_id);
+SELECT dept_id, count(*) FROM emp WHERE false GROUP BY ROLLUP (dept_id);
+SELECT count(*) FROM emp WHERE false GROUP BY GROUPING SETS ((), ());
+SELECT salary / 10, grouping(salary / 10), count(*) FROM emp GROUP BY ROLLUP (salary / 10);
+SELECT region, product, count(*) FROM sales GROUP BY ROLLUP (1, 2);
+SELECT dept_id, sum(salary), rank() OVER (ORDER BY sum(salary) DESC NULLS LAST) FROM emp GROUP BY ROLLUP (dept_id) ORDER BY 3, 1;
+SELECT e.dept_id, grouping(e.dept_id), grouping(dept_id) FROM emp e GROUP BY ROLLUP (dept_id);
+SELECT region, product, count(*) FROM sales GROUP BY (region, product), ();
+SELECT count(*), sum(qty) FROM sales GROUP BY ();
+SELECT id, name, dept_id, count(*) FROM emp GROUP BY id, ROLLUP (dept_id) ORDER BY 1, 3;
+SELECT region AS r, count(*) FROM sales GROUP BY ROLLUP (r) HAVING count(*) > 2;
+SELECT region, product, count(*) FROM sales GROUP BY GROUPING SETS (region, product) ORDER BY grouping(region, product), count(*) DESC, 1, 2;
+SELECT region, product FROM sales GROUP BY ROLLUP (region);
+SELECT id, name, count(*) FROM emp GROUP BY ROLLUP (id);
+SELECT grouping(qty) FROM sales GROUP BY ROLLUP (region);
+SELECT grouping(region) FROM sales;
+SELECT region FROM sales WHERE grouping(region) = 0 GROUP BY ROLLUP (region);
+SELECT sum(grouping(region)) FROM sales GROUP BY ROLLUP (region);
+SELECT count(*) FROM sales GROUP BY CUBE (region, product, qty, price, id, region, product, qty, price, id, region, product, qty);
+SELECT count(*) FROM sales GROUP BY CUBE (region, product, qty, price, id, region, product, qty, price, id, region, product), CUBE (id);
+SELECT count(*) FROM sales GROUP BY ROLLUP (());
+SELECT corr(qty, price), covar_pop(qty, price), covar_samp(qty, price), regr_slope(qty, price), regr_intercept(qty, price), regr_r2(qty, price) FROM sales;
+SELECT regr_count(qty, price), regr_avgx(qty, price), regr_avgy(qty, price), regr_sxx(qty, price), regr_syy(qty, price), regr_sxy(qty, price) FROM sales;
+SELECT region, regr_count(qty, price), covar_pop(qty, price), covar_samp(qty, price), corr(qty, price), regr_slope(qty, price) FROM sales GROUP BY region ORDER BY region;
+SELECT corr(f, n), regr_count(f, n), regr_avgy(f, n), covar_samp(n, f) FROM nums;
+SELECT regr_count(f, n), corr(f, n), covar_pop(f, n), regr_avgx(f, n) FROM nums WHERE false;
+SELECT regr_r2(v, u), corr(v, u), regr_slope(v, u), regr_intercept(v, u) FROM (VALUES (1.0, 2.0), (2.0, 2.0), (3.0, 2.0)) s(u, v);
+SELECT pg_typeof(corr(qty, price)), pg_typeof(regr_count(qty, id)) FROM sales;
+SELECT corr(region, qty) FROM sales;
+SELECT id, corr(qty, price) OVER (ORDER BY id), regr_count(qty, price) OVER (ORDER BY id) FROM sales ORDER BY id;
+SELECT stddev(price), stddev_pop(price), variance(price), var_pop(price), stddev_samp(f), var_samp(f) FROM sales, nums WHERE sales.id = nums.n;
+SELECT var_pop(v), stddev(v) FROM (VALUES ('infinity'::float8), (1)) s(v);
+SELECT var_pop(v) FROM (VALUES (1e308::float8), (-1e308::float8), (1e308::float8)) s(v);
+SELECT regr_count(DISTINCT qty, price), corr(qty, price) FILTER (WHERE id > 2) FROM sales;
+SELECT region, corr(qty, price), stddev(price) FROM sales GROUP BY ROLLUP (region) ORDER BY 1;
+
+-- MERGE: clauses in order with their conditions, every source kind, DO NOTHING, DEFAULT,
+-- INSERT DEFAULT VALUES, constraints and the errors PostgreSQL 15 gives
+DROP TABLE IF EXISTS mstock;
+DROP TABLE IF EXISTS mdeliv;
+CREATE TABLE mstock (item text PRIMARY KEY, qty integer NOT NULL CHECK (qty >= 0), note text DEFAULT 'new');
+CREATE TABLE mdeliv (item text, qty integer);
+INSERT INTO mstock VALUES ('apple', 5, 'old'), ('pear', 2, 'old'), ('plum', 0, 'old');
+INSERT INTO mdeliv VALUES ('apple', 3), ('pear', -2), ('kiwi', 4), ('fig', 0);
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND s.qty + d.qty = 0 THEN DELETE WHEN MATCHED THEN UPDATE SET qty = s.qty + d.qty, note = 'restocked' WHEN NOT MATCHED AND d.qty > 0 THEN INSERT (item, qty) VALUES (d.item, d.qty) WHEN NOT MATCHED THEN DO NOTHING;
+SELECT * FROM mstock ORDER BY item;
+MERGE INTO mstock USING (SELECT 'plum' AS item) q ON mstock.item = q.item WHEN MATCHED THEN UPDATE SET note = DEFAULT;
+MERGE INTO mstock s USING (VALUES ('apple', 1), ('zz', 1)) v(item, qty) ON s.item = v.item WHEN MATCHED THEN UPDATE SET qty = v.qty WHEN NOT MATCHED THEN INSERT VALUES (v.item, v.qty, 'x');
+MERGE INTO mstock s USING (VALUES ('apple'), ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN DO NOTHING;
+SELECT * FROM mstock ORDER BY item;
+MERGE INTO mstock s USING (VALUES ('apple'), ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN UPDATE SET note = 'twice';
+MERGE INTO mstock s USING (VALUES ('a1', 1), ('a2', 1), ('a2', 2)) v(item, qty) ON s.item = v.item WHEN NOT MATCHED THEN INSERT (item, qty) VALUES (v.item, v.qty);
+MERGE INTO mstock s USING (VALUES ('apple')) v(item) ON s.item = v.item WHEN MATCHED THEN UPDATE SET qty = -1;
+MERGE INTO mstock s USING (VALUES ('q')) v(item) ON s.item = v.item WHEN NOT MATCHED THEN INSERT DEFAULT VALUES;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED THEN DELETE RETURNING *;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN NOT MATCHED THEN INSERT VALUES (d.item, s.qty);
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED THEN DELETE WHEN MATCHED THEN DO NOTHING;
+MERGE INTO mstock USING mstock ON true WHEN MATCHED THEN DELETE;
+MERGE INTO mstock s USING mdeliv d ON s.item = d.item WHEN MATCHED AND d.qty THEN DELETE;
+WITH big AS (SELECT item, qty FROM mdeliv WHERE qty > 2) MERGE INTO mstock s USING big ON s.item = big.item WHEN MATCHED THEN UPDATE SET qty = s.qty + big.qty WHEN NOT MATCHED THEN INSERT (item, qty) VALUES (big.item, big.qty);
+SELECT * FROM mstock ORDER BY item;
+DROP TABLE mstock;
+DROP TABLE mdeliv;
+
+-- OVERLAPS over dates, timestamps, times and (start, interval) pairs, with NULL and
+-- reversed endpoints; date_bin with its errors
+SELECT (date '2020-01-01', date '2020-02-01') OVERLAPS (date '2020-01-15', date '2020-03-01') AS a, (date '2020-02-01', date '2020-01-01') OVERLAPS (date '2020-01-15', date '2020-03-01') AS b, (date '2020-01-01', date '2020-01-02') OVERLAPS (date '2020-01-02', date '2020-01-03') AS c;
+SELECT (timestamp '2020-01-01', interval '1 day') OVERLAPS (timestamp '2020-01-01 12:00', interval '1 hour') AS a, (timestamp '2020-01-01', NULL::timestamp) OVERLAPS (timestamp '2020-01-01 12:00', interval '1 hour') AS b, (NULL::timestamp, timestamp '2020-01-01') OVERLAPS (timestamp '2019-12-01', timestamp '2020-02-01') AS c;
+SELECT (date '2020-01-01', date '2020-01-01') OVERLAPS (date '2020-01-01', date '2020-01-01') AS a, (time '10:00', time '11:00') OVERLAPS (time '10:30', interval '1 hour') AS b, (timestamp '2020-01-01', date '2020-01-05') OVERLAPS (date '2020-01-03', timestamptz '2020-01-09') AS c;
+SELECT (timestamp '2020-01-01', NULL::timestamp) OVERLAPS (timestamp '2019-12-01', interval '1 hour') AS a, (time '10:00', NULL::interval) OVERLAPS (time '10:00', time '11:00') AS b, (NULL::time, NULL::time) OVERLAPS (time '10:00', time '11:00') AS c;
+SELECT (1, 2) OVERLAPS (3, 4);
+SELECT (date '2020-01-01', date '2020-01-02', date '2020-01-03') OVERLAPS (date '2020-01-02', date '2020-01-03');
+SELECT date_bin('15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01') AS a, date_bin('15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01 00:02:30') AS b, date_bin('1 day 2 hours', timestamp '1990-02-11 15:44:17.123456', timestamp '2001-01-01 00:00:00.5') AS c;
+SELECT date_bin('1 day', timestamp '1990-02-11 15:44:17', timestamp '2001-01-01') AS a, date_bin('1 week', timestamp 'infinity', timestamp '2001-01-01') AS b, date_bin('15 minutes', NULL, timestamp '2001-01-01') AS c;
+SELECT date_bin('15 minutes', timestamptz '2020-02-11 15:44:17+00', timestamptz '2001-01-01 00:00+00') = timestamptz '2020-02-11 15:30:00+00';
+SELECT pg_typeof(date_bin('15 minutes', '2020-02-11 15:44:17', '2001-01-01')), pg_typeof(date_bin('1 hour', date '2020-02-11', timestamp '2001-01-01'));
+SELECT date_bin('1 month', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('0 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('-15 minutes', timestamp '2020-02-11 15:44:17', timestamp '2001-01-01');
+SELECT date_bin('15 minutes', timestamp '2020-02-11 15:44:17');
+SELECT date_bin('1 hour', timestamp '2020-02-11 15:44:17', timestamp 'infinity');
+
+-- TABLESAMPLE: which rows a sample holds is each system's own; its bounds and errors agree
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (100);
+SELECT count(*) FROM emp AS e TABLESAMPLE BERNOULLI (100) REPEATABLE (3) WHERE e.salary >= 100;
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (0);
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (0) REPEATABLE (1);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (101);
+SELECT count(*) FROM emp TABLESAMPLE SYSTEM (-1);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (NULL);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10) REPEATABLE (NULL);
+SELECT count(*) FROM emp TABLESAMPLE foo (10);
+SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10, 2);
