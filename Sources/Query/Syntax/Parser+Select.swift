@@ -224,21 +224,22 @@ extension Parser {
     /// `*`, `table.*`, or `expr [[AS] alias]` (in select lists and RETURNING).
     mutating func parseSelectItem() throws -> SelectItem {
         if acceptOperator("*") { return .wildcard }
+        if let wildcard = parseQualifiedWildcard() { return wildcard }
+        let expression = try parseExpression()
+        return .expression(expression, alias: try parseOptionalAlias())
+    }
+
+    /// `table.*` or `(f(…)).*`; nil (nothing consumed) for anything else. Not inlined: its
+    /// lookahead (and the parser's copy `(f(…)).*` probes with) stays out of parseSelectItem's
+    /// frame, which every nested subquery adds to the stack.
+    @inline(never)
+    private mutating func parseQualifiedWildcard() -> SelectItem? {
         if let table = identifier(peek()), peek(1).kind == .dot, peek(2).isOperator("*") {
             advance()
             advance()
             advance()
             return .qualifiedWildcard(table: table)
         }
-        if let expanded = parseExpandedRow() { return expanded }
-        let expression = try parseExpression()
-        return .expression(expression, alias: try parseOptionalAlias())
-    }
-
-    /// `(f(…)).*`, or nil (nothing consumed) for anything else in parentheses. Its own frame
-    /// holds the parser's copy, off the path nested subqueries recurse through.
-    @inline(never)
-    private mutating func parseExpandedRow() -> SelectItem? {
         guard peek().kind == .leftParen, identifier(peek(1)) != nil, peek(2).kind == .leftParen else { return nil }
         var probe = self
         probe.advance()
