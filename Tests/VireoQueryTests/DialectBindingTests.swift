@@ -125,6 +125,21 @@ struct DialectBindingTests {
         #expect(try rows(db, "SELECT i FROM n") == [["1"]])
     }
 
+    @Test("COALESCE of varchar and a literal is varchar; num_nulls and num_nonnulls count a VARIADIC array")
+    func coalesceTypeAndVariadicCounts() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE vc (v varchar(3), t text); INSERT INTO vc VALUES ('ab', 'x')")
+        // PostgreSQL 15's answers.
+        #expect(try rows(db, "SELECT pg_typeof(coalesce('x'::varchar, 'y')), pg_typeof(coalesce(null::varchar(3), 'y')), pg_typeof(coalesce('y', 'x'::varchar))")
+                == [["character varying", "character varying", "character varying"]])
+        #expect(try rows(db, "SELECT pg_typeof(coalesce(v, 'x')), pg_typeof(coalesce(v, t)), coalesce(v, 'x') FROM vc") == [["character varying", "character varying", "ab"]])
+        #expect(try rows(db, "SELECT num_nulls(VARIADIC ARRAY[1, null, 3]), num_nonnulls(VARIADIC ARRAY[1, null, 3]), num_nulls(VARIADIC NULL::int[]), num_nulls(VARIADIC '{}'::int[])")
+                == [["1", "2", "NULL", "0"]])
+        #expect(sqlError(db, "SELECT num_nulls(VARIADIC 1)")?.sqlState == "42804")
+        let parsed = try Parser.parseExpression("num_nulls(VARIADIC b)")
+        #expect(try Parser.parseExpression(parsed.sql) == parsed, "\(parsed.sql)")
+    }
+
     @Test("ALTER COLUMN … TYPE converts the default by an assignment cast or refuses: 42804 with PostgreSQL's message")
     func alterTypeChecksDefault() throws {
         let db = try Database.inMemory()

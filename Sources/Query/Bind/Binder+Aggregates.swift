@@ -164,7 +164,7 @@ extension Binder {
         switch item {
         case .wildcard: columns = try context.inputScope.visibleColumns()
         case .qualifiedWildcard(let table): columns = try context.inputScope.visibleColumns(of: table)
-        case .expression: return nil
+        case .expression, .expandedRow: return nil
         }
         return try columns.map { column in
             let (bound, type) = try groupedColumn(column.position, type: column.type, context)

@@ -158,6 +158,29 @@ extension Binder {
         let function = signature.make(arrayType)
         return (.function(function, bound), function.resultType([arrayType]))
     }
+
+    /// `num_nulls(VARIADIC array)` and `num_nonnulls(VARIADIC array)`: the array's elements
+    /// counted (NULL for a NULL array), as PostgreSQL counts a variadic "any" array. Other
+    /// functions do not take VARIADIC yet.
+    func variadicCall(_ call: FunctionCall, _ scope: Scope) throws -> Typed {
+        guard call.name == "num_nulls" || call.name == "num_nonnulls" else {
+            throw VireoError(.featureNotSupported, "VARIADIC is supported only in num_nulls and num_nonnulls")
+        }
+        guard call.arguments.count == 1 else {
+            throw VireoError.undefinedFunction(call.name, try call.arguments.map { "\(try bind($0, scope).type)" })
+        }
+        var argument = try bind(call.arguments[0], scope)
+        if argument.type == .unknown { argument = (try coerce(argument, to: .array(.text)), .array(.text)) }
+        guard argument.type.elementType != nil else {
+            throw VireoError(.typeMismatch, "VARIADIC argument must be an array")
+        }
+        let countsNulls = call.name == "num_nulls"
+        let counting = ScalarFunction(call.name + " variadic", 1...1, [argument.type], returns: .integer) { arguments in
+            guard let elements = ArrayFunctions.elements(arguments[0]) else { return .null }
+            return .int(Int64(elements.filter { $0.isNull == countsNulls }.count))
+        }
+        return (.function(counting, [argument.expression]), .integer)
+    }
 }
 
 extension BinaryOperator {

@@ -246,7 +246,7 @@ extension BoundExpression {
     /// Whether the expression depends only on the current row (no subqueries, no outer rows).
     var isRowLocal: Bool {
         switch self {
-        case .outerColumn, .exists, .scalarSubquery, .inSubquery: false
+        case .outerColumn, .exists, .scalarSubquery, .inSubquery, .rowSubquery: false
         case .function(let function, let arguments): !function.isVolatile && arguments.allSatisfy(\.isRowLocal)
         default: children.allSatisfy(\.isRowLocal)
         }

@@ -283,6 +283,7 @@ extension Binder {
             throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and in a select list, not here")
         }
         if !call.argumentNames.isEmpty { return try function(try positionalCall(call, scope), scope) }
+        if call.variadic { return try variadicCall(call, scope) }
         if let wholeRow = try wholeRowJSON(call, scope) { return wholeRow }
         var arguments = try call.arguments.map { try bind($0, scope) }
         if call.name == "pg_typeof", arguments.count == 1 {

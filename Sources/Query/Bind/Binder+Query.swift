@@ -121,7 +121,7 @@ extension Binder {
         // Locked rows are limited above the LockRows node: no access path may apply the limit.
         // Nor may one limit the rows WITH TIES reads past the limit.
         let unlimited = locking.isEmpty && !query.withTies ? query : Query(body: query.body, orderBy: query.orderBy, with: query.with)
-        let select = try liftingSetReturningItem(select, query)
+        let select = try liftingSetReturningItem(expandingRowItems(select), query)
         var (source, scope) = try bindFrom(select.from)
         let whereClause = try select.whereClause.map { try coerce(bind($0, scope), to: .bool) }
         if hasAggregates(select, query) {
@@ -252,6 +252,8 @@ extension Binder {
                 return try scope.visibleColumns(of: table).map {
                     OutputItem(expression: .column($0.position), name: $0.name, type: $0.type, origin: scope.origin(at: $0.position))
                 }
+            case .expandedRow(let call):
+                throw VireoError(.featureNotSupported, "(\(call.name)(…)).* is supported only in a SELECT's select list")
             case .expression(let expression, let alias):
                 let name = alias ?? Self.columnName(expression)
                 if case .column(let reference) = expression, let (position, type) = try scope.resolve(reference),
@@ -271,8 +273,29 @@ extension Binder {
         switch (expression, bound) {
         case (.column, .column(let position)): return scope.origin(at: position)
         case (.cast(_, let typeName), _): return Self.castOrigin(typeName)
+        case (.function(let call), _) where call.name == "coalesce" && call.over == nil: return coalesceOrigin(call.arguments, scope)
         default: return nil
         }
+    }
+
+    /// COALESCE whose first typed argument is varchar is varchar, literals taking that type, as
+    /// PostgreSQL resolves it; the length stays only when every argument declares the same.
+    private func coalesceOrigin(_ arguments: [SQLExpression], _ scope: Scope) -> ColumnOrigin? {
+        let typed = arguments.filter { if case .literal = $0 { false } else { true } }
+        let types = typed.map { argument -> ColumnType? in
+            switch argument {
+            case .column(let reference):
+                if let (position, _) = try? scope.resolve(reference) { scope.origin(at: position)?.declaredType } else { nil }
+            case .cast(_, let typeName): Self.castOrigin(typeName)?.declaredType
+            case .function(let call) where call.name == "coalesce" && call.over == nil: coalesceOrigin(call.arguments, scope)?.declaredType
+            default: nil
+            }
+        }
+        // The first typed argument decides between varchar and text (each converts to the
+        // other implicitly, so select_common_type keeps the first).
+        guard let first = types.first ?? nil, case .varchar = first else { return nil }
+        let same = typed.count == arguments.count && types.allSatisfy { $0 == first }
+        return ColumnOrigin(castTo: same ? first : .varchar(length: 0))
     }
 
     /// A cast to a type whose name or modifier the value's SQL type does not keep (varchar,

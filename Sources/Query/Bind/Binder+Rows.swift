@@ -24,6 +24,8 @@ extension Binder {
             throw VireoError(.typeMismatch, "argument of \(op.rawValue) must be type boolean, not type record")
         case .binary(let op, let left, let right) where !Self.rowComparisonOperators.contains(op):
             throw VireoError.undefinedOperator("\(try typeName(left, scope)) \(op.rawValue) \(try typeName(right, scope))")
+        case .binary(let op, .row(let elements), .subquery(let query)):
+            return try rowSubquery(op, elements, query, .single, scope)
         case .binary(let op, let left, let right): return try bind(Self.rowComparison(op, left, right), scope)
         case .isDistinctFrom(let left, let right, let negated):
             let pairs = try Self.rowPairs(left, right, "IS DISTINCT FROM")
@@ -44,8 +46,10 @@ extension Binder {
             where (op == .equal && !all) || (op == .notEqual && all):
             // `= ANY (SELECT …)` is IN and `<> ALL (SELECT …)` NOT IN, for rows as for values.
             return try rowInSubquery(elements, query, negated: all, scope)
+        case .quantified(let op, .row(let elements), .subquery(let query), let all) where Self.rowComparisonOperators.contains(op):
+            return try rowSubquery(op, elements, query, all ? .all : .any, scope)
         case .quantified(let op, .row, _, let all):
-            throw VireoError(.featureNotSupported, "row comparison with \(op.rawValue) \(all ? "ALL" : "ANY") is not supported")
+            throw VireoError(.featureNotSupported, "row comparison with \(op.rawValue) \(all ? "ALL" : "ANY") over an array is not supported")
         default:
             throw VireoError(.featureNotSupported,
                              "row constructors are supported only as operands of comparisons, IS [NOT] NULL, IS [NOT] DISTINCT FROM and IN")
@@ -110,15 +114,32 @@ extension Binder {
     /// comparable with its element (an untyped element, such as a parameter, takes the
     /// column's type).
     private func rowInSubquery(_ elements: [SQLExpression], _ query: Query, negated: Bool, _ scope: Scope) throws -> Typed {
+        let (bound, subquery) = try rowAgainstSubquery(elements, query, .equal, scope)
+        return (.inSubquery(bound, subquery, negated: negated), .bool)
+    }
+
+    /// `(a, b) op (SELECT x, y …)`, with ANY or ALL or alone (one row at most), as PostgreSQL's
+    /// row-subquery comparisons (ROWCOMPARE_SUBLINK, ANY_SUBLINK, ALL_SUBLINK) evaluate it.
+    private func rowSubquery(_ op: BinaryOperator, _ elements: [SQLExpression], _ query: Query,
+                             _ quantifier: RowQuantifier, _ scope: Scope) throws -> Typed {
+        let (bound, subquery) = try rowAgainstSubquery(elements, query, op, scope)
+        return (.rowSubquery(op, bound, subquery, quantifier), .bool)
+    }
+
+    /// The elements bound against the subquery's columns: one column per element, each
+    /// comparable with its element by `op` (an untyped element, such as a parameter, takes
+    /// the column's type).
+    private func rowAgainstSubquery(_ elements: [SQLExpression], _ query: Query, _ op: BinaryOperator,
+                                    _ scope: Scope) throws -> ([BoundExpression], Subquery) {
         let operands = try elements.map { try bind($0, scope) }
         let (subquery, types) = try bindSubqueryColumns(query, scope)
         if types.count != operands.count {
             throw VireoError(.syntaxError, "subquery has too \(types.count < operands.count ? "few" : "many") columns")
         }
         let bound = try zip(operands, types).map { operand, type in
-            try checkComparable(operand.type, type, .equal)
+            try checkComparable(operand.type, type, op)
             return operand.type == .unknown ? try coerce(operand, to: type) : operand.expression
         }
-        return (.inSubquery(bound, subquery, negated: negated), .bool)
+        return (bound, subquery)
     }
 }

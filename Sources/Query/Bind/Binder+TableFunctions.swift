@@ -13,8 +13,13 @@ extension Binder {
             throw VireoError(.syntaxError, "\(call.name)(…) in FROM takes plain arguments")
         }
         let plan: PlanNode, columns: [ResultColumn]
+        if !reference.recordColumns.isEmpty, !JSONRecordShape.functions.contains(call.name) {
+            throw VireoError(.syntaxError, "a column definition list is only allowed for functions returning \"record\"")
+        }
         if call.name == Self.zippedFunctionsName {
             (plan, columns) = try binder.bindZipped(call.arguments)
+        } else if JSONRecordShape.functions.contains(call.name) {
+            (plan, columns) = try binder.bindJSONRecord(call, reference)
         } else if let function = TableFunction(name: call.name) {
             let arguments = try call.arguments.map { try binder.bind($0, Scope()) }
             let (bound, types) = try binder.resolve(function, call.name, arguments)
@@ -36,7 +41,7 @@ extension Binder {
                                      reference.columns, alias: alias)
         var scope = Scope()
         scope.addDerived(name: alias, columns: named)
-        if alias == Self.liftedFunctionAlias {
+        if alias == Self.liftedFunctionAlias || alias.hasPrefix(Self.expandedRowAlias) {
             // Reached only through the select-list item it replaced: not by `*`, and no
             // clash with a column of the same name in the query's tables.
             scope.entries[0].mergedAway = Set(named.map(\.name))
@@ -184,6 +189,8 @@ extension Binder {
             return ([arguments[0].expression, try converted(arguments[1], to: .int), reverse, base], [.integer])
         case .zipped:
             throw VireoError(.internalError, "ROWS FROM is bound by bindZipped")
+        case .jsonRecord:
+            throw VireoError(.internalError, "\(name) is bound by bindJSONRecord")
         }
     }
 

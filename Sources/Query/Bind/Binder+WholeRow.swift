@@ -15,14 +15,21 @@ extension Binder {
         let columns = try scope.visibleColumns(of: reference.column)
         let names = columns.map(\.name)
         let jsonb = call.name == "to_jsonb"
+        // A base table's row id, after its columns, is NULL only in a row an outer join added
+        // for it, whose whole-row value PostgreSQL makes NULL (not an object of NULLs).
+        let rowID = scope.entries.first { $0.name == reference.column }.flatMap { entry in
+            entry.table.map { BoundExpression.column(entry.offset + $0.columns.count) }
+        }
         // The names are part of the function's name so that two calls over differently named
         // columns are never taken for the same expression (StructuralKey compares names).
-        let function = ScalarFunction("\(call.name)[\(names.joined(separator: ","))]", 0...columns.count, [], strict: false,
-                                      returns: .json) { values in
+        let function = ScalarFunction("\(call.name)[\(names.joined(separator: ","))]", 0...columns.count + 1, [], strict: false,
+                                      returns: .json) { arguments in
+            if rowID != nil, arguments.last?.isNull == true { return .null }
+            let values = arguments.prefix(names.count)
             if jsonb { return .json(JSONValue.jsonbObject(try zip(names, values).map { ($0, try JSONValue(sqlValue: $1)) }).text) }
             return .json("{" + (try zip(names, values).map { JSONValue.quote($0) + ":" + (try Self.jsonText($1)) }).joined(separator: ",") + "}")
         }
-        return (.function(function, columns.map { .column($0.position) }), .json)
+        return (.function(function, columns.map { .column($0.position) } + (rowID.map { [$0] } ?? [])), .json)
     }
 
     /// A column's value inside json output: a json or jsonb value as its text, anything else

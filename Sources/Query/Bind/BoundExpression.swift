@@ -29,6 +29,8 @@ indirect enum BoundExpression: Sendable {
     case inList(BoundExpression, [BoundExpression], negated: Bool)
     /// `x IN (SELECT …)`, or with two or more operands `(a, b) IN (SELECT x, y …)`, row-wise.
     case inSubquery([BoundExpression], Subquery, negated: Bool)
+    /// `(a, b) op (SELECT x, y …)` (its one row, or `op ANY` / `op ALL` over its rows), row-wise.
+    case rowSubquery(BinaryOperator, [BoundExpression], Subquery, RowQuantifier)
     case exists(Subquery)
     case scalarSubquery(Subquery)
     case like(BoundExpression, pattern: BoundExpression, escape: BoundExpression?, caseInsensitive: Bool, negated: Bool)
@@ -44,7 +46,7 @@ indirect enum BoundExpression: Sendable {
     var isConstant: Bool {
         switch self {
         case .constant: true
-        case .column, .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery, .arraySubquery, .accumulator: false
+        case .column, .outerColumn, .parameter, .inSubquery, .rowSubquery, .exists, .scalarSubquery, .arraySubquery, .accumulator: false
         case .fold(let first, let steps): first.isConstant && steps.allSatisfy(\.isConstantGivenAccumulator)
         case .function(let function, let arguments): !function.isVolatile && arguments.allSatisfy(\.isConstant)
         default: children.allSatisfy(\.isConstant)
@@ -65,7 +67,7 @@ indirect enum BoundExpression: Sendable {
         case .negate(let a), .not(let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _): [a]
         case .binary(_, let a, let b), .isDistinctFrom(let a, let b, _): [a, b]
         case .inList(let a, let list, _): [a] + list
-        case .inSubquery(let operands, _, _): operands
+        case .inSubquery(let operands, _, _), .rowSubquery(_, let operands, _, _): operands
         case .like(let a, let pattern, let escape, _, _): [a, pattern] + (escape.map { [$0] } ?? [])
         case .function(_, let arguments): arguments
         case .caseWhen(let branches, let otherwise): branches.flatMap { [$0.0, $0.1] } + (otherwise.map { [$0] } ?? [])
@@ -105,6 +107,7 @@ indirect enum BoundExpression: Sendable {
         case .isDistinctFrom(let a, let b, let negated): return .isDistinctFrom(map(a), map(b), negated: negated)
         case .inList(let a, let list, let negated): return .inList(map(a), list.map(map), negated: negated)
         case .inSubquery(let operands, let subquery, let negated): return .inSubquery(operands.map(map), subquery, negated: negated)
+        case .rowSubquery(let op, let operands, let subquery, let quantifier): return .rowSubquery(op, operands.map(map), subquery, quantifier)
         case .like(let a, let pattern, let escape, let caseInsensitive, let negated):
             return .like(map(a), pattern: map(pattern), escape: escape.map(map), caseInsensitive: caseInsensitive, negated: negated)
         case .function(let function, let arguments): return .function(function, arguments.map(map))
@@ -118,7 +121,8 @@ indirect enum BoundExpression: Sendable {
     var hasCorrelatedSubquery: Bool {
         switch self {
         case .exists(let subquery), .scalarSubquery(let subquery), .arraySubquery(let subquery): subquery.isCorrelated
-        case .inSubquery(let operands, let subquery, _): subquery.isCorrelated || operands.contains { $0.hasCorrelatedSubquery }
+        case .inSubquery(let operands, let subquery, _), .rowSubquery(_, let operands, let subquery, _):
+            subquery.isCorrelated || operands.contains { $0.hasCorrelatedSubquery }
         default: children.contains { $0.hasCorrelatedSubquery }
         }
     }
@@ -141,6 +145,12 @@ indirect enum BoundExpression: Sendable {
     static func conjunction(_ parts: [BoundExpression]) -> BoundExpression? {
         parts.count <= 1 ? parts.first : .and(parts)
     }
+}
+
+/// How a row is compared with a subquery's rows: with its only row (none gives NULL, more
+/// than one 21000), or with ANY or ALL of them.
+enum RowQuantifier: Sendable {
+    case single, any, all
 }
 
 /// A subquery inside an expression. Uncorrelated ones run once per execution (their

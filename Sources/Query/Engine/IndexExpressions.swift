@@ -106,7 +106,7 @@ final class IndexExpressions: IndexKeyComputer, @unchecked Sendable {
 
     private static func requireImmutable(_ expression: BoundExpression, what: String) throws {
         switch expression {
-        case .inSubquery, .exists, .scalarSubquery, .arraySubquery:
+        case .inSubquery, .rowSubquery, .exists, .scalarSubquery, .arraySubquery:
             throw VireoError(.featureNotSupported, "cannot use subquery in \(what)")
         case .parameter:
             throw VireoError(.featureNotSupported, "cannot use parameters in \(what)")

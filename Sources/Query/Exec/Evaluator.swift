@@ -23,6 +23,8 @@ enum Evaluator {
             return .bool(try isDistinct(evaluate(a, row, context), evaluate(b, row, context)) != negated)
         case .inList(let operand, let list, let negated): return try inList(operand, list, negated, row, context)
         case .inSubquery(let operands, let subquery, let negated): return try inSubquery(operands, subquery, negated, row, context)
+        case .rowSubquery(let op, let operands, let subquery, let quantifier):
+            return try rowSubquery(op, operands, subquery, quantifier, row, context)
         case .exists(let subquery): return .bool(!(try subquery.rows(context, outer: row)).isEmpty)
         case .scalarSubquery(let subquery): return try scalar(subquery, row, context)
         case .arraySubquery(let subquery): return .array(try subquery.rows(context, outer: row).map { $0.first ?? .null })
@@ -172,11 +174,47 @@ enum Evaluator {
         return sawNull ? nil : true
     }
 
+    /// `(a, b) op (SELECT x, y …)`: its one row compared (NULL for none), or with a quantifier
+    /// ANY (true when some row compares true, else NULL when some compares NULL) or ALL
+    /// (false when some compares false, else NULL when some compares NULL).
+    private static func rowSubquery(_ op: BinaryOperator, _ operands: [BoundExpression], _ subquery: Subquery,
+                                    _ quantifier: RowQuantifier, _ row: [Value], _ context: ExecutionContext) throws -> Value {
+        let values = try operands.map { try evaluate($0, row, context) }
+        let rows = try subquery.rows(context, outer: row)
+        guard quantifier != .single else {
+            guard rows.count <= 1 else { throw moreThanOneRow }
+            return try rows.first.flatMap { try rowComparison(op, values, $0) }.map(Value.bool) ?? .null
+        }
+        let decisive = quantifier == .any
+        var sawNull = false
+        for candidate in rows {
+            guard let result = try rowComparison(op, values, candidate) else { sawNull = true; continue }
+            if result == decisive { return .bool(decisive) }
+        }
+        return sawNull ? .null : .bool(!decisive)
+    }
+
+    /// A row comparison's three-valued result, as Binder+Rows.swift spells it out for row
+    /// constructors: `=` pair by pair, `<>` its negation, an ordering decided by the first
+    /// pair that is not equal (NULL when a NULL comes first).
+    static func rowComparison(_ op: BinaryOperator, _ left: [Value], _ right: [Value]) throws -> Bool? {
+        switch op {
+        case .equal: return try rowEquality(left, right)
+        case .notEqual: return try rowEquality(left, right).map { !$0 }
+        default:
+            for (a, b) in zip(left, right) {
+                guard let order = try Compare.values(a, b) else { return nil }  // a NULL decides first
+                if order != 0 { return op == .less || op == .lessOrEqual ? order < 0 : order > 0 }
+            }
+            return op == .lessOrEqual || op == .greaterOrEqual
+        }
+    }
+
+    private static let moreThanOneRow = VireoError(.cardinalityViolation, "more than one row returned by a subquery used as an expression")
+
     private static func scalar(_ subquery: Subquery, _ row: [Value], _ context: ExecutionContext) throws -> Value {
         let rows = try subquery.rows(context, outer: row)
-        guard rows.count <= 1 else {
-            throw VireoError(.cardinalityViolation, "more than one row returned by a subquery used as an expression")
-        }
+        guard rows.count <= 1 else { throw moreThanOneRow }
         return rows.first?.first ?? .null
     }
 

@@ -31,6 +31,9 @@ enum TableFunction: Sendable {
     /// `ROWS FROM`): row n holds each one's row n, NULLs for one that has ended. Each
     /// scan's column count is kept, to pad with.
     case zipped([TableFunctionScan], columnCounts: [Int])
+    /// json(b)_to_record(set), json(b)_populate_record(set): JSON objects as rows of the
+    /// shape's columns (JSONRecord.swift).
+    case jsonRecord(JSONRecordShape)
     /// The rows of a relation that shows the running session (pg_settings, pg_cursors:
     /// SystemCatalog+Session.swift), read when the statement runs, not when it is bound.
     case session(SystemCatalog.SessionRelation)
@@ -60,6 +63,7 @@ enum TableFunction: Sendable {
         switch self {
         case .series, .jsonKeys, .jsonPathQuery, .regexMatches, .unnest, .subscripts, .zipped: nil
         case .session(let relation): relation.columns.map(\.name)
+        case .jsonRecord(let shape): shape.columns.map(\.name)
         case .partitionAncestors: ["relid"]
         case .jsonElements: ["value"]
         case .jsonEach: ["key", "value"]
@@ -96,6 +100,8 @@ enum TableFunctions {
         }
         if case .zipped(let scans, let counts) = scan.function { return try zipped(scans, counts, context, numbered) }
         if case .session(let relation) = scan.function { return try relation.rows(context.session).allSatisfy(numbered) }
+        // Before the NULL check below: a NULL document is still one row of NULLs.
+        if case .jsonRecord(let shape) = scan.function { return try shape.rows(arguments[0]).allSatisfy(numbered) }
         if arguments.contains(where: \.isNull) { return true }
         switch scan.function {
         case .series: return try series(arguments, numbered)
@@ -118,7 +124,7 @@ enum TableFunctions {
             let flags = arguments.count > 2 ? Cast.textForm(arguments[2]) : nil
             return try RegexMatch.allMatches(Cast.textForm(arguments[0]), Cast.textForm(arguments[1]), flags: flags)
                 .allSatisfy { try numbered([$0]) }
-        case .unnest, .zipped, .session: return true
+        case .unnest, .zipped, .session, .jsonRecord: return true
         case .partitionAncestors: return try numbered([arguments[0]])
         case .optionsToTable:
             return try (ArrayFunctions.elements(arguments[0]) ?? []).allSatisfy { option in

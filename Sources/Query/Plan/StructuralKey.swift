@@ -8,7 +8,7 @@ extension BoundExpression {
         switch self {
         case .constant(let value): return "c:\(value.typeName):\(value.messageText)"
         case .column(let position): return "#\(position)"
-        case .outerColumn, .parameter, .inSubquery, .exists, .scalarSubquery, .arraySubquery: return nil
+        case .outerColumn, .parameter, .inSubquery, .rowSubquery, .exists, .scalarSubquery, .arraySubquery: return nil
         case .negate(let a): return Self.key("neg", [a])
         case .not(let a): return Self.key("not", [a])
         case .and(let parts): return Self.key("and", parts)

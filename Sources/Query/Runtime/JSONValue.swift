@@ -327,6 +327,32 @@ struct JSONParser {
     }
 }
 
+extension JSONParser {
+    /// The children of the container the text holds, each with the text it was written as
+    /// (the `json` type's reading, which keeps it): members with their keys, elements with
+    /// nil; nil when the text is a scalar or not JSON.
+    mutating func writtenChildren() -> [(key: String?, value: JSONValue, text: String)]? {
+        skipSpaces()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") || bytes[position] == UInt8(ascii: "[") else { return nil }
+        let isObject = bytes[position] == UInt8(ascii: "{")
+        return container(close: UInt8(ascii: isObject ? "}" : "]")) { parser in
+            var key: String?
+            if isObject {
+                parser.skipSpaces()
+                guard parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "\""),
+                      let name = parser.string() else { return nil }
+                key = name
+                parser.skipSpaces()
+                guard parser.skip(UInt8(ascii: ":")) else { return nil }
+            }
+            parser.skipSpaces()
+            let start = parser.position
+            guard let value = parser.value() else { return nil }
+            return (key, value, String(decoding: parser.bytes[start..<parser.position], as: UTF8.self))
+        }
+    }
+}
+
 extension JSONValue {
     /// jsonb_typeof's and jsonpath's `.type()` name of the value's kind.
     var typeName: String {

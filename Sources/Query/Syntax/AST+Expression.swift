@@ -125,6 +125,9 @@ public struct FunctionCall: Sendable, Equatable {
     public var distinct: Bool
     /// `count(*)`: no arguments, every row counts.
     public var star: Bool
+    /// `f(VARIADIC array)`: the argument is the array of the variadic arguments.
+    /// (Beside the other flags, in their padding: calls sit in every parser frame.)
+    public var variadic = false
     /// `FILTER (WHERE …)` after an aggregate: only rows where it holds are aggregated.
     public var filter: SQLExpression?
     /// `OVER (…)` or `OVER name`: a window function call; nil for a plain call.

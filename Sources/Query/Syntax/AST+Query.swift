@@ -195,6 +195,9 @@ public enum SelectItem: Sendable, Equatable {
     case qualifiedWildcard(table: String)
     /// `expression [AS alias]`.
     case expression(SQLExpression, alias: String?)
+    /// `(function(…)).*`: every column of the row a function returns (json(b)_populate_record).
+    /// Boxed, so that select items (held on the parser's recursion path) stay small.
+    indirect case expandedRow(FunctionCall)
 }
 
 /// An entry of a FROM list.
@@ -208,7 +211,8 @@ public indirect enum TableReference: Sendable, Equatable {
     /// `(VALUES (…), (…)) [AS] alias [(columns)]`: constant rows as a table.
     case values([[SQLExpression]], alias: String?, columns: [String])
     /// `name(arguments) [WITH ORDINALITY] [[AS] alias [(columns)]]`: a function's rows as a
-    /// table (generate_series, jsonb_each …); it may read the FROM entries before it.
+    /// table (generate_series, jsonb_each …); it may read the FROM entries before it. A
+    /// function returning `record` (jsonb_to_record) takes `[AS] [alias] (name type, …)`.
     case function(TableFunctionReference)
     case join(Join)
     /// `name [[AS] alias] TABLESAMPLE method (argument, …) [REPEATABLE (seed)]`.
@@ -242,12 +246,28 @@ public struct TableFunctionReference: Sendable, Equatable {
     public var withOrdinality: Bool
     public var alias: String?
     public var columns: [String]
+    /// The column definition list `(name type, …)` of a function returning `record`; empty
+    /// when absent.
+    public var recordColumns: [RecordColumn]
 
-    public init(call: FunctionCall, withOrdinality: Bool = false, alias: String? = nil, columns: [String] = []) {
+    public init(call: FunctionCall, withOrdinality: Bool = false, alias: String? = nil, columns: [String] = [],
+                recordColumns: [RecordColumn] = []) {
         self.call = call
         self.withOrdinality = withOrdinality
         self.alias = alias
         self.columns = columns
+        self.recordColumns = recordColumns
+    }
+}
+
+/// An entry of a column definition list: `name type`.
+public struct RecordColumn: Sendable, Equatable {
+    public var name: String
+    public var type: TypeName
+
+    public init(_ name: String, _ type: TypeName) {
+        self.name = name
+        self.type = type
     }
 }
 

@@ -219,6 +219,16 @@ extension Parser {
         return .function(try parseCallSuffix(FunctionCall(name, arguments, distinct: distinct, orderBy: orderBy)))
     }
 
+    /// `VARIADIC array` (the keyword next) as a call's only argument: num_nulls and
+    /// num_nonnulls, the functions that take it, have no other parameters.
+    @inline(never)
+    mutating func parseVariadicArgument(_ name: String) throws -> FunctionCall {
+        advance()
+        var call = FunctionCall(name, [try parseExpression()])
+        call.variadic = true
+        return call
+    }
+
     /// The rest of a call from its first named argument on: `name => expression, …` (only
     /// named ones may follow), after `positional` arguments. Kept out of parseFunctionCall so
     /// that its locals do not grow every level of nested calls.

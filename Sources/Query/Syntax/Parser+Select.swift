@@ -224,14 +224,31 @@ extension Parser {
     /// `*`, `table.*`, or `expr [[AS] alias]` (in select lists and RETURNING).
     mutating func parseSelectItem() throws -> SelectItem {
         if acceptOperator("*") { return .wildcard }
+        if let wildcard = parseQualifiedWildcard() { return wildcard }
+        let expression = try parseExpression()
+        return .expression(expression, alias: try parseOptionalAlias())
+    }
+
+    /// `table.*` or `(f(…)).*`; nil (nothing consumed) for anything else. Not inlined: its
+    /// lookahead (and the parser's copy `(f(…)).*` probes with) stays out of parseSelectItem's
+    /// frame, which every nested subquery adds to the stack.
+    @inline(never)
+    private mutating func parseQualifiedWildcard() -> SelectItem? {
         if let table = identifier(peek()), peek(1).kind == .dot, peek(2).isOperator("*") {
             advance()
             advance()
             advance()
             return .qualifiedWildcard(table: table)
         }
-        let expression = try parseExpression()
-        return .expression(expression, alias: try parseOptionalAlias())
+        guard peek().kind == .leftParen, identifier(peek(1)) != nil, peek(2).kind == .leftParen else { return nil }
+        var probe = self
+        probe.advance()
+        guard case .function(let call)? = try? probe.parsePrimary(), probe.accept(.rightParen),
+              probe.peek().kind == .dot, probe.peek(1).isOperator("*") else { return nil }
+        probe.advance()
+        probe.advance()
+        self = probe
+        return .expandedRow(call)
     }
 
     // MARK: - FROM
@@ -311,7 +328,8 @@ extension Parser {
         return sample
     }
 
-    /// `name(…) [WITH ORDINALITY] [[AS] alias [(column, …)]]`.
+    /// `name(…) [WITH ORDINALITY] [[AS] alias [(column, …)]]`, or `name(…) [AS] [alias]
+    /// (column type, …)` for a function returning `record`.
     private mutating func parseTableFunction() throws -> TableFunctionReference {
         let start = peek()
         guard case .function(let call) = try parsePrimary(), call.over == nil, call.filter == nil else {
@@ -323,8 +341,25 @@ extension Parser {
             advance()
             reference.withOrdinality = true
         }
-        reference.alias = try parseOptionalAlias()
-        if reference.alias != nil, peek().kind == .leftParen { reference.columns = try parseParenthesizedNames() }
+        if peekKeyword(.as), peek(1).kind == .leftParen {
+            advance()  // `AS (a int, …)`: a column definition list without an alias
+        } else {
+            reference.alias = try parseOptionalAlias()
+            guard reference.alias != nil, peek().kind == .leftParen else { return reference }
+        }
+        // `(a, b)` renames the columns; `(a int, b text)` defines them (the first entry decides).
+        if identifier(peek(1)) != nil, peek(2).kind == .comma || peek(2).kind == .rightParen, reference.alias != nil {
+            reference.columns = try parseParenthesizedNames()
+            return reference
+        }
+        let list = peek()
+        try expect(.leftParen, "(")
+        reference.recordColumns = try commaSeparated { RecordColumn(try $0.parseIdentifier("a column name"), try $0.parseTypeName()) }
+        try expect(.rightParen, ")")
+        if reference.withOrdinality {
+            throw VireoError(.syntaxError, "WITH ORDINALITY cannot be used with a column definition list",
+                             position: list.start, hint: "Put the column definition list inside ROWS FROM().")
+        }
         return reference
     }
 

@@ -15,6 +15,8 @@ extension Parser {
         switch name {
         case "trim": return try parseTrim()
         case "extract": return try parseExtract()
+        // `f(VARIADIC array)`, checked here to keep parseFunctionCall's frame (one a nesting level) small.
+        case _ where peekKeyword(.variadic): return try parseVariadicArgument(name)
         default: return nil
         }
     }

@@ -132,7 +132,8 @@ extension FunctionCall {
         let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
         let order = orderBy.isEmpty ? "" : " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ")
         let argumentList = arguments.enumerated().map { index, argument in
-            (index < argumentNames.count ? argumentNames[index].map { quoteIdentifier($0) + " => " } ?? "" : "") + argument.sql
+            (index < argumentNames.count ? argumentNames[index].map { quoteIdentifier($0) + " => " } ?? "" : "")
+                + (variadic ? "VARIADIC " : "") + argument.sql
         }
         var text = quotedName + (star ? "(*)" : "(" + (distinct ? "DISTINCT " : "") + argumentList.joined(separator: ", ") + order + ")")
         if !withinGroup.isEmpty { text += " WITHIN GROUP (ORDER BY " + withinGroup.map(\.sql).joined(separator: ", ") + ")" }

@@ -348,6 +348,7 @@ extension SelectItem {
         switch self {
         case .wildcard: "*"
         case .qualifiedWildcard(let table): quoteIdentifier(table) + ".*"
+        case .expandedRow(let call): "(" + SQLExpression.function(call).sql + ").*"
         case .expression(let expression, let alias): expression.sql + (alias.map { " AS " + quoteIdentifier($0) } ?? "")
         }
     }
@@ -368,6 +369,8 @@ extension TableReference {
         case .function(let function):
             return SQLExpression.function(function.call).sql + (function.withOrdinality ? " WITH ORDINALITY" : "")
                 + aliasSQL(function.alias) + (function.columns.isEmpty ? "" : " " + namesSQL(function.columns))
+                + (function.recordColumns.isEmpty ? "" : (function.alias == nil ? " AS " : " ")
+                    + "(" + function.recordColumns.map { quoteIdentifier($0.name) + " " + $0.type.sql }.joined(separator: ", ") + ")")
         case .join(let join):
             var right = join.right.sql
             if case .join = join.right { right = "(" + right + ")" }

@@ -2325,6 +2325,31 @@ SELECT ROW() = ROW();
 SELECT row_to_json(d) FROM dept d ORDER BY d.id;
 SELECT d.id, to_jsonb(d), to_json(d) FROM dept d ORDER BY d.id;
 SELECT row_to_json(t) FROM (SELECT id, name, salary FROM emp WHERE id < 3) t ORDER BY t.id;
+SELECT (1, 'bob') = (SELECT dept_id, name FROM emp WHERE id = 2) AS eq, (1, 'bob') = (SELECT dept_id, name FROM emp WHERE id = -1) AS none;
+SELECT e.id FROM emp e WHERE (e.dept_id, e.salary) = (SELECT dept_id, max(salary) FROM emp x WHERE x.dept_id = e.dept_id GROUP BY dept_id) ORDER BY e.id;
+SELECT e.id, (e.dept_id, e.salary) < ANY (SELECT dept_id, salary FROM emp WHERE id > 4) AS lt_any, (e.dept_id, e.salary) >= ALL (SELECT dept_id, salary FROM emp WHERE id > 4) AS ge_all FROM emp e ORDER BY e.id;
+SELECT (dept_id, name) = (SELECT dept_id, name FROM emp) FROM emp;
+SELECT d.id, row_to_json(e), to_jsonb(e) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id AND e.salary >= 120 ORDER BY d.id;
+
+-- JSON to rows: a column definition list after a function returning record, and a table's row type
+SELECT * FROM jsonb_to_record('{"a":1,"b":[1,2,3],"c":"bar"}') AS x(a int, b text, d text);
+SELECT * FROM json_to_record('{"a":1.50,"b":[1, 2,3],"c":true,"d":"12","e":null,"f":{"x" : 1}}') AS x(a numeric, b text, c bool, d int, e int, f json);
+SELECT * FROM jsonb_to_record('{"a":1.50,"b":1e2,"c":"{4,5}","d":["a",null],"f":"x","g":{"k":[1]}}') AS (a float8, b text, c int[], d text[], f jsonb, g jsonb);
+SELECT * FROM jsonb_to_recordset('[{"a":1},{"a":2,"b":"x"},{}]') AS x(a int, b text);
+SELECT * FROM jsonb_to_record(NULL) AS x(a int);
+SELECT d.id, r.n, r.tag FROM dept d, jsonb_to_recordset(jsonb_build_array(jsonb_build_object('n', d.id * 10, 'tag', d.name), jsonb_build_object('n', '7'))) AS r(n int, tag text) ORDER BY d.id, r.n;
+SELECT * FROM jsonb_populate_record(NULL::dept, '{"id": 9, "name": "ops", "extra": true}');
+SELECT * FROM json_populate_recordset(NULL::dept, '[{"id": 1}, {"id": 2, "region": "eu"}]');
+SELECT d.id, (jsonb_populate_record(NULL::dept, jsonb_build_object('name', d.name || '!'))).* FROM dept d ORDER BY d.id;
+SELECT * FROM jsonb_to_record('{"a":1.5}') AS x(a int);
+SELECT * FROM jsonb_to_record('{"a":5}') AS x(a int[]);
+SELECT * FROM jsonb_to_record('[1]') AS x(a int);
+SELECT * FROM jsonb_to_recordset('{"a":1}') AS x(a int);
+SELECT * FROM jsonb_to_recordset('[{"a":1}, 5]') AS x(a int);
+SELECT * FROM jsonb_to_record('{"a":1}');
+SELECT * FROM generate_series(1, 2) AS x(a int);
+SELECT * FROM jsonb_to_record('{"a":1}') AS x(a int, a text);
+SELECT * FROM jsonb_populate_record(NULL::no_such_type, '{}');
 
 -- ||: jsonb, bytea, bit strings and tsquery keep their type, an untyped literal beside one takes it
 SELECT pg_typeof('{"a":1}'::jsonb || '{"b":2}'), '{"a":1}'::jsonb || '{"b":2}', '[1]'::jsonb || '[2]'::jsonb;
