@@ -257,6 +257,9 @@ struct DialectFunctionTests {
             """) == [["1", "7", "6", "16", "64", "-4", "smallint", "bigint",
                       "-2147483648", "1", "1099511627776", "-32768", "0", "3", "-2147483648", "9", "4"]])
         #expect(Self.failure(db, "SELECT 1.5 & 1") == "42883: operator does not exist: numeric & integer")
+        // An untyped operand takes the other's type: bigint here, not integer (which would overflow).
+        #expect(try rows(db, "SELECT '5000000000' & 1::bigint, pg_typeof(1::smallint & '1'), 5000000001 & $1",
+                         [.text("5000000001")]) == [["0", "smallint", "5000000001"]])
     }
 
     @Test("jsonb #- text[] and jsonb_insert edit at a path as PostgreSQL's setPath: negative indexes, missing steps, its errors")

@@ -23,13 +23,13 @@ batch [1, 1]
 row 4 n3 3.75 false [3,1,2] {"k": 3} true [1, 3] [3, 4] 0.2
 row 5 n4 5.00 true [4,1,2] {"k": 4} true [1, 4] [4, 5] 0.8
 row 3 n2 2.50 true [2,1,2] {"k": 2} true [1, 2] [2, 3] 1.2
-result metadata vector _int4 j true
+result metadata vector _int4 jdbc_items true
 parameter metadata int4
 results [rows, rows, count 2]
 duplicate key 23505
 after savepoint in transaction, fetched 14
 product PostgreSQL 15
-tables [j]
+tables include jdbc_items true
 columns [id:bigserial, name:text, n:int4, f:float8, d:numeric, t:timestamptz, b:bool, e:vector, js:jsonb, u:uuid, bs:bytea, arr:_int4]
 type info has vector true, int4 true
 imported keys false

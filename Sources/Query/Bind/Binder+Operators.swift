@@ -450,15 +450,20 @@ extension Binder {
     /// `&`, `|`, `#` between integers, in the wider operand's type; `<<` and `>>` shift the
     /// left operand's type by an integer count, wrapping as PostgreSQL's int2shl, int4shl
     /// and int8shl do (the count taken modulo the machine word, as C's shift on x86). An
-    /// untyped literal is an integer. Bit strings and other types are 42883.
+    /// untyped literal or parameter takes the other operand's type (a shift's count is an
+    /// integer), else integer. Bit strings and other types are 42883.
     func bitwise(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
-        func integer(_ operand: Typed) throws -> Typed {
-            if operand.type == .unknown { return (try coerce(operand, to: .integer), .integer) }
+        let shift = op == .shiftLeft || op == .shiftRight
+        func integer(_ operand: Typed, other: Typed, isCount: Bool) throws -> Typed {
+            if operand.type == .unknown {
+                let type: SQLType = !isCount && other.type.isInteger && other.type != .oid ? other.type : .integer
+                return (try coerce(operand, to: type), type)
+            }
             guard operand.type.isInteger else { throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)") }
             return operand
         }
-        let (x, y) = (try integer(a), try integer(b))
-        if op == .shiftLeft || op == .shiftRight {
+        let (x, y) = (try integer(a, other: b, isCount: false), try integer(b, other: a, isCount: shift))
+        if shift {
             let function = BitShift.function(op == .shiftLeft ? "shl" : "shr", x.type)
             return (.function(function, [x.expression, y.expression]), x.type)
         }

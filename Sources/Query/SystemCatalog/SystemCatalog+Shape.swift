@@ -127,7 +127,8 @@ extension SystemCatalog {
         if column.name == "typinput", let name = positions["typname"].map({ row[$0] }), let category = positions["typcategory"].map({ row[$0] }) {
             // The input function's OID as `'array_in'::regproc` gives it (pgJDBC's getTypeInfo
             // tells arrays by `typinput = 'pg_catalog.array_in'::regproc`).
-            let function = category == .text("A") ? "array_in" : category == .text("E") ? "enum_in" : Cast.textForm(name) + "in"
+            let isArray = category == .text("A") && name != .text("int2vector")
+            let function = isArray ? "array_in" : category == .text("E") ? "enum_in" : Cast.textForm(name) + "in"
             return .int(procedureOID(named: function))
         }
         if let value = columnDefaults[column.name] { return value }

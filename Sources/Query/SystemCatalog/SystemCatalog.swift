@@ -263,8 +263,10 @@ enum SystemCatalog {
     /// derived from the name alone (schema and quotes dropped), the same wherever it is asked.
     static func procedureOID(named name: String) -> Int64 {
         var bare = name.trimmingCharacters(in: .whitespaces)
-        if bare.hasPrefix("pg_catalog.") { bare.removeFirst("pg_catalog.".count) }
-        if bare.count >= 2, bare.hasPrefix("\""), bare.hasSuffix("\"") { bare = String(bare.dropFirst().dropLast()) }
+        if bare == "-" { return 0 }
+        if bare.lowercased().hasPrefix("pg_catalog.") { bare.removeFirst("pg_catalog.".count) }
+        // An unquoted name folds to lower case, as every SQL identifier does.
+        if bare.count >= 2, bare.hasPrefix("\""), bare.hasSuffix("\"") { bare = String(bare.dropFirst().dropLast()) } else { bare = bare.lowercased() }
         return oid(ofObject: "function " + bare)
     }
 

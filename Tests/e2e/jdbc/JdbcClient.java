@@ -20,9 +20,9 @@ public class JdbcClient {
     }
 
     static void writes(Connection c) throws SQLException {
-        c.createStatement().execute("CREATE TABLE j (id bigserial PRIMARY KEY, name text, n int, f double precision, d numeric(10,2),"
+        c.createStatement().execute("CREATE TABLE jdbc_items (id bigserial PRIMARY KEY, name text, n int, f double precision, d numeric(10,2),"
             + " t timestamptz, b boolean, e vector(3), js jsonb, u uuid, bs bytea, arr int[])");
-        PreparedStatement insert = c.prepareStatement("INSERT INTO j (name, n, f, d, t, b, e, js, u, bs, arr)"
+        PreparedStatement insert = c.prepareStatement("INSERT INTO jdbc_items (name, n, f, d, t, b, e, js, u, bs, arr)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?::vector, ?::jsonb, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS);
         long keys = 0;
         for (int i = 0; i < 12; i++) {
@@ -53,7 +53,7 @@ public class JdbcClient {
     static void reads(Connection c) throws SQLException {
         // More than prepareThreshold (5) executions: the driver switches to a named server statement.
         PreparedStatement query = c.prepareStatement("SELECT id, name, d, b, e::text, js, u, bs, arr, e <-> ?::vector AS dist"
-            + " FROM j WHERE n >= ? ORDER BY e <-> ?::vector LIMIT 3");
+            + " FROM jdbc_items WHERE n >= ? ORDER BY e <-> ?::vector LIMIT 3");
         for (int round = 0; round < 7; round++) {
             query.setString(1, "[3.2,1,2]");
             query.setInt(2, 1);
@@ -66,12 +66,12 @@ public class JdbcClient {
                     + Arrays.toString(r.getBytes(8)) + " " + Arrays.toString(arr) + " " + r.getDouble(10));
             }
         }
-        ResultSetMetaData m = c.createStatement().executeQuery("SELECT * FROM j LIMIT 1").getMetaData();
+        ResultSetMetaData m = c.createStatement().executeQuery("SELECT * FROM jdbc_items LIMIT 1").getMetaData();
         System.out.println("result metadata " + m.getColumnTypeName(8) + " " + m.getColumnTypeName(12) + " " + m.getTableName(2)
             + " " + m.isAutoIncrement(1));
         System.out.println("parameter metadata " + query.getParameterMetaData().getParameterTypeName(2));
         Statement several = c.createStatement();
-        boolean isResult = several.execute("SELECT 1; SELECT 2, 3; UPDATE j SET n = n WHERE id < 3");
+        boolean isResult = several.execute("SELECT 1; SELECT 2, 3; UPDATE jdbc_items SET n = n WHERE id < 3");
         List<String> results = new ArrayList<>();
         while (true) {
             if (isResult) results.add("rows");
@@ -84,10 +84,10 @@ public class JdbcClient {
 
     static void transactions(Connection c) throws SQLException {
         c.setAutoCommit(false);
-        c.createStatement().executeUpdate("UPDATE j SET name = 'in transaction' WHERE id = 1");
+        c.createStatement().executeUpdate("UPDATE jdbc_items SET name = 'in transaction' WHERE id = 1");
         Savepoint savepoint = c.setSavepoint();
         try {
-            c.createStatement().execute("INSERT INTO j (id) VALUES (1)");
+            c.createStatement().execute("INSERT INTO jdbc_items (id) VALUES (1)");
         } catch (SQLException e) {
             System.out.println("duplicate key " + e.getSQLState());
         }
@@ -95,12 +95,12 @@ public class JdbcClient {
         c.commit();
         Statement cursor = c.createStatement();
         cursor.setFetchSize(3);  // a portal read three rows at a time
-        ResultSet r = cursor.executeQuery("SELECT id FROM j ORDER BY id");
+        ResultSet r = cursor.executeQuery("SELECT id FROM jdbc_items ORDER BY id");
         int count = 0;
         while (r.next()) count++;
         c.commit();
         c.setAutoCommit(true);
-        ResultSet name = c.createStatement().executeQuery("SELECT name FROM j WHERE id = 1");
+        ResultSet name = c.createStatement().executeQuery("SELECT name FROM jdbc_items WHERE id = 1");
         name.next();
         System.out.println("after savepoint " + name.getString(1) + ", fetched " + count);
     }
@@ -108,12 +108,13 @@ public class JdbcClient {
     static void metadata(Connection c) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
         System.out.println("product " + md.getDatabaseProductName() + " " + md.getDatabaseMajorVersion());
+        // The server is shared with other tests: look for this test's table among them.
         List<String> tables = new ArrayList<>();
         ResultSet r = md.getTables(null, "public", "%", new String[]{"TABLE"});
         while (r.next()) tables.add(r.getString("TABLE_NAME"));
-        System.out.println("tables " + tables);
+        System.out.println("tables include jdbc_items " + tables.contains("jdbc_items"));
         List<String> columns = new ArrayList<>();
-        r = md.getColumns(null, "public", "j", "%");
+        r = md.getColumns(null, "public", "jdbc_items", "%");
         while (r.next()) columns.add(r.getString("COLUMN_NAME") + ":" + r.getString("TYPE_NAME"));
         System.out.println("columns " + columns);
         int types = 0;
@@ -124,13 +125,13 @@ public class JdbcClient {
             vector |= r.getString("TYPE_NAME").equals("vector");
         }
         System.out.println("type info has vector " + vector + ", int4 " + (types > 10));
-        r = md.getImportedKeys(null, "public", "j");
+        r = md.getImportedKeys(null, "public", "jdbc_items");
         System.out.println("imported keys " + r.next());
     }
 
     static void bulkAndCancel(Connection c) throws Exception {
         org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
-        long copied = copy.copyIn("COPY j (name, n) FROM STDIN WITH (FORMAT csv)", new java.io.StringReader("a,1\nb,2\n"));
+        long copied = copy.copyIn("COPY jdbc_items (name, n) FROM STDIN WITH (FORMAT csv)", new java.io.StringReader("a,1\nb,2\n"));
         System.out.println("copied " + copied);
         Statement slow = c.createStatement();
         slow.setQueryTimeout(1);  // the driver sends a CancelRequest after a second
@@ -139,7 +140,7 @@ public class JdbcClient {
         } catch (SQLException e) {
             System.out.println("timeout " + e.getSQLState());
         }
-        ResultSet r = c.createStatement().executeQuery("SELECT count(*) FROM j");
+        ResultSet r = c.createStatement().executeQuery("SELECT count(*) FROM jdbc_items");
         r.next();
         System.out.println("count " + r.getLong(1));
     }
