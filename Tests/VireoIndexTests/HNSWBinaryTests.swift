@@ -154,7 +154,10 @@ struct HNSWBinaryTests {
         for label in 0..<600 { index.remove(label: Int64(label)) }
         #expect(index.tombstoneCount < 300, "expected a rebuild, tombstones \(index.tombstoneCount)")
         for row in [700, 901, 1150] {
-            let found = try index.search(TestData.row(data, row, Self.dimension), k: 5)
+            // ef 200: a rebuilt m-8 binary graph's default ef 40 missed a row in about one run in
+            // a few dozen (the rebuild's insert order varies with its threads); the check is that
+            // the rows are still in the graph, not the default's recall.
+            let found = try index.search(TestData.row(data, row, Self.dimension), k: 5, efSearch: 200)
             #expect(found.first?.label == Int64(row) && found.first?.distance == 0, "row \(row): \(found)")
             #expect(found.allSatisfy { $0.label >= 600 }, "deleted rows returned: \(found)")
         }
