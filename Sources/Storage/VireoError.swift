@@ -34,6 +34,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case tooManyColumns = "too_many_columns"
         /// More arguments than a function takes (GROUPING's 31).
         case tooManyArguments = "too_many_arguments"
+        /// An extension function's own failure (pgcrypto's "Length not in range").
+        case externalRoutineInvocation = "external_routine_invocation_exception"
         case cardinalityViolation = "cardinality_violation"
         case undefinedFunction = "undefined_function"
         case ambiguousColumn = "ambiguous_column"
@@ -214,6 +216,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .statementTooComplex: "54001"
         case .tooManyColumns: "54011"
         case .tooManyArguments: "54023"
+        case .externalRoutineInvocation: "39000"
         case .cardinalityViolation: "21000"
         case .undefinedFunction: "42883"
         case .ambiguousColumn: "42702"

@@ -72,7 +72,7 @@ extension RESTError {
              .noActiveTransaction, .activeTransaction, .invalidSavepoint, .duplicateCursor, .duplicatePreparedStatement, .duplicateSchema: .conflict
         case .syntaxError, .undefinedColumn, .undefinedObject, .invalidStatementName, .invalidCursorName, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
-             .limitExceeded, .statementTooComplex, .tooManyColumns, .tooManyArguments, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
+             .limitExceeded, .statementTooComplex, .tooManyColumns, .tooManyArguments, .externalRoutineInvocation, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
              .substringError, .invalidRowCount, .numericOutOfRange, .invalidRecursion, .duplicateAlias, .windowingError,
              .invalidNtileArgument, .invalidNthValueArgument, .invalidFrameOffset, .wrongObjectType,
              .invalidOffsetCount, .stringDataRightTruncation, .stringDataLengthMismatch, .invalidDatetimeFormat, .datetimeFieldOverflow, .intervalFieldOverflow,

@@ -10,6 +10,7 @@ extension Binder {
         // `jsonb - text[]` deletes keys (arithmetic's jsonb_delete), not an array operation.
         let deletesKeys = op == .subtract && a.type == .json
         if !takesKeyArray.contains(op), !deletesKeys, let array = try arrayOperator(op, a, b) { return array }
+        if let trigram = try trigramOperator(op, a, b) { return trigram }
         switch op {
         case .overlaps where [a.type, b.type].contains(.tsquery) && [a.type, b.type].allSatisfy({ $0 == .tsquery || $0 == .unknown }):
             let operands = [try coerce(a, to: .tsquery), try coerce(b, to: .tsquery)]
@@ -58,6 +59,9 @@ extension Binder {
             let type = Self.vectorOperands(a.type, b.type)
             let (x, y) = (try halfvecOperand(a, type), try halfvecOperand(b, type))
             return (.binary(op, x, y), .double)
+        case .wordSimilar, .wordSimilarCommuted, .strictWordSimilar, .strictWordSimilarCommuted, .wordDistance, .wordDistanceCommuted,
+             .strictWordDistance, .strictWordDistanceCommuted:
+            throw VireoError(.internalError, "\(op.rawValue) is bound by trigramOperator")
         case .hammingDistance, .jaccardDistance:
             for operand in [a, b] where operand.type != .unknown && !operand.type.isBit {
                 throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
@@ -85,6 +89,31 @@ extension Binder {
             let function = try ScalarFunction.lookup("jsonb_delete_path", argumentCount: 2)
             return (.function(function, [try coerce(a, to: .json), try coerce(b, to: .array(.text))]), .json)
         }
+    }
+
+    /// pg_trgm's operators on text, as calls of its functions: `%` and `<->` when an operand
+    /// is text (or, for `%`, both are untyped literals, which PostgreSQL resolves to text),
+    /// the word-similarity operators always. nil for any other operator.
+    private func trigramOperator(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+        let texts = [a.type, b.type].filter { $0.isText || $0 == .unknown }.count == 2
+        let typed = a.type.isText || b.type.isText
+        let name: String
+        switch op {
+        case .modulo where texts && (typed || a.type == .unknown): name = "similarity_op"
+        case .l2Distance where texts && typed: name = "similarity_dist"
+        case .wordSimilar: name = "word_similarity_op"
+        case .wordSimilarCommuted: name = "word_similarity_commutator_op"
+        case .strictWordSimilar: name = "strict_word_similarity_op"
+        case .strictWordSimilarCommuted: name = "strict_word_similarity_commutator_op"
+        case .wordDistance: name = "word_similarity_dist_op"
+        case .wordDistanceCommuted: name = "word_similarity_dist_commutator_op"
+        case .strictWordDistance: name = "strict_word_similarity_dist_op"
+        case .strictWordDistanceCommuted: name = "strict_word_similarity_dist_commutator_op"
+        default: return nil
+        }
+        guard texts else { throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)") }
+        let function = try ScalarFunction.lookup(name, argumentCount: 2)
+        return (.function(function, [try coerce(a, to: .text), try coerce(b, to: .text)]), function.resultType([.text, .text]))
     }
 
     /// `jsonb @? path` and `jsonb @@ path`: the function with no variables and `silent`, so

@@ -168,9 +168,9 @@ extension Binder {
             guard (2...4).contains(arguments.count) else { throw noSuchFunction }
             let expected: [SQLType] = [.json, .text, .json, .bool]
             return (try zip(arguments, expected).map { try coerce($0, to: $1) }, [.json])
-        case .regexMatches:
+        case .regexMatches, .split:
             guard (2...3).contains(arguments.count), types.allSatisfy({ $0.isText || $0 == .unknown }) else { throw noSuchFunction }
-            return (try arguments.map { try coerce($0, to: .text) }, [.array(.text)])
+            return (try arguments.map { try coerce($0, to: .text) }, [function.isSplit ? .text : .array(.text)])
         case .session(let relation):
             guard arguments.isEmpty else { throw noSuchFunction }
             return ([], relation.columns.map(\.type))

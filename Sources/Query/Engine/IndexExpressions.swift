@@ -36,6 +36,7 @@ final class IndexExpressions: IndexKeyComputer, @unchecked Sendable {
     }
 
     func invertedTerms(_ index: IndexDefinition, key: Value) throws -> [String] {
+        if index.invertedOperatorClass == Trigrams.operatorClass { return Trigrams.set(Cast.textForm(key)).map(Trigrams.term) }
         guard let operatorClass = index.invertedOperatorClass, JSONIndexTerms.operatorClasses.contains(operatorClass) else {
             throw VireoError(.corruption, "index \"\(index.name)\" has an unknown gin operator class")
         }

@@ -94,6 +94,12 @@ extension Session {
             position += 1
         }
         for name in names { _ = try delete(Delete(table: TableName(stored: name)), transaction, [], enforcingKeys: false) }
+        if statement.restartIdentity {
+            // As ALTER SEQUENCE … RESTART: undone with the transaction.
+            for sequence in transaction.catalog.allSequences where sequence.ownedByTable.map(names.contains) == true {
+                try transaction.setSequenceState(sequence.name, SequenceState(lastValue: sequence.start, isCalled: false))
+            }
+        }
         return QueryResult(commandTag: "TRUNCATE TABLE")
     }
 }

@@ -56,6 +56,8 @@ extension Session {
                 inTransactionBlock = true
                 blockModes = defaultTransactionModes
                 blockHasRunStatement = false
+                // now() is the time the block began, as PostgreSQL's transaction start.
+                transactionStartMicros = Functions.currentMicros()
             }
             try setBlockModes(modes)
             return QueryResult(commandTag: "BEGIN")
@@ -443,10 +445,12 @@ extension Session {
         return QueryResult(commandTag: "DROP SCHEMA")
     }
 
-    /// pgvector's `CREATE EXTENSION vector` is accepted: the vector type is built in.
+    /// `CREATE EXTENSION vector` (pgvector's), "uuid-ossp" and pgcrypto are accepted: their
+    /// types and functions are built in (Functions.builtInExtensions).
     private func createExtension(_ statement: CreateExtension) throws -> QueryResult {
-        guard statement.name == "vector" else {
-            throw VireoError(.undefinedObject, "extension \"\(statement.name)\" is not available (only \"vector\", which is built in)")
+        guard Functions.builtInExtensions.contains(statement.name) else {
+            let names = Functions.builtInExtensions.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            throw VireoError(.undefinedObject, "extension \"\(statement.name)\" is not available (only \(names), which are built in)")
         }
         return QueryResult(commandTag: "CREATE EXTENSION")
     }

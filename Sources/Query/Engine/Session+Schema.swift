@@ -233,7 +233,8 @@ extension Session {
     }
 
     /// `USING gin (tsv)` or `USING gin (to_tsvector(…))`: one tsvector key (tsvector_ops,
-    /// the default operator class); or `USING gin (doc [jsonb_ops | jsonb_path_ops])`.
+    /// the default operator class); `USING gin (doc [jsonb_ops | jsonb_path_ops])`; or
+    /// pg_trgm's `USING gin (name gin_trgm_ops)` over text (no default class there).
     private func invertedIndexDefinition(_ statement: CreateIndex, _ keys: IndexKeySpecification, name: String,
                                          table: TableDefinition) throws -> IndexDefinition {
         guard statement.columns.count == 1, let column = statement.columns.first, !statement.unique else {
@@ -248,10 +249,11 @@ extension Session {
             }
             type = table.columns[position].type.name
         }
-        let operatorClasses: Set<String> = type == "jsonb" ? JSONIndexTerms.operatorClasses : ["tsvector_ops"]
-        guard type == "tsvector" || type == "jsonb" else {
+        let isText = type == "text" || type.hasPrefix("character")
+        let operatorClasses: Set<String> = type == "jsonb" ? JSONIndexTerms.operatorClasses : isText ? [Trigrams.operatorClass] : ["tsvector_ops"]
+        guard type == "tsvector" || type == "jsonb" || (isText && column.operatorClass != nil) else {
             throw VireoError(.undefinedObject, "data type \(type) has no default operator class for access method \"gin\"",
-                             hint: "gin indexes take tsvector (tsvector_ops) or jsonb (jsonb_ops, jsonb_path_ops).")
+                             hint: "gin indexes take tsvector (tsvector_ops), jsonb (jsonb_ops, jsonb_path_ops) or text with gin_trgm_ops.")
         }
         if let operatorClass = column.operatorClass, !operatorClasses.contains(operatorClass) {
             throw VireoError(.undefinedObject, "operator class \"\(operatorClass)\" does not exist for access method \"gin\"")
@@ -259,8 +261,8 @@ extension Session {
         if let option = statement.options.first {
             throw VireoError(.invalidParameter, "unrecognized parameter \"\(option.name)\"")
         }
-        // A jsonb index keeps format 1's bare postings: its terms carry no frequencies for BM25.
-        let options = type == "jsonb"
+        // A jsonb or trigram index keeps format 1's bare postings: its terms carry no frequencies for BM25.
+        let options = type == "jsonb" || isText
             ? [InvertedIndex.operatorClassOption: column.operatorClass ?? JSONIndexTerms.defaultOperatorClass]
             : [InvertedIndex.formatOption: InvertedIndex.formatVersion]
         return IndexDefinition(name: name, columns: keys.columns, method: "gin", options: options)

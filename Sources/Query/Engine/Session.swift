@@ -73,6 +73,8 @@ public final class Session: @unchecked Sendable {
     var runningSQL: String?
     /// currval and lastval's memory (SessionFunctions+Sequences.swift).
     var sequenceUse = SequenceUse()
+    /// When the open transaction began, once now() or BEGIN read the clock (`transactionTimestamp`).
+    var transactionStartMicros: Int64?
     /// Whether the session ever created a temporary table (Session+Temporary.swift).
     var usesTemporaryTables = false
     /// ON COMMIT DELETE ROWS and DROP of the session's temporary tables, by stored name.

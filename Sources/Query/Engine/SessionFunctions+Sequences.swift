@@ -143,10 +143,20 @@ extension Session {
     /// The open transaction's number if txid_current() drew one.
     var assignedTransactionNumber: Int64? { sequenceUse.transactionNumber }
 
-    /// Forgets the transaction's number when it ends: at the end of a block, and after each
-    /// statement outside one (a statement is its own transaction there).
+    /// Forgets the transaction's number and start time when it ends: at the end of a block,
+    /// and after each statement outside one (a statement is its own transaction there).
     func endTransactionNumber() {
         if sequenceUse.transactionNumber != nil { sequenceUse.transactionNumber = nil }
+        if transactionStartMicros != nil { transactionStartMicros = nil }
+    }
+
+    /// The transaction's start time, which now() and current_timestamp answer throughout it:
+    /// BEGIN's time in a block, else the first reading in the statement.
+    func transactionTimestamp() -> Int64 {
+        if let transactionStartMicros { return transactionStartMicros }
+        let now = Functions.currentMicros()
+        transactionStartMicros = now
+        return now
     }
 
     /// setval: the state holds at once for every session (and currval's value when is_called).

@@ -47,7 +47,7 @@ extension Functions {
             session.unlockAllAdvisoryLocks()
             return .null
         },
-    ] + advisoryLockFunctions + backendSignalFunctions + sequenceFunctions
+    ] + advisoryLockFunctions + backendSignalFunctions + sequenceFunctions + trigramFunctions
 
     /// pg_cancel_backend(pid) and pg_terminate_backend(pid [, timeout]): true when a backend
     /// had that process id (a server's connection: BackendSignals), else false, as
@@ -98,7 +98,7 @@ extension Functions {
         return AdvisoryLocks.Key(high: values[0], low: values[1])
     }
 
-    private static func sessionFunction(_ name: String, _ arity: ClosedRange<Int>, _ parameterTypes: [SQLType], returns: SQLType,
+    static func sessionFunction(_ name: String, _ arity: ClosedRange<Int>, _ parameterTypes: [SQLType], returns: SQLType,
                                         _ body: @escaping @Sendable ([Value], Session) throws -> Value) -> ScalarFunction {
         var function = ScalarFunction(name, arity, parameterTypes, strict: false, volatile: true, returns: returns) { _ in
             throw VireoError(.featureNotSupported, "\(name)() needs a session")

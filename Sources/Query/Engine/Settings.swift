@@ -64,6 +64,10 @@ struct Settings {
         "ivfflat.probes": "1",
         "hnsw.iterative_scan": "off",
         "hnsw.max_scan_tuples": "20000",
+        // pg_trgm's thresholds for `%`, `<%` and `<<%` (SessionFunctions+Trigrams.swift).
+        "pg_trgm.similarity_threshold": "0.3",
+        "pg_trgm.word_similarity_threshold": "0.6",
+        "pg_trgm.strict_word_similarity_threshold": "0.5",
     ]
     /// SHOW's column name: the setting's name as PostgreSQL spells it (`TimeZone`).
     static func columnName(_ name: String) -> String {
@@ -156,8 +160,21 @@ struct Settings {
             }
             return level.rawValue
         }
+        if name.hasPrefix("pg_trgm."), defaults[name] != nil { return try checkedFraction(name, text) }
         guard let unit = unitSettings[name] else { return text }
         return unit.text(try unit.value(parsing: text, setting: name))
+    }
+
+    /// A real number from 0 to 1, as PostgreSQL checks pg_trgm's thresholds.
+    private static func checkedFraction(_ name: String, _ text: String) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let number = Double(trimmed), number.isFinite else {
+            throw VireoError(.invalidParameter, "invalid value for parameter \"\(name)\": \"\(text)\"")
+        }
+        guard (0...1).contains(number) else {
+            throw VireoError(.invalidParameter, "\(trimmed) is outside the valid range for parameter \"\(name)\" (0 .. 1)")
+        }
+        return trimmed
     }
 
     /// Values stored for unit settings were checked by `checked`, so they always parse.

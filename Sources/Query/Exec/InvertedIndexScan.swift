@@ -43,6 +43,33 @@ extension PlanExecutor {
         return true
     }
 
+    /// `doc % value`: the rows sharing a trigram with value (a row sharing none has
+    /// similarity 0, below any threshold but 0); `doc LIKE pattern`: the rows holding every
+    /// trigram the pattern requires. Every row when the query cannot narrow them (a
+    /// threshold of 0, a value or pattern without trigrams). The WHERE clause rechecks each.
+    static func trigramIndexScan(_ scan: TableScan, _ index: IndexDefinition, _ query: TrigramIndexQuery,
+                                 _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
+        let value = try Evaluator.evaluate(query.value, [], context)
+        if value.isNull { return true }
+        let text = Cast.textForm(value)
+        let reader = InvertedIndexReader(index: index, context: context)
+        var candidates: Set<Int64>?
+        switch query.kind {
+        case .similar:
+            let threshold = try context.session.map { try $0.trigramThreshold("pg_trgm.similarity_threshold") } ?? 0.3
+            guard threshold > 0 else { break }
+            for trigram in Trigrams.set(text) { candidates = (candidates ?? []).union(try reader.postings(Trigrams.term(trigram), isPrefix: false)) }
+        case .like:
+            for trigram in Trigrams.requiredByPattern(text) {
+                let rows = try reader.postings(Trigrams.term(trigram), isPrefix: false)
+                candidates = candidates?.intersection(rows) ?? rows
+            }
+        }
+        guard let candidates else { return try seqScanFallback(scan, context, emit) }
+        for rowID in candidates.sorted() where !(try emitRow(rowID, scan, context, emit)) { return false }
+        return true
+    }
+
     private static func seqScanFallback(_ scan: TableScan, _ context: ExecutionContext, _ emit: Emit) throws -> Bool {
         var rowIDs: [Int64] = []
         try context.data.scanRows(scan.table) { rowID, _ in

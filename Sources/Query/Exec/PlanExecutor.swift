@@ -364,6 +364,7 @@ enum PlanExecutor {
         if let search = range.textTopK { return try TextTopK.run(scan, range.index, search, context, emit) }
         if let textQuery = range.textQuery { return try invertedIndexScan(scan, range.index, textQuery, context, emit) }
         if let jsonQuery = range.jsonQuery { return try jsonIndexScan(scan, range.index, jsonQuery, context, emit) }
+        if let trigramQuery = range.trigramQuery { return try trigramIndexScan(scan, range.index, trigramQuery, context, emit) }
         var rowIDs: [Int64] = []
         _ = try scanRange(range, scan.table, context) { rowID in
             try context.workMemory.charge(bytes: MemoryLayout<Int64>.size, for: .indexScan)

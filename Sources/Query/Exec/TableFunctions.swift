@@ -15,6 +15,9 @@ enum TableFunction: Sendable {
     /// regexp_matches(text, pattern [, flags]): one text[] row per match (every match with
     /// the `g` flag, else the first), holding its groups.
     case regexMatches
+    /// regexp_split_to_table(text, pattern [, flags]) and string_to_table(text, delimiter
+    /// [, null string]): one text row per part, as the `_to_array` forms split.
+    case split(regex: Bool)
     /// unnest(array [, array …]): one row per element; several arrays side by side, the
     /// shorter ones padded with NULLs.
     case unnest
@@ -48,6 +51,8 @@ enum TableFunction: Sendable {
         case "jsonb_object_keys", "json_object_keys": self = .jsonKeys(asText: true)
         case "jsonb_path_query": self = .jsonPathQuery
         case "regexp_matches": self = .regexMatches
+        case "regexp_split_to_table": self = .split(regex: true)
+        case "string_to_table": self = .split(regex: false)
         case "unnest": self = .unnest
         case "pg_partition_ancestors": self = .partitionAncestors
         case "generate_subscripts": self = .subscripts
@@ -58,10 +63,15 @@ enum TableFunction: Sendable {
         }
     }
 
+    var isSplit: Bool {
+        if case .split = self { return true }
+        return false
+    }
+
     /// Its columns' names; nil for one column named after the function (or its alias).
     var columnNames: [String]? {
         switch self {
-        case .series, .jsonKeys, .jsonPathQuery, .regexMatches, .unnest, .subscripts, .zipped: nil
+        case .series, .jsonKeys, .jsonPathQuery, .regexMatches, .split, .unnest, .subscripts, .zipped: nil
         case .session(let relation): relation.columns.map(\.name)
         case .jsonRecord(let shape): shape.columns.map(\.name)
         case .partitionAncestors: ["relid"]
@@ -102,6 +112,11 @@ enum TableFunctions {
         if case .session(let relation) = scan.function { return try relation.rows(context.session).allSatisfy(numbered) }
         // Before the NULL check below: a NULL document is still one row of NULLs.
         if case .jsonRecord(let shape) = scan.function { return try shape.rows(arguments[0]).allSatisfy(numbered) }
+        // Before the NULL check too: string_to_table's NULL delimiter splits into characters.
+        if case .split(regex: false) = scan.function {
+            let nullText = arguments.count > 2 ? arguments[2].text : nil
+            return try (ArrayFunctions.split(arguments[0], by: arguments[1], nullText: nullText) ?? []).allSatisfy { try numbered([$0]) }
+        }
         if arguments.contains(where: \.isNull) { return true }
         switch scan.function {
         case .series: return try series(arguments, numbered)
@@ -124,6 +139,10 @@ enum TableFunctions {
             let flags = arguments.count > 2 ? Cast.textForm(arguments[2]) : nil
             return try RegexMatch.allMatches(Cast.textForm(arguments[0]), Cast.textForm(arguments[1]), flags: flags)
                 .allSatisfy { try numbered([$0]) }
+        case .split:
+            let flags = arguments.count > 2 ? Cast.textForm(arguments[2]) : nil
+            return try RegexMatch.split(Cast.textForm(arguments[0]), Cast.textForm(arguments[1]), flags: flags)
+                .allSatisfy { try numbered([.text($0)]) }
         case .unnest, .zipped, .session, .jsonRecord: return true
         case .partitionAncestors: return try numbered([arguments[0]])
         case .optionsToTable:

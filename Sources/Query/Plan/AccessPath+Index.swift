@@ -39,7 +39,7 @@ extension AccessPath {
             if bound.hasJSONKey && !index.isInverted { continue }
             if let predicate = bound.predicate, !implies(conjuncts, predicate, parameters: parameters) { continue }
             let found = index.isInverted
-                ? (index.invertedOperatorClass == nil ? textSearch(on: index, key: bound.keys[0], conjuncts) : jsonSearch(on: index, key: bound.keys[0], conjuncts))
+                ? termSearch(on: index, key: bound.keys[0], conjuncts)
                 : range(on: index, keys: bound.keys, table: scan.table, conjuncts, order: order, orderOnly: orderOnly)
             guard var found else { continue }
             found.selectivity = estimate(found.range, keys: bound.keys, scan.table, conjuncts)
@@ -228,6 +228,39 @@ extension AccessPath {
     private static func isNotNullColumn(_ key: BoundExpression, _ table: TableDefinition) -> Bool {
         guard case .column(let position) = key, position < table.columns.count else { return false }
         return table.columns[position].notNull || table.rowIDColumn == position
+    }
+
+    /// The term search a gin index can answer, by its operator class.
+    private static func termSearch(on index: IndexDefinition, key: BoundExpression, _ conjuncts: [BoundExpression]) -> IndexCandidate? {
+        switch index.invertedOperatorClass {
+        case nil: textSearch(on: index, key: key, conjuncts)
+        case Trigrams.operatorClass?: trigramSearch(on: index, key: key, conjuncts)
+        default: jsonSearch(on: index, key: key, conjuncts)
+        }
+    }
+
+    /// `key % value` or `key [I]LIKE pattern` (without ESCAPE, not negated; the value
+    /// independent of the row) on a gin_trgm_ops index; scores as an equality.
+    private static func trigramSearch(on index: IndexDefinition, key: BoundExpression, _ conjuncts: [BoundExpression]) -> IndexCandidate? {
+        guard let wanted = key.structuralKey else { return nil }
+        for conjunct in conjuncts {
+            let query: TrigramIndexQuery, document: BoundExpression
+            switch conjunct {
+            case .function(let function, let arguments) where function.name == "similarity_op" && arguments.count == 2:
+                // `%` is symmetric: the indexed text may stand on either side.
+                let keyFirst = arguments[0].structuralKey == wanted
+                (document, query) = (arguments[keyFirst ? 0 : 1], TrigramIndexQuery(kind: .similar, value: arguments[keyFirst ? 1 : 0]))
+            case .like(let operand, let pattern, nil, _, false):
+                (document, query) = (operand, TrigramIndexQuery(kind: .like, value: pattern))
+            default: continue
+            }
+            guard query.value.isRowIndependent, document.structuralKey == wanted else { continue }
+            var range = IndexRange(index: index)
+            range.trigramQuery = query
+            range.condition = "\(keyText(index, 0)) \(query.kind == .similar ? "%" : "LIKE") value"
+            return IndexCandidate(range: range, score: 2, keysUsed: 1, reason: range.condition!)
+        }
+        return nil
     }
 
     /// `key @@ query` (query independent of the row) on a gin index whose key is a tsvector

@@ -163,7 +163,7 @@ enum AccessPath {
         for conjunct in scan.filter?.conjuncts ?? [] {
             guard case .binary(.textSearchMatch, let document, let query) = conjunct, query.isRowIndependent,
                   let key = document.structuralKey else { continue }
-            for index in scan.table.indexes where index.isInverted && index.hasEntryTree && index.predicate == nil {
+            for index in scan.table.indexes where index.isInverted && index.invertedOperatorClass == nil && index.hasEntryTree && index.predicate == nil {
                 guard let bound = try? IndexExpressions.shared.bound(index, table: scan.table), bound.keys.first?.structuralKey == key else { continue }
                 return VectorSearch.TextFilter(index: index, query: query)
             }

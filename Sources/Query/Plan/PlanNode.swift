@@ -115,8 +115,11 @@ struct IndexRange: Sendable {
     /// For a gin index over jsonb: the `@>`, `?`, `?|` or `?&` whose right side's terms
     /// select the candidate rows (the bounds are then unused); the WHERE clause rechecks them.
     var jsonQuery: JSONIndexQuery?
-    /// Whether the index is read for a term search (tsquery or jsonb), not by key bounds.
-    var isTermSearch: Bool { textQuery != nil || jsonQuery != nil }
+    /// For a gin_trgm_ops index: the `%` or LIKE whose trigrams select the candidate rows;
+    /// the WHERE clause rechecks them.
+    var trigramQuery: TrigramIndexQuery?
+    /// Whether the index is read for a term search (tsquery, jsonb or trigrams), not by key bounds.
+    var isTermSearch: Bool { textQuery != nil || jsonQuery != nil || trigramQuery != nil }
     /// Rows come out in the query's ORDER BY, so no sort follows.
     var ordered = false
     /// With `ordered`: the index is read backwards (ORDER BY … DESC).
@@ -146,6 +149,15 @@ struct IndexRange: Sendable {
 /// `key op value` served by a gin index over jsonb; `value` is independent of the row.
 struct JSONIndexQuery: Sendable {
     var op: BinaryOperator
+    var value: BoundExpression
+}
+
+/// What a gin_trgm_ops index is read for: rows sharing a trigram with the value (`%`, when
+/// the session's similarity threshold is above 0), or rows holding every trigram a LIKE or
+/// ILIKE pattern requires.
+struct TrigramIndexQuery: Sendable {
+    enum Kind: Sendable { case similar, like }
+    var kind: Kind
     var value: BoundExpression
 }
 

@@ -94,6 +94,21 @@ enum ArrayFunctions {
         return nil
     }
 
+    /// string_to_array's and string_to_table's parts of `text`: each character for a NULL
+    /// delimiter, the whole text for an empty one, none of an empty text; a part equal to
+    /// `nullText` is NULL. nil for a NULL text.
+    static func split(_ text: Value, by delimiter: Value, nullText: String?) -> [Value]? {
+        guard case .text(let text) = text else { return nil }
+        let parts: [String]
+        switch delimiter {
+        case .null: parts = text.map { String($0) }
+        case .text(let delimiter) where delimiter.isEmpty: parts = text.isEmpty ? [] : [text]
+        case .text(let delimiter): parts = text.isEmpty ? [] : text.components(separatedBy: delimiter)
+        default: return nil
+        }
+        return parts.map { $0 == nullText ? .null : .text($0) }
+    }
+
     /// Only dimension 1 exists; PostgreSQL answers NULL for others and for empty arrays.
     static func firstDimension(_ arguments: [Value], _ answer: (Int) -> Value) -> Value {
         guard let elements = elements(arguments[0]), integer(arguments[1]) == 1, !elements.isEmpty else { return .null }
@@ -147,16 +162,7 @@ enum ArrayFunctions {
         },
         "string_to_array": Signature(arity: 2...3, arrayPositions: []) { _ in
             ScalarFunction("string_to_array", 2...3, [], strict: false, returns: .array(.text)) { arguments in
-                guard case .text(let text) = arguments[0] else { return .null }
-                let nullText: String? = arguments.count > 2 ? arguments[2].text : nil
-                let parts: [String]
-                switch arguments[1] {
-                case .null: parts = text.map { String($0) }
-                case .text(let delimiter) where delimiter.isEmpty: parts = text.isEmpty ? [] : [text]
-                case .text(let delimiter): parts = text.isEmpty ? [] : text.components(separatedBy: delimiter)
-                default: return .null
-                }
-                return .array(parts.map { $0 == nullText ? .null : .text($0) })
+                split(arguments[0], by: arguments[1], nullText: arguments.count > 2 ? arguments[2].text : nil).map(Value.array) ?? .null
             }
         },
         "array_append": Signature(arity: 2...2, arrayPositions: [0], elementPositions: [1]) { append($0) },

@@ -210,9 +210,7 @@ extension Functions {
                        resultType: { types in types.count > 1 && types[1] != .timestamp ? .timestamptz : .timestamp }) { arguments in
             .timestamp(try DateTime.truncate(string(arguments[0]), timestampMicros(arguments[1])))
         },
-        ScalarFunction("current_date", 0...0, [], volatile: true, returns: .date) { _ in
-            .timestamp(DateTime.midnight(of: SessionTimeZone.wall(instant: currentMicros())))
-        },
+        transactionClock("current_date", returns: .date) { .timestamp(DateTime.midnight(of: SessionTimeZone.wall(instant: $0))) },
         ScalarFunction("clock_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
         TimeOfDay.localTime,
         ScalarFunction("gen_random_uuid", 0...0, [], volatile: true, returns: .uuid) { _ in .text(UUID().uuidString.lowercased()) },

@@ -27,7 +27,9 @@ public enum Operators {
             return try RegexMatch.apply(op, Cast.textForm(a), Cast.textForm(b))
         case .textSearchMatch:
             return .bool(try TSQuery(parsing: Cast.textForm(b)).matches(TSVector(parsing: Cast.textForm(a))))
-        case .and, .or, .overlaps, .jsonPathExists, .deletePath, .shiftLeft, .shiftRight:
+        case .and, .or, .overlaps, .jsonPathExists, .deletePath, .shiftLeft, .shiftRight, .wordSimilar, .wordSimilarCommuted,
+             .strictWordSimilar, .strictWordSimilarCommuted, .wordDistance, .wordDistanceCommuted, .strictWordDistance,
+             .strictWordDistanceCommuted:
             throw VireoError(.internalError, "\(op.rawValue) reached the value operators")
         }
     }

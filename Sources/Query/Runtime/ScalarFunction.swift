@@ -55,7 +55,7 @@ extension ScalarFunction {
 enum Functions {
     static let all: [String: ScalarFunction] = Dictionary(
         (numericMath + text + moreText + math + moreMath + regex + json + vector + misc + catalog + dateTime + dateFormatting + intervals
-         + textSearch + session + privilegeChecks + visibilityChecks + BitString.functions + dateConstruction + [similarTo]).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+         + textSearch + session + privilegeChecks + visibilityChecks + BitString.functions + dateConstruction + extensions + [similarTo]).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func string(_ value: Value) -> String { Cast.textForm(value) }
 
@@ -195,11 +195,10 @@ enum Functions {
     ]
 
     static let misc: [ScalarFunction] = [
-        ScalarFunction("now", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
-        ScalarFunction("current_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
-        ScalarFunction("localtimestamp", 0...0, [], volatile: true, returns: .timestamp) { _ in
-            .timestamp(SessionTimeZone.wall(instant: currentMicros()))
-        },
+        transactionClock("now", returns: .timestamptz) { .timestamp($0) },
+        transactionClock("current_timestamp", returns: .timestamptz) { .timestamp($0) },
+        transactionClock("transaction_timestamp", returns: .timestamptz) { .timestamp($0) },
+        transactionClock("localtimestamp", returns: .timestamp) { .timestamp(SessionTimeZone.wall(instant: $0)) },
         ScalarFunction("statement_timestamp", 0...0, [], volatile: true, returns: .timestamptz) { _ in .timestamp(currentMicros()) },
         ScalarFunction("version", 0...0, [], returns: .text) { _ in .text("PostgreSQL 15.0 (Vireo 0.1)") },
         ScalarFunction("jsonb_typeof", 1...1, [.json], returns: .text) { .text(try jsonType(string($0[0]))) },
@@ -211,6 +210,15 @@ enum Functions {
     ]
 
     static func currentMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    /// A function of the transaction's start time (now(), current_date, localtime …): one
+    /// answer throughout a transaction, as PostgreSQL's; the clock itself where no session
+    /// runs the expression.
+    static func transactionClock(_ name: String, returns type: SQLType, _ answer: @escaping @Sendable (Int64) -> Value) -> ScalarFunction {
+        var function = ScalarFunction(name, 0...0, [], volatile: true, returns: type) { _ in answer(currentMicros()) }
+        function.contextBody = { _, context in answer(context.session?.transactionTimestamp() ?? currentMicros()) }
+        return function
+    }
 
     static func jsonType(_ text: String) throws -> String { try JSONValue.jsonb(text).typeName }
 }

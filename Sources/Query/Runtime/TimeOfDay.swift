@@ -65,8 +65,8 @@ enum TimeOfDay {
                                       "microsecond", "microseconds", "epoch"]
 
     /// `localtime`: the wall clock's time of day in the session's time zone.
-    static let localTime = ScalarFunction("localtime", 0...0, [], volatile: true, returns: .time) { _ in
-        let wall = SessionTimeZone.wall(instant: Functions.currentMicros())
+    static let localTime = Functions.transactionClock("localtime", returns: .time) { now in
+        let wall = SessionTimeZone.wall(instant: now)
         return value(wall - wall.floorDivided(by: microsPerDay) * microsPerDay)
     }
 }

@@ -313,6 +313,11 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     case jsonPathExists = "@?"
     /// Bitwise and, or and exclusive or of integers; shifts of an integer by an integer count.
     case bitAnd = "&", bitOr = "|", bitXor = "#", shiftLeft = "<<", shiftRight = ">>"
+    /// pg_trgm on text: `a <% b` (and `b %> a`) word_similarity(a, b) at least the session's
+    /// threshold, `<<%` / `%>>` the strict form; `<<->` / `<->>` and `<<<->` / `<->>>` one
+    /// minus them. (`%` and `<->` on text are its similarity test and distance.)
+    case wordSimilar = "<%", wordSimilarCommuted = "%>", strictWordSimilar = "<<%", strictWordSimilarCommuted = "%>>"
+    case wordDistance = "<<->", wordDistanceCommuted = "<->>", strictWordDistance = "<<<->", strictWordDistanceCommuted = "<->>>"
 
     /// How tightly the operator binds, from PostgreSQL's table.
     public var precedence: Precedence {

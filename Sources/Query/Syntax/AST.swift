@@ -368,10 +368,13 @@ public struct Truncate: Sendable, Equatable {
     public var names: [TableName]
     /// `CASCADE` was written: tables whose FOREIGN KEYs reference a truncated one are truncated too.
     public var cascade: Bool
+    /// `RESTART IDENTITY`: the sequences the tables' columns own start again.
+    public var restartIdentity: Bool
 
-    public init(names: [TableName], cascade: Bool = false) {
+    public init(names: [TableName], cascade: Bool = false, restartIdentity: Bool = false) {
         self.names = names
         self.cascade = cascade
+        self.restartIdentity = restartIdentity
     }
 }
 

@@ -506,17 +506,15 @@ extension Parser {
         return parts
     }
 
-    /// `TRUNCATE [TABLE] [ONLY] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
+    /// `TRUNCATE [TABLE] [ONLY] name [, …] [RESTART IDENTITY | CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     mutating func parseTruncate() throws -> StatementBody {
         try expectWord("truncate")
         _ = acceptKeyword(.table)
         _ = acceptKeyword(.only)
         let names = try commaSeparated { try $0.parseTableName() }
-        if acceptWord("restart") {
-            throw VireoError(.featureNotSupported, "TRUNCATE … RESTART IDENTITY is not supported: sequences continue", position: peek().start)
-        }
-        if acceptWord("continue") { try expectWord("identity") }
-        return .truncate(Truncate(names: names, cascade: parseDropBehavior()))
+        let restartIdentity = acceptWord("restart")
+        if restartIdentity || acceptWord("continue") { try expectWord("identity") }
+        return .truncate(Truncate(names: names, cascade: parseDropBehavior(), restartIdentity: restartIdentity))
     }
 
     /// `ALTER TABLE [IF EXISTS] name {RENAME … | action [, action …]}`.

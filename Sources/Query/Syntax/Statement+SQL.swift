@@ -25,7 +25,9 @@ extension StatementBody {
             "VACUUM" + (statement.options.isEmpty ? "" : " (" + statement.options.joined(separator: ", ") + ")") + statement.targets.targetsSQL
         case .alterIndex(let statement):
             "ALTER INDEX " + (statement.ifExists ? "IF EXISTS " : "") + statement.name.sql + " RENAME TO " + quoteIdentifier(statement.newName)
-        case .truncate(let statement): "TRUNCATE " + statement.names.map(\.sql).joined(separator: ", ") + (statement.cascade ? " CASCADE" : "")
+        case .truncate(let statement):
+            "TRUNCATE " + statement.names.map(\.sql).joined(separator: ", ") + (statement.restartIdentity ? " RESTART IDENTITY" : "")
+                + (statement.cascade ? " CASCADE" : "")
         case .alterTable(let statement): statement.sql
         case .createIndex(let statement): statement.sql
         case .dropIndex(let statement): "DROP INDEX " + dropSQL(statement.names, statement.ifExists, statement.cascade)

@@ -2470,3 +2470,42 @@ SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (NULL);
 SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10) REPEATABLE (NULL);
 SELECT count(*) FROM emp TABLESAMPLE foo (10);
 SELECT count(*) FROM emp TABLESAMPLE BERNOULLI (10, 2);
+
+-- pg_trgm, uuid-ossp and pgcrypto (built into Vireo; the extensions PostgreSQL needs created)
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+SELECT similarity('word', 'words'), similarity('Hello World', 'hello wrld'), similarity('', 'a'), similarity('abc', 'abc');
+SELECT show_trgm('word'), show_trgm('Hello, World 42!'), show_trgm('a'), show_trgm('');
+SELECT word_similarity('word', 'two words'), word_similarity('words', 'word two'), strict_word_similarity('word', 'two words');
+SELECT word_similarity('post', 'postgresql is great'), strict_word_similarity('gres', 'postgresql is great'), word_similarity('abc', '');
+SELECT word_similarity('Kateryna', 'Katarina Kate'), strict_word_similarity('Kateryna', 'Katarina Kate'), word_similarity('onetwothree', 'one two three onetwo three');
+SELECT 'word' % 'words', 'word' % 'xyz', 'word' <% 'two words', 'two words' %> 'word', 'word' <<% 'two words', 'two words' %>> 'word';
+SELECT 'word' <-> 'words'::text, 'word' <<-> 'two words', 'two words' <->> 'word', 'word' <<<-> 'two words', 'two words' <->>> 'word';
+SELECT '4' % '3', 7 % 3;
+SELECT name, similarity(name, 'adam') FROM emp WHERE name % 'adam' ORDER BY name <-> 'adam', name;
+SELECT 1 <% 'a';
+SET pg_trgm.similarity_threshold = 2;
+SELECT uuid_generate_v5(uuid_ns_url(), 'http://www.postgresql.org'), uuid_generate_v3(uuid_ns_dns(), 'example.com'), uuid_nil(), uuid_ns_x500();
+SELECT length(uuid_generate_v4()::text), substr(uuid_generate_v1()::text, 15, 1), substr(uuid_generate_v4()::text, 15, 1);
+SELECT encode(digest('abc', 'sha1'), 'hex'), encode(digest('abc'::bytea, 'sha256'), 'hex'), encode(hmac('abc', 'key', 'md5'), 'hex');
+SELECT digest('abc', 'sha3');
+SELECT gen_random_bytes(0);
+
+-- now() is the transaction's start: one value per statement
+SELECT now() - now(), now() = current_timestamp, transaction_timestamp() = now(), current_date = now()::date;
+SELECT count(DISTINCT now()) FROM generate_series(1, 500);
+
+-- regexp_split_to_table, string_to_table
+SELECT regexp_split_to_table('a,b,,c', ',');
+SELECT * FROM regexp_split_to_table('the quick  brown', '\s+') WITH ORDINALITY;
+SELECT string_to_table('a,N,c', ',', 'N'), string_to_table('x', NULL);
+SELECT string_to_table('abc', NULL);
+
+-- TRUNCATE … RESTART IDENTITY
+CREATE TABLE trunc_ident (id serial PRIMARY KEY, v text);
+INSERT INTO trunc_ident (v) VALUES ('a'), ('b');
+TRUNCATE trunc_ident RESTART IDENTITY;
+INSERT INTO trunc_ident (v) VALUES ('c') RETURNING id;
+TRUNCATE trunc_ident CONTINUE IDENTITY;
+INSERT INTO trunc_ident (v) VALUES ('d') RETURNING id;
