@@ -30,14 +30,14 @@ enum RegexMatch {
         var global = false
         var caseInsensitive = false
 
-        init(_ text: String?, allowsGlobal: Bool) throws {
+        init(_ text: String?, allowsGlobal: Bool, function: String = "regexp_match") throws {
             for flag in text ?? "" {
                 switch flag {
                 case "g" where allowsGlobal: global = true
                 case "i": caseInsensitive = true
                 case "c": caseInsensitive = false
-                case "g": throw VireoError(.invalidParameter, "regexp_match() does not support the \"global\" option",
-                                          hint: "Use the regexp_matches function instead.")
+                case "g": throw VireoError(.invalidParameter, "\(function)() does not support the \"global\" option",
+                                          hint: function == "regexp_match" ? "Use the regexp_matches function instead." : nil)
                 default: throw VireoError(.invalidParameter, "invalid regular expression option: \"\(flag)\"")
                 }
             }
@@ -132,7 +132,7 @@ enum RegexMatch {
         return parts
     }
 
-    private static func compile(_ pattern: String, caseInsensitive: Bool) throws -> NSRegularExpression {
+    static func compile(_ pattern: String, caseInsensitive: Bool) throws -> NSRegularExpression {
         let key = Key(pattern: pattern, caseInsensitive: caseInsensitive)
         if let expression = compiled.withLock({ $0[key] }) { return expression }
         let expression = try compileUncached(pattern, caseInsensitive: caseInsensitive)
@@ -172,6 +172,23 @@ extension Functions {
         },
         ScalarFunction("regexp_match", 2...3, [.text], returns: .array(.text)) { arguments in
             try RegexMatch.firstMatch(string(arguments[0]), string(arguments[1]), flags: arguments.count > 2 ? string(arguments[2]) : nil)
+        },
+        ScalarFunction("regexp_count", 2...4, [.text, .text, .integer, .text], returns: .integer) { arguments in
+            .int(Int64(try RegexPositions(arguments, start: 2, flags: 3, "regexp_count").matches.count))
+        },
+        ScalarFunction("regexp_like", 2...3, [.text, .text, .text], returns: .bool) { arguments in
+            .bool(!(try RegexPositions(arguments, start: nil, flags: 2, "regexp_like").matches.isEmpty))
+        },
+        ScalarFunction("regexp_instr", 2...7, [.text, .text, .integer, .integer, .integer, .text, .integer], returns: .integer) { arguments in
+            let found = try RegexPositions(arguments, start: 2, flags: 5, "regexp_instr")
+            let atEnd = try RegexPositions.parameter(arguments, 4, "endoption", default: 0, allowed: 0...1) == 1
+            guard let range = try found.range(arguments, occurrence: 3, subexpression: 6) else { return .int(0) }
+            return .int(Int64(found.characterPosition(range.location + (atEnd ? range.length : 0)) + 1))
+        },
+        ScalarFunction("regexp_substr", 2...6, [.text, .text, .integer, .integer, .text, .integer], returns: .text) { arguments in
+            let found = try RegexPositions(arguments, start: 2, flags: 4, "regexp_substr")
+            guard let range = try found.range(arguments, occurrence: 3, subexpression: 5) else { return .null }
+            return .text(found.text.substring(with: range))
         },
         ScalarFunction("regexp_split_to_array", 2...3, [.text], returns: .array(.text)) { arguments in
             .array(try RegexMatch.split(string(arguments[0]), string(arguments[1]), flags: arguments.count > 2 ? string(arguments[2]) : nil)

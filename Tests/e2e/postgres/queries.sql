@@ -2509,3 +2509,12 @@ TRUNCATE trunc_ident RESTART IDENTITY;
 INSERT INTO trunc_ident (v) VALUES ('c') RETURNING id;
 TRUNCATE trunc_ident CONTINUE IDENTITY;
 INSERT INTO trunc_ident (v) VALUES ('d') RETURNING id;
+
+-- PostgreSQL 15's regexp_count, regexp_instr, regexp_like, regexp_substr
+SELECT regexp_count('banana', 'a'), regexp_count('banana', 'a', 3), regexp_count('ABCabc', 'b', 1, 'i'), regexp_count('héhé', 'é');
+SELECT regexp_instr('banana', 'an'), regexp_instr('banana', 'an', 1, 2), regexp_instr('banana', 'an', 1, 2, 1), regexp_instr('banana', 'x'), regexp_instr('héllo wörld', 'w(ö)', 1, 1, 0, '', 1);
+SELECT regexp_like('banana', 'an+'), regexp_like('Banana', '^b', 'i'), regexp_like('banana', 'x');
+SELECT regexp_substr('banana', 'an+'), regexp_substr('banana', 'an', 1, 2), regexp_substr('banana', 'x'), regexp_substr('abc123def', '([a-z]+)([0-9]+)', 1, 1, '', 2);
+SELECT regexp_count('banana', 'a', 0);
+SELECT regexp_count('banana', 'a', 1, 'g');
+SELECT regexp_instr('banana', 'an', 1, 1, 2);
