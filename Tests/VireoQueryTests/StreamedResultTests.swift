@@ -66,6 +66,34 @@ struct StreamedResultTests {
         #expect(streamed == collected.rows && streamed.count == 1)
     }
 
+    @Test("EXECUTE of a prepared query with arguments streams the query's rows, not its arguments' row")
+    func executeWithArguments() throws {
+        let session = try session()
+        try session.execute("PREPARE near_id (bigint, int) AS SELECT id, k FROM a WHERE id BETWEEN $1 AND $1 + $2 ORDER BY id")
+        let (collected, streamed, columns, tag) = try bothWays(session, "EXECUTE near_id(10 + 5, 2)")
+        #expect(collected.rows == [[.int(15), .int(3)], [.int(16), .int(0)], [.int(17), .int(1)]])
+        #expect(streamed == collected.rows, "streamed \(streamed), collected \(collected.rows)")
+        #expect(columns.map(\.name) == ["id", "k"])
+        #expect(tag == "SELECT 3")
+    }
+
+    @Test("a prepared INSERT run through the streaming call stores its row each time and hands over RETURNING")
+    func preparedInsertStreamed() throws {
+        let session = try session()
+        let statement = try Parser.parseStatement("INSERT INTO b VALUES ($1, $2) RETURNING id, (SELECT count(*) FROM a WHERE k = 0)")
+        let cache = PlanCache()
+        var rows: [[Value]] = []
+        var columnNames: [[String]] = []
+        for id in Int64(10)...12 {
+            let result = try session.execute(statement, [.int(id), .text("n\(id)")], planCache: cache,
+                                             columns: { columnNames.append($0.map(\.name)) }, row: { rows.append($0) })
+            #expect(result.commandTag == "INSERT 0 1" && result.rows.isEmpty)
+        }
+        #expect(rows == [[.int(10), .int(750)], [.int(11), .int(750)], [.int(12), .int(750)]])
+        #expect(columnNames == Array(repeating: ["id", "count"], count: 3))
+        #expect(try session.execute("SELECT count(*) FROM b WHERE id BETWEEN 10 AND 12").rows == [[.int(3)]])
+    }
+
     @Test("a result larger than work_mem streams; collected, it is refused with 54000")
     func pastWorkMem() throws {
         let session = try session()

@@ -71,10 +71,7 @@ extension Session {
             throw VireoError(.duplicateCursor, "cursor \"\(declare.name)\" already exists")
         }
         // The rows are the cursor's, not the request's: a streaming request must not take them.
-        let stream = rowStream
-        rowStream = nil
-        defer { rowStream = stream }
-        let result = try read { data in try runQuery(declare.query, data, parameters) }
+        let result = try withoutRowStream { try read { data in try runQuery(declare.query, data, parameters) } }
         cursors[declare.name] = Cursor(columns: result.columns, rows: result.rows, withHold: declare.withHold,
                                        declaredInBlock: inTransactionBlock, statement: declare.sql)
         return QueryResult(commandTag: "DECLARE CURSOR")

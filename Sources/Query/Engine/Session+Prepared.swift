@@ -174,7 +174,9 @@ extension Session {
         let items = arguments.enumerated().map { position, argument -> SelectItem in
             .expression(position < types.count ? .cast(argument, types[position]) : argument, alias: nil)
         }
-        let result = try read { data in try runQuery(Query(Select(items: items)), data, parameters) }
+        // Their row is EXECUTE's to read: a streaming request's consumer is for the rows of
+        // the query EXECUTE runs next, and taking it here left EXECUTE with no arguments.
+        let result = try withoutRowStream { try read { data in try runQuery(Query(Select(items: items)), data, parameters) } }
         return result.rows.first ?? []
     }
 

@@ -14,9 +14,7 @@ extension Session {
     /// released, a tenth of a one-row INSERT's time).
     func insert(prepared body: StatementBody, _ transaction: StoreTransaction, _ parameters: [Value], cache: PlanCache) throws -> QueryResult {
         let version = transaction.catalog.version
-        if let memo = planMemo, memo.cache === cache, memo.version == version, let plan = memo.insert {
-            return try insert(planned: plan, transaction, parameters)
-        }
+        if let plan = planMemo?.insertPlan(of: cache, version: version) { return try insert(planned: plan, transaction, parameters) }
         let plan = try cache.insertPlan(for: version) {
             guard case .insert(let statement) = body else { throw VireoError(.internalError, "a prepared INSERT that is not an INSERT") }
             return try makeInsertPlan(statement, transaction, parameters)
@@ -40,18 +38,21 @@ extension Session {
         var touched = Set<Int64>()
         let keys = plan.checksForeignKeys ? foreignKeyEnforcer(transaction, context) : nil
         // What every row asks of the plan, read once: each read of the plan's parts per row
-        // retained and released them (the generated columns hold the table's definition).
-        let fillsGenerated = !plan.generated.isEmpty
+        // retained and released them (the generated columns hold the table's definition),
+        // and the table, generated columns and ON CONFLICT, structs, were copied per row.
+        let table = plan.table
+        let generated = plan.generated.isEmpty ? nil : plan.generated
+        let conflictHandler = plan.conflict
         let readsStoredRow = plan.through != nil || keys != nil || !plan.returning.items.isEmpty
-        let notesVectorChanges = Self.hasVectorIndex(plan.table)
+        let notesVectorChanges = Self.hasVectorIndex(table)
         for index in sourceRows.indices {
             try context.checkCancel()
             // Taken out of the list, so that filling it in does not copy it.
             var row: [Value] = []
             swap(&row, &sourceRows[index])
-            try fillNewRow(&row, absent: plan.absentPositions(row: index), table: plan.table, defaults: plan.defaults,
-                           generated: fillsGenerated ? plan.generated : nil, transaction, context)
-            if let conflict = plan.conflict, let existing = try conflict.conflictingRow(row, transaction) {
+            try fillNewRow(&row, absent: plan.absentPositions(row: index), table: table, defaults: plan.defaults,
+                           generated: generated, transaction, context)
+            if let conflict = conflictHandler, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
                 }
@@ -72,16 +73,16 @@ extension Session {
                 count += 1
                 continue
             }
-            let rowID = try storeNewRow(row, plan.table, notesVectorChanges: notesVectorChanges, transaction)
+            let rowID = try storeNewRow(row, table, notesVectorChanges: notesVectorChanges, transaction)
             // Only ON CONFLICT DO UPDATE asks which rows the statement touched.
-            if plan.conflict != nil { touched.insert(rowID) }
+            if conflictHandler != nil { touched.insert(rowID) }
             count += 1
             // The row as stored, only for what reads it: copying it and appending the row id
             // cost every plain INSERT two arrays a row.
             guard readsStoredRow else { continue }
-            let stored = Self.storedRow(row, plan.table, rowID: rowID)
+            let stored = Self.storedRow(row, table, rowID: rowID)
             try plan.through?.checkRow(stored + [.int(rowID)], context)
-            keys?.inserted(plan.table, row: stored, rowID: rowID)
+            keys?.inserted(table, row: stored, rowID: rowID)
             try plan.returning.collect(stored + [.int(rowID)], context, into: &returned)
         }
         try keys?.finish()

@@ -364,7 +364,7 @@ extension Session {
                       cache: PlanCache) throws -> QueryPlan {
         guard keepsPlans(data) else { return QueryPlan(try makeBinder(data.catalog, parameters: parameters).bindQuery(query())) }
         let version = data.catalog.version
-        if let memo = planMemo, memo.cache === cache, memo.version == version, let plan = memo.query { return plan }
+        if let plan = planMemo?.queryPlan(of: cache, version: version) { return plan }
         // Remembered when the cache keeps it: found there, or made for any parameter values.
         var kept = true
         let plan = try cache.plan(for: version) {
@@ -518,6 +518,18 @@ struct PlanMemo {
     let version: UInt64
     var query: QueryPlan?
     var insert: InsertPlan?
+
+    /// The remembered query plan if it is `cache`'s for `version`. Asked through the
+    /// session's optional in place (`planMemo?.queryPlan(…)`): `if let memo = planMemo`
+    /// copied the memo, retaining and releasing each of its references, per execution.
+    func queryPlan(of cache: PlanCache, version: UInt64) -> QueryPlan? {
+        self.cache === cache && self.version == version ? query : nil
+    }
+
+    /// The remembered INSERT plan if it is `cache`'s for `version` (as `queryPlan`).
+    func insertPlan(of cache: PlanCache, version: UInt64) -> InsertPlan? {
+        self.cache === cache && self.version == version ? insert : nil
+    }
 }
 
 /// A query's plan and result columns, and whether the plan is a bounded read

@@ -32,8 +32,15 @@ extension Session {
 
     /// Waits, while another session holds a conflicting table lock, as the implicit lock
     /// of `body` would in PostgreSQL (TableLocks.swift says which).
+    /// Inlined: most statements run while no table lock is held anywhere, and only the
+    /// atomic load is then left of the call.
+    @inline(__always)
     func waitForTableLocks(_ body: StatementBody) throws {
         guard database.tableLocks.isActive else { return }
+        try waitForHeldTableLocks(body)
+    }
+
+    private func waitForHeldTableLocks(_ body: StatementBody) throws {
         let uses = body.tableUses
         guard !uses.isEmpty else { return }
         let catalog = database.store.catalog

@@ -176,22 +176,45 @@ public final class Session: @unchecked Sendable {
     public func execute(_ statement: Statement, _ parameters: [Value], planCache: PlanCache,
                         columns: ([ResultColumn]) throws -> Void = { _ in },
                         row: ([Value]) throws -> Void) throws -> QueryResult {
-        try withoutActuallyEscaping(columns) { columns in
+        // Only a query's rows are streamed: any other statement's (RETURNING, SHOW…) are
+        // collected, and its request needs no consumer kept on the session (making the
+        // closures escapable and checking afterwards cost every prepared INSERT).
+        guard statement.body.mayStreamRows else {
+            return try withRequest(timingOneStatement: true) {
+                var result = try executeInRequest(statement, parameters, planCache: planCache, timedWithRequest: true)
+                try Self.hand(&result, columns: columns, row: row)
+                return result
+            }
+        }
+        return try withoutActuallyEscaping(columns) { columns in
             try withoutActuallyEscaping(row) { row in
                 try withRequest(timingOneStatement: true) {
                     rowStream = RowStream(columns: columns, row: row)
                     defer { rowStream = nil }
                     var result = try executeInRequest(statement, parameters, planCache: planCache, timedWithRequest: true)
-                    if let stream = rowStream.take() {
-                        // Not a streamed query (RETURNING, SHOW, EXPLAIN…): its rows were collected.
-                        try stream.columns(result.columns)
-                        for values in result.rows { try stream.row(values) }
-                        result.rows = []
-                    }
+                    // Not a streamed query (EXPLAIN…): its rows were collected.
+                    if let stream = rowStream.take() { try Self.hand(&result, columns: stream.columns, row: stream.row) }
                     return result
                 }
             }
         }
+    }
+
+    /// Hands a collected result's columns and rows to a streaming caller's closures, and
+    /// drops them from `result`.
+    private static func hand(_ result: inout QueryResult, columns: ([ResultColumn]) throws -> Void,
+                             row: ([Value]) throws -> Void) throws {
+        try columns(result.columns)
+        for values in result.rows { try row(values) }
+        result.rows = []
+    }
+
+    /// Runs `body` with no streaming consumer: the rows of what it runs (a cursor's, EXECUTE's
+    /// arguments) are not the request's result.
+    func withoutRowStream<R>(_ body: () throws -> R) rethrows -> R {
+        let stream = rowStream.take()
+        defer { rowStream = stream }
+        return try body()
     }
 
     /// The columns of the rows `execute(statement, parameters, planCache:)` would give now,
@@ -253,6 +276,16 @@ extension StatementBody {
     var selectQuery: Query {
         guard case .select(let query) = self else { preconditionFailure("not a SELECT") }
         return query
+    }
+
+    /// Whether running the statement may hand rows to a streaming consumer
+    /// (`Session.rowStream`, taken by the first query that runs): false for row changes
+    /// (their RETURNING rows are collected) and the session commands that run no query.
+    var mayStreamRows: Bool {
+        switch self {
+        case .insert, .update, .delete, .merge, .transaction, .set, .show, .reset: false
+        default: true
+        }
     }
 
     /// An INSERT (a prepared one keeps its plan in a `PlanCache`).

@@ -209,12 +209,16 @@ final class NearestPlan: @unchecked Sendable {
 
     /// A result row of `count` values made in one allocation of its size: `map` made each
     /// row through the generic growing path (a buffer made, then appended to: 66 of the 927
-    /// samples a prepared k-NN query spent outside the search at 5,000 × 128).
+    /// samples a prepared k-NN query spent outside the search at 5,000 × 128). Reserved,
+    /// then appended to: `Array(unsafeUninitializedCapacity:)` reached an unspecialized
+    /// buffer initializer that looked up the storage type's generic metadata for every row
+    /// (130 of the 848 samples outside the search in a release profile), as
+    /// `PlanExecutor.nullRow` notes for `Array(repeating:count:)`.
     @inline(__always)
     private static func row(count: Int, _ value: (Int) -> Value) -> [Value] {
-        [Value](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0..<count { buffer.initializeElement(at: i, to: value(i)) }
-            initialized = count
-        }
+        var row: [Value] = []
+        row.reserveCapacity(count)
+        for i in 0..<count { row.append(value(i)) }
+        return row
     }
 }

@@ -45,7 +45,15 @@ final class BufferPool: @unchecked Sendable {
     var sweptSlotCount: Int { lock.withLock { sweptSlots } }
     private var dirtyPageCount = 0
     /// Version state (V1–V3), guarded by `lock`.
-    private var publishedVersion: UInt64 = 0
+    private var publishedVersion: UInt64 = 0 {
+        didSet { publishedVersionCopy.store(publishedVersion, ordering: .releasing) }
+    }
+    /// `publishedVersion`, stored under `lock` as it changes and read without it
+    /// (`currentVersion`): every statement of a READ COMMITTED block asks for it, and a
+    /// lock pair each was work on every prepared INSERT inside BEGIN … COMMIT. A reader
+    /// that races a publish sees the version before or after it, as it would had it taken
+    /// the lock just before or after the publish did.
+    private let publishedVersionCopy = Atomic<UInt64>(0)
     private var openSnapshots: [UInt64: Int] = [:]
     private var retained: [PageNumber: [(until: UInt64, buffer: UnsafeMutableRawPointer)]] = [:]
     /// Every retained version in order of `until`, for freeing from the front.
@@ -238,7 +246,7 @@ final class BufferPool: @unchecked Sendable {
     // MARK: Versions
 
     /// The version published last.
-    var currentVersion: UInt64 { lock.withLock { publishedVersion } }
+    var currentVersion: UInt64 { publishedVersionCopy.load(ordering: .acquiring) }
 
     /// Opens a snapshot of the version published last (V1); `closeSnapshot` ends it. The
     /// caller holds the pager's publish lock shared, so no publish is half done.

@@ -6,8 +6,12 @@ import Darwin
 import Dispatch
 
 /// A mutual-exclusion lock for short critical sections.
+///
+/// `withLock` is inlinable: called from another module (a session's request lock, the plan
+/// cache), a plain public generic was an unspecialized call, its result moved through value
+/// witnesses, at every prepared statement's execution.
 public final class Lock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     public init() { pthread_mutex_init(mutex, nil) }
     deinit {
@@ -15,7 +19,7 @@ public final class Lock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func withLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -23,7 +27,7 @@ public final class Lock: @unchecked Sendable {
     }
 
     /// Runs `body` under the lock if nobody holds it now; nil, without waiting, if someone does.
-    @discardableResult
+    @inlinable @discardableResult
     public func withLockIfAvailable<R>(_ body: () throws -> R) rethrows -> R? {
         guard pthread_mutex_trylock(mutex) == 0 else { return nil }
         defer { pthread_mutex_unlock(mutex) }
