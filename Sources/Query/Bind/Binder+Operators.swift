@@ -19,6 +19,8 @@ extension Binder {
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
             return (op == .and ? .and([x, y]) : .or([x, y]), .bool)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            // Before unify, which would read an untyped literal as json: `json = unknown`.
+            if a.type == .jsonText || b.type == .jsonText { try checkComparable(a.type, b.type, op) }
             if let sparse = try sparseComparison(op, a, b) { return sparse }
             var (x, y) = try unify(a, b)
             // A literal compared with a char(n) column is a char(n) too: its trailing blanks do not count.
@@ -64,9 +66,13 @@ extension Binder {
             }
             return (.binary(op, try coerce(a, to: .bit(nil, varying: false)), try coerce(b, to: .bit(nil, varying: false))), .double)
         case .jsonGet, .jsonGetText, .jsonPath, .jsonPathText:
+            if a.type == .jsonText { return try jsonTextOperator(op, a, b) }
             let key = try coerce(b, to: .text)
             let resultType: SQLType = op == .jsonGet || op == .jsonPath ? .json : .text
             return (.binary(op, try coerce(a, to: .json), key), resultType)
+        case .contains, .containedBy, .hasKey, .hasAnyKey, .hasAllKeys where a.type == .jsonText || b.type == .jsonText:
+            // jsonb's containment and key operators have no json form.
+            throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
         case .contains, .containedBy:
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .json)), .bool)
         case .hasKey, .hasAnyKey, .hasAllKeys:
@@ -220,6 +226,8 @@ extension Binder {
     }
 
     func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
+        // json has no comparison operators (jsonb has them), not even with an untyped literal.
+        if a == .jsonText || b == .jsonText { throw VireoError.undefinedOperator("\(a) \(op.rawValue) \(b)") }
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
         if a.isBit && b.isBit { return }
         if a.isText && b.isText { return }
@@ -289,6 +297,7 @@ extension Binder {
         if call.name == "pg_typeof", arguments.count == 1 {
             return (.constant(.text(regtypeName(of: call.arguments[0], arguments[0], scope))), .text)
         }
+        if let json = try jsonConstructor(call.name, arguments) { return json }
         if let enumCall = try EnumValues.function(call.name, arguments.map(\.type)) { return enumCall }
         if call.name == "timezone", arguments.count == 2 {
             // timestamptz → the wall-clock timestamp in the zone; timestamp (a wall clock in
