@@ -19,8 +19,13 @@ extension Binder {
             }
             if typed.count > 1 { typed[1] = (try coerce(typed[1], to: .bool), .bool) }
         }
-        let types = typed.map { $0.type == .unknown ? SQLType.text : $0.type }
-        let bound = try zip(typed, types).map { try coerce($0, to: $1) }
+        // A string literal is text; an untyped parameter keeps its value's own type (an
+        // embedded caller's `.int(5)` is the number 5), which `build` reads per value.
+        let types = typed.map { argument -> SQLType in
+            if case .parameter = argument.expression, argument.type == .unknown { return .unknown }
+            return argument.type == .unknown ? .text : argument.type
+        }
+        let bound = try zip(typed, types).map { argument, type in try type == .unknown ? argument.expression : coerce(argument, to: type) }
         // The types are part of the name: two calls over the same expressions of other types
         // are never taken for one another (StructuralKey compares names).
         let function = ScalarFunction("\(name)[\(types.map(\.description).joined(separator: ","))]", build.arity, [],

@@ -70,12 +70,11 @@ extension Binder {
             let key = try coerce(b, to: .text)
             let resultType: SQLType = op == .jsonGet || op == .jsonPath ? .json : .text
             return (.binary(op, try coerce(a, to: .json), key), resultType)
-        case .contains, .containedBy, .hasKey, .hasAnyKey, .hasAllKeys where a.type == .jsonText || b.type == .jsonText:
-            // jsonb's containment and key operators have no json form.
-            throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
         case .contains, .containedBy:
+            try Self.checkNotJSONText(op, a, b)
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .json)), .bool)
         case .hasKey, .hasAnyKey, .hasAllKeys:
+            try Self.checkNotJSONText(op, a, b)
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .text)), .bool)
         case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:
             return (.binary(op, try coerce(a, to: .text), try coerce(b, to: .text)), .bool)
@@ -91,6 +90,12 @@ extension Binder {
             let function = try ScalarFunction.lookup("jsonb_delete_path", argumentCount: 2)
             return (.function(function, [try coerce(a, to: .json), try coerce(b, to: .array(.text))]), .json)
         }
+    }
+
+    /// jsonb's containment and key operators have no json form (42883).
+    private static func checkNotJSONText(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws {
+        guard a.type == .jsonText || b.type == .jsonText else { return }
+        throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
     }
 
     /// `jsonb @? path` and `jsonb @@ path`: the function with no variables and `silent`, so

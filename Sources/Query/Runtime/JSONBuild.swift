@@ -29,7 +29,9 @@ enum JSONBuild: String, Sendable {
     }
 
     /// The result for `values` of SQL types `types`.
-    func build(_ values: [Value], _ types: [SQLType]) throws -> Value {
+    func build(_ values: [Value], _ declared: [SQLType]) throws -> Value {
+        // An untyped parameter's type is its value's.
+        let types = zip(values, declared).map { $1 == .unknown ? SQLType(of: $0) : $1 }
         switch self {
         case .toJSON: return .json(JSONDatum.text(values[0], types[0]))
         case .toJSONB: return .json(try JSONDatum.jsonb(values[0], types[0]).text)
