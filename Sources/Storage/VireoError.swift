@@ -138,6 +138,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidTablesampleArgument = "invalid_tablesample_argument"
         /// A TABLESAMPLE REPEATABLE seed that is NULL (2202G).
         case invalidTablesampleRepeat = "invalid_tablesample_repeat"
+        /// Arrays of mismatched or wrong dimensions for what takes them (json_object: 2202E).
+        case arraySubscriptError = "array_subscript_error"
     }
 
     public var code: Code
@@ -271,6 +273,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .stringDataLengthMismatch: "22026"
         case .invalidTablesampleArgument: "2202H"
         case .invalidTablesampleRepeat: "2202G"
+        case .arraySubscriptError: "2202E"
         case .duplicatePreparedStatement: "42P05"
         case .invalidSchemaName: "3F000"
         case .duplicateSchema: "42P06"

@@ -71,7 +71,7 @@ extension JSONValue {
     func parameter(for type: ColumnType, field: String) throws(RESTError) -> Value {
         if case .null = self { return .null }
         switch type {
-        case .json: return .json(text)
+        case .json, .jsonText: return .json(text)
         case .vector, .halfvec:
             guard case .array(let items) = self, let elements = items.vectorElements else {
                 throw .invalid(field, "must be an array of numbers (\(type.name))")

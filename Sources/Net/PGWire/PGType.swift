@@ -91,6 +91,7 @@ struct PGType: Sendable, Equatable {
         case .text, .unknown: self = .text
         case .bytes: self = .bytea
         case .json: self = .jsonb
+        case .jsonText: self = .json
         case .timestamp: self = .timestamp
         case .timestamptz: self = .timestamptz
         case .date: self = .date
@@ -128,7 +129,8 @@ struct PGType: Sendable, Equatable {
         case .float4: .real
         case .float8: .double
         case .bytea: .bytes
-        case .json, .jsonb: .json
+        case .json: .jsonText
+        case .jsonb: .json
         case .date: .date
         case .timestamp: .timestamp
         case .timestamptz: .timestamptz
@@ -294,7 +296,8 @@ enum PGParameterDecoder {
         case PGType.jsonb.oid:
             _ = bytes.readInteger() as UInt8?
             return .json(try JSONValue.normalized(utf8(&bytes)))
-        case PGType.json.oid: return .json(try JSONValue.normalized(utf8(&bytes)))
+        // json keeps its text as sent (checked), as PostgreSQL's json_recv does.
+        case PGType.json.oid: return .json(try JSONValue.validated(utf8(&bytes)))
         case PGType.vector.oid: return .vector(try vector(&bytes))
         case PGType.halfvec.oid: return .vector(try vector(&bytes, elementBytes: 2))
         case PGType.sparsevec.oid:

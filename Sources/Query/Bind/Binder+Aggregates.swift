@@ -233,8 +233,10 @@ extension Binder {
         guard call.arguments.count == (takesTwo ? 2 : 1) else {
             throw VireoError(.undefinedFunction, "function \(call.name) takes exactly \(takesTwo ? "two arguments" : "one argument")")
         }
-        var arguments = try call.arguments.map { try bind($0, scope) }
-        if [.jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg].contains(function) {
+        let wholeRow = try wholeRowAggregateArgument(function, call, scope)
+        var arguments = try wholeRow.map { [$0] } ?? call.arguments.map { try bind($0, scope) }
+        let isJSON = [.jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg].contains(function)
+        if isJSON {
             arguments = arguments.map(EnumValues.asText)  // JSON holds an enum value's label
         }
         let wanted: SQLType? = switch function {
@@ -251,11 +253,16 @@ extension Binder {
             }
             return (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
         }
-        let boxes = zip(bound, call.arguments).map { BoundExpressionBox(expression: $0.0.expression, key: $0.1.sql) }
+        let boxes = zip(bound, call.arguments).enumerated().map { position, argument -> BoundExpressionBox in
+            // The JSON aggregates take each value as JSON made by its SQL type (JSONDatum).
+            let expression = isJSON ? jsonAggregateArgument(function, argument.0, isKey: position == 0 && takesTwo) : argument.0.expression
+            return BoundExpressionBox(expression: expression, key: argument.1.sql)
+        }
         var aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
                                           second: boxes.count > 1 ? boxes[1] : nil, order: order,
                                           exact: Self.resultType(function, bound[0].type) == .numeric)
         aggregateCall.halfPrecision = (function == .sum || function == .avg) && bound[0].type.isHalfVector
+        aggregateCall.jsonStructured = wholeRow != nil || JSONDatum.isStructured(bound[0].type)
         return (aggregateCall, Self.resultType(function, bound[0].type))
     }
 
@@ -294,7 +301,8 @@ extension Binder {
         case .stringAgg: .text
         case .boolAnd, .boolOr, .every: .bool
         case .percentileCont: .double
-        case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: .json
+        case .jsonbAgg, .jsonbObjectAgg: .json
+        case .jsonAgg, .jsonObjectAgg: .jsonText
         case .arrayAgg: .array(argument)
         case .grouping: .integer
         case .regrCount: .int

@@ -30,7 +30,7 @@ extension Binder {
         }
         guard arguments.count == 1 else { throw try noSuchRecordFunction(call) }
         let document = try bind(arguments[0], Scope())
-        guard document.type == .json || document.type == .unknown else { throw try noSuchRecordFunction(call) }
+        guard [.json, .jsonText, .unknown].contains(document.type) else { throw try noSuchRecordFunction(call) }
         let shape = JSONRecordShape(name: call.name, columns: columns)
         let scan = TableFunctionScan(function: .jsonRecord(shape), name: call.name,
                                      arguments: [try jsonDocument(document, keepingText: shape.readsJSONText)],
@@ -44,6 +44,7 @@ extension Binder {
         if keepingText, case .constant(.text(let text)) = document.expression, document.type == .unknown {
             return .constant(.json(try JSONValue.validated(text)))
         }
+        if keepingText, document.type == .jsonText { return document.expression }
         return try coerce(document, to: .json)
     }
 

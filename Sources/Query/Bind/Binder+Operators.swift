@@ -20,6 +20,8 @@ extension Binder {
             let (x, y) = (try coerce(a, to: .bool), try coerce(b, to: .bool))
             return (op == .and ? .and([x, y]) : .or([x, y]), .bool)
         case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            // Before unify, which would read an untyped literal as json: `json = unknown`.
+            if a.type == .jsonText || b.type == .jsonText { try checkComparable(a.type, b.type, op) }
             if let sparse = try sparseComparison(op, a, b) { return sparse }
             var (x, y) = try unify(a, b)
             // A literal compared with a char(n) column is a char(n) too: its trailing blanks do not count.
@@ -68,12 +70,15 @@ extension Binder {
             }
             return (.binary(op, try coerce(a, to: .bit(nil, varying: false)), try coerce(b, to: .bit(nil, varying: false))), .double)
         case .jsonGet, .jsonGetText, .jsonPath, .jsonPathText:
+            if a.type == .jsonText { return try jsonTextOperator(op, a, b) }
             let key = try coerce(b, to: .text)
             let resultType: SQLType = op == .jsonGet || op == .jsonPath ? .json : .text
             return (.binary(op, try coerce(a, to: .json), key), resultType)
         case .contains, .containedBy:
+            try Self.checkNotJSONText(op, a, b)
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .json)), .bool)
         case .hasKey, .hasAnyKey, .hasAllKeys:
+            try Self.checkNotJSONText(op, a, b)
             return (.binary(op, try coerce(a, to: .json), try coerce(b, to: .text)), .bool)
         case .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive:
             return (.binary(op, try coerce(a, to: .text), try coerce(b, to: .text)), .bool)
@@ -114,6 +119,12 @@ extension Binder {
         guard texts else { throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)") }
         let function = try ScalarFunction.lookup(name, argumentCount: 2)
         return (.function(function, [try coerce(a, to: .text), try coerce(b, to: .text)]), function.resultType([.text, .text]))
+    }
+
+    /// jsonb's containment and key operators have no json form (42883).
+    private static func checkNotJSONText(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws {
+        guard a.type == .jsonText || b.type == .jsonText else { return }
+        throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
     }
 
     /// `jsonb @? path` and `jsonb @@ path`: the function with no variables and `silent`, so
@@ -249,6 +260,8 @@ extension Binder {
     }
 
     func checkComparable(_ a: SQLType, _ b: SQLType, _ op: BinaryOperator) throws {
+        // json has no comparison operators (jsonb has them), not even with an untyped literal.
+        if a == .jsonText || b == .jsonText { throw VireoError.undefinedOperator("\(a) \(op.rawValue) \(b)") }
         if a == .unknown || b == .unknown || a == b || (a.isNumeric && b.isNumeric) || (a.isVector && b.isVector) { return }
         if a.isBit && b.isBit { return }
         if a.isText && b.isText { return }
@@ -318,6 +331,7 @@ extension Binder {
         if call.name == "pg_typeof", arguments.count == 1 {
             return (.constant(.text(regtypeName(of: call.arguments[0], arguments[0], scope))), .text)
         }
+        if let json = try jsonConstructor(call.name, arguments) { return json }
         if let enumCall = try EnumValues.function(call.name, arguments.map(\.type)) { return enumCall }
         if call.name == "timezone", arguments.count == 2 {
             // timestamptz → the wall-clock timestamp in the zone; timestamp (a wall clock in

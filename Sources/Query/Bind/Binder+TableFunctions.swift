@@ -156,14 +156,16 @@ extension Binder {
             }
             return (arguments.map(\.expression), types.compactMap(\.elementType))
         case .jsonElements(let asText), .jsonEach(let asText), .jsonKeys(let asText):
-            guard arguments.count == 1, types[0] == .json || types[0] == .unknown else { throw noSuchFunction }
-            let valueType: SQLType = asText ? .text : .json
+            guard arguments.count == 1, [.json, .jsonText, .unknown].contains(types[0]) else { throw noSuchFunction }
+            // json_each and the others of json read the document as written (JSONWritten).
+            let documentType: SQLType = TableFunction.readsWrittenJSON(name) ? .jsonText : .json
+            let valueType: SQLType = asText ? .text : documentType
             let columns: [SQLType] = switch function {
             case .jsonEach: [.text, valueType]
             case .jsonKeys: [.text]
             default: [valueType]
             }
-            return ([try coerce(arguments[0], to: .json)], columns)
+            return ([try coerce(arguments[0], to: documentType)], columns)
         case .jsonPathQuery:
             guard (2...4).contains(arguments.count) else { throw noSuchFunction }
             let expected: [SQLType] = [.json, .text, .json, .bool]

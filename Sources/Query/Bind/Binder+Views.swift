@@ -85,6 +85,7 @@ extension SQLType {
         case .text, .unknown: .text
         case .bytes: .bytes
         case .json: .json
+        case .jsonText: .jsonText
         case .timestamp: .timestamp
         case .date: .date
         case .timestamptz: .timestamptz

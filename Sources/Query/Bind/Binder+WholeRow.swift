@@ -3,18 +3,20 @@ import VireoStorage
 /// A FROM entry's name used as a value, the whole row, which Vireo takes only as the argument
 /// of `row_to_json(t)`, `to_json(t)` and `to_jsonb(t)`: one JSON object with a member per
 /// column of `t`, named as the column. row_to_json and to_json keep the columns' order and
-/// print without spaces, as PostgreSQL's json output of a record does (`{"id":1,"name":"a"}`);
-/// to_jsonb orders the keys as jsonb does.
+/// print without spaces, as PostgreSQL's json output of a record does (`{"id":1,"name":"a"}`),
+/// each value as its column's type makes it (JSONDatum); to_jsonb orders the keys as jsonb does.
 extension Binder {
     /// The call bound over `t`'s columns, or nil when it is not such a call (`t` also naming a
     /// column, which PostgreSQL prefers too).
     func wholeRowJSON(_ call: FunctionCall, _ scope: Scope) throws -> Typed? {
-        guard Self.wholeRowJSONFunctions.contains(call.name), call.arguments.count == 1, call.argumentNames.isEmpty,
+        guard Self.wholeRowJSONFunctions.contains(call.name), (1...2).contains(call.arguments.count), call.argumentNames.isEmpty,
+              call.arguments.count == 1 || call.name == "row_to_json",
               case .column(let reference) = call.arguments[0], reference.table == nil,
               scope.hasEntry(reference.column), try scope.resolve(reference) == nil else { return nil }
         let columns = try scope.visibleColumns(of: reference.column)
-        let names = columns.map(\.name)
+        let names = columns.map(\.name), types = columns.map(\.type)
         let jsonb = call.name == "to_jsonb"
+        let pretty = try call.arguments.count > 1 && prettyFlag(call.arguments[1], scope)
         // A base table's row id, after its columns, is NULL only in a row an outer join added
         // for it, whose whole-row value PostgreSQL makes NULL (not an object of NULLs).
         let rowID = scope.entries.first { $0.name == reference.column }.flatMap { entry in
@@ -22,29 +24,23 @@ extension Binder {
         }
         // The names are part of the function's name so that two calls over differently named
         // columns are never taken for the same expression (StructuralKey compares names).
-        let function = ScalarFunction("\(call.name)[\(names.joined(separator: ","))]", 0...columns.count + 1, [], strict: false,
-                                      returns: .json) { arguments in
+        let function = ScalarFunction("\(call.name)[\(names.joined(separator: ","))\(pretty ? ",pretty" : "")]", 0...columns.count + 1, [],
+                                      strict: false, returns: jsonb ? .json : .jsonText) { arguments in
             if rowID != nil, arguments.last?.isNull == true { return .null }
-            let values = arguments.prefix(names.count)
-            if jsonb { return .json(JSONValue.jsonbObject(try zip(names, values).map { ($0, try JSONValue(sqlValue: $1)) }).text) }
-            return .json("{" + (try zip(names, values).map { JSONValue.quote($0) + ":" + (try Self.jsonText($1)) }).joined(separator: ",") + "}")
+            let values = Array(arguments.prefix(names.count))
+            if jsonb { return .json(JSONValue.jsonbObject(try names.indices.map { (names[$0], try JSONDatum.jsonb(values[$0], types[$0])) }).text) }
+            let members = names.indices.map { JSONValue.quote(names[$0]) + ":" + JSONDatum.text(values[$0], types[$0]) }
+            return .json("{" + members.joined(separator: pretty ? ",\n " : ",") + "}")
         }
-        return (.function(function, columns.map { .column($0.position) } + (rowID.map { [$0] } ?? [])), .json)
+        return (.function(function, columns.map { .column($0.position) } + (rowID.map { [$0] } ?? [])), jsonb ? .json : .jsonText)
     }
 
-    /// A column's value inside json output: a json or jsonb value as its text, anything else
-    /// (arrays included) without spaces, as PostgreSQL's datum_to_json writes it.
-    private static func jsonText(_ value: Value) throws -> String {
-        if case .json(let text) = value { return text }
-        return compactText(try JSONValue(sqlValue: value))
-    }
-
-    private static func compactText(_ value: JSONValue) -> String {
-        switch value {
-        case .array(let elements): "[" + elements.map(compactText).joined(separator: ",") + "]"
-        case .object(let members): "{" + members.map { JSONValue.quote($0.0) + ":" + compactText($0.1) }.joined(separator: ",") + "}"
-        default: value.text
+    /// row_to_json's pretty flag, which Vireo takes as a constant (`true`, `false`).
+    private func prettyFlag(_ argument: SQLExpression, _ scope: Scope) throws -> Bool {
+        guard case .constant(let value) = try coerce(bind(argument, scope), to: .bool) else {
+            throw VireoError(.featureNotSupported, "row_to_json's pretty flag must be a constant")
         }
+        return value == .bool(true)
     }
 
     private static let wholeRowJSONFunctions: Set<String> = ["row_to_json", "to_json", "to_jsonb"]

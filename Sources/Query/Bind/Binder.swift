@@ -211,6 +211,8 @@ final class Binder {
     /// `type`, at bind time for constants; other types pass through unchanged.
     func coerce(_ typed: Typed, to type: SQLType) throws -> BoundExpression {
         guard typed.type == .unknown, type != .unknown else {
+            // json's text as written becomes jsonb's normalised form where jsonb is wanted.
+            if typed.type == .jsonText, type == .json { return .function(Cast.jsonToJSONB, [typed.expression]) }
             if case .enumeration = typed.type, type != typed.type, type != .unknown {
                 return EnumValues.asText(typed).expression  // its label, which the target's input rules read
             }
@@ -408,6 +410,7 @@ final class Binder {
         // Refused here, by the types the statement gives, as PostgreSQL refuses it: at run
         // time only the value's kind is known (an integer is a bigint, a time an interval).
         try Cast.checkExplicit(from: value.type, to: target)
+        if value.type == .jsonText, target == .json { return (try coerce(value, to: target), target) }
         return (Self.zoned(value, to: target) ?? Self.sparseToDense(value, target) ?? .cast(value.expression, target), target)
     }
 

@@ -120,6 +120,8 @@ extension Session {
         let converter = try using.map { try CheckConstraints.bindValue($0.sql, table: table, catalog: transaction.catalog) }
         try transaction.replaceColumn(changed, in: table.name) { row in
             try context.checkCancel()
+            // json text becomes jsonb's normalised form (both are `.json` values to Cast).
+            if converter == nil, column.type == .jsonText, type == .json { return try Cast.jsonToJSONB.call([row[position]]) }
             // An enum value converts as its label (enum to text is the one automatic change from an enum).
             guard let converter else { return try Cast.assign(EnumValues.printed(row[position], SQLType(column.type)), to: type) }
             var row = row
@@ -177,7 +179,7 @@ extension Session {
         case let (old, new) where old == new:
             return true
         case (.timestamp, .timestamptz), (.timestamptz, .timestamp), (.date, .timestamp), (.date, .timestamptz),
-             (.timestamp, .date), (.timestamptz, .date), (.json, .json):
+             (.timestamp, .date), (.timestamptz, .date), (.json, .jsonText), (.jsonText, .json):
             return true
         default:
             return false

@@ -333,17 +333,20 @@ enum OrderedAggregates {
                 text += Cast.textForm(entry[0])
             }
             return .text(text)
-        case .jsonbAgg, .jsonAgg:
+        case .jsonAgg: return .json(JSONBuild.aggregatedArray(entries.map { $0[0] }, structured: call.jsonStructured))
+        case .jsonbAgg:
             return .json(JSONValue.array(try entries.map { try JSONValue(sqlValue: $0[0]) }).text)
         case .arrayAgg:
             return .array(entries.map { $0[0] })
         case .jsonbObjectAgg, .jsonObjectAgg:
-            var members: [(String, JSONValue)] = []
+            // The keys are strings and the values JSON already (Binder+JSONBuild.swift).
+            var members: [(String, Value)] = []
             for entry in entries {
                 guard !entry[0].isNull else { throw VireoError(.invalidParameter, "field name must not be null") }
-                members.append((Cast.textForm(entry[0]), try JSONValue(sqlValue: entry[1])))
+                members.append((Cast.textForm(entry[0]), entry[1]))
             }
-            return .json(JSONValue.jsonbObject(members).text)
+            if call.function == .jsonObjectAgg { return .json(JSONBuild.aggregatedObject(members)) }
+            return .json(JSONValue.jsonbObject(try members.map { ($0.0, try JSONValue(sqlValue: $0.1)) }).text)
         case .percentileCont, .percentileDisc:
             return try percentile(call.function == .percentileCont, entries.map { $0[0] }, fraction: entries[0].last)
         case .mode:

@@ -41,6 +41,10 @@ enum TableFunction: Sendable {
     /// SystemCatalog+Session.swift), read when the statement runs, not when it is bound.
     case session(SystemCatalog.SessionRelation)
 
+    /// Whether the function is one of the json type's (`json_each`, not `jsonb_each`), which
+    /// read the document as written: members in order, duplicates kept, text as written.
+    static func readsWrittenJSON(_ name: String) -> Bool { name.hasPrefix("json_") }
+
     init?(name: String) {
         switch name {
         case "generate_series": self = .series
@@ -120,6 +124,16 @@ enum TableFunctions {
         if arguments.contains(where: \.isNull) { return true }
         switch scan.function {
         case .series: return try series(arguments, numbered)
+        case .jsonElements(let asText) where TableFunction.readsWrittenJSON(scan.name):
+            return try JSONWritten.elements(Cast.textForm(arguments[0]), scan.name).allSatisfy { element in
+                try numbered([asText ? JSONWritten.unquoted((element.value, element.text)) : .json(element.text)])
+            }
+        case .jsonEach(let asText) where TableFunction.readsWrittenJSON(scan.name):
+            return try JSONWritten.members(Cast.textForm(arguments[0]), scan.name).allSatisfy { member in
+                try numbered([.text(member.key ?? ""), asText ? JSONWritten.unquoted((member.value, member.text)) : .json(member.text)])
+            }
+        case .jsonKeys where TableFunction.readsWrittenJSON(scan.name):
+            return try JSONWritten.members(Cast.textForm(arguments[0]), scan.name).allSatisfy { try numbered([.text($0.key ?? "")]) }
         case .jsonElements(let asText):
             return try json(elements: arguments[0], asText: asText, scan.name).allSatisfy { try numbered([$0]) }
         case .jsonEach(let asText):

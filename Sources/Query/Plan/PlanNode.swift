@@ -337,6 +337,8 @@ struct AggregateCall: Sendable, Equatable {
     var exact = false
     /// sum and avg of halfvecs: the result rounded to half precision, as pgvector's is.
     var halfPrecision = false
+    /// json_agg of arrays or records: each element after the first on a line of its own.
+    var jsonStructured = false
     /// grouping(): the positions of its arguments among the GROUP BY keys.
     var groupingKeys: [Int] = []
 }

@@ -60,7 +60,8 @@ public enum Cast {
         case (.vector(let vector), .sparsevec(let dimension)): return .text(try sparse(vector, dimension: dimension))
         case (.array(let elements), .sparsevec(let dimension)):
             return .text(try sparse(VectorText.fromArray(elements, dimension: nil), dimension: dimension))
-        case (.json(let text), .json): return .json(text)
+        // jsonb to json keeps jsonb's text, json to json its own.
+        case (.json(let text), .jsonText): return .json(text)
         // pgvector's casts: integer[], real[], double precision[] and numeric[] to vector
         // (array_to_vector), and vector to real[] (vector_to_float4).
         case (.array(let elements), .vector(let dimension)): return .vector(try VectorText.fromArray(elements, dimension: dimension))
@@ -72,6 +73,11 @@ public enum Cast {
             throw VireoError(.cannotCoerce, "cannot cast type \(SQLType(of: value)) to \(type)")
         }
     }
+
+    /// json to jsonb: a json value (its text as written) and a jsonb one are both `.json`,
+    /// so the binder calls this where a json expression becomes jsonb, which `convert` cannot
+    /// tell from jsonb to jsonb.
+    static let jsonToJSONB = ScalarFunction("jsonb", 1...1, [], returns: .json) { .json(try JSONValue.normalized(textForm($0[0]))) }
 
     /// pgvector's vector_to_sparsevec (and halfvec's and the arrays'): the declared dimension
     /// checked first, then the non-zero elements.
@@ -268,6 +274,7 @@ public enum Cast {
         case .halfvec(let dimension): return .vector(try HalfVector.rounded(VectorText.parse(text), dimension: dimension))
         case .sparsevec(let dimension): return .text(try SparseVector(parsing: text, dimension: dimension).text)
         case .json: return .json(try JSONValue.normalized(text))
+        case .jsonText: return .json(try JSONValue.validated(text))
         case .timestamp: return .timestamp(try TimestampText.parse(text, ignoringOffset: true))
         case .timestamptz: return .timestamp(try TimestampText.parseInstant(text))
         case .date: return .timestamp(DateTime.midnight(of: try TimestampText.parse(text, typeName: "date", ignoringOffset: true)))

@@ -50,6 +50,7 @@ enum CastContext: Int, Comparable {
         case (.bool, .integer), (.integer, .bool): return .explicit
         case (.int, .bit(_, varying: false)), (.integer, .bit(_, varying: false)),
              (.bit(_, varying: false), .int), (.bit(_, varying: false), .integer): return .explicit
+        case (.json, .jsonText), (.jsonText, .json): return .assignment
         case (.json, .bool): return .explicit
         case (.json, _) where target.isNumeric: return .explicit
         case (.timestamp, .date), (.timestamp, .timestamptz), (.timestamp, .time),

@@ -1,21 +1,24 @@
 import VireoStorage
 
-/// Building and changing JSON documents: jsonb_build_object/array, to_jsonb, jsonb_set (and
-/// jsonb_insert, `#-`: JSONPathEdit.swift),
+/// Building and changing JSON documents: json_object, jsonb_set (and jsonb_insert, `#-`:
+/// JSONPathEdit.swift), the json type's path functions (JSONWritten.swift),
 /// jsonb_strip_nulls, jsonb_array_length, jsonb_extract_path[_text]. Objects built here are
 /// in jsonb's order (shorter keys first, then by bytes; the last of duplicate keys wins).
 extension Functions {
     static let json: [ScalarFunction] = [
-        ScalarFunction("jsonb_build_object", 0...100, [.text, .unknown], strict: false, returns: .json) { try builtObject($0) },
-        ScalarFunction("json_build_object", 0...100, [.text, .unknown], strict: false, returns: .json) { try builtObject($0) },
-        ScalarFunction("jsonb_build_array", 0...100, [.text], strict: false, returns: .json) { arguments in
-            .json(JSONValue.array(try arguments.map(JSONValue.init(sqlValue:))).text)
+        // The constructors are bound with their arguments' SQL types (Binder+JSONBuild.swift);
+        // these entries serve calls whose types are only the values' own.
+        untypedBuild(.buildObject), untypedBuild(.buildObjectB), untypedBuild(.buildArray), untypedBuild(.buildArrayB),
+        untypedBuild(.toJSON), untypedBuild(.toJSONB), untypedBuild(.arrayToJSON),
+        ScalarFunction("json_object", 1...2, [.array(.text)], returns: .jsonText) { try textObject($0, jsonb: false) },
+        ScalarFunction("jsonb_object", 1...2, [.array(.text)], returns: .json) { try textObject($0, jsonb: true) },
+        ScalarFunction("json_extract_path", 1...100, [.jsonText, .text], returns: .jsonText) { arguments in
+            try JSONWritten.path(string(arguments[0]), Array(arguments.dropFirst())).map { .json($0.text) } ?? .null
         },
-        ScalarFunction("json_build_array", 0...100, [.text], strict: false, returns: .json) { arguments in
-            .json(JSONValue.array(try arguments.map(JSONValue.init(sqlValue:))).text)
+        ScalarFunction("json_extract_path_text", 1...100, [.jsonText, .text], returns: .text) { arguments in
+            JSONWritten.unquoted(try JSONWritten.path(string(arguments[0]), Array(arguments.dropFirst())))
         },
-        ScalarFunction("to_jsonb", 1...1, [.text], returns: .json) { .json(try JSONValue(sqlValue: $0[0]).text) },
-        ScalarFunction("to_json", 1...1, [.text], returns: .json) { .json(try JSONValue(sqlValue: $0[0]).text) },
+        ScalarFunction("json_strip_nulls", 1...1, [.jsonText], returns: .jsonText) { .json(try JSONWritten.strippingNulls(string($0[0]))) },
         // jsonb - key, jsonb - index, jsonb - keys (the binder's reading of `-` with a jsonb on the left).
         ScalarFunction("jsonb_delete", 2...2, [.json, .text], returns: .json) { arguments in
             .json(try JSONValue.deleting(arguments[1], from: JSONValue.jsonb(string(arguments[0]))).text)
@@ -77,19 +80,19 @@ extension Functions {
         return try body(path, document, variables, arguments.count > 3 && arguments[3] == .bool(true))
     }
 
-    static func builtObject(_ arguments: [Value]) throws -> Value {
-        guard arguments.count % 2 == 0 else {
-            throw VireoError(.invalidParameter, "argument list must have even number of elements",
-                             hint: "The arguments of jsonb_build_object() must consist of alternating keys and values.")
+    /// A constructor over values typed by themselves (a date reads as a timestamp here).
+    private static func untypedBuild(_ build: JSONBuild) -> ScalarFunction {
+        ScalarFunction(build.rawValue, build.arity, [.text], strict: build.isStrict, returns: build.resultType) { arguments in
+            try build.build(arguments, arguments.map(SQLType.init(of:)))
         }
-        var members: [(String, JSONValue)] = []
-        for index in stride(from: 0, to: arguments.count, by: 2) {
-            guard !arguments[index].isNull else {
-                throw VireoError(.invalidParameter, "argument \(index + 1): key must not be null")
-            }
-            members.append((Cast.textForm(arguments[index]), try JSONValue(sqlValue: arguments[index + 1])))
-        }
-        return .json(JSONValue.jsonbObject(members).text)
+    }
+
+    /// json_object(text[]) (alternating keys and values, or {key, value} pairs: Vireo's arrays
+    /// are flat, so both read alike) and json_object(keys text[], values text[]).
+    private static func textObject(_ arguments: [Value], jsonb: Bool) throws -> Value {
+        let first = ArrayFunctions.elements(arguments[0]) ?? []
+        guard arguments.count == 2 else { return try JSONBuild.object(pairs: first, jsonb: jsonb) }
+        return try JSONBuild.object(keys: first, values: ArrayFunctions.elements(arguments[1]) ?? [], jsonb: jsonb)
     }
 
     static func arrayLength(_ value: Value) throws -> Value {

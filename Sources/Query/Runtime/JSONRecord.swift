@@ -110,7 +110,7 @@ struct JSONRecordShape: Sendable {
     private func value(_ member: Member?, _ column: Column) throws -> Value {
         guard let member, member.value != .null else { return .null }
         switch column.type {
-        case .json where column.keepsText:
+        case .jsonText:
             if case .string(let string) = member.value { return .json(JSONValue.quote(string)) }
             return .json(member.text ?? member.value.text)
         case .json: return .json(try member.text.map(JSONValue.normalized) ?? member.value.text)

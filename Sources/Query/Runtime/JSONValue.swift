@@ -45,7 +45,10 @@ public indirect enum JSONValue: Sendable, Equatable {
     private static func parse(_ text: String, asJSONB: Bool) throws -> JSONValue {
         var parser = JSONParser(bytes: Array(text.utf8), asJSONB: asJSONB)
         guard let value = parser.document() else {
-            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type json: \"\(text)\"")
+            // PostgreSQL's words (for jsonb too); the document itself is not repeated.
+            let ended = parser.position >= parser.bytes.count
+            throw VireoError(.invalidTextRepresentation, "invalid input syntax for type json",
+                             detail: ended ? "The input string ended unexpectedly." : nil)
         }
         return value
     }

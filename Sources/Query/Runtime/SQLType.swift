@@ -8,6 +8,9 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// `Value.int` but are range-checked where a value takes the type.
     case bool, int, double, text, bytes, json, timestamp
     case smallint, integer
+    /// PostgreSQL's `json` (`json` here is jsonb): a `Value.json` holding the document's text
+    /// as written. It has no equality or ordering, and its functions read members as written.
+    case jsonText
     /// float4: a `Value.double` that holds exactly a `Float`.
     case real
     /// A day: a `Value.timestamp` at midnight UTC. `timestamptz`: a `Value.timestamp` shown
@@ -61,6 +64,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .text, .varchar, .char: self = .text
         case .bytes: self = .bytes
         case .json: self = .json
+        case .jsonText: self = .jsonText
         case .timestamp: self = .timestamp
         case .date: self = .date
         case .timestamptz: self = .timestamptz
@@ -97,6 +101,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .text: "text"
         case .bytes: "bytea"
         case .json: "jsonb"
+        case .jsonText: "json"
         case .timestamp: "timestamp without time zone"
         case .timestamptz: "timestamp with time zone"
         case .date: "date"

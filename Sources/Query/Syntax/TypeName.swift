@@ -136,7 +136,8 @@ public indirect enum TypeName: Sendable, Equatable {
         case .varchar, .char: return try TextLength(self)?.columnType ?? .text
         case .boolean: return .bool
         case .bytea: return .bytes
-        case .json, .jsonb: return .json
+        case .json: return .jsonText
+        case .jsonb: return .json
         case .timestamp(let withTimeZone): return withTimeZone ? .timestamptz : .timestamp
         case .date: return .date
         case .uuid: return .uuid

@@ -78,6 +78,7 @@ public struct BuiltinType: Sendable {
         case .char: "bpchar"
         case .bytes: "bytea"
         case .json: "jsonb"
+        case .jsonText: "json"
         case .timestamp: "timestamp"
         case .timestamptz: "timestamptz"
         case .date: "date"

@@ -36,6 +36,9 @@
 // definition instead of guessing.
 // A time type's fractional-seconds precision (`timestamp(2)`) is such a case, wrapping the
 // type it is a precision of: `{"fractionalSeconds":{"_0":{"timestamp":{}},"digits":2}}`.
+// PostgreSQL's json (its text kept as written) is `{"jsonText":{}}`; `{"json":{}}` is jsonb,
+// which is also what a file written before json had its own case holds for a column
+// declared json: such a column opens and reads as jsonb.
 //
 // Invariants:
 //   C1. Every table and index root named here is a live B+tree root.

@@ -94,6 +94,11 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     /// without a precision) whose values keep `digits` (0…6) fractional digits of a second,
     /// stored as `base` stores them. Without a written precision a column is `base` itself.
     case fractionalSeconds(ColumnType, digits: Int)
+    /// PostgreSQL's `json` (`.json` is jsonb): the document's text kept exactly as written
+    /// (spacing, member order, duplicate keys), checked on input, stored as a `.json` value.
+    /// A catalog written before this case existed holds its json columns as `.json` (jsonb):
+    /// they open and read as jsonb columns.
+    case jsonText
 
     /// The type's SQL spelling, as PostgreSQL and pgvector print it
     /// (`boolean`, `bigint`, `double precision`, `text`, `bytea`, `jsonb`, `timestamp`, `vector(3)`).
@@ -110,6 +115,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .char(let length): "character(\(length))"
         case .bytes: "bytea"
         case .json: "jsonb"
+        case .jsonText: "json"
         case .timestamp: "timestamp"
         case .timestamptz: "timestamp with time zone"
         case .date: "date"
@@ -145,6 +151,7 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
         case .varchar, .char, .uuid, .tsvector, .tsquery, .bit, .sparsevec: .text
         case .date, .timestamptz: .timestamp
         case .time: .interval
+        case .jsonText: .json
         case .array(let element): .array(element: element.storageType)
         case .numeric: .numeric(precision: nil, scale: 0)
         case .enumeration: .double

@@ -126,7 +126,7 @@ enum RowRoutes {
         for (name, _) in fields {
             let column = try TableSQL.column(name, in: table, field: Schema.join(field, name))
             switch column.type {
-            case .json, .vector, .halfvec: throw RESTError.invalid(Schema.join(field, name), "\(column.type.name) columns cannot be filtered by equality")
+            case .json, .jsonText, .vector, .halfvec: throw RESTError.invalid(Schema.join(field, name), "\(column.type.name) columns cannot be filtered by equality")
             default: continue
             }
         }

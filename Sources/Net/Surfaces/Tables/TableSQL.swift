@@ -139,7 +139,7 @@ enum RESTColumnType {
         case .double, .real: "float"
         case .numeric: "numeric"
         case .bool: "bool"
-        case .json: "json"
+        case .json, .jsonText: "json"
         case .timestamp, .timestamptz: "timestamp"
         case .date: "date"
         case .interval: "interval"
