@@ -136,6 +136,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidTablesampleArgument = "invalid_tablesample_argument"
         /// A TABLESAMPLE REPEATABLE seed that is NULL (2202G).
         case invalidTablesampleRepeat = "invalid_tablesample_repeat"
+        /// Array dimensions that do not fit together, or a subscript out of range (2202E).
+        case arraySubscriptError = "array_subscript_error"
     }
 
     public var code: Code
@@ -279,6 +281,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .sqlJSONMemberNotFound: "2203A"
         case .sqlJSONNumberNotFound: "2203B"
         case .sqlJSONObjectNotFound: "2203C"
+        case .arraySubscriptError: "2202E"
         }
     }
 }

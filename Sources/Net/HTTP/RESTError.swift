@@ -80,7 +80,7 @@ extension RESTError {
              .invalidWidthBucketArgument, .invalidTableDefinition, .undefinedParameter, .ambiguousFunction, .cannotCoerce, .invalidEscapeSequence,
              .objectNotInPrerequisiteState, .withCheckOptionViolation, .invalidName, .badCopyFileFormat, .sequenceGeneratorLimitExceeded,
              .invalidSQLJSONSubscript, .nonNumericSQLJSONItem, .singletonSQLJSONItemRequired, .sqlJSONArrayNotFound,
-             .sqlJSONMemberNotFound, .sqlJSONNumberNotFound, .sqlJSONObjectNotFound, .invalidTablesampleArgument, .invalidTablesampleRepeat:
+             .sqlJSONMemberNotFound, .sqlJSONNumberNotFound, .sqlJSONObjectNotFound, .invalidTablesampleArgument, .invalidTablesampleRepeat, .arraySubscriptError:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
