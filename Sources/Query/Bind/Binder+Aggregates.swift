@@ -243,7 +243,6 @@ extension Binder {
         case _ where function.isRegression: .double
         default: nil
         }
-        if function == .arrayAgg, arguments[0].type.elementType != nil { throw Self.multidimensional }
         let bound = try arguments.map { argument -> Typed in
             let type = wanted ?? (argument.type == .unknown ? .text : argument.type)
             if let wanted, argument.type != .unknown, !Self.converts(argument.type, to: wanted) {
@@ -251,7 +250,12 @@ extension Binder {
             }
             return (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
         }
-        let boxes = zip(bound, call.arguments).map { BoundExpressionBox(expression: $0.0.expression, key: $0.1.sql) }
+        var expressions = bound.map(\.expression)
+        // array_agg of arrays refuses a NULL one as it arrives (22004), as PostgreSQL does.
+        if function == .arrayAgg, bound[0].type.elementType != nil {
+            expressions[0] = .function(ArrayFunctions.accumulable, [expressions[0]])
+        }
+        let boxes = zip(expressions, call.arguments).map { BoundExpressionBox(expression: $0.0, key: $0.1.sql) }
         var aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
                                           second: boxes.count > 1 ? boxes[1] : nil, order: order,
                                           exact: Self.resultType(function, bound[0].type) == .numeric)
@@ -295,7 +299,8 @@ extension Binder {
         case .boolAnd, .boolOr, .every: .bool
         case .percentileCont: .double
         case .jsonbAgg, .jsonAgg, .jsonbObjectAgg, .jsonObjectAgg: .json
-        case .arrayAgg: .array(argument)
+        // array_agg of arrays stacks them into one array of a dimension more, of their type.
+        case .arrayAgg: argument.elementType != nil ? argument : .array(argument)
         case .grouping: .integer
         case .regrCount: .int
         // corr, covar_pop, covar_samp and the other regr_ statistics.

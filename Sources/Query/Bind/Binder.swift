@@ -110,7 +110,8 @@ final class Binder {
         case .array(let elements): return try arrayConstructor(elements, scope)
         case .arraySubquery(let query):
             let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
-            if type.elementType != nil { throw Self.multidimensional }
+            // ARRAY(SELECT an array) stacks the rows' arrays, as array_agg does.
+            if type.elementType != nil { return (.function(ArrayFunctions.stackedRows, [.arraySubquery(subquery)]), type) }
             return (.arraySubquery(subquery), .array(type == .unknown ? .text : type))
         case .subscripted(let array, let lower, let upper, let isSlice):
             return try subscripted(array, lower, upper, isSlice: isSlice, scope)

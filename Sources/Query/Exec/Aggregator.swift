@@ -336,7 +336,10 @@ enum OrderedAggregates {
         case .jsonbAgg, .jsonAgg:
             return .json(JSONValue.array(try entries.map { try JSONValue(sqlValue: $0[0]) }).text)
         case .arrayAgg:
-            return .array(entries.map { $0[0] })
+            let items = entries.map { $0[0] }
+            // Arrays are stacked, one dimension deeper (sub-arrays of one shape, none NULL).
+            if items.contains(where: \.isArray) { return try ArrayFunctions.stacked(items, accumulating: true) }
+            return .array(items)
         case .jsonbObjectAgg, .jsonObjectAgg:
             var members: [(String, JSONValue)] = []
             for entry in entries {
