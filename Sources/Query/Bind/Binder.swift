@@ -402,6 +402,9 @@ final class Binder {
         }
         if target == .numeric { return try numericCast(value, typeName) }
         if case .bit(let length, let varying) = target { return try bitCast(value, length, varying) }
+        if value.type.isBit, target == .integer || target == .int {
+            return (.function(BitString.toInteger(target), [value.expression]), target)
+        }
         if target == .text && Cast.typesWithOwnText.contains(value.type) {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
@@ -431,6 +434,8 @@ final class Binder {
         case .unknown: bits = try coerce(value, to: any)
         case .text: bits = .cast(value.expression, any)
         case .bit: bits = value.expression
+        case .integer, .int where !varying:
+            return (.function(BitString.fromInteger(value.type, length: length ?? 1), [value.expression]), .bit(length ?? 1, varying: false))
         default: throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(SQLType.bit(length, varying: varying))")
         }
         guard let length else { return (bits, any) }

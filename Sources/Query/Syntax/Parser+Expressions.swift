@@ -61,6 +61,7 @@ extension Parser {
             return .unary(.not, try parseExpression(minimum: .not))
         }
         if case .op("@") = peek().kind { return try parseAbsoluteValue() }
+        if case .op("~") = peek().kind { return try parseBitNot() }
         guard case .op(let spelling) = peek().kind, spelling == "-" || spelling == "+" else {
             let primary = try parsePrimary()
             return peek().kind == .leftBracket ? try parseSubscripts(after: primary) : primary
@@ -69,6 +70,14 @@ extension Parser {
         if spelling == "-", let literal = negativeNumber() { return .literal(literal) }
         let operand = try parseExpression(minimum: .unarySign)
         return .unary(spelling == "-" ? .minus : .plus, operand)
+    }
+
+    /// Prefix `~` (bitwise NOT, of integers and bit strings) takes its operand as prefix `@`.
+    @inline(never)
+    private mutating func parseBitNot() throws -> SQLExpression {
+        advance()
+        // A call of the function named `~`, which renders back as `~(x)`, valid SQL for it.
+        return .function(FunctionCall("~", [try parseExpression(minimum: Precedence.otherOperator.tighter)]))
     }
 
     /// PostgreSQL's prefix `@` is abs(); as any prefix operator other than a sign, it takes
