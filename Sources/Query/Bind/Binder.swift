@@ -436,7 +436,7 @@ final class Binder {
         case .bit: bits = value.expression
         case .integer, .int where !varying:
             return (.function(BitString.fromInteger(value.type, length: length ?? 1), [value.expression]), .bit(length ?? 1, varying: false))
-        default: throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(SQLType.bit(length, varying: varying))")
+        default: throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(any)")
         }
         guard let length else { return (bits, any) }
         return (.function(BitString.resized(length: length, varying: varying), [bits]), .bit(length, varying: varying))
