@@ -3,8 +3,9 @@ public enum StorageFormat {
     /// Bumped whenever any on-disk layout changes: the version a new database gets.
     /// 1: the first. 2: leaves may hold compact cells (BTreeNode.swift). 3: tables may key
     /// their rows by compact row ids (KeyCodec+RowID.swift). 4: the catalog may hold enum
-    /// types and columns of them (Catalog+Types.swift).
-    public static let version: UInt32 = 4
+    /// types and columns of them (Catalog+Types.swift). 5: records may hold multi-dimensional
+    /// arrays, arrays nested in arrays (RecordCodec.swift, Value+Array.swift).
+    public static let version: UInt32 = 5
     /// The version a new file starts at: what every file needs. A file is raised above it
     /// only by the transaction that first uses a later version's feature (an enum type), so
     /// a file without one stays readable by builds of version 3.
@@ -19,6 +20,9 @@ public enum StorageFormat {
     static let compactRowKeysVersion: UInt32 = 3
     /// The version from which the catalog may hold enum types.
     static let enumTypesVersion: UInt32 = 4
+    /// The version from which records may hold multi-dimensional arrays: older builds read
+    /// an array inside an array as corruption, so the first row holding one raises the file.
+    static let multidimensionalArraysVersion: UInt32 = 5
     /// Size of every page in the database file and of every WAL frame's image.
     public static let pageSizeBytes = 8192
 }

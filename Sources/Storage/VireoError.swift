@@ -138,7 +138,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidTablesampleArgument = "invalid_tablesample_argument"
         /// A TABLESAMPLE REPEATABLE seed that is NULL (2202G).
         case invalidTablesampleRepeat = "invalid_tablesample_repeat"
-        /// Arrays of mismatched or wrong dimensions for what takes them (json_object: 2202E).
+        /// Array dimensions that do not fit together, or a subscript out of range (2202E).
         case arraySubscriptError = "array_subscript_error"
     }
 

@@ -3,16 +3,11 @@ import Testing
 @testable import VireoQuery
 import VireoStorage
 
-/// One-dimensional arrays with PostgreSQL's text form, operators, functions and errors, in
+/// Arrays (one-dimensional here; MultidimensionalArrayTests has the others) with PostgreSQL's text form, operators, functions and errors, in
 /// expressions and in table columns that survive a reopen.
 @Suite("Arrays")
 struct ArrayTests {
-    private func text(_ session: Session, _ sql: String) throws -> [String] {
-        let result = try session.execute(sql)
-        return result.rows.map { row in
-            zip(row, result.columns).map { $0.text(as: $1.type) ?? "NULL" }.joined(separator: "|")
-        }
-    }
+    private func text(_ session: Session, _ sql: String) throws -> [String] { try typedLines(session, sql) }
 
     private func sqlState(_ body: () throws -> Void) -> String? {
         do { try body() } catch let error as VireoError { return error.sqlState } catch { return "not a VireoError" }
@@ -136,7 +131,7 @@ struct ArrayTests {
             try session.execute("CREATE INDEX t_nums ON t (nums)")
             try session.execute("INSERT INTO t VALUES (1, '{a,b}', ARRAY[1,2]), (2, ARRAY['c'], '{3,NULL}'), (3, NULL, '{}')")
             #expect(sqlState { try session.execute("INSERT INTO t VALUES (4, NULL, '{70000}')") } == "22003")
-            #expect(sqlState { try session.execute("INSERT INTO t VALUES (4, NULL, '{{1}}')") } == "0A000")
+            #expect(sqlState { try session.execute("INSERT INTO t VALUES (4, NULL, '[0:0]={1}')") } == "0A000")
             #expect(sqlState { try session.execute("INSERT INTO t VALUES (4, NULL, '{1')") } == "22P02")
             try db.close()
         }
@@ -152,12 +147,12 @@ struct ArrayTests {
     func errors() throws {
         let session = try Database.inMemory().session()
         #expect(sqlState { try session.execute("SELECT ARRAY[]") } == "42P18")
-        #expect(sqlState { try session.execute("SELECT '{{1,2},{3,4}}'::int[]") } == "0A000")
+        #expect(sqlState { try session.execute("SELECT '{{1,2},{3}}'::int[]") } == "22P02")
         #expect(sqlState { try session.execute("SELECT '{1,2'::int[]") } == "22P02")
         #expect(sqlState { try session.execute("SELECT '{a}'::int[]") } == "22P02")
         #expect(sqlState { try session.execute("SELECT (1)[1]") } == "42804")
         #expect(sqlState { try session.execute("SELECT 1 = ANY(1)") } == "42809")
         #expect(sqlState { try session.execute("SELECT ARRAY[1] || 'x'::text") } == "42883")
-        #expect(sqlState { try session.execute("SELECT ARRAY[ARRAY[1]]") } == "0A000")
+        #expect(sqlState { try session.execute("SELECT ARRAY[1, ARRAY[2]]") } == "42804")
     }
 }

@@ -93,7 +93,7 @@ struct PgvectorCompatTests {
         ("SELECT B'12'", "22P02", "\"2\" is not a valid binary digit"),
         ("SELECT '101'::bit(3) <~> '1010'", "22000", "different bit lengths 3 and 4"),
         ("SELECT jaccard_distance('1', '10')", "22000", "different bit lengths 1 and 2"),
-        ("SELECT 1::bit(3)", "42846", "cannot cast type integer to bit(3)"),
+        ("SELECT 1.5::bit(3)", "42846", "cannot cast type numeric to bit"),
         ("SELECT '[1,2]'::vector <~> '[1,2]'", "42883", "operator does not exist: vector <~> unknown"),
     ])
     func errors(sql: String, sqlState: String, message: String) throws {

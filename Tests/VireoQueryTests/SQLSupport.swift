@@ -14,6 +14,15 @@ func rows(_ session: Session, _ sql: String) throws -> [[String]] {
     try session.execute(sql).rows.map { $0.map { $0.text ?? "NULL" } }
 }
 
+/// Runs SQL in `session` and returns each row as one line, values printed as their column's
+/// type prints them and joined by `|` (`{1,2}|a|NULL`).
+func typedLines(_ session: Session, _ sql: String) throws -> [String] {
+    let result = try session.execute(sql)
+    return result.rows.map { row in
+        zip(row, result.columns).map { $0.text(as: $1.type) ?? "NULL" }.joined(separator: "|")
+    }
+}
+
 /// The error a statement throws (recording an issue if it succeeds).
 func sqlError(_ database: Database, _ sql: String, _ parameters: [Value] = [],
               sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {

@@ -209,7 +209,7 @@ extension ByteBuffer {
             writeInteger(Int16(values.count))
             writeInteger(Int16(0))
             for element in values { writeInteger(element.bitPattern) }
-        case .array(let elements): writeBinaryArray(elements, type: type)
+        case .array: writeBinaryArray(value, type: type)
         case .numeric(let number): writeBinaryNumeric(number)
         }
     }
@@ -225,16 +225,17 @@ extension ByteBuffer {
         for digit in digits { writeInteger(digit) }
     }
 
-    /// PostgreSQL's binary array: dimensions (0 for an empty array), a has-NULLs flag, the
-    /// element OID, then per dimension its length and lower bound (1), then each element as
-    /// a length-prefixed binary value.
-    private mutating func writeBinaryArray(_ elements: [Value], type: PGType) {
+    /// PostgreSQL's binary array: the number of dimensions (0 for an empty array), a
+    /// has-NULLs flag, the element OID, then per dimension its length and lower bound (1),
+    /// then each element (row-major) as a length-prefixed binary value.
+    private mutating func writeBinaryArray(_ array: Value, type: PGType) {
         let element = type.element ?? .text
-        writeInteger(Int32(elements.isEmpty ? 0 : 1))
+        let dimensions = array.arrayDimensions, elements = array.arrayLeaves ?? []
+        writeInteger(Int32(dimensions.count))
         writeInteger(Int32(elements.contains(where: \.isNull) ? 1 : 0))
         writeInteger(element.oid)
-        if !elements.isEmpty {
-            writeInteger(Int32(elements.count))
+        for length in dimensions {
+            writeInteger(Int32(length))
             writeInteger(Int32(1))
         }
         for value in elements { writeValue(value, type: element, binary: true) }
@@ -351,17 +352,22 @@ enum PGParameterDecoder {
         return value
     }
 
-    /// A binary array (see `writeBinaryArray`): one dimension at most, lower bound ignored.
+    /// A binary array (see `writeBinaryArray`); lower bounds other than 1 are refused.
     private static func array(_ bytes: inout ByteBuffer) throws -> Value {
-        guard let dimensions: Int32 = bytes.readInteger(), let _: Int32 = bytes.readInteger(),
-              let elementOID: Int32 = bytes.readInteger() else {
-            throw VireoError(.invalidTextRepresentation, "malformed binary array parameter")
+        let malformed = VireoError(.invalidTextRepresentation, "malformed binary array parameter")
+        guard let dimensionCount: Int32 = bytes.readInteger(), let _: Int32 = bytes.readInteger(),
+              let elementOID: Int32 = bytes.readInteger(), dimensionCount >= 0 else { throw malformed }
+        guard dimensionCount <= ArrayText.dimensionsMax else { throw ArrayText.tooManyDimensions(Int(dimensionCount)) }
+        var dimensions: [Int] = []
+        for _ in 0..<dimensionCount {
+            guard let length: Int32 = bytes.readInteger(), let lower: Int32 = bytes.readInteger(), length >= 0 else { throw malformed }
+            guard lower == 1 || length == 0 else {
+                throw VireoError(.featureNotSupported, "array lower bounds other than 1 are not supported")
+            }
+            dimensions.append(Int(length))
         }
-        guard dimensions <= 1 else { throw VireoError(.featureNotSupported, "multidimensional arrays are not supported") }
-        guard dimensions == 1 else { return .array([]) }
-        guard let count: Int32 = bytes.readInteger(), let _: Int32 = bytes.readInteger(), count >= 0 else {
-            throw VireoError(.invalidTextRepresentation, "malformed binary array parameter")
-        }
+        let count = dimensions.isEmpty ? 0 : dimensions.reduce(1, *)
+        guard count <= bytes.readableBytes / 4 else { throw malformed }
         var elements: [Value] = []
         for _ in 0..<count {
             guard let length: Int32 = bytes.readInteger() else {
@@ -373,7 +379,7 @@ enum PGParameterDecoder {
             }
             elements.append(try decode(slice, oid: elementOID, binary: true))
         }
-        return .array(elements)
+        return .shapedArray(elements, dimensions: dimensions)
     }
 
     /// pgvector's binary forms: UInt16 dimension, UInt16 unused, then big-endian float32s

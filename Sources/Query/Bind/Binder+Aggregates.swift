@@ -245,7 +245,6 @@ extension Binder {
         case _ where function.isRegression: .double
         default: nil
         }
-        if function == .arrayAgg, arguments[0].type.elementType != nil { throw Self.multidimensional }
         let bound = try arguments.map { argument -> Typed in
             let type = wanted ?? (argument.type == .unknown ? .text : argument.type)
             if let wanted, argument.type != .unknown, !Self.converts(argument.type, to: wanted) {
@@ -253,9 +252,14 @@ extension Binder {
             }
             return (try coerce(argument, to: type), argument.type == .unknown ? type : argument.type)
         }
+        var expressions = bound.map(\.expression)
+        // array_agg of arrays refuses a NULL one as it arrives (22004), as PostgreSQL does.
+        if function == .arrayAgg, bound[0].type.elementType != nil {
+            expressions[0] = .function(ArrayFunctions.accumulable, [expressions[0]])
+        }
         let boxes = zip(bound, call.arguments).enumerated().map { position, argument -> BoundExpressionBox in
             // The JSON aggregates take each value as JSON made by its SQL type (JSONDatum).
-            let expression = isJSON ? jsonAggregateArgument(function, argument.0, isKey: position == 0 && takesTwo) : argument.0.expression
+            let expression = isJSON ? jsonAggregateArgument(function, argument.0, isKey: position == 0 && takesTwo) : expressions[position]
             return BoundExpressionBox(expression: expression, key: argument.1.sql)
         }
         var aggregateCall = AggregateCall(function: function, argument: boxes[0], distinct: call.distinct, filter: filter,
@@ -303,7 +307,8 @@ extension Binder {
         case .percentileCont: .double
         case .jsonbAgg, .jsonbObjectAgg: .json
         case .jsonAgg, .jsonObjectAgg: .jsonText
-        case .arrayAgg: .array(argument)
+        // array_agg of arrays stacks them into one array of a dimension more, of their type.
+        case .arrayAgg: argument.elementType != nil ? argument : .array(argument)
         case .grouping: .integer
         case .regrCount: .int
         // corr, covar_pop, covar_samp and the other regr_ statistics.

@@ -4,41 +4,70 @@ import VireoStorage
 /// array functions. Their element types are worked out here, as PostgreSQL resolves its
 /// polymorphic `anyarray`/`anyelement` signatures, so the runtime functions stay simple.
 extension Binder {
-    static let multidimensional = VireoError(.featureNotSupported, "multidimensional arrays are not supported")
-
     /// `ARRAY[a, b, …]`: the elements' common type (text when all are untyped literals).
+    /// Array elements (`ARRAY[ARRAY[1,2], ARRAY[3,4]]`, `ARRAY[[1,2],[3,4]]`) make an array
+    /// of one dimension more, of the same type.
     func arrayConstructor(_ elements: [SQLExpression], _ scope: Scope) throws -> Typed {
         let items = try elements.map { try bind($0, scope) }
         if items.isEmpty {
             throw VireoError(.indeterminateDatatype, "cannot determine type of empty array",
                              hint: "Explicitly cast to the desired type, for example ARRAY[]::integer[].")
         }
-        if items.contains(where: { $0.type.elementType != nil }) { throw Self.multidimensional }
+        if let arrayType = items.lazy.map(\.type).first(where: { $0.elementType != nil }) {
+            let common = SQLType.common(items.map(\.type))
+            let type = common.elementType != nil ? common : arrayType
+            let bound = try items.map { item -> BoundExpression in
+                guard item.type == .unknown || item.type.elementType != nil else {
+                    throw VireoError(.typeMismatch, "ARRAY types \(item.type) and \(type) cannot be matched")
+                }
+                return try convert(item, to: type)
+            }
+            return (.function(ArrayFunctions.constructStacked, bound), type)
+        }
         let common = SQLType.common(items.map(\.type))
         let element = common == .unknown ? SQLType.text : common
         let bound = try items.map { try convert($0, to: element) }
         return (.function(ArrayFunctions.construct, bound), .array(element))
     }
 
-    /// `a[i]` (an element, NULL when out of range) or `a[lower:upper]` (an array).
+    /// One `[i]` or `[lower:upper]` of a chain of subscripts.
+    private typealias Subscript = (lower: SQLExpression?, upper: SQLExpression?, isSlice: Bool)
+
+    /// `a[i][j]…` (an element, NULL when out of range) or `a[l:u][l:u]…` (an array: when any
+    /// subscript is a slice, all are, a plain `[n]` meaning `[1:n]` as in PostgreSQL).
     func subscripted(_ array: SQLExpression, _ lower: SQLExpression?, _ upper: SQLExpression?, isSlice: Bool,
                      _ scope: Scope) throws -> Typed {
-        let value = try bind(array, scope)
-        if value.type == .name, !isSlice, let lower {
+        var subscripts: [Subscript] = [(lower, upper, isSlice)]
+        var base = array
+        while case .subscripted(let inner, let lower, let upper, let isSlice) = base {
+            subscripts.insert((lower, upper, isSlice), at: 0)
+            base = inner
+        }
+        let value = try bind(base, scope)
+        if value.type == .name, subscripts.count == 1, !isSlice, let lower {
             // A name is a fixed array of bytes in PostgreSQL: `typname[0]` is its first, a "char".
             return (.function(Self.nameByte, [value.expression, try convert(bind(lower, scope), to: .int)]), .internalChar)
         }
         guard let element = value.type.elementType else {
             throw VireoError(.typeMismatch, "cannot subscript type \(value.type) because it does not support subscripting")
         }
-        let bounds = try [lower, upper].map { bound -> BoundExpression in
-            guard let bound else { return .constant(.null) }
-            let index = try convert(bind(bound, scope), to: .int)
+        if subscripts.count > ArrayText.dimensionsMax {
+            throw VireoError(.limitExceeded, "number of array dimensions (\(subscripts.count)) exceeds the maximum allowed (\(ArrayText.dimensionsMax))")
+        }
+        let index = { (bound: SQLExpression) throws -> BoundExpression in
+            let index = try self.convert(self.bind(bound, scope), to: .int)
             // An int2vector's subscripts start at 0.
             return value.type == .int2vector ? .binary(.add, index, .constant(.int(1))) : index
         }
-        if isSlice { return (.function(ArrayFunctions.slice(value.type), [value.expression] + bounds), value.type) }
-        return (.function(ArrayFunctions.element(element), [value.expression, bounds[0]]), element)
+        guard subscripts.contains(where: \.isSlice) else {
+            let indexes = try subscripts.map { try index($0.lower ?? .literal(.null)) }
+            return (.function(ArrayFunctions.element(element), [value.expression] + indexes), element)
+        }
+        let shapes = subscripts.map { item -> ArrayFunctions.SliceBound in
+            item.isSlice ? .range(lower: item.lower != nil, upper: item.upper != nil) : .upperOnly
+        }
+        let bounds = try subscripts.flatMap { item in try [item.lower, item.upper].compactMap { try $0.map(index) } }
+        return (.function(ArrayFunctions.slice(value.type, shapes), [value.expression] + bounds), value.type)
     }
 
     /// The byte of a name at a 0-based position (empty past its end, as PostgreSQL's NUL padding prints).
@@ -52,6 +81,10 @@ extension Binder {
     func quantified(_ op: BinaryOperator, _ operand: SQLExpression, _ source: QuantifiedOperand, all: Bool,
                     _ scope: Scope) throws -> Typed {
         guard ArrayFunctions.quantifiable.contains(op) else {
+            let arithmetic: Set<BinaryOperator> = [.add, .subtract, .multiply, .divide, .modulo, .power, .bitAnd, .bitOr, .bitXor, .shiftLeft, .shiftRight]
+            if arithmetic.contains(op) {
+                throw VireoError(.wrongObjectType, "op ANY/ALL (array) requires operator to yield boolean")
+            }
             throw VireoError(.featureNotSupported, "\(op.rawValue) \(all ? "ALL" : "ANY") (…) is not supported")
         }
         var left = try bind(operand, scope)
@@ -131,9 +164,10 @@ extension Binder {
         }
         // The array argument decides the element type; an untyped one takes the element's.
         let arrayType: SQLType
-        if let typed = arguments.lazy.compactMap({ $0.type.elementType.map(SQLType.array) }).first {
+        if let typed = signature.arrayPositions.sorted().lazy.filter(arguments.indices.contains)
+            .compactMap({ arguments[$0].type.elementType.map(SQLType.array) }).first {
             arrayType = typed
-        } else if signature.elementPositions.isEmpty || signature.arrayPositions.isEmpty {
+        } else if signature.elementPositions.isEmpty {
             arrayType = .array(.text)
         } else {
             let elementType = signature.elementPositions.lazy.compactMap { arguments.indices.contains($0) ? arguments[$0].type : nil }

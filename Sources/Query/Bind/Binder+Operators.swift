@@ -342,6 +342,8 @@ extension Binder {
                     fromInstant ? .timestamp : .timestamptz)
         }
         if let array = try arrayFunction(call.name, arguments) { return array }
+        if let bits = try bitStringFunction(call.name, arguments) { return bits }
+        if call.name == "~", arguments.count == 1 { return try bitNot(arguments[0]) }
         if let sparse = try sparseVectorFunction(call.name, arguments) { return sparse }
         if call.name == TextScore.name { return try textScore(arguments, scope) }
         if let reading = Functions.catalogReading(call.name, catalog) {
@@ -494,8 +496,10 @@ extension Binder {
     /// left operand's type by an integer count, wrapping as PostgreSQL's int2shl, int4shl
     /// and int8shl do (the count taken modulo the machine word, as C's shift on x86). An
     /// untyped literal or parameter takes the other operand's type (a shift's count is an
-    /// integer), else integer. Bit strings and other types are 42883.
+    /// integer), else integer. Bit strings have their own (Binder+BitStrings.swift); other
+    /// types are 42883.
     func bitwise(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed {
+        if let bits = try bitStringOperator(op, a, b) { return bits }
         let shift = op == .shiftLeft || op == .shiftRight
         func integer(_ operand: Typed, other: Typed, isCount: Bool) throws -> Typed {
             if operand.type == .unknown {

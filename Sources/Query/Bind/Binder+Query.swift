@@ -342,6 +342,8 @@ extension Binder {
     private static func figuredName(_ expression: SQLExpression) -> (name: String, isFirm: Bool) {
         switch expression {
         case .column(let reference): return (reference.column, true)
+        // Prefix `~` parses as a call of `~` (Parser+Expressions.swift) but is an operator.
+        case .function(let call) where call.name == "~": return ("?column?", false)
         case .function(let call): return (call.name, true)
         case .cast(let operand, let type):
             let inner = figuredName(operand)

@@ -110,7 +110,8 @@ final class Binder {
         case .array(let elements): return try arrayConstructor(elements, scope)
         case .arraySubquery(let query):
             let (subquery, type) = try bindSubquery(query, scope, columnsMax: 1)
-            if type.elementType != nil { throw Self.multidimensional }
+            // ARRAY(SELECT an array) stacks the rows' arrays, as array_agg does.
+            if type.elementType != nil { return (.function(ArrayFunctions.stackedRows, [.arraySubquery(subquery)]), type) }
             return (.arraySubquery(subquery), .array(type == .unknown ? .text : type))
         case .subscripted(let array, let lower, let upper, let isSlice):
             return try subscripted(array, lower, upper, isSlice: isSlice, scope)
@@ -403,6 +404,9 @@ final class Binder {
         }
         if target == .numeric { return try numericCast(value, typeName) }
         if case .bit(let length, let varying) = target { return try bitCast(value, length, varying) }
+        if value.type.isBit, target == .integer || target == .int {
+            return (.function(BitString.toInteger(target), [value.expression]), target)
+        }
         if target == .text && Cast.typesWithOwnText.contains(value.type) {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
@@ -433,7 +437,9 @@ final class Binder {
         case .unknown: bits = try coerce(value, to: any)
         case .text: bits = .cast(value.expression, any)
         case .bit: bits = value.expression
-        default: throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(SQLType.bit(length, varying: varying))")
+        case .integer, .int where !varying:
+            return (.function(BitString.fromInteger(value.type, length: length ?? 1), [value.expression]), .bit(length ?? 1, varying: false))
+        default: throw VireoError(.cannotCoerce, "cannot cast type \(value.type) to \(any)")
         }
         guard let length else { return (bits, any) }
         return (.function(BitString.resized(length: length, varying: varying), [bits]), .bit(length, varying: varying))

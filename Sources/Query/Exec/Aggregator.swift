@@ -337,7 +337,10 @@ enum OrderedAggregates {
         case .jsonbAgg:
             return .json(JSONValue.array(try entries.map { try JSONValue(sqlValue: $0[0]) }).text)
         case .arrayAgg:
-            return .array(entries.map { $0[0] })
+            let items = entries.map { $0[0] }
+            // Arrays are stacked, one dimension deeper (sub-arrays of one shape, none NULL).
+            if items.contains(where: \.isArray) { return try ArrayFunctions.stacked(items, accumulating: true) }
+            return .array(items)
         case .jsonbObjectAgg, .jsonObjectAgg:
             // The keys are strings and the values JSON already (Binder+JSONBuild.swift).
             var members: [(String, Value)] = []

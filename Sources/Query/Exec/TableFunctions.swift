@@ -167,8 +167,9 @@ enum TableFunctions {
             }
         case .subscripts:
             // Arguments as resolved: the array, the dimension, reverse, the first subscript.
-            let count = ArrayFunctions.elements(arguments[0])?.count ?? 0
-            guard try integer(arguments[1]) == 1, count > 0 else { return true }
+            let dimensions = arguments[0].arrayDimensions, dimension = try integer(arguments[1])
+            guard dimension >= 1, dimension <= dimensions.count else { return true }
+            let count = dimensions[Int(dimension - 1)]
             let base = try integer(arguments[3]), subscripts = (base..<(base + Int64(count)))
             let ordered = arguments[2] == .bool(true) ? Array(subscripts.reversed()) : Array(subscripts)
             return try ordered.allSatisfy { try numbered([.int($0)]) }

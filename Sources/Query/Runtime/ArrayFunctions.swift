@@ -1,10 +1,49 @@
 import VireoStorage
 
-/// The array operations as PostgreSQL defines them for one-dimensional arrays with lower
-/// bound 1. The binder picks the element type; these work on values.
+/// The array operations as PostgreSQL defines them, on arrays of any dimensions with lower
+/// bound 1 (nested `.array` values, Value+Array.swift). The binder picks the element type;
+/// these work on values.
 enum ArrayFunctions {
     /// `ARRAY[a, b, …]`: NULL elements stay elements.
     static let construct = ScalarFunction("array", 0...Int.max, [], strict: false, returns: .unknown) { .array($0) }
+
+    /// `ARRAY[sub, sub, …]` of arrays: one dimension more, NULL sub-arrays left out.
+    static let constructStacked = ScalarFunction("array", 0...Int.max, [], strict: false, returns: .unknown) {
+        try stacked($0, accumulating: false)
+    }
+
+    /// ARRAY(subquery) of arrays: the rows' arrays stacked as array_agg stacks them.
+    static let stackedRows = ScalarFunction("array", 1...1, [], strict: false, returns: .unknown) { arguments in
+        guard case .array(let rows) = arguments[0] else { return .null }
+        return try stacked(rows, accumulating: true)
+    }
+
+    /// The argument of array_agg of arrays: itself, or 22004 for NULL.
+    static let accumulable = ScalarFunction("array_agg_argument", 1...1, [], strict: false, returns: .unknown) { arguments in
+        guard !arguments[0].isNull else { throw VireoError(.nullValueNotAllowed, "cannot accumulate null arrays") }
+        return arguments[0]
+    }
+
+    /// Sub-arrays as the rows of an array one dimension deeper. An ARRAY constructor
+    /// (`accumulating` false) skips NULL ones and may stack empty ones into an empty array;
+    /// array_agg and ARRAY(subquery) refuse both, with PostgreSQL's messages.
+    static func stacked(_ items: [Value], accumulating: Bool) throws -> Value {
+        if accumulating, items.contains(where: \.isNull) {
+            throw VireoError(.nullValueNotAllowed, "cannot accumulate null arrays")
+        }
+        let rows = items.filter { !$0.isNull }
+        let shapes = rows.map(\.arrayDimensions)
+        if accumulating, shapes.contains(where: \.isEmpty) {
+            throw VireoError(.arraySubscriptError, "cannot accumulate empty arrays")
+        }
+        guard let shape = shapes.first, !(shapes.allSatisfy(\.isEmpty)) else { return .array([]) }
+        guard shapes.allSatisfy({ $0 == shape }) else {
+            throw VireoError(.arraySubscriptError, accumulating ? "cannot accumulate arrays of different dimensionality"
+                             : "multidimensional arrays must have array expressions with matching dimensions")
+        }
+        if shape.count + 1 > ArrayText.dimensionsMax { throw ArrayText.tooManyDimensions(shape.count + 1) }
+        return .array(rows)
+    }
 
     /// The operators allowed before ANY/ALL.
     static let quantifiable: Set<BinaryOperator> = [
@@ -13,9 +52,10 @@ enum ArrayFunctions {
     ]
 
     /// `x op ANY (a)` is true when some element gives true, NULL when none does but one gives
-    /// NULL, else false (so false for an empty array); ALL is the dual.
+    /// NULL, else false (so false for an empty array); ALL is the dual. Every element of a
+    /// multi-dimensional array counts.
     static func quantified(_ op: BinaryOperator, _ value: Value, _ array: Value, all: Bool) throws -> Value {
-        guard case .array(let elements) = array else { return .null }
+        guard let elements = elements(array) else { return .null }
         var sawNull = false
         for element in elements {
             switch try Operators.apply(op, value, element) {
@@ -27,27 +67,68 @@ enum ArrayFunctions {
         return sawNull ? .null : .bool(all)
     }
 
-    /// `a[i]`: NULL outside 1…count.
+    /// `a[i][j]…`: the element, NULL outside the array or when the subscripts are not as many
+    /// as its dimensions (as PostgreSQL fetches).
     static func element(_ type: SQLType) -> ScalarFunction {
-        ScalarFunction("array_element", 2...2, [], returns: type) { arguments in
-            guard case .array(let elements) = arguments[0], case .int(let index) = arguments[1] else { return .null }
-            return index >= 1 && index <= Int64(elements.count) ? elements[Int(index - 1)] : .null
+        ScalarFunction("array_element", 2...Int.max, [], returns: type) { arguments in
+            var level = arguments[0]
+            for position in arguments.dropFirst() {
+                guard case .array(let elements) = level, case .int(let index) = position,
+                      index >= 1, index <= Int64(elements.count) else { return .null }
+                level = elements[Int(index - 1)]
+            }
+            return level.isArray ? .null : level
         }
     }
 
-    /// `a[lower:upper]`, either bound NULL meaning the array's own; clipped to the array.
-    static func slice(_ type: SQLType) -> ScalarFunction {
-        ScalarFunction("array_slice", 3...3, [], strict: false, returns: type) { arguments in
-            guard case .array(let elements) = arguments[0] else { return .null }
-            let lower = max(integer(arguments[1]) ?? 1, 1)
-            let upper = min(integer(arguments[2]) ?? Int64(elements.count), Int64(elements.count))
-            return .array(lower <= upper ? Array(elements[Int(lower - 1)..<Int(upper)]) : [])
+    /// How one dimension of a slice is written: `[n]` (from 1 to n, as PostgreSQL reads a
+    /// plain subscript among slices) or `[lower:upper]`, either bound omitted meaning the
+    /// array's own. Only written bounds are arguments of the slice function.
+    enum SliceBound: Sendable {
+        case upperOnly
+        case range(lower: Bool, upper: Bool)
+
+        var argumentCount: Int {
+            switch self {
+            case .upperOnly: 1
+            case .range(let lower, let upper): (lower ? 1 : 0) + (upper ? 1 : 0)
+            }
         }
+    }
+
+    /// `a[l:u][l:u]…`: the sub-array within the bounds, clipped to the array; empty when any
+    /// dimension's range is empty or there are more subscripts than dimensions; NULL when a
+    /// written bound is NULL.
+    static func slice(_ type: SQLType, _ bounds: [SliceBound]) -> ScalarFunction {
+        ScalarFunction("array_slice", 1...Int.max, [], strict: false, returns: type) { arguments in
+            guard arguments[0].isArray, !arguments.dropFirst().contains(where: \.isNull) else { return .null }
+            let dimensions = arguments[0].arrayDimensions
+            guard bounds.count <= dimensions.count else { return .array([]) }
+            var written = arguments.dropFirst().makeIterator()
+            let ranges = dimensions.enumerated().map { index, length -> (Int64, Int64) in
+                guard index < bounds.count else { return (1, Int64(length)) }
+                switch bounds[index] {
+                case .upperOnly: return (1, min(integer(written.next()!) ?? 0, Int64(length)))
+                case .range(let lower, let upper):
+                    let from = lower ? integer(written.next()!) ?? 1 : 1
+                    let to = upper ? integer(written.next()!) ?? 0 : Int64(length)
+                    return (max(from, 1), min(to, Int64(length)))
+                }
+            }
+            guard ranges.allSatisfy({ $0.0 <= $0.1 }) else { return .array([]) }
+            return sliced(arguments[0], ranges[...])
+        }
+    }
+
+    private static func sliced(_ value: Value, _ ranges: ArraySlice<(Int64, Int64)>) -> Value {
+        guard case .array(let elements) = value, let (from, to) = ranges.first else { return value }
+        return .array(elements[Int(from - 1)..<Int(to)].map { sliced($0, ranges.dropFirst()) })
     }
 
     static func append(_ type: SQLType) -> ScalarFunction {
         ScalarFunction("array_append", 2...2, [], strict: false, returns: type) { arguments in
             guard case .array(let elements) = arguments[0] else { return .array([arguments[1]]) }
+            try requireOneDimension(arguments[0])
             return .array(elements + [arguments[1]])
         }
     }
@@ -55,31 +136,48 @@ enum ArrayFunctions {
     static func prepend(_ type: SQLType) -> ScalarFunction {
         ScalarFunction("array_prepend", 2...2, [], strict: false, returns: type) { arguments in
             guard case .array(let elements) = arguments[1] else { return .array([arguments[0]]) }
+            try requireOneDimension(arguments[1])
             return .array([arguments[0]] + elements)
         }
     }
 
-    /// `a || b` and array_cat: NULL on one side gives the other.
+    private static func requireOneDimension(_ array: Value) throws {
+        guard array.arrayDimensions.count <= 1 else {
+            throw VireoError(.dataException, "argument must be empty or one-dimensional array")
+        }
+    }
+
+    /// `a || b` and array_cat: NULL or empty on one side gives the other; arrays of equal
+    /// dimensions join along the first, and one of a dimension fewer becomes a last (or
+    /// first) row. Other shapes are 2202E, as in PostgreSQL.
     static func concatenate(_ type: SQLType) -> ScalarFunction {
         ScalarFunction("array_cat", 2...2, [], strict: false, returns: type) { arguments in
             switch (arguments[0], arguments[1]) {
-            case (.array(let x), .array(let y)): .array(x + y)
-            case (.null, let other), (let other, .null): other
-            default: .null
+            case (.array(let x), .array(let y)):
+                if x.isEmpty { return arguments[1] }
+                if y.isEmpty { return arguments[0] }
+                let (left, right) = (arguments[0].arrayDimensions, arguments[1].arrayDimensions)
+                if left.count == right.count, left.dropFirst() == right.dropFirst() { return .array(x + y) }
+                if left.count == right.count + 1, Array(left.dropFirst()) == right { return .array(x + [arguments[1]]) }
+                if left.count + 1 == right.count, Array(right.dropFirst()) == left { return .array([arguments[0]] + y) }
+                throw VireoError(.arraySubscriptError, "cannot concatenate incompatible arrays")
+            case (.null, let other), (let other, .null): return other
+            default: return .null
             }
         }
     }
 
-    /// `a @> b`: every element of b equals some element of a (a NULL element matches nothing).
+    /// `a @> b`: every element of b equals some element of a (a NULL element matches
+    /// nothing); dimensions do not matter.
     static let contains = ScalarFunction("array_contains", 2...2, [], returns: .bool) { arguments in
-        guard case .array(let x) = arguments[0], case .array(let y) = arguments[1] else { return .null }
+        guard let x = elements(arguments[0]), let y = elements(arguments[1]) else { return .null }
         let present = Set(x.filter { !$0.isNull }.map(GroupKey.init))
         return .bool(y.allSatisfy { !$0.isNull && present.contains(GroupKey($0)) })
     }
 
     /// `a && b`: some non-NULL element in both.
     static let overlaps = ScalarFunction("array_overlaps", 2...2, [], returns: .bool) { arguments in
-        guard case .array(let x) = arguments[0], case .array(let y) = arguments[1] else { return .null }
+        guard let x = elements(arguments[0]), let y = elements(arguments[1]) else { return .null }
         let present = Set(x.filter { !$0.isNull }.map(GroupKey.init))
         return .bool(y.contains { !$0.isNull && present.contains(GroupKey($0)) })
     }
@@ -89,9 +187,9 @@ enum ArrayFunctions {
         return nil
     }
 
+    /// The array's elements in storage order, sub-arrays flattened; nil for a non-array.
     static func elements(_ value: Value) -> [Value]? {
-        if case .array(let elements) = value { return elements }
-        return nil
+        value.arrayLeaves
     }
 
     /// string_to_array's and string_to_table's parts of `text`: each character for a NULL
@@ -109,100 +207,11 @@ enum ArrayFunctions {
         return parts.map { $0 == nullText ? .null : .text($0) }
     }
 
-    /// Only dimension 1 exists; PostgreSQL answers NULL for others and for empty arrays.
-    static func firstDimension(_ arguments: [Value], _ answer: (Int) -> Value) -> Value {
-        guard let elements = elements(arguments[0]), integer(arguments[1]) == 1, !elements.isEmpty else { return .null }
-        return answer(elements.count)
-    }
-
-    /// A function's shape: which arguments are the array, which an element, and how to make
-    /// the function for a given array type.
-    struct Signature: Sendable {
-        var arity: ClosedRange<Int>
-        var arrayPositions: Set<Int>
-        var elementPositions: Set<Int> = []
-        /// The type of the other arguments, by position (integer positions, text delimiters).
-        var others: [Int: SQLType] = [:]
-        var make: @Sendable (SQLType) -> ScalarFunction
-
-        func otherType(_ position: Int) -> SQLType { others[position] ?? .text }
-    }
-
-    static let signatures: [String: Signature] = [
-        "array_length": Signature(arity: 2...2, arrayPositions: [0], others: [1: .integer]) { _ in
-            ScalarFunction("array_length", 2...2, [], returns: .integer) { firstDimension($0) { .int(Int64($0)) } }
-        },
-        "array_upper": Signature(arity: 2...2, arrayPositions: [0], others: [1: .integer]) { _ in
-            ScalarFunction("array_upper", 2...2, [], returns: .integer) { firstDimension($0) { .int(Int64($0)) } }
-        },
-        "array_lower": Signature(arity: 2...2, arrayPositions: [0], others: [1: .integer]) { _ in
-            ScalarFunction("array_lower", 2...2, [], returns: .integer) { firstDimension($0) { _ in .int(1) } }
-        },
-        "cardinality": Signature(arity: 1...1, arrayPositions: [0]) { _ in
-            ScalarFunction("cardinality", 1...1, [], returns: .integer) { .int(Int64(elements($0[0])?.count ?? 0)) }
-        },
-        "array_ndims": Signature(arity: 1...1, arrayPositions: [0]) { _ in
-            ScalarFunction("array_ndims", 1...1, [], returns: .integer) { elements($0[0])?.isEmpty == false ? .int(1) : .null }
-        },
-        "array_dims": Signature(arity: 1...1, arrayPositions: [0]) { _ in
-            ScalarFunction("array_dims", 1...1, [], returns: .text) { arguments in
-                guard let count = elements(arguments[0])?.count, count > 0 else { return .null }
-                return .text("[1:\(count)]")
-            }
-        },
-        "array_to_string": Signature(arity: 2...3, arrayPositions: [0]) { type in
-            ScalarFunction("array_to_string", 2...3, [], strict: false, returns: .text) { arguments in
-                guard let items = elements(arguments[0]), case .text(let delimiter) = arguments[1] else { return .null }
-                let nullText: String? = arguments.count > 2 ? arguments[2].text : nil
-                let parts = items.compactMap { item -> String? in
-                    item.isNull ? nullText : item.text(as: type.elementType ?? .text).map { item.boolText ?? $0 }
-                }
-                return .text(parts.joined(separator: delimiter))
-            }
-        },
-        "string_to_array": Signature(arity: 2...3, arrayPositions: []) { _ in
-            ScalarFunction("string_to_array", 2...3, [], strict: false, returns: .array(.text)) { arguments in
-                split(arguments[0], by: arguments[1], nullText: arguments.count > 2 ? arguments[2].text : nil).map(Value.array) ?? .null
-            }
-        },
-        "array_append": Signature(arity: 2...2, arrayPositions: [0], elementPositions: [1]) { append($0) },
-        "array_prepend": Signature(arity: 2...2, arrayPositions: [1], elementPositions: [0]) { prepend($0) },
-        "array_cat": Signature(arity: 2...2, arrayPositions: [0, 1]) { concatenate($0) },
-        "array_position": Signature(arity: 2...3, arrayPositions: [0], elementPositions: [1], others: [2: .integer]) { _ in
-            ScalarFunction("array_position", 2...3, [], strict: false, returns: .integer) { arguments in
-                guard let items = elements(arguments[0]) else { return .null }
-                let start = arguments.count > 2 ? Int(integer(arguments[2]) ?? 1) : 1
-                for index in max(start, 1)...max(items.count, max(start, 1)) where index <= items.count {
-                    if try !Evaluator.isDistinct(items[index - 1], arguments[1]) { return .int(Int64(index)) }
-                }
-                return .null
-            }
-        },
-        "array_positions": Signature(arity: 2...2, arrayPositions: [0], elementPositions: [1]) { _ in
-            ScalarFunction("array_positions", 2...2, [], strict: false, returns: .array(.integer)) { arguments in
-                guard let items = elements(arguments[0]) else { return .null }
-                return .array(try items.indices.filter { try !Evaluator.isDistinct(items[$0], arguments[1]) }.map { .int(Int64($0 + 1)) })
-            }
-        },
-        "array_remove": Signature(arity: 2...2, arrayPositions: [0], elementPositions: [1]) { type in
-            ScalarFunction("array_remove", 2...2, [], strict: false, returns: type) { arguments in
-                guard let items = elements(arguments[0]) else { return .null }
-                return .array(try items.filter { try Evaluator.isDistinct($0, arguments[1]) })
-            }
-        },
-        "array_replace": Signature(arity: 3...3, arrayPositions: [0], elementPositions: [1, 2]) { type in
-            ScalarFunction("array_replace", 3...3, [], strict: false, returns: type) { arguments in
-                guard let items = elements(arguments[0]) else { return .null }
-                return .array(try items.map { try Evaluator.isDistinct($0, arguments[1]) ? $0 : arguments[2] })
-            }
-        },
-    ]
-}
-
-private extension Value {
-    /// array_to_string prints booleans as `t`/`f`, as their text output does.
-    var boolText: String? {
-        if case .bool(let flag) = self { return flag ? "t" : "f" }
-        return nil
+    /// The length of dimension `arguments[1]` (1-based) given to `answer`; NULL for an empty
+    /// array or a dimension it does not have, as PostgreSQL answers.
+    static func dimension(_ arguments: [Value], _ answer: (Int) -> Value) -> Value {
+        let dimensions = arguments[0].arrayDimensions
+        guard let index = integer(arguments[1]), index >= 1, index <= dimensions.count else { return .null }
+        return answer(dimensions[Int(index - 1)])
     }
 }

@@ -20,7 +20,7 @@ public enum Cast {
         }
         if SQLType(of: value) == type, type.elementType == nil { return value }
         switch (value, type) {
-        case (.array(let elements), .array(let element)): return .array(try elements.map { try convert($0, to: element) })
+        case (.array, .array(let element)): return try value.mappingArrayLeaves { try convert($0, to: element) }
         case (.array, .text): return .text(value.text(as: SQLType(of: value)) ?? "")
         case (.array(let elements), .int2vector): return .array(try elements.map { try convert($0, to: .smallint) })
         case (.int(let number), .smallint), (.int(let number), .integer): return .int(try narrowed(number, to: type))
@@ -129,9 +129,12 @@ public enum Cast {
     /// Converts `value` for storing in a column of `type`, as an INSERT or UPDATE assigns it:
     /// the cast to the column's type, then varchar(n)/char(n)'s length rule (22001 unless the
     /// excess is only spaces; char pads with blanks), numeric(p,s)'s rounding, and a time
-    /// type's fractional-seconds precision.
+    /// type's fractional-seconds precision; an array's elements each as their type's.
     public static func assign(_ value: Value, to type: ColumnType) throws -> Value {
         let converted = try convert(value, to: SQLType(type))
+        if case .array(let element) = type, converted.isArray {
+            return try converted.mappingArrayLeaves { $0.isNull ? $0 : try assign($0, to: element) }
+        }
         if case .fractionalSeconds(_, let digits) = type { return FractionalSeconds.rounded(converted, digits: digits) }
         if case .numeric(let precision?, let scale) = type, case .numeric(let number) = converted {
             return .numeric(try number.fitted(precision: precision, scale: scale))
@@ -284,7 +287,7 @@ public enum Cast {
         case .bytes: return .bytes(try parseBytes(text))
         case .tsvector: return .text(try TSVector(parsing: text).text)
         case .tsquery: return .text(try TSQuery(parsing: text).text)
-        case .array(let element): return .array(try ArrayText.parse(text, element: element))
+        case .array(let element): return try ArrayText.parse(text, element: element)
         case .enumeration(let enumType): return try EnumValues.parse(text, enumType)
         case .numeric:
             guard let number = Numeric(text) else {

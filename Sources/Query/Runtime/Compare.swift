@@ -23,7 +23,7 @@ public enum Compare {
         case (.timestamp(let x), .timestamp(let y)): return x < y ? -1 : (x == y ? 0 : 1)
         case (.vector(let x), .vector(let y)): return vectors(x, y)
         case (.interval(let x), .interval(let y)): return x.span < y.span ? -1 : (x.span == y.span ? 0 : 1)
-        case (.array(let x), .array(let y)): return try arrays(x, y)
+        case (.array, .array): return try arrays(a, b)
         default:
             throw VireoError(.typeMismatch, "operator does not exist: \(SQLType(of: a)) = \(SQLType(of: b))")
         }
@@ -40,20 +40,26 @@ public enum Compare {
         return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
     }
 
-    /// PostgreSQL's array order: element by element, a NULL element after every value, then
-    /// the shorter array first.
-    static func arrays(_ x: [Value], _ y: [Value]) throws -> Int {
-        for (a, b) in zip(x, y) {
-            switch (a.isNull, b.isNull) {
+    /// PostgreSQL's array order (array_cmp): element by element in storage order, a NULL
+    /// element after every value; then the array with fewer elements, fewer dimensions, or
+    /// the shorter first differing dimension first.
+    static func arrays(_ a: Value, _ b: Value) throws -> Int {
+        let (x, y) = (a.arrayLeaves ?? [], b.arrayLeaves ?? [])
+        for (p, q) in zip(x, y) {
+            switch (p.isNull, q.isNull) {
             case (true, true): continue
             case (true, false): return 1
             case (false, true): return -1
             case (false, false):
-                let order = try values(a, b) ?? 0
+                let order = try values(p, q) ?? 0
                 if order != 0 { return order }
             }
         }
-        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+        if x.count != y.count { return x.count < y.count ? -1 : 1 }
+        let (xDimensions, yDimensions) = (a.arrayDimensions, b.arrayDimensions)
+        if xDimensions.count != yDimensions.count { return xDimensions.count < yDimensions.count ? -1 : 1 }
+        for (p, q) in zip(xDimensions, yDimensions) where p != q { return p < q ? -1 : 1 }
+        return 0
     }
 
     /// pgvector's btree order: element by element, then by dimension.

@@ -57,6 +57,16 @@ enum Functions {
         (numericMath + text + moreText + math + moreMath + regex + json + vector + misc + catalog + dateTime + dateFormatting + intervals
          + textSearch + session + privilegeChecks + visibilityChecks + BitString.functions + dateConstruction + extensions + [similarTo]).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
+    /// strpos(haystack, needle): where needle starts, in characters from 1; 0 when absent.
+    @Sendable static func textPosition(_ arguments: [Value]) throws -> Value {
+        // By bytes, as PostgreSQL matches: no Unicode equivalence (é is not e + U+0301).
+        let haystack = Array(string(arguments[0]).utf8), needle = Array(string(arguments[1]).utf8)
+        // The empty string is found at once, as PostgreSQL's text_position finds it.
+        if needle.isEmpty { return .int(1) }
+        guard let range = haystack.firstRange(of: needle) else { return .int(0) }
+        return .int(Int64(haystack[..<range.lowerBound].filter { $0 & 0xC0 != 0x80 }.count + 1))
+    }
+
     static func string(_ value: Value) -> String { Cast.textForm(value) }
 
     /// The number of bytes of a bytea value; nil for any other.
@@ -119,14 +129,9 @@ enum Functions {
             let characters = Array(string(arguments[0]).unicodeScalars), count = Int(try int(arguments[1]))
             return .text(String(codePoints: count >= 0 ? characters.suffix(count) : characters.dropFirst(Int(clamping: count.magnitude))))
         },
-        ScalarFunction("strpos", 2...2, [.text], returns: .int) { arguments in
-            // By bytes, as PostgreSQL matches: no Unicode equivalence (é is not e + U+0301).
-            let haystack = Array(string(arguments[0]).utf8), needle = Array(string(arguments[1]).utf8)
-            // The empty string is found at once, as PostgreSQL's text_position finds it.
-            if needle.isEmpty { return .int(1) }
-            guard let range = haystack.firstRange(of: needle) else { return .int(0) }
-            return .int(Int64(haystack[..<range.lowerBound].filter { $0 & 0xC0 != 0x80 }.count + 1))
-        },
+        ScalarFunction("strpos", 2...2, [.text], returns: .int, textPosition),
+        // `position(needle IN haystack)`, parsed into this with strpos's argument order.
+        ScalarFunction("position", 2...2, [.text], returns: .int, textPosition),
         ScalarFunction("repeat", 2...2, [.text, .int], returns: .text) {
             .text(try TextBuilding.repeated(string($0[0]), count: Int(try int($0[1]))))
         },

@@ -60,7 +60,7 @@ extension Parser {
         if acceptKeyword(.not) {
             return .unary(.not, try parseExpression(minimum: .not))
         }
-        if case .op("@") = peek().kind { return try parseAbsoluteValue() }
+        if atOtherPrefix() { return try parseOtherPrefix() }
         guard case .op(let spelling) = peek().kind, spelling == "-" || spelling == "+" else {
             let primary = try parsePrimary()
             return peek().kind == .leftBracket ? try parseSubscripts(after: primary) : primary
@@ -71,13 +71,23 @@ extension Parser {
         return .unary(spelling == "-" ? .minus : .plus, operand)
     }
 
-    /// PostgreSQL's prefix `@` is abs(); as any prefix operator other than a sign, it takes
-    /// everything that binds tighter than "any other operator" (`@ -5 + 1` is 4). Apart from
-    /// parsePrefix, whose stack frame every level of nesting pays for.
+    /// Whether a prefix `@` or `~` comes next: asked through a call, so that the token's
+    /// temporaries live in this small frame, not in parsePrefix's, which every level pays for.
     @inline(never)
-    private mutating func parseAbsoluteValue() throws -> SQLExpression {
+    private mutating func atOtherPrefix() -> Bool {
+        guard case .op(let spelling) = peek().kind else { return false }
+        return spelling == "@" || spelling == "~"
+    }
+
+    /// PostgreSQL's prefix `@` is abs() and prefix `~` bitwise NOT (of integers and bit strings,
+    /// a call of the function named `~`, which prints back as `~(x)`); as any prefix operator
+    /// other than a sign, each takes everything that binds tighter than "any other operator"
+    /// (`@ -5 + 1` is 4). Apart from parsePrefix, whose stack frame every level of nesting pays for.
+    @inline(never)
+    private mutating func parseOtherPrefix() throws -> SQLExpression {
+        let name = peek().kind == .op("@") ? "abs" : "~"
         advance()
-        return .function(FunctionCall("abs", [try parseExpression(minimum: Precedence.otherOperator.tighter)]))
+        return .function(FunctionCall(name, [try parseExpression(minimum: Precedence.otherOperator.tighter)]))
     }
 
     /// The next token as a negative literal, consumed, when it is a number not followed by `::`.

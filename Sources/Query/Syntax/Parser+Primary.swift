@@ -290,9 +290,17 @@ extension Parser {
     /// `ARRAY [ expr, … ]`.
     private mutating func parseArray() throws -> SQLExpression {
         advance()
+        return try parseArrayElements()
+    }
+
+    /// `[ expr, … ]` or, inside an ARRAY constructor, `[ [ … ], [ … ] ]`: a bracketed list
+    /// there is a sub-array, as `ARRAY[[1,2],[3,4]]` writes a two-dimensional one.
+    private mutating func parseArrayElements() throws -> SQLExpression {
         try expect(.leftBracket, "[")
         if accept(.rightBracket) { return .array([]) }
-        let elements = try commaSeparated { try $0.parseExpression() }
+        let elements = try commaSeparated { parser in
+            parser.peek().kind == .leftBracket ? try parser.parseArrayElements() : try parser.parseExpression()
+        }
         try expect(.rightBracket, "]")
         return .array(elements)
     }

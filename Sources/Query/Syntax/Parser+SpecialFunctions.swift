@@ -30,7 +30,8 @@ extension Parser {
         }
         if name == "position", acceptKeyword(.in) {
             let haystack = try parseExpression(minimum: Precedence.patternMatch.tighter)
-            return FunctionCall("strpos", [haystack, first])
+            // strpos's arguments, under the name PostgreSQL gives the result column.
+            return FunctionCall("position", [haystack, first])
         }
         if name == "overlay", acceptKeyword(.placing) { return try parseOverlayTail(first) }
         return nil

@@ -129,6 +129,8 @@ extension FunctionCall {
         if arguments.isEmpty, !star, !distinct, filter == nil, over == nil, withinGroup.isEmpty, FunctionCall.bareKeywords.contains(name) {
             return name.uppercased()
         }
+        // Prefix `~` parses as a call of `~` (Parser+Expressions.swift) and prints as one.
+        if name == "~", arguments.count == 1 { return "~(" + arguments[0].sql + ")" }
         let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
         let order = orderBy.isEmpty ? "" : " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ")
         let argumentList = arguments.enumerated().map { index, argument in

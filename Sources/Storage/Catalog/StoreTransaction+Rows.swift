@@ -167,6 +167,9 @@ extension StoreTransaction {
                 throw VireoError(.typeMismatch, "column \"\(column.name)\" is of type \(column.type.name) but the value is of type \(row[position].typeName)")
             } else {
                 try Self.checkDeclaredType(row[position], table.columns[position].type)
+                if case .array(let elements) = row[position], elements.first?.isArray == true {
+                    try MetaPage.raiseVersion(to: StorageFormat.multidimensionalArraysVersion, in: pages)
+                }
             }
         }
     }

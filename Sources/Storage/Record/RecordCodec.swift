@@ -23,7 +23,10 @@
 //                             little-endian (added with issue 10; older records never hold it)
 //   11 array                  the elements as a nested record in this same format (one
 //                             column per element); a vector inside is aligned from the
-//                             nested record's first byte
+//                             nested record's first byte. An element that is itself an
+//                             array (tag 11) is a sub-array of a multi-dimensional array
+//                             (Value+Array.swift), in files of format version 5 and
+//                             later (StorageFormat.multidimensionalArraysVersion)
 //   12 numeric                varint display scale, one sign byte (0 or 1), then the
 //                             coefficient's bytes little-endian without high zero bytes;
 //                             sign byte 2 is NaN, 3 Infinity, 4 -Infinity, each with scale 0

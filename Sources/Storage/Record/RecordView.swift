@@ -97,11 +97,8 @@ public struct RecordView {
         case .vector: return .vector(try readVectorCopy(span, index))
         case .interval: return .interval(try readInterval(span, index))
         case .array:
-            let elements = try RecordView(UnsafeRawBufferPointer(rebasing: bytes[span])).values()
-            guard !elements.contains(where: { if case .array = $0 { true } else { false } }) else {
-                throw Self.corrupt("column \(index) holds a nested array")
-            }
-            return .array(elements)
+            // A nested array is a sub-array of a multi-dimensional one (Value+Array.swift).
+            return .array(try RecordView(UnsafeRawBufferPointer(rebasing: bytes[span])).values())
         case .numeric: return .numeric(try readNumeric(span, index))
         case .rowID:
             guard let rowID else { throw Self.corrupt("column \(index) holds the row id, which was not given") }

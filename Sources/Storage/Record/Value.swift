@@ -16,8 +16,9 @@ public enum Value: Sendable, Hashable {
     case vector([Float])
     /// A span of months, days and microseconds, kept apart as PostgreSQL keeps them.
     case interval(Interval)
-    /// A one-dimensional array (lower bound 1); its element type is the column's or the
-    /// expression's, not the value's. Elements may be NULL; arrays do not nest.
+    /// An array (lower bounds 1); its element type is the column's or the expression's, not
+    /// the value's. Elements may be NULL; a multi-dimensional array nests its sub-arrays
+    /// (Value+Array.swift).
     case array([Value])
     /// An exact decimal (`numeric`), with its display scale.
     case numeric(Numeric)
@@ -80,7 +81,8 @@ public indirect enum ColumnType: Sendable, Hashable, Codable {
     case interval
     /// PostgreSQL's text-search types, stored as their canonical text (a `.text` value).
     case tsvector, tsquery
-    /// A one-dimensional array of `element` values (`integer[]`, `text[]`).
+    /// An array of `element` values (`integer[]`, `text[]`), of any dimensions as in
+    /// PostgreSQL (`integer[][]` is the same type).
     case array(element: ColumnType)
     /// `time` (without time zone): a time of day, 00:00:00 to 24:00:00, stored as the
     /// interval of that many microseconds since midnight (which sorts and prints as the time).
@@ -205,7 +207,7 @@ extension Value {
         case .timestamp: .timestamp
         case .vector(let elements): .vector(dimension: elements.count)
         case .interval: .interval
-        case .array(let elements): .array(element: elements.lazy.compactMap(\.type).first ?? .text)
+        case .array: .array(element: (arrayLeaves ?? []).lazy.compactMap(\.type).first ?? .text)
         case .numeric: .numeric(precision: nil, scale: 0)
         }
     }
@@ -240,7 +242,7 @@ extension Value {
         if case .vector = self, columnType.storageType == .vector(dimension: 0) { return true }
         if case .array(let elements) = self {
             guard case .array(let element) = columnType else { return false }
-            return elements.allSatisfy { $0.fits(element) }
+            return elements.allSatisfy { $0.isArray ? $0.fits(columnType) : $0.fits(element) }
         }
         return own == columnType.storageType
     }

@@ -1355,6 +1355,57 @@ UPDATE tarr SET tags = tags || 'z' WHERE id = 1 RETURNING tags;
 SELECT id FROM tarr WHERE tags @> '{z}' OR nums && '{3}' ORDER BY id;
 SELECT count(*), array_agg(DISTINCT t ORDER BY t) FROM tarr, unnest(tags) t;
 
+-- Multidimensional arrays: literals, constructors, subscripts, slices, dimension functions, operators, aggregates, columns, errors
+SELECT '{{1,2},{3,4}}'::int[], ARRAY[[1,2],[3,4]], ARRAY[ARRAY['a','b c'],ARRAY[NULL,'d']], '{{{1},{2}}}'::int[], '[1:2]={5,6}'::int[];
+SELECT a[2][1], a[1][3], a[1], a[1:1], a[2][1:1], a[1:2][2], a[:][2:], a[3:4], array_dims(a), array_ndims(a), array_length(a, 2), array_length(a, 3), array_upper(a, 2), array_lower(a, 1), cardinality(a) FROM (SELECT '{{1,2,3},{4,5,6}}'::int[] AS a) s;
+SELECT 5 = ANY('{{1,2},{3,5}}'::int[]), 6 = ALL('{{6,6},{6,NULL}}'::int[]), ARRAY[[1,2],[3,4]] @> ARRAY[4,1], ARRAY[[1,2]] && ARRAY[[9,2]];
+SELECT ARRAY[[1,2],[3,4]] || ARRAY[5,6], ARRAY[5,6] || ARRAY[[1,2]], ARRAY[[1,2]] || ARRAY[[3,4]], array_cat(ARRAY[[1]], NULL), array_cat('{}'::int[], ARRAY[[7]]);
+SELECT '{{1,2},{3,4}}'::int[] = '{1,2,3,4}'::int[], '{{1,2},{3,4}}'::int[] > '{1,2,3,4}'::int[], '{{1,2},{3,4}}'::int[] > '{{1,2,3,4}}'::int[], '{{1,2}}'::int[] < '{{1,3}}'::int[];
+SELECT unnest('{{1,2},{3,4}}'::int[]);
+SELECT * FROM generate_subscripts('{{1,2,3},{4,5,6}}'::int[], 2);
+SELECT array_agg(x) FROM (VALUES (ARRAY[1,2]), (ARRAY[3,4])) v(x);
+SELECT ARRAY(SELECT ARRAY[i, i * 10] FROM generate_series(1, 3) i);
+SELECT array_to_string('{{1,NULL},{3,4}}'::int[], ',', '*'), array_replace('{{1,2},{3,2}}'::int[], 2, 9), ARRAY[['a','bc'],['def','hijk']]::text[]::varchar[];
+SELECT array_fill(7, ARRAY[2,3]), array_fill('x'::text, ARRAY[2]), array_fill(NULL::int, ARRAY[1,2], ARRAY[1,1]), array_fill(1, '{}'::int[]), trim_array(ARRAY[[1,2],[3,4],[5,6]], 2);
+SELECT to_json('{{1,2},{3,4}}'::int[]), to_jsonb(ARRAY[['a'],['b']]);
+SELECT array_position(ARRAY['a', 'b', 'a'], 'a', 2), array_positions(ARRAY['a', 'b', 'a'], 'a'), array_remove(ARRAY[1, NULL, NULL, 3], NULL), array_replace(ARRAY[1, NULL], NULL, 0);
+SELECT string_to_array('1|2|3', NULL), string_to_array('abc', '', 'abc'), string_to_array('1,2,3,4,,6', ',', ''), array_to_string(ARRAY[1, NULL], NULL);
+SELECT '{{1,2},{3}}'::int[];
+SELECT '{{},{}}'::text[];
+SELECT '[1:3]={1,2}'::int[];
+SELECT '{{{{{{{1}}}}}}}'::int[];
+SELECT ARRAY[[1,2],[3]];
+SELECT array_cat(ARRAY[[1,2]], ARRAY[[1,2,3]]);
+SELECT ARRAY[[1,2]] || 3;
+SELECT array_position(ARRAY[[1,2],[3,4]], 3);
+SELECT array_remove(ARRAY[[1,2],[3,4]], 3);
+SELECT array_agg(x) FROM (VALUES (ARRAY[1,2]), (ARRAY[3])) v(x);
+SELECT array_agg(x) FROM (VALUES (ARRAY[1,2]), (NULL)) v(x);
+SELECT array_fill(1, ARRAY[2], ARRAY[1,1]);
+SELECT trim_array(ARRAY[1,2], 3);
+SELECT array_position(ARRAY[1,2,3], 3, NULL);
+DROP TABLE IF EXISTS tgrid;
+CREATE TABLE tgrid (id integer PRIMARY KEY, grid int[][], words text[]);
+INSERT INTO tgrid VALUES (1, '{1,2}', '{a}'), (2, NULL, '{{x,y},{z,NULL}}'), (3, ARRAY[[1,2],[3,4]], '{}');
+SELECT id, grid, words, array_dims(words), grid[2][1] FROM tgrid ORDER BY id;
+SELECT id FROM tgrid WHERE 3 = ANY(grid) OR 'z' = ANY(words) ORDER BY id;
+SELECT id, grid FROM tgrid ORDER BY grid NULLS FIRST;
+UPDATE tgrid SET grid = grid || ARRAY[[5,6]] WHERE id = 3 RETURNING grid;
+
+-- Bit strings: bitwise operators, shifts, bit functions, integer casts; prefix ~ of integers
+SELECT B'1010' & B'0110', B'1010' | B'0110', B'1010' # B'0110', ~B'1010', B'1010' << 1, B'1010' >> 2, B'1010'::varbit << 1, B'1010' << -1, B'1010' >> 10, B'1010' & '0110';
+SELECT get_bit(B'1010', 0), set_bit(B'1010', 1, 1), bit_count(B'1010'), length(B'1010'), octet_length(B'1010101010'), bit_length(B'101'), B'101'::int;
+SELECT substring(B'1010' from 2 for 2), position(B'01' in B'1010'), overlay(B'1010' placing B'11' from 2 for 1), substring(B'1010', 2);
+SELECT 5::bit(4), (-1)::bit(3), 300::bit(8), B'11111111111111111111111111111111'::int, B'0101'::bigint, (-2)::bit(40);
+SELECT ~ 5, ~ 5 + 1, ~(-1)::smallint, ~5::bigint, pg_typeof(~5::smallint);
+SELECT B'10' & B'101';
+SELECT B'10' | B'101';
+SELECT B'10' # B'101';
+SELECT get_bit(B'101', 3);
+SELECT set_bit(B'101', 0, 2);
+SELECT B'1'::bit(40)::int;
+SELECT ~'5';
+
 -- Text functions: padding, case, fields, translation, code points, quoting, format, md5, regular expressions
 SELECT lpad('x', 3, '*'), rpad('x', 3), lpad('hello', 3), rpad('hello', 2, 'ab'), lpad('x', 5, 'ab'), lpad('x', 3, ''), lpad('x', -1);
 SELECT initcap('hello wORLD-foo bar_baz 3rd'), split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 5), split_part('a,b,c', ',', -1), split_part('abc', '', 1);
