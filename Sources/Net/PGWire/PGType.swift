@@ -22,6 +22,8 @@ struct PGType: Sendable, Equatable {
     static let internalChar = PGType(oid: 18, sizeBytes: 1)
     static let name = PGType(oid: 19, sizeBytes: 64)
     static let int2vector = PGType(oid: 22, sizeBytes: -1, elementOID: 21)
+    /// An anonymous record (information_schema._pg_expandarray's rows); sent as text.
+    static let record = PGType(oid: 2249, sizeBytes: -1)
     static let json = PGType(oid: 114, sizeBytes: -1)
     static let float4 = PGType(oid: 700, sizeBytes: 4)
     static let float8 = PGType(oid: 701, sizeBytes: 8)
@@ -110,6 +112,7 @@ struct PGType: Sendable, Equatable {
         case .name: self = .name
         case .internalChar: self = .internalChar
         case .int2vector: self = .int2vector
+        case .record: self = .record
         // An enum type by its own OID (its values reach here as their labels: text).
         case .enumeration(let type): self = PGType(oid: Int32(truncatingIfNeeded: type.oid), sizeBytes: 4)
         }
@@ -250,6 +253,9 @@ extension Value {
         case .float4: return text(as: SQLType.real)
         case .date: return text(as: SQLType.date)
         case .timestamptz: return text(as: SQLType.timestamptz)
+        case .record:
+            guard case .array(let values) = self else { return text }
+            return Value.recordText(values.map(\.text))
         default: return type.element == nil ? text : text(as: type.sqlType)
         }
     }

@@ -354,6 +354,7 @@ extension Binder {
         case .exists: return ("exists", true)
         case .array, .arraySubquery: return ("array", true)
         case .subscripted(let array, _, _, _): return figuredName(array)
+        case .field(_, let name): return (name, true)
         case .subquery(let query): return query.firstColumnName.map { ($0, true) } ?? ("?column?", false)
         default: return ("?column?", false)
         }

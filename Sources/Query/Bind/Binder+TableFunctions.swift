@@ -18,6 +18,9 @@ extension Binder {
         }
         if call.name == Self.zippedFunctionsName {
             (plan, columns) = try binder.bindZipped(call.arguments)
+        } else if call.name == Self.recordRowsName {
+            let (scan, recordColumns) = try binder.liftedScan(call)
+            (plan, columns) = (.functionScan(scan), recordColumns)
         } else if JSONRecordShape.functions.contains(call.name) {
             (plan, columns) = try binder.bindJSONRecord(call, reference)
         } else if let function = TableFunction(name: call.name) {
@@ -61,24 +64,43 @@ extension Binder {
     private func bindZipped(_ calls: [SQLExpression]) throws -> (PlanNode, [ResultColumn]) {
         var scans: [TableFunctionScan] = [], columns: [ResultColumn] = [], counts: [Int] = []
         for case .function(let named) in calls {
-            let call = try positionalCall(named, Scope())
-            guard let function = TableFunction(name: call.name) else {
-                throw VireoError(.internalError, "\(call.name) is not a set-returning function")
-            }
-            let (bound, types) = try resolve(function, call.name, try call.arguments.map { try bind($0, Scope()) })
-            scans.append(TableFunctionScan(function: function, name: call.name, arguments: bound, withOrdinality: false))
-            columns += types.map { ResultColumn(name: call.name, type: $0) }
-            counts.append(types.count)
+            let (scan, scanColumns) = try liftedScan(named)
+            scans.append(scan)
+            columns += scanColumns
+            counts.append(scanColumns.count)
         }
         let scan = TableFunctionScan(function: .zipped(scans, columnCounts: counts), name: "ROWS FROM", arguments: [], withOrdinality: false)
         return (.functionScan(scan), columns)
     }
 
+    /// The call that stands for a multi-column set-returning function lifted from a select
+    /// list, its only argument that call: its rows are records (no SQL name can be spelled so).
+    static let recordRowsName = "record rows"
+
+    /// A set-returning call lifted from a select list: its scan and columns, one record
+    /// column for a call wrapped in recordRowsName (`SELECT information_schema._pg_expandarray(a)`
+    /// gives `(5,1)`, whose fields `(…).x` reads).
+    private func liftedScan(_ named: FunctionCall) throws -> (TableFunctionScan, [ResultColumn]) {
+        let asRecord = named.name == Self.recordRowsName
+        guard case .function(let inner) = asRecord ? named.arguments[0] : .function(named) else {
+            throw VireoError(.internalError, "\(Self.recordRowsName) wraps a function call")
+        }
+        let call = try positionalCall(inner, Scope())
+        guard let function = TableFunction(name: call.name) else {
+            throw VireoError(.internalError, "\(call.name) is not a set-returning function")
+        }
+        let (bound, types) = try resolve(function, call.name, try call.arguments.map { try bind($0, Scope()) })
+        var scan = TableFunctionScan(function: function, name: call.name, arguments: bound, withOrdinality: false)
+        guard asRecord else { return (scan, types.map { ResultColumn(name: call.name, type: $0) }) }
+        scan.rowsAsRecords = true
+        let fields = zip(function.columnNames ?? [], types).map { RecordField($0, $1) }
+        return (scan, [ResultColumn(name: call.name, type: .record(fields))])
+    }
 
     /// `SELECT generate_series(1, 3)`, `SELECT id, jsonb_array_elements(doc) FROM t`,
-    /// `SELECT generate_series(…)::date`: each one-column table function call in a select-list
-    /// item (the item itself, or inside its casts, operators and function arguments) becomes
-    /// a column of that function, added to FROM after the other entries (so it runs once per
+    /// `SELECT generate_series(…)::date`: each table function call in a select-list item (the
+    /// item itself, or inside its casts, field selections, operators and function arguments)
+    /// becomes a column of that function (a record for one of several columns), added to FROM after the other entries (so it runs once per
     /// row of theirs), as PostgreSQL's ProjectSet runs them.
     func liftingSetReturningItem(_ select: Select, _ query: Query) throws -> Select {
         let name = Self.liftedFunctionAlias
@@ -103,15 +125,17 @@ extension Binder {
     /// The column of the lifted function at `index`.
     private static func liftedColumnName(_ index: Int) -> String { index == 0 ? "value" : "value\(index)" }
 
-    /// `expression` with each one-column table function call in it (not in its subqueries,
+    /// `expression` with each table function call in it (not in its subqueries,
     /// CASE or another such call's arguments) replaced by its lifted column, the calls
     /// appended to `calls`.
     private static func liftingSetReturningCalls(_ expression: SQLExpression, into calls: inout [SQLExpression]) -> SQLExpression {
         func lift(_ operand: SQLExpression) -> SQLExpression { liftingSetReturningCalls(operand, into: &calls) }
         switch expression {
         case .function(let call) where call.over == nil:
-            if let function = TableFunction(name: call.name), function.columnNames?.count ?? 1 == 1 {
-                calls.append(expression)
+            if let function = TableFunction(name: call.name) {
+                // A function of several columns gives one record per row, as in PostgreSQL.
+                let columnCount = function.columnNames?.count ?? 1
+                calls.append(columnCount == 1 ? expression : .function(FunctionCall(recordRowsName, [expression])))
                 return .column(ColumnReference(table: liftedFunctionAlias, liftedColumnName(calls.count - 1)))
             }
             // PostgreSQL refuses one inside COALESCE (as inside CASE), which the binder reports.
@@ -120,6 +144,7 @@ extension Binder {
             lifted.arguments = call.arguments.map(lift)
             return .function(lifted)
         case .cast(let operand, let type): return .cast(lift(operand), type)
+        case .field(let record, let name): return .field(lift(record), name)
         case .unary(let op, let operand): return .unary(op, lift(operand))
         case .binary(let op, let left, let right): return .binary(op, lift(left), lift(right))
         case .subscripted(let array, let lower, let upper, let isSlice):
@@ -176,6 +201,9 @@ extension Binder {
         case .session(let relation):
             guard arguments.isEmpty else { throw noSuchFunction }
             return ([], relation.columns.map(\.type))
+        case .expandArray:
+            guard arguments.count == 1, let element = types[0].elementType else { throw noSuchFunction }
+            return ([arguments[0].expression], [element, .integer])
         case .partitionAncestors:
             guard arguments.count == 1, types[0].isInteger || types[0] == .unknown else { throw noSuchFunction }
             return ([try converted(arguments[0], to: .int)], [.int])

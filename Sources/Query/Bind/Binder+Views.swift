@@ -104,6 +104,7 @@ extension SQLType {
         case .name, .internalChar: .text
         case .bit(let length, let varying): .bit(length: length, varying: varying)
         case .enumeration(let type): .enumeration(type)
+        case .record: nil
         }
     }
 }

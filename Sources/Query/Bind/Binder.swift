@@ -116,6 +116,7 @@ final class Binder {
         case .subscripted(let array, let lower, let upper, let isSlice):
             return try subscripted(array, lower, upper, isSlice: isSlice, scope)
         case .quantified(let op, let operand, let source, let all): return try quantified(op, operand, source, all: all, scope)
+        case .field(let base, let name): return try fieldSelection(base, name, scope)
         }
     }
 

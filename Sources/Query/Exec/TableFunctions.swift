@@ -24,6 +24,9 @@ enum TableFunction: Sendable {
     /// pg_partition_ancestors(relation): the relation itself (no table is a partition), so
     /// psql's `\d` queries for foreign keys run.
     case partitionAncestors
+    /// information_schema._pg_expandarray(array): one (x, n) row per element, the element and
+    /// its position from 1 (pgJDBC reads pg_index.indkey so).
+    case expandArray
     /// generate_subscripts(array, dimension [, reverse]): the array's subscripts (from 1, or
     /// from 0 for an int2vector such as pg_index.indkey).
     case subscripts
@@ -60,6 +63,7 @@ enum TableFunction: Sendable {
         case "unnest": self = .unnest
         case "pg_partition_ancestors": self = .partitionAncestors
         case "generate_subscripts": self = .subscripts
+        case "_pg_expandarray": self = .expandArray
         case "pg_options_to_table": self = .optionsToTable
         default:
             guard let relation = SystemCatalog.SessionRelation(rawValue: name) else { return nil }
@@ -82,6 +86,7 @@ enum TableFunction: Sendable {
         case .jsonElements: ["value"]
         case .jsonEach: ["key", "value"]
         case .optionsToTable: ["option_name", "option_value"]
+        case .expandArray: ["x", "n"]
         }
     }
 }
@@ -93,11 +98,19 @@ struct TableFunctionScan: Sendable {
     var name: String
     var arguments: [BoundExpression]
     var withOrdinality: Bool
+    /// Each row as one record value (a `Value.array` of its columns): a multi-column function
+    /// called in a select list, whose value is a record (Binder+TableFunctions.swift).
+    var rowsAsRecords = false
 }
 
 /// Runs table functions, row by row (a long series streams, and stops when the consumer does).
 enum TableFunctions {
     static func run(_ scan: TableFunctionScan, _ context: ExecutionContext, _ emit: PlanExecutor.Emit) throws -> Bool {
+        guard !scan.rowsAsRecords else {
+            var columns = scan
+            columns.rowsAsRecords = false
+            return try run(columns, context) { row in try emit([.array(row)]) }
+        }
         let arguments = try scan.arguments.map { try Evaluator.evaluate($0, [], context) }
         var ordinal: Int64 = 0
         func numbered(_ row: [Value]) throws -> Bool {
@@ -159,6 +172,8 @@ enum TableFunctions {
                 .allSatisfy { try numbered([.text($0)]) }
         case .unnest, .zipped, .session, .jsonRecord: return true
         case .partitionAncestors: return try numbered([arguments[0]])
+        case .expandArray:
+            return try (ArrayFunctions.elements(arguments[0]) ?? []).enumerated().allSatisfy { try numbered([$1, .int(Int64($0 + 1))]) }
         case .optionsToTable:
             return try (ArrayFunctions.elements(arguments[0]) ?? []).allSatisfy { option in
                 let text = Cast.textForm(option)

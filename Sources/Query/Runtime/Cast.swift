@@ -243,6 +243,7 @@ public enum Cast {
     static func fromText(_ text: String, to type: SQLType) throws -> Value {
         switch type {
         case .text, .unknown: return .text(text)
+        case .record: throw VireoError(.featureNotSupported, "input of anonymous composite types is not implemented")
         case .int: return .int(try parseInt(text))
         case .oid:
             guard let oid = try? objectIdentifier(parseInt(text, as: .oid)) else {

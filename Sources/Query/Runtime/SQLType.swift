@@ -51,6 +51,11 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// A value of an enum type: a `Value.double` holding its label's sort order, so values
     /// compare and sort in declaration order; printed as the label (Catalog+Types.swift).
     case enumeration(EnumType)
+    /// A record with named fields (information_schema._pg_expandarray's `(x, n)`, a
+    /// multi-column set-returning function called in a select list): a `Value.array` of the
+    /// fields' values in order, printed as PostgreSQL prints a record, `(5,1)`. No column
+    /// stores one; `(record).field` reads a field (Binder+Fields.swift).
+    case record([RecordField])
     case unknown
 
     public init(_ columnType: ColumnType) {
@@ -121,6 +126,7 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
         case .internalChar: "\"char\""
         case .int2vector: "int2vector"
         case .enumeration(let type): type.name
+        case .record: "record"
         case .unknown: "unknown"
         }
     }
@@ -246,5 +252,16 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     public var isSparseVector: Bool {
         if case .sparsevec = self { return true }
         return false
+    }
+}
+
+/// A field of a record type: its name and type.
+public struct RecordField: Sendable, Hashable {
+    public var name: String
+    public var type: SQLType
+
+    public init(_ name: String, _ type: SQLType) {
+        self.name = name
+        self.type = type
     }
 }

@@ -36,8 +36,21 @@ extension Value {
         case (.timestamptz, .timestamp(let micros)): return SessionTimeZone.format(instant: micros)
         case (.array(let element), .array(let elements)): return ArrayText.format(elements, element: element)
         case (.int2vector, .array(let elements)): return elements.map { $0.text ?? "" }.joined(separator: " ")
+        case (.record(let fields), .array(let values)): return Self.recordText(zip(values, fields).map { $0.text(as: $1.type) })
         default: return text
         }
+    }
+
+    /// PostgreSQL's record output (record_out) of the fields' texts: `(5,"a b",)`, a NULL field
+    /// empty, a field quoted when it is empty or holds a quote, backslash, parenthesis, comma
+    /// or white space, its quotes and backslashes doubled.
+    public static func recordText(_ fields: [String?]) -> String {
+        let special: Set<Character> = ["\"", "\\", "(", ")", ",", " ", "\t", "\n", "\r"]
+        return "(" + fields.map { field -> String in
+            guard let field else { return "" }
+            guard field.isEmpty || field.contains(where: special.contains) else { return field }
+            return "\"" + field.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }.joined(separator: ",") + ")"
     }
 
     /// PostgreSQL's float8 output: shortest exact digits, `Infinity`, `NaN`, no `.0`.

@@ -51,9 +51,12 @@ public enum SQLExpression: Sendable, Equatable {
     /// `x op ANY (array)`, `x op SOME (…)`, `x op ALL (…)`, over an array or a subquery.
     indirect case quantified(BinaryOperator, SQLExpression, QuantifiedOperand, all: Bool)
     /// A row constructor, `(a, b, …)` or `ROW(a, …)` (which may hold one element or none).
-    /// Vireo has no record values: a row is an operand of a row-wise comparison, IS [NOT]
-    /// NULL, IS [NOT] DISTINCT FROM or IN (Binder+Rows.swift).
+    /// It is an operand of a row-wise comparison, IS [NOT] NULL, IS [NOT] DISTINCT FROM or IN
+    /// (Binder+Rows.swift), or the operand of a field selection (`(ROW(1, 2)).f2`).
     indirect case row([SQLExpression])
+    /// `(expression).name`: a field of a record (a composite-returning function's row, a
+    /// whole-row reference `(t).column`, a record column), Binder+Fields.swift.
+    indirect case field(SQLExpression, String)
 }
 
 /// One operator of a `.chain` and its right operand.
@@ -388,7 +391,8 @@ extension SQLExpression {
     public var children: [SQLExpression] {
         switch self {
         case .literal, .column, .parameter, .exists, .subquery: []
-        case .unary(_, let operand), .isNull(let operand, _), .isBoolean(let operand, _, _), .cast(let operand, _): [operand]
+        case .unary(_, let operand), .isNull(let operand, _), .isBoolean(let operand, _, _), .cast(let operand, _),
+             .field(let operand, _): [operand]
         case .binary(_, let left, let right), .isDistinctFrom(let left, let right, _): [left, right]
         case .chain(let first, let links): [first] + links.map(\.operand)
         case .inList(let operand, let list, _): [operand] + list

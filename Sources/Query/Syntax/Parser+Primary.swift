@@ -172,8 +172,9 @@ extension Parser {
         guard accept(.dot) else { return .column(ColumnReference(name)) }
         if peek().isOperator("*") { throw unexpected("expected a column name (t.* is only allowed in a select list)") }
         let column = try parseLabel()
-        // `pg_catalog.format_type(…)`: the catalog's functions are built in.
-        if name == "pg_catalog", peek().kind == .leftParen { return try parseFunctionCall(column) }
+        // `pg_catalog.format_type(…)`, `information_schema._pg_expandarray(…)`: the catalog's
+        // functions are built in.
+        if Self.functionSchemaNames.contains(name), peek().kind == .leftParen { return try parseFunctionCall(column) }
         if Self.schemaNames.contains(name), peek().kind == .dot, !peek(1).isOperator("*") {
             // `pg_catalog.pg_class.relname` (SQLAlchemy's reflection writes columns so): one
             // database, so the schema adds nothing the table name does not say.
@@ -188,6 +189,9 @@ extension Parser {
 
     /// The schemas a three-part column reference may name.
     static let schemaNames: Set<String> = ["pg_catalog", "public", "information_schema"]
+
+    /// The schemas a function's name may be qualified with.
+    static let functionSchemaNames: Set<String> = ["pg_catalog", "information_schema"]
 
     /// `name( [* | [DISTINCT | ALL] expr, …] )`; the name is already consumed.
     private mutating func parseFunctionCall(_ name: String) throws -> SQLExpression {

@@ -277,7 +277,8 @@ extension Parser {
     private mutating func parseTablePrimary() throws -> TableReference {
         if peekKeyword(.lateral), identifier(peek(1)) != nil, peek(2).kind == .leftParen { advance() }
         if identifier(peek()) != nil, peek(1).kind == .leftParen { return .function(try parseTableFunction()) }
-        if case .word("pg_catalog", _) = peek().kind, peek(1).kind == .dot, peek(3).kind == .leftParen {
+        if case .word(let schema, _) = peek().kind, Self.functionSchemaNames.contains(schema), peek(1).kind == .dot,
+           peek(3).kind == .leftParen {
             return .function(try parseTableFunction())
         }
         if acceptKeyword(.lateral) {

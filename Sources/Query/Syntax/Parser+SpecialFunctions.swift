@@ -123,7 +123,25 @@ extension Parser {
     /// level of nesting adds to the stack.
     @inline(never)
     mutating func parseParenthesizedOrOverlaps() throws -> SQLExpression {
-        try parseOverlaps(after: parseParenthesized())
+        try parseOverlaps(after: parseIndirection(after: parseParenthesized()))
+    }
+
+    /// Field selections and subscripts after a parenthesised expression, as PostgreSQL's
+    /// `'(' a_expr ')' opt_indirection`: `(f(x)).n`, `(t).col[1]`, `(r).a.b`. `.*` is left
+    /// for the select list (parseQualifiedWildcard).
+    @inline(never)
+    private mutating func parseIndirection(after parenthesized: SQLExpression) throws -> SQLExpression {
+        var expression = parenthesized
+        while true {
+            if peek().kind == .leftBracket {
+                expression = try parseSubscripts(after: expression)
+            } else if peek().kind == .dot, !peek(1).isOperator("*") {
+                advance()
+                expression = .field(expression, try parseLabel())
+            } else {
+                return expression
+            }
+        }
     }
 
     /// `ROW (…)`, and OVERLAPS when it follows.

@@ -36,6 +36,7 @@ extension SQLExpression {
         case .array(let elements): "ARRAY[" + elements.map(\.sql).joined(separator: ", ") + "]"
         case .arraySubquery(let query): "ARRAY(" + query.sql + ")"
         case .row(let elements): "ROW(" + elements.map(\.sql).joined(separator: ", ") + ")"
+        case .field(let record, let name): "(" + record.sql + ")." + ColumnReference(name).sql
         case .subscripted(let array, let lower, let upper, let isSlice):
             (array.precedence < .primary || array.isSubscriptable == false ? "(" + array.sql + ")" : array.sql)
                 + "[" + (lower?.sql ?? "") + (isSlice ? ":" + (upper?.sql ?? "") : "") + "]"
@@ -49,7 +50,7 @@ extension SQLExpression {
     /// ARRAY constructor or another subscript; not a literal or a cast).
     var isSubscriptable: Bool {
         switch self {
-        case .column, .function, .array, .arraySubquery, .subscripted, .parameter: true
+        case .column, .function, .array, .arraySubquery, .subscripted, .parameter, .field: true
         default: false
         }
     }

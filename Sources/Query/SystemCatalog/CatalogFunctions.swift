@@ -62,7 +62,7 @@ extension Functions {
             guard case .int(let oid) = arguments[0] else { return .null }
             return .text(SystemCatalog.roleName(oid))
         },
-        ScalarFunction("current_database", 0...0, [], returns: .text) { _ in .text(SystemCatalog.databaseName) },
+        ScalarFunction("current_database", 0...0, [], returns: .name) { _ in .text(SystemCatalog.databaseName) },
         ScalarFunction("current_schema", 0...0, [], returns: .text) { _ in .text("public") },
         ScalarFunction("current_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },
         ScalarFunction("session_user", 0...0, [], returns: .text) { _ in .text(SystemCatalog.ownerName) },

@@ -5,15 +5,25 @@ import VireoStorage
 /// (format_type, regtype output and input, to_regtype).
 extension SystemCatalog {
     /// pg_type: the built-in types, then each enum type (typtype 'e', category 'E', in
-    /// public, 4 bytes as in PostgreSQL, no array type).
+    /// public, 4 bytes as in PostgreSQL, no array type), then each table's and view's row
+    /// type (typtype 'c', typrelid the relation, as pg_class.reltype names it; pgJDBC's
+    /// getUDTs lists them; no array type).
     static func typeRelation(_ catalog: Catalog) -> Relation {
         var relation = types
         relation.rows += catalog.enumTypes.values.sorted { $0.oid < $1.oid }.map { type -> [Value] in
             [.int(type.oid), .text(type.name), .int(publicNamespaceOID), .int(4), .text("e"), .text("E"), .int(0), .int(0),
              .text(","), .int(0), .int(0), .int(-1), .bool(false), .int(ownerOID), .int(0), .null, .null]
         }
+        let relations = sortedTables(catalog).map(\.name) + sortedViews(catalog).map(\.name)
+        relation.rows += relations.map { name -> [Value] in
+            [.int(rowTypeOID(of: name)), .text(relationName(of: name)), .int(namespaceOID(of: name)), .int(-1), .text("c"), .text("C"),
+             .int(0), .int(0), .text(","), .int(oid(ofObject: name)), .int(0), .int(-1), .bool(false), .int(ownerOID), .int(0), .null, .null]
+        }
         return relation
     }
+
+    /// The OID of a table's or view's row type (pg_class.reltype).
+    static func rowTypeOID(of relation: String) -> Int64 { oid(ofObject: "row type " + relation) }
 
     /// pg_enum: one row per label. A label's OID is its type's plus its position + 1 (stable
     /// while labels are only added at the end; PostgreSQL's are arbitrary too).

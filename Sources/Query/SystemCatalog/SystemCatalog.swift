@@ -358,6 +358,7 @@ extension SystemCatalog {
             let indexes = indexEntries(table)
             var row = classRow(table.name, kind: "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count)
             row[9] = .double(table.statistics?.rowCount ?? -1)  // reltuples: -1 until ANALYZE, as PostgreSQL 14+
+            row[11] = .int(rowTypeOID(of: table.name))
             row[12] = .int(Int64(table.checks.count))  // relchecks: psql's \d lists check constraints only when it is > 0
             // relhastriggers: PostgreSQL's FOREIGN KEYs are triggers on both tables; psql's \d lists them only then.
             row[14] = .bool(!table.foreignKeys.isEmpty || !catalog.foreignKeys(referencing: table.name).isEmpty)
@@ -366,11 +367,17 @@ extension SystemCatalog {
                 var row = classRow(index.name, kind: "i", accessMethod: accessMethodOID(index.method), hasIndex: false,
                                    attributeCount: index.columns.count)
                 row[2] = .int(namespaceOID(of: table.name))  // an index is in its table's schema
+                // A new index has reltuples 0 and one page (a B-tree's metapage), not a new
+                // table's -1 and 0 (pgJDBC's getIndexInfo shows them as CARDINALITY and PAGES).
+                row[9] = .double(table.statistics?.rowCount ?? 0)
+                row[25] = .int(1)
                 rows.append(row)
             }
         }
         for view in sortedViews(catalog) {
-            rows.append(classRow(view.name, kind: "v", accessMethod: 0, hasIndex: false, attributeCount: view.columns.count))
+            var row = classRow(view.name, kind: "v", accessMethod: 0, hasIndex: false, attributeCount: view.columns.count)
+            row[11] = .int(rowTypeOID(of: view.name))
+            rows.append(row)
         }
         rows += sequenceClassRows(catalog)
         return Relation(columns: columns(
@@ -510,7 +517,7 @@ extension SystemCatalog {
                 }
                 rows.append([.int(foreignKeyOID(table, key)), .text(key.name), .int(namespaceOID(of: table.name)), .text("f"),
                              .bool(key.deferrable), .bool(key.initiallyDeferred), .bool(true), .int(oid(ofObject: table.name)), .int(0),
-                             .int(0), .int(oid(ofObject: key.referencedTable)), attributes(key.columns, table),
+                             .int(referencedIndexOID(key, catalog)), .int(oid(ofObject: key.referencedTable)), attributes(key.columns, table),
                              attributes(key.referencedColumns, catalog.tables[key.referencedTable]), .text(key.onUpdate), .text(key.onDelete),
                              .text("s"), .int(0)])
             }
@@ -718,6 +725,14 @@ extension SystemCatalog {
                      return [.text(databaseName), .text(schemaName(of: view.name)), .text(view.name), .text(" " + view.query + ";"),
                              .text(view.checkOption?.uppercased() ?? "NONE"), yes, yes, .text("NO"), .text("NO"), .text("NO")]
                  })
+    }
+
+    /// A foreign key's conindid: the unique index of the referenced table over the referenced
+    /// columns, which PostgreSQL records (pgJDBC's getImportedKeys joins it for PK_NAME); 0 when none.
+    static func referencedIndexOID(_ key: ForeignKeyDefinition, _ catalog: Catalog) -> Int64 {
+        guard let referenced = catalog.tables[key.referencedTable] else { return 0 }
+        let index = indexEntries(referenced).first { $0.isUnique && Set($0.columns) == Set(key.referencedColumns) }
+        return index.map { oid(ofObject: $0.name) } ?? 0
     }
 
     static func foreignKeyOID(_ table: TableDefinition, _ key: ForeignKeyDefinition) -> Int64 {

@@ -2613,3 +2613,16 @@ SELECT regexp_substr('banana', 'an+'), regexp_substr('banana', 'an', 1, 2), rege
 SELECT regexp_count('banana', 'a', 0);
 SELECT regexp_count('banana', 'a', 1, 'g');
 SELECT regexp_instr('banana', 'an', 1, 1, 2);
+
+-- Field selection: (record).field on a function's record, a whole-row reference, a row, a record column
+SELECT (information_schema._pg_expandarray(ARRAY[5,6])).n, (information_schema._pg_expandarray(ARRAY[5,6])).x;
+SELECT x, n FROM information_schema._pg_expandarray(ARRAY['a','b']) ORDER BY n;
+SELECT (information_schema._pg_expandarray(ARRAY['a b','c'])).x, generate_series(1,3);
+SELECT (e).name, (e).salary FROM emp e WHERE (e).id = 1;
+SELECT (s).a FROM (SELECT 1 AS a) s;
+SELECT (ROW(1, 'a'::text)).f2, (ROW(3, 2)).f1;
+SELECT (k.keys).n FROM (SELECT information_schema._pg_expandarray(ARRAY[7,8,9]) AS keys) k WHERE (k.keys).x > 7 ORDER BY 1;
+SELECT (e).nosuch FROM emp e;
+SELECT (ROW(1, 'a')).x;
+SELECT (1).x;
+SELECT (information_schema._pg_expandarray(ARRAY[5])).z;
