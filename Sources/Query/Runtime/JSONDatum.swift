@@ -17,7 +17,11 @@ enum JSONDatum {
         // json keeps its text as written, jsonb's value is its normalised text already.
         case (_, .json(let text)): return text
         case (_, .array(let elements)):
-            return "[" + elements.map { text($0, type.elementType ?? .text) }.joined(separator: ",") + "]"
+            // A sub-array of a multidimensional array keeps the array's type.
+            return "[" + elements.map { element in
+                if case .array = element { return text(element, type) }
+                return text(element, type.elementType ?? .text)
+            }.joined(separator: ",") + "]"
         case (.timestamp, .timestamp), (.timestamptz, .timestamp):
             return JSONValue.quote(isoText(value.text(as: type) ?? "", withOffset: type == .timestamptz))
         default:
