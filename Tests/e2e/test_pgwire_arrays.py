@@ -32,10 +32,10 @@ def test_list_of_lists_parameters_store_and_read_back(conn, binary):
 
 
 def test_any_over_a_two_dimensional_literal_as_haystack_writes_it(conn):
-    conn.execute("DROP TABLE IF EXISTS docs")
-    conn.execute("CREATE TABLE docs (id text PRIMARY KEY, meta_key text)")
-    conn.execute("INSERT INTO docs VALUES ('a', 'k1'), ('b', 'k2'), ('c', 'k3')")
-    rows = conn.execute("SELECT id FROM docs WHERE meta_key = ANY('{{k1,k3},{zz,k2}}') ORDER BY id").fetchall()
+    conn.execute("DROP TABLE IF EXISTS haystack_meta_docs")
+    conn.execute("CREATE TABLE haystack_meta_docs (id text PRIMARY KEY, meta_key text)")
+    conn.execute("INSERT INTO haystack_meta_docs VALUES ('a', 'k1'), ('b', 'k2'), ('c', 'k3')")
+    rows = conn.execute("SELECT id FROM haystack_meta_docs WHERE meta_key = ANY('{{k1,k3},{zz,k2}}') ORDER BY id").fetchall()
     assert rows == [("a",), ("b",), ("c",)]
 
 
