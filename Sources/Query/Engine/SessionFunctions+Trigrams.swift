@@ -57,8 +57,8 @@ extension Functions {
 }
 
 extension Session {
-    /// A pg_trgm threshold as a float4 would hold it (the comparison in pg_trgm is of a
-    /// float4 similarity with the setting's double).
+    /// A pg_trgm threshold setting's value (checked to lie in 0…1 when it was set); pg_trgm
+    /// compares its float4 similarity with this double, as the operators here do.
     func trigramThreshold(_ name: String) throws -> Double {
         Double(try settingText(name)) ?? 0
     }
