@@ -6,26 +6,21 @@ import VireoStorage
 /// value was read from PostgreSQL 15.18.
 @Suite("regexp_count, regexp_instr, regexp_like, regexp_substr")
 struct RegexPositionTests {
-    private func row(_ session: Session, _ sql: String) throws -> [String] {
-        let result = try session.execute(sql)
-        return result.rows.flatMap { row in zip(row, result.columns).map { $0.text(as: $1.type) ?? "NULL" } }
-    }
-
     @Test("counts, positions in characters, flags, occurrences and groups")
     func answers() throws {
         let session = try Database.inMemory().session()
-        #expect(try row(session, "SELECT regexp_count('banana', 'a'), regexp_count('banana', 'a', 3), regexp_count('ABCabc', 'b', 1, 'i'), regexp_count('héhé', 'é')")
+        #expect(try typedValues(session, "SELECT regexp_count('banana', 'a'), regexp_count('banana', 'a', 3), regexp_count('ABCabc', 'b', 1, 'i'), regexp_count('héhé', 'é')")
                 == ["3", "2", "2", "2"])
-        #expect(try row(session, """
+        #expect(try typedValues(session, """
             SELECT regexp_instr('banana', 'an'), regexp_instr('banana', 'an', 1, 2), regexp_instr('banana', 'an', 1, 2, 1),
                    regexp_instr('banana', 'x'), regexp_instr('héllo wörld', 'w(ö)', 1, 1, 0, '', 1)
             """) == ["2", "4", "6", "0", "8"])
-        #expect(try row(session, "SELECT regexp_like('banana', 'an+'), regexp_like('Banana', '^b', 'i'), regexp_like('banana', 'x')") == ["t", "t", "f"])
-        #expect(try row(session, """
+        #expect(try typedValues(session, "SELECT regexp_like('banana', 'an+'), regexp_like('Banana', '^b', 'i'), regexp_like('banana', 'x')") == ["t", "t", "f"])
+        #expect(try typedValues(session, """
             SELECT regexp_substr('banana', 'an+'), regexp_substr('banana', 'an', 1, 2), regexp_substr('banana', 'x'),
                    regexp_substr('abc123def', '([a-z]+)([0-9]+)', 1, 1, '', 2)
             """) == ["an", "an", "NULL", "123"])
-        #expect(try row(session, "SELECT regexp_substr('abc', 'b', 1, 1, '', 5), regexp_count('abc', 'b', 10), regexp_count(NULL, 'b')") == ["NULL", "0", "NULL"])
+        #expect(try typedValues(session, "SELECT regexp_substr('abc', 'b', 1, 1, '', 5), regexp_count('abc', 'b', 10), regexp_count(NULL, 'b')") == ["NULL", "0", "NULL"])
     }
 
     @Test("PostgreSQL's errors for a bad start, occurrence, endoption or the g flag")

@@ -23,6 +23,13 @@ func typedLines(_ session: Session, _ sql: String) throws -> [String] {
     }
 }
 
+/// Runs SQL in `session` and returns the values of all its rows in order, each printed as
+/// its column's type prints it.
+func typedValues(_ session: Session, _ sql: String) throws -> [String] {
+    let result = try session.execute(sql)
+    return result.rows.flatMap { row in zip(row, result.columns).map { $0.text(as: $1.type) ?? "NULL" } }
+}
+
 /// The error a statement throws (recording an issue if it succeeds).
 func sqlError(_ database: Database, _ sql: String, _ parameters: [Value] = [],
               sourceLocation: SourceLocation = #_sourceLocation) -> VireoError? {

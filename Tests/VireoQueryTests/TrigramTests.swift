@@ -7,18 +7,13 @@ import VireoStorage
 /// from PostgreSQL 15.18 with `CREATE EXTENSION pg_trgm`.
 @Suite("pg_trgm: trigram similarity")
 struct TrigramTests {
-    private func row(_ session: Session, _ sql: String) throws -> [String] {
-        let result = try session.execute(sql)
-        return result.rows.flatMap { row in zip(row, result.columns).map { $0.text(as: $1.type) ?? "NULL" } }
-    }
-
     @Test("show_trgm: padded, lower-cased words; multi-byte trigrams as pg_trgm's CRC, in its order")
     func trigrams() throws {
         let session = try Database.inMemory().session()
-        #expect(try row(session, "SELECT show_trgm('word'), show_trgm('a'), show_trgm('')") == [#"{"  w"," wo",ord,"rd ",wor}"#, #"{"  a"," a "}"#, "{}"])
-        #expect(try row(session, "SELECT show_trgm('Hello, World 42!')")
+        #expect(try typedValues(session, "SELECT show_trgm('word'), show_trgm('a'), show_trgm('')") == [#"{"  w"," wo",ord,"rd ",wor}"#, #"{"  a"," a "}"#, "{}"])
+        #expect(try typedValues(session, "SELECT show_trgm('Hello, World 42!')")
                 == [#"{"  4","  h","  w"," 42"," he"," wo","42 ",ell,hel,"ld ",llo,"lo ",orl,rld,wor}"#])
-        #expect(try row(session, "SELECT show_trgm('café'), show_trgm('naïve über')")
+        #expect(try typedValues(session, "SELECT show_trgm('café'), show_trgm('naïve über')")
                 == [#"{0xef5960,"  c"," ca",0x544980,caf}"#, #"{0xb1fa7d,0xb96f40,0xd8acd7,0x0d7f89,"  n"," na",0x4f84fe,0x59a8da,ber,"er ","ve "}"#])
     }
 
@@ -26,33 +21,33 @@ struct TrigramTests {
     func similarities() throws {
         let session = try Database.inMemory().session()
         try session.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        #expect(try row(session, "SELECT similarity('word', 'words'), similarity('Hello World', 'hello wrld'), similarity('', 'a'), similarity('abc', 'abc')")
+        #expect(try typedValues(session, "SELECT similarity('word', 'words'), similarity('Hello World', 'hello wrld'), similarity('', 'a'), similarity('abc', 'abc')")
                 == ["0.5714286", "0.64285713", "0", "1"])
-        #expect(try row(session, """
+        #expect(try typedValues(session, """
             SELECT word_similarity('word', 'two words'), word_similarity('words', 'word two'), strict_word_similarity('word', 'two words'),
                    word_similarity('post', 'postgresql is great'), strict_word_similarity('gres', 'postgresql is great')
             """) == ["0.8", "0.6666667", "0.5714286", "0.8", "0.375"])
-        #expect(try row(session, "SELECT word_similarity('abc', 'xyz'), word_similarity('', 'abc'), word_similarity('abc', '')") == ["0", "0", "0"])
-        #expect(try row(session, """
+        #expect(try typedValues(session, "SELECT word_similarity('abc', 'xyz'), word_similarity('', 'abc'), word_similarity('abc', '')") == ["0", "0", "0"])
+        #expect(try typedValues(session, """
             SELECT word_similarity('Kateryna', 'Katarina Kate'), strict_word_similarity('Kateryna', 'Katarina Kate'),
                    word_similarity('onetwothree', 'one two three onetwo three')
             """) == ["0.5555556", "0.4", "0.8333333"])
-        #expect(try row(session, "SELECT pg_typeof(similarity('a', 'b'))::text, pg_typeof('a' <-> 'b'::text)::text") == ["real", "real"])
+        #expect(try typedValues(session, "SELECT pg_typeof(similarity('a', 'b'))::text, pg_typeof('a' <-> 'b'::text)::text") == ["real", "real"])
     }
 
     @Test("the operators, their thresholds and set_limit")
     func operators() throws {
         let session = try Database.inMemory().session()
-        #expect(try row(session, "SELECT 'word' % 'words', 'word' % 'xyz', 'word' <% 'two words', 'two words' %> 'word', 'word' <<% 'two words', 'two words' %>> 'word'")
+        #expect(try typedValues(session, "SELECT 'word' % 'words', 'word' % 'xyz', 'word' <% 'two words', 'two words' %> 'word', 'word' <<% 'two words', 'two words' %>> 'word'")
                 == ["t", "f", "t", "t", "t", "t"])
-        #expect(try row(session, "SELECT 'word' <-> 'words'::text, 'word' <<-> 'two words', 'two words' <->> 'word', 'word' <<<-> 'two words', 'two words' <->>> 'word'")
+        #expect(try typedValues(session, "SELECT 'word' <-> 'words'::text, 'word' <<-> 'two words', 'two words' <->> 'word', 'word' <<<-> 'two words', 'two words' <->>> 'word'")
                 == ["0.4285714", "0.19999999", "0.19999999", "0.4285714", "0.4285714"])
-        #expect(try row(session, "SELECT '4' % '3'") == ["f"], "two untyped literals are text to %, as PostgreSQL resolves them")
-        #expect(try row(session, "SELECT 7 % 3") == ["1"])
-        #expect(try row(session, "SELECT show_limit(), set_limit(0.5), show_limit(), 'word' % 'words'") == ["0.3", "0.5", "0.5", "t"])
-        #expect(try row(session, "SHOW pg_trgm.similarity_threshold") == ["0.5"])
+        #expect(try typedValues(session, "SELECT '4' % '3'") == ["f"], "two untyped literals are text to %, as PostgreSQL resolves them")
+        #expect(try typedValues(session, "SELECT 7 % 3") == ["1"])
+        #expect(try typedValues(session, "SELECT show_limit(), set_limit(0.5), show_limit(), 'word' % 'words'") == ["0.3", "0.5", "0.5", "t"])
+        #expect(try typedValues(session, "SHOW pg_trgm.similarity_threshold") == ["0.5"])
         try session.execute("SET pg_trgm.similarity_threshold = 0.8")
-        #expect(try row(session, "SELECT 'word' % 'words'") == ["f"])
+        #expect(try typedValues(session, "SELECT 'word' % 'words'") == ["f"])
         for bad in ["2", "'x'"] {
             #expect(throws: VireoError.self) { try session.execute("SET pg_trgm.similarity_threshold = \(bad)") }
         }
@@ -64,9 +59,9 @@ struct TrigramTests {
         let session = try Database.inMemory().session()
         try session.execute("CREATE TABLE names (id int PRIMARY KEY, name text)")
         try session.execute("INSERT INTO names VALUES (1, 'Katarina'), (2, 'Kateryna'), (3, 'Catherine'), (4, 'Bob'), (5, NULL)")
-        #expect(try row(session, "SELECT id FROM names WHERE name % 'Katerina' ORDER BY name <-> 'Katerina', id") == ["1", "2"])
-        #expect(try row(session, "SELECT count(*) FROM names WHERE name <% 'Kate'") == ["0"])
-        #expect(try row(session, "SELECT id FROM names WHERE 'Kate' <% name ORDER BY id") == ["1", "2"])
+        #expect(try typedValues(session, "SELECT id FROM names WHERE name % 'Katerina' ORDER BY name <-> 'Katerina', id") == ["1", "2"])
+        #expect(try typedValues(session, "SELECT count(*) FROM names WHERE name <% 'Kate'") == ["0"])
+        #expect(try typedValues(session, "SELECT id FROM names WHERE 'Kate' <% name ORDER BY id") == ["1", "2"])
     }
 }
 

@@ -105,11 +105,11 @@ extension Binder {
         if left.type == .unknown { left = (try coerce(left, to: element), element) }
         let right = try coerce(array, to: .array(element))
         let comparable = left.type == element || (left.type.isNumeric && element.isNumeric) || (left.type.isText && element.isText)
-            || (left.type.isDateTime && element.isDateTime) || (left.type.isVector && element.isVector) || op.isRegexMatch
+            || (left.type.isDateTime && element.isDateTime) || (left.type.isVector && element.isVector) || op.isTextPattern
         guard comparable else {
             throw VireoError.undefinedOperator("\(left.type) \(op.rawValue) \(element)")
         }
-        let leftExpression = op.isRegexMatch ? try convert(left, to: .text) : left.expression
+        let leftExpression = op.isTextPattern ? try convert(left, to: .text) : left.expression
         return (.quantified(op, leftExpression, right, all: all), .bool)
     }
 
@@ -160,6 +160,7 @@ extension Binder {
     func arrayFunction(_ name: String, _ arguments: [Typed]) throws -> Typed? {
         guard let signature = ArrayFunctions.signatures[name] else { return nil }
         guard signature.arity.contains(arguments.count) else {
+            if signature.sharesName { return nil }
             throw VireoError(.undefinedFunction, "function \(name)(\(arguments.count) arguments) does not exist")
         }
         // The array argument decides the element type; an untyped one takes the element's.
@@ -221,4 +222,11 @@ extension BinaryOperator {
     var isRegexMatch: Bool {
         self == .regexMatch || self == .regexMatchInsensitive || self == .regexNotMatch || self == .regexNotMatchInsensitive
     }
+
+    /// A regular expression or LIKE operator: text on both sides.
+    var isTextPattern: Bool { isRegexMatch || isLike }
+
+    var isLike: Bool { self == .like || self == .iLike || self == .notLike || self == .notILike }
+    var isCaseInsensitiveLike: Bool { self == .iLike || self == .notILike }
+    var isNegatedLike: Bool { self == .notLike || self == .notILike }
 }

@@ -10,7 +10,7 @@ extension Binder {
         // `jsonb - text[]` deletes keys (arithmetic's jsonb_delete), not an array operation.
         let deletesKeys = op == .subtract && a.type == .json
         if !takesKeyArray.contains(op), !deletesKeys, let array = try arrayOperator(op, a, b) { return array }
-        if let trigram = try trigramOperator(op, a, b) { return trigram }
+        if let call = try textFunctionOperator(op, a, b) { return call }
         switch op {
         case .overlaps where [a.type, b.type].contains(.tsquery) && [a.type, b.type].allSatisfy({ $0 == .tsquery || $0 == .unknown }):
             let operands = [try coerce(a, to: .tsquery), try coerce(b, to: .tsquery)]
@@ -62,8 +62,11 @@ extension Binder {
             let (x, y) = (try halfvecOperand(a, type), try halfvecOperand(b, type))
             return (.binary(op, x, y), .double)
         case .wordSimilar, .wordSimilarCommuted, .strictWordSimilar, .strictWordSimilarCommuted, .wordDistance, .wordDistanceCommuted,
-             .strictWordDistance, .strictWordDistanceCommuted:
-            throw VireoError(.internalError, "\(op.rawValue) is bound by trigramOperator")
+             .strictWordDistance, .strictWordDistanceCommuted, .startsWith:
+            throw VireoError(.internalError, "\(op.rawValue) is bound by textFunctionOperator")
+        case .like, .iLike, .notLike, .notILike:
+            return (.like(try coerce(a, to: .text), pattern: try coerce(b, to: .text), escape: nil,
+                          caseInsensitive: op.isCaseInsensitiveLike, negated: op.isNegatedLike), .bool)
         case .hammingDistance, .jaccardDistance:
             for operand in [a, b] where operand.type != .unknown && !operand.type.isBit {
                 throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)")
@@ -96,10 +99,10 @@ extension Binder {
         }
     }
 
-    /// pg_trgm's operators on text, as calls of its functions: `%` and `<->` when an operand
-    /// is text (or, for `%`, both are untyped literals, which PostgreSQL resolves to text),
-    /// the word-similarity operators always. nil for any other operator.
-    private func trigramOperator(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
+    /// The operators on text that are calls of a function: `^@` (starts_with) and pg_trgm's,
+    /// `%` and `<->` when an operand is text (or, for `%`, both are untyped literals, which
+    /// PostgreSQL resolves to text), the word-similarity operators always. nil for any other.
+    private func textFunctionOperator(_ op: BinaryOperator, _ a: Typed, _ b: Typed) throws -> Typed? {
         let texts = [a.type, b.type].filter { $0.isText || $0 == .unknown }.count == 2
         let typed = a.type.isText || b.type.isText
         let name: String
@@ -114,6 +117,7 @@ extension Binder {
         case .wordDistanceCommuted: name = "word_similarity_dist_commutator_op"
         case .strictWordDistance: name = "strict_word_similarity_dist_op"
         case .strictWordDistanceCommuted: name = "strict_word_similarity_dist_commutator_op"
+        case .startsWith: name = "starts_with"
         default: return nil
         }
         guard texts else { throw VireoError.undefinedOperator("\(a.type) \(op.rawValue) \(b.type)") }

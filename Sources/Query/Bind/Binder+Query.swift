@@ -342,8 +342,8 @@ extension Binder {
     private static func figuredName(_ expression: SQLExpression) -> (name: String, isFirm: Bool) {
         switch expression {
         case .column(let reference): return (reference.column, true)
-        // Prefix `~` parses as a call of `~` (Parser+Expressions.swift) but is an operator.
-        case .function(let call) where call.name == "~": return ("?column?", false)
+        // Prefix operators parse as calls (Parser+Expressions.swift) but are operators.
+        case .function(let call) where call.isPrefixOperator: return ("?column?", false)
         case .function(let call): return (call.name, true)
         case .cast(let operand, let type):
             let inner = figuredName(operand)
@@ -352,6 +352,7 @@ extension Binder {
             if let otherwise = caseExpression.elseResult, case let inner = figuredName(otherwise), inner.isFirm { return inner }
             return ("case", false)
         case .exists: return ("exists", true)
+        case .row: return ("row", true)
         case .array, .arraySubquery: return ("array", true)
         case .subscripted(let array, _, _, _): return figuredName(array)
         case .field(_, let name): return (name, true)

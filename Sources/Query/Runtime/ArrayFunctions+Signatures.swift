@@ -11,6 +11,9 @@ extension ArrayFunctions {
         var elementPositions: Set<Int> = []
         /// The type of the other arguments, by position (integer positions, text delimiters).
         var others: [Int: SQLType] = [:]
+        /// Whether a call of another arity is a scalar function of the same name
+        /// (width_bucket's four-argument form), not an error.
+        var sharesName = false
         var make: @Sendable (SQLType) -> ScalarFunction
 
         func otherType(_ position: Int) -> SQLType { others[position] ?? .text }
@@ -54,6 +57,25 @@ extension ArrayFunctions {
         "string_to_array": Signature(arity: 2...3, arrayPositions: []) { _ in
             ScalarFunction("string_to_array", 2...3, [], strict: false, returns: .array(.text)) { arguments in
                 split(arguments[0], by: arguments[1], nullText: arguments.count > 2 ? arguments[2].text : nil).map(Value.array) ?? .null
+            }
+        },
+        // width_bucket(operand, thresholds): how many of the sorted thresholds are at most the operand.
+        "width_bucket": Signature(arity: 2...2, arrayPositions: [1], elementPositions: [0], sharesName: true) { _ in
+            ScalarFunction("width_bucket", 2...2, [], returns: .integer) { arguments in
+                guard arguments[1].arrayDimensions.count <= 1 else {
+                    throw VireoError(.arraySubscriptError, "thresholds must be one-dimensional array")
+                }
+                let thresholds = elements(arguments[1]) ?? []
+                guard !thresholds.contains(where: \.isNull) else {
+                    throw VireoError(.nullValueNotAllowed, "thresholds array must not contain NULLs")
+                }
+                var (low, high) = (0, thresholds.count)
+                while low < high {
+                    let middle = (low + high) / 2
+                    guard let order = try Compare.values(arguments[0], thresholds[middle]) else { return .null }
+                    if order < 0 { high = middle } else { low = middle + 1 }
+                }
+                return .int(Int64(low))
             }
         },
         "array_append": Signature(arity: 2...2, arrayPositions: [0], elementPositions: [1]) { append($0) },

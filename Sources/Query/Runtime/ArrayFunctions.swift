@@ -49,6 +49,7 @@ enum ArrayFunctions {
     static let quantifiable: Set<BinaryOperator> = [
         .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual,
         .regexMatch, .regexMatchInsensitive, .regexNotMatch, .regexNotMatchInsensitive,
+        .like, .iLike, .notLike, .notILike,
     ]
 
     /// `x op ANY (a)` is true when some element gives true, NULL when none does but one gives

@@ -96,24 +96,25 @@ extension Functions {
     /// pgcrypto's digest(): the algorithms swift-crypto has; others are 22023 as pgcrypto's
     /// "Cannot use …: No such hash algorithm".
     private static func digest(_ data: [UInt8], algorithm: String) throws -> [UInt8] {
-        switch algorithm.lowercased() {
-        case "md5": Array(Insecure.MD5.hash(data: data))
-        case "sha1": Array(Insecure.SHA1.hash(data: data))
-        case "sha256": Array(SHA256.hash(data: data))
-        case "sha384": Array(SHA384.hash(data: data))
-        case "sha512": Array(SHA512.hash(data: data))
-        default: throw unknownAlgorithm(algorithm)
-        }
+        func hashed<H: HashFunction>(_: H.Type) -> [UInt8] { Array(H.hash(data: data)) }
+        return hashed(try hashFunction(algorithm))
     }
 
     private static func hmac(_ data: [UInt8], key: [UInt8], algorithm: String) throws -> [UInt8] {
-        let key = SymmetricKey(data: key)
+        func authenticated<H: HashFunction>(_: H.Type) -> [UInt8] {
+            Array(HMAC<H>.authenticationCode(for: data, using: SymmetricKey(data: key)))
+        }
+        return authenticated(try hashFunction(algorithm))
+    }
+
+    /// The hash function pgcrypto names `algorithm` (any case).
+    private static func hashFunction(_ algorithm: String) throws -> any HashFunction.Type {
         switch algorithm.lowercased() {
-        case "md5": return Array(HMAC<Insecure.MD5>.authenticationCode(for: data, using: key))
-        case "sha1": return Array(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: key))
-        case "sha256": return Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
-        case "sha384": return Array(HMAC<SHA384>.authenticationCode(for: data, using: key))
-        case "sha512": return Array(HMAC<SHA512>.authenticationCode(for: data, using: key))
+        case "md5": Insecure.MD5.self
+        case "sha1": Insecure.SHA1.self
+        case "sha256": SHA256.self
+        case "sha384": SHA384.self
+        case "sha512": SHA512.self
         default: throw unknownAlgorithm(algorithm)
         }
     }

@@ -7,6 +7,9 @@ import VireoStorage
 extension Functions {
     static let moreMath: [ScalarFunction] = [
         ScalarFunction("cbrt", 1...1, [.double], returns: .double) { .double(Foundation.cbrt(try double($0[0]))) },
+        // The functions behind the prefix operators `||/` and `|/`: double precision only.
+        ScalarFunction("dcbrt", 1...1, [.double], returns: .double) { .double(Foundation.cbrt(try double($0[0]))) },
+        ScalarFunction("dsqrt", 1...1, [.double], returns: .double) { .double(try squareRoot(double($0[0]))) },
         ScalarFunction("degrees", 1...1, [.double], returns: .double) { .double(try double($0[0]) * 180 / Double.pi) },
         ScalarFunction("radians", 1...1, [.double], returns: .double) { .double(try double($0[0]) * Double.pi / 180) },
         trigonometric("sin", Foundation.sin), trigonometric("cos", Foundation.cos), trigonometric("tan", Foundation.tan),

@@ -40,9 +40,7 @@ extension Functions {
         ScalarFunction("sqrt", 1...1, [.double], resultType: numericOrDouble) { arguments in
             if let special = try viaDouble(arguments, "sqrt") { return special }
             if case .numeric(let number) = arguments[0] { return .numeric(try NumericMath.sqrt(number)) }
-            let number = try double(arguments[0])
-            guard number >= 0 || number.isNaN else { throw VireoError(.invalidPowerArgument, "cannot take square root of a negative number") }
-            return .double(number.squareRoot())
+            return .double(try squareRoot(double(arguments[0])))
         },
         ScalarFunction("exp", 1...1, [.double], resultType: numericOrDouble) { arguments in
             if let special = try viaDouble(arguments, "exp") { return special }
@@ -113,6 +111,12 @@ extension Functions {
         }
     }
 
+    /// The square root of a double precision, 2201F for a negative one (NaN's is NaN).
+    static func squareRoot(_ x: Double) throws -> Double {
+        guard x >= 0 || x.isNaN else { throw VireoError(.invalidPowerArgument, "cannot take square root of a negative number") }
+        return x.squareRoot()
+    }
+
     /// A numeric function of NaN or an infinity, answered as its float8 form answers it
     /// (PostgreSQL defines numeric's special values to behave as float8's), as a numeric; nil
     /// when no argument is a special numeric.
@@ -122,9 +126,7 @@ extension Functions {
         let x = try double(doubles[0])
         let result: Double
         switch name {
-        case "sqrt":
-            guard x >= 0 || x.isNaN else { throw VireoError(.invalidPowerArgument, "cannot take square root of a negative number") }
-            result = x.squareRoot()
+        case "sqrt": result = try squareRoot(x)
         case "exp": result = Foundation.exp(x)
         case "ln": result = Foundation.log(try positive(x))
         case "log" where doubles.count == 2: result = Foundation.log(try positive(double(doubles[1]))) / Foundation.log(try positive(x))

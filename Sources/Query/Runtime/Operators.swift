@@ -27,9 +27,13 @@ public enum Operators {
             return try RegexMatch.apply(op, Cast.textForm(a), Cast.textForm(b))
         case .textSearchMatch:
             return .bool(try TSQuery(parsing: Cast.textForm(b)).matches(TSVector(parsing: Cast.textForm(a))))
+        case .like, .iLike, .notLike, .notILike:
+            let matched = try LikePattern.matches(Cast.textForm(a), pattern: Cast.textForm(b), escape: nil,
+                                                  caseInsensitive: op.isCaseInsensitiveLike)
+            return .bool(matched != op.isNegatedLike)
         case .and, .or, .overlaps, .jsonPathExists, .deletePath, .shiftLeft, .shiftRight, .wordSimilar, .wordSimilarCommuted,
              .strictWordSimilar, .strictWordSimilarCommuted, .wordDistance, .wordDistanceCommuted, .strictWordDistance,
-             .strictWordDistanceCommuted:
+             .strictWordDistanceCommuted, .startsWith:
             throw VireoError(.internalError, "\(op.rawValue) reached the value operators")
         }
     }

@@ -131,6 +131,14 @@ public struct FunctionCall: Sendable, Equatable {
     /// `f(VARIADIC array)`: the argument is the array of the variadic arguments.
     /// (Beside the other flags, in their padding: calls sit in every parser frame.)
     public var variadic = false
+    /// Written as a prefix operator (`@ x`, `|/ x`, `~ x`): its column is `?column?`, and it
+    /// prints as the operator.
+    public var isPrefixOperator = false
+
+    /// PostgreSQL's prefix operators other than the signs, by the function each calls: `@` is
+    /// abs(), `|/` dsqrt() and `||/` dcbrt() (of double precision, as PostgreSQL's), and `~`
+    /// bitwise NOT (of integers and bit strings, a call of the function named `~`).
+    static let prefixOperatorFunctions = ["@": "abs", "~": "~", "|/": "dsqrt", "||/": "dcbrt"]
     /// `FILTER (WHERE …)` after an aggregate: only rows where it holds are aggregated.
     public var filter: SQLExpression?
     /// `OVER (…)` or `OVER name`: a window function call; nil for a plain call.
@@ -321,6 +329,11 @@ public enum BinaryOperator: String, Sendable, Equatable, CaseIterable {
     /// minus them. (`%` and `<->` on text are its similarity test and distance.)
     case wordSimilar = "<%", wordSimilarCommuted = "%>", strictWordSimilar = "<<%", strictWordSimilarCommuted = "%>>"
     case wordDistance = "<<->", wordDistanceCommuted = "<->>", strictWordDistance = "<<<->", strictWordDistanceCommuted = "<->>>"
+    /// `a ^@ b`: text a starts with b (starts_with).
+    case startsWith = "^@"
+    /// LIKE's operators: `~~` LIKE, `~~*` ILIKE, `!~~` NOT LIKE, `!~~*` NOT ILIKE (what
+    /// `x LIKE ANY (…)` applies per element).
+    case like = "~~", iLike = "~~*", notLike = "!~~", notILike = "!~~*"
 
     /// How tightly the operator binds, from PostgreSQL's table.
     public var precedence: Precedence {

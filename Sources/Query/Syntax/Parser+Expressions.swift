@@ -71,23 +71,25 @@ extension Parser {
         return .unary(spelling == "-" ? .minus : .plus, operand)
     }
 
-    /// Whether a prefix `@` or `~` comes next: asked through a call, so that the token's
-    /// temporaries live in this small frame, not in parsePrefix's, which every level pays for.
+    /// Whether a prefix `@`, `~`, `|/` or `||/` comes next: asked through a call, so that the
+    /// token's temporaries live in this small frame, not in parsePrefix's, which every level pays for.
     @inline(never)
     private mutating func atOtherPrefix() -> Bool {
         guard case .op(let spelling) = peek().kind else { return false }
-        return spelling == "@" || spelling == "~"
+        return FunctionCall.prefixOperatorFunctions[spelling] != nil
     }
 
-    /// PostgreSQL's prefix `@` is abs() and prefix `~` bitwise NOT (of integers and bit strings,
-    /// a call of the function named `~`, which prints back as `~(x)`); as any prefix operator
-    /// other than a sign, each takes everything that binds tighter than "any other operator"
-    /// (`@ -5 + 1` is 4). Apart from parsePrefix, whose stack frame every level of nesting pays for.
+    /// A prefix operator other than a sign: as in PostgreSQL each takes everything that binds
+    /// tighter than "any other operator" (`@ -5 + 1` is 4). Apart from parsePrefix, whose stack
+    /// frame every level of nesting pays for.
     @inline(never)
     private mutating func parseOtherPrefix() throws -> SQLExpression {
-        let name = peek().kind == .op("@") ? "abs" : "~"
-        advance()
-        return .function(FunctionCall(name, [try parseExpression(minimum: Precedence.otherOperator.tighter)]))
+        guard case .op(let spelling) = advance().kind, let name = FunctionCall.prefixOperatorFunctions[spelling] else {
+            preconditionFailure("parseOtherPrefix called without atOtherPrefix")
+        }
+        var call = FunctionCall(name, [try parseExpression(minimum: Precedence.otherOperator.tighter)])
+        call.isPrefixOperator = true
+        return .function(call)
     }
 
     /// The next token as a negative literal, consumed, when it is a number not followed by `::`.
@@ -247,6 +249,9 @@ extension Parser {
             let upper = try parseExpression(minimum: operandLevel)
             return .between(left, lower: lower, upper: upper, negated: negated, symmetric: symmetric)
         case .like?, .ilike?:
+            if let quantified = try parseQuantifiedLike(after: left, negated: negated, caseInsensitive: keyword == .ilike) {
+                return quantified
+            }
             let pattern = try parseExpression(minimum: operandLevel)
             let escape = acceptKeyword(.escape) ? try parseExpression(minimum: operandLevel) : nil
             return .like(left, pattern: pattern, escape: escape, caseInsensitive: keyword == .ilike, negated: negated)
@@ -255,6 +260,16 @@ extension Parser {
         default:
             throw unexpected("expected IN, BETWEEN, LIKE, ILIKE or SIMILAR TO")
         }
+    }
+
+    /// After `[NOT] LIKE | ILIKE`: `ANY | SOME | ALL ( array or query )`, as PostgreSQL's
+    /// `~~ ANY (…)` (no ESCAPE there); nil, nothing consumed, for a plain pattern.
+    @inline(never)
+    private mutating func parseQuantifiedLike(after left: SQLExpression, negated: Bool, caseInsensitive: Bool) throws -> SQLExpression? {
+        let quantifier = peek().keyword
+        guard quantifier == .any || quantifier == .some || quantifier == .all, peek(1).kind == .leftParen else { return nil }
+        let op: BinaryOperator = caseInsensitive ? (negated ? .notILike : .iLike) : (negated ? .notLike : .like)
+        return try parseOperand(of: op, after: left, .patternMatch)
     }
 
     /// After `[NOT] SIMILAR`: PostgreSQL's own reading of `a SIMILAR TO p [ESCAPE e]`, which
@@ -284,7 +299,7 @@ extension Parser {
 
     /// Whether the next token begins a query (`SELECT`, or `WITH` to report it unsupported).
     mutating func startsQuery() -> Bool {
-        peekKeyword(.select) || peekKeyword(.with) || peekKeyword(.values)
+        peekKeyword(.select) || peekKeyword(.with) || peekKeyword(.values) || peekKeyword(.table)
     }
 }
 

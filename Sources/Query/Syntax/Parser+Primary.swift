@@ -343,6 +343,7 @@ extension Parser {
             name = qualified
         }
         if let simple = Self.simpleTypes[name] { return simple }
+        if let element = Self.arrayTypeElements[name] { return .array(element) }
         switch name {
         case "float": return try parseFloatType()
         case "double":
@@ -382,6 +383,28 @@ extension Parser {
         // jsonpath values are their text: jsonb_path_match and jsonb_path_exists parse it.
         "jsonpath": .text,
     ]
+
+    /// PostgreSQL's internal names of the built-in array types (`_int4` is `integer[]`), as
+    /// catalogs and drivers spell them.
+    private static let arrayTypeElements: [String: TypeName] = {
+        var elements = Dictionary(uniqueKeysWithValues: simpleTypes.filter { !$0.key.hasPrefix("serial") && !$0.key.hasPrefix("bigserial") }
+            .map { ("_" + $0.key, $0.value) })
+        elements["_numeric"] = .numeric(precision: nil, scale: nil)
+        elements["_varchar"] = .varchar(length: nil)
+        elements["_date"] = .date
+        elements["_uuid"] = .uuid
+        elements["_interval"] = .interval
+        elements["_time"] = .time
+        elements["_timestamp"] = .timestamp(withTimeZone: false)
+        elements["_timestamptz"] = .timestamp(withTimeZone: true)
+        elements["_vector"] = .vector(dimension: nil)
+        elements["_bit"] = .other(name: "bit", modifiers: [])
+        elements["_char"] = .other(name: "\"char\"", modifiers: [])
+        for name in ["varbit", "name"] + TypeName.objectIdentifierTypes.sorted() {
+            elements["_" + name] = .other(name: name, modifiers: [])
+        }
+        return elements
+    }()
 
     /// `float [(p)]`: p 1–24 is real, 25–53 (or none) double precision, as in PostgreSQL.
     private mutating func parseFloatType() throws -> TypeName {

@@ -62,6 +62,10 @@ extension Parser {
             return query
         }
         if acceptKeyword(.values) { return Query(body: .values(try parseValuesRows())) }
+        if acceptKeyword(.table) {
+            // `TABLE name` is `SELECT * FROM name`.
+            return Query(Select(items: [.wildcard], from: [.table(try parseTableName(), alias: nil)]))
+        }
         guard peekKeyword(.select) else { throw unexpected("expected SELECT") }
         return Query(try parseSelect())
     }

@@ -130,8 +130,11 @@ extension FunctionCall {
         if arguments.isEmpty, !star, !distinct, filter == nil, over == nil, withinGroup.isEmpty, FunctionCall.bareKeywords.contains(name) {
             return name.uppercased()
         }
-        // Prefix `~` parses as a call of `~` (Parser+Expressions.swift) and prints as one.
-        if name == "~", arguments.count == 1 { return "~(" + arguments[0].sql + ")" }
+        // A prefix operator parses as a call (Parser+Expressions.swift) and prints as the operator.
+        if isPrefixOperator, arguments.count == 1,
+           let spelling = FunctionCall.prefixOperatorFunctions.first(where: { $0.value == name })?.key {
+            return spelling + "(" + arguments[0].sql + ")"
+        }
         let quotedName = Keyword.byName[name] != nil ? "\"" + name + "\"" : quoteIdentifier(name)
         let order = orderBy.isEmpty ? "" : " ORDER BY " + orderBy.map(\.sql).joined(separator: ", ")
         let argumentList = arguments.enumerated().map { index, argument in
