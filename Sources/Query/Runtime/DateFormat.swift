@@ -10,12 +10,18 @@ enum DateFormat {
     static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
     /// Patterns, longest first so that `HH24` wins over `HH` and `MONTH` over `MON`.
-    static let patterns = ["YYYY", "HH24", "HH12", "MONTH", "Month", "month", "A.M.", "P.M.", "a.m.", "p.m.",
+    static let patterns = ["SSSSS", "YYYY", "HH24", "HH12", "SSSS", "MONTH", "Month", "month", "A.M.", "P.M.", "a.m.", "p.m.",
                            "YYY", "DDD", "MON", "Mon", "mon", "DAY", "Day", "day", "YY", "MM", "DD", "ID", "HH", "MI",
                            "SS", "MS", "US", "AM", "PM", "am", "pm", "DY", "Dy", "dy", "WW", "IW", "Y", "D", "Q", "J"]
 
     static func format(_ micros: Int64, _ template: String) -> String {
         let fields = DateTime.Fields(micros)
+        return walk(template) { pattern, fillMode in field(pattern, fields, micros, fillMode: fillMode) }
+    }
+
+    /// The template's text with each pattern (after an optional FM prefix) replaced by
+    /// `field(pattern, fillMode)`; double-quoted text and other characters copied.
+    static func walk(_ template: String, _ field: (String, Bool) throws -> String) rethrows -> String {
         var output = ""
         var rest = Substring(template)
         while let first = rest.first {
@@ -31,7 +37,7 @@ enum DateFormat {
             let fillMode = rest.hasPrefix("FM") || rest.hasPrefix("fm")
             let afterPrefix = fillMode ? rest.dropFirst(2) : rest
             if let pattern = patterns.first(where: { afterPrefix.hasPrefix($0) }) {
-                output += field(pattern, fields, micros, fillMode: fillMode)
+                output += try field(pattern, fillMode)
                 rest = afterPrefix.dropFirst(pattern.count)
             } else {
                 output.append(first)
@@ -41,19 +47,23 @@ enum DateFormat {
         return output
     }
 
-    private static func field(_ pattern: String, _ fields: DateTime.Fields, _ micros: Int64, fillMode: Bool) -> String {
-        func number(_ value: Int, _ width: Int) -> String {
-            let digits = String(abs(value))
-            let padded = fillMode ? digits : String(repeating: "0", count: max(0, width - digits.count)) + digits
-            return (value < 0 ? "-" : "") + padded
-        }
-        /// A month or day name cased as the pattern is; full names are blank-padded to 9 unless FM.
-        func name(_ text: String, _ style: String, isFull: Bool = false) -> String {
-            let cased = style == style.uppercased() ? text.uppercased() : (style == style.lowercased() ? text.lowercased() : text)
-            return fillMode || !isFull ? cased : cased.padding(toLength: 9, withPad: " ", startingAt: 0)
-        }
-        let hour12 = fields.hour % 12 == 0 ? 12 : fields.hour % 12
-        let isMorning = fields.hour < 12
+    /// A number zero-padded to `width` digits (after its sign) unless FM.
+    static func number(_ value: Int, _ width: Int, fillMode: Bool) -> String {
+        let digits = String(abs(value))
+        let padded = fillMode ? digits : String(repeating: "0", count: max(0, width - digits.count)) + digits
+        return (value < 0 ? "-" : "") + padded
+    }
+
+    /// The fields the numeric patterns read, of a timestamp or of an interval.
+    struct TemplateFields {
+        var year, month, day, dayOfYear, hour, minute, second, micros: Int
+    }
+
+    /// The patterns a timestamp and an interval print alike, from their fields; nil for the
+    /// others (names, weekdays, quarters, ISO weeks, Julian days).
+    static func sharedField(_ pattern: String, _ fields: TemplateFields, fillMode: Bool) -> String? {
+        func number(_ value: Int, _ width: Int) -> String { DateFormat.number(value, width, fillMode: fillMode) }
+        let isMorning = fields.hour % 24 < 12
         switch pattern {
         case "YYYY": return number(fields.year, 4)
         case "YYY": return number(fields.year % 1000, 3)
@@ -62,24 +72,40 @@ enum DateFormat {
         case "MM": return number(fields.month, 2)
         case "DD": return number(fields.day, 2)
         case "DDD": return number(fields.dayOfYear, 3)
-        case "D": return number(fields.dayOfWeek + 1, 1)
-        case "ID": return number(fields.dayOfWeek == 0 ? 7 : fields.dayOfWeek, 1)
-        case "HH", "HH12": return number(hour12, 2)
+        case "WW": return number((fields.dayOfYear - 1) / 7 + 1, 2)
+        case "HH", "HH12": return number(fields.hour % 12 == 0 ? 12 : fields.hour % 12, 2)
         case "HH24": return number(fields.hour, 2)
         case "MI": return number(fields.minute, 2)
         case "SS": return number(fields.second, 2)
+        case "SSSS", "SSSSS": return number(fields.hour * 3600 + fields.minute * 60 + fields.second, 1)
         case "MS": return number(fields.micros / 1000, 3)
         case "US": return number(fields.micros, 6)
         case "AM", "PM": return isMorning ? "AM" : "PM"
         case "am", "pm": return isMorning ? "am" : "pm"
         case "A.M.", "P.M.": return isMorning ? "A.M." : "P.M."
         case "a.m.", "p.m.": return isMorning ? "a.m." : "p.m."
+        default: return nil
+        }
+    }
+
+    private static func field(_ pattern: String, _ fields: DateTime.Fields, _ micros: Int64, fillMode: Bool) -> String {
+        let shared = TemplateFields(year: fields.year, month: fields.month, day: fields.day, dayOfYear: fields.dayOfYear,
+                                    hour: fields.hour, minute: fields.minute, second: fields.second, micros: fields.micros)
+        if let text = sharedField(pattern, shared, fillMode: fillMode) { return text }
+        func number(_ value: Int, _ width: Int) -> String { DateFormat.number(value, width, fillMode: fillMode) }
+        /// A month or day name cased as the pattern is; full names are blank-padded to 9 unless FM.
+        func name(_ text: String, _ style: String, isFull: Bool = false) -> String {
+            let cased = style == style.uppercased() ? text.uppercased() : (style == style.lowercased() ? text.lowercased() : text)
+            return fillMode || !isFull ? cased : cased.padding(toLength: 9, withPad: " ", startingAt: 0)
+        }
+        switch pattern {
+        case "D": return number(fields.dayOfWeek + 1, 1)
+        case "ID": return number(fields.dayOfWeek == 0 ? 7 : fields.dayOfWeek, 1)
         case "MONTH", "Month", "month": return name(monthNames[fields.month - 1], pattern, isFull: true)
         case "MON", "Mon", "mon": return name(String(monthNames[fields.month - 1].prefix(3)), pattern)
         case "DAY", "Day", "day": return name(dayNames[fields.dayOfWeek], pattern, isFull: true)
         case "DY", "Dy", "dy": return name(String(dayNames[fields.dayOfWeek].prefix(3)), pattern)
         case "Q": return number((fields.month - 1) / 3 + 1, 1)
-        case "WW": return number((fields.dayOfYear - 1) / 7 + 1, 2)
         case "IW": return number(DateTime.isoWeek(fields).week, 2)
         default: return number(fields.epochDay + 2_440_588, 1)  // J: the Julian day
         }
@@ -195,6 +221,7 @@ extension Functions {
         ScalarFunction("to_char", 2...2, [.timestamp, .text], returns: .text) { arguments in
             switch arguments[0] {
             case .int, .double, .numeric: return .text(try NumberFormat.format(arguments[0], string(arguments[1])))
+            case .interval(let interval): return .text(try DateFormat.format(interval, string(arguments[1])))
             default:
                 let micros = try timestampMicros(arguments[0])
                 return DateTime.isInfinite(micros) ? .null : .text(DateFormat.format(micros, string(arguments[1])))

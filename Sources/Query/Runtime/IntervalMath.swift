@@ -85,7 +85,7 @@ enum IntervalMath {
             guard let fields = iso8601(text.dropFirst()) else { throw invalid }
             return try spread(fields, text: text)
         }
-        var tokens = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        var tokens = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" }).flatMap(splitGlued)
         if tokens.first == "@" { tokens.removeFirst() }
         let ago = tokens.last == "ago"
         if ago { tokens.removeLast() }
@@ -112,6 +112,22 @@ enum IntervalMath {
         }
         let result = try spread(fields, text: text)
         return ago ? try negate(result) : result
+    }
+
+    /// A token whose numbers and unit words are written together (`1h30m`, `-1.5day`) as its
+    /// parts, split where letters meet digits, as PostgreSQL's date/time lexer splits them;
+    /// a clock (`04:05`) or a plain number or word is one part.
+    private static func splitGlued(_ token: Substring) -> [String] {
+        guard !token.contains(":") else { return [String(token)] }
+        var parts: [String] = []
+        var current = ""
+        for character in token {
+            let isLetter = character.isLetter
+            if let last = current.last, last.isLetter != isLetter { parts.append(current); current = "" }
+            current.append(character)
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
     }
 
     /// ISO 8601's interval after its `P`: designators (`1Y2M3W4DT5H6M7.5S`, each number

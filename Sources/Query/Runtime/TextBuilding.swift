@@ -26,12 +26,31 @@ enum TextBuilding {
     static func changedCase(_ text: String, upper: Bool, bytesMax: Int = ValueLimits.valueSizeBytesMax) throws -> String {
         if text.utf8.count > bytesMax / 3 {
             var size = ResultSize(of: upper ? "upper()" : "lower()")
-            for scalar in text.unicodeScalars {
-                size.add((upper ? scalar.properties.uppercaseMapping : scalar.properties.lowercaseMapping).utf8.count)
-            }
+            for scalar in text.unicodeScalars { size.add(UTF8.width(simpleCase(scalar, upper: upper))) }
             try size.check(limit: bytesMax)
         }
-        return upper ? text.uppercased() : text.lowercased()
+        return simpleCase(text, upper: upper)
+    }
+
+    /// Upper or lower case one code point at a time, as PostgreSQL's towupper/towlower: a
+    /// character whose full mapping is several (ß's upper case is SS) stays as it is, except
+    /// İ, whose lower case is i.
+    static func simpleCase(_ text: String, upper: Bool) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return upper ? text.uppercased() : text.lowercased() }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { result.append(simpleCase(scalar, upper: upper)) }
+        return String(result)
+    }
+
+    static func simpleCase(_ scalar: Unicode.Scalar, upper: Bool) -> Unicode.Scalar {
+        if scalar.isASCII {
+            let byte = UInt8(scalar.value)
+            let other = upper ? (byte >= 0x61 && byte <= 0x7A) : (byte >= 0x41 && byte <= 0x5A)
+            return other ? Unicode.Scalar(byte ^ 0x20) : scalar
+        }
+        if !upper && scalar == "\u{130}" { return "i" }
+        let mapped = (upper ? scalar.properties.uppercaseMapping : scalar.properties.lowercaseMapping).unicodeScalars
+        return mapped.count == 1 ? mapped.first! : scalar
     }
 
     /// bytea as text (`\x` and two hex digits per byte): twice the input and two bytes.

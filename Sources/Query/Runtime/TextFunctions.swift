@@ -106,13 +106,13 @@ extension Functions {
 
     /// initcap: the first letter of each run of letters and digits upper case, the rest lower.
     static func initialCapitals(_ text: String) -> String {
-        var result = "", inWord = false
-        for character in text {
-            let isWordCharacter = character.isLetter || character.isNumber
-            result += isWordCharacter ? (inWord ? character.lowercased() : character.uppercased()) : String(character)
+        var result = String.UnicodeScalarView(), inWord = false
+        for scalar in text.unicodeScalars {
+            let isWordCharacter = scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+            result.append(isWordCharacter ? TextBuilding.simpleCase(scalar, upper: !inWord) : scalar)
             inWord = isWordCharacter
         }
-        return result
+        return String(result)
     }
 
     /// quote_literal: in single quotes with quotes doubled; with a backslash inside, an E''

@@ -1,3 +1,4 @@
+import Foundation
 import VireoStorage
 
 extension Functions {
@@ -92,6 +93,7 @@ extension Functions {
             guard case .int(let bytes) = arguments[0] else { return .null }
             return .text(sizePretty(bytes))
         },
+        ScalarFunction("pg_size_bytes", 1...1, [.text], returns: .int) { .int(try sizeBytes(string($0[0]))) },
         databaseSize,
         // The search path (`{public}`; pg_catalog first when implicit schemas are asked for).
         ScalarFunction("current_schemas", 1...1, [.bool], returns: .array(.name)) { arguments in
@@ -154,6 +156,29 @@ extension Functions {
             size /= 1024
         }
         return "\(size) PB"
+    }
+
+    /// pg_size_bytes: a number (sign, fraction and exponent allowed) and an optional unit,
+    /// bytes or kB to PB in powers of 1024, case-insensitive; the product rounded to bigint.
+    static func sizeBytes(_ text: String) throws -> Int64 {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let numberEnd = trimmed.firstIndex { !($0.isNumber || "+-.eE".contains($0)) } ?? trimmed.endIndex
+        var numberText = trimmed[..<numberEnd]
+        // An exponent's `e` without digits after it belongs to no number: `1 EB` is a unit.
+        while let last = numberText.last, last == "e" || last == "E" || last == "+" || last == "-" { numberText.removeLast() }
+        guard let number = Numeric(numberText), number.isFinite else {
+            throw VireoError(.invalidParameter, "invalid size: \"\(text)\"")
+        }
+        let unit = trimmed[numberText.endIndex...].trimmingCharacters(in: .whitespaces)
+        let units = ["bytes": 0, "kb": 10, "mb": 20, "gb": 30, "tb": 40, "pb": 50]
+        guard let shift = unit.isEmpty ? 0 : units[unit.lowercased()] else {
+            throw VireoError(.invalidParameter, "invalid size: \"\(text)\"",
+                             hint: "Valid units are \"bytes\", \"kB\", \"MB\", \"GB\", \"TB\", and \"PB\".",
+                             detail: "Invalid size unit: \"\(unit)\".")
+        }
+        let bytes = try NumericMath.apply(.multiply, number, Numeric(Int64(1) << shift))
+        guard case .int(let result) = try Cast.convert(.numeric(bytes), to: .int) else { return 0 }
+        return result
     }
 
     /// The catalog functions that read the catalog (index and constraint definitions, which
