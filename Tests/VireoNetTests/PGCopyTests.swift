@@ -27,7 +27,7 @@ struct PGCopyTests {
     func textRoundTrip() throws {
         let format = PGCopyFormat()
         let row: [Value] = [.int(1), .text("tab\there\\ and\nnewline"), .null, .text("\\N")]
-        let line = format.line(row)
+        let line = format.line(row, types: [.int4, .text, .text, .text])
         #expect(line == "1\ttab\\there\\\\ and\\nnewline\t\\N\t\\\\N\n")
         var buffer = Array(line.utf8)
         let records = format.takeRecords(from: &buffer)
@@ -52,6 +52,15 @@ struct PGCopyTests {
         let records = format.takeRecords(from: &buffer)
         #expect(String(decoding: buffer, as: UTF8.self) == "3,unfinish", "an unfinished record stays in the buffer")
         #expect(try records.map { try format.fields($0) } == [["1", "a, \"b\"\nc", nil], ["2", "", "x"]])
-        #expect(format.line([.text("a,b"), .null, .text("")]) == "\"a,b\",,\"\"\n")
+        #expect(format.line([.text("a,b"), .null, .text("")], types: [.text, .text, .text]) == "\"a,b\",,\"\"\n")
+    }
+
+    @Test("each value in its column's text format: a date without a time, a timestamptz with its offset")
+    func typedText() {
+        let format = PGCopyFormat()
+        let micros: Int64 = 1_704_067_200_000_000 + 3_600_000_000  // 2024-01-01 01:00 UTC
+        let line = format.line([.timestamp(micros - micros % 86_400_000_000), .timestamp(micros), .timestamp(micros), .double(1.1)],
+                               types: [.date, .timestamptz, .timestamp, .float4])
+        #expect(line == "2024-01-01\t2024-01-01 01:00:00+00\t2024-01-01 01:00:00\t1.1\n")
     }
 }

@@ -199,3 +199,40 @@ def test_custom_format_dump_with_vectors_restores_into_pgvector(source, pgvector
     for table in ["authors", "passages"]:
         query = f"SELECT * FROM {table} ORDER BY 1"
         assert run(["psql", *target, "-d", "restored", "-X", "-c", query], password="") == psql(source, query), table
+
+
+POSTGRES_SCHEMA = r"""
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE authors (id serial PRIMARY KEY, name text NOT NULL, email varchar(200) UNIQUE, joined timestamptz DEFAULT now());
+CREATE TABLE books (id bigserial PRIMARY KEY, author_id int REFERENCES authors (id) ON DELETE CASCADE, title text NOT NULL,
+    price numeric(10,2) CHECK (price >= 0), tags text[], meta jsonb, published date) WITH (fillfactor = 80);
+CREATE INDEX books_title_idx ON books (lower(title));
+CREATE INDEX books_author_idx ON books (author_id) WHERE price > 0;
+CREATE VIEW cheap_books AS SELECT b.title, a.name FROM books b JOIN authors a ON a.id = b.author_id WHERE b.price < 10;
+CREATE TABLE moods (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, m mood, note text);
+CREATE SEQUENCE ticket START 100;
+INSERT INTO authors (name, email, joined) VALUES ('Ann', 'ann@x.org', '2024-01-02 03:04:05+00'), ('Bob', NULL, NULL);
+INSERT INTO books (author_id, title, price, tags, meta, published) VALUES
+ (1, 'A', 5.5, '{x,"y z"}', '{"a": 1}', '2020-01-01'), (2, E'B\tC', 12, NULL, NULL, NULL);
+INSERT INTO moods (m, note) VALUES ('happy', E'line1\nline2'), ('sad', NULL);
+COMMENT ON TABLE books IS 'the books';
+"""
+
+
+def test_a_postgresql_dump_restores_into_vireo(postgres, fresh):
+    """The way a PostgreSQL user moves a database to Vireo: pg_dump of PostgreSQL 15 (OWNER TO
+    postgres, identity columns GENERATED ALWAYS filled by COPY, storage parameters, serial
+    sequences by setval) run through psql with ON_ERROR_STOP; rows and sequences come back."""
+    source = ["-h", "127.0.0.1", "-p", str(postgres.port), "-U", "postgres"]
+    run(["psql", *source, "-d", "postgres", "-c", "CREATE DATABASE dumped"], password="")
+    run(["psql", *source, "-d", "dumped", "-X", "-q", "-v", "ON_ERROR_STOP=1"], password="", stdin=POSTGRES_SCHEMA)
+    dump = run(["pg_dump", *source, "dumped"], password="")
+    assert "OWNER TO postgres" in dump and "GENERATED ALWAYS AS IDENTITY" in dump
+    run(["psql", *connection(fresh), "-X", "-q", "-v", "ON_ERROR_STOP=1"], stdin=dump)
+    for query in ["SELECT * FROM authors ORDER BY 1", "SELECT * FROM books ORDER BY 1", "SELECT * FROM moods ORDER BY 1",
+                  "SELECT * FROM cheap_books ORDER BY 1", "SELECT nextval('ticket'), nextval('authors_id_seq')",
+                  "SELECT reloptions FROM pg_class WHERE relname = 'books'"]:
+        expected = run(["psql", *source, "-d", "dumped", "-X", "-c", query], password="")
+        assert psql(fresh, query) == expected, query
+    # The identity column goes on after the ids the dump gave it.
+    assert psql(fresh, "INSERT INTO moods (m) VALUES ('sad') RETURNING id").split()[2] == "3"

@@ -461,6 +461,23 @@ def test_copy_from_stdin_and_to_stdout(conn):
     assert text == "id,label\n0,\n1,label\t1\n2,label\t2\n"
 
 
+def test_copy_writes_each_type_as_postgresql_and_fills_always_identity_columns(conn):
+    """COPY TO prints a date without a time, a timestamptz with its offset and a real with
+    float4's digits, as a query's text rows do; COPY FROM writes the ids given for a
+    GENERATED ALWAYS identity column, as PostgreSQL does (pg_dump's restore relies on it)."""
+    conn.execute("CREATE TABLE copy_typed (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, d date, t timestamptz, r real)")
+    with conn.cursor() as cursor:
+        with cursor.copy("COPY copy_typed (id, d, t, r) FROM STDIN") as copy:
+            copy.write(b"7\t2024-02-29\t2024-02-29 10:00:00+02\t1.1\n")
+    assert conn.execute("SELECT id FROM copy_typed").fetchone() == (7,)
+    conn.execute("SET TimeZone = 'UTC'")
+    with conn.cursor() as cursor:
+        with cursor.copy("COPY copy_typed TO STDOUT") as copy:
+            assert b"".join(bytes(block) for block in copy) == b"7\t2024-02-29\t2024-02-29 08:00:00+00\t1.1\n"
+    with pytest.raises(psycopg.errors.GeneratedAlways):
+        conn.execute("INSERT INTO copy_typed (id) VALUES (8)")
+
+
 def test_copy_and_float_parameters_name_the_table_their_schema_says_while_a_temporary_table_hides_it(conn):
     """COPY public.t and UPDATE public.t change the permanent t, pg_temp.t and a bare t the
     temporary one; a float8 parameter stored into an integer column rounds half to even."""

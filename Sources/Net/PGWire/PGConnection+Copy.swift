@@ -149,7 +149,9 @@ extension PGConnection {
         }
     }
 
-    /// Inserts the rows parsed so far with multi-row INSERTs.
+    /// Inserts the rows parsed so far with multi-row INSERTs. As PostgreSQL's COPY FROM, the
+    /// values given for a GENERATED ALWAYS identity column are written (pg_dump's output
+    /// restores such tables with their ids).
     private func insertPending() async {
         guard var copy = copyIn, copy.error == nil, !copy.pendingRows.isEmpty, copy.command.table != nil else { return }
         let columns = copy.columns.map(PGCopyCommand.quoted).joined(separator: ", ")
@@ -161,7 +163,7 @@ extension PGConnection {
                 let tuples = rows.map { row in
                     "(" + row.map { _ in number += 1; return "$\(number)" }.joined(separator: ", ") + ")"
                 }
-                try await run("INSERT INTO \(copy.command.quotedTable) (\(columns)) VALUES \(tuples.joined(separator: ", "))",
+                try await run("INSERT INTO \(copy.command.quotedTable) (\(columns)) OVERRIDING SYSTEM VALUE VALUES \(tuples.joined(separator: ", "))",
                               rows.flatMap { $0 })
                 copy.rowCount += rows.count
             }

@@ -84,17 +84,19 @@ struct PGCopyFormat: Equatable {
 // MARK: - Encoding rows
 
 extension PGCopyFormat {
-    /// One row as a line, with its terminating newline.
-    func line(_ row: [Value]) -> String {
-        row.map { field($0) }.joined(separator: String(delimiter)) + "\n"
+    /// One row as a line, with its terminating newline: each value in its column's text
+    /// format, as a query's rows are sent (a date without a time, a timestamptz with its offset).
+    func line(_ row: [Value], types: [PGType]) -> String {
+        row.enumerated().map { index, value in field(value, index < types.count ? types[index] : .text) }
+            .joined(separator: String(delimiter)) + "\n"
     }
 
     func headerLine(_ names: [String]) -> String {
         names.map { kind == .csv ? csvQuoted($0, force: false) : escaped($0) }.joined(separator: String(delimiter)) + "\n"
     }
 
-    private func field(_ value: Value) -> String {
-        guard let text = value.text else { return null }
+    private func field(_ value: Value, _ type: PGType) -> String {
+        guard !value.isNull, let text = value.text(as: type) else { return null }
         return kind == .csv ? csvQuoted(text, force: text == null) : escaped(text)
     }
 

@@ -1,8 +1,8 @@
 import VireoStorage
 
-/// Row constructors, `(a, b)` and `ROW(a, …)`. Vireo has no record values, so a row is only
-/// ever an operand of a comparison, IS [NOT] NULL, IS [NOT] DISTINCT FROM, IN or `= ANY`,
-/// and each of those (but IN over a subquery) is rewritten here into the element-wise
+/// Row constructors, `(a, b)` and `ROW(a, …)`. Elsewhere a row is a record value (fields f1,
+/// f2, …, printed `(1,abc)`); as an operand of a comparison, IS [NOT] NULL, IS [NOT] DISTINCT
+/// FROM, IN or `= ANY` it is rewritten here (but IN over a subquery) into the element-wise
 /// expression PostgreSQL 15 defines it as (parse_expr.c, make_row_comparison_op):
 ///
 /// - `=` is every pair equal (AND), `<>` is some pair differing (OR), so a NULL pair makes
@@ -50,10 +50,21 @@ extension Binder {
             return try rowSubquery(op, elements, query, all ? .all : .any, scope)
         case .quantified(let op, .row, _, let all):
             throw VireoError(.featureNotSupported, "row comparison with \(op.rawValue) \(all ? "ALL" : "ANY") over an array is not supported")
+        case .row(let elements): return try recordValue(elements, scope)
         default:
             throw VireoError(.featureNotSupported,
                              "row constructors are supported only as operands of comparisons, IS [NOT] NULL, IS [NOT] DISTINCT FROM and IN")
         }
+    }
+
+    /// `ROW(a, b, …)` as a value: a record whose fields are named f1, f2, …; an untyped literal
+    /// field is text, as PostgreSQL's record output reads it.
+    private func recordValue(_ elements: [SQLExpression], _ scope: Scope) throws -> Typed {
+        let bound = try elements.map { try bind($0, scope) }
+        let fields = bound.enumerated().map { RecordField("f\($0.offset + 1)", $0.element.type == .unknown ? .text : $0.element.type) }
+        let type = SQLType.record(fields)
+        let function = ScalarFunction("row (\(RecordField.signature(fields)))", 0...fields.count, [], strict: false, returns: type) { .array($0) }
+        return (.function(function, try zip(bound, fields).map { try coerce($0, to: $1.type) }), type)
     }
 
     /// The type an operand is named by in an error: `record` for a row.

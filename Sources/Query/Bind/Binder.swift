@@ -202,6 +202,7 @@ final class Binder {
                 return (.outerColumn(level: level + 1, position), type)
             }
         }
+        if let record = try wholeRowRecord(reference, scope) { return record }
         if let table = reference.table, !([scope] + outerScopes).contains(where: { $0.hasEntry(table) }) {
             throw VireoError(.undefinedTable, "missing FROM-clause entry for table \"\(table)\"")
         }

@@ -9,12 +9,7 @@ extension Session {
         try read { data in
             for object in statement.objects { try checkGrantObject(object, statement.kind, data.catalog) }
         }
-        let roles: Set<String> = [SystemCatalog.ownerName, activity?.client.user].reduce(into: []) { roles, name in
-            if let name { roles.insert(name) }
-        }
-        for grantee in statement.grantees where !["public", "current_user", "session_user", "current_role"].contains(grantee) {
-            guard roles.contains(grantee) else { throw VireoError(.undefinedObject, "role \"\(grantee)\" does not exist") }
-        }
+        for grantee in statement.grantees where grantee != "public" { try SystemCatalog.checkRole(grantee, user: activity?.client.user) }
         return QueryResult(commandTag: statement.isGrant ? "GRANT" : "REVOKE")
     }
 

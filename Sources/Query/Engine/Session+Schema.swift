@@ -20,6 +20,7 @@ extension Session {
         case .delete(let statement): return try delete(statement, transaction, parameters)
         case .merge(let statement): return try merge(statement, transaction, parameters)
         case .truncate(let statement): return try truncate(statement, transaction)
+        case .reindex(let statement): return try reindex(statement, transaction)
         case .analyze(let statement): return try analyze(statement, transaction)
         case .alterIndex(let statement): return try alterIndex(statement, transaction)
         case .typeCommand(let command): return try runTypeCommand(command, transaction)
@@ -47,6 +48,8 @@ extension Session {
         definition.checks += try CheckConstraints.definitions(statement, table: definition, catalog: transaction.catalog)
         definition.foreignKeys = try ForeignKeys.definitions(statement, table: definition, catalog: transaction.catalog)
         _ = try GeneratedColumns(definition, catalog: transaction.catalog)
+        let options = try StorageParameters.set(statement.storageParameters, in: [])
+        definition.storageOptions = options.isEmpty ? nil : options
         try transaction.createTable(definition)
         try applyIdentityOptions(statement, transaction)
         for index in vectorIndexes { _ = try createIndex(index, transaction) }
@@ -105,7 +108,7 @@ extension Session {
         // OWNER TO is the one action that applies to views and sequences too (pg_dump writes it for each).
         if transaction.catalog.tables[name] == nil, transaction.catalog.hasRelation(name),
            case .ownerTo(let role) = statement.actions.first, statement.actions.count == 1 {
-            try SystemCatalog.checkRole(role)
+            try SystemCatalog.checkRole(role, user: activity?.client.user)
             return QueryResult(commandTag: "ALTER TABLE")
         }
         guard transaction.catalog.tables[name] != nil else {
@@ -188,7 +191,11 @@ extension Session {
             try transaction.renameTable(name, to: stored)
         case .alterColumn(let column, let change): try alterColumn(column, change, of: table, transaction)
         case .renameConstraint(let from, let to): try renameConstraint(from, to: to, of: table, transaction)
-        case .ownerTo(let role): try SystemCatalog.checkRole(role)
+        case .ownerTo(let role): try SystemCatalog.checkRole(role, user: activity?.client.user)
+        case .setStorageParameters(let parameters):
+            try transaction.setStorageOptions(StorageParameters.set(parameters, in: table.storageOptions ?? []), of: name)
+        case .resetStorageParameters(let names):
+            try transaction.setStorageOptions(StorageParameters.reset(names, in: table.storageOptions ?? []), of: name)
         }
     }
 

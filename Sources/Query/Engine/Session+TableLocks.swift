@@ -68,6 +68,8 @@ extension StatementBody {
         case .truncate(let truncate): return truncate.names.map { ($0, TableLockMode.accessExclusive) }
         case .dropTable(let drop): return drop.names.map { ($0, TableLockMode.accessExclusive) }
         case .alterTable(let alter): return [(alter.name, .accessExclusive)]
+        // PostgreSQL's REINDEX TABLE takes a SHARE lock: reads go on, writes wait.
+        case .reindex(let reindex) where reindex.target == .table: return reindex.name.map { [($0, .share)] } ?? []
         case .createIndex(let create): return [(create.table, .share)]
         default: return []
         }

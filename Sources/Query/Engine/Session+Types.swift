@@ -29,7 +29,7 @@ extension Session {
             try transaction.alterEnumType(name, to: type)
         case .ownerTo(let name, let role):
             _ = try Self.enumType(name, catalog)
-            try SystemCatalog.checkRole(role)
+            try SystemCatalog.checkRole(role, user: activity?.client.user)
         }
         return QueryResult(commandTag: command.commandTag)
     }

@@ -260,6 +260,11 @@ public struct RecordField: Sendable, Hashable {
     public var name: String
     public var type: SQLType
 
+    /// `name type, …`: what tells two record types apart in a function's name.
+    static func signature(_ fields: [RecordField]) -> String {
+        fields.map { "\($0.name) \($0.type)" }.joined(separator: ", ")
+    }
+
     public init(_ name: String, _ type: SQLType) {
         self.name = name
         self.type = type

@@ -66,6 +66,8 @@ public indirect enum StatementBody: Sendable, Equatable {
     case merge(Merge)
     /// `TRUNCATE [TABLE] name [, …] [CONTINUE IDENTITY] [CASCADE | RESTRICT]`.
     case truncate(Truncate)
+    /// `REINDEX [(options)] INDEX | TABLE | SCHEMA | DATABASE | SYSTEM [CONCURRENTLY] [name]`.
+    case reindex(Reindex)
     /// `COMMENT ON TABLE name | COLUMN table.column IS 'text' | NULL`.
     case comment(CommentOn)
     /// `ANALYZE [VERBOSE] [table [(columns)] [, …]]`.
@@ -157,6 +159,8 @@ public struct CreateTable: Sendable, Equatable {
     public var constraints: [TableConstraint]
     /// `LIKE source [INCLUDING … | EXCLUDING …]` elements, in the order written.
     public var likes: [TableLike] = []
+    /// `WITH (fillfactor = 70, …)`.
+    public var storageParameters: [StorageParameter] = []
     /// `ON COMMIT …` of a temporary table, nil when not written.
     public var onCommit: OnCommitAction?
 
@@ -378,6 +382,34 @@ public struct Truncate: Sendable, Equatable {
     }
 }
 
+/// A storage parameter of `WITH (…)`, `SET (…)` or `RESET (…)` (`fillfactor = 70`,
+/// `autovacuum_enabled`, `toast.autovacuum_enabled = off`): its name, lower case, and its
+/// value as written (nil when none was: true for a boolean parameter, and in RESET).
+public struct StorageParameter: Sendable, Equatable {
+    public var name: String
+    public var value: SettingValue?
+
+    public init(name: String, value: SettingValue? = nil) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// `REINDEX`: the indexes of one index, table, schema or the database rebuilt from their rows.
+public struct Reindex: Sendable, Equatable {
+    public enum Target: String, Sendable { case index = "INDEX", table = "TABLE", schema = "SCHEMA", database = "DATABASE", system = "SYSTEM" }
+    public var target: Target
+    /// The object's name; nil for DATABASE or SYSTEM written without one.
+    public var name: TableName?
+    public var concurrently: Bool
+
+    public init(target: Target, name: TableName?, concurrently: Bool = false) {
+        self.target = target
+        self.name = name
+        self.concurrently = concurrently
+    }
+}
+
 /// `DROP TABLE [IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
 public struct DropTable: Sendable, Equatable {
     /// The names, in the order written.
@@ -433,6 +465,9 @@ public enum AlterTableAction: Sendable, Equatable {
     /// `OWNER TO role`: the database's one role owns everything; pg_dump writes it for
     /// every table, view and sequence.
     case ownerTo(String)
+    /// `SET (name = value, …)`, `RESET (name, …)`: the table's storage parameters.
+    case setStorageParameters([StorageParameter])
+    case resetStorageParameters([String])
 }
 
 /// What `ALTER TABLE … ALTER [COLUMN] name` changes.

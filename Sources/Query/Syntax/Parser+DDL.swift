@@ -133,6 +133,11 @@ extension Parser {
         guard acceptKeyword(.as) else {
             if onCommit != nil { throw unexpected("expected AS") }
             var table = try parseCreateTable(name, ifNotExists: ifNotExists)
+            if acceptKeyword(.with) {
+                table.storageParameters = try parseStorageParameters(withValues: true)
+            } else if acceptWord("without") {
+                try expectWord("oids")
+            }
             table.onCommit = try parseOnCommit(of: name)
             return .createTable(table)
         }
@@ -427,6 +432,20 @@ extension Parser {
         if next.keyword == .on || next.keyword == .if || identifier(next) != nil { advance() }
     }
 
+    /// `( name [= value] [, …] )` of storage parameters, a name maybe qualified (`toast.x`);
+    /// without values for RESET.
+    private mutating func parseStorageParameters(withValues: Bool) throws -> [StorageParameter] {
+        try expect(.leftParen, "(")
+        let parameters = try commaSeparated { parser in
+            var name = try parser.parseLabel()
+            if parser.accept(.dot) { name += "." + (try parser.parseLabel()) }
+            guard withValues, parser.acceptOperator("=") else { return StorageParameter(name: name) }
+            return StorageParameter(name: name, value: try parser.parseSettingValue())
+        }
+        try expect(.rightParen, ")")
+        return parameters
+    }
+
     /// `( name = value [, …] )`.
     private mutating func parseIndexOptions() throws -> [IndexOption] {
         try expect(.leftParen, "(")
@@ -517,6 +536,33 @@ extension Parser {
         return .truncate(Truncate(names: names, cascade: parseDropBehavior(), restartIdentity: restartIdentity))
     }
 
+    /// After REINDEX: `[(VERBOSE [bool], …)] INDEX | TABLE | SCHEMA | DATABASE | SYSTEM
+    /// [CONCURRENTLY] name` (the name optional for DATABASE and SYSTEM). The options change
+    /// nothing here: TABLESPACE has no meaning in Vireo's one file.
+    mutating func parseReindex() throws -> Reindex {
+        if accept(.leftParen) {
+            _ = try commaSeparated { parser in
+                guard case .word(let option, _) = parser.peek().kind else { throw parser.unexpected("expected a REINDEX option") }
+                guard ["verbose", "concurrently", "tablespace"].contains(option) else {
+                    throw VireoError(.syntaxError, "unrecognized REINDEX option \"\(option)\"")
+                }
+                parser.advance()
+                if parser.peek().kind != .comma && parser.peek().kind != .rightParen { parser.advance() }
+            }
+            try expect(.rightParen, ")")
+        }
+        guard case .word(let word, _) = peek().kind, let target = Reindex.Target(rawValue: word.uppercased()) else {
+            throw unexpected("expected INDEX, TABLE, SCHEMA, DATABASE or SYSTEM")
+        }
+        advance()
+        let concurrently = acceptWord("concurrently")
+        let optionalName = target == .database || target == .system
+        if optionalName, peek().kind == .semicolon || peek().kind == .end {
+            return Reindex(target: target, name: nil, concurrently: concurrently)
+        }
+        return Reindex(target: target, name: try parseTableName(), concurrently: concurrently)
+    }
+
     /// `ALTER TABLE [IF EXISTS] name {RENAME … | action [, action …]}`.
     mutating func parseAlterTable() throws -> AlterTable {
         try expectKeyword(.alter)
@@ -576,7 +622,13 @@ extension Parser {
             try expectKeyword(.to)
             return .ownerTo(try parseLabel())
         }
-        throw unexpected("expected ADD, DROP, ALTER, RENAME or OWNER")
+        if peekKeyword(.set) || peekWord("reset"), peek(1).kind == .leftParen {
+            let set = acceptKeyword(.set)
+            if !set { advance() }
+            let parameters = try parseStorageParameters(withValues: set)
+            return set ? .setStorageParameters(parameters) : .resetStorageParameters(parameters.map(\.name))
+        }
+        throw unexpected("expected ADD, DROP, ALTER, RENAME, OWNER, SET or RESET")
     }
 
     /// After `ALTER [COLUMN] name`: `SET DEFAULT e | DROP DEFAULT | {SET | DROP} NOT NULL |

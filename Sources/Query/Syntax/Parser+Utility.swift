@@ -6,6 +6,7 @@ extension Parser {
     mutating func parseStatementBody() throws -> StatementBody {
         if peek().kind == .leftParen { return .select(try parseQuery()) }
         if peekWord("truncate") { return try parseTruncate() }
+        if acceptWord("reindex") { return .reindex(try parseReindex()) }
         if peekWord("merge") { return .merge(try parseMerge()) }
         if acceptWord("comment") { return .comment(try parseCommentOn()) }
         if acceptKeyword(.analyze) || acceptKeyword(.analyse) { return .analyze(try parseAnalyze()) }
@@ -22,7 +23,7 @@ extension Parser {
             return .transaction(.releaseSavepoint(try parseIdentifier("a savepoint name")))
         }
         switch peek().keyword {
-        case .select?, .values?: return .select(try parseQuery())
+        case .select?, .values?, .table?: return .select(try parseQuery())
         case .with?: return try parseStatementWithCommonTables()
         case .insert?: return .insert(try parseInsert())
         case .update?: return .update(try parseUpdate())

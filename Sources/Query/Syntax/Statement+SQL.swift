@@ -25,6 +25,8 @@ extension StatementBody {
             "VACUUM" + (statement.options.isEmpty ? "" : " (" + statement.options.joined(separator: ", ") + ")") + statement.targets.targetsSQL
         case .alterIndex(let statement):
             "ALTER INDEX " + (statement.ifExists ? "IF EXISTS " : "") + statement.name.sql + " RENAME TO " + quoteIdentifier(statement.newName)
+        case .reindex(let statement):
+            "REINDEX " + statement.target.rawValue + (statement.concurrently ? " CONCURRENTLY" : "") + (statement.name.map { " " + $0.sql } ?? "")
         case .truncate(let statement):
             "TRUNCATE " + statement.names.map(\.sql).joined(separator: ", ") + (statement.restartIdentity ? " RESTART IDENTITY" : "")
                 + (statement.cascade ? " CASCADE" : "")
@@ -129,6 +131,7 @@ extension CreateTable {
         }
         let elements = columnTexts + constraints.map(\.sql)
         return "CREATE TABLE " + (ifNotExists ? "IF NOT EXISTS " : "") + name.sql + " (" + elements.joined(separator: ", ") + ")"
+            + (storageParameters.isEmpty ? "" : " WITH (" + storageParameters.map(\.sql).joined(separator: ", ") + ")")
             + (onCommit.map { " ON COMMIT " + $0.rawValue } ?? "")
     }
 }
@@ -219,8 +222,15 @@ extension AlterTableAction {
         case .alterColumn(let name, let change): "ALTER COLUMN " + quoteIdentifier(name) + " " + change.sql
         case .renameConstraint(let from, let to): "RENAME CONSTRAINT " + quoteIdentifier(from) + " TO " + quoteIdentifier(to)
         case .ownerTo(let role): "OWNER TO " + quoteIdentifier(role)
+        case .setStorageParameters(let parameters): "SET (" + parameters.map(\.sql).joined(separator: ", ") + ")"
+        case .resetStorageParameters(let names): "RESET (" + names.joined(separator: ", ") + ")"
         }
     }
+}
+
+extension StorageParameter {
+    /// `name [= value]`.
+    public var sql: String { name + (value.map { " = " + $0.sql } ?? "") }
 }
 
 extension AlterColumnChange {

@@ -88,10 +88,12 @@ enum SystemCatalog {
         return names.first { self.oid(ofObject: $0) == oid }
     }
 
-    /// Refuses a role other than the database's one (which every connection is), as
-    /// PostgreSQL refuses a role that does not exist.
-    static func checkRole(_ role: String) throws {
-        guard [ownerName, "current_user", "session_user", "current_role"].contains(role) else {
+    /// Refuses a role other than the database's one, as PostgreSQL refuses a role that does
+    /// not exist. Every connection is that one role, whatever user name it logged in with
+    /// (`user`), and `postgres`, the name PostgreSQL's bootstrap superuser has in almost
+    /// every installation, names it too: pg_dump writes `OWNER TO postgres` for each object.
+    static func checkRole(_ role: String, user: String?) throws {
+        guard [ownerName, "postgres", "current_user", "session_user", "current_role"].contains(role) || role == user else {
             throw VireoError(.undefinedObject, "role \"\(role)\" does not exist")
         }
     }
@@ -362,6 +364,9 @@ extension SystemCatalog {
             row[12] = .int(Int64(table.checks.count))  // relchecks: psql's \d lists check constraints only when it is > 0
             // relhastriggers: PostgreSQL's FOREIGN KEYs are triggers on both tables; psql's \d lists them only then.
             row[14] = .bool(!table.foreignKeys.isEmpty || !catalog.foreignKeys(referencing: table.name).isEmpty)
+            // reloptions, psql's \d+ "Options:" (`toast.` ones would be the TOAST table's, which Vireo has not).
+            let options = (table.storageOptions ?? []).filter { !$0.hasPrefix("toast.") }
+            row[21] = options.isEmpty ? .null : .array(options.map(Value.text))
             rows.append(row)
             for index in indexes {
                 var row = classRow(index.name, kind: "i", accessMethod: accessMethodOID(index.method), hasIndex: false,

@@ -248,6 +248,8 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     /// How the row tree's keys hold row ids (KeyCodec+RowID.swift); absent: the fixed
     /// 8-byte form, which every table created before format version 3 has.
     public var rowKeys: RowKeyForm?
+    /// Storage parameters as PostgreSQL's reloptions (`fillfactor=70`); absent: none.
+    public var storageOptions: [String]?
 
     /// The form of the row tree's keys; fixed is stored as an absent field, so a table
     /// with fixed keys has the catalog entry an older build wrote.

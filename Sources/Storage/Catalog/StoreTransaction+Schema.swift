@@ -235,6 +235,35 @@ extension StoreTransaction {
         }
     }
 
+    /// Rebuilds index `name` from its table's rows (REINDEX): its entries written afresh
+    /// into new pages and the old ones freed; its definition and its place among the
+    /// table's indexes kept. Only for indexes with an entry tree (B-tree and GIN).
+    public func rebuildIndex(_ name: String) throws {
+        try step {
+            guard let (owner, old) = catalog.index(name), old.hasEntryTree,
+                  let position = owner.indexes.firstIndex(where: { $0.name == name }) else {
+                throw VireoError(.internalError, "index \"\(name)\" has no entries to rebuild")
+            }
+            try destroyStorage(of: old)
+            var index = old
+            index.root = try BTree.create(in: pages).root
+            try fillIndex(index, table: owner)
+            var table = owner
+            table.indexes[position] = index
+            setTable(table)
+        }
+    }
+
+    /// Replaces the storage parameters of table `tableName` (`name=value` texts; the query
+    /// layer has checked them).
+    public func setStorageOptions(_ options: [String], of tableName: String) throws {
+        try step {
+            var table = try catalog.table(tableName)
+            table.storageOptions = options.isEmpty ? nil : options
+            setTable(table)
+        }
+    }
+
     /// Replaces the CHECK constraints of table `tableName` (the query layer has checked the
     /// existing rows against any new one).
     public func setCheckConstraints(_ checks: [CheckConstraintDefinition], of tableName: String) throws {

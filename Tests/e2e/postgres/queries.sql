@@ -2626,3 +2626,73 @@ SELECT (e).nosuch FROM emp e;
 SELECT (ROW(1, 'a')).x;
 SELECT (1).x;
 SELECT (information_schema._pg_expandarray(ARRAY[5])).z;
+
+-- Prefix roots, starts-with, LIKE's operators and LIKE ANY/ALL
+SELECT |/ 25.0, ||/ 27.0, |/ 2, @ -4 + 1;
+SELECT |/ -1.0;
+SELECT 'abc' ^@ 'ab', 'abc' ^@ 'b', NULL::text ^@ 'a';
+SELECT 'abc' ~~ 'a%', 'abc' ~~* 'A%', 'abc' !~~ 'a%', 'abc' !~~* 'X%';
+SELECT 'abc' LIKE ANY (ARRAY['a%', 'x%']), 'abc' LIKE ALL (ARRAY['a%', 'x%']), 'abc' NOT LIKE ALL (ARRAY['x%', 'y%']);
+SELECT 'ABC' ILIKE ANY (ARRAY['a%']), 'abc' NOT ILIKE ANY (ARRAY['A%', 'B%']), 'abc' LIKE ANY (ARRAY[]::text[]);
+SELECT 'abc' LIKE ANY (ARRAY['x%', NULL]), 'abc' LIKE ANY (ARRAY['a%', NULL]);
+SELECT name FROM emp WHERE name LIKE ANY (ARRAY['a%', 'b%']) ORDER BY 1;
+SELECT name FROM emp WHERE name NOT LIKE ALL (SELECT unnest(ARRAY['a%', 'c%'])) ORDER BY 1;
+
+-- TABLE name
+TABLE emp ORDER BY id LIMIT 2;
+SELECT count(*) FROM (TABLE emp) e;
+SELECT 1 WHERE 1 IN (TABLE (SELECT 1) s);
+
+-- Interval input with units written against their numbers
+SELECT '1h'::interval, '1h30m'::interval, '1.5h'::interval, '-1h'::interval, '1day'::interval, '1d2h'::interval;
+SELECT '2 hrs 3 mins'::interval, '+1 day -2h'::interval, '10'::interval, '3 mons ago'::interval;
+SELECT '1e5 seconds'::interval;
+
+-- to_char of an interval
+SELECT to_char(interval '1 year 2 mons 3 days 25:04:05.678', 'YYYY-MM-DD HH24:MI:SS.MS'), to_char(interval '3 hours', 'HH:MI');
+SELECT to_char(interval '-3 hours -5 min', 'HH24:MI:SS'), to_char(interval '25 hours', 'FMHH24"h" SSSS'), to_char(interval '1 year 2 mons 3 days', 'DDD WW Q');
+SELECT to_char(interval '2 hours', 'Month');
+SELECT to_char(timestamp '2024-05-15 10:07:08', 'SSSS');
+
+-- pg_size_bytes
+SELECT pg_size_bytes('10 MB'), pg_size_bytes('1GB'), pg_size_bytes('1.5 kB'), pg_size_bytes(' 12 bytes '), pg_size_bytes('-2 kB');
+SELECT pg_size_bytes('1 TB'), pg_size_bytes('1PB'), pg_size_bytes('10 mb'), pg_size_bytes('1e3'), pg_size_bytes('1.5');
+SELECT pg_size_bytes('abc');
+SELECT pg_size_bytes('1 XB');
+
+-- Case mapping one code point at a time (the test cluster's locale is C: ASCII letters only differ)
+SELECT upper('straße'), initcap('hello wORLD 3rd'), lower('ABC-xyz');
+
+-- Built-in array types by their internal names
+SELECT '{1,2}'::_int4 AS a, '{a,b}'::_text AS b, '{1.5}'::_numeric AS c, '{t}'::_bool AS d;
+SELECT pg_typeof('{1}'::_int8), pg_typeof('{1.5}'::_float8), pg_typeof('{2024-01-02}'::_date);
+
+-- width_bucket over an array of thresholds
+SELECT width_bucket(5.5, 0, 10, 4), width_bucket(3, ARRAY[1, 4, 7]), width_bucket(0, ARRAY[1, 4, 7]), width_bucket(7, ARRAY[1, 4, 7]);
+SELECT width_bucket(now(), ARRAY[now() - interval '1 day', now() + interval '1 day']), width_bucket('m'::text, ARRAY['a', 'n', 'z']);
+SELECT width_bucket(3, ARRAY[1, NULL]);
+
+-- Records as values
+SELECT ROW(1, 'a b', NULL, 2.5), (1, 2), ROW();
+SELECT ROW(date '2024-01-02', true, '{1,2}'::int[], 'q"t');
+SELECT ROW(id, name) FROM emp WHERE id < 3 ORDER BY id;
+
+-- REINDEX and storage parameters
+CREATE TABLE reindexed (id int PRIMARY KEY, code text UNIQUE, n int);
+INSERT INTO reindexed SELECT i, 'c' || i, i % 5 FROM generate_series(1, 50) i;
+CREATE INDEX reindexed_n ON reindexed (n);
+REINDEX TABLE reindexed;
+REINDEX INDEX reindexed_n;
+SELECT count(*) FROM reindexed WHERE n = 3;
+REINDEX INDEX reindexed;
+REINDEX TABLE nosuch_reindexed;
+ALTER TABLE reindexed SET (fillfactor = 70, autovacuum_enabled = off);
+SELECT reloptions FROM pg_class WHERE relname = 'reindexed';
+ALTER TABLE reindexed RESET (fillfactor);
+SELECT reloptions FROM pg_class WHERE relname = 'reindexed';
+ALTER TABLE reindexed SET (fillfactor = 5);
+ALTER TABLE reindexed SET (nosuch = 1);
+CREATE TABLE with_options (a int) WITH (fillfactor = 60);
+SELECT reloptions FROM pg_class WHERE relname = 'with_options';
+DROP TABLE with_options;
+DROP TABLE reindexed;
