@@ -85,7 +85,7 @@ final class ShellRunner {
             if opensImplicitBlocks { try session.beginImplicitBlock() }
             let result = try session.execute(statement)
             let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
-            output(SessionTimeZone.$current.withValue(session.timeZone) { format.render(result) })
+            output(SessionTimeZone.withZone(session.timeZone) { format.render(result) })
             if timing { output(String(format: "Time: %.3f ms\n", elapsedMs)) }
             return true
         } catch {

@@ -29,6 +29,29 @@ struct IndexExactnessTests {
         #expect(exactness.stamp(index, named: "i", snapshotVersion: 12) == nil, "a forgotten index")
     }
 
+    @Test("a caller's memo of an index found exact stops counting once any index is marked or forgotten")
+    func memoFollowsMarksAndForgets() throws {
+        let exactness = IndexExactness()
+        let index = try HNSWIndex(dimension: 2, metric: .l2, m: 8, efConstruction: 16)
+        let other = try HNSWIndex(dimension: 2, metric: .l2, m: 8, efConstruction: 16)
+        let memo = IndexExactness.Memo()
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) == nil, "an index never marked exact")
+        exactness.markExact("i", index)
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) != nil)
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) != nil, "the memo's answer")
+        exactness.markExact("i", other)
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) == nil, "another object took the name")
+        exactness.markExact("i", index)
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) != nil)
+        exactness.forget("i")
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) == nil, "a forgotten index")
+        exactness.markExact("i", index)
+        exactness.begin()
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) == nil, "a commit is in flight")
+        exactness.end()
+        #expect(exactness.stamp(index, named: "i", snapshotVersion: 10, memo: memo) != nil)
+    }
+
     private func ids(_ session: Session, _ sql: String) throws -> Set<Int64> {
         Set(try session.execute(sql).rows.map { row in
             guard case .int(let value) = row[0] else { return -1 }

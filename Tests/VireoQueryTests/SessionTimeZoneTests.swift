@@ -9,7 +9,7 @@ struct SessionTimeZoneTests {
     /// The rows of `sql` in `session`, timestamptz printed in the session's zone (as a server does).
     func texts(_ session: Session, _ sql: String) throws -> [[String]] {
         let result = try session.execute(sql)
-        return SessionTimeZone.$current.withValue(session.timeZone) {
+        return SessionTimeZone.withZone(session.timeZone) {
             result.rows.map { row in zip(row, result.columns).map { $0.text(as: $1.type) ?? "NULL" } }
         }
     }
@@ -87,5 +87,19 @@ struct SessionTimeZoneTests {
                 == [["2024-07-01 12:00:00+02", "2024-07-01 13:00:00+02"]])
         try session.execute("SET TIME ZONE 'UTC'")
         #expect(try texts(session, "SELECT count(*) FROM mix WHERE wall = instant") == [["1"]])
+    }
+
+    @Test("a UTC session's statement run inside another zone's binding (a server writing a result) reads UTC, its prepared query too")
+    func utcSessionInsideABinding() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        let prepared = try db.prepare("SELECT '2024-07-01 12:00'::timestamptz::text")
+        let got = try SessionTimeZone.withZone(berlin) { () throws -> [Value] in
+            #expect(SessionTimeZone.current == berlin)
+            return [try session.execute("SELECT '2024-07-01 12:00'::timestamptz::text").rows[0][0], try prepared.execute().rows[0][0]]
+        }
+        #expect(got == [.text("2024-07-01 12:00:00+00"), .text("2024-07-01 12:00:00+00")], "got \(got)")
+        #expect(SessionTimeZone.current == nil, "a zone outlived its binding")
     }
 }

@@ -293,7 +293,7 @@ extension PGConnection {
         let rows = result.rows[min(rowsFrom, end)..<end]
         if let zone = session.timeZone {
             // timestamptz values print in the session's time zone (UTC when none is bound).
-            SessionTimeZone.$current.withValue(zone) {
+            SessionTimeZone.withZone(zone) {
                 for row in rows { output.writeDataRow(row, types: types, formats: formats) }
             }
         } else {
@@ -441,7 +441,7 @@ extension PGConnection {
             return values
         }
         guard !prepared.planCache.parameterTypes.isEmpty else { return try decode() }
-        return try SessionTimeZone.$current.withValue(session.timeZone) { try decode() }
+        return try SessionTimeZone.withZone(session.timeZone) { try decode() }
     }
 
     private func describe(_ kind: PGObjectKind, _ name: String) async throws {

@@ -55,7 +55,7 @@ extension Session {
             // the caller's zone is not the session's already (nil, UTC, on both most times).
             let zone = settings.timeZone
             guard zone != SessionTimeZone.current else { return try body() }
-            return try SessionTimeZone.$current.withValue(zone) { try body() }
+            return try SessionTimeZone.withZone(zone) { try body() }
         }
     }
 
@@ -74,7 +74,7 @@ extension Session {
         // A SET earlier in the request may have changed the zone (binding a task-local
         // value costs a push and a pop: only then).
         guard !startedWithRequest && settings.timeZone != SessionTimeZone.current else { return try withTemporarySchema(body) }
-        return try SessionTimeZone.$current.withValue(settings.timeZone) { try withTemporarySchema(body) }
+        return try SessionTimeZone.withZone(settings.timeZone) { try withTemporarySchema(body) }
     }
 
     /// Begins a write transaction whose waits for the writer gate (a schema change, its

@@ -78,6 +78,14 @@ enum VectorScan {
     /// floats (`IndexedVector`). Nil for NULL.
     private static func queryVector(_ plan: NearestPlan, _ context: ExecutionContext) throws -> [Float]? {
         let expression = plan.search.query
+        // A vector sent as a vector: the checks of its cast to the parameter's type, without
+        // the evaluator's and the cast's general paths.
+        if plan.textValuedType == nil, case .parameter(let index, .vector(let dimension)) = expression,
+           index < context.parameters.count, case .vector(let vector) = context.parameters[index] {
+            try VectorText.checkFinite(vector)
+            if let dimension { try VectorText.check(vector, dimension: dimension) }
+            return vector
+        }
         let value = try Evaluator.evaluate(expression, [], context)
         if let type = plan.textValuedType { return IndexedVector.floats(try Cast.convert(value, to: type)) }
         if case .parameter(_, .vector) = expression, case .vector(let vector) = value { return vector }
@@ -99,7 +107,8 @@ enum VectorScan {
                                _ body: () throws -> [(label: Int64, distance: Float)]?) rethrows -> Found? {
         var stamp: IndexExactness.Stamp?
         if case .snapshot(let snapshot) = context.data, let exactness = context.vectorIndexes?.exactness {
-            stamp = exactness.stamp(index, named: plan.search.index.name, snapshotVersion: snapshot.pages.snapshot.version)
+            stamp = exactness.stamp(index, named: plan.search.index.name, snapshotVersion: snapshot.pages.snapshot.version,
+                                    memo: plan.exactnessMemo(for: index))
         }
         guard let rows = try body() else { return nil }
         let inSnapshot = stamp.map { context.vectorIndexes?.exactness.holds($0) ?? false } ?? false
@@ -118,12 +127,15 @@ enum VectorScan {
         if let candidates, candidates.count <= Self.textCandidatesExactPerEf * max(context.efSearch, k) {
             return nil
         }
-        let failure = FilterFailure()
         let ef = max(context.efSearch, k)
         var filter: ((Int64) -> Bool)?, exact: Bool?
+        // Made only for a filter that can fail (one object less per unfiltered search).
+        var failure: FilterFailure?
         if let predicate = plan.scan.filter {
+            let failed = FilterFailure()
+            failure = failed
             switch try filteredSearch(predicate, plan.scan, index, efSearch: ef, candidates: candidates,
-                                      filterRange: plan.search.filterRange, context, failure) {
+                                      filterRange: plan.search.filterRange, context, failed) {
             case .exactPlan: return nil
             case .index(let labelFilter, let rankExactly): (filter, exact) = (labelFilter, rankExactly)
             }
@@ -133,7 +145,7 @@ enum VectorScan {
             return try index.search(query, k: candidates, efSearch: max(ef, candidates), filter: filter,
                                     exactScanDecided: exact, source: rerankSource(index, plan, context))
         }
-        if let error = failure.error { throw error }
+        if let error = failure?.error { throw error }
         try context.checkCancel()
         return try found.map { try rerankExactly($0, k: k, plan, context) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VireoStorage
 
 /// Time zones: `AT TIME ZONE` (IANA names such as `Europe/Berlin` or abbreviations such as
@@ -75,7 +76,26 @@ enum TimeZones {
 /// settings, and a server binds it around writing a result as text, so that conversions deep
 /// in casts and functions read it without every call passing it along.
 public enum SessionTimeZone {
-    @TaskLocal public static var current: TimeZone?
+    @TaskLocal private static var bound: TimeZone?
+    /// Bindings (`withZone`) in progress, in every thread and task. A thread counts its own
+    /// before it binds, so while it reads 0 it has none of its own in progress, and `current`
+    /// answers nil without the task-local look-up (a runtime call that every request made to
+    /// compare its session's zone with the caller's: 36 of the 927 samples a prepared k-NN
+    /// query spent outside the index search, docs/benchmarks-sql.md). Only `withZone` binds,
+    /// and no task is spawned inside one to outlive it.
+    private static let bindings = Atomic<Int>(0)
+
+    /// The zone bound now (`withZone`), nil when none is (UTC).
+    public static var current: TimeZone? {
+        bindings.load(ordering: .relaxed) == 0 ? nil : bound
+    }
+
+    /// Runs `body` with `zone` as the session's zone (nil: UTC).
+    public static func withZone<R>(_ zone: TimeZone?, _ body: () throws -> R) rethrows -> R {
+        bindings.wrappingAdd(1, ordering: .relaxed)
+        defer { bindings.wrappingSubtract(1, ordering: .relaxed) }
+        return try $bound.withValue(zone, operation: body)
+    }
 
     /// The wall clock in the session's zone at the instant `micros`.
     public static func wall(instant micros: Int64) -> Int64 {

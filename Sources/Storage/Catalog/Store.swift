@@ -50,11 +50,21 @@ public final class Store: @unchecked Sendable {
     /// The schema as last committed.
     public var catalog: Catalog { catalogLock.withLock { publishedCatalog.catalog } }
 
-    /// Runs `body` on a consistent snapshot of committed data and schema.
+    /// Runs `body` on a consistent snapshot of committed data and schema: the newest
+    /// version's, which the reads that start before the next publish share
+    /// (SharedSnapshot.swift). It stays open while `body` or anything it kept holds it.
     public func read<R>(_ body: (StoreSnapshot) throws -> R) throws -> R {
-        let snapshot = try openSnapshot()
-        defer { snapshot.close() }
-        return try body(snapshot)
+        try body(try sharedSnapshot())
+    }
+
+    /// The snapshot kept for the version published last, or one opened now and kept.
+    @inline(__always)
+    private func sharedSnapshot() throws -> StoreSnapshot {
+        if let kept = pager.sharedRead.load() { return kept }
+        return try pager.openSharedSnapshot { pages in
+            StoreSnapshot(pages: ReadView(pool: pager.pool, snapshot: pages, path: pager.path),
+                          published: catalogLock.withLock { publishedCatalog })
+        }
     }
 
     /// A snapshot of committed data and schema that stays open until `close()`.

@@ -107,6 +107,8 @@ public final class Pager: @unchecked Sendable {
     let pool: BufferPool
     let writerGate = Gate()
     let publishLock = ReadWriteLock()
+    /// The snapshot statement reads share until the next publish (SharedSnapshot.swift).
+    let sharedRead = SharedSnapshot()
     private let stateLock = Lock()
     private var stateStorage = PagerState.opening
     /// LSN the next commit gets; guarded by the writer gate.
@@ -127,7 +129,8 @@ public final class Pager: @unchecked Sendable {
                           bufferPoolHits: pool.hitCount.load(ordering: .relaxed),
                           bufferPoolMisses: pool.missCount.load(ordering: .relaxed),
                           bufferPoolPages: pool.countPages, dirtyPages: pool.dirtyCount,
-                          openSnapshots: versions.snapshots, retainedPageVersions: versions.retainedPages)
+                          openSnapshots: versions.snapshots - (sharedRead.holdsIdle ? 1 : 0),
+                          retainedPageVersions: versions.retainedPages)
     }
 
     /// Whether this pager was opened read-only.
@@ -159,6 +162,7 @@ public final class Pager: @unchecked Sendable {
         }
         defer { writerGate.leave() }
         guard state != .closed else { return }
+        sharedRead.empty()
         let openSnapshots = pool.versionCounts.snapshots
         guard openSnapshots == 0 else {
             throw VireoError(.transactionState, "database '\(path)' has \(openSnapshots) open snapshot(s) (reads or transactions in progress): end them before closing")
@@ -174,6 +178,7 @@ public final class Pager: @unchecked Sendable {
         }
         publishLock.withWriteLock {
             state = .closed
+            sharedRead.empty()  // one a read kept since the count above (S3)
             pool.discardAll()
         }
         closeFiles()

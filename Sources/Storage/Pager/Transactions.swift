@@ -83,10 +83,13 @@ extension Pager {
     /// Opens a snapshot of the last published version. `capture` runs in the same instant,
     /// so state published with the pages (the catalog) is read as of that version.
     public func openSnapshot<T>(capturing capture: () -> T) throws -> (PageSnapshot, T) {
-        try publishLock.withReadLock {
-            if state == .closed { throw VireoError(.transactionState, "database '\(path)' is closed") }
-            return (PageSnapshot(pool: pool), capture())
-        }
+        try publishLock.withReadLock { (try openSnapshotLocked(), capture()) }
+    }
+
+    /// A snapshot of the last published version; the caller holds the publish lock shared.
+    func openSnapshotLocked() throws -> PageSnapshot {
+        if state == .closed { throw VireoError(.transactionState, "database '\(path)' is closed") }
+        return PageSnapshot(pool: pool)
     }
 
     /// Runs `body` on a snapshot of committed data (invariant G2). Commits go on meanwhile;
@@ -466,6 +469,9 @@ extension Pager {
         // No page 0 yet: this commit creates the database, so it replaces nothing.
         let pageCountBefore: UInt32 = (try? pool.withPage(0) { $0.loadLE(at: MetaPage.pageCountOffset) }) ?? 0
         try publishLock.withWriteLock {
+            // The reads' shared snapshot goes first: unless a read still holds it, no open
+            // snapshot is left to make this publish retain what it replaces (S1).
+            sharedRead.empty()
             let replaced = pages.map(\.0).filter { $0 < pageCountBefore }
             let pinned: (pinned: [Int], retainOld: Bool)
             do {
