@@ -93,6 +93,10 @@ enum PlanExecutor {
         if case .seqScan(let scan) = input, context.statistics == nil, let columns = plainColumns(expressions) {
             return try seqScan(scan, context, projecting: columns, emit)
         }
+        if case .indexNestedLoopJoin(let left, let probe, let spec) = input, context.statistics == nil,
+           let columns = plainColumns(expressions) {
+            return try Joins.indexNestedLoop(left, probe, spec, context, path, projecting: columns, emit)
+        }
         // Plain columns are copied by position, without evaluating (and retaining) each
         // column expression's box for every row.
         // One output row for the whole run, as a scan's (see seqScan): a consumer that only
