@@ -127,15 +127,18 @@ enum Joins {
 
         mutating func emit(_ row: [Value], _ emit: PlanExecutor.Emit) throws -> Bool {
             guard let columns else { return try emit(row) }
-            for (index, column) in columns.enumerated() { output[index] = row[column] }
+            PlanExecutor.copy(columns, of: row, into: &output)
             return try emit(output)
         }
 
         /// Emits the projection of `left` followed by the right part of `right` (at `left.count`
-        /// and after) without making that row. Only with columns to project.
+        /// and after) without making that row. Only with columns to project. The output is
+        /// written through one buffer: one uniqueness check per row, not per value.
         mutating func emit(left: [Value], right: [Value], _ emit: PlanExecutor.Emit) throws -> Bool {
             guard let columns else { preconditionFailure("Projection.emit(left:right:) without columns to project") }
-            for (index, column) in columns.enumerated() { output[index] = column < left.count ? left[column] : right[column] }
+            output.withUnsafeMutableBufferPointer { output in
+                for (index, column) in columns.enumerated() { output[index] = column < left.count ? left[column] : right[column] }
+            }
             return try emit(output)
         }
     }
@@ -157,6 +160,9 @@ enum Joins {
     private final class DirectLookup {
         let scan: TableScan
         let key: BoundExpression
+        /// The left row's position when the key is a plain column (the usual foreign key):
+        /// read in place rather than through the evaluator's switch.
+        private let keyColumn: Int?
         /// On a snapshot, the pages the probes read stay pinned until the join ends
         /// (PinnedPages): each probe descends the same tree, and pinning its pages again
         /// took the buffer pool's lock twice per page. A write transaction's reads (its own
@@ -172,6 +178,7 @@ enum Joins {
             guard case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil else { return nil }
             self.scan = scan
             key = keys[0]
+            if case .column(let position) = key { keyColumn = position } else { keyColumn = nil }
             (tree, keyForm, columnCount) = (scan.table.tree, scan.table.rowKeyForm, scan.table.columns.count)
             if case .snapshot(let snapshot) = context.data { pinned = snapshot.pinningPages() } else { pinned = nil }
         }
@@ -192,7 +199,7 @@ enum Joins {
         /// `leftRow` and the right part of `joined` without copying the left values in.
         func emit(_ leftRow: [Value], into joined: inout [Value], _ condition: BoundExpression?, _ context: ExecutionContext,
                   _ matched: inout Bool, _ projection: inout Projection, _ emit: PlanExecutor.Emit) throws -> Bool {
-            let keyValue = try Evaluator.evaluate(key, leftRow, context)
+            let keyValue = try keyColumn.map { leftRow[$0] } ?? Evaluator.evaluate(key, leftRow, context)
             guard let rowID = try PlanExecutor.rowID(keyValue) else { return true }
             guard scan.filter == nil else {
                 return try PlanExecutor.emitRow(rowID, scan, context) { rightRow in
@@ -202,10 +209,10 @@ enum Joins {
             try context.checkCancel()
             if joined.count != leftRow.count + columnCount + 1 { joined = PlanExecutor.nullRow(leftRow.count + columnCount + 1) }
             let found = try visitRow(rowID, context) { record in
-                try PlanExecutor.refill(&joined, at: leftRow.count, columnCount: columnCount, record, columns: scan.neededColumns)
+                try PlanExecutor.refill(&joined, at: leftRow.count, columnCount: columnCount, record, columns: scan.neededColumns,
+                                        rowID: rowID)
             }
             guard found else { return true }
-            joined[leftRow.count + columnCount] = .int(rowID)
             let mustCheck = condition.map { !(isInteger(keyValue) && implies($0, leftWidth: leftRow.count)) } ?? false
             if projection.columns != nil, !mustCheck {
                 matched = true
