@@ -276,6 +276,7 @@ struct CompactLeafTests {
             // A cell count whose slot array would run past the page: reported, not read past it.
             try writePages(store.pager) { try $0.withMutablePage(tree.root) { $0.storeLE(UInt16(5_000), at: BTreeNode.cellCountOffset) } }
             #expect(throws: VireoError.self) { try store.pager.read { view in try tree.value(forKey: sorted[0], in: view) } }
+            #expect(throws: VireoError.self, "a scan of its cells") { try contents(of: tree, in: store.pager) }
         }
     }
 

@@ -78,9 +78,14 @@ enum BTreeNode {
     static func fragmentedBytes(_ page: UnsafeRawBufferPointer) -> Int { Int(page.loadLE(at: fragmentedOffset) as UInt16) }
     static func rightChild(_ page: UnsafeRawBufferPointer) -> PageNumber { page.loadLE(at: rightChildOffset) }
 
-    /// Offset of cell `index`, checked against invariant N1.
+    /// Offset of cell `index`, checked against invariant N1; the slot itself is checked to
+    /// lie in the page, so that a wrong cell count cannot make a loop over the cells read
+    /// past the page's end.
     @inline(__always)
     static func cellOffset(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> Int {
+        guard index >= 0, slotArrayOffset + 2 * index + 2 <= page.count else {
+            throw CorruptNode(detail: "the slot of cell \(index) lies outside the page")
+        }
         let offset = Int(page.loadLE(at: slotArrayOffset + 2 * index) as UInt16)
         // A compact cell may be as short as its two header bytes.
         let headerMinimum = isCompactLeaf(page) ? 2 : interiorCellHeaderBytes
