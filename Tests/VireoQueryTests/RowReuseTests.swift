@@ -55,23 +55,67 @@ struct RowReuseTests {
             "SELECT a.id, b.id FROM a JOIN b ON b.id = a.k AND b.label <> 'two' WHERE a.id BETWEEN $1 AND $2",
             "SELECT a.id, b.label FROM a JOIN b ON b.id = a.k AND a.v > 1 WHERE a.id BETWEEN $1 AND $2",
             "SELECT a.id, b.label FROM a JOIN b ON b.id = a.v WHERE a.id BETWEEN $1 AND $2",
+            // Projections the join writes itself (Joins.Projection): columns of both sides in
+            // another order, repeated, the right row's id, columns added after rows were written.
+            "SELECT b.label, a.id, b.id, a.s, a.id FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2",
+            "SELECT b.note, a.late, a.id, b.label FROM a LEFT JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2",
+            "SELECT a.s FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2",
         ]
-        for query in queries {
-            let hashed = query.replacingOccurrences(of: "b.id = a.", with: "b.id + 0 = a.")
-                .replacingOccurrences(of: "a.k = b.id", with: "a.k = b.id + 0")
-            #expect(try plan(db, query, [.int(1), .int(7)]).contains("Primary Key Lookup on b"), "\(query)")
-            #expect(try plan(db, hashed, [.int(1), .int(7)]).contains("Hash"), "\(hashed)")
-            for (low, high) in [(1, 7), (2, 4), (3, 3), (8, 9), (5, 1)] {
-                let parameters: [Value] = [.int(Int64(low)), .int(Int64(high))]
-                let expected = try rows(db, hashed, parameters).sorted { $0.joined(separator: "|") < $1.joined(separator: "|") }
-                let got = try rows(db, query, parameters).sorted { $0.joined(separator: "|") < $1.joined(separator: "|") }
-                #expect(got == expected, "\(query) \(low)...\(high)")
-            }
-        }
+        try expectProbedJoinsAgree(db, queries, [(1, 7), (2, 4), (3, 3), (8, 9), (5, 1)])
         #expect(try rows(db, "SELECT a.id, b.label FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN 1 AND 7 ORDER BY 1") ==
                 [["1", "two"], ["2", "one"], ["4", "zero"], ["5", "one"], ["6", "NULL"], ["7", "one"]])
         #expect(try rows(db, "SELECT a.id, b.label FROM a JOIN b ON b.id = a.v WHERE a.id BETWEEN 1 AND 7 ORDER BY 1") ==
                 [["5", "two"]], "a double key names the row of its integer value, 1.5 none")
+    }
+
+    /// A prepared query's rows streamed (the array lent to the caller is the join's own output
+    /// row, written over for the next row) against the same rows collected by the result.
+    @Test("a primary-key join's projected rows streamed equal the rows collected, for every key range")
+    func streamedProjectedJoin() throws {
+        let db = try database()
+        let session = db.session()
+        let sql = "SELECT a.id, b.label, a.late, b.id FROM a LEFT JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2"
+        let statement = try Parser.parseStatement(sql)
+        let cache = PlanCache()
+        #expect(try plan(db, sql, [.int(1), .int(7)]).contains("Primary Key Lookup on b"))
+        for (low, high) in [(1, 7), (2, 4), (3, 3), (8, 9)] {
+            let parameters: [Value] = [.int(Int64(low)), .int(Int64(high))]
+            var streamed: [[Value]] = []
+            try session.execute(statement, parameters, planCache: cache) { row in streamed.append(row) }
+            let collected = try session.execute(sql, parameters).rows
+            #expect(streamed == collected, "\(low)...\(high)")
+            #expect(streamed.count == max(0, min(high, 7) - low + 1), "every a row once (a LEFT JOIN), \(low)...\(high)")
+        }
+    }
+
+    /// The probe's leaf search and the one-walk decode of the right record (BTreeNode.search,
+    /// RecordView.decode(into:)) on a right table of many leaves under interior pages, with
+    /// labels in overflow pages, non-ASCII and empty, and NULL or missing join keys.
+    @Test("a primary-key join into a table of many leaves, overflow and non-ASCII labels, agrees with a hash join")
+    func probedJoinsOverLargeRows() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE a (id bigint PRIMARY KEY, k bigint, s text);
+            CREATE TABLE b (id bigint PRIMARY KEY, label text, n int);
+            INSERT INTO b SELECT g, 'label-' || g, g % 7 FROM generate_series(1, 3000) g;
+            UPDATE b SET label = repeat('long é ', 3000) || id WHERE id % 500 = 0;
+            UPDATE b SET label = 'grüße 😀 ' || id WHERE id % 500 = 1;
+            UPDATE b SET label = '' WHERE id = 7;
+            UPDATE b SET label = NULL, n = NULL WHERE id = 8;
+            INSERT INTO a SELECT g, CASE WHEN g % 11 = 0 THEN NULL ELSE (g * 37) % 3200 END, 'a' || g FROM generate_series(1, 400) g;
+            INSERT INTO a VALUES (401, 500, repeat('ü', 9000)), (402, 501, 'x'), (403, 7, NULL), (404, 8, 'y'), (405, -1, 'z');
+            """)
+        let queries = [
+            "SELECT a.id, b.label FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2",
+            "SELECT b.n, b.label, a.s, a.id, b.id FROM a LEFT JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2",
+            "SELECT * FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2",
+            "SELECT length(b.label), a.id FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2",
+        ]
+        try expectProbedJoinsAgree(db, queries, [(1, 405), (395, 405), (400, 401)])
+        #expect(try rows(db, "SELECT a.id, length(b.label), left(b.label, 7) FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN 401 AND 405 ORDER BY 1") ==
+                [["401", "21003", "long é "], ["402", "11", "grüße 😀"], ["403", "0", ""], ["404", "NULL", "NULL"]],
+                "405's key names no row")
+        #expect(try rows(db, "SELECT b.label FROM a JOIN b ON b.id = a.k WHERE a.id = 402") == [["grüße 😀 501"]])
     }
 
     @Test("the key equality is still checked when the join condition says more than it")
@@ -103,6 +147,25 @@ struct RowReuseTests {
         #expect(try rows(db, "SELECT d, count(*) FROM n GROUP BY d") == [["1", "3"], ["NULL", "1"], ["2.5", "1"], ["2", "1"], ["3", "1"]])
         // 1 (int) and 1.0 (double) are one group, as `=` says.
         #expect(try rows(db, "SELECT count(*) FROM (SELECT i AS x FROM n UNION ALL SELECT d FROM n) u GROUP BY x HAVING x = 1") == [["5"]])
+    }
+
+    /// Each query, a join on `b.id = a.…` (or `a.k = b.id`), is planned as a primary-key
+    /// lookup and gives, for each range of `a.id` bounds, the rows of the same join written so
+    /// that only a hash join can run it (`b.id + 0`).
+    private func expectProbedJoinsAgree(_ db: Database, _ queries: [String], _ ranges: [(Int, Int)]) throws {
+        let (low, high) = ranges[0]
+        for query in queries {
+            let hashed = query.replacingOccurrences(of: "b.id = a.", with: "b.id + 0 = a.")
+                .replacingOccurrences(of: "a.k = b.id", with: "a.k = b.id + 0")
+            #expect(try plan(db, query, [.int(Int64(low)), .int(Int64(high))]).contains("Primary Key Lookup on b"), "\(query)")
+            #expect(try plan(db, hashed, [.int(Int64(low)), .int(Int64(high))]).contains("Hash"), "\(hashed)")
+            for (low, high) in ranges {
+                let parameters: [Value] = [.int(Int64(low)), .int(Int64(high))]
+                let expected = try rows(db, hashed, parameters).sorted { $0.joined(separator: "|") < $1.joined(separator: "|") }
+                let got = try rows(db, query, parameters).sorted { $0.joined(separator: "|") < $1.joined(separator: "|") }
+                #expect(got == expected, "\(query) \(low)...\(high)")
+            }
+        }
     }
 
     private func plan(_ db: Database, _ sql: String, _ parameters: [Value] = []) throws -> String {

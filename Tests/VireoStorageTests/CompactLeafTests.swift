@@ -230,6 +230,56 @@ struct CompactLeafTests {
         }
     }
 
+    /// `BTreeNode.search` reads a compact leaf's usual cells (both lengths in one byte) by a
+    /// path of their own and the others through `key`; both must agree with the keys' order.
+    @Test("a leaf's binary search places every key, present or not, in compact and legacy cells with long keys and values")
+    func leafSearchAgreesWithKeyOrder() throws {
+        try withBackend(.posix) { backend, directory in
+            let store = try Store.open(path: directory + "/search.vireo", options: testOptions(backend))
+            defer { try? store.close() }
+            var random = SplitMix64(seed: 0x5EA4C8)
+            let lengths = [1, 2, 3, 9, 130, 200]
+            let alphabet: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xFF]
+            var keys = Set<[UInt8]>()
+            while keys.count < 40 {  // keys of 128 bytes or more and values of 64 or more take two-byte lengths
+                let length = lengths[Int.random(in: 0..<lengths.count, using: &random)]
+                var key: [UInt8] = []
+                for _ in 0..<length { key.append(alphabet[Int.random(in: 0..<alphabet.count, using: &random)]) }
+                keys.insert(key)
+            }
+            let tree = try store.write { transaction -> BTree in
+                try transaction.createTable(TableDefinition(name: "t", columns: [], rowKeyForm: .fixed))
+                let tree = try transaction.table("t").tree
+                for (number, key) in keys.enumerated() {
+                    try tree.insert(key: key, value: valueBytes(number, length: number % 2 == 0 ? 10 : 100), in: transaction.pages)
+                }
+                return tree
+            }
+            let sorted = keys.sorted { $0.lexicographicallyPrecedes($1) }
+            var probes: [[UInt8]] = sorted + [[], [0xFF, 0xFF, 0xFF]]
+            for key in sorted { probes += [key + [0], Array(key.dropLast()), key + [0xFF]] }
+            for legacy in [false, true] {
+                if legacy { try writePages(store.pager) { try $0.withMutablePage(tree.root) { try Self.rewriteLegacy($0) } } }
+                try store.pager.read { view in
+                    try view.withPage(tree.root) { page in
+                        #expect(BTreeNode.isLeaf(page) && BTreeNode.isCompactLeaf(page) == !legacy, "one leaf, legacy \(legacy)")
+                        for probe in probes {
+                            let (index, found) = try probe.withUnsafeBytes { try BTreeNode.search(page, $0) }
+                            let expected = sorted.firstIndex { !$0.lexicographicallyPrecedes(probe) } ?? sorted.count
+                            let present = expected < sorted.count && sorted[expected] == probe
+                            #expect(index == expected && found == present,
+                                    "legacy \(legacy), key \(probe): expected (\(expected), \(present)), got (\(index), \(found))")
+                        }
+                    }
+                }
+            }
+            // A cell count whose slot array would run past the page: reported, not read past it.
+            try writePages(store.pager) { try $0.withMutablePage(tree.root) { $0.storeLE(UInt16(5_000), at: BTreeNode.cellCountOffset) } }
+            #expect(throws: VireoError.self) { try store.pager.read { view in try tree.value(forKey: sorted[0], in: view) } }
+            #expect(throws: VireoError.self, "a scan of its cells") { try contents(of: tree, in: store.pager) }
+        }
+    }
+
     @Test("malformed compact headers and unknown node flags are reported, not misread")
     func malformedHeaders() throws {
         try withBackend(.posix) { backend, directory in

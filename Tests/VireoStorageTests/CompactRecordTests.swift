@@ -155,6 +155,43 @@ struct CompactRecordTests {
         #expect(RecordCodec.encode(sixteen)[1] == RecordCodec.compactFlags, "16 columns are compact")
     }
 
+    /// `decode(into:at:columnCount:columns:)` walks a compact header once for all the columns
+    /// marked; it must give what `value(at:)` gives column by column, in both layouts.
+    @Test("decoding marked columns into a row gives each column's value, NULL past the record, and leaves the rest")
+    func decodeMarkedColumns() throws {
+        var generator = CodecValueGenerator(random: CodecTestRandom(seed: 0xDEC0DE))
+        let sentinel = Value.text("untouched")
+        for trial in 0..<300 {
+            var row = generator.row(columnCount: Int.random(in: 0...12, using: &generator.random))
+            if trial % 3 == 0, !row.isEmpty { row[0] = .text(String(repeating: "é", count: 20) + "😀") }  // escaped lengths
+            let layout: RecordCodec.Layout = trial % 4 == 0 || !RecordCodec.fitsCompactLayout(row) ? .offsetTable : .compact
+            var bytes: [UInt8] = []
+            RecordCodec.encode(row, into: &bytes, layout: layout)
+            let columnCount = row.count + Int.random(in: 0...2, using: &generator.random)  // columns added later
+            let marks: [Bool]? = trial % 5 == 0 ? nil : (0..<columnCount + 1).map { _ in Bool.random(using: &generator.random) }
+            let start = Int.random(in: 0...2, using: &generator.random)
+            var decoded = [Value](repeating: sentinel, count: start + columnCount + 1)
+            try bytes.withUnsafeBytes { record in
+                try decoded.withUnsafeMutableBufferPointer { buffer in
+                    try RecordView(record).decode(into: buffer, at: start, columnCount: columnCount, columns: marks)
+                }
+            }
+            var expected = [Value](repeating: sentinel, count: start + columnCount + 1)
+            for column in 0..<columnCount where marks?[column] ?? true {
+                expected[start + column] = column < row.count ? row[column] : .null
+            }
+            #expect(sameBits(decoded, expected), "seed 0xDEC0DE trial \(trial), \(layout) layout, marks \(String(describing: marks)): expected \(describe(expected)), got \(describe(decoded))")
+        }
+        // A compact record whose lengths overrun it is refused before any column is read.
+        let bad: [UInt8] = [2, RecordCodec.compactFlags, RecordCodec.Tag.int.rawValue | 1 << 4, RecordCodec.Tag.text.rawValue | 5 << 4, 2, 0x61]
+        #expect(throws: VireoError.self) {
+            var row = [Value](repeating: .null, count: 2)
+            try bad.withUnsafeBytes { record in
+                try row.withUnsafeMutableBufferPointer { try RecordView(record).decode(into: $0, at: 0, columnCount: 2, columns: nil) }
+            }
+        }
+    }
+
     @Test("malformed compact records throw corruption")
     func malformedCompactRecords() {
         let flags = RecordCodec.compactFlags

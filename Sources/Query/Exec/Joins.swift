@@ -85,28 +85,61 @@ enum Joins {
     /// Index nested loop: for each left row, the right table's rows with its key, found
     /// by `probe` (a row-id lookup or index range evaluated over the left row); the whole
     /// condition is still checked on each joined row, unless it is only the key equality
-    /// that the row-id lookup itself guarantees (DirectLookup.implies).
+    /// that the row-id lookup itself guarantees (DirectLookup.implies). `projecting`: the
+    /// positions of the joined row to emit (a projection of plain columns above the join),
+    /// so that a direct lookup writes its output without building the joined row.
     static func indexNestedLoop(_ left: PlanNode, _ probe: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
-                                _ path: String, _ emit: PlanExecutor.Emit) throws -> Bool {
+                                _ path: String, projecting columns: [Int]? = nil, _ emit: PlanExecutor.Emit) throws -> Bool {
         let probePath = path + ".1"
         let directLookup = DirectLookup(probe, context)
         defer { directLookup?.release() }
         let condition = spec.condition
         // The joined row of a direct lookup, written over for each left row (see DirectLookup.emit).
         var joined: [Value] = []
+        var output = Projection(columns)
         // The closures below are passed straight to the calls, so their contexts live on the
         // stack: a closure kept in a local would be allocated (with `matched` boxed) per row.
         return try PlanExecutor.run(left, context, path: path + ".0") { leftRow in
             var matched = false
             let finished: Bool
             if let directLookup {
-                finished = try directLookup.emit(leftRow, into: &joined, condition, context, &matched, emit)
+                finished = try directLookup.emit(leftRow, into: &joined, condition, context, &matched, &output, emit)
             } else {
                 finished = try PlanExecutor.run(try probe.probing(leftRow, context), context, path: probePath) { rightRow in
-                    try emitJoined(leftRow, rightRow, condition, context, &matched, emit)
+                    try emitJoined(leftRow, rightRow, condition, context, &matched) { try output.emit($0, emit) }
                 }
             }
-            return try finished && emitUnmatched(matched, leftRow, spec, emit)
+            guard finished, !matched, spec.keepsLeft else { return finished }
+            return try output.emit(leftRow + Array(repeating: .null, count: spec.rightWidth), emit)
+        }
+    }
+
+    /// The plain-column projection a join's rows pass through before `emit` (or none): one
+    /// output row for the whole run, reused as `PlanExecutor.project`'s is.
+    fileprivate struct Projection {
+        let columns: [Int]?
+        var output: [Value]
+
+        init(_ columns: [Int]?) {
+            self.columns = columns
+            output = PlanExecutor.nullRow(columns?.count ?? 0)
+        }
+
+        mutating func emit(_ row: [Value], _ emit: PlanExecutor.Emit) throws -> Bool {
+            guard let columns else { return try emit(row) }
+            PlanExecutor.copy(columns, of: row, into: &output)
+            return try emit(output)
+        }
+
+        /// Emits the projection of `left` followed by the right part of `right` (at `left.count`
+        /// and after) without making that row. Only with columns to project. The output is
+        /// written through one buffer: one uniqueness check per row, not per value.
+        mutating func emit(left: [Value], right: [Value], _ emit: PlanExecutor.Emit) throws -> Bool {
+            guard let columns else { preconditionFailure("Projection.emit(left:right:) without columns to project") }
+            output.withUnsafeMutableBufferPointer { output in
+                for (index, column) in columns.enumerated() { output[index] = column < left.count ? left[column] : right[column] }
+            }
+            return try emit(output)
         }
     }
 
@@ -127,6 +160,9 @@ enum Joins {
     private final class DirectLookup {
         let scan: TableScan
         let key: BoundExpression
+        /// The left row's position when the key is a plain column (the usual foreign key):
+        /// read in place rather than through the evaluator's switch.
+        private let keyColumn: Int?
         /// On a snapshot, the pages the probes read stay pinned until the join ends
         /// (PinnedPages): each probe descends the same tree, and pinning its pages again
         /// took the buffer pool's lock twice per page. A write transaction's reads (its own
@@ -142,6 +178,7 @@ enum Joins {
             guard case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil else { return nil }
             self.scan = scan
             key = keys[0]
+            if case .column(let position) = key { keyColumn = position } else { keyColumn = nil }
             (tree, keyForm, columnCount) = (scan.table.tree, scan.table.rowKeyForm, scan.table.columns.count)
             if case .snapshot(let snapshot) = context.data { pinned = snapshot.pinningPages() } else { pinned = nil }
         }
@@ -158,30 +195,36 @@ enum Joins {
         /// condition holds. Without a filter on the right table, the right row is decoded
         /// straight into `joined`, which the previous left row's match left behind: when the
         /// consumer kept nothing of it (a projection, an aggregate), no array is made per row.
+        /// With a projection, a row whose condition is implied (or absent) is projected from
+        /// `leftRow` and the right part of `joined` without copying the left values in.
         func emit(_ leftRow: [Value], into joined: inout [Value], _ condition: BoundExpression?, _ context: ExecutionContext,
-                  _ matched: inout Bool, _ emit: PlanExecutor.Emit) throws -> Bool {
-            let keyValue = try Evaluator.evaluate(key, leftRow, context)
+                  _ matched: inout Bool, _ projection: inout Projection, _ emit: PlanExecutor.Emit) throws -> Bool {
+            let keyValue = try keyColumn.map { leftRow[$0] } ?? Evaluator.evaluate(key, leftRow, context)
             guard let rowID = try PlanExecutor.rowID(keyValue) else { return true }
             guard scan.filter == nil else {
                 return try PlanExecutor.emitRow(rowID, scan, context) { rightRow in
-                    try emitJoined(leftRow, rightRow, condition, context, &matched, emit)
+                    try emitJoined(leftRow, rightRow, condition, context, &matched) { try projection.emit($0, emit) }
                 }
             }
             try context.checkCancel()
             if joined.count != leftRow.count + columnCount + 1 { joined = PlanExecutor.nullRow(leftRow.count + columnCount + 1) }
             let found = try visitRow(rowID, context) { record in
-                try PlanExecutor.refill(&joined, at: leftRow.count, columnCount: columnCount, record, columns: scan.neededColumns)
+                try PlanExecutor.refill(&joined, at: leftRow.count, columnCount: columnCount, record, columns: scan.neededColumns,
+                                        rowID: rowID)
             }
             guard found else { return true }
+            let mustCheck = condition.map { !(isInteger(keyValue) && implies($0, leftWidth: leftRow.count)) } ?? false
+            if projection.columns != nil, !mustCheck {
+                matched = true
+                return try projection.emit(left: leftRow, right: joined, emit)
+            }
             // One uniqueness check for the whole left part, not one per value.
             joined.withUnsafeMutableBufferPointer { row in
                 for (position, value) in leftRow.enumerated() { row[position] = value }
             }
-            joined[leftRow.count + columnCount] = .int(rowID)
-            if let condition, !(isInteger(keyValue) && implies(condition, leftWidth: leftRow.count)),
-               !(try Evaluator.holds(condition, joined, context)) { return true }
+            if let condition, mustCheck, !(try Evaluator.holds(condition, joined, context)) { return true }
             matched = true
-            return try emit(joined)
+            return try projection.emit(joined, emit)
         }
 
         private func isInteger(_ value: Value) -> Bool {

@@ -93,6 +93,10 @@ enum PlanExecutor {
         if case .seqScan(let scan) = input, context.statistics == nil, let columns = plainColumns(expressions) {
             return try seqScan(scan, context, projecting: columns, emit)
         }
+        if case .indexNestedLoopJoin(let left, let probe, let spec) = input, context.statistics == nil,
+           let columns = plainColumns(expressions) {
+            return try Joins.indexNestedLoop(left, probe, spec, context, path, projecting: columns, emit)
+        }
         // Plain columns are copied by position, without evaluating (and retaining) each
         // column expression's box for every row.
         // One output row for the whole run, as a scan's (see seqScan): a consumer that only
@@ -100,13 +104,21 @@ enum PlanExecutor {
         var output = nullRow(expressions.count)
         if let columns = plainColumns(expressions) {
             return try run(input, context, path: path) { row in
-                for (index, column) in columns.enumerated() { output[index] = row[column] }
+                copy(columns, of: row, into: &output)
                 return try emit(output)
             }
         }
         return try run(input, context, path: path) { row in
             for (index, expression) in expressions.enumerated() { output[index] = try Evaluator.evaluate(expression, row, context) }
             return try emit(output)
+        }
+    }
+
+    /// Writes `row[columns[i]]` to `output[i]` through one buffer: one uniqueness check per
+    /// row, not one per value.
+    static func copy(_ columns: [Int], of row: [Value], into output: inout [Value]) {
+        output.withUnsafeMutableBufferPointer { output in
+            for (index, column) in columns.enumerated() { output[index] = row[column] }
         }
     }
 
@@ -158,8 +170,7 @@ enum PlanExecutor {
         let columnCount = scan.table.columns.count
         guard let needed = scan.neededColumns else { return try row(record, rowID: rowID, columnCount: columnCount) }
         var values = nullRow(columnCount + 1)
-        try decode(record, into: &values, columns: needed)
-        values[columnCount] = .int(rowID)
+        try refill(&values, columnCount: columnCount, record, columns: needed, rowID: rowID)
         return values
     }
 
@@ -171,13 +182,6 @@ enum PlanExecutor {
         row.reserveCapacity(count)
         for _ in 0..<count { row.append(.null) }
         return row
-    }
-
-    /// Decodes the `columns` marked into `values` (a row of the record's table).
-    static func decode(_ record: RecordView, into values: inout [Value], columns: [Bool]) throws {
-        for column in 0..<min(values.count - 1, record.columnCount) where columns[column] {
-            values[column] = try record.value(at: column)
-        }
     }
 
     /// The columns a scan's filter reads, when they are fewer than the scan reads and the
@@ -245,19 +249,21 @@ enum PlanExecutor {
         try context.data.scanRows(scan.table, from: lower, to: upper) { rowID, record in
             try context.checkCancel()
             if let columns, filter == nil {
-                for (index, column) in columns.enumerated() {
-                    output[index] = column == columnCount ? .int(rowID) : column < record.columnCount ? try record.value(at: column) : .null
+                // Through one buffer: one uniqueness check per row, not per value.
+                try output.withUnsafeMutableBufferPointer { output in
+                    for (index, column) in columns.enumerated() {
+                        output[index] = column == columnCount ? .int(rowID) : column < record.columnCount ? try record.value(at: column) : .null
+                    }
                 }
                 keepGoing = try emit(output)
                 return keepGoing
             }
-            row[columnCount] = .int(rowID)
             if let filter, let phases {
-                try refill(&row, columnCount: columnCount, record, columns: phases.first)
+                try refill(&row, columnCount: columnCount, record, columns: phases.first, rowID: rowID)
                 if !(try Evaluator.holds(filter, row, context)) { return true }
                 try refill(&row, columnCount: columnCount, record, columns: phases.rest)
             } else {
-                try refill(&row, columnCount: columnCount, record, columns: scan.neededColumns)
+                try refill(&row, columnCount: columnCount, record, columns: scan.neededColumns, rowID: rowID)
                 if let filter, !(try Evaluator.holds(filter, row, context)) { return true }
             }
             guard let columns else {
@@ -271,16 +277,18 @@ enum PlanExecutor {
         return keepGoing
     }
 
-    /// Decodes `record` over the `columnCount` table columns of `row` from `start` (the row
-    /// id after them is the caller's):
+    /// Decodes `record` over the `columnCount` table columns of `row` from `start`, and
+    /// writes `rowID` after them when given (else the row id is the caller's):
     /// those marked in `columns`, every one when nil, NULL where the record has none (a
     /// column added after the row was written). Columns not marked keep what they held: a
     /// scan never marks them, so they stay the NULLs the row started with, or (the second
     /// half of a filtered scan's columns) are decoded before the row is read past its filter.
+    /// The row is written through one buffer: one uniqueness check per row, not per value.
     static func refill(_ row: inout [Value], at start: Int = 0, columnCount: Int, _ record: RecordView,
-                       columns: [Bool]?) throws {
-        for column in 0..<columnCount where columns?[column] ?? true {
-            row[start + column] = column < record.columnCount ? try record.value(at: column) : .null
+                       columns: [Bool]?, rowID: Int64? = nil) throws {
+        try row.withUnsafeMutableBufferPointer { buffer in
+            if let rowID { buffer[start + columnCount] = .int(rowID) }
+            try record.decode(into: buffer, at: start, columnCount: columnCount, columns: columns)
         }
     }
 

@@ -201,11 +201,8 @@ final class RowPredicate {
 
     /// Whether the predicate holds for the row `record` stores.
     func holds(_ record: RecordView, rowID: Int64, _ context: ExecutionContext) throws -> Bool {
-        let columnCount = row.count - 1
-        // Columns added after this row was written read as NULL.
-        for column in min(record.columnCount, columnCount)..<columnCount where read[column] { row[column] = .null }
-        try PlanExecutor.decode(record, into: &row, columns: read)
-        row[columnCount] = .int(rowID)
+        // Columns added after this row was written read as NULL (refill).
+        try PlanExecutor.refill(&row, columnCount: row.count - 1, record, columns: read, rowID: rowID)
         return try Evaluator.holds(predicate, row, context)
     }
 

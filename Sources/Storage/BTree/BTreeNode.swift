@@ -78,9 +78,14 @@ enum BTreeNode {
     static func fragmentedBytes(_ page: UnsafeRawBufferPointer) -> Int { Int(page.loadLE(at: fragmentedOffset) as UInt16) }
     static func rightChild(_ page: UnsafeRawBufferPointer) -> PageNumber { page.loadLE(at: rightChildOffset) }
 
-    /// Offset of cell `index`, checked against invariant N1.
+    /// Offset of cell `index`, checked against invariant N1; the slot itself is checked to
+    /// lie in the page, so that a wrong cell count cannot make a loop over the cells read
+    /// past the page's end.
     @inline(__always)
     static func cellOffset(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> Int {
+        guard index >= 0, slotArrayOffset + 2 * index + 2 <= page.count else {
+            throw CorruptNode(detail: "the slot of cell \(index) lies outside the page")
+        }
         let offset = Int(page.loadLE(at: slotArrayOffset + 2 * index) as UInt16)
         // A compact cell may be as short as its two header bytes.
         let headerMinimum = isCompactLeaf(page) ? 2 : interiorCellHeaderBytes
@@ -231,17 +236,46 @@ enum BTreeNode {
     }
 
     /// Binary search (invariant N2): the index of `key` if present, else where it goes.
+    /// What holds for the whole node is checked once, not per compared cell: that the slot
+    /// array lies in the page (N1), and the cells' layout (a compact leaf's keys are read
+    /// by `compactLeafKey`).
     @inline(__always)
     static func search(_ page: UnsafeRawBufferPointer, _ key: UnsafeRawBufferPointer) throws -> (index: Int, found: Bool) {
+        let count = cellCount(page)
+        guard slotArrayOffset + 2 * count <= page.count else {
+            throw CorruptNode(detail: "the slots of \(count) cells run past the end of the page")
+        }
+        if isCompactLeaf(page) { return try search(count, key) { try compactLeafKey(page, $0) } }
+        return try search(count, key) { try self.key(page, $0) }
+    }
+
+    @inline(__always)
+    private static func search(_ count: Int, _ key: UnsafeRawBufferPointer,
+                               keyAt: (Int) throws -> UnsafeRawBufferPointer) throws -> (index: Int, found: Bool) {
         var low = 0
-        var high = cellCount(page)
+        var high = count
         while low < high {
             let middle = (low + high) >> 1
-            let order = compareKeys(try self.key(page, middle), key)
+            let order = compareKeys(try keyAt(middle), key)
             if order == 0 { return (middle, true) }
             if order < 0 { low = middle + 1 } else { high = middle }
         }
         return (low, false)
+    }
+
+    /// The key of cell `index` of a compact leaf whose slot array `search` has checked: the
+    /// usual cell (both lengths in one byte) read with one bounds check; any other goes
+    /// through `key`, which reads long lengths and names what is wrong.
+    @inline(__always)
+    private static func compactLeafKey(_ page: UnsafeRawBufferPointer, _ index: Int) throws -> UnsafeRawBufferPointer {
+        let offset = Int(page.loadLE(at: slotArrayOffset &+ 2 &* index) as UInt16)
+        guard offset >= slotArrayOffset, offset &+ 2 <= page.count, (page[offset] | page[offset &+ 1]) < 0x80 else {
+            return try key(page, index)
+        }
+        let start = offset &+ 2
+        let end = start &+ Int(page[offset])
+        guard end <= page.count else { return try key(page, index) }
+        return UnsafeRawBufferPointer(rebasing: page[start..<end])
     }
 
     /// For an interior node: which child position holds `key` (invariant N3).

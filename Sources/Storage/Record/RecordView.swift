@@ -76,6 +76,37 @@ public struct RecordView {
         return result
     }
 
+    /// Decodes the columns marked in `columns` (all `columnCount` when nil) into `row` from
+    /// `start`: column i to `row[start + i]`, NULL for a column past the record's own (added
+    /// after the row was written); unmarked positions keep what they hold. A compact header
+    /// is walked once up to the last marked column, where `value(at:)` walks it for each
+    /// column; the caller's buffer takes the values without a uniqueness check per write.
+    public func decode(into row: UnsafeMutableBufferPointer<Value>, at start: Int, columnCount: Int, columns: [Bool]?) throws {
+        precondition(start >= 0 && start + columnCount <= row.count && (columns?.count ?? columnCount) >= columnCount,
+                     "decode(into:) given a row of \(row.count) values for \(columnCount) columns from \(start)")
+        let last = columns.map { $0.prefix(columnCount).lastIndex(of: true) ?? -1 } ?? columnCount - 1
+        guard offsetWidthBytes == 0 else {
+            for column in 0..<(last + 1) where columns?[column] ?? true {
+                row[start + column] = column < self.columnCount ? try value(at: column) : .null
+            }
+            return
+        }
+        var position = tagsStart
+        var payload = payloadStart
+        for column in 0..<(last + 1) {
+            guard column < self.columnCount else {
+                if columns?[column] ?? true { row[start + column] = .null }
+                continue
+            }
+            // `init` checked that the lengths add up to the payload: every span lies in it.
+            let (tagByte, length) = try Self.compactEntry(bytes, at: &position)
+            if columns?[column] ?? true {
+                row[start + column] = try value(try Self.tag(tagByte, column), payload..<(payload + length), column)
+            }
+            payload += length
+        }
+    }
+
     /// Decodes column `index` alone.
     public func value(at index: Int) throws -> Value {
         let (tag, span) = try field(at: index)
