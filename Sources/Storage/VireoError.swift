@@ -140,6 +140,10 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidTablesampleRepeat = "invalid_tablesample_repeat"
         /// Array dimensions that do not fit together, or a subscript out of range (2202E).
         case arraySubscriptError = "array_subscript_error"
+        /// CREATE FUNCTION of a name and argument types a function has (42723).
+        case duplicateFunction = "duplicate_function"
+        /// A function whose body does not fit its declaration (42P13).
+        case invalidFunctionDefinition = "invalid_function_definition"
     }
 
     public var code: Code
@@ -285,6 +289,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .sqlJSONMemberNotFound: "2203A"
         case .sqlJSONNumberNotFound: "2203B"
         case .sqlJSONObjectNotFound: "2203C"
+        case .duplicateFunction: "42723"
+        case .invalidFunctionDefinition: "42P13"
         }
     }
 }

@@ -69,7 +69,7 @@ extension RESTError {
         switch code {
         case .undefinedTable, .invalidCatalogName, .invalidSchemaName: .notFound
         case .duplicateObject, .duplicateTable, .duplicateColumn, .dependentObjectsStillExist, .uniqueViolation, .foreignKeyViolation, .inFailedTransaction, .transactionState, .serializationFailure, .deadlockDetected,
-             .noActiveTransaction, .activeTransaction, .invalidSavepoint, .duplicateCursor, .duplicatePreparedStatement, .duplicateSchema: .conflict
+             .noActiveTransaction, .activeTransaction, .invalidSavepoint, .duplicateCursor, .duplicatePreparedStatement, .duplicateSchema, .duplicateFunction: .conflict
         case .syntaxError, .undefinedColumn, .undefinedObject, .invalidStatementName, .invalidCursorName, .undefinedFunction, .notNullViolation, .checkViolation, .invalidForeignKey, .typeMismatch,
              .invalidParameter, .dataException, .invalidTextRepresentation, .divisionByZero, .featureNotSupported,
              .limitExceeded, .statementTooComplex, .tooManyColumns, .tooManyArguments, .externalRoutineInvocation, .cardinalityViolation, .ambiguousColumn, .groupingError, .invalidColumnReference,
@@ -81,7 +81,7 @@ extension RESTError {
              .objectNotInPrerequisiteState, .withCheckOptionViolation, .invalidName, .badCopyFileFormat, .sequenceGeneratorLimitExceeded,
              .invalidSQLJSONSubscript, .nonNumericSQLJSONItem, .singletonSQLJSONItemRequired, .sqlJSONArrayNotFound,
              .sqlJSONMemberNotFound, .sqlJSONNumberNotFound, .sqlJSONObjectNotFound, .invalidTablesampleArgument, .invalidTablesampleRepeat,
-             .arraySubscriptError:
+             .arraySubscriptError, .invalidFunctionDefinition:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

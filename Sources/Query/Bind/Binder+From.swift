@@ -41,6 +41,7 @@ extension Binder {
                 return (.values(relation.rows.map { $0.map(BoundExpression.constant) + [.constant(.int(tableOID))] }), scope)
             }
             let table = try catalog.table(name)
+            try table.checkPopulated()
             relationsRead.names.insert(table.name)
             var scope = Scope()
             scope.addTable(table, alias: alias)

@@ -328,6 +328,7 @@ extension Binder {
         if TableFunction(name: call.name) != nil {
             throw VireoError(.featureNotSupported, "set-returning function \(call.name) is supported in FROM and in a select list, not here")
         }
+        if let sqlFunction = try sqlFunctionCall(call, scope) { return sqlFunction }
         if !call.argumentNames.isEmpty { return try function(try positionalCall(call, scope), scope) }
         if call.variadic { return try variadicCall(call, scope) }
         if let wholeRow = try wholeRowJSON(call, scope) { return wholeRow }

@@ -7,7 +7,8 @@ extension Binder {
     /// may read those, as a LATERAL subquery does; the caller then joins with lateralJoin.
     func bindTableFunction(_ reference: TableFunctionReference, after left: Scope?) throws -> (PlanNode, Scope) {
         let binder = left.map { nestedBinder(outerScopes: outerScopes + [$0]) } ?? self
-        let call = try binder.positionalCall(reference.call, Scope())
+        let sqlFunction = try binder.sqlTableFunction(reference.call, alias: reference.alias)
+        let call = sqlFunction == nil ? try binder.positionalCall(reference.call, Scope()) : reference.call
         if call.name == Self.hybridSearchName { return try bindHybridSearch(reference) }
         if call.distinct || call.star {
             throw VireoError(.syntaxError, "\(call.name)(…) in FROM takes plain arguments")
@@ -16,7 +17,9 @@ extension Binder {
         if !reference.recordColumns.isEmpty, !JSONRecordShape.functions.contains(call.name) {
             throw VireoError(.syntaxError, "a column definition list is only allowed for functions returning \"record\"")
         }
-        if call.name == Self.zippedFunctionsName {
+        if let sqlFunction {
+            (plan, columns) = sqlFunction
+        } else if call.name == Self.zippedFunctionsName {
             (plan, columns) = try binder.bindZipped(call.arguments)
         } else if call.name == Self.recordRowsName {
             let (scan, recordColumns) = try binder.liftedScan(call)
@@ -108,10 +111,13 @@ extension Binder {
         for (index, item) in select.items.enumerated() {
             guard case .expression(let expression, let alias) = item else { continue }
             let before = calls.count
-            let lifted = Self.liftingSetReturningCalls(expression, into: &calls)
+            let lifted = Self.liftingSetReturningCalls(expression, into: &calls, sqlSetFunctions: sqlSetFunctionNames)
             if calls.count > before { rewritten.items[index] = .expression(lifted, alias: alias ?? Self.columnName(expression)) }
         }
         guard case .function(let first) = calls.first else { return select }
+        if calls.count > 1, calls.contains(where: { if case .function(let call) = $0 { sqlSetFunctionNames.contains(call.name) } else { false } }) {
+            throw VireoError(.featureNotSupported, "a SQL set-returning function beside another set-returning function in a select list is not supported; call them in FROM")
+        }
         guard select.groupBy.isEmpty, select.having == nil, !hasAggregates(select, query) else {
             throw VireoError(.featureNotSupported, "a set-returning function in a select list with aggregates or GROUP BY is not supported; call it in FROM")
         }
@@ -122,15 +128,24 @@ extension Binder {
         return rewritten
     }
 
+    /// The SQL functions returning a set of one column, which a select list may call.
+    private var sqlSetFunctionNames: Set<String> {
+        Set(catalog.functions.values.filter { $0.returnsSet && $0.resultColumns == nil && !$0.returnsRow(catalog) }.map(\.name))
+    }
+
     /// The column of the lifted function at `index`.
     private static func liftedColumnName(_ index: Int) -> String { index == 0 ? "value" : "value\(index)" }
 
     /// `expression` with each table function call in it (not in its subqueries,
     /// CASE or another such call's arguments) replaced by its lifted column, the calls
     /// appended to `calls`.
-    private static func liftingSetReturningCalls(_ expression: SQLExpression, into calls: inout [SQLExpression]) -> SQLExpression {
-        func lift(_ operand: SQLExpression) -> SQLExpression { liftingSetReturningCalls(operand, into: &calls) }
+    private static func liftingSetReturningCalls(_ expression: SQLExpression, into calls: inout [SQLExpression],
+                                                 sqlSetFunctions: Set<String>) -> SQLExpression {
+        func lift(_ operand: SQLExpression) -> SQLExpression { liftingSetReturningCalls(operand, into: &calls, sqlSetFunctions: sqlSetFunctions) }
         switch expression {
+        case .function(let call) where call.over == nil && sqlSetFunctions.contains(call.name):
+            calls.append(expression)
+            return .column(ColumnReference(table: liftedFunctionAlias, liftedColumnName(calls.count - 1)))
         case .function(let call) where call.over == nil:
             if let function = TableFunction(name: call.name) {
                 // A function of several columns gives one record per row, as in PostgreSQL.

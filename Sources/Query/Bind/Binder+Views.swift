@@ -30,6 +30,7 @@ extension Binder {
         }
         let inner = Binder(catalog: catalog, staleVectorIndexes: staleVectorIndexes)
         inner.expandingViews = expandingViews.union([view.name])
+        inner.expandingFunctions = expandingFunctions
         inner.relationsRead = relationsRead
         let (plan, columns) = try Self.asCreated(view) { try inner.bindQuery(try Self.viewQuery(view)) }
         let origins = Scope.origins(of: view.columns, relation: view.name)

@@ -50,6 +50,8 @@ extension Binder {
         inner.commonTables = commonTables
         inner.relationsRead = relationsRead
         inner.expandingViews = expandingViews
+        inner.functionArguments = functionArguments
+        inner.expandingFunctions = expandingFunctions
         return inner
     }
 

@@ -34,6 +34,11 @@ final class Binder {
     /// The parameter values the statement is planned with, when the plan may depend on
     /// them (PlanParameters); nil for a plan kept for any values.
     var planParameters: PlanParameters?
+    /// Set while binding a SQL function's body: what its `$n` and argument names read
+    /// (Binder+SQLFunctions.swift).
+    var functionArguments: SQLFunctionArguments?
+    /// The SQL functions being inlined around this binder (by signature), to refuse recursion.
+    var expandingFunctions: Set<String> = []
 
     init(catalog: Catalog, staleVectorIndexes: Set<String> = []) {
         self.catalog = catalog
@@ -62,6 +67,7 @@ final class Binder {
         case .literal(let literal): return literalValue(literal)
         case .column(let reference): return try column(reference, scope)
         case .parameter(let number):
+            if let functionArguments { return try functionArgument(number, functionArguments, scope) }
             if let declared = declaredParameterTypes[number - 1] { return (.parameter(number - 1, declared), declared) }
             // A type its first use gave it holds for every later use, as in PostgreSQL: left
             // unknown here, a later use that is not coerced (a typed operand is left as it is)
@@ -202,6 +208,9 @@ final class Binder {
                 return (.outerColumn(level: level + 1, position), type)
             }
         }
+        if reference.table == nil, let functionArguments, functionArguments.columns.contains(reference.column) {
+            return try column(ColumnReference(table: functionArguments.alias, reference.column), scope)
+        }
         if let record = try wholeRowRecord(reference, scope) { return record }
         if let table = reference.table, !([scope] + outerScopes).contains(where: { $0.hasEntry(table) }) {
             throw VireoError(.undefinedTable, "missing FROM-clause entry for table \"\(table)\"")
@@ -243,7 +252,7 @@ final class Binder {
     /// assignment cast from the expression's type (`true` into an integer column).
     func assigned(_ typed: Typed, to column: VireoStorage.ColumnDefinition, name: String? = nil) throws -> BoundExpression {
         try Cast.checkAssignment(from: typed.type, to: column, name: name)
-        return try coerce(typed, to: SQLType(column.type))
+        return try domainAssigned(try coerce(typed, to: SQLType(column.type)), to: column)
     }
 
     /// `coerce`, and a cast when a known type differs (an integer branch of a real CASE).
@@ -332,6 +341,7 @@ final class Binder {
     }
 
     private func cast(_ operand: SQLExpression, _ typeName: TypeName, _ scope: Scope) throws -> Typed {
+        if let domain = try domainCast(operand, typeName, scope) { return domain }
         if case .fractionalSeconds(let base, let digits) = typeName {
             // `x::timestamp(2)`: the cast to the type, then its precision (at most 6 digits).
             let value = try cast(operand, base, scope)

@@ -24,6 +24,8 @@ extension Session {
         case .analyze(let statement): return try analyze(statement, transaction)
         case .alterIndex(let statement): return try alterIndex(statement, transaction)
         case .typeCommand(let command): return try runTypeCommand(command, transaction)
+        case .function(let command): return try runFunctionCommand(command, transaction)
+        case .materializedView(let command): return try runMaterializedViewCommand(command, transaction, parameters)
         case .comment(let statement):
             let table = transaction.catalog.storedName(statement.table)
             if transaction.catalog.views[table] != nil, statement.column == nil {
@@ -79,15 +81,22 @@ extension Session {
         try transaction.createTable(TableDefinition(name: name, columns: columns))
         let count = statement.withData
             ? try insert(Insert(table: statement.name, source: .query(statement.query)), transaction, parameters).rowCount : 0
+        if statement.materialized {
+            try transaction.setMaterializedView(name, query: statement.query.sql, populated: statement.withData)
+            if !statement.withData { return QueryResult(commandTag: "CREATE MATERIALIZED VIEW") }
+        }
         var result = QueryResult(commandTag: "SELECT \(count)")
         result.isRowlessSelectTag = true
         return result
     }
 
-    private func dropTables(_ statement: DropTable, _ transaction: StoreTransaction) throws -> QueryResult {
+    func dropTables(_ statement: DropTable, _ transaction: StoreTransaction, materialized: Bool = false) throws -> QueryResult {
         let names = statement.names.map(transaction.catalog.storedName)
         let dropping = Set(names)
         for (written, name) in zip(statement.names, names) {
+            if !materialized, transaction.catalog.tables[name]?.isMaterializedView == true {
+                throw VireoError(.wrongObjectType, "\"\(name)\" is not a table", hint: "Use DROP MATERIALIZED VIEW to remove a materialized view.")
+            }
             guard let table = transaction.catalog.tables[name] else {
                 if transaction.catalog.views[name] != nil {
                     throw VireoError(.wrongObjectType, "\"\(name)\" is not a table", hint: "Use DROP VIEW to remove a view.")

@@ -7,8 +7,16 @@ extension Session {
         switch command {
         case .createEnum(let name, let labels):
             try transaction.createEnumType(try Self.newEnumType(name, labels, catalog))
+        case .createDomain(let statement):
+            try transaction.createDomain(try Self.newDomain(statement, catalog))
+        case .dropDomain(let names, let ifExists, let cascade):
+            try dropDomains(names, ifExists: ifExists, cascade: cascade, transaction)
         case .drop(let names, let ifExists, let cascade):
             for name in names {
+                if catalog.domains[name] != nil {
+                    try dropDomains([name], ifExists: false, cascade: cascade, transaction)
+                    continue
+                }
                 guard catalog.enumTypes[name] != nil else {
                     if ifExists { continue }
                     throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
@@ -65,7 +73,7 @@ extension Session {
     /// 2BP01 (PostgreSQL's message, detail and hint) when a column uses type `name`; with
     /// CASCADE, 0A000: dropping the columns with the type is not supported.
     static func checkUnused(_ name: String, cascade: Bool, _ catalog: Catalog) throws {
-        let users = catalog.columns(ofEnumType: name)
+        let users = catalog.columns(ofEnumType: name) + catalog.columns(ofDomain: name)
         guard !users.isEmpty else { return }
         if cascade {
             throw VireoError(.featureNotSupported, "DROP TYPE … CASCADE of a type that columns use is not supported",
@@ -77,5 +85,47 @@ extension Session {
         }.joined(separator: "\n")
         throw VireoError(.dependentObjectsStillExist, "cannot drop type \(name) because other objects depend on it",
                          hint: "Use DROP ... CASCADE to drop the dependent objects too.", detail: detail)
+    }
+}
+
+/// CREATE DOMAIN and DROP DOMAIN (the storage side is Catalog+Domains.swift, the checks
+/// Binder+Domains.swift).
+extension Session {
+    /// A new domain with PostgreSQL's checks: the name free among types, the base type
+    /// known, each CHECK a boolean over VALUE, the default of the base type. Unnamed checks
+    /// are called `name_check`, `name_check1` … as PostgreSQL names them.
+    static func newDomain(_ statement: CreateDomain, _ catalog: Catalog) throws -> DomainDefinition {
+        let name = statement.name
+        if catalog.domains[name] != nil || catalog.enumTypes[name] != nil || BuiltinType.oid(named: name) != nil
+            || catalog.tables[name] != nil || catalog.views[name] != nil {
+            throw VireoError(.duplicateObject, "type \"\(name)\" already exists")
+        }
+        _ = try Binder.sqlType(statement.baseType, in: catalog)
+        var checks: [DomainCheck] = []
+        for (constraint, expression) in statement.checks {
+            let chosen = constraint ?? TableBuilder.unusedName(name + "_check") { taken in checks.contains { $0.name == taken } }
+            checks.append(DomainCheck(name: chosen, expression: expression.sql))
+        }
+        let domain = DomainDefinition(name: name, oid: SystemCatalog.oid(ofObject: "type " + name), baseType: statement.baseType.sql,
+                                      notNull: statement.notNull, defaultExpression: statement.defaultValue?.sql, checks: checks)
+        _ = try Binder(catalog: catalog).domainChecks(domain)
+        if let text = domain.defaultExpression {
+            let typed = try Binder(catalog: catalog).bind(try Parser.parseExpression(text), Scope())
+            try Cast.checkAssignment(from: typed.type, to: VireoStorage.ColumnDefinition(name: name, type: try statement.baseType.columnType(in: catalog)),
+                                     isDefault: true)
+        }
+        return domain
+    }
+
+    /// Drops each domain in `names`, refusing one a column uses (2BP01, as DROP TYPE does).
+    func dropDomains(_ names: [String], ifExists: Bool, cascade: Bool, _ transaction: StoreTransaction) throws {
+        for name in names {
+            guard transaction.catalog.domains[name] != nil else {
+                if ifExists { continue }
+                throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
+            }
+            try Self.checkUnused(name, cascade: cascade, transaction.catalog)
+            try transaction.dropDomain(name)
+        }
     }
 }

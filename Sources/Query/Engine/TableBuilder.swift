@@ -59,6 +59,7 @@ enum TableBuilder {
             defaultExpression: column.defaultValue?.sql, isSerial: column.type.isSerial || identity != nil,
             generatedExpression: column.generatedValue?.sql)
         definition.identity = identity
+        if case .other(let name, []) = column.type, catalog.domain(named: name) != nil { definition.domain = name }
         try checkDefault(definition, catalog: catalog)
         return definition
     }
@@ -105,10 +106,16 @@ enum TableBuilder {
 
     /// A column's DEFAULT, parsed and bound (once per statement; evaluated per row, so
     /// `now()` and `random()` give each row its own value). NULL when it has none.
+    /// A column of a domain without a DEFAULT of its own takes the domain's, and its
+    /// default (NULL included) passes the domain's constraints, as in PostgreSQL.
     static func defaultExpression(_ column: VireoStorage.ColumnDefinition, catalog: Catalog) throws -> BoundExpression {
-        guard let text = column.defaultExpression else { return .constant(.null) }
-        let typed = try Binder(catalog: catalog).bind(Parser.parseExpression(text), Scope())
-        return .cast(typed.expression, SQLType(column.type))
+        let domain = column.domain.flatMap(catalog.domain(named:))
+        guard let text = column.defaultExpression ?? domain?.defaultExpression else {
+            return try domain.map { try Binder(catalog: catalog).domainChecked(.constant(.null), $0) } ?? .constant(.null)
+        }
+        let binder = Binder(catalog: catalog)
+        let typed = try binder.bind(Parser.parseExpression(text), Scope())
+        return try binder.domainAssigned(.cast(typed.expression, SQLType(column.type)), to: column)
     }
 
     /// What `SET column = DEFAULT` assigns: a serial or identity column's next sequence value.

@@ -41,11 +41,18 @@ struct UpdatableView {
     let columns: [BoundExpression]
     /// The rows the view shows (its WHERE, and those of the views it reads); nil: all.
     let condition: BoundExpression?
+    /// Set while REFRESH MATERIALIZED VIEW rewrites a materialized view's rows, which no
+    /// other statement may change.
+    @TaskLocal static var refreshing = false
+
     /// What WITH CHECK OPTION asks of each row written, innermost view first.
     let checks: [Check]
 
     /// The view called `name` as a target of `verb`; nil when no view has that name.
     static func resolve(_ name: TableName, _ verb: Verb, catalog: Catalog, binder: Binder) throws -> UpdatableView? {
+        if !Self.refreshing, catalog.tables[catalog.storedName(name)]?.isMaterializedView == true {
+            throw VireoError(.wrongObjectType, "cannot change materialized view \"\(name.name)\"")
+        }
         guard let view = catalog.view(name) else { return nil }
         return try resolve(view, verb, catalog: catalog, binder: binder, cascaded: false)
     }

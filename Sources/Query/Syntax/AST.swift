@@ -110,6 +110,11 @@ public indirect enum StatementBody: Sendable, Equatable {
     case grant(GrantStatement)
     /// `CREATE TYPE … AS ENUM`, `ALTER TYPE`, `DROP TYPE` (AST+Types.swift).
     case typeCommand(TypeCommand)
+    /// `CREATE [OR REPLACE] FUNCTION … LANGUAGE sql`, `DROP FUNCTION` (AST+Functions.swift).
+    case function(FunctionCommand)
+    /// `REFRESH MATERIALIZED VIEW`, `DROP MATERIALIZED VIEW` (AST+Functions.swift); CREATE
+    /// MATERIALIZED VIEW is a `createTableAs` marked `materialized`.
+    case materializedView(MaterializedViewCommand)
 }
 
 /// What DISCARD throws away.
@@ -501,6 +506,8 @@ public struct CreateTableAs: Sendable, Equatable {
     public var withData: Bool
     /// `ON COMMIT …` of a temporary table, nil when not written.
     public var onCommit: OnCommitAction?
+    /// `CREATE MATERIALIZED VIEW`: the table keeps its query for REFRESH.
+    public var materialized = false
 
     public init(name: TableName, ifNotExists: Bool = false, columns: [String] = [], query: Query, withData: Bool = true) {
         self.name = name

@@ -7,10 +7,17 @@ extension Parser {
         try expectKeyword(.create)
         if acceptKeyword(.or) {
             try expectWord("replace")
+            if acceptWord("function") { return .function(.create(try parseCreateFunction(orReplace: true))) }
             try expectWord("view")
             return .createView(try parseCreateView(orReplace: true))
         }
         if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
+        if acceptWord("function") { return .function(.create(try parseCreateFunction(orReplace: false))) }
+        if acceptWord("domain") { return .typeCommand(try parseCreateDomain()) }
+        if acceptWord("materialized") {
+            try expectWord("view")
+            return .createTableAs(try parseCreateMaterializedView())
+        }
         if acceptWord("sequence") { return .createSequence(try parseCreateSequence()) }
         if acceptWord("schema") { return .createSchema(try parseCreateSchema()) }
         if acceptWord("type") { return .typeCommand(try parseCreateType()) }
@@ -148,6 +155,37 @@ extension Parser {
             try expectWord("data")
         }
         return .createTableAs(statement)
+    }
+
+    /// After MATERIALIZED VIEW: `[IF NOT EXISTS] name [(names)] AS query [WITH [NO] DATA]`.
+    private mutating func parseCreateMaterializedView() throws -> CreateTableAs {
+        let ifNotExists = acceptKeywords(.if, .not, .exists)
+        let name = try parseTableName("a materialized view name")
+        let columns = peek().kind == .leftParen ? try parseParenthesizedNames() : []
+        try expectKeyword(.as)
+        var statement = CreateTableAs(name: name, ifNotExists: ifNotExists, columns: columns,
+                                      query: try parseQueryOfCreateAs(refusal: "materialized views must not use data-modifying statements in WITH"))
+        statement.materialized = true
+        if acceptKeyword(.with) {
+            statement.withData = !acceptWord("no")
+            try expectWord("data")
+        }
+        return statement
+    }
+
+    /// After REFRESH: `MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]`.
+    mutating func parseRefreshMaterializedView() throws -> StatementBody {
+        try expectWord("refresh")
+        try expectWord("materialized")
+        try expectWord("view")
+        let concurrently = acceptWord("concurrently")
+        let name = try parseTableName("a materialized view name")
+        var withData = true
+        if acceptKeyword(.with) {
+            withData = !acceptWord("no")
+            try expectWord("data")
+        }
+        return .materializedView(.refresh(name: name, withData: withData, concurrently: concurrently))
     }
 
     /// The query after `CREATE TABLE … AS` or `CREATE VIEW … AS`: a SELECT, VALUES or WITH …
@@ -468,6 +506,14 @@ extension Parser {
         }
         if acceptWord("sequence") { return try parseDropSequence() }
         if acceptWord("type") { return .typeCommand(try parseDropType()) }
+        if acceptWord("function") { return .function(.drop(try parseDropFunction())) }
+        if acceptWord("domain") { return .typeCommand(try parseDropDomain()) }
+        if acceptWord("materialized") {
+            try expectWord("view")
+            let ifExists = acceptKeywords(.if, .exists)
+            let names = try commaSeparated { try $0.parseTableName("a materialized view name") }
+            return .materializedView(.drop(DropTable(names: names, ifExists: ifExists, cascade: parseDropBehavior())))
+        }
         if acceptWord("schema") {
             let ifExists = acceptKeywords(.if, .exists)
             let names = try commaSeparated { try $0.parseIdentifier("a schema name") }

@@ -19,6 +19,49 @@ extension Parser {
         return .createEnum(name: name, labels: labels)
     }
 
+    /// After CREATE DOMAIN: `name [AS] type [COLLATE c] [DEFAULT expr] { [CONSTRAINT name]
+    /// NOT NULL | NULL | CHECK (expr) }`.
+    mutating func parseCreateDomain() throws -> TypeCommand {
+        let name = try parseTableName("a domain name").name
+        _ = acceptKeyword(.as)
+        var domain = CreateDomain(name: name, baseType: try parseTypeName(), defaultValue: nil, notNull: false, checks: [])
+        while true {
+            if acceptKeyword(.collate) {
+                _ = try parseTableName("a collation name")
+            } else if acceptKeyword(.default) {
+                domain.defaultValue = try parseExpression()
+            } else if acceptKeyword(.constraint) {
+                let constraintName = try parseIdentifier("a constraint name")
+                try parseDomainConstraint(&domain, name: constraintName)
+            } else if peekKeyword(.not) || peekKeyword(.null) || peekKeyword(.check) {
+                try parseDomainConstraint(&domain, name: nil)
+            } else {
+                return .createDomain(domain)
+            }
+        }
+    }
+
+    /// `NOT NULL`, `NULL` or `CHECK (expr)` of a domain.
+    private mutating func parseDomainConstraint(_ domain: inout CreateDomain, name: String?) throws {
+        if acceptKeywords(.not, .null) {
+            domain.notNull = true
+        } else if acceptKeyword(.null) {
+            domain.notNull = false
+        } else {
+            try expectKeyword(.check)
+            try expect(.leftParen, "(")
+            domain.checks.append((name, try parseExpression()))
+            try expect(.rightParen, ")")
+        }
+    }
+
+    /// After DROP DOMAIN: `[IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
+    mutating func parseDropDomain() throws -> TypeCommand {
+        let ifExists = acceptKeywords(.if, .exists)
+        let names = try commaSeparated { try $0.parseTableName("a domain name").name }
+        return .dropDomain(names: names, ifExists: ifExists, cascade: parseDropBehavior())
+    }
+
     /// After DROP TYPE: `[IF EXISTS] name [, …] [CASCADE | RESTRICT]`.
     mutating func parseDropType() throws -> TypeCommand {
         let ifExists = acceptKeywords(.if, .exists)

@@ -17,6 +17,7 @@ extension Parser {
         if peekWord("close") { return .closeCursor(try parseCloseCursor()) }
         if peekWord("listen") || peekWord("unlisten") || peekWord("notify") { return try parseListenOrNotify() }
         if acceptWord("discard") { return .discard(try parseDiscardTarget()) }
+        if peekWord("refresh") { return try parseRefreshMaterializedView() }
         if let statement = try parseSessionStatement() { return statement }
         if acceptWord("release") {
             _ = acceptWord("savepoint")

@@ -12,7 +12,7 @@ extension StatementBody {
         switch self {
         case .createTable(let statement): statement.sql
         case .createTableAs(let statement):
-            "CREATE TABLE " + (statement.ifNotExists ? "IF NOT EXISTS " : "") + statement.name.sql
+            (statement.materialized ? "CREATE MATERIALIZED VIEW " : "CREATE TABLE ") + (statement.ifNotExists ? "IF NOT EXISTS " : "") + statement.name.sql
                 + (statement.columns.isEmpty ? "" : " (" + statement.columns.map(quoteIdentifier).joined(separator: ", ") + ")")
                 + (statement.onCommit.map { " ON COMMIT " + $0.rawValue } ?? "")
                 + " AS " + statement.query.sql + (statement.withData ? "" : " WITH NO DATA")
@@ -41,6 +41,8 @@ extension StatementBody {
         case .dropView(let statement): "DROP VIEW " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .createSequence(let statement): statement.sql
         case .typeCommand(let command): command.sql
+        case .function(let command): command.sql
+        case .materializedView(let command): command.sql
         case .alterSequence(let statement): statement.sql
         case .dropSequence(let statement): "DROP SEQUENCE " + dropSQL(statement.names, statement.ifExists, statement.cascade)
         case .createSchema(let statement):

@@ -166,6 +166,8 @@ public indirect enum TypeName: Sendable, Equatable {
             // A column of a catalog text type keeps its text (pg_catalog's own use them).
             if name == "name" || name == "\"char\"" { return .text }
             if let type = catalog?.enumType(named: name) { return .enumeration(type) }
+            // A domain's values are stored as its base type's (Binder+Domains.swift checks them).
+            if let domain = catalog?.domain(named: name) { return try Parser.parseTypeName(domain.baseType).columnType(in: catalog) }
             throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
         }
     }

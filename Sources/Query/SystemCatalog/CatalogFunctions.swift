@@ -184,6 +184,7 @@ extension Functions {
     /// The catalog functions that read the catalog (index and constraint definitions, which
     /// pg_class relation an OID or a name is), made for one statement's catalog.
     static func catalogReading(_ name: String, _ catalog: Catalog) -> ScalarFunction? {
+        if let description = SystemCatalog.functionDescription(name, catalog) { return description }
         switch name {
         case "pg_get_serial_sequence":
             // The sequence a serial or identity column draws from, or one OWNED BY the column

@@ -9,8 +9,7 @@ extension SystemCatalog {
     static let monitoringRelations: [String: @Sendable (Catalog) -> Relation] = [
         "information_schema.schemata": { _ in schemata },
         "pg_views": views,
-        "pg_matviews": { _ in empty(("schemaname", .text), ("matviewname", .text), ("matviewowner", .text), ("tablespace", .text),
-                                    ("hasindexes", .bool), ("ispopulated", .bool), ("definition", .text)) },
+        "pg_matviews": materializedViews,
         "pg_sequences": sequenceList,
         "pg_stat_user_tables": tableActivity,
         "pg_stat_all_tables": tableActivity,

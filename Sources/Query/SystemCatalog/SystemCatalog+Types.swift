@@ -14,6 +14,13 @@ extension SystemCatalog {
             [.int(type.oid), .text(type.name), .int(publicNamespaceOID), .int(4), .text("e"), .text("E"), .int(0), .int(0),
              .text(","), .int(0), .int(0), .int(-1), .bool(false), .int(ownerOID), .int(0), .null, .null]
         }
+        relation.rows += catalog.domains.values.sorted { $0.oid < $1.oid }.map { domain -> [Value] in
+            let base = BuiltinType.of((try? Parser.parseTypeName(domain.baseType).columnType(in: catalog)) ?? .text)
+            // typdefault as PostgreSQL prints it: the expression cast to the base type.
+            let shownDefault: Value = domain.defaultExpression.map { .text($0 + "::" + domain.baseType) } ?? .null
+            return [.int(domain.oid), .text(domain.name), .int(publicNamespaceOID), .int(base.length), .text("d"), .text(base.category), .int(0), .int(0),
+                    .text(","), .int(0), .int(base.oid), .int(-1), .bool(domain.notNull), .int(ownerOID), .int(0), shownDefault, .null]
+        }
         let relations = sortedTables(catalog).map(\.name) + sortedViews(catalog).map(\.name)
         relation.rows += relations.map { name -> [Value] in
             [.int(rowTypeOID(of: name)), .text(relationName(of: name)), .int(namespaceOID(of: name)), .int(-1), .text("c"), .text("C"),

@@ -143,6 +143,8 @@ enum SystemCatalog {
                                          rows: [[.int(1663), .text("pg_default"), .int(ownerOID), .null],
                                                 [.int(1664), .text("pg_global"), .int(ownerOID), .null]]) },
         "pg_enum": enumRelation,
+        "pg_proc": procedures,
+        "pg_language": { _ in languages },
         "pg_extension": extensionRelation,
         "pg_description": descriptions,
         "pg_depend": dependencies,
@@ -358,7 +360,7 @@ extension SystemCatalog {
         var rows: [[Value]] = []
         for table in sortedTables(catalog) {
             let indexes = indexEntries(table)
-            var row = classRow(table.name, kind: "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count)
+            var row = classRow(table.name, kind: table.isMaterializedView ? "m" : "r", accessMethod: 2, hasIndex: !indexes.isEmpty, attributeCount: table.columns.count)
             row[9] = .double(table.statistics?.rowCount ?? -1)  // reltuples: -1 until ANALYZE, as PostgreSQL 14+
             row[11] = .int(rowTypeOID(of: table.name))
             row[12] = .int(Int64(table.checks.count))  // relchecks: psql's \d lists check constraints only when it is > 0
@@ -583,7 +585,7 @@ extension SystemCatalog {
     /// pg_tables: the user tables.
     static func userTables(_ catalog: Catalog) -> Relation {
         Relation(columns: columns(("schemaname", .text), ("tablename", .text), ("tableowner", .text), ("hasindexes", .bool)),
-                 rows: catalog.tables.values.sorted { $0.name < $1.name }.map {
+                 rows: catalog.tables.values.filter { !$0.isMaterializedView }.sorted { $0.name < $1.name }.map {
                      [.text(schemaName(of: $0.name)), .text($0.name), .text(ownerName), .bool(!$0.indexes.isEmpty)]
                  })
     }
@@ -603,7 +605,7 @@ extension SystemCatalog {
     }
 
     static func informationSchemaTables(_ catalog: Catalog) -> Relation {
-        let tables = catalog.tables.keys.map { ($0, TemporarySchema.split($0) == nil ? "BASE TABLE" : "LOCAL TEMPORARY") }
+        let tables = catalog.tables.values.filter { !$0.isMaterializedView }.map(\.name).map { ($0, TemporarySchema.split($0) == nil ? "BASE TABLE" : "LOCAL TEMPORARY") }
             + catalog.views.keys.map { ($0, "VIEW") }
         return Relation(columns: columns(("table_catalog", .text), ("table_schema", .text), ("table_name", .text), ("table_type", .text)),
                         rows: tables.sorted { $0.0 < $1.0 }.map {

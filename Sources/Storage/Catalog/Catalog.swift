@@ -6,6 +6,8 @@
 //   key "q/<sequence name>"  value: JSON of SequenceDefinition (Catalog+Sequences.swift)
 //   key "v/<view name>"      value: JSON of ViewDefinition (CREATE VIEW, issue 10)
 //   key "y/<type name>"      value: JSON of EnumType (CREATE TYPE … AS ENUM, Catalog+Types.swift)
+//   key "f/<name>(<types>)"  value: JSON of FunctionDefinition (CREATE FUNCTION, Catalog+Functions.swift)
+//   key "d/<domain name>"    value: JSON of DomainDefinition (CREATE DOMAIN, Catalog+Domains.swift)
 //
 // A table's row-key form is in its TableDefinition ("rowKeys": "compact", absent for the
 // fixed 8-byte keys of tables created before format version 3, KeyCodec+RowID.swift).
@@ -72,6 +74,8 @@ public struct ColumnDefinition: Codable, Sendable, Hashable {
     /// `GENERATED ALWAYS | BY DEFAULT AS IDENTITY` (absent: not an identity column). An
     /// identity column is also `isSerial`: its values come from the table's sequence.
     public var identity: ColumnIdentity?
+    /// The domain the column was declared with (absent: none); `type` is its base type.
+    public var domain: String?
 
     public init(name: String, type: ColumnType, notNull: Bool = false,
                 defaultExpression: String? = nil, isSerial: Bool = false, generatedExpression: String? = nil) {
@@ -250,6 +254,11 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     public var rowKeys: RowKeyForm?
     /// Storage parameters as PostgreSQL's reloptions (`fillfactor=70`); absent: none.
     public var storageOptions: [String]?
+    /// A materialized view's defining query as canonical SQL (absent: a plain table); its
+    /// rows are the query's as of the last REFRESH (Catalog+MaterializedViews.swift).
+    public var materializedQuery: String?
+    /// Set on a materialized view made or refreshed WITH NO DATA (absent: populated).
+    public var isUnpopulated: Bool?
 
     /// The form of the row tree's keys; fixed is stored as an absent field, so a table
     /// with fixed keys has the catalog entry an older build wrote.
@@ -304,6 +313,10 @@ public struct Catalog: Sendable {
     public internal(set) var views: [String: ViewDefinition] = [:]
     /// The enum types, by name (Catalog+Types.swift).
     public internal(set) var enumTypes: [String: EnumType] = [:]
+    /// The SQL functions, by signature (Catalog+Functions.swift).
+    public internal(set) var functions: [String: FunctionDefinition] = [:]
+    /// The domains, by name (Catalog+Domains.swift).
+    public internal(set) var domains: [String: DomainDefinition] = [:]
     /// Changes with every schema change in this process (not stored), to a number no other
     /// schema had: a plan made for one version is valid for every snapshot of that version.
     public internal(set) var version: UInt64 = 0
@@ -365,6 +378,12 @@ public struct Catalog: Sendable {
             } else if name.hasPrefix(enumTypePrefix) {
                 let type = try decodeEnumType(value, path: source.path)
                 catalog.enumTypes[type.name] = type
+            } else if name.hasPrefix(functionPrefix) {
+                let function = try decodeFunction(value, path: source.path)
+                catalog.functions[function.signature] = function
+            } else if name.hasPrefix(domainPrefix) {
+                let domain = try decodeDomain(value, path: source.path)
+                catalog.domains[domain.name] = domain
             } else if name.hasPrefix(sequencePrefix), let state = SequenceState.decode(value) {
                 catalog.sequences[String(name.dropFirst(sequencePrefix.count))] = state
             } else if name.hasPrefix(sequenceDefinitionPrefix) {

@@ -103,6 +103,8 @@ public final class StoreTransaction: RowSource, @unchecked Sendable {
         if pages.holdsGate {
             try writeViewChanges()
             try writeEnumTypeChanges()
+            try writeFunctionChanges()
+            try writeDomainChanges()
         }
         for name in droppedTables.subtracting(changedTables) {
             try store.catalogTree.remove(key: Array((Catalog.tablePrefix + name).utf8), in: pages)
