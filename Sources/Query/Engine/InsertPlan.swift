@@ -24,6 +24,10 @@ final class InsertPlan {
     let targets: [Int]
     private(set) var source: Source
     let defaults: [BoundExpression]
+    /// The domain checks of the table's domain columns, each over the whole new row (nil
+    /// when it has none): every inserted row passes them, whichever path made it (a literal
+    /// VALUES list, parameters taken as sent, a query, COPY), after its defaults are filled.
+    let domainChecks: [BoundExpression]?
     let generated: GeneratedColumns
     let conflict: ConflictHandler?
     let returning: ReturningList
@@ -71,6 +75,9 @@ final class InsertPlan {
         returning = try through.map { try ReturningList(statement.returning, through: $0, alias: statement.alias, binder: binder) }
             ?? ReturningList(statement.returning, table: table, alias: statement.alias, binder: binder)
         defaults = try table.columns.map { try TableBuilder.defaultExpression($0, catalog: catalog) }
+        let domainColumns = table.columns.indices.filter { table.columns[$0].domain != nil }
+        domainChecks = domainColumns.isEmpty ? nil
+            : try domainColumns.map { try binder.domainAssigned(.column($0), to: table.columns[$0]) }
         generated = try GeneratedColumns(table, catalog: catalog)
         checksForeignKeys = ForeignKeyEnforcer.applies(to: table.name, catalog)
         isReusable = statement.with == nil && binder.relationsRead.names.isEmpty && !binder.relationsRead.catalogRows

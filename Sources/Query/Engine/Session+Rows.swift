@@ -52,6 +52,9 @@ extension Session {
             swap(&row, &sourceRows[index])
             try fillNewRow(&row, absent: plan.absentPositions(row: index), table: table, defaults: plan.defaults,
                            generated: generated, transaction, context)
+            if let domainChecks = plan.domainChecks {
+                for check in domainChecks { _ = try Evaluator.evaluate(check, row, context) }
+            }
             if let conflict = conflictHandler, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
