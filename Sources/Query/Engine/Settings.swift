@@ -126,7 +126,7 @@ struct Settings {
     }
 
     mutating func set(_ name: String, _ value: SettingValue, local: Bool) throws {
-        let text = try Self.checked(name, Self.text(of: value, name: name))
+        let text = try Self.checked(name, value.plainText)
         if local, savedForTransaction[name] == nil { savedForTransaction[name] = .some(values[name]) }
         values[name] = text
         updateParsed()
@@ -194,14 +194,6 @@ struct Settings {
     private func parsed(_ name: String) -> Int? {
         guard let unit = Self.unitSettings[name], let text = value(name) else { return nil }
         return try? unit.value(parsing: text, setting: name)
-    }
-
-    private static func text(of value: SettingValue, name: String) throws -> String? {
-        switch value {
-        case .default: return nil
-        case .number(let text), .string(let text), .word(let text): return text
-        case .list(let items): return try items.compactMap { try text(of: $0, name: name) }.joined(separator: ", ")
-        }
     }
 
     private static func checkEfSearch(_ text: String) throws {

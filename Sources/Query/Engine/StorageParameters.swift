@@ -79,7 +79,7 @@ enum StorageParameters {
     /// The parameter's value as its reloptions text, after PostgreSQL's checks.
     private static func checked(_ parameter: StorageParameter) throws -> String {
         guard let kind = kind(of: parameter.name) else { throw unrecognized(parameter.name) }
-        let text = parameter.value.map(valueText)
+        let text = parameter.value.map { $0.plainText ?? "default" }
         let name = parameter.name
         switch kind {
         case .boolean:
@@ -109,14 +109,6 @@ enum StorageParameters {
                 throw outOfBounds(text, name, String(format: "%f", range.lowerBound), String(format: "%f", range.upperBound))
             }
             return text
-        }
-    }
-
-    private static func valueText(_ value: SettingValue) -> String {
-        switch value {
-        case .number(let text), .string(let text), .word(let text): text
-        case .default: "default"
-        case .list(let values): values.map(valueText).joined(separator: ",")
         }
     }
 

@@ -104,6 +104,15 @@ extension TableName {
 }
 
 extension SettingValue {
+    /// The value as text, unquoted (`100`, `text`, `on`, `a, b`); nil for DEFAULT.
+    public var plainText: String? {
+        switch self {
+        case .default: nil
+        case .number(let text), .string(let text), .word(let text): text
+        case .list(let values): values.compactMap(\.plainText).joined(separator: ", ")
+        }
+    }
+
     /// The value as SQL: `DEFAULT`, `100`, `'text'`, `on`, `a, b`.
     public var sql: String {
         switch self {
