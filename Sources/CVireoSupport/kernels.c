@@ -181,16 +181,33 @@ float vireo_cosine_distance_f32(const float *a, const float *b, size_t n) {
 }
 
 #if defined(__x86_64__)
-// Sign-extends 32 int8 lanes to int16 and multiplies pairs into int32 (vpmaddwd).
+// Codes lie in −127…127, so |a|·b fits vpmaddubsw's pairs: 2·127·127 < 32767.
+// vpsignb moves a's sign onto b, vpmaddubsw multiplies |a| (unsigned) by it and adds pairs
+// into int16, vpmaddwd by ones widens to int32: 32 bytes in three instructions.
 __attribute__((target("avx2")))
 static int32_t dotI8AVX2(const int8_t *a, const int8_t *b, size_t n) {
-    __m256i s = _mm256_setzero_si256();
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
     size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m256i a0 = _mm256_loadu_si256((const __m256i *)(a + i));
+        __m256i a1 = _mm256_loadu_si256((const __m256i *)(a + i + 32));
+        __m256i p0 = _mm256_maddubs_epi16(_mm256_abs_epi8(a0), _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(b + i)), a0));
+        __m256i p1 = _mm256_maddubs_epi16(_mm256_abs_epi8(a1), _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(b + i + 32)), a1));
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, ones));
+        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(p1, ones));
+    }
+    for (; i + 32 <= n; i += 32) {
+        __m256i a0 = _mm256_loadu_si256((const __m256i *)(a + i));
+        __m256i p0 = _mm256_maddubs_epi16(_mm256_abs_epi8(a0), _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(b + i)), a0));
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p0, ones));
+    }
     for (; i + 16 <= n; i += 16) {
         __m256i va = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i)));
         __m256i vb = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i)));
-        s = _mm256_add_epi32(s, _mm256_madd_epi16(va, vb));
+        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(va, vb));
     }
+    __m256i s = _mm256_add_epi32(s0, s1);
     __m128i lo = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
     lo = _mm_hadd_epi32(lo, lo);
     lo = _mm_hadd_epi32(lo, lo);
