@@ -85,13 +85,20 @@ final class ShellRunner {
             if opensImplicitBlocks { try session.beginImplicitBlock() }
             let result = try session.execute(statement)
             let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+            printNotices()
             output(SessionTimeZone.withZone(session.timeZone) { format.render(result) })
             if timing { output(String(format: "Time: %.3f ms\n", elapsedMs)) }
             return true
         } catch {
+            printNotices()
             errors(ErrorFormat.render(error, statement: statement, json: format == .json))
             return false
         }
+    }
+
+    /// The statement's NOTICEs and WARNINGs, on standard error as psql prints them.
+    private func printNotices() {
+        for notice in session.takeNotices() { errors(notice.text + "\n") }
     }
 
     /// Runs a `-c` string as psql sends it, one Query message: when it holds several
@@ -108,6 +115,7 @@ final class ShellRunner {
         opensImplicitBlocks = false
         do {
             try session.endImplicitBlock(succeeded: outcome != .failed)
+            printNotices()
         } catch {
             errors(ErrorFormat.render(error, statement: nil, json: format == .json))
             return .failed

@@ -208,6 +208,7 @@ extension PGConnection {
         let position = error.position.flatMap { offset in query.map { Self.characterPosition(byteOffset: offset, in: $0) } }
         let fatal = error.code == .idleInTransactionTimeout
         if fatal { terminating = true }
+        writeNotices()
         output.writeError(severity: fatal ? "FATAL" : "ERROR", sqlState: error.sqlState, message: error.message, position: position,
                            hint: error.hint, detail: error.detail)
     }
@@ -299,6 +300,7 @@ extension PGConnection {
         } else {
             for row in rows { output.writeDataRow(row, types: types, formats: formats) }
         }
+        writeNotices()
         if end < result.rows.count || suspended {
             output.writePortalSuspended()
         } else {

@@ -97,7 +97,18 @@ final class PGConnection: PGImmediateHandler, @unchecked Sendable {
     /// ReadyForQuery, after the notifications that arrived if no transaction block is open
     /// (PostgreSQL sends them when a command completes outside a transaction); the
     /// connection's activity becomes idle.
+    /// The session's NOTICEs and WARNINGs as NoticeResponses, written before what ends the
+    /// statement that raised them (its completion, its error, or ReadyForQuery).
+    func writeNotices() {
+        guard session.hasNotices else { return }
+        for notice in session.takeNotices() {
+            output.writeError(severity: notice.severity.rawValue, sqlState: notice.sqlState, message: notice.message,
+                              detail: notice.detail, notice: true)
+        }
+    }
+
     func writeReadyForQuery() {
+        writeNotices()
         let status = session.transactionStatus
         if status == .idle, session.notificationInbox.hasArrived {
             for notification in session.notificationInbox.take() { output.writeNotification(notification) }

@@ -254,7 +254,10 @@ extension Session {
             throw VireoError(.featureNotSupported, "cannot rename primary key index \"\(name)\": Vireo names a primary key table_pkey")
         }
         guard let (_, index) = transaction.catalog.index(name) else {
-            if statement.ifExists { return QueryResult(commandTag: "ALTER INDEX") }
+            if statement.ifExists {
+                raise(.skippedMissing("relation", name))
+                return QueryResult(commandTag: "ALTER INDEX")
+            }
             throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
         }
         try transaction.renameIndex(name, to: statement.newName)

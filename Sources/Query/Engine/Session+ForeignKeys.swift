@@ -29,9 +29,9 @@ extension Session {
 
     /// Before DROP TABLE of `names`: the FOREIGN KEYs of other tables that reference one of
     /// them are dropped with CASCADE, else they make it fail (2BP01).
-    func dropReferencingKeys(of name: String, dropping names: Set<String>, cascade: Bool, _ transaction: StoreTransaction) throws {
+    func dropReferencingKeys(of name: String, dropping names: Set<String>, cascade: Bool, _ transaction: StoreTransaction) throws -> [String] {
         let referencing = transaction.catalog.foreignKeys(referencing: name).filter { !names.contains($0.table.name) }
-        guard let (child, key) = referencing.first else { return }
+        guard let (child, key) = referencing.first else { return [] }
         guard cascade else {
             throw VireoError(.dependentObjectsStillExist, "cannot drop table \(name) because other objects depend on it",
                              hint: "Use DROP ... CASCADE to drop the dependent objects too.",
@@ -41,6 +41,7 @@ extension Session {
             let current = try transaction.catalog.table(child.name)
             _ = try dropForeignKey(key.name, of: current, transaction)
         }
+        return referencing.map { "constraint \($0.key.name) on table \($0.table.name)" }
     }
 
     /// DROP COLUMN: the table's own keys over the column go with it (as in PostgreSQL); a

@@ -10,7 +10,10 @@ extension Session {
             try transaction.createFunction(function, replace: statement.orReplace)
         case .drop(let statement):
             for (name, types) in statement.functions {
-                guard let function = try Self.droppedFunction(name, types, ifExists: statement.ifExists, transaction.catalog) else { continue }
+                guard let function = try Self.droppedFunction(name, types, ifExists: statement.ifExists, transaction.catalog) else {
+                    raise(Notice(.notice, "function \(name)(\((types ?? []).map(\.sql).joined(separator: ", "))) does not exist, skipping"))
+                    continue
+                }
                 try transaction.dropFunction(signature: function.signature)
             }
         }

@@ -26,7 +26,10 @@ extension Session {
         case .drop(let statement):
             for written in statement.names {
                 let name = transaction.catalog.storedName(written)
-                guard transaction.catalog.tables[name] != nil || !statement.ifExists else { continue }
+                guard transaction.catalog.tables[name] != nil || !statement.ifExists else {
+                    raise(.skippedMissing("materialized view", written.name))
+                    continue
+                }
                 _ = try materializedView(written, transaction.catalog)
             }
             var drop = statement

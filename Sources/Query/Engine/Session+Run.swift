@@ -6,7 +6,10 @@ extension Session {
         case .transaction(let command): return try transactionCommand(command)
         case .set(let statement):
             // SET LOCAL outside a transaction block has no effect, as in PostgreSQL.
-            if statement.scope == .local && !inTransactionBlock { return QueryResult(commandTag: "SET") }
+            if statement.scope == .local && !inTransactionBlock {
+                raise(Notice(.warning, sqlState: "25P01", "SET LOCAL can only be used in transaction blocks"))
+                return QueryResult(commandTag: "SET")
+            }
             try settings.set(statement.name, statement.value, local: statement.scope == .local)
             return QueryResult(commandTag: "SET")
         case .createExtension(let statement):
@@ -51,6 +54,9 @@ extension Session {
         case .begin(let modes):
             // PostgreSQL warns and carries on when a block is already open; in the implicit
             // block of a several-statement message, BEGIN opens the block explicitly.
+            if inTransactionBlock && !inImplicitBlock {
+                raise(Notice(.warning, sqlState: "25001", "there is already a transaction in progress"))
+            }
             inImplicitBlock = false
             if !inTransactionBlock {
                 inTransactionBlock = true
@@ -62,10 +68,12 @@ extension Session {
             try setBlockModes(modes)
             return QueryResult(commandTag: "BEGIN")
         case .commit:
+            warnUnlessInBlock()
             let wasAborted = abortedBy != nil
             try endTransaction(commit: !wasAborted)
             return QueryResult(commandTag: wasAborted ? "ROLLBACK" : "COMMIT")
         case .rollback:
+            warnUnlessInBlock()
             try endTransaction(commit: false)
             return QueryResult(commandTag: "ROLLBACK")
         case .setModes(let modes, sessionDefault: true):
@@ -74,13 +82,22 @@ extension Session {
             return QueryResult(commandTag: "SET")
         case .setModes(let modes, sessionDefault: false):
             // Outside a block PostgreSQL only warns: the next transaction is not affected.
-            if inTransactionBlock { try setBlockModes(modes) }
+            if inTransactionBlock { try setBlockModes(modes) } else {
+                raise(Notice(.warning, sqlState: "25P01", "SET TRANSACTION can only be used in transaction blocks"))
+            }
             return QueryResult(commandTag: "SET")
         case .savepoint, .rollbackToSavepoint, .releaseSavepoint:
             return try savepointCommand(command)
         case .setConstraints(let names, let deferred):
             return try setConstraints(names, deferred: deferred)
         }
+    }
+
+    /// COMMIT and ROLLBACK outside an explicit block end nothing (or the implicit block of a
+    /// several-statement message) and warn, as in PostgreSQL.
+    private func warnUnlessInBlock() {
+        guard !inTransactionBlock || inImplicitBlock else { return }
+        raise(Notice(.warning, sqlState: "25P01", "there is no transaction in progress"))
     }
 
     /// The modes of a transaction when BEGIN names none: the session's defaults.
@@ -432,6 +449,7 @@ extension Session {
                              hint: "Create the objects without a schema, or with public. before their names.")
         }
         guard statement.ifNotExists else { throw VireoError(.duplicateSchema, "schema \"\(statement.name)\" already exists") }
+        raise(.skippedExisting("schema", statement.name, sqlState: "42P06"))
         return QueryResult(commandTag: "CREATE SCHEMA")
     }
 
@@ -443,6 +461,7 @@ extension Session {
                 throw VireoError(.featureNotSupported, "cannot drop schema \"\(name)\": Vireo's schemas are fixed")
             }
             if !statement.ifExists { throw VireoError(.invalidSchemaName, "schema \"\(name)\" does not exist") }
+            raise(.skippedMissing("schema", name))
         }
         return QueryResult(commandTag: "DROP SCHEMA")
     }

@@ -62,8 +62,10 @@ extension Session {
     /// NOT EXISTS was written (nothing to do), 42P07 when it is taken otherwise.
     private func isNewRelation(_ name: String, ifNotExists: Bool, _ transaction: StoreTransaction) throws -> Bool {
         guard transaction.catalog.hasRelation(name) else { return true }
-        if ifNotExists { return false }
-        throw VireoError(.duplicateTable, "relation \"\(TemporarySchema.split(name)?.name ?? name)\" already exists")
+        let shown = TemporarySchema.split(name)?.name ?? name
+        guard ifNotExists else { throw VireoError(.duplicateTable, "relation \"\(shown)\" already exists") }
+        raise(.skippedExisting("relation", shown))
+        return false
     }
 
     /// CREATE TABLE … AS: a table with the query's columns (a literal of unknown type becomes
@@ -101,11 +103,14 @@ extension Session {
                 if transaction.catalog.views[name] != nil {
                     throw VireoError(.wrongObjectType, "\"\(name)\" is not a table", hint: "Use DROP VIEW to remove a view.")
                 }
-                if statement.ifExists { continue }
-                throw VireoError(.undefinedTable, "table \"\(written.name)\" does not exist")
+                guard statement.ifExists else { throw VireoError(.undefinedTable, "table \"\(written.name)\" does not exist") }
+                raise(.skippedMissing(materialized ? "materialized view" : "table", written.name))
+                continue
             }
-            try dropDependentViews(of: name, kind: "table", cascade: statement.cascade, transaction)
-            try dropReferencingKeys(of: name, dropping: dropping, cascade: statement.cascade, transaction)
+            let views = try dropDependentViews(of: name, kind: "table", cascade: statement.cascade, transaction)
+            let keys = try dropReferencingKeys(of: name, dropping: dropping, cascade: statement.cascade, transaction)
+            // PostgreSQL lists them in the order it finds them: most often keys before views.
+            raise(.cascaded(keys + views))
             try transaction.dropTable(name)
             for index in table.indexes where index.method == "hnsw" { database.vectorIndexes.forget(index.name) }
         }
@@ -122,8 +127,9 @@ extension Session {
         }
         guard transaction.catalog.tables[name] != nil else {
             if transaction.catalog.views[name] != nil { _ = try transaction.catalog.table(name) }
-            if statement.ifExists { return QueryResult(commandTag: "ALTER TABLE") }
-            throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist")
+            guard statement.ifExists else { throw VireoError(.undefinedTable, "relation \"\(name)\" does not exist") }
+            raise(.skippedMissing("relation", statement.name.name))
+            return QueryResult(commandTag: "ALTER TABLE")
         }
         for action in statement.actions {
             try alter(name, action, transaction)
@@ -153,7 +159,9 @@ extension Session {
         let table = try transaction.catalog.table(name)
         switch action {
         case .addColumn(let column, let ifNotExists):
-            if table.columnIndex(column.name) != nil && ifNotExists { return }
+            if table.columnIndex(column.name) != nil && ifNotExists {
+                return raise(.skippedExisting("column", column.name, sqlState: "42701", of: name))
+            }
             let definition = try TableBuilder.column(column, table: name, catalog: transaction.catalog)
             let fill = try TableBuilder.defaultValue(definition, transaction: transaction)
             try transaction.addColumn(definition, to: name, fill: fill)
@@ -162,7 +170,7 @@ extension Session {
                 try transaction.createIndex(IndexDefinition(name: "\(name)_\(column.name)_key", columns: [column.name], isUnique: true), on: name)
             }
         case .dropColumn(let column, let ifExists, let cascade):
-            if table.columnIndex(column) == nil && ifExists { return }
+            if table.columnIndex(column) == nil && ifExists { return raise(.skippedMissing("column", column, of: name)) }
             if table.columnIndex(column) != nil { try dropKeys(over: column, of: table, cascade: cascade, transaction) }
             // As in PostgreSQL, indexes whose expressions or predicate read the column go with it.
             for index in try computedIndexes(reading: column, of: table) { try transaction.dropIndex(index.name) }
@@ -190,7 +198,7 @@ extension Session {
             if try dropForeignKey(constraint, of: table, transaction) { return }
             if try dropKeyConstraint(constraint, of: table, transaction) { return }
             guard table.checks.contains(where: { $0.name == constraint }) else {
-                if ifExists { return }
+                if ifExists { return raise(.skippedMissing("constraint", constraint, of: name)) }
                 throw VireoError(.undefinedObject, "constraint \"\(constraint)\" of relation \"\(name)\" does not exist")
             }
             try transaction.setCheckConstraints(table.checks.filter { $0.name != constraint }, of: name)
@@ -213,8 +221,9 @@ extension Session {
         let keys = try IndexKeySpecification(statement, table: table)
         let name = statement.name ?? TableBuilder.indexName(table: table.name, columns: keys.columns, catalog: transaction.catalog)
         if transaction.catalog.hasRelation(name) {
-            if statement.ifNotExists { return QueryResult(commandTag: "CREATE INDEX") }
-            throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
+            guard statement.ifNotExists else { throw VireoError(.duplicateTable, "relation \"\(name)\" already exists") }
+            raise(.skippedExisting("relation", name))
+            return QueryResult(commandTag: "CREATE INDEX")
         }
         let method = statement.method ?? "btree"
         if method != "btree", let column = statement.columns.first(where: { $0.descending || $0.nullsFirst != nil }) {
@@ -287,8 +296,9 @@ extension Session {
     private func dropIndexes(_ statement: DropIndex, _ transaction: StoreTransaction) throws -> QueryResult {
         for name in statement.names.map(\.name) {
             guard let (table, index) = transaction.catalog.index(name) else {
-                if statement.ifExists { continue }
-                throw VireoError(.undefinedObject, "index \"\(name)\" does not exist")
+                guard statement.ifExists else { throw VireoError(.undefinedObject, "index \"\(name)\" does not exist") }
+                raise(.skippedMissing("index", name))
+                continue
             }
             if index.isUnique { try dropKeysRelyingOn(index: index, of: table, cascade: statement.cascade, transaction) }
             try transaction.dropIndex(name)

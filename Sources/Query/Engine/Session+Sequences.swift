@@ -5,8 +5,9 @@ extension Session {
     func createSequence(_ statement: CreateSequence, _ transaction: StoreTransaction) throws -> QueryResult {
         let name = try SequenceOptions.name(statement.name)
         if transaction.catalog.hasRelation(name) {
-            if statement.ifNotExists { return QueryResult(commandTag: "CREATE SEQUENCE") }
-            throw VireoError(.duplicateTable, "relation \"\(name)\" already exists")
+            guard statement.ifNotExists else { throw VireoError(.duplicateTable, "relation \"\(name)\" already exists") }
+            raise(.skippedExisting("relation", name))
+            return QueryResult(commandTag: "CREATE SEQUENCE")
         }
         let (definition, _) = try SequenceOptions.apply(statement.options, to: SequenceDefinition(name: name), isNew: true,
                                                         catalog: transaction.catalog)
@@ -17,7 +18,10 @@ extension Session {
     func alterSequence(_ statement: AlterSequence, _ transaction: StoreTransaction) throws -> QueryResult {
         let name = try SequenceOptions.name(statement.name)
         guard let existing = transaction.catalog.sequence(named: name) else {
-            if statement.ifExists { return QueryResult(commandTag: "ALTER SEQUENCE") }
+            if statement.ifExists {
+                raise(.skippedMissing("relation", name))
+                return QueryResult(commandTag: "ALTER SEQUENCE")
+            }
             throw SequenceOptions.notASequence(name, transaction.catalog)
         }
         let (definition, restart) = try SequenceOptions.apply(statement.options, to: existing, isNew: false, catalog: transaction.catalog)
@@ -30,7 +34,10 @@ extension Session {
         for tableName in statement.names {
             let name = try SequenceOptions.name(tableName)
             guard let sequence = transaction.catalog.sequence(named: name) else {
-                if statement.ifExists && !transaction.catalog.hasRelation(name) { continue }
+                if statement.ifExists && !transaction.catalog.hasRelation(name) {
+                    raise(.skippedMissing("sequence", name))
+                    continue
+                }
                 throw SequenceOptions.notASequence(name, transaction.catalog)
             }
             if let table = sequence.ownedByTable, let column = sequence.ownedByColumn,

@@ -18,7 +18,10 @@ extension Session {
                     continue
                 }
                 guard catalog.enumTypes[name] != nil else {
-                    if ifExists { continue }
+                    if ifExists {
+                        raise(.skippedMissing("type", name))
+                        continue
+                    }
                     throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
                 }
                 try Self.checkUnused(name, cascade: cascade, transaction.catalog)
@@ -26,7 +29,10 @@ extension Session {
             }
         case .addValue(let name, let label, let ifNotExists, let neighbour, let before):
             let type = try Self.enumType(name, catalog)
-            if ifNotExists, type.sortOrder(of: label) != nil { break }
+            if ifNotExists, type.sortOrder(of: label) != nil {
+                raise(Notice(.notice, sqlState: "42710", "enum label \"\(label)\" already exists, skipping"))
+                break
+            }
             try transaction.alterEnumType(name, to: try type.adding(label, neighbour: neighbour, before: before))
         case .renameValue(let name, let old, let new):
             try transaction.alterEnumType(name, to: try Self.enumType(name, catalog).renaming(label: old, to: new))
@@ -121,7 +127,10 @@ extension Session {
     func dropDomains(_ names: [String], ifExists: Bool, cascade: Bool, _ transaction: StoreTransaction) throws {
         for name in names {
             guard transaction.catalog.domains[name] != nil else {
-                if ifExists { continue }
+                if ifExists {
+                    raise(.skippedMissing("type", name))
+                    continue
+                }
                 throw VireoError(.undefinedObject, "type \"\(name)\" does not exist")
             }
             try Self.checkUnused(name, cascade: cascade, transaction.catalog)

@@ -72,10 +72,11 @@ extension Session {
                 if transaction.catalog.tables[name] != nil {
                     throw VireoError(.wrongObjectType, "\"\(name)\" is not a view", hint: "Use DROP TABLE to remove a table.")
                 }
-                if statement.ifExists { continue }
-                throw VireoError(.undefinedTable, "view \"\(name)\" does not exist")
+                guard statement.ifExists else { throw VireoError(.undefinedTable, "view \"\(name)\" does not exist") }
+                raise(.skippedMissing("view", name))
+                continue
             }
-            try dropDependentViews(of: name, kind: "view", cascade: statement.cascade, transaction)
+            raise(.cascaded(try dropDependentViews(of: name, kind: "view", cascade: statement.cascade, transaction)))
             try transaction.dropView(name)
         }
         return QueryResult(commandTag: "DROP VIEW")
@@ -83,17 +84,21 @@ extension Session {
 
     /// Before relation `name` goes: with CASCADE its dependent views go first; without, a
     /// dependent view is an error (2BP01).
-    func dropDependentViews(of name: String, kind: String, cascade: Bool, _ transaction: StoreTransaction) throws {
+    @discardableResult
+    func dropDependentViews(of name: String, kind: String, cascade: Bool, _ transaction: StoreTransaction) throws -> [String] {
         let dependents = transaction.catalog.viewsDependingTransitively(on: name)
-        guard let first = dependents.first else { return }
+        guard let first = dependents.first else { return [] }
         guard cascade else {
             throw VireoError(.dependentObjectsStillExist,
                              "cannot drop \(kind) \(name) because other objects depend on it (view \(first.name) depends on \(kind) \(name))",
                              hint: "Use DROP ... CASCADE to drop the dependent objects too.")
         }
+        var dropped: [String] = []
         for view in dependents.reversed() where transaction.catalog.views[view.name] != nil {
             try transaction.dropView(view.name)
+            dropped.append("view \(view.name)")
         }
+        return dropped.reversed()
     }
 
     /// After ALTER TABLE: every view reading the table must still bind to the same columns,

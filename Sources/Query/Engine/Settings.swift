@@ -22,6 +22,8 @@ struct Settings {
         "statement_timeout": "0",
         "lock_timeout": "0",
         "idle_in_transaction_session_timeout": "0",
+        // The least severe NOTICE or WARNING sent to the client (Notice.swift).
+        "client_min_messages": "notice",
         "server_version": "15.0",
         "server_version_num": "150000",
         "server_encoding": "UTF8",
@@ -103,6 +105,7 @@ struct Settings {
     /// Whether search_path names public (pg_dump empties it, and then expects the catalog
     /// functions to qualify public's types and operator classes: SearchPath).
     private(set) var searchPathHasPublic = true
+    private(set) var clientMinMessages = MessageLevel.notice
 
     /// `baseline` holds values checked by `checked`.
     init(baseline: [String: String] = [:]) {
@@ -160,6 +163,13 @@ struct Settings {
             }
             return level.rawValue
         }
+        if name == "client_min_messages" {
+            guard let level = MessageLevel(settingText: text) else {
+                throw VireoError(.invalidParameter, "invalid value for parameter \"client_min_messages\": \"\(text)\"",
+                                 hint: "Available values: \(MessageLevel.availableValues).")
+            }
+            return "\(level)"
+        }
         if name.hasPrefix("pg_trgm."), defaults[name] != nil { return try checkedFraction(name, text) }
         guard let unit = unitSettings[name] else { return text }
         return unit.text(try unit.value(parsing: text, setting: name))
@@ -185,6 +195,7 @@ struct Settings {
         statementTimeoutMs = parsed("statement_timeout") ?? 0
         lockTimeoutMs = parsed("lock_timeout") ?? 0
         idleInTransactionSessionTimeoutMs = parsed("idle_in_transaction_session_timeout") ?? 0
+        clientMinMessages = MessageLevel(settingText: value("client_min_messages") ?? "") ?? .notice
         timeZone = (try? SessionTimeZone.zone(setting: value("timezone") ?? "UTC")) ?? nil
         searchPathHasPublic = (value("search_path") ?? "public").split(separator: ",").contains {
             $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == "public"
