@@ -89,6 +89,11 @@ struct SQLFunctionTests {
                      ["pairs", "2200", "2249", "23", "sql", " SELECT 1, 'x' ", "t", "v", "{n,k,v}", "0"]])
         #expect(try rows(db, "SELECT pg_get_function_result(oid), pg_get_function_arguments(oid) FROM pg_proc WHERE pronamespace = 2200 ORDER BY proname")
                 == [["integer", "a integer, b integer DEFAULT 10"], ["TABLE(k integer, v text)", "n integer"]])
+        // psql's \sf: PostgreSQL 15 prints these two exactly so.
+        #expect(try rows(db, "SELECT pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = 2200 ORDER BY proname") == [
+            ["CREATE OR REPLACE FUNCTION public.add_to(a integer, b integer DEFAULT 10)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function$ SELECT a + b $function$\n"],
+            ["CREATE OR REPLACE FUNCTION public.pairs(n integer)\n RETURNS TABLE(k integer, v text)\n LANGUAGE sql\nAS $function$ SELECT 1, 'x' $function$\n"]])
+        #expect(try rows(db, "SELECT pg_get_functiondef(0)") == [["NULL"]])
     }
 
     @Test("CREATE, REPLACE and DROP errors carry PostgreSQL's SQLSTATEs and messages")

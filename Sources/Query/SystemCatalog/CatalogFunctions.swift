@@ -89,6 +89,7 @@ extension Functions {
         // psql's \df+ reads it; no function here has a SQL-standard body.
         ScalarFunction("pg_get_function_sqlbody", 1...1, [.int], returns: .text) { _ in .null },
         ScalarFunction("pg_get_function_identity_arguments", 1...1, [.int], returns: .text) { _ in .null },
+        ScalarFunction("pg_get_functiondef", 1...1, [.int], returns: .text) { _ in .null },
         ScalarFunction("pg_size_pretty", 1...1, [.int], returns: .text) { arguments in
             guard case .int(let bytes) = arguments[0] else { return .null }
             return .text(sizePretty(bytes))

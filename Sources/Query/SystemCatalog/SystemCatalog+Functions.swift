@@ -62,24 +62,15 @@ extension SystemCatalog {
         return BuiltinType.of(type).oid
     }
 
-    /// pg_get_function_result, pg_get_function_arguments and
-    /// pg_get_function_identity_arguments over `catalog`'s functions; nil for other names.
+    /// pg_get_function_result, pg_get_function_arguments,
+    /// pg_get_function_identity_arguments and pg_get_functiondef over `catalog`'s functions;
+    /// nil for other names.
     static func functionDescription(_ name: String, _ catalog: Catalog) -> ScalarFunction? {
         let describe: @Sendable (FunctionDefinition) -> String
         switch name {
-        case "pg_get_function_result":
-            describe = { function in
-                if let columns = function.resultColumns {
-                    return "TABLE(" + columns.map { quoteIdentifier($0.name ?? "") + " " + $0.type }.joined(separator: ", ") + ")"
-                }
-                return (function.returnsSet ? "SETOF " : "") + function.returnType
-            }
-        case "pg_get_function_arguments":
-            describe = { function in
-                function.arguments.map { argument in
-                    (argument.name.map { quoteIdentifier($0) + " " } ?? "") + argument.type + (argument.defaultExpression.map { " DEFAULT " + $0 } ?? "")
-                }.joined(separator: ", ")
-            }
+        case "pg_get_function_result": describe = resultText
+        case "pg_get_function_arguments": describe = argumentsText
+        case "pg_get_functiondef": describe = definitionText
         case "pg_get_function_identity_arguments":
             describe = { function in
                 function.arguments.map { (($0.name.map { quoteIdentifier($0) + " " }) ?? "") + $0.type }.joined(separator: ", ")
@@ -91,6 +82,30 @@ extension SystemCatalog {
             guard case .int(let oid) = arguments[0], let function = functions[oid] else { return .null }
             return .text(describe(function))
         }
+    }
+
+    @Sendable private static func resultText(_ function: FunctionDefinition) -> String {
+        if let columns = function.resultColumns {
+            return "TABLE(" + columns.map { quoteIdentifier($0.name ?? "") + " " + $0.type }.joined(separator: ", ") + ")"
+        }
+        return (function.returnsSet ? "SETOF " : "") + function.returnType
+    }
+
+    @Sendable private static func argumentsText(_ function: FunctionDefinition) -> String {
+        function.arguments.map { argument in
+            (argument.name.map { quoteIdentifier($0) + " " } ?? "") + argument.type + (argument.defaultExpression.map { " DEFAULT " + $0 } ?? "")
+        }.joined(separator: ", ")
+    }
+
+    /// pg_get_functiondef (psql's `\sf`): a CREATE OR REPLACE FUNCTION that makes the function
+    /// again, laid out as PostgreSQL prints it (options on one line, the body dollar-quoted).
+    @Sendable private static func definitionText(_ function: FunctionDefinition) -> String {
+        var options = ["i": " IMMUTABLE", "s": " STABLE"][function.volatility] ?? ""
+        if function.strict { options += " STRICT" }
+        return "CREATE OR REPLACE FUNCTION public.\(quoteIdentifier(function.name))(\(argumentsText(function)))\n"
+            + " RETURNS \(resultText(function))\n LANGUAGE \(function.language)\n"
+            + (options.isEmpty ? "" : options + "\n")
+            + "AS $function$\(function.body)$function$\n"
     }
 }
 
