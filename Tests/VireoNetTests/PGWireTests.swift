@@ -193,6 +193,52 @@ struct PGWireTests {
         #expect(buffer.readableBytes == 0)
     }
 
+    @Test("a prepared statement's RowDescription is the one encoded afresh, after its columns or formats change too")
+    func rowDescriptionKeptPerStatement() {
+        let prepared = PGPreparedStatement(statement: nil, declaredTypes: [])
+        let origin = ColumnOrigin(tableOID: 16_384, attributeNumber: 2, declaredType: nil)
+        let narrow = [ResultColumn(name: "v", type: .text, origin: origin)]
+        let wide = narrow + [ResultColumn(name: "id", type: .int)]
+        // Each case after another, with bytes already in the buffer, as a batch's answer has.
+        for (columns, formats) in [(narrow, PGBind.allText), (narrow, PGBind.allText), (narrow, PGBind.allBinary), (wide, [0, 1]),
+                                   (wide, [0, 1]), (narrow, PGBind.allText)] as [([ResultColumn], [Int16])] {
+            var output = ByteBuffer()
+            output.writeBindComplete()
+            var expected = output
+            prepared.writeRowDescription(columns, formats: formats, into: &output)
+            expected.writeRowDescription(columns, formats: formats)
+            #expect(output == expected, "columns \(columns.map(\.name)), formats \(formats)")
+            #expect(prepared.types(of: columns) == columns.map { PGType($0.type) })
+        }
+    }
+
+    @Test("prepared statements by name: the one named last is found until it is replaced or removed")
+    func statementsByName() {
+        var statements = PGStatements()
+        let first = PGPreparedStatement(statement: nil, declaredTypes: []), second = PGPreparedStatement(statement: nil, declaredTypes: [1])
+        statements["P0_0"] = first
+        statements[""] = second
+        var found = statements.named("P0_0")
+        #expect(found === first)
+        #expect(statements[""] === second)
+        statements["P0_0"] = second
+        found = statements.named("P0_0")
+        #expect(found === second, "a statement parsed again under the name replaces the one kept")
+        let removed = statements.removeValue(forKey: "P0_0")
+        #expect(removed === second)
+        found = statements.named("P0_0")
+        #expect(found == nil && statements["P0_0"] == nil, "a closed statement is not found")
+        found = statements.named("")
+        #expect(found === second)
+        statements[""] = nil
+        #expect(statements[""] == nil)
+        statements["a"] = first
+        _ = statements.named("a")
+        statements.removeAll()
+        found = statements.named("a")
+        #expect(found == nil, "DEALLOCATE ALL leaves none")
+    }
+
     @Test("pg_stat_activity lists each registered connection's activity until it is removed")
     func registryActivities() throws {
         let database = try Database.inMemory()

@@ -16,8 +16,9 @@ final class PGPreparedStatement: @unchecked Sendable {
     /// The OIDs Describe reported: declared ones, else those the statement's use decides.
     /// Clients such as asyncpg then send binary parameters of these types.
     var describedTypes: [Int32]?
-    /// The wire types of the columns of its last result, kept for the next execution.
-    private var resultTypes: (columns: [ResultColumn], types: [PGType])?
+    /// The wire types of the columns of its last result, and the RowDescription last sent
+    /// for them, kept for the next execution: a prepared query's columns rarely change.
+    private var resultShape: PGResultShape?
 
     init(statement: Statement?, declaredTypes: [Int32], planCache: PlanCache = PlanCache()) {
         self.statement = statement
@@ -26,11 +27,29 @@ final class PGPreparedStatement: @unchecked Sendable {
     }
 
     /// The wire types of `columns`, from the last execution's while the columns are the same.
-    func types(of columns: [ResultColumn]) -> [PGType] {
-        if let resultTypes, resultTypes.columns == columns { return resultTypes.types }
-        let types = columns.map { PGType($0.type) }
-        resultTypes = (columns, types)
-        return types
+    func types(of columns: [ResultColumn]) -> [PGType] { shape(of: columns).types }
+
+    /// Appends the RowDescription of `columns` in `formats` to `output`: the bytes sent last
+    /// time while the columns and formats are the same (each Describe of a client's prepared
+    /// query asks for the same one), else encoded anew and kept.
+    func writeRowDescription(_ columns: [ResultColumn], formats: [Int16], into output: inout ByteBuffer) {
+        let shape = shape(of: columns)
+        if let described = shape.description, described.formats == formats {
+            output.writeImmutableBuffer(described.bytes)
+            return
+        }
+        let start = output.writerIndex
+        output.writeRowDescription(columns, formats: formats)
+        // A copy: a slice would share `output`'s storage, which then could not be reused in place.
+        let bytes = ByteBuffer(bytes: output.readableBytesView.suffix(output.writerIndex - start))
+        resultShape?.description = (formats, bytes)
+    }
+
+    private func shape(of columns: [ResultColumn]) -> PGResultShape {
+        if let resultShape, resultShape.columns == columns { return resultShape }
+        let shape = PGResultShape(columns: columns, types: columns.map { PGType($0.type) })
+        resultShape = shape
+        return shape
     }
 
     /// The OID parameter `index` is read as.
@@ -44,6 +63,52 @@ final class PGPreparedStatement: @unchecked Sendable {
         let types = planCache.parameterTypes
         return index < types.count && types[index] != .unknown ? types[index] : nil
     }
+}
+
+/// The connection's prepared statements by name. The one named last (by Parse or Bind) is
+/// also kept beside the dictionary: a client binds the same statement query after query,
+/// and comparing its short name costs less than hashing it.
+struct PGStatements {
+    private var byName: [String: PGPreparedStatement] = [:]
+    private var last: (name: String, prepared: PGPreparedStatement)?
+
+    subscript(name: String) -> PGPreparedStatement? {
+        get {
+            if let last, last.name == name { return last.prepared }
+            return byName[name]
+        }
+        set {
+            byName[name] = newValue
+            if let newValue { last = (name, newValue) } else if last?.name == name { last = nil }
+        }
+    }
+
+    /// Looks `name` up and keeps what it found as the one named last.
+    mutating func named(_ name: String) -> PGPreparedStatement? {
+        if let last, last.name == name { return last.prepared }
+        guard let prepared = byName[name] else { return nil }
+        last = (name, prepared)
+        return prepared
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey name: String) -> PGPreparedStatement? {
+        if last?.name == name { last = nil }
+        return byName.removeValue(forKey: name)
+    }
+
+    mutating func removeAll() {
+        byName.removeAll()
+        last = nil
+    }
+}
+
+/// What a prepared statement keeps of its last result's columns (`PGPreparedStatement.shape`).
+struct PGResultShape {
+    let columns: [ResultColumn]
+    let types: [PGType]
+    /// The RowDescription last written for these columns, and the result formats it names.
+    var description: (formats: [Int16], bytes: ByteBuffer)?
 }
 
 /// The connection's portals by name. The unnamed one, which each Bind of a client's usual
@@ -149,7 +214,7 @@ extension PGConnection {
                 switch message {
                 case .parse(let name, let query, let types): try parse(name, query, types)
                 case .bind(let bind):
-                    guard let prepared = statements[bind.statement], !Self.needsParameterTypes(bind, prepared) else { return false }
+                    guard let prepared = statements.named(bind.statement), !Self.needsParameterTypes(bind, prepared) else { return false }
                     try finishBind(bind, prepared)
                 case .describe(.portal, let name):
                     if describeCursor(name) { break }
@@ -392,7 +457,7 @@ extension PGConnection {
     /// PostgreSQL lets a client bind and describe as well. The latter is looked up each
     /// time, not kept, so that a DEALLOCATE however it is sent leaves nothing behind.
     private func preparedStatement(_ name: String) -> PGPreparedStatement? {
-        if let prepared = statements[name] { return prepared }
+        if let prepared = statements.named(name) { return prepared }
         guard !name.isEmpty, let (statement, planCache) = session.statementPreparedInSQL(name) else { return nil }
         let oids = planCache.parameterTypes.map { $0 == .unknown ? 0 : PGType($0).oid }
         return PGPreparedStatement(statement: statement, declaredTypes: oids, planCache: planCache)
@@ -644,7 +709,9 @@ extension PGConnection {
 
     private func writePortalDescription(_ name: String, _ result: QueryResult?) {
         guard let result, result.returnsRows else { return output.writeNoData() }
-        output.writeRowDescription(result.columns, formats: Self.expandedFormats(portals[name]?.resultFormats ?? [], result.columns.count))
+        guard let portal = portals[name] else { return output.writeRowDescription(result.columns, formats: []) }
+        portal.prepared.writeRowDescription(result.columns, formats: Self.expandedFormats(portal.resultFormats, result.columns.count),
+                                            into: &output)
     }
 
     static func expandedFormats(_ formats: [Int16], _ count: Int) -> [Int16] {

@@ -19,7 +19,7 @@ final class PGConnection: PGImmediateHandler, @unchecked Sendable {
     /// How many of `output`'s bytes answer whole batches that `handleImmediately` answered
     /// and the end of the channel's read writes (`writeAnswered`).
     var answeredBytes = 0
-    var statements: [String: PGPreparedStatement] = [:]
+    var statements = PGStatements()
     var portals = PGPortals()
     /// A portal whose Describe is answered with the next message (`describePortal`).
     var pendingDescription: String?
