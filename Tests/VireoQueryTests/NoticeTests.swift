@@ -56,6 +56,7 @@ struct NoticeTests {
             CREATE VIEW pv AS SELECT id FROM parent; CREATE VIEW pv2 AS SELECT id FROM pv
             """)
         #expect(try notices(session, "DROP VIEW pv2 CASCADE").isEmpty, "nothing depends on pv2")
+        #expect(try notices(session, "TRUNCATE parent CASCADE") == ["NOTICE 00000 truncate cascades to table \"child\""])
         try session.execute("DROP TABLE parent CASCADE")
         let notice = try #require(session.takeNotices().first)
         #expect(notice.message == "drop cascades to 2 other objects")

@@ -91,6 +91,7 @@ extension Session {
                                      detail: "Table \"\(child.name)\" references \"\(names[position])\".")
                 }
                 names.append(child.name)
+                raise(Notice(.notice, "truncate cascades to table \"\(child.name)\""))
             }
             position += 1
         }
