@@ -5,9 +5,11 @@ import Foundation
 import VireoStorage
 
 /// The command line: `--rows N --batch N --param-rows N --lookups N --ranges N --joins N
-/// --aggregates N --rounds N --seed N --dir PATH --markdown OUT`.
+/// --aggregates N --rounds N --seed N --dir PATH --markdown OUT`, or `--memo-joins N` (with
+/// `--rounds`, `--seed`, `--dir`) for the joins of MemoJoins alone.
 struct Options {
     var sizes = WorkloadSizes()
+    var memoJoinCount: Int?
     var roundCount = 3
     var directory = NSTemporaryDirectory()
     var markdownPath: String?
@@ -37,6 +39,7 @@ struct Options {
         case "--aggregates": sizes.aggregateCount = number
         case "--rounds": roundCount = number
         case "--seed": sizes.seed = UInt64(number)
+        case "--memo-joins": memoJoinCount = number
         default: throw SQLiteError("unknown option \(flag)")
         }
     }
@@ -116,6 +119,10 @@ func table(_ phases: [Phase], _ rounds: [[SystemUnderTest: RoundResult]]) -> Str
 
 do {
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
+    if let count = options.memoJoinCount {
+        try MemoJoins.run(count: count, rounds: options.roundCount, seed: options.sizes.seed, directory: options.directory)
+        exit(0)
+    }
     let workload = Workload(sizes: options.sizes)
     let phases = workload.phases()
     var rounds: [[SystemUnderTest: RoundResult]] = []

@@ -12,7 +12,8 @@ extension Session {
         return try read { data -> QueryResult in
             let (plan, _) = try makeBinder(data.catalog, parameters: parameters).bindQuery(query)
             guard explain.analyze else {
-                return json ? Self.planResult(json: plan.explainJSON()) : Self.planResult(plan.explainLines())
+                let memoizes = settings.memoizes
+                return json ? Self.planResult(json: plan.explainJSON(memoizes: memoizes)) : Self.planResult(plan.explainLines(memoizes: memoizes))
             }
             let statistics = PlanStatistics()
             let context = self.context(data, parameters)
@@ -20,8 +21,9 @@ extension Session {
             let start = DispatchTime.now().uptimeNanoseconds
             try PlanExecutor.run(plan, context) { _ in true }
             let total = Self.milliseconds(since: start)
-            if json { return Self.planResult(json: plan.explainJSON(statistics: statistics), executionTime: total) }
-            return Self.planResult(plan.explainLines(statistics: statistics) + [String(format: "Execution Time: %.3f ms", total)])
+            if json { return Self.planResult(json: plan.explainJSON(statistics: statistics, memoizes: settings.memoizes), executionTime: total) }
+            return Self.planResult(plan.explainLines(statistics: statistics, memoizes: settings.memoizes)
+                + [String(format: "Execution Time: %.3f ms", total)])
         }
     }
 

@@ -75,8 +75,9 @@ extension Session {
         }
         let title = "Merge on " + statement.table.name
         guard explain.analyze else {
-            guard json else { return Self.planResult([title] + join.explainLines(depth: 1)) }
-            return Self.planResult(json: .object(Self.modifyTableNode("Merge", statement.table.name) + [("Plans", .array([join.explainJSON()]))]))
+            guard json else { return Self.planResult([title] + join.explainLines(depth: 1, memoizes: settings.memoizes)) }
+            return Self.planResult(json: .object(Self.modifyTableNode("Merge", statement.table.name)
+                + [("Plans", .array([join.explainJSON(memoizes: settings.memoizes)]))]))
         }
         return try explainWriteRun(explain, parameters, json: json, operation: "Merge", table: statement.table.name)
     }

@@ -290,6 +290,7 @@ extension Session {
                                        efSearch: settings.efSearch, workMemory: WorkMemory(kilobytesMax: settings.workMemKilobytes),
                                        cancel: statementCancel)
         context.reusesFilterBitmaps = settings.filterCache
+        context.memoizes = settings.memoizes
         context.session = self
         context.rowLocker = rowLocker(data)
         return context
@@ -313,7 +314,7 @@ extension Session {
         if var reused = spareContext.take(),
            ExecutionContext.reuse(&reused, data: data, parameters: parameters, efSearch: settings.efSearch,
                                   workMemKilobytes: settings.workMemKilobytes, rowLocker: rowLocker(data),
-                                  reusesFilterBitmaps: settings.filterCache) {
+                                  reusesFilterBitmaps: settings.filterCache, memoizes: settings.memoizes) {
             context = reused
         } else {
             context = self.context(data, parameters)

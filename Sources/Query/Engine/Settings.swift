@@ -60,6 +60,8 @@ struct Settings {
         "enable_hashjoin": "on",
         "enable_mergejoin": "on",
         "enable_nestloop": "on",
+        // Steers Vireo too: off, no index nested-loop join keeps its probes' rows (JoinMemo).
+        "enable_memoize": "on",
         "enable_sort": "on",
         "enable_hashagg": "on",
         "random_page_cost": "4",
@@ -96,6 +98,9 @@ struct Settings {
     /// `vireo.filter_cache` (on unless set to off, false, no or 0): vector searches reuse
     /// the bitmaps of rows their filters matched (`MatchingRowsCache`).
     private(set) var filterCache = true
+    /// `enable_memoize` (on unless set to off, false, no or 0): index nested-loop joins
+    /// keep their probes' rows per key where the plan says so (JoinMemo).
+    private(set) var memoizes = true
     private(set) var workMemKilobytes = workMemKilobytesDefault
     private(set) var statementTimeoutMs = 0
     private(set) var lockTimeoutMs = 0
@@ -171,8 +176,21 @@ struct Settings {
             return "\(level)"
         }
         if name.hasPrefix("pg_trgm."), defaults[name] != nil { return try checkedFraction(name, text) }
+        if name == "enable_memoize" { return try checkedBoolean(name, text) }
         guard let unit = unitSettings[name] else { return text }
         return unit.text(try unit.value(parsing: text, setting: name))
+    }
+
+    /// A boolean as PostgreSQL's parse_bool takes it (on, off, true, false, yes, no, 1, 0,
+    /// or a prefix of them that means one value: `of`, `t`, but not `o`), kept as on or off.
+    private static func checkedBoolean(_ name: String, _ text: String) throws -> String {
+        let word = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let named = ["on": "on", "off": "off", "true": "on", "false": "off", "yes": "on", "no": "off", "1": "on", "0": "off"]
+        let matches = Set(named.filter { !word.isEmpty && $0.key.hasPrefix(word) }.map(\.value))
+        guard let value = named[word] ?? (matches.count == 1 ? matches.first : nil) else {
+            throw VireoError(.invalidParameter, "parameter \"\(name)\" requires a Boolean value")
+        }
+        return value
     }
 
     /// A real number from 0 to 1, as PostgreSQL checks pg_trgm's thresholds.
@@ -190,7 +208,8 @@ struct Settings {
     /// Values stored for unit settings were checked by `checked`, so they always parse.
     private mutating func updateParsed() {
         efSearch = Int(value("hnsw.ef_search") ?? "") ?? 40
-        filterCache = !["off", "false", "no", "0"].contains(value("vireo.filter_cache")?.lowercased() ?? "on")
+        filterCache = Self.isOn(value("vireo.filter_cache"))
+        memoizes = Self.isOn(value("enable_memoize"))
         workMemKilobytes = parsed("work_mem") ?? Self.workMemKilobytesDefault
         statementTimeoutMs = parsed("statement_timeout") ?? 0
         lockTimeoutMs = parsed("lock_timeout") ?? 0
@@ -200,6 +219,11 @@ struct Settings {
         searchPathHasPublic = (value("search_path") ?? "public").split(separator: ",").contains {
             $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == "public"
         }
+    }
+
+    /// A boolean setting's value: on unless off, false, no or 0.
+    private static func isOn(_ text: String?) -> Bool {
+        !["off", "false", "no", "0"].contains(text?.lowercased() ?? "on")
     }
 
     private func parsed(_ name: String) -> Int? {

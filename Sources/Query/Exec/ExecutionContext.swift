@@ -133,6 +133,9 @@ final class ExecutionContext {
     /// Whether vector searches reuse the bitmaps of rows their filters matched
     /// (`MatchingRowsCache`; setting `vireo.filter_cache`).
     var reusesFilterBitmaps = true
+    /// Whether index nested-loop joins keep their probes' rows per key where the plan says
+    /// so (JoinMemo; setting `enable_memoize`).
+    var memoizes = true
     /// The session running the statement, for the functions that read or change it
     /// (SessionFunctions.swift); nil while binding.
     ///
@@ -174,7 +177,7 @@ final class ExecutionContext {
     /// the only reference to it. Its cache and work memory are emptied and kept when
     /// nothing else holds them either, else replaced.
     static func reuse(_ context: inout ExecutionContext, data: DataAccess, parameters: [Value], efSearch: Int,
-                      workMemKilobytes: Int, rowLocker: RowLocker?, reusesFilterBitmaps: Bool) -> Bool {
+                      workMemKilobytes: Int, rowLocker: RowLocker?, reusesFilterBitmaps: Bool, memoizes: Bool) -> Bool {
         guard isKnownUniquelyReferenced(&context), context.outerRows.isEmpty else { return false }
         context.data = data
         context.parameters = parameters
@@ -189,6 +192,7 @@ final class ExecutionContext {
         context.rowLocker = rowLocker
         context.accumulator = .null
         context.reusesFilterBitmaps = reusesFilterBitmaps
+        context.memoizes = memoizes
         return true
     }
 
@@ -210,6 +214,7 @@ final class ExecutionContext {
                                        statistics: nil)
         context.rowLocker = rowLocker
         context.reusesFilterBitmaps = reusesFilterBitmaps
+        context.memoizes = memoizes
         context.session = session
         return context
     }
@@ -291,4 +296,6 @@ final class WorkMemory {
 final class PlanStatistics {
     var rows: [String: Int] = [:]
     var nanoseconds: [String: UInt64] = [:]
+    /// What each memoizing join's memo did, keyed by the join's path.
+    var memos: [String: MemoCounters] = [:]
 }

@@ -91,8 +91,14 @@ enum Joins {
     static func indexNestedLoop(_ left: PlanNode, _ probe: PlanNode, _ spec: JoinSpec, _ context: ExecutionContext,
                                 _ path: String, projecting columns: [Int]? = nil, _ emit: PlanExecutor.Emit) throws -> Bool {
         let probePath = path + ".1"
-        let directLookup = DirectLookup(probe, context)
+        // The memo lives for this execution only: a statement's writes (INSERT … SELECT,
+        // UPDATE … FROM, MERGE) come after its join has given all its rows, so the right rows
+        // cannot change under it, and a correlated subquery's join starts a new one per run.
+        let memoizes = spec.memo != nil && context.memoizes
+        let directLookup = DirectLookup(probe, context, memoizes: memoizes)
         defer { directLookup?.release() }
+        let memo = memoizes && directLookup == nil ? ProbeMemo(bytesMax: context.workMemory.kilobytesMax * 1024) : nil
+        defer { if let memo { context.statistics?.memos[path] = memo.counters } }
         let condition = spec.condition
         // The joined row of a direct lookup, written over for each left row (see DirectLookup.emit).
         var joined: [Value] = []
@@ -104,6 +110,10 @@ enum Joins {
             let finished: Bool
             if let directLookup {
                 finished = try directLookup.emit(leftRow, into: &joined, condition, context, &matched, &output, emit)
+            } else if let memo {
+                finished = try probeThroughMemo(leftRow, probe, memo, context, probePath) { rightRow in
+                    try emitJoined(leftRow, rightRow, condition, context, &matched) { try output.emit($0, emit) }
+                }
             } else {
                 finished = try PlanExecutor.run(try probe.probing(leftRow, context), context, path: probePath) { rightRow in
                     try emitJoined(leftRow, rightRow, condition, context, &matched) { try output.emit($0, emit) }
@@ -112,6 +122,23 @@ enum Joins {
             guard finished, !matched, spec.keepsLeft else { return finished }
             return try output.emit(leftRow + Array(repeating: .null, count: spec.rightWidth), emit)
         }
+    }
+
+    /// Calls `body` with each right row the probe finds for `leftRow`'s keys: the rows kept
+    /// in `memo` for those key values, or, the first time, the probe's rows, then kept.
+    private static func probeThroughMemo(_ leftRow: [Value], _ probe: PlanNode, _ memo: ProbeMemo, _ context: ExecutionContext,
+                                         _ path: String, _ body: ([Value]) throws -> Bool) throws -> Bool {
+        let keyValues = try probe.probeKeys.map { try Evaluator.evaluate($0, leftRow, context) }
+        let key = keyValues.map(GroupKey.init)
+        var rows = memo.recall(key)
+        if rows == nil {
+            var found: [[Value]] = []
+            _ = try PlanExecutor.run(probe.probing(keyValues: keyValues), context, path: path) { found.append($0); return true }
+            memo.keep(found, for: key, keyValues: keyValues)
+            rows = found
+        }
+        for row in rows ?? [] where !(try body(row)) { return false }
+        return true
     }
 
     /// The plain-column projection a join's rows pass through before `emit` (or none): one
@@ -174,13 +201,23 @@ enum Joins {
         private let keyForm: RowKeyForm
         private let columnCount: Int
 
-        init?(_ probe: PlanNode, _ context: ExecutionContext) {
-            guard case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil else { return nil }
+        /// The rows found per row id, when the plan memoizes the probes (JoinMemo).
+        private var memo: RowIDMemo?
+
+        /// Nil for a probe of another kind, under EXPLAIN ANALYZE (which counts the probe's
+        /// rows), and for a filtered probe that memoizes (ProbeMemo keeps its rows).
+        init?(_ probe: PlanNode, _ context: ExecutionContext, memoizes: Bool) {
+            guard case .rowIDLookup(let scan, let keys) = probe, keys.count == 1, context.statistics == nil,
+                  !(memoizes && scan.filter != nil) else { return nil }
             self.scan = scan
             key = keys[0]
             if case .column(let position) = key { keyColumn = position } else { keyColumn = nil }
             (tree, keyForm, columnCount) = (scan.table.tree, scan.table.rowKeyForm, scan.table.columns.count)
             if case .snapshot(let snapshot) = context.data { pinned = snapshot.pinningPages() } else { pinned = nil }
+            if memoizes {
+                let read = (0..<columnCount).filter { scan.neededColumns?[$0] ?? true } + [columnCount]
+                memo = RowIDMemo(positions: read, bytesMax: context.workMemory.kilobytesMax * 1024)
+            }
         }
 
         /// Unpins the probes' pages; runs before the statement's snapshot closes.
@@ -208,11 +245,7 @@ enum Joins {
             }
             try context.checkCancel()
             if joined.count != leftRow.count + columnCount + 1 { joined = PlanExecutor.nullRow(leftRow.count + columnCount + 1) }
-            let found = try visitRow(rowID, context) { record in
-                try PlanExecutor.refill(&joined, at: leftRow.count, columnCount: columnCount, record, columns: scan.neededColumns,
-                                        rowID: rowID)
-            }
-            guard found else { return true }
+            guard try fetch(rowID, into: &joined, at: leftRow.count, context) else { return true }
             let mustCheck = condition.map { !(isInteger(keyValue) && implies($0, leftWidth: leftRow.count)) } ?? false
             if projection.columns != nil, !mustCheck {
                 matched = true
@@ -225,6 +258,17 @@ enum Joins {
             if let condition, mustCheck, !(try Evaluator.holds(condition, joined, context)) { return true }
             matched = true
             return try projection.emit(joined, emit)
+        }
+
+        /// Decodes the row `rowID` names into `joined` from `start` (from the memo when it
+        /// holds it); false when there is no such row.
+        private func fetch(_ rowID: Int64, into joined: inout [Value], at start: Int, _ context: ExecutionContext) throws -> Bool {
+            if let found = memo?.recall(rowID, into: &joined, at: start) { return found }
+            let found = try visitRow(rowID, context) { record in
+                try PlanExecutor.refill(&joined, at: start, columnCount: columnCount, record, columns: scan.neededColumns, rowID: rowID)
+            }
+            memo?.keep(rowID, found: found, from: joined, at: start)
+            return found
         }
 
         private func isInteger(_ value: Value) -> Bool {

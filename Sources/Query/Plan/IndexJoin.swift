@@ -82,11 +82,16 @@ extension PlanNode {
     /// An index nested-loop join's probe with its keys evaluated over `leftRow`: the lookup
     /// or index range for that row's values.
     func probing(_ leftRow: [Value], _ context: ExecutionContext) throws -> PlanNode {
+        probing(keyValues: try probeKeys.map { try Evaluator.evaluate($0, leftRow, context) })
+    }
+
+    /// The probe for its keys' values (`probeKeys` evaluated, in order).
+    func probing(keyValues: [Value]) -> PlanNode {
         switch self {
-        case .rowIDLookup(let scan, let keys):
-            return .rowIDLookup(scan, rowIDs: try keys.map { .constant(try Evaluator.evaluate($0, leftRow, context)) })
+        case .rowIDLookup(let scan, _):
+            return .rowIDLookup(scan, rowIDs: keyValues.map { .constant($0) })
         case .indexScan(let scan, var range):
-            let values = try (range.lower ?? []).map { BoundExpression.constant(try Evaluator.evaluate($0, leftRow, context)) }
+            let values = keyValues.map { BoundExpression.constant($0) }
             (range.lower, range.upper) = (values, values)
             return .indexScan(scan, range)
         default:

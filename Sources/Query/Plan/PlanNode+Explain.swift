@@ -4,7 +4,8 @@ import VireoStorage
 extension PlanNode {
     /// The plan as indented lines, PostgreSQL style; with statistics, each node shows the
     /// rows it produced and the time it took.
-    func explainLines(statistics: PlanStatistics? = nil, path: String = "0", depth: Int = 0) -> [String] {
+    /// `memoizes`: the session's enable_memoize; off, no join shows (or runs) its memo.
+    func explainLines(statistics: PlanStatistics? = nil, path: String = "0", depth: Int = 0, memoizes: Bool = true) -> [String] {
         let indent = depth == 0 ? "" : String(repeating: "      ", count: depth - 1) + "  ->  "
         var line = indent + title
         if let statistics {
@@ -16,9 +17,21 @@ extension PlanNode {
         let detailIndent = String(repeating: " ", count: max(0, indent.count + 2))
         lines += details.map { detailIndent + $0 }
         for (position, child) in children.enumerated() {
-            lines += child.explainLines(statistics: statistics, path: path + ".\(position)", depth: depth + 1)
+            var childDepth = depth + 1
+            if position == 1, memoizes, let memo = memo {
+                let memoIndent = String(repeating: "      ", count: depth) + "  ->  "
+                lines.append(memoIndent + "Memoize")
+                lines += memo.explainDetails(statistics?.memos[path]).map { String(repeating: " ", count: memoIndent.count + 2) + $0 }
+                childDepth += 1
+            }
+            lines += child.explainLines(statistics: statistics, path: path + ".\(position)", depth: childDepth, memoizes: memoizes)
         }
         return lines
+    }
+
+    /// The memo of an index nested-loop join (JoinMemo), shown above its probe.
+    private var memo: JoinMemo? {
+        if case .indexNestedLoopJoin(_, _, let spec) = self { spec.memo } else { nil }
     }
 
     var children: [PlanNode] {
@@ -95,7 +108,7 @@ extension PlanNode {
     /// The plan as EXPLAIN (FORMAT JSON) shows it: PostgreSQL's keys ("Node Type", "Relation
     /// Name", "Index Name", "Join Type", "Plans", "Actual Rows", "Actual Total Time") for what
     /// Vireo's plan has, and each detail line of the text form as a key of its own.
-    func explainJSON(statistics: PlanStatistics? = nil, path: String = "0", relationship: String? = nil) -> JSONValue {
+    func explainJSON(statistics: PlanStatistics? = nil, path: String = "0", relationship: String? = nil, memoizes: Bool = true) -> JSONValue {
         let heading = heading
         var fields: [(String, JSONValue)] = [("Node Type", .string(heading.type))]
         if let relationship { fields.append(("Parent Relationship", .string(relationship))) }
@@ -113,7 +126,11 @@ extension PlanNode {
         let children = children
         if !children.isEmpty {
             let plans = children.enumerated().map { position, child in
-                child.explainJSON(statistics: statistics, path: path + ".\(position)", relationship: childRelationship(position, of: children.count))
+                let relationship = childRelationship(position, of: children.count)
+                let plan = child.explainJSON(statistics: statistics, path: path + ".\(position)", relationship: position == 1 && memoizes && memo != nil ? "Outer" : relationship,
+                                             memoizes: memoizes)
+                guard position == 1, memoizes, let memo else { return plan }
+                return memo.explainJSON(statistics?.memos[path], relationship: relationship, plan: plan)
             }
             fields.append(("Plans", .array(plans)))
         }
@@ -183,5 +200,35 @@ extension JoinSpec.Kind {
         case .right: "Right"
         case .full: "Full"
         }
+    }
+}
+
+extension JoinMemo {
+    /// The lines under EXPLAIN's "Memoize": PostgreSQL's cache key and mode, the planner's
+    /// expectation, and with ANALYZE what the memo did.
+    func explainDetails(_ counters: MemoCounters?) -> [String] {
+        var lines = ["Cache Key: " + keyNames.joined(separator: ", "), "Cache Mode: logical",
+                     String(format: "Expected: %.0f distinct keys in %.0f outer rows (hits %.0f%%)", distinctKeys, outerRows, expectedHitFraction * 100)]
+        if let counters {
+            let kilobytes = (counters.bytes + 1023) / 1024
+            lines.append("Hits: \(counters.hits)  Misses: \(counters.misses)  Evictions: 0  Overflows: \(counters.overflows)  Memory Usage: \(kilobytes)kB")
+        }
+        return lines
+    }
+
+    /// The Memoize node of EXPLAIN (FORMAT JSON), holding the probe's `plan`.
+    func explainJSON(_ counters: MemoCounters?, relationship: String, plan: JSONValue) -> JSONValue {
+        var fields: [(String, JSONValue)] = [("Node Type", .string("Memoize")), ("Parent Relationship", .string(relationship))]
+        for detail in explainDetails(counters) where !detail.hasPrefix("Hits: ") {
+            guard let colon = detail.range(of: ": ") else { continue }
+            fields.append((String(detail[..<colon.lowerBound]), .string(String(detail[colon.upperBound...]))))
+        }
+        if let counters {
+            fields += [("Cache Hits", .number(Double(counters.hits))), ("Cache Misses", .number(Double(counters.misses))),
+                       ("Cache Evictions", .number(0)), ("Cache Overflows", .number(Double(counters.overflows))),
+                       ("Peak Memory Usage", .number(Double((counters.bytes + 1023) / 1024)))]
+        }
+        fields.append(("Plans", .array([plan])))
+        return .object(fields)
     }
 }

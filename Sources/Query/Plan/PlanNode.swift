@@ -259,6 +259,9 @@ struct JoinSpec: Sendable {
     /// An inner hash join whose hash table holds the left side (expected to be the smaller
     /// by ANALYZE's statistics, PlanNode+Estimate.swift) instead of the right.
     var hashesLeft = false
+    /// An index nested-loop join's memo of its probes' rows (IndexJoin+Memo.swift); nil
+    /// for every other join, and when the outer keys are not expected to repeat.
+    var memo: JoinMemo? = nil
 
     /// LEFT and FULL joins keep unmatched left rows; RIGHT and FULL unmatched right rows.
     var keepsLeft: Bool { kind == .left || kind == .full }

@@ -74,13 +74,16 @@ enum PredicatePushdown {
     }
 
     /// A nested-loop join; when its condition has equality keys, an index nested-loop join
-    /// (IndexJoin) or else a hash join.
+    /// (IndexJoin, with a memo of its probes when their keys are expected to repeat) or else
+    /// a hash join.
     static func join(_ left: PlanNode, _ right: PlanNode, _ spec: JoinSpec, leftWidth: Int) -> PlanNode {
         guard let condition = spec.condition else { return .nestedLoopJoin(left, right, spec) }
         let (leftKeys, rightKeys, residual) = Binder.equalityKeys(condition, leftWidth: leftWidth)
         guard !leftKeys.isEmpty else { return .nestedLoopJoin(left, right, spec) }
         if let probe = IndexJoin.probe(left, right, spec, leftKeys: leftKeys, rightKeys: rightKeys) {
-            return .indexNestedLoopJoin(left, probe, spec)
+            var probeSpec = spec
+            probeSpec.memo = IndexJoin.memo(left, probe)
+            return .indexNestedLoopJoin(left, probe, probeSpec)
         }
         var hashSpec = spec.choosingHashedSide(left, right)
         hashSpec.condition = residual

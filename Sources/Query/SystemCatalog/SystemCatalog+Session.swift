@@ -81,6 +81,7 @@ struct SettingDescription {
     static let known: [String: SettingDescription] = [
         "hnsw.ef_search": .init(category: "Customized Options", description: "Candidates an HNSW search keeps (Vireo).", type: "integer"),
         "vireo.filter_cache": .init(category: "Customized Options", description: "Filtered vector searches reuse matching-row bitmaps (Vireo).", type: "bool"),
+        "enable_memoize": .init(category: "Query Tuning / Planner Method Configuration", description: "Enables the planner's use of memoization.", type: "bool"),
         "work_mem": .init(category: "Resource Usage / Memory", description: "Sets the maximum memory to be used for query workspaces.", type: "integer"),
         "statement_timeout": .init(category: "Client Connection Defaults / Statement Behavior", description: "Sets the maximum allowed duration of any statement.", type: "integer"),
         "lock_timeout": .init(category: "Client Connection Defaults / Statement Behavior", description: "Sets the maximum allowed duration of any wait for a lock.", type: "integer"),
