@@ -95,11 +95,11 @@ struct NoticeTests {
         #expect(error?.hint == "Available values: debug5, debug4, debug3, debug2, debug1, log, notice, warning, error.")
     }
 
-    @Test("notices wait until taken, across statements and a failed one, and are taken once")
+    @Test("a request's notices wait until taken, across its statements and a failed one, are taken once, and the next request starts afresh")
     func takenOnce() throws {
         let session = try Database.inMemory().session()
-        try session.execute("DROP TABLE IF EXISTS a")
-        #expect(throws: VireoError.self) { try session.execute("DROP TABLE IF EXISTS b; SELECT * FROM missing") }
+        try session.execute("DROP TABLE IF EXISTS never_taken")
+        #expect(throws: VireoError.self) { try session.execute("DROP TABLE IF EXISTS a; DROP TABLE IF EXISTS b; SELECT * FROM missing") }
         #expect(session.takeNotices().map(\.message) == ["table \"a\" does not exist, skipping", "table \"b\" does not exist, skipping"])
         #expect(session.takeNotices().isEmpty)
         #expect(!session.hasNotices)

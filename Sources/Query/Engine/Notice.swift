@@ -3,7 +3,8 @@ import VireoStorage
 
 /// A message a statement raises beside its result, below an error: PostgreSQL's NOTICE
 /// ("table \"t\" does not exist, skipping") and WARNING ("there is no transaction in
-/// progress"). The session keeps them until its caller takes them (`Session.takeNotices`):
+/// progress"). The session keeps the ones of its last request (an `execute` call) until its
+/// caller takes them (`Session.takeNotices`):
 /// a server sends each as a NoticeResponse before the statement's completion or error, the
 /// shell prints them as psql does.
 public struct Notice: Sendable, Equatable {
@@ -78,7 +79,7 @@ extension Session {
         pendingNotices.append(notice)
     }
 
-    /// The notices and warnings raised since the last call, oldest first.
+    /// The notices and warnings the last request raised (those not taken yet), oldest first.
     public func takeNotices() -> [Notice] {
         guard !pendingNotices.isEmpty else { return [] }
         defer { pendingNotices = [] }

@@ -46,6 +46,8 @@ extension Session {
                 throw terminatedBy
             }
             statementCancel.beginRequest(statementTimeoutMs: timingOneStatement ? settings.statementTimeoutMs : nil)
+            // A caller that never takes them keeps only the last request's.
+            if !pendingNotices.isEmpty { pendingNotices.removeAll() }
             defer {
                 statementCancel.endRequest()
                 armIdleTimer()
