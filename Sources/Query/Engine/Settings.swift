@@ -181,16 +181,13 @@ struct Settings {
         return unit.text(try unit.value(parsing: text, setting: name))
     }
 
-    /// A boolean as PostgreSQL's parse_bool takes it (on, off, true, false, yes, no, 1, 0,
-    /// or a prefix of them that means one value: `of`, `t`, but not `o`), kept as on or off.
+    /// A boolean as PostgreSQL reads one (`Cast.parseBool`: on, off, true, false, yes, no, 1,
+    /// 0 and their unambiguous prefixes), kept as on or off.
     private static func checkedBoolean(_ name: String, _ text: String) throws -> String {
-        let word = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let named = ["on": "on", "off": "off", "true": "on", "false": "off", "yes": "on", "no": "off", "1": "on", "0": "off"]
-        let matches = Set(named.filter { !word.isEmpty && $0.key.hasPrefix(word) }.map(\.value))
-        guard let value = named[word] ?? (matches.count == 1 ? matches.first : nil) else {
+        guard let value = try? Cast.parseBool(text) else {
             throw VireoError(.invalidParameter, "parameter \"\(name)\" requires a Boolean value")
         }
-        return value
+        return value ? "on" : "off"
     }
 
     /// A real number from 0 to 1, as PostgreSQL checks pg_trgm's thresholds.
