@@ -46,6 +46,10 @@ struct ExtensionFunctionTests {
                 == ["a9993e364706816aba3e25717850c26c9cd0d89d", "0cb988d042a7f28dd5fe2b55b3f5ac7a"])
         #expect(try typedValues(session, "SELECT encode(hmac('abc', 'key', 'sha256'), 'hex'), length(digest('x', 'sha512')), length(gen_random_bytes(16))")
                 == ["9c196e32dc0175f86f4b1cb89289d6619de6bee699e4c378e68309ed97a1a6ab", "64", "16"])
+        // SHA-224 (RFC 4231's test case 2, and a key longer than a block, which is hashed first).
+        #expect(try typedValues(session, "SELECT encode(hmac('what do ya want for nothing?', 'Jefe', 'sha224'), 'hex'), encode(hmac('msg', repeat('k', 200), 'SHA224'), 'hex'), encode(digest('abc', 'sha224'), 'hex')")
+                == ["a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44", "2c5cc29e6df0855d603751dbaf428c53b2d39b8c4326cacd75d9a2fc",
+                    "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7"])
         for sql in ["SELECT digest('abc', 'sha3')", "SELECT gen_random_bytes(0)", "SELECT gen_random_bytes(1025)"] {
             #expect(throws: VireoError.self) { try session.execute(sql) }
         }

@@ -26,6 +26,9 @@ struct NoticeTests {
             ("DROP DOMAIN IF EXISTS nope", "NOTICE 00000 type \"nope\" does not exist, skipping"),
             ("DROP SCHEMA IF EXISTS nope", "NOTICE 00000 schema \"nope\" does not exist, skipping"),
             ("DROP FUNCTION IF EXISTS nope", "NOTICE 00000 function nope() does not exist, skipping"),
+            // Argument types as PostgreSQL's grammar names them, without modifiers or spaces.
+            ("DROP FUNCTION IF EXISTS nope(int, text, double precision, varchar(3), bigint[], vector(2))",
+             "NOTICE 00000 function nope(pg_catalog.int4,text,pg_catalog.float8,pg_catalog.varchar,pg_catalog.int8[],vector) does not exist, skipping"),
             ("ALTER TABLE IF EXISTS nope ADD COLUMN x int", "NOTICE 00000 relation \"nope\" does not exist, skipping"),
             ("ALTER SEQUENCE IF EXISTS nope RESTART", "NOTICE 00000 relation \"nope\" does not exist, skipping"),
             ("ALTER INDEX IF EXISTS nope RENAME TO other", "NOTICE 00000 relation \"nope\" does not exist, skipping"),
@@ -78,6 +81,10 @@ struct NoticeTests {
         #expect(try notices(session, "BEGIN").isEmpty)
         #expect(try notices(session, "BEGIN") == ["WARNING 25001 there is already a transaction in progress"])
         #expect(try notices(session, "SET LOCAL work_mem = '1MB'; SET TRANSACTION READ ONLY; COMMIT").isEmpty)
+        // START TRANSACTION is BEGIN under PostgreSQL's own tag.
+        #expect(try session.execute("START TRANSACTION ISOLATION LEVEL REPEATABLE READ").commandTag == "START TRANSACTION")
+        #expect(try notices(session, "START TRANSACTION") == ["WARNING 25001 there is already a transaction in progress"])
+        #expect(try session.execute("COMMIT").commandTag == "COMMIT")
     }
 
     @Test("client_min_messages: warning keeps warnings only, error keeps none; bad values are 22023 with the list")

@@ -14,6 +14,8 @@ struct RecordValueTests {
                 == ["(1,\"a b\",,2024-01-02,1.5,t)", "(1,2)", "()"])
         #expect(try typedValues(session, "SELECT pg_typeof(ROW(1)), (ROW(1, 'x')).f2, ROW(1, 2) IS NULL") == ["record", "x", "f"])
         #expect(try typedValues(session, "SELECT ROW('{1,2}'::int[], 'q\"uote', '')") == ["(\"{1,2}\",\"q\"\"uote\",\"\")"])
+        // Cast to text, a row is its output text too (it read as an array's `{…}`).
+        #expect(try typedValues(session, "SELECT ROW(2, 'x y', true)::text, CAST((1, NULL) AS text)") == ["(2,\"x y\",t)", "(1,)"])
     }
 
     @Test("a FROM entry's name is its whole row; NULL where an outer join added it")

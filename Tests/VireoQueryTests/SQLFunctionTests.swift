@@ -96,6 +96,51 @@ struct SQLFunctionTests {
         #expect(try rows(db, "SELECT pg_get_functiondef(0)") == [["NULL"]])
     }
 
+    @Test("regproc and regprocedure name functions by their pg_proc OIDs, both ways")
+    func procedureIdentifiers() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE FUNCTION add_to(a integer, b integer DEFAULT 10) RETURNS integer LANGUAGE sql AS $$ SELECT a + b $$;
+            CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql AS 'SELECT 2 * x';
+            CREATE FUNCTION twice(x text, sep varchar(3)) RETURNS text LANGUAGE sql AS 'SELECT x || sep || x'
+            """)
+        #expect(try rows(db, "SELECT oid = 'add_to'::regproc, oid = 'public.ADD_TO'::regproc, oid::regproc, oid::regprocedure FROM pg_proc WHERE proname = 'add_to'")
+                == [["t", "t", "add_to", "add_to(integer,integer)"]])
+        #expect(try rows(db, "SELECT proname, oid::regprocedure FROM pg_proc WHERE oid IN ('twice(int)'::regprocedure, 'twice(text, character varying)'::regprocedure) ORDER BY 2")
+                == [["twice", "twice(integer)"], ["twice", "twice(text,character varying)"]])
+        #expect(try rows(db, "SELECT 0::regproc, 12345::regprocedure") == [["-", "12345"]])
+        #expect(sqlError(db, "SELECT 'twice'::regproc")?.sqlState == "42725")
+        #expect(sqlError(db, "SELECT 'twice(bigint)'::regprocedure")?.message == "function \"twice(bigint)\" does not exist")
+        #expect(sqlError(db, "SELECT 'twice'::regprocedure")?.sqlState == "22P02")
+        // pg_type's input functions keep the OIDs pgJDBC compares with.
+        #expect(try rows(db, "SELECT count(*) > 0 FROM pg_type WHERE typinput = 'pg_catalog.array_in'::regproc") == [["t"]])
+    }
+
+    @Test("information_schema.routines and .parameters describe the functions as PostgreSQL 15 does")
+    func informationSchema() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE rt (a int);
+            CREATE FUNCTION f1(a int, b text DEFAULT 'x') RETURNS int LANGUAGE sql IMMUTABLE STRICT AS 'SELECT a';
+            CREATE FUNCTION f2(n int) RETURNS TABLE (x int, y varchar(3)) LANGUAGE sql AS 'SELECT n, ''a''';
+            CREATE FUNCTION f3() RETURNS SETOF rt LANGUAGE sql AS 'SELECT * FROM rt'
+            """)
+        #expect(try rows(db, """
+            SELECT routine_name, routine_type, data_type, type_udt_schema, type_udt_name, routine_body, routine_definition,
+                   external_language, is_deterministic, is_null_call, security_type, specific_name = routine_name || '_' || p.oid
+            FROM information_schema.routines r JOIN pg_proc p ON p.proname = r.routine_name ORDER BY routine_name
+            """) == [["f1", "FUNCTION", "integer", "pg_catalog", "int4", "SQL", "SELECT a", "SQL", "YES", "YES", "INVOKER", "t"],
+                     ["f2", "FUNCTION", "record", "pg_catalog", "record", "SQL", "SELECT n, 'a'", "SQL", "NO", "NO", "INVOKER", "t"],
+                     ["f3", "FUNCTION", "USER-DEFINED", "public", "rt", "SQL", "SELECT * FROM rt", "SQL", "NO", "NO", "INVOKER", "t"]])
+        #expect(try rows(db, """
+            SELECT split_part(specific_name, '_', 1), ordinal_position, parameter_mode, parameter_name, data_type, udt_name, parameter_default IS NOT NULL
+            FROM information_schema.parameters ORDER BY specific_name, ordinal_position
+            """) == [["f1", "1", "IN", "a", "integer", "int4", "f"], ["f1", "2", "IN", "b", "text", "text", "t"],
+                     ["f2", "1", "IN", "n", "integer", "int4", "f"], ["f2", "2", "OUT", "x", "integer", "int4", "f"],
+                     ["f2", "3", "OUT", "y", "character varying", "varchar", "f"]])
+        #expect(try rows(db, "SELECT count(*) FROM information_schema.routines r, information_schema.parameters") == [["15"]])
+    }
+
     @Test("CREATE, REPLACE and DROP errors carry PostgreSQL's SQLSTATEs and messages")
     func errors() throws {
         let db = try Database.inMemory()

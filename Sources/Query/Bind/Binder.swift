@@ -378,10 +378,7 @@ final class Binder {
             }
             return (.constant(.int(oid)), target)
         }
-        if case .other("regproc", _) = typeName, case .literal(.string(let name)) = operand, Int64(name) == nil {
-            // A function's name as its OID ('pg_catalog.array_in'::regproc, pgJDBC's type query).
-            return (.constant(.int(SystemCatalog.procedureOID(named: name))), target)
-        }
+        if let procedure = try procedureCast(operand, typeName, scope) { return procedure }
         if typeName == .json, case .literal(.string(let text)) = operand {
             // `json` (unlike jsonb) keeps its text as written, once checked.
             return (.constant(.json(try JSONValue.validated(text))), target)
@@ -419,7 +416,7 @@ final class Binder {
         if value.type.isBit, target == .integer || target == .int {
             return (.function(BitString.toInteger(target), [value.expression]), target)
         }
-        if target == .text && Cast.typesWithOwnText.contains(value.type) {
+        if target == .text && (Cast.typesWithOwnText.contains(value.type) || value.type.isRecord) {
             return (.function(Cast.typedText(from: value.type), [value.expression]), .text)
         }
         if value.type == .unknown { return (try coerce(value, to: target), target) }

@@ -11,7 +11,7 @@ extension Session {
         case .drop(let statement):
             for (name, types) in statement.functions {
                 guard let function = try Self.droppedFunction(name, types, ifExists: statement.ifExists, transaction.catalog) else {
-                    raise(Notice(.notice, "function \(name)(\((types ?? []).map(\.sql).joined(separator: ", "))) does not exist, skipping"))
+                    raise(Notice(.notice, "function \(name)(\((types ?? []).map(\.signatureText).joined(separator: ","))) does not exist, skipping"))
                     continue
                 }
                 try transaction.dropFunction(signature: function.signature)

@@ -51,7 +51,7 @@ extension Session {
 
     private func transactionCommand(_ command: TransactionCommand) throws -> QueryResult {
         switch command {
-        case .begin(let modes):
+        case .begin(let modes, let spelledStart):
             // PostgreSQL warns and carries on when a block is already open; in the implicit
             // block of a several-statement message, BEGIN opens the block explicitly.
             if inTransactionBlock && !inImplicitBlock {
@@ -66,7 +66,7 @@ extension Session {
                 transactionStartMicros = Functions.currentMicros()
             }
             try setBlockModes(modes)
-            return QueryResult(commandTag: "BEGIN")
+            return QueryResult(commandTag: spelledStart ? "START TRANSACTION" : "BEGIN")
         case .commit:
             warnUnlessInBlock()
             let wasAborted = abortedBy != nil

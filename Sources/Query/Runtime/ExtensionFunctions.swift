@@ -93,14 +93,16 @@ extension Functions {
         },
     ]
 
-    /// pgcrypto's digest(): the algorithms swift-crypto has; others are 22023 as pgcrypto's
-    /// "Cannot use …: No such hash algorithm".
+    /// pgcrypto's digest(): the algorithms swift-crypto has and SHA-224; others are 22023 as
+    /// pgcrypto's "Cannot use …: No such hash algorithm".
     private static func digest(_ data: [UInt8], algorithm: String) throws -> [UInt8] {
+        if algorithm.lowercased() == "sha224" { return SHA224.hash(data) }
         func hashed<H: HashFunction>(_: H.Type) -> [UInt8] { Array(H.hash(data: data)) }
         return hashed(try hashFunction(algorithm))
     }
 
     private static func hmac(_ data: [UInt8], key: [UInt8], algorithm: String) throws -> [UInt8] {
+        if algorithm.lowercased() == "sha224" { return SHA224.authenticationCode(data, key: key) }
         func authenticated<H: HashFunction>(_: H.Type) -> [UInt8] {
             Array(HMAC<H>.authenticationCode(for: data, using: SymmetricKey(data: key)))
         }

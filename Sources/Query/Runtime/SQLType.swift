@@ -142,6 +142,12 @@ public indirect enum SQLType: Sendable, Hashable, CustomStringConvertible {
     /// smallint, integer, bigint or oid.
     public var isInteger: Bool { self == .int || self == .integer || self == .smallint || self == .oid }
 
+    /// A row (`ROW(…)`, a table's row type).
+    public var isRecord: Bool {
+        if case .record = self { return true }
+        return false
+    }
+
     /// text, or a catalog type held as text (name, "char"): they compare with one another.
     public var isText: Bool { self == .text || self == .name || self == .internalChar }
 

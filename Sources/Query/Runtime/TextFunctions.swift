@@ -69,6 +69,7 @@ extension Functions {
         ScalarFunction("md5", 1...1, [.text], returns: .text) { .text(hexDigits(Insecure.MD5.hash(data: rawBytes($0[0])))) },
         ScalarFunction("encode", 2...2, [.bytes, .text], returns: .text) { .text(try BinaryText.encode(rawBytes($0[0]), string($0[1]))) },
         ScalarFunction("decode", 2...2, [.text, .text], returns: .bytes) { .bytes(try BinaryText.decode(string($0[0]), string($0[1]))) },
+        ScalarFunction("sha224", 1...1, [.bytes], returns: .bytes) { .bytes(SHA224.hash(rawBytes($0[0]))) },
         ScalarFunction("sha256", 1...1, [.bytes], returns: .bytes) { .bytes(Array(SHA256.hash(data: rawBytes($0[0])))) },
         ScalarFunction("sha384", 1...1, [.bytes], returns: .bytes) { .bytes(Array(SHA384.hash(data: rawBytes($0[0])))) },
         ScalarFunction("sha512", 1...1, [.bytes], returns: .bytes) { .bytes(Array(SHA512.hash(data: rawBytes($0[0])))) },

@@ -693,8 +693,9 @@ public struct CreateExtension: Sendable, Equatable {
 
 /// Transaction control.
 public enum TransactionCommand: Sendable, Equatable {
-    /// `BEGIN [WORK | TRANSACTION] [modes]`, `START TRANSACTION [modes]`.
-    case begin(TransactionModes)
+    /// `BEGIN [WORK | TRANSACTION] [modes]`, or with `spelledStart` `START TRANSACTION [modes]`
+    /// (the same command; PostgreSQL tags it START TRANSACTION).
+    case begin(TransactionModes, spelledStart: Bool = false)
     /// `COMMIT [WORK | TRANSACTION]`, `END [WORK | TRANSACTION]`.
     case commit
     /// `ROLLBACK [WORK | TRANSACTION]`, `ABORT [WORK | TRANSACTION]`.

@@ -82,7 +82,7 @@ extension Parser {
         let keyword = advance().keyword
         if keyword == .start {
             try expectKeyword(.transaction)
-            return .begin(try parseTransactionModes())
+            return .begin(try parseTransactionModes(), spelledStart: true)
         }
         if !acceptKeyword(.work) { _ = acceptKeyword(.transaction) }
         switch keyword {

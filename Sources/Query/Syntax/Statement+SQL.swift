@@ -543,7 +543,8 @@ extension Delete {
 extension TransactionCommand {
     var sql: String {
         switch self {
-        case .begin(let modes): modes.sql.isEmpty ? "BEGIN" : "BEGIN " + modes.sql
+        case .begin(let modes, let spelledStart):
+            (spelledStart ? "START TRANSACTION" : "BEGIN") + (modes.sql.isEmpty ? "" : " " + modes.sql)
         case .commit: "COMMIT"
         case .rollback: "ROLLBACK"
         case .setModes(let modes, let sessionDefault):

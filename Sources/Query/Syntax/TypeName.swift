@@ -37,7 +37,7 @@ public indirect enum TypeName: Sendable, Equatable {
     case other(name: String, modifiers: [Int])
 
     /// PostgreSQL's object identifier types; a column of one stores a plain OID (bigint).
-    static let objectIdentifierTypes: Set<String> = ["oid", "regtype", "regclass", "regproc", "regnamespace"]
+    static let objectIdentifierTypes: Set<String> = ["oid", "regtype", "regclass", "regproc", "regprocedure", "regnamespace"]
 
     /// The catalog types a cast may name (`x::oid`, `x::name`, `x::"char"`): nil for others.
     public var catalogType: SQLType? {
@@ -112,6 +112,20 @@ public indirect enum TypeName: Sendable, Equatable {
         case .array(let element): element.internalName
         case .fractionalSeconds(let base, _): base.internalName
         default: sql
+        }
+    }
+
+    /// The type as PostgreSQL's messages about a function's signature print it: a type the
+    /// grammar spells with keywords by its pg_catalog name (`pg_catalog.int4`), any other by
+    /// its name, modifiers left out (`DROP FUNCTION IF EXISTS f(int, text)`'s notice).
+    public var signatureText: String {
+        switch self {
+        case .smallint, .integer, .bigint, .real, .doublePrecision, .numeric, .varchar, .char, .boolean, .timestamp, .interval, .time:
+            "pg_catalog." + internalName
+        case .array(let element): element.signatureText + "[]"
+        case .fractionalSeconds(let base, _): base.signatureText
+        case .other(let name, _): quoteIdentifier(name)
+        default: internalName
         }
     }
 

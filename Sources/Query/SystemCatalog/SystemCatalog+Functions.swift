@@ -121,3 +121,93 @@ extension SystemCatalog {
                  })
     }
 }
+
+/// information_schema.routines and information_schema.parameters over the SQL functions,
+/// with PostgreSQL 15's columns (those Vireo has nothing for are NULL, as PostgreSQL leaves them).
+extension SystemCatalog {
+    private static let routineColumns = """
+        specific_catalog specific_schema specific_name routine_catalog routine_schema routine_name routine_type \
+        module_catalog module_schema module_name udt_catalog udt_schema udt_name data_type character_maximum_length# \
+        character_octet_length# character_set_catalog character_set_schema character_set_name collation_catalog \
+        collation_schema collation_name numeric_precision# numeric_precision_radix# numeric_scale# datetime_precision# \
+        interval_type interval_precision# type_udt_catalog type_udt_schema type_udt_name scope_catalog scope_schema \
+        scope_name maximum_cardinality# dtd_identifier routine_body routine_definition external_name external_language \
+        parameter_style is_deterministic sql_data_access is_null_call sql_path schema_level_routine \
+        max_dynamic_result_sets# is_user_defined_cast is_implicitly_invocable security_type to_sql_specific_catalog \
+        to_sql_specific_schema to_sql_specific_name as_locator created last_altered new_savepoint_level \
+        is_udt_dependent result_cast_from_data_type result_cast_as_locator result_cast_char_max_length# \
+        result_cast_char_octet_length# result_cast_char_set_catalog result_cast_char_set_schema \
+        result_cast_char_set_name result_cast_collation_catalog result_cast_collation_schema \
+        result_cast_collation_name result_cast_numeric_precision# result_cast_numeric_precision_radix# \
+        result_cast_numeric_scale# result_cast_datetime_precision# result_cast_interval_type \
+        result_cast_interval_precision# result_cast_type_udt_catalog result_cast_type_udt_schema \
+        result_cast_type_udt_name result_cast_scope_catalog result_cast_scope_schema result_cast_scope_name \
+        result_cast_maximum_cardinality# result_cast_dtd_identifier
+        """
+
+    private static let parameterColumns = """
+        specific_catalog specific_schema specific_name ordinal_position# parameter_mode is_result as_locator \
+        parameter_name data_type character_maximum_length# character_octet_length# character_set_catalog \
+        character_set_schema character_set_name collation_catalog collation_schema collation_name \
+        numeric_precision# numeric_precision_radix# numeric_scale# datetime_precision# interval_type \
+        interval_precision# udt_catalog udt_schema udt_name scope_catalog scope_schema scope_name \
+        maximum_cardinality# dtd_identifier parameter_default
+        """
+
+    /// information_schema.routines: one row per SQL function.
+    static func informationSchemaRoutines(_ catalog: Catalog) -> Relation {
+        standardView(routineColumns, catalog.functions.values.sorted { $0.oid < $1.oid }.map { function in
+            let type = standardType(function.resultColumns == nil ? function.returnType : "record", catalog)
+            return ["specific_catalog": .text(databaseName), "specific_schema": .text("public"), "specific_name": .text(specificName(function)),
+                    "routine_catalog": .text(databaseName), "routine_schema": .text("public"), "routine_name": .text(function.name),
+                    "routine_type": .text("FUNCTION"), "data_type": .text(type.dataType), "type_udt_catalog": .text(databaseName),
+                    "type_udt_schema": .text(type.schema), "type_udt_name": .text(type.name), "dtd_identifier": .text("0"),
+                    "routine_body": .text("SQL"), "routine_definition": .text(function.body), "external_language": .text("SQL"),
+                    "parameter_style": .text("GENERAL"), "is_deterministic": .text(function.volatility == "i" ? "YES" : "NO"),
+                    "sql_data_access": .text("MODIFIES"), "is_null_call": .text(function.strict ? "YES" : "NO"),
+                    "schema_level_routine": .text("YES"), "max_dynamic_result_sets": .int(0), "security_type": .text("INVOKER"),
+                    "as_locator": .text("NO"), "is_udt_dependent": .text("NO")]
+        })
+    }
+
+    /// information_schema.parameters: each function's arguments (IN) and RETURNS TABLE
+    /// columns (OUT), in order.
+    static func informationSchemaParameters(_ catalog: Catalog) -> Relation {
+        standardView(parameterColumns, catalog.functions.values.sorted { $0.oid < $1.oid }.flatMap { function in
+            let parameters = function.arguments.map { ($0, "IN") } + (function.resultColumns ?? []).map { ($0, "OUT") }
+            return parameters.enumerated().map { position, entry -> [String: Value] in
+                let (parameter, mode) = entry
+                let type = standardType(parameter.type, catalog)
+                return ["specific_catalog": .text(databaseName), "specific_schema": .text("public"), "specific_name": .text(specificName(function)),
+                        "ordinal_position": .int(Int64(position + 1)), "parameter_mode": .text(mode), "is_result": .text("NO"),
+                        "as_locator": .text("NO"), "parameter_name": parameter.name.map(Value.text) ?? .null, "data_type": .text(type.dataType),
+                        "udt_catalog": .text(databaseName), "udt_schema": .text(type.schema), "udt_name": .text(type.name),
+                        "dtd_identifier": .text(String(position + 1)), "parameter_default": parameter.defaultExpression.map(Value.text) ?? .null]
+            }
+        })
+    }
+
+    /// A view of the standard's: `names` (a `#` marks a cardinal number, the rest are text)
+    /// and rows given by column name, NULL where a row has nothing.
+    private static func standardView(_ names: String, _ rows: [[String: Value]]) -> Relation {
+        let declared = names.split(separator: " ").map { $0.hasSuffix("#") ? (String($0.dropLast()), SQLType.int) : (String($0), SQLType.text) }
+        return Relation(columns: declared.map { ResultColumn(name: $0.0, type: $0.1) },
+                        rows: rows.map { row in declared.map { row[$0.0] ?? .null } })
+    }
+
+    /// The standard's name of a function: its name and OID (`f_16384`), unique across overloads.
+    private static func specificName(_ function: FunctionDefinition) -> String { function.name + "_" + String(function.oid) }
+
+    /// A declared type as the standard's views describe it: data_type (`integer`, `ARRAY`,
+    /// `USER-DEFINED` for table row, enum and pgvector types, `record`) and the udt's schema and name.
+    private static func standardType(_ typeText: String, _ catalog: Catalog) -> (dataType: String, schema: String, name: String) {
+        if typeText == "record" { return ("record", "pg_catalog", "record") }
+        if catalog.tables[typeText] != nil { return ("USER-DEFINED", schemaName(of: typeText), relationName(of: typeText)) }
+        guard let typeName = try? Parser.parseTypeName(typeText), let type = try? typeName.columnType(in: catalog) else {
+            return ("USER-DEFINED", "public", typeText)
+        }
+        let builtin = BuiltinType.of(type)
+        let inPublic = BuiltinType.pgvectorOIDs.contains(builtin.oid) || builtin.category == "E"
+        return (builtin.informationSchemaName, inPublic ? "public" : "pg_catalog", builtin.name)
+    }
+}

@@ -153,6 +153,8 @@ enum SystemCatalog {
         "information_schema.tables": informationSchemaTables,
         "information_schema.columns": informationSchemaColumns,
         "information_schema.views": informationSchemaViews,
+        "information_schema.routines": informationSchemaRoutines,
+        "information_schema.parameters": informationSchemaParameters,
     ]
 
     /// A relation Vireo has nothing to put in (policies, publications, inheritance…): its
