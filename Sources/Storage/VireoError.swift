@@ -144,6 +144,8 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case duplicateFunction = "duplicate_function"
         /// A function whose body does not fit its declaration (42P13).
         case invalidFunctionDefinition = "invalid_function_definition"
+        /// PL/pgSQL's RAISE EXCEPTION (P0001), or with its own SQLSTATE (`USING ERRCODE`).
+        case raiseException = "raise_exception"
     }
 
     public var code: Code
@@ -157,13 +159,13 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
     /// PostgreSQL's HINT: how to fix it, when there is one thing to suggest.
     public var hint: String? {
         get { notes?.hint }
-        set { notes = Notes.make(hint: newValue, detail: detail) }
+        set { notes = Notes.make(hint: newValue, detail: detail, sqlState: notes?.sqlState) }
     }
 
     /// PostgreSQL's DETAIL: the values or objects the message is about.
     public var detail: String? {
         get { notes?.detail }
-        set { notes = Notes.make(hint: hint, detail: newValue) }
+        set { notes = Notes.make(hint: hint, detail: newValue, sqlState: notes?.sqlState) }
     }
 
     public init(_ code: Code, _ message: String, position: Int? = nil, hint: String? = nil, detail: String? = nil) {
@@ -173,27 +175,44 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         self.notes = Notes.make(hint: hint, detail: detail)
     }
 
+    /// An error a program raises with any SQLSTATE (PL/pgSQL's `RAISE … USING ERRCODE`): of
+    /// the code that has it, or `raiseException` carrying it.
+    public static func raised(sqlState: String, _ message: String, hint: String? = nil, detail: String? = nil) -> VireoError {
+        if let code = Code.allCases.first(where: { VireoError($0, "").sqlState == sqlState }) {
+            return VireoError(code, message, hint: hint, detail: detail)
+        }
+        var error = VireoError(.raiseException, message)
+        error.notes = Notes.make(hint: hint, detail: detail, sqlState: sqlState)
+        return error
+    }
+
     private final class Notes: Sendable, Equatable {
         let hint: String?
         let detail: String?
+        /// A SQLSTATE no `Code` has (`raised`).
+        let sqlState: String?
 
-        private init(hint: String?, detail: String?) {
+        private init(hint: String?, detail: String?, sqlState: String?) {
             self.hint = hint
             self.detail = detail
+            self.sqlState = sqlState
         }
 
-        static func make(hint: String?, detail: String?) -> Notes? {
-            hint == nil && detail == nil ? nil : Notes(hint: hint, detail: detail)
+        static func make(hint: String?, detail: String?, sqlState: String? = nil) -> Notes? {
+            hint == nil && detail == nil && sqlState == nil ? nil : Notes(hint: hint, detail: detail, sqlState: sqlState)
         }
 
-        static func == (left: Notes, right: Notes) -> Bool { left.hint == right.hint && left.detail == right.detail }
+        static func == (left: Notes, right: Notes) -> Bool {
+            left.hint == right.hint && left.detail == right.detail && left.sqlState == right.sqlState
+        }
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// The PostgreSQL SQLSTATE for this kind of error.
     public var sqlState: String {
-        switch code {
+        if let custom = notes?.sqlState { return custom }
+        return switch code {
         case .syntaxError: "42601"
         case .undefinedTable: "42P01"
         case .undefinedColumn: "42703"
@@ -291,6 +310,7 @@ public struct VireoError: Error, CustomStringConvertible, Sendable, Equatable {
         case .sqlJSONObjectNotFound: "2203C"
         case .duplicateFunction: "42723"
         case .invalidFunctionDefinition: "42P13"
+        case .raiseException: "P0001"
         }
     }
 }

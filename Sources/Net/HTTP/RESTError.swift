@@ -81,7 +81,7 @@ extension RESTError {
              .objectNotInPrerequisiteState, .withCheckOptionViolation, .invalidName, .badCopyFileFormat, .sequenceGeneratorLimitExceeded,
              .invalidSQLJSONSubscript, .nonNumericSQLJSONItem, .singletonSQLJSONItemRequired, .sqlJSONArrayNotFound,
              .sqlJSONMemberNotFound, .sqlJSONNumberNotFound, .sqlJSONObjectNotFound, .invalidTablesampleArgument, .invalidTablesampleRepeat,
-             .arraySubscriptError, .invalidFunctionDefinition:
+             .arraySubscriptError, .invalidFunctionDefinition, .raiseException:
             .badRequest
         case .readOnly, .lockNotAvailable, .ioError, .queryCanceled, .idleInTransactionTimeout: .serviceUnavailable
         case .diskFull: .init(code: 507, reasonPhrase: "Insufficient Storage")

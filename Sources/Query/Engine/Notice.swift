@@ -10,6 +10,8 @@ import VireoStorage
 public struct Notice: Sendable, Equatable {
     public enum Severity: String, Sendable, CaseIterable {
         case notice = "NOTICE", warning = "WARNING"
+        /// PL/pgSQL's RAISE INFO: always sent, whatever client_min_messages says.
+        case info = "INFO"
     }
 
     public var severity: Severity
@@ -64,7 +66,11 @@ enum MessageLevel: Int, Comparable, CaseIterable {
     }
 
     init(_ severity: Notice.Severity) {
-        self = severity == .notice ? .notice : .warning
+        self = switch severity {
+        case .notice: .notice
+        case .warning: .warning
+        case .info: .error
+        }
     }
 
     static func < (left: MessageLevel, right: MessageLevel) -> Bool { left.rawValue < right.rawValue }

@@ -40,6 +40,7 @@ extension Session {
         case .lockTable(let statement): return try lockTables(statement)
         case .grant(let statement): return try grant(statement)
         case .vacuum(let statement): return try vacuum(statement)
+        case .doBlock(let block): return try runDoBlock(block)
         case .select(let query):
             return try read { data in try runQuery(query, data, parameters) }
         default:

@@ -21,33 +21,60 @@ extension Session {
         case .savepoint(let name):
             try requireBlock("SAVEPOINT")
             blockHasRunStatement = true
-            savepoints.append(BlockSavepoint(name: name, vectorChanges: pendingVectorChanges, notifications: notificationQueue,
-                                             deferredConstraints: deferredConstraints.snapshot()))
-            transaction?.setSavepoint()
+            _ = pushSavepoint(name)
             return QueryResult(commandTag: "SAVEPOINT")
         case .rollbackToSavepoint(let name):
             try requireBlock("ROLLBACK TO SAVEPOINT")
-            let index = try savepointIndex(name)
-            savepoints.removeLast(savepoints.count - index - 1)
-            if let transaction {
-                let schemaBefore = transaction.catalog
-                transaction.rollback(toSavepoint: index + 1)
-                forgetVectorIndexes(createdIn: schemaBefore, notIn: transaction.catalog)
-            }
-            pendingVectorChanges = savepoints[index].vectorChanges
-            notificationQueue = savepoints[index].notifications
-            deferredConstraints.restore(savepoints[index].deferredConstraints)
-            abortedBy = nil
+            rollBack(toSavepoint: try savepointIndex(name))
             return QueryResult(commandTag: "ROLLBACK")
         case .releaseSavepoint(let name):
             try requireBlock("RELEASE SAVEPOINT")
-            let index = try savepointIndex(name)
-            savepoints.removeLast(savepoints.count - index)
-            transaction?.release(savepoint: index + 1)
+            release(savepoint: try savepointIndex(name))
             return QueryResult(commandTag: "RELEASE")
         default:
             preconditionFailure("not a savepoint command: \(command)")
         }
+    }
+
+    /// A savepoint named `name` after the others; its index.
+    private func pushSavepoint(_ name: String) -> Int {
+        savepoints.append(BlockSavepoint(name: name, vectorChanges: pendingVectorChanges, notifications: notificationQueue,
+                                         deferredConstraints: deferredConstraints.snapshot()))
+        transaction?.setSavepoint()
+        return savepoints.count - 1
+    }
+
+    /// Back to savepoint `index` (kept): the rows, schema, vector-index changes, NOTIFYs and
+    /// deferred checks as they were, and the block no longer aborted.
+    private func rollBack(toSavepoint index: Int) {
+        savepoints.removeLast(savepoints.count - index - 1)
+        if let transaction {
+            let schemaBefore = transaction.catalog
+            transaction.rollback(toSavepoint: index + 1)
+            forgetVectorIndexes(createdIn: schemaBefore, notIn: transaction.catalog)
+        }
+        pendingVectorChanges = savepoints[index].vectorChanges
+        notificationQueue = savepoints[index].notifications
+        deferredConstraints.restore(savepoints[index].deferredConstraints)
+        abortedBy = nil
+    }
+
+    /// Closes savepoint `index` and every later one, keeping what was done since.
+    private func release(savepoint index: Int) {
+        savepoints.removeLast(savepoints.count - index)
+        transaction?.release(savepoint: index + 1)
+    }
+
+    /// The savepoint around a PL/pgSQL block with EXCEPTION handlers (in any block, implicit
+    /// ones too; its name no SAVEPOINT can give): its index.
+    func pushInternalSavepoint() -> Int { pushSavepoint("") }
+
+    func releaseInternalSavepoint(_ index: Int) { release(savepoint: index) }
+
+    /// Back to the block's savepoint after an error, and closing it.
+    func rollBackInternalSavepoint(_ index: Int) {
+        rollBack(toSavepoint: index)
+        release(savepoint: index)
     }
 
     /// Gives a transaction opened inside the block a storage savepoint for each entry.

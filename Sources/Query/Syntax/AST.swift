@@ -115,6 +115,20 @@ public indirect enum StatementBody: Sendable, Equatable {
     /// `REFRESH MATERIALIZED VIEW`, `DROP MATERIALIZED VIEW` (AST+Functions.swift); CREATE
     /// MATERIALIZED VIEW is a `createTableAs` marked `materialized`.
     case materializedView(MaterializedViewCommand)
+    /// `DO [LANGUAGE plpgsql] 'body'`: an anonymous PL/pgSQL block (PLpgSQL/).
+    case doBlock(DoBlock)
+}
+
+/// `DO`'s code block, kept as written; it is parsed as PL/pgSQL when it runs.
+public struct DoBlock: Sendable, Equatable {
+    public var body: String
+    /// The language named (`plpgsql` when none is).
+    public var language: String
+
+    public init(body: String, language: String = "plpgsql") {
+        self.body = body
+        self.language = language
+    }
 }
 
 /// What DISCARD throws away.

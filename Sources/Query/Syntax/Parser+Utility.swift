@@ -18,6 +18,7 @@ extension Parser {
         if peekWord("listen") || peekWord("unlisten") || peekWord("notify") { return try parseListenOrNotify() }
         if acceptWord("discard") { return .discard(try parseDiscardTarget()) }
         if peekWord("refresh") { return try parseRefreshMaterializedView() }
+        if acceptKeyword(.do) { return .doBlock(try parseDoBlock()) }
         if let statement = try parseSessionStatement() { return statement }
         if acceptWord("release") {
             _ = acceptWord("savepoint")
@@ -50,6 +51,20 @@ extension Parser {
         case .explain?: return .explain(try parseExplain())
         default: throw unexpected("expected a statement")
         }
+    }
+
+    /// What follows DO: the code block's string, with `LANGUAGE name` before or after it.
+    private mutating func parseDoBlock() throws -> DoBlock {
+        var language: String?
+        func parseLanguage() throws {
+            guard language == nil, acceptWord("language") else { return }
+            language = try parseIdentifier("a language name")
+        }
+        try parseLanguage()
+        guard case .string(let body) = peek().kind else { throw unexpected("expected the code block of DO as a string") }
+        advance()
+        try parseLanguage()
+        return DoBlock(body: body, language: language ?? "plpgsql")
     }
 
     /// `LISTEN channel`, `UNLISTEN { channel | * }`, `NOTIFY channel [, 'payload']`.

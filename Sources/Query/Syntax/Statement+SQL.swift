@@ -72,6 +72,8 @@ extension StatementBody {
         case .discard(let target): "DISCARD " + target.rawValue.uppercased()
         case .prepare(let statement): statement.sql
         case .executePrepared(let statement): statement.sql
+        case .doBlock(let block):
+            "DO " + "'" + block.body.replacingOccurrences(of: "'", with: "''") + "'" + (block.language == "plpgsql" ? "" : " LANGUAGE " + quoteIdentifier(block.language))
         case .deallocate(let name): name.map { "DEALLOCATE PREPARE " + quoteIdentifier($0) } ?? "DEALLOCATE ALL"
         case .lockTable(let statement): statement.sql
         case .grant(let statement): statement.sql

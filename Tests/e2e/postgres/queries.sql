@@ -2804,3 +2804,16 @@ REFRESH MATERIALIZED VIEW mv_src;
 REFRESH MATERIALIZED VIEW mv_nosuch;
 DROP MATERIALIZED VIEW mv_up, mv_later;
 SELECT count(*) FROM pg_matviews;
+
+-- DO blocks (PL/pgSQL): loops, a handler rolling back its block, INTO and IF, an error
+DROP TABLE IF EXISTS do_t;
+CREATE TABLE do_t (id integer PRIMARY KEY, sq integer);
+DO $$ DECLARE i int; BEGIN FOR i IN REVERSE 9..1 BY 2 LOOP INSERT INTO do_t VALUES (i, i * i); END LOOP; END $$;
+DO $$ BEGIN INSERT INTO do_t VALUES (100, 0); INSERT INTO do_t VALUES (1, 0); EXCEPTION WHEN unique_violation THEN INSERT INTO do_t VALUES (200, 1); END $$;
+SELECT * FROM do_t ORDER BY id;
+DO $$ DECLARE n bigint; r record; BEGIN SELECT count(*) INTO n FROM do_t; FOR r IN SELECT id FROM do_t WHERE id < n LOOP UPDATE do_t SET sq = -sq WHERE id = r.id; END LOOP; END $$;
+SELECT * FROM do_t ORDER BY id;
+DO $$ DECLARE s int; BEGIN SELECT sq INTO STRICT s FROM do_t WHERE id > 1000; END $$;
+DO $$ BEGIN UPDATE do_t SET sq = 0; RAISE EXCEPTION 'undo %', 1 USING ERRCODE = '22012'; END $$;
+SELECT sum(sq) FROM do_t;
+DROP TABLE do_t;

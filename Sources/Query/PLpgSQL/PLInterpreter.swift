@@ -1,0 +1,529 @@
+import VireoStorage
+
+// Runs a DO block. Each piece of SQL in it runs through the session as a statement of its
+// own, with the variables it names passed as typed parameters (`$n`), as PL/pgSQL does; so
+// an expression means exactly what it would in a SELECT. The block is one transaction:
+// outside a transaction block it commits at the end or is rolled back on an error; a block
+// with EXCEPTION handlers runs under a savepoint, rolled back when a handler catches.
+//
+// Variables are substituted in expressions and in SELECT, INSERT, UPDATE, DELETE, WITH and
+// VALUES statements, not in other statements (PostgreSQL passes none to utility commands),
+// and not where a name cannot be a value: after `.` or AS, before `(`, after FROM / JOIN /
+// INTO / UPDATE / TABLE, in INSERT's column list or as an UPDATE SET target.
+
+/// A variable of a running block: its type (nil for RECORD until a row is put in it) and
+/// value, or its row for a RECORD.
+struct PLVariable {
+    var type: SQLType?
+    var typeName: TypeName?
+    var value: Value = .null
+    var row: (columns: [ResultColumn], values: [Value])?
+    var isConstant = false
+    var isNotNull = false
+}
+
+/// How a statement ended: on to the next, or leaving loops and blocks.
+enum PLFlow {
+    case next
+    case exit(label: String?)
+    case continueLoop(label: String?)
+    case returned
+}
+
+/// One run of a DO block over `session`.
+final class PLRun {
+    private let syntax: PLParser
+    private let session: Session
+    /// Innermost scope last; FOUND lives in the outermost.
+    private var scopes: [[String: PLVariable]] = [["found": PLVariable(type: .bool, typeName: .boolean, value: .bool(false))]]
+    /// ROW_COUNT of the last SQL statement.
+    private var rowCount = 0
+    /// The errors the running handlers caught, innermost last (RAISE; and GET STACKED DIAGNOSTICS).
+    private var caught: [VireoError] = []
+
+    init(_ syntax: PLParser, session: Session) {
+        self.syntax = syntax
+        self.session = session
+    }
+
+    // MARK: Blocks and statements
+
+    func run(_ block: PLBlock) throws -> PLFlow {
+        scopes.append([:])
+        defer { scopes.removeLast() }
+        for declaration in block.declarations { try declare(declaration) }
+        guard !block.handlers.isEmpty else { return leaving(block, try run(block.statements)) }
+        let savepoint = session.pushInternalSavepoint()
+        do {
+            let flow = try run(block.statements)
+            session.releaseInternalSavepoint(savepoint)
+            return leaving(block, flow)
+        } catch let error as VireoError {
+            guard let handler = block.handlers.first(where: { handles($0, error) }) else {
+                session.rollBackInternalSavepoint(savepoint)
+                throw error
+            }
+            session.rollBackInternalSavepoint(savepoint)
+            caught.append(error)
+            defer { caught.removeLast() }
+            scopes.append(["sqlstate": PLVariable(type: .text, typeName: .text, value: .text(error.sqlState)),
+                           "sqlerrm": PLVariable(type: .text, typeName: .text, value: .text(error.message))])
+            defer { scopes.removeLast() }
+            return leaving(block, try run(handler.statements))
+        }
+    }
+
+    /// A labelled block's EXIT ends there; anything else goes on out.
+    private func leaving(_ block: PLBlock, _ flow: PLFlow) -> PLFlow {
+        if case .exit(let label?) = flow, label == block.label { return .next }
+        return flow
+    }
+
+    private func run(_ statements: [PLStatement]) throws -> PLFlow {
+        for statement in statements {
+            try session.statementCancel.check()
+            let flow = try run(statement)
+            if case .next = flow { continue }
+            return flow
+        }
+        return .next
+    }
+
+    private func run(_ statement: PLStatement) throws -> PLFlow {
+        switch statement {
+        case .block(let block): return try run(block)
+        case .assign(let name, let expression):
+            let variable = try lookUp(name)
+            try assign(name, try evaluate(expression, as: variable.typeName))
+        case .ifThen(let branches, let otherwise):
+            for branch in branches where try condition(branch.condition) { return try run(branch.statements) }
+            return try run(otherwise)
+        case .loop(let label, let kind, let body): return try loop(label, kind, body)
+        case .exit(let label, let condition, let isContinue):
+            if let condition, try !self.condition(condition) { return .next }
+            return isContinue ? .continueLoop(label: label) : .exit(label: label)
+        case .raise(let raise): try self.raise(raise)
+        case .perform(let query):
+            let result = try execute(query, prefix: "SELECT ")
+            try setFound(result.rowCount > 0)
+        case .execute(let command, let targets, let strict, let arguments):
+            let result = try executeDynamic(command, arguments)
+            if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { try setFound(result.rowCount > 0) }
+        case .sql(let statement, let targets, let strict):
+            let result = try execute(statement)
+            if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { try setFound(result.rowCount > 0) }
+        case .getDiagnostics(let items):
+            for (variable, item) in items { try assign(variable, try diagnostic(item)) }
+        case .returnFromBlock: return .returned
+        case .null: break
+        }
+        return .next
+    }
+
+    private func loop(_ label: String?, _ kind: PLLoopKind, _ body: [PLStatement]) throws -> PLFlow {
+        /// The body once: nil to go round again, a flow to leave the loop with.
+        func iterate() throws -> PLFlow? {
+            switch try run(body) {
+            case .next: return nil
+            case .continueLoop(let target) where target == nil || target == label: return nil
+            case .exit(let target) where target == nil || target == label: return .next
+            case let flow: return flow
+            }
+        }
+        switch kind {
+        case .plain:
+            while true { if let flow = try iterate() { return flow } }
+        case .whileTrue(let condition):
+            while try self.condition(condition) { if let flow = try iterate() { return flow } }
+            return .next
+        case .range(let variable, let reverse, let low, let high, let step):
+            let from = try integer(low, "lower bound of FOR loop"), to = try integer(high, "upper bound of FOR loop")
+            let by = try step.map { try integer($0, "BY value of FOR loop") } ?? 1
+            guard by > 0 else { throw VireoError(.invalidParameter, "BY value of FOR loop must be greater than zero") }
+            scopes.append([variable: PLVariable(type: .int, typeName: .bigint)])
+            defer { scopes.removeLast() }
+            var current = from
+            var ran = false
+            while reverse ? current >= to : current <= to {
+                scopes[scopes.count - 1][variable]?.value = .int(current)
+                ran = true
+                if let flow = try iterate() { try setFound(true); return flow }
+                let (next, overflow) = reverse ? current.subtractingReportingOverflow(by) : current.addingReportingOverflow(by)
+                if overflow { break }
+                current = next
+            }
+            try setFound(ran)
+            return .next
+        case .query(let variable, let query, let dynamic, let arguments):
+            let result = dynamic ? try executeDynamic(query, arguments) : try execute(query)
+            let declared = (try? lookUp(variable)) != nil
+            if !declared { scopes.append([variable: PLVariable()]) }
+            defer { if !declared { scopes.removeLast() } }
+            for row in result.rows {
+                try store(row, result.columns, into: [variable])
+                if let flow = try iterate() { try setFound(true); return flow }
+            }
+            try setFound(!result.rows.isEmpty)
+            return .next
+        }
+    }
+
+    // MARK: Variables
+
+    private func declare(_ declaration: PLDeclaration) throws {
+        var variable = PLVariable(isConstant: declaration.isConstant, isNotNull: declaration.isNotNull)
+        if let typeName = declaration.type {
+            variable.typeName = typeName
+            variable.type = try Binder.sqlType(typeName, in: try session.read { $0.catalog })
+        }
+        scopes[scopes.count - 1][declaration.name] = variable
+        if let initial = declaration.initial {
+            try assign(declaration.name, try evaluate(initial, as: declaration.type), initializing: true)
+        } else if declaration.isNotNull {
+            throw VireoError(.nullValueNotAllowed, "variable \"\(declaration.name)\" must have a default value, since it's declared NOT NULL")
+        }
+    }
+
+    private func lookUp(_ name: String) throws -> PLVariable {
+        for scope in scopes.reversed() { if let variable = scope[name] { return variable } }
+        throw VireoError(.syntaxError, "\"\(name)\" is not a known variable")
+    }
+
+    private func assign(_ name: String, _ typed: (Value, SQLType), initializing: Bool = false) throws {
+        guard let depth = scopes.lastIndex(where: { $0[name] != nil }), var variable = scopes[depth][name] else {
+            throw VireoError(.syntaxError, "\"\(name)\" is not a known variable")
+        }
+        if variable.isConstant, !initializing { throw VireoError(.syntaxError, "variable \"\(name)\" is declared CONSTANT") }
+        var value = typed.0
+        if let type = variable.type, type != typed.1, !value.isNull, let typeName = variable.typeName {
+            value = try session.plValue("SELECT CAST($1 AS \(typeName.sql))", [value], [typed.1]).0
+        }
+        if variable.isNotNull, value.isNull {
+            throw VireoError(.nullValueNotAllowed, "null value cannot be assigned to variable \"\(name)\" declared NOT NULL")
+        }
+        variable.value = value
+        if variable.type == nil { variable.type = typed.1 }
+        scopes[depth][name] = variable
+    }
+
+    private func setFound(_ found: Bool) throws {
+        scopes[0]["found"]?.value = .bool(found)
+    }
+
+    /// SELECT … INTO or EXECUTE … INTO: the first row (exactly one with STRICT) into the
+    /// targets; NULLs when there is none. FOUND says whether there was one.
+    private func store(_ result: QueryResult, into targets: [String], strict: Bool) throws {
+        if strict, result.rows.count != 1 {
+            throw result.rows.isEmpty ? VireoError.raised(sqlState: "P0002", "query returned no rows")
+                : VireoError.raised(sqlState: "P0003", "query returned more than one row",
+                                    hint: "Make sure the query returns a single row, or use LIMIT 1.")
+        }
+        try store(result.rows.first ?? result.columns.map { _ in .null }, result.columns, into: targets)
+        try setFound(!result.rows.isEmpty)
+    }
+
+    private func store(_ row: [Value], _ columns: [ResultColumn], into targets: [String]) throws {
+        if targets.count == 1, let depth = scopes.lastIndex(where: { $0[targets[0]] != nil }), scopes[depth][targets[0]]?.typeName == nil {
+            scopes[depth][targets[0]]?.row = (columns, row)
+            return
+        }
+        for (position, target) in targets.enumerated() {
+            try assign(target, position < row.count ? (row[position], columns[position].type) : (.null, .unknown))
+        }
+    }
+
+    private func diagnostic(_ item: String) throws -> (Value, SQLType) {
+        switch item {
+        case "row_count": return (.int(Int64(rowCount)), .int)
+        case "message_text", "returned_sqlstate", "pg_exception_detail", "pg_exception_hint":
+            guard let error = caught.last else {
+                throw VireoError(.transactionState, "GET STACKED DIAGNOSTICS cannot be used outside an exception handler")
+            }
+            let values = ["message_text": error.message, "returned_sqlstate": error.sqlState,
+                          "pg_exception_detail": error.detail ?? "", "pg_exception_hint": error.hint ?? ""]
+            return (.text(values[item] ?? ""), .text)
+        default: throw VireoError(.syntaxError, "unrecognized GET DIAGNOSTICS item \"\(item)\"")
+        }
+    }
+
+    // MARK: SQL
+
+    /// The value of an expression, cast to `type` when one is given.
+    private func evaluate(_ expression: PLExpression, as type: TypeName?) throws -> (Value, SQLType) {
+        let (prefix, suffix) = type.map { ("SELECT CAST((", ") AS \($0.sql))") } ?? ("SELECT ", "")
+        let result = try execute(expression, prefix: prefix, suffix: suffix, countsRows: false)
+        guard result.columns.count == 1 else {
+            throw VireoError(.syntaxError, "query \"\(syntax.text(of: expression.tokens))\" returned \(result.columns.count) columns")
+        }
+        guard result.rows.count <= 1 else {
+            throw VireoError(.cardinalityViolation, "query \"\(syntax.text(of: expression.tokens))\" returned more than one row")
+        }
+        return (result.rows.first?.first ?? .null, result.columns[0].type)
+    }
+
+    private func condition(_ expression: PLExpression) throws -> Bool {
+        try evaluate(expression, as: .boolean).0 == .bool(true)
+    }
+
+    private func integer(_ expression: PLExpression, _ what: String) throws -> Int64 {
+        guard case .int(let value) = try evaluate(expression, as: .bigint).0 else {
+            throw VireoError(.nullValueNotAllowed, "\(what) cannot be null")
+        }
+        return value
+    }
+
+    /// Runs a piece of SQL with the variables it names as parameters.
+    private func execute(_ expression: PLExpression, prefix: String = "", suffix: String = "", countsRows: Bool = true) throws -> QueryResult {
+        let (sql, values, types) = render(expression, substituting: !prefix.isEmpty || substitutes(expression))
+        let result = try session.plExecute(prefix + sql + suffix, values, types)
+        if countsRows { rowCount = result.rowCount }
+        return result
+    }
+
+    /// EXECUTE's command string, run with its USING values as `$1`, `$2`, ….
+    private func executeDynamic(_ command: PLExpression, _ arguments: [PLExpression]) throws -> QueryResult {
+        guard case .text(let sql) = try evaluate(command, as: .text).0 else {
+            throw VireoError(.nullValueNotAllowed, "query string argument of EXECUTE is null")
+        }
+        let values = try arguments.map { try evaluate($0, as: nil) }
+        let result = try session.plExecute(sql, values.map(\.0), values.map(\.1))
+        rowCount = result.rowCount
+        return result
+    }
+
+    private func substitutes(_ expression: PLExpression) -> Bool {
+        guard case .word(let first, _) = syntax.tokens[expression.tokens.lowerBound].kind else { return false }
+        return ["select", "insert", "update", "delete", "with", "values"].contains(first)
+    }
+
+    /// The SQL text of `expression` with each variable it reads as `$n`, and the values and
+    /// types of those parameters.
+    private func render(_ expression: PLExpression, substituting: Bool) -> (String, [Value], [SQLType]) {
+        let tokens = syntax.tokens
+        var sql = "", values: [Value] = [], types: [SQLType] = []
+        var numbers: [String: Int] = [:]
+        var previousEnd: Int?
+        var index = expression.tokens.lowerBound
+        var context = SubstitutionContext()
+        while index < expression.tokens.upperBound {
+            if let skipped = expression.skipped, skipped.contains(index) {
+                // The INTO clause is left out, the text around it kept apart by a space.
+                index = skipped.upperBound
+                previousEnd = tokens[index - 1].end
+                sql += " "
+                continue
+            }
+            let token = tokens[index]
+            if let previousEnd { sql += String(decoding: syntax.source[previousEnd..<token.start], as: UTF8.self) }
+            var consumed = 1
+            var replacement: String?
+            if substituting, let name = Self.name(of: token), context.allowsValue(at: index, tokens, expression.tokens), let variable = try? lookUp(name) {
+                if let row = variable.row, tokens[index + 1].kind == .dot, let field = Self.name(of: tokens[index + 2]),
+                   let position = row.columns.firstIndex(where: { $0.name == field }) {
+                    consumed = 3
+                    values.append(row.values[position])
+                    types.append(row.columns[position].type)
+                    replacement = "$\(values.count)"
+                } else if let row = variable.row {
+                    // A whole row: ROW(…) of its fields (RAISE prints it as `(2,b)`).
+                    let first = values.count + 1
+                    values += row.values
+                    types += row.columns.map(\.type)
+                    replacement = "ROW(" + (first..<first + row.values.count).map { "$\($0)" }.joined(separator: ", ") + ")"
+                } else {
+                    if numbers[name] == nil {
+                        values.append(variable.value)
+                        types.append(variable.type ?? .unknown)
+                        numbers[name] = values.count
+                    }
+                    replacement = "$\(numbers[name]!)"
+                }
+            }
+            context.note(token)
+            let last = tokens[index + consumed - 1]
+            sql += replacement ?? String(decoding: syntax.source[token.start..<last.end], as: UTF8.self)
+            previousEnd = last.end
+            index += consumed
+        }
+        return (sql, values, types)
+    }
+
+    private static func name(of token: Token) -> String? {
+        switch token.kind {
+        case .word(let text, _), .quotedIdentifier(let text): text
+        default: nil
+        }
+    }
+
+    // MARK: RAISE and handlers
+
+    private func raise(_ raise: PLRaise) throws {
+        if raise.format == nil, raise.condition == nil, raise.options.isEmpty {
+            guard let error = caught.last else { throw VireoError(.transactionState, "RAISE without parameters cannot be used outside an exception handler") }
+            throw error
+        }
+        var message = try raise.format.map { try formatted($0, raise.arguments) }
+        var sqlState = try raise.condition.map(Self.sqlState(ofCondition:)) ?? "P0001"
+        var detail: String?, hint: String?
+        for (name, expression) in raise.options {
+            guard case .text(let text) = try evaluate(expression, as: .text).0 else {
+                throw VireoError(.nullValueNotAllowed, "RAISE statement option cannot be null")
+            }
+            switch name {
+            case "message": message = text
+            case "detail": detail = text
+            case "hint": hint = text
+            case "errcode": sqlState = try Self.sqlState(ofCondition: text.count == 5 && text.uppercased() == text ? "sqlstate " + text : text)
+            default: throw VireoError(.syntaxError, "unrecognized RAISE statement option \"\(name)\"")
+            }
+        }
+        let text = message ?? raise.condition ?? sqlState
+        switch raise.level {
+        case "exception": throw VireoError.raised(sqlState: sqlState, text, hint: hint, detail: detail)
+        case "warning": session.raise(Notice(.warning, sqlState: sqlState == "P0001" ? "01000" : sqlState, text, detail: detail))
+        case "notice": session.raise(Notice(.notice, text, detail: detail))
+        case "info": session.raise(Notice(.info, text, detail: detail))
+        default: break  // DEBUG and LOG go to the server's log only, which Vireo does not keep for them.
+        }
+    }
+
+    /// RAISE's format: each `%` takes the next argument's text (`<NULL>` for NULL), `%%` is `%`.
+    private func formatted(_ format: String, _ arguments: [PLExpression]) throws -> String {
+        var text = "", remaining = arguments[...]
+        var characters = format[...]
+        while let character = characters.popFirst() {
+            guard character == "%" else { text.append(character); continue }
+            if characters.first == "%" {
+                characters.removeFirst()
+                text.append("%")
+                continue
+            }
+            guard let argument = remaining.popFirst() else { throw VireoError(.syntaxError, "too few parameters specified for RAISE") }
+            text += try outputText(try evaluate(argument, as: nil))
+        }
+        guard remaining.isEmpty else { throw VireoError(.syntaxError, "too many parameters specified for RAISE") }
+        return text
+    }
+
+    /// A value as its type's output prints it (`t` for true, `(2,b)` for a row, `<NULL>`),
+    /// as RAISE shows it.
+    private func outputText(_ typed: (Value, SQLType)) throws -> String {
+        switch typed.0 {
+        case .null: return "<NULL>"
+        case .bool(let flag): return flag ? "t" : "f"
+        case .text(let text): return text
+        default:
+            // An enum's value is its label's number until a cast names it.
+            if case .enumeration = typed.1 { return Cast.textForm(try session.plValue("SELECT CAST($1 AS text)", [typed.0], [typed.1]).0) }
+            return typed.0.text(as: typed.1) ?? Cast.textForm(typed.0)
+        }
+    }
+
+    /// Whether `handler` catches `error`: by SQLSTATE, by a class's condition (`…000`), or
+    /// OTHERS (anything but a cancel, as in PostgreSQL).
+    private func handles(_ handler: PLHandler, _ error: VireoError) -> Bool {
+        handler.conditions.contains { condition in
+            if condition == "others" { return error.code != .queryCanceled }
+            guard let state = try? Self.sqlState(ofCondition: condition) else { return false }
+            return state == error.sqlState || (state.hasSuffix("000") && state.prefix(2) == error.sqlState.prefix(2))
+        }
+    }
+
+    /// PL/pgSQL's own conditions, beside those of `VireoError.Code` (whose raw values are
+    /// PostgreSQL's condition names).
+    private static let conditions = ["raise_exception": "P0001", "no_data_found": "P0002", "too_many_rows": "P0003",
+                                     "assert_failure": "P0004", "integrity_constraint_violation": "23000",
+                                     "data_exception": "22000", "syntax_error_or_access_rule_violation": "42000"]
+
+    /// The SQLSTATE of a condition name or of `sqlstate CODE`; 42704 for an unknown name.
+    static func sqlState(ofCondition condition: String) throws -> String {
+        if condition.hasPrefix("sqlstate ") { return String(condition.dropFirst("sqlstate ".count)).uppercased() }
+        let name = condition.lowercased()
+        if let state = conditions[name] { return state }
+        if let code = VireoError.Code(rawValue: name) { return VireoError(code, "").sqlState }
+        throw VireoError(.undefinedObject, "unrecognized exception condition \"\(condition)\"")
+    }
+}
+
+/// Where in a statement a name may stand for a variable's value (see the top of the file).
+private struct SubstitutionContext {
+    private var previous: TokenKind?
+    private var beforePrevious: TokenKind?
+    private var isUpdate = false
+    private var inSetList = false
+    private var insertColumnsDepth: Int?
+    private var depth = 0
+
+    func allowsValue(at index: Int, _ tokens: [Token], _ range: Range<Int>) -> Bool {
+        if insertColumnsDepth != nil { return false }
+        if previous == .dot { return false }
+        if index + 1 < range.upperBound, tokens[index + 1].kind == .leftParen { return false }
+        if case .word(let word, _)? = previous, ["as", "from", "join", "into", "update", "table"].contains(word) { return false }
+        let startsSetItem: Bool = switch previous {
+        case .comma?, .word("set", _)?: true
+        default: false
+        }
+        if inSetList, depth == 0, startsSetItem, index + 1 < range.upperBound, tokens[index + 1].isOperator("=") { return false }
+        return true
+    }
+
+    mutating func note(_ token: Token) {
+        switch token.kind {
+        case .leftParen:
+            // INSERT INTO name ( … ): the column list.
+            if case .word? = previous, case .word("into", _)? = beforePrevious, depth == 0 { insertColumnsDepth = depth }
+            depth += 1
+        case .rightParen:
+            depth -= 1
+            if insertColumnsDepth == depth { insertColumnsDepth = nil }
+        case .word("update", _) where previous == nil: isUpdate = true
+        case .word("set", _) where isUpdate && depth == 0: inSetList = true
+        case .word("where", _), .word("from", _), .word("returning", _): if depth == 0 { inSetList = false }
+        default: break
+        }
+        beforePrevious = previous
+        previous = token.kind
+    }
+}
+
+extension Session {
+    /// DO: parses the block as PL/pgSQL and runs it as one transaction (its own, unless a
+    /// block is open).
+    func runDoBlock(_ block: DoBlock) throws -> QueryResult {
+        guard block.language.lowercased() == "plpgsql" else {
+            throw VireoError(.undefinedObject, "language \"\(block.language)\" does not exist", hint: "Vireo runs DO blocks in plpgsql.")
+        }
+        var parser = try PLParser(block.body)
+        let body = try parser.parseBody()
+        let run = PLRun(parser, session: self)
+        guard !inTransactionBlock else {
+            _ = try run.run(body)
+            return QueryResult(commandTag: "DO")
+        }
+        inTransactionBlock = true
+        inImplicitBlock = true
+        blockModes = defaultTransactionModes
+        blockHasRunStatement = false
+        do {
+            _ = try run.run(body)
+        } catch {
+            rollBackTransactionBlock()
+            throw error
+        }
+        try endTransaction(commit: true)
+        return QueryResult(commandTag: "DO")
+    }
+
+    /// One statement of a DO block, its parameters declared as the variables' types.
+    func plExecute(_ sql: String, _ values: [Value], _ types: [SQLType]) throws -> QueryResult {
+        let statement = try Parser.parseStatement(sql)
+        // Its rows are the block's, not the request's result (a server's portal streams those).
+        return try withoutRowStream { try withDeclaredParameterTypes(types) { try run(statement.body, values) } }
+    }
+
+    /// The one value of a SELECT run for a DO block.
+    func plValue(_ sql: String, _ values: [Value], _ types: [SQLType]) throws -> (Value, SQLType) {
+        let result = try plExecute(sql, values, types)
+        return (result.rows.first?.first ?? .null, result.columns.first?.type ?? .unknown)
+    }
+}

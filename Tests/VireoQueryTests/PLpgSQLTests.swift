@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import VireoQuery
+import VireoStorage
+
+/// DO blocks in PL/pgSQL: variables, control flow, SQL with variables as parameters,
+/// INTO, EXECUTE, RAISE, EXCEPTION handlers under a savepoint, and one transaction per DO.
+@Suite("PL/pgSQL DO blocks")
+struct PLpgSQLTests {
+    private func notices(_ session: Session, _ sql: String) throws -> [String] {
+        #expect(try session.execute(sql).commandTag == "DO")
+        return session.takeNotices().map { "\($0.severity.rawValue) \($0.sqlState) \($0.message)" }
+    }
+
+    @Test("RAISE formats its arguments; levels NOTICE, INFO and WARNING reach the client")
+    func raiseLevels() throws {
+        let session = try Database.inMemory().session()
+        #expect(try notices(session, "DO $$ BEGIN RAISE NOTICE 'hello %, 100%% of %', 1 + 1, NULL; END $$") == ["NOTICE 00000 hello 2, 100% of <NULL>"])
+        #expect(try notices(session, "DO $$ BEGIN RAISE INFO 'i'; RAISE WARNING 'w %', now() IS NOT NULL; RAISE DEBUG 'hidden'; END $$")
+                == ["INFO 00000 i", "WARNING 01000 w t"])
+        #expect(sqlError(session, "DO $$ BEGIN RAISE NOTICE '% %', 1; END $$")?.message == "too few parameters specified for RAISE")
+    }
+
+    @Test("variables, IF, WHILE, FOR over ranges and queries, EXIT and CONTINUE with labels")
+    func controlFlow() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE TABLE t (id int PRIMARY KEY, label text)")
+        try session.execute("""
+            DO $$
+            DECLARE
+                total int := 0;
+                i integer;
+                word text DEFAULT 'x';
+                r record;
+            BEGIN
+                FOR i IN 1..10 LOOP
+                    CONTINUE WHEN i % 2 = 0;
+                    total := total + i;            -- 1 + 3 + 5 + 7 + 9
+                END LOOP;
+                FOR i IN REVERSE 10..1 BY 4 LOOP   -- 10, 6, 2
+                    INSERT INTO t (id, label) VALUES (i, word || i);
+                END LOOP;
+                WHILE total < 100 LOOP total := total * 2; END LOOP;
+                <<outer>> LOOP
+                    LOOP
+                        EXIT outer WHEN total > 150;
+                        total := total + 1;
+                    END LOOP;
+                END LOOP;
+                IF total = 151 THEN word := 'a'; ELSIF total > 151 THEN word := 'b'; ELSE word := 'c'; END IF;
+                FOR r IN SELECT id, label FROM t ORDER BY id LOOP
+                    UPDATE t SET label = label || '-' || word WHERE id = r.id;
+                END LOOP;
+                INSERT INTO t VALUES (total, word);
+            END
+            $$
+            """)
+        #expect(try rows(session, "SELECT id, label FROM t ORDER BY id") == [["2", "x2-a"], ["6", "x6-a"], ["10", "x10-a"], ["151", "a"]])
+    }
+
+    @Test("a variable named like a column is not put where a column must be named")
+    func substitution() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE TABLE t (id int, label text)")
+        try session.execute("""
+            DO $$ DECLARE id int := 7; label text := 'seven'; BEGIN
+                INSERT INTO t (id, label) VALUES (id, label);
+                UPDATE t SET label = label || '!' WHERE t.id = id;
+            END $$
+            """)
+        #expect(try rows(session, "SELECT id, label FROM t") == [["7", "seven!"]])
+    }
+
+    @Test("SELECT INTO, STRICT, FOUND, GET DIAGNOSTICS and EXECUTE … INTO … USING")
+    func into() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE TABLE t (id int, label text); INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+        #expect(try notices(session, """
+            DO $$ DECLARE n bigint; l text; r record; changed int; BEGIN
+                SELECT count(*) INTO n FROM t;
+                SELECT label INTO l FROM t WHERE id = 99;
+                RAISE NOTICE 'n=% l=% found=%', n, l, FOUND;
+                SELECT * INTO r FROM t WHERE id = 2;
+                RAISE NOTICE 'r=% % %', r.id, r.label, r;
+                UPDATE t SET label = upper(label) WHERE id >= 2;
+                GET DIAGNOSTICS changed = ROW_COUNT;
+                EXECUTE 'SELECT count(*) FROM t WHERE id > $1' INTO n USING 1;
+                RAISE NOTICE 'changed=% n=%', changed, n;
+                EXECUTE format('CREATE TABLE %I (x int)', 'made_' || n);
+            END $$
+            """) == ["NOTICE 00000 n=3 l=<NULL> found=f", "NOTICE 00000 r=2 b (2,b)", "NOTICE 00000 changed=2 n=2"])
+        #expect(try rows(session, "SELECT count(*) FROM made_2") == [["0"]])
+        #expect(sqlError(session, "DO $$ DECLARE l text; BEGIN SELECT label INTO STRICT l FROM t WHERE id > 5; END $$")?.sqlState == "P0002")
+        #expect(sqlError(session, "DO $$ DECLARE l text; BEGIN SELECT label INTO STRICT l FROM t; END $$")?.sqlState == "P0003")
+    }
+
+    @Test("EXCEPTION handlers roll back their block, see SQLSTATE and SQLERRM, and re-raise")
+    func exceptions() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE TABLE t (id int PRIMARY KEY)")
+        #expect(try notices(session, """
+            DO $$ BEGIN
+                INSERT INTO t VALUES (1);
+                BEGIN
+                    INSERT INTO t VALUES (2);
+                    INSERT INTO t VALUES (1);
+                EXCEPTION WHEN unique_violation THEN
+                    RAISE NOTICE 'caught % (%)', SQLSTATE, SQLERRM;
+                END;
+                BEGIN
+                    PERFORM 1 / 0;
+                EXCEPTION WHEN integrity_constraint_violation THEN RAISE NOTICE 'wrong';
+                          WHEN data_exception THEN RAISE NOTICE 'class 22';
+                END;
+            END $$
+            """) == ["NOTICE 00000 caught 23505 (duplicate key value violates unique constraint \"t_pkey\")", "NOTICE 00000 class 22"])
+        #expect(try rows(session, "SELECT id FROM t") == [["1"]], "the inner block's insert of 2 was rolled back, the outer one's kept")
+        let raised = sqlError(session, "DO $$ BEGIN RAISE EXCEPTION 'bad %', 42 USING ERRCODE = 'P1234', DETAIL = 'd', HINT = 'h'; END $$")
+        #expect(raised?.sqlState == "P1234")
+        #expect(raised?.message == "bad 42")
+        #expect(raised?.detail == "d")
+        #expect(raised?.hint == "h")
+        #expect(sqlError(session, "DO $$ BEGIN RAISE division_by_zero; END $$")?.sqlState == "22012")
+        #expect(sqlError(session, "DO $$ BEGIN RAISE 'plain'; END $$")?.sqlState == "P0001")
+        let reraised = sqlError(session, "DO $$ BEGIN INSERT INTO t VALUES (5); PERFORM 1 / 0; EXCEPTION WHEN others THEN RAISE; END $$")
+        #expect(reraised?.sqlState == "22012")
+        #expect(try rows(session, "SELECT id FROM t") == [["1"]])
+    }
+
+    @Test("a DO is one transaction: an error undoes all of it, inside a block it aborts the block")
+    func atomicity() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE TABLE t (id int PRIMARY KEY)")
+        #expect(sqlError(session, "DO $$ BEGIN INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); INSERT INTO t VALUES (1); END $$")?.sqlState == "23505")
+        #expect(try rows(session, "SELECT count(*) FROM t") == [["0"]])
+        try session.execute("BEGIN")
+        try session.execute("DO $$ BEGIN INSERT INTO t VALUES (3); END $$")
+        #expect(sqlError(session, "DO $$ BEGIN RAISE 'stop'; END $$")?.sqlState == "P0001")
+        #expect(sqlError(session, "SELECT 1")?.sqlState == "25P02")
+        try session.execute("ROLLBACK")
+        #expect(try rows(session, "SELECT count(*) FROM t") == [["0"]])
+    }
+
+    @Test("the migration idiom: create a type only when it is missing, twice")
+    func idempotentMigration() throws {
+        let session = try Database.inMemory().session()
+        let migration = """
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN
+                    CREATE TYPE mood AS ENUM ('sad', 'ok');
+                END IF;
+            END $$;
+            DO $$ BEGIN
+                CREATE TYPE mood AS ENUM ('sad', 'ok');
+            EXCEPTION WHEN duplicate_object THEN NULL;
+            END $$;
+            """
+        try session.execute(migration)
+        try session.execute(migration)
+        #expect(try rows(session, "SELECT 'ok'::mood") == [["ok"]])
+    }
+
+    @Test("errors: syntax (42601), an unknown language (42704), an unknown condition, NOT NULL and CONSTANT variables")
+    func errors() throws {
+        let session = try Database.inMemory().session()
+        for sql in ["DO $$ BEGIN x := ; END $$", "DO $$ BEGIN IF true THEN NULL; END; END $$", "DO $$ BEGIN END"] {
+            #expect(sqlError(session, sql)?.sqlState == "42601", "\(sql)")
+        }
+        #expect(sqlError(session, "DO LANGUAGE plperl $$ 1 $$")?.sqlState == "42704")
+        #expect(sqlError(session, "DO $$ BEGIN NULL; EXCEPTION WHEN no_such_thing THEN NULL; END $$")?.message == "unrecognized exception condition \"no_such_thing\"")
+        #expect(sqlError(session, "DO $$ DECLARE n int NOT NULL := 1; BEGIN n := NULL; END $$")?.sqlState == "22004")
+        #expect(sqlError(session, "DO $$ DECLARE n CONSTANT int := 1; BEGIN n := 2; END $$") != nil)
+    }
+}
