@@ -172,3 +172,48 @@ struct PLpgSQLTests {
         #expect(sqlError(session, "DO $$ DECLARE n CONSTANT int := 1; BEGIN n := 2; END $$") != nil)
     }
 }
+
+@Suite("PL/pgSQL functions")
+struct PLpgSQLFunctionTests {
+    @Test("a LANGUAGE plpgsql function runs at each call: arguments by name and $n, RETURN, loops, queries, void")
+    func calls() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("""
+            CREATE TABLE t (id int PRIMARY KEY, n int);
+            INSERT INTO t VALUES (1, 10), (2, 20), (3, 30);
+            CREATE FUNCTION fact(k int) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+            DECLARE acc bigint := 1; i int;
+            BEGIN
+                FOR i IN 2..k LOOP acc := acc * i; END LOOP;
+                RETURN acc;
+            END $$;
+            CREATE FUNCTION above(limit_ int) RETURNS int LANGUAGE plpgsql AS $$
+            DECLARE c int;
+            BEGIN
+                SELECT count(*) INTO c FROM t WHERE n > $1;
+                IF c = 0 THEN RETURN NULL; END IF;
+                RETURN c;
+            END $$;
+            CREATE FUNCTION bump(who int) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN UPDATE t SET n = n + 1 WHERE id = who; END $$;
+            """)
+        #expect(try rows(session, "SELECT fact(5), fact(1), above(15), above(99)") == [["120", "1", "2", "NULL"]])
+        #expect(sqlError(session, "SELECT fact(NULL)")?.message == "upper bound of FOR loop cannot be null", "not STRICT: the body runs")
+        #expect(try rows(session, "SELECT id, fact(id) FROM t ORDER BY id") == [["1", "1"], ["2", "2"], ["3", "6"]])
+        #expect(try rows(session, "SELECT bump(2)") == [[""]])
+        #expect(try rows(session, "SELECT n FROM t WHERE id = 2") == [["21"]])
+        #expect(try rows(session, "SELECT l.lanname, pg_get_function_result(p.oid) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE proname = 'bump'")
+                == [["plpgsql", "void"]])
+    }
+
+    @Test("PL/pgSQL functions: a body without RETURN is 2F005, set-returning and trigger functions are 0A000, a bad body 42601 at CREATE")
+    func errors() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE FUNCTION nothing() RETURNS int LANGUAGE plpgsql AS $$ BEGIN NULL; END $$")
+        #expect(sqlError(session, "SELECT nothing()")?.sqlState == "2F005")
+        #expect(sqlError(session, "CREATE FUNCTION rows_() RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$")?.sqlState == "0A000")
+        #expect(sqlError(session, "CREATE FUNCTION trig() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$")?.sqlState == "0A000")
+        #expect(sqlError(session, "CREATE FUNCTION bad() RETURNS int LANGUAGE plpgsql AS $$ BEGIN IF THEN END $$")?.sqlState == "42601")
+        #expect(sqlError(session, "CREATE FUNCTION perl() RETURNS int LANGUAGE plperl AS '1'")?.sqlState == "42704")
+    }
+}

@@ -20,6 +20,7 @@ extension Binder {
     /// takes these arguments (the built-in functions are tried next).
     func sqlFunctionCall(_ call: FunctionCall, _ scope: Scope) throws -> Typed? {
         guard let (function, arguments) = try chooseSQLFunction(call, scope) else { return nil }
+        if function.language == "plpgsql" { return try proceduralCall(function, arguments, scope) }
         if function.returnsSet {
             throw VireoError(.featureNotSupported, "set-returning function \(function.name) is supported in FROM and in a select list, not here")
         }
@@ -35,6 +36,25 @@ extension Binder {
             return try subquery.rows(context, outer: values).first?.first ?? .null
         })
         return (.function(callable, bound), columns[0].type)
+    }
+
+    /// A call of a PL/pgSQL function: run by the session at each call (never folded: its
+    /// body may read or change data), its value of the declared type (text for void).
+    private func proceduralCall(_ function: FunctionDefinition, _ arguments: [SQLExpression], _ scope: Scope) throws -> Typed {
+        let bound = try sqlFunctionArguments(function, arguments, scope)
+        let argumentTypes = try function.arguments.map { try Self.sqlType(try Parser.parseTypeName($0.type), in: catalog) }
+        let returnType = function.returnType == "void" ? nil : try Parser.parseTypeName(function.returnType)
+        let resultType = try returnType.map { try Self.sqlType($0, in: catalog) } ?? .text
+        let strict = function.strict
+        let callable = ScalarFunction(name: function.name, arity: bound.count...bound.count, parameterTypes: [], isStrict: strict,
+                                      isVolatile: true, resultType: { _ in resultType }, body: { _ in .null }, contextBody: { values, context in
+            if strict, values.contains(where: \.isNull) { return .null }
+            guard let session = context.session else {
+                throw VireoError(.featureNotSupported, "PL/pgSQL function \(function.name) can only run in a session")
+            }
+            return try session.callPLFunction(function, values, argumentTypes: argumentTypes, returnType: returnType)
+        })
+        return (.function(callable, bound), resultType)
     }
 
     /// A SQL function called in FROM (with this binder's enclosing rows as its LATERAL

@@ -24,10 +24,11 @@ extension Session {
     /// sql, the types exist, names and defaults are well placed, and the body binds and
     /// returns what the function declares (check_function_bodies is on).
     static func functionDefinition(_ statement: CreateFunction, _ catalog: Catalog) throws -> FunctionDefinition {
-        guard statement.language == "sql" else {
+        guard statement.language == "sql" || statement.language == "plpgsql" else {
             throw VireoError(.undefinedObject, "language \"\(statement.language)\" does not exist",
-                             hint: statement.language == "plpgsql" ? "Vireo runs functions written in SQL (LANGUAGE sql) only." : nil)
+                             hint: "Vireo runs functions written in SQL and PL/pgSQL.")
         }
+        if statement.language == "plpgsql" { try checkProceduralDeclaration(statement) }
         try checkArgumentNames(statement.arguments)
         let arguments = try statement.arguments.map { argument in
             _ = try Binder.sqlType(argument.type, in: catalog)
@@ -50,9 +51,26 @@ extension Session {
             throw VireoError(.invalidFunctionDefinition, "cannot change return type of existing function",
                              hint: "Use DROP FUNCTION \(signature) first.")
         }
-        try checkBody(function, catalog)
-        function.language = "sql"
+        if statement.language == "plpgsql" {
+            // The body is read now, as PostgreSQL does; its SQL is bound when it runs.
+            var parser = try PLParser(function.body)
+            _ = try parser.parseBody()
+        } else {
+            try checkBody(function, catalog)
+        }
+        function.language = statement.language
         return function
+    }
+
+    /// What a PL/pgSQL function may be here: one value (or void) per call; no rows, no triggers.
+    private static func checkProceduralDeclaration(_ statement: CreateFunction) throws {
+        if case .other("trigger", [])? = statement.returnType {
+            throw VireoError(.featureNotSupported, "trigger functions are not supported", hint: "Vireo has no triggers.")
+        }
+        if statement.returnsSet || !statement.resultColumns.isEmpty {
+            throw VireoError(.featureNotSupported, "set-returning PL/pgSQL functions are not supported",
+                             hint: "Return one value, or write the function in SQL (LANGUAGE sql), which may return rows.")
+        }
     }
 
     /// The result type's SQL name (`record` for RETURNS TABLE, a table's name for its row
@@ -61,6 +79,7 @@ extension Session {
         if !statement.resultColumns.isEmpty { return "record" }
         guard let type = statement.returnType else { return nil }
         if case .other(let name, []) = type, catalog.tables[name] != nil { return name }
+        if case .other("void", []) = type, statement.language == "plpgsql" { return "void" }
         _ = try Binder.sqlType(type, in: catalog)
         return type.sql
     }

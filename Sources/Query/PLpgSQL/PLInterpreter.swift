@@ -27,7 +27,8 @@ enum PLFlow {
     case next
     case exit(label: String?)
     case continueLoop(label: String?)
-    case returned
+    /// RETURN: a function's value (nil from a DO block or `RETURN;`).
+    case returned((Value, SQLType)?)
 }
 
 /// One run of a DO block over `session`.
@@ -40,10 +41,17 @@ final class PLRun {
     private var rowCount = 0
     /// The errors the running handlers caught, innermost last (RAISE; and GET STACKED DIAGNOSTICS).
     private var caught: [VireoError] = []
+    /// A function's arguments in order (`$1`, `$2`, …); also in the outermost scope by name.
+    private let arguments: [PLVariable]
+    /// A function's body (RETURN takes a value), not a DO block.
+    private let isFunction: Bool
 
-    init(_ syntax: PLParser, session: Session) {
+    init(_ syntax: PLParser, session: Session, arguments: [(name: String?, variable: PLVariable)]? = nil) {
         self.syntax = syntax
         self.session = session
+        self.arguments = arguments?.map(\.variable) ?? []
+        self.isFunction = arguments != nil
+        for case let (name?, variable) in arguments ?? [] { scopes[0][name] = variable }
     }
 
     // MARK: Blocks and statements
@@ -114,7 +122,10 @@ final class PLRun {
             if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { try setFound(result.rowCount > 0) }
         case .getDiagnostics(let items):
             for (variable, item) in items { try assign(variable, try diagnostic(item)) }
-        case .returnFromBlock: return .returned
+        case .returnFrom(let value):
+            guard let value else { return .returned(nil) }
+            guard isFunction else { throw VireoError(.syntaxError, "RETURN cannot have a parameter in a DO block") }
+            return .returned(try evaluate(value, as: nil))
         case .null: break
         }
         return .next
@@ -317,7 +328,13 @@ final class PLRun {
             if let previousEnd { sql += String(decoding: syntax.source[previousEnd..<token.start], as: UTF8.self) }
             var consumed = 1
             var replacement: String?
-            if substituting, let name = Self.name(of: token), context.allowsValue(at: index, tokens, expression.tokens), let variable = try? lookUp(name) {
+            if case .parameter(let number) = token.kind, number <= arguments.count {
+                // A function's `$n`: its argument.
+                values.append(arguments[number - 1].value)
+                types.append(arguments[number - 1].type ?? .unknown)
+                replacement = "$\(values.count)"
+            }
+            if replacement == nil, substituting, let name = Self.name(of: token), context.allowsValue(at: index, tokens, expression.tokens), let variable = try? lookUp(name) {
                 if let row = variable.row, tokens[index + 1].kind == .dot, let field = Self.name(of: tokens[index + 2]),
                    let position = row.columns.firstIndex(where: { $0.name == field }) {
                     consumed = 3
@@ -512,6 +529,24 @@ extension Session {
         }
         try endTransaction(commit: true)
         return QueryResult(commandTag: "DO")
+    }
+
+    /// A call of a LANGUAGE plpgsql function: its body run with the arguments as variables
+    /// (by name and as `$n`), in the caller's transaction; the RETURN value cast to the
+    /// declared type (NULL for void, which prints as nothing).
+    func callPLFunction(_ function: FunctionDefinition, _ values: [Value], argumentTypes: [SQLType], returnType: TypeName?) throws -> Value {
+        var parser = try PLParser(function.body)
+        let body = try parser.parseBody()
+        let arguments = zip(function.arguments, zip(values, argumentTypes)).map { argument, typed in
+            (name: argument.name, variable: PLVariable(type: typed.1, typeName: try? Parser.parseTypeName(argument.type), value: typed.0))
+        }
+        let flow = try PLRun(parser, session: self, arguments: arguments).run(body)
+        guard let returnType else { return .text("") }
+        guard case .returned(let result?) = flow else {
+            throw VireoError.raised(sqlState: "2F005", "control reached end of function without RETURN")
+        }
+        guard !result.0.isNull else { return .null }
+        return try plValue("SELECT CAST($1 AS \(returnType.sql))", [result.0], [result.1]).0
     }
 
     /// One statement of a DO block, its parameters declared as the variables' types.

@@ -71,7 +71,8 @@ indirect enum PLStatement {
     /// A SQL statement, with `SELECT … INTO targets` (or `RETURNING … INTO`) taken out of it.
     case sql(PLExpression, into: [String], strict: Bool)
     case getDiagnostics([(variable: String, item: String)])
-    case returnFromBlock
+    /// `RETURN [expression];`: a function's result, nothing in a DO block.
+    case returnFrom(PLExpression?)
     case null
 }
 
@@ -288,8 +289,10 @@ struct PLParser {
         case "execute": return try parseExecute()
         case "return":
             position += 1
-            guard accept(.semicolon) else { throw VireoError(.syntaxError, "RETURN cannot have a parameter in a DO block") }
-            return .returnFromBlock
+            if accept(.semicolon) { return .returnFrom(nil) }
+            let value = try parseExpression(until: { $0.tokens[$1].kind == .semicolon })
+            try expect(.semicolon, "; after RETURN")
+            return .returnFrom(value)
         case "null" where tokens[position + 1].kind == .semicolon:
             position += 2
             return .null

@@ -6,13 +6,16 @@ extension SystemCatalog {
     /// pg_language's OID of LANGUAGE sql, as in PostgreSQL.
     static let sqlLanguageOID: Int64 = 14
 
-    /// pg_language: internal, c and sql, as a fresh PostgreSQL 15 has them (plpgsql is not
-    /// there: Vireo does not run it).
+    /// pg_language's OID of plpgsql (a fresh PostgreSQL 15's).
+    static let plpgsqlLanguageOID: Int64 = 13563
+
+    /// pg_language: internal, c, sql and plpgsql, as a fresh PostgreSQL 15 has them.
     static let languages = Relation(
         columns: columns(("oid", .int), ("lanname", .text), ("lanowner", .int), ("lanispl", .bool), ("lanpltrusted", .bool)),
         rows: [[.int(12), .text("internal"), .int(ownerOID), .bool(false), .bool(false)],
                [.int(13), .text("c"), .int(ownerOID), .bool(false), .bool(false)],
-               [.int(sqlLanguageOID), .text("sql"), .int(ownerOID), .bool(false), .bool(true)]])
+               [.int(sqlLanguageOID), .text("sql"), .int(ownerOID), .bool(false), .bool(true)],
+               [.int(plpgsqlLanguageOID), .text("plpgsql"), .int(ownerOID), .bool(true), .bool(true)]])
 
     /// pg_proc: one row per SQL function.
     static func procedures(_ catalog: Catalog) -> Relation {
@@ -20,7 +23,8 @@ extension SystemCatalog {
             let argumentTypes = function.arguments.map { Value.int(typeOID(of: $0.type, catalog)) }
             let names = function.arguments.map(\.name) + (function.resultColumns ?? []).map(\.name)
             return [
-                .int(function.oid), .text(function.name), .int(publicNamespaceOID), .int(ownerOID), .int(sqlLanguageOID),
+                .int(function.oid), .text(function.name), .int(publicNamespaceOID), .int(ownerOID),
+                .int(function.language == "plpgsql" ? plpgsqlLanguageOID : sqlLanguageOID),
                 .double(100), .double(function.returnsSet ? 1000 : 0), .int(0), .int(0), .text("f"), .bool(false), .bool(false),
                 .bool(function.strict), .bool(function.returnsSet), .text(function.volatility), .text("u"),
                 .int(Int64(function.arguments.count)), .int(Int64(function.defaultCount)),
@@ -40,6 +44,9 @@ extension SystemCatalog {
             rows: rows)
     }
 
+    /// void's OID, the result type of a PL/pgSQL function that returns nothing.
+    static let voidTypeOID: Int64 = 2278
+
     /// record's OID, the result type of a function returning TABLE (…).
     static let recordTypeOID: Int64 = 2249
 
@@ -58,6 +65,7 @@ extension SystemCatalog {
     /// The OID of a type a function declares: built-in, enum or a table's row type.
     static func typeOID(of typeText: String, _ catalog: Catalog) -> Int64 {
         if catalog.tables[typeText] != nil { return rowTypeOID(of: typeText) }
+        if typeText == "void" { return voidTypeOID }
         guard let typeName = try? Parser.parseTypeName(typeText), let type = try? typeName.columnType(in: catalog) else { return 0 }
         return BuiltinType.of(type).oid
     }
@@ -162,7 +170,8 @@ extension SystemCatalog {
                     "routine_catalog": .text(databaseName), "routine_schema": .text("public"), "routine_name": .text(function.name),
                     "routine_type": .text("FUNCTION"), "data_type": .text(type.dataType), "type_udt_catalog": .text(databaseName),
                     "type_udt_schema": .text(type.schema), "type_udt_name": .text(type.name), "dtd_identifier": .text("0"),
-                    "routine_body": .text("SQL"), "routine_definition": .text(function.body), "external_language": .text("SQL"),
+                    "routine_body": .text(function.language == "sql" ? "SQL" : "EXTERNAL"), "routine_definition": .text(function.body),
+                    "external_language": .text(function.language.uppercased()),
                     "parameter_style": .text("GENERAL"), "is_deterministic": .text(function.volatility == "i" ? "YES" : "NO"),
                     "sql_data_access": .text("MODIFIES"), "is_null_call": .text(function.strict ? "YES" : "NO"),
                     "schema_level_routine": .text("YES"), "max_dynamic_result_sets": .int(0), "security_type": .text("INVOKER"),
@@ -201,7 +210,7 @@ extension SystemCatalog {
     /// A declared type as the standard's views describe it: data_type (`integer`, `ARRAY`,
     /// `USER-DEFINED` for table row, enum and pgvector types, `record`) and the udt's schema and name.
     private static func standardType(_ typeText: String, _ catalog: Catalog) -> (dataType: String, schema: String, name: String) {
-        if typeText == "record" { return ("record", "pg_catalog", "record") }
+        if typeText == "record" || typeText == "void" { return (typeText, "pg_catalog", typeText) }
         if catalog.tables[typeText] != nil { return ("USER-DEFINED", schemaName(of: typeText), relationName(of: typeText)) }
         guard let typeName = try? Parser.parseTypeName(typeText), let type = try? typeName.columnType(in: catalog) else {
             return ("USER-DEFINED", "public", typeText)

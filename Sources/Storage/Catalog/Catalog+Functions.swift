@@ -1,6 +1,6 @@
-// SQL functions in the catalog (CREATE FUNCTION … LANGUAGE sql). A function keeps its body
-// as the SQL text written, parsed and bound again at each call (the query layer inlines
-// it, Binder+SQLFunctions.swift). Stored under "f/<name>(<argument types>)" as the JSON of
+// Functions in the catalog (CREATE FUNCTION … LANGUAGE sql | plpgsql). A function keeps its
+// body as the text written, parsed and bound again at each call (the query layer inlines a
+// SQL function, Binder+SQLFunctions.swift, and runs a PL/pgSQL one, PLpgSQL/). Stored under "f/<name>(<argument types>)" as the JSON of
 // FunctionDefinition (sorted keys), so overloads of one name are separate entries; fields
 // are only ever added, as optionals.
 //
@@ -49,7 +49,7 @@ public struct FunctionDefinition: Codable, Sendable, Hashable {
     public var volatility: String
     /// `STRICT` / `RETURNS NULL ON NULL INPUT`: a NULL argument gives NULL without a call.
     public var strict: Bool
-    /// The language (always "sql").
+    /// The language: "sql" or "plpgsql".
     public var language: String
 
     public init(name: String, oid: Int64, arguments: [FunctionParameter], returnType: String, returnsSet: Bool,

@@ -2816,4 +2816,8 @@ SELECT * FROM do_t ORDER BY id;
 DO $$ DECLARE s int; BEGIN SELECT sq INTO STRICT s FROM do_t WHERE id > 1000; END $$;
 DO $$ BEGIN UPDATE do_t SET sq = 0; RAISE EXCEPTION 'undo %', 1 USING ERRCODE = '22012'; END $$;
 SELECT sum(sq) FROM do_t;
+DROP FUNCTION IF EXISTS do_clamp;
+CREATE FUNCTION do_clamp(x int, lo int, hi int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN IF x < lo THEN RETURN lo; ELSIF x > hi THEN RETURN hi; END IF; RETURN x; END $$;
+SELECT id, sq, do_clamp(sq, -10, 10) FROM do_t ORDER BY id;
+DROP FUNCTION do_clamp;
 DROP TABLE do_t;
