@@ -39,8 +39,11 @@ extension StoreTransaction {
     static let recordBufferBytesMax = 64 << 10
 
     /// Adds `row` under `rowID` unless the key is present; true when it was (nothing
-    /// changed). The key lives on the stack and the record in `recordBuffer`.
+    /// changed). The key lives on the stack. A compact record past the tree's last key is
+    /// written straight into the rightmost leaf (`BTree.appendToRightmostLeaf`); any other
+    /// goes through `recordBuffer` and the tree's insert.
     private func insertRecord(_ row: [Value], rowID: Int64, into table: TableDefinition) throws -> Bool {
+        if try appendCompactRecord(row, rowID: rowID, into: table) { return false }
         var record = recordBuffer
         recordBuffer = []
         defer { if record.capacity <= Self.recordBufferBytesMax { recordBuffer = record } }
@@ -48,6 +51,20 @@ extension StoreTransaction {
         RecordCodec.encode(row, into: &record, rowIDColumn: table.rowIDColumn, rowID: rowID)
         return try KeyCodec.withRowIDKey(rowID, form: table.rowKeyForm) { key in
             try record.withUnsafeBytes { try table.tree.insert(key: key, value: $0, ifPresent: .keep, in: pages) }
+        }
+    }
+
+    /// Writes `row`'s compact record straight into the rightmost leaf of `table`'s tree
+    /// when its key goes past the last one there; false, changing nothing, otherwise.
+    /// The bytes are those `RecordCodec.encode(_:into:rowIDColumn:rowID:)` gives.
+    private func appendCompactRecord(_ row: [Value], rowID: Int64, into table: TableDefinition) throws -> Bool {
+        guard RecordCodec.fitsCompactLayout(row) else { return false }
+        let column = RecordCodec.compactRowIDColumn(row, table.rowIDColumn, rowID: rowID)
+        let size = RecordCodec.compactSize(row, rowIDColumn: column)
+        return try KeyCodec.withRowIDKey(rowID, form: table.rowKeyForm) { key in
+            try table.tree.appendToRightmostLeaf(key: key, valueSizeBytes: size.totalBytes, in: pages) { bytes in
+                RecordCodec.writeCompact(row, size, rowIDColumn: column, into: bytes.bindMemory(to: UInt8.self))
+            }
         }
     }
 
