@@ -174,6 +174,7 @@ extension StoreTransaction {
         // By position: zipping with the columns copied each ColumnDefinition (name, type,
         // default and generated texts) for every value of every inserted row.
         for position in row.indices {
+            if Self.isPlainlyValid(row[position], table.columns[position].type) { continue }
             if row[position].isNull {
                 if table.columns[position].notNull {
                     let column = table.columns[position]
@@ -188,6 +189,19 @@ extension StoreTransaction {
                     try MetaPage.raiseVersion(to: StorageFormat.multidimensionalArraysVersion, in: pages)
                 }
             }
+        }
+    }
+
+    /// Whether `value` is valid in a column of `type` by its kind alone (and an int by its
+    /// range), as `fits` and `checkDeclaredType` would find, without their look-ups: what
+    /// the query layer hands over for the common column types.
+    @inline(__always)
+    static func isPlainlyValid(_ value: Value, _ type: ColumnType) -> Bool {
+        switch (value, type) {
+        case (.int, .int), (.double, .double), (.double, .real), (.text, .text), (.bool, .bool): true
+        case (.int(let number), .integer): Int64(Int32.min)...Int64(Int32.max) ~= number
+        case (.int(let number), .smallint): Int64(Int16.min)...Int64(Int16.max) ~= number
+        default: false
         }
     }
 
