@@ -52,36 +52,41 @@ extension BTree {
     /// Returns false, changing nothing, when the fast path does not apply.
     private func appendToRightmostLeaf(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
                                        in sink: some PageSink) throws -> Bool {
-        guard let transaction = sink as? WriteTransaction, let leaf = transaction.rightmostLeaves[root],
-              BTreeNode.leafCellHeaderBytes + key.count + value.count <= BTreeNode.maxCellBytes else { return false }
+        try appendToRightmostLeaf(key: key, valueSizeBytes: value.count, in: sink) { bytes in
+            bytes.copyMemory(from: value)
+        }
+    }
+
+    /// Appends under `key`, past the end of the rightmost leaf as `insert` would, a value of
+    /// `valueSizeBytes` that `writeValue` writes straight into the leaf's cell (given exactly
+    /// those bytes): a table's record is then encoded once, where it is kept, with no buffer
+    /// and no copy. Returns false, changing nothing, when the key does not go there or the
+    /// cell would not stay inline or fit in the leaf; the caller then inserts the value
+    /// through `insert`, which finds the key's place and splits.
+    public func appendToRightmostLeaf(key: UnsafeRawBufferPointer, valueSizeBytes: Int, in sink: some PageSink,
+                                      writeValue: (UnsafeMutableRawBufferPointer) -> Void) throws -> Bool {
+        guard key.count <= BTreeNode.keyBytesMax, let transaction = sink as? WriteTransaction,
+              let leaf = transaction.rightmostLeaves[root],
+              BTreeNode.leafCellHeaderBytes + key.count + valueSizeBytes <= BTreeNode.maxCellBytes else { return false }
         let appends = try node(sink, leaf) { page -> Bool in
             let count = BTreeNode.cellCount(page)
             guard BTreeNode.isCompactLeaf(page), count > 0 else { return false }
             return compareKeys(try BTreeNode.key(page, count - 1), key) < 0
         }
         guard appends else { return false }
-        return try withInlineLeafCell(key: key, value: value) { cell in
-            try mutableNode(sink, leaf) { page in
-                try BTreeNode.insertCell(page, at: BTreeNode.cellCount(UnsafeRawBufferPointer(page)), cell)
-            }
-        }
-    }
-
-    /// Calls `body` with the inline leaf cell of `key` and `value` (the compact layout
-    /// `leafCell` builds when the value stays inline), made in temporary memory, on the
-    /// stack when small: appending a row then allocates nothing. The caller checked the
-    /// cell fits in `BTreeNode.maxCellBytes`.
-    private func withInlineLeafCell<R>(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer,
-                                       _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let header = BTreeNode.compactHeaderBytes(keyLength: key.count, valueLength: value.count)
-        assert(header + key.count + value.count <= BTreeNode.maxCellBytes, "an inline cell fits in maxCellBytes (N4)")
-        return try withUnsafeTemporaryAllocation(byteCount: header + key.count + value.count, alignment: 1) { cell in
+        let header = BTreeNode.compactHeaderBytes(keyLength: key.count, valueLength: valueSizeBytes)
+        let cellBytes = header + key.count + valueSizeBytes
+        assert(cellBytes <= BTreeNode.maxCellBytes, "an inline cell fits in maxCellBytes (N4)")
+        return try mutableNode(sink, leaf) { page in
+            let index = BTreeNode.cellCount(UnsafeRawBufferPointer(page))
+            guard let start = try BTreeNode.reserveCell(page, at: index, sizeBytes: cellBytes) else { return false }
+            let cell = UnsafeMutableRawBufferPointer(rebasing: page[start..<start + cellBytes])
             var position = 0
             BTreeNode.storeVarint(UInt64(key.count), in: cell, at: &position)
-            BTreeNode.storeVarint(UInt64(value.count) << 1, in: cell, at: &position)
+            BTreeNode.storeVarint(UInt64(valueSizeBytes) << 1, in: cell, at: &position)
             UnsafeMutableRawBufferPointer(rebasing: cell[header..<header + key.count]).copyMemory(from: key)
-            UnsafeMutableRawBufferPointer(rebasing: cell[(header + key.count)...]).copyMemory(from: value)
-            return try body(UnsafeRawBufferPointer(cell))
+            writeValue(UnsafeMutableRawBufferPointer(rebasing: cell[(header + key.count)...]))
+            return true
         }
     }
 

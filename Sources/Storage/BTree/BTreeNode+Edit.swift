@@ -5,22 +5,30 @@ extension BTreeNode {
     /// make room. Returns false, changing nothing, when the cell does not fit. A leaf
     /// must be compact already (`convertToCompact`): `cell` is a compact leaf cell.
     static func insertCell(_ page: UnsafeMutableRawBufferPointer, at index: Int, _ cell: UnsafeRawBufferPointer) throws -> Bool {
+        guard let start = try reserveCell(page, at: index, sizeBytes: cell.count) else { return false }
+        (page.baseAddress! + start).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
+        return true
+    }
+
+    /// Makes room for a cell of `sizeBytes` at `index` (its slot and its bytes, compacting
+    /// the page if the gap is short) and returns where its bytes go, for the caller to
+    /// write; nil, changing nothing, when it does not fit.
+    static func reserveCell(_ page: UnsafeMutableRawBufferPointer, at index: Int, sizeBytes: Int) throws -> Int? {
         let view = UnsafeRawBufferPointer(page)
         precondition(!isLeaf(view) || isCompactLeaf(view), "a compact cell inserted into a legacy leaf")
-        let needed = cell.count + 2
+        let needed = sizeBytes + 2
         if gapBytes(view) < needed {
-            guard gapBytes(view) + fragmentedBytes(view) >= needed else { return false }
+            guard gapBytes(view) + fragmentedBytes(view) >= needed else { return nil }
             try compact(page)
         }
         let count = cellCount(view)
-        let start = contentStart(view) - cell.count
-        (page.baseAddress! + start).copyMemory(from: cell.baseAddress!, byteCount: cell.count)
+        let start = contentStart(view) - sizeBytes
         let slot = page.baseAddress! + slotArrayOffset + 2 * index
         memmove(slot + 2, slot, 2 * (count - index))
         page.storeLE(UInt16(start), at: slotArrayOffset + 2 * index)
         page.storeLE(UInt16(count + 1), at: cellCountOffset)
         page.storeLE(UInt16(start), at: contentStartOffset)
-        return true
+        return start
     }
 
     /// Overwrites leaf cell `index` with `cell` when both are the same size and the old

@@ -39,8 +39,11 @@ extension StoreTransaction {
     static let recordBufferBytesMax = 64 << 10
 
     /// Adds `row` under `rowID` unless the key is present; true when it was (nothing
-    /// changed). The key lives on the stack and the record in `recordBuffer`.
+    /// changed). The key lives on the stack. A compact record past the tree's last key is
+    /// written straight into the rightmost leaf (`BTree.appendToRightmostLeaf`); any other
+    /// goes through `recordBuffer` and the tree's insert.
     private func insertRecord(_ row: [Value], rowID: Int64, into table: TableDefinition) throws -> Bool {
+        if try appendCompactRecord(row, rowID: rowID, into: table) { return false }
         var record = recordBuffer
         recordBuffer = []
         defer { if record.capacity <= Self.recordBufferBytesMax { recordBuffer = record } }
@@ -48,6 +51,20 @@ extension StoreTransaction {
         RecordCodec.encode(row, into: &record, rowIDColumn: table.rowIDColumn, rowID: rowID)
         return try KeyCodec.withRowIDKey(rowID, form: table.rowKeyForm) { key in
             try record.withUnsafeBytes { try table.tree.insert(key: key, value: $0, ifPresent: .keep, in: pages) }
+        }
+    }
+
+    /// Writes `row`'s compact record straight into the rightmost leaf of `table`'s tree
+    /// when its key goes past the last one there; false, changing nothing, otherwise.
+    /// The bytes are those `RecordCodec.encode(_:into:rowIDColumn:rowID:)` gives.
+    private func appendCompactRecord(_ row: [Value], rowID: Int64, into table: TableDefinition) throws -> Bool {
+        guard RecordCodec.fitsCompactLayout(row) else { return false }
+        let column = RecordCodec.compactRowIDColumn(row, table.rowIDColumn, rowID: rowID)
+        let size = RecordCodec.compactSize(row, rowIDColumn: column)
+        return try KeyCodec.withRowIDKey(rowID, form: table.rowKeyForm) { key in
+            try table.tree.appendToRightmostLeaf(key: key, valueSizeBytes: size.totalBytes, in: pages) { bytes in
+                RecordCodec.writeCompact(row, size, rowIDColumn: column, into: bytes.bindMemory(to: UInt8.self))
+            }
         }
     }
 
@@ -157,6 +174,7 @@ extension StoreTransaction {
         // By position: zipping with the columns copied each ColumnDefinition (name, type,
         // default and generated texts) for every value of every inserted row.
         for position in row.indices {
+            if Self.isPlainlyValid(row[position], table.columns[position].type) { continue }
             if row[position].isNull {
                 if table.columns[position].notNull {
                     let column = table.columns[position]
@@ -171,6 +189,19 @@ extension StoreTransaction {
                     try MetaPage.raiseVersion(to: StorageFormat.multidimensionalArraysVersion, in: pages)
                 }
             }
+        }
+    }
+
+    /// Whether `value` is valid in a column of `type` by its kind alone (and an int by its
+    /// range), as `fits` and `checkDeclaredType` would find, without their look-ups: what
+    /// the query layer hands over for the common column types.
+    @inline(__always)
+    static func isPlainlyValid(_ value: Value, _ type: ColumnType) -> Bool {
+        switch (value, type) {
+        case (.int, .int), (.double, .double), (.double, .real), (.text, .text), (.bool, .bool): true
+        case (.int(let number), .integer): Int64(Int32.min)...Int64(Int32.max) ~= number
+        case (.int(let number), .smallint): Int64(Int16.min)...Int64(Int16.max) ~= number
+        default: false
         }
     }
 

@@ -166,7 +166,7 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
     /// Pages changed since the last `takeChangedPages`, so the store can tell which pages
     /// each logged row operation wrote; counted while `tracksChangedPages` (by default
     /// over a snapshot: a gate holder's bulk load would only grow the set).
-    private var changedSinceTaken = Set<PageNumber>()
+    private var changedSinceTaken = ChangedPageSet()
     var tracksChangedPages: Bool
 
     init(pager: Pager, base: PageSnapshot?) {
@@ -351,16 +351,15 @@ public final class WriteTransaction: PageSink, @unchecked Sendable {
 
     /// The pages changed since the last call (or the start), and starts a new count.
     func takeChangedPages() -> Set<PageNumber> {
-        defer { changedSinceTaken.removeAll(keepingCapacity: true) }
-        return changedSinceTaken
+        changedSinceTaken.take()
     }
 
     /// As `takeChangedPages`, but hands back `previous` itself when the same pages changed
     /// (consecutive inserts into one leaf): the operation log then shares one set, where
     /// a copy for each row was allocated and later freed.
     func takeChangedPages(sameAs previous: Set<PageNumber>?) -> Set<PageNumber> {
-        guard let previous, previous == changedSinceTaken else { return takeChangedPages() }
-        changedSinceTaken.removeAll(keepingCapacity: true)
+        guard let previous, changedSinceTaken.matches(previous) else { return takeChangedPages() }
+        changedSinceTaken.removeAll()
         return previous
     }
 
@@ -511,4 +510,43 @@ extension Pager {
 extension Pager {
     /// The version of the oldest open snapshot, if any.
     var oldestSnapshotVersion: UInt64? { pool.oldestSnapshotVersion }
+}
+
+/// The pages a write transaction changed since the operation log last took them. The first
+/// is kept apart from the set: a row written to one leaf (most rows) then hashes nothing
+/// as it is noted, and one look-up when the log compares it with the last row's pages.
+struct ChangedPageSet {
+    private var first: PageNumber?
+    /// The pages after the first, never the first itself.
+    private var others = Set<PageNumber>()
+
+    mutating func insert(_ pageNumber: PageNumber) {
+        guard let first else {
+            first = pageNumber
+            return
+        }
+        if first != pageNumber { others.insert(pageNumber) }
+    }
+
+    /// Whether it holds exactly the pages of `pages`.
+    func matches(_ pages: Set<PageNumber>) -> Bool {
+        guard let first else { return pages.isEmpty }
+        guard pages.count == others.count + 1, pages.contains(first) else { return false }
+        return others.allSatisfy { pages.contains($0) }
+    }
+
+    /// Its pages, leaving it empty.
+    mutating func take() -> Set<PageNumber> {
+        guard let first else { return [] }
+        var pages = others
+        others = []
+        pages.insert(first)
+        self.first = nil
+        return pages
+    }
+
+    mutating func removeAll() {
+        first = nil
+        if !others.isEmpty { others.removeAll() }
+    }
 }

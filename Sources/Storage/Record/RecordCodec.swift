@@ -101,8 +101,13 @@ public enum RecordCodec {
     /// reader must give the id back (`RecordView(_:rowID:)`).
     public static func encode(_ row: [Value], into bytes: inout [UInt8], rowIDColumn: Int?, rowID: Int64) {
         guard fitsCompactLayout(row) else { return encode(row, into: &bytes, layout: .offsetTable) }
-        let column = rowIDColumn.flatMap { row.indices.contains($0) && row[$0] == .int(rowID) ? $0 : nil }
-        encodeCompact(row, into: &bytes, rowIDColumn: column)
+        encodeCompact(row, into: &bytes, rowIDColumn: compactRowIDColumn(row, rowIDColumn, rowID: rowID))
+    }
+
+    /// The column a compact record of a table row stored under `rowID` keeps as a row id
+    /// tag: `rowIDColumn` when it holds that id, else none.
+    static func compactRowIDColumn(_ row: [Value], _ rowIDColumn: Int?, rowID: Int64) -> Int? {
+        rowIDColumn.flatMap { row.indices.contains($0) && row[$0] == .int(rowID) ? $0 : nil }
     }
 
     /// The two layouts of the header (see the top of this file).
@@ -185,6 +190,23 @@ public enum RecordCodec {
     /// (`CompactWriter`): appending them one by one, each append checking the array's
     /// capacity and uniqueness, was 9% of a prepared INSERT of four columns.
     static func encodeCompact(_ row: [Value], into bytes: inout [UInt8], rowIDColumn: Int? = nil) {
+        let size = compactSize(row, rowIDColumn: rowIDColumn)
+        let start = bytes.count
+        appendZeros(size.totalBytes, to: &bytes)
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            writeCompact(row, size, rowIDColumn: rowIDColumn, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// The sizes of `row`'s compact record (`compactSize`).
+    struct CompactSize {
+        let headerBytes: Int
+        /// The whole record's bytes.
+        let totalBytes: Int
+    }
+
+    /// The size of `row`'s compact record, column `rowIDColumn` (if given) as a row id tag.
+    static func compactSize(_ row: [Value], rowIDColumn: Int?) -> CompactSize {
         assert(fitsCompactLayout(row), "compact layout for a row it cannot hold")
         var payloadBytes = 0
         // The count, the flags, and a header byte per column (the row id's tag alone for its column).
@@ -194,26 +216,30 @@ public enum RecordCodec {
             payloadBytes += length
             if length >= compactLengthEscape { headerBytes += Varint.size(of: UInt64(length)) }
         }
-        let start = bytes.count
-        appendZeros(headerBytes + payloadBytes, to: &bytes)
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            var writer = CompactWriter(buffer: buffer, offset: start)
-            writer.varint(UInt64(row.count))
-            writer.byte(compactFlags)
-            for (column, value) in row.enumerated() {
-                if column == rowIDColumn {
-                    writer.byte(Tag.rowID.rawValue)
-                    continue
-                }
-                let length = compactPayloadSizeBytes(value)
-                let nibble = min(length, compactLengthEscape)
-                writer.byte(tag(of: value).rawValue | UInt8(nibble) << 4)
-                if nibble == compactLengthEscape { writer.varint(UInt64(length)) }
+        return CompactSize(headerBytes: headerBytes, totalBytes: headerBytes + payloadBytes)
+    }
+
+    /// Writes `row`'s compact record, of `size` (`compactSize` with the same `rowIDColumn`),
+    /// into `buffer`, which holds exactly that many bytes: a table's tree writes it straight
+    /// into its leaf this way (`StoreTransaction.insertRecord`).
+    static func writeCompact(_ row: [Value], _ size: CompactSize, rowIDColumn: Int?, into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(buffer.count == size.totalBytes, "compact record written into \(buffer.count) bytes, not its \(size.totalBytes)")
+        var writer = CompactWriter(buffer: buffer, offset: 0)
+        writer.varint(UInt64(row.count))
+        writer.byte(compactFlags)
+        for (column, value) in row.enumerated() {
+            if column == rowIDColumn {
+                writer.byte(Tag.rowID.rawValue)
+                continue
             }
-            precondition(writer.offset == start + headerBytes, "compact header differs from its size")
-            for (column, value) in row.enumerated() where column != rowIDColumn { writer.payload(value) }
-            precondition(writer.offset == buffer.count, "compact payload differs from its header's lengths")
+            let length = compactPayloadSizeBytes(value)
+            let nibble = min(length, compactLengthEscape)
+            writer.byte(tag(of: value).rawValue | UInt8(nibble) << 4)
+            if nibble == compactLengthEscape { writer.varint(UInt64(length)) }
         }
+        precondition(writer.offset == size.headerBytes, "compact header differs from its size")
+        for (column, value) in row.enumerated() where column != rowIDColumn { writer.payload(value) }
+        precondition(writer.offset == buffer.count, "compact payload differs from its header's lengths")
     }
 
     /// Zeros from a shared block, a chunk at a time: appending `repeatElement(0, count:)`
