@@ -141,6 +141,27 @@ struct PLpgSQLTests {
         #expect(try rows(session, "SELECT count(*) FROM t") == [["0"]])
     }
 
+    @Test("CASE statements (simple and searched), FOREACH over an array, ASSERT")
+    func caseForeachAssert() throws {
+        let session = try Database.inMemory().session()
+        #expect(try notices(session, """
+            DO $$ DECLARE x int; word text; total int := 0; BEGIN
+                FOREACH x IN ARRAY ARRAY[1, 2, 3, 7] LOOP
+                    CASE x WHEN 1, 2 THEN word := 'small'; WHEN 3 THEN word := 'three'; ELSE word := 'big'; END CASE;
+                    CASE WHEN x % 2 = 0 THEN total := total + 10 * x; ELSE total := total + x; END CASE;
+                    RAISE NOTICE '% %', x, word;
+                END LOOP;
+                ASSERT total = 31, 'total is ' || total;
+                RAISE NOTICE 'total %', total;
+            END $$
+            """) == ["NOTICE 00000 1 small", "NOTICE 00000 2 small", "NOTICE 00000 3 three", "NOTICE 00000 7 big", "NOTICE 00000 total 31"])
+        #expect(sqlError(session, "DO $$ BEGIN CASE 5 WHEN 1 THEN NULL; END CASE; END $$")?.sqlState == "20000")
+        let failed = sqlError(session, "DO $$ BEGIN ASSERT 1 > 2, 'one is not more'; END $$")
+        #expect(failed?.sqlState == "P0004")
+        #expect(failed?.message == "one is not more")
+        #expect(sqlError(session, "DO $$ BEGIN ASSERT false; END $$")?.message == "assertion failed")
+    }
+
     @Test("the migration idiom: create a type only when it is missing, twice")
     func idempotentMigration() throws {
         let session = try Database.inMemory().session()

@@ -106,6 +106,17 @@ final class PLRun {
         case .ifThen(let branches, let otherwise):
             for branch in branches where try condition(branch.condition) { return try run(branch.statements) }
             return try run(otherwise)
+        case .caseOf(let subject, let branches, let otherwise):
+            let value = try subject.map { try evaluate($0, as: nil) }
+            for branch in branches where try branch.values.contains(where: { try matches($0, value) }) { return try run(branch.statements) }
+            guard let otherwise else {
+                throw VireoError.raised(sqlState: "20000", "case not found", hint: "CASE statement is missing ELSE part.")
+            }
+            return try run(otherwise)
+        case .assert(let condition, let message):
+            guard try !self.condition(condition) else { break }
+            let text = try message.map { try outputText(try evaluate($0, as: nil)) } ?? "assertion failed"
+            throw VireoError.raised(sqlState: "P0004", text)
         case .loop(let label, let kind, let body): return try loop(label, kind, body)
         case .exit(let label, let condition, let isContinue):
             if let condition, try !self.condition(condition) { return .next }
@@ -164,6 +175,17 @@ final class PLRun {
                 current = next
             }
             try setFound(ran)
+            return .next
+        case .array(let variable, let expression):
+            let (value, type) = try evaluate(expression, as: nil)
+            guard case .array(let elements) = value, let elementType = type.elementType else {
+                if value.isNull { throw VireoError(.nullValueNotAllowed, "FOREACH expression must not be null") }
+                throw VireoError(.typeMismatch, "FOREACH expression must yield an array, not type \(type)")
+            }
+            for element in elements {
+                try assign(variable, (element, elementType))
+                if let flow = try iterate() { return flow }
+            }
             return .next
         case .query(let variable, let query, let dynamic, let arguments):
             let result = dynamic ? try executeDynamic(query, arguments) : try execute(query)
@@ -270,6 +292,13 @@ final class PLRun {
             throw VireoError(.cardinalityViolation, "query \"\(syntax.text(of: expression.tokens))\" returned more than one row")
         }
         return (result.rows.first?.first ?? .null, result.columns[0].type)
+    }
+
+    /// A CASE branch's value against the subject (`subject = value`), or its condition.
+    private func matches(_ expression: PLExpression, _ subject: (Value, SQLType)?) throws -> Bool {
+        guard let subject else { return try condition(expression) }
+        let value = try evaluate(expression, as: nil)
+        return try session.plValue("SELECT $1 = $2", [subject.0, value.0], [subject.1, value.1]).0 == .bool(true)
     }
 
     private func condition(_ expression: PLExpression) throws -> Bool {

@@ -45,6 +45,8 @@ enum PLLoopKind {
     case range(variable: String, reverse: Bool, low: PLExpression, high: PLExpression, step: PLExpression?)
     /// `FOR name IN query` or `FOR name IN EXECUTE expression [USING …]`.
     case query(variable: String, PLExpression, dynamic: Bool, using: [PLExpression])
+    /// `FOREACH name IN ARRAY expression`.
+    case array(variable: String, PLExpression)
 }
 
 /// `RAISE [level] { 'format' [, expression …] | condition | SQLSTATE 'code' } [USING option = expression, …]`,
@@ -62,6 +64,12 @@ indirect enum PLStatement {
     case block(PLBlock)
     case assign(name: String, PLExpression)
     case ifThen(branches: [(condition: PLExpression, statements: [PLStatement])], otherwise: [PLStatement])
+    /// `CASE [subject] WHEN value [, …] THEN … [ELSE …] END CASE`: with a subject the
+    /// branch whose value equals it, else the first whose condition holds; 20000 when none
+    /// does and there is no ELSE (`otherwise` nil).
+    case caseOf(subject: PLExpression?, branches: [(values: [PLExpression], statements: [PLStatement])], otherwise: [PLStatement]?)
+    /// `ASSERT condition [, message]`.
+    case assert(PLExpression, message: PLExpression?)
     case loop(label: String?, PLLoopKind, [PLStatement])
     /// EXIT (or with `isContinue` CONTINUE) `[label] [WHEN condition]`.
     case exit(label: String?, condition: PLExpression?, isContinue: Bool)
@@ -269,11 +277,18 @@ struct PLParser {
             try expect(.semicolon, "; after END")
             return .block(block)
         }
-        if isWord("loop") || isWord("while") || isWord("for") { return try parseLoop(label: label) }
+        if isWord("loop") || isWord("while") || isWord("for") || isWord("foreach") { return try parseLoop(label: label) }
         if label != nil { throw syntaxError("expected a block or a loop after the label") }
         guard let first = word(at: position) else { return try parseSQL() }
         switch first {
         case "if": return try parseIf()
+        case "case": return try parseCase()
+        case "assert":
+            position += 1
+            let condition = try parseExpression(until: { $0.tokens[$1].kind == .comma || $0.tokens[$1].kind == .semicolon })
+            let message = accept(.comma) ? try parseExpression(until: { $0.tokens[$1].kind == .semicolon }) : nil
+            try expect(.semicolon, "; after ASSERT")
+            return .assert(condition, message: message)
         case "exit", "continue":
             position += 1
             let target = isWord("when") || peek.kind == .semicolon ? nil : try parseName("a label")
@@ -325,6 +340,26 @@ struct PLParser {
         return .ifThen(branches: branches, otherwise: otherwise)
     }
 
+    private mutating func parseCase() throws -> PLStatement {
+        try expectWord("case")
+        let subject = isWord("when") ? nil : try parseExpression(until: { $0.word(at: $1) == "when" })
+        var branches: [(values: [PLExpression], statements: [PLStatement])] = []
+        while acceptWord("when") {
+            var values: [PLExpression] = []
+            repeat {
+                values.append(try parseExpression(until: { $0.word(at: $1) == "then" || (subject != nil && $0.tokens[$1].kind == .comma) }))
+            } while subject != nil && accept(.comma)
+            try expectWord("then")
+            branches.append((values, try parseStatements(until: ["when", "else", "end"])))
+        }
+        if branches.isEmpty { throw syntaxError("expected WHEN") }
+        let otherwise = acceptWord("else") ? try parseStatements(until: ["end"]) : nil
+        try expectWord("end")
+        try expectWord("case")
+        try expect(.semicolon, "; after END CASE")
+        return .caseOf(subject: subject, branches: branches, otherwise: otherwise)
+    }
+
     private mutating func parseLoop(label: String?) throws -> PLStatement {
         var kind = PLLoopKind.plain
         if acceptWord("while") {
@@ -333,6 +368,12 @@ struct PLParser {
             let variable = try parseName("a loop variable")
             try expectWord("in")
             kind = try parseForSource(variable)
+        } else if acceptWord("foreach") {
+            let variable = try parseName("a loop variable")
+            if isWord("slice") { throw syntaxError("FOREACH … SLICE is not supported") }
+            try expectWord("in")
+            try expectWord("array")
+            kind = .array(variable: variable, try parseExpression(until: { $0.word(at: $1) == "loop" }))
         }
         try expectWord("loop")
         let body = try parseStatements(until: ["end"])
