@@ -133,4 +133,32 @@ struct NearestPlanTests {
             #expect(error?.code == code, "\(sql)")
         }
     }
+
+    @Test("a prepared k-NN query reading only the row id charges each row it gives to work_mem: LIMIT 1100 of 64-byte rows fails with 54000 under 64kB, LIMIT 1000 and rows skipped by OFFSET do not")
+    func rowIDRowsChargedToWorkMemory() throws {
+        let db = try Database.inMemory()
+        let session = db.session()
+        try session.execute("CREATE TABLE w (id int PRIMARY KEY, e vector(2))")
+        try session.execute("BEGIN")
+        for id in 1...1_300 { try session.execute("INSERT INTO w VALUES ($1, $2)", id, [Float(id), 0] as [Float]) }
+        try session.execute("COMMIT")
+        try session.execute("CREATE INDEX w_e ON w USING hnsw (e vector_l2_ops)")
+        try session.execute("SET work_mem = '64kB'")
+        try session.execute("PREPARE over (vector) AS SELECT id FROM w ORDER BY e <-> $1 LIMIT 1100")
+        try session.execute("PREPARE under (vector) AS SELECT id FROM w ORDER BY e <-> $1 LIMIT 1000 OFFSET 250")
+        for _ in 0..<2 {
+            #expect(sqlError(session, "EXECUTE over ('[1,0]')")?.sqlState == "54000", "1,100 rows of 64 bytes past 64kB")
+            let ids = try Self.ids(session.execute("EXECUTE under ('[1,0]')"))
+            #expect(ids.count == 1_000 && Set(ids).count == 1_000, "1,000 rows (64,000 bytes) after the nearest 250, got \(ids.count)")
+        }
+        try session.execute("SET work_mem = '128kB'")
+        #expect(try session.execute("EXECUTE over ('[1,0]')").rows.count == 1_100)
+    }
+
+    @Test("a SELECT's command tag names its row count, literal or formatted")
+    func selectTags() {
+        for count in [0, 1, 2, 9, 10, 11, 99, 100, 101, 12_345] {
+            #expect(Session.selectTag(count) == "SELECT \(count)")
+        }
+    }
 }

@@ -31,6 +31,9 @@ final class NearestPlan: @unchecked Sendable {
     /// NULL, a column the query does not read), so a result row is made from the label
     /// found without the scan's row.
     private let idColumns: [Bool]?
+    /// With `idColumns`: the work memory each such row is estimated at
+    /// (`WorkMemory.estimatedBytes`; the same for all, as they hold only ints and NULLs).
+    private let idRowBytes: Int?
     /// `search.textValuedType` and `search.exactOperator`, read once: each is a look-up by
     /// name in the index's options (a string hashed), and an execution asked four times.
     let textValuedType: SQLType?
@@ -75,7 +78,9 @@ final class NearestPlan: @unchecked Sendable {
         idRow = PlanExecutor.rowFromID(0, scan: unfiltered)
         self.output = output
         let rowIDColumns = [scan.table.rowIDColumn, scan.table.columns.count]
-        idColumns = idRow == nil ? nil : output?.columns.map { rowIDColumns.contains($0) }
+        let idColumns = idRow == nil ? nil : output?.columns.map { rowIDColumns.contains($0) }
+        self.idColumns = idColumns
+        idRowBytes = idColumns.map { columns in WorkMemory.estimatedBytes(columns.map { $0 ? .int(0) : .null }) }
         textValuedType = search.textValuedType
         exactOperator = search.exactOperator
         constantRowsWanted = Self.constantCount(search.limit).flatMap { limit in
@@ -160,7 +165,7 @@ final class NearestPlan: @unchecked Sendable {
     func forEachResultRow(_ context: ExecutionContext, _ body: ([Value]) throws -> Bool) throws -> Bool {
         guard let output else { return false }
         let (count, skipped) = try window(output, context)
-        try forEachResultRow(output, count: count, skipping: skipped, context, body)
+        try forEachResultRow(output, count: count, skipping: skipped, context) { row, _ in try body(row) }
         return true
     }
 
@@ -172,9 +177,9 @@ final class NearestPlan: @unchecked Sendable {
         var rows: [[Value]] = []
         rows.reserveCapacity(min(count, Self.reservedRowsMax))
         let workMemory = context.workMemory  // read once, not retained and released per row
-        try forEachResultRow(output, count: count, skipping: skipped, context) { row in
+        try forEachResultRow(output, count: count, skipping: skipped, context) { row, estimatedBytes in
             try context.checkCancel()
-            try workMemory.charge(row, for: purpose)
+            try workMemory.charge(bytes: estimatedBytes ?? WorkMemory.estimatedBytes(row), for: purpose)
             rows.append(row)
             return true
         }
@@ -192,28 +197,34 @@ final class NearestPlan: @unchecked Sendable {
         return (count, skipped)
     }
 
+    /// `body` gets each row with its work-memory estimate when it is known without reading
+    /// the row: a row made from a label holds only ints and NULLs, so every such row is
+    /// estimated at the same `idRowBytes` (walking its values for it was about a twentieth
+    /// of what a prepared `SELECT id` k-NN query spent outside the search).
     private func forEachResultRow(_ output: Output, count: Int, skipping skipped: Int, _ context: ExecutionContext,
-                                  _ body: ([Value]) throws -> Bool) throws {
+                                  _ body: (_ row: [Value], _ estimatedBytes: Int?) throws -> Bool) throws {
         guard count > 0 else { return }
         var remaining = count, skip = skipped
-        func give(_ row: () -> [Value]) throws -> Bool {
+        func give(_ estimatedBytes: Int?, _ row: () -> [Value]) throws -> Bool {
             if skip > 0 {
                 skip -= 1
                 return true
             }
             remaining -= 1
-            guard try body(row()) else { return false }
+            guard try body(row(), estimatedBytes) else { return false }
             return remaining > 0
         }
         let columns = output.columns
-        guard let idColumns else {
-            _ = try VectorScan.run(self, context) { row in try give { Self.row(count: columns.count) { row[columns[$0]] } } }
+        guard let idColumns, let idRowBytes else {
+            _ = try VectorScan.run(self, context) { row in try give(nil) { Self.row(count: columns.count) { row[columns[$0]] } } }
             return
         }
         // A query reading nothing but the row id makes each row from the label found
         // (no template row copied and written per execution, no row copied per result row).
-        _ = try VectorScan.run(self, context, { row in try give { Self.row(count: columns.count) { row[columns[$0]] } } },
-                               label: { label in try give { Self.row(count: idColumns.count) { idColumns[$0] ? .int(label) : .null } } })
+        _ = try VectorScan.run(self, context, { row in try give(nil) { Self.row(count: columns.count) { row[columns[$0]] } } },
+                               label: { label in
+                                   try give(idRowBytes) { Self.row(count: idColumns.count) { idColumns[$0] ? .int(label) : .null } }
+                               })
     }
 
     /// A result row of `count` values made in one allocation of its size: `map` made each
