@@ -191,6 +191,12 @@ struct PLpgSQLTests {
         #expect(sqlError(session, "DO $$ BEGIN NULL; EXCEPTION WHEN no_such_thing THEN NULL; END $$")?.message == "unrecognized exception condition \"no_such_thing\"")
         #expect(sqlError(session, "DO $$ DECLARE n int NOT NULL := 1; BEGIN n := NULL; END $$")?.sqlState == "22004")
         #expect(sqlError(session, "DO $$ DECLARE n CONSTANT int := 1; BEGIN n := 2; END $$") != nil)
+        #expect(sqlError(session, "DO $$ BEGIN COMMIT; END $$")?.sqlState == "2D000")
+        #expect(sqlError(session, "DO $$ BEGIN EXECUTE 'SAVEPOINT s'; END $$")?.sqlState == "2D000")
+        // statement_timeout ends an endless loop, even one with nothing in it.
+        try session.execute("SET statement_timeout = '200ms'")
+        #expect(sqlError(session, "DO $$ BEGIN LOOP END LOOP; END $$")?.sqlState == "57014")
+        #expect(sqlError(session, "DO $$ DECLARE i int := 0; BEGIN WHILE true LOOP i := i + 1; END LOOP; END $$")?.sqlState == "57014")
     }
 }
 

@@ -34,8 +34,12 @@ def test_psycopg_calls_sql_functions_with_parameters(server):
         assert conn.execute("SELECT name, fx_raise(salary) FROM fx_emp ORDER BY id").fetchall() == [("ada", 132), ("bob", 110), ("cy", 99)]
         with pytest.raises(psycopg.errors.UndefinedFunction):
             conn.execute("SELECT fx_raise('a', 'b', 'c')")
-        with pytest.raises(psycopg.errors.UndefinedObject, match='language "plpgsql" does not exist'):
-            conn.execute("CREATE FUNCTION fx_pl() RETURNS int LANGUAGE plpgsql AS 'begin return 1; end'")
+        with pytest.raises(psycopg.errors.UndefinedObject, match='language "plperl" does not exist'):
+            conn.execute("CREATE FUNCTION fx_perl() RETURNS int LANGUAGE plperl AS 'return 1'")
+        # PL/pgSQL functions run, with parameters in both protocols.
+        conn.execute("CREATE FUNCTION fx_pl(s int) RETURNS int LANGUAGE plpgsql AS 'begin return s * 2; end'")
+        for _ in range(6):
+            assert conn.execute("SELECT fx_pl(%s)", (21,)).fetchone() == (42,)
 
 
 def test_psycopg_sees_domain_violations_with_their_sqlstates(server):

@@ -145,6 +145,8 @@ final class PLRun {
     private func loop(_ label: String?, _ kind: PLLoopKind, _ body: [PLStatement]) throws -> PLFlow {
         /// The body once: nil to go round again, a flow to leave the loop with.
         func iterate() throws -> PLFlow? {
+            // An empty body has no statement to check the cancel flag: each round does.
+            try session.statementCancel.check()
             switch try run(body) {
             case .next: return nil
             case .continueLoop(let target) where target == nil || target == label: return nil
@@ -581,6 +583,10 @@ extension Session {
     /// One statement of a DO block, its parameters declared as the variables' types.
     func plExecute(_ sql: String, _ values: [Value], _ types: [SQLType]) throws -> QueryResult {
         let statement = try Parser.parseStatement(sql)
+        if case .transaction = statement.body {
+            throw VireoError.raised(sqlState: "2D000", "invalid transaction termination",
+                                    hint: "A DO block or function runs inside one transaction; end it after the block.")
+        }
         // Its rows are the block's, not the request's result (a server's portal streams those).
         return try withoutRowStream { try withDeclaredParameterTypes(types) { try run(statement.body, values) } }
     }
