@@ -24,7 +24,11 @@ struct CatalogObjectCrashTests {
             INSERT INTO items VALUES (401, 9);
             REFRESH MATERIALIZED VIEW totals;
             DROP FUNCTION dropped();
+            CREATE FUNCTION tripled(n int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN n * 3; END $$;
+            DO $$ DECLARE i int; BEGIN FOR i IN 402..450 LOOP INSERT INTO items VALUES (i, 1); END LOOP; END $$;
             """)
+        // A DO that fails halfway leaves nothing, before the crash and after it.
+        #expect(sqlError(database.session(), "DO $$ BEGIN INSERT INTO items VALUES (500, 1); INSERT INTO items VALUES (1, 1); END $$")?.sqlState == "23505")
         let report = backend.crash()
         database = try Database.open(path: path, options: options)
         let integrity = try database.store.checkIntegrity()
@@ -34,6 +38,8 @@ struct CatalogObjectCrashTests {
         #expect(try typedValues(session, "SELECT n FROM totals WHERE qty = 9") == ["45"], "\(report): the refreshed rows")
         #expect(sqlError(session, "INSERT INTO items VALUES (402, 0)")?.sqlState == "23514", "\(report): the domain's check")
         #expect(sqlError(session, "SELECT dropped()")?.sqlState == "42883", "\(report): the dropped function stays dropped")
+        #expect(try typedValues(session, "SELECT tripled(14), count(*) FILTER (WHERE id BETWEEN 402 AND 450), count(*) FILTER (WHERE id = 500) FROM items")
+                == ["42", "49", "0"], "\(report): the DO's 49 rows, none of the failed one's")
         try database.close()
     }
 }

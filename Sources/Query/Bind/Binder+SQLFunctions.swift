@@ -45,6 +45,8 @@ extension Binder {
         let argumentTypes = try function.arguments.map { try Self.sqlType(try Parser.parseTypeName($0.type), in: catalog) }
         let returnType = function.returnType == "void" ? nil : try Parser.parseTypeName(function.returnType)
         let resultType = try returnType.map { try Self.sqlType($0, in: catalog) } ?? .text
+        // Parsed once with the plan, not at each call (a call per row of a scan).
+        let program = try PLProgram(function.body)
         let strict = function.strict
         let callable = ScalarFunction(name: function.name, arity: bound.count...bound.count, parameterTypes: [], isStrict: strict,
                                       isVolatile: true, resultType: { _ in resultType }, body: { _ in .null }, contextBody: { values, context in
@@ -52,7 +54,7 @@ extension Binder {
             guard let session = context.session else {
                 throw VireoError(.featureNotSupported, "PL/pgSQL function \(function.name) can only run in a session")
             }
-            return try session.callPLFunction(function, values, argumentTypes: argumentTypes, returnType: returnType)
+            return try session.callPLFunction(function, program, values, argumentTypes: argumentTypes, returnType: returnType)
         })
         return (.function(callable, bound), resultType)
     }

@@ -53,8 +53,7 @@ extension Session {
         }
         if statement.language == "plpgsql" {
             // The body is read now, as PostgreSQL does; its SQL is bound when it runs.
-            var parser = try PLParser(function.body)
-            _ = try parser.parseBody()
+            _ = try PLProgram(function.body)
         } else {
             try checkBody(function, catalog)
         }

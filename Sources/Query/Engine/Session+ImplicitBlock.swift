@@ -11,13 +11,18 @@ extension Session {
     /// Opens the implicit block for the next statement of a several-statement message,
     /// unless a block (implicit or explicit) is open.
     public func beginImplicitBlock() throws {
-        try withRequest {
-            guard !inTransactionBlock else { return }
-            inTransactionBlock = true
-            inImplicitBlock = true
-            blockModes = defaultTransactionModes
-            blockHasRunStatement = false
-        }
+        try withRequest { _ = openImplicitBlock() }
+    }
+
+    /// Opens an implicit block unless a block is open; whether it did (a DO block runs in
+    /// one of its own when none is open).
+    func openImplicitBlock() -> Bool {
+        guard !inTransactionBlock else { return false }
+        inTransactionBlock = true
+        inImplicitBlock = true
+        blockModes = defaultTransactionModes
+        blockHasRunStatement = false
+        return true
     }
 
     /// Ends the implicit block at the end of the message: commits it when `succeeded` and

@@ -39,6 +39,8 @@ final class PLRun {
     private var scopes: [[String: PLVariable]] = [["found": PLVariable(type: .bool, typeName: .boolean, value: .bool(false))]]
     /// ROW_COUNT of the last SQL statement.
     private var rowCount = 0
+    /// The catalog declared types are resolved in, read at the first declaration.
+    private var catalog: Catalog?
     /// The errors the running handlers caught, innermost last (RAISE; and GET STACKED DIAGNOSTICS).
     private var caught: [VireoError] = []
     /// A function's arguments in order (`$1`, `$2`, …); also in the outermost scope by name.
@@ -124,13 +126,13 @@ final class PLRun {
         case .raise(let raise): try self.raise(raise)
         case .perform(let query):
             let result = try execute(query, prefix: "SELECT ")
-            try setFound(result.rowCount > 0)
+            setFound(result.rowCount > 0)
         case .execute(let command, let targets, let strict, let arguments):
             let result = try executeDynamic(command, arguments)
-            if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { try setFound(result.rowCount > 0) }
+            if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { setFound(result.rowCount > 0) }
         case .sql(let statement, let targets, let strict):
             let result = try execute(statement)
-            if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { try setFound(result.rowCount > 0) }
+            if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { setFound(result.rowCount > 0) }
         case .getDiagnostics(let items):
             for (variable, item) in items { try assign(variable, try diagnostic(item)) }
         case .returnFrom(let value):
@@ -171,12 +173,12 @@ final class PLRun {
             while reverse ? current >= to : current <= to {
                 scopes[scopes.count - 1][variable]?.value = .int(current)
                 ran = true
-                if let flow = try iterate() { try setFound(true); return flow }
+                if let flow = try iterate() { setFound(true); return flow }
                 let (next, overflow) = reverse ? current.subtractingReportingOverflow(by) : current.addingReportingOverflow(by)
                 if overflow { break }
                 current = next
             }
-            try setFound(ran)
+            setFound(ran)
             return .next
         case .array(let variable, let expression):
             let (value, type) = try evaluate(expression, as: nil)
@@ -196,9 +198,9 @@ final class PLRun {
             defer { if !declared { scopes.removeLast() } }
             for row in result.rows {
                 try store(row, result.columns, into: [variable])
-                if let flow = try iterate() { try setFound(true); return flow }
+                if let flow = try iterate() { setFound(true); return flow }
             }
-            try setFound(!result.rows.isEmpty)
+            setFound(!result.rows.isEmpty)
             return .next
         }
     }
@@ -209,7 +211,8 @@ final class PLRun {
         var variable = PLVariable(isConstant: declaration.isConstant, isNotNull: declaration.isNotNull)
         if let typeName = declaration.type {
             variable.typeName = typeName
-            variable.type = try Binder.sqlType(typeName, in: try session.read { $0.catalog })
+            if catalog == nil { catalog = try session.read { $0.catalog } }
+            variable.type = try Binder.sqlType(typeName, in: catalog)
         }
         scopes[scopes.count - 1][declaration.name] = variable
         if let initial = declaration.initial {
@@ -241,7 +244,7 @@ final class PLRun {
         scopes[depth][name] = variable
     }
 
-    private func setFound(_ found: Bool) throws {
+    private func setFound(_ found: Bool) {
         scopes[0]["found"]?.value = .bool(found)
     }
 
@@ -254,7 +257,7 @@ final class PLRun {
                                     hint: "Make sure the query returns a single row, or use LIMIT 1.")
         }
         try store(result.rows.first ?? result.columns.map { _ in .null }, result.columns, into: targets)
-        try setFound(!result.rows.isEmpty)
+        setFound(!result.rows.isEmpty)
     }
 
     private func store(_ row: [Value], _ columns: [ResultColumn], into targets: [String]) throws {
@@ -541,37 +544,27 @@ extension Session {
         guard block.language.lowercased() == "plpgsql" else {
             throw VireoError(.undefinedObject, "language \"\(block.language)\" does not exist", hint: "Vireo runs DO blocks in plpgsql.")
         }
-        var parser = try PLParser(block.body)
-        let body = try parser.parseBody()
-        let run = PLRun(parser, session: self)
-        guard !inTransactionBlock else {
-            _ = try run.run(body)
-            return QueryResult(commandTag: "DO")
-        }
-        inTransactionBlock = true
-        inImplicitBlock = true
-        blockModes = defaultTransactionModes
-        blockHasRunStatement = false
+        let program = try PLProgram(block.body)
+        let opened = openImplicitBlock()
         do {
-            _ = try run.run(body)
+            _ = try PLRun(program.syntax, session: self).run(program.body)
         } catch {
-            rollBackTransactionBlock()
+            if opened { rollBackTransactionBlock() }
             throw error
         }
-        try endTransaction(commit: true)
+        if opened { try endTransaction(commit: true) }
         return QueryResult(commandTag: "DO")
     }
 
     /// A call of a LANGUAGE plpgsql function: its body run with the arguments as variables
     /// (by name and as `$n`), in the caller's transaction; the RETURN value cast to the
     /// declared type (NULL for void, which prints as nothing).
-    func callPLFunction(_ function: FunctionDefinition, _ values: [Value], argumentTypes: [SQLType], returnType: TypeName?) throws -> Value {
-        var parser = try PLParser(function.body)
-        let body = try parser.parseBody()
+    func callPLFunction(_ function: FunctionDefinition, _ program: PLProgram, _ values: [Value], argumentTypes: [SQLType],
+                        returnType: TypeName?) throws -> Value {
         let arguments = zip(function.arguments, zip(values, argumentTypes)).map { argument, typed in
             (name: argument.name, variable: PLVariable(type: typed.1, typeName: try? Parser.parseTypeName(argument.type), value: typed.0))
         }
-        let flow = try PLRun(parser, session: self, arguments: arguments).run(body)
+        let flow = try PLRun(program.syntax, session: self, arguments: arguments).run(program.body)
         guard let returnType else { return .text("") }
         guard case .returned(let result?) = flow else {
             throw VireoError.raised(sqlState: "2F005", "control reached end of function without RETURN")

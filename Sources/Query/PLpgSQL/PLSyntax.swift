@@ -7,7 +7,7 @@ import VireoStorage
 // runs, with the block's variables in it as parameters (PLInterpreter.swift).
 
 /// `[<<label>>] [DECLARE …] BEGIN … [EXCEPTION WHEN … THEN …] END [label]`.
-struct PLBlock {
+struct PLBlock: Sendable {
     var label: String?
     var declarations: [PLDeclaration] = []
     var statements: [PLStatement] = []
@@ -15,7 +15,7 @@ struct PLBlock {
 }
 
 /// `name [CONSTANT] type [NOT NULL] [{:= | = | DEFAULT} expression]`; `type` nil for RECORD.
-struct PLDeclaration {
+struct PLDeclaration: Sendable {
     var name: String
     var type: TypeName?
     var isConstant = false
@@ -25,20 +25,20 @@ struct PLDeclaration {
 
 /// `WHEN condition [OR condition …] THEN statements`: conditions as lower-case names
 /// (`unique_violation`, `others`) or SQLSTATE codes (`sqlstate 23505`).
-struct PLHandler {
+struct PLHandler: Sendable {
     var conditions: [String]
     var statements: [PLStatement]
 }
 
 /// SQL inside a statement: the body's tokens `tokens` (half-open), without those of
 /// `skipped` (a statement's INTO clause).
-struct PLExpression {
+struct PLExpression: Sendable {
     var tokens: Range<Int>
     var skipped: Range<Int>? = nil
 }
 
 /// How a loop goes round.
-enum PLLoopKind {
+enum PLLoopKind: Sendable {
     case plain
     case whileTrue(PLExpression)
     /// `FOR name IN [REVERSE] low .. high [BY step]`.
@@ -51,7 +51,7 @@ enum PLLoopKind {
 
 /// `RAISE [level] { 'format' [, expression …] | condition | SQLSTATE 'code' } [USING option = expression, …]`,
 /// or `RAISE;` in a handler (the caught error again).
-struct PLRaise {
+struct PLRaise: Sendable {
     var level: String
     var format: String?
     var arguments: [PLExpression] = []
@@ -60,7 +60,7 @@ struct PLRaise {
     var options: [(name: String, value: PLExpression)] = []
 }
 
-indirect enum PLStatement {
+indirect enum PLStatement: Sendable {
     case block(PLBlock)
     case assign(name: String, PLExpression)
     case ifThen(branches: [(condition: PLExpression, statements: [PLStatement])], otherwise: [PLStatement])
@@ -84,8 +84,20 @@ indirect enum PLStatement {
     case null
 }
 
+/// A body parsed once (at CREATE FUNCTION's bind, or a DO's run) and run as often as wanted.
+struct PLProgram: Sendable {
+    let syntax: PLParser
+    let body: PLBlock
+
+    init(_ text: String) throws {
+        var parser = try PLParser(text)
+        body = try parser.parseBody()
+        syntax = parser
+    }
+}
+
 /// A DO block's body parsed into statements.
-struct PLParser {
+struct PLParser: Sendable {
     let source: [UInt8]
     let tokens: [Token]
     private var position = 0
