@@ -41,6 +41,9 @@ extension Binder {
     /// A call of a PL/pgSQL function: run by the session at each call (never folded: its
     /// body may read or change data), its value of the declared type (text for void).
     private func proceduralCall(_ function: FunctionDefinition, _ arguments: [SQLExpression], _ scope: Scope) throws -> Typed {
+        guard function.returnType != "trigger" else {
+            throw VireoError(.featureNotSupported, "trigger functions can only be called as triggers")
+        }
         let bound = try sqlFunctionArguments(function, arguments, scope)
         let argumentTypes = try function.arguments.map { try Self.sqlType(try Parser.parseTypeName($0.type), in: catalog) }
         let returnType = function.returnType == "void" ? nil : try Parser.parseTypeName(function.returnType)

@@ -14,8 +14,11 @@ extension Session {
                     raise(Notice(.notice, "function \(name)(\((types ?? []).map(\.signatureText).joined(separator: ","))) does not exist, skipping"))
                     continue
                 }
+                try dropTriggersCalling(function.signature, cascade: statement.cascade, transaction)
                 try transaction.dropFunction(signature: function.signature)
             }
+        case .createTrigger, .dropTrigger:
+            try runTriggerCommand(command, transaction)
         }
         return QueryResult(commandTag: command.commandTag)
     }
@@ -61,10 +64,12 @@ extension Session {
         return function
     }
 
-    /// What a PL/pgSQL function may be here: one value (or void) per call; no rows, no triggers.
+    /// What a PL/pgSQL function may be here: one value (or void) per call, or a trigger's
+    /// function; no rows.
     private static func checkProceduralDeclaration(_ statement: CreateFunction) throws {
-        if case .other("trigger", [])? = statement.returnType {
-            throw VireoError(.featureNotSupported, "trigger functions are not supported", hint: "Vireo has no triggers.")
+        if case .other("trigger", [])? = statement.returnType, !statement.arguments.isEmpty {
+            throw VireoError(.invalidFunctionDefinition, "trigger functions cannot have declared arguments",
+                             hint: "The arguments of the trigger can be accessed through TG_NARGS and TG_ARGV instead.")
         }
         if statement.returnsSet || !statement.resultColumns.isEmpty {
             throw VireoError(.featureNotSupported, "set-returning PL/pgSQL functions are not supported",
@@ -79,6 +84,12 @@ extension Session {
         guard let type = statement.returnType else { return nil }
         if case .other(let name, []) = type, catalog.tables[name] != nil { return name }
         if case .other("void", []) = type, statement.language == "plpgsql" { return "void" }
+        if case .other("trigger", []) = type {
+            guard statement.language == "plpgsql" else {
+                throw VireoError(.invalidFunctionDefinition, "SQL functions cannot return type trigger")
+            }
+            return "trigger"
+        }
         _ = try Binder.sqlType(type, in: catalog)
         return type.sql
     }

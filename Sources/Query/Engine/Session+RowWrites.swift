@@ -11,6 +11,8 @@ struct RowUpdate {
     let keys: ForeignKeyEnforcer?
     /// The view written through, whose WITH CHECK OPTION the new row must pass.
     let through: UpdatableView?
+    /// The table's UPDATE triggers for this statement (nil: none fire).
+    var triggers: StatementTriggers? = nil
 }
 
 extension Session {
@@ -27,6 +29,10 @@ extension Session {
         for (position, expression) in update.assignments {
             row[position] = try Cast.assign(Evaluator.evaluate(expression, joined, context), to: table.columns[position].type)
         }
+        if let triggers = update.triggers {
+            guard let changed = try triggers.rowStarts(old: Array(old.dropLast()), new: row) else { return nil }
+            row = try Self.triggerChanged(changed, table, nil, context)
+        }
         try update.generated.fill(&row, context: context)
         try update.through?.checkRow(row + [.int(rowID)], context)
         try lockForChange(table.name, rowID: rowID, deleting: false, context)
@@ -37,6 +43,7 @@ extension Session {
         }
         if let column = table.rowIDColumn { row[column] = .int(newRowID) }
         try update.keys?.updated(table, old: Array(old.dropLast()), new: row, rowID: newRowID)
+        update.triggers?.rowWritten(old: Array(old.dropLast()), new: row)
         row.append(.int(newRowID))
         return row
     }

@@ -43,8 +43,10 @@ extension Session {
         let table = plan.table
         let generated = plan.generated.isEmpty ? nil : plan.generated
         let conflictHandler = plan.conflict
-        let readsStoredRow = plan.through != nil || keys != nil || !plan.returning.items.isEmpty
         let notesVectorChanges = Self.hasVectorIndex(table)
+        let triggers = try table.triggerDefinitions == nil ? nil : StatementTriggers(self, table, event: "insert", transaction)
+        let readsStoredRow = plan.through != nil || keys != nil || !plan.returning.items.isEmpty || triggers != nil
+        try triggers?.statementStarts()
         for index in sourceRows.indices {
             try context.checkCancel()
             // Taken out of the list, so that filling it in does not copy it.
@@ -54,6 +56,10 @@ extension Session {
                            generated: generated, transaction, context)
             if let domainChecks = plan.domainChecks {
                 for check in domainChecks { _ = try Evaluator.evaluate(check, row, context) }
+            }
+            if let triggers {
+                guard let changed = try triggers.rowStarts(old: nil, new: row) else { continue }
+                row = try Self.triggerChanged(changed, table, generated, context)
             }
             if let conflict = conflictHandler, let existing = try conflict.conflictingRow(row, transaction) {
                 guard touched.insert(existing).inserted || conflict.isDoNothing else {
@@ -87,8 +93,10 @@ extension Session {
             try plan.through?.checkRow(stored + [.int(rowID)], context)
             keys?.inserted(table, row: stored, rowID: rowID)
             try plan.returning.collect(stored + [.int(rowID)], context, into: &returned)
+            triggers?.rowWritten(old: nil, new: stored)
         }
         try keys?.finish()
+        try triggers?.statementEnds()
         // A prepared INSERT of one row formatted its tag at every execution (1% of its time).
         return QueryResult(columns: plan.returning.columns, rows: returned, commandTag: count == 1 ? "INSERT 0 1" : "INSERT 0 \(count)")
     }
@@ -112,6 +120,15 @@ extension Session {
             try completeRow(&row, absent: absent, table: table, defaults: defaults, transaction: transaction, context: context)
         }
         try generated?.fill(&row, context: context)
+    }
+
+    /// A row as a BEFORE trigger returned it: each value in its column's type, then the
+    /// generated columns and CHECK constraints, which come after the triggers.
+    static func triggerChanged(_ row: [Value], _ table: TableDefinition, _ generated: GeneratedColumns?,
+                               _ context: ExecutionContext) throws -> [Value] {
+        var row = try zip(row, table.columns).map { try Cast.assign($0, to: $1.type) }
+        try generated?.fill(&row, context: context)
+        return row
     }
 
     /// Stores a new row (the store checks NOT NULL and unique keys) and notes it for the
@@ -199,14 +216,20 @@ extension Session {
         var returned: [[Value]] = []
         let width = table.columns.count + 1
         let keys = foreignKeyEnforcer(table, transaction, context)
-        let writer = RowUpdate(table: table, assignments: assignments, generated: generated, keys: keys, through: through)
+        let triggers = try table.triggerDefinitions == nil ? nil
+            : StatementTriggers(self, table, event: "update", assigned: Set(assignments.map(\.0)), transaction)
+        let writer = RowUpdate(table: table, assignments: assignments, generated: generated, keys: keys, through: through, triggers: triggers)
+        try triggers?.statementStarts()
+        var count = 0
         for joined in targets {
             try context.checkCancel()
             guard let row = try updateRow(writer, old: Array(joined.prefix(width)), joined: joined, transaction, context) else { continue }
+            count += 1
             try returning.collect(row + joined.dropFirst(width), context, into: &returned)
         }
         try keys?.finish()
-        return QueryResult(columns: returning.columns, rows: returned, commandTag: "UPDATE \(targets.count)")
+        try triggers?.statementEnds()
+        return QueryResult(columns: returning.columns, rows: returned, commandTag: "UPDATE \(count)")
     }
 
     /// DELETE; `enforcingKeys` is false only for TRUNCATE, which empties every table that
@@ -222,14 +245,23 @@ extension Session {
         let returning = try ReturningList(statement.returning, scope: source.names, binder: binder, through: through)
         var returned: [[Value]] = []
         let keys = enforcingKeys ? foreignKeyEnforcer(table, transaction, context) : nil
+        // TRUNCATE (not `enforcingKeys`) fires no DELETE trigger, as in PostgreSQL.
+        let triggers = try table.triggerDefinitions == nil || !enforcingKeys ? nil
+            : StatementTriggers(self, table, event: "delete", transaction)
+        try triggers?.statementStarts()
+        var count = 0
         for row in targets {
             try context.checkCancel()
-            let rowID = Self.rowID(of: Array(row.prefix(table.columns.count + 1)))
-            guard try deleteRow(table, rowID: rowID, keys: keys, transaction, context) else { continue }
+            let old = Array(row.prefix(table.columns.count + 1))
+            if let triggers, try triggers.rowStarts(old: Array(old.dropLast()), new: nil) == nil { continue }
+            guard try deleteRow(table, rowID: Self.rowID(of: old), keys: keys, transaction, context) else { continue }
+            count += 1
+            triggers?.rowWritten(old: Array(old.dropLast()), new: nil)
             try returning.collect(row, context, into: &returned)
         }
         try keys?.finish()
-        return QueryResult(columns: returning.columns, rows: returned, commandTag: "DELETE \(targets.count)")
+        try triggers?.statementEnds()
+        return QueryResult(columns: returning.columns, rows: returned, commandTag: "DELETE \(count)")
     }
 
     /// The SET list of an UPDATE or of MERGE's UPDATE, bound over `scope`: per assignment, the

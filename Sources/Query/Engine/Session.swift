@@ -87,6 +87,8 @@ public final class Session: @unchecked Sendable {
     /// executed: every binder `makeBinder` makes meanwhile starts from them, as PostgreSQL
     /// analyses the statement with `$n` of its declared type. Empty otherwise.
     var declaredParameterTypes: [SQLType] = []
+    /// How deep triggers are firing triggers now (Triggers.swift).
+    var triggerDepth = 0
     /// NOTICEs and WARNINGs raised since the caller last took them (Notice.swift).
     var pendingNotices: [Notice] = []
 

@@ -18,6 +18,11 @@ struct PLVariable {
     var typeName: TypeName?
     var value: Value = .null
     var row: (columns: [ResultColumn], values: [Value])?
+    /// A trigger's NEW or OLD: each field's declared type, to which an assignment casts.
+    var fieldTypes: [TypeName?]?
+    /// A trigger's NEW in a DELETE, OLD in an INSERT, both in a statement trigger: NULL, its
+    /// fields read as NULL, as in PostgreSQL 11 and later.
+    var isNullRecord = false
     var isConstant = false
     var isNotNull = false
 }
@@ -29,6 +34,8 @@ enum PLFlow {
     case continueLoop(label: String?)
     /// RETURN: a function's value (nil from a DO block or `RETURN;`).
     case returned((Value, SQLType)?)
+    /// A trigger function's RETURN: the row (NEW, OLD), or nil for NULL.
+    case returnedRow([Value]?)
 }
 
 /// One run of a DO block over `session`.
@@ -47,13 +54,27 @@ final class PLRun {
     private let arguments: [PLVariable]
     /// A function's body (RETURN takes a value), not a DO block.
     private let isFunction: Bool
+    /// A trigger function's body: RETURN gives a row.
+    private let isTrigger: Bool
 
     init(_ syntax: PLParser, session: Session, arguments: [(name: String?, variable: PLVariable)]? = nil) {
         self.syntax = syntax
         self.session = session
         self.arguments = arguments?.map(\.variable) ?? []
         self.isFunction = arguments != nil
+        self.isTrigger = false
         for case let (name?, variable) in arguments ?? [] { scopes[0][name] = variable }
+    }
+
+    /// A run of a trigger function (or, not `returnsRow`, of its WHEN condition), with NEW,
+    /// OLD and the TG_ variables.
+    init(_ syntax: PLParser, session: Session, triggerVariables: [String: PLVariable], returnsRow: Bool = true) {
+        self.syntax = syntax
+        self.session = session
+        self.arguments = []
+        self.isFunction = true
+        self.isTrigger = returnsRow
+        scopes[0].merge(triggerVariables) { _, new in new }
     }
 
     // MARK: Blocks and statements
@@ -105,6 +126,8 @@ final class PLRun {
         case .assign(let name, let expression):
             let variable = try lookUp(name)
             try assign(name, try evaluate(expression, as: variable.typeName))
+        case .assignField(let name, let field, let expression):
+            try assignField(name, field, expression)
         case .ifThen(let branches, let otherwise):
             for branch in branches where try condition(branch.condition) { return try run(branch.statements) }
             return try run(otherwise)
@@ -136,6 +159,7 @@ final class PLRun {
         case .getDiagnostics(let items):
             for (variable, item) in items { try assign(variable, try diagnostic(item)) }
         case .returnFrom(let value):
+            if isTrigger { return .returnedRow(try value.flatMap(returnedRow)) }
             guard let value else { return .returned(nil) }
             guard isFunction else { throw VireoError(.syntaxError, "RETURN cannot have a parameter in a DO block") }
             return .returned(try evaluate(value, as: nil))
@@ -248,6 +272,42 @@ final class PLRun {
         scopes[0]["found"]?.value = .bool(found)
     }
 
+    /// `record.field := value`: the value cast to the field's declared type (a trigger's NEW).
+    private func assignField(_ name: String, _ field: String, _ expression: PLExpression) throws {
+        guard let depth = scopes.lastIndex(where: { $0[name] != nil }), var variable = scopes[depth][name] else {
+            throw VireoError(.syntaxError, "\"\(name)\" is not a known variable")
+        }
+        guard var row = variable.row, !variable.isNullRecord else { throw Self.unassigned(name) }
+        guard let position = row.columns.firstIndex(where: { $0.name == field }) else {
+            throw VireoError(.undefinedColumn, "record \"\(name)\" has no field \"\(field)\"")
+        }
+        let typeName = variable.fieldTypes?[position] ?? nil
+        let (value, type) = try evaluate(expression, as: typeName)
+        row.values[position] = value
+        if typeName == nil { row.columns[position].type = type }
+        variable.row = row
+        scopes[depth][name] = variable
+    }
+
+    /// 55000 for a field of a record no row was put in (OLD in an INSERT trigger).
+    private static func unassigned(_ name: String) -> VireoError {
+        VireoError.raised(sqlState: "55000", "record \"\(name)\" is not assigned yet",
+                          detail: "The tuple structure of a not-yet-assigned record is indeterminate.")
+    }
+
+    /// A trigger function's RETURN value: a record variable's row (NEW or OLD), or nil for NULL.
+    private func returnedRow(_ expression: PLExpression) throws -> [Value]? {
+        if expression.tokens.count == 1, let name = Self.name(of: syntax.tokens[expression.tokens.lowerBound]),
+           let variable = try? lookUp(name), variable.typeName == nil {
+            return variable.isNullRecord ? nil : variable.row?.values
+        }
+        guard try evaluate(expression, as: nil).0.isNull else {
+            throw VireoError(.featureNotSupported, "a trigger function here returns NEW, OLD, another record variable or NULL",
+                             hint: "Assign to NEW's fields, then RETURN NEW.")
+        }
+        return nil
+    }
+
     /// SELECT … INTO or EXECUTE … INTO: the first row (exactly one with STRICT) into the
     /// targets; NULLs when there is none. FOUND says whether there was one.
     private func store(_ result: QueryResult, into targets: [String], strict: Bool) throws {
@@ -319,7 +379,7 @@ final class PLRun {
 
     /// Runs a piece of SQL with the variables it names as parameters.
     private func execute(_ expression: PLExpression, prefix: String = "", suffix: String = "", countsRows: Bool = true) throws -> QueryResult {
-        let (sql, values, types) = render(expression, substituting: !prefix.isEmpty || substitutes(expression))
+        let (sql, values, types) = try render(expression, substituting: !prefix.isEmpty || substitutes(expression))
         let result = try session.plExecute(prefix + sql + suffix, values, types)
         if countsRows { rowCount = result.rowCount }
         return result
@@ -343,7 +403,7 @@ final class PLRun {
 
     /// The SQL text of `expression` with each variable it reads as `$n`, and the values and
     /// types of those parameters.
-    private func render(_ expression: PLExpression, substituting: Bool) -> (String, [Value], [SQLType]) {
+    private func render(_ expression: PLExpression, substituting: Bool) throws -> (String, [Value], [SQLType]) {
         let tokens = syntax.tokens
         var sql = "", values: [Value] = [], types: [SQLType] = []
         var numbers: [String: Int] = [:]
@@ -369,18 +429,31 @@ final class PLRun {
                 replacement = "$\(values.count)"
             }
             if replacement == nil, substituting, let name = Self.name(of: token), context.allowsValue(at: index, tokens, expression.tokens), let variable = try? lookUp(name) {
-                if let row = variable.row, tokens[index + 1].kind == .dot, let field = Self.name(of: tokens[index + 2]),
-                   let position = row.columns.firstIndex(where: { $0.name == field }) {
+                let dotted = index + 2 < tokens.count && tokens[index + 1].kind == .dot
+                let field = dotted ? Self.name(of: tokens[index + 2]) : nil
+                if let row = variable.row, let field {
+                    guard let position = row.columns.firstIndex(where: { $0.name == field }) else {
+                        throw VireoError(.undefinedColumn, "record \"\(name)\" has no field \"\(field)\"")
+                    }
                     consumed = 3
                     values.append(row.values[position])
                     types.append(row.columns[position].type)
                     replacement = "$\(values.count)"
                 } else if let row = variable.row {
-                    // A whole row: ROW(…) of its fields (RAISE prints it as `(2,b)`).
+                    // A whole row: ROW(…) of its fields (RAISE prints it as `(2,b)`); `rec.*` likewise.
+                    if dotted, tokens[index + 2].isOperator("*") { consumed = 3 }
                     let first = values.count + 1
                     values += row.values
                     types += row.columns.map(\.type)
                     replacement = "ROW(" + (first..<first + row.values.count).map { "$\($0)" }.joined(separator: ", ") + ")"
+                } else if dotted, variable.type == nil, variable.typeName == nil {
+                    throw Self.unassigned(name)
+                } else if name == "tg_argv", index + 1 < tokens.count, tokens[index + 1].kind == .leftBracket {
+                    // TG_ARGV counts from 0, SQL arrays from 1.
+                    consumed = 2
+                    values.append(variable.value)
+                    types.append(variable.type ?? .unknown)
+                    replacement = "$\(values.count)[1 + "
                 } else {
                     if numbers[name] == nil {
                         values.append(variable.value)
@@ -509,7 +582,10 @@ private struct SubstitutionContext {
         if insertColumnsDepth != nil { return false }
         if previous == .dot { return false }
         if index + 1 < range.upperBound, tokens[index + 1].kind == .leftParen { return false }
-        if case .word(let word, _)? = previous, ["as", "from", "join", "into", "update", "table"].contains(word) { return false }
+        if case .word(let word, _)? = previous, ["as", "from", "join", "into", "update", "table"].contains(word) {
+            // IS [NOT] DISTINCT FROM compares with a value.
+            guard word == "from", case .word("distinct", _)? = beforePrevious else { return false }
+        }
         let startsSetItem: Bool = switch previous {
         case .comma?, .word("set", _)?: true
         default: false

@@ -63,6 +63,8 @@ struct PLRaise: Sendable {
 indirect enum PLStatement: Sendable {
     case block(PLBlock)
     case assign(name: String, PLExpression)
+    /// `record.field := value` (a trigger's `NEW.updated_at := now()`).
+    case assignField(name: String, field: String, PLExpression)
     case ifThen(branches: [(condition: PLExpression, statements: [PLStatement])], otherwise: [PLStatement])
     /// `CASE [subject] WHEN value [, …] THEN … [ELSE …] END CASE`: with a subject the
     /// branch whose value equals it, else the first whose condition holds; 20000 when none
@@ -331,6 +333,15 @@ struct PLParser: Sendable {
                 let value = try parseExpression(until: { $0.tokens[$1].kind == .semicolon })
                 try expect(.semicolon, ";")
                 return .assign(name: name, value)
+            }
+            if position + 3 < tokens.count, tokens[position + 1].kind == .dot, isAssignment(at: position + 3) {
+                let name = try parseName("a variable name")
+                position += 1
+                let field = try parseName("a field name")
+                _ = acceptAssignment()
+                let value = try parseExpression(until: { $0.tokens[$1].kind == .semicolon })
+                try expect(.semicolon, ";")
+                return .assignField(name: name, field: field, value)
             }
             return try parseSQL()
         }

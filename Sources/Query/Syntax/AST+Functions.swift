@@ -1,11 +1,13 @@
 import VireoStorage
 
-/// CREATE FUNCTION and DROP FUNCTION (Parser+Functions.swift); names are stored names (a
-/// `public.` schema is dropped).
+/// CREATE FUNCTION and DROP FUNCTION, and CREATE and DROP TRIGGER, which calls one
+/// (Parser+Functions.swift); names are stored names (a `public.` schema is dropped).
 public enum FunctionCommand: Sendable, Equatable {
     case create(CreateFunction)
     /// `DROP FUNCTION [IF EXISTS] name [(types)] [, …] [CASCADE | RESTRICT]`.
     case drop(DropFunction)
+    case createTrigger(CreateTrigger)
+    case dropTrigger(DropTrigger)
 
     /// The statement as canonical SQL.
     public var sql: String {
@@ -16,6 +18,9 @@ public enum FunctionCommand: Sendable, Equatable {
                 + drop.functions.map { function in
                     quoteIdentifier(function.name) + (function.argumentTypes.map { types in "(" + types.map(\.sql).joined(separator: ", ") + ")" } ?? "")
                 }.joined(separator: ", ") + (drop.cascade ? " CASCADE" : "")
+        case .createTrigger(let trigger): trigger.sql
+        case .dropTrigger(let drop):
+            "DROP TRIGGER " + (drop.ifExists ? "IF EXISTS " : "") + quoteIdentifier(drop.name) + " ON " + drop.table.sql
         }
     }
 
@@ -24,6 +29,8 @@ public enum FunctionCommand: Sendable, Equatable {
         switch self {
         case .create: "CREATE FUNCTION"
         case .drop: "DROP FUNCTION"
+        case .createTrigger: "CREATE TRIGGER"
+        case .dropTrigger: "DROP TRIGGER"
         }
     }
 }
@@ -130,5 +137,62 @@ public enum MaterializedViewCommand: Sendable, Equatable {
         case .drop(let drop):
             "DROP MATERIALIZED VIEW " + (drop.ifExists ? "IF EXISTS " : "") + drop.names.map(\.sql).joined(separator: ", ") + (drop.cascade ? " CASCADE" : "")
         }
+    }
+}
+
+/// `CREATE [OR REPLACE] TRIGGER name {BEFORE | AFTER} event [OR …] ON table
+/// [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION | PROCEDURE} f(args)`.
+public struct CreateTrigger: Sendable, Equatable {
+    public var name: String
+    public var orReplace: Bool
+    /// "before" or "after".
+    public var timing: String
+    /// "insert", "update" or "delete", in the order written.
+    public var events: [String]
+    /// `UPDATE OF a, b` (nil: any column).
+    public var updateColumns: [String]?
+    public var table: TableName
+    public var forEachRow: Bool
+    /// WHEN's condition as written.
+    public var condition: String?
+    public var function: String
+    /// The arguments as written: string constants, numbers or names, each as text.
+    public var arguments: [String]
+
+    public init(name: String, orReplace: Bool, timing: String, events: [String], updateColumns: [String]?, table: TableName,
+                forEachRow: Bool, condition: String?, function: String, arguments: [String]) {
+        self.name = name
+        self.orReplace = orReplace
+        self.timing = timing
+        self.events = events
+        self.updateColumns = updateColumns
+        self.table = table
+        self.forEachRow = forEachRow
+        self.condition = condition
+        self.function = function
+        self.arguments = arguments
+    }
+
+    var sql: String {
+        let events = self.events.map { event in
+            event.uppercased() + (event == "update" ? updateColumns.map { " OF " + $0.map(quoteIdentifier).joined(separator: ", ") } ?? "" : "")
+        }
+        return "CREATE " + (orReplace ? "OR REPLACE " : "") + "TRIGGER " + quoteIdentifier(name) + " " + timing.uppercased() + " "
+            + events.joined(separator: " OR ") + " ON " + table.sql + " FOR EACH " + (forEachRow ? "ROW" : "STATEMENT")
+            + (condition.map { " WHEN (" + $0 + ")" } ?? "") + " EXECUTE FUNCTION " + quoteIdentifier(function)
+            + "(" + arguments.map(quoteString).joined(separator: ", ") + ")"
+    }
+}
+
+/// `DROP TRIGGER [IF EXISTS] name ON table [CASCADE | RESTRICT]`.
+public struct DropTrigger: Sendable, Equatable {
+    public var name: String
+    public var table: TableName
+    public var ifExists: Bool
+
+    public init(name: String, table: TableName, ifExists: Bool) {
+        self.name = name
+        self.table = table
+        self.ifExists = ifExists
     }
 }

@@ -8,11 +8,17 @@ extension Parser {
         if acceptKeyword(.or) {
             try expectWord("replace")
             if acceptWord("function") { return .function(.create(try parseCreateFunction(orReplace: true))) }
+            if acceptWord("trigger") { return .function(.createTrigger(try parseCreateTrigger(orReplace: true))) }
             try expectWord("view")
             return .createView(try parseCreateView(orReplace: true))
         }
         if acceptWord("view") { return .createView(try parseCreateView(orReplace: false)) }
         if acceptWord("function") { return .function(.create(try parseCreateFunction(orReplace: false))) }
+        if acceptWord("trigger") { return .function(.createTrigger(try parseCreateTrigger(orReplace: false))) }
+        if peekKeyword(.constraint), peekWord("trigger", at: 1) {
+            throw VireoError(.featureNotSupported, "constraint triggers are not supported", position: peek().start,
+                             hint: "Use a plain AFTER trigger (CREATE TRIGGER).")
+        }
         if acceptWord("domain") { return .typeCommand(try parseCreateDomain()) }
         if acceptWord("materialized") {
             try expectWord("view")
@@ -507,6 +513,7 @@ extension Parser {
         if acceptWord("sequence") { return try parseDropSequence() }
         if acceptWord("type") { return .typeCommand(try parseDropType()) }
         if acceptWord("function") { return .function(.drop(try parseDropFunction())) }
+        if acceptWord("trigger") { return .function(.dropTrigger(try parseDropTrigger())) }
         if acceptWord("domain") { return .typeCommand(try parseDropDomain()) }
         if acceptWord("materialized") {
             try expectWord("view")

@@ -142,3 +142,95 @@ extension Parser {
         return DropFunction(functions: functions, ifExists: ifExists, cascade: parseDropBehavior())
     }
 }
+
+/// CREATE TRIGGER and DROP TRIGGER.
+extension Parser {
+    /// After `CREATE [OR REPLACE] TRIGGER`: `name {BEFORE | AFTER} event [OR event …] ON table
+    /// [FOR [EACH] {ROW | STATEMENT}] [WHEN (condition)] EXECUTE {FUNCTION | PROCEDURE} f(args)`.
+    mutating func parseCreateTrigger(orReplace: Bool) throws -> CreateTrigger {
+        let name = try parseIdentifier("a trigger name")
+        let timing: String
+        if acceptWord("before") { timing = "before" } else if acceptWord("after") { timing = "after" } else if peekWord("instead") {
+            throw VireoError(.featureNotSupported, "INSTEAD OF triggers are not supported", position: peek().start,
+                             hint: "Views that can be written through take INSERT, UPDATE and DELETE directly.")
+        } else {
+            throw unexpected("expected BEFORE or AFTER")
+        }
+        var events: [String] = [], updateColumns: [String]?
+        repeat {
+            let position = peek().start
+            guard let event = ["insert", "update", "delete", "truncate"].first(where: { acceptWord($0) }) else {
+                throw unexpected("expected INSERT, UPDATE or DELETE")
+            }
+            if event == "truncate" {
+                throw VireoError(.featureNotSupported, "TRUNCATE triggers are not supported", position: position)
+            }
+            if event == "update", acceptWord("of") { updateColumns = try commaSeparated { try $0.parseIdentifier("a column name") } }
+            if events.contains(event) { throw VireoError(.syntaxError, "duplicate trigger events specified", position: position) }
+            events.append(event)
+        } while acceptKeyword(.or)
+        try expectKeyword(.on)
+        let table = try parseTableName()
+        if peekWord("referencing") {
+            throw VireoError(.featureNotSupported, "transition tables (REFERENCING) are not supported", position: peek().start)
+        }
+        var forEachRow = false
+        if acceptKeyword(.for) {
+            _ = acceptWord("each")
+            if acceptKeyword(.row) { forEachRow = true } else { try expectWord("statement") }
+        }
+        var condition: String?
+        if acceptKeyword(.when) { condition = try parseParenthesizedText() }
+        try expectWord("execute")
+        guard acceptWord("function") || acceptWord("procedure") else { throw unexpected("expected FUNCTION or PROCEDURE") }
+        let function = try parseFunctionName()
+        try expect(.leftParen, "(")
+        let arguments = peekIs(.rightParen) ? [] : try commaSeparated { try $0.parseTriggerArgument() }
+        try expect(.rightParen, ")")
+        return CreateTrigger(name: name, orReplace: orReplace, timing: timing, events: events, updateColumns: updateColumns,
+                             table: table, forEachRow: forEachRow, condition: condition, function: function, arguments: arguments)
+    }
+
+    /// `( … )`'s text as written, between balanced parentheses: a WHEN condition, which may
+    /// read `OLD.*` and is evaluated as PL/pgSQL evaluates an expression.
+    private mutating func parseParenthesizedText() throws -> String {
+        try expect(.leftParen, "(")
+        let start = peek().start
+        var depth = 0
+        while depth > 0 || !peekIs(.rightParen) {
+            switch peek().kind {
+            case .end: throw unexpected("expected )")
+            case .leftParen: depth += 1
+            case .rightParen: depth -= 1
+            default: break
+            }
+            skip()
+        }
+        let text = String(decoding: lexer.bytes[start..<max(start, lastEnd)], as: UTF8.self)
+        try expect(.rightParen, ")")
+        guard !text.isEmpty else { throw unexpected("expected a condition") }
+        return text
+    }
+
+    /// A trigger's argument: a string constant, a number or a name, kept as text (TG_ARGV).
+    private mutating func parseTriggerArgument() throws -> String {
+        let token = peek()
+        let text: String? = switch token.kind {
+        case .string(let value), .integer(let value), .decimal(let value): value
+        default: identifier(token)
+        }
+        guard let text else { throw unexpected("expected a string constant, a number or a name") }
+        advance()
+        return text
+    }
+
+    /// After DROP TRIGGER: `[IF EXISTS] name ON table [CASCADE | RESTRICT]`.
+    mutating func parseDropTrigger() throws -> DropTrigger {
+        let ifExists = acceptKeywords(.if, .exists)
+        let name = try parseIdentifier("a trigger name")
+        try expectKeyword(.on)
+        let table = try parseTableName()
+        _ = parseDropBehavior()
+        return DropTrigger(name: name, table: table, ifExists: ifExists)
+    }
+}

@@ -249,8 +249,11 @@ extension Functions {
                 return SystemCatalog.description(catalog, objectOID: oid, subID: column).map(Value.text) ?? .null
             }
         case "pg_get_triggerdef":
-            // pg_trigger is empty: no OID names a trigger.
-            return ScalarFunction("pg_get_triggerdef", 1...2, [.int, .bool], returns: .text) { _ in .null }
+            return ScalarFunction("pg_get_triggerdef", 1...2, [.int, .bool], returns: .text) { arguments in
+                guard case .int(let oid) = arguments[0] else { return .null }
+                let pretty = arguments.count > 1 && arguments[1] == .bool(true)
+                return SystemCatalog.triggerDefinition(oid, pretty: pretty, catalog).map(Value.text) ?? .null
+            }
         case "to_regclass":
             return ScalarFunction("to_regclass", 1...1, [.text], returns: .int) { arguments in
                 SystemCatalog.relationOID(Cast.textForm(arguments[0]), catalog).map(Value.int) ?? .null

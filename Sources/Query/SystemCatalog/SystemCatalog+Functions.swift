@@ -46,6 +46,7 @@ extension SystemCatalog {
 
     /// void's OID, the result type of a PL/pgSQL function that returns nothing.
     static let voidTypeOID: Int64 = 2278
+    static let triggerTypeOID: Int64 = 2279
 
     /// record's OID, the result type of a function returning TABLE (…).
     static let recordTypeOID: Int64 = 2249
@@ -66,6 +67,7 @@ extension SystemCatalog {
     static func typeOID(of typeText: String, _ catalog: Catalog) -> Int64 {
         if catalog.tables[typeText] != nil { return rowTypeOID(of: typeText) }
         if typeText == "void" { return voidTypeOID }
+        if typeText == "trigger" { return triggerTypeOID }
         guard let typeName = try? Parser.parseTypeName(typeText), let type = try? typeName.columnType(in: catalog) else { return 0 }
         return BuiltinType.of(type).oid
     }

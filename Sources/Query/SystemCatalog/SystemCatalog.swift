@@ -149,6 +149,8 @@ enum SystemCatalog {
         "pg_description": descriptions,
         "pg_depend": dependencies,
         "pg_sequence": sequenceOptions,
+        "pg_trigger": triggerRelation,
+        "information_schema.triggers": informationSchemaTriggers,
         "information_schema.sequences": informationSchemaSequences,
         "information_schema.tables": informationSchemaTables,
         "information_schema.columns": informationSchemaColumns,
@@ -367,7 +369,7 @@ extension SystemCatalog {
             row[11] = .int(rowTypeOID(of: table.name))
             row[12] = .int(Int64(table.checks.count))  // relchecks: psql's \d lists check constraints only when it is > 0
             // relhastriggers: PostgreSQL's FOREIGN KEYs are triggers on both tables; psql's \d lists them only then.
-            row[14] = .bool(!table.foreignKeys.isEmpty || !catalog.foreignKeys(referencing: table.name).isEmpty)
+            row[14] = .bool(!table.foreignKeys.isEmpty || !catalog.foreignKeys(referencing: table.name).isEmpty || !table.triggers.isEmpty)
             // reloptions, psql's \d+ "Options:" (`toast.` ones would be the TOAST table's, which Vireo has not).
             let options = (table.storageOptions ?? []).filter { !$0.hasPrefix("toast.") }
             row[21] = options.isEmpty ? .null : .array(options.map(Value.text))

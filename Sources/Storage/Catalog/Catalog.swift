@@ -259,6 +259,8 @@ public struct TableDefinition: Codable, Sendable, Hashable {
     public var materializedQuery: String?
     /// Set on a materialized view made or refreshed WITH NO DATA (absent: populated).
     public var isUnpopulated: Bool?
+    /// Its triggers (Catalog+Triggers.swift); absent: none.
+    public var triggerDefinitions: [TriggerDefinition]?
 
     /// The form of the row tree's keys; fixed is stored as an absent field, so a table
     /// with fixed keys has the catalog entry an older build wrote.

@@ -2821,3 +2821,34 @@ CREATE FUNCTION do_clamp(x int, lo int, hi int) RETURNS int LANGUAGE plpgsql AS 
 SELECT id, sq, do_clamp(sq, -10, 10) FROM do_t ORDER BY id;
 DROP FUNCTION do_clamp;
 DROP TABLE do_t;
+
+-- Triggers: BEFORE rows that change NEW or skip the row, AFTER rows, statements, WHEN, UPDATE OF
+DROP TABLE IF EXISTS trg_items;
+DROP TABLE IF EXISTS trg_log;
+DROP FUNCTION IF EXISTS trg_touch() CASCADE;
+DROP FUNCTION IF EXISTS trg_note() CASCADE;
+CREATE TABLE trg_items (id integer PRIMARY KEY, name text, qty integer DEFAULT 1, total integer);
+CREATE TABLE trg_log (n serial PRIMARY KEY, msg text);
+CREATE FUNCTION trg_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.qty < 0 THEN RETURN NULL; END IF; NEW.name := upper(NEW.name); NEW.total := NEW.qty * 10; RETURN NEW; END $$;
+CREATE FUNCTION trg_note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO trg_log (msg) VALUES (TG_NAME || ' ' || TG_WHEN || ' ' || TG_LEVEL || ' ' || TG_OP || ' ' || coalesce(OLD.name, '-') || '>' || coalesce(NEW.name, '-') || ' ' || TG_ARGV[0]); RETURN NULL; END $$;
+CREATE TRIGGER t1 BEFORE INSERT OR UPDATE ON trg_items FOR EACH ROW EXECUTE FUNCTION trg_touch();
+CREATE TRIGGER t2 AFTER INSERT OR UPDATE OR DELETE ON trg_items FOR EACH ROW EXECUTE FUNCTION trg_note('row');
+CREATE TRIGGER t3 AFTER UPDATE OF qty ON trg_items FOR EACH ROW WHEN (OLD.qty IS DISTINCT FROM NEW.qty) EXECUTE FUNCTION trg_note('qty');
+CREATE TRIGGER t4 BEFORE DELETE ON trg_items FOR EACH STATEMENT EXECUTE FUNCTION trg_note('stmt');
+INSERT INTO trg_items (id, name) VALUES (1, 'ant'), (2, 'bee');
+INSERT INTO trg_items VALUES (3, 'cat', -1, 0);
+UPDATE trg_items SET qty = 5 WHERE id = 1;
+UPDATE trg_items SET name = 'bug' WHERE id = 2;
+UPDATE trg_items SET qty = -2 WHERE id = 2;
+DELETE FROM trg_items WHERE id = 1;
+DELETE FROM trg_items WHERE id = 99;
+SELECT * FROM trg_items ORDER BY id;
+SELECT msg FROM trg_log ORDER BY n;
+SELECT tgname, tgtype, tgnargs FROM pg_trigger WHERE tgrelid = 'trg_items'::regclass ORDER BY tgname;
+SELECT trigger_name, event_manipulation, action_timing, action_orientation FROM information_schema.triggers WHERE event_object_table = 'trg_items' ORDER BY 1, 2;
+DROP FUNCTION trg_note();
+DROP TRIGGER t3 ON trg_items;
+DROP TABLE trg_items;
+DROP TABLE trg_log;
+DROP FUNCTION trg_touch();
+DROP FUNCTION trg_note();
