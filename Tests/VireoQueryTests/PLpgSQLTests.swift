@@ -233,12 +233,48 @@ struct PLpgSQLFunctionTests {
                 == [["plpgsql", "void"]])
     }
 
-    @Test("PL/pgSQL functions: a body without RETURN is 2F005, set-returning functions are 0A000, a bad body 42601 at CREATE")
+    @Test("set-returning functions: RETURN NEXT of a value, of RETURNS TABLE's outputs, of a record; RETURN QUERY; in FROM, LATERAL and a select list")
+    func setReturning() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("""
+            CREATE TABLE emp (id int PRIMARY KEY, name text, salary numeric, dept text);
+            INSERT INTO emp VALUES (1, 'ada', 100, 'eng'), (2, 'bob', 80, 'eng'), (3, 'cy', 50, 'ops');
+            CREATE FUNCTION evens(n int) RETURNS SETOF int LANGUAGE plpgsql AS $$
+            DECLARE i int; BEGIN FOR i IN 1..n LOOP IF i % 2 = 0 THEN RETURN NEXT i; END IF; END LOOP; RETURN; END $$;
+            CREATE FUNCTION paid(minimum numeric) RETURNS TABLE (who text, pay numeric, rank bigint) LANGUAGE plpgsql AS $$
+            DECLARE r record; n int := 0;
+            BEGIN
+                FOR r IN SELECT name, salary FROM emp WHERE salary >= minimum ORDER BY salary DESC LOOP
+                    n := n + 1; who := upper(r.name); pay := r.salary; rank := n; RETURN NEXT;
+                END LOOP;
+            END $$;
+            CREATE FUNCTION by_dept(d text) RETURNS SETOF emp LANGUAGE plpgsql AS $$
+            BEGIN RETURN QUERY SELECT * FROM emp WHERE dept = d ORDER BY id; IF NOT FOUND THEN RAISE NOTICE 'no one in %', d; END IF; END $$;
+            CREATE FUNCTION words(t text) RETURNS SETOF text LANGUAGE plpgsql STRICT AS $$
+            DECLARE w text; BEGIN FOREACH w IN ARRAY string_to_array(t, ' ') LOOP RETURN NEXT w || '!'; END LOOP; END $$;
+            CREATE FUNCTION wrong() RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN RETURN QUERY SELECT 1, 2; END $$;
+            """)
+        #expect(try rows(session, "SELECT * FROM evens(7)") == [["2"], ["4"], ["6"]])
+        #expect(try rows(session, "SELECT evens(4)") == [["2"], ["4"]])
+        let paid = try session.execute("SELECT * FROM paid(60)")
+        #expect(paid.columns.map(\.name) == ["who", "pay", "rank"] && paid.columns[2].type == .int)
+        #expect(try rows(session, "SELECT who, pay, rank FROM paid(0) WHERE rank > 1") == [["BOB", "80", "2"], ["CY", "50", "3"]])
+        #expect(try rows(session, "SELECT id, name FROM by_dept('eng')") == [["1", "ada"], ["2", "bob"]])
+        #expect(try rows(session, "SELECT name FROM by_dept('nope')") == [])
+        #expect(session.takeNotices().map(\.message) == ["no one in nope"])
+        #expect(try rows(session, "SELECT e.name, w FROM emp e, LATERAL words(e.name) w WHERE e.id < 3 ORDER BY 1") == [["ada", "ada!"], ["bob", "bob!"]])
+        #expect(try rows(session, "SELECT count(*) FROM words(NULL)") == [["0"]])
+        let mismatch = sqlError(session, "SELECT * FROM wrong()")
+        #expect(mismatch?.sqlState == "42804" && mismatch?.message == "structure of query does not match function result type")
+        #expect(sqlError(session, "SELECT 1 WHERE evens(2) = 2")?.sqlState == "0A000")
+        #expect(sqlError(session, "DO $$ BEGIN RETURN NEXT 1; END $$")?.message == "cannot use RETURN NEXT in a non-SETOF function")
+    }
+
+    @Test("PL/pgSQL functions: a body without RETURN is 2F005, a bad body 42601 at CREATE, other languages 42704")
     func errors() throws {
         let session = try Database.inMemory().session()
         try session.execute("CREATE FUNCTION nothing() RETURNS int LANGUAGE plpgsql AS $$ BEGIN NULL; END $$")
         #expect(sqlError(session, "SELECT nothing()")?.sqlState == "2F005")
-        #expect(sqlError(session, "CREATE FUNCTION rows_() RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN RETURN; END $$")?.sqlState == "0A000")
         #expect(sqlError(session, "CREATE FUNCTION bad() RETURNS int LANGUAGE plpgsql AS $$ BEGIN IF THEN END $$")?.sqlState == "42601")
         #expect(sqlError(session, "CREATE FUNCTION perl() RETURNS int LANGUAGE plperl AS '1'")?.sqlState == "42704")
     }

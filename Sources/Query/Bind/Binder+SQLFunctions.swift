@@ -20,10 +20,10 @@ extension Binder {
     /// takes these arguments (the built-in functions are tried next).
     func sqlFunctionCall(_ call: FunctionCall, _ scope: Scope) throws -> Typed? {
         guard let (function, arguments) = try chooseSQLFunction(call, scope) else { return nil }
-        if function.language == "plpgsql" { return try proceduralCall(function, arguments, scope) }
         if function.returnsSet {
             throw VireoError(.featureNotSupported, "set-returning function \(function.name) is supported in FROM and in a select list, not here")
         }
+        if function.language == "plpgsql" { return try proceduralCall(function, arguments, scope) }
         let bound = try sqlFunctionArguments(function, arguments, scope)
         let (body, columns) = try sqlFunctionBody(function, scalar: true)
         let subquery = Subquery(plan: body, isCorrelated: !function.arguments.isEmpty || function.volatility == "v")
@@ -68,6 +68,7 @@ extension Binder {
     func sqlTableFunction(_ call: FunctionCall, alias: String?) throws -> (PlanNode, [ResultColumn])? {
         guard let (function, arguments) = try chooseSQLFunction(call, Scope()), function.returnsSet else { return nil }
         let bound = try sqlFunctionArguments(function, arguments, Scope())
+        if function.language == "plpgsql" { return try proceduralRows(function, bound, alias: alias) }
         let (body, columns) = try sqlFunctionBody(function, scalar: false)
         var join = PlanNode.lateralJoin(.values([bound]), body, JoinSpec(kind: .inner, condition: nil, rightWidth: columns.count))
         if function.strict, !bound.isEmpty {
@@ -77,6 +78,23 @@ extension Binder {
         let shown = columns.count == 1 && function.resultColumns == nil && !function.returnsRow(catalog)
             ? [ResultColumn(name: alias ?? function.name, type: columns[0].type)] : columns
         return (.project(join, columns.indices.map { .column(bound.count + $0) }), shown)
+    }
+
+    /// A set-returning PL/pgSQL function in FROM: a scan that runs its body at each
+    /// execution (with the arguments of the enclosing row, LATERAL) and gives the rows it returned.
+    private func proceduralRows(_ function: FunctionDefinition, _ bound: [BoundExpression], alias: String?) throws -> (PlanNode, [ResultColumn]) {
+        let columns = try function.resultTypes(catalog)
+        let resultTypeNames = try function.resultColumns.map { try $0.map { try Parser.parseTypeName($0.type) } }
+            ?? catalog.tables[function.returnType].map { table in table.columns.map { try? Parser.parseTypeName(SQLType($0.type).description) } }?
+                .map { $0 ?? .text } ?? [try Parser.parseTypeName(function.returnType)]
+        let call = ProceduralRows(
+            function: function, program: try PLProgram(function.body),
+            argumentTypes: try function.arguments.map { try Self.sqlType(try Parser.parseTypeName($0.type), in: catalog) },
+            columns: columns, columnTypeNames: resultTypeNames)
+        let scan = TableFunctionScan(function: .procedural(call), name: function.name, arguments: bound, withOrdinality: false)
+        let shown = columns.count == 1 && function.resultColumns == nil && !function.returnsRow(catalog)
+            ? [ResultColumn(name: alias ?? function.name, type: columns[0].type)] : columns
+        return (.functionScan(scan), shown)
     }
 
     /// The arguments bound where the call is, each converted to its declared type.

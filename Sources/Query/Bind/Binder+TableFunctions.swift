@@ -236,6 +236,8 @@ extension Binder {
             throw VireoError(.internalError, "ROWS FROM is bound by bindZipped")
         case .jsonRecord:
             throw VireoError(.internalError, "\(name) is bound by bindJSONRecord")
+        case .procedural:
+            throw VireoError(.internalError, "\(name) is bound by sqlTableFunction")
         }
     }
 

@@ -64,16 +64,12 @@ extension Session {
         return function
     }
 
-    /// What a PL/pgSQL function may be here: one value (or void) per call, or a trigger's
-    /// function; no rows.
+    /// What a PL/pgSQL function may be here: one value (or void) per call, rows (SETOF,
+    /// TABLE), or a trigger's function.
     private static func checkProceduralDeclaration(_ statement: CreateFunction) throws {
         if case .other("trigger", [])? = statement.returnType, !statement.arguments.isEmpty {
             throw VireoError(.invalidFunctionDefinition, "trigger functions cannot have declared arguments",
                              hint: "The arguments of the trigger can be accessed through TG_NARGS and TG_ARGV instead.")
-        }
-        if statement.returnsSet || !statement.resultColumns.isEmpty {
-            throw VireoError(.featureNotSupported, "set-returning PL/pgSQL functions are not supported",
-                             hint: "Return one value, or write the function in SQL (LANGUAGE sql), which may return rows.")
         }
     }
 

@@ -43,6 +43,8 @@ enum TableFunction: Sendable {
     /// The rows of a relation that shows the running session (pg_settings, pg_cursors:
     /// SystemCatalog+Session.swift), read when the statement runs, not when it is bound.
     case session(SystemCatalog.SessionRelation)
+    /// A set-returning PL/pgSQL function: its body run by the session (RETURN NEXT, RETURN QUERY).
+    case procedural(ProceduralRows)
 
     /// Whether the function is one of the json type's (`json_each`, not `jsonb_each`), which
     /// read the document as written: members in order, duplicates kept, text as written.
@@ -79,7 +81,7 @@ enum TableFunction: Sendable {
     /// Its columns' names; nil for one column named after the function (or its alias).
     var columnNames: [String]? {
         switch self {
-        case .series, .jsonKeys, .jsonPathQuery, .regexMatches, .split, .unnest, .subscripts, .zipped: nil
+        case .series, .jsonKeys, .jsonPathQuery, .regexMatches, .split, .unnest, .subscripts, .zipped, .procedural: nil
         case .session(let relation): relation.columns.map(\.name)
         case .jsonRecord(let shape): shape.columns.map(\.name)
         case .partitionAncestors: ["relid"]
@@ -127,6 +129,7 @@ enum TableFunctions {
         }
         if case .zipped(let scans, let counts) = scan.function { return try zipped(scans, counts, context, numbered) }
         if case .session(let relation) = scan.function { return try relation.rows(context.session).allSatisfy(numbered) }
+        if case .procedural(let call) = scan.function { return try call.rows(arguments, context).allSatisfy(numbered) }
         // Before the NULL check below: a NULL document is still one row of NULLs.
         if case .jsonRecord(let shape) = scan.function { return try shape.rows(arguments[0]).allSatisfy(numbered) }
         // Before the NULL check too: string_to_table's NULL delimiter splits into characters.
@@ -170,7 +173,7 @@ enum TableFunctions {
             let flags = arguments.count > 2 ? Cast.textForm(arguments[2]) : nil
             return try RegexMatch.split(Cast.textForm(arguments[0]), Cast.textForm(arguments[1]), flags: flags)
                 .allSatisfy { try numbered([.text($0)]) }
-        case .unnest, .zipped, .session, .jsonRecord: return true
+        case .unnest, .zipped, .session, .jsonRecord, .procedural: return true
         case .partitionAncestors: return try numbered([arguments[0]])
         case .expandArray:
             return try (ArrayFunctions.elements(arguments[0]) ?? []).enumerated().allSatisfy { try numbered([$1, .int(Int64($0 + 1))]) }

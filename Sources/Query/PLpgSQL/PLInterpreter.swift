@@ -56,14 +56,21 @@ final class PLRun {
     private let isFunction: Bool
     /// A trigger function's body: RETURN gives a row.
     private let isTrigger: Bool
+    /// A set-returning function's columns, and the names of RETURNS TABLE's output variables.
+    private let setResult: (columns: [ResultColumn], outputs: [String])?
+    /// The rows RETURN NEXT and RETURN QUERY gave, each value with its type.
+    private(set) var returnedRows: [[(Value, SQLType)]] = []
 
-    init(_ syntax: PLParser, session: Session, arguments: [(name: String?, variable: PLVariable)]? = nil) {
+    init(_ syntax: PLParser, session: Session, arguments: [(name: String?, variable: PLVariable)]? = nil,
+         setResult: (columns: [ResultColumn], outputs: [(name: String, variable: PLVariable)])? = nil) {
         self.syntax = syntax
         self.session = session
         self.arguments = arguments?.map(\.variable) ?? []
         self.isFunction = arguments != nil
         self.isTrigger = false
+        self.setResult = setResult.map { ($0.columns, $0.outputs.map(\.name)) }
         for case let (name?, variable) in arguments ?? [] { scopes[0][name] = variable }
+        for (name, variable) in setResult?.outputs ?? [] { scopes[0][name] = variable }
     }
 
     /// A run of a trigger function (or, not `returnsRow`, of its WHEN condition), with NEW,
@@ -74,6 +81,7 @@ final class PLRun {
         self.arguments = []
         self.isFunction = true
         self.isTrigger = returnsRow
+        self.setResult = nil
         scopes[0].merge(triggerVariables) { _, new in new }
     }
 
@@ -158,6 +166,20 @@ final class PLRun {
             if !targets.isEmpty { try store(result, into: targets, strict: strict) } else { setFound(result.rowCount > 0) }
         case .getDiagnostics(let items):
             for (variable, item) in items { try assign(variable, try diagnostic(item)) }
+        case .returnNext(let value):
+            guard let setResult else { throw VireoError(.syntaxError, "cannot use RETURN NEXT in a non-SETOF function") }
+            let row = try nextRow(value, setResult)
+            guard row.count == setResult.columns.count else { throw Self.rowMismatch(row.count, setResult.columns.count) }
+            returnedRows.append(row)
+        case .returnQuery(let query):
+            guard let setResult else { throw VireoError(.syntaxError, "cannot use RETURN QUERY in a non-SETOF function") }
+            if case .word("execute", _) = syntax.tokens[query.tokens.lowerBound].kind {
+                throw VireoError(.featureNotSupported, "RETURN QUERY EXECUTE is not supported", hint: "Use FOR r IN EXECUTE … LOOP RETURN NEXT r; END LOOP.")
+            }
+            let result = try execute(query)
+            guard result.columns.count == setResult.columns.count else { throw Self.rowMismatch(result.columns.count, setResult.columns.count) }
+            returnedRows += result.rows.map { row in Array(zip(row, result.columns.map(\.type))) }
+            setFound(!result.rows.isEmpty)
         case .returnFrom(let value):
             if isTrigger { return .returnedRow(try value.flatMap(returnedRow)) }
             guard let value else { return .returned(nil) }
@@ -287,6 +309,29 @@ final class PLRun {
         if typeName == nil { row.columns[position].type = type }
         variable.row = row
         scopes[depth][name] = variable
+    }
+
+    /// RETURN NEXT's row: the output variables' values (RETURNS TABLE), a record variable's
+    /// row, or the expression's value as a one-column row.
+    private func nextRow(_ expression: PLExpression?, _ setResult: (columns: [ResultColumn], outputs: [String])) throws -> [(Value, SQLType)] {
+        guard let expression else {
+            guard !setResult.outputs.isEmpty else { throw VireoError(.syntaxError, "RETURN NEXT must have a parameter") }
+            return try setResult.outputs.map { name in
+                let variable = try lookUp(name)
+                return (variable.value, variable.type ?? .unknown)
+            }
+        }
+        if expression.tokens.count == 1, let name = Self.name(of: syntax.tokens[expression.tokens.lowerBound]),
+           let variable = try? lookUp(name), let row = variable.row {
+            return Array(zip(row.values, row.columns.map(\.type)))
+        }
+        return [try evaluate(expression, as: nil)]
+    }
+
+    /// 42804 when a row's columns are not the function's.
+    private static func rowMismatch(_ count: Int, _ expected: Int) -> VireoError {
+        VireoError(.typeMismatch, "structure of query does not match function result type",
+                   detail: "Number of returned columns (\(count)) does not match expected column count (\(expected)).")
     }
 
     /// 55000 for a field of a record no row was put in (OLD in an INSERT trigger).
@@ -637,9 +682,7 @@ extension Session {
     /// declared type (NULL for void, which prints as nothing).
     func callPLFunction(_ function: FunctionDefinition, _ program: PLProgram, _ values: [Value], argumentTypes: [SQLType],
                         returnType: TypeName?) throws -> Value {
-        let arguments = zip(function.arguments, zip(values, argumentTypes)).map { argument, typed in
-            (name: argument.name, variable: PLVariable(type: typed.1, typeName: try? Parser.parseTypeName(argument.type), value: typed.0))
-        }
+        let arguments = Self.plArguments(function, values, argumentTypes)
         let flow = try PLRun(program.syntax, session: self, arguments: arguments).run(program.body)
         guard let returnType else { return .text("") }
         guard case .returned(let result?) = flow else {
@@ -647,6 +690,30 @@ extension Session {
         }
         guard !result.0.isNull else { return .null }
         return try plValue("SELECT CAST($1 AS \(returnType.sql))", [result.0], [result.1]).0
+    }
+
+    /// A call of a set-returning LANGUAGE plpgsql function: the rows its RETURN NEXT and
+    /// RETURN QUERY gave, each value cast to its column's declared type.
+    func callPLSetFunction(_ call: ProceduralRows, _ values: [Value]) throws -> [[Value]] {
+        let outputs = zip(call.function.resultColumns ?? [], zip(call.columns, call.columnTypeNames)).compactMap { column, declared in
+            column.name.map { (name: $0, variable: PLVariable(type: declared.0.type, typeName: declared.1)) }
+        }
+        let run = PLRun(call.program.syntax, session: self, arguments: Self.plArguments(call.function, values, call.argumentTypes),
+                        setResult: (call.columns, outputs))
+        _ = try run.run(call.program.body)
+        return try run.returnedRows.map { row in
+            try zip(row, zip(call.columns, call.columnTypeNames)).map { typed, declared in
+                guard !typed.0.isNull, typed.1 != declared.0.type else { return typed.0 }
+                return try plValue("SELECT CAST($1 AS \(declared.1.sql))", [typed.0], [typed.1]).0
+            }
+        }
+    }
+
+    /// A function's arguments as the variables of its run (by name and as `$n`).
+    private static func plArguments(_ function: FunctionDefinition, _ values: [Value], _ types: [SQLType]) -> [(name: String?, variable: PLVariable)] {
+        zip(function.arguments, zip(values, types)).map { argument, typed in
+            (name: argument.name, variable: PLVariable(type: typed.1, typeName: try? Parser.parseTypeName(argument.type), value: typed.0))
+        }
     }
 
     /// One statement of a DO block, its parameters declared as the variables' types.
@@ -664,5 +731,25 @@ extension Session {
     func plValue(_ sql: String, _ values: [Value], _ types: [SQLType]) throws -> (Value, SQLType) {
         let result = try plExecute(sql, values, types)
         return (result.rows.first?.first ?? .null, result.columns.first?.type ?? .unknown)
+    }
+}
+
+/// A set-returning PL/pgSQL function as a FROM entry's scan runs it (TableFunction.procedural).
+struct ProceduralRows: Sendable {
+    let function: FunctionDefinition
+    /// Parsed once with the plan.
+    let program: PLProgram
+    let argumentTypes: [SQLType]
+    /// The result's columns, and their declared types as cast to.
+    let columns: [ResultColumn]
+    let columnTypeNames: [TypeName]
+
+    /// The rows of one call (none for a NULL argument of a STRICT function).
+    func rows(_ arguments: [Value], _ context: ExecutionContext) throws -> [[Value]] {
+        if function.strict, arguments.contains(where: \.isNull) { return [] }
+        guard let session = context.session else {
+            throw VireoError(.featureNotSupported, "PL/pgSQL function \(function.name) can only run in a session")
+        }
+        return try session.callPLSetFunction(self, arguments)
     }
 }

@@ -83,6 +83,11 @@ indirect enum PLStatement: Sendable {
     case getDiagnostics([(variable: String, item: String)])
     /// `RETURN [expression];`: a function's result, nothing in a DO block.
     case returnFrom(PLExpression?)
+    /// `RETURN NEXT [expression]` in a set-returning function: one more row (the output
+    /// variables' values of RETURNS TABLE without an expression).
+    case returnNext(PLExpression?)
+    /// `RETURN QUERY query`: the query's rows, appended.
+    case returnQuery(PLExpression)
     case null
 }
 
@@ -319,6 +324,17 @@ struct PLParser: Sendable {
         case "return":
             position += 1
             if accept(.semicolon) { return .returnFrom(nil) }
+            if acceptWord("next") {
+                if accept(.semicolon) { return .returnNext(nil) }
+                let value = try parseExpression(until: { $0.tokens[$1].kind == .semicolon })
+                try expect(.semicolon, "; after RETURN NEXT")
+                return .returnNext(value)
+            }
+            if acceptWord("query") {
+                let query = try parseExpression(until: { $0.tokens[$1].kind == .semicolon })
+                try expect(.semicolon, "; after RETURN QUERY")
+                return .returnQuery(query)
+            }
             let value = try parseExpression(until: { $0.tokens[$1].kind == .semicolon })
             try expect(.semicolon, "; after RETURN")
             return .returnFrom(value)

@@ -2852,3 +2852,20 @@ DROP TABLE trg_items;
 DROP TABLE trg_log;
 DROP FUNCTION trg_touch();
 DROP FUNCTION trg_note();
+
+-- Set-returning PL/pgSQL functions: RETURN NEXT, RETURNS TABLE outputs, RETURN QUERY
+DROP FUNCTION IF EXISTS srf_evens(int);
+DROP FUNCTION IF EXISTS srf_paid(integer);
+DROP FUNCTION IF EXISTS srf_dept(integer);
+CREATE FUNCTION srf_evens(n int) RETURNS SETOF int LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP IF i % 2 = 0 THEN RETURN NEXT i; END IF; END LOOP; END $$;
+CREATE FUNCTION srf_paid(minimum integer) RETURNS TABLE (who text, pay integer, place bigint) LANGUAGE plpgsql AS $$ DECLARE r record; k bigint := 0; BEGIN FOR r IN SELECT name, salary FROM emp WHERE salary >= minimum ORDER BY salary DESC, name LOOP k := k + 1; who := upper(r.name); pay := r.salary; place := k; RETURN NEXT; END LOOP; END $$;
+CREATE FUNCTION srf_dept(d integer) RETURNS SETOF emp LANGUAGE plpgsql AS $$ BEGIN RETURN QUERY SELECT * FROM emp WHERE dept_id = d ORDER BY id; END $$;
+SELECT * FROM srf_evens(9);
+SELECT srf_evens(4);
+SELECT * FROM srf_paid(90);
+SELECT who FROM srf_paid(0) WHERE place > 5;
+SELECT id, name, salary FROM srf_dept(1);
+SELECT d.name, e.name FROM dept d, LATERAL srf_dept(d.id) e ORDER BY 1, 2;
+DROP FUNCTION srf_evens(int);
+DROP FUNCTION srf_paid(integer);
+DROP FUNCTION srf_dept(integer);
