@@ -162,6 +162,31 @@ struct PLpgSQLTests {
         #expect(sqlError(session, "DO $$ BEGIN ASSERT false; END $$")?.message == "assertion failed")
     }
 
+    @Test("%TYPE copies a column's or a variable's type (modifiers too), %ROWTYPE makes a record of a table's columns")
+    func copiedTypes() throws {
+        let session = try Database.inMemory().session()
+        try session.execute("CREATE TABLE acct (id int PRIMARY KEY, owner varchar(10), balance numeric(10,2)); INSERT INTO acct VALUES (2, 'ben', 20)")
+        #expect(try notices(session, """
+            DO $$
+            DECLARE
+                b acct.balance%TYPE := 3.14159;
+                c b%TYPE;
+                r acct%ROWTYPE;
+            BEGIN
+                RAISE NOTICE 'b=% r=% r.id=%', b, r, r.id;
+                c := 1.005;
+                SELECT * INTO r FROM acct WHERE id = 2;
+                r.balance := r.balance * 2;
+                RAISE NOTICE 'c=% r=% owner=%', c, r, r.owner;
+            END $$
+            """) == ["NOTICE 00000 b=3.14 r=<NULL> r.id=<NULL>", "NOTICE 00000 c=1.01 r=(2,ben,40.00) owner=ben"])
+        let tooLong = sqlError(session, "DO $$ DECLARE o acct.owner%TYPE; BEGIN o := 'abcdefghijk'; END $$")
+        #expect(tooLong?.sqlState == "22001" && tooLong?.message == "value too long for type character varying(10)")
+        #expect(try notices(session, "DO $$ DECLARE o varchar(3) := 'ab '; BEGIN o := 'abc  '; RAISE NOTICE '[%]', o; END $$") == ["NOTICE 00000 [abc]"])
+        #expect(sqlError(session, "DO $$ DECLARE x acct.nosuch%TYPE; BEGIN NULL; END $$")?.sqlState == "42703")
+        #expect(sqlError(session, "DO $$ DECLARE r nosuch%ROWTYPE; BEGIN NULL; END $$")?.sqlState == "42P01")
+    }
+
     @Test("the migration idiom: create a type only when it is missing, twice")
     func idempotentMigration() throws {
         let session = try Database.inMemory().session()

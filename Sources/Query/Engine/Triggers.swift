@@ -184,7 +184,7 @@ final class StatementTriggers {
         self.table = table
         self.event = event
         columns = table.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) }
-        fieldTypes = table.columns.map { column in try? Parser.parseTypeName(column.domain ?? SQLType(column.type).description) }
+        fieldTypes = table.columns.map(PLRun.typeName)
     }
 
     /// Whether a row's BEFORE or AFTER triggers need it.

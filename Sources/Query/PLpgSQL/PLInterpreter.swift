@@ -133,7 +133,9 @@ final class PLRun {
         case .block(let block): return try run(block)
         case .assign(let name, let expression):
             let variable = try lookUp(name)
-            try assign(name, try evaluate(expression, as: variable.typeName))
+            // A length-limited type is checked by `assigned`, which a CAST here would pre-empt by cutting.
+            let castTo = variable.typeName.flatMap { Self.lengthMax($0) == nil ? $0 : nil }
+            try assign(name, try evaluate(expression, as: castTo))
         case .assignField(let name, let field, let expression):
             try assignField(name, field, expression)
         case .ifThen(let branches, let otherwise):
@@ -255,6 +257,14 @@ final class PLRun {
 
     private func declare(_ declaration: PLDeclaration) throws {
         var variable = PLVariable(isConstant: declaration.isConstant, isNotNull: declaration.isNotNull)
+        var declaration = declaration
+        if let copied = declaration.copiedType {
+            if copied.isRow {
+                try declareRow(declaration, copied.path, &variable)
+                return
+            }
+            declaration.type = try copiedTypeName(copied.path)
+        }
         if let typeName = declaration.type {
             variable.typeName = typeName
             if catalog == nil { catalog = try session.read { $0.catalog } }
@@ -268,6 +278,44 @@ final class PLRun {
         }
     }
 
+    /// `table%ROWTYPE`: a record of the table's columns, NULL until a row is put in it.
+    private func declareRow(_ declaration: PLDeclaration, _ path: [String], _ variable: inout PLVariable) throws {
+        if catalog == nil { catalog = try session.read { $0.catalog } }
+        guard path.count == 1, let table = catalog?.tables[path[0]] else {
+            throw VireoError(.undefinedTable, "relation \"\(path.joined(separator: "."))\" does not exist")
+        }
+        variable.row = (table.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) }, table.columns.map { _ in .null })
+        variable.fieldTypes = table.columns.map(Self.typeName)
+        variable.isNullRecord = true
+        scopes[scopes.count - 1][declaration.name] = variable
+        if let initial = declaration.initial {
+            let (value, _) = try evaluate(initial, as: nil)
+            guard value.isNull else { throw VireoError(.featureNotSupported, "a %ROWTYPE variable's default can only be NULL") }
+        }
+    }
+
+    /// The type `table.column%TYPE` or `variable%TYPE` names.
+    private func copiedTypeName(_ path: [String]) throws -> TypeName {
+        if path.count == 1, let variable = try? lookUp(path[0]), let typeName = variable.typeName { return typeName }
+        if catalog == nil { catalog = try session.read { $0.catalog } }
+        guard path.count == 2, let table = catalog?.tables[path[0]] else {
+            throw VireoError(.undefinedObject, "type \"\(path.joined(separator: "."))%TYPE\" does not exist")
+        }
+        guard let column = table.columns.first(where: { $0.name == path[1] }), let typeName = Self.typeName(column) else {
+            throw VireoError(.undefinedColumn, "column \"\(path[1])\" of relation \"\(path[0])\" does not exist")
+        }
+        return typeName
+    }
+
+    /// A column's type as SQL names it, modifiers included (`numeric(10,2)`, `character
+    /// varying(8)`; its domain's name for a domain column).
+    static func typeName(_ column: VireoStorage.ColumnDefinition) -> TypeName? {
+        if let domain = column.domain { return try? Parser.parseTypeName(domain) }
+        let builtin = BuiltinType.of(column.type)
+        let text = Functions.typeName(builtin.oid, .int(builtin.typmod(column.type))) ?? SQLType(column.type).description
+        return try? Parser.parseTypeName(text)
+    }
+
     private func lookUp(_ name: String) throws -> PLVariable {
         for scope in scopes.reversed() { if let variable = scope[name] { return variable } }
         throw VireoError(.syntaxError, "\"\(name)\" is not a known variable")
@@ -279,8 +327,8 @@ final class PLRun {
         }
         if variable.isConstant, !initializing { throw VireoError(.syntaxError, "variable \"\(name)\" is declared CONSTANT") }
         var value = typed.0
-        if let type = variable.type, type != typed.1, !value.isNull, let typeName = variable.typeName {
-            value = try session.plValue("SELECT CAST($1 AS \(typeName.sql))", [value], [typed.1]).0
+        if let type = variable.type, let typeName = variable.typeName, type != typed.1 || Self.lengthMax(typeName) != nil {
+            value = try assigned(typed, to: typeName)
         }
         if variable.isNotNull, value.isNull {
             throw VireoError(.nullValueNotAllowed, "null value cannot be assigned to variable \"\(name)\" declared NOT NULL")
@@ -288,6 +336,27 @@ final class PLRun {
         variable.value = value
         if variable.type == nil { variable.type = typed.1 }
         scopes[depth][name] = variable
+    }
+
+    /// A value assigned to a variable or field of `typeName`, as PostgreSQL's assignment
+    /// converts it: cast, but a string too long for a `varchar(n)` or `char(n)` is 22001
+    /// (a CAST would cut it).
+    private func assigned(_ typed: (Value, SQLType), to typeName: TypeName) throws -> Value {
+        guard !typed.0.isNull else { return .null }
+        if let length = Self.lengthMax(typeName), case .text(let text) = typed.0, text.count > length,
+           !text.dropFirst(length).allSatisfy({ $0 == " " }) {
+            let shown = if case .char = typeName { "character(\(length))" } else { "character varying(\(length))" }
+            throw VireoError(.stringDataRightTruncation, "value too long for type \(shown)")
+        }
+        return try session.plValue("SELECT CAST($1 AS \(typeName.sql))", [typed.0], [typed.1]).0
+    }
+
+    /// `varchar(n)`'s and `char(n)`'s n.
+    private static func lengthMax(_ typeName: TypeName) -> Int? {
+        switch typeName {
+        case .varchar(let length), .char(let length): length
+        default: nil
+        }
     }
 
     private func setFound(_ found: Bool) {
@@ -299,15 +368,20 @@ final class PLRun {
         guard let depth = scopes.lastIndex(where: { $0[name] != nil }), var variable = scopes[depth][name] else {
             throw VireoError(.syntaxError, "\"\(name)\" is not a known variable")
         }
-        guard var row = variable.row, !variable.isNullRecord else { throw Self.unassigned(name) }
+        // A NULL row of a known shape (a %ROWTYPE variable, a trigger's NEW in a DELETE) takes fields too.
+        guard var row = variable.row, !variable.isNullRecord || variable.fieldTypes != nil else { throw Self.unassigned(name) }
         guard let position = row.columns.firstIndex(where: { $0.name == field }) else {
             throw VireoError(.undefinedColumn, "record \"\(name)\" has no field \"\(field)\"")
         }
-        let typeName = variable.fieldTypes?[position] ?? nil
-        let (value, type) = try evaluate(expression, as: typeName)
-        row.values[position] = value
-        if typeName == nil { row.columns[position].type = type }
+        let typeName = variable.fieldTypes.flatMap { position < $0.count && $0.count == row.columns.count ? $0[position] : nil }
+        let typed = try evaluate(expression, as: nil)
+        if let typeName, typed.1 != row.columns[position].type || Self.lengthMax(typeName) != nil {
+            row.values[position] = try assigned(typed, to: typeName)
+        } else {
+            (row.values[position], row.columns[position].type) = typed
+        }
         variable.row = row
+        variable.isNullRecord = false
         scopes[depth][name] = variable
     }
 
@@ -368,6 +442,7 @@ final class PLRun {
     private func store(_ row: [Value], _ columns: [ResultColumn], into targets: [String]) throws {
         if targets.count == 1, let depth = scopes.lastIndex(where: { $0[targets[0]] != nil }), scopes[depth][targets[0]]?.typeName == nil {
             scopes[depth][targets[0]]?.row = (columns, row)
+            scopes[depth][targets[0]]?.isNullRecord = false
             return
         }
         for (position, target) in targets.enumerated() {
@@ -483,6 +558,11 @@ final class PLRun {
                     consumed = 3
                     values.append(row.values[position])
                     types.append(row.columns[position].type)
+                    replacement = "$\(values.count)"
+                } else if variable.row != nil, variable.isNullRecord, !(dotted && tokens[index + 2].isOperator("*")) {
+                    // A NULL record (OLD in an INSERT trigger, a %ROWTYPE variable not yet set) is NULL.
+                    values.append(.null)
+                    types.append(.unknown)
                     replacement = "$\(values.count)"
                 } else if let row = variable.row {
                     // A whole row: ROW(…) of its fields (RAISE prints it as `(2,b)`); `rec.*` likewise.

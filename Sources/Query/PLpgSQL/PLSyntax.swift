@@ -18,6 +18,9 @@ struct PLBlock: Sendable {
 struct PLDeclaration: Sendable {
     var name: String
     var type: TypeName?
+    /// `table.column%TYPE` or `variable%TYPE` (path of one or two names), `table%ROWTYPE`:
+    /// a type read when the block runs.
+    var copiedType: (path: [String], isRow: Bool)?
     var isConstant = false
     var isNotNull = false
     var initial: PLExpression?
@@ -252,7 +255,11 @@ struct PLParser: Sendable {
                 parser.tokens[index].kind == .semicolon || parser.word(at: index) == "not" || parser.word(at: index) == "default"
                     || parser.isAssignment(at: index)
             }
-            declaration.type = try Parser.parseTypeName(text(of: start..<end))
+            if let copied = copiedType(start..<end) {
+                declaration.copiedType = copied
+            } else {
+                declaration.type = try Parser.parseTypeName(text(of: start..<end))
+            }
             position = end
         }
         if acceptWord("not") {
@@ -264,6 +271,25 @@ struct PLParser: Sendable {
         }
         try expect(.semicolon, "; after the declaration of \(name)")
         return declaration
+    }
+
+    /// `a.b%TYPE`, `a%TYPE` or `a%ROWTYPE` over `range`; nil for a type written out.
+    private func copiedType(_ range: Range<Int>) -> (path: [String], isRow: Bool)? {
+        guard range.count >= 3, tokens[range.upperBound - 2].isOperator("%"),
+              let kind = word(at: range.upperBound - 1), kind == "type" || kind == "rowtype" else { return nil }
+        var path: [String] = []
+        for index in range.lowerBound..<range.upperBound - 2 {
+            if (index - range.lowerBound) % 2 == 1 {
+                guard tokens[index].kind == .dot else { return nil }
+                continue
+            }
+            switch tokens[index].kind {
+            case .word(let name, _), .quotedIdentifier(let name): path.append(name)
+            default: return nil
+            }
+        }
+        guard (1...2).contains(path.count) else { return nil }
+        return (path, kind == "rowtype")
     }
 
     /// `:=` (lexed as `:` and `=`) or `=`.
