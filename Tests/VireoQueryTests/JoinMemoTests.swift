@@ -146,6 +146,42 @@ struct JoinMemoTests {
         try db.execute("RESET work_mem")
     }
 
+    @Test("a memoized join in a transaction sees the transaction's own inserts, updates and deletes of the probed rows")
+    func memoSeesOwnWrites() throws {
+        let session = try database(seed: 11).session()
+        let probed = "SELECT a.id, b.id, b.label FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN 1 AND 80 ORDER BY 1"
+        let hashed = "SELECT a.id, b.id, b.label FROM a JOIN b ON b.id + 0 = a.k WHERE a.id BETWEEN 1 AND 80 ORDER BY 1"
+        _ = try session.execute("BEGIN")
+        _ = try session.execute("DELETE FROM b WHERE id IN (0, 3, 6, 9, 900)")
+        _ = try session.execute("INSERT INTO b VALUES (3, 0, 'new three', 1), (900, 1, 'nine hundred', 2)")
+        _ = try session.execute("UPDATE b SET label = 'renamed ' || id WHERE id IN (12, 900)")
+        let memoPlan = try rows(session, "EXPLAIN " + probed).map { $0[0] }.joined(separator: "\n")
+        #expect(memoPlan.contains("Memoize"), "\(memoPlan)")
+        let got = try rows(session, probed)
+        #expect(got == (try rows(session, hashed)))
+        #expect(got.contains { $0[2] == "renamed 900" } && got.contains { $0[2] == "new three" }, "own writes seen: \(got.prefix(8))")
+        #expect(!got.contains { $0[1] == "6" }, "a row deleted in the transaction is not joined")
+        _ = try session.execute("ROLLBACK")
+        #expect(try rows(session, probed) == (try rows(session, hashed)))
+        #expect(!(try rows(session, probed)).contains { $0[2] == "renamed 900" }, "rolled back")
+    }
+
+    @Test("a prepared memoized join's memo lasts one execution: the next sees rows another session committed")
+    func memoPerExecution() throws {
+        let db = try database(seed: 12)
+        let (reader, writer) = (try db.session(), try db.session())
+        let statement = try Parser.parseStatement("SELECT a.id, b.label FROM a JOIN b ON b.id = a.k WHERE a.id BETWEEN $1 AND $2")
+        let cache = PlanCache()
+        let labels = { () throws -> Set<String> in
+            Set(try reader.execute(statement, [.int(1), .int(120)], planCache: cache).rows.compactMap { $0[1].text })
+        }
+        let before = try labels()
+        _ = try writer.execute("UPDATE b SET label = 'changed ' || id WHERE id % 3 = 0")
+        let after = try labels()
+        #expect(!before.contains { $0.hasPrefix("changed ") } && after.contains { $0.hasPrefix("changed ") }, "\(after.sorted().prefix(5))")
+        #expect(!after.contains("label 6") && !after.contains("label 12"), "no label kept from the execution before")
+    }
+
     @Test("enable_memoize takes PostgreSQL's boolean spellings and refuses others")
     func setting() throws {
         let session = try database(seed: 2).session()
@@ -164,7 +200,7 @@ struct JoinMemoTests {
     @Test("a row-id memo answers every id it kept through its table's growth, absent rows too, and stops at its bound")
     func rowIDMemo() {
         var random = SplitMix64(seed: 0x3E30)
-        var memo = RowIDMemo(positions: [0, 2], bytesMax: 1 << 20)
+        let memo = RowIDMemo(positions: [0, 2], bytesMax: 1 << 20)
         var kept: [Int64: Value?] = [:]
         var row = PlanExecutor.nullRow(4)
         for _ in 0..<3_000 {
@@ -186,7 +222,7 @@ struct JoinMemoTests {
             if let label { #expect(out == [.null, .null, label, .null, .int(rowID)], "row id \(rowID): \(out)") }
         }
         #expect(memo.recall(123_456_789, into: &row, at: 0) == nil)
-        var small = RowIDMemo(positions: [0], bytesMax: 250)
+        let small = RowIDMemo(positions: [0], bytesMax: 250)
         let long = [Value.text(String(repeating: "x", count: 150))]
         let first = small.keep(1, found: true, from: long, at: 0)
         let second = small.keep(2, found: true, from: long, at: 0)

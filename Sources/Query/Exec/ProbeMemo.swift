@@ -52,28 +52,35 @@ final class ProbeMemo {
 /// the columns the join reads of it, in one flat array of `width` values a row. Row ids are
 /// hashed into an open-addressing table of their own (a multiply and a shift), which costs
 /// a small part of the probe it saves; a Dictionary's seeded hash cost about as much as the
-/// probe. Bounded by `bytesMax` as ProbeMemo is, and like it lives for one execution.
-struct RowIDMemo {
-    /// Row ids by slot; `entries[slot]` is 0 for an empty slot, -1 for a row id naming no
-    /// row, else the row's index in `values` (in units of `width`) plus 1.
-    private var rowIDs: [Int64]
-    private var entries: [Int32]
+/// probe. Bounded by `bytesMax` as ProbeMemo is, and like it lives for one execution. A
+/// class: as an optional struct held by the join, each look-up copied it (a retain and a
+/// release for each of its arrays).
+final class RowIDMemo {
+    /// One slot of the open-addressing table: `entry` is 0 for an empty slot, -1 for a row
+    /// id naming no row, else the row's index in `values` (in units of `width`) plus 1.
+    private struct Slot {
+        var rowID: Int64
+        var entry: Int32
+    }
+
+    private var slots: [Slot]
     private var values: [Value] = []
+    /// Slots in use, and rows kept in `values`.
     private var count = 0
+    private var rowCount: Int32 = 0
     private var shift: Int
     /// The positions of a right row the join reads (decoded columns and the row id).
     let positions: [Int]
     private let bytesMax: Int
     private var bytes = 0
 
-    /// Slots in a new table; it doubles when half full.
-    private static let initialSlotCount = 64
+    /// Slots in a new table; it doubles when half full, so 64 keys fit without growing.
+    private static let initialSlotCount = 128
 
     init(positions: [Int], bytesMax: Int) {
         self.positions = positions
         self.bytesMax = bytesMax
-        rowIDs = Array(repeating: 0, count: Self.initialSlotCount)
-        entries = Array(repeating: 0, count: Self.initialSlotCount)
+        slots = Array(repeating: Slot(rowID: 0, entry: 0), count: Self.initialSlotCount)
         shift = 64 - Self.initialSlotCount.trailingZeroBitCount
     }
 
@@ -81,59 +88,65 @@ struct RowIDMemo {
         Int(truncatingIfNeeded: (UInt64(bitPattern: rowID) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
     }
 
+    /// The entry kept for `rowID` (see Slot), 0 when none.
+    private func entry(_ rowID: Int64) -> Int32 {
+        slots.withUnsafeBufferPointer { slots in
+            var slot = slot(rowID)
+            let mask = slots.count - 1
+            while slots[slot].entry != 0, slots[slot].rowID != rowID { slot = (slot + 1) & mask }
+            return slots[slot].entry
+        }
+    }
+
     /// Whether the row `rowID` exists, with its kept columns written into `row` from
     /// `start`; nil when the memo does not hold it.
     func recall(_ rowID: Int64, into row: inout [Value], at start: Int) -> Bool? {
-        var slot = slot(rowID)
-        let mask = entries.count - 1
-        while true {
-            let entry = entries[slot]
-            if entry == 0 { return nil }
-            if rowIDs[slot] == rowID {
-                guard entry > 0 else { return false }
-                let base = Int(entry - 1) * positions.count
-                row.withUnsafeMutableBufferPointer { row in
-                    for (index, position) in positions.enumerated() { row[start + position] = values[base + index] }
-                }
-                return true
+        let entry = entry(rowID)
+        if entry == 0 { return nil }
+        guard entry > 0 else { return false }
+        let base = Int(entry - 1) * positions.count
+        values.withUnsafeBufferPointer { values in
+            row.withUnsafeMutableBufferPointer { row in
+                for (index, position) in positions.enumerated() { row[start + position] = values[base + index] }
             }
-            slot = (slot + 1) & mask
         }
+        return true
     }
 
     /// Keeps whether `rowID` names a row and, when it does, its kept columns from `row` at
     /// `start`; false (nothing kept) when that would pass the bound.
     @discardableResult
-    mutating func keep(_ rowID: Int64, found: Bool, from row: [Value], at start: Int) -> Bool {
+    func keep(_ rowID: Int64, found: Bool, from row: [Value], at start: Int) -> Bool {
         var bytes = WorkMemory.valueOverheadBytes
         if found { for position in positions { bytes += WorkMemory.estimatedBytes(row[start + position]) } }
         guard self.bytes + bytes <= bytesMax else { return false }
         self.bytes += bytes
-        if (count + 1) * 2 > entries.count { grow() }
+        if (count + 1) * 2 > slots.count { grow() }
         var entry: Int32 = -1
         if found {
-            entry = Int32(values.count / max(1, positions.count) + 1)
+            rowCount += 1
+            entry = rowCount
             for position in positions { values.append(row[start + position]) }
         }
-        insert(rowID, entry)
+        insert(Slot(rowID: rowID, entry: entry))
         return true
     }
 
-    private mutating func insert(_ rowID: Int64, _ entry: Int32) {
-        var slot = slot(rowID)
-        let mask = entries.count - 1
-        while entries[slot] != 0 { slot = (slot + 1) & mask }
-        rowIDs[slot] = rowID
-        entries[slot] = entry
+    private func insert(_ new: Slot) {
+        slots.withUnsafeMutableBufferPointer { slots in
+            var slot = slot(new.rowID)
+            let mask = slots.count - 1
+            while slots[slot].entry != 0 { slot = (slot + 1) & mask }
+            slots[slot] = new
+        }
         count += 1
     }
 
-    private mutating func grow() {
-        let (oldRowIDs, oldEntries) = (rowIDs, entries)
-        rowIDs = Array(repeating: 0, count: oldEntries.count * 2)
-        entries = Array(repeating: 0, count: oldEntries.count * 2)
+    private func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(rowID: 0, entry: 0), count: old.count * 2)
         shift -= 1
         count = 0
-        for (slot, entry) in oldEntries.enumerated() where entry != 0 { insert(oldRowIDs[slot], entry) }
+        for slot in old where slot.entry != 0 { insert(slot) }
     }
 }
