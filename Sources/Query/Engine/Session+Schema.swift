@@ -213,6 +213,7 @@ extension Session {
             try transaction.setStorageOptions(StorageParameters.set(parameters, in: table.storageOptions ?? []), of: name)
         case .resetStorageParameters(let names):
             try transaction.setStorageOptions(StorageParameters.reset(names, in: table.storageOptions ?? []), of: name)
+        case .enableTrigger(let trigger, let enabled): try enableTriggers(trigger, enabled: enabled, of: table, transaction)
         }
     }
 

@@ -13,9 +13,11 @@ import VireoStorage
 //   row.
 // - The function's SQL runs in the statement's transaction and sees what it wrote so far;
 //   an error in it fails the statement.
-// - Not fired: by TRUNCATE (which fires no DELETE trigger in PostgreSQL either), by COPY, by
-//   INSERT … ON CONFLICT DO UPDATE's update of the existing row, by MERGE, and by a foreign
-//   key's ON DELETE / ON UPDATE action.
+// - COPY FROM runs multi-row INSERTs: row triggers fire for each row, statement triggers
+//   once per INSERT of a batch.
+// - Not fired: by TRUNCATE (which fires no DELETE trigger in PostgreSQL either), by INSERT …
+//   ON CONFLICT DO UPDATE's update of the existing row, by MERGE, and by a foreign key's
+//   ON DELETE / ON UPDATE action.
 
 extension Session {
     /// Triggers calling triggers nest at most this deep (PostgreSQL's stack limit, 54001).
@@ -93,6 +95,19 @@ extension Session {
             throw VireoError(.undefinedObject, "trigger \"\(statement.name)\" for table \"\(table.name)\" does not exist")
         }
         try transaction.setTriggers(table.triggers.filter { $0.name != statement.name }, of: table.name)
+    }
+
+    /// ALTER TABLE … ENABLE / DISABLE TRIGGER name (nil: every trigger of the table; FOREIGN
+    /// KEYs, which PostgreSQL's ALL also turns off, are still checked).
+    func enableTriggers(_ name: String?, enabled: Bool, of table: TableDefinition, _ transaction: StoreTransaction) throws {
+        if let name, !table.triggers.contains(where: { $0.name == name }) {
+            throw VireoError(.undefinedObject, "trigger \"\(name)\" for table \"\(table.name)\" does not exist")
+        }
+        try transaction.setTriggers(table.triggers.map { trigger in
+            var trigger = trigger
+            if name == nil || trigger.name == name { trigger.isDisabled = enabled ? nil : true }
+            return trigger
+        }, of: table.name)
     }
 
     /// DROP FUNCTION of a function triggers call: 2BP01, or with CASCADE those triggers go too.

@@ -487,6 +487,8 @@ public enum AlterTableAction: Sendable, Equatable {
     /// `SET (name = value, …)`, `RESET (name, …)`: the table's storage parameters.
     case setStorageParameters([StorageParameter])
     case resetStorageParameters([String])
+    /// `{ENABLE [ALWAYS | REPLICA] | DISABLE} TRIGGER {name | ALL | USER}` (nil: ALL or USER).
+    case enableTrigger(String?, enabled: Bool)
 }
 
 /// What `ALTER TABLE … ALTER [COLUMN] name` changes.

@@ -681,7 +681,15 @@ extension Parser {
             let parameters = try parseStorageParameters(withValues: set)
             return set ? .setStorageParameters(parameters) : .resetStorageParameters(parameters.map(\.name))
         }
-        throw unexpected("expected ADD, DROP, ALTER, RENAME, OWNER, SET or RESET")
+        if peekWord("enable") || peekWord("disable") {
+            let enabled = acceptWord("enable")
+            if !enabled { advance() }
+            if enabled { _ = acceptWord("always") || acceptWord("replica") }
+            try expectWord("trigger")
+            if acceptKeyword(.all) || acceptKeyword(.user) { return .enableTrigger(nil, enabled: enabled) }
+            return .enableTrigger(try parseIdentifier("a trigger name"), enabled: enabled)
+        }
+        throw unexpected("expected ADD, DROP, ALTER, RENAME, OWNER, SET, RESET, ENABLE or DISABLE")
     }
 
     /// After `ALTER [COLUMN] name`: `SET DEFAULT e | DROP DEFAULT | {SET | DROP} NOT NULL |

@@ -237,6 +237,7 @@ extension AlterTableAction {
         case .ownerTo(let role): "OWNER TO " + quoteIdentifier(role)
         case .setStorageParameters(let parameters): "SET (" + parameters.map(\.sql).joined(separator: ", ") + ")"
         case .resetStorageParameters(let names): "RESET (" + names.joined(separator: ", ") + ")"
+        case .enableTrigger(let name, let enabled): (enabled ? "ENABLE" : "DISABLE") + " TRIGGER " + (name.map(quoteIdentifier) ?? "ALL")
         }
     }
 }
