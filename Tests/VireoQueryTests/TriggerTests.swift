@@ -129,6 +129,28 @@ struct TriggerTests {
         #expect(try rows(session, "SELECT op FROM audit ORDER BY n") == [["INSERT"], ["INSERT"], ["INSERT"], ["DELETE"]])
     }
 
+    @Test("MERGE fires the triggers of the actions it takes: rows inserted, updated and deleted")
+    func merge() throws {
+        let session = try Database.inMemory().session()
+        try session.execute(Self.setUp)
+        try session.execute("""
+            INSERT INTO items (name, price) VALUES ('a', 1), ('b', 2);
+            CREATE TABLE incoming (id int, name text, price numeric);
+            INSERT INTO incoming VALUES (1, 'a2', 5), (2, NULL, 0), (7, 'new', 3);
+            """)
+        let result = try session.execute("""
+            MERGE INTO items t USING incoming s ON t.id = s.id
+            WHEN MATCHED AND s.name IS NULL THEN DELETE
+            WHEN MATCHED THEN UPDATE SET name = s.name, price = s.price
+            WHEN NOT MATCHED THEN INSERT (id, name, price) VALUES (s.id, s.name, s.price)
+            """)
+        #expect(result.commandTag == "MERGE 3")
+        #expect(try rows(session, "SELECT id, name FROM items ORDER BY id") == [["1", "A2"], ["7", "NEW"]])
+        // AFTER row triggers fire by kind of action: the inserted rows', then the updated, then the deleted.
+        #expect(try rows(session, "SELECT op, item, before, after FROM audit WHERE n > 2 ORDER BY n")
+                == [["INSERT", "7", "NULL", "NEW"], ["UPDATE", "1", "A", "A2"], ["DELETE", "2", "B", "NULL"]])
+    }
+
     @Test("a trigger that changes its own table stops at the nesting limit (54001)")
     func recursionLimit() throws {
         let session = try Database.inMemory().session()

@@ -15,9 +15,11 @@ import VireoStorage
 //   an error in it fails the statement.
 // - COPY FROM runs multi-row INSERTs: row triggers fire for each row, statement triggers
 //   once per INSERT of a batch.
+// - MERGE fires the triggers of each kind of action it has: statement triggers once each,
+//   row triggers per row acted on.
 // - Not fired: by TRUNCATE (which fires no DELETE trigger in PostgreSQL either), by INSERT …
-//   ON CONFLICT DO UPDATE's update of the existing row, by MERGE, and by a foreign key's
-//   ON DELETE / ON UPDATE action.
+//   ON CONFLICT DO UPDATE's update of the existing row, and by a foreign key's ON DELETE /
+//   ON UPDATE action.
 
 extension Session {
     /// Triggers calling triggers nest at most this deep (PostgreSQL's stack limit, 54001).
