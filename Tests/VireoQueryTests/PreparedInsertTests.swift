@@ -268,7 +268,8 @@ struct PreparedInsertTests {
             CREATE TABLE numbered (id serial PRIMARY KEY, n int);
             CREATE TABLE triggered (id bigint PRIMARY KEY, n int);
             CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-            CREATE TRIGGER triggered_keep BEFORE INSERT ON triggered FOR EACH ROW EXECUTE FUNCTION keep()
+            CREATE TRIGGER triggered_keep BEFORE INSERT ON triggered FOR EACH ROW EXECUTE FUNCTION keep();
+            CREATE TABLE pair (id bigint PRIMARY KEY, n int)
             """)
         func plan(_ sql: String) throws -> InsertPlan {
             guard case .insert(let insert) = try Parser.parseStatement(sql).body else { throw VireoError(.internalError, "not an INSERT") }
@@ -286,5 +287,35 @@ struct PreparedInsertTests {
         #expect(try plan("INSERT INTO checked (id, n) VALUES ($1, $2)").rowStoredAsSent(sent) == nil)
         #expect(try plan("INSERT INTO numbered (n) VALUES ($1)").rowStoredAsSent(sent) == nil)
         #expect(try plan("INSERT INTO triggered VALUES ($1, $2)").rowStoredAsSent(sent) == nil)
+        #expect(try plan("INSERT INTO pair VALUES ($1, $2)").rowStoredAsSent(sent) == sent)
+        #expect(try plan("INSERT INTO pair VALUES ($1, $2)").rowStoredAsSent([.int(1), .int(2), .int(3)]) == sent)
+        #expect(try plan("INSERT INTO pair VALUES ($1, $2)").rowStoredAsSent([.int(1), .double(2)]) == nil)
+        #expect(try plan("INSERT INTO pair (n, id) VALUES ($1, $2)").rowStoredAsSent(sent) == [.int(2), .int(1)])
+    }
+
+    @Test("parameters that are the row, one per column, are stored as sent across leaf splits, a savepoint and the caller's array changed afterwards")
+    func parametersThatAreTheRow() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id bigint PRIMARY KEY, grp int, name text, score double precision)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t (id, grp, name, score) VALUES ($1, $2, $3, $4)")
+        var parameters: [Value] = []
+        try session.execute("BEGIN")
+        for id in 1...2_000 {
+            parameters = [.int(Int64(id)), .int(Int64(id % 7)), .text(String(repeating: "n", count: id % 40)), .double(Double(id) / 4)]
+            try session.execute(statement, parameters, planCache: cache)
+            // The caller's array is the caller's: changing it after the call changes no stored row.
+            parameters[2] = .text("changed")
+        }
+        try session.execute("SAVEPOINT s")
+        try session.execute(statement, [.int(2_001), .int(0), .text("gone"), .double(0)], planCache: cache)
+        #expect(throws: VireoError.self) { try session.execute(statement, [.int(5), .int(0), .text("dup"), .double(0)], planCache: cache) }
+        try session.execute("ROLLBACK TO SAVEPOINT s")
+        try session.execute("COMMIT")
+        let rows = try db.execute("SELECT id, grp, name, score FROM t ORDER BY id").rows
+        let expected: [[Value]] = (1...2_000).map { id in
+            [.int(Int64(id)), .int(Int64(id % 7)), .text(String(repeating: "n", count: id % 40)), .double(Double(id) / 4)]
+        }
+        #expect(rows.count == expected.count && rows == expected, "got \(rows.count) rows, first differing \(String(describing: zip(rows, expected).first { $0 != $1 }))")
     }
 }

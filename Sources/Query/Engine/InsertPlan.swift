@@ -240,8 +240,15 @@ final class InsertPlan {
     }
 
     /// The row of `slots` when each parameter was sent as a value of its column's kind.
+    /// When the parameters are the row, one per column in order (`INSERT INTO t VALUES
+    /// ($1, $2, …)`), it is their array itself: no row made, no value copied, and the
+    /// caller's array kept by the statement's log instead of freed.
     @inline(__always)
     private static func rowAsSent(_ slots: [ParameterSlot], _ parameters: [Value], width: Int) -> [Value]? {
+        if slots.count == width, parameters.count == width, slots.indices.allSatisfy({ slots[$0].isColumn($0) }) {
+            for slot in slots where !slot.plain.passes(parameters[slot.parameter]) { return nil }
+            return parameters
+        }
         var row = PlanExecutor.nullRow(width)
         for slot in slots {
             guard slot.parameter < parameters.count, slot.plain.passes(parameters[slot.parameter]) else { return nil }
@@ -488,6 +495,10 @@ struct ParameterSlot {
     let position: Int
     let parameter: Int
     let plain: PlainAssignment
+
+    /// Whether parameter `index` fills column `index`.
+    @inline(__always)
+    func isColumn(_ index: Int) -> Bool { position == index && parameter == index }
 }
 
 /// A VALUES item once bound: a literal's value, or an expression. A literal is not boxed
