@@ -209,4 +209,113 @@ struct PreparedInsertTests {
             [.int(4), .int(4), .null, .null],
         ], "got \(stored)")
     }
+
+    @Test("a row of plain parameters, stored without a context, meets NOT NULL and UNIQUE, and every constraint, default, generated column and trigger added between executions")
+    func plainRowsMeetConstraintsAddedBetweenExecutions() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE p (id bigint PRIMARY KEY); INSERT INTO p VALUES (1), (2)")
+        try db.execute("CREATE TABLE t (id bigint PRIMARY KEY, n int, s text, note text, must int NOT NULL DEFAULT 0)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t (id, n, s) VALUES ($1, $2, $3)")
+        func sqlState(_ parameters: [Value]) -> String? {
+            do {
+                let result = try session.execute(statement, parameters, planCache: cache)
+                #expect(result.commandTag == "INSERT 0 1" && result.rows.isEmpty && result.columns.isEmpty, "got \(result)")
+                return nil
+            } catch let error as VireoError {
+                return error.sqlState
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(sqlState([.int(1), .int(1), .text("a")]) == nil)
+        #expect(sqlState([.int(1), .int(2), .text("b")]) == "23505")
+        try db.execute("ALTER TABLE t ALTER COLUMN must DROP DEFAULT")
+        #expect(sqlState([.int(2), .int(1), .text("b")]) == "23502")
+        try db.execute("ALTER TABLE t ALTER COLUMN must SET DEFAULT 4; ALTER TABLE t ALTER COLUMN note SET DEFAULT 'd'")
+        #expect(sqlState([.int(2), .int(1), .text("b")]) == nil)
+        try db.execute("ALTER TABLE t ADD CONSTRAINT positive CHECK (n > 0)")
+        #expect(sqlState([.int(3), .int(-1), .text("c")]) == "23514")
+        try db.execute("ALTER TABLE t ADD CONSTRAINT k FOREIGN KEY (n) REFERENCES p")
+        #expect(sqlState([.int(3), .int(9), .text("c")]) == "23503")
+        #expect(sqlState([.int(3), .int(2), .text("c")]) == nil)
+        try db.execute("CREATE UNIQUE INDEX t_s ON t (s)")
+        #expect(sqlState([.int(4), .int(2), .text("c")]) == "23505")
+        try db.execute("ALTER TABLE t ADD COLUMN twice int GENERATED ALWAYS AS (n * 2) STORED")
+        #expect(sqlState([.int(4), .int(2), .text("e")]) == nil)
+        try db.execute("""
+            CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.s := upper(NEW.s); RETURN NEW; END $$;
+            CREATE TRIGGER t_shout BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION shout()
+            """)
+        #expect(sqlState([.int(5), .int(2), .text("f")]) == nil)
+        let stored = try db.execute("SELECT id, n, s, note, must, twice FROM t ORDER BY id").rows
+        #expect(stored == [
+            [.int(1), .int(1), .text("a"), .null, .int(0), .int(2)],
+            [.int(2), .int(1), .text("b"), .text("d"), .int(4), .int(2)],
+            [.int(3), .int(2), .text("c"), .text("d"), .int(4), .int(4)],
+            [.int(4), .int(2), .text("e"), .text("d"), .int(4), .int(4)],
+            [.int(5), .int(2), .text("F"), .text("d"), .int(4), .int(4)],
+        ], "got \(stored)")
+    }
+
+    @Test("only a plan whose row needs nothing more is stored as sent: not with a default, CHECK, trigger, RETURNING or a value to convert")
+    func rowsStoredAsSentOnlyWhenNothingMoreIsAsked() throws {
+        let db = try Database.inMemory()
+        try db.execute("""
+            CREATE TABLE plain (id bigint PRIMARY KEY, n int, s text, note text);
+            CREATE TABLE defaulted (id bigint PRIMARY KEY, n int DEFAULT 1);
+            CREATE TABLE checked (id bigint PRIMARY KEY, n int CHECK (n > 0));
+            CREATE TABLE numbered (id serial PRIMARY KEY, n int);
+            CREATE TABLE triggered (id bigint PRIMARY KEY, n int);
+            CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+            CREATE TRIGGER triggered_keep BEFORE INSERT ON triggered FOR EACH ROW EXECUTE FUNCTION keep();
+            CREATE TABLE pair (id bigint PRIMARY KEY, n int)
+            """)
+        func plan(_ sql: String) throws -> InsertPlan {
+            guard case .insert(let insert) = try Parser.parseStatement(sql).body else { throw VireoError(.internalError, "not an INSERT") }
+            return try InsertPlan(insert, catalog: db.store.catalog, binder: Binder(catalog: db.store.catalog))
+        }
+        let sent: [Value] = [.int(1), .int(2)]
+        #expect(try plan("INSERT INTO plain (id, n) VALUES ($1, $2)").rowStoredAsSent(sent) == [.int(1), .int(2), .null, .null])
+        #expect(try plan("INSERT INTO plain (n, id) VALUES ($2, $1)").rowStoredAsSent(sent) == [.int(1), .int(2), .null, .null])
+        #expect(try plan("INSERT INTO plain (id, n) VALUES ($1, $2)").rowStoredAsSent([.int(1), .text("2")]) == nil)
+        #expect(try plan("INSERT INTO plain (id, n) VALUES ($1, $2)").rowStoredAsSent([.int(1), .int(3_000_000_000)]) == nil)
+        #expect(try plan("INSERT INTO plain (id, n) VALUES ($1, $2)").rowStoredAsSent([.int(1), .null]) == nil)
+        #expect(try plan("INSERT INTO plain (id, n) VALUES ($1, $2) RETURNING id").rowStoredAsSent(sent) == nil)
+        #expect(try plan("INSERT INTO plain (id, n) VALUES ($1, $2 + 1)").rowStoredAsSent(sent) == nil)
+        #expect(try plan("INSERT INTO defaulted (id) VALUES ($1)").rowStoredAsSent(sent) == nil)
+        #expect(try plan("INSERT INTO checked (id, n) VALUES ($1, $2)").rowStoredAsSent(sent) == nil)
+        #expect(try plan("INSERT INTO numbered (n) VALUES ($1)").rowStoredAsSent(sent) == nil)
+        #expect(try plan("INSERT INTO triggered VALUES ($1, $2)").rowStoredAsSent(sent) == nil)
+        #expect(try plan("INSERT INTO pair VALUES ($1, $2)").rowStoredAsSent(sent) == sent)
+        #expect(try plan("INSERT INTO pair VALUES ($1, $2)").rowStoredAsSent([.int(1), .int(2), .int(3)]) == sent)
+        #expect(try plan("INSERT INTO pair VALUES ($1, $2)").rowStoredAsSent([.int(1), .double(2)]) == nil)
+        #expect(try plan("INSERT INTO pair (n, id) VALUES ($1, $2)").rowStoredAsSent(sent) == [.int(2), .int(1)])
+    }
+
+    @Test("parameters that are the row, one per column, are stored as sent across leaf splits, a savepoint and the caller's array changed afterwards")
+    func parametersThatAreTheRow() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (id bigint PRIMARY KEY, grp int, name text, score double precision)")
+        let session = db.session()
+        let (statement, cache) = try prepared("INSERT INTO t (id, grp, name, score) VALUES ($1, $2, $3, $4)")
+        var parameters: [Value] = []
+        try session.execute("BEGIN")
+        for id in 1...2_000 {
+            parameters = [.int(Int64(id)), .int(Int64(id % 7)), .text(String(repeating: "n", count: id % 40)), .double(Double(id) / 4)]
+            try session.execute(statement, parameters, planCache: cache)
+            // The caller's array is the caller's: changing it after the call changes no stored row.
+            parameters[2] = .text("changed")
+        }
+        try session.execute("SAVEPOINT s")
+        try session.execute(statement, [.int(2_001), .int(0), .text("gone"), .double(0)], planCache: cache)
+        #expect(throws: VireoError.self) { try session.execute(statement, [.int(5), .int(0), .text("dup"), .double(0)], planCache: cache) }
+        try session.execute("ROLLBACK TO SAVEPOINT s")
+        try session.execute("COMMIT")
+        let rows = try db.execute("SELECT id, grp, name, score FROM t ORDER BY id").rows
+        let expected: [[Value]] = (1...2_000).map { id in
+            [.int(Int64(id)), .int(Int64(id % 7)), .text(String(repeating: "n", count: id % 40)), .double(Double(id) / 4)]
+        }
+        #expect(rows.count == expected.count && rows == expected, "got \(rows.count) rows, first differing \(String(describing: zip(rows, expected).first { $0 != $1 }))")
+    }
 }

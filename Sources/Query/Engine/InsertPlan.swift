@@ -44,6 +44,13 @@ final class InsertPlan {
     /// prepared INSERT's, most times): where each parameter goes, found once. Its row is then
     /// made without copying each bound item and comparing its type at every execution.
     private let parameterSlots: [ParameterSlot]?
+    /// Whether the row `parameterSlots` makes is stored as it is made: every other column
+    /// defaults to a plain NULL, and nothing fills, checks or returns anything more (no
+    /// generated column, CHECK, domain, ON CONFLICT, RETURNING, view, foreign key or trigger).
+    /// Such a row needs no execution context (`rowStoredAsSent`).
+    private(set) var storesParameterRowAsMade = false
+    /// Whether the table has a vector index, whose change tree notes each new row.
+    let notesVectorChanges: Bool
     /// Whether later executions may reuse the plan: nothing in it was bound against data
     /// that can change without a schema change (a WITH entry's rows, another table read by
     /// a subquery, whose vector index may be stale in this session).
@@ -81,9 +88,13 @@ final class InsertPlan {
         generated = try GeneratedColumns(table, catalog: catalog)
         checksForeignKeys = ForeignKeyEnforcer.applies(to: table.name, catalog)
         isReusable = statement.with == nil && binder.relationsRead.names.isEmpty && !binder.relationsRead.catalogRows
+        notesVectorChanges = Session.hasVectorIndex(table)
         // Last, so that what binding the rest of the statement throws still comes first,
         // as when the casts ran with the statement.
         if direct == nil, let rows = try Self.literalRows(source, table: table) { self.source = .literalRows(rows) }
+        storesParameterRowAsMade = parameterSlots != nil && through == nil && conflict == nil && returning.items.isEmpty
+            && domainChecks == nil && generated.isEmpty && !checksForeignKeys && table.triggerDefinitions == nil
+            && absentPositions[0].allSatisfy { Self.defaultsToNull(table.columns[$0], defaults[$0]) }
     }
 
     /// The rows `literalRows` makes of a VALUES list of literals and DEFAULTs, and each
@@ -212,6 +223,40 @@ final class InsertPlan {
         return slots
     }
 
+    /// Whether a column the statement leaves out takes a plain NULL: what `completeRow`
+    /// gives it without a context (no serial or identity sequence, no default, no domain).
+    private static func defaultsToNull(_ column: VireoStorage.ColumnDefinition, _ expression: BoundExpression) -> Bool {
+        guard !column.isSerial, case .constant(.null) = expression else { return false }
+        return true
+    }
+
+    /// The row to store as it is (`storesParameterRowAsMade`) when every parameter was sent
+    /// as a value of its column's kind; nil otherwise, and the general path makes the row
+    /// with its conversions and errors. A prepared INSERT of plain values thus stores its
+    /// row without an execution context, its row locker and the list of source rows.
+    func rowStoredAsSent(_ parameters: [Value]) -> [Value]? {
+        guard storesParameterRowAsMade, let parameterSlots else { return nil }
+        return Self.rowAsSent(parameterSlots, parameters, width: table.columns.count)
+    }
+
+    /// The row of `slots` when each parameter was sent as a value of its column's kind.
+    /// When the parameters are the row, one per column in order (`INSERT INTO t VALUES
+    /// ($1, $2, …)`), it is their array itself: no row made, no value copied, and the
+    /// caller's array kept by the statement's log instead of freed.
+    @inline(__always)
+    private static func rowAsSent(_ slots: [ParameterSlot], _ parameters: [Value], width: Int) -> [Value]? {
+        if slots.count == width, parameters.count == width, slots.indices.allSatisfy({ slots[$0].isColumn($0) }) {
+            for slot in slots where !slot.plain.passes(parameters[slot.parameter]) { return nil }
+            return parameters
+        }
+        var row = PlanExecutor.nullRow(width)
+        for slot in slots {
+            guard slot.parameter < parameters.count, slot.plain.passes(parameters[slot.parameter]) else { return nil }
+            row[slot.position] = parameters[slot.parameter]
+        }
+        return row
+    }
+
     /// The row of a one-row VALUES list of parameters (`parameterSlots`): what
     /// `assignedRow` makes of it, each value sent as a value of its column's kind taken as it
     /// is, any other through `assigned`, in the same order with the same errors.
@@ -219,6 +264,7 @@ final class InsertPlan {
                               _ context: ExecutionContext) throws -> [Value] {
         try context.checkCancel()
         let parameters = context.parameters
+        if let row = Self.rowAsSent(slots, parameters, width: width) { return row }
         var row = PlanExecutor.nullRow(width)
         for slot in slots {
             if slot.parameter < parameters.count, slot.plain.passes(parameters[slot.parameter]) {
@@ -449,6 +495,10 @@ struct ParameterSlot {
     let position: Int
     let parameter: Int
     let plain: PlainAssignment
+
+    /// Whether parameter `index` fills column `index`.
+    @inline(__always)
+    func isColumn(_ index: Int) -> Bool { position == index && parameter == index }
 }
 
 /// A VALUES item once bound: a literal's value, or an expression. A literal is not boxed

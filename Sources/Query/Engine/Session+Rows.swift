@@ -24,9 +24,17 @@ extension Session {
         return try insert(planned: plan, transaction, parameters)
     }
 
-    /// Runs an INSERT's plan: evaluates its rows and stores them.
+    /// Runs an INSERT's plan: evaluates its rows and stores them. A row of parameters sent
+    /// as values of their columns' kinds, into a table that asks nothing more of it, is
+    /// stored without a context: reusing and releasing the session's context, making its
+    /// row locker and copying the plan's parts were a fifth of such an INSERT's time.
     private func insert(planned plan: InsertPlan, _ transaction: StoreTransaction, _ parameters: [Value]) throws -> QueryResult {
-        try withContext(.transaction(transaction), parameters) { try insert(planned: plan, transaction, $0) }
+        if let row = plan.rowStoredAsSent(parameters) {
+            try statementCancel.check()
+            _ = try storeNewRow(row, plan.table, notesVectorChanges: plan.notesVectorChanges, transaction)
+            return QueryResult(commandTag: "INSERT 0 1")
+        }
+        return try withContext(.transaction(transaction), parameters) { try insert(planned: plan, transaction, $0) }
     }
 
     private func insert(planned plan: InsertPlan, _ transaction: StoreTransaction, _ context: ExecutionContext) throws -> QueryResult {
@@ -43,7 +51,7 @@ extension Session {
         let table = plan.table
         let generated = plan.generated.isEmpty ? nil : plan.generated
         let conflictHandler = plan.conflict
-        let notesVectorChanges = Self.hasVectorIndex(table)
+        let notesVectorChanges = plan.notesVectorChanges
         let triggers = try table.triggerDefinitions == nil ? nil : StatementTriggers(self, table, event: "insert", transaction)
         let readsStoredRow = plan.through != nil || keys != nil || !plan.returning.items.isEmpty || triggers != nil
         try triggers?.statementStarts()

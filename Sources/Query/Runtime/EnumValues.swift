@@ -74,6 +74,7 @@ enum EnumValues {
     }
 
     /// `result` with its enum values printed as labels.
+    @inline(__always)
     static func labelled(_ result: QueryResult) -> QueryResult {
         guard !result.rows.isEmpty, let printer = rowPrinter(result.columns) else { return result }
         var result = result
