@@ -151,6 +151,25 @@ struct TriggerTests {
                 == [["INSERT", "7", "NULL", "NEW"], ["UPDATE", "1", "A", "A2"], ["DELETE", "2", "B", "NULL"]])
     }
 
+    @Test("INSERT … ON CONFLICT DO UPDATE fires BEFORE INSERT for each row, and the UPDATE triggers for the rows it updates")
+    func upsert() throws {
+        let session = try Database.inMemory().session()
+        try session.execute(Self.setUp)
+        try session.execute("""
+            INSERT INTO items (id, name, price) VALUES (1, 'a', 1);
+            CREATE FUNCTION say() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE '% %', TG_WHEN, TG_OP; RETURN NULL; END $$;
+            CREATE TRIGGER s BEFORE UPDATE ON items EXECUTE FUNCTION say();
+            """)
+        try session.execute("INSERT INTO items (id, name, price) VALUES (1, 'b', 2), (2, 'c', 3) ON CONFLICT (id) DO UPDATE SET name = excluded.name || 'x'")
+        #expect(session.takeNotices().map(\.message) == ["BEFORE UPDATE"])
+        // The BEFORE UPDATE row trigger upper-cases the SET value; the proposed row went through BEFORE INSERT first.
+        #expect(try rows(session, "SELECT id, name FROM items ORDER BY id") == [["1", "BX"], ["2", "C"]])
+        #expect(try rows(session, "SELECT op, item, before, after FROM audit WHERE n > 1 ORDER BY n")
+                == [["UPDATE", "1", "A", "BX"], ["INSERT", "2", "NULL", "C"]])
+        try session.execute("INSERT INTO items (id, name) VALUES (1, 'z') ON CONFLICT (id) DO NOTHING")
+        #expect(session.takeNotices().isEmpty)
+    }
+
     @Test("a trigger that changes its own table stops at the nesting limit (54001)")
     func recursionLimit() throws {
         let session = try Database.inMemory().session()

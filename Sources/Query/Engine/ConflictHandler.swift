@@ -138,7 +138,8 @@ struct ConflictHandler {
     }
 
     /// Applies the conflict action; returns the updated row's id, or nil when skipped.
-    func resolve(existing: Int64, proposed: [Value], transaction: StoreTransaction, context: ExecutionContext) throws -> Int64? {
+    func resolve(existing: Int64, proposed: [Value], transaction: StoreTransaction, context: ExecutionContext,
+                 triggers: StatementTriggers? = nil) throws -> Int64? {
         guard case .doUpdate = action, let old = try transaction.row(table, rowID: existing) else { return nil }
         var combined = old + [.int(existing)] + proposed + [.int(existing)]
         if let viewColumns {
@@ -151,7 +152,21 @@ struct ConflictHandler {
         for (position, expression) in assignments {
             row[position] = try Cast.assign(Evaluator.evaluate(expression, combined, context), to: table.columns[position].type)
         }
+        if let triggers {
+            guard let changed = try triggers.rowStarts(old: old, new: row) else { return nil }
+            row = try Session.triggerChanged(changed, table, nil, context)
+        }
         try GeneratedColumns(table, catalog: transaction.catalog).fill(&row, context: context)
-        return try transaction.update(table.name, rowID: existing, to: row)
+        let updated = try transaction.update(table.name, rowID: existing, to: row)
+        if updated != nil { triggers?.rowWritten(old: old, new: row) }
+        return updated
+    }
+
+    /// The UPDATE triggers DO UPDATE fires (statement triggers always, as PostgreSQL fires them
+    /// for INSERT … ON CONFLICT DO UPDATE; row triggers per row it updates); nil for DO NOTHING
+    /// and for a table without triggers.
+    func updateTriggers(_ session: Session, _ transaction: StoreTransaction) throws -> StatementTriggers? {
+        guard case .doUpdate = action, table.triggerDefinitions != nil else { return nil }
+        return try StatementTriggers(session, table, event: "update", assigned: Set(assignments.map(\.0)), transaction)
     }
 }

@@ -53,8 +53,10 @@ extension Session {
         let conflictHandler = plan.conflict
         let notesVectorChanges = plan.notesVectorChanges
         let triggers = try table.triggerDefinitions == nil ? nil : StatementTriggers(self, table, event: "insert", transaction)
+        let updateTriggers = try conflictHandler?.updateTriggers(self, transaction)
         let readsStoredRow = plan.through != nil || keys != nil || !plan.returning.items.isEmpty || triggers != nil
         try triggers?.statementStarts()
+        try updateTriggers?.statementStarts()
         for index in sourceRows.indices {
             try context.checkCancel()
             // Taken out of the list, so that filling it in does not copy it.
@@ -74,7 +76,8 @@ extension Session {
                     throw VireoError(.cardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time")
                 }
                 let before = try keys == nil ? nil : transaction.row(plan.table, rowID: existing)
-                guard let updated = try conflict.resolve(existing: existing, proposed: row, transaction: transaction, context: context) else { continue }
+                guard let updated = try conflict.resolve(existing: existing, proposed: row, transaction: transaction, context: context,
+                                                         triggers: updateTriggers) else { continue }
                 if let keys, let before, let after = try transaction.row(transaction.catalog.table(plan.table.name), rowID: updated) {
                     try keys.updated(plan.table, old: before, new: after, rowID: updated)
                 }
@@ -104,6 +107,7 @@ extension Session {
             triggers?.rowWritten(old: nil, new: stored)
         }
         try keys?.finish()
+        try updateTriggers?.statementEnds()
         try triggers?.statementEnds()
         // A prepared INSERT of one row formatted its tag at every execution (1% of its time).
         return QueryResult(columns: plan.returning.columns, rows: returned, commandTag: count == 1 ? "INSERT 0 1" : "INSERT 0 \(count)")

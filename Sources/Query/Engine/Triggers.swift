@@ -17,9 +17,10 @@ import VireoStorage
 //   once per INSERT of a batch.
 // - MERGE fires the triggers of each kind of action it has: statement triggers once each,
 //   row triggers per row acted on.
-// - Not fired: by TRUNCATE (which fires no DELETE trigger in PostgreSQL either), by INSERT …
-//   ON CONFLICT DO UPDATE's update of the existing row, and by a foreign key's ON DELETE /
-//   ON UPDATE action.
+// - INSERT … ON CONFLICT DO UPDATE fires the UPDATE triggers too: statement triggers
+//   always, row triggers for each existing row it updates.
+// - Not fired: by TRUNCATE (which fires no DELETE trigger in PostgreSQL either) and by a
+//   foreign key's ON DELETE / ON UPDATE action.
 
 extension Session {
     /// Triggers calling triggers nest at most this deep (PostgreSQL's stack limit, 54001).
