@@ -205,9 +205,6 @@ final class StatementTriggers {
         fieldTypes = table.columns.map(PLRun.typeName)
     }
 
-    /// Whether a row's BEFORE or AFTER triggers need it.
-    var firesForRows: Bool { !beforeRow.isEmpty || !afterRow.isEmpty }
-
     /// BEFORE … FOR EACH STATEMENT.
     func statementStarts() throws {
         for trigger in beforeStatement { _ = try fire(trigger, old: nil, new: nil) }
