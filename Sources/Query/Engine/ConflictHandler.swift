@@ -166,7 +166,7 @@ struct ConflictHandler {
     /// for INSERT … ON CONFLICT DO UPDATE; row triggers per row it updates); nil for DO NOTHING
     /// and for a table without triggers.
     func updateTriggers(_ session: Session, _ transaction: StoreTransaction) throws -> StatementTriggers? {
-        guard case .doUpdate = action, table.triggerDefinitions != nil else { return nil }
+        guard case .doUpdate = action else { return nil }
         return try StatementTriggers(session, table, event: "update", assigned: Set(assignments.map(\.0)), transaction)
     }
 }

@@ -52,7 +52,7 @@ extension Session {
         let generated = plan.generated.isEmpty ? nil : plan.generated
         let conflictHandler = plan.conflict
         let notesVectorChanges = plan.notesVectorChanges
-        let triggers = try table.triggerDefinitions == nil ? nil : StatementTriggers(self, table, event: "insert", transaction)
+        let triggers = try StatementTriggers(self, table, event: "insert", transaction)
         let updateTriggers = try conflictHandler?.updateTriggers(self, transaction)
         let readsStoredRow = plan.through != nil || keys != nil || !plan.returning.items.isEmpty || triggers != nil
         try triggers?.statementStarts()
@@ -228,8 +228,7 @@ extension Session {
         var returned: [[Value]] = []
         let width = table.columns.count + 1
         let keys = foreignKeyEnforcer(table, transaction, context)
-        let triggers = try table.triggerDefinitions == nil ? nil
-            : StatementTriggers(self, table, event: "update", assigned: Set(assignments.map(\.0)), transaction)
+        let triggers = try StatementTriggers(self, table, event: "update", assigned: Set(assignments.map(\.0)), transaction)
         let writer = RowUpdate(table: table, assignments: assignments, generated: generated, keys: keys, through: through, triggers: triggers)
         try triggers?.statementStarts()
         var count = 0
@@ -258,8 +257,7 @@ extension Session {
         var returned: [[Value]] = []
         let keys = enforcingKeys ? foreignKeyEnforcer(table, transaction, context) : nil
         // TRUNCATE (not `enforcingKeys`) fires no DELETE trigger, as in PostgreSQL.
-        let triggers = try table.triggerDefinitions == nil || !enforcingKeys ? nil
-            : StatementTriggers(self, table, event: "delete", transaction)
+        let triggers = try enforcingKeys ? StatementTriggers(self, table, event: "delete", transaction) : nil
         try triggers?.statementStarts()
         var count = 0
         for row in targets {

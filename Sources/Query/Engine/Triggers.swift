@@ -157,7 +157,7 @@ extension Session {
 }
 
 /// The triggers one statement fires on its table, loaded once per statement (nil for a
-/// table with none for the event, which is most tables: they pay one check).
+/// table with none for the event, which is most tables: they pay a filter of an empty list).
 final class StatementTriggers {
     private struct Loaded {
         let definition: TriggerDefinition
@@ -170,6 +170,8 @@ final class StatementTriggers {
     private let table: TableDefinition
     private let event: String
     private let beforeRow: [Loaded], afterRow: [Loaded], beforeStatement: [Loaded], afterStatement: [Loaded]
+    /// TG_RELID.
+    private let relationID: Int64
     /// NEW's and OLD's fields, and the types an assignment to one casts to.
     private let columns: [ResultColumn]
     private let fieldTypes: [TypeName?]
@@ -201,6 +203,7 @@ final class StatementTriggers {
         self.transaction = transaction
         self.table = table
         self.event = event
+        relationID = SystemCatalog.relationOID(table.name, transaction.catalog) ?? 0
         columns = table.columns.map { ResultColumn(name: $0.name, type: SQLType($0.type)) }
         fieldTypes = table.columns.map(PLRun.typeName)
     }
@@ -271,7 +274,6 @@ final class StatementTriggers {
             return variable
         }
         func text(_ value: String) -> PLVariable { PLVariable(type: .text, typeName: .text, value: .text(value)) }
-        let relationID = SystemCatalog.relationOID(table.name, transaction.catalog) ?? 0
         return [
             "new": record(new), "old": record(old),
             "tg_name": text(trigger.name), "tg_when": text(trigger.timing.uppercased()),
